@@ -1,0 +1,599 @@
+"""HTTP routes of the local HoneyHive backend: parse, validate, call the store/results, shape responses.
+
+Every route needs ``Authorization: Bearer <key>``; each configured key is its own project and never
+sees another project's data (unknown or foreign ids are 404). Bad input is a 4xx whose JSON body
+says why (``{"error": ..., "status": ...}``) and changes nothing; a 500 is a bug.
+
+Ingestion delay: an event becomes visible to result, metrics, compare and export ``ingest_delay``
+seconds after it was received (later updates to it apply at once), so clients' waiting can be tested.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from honeyhive_local import otlp, wire
+from honeyhive_local.filters import match_all
+from honeyhive_local.results import AGGREGATE_FUNCTIONS, compare, is_metric_value, summarize
+from honeyhive_local.store import NotFound, RunQuery, Store, to_record
+
+M = TypeVar("M", bound=BaseModel)
+Handler = Callable[["Call"], Any]
+
+RUN_SORT_FIELDS = ("created_at", "updated_at", "name", "status")
+RUN_STATUSES = ("pending", "running", "completed", "failed", "cancelled")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """What an API key maps to. Ids are derived from the key so they survive restarts."""
+
+    project_id: str
+    org_id: str
+    workspace_id: str
+
+    @classmethod
+    def for_key(cls, key: str) -> Project:
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        return cls(project_id=digest[:24], org_id=digest[24:48], workspace_id=digest[48:64] + digest[:8])
+
+
+class Backend:
+    """The routes' shared state: the store, the projects and the ingestion delay."""
+
+    def __init__(self, store: Store, api_keys: Iterable[str], ingest_delay: float = 0.0) -> None:
+        keys = [k for k in api_keys if k]
+        if not keys:
+            raise ValueError("the local backend needs at least one API key")
+        self.store = store
+        self.projects = {key: Project.for_key(key) for key in keys}
+        self.ingest_delay = float(ingest_delay)
+
+    def project(self, request: Request) -> Project:
+        header = request.headers.get("authorization", "")
+        scheme, _, key = header.partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            raise ApiError(401, "missing bearer token: send 'Authorization: Bearer <api key>'")
+        project = self.projects.get(key.strip())
+        if project is None:
+            raise ApiError(401, "invalid API key")
+        return project
+
+    def visible_at(self) -> float:
+        return time.time() + self.ingest_delay
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One authenticated request with its body already read: what a (synchronous) handler gets."""
+
+    request: Request
+    body: bytes
+    project: Project
+
+    @property
+    def query(self) -> QueryParams:
+        return self.request.query_params
+
+    def path(self, name: str) -> str:
+        value: str = self.request.path_params[name]
+        return value
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _json(call: Call) -> Any:
+    body = call.body
+    if not body:
+        raise ApiError(400, "request body is empty; expected a JSON object")
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ApiError(400, f"request body is not valid JSON: {exc}") from exc
+
+
+def _model(call: Call, model: type[M]) -> M:
+    data = _json(call)
+    if not isinstance(data, dict):
+        raise ApiError(400, f"request body must be a JSON object, not {type(data).__name__}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ApiError(400, wire.describe(exc)) from exc
+
+
+def _query_int(call: Call, name: str, default: int, low: int, high: int | None = None) -> int:
+    raw = call.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, f"query parameter {name}={raw!r} is not an integer") from None
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise ApiError(400, f"query parameter {name}={value} out of range: must be {bound}")
+    return value
+
+
+def _query_choice(call: Call, name: str, choices: Sequence[str], default: str | None) -> str | None:
+    raw = call.query.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw not in choices:
+        raise ApiError(400, f"query parameter {name}={raw!r} must be one of {', '.join(choices)}")
+    return str(raw)
+
+
+def _query_list(call: Call, name: str) -> list[str]:
+    """Bracketed list parameters (``run_ids[]=a&run_ids[]=b``); a bare ``run_ids=a`` is rejected."""
+    if name in call.query:
+        raise ApiError(400, f"list parameter {name} must be sent as {name}[]=value (one per value)")
+    return call.query.getlist(f"{name}[]")
+
+
+def _aggregate_function(call: Call) -> str:
+    value = _query_choice(call, "aggregate_function", AGGREGATE_FUNCTIONS, "average")
+    assert value is not None
+    return value
+
+
+def _filters(call: Call) -> list[dict[str, Any]]:
+    """``filters`` as a JSON string of filter objects (or ``filters[]`` of JSON objects)."""
+    raws = call.query.getlist("filters") + call.query.getlist("filters[]")
+    parsed: list[Any] = []
+    for raw in raws:
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            raise ApiError(400, f"query parameter filters is not JSON: {raw[:100]!r}") from None
+        parsed.extend(value if isinstance(value, list) else [value])
+    out = []
+    for i, item in enumerate(parsed):
+        if not isinstance(item, dict):
+            raise ApiError(400, f"filters[{i}] must be an object with field, operator, value")
+        try:
+            out.append(wire.Filter.model_validate(item).model_dump())
+        except ValidationError as exc:
+            raise ApiError(400, wire.describe(exc, f"filters[{i}]")) from exc
+    return out
+
+
+def _iso(value: Any, name: str) -> str:
+    """A dateRange bound (ISO string or Unix milliseconds) as the ISO form runs are stamped with."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        moment = datetime.fromtimestamp(value / 1000, UTC)
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            try:
+                moment = datetime.fromtimestamp(float(value) / 1000, UTC)
+            except ValueError:
+                raise ApiError(400, f"dateRange.{name} {value!r} is not a date") from None
+    else:
+        raise ApiError(400, f"dateRange.{name} must be an ISO date or Unix milliseconds")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _date_range(call: Call) -> tuple[str | None, str | None]:
+    bounds: dict[str, Any] = {}
+    raw = call.query.get("dateRange")
+    if raw:
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            raise ApiError(400, 'query parameter dateRange must be JSON like {"$gte": ..., "$lte": ...}') from None
+        if not isinstance(parsed, dict):
+            raise ApiError(400, "query parameter dateRange must be a JSON object with $gte and/or $lte")
+        bounds.update(parsed)
+    for key in ("$gte", "$lte"):
+        bracketed = call.query.get(f"dateRange[{key}]")
+        if bracketed is not None:
+            bounds[key] = bracketed
+    unknown = set(bounds) - {"$gte", "$lte"}
+    if unknown:
+        raise ApiError(400, f"dateRange has unknown keys {sorted(unknown)}; use $gte and $lte")
+    low = _iso(bounds["$gte"], "$gte") if "$gte" in bounds else None
+    high = _iso(bounds["$lte"], "$lte") if "$lte" in bounds else None
+    return low, high
+
+
+# ----------------------------------------------------------------------------- routes
+
+
+class Routes:
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.store = backend.store
+
+    def _run_out(self, project: Project, doc: Mapping[str, Any]) -> dict[str, Any]:
+        out = dict(doc)
+        out["dataset_name"] = None
+        if out.get("dataset_id"):
+            found = self.store.find_datasets(project.project_id, dataset_id=out["dataset_id"])
+            out["dataset_name"] = found[0]["name"] if found else None
+        return out
+
+    def _get_run(self, project: Project, run_id: str) -> dict[str, Any]:
+        return self.store.get_run(project.project_id, run_id)
+
+    # runs -------------------------------------------------------------------------------------
+
+    def create_run(self, call: Call) -> Any:
+        body = _model(call, wire.CreateRun)
+        fields = body.changes()
+        fields["run_id"] = body.run_id or str(uuid.uuid4())
+        fields["name"] = body.name
+        if body.dataset_id:
+            if body.dataset_id.startswith("EXT-"):
+                raise ApiError(
+                    400,
+                    f"dataset_id {body.dataset_id} is an external dataset id; external datasets are not stored:"
+                    " omit dataset_id and put the id in metadata.offline_dataset_id",
+                )
+            if not self.store.find_datasets(call.project.project_id, dataset_id=body.dataset_id):
+                raise ApiError(400, f"dataset_id {body.dataset_id} does not exist in this project")
+            fields["dataset_id"] = body.dataset_id
+        doc, _ = self.store.create_run(call.project.project_id, fields)
+        return {"run_id": doc["run_id"], "evaluation": self._run_out(call.project, doc)}
+
+    def list_runs(self, call: Call) -> Any:
+        low, high = _date_range(call)
+        query = RunQuery(
+            page=_query_int(call, "page", 1, 1),
+            limit=_query_int(call, "limit", 20, 1, 100),
+            name=call.query.get("name") or None,
+            status=_query_choice(call, "status", RUN_STATUSES, None),
+            dataset_id=call.query.get("dataset_id") or None,
+            run_ids=tuple(_query_list(call, "run_ids")),
+            created_from=low,
+            created_to=high,
+            sort_by=_query_choice(call, "sort_by", RUN_SORT_FIELDS, "created_at") or "created_at",
+            sort_order=_query_choice(call, "sort_order", ("asc", "desc"), "desc") or "desc",
+        )
+        runs, total, unfiltered = self.store.list_runs(call.project.project_id, query)
+        pages = (total + query.limit - 1) // query.limit
+        names: dict[str, None] = {}
+        for run in runs:
+            for name in run.get("passing_ranges") or {}:
+                names[name] = None
+        return {
+            "evaluations": [self._run_out(call.project, r) for r in runs],
+            "pagination": {
+                "page": query.page,
+                "limit": query.limit,
+                "total": total,
+                "total_unfiltered": unfiltered,
+                "total_pages": pages,
+                "has_next": query.page < pages,
+                "has_prev": query.page > 1,
+            },
+            "metrics": list(names),
+        }
+
+    def get_run(self, call: Call) -> Any:
+        doc = self._get_run(call.project, call.path("run_id"))
+        return {"evaluation": self._run_out(call.project, doc)}
+
+    def update_run(self, call: Call) -> Any:
+        run_id = call.path("run_id")
+        body = _model(call, wire.UpdateRun)
+        self._get_run(call.project, run_id)  # 404 before anything else
+        doc = self.store.update_run(call.project.project_id, run_id, body.changes())
+        return {"evaluation": self._run_out(call.project, doc)}
+
+    def delete_run(self, call: Call) -> Any:
+        doc = self.store.delete_run(call.project.project_id, call.path("run_id"))
+        return {"id": doc["id"], "deleted": True}
+
+    def _records(self, project: Project, run_id: str, filters: list[dict[str, Any]]) -> list[Any]:
+        events = self.store.run_events(project.project_id, run_id, time.time())
+        if filters:
+            events = [e for e in events if match_all(e, filters)]
+        return [to_record(e) for e in events]
+
+    def run_summary(self, call: Call) -> Any:
+        run = self._get_run(call.project, call.path("run_id"))
+        function, filters = _aggregate_function(call), _filters(call)
+        records = self._records(call.project, run["run_id"], filters)
+        body = summarize(records, run.get("passing_ranges"), function, run.get("status") or "pending")
+        body["run_object"] = self._run_out(call.project, run)
+        return body
+
+    def run_metrics(self, call: Call) -> Any:
+        run = self._get_run(call.project, call.path("run_id"))
+        filters = _filters(call)
+
+        rows = []
+        for event in self.store.run_events(call.project.project_id, run["run_id"], time.time()):
+            if filters and not match_all(event, filters):
+                continue
+            values = {k: v for k, v in (event.get("metrics") or {}).items() if is_metric_value(v)}
+            if not values:
+                continue
+            datapoint_id = (event.get("metadata") or {}).get("datapoint_id")
+            rows.append(
+                {
+                    "event_name": event.get("event_name") or "unknown",
+                    "event_type": event.get("event_type") or "tool",
+                    "session_id": event["session_id"],
+                    "metadata": {"datapoint_id": datapoint_id} if isinstance(datapoint_id, str) else {},
+                    "metrics": values,
+                }
+            )
+        return {"events": rows, "totalEvents": len(rows)}
+
+    def compare_runs(self, call: Call) -> Any:
+        new_run = self._get_run(call.project, call.path("new_run_id"))
+        old_run = self._get_run(call.project, call.path("old_run_id"))
+        function, filters = _aggregate_function(call), _filters(call)
+
+        body = compare(
+            self._records(call.project, old_run["run_id"], filters),
+            self._records(call.project, new_run["run_id"], filters),
+            function,
+        )
+        body["old_run"] = self._run_out(call.project, old_run)
+        body["new_run"] = self._run_out(call.project, new_run)
+        return body
+
+    # datasets & datapoints ----------------------------------------------------------------------
+
+    def list_datasets(self, call: Call) -> Any:
+        found = self.store.find_datasets(
+            call.project.project_id,
+            dataset_id=call.query.get("dataset_id") or None,
+            name=call.query.get("name") or None,
+        )
+        return {"datasets": found}
+
+    def create_dataset(self, call: Call) -> Any:
+        body = _model(call, wire.CreateDataset)
+        missing = [i for i in body.datapoints if not self.store.get_datapoints(call.project.project_id, [i])]
+        if missing:
+            raise ApiError(400, f"datapoints not found: {', '.join(missing[:10])}")
+        doc = self.store.create_dataset(call.project.project_id, body.name, body.description, body.datapoints)
+        return {"inserted": True, "result": {"insertedId": doc["id"]}}
+
+    def list_datapoints(self, call: Call) -> Any:
+        ids = _query_list(call, "datapoint_ids")
+        dataset_name = call.query.get("dataset_name")
+        dataset_id = call.query.get("dataset_id")
+        if dataset_name or dataset_id:
+            datasets = self.store.find_datasets(
+                call.project.project_id, dataset_id=dataset_id or None, name=dataset_name or None
+            )
+            if not datasets:
+                raise ApiError(404, f"dataset {dataset_name or dataset_id!r} not found")
+            member_ids = [i for d in datasets for i in d["datapoints"]]
+            ids = [i for i in member_ids if i in set(ids)] if ids else member_ids
+        elif not ids:
+            raise ApiError(400, "give datapoint_ids[], dataset_name or dataset_id")
+        return {"datapoints": self.store.get_datapoints(call.project.project_id, ids)}
+
+    def get_datapoint(self, call: Call) -> Any:
+        datapoint_id = call.path("datapoint_id")
+        found = self.store.get_datapoints(call.project.project_id, [datapoint_id])
+        if not found:
+            raise ApiError(404, f"datapoint {datapoint_id} not found")
+        return {"datapoint": found}
+
+    def create_datapoint(self, call: Call) -> Any:
+        body = _model(call, wire.CreateDatapoint)
+        try:
+            doc = self.store.create_datapoint(call.project.project_id, body.model_dump())
+        except NotFound as exc:
+            raise ApiError(400, str(exc)) from exc
+        return {"inserted": True, "result": {"insertedId": doc["id"]}}
+
+    # sessions & events -------------------------------------------------------------------------
+
+    def _start_session(self, project: Project, session: wire._SessionFields) -> dict[str, Any]:
+        session_id = session.session_id
+        try:
+            session_id = str(uuid.UUID(session_id)) if session_id else None
+        except ValueError:
+            session_id = None
+        session_id = session_id or str(uuid.uuid4())
+        now_ms = time.time() * 1000
+        event = {
+            "event_id": session_id,
+            "session_id": session_id,
+            "parent_id": None,
+            "children_ids": list(session.children_ids or []),
+            "event_type": "session",
+            "event_name": session.event_name or session.session_name or "unknown",
+            "source": session.source or "unknown",
+            "project_id": project.project_id,
+            "config": session.config or {},
+            "inputs": session.inputs or {},
+            "outputs": session.outputs or {},
+            "error": None,
+            "start_time": session.start_time if session.start_time is not None else now_ms,
+            "end_time": session.end_time,
+            "duration": session.duration,
+            "metadata": session.metadata or {},
+            "user_properties": session.user_properties or {},
+            "metrics": {},
+            "feedback": {},
+        }
+        stored, _ = self.store.upsert_event(project.project_id, event, self.backend.visible_at(), True)
+        return {
+            **stored,
+            "org_id": project.org_id,
+            "workspace_id": project.workspace_id,
+            "project_id": project.project_id,
+        }
+
+    def start_session(self, call: Call) -> Any:
+        return self._start_session(call.project, _model(call, wire.StartSession))
+
+    def start_session_legacy(self, call: Call) -> Any:
+        body = _model(call, wire.LegacyStartSession)
+        return self._start_session(call.project, body.session)
+
+    def _update_event(self, project: Project, event_id: str, body: wire.UpdateEvent) -> Any:
+        changes = body.model_dump(exclude_unset=True)
+        try:
+            self.store.update_event(project.project_id, event_id, changes)
+        except NotFound as exc:
+            raise ApiError(404, str(exc)) from exc
+        return {"success": True, "event_id": event_id}
+
+    def update_event_legacy(self, call: Call) -> Any:
+        body = _model(call, wire.LegacyUpdateEvent)
+        return self._update_event(call.project, body.event_id, body)
+
+    def update_event(self, call: Call) -> Any:
+        body = _model(call, wire.UpdateEvent)
+        return self._update_event(call.project, call.path("event_id"), body)
+
+    def create_event(self, call: Call) -> Any:
+        body = _model(call, wire.CreateEvent)
+        event = body.model_dump()
+        event["event_id"] = body.event_id or str(uuid.uuid4())
+        event["session_id"] = body.session_id or str(uuid.uuid4())
+        event["parent_id"] = body.parent_id or event["session_id"]
+        event["event_name"] = body.event_name or "unknown"
+        event["source"] = body.source or "unknown"
+        event["project_id"] = call.project.project_id
+        for name in ("config", "outputs", "metadata", "feedback", "metrics", "user_properties"):
+            event[name] = event[name] or {}
+        event["children_ids"] = event["children_ids"] or []
+        self.store.upsert_event(call.project.project_id, event, self.backend.visible_at())
+        return {"success": True, "event_id": event["event_id"]}
+
+    def get_event(self, call: Call) -> Any:
+        try:
+            return {"event": self.store.get_event(call.project.project_id, call.path("event_id"))}
+        except NotFound as exc:
+            raise ApiError(404, str(exc)) from exc
+
+    def export_events(self, call: Call) -> Any:
+        body = _model(call, wire.ExportEvents)
+        filters = [f.model_dump() for f in body.filters]
+        run_id = body.evaluation_id
+        for f in filters:
+            if f["field"] == "metadata.run_id" and f["operator"] == "is" and isinstance(f["value"], str):
+                run_id = run_id or f["value"]
+
+        events = self.store.events(call.project.project_id, time.time(), run_id)
+        matched = [e for e in events if match_all(e, filters)]
+        start = (body.page - 1) * body.limit
+        page = matched[start : start + body.limit]
+        if body.projections:
+            page = [{k: e.get(k) for k in body.projections if k in e} for e in page]
+        return {"events": page, "totalEvents": len(matched), "count": len(matched)}
+
+    def ingest_traces(self, call: Call) -> Response:
+        content_type = call.request.headers.get("content-type", "application/x-protobuf")
+        try:
+            decoded = otlp.decode(call.body, content_type)
+        except otlp.OtlpDecodeError as exc:
+            raise ApiError(400, str(exc)) from exc
+        for event in decoded.events:
+            event["project_id"] = call.project.project_id
+
+        self.store.upsert_events(call.project.project_id, decoded.events, self.backend.visible_at())
+        if decoded.dropped:
+            self.store.bump(call.project.project_id, "dropped_spans", decoded.dropped)
+        payload, media_type = otlp.encode_response(decoded.dropped, content_type)
+        return Response(payload, media_type=media_type)
+
+    def stats(self, call: Call) -> Any:
+        return {"project_id": call.project.project_id, "counters": self.store.counters(call.project.project_id)}
+
+
+def _endpoint(backend: Backend, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        try:
+            call = Call(request, await request.body(), backend.project(request))
+            result = await run_in_threadpool(handler, call)
+        except ApiError as exc:
+            return _error(exc.status, exc.message)
+        except NotFound as exc:
+            return _error(404, str(exc))
+        if isinstance(result, Response):
+            return result
+        return JSONResponse(result)
+
+    return endpoint
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message, "status": status}, status_code=status)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return _error(exc.status_code, exc.detail or "error")
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    return _error(500, f"internal error: {type(exc).__name__}")
+
+
+def create_app(store: Store, api_keys: Iterable[str], ingest_delay: float = 0.0) -> Starlette:
+    backend = Backend(store, api_keys, ingest_delay)
+    routes = Routes(backend)
+
+    def route(path: str, handler: Handler, method: str) -> Route:
+        return Route(path, _endpoint(backend, handler), methods=[method])
+
+    table = [
+        route("/v1/runs", routes.create_run, "POST"),
+        route("/v1/runs", routes.list_runs, "GET"),
+        route("/v1/runs/{run_id}", routes.get_run, "GET"),
+        route("/v1/runs/{run_id}", routes.update_run, "PUT"),
+        route("/v1/runs/{run_id}", routes.delete_run, "DELETE"),
+        route("/v1/runs/{run_id}/result", routes.run_summary, "GET"),
+        route("/v1/runs/{run_id}/summary", routes.run_summary, "GET"),
+        route("/v1/runs/{run_id}/metrics", routes.run_metrics, "GET"),
+        route("/v1/runs/{new_run_id}/compare/{old_run_id}", routes.compare_runs, "GET"),
+        route("/v1/runs/{new_run_id}/compare-with/{old_run_id}", routes.compare_runs, "GET"),
+        route("/v1/datasets", routes.list_datasets, "GET"),
+        route("/v1/datasets", routes.create_dataset, "POST"),
+        route("/v1/datapoints", routes.list_datapoints, "GET"),
+        route("/v1/datapoints", routes.create_datapoint, "POST"),
+        route("/v1/datapoints/{datapoint_id}", routes.get_datapoint, "GET"),
+        route("/session/start", routes.start_session_legacy, "POST"),
+        route("/v1/sessions", routes.start_session, "POST"),
+        route("/events", routes.update_event_legacy, "PUT"),
+        route("/v1/events", routes.create_event, "POST"),
+        route("/v1/events/export", routes.export_events, "POST"),
+        route("/v1/events/{event_id}", routes.update_event, "PUT"),
+        route("/v1/events/{event_id}", routes.get_event, "GET"),
+        route("/opentelemetry/v1/traces", routes.ingest_traces, "POST"),
+        route("/_local/stats", routes.stats, "GET"),
+    ]
+    return Starlette(
+        routes=table,
+        exception_handlers={HTTPException: _http_error, Exception: _server_error},
+    )

@@ -1,0 +1,351 @@
+"""Aggregation, pass/fail and run comparison: pure functions over stored events.
+
+This is the only place in the project that aggregates metric values. The rules follow
+``honeyhive-api.md`` §3; where HoneyHive does not document its behaviour the choice is ours and
+is written down here (and in the README):
+
+* **Metric values.** Every number or boolean under an event's ``metrics`` is a value of the metric
+  keyed by ``(metric_name, event_name)``. Booleans count as 1/0. Strings, ``None`` and non-finite
+  numbers are not values and never appear.
+* **Aggregate functions.** ``average min max median p90 p95 p99 sum count`` over all values of the
+  run. ``count`` is the number of values. With no values ``count`` and ``sum`` are 0 and every other
+  function has no value (``None``).
+* **Percentiles** (``median`` = p50, ``p90``, ``p95``, ``p99``) use linear interpolation between the
+  closest ranks of the sorted values: position ``(n - 1) * q`` (numpy's default, Excel's
+  ``PERCENTILE.INC``). So the median of ``[1, 2, 3, 4]`` is 2.5 and p90 of ``[1..10]`` is 9.1.
+* **Pass/fail.** A value passes when ``min <= value <= max`` (either bound optional). A datapoint
+  passes when every metric it has that has a passing range passes, and its function did not error
+  (a root ``chain`` event of its session carries an error). Metrics without a range never fail a
+  datapoint. ``success`` is false when there is nothing to summarise or any datapoint failed.
+* **Comparison.** Datapoints pair on ``datapoint_id``; metrics on ``(metric_name, event_name)``.
+  A datapoint's value for a metric is the mean of its values for that metric (normally exactly one).
+  On a datapoint common to both runs: improved = new value greater than old (``True > False``),
+  degraded = smaller, same = equal. ``difference = new - old`` of the run aggregates;
+  ``percentage_change = difference / |old| * 100``, ``None`` when the old aggregate is 0 or either
+  aggregate is missing. The aggregates are over each run's own values (all of its datapoints).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+AGGREGATE_FUNCTIONS: tuple[str, ...] = (
+    "average",
+    "min",
+    "max",
+    "median",
+    "p90",
+    "p95",
+    "p99",
+    "sum",
+    "count",
+)
+_PERCENTILES = {"median": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
+
+MetricValue = float | int | bool
+MetricKey = tuple[str, str]  # (metric_name, event_name)
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """The part of a stored event that results need."""
+
+    event_id: str
+    session_id: str
+    event_type: str
+    event_name: str
+    datapoint_id: str | None = None
+    parent_id: str | None = None
+    error: str | None = None
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+
+
+def is_metric_value(value: object) -> bool:
+    """Numbers and booleans are metric values; strings, None, NaN and infinities are not."""
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int | float):
+        return math.isfinite(value)
+    return False
+
+
+def _as_number(value: MetricValue) -> float:
+    return float(value)  # bool → 1.0/0.0
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """Linear interpolation between closest ranks; ``sorted_values`` must be sorted and non-empty."""
+    position = (len(sorted_values) - 1) * q
+    low = math.floor(position)
+    high = math.ceil(position)
+    if low == high:
+        return sorted_values[low]
+    fraction = position - low
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * fraction
+
+
+def aggregate(values: Sequence[MetricValue], function: str = "average") -> float | None:
+    """Aggregate metric values with one of :data:`AGGREGATE_FUNCTIONS`."""
+    if function not in AGGREGATE_FUNCTIONS:
+        raise ValueError(f"unknown aggregate function {function!r}; use one of {', '.join(AGGREGATE_FUNCTIONS)}")
+    numbers = [_as_number(v) for v in values]
+    if function == "count":
+        return float(len(numbers))
+    if function == "sum":
+        return math.fsum(numbers)
+    if not numbers:
+        return None
+    if function == "average":
+        return math.fsum(numbers) / len(numbers)
+    if function == "min":
+        return min(numbers)
+    if function == "max":
+        return max(numbers)
+    return percentile(sorted(numbers), _PERCENTILES[function])
+
+
+def value_passes(value: MetricValue, passing_range: Mapping[str, Any] | None) -> bool:
+    """``min <= value <= max`` with either bound optional; no range always passes."""
+    if not passing_range:
+        return True
+    number = _as_number(value)
+    low = passing_range.get("min")
+    high = passing_range.get("max")
+    if low is not None and number < low:
+        return False
+    return not (high is not None and number > high)
+
+
+@dataclass(slots=True)
+class _Metric:
+    name: str
+    event_name: str
+    event_type: str
+    values: list[MetricValue] = field(default_factory=list)
+    by_session: dict[str, list[MetricValue]] = field(default_factory=dict)
+
+    def by_datapoint(self, sessions: Mapping[str, _Session]) -> dict[str, list[MetricValue]]:
+        """Values per datapoint id; sessions without a datapoint id are left out."""
+        grouped: dict[str, list[MetricValue]] = {}
+        for session_id, values in self.by_session.items():
+            datapoint_id = sessions[session_id].datapoint_id
+            if datapoint_id is not None:
+                grouped.setdefault(datapoint_id, []).extend(values)
+        return grouped
+
+
+@dataclass(slots=True)
+class _Session:
+    session_id: str
+    datapoint_id: str | None = None
+    errored: bool = False
+    metrics: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RunView:
+    """A run's events grouped by metric and by session, in first-seen order."""
+
+    metrics: dict[MetricKey, _Metric]
+    sessions: dict[str, _Session]
+    event_details: list[dict[str, str]]
+
+
+def _root_chain_errored(event: EventRecord, event_ids: set[str]) -> bool:
+    is_root = event.parent_id is None or event.parent_id == event.session_id or event.parent_id not in event_ids
+    return event.event_type == "chain" and is_root and bool(event.error)
+
+
+def build_view(events: Iterable[EventRecord]) -> RunView:
+    """Group a run's events; the single pass every summary and comparison starts from."""
+    events = list(events)
+    event_ids = {e.event_id for e in events}
+    metrics: dict[MetricKey, _Metric] = {}
+    sessions: dict[str, _Session] = {}
+    details: dict[tuple[str, str], None] = {}
+    for event in events:
+        session = sessions.get(event.session_id)
+        if session is None:
+            session = sessions[event.session_id] = _Session(event.session_id)
+        if event.datapoint_id and (session.datapoint_id is None or event.event_type == "session"):
+            session.datapoint_id = event.datapoint_id
+        if _root_chain_errored(event, event_ids):
+            session.errored = True
+        details[(event.event_name, event.event_type)] = None
+        for name, value in event.metrics.items():
+            if not is_metric_value(value):
+                continue
+            key = (name, event.event_name)
+            metric = metrics.get(key)
+            if metric is None:
+                metric = metrics[key] = _Metric(name, event.event_name, event.event_type)
+            metric.values.append(value)
+            metric.by_session.setdefault(event.session_id, []).append(value)
+            session.metrics.append(
+                {"name": name, "event_name": event.event_name, "event_type": event.event_type, "value": value}
+            )
+    event_details = [{"event_name": name, "event_type": etype} for name, etype in details]
+    return RunView(metrics, sessions, event_details)
+
+
+def _datapoint_key(session: _Session) -> str:
+    return session.datapoint_id if session.datapoint_id is not None else session.session_id
+
+
+def summarize(
+    events: Iterable[EventRecord],
+    passing_ranges: Mapping[str, Mapping[str, Any]] | None = None,
+    aggregate_function: str = "average",
+    status: str = "completed",
+) -> dict[str, Any]:
+    """The body of ``GET /v1/runs/{id}/summary`` minus ``run_object``."""
+    if aggregate_function not in AGGREGATE_FUNCTIONS:
+        raise ValueError(f"unknown aggregate function {aggregate_function!r}")
+    ranges = passing_ranges or {}
+    view = build_view(events)
+
+    datapoints: list[dict[str, Any]] = []
+    passed: list[str] = []
+    failed: list[str] = []
+    for session in view.sessions.values():
+        ok = not session.errored
+        metric_rows = []
+        for m in session.metrics:
+            metric_ok = value_passes(m["value"], ranges.get(m["name"]))
+            ok = ok and metric_ok
+            metric_rows.append({**m, "passed": metric_ok})
+        datapoints.append(
+            {
+                "datapoint_id": session.datapoint_id,
+                "session_id": session.session_id,
+                "passed": ok,
+                "metrics": metric_rows,
+            }
+        )
+        (passed if ok else failed).append(_datapoint_key(session))
+
+    details = []
+    for metric in sorted(view.metrics.values(), key=lambda m: (m.name, m.event_name)):
+        passing_range = ranges.get(metric.name)
+        metric_passed: list[str] = []
+        metric_failed: list[str] = []
+        for session_id, values in metric.by_session.items():
+            target = metric_passed if all(value_passes(v, passing_range) for v in values) else metric_failed
+            target.append(_datapoint_key(view.sessions[session_id]))
+        detail: dict[str, Any] = {
+            "metric_name": metric.name,
+            "metric_type": "CLIENT_SIDE",
+            "event_name": metric.event_name,
+            "event_type": metric.event_type,
+            "aggregate": aggregate(metric.values, aggregate_function),
+            "values": list(metric.values),
+            "datapoints": {"passed": metric_passed, "failed": metric_failed},
+        }
+        if passing_range:
+            detail["passing_range"] = dict(passing_range)
+        details.append(detail)
+
+    body: dict[str, Any] = {
+        "status": status,
+        "success": bool(datapoints) and not failed,
+        "passed": passed,
+        "failed": failed,
+        "metrics": {"aggregation_function": aggregate_function, "details": details},
+        "datapoints": datapoints,
+        "event_details": view.event_details,
+    }
+    if not datapoints:
+        body["error"] = "no events of this run are visible yet"
+    return body
+
+
+def _datapoint_value(values: Sequence[MetricValue]) -> float:
+    return math.fsum(_as_number(v) for v in values) / len(values)
+
+
+def compare(
+    old_events: Iterable[EventRecord],
+    new_events: Iterable[EventRecord],
+    aggregate_function: str = "average",
+) -> dict[str, Any]:
+    """The body of ``GET /v1/runs/{new}/compare/{old}`` minus ``old_run`` and ``new_run``."""
+    if aggregate_function not in AGGREGATE_FUNCTIONS:
+        raise ValueError(f"unknown aggregate function {aggregate_function!r}")
+    old = build_view(old_events)
+    new = build_view(new_events)
+
+    old_datapoints = {s.datapoint_id for s in old.sessions.values() if s.datapoint_id is not None}
+    common: list[str] = []
+    seen: set[str] = set()
+    for session in new.sessions.values():
+        dp = session.datapoint_id
+        if dp is not None and dp in old_datapoints and dp not in seen:
+            seen.add(dp)
+            common.append(dp)
+
+    metrics = []
+    for key in sorted(set(old.metrics) | set(new.metrics)):
+        old_metric = old.metrics.get(key)
+        new_metric = new.metrics.get(key)
+        either = new_metric or old_metric
+        assert either is not None
+        old_values = old_metric.values if old_metric else []
+        new_values = new_metric.values if new_metric else []
+        old_agg = aggregate(old_values, aggregate_function) if old_metric else None
+        new_agg = aggregate(new_values, aggregate_function) if new_metric else None
+        difference = new_agg - old_agg if old_agg is not None and new_agg is not None else None
+        change = difference / abs(old_agg) * 100 if difference is not None and old_agg else None
+
+        improved: list[str] = []
+        degraded: list[str] = []
+        same: list[str] = []
+        if old_metric and new_metric:
+            old_by_dp = old_metric.by_datapoint(old.sessions)
+            new_by_dp = new_metric.by_datapoint(new.sessions)
+            for dp in common:
+                old_dp = old_by_dp.get(dp)
+                new_dp = new_by_dp.get(dp)
+                if not old_dp or not new_dp:
+                    continue
+                before, after = _datapoint_value(old_dp), _datapoint_value(new_dp)
+                (improved if after > before else degraded if after < before else same).append(dp)
+        metrics.append(
+            {
+                "metric_name": key[0],
+                "metric_type": "CLIENT_SIDE",
+                "event_name": key[1],
+                "event_type": either.event_type,
+                "old_aggregate": old_agg,
+                "new_aggregate": new_agg,
+                "difference": difference,
+                "percentage_change": change,
+                "found_count": len(improved) + len(degraded) + len(same),
+                "improved_count": len(improved),
+                "degraded_count": len(degraded),
+                "same_count": len(same),
+                "improved": improved,
+                "degraded": degraded,
+                "same": same,
+                "old_values": list(old_values),
+                "new_values": list(new_values),
+            }
+        )
+
+    old_details = {(d["event_name"], d["event_type"]) for d in old.event_details}
+    new_details = {(d["event_name"], d["event_type"]) for d in new.event_details}
+    event_details = [
+        {
+            "event_name": name,
+            "event_type": etype,
+            "presence": "both"
+            if (name, etype) in old_details and (name, etype) in new_details
+            else "old"
+            if (name, etype) in old_details
+            else "new",
+        }
+        for name, etype in sorted(old_details | new_details)
+    ]
+    return {"commonDatapoints": common, "metrics": metrics, "event_details": event_details}

@@ -1,0 +1,89 @@
+"""Run the local backend on a loopback port in a background thread (dry runs and tests).
+
+    with LocalBackend(api_key="local-key") as backend:
+        httpx.get(f"{backend.url}/v1/runs", headers={"Authorization": f"Bearer {backend.api_key}"})
+
+The socket is bound before the thread starts, so ``url`` is usable as soon as ``start()`` returns
+and an ephemeral port (0) never races with another process.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+
+from honeyhive_local.app import create_app
+from honeyhive_local.store import Store
+
+DEFAULT_API_KEY = "hh-local-key"
+
+
+class LocalBackend:
+    """A running ``honeyhive_local`` server; a context manager that stops it on exit."""
+
+    def __init__(
+        self,
+        db: str = ":memory:",
+        api_key: str = DEFAULT_API_KEY,
+        *,
+        extra_api_keys: tuple[str, ...] = (),
+        ingest_delay: float = 0.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log_level: str = "warning",
+    ) -> None:
+        self.api_key = api_key
+        self.api_keys = (api_key, *extra_api_keys)
+        self.db = db
+        self.ingest_delay = ingest_delay
+        self.store = Store(db)
+        self.app = create_app(self.store, self.api_keys, ingest_delay)
+        self._socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self.host = host
+        self.port: int = self._socket.getsockname()[1]
+        config = uvicorn.Config(self.app, log_level=log_level, access_log=False, lifespan="off", timeout_keep_alive=30)
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> LocalBackend:
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name="honeyhive-local", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"honeyhive_local did not start on {self.url}")
+            time.sleep(0.005)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self._socket.close()
+        self.store.close()
+
+    def __enter__(self) -> LocalBackend:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+logging.getLogger("uvicorn.error").propagate = False

@@ -1,0 +1,45 @@
+"""Shared fixtures: a real ``honeyhive_local`` server on a loopback port, and an httpx client for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from honeyhive_local import LocalBackend
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+DATAPLANE_SPEC = SHARED / "honeyhive" / "dataplane.yaml"
+API_KEY = "test-key-project-a"
+OTHER_API_KEY = "test-key-project-b"
+
+
+@pytest.fixture
+def backend() -> Iterator[LocalBackend]:
+    """A fresh in-memory backend with two projects (two keys)."""
+    with LocalBackend(":memory:", API_KEY, extra_api_keys=(OTHER_API_KEY,)) as running:
+        yield running
+
+
+@pytest.fixture
+def client(backend: LocalBackend) -> Iterator[httpx.Client]:
+    """An httpx client authenticated as project A."""
+    with httpx.Client(base_url=backend.url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30) as c:
+        yield c
+
+
+@pytest.fixture
+def other_client(backend: LocalBackend) -> Iterator[httpx.Client]:
+    """An httpx client authenticated as project B."""
+    with httpx.Client(base_url=backend.url, headers={"Authorization": f"Bearer {OTHER_API_KEY}"}, timeout=30) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def dataplane_spec_path() -> Path:
+    if not DATAPLANE_SPEC.is_file():
+        pytest.skip(f"HoneyHive's OpenAPI description is not here ({DATAPLANE_SPEC}); contract tests need ../shared")
+    return DATAPLANE_SPEC
