@@ -1,0 +1,1004 @@
+"""Unit tests of the pure result functions in ``honeyhive_local.results``.
+
+Every expected number below is a literal worked out by hand (the working is in the comments),
+following the rules in ``honeyhive-api.md`` §3 and the module docstring of ``results.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from honeyhive_local.results import EventRecord, aggregate, compare, percentile, summarize, value_passes
+
+SESSION_NAME = "experiment-session"
+FUNCTION_NAME = "my_function"
+
+# --------------------------------------------------------------------------------------------------
+# builders
+# --------------------------------------------------------------------------------------------------
+
+
+def session_event(datapoint_id: str | None, session_id: str | None = None) -> EventRecord:
+    """The session event of one datapoint's session (its event id is the session id)."""
+    sid = session_id or f"s-{datapoint_id}"
+    return EventRecord(
+        event_id=sid,
+        session_id=sid,
+        event_type="session",
+        event_name=SESSION_NAME,
+        datapoint_id=datapoint_id,
+    )
+
+
+def chain_event(
+    session_id: str,
+    metrics: Mapping[str, Any] | None = None,
+    *,
+    name: str = FUNCTION_NAME,
+    event_id: str | None = None,
+    parent_id: str | None = "<session>",
+    error: str | None = None,
+    event_type: str = "chain",
+) -> EventRecord:
+    """A chain event (by default the root one, whose parent is the session event)."""
+    return EventRecord(
+        event_id=event_id or f"{session_id}-{name}",
+        session_id=session_id,
+        event_type=event_type,
+        event_name=name,
+        parent_id=session_id if parent_id == "<session>" else parent_id,
+        error=error,
+        metrics=dict(metrics or {}),
+    )
+
+
+def datapoint(
+    datapoint_id: str,
+    metrics: Mapping[str, Any] | None = None,
+    *,
+    name: str = FUNCTION_NAME,
+    error: str | None = None,
+) -> list[EventRecord]:
+    """One datapoint's session: a session event plus a root chain event carrying ``metrics``."""
+    sid = f"s-{datapoint_id}"
+    return [session_event(datapoint_id, sid), chain_event(sid, metrics, name=name, error=error)]
+
+
+def run(datapoints: Mapping[str, Mapping[str, Any]], *, name: str = FUNCTION_NAME) -> list[EventRecord]:
+    """A run: ``{datapoint_id: {metric: value}}`` → session + chain events for each datapoint."""
+    events: list[EventRecord] = []
+    for dp, metrics in datapoints.items():
+        events.extend(datapoint(dp, metrics, name=name))
+    return events
+
+
+def detail(body: Mapping[str, Any], metric_name: str, event_name: str = FUNCTION_NAME) -> dict[str, Any]:
+    """The one metric detail of a summary for ``(metric_name, event_name)``."""
+    details: list[dict[str, Any]] = body["metrics"]["details"]
+    found = [d for d in details if d["metric_name"] == metric_name and d["event_name"] == event_name]
+    assert len(found) == 1, body["metrics"]["details"]
+    return found[0]
+
+
+def compared(body: Mapping[str, Any], metric_name: str, event_name: str = FUNCTION_NAME) -> dict[str, Any]:
+    """The one metric entry of a comparison for ``(metric_name, event_name)``."""
+    found: list[dict[str, Any]] = [
+        m for m in body["metrics"] if m["metric_name"] == metric_name and m["event_name"] == event_name
+    ]
+    assert len(found) == 1, body["metrics"]
+    return found[0]
+
+
+def datapoint_row(body: Mapping[str, Any], datapoint_id: str) -> dict[str, Any]:
+    found: list[dict[str, Any]] = [d for d in body["datapoints"] if d["datapoint_id"] == datapoint_id]
+    assert len(found) == 1, body["datapoints"]
+    return found[0]
+
+
+# --------------------------------------------------------------------------------------------------
+# EventRecord
+# --------------------------------------------------------------------------------------------------
+
+
+def test_event_record_defaults() -> None:
+    event = EventRecord(event_id="e", session_id="s", event_type="chain", event_name="f")
+    assert event.datapoint_id is None
+    assert event.parent_id is None
+    assert event.error is None
+    assert dict(event.metrics) == {}
+
+
+def test_event_record_default_metrics_are_not_shared() -> None:
+    a = EventRecord(event_id="a", session_id="s", event_type="chain", event_name="f")
+    b = EventRecord(event_id="b", session_id="s", event_type="chain", event_name="f")
+    assert a.metrics is not b.metrics
+
+
+def test_event_record_is_frozen() -> None:
+    event = EventRecord(event_id="e", session_id="s", event_type="chain", event_name="f")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        event.error = "boom"  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------------------------------
+# aggregate: every function on a concrete list
+# --------------------------------------------------------------------------------------------------
+
+# [3, 1, 4, 1, 5, 9, 2, 6]: n = 8, sorted = [1, 1, 2, 3, 4, 5, 6, 9], sum = 31.
+#   average = 31 / 8 = 3.875
+#   median: position 7 * 0.5  = 3.5  → 3 + 0.5  * (4 - 3) = 3.5
+#   p90:    position 7 * 0.9  = 6.3  → 6 + 0.3  * (9 - 6) = 6.9
+#   p95:    position 7 * 0.95 = 6.65 → 6 + 0.65 * (9 - 6) = 7.95
+#   p99:    position 7 * 0.99 = 6.93 → 6 + 0.93 * (9 - 6) = 8.79
+CONCRETE = [3, 1, 4, 1, 5, 9, 2, 6]
+
+
+@pytest.mark.parametrize(
+    ("function", "expected"),
+    [
+        ("average", 3.875),
+        ("min", 1.0),
+        ("max", 9.0),
+        ("median", 3.5),
+        ("p90", 6.9),
+        ("p95", 7.95),
+        ("p99", 8.79),
+        ("sum", 31.0),
+        ("count", 8.0),
+    ],
+)
+def test_aggregate_every_function_on_a_concrete_list(function: str, expected: float) -> None:
+    assert aggregate(CONCRETE, function) == pytest.approx(expected)
+
+
+def test_aggregate_defaults_to_average() -> None:
+    # (1 + 2) / 2 = 1.5
+    assert aggregate([1, 2]) == pytest.approx(1.5)
+
+
+def test_aggregate_does_not_need_sorted_input() -> None:
+    # sorted [1, 2, 3, 4, 5]: median = position 2 → 3; min 1, max 5
+    values = [5, 3, 1, 4, 2]
+    assert aggregate(values, "median") == pytest.approx(3.0)
+    assert aggregate(values, "min") == pytest.approx(1.0)
+    assert aggregate(values, "max") == pytest.approx(5.0)
+
+
+def test_median_of_even_length_list_interpolates() -> None:
+    # [1, 2, 3, 4]: position 3 * 0.5 = 1.5 → 2 + 0.5 * (3 - 2) = 2.5
+    assert aggregate([4, 1, 3, 2], "median") == pytest.approx(2.5)
+
+
+def test_median_of_odd_length_list_is_the_middle_value() -> None:
+    # sorted [1, 3, 7]: position 2 * 0.5 = 1 → 3
+    assert aggregate([7, 1, 3], "median") == pytest.approx(3.0)
+
+
+def test_p90_of_one_to_ten_is_9_1() -> None:
+    # [1..10]: position 9 * 0.9 = 8.1 → 9 + 0.1 * (10 - 9) = 9.1
+    assert aggregate(list(range(1, 11)), "p90") == pytest.approx(9.1)
+
+
+@pytest.mark.parametrize(
+    ("values", "function", "expected"),
+    [
+        # [10, 20]: position 1 * 0.95 = 0.95 → 10 + 0.95 * 10 = 19.5
+        ([10, 20], "p95", 19.5),
+        # [10, 20]: position 1 * 0.99 = 0.99 → 10 + 0.99 * 10 = 19.9
+        ([10, 20], "p99", 19.9),
+        # [1, 2, 3]: position 2 * 0.95 = 1.9 → 2 + 0.9 * 1 = 2.9
+        ([3, 1, 2], "p95", 2.9),
+        # [1, 2, 3]: position 2 * 0.99 = 1.98 → 2 + 0.98 * 1 = 2.98
+        ([3, 1, 2], "p99", 2.98),
+        # [1, 2, 3, 4, 5]: position 4 * 0.95 = 3.8 → 4 + 0.8 * 1 = 4.8
+        ([1, 2, 3, 4, 5], "p95", 4.8),
+        # [1, 2, 3, 4, 5]: position 4 * 0.99 = 3.96 → 4 + 0.96 * 1 = 4.96
+        ([1, 2, 3, 4, 5], "p99", 4.96),
+        # [0, 100]: position 0.9 → 0 + 0.9 * 100 = 90
+        ([100, 0], "p90", 90.0),
+    ],
+)
+def test_high_percentiles_on_small_lists(values: list[float], function: str, expected: float) -> None:
+    assert aggregate(values, function) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("function", ["average", "min", "max", "median", "p90", "p95", "p99"])
+def test_aggregate_of_no_values_is_none(function: str) -> None:
+    assert aggregate([], function) is None
+
+
+def test_count_and_sum_of_no_values_are_zero() -> None:
+    count = aggregate([], "count")
+    total = aggregate([], "sum")
+    assert count == 0
+    assert total == 0
+    assert count is not None
+    assert total is not None
+
+
+@pytest.mark.parametrize(
+    ("function", "expected"),
+    [
+        ("average", 4.5),
+        ("min", 4.5),
+        ("max", 4.5),
+        ("median", 4.5),
+        ("p90", 4.5),
+        ("p95", 4.5),
+        ("p99", 4.5),
+        ("sum", 4.5),
+        ("count", 1.0),
+    ],
+)
+def test_aggregate_of_one_value(function: str, expected: float) -> None:
+    assert aggregate([4.5], function) == pytest.approx(expected)
+
+
+# [True, False, True] as [1, 0, 1]: sum 2, average 2/3, sorted [0, 1, 1]:
+#   median position 1 → 1; p90 position 1.8 → 1 + 0.8 * 0 = 1
+@pytest.mark.parametrize(
+    ("function", "expected"),
+    [
+        ("average", 2 / 3),
+        ("min", 0.0),
+        ("max", 1.0),
+        ("median", 1.0),
+        ("p90", 1.0),
+        ("sum", 2.0),
+        ("count", 3.0),
+    ],
+)
+def test_booleans_count_as_one_and_zero(function: str, expected: float) -> None:
+    assert aggregate([True, False, True], function) == pytest.approx(expected)
+
+
+def test_boolean_median_interpolates_between_zero_and_one() -> None:
+    # [False, True] = [0, 1]: position 0.5 → 0.5
+    assert aggregate([True, False], "median") == pytest.approx(0.5)
+
+
+def test_booleans_and_numbers_mix() -> None:
+    # [True, 2, 0.5] = [1, 2, 0.5]: sum 3.5, average 3.5 / 3
+    assert aggregate([True, 2, 0.5], "sum") == pytest.approx(3.5)
+    assert aggregate([True, 2, 0.5], "average") == pytest.approx(3.5 / 3)
+
+
+@pytest.mark.parametrize(
+    ("values", "function", "expected"),
+    [
+        # all equal: every statistic is the value
+        ([2, 2, 2, 2], "median", 2.0),
+        ([2, 2, 2, 2], "p99", 2.0),
+        ([2, 2, 2, 2], "average", 2.0),
+        # sorted [1, 2, 2, 3]: position 1.5 → 2 + 0.5 * 0 = 2
+        ([2, 3, 1, 2], "median", 2.0),
+        # sorted [1, 5, 5, 5]: position 3 * 0.9 = 2.7 → 5 + 0.7 * 0 = 5
+        ([5, 5, 1, 5], "p90", 5.0),
+        # sorted [1, 1, 5]: min is 1 (counted once as the value), count 3
+        ([1, 5, 1], "min", 1.0),
+        ([1, 5, 1], "count", 3.0),
+    ],
+)
+def test_aggregate_with_ties(values: list[float], function: str, expected: float) -> None:
+    assert aggregate(values, function) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("function", ["mean", "p50", "avg", "", "AVERAGE"])
+def test_unknown_aggregate_function_raises(function: str) -> None:
+    with pytest.raises(ValueError, match="unknown aggregate function"):
+        aggregate([1, 2, 3], function)
+
+
+def test_unknown_aggregate_function_raises_even_without_values() -> None:
+    with pytest.raises(ValueError, match="unknown aggregate function"):
+        aggregate([], "mean")
+
+
+# --------------------------------------------------------------------------------------------------
+# percentile (sorted, non-empty input)
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sorted_values", "q", "expected"),
+    [
+        # [1..10], q 0.9: position 8.1 → 9.1
+        ([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 0.9, 9.1),
+        # [1, 2, 3, 4], q 0.5: position 1.5 → 2.5
+        ([1.0, 2.0, 3.0, 4.0], 0.5, 2.5),
+        # [10, 20, 30], q 0.5: position 1 (exact rank) → 20
+        ([10.0, 20.0, 30.0], 0.5, 20.0),
+        # [10, 20, 30], q 0.25: position 0.5 → 15
+        ([10.0, 20.0, 30.0], 0.25, 15.0),
+        # q 0 → the smallest, q 1 → the largest
+        ([10.0, 20.0, 30.0], 0.0, 10.0),
+        ([10.0, 20.0, 30.0], 1.0, 30.0),
+        # one value: position 0 for every q
+        ([7.0], 0.99, 7.0),
+        # negative values: [-4, -2], q 0.5: position 0.5 → -4 + 0.5 * 2 = -3
+        ([-4.0, -2.0], 0.5, -3.0),
+    ],
+)
+def test_percentile_linear_interpolation(sorted_values: list[float], q: float, expected: float) -> None:
+    assert percentile(sorted_values, q) == pytest.approx(expected)
+
+
+# --------------------------------------------------------------------------------------------------
+# value_passes
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "passing_range", "expected"),
+    [
+        # min only
+        (0.7, {"min": 0.5}, True),
+        (0.4, {"min": 0.5}, False),
+        (0.5, {"min": 0.5}, True),  # inclusive
+        (1e9, {"min": 0.5}, True),
+        # max only
+        (150, {"max": 200}, True),
+        (201, {"max": 200}, False),
+        (200, {"max": 200}, True),  # inclusive
+        (-1e9, {"max": 200}, True),
+        # both
+        (0.5, {"min": 0.2, "max": 0.8}, True),
+        (0.2, {"min": 0.2, "max": 0.8}, True),  # inclusive low
+        (0.8, {"min": 0.2, "max": 0.8}, True),  # inclusive high
+        (0.1, {"min": 0.2, "max": 0.8}, False),
+        (0.9, {"min": 0.2, "max": 0.8}, False),
+        # a degenerate range [3, 3]
+        (3, {"min": 3, "max": 3}, True),
+        (2.999, {"min": 3, "max": 3}, False),
+        # negative bounds
+        (-5, {"min": -10, "max": -1}, True),
+        (0, {"min": -10, "max": -1}, False),
+        # an explicit None bound is no bound
+        (-100, {"min": None, "max": 0}, True),
+        (100, {"min": 0, "max": None}, True),
+    ],
+)
+def test_value_passes_numbers(value: float, passing_range: dict[str, Any], expected: bool) -> None:
+    assert value_passes(value, passing_range) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "passing_range", "expected"),
+    [
+        (True, {"min": 1}, True),  # 1 >= 1
+        (False, {"min": 1}, False),  # 0 < 1
+        (True, {"max": 0}, False),  # 1 > 0
+        (False, {"max": 0}, True),  # 0 <= 0
+        (True, {"min": 0.5, "max": 1}, True),  # 0.5 <= 1 <= 1
+        (False, {"min": 0.5, "max": 1}, False),  # 0 < 0.5
+        (False, {"min": 0, "max": 0}, True),  # 0 <= 0 <= 0
+        (True, {"min": 0, "max": 0.99}, False),  # 1 > 0.99
+    ],
+)
+def test_value_passes_booleans_as_one_and_zero(value: bool, passing_range: dict[str, Any], expected: bool) -> None:
+    assert value_passes(value, passing_range) is expected
+
+
+@pytest.mark.parametrize("value", [0, -1e12, 1e12, True, False, 0.5])
+@pytest.mark.parametrize("passing_range", [None, {}])
+def test_value_passes_without_range(value: float, passing_range: dict[str, Any] | None) -> None:
+    assert value_passes(value, passing_range) is True
+
+
+# --------------------------------------------------------------------------------------------------
+# summarize
+# --------------------------------------------------------------------------------------------------
+
+RANGES: dict[str, dict[str, Any]] = {"accuracy": {"min": 0.5}, "latency": {"max": 200}}
+
+
+def three_datapoints() -> list[EventRecord]:
+    # dp1 passes both; dp2 fails accuracy (0.4 < 0.5); dp3 fails latency (300 > 200)
+    return run(
+        {
+            "dp1": {"accuracy": 0.9, "latency": 120},
+            "dp2": {"accuracy": 0.4, "latency": 80},
+            "dp3": {"accuracy": 0.8, "latency": 300},
+        }
+    )
+
+
+def test_summarize_passed_and_failed_datapoints() -> None:
+    body = summarize(three_datapoints(), RANGES)
+    assert sorted(body["passed"]) == ["dp1"]
+    assert sorted(body["failed"]) == ["dp2", "dp3"]
+    assert body["success"] is False
+    assert "error" not in body
+
+
+def test_summarize_per_metric_datapoints_and_aggregates() -> None:
+    body = summarize(three_datapoints(), RANGES)
+    assert [(d["metric_name"], d["event_name"]) for d in body["metrics"]["details"]] == [
+        ("accuracy", FUNCTION_NAME),
+        ("latency", FUNCTION_NAME),
+    ]
+
+    accuracy = detail(body, "accuracy")
+    # (0.9 + 0.4 + 0.8) / 3 = 2.1 / 3 = 0.7
+    assert accuracy["aggregate"] == pytest.approx(0.7)
+    assert accuracy["values"] == [0.9, 0.4, 0.8]
+    assert sorted(accuracy["datapoints"]["passed"]) == ["dp1", "dp3"]
+    assert sorted(accuracy["datapoints"]["failed"]) == ["dp2"]
+    assert accuracy["passing_range"] == {"min": 0.5}
+    assert accuracy["event_type"] == "chain"
+
+    latency = detail(body, "latency")
+    # (120 + 80 + 300) / 3 = 500 / 3 = 166.666…
+    assert latency["aggregate"] == pytest.approx(500 / 3)
+    assert latency["values"] == [120, 80, 300]
+    assert sorted(latency["datapoints"]["passed"]) == ["dp1", "dp2"]
+    assert sorted(latency["datapoints"]["failed"]) == ["dp3"]
+    assert latency["passing_range"] == {"max": 200}
+
+
+def test_summarize_datapoint_rows() -> None:
+    body = summarize(three_datapoints(), RANGES)
+    assert len(body["datapoints"]) == 3
+
+    dp1 = datapoint_row(body, "dp1")
+    assert dp1["session_id"] == "s-dp1"
+    assert dp1["passed"] is True
+    assert sorted(dp1["metrics"], key=lambda m: m["name"]) == [
+        {"name": "accuracy", "event_name": FUNCTION_NAME, "event_type": "chain", "value": 0.9, "passed": True},
+        {"name": "latency", "event_name": FUNCTION_NAME, "event_type": "chain", "value": 120, "passed": True},
+    ]
+
+    dp2 = datapoint_row(body, "dp2")
+    assert dp2["passed"] is False
+    assert {m["name"]: m["passed"] for m in dp2["metrics"]} == {"accuracy": False, "latency": True}
+
+    dp3 = datapoint_row(body, "dp3")
+    assert dp3["passed"] is False
+    assert {m["name"]: m["passed"] for m in dp3["metrics"]} == {"accuracy": True, "latency": False}
+
+
+def test_summarize_success_when_every_datapoint_passes() -> None:
+    events = run({"dp1": {"accuracy": 0.9}, "dp2": {"accuracy": 0.5}})  # 0.5 is on the inclusive bound
+    body = summarize(events, {"accuracy": {"min": 0.5}})
+    assert body["success"] is True
+    assert sorted(body["passed"]) == ["dp1", "dp2"]
+    assert body["failed"] == []
+    assert "error" not in body
+
+
+def test_summarize_metrics_without_range_never_fail() -> None:
+    # "tokens" has no range, however large or small; "accuracy" passes everywhere
+    events = run({"dp1": {"accuracy": 0.9, "tokens": 1_000_000}, "dp2": {"accuracy": 0.6, "tokens": -5}})
+    body = summarize(events, {"accuracy": {"min": 0.5}})
+    assert body["success"] is True
+    assert sorted(body["passed"]) == ["dp1", "dp2"]
+    assert body["failed"] == []
+    tokens = detail(body, "tokens")
+    assert sorted(tokens["datapoints"]["passed"]) == ["dp1", "dp2"]
+    assert tokens["datapoints"]["failed"] == []
+    assert "passing_range" not in tokens
+    # (1_000_000 + -5) / 2 = 499_997.5
+    assert tokens["aggregate"] == pytest.approx(499_997.5)
+
+
+def test_summarize_without_any_ranges_passes_everything() -> None:
+    events = run({"dp1": {"accuracy": 0.0}, "dp2": {"correct": False}})
+    no_ranges: tuple[dict[str, dict[str, Any]] | None, ...] = (None, {})
+    for ranges in no_ranges:
+        body = summarize(events, ranges)
+        assert body["success"] is True
+        assert sorted(body["passed"]) == ["dp1", "dp2"]
+        assert body["failed"] == []
+
+
+def test_summarize_aggregates_per_metric_and_event_name() -> None:
+    # the same metric name "score" on two events: the root chain "pipeline" and a child tool "retriever"
+    events: list[EventRecord] = []
+    for dp, chain_score, tool_score in (("dp1", 1.0, 0.25), ("dp2", 0.5, 0.75)):
+        sid = f"s-{dp}"
+        events.append(session_event(dp, sid))
+        events.append(chain_event(sid, {"score": chain_score}, name="pipeline", event_id=f"{sid}-root"))
+        events.append(
+            chain_event(sid, {"score": tool_score}, name="retriever", event_type="tool", parent_id=f"{sid}-root")
+        )
+    body = summarize(events, {"score": {"min": 0.5}})
+
+    assert [(d["metric_name"], d["event_name"]) for d in body["metrics"]["details"]] == [
+        ("score", "pipeline"),
+        ("score", "retriever"),
+    ]
+    pipeline = detail(body, "score", "pipeline")
+    # (1.0 + 0.5) / 2 = 0.75, both >= 0.5
+    assert pipeline["aggregate"] == pytest.approx(0.75)
+    assert pipeline["values"] == [1.0, 0.5]
+    assert pipeline["event_type"] == "chain"
+    assert sorted(pipeline["datapoints"]["passed"]) == ["dp1", "dp2"]
+    assert pipeline["datapoints"]["failed"] == []
+
+    retriever = detail(body, "score", "retriever")
+    # (0.25 + 0.75) / 2 = 0.5; dp1's 0.25 < 0.5 fails
+    assert retriever["aggregate"] == pytest.approx(0.5)
+    assert retriever["values"] == [0.25, 0.75]
+    assert retriever["event_type"] == "tool"
+    assert retriever["datapoints"]["passed"] == ["dp2"]
+    assert retriever["datapoints"]["failed"] == ["dp1"]
+
+    # the range is per metric name, so dp1 fails through its retriever score
+    assert body["passed"] == ["dp2"]
+    assert body["failed"] == ["dp1"]
+
+
+@pytest.mark.parametrize("root_parent", ["<session>", None])
+def test_summarize_root_chain_error_fails_the_datapoint(root_parent: str | None) -> None:
+    sid = "s-dp1"
+    events = [
+        session_event("dp1", sid),
+        chain_event(sid, {"accuracy": 0.9}, parent_id=root_parent, error="ZeroDivisionError: division by zero"),
+        *datapoint("dp2", {"accuracy": 0.9}),
+    ]
+    body = summarize(events, {"accuracy": {"min": 0.5}})
+    assert body["failed"] == ["dp1"]
+    assert body["passed"] == ["dp2"]
+    assert body["success"] is False
+    dp1 = datapoint_row(body, "dp1")
+    assert dp1["passed"] is False
+    # the metric value itself is within range
+    assert [m["passed"] for m in dp1["metrics"]] == [True]
+
+
+def test_summarize_root_chain_error_fails_even_without_metrics() -> None:
+    sid = "s-dp1"
+    events = [session_event("dp1", sid), chain_event(sid, {}, error="boom")]
+    body = summarize(events)
+    assert body["failed"] == ["dp1"]
+    assert body["passed"] == []
+    assert body["success"] is False
+
+
+def test_summarize_child_chain_error_does_not_fail_the_datapoint() -> None:
+    sid = "s-dp1"
+    events = [
+        session_event("dp1", sid),
+        chain_event(sid, {"accuracy": 0.9}, event_id="root"),
+        chain_event(sid, {}, name="inner_step", event_id="child", parent_id="root", error="handled retry"),
+    ]
+    body = summarize(events, {"accuracy": {"min": 0.5}})
+    assert body["passed"] == ["dp1"]
+    assert body["failed"] == []
+    assert body["success"] is True
+    assert datapoint_row(body, "dp1")["passed"] is True
+
+
+@pytest.mark.parametrize("event_type", ["tool", "model"])
+def test_summarize_error_on_a_root_event_that_is_not_a_chain_does_not_fail(event_type: str) -> None:
+    # only the function's own root chain event decides whether the function errored
+    sid = "s-dp1"
+    events = [
+        session_event("dp1", sid),
+        chain_event(sid, {"accuracy": 0.9}),
+        chain_event(sid, {}, name="side_call", event_type=event_type, error="rate limited"),
+    ]
+    body = summarize(events, {"accuracy": {"min": 0.5}})
+    assert body["passed"] == ["dp1"]
+    assert body["failed"] == []
+    assert body["success"] is True
+
+
+def test_summarize_ignores_strings_none_and_non_finite_values() -> None:
+    events = run(
+        {
+            "dp1": {
+                "accuracy": 0.9,
+                "label": "good",
+                "missing": None,
+                "nan": math.nan,
+                "inf": math.inf,
+                "neg_inf": -math.inf,
+            },
+            "dp2": {"accuracy": "n/a"},
+        }
+    )
+    # ranges that every ignored value would fail if it were counted
+    ranges = {name: {"min": 1, "max": 0} for name in ("label", "missing", "nan", "inf", "neg_inf")}
+    body = summarize(events, {**ranges, "accuracy": {"min": 0.5}})
+
+    assert [d["metric_name"] for d in body["metrics"]["details"]] == ["accuracy"]
+    accuracy = detail(body, "accuracy")
+    assert accuracy["values"] == [0.9]
+    assert accuracy["aggregate"] == pytest.approx(0.9)
+    assert accuracy["datapoints"] == {"passed": ["dp1"], "failed": []}
+    assert [m["name"] for m in datapoint_row(body, "dp1")["metrics"]] == ["accuracy"]
+    assert datapoint_row(body, "dp2")["metrics"] == []
+    assert sorted(body["passed"]) == ["dp1", "dp2"]
+    assert body["success"] is True
+
+
+def test_summarize_boolean_metric_against_range() -> None:
+    events = run({"dp1": {"correct": True}, "dp2": {"correct": False}, "dp3": {"correct": True}})
+    body = summarize(events, {"correct": {"min": 1}})
+    correct = detail(body, "correct")
+    # [1, 0, 1] → 2 / 3
+    assert correct["aggregate"] == pytest.approx(2 / 3)
+    assert correct["values"] == [True, False, True]
+    assert sorted(correct["datapoints"]["passed"]) == ["dp1", "dp3"]
+    assert correct["datapoints"]["failed"] == ["dp2"]
+    assert body["failed"] == ["dp2"]
+
+
+def test_summarize_without_events_is_not_a_success() -> None:
+    body = summarize([])
+    assert body["success"] is False
+    assert isinstance(body["error"], str)
+    assert body["error"]
+    assert body["passed"] == []
+    assert body["failed"] == []
+    assert body["datapoints"] == []
+    assert body["metrics"]["details"] == []
+    assert body["event_details"] == []
+
+
+@pytest.mark.parametrize(
+    ("function", "expected"),
+    [
+        # values [0.9, 0.4, 0.8]
+        ("average", 0.7),
+        ("min", 0.4),
+        ("max", 0.9),
+        ("median", 0.8),  # sorted [0.4, 0.8, 0.9], position 1
+        ("sum", 2.1),
+        ("count", 3.0),
+    ],
+)
+def test_summarize_echoes_and_applies_the_aggregation_function(function: str, expected: float) -> None:
+    body = summarize(three_datapoints(), RANGES, aggregate_function=function)
+    assert body["metrics"]["aggregation_function"] == function
+    assert detail(body, "accuracy")["aggregate"] == pytest.approx(expected)
+
+
+def test_summarize_default_aggregation_function_is_average() -> None:
+    body = summarize(three_datapoints())
+    assert body["metrics"]["aggregation_function"] == "average"
+    # latency (120 + 80 + 300) / 3
+    assert detail(body, "latency")["aggregate"] == pytest.approx(500 / 3)
+
+
+def test_summarize_unknown_aggregation_function_raises() -> None:
+    with pytest.raises(ValueError, match="unknown aggregate function"):
+        summarize(three_datapoints(), aggregate_function="mean")
+
+
+def test_summarize_event_details() -> None:
+    sid = "s-dp1"
+    events = [
+        session_event("dp1", sid),
+        chain_event(sid, {"accuracy": 0.9}, event_id="root"),
+        chain_event(sid, {}, name="search", event_type="tool", parent_id="root"),
+        chain_event(sid, {}, name="answer", event_type="model", parent_id="root"),
+        *datapoint("dp2", {"accuracy": 0.9}),  # repeats (session, chain): listed once
+    ]
+    body = summarize(events)
+    pairs = [(d["event_name"], d["event_type"]) for d in body["event_details"]]
+    assert sorted(pairs) == [
+        ("answer", "model"),
+        (SESSION_NAME, "session"),
+        (FUNCTION_NAME, "chain"),
+        ("search", "tool"),
+    ]
+    assert all(set(d) == {"event_name", "event_type"} for d in body["event_details"])
+
+
+def test_summarize_status_is_echoed() -> None:
+    assert summarize(three_datapoints())["status"] == "completed"
+    assert summarize(three_datapoints(), status="running")["status"] == "running"
+
+
+# --------------------------------------------------------------------------------------------------
+# compare
+# --------------------------------------------------------------------------------------------------
+
+
+def test_compare_improved_degraded_same() -> None:
+    # old [0.5, 1.0, 0.0, 0.5] → sum 2.0, average 0.5
+    # new [1.0, 0.75, 0.0, 0.75] → sum 2.5, average 0.625
+    # dp1 0.5→1.0 improved; dp2 1.0→0.75 degraded; dp3 0.0→0.0 same; dp4 0.5→0.75 improved
+    # difference 0.625 - 0.5 = 0.125; percentage_change 0.125 / 0.5 * 100 = 25
+    old = run({"dp1": {"acc": 0.5}, "dp2": {"acc": 1.0}, "dp3": {"acc": 0.0}, "dp4": {"acc": 0.5}})
+    new = run({"dp1": {"acc": 1.0}, "dp2": {"acc": 0.75}, "dp3": {"acc": 0.0}, "dp4": {"acc": 0.75}})
+    body = compare(old, new)
+
+    assert sorted(body["commonDatapoints"]) == ["dp1", "dp2", "dp3", "dp4"]
+    assert len(body["metrics"]) == 1
+    acc = compared(body, "acc")
+    assert acc["event_type"] == "chain"
+    assert acc["old_aggregate"] == pytest.approx(0.5)
+    assert acc["new_aggregate"] == pytest.approx(0.625)
+    assert acc["difference"] == pytest.approx(0.125)
+    assert acc["percentage_change"] == pytest.approx(25.0)
+    assert sorted(acc["improved"]) == ["dp1", "dp4"]
+    assert acc["degraded"] == ["dp2"]
+    assert acc["same"] == ["dp3"]
+    assert acc["improved_count"] == 2
+    assert acc["degraded_count"] == 1
+    assert acc["same_count"] == 1
+    assert acc["found_count"] == 4
+    assert acc["old_values"] == [0.5, 1.0, 0.0, 0.5]
+    assert acc["new_values"] == [1.0, 0.75, 0.0, 0.75]
+
+
+def test_compare_booleans_true_is_greater_than_false() -> None:
+    # dp1 False→True improved; dp2 True→False degraded; dp3 True→True same; dp4 False→False same
+    # old [0, 1, 1, 0] average 0.5; new [1, 0, 1, 0] average 0.5; difference 0; change 0 / 0.5 * 100 = 0
+    old = run({"dp1": {"ok": False}, "dp2": {"ok": True}, "dp3": {"ok": True}, "dp4": {"ok": False}})
+    new = run({"dp1": {"ok": True}, "dp2": {"ok": False}, "dp3": {"ok": True}, "dp4": {"ok": False}})
+    ok = compared(compare(old, new), "ok")
+    assert ok["improved"] == ["dp1"]
+    assert ok["degraded"] == ["dp2"]
+    assert sorted(ok["same"]) == ["dp3", "dp4"]
+    assert (ok["improved_count"], ok["degraded_count"], ok["same_count"], ok["found_count"]) == (1, 1, 2, 4)
+    assert ok["old_aggregate"] == pytest.approx(0.5)
+    assert ok["new_aggregate"] == pytest.approx(0.5)
+    assert ok["difference"] == pytest.approx(0.0)
+    assert ok["percentage_change"] == pytest.approx(0.0)
+
+
+def test_compare_old_aggregate_zero_has_no_percentage_change() -> None:
+    # old [0.0, 0.0] average 0; new [0.5, 1.0] average 0.75; difference 0.75; change undefined
+    old = run({"dp1": {"acc": 0.0}, "dp2": {"acc": 0.0}})
+    new = run({"dp1": {"acc": 0.5}, "dp2": {"acc": 1.0}})
+    acc = compared(compare(old, new), "acc")
+    assert acc["old_aggregate"] == 0
+    assert acc["new_aggregate"] == pytest.approx(0.75)
+    assert acc["difference"] == pytest.approx(0.75)
+    assert acc["percentage_change"] is None
+    assert sorted(acc["improved"]) == ["dp1", "dp2"]
+
+
+def test_compare_old_zero_from_booleans_has_no_percentage_change() -> None:
+    # old [False] = 0; new [True] = 1; difference 1; change undefined
+    acc = compared(compare(run({"dp1": {"ok": False}}), run({"dp1": {"ok": True}})), "ok")
+    assert acc["old_aggregate"] == 0
+    assert acc["difference"] == pytest.approx(1.0)
+    assert acc["percentage_change"] is None
+
+
+@pytest.mark.parametrize(
+    ("old_value", "new_value", "difference", "change"),
+    [
+        # -2 → -1: difference +1, 1 / |-2| * 100 = +50 (an improvement reads positive)
+        (-2.0, -1.0, 1.0, 50.0),
+        # -2 → -3: difference -1, -1 / |-2| * 100 = -50
+        (-2.0, -3.0, -1.0, -50.0),
+        # -4 → 2: difference 6, 6 / 4 * 100 = 150
+        (-4.0, 2.0, 6.0, 150.0),
+        # 2 → 1: difference -1, -1 / 2 * 100 = -50
+        (2.0, 1.0, -1.0, -50.0),
+        # 4 → 5: difference 1, 1 / 4 * 100 = 25
+        (4.0, 5.0, 1.0, 25.0),
+    ],
+)
+def test_compare_percentage_change_sign(old_value: float, new_value: float, difference: float, change: float) -> None:
+    m = compared(compare(run({"dp1": {"m": old_value}}), run({"dp1": {"m": new_value}})), "m")
+    assert m["old_aggregate"] == pytest.approx(old_value)
+    assert m["new_aggregate"] == pytest.approx(new_value)
+    assert m["difference"] == pytest.approx(difference)
+    assert m["percentage_change"] == pytest.approx(change)
+
+
+def test_compare_metric_only_in_new_run() -> None:
+    old = run({"dp1": {"acc": 0.5}})
+    new = run({"dp1": {"acc": 0.5, "latency": 100}})
+    body = compare(old, new)
+    assert [(m["metric_name"], m["event_name"]) for m in body["metrics"]] == [
+        ("acc", FUNCTION_NAME),
+        ("latency", FUNCTION_NAME),
+    ]
+    latency = compared(body, "latency")
+    assert latency["old_aggregate"] is None
+    assert latency["new_aggregate"] == pytest.approx(100.0)
+    assert latency["difference"] is None
+    assert latency["percentage_change"] is None
+    assert (latency["found_count"], latency["improved_count"], latency["degraded_count"], latency["same_count"]) == (
+        0,
+        0,
+        0,
+        0,
+    )
+    assert latency["improved"] == []
+    assert latency["degraded"] == []
+    assert latency["same"] == []
+    assert latency["old_values"] == []
+    assert latency["new_values"] == [100]
+    # the shared metric still compares
+    assert compared(body, "acc")["same"] == ["dp1"]
+
+
+def test_compare_metric_only_in_old_run() -> None:
+    old = run({"dp1": {"acc": 0.5, "legacy": 3}})
+    new = run({"dp1": {"acc": 0.5}})
+    legacy = compared(compare(old, new), "legacy")
+    assert legacy["old_aggregate"] == pytest.approx(3.0)
+    assert legacy["new_aggregate"] is None
+    assert legacy["difference"] is None
+    assert legacy["percentage_change"] is None
+    assert (legacy["found_count"], legacy["improved_count"], legacy["degraded_count"], legacy["same_count"]) == (
+        0,
+        0,
+        0,
+        0,
+    )
+    assert legacy["old_values"] == [3]
+    assert legacy["new_values"] == []
+
+
+def test_compare_datapoints_in_only_one_run_are_not_compared() -> None:
+    # common: dp1 (0.5 → 0.5, same). dp2 only old, dp3 only new (its 1.0 would be an "improvement").
+    # aggregates use each run's own values: old [0.5, 0.5] → 0.5; new [0.5, 1.0] → 0.75
+    # difference 0.25; change 0.25 / 0.5 * 100 = 50
+    old = run({"dp1": {"acc": 0.5}, "dp2": {"acc": 0.5}})
+    new = run({"dp1": {"acc": 0.5}, "dp3": {"acc": 1.0}})
+    body = compare(old, new)
+    assert body["commonDatapoints"] == ["dp1"]
+    acc = compared(body, "acc")
+    assert acc["improved"] == []
+    assert acc["degraded"] == []
+    assert acc["same"] == ["dp1"]
+    assert (acc["found_count"], acc["improved_count"], acc["degraded_count"], acc["same_count"]) == (1, 0, 0, 1)
+    assert acc["old_aggregate"] == pytest.approx(0.5)
+    assert acc["new_aggregate"] == pytest.approx(0.75)
+    assert acc["difference"] == pytest.approx(0.25)
+    assert acc["percentage_change"] == pytest.approx(50.0)
+
+
+def test_compare_common_datapoint_missing_the_metric_on_one_side_is_not_counted() -> None:
+    # dp1 has "acc" in both; dp2 is common but has "acc" only in the new run
+    old = run({"dp1": {"acc": 0.5}, "dp2": {"other": 1}})
+    new = run({"dp1": {"acc": 0.25}, "dp2": {"acc": 1.0, "other": 1}})
+    body = compare(old, new)
+    assert sorted(body["commonDatapoints"]) == ["dp1", "dp2"]
+    acc = compared(body, "acc")
+    assert acc["degraded"] == ["dp1"]
+    assert acc["improved"] == []
+    assert acc["same"] == []
+    assert acc["found_count"] == 1
+
+
+def test_compare_no_common_datapoints() -> None:
+    body = compare(run({"dp1": {"acc": 0.5}}), run({"dp2": {"acc": 1.0}}))
+    assert body["commonDatapoints"] == []
+    acc = compared(body, "acc")
+    assert (acc["found_count"], acc["improved"], acc["degraded"], acc["same"]) == (0, [], [], [])
+    # the aggregates are still each run's own: 0.5 → 1.0, difference 0.5, change 100
+    assert acc["difference"] == pytest.approx(0.5)
+    assert acc["percentage_change"] == pytest.approx(100.0)
+
+
+def test_compare_pairs_metrics_on_metric_and_event_name() -> None:
+    old = run({"dp1": {"acc": 0.5}}, name="pipeline_v1")
+    new = run({"dp1": {"acc": 0.75}}, name="pipeline_v2")
+    body = compare(old, new)
+    assert body["commonDatapoints"] == ["dp1"]
+    assert sorted((m["metric_name"], m["event_name"]) for m in body["metrics"]) == [
+        ("acc", "pipeline_v1"),
+        ("acc", "pipeline_v2"),
+    ]
+    v1 = compared(body, "acc", "pipeline_v1")
+    assert v1["old_aggregate"] == pytest.approx(0.5)
+    assert v1["new_aggregate"] is None
+    assert v1["difference"] is None
+    assert v1["percentage_change"] is None
+    assert (v1["found_count"], v1["improved"], v1["degraded"], v1["same"]) == (0, [], [], [])
+
+    v2 = compared(body, "acc", "pipeline_v2")
+    assert v2["old_aggregate"] is None
+    assert v2["new_aggregate"] == pytest.approx(0.75)
+    assert v2["difference"] is None
+    assert v2["percentage_change"] is None
+    assert (v2["found_count"], v2["improved"], v2["degraded"], v2["same"]) == (0, [], [], [])
+
+    presence = {(d["event_name"], d["event_type"]): d["presence"] for d in body["event_details"]}
+    assert presence == {
+        (SESSION_NAME, "session"): "both",
+        ("pipeline_v1", "chain"): "old",
+        ("pipeline_v2", "chain"): "new",
+    }
+
+
+def test_compare_datapoint_value_is_the_mean_of_its_values() -> None:
+    # old dp1 has two "acc" values on the same event: mean (0.25 + 0.75) / 2 = 0.5
+    # new dp1 0.5 → same; new dp2 1.0 vs old dp2 mean (1.0 + 0.5) / 2 = 0.75 → improved
+    old: list[EventRecord] = []
+    for dp, first, second in (("dp1", 0.25, 0.75), ("dp2", 1.0, 0.5)):
+        sid = f"s-{dp}"
+        old.append(session_event(dp, sid))
+        old.append(chain_event(sid, {"acc": first}, event_id=f"{sid}-a"))
+        old.append(chain_event(sid, {"acc": second}, event_id=f"{sid}-b"))
+    new = run({"dp1": {"acc": 0.5}, "dp2": {"acc": 1.0}})
+    acc = compared(compare(old, new), "acc")
+    assert acc["same"] == ["dp1"]
+    assert acc["improved"] == ["dp2"]
+    assert acc["degraded"] == []
+    # old aggregate over all four values: (0.25 + 0.75 + 1.0 + 0.5) / 4 = 0.625; new (0.5 + 1.0) / 2 = 0.75
+    assert acc["old_values"] == [0.25, 0.75, 1.0, 0.5]
+    assert acc["old_aggregate"] == pytest.approx(0.625)
+    assert acc["new_aggregate"] == pytest.approx(0.75)
+    assert acc["difference"] == pytest.approx(0.125)
+    # 0.125 / 0.625 * 100 = 20
+    assert acc["percentage_change"] == pytest.approx(20.0)
+
+
+def test_compare_ignores_non_metric_values() -> None:
+    # strings, None and NaN are not values: only "acc" is compared; dp2's "acc" is a string in the new run
+    old = run({"dp1": {"acc": 0.5, "label": "a"}, "dp2": {"acc": 0.5}})
+    new = run({"dp1": {"acc": 1.0, "label": "b", "nan": math.nan}, "dp2": {"acc": "error"}})
+    body = compare(old, new)
+    assert [m["metric_name"] for m in body["metrics"]] == ["acc"]
+    acc = compared(body, "acc")
+    assert acc["improved"] == ["dp1"]
+    assert acc["found_count"] == 1
+    assert acc["new_values"] == [1.0]
+    # old (0.5 + 0.5) / 2 = 0.5; new 1.0
+    assert acc["difference"] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    ("function", "old_agg", "new_agg"),
+    [
+        # old [1, 3, 8], new [2, 2, 2]
+        ("sum", 12.0, 6.0),
+        ("max", 8.0, 2.0),
+        ("min", 1.0, 2.0),
+        ("median", 3.0, 2.0),
+        ("count", 3.0, 3.0),
+    ],
+)
+def test_compare_applies_the_aggregation_function(function: str, old_agg: float, new_agg: float) -> None:
+    old = run({"dp1": {"m": 1}, "dp2": {"m": 3}, "dp3": {"m": 8}})
+    new = run({"dp1": {"m": 2}, "dp2": {"m": 2}, "dp3": {"m": 2}})
+    m = compared(compare(old, new, aggregate_function=function), "m")
+    assert m["old_aggregate"] == pytest.approx(old_agg)
+    assert m["new_aggregate"] == pytest.approx(new_agg)
+    assert m["difference"] == pytest.approx(new_agg - old_agg)
+    # per-datapoint: dp1 1→2 improved, dp2 3→2 degraded, dp3 8→2 degraded, whatever the function
+    assert m["improved"] == ["dp1"]
+    assert sorted(m["degraded"]) == ["dp2", "dp3"]
+
+
+def test_compare_unknown_aggregation_function_raises() -> None:
+    with pytest.raises(ValueError, match="unknown aggregate function"):
+        compare(run({"dp1": {"m": 1}}), run({"dp1": {"m": 1}}), aggregate_function="mean")
+
+
+def test_compare_event_details_presence() -> None:
+    old_sid, new_sid = "s-old", "s-new"
+    old = [
+        session_event("dp1", old_sid),
+        chain_event(old_sid, {"acc": 0.5}, event_id="old-root"),
+        chain_event(old_sid, {}, name="legacy_search", event_type="tool", parent_id="old-root"),
+    ]
+    new = [
+        session_event("dp1", new_sid),
+        chain_event(new_sid, {"acc": 0.5}, event_id="new-root"),
+        chain_event(new_sid, {}, name="vector_search", event_type="tool", parent_id="new-root"),
+        # same name as the old run's chain but a different type: a different event
+        chain_event(new_sid, {}, name="legacy_search", event_type="model", parent_id="new-root"),
+    ]
+    body = compare(old, new)
+    assert len(body["event_details"]) == 5
+    presence = {(d["event_name"], d["event_type"]): d["presence"] for d in body["event_details"]}
+    assert presence == {
+        (SESSION_NAME, "session"): "both",
+        (FUNCTION_NAME, "chain"): "both",
+        ("legacy_search", "tool"): "old",
+        ("legacy_search", "model"): "new",
+        ("vector_search", "tool"): "new",
+    }
+
+
+def test_compare_empty_runs() -> None:
+    body = compare([], [])
+    assert body == {"commonDatapoints": [], "metrics": [], "event_details": []}
