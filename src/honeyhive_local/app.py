@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -22,8 +23,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 from starlette.datastructures import QueryParams
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -111,9 +112,20 @@ def _json(call: Call) -> Any:
     if not body:
         raise ApiError(400, "request body is empty; expected a JSON object")
     try:
-        return json.loads(body)
+        return json.loads(body, parse_constant=_reject_constant, parse_float=_finite_float)
     except (UnicodeDecodeError, ValueError) as exc:
         raise ApiError(400, f"request body is not valid JSON: {exc}") from exc
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON (numbers must be finite)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:40]} is out of range (numbers must be finite)")
+    return value
 
 
 def _model(call: Call, model: type[M]) -> M:
@@ -185,18 +197,19 @@ def _filters(call: Call) -> list[dict[str, Any]]:
 
 def _iso(value: Any, name: str) -> str:
     """A dateRange bound (ISO string or Unix milliseconds) as the ISO form runs are stamped with."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        moment = datetime.fromtimestamp(value / 1000, UTC)
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
+    problem = f"dateRange.{name} {str(value)[:60]!r} is not a date: use an ISO date or Unix milliseconds"
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            moment = datetime.fromtimestamp(value / 1000, UTC)
+        elif isinstance(value, str):
             try:
-                moment = datetime.fromtimestamp(float(value) / 1000, UTC)
+                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
             except ValueError:
-                raise ApiError(400, f"dateRange.{name} {value!r} is not a date") from None
-    else:
-        raise ApiError(400, f"dateRange.{name} must be an ISO date or Unix milliseconds")
+                moment = datetime.fromtimestamp(float(value) / 1000, UTC)
+        else:
+            raise ApiError(400, problem)
+    except (ValueError, OverflowError, OSError):
+        raise ApiError(400, problem) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -267,7 +280,7 @@ class Routes:
     def list_runs(self, call: Call) -> Any:
         low, high = _date_range(call)
         query = RunQuery(
-            page=_query_int(call, "page", 1, 1),
+            page=_query_int(call, "page", 1, 1, 1_000_000),
             limit=_query_int(call, "limit", 20, 1, 100),
             name=call.query.get("name") or None,
             status=_query_choice(call, "status", RUN_STATUSES, None),
@@ -411,7 +424,8 @@ class Routes:
             doc = self.store.create_datapoint(call.project.project_id, body.model_dump())
         except NotFound as exc:
             raise ApiError(400, str(exc)) from exc
-        return {"inserted": True, "result": {"insertedId": doc["id"]}}
+        # honeyhive-api.md §4 documents insertedId; the spec's CreateDatapointResponse requires insertedIds
+        return {"inserted": True, "result": {"insertedId": doc["id"], "insertedIds": [doc["id"]]}}
 
     # sessions & events -------------------------------------------------------------------------
 
@@ -423,10 +437,9 @@ class Routes:
             session_id = None
         session_id = session_id or str(uuid.uuid4())
         now_ms = time.time() * 1000
-        event = {
+        event: dict[str, Any] = {
             "event_id": session_id,
             "session_id": session_id,
-            "parent_id": None,
             "children_ids": list(session.children_ids or []),
             "event_type": "session",
             "event_name": session.event_name or session.session_name or "unknown",
@@ -437,13 +450,15 @@ class Routes:
             "outputs": session.outputs or {},
             "error": None,
             "start_time": session.start_time if session.start_time is not None else now_ms,
-            "end_time": session.end_time,
-            "duration": session.duration,
             "metadata": session.metadata or {},
             "user_properties": session.user_properties or {},
             "metrics": {},
             "feedback": {},
         }
+        # unset optional numbers are left out, not null (the spec's event schemas type them as numbers)
+        event.update(
+            {k: v for k, v in (("end_time", session.end_time), ("duration", session.duration)) if v is not None}
+        )
         stored, _ = self.store.upsert_event(project.project_id, event, self.backend.visible_at(), True)
         return {
             **stored,
@@ -477,7 +492,9 @@ class Routes:
 
     def create_event(self, call: Call) -> Any:
         body = _model(call, wire.CreateEvent)
-        event = body.model_dump()
+        event = body.model_dump(exclude_none=True)
+        event.setdefault("start_time", time.time() * 1000)
+        event["error"] = body.error
         event["event_id"] = body.event_id or str(uuid.uuid4())
         event["session_id"] = body.session_id or str(uuid.uuid4())
         event["parent_id"] = body.parent_id or event["session_id"]
@@ -485,8 +502,8 @@ class Routes:
         event["source"] = body.source or "unknown"
         event["project_id"] = call.project.project_id
         for name in ("config", "outputs", "metadata", "feedback", "metrics", "user_properties"):
-            event[name] = event[name] or {}
-        event["children_ids"] = event["children_ids"] or []
+            event[name] = event.get(name) or {}
+        event["children_ids"] = event.get("children_ids") or []
         self.store.upsert_event(call.project.project_id, event, self.backend.visible_at())
         return {"success": True, "event_id": event["event_id"]}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -103,6 +104,8 @@ def any_value(value: AnyValue) -> Any:
         return {kv.key: any_value(kv.value) for kv in value.kvlist_value.values}
     if kind == "bytes_value":
         return base64.b64encode(value.bytes_value).decode()
+    if kind == "double_value" and not math.isfinite(value.double_value):
+        return str(value.double_value)  # JSON has no NaN/Infinity: kept as text, never a metric value
     return getattr(value, kind)
 
 
@@ -125,7 +128,7 @@ def _lists_from_indexes(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     converted = {k: _lists_from_indexes(v) for k, v in node.items()}
-    if converted and all(k.isdigit() for k in converted):
+    if converted and all(k.isdigit() and k == str(int(k)) for k in converted):  # "00" is a key, not an index
         indexes = sorted(int(k) for k in converted)
         if indexes == list(range(len(indexes))):
             return [converted[str(i)] for i in indexes]

@@ -47,6 +47,23 @@ class PassingRange(BaseModel):
         return self
 
 
+NOT_NULL_RUN_FIELDS = frozenset(
+    {
+        "run_id",
+        "name",
+        "status",
+        "metadata",
+        "results",
+        "event_ids",
+        "configuration",
+        "evaluators",
+        "session_ids",
+        "datapoint_ids",
+        "passing_ranges",
+    }
+)
+
+
 class _RunFields(_Lenient):
     name: str | None = None
     description: str | None = None
@@ -59,6 +76,16 @@ class _RunFields(_Lenient):
     session_ids: list[str] | None = None
     datapoint_ids: list[str] | None = None
     passing_ranges: dict[str, PassingRange] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        """Only ``description`` and ``dataset_id`` may be null; a null status or metadata is a client bug."""
+        if isinstance(data, dict):
+            nulls = sorted(k for k, v in data.items() if v is None and k in NOT_NULL_RUN_FIELDS)
+            if nulls:
+                raise ValueError(f"{', '.join(nulls)} must not be null")
+        return data
 
     @field_validator("name")
     @classmethod

@@ -39,7 +39,9 @@ def exact_match(outputs: dict[str, Any], inputs: dict[str, Any], ground_truth: d
     return bool(outputs["answer"] == ground_truth["answer"])
 
 
-def closeness(outputs: dict[str, Any], inputs: dict[str, Any], ground_truth: dict[str, Any] | None = None) -> dict[str, Any]:
+def closeness(
+    outputs: dict[str, Any], inputs: dict[str, Any], ground_truth: dict[str, Any] | None = None
+) -> dict[str, Any]:
     # 1.0 when right, 0.5 when one off; dict return → metrics closeness, closeness_explanation
     gap = abs(int(outputs["answer"]) - int((ground_truth or {})["answer"]))
     return {"score": 1.0 if gap == 0 else 0.5, "explanation": f"off by {gap}"}
@@ -65,7 +67,9 @@ def _sdk_run(wrong: set[int], name: str) -> Any:
     )
 
 
-def test_sdk_evaluate_result_and_compare_match_hand_computed_numbers(sdk_env: LocalBackend, client: httpx.Client) -> None:
+def test_sdk_evaluate_result_and_compare_match_hand_computed_numbers(
+    sdk_env: LocalBackend, client: httpx.Client
+) -> None:
     ids = [generate_external_datapoint_id(dp, i) for i, dp in enumerate(DATASET)]
     run_a = _sdk_run(WRONG_A, "sdk-run-a")
     run_b = _sdk_run(WRONG_B, "sdk-run-b")
@@ -123,7 +127,8 @@ def test_sdk_evaluate_result_and_compare_match_hand_computed_numbers(sdk_env: Lo
     assert close_delta is not None
     assert close_delta["old_aggregate"] == pytest.approx((8 * 1.0 + 4 * 0.5) / 12)
     assert close_delta["new_aggregate"] == pytest.approx(0.875)
-    assert close_delta["improved_count"] == 2 and close_delta["degraded_count"] == 1
+    assert close_delta["improved_count"] == 2
+    assert close_delta["degraded_count"] == 1
 
 
 def test_sdk_evaluate_on_a_managed_dataset(sdk_env: LocalBackend, client: httpx.Client) -> None:
@@ -140,7 +145,8 @@ def test_sdk_evaluate_on_a_managed_dataset(sdk_env: LocalBackend, client: httpx.
         print_results=False,
     )
     assert run.success is True
-    assert len(run.passed) == 5 and run.failed == []
+    assert len(run.passed) == 5
+    assert run.failed == []
     stored = client.get(f"/v1/runs/{run.run_id}").json()["evaluation"]
     assert stored["dataset_id"] == dataset_id
     assert stored["dataset_name"] == "managed-qa"
