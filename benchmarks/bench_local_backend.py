@@ -53,7 +53,7 @@ from typing import Any
 import httpx
 from starlette.responses import JSONResponse
 
-from honeyhive_local import LocalBackend
+from honeyhive_local import LocalBackend, app, wire
 from honeyhive_local.app import Project
 from honeyhive_local.results import compare, summarize
 from honeyhive_local.store import Store, to_record
@@ -172,60 +172,13 @@ def datapoint_bodies(
 
 
 def session_document(project_id: str, body: Mapping[str, Any]) -> JsonDict:
-    """What ``Routes._start_session`` stores for a ``POST /v1/sessions`` body (a new, canonical session_id)."""
-    session_id = str(uuid.UUID(body["session_id"]))
-    return {
-        "event_id": session_id,
-        "session_id": session_id,
-        "parent_id": None,
-        "children_ids": list(body.get("children_ids") or []),
-        "event_type": "session",
-        "event_name": body.get("event_name") or body.get("session_name") or "unknown",
-        "source": body.get("source") or "unknown",
-        "project_id": project_id,
-        "config": body.get("config") or {},
-        "inputs": body.get("inputs") or {},
-        "outputs": body.get("outputs") or {},
-        "error": None,
-        "start_time": float(body["start_time"]),
-        "end_time": body.get("end_time"),
-        "duration": body.get("duration"),
-        "metadata": body.get("metadata") or {},
-        "user_properties": body.get("user_properties") or {},
-        "metrics": {},
-        "feedback": {},
-    }
-
-
-def _float_or_none(value: Any) -> float | None:
-    return None if value is None else float(value)
+    """What ``POST /v1/sessions`` stores, built by the route's own function."""
+    return app.session_document(project_id, wire.StartSession.model_validate(body), float(body["start_time"]))
 
 
 def event_document(project_id: str, body: Mapping[str, Any]) -> JsonDict:
-    """What ``Routes.create_event`` stores for a ``POST /v1/events`` body: ``CreateEvent.model_dump()``
-    (its field order, floats for times) with the route's defaults applied."""
-    session_id = body["session_id"]
-    return {
-        "event_type": body["event_type"],
-        "inputs": body["inputs"],
-        "project_id": project_id,
-        "source": body.get("source") or "unknown",
-        "event_name": body.get("event_name") or "unknown",
-        "event_id": body["event_id"],
-        "session_id": session_id,
-        "parent_id": body.get("parent_id") or session_id,
-        "children_ids": list(body.get("children_ids") or []),
-        "config": body.get("config") or {},
-        "outputs": body.get("outputs") or {},
-        "error": body.get("error"),
-        "start_time": _float_or_none(body.get("start_time")),
-        "end_time": _float_or_none(body.get("end_time")),
-        "duration": _float_or_none(body.get("duration")),
-        "metadata": body.get("metadata") or {},
-        "feedback": body.get("feedback") or {},
-        "metrics": body.get("metrics") or {},
-        "user_properties": body.get("user_properties") or {},
-    }
+    """What ``POST /v1/events`` stores, built by the route's own function."""
+    return app.event_document(project_id, wire.CreateEvent.model_validate(body))
 
 
 @dataclass(slots=True)

@@ -238,6 +238,59 @@ def _date_range(call: Call) -> tuple[str | None, str | None]:
     return low, high
 
 
+# ----------------------------------------------------------------------------- stored documents
+
+
+def session_document(project_id: str, session: wire._SessionFields, now_ms: float | None = None) -> dict[str, Any]:
+    """The session event ``POST /v1/sessions`` and ``POST /session/start`` store.
+
+    A ``session_id`` that is not a UUID is replaced by a new one, as the service does.
+    """
+    try:
+        session_id = str(uuid.UUID(session.session_id)) if session.session_id else None
+    except ValueError:
+        session_id = None
+    session_id = session_id or str(uuid.uuid4())
+    event: dict[str, Any] = {
+        "event_id": session_id,
+        "session_id": session_id,
+        "children_ids": list(session.children_ids or []),
+        "event_type": "session",
+        "event_name": session.event_name or session.session_name or "unknown",
+        "source": session.source or "unknown",
+        "project_id": project_id,
+        "config": session.config or {},
+        "inputs": session.inputs or {},
+        "outputs": session.outputs or {},
+        "error": None,
+        "start_time": session.start_time if session.start_time is not None else (now_ms or time.time() * 1000),
+        "metadata": session.metadata or {},
+        "user_properties": session.user_properties or {},
+        "metrics": {},
+        "feedback": {},
+    }
+    # unset optional numbers are left out, not null (the spec's event schemas type them as numbers)
+    event.update({k: v for k, v in (("end_time", session.end_time), ("duration", session.duration)) if v is not None})
+    return event
+
+
+def event_document(project_id: str, body: wire.CreateEvent, now_ms: float | None = None) -> dict[str, Any]:
+    """The event ``POST /v1/events`` stores: the body with the service's defaults filled in."""
+    event = body.model_dump(exclude_none=True)
+    event.setdefault("start_time", now_ms or time.time() * 1000)
+    event["error"] = body.error
+    event["event_id"] = body.event_id or str(uuid.uuid4())
+    event["session_id"] = body.session_id or str(uuid.uuid4())
+    event["parent_id"] = body.parent_id or event["session_id"]
+    event["event_name"] = body.event_name or "unknown"
+    event["source"] = body.source or "unknown"
+    event["project_id"] = project_id
+    for name in ("config", "outputs", "metadata", "feedback", "metrics", "user_properties"):
+        event[name] = event.get(name) or {}
+    event["children_ids"] = event.get("children_ids") or []
+    return event
+
+
 # ----------------------------------------------------------------------------- routes
 
 
@@ -327,10 +380,10 @@ class Routes:
         return {"id": doc["id"], "deleted": True}
 
     def _records(self, project: Project, run_id: str, filters: list[dict[str, Any]]) -> list[Any]:
+        if not filters:  # the fast path: only the fields results need
+            return self.store.run_records(project.project_id, run_id, time.time())
         events = self.store.run_events(project.project_id, run_id, time.time())
-        if filters:
-            events = [e for e in events if match_all(e, filters)]
-        return [to_record(e) for e in events]
+        return [to_record(e) for e in events if match_all(e, filters)]
 
     def run_summary(self, call: Call) -> Any:
         run = self._get_run(call.project, call.path("run_id"))
@@ -430,35 +483,7 @@ class Routes:
     # sessions & events -------------------------------------------------------------------------
 
     def _start_session(self, project: Project, session: wire._SessionFields) -> dict[str, Any]:
-        session_id = session.session_id
-        try:
-            session_id = str(uuid.UUID(session_id)) if session_id else None
-        except ValueError:
-            session_id = None
-        session_id = session_id or str(uuid.uuid4())
-        now_ms = time.time() * 1000
-        event: dict[str, Any] = {
-            "event_id": session_id,
-            "session_id": session_id,
-            "children_ids": list(session.children_ids or []),
-            "event_type": "session",
-            "event_name": session.event_name or session.session_name or "unknown",
-            "source": session.source or "unknown",
-            "project_id": project.project_id,
-            "config": session.config or {},
-            "inputs": session.inputs or {},
-            "outputs": session.outputs or {},
-            "error": None,
-            "start_time": session.start_time if session.start_time is not None else now_ms,
-            "metadata": session.metadata or {},
-            "user_properties": session.user_properties or {},
-            "metrics": {},
-            "feedback": {},
-        }
-        # unset optional numbers are left out, not null (the spec's event schemas type them as numbers)
-        event.update(
-            {k: v for k, v in (("end_time", session.end_time), ("duration", session.duration)) if v is not None}
-        )
+        event = session_document(project.project_id, session)
         stored, _ = self.store.upsert_event(project.project_id, event, self.backend.visible_at(), True)
         return {
             **stored,
@@ -491,19 +516,7 @@ class Routes:
         return self._update_event(call.project, call.path("event_id"), body)
 
     def create_event(self, call: Call) -> Any:
-        body = _model(call, wire.CreateEvent)
-        event = body.model_dump(exclude_none=True)
-        event.setdefault("start_time", time.time() * 1000)
-        event["error"] = body.error
-        event["event_id"] = body.event_id or str(uuid.uuid4())
-        event["session_id"] = body.session_id or str(uuid.uuid4())
-        event["parent_id"] = body.parent_id or event["session_id"]
-        event["event_name"] = body.event_name or "unknown"
-        event["source"] = body.source or "unknown"
-        event["project_id"] = call.project.project_id
-        for name in ("config", "outputs", "metadata", "feedback", "metrics", "user_properties"):
-            event[name] = event.get(name) or {}
-        event["children_ids"] = event.get("children_ids") or []
+        event = event_document(call.project.project_id, _model(call, wire.CreateEvent))
         self.store.upsert_event(call.project.project_id, event, self.backend.visible_at())
         return {"success": True, "event_id": event["event_id"]}
 

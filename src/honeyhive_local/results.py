@@ -127,13 +127,17 @@ class _Metric:
     values: list[MetricValue] = field(default_factory=list)
     by_session: dict[str, list[MetricValue]] = field(default_factory=dict)
 
-    def by_datapoint(self, sessions: Mapping[str, _Session]) -> dict[str, list[MetricValue]]:
+    def by_datapoint(self, datapoint_of: Mapping[str, str | None]) -> dict[str, list[MetricValue]]:
         """Values per datapoint id; sessions without a datapoint id are left out."""
         grouped: dict[str, list[MetricValue]] = {}
         for session_id, values in self.by_session.items():
-            datapoint_id = sessions[session_id].datapoint_id
-            if datapoint_id is not None:
-                grouped.setdefault(datapoint_id, []).extend(values)
+            datapoint_id = datapoint_of[session_id]
+            if datapoint_id is None:
+                continue
+            if datapoint_id in grouped:
+                grouped[datapoint_id] = grouped[datapoint_id] + values
+            else:
+                grouped[datapoint_id] = values
         return grouped
 
 
@@ -142,7 +146,8 @@ class _Session:
     session_id: str
     datapoint_id: str | None = None
     errored: bool = False
-    metrics: list[dict[str, Any]] = field(default_factory=list)
+    # (metric_name, event_name, event_type, value) in arrival order
+    metrics: list[tuple[str, str, str, MetricValue]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -153,40 +158,53 @@ class RunView:
     sessions: dict[str, _Session]
     event_details: list[dict[str, str]]
 
+    def datapoint_of(self) -> dict[str, str | None]:
+        return {session_id: s.datapoint_id for session_id, s in self.sessions.items()}
+
 
 def _root_chain_errored(event: EventRecord, event_ids: set[str]) -> bool:
     is_root = event.parent_id is None or event.parent_id == event.session_id or event.parent_id not in event_ids
     return event.event_type == "chain" and is_root and bool(event.error)
 
 
-def build_view(events: Iterable[EventRecord]) -> RunView:
-    """Group a run's events; the single pass every summary and comparison starts from."""
+def build_view(events: Iterable[EventRecord], *, rows: bool = True) -> RunView:
+    """Group a run's events; the single pass every summary and comparison starts from.
+
+    ``rows=False`` skips the per-session metric rows that only a summary shows (comparisons).
+    """
     events = list(events)
-    event_ids = {e.event_id for e in events}
+    event_ids = {e.event_id for e in events} if any(e.error for e in events) else set()
     metrics: dict[MetricKey, _Metric] = {}
     sessions: dict[str, _Session] = {}
     details: dict[tuple[str, str], None] = {}
     for event in events:
-        session = sessions.get(event.session_id)
+        session_id = event.session_id
+        session = sessions.get(session_id)
         if session is None:
-            session = sessions[event.session_id] = _Session(event.session_id)
+            session = sessions[session_id] = _Session(session_id)
         if event.datapoint_id and (session.datapoint_id is None or event.event_type == "session"):
             session.datapoint_id = event.datapoint_id
-        if _root_chain_errored(event, event_ids):
+        if event.error and _root_chain_errored(event, event_ids):
             session.errored = True
-        details[(event.event_name, event.event_type)] = None
+        event_name, event_type = event.event_name, event.event_type
+        details[(event_name, event_type)] = None
+        if not event.metrics:
+            continue
         for name, value in event.metrics.items():
             if not is_metric_value(value):
                 continue
-            key = (name, event.event_name)
+            key = (name, event_name)
             metric = metrics.get(key)
             if metric is None:
-                metric = metrics[key] = _Metric(name, event.event_name, event.event_type)
+                metric = metrics[key] = _Metric(name, event_name, event_type)
             metric.values.append(value)
-            metric.by_session.setdefault(event.session_id, []).append(value)
-            session.metrics.append(
-                {"name": name, "event_name": event.event_name, "event_type": event.event_type, "value": value}
-            )
+            per_session = metric.by_session.get(session_id)
+            if per_session is None:
+                metric.by_session[session_id] = [value]
+            else:
+                per_session.append(value)
+            if rows:
+                session.metrics.append((name, event_name, event_type, value))
     event_details = [{"event_name": name, "event_type": etype} for name, etype in details]
     return RunView(metrics, sessions, event_details)
 
@@ -204,45 +222,48 @@ def summarize(
     """The body of ``GET /v1/runs/{id}/summary`` minus ``run_object``."""
     if aggregate_function not in AGGREGATE_FUNCTIONS:
         raise ValueError(f"unknown aggregate function {aggregate_function!r}")
-    ranges = passing_ranges or {}
+    ranges = {name: r for name, r in (passing_ranges or {}).items() if r}
     view = build_view(events)
 
     datapoints: list[dict[str, Any]] = []
     passed: list[str] = []
     failed: list[str] = []
+    # per metric key, the datapoints whose every value passes / any value fails
+    metric_passed: dict[MetricKey, list[str]] = {key: [] for key in view.metrics}
+    metric_failed: dict[MetricKey, list[str]] = {key: [] for key in view.metrics}
     for session in view.sessions.values():
         ok = not session.errored
-        metric_rows = []
-        for m in session.metrics:
-            metric_ok = value_passes(m["value"], ranges.get(m["name"]))
-            ok = ok and metric_ok
-            metric_rows.append({**m, "passed": metric_ok})
+        rows = []
+        failing_keys: set[MetricKey] = set()
+        for name, event_name, event_type, value in session.metrics:
+            passing_range = ranges.get(name)
+            metric_ok = passing_range is None or value_passes(value, passing_range)
+            if not metric_ok:
+                ok = False
+                failing_keys.add((name, event_name))
+            rows.append(
+                {"name": name, "event_name": event_name, "event_type": event_type, "value": value, "passed": metric_ok}
+            )
+        key_of_session = _datapoint_key(session)
+        for key in dict.fromkeys((name, event_name) for name, event_name, _, _ in session.metrics):
+            (metric_failed if key in failing_keys else metric_passed)[key].append(key_of_session)
         datapoints.append(
-            {
-                "datapoint_id": session.datapoint_id,
-                "session_id": session.session_id,
-                "passed": ok,
-                "metrics": metric_rows,
-            }
+            {"datapoint_id": session.datapoint_id, "session_id": session.session_id, "passed": ok, "metrics": rows}
         )
-        (passed if ok else failed).append(_datapoint_key(session))
+        (passed if ok else failed).append(key_of_session)
 
     details = []
-    for metric in sorted(view.metrics.values(), key=lambda m: (m.name, m.event_name)):
+    for key in sorted(view.metrics):
+        metric = view.metrics[key]
         passing_range = ranges.get(metric.name)
-        metric_passed: list[str] = []
-        metric_failed: list[str] = []
-        for session_id, values in metric.by_session.items():
-            target = metric_passed if all(value_passes(v, passing_range) for v in values) else metric_failed
-            target.append(_datapoint_key(view.sessions[session_id]))
         detail: dict[str, Any] = {
             "metric_name": metric.name,
             "metric_type": "CLIENT_SIDE",
             "event_name": metric.event_name,
             "event_type": metric.event_type,
             "aggregate": aggregate(metric.values, aggregate_function),
-            "values": list(metric.values),
-            "datapoints": {"passed": metric_passed, "failed": metric_failed},
+            "values": metric.values,
+            "datapoints": {"passed": metric_passed[key], "failed": metric_failed[key]},
         }
         if passing_range:
             detail["passing_range"] = dict(passing_range)
@@ -263,7 +284,9 @@ def summarize(
 
 
 def _datapoint_value(values: Sequence[MetricValue]) -> float:
-    return math.fsum(_as_number(v) for v in values) / len(values)
+    if len(values) == 1:
+        return float(values[0])
+    return math.fsum(float(v) for v in values) / len(values)
 
 
 def compare(
@@ -274,10 +297,11 @@ def compare(
     """The body of ``GET /v1/runs/{new}/compare/{old}`` minus ``old_run`` and ``new_run``."""
     if aggregate_function not in AGGREGATE_FUNCTIONS:
         raise ValueError(f"unknown aggregate function {aggregate_function!r}")
-    old = build_view(old_events)
-    new = build_view(new_events)
+    old = build_view(old_events, rows=False)
+    new = build_view(new_events, rows=False)
 
-    old_datapoints = {s.datapoint_id for s in old.sessions.values() if s.datapoint_id is not None}
+    old_datapoint_of, new_datapoint_of = old.datapoint_of(), new.datapoint_of()
+    old_datapoints = {dp for dp in old_datapoint_of.values() if dp is not None}
     common: list[str] = []
     seen: set[str] = set()
     for session in new.sessions.values():
@@ -303,8 +327,8 @@ def compare(
         degraded: list[str] = []
         same: list[str] = []
         if old_metric and new_metric:
-            old_by_dp = old_metric.by_datapoint(old.sessions)
-            new_by_dp = new_metric.by_datapoint(new.sessions)
+            old_by_dp = old_metric.by_datapoint(old_datapoint_of)
+            new_by_dp = new_metric.by_datapoint(new_datapoint_of)
             for dp in common:
                 old_dp = old_by_dp.get(dp)
                 new_dp = new_by_dp.get(dp)

@@ -71,7 +71,7 @@ CREATE TABLE IF NOT EXISTS events (
     doc TEXT NOT NULL,
     UNIQUE (project_id, event_id)
 );
-CREATE INDEX IF NOT EXISTS events_by_run ON events (project_id, run_id);
+CREATE INDEX IF NOT EXISTS events_by_run_seq ON events (project_id, run_id, seq);
 CREATE INDEX IF NOT EXISTS events_by_session ON events (project_id, session_id);
 CREATE TABLE IF NOT EXISTS counters (
     project_id TEXT NOT NULL,
@@ -407,17 +407,16 @@ class Store:
         ).fetchone()
         if row is None:
             doc = dict(event)
+            run_id = self._run_of(db, project_id, doc)
             db.execute(
                 "INSERT INTO events (project_id, event_id, session_id, run_id, visible_at, doc) VALUES (?,?,?,?,?,?)",
-                (
-                    project_id,
-                    doc["event_id"],
-                    doc["session_id"],
-                    self._run_of(db, project_id, doc),
-                    visible_at,
-                    json.dumps(doc),
-                ),
+                (project_id, doc["event_id"], doc["session_id"], run_id, visible_at, json.dumps(doc)),
             )
+            if run_id is not None:  # events of the session that arrived before it knew its run
+                db.execute(
+                    "UPDATE events SET run_id=? WHERE project_id=? AND session_id=? AND run_id IS NULL",
+                    (run_id, project_id, doc["session_id"]),
+                )
             return doc, True
         doc = json.loads(row["doc"])
         fields = ("metadata", "user_properties") if session_only else (*MERGED_EVENT_FIELDS, "inputs")
@@ -482,14 +481,34 @@ class Store:
     def run_events(self, project_id: str, run_id: str, now: float) -> list[dict[str, Any]]:
         """Every visible event of the run's sessions, in the order they were first stored."""
         rows = self._read(
-            "SELECT doc FROM events WHERE project_id=? AND visible_at<=? AND session_id IN"
-            " (SELECT session_id FROM events WHERE project_id=? AND run_id=?) ORDER BY seq",
-            (project_id, now, project_id, run_id),
+            "SELECT doc FROM events WHERE project_id=? AND run_id=? AND visible_at<=? ORDER BY seq",
+            (project_id, run_id, now),
         )
         return [json.loads(r["doc"]) for r in rows]
 
     def run_records(self, project_id: str, run_id: str, now: float) -> list[EventRecord]:
-        return [to_record(e) for e in self.run_events(project_id, run_id, now)]
+        """The run's visible events reduced to what results need, extracted in SQL (no full-document parse)."""
+        rows = self._read(
+            "SELECT event_id, session_id, json_extract(doc, '$.event_type'), json_extract(doc, '$.event_name'),"
+            " json_extract(doc, '$.metadata.datapoint_id'), json_extract(doc, '$.parent_id'),"
+            " json_extract(doc, '$.error'), json_extract(doc, '$.metrics')"
+            " FROM events WHERE project_id=? AND run_id=? AND visible_at<=? ORDER BY seq",
+            (project_id, run_id, now),
+        )
+        loads = json.loads
+        return [
+            EventRecord(
+                event_id,
+                session_id,
+                event_type or "tool",
+                event_name or "unknown",
+                datapoint_id if isinstance(datapoint_id, str) and datapoint_id else None,
+                parent_id,
+                error,
+                loads(metrics) if metrics and metrics != "{}" else {},
+            )
+            for event_id, session_id, event_type, event_name, datapoint_id, parent_id, error, metrics in rows
+        ]
 
     def events(self, project_id: str, now: float, run_id: str | None = None) -> Iterator[dict[str, Any]]:
         """Visible events of the project (of one run if given), oldest first."""
