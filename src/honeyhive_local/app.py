@@ -115,6 +115,8 @@ def _json(call: Call) -> Any:
         return json.loads(body, parse_constant=_reject_constant, parse_float=_finite_float)
     except (UnicodeDecodeError, ValueError) as exc:
         raise ApiError(400, f"request body is not valid JSON: {exc}") from exc
+    except RecursionError:
+        raise ApiError(400, "request body is not accepted: JSON nested too deeply") from None
 
 
 def _reject_constant(name: str) -> Any:

@@ -57,6 +57,8 @@ def parse_request(body: bytes, content_type: str) -> ExportTraceServiceRequest:
             data = json.loads(body)
         except (UnicodeDecodeError, ValueError) as exc:
             raise OtlpDecodeError(f"body is not valid JSON: {exc}") from exc
+        except RecursionError:
+            raise OtlpDecodeError("body is not accepted: JSON nested too deeply") from None
         if not isinstance(data, dict):
             raise OtlpDecodeError("OTLP/JSON body must be an object with resourceSpans")
         try:
@@ -128,7 +130,7 @@ def _lists_from_indexes(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     converted = {k: _lists_from_indexes(v) for k, v in node.items()}
-    if converted and all(k.isdigit() and k == str(int(k)) for k in converted):  # "00" is a key, not an index
+    if converted and all(k.isascii() and k.isdigit() and k == str(int(k)) for k in converted):  # "00", "²": keys
         indexes = sorted(int(k) for k in converted)
         if indexes == list(range(len(indexes))):
             return [converted[str(i)] for i in indexes]
