@@ -1,0 +1,498 @@
+"""Calling evaluators and turning what they return into metrics.
+
+The conventions are HoneyHive's (``honeyhive-api.md`` §7), so evaluators written for the official SDK
+work unchanged:
+
+* an evaluator is called as ``evaluator(outputs, inputs, ground_truth)``, and as
+  ``evaluator(outputs, inputs)`` when the datapoint has no ground truth (``ground_truth is None``);
+* its name is ``.name`` (the SDK's ``@evaluator`` instances) or ``__name__``;
+* its return value becomes metrics by :func:`normalize_result`;
+* an evaluator that raises, or returns ``None``, records nothing; the other evaluators still run.
+
+Where this module deliberately differs from the SDK (1.7.0), it is kinder and says so:
+
+* a legacy two-parameter evaluator ``(outputs, inputs)`` is called with two arguments even when the
+  datapoint has ground truth (the SDK passes three and the metric silently disappears);
+* non-finite floats (NaN, ±inf) are not metrics: they are dropped and reported;
+* every lost metric is reported in :attr:`EvaluationOutcome.errors` instead of being logged only
+  with ``verbose=True``;
+* two evaluators producing the same metric name: the first one (in list order) keeps it and the
+  collision is reported (the SDK lets whichever thread finishes last win).
+
+This module does no I/O and knows nothing about tracing or HTTP; the runner calls
+:func:`run_evaluators` (or :func:`arun_evaluators`) and attaches ``outcome.metrics`` to the datapoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+import math
+import types
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeAlias, TypeGuard
+
+__all__ = [
+    "COLLISION",
+    "MISSING_GROUND_TRUTH",
+    "NON_FINITE",
+    "UNSUPPORTED_RETURN",
+    "EvaluationOutcome",
+    "Evaluator",
+    "EvaluatorError",
+    "EvaluatorSignatureError",
+    "MetricValue",
+    "arun_evaluators",
+    "evaluator_name",
+    "normalize_result",
+    "run_evaluators",
+]
+
+MetricValue: TypeAlias = float | int | bool | str
+"""A value HoneyHive can store and compare as a metric (``bool`` is listed although it is an ``int``)."""
+
+# ``EvaluatorError.error_type`` for problems that are not exceptions raised by the evaluator.
+NON_FINITE = "NonFiniteMetric"
+"""A float metric was NaN or infinite; it was dropped."""
+UNSUPPORTED_RETURN = "UnsupportedReturn"
+"""The evaluator returned something that is not a metric (or a dict whose ``score`` is not a scalar)."""
+COLLISION = "MetricNameCollision"
+"""Two evaluators produced the same metric name; the first one's value was kept."""
+MISSING_GROUND_TRUTH = "MissingGroundTruth"
+"""The evaluator requires ``ground_truth`` but the datapoint has none; it was not called."""
+
+
+class EvaluatorSignatureError(TypeError):
+    """A callable cannot be called as ``(outputs, inputs[, ground_truth])``."""
+
+
+@dataclass(frozen=True)
+class EvaluatorError:
+    """One evaluator's problem on one datapoint: no traceback, no exception object, just text."""
+
+    evaluator: str
+    error_type: str
+    message: str
+
+    def __str__(self) -> str:
+        detail = f": {self.message}" if self.message else ""
+        return f"{self.evaluator}: {self.error_type}{detail}"
+
+
+@dataclass
+class EvaluationOutcome:
+    """All evaluators' metrics for one datapoint, plus what went wrong (in evaluator order)."""
+
+    metrics: dict[str, MetricValue] = field(default_factory=dict)
+    errors: list[EvaluatorError] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------------
+# names and return values
+
+
+def evaluator_name(fn: object) -> str:
+    """The metric name of an evaluator: ``.name`` if it is a non-empty str, else ``__name__``, else its class name.
+
+    A ``functools.partial`` is named after the function it wraps.
+    """
+    name = getattr(fn, "name", None)
+    if isinstance(name, str) and name:
+        return name
+    if isinstance(fn, functools.partial):
+        return evaluator_name(fn.func)
+    dunder = getattr(fn, "__name__", None)
+    if isinstance(dunder, str) and dunder:
+        return dunder
+    return type(fn).__name__
+
+
+def _is_scalar(value: object) -> TypeGuard[MetricValue]:
+    return isinstance(value, bool | int | float | str)
+
+
+def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tuple[str, str]]]:
+    """:func:`normalize_result` plus the reportable problems as ``(error_type, message)`` pairs."""
+    problems: list[tuple[str, str]] = []
+    if isinstance(raw, list | tuple) and len(raw) == 1:
+        raw = raw[0]
+    if raw is None:
+        return {}, problems
+
+    candidates: list[tuple[str, MetricValue]] = []
+    if _is_scalar(raw):
+        candidates.append((name, raw))
+    elif isinstance(raw, dict):
+        if "score" in raw:
+            score = raw["score"]
+            if _is_scalar(score):
+                candidates.append((name, score))
+            elif score is not None:
+                problems.append((UNSUPPORTED_RETURN, f"'score' is a {type(score).__name__}, not a bool/int/float/str"))
+        explanation = raw.get("explanation")
+        if explanation is not None:
+            candidates.append((f"{name}_explanation", str(explanation)))
+        # Non-scalar extras (nested details) are dropped without a report: they are common and not metrics.
+        candidates.extend(
+            (f"{name}_{key}", value)
+            for key, value in raw.items()
+            if key not in ("score", "explanation") and _is_scalar(value)
+        )
+    else:
+        problems.append((UNSUPPORTED_RETURN, f"returned a {type(raw).__name__}; expected a scalar, a dict or None"))
+
+    metrics: dict[str, MetricValue] = {}
+    for key, value in candidates:
+        if isinstance(value, float) and not math.isfinite(value):
+            problems.append((NON_FINITE, f"metric '{key}' is {value!r}; only finite numbers are metrics"))
+            continue
+        metrics[key] = value
+    return metrics, problems
+
+
+def normalize_result(name: str, raw: object) -> dict[str, MetricValue]:
+    """Turn an evaluator's return value into metrics, by HoneyHive's rules (same as the SDK's ``from_raw``).
+
+    * a 1-element list or tuple is unwrapped first (the SDK's ``@evaluator`` returns ``(score,)``);
+    * ``None`` → ``{}``;
+    * a bool/int/float/str → ``{name: raw}``;
+    * a dict → ``score`` → ``name`` (scalars only), ``explanation`` → ``name + "_explanation"``
+      (converted with ``str``; ``None`` is skipped), every other scalar value under key ``k`` →
+      ``name + "_" + str(k)``; non-scalar values are dropped;
+    * anything else → ``{}``.
+
+    One deliberate difference from the SDK: a NaN or infinite float is dropped (it is not a comparable
+    metric). :func:`run_evaluators` reports such drops in ``errors``.
+    """
+    metrics, _ = _normalize(name, raw)
+    return metrics
+
+
+# --------------------------------------------------------------------------------------------------
+# the evaluator wrapper
+
+_PLAIN_CALLABLES = (
+    types.FunctionType,
+    types.MethodType,
+    types.BuiltinFunctionType,
+    types.BuiltinMethodType,
+    functools.partial,
+    type,
+)
+
+
+def _signature(fn: Callable[..., Any]) -> inspect.Signature | None:
+    """``inspect.signature``, tolerant of wrapper loops (the SDK's ``@evaluator`` makes one) and exotica."""
+    try:
+        return inspect.signature(fn)
+    except ValueError:
+        pass  # a ``__wrapped__`` loop, or a builtin without a signature
+    except (TypeError, LookupError):
+        return None  # LookupError: introspection of the SDK's evaluator class raises KeyError
+    try:
+        return inspect.signature(fn, follow_wrapped=False)
+    except (TypeError, ValueError, LookupError):
+        return None
+
+
+def _target(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """What to introspect: functions as they are, callable objects through their bound ``__call__``.
+
+    ``inspect.isroutine`` is avoided on purpose: on the SDK's ``@evaluator`` instances it raises KeyError.
+    """
+    if isinstance(fn, _PLAIN_CALLABLES):
+        return fn
+    call = getattr(fn, "__call__", None)  # noqa: B004 - the bound method itself is what we inspect
+    return call if callable(call) else fn
+
+
+def _is_pass_through(sig: inspect.Signature) -> bool:
+    kinds = {p.kind for p in sig.parameters.values()}
+    return bool(kinds) and kinds <= {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}
+
+
+def _shape(fn: Callable[..., Any], depth: int = 0) -> tuple[int, int | None] | None:
+    """``(required positional, accepted positional or None for *args)``; None when it cannot be known."""
+    sig = _signature(_target(fn))
+    if sig is None:
+        return None
+    inner = getattr(fn, "func", None)
+    wrapper = _is_pass_through(sig) and not isinstance(fn, functools.partial)
+    if wrapper and callable(inner) and inner is not fn and depth < 3:
+        # a ``(*args, **kwargs)`` wrapper exposing what it wraps as ``.func`` (the SDK's ``@evaluator``)
+        return _shape(inner, depth + 1) or (0, None)
+    required = accepted = 0
+    var_positional = False
+    for param in sig.parameters.values():
+        if param.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
+            accepted += 1
+            required += param.default is inspect.Parameter.empty
+        elif param.kind is inspect.Parameter.VAR_POSITIONAL:
+            var_positional = True
+        elif param.kind is inspect.Parameter.KEYWORD_ONLY and param.default is inspect.Parameter.empty:
+            raise EvaluatorSignatureError(f"required keyword-only parameter '{param.name}' is never passed")
+    return required, None if var_positional else accepted
+
+
+def _is_async(fn: Callable[..., Any]) -> bool:
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    if inspect.iscoroutinefunction(fn):
+        return True
+    if isinstance(fn, _PLAIN_CALLABLES):
+        return False
+    return inspect.iscoroutinefunction(getattr(fn, "__call__", None))  # noqa: B004
+
+
+@dataclass(frozen=True)
+class Evaluator:
+    """A callable evaluator, inspected once: its metric name, whether it is async, how to call it.
+
+    Build it with :meth:`from_callable`. Calling convention (:meth:`arguments`):
+
+    * ground truth present (not ``None``) and the evaluator accepts three positional arguments →
+      ``(outputs, inputs, ground_truth)``;
+    * ground truth present but the evaluator accepts only two (a legacy ``(outputs, inputs)``
+      evaluator) → ``(outputs, inputs)``. The official SDK passes three here and the evaluator fails
+      with TypeError on every labelled datapoint; this is a deliberate improvement;
+    * no ground truth → ``(outputs, inputs)``; an evaluator whose third parameter has no default is
+      then not called at all and a :data:`MISSING_GROUND_TRUTH` error is reported (declare
+      ``ground_truth=None`` to run on unlabelled datapoints).
+
+    Only positional parameters count; a keyword-only ``ground_truth`` is never passed. When the
+    signature cannot be inspected, the evaluator is assumed to take an optional third argument (the
+    SDK's behaviour).
+    """
+
+    fn: Callable[..., Any]
+    name: str
+    is_async: bool
+    positional_params: int
+    """2 or 3: how many positional arguments it accepts (more than 3, or ``*args``, counts as 3)."""
+    ground_truth_required: bool = False
+    """True when the third positional parameter has no default."""
+
+    def __post_init__(self) -> None:
+        if self.positional_params not in (2, 3):
+            raise EvaluatorSignatureError(f"positional_params must be 2 or 3, not {self.positional_params}")
+        if self.ground_truth_required and self.positional_params != 3:
+            raise EvaluatorSignatureError("ground_truth_required needs positional_params == 3")
+        if not self.name:
+            raise ValueError("an evaluator name must be a non-empty string")
+
+    @classmethod
+    def from_callable(cls, fn: Callable[..., Any] | Evaluator, name: str | None = None) -> Evaluator:
+        """Inspect ``fn``; ``name`` overrides :func:`evaluator_name`. An :class:`Evaluator` is returned as is
+        (renamed if ``name`` is given).
+
+        Raises :class:`EvaluatorSignatureError` when ``fn`` is not callable or cannot be called with
+        ``(outputs, inputs)``: fewer than two positional parameters, more than three required ones, or a
+        required keyword-only parameter.
+        """
+        if isinstance(fn, Evaluator):
+            return fn if name is None else replace(fn, name=name)
+        if not callable(fn):
+            raise EvaluatorSignatureError(f"an evaluator must be callable, not a {type(fn).__name__}")
+        display = evaluator_name(fn) if name is None else name
+        try:
+            shape = _shape(fn)
+        except EvaluatorSignatureError as exc:
+            raise EvaluatorSignatureError(f"evaluator '{display}': {exc}") from None
+        required, accepted = (0, None) if shape is None else shape
+        if accepted is not None and accepted < 2:
+            raise EvaluatorSignatureError(
+                f"evaluator '{display}' takes {accepted} positional parameter(s); it must accept "
+                "(outputs, inputs[, ground_truth])"
+            )
+        if required > 3:
+            raise EvaluatorSignatureError(
+                f"evaluator '{display}' requires {required} positional arguments; at most 3 "
+                "(outputs, inputs, ground_truth) are passed"
+            )
+        return cls(
+            fn=fn,
+            name=display,
+            is_async=_is_async(fn),
+            positional_params=3 if accepted is None or accepted >= 3 else 2,
+            ground_truth_required=required == 3,
+        )
+
+    def arguments(self, outputs: Any, inputs: Any, ground_truth: Any) -> tuple[Any, ...] | None:
+        """The positional arguments for this datapoint, or None if the evaluator must not be called."""
+        if ground_truth is None:
+            return None if self.ground_truth_required else (outputs, inputs)
+        return (outputs, inputs, ground_truth) if self.positional_params == 3 else (outputs, inputs)
+
+
+# --------------------------------------------------------------------------------------------------
+# running them
+
+_Verdict: TypeAlias = tuple[dict[str, MetricValue], list[EvaluatorError]]
+
+
+def _verdict(name: str, raw: object) -> _Verdict:
+    metrics, problems = _normalize(name, raw)
+    return metrics, [EvaluatorError(name, kind, message) for kind, message in problems]
+
+
+def _failure(name: str, exc: BaseException) -> _Verdict:
+    return {}, [EvaluatorError(name, type(exc).__name__, str(exc))]
+
+
+def _missing_ground_truth(name: str) -> _Verdict:
+    return {}, [
+        EvaluatorError(
+            name,
+            MISSING_GROUND_TRUTH,
+            "the datapoint has no ground_truth and the evaluator's third parameter has no default "
+            "(declare ground_truth=None); not called",
+        )
+    ]
+
+
+async def _settle(name: str, start: Callable[[], object]) -> _Verdict:
+    """Await one async evaluator; its exception becomes its own error (the per-evaluator boundary)."""
+    try:
+        raw = start()
+        if inspect.isawaitable(raw):
+            raw = await raw
+    except Exception as exc:  # the evaluator boundary: user code may raise anything; only its metric is lost
+        return _failure(name, exc)
+    return _verdict(name, raw)
+
+
+async def _gather(pending: Mapping[int, tuple[str, Callable[[], object]]]) -> dict[int, _Verdict]:
+    verdicts = await asyncio.gather(*(_settle(name, start) for name, start in pending.values()))
+    return dict(zip(pending, verdicts, strict=True))
+
+
+def _run_in_fresh_loop(pending: Mapping[int, tuple[str, Callable[[], object]]]) -> dict[int, _Verdict]:
+    """One event loop for all of this datapoint's async evaluators.
+
+    ``asyncio.run`` needs a thread without a running loop: a worker thread is fine; a caller that is
+    itself inside a loop gets the batch run on a short-lived private thread (it blocks, as a sync call does).
+    Either way the evaluators see the caller's context variables (such as the current tracing span).
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_gather(pending))
+    context = contextvars.copy_context()  # keep the caller's context (e.g. the current span) visible
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="evaluators") as pool:
+        return pool.submit(context.run, asyncio.run, _gather(pending)).result()
+
+
+def _prepare(
+    item: Callable[..., Any] | Evaluator, outputs: Any, inputs: Any, ground_truth: Any
+) -> tuple[str, _Verdict | Callable[[], object], bool]:
+    """``(name, verdict already known | the call to make, is_async)`` for one evaluator on one datapoint."""
+    try:
+        evaluator = Evaluator.from_callable(item)
+    except EvaluatorSignatureError as exc:
+        return evaluator_name(item), _failure(evaluator_name(item), exc), False
+    args = evaluator.arguments(outputs, inputs, ground_truth)
+    if args is None:
+        return evaluator.name, _missing_ground_truth(evaluator.name), False
+    return evaluator.name, functools.partial(evaluator.fn, *args), evaluator.is_async
+
+
+def _call_sync(name: str, call: Callable[[], object]) -> _Verdict | Callable[[], object]:
+    """Call a sync evaluator; a returned coroutine (an async function behind a sync wrapper) is handed back."""
+    try:
+        raw = call()
+    except Exception as exc:  # the evaluator boundary: user code may raise anything; only its metric is lost
+        return _failure(name, exc)
+    if inspect.iscoroutine(raw):
+        return lambda: raw
+    return _verdict(name, raw)
+
+
+def _merge(names: list[str], verdicts: Mapping[int, _Verdict]) -> EvaluationOutcome:
+    """Combine per-evaluator verdicts in evaluator order; on a metric name collision the first value stays."""
+    outcome = EvaluationOutcome()
+    owner: dict[str, str] = {}
+    for index, name in enumerate(names):
+        metrics, errors = verdicts[index]
+        outcome.errors.extend(errors)
+        for key, value in metrics.items():
+            if key in owner:
+                outcome.errors.append(
+                    EvaluatorError(
+                        name,
+                        COLLISION,
+                        f"metric '{key}' was already produced by evaluator '{owner[key]}'; kept that value",
+                    )
+                )
+                continue
+            owner[key] = name
+            outcome.metrics[key] = value
+    return outcome
+
+
+def run_evaluators(
+    evaluators: Iterable[Callable[..., Any] | Evaluator],
+    outputs: Any,
+    inputs: Any,
+    ground_truth: Any = None,
+) -> EvaluationOutcome:
+    """Run every evaluator on one datapoint and collect the metrics.
+
+    Sync evaluators are called one after another, in list order, on the calling thread. Async ones are
+    then run together (``asyncio.gather``) in one new event loop for this call, so this works from a
+    worker thread with no loop (and, via a private thread, from inside a running loop). An evaluator
+    that raises, returns a non-metric, or produces a name another evaluator already produced loses only
+    that metric; the problem is in ``errors``, in evaluator order. Raw callables are wrapped with
+    :meth:`Evaluator.from_callable`; one that cannot be called as an evaluator is reported, not raised.
+    ``BaseException`` (KeyboardInterrupt, cancellation) propagates.
+    """
+    names: list[str] = []
+    verdicts: dict[int, _Verdict] = {}
+    pending: dict[int, tuple[str, Callable[[], object]]] = {}
+    for index, item in enumerate(evaluators):
+        name, step, is_async = _prepare(item, outputs, inputs, ground_truth)
+        names.append(name)
+        if isinstance(step, tuple):
+            verdicts[index] = step
+        elif is_async:
+            pending[index] = (name, step)
+        elif isinstance(result := _call_sync(name, step), tuple):
+            verdicts[index] = result
+        else:
+            pending[index] = (name, result)
+    if pending:
+        verdicts.update(_run_in_fresh_loop(pending))
+    return _merge(names, verdicts)
+
+
+async def arun_evaluators(
+    evaluators: Iterable[Callable[..., Any] | Evaluator],
+    outputs: Any,
+    inputs: Any,
+    ground_truth: Any = None,
+) -> EvaluationOutcome:
+    """:func:`run_evaluators` for callers already inside an event loop: same metrics, same errors.
+
+    Async evaluators are awaited concurrently on the caller's loop; sync ones run one after another,
+    in list order, in a worker thread (``asyncio.to_thread``) so that they do not block the loop.
+    """
+    names: list[str] = []
+    verdicts: dict[int, _Verdict] = {}
+    pending: dict[int, tuple[str, Callable[[], object]]] = {}
+    for index, item in enumerate(evaluators):
+        name, step, is_async = _prepare(item, outputs, inputs, ground_truth)
+        names.append(name)
+        if isinstance(step, tuple):
+            verdicts[index] = step
+        elif is_async:
+            pending[index] = (name, step)
+        elif isinstance(result := await asyncio.to_thread(_call_sync, name, step), tuple):
+            verdicts[index] = result
+        else:
+            pending[index] = (name, result)
+    if pending:
+        verdicts.update(await _gather(pending))
+    return _merge(names, verdicts)
