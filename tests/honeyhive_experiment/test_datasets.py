@@ -1,0 +1,610 @@
+"""Dataset files: formats, the CSV convention, exact-as-loaded records (EXT- ids), and located errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+import pytest
+from honeyhive.experiments.utils import prepare_external_dataset
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from honeyhive_experiment.datasets import (
+    ALLOWED_RECORD_KEYS,
+    DatasetError,
+    DatasetFile,
+    DatasetRef,
+    ManagedDataset,
+    Record,
+    load_dataset,
+    load_dataset_file,
+)
+
+BOM = b"\xef\xbb\xbf"
+
+# honeyhive-api.md §5 test vectors
+SPEC_RECORDS: list[Record] = [
+    {"inputs": {"query": "test1"}, "ground_truth": {"answer": "a1"}},
+    {"inputs": {"query": "test2"}, "ground_truth": {"answer": "a2"}},
+]
+SPEC_DATASET_ID = "EXT-7f5e0b8f4e48c9aa"
+SPEC_DATAPOINT_IDS = ["EXT-c6dfa2c4e6969832", "EXT-faada761333ea549"]
+
+UNICODE_RECORDS: list[Record] = [
+    {
+        "id": "naïve-1",
+        "inputs": {"question": "Wie heißt die Hauptstadt? 東京 😀", "n": 3, "ratio": 0.5, "flag": True},
+        "ground_truth": {"answer": "Zürich", "list": [1, 2.0, None, "ß"]},
+        "metadata": {"lang": "de", "nested": {"z": 1, "a": [{"b": None}]}},
+    },
+    {"inputs": {"question": "\u2028line separator and tab\t"}, "ground_truth": None, "history": [{"role": "user"}]},
+    {"datapoint_id": "dp-2", "inputs": {}, "metadata": None},
+]
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return path
+
+
+def sha_dump(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+# ------------------------------------------------------------------------------------------- happy paths
+
+
+def test_jsonl_keeps_records_exactly_and_skips_blank_lines(tmp_path: Path) -> None:
+    lines = [json.dumps(record, ensure_ascii=False) for record in UNICODE_RECORDS]
+    text = lines[0] + "\r\n\n   \n" + lines[1] + "\n\t\n" + lines[2]  # CRLF, blank lines, no final newline
+    path = write(tmp_path / "data.jsonl", BOM + text.encode("utf-8"))
+
+    loaded = load_dataset_file(path)
+
+    assert loaded == UNICODE_RECORDS
+    assert [list(record) for record in loaded] == [list(record) for record in UNICODE_RECORDS]  # key order
+    assert type(loaded[0]["ground_truth"]["list"][1]) is float  # 2.0 stays a float
+    assert sha_dump(loaded) == sha_dump(UNICODE_RECORDS)
+
+
+@pytest.mark.parametrize("wrapped", [False, True], ids=["list", "datapoints-object"])
+@pytest.mark.parametrize("indent", [None, 2], ids=["compact", "indented"])
+def test_json_list_and_wrapper_keep_records_exactly(tmp_path: Path, wrapped: bool, indent: int | None) -> None:
+    document: Any = {"datapoints": UNICODE_RECORDS} if wrapped else UNICODE_RECORDS
+    path = write(tmp_path / "data.json", json.dumps(document, ensure_ascii=False, indent=indent))
+
+    loaded = load_dataset_file(str(path))
+
+    assert loaded == UNICODE_RECORDS
+    assert [list(record) for record in loaded] == [list(record) for record in UNICODE_RECORDS]
+    assert sha_dump(loaded) == sha_dump(UNICODE_RECORDS)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json", ".JSON"])
+def test_spec_vectors_give_the_sdks_ext_ids(tmp_path: Path, suffix: str) -> None:
+    if suffix.lower() == ".jsonl":
+        text = "\n".join(json.dumps(record) for record in SPEC_RECORDS) + "\n"
+    else:
+        text = json.dumps(SPEC_RECORDS, indent=4)
+    loaded = load_dataset_file(write(tmp_path / f"spec{suffix}", text))
+
+    dataset_id, datapoint_ids = prepare_external_dataset(loaded)  # the official SDK's own function
+    assert dataset_id == SPEC_DATASET_ID
+    assert datapoint_ids == SPEC_DATAPOINT_IDS
+
+
+def test_explicit_id_vector(tmp_path: Path) -> None:
+    loaded = load_dataset_file(write(tmp_path / "ids.json", '[{"id": "q1", "inputs": {"x": 1}}]'))
+    assert prepare_external_dataset(loaded) == ("EXT-1331f3d317977964", ["EXT-q1"])
+
+
+def test_json_records_hash_like_the_files_own_records(tmp_path: Path) -> None:
+    """Whatever formatting the file uses, the EXT- ids equal those of the stdlib-parsed file."""
+    text = (
+        '{ "datapoints" : [\n'
+        '  {"metadata": {"b": 1.0, "a": 100000000000000000000000},\n'
+        '   "inputs": {"\\u00e9": "\\ud83d\\ude00", "raw": "😀", "e": 1e400, "neg": -0.0},\n'
+        '   "ground_truth": null, "id": "x"},\n'
+        '  {"inputs": {"empty": {}, "list": []}, "ground_truth": {"deep": [[[]]]}}\n'
+        "] }\n"
+    )
+    loaded = load_dataset_file(write(tmp_path / "mixed.json", text))
+    reference = json.loads(text)["datapoints"]
+
+    assert sha_dump(loaded) == sha_dump(reference)
+    assert prepare_external_dataset(loaded) == prepare_external_dataset(reference)
+    expected_id = "EXT-" + hashlib.sha256(sha_dump(reference).encode()).hexdigest()[:16]
+    assert prepare_external_dataset(loaded)[0] == expected_id
+
+
+_json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=st.characters(codec="utf-8"), max_size=8)
+)
+_json_values = st.recursive(
+    _json_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(alphabet=st.characters(codec="utf-8"), max_size=5), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+_objects = st.dictionaries(st.text(alphabet=st.characters(codec="utf-8"), max_size=6), _json_values)
+_records = st.fixed_dictionaries(
+    {"inputs": _objects},
+    optional={"ground_truth": st.none() | _objects, "metadata": st.none() | _objects},
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    records=st.lists(_records, min_size=1, max_size=5), ensure_ascii=st.booleans(), indent=st.sampled_from([None, 1])
+)
+def test_json_formats_round_trip_byte_for_byte(
+    tmp_path_factory: pytest.TempPathFactory, records: list[Record], ensure_ascii: bool, indent: int | None
+) -> None:
+    folder = tmp_path_factory.mktemp("roundtrip", numbered=True)
+    jsonl = write(folder / "d.jsonl", "\n".join(json.dumps(r, ensure_ascii=ensure_ascii) for r in records))
+    whole = write(folder / "d.json", json.dumps(records, ensure_ascii=ensure_ascii, indent=indent))
+
+    for path in (jsonl, whole):
+        loaded = load_dataset_file(path)
+        assert sha_dump(loaded) == sha_dump(records)
+        assert [list(r) for r in loaded] == [list(r) for r in records]
+
+
+CSV_TEXT = (
+    " id ,question,inputs.n:int,inputs.score:float,inputs.ok:bool,inputs.a.b,inputs.t:o:str,"
+    "ground_truth.answer,ground_truth.extra:json,metadata.tags:json\r\n"
+    'q1,"Grüße, ""日本""",-7,2.5e1,Yes,dot,colon,Bern,"{""k"": [1, null]}","[""x""]"\r\n'
+    ',"two\r\nlines",0,.5,0,,,,"""""",\r\n'
+    ",,,,,,,,,\r\n"
+    "\r\n"
+    "q3, spaced ,+3,-1,FALSE,,,,null,\r\n"
+)
+CSV_EXPECTED: list[Record] = [
+    {
+        "id": "q1",
+        "inputs": {"question": 'Grüße, "日本"', "n": -7, "score": 25.0, "ok": True, "a.b": "dot", "t:o": "colon"},
+        "ground_truth": {"answer": "Bern", "extra": {"k": [1, None]}},
+        "metadata": {"tags": ["x"]},
+    },
+    {"inputs": {"question": "two\r\nlines", "n": 0, "score": 0.5, "ok": False}, "ground_truth": {"extra": ""}},
+    {
+        "id": "q3",
+        "inputs": {"question": " spaced ", "n": 3, "score": -1.0, "ok": False},
+        "ground_truth": {"extra": None},
+    },
+]
+
+
+@pytest.mark.parametrize("bom", [b"", BOM], ids=["plain", "bom"])
+def test_csv_convention(tmp_path: Path, bom: bytes) -> None:
+    loaded = load_dataset_file(write(tmp_path / "data.csv", bom + CSV_TEXT.encode("utf-8")))
+
+    assert loaded == CSV_EXPECTED
+    # types as declared, strings by default, empty cells omitted, empty sections omitted
+    assert type(loaded[0]["inputs"]["n"]) is int
+    assert type(loaded[1]["inputs"]["score"]) is float
+    assert "id" not in loaded[1]
+    assert "metadata" not in loaded[1]
+    assert "metadata" not in loaded[2]
+    assert prepare_external_dataset(loaded)[1][0] == "EXT-q1"
+
+
+def test_csv_bare_columns_are_inputs_and_row_without_ground_truth_has_none(tmp_path: Path) -> None:
+    text = "question,ground_truth.answer\nwhat?,42\nwhy?,\n"
+    loaded = load_dataset_file(write(tmp_path / "plain.csv", text))
+    assert loaded == [
+        {"inputs": {"question": "what?"}, "ground_truth": {"answer": "42"}},
+        {"inputs": {"question": "why?"}},
+    ]
+    assert loaded[1].get("ground_truth") is None  # the SDK then calls evaluators without ground truth
+
+
+def test_large_dataset_loads_in_one_pass_and_finds_a_late_duplicate(tmp_path: Path) -> None:
+    count = 20_000
+    records = [{"id": f"q{i}", "inputs": {"question": f"q {i}", "n": i}} for i in range(count)]
+    path = write(tmp_path / "big.jsonl", "\n".join(json.dumps(r) for r in records) + "\n")
+    assert load_dataset_file(path) == records
+
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"id": "EXT-q7", "inputs": {}}) + "\n")
+    with pytest.raises(DatasetError) as info:
+        load_dataset_file(path)
+    assert info.value.location == f"line {count + 1}"
+    assert info.value.message == "duplicate id 'EXT-q7' (first used at line 8)"
+
+    csv_path = write(tmp_path / "big.csv", "id,inputs.n:int\n" + "".join(f"r{i},{i}\n" for i in range(count)))
+    loaded = load_dataset_file(csv_path)
+    assert len(loaded) == count
+    assert loaded[-1] == {"id": f"r{count - 1}", "inputs": {"n": count - 1}}
+
+
+# ------------------------------------------------------------------------------------------------ errors
+
+J = "d.jsonl"
+JS = "d.json"
+C = "d.csv"
+
+MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
+    # (case id, file name, content, location, message)
+    ("jsonl-bad-json", J, '{"inputs": {}}\n{"inputs": \n', "line 2, column 12", "invalid JSON: Expecting value"),
+    ("jsonl-trailing-garbage", J, '{"inputs": {}} x\n', "line 1, column 16", "invalid JSON: Extra data"),
+    ("jsonl-not-object", J, '{"inputs": {}}\n[1, 2]\n', "line 2", "a record must be a JSON object, found a list"),
+    ("jsonl-inputs-missing", J, '\n{"ground_truth": {}}\n', "line 2", "missing 'inputs' (an object)"),
+    ("jsonl-inputs-not-object", J, '{"inputs": "q"}', "line 1", "'inputs' must be an object, found a string"),
+    ("jsonl-inputs-null", J, '{"inputs": null}', "line 1", "'inputs' must be an object, found null"),
+    (
+        "jsonl-unknown-key",
+        J,
+        '{"inputs": {}, "expected": 1}',
+        "line 1",
+        "unknown key 'expected' (allowed: datapoint_id, ground_truth, history, id, inputs, metadata)",
+    ),
+    (
+        "jsonl-metadata-list",
+        J,
+        '{"inputs": {}, "metadata": []}',
+        "line 1",
+        "'metadata' must be an object or null, found a list",
+    ),
+    (
+        "jsonl-history-item",
+        J,
+        '{"inputs": {}, "history": [{}, 1]}',
+        "line 1",
+        "'history' item 1 must be an object, found a number",
+    ),
+    (
+        "jsonl-history-string",
+        J,
+        '{"inputs": {}, "history": "x"}',
+        "line 1",
+        "'history' must be a list of objects or null, found a string",
+    ),
+    (
+        "jsonl-id-number",
+        J,
+        '{"id": 5, "inputs": {}}',
+        "line 1",
+        "'id' must be a non-empty string or null, found a number",
+    ),
+    (
+        "jsonl-id-empty",
+        J,
+        '{"datapoint_id": "", "inputs": {}}',
+        "line 1",
+        "'datapoint_id' must be a non-empty string or null, found an empty string",
+    ),
+    (
+        "jsonl-both-ids",
+        J,
+        '{"id": "a", "datapoint_id": "b", "inputs": {}}',
+        "line 1",
+        "both 'id' and 'datapoint_id' are set; use one",
+    ),
+    (
+        "jsonl-duplicate-id-after-prefix",
+        J,
+        '{"id": "q1", "inputs": {}}\n{"inputs": {}}\n{"datapoint_id": "EXT-q1", "inputs": {}}\n',
+        "line 3",
+        "duplicate id 'EXT-q1' (first used at line 1)",
+    ),
+    ("jsonl-duplicate-key", J, '{"inputs": {"a": 1, "a": 2}}', "line 1", "an object repeats the key 'a'"),
+    ("jsonl-nan", J, '{"inputs": {"a": NaN}}', "line 1", "NaN is not valid JSON (numbers must be finite)"),
+    ("jsonl-bad-utf8", J, b'{"inputs": {}}\n{"inputs": {"a": "\xff"}}\n', "line 2", "not valid UTF-8 (byte 0xff)"),
+    ("jsonl-empty", J, "", None, "the file is empty (no non-blank line)"),
+    ("jsonl-blank-only", J, "\n  \r\n\t\n", None, "the file is empty (no non-blank line)"),
+    (
+        "json-ground-truth-string",
+        JS,
+        '[\n  {"inputs": {}},\n  {"inputs": {}, "ground_truth": "yes"}\n]',
+        "record 2 (line 3)",
+        "'ground_truth' must be an object or null, found a string",
+    ),
+    (
+        "json-not-object",
+        JS,
+        '[{"inputs": {}}, 3]',
+        "record 2 (line 1)",
+        "a record must be a JSON object, found a number",
+    ),
+    (
+        "json-missing-comma",
+        JS,
+        '[\n  {"inputs": {}}\n  {"inputs": {}}\n]',
+        "line 3, column 3",
+        "invalid JSON: Expecting ',' or ']'",
+    ),
+    (
+        "json-syntax-inside-record",
+        JS,
+        '[\n {"inputs": {"a": tru}}\n]',
+        "line 2, column 19",
+        "invalid JSON: Expecting value",
+    ),
+    ("json-truncated", JS, '[{"inputs": {}},', "line 1, column 17", "invalid JSON: Expecting value"),
+    ("json-unclosed", JS, '[{"inputs": {}}', "line 1, column 16", "invalid JSON: Unexpected end of file"),
+    (
+        "json-extra-data",
+        JS,
+        '[{"inputs": {}}]\n]',
+        "line 2, column 1",
+        "invalid JSON: Extra data after the top-level value",
+    ),
+    (
+        "json-top-level-string",
+        JS,
+        '\n  "hello"',
+        "line 2, column 3",
+        'the top level must be a list of records or an object {"datapoints": [...]}, found a string',
+    ),
+    (
+        "json-unknown-wrapper-key",
+        JS,
+        '{"datapoints": [{"inputs": {}}],\n "name": "x"}',
+        "line 2, column 2",
+        "unknown top-level key 'name'; the top-level object holds only 'datapoints'",
+    ),
+    (
+        "json-datapoints-twice",
+        JS,
+        '{"datapoints": [{"inputs": {}}], "datapoints": []}',
+        "line 1, column 34",
+        "'datapoints' appears twice",
+    ),
+    (
+        "json-datapoints-not-list",
+        JS,
+        '{"datapoints": {"inputs": {}}}',
+        "line 1, column 16",
+        "'datapoints' must be a list, found an object",
+    ),
+    ("json-wrapper-without-datapoints", JS, "{ }", "line 1, column 3", "the top-level object has no 'datapoints' list"),
+    (
+        "json-duplicate-id",
+        JS,
+        '[{"id": "a", "inputs": {}},\n{"id": "b", "inputs": {}},\n{"id": "a", "inputs": {}}]',
+        "record 3 (line 3)",
+        "duplicate id 'EXT-a' (first used at record 1 (line 1))",
+    ),
+    (
+        "json-infinity",
+        JS,
+        '[{"inputs": {}},\n {"inputs": {"x": -Infinity}}]',
+        "record 2 (line 2)",
+        "-Infinity is not valid JSON (numbers must be finite)",
+    ),
+    (
+        "json-duplicate-key-in-record",
+        JS,
+        '[{"inputs": {},\n  "inputs": {"a": 1}}]',
+        "record 1 (line 1)",
+        "an object repeats the key 'inputs'",
+    ),
+    ("json-empty-list", JS, "[ ]", None, "the dataset has no records"),
+    ("json-empty-file", JS, b"\xef\xbb\xbf \n", None, "the file is empty"),
+    ("json-bad-utf8", JS, b'[\n{"inputs": {"a": "\xc3\x28"}}]', "line 2", "not valid UTF-8 (byte 0xc3)"),
+    ("csv-bad-int", C, "q,inputs.n:int\na,1\nb,x\n", "line 3, column inputs.n:int", "'x' is not an integer"),
+    ("csv-int-is-not-float", C, "inputs.n:int\n1.5\n", "line 2, column inputs.n:int", "'1.5' is not an integer"),
+    ("csv-bad-float", C, "inputs.f:float\nnan\n", "line 2, column inputs.f:float", "'nan' is not a number"),
+    ("csv-float-overflow", C, "inputs.f:float\n1e999\n", "line 2, column inputs.f:float", "'1e999' is out of range"),
+    (
+        "csv-bad-bool",
+        C,
+        "inputs.b:bool\nmaybe\n",
+        "line 2, column inputs.b:bool",
+        "'maybe' is not a boolean (true/false, yes/no, 1/0)",
+    ),
+    (
+        "csv-bad-json",
+        C,
+        'a,metadata.m:json\n1,"{x"\n',
+        "line 2, column metadata.m:json",
+        "invalid JSON: Expecting property name enclosed in double quotes (at character 2)",
+    ),
+    (
+        "csv-json-nan",
+        C,
+        "a,inputs.v:json\n1,NaN\n",
+        "line 2, column inputs.v:json",
+        "NaN is not valid JSON (numbers must be finite)",
+    ),
+    (
+        "csv-unknown-type",
+        C,
+        "q,inputs.n:integer\na,1\n",
+        "line 1, column inputs.n:integer",
+        "unknown type suffix ':integer' (use one of :str, :int, :float, :bool, :json)",
+    ),
+    (
+        "csv-bad-value-in-multiline-row",
+        C,
+        'a,inputs.n:int\n"x\ny",1\n"p\nq\nr",bad\n',
+        "line 4, column inputs.n:int",
+        "'bad' is not an integer",
+    ),
+    ("csv-row-too-long", C, "a,b\n1,2\n3,4,5\n", "line 3", "expected 2 cells (as in the header), found 3"),
+    ("csv-row-too-short", C, "a,b\n1\n", "line 2", "expected 2 cells (as in the header), found 1"),
+    (
+        "csv-line-after-multiline-cell",
+        C,
+        'a,inputs.n:int\n"x\ny\nz",1\nw,oops\n',
+        "line 5, column inputs.n:int",
+        "'oops' is not an integer",
+    ),
+    (
+        "csv-section-typo",
+        C,
+        "q,groundtruth.answer\na,b\n",
+        "line 1, column groundtruth.answer",
+        "unknown section 'groundtruth'; use inputs.<key>, ground_truth.<key> or metadata.<key> "
+        "(or inputs.groundtruth.answer for an input key containing a dot)",
+    ),
+    (
+        "csv-section-without-key",
+        C,
+        "q,ground_truth\na,b\n",
+        "line 1, column ground_truth",
+        "column 'ground_truth' needs a key: ground_truth.<key>",
+    ),
+    ("csv-empty-key", C, "q,inputs.:int\na,1\n", "line 1, column inputs.:int", "missing key after 'inputs.'"),
+    ("csv-empty-header", C, "q,,r\na,b,c\n", "line 1, column 2", "empty column header"),
+    ("csv-duplicate-column", C, "q,inputs.q:int\na,1\n", "line 1, column inputs.q:int", "the same key as column 'q'"),
+    ("csv-typed-id", C, "id:int,q\n1,a\n", "line 1, column id:int", "the 'id' column takes no type suffix"),
+    ("csv-duplicate-id", C, "id,q\nA,1\n,2\nA,3\n", "line 4", "duplicate id 'EXT-A' (first used at line 2)"),
+    ("csv-bad-utf8", C, b"q\nok\n\xff\n", "line 3", "not valid UTF-8 (byte 0xff)"),
+    (
+        "csv-huge-cell",
+        C,
+        "q\nok\n" + "x" * 200_000 + "\n",
+        "line 3",
+        "invalid CSV: field larger than field limit (131072)",
+    ),
+    ("csv-header-only", C, "q,ground_truth.a\n", None, "the dataset has no records"),
+    ("csv-empty-rows-only", C, "q,r\n,\n\n", None, "the dataset has no records"),
+    ("csv-empty-file", C, BOM, None, "the file is empty (no header row)"),
+    ("csv-blank-header", C, "\nq\na\n", "line 1", "the header row is empty"),
+    (
+        "unsupported-extension",
+        "d.txt",
+        '{"inputs": {}}',
+        None,
+        "unsupported dataset file type ('.txt'); use one of .jsonl, .json, .csv",
+    ),
+    (
+        "no-extension",
+        "dataset",
+        '{"inputs": {}}',
+        None,
+        "unsupported dataset file type (no extension); use one of .jsonl, .json, .csv",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "location", "message"),
+    [pytest.param(*case[1:], id=case[0]) for case in MALFORMED],
+)
+def test_malformed_file_names_file_and_place(
+    tmp_path: Path, name: str, content: bytes | str, location: str | None, message: str
+) -> None:
+    path = write(tmp_path / name, content)
+
+    with pytest.raises(DatasetError) as info:
+        load_dataset_file(path)
+
+    error = info.value
+    assert (error.path, error.location, error.message) == (str(path), location, message)
+    assert str(error) == (f"{path}:{location}: {message}" if location else f"{path}: {message}")
+    assert error.__cause__ is None  # no chained traceback noise
+
+
+def test_malformed_cases_cover_every_format() -> None:
+    suffixes = {Path(case[1]).suffix for case in MALFORMED}
+    assert {".jsonl", ".json", ".csv", ".txt", ""} <= suffixes
+    assert len({case[0] for case in MALFORMED}) == len(MALFORMED)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nope.jsonl"
+    with pytest.raises(DatasetError) as info:
+        load_dataset_file(path)
+    assert str(info.value) == f"{path}: file not found"
+
+
+def test_directory_instead_of_file(tmp_path: Path) -> None:
+    path = tmp_path / "folder.json"
+    path.mkdir()
+    with pytest.raises(DatasetError) as info:
+        load_dataset_file(path)
+    assert str(info.value) == f"{path}: is a directory, not a dataset file"
+
+
+def test_path_is_shown_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "rel.jsonl", '{"inputs": 1}\n')
+    with pytest.raises(DatasetError) as info:
+        load_dataset_file("rel.jsonl")
+    assert str(info.value) == "rel.jsonl:line 1: 'inputs' must be an object, found a number"
+
+
+def test_dataset_error_is_an_exception_with_fields_and_survives_pickling() -> None:
+    error = DatasetError("data/x.csv", "line 4, column inputs.n:int", "'x' is not an integer")
+    assert isinstance(error, Exception)
+    assert str(error) == "data/x.csv:line 4, column inputs.n:int: 'x' is not an integer"
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.path, copy.location, copy.message) == (error.path, error.location, error.message)
+    assert str(DatasetError("x.json", None, "the file is empty")) == "x.json: the file is empty"
+
+
+def test_allowed_keys_are_documented() -> None:
+    assert frozenset({"id", "datapoint_id", "inputs", "ground_truth", "metadata", "history"}) == ALLOWED_RECORD_KEYS
+
+
+# -------------------------------------------------------------------------------------------- references
+
+
+class FakeManagedSource:
+    """Stands in for the HTTP client at the managed-dataset seam."""
+
+    def __init__(self, records: list[Record]) -> None:
+        self.records = records
+        self.asked: list[ManagedDataset] = []
+
+    def fetch_dataset_records(self, dataset: ManagedDataset) -> list[Record]:
+        self.asked.append(dataset)
+        return self.records
+
+
+def test_load_dataset_reads_files_itself(tmp_path: Path) -> None:
+    path = write(tmp_path / "spec.json", json.dumps(SPEC_RECORDS))
+    source = FakeManagedSource([])
+    ref: DatasetRef = DatasetFile(path)
+    assert load_dataset(ref, managed=source) == SPEC_RECORDS
+    assert source.asked == []
+
+
+def test_load_dataset_asks_the_source_for_managed_datasets() -> None:
+    records: list[Record] = [{"inputs": {"q": 1}, "ground_truth": None, "id": "64f0c0ffee0000000000beef"}]
+    source = FakeManagedSource(records)
+    ref: DatasetRef = ManagedDataset(name="golden")
+    assert load_dataset(ref, managed=source) == records
+    assert source.asked == [ManagedDataset(name="golden")]
+
+
+def test_load_dataset_managed_without_source_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="'golden' needs a ManagedDatasetSource"):
+        load_dataset(ManagedDataset(name="golden"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({}, "exactly one of id or name"),
+        ({"id": "a", "name": "b"}, "exactly one of id or name"),
+        ({"id": ""}, "must not be empty"),
+        ({"name": ""}, "must not be empty"),
+    ],
+)
+def test_managed_dataset_needs_exactly_one_name(kwargs: dict[str, str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ManagedDataset(**kwargs)
+
+
+def test_refs_are_frozen_values() -> None:
+    assert ManagedDataset(id="abc") == ManagedDataset(id="abc")
+    assert hash(DatasetFile(Path("a.csv"))) == hash(DatasetFile(Path("a.csv")))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ManagedDataset(id="abc").id = "other"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        DatasetFile(Path("a.csv")).path = Path("b.csv")  # type: ignore[misc]
