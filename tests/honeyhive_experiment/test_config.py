@@ -1,0 +1,480 @@
+"""The experiment file: a full valid config, defaults, every malformed case naming file:line:key, the schema."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from honeyhive_experiment.config import (
+    DEFAULT_CONFIG_PATH,
+    SCHEMA_ID,
+    AggregateFunction,
+    BaselineStrategy,
+    ConfigError,
+    DatasetConfig,
+    Direction,
+    EvaluatorSpec,
+    ExperimentConfig,
+    GateRule,
+    MetricConfig,
+    PassingRangeConfig,
+    config_hash,
+    config_json_schema,
+    config_json_schema_text,
+    load_config,
+    parse_config,
+    split_import_path,
+)
+from honeyhive_experiment.datasets import DatasetFile, ManagedDataset
+
+FIXTURES = Path(__file__).parent / "fixtures" / "config"
+VALID = FIXTURES / "valid.yml"
+SCHEMA_FILE = (
+    Path(__file__).resolve().parents[2] / "src" / "honeyhive_experiment" / "schemas" / "experiment.schema.json"
+)
+
+# Lines 1-4; a case that appends to it starts on line 5.
+BASE = """\
+name: support-bot
+function: app.bot:answer
+dataset:
+  path: data/questions.jsonl
+"""
+
+
+# ------------------------------------------------------------------------------------------------ valid files
+
+
+def test_full_valid_config_loads_every_field() -> None:
+    config = load_config(VALID)
+
+    assert config.version == 1
+    assert config.name == "support-bot"
+    assert config.function == "app.bot:answer"
+    assert config.dataset == DatasetConfig(path="data/questions.jsonl", id="support-questions")
+    assert config.dataset.is_file
+    assert config.evaluators == (
+        EvaluatorSpec(path="evals.quality:exact_match"),
+        EvaluatorSpec(path="evals.quality:similarity", name="semantic_similarity"),
+        EvaluatorSpec(path="evals.cost:LatencyEvaluator.score"),
+    )
+    assert config.passing_ranges == {
+        "exact_match": PassingRangeConfig(min=0.8),
+        "semantic_similarity": PassingRangeConfig(min=0.5, max=1.0),
+        "latency_ms": PassingRangeConfig(max=2500.0),
+    }
+    assert config.metrics == {
+        "exact_match": MetricConfig(label="Exact match", format=".1%", key=True),
+        "latency_ms": MetricConfig(direction=Direction.LOWER, label="Latency (ms)", format=",.0f"),
+    }
+    assert config.aggregate_function is AggregateFunction.MEDIAN
+    assert config.max_workers == 16
+    assert config.timeout == 45.5
+    assert config.baseline.strategy is BaselineStrategy.MERGE_BASE
+    assert config.baseline.branch == "main"
+    assert config.baseline.run_id is None
+    assert config.baseline.max_age_days == 30
+    assert config.ingestion.timeout == 90.0
+    assert config.comment.template == ".honeyhive/comment.md.j2"
+    assert config.comment.max_datapoints == 5
+    assert config.comment.title == "Support bot quality"
+    assert config.gate == {
+        "exact_match": GateRule(max_drop_pct=5.0),
+        "latency_ms": GateRule(max_drop=200.0, max_degraded=3),
+    }
+
+
+def test_valid_config_round_trips_through_yaml_and_python() -> None:
+    config = load_config(VALID)
+
+    as_file = yaml.safe_dump(config.model_dump(mode="json", exclude_none=True), sort_keys=False)
+    assert parse_config(as_file, path="round-trip.yml") == config
+    assert ExperimentConfig.model_validate(config.model_dump()) == config
+    assert config_hash(parse_config(as_file)) == config_hash(config)
+
+
+def test_defaults_of_a_minimal_config() -> None:
+    config = parse_config("name: nightly\nfunction: app:run\ndataset: {name: golden-set}\n")
+
+    assert config.version == 1
+    assert config.dataset == DatasetConfig(name="golden-set")
+    assert not config.dataset.is_file
+    assert config.evaluators == ()
+    assert config.passing_ranges == {}
+    assert config.metrics == {}
+    assert config.aggregate_function is AggregateFunction.AVERAGE
+    assert config.max_workers == 10
+    assert config.timeout == 300.0
+    assert config.baseline.strategy is BaselineStrategy.AUTO
+    assert (config.baseline.branch, config.baseline.run_id, config.baseline.max_age_days) == (None, None, None)
+    assert config.ingestion.timeout == 120.0
+    assert config.comment.template is None
+    assert config.comment.max_datapoints == 20
+    assert config.comment.title is None
+    assert config.gate == {}
+    assert config.metric("accuracy") == MetricConfig(direction=Direction.HIGHER, label=None, format=None, key=False)
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "experiment.yml"
+    path.write_bytes(b"\xef\xbb\xbf" + BASE.encode())
+    assert load_config(path).name == "support-bot"
+
+
+def test_load_config_defaults_to_the_repository_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        load_config()
+    assert caught.value.path == DEFAULT_CONFIG_PATH == ".honeyhive/experiment.yml"
+    (tmp_path / ".honeyhive").mkdir()
+    (tmp_path / ".honeyhive" / "experiment.yml").write_text(BASE)
+    assert load_config().name == "support-bot"
+
+
+def test_config_is_frozen() -> None:
+    config = parse_config(BASE)
+    with pytest.raises(ValidationError):
+        config.name = "other"  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        config.dataset.path = "x.csv"  # type: ignore[misc]
+
+
+def test_merge_keys_and_anchors_are_read_without_false_duplicates() -> None:
+    text = BASE + "metrics:\n  a: &m {direction: lower, key: true}\n  b:\n    <<: *m\n    direction: higher\n"
+    config = parse_config(text)
+    assert config.metrics["a"] == MetricConfig(direction=Direction.LOWER, key=True)
+    assert config.metrics["b"] == MetricConfig(direction=Direction.HIGHER, key=True)
+
+
+def test_helpers_for_the_run() -> None:
+    config = load_config(VALID)
+    assert config.wire_passing_ranges() == {
+        "exact_match": {"min": 0.8},
+        "semantic_similarity": {"min": 0.5, "max": 1.0},
+        "latency_ms": {"max": 2500.0},
+    }
+    assert config.metric("latency_ms").direction is Direction.LOWER
+    assert config.dataset.to_ref("/repo") == DatasetFile(Path("/repo/data/questions.jsonl"))
+    assert DatasetConfig(id="abc").to_ref() == ManagedDataset(id="abc")
+    assert DatasetConfig(name="golden").to_ref() == ManagedDataset(name="golden")
+    assert split_import_path("pkg.mod:Cls.method") == ("pkg.mod", "Cls.method")
+
+
+def test_evaluator_string_and_mapping_forms_are_the_same() -> None:
+    short = parse_config(BASE + "evaluators: [evals:exact]\n")
+    long = parse_config(BASE + "evaluators:\n  - path: evals:exact\n")
+    assert short.evaluators == long.evaluators == (EvaluatorSpec(path="evals:exact", name=None),)
+
+
+def test_none_is_an_optional_fields_value_when_built_in_python() -> None:
+    metric = MetricConfig.model_validate({"direction": "lower", "label": None})
+    assert metric.label is None
+    with pytest.raises(ConfigError, match="must not be null"):
+        parse_config(BASE + "metrics:\n  m:\n    label: null\n")
+
+
+# ---------------------------------------------------------------------------------------------- config hash
+
+
+def test_config_hash_is_sha256_of_canonical_json() -> None:
+    config = load_config(VALID)
+    canonical = json.dumps(config.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    assert config_hash(config) == hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def test_config_hash_ignores_spelling_but_not_meaning() -> None:
+    plain = parse_config(BASE + "evaluators: [evals:exact]\n")
+    spelled_out = parse_config(
+        "max_workers: 10\n"
+        "dataset: {path: data/questions.jsonl}\n"
+        "function: app.bot:answer\n"
+        "evaluators:\n  - {path: evals:exact}\n"
+        "baseline: {strategy: auto}\n"
+        "version: 1\n"
+        "name: support-bot\n"
+    )
+    changed = parse_config(BASE + "evaluators: [evals:exact]\nmax_workers: 11\n")
+
+    assert config_hash(plain) == config_hash(spelled_out)
+    assert config_hash(plain) != config_hash(changed)
+    assert len(config_hash(plain)) == 64
+
+
+# ------------------------------------------------------------------------------------------ malformed configs
+
+MALFORMED: list[Any] = [
+    # unknown keys
+    pytest.param(BASE + "evaluator:\n  - evals:exact\n", 5, "evaluator", "did you mean 'evaluators'", id="unknown-top"),
+    pytest.param(
+        BASE + "metrics:\n  accuracy:\n    directon: lower\n",
+        7,
+        "metrics.accuracy.directon",
+        "did you mean 'direction'",
+        id="unknown-nested",
+    ),
+    pytest.param(BASE + "  format: csv\n", 5, "dataset.format", "unknown key", id="unknown-in-dataset"),
+    pytest.param(BASE + "comment:\n  max_datapoint: 3\n", 6, "comment.max_datapoint", "max_datapoints", id="typo"),
+    pytest.param(BASE + "1: one\n", 5, "1", "keys must be strings", id="non-string-key"),
+    # name
+    pytest.param(BASE.replace("support-bot", '""'), 1, "name", "empty", id="name-empty"),
+    pytest.param(BASE.replace("support-bot", "'  bot'"), 1, "name", "whitespace", id="name-whitespace"),
+    pytest.param(BASE.replace("support-bot", "42"), 1, "name", "valid string", id="name-int"),
+    pytest.param(BASE.replace("support-bot", "yes"), 1, "name", "quote it", id="name-yes-is-a-boolean"),
+    pytest.param(BASE.replace("name: support-bot\n", ""), 1, "name", "missing", id="name-missing"),
+    # function
+    pytest.param(BASE.replace("app.bot:answer", "app.bot.answer"), 2, "function", "colon", id="function-no-colon"),
+    pytest.param(BASE.replace("app.bot:answer", "app-bot:answer"), 2, "function", "import path", id="function-bad"),
+    pytest.param(BASE.replace("app.bot:answer", "app.class:answer"), 2, "function", "keyword", id="function-kw"),
+    pytest.param(BASE.replace("app.bot:answer", "[a, b]"), 2, "function", "valid string", id="function-list"),
+    # dataset
+    pytest.param(BASE + "  name: golden\n", 5, "dataset.name", "not both", id="dataset-path-and-name"),
+    pytest.param(
+        BASE.replace("path: data/questions.jsonl", "id: abc\n  name: golden"),
+        5,
+        "dataset.name",
+        "not both",
+        id="dataset-id-and-name",
+    ),
+    pytest.param(BASE.replace("\n  path: data/questions.jsonl", " {}"), 3, "dataset", "no dataset source", id="none"),
+    pytest.param(BASE.replace(".jsonl", ".txt"), 4, "dataset.path", "unsupported dataset file type", id="dataset-ext"),
+    pytest.param(BASE.replace("data/", "/data/"), 4, "dataset.path", "absolute", id="dataset-absolute"),
+    pytest.param(
+        BASE.replace("\n  path: data/questions.jsonl", " data/q.jsonl"), 3, "dataset", "mapping", id="dataset-str"
+    ),
+    pytest.param(BASE.replace("dataset:\n  path: data/questions.jsonl\n", ""), 1, "dataset", "missing", id="no-ds"),
+    # evaluators
+    pytest.param(BASE + "evaluators:\n  - evals:exact\n  - 42\n", 7, "evaluators[1]", "'module:attr'", id="eval-int"),
+    pytest.param(BASE + "evaluators: evals:exact\n", 5, "evaluators", "should be a list", id="eval-not-list"),
+    pytest.param(BASE + "evaluators:\n  - name: exact\n", 6, "evaluators[0].path", "missing", id="eval-no-path"),
+    pytest.param(BASE + "evaluators:\n  - {path: evals.exact}\n", 6, "evaluators[0].path", "colon", id="eval-path"),
+    pytest.param(
+        BASE + "evaluators:\n  - evals:exact\n  - evals:exact\n", 7, "evaluators[1]", "duplicate", id="eval-dup"
+    ),
+    pytest.param(
+        BASE + "evaluators:\n  - {path: evals:exact, name: x, weight: 2}\n",
+        6,
+        "evaluators[0].weight",
+        "unknown key",
+        id="eval-unknown-key",
+    ),
+    # passing ranges
+    pytest.param(
+        BASE + "passing_ranges:\n  accuracy: {min: 0.9, max: 0.5}\n",
+        6,
+        "passing_ranges.accuracy",
+        "greater than max",
+        id="range-min-gt-max",
+    ),
+    pytest.param(BASE + "passing_ranges:\n  accuracy: {}\n", 6, "passing_ranges.accuracy", "at least one", id="empty"),
+    pytest.param(
+        BASE + "passing_ranges:\n  accuracy:\n    min: high\n",
+        7,
+        "passing_ranges.accuracy.min",
+        "valid number",
+        id="range-string",
+    ),
+    pytest.param(
+        BASE + "passing_ranges:\n  accuracy: {max: .nan}\n", 6, "passing_ranges.accuracy.max", "finite", id="nan"
+    ),
+    pytest.param(BASE + "passing_ranges:\n  accuracy: 0.8\n", 6, "passing_ranges.accuracy", "mapping", id="range-num"),
+    # metrics
+    pytest.param(
+        BASE + "metrics:\n  latency:\n    direction: up\n",
+        7,
+        "metrics.latency.direction",
+        "'higher' or 'lower'",
+        id="bad-direction",
+    ),
+    pytest.param(
+        BASE + "metrics:\n  latency:\n    format: .2q\n", 7, "metrics.latency.format", "format spec", id="bad-format"
+    ),
+    pytest.param(BASE + "metrics:\n  latency: {key: 'yes'}\n", 6, "metrics.latency.key", "valid boolean", id="key"),
+    pytest.param(BASE + "metrics:\n  - accuracy\n", 5, "metrics", "should be a mapping", id="metrics-list"),
+    pytest.param(BASE + 'metrics:\n  "": {key: true}\n', 6, 'metrics.""', "empty", id="metric-name-empty"),
+    # scalars
+    pytest.param(BASE + "aggregate_function: mean\n", 5, "aggregate_function", "'median'", id="aggregate-unknown"),
+    pytest.param(BASE + "max_workers: 0\n", 5, "max_workers", "greater than or equal to 1", id="workers-0"),
+    pytest.param(BASE + "max_workers: 1000\n", 5, "max_workers", "less than or equal to 256", id="workers-1000"),
+    pytest.param(BASE + "max_workers: '10'\n", 5, "max_workers", "valid integer", id="workers-string"),
+    pytest.param(BASE + "max_workers: 2.5\n", 5, "max_workers", "valid integer", id="workers-float"),
+    pytest.param(BASE + "timeout: -1\n", 5, "timeout", "greater than 0", id="timeout-negative"),
+    pytest.param(BASE + "timeout: true\n", 5, "timeout", "valid number", id="timeout-bool"),
+    # baseline, ingestion, comment
+    pytest.param(BASE + "baseline:\n  strategy: latest\n", 6, "baseline.strategy", "'merge-base'", id="strategy"),
+    pytest.param(
+        BASE + "baseline:\n  run_id: abc\n  branch: main\n", 7, "baseline.branch", "run_id pins", id="pinned-branch"
+    ),
+    pytest.param(
+        BASE + "baseline:\n  strategy: none\n  max_age_days: 3\n",
+        7,
+        "baseline.max_age_days",
+        "strategy 'none'",
+        id="none-with-age",
+    ),
+    pytest.param(BASE + "baseline: {max_age_days: 0}\n", 5, "baseline.max_age_days", "greater than", id="age-0"),
+    pytest.param(BASE + "baseline:\n", 5, "baseline", "must not be null", id="section-null"),
+    pytest.param(BASE + "ingestion:\n  timeout: 0\n", 6, "ingestion.timeout", "greater than 0", id="ingestion-0"),
+    pytest.param(
+        BASE + "comment:\n  max_datapoints: -1\n", 6, "comment.max_datapoints", "greater than or equal", id="rows"
+    ),
+    pytest.param(BASE + "comment:\n  template: ''\n", 6, "comment.template", "empty", id="template-empty"),
+    # gate
+    pytest.param(
+        BASE + "gate:\n  accuracy: {max_regression: 0.1}\n",
+        6,
+        "gate.accuracy.max_regression",
+        "unknown key",
+        id="gate-unknown-field",
+    ),
+    pytest.param(BASE + "gate:\n  accuracy: {}\n", 6, "gate.accuracy", "at least one of", id="gate-empty-rule"),
+    pytest.param(
+        BASE + "gate:\n  accuracy:\n    max_degraded: 1.5\n",
+        7,
+        "gate.accuracy.max_degraded",
+        "valid integer",
+        id="gate-degraded-float",
+    ),
+    pytest.param(BASE + "gate:\n  accuracy: {max_drop: -1}\n", 6, "gate.accuracy.max_drop", "greater than", id="drop"),
+    # version
+    pytest.param("version: 2\n" + BASE, 1, "version", "unsupported config version 2", id="version-2"),
+    pytest.param("version: '1'\n" + BASE, 1, "version", "integer 1", id="version-string"),
+    # the YAML itself
+    pytest.param(BASE + "metrics: [a, b\nmax_workers: 3\n", 6, "", "invalid YAML", id="yaml-syntax"),
+    pytest.param(BASE + 'comment:\n  title: "unterminated\n', 7, "", "quoted scalar", id="yaml-open-quote"),
+    pytest.param(BASE + "metrics:\n\tlatency: {}\n", 6, "", "tab", id="tab-indentation"),
+    pytest.param("- name: a\n- name: b\n", 1, "", "must be a mapping", id="top-level-list"),
+    pytest.param("\n\njust a sentence\n", 3, "", "got a string", id="top-level-scalar"),
+    pytest.param("", None, "", "empty", id="empty-file"),
+    pytest.param("# nothing configured yet\n", None, "", "empty", id="comments-only"),
+    pytest.param(BASE + "name: other-bot\n", 5, "name", "duplicate key (first given on line 1)", id="duplicate-key"),
+    pytest.param(
+        BASE + "metrics:\n  accuracy:\n    direction: lower\n    direction: higher\n",
+        8,
+        "metrics.accuracy.direction",
+        "duplicate key",
+        id="duplicate-nested-key",
+    ),
+    pytest.param(BASE + "---\nname: b\n", 5, "", "single document", id="two-documents"),
+    pytest.param(BASE + "x: !!python/name:os.system\n", 5, "", "constructor", id="unsafe-tag"),
+    pytest.param(BASE.encode() + b"comment: {title: caf\xe9}\n", 5, "", "UTF-8", id="not-utf8"),
+    pytest.param(None, None, "", "not found", id="missing-file"),
+    pytest.param(..., None, "", "directory", id="directory"),
+]
+
+
+@pytest.mark.parametrize(("content", "line", "key", "word"), MALFORMED)
+def test_malformed_config_names_file_line_and_key(
+    tmp_path: Path, content: str | bytes | None, line: int | None, key: str, word: str
+) -> None:
+    path = tmp_path / "experiment.yml"
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is ...:
+        path.mkdir()
+
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+
+    error = caught.value
+    assert (error.path, error.line, error.key) == (str(path), line, key), str(error)
+    assert word in error.message, str(error)
+    where = str(path) if line is None else f"{path}:{line}"
+    assert str(error) == (f"{where}: {key}: {error.message}" if key else f"{where}: {error.message}")
+
+
+def test_there_are_at_least_thirty_malformed_cases() -> None:
+    assert len(MALFORMED) >= 30
+
+
+def test_every_problem_is_collected_and_the_earliest_comes_first() -> None:
+    text = "max_workers: 0\nname: ''\nfunction: app.bot\ndataset: {id: x}\ntimeout: -5\n"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, path="exp.yml")
+
+    found = [(issue.line, issue.key) for issue in caught.value.issues]
+    assert found == [(1, "max_workers"), (2, "name"), (3, "function"), (5, "timeout")]
+    assert caught.value.issues[0] is caught.value
+    assert str(caught.value) == "exp.yml:1: max_workers: should be greater than or equal to 1, got an integer (0)"
+
+
+def test_an_unknown_key_lists_the_allowed_keys() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(BASE + "ingestion:\n  wait: 3\n")
+    assert caught.value.message == "unknown key 'wait' (allowed: timeout)"
+
+
+def test_config_error_without_line_or_key() -> None:
+    assert str(ConfigError("exp.yml", None, "", "config file not found")) == "exp.yml: config file not found"
+    assert str(ConfigError("exp.yml", 3, "", "invalid YAML: x")) == "exp.yml:3: invalid YAML: x"
+    assert str(ConfigError("exp.yml", 3, "name", "must not be empty")) == "exp.yml:3: name: must not be empty"
+
+
+# ------------------------------------------------------------------------------------------------- the schema
+
+
+def test_committed_schema_file_equals_the_generated_schema() -> None:
+    committed = SCHEMA_FILE.read_text(encoding="utf-8")
+    assert committed == config_json_schema_text(), (
+        "schemas/experiment.schema.json is stale; regenerate it as config.py's module docstring says"
+    )
+    assert json.loads(committed) == config_json_schema()
+
+
+def test_schema_is_a_valid_draft_2020_12_schema_with_id() -> None:
+    schema = config_json_schema()
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"] == SCHEMA_ID
+    assert schema["title"].startswith("honeyhive-experiment config")
+    assert schema["additionalProperties"] is False
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def _schema_errors(document: Any) -> list[str]:
+    validator = jsonschema.Draft202012Validator(config_json_schema())
+    return [error.message for error in validator.iter_errors(document)]
+
+
+def test_schema_accepts_the_valid_example() -> None:
+    document = yaml.safe_load(VALID.read_text(encoding="utf-8"))
+    assert _schema_errors(document) == []
+
+
+@pytest.mark.parametrize(
+    "dataset",
+    [{"id": "abc"}, {"name": "golden"}, {"path": "d.csv"}, {"path": "d.JSONL", "id": "custom"}],
+)
+def test_schema_and_models_accept_each_dataset_source(dataset: dict[str, str]) -> None:
+    document = {"name": "x", "function": "a:b", "dataset": dataset, "evaluators": ["e:f", {"path": "e:g"}]}
+    assert _schema_errors(document) == []
+    assert ExperimentConfig.model_validate(document).dataset == DatasetConfig(**dataset)
+
+
+@pytest.mark.parametrize(
+    ("change", "word"),
+    [
+        pytest.param({"colour": "blue"}, "colour", id="unknown-top-level-key"),
+        pytest.param({"metrics": {"accuracy": {"colour": "blue"}}}, "colour", id="unknown-nested-key"),
+        pytest.param({"dataset": {"id": "a", "name": "b"}}, "not valid under any", id="two-dataset-sources"),
+        pytest.param({"dataset": {"path": "d.txt"}}, "does not match", id="dataset-extension"),
+        pytest.param({"max_workers": 0}, "minimum", id="max-workers"),
+        pytest.param({"baseline": {"branch": None}}, "not of type", id="null"),
+        pytest.param({"evaluators": ["nocolon"]}, "not valid under any", id="evaluator-path"),
+        pytest.param({"version": 2}, "1 was expected", id="version"),
+    ],
+)
+def test_schema_rejects_what_the_models_reject(change: dict[str, Any], word: str) -> None:
+    document = {"name": "x", "function": "a:b", "dataset": {"id": "abc"}, **change}
+    errors = _schema_errors(document)
+    assert errors
+    assert any(word in message for message in errors), errors
+    with pytest.raises(ConfigError):
+        parse_config(yaml.safe_dump(document))
