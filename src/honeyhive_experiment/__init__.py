@@ -1,0 +1,152 @@
+"""Run HoneyHive experiments in CI: the public Python API.
+
+    from honeyhive_experiment import HoneyHiveClient, evaluate, external_dataset
+
+    with HoneyHiveClient(server_url, api_key) as client:
+        result = evaluate(my_app, external_dataset(records), client=client, evaluators=[exact_match])
+        print(result.summary.success, result.summary.failed)
+
+Names are imported on first use, so ``python -m honeyhive_experiment --help`` starts without loading
+OpenTelemetry, httpx or pydantic.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "2.0.0.dev0"
+
+_EXPORTS = {
+    "evaluate": "honeyhive_experiment.experiment",
+    "run_slice": "honeyhive_experiment.experiment",
+    "external_dataset": "honeyhive_experiment.experiment",
+    "managed_dataset": "honeyhive_experiment.experiment",
+    "ExperimentResult": "honeyhive_experiment.experiment",
+    "ExperimentCancelled": "honeyhive_experiment.experiment",
+    "PreparedDataset": "honeyhive_experiment.experiment",
+    "get_run_result": "honeyhive_experiment.results",
+    "get_run_metrics": "honeyhive_experiment.results",
+    "compare_runs": "honeyhive_experiment.results",
+    "wait_for_run_result": "honeyhive_experiment.results",
+    "HoneyHiveClient": "honeyhive_experiment.client",
+    "HoneyHiveError": "honeyhive_experiment.client",
+    "ApiError": "honeyhive_experiment.client",
+    "NotFoundError": "honeyhive_experiment.client",
+    "BackendUnreachable": "honeyhive_experiment.client",
+    "IngestionTimeout": "honeyhive_experiment.client",
+    "RetryPolicy": "honeyhive_experiment.client",
+    "Timeouts": "honeyhive_experiment.client",
+    "TraceSink": "honeyhive_experiment.tracing",
+    "DatapointTracer": "honeyhive_experiment.tracing",
+    "Datapoint": "honeyhive_experiment.runner",
+    "DatapointOutcome": "honeyhive_experiment.runner",
+    "OutcomeStatus": "honeyhive_experiment.runner",
+    "Progress": "honeyhive_experiment.runner",
+    "Evaluator": "honeyhive_experiment.evaluators",
+    "ExperimentRunStatus": "honeyhive_experiment.models",
+    "ExperimentRun": "honeyhive_experiment.models",
+    "ExperimentResultSummary": "honeyhive_experiment.models",
+    "MetricDetail": "honeyhive_experiment.models",
+    "DatapointResult": "honeyhive_experiment.models",
+    "RunComparisonResult": "honeyhive_experiment.models",
+    "MetricDelta": "honeyhive_experiment.models",
+    "generate_external_dataset_id": "honeyhive_experiment.external",
+    "generate_external_datapoint_id": "honeyhive_experiment.external",
+    "prepare_external_dataset": "honeyhive_experiment.external",
+    "prepare_run_request_data": "honeyhive_experiment.external",
+}
+
+__all__ = [
+    "ApiError",
+    "BackendUnreachable",
+    "Datapoint",
+    "DatapointOutcome",
+    "DatapointResult",
+    "DatapointTracer",
+    "Evaluator",
+    "ExperimentCancelled",
+    "ExperimentResult",
+    "ExperimentResultSummary",
+    "ExperimentRun",
+    "ExperimentRunStatus",
+    "HoneyHiveClient",
+    "HoneyHiveError",
+    "IngestionTimeout",
+    "MetricDelta",
+    "MetricDetail",
+    "NotFoundError",
+    "OutcomeStatus",
+    "PreparedDataset",
+    "Progress",
+    "RetryPolicy",
+    "RunComparisonResult",
+    "Timeouts",
+    "TraceSink",
+    "compare_runs",
+    "evaluate",
+    "external_dataset",
+    "generate_external_datapoint_id",
+    "generate_external_dataset_id",
+    "get_run_metrics",
+    "get_run_result",
+    "managed_dataset",
+    "prepare_external_dataset",
+    "prepare_run_request_data",
+    "run_slice",
+    "wait_for_run_result",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'honeyhive_experiment' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
+
+if TYPE_CHECKING:
+    from honeyhive_experiment.client import (
+        ApiError,
+        BackendUnreachable,
+        HoneyHiveClient,
+        HoneyHiveError,
+        IngestionTimeout,
+        NotFoundError,
+        RetryPolicy,
+        Timeouts,
+    )
+    from honeyhive_experiment.evaluators import Evaluator
+    from honeyhive_experiment.experiment import (
+        ExperimentCancelled,
+        ExperimentResult,
+        PreparedDataset,
+        evaluate,
+        external_dataset,
+        managed_dataset,
+        run_slice,
+    )
+    from honeyhive_experiment.external import (
+        generate_external_datapoint_id,
+        generate_external_dataset_id,
+        prepare_external_dataset,
+        prepare_run_request_data,
+    )
+    from honeyhive_experiment.models import (
+        DatapointResult,
+        ExperimentResultSummary,
+        ExperimentRun,
+        ExperimentRunStatus,
+        MetricDelta,
+        MetricDetail,
+        RunComparisonResult,
+    )
+    from honeyhive_experiment.results import compare_runs, get_run_metrics, get_run_result, wait_for_run_result
+    from honeyhive_experiment.runner import Datapoint, DatapointOutcome, OutcomeStatus, Progress
+    from honeyhive_experiment.tracing import DatapointTracer, TraceSink

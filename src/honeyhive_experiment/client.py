@@ -1,0 +1,351 @@
+"""The HoneyHive HTTP client: the only module that knows HoneyHive's URLs and JSON.
+
+Errors form one hierarchy; callers catch :class:`HoneyHiveError`::
+
+    HoneyHiveError
+    ├── ApiError            the backend answered with an error status (route, status, reason)
+    │   └── NotFoundError   404
+    ├── BackendUnreachable  no answer after every retry (connection refused/reset, timeouts)
+    └── IngestionTimeout    the backend did not show every datapoint within the wait
+
+Retries (tenacity): 429, 500, 502, 503, 504 and connection errors are retried with exponential
+backoff and full jitter, honouring ``Retry-After``. Writes are safe to retry because the ids are
+chosen here: run ids and session ids are client-generated UUIDs, and the backend treats a repeated
+create as the same object. The API key is sent only in the ``Authorization`` header and never
+appears in an error, a log line or ``repr``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SERVER_URL = "https://api.dp1.us.honeyhive.ai"
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+Scalar = str | int | float | bool | None  # what httpx takes as a query value
+
+
+class HoneyHiveError(Exception):
+    """Base class of every error this client raises."""
+
+
+class ApiError(HoneyHiveError):
+    def __init__(self, method: str, route: str, status: int, reason: str) -> None:
+        super().__init__(f"{method} {route} failed with HTTP {status}: {reason}")
+        self.method = method
+        self.route = route
+        self.status = status
+        self.reason = reason
+
+
+class NotFoundError(ApiError):
+    pass
+
+
+class BackendUnreachable(HoneyHiveError):
+    pass
+
+
+class IngestionTimeout(HoneyHiveError):
+    def __init__(self, run_id: str, visible: int, expected: int, waited: float) -> None:
+        super().__init__(
+            f"run {run_id}: only {visible} of {expected} datapoints were visible in the backend's summary"
+            f" after waiting {waited:.1f} s"
+        )
+        self.run_id = run_id
+        self.visible = visible
+        self.expected = expected
+        self.waited = waited
+
+
+class _RetryableStatus(Exception):
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    attempts: int = 6
+    initial_wait: float = 0.2
+    max_wait: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    connect: float = 5.0
+    read: float = 30.0
+    long_read: float = 120.0  # summary and comparison are computed on request
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return max(0.0, parsed.timestamp() - time.time())
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    return isinstance(exc, _RetryableStatus | httpx.TransportError)
+
+
+def _reason(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300] or response.reason_phrase
+    if isinstance(body, dict):
+        for key in ("error", "message", "detail"):
+            if body.get(key):
+                return str(body[key])[:500]
+    return response.text[:300]
+
+
+@dataclass
+class HoneyHiveClient:
+    """A thread-safe client for one HoneyHive project (the key implies the project)."""
+
+    base_url: str
+    api_key: str = field(repr=False)
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    max_connections: int = 64
+    transport: httpx.BaseTransport | None = field(default=None, repr=False)
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {self.api_key}", "User-Agent": "honeyhive-experiment"},
+            timeout=httpx.Timeout(self.timeouts.read, connect=self.timeouts.connect),
+            limits=httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections),
+            transport=self.transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> HoneyHiveClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ transport
+
+    def _wait(self, state: RetryCallState) -> float:
+        backoff = wait_random_exponential(multiplier=self.retry.initial_wait, max=self.retry.max_wait)(state)
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _RetryableStatus):
+            after = _retry_after(exc.response)
+            if after is not None:
+                return min(after, self.retry.max_wait)
+        return float(backoff)
+
+    def request(
+        self,
+        method: str,
+        route: str,
+        *,
+        params: Mapping[str, Scalar] | list[tuple[str, Scalar]] | None = None,
+        json: Any = None,
+        long: bool = False,
+    ) -> Any:
+        """Send one request with retries; return the decoded JSON body or raise a HoneyHiveError."""
+        timeout = httpx.Timeout(self.timeouts.long_read if long else self.timeouts.read, connect=self.timeouts.connect)
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retry.attempts),
+            wait=self._wait,
+            retry=retry_if_exception(_is_retryable),
+            sleep=self.sleep,
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    response = self._http.request(method, route, params=params, json=json, timeout=timeout)
+                    if response.status_code in RETRYABLE_STATUSES:
+                        log.debug("%s %s → %s, retrying", method, route, response.status_code)
+                        raise _RetryableStatus(response)
+        except _RetryableStatus as exc:
+            raise ApiError(method, route, exc.response.status_code, _reason(exc.response)) from None
+        except httpx.TransportError as exc:
+            raise BackendUnreachable(
+                f"{method} {route}: no answer from {self.base_url} after {self.retry.attempts} attempts"
+                f" ({type(exc).__name__})"
+            ) from None
+        if response.status_code == 404:
+            raise NotFoundError(method, route, 404, _reason(response))
+        if response.status_code >= 400:
+            raise ApiError(method, route, response.status_code, _reason(response))
+        try:
+            return response.json()
+        except ValueError:
+            raise ApiError(method, route, response.status_code, "response is not JSON") from None
+
+    # ------------------------------------------------------------------ runs
+
+    def create_run(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``POST /v1/runs``; send a client-chosen ``run_id`` so a retried create is the same run."""
+        result: dict[str, Any] = self.request("POST", "/v1/runs", json=dict(body))
+        return result
+
+    def update_run(self, run_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("PUT", f"/v1/runs/{run_id}", json=dict(body))
+        return result
+
+    def get_run(self, run_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("GET", f"/v1/runs/{run_id}")["evaluation"]
+        return result
+
+    def list_runs(
+        self,
+        *,
+        name: str | None = None,
+        status: str | None = None,
+        dataset_id: str | None = None,
+        run_ids: Sequence[str] = (),
+        sort_by: str = "created_at",
+        sort_order: str = "desc",
+        page: int = 1,
+        limit: int = 100,
+    ) -> dict[str, Any]:
+        """One page of ``GET /v1/runs``. ``name`` is a substring match on the server."""
+        params: list[tuple[str, Scalar]] = [
+            ("page", page),
+            ("limit", limit),
+            ("sort_by", sort_by),
+            ("sort_order", sort_order),
+        ]
+        params += [(k, v) for k, v in (("name", name), ("status", status), ("dataset_id", dataset_id)) if v]
+        params += [("run_ids[]", run_id) for run_id in run_ids]
+        result: dict[str, Any] = self.request("GET", "/v1/runs", params=params)
+        return result
+
+    def iter_runs(self, max_pages: int = 50, **filters: Any) -> Iterator[dict[str, Any]]:
+        """Every run matching the filters, newest first, following ``pagination.has_next``."""
+        for page in range(1, max_pages + 1):
+            body = self.list_runs(page=page, **filters)
+            yield from body.get("evaluations") or []
+            if not (body.get("pagination") or {}).get("has_next"):
+                return
+
+    # ------------------------------------------------------------------ results (computed by the backend)
+
+    def get_run_result(self, run_id: str, aggregate_function: str = "average") -> dict[str, Any]:
+        """``GET /v1/runs/{id}/result`` (the route the SDK and the service both serve)."""
+        result: dict[str, Any] = self.request(
+            "GET", f"/v1/runs/{run_id}/result", params={"aggregate_function": aggregate_function}, long=True
+        )
+        return result
+
+    def get_run_metrics(self, run_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("GET", f"/v1/runs/{run_id}/metrics", long=True)
+        return result
+
+    def compare_runs(self, new_run_id: str, old_run_id: str, aggregate_function: str = "average") -> dict[str, Any]:
+        result: dict[str, Any] = self.request(
+            "GET",
+            f"/v1/runs/{new_run_id}/compare-with/{old_run_id}",
+            params={"aggregate_function": aggregate_function},
+            long=True,
+        )
+        return result
+
+    def wait_for_result(
+        self,
+        run_id: str,
+        expected_datapoints: int,
+        *,
+        timeout: float = 60.0,
+        aggregate_function: str = "average",
+        initial_interval: float = 0.25,
+        max_interval: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> dict[str, Any]:
+        """Poll the result until it covers every datapoint sent, with backoff; bounded by ``timeout``."""
+        started = clock()
+        interval = initial_interval
+        while True:
+            result = self.get_run_result(run_id, aggregate_function)
+            visible = len(result.get("datapoints") or [])
+            if visible >= expected_datapoints:
+                return result
+            waited = clock() - started
+            if waited + interval > timeout:
+                raise IngestionTimeout(run_id, visible, expected_datapoints, waited)
+            self.sleep(interval)
+            interval = min(interval * 2, max_interval)
+
+    # ------------------------------------------------------------------ datasets
+
+    def get_dataset(self, *, dataset_id: str | None = None, name: str | None = None) -> dict[str, Any]:
+        params = {"dataset_id": dataset_id} if dataset_id else {"name": name or ""}
+        found = self.request("GET", "/v1/datasets", params=params).get("datasets") or []
+        if not found:
+            what = f"id {dataset_id}" if dataset_id else f"name {name!r}"
+            raise NotFoundError("GET", "/v1/datasets", 404, f"no dataset with {what} in this project")
+        dataset: dict[str, Any] = found[0]
+        return dataset
+
+    def get_datapoints(self, ids: Sequence[str], chunk: int = 100) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for start in range(0, len(ids), chunk):
+            params: list[tuple[str, Scalar]] = [("datapoint_ids[]", i) for i in ids[start : start + chunk]]
+            out += self.request("GET", "/v1/datapoints", params=params).get("datapoints") or []
+        return out
+
+    # ------------------------------------------------------------------ sessions & events
+
+    def start_session(self, session: Mapping[str, Any]) -> dict[str, Any]:
+        """``POST /v1/sessions`` (idempotent on the client-chosen ``session_id``)."""
+        result: dict[str, Any] = self.request("POST", "/v1/sessions", json=dict(session))
+        return result
+
+    def update_event(self, event_id: str, changes: Mapping[str, Any]) -> None:
+        """``PUT /v1/events/{id}``: metadata/metrics/feedback merge, outputs replace."""
+        self.request("PUT", f"/v1/events/{event_id}", json=dict(changes))
+
+    def export_events(
+        self, filters: Sequence[Mapping[str, Any]], *, page: int = 1, limit: int = 1000
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = self.request(
+            "POST", "/v1/events/export", json={"filters": list(filters), "page": page, "limit": limit}, long=True
+        )
+        return result
+
+    def run_events(self, run_id: str, limit: int = 1000) -> list[dict[str, Any]]:
+        """Every event whose ``metadata.run_id`` is this run, across pages."""
+        flt = [{"field": "metadata.run_id", "operator": "is", "value": run_id, "type": "string"}]
+        events: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            body = self.export_events(flt, page=page, limit=limit)
+            batch = body.get("events") or []
+            events += batch
+            total = body.get("totalEvents", body.get("count", 0))
+            if not batch or len(events) >= total:
+                return events
+            page += 1
+
+    @property
+    def traces_endpoint(self) -> str:
+        return f"{self.base_url}/opentelemetry/v1/traces"
+
+    def auth_headers(self) -> dict[str, str]:
+        """For the OTLP exporter, which sends its own requests."""
+        return {"Authorization": f"Bearer {self.api_key}"}

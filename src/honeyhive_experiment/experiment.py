@@ -1,0 +1,265 @@
+"""One run's lifecycle: create (running) → run every datapoint → complete / fail / cancel → result.
+
+:func:`evaluate` never leaves a run ``pending`` or ``running``: an exception after the run exists
+marks it ``failed``, an interrupt (``KeyboardInterrupt`` or the caller's ``cancel`` event) marks it
+``cancelled``, and only a finished pool marks it ``completed`` — always with every session id and the
+full metadata. The result is the backend's: this module only waits until the backend's summary covers
+every datapoint that was sent, and never aggregates anything itself.
+
+:func:`run_slice` runs part of a dataset into an existing run without completing it (sharded runs).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.evaluators import Evaluator
+from honeyhive_experiment.external import prepare_external_dataset, prepare_run_request_data
+from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRunStatus
+from honeyhive_experiment.runner import Datapoint, DatapointOutcome, Progress, Runner, function_name
+from honeyhive_experiment.tracing import TraceSink
+
+log = logging.getLogger(__name__)
+
+
+class ExperimentCancelled(Exception):
+    """The run was cancelled (interrupt or cancel event); the backend has it as ``cancelled``."""
+
+    def __init__(self, run_id: str, outcomes: Sequence[DatapointOutcome] = ()) -> None:
+        super().__init__(f"run {run_id} was cancelled")
+        self.run_id = run_id
+        self.outcomes = list(outcomes)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedDataset:
+    """A dataset resolved to datapoints with ids, ready to run."""
+
+    dataset_id: str
+    datapoints: tuple[Datapoint, ...]
+    external: bool
+    name: str | None = None
+
+
+def external_dataset(records: Sequence[Mapping[str, Any]], custom_dataset_id: str | None = None) -> PreparedDataset:
+    """Records from the user's repository → ``EXT-`` ids exactly as the official SDK derives them."""
+    records = [dict(r) for r in records]
+    dataset_id, ids = prepare_external_dataset(records, custom_dataset_id)
+    return PreparedDataset(
+        dataset_id, tuple(Datapoint(i, r, dataset_id) for i, r in zip(ids, records, strict=True)), external=True
+    )
+
+
+def managed_dataset(
+    client: HoneyHiveClient, *, dataset_id: str | None = None, name: str | None = None
+) -> PreparedDataset:
+    """A HoneyHive dataset, by id or by name, with its datapoints in the dataset's order."""
+    dataset = client.get_dataset(dataset_id=dataset_id, name=name)
+    wanted = [str(i) for i in dataset.get("datapoints") or []]
+    by_id = {str(dp["id"]): dp for dp in client.get_datapoints(wanted)}
+    datapoints = []
+    for datapoint_id in wanted:
+        dp = by_id.get(datapoint_id)
+        if dp is None:
+            log.warning("dataset %s lists datapoint %s, which the backend did not return", dataset["id"], datapoint_id)
+            continue
+        record = {"id": datapoint_id, "inputs": dp.get("inputs") or {}, "ground_truth": dp.get("ground_truth")}
+        if dp.get("metadata"):
+            record["metadata"] = dp["metadata"]
+        datapoints.append(Datapoint(datapoint_id, record, str(dataset["id"])))
+    return PreparedDataset(str(dataset["id"]), tuple(datapoints), external=False, name=dataset.get("name"))
+
+
+@dataclass(frozen=True, slots=True)
+class ExperimentResult:
+    """What a finished run returns: the backend's summary and our per-datapoint outcomes (input order)."""
+
+    run_id: str
+    name: str
+    dataset_id: str
+    summary: ExperimentResultSummary
+    outcomes: tuple[DatapointOutcome, ...] = field(default_factory=tuple)
+
+    @property
+    def function_errors(self) -> list[DatapointOutcome]:
+        return [o for o in self.outcomes if o.failed]
+
+
+def _run_body(
+    run_id: str,
+    name: str,
+    dataset: PreparedDataset,
+    status: ExperimentRunStatus,
+    *,
+    metadata: Mapping[str, Any],
+    configuration: Mapping[str, Any],
+    passing_ranges: Mapping[str, Mapping[str, float]] | None,
+    event_ids: Sequence[str] = (),
+) -> dict[str, Any]:
+    body = prepare_run_request_data(
+        run_id,
+        name,
+        dataset_id=dataset.dataset_id,
+        event_ids=list(event_ids),
+        datapoint_ids=[dp.id for dp in dataset.datapoints],
+        configuration=dict(configuration),
+        metadata=dict(metadata),
+        status=status.value,
+        passing_ranges={k: dict(v) for k, v in passing_ranges.items()} if passing_ranges else None,
+    )
+    return body
+
+
+def _finish(client: HoneyHiveClient, run_id: str, body: Mapping[str, Any], status: ExperimentRunStatus) -> None:
+    update = {k: v for k, v in body.items() if k not in ("run_id", "dataset_id")}
+    update["status"] = status.value
+    try:
+        client.update_run(run_id, update)
+    except Exception:  # already failing: keep the original error, say the status could not be written
+        if status is ExperimentRunStatus.COMPLETED:
+            raise
+        log.error("could not mark run %s as %s", run_id, status.value)
+
+
+def evaluate(
+    function: Callable[..., Any],
+    dataset: PreparedDataset,
+    *,
+    client: HoneyHiveClient,
+    sink: TraceSink | None = None,
+    evaluators: Sequence[Any] = (),
+    name: str | None = None,
+    run_id: str | None = None,
+    max_workers: int = 10,
+    timeout: float | None = 300.0,
+    passing_ranges: Mapping[str, Mapping[str, float]] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    aggregate_function: str = "average",
+    ingestion_timeout: float = 120.0,
+    progress: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> ExperimentResult:
+    """Run ``function`` over ``dataset`` as one HoneyHive run and return the backend's result."""
+    run_id = run_id or str(uuid.uuid4())
+    name = name or f"{function_name(function)}-{run_id[:8]}"
+    cancel = cancel or threading.Event()
+    evaluators = [e if isinstance(e, Evaluator) else Evaluator.from_callable(e) for e in evaluators]
+    own_sink = sink is None
+    sink = sink or TraceSink.otlp(client.traces_endpoint, client.auth_headers())
+    configuration = {
+        "function": function_name(function),
+        "evaluators": [e.name for e in evaluators],
+        "max_workers": max_workers,
+        "aggregate_function": aggregate_function,
+    }
+    metadata = dict(metadata or {})
+
+    def body(status: ExperimentRunStatus, sessions: Sequence[str] = ()) -> dict[str, Any]:
+        return _run_body(
+            run_id,
+            name,
+            dataset,
+            status,
+            metadata=metadata,
+            configuration=configuration,
+            passing_ranges=passing_ranges,
+            event_ids=sessions,
+        )
+
+    runner = Runner(
+        function,
+        evaluators,
+        client=client,
+        sink=sink,
+        run_id=run_id,
+        run_name=name,
+        max_workers=max_workers,
+        timeout=timeout,
+        progress=progress,
+        cancel=cancel,
+    )
+    client.create_run(body(ExperimentRunStatus.RUNNING))
+    try:
+        outcomes = runner.run(dataset.datapoints)
+        sessions = runner.finished_sessions()
+        if cancel.is_set():
+            _finish(client, run_id, body(ExperimentRunStatus.CANCELLED, sessions), ExperimentRunStatus.CANCELLED)
+            raise ExperimentCancelled(run_id, outcomes)
+        _finish(client, run_id, body(ExperimentRunStatus.COMPLETED, sessions), ExperimentRunStatus.COMPLETED)
+    except KeyboardInterrupt:
+        sessions = runner.finished_sessions()
+        _finish(client, run_id, body(ExperimentRunStatus.CANCELLED, sessions), ExperimentRunStatus.CANCELLED)
+        raise
+    except ExperimentCancelled:
+        raise
+    except BaseException:
+        sessions = runner.finished_sessions()
+        _finish(client, run_id, body(ExperimentRunStatus.FAILED, sessions), ExperimentRunStatus.FAILED)
+        raise
+    finally:
+        if own_sink:
+            sink.shutdown()
+
+    result = client.wait_for_result(
+        run_id, len(sessions), timeout=ingestion_timeout, aggregate_function=aggregate_function
+    )
+    return ExperimentResult(
+        run_id, name, dataset.dataset_id, ExperimentResultSummary.from_wire(result, run_id=run_id), tuple(outcomes)
+    )
+
+
+def run_slice(
+    function: Callable[..., Any],
+    dataset: PreparedDataset,
+    datapoints: Sequence[Datapoint],
+    *,
+    client: HoneyHiveClient,
+    run_id: str,
+    name: str,
+    sink: TraceSink | None = None,
+    evaluators: Sequence[Any] = (),
+    max_workers: int = 10,
+    timeout: float | None = 300.0,
+    passing_ranges: Mapping[str, Mapping[str, float]] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> list[DatapointOutcome]:
+    """Run some datapoints into a shared run (created if missing) and leave it ``running``."""
+    own_sink = sink is None
+    sink = sink or TraceSink.otlp(client.traces_endpoint, client.auth_headers())
+    configuration = {"function": function_name(function), "max_workers": max_workers}
+    client.create_run(
+        _run_body(
+            run_id,
+            name,
+            dataset,
+            ExperimentRunStatus.RUNNING,
+            metadata=metadata or {},
+            configuration=configuration,
+            passing_ranges=passing_ranges,
+        )
+    )
+    try:
+        runner = Runner(
+            function,
+            evaluators,
+            client=client,
+            sink=sink,
+            run_id=run_id,
+            run_name=name,
+            max_workers=max_workers,
+            timeout=timeout,
+            progress=progress,
+            cancel=cancel,
+        )
+        return runner.run(datapoints)
+    finally:
+        if own_sink:
+            sink.shutdown()

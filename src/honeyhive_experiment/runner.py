@@ -1,0 +1,359 @@
+"""The thread pool: one datapoint → one session → one tracer → function → evaluators → flush.
+
+:class:`Runner` runs a user function over datapoints on a ``ThreadPoolExecutor(max_workers)`` and
+returns one typed :class:`DatapointOutcome` per datapoint, in input order. Per datapoint:
+
+1. start its session (``POST /v1/sessions``) with a session id derived from the run and datapoint
+   ids, so a retried request, a re-run shard or a resumed run never creates a second session;
+2. open the ``chain`` span named after the function, with the datapoint's ids;
+3. call the function (sync or async) with the whole datapoint record — and ``tracer=`` when it takes
+   one — under a per-datapoint timeout;
+4. run the evaluators inside that span and write their metrics onto it;
+5. record outputs and ground truth on the session (``PUT /v1/events/{session_id}``);
+6. in ``finally``: export the datapoint's spans.
+
+A function that raises, hangs past the timeout, or a backend call that fails after its retries
+costs that datapoint only; the pool goes on. This module is the per-datapoint error boundary.
+The client and the trace sink are handed in; nothing here opens a connection or reads settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import dataclasses
+import inspect
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from honeyhive_experiment.evaluators import Evaluator, run_evaluators
+from honeyhive_experiment.tracing import DatapointIds, DatapointTracer, TraceSink
+
+log = logging.getLogger(__name__)
+
+SESSION_NAMESPACE = uuid.UUID("6f1c1d4e-8a0b-4c55-9a53-3f0e5b0f4a11")
+
+
+class SessionApi(Protocol):
+    """What the runner needs from the HoneyHive client."""
+
+    def start_session(self, session: Mapping[str, Any]) -> dict[str, Any]: ...
+
+    def update_event(self, event_id: str, changes: Mapping[str, Any]) -> None: ...
+
+
+def session_id_for(run_id: str, datapoint_id: str) -> str:
+    """The session id of a datapoint in a run: stable, so retries and re-runs reuse it."""
+    return str(uuid.uuid5(SESSION_NAMESPACE, f"{run_id}\x00{datapoint_id}"))
+
+
+@dataclass(frozen=True, slots=True)
+class Datapoint:
+    """One datapoint as the runner sees it: its id and the record the user function receives."""
+
+    id: str
+    record: Mapping[str, Any]
+    dataset_id: str | None = None
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        inputs = self.record.get("inputs")
+        return dict(inputs) if isinstance(inputs, Mapping) else {}
+
+    @property
+    def ground_truth(self) -> Any:
+        return self.record.get("ground_truth")
+
+
+class OutcomeStatus(StrEnum):
+    OK = "ok"
+    FUNCTION_ERROR = "function_error"  # the user function raised
+    TIMEOUT = "timeout"  # the user function did not return within the timeout
+    BACKEND_ERROR = "backend_error"  # the session could not be started after retries
+    SKIPPED = "skipped"  # cancelled before it started
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluatorFailure:
+    evaluator: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class DatapointOutcome:
+    index: int
+    datapoint_id: str
+    session_id: str
+    status: OutcomeStatus
+    outputs: Any = None
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    evaluator_failures: tuple[EvaluatorFailure, ...] = ()
+    warnings: tuple[str, ...] = ()
+    duration: float = 0.0
+    exported: bool = True
+
+    @property
+    def failed(self) -> bool:
+        return self.status in (OutcomeStatus.FUNCTION_ERROR, OutcomeStatus.TIMEOUT, OutcomeStatus.BACKEND_ERROR)
+
+    @property
+    def recorded(self) -> bool:
+        """Whether the backend has a session for it (everything but skipped and backend errors)."""
+        return self.status not in (OutcomeStatus.SKIPPED, OutcomeStatus.BACKEND_ERROR)
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    done: int
+    failed: int
+    total: int
+    rate: float  # datapoints per second so far
+    eta: float | None  # seconds left at that rate
+
+
+class _DaemonCalls:
+    """Reusable daemon threads for calls that may hang: a timed-out call keeps its thread until it
+    returns, and never blocks the process from exiting. Threads are created only when all are busy."""
+
+    def __init__(self) -> None:
+        self._tasks: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]] | None] = queue.SimpleQueue()
+        self._idle = 0
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+
+    def submit(self, fn: Callable[[], Any]) -> Future[Any]:
+        future: Future[Any] = Future()
+        with self._lock:
+            if self._idle == 0:
+                thread = threading.Thread(target=self._work, name="honeyhive-call", daemon=True)
+                self._threads.append(thread)
+                thread.start()
+            else:
+                self._idle -= 1
+        self._tasks.put((fn, future))
+        return future
+
+    def _work(self) -> None:
+        while True:
+            task = self._tasks.get()
+            if task is None:
+                return
+            fn, future = task
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn())
+                except BaseException as exc:  # handed to the waiting worker
+                    future.set_exception(exc)
+            with self._lock:
+                self._idle += 1
+
+    def close(self) -> None:
+        with self._lock:
+            for _ in self._threads:
+                self._tasks.put(None)
+
+
+def _accepts_tracer(function: Callable[..., Any]) -> bool:
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+    return "tracer" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+
+
+def _is_async(function: Callable[..., Any]) -> bool:
+    call = getattr(function, "__call__", None)  # noqa: B004 - async callable objects
+    return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(call)
+
+
+def function_name(function: Callable[..., Any]) -> str:
+    return str(getattr(function, "__name__", None) or type(function).__name__)
+
+
+class Runner:
+    """Runs one function with its evaluators over datapoints of one run."""
+
+    def __init__(
+        self,
+        function: Callable[..., Any],
+        evaluators: Sequence[Any],
+        *,
+        client: SessionApi,
+        sink: TraceSink,
+        run_id: str,
+        run_name: str,
+        max_workers: int = 10,
+        timeout: float | None = 300.0,
+        progress: Callable[[Progress], None] | None = None,
+        cancel: threading.Event | None = None,
+        project: str | None = None,
+    ) -> None:
+        self.function = function
+        self.name = function_name(function)
+        # inspected once, so a bad signature fails before the run starts
+        self.evaluators = [e if isinstance(e, Evaluator) else Evaluator.from_callable(e) for e in evaluators]
+        self.client = client
+        self.sink = sink
+        self.run_id = run_id
+        self.run_name = run_name
+        self.max_workers = max(1, max_workers)
+        self.timeout = timeout
+        self.progress = progress
+        self.cancel = cancel or threading.Event()
+        self.project = project
+        self._is_async = _is_async(function)
+        self._wants_tracer = _accepts_tracer(function)
+        self._calls = _DaemonCalls()
+        self.finished: list[DatapointOutcome | None] = []
+
+    def finished_sessions(self) -> list[str]:
+        """Session ids of the datapoints recorded so far (also after an interrupt)."""
+        return [o.session_id for o in self.finished if o is not None and o.recorded]
+
+    # ------------------------------------------------------------------ the pool
+
+    def run(self, datapoints: Sequence[Datapoint]) -> list[DatapointOutcome]:
+        total = len(datapoints)
+        outcomes: list[DatapointOutcome | None] = [None] * total
+        self.finished = outcomes  # readable while running: what an interrupt leaves behind
+        started = time.monotonic()
+        done = failed = 0
+        executor = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="honeyhive-datapoint")
+        try:
+            futures = {executor.submit(self.run_one, i, dp): i for i, dp in enumerate(datapoints)}
+            for future in as_completed(futures):
+                outcome = future.result()
+                outcomes[futures[future]] = outcome
+                done += 1
+                failed += outcome.failed
+                if self.progress is not None:
+                    elapsed = max(time.monotonic() - started, 1e-9)
+                    rate = done / elapsed
+                    self.progress(Progress(done, failed, total, rate, (total - done) / rate if rate else None))
+        except BaseException:
+            self.cancel.set()
+            executor.shutdown(wait=True, cancel_futures=True)
+            raise
+        finally:
+            executor.shutdown(wait=True)
+            self._calls.close()
+        return [o for o in outcomes if o is not None]
+
+    # ------------------------------------------------------------------ one datapoint
+
+    def run_one(self, index: int, datapoint: Datapoint) -> DatapointOutcome:
+        session_id = session_id_for(self.run_id, datapoint.id)
+        if self.cancel.is_set():
+            return DatapointOutcome(index, datapoint.id, session_id, OutcomeStatus.SKIPPED, error="cancelled")
+        started = time.monotonic()
+        ids = DatapointIds(session_id, self.run_id, datapoint.dataset_id, datapoint.id, project=self.project)
+        try:
+            self.client.start_session(
+                {
+                    "session_id": session_id,
+                    "session_name": self.run_name,
+                    "source": "evaluation",
+                    "inputs": datapoint.inputs,
+                    "metadata": {
+                        "run_id": self.run_id,
+                        "dataset_id": datapoint.dataset_id,
+                        "datapoint_id": datapoint.id,
+                    },
+                }
+            )
+        except Exception as exc:  # the per-datapoint boundary: a backend failure costs this datapoint
+            return DatapointOutcome(
+                index, datapoint.id, session_id, OutcomeStatus.BACKEND_ERROR, error=f"session not started: {exc}"
+            )
+        tracer = self.sink.tracer(ids)
+        try:
+            outcome = self._traced(index, datapoint, tracer)
+        finally:
+            exported = tracer.flush()
+        if not exported:
+            outcome = _replace(outcome, exported=False, warnings=(*outcome.warnings, "spans were not exported"))
+        return _replace(outcome, duration=time.monotonic() - started)
+
+    def _traced(self, index: int, datapoint: Datapoint, tracer: DatapointTracer) -> DatapointOutcome:
+        session_id = tracer.session_id
+        status, outputs, error = OutcomeStatus.OK, None, None
+        metrics: dict[str, Any] = {}
+        failures: tuple[EvaluatorFailure, ...] = ()
+        warnings: list[str] = []
+        with tracer.start_as_current_span(self.name, "chain", inputs=datapoint.inputs) as span:
+            try:
+                outputs = self._call(datapoint, tracer)
+            except FutureTimeout:
+                status, error = OutcomeStatus.TIMEOUT, f"timed out after {self.timeout:g} s"
+            except TimeoutError:
+                status, error = OutcomeStatus.TIMEOUT, f"timed out after {self.timeout:g} s"
+            except Exception as exc:  # the user's function: recorded on its span, the run goes on
+                status, error = OutcomeStatus.FUNCTION_ERROR, f"{type(exc).__name__}: {exc}"
+            if error is not None:
+                tracer.record_error(span, error)
+            else:
+                evaluation = run_evaluators(self.evaluators, outputs, datapoint.inputs, datapoint.ground_truth)
+                metrics = dict(evaluation.metrics)
+                failures = tuple(
+                    EvaluatorFailure(e.evaluator, f"{e.error_type}: {e.message}") for e in evaluation.errors
+                )
+                tracer.enrich_span(outputs=outputs, metrics=metrics, span=span)
+        if status is OutcomeStatus.OK and not isinstance(outputs, Mapping):
+            warnings.append(f"the function returned {type(outputs).__name__}, not a dict: recorded as outputs.result")
+        try:
+            changes: dict[str, Any] = {}
+            if status is OutcomeStatus.OK:
+                changes["outputs"] = dict(outputs) if isinstance(outputs, Mapping) else {"result": _jsonable(outputs)}
+            if datapoint.ground_truth is not None:
+                changes["feedback"] = {"ground_truth": datapoint.ground_truth}
+            if error is not None:
+                changes["metadata"] = {"error": error}
+            if changes:
+                self.client.update_event(session_id, changes)
+        except Exception as exc:  # outputs are also on the span; losing the session update is a warning
+            warnings.append(f"session outputs not recorded: {exc}")
+        return DatapointOutcome(
+            index,
+            datapoint.id,
+            session_id,
+            status,
+            outputs=outputs,
+            metrics=metrics,
+            error=error,
+            evaluator_failures=failures,
+            warnings=tuple(warnings),
+        )
+
+    def _call(self, datapoint: Datapoint, tracer: DatapointTracer) -> Any:
+        record = dict(datapoint.record)
+        kwargs = {"tracer": tracer} if self._wants_tracer else {}
+        if self._is_async:
+            coroutine = self.function(record, **kwargs)
+            if self.timeout is None:
+                return asyncio.run(coroutine)
+            return asyncio.run(asyncio.wait_for(coroutine, self.timeout))
+        if self.timeout is None:
+            return self.function(record, **kwargs)
+        ctx = contextvars.copy_context()  # the span and baggage follow the call into its thread
+        future = self._calls.submit(lambda: ctx.run(self.function, record, **kwargs))
+        return future.result(timeout=self.timeout)
+
+
+def _replace(outcome: DatapointOutcome, **changes: Any) -> DatapointOutcome:
+    return dataclasses.replace(outcome, **changes)
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool | list | dict):
+        return value
+    return str(value)

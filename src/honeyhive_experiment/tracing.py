@@ -1,0 +1,254 @@
+"""Per-datapoint tracing: the only module that imports OpenTelemetry.
+
+One :class:`TraceSink` per experiment owns the shared, expensive parts — one ``TracerProvider``, one
+OTLP HTTP exporter with one connection pool — and hands out a cheap :class:`DatapointTracer` per
+datapoint. A datapoint tracer holds that datapoint's own state (session id, run/dataset/datapoint
+ids, source ``evaluation``) and puts it on every span it opens as the attributes of
+honeyhive-api.md §6. While a datapoint runs its ids also sit in OpenTelemetry baggage, so spans the
+user's code opens through this provider inherit them. Finished spans are buffered per session and
+``flush()`` exports exactly that datapoint's spans in one OTLP request: no thread, timer or
+connection pool is created per datapoint.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry import baggage, context
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from opentelemetry.trace import Span as ApiSpan
+from opentelemetry.trace import Status, StatusCode, get_current_span
+
+log = logging.getLogger(__name__)
+
+SESSION_ATTRIBUTE = "honeyhive.session_id"
+# baggage key → span attribute: what every span of a datapoint inherits
+INHERITED = {
+    "honeyhive.session_id": "honeyhive.session_id",
+    "honeyhive.source": "honeyhive.source",
+    "honeyhive.project": "honeyhive.project",
+    "honeyhive.run_id": "honeyhive_metadata.run_id",
+    "honeyhive.dataset_id": "honeyhive_metadata.dataset_id",
+    "honeyhive.datapoint_id": "honeyhive_metadata.datapoint_id",
+}
+AttributeValue = str | bool | int | float
+
+
+def flatten(prefix: str, value: Any) -> dict[str, AttributeValue]:
+    """``flatten("honeyhive_outputs", {"a": {"b": 1}, "l": ["x"]})`` →
+    ``{"honeyhive_outputs.a.b": 1, "honeyhive_outputs.l.0": "x"}``; None is left out, other objects
+    become strings."""
+    out: dict[str, AttributeValue] = {}
+    if value is None:
+        return out
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            out.update(flatten(f"{prefix}.{key}", item))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            out.update(flatten(f"{prefix}.{index}", item))
+    elif isinstance(value, str | bool | int | float):
+        out[prefix] = value
+    else:
+        try:
+            out[prefix] = json.dumps(value, default=str)
+        except (TypeError, ValueError):
+            out[prefix] = str(value)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class DatapointIds:
+    session_id: str
+    run_id: str
+    dataset_id: str | None
+    datapoint_id: str
+    source: str = "evaluation"
+    project: str | None = None
+
+    def baggage_items(self) -> dict[str, str]:
+        items = {
+            "honeyhive.session_id": self.session_id,
+            "honeyhive.source": self.source,
+            "honeyhive.run_id": self.run_id,
+            "honeyhive.datapoint_id": self.datapoint_id,
+        }
+        if self.dataset_id:
+            items["honeyhive.dataset_id"] = self.dataset_id
+        if self.project:
+            items["honeyhive.project"] = self.project
+        return items
+
+
+class _SessionRouter(SpanProcessor):
+    """Copies the datapoint's ids from baggage onto every span, and buffers finished spans per session."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._buffers: dict[str, list[ReadableSpan]] = {}
+
+    def on_start(self, span: Span, parent_context: context.Context | None = None) -> None:
+        for key, value in baggage.get_all(parent_context).items():
+            attribute = INHERITED.get(key)
+            if attribute and isinstance(value, str) and not (span.attributes or {}).get(attribute):
+                span.set_attribute(attribute, value)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        session_id = (span.attributes or {}).get(SESSION_ATTRIBUTE)
+        if not isinstance(session_id, str):
+            return  # not a datapoint's span; the backend would drop it anyway
+        with self._lock:
+            self._buffers.setdefault(session_id, []).append(span)
+
+    def take(self, session_id: str) -> list[ReadableSpan]:
+        with self._lock:
+            return self._buffers.pop(session_id, [])
+
+    def shutdown(self) -> None:
+        with self._lock:
+            self._buffers.clear()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+
+class TraceSink:
+    """The experiment-wide tracing machinery; hands out one :class:`DatapointTracer` per datapoint."""
+
+    def __init__(self, exporter: SpanExporter, service_name: str = "honeyhive-experiment") -> None:
+        self.exporter = exporter
+        self._router = _SessionRouter()
+        self.provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+        self.provider.add_span_processor(self._router)
+        self._tracer = self.provider.get_tracer("honeyhive_experiment")
+
+    @classmethod
+    def otlp(cls, endpoint: str, headers: Mapping[str, str], timeout: float = 30.0) -> TraceSink:
+        """A sink exporting with the real OTLP/HTTP (protobuf) exporter to ``{base}/opentelemetry/v1/traces``."""
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        return cls(OTLPSpanExporter(endpoint=endpoint, headers=dict(headers), timeout=timeout))
+
+    def tracer(self, ids: DatapointIds) -> DatapointTracer:
+        return DatapointTracer(self, ids)
+
+    def export(self, session_id: str) -> bool:
+        spans = self._router.take(session_id)
+        if not spans:
+            return True
+        return self.exporter.export(spans) is SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        self.provider.shutdown()
+        self.exporter.shutdown()
+
+
+class DatapointTracer:
+    """One datapoint's tracer: opens spans carrying its ids; ``flush()`` exports its spans.
+
+    Passed to user functions that accept a ``tracer`` parameter::
+
+        def app(datapoint, tracer):
+            with tracer.start_as_current_span("retrieve", event_type="tool", inputs={"q": ...}) as span:
+                ...
+                tracer.enrich_span(outputs={"docs": docs}, metrics={"n_docs": len(docs)})
+    """
+
+    def __init__(self, sink: TraceSink, ids: DatapointIds) -> None:
+        self.sink = sink
+        self.ids = ids
+
+    @property
+    def session_id(self) -> str:
+        return self.ids.session_id
+
+    def _base_attributes(self, name: str, event_type: str) -> dict[str, AttributeValue]:
+        attributes: dict[str, AttributeValue] = {
+            "honeyhive.session_id": self.ids.session_id,
+            "honeyhive.source": self.ids.source,
+            "honeyhive_event_type": event_type,
+            "honeyhive_event_name": name,
+            "honeyhive_metadata.run_id": self.ids.run_id,
+            "honeyhive_metadata.datapoint_id": self.ids.datapoint_id,
+        }
+        if self.ids.dataset_id:
+            attributes["honeyhive_metadata.dataset_id"] = self.ids.dataset_id
+        if self.ids.project:
+            attributes["honeyhive.project"] = self.ids.project
+        return attributes
+
+    @contextmanager
+    def activate(self) -> Iterator[None]:
+        """Put this datapoint's ids into the current context's baggage while the block runs."""
+        ctx = context.get_current()
+        for key, value in self.ids.baggage_items().items():
+            ctx = baggage.set_baggage(key, value, ctx)
+        token = context.attach(ctx)
+        try:
+            yield
+        finally:
+            context.detach(token)
+
+    @contextmanager
+    def start_as_current_span(
+        self,
+        name: str,
+        event_type: str = "tool",
+        *,
+        inputs: Mapping[str, Any] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        config: Mapping[str, Any] | None = None,
+    ) -> Iterator[ApiSpan]:
+        """Open a span of this datapoint (``event_type`` one of chain, model, tool)."""
+        attributes = self._base_attributes(name, event_type)
+        attributes.update(flatten("honeyhive_inputs", inputs))
+        attributes.update(flatten("honeyhive_metadata", metadata))
+        attributes.update(flatten("honeyhive_config", config))
+        with (
+            self.activate(),
+            self.sink._tracer.start_as_current_span(
+                name, attributes=attributes, record_exception=False, set_status_on_exception=False
+            ) as span,
+        ):
+            yield span
+
+    trace = start_as_current_span
+
+    def enrich_span(
+        self,
+        *,
+        outputs: Any = None,
+        metrics: Mapping[str, Any] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        feedback: Mapping[str, Any] | None = None,
+        span: ApiSpan | None = None,
+    ) -> None:
+        """Add outputs, metrics, metadata or feedback to the current (or given) span."""
+        target = span or get_current_span()
+        if isinstance(outputs, Mapping) or outputs is None:
+            pairs = flatten("honeyhive_outputs", outputs)
+        else:
+            pairs = flatten("honeyhive_outputs.result", outputs)
+        pairs.update(flatten("honeyhive_metrics", metrics))
+        pairs.update(flatten("honeyhive_metadata", metadata))
+        pairs.update(flatten("honeyhive_feedback", feedback))
+        for key, value in pairs.items():
+            target.set_attribute(key, value)
+
+    @staticmethod
+    def record_error(span: ApiSpan, error: BaseException | str) -> None:
+        message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+        span.set_attribute("honeyhive_error", message)
+        span.set_status(Status(StatusCode.ERROR, message))
+
+    def flush(self) -> bool:
+        """Export this datapoint's finished spans now; False if the exporter gave up."""
+        return self.sink.export(self.ids.session_id)
