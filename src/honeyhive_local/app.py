@@ -183,7 +183,7 @@ def _filters(call: Call) -> list[dict[str, Any]]:
     for raw in raws:
         try:
             value = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ApiError(400, f"query parameter filters is not JSON: {raw[:100]!r}") from None
         parsed.extend(value if isinstance(value, list) else [value])
     out = []
@@ -223,7 +223,7 @@ def _date_range(call: Call) -> tuple[str | None, str | None]:
     if raw:
         try:
             parsed = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ApiError(400, 'query parameter dateRange must be JSON like {"$gte": ..., "$lte": ...}') from None
         if not isinstance(parsed, dict):
             raise ApiError(400, "query parameter dateRange must be a JSON object with $gte and/or $lte")
