@@ -40,6 +40,7 @@ from honeyhive_experiment.tracing import DatapointIds, DatapointTracer, TraceSin
 
 log = logging.getLogger(__name__)
 
+_CANCEL_POLL = 0.1  # seconds between checks of the cancel event while a function runs
 SESSION_NAMESPACE = uuid.UUID("6f1c1d4e-8a0b-4c55-9a53-3f0e5b0f4a11")
 
 
@@ -80,6 +81,7 @@ class OutcomeStatus(StrEnum):
     TIMEOUT = "timeout"  # the user function did not return within the timeout
     BACKEND_ERROR = "backend_error"  # the session could not be started after retries
     SKIPPED = "skipped"  # cancelled before it started
+    CANCELLED = "cancelled"  # the run was cancelled while its function was running
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +231,7 @@ class Runner:
         started = time.monotonic()
         done = failed = 0
         executor = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="honeyhive-datapoint")
+        futures: dict[Future[DatapointOutcome], int] = {}
         try:
             futures = {executor.submit(self.run_one, i, dp): i for i, dp in enumerate(datapoints)}
             for future in as_completed(futures):
@@ -243,6 +246,10 @@ class Runner:
         except BaseException:
             self.cancel.set()
             executor.shutdown(wait=True, cancel_futures=True)
+            # datapoints that were running finish during the shutdown: keep their outcomes (and sessions)
+            for future, index in futures.items():
+                if outcomes[index] is None and future.done() and not future.cancelled() and future.exception() is None:
+                    outcomes[index] = future.result()
             raise
         finally:
             executor.shutdown(wait=True)
@@ -293,9 +300,9 @@ class Runner:
         with tracer.start_as_current_span(self.name, "chain", inputs=datapoint.inputs) as span:
             try:
                 outputs = self._call(datapoint, tracer)
-            except FutureTimeout:
-                status, error = OutcomeStatus.TIMEOUT, f"timed out after {self.timeout:g} s"
-            except TimeoutError:
+            except _Abandoned:
+                status, error = OutcomeStatus.CANCELLED, "cancelled while the function was running"
+            except TimeoutError:  # ours, or asyncio.wait_for's (both are the builtin in 3.11)
                 status, error = OutcomeStatus.TIMEOUT, f"timed out after {self.timeout:g} s"
             except Exception as exc:  # the user's function: recorded on its span, the run goes on
                 status, error = OutcomeStatus.FUNCTION_ERROR, f"{type(exc).__name__}: {exc}"
@@ -335,18 +342,34 @@ class Runner:
         )
 
     def _call(self, datapoint: Datapoint, tracer: DatapointTracer) -> Any:
+        """Call the user's function on a reusable daemon thread and wait for it — up to the timeout, and
+        no longer once the run is cancelled (a hung function is abandoned, never joined)."""
         record = dict(datapoint.record)
         kwargs = {"tracer": tracer} if self._wants_tracer else {}
-        if self._is_async:
-            coroutine = self.function(record, **kwargs)
-            if self.timeout is None:
-                return asyncio.run(coroutine)
-            return asyncio.run(asyncio.wait_for(coroutine, self.timeout))
-        if self.timeout is None:
-            return self.function(record, **kwargs)
+        timeout = self.timeout
+
+        def target() -> Any:
+            result = self.function(record, **kwargs)
+            if self._is_async:
+                return asyncio.run(result if timeout is None else asyncio.wait_for(result, timeout))
+            return result
+
         ctx = contextvars.copy_context()  # the span and baggage follow the call into its thread
-        future = self._calls.submit(lambda: ctx.run(self.function, record, **kwargs))
-        return future.result(timeout=self.timeout)
+        future = self._calls.submit(lambda: ctx.run(target))
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            wait = _CANCEL_POLL if deadline is None else min(_CANCEL_POLL, deadline - time.monotonic())
+            if wait <= 0:
+                raise TimeoutError
+            try:
+                return future.result(timeout=wait)
+            except FutureTimeout:
+                if self.cancel.is_set():
+                    raise _Abandoned from None
+
+
+class _Abandoned(Exception):
+    """The run was cancelled while this datapoint's function was still running."""
 
 
 def _replace(outcome: DatapointOutcome, **changes: Any) -> DatapointOutcome:

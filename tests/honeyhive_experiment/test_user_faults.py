@@ -1,0 +1,228 @@
+"""User-code faults cost their datapoint (or their metric) only; the run completes and counts are right.
+
+One run over six datapoints, each provoking one behaviour of the user's code:
+
+* ``ok`` / ``ok-too`` — a normal answer;
+* ``raise`` — the function raises;
+* ``hang`` — the function waits on a ``threading.Event`` nobody sets, past ``timeout=0.5``;
+* ``text`` — the function returns a ``str`` instead of a dict;
+* ``bad-eval`` — the function is fine, but the ``fragile`` evaluator raises on it.
+
+Expected by hand, with passing ranges ``quality >= 0.5`` and ``fragile >= 1``: the backend fails
+exactly the raising and the hanging datapoints; the ``str`` one passes (its outputs are recorded as
+``{"result": ...}`` with a warning); the evaluator that raised loses only its own metric.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from honeyhive_experiment import (
+    HoneyHiveClient,
+    OutcomeStatus,
+    Progress,
+    evaluate,
+    external_dataset,
+)
+from honeyhive_local import LocalBackend
+from tests.conftest import API_KEY
+
+KINDS = ["ok", "raise", "hang", "text", "bad-eval", "ok-too"]
+RECORDS: list[dict[str, Any]] = [{"inputs": {"kind": kind}, "ground_truth": {"answer": kind}} for kind in KINDS]
+# a broken timeout makes the tests fail after this long instead of hanging forever
+SAFETY_BOUND = 10.0
+PASSING_RANGES: dict[str, dict[str, float]] = {"quality": {"min": 0.5}, "fragile": {"min": 1}}
+
+
+def make_app(never_set: threading.Event) -> Callable[[dict[str, Any]], Any]:
+    def faulty_app(datapoint: dict[str, Any]) -> Any:
+        kind = datapoint["inputs"]["kind"]
+        if kind == "raise":
+            raise RuntimeError("user bug")
+        if kind == "hang":
+            never_set.wait(SAFETY_BOUND)  # never set: only the runner's timeout gets the run past this
+            return {"answer": "too late"}
+        if kind == "text":
+            return "plain text"
+        return {"answer": kind}
+
+    return faulty_app
+
+
+def quality(outputs: Any, inputs: dict[str, Any], ground_truth: dict[str, Any] | None = None) -> float:
+    return 1.0 if isinstance(outputs, dict) else 0.5
+
+
+def fragile(outputs: Any, inputs: dict[str, Any], ground_truth: dict[str, Any] | None = None) -> bool:
+    if inputs["kind"] == "bad-eval":
+        raise ValueError("evaluator bug")
+    return True
+
+
+@pytest.fixture
+def hh(backend: LocalBackend) -> Iterator[HoneyHiveClient]:
+    with HoneyHiveClient(backend.url, API_KEY) as c:
+        yield c
+
+
+@pytest.fixture
+def never_set() -> Iterator[threading.Event]:
+    """The event the hanging function waits on; released after the test so its thread can end."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+def test_faults_are_recorded_and_the_run_completes_with_the_right_counts(
+    hh: HoneyHiveClient, client: httpx.Client, never_set: threading.Event
+) -> None:
+    dataset = external_dataset(RECORDS)
+    ids = {kind: dp.id for kind, dp in zip(KINDS, dataset.datapoints, strict=True)}
+    reports: list[Progress] = []
+
+    result = evaluate(
+        make_app(never_set),
+        dataset,
+        client=hh,
+        evaluators=[quality, fragile],
+        name="user-faults",
+        max_workers=6,
+        timeout=0.5,
+        passing_ranges=PASSING_RANGES,
+        progress=reports.append,
+        ingestion_timeout=10.0,
+    )
+
+    # the hung call is still blocked, on a daemon thread that cannot keep the process alive at exit
+    stuck = [t for t in threading.enumerate() if t.name == "honeyhive-call" and t.is_alive()]
+    assert stuck, "the hanging call should still be blocked on its event"
+    assert all(t.daemon for t in stuck)
+
+    outcome = {kind: o for kind, o in zip(KINDS, result.outcomes, strict=True)}
+    assert [o.datapoint_id for o in result.outcomes] == [ids[k] for k in KINDS]
+
+    assert outcome["raise"].status is OutcomeStatus.FUNCTION_ERROR
+    assert outcome["raise"].error == "RuntimeError: user bug"
+    assert outcome["raise"].metrics == {}
+
+    assert outcome["hang"].status is OutcomeStatus.TIMEOUT
+    assert outcome["hang"].error == "timed out after 0.5 s"
+    assert outcome["hang"].metrics == {}
+
+    assert outcome["text"].status is OutcomeStatus.OK
+    assert outcome["text"].outputs == "plain text"
+    assert outcome["text"].metrics == {"quality": 0.5, "fragile": True}
+    assert len(outcome["text"].warnings) == 1
+    assert "str, not a dict" in outcome["text"].warnings[0]
+
+    bad = outcome["bad-eval"]
+    assert bad.status is OutcomeStatus.OK
+    assert bad.metrics == {"quality": 1.0}  # only the raising evaluator's metric is lost
+    assert [(f.evaluator, f.error) for f in bad.evaluator_failures] == [("fragile", "ValueError: evaluator bug")]
+
+    for kind in ("ok", "ok-too"):
+        assert outcome[kind].status is OutcomeStatus.OK
+        assert outcome[kind].metrics == {"quality": 1.0, "fragile": True}
+        assert outcome[kind].warnings == ()
+        assert outcome[kind].evaluator_failures == ()
+    assert {o.index for o in result.function_errors} == {KINDS.index("raise"), KINDS.index("hang")}
+
+    # progress counted every datapoint and the two failures
+    assert len(reports) == len(KINDS)
+    assert (reports[-1].done, reports[-1].failed, reports[-1].total) == (6, 2, 6)
+
+    # the run completed, with a session for every datapoint (the failed ones too)
+    stored = client.get(f"/v1/runs/{result.run_id}").json()["evaluation"]
+    assert stored["status"] == "completed"
+    assert sorted(stored["event_ids"]) == sorted(o.session_id for o in result.outcomes)
+
+    # the backend: failed = the raising and the hanging datapoints; the str one is not failed
+    summary = result.summary
+    assert sorted(summary.failed) == sorted([ids["raise"], ids["hang"]])
+    assert sorted(summary.passed) == sorted(ids[k] for k in ("ok", "text", "bad-eval", "ok-too"))
+    assert summary.success is False
+    quality_detail = summary.metric("quality")
+    assert quality_detail is not None
+    assert quality_detail.aggregate == pytest.approx((1.0 + 0.5 + 1.0 + 1.0) / 4)
+    fragile_detail = summary.metric("fragile")
+    assert fragile_detail is not None
+    assert fragile_detail.values == [True, True, True]  # ok, text, ok-too — not bad-eval
+    assert fragile_detail.datapoints is not None
+    assert sorted(fragile_detail.datapoints.passed) == sorted(ids[k] for k in ("ok", "text", "ok-too"))
+
+    # what the backend stored for the faulty datapoints
+    events = {(e["metadata"]["datapoint_id"], e["event_type"]): e for e in hh.run_events(result.run_id)}
+    assert events[ids["raise"], "chain"]["error"] == "RuntimeError: user bug"
+    assert events[ids["hang"], "chain"]["error"] == "timed out after 0.5 s"
+    assert events[ids["raise"], "session"]["metadata"]["error"] == "RuntimeError: user bug"
+    assert events[ids["text"], "session"]["outputs"] == {"result": "plain text"}
+    assert events[ids["text"], "chain"]["outputs"] == {"result": "plain text"}
+    assert events[ids["text"], "chain"]["error"] is None
+    assert events[ids["bad-eval"], "chain"]["metrics"] == {"quality": 1.0}
+
+
+def make_async_app(cancelled: threading.Event) -> Callable[[dict[str, Any]], Any]:
+    async def async_hang(datapoint: dict[str, Any]) -> dict[str, Any]:
+        if datapoint["inputs"]["kind"] == "hang":
+            try:
+                await asyncio.sleep(SAFETY_BOUND)  # far past the timeout: the runner must cancel it
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+        return {"answer": datapoint["inputs"]["kind"]}
+
+    return async_hang
+
+
+def test_an_async_function_past_the_timeout_is_cancelled_and_recorded(hh: HoneyHiveClient) -> None:
+    dataset = external_dataset(RECORDS[:3])  # ok, raise (not raised by this app), hang
+    cancelled = threading.Event()
+    result = evaluate(
+        make_async_app(cancelled),
+        dataset,
+        client=hh,
+        evaluators=[quality],
+        name="async-hang",
+        max_workers=4,
+        timeout=0.5,
+        ingestion_timeout=10.0,
+    )
+    assert [o.status for o in result.outcomes] == [OutcomeStatus.OK, OutcomeStatus.OK, OutcomeStatus.TIMEOUT]
+    assert result.outcomes[2].error == "timed out after 0.5 s"
+    assert result.summary.failed == [dataset.datapoints[2].id]
+    assert sorted(result.summary.passed) == sorted(dp.id for dp in dataset.datapoints[:2])
+    # the coroutine was cancelled, not left running on its thread
+    assert cancelled.wait(2.0), "the timed-out coroutine never saw CancelledError"
+
+
+HANGING_SCRIPT = """
+import threading
+from honeyhive_experiment import HoneyHiveClient, OutcomeStatus, evaluate, external_dataset
+from honeyhive_local import LocalBackend
+
+never = threading.Event()
+
+def stuck(datapoint):
+    never.wait()
+
+with LocalBackend(":memory:", "k") as backend, HoneyHiveClient(backend.url, "k") as client:
+    result = evaluate(stuck, external_dataset([{"inputs": {"x": 1}}]), client=client, timeout=0.3,
+                      ingestion_timeout=10.0)
+    print(result.outcomes[0].status.value, flush=True)
+"""
+
+
+def test_a_call_still_hanging_does_not_keep_the_process_from_exiting() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-c", HANGING_SCRIPT], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "timeout"
