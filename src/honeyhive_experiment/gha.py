@@ -1,0 +1,224 @@
+"""The GitHub Actions runner's files and workflow commands: outputs, job summary, annotations, masks, log.
+
+Nothing here reads the environment: the caller passes the paths (``GITHUB_OUTPUT``,
+``GITHUB_STEP_SUMMARY``) and whether debug logging is on (``RUNNER_DEBUG``); commands are written to a
+stream passed in (default ``sys.stdout``, where the runner reads them).
+
+The formats are the runner's (and ``@actions/core``'s):
+
+* outputs: ``name<<ghadelimiter_<uuid>`` / value lines / the delimiter, so any value (multi-line,
+  containing ``=`` or ``<<``) round-trips; the delimiter is checked not to occur in the value;
+* workflow commands: ``::command key=value,key=value::data`` where data escapes ``%``, CR and LF
+  (``%25``, ``%0D``, ``%0A``) and property values also ``:`` and ``,`` (``%3A``, ``%2C``);
+* the step summary is limited to 1 MiB per step (a larger file is dropped by the runner with an error),
+  so :func:`append_summary` truncates at a line boundary and says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Final, Literal, TextIO
+
+__all__ = [
+    "SUMMARY_LIMIT",
+    "TRUNCATION_NOTE",
+    "AnnotationLevel",
+    "WorkflowCommandHandler",
+    "add_mask",
+    "annotation",
+    "append_summary",
+    "escape_data",
+    "escape_property",
+    "group",
+    "write_outputs",
+]
+
+AnnotationLevel = Literal["error", "warning", "notice"]
+OutputValue = str | int | float | bool | None
+
+SUMMARY_LIMIT: Final = 1024 * 1024  # bytes per step: GitHub drops a larger GITHUB_STEP_SUMMARY
+TRUNCATION_NOTE: Final = (
+    "> [!WARNING]\n"
+    "> This summary was cut short: GitHub shows at most 1 MiB of job summary per step. "
+    "The full report is in `report.json`."
+)
+_LEVELS: Final[frozenset[str]] = frozenset({"error", "warning", "notice"})
+_OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+# a log line the runner would take for a command: ``::cmd::`` or the old ``##[cmd]``, after leading spaces
+_COMMAND_LIKE = re.compile(r"^(\s*)(::|##\[)", re.MULTILINE)
+
+
+def escape_data(value: str) -> str:
+    """Escape a workflow command's data (after the second ``::``)."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    """Escape a workflow command's property value (``file=…,title=…``)."""
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def _command(name: str, data: str, properties: Mapping[str, str | int | None] | None = None) -> str:
+    props = ",".join(
+        f"{key}={escape_property(str(value))}" for key, value in (properties or {}).items() if value is not None
+    )
+    return f"::{name}{' ' + props if props else ''}::{escape_data(data)}"
+
+
+def annotation(
+    level: AnnotationLevel,
+    message: str,
+    *,
+    file: str | os.PathLike[str] | None = None,
+    line: int | None = None,
+    end_line: int | None = None,
+    col: int | None = None,
+    end_column: int | None = None,
+    title: str | None = None,
+) -> str:
+    """An ``::error``/``::warning``/``::notice`` command; with ``file`` and ``line`` it points there."""
+    if level not in _LEVELS:
+        raise ValueError(f"annotation level must be error, warning or notice; got {level!r}")
+    properties: dict[str, str | int | None] = {
+        "file": os.fspath(file) if file is not None else None,
+        "line": line,
+        "endLine": end_line,
+        "col": col,
+        "endColumn": end_column,
+        "title": title,
+    }
+    return _command(level, message, properties)
+
+
+def add_mask(value: str) -> str:
+    """``::add-mask::`` command(s) for a secret: one per line, since the runner masks line by line.
+
+    Blank lines are skipped (masking whitespace would mask every space); an empty secret gives ``""``.
+    """
+    return "\n".join(_command("add-mask", line) for line in value.splitlines() if line.strip())
+
+
+@contextmanager
+def group(title: str, stream: TextIO | None = None) -> Iterator[None]:
+    """A collapsible group of log lines: ``::group::title`` … ``::endgroup::`` (also on error)."""
+    out = stream if stream is not None else sys.stdout
+    print(_command("group", title), file=out, flush=True)
+    try:
+        yield
+    finally:
+        print("::endgroup::", file=out, flush=True)
+
+
+def _format_value(value: OutputValue) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def write_outputs(path: str | os.PathLike[str], outputs: Mapping[str, OutputValue]) -> None:
+    """Append step outputs to the ``GITHUB_OUTPUT`` file, each as a heredoc (any value is safe).
+
+    Booleans are written ``true``/``false`` and None as an empty string.
+    """
+    lines: list[str] = []
+    for name, raw in outputs.items():
+        if not _OUTPUT_NAME.match(name):
+            raise ValueError(f"invalid output name {name!r}: use letters, digits, '-' and '_'")
+        value = _format_value(raw)
+        delimiter = f"ghadelimiter_{uuid.uuid4()}"
+        while delimiter in value:  # astronomically unlikely, but then the value would end early
+            delimiter = f"ghadelimiter_{uuid.uuid4()}"
+        lines.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+    with open(path, "a", encoding="utf-8", newline="") as handle:
+        handle.write("".join(lines))
+
+
+def _close_open_blocks(markdown: str) -> str:
+    """What closes a code fence or ``<details>`` left open by a cut, so the note renders as text."""
+    closing = ""
+    if len(re.findall(r"^\s*```", markdown, re.MULTILINE)) % 2:
+        closing += "```\n"
+    open_details = len(re.findall(r"<details\b", markdown)) - len(re.findall(r"</details>", markdown))
+    closing += "</details>\n" * max(open_details, 0)
+    return closing
+
+
+def append_summary(
+    path: str | os.PathLike[str], markdown: str, *, limit: int = SUMMARY_LIMIT, note: str = TRUNCATION_NOTE
+) -> bool:
+    """Append Markdown to the step summary file, keeping the whole file within ``limit`` bytes.
+
+    What was already in the file counts (the limit is per step). When ``markdown`` does not fit it is
+    cut at a line boundary, open code fences and ``<details>`` are closed, and ``note`` is added;
+    returns whether it was truncated. If not even the note fits, nothing is written.
+    """
+    target = Path(path)
+    used = target.stat().st_size if target.exists() else 0
+    text = markdown if markdown.endswith("\n") else markdown + "\n"
+    data = text.encode("utf-8")
+    budget = limit - used
+    truncated = len(data) > budget
+    if truncated:
+        tail = f"\n{note}\n"
+        # reserve room for the closing lines too; they are short, so reserve the worst case
+        reserve = len(tail.encode("utf-8")) + len("```\n") + len("</details>\n") * text.count("<details")
+        head = data[: max(budget - reserve, 0)]
+        newline = head.rfind(b"\n")
+        kept = head[: newline + 1].decode("utf-8") if newline >= 0 else ""
+        candidate = (kept + _close_open_blocks(kept) + tail).encode("utf-8")
+        data = candidate if len(candidate) <= budget else b""
+    if data:
+        with target.open("ab") as handle:
+            handle.write(data)
+    return truncated
+
+
+class WorkflowCommandHandler(logging.Handler):
+    """Logging → workflow commands: ERROR and CRITICAL → ``::error::``, WARNING → ``::warning::``,
+    INFO → a plain line, DEBUG → ``::debug::`` (only when ``debug``, i.e. ``RUNNER_DEBUG``).
+
+    A record may point an annotation at a place with ``extra={"gha_file": ..., "gha_line": ...,
+    "gha_title": ...}``. In plain lines, a line that the runner would take for a command (``::…`` or
+    ``##[…``) is prefixed with a zero-width space, so logged user data cannot issue commands.
+    """
+
+    def __init__(self, stream: TextIO | None = None, *, debug: bool = False) -> None:
+        super().__init__(logging.DEBUG if debug else logging.INFO)
+        self.stream = stream
+        self.debug_enabled = debug
+        self.setFormatter(logging.Formatter("%(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self._render(record)
+            if line is None:
+                return
+            out = self.stream if self.stream is not None else sys.stdout
+            out.write(line + "\n")
+            out.flush()
+        except Exception:
+            self.handleError(record)
+
+    def _render(self, record: logging.LogRecord) -> str | None:
+        message = self.format(record)
+        if record.levelno >= logging.WARNING:
+            level: AnnotationLevel = "error" if record.levelno >= logging.ERROR else "warning"
+            return annotation(
+                level,
+                message,
+                file=getattr(record, "gha_file", None),
+                line=getattr(record, "gha_line", None),
+                title=getattr(record, "gha_title", None),
+            )
+        if record.levelno >= logging.INFO:
+            return _COMMAND_LIKE.sub("\\1\u200b\\2", message)
+        return _command("debug", message) if self.debug_enabled else None

@@ -1,0 +1,396 @@
+"""GitHub: the only module that imports PyGithub. The sticky PR comment, and the pull request's commits.
+
+PyGithub is configured once, in :class:`CommentPublisher`: ``per_page=100``, ``base_url`` (GitHub
+Enterprise Server: ``https://<host>/api/v3``), a timeout, lazy objects (no request until a value is
+needed) and a retry policy (:func:`retry_policy`):
+
+* 5xx, 429 and rate-limit 403s are retried (``retry_total`` times), with exponential backoff
+  (``backoff`` × 2ⁿ) or as long as the answer says: ``Retry-After``, or for a primary rate limit
+  (``X-RateLimit-Remaining: 0``) until ``X-RateLimit-Reset`` — unless that is longer than
+  ``max_rate_limit_wait``, which gives up at once instead of blocking the job;
+* a comment is created with POST, which is not idempotent: a POST that got a 5xx is never re-sent
+  blindly (the comment may exist); :meth:`CommentPublisher.publish` looks for it first;
+* when retries run out the last answer becomes the error (``raise_on_status=False``), not an opaque
+  ``requests`` ``RetryError``.
+
+Publishing never raises for anything GitHub does: a failure is :class:`PublishResult` ``failed`` with
+a warning (a 403 names the ``pull-requests: write`` permission), and the check's outcome follows the
+verdict only. The token is sent in the ``Authorization`` header only; it is not in ``repr``, logs,
+results or warnings.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Final, Literal, get_args
+
+from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededException
+from github.Issue import Issue
+from github.IssueComment import IssueComment
+from urllib3.util.retry import Retry
+
+__all__ = [
+    "COMMENT_MODES",
+    "DEFAULT_API_URL",
+    "CommentMode",
+    "CommentPublisher",
+    "PublishAction",
+    "PublishResult",
+    "PullRequestInfo",
+    "meta_head",
+    "retry_policy",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL: Final = "https://api.github.com"
+CommentMode = Literal["update", "new", "off"]
+PublishAction = Literal["created", "updated", "skipped-stale", "skipped-off", "failed"]
+COMMENT_MODES: Final[tuple[str, ...]] = get_args(CommentMode)
+
+_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+# the hidden line the report renders into every comment: <!-- honeyhive-experiment:meta head=<sha> ... -->
+_META_HEAD = re.compile(r"<!--\s*honeyhive-experiment:meta\b[^>]*?\bhead=([0-9a-fA-F]{7,40})\b")
+_PERMISSION_HINT = "the workflow needs `permissions: pull-requests: write`"
+_FORK_HINT = "pull requests from forks get a read-only token, so they cannot be commented on"
+
+
+@dataclass(frozen=True, slots=True)
+class PublishResult:
+    """What :meth:`CommentPublisher.publish` did. ``warning`` is for the log/annotations; never fatal."""
+
+    action: PublishAction
+    url: str | None = None
+    comment_id: int | None = None
+    warning: str | None = None
+
+    @property
+    def posted(self) -> bool:
+        return self.action in ("created", "updated")
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequestInfo:
+    number: int
+    head_sha: str
+    head_ref: str
+    base_sha: str
+    base_ref: str
+    head_repository: str | None  # owner/name; None when GitHub no longer knows it (deleted fork)
+    is_fork: bool
+
+
+class _Retry(GithubRetry):
+    """GitHub's retry, except that a POST answered with a 5xx is not re-sent: it may have been applied."""
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if method.upper() == "POST" and status_code >= 500:
+            return False
+        return bool(super().is_retry(method, status_code, has_retry_after))
+
+
+def retry_policy(
+    total: int = 3,
+    *,
+    backoff: float = 1.0,
+    secondary_rate_wait: float = 60.0,
+    max_rate_limit_wait: float | None = 300.0,
+) -> Retry:
+    """The retry PyGithub is given (a ``github.GithubRetry``, so rate-limit 403s are understood).
+
+    ``backoff``: factor of urllib3's exponential backoff (0 s before the first retry, then
+    ``backoff`` × 2ⁿ). ``secondary_rate_wait``: the wait after a secondary rate limit without
+    ``Retry-After``. ``max_rate_limit_wait``: give up instead of waiting longer for a rate limit.
+    """
+    retry: Retry = _Retry(
+        secondary_rate_wait=secondary_rate_wait,
+        max_rate_limit_wait=max_rate_limit_wait,
+        total=total,
+        backoff_factor=backoff,
+        status_forcelist=[429, 500, 502, 503, 504],  # GithubRetry adds 403, checked for rate limits
+        allowed_methods=Retry.DEFAULT_ALLOWED_METHODS | {"GET", "POST", "PATCH"},
+        raise_on_status=False,
+        respect_retry_after_header=True,
+    )
+    return retry
+
+
+def meta_head(body: str | None) -> str | None:
+    """The head sha the report stamped into a comment's hidden meta line, lower-cased, or None."""
+    match = _META_HEAD.search(body or "")
+    return match.group(1).lower() if match else None
+
+
+def _same_commit(a: str, b: str) -> bool:
+    """Equal shas, allowing either to be abbreviated (at least 7 hex digits)."""
+    a, b = a.strip().lower(), b.strip().lower()
+    return min(len(a), len(b)) >= 7 and (a.startswith(b) or b.startswith(a))
+
+
+def _stale_reason(ours: str, current: str, shown: str | None) -> str | None:
+    """Why a run for commit ``ours`` must not write, when the PR's head is ``current`` and the existing
+    comment shows ``shown`` — or None when it may write."""
+    if _same_commit(ours, current):
+        return None
+    if shown is not None and _same_commit(shown, current):
+        return (
+            f"Not updating the pull request comment: it already shows the pull request's head {current[:7]},"
+            f" and this run is for the older commit {ours[:7]}."
+        )
+    return (
+        f"Not updating the pull request comment: this run is for commit {ours[:7]}, but the pull request's"
+        f" head is now {current[:7]}; the run for the newer commit will comment."
+    )
+
+
+def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == name.lower():
+            return str(value)
+    return None
+
+
+def _is_rate_limited(exc: GithubException) -> bool:
+    if isinstance(exc, RateLimitExceededException) or exc.status == 429:
+        return True
+    return exc.status == 403 and (
+        _header(exc.headers, "x-ratelimit-remaining") == "0" or _header(exc.headers, "retry-after") is not None
+    )
+
+
+def _github_message(exc: GithubException) -> str:
+    data = exc.data
+    parts: list[str] = []
+    if isinstance(data, Mapping):
+        if isinstance(data.get("message"), str):
+            parts.append(data["message"])
+        errors = data.get("errors")
+        if isinstance(errors, Iterable) and not isinstance(errors, str):
+            for error in errors:
+                if isinstance(error, Mapping) and isinstance(error.get("message"), str):
+                    parts.append(error["message"])
+                elif isinstance(error, Mapping) and "field" in error:
+                    parts.append(f"{error.get('code', 'invalid')} {error['field']}")
+    elif exc.message:
+        parts.append(exc.message)
+    return "; ".join(parts)
+
+
+class CommentPublisher:
+    """Posts one sticky comment per pull request and experiment, found again by its marker."""
+
+    def __init__(
+        self,
+        token: str,
+        repository: str,
+        *,
+        api_url: str = DEFAULT_API_URL,
+        retry_total: int = 3,
+        backoff: float = 1.0,
+        secondary_rate_wait: float = 60.0,
+        max_rate_limit_wait: float | None = 300.0,
+        timeout: int = 30,
+        seconds_between_requests: float | None = 0.25,
+        seconds_between_writes: float | None = 1.0,
+        user_agent: str = "honeyhive-experiment",
+    ) -> None:
+        """``seconds_between_requests``/``seconds_between_writes``: PyGithub's pacing, which keeps a
+        job clear of GitHub's secondary rate limits (its defaults; tests pass 0)."""
+        if not token:
+            raise ValueError("a GitHub token is required to publish a comment")
+        if not _REPOSITORY.match(repository):
+            raise ValueError(f"repository must be 'owner/name', got {repository!r}")
+        self.repository = repository
+        self.api_url = api_url.rstrip("/")
+        self._token = token
+        self._github = Github(
+            auth=Auth.Token(token),
+            base_url=self.api_url,
+            per_page=100,
+            timeout=timeout,
+            user_agent=user_agent,
+            retry=retry_policy(
+                retry_total,
+                backoff=backoff,
+                secondary_rate_wait=secondary_rate_wait,
+                max_rate_limit_wait=max_rate_limit_wait,
+            ),
+            seconds_between_requests=seconds_between_requests,
+            seconds_between_writes=seconds_between_writes,
+            lazy=True,
+        )
+        self._repo = self._github.get_repo(repository)  # lazy: no request
+
+    def __repr__(self) -> str:
+        return f"CommentPublisher(repository={self.repository!r}, api_url={self.api_url!r})"
+
+    def close(self) -> None:
+        self._github.close()
+
+    def __enter__(self) -> CommentPublisher:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- the sticky comment ------------------------------------------------------------------------
+
+    def publish(
+        self,
+        pr_number: int,
+        body: str,
+        *,
+        marker: str,
+        head_sha: str | None = None,
+        mode: CommentMode = "update",
+    ) -> PublishResult:
+        """Create or edit the comment on pull request ``pr_number`` whose body contains ``marker``.
+
+        ``update``: edit the newest comment containing ``marker`` (every page of comments is read),
+        or create one. ``new``: always create one. ``off``: nothing. With ``head_sha``, nothing is
+        written unless it is the pull request's current head (a run for an older commit never
+        overwrites the comment of a newer one).
+        """
+        if mode not in COMMENT_MODES:
+            raise ValueError(f"comment mode must be one of {', '.join(COMMENT_MODES)}; got {mode!r}")
+        if mode == "off":
+            return PublishResult("skipped-off")
+        if not marker or marker not in body:
+            raise ValueError("the comment body must contain its marker, or the next run cannot find the comment")
+        step = "reading the pull request's comments"
+        pull: PullRequestInfo | None = None
+        try:
+            issue = self._repo.get_issue(pr_number)  # lazy: no request
+            existing = self._find(issue, marker) if mode == "update" else None
+            if head_sha is not None:
+                step = "reading the pull request's head commit"
+                pull = self._pull(pr_number)
+                reason = _stale_reason(head_sha, pull.head_sha, meta_head(existing.body) if existing else None)
+                if reason is not None:
+                    log.info("%s", reason)
+                    return PublishResult(
+                        "skipped-stale",
+                        existing.html_url if existing else None,
+                        existing.id if existing else None,
+                        reason,
+                    )
+            if existing is not None:
+                step = "updating the comment"
+                existing.edit(body)
+                log.info("Updated the comment on pull request #%d: %s", pr_number, existing.html_url)
+                return PublishResult("updated", existing.html_url, existing.id)
+            step = "creating the comment"
+            created = self._create(issue, body, marker if mode == "update" else None)
+            log.info("Commented on pull request #%d: %s", pr_number, created.html_url)
+            return PublishResult("created", created.html_url, created.id)
+        except GithubException as exc:
+            return self._failed(pr_number, step, exc, pull)
+        except OSError as exc:  # requests' errors (connection refused/reset, timeouts) are OSErrors
+            return PublishResult("failed", warning=self._redact(f"Could not reach GitHub while {step}: {exc}"))
+
+    def _find(self, issue: Issue, marker: str) -> IssueComment | None:
+        found: IssueComment | None = None
+        for comment in issue.get_comments():  # every page; per_page=100, next pages from the Link header
+            if marker in (comment.body or ""):
+                found = comment  # the newest one wins (comments come oldest first)
+        return found
+
+    def _create(self, issue: Issue, body: str, marker: str | None) -> IssueComment:
+        try:
+            return issue.create_comment(body)
+        except GithubException as exc:
+            if marker is None or exc.status < 500:
+                raise
+            # a 5xx on a create may still have created it: look before creating again
+            log.info("GitHub answered %d to creating the comment; checking whether it was created", exc.status)
+            found = self._find(issue, marker)
+            if found is None:
+                return issue.create_comment(body)
+            if found.body != body:
+                found.edit(body)
+            return found
+
+    def _failed(self, pr_number: int, step: str, exc: GithubException, pull: PullRequestInfo | None) -> PublishResult:
+        detail = _github_message(exc)
+        answer = f"HTTP {exc.status}" + (f" ({detail})" if detail else "")
+        if _is_rate_limited(exc):
+            reset = _header(exc.headers, "x-ratelimit-reset")
+            when = ""
+            if reset and reset.isdigit() and _header(exc.headers, "x-ratelimit-remaining") == "0":
+                when = f"; the limit resets at {datetime.fromtimestamp(int(reset), UTC):%H:%M:%S} UTC"
+            warning = f"GitHub's API rate limit was still exceeded after retrying ({answer}) while {step}{when}."
+        elif exc.status == 403 or (exc.status == 404 and step in ("creating the comment", "updating the comment")):
+            if pull is None:
+                pull = self._pull_or_none(pr_number)
+            if pull is not None and pull.is_fork:
+                hint = (
+                    f"this pull request comes from the fork {pull.head_repository or '(deleted)'}, and {_FORK_HINT};"
+                    " the report is in the job summary"
+                )
+            else:
+                hint = f"{_PERMISSION_HINT} ({_FORK_HINT})"
+            warning = f"GitHub refused {step} on pull request #{pr_number}: {answer}; {hint}."
+        else:
+            warning = f"GitHub answered {answer} while {step} on pull request #{pr_number}."
+        warning = self._redact(warning + " The check's result does not depend on the comment.")
+        log.debug("publishing the comment failed", exc_info=True)
+        return PublishResult("failed", warning=warning)
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._token, "***")
+
+    # -- the pull request's commits (for the baseline) ---------------------------------------------
+
+    def _pull(self, pr_number: int) -> PullRequestInfo:
+        pull = self._repo.get_pull(pr_number)
+        head_repo = pull.head.repo
+        full_name = head_repo.full_name if head_repo is not None else None
+        return PullRequestInfo(
+            number=pr_number,
+            head_sha=pull.head.sha,
+            head_ref=pull.head.ref,
+            base_sha=pull.base.sha,
+            base_ref=pull.base.ref,
+            head_repository=full_name,
+            is_fork=full_name is None or full_name.lower() != self.repository.lower(),
+        )
+
+    def _pull_or_none(self, pr_number: int) -> PullRequestInfo | None:
+        try:
+            return self._pull(pr_number)
+        except (GithubException, OSError) as exc:
+            log.debug("could not read pull request #%d: %s", pr_number, self._redact(str(exc)))
+            return None
+
+    def pull_request(self, pr_number: int) -> PullRequestInfo | None:
+        """The pull request's head and base (``GET /pulls/{n}``), or None if GitHub cannot tell."""
+        info = self._pull_or_none(pr_number)
+        if info is None:
+            log.warning("Could not read pull request #%d from GitHub", pr_number)
+        return info
+
+    def pull_request_head_sha(self, pr_number: int) -> str | None:
+        info = self.pull_request(pr_number)
+        return info.head_sha if info else None
+
+    def merge_base(self, base_sha: str, head_sha: str) -> str | None:
+        """The merge base of two commits (``GET /compare/{base}...{head}``), or None if GitHub cannot tell."""
+        try:
+            return str(self._repo.compare(base_sha, head_sha).merge_base_commit.sha)
+        except (GithubException, OSError) as exc:
+            log.warning("Could not compare %s...%s on GitHub: %s", base_sha[:7], head_sha[:7], _describe(exc))
+            return None
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, GithubException):
+        detail = _github_message(exc)
+        return f"HTTP {exc.status}" + (f" ({detail})" if detail else "")
+    return f"{type(exc).__name__}: {exc}"

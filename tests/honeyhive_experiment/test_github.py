@@ -1,0 +1,405 @@
+"""The sticky PR comment, against a fake GitHub REST API that PyGithub reaches over a real socket.
+
+The fake (``tests.fakes.FakeGitHub``) serves under ``/api/v3`` like GitHub Enterprise, so every test
+also proves that ``api_url`` is honoured. Waits are zero: PyGithub's pacing is turned off, the backoff
+factor is 0 and the fake's rate limits say ``Retry-After: 0`` (or a reset already in the past).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from honeyhive_experiment.github import CommentPublisher, PublishResult, meta_head
+from tests.fakes import FakeGitHub
+from tests.fakes.github_server import RateLimitKind
+
+PR = 7
+HEAD = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
+NEWER = "ffeeddccbbaa00998877665544332211ffeeddcc"
+MARKER = "<!-- honeyhive-experiment:comment key=qa-suite -->"
+
+PublisherFactory = Callable[..., CommentPublisher]
+
+
+def body(text: str, head: str = HEAD) -> str:
+    return f"{MARKER}\n<!-- honeyhive-experiment:meta head={head} run=r1 -->\n{text}\n"
+
+
+@pytest.fixture
+def gh() -> Iterator[FakeGitHub]:
+    with FakeGitHub() as fake:
+        fake.add_pull(PR, head_sha=HEAD)
+        yield fake
+
+
+@pytest.fixture
+def make_publisher(gh: FakeGitHub) -> Iterator[PublisherFactory]:
+    made: list[CommentPublisher] = []
+
+    def make(**overrides: object) -> CommentPublisher:
+        options: dict[str, object] = {
+            "api_url": gh.api_url,
+            "backoff": 0.0,
+            "secondary_rate_wait": 0.0,
+            "seconds_between_requests": 0,
+            "seconds_between_writes": 0,
+        }
+        options.update(overrides)
+        publisher = CommentPublisher(gh.token, gh.repository, **options)  # type: ignore[arg-type]
+        made.append(publisher)
+        return publisher
+
+    yield make
+    for publisher in made:
+        publisher.close()
+
+
+def bot_comments(gh: FakeGitHub) -> list[str]:
+    return [c.body for c in gh.comments(PR) if c.user == gh.bot_login]
+
+
+def test_the_comment_is_created_once_and_edited_on_the_second_run(
+    gh: FakeGitHub, make_publisher: PublisherFactory
+) -> None:
+    first = make_publisher().publish(PR, body("first run"), marker=MARKER, head_sha=HEAD)
+    second = make_publisher().publish(PR, body("second run"), marker=MARKER, head_sha=HEAD)  # a new process
+
+    assert first.action == "created"
+    assert second.action == "updated"
+    assert second.comment_id == first.comment_id
+    assert second.url == first.url
+    assert first.url is not None
+    assert f"#issuecomment-{first.comment_id}" in first.url
+    assert bot_comments(gh) == [body("second run")]
+    assert [(w.method, w.body) for w in gh.writes] == [
+        ("POST", {"body": body("first run")}),
+        ("PATCH", {"body": body("second run")}),
+    ]
+
+
+def test_the_marker_is_found_on_page_3_of_250_comments(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
+    seeded = gh.seed_comments(PR, 250, body=lambda i: body("an old run") if i == 230 else f"discussion {i}")
+    target = seeded[230]
+
+    result = make_publisher().publish(PR, body("this run"), marker=MARKER, head_sha=HEAD)
+
+    assert result.action == "updated"
+    assert result.comment_id == target.id
+    pages = [r.query for r in gh.requests if r.path.endswith(f"/issues/{PR}/comments") and r.method == "GET"]
+    assert pages == [{"per_page": "100"}, {"per_page": "100", "page": "2"}, {"per_page": "100", "page": "3"}]
+    thread = gh.comments(PR)
+    assert len(thread) == 250  # no new comment
+    assert [c.body for c in thread if MARKER in c.body] == [body("this run")]
+    assert [w.method for w in gh.writes] == ["PATCH"]
+
+
+def test_with_several_marked_comments_the_newest_is_edited(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
+    seeded = gh.seed_comments(PR, 120, body=lambda i: body(f"old {i}") if i in (3, 110) else f"discussion {i}")
+
+    result = make_publisher().publish(PR, body("this run"), marker=MARKER, mode="update")
+
+    assert result.comment_id == seeded[110].id
+    assert [c.body for c in gh.comments(PR) if MARKER in c.body] == [body("old 3"), body("this run")]
+
+
+def test_an_other_experiments_comment_is_not_touched(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
+    other = gh.add_comment(PR, "<!-- honeyhive-experiment:comment key=latency -->\nlatency report", user=gh.bot_login)
+
+    result = make_publisher().publish(PR, body("qa report"), marker=MARKER)
+
+    assert result.action == "created"
+    assert [c.body for c in gh.comments(PR)] == [other.body, body("qa report")]
+
+
+def test_new_mode_always_creates_another_comment(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
+    publisher = make_publisher()
+    first = publisher.publish(PR, body("one"), marker=MARKER, mode="new")
+    second = publisher.publish(PR, body("two"), marker=MARKER, mode="new")
+
+    assert (first.action, second.action) == ("created", "created")
+    assert first.comment_id != second.comment_id
+    assert bot_comments(gh) == [body("one"), body("two")]
+    assert [w.method for w in gh.writes] == ["POST", "POST"]
+    # new mode does not even read the thread
+    assert not [r for r in gh.requests if r.method == "GET" and r.path.endswith("/comments")]
+
+
+def test_off_mode_does_nothing(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
+    gh.add_comment(PR, body("previous"), user=gh.bot_login)
+
+    result = make_publisher().publish(PR, body("this run"), marker=MARKER, head_sha=HEAD, mode="off")
+
+    assert result == PublishResult("skipped-off")
+    assert gh.requests == []
+    assert bot_comments(gh) == [body("previous")]
+
+
+def test_a_run_for_an_older_head_does_not_overwrite_the_newer_comment(
+    gh: FakeGitHub, make_publisher: PublisherFactory
+) -> None:
+    gh.push(PR, NEWER)
+    newer = gh.add_comment(PR, body("results for the newer commit", head=NEWER), user=gh.bot_login)
+    gh.clear_requests()
+
+    result = make_publisher().publish(PR, body("results for the older commit"), marker=MARKER, head_sha=HEAD)
+
+    assert result.action == "skipped-stale"
+    assert result.comment_id == newer.id
+    assert result.warning is not None
+    assert HEAD[:7] in result.warning
+    assert NEWER[:7] in result.warning
+    assert bot_comments(gh) == [body("results for the newer commit", head=NEWER)]
+    assert gh.writes == []
+
+
+def test_a_stale_run_creates_no_comment_either(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
+    gh.push(PR, NEWER)
+
+    for mode in ("update", "new"):
+        result = make_publisher().publish(PR, body("old"), marker=MARKER, head_sha=HEAD, mode=mode)
+        assert result.action == "skipped-stale"
+    assert gh.comments(PR) == []
+
+
+def test_the_current_head_overwrites_an_older_comment_and_short_shas_match(
+    gh: FakeGitHub, make_publisher: PublisherFactory
+) -> None:
+    gh.add_comment(PR, body("for an older commit", head="0123456789abcdef0123456789abcdef01234567"), user=gh.bot_login)
+
+    result = make_publisher().publish(PR, body("for the head"), marker=MARKER, head_sha=HEAD[:12].upper())
+
+    assert result.action == "updated"
+    assert bot_comments(gh) == [body("for the head")]
+
+
+def test_a_403_on_write_is_a_warning_naming_the_permission(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
+    gh.forbid_writes = True
+
+    result = make_publisher().publish(PR, body("this run"), marker=MARKER, head_sha=HEAD)
+
+    assert result.action == "failed"
+    assert result.url is None
+    assert result.comment_id is None
+    assert result.warning is not None
+    assert "pull-requests: write" in result.warning
+    assert "403" in result.warning
+    assert "Resource not accessible by integration" in result.warning
+    assert "rate limit" not in result.warning
+    assert gh.comments(PR) == []
+    assert [(w.method, w.status) for w in gh.writes] == [("POST", 403)]  # not retried
+
+
+def test_a_403_on_editing_is_a_warning_too(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
+    gh.add_comment(PR, body("previous"), user=gh.bot_login)
+    gh.forbid_writes = True
+
+    result = make_publisher().publish(PR, body("this run"), marker=MARKER)
+
+    assert result.action == "failed"
+    assert result.warning is not None
+    assert "pull-requests: write" in result.warning
+    assert bot_comments(gh) == [body("previous")]
+
+
+def test_a_fork_pull_request_is_explained(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
+    gh.add_pull(8, head_sha=HEAD, head_repository="contributor/widgets")
+    gh.forbid_writes = True
+
+    result = make_publisher().publish(8, body("this run"), marker=MARKER)
+
+    assert result.action == "failed"
+    assert result.warning is not None
+    assert "fork contributor/widgets" in result.warning
+    assert "read-only" in result.warning
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [("secondary", 403), ("primary", 403), ("429", 429)],
+    ids=["secondary-403-retry-after", "primary-403-ratelimit-reset", "429-retry-after"],
+)
+def test_a_rate_limited_response_is_retried(
+    gh: FakeGitHub, make_publisher: PublisherFactory, kind: RateLimitKind, status: int
+) -> None:
+    gh.rate_limit_next(2, kind=kind, retry_after=0, reset_in=-5)
+
+    result = make_publisher(retry_total=3).publish(PR, body("this run"), marker=MARKER, head_sha=HEAD)
+
+    assert result.action == "created"
+    assert result.warning is None
+    assert [r.status for r in gh.requests][:3] == [status, status, 200]
+    assert bot_comments(gh) == [body("this run")]
+
+
+def test_a_rate_limited_create_is_retried_without_duplicating(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
+    gh.rate_limit_next(1, kind="secondary", retry_after=0, methods=["POST"])
+
+    result = make_publisher().publish(PR, body("this run"), marker=MARKER)
+
+    assert result.action == "created"
+    assert [(w.method, w.status) for w in gh.writes] == [("POST", 403), ("POST", 201)]
+    assert bot_comments(gh) == [body("this run")]
+
+
+def test_a_lasting_rate_limit_is_a_warning_not_a_permission_problem(
+    gh: FakeGitHub, make_publisher: PublisherFactory
+) -> None:
+    gh.rate_limit_next(10, kind="primary", reset_in=-5)
+
+    result = make_publisher(retry_total=2).publish(PR, body("this run"), marker=MARKER)
+
+    assert result.action == "failed"
+    assert result.warning is not None
+    assert "rate limit" in result.warning
+    assert "pull-requests: write" not in result.warning
+    assert len(gh.requests) == 3  # the request and two retries
+    assert gh.comments(PR) == []
+
+
+def test_a_rate_limit_reset_too_far_away_is_not_waited_for(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
+    gh.rate_limit_next(1, kind="primary", reset_in=3600)
+
+    result = make_publisher(max_rate_limit_wait=5).publish(PR, body("this run"), marker=MARKER)
+
+    assert result.action == "failed"
+    assert result.warning is not None
+    assert "rate limit" in result.warning
+    assert "resets at" in result.warning
+    assert len(gh.requests) == 1
+
+
+@pytest.mark.parametrize("after_apply", [False, True], ids=["lost-before-applied", "applied-but-answer-lost"])
+def test_a_5xx_on_create_leaves_exactly_one_comment(
+    gh: FakeGitHub, make_publisher: PublisherFactory, after_apply: bool
+) -> None:
+    gh.fail_next(1, status=502, methods=["POST"], after_apply=after_apply)
+
+    result = make_publisher().publish(PR, body("this run"), marker=MARKER)
+
+    assert result.action == "created"
+    assert bot_comments(gh) == [body("this run")]
+    assert [w.status for w in gh.writes] == ([502] if after_apply else [502, 201])
+    assert result.comment_id == gh.comments(PR)[0].id
+
+
+def test_a_5xx_on_edit_is_retried(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
+    gh.add_comment(PR, body("previous"), user=gh.bot_login)
+    gh.fail_next(1, status=503, methods=["PATCH"])
+
+    result = make_publisher().publish(PR, body("this run"), marker=MARKER)
+
+    assert result.action == "updated"
+    assert [(w.method, w.status) for w in gh.writes] == [("PATCH", 503), ("PATCH", 200)]
+    assert bot_comments(gh) == [body("this run")]
+
+
+def test_other_github_errors_are_warnings_with_the_status(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
+    too_long = body("x" * 70_000)
+
+    result = make_publisher().publish(PR, too_long, marker=MARKER)
+
+    assert result.action == "failed"
+    assert result.warning is not None
+    assert "422" in result.warning
+    assert "too long" in result.warning
+
+
+def test_an_unknown_pull_request_is_a_warning(make_publisher: PublisherFactory) -> None:
+    result = make_publisher().publish(999, body("this run"), marker=MARKER, head_sha=HEAD)
+
+    assert result.action == "failed"
+    assert result.warning is not None
+    assert "404" in result.warning
+    assert "#999" in result.warning
+
+
+def test_an_unreachable_github_is_a_warning(gh: FakeGitHub) -> None:
+    publisher = CommentPublisher(
+        gh.token, gh.repository, api_url="http://127.0.0.1:9/api/v3", retry_total=0, seconds_between_requests=0
+    )
+
+    result = publisher.publish(PR, body("this run"), marker=MARKER)
+
+    assert result.action == "failed"
+    assert result.warning is not None
+    assert "Could not reach GitHub" in result.warning
+
+
+def test_the_token_is_never_shown(
+    gh: FakeGitHub, make_publisher: PublisherFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    publisher = make_publisher()
+    results = [publisher.publish(PR, body("ok"), marker=MARKER, head_sha=HEAD)]
+    gh.forbid_writes = True
+    results.append(publisher.publish(PR, body("refused"), marker=MARKER, head_sha=HEAD))
+    gh.forbid_writes = False
+    gh.rate_limit_next(10, kind="primary", reset_in=-5)
+    results.append(make_publisher(retry_total=1).publish(PR, body("limited"), marker=MARKER))
+    bad = CommentPublisher("ghs_wrong_token", gh.repository, api_url=gh.api_url, seconds_between_requests=0)
+    results.append(bad.publish(PR, body("unauthorised"), marker=MARKER))
+
+    assert [r.action for r in results] == ["created", "failed", "failed", "failed"]
+    assert "401" in (results[-1].warning or "")
+    shown = [repr(publisher), str(publisher), repr(bad), caplog.text, *map(repr, results)]
+    assert caplog.text  # PyGithub logged its requests at DEBUG, headers included
+    for text in shown:
+        assert gh.token not in text
+        assert "ghs_wrong_token" not in text
+
+
+def test_the_marker_must_be_in_the_body_and_the_mode_known(make_publisher: PublisherFactory) -> None:
+    publisher = make_publisher()
+    with pytest.raises(ValueError, match="marker"):
+        publisher.publish(PR, "no marker here", marker=MARKER)
+    with pytest.raises(ValueError, match="comment mode"):
+        publisher.publish(PR, body("x"), marker=MARKER, mode="sometimes")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="owner/name"):
+        CommentPublisher("t", "not-a-repository")
+
+
+def test_pull_request_head_and_fork(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
+    gh.add_pull(
+        8, head_sha=NEWER, base_sha="b" * 40, head_ref="topic", base_ref="release", head_repository="fan/widgets"
+    )
+    publisher = make_publisher()
+
+    own = publisher.pull_request(PR)
+    fork = publisher.pull_request(8)
+
+    assert own is not None
+    assert (own.head_sha, own.is_fork, own.head_repository) == (HEAD, False, gh.repository)
+    assert fork is not None
+    assert (fork.head_sha, fork.head_ref, fork.base_sha, fork.base_ref) == (NEWER, "topic", "b" * 40, "release")
+    assert (fork.is_fork, fork.head_repository) == (True, "fan/widgets")
+    assert publisher.pull_request_head_sha(PR) == HEAD
+    assert publisher.pull_request_head_sha(404) is None
+
+
+def test_merge_base_via_the_compare_api(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
+    gh.set_merge_base("b" * 40, HEAD, "c" * 40)
+    publisher = make_publisher()
+
+    assert publisher.merge_base("b" * 40, HEAD) == "c" * 40
+    assert publisher.merge_base("d" * 40, HEAD) is None  # GitHub answered 404
+    assert [r.path for r in gh.requests] == [
+        f"/repos/{gh.repository}/compare/{'b' * 40}...{HEAD}",
+        f"/repos/{gh.repository}/compare/{'d' * 40}...{HEAD}",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (body("x"), HEAD),
+        ("<!--honeyhive-experiment:meta run=1 head=ABCDEF1 -->", "abcdef1"),
+        ("<!-- honeyhive-experiment:meta head=abc -->", None),  # too short to be a sha
+        ("head=abcdef1234 outside the meta comment", None),
+        (None, None),
+    ],
+)
+def test_meta_head(text: str | None, expected: str | None) -> None:
+    assert meta_head(text) == expected
