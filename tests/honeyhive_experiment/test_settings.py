@@ -1,0 +1,604 @@
+"""Settings: action inputs and the GitHub context (variables and event payload) → one frozen model.
+
+The payloads in tests/fixtures/events are real GitHub payloads, trimmed; the variables are those GitHub sets
+in a Docker action's container, with the inputs under the names action.yml maps them to.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+import traceback
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from honeyhive_experiment import client
+from honeyhive_experiment.settings import (
+    DEFAULT_SERVER_URL,
+    INPUTS,
+    CommentMode,
+    Mode,
+    Settings,
+    SettingsError,
+    Shard,
+    load_event_payload,
+    parse_bool,
+)
+
+EVENTS = Path(__file__).resolve().parents[1] / "fixtures" / "events"
+API_KEY = "hh-Zq81xPrivateKey7731"
+TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a"
+RUNTIME_TOKEN = "eyJhbGciOiJSUzI1NiJ9.runtime-token-payload.signature"
+PR_HEAD = "8d3f1a2b4c5d6e7f8091a2b3c4d5e6f708192a3b"
+PR_BASE = "5e7a9c1d3f5b7d9e1a3c5e7f9b1d3f5a7c9e1b3d"
+MERGE_SHA = "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00"
+PUSH_SHA = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
+
+ENV_OF = {spec.name: spec.env for spec in INPUTS}
+
+
+def event(name: str) -> dict[str, Any]:
+    payload: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text(encoding="utf-8"))
+    return payload
+
+
+def action_inputs(**overrides: str) -> dict[str, str]:
+    """The input variables as the action passes them: every input mapped, the defaults action.yml declares,
+    ``""`` for inputs without one (``github-token``'s default is the expression GitHub evaluates)."""
+    env = {spec.env: spec.default or "" for spec in INPUTS}
+    env[ENV_OF["github-token"]] = TOKEN
+    env[ENV_OF["api-key"]] = API_KEY
+    for name, value in overrides.items():
+        env[ENV_OF[name.replace("_", "-")]] = value
+    return env
+
+
+def runner_env(event_name: str, **extra: str) -> dict[str, str]:
+    """What GitHub sets in a Docker action's container (trimmed to what settings reads, plus some noise)."""
+    env = {
+        "CI": "true",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_REPOSITORY": "acme/support-bot",
+        "GITHUB_REPOSITORY_OWNER": "acme",
+        "GITHUB_EVENT_NAME": event_name,
+        "GITHUB_RUN_ID": "13641151203",
+        "GITHUB_RUN_NUMBER": "318",
+        "GITHUB_RUN_ATTEMPT": "2",
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_API_URL": "https://api.github.com",
+        "GITHUB_GRAPHQL_URL": "https://api.github.com/graphql",
+        "GITHUB_WORKFLOW": "experiment",
+        "GITHUB_JOB": "experiment",
+        "GITHUB_ACTOR": "octocat",
+        "GITHUB_WORKSPACE": "/github/workspace",
+        "GITHUB_EVENT_PATH": "/github/workflow/event.json",
+        "GITHUB_OUTPUT": "/github/file_commands/set_output_5b1c",
+        "GITHUB_STEP_SUMMARY": "/github/file_commands/step_summary_5b1c",
+        "GITHUB_HEAD_REF": "",
+        "GITHUB_BASE_REF": "",
+        "HOME": "/github/home",
+        "INPUT_API-KEY": API_KEY,  # GitHub's own input variables: not read, but present
+        "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN,
+    }
+    env.update(extra)
+    return env
+
+
+def pr_env(**extra: str) -> dict[str, str]:
+    return {
+        **runner_env(
+            "pull_request",
+            GITHUB_SHA=MERGE_SHA,
+            GITHUB_REF="refs/pull/42/merge",
+            GITHUB_REF_NAME="42/merge",
+            GITHUB_HEAD_REF="feature/shorter-prompt",
+            GITHUB_BASE_REF="main",
+        ),
+        **action_inputs(),
+        **extra,
+    }
+
+
+# ---------------------------------------------------------------------------------------------------- events
+
+
+def test_pull_request_event_is_read_completely() -> None:
+    s = Settings.from_mapping(pr_env(RUNNER_DEBUG="1"), event_payload=event("pull_request"))
+
+    assert s.api_key is not None
+    assert s.api_key.get_secret_value() == API_KEY
+    assert s.github_token is not None
+    assert s.github_token.get_secret_value() == TOKEN
+    assert s.server_url == DEFAULT_SERVER_URL
+    assert s.config == Path(".honeyhive/experiment.yml")
+    assert s.baseline_run_id is None
+    assert s.mode is Mode.ALL
+    assert s.shard is None
+    assert s.dry_run is False
+    assert s.comment_mode is CommentMode.UPDATE
+    assert s.working_directory == Path(".")
+    assert s.fail_on_error is True
+
+    assert s.repository == "acme/support-bot"
+    assert s.event_name == "pull_request"
+    assert s.sha == MERGE_SHA
+    assert s.ref == "refs/pull/42/merge"
+    assert s.ref_name == "42/merge"
+    assert s.head_ref == "feature/shorter-prompt"
+    assert s.base_ref == "main"
+    assert s.run_id == 13641151203
+    assert s.run_attempt == 2
+    assert s.github_server_url == "https://github.com"
+    assert s.github_api_url == "https://api.github.com"
+    assert s.workflow == "experiment"
+    assert s.job == "experiment"
+    assert s.actor == "octocat"
+    assert s.workspace == Path("/github/workspace")
+    assert s.event_path == Path("/github/workflow/event.json")
+    assert s.output_path == Path("/github/file_commands/set_output_5b1c")
+    assert s.step_summary_path == Path("/github/file_commands/step_summary_5b1c")
+    assert s.debug is True
+    assert s.in_github_actions is True
+    assert s.ci is True
+
+    assert s.pr_number == 42
+    assert s.pr_head_sha == PR_HEAD
+    assert s.pr_head_repository == "acme/support-bot"
+    assert s.base_sha == PR_BASE
+    assert s.before_sha is None  # only for push
+    assert s.default_branch == "main"
+    assert s.is_fork is False
+    assert s.triggering_run is None
+
+    assert s.is_pull_request is True
+    assert s.branch == "feature/shorter-prompt"  # not GITHUB_REF_NAME ("42/merge")
+    assert s.head_sha == PR_HEAD  # not GITHUB_SHA, the merge commit
+    assert s.run_url == "https://github.com/acme/support-bot/actions/runs/13641151203/attempts/2"
+    assert s.config_path == Path(".honeyhive/experiment.yml")
+
+
+def test_pull_request_from_a_fork() -> None:
+    s = Settings.from_mapping(pr_env(GITHUB_HEAD_REF="main", HH_API_KEY=""), event_payload=event("pull_request_fork"))
+    assert s.is_fork is True
+    assert s.pr_number == 57
+    assert s.pr_head_repository == "drive-by-contributor/support-bot"
+    assert s.pr_head_sha == "f1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6e"
+    assert s.branch == "main"  # the fork's branch name; pr_head_repository tells it apart
+    assert s.api_key is None  # forks get no secrets: the empty input is "unset"
+
+
+def test_pull_request_whose_fork_was_deleted_counts_as_a_fork() -> None:
+    payload = event("pull_request_fork")
+    payload["pull_request"]["head"]["repo"] = None
+    s = Settings.from_mapping(pr_env(), event_payload=payload)
+    assert s.is_fork is True
+    assert s.pr_head_repository is None
+
+
+def test_pull_request_between_branches_of_a_fork_is_not_a_fork() -> None:
+    """Inside a forked repository, head.repo.fork is true but head and base are the same repository: its own
+    secrets are available, so this is not the "fork" case."""
+    payload = event("pull_request")
+    for side in ("head", "base"):
+        payload["pull_request"][side]["repo"]["fork"] = True
+    s = Settings.from_mapping(pr_env(), event_payload=payload)
+    assert s.is_fork is False
+
+
+def test_pull_request_head_ref_falls_back_to_the_payload() -> None:
+    env = pr_env(GITHUB_HEAD_REF="", GITHUB_BASE_REF="")
+    s = Settings.from_mapping(env, event_payload=event("pull_request"))
+    assert s.head_ref == "feature/shorter-prompt"
+    assert s.base_ref == "main"
+    assert s.branch == "feature/shorter-prompt"
+
+
+def test_push_event() -> None:
+    env = {
+        **runner_env("push", GITHUB_SHA=PUSH_SHA, GITHUB_REF="refs/heads/main", GITHUB_REF_NAME="main"),
+        **action_inputs(comment_mode="off"),
+    }
+    s = Settings.from_mapping(env, event_payload=event("push"))
+    assert s.event_name == "push"
+    assert s.is_pull_request is False
+    assert s.pr_number is None
+    assert s.branch == "main"
+    assert s.head_sha == PUSH_SHA
+    assert s.before_sha == PR_BASE
+    assert s.base_sha is None
+    assert s.is_fork is False
+    assert s.default_branch == "main"
+    assert s.comment_mode is CommentMode.OFF
+
+
+def test_push_of_a_new_branch_has_no_before() -> None:
+    payload = event("push")
+    payload["before"] = "0" * 40
+    payload["created"] = True
+    env = runner_env("push", GITHUB_SHA=PUSH_SHA, GITHUB_REF="refs/heads/new", GITHUB_REF_NAME="new")
+    assert Settings.from_mapping(env, event_payload=payload).before_sha is None
+
+
+def test_push_of_a_tag_has_no_branch() -> None:
+    payload = event("push")
+    payload["ref"] = "refs/tags/v2.0.0"
+    env = runner_env("push", GITHUB_SHA=PUSH_SHA, GITHUB_REF="refs/tags/v2.0.0", GITHUB_REF_NAME="v2.0.0")
+    s = Settings.from_mapping(env, event_payload=payload)
+    assert s.branch is None
+    assert s.head_sha == PUSH_SHA
+
+
+def test_workflow_run_event_describes_the_triggering_run() -> None:
+    env = {
+        **runner_env("workflow_run", GITHUB_SHA=PUSH_SHA, GITHUB_REF="refs/heads/main", GITHUB_REF_NAME="main"),
+        "GITHUB_RUN_ID": "13641199999",
+        "GITHUB_RUN_ATTEMPT": "1",
+        **action_inputs(mode="publish"),
+    }
+    s = Settings.from_mapping(env, event_payload=event("workflow_run"))
+    run = s.triggering_run
+    assert run is not None
+    assert run.id == 13641151203
+    assert run.attempt == 2
+    assert run.head_sha == PR_HEAD
+    assert run.head_branch == "feature/shorter-prompt"
+    assert run.event == "pull_request"
+    assert run.conclusion == "success"
+    assert run.pr_numbers == (42,)
+    assert run.is_fork is False
+
+    assert s.mode is Mode.PUBLISH
+    assert s.pr_number == 42
+    assert s.is_pull_request is True
+    assert s.head_sha == PR_HEAD  # the triggering run's commit, not main's GITHUB_SHA
+    assert s.base_sha == PR_BASE
+    assert s.base_ref == "main"
+    assert s.branch == "feature/shorter-prompt"
+    assert s.is_fork is False
+    assert s.run_url == "https://github.com/acme/support-bot/actions/runs/13641199999/attempts/1"  # this run
+
+
+def test_workflow_run_from_a_fork_lists_no_pull_request() -> None:
+    payload = event("workflow_run")
+    payload["workflow_run"]["pull_requests"] = []  # what GitHub sends for a fork's pull request
+    payload["workflow_run"]["head_branch"] = "patch-1"
+    payload["workflow_run"]["head_repository"]["full_name"] = "drive-by-contributor/support-bot"
+    env = runner_env("workflow_run", GITHUB_SHA=PUSH_SHA, GITHUB_REF="refs/heads/main", GITHUB_REF_NAME="main")
+    s = Settings.from_mapping(env, event_payload=payload)
+    assert s.is_fork is True
+    assert s.triggering_run is not None
+    assert s.triggering_run.is_fork is True
+    assert s.triggering_run.pr_numbers == ()
+    assert s.pr_number is None
+    assert s.is_pull_request is False
+    assert s.branch == "patch-1"
+    assert s.head_sha == PR_HEAD
+
+
+def test_schedule_and_workflow_dispatch_use_the_ref() -> None:
+    for name, payload in (
+        ("schedule", {"schedule": "23 4 * * 1"}),
+        ("workflow_dispatch", {"inputs": {}, "ref": "refs/heads/main", "repository": event("push")["repository"]}),
+    ):
+        env = runner_env(name, GITHUB_SHA=PUSH_SHA, GITHUB_REF="refs/heads/main", GITHUB_REF_NAME="main")
+        s = Settings.from_mapping(env, event_payload=payload)
+        assert (s.branch, s.head_sha, s.is_pull_request, s.is_fork) == ("main", PUSH_SHA, False, False), name
+
+
+def test_repository_falls_back_to_the_payload() -> None:
+    env = runner_env("push", GITHUB_REPOSITORY="", GITHUB_SHA=PUSH_SHA, GITHUB_REF_NAME="main")
+    assert Settings.from_mapping(env, event_payload=event("push")).repository == "acme/support-bot"
+
+
+@pytest.mark.parametrize(
+    ("event_name", "extra"),
+    [
+        ("push", {"GITHUB_REF": "refs/heads/main", "GITHUB_REF_NAME": "HEAD"}),
+        ("pull_request", {"GITHUB_HEAD_REF": "HEAD", "GITHUB_REF_NAME": "42/merge"}),
+        ("workflow_dispatch", {"GITHUB_REF_NAME": ""}),
+    ],
+)
+def test_branch_is_never_head(event_name: str, extra: dict[str, str]) -> None:
+    s = Settings.from_mapping(runner_env(event_name, **extra))
+    assert s.branch is None
+
+
+def test_local_run_without_any_github_context() -> None:
+    s = Settings.from_mapping({"HH_API_KEY": API_KEY, "PATH": "/usr/bin", "HOME": "/home/dev"})
+    assert s.api_key is not None
+    assert s.api_key.get_secret_value() == API_KEY
+    assert (s.repository, s.run_id, s.run_url, s.branch, s.head_sha, s.pr_number) == (None,) * 6
+    assert (s.in_github_actions, s.ci, s.debug, s.is_pull_request, s.is_fork) == (False,) * 5
+    assert s.run_attempt == 1
+    assert s.github_server_url == "https://github.com"
+    assert s.github_api_url == "https://api.github.com"
+
+
+def test_github_enterprise_urls() -> None:
+    env = runner_env(
+        "push",
+        GITHUB_SERVER_URL="https://ghe.example.com/",
+        GITHUB_API_URL="https://ghe.example.com/api/v3",
+        GITHUB_RUN_ATTEMPT="",
+    )
+    s = Settings.from_mapping(env)
+    assert s.github_server_url == "https://ghe.example.com"
+    assert s.github_api_url == "https://ghe.example.com/api/v3"
+    assert s.run_url == "https://ghe.example.com/acme/support-bot/actions/runs/13641151203/attempts/1"
+
+
+# ---------------------------------------------------------------------------------------------------- inputs
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("true", True),
+        ("True", True),
+        ("TRUE", True),
+        ("yes", True),
+        ("Yes", True),
+        ("on", True),
+        ("1", True),
+        (" true\n", True),
+        ("false", False),
+        ("False", False),
+        ("no", False),
+        ("NO", False),
+        ("off", False),
+        ("0", False),
+    ],
+)
+def test_booleans(text: str, expected: bool) -> None:
+    s = Settings.from_mapping(action_inputs(dry_run=text, fail_on_error=text))
+    assert s.dry_run is expected
+    assert s.fail_on_error is expected
+
+
+@pytest.mark.parametrize("name", ["fail-on-error", "dry-run"])
+def test_a_bad_boolean_names_the_input(name: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_mapping({ENV_OF[name]: "maybe"})
+    assert str(caught.value) == f'input {name}: expected true or false, got "maybe"'
+    assert caught.value.name == name
+    assert caught.value.kind == "input"
+
+
+def test_parse_bool_rejects_what_it_does_not_know() -> None:
+    for text in ("", "2", "t", "y", "enabled", "truefalse"):
+        with pytest.raises(SettingsError, match="expected true or false"):
+            parse_bool(text, "dry-run")
+
+
+def test_empty_inputs_are_unset() -> None:
+    blank = {spec.env: "" for spec in INPUTS}
+    spaces = {spec.env: "  \n" for spec in INPUTS}
+    default = Settings.from_mapping({})
+    assert Settings.from_mapping(blank) == default
+    assert Settings.from_mapping(spaces) == default
+    assert default.api_key is None
+    assert default.github_token is None
+    assert default.fail_on_error is True
+    assert default.mode is Mode.ALL
+
+
+def test_defaults_declared_in_action_yml_equal_the_model_defaults() -> None:
+    literal = {spec.env: spec.default for spec in INPUTS if spec.default and "${{" not in spec.default}
+    assert Settings.from_mapping(literal) == Settings.from_mapping({})
+
+
+def test_choices_are_case_insensitive_and_errors_list_the_choices() -> None:
+    assert Settings.from_mapping(action_inputs(mode="REPORT")).mode is Mode.REPORT
+    assert Settings.from_mapping(action_inputs(comment_mode="New")).comment_mode is CommentMode.NEW
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_mapping(action_inputs(mode="everything"))
+    assert str(caught.value) == 'input mode: expected one of all | run | report | publish, got "everything"'
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_mapping(action_inputs(comment_mode="sticky"))
+    assert str(caught.value) == 'input comment-mode: expected one of update | new | off, got "sticky"'
+
+
+@pytest.mark.parametrize(("text", "index", "total"), [("1/1", 1, 1), ("2/4", 2, 4), (" 4 / 4 ", 4, 4)])
+def test_shard(text: str, index: int, total: int) -> None:
+    s = Settings.from_mapping(action_inputs(mode="run", shard=text))
+    assert s.shard == Shard(index=index, total=total)
+    assert str(s.shard) == f"{index}/{total}"
+
+
+@pytest.mark.parametrize("text", ["0/3", "4/3", "1/0", "3", "a/b", "-1/3", "1/2/3", "1.5/3", "²/3", "٢/٣"])
+def test_a_bad_shard_names_the_input(text: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_mapping(action_inputs(mode="run", shard=text))
+    assert caught.value.name == "shard"
+    assert str(caught.value).startswith('input shard: expected "i/n" with 1 ≤ i ≤ n')
+    assert json.dumps(text.strip() if text.strip() else text, ensure_ascii=False) in str(caught.value)
+
+
+@pytest.mark.parametrize("mode", ["all", "report", "publish"])
+def test_shard_only_applies_to_mode_run(mode: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_mapping(action_inputs(mode=mode, shard="1/2"))
+    assert str(caught.value) == f"input shard: only applies with mode: run (got mode: {mode})"
+
+
+def test_server_url() -> None:
+    s = Settings.from_mapping(action_inputs(server_url="https://hh.internal.example.com/ "))
+    assert s.server_url == "https://hh.internal.example.com"
+    for bad in ("hh.example.com", "ftp://hh.example.com", "https://", "https://hh example.com"):
+        with pytest.raises(SettingsError) as caught:
+            Settings.from_mapping(action_inputs(server_url=bad))
+        assert str(caught.value) == f"input server-url: expected an http(s) URL, got {json.dumps(bad)}"
+
+
+def test_config_working_directory_and_baseline() -> None:
+    s = Settings.from_mapping(
+        action_inputs(config="evals/support.yml", working_directory="services/bot", baseline_run_id="run-0193")
+    )
+    assert s.config == Path("evals/support.yml")
+    assert s.working_directory == Path("services/bot")
+    assert s.config_path == Path("services/bot/evals/support.yml")
+    assert s.baseline_run_id == "run-0193"
+    with pytest.raises(SettingsError, match=r'^input baseline-run-id: expected one run id, got "a b"$'):
+        Settings.from_mapping(action_inputs(baseline_run_id="a b"))
+
+
+def test_default_server_url_is_the_clients() -> None:
+    assert DEFAULT_SERVER_URL == client.DEFAULT_SERVER_URL
+
+
+# ---------------------------------------------------------------------------------------------------- context errors
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"), [("GITHUB_RUN_ID", "abc"), ("GITHUB_RUN_ID", "-5"), ("GITHUB_RUN_ATTEMPT", "0")]
+)
+def test_a_bad_context_variable_is_named(variable: str, value: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_mapping(runner_env("push", **{variable: value}))
+    assert str(caught.value) == f'environment {variable}: expected a whole number ≥ 1, got "{value}"'
+
+
+def test_a_bad_github_url_is_named() -> None:
+    with pytest.raises(SettingsError, match=r'^environment GITHUB_API_URL: expected an http\(s\) URL, got "api"$'):
+        Settings.from_mapping(runner_env("push", GITHUB_API_URL="api"))
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("pull_request", "number"), "42", "event payload pull_request.number: expected a positive integer, got str"),
+        (("pull_request", "number"), True, "event payload pull_request.number: expected a positive integer, got True"),
+        (
+            ("pull_request", "head", "sha"),
+            "HEAD",
+            'event payload pull_request.head.sha: expected a commit sha, got "HEAD"',
+        ),
+        (("pull_request", "head", "ref"), 7, "event payload pull_request.head.ref: expected a string, got int"),
+        (
+            ("pull_request", "head", "repo"),
+            "acme/x",
+            "event payload pull_request.head.repo: expected an object, got str",
+        ),
+    ],
+)
+def test_a_malformed_payload_names_the_field(path: tuple[str, ...], value: object, message: str) -> None:
+    payload = event("pull_request")
+    node: Any = payload
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_mapping(pr_env(GITHUB_HEAD_REF=""), event_payload=payload)
+    assert str(caught.value) == message
+    assert caught.value.kind == "event payload"
+
+
+def test_a_malformed_workflow_run_names_the_field() -> None:
+    payload = event("workflow_run")
+    payload["workflow_run"]["pull_requests"][0]["number"] = "42"
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_mapping(runner_env("workflow_run"), event_payload=payload)
+    assert str(caught.value) == (
+        "event payload workflow_run.pull_requests[0].number: expected a positive integer, got str"
+    )
+
+
+# ---------------------------------------------------------------------------------------------------- the payload file
+
+
+def test_load_event_payload(tmp_path: Path) -> None:
+    path = tmp_path / "event.json"
+    path.write_text((EVENTS / "push.json").read_text(encoding="utf-8"), encoding="utf-8")
+    assert load_event_payload(path) == event("push")
+    assert load_event_payload(str(path)) == event("push")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no event payload at"),
+        ("{not json", "is not JSON (line 1:"),
+        ("[1, 2]", "is a JSON list, expected an object"),
+        (b"\xff\xfe", "cannot read the event payload"),
+    ],
+)
+def test_load_event_payload_errors_name_the_variable(tmp_path: Path, content: str | bytes | None, message: str) -> None:
+    path = tmp_path / "event.json"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(SettingsError) as caught:
+        load_event_payload(path)
+    assert str(caught.value).startswith("environment GITHUB_EVENT_PATH: ")
+    assert message in str(caught.value)
+    assert str(path) in str(caught.value)
+
+
+# ---------------------------------------------------------------------------------------------------- secrets
+
+
+def _shown(s: Settings) -> list[str]:
+    """Every way settings end up in a log or a crash report."""
+    return [
+        repr(s),
+        str(s),
+        f"{s}",
+        f"{s!r}",
+        repr(s.model_dump()),
+        str(s.model_dump(mode="json")),
+        s.model_dump_json(),
+        json.dumps(s.model_dump(mode="json")),
+        repr(s.api_key),
+        str(s.github_token),
+    ]
+
+
+def test_secrets_never_show() -> None:
+    s = Settings.from_mapping(pr_env(), event_payload=event("pull_request"))
+    for text in _shown(s):
+        for secret in (API_KEY, TOKEN, RUNTIME_TOKEN):
+            assert secret not in text
+    assert "**********" in repr(s)  # a secret that is set shows as set
+    assert "runner_secrets" not in repr(s)
+    assert "runner_secrets" not in s.model_dump_json()
+
+
+def test_secrets_hands_the_raw_values_to_the_redactor() -> None:
+    s = Settings.from_mapping(pr_env(ACTIONS_ID_TOKEN_REQUEST_TOKEN="idtok-Q9"), event_payload=event("pull_request"))
+    assert set(s.secrets()) == {API_KEY, TOKEN, RUNTIME_TOKEN, "idtok-Q9"}
+    assert [len(x) for x in s.secrets()] == sorted((len(x) for x in s.secrets()), reverse=True)  # longest first
+    assert Settings.from_mapping({}).secrets() == ()
+
+
+def test_a_malformed_secret_is_rejected_without_showing_it() -> None:
+    for bad in ("hh-key\nX-Injected: 1", "hh key", "hh-key\x00"):
+        with pytest.raises(SettingsError) as caught:
+            Settings.from_mapping({"HH_API_KEY": bad})
+        rendered = "".join(traceback.format_exception(caught.value))
+        assert "hh-key" not in rendered
+        assert "hh key" not in rendered
+        assert str(caught.value).startswith("input api-key: contains whitespace or a control character")
+
+
+def test_errors_after_secrets_were_read_do_not_carry_them() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_mapping(pr_env(HONEYHIVE_EXPERIMENT_FAIL_ON_ERROR="maybe"), event_payload=event("pull_request"))
+    rendered = "".join(traceback.format_exception(caught.value))
+    for secret in (API_KEY, TOKEN, RUNTIME_TOKEN):
+        assert secret not in rendered
+    assert caught.value.args == ("fail-on-error", 'expected true or false, got "maybe"')
+
+
+def test_settings_are_frozen_and_picklable() -> None:
+    s = Settings.from_mapping(pr_env(), event_payload=event("pull_request"))
+    with pytest.raises(ValidationError):
+        s.dry_run = True  # type: ignore[misc]
+    again = pickle.loads(pickle.dumps(s))
+    assert again == s
+    assert again.api_key == SecretStr(API_KEY)
+    assert copy.deepcopy(s).secrets() == s.secrets()
