@@ -639,6 +639,18 @@ def _line(node: Node) -> int:
     return int(node.start_mark.line) + 1
 
 
+def config_error_at(path: str | os.PathLike[str], loc: Sequence[str | int], message: str) -> ConfigError:
+    """A :class:`ConfigError` for a problem found after validation (an import that fails, a dataset file
+    that is missing), pointing at the line of ``loc`` (e.g. ``("evaluators", 1)``) in the file."""
+    shown = os.fspath(path)
+    try:
+        root, _ = _read_yaml(Path(shown).read_text(encoding="utf-8-sig"), shown)
+    except (OSError, UnicodeDecodeError, ConfigError):
+        return ConfigError(shown, None, ".".join(str(part) for part in loc), message)
+    line, dotted = _locate(root, loc)
+    return ConfigError(shown, line, dotted, message)
+
+
 def _read_yaml(text: str, path: str) -> tuple[Node, Any]:
     loader = yaml.SafeLoader(text)
     try:

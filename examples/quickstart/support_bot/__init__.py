@@ -1,0 +1,1 @@
+"""A tiny, deterministic stand-in for an LLM app: the quickstart's function under test."""

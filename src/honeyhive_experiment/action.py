@@ -1,0 +1,167 @@
+"""The CI flow as a short function of already-built parts.
+
+    dataset → user code → evaluate (one HoneyHive run) → baseline → backend comparison → verdict
+
+Everything is handed in — the config, the HoneyHive client, the CI context, the clock — so tests run
+this flow against the local backend, and the CLI (the composition root) only wires real parts.
+Rendering and publishing the result is the caller's job; this returns what they need.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from honeyhive_experiment.baseline import Baseline, choose_baseline
+from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.config import ExperimentConfig, config_error_at, config_hash
+from honeyhive_experiment.datasets import DatasetError, DatasetFile, load_dataset_file
+from honeyhive_experiment.experiment import (
+    ExperimentResult,
+    PreparedDataset,
+    evaluate,
+    external_dataset,
+    managed_dataset,
+)
+from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
+from honeyhive_experiment.results import compare_runs, get_run_result
+from honeyhive_experiment.runner import Progress
+from honeyhive_experiment.user_code import load_user_code, repository_on_path
+from honeyhive_experiment.verdict import Decision, decide
+
+log = logging.getLogger(__name__)
+
+LOW_OVERLAP = 0.9  # under this share of common datapoints the comment warns
+
+
+@dataclass(frozen=True, slots=True)
+class CiContext:
+    """Where the run comes from; stamped on the run as ``metadata.ci`` so baselines can be found."""
+
+    repository: str | None = None
+    branch: str | None = None
+    sha: str | None = None
+    base_sha: str | None = None
+    base_ref: str | None = None
+    merge_base_sha: str | None = None
+    pr_number: int | None = None
+    event: str | None = None
+    workflow_run_url: str | None = None
+
+    def metadata(self, config_digest: str) -> dict[str, Any]:
+        stamped = {
+            "repository": self.repository,
+            "branch": self.branch,
+            "sha": self.sha,
+            "base_sha": self.base_sha,
+            "merge_base_sha": self.merge_base_sha,
+            "pr_number": self.pr_number,
+            "event": self.event,
+            "workflow_run_url": self.workflow_run_url,
+            "config_hash": config_digest,
+        }
+        return {k: v for k, v in stamped.items() if v is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class FlowResult:
+    result: ExperimentResult
+    dataset: PreparedDataset
+    baseline: Baseline | None
+    baseline_result: ExperimentResultSummary | None
+    comparison: RunComparisonResult | None
+    decision: Decision
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def inputs_by_datapoint(self) -> dict[str, Mapping[str, Any]]:
+        return {dp.id: dp.inputs for dp in self.dataset.datapoints}
+
+
+def prepare_dataset(config: ExperimentConfig, config_path: str, root: Path, client: HoneyHiveClient) -> PreparedDataset:
+    """The config's dataset: a repository file becomes an EXT- dataset, a managed one is fetched."""
+    ref = config.dataset.to_ref(root)
+    if isinstance(ref, DatasetFile):
+        if not ref.path.is_file():
+            raise config_error_at(config_path, ("dataset", "path"), f"dataset file {config.dataset.path} not found")
+        try:
+            records = load_dataset_file(ref.path)
+        except DatasetError:
+            raise
+        return external_dataset(records, config.dataset.id)
+    return managed_dataset(client, dataset_id=ref.id, name=ref.name)
+
+
+def run_experiment(
+    config: ExperimentConfig,
+    *,
+    config_path: str,
+    root: Path,
+    client: HoneyHiveClient,
+    ci: CiContext,
+    now: datetime,
+    baseline_run_id: str | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
+    require_passing_baseline: bool = True,
+) -> FlowResult:
+    """Run the experiment as one HoneyHive run, then ask the backend for its result and comparison."""
+    dataset = prepare_dataset(config, config_path, root, client)
+    code = load_user_code(config, config_path, root)
+    metadata = {"ci": ci.metadata(config_hash(config)), "experiment": config.name, "dataset_id": dataset.dataset_id}
+    with repository_on_path(root):  # the user's function may import its siblings lazily
+        result = evaluate(
+            code.function,
+            dataset,
+            client=client,
+            evaluators=code.evaluators,
+            name=config.name,
+            max_workers=config.max_workers,
+            timeout=config.timeout,
+            passing_ranges=config.wire_passing_ranges(),
+            metadata=metadata,
+            aggregate_function=config.aggregate_function.value,
+            ingestion_timeout=config.ingestion.timeout,
+            progress=progress,
+            cancel=cancel,
+        )
+
+    baseline = choose_baseline(
+        client,
+        experiment=config.name,
+        dataset_id=dataset.dataset_id,
+        policy=config.baseline,
+        explicit_run_id=baseline_run_id,
+        merge_base_sha=ci.merge_base_sha,
+        base_branch=ci.base_ref,
+        exclude_run_ids=(result.run_id,),
+        now=now,
+        require_passing=require_passing_baseline,
+    )
+    notes: list[str] = []
+    comparison = baseline_result = None
+    if baseline is not None:
+        aggregate = config.aggregate_function.value
+        baseline_result = get_run_result(client, baseline.run.run_id, aggregate)
+        comparison = compare_runs(
+            client,
+            result.run_id,
+            baseline.run.run_id,
+            aggregate,
+            new_result=result.summary,
+            old_result=baseline_result,
+        )
+        ours = len(result.summary.datapoint_ids) or len(dataset.datapoints)
+        shared = len(comparison.common_datapoints)
+        if ours and shared / ours < LOW_OVERLAP:
+            notes.append(
+                f"The baseline shares only {shared} of this run's {ours} datapoints: the comparison covers"
+                " part of the dataset."
+            )
+    decision = decide(result.summary, comparison, gates=config.gate, presentation=config.metrics)
+    return FlowResult(result, dataset, baseline, baseline_result, comparison, decision, tuple(notes))
