@@ -70,9 +70,12 @@ def test_runner_and_experiment_receive_their_clients(module: str) -> None:
 def _reads_environment(path: Path) -> list[int]:
     lines = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            if (node.value.id, node.attr) in {("os", "environ"), ("os", "getenv"), ("sys", "argv")}:
-                lines.append(node.lineno)
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and (node.value.id, node.attr) in {("os", "environ"), ("os", "getenv"), ("sys", "argv")}
+        ):
+            lines.append(node.lineno)
     return lines
 
 
@@ -86,7 +89,9 @@ def test_only_the_cli_reads_environment_and_argv() -> None:
 
 
 def test_only_the_store_speaks_sql() -> None:
-    offenders = [name for name, path in _modules(LOCAL).items() if "sqlite3" in _top(_imports(path)) and name != "store"]
+    offenders = [
+        name for name, path in _modules(LOCAL).items() if "sqlite3" in _top(_imports(path)) and name != "store"
+    ]
     assert offenders == []
 
 

@@ -1,0 +1,252 @@
+"""The action entry point run as GitHub runs it, against honeyhive_local and a fake GitHub REST server.
+
+GitHub starts the Docker action with the ``runs.env`` of action.yml (each ``${{ inputs.x }}`` filled
+in), the ``GITHUB_*`` context, an event payload file, and ``GITHUB_OUTPUT``/``GITHUB_STEP_SUMMARY``
+files. These tests do the same: they build that environment from action.yml itself and run
+``python -m honeyhive_experiment action`` as a subprocess in a copy of the quickstart repository.
+Only that outermost wiring (the environment) is made up; the backend, GitHub's API (through
+PyGithub's ``base_url``), the OTLP exporter and the files are real.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from honeyhive_local import LocalBackend
+from tests.fakes.github_server import FakeGitHub
+
+REPO = Path(__file__).resolve().parents[1]
+QUICKSTART = REPO / "examples" / "quickstart"
+API_KEY = "hh-action-e2e-key-0123456789"
+GITHUB_TOKEN = "ghs_fakeworkflowtoken0123456789abcdef"
+REPOSITORY = "acme/support-bot"
+BASE_SHA = "5e7a9c1d3f5b7d9e1a3c5e7f9b1d3f5a7c9e1b3d"
+HEAD_SHA = "8d3f1a2b4c5d6e7f8091a2b3c4d5e6f708192a3b"
+PR = 7
+
+
+def action_env(inputs: Mapping[str, str]) -> dict[str, str]:
+    """What the runner passes for these inputs: action.yml's runs.env with ``${{ inputs.x }}`` filled in,
+    defaults applied, plus the ``INPUT_<NAME>`` variables GitHub also sets."""
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    values = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
+    unknown = set(inputs) - set(values)
+    assert not unknown, f"not inputs of action.yml: {unknown}"
+    values.update(inputs)
+    values["github-token"] = inputs.get("github-token", GITHUB_TOKEN)  # the default is an expression
+    env = {f"INPUT_{name.upper()}": value for name, value in values.items()}
+    for variable, template in action["runs"]["env"].items():
+        env[variable] = re.sub(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}", lambda m: values[m.group(1)], str(template))
+    return env
+
+
+@dataclass
+class World:
+    root: Path
+    backend: LocalBackend
+    github: FakeGitHub
+    tmp: Path
+
+    def run_action(
+        self,
+        *,
+        event: str = "pull_request",
+        inputs: Mapping[str, str] | None = None,
+        head_sha: str = HEAD_SHA,
+        fork: bool = False,
+    ) -> tuple[subprocess.CompletedProcess[str], dict[str, str], str]:
+        payload = self._payload(event, head_sha, fork)
+        event_path = self.tmp / f"event-{event}.json"
+        event_path.write_text(json.dumps(payload))
+        outputs = self.tmp / "github_output"
+        summary = self.tmp / "step_summary"
+        outputs.write_text("")
+        summary.write_text("")
+        given = {"api-key": API_KEY, "server-url": self.backend.url, **(inputs or {})}
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(self.tmp),
+            "GITHUB_ACTIONS": "true",
+            "CI": "true",
+            "GITHUB_REPOSITORY": REPOSITORY,
+            "GITHUB_EVENT_NAME": event,
+            "GITHUB_EVENT_PATH": str(event_path),
+            "GITHUB_SHA": head_sha if event == "push" else "f" * 40,  # a PR's GITHUB_SHA is the merge commit
+            "GITHUB_REF": f"refs/pull/{PR}/merge" if event == "pull_request" else "refs/heads/main",
+            "GITHUB_REF_NAME": f"{PR}/merge" if event == "pull_request" else "main",
+            "GITHUB_HEAD_REF": "feature/shorter" if event == "pull_request" else "",
+            "GITHUB_BASE_REF": "main" if event == "pull_request" else "",
+            "GITHUB_RUN_ID": "9001",
+            "GITHUB_RUN_ATTEMPT": "1",
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_API_URL": self.github.api_url,
+            "GITHUB_WORKSPACE": str(self.root),
+            "GITHUB_OUTPUT": str(outputs),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            **action_env(given),
+        }
+        if fork:
+            env["HH_API_KEY"] = ""  # GitHub gives a fork's workflow no secrets
+            env["INPUT_API-KEY"] = ""
+        done = subprocess.run(
+            [sys.executable, "-m", "honeyhive_experiment", "action"],
+            cwd=self.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        return done, parse_outputs(outputs.read_text()), summary.read_text()
+
+    def _payload(self, event: str, head_sha: str, fork: bool) -> dict[str, Any]:
+        repo = {"full_name": REPOSITORY, "fork": False, "default_branch": "main"}
+        if event == "push":
+            return {"ref": "refs/heads/main", "after": head_sha, "repository": repo}
+        head_repo = {"full_name": "mallory/support-bot", "fork": True} if fork else repo
+        return {
+            "number": PR,
+            "pull_request": {
+                "number": PR,
+                "head": {"sha": head_sha, "ref": "feature/shorter", "repo": head_repo},
+                "base": {"sha": BASE_SHA, "ref": "main", "repo": repo},
+            },
+            "repository": repo,
+        }
+
+
+def parse_outputs(text: str) -> dict[str, str]:
+    """GitHub's GITHUB_OUTPUT format: ``name=value`` or ``name<<DELIM`` … ``DELIM``."""
+    out: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    for line in lines:
+        if "<<" in line:
+            name, delimiter = line.split("<<", 1)
+            value = []
+            for inner in lines:
+                if inner == delimiter:
+                    break
+                value.append(inner)
+            out[name] = "\n".join(value)
+        elif "=" in line:
+            name, value_text = line.split("=", 1)
+            out[name] = value_text
+    return out
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    root = tmp_path / "repo"
+    shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
+    with LocalBackend(":memory:", API_KEY) as backend, FakeGitHub(token=GITHUB_TOKEN, repository=REPOSITORY) as gh:
+        gh.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref="feature/shorter", base_ref="main")
+        yield World(root, backend, gh, tmp_path)
+
+
+def _break_the_app(root: Path) -> None:
+    """A change that makes every answer miss its topic: the backend then reports failures."""
+    app = root / "support_bot" / "app.py"
+    app.write_text(app.read_text().replace("    topic = _topic(question)\n", "    topic = None\n"))
+
+
+def test_baseline_then_pr_comment_created_once_and_edited(world: World) -> None:
+    # a push to main records the baseline (nothing to compare with yet: neutral, exit 0)
+    push, push_outputs, push_summary = world.run_action(event="push", head_sha=BASE_SHA)
+    assert push.returncode == 0, push.stderr
+    assert push_outputs["verdict"] == "neutral"
+    assert "No baseline yet" in push_summary
+    assert world.github.writes == []  # no pull request: nothing to comment on
+
+    first, outputs, summary = world.run_action()
+    assert first.returncode == 0, first.stderr
+    assert outputs["verdict"] == "pass"
+    assert outputs["baseline-run-id"] == push_outputs["run-id"]
+    assert outputs["passed"] == "22"
+    assert outputs["failed"] == "0"
+    assert outputs["run-id"]
+    assert f"/pull/{PR}#issuecomment-" in outputs["comment-url"]
+    assert Path(outputs["report-path"]).is_file()
+    assert json.loads(Path(outputs["report-path"]).read_text())["verdict"] == "pass"
+    assert "compared on" in summary
+    [comment] = world.github.comments(PR)
+    assert "support-bot-quickstart" in comment.body
+    assert HEAD_SHA[:7] in comment.body
+
+    second, outputs_2, _ = world.run_action()
+    assert second.returncode == 0, second.stderr
+    comments = world.github.comments(PR)
+    assert len(comments) == 1, "the second run must edit the comment, not add one"
+    assert comments[0].id == comment.id
+    assert outputs_2["run-id"] in comments[0].body
+    assert outputs_2["run-id"] != outputs["run-id"]
+    for secret in (API_KEY, GITHUB_TOKEN):
+        assert secret not in comments[0].body
+        assert secret not in second.stdout + second.stderr
+
+
+def test_exit_codes_follow_the_verdict(world: World) -> None:
+    baseline, _, _ = world.run_action(event="push", head_sha=BASE_SHA)
+    assert baseline.returncode == 0, baseline.stderr
+    _break_the_app(world.root)
+
+    failed, outputs, summary = world.run_action()
+    assert failed.returncode == 1, failed.stderr
+    assert outputs["verdict"] == "fail"
+    assert outputs["failed"] == "22"
+    assert "Failed" in summary
+
+    bad_config = world.root / ".honeyhive" / "broken.yml"
+    bad_config.write_text(
+        "name: x\nfunction: support_bot.app:answer\ndataset: {path: data/questions.jsonl}\nmax_workers: 0\n"
+    )
+    errored, outputs, summary = world.run_action(inputs={"config": ".honeyhive/broken.yml"})
+    assert errored.returncode == 2
+    assert outputs["verdict"] == "error"
+    assert "::error file=.honeyhive/broken.yml,line=4" in errored.stdout
+    assert "max_workers" in summary
+
+    tolerated, outputs, _ = world.run_action(inputs={"config": ".honeyhive/broken.yml", "fail-on-error": "false"})
+    assert tolerated.returncode == 0
+    assert outputs["verdict"] == "error"
+
+
+def test_fork_without_api_key_is_neutral_and_writes_nothing_to_github(world: World) -> None:
+    done, outputs, summary = world.run_action(fork=True)
+    assert done.returncode == 0, done.stderr
+    assert outputs["verdict"] == "neutral"
+    assert "fork" in summary.lower()
+    assert "secret" in summary.lower()
+    assert [r for r in world.github.requests if r.method != "GET"] == []
+    assert world.github.comments(PR) == []
+
+
+def test_missing_comment_permission_is_a_warning_and_the_verdict_decides(world: World) -> None:
+    world.run_action(event="push", head_sha=BASE_SHA)
+    world.github.forbid_writes = True
+    done, outputs, _ = world.run_action()
+    assert done.returncode == 0, done.stderr  # the verdict is pass; the 403 does not fail the check
+    assert outputs["verdict"] == "pass"
+    assert outputs["comment-url"] == ""
+    assert "::warning::" in done.stdout
+    assert "pull-requests: write" in done.stdout
+
+
+def test_a_stale_run_does_not_overwrite_the_newer_heads_comment(world: World) -> None:
+    world.run_action(event="push", head_sha=BASE_SHA)
+    newer = "9" * 40
+    world.github.push(PR, newer)  # the PR moved on while this (older) run was going
+    done, outputs, _ = world.run_action(head_sha=HEAD_SHA)
+    assert done.returncode == 0, done.stderr
+    assert world.github.comments(PR) == []
+    assert outputs["comment-url"] == ""
