@@ -250,3 +250,64 @@ def test_a_stale_run_does_not_overwrite_the_newer_heads_comment(world: World) ->
     assert done.returncode == 0, done.stderr
     assert world.github.comments(PR) == []
     assert outputs["comment-url"] == ""
+
+
+def test_sigterm_cancels_the_run_and_the_comment_says_so(world: World) -> None:
+    import signal
+    import time
+
+    import httpx
+
+    app = world.root / "support_bot" / "app.py"
+    app.write_text(app.read_text().replace("SIMULATED_LATENCY_S = 0.02", "SIMULATED_LATENCY_S = 5.0"))
+    payload = world._payload("pull_request", HEAD_SHA, False)
+    event_path = world.tmp / "event.json"
+    event_path.write_text(json.dumps(payload))
+    outputs, summary = world.tmp / "out", world.tmp / "summary"
+    outputs.write_text("")
+    summary.write_text("")
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(world.tmp),
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_REPOSITORY": REPOSITORY,
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event_path),
+        "GITHUB_SHA": "f" * 40,
+        "GITHUB_HEAD_REF": "feature/shorter",
+        "GITHUB_BASE_REF": "main",
+        "GITHUB_RUN_ID": "9002",
+        "GITHUB_RUN_ATTEMPT": "1",
+        "GITHUB_API_URL": world.github.api_url,
+        "GITHUB_WORKSPACE": str(world.root),
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        **action_env({"api-key": API_KEY, "server-url": world.backend.url}),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "honeyhive_experiment", "action"],
+        cwd=world.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    deadline = time.monotonic() + 60
+    runs: list[dict[str, Any]] = []
+    while not runs and time.monotonic() < deadline:  # wait until the run exists and datapoints are running
+        runs = httpx.get(f"{world.backend.url}/v1/runs", headers=headers).json()["evaluations"]
+        if not runs:
+            time.sleep(0.1)
+    assert runs, "the action never created its run"
+    process.send_signal(signal.SIGTERM)
+    sent = time.monotonic()
+    _, stderr = process.communicate(timeout=30)
+    assert time.monotonic() - sent < 10, "the action must exit within 10 s of SIGTERM"
+    assert process.returncode == 2, stderr
+    run = httpx.get(f"{world.backend.url}/v1/runs/{runs[0]['run_id']}", headers=headers).json()["evaluation"]
+    assert run["status"] == "cancelled"
+    assert parse_outputs(outputs.read_text())["verdict"] == "error"
+    assert "cancelled" in summary.read_text().lower()
+    [comment] = world.github.comments(PR)
+    assert "cancelled" in comment.body.lower()

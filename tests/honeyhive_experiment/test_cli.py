@@ -1,0 +1,170 @@
+"""The command line: malformed configs and datasets exit 2 with a message naming the place, never a
+traceback; validate, schema and --help work. Only argv is made up; files and imports are real."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from honeyhive_experiment.cli import main
+
+QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
+GOOD = """\
+name: bot
+function: support_bot.app:answer
+dataset:
+  path: data/questions.jsonl
+evaluators:
+  - support_bot.evaluators:topic_match
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
+    return root
+
+
+# (case id, config text, dataset file name → content or None, expected place, expected word)
+CONFIG_CASES = [
+    ("unknown-top-key", GOOD + "colour: blue\n", "experiment.yml:7", "colour"),
+    ("name-empty", GOOD.replace("name: bot", 'name: ""'), "experiment.yml:1", "name"),
+    ("name-missing", GOOD.replace("name: bot\n", ""), "experiment.yml:1", "name"),
+    (
+        "function-no-colon",
+        GOOD.replace("support_bot.app:answer", "support_bot.app.answer"),
+        "experiment.yml:2",
+        "function",
+    ),
+    ("function-module-missing", GOOD.replace("support_bot.app:answer", "nope.mod:answer"), "experiment.yml:2", "nope"),
+    ("function-attr-missing", GOOD.replace("app:answer", "app:reply"), "experiment.yml:2", "reply"),
+    ("function-not-callable", GOOD.replace("app:answer", "app:STYLE"), "experiment.yml:2", "not a function"),
+    ("evaluator-missing", GOOD.replace("evaluators:topic_match", "evaluators:nope"), "experiment.yml:6", "nope"),
+    (
+        "evaluator-wrong-type",
+        GOOD.replace("  - support_bot.evaluators:topic_match", "  - 42"),
+        "experiment.yml:6",
+        "evaluators",
+    ),
+    (
+        "dataset-two-sources",
+        GOOD.replace("  path: data/questions.jsonl", "  path: data/questions.jsonl\n  name: abc"),
+        "experiment.yml:5",
+        "dataset",
+    ),
+    ("dataset-bad-extension", GOOD.replace("questions.jsonl", "questions.txt"), "experiment.yml:4", "path"),
+    ("dataset-file-missing", GOOD.replace("questions.jsonl", "missing.jsonl"), "missing.jsonl", "not found"),
+    ("max-workers-zero", GOOD + "max_workers: 0\n", "experiment.yml:7", "max_workers"),
+    ("max-workers-string", GOOD + "max_workers: many\n", "experiment.yml:7", "max_workers"),
+    ("timeout-negative", GOOD + "timeout: -1\n", "experiment.yml:7", "timeout"),
+    ("aggregate-unknown", GOOD + "aggregate_function: mode\n", "experiment.yml:7", "aggregate_function"),
+    (
+        "range-min-over-max",
+        GOOD + "passing_ranges:\n  topic_match: {min: 2, max: 1}\n",
+        "experiment.yml:8",
+        "topic_match",
+    ),
+    ("range-empty", GOOD + "passing_ranges:\n  topic_match: {}\n", "experiment.yml:8", "topic_match"),
+    ("direction-bad", GOOD + "metrics:\n  topic_match: {direction: up}\n", "experiment.yml:8", "direction"),
+    ("format-bad", GOOD + "metrics:\n  topic_match: {format: '%%%'}\n", "experiment.yml:8", "format"),
+    ("baseline-strategy-bad", GOOD + "baseline: {strategy: newest}\n", "experiment.yml:7", "strategy"),
+    ("gate-unknown-key", GOOD + "gate:\n  topic_match: {max_fall: 1}\n", "experiment.yml:8", "max_fall"),
+    ("version-2", "version: 2\n" + GOOD, "experiment.yml:1", "version"),
+    ("yaml-syntax", GOOD + "metrics: [unclosed\n", "experiment.yml:", "yaml"),
+    ("duplicate-key", GOOD + "name: again\n", "experiment.yml:7", "duplicate"),
+    ("top-level-list", "- name: bot\n", "experiment.yml:1", "mapping"),
+    ("empty-file", "", "experiment.yml", "empty"),
+]
+
+DATASET_CASES = [
+    ("jsonl-bad-json", "{not json}\n", "questions.jsonl:line 1", "json"),
+    ("jsonl-not-object", '["a"]\n', "questions.jsonl:line 1", "object"),
+    ("jsonl-inputs-missing", '{"ground_truth": {}}\n', "questions.jsonl:line 1", "inputs"),
+    ("jsonl-inputs-string", '{"inputs": "hi"}\n', "questions.jsonl:line 1", "inputs"),
+    ("jsonl-ground-truth-string", '{"inputs": {}, "ground_truth": "x"}\n', "questions.jsonl:line 1", "ground_truth"),
+    ("jsonl-unknown-key", '{"inputs": {}, "answer": 1}\n', "questions.jsonl:line 1", "answer"),
+    ("jsonl-second-line-bad", '{"inputs": {"q": 1}}\n{"inputs": 3}\n', "questions.jsonl:line 2", "inputs"),
+    (
+        "jsonl-duplicate-id",
+        '{"id": "a", "inputs": {}}\n{"id": "a", "inputs": {}}\n',
+        "questions.jsonl:line 2",
+        "duplicate",
+    ),
+    ("jsonl-empty", "\n\n", "questions.jsonl", "no"),
+]
+
+
+def _write(repo: Path, config: str) -> None:
+    (repo / ".honeyhive" / "experiment.yml").write_text(config)
+
+
+def _validate(repo: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["validate", "--working-directory", str(repo)])
+    captured = capsys.readouterr()
+    return code, captured.err + captured.out
+
+
+@pytest.mark.parametrize(("config", "place", "word"), [c[1:] for c in CONFIG_CASES], ids=[c[0] for c in CONFIG_CASES])
+def test_malformed_config_exits_2_naming_the_place(
+    repo: Path, capsys: pytest.CaptureFixture[str], config: str, place: str, word: str
+) -> None:
+    _write(repo, config)
+    code, output = _validate(repo, capsys)
+    assert code == 2, output
+    assert place in output, output
+    assert word.lower() in output.lower(), output
+    assert "Traceback" not in output
+
+
+@pytest.mark.parametrize(
+    ("content", "place", "word"), [c[1:] for c in DATASET_CASES], ids=[c[0] for c in DATASET_CASES]
+)
+def test_malformed_dataset_exits_2_naming_the_row(
+    repo: Path, capsys: pytest.CaptureFixture[str], content: str, place: str, word: str
+) -> None:
+    (repo / "data" / "questions.jsonl").write_text(content)
+    code, output = _validate(repo, capsys)
+    assert code == 2, output
+    assert place in output.replace("questions.jsonl:", "questions.jsonl:"), output
+    assert word.lower() in output.lower(), output
+    assert "Traceback" not in output
+
+
+def test_malformed_config_in_a_dry_run_exits_2_with_an_error_report(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write(repo, GOOD + "max_workers: 0\n")
+    report = repo / "report.json"
+    code = main(["run", "--dry-run", "--working-directory", str(repo), "--report", str(report)], environ={})
+    output = capsys.readouterr()
+    assert code == 2
+    assert ".honeyhive/experiment.yml:7" in output.err
+    body = json.loads(report.read_text())
+    assert body["verdict"] == "error"
+
+
+def test_validate_accepts_the_quickstart(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, output = _validate(repo, capsys)
+    assert code == 0, output
+    assert "22 datapoints" in output
+    assert "3 evaluator(s)" in output
+
+
+def test_schema_prints_the_committed_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    committed = Path(__file__).resolve().parents[2] / "src/honeyhive_experiment/schemas/experiment.schema.json"
+    assert printed == json.loads(committed.read_text())
+
+
+def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("run", "validate", "schema", "action"):
+        assert command in out
