@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from honeyhive_experiment.baseline import Baseline, choose_baseline
+from honeyhive_experiment.baseline import Baseline, choose_baseline, recent_runs
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import ExperimentConfig, config_error_at, config_hash
 from honeyhive_experiment.datasets import DatasetError, DatasetFile, load_dataset_file
@@ -29,6 +29,7 @@ from honeyhive_experiment.experiment import (
     managed_dataset,
 )
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
+from honeyhive_experiment.report import TrendPoint
 from honeyhive_experiment.results import compare_runs, get_run_result
 from honeyhive_experiment.runner import Progress
 from honeyhive_experiment.user_code import load_user_code, repository_on_path
@@ -77,6 +78,7 @@ class FlowResult:
     comparison: RunComparisonResult | None
     decision: Decision
     notes: tuple[str, ...] = field(default_factory=tuple)
+    trend: tuple[TrendPoint, ...] = field(default_factory=tuple)
 
     @property
     def inputs_by_datapoint(self) -> dict[str, Mapping[str, Any]]:
@@ -164,4 +166,41 @@ def run_experiment(
                 " part of the dataset."
             )
     decision = decide(result.summary, comparison, gates=config.gate, presentation=config.metrics)
-    return FlowResult(result, dataset, baseline, baseline_result, comparison, decision, tuple(notes))
+    trend = key_metric_trend(client, config, dataset.dataset_id, ci.base_ref, exclude=(result.run_id,))
+    return FlowResult(result, dataset, baseline, baseline_result, comparison, decision, tuple(notes), trend)
+
+
+TREND_RUNS = 5
+
+
+def key_metric_trend(
+    client: HoneyHiveClient,
+    config: ExperimentConfig,
+    dataset_id: str,
+    branch: str | None,
+    *,
+    exclude: tuple[str, ...],
+) -> tuple[TrendPoint, ...]:
+    """The key metrics (``metrics.<name>.key: true``) of the last few runs on the base branch, oldest
+    first, each as that run's backend summary reports it. Nothing is fetched without key metrics."""
+    keys = [name for name, shown in config.metrics.items() if shown.key]
+    if not keys or not branch:
+        return ()
+    points = []
+    runs = recent_runs(
+        client, experiment=config.name, dataset_id=dataset_id, branch=branch, exclude_run_ids=exclude, limit=TREND_RUNS
+    )
+    for run in reversed(runs):
+        summary = get_run_result(client, run.run_id, config.aggregate_function.value)
+        values: dict[str, float | None] = {}
+        for name in keys:
+            try:
+                detail = summary.metric(name)
+            except ValueError:  # the metric on several events: the trend shows none rather than guess
+                detail = None
+            values[name] = detail.aggregate if detail is not None else None
+        ci = run.metadata.get("ci")
+        sha = ci.get("sha") if isinstance(ci, Mapping) else None
+        label = sha[:7] if isinstance(sha, str) else (run.created_at or run.run_id)[:10]
+        points.append(TrendPoint(label=label, run_id=run.run_id, values=values))
+    return tuple(points)

@@ -80,6 +80,26 @@ def _candidates(
         yield run
 
 
+def recent_runs(
+    client: HoneyHiveClient,
+    *,
+    experiment: str,
+    dataset_id: str | None,
+    branch: str | None,
+    exclude_run_ids: tuple[str, ...] = (),
+    limit: int = 5,
+) -> list[ExperimentRun]:
+    """The latest completed runs of this experiment and dataset on ``branch``, newest first (for trends)."""
+    found: list[ExperimentRun] = []
+    for run in _candidates(client, experiment, dataset_id, set(exclude_run_ids), None):
+        ci = run.metadata.get("ci")
+        if branch is None or (isinstance(ci, Mapping) and ci.get("branch") == branch):
+            found.append(run)
+            if len(found) >= limit:
+                break
+    return found
+
+
 def choose_baseline(
     client: HoneyHiveClient,
     *,

@@ -213,6 +213,8 @@ def _action(env: Mapping[str, str]) -> int:
     merge_base = None
     if settings.base_sha and settings.head_sha:
         merge_base = _git(root, "merge-base", settings.base_sha, settings.head_sha)
+        if merge_base is None and settings.github_token and settings.repository:
+            merge_base = _merge_base_from_github(settings)
     invocation = Invocation(
         root=root,
         config_path=str(settings.config),
@@ -246,6 +248,17 @@ def _action(env: Mapping[str, str]) -> int:
         run_url_template=env.get("HONEYHIVE_RUN_URL_TEMPLATE") or DEFAULT_RUN_URL_TEMPLATE,
     )
     return execute(invocation)
+
+
+def _merge_base_from_github(settings: Any) -> str | None:
+    """The merge base from GitHub's compare API, for shallow checkouts where git cannot tell."""
+    from honeyhive_experiment.github import CommentPublisher
+
+    with CommentPublisher(
+        settings.github_token.get_secret_value(), settings.repository, api_url=settings.github_api_url
+    ) as github:
+        merge_base: str | None = github.merge_base(settings.base_sha, settings.head_sha)
+        return merge_base
 
 
 # ----------------------------------------------------------------------------- progress
@@ -572,6 +585,7 @@ def _finish(
         comment=comment_config,
         error=error,
         notes=(*notes, *(flow.notes if flow else ())),
+        trend=flow.trend if flow else (),
         dry_run=inv.dry_run,
         generated_at=now,
         tool_version=__version__,

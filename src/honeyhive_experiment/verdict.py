@@ -77,9 +77,7 @@ def gate_failures(
             if gate.max_drop_pct is not None and worse_pct is not None and worse_pct > gate.max_drop_pct:
                 failures.append(f"{metric} got worse by {worse_pct:.1f}% (gate: at most {gate.max_drop_pct:g}%)")
             if gate.max_degraded is not None and degraded is not None and degraded > gate.max_degraded:
-                failures.append(
-                    f"{metric} degraded on {degraded} datapoints (gate: at most {gate.max_degraded})"
-                )
+                failures.append(f"{metric} degraded on {degraded} datapoints (gate: at most {gate.max_degraded})")
     return failures
 
 
