@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,20 +19,23 @@ from pathlib import Path
 from typing import Any
 
 from honeyhive_experiment.baseline import Baseline, choose_baseline, recent_runs
-from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.client import HoneyHiveClient, NotFoundError
 from honeyhive_experiment.config import ExperimentConfig, config_error_at, config_hash
 from honeyhive_experiment.datasets import DatasetError, DatasetFile, load_dataset_file
 from honeyhive_experiment.experiment import (
     ExperimentResult,
     PreparedDataset,
+    complete_run,
     evaluate,
     external_dataset,
     managed_dataset,
+    run_slice,
 )
-from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
+from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, RunComparisonResult
 from honeyhive_experiment.report import TrendPoint
-from honeyhive_experiment.results import compare_runs, get_run_result
-from honeyhive_experiment.runner import Progress
+from honeyhive_experiment.results import compare_runs, get_run_result, wait_for_run_result
+from honeyhive_experiment.runner import DatapointOutcome, Progress, session_id_for
+from honeyhive_experiment.sharding import ShardSpec, missing_by_shard, select
 from honeyhive_experiment.user_code import load_user_code, repository_on_path
 from honeyhive_experiment.verdict import Decision, decide
 
@@ -133,6 +137,30 @@ def run_experiment(
             cancel=cancel,
         )
 
+    return judge(
+        client,
+        config,
+        result=result,
+        dataset=dataset,
+        ci=ci,
+        now=now,
+        baseline_run_id=baseline_run_id,
+        require_passing_baseline=require_passing_baseline,
+    )
+
+
+def judge(
+    client: HoneyHiveClient,
+    config: ExperimentConfig,
+    *,
+    result: ExperimentResult,
+    dataset: PreparedDataset,
+    ci: CiContext,
+    now: datetime,
+    baseline_run_id: str | None = None,
+    require_passing_baseline: bool = True,
+) -> FlowResult:
+    """Baseline → the backend's comparison → verdict, for a run the backend has summarised."""
     baseline = choose_baseline(
         client,
         experiment=config.name,
@@ -204,3 +232,168 @@ def key_metric_trend(
         label = sha[:7] if isinstance(sha, str) else (run.created_at or run.run_id)[:10]
         points.append(TrendPoint(label=label, run_id=run.run_id, values=values))
     return tuple(points)
+
+
+# ----------------------------------------------------------------------------- sharded runs
+
+
+class ShardsMissing(Exception):
+    """The report waited, and the backend still lacks datapoints; the message names the shards."""
+
+
+def _run_metadata(config: ExperimentConfig, ci: CiContext, dataset: PreparedDataset) -> dict[str, Any]:
+    return {"ci": ci.metadata(config_hash(config)), "experiment": config.name, "dataset_id": dataset.dataset_id}
+
+
+def _configuration(config: ExperimentConfig) -> dict[str, Any]:
+    return {
+        "function": config.function.split(":")[-1].split(".")[-1],
+        "evaluators": [spec.name or spec.path.split(":")[-1] for spec in config.evaluators],
+        "max_workers": config.max_workers,
+        "aggregate_function": config.aggregate_function.value,
+    }
+
+
+def _recorded_datapoints(client: HoneyHiveClient, run_id: str) -> set[str]:
+    """The datapoints the backend's summary of the run covers (none while the run does not exist)."""
+    try:
+        return set(get_run_result(client, run_id).datapoint_ids)
+    except NotFoundError:
+        return set()
+
+
+@dataclass(frozen=True, slots=True)
+class ShardResult:
+    run_id: str
+    shard: ShardSpec | None
+    selected: int  # datapoints of this shard
+    already_recorded: int  # skipped because an earlier attempt recorded them
+    outcomes: tuple[DatapointOutcome, ...]
+
+
+def run_shard(
+    config: ExperimentConfig,
+    *,
+    config_path: str,
+    root: Path,
+    client: HoneyHiveClient,
+    run_id: str,
+    shard: ShardSpec | None,
+    ci: CiContext,
+    progress: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> ShardResult:
+    """Run this shard's datapoints into the shared run and leave it ``running`` for the report job.
+
+    Datapoints an earlier attempt already recorded are skipped, so re-running a failed shard job adds
+    only what is missing and never a second session or a second scored span for a datapoint.
+    """
+    dataset = prepare_dataset(config, config_path, root, client)
+    code = load_user_code(config, config_path, root)
+    mine = list(dataset.datapoints)
+    if shard is not None:
+        mine = select(mine, [dp.id for dp in mine], shard)
+    recorded = _recorded_datapoints(client, run_id)
+    todo = [dp for dp in mine if dp.id not in recorded]
+    with repository_on_path(root):
+        outcomes = run_slice(
+            code.function,
+            dataset,
+            todo,
+            client=client,
+            run_id=run_id,
+            name=config.name,
+            evaluators=code.evaluators,
+            max_workers=config.max_workers,
+            timeout=config.timeout,
+            passing_ranges=config.wire_passing_ranges(),
+            metadata=_run_metadata(config, ci, dataset),
+            progress=progress,
+            cancel=cancel,
+        )
+    return ShardResult(run_id, shard, len(mine), len(mine) - len(todo), tuple(outcomes))
+
+
+def report_shared_run(
+    config: ExperimentConfig,
+    *,
+    config_path: str,
+    root: Path,
+    client: HoneyHiveClient,
+    run_id: str,
+    ci: CiContext,
+    now: datetime,
+    shard_count: int | None = None,
+    baseline_run_id: str | None = None,
+    poll_interval: float = 2.0,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> FlowResult:
+    """Wait (bounded by ``ingestion.timeout``) until the backend holds every datapoint of the dataset, mark
+    the run completed with every session id, then judge it like a single-job run.
+
+    Raises :class:`ShardsMissing` naming the shards (with ``shard_count``) and how many datapoints each
+    still owes when the wait runs out.
+    """
+    dataset = prepare_dataset(config, config_path, root, client)
+    wanted = [dp.id for dp in dataset.datapoints]
+    deadline = clock() + config.ingestion.timeout
+    while True:
+        recorded = _recorded_datapoints(client, run_id)
+        missing = [i for i in wanted if i not in recorded]
+        if not missing:
+            break
+        if clock() + poll_interval > deadline:
+            raise ShardsMissing(_missing_message(run_id, missing, len(wanted), shard_count, config.ingestion.timeout))
+        sleep(poll_interval)
+    complete_run(
+        client,
+        run_id,
+        config.name,
+        dataset,
+        session_ids=[session_id_for(run_id, i) for i in wanted],
+        metadata=_run_metadata(config, ci, dataset),
+        configuration=_configuration(config),
+        passing_ranges=config.wire_passing_ranges(),
+    )
+    summary = wait_for_run_result(
+        client,
+        run_id,
+        len(wanted),
+        timeout=config.ingestion.timeout,
+        aggregate_function=config.aggregate_function.value,
+    )
+    result = ExperimentResult(run_id, config.name, dataset.dataset_id, summary)
+    return judge(client, config, result=result, dataset=dataset, ci=ci, now=now, baseline_run_id=baseline_run_id)
+
+
+def _missing_message(run_id: str, missing: list[str], total: int, shard_count: int | None, waited: float) -> str:
+    head = f"run {run_id}: {len(missing)} of {total} datapoints never reached HoneyHive (waited {waited:g} s)"
+    if not shard_count:
+        return head
+    owed = missing_by_shard(missing, shard_count)
+    shards = ", ".join(f"shard {index}/{shard_count}: {count} datapoint(s)" for index, count in owed.items())
+    return f"{head}; missing from {shards}. Did those shard jobs run and succeed?"
+
+
+def republish(
+    config: ExperimentConfig,
+    *,
+    client: HoneyHiveClient,
+    run_id: str,
+    ci: CiContext,
+    now: datetime,
+    baseline_run_id: str | None,
+) -> FlowResult:
+    """Judge a run an earlier job recorded, from the backend's own result (``mode: publish``).
+
+    The report.json it came with only says which run, baseline and pull request — never the numbers,
+    which come from the backend again. Nothing of the pull request's checkout is read: the dataset is
+    the run's own (its id from the run object), so the publishing job needs no dataset file.
+    """
+    run = ExperimentRun.model_validate(client.get_run(run_id))
+    dataset_id = run.effective_dataset_id or ""
+    dataset = PreparedDataset(dataset_id, (), external=dataset_id.startswith("EXT-"))
+    summary = get_run_result(client, run_id, config.aggregate_function.value)
+    result = ExperimentResult(run_id, run.name or config.name, dataset_id, summary)
+    return judge(client, config, result=result, dataset=dataset, ci=ci, now=now, baseline_run_id=baseline_run_id)

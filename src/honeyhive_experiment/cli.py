@@ -150,6 +150,12 @@ class Invocation:
     run_url_template: str = DEFAULT_RUN_URL_TEMPLATE
     interactive: bool = False
     extra_secrets: tuple[str, ...] = field(default=(), repr=False)
+    mode: str = "all"  # all | run | report | publish
+    shard_index: int | None = None
+    shard_total: int | None = None
+    workflow_run_id: str | None = None  # shares one run between the jobs of a workflow run
+    triggering_pr_numbers: tuple[int, ...] = ()  # publish: the workflow run that made report.json
+    triggering_head_sha: str | None = None
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -246,6 +252,12 @@ def _action(env: Mapping[str, str]) -> int:
         in_actions=True,
         debug=settings.debug,
         run_url_template=env.get("HONEYHIVE_RUN_URL_TEMPLATE") or DEFAULT_RUN_URL_TEMPLATE,
+        mode=settings.mode.value,
+        shard_index=settings.shard.index if settings.shard else None,
+        shard_total=settings.shard.total if settings.shard else None,
+        workflow_run_id=str(settings.run_id) if settings.run_id is not None else None,
+        triggering_pr_numbers=settings.triggering_run.pr_numbers if settings.triggering_run else (),
+        triggering_head_sha=settings.triggering_run.head_sha if settings.triggering_run else None,
     )
     return execute(invocation)
 
@@ -299,6 +311,7 @@ class ProgressPrinter:
 
 def execute(inv: Invocation) -> int:
     """Run, judge, report and publish one experiment; the exit code follows the verdict."""
+    import dataclasses
     import logging
     import signal
     import threading
@@ -344,8 +357,22 @@ def execute(inv: Invocation) -> int:
     backend = None
     try:
         client, backend, run_url = _backend(inv, log)
+        if inv.mode == "run":
+            with client:
+                return _run_mode(inv, config, config_file, client, cancel, redactor)
+        published: tuple[str, str | None, int, str] | None = None
+        if inv.mode == "publish":
+            publish_from = _published_report(inv)
+            if isinstance(publish_from, str):
+                decision = Decision(Verdict.ERROR, (publish_from,))
+                return _finish(
+                    inv, redactor, decision, experiment=config.name, error=publish_from, now=now, publish=False
+                )
+            published = publish_from
+            inv.ci = dataclasses.replace(inv.ci, pr_number=published[2])
+            inv.head_sha = published[3]
         with client:
-            flow_or_error = _run_flow(inv, config, config_file, client, cancel, now, log)
+            flow_or_error = _run_flow(inv, config, config_file, client, cancel, now, log, published=published)
         if isinstance(flow_or_error, str):
             cancelled = cancel.is_set()
             decision = Decision(Verdict.ERROR, (flow_or_error,))
@@ -407,9 +434,10 @@ def _run_flow(
     cancel: threading.Event,
     now: Any,
     log: Any,
+    published: tuple[str, str | None, int, str] | None = None,
 ) -> FlowResult | str:
     """The flow, or the message of why it could not be evaluated."""
-    from honeyhive_experiment.action import run_experiment
+    from honeyhive_experiment.action import ShardsMissing, report_shared_run, republish, run_experiment
     from honeyhive_experiment.baseline import BaselineError
     from honeyhive_experiment.client import HoneyHiveError
     from honeyhive_experiment.config import ConfigError
@@ -418,6 +446,27 @@ def _run_flow(
     from honeyhive_experiment.experiment import ExperimentCancelled
 
     try:
+        if inv.mode == "report":
+            return report_shared_run(
+                config,
+                config_path=config_file,
+                root=inv.root,
+                client=client,
+                run_id=_shared_run_id(inv, config.name),
+                ci=inv.ci,
+                now=now,
+                shard_count=inv.shard_total,
+                baseline_run_id=inv.baseline_run_id,
+            )
+        if published is not None:
+            return republish(
+                config,
+                client=client,
+                run_id=published[0],
+                ci=inv.ci,
+                now=now,
+                baseline_run_id=published[1],
+            )
         return run_experiment(
             config,
             config_path=config_file,
@@ -430,6 +479,8 @@ def _run_flow(
             cancel=cancel,
             require_passing_baseline=inv.in_actions,
         )
+    except ShardsMissing as exc:
+        return str(exc)
     except ConfigError as exc:
         _annotate(inv, "error", exc.message, file=inv.config_path, line=exc.line, key=exc.key)
         return str(exc)
@@ -445,6 +496,88 @@ def _run_flow(
     except Exception as exc:  # the CLI boundary: an unexpected error is an error verdict, never a traceback
         log.debug("unexpected error", exc_info=True)
         return f"unexpected {type(exc).__name__}: {exc}"
+
+
+def _shared_run_id(inv: Invocation, experiment: str) -> str:
+    from honeyhive_experiment.sharding import shared_run_id
+
+    return shared_run_id(inv.repository or inv.ci.repository or "local", inv.workflow_run_id or "local", experiment)
+
+
+def _run_mode(inv: Invocation, config: Any, config_file: str, client: Any, cancel: Any, redactor: Any) -> int:
+    """``mode: run``: record this shard (or the whole dataset) into the shared run; the report job judges it."""
+    from honeyhive_experiment.action import run_shard
+    from honeyhive_experiment.client import HoneyHiveError
+    from honeyhive_experiment.config import ConfigError
+    from honeyhive_experiment.datasets import DatasetError
+    from honeyhive_experiment.sharding import ShardSpec
+
+    shard = ShardSpec(inv.shard_index, inv.shard_total) if inv.shard_index and inv.shard_total else None
+    run_id = _shared_run_id(inv, config.name)
+    try:
+        done = run_shard(
+            config,
+            config_path=config_file,
+            root=inv.root,
+            client=client,
+            run_id=run_id,
+            shard=shard,
+            ci=inv.ci,
+            progress=ProgressPrinter(sys.stderr, inv.interactive),
+            cancel=cancel,
+        )
+    except ConfigError as exc:
+        _annotate(inv, "error", exc.message, file=inv.config_path, line=exc.line, key=exc.key)
+        return 2
+    except (DatasetError, HoneyHiveError) as exc:
+        _annotate(inv, "error", redactor.redact(str(exc)), file=None, line=None)
+        return 2
+    which = f"shard {shard}" if shard else "the whole dataset"
+    failed = sum(1 for o in done.outcomes if o.failed)
+    print(
+        f"recorded {len(done.outcomes)} datapoint(s) of {which} into run {run_id}"
+        f" ({done.already_recorded} already there from an earlier attempt, {failed} failed)"
+    )
+    if inv.outputs_path is not None:
+        from honeyhive_experiment.gha import write_outputs
+
+        write_outputs(inv.outputs_path, {"run-id": run_id})
+    return 0
+
+
+def _published_report(inv: Invocation) -> tuple[str, str | None, int, str] | str:
+    """``mode: publish``: the run, baseline, PR and head sha of an earlier job's report.json, after checking
+    it against its schema and against the workflow run that triggered this one; else why not."""
+    import json
+
+    import jsonschema  # type: ignore[import-untyped]
+
+    from honeyhive_experiment.report import report_json_schema
+
+    path = inv.report_path or inv.root / ".honeyhive" / "report.json"
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+        jsonschema.validate(report, report_json_schema())
+    except FileNotFoundError:
+        return f"no report to publish: {path} does not exist (download the run job's artifact first)"
+    except (ValueError, jsonschema.ValidationError) as exc:
+        return f"refusing to publish {path}: it is not a valid report ({str(exc).splitlines()[0]})"
+    run = report["run"]
+    pr_number, head_sha = run.get("pr_number"), run.get("head_sha")
+    if not run.get("id") or pr_number is None or not head_sha:
+        return f"refusing to publish {path}: it names no run, pull request or head commit"
+    if pr_number not in inv.triggering_pr_numbers:
+        return (
+            f"refusing to publish: report.json is for pull request #{pr_number}, but the triggering workflow run"
+            f" belongs to {sorted(inv.triggering_pr_numbers) or 'no pull request'}"
+        )
+    if head_sha != inv.triggering_head_sha:
+        return (
+            f"refusing to publish: report.json is for commit {head_sha[:12]}, but the triggering workflow run"
+            f" ran {str(inv.triggering_head_sha)[:12]}"
+        )
+    baseline = report.get("baseline") or {}
+    return str(run["id"]), baseline.get("run_id"), int(pr_number), str(head_sha)
 
 
 def _line_of(location: str | None) -> int | None:

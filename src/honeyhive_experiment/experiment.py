@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.client import ApiError, HoneyHiveClient
 from honeyhive_experiment.evaluators import Evaluator
 from honeyhive_experiment.external import prepare_external_dataset, prepare_run_request_data
 from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRunStatus
@@ -235,17 +235,21 @@ def run_slice(
     own_sink = sink is None
     sink = sink or TraceSink.otlp(client.traces_endpoint, client.auth_headers())
     configuration = {"function": function_name(function), "max_workers": max_workers}
-    client.create_run(
-        _run_body(
-            run_id,
-            name,
-            dataset,
-            ExperimentRunStatus.RUNNING,
-            metadata=metadata or {},
-            configuration=configuration,
-            passing_ranges=passing_ranges,
-        )
+    body = _run_body(
+        run_id,
+        name,
+        dataset,
+        ExperimentRunStatus.RUNNING,
+        metadata=metadata or {},
+        configuration=configuration,
+        passing_ranges=passing_ranges,
     )
+    try:
+        client.create_run(body)  # the first shard creates it; the local backend returns it to the others
+    except ApiError as exc:
+        if exc.status >= 500:
+            raise
+        client.get_run(run_id)  # a service that refuses a second create: join the run if it exists
     try:
         runner = Runner(
             function,
@@ -263,3 +267,28 @@ def run_slice(
     finally:
         if own_sink:
             sink.shutdown()
+
+
+def complete_run(
+    client: HoneyHiveClient,
+    run_id: str,
+    name: str,
+    dataset: PreparedDataset,
+    *,
+    session_ids: Sequence[str],
+    metadata: Mapping[str, Any],
+    configuration: Mapping[str, Any],
+    passing_ranges: Mapping[str, Mapping[str, float]] | None = None,
+) -> None:
+    """Mark a shared run ``completed`` with every session id and the full metadata (sharded runs' report)."""
+    body = _run_body(
+        run_id,
+        name,
+        dataset,
+        ExperimentRunStatus.COMPLETED,
+        metadata=metadata,
+        configuration=configuration,
+        passing_ranges=passing_ranges,
+        event_ids=session_ids,
+    )
+    _finish(client, run_id, body, ExperimentRunStatus.COMPLETED)

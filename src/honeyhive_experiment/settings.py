@@ -24,7 +24,7 @@ input                  environment variable                         default
 ``github-token``       ``GITHUB_TOKEN`` (secret)                    ``${{ github.token }}`` (action)
 ``baseline-run-id``    ``HONEYHIVE_EXPERIMENT_BASELINE_RUN_ID``     none (the baseline policy picks)
 ``mode``               ``HONEYHIVE_EXPERIMENT_MODE``                ``all`` (all | run | report | publish)
-``shard``              ``HONEYHIVE_EXPERIMENT_SHARD``               none (``i/n``, 1 ≤ i ≤ n; mode run)
+``shard``              ``HONEYHIVE_EXPERIMENT_SHARD``               none (``i/n``, 1 ≤ i ≤ n; mode run, or report for n)
 ``dry-run``            ``HONEYHIVE_EXPERIMENT_DRY_RUN``             ``false``
 ``comment-mode``       ``HONEYHIVE_EXPERIMENT_COMMENT_MODE``        ``update`` (update | new | off)
 ``working-directory``  ``HONEYHIVE_EXPERIMENT_WORKING_DIRECTORY``   ``.``
@@ -310,9 +310,10 @@ class Settings(BaseModel):
             values["working_directory"] = Path(working_directory)
         if (fail_on_error := inputs.boolean("fail-on-error")) is not None:
             values["fail_on_error"] = fail_on_error
-        if values.get("shard") is not None and values.get("mode", Mode.ALL) is not Mode.RUN:
+        if values.get("shard") is not None and values.get("mode", Mode.ALL) not in (Mode.RUN, Mode.REPORT):
             raise SettingsError(
-                "shard", f"only applies with mode: run (got mode: {values.get('mode', Mode.ALL).value})"
+                "shard",
+                f"only applies with mode: run or report (got mode: {values.get('mode', Mode.ALL).value})",
             )
         values.update(_github_context(env, event_payload))
         values["runner_secrets"] = tuple(

@@ -418,11 +418,17 @@ def test_a_bad_shard_names_the_input(text: str) -> None:
     assert json.dumps(text.strip() if text.strip() else text, ensure_ascii=False) in str(caught.value)
 
 
-@pytest.mark.parametrize("mode", ["all", "report", "publish"])
-def test_shard_only_applies_to_mode_run(mode: str) -> None:
+@pytest.mark.parametrize("mode", ["all", "publish"])
+def test_shard_only_applies_to_modes_run_and_report(mode: str) -> None:
     with pytest.raises(SettingsError) as caught:
         Settings.from_mapping(action_inputs(mode=mode, shard="1/2"))
-    assert str(caught.value) == f"input shard: only applies with mode: run (got mode: {mode})"
+    assert str(caught.value) == f"input shard: only applies with mode: run or report (got mode: {mode})"
+
+
+def test_report_mode_takes_the_shard_count() -> None:
+    settings = Settings.from_mapping(action_inputs(mode="report", shard="4/4"))
+    assert settings.shard is not None
+    assert settings.shard.total == 4
 
 
 def test_server_url() -> None:
