@@ -119,7 +119,7 @@ def run_experiment(
     """Run the experiment as one HoneyHive run, then ask the backend for its result and comparison."""
     dataset = prepare_dataset(config, config_path, root, client)
     code = load_user_code(config, config_path, root)
-    metadata = {"ci": ci.metadata(config_hash(config)), "experiment": config.name, "dataset_id": dataset.dataset_id}
+    metadata = _run_metadata(config, ci, dataset)
     with repository_on_path(root):  # the user's function may import its siblings lazily
         result = evaluate(
             code.function,

@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 
@@ -21,6 +22,50 @@ from honeyhive_local.app import create_app
 from honeyhive_local.store import Store
 
 DEFAULT_API_KEY = "hh-local-key"
+
+
+class ServerThread:
+    """An ASGI app served by uvicorn on an already-bound socket, in a daemon thread.
+
+    The socket is bound in ``__init__``, so ``url`` is known (and an ephemeral port is taken) before
+    the thread starts. Used by :class:`LocalBackend` and by the tests' fake servers.
+    """
+
+    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> None:
+        # IPPROTO_TCP explicitly: uvicorn only turns on TCP_NODELAY for sockets whose proto says TCP, and
+        # without it every small response waits ~40 ms on the client's delayed ACK
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._socket = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self.host = host
+        self.port: int = self._socket.getsockname()[1]
+        config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", timeout_keep_alive=30)
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self, timeout: float = 10.0, name: str = "asgi-server") -> None:
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name=name, daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start on {self.url}")
+            time.sleep(0.005)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self._socket.close()
 
 
 class LocalBackend:
@@ -43,41 +88,20 @@ class LocalBackend:
         self.ingest_delay = ingest_delay
         self.store = Store(db)
         self.app = create_app(self.store, self.api_keys, ingest_delay)
-        # IPPROTO_TCP explicitly: uvicorn only turns on TCP_NODELAY for sockets whose proto says TCP, and
-        # without it every small response waits ~40 ms on the client's delayed ACK
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self._socket = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((host, port))
+        self._server = ServerThread(self.app, host=host, port=port, log_level=log_level)
         self.host = host
-        self.port: int = self._socket.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level=log_level, access_log=False, lifespan="off", timeout_keep_alive=30)
-        self._server = uvicorn.Server(config)
-        self._thread: threading.Thread | None = None
+        self.port = self._server.port
 
     @property
     def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return self._server.url
 
     def start(self, timeout: float = 10.0) -> LocalBackend:
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, name="honeyhive-local", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"honeyhive_local did not start on {self.url}")
-            time.sleep(0.005)
+        self._server.start(timeout, name="honeyhive-local")
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        self._socket.close()
+        self._server.stop(timeout)
         self.store.close()
 
     def __enter__(self) -> LocalBackend:

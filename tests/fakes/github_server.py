@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
@@ -50,11 +49,12 @@ from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from honeyhive_local.server import ServerThread
 
 DEFAULT_TOKEN = "ghs_fake_workflow_token_0123456789"
 DEFAULT_REPOSITORY = "octo-org/widgets"
@@ -145,22 +145,15 @@ class FakeGitHub:
         self.forbid_writes = False
         self._lock = threading.Lock()
         self._state = _State()
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((host, 0))
+        self._server = ServerThread(self._app(), host=host, log_level=log_level)
         self.host = host
-        self.port: int = self._socket.getsockname()[1]
-        config = uvicorn.Config(
-            self._app(), log_level=log_level, access_log=False, lifespan="off", timeout_keep_alive=30
-        )
-        self._server = uvicorn.Server(config)
-        self._thread: threading.Thread | None = None
+        self.port: int = self._server.port
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return self._server.url
 
     @property
     def api_url(self) -> str:
@@ -168,23 +161,11 @@ class FakeGitHub:
         return f"{self.url}{self.prefix}"
 
     def start(self, timeout: float = 10.0) -> FakeGitHub:
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, name="fake-github", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the fake GitHub did not start on {self.url}")
-            time.sleep(0.005)
+        self._server.start(timeout, name="fake-github")
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        self._socket.close()
+        self._server.stop(timeout)
 
     def __enter__(self) -> FakeGitHub:
         return self.start()
