@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -123,8 +124,14 @@ class _SessionRouter(SpanProcessor):
 class TraceSink:
     """The experiment-wide tracing machinery; hands out one :class:`DatapointTracer` per datapoint."""
 
-    def __init__(self, exporter: SpanExporter, service_name: str = "honeyhive-experiment") -> None:
+    def __init__(
+        self,
+        exporter: SpanExporter,
+        service_name: str = "honeyhive-experiment",
+        export_backoff: tuple[float, ...] = (0.2, 0.5, 1.0),
+    ) -> None:
         self.exporter = exporter
+        self.export_backoff = export_backoff
         self._router = _SessionRouter()
         self.provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
         self.provider.add_span_processor(self._router)
@@ -141,10 +148,20 @@ class TraceSink:
         return DatapointTracer(self, ids)
 
     def export(self, session_id: str) -> bool:
+        """Export one datapoint's spans. The OTLP exporter retries only what the OTLP spec calls
+        retryable (429, 502, 503, 504, connection errors); a 500 fails at once, so the whole export is
+        retried here a few times too — safe, because the backend keys events by span id."""
         spans = self._router.take(session_id)
         if not spans:
             return True
-        return self.exporter.export(spans) is SpanExportResult.SUCCESS
+        for wait in (*self.export_backoff, None):
+            if self.exporter.export(spans) is SpanExportResult.SUCCESS:
+                return True
+            if wait is None:
+                return False
+            log.debug("span export for session %s failed; retrying in %.1f s", session_id, wait)
+            time.sleep(wait)
+        return False
 
     def shutdown(self) -> None:
         self.provider.shutdown()
