@@ -58,7 +58,13 @@ def shown(done: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_the_example_workflows_are_there() -> None:
-    assert [path.name for path in EXAMPLE_WORKFLOWS] == ["baseline.yml", "pr-check.yml"]
+    assert [path.name for path in EXAMPLE_WORKFLOWS] == [
+        "baseline.yml",
+        "pr-check.yml",
+        "publish.yml",
+        "run-for-publish.yml",
+        "sharded.yml",
+    ]
 
 
 def test_hadolint_passes_on_the_dockerfile() -> None:

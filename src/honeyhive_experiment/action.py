@@ -255,9 +255,11 @@ def _configuration(config: ExperimentConfig) -> dict[str, Any]:
 
 
 def _recorded_datapoints(client: HoneyHiveClient, run_id: str) -> set[str]:
-    """The datapoints the backend's summary of the run covers (none while the run does not exist)."""
+    """The datapoints whose function span the backend holds for the run (none while the run does not
+    exist). A session alone does not count: it is started before the function runs, so a job killed
+    mid-datapoint leaves one behind that a re-run must still score."""
     try:
-        return set(get_run_result(client, run_id).datapoint_ids)
+        return client.scored_datapoints(run_id)
     except NotFoundError:
         return set()
 
@@ -344,7 +346,7 @@ def report_shared_run(
         if not missing:
             break
         if clock() + poll_interval > deadline:
-            raise ShardsMissing(_missing_message(run_id, missing, len(wanted), shard_count, config.ingestion.timeout))
+            raise ShardsMissing(_missing_message(run_id, missing, wanted, shard_count, config.ingestion.timeout))
         sleep(poll_interval)
     complete_run(
         client,
@@ -367,11 +369,11 @@ def report_shared_run(
     return judge(client, config, result=result, dataset=dataset, ci=ci, now=now, baseline_run_id=baseline_run_id)
 
 
-def _missing_message(run_id: str, missing: list[str], total: int, shard_count: int | None, waited: float) -> str:
-    head = f"run {run_id}: {len(missing)} of {total} datapoints never reached HoneyHive (waited {waited:g} s)"
+def _missing_message(run_id: str, missing: list[str], wanted: list[str], shard_count: int | None, waited: float) -> str:
+    head = f"run {run_id}: {len(missing)} of {len(wanted)} datapoints never reached HoneyHive (waited {waited:g} s)"
     if not shard_count:
         return head
-    owed = missing_by_shard(missing, shard_count)
+    owed = missing_by_shard(missing, wanted, shard_count)
     shards = ", ".join(f"shard {index}/{shard_count}: {count} datapoint(s)" for index, count in owed.items())
     return f"{head}; missing from {shards}. Did those shard jobs run and succeed?"
 

@@ -343,7 +343,7 @@ def execute(inv: Invocation) -> int:
                 (
                     "This pull request comes from a fork, and GitHub does not give workflows triggered by forks"
                     " access to secrets, so the HoneyHive API key is not available. No experiment was run."
-                    " A maintainer can run it with the run + publish workflows described in the README.",
+                    " A maintainer can run it by pushing the changes to a branch of this repository.",
                 ),
             )
             return _finish(inv, redactor, decision, experiment=config.name, now=now, publish=False)
@@ -364,6 +364,7 @@ def execute(inv: Invocation) -> int:
         if inv.mode == "publish":
             publish_from = _published_report(inv)
             if isinstance(publish_from, str):
+                inv.report_path = None  # never overwrite the report that was refused
                 decision = Decision(Verdict.ERROR, (publish_from,))
                 return _finish(
                     inv, redactor, decision, experiment=config.name, error=publish_from, now=now, publish=False
@@ -371,6 +372,8 @@ def execute(inv: Invocation) -> int:
             published = publish_from
             inv.ci = dataclasses.replace(inv.ci, pr_number=published[2])
             inv.head_sha = published[3]
+            if inv.report_path is not None:  # keep the downloaded report as it came
+                inv.report_path = inv.report_path.with_name("report.published.json")
         with client:
             flow_or_error = _run_flow(inv, config, config_file, client, cancel, now, log, published=published)
         if isinstance(flow_or_error, str):
@@ -480,6 +483,7 @@ def _run_flow(
             require_passing_baseline=inv.in_actions,
         )
     except ShardsMissing as exc:
+        _annotate(inv, "error", str(exc), file=None, line=None)
         return str(exc)
     except ConfigError as exc:
         _annotate(inv, "error", exc.message, file=inv.config_path, line=exc.line, key=exc.key)
@@ -534,6 +538,17 @@ def _run_mode(inv: Invocation, config: Any, config_file: str, client: Any, cance
         return 2
     which = f"shard {shard}" if shard else "the whole dataset"
     failed = sum(1 for o in done.outcomes if o.failed)
+    unfinished = sum(1 for o in done.outcomes if not o.recorded or o.status.value == "cancelled")
+    if cancel.is_set() or unfinished:
+        _annotate(
+            inv,
+            "error",
+            f"{which}: {unfinished} datapoint(s) of run {run_id} were not recorded (cancelled, or the backend"
+            " failed); re-run the job to record them (what is recorded is kept)",
+            file=None,
+            line=None,
+        )
+        return 2
     print(
         f"recorded {len(done.outcomes)} datapoint(s) of {which} into run {run_id}"
         f" ({done.already_recorded} already there from an earlier attempt, {failed} failed)"

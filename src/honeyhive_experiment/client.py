@@ -20,7 +20,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -276,14 +276,19 @@ class HoneyHiveClient:
         initial_interval: float = 0.25,
         max_interval: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        scored: Collection[str] = (),
     ) -> dict[str, Any]:
-        """Poll the result until it covers every datapoint sent, with backoff; bounded by ``timeout``."""
+        """Poll the result until it covers every datapoint sent, with backoff; bounded by ``timeout``.
+
+        ``scored`` names datapoints whose function span must be visible too (a session is visible before
+        its spans are ingested, and a summary without them lacks their metrics).
+        """
         started = clock()
         interval = initial_interval
         while True:
             result = self.get_run_result(run_id, aggregate_function)
             visible = len(result.get("datapoints") or [])
-            if visible >= expected_datapoints:
+            if visible >= expected_datapoints and (not scored or set(scored) <= self.scored_datapoints(run_id)):
                 return result
             waited = clock() - started
             if waited + interval > timeout:
@@ -328,9 +333,23 @@ class HoneyHiveClient:
         )
         return result
 
-    def run_events(self, run_id: str, limit: int = 1000) -> list[dict[str, Any]]:
-        """Every event whose ``metadata.run_id`` is this run, across pages."""
-        flt = [{"field": "metadata.run_id", "operator": "is", "value": run_id, "type": "string"}]
+    def scored_datapoints(self, run_id: str) -> set[str]:
+        """Datapoints of the run whose function span (the root ``chain`` event of their session) the
+        backend holds: finished and scored, as opposed to merely started (a session alone)."""
+        extra = [{"field": "event_type", "operator": "is", "value": "chain", "type": "string"}]
+        scored: set[str] = set()
+        for event in self.run_events(run_id, extra_filters=extra):
+            parent = event.get("parent_id")
+            datapoint_id = (event.get("metadata") or {}).get("datapoint_id")
+            if isinstance(datapoint_id, str) and parent in (None, "", event.get("session_id")):
+                scored.add(datapoint_id)
+        return scored
+
+    def run_events(
+        self, run_id: str, limit: int = 1000, extra_filters: Sequence[Mapping[str, Any]] = ()
+    ) -> list[dict[str, Any]]:
+        """Every event whose ``metadata.run_id`` is this run (and that matches ``extra_filters``), across pages."""
+        flt = [{"field": "metadata.run_id", "operator": "is", "value": run_id, "type": "string"}, *extra_filters]
         events: list[dict[str, Any]] = []
         page = 1
         while True:

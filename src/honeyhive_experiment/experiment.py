@@ -206,8 +206,9 @@ def evaluate(
         if own_sink:
             sink.shutdown()
 
+    scored = [o.datapoint_id for o in outcomes if o.recorded and o.exported]
     result = client.wait_for_result(
-        run_id, len(sessions), timeout=ingestion_timeout, aggregate_function=aggregate_function
+        run_id, len(sessions), timeout=ingestion_timeout, aggregate_function=aggregate_function, scored=scored
     )
     return ExperimentResult(
         run_id, name, dataset.dataset_id, ExperimentResultSummary.from_wire(result, run_id=run_id), tuple(outcomes)

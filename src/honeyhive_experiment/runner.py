@@ -285,7 +285,13 @@ class Runner:
         tracer = self.sink.tracer(ids)
         try:
             outcome = self._traced(index, datapoint, tracer)
-        finally:
+        except BaseException:
+            tracer.discard()
+            raise
+        if outcome.status is OutcomeStatus.CANCELLED:
+            tracer.discard()  # not scored: a re-run of the shard (or run) must do it again
+            exported = True
+        else:
             exported = tracer.flush()
         if not exported:
             outcome = _replace(outcome, exported=False, warnings=(*outcome.warnings, "spans were not exported"))
@@ -317,6 +323,8 @@ class Runner:
                 tracer.enrich_span(outputs=outputs, metrics=metrics, span=span)
         if status is OutcomeStatus.OK and not isinstance(outputs, Mapping):
             warnings.append(f"the function returned {type(outputs).__name__}, not a dict: recorded as outputs.result")
+        if status is OutcomeStatus.CANCELLED:
+            return DatapointOutcome(index, datapoint.id, session_id, status, error=error)
         try:
             changes: dict[str, Any] = {}
             if status is OutcomeStatus.OK:

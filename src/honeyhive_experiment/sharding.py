@@ -1,8 +1,12 @@
 """Splitting one experiment run across the jobs of a workflow matrix.
 
-- **Partition.** A datapoint belongs to shard ``1 + sha256(datapoint_id) mod n``: stable across runs and
-  machines, and since ids are per datapoint (EXT- ids hash the datapoint's own content), editing or adding
-  a datapoint moves only that datapoint — the rest stay on their shards.
+- **Partition.** Datapoints are ordered by ``sha256(datapoint_id)`` and that order is cut into ``n``
+  contiguous ranges of equal size (sizes differ by at most one). Every job reads the same dataset, so
+  every job computes the same partition. It is stable: adding, removing or editing one datapoint (an
+  EXT- id hashes the datapoint's own content) moves that datapoint and at most one neighbour across
+  each of the ``n - 1`` range boundaries — never a reshuffle. (Plain ``hash mod n`` would move even
+  fewer, but leaves shards 10-20% apart in size on a few hundred datapoints, and the slowest shard
+  sets the wall time.)
 - **One shared run id** that every job derives on its own from the repository, the workflow run id and
   the experiment name (a UUIDv5), so no job passes ids to another. Re-run attempts of a job keep the same
   workflow run id, hence the same run; session ids derive from run and datapoint ids, so a re-run never
@@ -34,19 +38,23 @@ class ShardSpec:
         return f"{self.index}/{self.total}"
 
 
-def shard_of(datapoint_id: str, total: int) -> int:
-    """The 1-based shard a datapoint belongs to among ``total``."""
-    digest = hashlib.sha256(datapoint_id.encode("utf-8")).digest()
-    return 1 + int.from_bytes(digest[:8], "big") % total
+def _rank_key(datapoint_id: str) -> tuple[bytes, str]:
+    return hashlib.sha256(datapoint_id.encode("utf-8")).digest(), datapoint_id
+
+
+def assign(ids: Sequence[str], total: int) -> dict[str, int]:
+    """Each datapoint id's 1-based shard among ``total``: equal contiguous ranges of the hash order."""
+    if total < 1:
+        raise ValueError("the shard count must be at least 1")
+    ordered = sorted(dict.fromkeys(ids), key=_rank_key)
+    count = len(ordered)
+    return {datapoint_id: 1 + position * total // count for position, datapoint_id in enumerate(ordered)}
 
 
 def select(items: Iterable[T], ids: Sequence[str], shard: ShardSpec) -> list[T]:
     """The items (paired with their datapoint ids) of one shard, in dataset order."""
-    return [
-        item
-        for item, datapoint_id in zip(items, ids, strict=True)
-        if shard_of(datapoint_id, shard.total) == shard.index
-    ]
+    shards = assign(ids, shard.total)
+    return [item for item, datapoint_id in zip(items, ids, strict=True) if shards[datapoint_id] == shard.index]
 
 
 def shared_run_id(repository: str, workflow_run_id: str | int, experiment: str) -> str:
@@ -54,10 +62,10 @@ def shared_run_id(repository: str, workflow_run_id: str | int, experiment: str) 
     return str(uuid.uuid5(RUN_NAMESPACE, f"{repository}\x00{workflow_run_id}\x00{experiment}"))
 
 
-def missing_by_shard(missing_ids: Iterable[str], total: int) -> dict[int, int]:
+def missing_by_shard(missing_ids: Iterable[str], all_ids: Sequence[str], total: int) -> dict[int, int]:
     """How many missing datapoints each shard owes: ``{shard index: count}``."""
+    shards = assign(all_ids, total)
     counts: dict[int, int] = {}
     for datapoint_id in missing_ids:
-        shard = shard_of(datapoint_id, total)
-        counts[shard] = counts.get(shard, 0) + 1
+        counts[shards[datapoint_id]] = counts.get(shards[datapoint_id], 0) + 1
     return dict(sorted(counts.items()))

@@ -163,6 +163,10 @@ class TraceSink:
             time.sleep(wait)
         return False
 
+    def discard(self, session_id: str) -> None:
+        """Drop a datapoint's finished spans without exporting them."""
+        self._router.take(session_id)
+
     def shutdown(self) -> None:
         self.provider.shutdown()
         self.exporter.shutdown()
@@ -269,3 +273,7 @@ class DatapointTracer:
     def flush(self) -> bool:
         """Export this datapoint's finished spans now; False if the exporter gave up."""
         return self.sink.export(self.ids.session_id)
+
+    def discard(self) -> None:
+        """Drop this datapoint's spans (a datapoint abandoned by a cancel is not recorded as scored)."""
+        self.sink.discard(self.ids.session_id)

@@ -1,0 +1,500 @@
+"""Scale-out across a workflow matrix, run as GitHub runs it: shard jobs, the report job, run + publish.
+
+Each job is ``python -m honeyhive_experiment action`` in its own process, with the environment GitHub would
+give it (action.yml's ``runs.env`` via :func:`tests.test_action_e2e.action_env`, the ``GITHUB_*`` context and
+an event payload file), against ``honeyhive_local`` and the fake GitHub REST server over real sockets. Jobs of
+one workflow run share ``GITHUB_RUN_ID``, which is all that makes them write into the same HoneyHive run.
+What the backend holds is checked through its own HTTP API (``POST /v1/events/export``, ``GET /v1/runs``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from honeyhive_experiment.datasets import load_dataset_file
+from honeyhive_experiment.experiment import external_dataset
+from honeyhive_experiment.sharding import assign, shared_run_id
+from tests.test_action_e2e import (
+    API_KEY,
+    BASE_SHA,
+    HEAD_SHA,
+    PR,
+    QUICKSTART,
+    REPOSITORY,
+    World,
+    action_env,
+    parse_outputs,
+)
+from tests.test_action_e2e import world as world  # the fixture: a quickstart copy, the backend, fake GitHub
+
+EXPERIMENT = "support-bot-quickstart"  # the quickstart config's name: part of the shared run id
+DATASET = "data/questions.jsonl"
+SHARDS = 4
+PROCESS_TIMEOUT = 90  # seconds: a hung job fails the test instead of hanging the suite
+
+
+# ----------------------------------------------------------------------------------------------- jobs
+
+
+@dataclass
+class Job:
+    """One action process: started with :func:`start_job`, collected with :meth:`wait`."""
+
+    process: subprocess.Popen[str]
+    outputs_path: Path
+    summary_path: Path
+    stdout: str = ""
+    stderr: str = ""
+
+    def wait(self) -> Job:
+        try:
+            self.stdout, self.stderr = self.process.communicate(timeout=PROCESS_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Kill the process if it still runs (a test that failed early leaves no job behind)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+
+    @property
+    def returncode(self) -> int:
+        assert self.process.returncode is not None, "wait() first"
+        return self.process.returncode
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        return parse_outputs(self.outputs_path.read_text())
+
+    @property
+    def summary(self) -> str:
+        return self.summary_path.read_text()
+
+    def shown(self) -> str:
+        return (
+            f"exit {self.process.returncode}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+            f"\n--- step summary\n{self.summary}"
+        )
+
+
+def pull_request_payload() -> dict[str, Any]:
+    repo = {"full_name": REPOSITORY, "fork": False, "default_branch": "main"}
+    return {
+        "number": PR,
+        "pull_request": {
+            "number": PR,
+            "head": {"sha": HEAD_SHA, "ref": "feature/shorter", "repo": repo},
+            "base": {"sha": BASE_SHA, "ref": "main", "repo": repo},
+        },
+        "repository": repo,
+    }
+
+
+def workflow_run_payload(head_sha: str, *, triggering_run_id: int = 5150) -> dict[str, Any]:
+    """A ``workflow_run`` (completed) event about the pull request's run-for-publish workflow run."""
+    repo = {"full_name": REPOSITORY, "fork": False, "default_branch": "main"}
+    return {
+        "action": "completed",
+        "workflow_run": {
+            "id": triggering_run_id,
+            "run_attempt": 1,
+            "name": "experiment (run)",
+            "event": "pull_request",
+            "status": "completed",
+            "conclusion": "success",
+            "head_sha": head_sha,
+            "head_branch": "feature/shorter",
+            "pull_requests": [
+                {
+                    "number": PR,
+                    "head": {"sha": head_sha, "ref": "feature/shorter"},
+                    "base": {"sha": BASE_SHA, "ref": "main"},
+                }
+            ],
+            "head_repository": {"full_name": REPOSITORY},
+            "repository": {"full_name": REPOSITORY},
+        },
+        "repository": repo,
+    }
+
+
+def start_job(
+    world: World,
+    name: str,
+    *,
+    inputs: Mapping[str, str],
+    event: str = "pull_request",
+    payload: Mapping[str, Any] | None = None,
+    root: Path | None = None,
+    run_id: str = "9101",
+    attempt: str = "1",
+) -> Job:
+    """Start one job's action process (not waiting for it), with its own output and summary files."""
+    root = root or world.root
+    job_dir = world.tmp / "jobs" / name
+    job_dir.mkdir(parents=True)
+    event_path = job_dir / "event.json"
+    event_path.write_text(json.dumps(payload if payload is not None else pull_request_payload()))
+    outputs, summary = job_dir / "github_output", job_dir / "step_summary"
+    outputs.write_text("")
+    summary.write_text("")
+    pull = event == "pull_request"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(world.tmp),
+        "GITHUB_ACTIONS": "true",
+        "CI": "true",
+        "GITHUB_REPOSITORY": REPOSITORY,
+        "GITHUB_EVENT_NAME": event,
+        "GITHUB_EVENT_PATH": str(event_path),
+        "GITHUB_SHA": "f" * 40 if pull else BASE_SHA if event == "workflow_run" else HEAD_SHA,
+        "GITHUB_REF": f"refs/pull/{PR}/merge" if pull else "refs/heads/main",
+        "GITHUB_REF_NAME": f"{PR}/merge" if pull else "main",
+        "GITHUB_HEAD_REF": "feature/shorter" if pull else "",
+        "GITHUB_BASE_REF": "main" if pull else "",
+        "GITHUB_RUN_ID": run_id,
+        "GITHUB_RUN_ATTEMPT": attempt,
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_API_URL": world.github.api_url,
+        "GITHUB_WORKSPACE": str(root),
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        **action_env({"api-key": API_KEY, "server-url": world.backend.url, **inputs}),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "honeyhive_experiment", "action"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return Job(process, outputs, summary)
+
+
+def run_job(world: World, name: str, **kwargs: Any) -> Job:
+    return start_job(world, name, **kwargs).wait()
+
+
+def run_shards(world: World, indexes: range | list[int], *, run_id: str = "9101", attempt: str = "1") -> list[Job]:
+    """The matrix: every shard job started at once, then all of them awaited."""
+    jobs = [
+        start_job(
+            world,
+            f"shard-{i}-attempt-{attempt}",
+            inputs={"mode": "run", "shard": f"{i}/{SHARDS}"},
+            run_id=run_id,
+            attempt=attempt,
+        )
+        for i in indexes
+    ]
+    try:
+        return [job.wait() for job in jobs]
+    finally:
+        for job in jobs:
+            job.stop()
+
+
+# ----------------------------------------------------------------------------------------------- the backend
+
+
+def backend_client(world: World) -> httpx.Client:
+    return httpx.Client(base_url=world.backend.url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30)
+
+
+def run_events(hh: httpx.Client, run_id: str, event_type: str) -> list[dict[str, Any]]:
+    body = {
+        "filters": [
+            {"field": "metadata.run_id", "operator": "is", "value": run_id, "type": "string"},
+            {"field": "event_type", "operator": "is", "value": event_type, "type": "string"},
+        ],
+        "limit": 7500,
+        "page": 1,
+    }
+    response = hh.post("/v1/events/export", json=body)
+    assert response.status_code == 200, response.text
+    events: list[dict[str, Any]] = response.json()["events"]
+    return events
+
+
+def stored_run(hh: httpx.Client, run_id: str) -> dict[str, Any]:
+    response = hh.get(f"/v1/runs/{run_id}")
+    assert response.status_code == 200, response.text
+    run: dict[str, Any] = response.json()["evaluation"]
+    return run
+
+
+def run_summary(hh: httpx.Client, run_id: str) -> dict[str, Any]:
+    response = hh.get(f"/v1/runs/{run_id}/summary")
+    assert response.status_code == 200, response.text
+    summary: dict[str, Any] = response.json()
+    return summary
+
+
+def assert_each_datapoint_once(hh: httpx.Client, run_id: str, expected_ids: list[str]) -> list[dict[str, Any]]:
+    """Exactly one session per expected datapoint (and none other), exactly one chain span per session."""
+    sessions = run_events(hh, run_id, "session")
+    per_datapoint = sorted(s["metadata"]["datapoint_id"] for s in sessions)
+    assert per_datapoint == sorted(expected_ids), "every datapoint exactly once, no other"
+    session_ids = [s["session_id"] for s in sessions]
+    assert len(set(session_ids)) == len(session_ids)
+    chains = run_events(hh, run_id, "chain")
+    chains_per_session = {sid: 0 for sid in session_ids}
+    for chain in chains:
+        assert chain["session_id"] in chains_per_session, f"a chain span outside the run's sessions: {chain}"
+        chains_per_session[chain["session_id"]] += 1
+    assert set(chains_per_session.values()) == {1}, f"chain spans per session: {chains_per_session}"
+    return sessions
+
+
+def comparable(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """What a run's verdict rests on, as the backend summarises it: per metric the aggregate, the values as a
+    multiset and the passing/failing datapoints; and the run's passed/failed datapoints."""
+    metrics = {
+        (m["metric_name"], m["event_name"]): {
+            "aggregate": m["aggregate"],
+            "values": sorted(map(json.dumps, m["values"])),
+            "passed": sorted(m["datapoints"]["passed"]),
+            "failed": sorted(m["datapoints"]["failed"]),
+        }
+        for m in summary["metrics"]["details"]
+    }
+    return {"metrics": metrics, "passed": sorted(summary["passed"]), "failed": sorted(summary["failed"])}
+
+
+# ----------------------------------------------------------------------------------------------- the repository
+
+
+def dataset_ids(root: Path) -> list[str]:
+    """The dataset's EXT- datapoint ids, derived exactly as the action derives them."""
+    return [dp.id for dp in external_dataset(load_dataset_file(root / DATASET)).datapoints]
+
+
+def regress_refunds(root: Path) -> None:
+    """An edit that makes the two refund questions miss their keywords: a mixed run, 20 pass and 2 fail."""
+    app = root / "support_bot" / "app.py"
+    before = "Refunds are possible within 30 days: open Billing > History and choose Request refund."
+    text = app.read_text()
+    assert before in text
+    app.write_text(text.replace(before, "Please write to our support team."))
+
+
+def record_baseline(world: World) -> str:
+    """A push to main records the base branch's run (with the quickstart unchanged) for later jobs to compare."""
+    push = run_job(world, "baseline", event="push", inputs={}, run_id="9000", payload=_push_payload())
+    assert push.returncode == 0, push.shown()
+    assert push.outputs["verdict"] == "neutral"
+    return push.outputs["run-id"]
+
+
+def _push_payload() -> dict[str, Any]:
+    repo = {"full_name": REPOSITORY, "fork": False, "default_branch": "main"}
+    return {"ref": "refs/heads/main", "after": HEAD_SHA, "repository": repo}
+
+
+def publisher_checkout(world: World, name: str, report_json: Path) -> Path:
+    """A publish job's workspace: the default branch's config and code (no dataset: the job must not read
+    the pull request's data), plus report.json as the download-artifact step leaves it."""
+    root = world.tmp / name
+    shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("*.db*", "__pycache__", "*.jsonl"))
+    assert not (root / DATASET).exists()
+    shutil.copy2(report_json, root / ".honeyhive" / "report.json")
+    return root
+
+
+# ----------------------------------------------------------------------------------------------- tests
+
+
+def test_four_concurrent_shards_then_the_report_equal_one_unsharded_run(world: World) -> None:
+    baseline_run = record_baseline(world)
+    regress_refunds(world.root)
+    ids = dataset_ids(world.root)
+    assert len(ids) == 22
+    owners = {assign(ids, SHARDS)[i] for i in ids}
+    assert owners == {1, 2, 3, 4}, "the quickstart must give every shard some work, else this proves less"
+
+    shards = run_shards(world, range(1, SHARDS + 1))
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT)
+    for index, job in enumerate(shards, start=1):
+        assert job.returncode == 0, job.shown()
+        assert job.outputs["run-id"] == run_id, "every shard job derives the same run"
+        mine = sum(1 for i in ids if assign(ids, SHARDS)[i] == index)
+        assert f"recorded {mine} datapoint(s) of shard {index}/{SHARDS}" in job.stdout, job.shown()
+    assert world.github.writes == [], "shard jobs never comment"
+
+    with backend_client(world) as hh:
+        assert stored_run(hh, run_id)["status"] == "running", "the run stays open until the report"
+        report = run_job(world, "report", inputs={"mode": "report", "shard": f"{SHARDS}/{SHARDS}"})
+        assert report.returncode == 1, report.shown()  # the refund regression: HoneyHive reports fail
+        assert report.outputs["run-id"] == run_id
+        assert report.outputs["baseline-run-id"] == baseline_run
+
+        sessions = assert_each_datapoint_once(hh, run_id, ids)
+        run = stored_run(hh, run_id)
+        assert run["status"] == "completed"
+        assert sorted(run["event_ids"]) == sorted(s["session_id"] for s in sessions)
+        assert len(run["event_ids"]) == 22
+
+        [comment] = world.github.comments(PR)
+        assert run_id in comment.body
+        assert EXPERIMENT in comment.body
+        assert len([w for w in world.github.writes if w.method == "POST"]) == 1
+
+        unsharded = run_job(world, "unsharded", inputs={"mode": "all", "comment-mode": "off"}, run_id="9102")
+        assert unsharded.returncode == report.returncode, unsharded.shown()
+        single_run = unsharded.outputs["run-id"]
+        assert single_run not in ("", run_id)
+        assert_each_datapoint_once(hh, single_run, ids)
+
+        sharded_summary, single_summary = run_summary(hh, run_id), run_summary(hh, single_run)
+        assert comparable(sharded_summary) == comparable(single_summary)
+        assert len(sharded_summary["failed"]) == 2, "the comparison must cover a mixed run"
+    for output in ("verdict", "passed", "failed", "baseline-run-id"):
+        assert report.outputs[output] == unsharded.outputs[output], output
+    assert report.outputs["verdict"] == "fail"
+    assert (report.outputs["passed"], report.outputs["failed"]) == ("20", "2")
+    assert len(world.github.comments(PR)) == 1, "the unsharded run had comments off"
+
+
+def test_a_shard_that_never_ran_is_named_with_what_it_owes(world: World) -> None:
+    config = world.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text().replace("ingestion: {timeout: 30}", "ingestion: {timeout: 3}"))
+    assert "ingestion: {timeout: 3}" in config.read_text()
+    ids = dataset_ids(world.root)
+    owed = sum(1 for i in ids if assign(ids, SHARDS)[i] == 4)
+    assert owed > 0
+
+    for job in run_shards(world, [1, 2, 3]):
+        assert job.returncode == 0, job.shown()
+    report = run_job(world, "report", inputs={"mode": "report", "shard": f"{SHARDS}/{SHARDS}"})
+
+    assert report.returncode == 2, report.shown()
+    assert report.outputs["verdict"] == "error"
+    expected = f"shard 4/{SHARDS}: {owed} datapoint(s)"
+    assert expected in report.summary, report.summary
+    assert f"{owed} of 22 datapoints never reached HoneyHive (waited 3 s)" in report.summary
+    for other in (1, 2, 3):
+        assert f"shard {other}/{SHARDS}:" not in report.summary, "only the shard that never ran is named"
+
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT)
+    with backend_client(world) as hh:
+        assert_each_datapoint_once(hh, run_id, [i for i in ids if assign(ids, SHARDS)[i] != 4])
+        assert stored_run(hh, run_id)["status"] != "completed", "an incomplete run is never marked completed"
+    [comment] = world.github.comments(PR)
+    assert expected in comment.body
+
+
+def test_rerunning_a_shard_adds_no_duplicate_sessions_or_spans(world: World) -> None:
+    ids = dataset_ids(world.root)
+    mine = [i for i in ids if assign(ids, SHARDS)[i] == 2]
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT)
+
+    [first] = run_shards(world, [2], attempt="1")
+    assert first.returncode == 0, first.shown()
+    assert f"recorded {len(mine)} datapoint(s) of shard 2/{SHARDS}" in first.stdout
+    [again] = run_shards(world, [2], attempt="2")  # "Re-run failed jobs": same workflow run id
+    assert again.returncode == 0, again.shown()
+    assert again.outputs["run-id"] == run_id
+    assert f"recorded 0 datapoint(s) of shard 2/{SHARDS}" in again.stdout, again.shown()
+    assert f"({len(mine)} already there from an earlier attempt" in again.stdout
+
+    with backend_client(world) as hh:
+        assert_each_datapoint_once(hh, run_id, mine)
+
+
+def test_rerunning_a_killed_shard_scores_what_the_killed_attempt_left_unscored(world: World) -> None:
+    """The runner of shard 2/4 dies (SIGKILL: no clean-up) while one datapoint is still in the user's function:
+    its session exists, its scored chain span does not. "Re-run failed jobs" must run that datapoint again
+    and skip only the datapoints the first attempt finished."""
+    ids = dataset_ids(world.root)
+    mine = [i for i in ids if assign(ids, SHARDS)[i] == 2]
+    assert len(mine) >= 2
+    records = load_dataset_file(world.root / DATASET)
+    stuck_question = records[ids.index(mine[0])]["inputs"]["question"]
+    app = world.root / "support_bot" / "app.py"
+    original = app.read_text()
+    slow = f"    time.sleep(60 if datapoint['inputs']['question'] == {stuck_question!r} else SIMULATED_LATENCY_S)\n"
+    app.write_text(original.replace("    time.sleep(SIMULATED_LATENCY_S)\n", slow))
+    assert app.read_text() != original
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT)
+
+    job = start_job(world, "shard-2-attempt-1", inputs={"mode": "run", "shard": f"2/{SHARDS}"})
+    try:
+        with backend_client(world) as hh:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:  # until all but the stuck datapoint are scored
+                started, scored = run_events(hh, run_id, "session"), run_events(hh, run_id, "chain")
+                if len(started) == len(mine) and len(scored) == len(mine) - 1:
+                    break
+                time.sleep(0.1)
+            assert (len(started), len(scored)) == (len(mine), len(mine) - 1), "the first attempt never got there"
+    finally:
+        job.process.kill()  # the runner is gone: nothing is flushed, nothing is marked
+        job.wait()
+    app.write_text(original)
+
+    [again] = run_shards(world, [2], attempt="2")
+    assert again.returncode == 0, again.shown()
+    with backend_client(world) as hh:
+        assert_each_datapoint_once(hh, run_id, mine)
+    assert f"recorded 1 datapoint(s) of shard 2/{SHARDS}" in again.stdout, again.shown()
+    assert f"({len(mine) - 1} already there from an earlier attempt" in again.stdout
+
+
+def test_publish_refuses_a_report_for_another_commit_and_posts_the_matching_one(world: World) -> None:
+    record_baseline(world)
+    # the pull request's workflow: read-only token, so it only runs and uploads .honeyhive/report.json
+    run = run_job(world, "run-for-publish", inputs={"mode": "all", "comment-mode": "off"})
+    assert run.returncode == 0, run.shown()
+    assert run.outputs["verdict"] == "pass"
+    report_json = world.root / ".honeyhive" / "report.json"
+    assert json.loads(report_json.read_text())["verdict"] == "pass"
+    assert world.github.writes == []
+
+    other_commit = "9" * 40
+    refused = run_job(
+        world,
+        "publish-stale",
+        event="workflow_run",
+        inputs={"mode": "publish"},
+        payload=workflow_run_payload(other_commit),
+        root=publisher_checkout(world, "publisher-stale", report_json),
+        run_id="9201",
+    )
+    assert refused.returncode == 2, refused.shown()
+    assert refused.outputs["verdict"] == "error"
+    expected = f"report.json is for commit {HEAD_SHA[:12]}, but the triggering workflow run ran {other_commit[:12]}"
+    assert expected in refused.summary, refused.shown()
+    assert world.github.writes == [], "a refused report posts nothing"
+    assert world.github.comments(PR) == []
+
+    published = run_job(
+        world,
+        "publish",
+        event="workflow_run",
+        inputs={"mode": "publish"},
+        payload=workflow_run_payload(HEAD_SHA),
+        root=publisher_checkout(world, "publisher", report_json),
+        run_id="9202",
+    )
+    assert published.returncode == 0, published.shown()
+    for output in ("verdict", "run-id", "baseline-run-id", "passed", "failed"):
+        assert published.outputs[output] == run.outputs[output], output
+    [comment] = world.github.comments(PR)
+    assert run.outputs["run-id"] in comment.body
+    assert HEAD_SHA[:7] in comment.body
+    assert len(world.github.writes) == 1
+    assert published.outputs["comment-url"].endswith(f"#issuecomment-{comment.id}")
