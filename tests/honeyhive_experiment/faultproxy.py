@@ -1,0 +1,233 @@
+"""A fault-injecting HTTP/1.1 reverse proxy on a loopback port, for fault tests.
+
+    with FaultProxy(backend.url, rate=0.2, seed=7) as proxy:
+        client = HoneyHiveClient(proxy.url, api_key)   # every request now has a 20 % chance to fail
+
+It is a real TCP server (``http.server.ThreadingHTTPServer``, one thread per connection, keep-alive)
+that forwards each request to ``upstream`` with httpx and relays the answer. A seeded
+``random.Random`` decides, request by request, whether to fail it (probability ``rate``); the kinds of
+fault are dealt round-robin from ``kinds``, so every kind happens as soon as there are that many
+faults, whatever the thread interleaving. Two families:
+
+* **before forwarding** — the backend never sees the request: an HTTP 500, an HTTP 503, an HTTP 429
+  with ``Retry-After``, or a connection reset (the socket is closed with ``SO_LINGER`` 0 after the
+  request was read, so the client gets an RST instead of a response);
+* **after forwarding** — the backend processed (and committed) the request, but the client gets an
+  HTTP 500 or a connection reset instead of the backend's answer. A client that retries re-sends a
+  write the backend already applied: this is what exercises idempotency.
+
+``should_fault(method, path)`` restricts which requests may be failed (default: all). Every injected
+fault is recorded in :attr:`FaultProxy.injected` (kind, method, path) and counted in
+:attr:`FaultProxy.counts`.
+"""
+
+from __future__ import annotations
+
+import random
+import socket
+import struct
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+
+import httpx
+
+
+class Fault(StrEnum):
+    HTTP_500 = "500 before forwarding"
+    HTTP_503 = "503 before forwarding"
+    HTTP_429 = "429 + Retry-After before forwarding"
+    RESET = "connection reset before forwarding"
+    HTTP_500_AFTER = "500 after forwarding"
+    RESET_AFTER = "connection reset after forwarding"
+
+    @property
+    def after_forwarding(self) -> bool:
+        return self in (Fault.HTTP_500_AFTER, Fault.RESET_AFTER)
+
+
+ALL_FAULTS: tuple[Fault, ...] = tuple(Fault)
+# hop-by-hop headers (RFC 9110 §7.6.1) and the ones the proxy recomputes
+_SKIPPED_REQUEST_HEADERS = frozenset({"host", "connection", "keep-alive", "content-length", "transfer-encoding", "te"})
+_SKIPPED_RESPONSE_HEADERS = frozenset(
+    {"connection", "keep-alive", "content-length", "transfer-encoding", "content-encoding", "date", "server"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Injected:
+    fault: Fault
+    method: str
+    path: str
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the default 5 drops SYNs under a burst of new connections (1 s retransmits)
+    proxy: FaultProxy
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the clients expect
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out in separate writes: without this they stall ~40 ms on delayed ACK
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._proxy()
+
+    def do_POST(self) -> None:
+        self._proxy()
+
+    def do_PUT(self) -> None:
+        self._proxy()
+
+    def do_DELETE(self) -> None:
+        self._proxy()
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):  # trailers
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _proxy(self) -> None:
+        proxy = self.server.proxy
+        body = self._read_body()
+        fault = proxy.draw(self.command, self.path)
+        if fault is Fault.RESET:
+            self._reset()
+            return
+        if fault in (Fault.HTTP_500, Fault.HTTP_503, Fault.HTTP_429):
+            status = {Fault.HTTP_500: 500, Fault.HTTP_503: 503, Fault.HTTP_429: 429}[fault]
+            extra = {"Retry-After": proxy.retry_after} if fault is Fault.HTTP_429 else {}
+            self._reply(status, {"Content-Type": "application/json", **extra}, b'{"error":"injected fault"}')
+            return
+        try:
+            upstream = proxy.forward(self.command, self.path, self.headers.items(), body)
+        except httpx.HTTPError:
+            self._reply(502, {"Content-Type": "application/json"}, b'{"error":"upstream unreachable"}')
+            return
+        if fault is Fault.RESET_AFTER:
+            self._reset()
+            return
+        if fault is Fault.HTTP_500_AFTER:
+            self._reply(500, {"Content-Type": "application/json"}, b'{"error":"injected fault after forwarding"}')
+            return
+        headers = {k: v for k, v in upstream.headers.items() if k.lower() not in _SKIPPED_RESPONSE_HEADERS}
+        self._reply(upstream.status_code, headers, upstream.content)
+
+    def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _reset(self) -> None:
+        """Abort the connection with an RST: linger on, timeout 0, close."""
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.rfile.close()  # the socket's file descriptor closes with its last user
+        self.connection.close()
+
+
+class FaultProxy:
+    """A reverse proxy to ``upstream`` that fails a seeded-random share of requests."""
+
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        rate: float = 0.2,
+        seed: int = 0,
+        kinds: Sequence[Fault] = ALL_FAULTS,
+        retry_after: str = "0",
+        should_fault: Callable[[str, str], bool] | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
+        if not kinds:
+            raise ValueError("kinds must not be empty")
+        self.upstream = upstream.rstrip("/")
+        self.rate = rate
+        self.kinds = tuple(kinds)
+        self.retry_after = retry_after
+        self.should_fault = should_fault or (lambda method, path: True)
+        self.injected: list[Injected] = []
+        self.forwarded = 0
+        self.requests = 0
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+        self._http = httpx.Client(base_url=self.upstream, timeout=120, headers={"Accept-Encoding": "identity"})
+        self._server = _Server((host, 0), _Handler)
+        self._server.proxy = self
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def counts(self) -> Counter[Fault]:
+        with self._lock:
+            return Counter(i.fault for i in self.injected)
+
+    def draw(self, method: str, path: str) -> Fault | None:
+        """Whether to fail this request, and how (called once per request, in arrival order)."""
+        with self._lock:
+            self.requests += 1
+            if not self.should_fault(method, path) or self._rng.random() >= self.rate:
+                return None
+            fault = self.kinds[len(self.injected) % len(self.kinds)]
+            self.injected.append(Injected(fault, method, path))
+            return fault
+
+    def forward(self, method: str, path: str, headers: Sequence[tuple[str, str]], body: bytes) -> httpx.Response:
+        kept = [(k, v) for k, v in headers if k.lower() not in _SKIPPED_REQUEST_HEADERS]
+        response = self._http.request(method, path, headers=kept, content=body)
+        with self._lock:
+            self.forwarded += 1
+        return response
+
+    def start(self) -> FaultProxy:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fault-proxy", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+        self._http.close()
+
+    def __enter__(self) -> FaultProxy:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -1,0 +1,189 @@
+"""Faults: with 20 % of the requests to the backend failing, a run still completes with exactly one
+session per datapoint and no duplicate events.
+
+Everything is real: ``evaluate()`` talks HTTP (httpx, with our retry policy) and OTLP (the
+OpenTelemetry exporter, with its own retries) to a fault-injecting reverse proxy on a loopback port
+(``faultproxy.FaultProxy``), which forwards to a ``honeyhive_local`` server on another loopback port.
+The proxy fails a seeded-random 20 % of **all** requests — REST and OTLP alike — with, round-robin:
+500, 503, 429 + ``Retry-After: 0`` or a connection reset before forwarding, and 500 or a connection
+reset *after* forwarding (the backend committed the write, the client sees a failure and re-sends it).
+
+What the run left behind is then read from the backend directly, not through the proxy.
+
+The OTLP exporter retries only 429, 502, 503, 504 and connection errors: an HTTP 500 on a span export
+is final as far as the exporter is concerned, so it is the engine's job to re-send those spans (they
+are keyed by span id, so a re-sent span updates its event instead of duplicating it).
+
+Runtime: our client retries with waits of 10–200 ms; the OTLP exporter backs off 1 s, 2 s, … on
+503/429 (``Retry-After: 0`` makes 429 immediate) and retries a reset at once, so a datapoint whose
+export is hit waits about a second; with 8 workers the whole test takes a few seconds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from honeyhive_experiment import HoneyHiveClient, RetryPolicy, evaluate, external_dataset
+from honeyhive_experiment.runner import OutcomeStatus, session_id_for
+from honeyhive_local import LocalBackend
+from tests.conftest import API_KEY
+from tests.honeyhive_experiment.faultproxy import ALL_FAULTS, FaultProxy
+
+DATAPOINTS = 40
+FAULT_RATE = 0.2
+SEED = 20240611
+OTLP_PATH = "/opentelemetry/v1/traces"
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# every fourth answer is wrong: exact_match false on 0, 4, 8, …
+WRONG = {n for n in range(DATAPOINTS) if n % 4 == 0}
+RECORDS = [
+    {"id": f"fault-{n}", "inputs": {"n": n}, "ground_truth": {"answer": 2 * n + (1 if n in WRONG else 0)}}
+    for n in range(DATAPOINTS)
+]
+
+
+def double(datapoint: dict[str, Any]) -> dict[str, Any]:
+    return {"answer": 2 * datapoint["inputs"]["n"]}
+
+
+def exact_match(outputs: dict[str, Any], inputs: dict[str, Any], ground_truth: dict[str, Any]) -> bool:
+    return bool(outputs["answer"] == ground_truth["answer"])
+
+
+def half_answer(outputs: dict[str, Any], inputs: dict[str, Any], ground_truth: dict[str, Any] | None = None) -> float:
+    return outputs["answer"] / 2  # == n
+
+
+@pytest.fixture
+def proxy(backend: LocalBackend) -> Iterator[FaultProxy]:
+    with FaultProxy(backend.url, rate=FAULT_RATE, seed=SEED, retry_after="0") as running:
+        yield running
+
+
+def _run_events(client: httpx.Client, run_id: str) -> list[dict[str, Any]]:
+    flt = [{"field": "metadata.run_id", "operator": "is", "value": run_id, "type": "string"}]
+    events: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        response = client.post("/v1/events/export", json={"filters": flt, "page": page, "limit": 100})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        events += body["events"]
+        if not body["events"] or len(events) >= body["totalEvents"]:
+            return events
+        page += 1
+
+
+def _route(method: str, path: str) -> str:
+    return "OTLP" if path.startswith(OTLP_PATH) else f"{method} {_ID.sub('{id}', path.split('?')[0])}"
+
+
+def _fault_table(proxy: FaultProxy) -> str:
+    by_route: dict[str, Counter[str]] = defaultdict(Counter)
+    for injected in proxy.injected:
+        by_route[_route(injected.method, injected.path)][injected.fault.value] += 1
+    lines = [f"{proxy.requests} requests through the proxy, {len(proxy.injected)} faults injected:"]
+    lines += [f"  {route}: {dict(kinds)}" for route, kinds in sorted(by_route.items())]
+    return "\n".join(lines)
+
+
+def test_run_survives_20_percent_faults_with_one_session_per_datapoint_and_no_duplicates(
+    proxy: FaultProxy, client: httpx.Client
+) -> None:
+    dataset = external_dataset(RECORDS)
+    with HoneyHiveClient(
+        proxy.url, API_KEY, retry=RetryPolicy(attempts=8, initial_wait=0.01, max_wait=0.2)
+    ) as hh_client:
+        result = evaluate(
+            double,
+            dataset,
+            client=hh_client,
+            evaluators=[exact_match, half_answer],
+            name="fault-injection",
+            max_workers=8,
+            timeout=30,
+            passing_ranges={"exact_match": {"min": 1}},
+            ingestion_timeout=30,
+        )
+    faults = _fault_table(proxy)
+
+    # the proxy really did fail a fifth of the traffic, with every kind of fault
+    counts = proxy.counts
+    assert all(counts[kind] >= 1 for kind in ALL_FAULTS), faults
+    assert len(proxy.injected) >= 0.1 * proxy.requests, faults
+
+    ids = [dp.id for dp in dataset.datapoints]
+    n_of = {dp.id: dp.record["inputs"]["n"] for dp in dataset.datapoints}
+    sessions = {dp_id: session_id_for(result.run_id, dp_id) for dp_id in ids}
+
+    # the backend's view, read directly (not through the proxy)
+    run = client.get(f"/v1/runs/{result.run_id}").json()["evaluation"]
+    assert run["status"] == "completed"
+    assert len(run["event_ids"]) == DATAPOINTS
+    assert set(run["event_ids"]) == set(sessions.values())
+
+    events = _run_events(client, result.run_id)
+    event_ids = [e["event_id"] for e in events]
+    duplicated = [event_id for event_id, count in Counter(event_ids).items() if count > 1]
+    assert duplicated == [], f"duplicate event ids {duplicated}\n{faults}"
+
+    session_events = [e for e in events if e["event_type"] == "session"]
+    per_datapoint = Counter(e["metadata"]["datapoint_id"] for e in session_events)
+    assert per_datapoint == dict.fromkeys(ids, 1), f"sessions per datapoint {per_datapoint}\n{faults}"
+    assert {e["session_id"] for e in session_events} == set(sessions.values())
+
+    chains: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for event in events:
+        if event["event_type"] == "chain":
+            chains[event["session_id"]].append(event)
+    chain_counts = {dp_id: len(chains.get(sid, [])) for dp_id, sid in sessions.items()}
+    missing_or_duplicated = {dp_id: count for dp_id, count in chain_counts.items() if count != 1}
+    engine_said = {o.datapoint_id: (o.status.value, o.warnings) for o in result.outcomes}
+    reported = {dp_id: engine_said.get(dp_id) for dp_id in missing_or_duplicated}
+    assert missing_or_duplicated == {}, (
+        f"chain events per datapoint (want 1 each): {missing_or_duplicated};"
+        f" what evaluate() reported for those datapoints: {reported}\n{faults}"
+    )
+    assert len(events) == 2 * DATAPOINTS, Counter(e["event_type"] for e in events)
+
+    for dp_id, session_id in sessions.items():
+        n = n_of[dp_id]
+        (chain,) = chains[session_id]
+        assert chain["event_name"] == "double"
+        assert chain["parent_id"] == session_id
+        assert chain["metadata"]["datapoint_id"] == dp_id
+        assert chain["metrics"] == {"exact_match": n not in WRONG, "half_answer": n}
+        (session,) = [e for e in session_events if e["session_id"] == session_id]
+        assert session["outputs"] == {"answer": 2 * n}
+        assert session["feedback"] == {"ground_truth": RECORDS[n]["ground_truth"]}
+
+    # the backend's summary covers all 40 datapoints with the right values
+    summary = client.get(f"/v1/runs/{result.run_id}/summary").json()
+    assert sorted(d["datapoint_id"] for d in summary["datapoints"]) == sorted(ids)
+    details = {d["metric_name"]: d for d in summary["metrics"]["details"]}
+    assert details["exact_match"]["aggregate"] == pytest.approx((DATAPOINTS - len(WRONG)) / DATAPOINTS)
+    assert len(details["exact_match"]["values"]) == DATAPOINTS
+    assert details["half_answer"]["aggregate"] == pytest.approx(sum(range(DATAPOINTS)) / DATAPOINTS)
+    assert sorted(details["half_answer"]["values"]) == list(range(DATAPOINTS))
+    assert sorted(summary["failed"]) == sorted(dp_id for dp_id in ids if n_of[dp_id] in WRONG)
+    assert len(summary["passed"]) == DATAPOINTS - len(WRONG)
+    assert summary["success"] is False
+
+    # and evaluate() returned that same summary
+    assert sorted(result.summary.datapoint_ids) == sorted(ids)
+    assert sorted(result.summary.failed) == sorted(summary["failed"])
+
+    # the engine's own view agrees: every datapoint ran, its session was updated and its spans exported
+    problems = [
+        (o.datapoint_id, o.status.value, o.error, o.warnings, o.exported)
+        for o in result.outcomes
+        if o.status is not OutcomeStatus.OK or o.warnings or not o.exported
+    ]
+    assert len(result.outcomes) == DATAPOINTS
+    assert problems == [], f"{problems}\n{faults}"
