@@ -56,11 +56,14 @@ class BackendUnreachable(HoneyHiveError):
 
 
 class IngestionTimeout(HoneyHiveError):
-    def __init__(self, run_id: str, visible: int, expected: int, waited: float) -> None:
-        super().__init__(
-            f"run {run_id}: only {visible} of {expected} datapoints were visible in the backend's summary"
-            f" after waiting {waited:.1f} s"
-        )
+    def __init__(
+        self, run_id: str, visible: int, expected: int, waited: float, scored: tuple[int, int] | None = None
+    ) -> None:
+        if scored is not None and visible >= expected:
+            what = f"the function spans of only {scored[0]} of {scored[1]} datapoints were visible"
+        else:
+            what = f"only {visible} of {expected} datapoints were visible in the backend's summary"
+        super().__init__(f"run {run_id}: {what} after waiting {waited:.1f} s")
         self.run_id = run_id
         self.visible = visible
         self.expected = expected
@@ -285,14 +288,18 @@ class HoneyHiveClient:
         """
         started = clock()
         interval = initial_interval
+        wanted = set(scored)
         while True:
             result = self.get_run_result(run_id, aggregate_function)
             visible = len(result.get("datapoints") or [])
-            if visible >= expected_datapoints and (not scored or set(scored) <= self.scored_datapoints(run_id)):
+            have = len(wanted & self.scored_datapoints(run_id)) if wanted and visible >= expected_datapoints else 0
+            if visible >= expected_datapoints and have >= len(wanted):
                 return result
             waited = clock() - started
             if waited + interval > timeout:
-                raise IngestionTimeout(run_id, visible, expected_datapoints, waited)
+                raise IngestionTimeout(
+                    run_id, visible, expected_datapoints, waited, (have, len(wanted)) if wanted else None
+                )
             self.sleep(interval)
             interval = min(interval * 2, max_interval)
 
