@@ -23,13 +23,14 @@ import asyncio
 import contextvars
 import dataclasses
 import inspect
+import itertools
 import logging
 import queue
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -231,18 +232,26 @@ class Runner:
         started = time.monotonic()
         done = failed = 0
         executor = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="honeyhive-datapoint")
-        futures: dict[Future[DatapointOutcome], int] = {}
+        # a bounded window of submitted datapoints: memory stays flat however large the dataset is
+        window = 2 * self.max_workers
+        queued = iter(enumerate(datapoints))
+        futures: dict[Future[DatapointOutcome], int] = {}  # in flight
         try:
-            futures = {executor.submit(self.run_one, i, dp): i for i, dp in enumerate(datapoints)}
-            for future in as_completed(futures):
-                outcome = future.result()
-                outcomes[futures[future]] = outcome
-                done += 1
-                failed += outcome.failed
-                if self.progress is not None:
-                    elapsed = max(time.monotonic() - started, 1e-9)
-                    rate = done / elapsed
-                    self.progress(Progress(done, failed, total, rate, (total - done) / rate if rate else None))
+            for index, datapoint in itertools.islice(queued, window):
+                futures[executor.submit(self.run_one, index, datapoint)] = index
+            while futures:
+                finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    outcome = future.result()
+                    outcomes[futures.pop(future)] = outcome
+                    done += 1
+                    failed += outcome.failed
+                    if self.progress is not None:
+                        elapsed = max(time.monotonic() - started, 1e-9)
+                        rate = done / elapsed
+                        self.progress(Progress(done, failed, total, rate, (total - done) / rate if rate else None))
+                for index, datapoint in itertools.islice(queued, len(finished)):
+                    futures[executor.submit(self.run_one, index, datapoint)] = index
         except BaseException:
             self.cancel.set()
             executor.shutdown(wait=True, cancel_futures=True)
