@@ -39,7 +39,6 @@ import json
 import os
 import platform
 import pstats
-import re
 import resource
 import statistics
 import subprocess
@@ -57,6 +56,7 @@ from typing import Any
 
 import httpx
 
+from backend_process import BackendProcess
 from honeyhive_experiment import ExperimentResult, HoneyHiveClient, Progress, evaluate, external_dataset
 
 API_KEY = "bench-engine-key"
@@ -106,60 +106,6 @@ EVALUATORS = (exact_match, answer_length)
 
 
 # ----------------------------------------------------------------------------- the backend process
-
-
-@dataclass
-class BackendProcess:
-    """``python -m honeyhive_local serve --port 0`` in a child process, on a temporary SQLite file."""
-
-    db: Path
-    process: subprocess.Popen[str] | None = None
-    url: str = ""
-
-    def __enter__(self) -> BackendProcess:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "honeyhive_local",
-                "serve",
-                "--port",
-                "0",
-                "--db",
-                str(self.db),
-                "--api-key",
-                API_KEY,
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        found = re.search(r"serving on (http://\S+)", line)
-        if not found:
-            self.process.kill()
-            raise SystemExit(f"the backend did not start: {line!r}")
-        self.url = found.group(1)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def cpu_seconds(self) -> float | None:
-        """utime + stime of the backend process so far (Linux ``/proc``), None elsewhere."""
-        if self.process is None:
-            return None
-        try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # ----------------------------------------------------------------------------- contenders
@@ -490,7 +436,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     records = make_records(args.datapoints)
     function = make_function(args.sleep)
 
-    with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp, BackendProcess(Path(tmp) / "bench.db") as backend:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp,
+        BackendProcess(Path(tmp) / "bench.db", API_KEY) as backend,
+    ):
         print(f"backend: separate process pid {backend.process.pid if backend.process else '?'} at {backend.url}")
         # untimed warm-up: imports, connection pools, SQLite pages
         run_ours(make_function(0.0), make_records(WARMUP_DATAPOINTS, prefix="warm"), backend.url, args.workers, "warm")

@@ -33,7 +33,6 @@ import json
 import math
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
@@ -51,6 +50,8 @@ from honeyhive_experiment.settings import INPUTS
 from honeyhive_experiment.sharding import assign, shared_run_id
 
 TARGET_RATIO = 3.5
+from backend_process import BackendProcess  # noqa: E402 - the sibling module
+
 API_KEY = "bench-shards-key"
 REPOSITORY = "bench/shards"
 EXPERIMENT = "bench-shards"
@@ -87,47 +88,6 @@ ingestion: {{timeout: 120}}
 
 
 # ----------------------------------------------------------------------------- the backend process
-
-
-@dataclass
-class BackendProcess:
-    """``python -m honeyhive_local serve --port 0`` in a child process, on a temporary SQLite file."""
-
-    db: Path
-    process: subprocess.Popen[str] | None = None
-    url: str = ""
-
-    def __enter__(self) -> BackendProcess:
-        command = [sys.executable, "-m", "honeyhive_local", "serve", "--port", "0", "--db", str(self.db)]
-        self.process = subprocess.Popen([*command, "--api-key", API_KEY], stdout=subprocess.PIPE, text=True)
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        found = re.search(r"serving on (http://\S+)", line)
-        if not found:
-            self.process.kill()
-            raise SystemExit(f"the backend did not start: {line!r}")
-        self.url = found.group(1)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def cpu_seconds(self) -> float | None:
-        """utime + stime of the backend process so far (Linux ``/proc``), None elsewhere."""
-        if self.process is None:
-            return None
-        try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        ticks = os.sysconf("SC_CLK_TCK")
-        return (int(fields[11]) + int(fields[12])) / ticks
 
 
 # ----------------------------------------------------------------------------- the repository and the jobs
@@ -302,7 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f" -> at most {floor_single / floor_sharded:.2f} x with this partition, before any overhead"
         )
         with (
-            BackendProcess(Path(tmp) / "bench.db") as backend,
+            BackendProcess(Path(tmp) / "bench.db", API_KEY) as backend,
             httpx.Client(base_url=backend.url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=60) as hh,
         ):
             print(f"backend: {backend.url} (separate process)")
