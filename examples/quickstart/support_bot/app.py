@@ -58,10 +58,7 @@ def answer(datapoint: dict[str, Any]) -> dict[str, Any]:
     time.sleep(SIMULATED_LATENCY_S)
     question = datapoint["inputs"]["question"]
     topic = _topic(question)
-    if topic is None:
-        reply = "Sorry, I don't know. A human agent will follow up."
-    else:
-        reply = KNOWLEDGE[topic]
+    reply = KNOWLEDGE[topic] if topic is not None else "Sorry, I don't know. A human agent will follow up."
     if STYLE == "friendly":
         reply = f"Happy to help! {reply}"
     return {"answer": reply, "topic": topic}
