@@ -103,7 +103,6 @@ def _validate(root: Path, config_path: str) -> int:
     from honeyhive_experiment.datasets import DatasetError, DatasetFile, load_dataset_file
     from honeyhive_experiment.user_code import load_user_code
 
-    shown = str(Path(config_path)) if Path(config_path).is_absolute() else config_path
     try:
         config = load_config(root / config_path)
         ref = config.dataset.to_ref(root)
@@ -117,7 +116,7 @@ def _validate(root: Path, config_path: str) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     what = f"{count} datapoints" if count is not None else "a managed dataset"
-    print(f"ok: {shown}: experiment {config.name!r}, {what}, {len(code.evaluators)} evaluator(s)")
+    print(f"ok: {config_path}: experiment {config.name!r}, {what}, {len(code.evaluators)} evaluator(s)")
     return 0
 
 
