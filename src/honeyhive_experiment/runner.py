@@ -273,31 +273,13 @@ class Runner:
             return DatapointOutcome(index, datapoint.id, session_id, OutcomeStatus.SKIPPED, error="cancelled")
         started = time.monotonic()
         ids = DatapointIds(session_id, self.run_id, datapoint.dataset_id, datapoint.id, project=self.project)
-        try:
-            self.client.start_session(
-                {
-                    "session_id": session_id,
-                    "session_name": self.run_name,
-                    "source": "evaluation",
-                    "inputs": datapoint.inputs,
-                    "metadata": {
-                        "run_id": self.run_id,
-                        "dataset_id": datapoint.dataset_id,
-                        "datapoint_id": datapoint.id,
-                    },
-                }
-            )
-        except Exception as exc:  # the per-datapoint boundary: a backend failure costs this datapoint
-            return DatapointOutcome(
-                index, datapoint.id, session_id, OutcomeStatus.BACKEND_ERROR, error=f"session not started: {exc}"
-            )
         tracer = self.sink.tracer(ids)
         try:
             outcome = self._traced(index, datapoint, tracer)
         except BaseException:
             tracer.discard()
             raise
-        if outcome.status is OutcomeStatus.CANCELLED:
+        if outcome.status in (OutcomeStatus.CANCELLED, OutcomeStatus.BACKEND_ERROR):
             tracer.discard()  # not scored: a re-run of the shard (or run) must do it again
             exported = True
         else:
@@ -306,6 +288,21 @@ class Runner:
             outcome = _replace(outcome, exported=False, warnings=(*outcome.warnings, "spans were not exported"))
         return _replace(outcome, duration=time.monotonic() - started)
 
+    def _start_session(self, datapoint: Datapoint, session_id: str) -> None:
+        self.client.start_session(
+            {
+                "session_id": session_id,
+                "session_name": self.run_name,
+                "source": "evaluation",
+                "inputs": datapoint.inputs,
+                "metadata": {
+                    "run_id": self.run_id,
+                    "dataset_id": datapoint.dataset_id,
+                    "datapoint_id": datapoint.id,
+                },
+            }
+        )
+
     def _traced(self, index: int, datapoint: Datapoint, tracer: DatapointTracer) -> DatapointOutcome:
         session_id = tracer.session_id
         status, outputs, error = OutcomeStatus.OK, None, None
@@ -313,8 +310,15 @@ class Runner:
         failures: tuple[EvaluatorFailure, ...] = ()
         warnings: list[str] = []
         with tracer.start_as_current_span(self.name, "chain", inputs=datapoint.inputs) as span:
+            call = self._submit(datapoint, tracer)
+            try:  # the session is started while the function runs: one round trip less on the critical path
+                self._start_session(datapoint, session_id)
+            except Exception as exc:  # the per-datapoint boundary: a backend failure costs this datapoint
+                return DatapointOutcome(
+                    index, datapoint.id, session_id, OutcomeStatus.BACKEND_ERROR, error=f"session not started: {exc}"
+                )  # the function, if still running, is abandoned on its daemon thread
             try:
-                outputs = self._call(datapoint, tracer)
+                outputs = self._wait(call)
             except _Abandoned:
                 status, error = OutcomeStatus.CANCELLED, "cancelled while the function was running"
             except TimeoutError:  # ours, or asyncio.wait_for's (both are the builtin in 3.11)
@@ -358,9 +362,8 @@ class Runner:
             warnings=tuple(warnings),
         )
 
-    def _call(self, datapoint: Datapoint, tracer: DatapointTracer) -> Any:
-        """Call the user's function on a reusable daemon thread and wait for it — up to the timeout, and
-        no longer once the run is cancelled (a hung function is abandoned, never joined)."""
+    def _submit(self, datapoint: Datapoint, tracer: DatapointTracer) -> tuple[Future[Any], float | None]:
+        """Start the user's function on a reusable daemon thread (with the current span and baggage)."""
         record = dict(datapoint.record)
         kwargs = {"tracer": tracer} if self._wants_tracer else {}
         timeout = self.timeout
@@ -373,13 +376,18 @@ class Runner:
 
         ctx = contextvars.copy_context()  # the span and baggage follow the call into its thread
         future = self._calls.submit(lambda: ctx.run(target))
-        deadline = None if timeout is None else time.monotonic() + timeout
+        return future, None if timeout is None else time.monotonic() + timeout
+
+    def _wait(self, call: tuple[Future[Any], float | None]) -> Any:
+        """Wait for the function — up to its timeout, and no longer once the run is cancelled (a hung
+        function is abandoned, never joined)."""
+        future, deadline = call
         while True:
-            wait = _CANCEL_POLL if deadline is None else min(_CANCEL_POLL, deadline - time.monotonic())
-            if wait <= 0:
+            wait_for = _CANCEL_POLL if deadline is None else min(_CANCEL_POLL, deadline - time.monotonic())
+            if wait_for <= 0:
                 raise TimeoutError
             try:
-                return future.result(timeout=wait)
+                return future.result(timeout=wait_for)
             except FutureTimeout:
                 if self.cancel.is_set():
                     raise _Abandoned from None
