@@ -1,0 +1,46 @@
+"""A session that cannot be started (after the client's retries) costs that datapoint only: its function,
+already running, is abandoned, its spans are dropped, and the run completes with the others."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from honeyhive_experiment import ApiError, HoneyHiveClient, OutcomeStatus, evaluate, external_dataset
+from honeyhive_local import LocalBackend
+
+RECORDS = [{"id": f"q{i}", "inputs": {"n": i}} for i in range(4)]
+NEVER = threading.Event()  # never set: the failing datapoint's function would wait forever
+
+
+class SessionsDownFor(HoneyHiveClient):
+    """The real client, except that the backend is 'down' for one datapoint's session start."""
+
+    failing_datapoint = "EXT-q2"
+
+    def start_session(self, session: Mapping[str, Any]) -> dict[str, Any]:
+        if session["metadata"]["datapoint_id"] == self.failing_datapoint:
+            raise ApiError("POST", "/v1/sessions", 503, "service unavailable")
+        return super().start_session(session)
+
+
+def app(datapoint: dict[str, Any]) -> dict[str, Any]:
+    if datapoint["inputs"]["n"] == 2:
+        NEVER.wait()
+    return {"n": datapoint["inputs"]["n"]}
+
+
+def test_a_session_that_cannot_start_costs_only_its_datapoint() -> None:
+    with LocalBackend() as backend, SessionsDownFor(backend.url, backend.api_key) as client:
+        result = evaluate(app, external_dataset(RECORDS), client=client, max_workers=4, timeout=30)
+        events = client.run_events(result.run_id)
+        run = client.get_run(result.run_id)
+    by_id = {o.datapoint_id: o for o in result.outcomes}
+    assert by_id["EXT-q2"].status is OutcomeStatus.BACKEND_ERROR
+    assert "session not started" in (by_id["EXT-q2"].error or "")
+    assert [o.status for i, o in by_id.items() if i != "EXT-q2"] == [OutcomeStatus.OK] * 3
+    assert run["status"] == "completed"
+    assert len(run["event_ids"]) == 3
+    assert sorted(result.summary.datapoint_ids) == ["EXT-q0", "EXT-q1", "EXT-q3"]
+    assert not [e for e in events if (e.get("metadata") or {}).get("datapoint_id") == "EXT-q2"]
