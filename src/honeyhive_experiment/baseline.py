@@ -50,6 +50,10 @@ class Baseline:
         return sha if isinstance(sha, str) else None
 
     @property
+    def created_at(self) -> datetime | None:
+        return _created(self.run)
+
+    @property
     def branch(self) -> str | None:
         branch = self.ci.get("branch")
         return branch if isinstance(branch, str) else None

@@ -697,21 +697,13 @@ def _finish(
     baseline_info = None
     if flow is not None and flow.baseline is not None:
         b = flow.baseline
-        created = None
-        if b.run.created_at:
-            from datetime import datetime
-
-            try:
-                created = datetime.fromisoformat(b.run.created_at.replace("Z", "+00:00"))
-            except ValueError:
-                created = None
         baseline_info = BaselineInfo(
             run_id=b.run.run_id,
             name=b.run.name,
             url=inv.run_url_template.format(run_id=b.run.run_id) if inv.api_key else None,
             commit_sha=b.commit_sha,
             branch=b.branch,
-            created_at=created,
+            created_at=b.created_at,
             shared_datapoints=len(flow.comparison.common_datapoints) if flow.comparison else None,
             total_datapoints=len(flow.result.summary.datapoint_ids) or len(flow.dataset.datapoints),
         )
