@@ -91,8 +91,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from honeyhive_experiment.config import CommentConfig, Direction, MetricConfig
@@ -106,7 +104,11 @@ from honeyhive_experiment.models import (
 )
 from honeyhive_experiment.verdict import Decision, Verdict
 
-if TYPE_CHECKING:  # runner pulls in OpenTelemetry; the report only reads the outcomes' fields
+if TYPE_CHECKING:
+    # Jinja is imported where templates are built: every job redacts its logs with this module, but a
+    # mode-run job renders nothing. runner pulls in OpenTelemetry; the report only reads the outcomes' fields.
+    import jinja2
+
     from honeyhive_experiment.runner import DatapointOutcome
 
 __all__ = [
@@ -1094,6 +1096,8 @@ class _Plan:
 
 @lru_cache(maxsize=1)
 def _builtin_loader() -> jinja2.BaseLoader:
+    import jinja2
+
     return jinja2.PackageLoader("honeyhive_experiment", "templates")
 
 
@@ -1105,23 +1109,31 @@ def _configure(env: jinja2.Environment) -> jinja2.Environment:
     return env
 
 
-_ENV_OPTIONS: Final[dict[str, Any]] = {
-    "finalize": _finalize,
-    "undefined": jinja2.StrictUndefined,
-    "trim_blocks": True,
-    "lstrip_blocks": True,
-    "keep_trailing_newline": True,
-    "auto_reload": False,
-}
+def _env_options() -> dict[str, Any]:
+    import jinja2
+
+    return {
+        "finalize": _finalize,
+        "undefined": jinja2.StrictUndefined,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "keep_trailing_newline": True,
+        "auto_reload": False,
+    }
 
 
 @lru_cache(maxsize=1)
 def _builtin_template() -> jinja2.Template:
-    env = _configure(jinja2.Environment(loader=_builtin_loader(), autoescape=True, **_ENV_OPTIONS))
+    import jinja2
+
+    env = _configure(jinja2.Environment(loader=_builtin_loader(), autoescape=True, **_env_options()))
     return env.get_template(BUILTIN_TEMPLATE)
 
 
 def _custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str]:
+    import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
     shown = os.fspath(path)
     try:
         source = Path(shown).read_text(encoding="utf-8")
@@ -1137,7 +1149,7 @@ def _custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str
             jinja2.FileSystemLoader(str(Path(shown).parent)),
         ]
     )
-    env = _configure(ImmutableSandboxedEnvironment(loader=loader, autoescape=True, **_ENV_OPTIONS))
+    env = _configure(ImmutableSandboxedEnvironment(loader=loader, autoescape=True, **_env_options()))
     try:
         return env.from_string(source), shown
     except jinja2.TemplateSyntaxError as exc:
@@ -1145,6 +1157,8 @@ def _custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str
 
 
 def _run_template(template: jinja2.Template, context: Mapping[str, Any], name: str) -> str:
+    import jinja2
+
     try:
         return template.render(context)
     except jinja2.TemplateSyntaxError as exc:  # an included or extended file
