@@ -327,6 +327,7 @@ def report_shared_run(
     now: datetime,
     shard_count: int | None = None,
     baseline_run_id: str | None = None,
+    first_poll: float = 0.25,
     poll_interval: float = 2.0,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
@@ -334,20 +335,26 @@ def report_shared_run(
     """Wait (bounded by ``ingestion.timeout``) until the backend holds every datapoint of the dataset, mark
     the run completed with every session id, then judge it like a single-job run.
 
+    The backend is asked again after ``first_poll`` seconds, then twice as long each time up to
+    ``poll_interval``: the report job starts when the last shard job ends, so what is missing is usually
+    its last spans, still being ingested, and a fixed interval would add up to that much to the wait.
+
     Raises :class:`ShardsMissing` naming the shards (with ``shard_count``) and how many datapoints each
     still owes when the wait runs out.
     """
     dataset = prepare_dataset(config, config_path, root, client)
     wanted = [dp.id for dp in dataset.datapoints]
     deadline = clock() + config.ingestion.timeout
+    interval = min(first_poll, poll_interval)
     while True:
         recorded = _recorded_datapoints(client, run_id)
         missing = [i for i in wanted if i not in recorded]
         if not missing:
             break
-        if clock() + poll_interval > deadline:
+        if clock() + interval > deadline:
             raise ShardsMissing(_missing_message(run_id, missing, wanted, shard_count, config.ingestion.timeout))
-        sleep(poll_interval)
+        sleep(interval)
+        interval = min(interval * 2, poll_interval)
     complete_run(
         client,
         run_id,
