@@ -57,7 +57,14 @@ from typing import Any
 import httpx
 
 from backend_process import BackendProcess
-from honeyhive_experiment import ExperimentResult, HoneyHiveClient, Progress, evaluate, external_dataset
+from honeyhive_experiment import (
+    ExperimentResult,
+    ExperimentResultSummary,
+    HoneyHiveClient,
+    Progress,
+    evaluate,
+    external_dataset,
+)
 
 API_KEY = "bench-engine-key"
 TARGET_WALL_RATIO = 1.3
@@ -251,16 +258,14 @@ def rss_kib() -> int:
 
 
 class _MeasuredClient(HoneyHiveClient):
-    """Our client, noting how big the run's summary is and what it costs in memory once parsed."""
+    """Our client, noting what the run's summary costs in memory once read (it streams in)."""
 
-    summary_json_bytes = 0
     summary_traced_bytes = 0
 
-    def get_run_result(self, run_id: str, aggregate_function: str = "average") -> dict[str, Any]:
+    def get_run_summary(self, run_id: str, aggregate_function: str = "average") -> ExperimentResultSummary:
         before = tracemalloc.get_traced_memory()[0]
-        result = super().get_run_result(run_id, aggregate_function)
+        result = super().get_run_summary(run_id, aggregate_function)
         self.summary_traced_bytes = tracemalloc.get_traced_memory()[0] - before
-        self.summary_json_bytes = len(json.dumps(result))
         return result
 
 
@@ -303,7 +308,6 @@ def memory_child(url: str, count: int, workers: int, trace: bool, top: int) -> N
             gc.collect()
             phases["completion_peak"] = tracemalloc.get_traced_memory()[1]
             phases["result"] = tracemalloc.get_traced_memory()[0]
-            phases["summary_json"] = client.summary_json_bytes
             phases["summary_parsed"] = client.summary_traced_bytes
             out["phases"] = phases
             stats = snapshot[0].statistics("traceback") if snapshot else []
@@ -539,7 +543,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  peak while the pool runs                         {kib('pool_peak')}")
             print(f"  alive when the last datapoint finishes           {kib('pool_end')}")
             print(f"  peak while completing + reading the summary      {kib('completion_peak')}")
-            print(f"  the summary: JSON {phases['summary_json'] / 1024:.0f} KiB, parsed {kib('summary_parsed')}")
+            print(f"  the summary as kept (read as it streams in)      {kib('summary_parsed')}")
             print(f"  alive after evaluate() returned (with result)    {kib('result')}")
             print("  biggest allocation sites alive when the last datapoint finishes (innermost first):")
             for row in traced["top"]:

@@ -152,7 +152,7 @@ def choose_baseline(
         ):
             checked += 1
             try:
-                passed = not require_passing or bool(client.get_run_result(run.run_id).get("success"))
+                passed = not require_passing or client.get_run_summary(run.run_id).success
             except NotFoundError:
                 passed = False
             if passed:

@@ -18,20 +18,27 @@ appears in an error, a log line or ``repr``.
 from __future__ import annotations
 
 import email.utils
+import itertools
+import json as json_module
 import logging
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+
+from honeyhive_experiment.jsonstream import read_array_items
+from honeyhive_experiment.models import ExperimentResultSummary
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SERVER_URL = "https://api.dp1.us.honeyhive.ai"
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 Scalar = str | int | float | bool | None  # what httpx takes as a query value
+_T = TypeVar("_T")
 
 
 class HoneyHiveError(Exception):
@@ -62,7 +69,7 @@ class IngestionTimeout(HoneyHiveError):
         if scored is not None and visible >= expected:
             what = f"the function spans of only {scored[0]} of {scored[1]} datapoints were visible"
         else:
-            what = f"only {visible} of {expected} datapoints were visible in the backend's summary"
+            what = f"only {visible} of {expected} datapoints were visible in the backend"
         super().__init__(f"run {run_id}: {what} after waiting {waited:.1f} s")
         self.run_id = run_id
         self.visible = visible
@@ -99,6 +106,82 @@ def _retry_after(response: httpx.Response) -> float | None:
     except ValueError:
         parsed = email.utils.parsedate_to_datetime(value)
         return max(0.0, parsed.timestamp() - time.time())
+
+
+_SCORED_FIELDS = ("session_id", "parent_id", "metadata")  # what scored_datapoints reads of an event
+
+
+def _filter(field: str, value: str) -> dict[str, str]:
+    """An export filter: ``field`` is ``value`` (a string)."""
+    return {"field": field, "operator": "is", "value": value, "type": "string"}
+
+
+_CLOSED = httpx.ByteStream(b"")
+
+
+class _JsonBody(Iterable[bytes]):
+    """A JSON request body sent piece by piece, its length known up front (no chunked encoding).
+
+    A run's create and final update carry every datapoint id and every session id: for a large run,
+    ``json.dumps`` would hold the text and its bytes at once, at the moment every outcome is alive
+    too. Iterable again for each retry.
+    """
+
+    _encoder = json_module.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    _piece = 64 * 1024
+
+    def __init__(self, value: Mapping[str, Any]) -> None:
+        self.value = dict(value)
+        self._length = sum(len(piece) for piece in self)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[bytes]:
+        pending: list[bytes] = []
+        size = 0
+        for text in self._encoder.iterencode(self.value):
+            data = text.encode()
+            pending.append(data)
+            size += len(data)
+            if size >= self._piece:
+                yield b"".join(pending)
+                pending.clear()
+                size = 0
+        if pending:
+            yield b"".join(pending)
+
+
+def _read_json(response: httpx.Response) -> Any:
+    response.read()
+    try:
+        return response.json()
+    except ValueError:
+        raise ValueError("response is not JSON") from None
+
+
+def _discard(response: httpx.Response) -> None:
+    for _ in response.iter_raw():  # read to the end (the connection goes back to the pool), keep nothing
+        pass
+
+
+def _read_scored_page(response: httpx.Response) -> tuple[list[str], int, int]:
+    """An export page of ``chain`` events → (datapoint ids of root chain events, events, total events)."""
+    ids: list[str] = []
+    count = 0
+
+    def keep(event: Any) -> None:
+        nonlocal count
+        count += 1
+        if isinstance(event, dict):
+            parent = event.get("parent_id")
+            datapoint_id = (event.get("metadata") or {}).get("datapoint_id")
+            if isinstance(datapoint_id, str) and parent in (None, "", event.get("session_id")):
+                ids.append(datapoint_id)
+
+    body = read_array_items(response.iter_bytes(), "events", keep)
+    total = body.get("totalEvents", body.get("count")) if isinstance(body, dict) else None
+    return ids, count, total if isinstance(total, int) else 0
 
 
 def _is_retryable(exc: BaseException) -> bool:
@@ -169,7 +252,26 @@ class HoneyHiveClient:
         long: bool = False,
     ) -> Any:
         """Send one request with retries; return the decoded JSON body or raise a HoneyHiveError."""
+        return self._call(method, route, _read_json, params=params, json=json, long=long)
+
+    def _call(
+        self,
+        method: str,
+        route: str,
+        read: Callable[[httpx.Response], _T],
+        *,
+        params: Mapping[str, Scalar] | list[tuple[str, Scalar]] | None = None,
+        json: Any = None,
+        long: bool = False,
+    ) -> _T:
+        """Send one request with retries and hand a successful response, still streaming, to ``read``.
+
+        A connection lost while ``read`` consumes the body is retried like any other transport error.
+        """
         timeout = httpx.Timeout(self.timeouts.long_read if long else self.timeouts.read, connect=self.timeouts.connect)
+        body: dict[str, Any] = {"json": json}
+        if isinstance(json, _JsonBody):
+            body = {"content": json, "headers": {"Content-Type": "application/json", "Content-Length": str(len(json))}}
         retrying = Retrying(
             stop=stop_after_attempt(self.retry.attempts),
             wait=self._wait,
@@ -179,11 +281,19 @@ class HoneyHiveClient:
         )
         try:
             for attempt in retrying:
-                with attempt:
-                    response = self._http.request(method, route, params=params, json=json, timeout=timeout)
+                with attempt, self._stream(method, route, params=params, timeout=timeout, **body) as response:
+                    if response.status_code < 400:
+                        try:
+                            return read(response)
+                        except ValueError as exc:
+                            raise ApiError(method, route, response.status_code, str(exc)) from None
+                    response.read()  # an error body is small: read it for the reason
                     if response.status_code in RETRYABLE_STATUSES:
                         log.debug("%s %s → %s, retrying", method, route, response.status_code)
                         raise _RetryableStatus(response)
+                    if response.status_code == 404:
+                        raise NotFoundError(method, route, 404, _reason(response))
+                    raise ApiError(method, route, response.status_code, _reason(response))
         except _RetryableStatus as exc:
             raise ApiError(method, route, exc.response.status_code, _reason(exc.response)) from None
         except httpx.TransportError as exc:
@@ -191,25 +301,34 @@ class HoneyHiveClient:
                 f"{method} {route}: no answer from {self.base_url} after {self.retry.attempts} attempts"
                 f" ({type(exc).__name__})"
             ) from None
-        if response.status_code == 404:
-            raise NotFoundError(method, route, 404, _reason(response))
-        if response.status_code >= 400:
-            raise ApiError(method, route, response.status_code, _reason(response))
+        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+
+    @contextmanager
+    def _stream(self, method: str, route: str, **kwargs: Any) -> Iterator[httpx.Response]:
+        """``httpx.Client.stream``, leaving no garbage behind: an httpx response and its stream refer to
+        each other, so every response would wait for the cyclic garbage collector (which, with 32 threads
+        sending requests, lets tens of thousands of them pile up in the oldest generation)."""
+        response: httpx.Response | None = None
         try:
-            return response.json()
-        except ValueError:
-            raise ApiError(method, route, response.status_code, "response is not JSON") from None
+            with self._http.stream(method, route, **kwargs) as response:
+                yield response
+        finally:
+            if response is not None:
+                response.stream = _CLOSED  # closed already; this breaks the cycle
 
     # ------------------------------------------------------------------ runs
 
-    def create_run(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """``POST /v1/runs``; send a client-chosen ``run_id`` so a retried create is the same run."""
-        result: dict[str, Any] = self.request("POST", "/v1/runs", json=dict(body))
-        return result
+    def create_run(self, body: Mapping[str, Any]) -> None:
+        """``POST /v1/runs``; send a client-chosen ``run_id`` so a retried create is the same run.
 
-    def update_run(self, run_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = self.request("PUT", f"/v1/runs/{run_id}", json=dict(body))
-        return result
+        The backend's copy of the run in the answer is not read: it carries every datapoint id (and
+        on update every session id), as large as the request, and nothing here needs it back.
+        """
+        self._call("POST", "/v1/runs", _discard, json=_JsonBody(body))
+
+    def update_run(self, run_id: str, body: Mapping[str, Any]) -> None:
+        """``PUT /v1/runs/{id}``; like :meth:`create_run`, the answer is not read."""
+        self._call("PUT", f"/v1/runs/{run_id}", _discard, json=_JsonBody(body))
 
     def get_run(self, run_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self.request("GET", f"/v1/runs/{run_id}")["evaluation"]
@@ -256,6 +375,20 @@ class HoneyHiveClient:
         )
         return result
 
+    def get_run_summary(self, run_id: str, aggregate_function: str = "average") -> ExperimentResultSummary:
+        """``GET /v1/runs/{id}/result``, parsed as it arrives into a compact summary.
+
+        A run's summary grows with its datapoints (about 0.5 KiB of JSON each); reading it this way never
+        holds the whole body, and keeps each datapoint as a small row rather than a dict.
+        """
+        return self._call(
+            "GET",
+            f"/v1/runs/{run_id}/result",
+            lambda response: ExperimentResultSummary.from_json_chunks(response.iter_bytes(), run_id=run_id),
+            params={"aggregate_function": aggregate_function},
+            long=True,
+        )
+
     def get_run_metrics(self, run_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self.request("GET", f"/v1/runs/{run_id}/metrics", long=True)
         return result
@@ -280,21 +413,27 @@ class HoneyHiveClient:
         max_interval: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         scored: Collection[str] = (),
-    ) -> dict[str, Any]:
-        """Poll the result until it covers every datapoint sent, with backoff; bounded by ``timeout``.
+    ) -> ExperimentResultSummary:
+        """Poll until the result covers every datapoint sent, with backoff; bounded by ``timeout``.
 
         ``scored`` names datapoints whose function span must be visible too (a session is visible before
         its spans are ingested, and a summary without them lacks their metrics).
+
+        Each poll first counts the run's sessions (one small export page), then checks the function
+        spans, and reads the summary — whose size grows with the run — only once both are complete.
         """
         started = clock()
         interval = initial_interval
-        wanted = set(scored)
+        wanted = scored if isinstance(scored, set | frozenset) else set(scored)
         while True:
-            result = self.get_run_result(run_id, aggregate_function)
-            visible = len(result.get("datapoints") or [])
-            have = len(wanted & self.scored_datapoints(run_id)) if wanted and visible >= expected_datapoints else 0
+            visible = self.count_sessions(run_id)
+            have = len(wanted) - len(self.unscored(run_id, wanted)) if wanted and visible >= expected_datapoints else 0
             if visible >= expected_datapoints and have >= len(wanted):
-                return result
+                result = self.get_run_summary(run_id, aggregate_function)
+                visible = len(result.datapoints)
+                if visible >= expected_datapoints:
+                    return result
+                del result  # the summary lags behind the events: poll again without holding it
             waited = clock() - started
             if waited + interval > timeout:
                 raise IngestionTimeout(
@@ -333,40 +472,72 @@ class HoneyHiveClient:
         self.request("PUT", f"/v1/events/{event_id}", json=dict(changes))
 
     def export_events(
-        self, filters: Sequence[Mapping[str, Any]], *, page: int = 1, limit: int = 1000
+        self,
+        filters: Sequence[Mapping[str, Any]],
+        *,
+        page: int = 1,
+        limit: int = 1000,
+        projections: Sequence[str] = (),
     ) -> dict[str, Any]:
-        result: dict[str, Any] = self.request(
-            "POST", "/v1/events/export", json={"filters": list(filters), "page": page, "limit": limit}, long=True
-        )
+        body: dict[str, Any] = {"filters": list(filters), "page": page, "limit": limit}
+        if projections:
+            body["projections"] = list(projections)
+        result: dict[str, Any] = self.request("POST", "/v1/events/export", json=body, long=True)
         return result
 
     def scored_datapoints(self, run_id: str) -> set[str]:
         """Datapoints of the run whose function span (the root ``chain`` event of their session) the
         backend holds: finished and scored, as opposed to merely started (a session alone)."""
-        extra = [{"field": "event_type", "operator": "is", "value": "chain", "type": "string"}]
-        scored: set[str] = set()
-        for event in self.run_events(run_id, extra_filters=extra):
-            parent = event.get("parent_id")
-            datapoint_id = (event.get("metadata") or {}).get("datapoint_id")
-            if isinstance(datapoint_id, str) and parent in (None, "", event.get("session_id")):
-                scored.add(datapoint_id)
-        return scored
+        return set(self._scored(run_id))
+
+    def unscored(self, run_id: str, datapoint_ids: Collection[str]) -> set[str]:
+        """Which of ``datapoint_ids`` have no function span in the backend yet (see :meth:`scored_datapoints`)."""
+        found = {d for d in self._scored(run_id) if d in datapoint_ids}
+        return {d for d in datapoint_ids if d not in found} if len(found) < len(datapoint_ids) else set()
+
+    def _scored(self, run_id: str, limit: int = 1000) -> Iterator[str]:
+        """The datapoint id of every root ``chain`` event of the run, page by page; each page is read as
+        it streams in and only the ids are kept (a page of whole events is ~1 MB of dicts)."""
+        flt = [_filter("metadata.run_id", run_id), _filter("event_type", "chain")]
+        seen = 0
+        for page in itertools.count(1):
+            request = {"filters": flt, "page": page, "limit": limit, "projections": list(_SCORED_FIELDS)}
+            ids, count, total = self._call("POST", "/v1/events/export", _read_scored_page, json=request, long=True)
+            yield from ids
+            seen += count
+            if not count or seen >= total:
+                return
+
+    def count_sessions(self, run_id: str) -> int:
+        """How many sessions the backend holds for the run (the export's total; one event is read)."""
+        flt = [_filter("metadata.run_id", run_id), _filter("event_type", "session")]
+        body = self.export_events(flt, page=1, limit=1, projections=("event_id",))
+        return int(body.get("totalEvents", body.get("count", 0)) or 0)
 
     def run_events(
         self, run_id: str, limit: int = 1000, extra_filters: Sequence[Mapping[str, Any]] = ()
     ) -> list[dict[str, Any]]:
         """Every event whose ``metadata.run_id`` is this run (and that matches ``extra_filters``), across pages."""
-        flt = [{"field": "metadata.run_id", "operator": "is", "value": run_id, "type": "string"}, *extra_filters]
-        events: list[dict[str, Any]] = []
-        page = 1
-        while True:
-            body = self.export_events(flt, page=page, limit=limit)
+        return list(self.iter_run_events(run_id, limit, extra_filters))
+
+    def iter_run_events(
+        self,
+        run_id: str,
+        limit: int = 1000,
+        extra_filters: Sequence[Mapping[str, Any]] = (),
+        projections: Sequence[str] = (),
+    ) -> Iterator[dict[str, Any]]:
+        """Like :meth:`run_events`, one page in memory at a time; ``projections`` limits the fields read."""
+        flt = [_filter("metadata.run_id", run_id), *extra_filters]
+        seen = 0
+        for page in itertools.count(1):
+            body = self.export_events(flt, page=page, limit=limit, projections=projections)
             batch = body.get("events") or []
-            events += batch
+            seen += len(batch)
             total = body.get("totalEvents", body.get("count", 0))
-            if not batch or len(events) >= total:
-                return events
-            page += 1
+            yield from batch
+            if not batch or seen >= total:
+                return
 
     @property
     def traces_endpoint(self) -> str:

@@ -12,6 +12,7 @@ every datapoint that was sent, and never aggregates anything itself.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -48,12 +49,14 @@ class PreparedDataset:
 
 
 def external_dataset(records: Sequence[Mapping[str, Any]], custom_dataset_id: str | None = None) -> PreparedDataset:
-    """Records from the user's repository → ``EXT-`` ids exactly as the official SDK derives them."""
-    records = [dict(r) for r in records]
+    """Records from the user's repository → ``EXT-`` ids exactly as the official SDK derives them.
+
+    The records are used as they are, not copied: a large dataset is in memory once. Ids are interned
+    (``sys.intern``), so the run's summary shares them rather than holding copies.
+    """
     dataset_id, ids = prepare_external_dataset(records, custom_dataset_id)
-    return PreparedDataset(
-        dataset_id, tuple(Datapoint(i, r, dataset_id) for i, r in zip(ids, records, strict=True)), external=True
-    )
+    datapoints = tuple(Datapoint(sys.intern(i), r, dataset_id) for i, r in zip(ids, records, strict=True))
+    return PreparedDataset(dataset_id, datapoints, external=True)
 
 
 def managed_dataset(
@@ -72,7 +75,7 @@ def managed_dataset(
         record = {"id": datapoint_id, "inputs": dp.get("inputs") or {}, "ground_truth": dp.get("ground_truth")}
         if dp.get("metadata"):
             record["metadata"] = dp["metadata"]
-        datapoints.append(Datapoint(datapoint_id, record, str(dataset["id"])))
+        datapoints.append(Datapoint(sys.intern(datapoint_id), record, str(dataset["id"])))
     return PreparedDataset(str(dataset["id"]), tuple(datapoints), external=False, name=dataset.get("name"))
 
 
@@ -208,13 +211,11 @@ def evaluate(
 
     # with our own OTLP sink every exported function span must be in the backend before the result is read;
     # a sink the caller passed in may export elsewhere (tests, other collectors): then sessions are the bar
-    scored = [o.datapoint_id for o in outcomes if o.recorded and o.exported] if own_sink else []
-    result = client.wait_for_result(
+    scored = {o.datapoint_id for o in outcomes if o.recorded and o.exported} if own_sink else set()
+    summary = client.wait_for_result(
         run_id, len(sessions), timeout=ingestion_timeout, aggregate_function=aggregate_function, scored=scored
     )
-    return ExperimentResult(
-        run_id, name, dataset.dataset_id, ExperimentResultSummary.from_wire(result, run_id=run_id), tuple(outcomes)
-    )
+    return ExperimentResult(run_id, name, dataset.dataset_id, summary, tuple(outcomes))
 
 
 def run_slice(

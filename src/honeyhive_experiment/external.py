@@ -65,7 +65,12 @@ def generate_external_dataset_id(datapoints: Sequence[Mapping[str, Any]], custom
     """
     if custom_id:
         return _prefixed(custom_id)
-    return _digest(json.dumps([dict(dp) for dp in datapoints], sort_keys=True))
+    # json.dumps(..., sort_keys=True) in pieces: the same bytes without the whole text in memory at once
+    records = datapoints if all(type(dp) is dict for dp in datapoints) else [dict(dp) for dp in datapoints]
+    digest = hashlib.sha256()
+    for chunk in json.JSONEncoder(sort_keys=True).iterencode(records):
+        digest.update(chunk.encode())
+    return EXTERNAL_ID_PREFIX + digest.hexdigest()[:16]
 
 
 def generate_external_datapoint_id(datapoint: Mapping[str, Any], index: int, custom_id: str | None = None) -> str:

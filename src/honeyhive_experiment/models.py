@@ -27,16 +27,28 @@ where the SDK carries counts (``common_datapoints``, ``new_only_datapoints``, ``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, overload
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
+
+from honeyhive_experiment.jsonstream import NotJson, read_array_items
 
 __all__ = [
     "AggregatedMetrics",
     "DatapointMetric",
     "DatapointResult",
+    "DatapointResults",
     "EventDetail",
     "ExperimentResultSummary",
     "ExperimentRun",
@@ -331,6 +343,163 @@ class DatapointResult(_WireModel):
         return self.datapoint_id or self.session_id
 
 
+_ROW_KEYS = frozenset({"datapoint_id", "session_id", "passed", "metrics"})
+_ROW_ORDER = ("datapoint_id", "session_id", "passed", "metrics")
+_METRIC_KEYS = ("name", "event_name", "event_type", "value", "passed")
+_Row = tuple[str | None, str | None, bool | None, tuple[tuple[Any, ...], ...]]
+
+
+def _optional(value: Any, kind: type | tuple[type, ...]) -> bool:
+    return value is None or isinstance(value, kind)
+
+
+class DatapointResults(Sequence[DatapointResult]):
+    """A summary's datapoints, kept compact: a large run's summary costs little memory.
+
+    A :class:`DatapointResult` is a pydantic model of ~1 KiB; a run of 20,000 datapoints would hold
+    20 MiB of them just to be carried around. Rows in the wire's own shape (``datapoint_id``,
+    ``session_id``, ``passed``, ``metrics: [{name, event_name, event_type, value, passed}]``) are kept
+    as tuples (equal metric entries shared) and become models only when read; any other row (legacy
+    shapes, unknown fields) is validated at once and kept as its model. Reading gives exactly what
+    ``DatapointResult.model_validate`` of the wire row gives.
+    """
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: Iterable[Any] = ()) -> None:
+        builder = _RowBuilder()
+        self._rows: list[_Row | DatapointResult] = [builder.row(item) for item in rows]
+
+    @classmethod
+    def _of_rows(cls, rows: list[_Row | DatapointResult]) -> DatapointResults:
+        out = cls()
+        out._rows = rows
+        return out
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> DatapointResult: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[DatapointResult]: ...
+
+    def __getitem__(self, index: int | slice) -> DatapointResult | list[DatapointResult]:
+        if isinstance(index, slice):
+            return [_model(row) for row in self._rows[index]]
+        return _model(self._rows[index])
+
+    def __iter__(self) -> Iterator[DatapointResult]:
+        return (_model(row) for row in self._rows)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DatapointResults):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        if isinstance(other, list | tuple):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"DatapointResults({len(self)} datapoints)"
+
+    def keys(self) -> Iterator[str | None]:
+        """Each row's :attr:`DatapointResult.key` (``datapoint_id`` or else ``session_id``), without building models."""
+        for row in self._rows:
+            yield row.key if isinstance(row, DatapointResult) else (row[0] or row[1])
+
+    def datapoint_ids(self) -> Iterator[str | None]:
+        """Each row's ``datapoint_id``, without building models."""
+        for row in self._rows:
+            yield row.datapoint_id if isinstance(row, DatapointResult) else row[0]
+
+    def find(self, keys: Iterable[str]) -> dict[str, DatapointResult]:
+        """The first datapoint of each of ``keys`` (by :attr:`DatapointResult.key`), building only those."""
+        wanted = set(keys)
+        found: dict[str, DatapointResult] = {}
+        for index, key in enumerate(self.keys()):
+            if key is not None and key in wanted and key not in found:
+                found[key] = self[index]
+        return found
+
+
+class _RowBuilder:
+    """Turns wire rows into compact tuples, sharing equal metric entries (value types kept apart:
+    ``True``, ``1`` and ``1.0`` are equal in Python but different values here)."""
+
+    def __init__(self) -> None:
+        self._metrics: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._metric_lists: dict[tuple[int, ...], tuple[tuple[Any, ...], ...]] = {}
+
+    def row(self, item: Any) -> _Row | DatapointResult:
+        if isinstance(item, DatapointResult):
+            return item
+        compact = self._compact(item)
+        return compact if compact is not None else DatapointResult.model_validate(item)
+
+    def _compact(self, item: Any) -> _Row | None:
+        if not isinstance(item, Mapping) or item.keys() != _ROW_KEYS:
+            return None
+        datapoint_id, session_id, passed, metrics = (item[k] for k in _ROW_ORDER)
+        if not (_optional(datapoint_id, str) and _optional(session_id, str) and _optional(passed, bool)):
+            return None
+        if not isinstance(metrics, list):
+            return None
+        entries = []
+        for metric in metrics:
+            entry = self._metric(metric)
+            if entry is None:
+                return None
+            entries.append(entry)
+        key = tuple(id(e) for e in entries)
+        shared = self._metric_lists.get(key)
+        if shared is None:
+            shared = self._metric_lists[key] = tuple(entries)
+        return (datapoint_id, session_id, passed, shared)
+
+    def _metric(self, metric: Any) -> tuple[Any, ...] | None:
+        if not isinstance(metric, Mapping) or len(metric) != len(_METRIC_KEYS):
+            return None
+        try:
+            name, event_name, event_type, value, passed = (metric[k] for k in _METRIC_KEYS)
+        except KeyError:
+            return None
+        if not (
+            isinstance(name, str)
+            and _optional(event_name, str)
+            and _optional(event_type, str)
+            and _optional(value, (bool, int, float, str))
+            and _optional(passed, bool)
+        ):
+            return None
+        entry = (name, event_name, event_type, value, passed)
+        key = (*entry, type(value))
+        return self._metrics.setdefault(key, entry)
+
+
+def _model(row: _Row | DatapointResult) -> DatapointResult:
+    if isinstance(row, DatapointResult):
+        return row
+    datapoint_id, session_id, passed, metrics = row
+    return DatapointResult.model_validate(
+        {
+            "datapoint_id": datapoint_id,
+            "session_id": session_id,
+            "passed": passed,
+            "metrics": [dict(zip(_METRIC_KEYS, m, strict=True)) for m in metrics],
+        }
+    )
+
+
+def _datapoint_results(value: Any) -> Any:
+    if isinstance(value, DatapointResults):
+        return value
+    value = _list_or_empty(value)
+    return DatapointResults(value) if isinstance(value, list | tuple) else value
+
+
 class EventDetail(_WireModel):
     """An event name/type seen in a run; in a comparison also ``presence`` (``old``, ``new`` or ``both``)."""
 
@@ -344,8 +513,11 @@ class ExperimentResultSummary(_WireModel):
 
     ``run_id`` is not part of the wire body: :meth:`from_wire` takes it from the caller or from
     ``run_object.run_id``. ``status`` is ``None`` when the body has none. ``success`` defaults to
-    false when absent (like the SDK).
+    false when absent (like the SDK). ``datapoints`` is a compact :class:`DatapointResults` (a sequence
+    of :class:`DatapointResult`).
     """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     run_id: str
     status: _Status | None = None
@@ -354,7 +526,12 @@ class ExperimentResultSummary(_WireModel):
     passed: _IdList = Field(default_factory=list)
     failed: _IdList = Field(default_factory=list)
     metrics: AggregatedMetrics = Field(default_factory=AggregatedMetrics)
-    datapoints: Annotated[list[DatapointResult], BeforeValidator(_list_or_empty)] = Field(default_factory=list)
+    datapoints: Annotated[
+        DatapointResults,
+        BeforeValidator(_datapoint_results),
+        PlainSerializer(list, return_type=list[DatapointResult]),
+        WithJsonSchema({"type": "array", "items": {"$ref": "#/$defs/DatapointResult"}}),
+    ] = Field(default_factory=DatapointResults)
     event_details: Annotated[list[EventDetail], BeforeValidator(_list_or_empty)] = Field(default_factory=list)
     run_object: ExperimentRun | None = None
 
@@ -378,6 +555,17 @@ class ExperimentResultSummary(_WireModel):
             data["run_id"] = run_id
         return cls.model_validate(data)
 
+    @classmethod
+    def from_json_chunks(cls, chunks: Iterable[bytes], *, run_id: str | None = None) -> Self:
+        """Parse a summary body as it arrives, chunk by chunk (see :meth:`from_wire` for ``run_id``).
+
+        The whole body is never in memory: the ``datapoints`` become compact rows one by one, and
+        strings are interned (``sys.intern``), so the ids and metric names repeated all over a summary are
+        kept once — and are the same objects as the ids the run's own datapoints and sessions hold. ``ValueError`` when
+        the bytes are not JSON.
+        """
+        return cls.from_wire(_read_json_summary(chunks), run_id=run_id)
+
     def metric(self, name: str, event_name: str | None = None) -> MetricDetail | None:
         """Shortcut for ``metrics.metric(name, event_name)``."""
         return self.metrics.metric(name, event_name)
@@ -385,7 +573,19 @@ class ExperimentResultSummary(_WireModel):
     @property
     def datapoint_ids(self) -> list[str]:
         """The ``datapoint_id`` of each reported datapoint, in order, without repeats or nulls."""
-        return _unique(d.datapoint_id for d in self.datapoints if d.datapoint_id)
+        return _unique(d for d in self.datapoints.datapoint_ids() if d)
+
+
+def _read_json_summary(chunks: Iterable[bytes]) -> Any:
+    rows: list[_Row | DatapointResult] = []
+    builder = _RowBuilder()
+    try:
+        body = read_array_items(chunks, "datapoints", lambda item: rows.append(builder.row(item)))
+    except NotJson as exc:
+        raise NotJson(f"the summary is {exc}") from None
+    if isinstance(body, dict) and isinstance(body.get("datapoints"), list):
+        body["datapoints"] = DatapointResults._of_rows(rows)
+    return body
 
 
 # ----------------------------------------------------------------------------- comparison

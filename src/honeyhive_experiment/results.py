@@ -16,7 +16,7 @@ def get_run_result(
     client: HoneyHiveClient, run_id: str, aggregate_function: str = "average"
 ) -> ExperimentResultSummary:
     """The backend's summary of a run (``GET /v1/runs/{id}/result``)."""
-    return ExperimentResultSummary.from_wire(client.get_run_result(run_id, aggregate_function), run_id=run_id)
+    return client.get_run_summary(run_id, aggregate_function)
 
 
 def get_run_metrics(client: HoneyHiveClient, run_id: str) -> dict[str, Any]:
@@ -33,8 +33,7 @@ def wait_for_run_result(
     aggregate_function: str = "average",
 ) -> ExperimentResultSummary:
     """Poll until the backend's summary covers ``expected_datapoints``; raises ``IngestionTimeout``."""
-    body = client.wait_for_result(run_id, expected_datapoints, timeout=timeout, aggregate_function=aggregate_function)
-    return ExperimentResultSummary.from_wire(body, run_id=run_id)
+    return client.wait_for_result(run_id, expected_datapoints, timeout=timeout, aggregate_function=aggregate_function)
 
 
 def compare_runs(

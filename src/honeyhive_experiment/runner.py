@@ -26,6 +26,7 @@ import inspect
 import itertools
 import logging
 import queue
+import sys
 import threading
 import time
 import uuid
@@ -54,8 +55,11 @@ class SessionApi(Protocol):
 
 
 def session_id_for(run_id: str, datapoint_id: str) -> str:
-    """The session id of a datapoint in a run: stable, so retries and re-runs reuse it."""
-    return str(uuid.uuid5(SESSION_NAMESPACE, f"{run_id}\x00{datapoint_id}"))
+    """The session id of a datapoint in a run: stable, so retries and re-runs reuse it.
+
+    Interned: the run's summary, read later, then shares this string instead of holding its own copy.
+    """
+    return sys.intern(str(uuid.uuid5(SESSION_NAMESPACE, f"{run_id}\x00{datapoint_id}")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +267,8 @@ class Runner:
         finally:
             executor.shutdown(wait=True)
             self._calls.close()
+        if done == total:  # every datapoint has its outcome: no copy of a list as long as the dataset
+            return outcomes  # type: ignore[return-value]
         return [o for o in outcomes if o is not None]
 
     # ------------------------------------------------------------------ one datapoint

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from honeyhive_experiment.models import (
     AggregatedMetrics,
     DatapointResult,
+    DatapointResults,
     ExperimentResultSummary,
     ExperimentRun,
     ExperimentRunStatus,
@@ -643,7 +644,7 @@ def declared(value: Any) -> Any:
     """A model as plain data of its declared fields only (unknown fields left out), recursively."""
     if isinstance(value, BaseModel):
         return {name: declared(getattr(value, name)) for name in type(value).model_fields}
-    if isinstance(value, list):
+    if isinstance(value, list | DatapointResults):
         return [declared(v) for v in value]
     if isinstance(value, dict):
         return {k: declared(v) for k, v in value.items()}

@@ -1,0 +1,83 @@
+"""Reading a large JSON body as it arrives, one item of its big array at a time.
+
+A run's summary (``datapoints``) and an events export page (``events``) grow with the run. Parsed
+whole, their text and the dicts built from it are several times the size of what a caller keeps;
+:func:`read_array_items` hands each item of the named top-level array to a callback as soon as it is
+complete and builds everything else as usual. Strings are interned (``sys.intern``): the ids repeated
+all over such bodies are kept once, and are the very objects the run's own datapoints hold.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+
+class NotJson(ValueError):
+    """The bytes are not (complete) JSON."""
+
+
+class _Reader:
+    def __init__(self, array_key: str, on_item: Callable[[Any], None]) -> None:
+        import ijson  # only where a large body is read: the CLI's start-up does not pay for it
+
+        self._new_builder = ijson.ObjectBuilder
+        self.body = ijson.ObjectBuilder()
+        self._array_key = array_key
+        self._on_item = on_item
+        self._depth = 0
+        self._key: str | None = None  # the top-level key whose value is being read
+        self._in_array = False
+        self._item: Any = None  # the ObjectBuilder of the item being read
+        self._item_depth = 0
+
+    def event(self, event: str, value: Any) -> None:
+        if event == "string":
+            value = sys.intern(value)
+        opens, closes = event in ("start_map", "start_array"), event in ("end_map", "end_array")
+        if self._item is not None:
+            self._item.event(event, value)
+            self._item_depth += opens - closes
+            if self._item_depth == 0:
+                self._on_item(self._item.value)
+                self._item = None
+            return
+        if self._in_array:
+            if closes:  # the end of the array
+                self._in_array = False
+            elif opens:
+                self._item, self._item_depth = self._new_builder(), 1
+                self._item.event(event, value)
+                return
+            else:
+                self._on_item(value)  # a scalar item
+                return
+        if event == "map_key" and self._depth == 1:
+            self._key = value
+        self._depth += opens - closes
+        if event == "start_array" and self._depth == 2 and self._key == self._array_key:
+            self._in_array = True  # the body gets [] here
+        self.body.event(event, value)
+
+
+def read_array_items(chunks: Iterable[bytes], array_key: str, on_item: Callable[[Any], None]) -> Any:
+    """Parse the JSON in ``chunks``; each item of the top-level ``array_key`` array goes to ``on_item``
+    (in order) and the returned body has ``[]`` in its place. :class:`NotJson` when it is not JSON."""
+    import ijson
+
+    reader = _Reader(array_key, on_item)
+    events = ijson.sendable_list()
+    parser = ijson.basic_parse_coro(events, use_float=True)
+    try:
+        for chunk in chunks:
+            parser.send(chunk)
+            for event, value in events:
+                reader.event(event, value)
+            del events[:]
+        parser.close()
+    except ijson.JSONError as exc:
+        raise NotJson(f"not JSON: {str(exc).splitlines()[0]}") from None
+    for event, value in events:
+        reader.event(event, value)
+    return getattr(reader.body, "value", None)

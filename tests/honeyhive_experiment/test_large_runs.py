@@ -1,0 +1,183 @@
+"""What keeps a large run's memory small: a summary read as it streams into compact rows, export pages
+read for their ids only, run bodies sent piece by piece, and no cyclic garbage per request.
+
+Memory itself is measured by benchmarks/bench_engine.py (peak RSS, 2,000 vs 20,000 datapoints); these
+tests hold the behaviour that the measurement depends on, and that the compact forms read back exactly
+what the plain ones do.
+"""
+
+from __future__ import annotations
+
+import copy
+import gc
+import json
+from collections import Counter
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from honeyhive_experiment import HoneyHiveClient, evaluate, external_dataset
+from honeyhive_experiment.client import _JsonBody
+from honeyhive_experiment.jsonstream import NotJson, read_array_items
+from honeyhive_experiment.models import DatapointResult, DatapointResults, ExperimentResultSummary
+from honeyhive_local import LocalBackend
+
+from .test_models import SUMMARY
+
+
+def chunked(body: Any, size: int) -> list[bytes]:
+    raw = json.dumps(body).encode()
+    return [raw[i : i + size] for i in range(0, len(raw), size)]
+
+
+def _row(datapoint_id: str, value: Any, passed: bool | None = True) -> dict[str, Any]:
+    return {
+        "datapoint_id": datapoint_id,
+        "session_id": f"s-{datapoint_id}",
+        "passed": passed,
+        "metrics": [{"name": "m", "event_name": "fn", "event_type": "chain", "value": value, "passed": passed}],
+    }
+
+
+# rows in the wire's shape (kept as compact tuples) and rows that are not (kept as validated models)
+ROWS: list[Any] = [
+    _row("a", True),
+    _row("b", 1),  # equal to True in Python, but an int here
+    _row("c", 1.0),  # and a float
+    _row("d", True),  # the same metric entry as "a": shared
+    _row("e", None, None),
+    _row("f", "text"),
+    {"datapoint_id": "g", "session_id": "s-g", "metrics": {"m": 0.5}},  # legacy mapping, no passed
+    {**_row("h", 2), "x_unknown": {"kept": [1]}},  # an unknown field
+    {"datapoint_id": None, "session_id": "s-i", "passed": False, "metrics": []},
+]
+
+
+def test_compact_rows_read_back_exactly_what_validation_gives() -> None:
+    compact = DatapointResults(ROWS)
+    plain = [DatapointResult.model_validate(row) for row in ROWS]
+    assert list(compact) == plain
+    assert compact == plain
+    assert compact == DatapointResults(copy.deepcopy(ROWS))
+    assert [type(m.value) for d in compact[:3] for m in d.metrics] == [bool, int, float]
+    assert compact[7].model_extra == {"x_unknown": {"kept": [1]}}
+    assert compact[-1] == plain[-1]
+    assert compact[2:4] == plain[2:4]
+    assert list(compact.keys()) == [d.key for d in plain]
+    assert list(compact.datapoint_ids()) == [d.datapoint_id for d in plain]
+    assert compact.find(["c", "s-i", "zz"]) == {"c": plain[2], "s-i": plain[8]}
+    assert compact != plain[:-1]
+
+
+def test_a_summary_model_carries_compact_datapoints_and_dumps_them_as_a_list() -> None:
+    summary = ExperimentResultSummary.from_wire({**SUMMARY, "datapoints": ROWS})
+    assert isinstance(summary.datapoints, DatapointResults)
+    dumped = summary.model_dump()
+    assert dumped["datapoints"] == [d.model_dump() for d in summary.datapoints]
+    assert ExperimentResultSummary.model_validate(dumped) == summary
+    assert ExperimentResultSummary.model_validate_json(summary.model_dump_json()) == summary
+    assert summary.datapoint_ids == ["a", "b", "c", "d", "e", "f", "g", "h"]
+
+
+@pytest.mark.parametrize("size", [1, 3, 64, 1 << 20])
+def test_a_streamed_summary_equals_the_parsed_one_whatever_the_chunks(size: int) -> None:
+    body = {**SUMMARY, "datapoints": ROWS}
+    streamed = ExperimentResultSummary.from_json_chunks(chunked(body, size), run_id="r")
+    assert streamed == ExperimentResultSummary.from_wire(body, run_id="r")
+    assert streamed.model_dump() == ExperimentResultSummary.from_wire(body, run_id="r").model_dump()
+
+
+json_leaf = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False, allow_infinity=False, width=32)
+    | st.text()
+)
+json_values = st.recursive(
+    json_leaf, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3), max_leaves=8
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(value=json_values, extra=st.dictionaries(st.text(), json_values, max_size=3), size=st.integers(1, 40))
+def test_array_items_and_the_rest_of_the_body_are_what_json_loads_gives(value: Any, extra: Any, size: int) -> None:
+    body = {**extra, "items": [value, {"nested": value}, [value]], "after": value}
+    items: list[Any] = []
+    rest = read_array_items(chunked(body, size), "items", items.append)
+    assert items == json.loads(json.dumps(body["items"]))
+    assert rest == {**json.loads(json.dumps(body)), "items": []}
+
+
+def test_broken_json_is_refused_with_a_reason() -> None:
+    with pytest.raises(NotJson, match="not JSON"):
+        read_array_items([b'{"items": [1, 2'], "items", lambda item: None)
+    with pytest.raises(NotJson, match="the summary is not JSON"):
+        ExperimentResultSummary.from_json_chunks([b"{]"], run_id="r")
+
+
+def test_a_run_body_is_sent_piece_by_piece_with_its_length_known() -> None:
+    value = {"event_ids": [f"s-{i}" for i in range(20_000)], "name": "ünïcode", "n": 1.5}
+    body = _JsonBody(value)
+    pieces = list(body)
+    assert len(pieces) > 1
+    assert max(len(p) for p in pieces) < 2 * 64 * 1024
+    data = b"".join(pieces)
+    assert len(data) == len(body)
+    assert json.loads(data) == value
+    assert b"".join(body) == data  # iterable again: a retry sends the same bytes
+
+
+class CountingTransport(httpx.HTTPTransport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.routes: Counter[str] = Counter()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.routes[f"{request.method} {request.url.path}"] += 1
+        return super().handle_request(request)
+
+
+RECORDS = [{"inputs": {"n": i}, "ground_truth": {"double": 2 * i}} for i in range(40)]
+
+
+def double(datapoint: dict[str, Any]) -> dict[str, Any]:
+    return {"double": 2 * datapoint["inputs"]["n"]}
+
+
+def exact(outputs: dict[str, Any], inputs: dict[str, Any], ground_truth: dict[str, Any]) -> bool:
+    return bool(outputs["double"] == ground_truth["double"])
+
+
+def test_a_run_reads_its_summary_once_and_leaves_no_cyclic_garbage() -> None:
+    transport = CountingTransport()
+    with LocalBackend() as backend, HoneyHiveClient(backend.url, backend.api_key, transport=transport) as client:
+        evaluate(double, external_dataset(RECORDS[:4]), client=client, evaluators=[exact], max_workers=4)  # warm-up
+        transport.routes.clear()
+        gc.collect()
+        gc.disable()  # whatever becomes cyclic garbage now stays until the collect below finds it
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            result = evaluate(double, external_dataset(RECORDS), client=client, evaluators=[exact], max_workers=8)
+            gc.collect()
+            # the backend runs in this process too: only the client's own objects count here
+            leaked = Counter(
+                type(o).__name__ for o in gc.garbage if type(o).__module__.startswith(("httpx", "httpcore"))
+            )
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+            gc.enable()
+        routes = dict(transport.routes)
+        summary = client.get_run_summary(result.run_id)
+        plain = ExperimentResultSummary.from_wire(client.get_run_result(result.run_id), run_id=result.run_id)
+    # every datapoint was in before the first poll's checks: one summary read, no re-reads as polls
+    assert routes[f"GET /v1/runs/{result.run_id}/result"] == 1
+    assert routes["POST /v1/sessions"] == len(RECORDS)
+    # an httpx response and its stream refer to each other; the client breaks that after each request
+    assert leaked == {}
+    assert summary == plain == result.summary
+    assert len(summary.datapoints) == len(RECORDS)
