@@ -786,11 +786,7 @@ class _Model:
         self.errors, errored_ids = self._error_rows()
         self.errored = sum(1 for o in data.outcomes if o.status in _ERROR_KINDS)
         self.failed_keys = [k for k in (summary.failed if summary is not None else []) if k not in errored_ids]
-        self._datapoints: dict[str, DatapointResult] = {}
-        if summary is not None:
-            for dp in summary.datapoints:
-                if dp.key is not None:
-                    self._datapoints.setdefault(dp.key, dp)
+        self._datapoints: dict[str, DatapointResult] = {}  # of failed datapoints, looked up as rows are built
         self._outcomes: dict[str, DatapointOutcome] = {}
         for outcome in data.outcomes:
             self._outcomes.setdefault(outcome.datapoint_id, outcome)
@@ -996,6 +992,10 @@ class _Model:
     def failed_rows(self, limit: int) -> list[_DatapointRow]:
         """The first ``limit`` failed datapoints (backend order), built on demand."""
         limit = min(limit, len(self.failed_keys))
+        if self.data.summary is not None and len(self._failed_rows) < limit:
+            # only the rows shown become models: a large run's summary keeps its datapoints compact
+            wanted = self.failed_keys[len(self._failed_rows) : limit]
+            self._datapoints.update(self.data.summary.datapoints.find(wanted))
         while len(self._failed_rows) < limit:
             self._failed_rows.append(self._failed_row(self.failed_keys[len(self._failed_rows)]))
         return self._failed_rows[:limit]
