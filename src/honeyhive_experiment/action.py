@@ -343,7 +343,7 @@ def report_shared_run(
     still owes when the wait runs out.
     """
     dataset = prepare_dataset(config, config_path, root, client)
-    wanted = [dp.id for dp in dataset.datapoints]
+    wanted = dataset.datapoint_ids
     deadline = clock() + config.ingestion.timeout
     interval = min(first_poll, poll_interval)
     while True:

@@ -15,9 +15,9 @@ import logging
 import sys
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from honeyhive_experiment.client import ApiError, HoneyHiveClient
 from honeyhive_experiment.evaluators import Evaluator
@@ -43,9 +43,45 @@ class PreparedDataset:
     """A dataset resolved to datapoints with ids, ready to run."""
 
     dataset_id: str
-    datapoints: tuple[Datapoint, ...]
+    datapoints: Sequence[Datapoint]
     external: bool
     name: str | None = None
+
+    @property
+    def datapoint_ids(self) -> list[str]:
+        if isinstance(self.datapoints, _RecordDatapoints):
+            return list(self.datapoints.ids)
+        return [dp.id for dp in self.datapoints]
+
+
+class _RecordDatapoints(Sequence[Datapoint]):
+    """The datapoints of records in memory, each made when it is read (and dropped after its run):
+    a large dataset costs its records, as the caller holds them, and one id each."""
+
+    __slots__ = ("_records", "dataset_id", "ids")
+
+    def __init__(self, ids: Sequence[str], records: Sequence[Mapping[str, Any]], dataset_id: str) -> None:
+        self.ids = ids
+        self._records = records
+        self.dataset_id = dataset_id
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Datapoint: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Datapoint]: ...
+
+    def __getitem__(self, index: int | slice) -> Datapoint | list[Datapoint]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        return Datapoint(self.ids[index], self._records[index], self.dataset_id)
+
+    def __iter__(self) -> Iterator[Datapoint]:
+        for datapoint_id, record in zip(self.ids, self._records, strict=True):
+            yield Datapoint(datapoint_id, record, self.dataset_id)
 
 
 def external_dataset(records: Sequence[Mapping[str, Any]], custom_dataset_id: str | None = None) -> PreparedDataset:
@@ -55,8 +91,8 @@ def external_dataset(records: Sequence[Mapping[str, Any]], custom_dataset_id: st
     (``sys.intern``), so the run's summary shares them rather than holding copies.
     """
     dataset_id, ids = prepare_external_dataset(records, custom_dataset_id)
-    datapoints = tuple(Datapoint(sys.intern(i), r, dataset_id) for i, r in zip(ids, records, strict=True))
-    return PreparedDataset(dataset_id, datapoints, external=True)
+    ids = [sys.intern(i) for i in ids]
+    return PreparedDataset(dataset_id, _RecordDatapoints(ids, records, dataset_id), external=True)
 
 
 def managed_dataset(
@@ -110,7 +146,7 @@ def _run_body(
         name,
         dataset_id=dataset.dataset_id,
         event_ids=list(event_ids),
-        datapoint_ids=[dp.id for dp in dataset.datapoints],
+        datapoint_ids=dataset.datapoint_ids,
         configuration=dict(configuration),
         metadata=dict(metadata),
         status=status.value,
@@ -209,11 +245,13 @@ def evaluate(
         if own_sink:
             sink.shutdown()
 
+    recorded = len(sessions)
+    del sessions  # a list as long as the run: not kept while the summary is read
     # with our own OTLP sink every exported function span must be in the backend before the result is read;
     # a sink the caller passed in may export elsewhere (tests, other collectors): then sessions are the bar
-    scored = {o.datapoint_id for o in outcomes if o.recorded and o.exported} if own_sink else set()
+    scored = (o.datapoint_id for o in outcomes if o.recorded and o.exported and own_sink)
     summary = client.wait_for_result(
-        run_id, len(sessions), timeout=ingestion_timeout, aggregate_function=aggregate_function, scored=scored
+        run_id, recorded, timeout=ingestion_timeout, aggregate_function=aggregate_function, scored=scored
     )
     return ExperimentResult(run_id, name, dataset.dataset_id, summary, tuple(outcomes))
 

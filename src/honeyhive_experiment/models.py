@@ -38,6 +38,8 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    PlainValidator,
+    TypeAdapter,
     WithJsonSchema,
     model_validator,
 )
@@ -95,6 +97,8 @@ def _ids(value: Any) -> Any:
     """A list of ids: ``null`` reads as empty and ``null`` items are dropped."""
     if value is None:
         return []
+    if isinstance(value, list) and None not in value:
+        return value  # as it is: validation copies it anyway, a second copy of a run-sized list is waste
     if isinstance(value, list | tuple):
         return [item for item in value if item is not None]
     return value
@@ -115,7 +119,33 @@ def _common(data: Mapping[str, Any]) -> list[str]:
     return [i for i in common if isinstance(i, str)] if isinstance(common, list) else []
 
 
-_IdList = Annotated[list[str], BeforeValidator(_ids)]
+_RunIdList = Annotated[list[str], BeforeValidator(_ids)]  # a run object's: numbers become strings (its config)
+_ID_LIST: TypeAdapter[list[str]] = TypeAdapter(list[str])
+_VALUE_LIST: TypeAdapter[list[MetricValue]] = TypeAdapter(list[MetricValue])
+
+
+def _id_list(value: Any) -> list[str]:
+    """An id list, validated without copying it when it already is a list of strings.
+
+    A summary carries several lists as long as the run (passed ids overall and per metric): pydantic
+    would copy each, at the moment a large run holds everything else too. Anything else is validated
+    the usual way, with the usual errors.
+    """
+    value = _ids(value)
+    if type(value) is list and all(type(item) is str for item in value):
+        return value
+    return _ID_LIST.validate_python(value)
+
+
+def _value_list(value: Any) -> list[MetricValue]:
+    """Like :func:`_id_list`, for a metric's values (numbers and booleans)."""
+    value = _list_or_empty(value)
+    if type(value) is list and all(type(item) in (bool, int, float) for item in value):
+        return value
+    return _VALUE_LIST.validate_python(value)
+
+
+_IdList = Annotated[list[str], PlainValidator(_id_list)]
 _Status = Annotated[ExperimentRunStatus | str, Field(union_mode="left_to_right")]
 
 
@@ -191,7 +221,7 @@ class ExperimentRun(_WireModel):
     results: Annotated[dict[str, Any], BeforeValidator(_dict_or_empty)] = Field(default_factory=dict)
     configuration: Annotated[dict[str, Any], BeforeValidator(_dict_or_empty)] = Field(default_factory=dict)
     metrics: dict[str, Any] | None = None
-    event_ids: _IdList = Field(default_factory=list)
+    event_ids: _RunIdList = Field(default_factory=list)
     datapoint_ids: Annotated[list[str] | None, BeforeValidator(_ids_or_none)] = None
     passing_ranges: dict[str, Any] | None = None
     dataset_id: str | None = None
@@ -243,7 +273,7 @@ class MetricDetail(_WireModel):
     event_name: str | None = None
     event_type: str | None = None
     aggregate: float | None = None
-    values: Annotated[list[MetricValue], BeforeValidator(_list_or_empty)] = Field(default_factory=list)
+    values: Annotated[list[MetricValue], PlainValidator(_value_list)] = Field(default_factory=list)
     passing_range: PassingRange | None = None
     datapoints: MetricDatapoints | None = None
 
@@ -364,20 +394,53 @@ class DatapointResults(Sequence[DatapointResult]):
     ``DatapointResult.model_validate`` of the wire row gives.
     """
 
-    __slots__ = ("_rows",)
+    __slots__ = ("_builder", "_ids", "_metrics", "_passed", "_sessions")
 
     def __init__(self, rows: Iterable[Any] = ()) -> None:
-        builder = _RowBuilder()
-        self._rows: list[_Row | DatapointResult] = [builder.row(item) for item in rows]
+        # one list per field (a reference each per datapoint) rather than a tuple per datapoint
+        self._ids: list[str | None] = []
+        self._sessions: list[str | None] = []
+        self._passed: list[bool | None] = []
+        self._metrics: list[tuple[tuple[Any, ...], ...] | DatapointResult] = []  # a model: a row kept whole
+        self._builder: _RowBuilder | None = _RowBuilder()
+        for item in rows:
+            self.append(item)
+        self.seal()
 
     @classmethod
-    def _of_rows(cls, rows: list[_Row | DatapointResult]) -> DatapointResults:
+    def reading(cls) -> DatapointResults:
+        """An empty instance to :meth:`append` rows to as they are read, then :meth:`seal`."""
         out = cls()
-        out._rows = rows
+        out._builder = _RowBuilder()
         return out
 
+    def append(self, item: Any) -> None:
+        """Add one wire row (while reading; see :meth:`seal`)."""
+        assert self._builder is not None, "sealed"
+        row = self._builder.row(item)
+        if isinstance(row, DatapointResult):
+            self._ids.append(None)
+            self._sessions.append(None)
+            self._passed.append(None)
+            self._metrics.append(row)
+        else:
+            self._ids.append(row[0])
+            self._sessions.append(row[1])
+            self._passed.append(row[2])
+            self._metrics.append(row[3])
+
+    def seal(self) -> None:
+        """Done reading: drop the table of shared metric entries."""
+        self._builder = None
+
+    def _row(self, index: int) -> _Row | DatapointResult:
+        metrics = self._metrics[index]
+        if isinstance(metrics, DatapointResult):
+            return metrics
+        return (self._ids[index], self._sessions[index], self._passed[index], metrics)
+
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._metrics)
 
     @overload
     def __getitem__(self, index: int) -> DatapointResult: ...
@@ -387,16 +450,14 @@ class DatapointResults(Sequence[DatapointResult]):
 
     def __getitem__(self, index: int | slice) -> DatapointResult | list[DatapointResult]:
         if isinstance(index, slice):
-            return [_model(row) for row in self._rows[index]]
-        return _model(self._rows[index])
+            return [_model(self._row(i)) for i in range(len(self))[index]]
+        return _model(self._row(range(len(self))[index]))
 
     def __iter__(self) -> Iterator[DatapointResult]:
-        return (_model(row) for row in self._rows)
+        return (_model(self._row(i)) for i in range(len(self)))
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, DatapointResults):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-        if isinstance(other, list | tuple):
+        if isinstance(other, DatapointResults | list | tuple):
             return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
         return NotImplemented
 
@@ -407,13 +468,13 @@ class DatapointResults(Sequence[DatapointResult]):
 
     def keys(self) -> Iterator[str | None]:
         """Each row's :attr:`DatapointResult.key` (``datapoint_id`` or else ``session_id``), without building models."""
-        for row in self._rows:
-            yield row.key if isinstance(row, DatapointResult) else (row[0] or row[1])
+        for datapoint_id, session_id, metrics in zip(self._ids, self._sessions, self._metrics, strict=True):
+            yield metrics.key if isinstance(metrics, DatapointResult) else (datapoint_id or session_id)
 
     def datapoint_ids(self) -> Iterator[str | None]:
         """Each row's ``datapoint_id``, without building models."""
-        for row in self._rows:
-            yield row.datapoint_id if isinstance(row, DatapointResult) else row[0]
+        for datapoint_id, metrics in zip(self._ids, self._metrics, strict=True):
+            yield metrics.datapoint_id if isinstance(metrics, DatapointResult) else datapoint_id
 
     def find(self, keys: Iterable[str]) -> dict[str, DatapointResult]:
         """The first datapoint of each of ``keys`` (by :attr:`DatapointResult.key`), building only those."""
@@ -453,6 +514,8 @@ class _RowBuilder:
             if entry is None:
                 return None
             entries.append(entry)
+        if any(type(e[3]) is float for e in entries):  # scores rarely repeat: nothing to share
+            return (datapoint_id, session_id, passed, tuple(entries))
         key = tuple(id(e) for e in entries)
         shared = self._metric_lists.get(key)
         if shared is None:
@@ -475,6 +538,8 @@ class _RowBuilder:
         ):
             return None
         entry = (name, event_name, event_type, value, passed)
+        if type(value) is float:  # scores rarely repeat: sharing would only grow the table
+            return entry
         key = (*entry, type(value))
         return self._metrics.setdefault(key, entry)
 
@@ -577,14 +642,14 @@ class ExperimentResultSummary(_WireModel):
 
 
 def _read_json_summary(chunks: Iterable[bytes]) -> Any:
-    rows: list[_Row | DatapointResult] = []
-    builder = _RowBuilder()
+    rows = DatapointResults.reading()
     try:
-        body = read_array_items(chunks, "datapoints", lambda item: rows.append(builder.row(item)))
+        body = read_array_items(chunks, "datapoints", rows.append)
     except NotJson as exc:
         raise NotJson(f"the summary is {exc}") from None
+    rows.seal()
     if isinstance(body, dict) and isinstance(body.get("datapoints"), list):
-        body["datapoints"] = DatapointResults._of_rows(rows)
+        body["datapoints"] = rows
     return body
 
 

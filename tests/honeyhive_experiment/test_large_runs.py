@@ -181,3 +181,13 @@ def test_a_run_reads_its_summary_once_and_leaves_no_cyclic_garbage() -> None:
     assert leaked == {}
     assert summary == plain == result.summary
     assert len(summary.datapoints) == len(RECORDS)
+
+
+def test_counting_scored_datapoints_ignores_repeats_and_strangers() -> None:
+    with LocalBackend() as backend, HoneyHiveClient(backend.url, backend.api_key) as client:
+        result = evaluate(double, external_dataset(RECORDS[:6]), client=client, evaluators=[exact], max_workers=3)
+        ids = [o.datapoint_id for o in result.outcomes]
+        assert client.count_scored(result.run_id, ids) == 6
+        assert client.count_scored(result.run_id, [*ids[:2], *ids[:2], "EXT-not-in-this-run"]) == 2
+        assert client.count_scored(result.run_id, []) == 0
+        assert client.scored_datapoints(result.run_id) == set(ids)
