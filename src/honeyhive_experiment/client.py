@@ -21,6 +21,7 @@ import email.utils
 import itertools
 import json as json_module
 import logging
+import ssl
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -152,6 +153,15 @@ class _JsonBody(Iterable[bytes]):
             yield b"".join(pending)
 
 
+def _tls_for(base_url: str) -> ssl.SSLContext | bool:
+    """Certificate verification as usual, except that a plain ``http://`` backend (the local one) does not
+    load the CA bundle it will never use (~50 ms of CPU in every process, every job of a sharded run):
+    it gets a context that trusts nothing, so nothing could ever be accepted unverified either."""
+    if base_url.startswith("http://"):
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return True
+
+
 def _read_json(response: httpx.Response) -> Any:
     response.read()
     try:
@@ -232,6 +242,7 @@ class HoneyHiveClient:
             timeout=httpx.Timeout(self.timeouts.read, connect=self.timeouts.connect),
             limits=httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections),
             transport=self.transport,
+            verify=_tls_for(self.base_url),
         )
 
     def close(self) -> None:

@@ -122,6 +122,28 @@ class MetricValues(Mapping[str, Any]):
         return repr(dict(self))
 
 
+class _SharedMetrics:
+    """Equal metrics of different datapoints as one :class:`MetricValues` (they are immutable): pass/fail
+    checks and counts repeat across a run, so most datapoints of a large run then cost no metrics object
+    of their own. Floats (scores rarely repeat) and unhashable values are not shared; the table is bounded."""
+
+    _MAX = 4096
+
+    def __init__(self) -> None:
+        self._table: dict[tuple[Any, ...], MetricValues] = {}
+
+    def get(self, metrics: Mapping[str, Any]) -> MetricValues:
+        values = MetricValues(metrics)
+        if len(self._table) >= self._MAX or any(type(v) is float for v in metrics.values()):
+            return values
+        # the types keep True, 1 and 1.0 apart (equal and of equal hash in Python, different values here)
+        key = (*metrics.items(), *(type(v) for v in metrics.values()))
+        try:
+            return self._table.setdefault(key, values)
+        except TypeError:  # an unhashable value
+            return values
+
+
 @dataclass(frozen=True, slots=True)
 class EvaluatorFailure:
     evaluator: str
@@ -254,6 +276,7 @@ class Runner:
         self._is_async = _is_async(function)
         self._wants_tracer = _accepts_tracer(function)
         self._calls = _DaemonCalls()
+        self._metrics = _SharedMetrics()
         self.finished: list[DatapointOutcome | None] = []
 
     def finished_sessions(self) -> list[str]:
@@ -395,7 +418,7 @@ class Runner:
             session_id,
             status,
             outputs=outputs,
-            metrics=MetricValues(metrics),
+            metrics=self._metrics.get(metrics),
             error=error,
             evaluator_failures=failures,
             warnings=tuple(warnings),

@@ -23,6 +23,7 @@ from honeyhive_experiment import HoneyHiveClient, evaluate, external_dataset
 from honeyhive_experiment.client import _JsonBody
 from honeyhive_experiment.jsonstream import NotJson, read_array_items
 from honeyhive_experiment.models import DatapointResult, DatapointResults, ExperimentResultSummary
+from honeyhive_experiment.runner import MetricValues, _SharedMetrics
 from honeyhive_local import LocalBackend
 
 from .test_models import SUMMARY
@@ -191,3 +192,27 @@ def test_counting_scored_datapoints_ignores_repeats_and_strangers() -> None:
         assert client.count_scored(result.run_id, [*ids[:2], *ids[:2], "EXT-not-in-this-run"]) == 2
         assert client.count_scored(result.run_id, []) == 0
         assert client.scored_datapoints(result.run_id) == set(ids)
+
+
+def test_metric_values_behave_as_a_read_only_mapping() -> None:
+    metrics = MetricValues({"exact": True, "length": 3})
+    assert metrics == {"exact": True, "length": 3}
+    assert metrics == {"exact": True, "length": 3}
+    assert list(metrics) == ["exact", "length"]
+    assert metrics["length"] == 3
+    assert repr(metrics) == "{'exact': True, 'length': 3}"
+    with pytest.raises(KeyError):
+        metrics["missing"]
+    assert MetricValues() == {}
+
+
+def test_equal_metrics_of_different_datapoints_are_one_object_but_true_is_not_one() -> None:
+    shared = _SharedMetrics()
+    first, second = shared.get({"exact": True, "n": 2}), shared.get({"exact": True, "n": 2})
+    assert first is second
+    as_int = shared.get({"exact": 1, "n": 2})
+    assert as_int is not first
+    assert type(as_int["exact"]) is int
+    assert type(first["exact"]) is bool
+    assert shared.get({"score": 0.5}) is not shared.get({"score": 0.5})  # floats: never shared
+    assert shared.get({"tags": ["a"]}) == {"tags": ["a"]}  # unhashable: kept, not shared
