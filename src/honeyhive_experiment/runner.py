@@ -43,6 +43,7 @@ from honeyhive_experiment.tracing import DatapointIds, DatapointTracer, TraceSin
 log = logging.getLogger(__name__)
 
 _CANCEL_POLL = 0.1  # seconds between checks of the cancel event while a function runs
+_EXPORT_GRACE = 2.0  # seconds an interrupted run gives datapoints in flight before their exports are stopped
 SESSION_NAMESPACE = uuid.UUID("6f1c1d4e-8a0b-4c55-9a53-3f0e5b0f4a11")
 
 
@@ -314,7 +315,13 @@ class Runner:
                     futures[executor.submit(self.run_one, index, datapoint)] = index
         except BaseException:
             self.cancel.set()
-            executor.shutdown(wait=True, cancel_futures=True)
+            executor.shutdown(wait=False, cancel_futures=True)
+            # datapoints whose function is done are exporting their spans: let them, unless the backend does
+            # not answer (the exporter backs off for up to its timeout, per attempt); then stop the exports
+            _, stuck = wait(futures, timeout=_EXPORT_GRACE)
+            if stuck:
+                self.sink.stop()
+            executor.shutdown(wait=True)
             # datapoints that were running finish during the shutdown: keep their outcomes (and sessions)
             for future, index in futures.items():
                 if outcomes[index] is None and future.done() and not future.cancelled() and future.exception() is None:

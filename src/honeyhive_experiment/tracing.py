@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -159,6 +158,7 @@ class TraceSink:
         self.exporter = exporter
         self.export_backoff = export_backoff
         self._router = _SessionRouter()
+        self._stopped = threading.Event()
         self.provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
         self.provider.add_span_processor(self._router)
         self._tracer = self.provider.get_tracer("honeyhive_experiment")
@@ -185,19 +185,29 @@ class TraceSink:
         for wait in (*self.export_backoff, None):
             if self.exporter.export(spans) is SpanExportResult.SUCCESS:
                 return True
-            if wait is None:
+            if wait is None or self._stopped.is_set():
                 return False
             log.debug("span export for session %s failed; retrying in %.1f s", session_id, wait)
-            time.sleep(wait)
+            if self._stopped.wait(wait):
+                return False
         return False
 
     def discard(self, session_id: str) -> None:
         """Drop a datapoint's finished spans without exporting them."""
         self._router.take(session_id)
 
+    def stop(self) -> None:
+        """Stop exporting now (an interrupted run whose backend does not answer): exports in progress give
+        up instead of backing off, later ones fail at once."""
+        if not self._stopped.is_set():
+            self._stopped.set()
+            self.exporter.shutdown()  # ends the OTLP exporter's own retry backoff too
+
     def shutdown(self) -> None:
         self.provider.shutdown()
-        self.exporter.shutdown()
+        if not self._stopped.is_set():
+            self._stopped.set()
+            self.exporter.shutdown()
 
 
 class DatapointTracer:

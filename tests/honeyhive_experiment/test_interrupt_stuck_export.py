@@ -1,0 +1,67 @@
+"""A second interrupt ends the run at once even when span exports are stuck on a backend that does not
+answer (the OTLP exporter backs off for up to its timeout per attempt): the runner gives the datapoints
+in flight a short grace, then stops the sink's exports instead of joining threads that wait them out."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+from honeyhive_experiment import HoneyHiveClient
+from honeyhive_experiment.runner import Datapoint, Runner
+from honeyhive_experiment.tracing import TraceSink
+from honeyhive_local import LocalBackend
+
+STUCK_FOR = 60.0
+
+
+class StuckExporter(SpanExporter):
+    """Like the OTLP exporter against a backend that does not answer: each export waits out its backoff,
+    unless the exporter is shut down."""
+
+    def __init__(self) -> None:
+        self.released = threading.Event()
+        self.exports = 0
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        self.exports += 1
+        self.released.wait(STUCK_FOR)
+        return SpanExportResult.FAILURE
+
+    def shutdown(self) -> None:
+        self.released.set()
+
+
+def answer(datapoint: dict[str, Any]) -> dict[str, Any]:
+    return {"answer": datapoint["inputs"]["n"]}
+
+
+def test_an_interrupt_does_not_wait_for_stuck_exports() -> None:
+    exporter = StuckExporter()
+    sink = TraceSink(exporter)
+    datapoints = [Datapoint(f"dp-{i}", {"inputs": {"n": i}}, "EXT-x") for i in range(8)]
+    with LocalBackend() as backend, HoneyHiveClient(backend.url, backend.api_key) as client:
+        runner = Runner(answer, [], client=client, sink=sink, run_id="run-1", run_name="stuck", max_workers=4)
+        # the second SIGINT/SIGTERM, as the CLI maps it: KeyboardInterrupt in the main thread
+        timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+        started = time.monotonic()
+        timer.start()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                runner.run(datapoints)
+        finally:
+            timer.cancel()
+        ended = time.monotonic() - started
+        sink.shutdown()
+    assert exporter.exports >= 1  # the exports really were stuck when the interrupt came
+    assert exporter.released.is_set()
+    # not a timing benchmark: a liveness bound far below what waiting the exports out would take
+    assert ended < STUCK_FOR / 2, f"the interrupted run took {ended:.1f} s to end"
