@@ -26,6 +26,7 @@ from honeyhive_experiment.models import DatapointResult, DatapointResults, Exper
 from honeyhive_experiment.runner import MetricValues, _SharedMetrics
 from honeyhive_local import LocalBackend
 
+from .test_ingestion_wait import double, exact
 from .test_models import SUMMARY
 
 
@@ -142,15 +143,7 @@ class CountingTransport(httpx.HTTPTransport):
         return super().handle_request(request)
 
 
-RECORDS = [{"inputs": {"n": i}, "ground_truth": {"double": 2 * i}} for i in range(40)]
-
-
-def double(datapoint: dict[str, Any]) -> dict[str, Any]:
-    return {"double": 2 * datapoint["inputs"]["n"]}
-
-
-def exact(outputs: dict[str, Any], inputs: dict[str, Any], ground_truth: dict[str, Any]) -> bool:
-    return bool(outputs["double"] == ground_truth["double"])
+RECORDS = [{"inputs": {"n": i}, "ground_truth": {"double": 2 * i}} for i in range(40)]  # the function's own shape
 
 
 def test_a_run_reads_its_summary_once_and_leaves_no_cyclic_garbage() -> None:
