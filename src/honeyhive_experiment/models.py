@@ -389,9 +389,10 @@ class DatapointResults(Sequence[DatapointResult]):
     A :class:`DatapointResult` is a pydantic model of ~1 KiB; a run of 20,000 datapoints would hold
     20 MiB of them just to be carried around. Rows in the wire's own shape (``datapoint_id``,
     ``session_id``, ``passed``, ``metrics: [{name, event_name, event_type, value, passed}]``) are kept
-    as tuples (equal metric entries shared) and become models only when read; any other row (legacy
-    shapes, unknown fields) is validated at once and kept as its model. Reading gives exactly what
-    ``DatapointResult.model_validate`` of the wire row gives.
+    in four columns (a reference per field per datapoint; the metrics as tuples, equal non-float entries
+    shared) and become models only when read; any other row (legacy shapes, unknown fields) is validated
+    at once and kept as its model. Reading gives exactly what ``DatapointResult.model_validate`` of the
+    wire row gives.
     """
 
     __slots__ = ("_builder", "_ids", "_metrics", "_passed", "_sessions")
