@@ -190,8 +190,23 @@ def _read_scored_page(response: httpx.Response) -> tuple[list[str], int, int]:
                 ids.append(datapoint_id)
 
     body = read_array_items(response.iter_bytes(), "events", keep)
+    return ids, count, _export_total(body)
+
+
+def _read_events_page(response: httpx.Response) -> tuple[list[dict[str, Any]], int, int]:
+    """An export page → (its events, how many, the export's total)."""
+    body = _read_json(response)
+    events: list[dict[str, Any]] = (body.get("events") if isinstance(body, dict) else None) or []
+    return events, len(events), _export_total(body)
+
+
+def _export_total(body: Any) -> int:
+    """How many events the whole export matched (``totalEvents``, or ``count`` in older answers)."""
     total = body.get("totalEvents", body.get("count")) if isinstance(body, dict) else None
-    return ids, count, total if isinstance(total, int) else 0
+    try:
+        return int(total or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 def _unique_sorted(values: Iterable[str]) -> list[str]:
@@ -537,11 +552,27 @@ class HoneyHiveClient:
         """The datapoint id of every root ``chain`` event of the run, page by page; each page is read as
         it streams in and only the ids are kept (a page of whole events is ~1 MB of dicts)."""
         flt = [_filter("metadata.run_id", run_id), _filter("event_type", "chain")]
+        for ids in self._export_pages(flt, _read_scored_page, limit, projections=_SCORED_FIELDS):
+            yield from ids
+
+    def _export_pages(
+        self,
+        filters: Sequence[Mapping[str, Any]],
+        read_page: Callable[[httpx.Response], tuple[list[_T], int, int]],
+        limit: int,
+        projections: Sequence[str] = (),
+    ) -> Iterator[list[_T]]:
+        """``POST /v1/events/export`` page after page until the export's total is read; ``read_page`` turns
+        one answer into (what to keep of it, how many events it had, the total)."""
+        request: dict[str, Any] = {"filters": list(filters), "limit": limit}
+        if projections:
+            request["projections"] = list(projections)
         seen = 0
         for page in itertools.count(1):
-            request = {"filters": flt, "page": page, "limit": limit, "projections": list(_SCORED_FIELDS)}
-            ids, count, total = self._call("POST", "/v1/events/export", _read_scored_page, json=request, long=True)
-            yield from ids
+            kept, count, total = self._call(
+                "POST", "/v1/events/export", read_page, json={**request, "page": page}, long=True
+            )
+            yield kept
             seen += count
             if not count or seen >= total:
                 return
@@ -549,8 +580,7 @@ class HoneyHiveClient:
     def count_sessions(self, run_id: str) -> int:
         """How many sessions the backend holds for the run (the export's total; one event is read)."""
         flt = [_filter("metadata.run_id", run_id), _filter("event_type", "session")]
-        body = self.export_events(flt, page=1, limit=1, projections=("event_id",))
-        return int(body.get("totalEvents", body.get("count", 0)) or 0)
+        return _export_total(self.export_events(flt, page=1, limit=1, projections=("event_id",)))
 
     def run_events(
         self, run_id: str, limit: int = 1000, extra_filters: Sequence[Mapping[str, Any]] = ()
@@ -559,23 +589,12 @@ class HoneyHiveClient:
         return list(self.iter_run_events(run_id, limit, extra_filters))
 
     def iter_run_events(
-        self,
-        run_id: str,
-        limit: int = 1000,
-        extra_filters: Sequence[Mapping[str, Any]] = (),
-        projections: Sequence[str] = (),
+        self, run_id: str, limit: int = 1000, extra_filters: Sequence[Mapping[str, Any]] = ()
     ) -> Iterator[dict[str, Any]]:
-        """Like :meth:`run_events`, one page in memory at a time; ``projections`` limits the fields read."""
+        """Like :meth:`run_events`, one page in memory at a time."""
         flt = [_filter("metadata.run_id", run_id), *extra_filters]
-        seen = 0
-        for page in itertools.count(1):
-            body = self.export_events(flt, page=page, limit=limit, projections=projections)
-            batch = body.get("events") or []
-            seen += len(batch)
-            total = body.get("totalEvents", body.get("count", 0))
-            yield from batch
-            if not batch or seen >= total:
-                return
+        for events in self._export_pages(flt, _read_events_page, limit):
+            yield from events
 
     @property
     def traces_endpoint(self) -> str:
