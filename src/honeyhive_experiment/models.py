@@ -373,8 +373,8 @@ class DatapointResult(_WireModel):
         return self.datapoint_id or self.session_id
 
 
-_ROW_KEYS = frozenset({"datapoint_id", "session_id", "passed", "metrics"})
 _ROW_ORDER = ("datapoint_id", "session_id", "passed", "metrics")
+_ROW_KEYS = frozenset(_ROW_ORDER)
 _METRIC_KEYS = ("name", "event_name", "event_type", "value", "passed")
 _Row = tuple[str | None, str | None, bool | None, tuple[tuple[Any, ...], ...]]
 

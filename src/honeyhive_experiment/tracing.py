@@ -205,9 +205,7 @@ class TraceSink:
 
     def shutdown(self) -> None:
         self.provider.shutdown()
-        if not self._stopped.is_set():
-            self._stopped.set()
-            self.exporter.shutdown()
+        self.stop()
 
 
 class DatapointTracer:
