@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
-from typing import Annotated, Any, Self, overload
+from typing import Annotated, Any, Generic, Self, TypeVar, overload
 
 from pydantic import (
     AliasChoices,
@@ -373,6 +373,7 @@ class DatapointResult(_WireModel):
         return self.datapoint_id or self.session_id
 
 
+_V = TypeVar("_V")
 _ROW_ORDER = ("datapoint_id", "session_id", "passed", "metrics")
 _ROW_KEYS = frozenset(_ROW_ORDER)
 _METRIC_KEYS = ("name", "event_name", "event_type", "value", "passed")
@@ -487,13 +488,35 @@ class DatapointResults(Sequence[DatapointResult]):
         return found
 
 
+class SharedValues(Generic[_V]):
+    """One object for equal immutable values: a large run repeats the same metric values (pass/fail checks,
+    counts) datapoint after datapoint, and each repeat then costs a reference instead of an object.
+
+    :meth:`share` takes the value and the scalars it is made of. Equal scalars of different types stay
+    apart (``True``, ``1`` and ``1.0`` are equal in Python but different values here); values with a
+    float (scores rarely repeat) or an unhashable part are not shared; the table is bounded.
+    """
+
+    def __init__(self, limit: int = 4096) -> None:
+        self._table: dict[tuple[Any, ...], _V] = {}
+        self._limit = limit
+
+    def share(self, value: _V, parts: Iterable[Any]) -> _V:
+        parts = tuple(parts)
+        if len(self._table) >= self._limit or any(type(part) is float for part in parts):
+            return value
+        try:
+            return self._table.setdefault((*parts, *(type(part) for part in parts)), value)
+        except TypeError:  # an unhashable part
+            return value
+
+
 class _RowBuilder:
-    """Turns wire rows into compact tuples, sharing equal metric entries (value types kept apart:
-    ``True``, ``1`` and ``1.0`` are equal in Python but different values here)."""
+    """Turns wire rows into compact tuples, sharing equal metric entries and equal lists of them."""
 
     def __init__(self) -> None:
-        self._metrics: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        self._metric_lists: dict[tuple[int, ...], tuple[tuple[Any, ...], ...]] = {}
+        self._entries: SharedValues[tuple[Any, ...]] = SharedValues()
+        self._entry_lists: SharedValues[tuple[tuple[Any, ...], ...]] = SharedValues()
 
     def row(self, item: Any) -> _Row | DatapointResult:
         if isinstance(item, DatapointResult):
@@ -515,12 +538,7 @@ class _RowBuilder:
             if entry is None:
                 return None
             entries.append(entry)
-        if any(type(e[3]) is float for e in entries):  # scores rarely repeat: nothing to share
-            return (datapoint_id, session_id, passed, tuple(entries))
-        key = tuple(id(e) for e in entries)
-        shared = self._metric_lists.get(key)
-        if shared is None:
-            shared = self._metric_lists[key] = tuple(entries)
+        shared = self._entry_lists.share(tuple(entries), (part for entry in entries for part in entry))
         return (datapoint_id, session_id, passed, shared)
 
     def _metric(self, metric: Any) -> tuple[Any, ...] | None:
@@ -539,10 +557,7 @@ class _RowBuilder:
         ):
             return None
         entry = (name, event_name, event_type, value, passed)
-        if type(value) is float:  # scores rarely repeat: sharing would only grow the table
-            return entry
-        key = (*entry, type(value))
-        return self._metrics.setdefault(key, entry)
+        return self._entries.share(entry, entry)
 
 
 def _model(row: _Row | DatapointResult) -> DatapointResult:

@@ -38,6 +38,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 
 from honeyhive_experiment.evaluators import Evaluator, run_evaluators
+from honeyhive_experiment.models import SharedValues
 from honeyhive_experiment.tracing import DatapointIds, DatapointTracer, TraceSink
 
 log = logging.getLogger(__name__)
@@ -126,23 +127,13 @@ class MetricValues(Mapping[str, Any]):
 class _SharedMetrics:
     """Equal metrics of different datapoints as one :class:`MetricValues` (they are immutable): pass/fail
     checks and counts repeat across a run, so most datapoints of a large run then cost no metrics object
-    of their own. Floats (scores rarely repeat) and unhashable values are not shared; the table is bounded."""
-
-    _MAX = 4096
+    of their own (the rules of :class:`~honeyhive_experiment.models.SharedValues`)."""
 
     def __init__(self) -> None:
-        self._table: dict[tuple[Any, ...], MetricValues] = {}
+        self._shared: SharedValues[MetricValues] = SharedValues()
 
     def get(self, metrics: Mapping[str, Any]) -> MetricValues:
-        values = MetricValues(metrics)
-        if len(self._table) >= self._MAX or any(type(v) is float for v in metrics.values()):
-            return values
-        # the types keep True, 1 and 1.0 apart (equal and of equal hash in Python, different values here)
-        key = (*metrics.items(), *(type(v) for v in metrics.values()))
-        try:
-            return self._table.setdefault(key, values)
-        except TypeError:  # an unhashable value
-            return values
+        return self._shared.share(MetricValues(metrics), (*metrics.keys(), *metrics.values()))
 
 
 @dataclass(frozen=True, slots=True)
