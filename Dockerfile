@@ -22,6 +22,7 @@ FROM base AS wheel
 WORKDIR /build
 COPY pyproject.toml README.md ./
 COPY src ./src
+COPY templates ./templates
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /dist .
 
 # ---- 2. the runtime image

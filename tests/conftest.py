@@ -43,3 +43,16 @@ def dataplane_spec_path() -> Path:
     if not DATAPLANE_SPEC.is_file():
         pytest.skip(f"HoneyHive's OpenAPI description is not here ({DATAPLANE_SPEC}); contract tests need ../shared")
     return DATAPLANE_SPEC
+
+
+LAYERS = ("unit", "integration", "e2e", "image")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test belongs to exactly one layer (see tests/README.md), so ``-m unit`` and friends select all."""
+    unmarked = [item.nodeid for item in items if sum(1 for layer in LAYERS if item.get_closest_marker(layer)) != 1]
+    if unmarked:
+        raise pytest.UsageError(
+            "tests without exactly one layer marker (pytestmark = pytest.mark.unit | integration | e2e | image): "
+            + ", ".join(unmarked[:10])
+        )

@@ -16,6 +16,8 @@ import yaml
 
 from honeyhive_experiment.settings import INPUTS, OUTPUT_NAMES, Settings
 
+pytestmark = pytest.mark.unit
+
 REPO = Path(__file__).resolve().parents[1]
 NONE_MARK = "—"  # README's "no default"
 BRANDING_COLORS = {"white", "black", "yellow", "blue", "green", "orange", "red", "purple", "gray-dark"}

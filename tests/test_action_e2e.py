@@ -26,6 +26,8 @@ import yaml
 from honeyhive_local import LocalBackend
 from tests.fakes.github_server import FakeGitHub
 
+pytestmark = pytest.mark.e2e
+
 REPO = Path(__file__).resolve().parents[1]
 QUICKSTART = REPO / "examples" / "quickstart"
 API_KEY = "hh-action-e2e-key-0123456789"
@@ -65,6 +67,7 @@ class World:
         inputs: Mapping[str, str] | None = None,
         head_sha: str = HEAD_SHA,
         fork: bool = False,
+        runner_env: Mapping[str, str] | None = None,
     ) -> tuple[subprocess.CompletedProcess[str], dict[str, str], str]:
         payload = self._payload(event, head_sha, fork)
         event_path = self.tmp / f"event-{event}.json"
@@ -96,6 +99,7 @@ class World:
             "GITHUB_STEP_SUMMARY": str(summary),
             **action_env(given),
         }
+        env.update(runner_env or {})
         if fork:
             env["HH_API_KEY"] = ""  # GitHub gives a fork's workflow no secrets
             env["INPUT_API-KEY"] = ""
@@ -219,6 +223,40 @@ def test_exit_codes_follow_the_verdict(world: World) -> None:
     tolerated, outputs, _ = world.run_action(inputs={"config": ".honeyhive/broken.yml", "fail-on-error": "false"})
     assert tolerated.returncode == 0
     assert outputs["verdict"] == "error"
+
+
+def test_a_runner_token_leaked_into_outputs_and_logs_is_redacted_everywhere(world: World) -> None:
+    """The runner puts its own tokens into a Docker action's environment. A user's function that leaks one
+    (into its outputs, and into a log line) must not get it into the comment, the summary, the step log or
+    report.json. The token has no well-known shape: only the exact value, which Settings hands the redactor,
+    can catch it."""
+    token = "runner-runtime-Zx81Qm27Lp0Tq44Vb"
+    app = world.root / "support_bot" / "app.py"
+    source = app.read_text()
+    source = source.replace("import time\n", "import logging\nimport os\nimport time\n", 1)
+    source = source.replace(
+        '    return {"answer": reply, "topic": topic}',
+        '    leaked = os.environ["ACTIONS_RUNTIME_TOKEN"]\n'
+        '    logging.getLogger("support_bot").warning("calling the model with %s", leaked)\n'
+        '    return {"answer": f"{reply} (debug: {leaked})", "topic": topic}',
+    )
+    app.write_text(source)
+    _break_the_app(world.root)  # every datapoint fails, so the comment previews their outputs
+
+    done, outputs, summary = world.run_action(runner_env={"ACTIONS_RUNTIME_TOKEN": token})
+    assert done.returncode == 1, done.stdout + done.stderr
+    [comment] = world.github.comments(PR)
+    report = Path(outputs["report-path"]).read_text()
+    assert "debug: \\*\\*\\*" in comment.body, "the leaked output is shown, redacted (and Markdown-escaped)"
+    assert "debug: ***" in report
+    assert "calling the model with ***" in done.stdout + done.stderr
+    for where, text in {
+        "comment": comment.body,
+        "summary": summary,
+        "log": done.stdout + done.stderr,
+        "report.json": report,
+    }.items():
+        assert token not in text, where
 
 
 def test_fork_without_api_key_is_neutral_and_writes_nothing_to_github(world: World) -> None:

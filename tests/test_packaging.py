@@ -24,11 +24,18 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.e2e
+
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOWS = REPO / "docs" / "workflows"
 ZIZMOR_CONFIG = WORKFLOWS / "zizmor.yml"
 EXAMPLE_WORKFLOWS = sorted(path for path in WORKFLOWS.glob("*.yml") if path != ZIZMOR_CONFIG)
-DOCKER_IMAGE_FILES = ("pyproject.toml", "README.md", "src")  # what the Dockerfile copies to build the wheel
+DOCKER_IMAGE_FILES = (
+    "pyproject.toml",
+    "README.md",
+    "src",
+    "templates",
+)  # what the Dockerfile copies to build the wheel
 
 
 def tool(name: str) -> str:
@@ -219,6 +226,51 @@ def test_the_wheel_ships_the_packages_and_their_data(wheel: Path) -> None:
     assert any(re.fullmatch(r"honeyhive_experiment/schemas/[^/]+\.json", name) for name in names), names
     assert any(re.fullmatch(r"honeyhive_experiment/templates/[^/]+\.j2", name) for name in names), names
     assert not any("__pycache__" in name or name.startswith("tests/") for name in names)
+
+
+def test_pyproject_lists_every_package(wheel: Path) -> None:
+    """The packages are listed by hand (templates/ is mapped in from the top level): none may be missing."""
+    import tomllib
+
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(path.parent.relative_to(REPO / "src").parts)
+        for path in (REPO / "src").rglob("*.py")
+        if "egg-info" not in str(path)
+    }
+    assert listed == found | {"honeyhive_experiment.schemas", "honeyhive_experiment.templates"}
+
+
+def test_the_wheel_carries_the_top_level_template(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        for name in ("comment.md.j2", "README.md"):
+            shipped = archive.read(f"honeyhive_experiment/templates/{name}")
+            assert shipped == (REPO / "templates" / name).read_bytes(), name
+
+
+def test_the_installed_wheel_renders_from_its_own_templates(installed: Path, tmp_path: Path) -> None:
+    code = (
+        "from honeyhive_experiment.report.comment import _builtin_template, builtin_template_dir\n"
+        "print(builtin_template_dir()); print(_builtin_template().filename)"
+    )
+    done = run([str(installed), "-c", code], cwd=tmp_path, env=clean_env())
+    assert done.returncode == 0, shown(done)
+    folder, used = (Path(line) for line in done.stdout.splitlines())
+    assert folder.is_relative_to(installed.parent.parent), done.stdout
+    assert used == folder / "comment.md.j2"
+    assert used.read_bytes() == (REPO / "templates" / "comment.md.j2").read_bytes()
+
+
+def test_an_editable_install_renders_from_the_top_level_templates() -> None:
+    """The checkout's own install (``pip install -e .``, as .ci/run does) maps templates/ in place: editing the
+    top-level template changes the comment without a reinstall."""
+    import honeyhive_experiment
+    from honeyhive_experiment.report.comment import _builtin_template, builtin_template_dir
+
+    if not Path(honeyhive_experiment.__file__).resolve().is_relative_to(REPO / "src"):
+        pytest.skip("the package under test is not this checkout's editable install")
+    assert builtin_template_dir().resolve() == (REPO / "templates").resolve()
+    assert Path(str(_builtin_template().filename)).resolve() == (REPO / "templates" / "comment.md.j2").resolve()
 
 
 def test_the_installed_package_is_the_wheel(installed: Path, tmp_path: Path) -> None:

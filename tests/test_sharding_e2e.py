@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from honeyhive_experiment.datasets import load_dataset_file
 from honeyhive_experiment.experiment import external_dataset
@@ -36,6 +37,8 @@ from tests.test_action_e2e import (
     parse_outputs,
 )
 from tests.test_action_e2e import world as world  # the fixture: a quickstart copy, the backend, fake GitHub
+
+pytestmark = pytest.mark.e2e
 
 EXPERIMENT = "support-bot-quickstart"  # the quickstart config's name: part of the shared run id
 DATASET = "data/questions.jsonl"

@@ -23,18 +23,19 @@ _EXPORTS = {
     "external_dataset": "honeyhive_experiment.experiment",
     "managed_dataset": "honeyhive_experiment.experiment",
     "ExperimentResult": "honeyhive_experiment.experiment",
-    "ExperimentCancelled": "honeyhive_experiment.experiment",
+    "ExperimentCancelled": "honeyhive_experiment.errors",
+    "ExperimentError": "honeyhive_experiment.errors",
     "PreparedDataset": "honeyhive_experiment.experiment",
     "get_run_result": "honeyhive_experiment.results",
     "get_run_metrics": "honeyhive_experiment.results",
     "compare_runs": "honeyhive_experiment.results",
     "wait_for_run_result": "honeyhive_experiment.results",
     "HoneyHiveClient": "honeyhive_experiment.client",
-    "HoneyHiveError": "honeyhive_experiment.client",
-    "ApiError": "honeyhive_experiment.client",
-    "NotFoundError": "honeyhive_experiment.client",
-    "BackendUnreachable": "honeyhive_experiment.client",
-    "IngestionTimeout": "honeyhive_experiment.client",
+    "HoneyHiveError": "honeyhive_experiment.errors",
+    "ApiError": "honeyhive_experiment.errors",
+    "NotFoundError": "honeyhive_experiment.errors",
+    "BackendUnreachable": "honeyhive_experiment.errors",
+    "IngestionTimeout": "honeyhive_experiment.errors",
     "RetryPolicy": "honeyhive_experiment.client",
     "Timeouts": "honeyhive_experiment.client",
     "TraceSink": "honeyhive_experiment.tracing",
@@ -66,6 +67,7 @@ __all__ = [
     "DatapointTracer",
     "Evaluator",
     "ExperimentCancelled",
+    "ExperimentError",
     "ExperimentResult",
     "ExperimentResultSummary",
     "ExperimentRun",
@@ -112,19 +114,18 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from honeyhive_experiment.client import (
+    from honeyhive_experiment.client import HoneyHiveClient, RetryPolicy, Timeouts
+    from honeyhive_experiment.errors import (
         ApiError,
         BackendUnreachable,
-        HoneyHiveClient,
+        ExperimentCancelled,
+        ExperimentError,
         HoneyHiveError,
         IngestionTimeout,
         NotFoundError,
-        RetryPolicy,
-        Timeouts,
     )
     from honeyhive_experiment.evaluators import Evaluator
     from honeyhive_experiment.experiment import (
-        ExperimentCancelled,
         ExperimentResult,
         PreparedDataset,
         evaluate,

@@ -21,17 +21,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from honeyhive_experiment.client import HoneyHiveClient, NotFoundError
+from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
+from honeyhive_experiment.errors import BaselineError, NotFoundError
 from honeyhive_experiment.models import ExperimentRun
 
 log = logging.getLogger(__name__)
 
 MAX_RESULT_CHECKS = 10  # candidates on the base branch whose result is fetched before giving up
-
-
-class BaselineError(Exception):
-    """An explicitly requested baseline cannot be used."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,12 +1,12 @@
 """The HoneyHive HTTP client: the only module that knows HoneyHive's URLs and JSON.
 
-Errors form one hierarchy; callers catch :class:`HoneyHiveError`::
+Errors are :class:`~honeyhive_experiment.errors.HoneyHiveError` and its subclasses (see
+:mod:`honeyhive_experiment.errors`): ``ApiError`` (an error status; ``NotFoundError`` for 404),
+``BackendUnreachable`` (no answer after every retry) and ``IngestionTimeout`` (the backend did not show
+every datapoint within the wait).
 
-    HoneyHiveError
-    ├── ApiError            the backend answered with an error status (route, status, reason)
-    │   └── NotFoundError   404
-    ├── BackendUnreachable  no answer after every retry (connection refused/reset, timeouts)
-    └── IngestionTimeout    the backend did not show every datapoint within the wait
+Waiting (:func:`poll`, tenacity) asks again after a short interval that doubles up to a maximum, and never
+starts a wait that would end past the deadline.
 
 Retries (tenacity): 429, 500, 502, 503, 504 and connection errors are retried with exponential
 backoff and full jitter, honouring ``Retry-After``. Writes are safe to retry because the ids are
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import email.utils
 import itertools
-import json as json_module
 import logging
 import ssl
 import time
@@ -29,9 +28,19 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    retry_if_result,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_exponential,
+    wait_random_exponential,
+)
 
-from honeyhive_experiment.jsonstream import read_array_items
+from honeyhive_experiment.errors import ApiError, BackendUnreachable, IngestionTimeout, NotFoundError
+from honeyhive_experiment.jsonstream import JsonBody, read_array_items
 from honeyhive_experiment.models import ExperimentResultSummary
 
 log = logging.getLogger(__name__)
@@ -42,46 +51,35 @@ Scalar = str | int | float | bool | None  # what httpx takes as a query value
 _T = TypeVar("_T")
 
 
-class HoneyHiveError(Exception):
-    """Base class of every error this client raises."""
-
-
-class ApiError(HoneyHiveError):
-    def __init__(self, method: str, route: str, status: int, reason: str) -> None:
-        super().__init__(f"{method} {route} failed with HTTP {status}: {reason}")
-        self.method = method
-        self.route = route
-        self.status = status
-        self.reason = reason
-
-
-class NotFoundError(ApiError):
-    pass
-
-
-class BackendUnreachable(HoneyHiveError):
-    pass
-
-
-class IngestionTimeout(HoneyHiveError):
-    def __init__(
-        self, run_id: str, visible: int, expected: int, waited: float, scored: tuple[int, int] | None = None
-    ) -> None:
-        if scored is not None and visible >= expected:
-            what = f"the function spans of only {scored[0]} of {scored[1]} datapoints were visible"
-        else:
-            what = f"only {visible} of {expected} datapoints were visible in the backend"
-        super().__init__(f"run {run_id}: {what} after waiting {waited:.1f} s")
-        self.run_id = run_id
-        self.visible = visible
-        self.expected = expected
-        self.waited = waited
-
-
 class _RetryableStatus(Exception):
     def __init__(self, response: httpx.Response) -> None:
         super().__init__(f"HTTP {response.status_code}")
         self.response = response
+
+
+def poll(
+    check: Callable[[], _T | None],
+    *,
+    timeout: float,
+    initial: float = 0.25,
+    maximum: float = 5.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> _T | None:
+    """Call ``check`` until it returns something other than ``None``, and return that; ``None`` when
+    ``timeout`` seconds would pass first.
+
+    It asks again after ``initial`` seconds, then twice as long each time up to ``maximum``; a wait that
+    would end past ``timeout`` is not started, so a caller's deadline holds. Exceptions from ``check``
+    propagate at once (the client's requests retry on their own)."""
+    retrying = Retrying(
+        retry=retry_if_result(lambda value: value is None),
+        wait=wait_exponential(multiplier=initial, max=maximum),
+        stop=stop_before_delay(timeout),
+        sleep=sleep,
+        retry_error_callback=lambda _state: None,
+    )
+    found: _T | None = retrying(check)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,39 +116,6 @@ def _filter(field: str, value: str) -> dict[str, str]:
 
 
 _CLOSED = httpx.ByteStream(b"")
-
-
-class _JsonBody(Iterable[bytes]):
-    """A JSON request body sent piece by piece, its length known up front (no chunked encoding).
-
-    A run's create and final update carry every datapoint id and every session id: for a large run,
-    ``json.dumps`` would hold the text and its bytes at once, at the moment every outcome is alive
-    too. Iterable again for each retry.
-    """
-
-    _encoder = json_module.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    _piece = 64 * 1024
-
-    def __init__(self, value: Mapping[str, Any]) -> None:
-        self.value = dict(value)
-        self._length = sum(len(piece) for piece in self)
-
-    def __len__(self) -> int:
-        return self._length
-
-    def __iter__(self) -> Iterator[bytes]:
-        pending: list[bytes] = []
-        size = 0
-        for text in self._encoder.iterencode(self.value):
-            data = text.encode()
-            pending.append(data)
-            size += len(data)
-            if size >= self._piece:
-                yield b"".join(pending)
-                pending.clear()
-                size = 0
-        if pending:
-            yield b"".join(pending)
 
 
 def _tls_for(base_url: str) -> ssl.SSLContext | bool:
@@ -308,7 +273,7 @@ class HoneyHiveClient:
         """
         timeout = httpx.Timeout(self.timeouts.long_read if long else self.timeouts.read, connect=self.timeouts.connect)
         body: dict[str, Any] = {"json": json}
-        if isinstance(json, _JsonBody):
+        if isinstance(json, JsonBody):
             body = {"content": json, "headers": {"Content-Type": "application/json", "Content-Length": str(len(json))}}
         retrying = Retrying(
             stop=stop_after_attempt(self.retry.attempts),
@@ -362,11 +327,11 @@ class HoneyHiveClient:
         The backend's copy of the run in the answer is not read: it carries every datapoint id (and
         on update every session id), as large as the request, and nothing here needs it back.
         """
-        self._call("POST", "/v1/runs", _discard, json=_JsonBody(body))
+        self._call("POST", "/v1/runs", _discard, json=JsonBody(body))
 
     def update_run(self, run_id: str, body: Mapping[str, Any]) -> None:
         """``PUT /v1/runs/{id}``; like :meth:`create_run`, the answer is not read."""
-        self._call("PUT", f"/v1/runs/{run_id}", _discard, json=_JsonBody(body))
+        self._call("PUT", f"/v1/runs/{run_id}", _discard, json=JsonBody(body))
 
     def get_run(self, run_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self.request("GET", f"/v1/runs/{run_id}")["evaluation"]
@@ -449,7 +414,6 @@ class HoneyHiveClient:
         aggregate_function: str = "average",
         initial_interval: float = 0.25,
         max_interval: float = 5.0,
-        clock: Callable[[], float] = time.monotonic,
         scored: Iterable[str] = (),
     ) -> ExperimentResultSummary:
         """Poll until the result covers every datapoint sent, with backoff; bounded by ``timeout``.
@@ -460,25 +424,31 @@ class HoneyHiveClient:
         Each poll first counts the run's sessions (one small export page), then checks the function
         spans, and reads the summary — whose size grows with the run — only once both are complete.
         """
-        started = clock()
-        interval = initial_interval
+        started = time.monotonic()
         wanted = _unique_sorted(scored)  # a sorted list: an eighth of a set's memory for a large run
-        while True:
+        seen = (0, 0)  # sessions visible, function spans visible: for the error when the wait runs out
+
+        def check() -> ExperimentResultSummary | None:
+            nonlocal seen
             visible = self.count_sessions(run_id)
             have = self._count_scored(run_id, wanted) if wanted and visible >= expected_datapoints else 0
+            seen = (visible, have)
             if visible >= expected_datapoints and have >= len(wanted):
                 result = self.get_run_summary(run_id, aggregate_function)
-                visible = len(result.datapoints)
-                if visible >= expected_datapoints:
+                seen = (len(result.datapoints), have)
+                if len(result.datapoints) >= expected_datapoints:
                     return result
-                del result  # the summary lags behind the events: poll again without holding it
-            waited = clock() - started
-            if waited + interval > timeout:
-                raise IngestionTimeout(
-                    run_id, visible, expected_datapoints, waited, (have, len(wanted)) if wanted else None
-                )
-            self.sleep(interval)
-            interval = min(interval * 2, max_interval)
+                # the summary lags behind the events: poll again without holding it
+            return None
+
+        found = poll(check, timeout=timeout, initial=initial_interval, maximum=max_interval, sleep=self.sleep)
+        if found is None:
+            visible, have = seen
+            waited = time.monotonic() - started
+            raise IngestionTimeout(
+                run_id, visible, expected_datapoints, waited, (have, len(wanted)) if wanted else None
+            )
+        return found
 
     # ------------------------------------------------------------------ datasets
 

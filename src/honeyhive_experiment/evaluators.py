@@ -36,6 +36,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias, TypeGuard
 
+from honeyhive_experiment.errors import EvaluatorSignatureError
+
 __all__ = [
     "COLLISION",
     "MISSING_GROUND_TRUTH",
@@ -64,10 +66,6 @@ COLLISION = "MetricNameCollision"
 """Two evaluators produced the same metric name; the first one's value was kept."""
 MISSING_GROUND_TRUTH = "MissingGroundTruth"
 """The evaluator requires ``ground_truth`` but the datapoint has none; it was not called."""
-
-
-class EvaluatorSignatureError(TypeError):
-    """A callable cannot be called as ``(outputs, inputs[, ground_truth])``."""
 
 
 @dataclass(frozen=True)

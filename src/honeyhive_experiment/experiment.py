@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from honeyhive_experiment.client import ApiError, HoneyHiveClient
+from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.errors import ApiError, ExperimentCancelled
 from honeyhive_experiment.evaluators import Evaluator
 from honeyhive_experiment.external import prepare_external_dataset, prepare_run_request_data
 from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRunStatus
@@ -27,15 +28,6 @@ from honeyhive_experiment.runner import Datapoint, DatapointOutcome, Progress, R
 from honeyhive_experiment.tracing import TraceSink
 
 log = logging.getLogger(__name__)
-
-
-class ExperimentCancelled(Exception):
-    """The run was cancelled (interrupt or cancel event); the backend has it as ``cancelled``."""
-
-    def __init__(self, run_id: str, outcomes: Sequence[DatapointOutcome] = ()) -> None:
-        super().__init__(f"run {run_id} was cancelled")
-        self.run_id = run_id
-        self.outcomes = list(outcomes)
 
 
 @dataclass(frozen=True, slots=True)

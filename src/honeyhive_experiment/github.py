@@ -27,35 +27,32 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Final, Literal, get_args
+from typing import Any, Final, Literal
 
 from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededException
 from github.Issue import Issue
 from github.IssueComment import IssueComment
 from urllib3.util.retry import Retry
 
+from honeyhive_experiment.context import DEFAULT_GITHUB_API_URL
+from honeyhive_experiment.report.markers import comment_head_sha
+from honeyhive_experiment.settings import CommentMode
+
 __all__ = [
     "COMMENT_MODES",
-    "DEFAULT_API_URL",
-    "CommentMode",
     "CommentPublisher",
     "PublishAction",
     "PublishResult",
     "PullRequestInfo",
-    "meta_head",
     "retry_policy",
 ]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_URL: Final = "https://api.github.com"
-CommentMode = Literal["update", "new", "off"]
 PublishAction = Literal["created", "updated", "skipped-stale", "skipped-off", "failed"]
-COMMENT_MODES: Final[tuple[str, ...]] = get_args(CommentMode)
+COMMENT_MODES: Final[tuple[str, ...]] = tuple(mode.value for mode in CommentMode)
 
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-# the hidden line the report renders into every comment: <!-- honeyhive-experiment:meta head=<sha> ... -->
-_META_HEAD = re.compile(r"<!--\s*honeyhive-experiment:meta\b[^>]*?\bhead=([0-9a-fA-F]{7,40})\b")
 _PERMISSION_HINT = "the workflow needs `permissions: pull-requests: write`"
 _FORK_HINT = "pull requests from forks get a read-only token, so they cannot be commented on"
 
@@ -118,12 +115,6 @@ def retry_policy(
         respect_retry_after_header=True,
     )
     return retry
-
-
-def meta_head(body: str | None) -> str | None:
-    """The head sha the report stamped into a comment's hidden meta line, lower-cased, or None."""
-    match = _META_HEAD.search(body or "")
-    return match.group(1).lower() if match else None
 
 
 def _same_commit(a: str, b: str) -> bool:
@@ -189,7 +180,7 @@ class CommentPublisher:
         token: str,
         repository: str,
         *,
-        api_url: str = DEFAULT_API_URL,
+        api_url: str = DEFAULT_GITHUB_API_URL,
         retry_total: int = 3,
         backoff: float = 1.0,
         secondary_rate_wait: float = 60.0,
@@ -249,7 +240,7 @@ class CommentPublisher:
         *,
         marker: str,
         head_sha: str | None = None,
-        mode: CommentMode = "update",
+        mode: CommentMode | str = CommentMode.UPDATE,
     ) -> PublishResult:
         """Create or edit the comment on pull request ``pr_number`` whose body contains ``marker``.
 
@@ -272,7 +263,8 @@ class CommentPublisher:
             if head_sha is not None:
                 step = "reading the pull request's head commit"
                 pull = self._pull(pr_number)
-                reason = _stale_reason(head_sha, pull.head_sha, meta_head(existing.body) if existing else None)
+                shown = comment_head_sha(existing.body) if existing else None  # the report's hidden metadata
+                reason = _stale_reason(head_sha, pull.head_sha, shown)
                 if reason is not None:
                     log.info("%s", reason)
                     return PublishResult(

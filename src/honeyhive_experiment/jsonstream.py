@@ -1,4 +1,5 @@
-"""Reading a large JSON body as it arrives, one item of its big array at a time.
+"""Large JSON bodies in pieces: read as they arrive, one item of their big array at a time, and written
+piece by piece (:class:`JsonBody`).
 
 A run's summary (``datapoints``) and an events export page (``events``) grow with the run. Parsed
 whole, their text and the dicts built from it are several times the size of what a caller keeps;
@@ -9,8 +10,9 @@ all over such bodies are kept once, and are the very objects the run's own datap
 
 from __future__ import annotations
 
+import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 
@@ -81,3 +83,36 @@ def read_array_items(chunks: Iterable[bytes], array_key: str, on_item: Callable[
     for event, value in events:
         reader.event(event, value)
     return getattr(reader.body, "value", None)
+
+
+class JsonBody(Iterable[bytes]):
+    """A JSON request body sent piece by piece, its length known up front (no chunked encoding).
+
+    A run's create and final update carry every datapoint id and every session id: for a large run,
+    ``json.dumps`` would hold the text and its bytes at once, at the moment every outcome is alive
+    too. Iterable again for each retry.
+    """
+
+    _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    _piece = 64 * 1024
+
+    def __init__(self, value: Mapping[str, Any]) -> None:
+        self.value = dict(value)
+        self._length = sum(len(piece) for piece in self)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[bytes]:
+        pending: list[bytes] = []
+        size = 0
+        for text in self._encoder.iterencode(self.value):
+            data = text.encode()
+            pending.append(data)
+            size += len(data)
+            if size >= self._piece:
+                yield b"".join(pending)
+                pending.clear()
+                size = 0
+        if pending:
+            yield b"".join(pending)

@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 
+from honeyhive_experiment.compact import SharedValues
 from honeyhive_experiment.evaluators import Evaluator, run_evaluators
-from honeyhive_experiment.models import SharedValues
 from honeyhive_experiment.tracing import DatapointIds, DatapointTracer, TraceSink
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ class MetricValues(Mapping[str, Any]):
 class _SharedMetrics:
     """Equal metrics of different datapoints as one :class:`MetricValues` (they are immutable): pass/fail
     checks and counts repeat across a run, so most datapoints of a large run then cost no metrics object
-    of their own (the rules of :class:`~honeyhive_experiment.models.SharedValues`)."""
+    of their own (the rules of :class:`~honeyhive_experiment.compact.SharedValues`)."""
 
     def __init__(self) -> None:
         self._shared: SharedValues[MetricValues] = SharedValues()

@@ -67,7 +67,6 @@ not the merge commit in ``GITHUB_SHA``), :attr:`Settings.run_url` and
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -77,15 +76,30 @@ from typing import Any, Final, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from honeyhive_experiment.config import DEFAULT_CONFIG_PATH
+from honeyhive_experiment.client import DEFAULT_SERVER_URL
+from honeyhive_experiment.context import (
+    DEFAULT_GITHUB_API_URL,
+    DEFAULT_GITHUB_SERVER_URL,
+    PULL_REQUEST_EVENTS,
+    TRUE,
+    TriggeringRun,
+    github_context,
+    http_url,
+    load_event_payload,
+    quote,
+)
+from honeyhive_experiment.errors import SettingsError
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, REPORT_PATH
 
 __all__ = [
     "DEFAULT_GITHUB_API_URL",
     "DEFAULT_GITHUB_SERVER_URL",
+    "DEFAULT_RUN_URL_TEMPLATE",
     "DEFAULT_SERVER_URL",
     "INPUTS",
     "OUTPUT_NAMES",
     "ActionInput",
+    "ActionOutputs",
     "CommentMode",
     "Mode",
     "Settings",
@@ -96,43 +110,18 @@ __all__ = [
     "parse_bool",
 ]
 
-DEFAULT_SERVER_URL: Final = "https://api.dp1.us.honeyhive.ai"  # == client.DEFAULT_SERVER_URL (tested)
-DEFAULT_GITHUB_SERVER_URL: Final = "https://github.com"
-DEFAULT_GITHUB_API_URL: Final = "https://api.github.com"
+DEFAULT_RUN_URL_TEMPLATE: Final = "https://app.honeyhive.ai/evaluate/{run_id}"
+"""A run's page in the HoneyHive app (``HONEYHIVE_RUN_URL_TEMPLATE`` overrides it; HoneyHive documents none)."""
 
-PULL_REQUEST_EVENTS: Final = frozenset({"pull_request", "pull_request_target"})
 # tokens the runner itself puts into a Docker action's environment; never to be printed either
 _RUNNER_SECRET_VARIABLES: Final = ("ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
 
-_TRUE: Final = frozenset({"true", "yes", "on", "1"})
 _FALSE: Final = frozenset({"false", "no", "off", "0"})
 _SHARD = re.compile(r"([0-9]+)\s*/\s*([0-9]+)")
-_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
-_NULL_SHA = re.compile(r"0+")
 _E = TypeVar("_E", bound=StrEnum)
 
 
 # ---------------------------------------------------------------------------------------------------- errors
-
-
-class SettingsError(ValueError):
-    """An input, a context variable or an event payload field that cannot be used.
-
-    ``name`` is what the user knows it by (the input's kebab-case name, the variable, or the payload's
-    dotted path), ``kind`` one of ``"input"``, ``"environment"``, ``"event payload"``. ``str()`` is
-    ``"<kind> <name>: <message>"``. Messages quote bad values, except for secrets.
-    """
-
-    def __init__(
-        self, name: str, message: str, *, kind: Literal["input", "environment", "event payload"] = "input"
-    ) -> None:
-        super().__init__(name, message)
-        self.name = name
-        self.message = message
-        self.kind = kind
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.name}: {self.message}"
 
 
 # ---------------------------------------------------------------------------------------------------- the inputs
@@ -164,17 +153,30 @@ INPUTS: Final[tuple[ActionInput, ...]] = (
 )
 _ENV: Final = {spec.name: spec.env for spec in INPUTS}
 
+
+@dataclass(frozen=True, slots=True)
+class ActionOutputs:
+    """The action's outputs, one field each (``run_id`` is the output ``run-id``); unset ones are empty.
+
+    :data:`OUTPUT_NAMES` is derived from these fields, and a contract test holds it equal to ``action.yml``'s
+    outputs and README's table, so an output cannot be written that the action does not declare."""
+
+    run_id: str = ""
+    run_url: str = ""
+    baseline_run_id: str = ""
+    verdict: str = ""  # pass | fail | neutral | error
+    passed: str = ""  # datapoint counts, as the backend reports them
+    failed: str = ""
+    comment_url: str = ""
+    report_path: str = ""
+
+    def by_name(self) -> dict[str, str]:
+        """``{output name: value}`` in :data:`OUTPUT_NAMES` order."""
+        return {name: getattr(self, name.replace("-", "_")) for name in OUTPUT_NAMES}
+
+
 #: the action's outputs, as ``action.yml`` and README list them
-OUTPUT_NAMES: Final[tuple[str, ...]] = (
-    "run-id",
-    "run-url",
-    "baseline-run-id",
-    "verdict",
-    "passed",
-    "failed",
-    "comment-url",
-    "report-path",
-)
+OUTPUT_NAMES: Final[tuple[str, ...]] = tuple(f.replace("_", "-") for f in ActionOutputs.__dataclass_fields__)
 
 
 class Mode(StrEnum):
@@ -207,21 +209,6 @@ class Shard(BaseModel):
 
 
 # ---------------------------------------------------------------------------------------------------- context
-
-
-class TriggeringRun(BaseModel):
-    """The run a ``workflow_run`` event is about."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: int
-    attempt: int = 1
-    head_sha: str | None = None
-    head_branch: str | None = None
-    event: str | None = None
-    conclusion: str | None = None
-    pr_numbers: tuple[int, ...] = ()
-    is_fork: bool = False
 
 
 # ---------------------------------------------------------------------------------------------------- settings
@@ -277,6 +264,12 @@ class Settings(BaseModel):
     is_fork: bool = False
     triggering_run: TriggeringRun | None = None
 
+    # how the program was started: ``action`` (GitHub Actions, from the variables above) or ``run`` (the
+    # command line, from its flags: see from_args)
+    command: Literal["action", "run"] = "action"
+    report_path: Path | None = None  # run --report; the action writes REPORT_PATH under the working directory
+    run_url_template: str = DEFAULT_RUN_URL_TEMPLATE  # HONEYHIVE_RUN_URL_TEMPLATE
+
     # the runner's own tokens found in the environment, only for secrets(); never shown
     runner_secrets: tuple[SecretStr, ...] = Field(default=(), repr=False, exclude=True)
 
@@ -289,14 +282,14 @@ class Settings(BaseModel):
         if (api_key := inputs.secret("api-key")) is not None:
             values["api_key"] = api_key
         if (server_url := inputs.text("server-url")) is not None:
-            values["server_url"] = _url(server_url, "server-url", "input")
+            values["server_url"] = http_url(server_url, "server-url", "input")
         if (config := inputs.text("config")) is not None:
             values["config"] = Path(config)
         if (token := inputs.secret("github-token")) is not None:
             values["github_token"] = token
         if (baseline := inputs.text("baseline-run-id")) is not None:
             if any(ch.isspace() for ch in baseline):
-                raise SettingsError("baseline-run-id", f"expected one run id, got {_quote(baseline)}")
+                raise SettingsError("baseline-run-id", f"expected one run id, got {quote(baseline)}")
             values["baseline_run_id"] = baseline
         if (mode := inputs.choice("mode", Mode)) is not None:
             values["mode"] = mode
@@ -315,10 +308,30 @@ class Settings(BaseModel):
                 "shard",
                 f"only applies with mode: run or report (got mode: {values.get('mode', Mode.ALL).value})",
             )
-        values.update(_github_context(env, event_payload))
-        values["runner_secrets"] = tuple(
-            SecretStr(value) for name in _RUNNER_SECRET_VARIABLES if (value := env.get(name, "").strip())
-        )
+        values.update(github_context(env, event_payload))
+        values.update(_common(env))
+        return cls(**values)
+
+    @classmethod
+    def from_args(cls, flags: Mapping[str, Any], env: Mapping[str, str]) -> Self:
+        """The ``run`` command: its flags (``vars()`` of the parsed arguments: ``config``,
+        ``working_directory``, ``dry_run``, ``baseline_run_id``, ``report``, ``server_url``) and the HoneyHive
+        variables of ``env`` (``HH_API_KEY`` or ``HONEYHIVE_API_KEY``, ``HH_API_URL`` or
+        ``HONEYHIVE_SERVER_URL``). No GitHub context: a local run learns its branch and commit from git.
+        Raises :class:`SettingsError` naming the flag or variable."""
+        values: dict[str, Any] = {"command": "run", "dry_run": bool(flags.get("dry_run"))}
+        for name in ("config", "working_directory", "report"):
+            if text := _flag(flags, name):
+                values["report_path" if name == "report" else name] = Path(text)
+        if baseline := _flag(flags, "baseline_run_id"):
+            values["baseline_run_id"] = baseline
+        if server_url := _flag(flags, "server_url"):
+            values["server_url"] = http_url(server_url, "--server-url", "flag")
+        elif (variable := _first_set(env, "HH_API_URL", "HONEYHIVE_SERVER_URL")) is not None:
+            values["server_url"] = http_url(env[variable].strip(), variable, "environment")
+        if (variable := _first_set(env, "HH_API_KEY", "HONEYHIVE_API_KEY")) is not None:
+            values["api_key"] = SecretStr(env[variable].strip())
+        values.update(_common(env))
         return cls(**values)
 
     def secrets(self) -> tuple[str, ...]:
@@ -366,55 +379,42 @@ class Settings(BaseModel):
         return f"{self.github_server_url}/{self.repository}/actions/runs/{self.run_id}/attempts/{self.run_attempt}"
 
     @property
+    def root(self) -> Path:
+        """The repository root the config, dataset and code paths are relative to: the working directory,
+        under ``GITHUB_WORKSPACE`` in Actions."""
+        return (self.workspace or Path(".")) / self.working_directory
+
+    @property
     def config_path(self) -> Path:
         """The experiment file, resolved against the working directory (unless absolute)."""
-        return self.working_directory / self.config
+        return self.root / self.config
 
+    @property
+    def report_file(self) -> Path | None:
+        """Where ``report.json`` goes: ``--report`` for the command line (none without it), else
+        :data:`~honeyhive_experiment.paths.REPORT_PATH` under the working directory."""
+        if self.report_path is not None:
+            return self.report_path
+        return self.root / REPORT_PATH if self.command == "action" else None
 
-def load_event_payload(path: str | Path) -> dict[str, Any]:
-    """Read the event payload GitHub wrote to ``GITHUB_EVENT_PATH``; :class:`SettingsError` if it is
-    missing, unreadable, not JSON or not an object."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SettingsError("GITHUB_EVENT_PATH", f"no event payload at {str(path)!r}", kind="environment") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SettingsError(
-            "GITHUB_EVENT_PATH", f"cannot read the event payload {str(path)!r}: {exc}", kind="environment"
-        ) from None
-    try:
-        payload = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SettingsError(
-            "GITHUB_EVENT_PATH",
-            f"the event payload {str(path)!r} is not JSON (line {exc.lineno}: {exc.msg})",
-            kind="environment",
-        ) from None
-    if not isinstance(payload, dict):
-        raise SettingsError(
-            "GITHUB_EVENT_PATH",
-            f"the event payload {str(path)!r} is a JSON {type(payload).__name__}, expected an object",
-            kind="environment",
-        )
-    return payload
+    @property
+    def in_actions(self) -> bool:
+        """Started as the GitHub Action: logs are workflow commands, the comment is posted."""
+        return self.command == "action"
 
 
 def parse_bool(value: str, name: str) -> bool:
     """``true/false``, ``yes/no``, ``on/off``, ``1/0`` in any case; :class:`SettingsError` naming the
     input otherwise."""
     folded = value.strip().lower()
-    if folded in _TRUE:
+    if folded in TRUE:
         return True
     if folded in _FALSE:
         return False
-    raise SettingsError(name, f"expected true or false, got {_quote(value)}")
+    raise SettingsError(name, f"expected true or false, got {quote(value)}")
 
 
 # ---------------------------------------------------------------------------------------------------- parsing
-
-
-def _quote(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 class _Inputs:
@@ -448,7 +448,7 @@ class _Inputs:
             return enum(value.lower())
         except ValueError:
             allowed = " | ".join(member.value for member in enum)
-            raise SettingsError(name, f"expected one of {allowed}, got {_quote(value)}") from None
+            raise SettingsError(name, f"expected one of {allowed}, got {quote(value)}") from None
 
 
 def _shard(value: str) -> Shard:
@@ -457,182 +457,30 @@ def _shard(value: str) -> Shard:
         index, total = int(match[1]), int(match[2])
         if 1 <= index <= total:
             return Shard(index=index, total=total)
-    raise SettingsError("shard", f'expected "i/n" with 1 ≤ i ≤ n (e.g. "2/4"), got {_quote(value)}')
+    raise SettingsError("shard", f'expected "i/n" with 1 ≤ i ≤ n (e.g. "2/4"), got {quote(value)}')
 
 
-def _url(value: str, name: str, kind: Literal["input", "environment"]) -> str:
-    stripped = value.strip().rstrip("/")
-    scheme, sep, rest = stripped.partition("://")
-    if not sep or scheme.lower() not in ("http", "https") or not rest or any(ch.isspace() for ch in rest):
-        raise SettingsError(name, f"expected an http(s) URL, got {_quote(value)}", kind=kind)
-    return stripped
-
-
-def _env(env: Mapping[str, str], name: str) -> str | None:
-    value = env.get(name, "").strip()
-    return value or None
-
-
-def _env_int(env: Mapping[str, str], name: str, *, minimum: int = 1) -> int | None:
-    value = _env(env, name)
-    if value is None:
-        return None
-    if not value.isascii() or not value.isdigit() or int(value) < minimum:
-        raise SettingsError(name, f"expected a whole number ≥ {minimum}, got {_quote(value)}", kind="environment")
-    return int(value)
-
-
-def _env_flag(env: Mapping[str, str], name: str) -> bool:
-    """Runner-set flags (``CI``, ``GITHUB_ACTIONS``, ``RUNNER_DEBUG``): lenient, since a user's shell may set
-    them to anything; only a recognised true value counts."""
-    return (_env(env, name) or "").lower() in _TRUE
-
-
-class _Payload:
-    """Typed reads from the event payload; a wrong type is a :class:`SettingsError` naming the path."""
-
-    def __init__(self, data: Mapping[str, Any]) -> None:
-        self.data = data
-
-    @staticmethod
-    def _get(data: Any, path: str) -> Any:
-        node = data
-        for part in path.split("."):
-            if not isinstance(node, Mapping):
-                return None
-            node = node.get(part)
-        return node
-
-    def obj(self, path: str) -> Mapping[str, Any] | None:
-        value = self._get(self.data, path)
-        if value is None or isinstance(value, Mapping):
-            return value
-        raise SettingsError(path, f"expected an object, got {type(value).__name__}", kind="event payload")
-
-    def text(self, path: str, base: Any = None, prefix: str = "") -> str | None:
-        value = self._get(self.data if base is None else base, path)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise SettingsError(prefix + path, f"expected a string, got {type(value).__name__}", kind="event payload")
-        return value.strip() or None
-
-    def number(self, path: str, base: Any = None, prefix: str = "") -> int | None:
-        value = self._get(self.data if base is None else base, path)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            shown = repr(value) if isinstance(value, int | float | bool) else type(value).__name__
-            raise SettingsError(prefix + path, f"expected a positive integer, got {shown}", kind="event payload")
-        return value
-
-    def sha(self, path: str, base: Any = None, prefix: str = "") -> str | None:
-        value = self.text(path, base, prefix)
-        if value is None:
-            return None
-        if not _SHA.fullmatch(value):
-            raise SettingsError(prefix + path, f"expected a commit sha, got {_quote(value)}", kind="event payload")
-        return None if _NULL_SHA.fullmatch(value) else value
-
-
-def _different_repos(head: str | None, base: str | None) -> bool:
-    """A head repository that is gone (``None``) or differs from the base repository is a fork."""
-    return head is None or base is None or head.lower() != base.lower()
-
-
-def _github_context(env: Mapping[str, str], event_payload: Mapping[str, Any] | None) -> dict[str, Any]:
+def _common(env: Mapping[str, str]) -> dict[str, Any]:
+    """What both entry points read from the environment: the run link template and the runner's tokens."""
     values: dict[str, Any] = {
-        "repository": _env(env, "GITHUB_REPOSITORY"),
-        "event_name": _env(env, "GITHUB_EVENT_NAME"),
-        "sha": _env(env, "GITHUB_SHA"),
-        "ref": _env(env, "GITHUB_REF"),
-        "ref_name": _env(env, "GITHUB_REF_NAME"),
-        "head_ref": _env(env, "GITHUB_HEAD_REF"),
-        "base_ref": _env(env, "GITHUB_BASE_REF"),
-        "run_id": _env_int(env, "GITHUB_RUN_ID"),
-        "run_attempt": _env_int(env, "GITHUB_RUN_ATTEMPT") or 1,
-        "github_server_url": _url(v, "GITHUB_SERVER_URL", "environment")
-        if (v := _env(env, "GITHUB_SERVER_URL"))
-        else DEFAULT_GITHUB_SERVER_URL,
-        "github_api_url": _url(v, "GITHUB_API_URL", "environment")
-        if (v := _env(env, "GITHUB_API_URL"))
-        else DEFAULT_GITHUB_API_URL,
-        "workflow": _env(env, "GITHUB_WORKFLOW"),
-        "job": _env(env, "GITHUB_JOB"),
-        "actor": _env(env, "GITHUB_ACTOR"),
-        "workspace": Path(v) if (v := _env(env, "GITHUB_WORKSPACE")) else None,
-        "event_path": Path(v) if (v := _env(env, "GITHUB_EVENT_PATH")) else None,
-        "output_path": Path(v) if (v := _env(env, "GITHUB_OUTPUT")) else None,
-        "step_summary_path": Path(v) if (v := _env(env, "GITHUB_STEP_SUMMARY")) else None,
-        "debug": _env_flag(env, "RUNNER_DEBUG"),
-        "in_github_actions": _env_flag(env, "GITHUB_ACTIONS"),
-        "ci": _env_flag(env, "CI"),
+        "runner_secrets": tuple(
+            SecretStr(value) for name in _RUNNER_SECRET_VARIABLES if (value := env.get(name, "").strip())
+        )
     }
-    if event_payload:
-        values.update(_from_payload(_Payload(event_payload), values))
+    if template := env.get("HONEYHIVE_RUN_URL_TEMPLATE", "").strip():
+        if "{run_id}" not in template:
+            raise SettingsError(
+                "HONEYHIVE_RUN_URL_TEMPLATE", f"must contain {{run_id}}, got {quote(template)}", kind="environment"
+            )
+        values["run_url_template"] = template
     return values
 
 
-def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    if context["repository"] is None and (full_name := payload.text("repository.full_name")):
-        values["repository"] = full_name
-    values["default_branch"] = payload.text("repository.default_branch")
+def _flag(flags: Mapping[str, Any], name: str) -> str | None:
+    value = flags.get(name)
+    return str(value).strip() or None if value is not None else None
 
-    if payload.obj("pull_request") is not None:
-        head_repo = payload.obj("pull_request.head.repo")
-        base_repo = payload.obj("pull_request.base.repo")
-        head_name = payload.text("pull_request.head.repo.full_name") if head_repo is not None else None
-        base_name = payload.text("pull_request.base.repo.full_name") if base_repo is not None else None
-        base_name = base_name or values.get("repository", context["repository"])
-        values.update(
-            pr_number=payload.number("pull_request.number") or payload.number("number"),
-            pr_head_sha=payload.sha("pull_request.head.sha"),
-            pr_head_repository=head_name,
-            base_sha=payload.sha("pull_request.base.sha"),
-            is_fork=_different_repos(head_name, base_name),
-        )
-        if context["head_ref"] is None:
-            values["head_ref"] = payload.text("pull_request.head.ref")
-        if context["base_ref"] is None:
-            values["base_ref"] = payload.text("pull_request.base.ref")
 
-    if (run := payload.obj("workflow_run")) is not None:
-        prefix = "workflow_run."
-        run_id = payload.number("id", run, prefix)
-        if run_id is None:
-            raise SettingsError("workflow_run.id", "missing", kind="event payload")
-        pull_requests = run.get("pull_requests") or []
-        if not isinstance(pull_requests, list):
-            raise SettingsError("workflow_run.pull_requests", "expected a list", kind="event payload")
-        listed = [
-            (number, pr, f"{prefix}pull_requests[{i}].")
-            for i, pr in enumerate(pull_requests)
-            if (number := payload.number("number", pr, f"{prefix}pull_requests[{i}].")) is not None
-        ]
-        numbers = tuple(number for number, _, _ in listed)
-        head_name = payload.text("head_repository.full_name", run, prefix)
-        base_name = payload.text("repository.full_name", run, prefix) or context["repository"]
-        triggering = TriggeringRun(
-            id=run_id,
-            attempt=payload.number("run_attempt", run, prefix) or 1,
-            head_sha=payload.sha("head_sha", run, prefix),
-            head_branch=payload.text("head_branch", run, prefix),
-            event=payload.text("event", run, prefix),
-            conclusion=payload.text("conclusion", run, prefix),
-            pr_numbers=numbers,
-            is_fork=_different_repos(head_name, base_name),
-        )
-        values["triggering_run"] = triggering
-        values["is_fork"] = triggering.is_fork
-        if len(listed) == 1:
-            number, pr, where = listed[0]
-            values["pr_number"] = number
-            values["pr_head_sha"] = payload.sha("head.sha", pr, where) or triggering.head_sha
-            values["head_ref"] = payload.text("head.ref", pr, where) or triggering.head_branch
-            values["base_sha"] = payload.sha("base.sha", pr, where)
-            values["base_ref"] = payload.text("base.ref", pr, where)
-
-    if context["event_name"] == "push":
-        values["before_sha"] = payload.sha("before")
-    return values
+def _first_set(env: Mapping[str, str], *names: str) -> str | None:
+    """The first of ``names`` set to a non-empty value in ``env``."""
+    return next((name for name in names if env.get(name, "").strip()), None)

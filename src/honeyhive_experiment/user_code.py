@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from honeyhive_experiment.config import ConfigError, ExperimentConfig, config_error_at, split_import_path
-from honeyhive_experiment.evaluators import Evaluator, EvaluatorSignatureError
+from honeyhive_experiment.config import ExperimentConfig, config_error_at, split_import_path
+from honeyhive_experiment.errors import ConfigError, EvaluatorSignatureError
+from honeyhive_experiment.evaluators import Evaluator
 
 
 @contextmanager

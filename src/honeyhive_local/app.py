@@ -1,5 +1,9 @@
 """HTTP routes of the local HoneyHive backend: parse, validate, call the store/results, shape responses.
 
+Reading a request (body, query parameters) is :mod:`honeyhive_local.parse`'s job, the session and event
+documents a route stores are built by :mod:`honeyhive_local.documents`; this module authenticates, routes,
+and turns results and errors into responses.
+
 Every route needs ``Authorization: Bearer <key>``; each configured key is its own project and never
 sees another project's data (unknown or foreign ids are 404). Bad input is a 4xx whose JSON body
 says why (``{"error": ..., "status": ...}``) and changes nothing; a 500 is a bug.
@@ -11,16 +15,12 @@ seconds after it was received (later updates to it apply at once), so clients' w
 from __future__ import annotations
 
 import hashlib
-import json
-import math
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
@@ -30,22 +30,25 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from honeyhive_local import otlp, wire
+from honeyhive_local.documents import event_document, session_document
 from honeyhive_local.filters import match_all
-from honeyhive_local.results import AGGREGATE_FUNCTIONS, compare, is_metric_value, summarize
+from honeyhive_local.parse import (
+    ApiError,
+    model_body,
+    query_aggregate_function,
+    query_choice,
+    query_date_range,
+    query_filters,
+    query_int,
+    query_list,
+)
+from honeyhive_local.results import compare, is_metric_value, summarize
 from honeyhive_local.store import NotFound, RunQuery, Store, to_record
 
-M = TypeVar("M", bound=BaseModel)
 Handler = Callable[["Call"], Any]
 
 RUN_SORT_FIELDS = ("created_at", "updated_at", "name", "status")
 RUN_STATUSES = ("pending", "running", "completed", "failed", "cancelled")
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,195 +107,6 @@ class Call:
         return value
 
 
-# ----------------------------------------------------------------------------- helpers
-
-
-def _json(call: Call) -> Any:
-    body = call.body
-    if not body:
-        raise ApiError(400, "request body is empty; expected a JSON object")
-    try:
-        return json.loads(body, parse_constant=_reject_constant, parse_float=_finite_float)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ApiError(400, f"request body is not valid JSON: {exc}") from exc
-    except RecursionError:
-        raise ApiError(400, "request body is not accepted: JSON nested too deeply") from None
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON (numbers must be finite)")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"number {text[:40]} is out of range (numbers must be finite)")
-    return value
-
-
-def _model(call: Call, model: type[M]) -> M:
-    data = _json(call)
-    if not isinstance(data, dict):
-        raise ApiError(400, f"request body must be a JSON object, not {type(data).__name__}")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise ApiError(400, wire.describe(exc)) from exc
-
-
-def _query_int(call: Call, name: str, default: int, low: int, high: int | None = None) -> int:
-    raw = call.query.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(400, f"query parameter {name}={raw!r} is not an integer") from None
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise ApiError(400, f"query parameter {name}={value} out of range: must be {bound}")
-    return value
-
-
-def _query_choice(call: Call, name: str, choices: Sequence[str], default: str | None) -> str | None:
-    raw = call.query.get(name)
-    if raw is None or raw == "":
-        return default
-    if raw not in choices:
-        raise ApiError(400, f"query parameter {name}={raw!r} must be one of {', '.join(choices)}")
-    return str(raw)
-
-
-def _query_list(call: Call, name: str) -> list[str]:
-    """Bracketed list parameters (``run_ids[]=a&run_ids[]=b``); a bare ``run_ids=a`` is rejected."""
-    if name in call.query:
-        raise ApiError(400, f"list parameter {name} must be sent as {name}[]=value (one per value)")
-    return call.query.getlist(f"{name}[]")
-
-
-def _aggregate_function(call: Call) -> str:
-    value = _query_choice(call, "aggregate_function", AGGREGATE_FUNCTIONS, "average")
-    assert value is not None
-    return value
-
-
-def _filters(call: Call) -> list[dict[str, Any]]:
-    """``filters`` as a JSON string of filter objects (or ``filters[]`` of JSON objects)."""
-    raws = call.query.getlist("filters") + call.query.getlist("filters[]")
-    parsed: list[Any] = []
-    for raw in raws:
-        try:
-            value = json.loads(raw)
-        except (ValueError, RecursionError):
-            raise ApiError(400, f"query parameter filters is not JSON: {raw[:100]!r}") from None
-        parsed.extend(value if isinstance(value, list) else [value])
-    out = []
-    for i, item in enumerate(parsed):
-        if not isinstance(item, dict):
-            raise ApiError(400, f"filters[{i}] must be an object with field, operator, value")
-        try:
-            out.append(wire.Filter.model_validate(item).model_dump())
-        except ValidationError as exc:
-            raise ApiError(400, wire.describe(exc, f"filters[{i}]")) from exc
-    return out
-
-
-def _iso(value: Any, name: str) -> str:
-    """A dateRange bound (ISO string or Unix milliseconds) as the ISO form runs are stamped with."""
-    problem = f"dateRange.{name} {str(value)[:60]!r} is not a date: use an ISO date or Unix milliseconds"
-    try:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            moment = datetime.fromtimestamp(value / 1000, UTC)
-        elif isinstance(value, str):
-            try:
-                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                moment = datetime.fromtimestamp(float(value) / 1000, UTC)
-        else:
-            raise ApiError(400, problem)
-    except (ValueError, OverflowError, OSError):
-        raise ApiError(400, problem) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _date_range(call: Call) -> tuple[str | None, str | None]:
-    bounds: dict[str, Any] = {}
-    raw = call.query.get("dateRange")
-    if raw:
-        try:
-            parsed = json.loads(raw)
-        except (ValueError, RecursionError):
-            raise ApiError(400, 'query parameter dateRange must be JSON like {"$gte": ..., "$lte": ...}') from None
-        if not isinstance(parsed, dict):
-            raise ApiError(400, "query parameter dateRange must be a JSON object with $gte and/or $lte")
-        bounds.update(parsed)
-    for key in ("$gte", "$lte"):
-        bracketed = call.query.get(f"dateRange[{key}]")
-        if bracketed is not None:
-            bounds[key] = bracketed
-    unknown = set(bounds) - {"$gte", "$lte"}
-    if unknown:
-        raise ApiError(400, f"dateRange has unknown keys {sorted(unknown)}; use $gte and $lte")
-    low = _iso(bounds["$gte"], "$gte") if "$gte" in bounds else None
-    high = _iso(bounds["$lte"], "$lte") if "$lte" in bounds else None
-    return low, high
-
-
-# ----------------------------------------------------------------------------- stored documents
-
-
-def session_document(project_id: str, session: wire._SessionFields, now_ms: float | None = None) -> dict[str, Any]:
-    """The session event ``POST /v1/sessions`` and ``POST /session/start`` store.
-
-    A ``session_id`` that is not a UUID is replaced by a new one, as the service does.
-    """
-    try:
-        session_id = str(uuid.UUID(session.session_id)) if session.session_id else None
-    except ValueError:
-        session_id = None
-    session_id = session_id or str(uuid.uuid4())
-    event: dict[str, Any] = {
-        "event_id": session_id,
-        "session_id": session_id,
-        "children_ids": list(session.children_ids or []),
-        "event_type": "session",
-        "event_name": session.event_name or session.session_name or "unknown",
-        "source": session.source or "unknown",
-        "project_id": project_id,
-        "config": session.config or {},
-        "inputs": session.inputs or {},
-        "outputs": session.outputs or {},
-        "error": None,
-        "start_time": session.start_time if session.start_time is not None else (now_ms or time.time() * 1000),
-        "metadata": session.metadata or {},
-        "user_properties": session.user_properties or {},
-        "metrics": {},
-        "feedback": {},
-    }
-    # unset optional numbers are left out, not null (the spec's event schemas type them as numbers)
-    event.update({k: v for k, v in (("end_time", session.end_time), ("duration", session.duration)) if v is not None})
-    return event
-
-
-def event_document(project_id: str, body: wire.CreateEvent, now_ms: float | None = None) -> dict[str, Any]:
-    """The event ``POST /v1/events`` stores: the body with the service's defaults filled in."""
-    event = body.model_dump(exclude_none=True)
-    event.setdefault("start_time", now_ms or time.time() * 1000)
-    event["error"] = body.error
-    event["event_id"] = body.event_id or str(uuid.uuid4())
-    event["session_id"] = body.session_id or str(uuid.uuid4())
-    event["parent_id"] = body.parent_id or event["session_id"]
-    event["event_name"] = body.event_name or "unknown"
-    event["source"] = body.source or "unknown"
-    event["project_id"] = project_id
-    for name in ("config", "outputs", "metadata", "feedback", "metrics", "user_properties"):
-        event[name] = event.get(name) or {}
-    event["children_ids"] = event.get("children_ids") or []
-    return event
-
-
 # ----------------------------------------------------------------------------- routes
 
 
@@ -315,7 +129,7 @@ class Routes:
     # runs -------------------------------------------------------------------------------------
 
     def create_run(self, call: Call) -> Any:
-        body = _model(call, wire.CreateRun)
+        body = model_body(call.body, wire.CreateRun)
         fields = body.changes()
         fields["run_id"] = body.run_id or str(uuid.uuid4())
         fields["name"] = body.name
@@ -333,18 +147,18 @@ class Routes:
         return {"run_id": doc["run_id"], "evaluation": self._run_out(call.project, doc)}
 
     def list_runs(self, call: Call) -> Any:
-        low, high = _date_range(call)
+        low, high = query_date_range(call.query)
         query = RunQuery(
-            page=_query_int(call, "page", 1, 1, 1_000_000),
-            limit=_query_int(call, "limit", 20, 1, 100),
+            page=query_int(call.query, "page", 1, 1, 1_000_000),
+            limit=query_int(call.query, "limit", 20, 1, 100),
             name=call.query.get("name") or None,
-            status=_query_choice(call, "status", RUN_STATUSES, None),
+            status=query_choice(call.query, "status", RUN_STATUSES, None),
             dataset_id=call.query.get("dataset_id") or None,
-            run_ids=tuple(_query_list(call, "run_ids")),
+            run_ids=tuple(query_list(call.query, "run_ids")),
             created_from=low,
             created_to=high,
-            sort_by=_query_choice(call, "sort_by", RUN_SORT_FIELDS, "created_at") or "created_at",
-            sort_order=_query_choice(call, "sort_order", ("asc", "desc"), "desc") or "desc",
+            sort_by=query_choice(call.query, "sort_by", RUN_SORT_FIELDS, "created_at") or "created_at",
+            sort_order=query_choice(call.query, "sort_order", ("asc", "desc"), "desc") or "desc",
         )
         runs, total, unfiltered = self.store.list_runs(call.project.project_id, query)
         pages = (total + query.limit - 1) // query.limit
@@ -372,7 +186,7 @@ class Routes:
 
     def update_run(self, call: Call) -> Any:
         run_id = call.path("run_id")
-        body = _model(call, wire.UpdateRun)
+        body = model_body(call.body, wire.UpdateRun)
         self._get_run(call.project, run_id)  # 404 before anything else
         doc = self.store.update_run(call.project.project_id, run_id, body.changes())
         return {"evaluation": self._run_out(call.project, doc)}
@@ -389,7 +203,7 @@ class Routes:
 
     def run_summary(self, call: Call) -> Any:
         run = self._get_run(call.project, call.path("run_id"))
-        function, filters = _aggregate_function(call), _filters(call)
+        function, filters = query_aggregate_function(call.query), query_filters(call.query)
         records = self._records(call.project, run["run_id"], filters)
         body = summarize(records, run.get("passing_ranges"), function, run.get("status") or "pending")
         body["run_object"] = self._run_out(call.project, run)
@@ -397,7 +211,7 @@ class Routes:
 
     def run_metrics(self, call: Call) -> Any:
         run = self._get_run(call.project, call.path("run_id"))
-        filters = _filters(call)
+        filters = query_filters(call.query)
 
         rows = []
         for event in self.store.run_events(call.project.project_id, run["run_id"], time.time()):
@@ -421,7 +235,7 @@ class Routes:
     def compare_runs(self, call: Call) -> Any:
         new_run = self._get_run(call.project, call.path("new_run_id"))
         old_run = self._get_run(call.project, call.path("old_run_id"))
-        function, filters = _aggregate_function(call), _filters(call)
+        function, filters = query_aggregate_function(call.query), query_filters(call.query)
 
         body = compare(
             self._records(call.project, old_run["run_id"], filters),
@@ -443,7 +257,7 @@ class Routes:
         return {"datasets": found}
 
     def create_dataset(self, call: Call) -> Any:
-        body = _model(call, wire.CreateDataset)
+        body = model_body(call.body, wire.CreateDataset)
         missing = [i for i in body.datapoints if not self.store.get_datapoints(call.project.project_id, [i])]
         if missing:
             raise ApiError(400, f"datapoints not found: {', '.join(missing[:10])}")
@@ -451,7 +265,7 @@ class Routes:
         return {"inserted": True, "result": {"insertedId": doc["id"]}}
 
     def list_datapoints(self, call: Call) -> Any:
-        ids = _query_list(call, "datapoint_ids")
+        ids = query_list(call.query, "datapoint_ids")
         dataset_name = call.query.get("dataset_name")
         dataset_id = call.query.get("dataset_id")
         if dataset_name or dataset_id:
@@ -474,7 +288,7 @@ class Routes:
         return {"datapoint": found}
 
     def create_datapoint(self, call: Call) -> Any:
-        body = _model(call, wire.CreateDatapoint)
+        body = model_body(call.body, wire.CreateDatapoint)
         try:
             doc = self.store.create_datapoint(call.project.project_id, body.model_dump())
         except NotFound as exc:
@@ -495,10 +309,10 @@ class Routes:
         }
 
     def start_session(self, call: Call) -> Any:
-        return self._start_session(call.project, _model(call, wire.StartSession))
+        return self._start_session(call.project, model_body(call.body, wire.StartSession))
 
     def start_session_legacy(self, call: Call) -> Any:
-        body = _model(call, wire.LegacyStartSession)
+        body = model_body(call.body, wire.LegacyStartSession)
         return self._start_session(call.project, body.session)
 
     def _update_event(self, project: Project, event_id: str, body: wire.UpdateEvent) -> Any:
@@ -510,15 +324,15 @@ class Routes:
         return {"success": True, "event_id": event_id}
 
     def update_event_legacy(self, call: Call) -> Any:
-        body = _model(call, wire.LegacyUpdateEvent)
+        body = model_body(call.body, wire.LegacyUpdateEvent)
         return self._update_event(call.project, body.event_id, body)
 
     def update_event(self, call: Call) -> Any:
-        body = _model(call, wire.UpdateEvent)
+        body = model_body(call.body, wire.UpdateEvent)
         return self._update_event(call.project, call.path("event_id"), body)
 
     def create_event(self, call: Call) -> Any:
-        event = event_document(call.project.project_id, _model(call, wire.CreateEvent))
+        event = event_document(call.project.project_id, model_body(call.body, wire.CreateEvent))
         self.store.upsert_event(call.project.project_id, event, self.backend.visible_at())
         return {"success": True, "event_id": event["event_id"]}
 
@@ -529,7 +343,7 @@ class Routes:
             raise ApiError(404, str(exc)) from exc
 
     def export_events(self, call: Call) -> Any:
-        body = _model(call, wire.ExportEvents)
+        body = model_body(call.body, wire.ExportEvents)
         filters = [f.model_dump() for f in body.filters]
         run_id = body.evaluation_id
         for f in filters:

@@ -11,6 +11,8 @@ import pytest
 
 from honeyhive_experiment.cli import main
 
+pytestmark = pytest.mark.unit
+
 QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
 GOOD = """\
 name: bot

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import ssl
 
+import pytest
+
 from honeyhive_experiment.client import _tls_for
+
+pytestmark = pytest.mark.integration
 
 
 def test_https_verifies_as_usual() -> None:

@@ -34,6 +34,8 @@ from honeyhive_experiment.config import (
 )
 from honeyhive_experiment.datasets import DatasetFile, ManagedDataset
 
+pytestmark = pytest.mark.unit
+
 FIXTURES = Path(__file__).parent / "fixtures" / "config"
 VALID = FIXTURES / "valid.yml"
 SCHEMA_FILE = (

@@ -25,6 +25,8 @@ from honeyhive_experiment.datasets import (
     load_dataset_file,
 )
 
+pytestmark = pytest.mark.unit
+
 BOM = b"\xef\xbb\xbf"
 
 # honeyhive-api.md §5 test vectors

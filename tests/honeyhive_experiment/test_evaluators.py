@@ -29,6 +29,8 @@ from honeyhive_experiment.evaluators import (
     run_evaluators,
 )
 
+pytestmark = pytest.mark.unit
+
 try:  # the official SDK is a test-only dependency; only these tests need it
     from honeyhive.experiments import core as sdk_core
     from honeyhive.experiments import evaluators as sdk_evaluators

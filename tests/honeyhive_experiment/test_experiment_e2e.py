@@ -33,6 +33,8 @@ from honeyhive_experiment import (
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
 
+pytestmark = pytest.mark.e2e
+
 RECORDS: list[dict[str, Any]] = [{"inputs": {"a": i, "b": 10 * i}, "ground_truth": {"sum": 11 * i}} for i in range(8)]
 PASSING_RANGES: dict[str, dict[str, float]] = {"exact_match": {"min": 1}, "closeness": {"min": 0.4}}
 # the "old" calculator is off by 1 on datapoint 2 and by 3 on datapoint 5

@@ -27,6 +27,8 @@ from honeyhive_experiment.external import (
 )
 from honeyhive_experiment.models import ExperimentRun, ExperimentRunStatus
 
+pytestmark = pytest.mark.integration
+
 sdk_utils = pytest.importorskip("honeyhive.experiments.utils", reason="the official SDK is a test-only dependency")
 sdk_models = pytest.importorskip("honeyhive._generated.models", reason="the official SDK is a test-only dependency")
 

@@ -35,6 +35,8 @@ from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
 from tests.honeyhive_experiment.faultproxy import ALL_FAULTS, FaultProxy
 
+pytestmark = pytest.mark.integration
+
 DATAPOINTS = 40
 FAULT_RATE = 0.2
 SEED = 20240611

@@ -23,6 +23,8 @@ from honeyhive_experiment.gha import (
     write_outputs,
 )
 
+pytestmark = pytest.mark.unit
+
 
 def parse_output_file(text: str) -> dict[str, str]:
     """GITHUB_OUTPUT as the runner reads it: ``name=value`` lines and ``name<<DELIM`` heredocs."""

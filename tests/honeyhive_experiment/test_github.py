@@ -12,9 +12,14 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from honeyhive_experiment.github import CommentPublisher, PublishResult, meta_head
+from honeyhive_experiment.github import CommentPublisher, PublishResult
+from honeyhive_experiment.report import render_comment
+from honeyhive_experiment.report.markers import comment_head_sha
 from tests.fakes import FakeGitHub
 from tests.fakes.github_server import RateLimitKind
+from tests.honeyhive_experiment.report.scenarios import base_input
+
+pytestmark = pytest.mark.integration
 
 PR = 7
 HEAD = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
@@ -153,6 +158,25 @@ def test_a_run_for_an_older_head_does_not_overwrite_the_newer_comment(
     assert NEWER[:7] in result.warning
     assert bot_comments(gh) == [body("results for the newer commit", head=NEWER)]
     assert gh.writes == []
+
+
+def test_the_head_is_read_from_the_comment_the_report_rendered(
+    gh: FakeGitHub, make_publisher: PublisherFactory
+) -> None:
+    """The report writes the hidden metadata (report.markers) and the publisher reads it back the same way."""
+    gh.push(PR, NEWER)
+    newer = render_comment(base_input(head_sha=NEWER)).text
+    existing = gh.add_comment(PR, newer, user=gh.bot_login)
+    older = render_comment(base_input(head_sha=HEAD)).text
+    marker = older.splitlines()[0]
+
+    result = make_publisher().publish(PR, older, marker=marker, head_sha=HEAD)
+
+    assert result.action == "skipped-stale"
+    assert result.comment_id == existing.id
+    assert result.warning is not None
+    assert f"it already shows the pull request's head {NEWER[:7]}" in result.warning
+    assert bot_comments(gh) == [newer]
 
 
 def test_a_stale_run_creates_no_comment_either(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
@@ -402,4 +426,5 @@ def test_merge_base_via_the_compare_api(gh: FakeGitHub, make_publisher: Publishe
     ],
 )
 def test_meta_head(text: str | None, expected: str | None) -> None:
-    assert meta_head(text) == expected
+    """The publisher reads the head back with report.markers, the module that writes it."""
+    assert comment_head_sha(text) == expected

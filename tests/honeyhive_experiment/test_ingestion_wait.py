@@ -9,6 +9,8 @@ import pytest
 from honeyhive_experiment import HoneyHiveClient, IngestionTimeout, evaluate, external_dataset
 from honeyhive_local import LocalBackend
 
+pytestmark = pytest.mark.integration
+
 RECORDS = [{"inputs": {"n": i}, "ground_truth": {"double": 2 * i}} for i in range(6)]
 
 

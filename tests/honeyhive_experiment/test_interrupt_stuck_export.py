@@ -20,6 +20,8 @@ from honeyhive_experiment.runner import Datapoint, Runner
 from honeyhive_experiment.tracing import TraceSink
 from honeyhive_local import LocalBackend
 
+pytestmark = pytest.mark.integration
+
 STUCK_FOR = 60.0
 
 

@@ -20,14 +20,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from honeyhive_experiment import HoneyHiveClient, evaluate, external_dataset
-from honeyhive_experiment.client import _JsonBody
-from honeyhive_experiment.jsonstream import NotJson, read_array_items
+from honeyhive_experiment.jsonstream import JsonBody, NotJson, read_array_items
 from honeyhive_experiment.models import DatapointResult, DatapointResults, ExperimentResultSummary
 from honeyhive_experiment.runner import MetricValues, _SharedMetrics
 from honeyhive_local import LocalBackend
 
 from .test_ingestion_wait import double, exact
 from .test_models import SUMMARY
+
+pytestmark = pytest.mark.integration
 
 
 def chunked(body: Any, size: int) -> list[bytes]:
@@ -123,7 +124,7 @@ def test_broken_json_is_refused_with_a_reason() -> None:
 
 def test_a_run_body_is_sent_piece_by_piece_with_its_length_known() -> None:
     value = {"event_ids": [f"s-{i}" for i in range(20_000)], "name": "ünïcode", "n": 1.5}
-    body = _JsonBody(value)
+    body = JsonBody(value)
     pieces = list(body)
     assert len(pieces) > 1
     assert max(len(p) for p in pieces) < 2 * 64 * 1024

@@ -36,6 +36,8 @@ from honeyhive_experiment import (
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
 
+pytestmark = pytest.mark.integration
+
 HANDSHAKE_TIMEOUT = 5.0  # a bound on a wait for an event, never a pause
 
 

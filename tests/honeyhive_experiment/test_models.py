@@ -31,6 +31,8 @@ from honeyhive_experiment.models import (
     RunComparisonResult,
 )
 
+pytestmark = pytest.mark.integration
+
 DATASET = "EXT-0123456789abcdef"
 OLD_VALUES: dict[str, dict[str, Any]] = {
     "EXT-a": {"accuracy": 0.5, "exact": True},

@@ -37,6 +37,8 @@ from honeyhive_experiment import (
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
 
+pytestmark = pytest.mark.integration
+
 sdk_experiments = pytest.importorskip("honeyhive.experiments", reason="the official SDK is a test-only dependency")
 
 # datapoint i asks for i * 3; the apps are wrong on every third datapoint (off by 2), and datapoint 7

@@ -7,8 +7,12 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+import pytest
+
 from honeyhive_experiment import ApiError, HoneyHiveClient, OutcomeStatus, evaluate, external_dataset
 from honeyhive_local import LocalBackend
+
+pytestmark = pytest.mark.integration
 
 RECORDS = [{"id": f"q{i}", "inputs": {"n": i}} for i in range(4)]
 NEVER = threading.Event()  # never set: the failing datapoint's function would wait forever

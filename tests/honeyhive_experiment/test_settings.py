@@ -29,6 +29,8 @@ from honeyhive_experiment.settings import (
     parse_bool,
 )
 
+pytestmark = pytest.mark.unit
+
 EVENTS = Path(__file__).resolve().parents[1] / "fixtures" / "events"
 API_KEY = "hh-Zq81xPrivateKey7731"
 TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a"
@@ -158,7 +160,7 @@ def test_pull_request_event_is_read_completely() -> None:
     assert s.branch == "feature/shorter-prompt"  # not GITHUB_REF_NAME ("42/merge")
     assert s.head_sha == PR_HEAD  # not GITHUB_SHA, the merge commit
     assert s.run_url == "https://github.com/acme/support-bot/actions/runs/13641151203/attempts/2"
-    assert s.config_path == Path(".honeyhive/experiment.yml")
+    assert s.config_path == Path("/github/workspace/.honeyhive/experiment.yml")  # files resolve under the workspace
 
 
 def test_pull_request_from_a_fork() -> None:
@@ -608,3 +610,111 @@ def test_settings_are_frozen_and_picklable() -> None:
     assert again == s
     assert again.api_key == SecretStr(API_KEY)
     assert copy.deepcopy(s).secrets() == s.secrets()
+
+
+# ---------------------------------------------------------------------------------------------------- the command line
+
+
+def run_flags(**overrides: Any) -> dict[str, Any]:
+    """``vars()`` of the ``run`` command's parsed arguments, with its defaults."""
+    flags: dict[str, Any] = {
+        "command": "run",
+        "config": ".honeyhive/experiment.yml",
+        "working_directory": ".",
+        "dry_run": False,
+        "baseline_run_id": None,
+        "report": None,
+        "server_url": None,
+    }
+    flags.update(overrides)
+    return flags
+
+
+def test_from_args_reads_the_flags_and_no_github_context() -> None:
+    s = Settings.from_args(
+        run_flags(
+            config="evals/x.yml",
+            working_directory="svc",
+            dry_run=True,
+            baseline_run_id="run-1",
+            report="out/report.json",
+        ),
+        {**runner_env("pull_request"), "GITHUB_EVENT_PATH": "/nowhere"},
+    )
+    assert s.command == "run"
+    assert not s.in_actions
+    assert s.config_path == Path("svc/evals/x.yml")
+    assert s.root == Path("svc")
+    assert s.dry_run is True
+    assert s.baseline_run_id == "run-1"
+    assert s.report_file == Path("out/report.json")
+    assert s.repository is None  # a local run learns where it is from git, not from stray GITHUB_* variables
+    assert s.pr_number is None
+    assert s.output_path is None
+
+
+def test_from_args_writes_no_report_unless_asked_and_the_action_always_does() -> None:
+    assert Settings.from_args(run_flags(), {}).report_file is None
+    action = Settings.from_mapping({**action_inputs(working_directory="bot"), "GITHUB_WORKSPACE": "/ws"})
+    assert action.report_file == Path("/ws/bot/.honeyhive/report.json")
+    assert action.config_path == Path("/ws/bot/.honeyhive/experiment.yml")
+
+
+@pytest.mark.parametrize(
+    ("flag", "env", "expected"),
+    [
+        (None, {}, DEFAULT_SERVER_URL),
+        (None, {"HONEYHIVE_SERVER_URL": "http://b.example"}, "http://b.example"),
+        (None, {"HH_API_URL": "http://a.example/", "HONEYHIVE_SERVER_URL": "http://b.example"}, "http://a.example"),
+        ("https://flag.example", {"HH_API_URL": "http://a.example"}, "https://flag.example"),
+    ],
+    ids=["default", "honeyhive-variable", "hh-variable-first", "flag-wins"],
+)
+def test_from_args_server_url_precedence(flag: str | None, env: dict[str, str], expected: str) -> None:
+    assert Settings.from_args(run_flags(server_url=flag), env).server_url == expected
+
+
+@pytest.mark.parametrize(
+    ("flag", "env", "message"),
+    [
+        ("ftp://x", {}, 'flag --server-url: expected an http(s) URL, got "ftp://x"'),
+        (None, {"HH_API_URL": "nope"}, 'environment HH_API_URL: expected an http(s) URL, got "nope"'),
+        (
+            None,
+            {"HONEYHIVE_RUN_URL_TEMPLATE": "https://app/runs"},
+            'environment HONEYHIVE_RUN_URL_TEMPLATE: must contain {run_id}, got "https://app/runs"',
+        ),
+    ],
+    ids=["bad-flag", "bad-variable", "template-without-run-id"],
+)
+def test_from_args_errors_name_the_flag_or_variable(flag: str | None, env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_args(run_flags(server_url=flag), env)
+    assert str(caught.value) == message
+
+
+def test_from_args_api_key_and_secrets() -> None:
+    s = Settings.from_args(run_flags(), {"HONEYHIVE_API_KEY": API_KEY, "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN})
+    assert s.api_key is not None
+    assert s.api_key.get_secret_value() == API_KEY
+    assert API_KEY not in repr(s)
+    assert set(s.secrets()) == {API_KEY, RUNTIME_TOKEN}
+    first = Settings.from_args(run_flags(), {"HH_API_KEY": "hh-first-key", "HONEYHIVE_API_KEY": API_KEY})
+    assert first.api_key is not None
+    assert first.api_key.get_secret_value() == "hh-first-key"
+
+
+def test_the_run_url_template_is_read_by_both_entry_points() -> None:
+    env = {"HONEYHIVE_RUN_URL_TEMPLATE": "https://hh.example/runs/{run_id}"}
+    assert Settings.from_args(run_flags(), env).run_url_template == env["HONEYHIVE_RUN_URL_TEMPLATE"]
+    assert Settings.from_mapping(env).run_url_template == env["HONEYHIVE_RUN_URL_TEMPLATE"]
+    assert Settings.from_mapping({}).run_url_template == "https://app.honeyhive.ai/evaluate/{run_id}"
+
+
+def test_outputs_are_written_by_name_from_one_contract() -> None:
+    from honeyhive_experiment.settings import OUTPUT_NAMES, ActionOutputs
+
+    outputs = ActionOutputs(run_id="r", verdict="pass", report_path="p")
+    written = outputs.by_name()
+    assert tuple(written) == OUTPUT_NAMES
+    assert written == {name: "" for name in OUTPUT_NAMES} | {"run-id": "r", "verdict": "pass", "report-path": "p"}

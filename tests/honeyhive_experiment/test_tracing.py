@@ -32,6 +32,8 @@ from honeyhive_experiment import (
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
 
+pytestmark = pytest.mark.integration
+
 RECORDS: list[dict[str, Any]] = [
     {
         "inputs": {"question": f"q{i}", "context": {"lang": "en", "n": i}, "tags": ["x", "y"], "fail": i == 2},

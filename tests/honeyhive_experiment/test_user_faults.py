@@ -35,6 +35,8 @@ from honeyhive_experiment import (
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
 
+pytestmark = pytest.mark.integration
+
 KINDS = ["ok", "raise", "hang", "text", "bad-eval", "ok-too"]
 RECORDS: list[dict[str, Any]] = [{"inputs": {"kind": kind}, "ground_truth": {"answer": kind}} for kind in KINDS]
 # a broken timeout makes the tests fail after this long instead of hanging forever

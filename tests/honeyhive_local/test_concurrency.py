@@ -23,6 +23,8 @@ from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
 from tests.honeyhive_local.test_otlp import export_events, otlp_json_body, otlp_json_span
 
+pytestmark = pytest.mark.integration
+
 THREADS = 32
 SESSIONS_PER_THREAD = 3
 EVENTS_PER_SESSION = 2

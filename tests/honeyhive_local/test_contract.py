@@ -31,6 +31,8 @@ from referencing.jsonschema import DRAFT202012
 from honeyhive_local.app import create_app
 from honeyhive_local.store import Store
 
+pytestmark = pytest.mark.integration
+
 SPEC_URI = "urn:honeyhive:dataplane.yaml"
 SCHEMA_PREFIX = "#/components/schemas/"
 

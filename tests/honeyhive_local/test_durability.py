@@ -32,6 +32,8 @@ from tests.honeyhive_local.test_otlp import (
     otlp_json_span,
 )
 
+pytestmark = pytest.mark.integration
+
 JSON = {"Content-Type": "application/json"}
 
 

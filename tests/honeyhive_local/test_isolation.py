@@ -15,6 +15,8 @@ import pytest
 
 from tests.honeyhive_local.test_otlp import export_events, otlp_json_body, otlp_json_span
 
+pytestmark = pytest.mark.integration
+
 SHARED_RUN_ID = "11111111-2222-4333-8444-555555555555"
 SHARED_SESSION_ID = "66666666-7777-4888-9999-aaaaaaaaaaaa"
 SHARED_TRACE, SHARED_SPAN = "0123456789abcdef0123456789abcdef", "0123456789abcdef"

@@ -22,6 +22,8 @@ import pytest
 from honeyhive_local import LocalBackend
 from tests.honeyhive_local.test_otlp import otlp_json_body, otlp_json_span
 
+pytestmark = pytest.mark.integration
+
 _UNSET: Any = object()
 # the server is plain HTTP; one TLS context for all clients saves loading the CA bundle per client
 _PLAIN_HTTP = ssl.create_default_context()

@@ -32,6 +32,8 @@ from opentelemetry.trace import StatusCode, Tracer
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
 
+pytestmark = pytest.mark.integration
+
 AttributeValue = str | bool | int | float | Sequence[str]
 TRACES = "/opentelemetry/v1/traces"
 JSON_HEADERS = {"Content-Type": "application/json"}

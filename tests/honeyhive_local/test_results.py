@@ -15,6 +15,8 @@ import pytest
 
 from honeyhive_local.results import EventRecord, aggregate, compare, percentile, summarize, value_passes
 
+pytestmark = pytest.mark.unit
+
 SESSION_NAME = "experiment-session"
 FUNCTION_NAME = "my_function"
 

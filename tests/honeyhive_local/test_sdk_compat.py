@@ -16,6 +16,8 @@ import pytest
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
 
+pytestmark = pytest.mark.integration
+
 honeyhive = pytest.importorskip("honeyhive", reason="the official SDK is a test-only dependency")
 from honeyhive.experiments import compare_runs, evaluate, get_run_result  # noqa: E402
 from honeyhive.experiments.utils import generate_external_datapoint_id  # noqa: E402

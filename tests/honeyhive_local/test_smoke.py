@@ -3,6 +3,9 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
 
 
 def test_run_lifecycle_over_http(client: httpx.Client) -> None:

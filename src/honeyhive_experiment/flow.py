@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from honeyhive_experiment.baseline import Baseline, choose_baseline, recent_runs
-from honeyhive_experiment.client import HoneyHiveClient, NotFoundError
+from honeyhive_experiment.client import HoneyHiveClient, poll
 from honeyhive_experiment.config import ExperimentConfig, config_error_at, config_hash
-from honeyhive_experiment.datasets import DatasetError, DatasetFile, load_dataset_file
+from honeyhive_experiment.datasets import DatasetFile, load_dataset_file
+from honeyhive_experiment.errors import NotFoundError, ReportError, ShardsMissing
 from honeyhive_experiment.experiment import (
     ExperimentResult,
     PreparedDataset,
@@ -32,7 +32,7 @@ from honeyhive_experiment.experiment import (
     run_slice,
 )
 from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, RunComparisonResult
-from honeyhive_experiment.report import TrendPoint
+from honeyhive_experiment.report import TrendPoint, load_report
 from honeyhive_experiment.results import compare_runs, get_run_result, wait_for_run_result
 from honeyhive_experiment.runner import DatapointOutcome, Progress, session_id_for
 from honeyhive_experiment.sharding import ShardSpec, missing_by_shard, select
@@ -40,8 +40,6 @@ from honeyhive_experiment.user_code import load_user_code, repository_on_path
 from honeyhive_experiment.verdict import Decision, decide
 
 log = logging.getLogger(__name__)
-
-LOW_OVERLAP = 0.9  # under this share of common datapoints the comment warns
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +93,7 @@ def prepare_dataset(config: ExperimentConfig, config_path: str, root: Path, clie
     if isinstance(ref, DatasetFile):
         if not ref.path.is_file():
             raise config_error_at(config_path, ("dataset", "path"), f"dataset file {config.dataset.path} not found")
-        try:
-            records = load_dataset_file(ref.path)
-        except DatasetError:
-            raise
-        return external_dataset(records, config.dataset.id)
+        return external_dataset(load_dataset_file(ref.path), config.dataset.id)
     return managed_dataset(client, dataset_id=ref.id, name=ref.name)
 
 
@@ -173,7 +167,6 @@ def judge(
         now=now,
         require_passing=require_passing_baseline,
     )
-    notes: list[str] = []
     comparison = baseline_result = None
     if baseline is not None:
         aggregate = config.aggregate_function.value
@@ -186,16 +179,9 @@ def judge(
             new_result=result.summary,
             old_result=baseline_result,
         )
-        ours = len(result.summary.datapoint_ids) or len(dataset.datapoints)
-        shared = len(comparison.common_datapoints)
-        if ours and shared / ours < LOW_OVERLAP:
-            notes.append(
-                f"The baseline shares only {shared} of this run's {ours} datapoints: the comparison covers"
-                " part of the dataset."
-            )
     decision = decide(result.summary, comparison, gates=config.gate, presentation=config.metrics)
     trend = key_metric_trend(client, config, dataset.dataset_id, ci.base_ref, exclude=(result.run_id,))
-    return FlowResult(result, dataset, baseline, baseline_result, comparison, decision, tuple(notes), trend)
+    return FlowResult(result, dataset, baseline, baseline_result, comparison, decision, trend=trend)
 
 
 TREND_RUNS = 5
@@ -235,10 +221,6 @@ def key_metric_trend(
 
 
 # ----------------------------------------------------------------------------- sharded runs
-
-
-class ShardsMissing(Exception):
-    """The report waited, and the backend still lacks datapoints; the message names the shards."""
 
 
 def _run_metadata(config: ExperimentConfig, ci: CiContext, dataset: PreparedDataset) -> dict[str, Any]:
@@ -329,8 +311,6 @@ def report_shared_run(
     baseline_run_id: str | None = None,
     first_poll: float = 0.25,
     poll_interval: float = 2.0,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> FlowResult:
     """Wait (bounded by ``ingestion.timeout``) until the backend holds every datapoint of the dataset, mark
     the run completed with every session id, then judge it like a single-job run.
@@ -344,17 +324,17 @@ def report_shared_run(
     """
     dataset = prepare_dataset(config, config_path, root, client)
     wanted = dataset.datapoint_ids
-    deadline = clock() + config.ingestion.timeout
-    interval = min(first_poll, poll_interval)
-    while True:
+    missing = wanted
+
+    def all_recorded() -> bool | None:
+        nonlocal missing
         recorded = _recorded_datapoints(client, run_id)
         missing = [i for i in wanted if i not in recorded]
-        if not missing:
-            break
-        if clock() + interval > deadline:
-            raise ShardsMissing(_missing_message(run_id, missing, wanted, shard_count, config.ingestion.timeout))
-        sleep(interval)
-        interval = min(interval * 2, poll_interval)
+        return True if not missing else None
+
+    timeout = config.ingestion.timeout
+    if not poll(all_recorded, timeout=timeout, initial=min(first_poll, poll_interval), maximum=poll_interval):
+        raise ShardsMissing(_missing_message(run_id, missing, wanted, shard_count, timeout))
     complete_run(
         client,
         run_id,
@@ -383,6 +363,43 @@ def _missing_message(run_id: str, missing: list[str], wanted: list[str], shard_c
     owed = missing_by_shard(missing, wanted, shard_count)
     shards = ", ".join(f"shard {index}/{shard_count}: {count} datapoint(s)" for index, count in owed.items())
     return f"{head}; missing from {shards}. Did those shard jobs run and succeed?"
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedRun:
+    """What ``mode: publish`` takes from an earlier job's ``report.json``: which runs, which pull request."""
+
+    run_id: str
+    baseline_run_id: str | None
+    pr_number: int
+    head_sha: str
+
+
+def published_run(path: Path, *, pr_numbers: Collection[int], head_sha: str | None) -> PublishedRun:
+    """The runs and pull request of the ``report.json`` at ``path``, once it is valid and belongs to the workflow
+    run that triggered this one (``pr_numbers`` and ``head_sha`` are that run's, from the event payload).
+
+    Raises :class:`~honeyhive_experiment.errors.ReportError` naming the file otherwise: a report made for
+    another pull request or commit must never be posted there.
+    """
+    report = load_report(path)
+    run, where = report.run, str(path)
+    if not run.id or run.pr_number is None or not run.head_sha:
+        raise ReportError("refusing to publish: it names no run, pull request or head commit", file=where)
+    if run.pr_number not in pr_numbers:
+        raise ReportError(
+            f"refusing to publish: report.json is for pull request #{run.pr_number}, but the triggering workflow"
+            f" run belongs to {sorted(pr_numbers) or 'no pull request'}",
+            file=where,
+        )
+    if run.head_sha != head_sha:
+        raise ReportError(
+            f"refusing to publish: report.json is for commit {run.head_sha[:12]}, but the triggering workflow run"
+            f" ran {str(head_sha)[:12]}",
+            file=where,
+        )
+    baseline_run_id = report.baseline.run_id if report.baseline is not None else None
+    return PublishedRun(run.id, baseline_run_id, run.pr_number, run.head_sha)
 
 
 def republish(

@@ -1,0 +1,132 @@
+"""The repository's experiment file (default ``.honeyhive/experiment.yml``) → a validated :class:`ExperimentConfig`.
+
+One file describes one experiment. :func:`load_config` reads it (the only I/O here), :func:`parse_config`
+validates text already read; both raise :class:`ConfigError`, which names the file, the 1-based line and the
+dotted key of the problem::
+
+    .honeyhive/experiment.yml:14: metrics.latency.direction: should be 'higher' or 'lower', got a string ('up')
+
+Keys are dotted from the top of the file; list items are indexed from 0 in brackets
+(``evaluators[1].path``). Whole-file problems (missing file, empty file) have no line and no key.
+
+The package
+-----------
+* :mod:`.fields`: the value types (strict scalars, import paths, repository paths, format specs) and enums;
+* :mod:`.model`: the sections as pydantic models, up to :class:`ExperimentConfig`;
+* :mod:`.load`: reading the YAML and locating every error at its file:line:key (:func:`config_error_at`
+  does the same for problems found later, such as an import that fails);
+* :mod:`.schema`: the JSON Schema published for editors (its docstring says how to regenerate the committed
+  ``schemas/experiment.schema.json``) and :func:`config_hash`.
+
+Import everything from here: the names below are the package's public surface.
+
+The file
+--------
+.. code-block:: yaml
+
+    version: 1                          # optional; only 1 exists
+    name: support-bot                   # required; stable: baselines are found by it
+    function: app.bot:answer            # required; "module.path:attr", importable from the repository root
+    dataset:                            # required; exactly one of id / name / path
+      path: data/questions.jsonl        #   a repository file (.jsonl/.json/.csv) → an EXT- dataset
+      id: support-questions             #   (with path only) overrides the derived EXT- dataset id
+    evaluators:                         # "module:attr", or {path, name} where name replaces the metric name
+      - evals.quality:exact_match
+      - {path: evals.quality:similarity, name: similarity}
+    passing_ranges:                     # sent to the backend, which decides pass/fail
+      exact_match: {min: 0.8}
+    metrics:                            # presentation only
+      latency_ms: {direction: lower, label: Latency, format: ".0f", key: true}
+    aggregate_function: average         # average min max median p90 p95 p99 sum count
+    max_workers: 10                     # 1..256
+    timeout: 300                        # seconds per datapoint
+    baseline: {strategy: auto}          # auto | merge-base | branch | none; branch, run_id, max_age_days
+    ingestion: {timeout: 120}           # seconds to wait for the backend to ingest the run
+    comment: {max_datapoints: 20}       # template, title, max_datapoints
+    gate:                               # optional regression gate on the backend's comparison
+      exact_match: {max_drop_pct: 5}
+
+Paths in the file (``dataset.path``, ``comment.template``) are relative to the repository root (the
+working directory the tool runs in), like ``function``; absolute paths are rejected because a committed
+config must work in every checkout. Resolving them is the caller's job.
+
+Rules
+-----
+* **Nothing unknown, nothing coerced.** Every mapping rejects unknown keys (with a "did you mean"); strings,
+  integers and booleans are strict (``max_workers: "10"`` or ``name: yes`` is an error; a whole number
+  is accepted where a number is expected); numbers must be finite.
+* **No nulls in the file.** A key is either given a value or left out to take its default; ``key: null``
+  (or a bare ``key:``) is an error. (Built in Python, an optional field takes ``None`` as usual; dump with
+  ``model_dump(exclude_none=True)`` to get what a file would say.)
+* **The YAML is read safely and literally**: ``yaml.SafeLoader`` only; a mapping that repeats a key is an
+  error (PyYAML would silently keep the last one); one document per file.
+
+The gate (``gate: {metric: {max_drop?, max_drop_pct?, max_degraded?}}``)
+--------------------------------------------------------------------------
+An optional regression gate evaluated on the *backend's* comparison with the baseline (nothing is
+recomputed). It is **direction-aware**, using ``metrics.<metric>.direction`` (default ``higher``): a
+*drop* is a change for the worse, i.e. ``old - new`` for ``higher`` and ``new - old`` for ``lower``.
+
+* ``max_drop``: the largest allowed worsening of the aggregate, in the metric's units (the backend's
+  ``difference``, sign-adjusted for the direction);
+* ``max_drop_pct``: the same in percent of the baseline aggregate (the backend's ``percentage_change``,
+  which is already in percent: ``5`` means 5 %); not judged when the backend sends none (old aggregate 0);
+* ``max_degraded``: the largest allowed number of common datapoints that got worse (the backend's
+  ``degraded_count`` for ``higher``, its ``improved_count`` for ``lower``, since the backend calls a
+  smaller value "degraded").
+
+Exceeding any bound makes the verdict ``fail``. Without a baseline the gate is not evaluated (the verdict
+is then decided by the backend's result alone); a gated metric absent from the comparison is reported,
+not failed.
+"""
+
+from __future__ import annotations
+
+from honeyhive_experiment.config.fields import (
+    AggregateFunction,
+    BaselineStrategy,
+    Direction,
+    split_import_path,
+)
+from honeyhive_experiment.config.load import config_error_at, load_config, parse_config
+from honeyhive_experiment.config.model import (
+    CONFIG_VERSION,
+    BaselineConfig,
+    CommentConfig,
+    DatasetConfig,
+    EvaluatorSpec,
+    ExperimentConfig,
+    GateRule,
+    IngestionConfig,
+    MetricConfig,
+    PassingRangeConfig,
+)
+from honeyhive_experiment.config.schema import SCHEMA_ID, config_hash, config_json_schema, config_json_schema_text
+from honeyhive_experiment.errors import ConfigError
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
+
+__all__ = [
+    "CONFIG_VERSION",
+    "DEFAULT_CONFIG_PATH",
+    "SCHEMA_ID",
+    "AggregateFunction",
+    "BaselineConfig",
+    "BaselineStrategy",
+    "CommentConfig",
+    "ConfigError",
+    "DatasetConfig",
+    "Direction",
+    "EvaluatorSpec",
+    "ExperimentConfig",
+    "GateRule",
+    "IngestionConfig",
+    "MetricConfig",
+    "PassingRangeConfig",
+    "config_error_at",
+    "config_hash",
+    "config_json_schema",
+    "config_json_schema_text",
+    "load_config",
+    "parse_config",
+    "split_import_path",
+]

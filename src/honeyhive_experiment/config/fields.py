@@ -1,0 +1,189 @@
+"""The value types of the experiment file, and the vocabulary its validators share with the loader.
+
+Owns the strict scalar types (no coercion, finite numbers), the checked string types (import paths,
+repository-relative paths, format specs), the enums, and the three things :mod:`.model` and :mod:`.load` must
+agree on: :class:`_LocatedValueError` (a validator's error for a key below the model), :func:`_describe` (a
+value as the YAML author sees it) and ``_FROM_FILE`` (the validation context that marks data read from a file).
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Annotated, Final
+
+from pydantic import AfterValidator, AllowInfNan, Strict
+from pydantic.json_schema import WithJsonSchema
+
+__all__ = [
+    "AggregateFunction",
+    "BaselineStrategy",
+    "Direction",
+    "FormatSpec",
+    "ImportPath",
+    "MetricName",
+    "NonEmptyStr",
+    "RepoPath",
+    "split_import_path",
+]
+
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+_IMPORT_PATH_PATTERN: Final = rf"^{_IDENT}(\.{_IDENT})*:{_IDENT}(\.{_IDENT})*$"
+_IMPORT_PATH_RE: Final = re.compile(_IMPORT_PATH_PATTERN)
+_DATASET_SUFFIX_PATTERN: Final = r"\.([jJ][sS][oO][nN][lL]?|[cC][sS][vV])$"
+_CONTROL_RE: Final = re.compile(r"[\x00-\x1f\x7f]")
+# The validation context key that marks data read from a file (a name, not a module path: keep it stable).
+_FROM_FILE: Final = "honeyhive_experiment.config:from_file"
+
+
+# ---------------------------------------------------------------------------------------------------- errors
+
+
+class _LocatedValueError(ValueError):
+    """A validator's error that belongs to a key below the model being validated (``loc`` is relative)."""
+
+    def __init__(self, message: str, *loc: str | int) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+def _describe(value: object) -> str:
+    """A value as the YAML author sees it: ``a string ('10')``, ``a list``, ``null``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"a boolean ({'true' if value else 'false'})"
+    if isinstance(value, int):
+        return f"an integer ({value})"
+    if isinstance(value, float):
+        return f"a number ({value:g})"
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f"a string ({shown!r})"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return f"a {type(value).__name__} ({str(value)[:60]})"
+
+
+# ------------------------------------------------------------------------------------------- field types
+
+
+def split_import_path(value: str) -> tuple[str, str]:
+    """``"pkg.module:attr.sub"`` → ``("pkg.module", "attr.sub")`` (no validation: see :class:`ExperimentConfig`)."""
+    module, _, attr = value.partition(":")
+    return module, attr
+
+
+def _check_text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if value != value.strip():
+        raise ValueError(f"must not start or end with whitespace: {value!r}")
+    if _CONTROL_RE.search(value):
+        raise ValueError(f"must not contain line breaks or control characters: {value!r}")
+    return value
+
+
+def _check_import_path(value: str) -> str:
+    if ":" not in value:
+        raise ValueError(
+            f"{value!r} has no colon: write 'module.path:attr' (a colon between the module and the attribute)"
+        )
+    if not _IMPORT_PATH_RE.match(value):
+        raise ValueError(f"{value!r} is not an import path: expected 'module.path:attr' made of Python identifiers")
+    parts = [part for half in split_import_path(value) for part in half.split(".")]
+    reserved = [part for part in parts if keyword.iskeyword(part)]
+    if reserved:
+        raise ValueError(f"{value!r} is not an import path: {reserved[0]!r} is a Python keyword")
+    return value
+
+
+def _check_repo_path(value: str) -> str:
+    _check_text(value)
+    if PurePosixPath(value).is_absolute() or PureWindowsPath(value).is_absolute():
+        raise ValueError(f"{value!r} is absolute: give a path relative to the repository root")
+    return value
+
+
+def _check_format_spec(value: str) -> str:
+    try:
+        format(1234.5678, value)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{value!r} is not a valid format spec for a number ({exc}); try '.3f' or '.1%'") from None
+    return value
+
+
+_Str = Annotated[str, Strict()]
+_Int = Annotated[int, Strict()]
+_Bool = Annotated[bool, Strict()]
+_Number = Annotated[float, Strict(), AllowInfNan(False)]
+
+NonEmptyStr = Annotated[_Str, AfterValidator(_check_text), WithJsonSchema({"type": "string", "minLength": 1})]
+"""A string that is not empty, has no surrounding whitespace and no line breaks."""
+MetricName = NonEmptyStr
+ImportPath = Annotated[
+    _Str,
+    AfterValidator(_check_import_path),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": _IMPORT_PATH_PATTERN,
+            "description": "'module.path:attr', importable from the repository root.",
+        }
+    ),
+]
+RepoPath = Annotated[
+    _Str,
+    AfterValidator(_check_repo_path),
+    WithJsonSchema({"type": "string", "minLength": 1, "description": "A path relative to the repository root."}),
+]
+FormatSpec = Annotated[
+    _Str,
+    AfterValidator(_check_format_spec),
+    WithJsonSchema({"type": "string", "description": "A Python format spec for numbers, e.g. '.3f' or '.1%'."}),
+]
+
+
+# --------------------------------------------------------------------------------------------------- enums
+
+
+class AggregateFunction(StrEnum):
+    """How the backend aggregates a metric over datapoints (``aggregate_function`` of summary and compare)."""
+
+    AVERAGE = "average"
+    MIN = "min"
+    MAX = "max"
+    MEDIAN = "median"
+    P90 = "p90"
+    P95 = "p95"
+    P99 = "p99"
+    SUM = "sum"
+    COUNT = "count"
+
+
+class Direction(StrEnum):
+    """Which way a metric is better: ``higher`` (accuracy) or ``lower`` (latency, cost)."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+class BaselineStrategy(StrEnum):
+    """How the baseline run is chosen among earlier passing runs of the same experiment ``name``.
+
+    * ``auto`` (default): the run for the merge-base commit of the PR head and the base branch; when there
+      is none, the latest run on the base branch;
+    * ``merge-base``: only the run for the merge-base commit;
+    * ``branch``: the latest run on the base branch;
+    * ``none``: no baseline and no comparison; the verdict is the backend's result alone.
+    """
+
+    AUTO = "auto"
+    MERGE_BASE = "merge-base"
+    BRANCH = "branch"
+    NONE = "none"

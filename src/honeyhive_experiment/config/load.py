@@ -1,0 +1,279 @@
+"""Reading the experiment file: YAML text → :class:`ExperimentConfig`, every problem a located :class:`ConfigError`.
+
+Owns the only I/O of the package (:func:`load_config` reads the file), the safe and literal YAML reading (one
+document, no repeated keys), and the walk of the YAML node tree that turns a pydantic error's ``loc`` into the
+file's 1-based line and a dotted key, with a message in the YAML author's terms ("did you mean", "got a
+string"). :func:`config_error_at` locates problems found after validation the same way.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import types
+import typing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from honeyhive_experiment.config.fields import _FROM_FILE, _describe, _LocatedValueError
+from honeyhive_experiment.config.model import ExperimentConfig
+from honeyhive_experiment.errors import ConfigError
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
+
+__all__ = ["config_error_at", "load_config", "parse_config"]
+
+
+def load_config(path: str | os.PathLike[str] = DEFAULT_CONFIG_PATH) -> ExperimentConfig:
+    """Read and validate the experiment file at ``path``.
+
+    Raises:
+        ConfigError: the file is missing, unreadable, not UTF-8, not valid YAML, empty, not a mapping,
+            repeats a key, or does not validate.
+    """
+    shown = os.fspath(path)
+    try:
+        raw = Path(shown).read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(shown, None, "", "config file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(shown, None, "", "is a directory, not a config file") from None
+    except PermissionError:
+        raise ConfigError(shown, None, "", "permission denied reading the config file") from None
+    except OSError as exc:
+        raise ConfigError(shown, None, "", f"cannot read the config file: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(shown, line, "", f"not valid UTF-8 (byte {exc.start})") from None
+    return parse_config(text, path=shown)
+
+
+def parse_config(text: str, *, path: str = DEFAULT_CONFIG_PATH) -> ExperimentConfig:
+    """Validate config ``text``; ``path`` only names the file in errors. Raises :class:`ConfigError`."""
+    root, data = _read_yaml(text, path)
+    if not isinstance(root, MappingNode) or not isinstance(data, dict):
+        raise ConfigError(
+            path,
+            _line(root),
+            "",
+            f"the config must be a mapping of keys (name, function, dataset, ...), got {_describe(data)}",
+        )
+    try:
+        return ExperimentConfig.model_validate(data, context={_FROM_FILE: True})
+    except ValidationError as exc:
+        issues = sorted(
+            (_issue(error, root, path) for error in exc.errors()),
+            key=lambda issue: issue.line if issue.line is not None else 0,
+        )
+    first = issues[0]
+    first.issues = tuple(issues)
+    raise first from None
+
+
+def _line(node: Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def config_error_at(path: str | os.PathLike[str], loc: Sequence[str | int], message: str) -> ConfigError:
+    """A :class:`ConfigError` for a problem found after validation (an import that fails, a dataset file
+    that is missing), pointing at the line of ``loc`` (e.g. ``("evaluators", 1)``) in the file."""
+    shown = os.fspath(path)
+    try:
+        root, _ = _read_yaml(Path(shown).read_text(encoding="utf-8-sig"), shown)
+    except (OSError, UnicodeDecodeError, ConfigError):
+        return ConfigError(shown, None, ".".join(str(part) for part in loc), message)
+    line, dotted = _locate(root, loc)
+    return ConfigError(shown, line, dotted, message)
+
+
+def _read_yaml(text: str, path: str) -> tuple[Node, Any]:
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            raise ConfigError(path, None, "", "the config file is empty")
+        _check_duplicates(root, path)  # before constructing, which flattens merge keys ("<<") in place
+        return root, loader.construct_document(root)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise ConfigError(path, None if mark is None else mark.line + 1, "", _yaml_problem(exc)) from None
+    except yaml.YAMLError as exc:  # a reader error (e.g. a control character) carries no mark
+        raise ConfigError(path, None, "", f"invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    problem = exc.problem or "syntax error"
+    if "'\\t'" in problem:
+        return "invalid YAML: a tab character; YAML indentation must use spaces"
+    if exc.context and exc.context.startswith("while "):
+        return f"invalid YAML: {problem} ({exc.context})"
+    if exc.context:  # e.g. "expected a single document in the stream, but found another document"
+        return f"invalid YAML: {exc.context}, {problem}"
+    return f"invalid YAML: {problem}"
+
+
+def _key_value(node: Node) -> Any:
+    """The Python value of a mapping key node, as PyYAML constructs it (the node's text when it cannot)."""
+    if isinstance(node, ScalarNode):
+        try:
+            return SafeConstructor().construct_object(node, deep=True)
+        except yaml.YAMLError:
+            return node.value
+    return None
+
+
+def _check_duplicates(root: Node, path: str) -> None:
+    """Raise on the first mapping (in document order) that repeats a key; PyYAML keeps the last silently."""
+    seen_nodes: set[int] = set()
+    stack: list[tuple[Node, str]] = [(root, "")]
+    found: list[ConfigError] = []
+    while stack:
+        node, where = stack.pop()
+        if id(node) in seen_nodes:  # aliases share nodes, and may be recursive
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, MappingNode):
+            first_line: dict[tuple[type, Any], int] = {}
+            for key_node, value_node in node.value:
+                key = _key_value(key_node)
+                child = _join(where, str(key))
+                if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    pass  # complex keys are rejected by the constructor; merge keys ("<<") may repeat
+                elif (type(key), key) in first_line:
+                    line = first_line[(type(key), key)]
+                    found.append(
+                        ConfigError(path, _line(key_node), child, f"duplicate key (first given on line {line})")
+                    )
+                else:
+                    first_line[(type(key), key)] = _line(key_node)
+                stack.append((value_node, child))
+        elif isinstance(node, SequenceNode):
+            stack.extend((item, f"{where}[{index}]") for index, item in enumerate(node.value))
+    if found:
+        found.sort(key=lambda issue: issue.line or 0)
+        found[0].issues = tuple(found)
+        raise found[0]
+
+
+def _join(prefix: str, segment: str) -> str:
+    shown = segment or '""'  # an empty key stays visible: metrics.""
+    return f"{prefix}.{shown}" if prefix else shown
+
+
+def _find_key(node: MappingNode, segment: str | int) -> tuple[Node, Node] | None:
+    for key_node, value_node in node.value:
+        key = _key_value(key_node)
+        if type(key) is type(segment) and key == segment:
+            return key_node, value_node
+    for key_node, value_node in node.value:
+        if isinstance(key_node, ScalarNode) and key_node.value == str(segment):
+            return key_node, value_node
+    return None
+
+
+def _locate(root: Node, loc: Sequence[str | int]) -> tuple[int, str]:
+    """The line and dotted key of ``loc`` in the YAML tree.
+
+    A key that exists points at its key's line, a list item at the item's line. A loc that leaves the tree
+    (a missing key) points at the deepest mapping or item that exists, i.e. the parent's line.
+    """
+    node: Node | None = root
+    line = _line(root)
+    dotted = ""
+    for segment in loc:
+        if segment == "[key]":  # pydantic's marker for a dict key's own error: stay on the key's line
+            continue
+        if isinstance(node, MappingNode):
+            pair = _find_key(node, segment)
+            if pair is not None:
+                line, node = _line(pair[0]), pair[1]
+            else:
+                node = None
+            dotted = _join(dotted, str(segment))
+        elif isinstance(node, SequenceNode) and isinstance(segment, int) and 0 <= segment < len(node.value):
+            node = node.value[segment]
+            line = _line(node)
+            dotted = f"{dotted}[{segment}]"
+        else:
+            node = None
+            dotted = f"{dotted}[{segment}]" if isinstance(segment, int) else _join(dotted, str(segment))
+    return line, dotted
+
+
+_TYPE_MESSAGES: Final = {
+    "model_type": "should be a mapping",
+    "model_attributes_type": "should be a mapping",
+    "dict_type": "should be a mapping",
+    "list_type": "should be a list",
+    "tuple_type": "should be a list",
+    "invalid_key": "keys must be strings",
+}
+
+
+def _allowed_keys(loc: Sequence[str | int]) -> list[str]:
+    """The keys the model at ``loc`` accepts (empty when ``loc`` does not lead to a model)."""
+    current: Any = ExperimentConfig
+    for segment in (*loc, None):
+        while True:  # unwrap Annotated[...] and X | None
+            origin = typing.get_origin(current)
+            if origin is Annotated:
+                current = typing.get_args(current)[0]
+            elif origin in (typing.Union, types.UnionType):
+                current = next(arg for arg in typing.get_args(current) if arg is not type(None))
+            else:
+                break
+        if segment is None:
+            break
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(segment) if isinstance(segment, str) else None
+            if field is None:
+                return []
+            current = field.annotation
+        elif typing.get_origin(current) in (dict, tuple):
+            current = typing.get_args(current)[-1 if typing.get_origin(current) is dict else 0]
+        else:
+            return []
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _issue(error: ErrorDetails, root: Node, path: str) -> ConfigError:
+    loc: tuple[str | int, ...] = tuple(error["loc"])
+    kind = error["type"]
+    value = error.get("input")
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, _LocatedValueError):
+        loc = (*loc, *cause.loc)
+    line, dotted = _locate(root, loc)
+    if kind == "extra_forbidden":
+        unknown = str(loc[-1])
+        allowed = _allowed_keys(loc[:-1])
+        close = difflib.get_close_matches(unknown, allowed, n=1)
+        message = f"unknown key {unknown!r}"
+        if close:
+            message += f"; did you mean {close[0]!r}?"
+        if allowed:
+            message += f" (allowed: {', '.join(allowed)})"
+    elif kind == "missing":
+        message = f"required key {str(loc[-1])!r} is missing"
+    elif kind in ("value_error", "assertion_error"):
+        message = str(cause) if cause is not None else error["msg"].removeprefix("Value error, ")
+    else:
+        message = _TYPE_MESSAGES.get(kind) or error["msg"]
+        if message.startswith("Input should"):
+            message = message.removeprefix("Input ")
+        message = f"{message}, got {_describe(value)}"
+        if isinstance(value, bool) and kind in ("string_type", "invalid_key"):
+            message += "; YAML reads unquoted yes/no/on/off/true/false as booleans: quote it"
+    return ConfigError(path, line, dotted, message)

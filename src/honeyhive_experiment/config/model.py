@@ -1,0 +1,326 @@
+"""The experiment file's sections as pydantic models, up to :class:`ExperimentConfig`, the validated whole.
+
+Owns what each section accepts and how its keys combine (one dataset source, at least one bound, a pinned
+baseline run excludes the strategy, distinct evaluators), and the few helpers callers ask a validated config
+for (:meth:`ExperimentConfig.metric`, :meth:`DatasetConfig.to_ref`). Field descriptions are the attribute
+docstrings (``use_attribute_docstrings``), which the JSON Schema publishes; reading YAML is :mod:`.load`'s job.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Any, Final, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from honeyhive_experiment.config.fields import (
+    _DATASET_SUFFIX_PATTERN,
+    _FROM_FILE,
+    _IMPORT_PATH_PATTERN,
+    AggregateFunction,
+    BaselineStrategy,
+    Direction,
+    FormatSpec,
+    ImportPath,
+    MetricName,
+    NonEmptyStr,
+    RepoPath,
+    _Bool,
+    _describe,
+    _Int,
+    _LocatedValueError,
+    _Number,
+)
+from honeyhive_experiment.datasets import SUPPORTED_SUFFIXES, DatasetFile, DatasetRef, ManagedDataset
+
+__all__ = [
+    "CONFIG_VERSION",
+    "BaselineConfig",
+    "CommentConfig",
+    "DatasetConfig",
+    "EvaluatorSpec",
+    "ExperimentConfig",
+    "GateRule",
+    "IngestionConfig",
+    "MetricConfig",
+    "PassingRangeConfig",
+]
+
+CONFIG_VERSION: Final = 1
+
+
+class _Section(BaseModel):
+    """A mapping in the file: unknown keys are errors, values are immutable, ``null`` is never a value."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_nulls(cls, data: Any, info: ValidationInfo) -> Any:
+        # Only for the file (parse_config passes the context): in Python, None is an optional field's value.
+        if isinstance(data, Mapping) and isinstance(info.context, Mapping) and info.context.get(_FROM_FILE):
+            for name, value in data.items():
+                if value is None and isinstance(name, str) and name in cls.model_fields:
+                    hint = "" if cls.model_fields[name].is_required() else " (leave the key out to use the default)"
+                    raise _LocatedValueError(f"must not be null{hint}", name)
+        return data
+
+
+class DatasetConfig(_Section):
+    """What the experiment runs over: exactly one of ``id`` or ``name`` (a managed HoneyHive dataset) or
+    ``path`` (a file in the repository, which becomes an ``EXT-`` dataset; ``id`` then overrides its id)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["path"], "not": {"required": ["name"]}},
+                {"required": ["id"], "not": {"anyOf": [{"required": ["name"]}, {"required": ["path"]}]}},
+                {"required": ["name"], "not": {"anyOf": [{"required": ["id"]}, {"required": ["path"]}]}},
+            ]
+        }
+    )
+
+    id: NonEmptyStr | None = None
+    """A managed dataset's id; with ``path``, the external dataset id to use (``EXT-`` is prefixed if missing)."""
+    name: NonEmptyStr | None = None
+    """A managed dataset's name."""
+    path: RepoPath | None = Field(default=None, json_schema_extra={"pattern": _DATASET_SUFFIX_PATTERN})
+    """A dataset file in the repository: .jsonl, .json or .csv."""
+
+    @field_validator("path")
+    @classmethod
+    def _supported_file(cls, value: str | None) -> str | None:
+        if value is not None and PurePosixPath(value).suffix.lower() not in SUPPORTED_SUFFIXES:
+            suffix = PurePosixPath(value).suffix
+            found = f"{suffix!r}" if suffix else "no extension"
+            raise ValueError(
+                f"unsupported dataset file type ({found}) in {value!r}: use one of {', '.join(SUPPORTED_SUFFIXES)}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if self.path is not None:
+            if self.name is not None:
+                raise _LocatedValueError(
+                    "give one dataset source: 'path' (a file) or 'name' (managed), not both", "name"
+                )
+        elif self.id is not None and self.name is not None:
+            raise _LocatedValueError("give one dataset source: 'id' or 'name', not both", "name")
+        elif self.id is None and self.name is None:
+            raise ValueError("no dataset source: give one of 'id' or 'name' (managed) or 'path' (a repository file)")
+        return self
+
+    @property
+    def is_file(self) -> bool:
+        """True for a repository file (an external ``EXT-`` dataset)."""
+        return self.path is not None
+
+    def to_ref(self, root: str | os.PathLike[str] = ".") -> DatasetRef:
+        """The dataset reference :func:`honeyhive_experiment.datasets.load_dataset` takes; ``root`` is the
+        repository root a file path is resolved against."""
+        if self.path is not None:
+            return DatasetFile(Path(root) / self.path)
+        return ManagedDataset(id=self.id, name=self.name)
+
+
+class EvaluatorSpec(_Section):
+    """An evaluator: ``"module:attr"`` in the file, or ``{path: "module:attr", name: "display name"}``."""
+
+    path: ImportPath
+    """The evaluator to import, ``module.path:attr``."""
+    name: NonEmptyStr | None = None
+    """The metric name to record instead of the evaluator's own name (``__name__`` or ``.name``)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"path": data}
+        if not isinstance(data, Mapping):
+            raise ValueError(
+                f"an evaluator is a 'module:attr' string or a mapping {{path, name}}, got {_describe(data)}"
+            )
+        return data
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        mapping = handler(core_schema)
+        return {"anyOf": [{"type": "string", "pattern": _IMPORT_PATH_PATTERN}, mapping]}
+
+
+class PassingRangeConfig(_Section):
+    """``{min?, max?}``: a metric value passes when ``min <= value <= max`` (booleans count as 1/0).
+
+    The backend decides pass/fail with it; at least one bound is required."""
+
+    min: _Number | None = None
+    """The smallest passing value (inclusive)."""
+    max: _Number | None = None
+    """The largest passing value (inclusive)."""
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Self:
+        if self.min is None and self.max is None:
+            raise ValueError("a passing range needs at least one bound: min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min:g}) is greater than max ({self.max:g})")
+        return self
+
+    def to_wire(self) -> dict[str, float]:
+        """The ``{min?, max?}`` object sent in a run's ``passing_ranges``."""
+        return self.model_dump(exclude_none=True)
+
+
+class MetricConfig(_Section):
+    """How a metric is presented (it changes nothing the backend computes)."""
+
+    direction: Direction = Direction.HIGHER
+    """Which way is better: a rise in ``higher`` metrics is an improvement, a drop in ``lower`` ones."""
+    label: NonEmptyStr | None = None
+    """The name shown in the comment instead of the metric name."""
+    format: FormatSpec | None = None
+    """A Python format spec for the metric's numbers, e.g. '.3f' or '.1%'."""
+    key: _Bool = False
+    """Show the metric in the trend of recent baseline runs."""
+
+
+class BaselineConfig(_Section):
+    """How the baseline run is chosen among earlier passing runs of the same experiment name.
+
+    ``strategy`` picks it (see :class:`BaselineStrategy`); ``run_id`` pins one run instead, and then
+    ``strategy``, ``branch`` and ``max_age_days`` must be left out."""
+
+    strategy: BaselineStrategy = BaselineStrategy.AUTO
+    """auto (merge-base, then the latest on the branch), merge-base, branch, or none."""
+    branch: NonEmptyStr | None = None
+    """The branch baselines come from; default: the pull request's base branch."""
+    run_id: NonEmptyStr | None = None
+    """Always compare with this run (the strategy and its options then do not apply)."""
+    max_age_days: Annotated[_Int, Field(ge=1)] | None = None
+    """Ignore candidate baseline runs older than this many days."""
+
+    @model_validator(mode="after")
+    def _pinned(self) -> Self:
+        if self.run_id is not None:
+            clashing = sorted(self.model_fields_set & {"strategy", "branch", "max_age_days"})
+            if clashing:
+                raise _LocatedValueError(
+                    f"does not apply when run_id pins the baseline: remove {clashing[0]!r} or 'run_id'", clashing[0]
+                )
+        elif self.strategy is BaselineStrategy.NONE:
+            clashing = sorted(self.model_fields_set & {"branch", "max_age_days"})
+            if clashing:
+                raise _LocatedValueError("does not apply with strategy 'none' (no baseline)", clashing[0])
+        return self
+
+
+class IngestionConfig(_Section):
+    """How long to wait for the backend to ingest a run before reading its result."""
+
+    timeout: Annotated[_Number, Field(gt=0)] = 120.0
+    """Seconds to wait until the summary covers every datapoint sent."""
+
+
+class CommentConfig(_Section):
+    """The pull-request comment."""
+
+    template: RepoPath | None = None
+    """A Jinja template replacing the built-in one (it must keep the comment marker)."""
+    max_datapoints: Annotated[_Int, Field(ge=0)] = 20
+    """How many failed / errored datapoints to list."""
+    title: NonEmptyStr | None = None
+    """The comment's heading; default: the experiment name."""
+
+
+class GateRule(_Section):
+    """A regression gate on one metric of the backend's comparison with the baseline; exceeding a bound fails.
+
+    Direction-aware (``metrics.<metric>.direction``, default higher): a drop is a change for the worse,
+    ``old - new`` for higher-is-better and ``new - old`` for lower-is-better metrics. At least one bound."""
+
+    max_drop: Annotated[_Number, Field(ge=0)] | None = None
+    """The largest allowed worsening of the aggregate, in the metric's units."""
+    max_drop_pct: Annotated[_Number, Field(ge=0)] | None = None
+    """The largest allowed worsening of the aggregate, in percent of the baseline (5 means 5 %)."""
+    max_degraded: Annotated[_Int, Field(ge=0)] | None = None
+    """The largest allowed number of common datapoints that got worse (in the metric's direction)."""
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> Self:
+        if self.max_drop is None and self.max_drop_pct is None and self.max_degraded is None:
+            raise ValueError("a gate rule needs at least one of max_drop, max_drop_pct, max_degraded")
+        return self
+
+
+def _check_version(value: Any) -> Any:
+    if type(value) is not int:
+        raise ValueError(f"should be the integer {CONFIG_VERSION}, got {_describe(value)}")
+    if value != CONFIG_VERSION:
+        raise ValueError(
+            f"unsupported config version {value}: this honeyhive-experiment reads version {CONFIG_VERSION}"
+        )
+    return value
+
+
+class ExperimentConfig(_Section):
+    """One experiment, as the repository's experiment file (``.honeyhive/experiment.yml``) describes it."""
+
+    model_config = ConfigDict(title="ExperimentConfig")
+
+    version: Annotated[Literal[1], Field(description="The config format version; only 1 exists.")] = 1
+    name: NonEmptyStr
+    """The experiment's name; keep it stable: baseline runs are found by it."""
+    function: ImportPath
+    """The function to run on every datapoint, 'module.path:attr'."""
+    dataset: DatasetConfig
+    """Exactly one of id / name (a managed dataset) or path (a repository file)."""
+    evaluators: tuple[EvaluatorSpec, ...] = ()
+    """Evaluators: 'module:attr' strings or {path, name} mappings."""
+    passing_ranges: dict[MetricName, PassingRangeConfig] = Field(default_factory=dict)
+    """Per metric {min?, max?}, sent to the backend, which decides pass/fail."""
+    metrics: dict[MetricName, MetricConfig] = Field(default_factory=dict)
+    """Per metric presentation: direction, label, format, key."""
+    aggregate_function: AggregateFunction = AggregateFunction.AVERAGE
+    """How the backend aggregates each metric."""
+    max_workers: Annotated[_Int, Field(ge=1, le=256)] = 10
+    """Datapoints run concurrently."""
+    timeout: Annotated[_Number, Field(gt=0)] = 300.0
+    """Seconds one datapoint (function and evaluators) may take."""
+    baseline: BaselineConfig = Field(default_factory=BaselineConfig)
+    """How the baseline run is chosen."""
+    ingestion: IngestionConfig = Field(default_factory=IngestionConfig)
+    """How long to wait for ingestion."""
+    comment: CommentConfig = Field(default_factory=CommentConfig)
+    """Pull-request comment options."""
+    gate: dict[MetricName, GateRule] = Field(default_factory=dict)
+    """An optional regression gate per metric on the comparison with the baseline (direction-aware)."""
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _supported_version(cls, value: Any) -> Any:
+        return _check_version(value)
+
+    @model_validator(mode="after")
+    def _distinct_evaluators(self) -> Self:
+        seen: dict[str, int] = {}
+        for index, spec in enumerate(self.evaluators):
+            identity = f"name {spec.name!r}" if spec.name is not None else f"{spec.path!r}"
+            if identity in seen:
+                raise _LocatedValueError(
+                    f"duplicate evaluator {identity} (also evaluators[{seen[identity]}]); give one a distinct name",
+                    "evaluators",
+                    index,
+                )
+            seen[identity] = index
+        return self
+
+    def metric(self, name: str) -> MetricConfig:
+        """The presentation of metric ``name`` (the defaults when it is not configured)."""
+        return self.metrics.get(name) or MetricConfig()
+
+    def wire_passing_ranges(self) -> dict[str, dict[str, float]]:
+        """``passing_ranges`` as a run's create/update body carries them."""
+        return {name: rng.to_wire() for name, rng in self.passing_ranges.items()}

@@ -1,0 +1,65 @@
+"""The experiment file as others see it: the JSON Schema published for editors, and the config's hash.
+
+:func:`config_json_schema` is published for editors as ``schemas/experiment.schema.json`` inside the package; a
+test holds the committed file equal to :func:`config_json_schema_text`. After changing a model, regenerate it
+from the repository root with ``.venv/bin/python -m honeyhive_experiment schema >
+src/honeyhive_experiment/schemas/experiment.schema.json``. The schema is a guide for editors; the models are
+the authority (a few checks, such as ``min <= max`` or a valid format spec, are only in the models).
+:func:`config_hash` identifies what a config means, for run metadata.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Final
+
+from honeyhive_experiment.config.model import ExperimentConfig
+
+__all__ = ["SCHEMA_ID", "config_hash", "config_json_schema", "config_json_schema_text"]
+
+SCHEMA_ID: Final = "urn:honeyhive-experiment:schema:experiment-config:v1"
+_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
+_SCHEMA_TITLE: Final = "honeyhive-experiment config (.honeyhive/experiment.yml)"
+
+
+def config_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the config file, as published for editors."""
+    schema = _without_null(ExperimentConfig.model_json_schema(mode="validation"))
+    return {"$schema": _SCHEMA_DIALECT, "$id": SCHEMA_ID, **schema, "title": _SCHEMA_TITLE}
+
+
+def _without_null(schema: Any) -> Any:
+    """No key takes null (an optional key is left out instead): ``{"anyOf": [X, {"type": "null"}], ...}``
+    becomes ``{...X, ...}`` and ``"default": null`` goes."""
+    if isinstance(schema, list):
+        return [_without_null(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result = {key: _without_null(value) for key, value in schema.items() if not (key == "default" and value is None)}
+    branches = result.get("anyOf")
+    if isinstance(branches, list) and {"type": "null"} in branches:
+        rest = [branch for branch in branches if branch != {"type": "null"}]
+        del result["anyOf"]
+        if len(rest) == 1:
+            result = {**rest[0], **result}
+        else:
+            result["anyOf"] = rest
+    return result
+
+
+def config_json_schema_text() -> str:
+    """:func:`config_json_schema` serialized exactly as the committed ``schemas/experiment.schema.json``."""
+    return json.dumps(config_json_schema(), indent=2, ensure_ascii=True) + "\n"
+
+
+def config_hash(config: ExperimentConfig) -> str:
+    """The sha256 (hex) of the validated config's canonical JSON, defaults included.
+
+    Two files that mean the same experiment hash the same (key order, spelled-out defaults, an evaluator
+    written as a string or as ``{path: ...}``); any change of meaning changes the hash. For run metadata.
+    """
+    canonical = json.dumps(
+        config.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

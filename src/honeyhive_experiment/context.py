@@ -1,0 +1,267 @@
+"""The GitHub Actions context: the ``GITHUB_*`` variables and the event payload, read into plain values.
+
+:func:`github_context` gives the values :class:`~honeyhive_experiment.settings.Settings` holds about where the
+run comes from (repository, event, commits, branches, the runner's files), and the pull request or triggering
+workflow run the event payload describes. A value of the wrong shape is a
+:class:`~honeyhive_experiment.errors.SettingsError` naming the variable (``environment GITHUB_RUN_ID: …``) or
+the payload's path (``event payload pull_request.number: …``). Nothing here reads ``os.environ``: the mapping
+and the parsed payload are passed in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from honeyhive_experiment.errors import SettingsError
+
+__all__ = [
+    "DEFAULT_GITHUB_API_URL",
+    "DEFAULT_GITHUB_SERVER_URL",
+    "PULL_REQUEST_EVENTS",
+    "TRUE",
+    "TriggeringRun",
+    "github_context",
+    "http_url",
+    "load_event_payload",
+    "quote",
+]
+
+DEFAULT_GITHUB_SERVER_URL: Final = "https://github.com"
+DEFAULT_GITHUB_API_URL: Final = "https://api.github.com"
+PULL_REQUEST_EVENTS: Final = frozenset({"pull_request", "pull_request_target"})
+TRUE: Final = frozenset({"true", "yes", "on", "1"})
+"""What counts as true (in any case): for boolean inputs, and for the runner's flags."""
+
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_NULL_SHA = re.compile(r"0+")
+
+
+class TriggeringRun(BaseModel):
+    """The run a ``workflow_run`` event is about."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: int
+    attempt: int = 1
+    head_sha: str | None = None
+    head_branch: str | None = None
+    event: str | None = None
+    conclusion: str | None = None
+    pr_numbers: tuple[int, ...] = ()
+    is_fork: bool = False
+
+
+def load_event_payload(path: str | Path) -> dict[str, Any]:
+    """Read the event payload GitHub wrote to ``GITHUB_EVENT_PATH``; :class:`SettingsError` if it is
+    missing, unreadable, not JSON or not an object."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SettingsError("GITHUB_EVENT_PATH", f"no event payload at {str(path)!r}", kind="environment") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(
+            "GITHUB_EVENT_PATH", f"cannot read the event payload {str(path)!r}: {exc}", kind="environment"
+        ) from None
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(
+            "GITHUB_EVENT_PATH",
+            f"the event payload {str(path)!r} is not JSON (line {exc.lineno}: {exc.msg})",
+            kind="environment",
+        ) from None
+    if not isinstance(payload, dict):
+        raise SettingsError(
+            "GITHUB_EVENT_PATH",
+            f"the event payload {str(path)!r} is a JSON {type(payload).__name__}, expected an object",
+            kind="environment",
+        )
+    return payload
+
+
+def quote(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def http_url(value: str, name: str, kind: Literal["input", "environment", "flag"]) -> str:
+    stripped = value.strip().rstrip("/")
+    scheme, sep, rest = stripped.partition("://")
+    if not sep or scheme.lower() not in ("http", "https") or not rest or any(ch.isspace() for ch in rest):
+        raise SettingsError(name, f"expected an http(s) URL, got {quote(value)}", kind=kind)
+    return stripped
+
+
+def _env(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _env_int(env: Mapping[str, str], name: str, *, minimum: int = 1) -> int | None:
+    value = _env(env, name)
+    if value is None:
+        return None
+    if not value.isascii() or not value.isdigit() or int(value) < minimum:
+        raise SettingsError(name, f"expected a whole number ≥ {minimum}, got {quote(value)}", kind="environment")
+    return int(value)
+
+
+def _env_flag(env: Mapping[str, str], name: str) -> bool:
+    """Runner-set flags (``CI``, ``GITHUB_ACTIONS``, ``RUNNER_DEBUG``): lenient, since a user's shell may set
+    them to anything; only a recognised true value counts."""
+    return (_env(env, name) or "").lower() in TRUE
+
+
+class _Payload:
+    """Typed reads from the event payload; a wrong type is a :class:`SettingsError` naming the path."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
+
+    @staticmethod
+    def _get(data: Any, path: str) -> Any:
+        node = data
+        for part in path.split("."):
+            if not isinstance(node, Mapping):
+                return None
+            node = node.get(part)
+        return node
+
+    def obj(self, path: str) -> Mapping[str, Any] | None:
+        value = self._get(self.data, path)
+        if value is None or isinstance(value, Mapping):
+            return value
+        raise SettingsError(path, f"expected an object, got {type(value).__name__}", kind="event payload")
+
+    def text(self, path: str, base: Any = None, prefix: str = "") -> str | None:
+        value = self._get(self.data if base is None else base, path)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise SettingsError(prefix + path, f"expected a string, got {type(value).__name__}", kind="event payload")
+        return value.strip() or None
+
+    def number(self, path: str, base: Any = None, prefix: str = "") -> int | None:
+        value = self._get(self.data if base is None else base, path)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            shown = repr(value) if isinstance(value, int | float | bool) else type(value).__name__
+            raise SettingsError(prefix + path, f"expected a positive integer, got {shown}", kind="event payload")
+        return value
+
+    def sha(self, path: str, base: Any = None, prefix: str = "") -> str | None:
+        value = self.text(path, base, prefix)
+        if value is None:
+            return None
+        if not _SHA.fullmatch(value):
+            raise SettingsError(prefix + path, f"expected a commit sha, got {quote(value)}", kind="event payload")
+        return None if _NULL_SHA.fullmatch(value) else value
+
+
+def _different_repos(head: str | None, base: str | None) -> bool:
+    """A head repository that is gone (``None``) or differs from the base repository is a fork."""
+    return head is None or base is None or head.lower() != base.lower()
+
+
+def github_context(env: Mapping[str, str], event_payload: Mapping[str, Any] | None) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "repository": _env(env, "GITHUB_REPOSITORY"),
+        "event_name": _env(env, "GITHUB_EVENT_NAME"),
+        "sha": _env(env, "GITHUB_SHA"),
+        "ref": _env(env, "GITHUB_REF"),
+        "ref_name": _env(env, "GITHUB_REF_NAME"),
+        "head_ref": _env(env, "GITHUB_HEAD_REF"),
+        "base_ref": _env(env, "GITHUB_BASE_REF"),
+        "run_id": _env_int(env, "GITHUB_RUN_ID"),
+        "run_attempt": _env_int(env, "GITHUB_RUN_ATTEMPT") or 1,
+        "github_server_url": http_url(v, "GITHUB_SERVER_URL", "environment")
+        if (v := _env(env, "GITHUB_SERVER_URL"))
+        else DEFAULT_GITHUB_SERVER_URL,
+        "github_api_url": http_url(v, "GITHUB_API_URL", "environment")
+        if (v := _env(env, "GITHUB_API_URL"))
+        else DEFAULT_GITHUB_API_URL,
+        "workflow": _env(env, "GITHUB_WORKFLOW"),
+        "job": _env(env, "GITHUB_JOB"),
+        "actor": _env(env, "GITHUB_ACTOR"),
+        "workspace": Path(v) if (v := _env(env, "GITHUB_WORKSPACE")) else None,
+        "event_path": Path(v) if (v := _env(env, "GITHUB_EVENT_PATH")) else None,
+        "output_path": Path(v) if (v := _env(env, "GITHUB_OUTPUT")) else None,
+        "step_summary_path": Path(v) if (v := _env(env, "GITHUB_STEP_SUMMARY")) else None,
+        "debug": _env_flag(env, "RUNNER_DEBUG"),
+        "in_github_actions": _env_flag(env, "GITHUB_ACTIONS"),
+        "ci": _env_flag(env, "CI"),
+    }
+    if event_payload:
+        values.update(_from_payload(_Payload(event_payload), values))
+    return values
+
+
+def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if context["repository"] is None and (full_name := payload.text("repository.full_name")):
+        values["repository"] = full_name
+    values["default_branch"] = payload.text("repository.default_branch")
+
+    if payload.obj("pull_request") is not None:
+        head_repo = payload.obj("pull_request.head.repo")
+        base_repo = payload.obj("pull_request.base.repo")
+        head_name = payload.text("pull_request.head.repo.full_name") if head_repo is not None else None
+        base_name = payload.text("pull_request.base.repo.full_name") if base_repo is not None else None
+        base_name = base_name or values.get("repository", context["repository"])
+        values.update(
+            pr_number=payload.number("pull_request.number") or payload.number("number"),
+            pr_head_sha=payload.sha("pull_request.head.sha"),
+            pr_head_repository=head_name,
+            base_sha=payload.sha("pull_request.base.sha"),
+            is_fork=_different_repos(head_name, base_name),
+        )
+        if context["head_ref"] is None:
+            values["head_ref"] = payload.text("pull_request.head.ref")
+        if context["base_ref"] is None:
+            values["base_ref"] = payload.text("pull_request.base.ref")
+
+    if (run := payload.obj("workflow_run")) is not None:
+        prefix = "workflow_run."
+        run_id = payload.number("id", run, prefix)
+        if run_id is None:
+            raise SettingsError("workflow_run.id", "missing", kind="event payload")
+        pull_requests = run.get("pull_requests") or []
+        if not isinstance(pull_requests, list):
+            raise SettingsError("workflow_run.pull_requests", "expected a list", kind="event payload")
+        listed = [
+            (number, pr, f"{prefix}pull_requests[{i}].")
+            for i, pr in enumerate(pull_requests)
+            if (number := payload.number("number", pr, f"{prefix}pull_requests[{i}].")) is not None
+        ]
+        numbers = tuple(number for number, _, _ in listed)
+        head_name = payload.text("head_repository.full_name", run, prefix)
+        base_name = payload.text("repository.full_name", run, prefix) or context["repository"]
+        triggering = TriggeringRun(
+            id=run_id,
+            attempt=payload.number("run_attempt", run, prefix) or 1,
+            head_sha=payload.sha("head_sha", run, prefix),
+            head_branch=payload.text("head_branch", run, prefix),
+            event=payload.text("event", run, prefix),
+            conclusion=payload.text("conclusion", run, prefix),
+            pr_numbers=numbers,
+            is_fork=_different_repos(head_name, base_name),
+        )
+        values["triggering_run"] = triggering
+        values["is_fork"] = triggering.is_fork
+        if len(listed) == 1:
+            number, pr, where = listed[0]
+            values["pr_number"] = number
+            values["pr_head_sha"] = payload.sha("head.sha", pr, where) or triggering.head_sha
+            values["head_ref"] = payload.text("head.ref", pr, where) or triggering.head_branch
+            values["base_sha"] = payload.sha("base.sha", pr, where)
+            values["base_ref"] = payload.text("base.ref", pr, where)
+
+    if context["event_name"] == "push":
+        values["before_sha"] = payload.sha("before")
+    return values

@@ -1,0 +1,216 @@
+"""The ``.csv`` reader: the header convention (``[section.]key[:type]``), typed cells, located errors.
+
+Owns :data:`CSV_SECTIONS` and :data:`CSV_TYPES`, parsing the header row into columns, converting cells by
+their column's type, and building one record per non-empty row (an empty cell omits its key; an empty
+``ground_truth`` or ``metadata`` section is left out). Rows are read with the ``csv`` module in one pass;
+errors name the physical line a row starts on. The package docstring states the convention in full.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import math
+import re
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from honeyhive_experiment.datasets.records import (
+    _DECODER,
+    Record,
+    _decode_error,
+    _decode_failure,
+    _DuplicateKeyError,
+    _ext_id,
+    _IdRegistry,
+    _NonFiniteError,
+)
+from honeyhive_experiment.errors import DatasetError
+
+__all__ = ["CSV_SECTIONS", "CSV_TYPES", "load_csv"]
+
+CSV_SECTIONS: tuple[str, ...] = ("inputs", "ground_truth", "metadata")
+CSV_TYPES: tuple[str, ...] = ("str", "int", "float", "bool", "json")
+
+_INT_RE = re.compile(r"[+-]?[0-9]+")
+_FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_BOOLS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def load_csv(path: str) -> list[Record]:
+    """The records of the ``.csv`` file at ``path``; raises :class:`DatasetError` (or ``OSError``)."""
+    with contextlib.closing(_csv_rows(path)) as rows:
+        return _csv_records(path, rows)
+
+
+# ------------------------------------------------------------------------------------------------- cells
+
+
+def _convert_str(cell: str) -> Any:
+    return cell
+
+
+def _convert_int(cell: str) -> Any:
+    if not _INT_RE.fullmatch(cell):
+        raise ValueError(f"{cell!r} is not an integer")
+    return int(cell)
+
+
+def _convert_float(cell: str) -> Any:
+    if not _FLOAT_RE.fullmatch(cell):
+        raise ValueError(f"{cell!r} is not a number")
+    number = float(cell)
+    if not math.isfinite(number):
+        raise ValueError(f"{cell!r} is out of range")
+    return number
+
+
+def _convert_bool(cell: str) -> Any:
+    try:
+        return _BOOLS[cell.lower()]
+    except KeyError:
+        raise ValueError(f"{cell!r} is not a boolean (true/false, yes/no, 1/0)") from None
+
+
+def _convert_json(cell: str) -> Any:
+    try:
+        return _DECODER.decode(cell)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON: {exc.msg} (at character {exc.pos + 1})") from None
+    except (_DuplicateKeyError, _NonFiniteError, RecursionError) as exc:
+        raise ValueError(_decode_failure(exc)) from None
+
+
+_CONVERTERS: dict[str, Callable[[str], Any]] = {
+    "str": _convert_str,
+    "int": _convert_int,
+    "float": _convert_float,
+    "bool": _convert_bool,
+    "json": _convert_json,
+}
+
+
+# --------------------------------------------------------------------------------------------------------------- header
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    header: str
+    section: str  # "inputs" | "ground_truth" | "metadata" | "id"
+    key: str
+    convert: Callable[[str], Any]
+
+
+def _parse_header(header: str) -> _Column:
+    """One header cell → where its values go; raises ``ValueError`` with the reason."""
+    if not header:
+        raise ValueError("empty column header")
+    spec, type_name = header, "str"
+    typed = False
+    if ":" in header:
+        spec, _, type_name = header.rpartition(":")
+        typed = True
+        if type_name not in _CONVERTERS:
+            raise ValueError(f"unknown type suffix ':{type_name}' (use one of {', '.join(':' + t for t in CSV_TYPES)})")
+    if spec == "id":
+        if typed:
+            raise ValueError("the 'id' column takes no type suffix")
+        return _Column(header, "id", "id", _convert_str)
+    section, dot, key = spec.partition(".")
+    if not dot:
+        if spec in CSV_SECTIONS:
+            raise ValueError(f"column {spec!r} needs a key: {spec}.<key>")
+        section, key = "inputs", spec
+    elif section not in CSV_SECTIONS:
+        raise ValueError(
+            f"unknown section {section!r}; use inputs.<key>, ground_truth.<key> or metadata.<key> "
+            f"(or inputs.{spec} for an input key containing a dot)"
+        )
+    if not key:
+        raise ValueError(f"missing key after '{section}.'")
+    return _Column(header, section, key, _CONVERTERS[type_name])
+
+
+def _csv_columns(path: str, header_row: list[str]) -> list[_Column]:
+    columns: list[_Column] = []
+    targets: dict[tuple[str, str], str] = {}
+    for number, raw in enumerate(header_row, start=1):
+        header = raw.strip()
+        location = f"line 1, column {header or number}"
+        try:
+            column = _parse_header(header)
+        except ValueError as exc:
+            raise DatasetError(path, location, str(exc)) from None
+        target = (column.section, column.key)
+        if target in targets:
+            raise DatasetError(path, location, f"the same key as column {targets[target]!r}")
+        targets[target] = header
+        columns.append(column)
+    return columns
+
+
+# ----------------------------------------------------------------------------------------------------------------- rows
+
+
+def _csv_rows(path: str) -> Generator[tuple[int, list[str]], None, None]:
+    """(starting line, cells) for every row; a decoding error is located by a second, binary pass."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        previous_end = 0
+        try:
+            for row in reader:
+                yield previous_end + 1, row
+                previous_end = reader.line_num
+        except UnicodeDecodeError:
+            raw = Path(path).read_bytes()
+            try:
+                raw.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise _decode_error(path, raw, exc) from None
+            raise  # pragma: no cover - the text layer and bytes.decode agree on what is valid UTF-8
+        except csv.Error as exc:
+            raise DatasetError(path, f"line {previous_end + 1}", f"invalid CSV: {exc}") from None
+
+
+def _csv_records(path: str, rows: Iterator[tuple[int, list[str]]]) -> list[Record]:
+    header_row = next(rows, None)
+    if header_row is None:
+        raise DatasetError(path, None, "the file is empty (no header row)")
+    if not header_row[1]:
+        raise DatasetError(path, "line 1", "the header row is empty")
+    columns = _csv_columns(path, header_row[1])
+    width = len(columns)
+    records: list[Record] = []
+    ids = _IdRegistry(path)
+    for lineno, row in rows:
+        if not any(row):
+            continue
+        if len(row) != width:
+            raise DatasetError(path, f"line {lineno}", f"expected {width} cells (as in the header), found {len(row)}")
+        inputs: dict[str, Any] = {}
+        sections: dict[str, dict[str, Any]] = {"inputs": inputs, "ground_truth": {}, "metadata": {}}
+        record_id: str | None = None
+        for column, cell in zip(columns, row, strict=True):
+            if cell == "":
+                continue
+            if column.section == "id":
+                record_id = cell
+                continue
+            try:
+                sections[column.section][column.key] = column.convert(cell)
+            except ValueError as exc:
+                raise DatasetError(path, f"line {lineno}, column {column.header}", str(exc)) from None
+        record: Record = {}
+        if record_id is not None:
+            ids.add(_ext_id(record_id), f"line {lineno}")
+            record["id"] = record_id
+        record["inputs"] = inputs
+        if sections["ground_truth"]:
+            record["ground_truth"] = sections["ground_truth"]
+        if sections["metadata"]:
+            record["metadata"] = sections["metadata"]
+        records.append(record)
+    return records

@@ -1,0 +1,171 @@
+"""The ``.json`` reader: a list of records (or ``{"datapoints": [...]}``) walked record by record.
+
+Owns :class:`_JsonScanner`, which decodes each record with the standard decoder in place, so the records are
+exactly what ``json.load`` gives while every error names ``record N (line L)``, or ``line L, column C`` for a
+syntax error. Line numbers are counted incrementally, so the walk stays linear in the file's size.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from honeyhive_experiment.datasets.records import (
+    _DECODER,
+    Record,
+    _check_record,
+    _decode_error,
+    _decode_failure,
+    _DuplicateKeyError,
+    _IdRegistry,
+    _NonFiniteError,
+    _type_name,
+)
+from honeyhive_experiment.errors import DatasetError
+
+__all__ = ["load_json"]
+
+_JSON_WS = re.compile(r"[ \t\n\r]*")
+
+
+def load_json(path: str) -> list[Record]:
+    """The records of the ``.json`` file at ``path``; raises :class:`DatasetError` (or ``OSError``)."""
+    return _JsonScanner(path, _read_text(path)).load()
+
+
+def _read_text(path: str) -> str:
+    """The whole file as text (UTF-8, a leading byte-order mark dropped); bad bytes are named by line."""
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, raw, exc) from None
+
+
+def _line_col(text: str, pos: int) -> str:
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return f"line {line}, column {column}"
+
+
+class _JsonScanner:
+    """Walks a ``.json`` dataset's outer list (or ``{"datapoints": [...]}``) record by record.
+
+    Each record is decoded by the standard decoder in place, so the records are exactly what ``json.load``
+    gives, while every error can name the record and the line it starts on. Line numbers are counted
+    incrementally, so the walk stays linear.
+    """
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.text = text
+        self.ids = _IdRegistry(path)
+        self._line = 1
+        self._line_pos = 0
+
+    def _skip(self, pos: int) -> int:
+        match = _JSON_WS.match(self.text, pos)
+        assert match is not None  # the pattern matches the empty string
+        return match.end()
+
+    def _line_at(self, pos: int) -> int:
+        """The line of ``pos``; positions must be asked for in increasing order."""
+        self._line += self.text.count("\n", self._line_pos, pos)
+        self._line_pos = pos
+        return self._line
+
+    def _syntax_error(self, pos: int, message: str) -> DatasetError:
+        if pos >= len(self.text):
+            message = "Unexpected end of file"
+        return DatasetError(self.path, _line_col(self.text, pos), f"invalid JSON: {message}")
+
+    def _decode(self, pos: int, location: str) -> tuple[Any, int]:
+        try:
+            value, end = _DECODER.raw_decode(self.text, pos)
+        except json.JSONDecodeError as exc:
+            raise DatasetError(
+                self.path, f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}"
+            ) from None
+        except (_DuplicateKeyError, _NonFiniteError, RecursionError) as exc:
+            raise DatasetError(self.path, location, _decode_failure(exc)) from None
+        return value, end
+
+    def load(self) -> list[Record]:
+        pos = self._skip(0)
+        if pos == len(self.text):
+            raise DatasetError(self.path, None, "the file is empty")
+        first = self.text[pos]
+        if first == "[":
+            records, pos = self._array(pos)
+        elif first == "{":
+            records, pos = self._wrapper(pos)
+        else:
+            where = _line_col(self.text, pos)
+            value, _ = self._decode(pos, where)
+            raise DatasetError(
+                self.path,
+                where,
+                'the top level must be a list of records or an object {"datapoints": [...]}, '
+                f"found {_type_name(value)}",
+            )
+        pos = self._skip(pos)
+        if pos != len(self.text):
+            raise self._syntax_error(pos, "Extra data after the top-level value")
+        return records
+
+    def _wrapper(self, pos: int) -> tuple[list[Record], int]:
+        records: list[Record] | None = None
+        pos = self._skip(pos + 1)
+        if self.text.startswith("}", pos):
+            raise DatasetError(self.path, _line_col(self.text, pos), "the top-level object has no 'datapoints' list")
+        while True:
+            if not self.text.startswith('"', pos):
+                raise self._syntax_error(pos, "Expecting property name enclosed in double quotes")
+            where = _line_col(self.text, pos)
+            key, pos = self._decode(pos, where)
+            pos = self._skip(pos)
+            if not self.text.startswith(":", pos):
+                raise self._syntax_error(pos, "Expecting ':' delimiter")
+            pos = self._skip(pos + 1)
+            if key != "datapoints":
+                raise DatasetError(
+                    self.path, where, f"unknown top-level key {key!r}; the top-level object holds only 'datapoints'"
+                )
+            if records is not None:
+                raise DatasetError(self.path, where, "'datapoints' appears twice")
+            if not self.text.startswith("[", pos):
+                where = _line_col(self.text, pos)
+                value, _ = self._decode(pos, where)
+                raise DatasetError(self.path, where, f"'datapoints' must be a list, found {_type_name(value)}")
+            records, pos = self._array(pos)
+            pos = self._skip(pos)
+            if self.text.startswith(",", pos):
+                pos = self._skip(pos + 1)
+                continue
+            if self.text.startswith("}", pos):
+                return records, pos + 1
+            raise self._syntax_error(pos, "Expecting ',' or '}'")
+
+    def _array(self, pos: int) -> tuple[list[Record], int]:
+        records: list[Record] = []
+        pos = self._skip(pos + 1)
+        if self.text.startswith("]", pos):
+            return records, pos + 1
+        while True:
+            location = f"record {len(records) + 1} (line {self._line_at(pos)})"
+            value, pos = self._decode(pos, location)
+            try:
+                ext_id = _check_record(value)
+            except ValueError as exc:
+                raise DatasetError(self.path, location, str(exc)) from None
+            self.ids.add(ext_id, location)
+            records.append(value)
+            pos = self._skip(pos)
+            if self.text.startswith(",", pos):
+                pos = self._skip(pos + 1)
+                continue
+            if self.text.startswith("]", pos):
+                return records, pos + 1
+            raise self._syntax_error(pos, "Expecting ',' or ']'")

@@ -1,0 +1,58 @@
+"""The ``.jsonl`` reader: one JSON object per line, blank lines skipped, every error named ``line N``.
+
+Reads the file as bytes line by line (a byte-order mark on the first line is dropped), so a bad byte or a
+syntax error is located on its own line; each record goes through the shared shape and id checks of
+:mod:`.records` and is returned exactly as parsed.
+"""
+
+from __future__ import annotations
+
+import json
+
+from honeyhive_experiment.datasets.records import (
+    _DECODER,
+    Record,
+    _check_record,
+    _decode_failure,
+    _DuplicateKeyError,
+    _IdRegistry,
+    _NonFiniteError,
+)
+from honeyhive_experiment.errors import DatasetError
+
+__all__ = ["load_jsonl"]
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def load_jsonl(path: str) -> list[Record]:
+    """The records of the ``.jsonl`` file at ``path``; raises :class:`DatasetError` (or ``OSError``)."""
+    records: list[Record] = []
+    ids = _IdRegistry(path)
+    with open(path, "rb") as handle:
+        for lineno, raw in enumerate(handle, start=1):
+            if lineno == 1 and raw.startswith(_UTF8_BOM):
+                raw = raw[len(_UTF8_BOM) :]
+            location = f"line {lineno}"
+            try:
+                # without its line break, so a syntax error's column is on this line
+                line = raw.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as exc:
+                raise DatasetError(path, location, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})") from None
+            if not line.strip(" \t\r\n"):
+                continue
+            try:
+                value = _DECODER.decode(line)
+            except json.JSONDecodeError as exc:
+                raise DatasetError(path, f"line {lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}") from None
+            except (_DuplicateKeyError, _NonFiniteError, RecursionError) as exc:
+                raise DatasetError(path, location, _decode_failure(exc)) from None
+            try:
+                ext_id = _check_record(value)
+            except ValueError as exc:
+                raise DatasetError(path, location, str(exc)) from None
+            ids.add(ext_id, location)
+            records.append(value)
+    if not records:
+        raise DatasetError(path, None, "the file is empty (no non-blank line)")
+    return records

@@ -1,0 +1,72 @@
+"""Loading a dataset: a reference → its records, a repository file read by the reader for its suffix.
+
+Owns :data:`SUPPORTED_SUFFIXES` and the choice of reader, the ``OSError`` → :class:`DatasetError` mapping,
+and the rule that a dataset has at least one record. A managed dataset is fetched through the
+:class:`ManagedDatasetSource` the caller passes in; nothing here does HTTP.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from honeyhive_experiment.datasets.csvfile import load_csv
+from honeyhive_experiment.datasets.jsonfile import load_json
+from honeyhive_experiment.datasets.jsonl import load_jsonl
+from honeyhive_experiment.datasets.records import Record
+from honeyhive_experiment.datasets.refs import DatasetFile, DatasetRef, ManagedDatasetSource
+from honeyhive_experiment.errors import DatasetError
+
+__all__ = ["SUPPORTED_SUFFIXES", "load_dataset", "load_dataset_file"]
+
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".jsonl", ".json", ".csv")
+
+_LOADERS: dict[str, Callable[[str], list[Record]]] = {
+    ".jsonl": load_jsonl,
+    ".json": load_json,
+    ".csv": load_csv,
+}
+
+
+def load_dataset(ref: DatasetRef, *, managed: ManagedDatasetSource | None = None) -> list[Record]:
+    """The records of ``ref``: a file is loaded here, a managed dataset through ``managed``."""
+    if isinstance(ref, DatasetFile):
+        return load_dataset_file(ref.path)
+    if managed is None:
+        raise ValueError(f"loading the managed dataset {ref.id or ref.name!r} needs a ManagedDatasetSource")
+    return managed.fetch_dataset_records(ref)
+
+
+def load_dataset_file(path: str | os.PathLike[str]) -> list[Record]:
+    """Load and validate a dataset file; see the package docstring for formats and conventions.
+
+    Raises:
+        DatasetError: unsupported extension, missing or unreadable file, bad encoding, bad syntax, a record
+            of the wrong shape, a duplicate id, or no records at all.
+    """
+    shown = os.fspath(path)
+    suffix = Path(shown).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        found = f"{suffix!r}" if suffix else "no extension"
+        raise DatasetError(
+            shown, None, f"unsupported dataset file type ({found}); use one of {', '.join(SUPPORTED_SUFFIXES)}"
+        )
+    loader = _LOADERS[suffix]
+    try:
+        records = loader(shown)
+    except OSError as exc:
+        raise DatasetError(shown, None, _describe_os_error(exc)) from None
+    if not records:
+        raise DatasetError(shown, None, "the dataset has no records")
+    return records
+
+
+def _describe_os_error(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "file not found"
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory, not a dataset file"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    return f"cannot read the file: {exc.strerror or exc}"

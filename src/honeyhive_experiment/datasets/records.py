@@ -1,0 +1,149 @@
+"""What a dataset record is, checked the same way by every reader: its shape, its id, and strict JSON.
+
+Owns :data:`Record` and :data:`ALLOWED_RECORD_KEYS`, the shape check every parsed record goes through
+(:func:`_check_record`), ``EXT-`` id normalisation and duplicate-id detection (:class:`_IdRegistry`), and the
+helpers the readers share: the strict JSON decoder (no repeated keys, no ``NaN``/``Infinity``) and the
+located message for bytes that are not UTF-8. The package docstring states the rules.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeAlias
+
+from honeyhive_experiment.errors import DatasetError
+
+__all__ = ["ALLOWED_RECORD_KEYS", "Record"]
+
+Record: TypeAlias = dict[str, Any]
+"""One datapoint as the SDK takes it: ``{"inputs": ..., "ground_truth"?: ..., "id"?: ..., "metadata"?: ...}``."""
+
+ALLOWED_RECORD_KEYS: frozenset[str] = frozenset({"id", "datapoint_id", "inputs", "ground_truth", "metadata", "history"})
+
+_EXT_PREFIX = "EXT-"
+
+
+# ------------------------------------------------------------------------------------------- strict JSON
+
+
+class _DuplicateKeyError(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+class _NonFiniteError(Exception):
+    def __init__(self, constant: str) -> None:
+        super().__init__(constant)
+        self.constant = constant
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKeyError(key)
+            seen.add(key)
+    return obj
+
+
+def _reject_constant(constant: str) -> Any:
+    raise _NonFiniteError(constant)
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_object, parse_constant=_reject_constant)
+
+
+def _decode_failure(exc: _DuplicateKeyError | _NonFiniteError | RecursionError) -> str:
+    """The message for a failure raised from inside the decoder (rather than a syntax error)."""
+    if isinstance(exc, _DuplicateKeyError):
+        return f"an object repeats the key {exc.key!r}"
+    if isinstance(exc, _NonFiniteError):
+        return f"{exc.constant} is not valid JSON (numbers must be finite)"
+    return "JSON nested too deeply"
+
+
+# ------------------------------------------------------------------------------------------------ records
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _ext_id(value: str) -> str:
+    return value if value.startswith(_EXT_PREFIX) else _EXT_PREFIX + value
+
+
+def _check_record(value: object) -> str | None:
+    """Validate one parsed record; returns its explicit id (``EXT-``-normalised) or ``None``.
+
+    Raises ``ValueError`` with the message; the caller adds the path and location.
+    """
+    if not isinstance(value, dict):
+        raise ValueError(f"a record must be a JSON object, found {_type_name(value)}")
+    for key in value:
+        if key not in ALLOWED_RECORD_KEYS:
+            allowed = ", ".join(sorted(ALLOWED_RECORD_KEYS))
+            raise ValueError(f"unknown key {key!r} (allowed: {allowed})")
+    if "inputs" not in value:
+        raise ValueError("missing 'inputs' (an object)")
+    if not isinstance(value["inputs"], dict):
+        raise ValueError(f"'inputs' must be an object, found {_type_name(value['inputs'])}")
+    for key in ("ground_truth", "metadata"):
+        if key in value and value[key] is not None and not isinstance(value[key], dict):
+            raise ValueError(f"{key!r} must be an object or null, found {_type_name(value[key])}")
+    history = value.get("history")
+    if history is not None:
+        if not isinstance(history, list):
+            raise ValueError(f"'history' must be a list of objects or null, found {_type_name(history)}")
+        for index, item in enumerate(history):
+            if not isinstance(item, dict):
+                raise ValueError(f"'history' item {index} must be an object, found {_type_name(item)}")
+    explicit: str | None = None
+    for key in ("id", "datapoint_id"):
+        raw = value.get(key)
+        if raw is None:
+            continue
+        if not isinstance(raw, str) or not raw:
+            found = "an empty string" if raw == "" else _type_name(raw)
+            raise ValueError(f"{key!r} must be a non-empty string or null, found {found}")
+        if explicit is not None:
+            raise ValueError("both 'id' and 'datapoint_id' are set; use one")
+        explicit = _ext_id(raw)
+    return explicit
+
+
+class _IdRegistry:
+    """Duplicate-id detection in O(1) per record."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._seen: dict[str, str] = {}
+
+    def add(self, ext_id: str | None, location: str) -> None:
+        if ext_id is None:
+            return
+        first = self._seen.get(ext_id)
+        if first is not None:
+            raise DatasetError(self._path, location, f"duplicate id {ext_id!r} (first used at {first})")
+        self._seen[ext_id] = location
+
+
+def _decode_error(path: str, raw: bytes, exc: UnicodeDecodeError) -> DatasetError:
+    """Bytes that are not UTF-8, named by the line they are on."""
+    line = raw.count(b"\n", 0, exc.start) + 1
+    return DatasetError(path, f"line {line}", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})")

@@ -1,0 +1,208 @@
+"""Where a verdict goes: ``report.json``, the job summary, the step outputs, the terminal and the PR comment.
+
+:func:`deliver` is the last step of every invocation that judged something — a run the backend summarised, or
+an experiment that could not be evaluated — so the report is always written before the process exits,
+whatever the verdict. It renders with :mod:`honeyhive_experiment.report` (pure), writes the runner's files with
+:mod:`honeyhive_experiment.gha`, and posts through the ``post`` callable the composition root built (the
+GitHub publisher), so nothing here opens a connection of its own. Every string is redacted with the
+invocation's secrets (the inputs' key and token, the runner's own tokens) before it is written anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, TextIO
+
+from honeyhive_experiment import __version__
+from honeyhive_experiment.config import CommentConfig, ExperimentConfig
+from honeyhive_experiment.errors import ExperimentError, TemplateError
+from honeyhive_experiment.gha import annotation, append_summary, write_outputs
+from honeyhive_experiment.report import (
+    BaselineInfo,
+    Redactor,
+    ReportInput,
+    marker,
+    render_comment,
+    render_summary,
+    render_terminal,
+    report_json,
+)
+from honeyhive_experiment.settings import ActionOutputs, Settings
+from honeyhive_experiment.verdict import Decision, Verdict, exit_code
+
+if TYPE_CHECKING:
+    from honeyhive_experiment.flow import CiContext, FlowResult
+
+__all__ = ["Judged", "Poster", "announce", "deliver"]
+
+log = logging.getLogger("honeyhive_experiment")
+
+Poster = Callable[[int, str, str], str | None]
+"""``post(pr_number, body, marker)`` → the comment's URL (``None`` when nothing was posted); never raises for
+GitHub's refusals, which are logged as warnings (a comment that cannot be posted does not fail the check)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Judged:
+    """What one invocation has to report: the verdict, and the flow's result when there was one."""
+
+    experiment: str
+    decision: Decision
+    flow: FlowResult | None = None
+    config: ExperimentConfig | None = None
+    error: str | None = None
+    notes: tuple[str, ...] = ()
+    run_url: str | None = None
+
+
+def deliver(
+    judged: Judged,
+    *,
+    settings: Settings,
+    ci: CiContext,
+    redactor: Redactor,
+    now: datetime,
+    report_file: Path | None,
+    post: Poster | None,
+    out: TextIO | None = None,
+) -> int:
+    """Render the report and write it everywhere it goes; post the comment (through ``post``, when the
+    invocation is an action on a pull request and not a dry run); return the exit code of the verdict.
+
+    A custom template that fails is an ``error`` verdict rendered with the built-in template: the comment
+    then says what is wrong with the template.
+    """
+    stdout = out if out is not None else sys.stdout
+    secrets = settings.secrets()
+    data = _report_input(judged, settings=settings, ci=ci, now=now)
+    comment_config = judged.config.comment if judged.config is not None else CommentConfig()
+    template = settings.root / comment_config.template if comment_config.template else None
+    try:
+        comment = render_comment(data, secrets=secrets, template_path=template).text
+    except TemplateError as exc:
+        announce(settings, redactor, "error", exc)
+        data = replace(data, decision=Decision(Verdict.ERROR, (str(exc),)), error=str(exc))
+        comment = render_comment(data, secrets=secrets).text
+    verdict = data.decision.verdict
+
+    if report_file is not None:
+        report_file.parent.mkdir(parents=True, exist_ok=True)
+        report_file.write_text(json.dumps(report_json(data, secrets=secrets), indent=2) + "\n", encoding="utf-8")
+
+    comment_url = None
+    if settings.dry_run or not settings.in_actions:
+        print(render_terminal(data, secrets=secrets), file=stdout)
+        print("\n----- the comment that would be posted -----\n", file=stdout)
+        print(comment, file=stdout)
+    elif post is not None and ci.pr_number is not None:
+        comment_url = post(ci.pr_number, comment, marker(judged.experiment))
+
+    if settings.step_summary_path is not None:
+        append_summary(settings.step_summary_path, render_summary(data, secrets=secrets))
+    if settings.output_path is not None:
+        write_outputs(settings.output_path, _outputs(judged, verdict, comment_url, report_file).by_name())
+    if verdict is Verdict.NEUTRAL:
+        reason = data.decision.reasons[0] if data.decision.reasons else "nothing to judge against"
+        announce(settings, redactor, "warning", ExperimentError(f"verdict neutral: {reason}"))
+    return exit_code(verdict, fail_on_error=settings.fail_on_error)
+
+
+def _report_input(judged: Judged, *, settings: Settings, ci: CiContext, now: datetime) -> ReportInput:
+    flow, config = judged.flow, judged.config
+    return ReportInput(
+        experiment=judged.experiment,
+        decision=judged.decision,
+        run_id=flow.result.run_id if flow else None,
+        run_url=judged.run_url,
+        head_sha=ci.sha,
+        pr_number=ci.pr_number,
+        summary=flow.result.summary if flow else None,
+        comparison=flow.comparison if flow else None,
+        baseline=_baseline_info(flow, settings) if flow else None,
+        outcomes=flow.result.outcomes if flow else (),
+        inputs_by_datapoint=flow.inputs_by_datapoint if flow else {},
+        metrics=config.metrics if config is not None else {},
+        comment=config.comment if config is not None else CommentConfig(),
+        error=judged.error,
+        notes=(*judged.notes, *(flow.notes if flow else ())),
+        trend=flow.trend if flow else (),
+        dry_run=settings.dry_run,
+        generated_at=now,
+        tool_version=__version__,
+    )
+
+
+def _baseline_info(flow: FlowResult, settings: Settings) -> BaselineInfo | None:
+    if flow.baseline is None:
+        return None
+    b = flow.baseline
+    return BaselineInfo(
+        run_id=b.run.run_id,
+        name=b.run.name,
+        # the embedded local backend is gone when the command ends: its runs have no page to link to
+        url=settings.run_url_template.format(run_id=b.run.run_id) if settings.api_key else None,
+        commit_sha=b.commit_sha,
+        branch=b.branch,
+        created_at=b.created_at,
+        shared_datapoints=len(flow.comparison.common_datapoints) if flow.comparison else None,
+        total_datapoints=len(flow.result.summary.datapoint_ids) or len(flow.dataset.datapoints),
+    )
+
+
+def _outputs(judged: Judged, verdict: Verdict, comment_url: str | None, report_file: Path | None) -> ActionOutputs:
+    flow = judged.flow
+    if flow is None:
+        return ActionOutputs(verdict=verdict.value, report_path=str(report_file or ""))
+    summary = flow.result.summary
+    return ActionOutputs(
+        run_id=flow.result.run_id,
+        run_url=judged.run_url or "",
+        baseline_run_id=flow.baseline.run.run_id if flow.baseline else "",
+        verdict=verdict.value,
+        passed=str(len(summary.passed)),
+        failed=str(len(summary.failed)),
+        comment_url=comment_url or "",
+        report_path=str(report_file or ""),
+    )
+
+
+def announce(
+    settings: Settings,
+    redactor: Redactor,
+    level: Literal["error", "warning", "notice"],
+    problem: ExperimentError,
+    *,
+    out: TextIO | None = None,
+) -> None:
+    """Tell the user about ``problem`` where they look: an annotation on the file and line in GitHub Actions
+    (``::error file=…,line=…::key: message``), else ``error: file:line: key: message`` on standard error.
+
+    In Actions the file is made relative to the workspace, as annotations need; the text is redacted.
+    """
+    text = f"{problem.key}: {problem.message}" if problem.key else problem.message
+    file = _relative(problem.file, settings.workspace) if settings.in_actions else None
+    if settings.in_actions and file is not None:
+        print(annotation(level, redactor.redact(text), file=file, line=problem.line), file=out or sys.stdout)
+    elif settings.in_actions:
+        shown = f"{problem.where}: {text}" if problem.where else text
+        print(annotation(level, redactor.redact(shown)), file=out or sys.stdout)
+    else:
+        shown = f"{problem.where}: {text}" if problem.where else text
+        print(f"{level}: {redactor.redact(shown)}", file=out or sys.stderr)
+    (out or sys.stdout).flush()
+
+
+def _relative(file: str | None, workspace: Path | None) -> str | None:
+    """``file`` relative to the workspace, as GitHub places annotations; ``None`` when it cannot be."""
+    if not file:
+        return None
+    try:
+        return Path(file).resolve().relative_to((workspace or Path(".")).resolve()).as_posix()
+    except ValueError:  # outside the workspace: GitHub cannot place it, so the text names it
+        return None

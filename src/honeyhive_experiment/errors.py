@@ -1,0 +1,232 @@
+"""Every error the program expects, in one tree; the CLI catches the base class once.
+
+::
+
+    ExperimentError                  anything that makes an experiment impossible to evaluate
+    ├── ConfigError                  the experiment file (file:line: key: message; ``issues`` lists them all)
+    ├── SettingsError                an action input, a GITHUB_* variable or the event payload (ValueError)
+    ├── DatasetError                 a dataset file or row (file:row: message)
+    ├── EvaluatorSignatureError      an evaluator cannot be called as (outputs, inputs[, ground_truth])
+    ├── HoneyHiveError               the HoneyHive backend
+    │   ├── ApiError                 an HTTP error answer (method, route, status, reason)
+    │   │   └── NotFoundError        404
+    │   ├── BackendUnreachable       no answer after the retries
+    │   └── IngestionTimeout         the run's datapoints did not all arrive within the wait
+    ├── BaselineError                an explicitly requested baseline cannot be used
+    ├── ExperimentCancelled          the run was cancelled (it is marked ``cancelled`` in HoneyHive)
+    ├── ShardsMissing                the report job waited and datapoints of some shards never arrived
+    ├── TemplateError                a comment template that cannot be read, parsed or rendered, or lost its marker
+    └── ReportError                  a report.json that is not valid, or does not belong to this workflow run
+
+Every error has a ``message`` and may say where the problem is: ``file`` (as the user gave it), ``line``
+(1-based) and ``key`` (a dotted config key, an input name, a dataset row). ``str()`` is
+``file:line: key: message`` leaving out what is absent. Messages never contain secrets: the HTTP client
+names routes, not headers, and settings quote values except secrets.
+
+Errors that are not expected (a bug, an interpreter problem) are caught at exactly two places: per datapoint in
+the runner (it costs that datapoint) and in the CLI (an ``error`` verdict, never a traceback).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from honeyhive_experiment.runner import DatapointOutcome
+
+__all__ = [
+    "ApiError",
+    "BackendUnreachable",
+    "BaselineError",
+    "ConfigError",
+    "DatasetError",
+    "EvaluatorSignatureError",
+    "ExperimentCancelled",
+    "ExperimentError",
+    "HoneyHiveError",
+    "IngestionTimeout",
+    "NotFoundError",
+    "ReportError",
+    "SettingsError",
+    "ShardsMissing",
+    "TemplateError",
+]
+
+
+class ExperimentError(Exception):
+    """The base of every expected error: a ``message`` and, when known, where (``file``, ``line``, ``key``)."""
+
+    def __init__(
+        self, message: str, *, file: str | None = None, line: int | None = None, key: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+        self.key = key
+
+    @property
+    def where(self) -> str:
+        """``file:line`` (or ``file``, or empty)."""
+        if not self.file:
+            return ""
+        return self.file if self.line is None else f"{self.file}:{self.line}"
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.where, self.key) if p]
+        return ": ".join([*parts, self.message])
+
+
+# ------------------------------------------------------------------------------------------------ user input
+
+
+class ConfigError(ExperimentError):
+    """A config file that cannot be used, with where the problem is.
+
+    ``path`` is the file as given; ``line`` is 1-based (``None`` for whole-file problems); ``key`` is the
+    dotted key (``metrics.accuracy.direction``, ``evaluators[0].path``; ``""`` when the problem is not under
+    a key). ``str()`` is ``path:line: key: message``, leaving out the parts that are absent.
+
+    ``issues`` lists every problem found, this one first (the one on the earliest line), so a caller can
+    show them all; it is ``(self,)`` when there was only one.
+    """
+
+    def __init__(self, path: str, line: int | None, key: str, message: str) -> None:
+        super().__init__(message, file=path, line=line, key=key)
+        self.args = (path, line, key, message)  # the constructor's: copies and pickles rebuild the same error
+        self.path = path
+        self.issues: tuple[ConfigError, ...] = (self,)
+
+
+class SettingsError(ExperimentError, ValueError):
+    """An input, a context variable or an event payload field that cannot be used.
+
+    ``name`` is what the user knows it by (the input's kebab-case name, a flag, the variable, or the payload's
+    dotted path), ``kind`` one of ``"input"``, ``"flag"``, ``"environment"``, ``"event payload"``. ``str()`` is
+    ``"<kind> <name>: <message>"``. Messages quote bad values, except for secrets.
+    """
+
+    def __init__(
+        self, name: str, message: str, *, kind: Literal["input", "environment", "event payload", "flag"] = "input"
+    ) -> None:
+        super().__init__(message, key=name)
+        self.args = (name, message)
+        self.name = name
+        self.kind = kind
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}: {self.message}"
+
+
+class DatasetError(ExperimentError):
+    """A dataset that cannot be used, with where the problem is.
+
+    ``location`` is ``"row 3"``, ``"line 7"``, ``"row 3, column 'question'"``…; ``line`` is set when the
+    location names a line of the file. ``str()`` is ``path:location: message`` (``path: message`` when the
+    problem is the file as a whole).
+    """
+
+    def __init__(self, path: str, location: str | None, message: str) -> None:
+        super().__init__(message, file=str(path), line=_line_of(location))
+        self.args = (path, location, message)
+        self.path = path
+        self.location = location
+
+    def __str__(self) -> str:
+        if self.location:
+            return f"{self.path}:{self.location}: {self.message}"
+        return f"{self.path}: {self.message}"
+
+
+def _line_of(location: str | None) -> int | None:
+    import re
+
+    found = re.search(r"line (\d+)", location or "")
+    return int(found.group(1)) if found else None
+
+
+class EvaluatorSignatureError(ExperimentError, TypeError):
+    """The user's function or an evaluator cannot be called as ``(outputs, inputs[, ground_truth])``."""
+
+
+# --------------------------------------------------------------------------------------------------- backend
+
+
+class HoneyHiveError(ExperimentError):
+    """Base class of every error the HoneyHive client raises."""
+
+
+class ApiError(HoneyHiveError):
+    """The backend answered with an HTTP error."""
+
+    def __init__(self, method: str, route: str, status: int, reason: str) -> None:
+        super().__init__(f"{method} {route} failed with HTTP {status}: {reason}")
+        self.args = (method, route, status, reason)
+        self.method = method
+        self.route = route
+        self.status = status
+        self.reason = reason
+
+
+class NotFoundError(ApiError):
+    """404: the run, dataset or datapoint does not exist (for this key)."""
+
+
+class BackendUnreachable(HoneyHiveError):
+    """No answer (or only retryable ones) after every retry."""
+
+
+class IngestionTimeout(HoneyHiveError):
+    """The run's datapoints were not all visible in the backend within the wait."""
+
+    def __init__(
+        self, run_id: str, visible: int, expected: int, waited: float, scored: tuple[int, int] | None = None
+    ) -> None:
+        if scored is not None and visible >= expected:
+            what = f"the function spans of only {scored[0]} of {scored[1]} datapoints were visible"
+        else:
+            what = f"only {visible} of {expected} datapoints were visible in the backend"
+        super().__init__(f"run {run_id}: {what} after waiting {waited:.1f} s")
+        self.args = (run_id, visible, expected, waited, scored)
+        self.run_id = run_id
+        self.visible = visible
+        self.expected = expected
+        self.waited = waited
+
+
+# ------------------------------------------------------------------------------------------------------ flow
+
+
+class BaselineError(ExperimentError):
+    """An explicitly requested baseline cannot be used."""
+
+
+class ExperimentCancelled(ExperimentError):
+    """The run was cancelled (interrupt or cancel event); the backend has it as ``cancelled``."""
+
+    def __init__(self, run_id: str, outcomes: Sequence[DatapointOutcome] = ()) -> None:
+        super().__init__(f"run {run_id} was cancelled")
+        self.args = (run_id, outcomes)
+        self.run_id = run_id
+        self.outcomes = list(outcomes)
+
+
+class ShardsMissing(ExperimentError):
+    """The report waited, and the backend still lacks datapoints; the message names the shards."""
+
+
+# ---------------------------------------------------------------------------------------------------- report
+
+
+class TemplateError(ExperimentError):
+    """A comment template that cannot be read, parsed or rendered, or whose output lacks the marker."""
+
+    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        super().__init__(message, file=path, line=line)
+        self.args = (path, message, line)
+        self.path = path
+
+
+class ReportError(ExperimentError):
+    """A ``report.json`` that cannot be published: missing, malformed, or not this workflow run's."""

@@ -1,0 +1,148 @@
+"""The backend's comparison of two runs (``/v1/runs/{new}/compare/{old}``, legacy ``/compare-with/``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    AliasChoices,
+    BeforeValidator,
+    Field,
+    model_validator,
+)
+
+from honeyhive_experiment.models.run import ExperimentRun
+from honeyhive_experiment.models.summary import EventDetail
+from honeyhive_experiment.models.wire import (
+    MetricKey,
+    MetricValue,
+    _common,
+    _find,
+    _get,
+    _IdList,
+    _keyed_list,
+    _list_or_empty,
+    _only,
+    _WireModel,
+)
+
+
+class MetricDelta(_WireModel):
+    """One metric compared across two runs, as the backend reported it.
+
+    Only ``metric_name`` is in every body; the aggregates, ``difference`` and ``percentage_change`` are
+    in the spec but may be ``None`` (the backend sends ``null`` when an aggregate is missing or the old
+    one is 0). The counts, the improved/degraded/same id lists and the value lists are returned by
+    the service but missing from the spec: ``None`` means "not sent", not zero.
+    """
+
+    metric_name: str
+    metric_type: str | None = None
+    event_name: str | None = None
+    event_type: str | None = None
+    old_aggregate: float | None = None
+    new_aggregate: float | None = None
+    difference: float | None = None
+    percentage_change: float | None = None
+    found_count: int | None = None
+    improved_count: int | None = None
+    degraded_count: int | None = None
+    same_count: int | None = None
+    improved: list[str] | None = None
+    degraded: list[str] | None = None
+    same: list[str] | None = None
+    old_values: list[MetricValue] | None = None
+    new_values: list[MetricValue] | None = None
+
+    @property
+    def key(self) -> MetricKey:
+        return (self.metric_name, self.event_name)
+
+
+class RunComparisonResult(_WireModel):
+    """``GET /v1/runs/{new}/compare/{old}`` (or ``/compare-with/``): the backend's comparison of two runs.
+
+    * ``common_datapoints``: the backend's ``commonDatapoints`` (ids present in both runs).
+    * ``metrics``: the per-metric deltas in the backend's order; :attr:`metric_deltas` keys them by
+      ``(metric_name, event_name)`` and :meth:`delta` looks one up.
+    * ``new_only_datapoints`` / ``old_only_datapoints``: a run's datapoint ids that are not common,
+      or ``None`` when that run's ids are unknown. They come from the lists given to
+      :meth:`from_wire`, else from the embedded run objects' ``datapoint_ids`` when the backend sent
+      a non-empty list (a run created without ``datapoint_ids`` reads ``[]``, which says nothing).
+    * ``new_run_id`` / ``old_run_id``: given to :meth:`from_wire`, else from ``new_run`` / ``old_run``.
+    """
+
+    new_run_id: str
+    old_run_id: str
+    common_datapoints: _IdList = Field(
+        default_factory=list, validation_alias=AliasChoices("commonDatapoints", "common_datapoints")
+    )
+    new_only_datapoints: list[str] | None = None
+    old_only_datapoints: list[str] | None = None
+    metrics: list[MetricDelta] = Field(default_factory=list)
+    event_details: Annotated[list[EventDetail], BeforeValidator(_list_or_empty)] = Field(default_factory=list)
+    old_run: ExperimentRun | None = None
+    new_run: ExperimentRun | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_from_body(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        data = dict(data)
+        data["metrics"] = _keyed_list(data.get("metrics"), "metric_name")
+        common = _common(data)
+        for side in ("new", "old"):
+            run = data.get(f"{side}_run")
+            if not data.get(f"{side}_run_id") and _get(run, "run_id"):
+                data[f"{side}_run_id"] = _get(run, "run_id")
+            if data.get(f"{side}_only_datapoints") is None:
+                run_ids = _get(run, "datapoint_ids")
+                if isinstance(run_ids, list | tuple) and run_ids:  # an empty list says nothing: unknown
+                    data[f"{side}_only_datapoints"] = _only((i for i in run_ids if isinstance(i, str)), common)
+        return data
+
+    @classmethod
+    def from_wire(
+        cls,
+        body: Mapping[str, Any],
+        *,
+        new_run_id: str | None = None,
+        old_run_id: str | None = None,
+        new_datapoint_ids: Iterable[str] | None = None,
+        old_datapoint_ids: Iterable[str] | None = None,
+    ) -> Self:
+        """Parse a comparison body.
+
+        ``new_datapoint_ids`` / ``old_datapoint_ids`` are each run's datapoint ids as the backend
+        reported them elsewhere (e.g. :attr:`ExperimentResultSummary.datapoint_ids`); they take
+        precedence over the embedded run objects' ``datapoint_ids``.
+        """
+        data = dict(body)
+        if new_run_id is not None:
+            data["new_run_id"] = new_run_id
+        if old_run_id is not None:
+            data["old_run_id"] = old_run_id
+        common = _common(data)
+        if new_datapoint_ids is not None:
+            data["new_only_datapoints"] = _only(new_datapoint_ids, common)
+        if old_datapoint_ids is not None:
+            data["old_only_datapoints"] = _only(old_datapoint_ids, common)
+        return cls.model_validate(data)
+
+    @property
+    def metric_deltas(self) -> dict[MetricKey, MetricDelta]:
+        """The deltas keyed by ``(metric_name, event_name)``; the first wins if the backend repeats a key."""
+        deltas: dict[MetricKey, MetricDelta] = {}
+        for delta in self.metrics:
+            deltas.setdefault(delta.key, delta)
+        return deltas
+
+    def delta(self, name: str, event_name: str | None = None) -> MetricDelta | None:
+        """The delta of metric ``name`` (on ``event_name`` if given), ``None`` if absent.
+
+        Raises ``ValueError`` when ``event_name`` is omitted and several events report ``name``.
+        """
+        found: MetricDelta | None = _find(self.metrics, name, event_name)
+        return found

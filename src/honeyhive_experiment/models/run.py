@@ -1,0 +1,63 @@
+"""The run object (``/v1/runs/{id}``): name, status, datapoints and sessions, metadata."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+)
+
+from honeyhive_experiment.models.wire import (
+    _dict_or_empty,
+    _ids_or_none,
+    _RunIdList,
+    _Status,
+    _WireModel,
+)
+
+
+class ExperimentRun(_WireModel):
+    """A run object (``evaluation`` in run responses, ``run_object`` / ``old_run`` / ``new_run`` elsewhere).
+
+    The spec marks ``id``, ``metadata``, ``results``, ``event_ids``, ``configuration``, ``is_active``,
+    ``created_at``, ``scope_type`` and ``scope_id`` required; only ``run_id`` is required here so that a
+    partial object still parses. ``id`` is the backend's internal id and differs from ``run_id``.
+    ``datapoint_ids`` and ``passing_ranges`` are not in the spec's run object; the local backend
+    returns them (as set on create/update) and they are read whenever present.
+    """
+
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
+    run_id: str
+    id: str | None = None
+    name: str | None = None
+    description: str | None = None
+    status: _Status | None = None
+    metadata: Annotated[dict[str, Any], BeforeValidator(_dict_or_empty)] = Field(default_factory=dict)
+    results: Annotated[dict[str, Any], BeforeValidator(_dict_or_empty)] = Field(default_factory=dict)
+    configuration: Annotated[dict[str, Any], BeforeValidator(_dict_or_empty)] = Field(default_factory=dict)
+    metrics: dict[str, Any] | None = None
+    event_ids: _RunIdList = Field(default_factory=list)
+    datapoint_ids: Annotated[list[str] | None, BeforeValidator(_ids_or_none)] = None
+    passing_ranges: dict[str, Any] | None = None
+    dataset_id: str | None = None
+    dataset_name: str | None = None
+    is_active: bool | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    scope_type: str | None = None
+    scope_id: str | None = None
+
+    @property
+    def offline_dataset_id(self) -> str | None:
+        """``metadata.offline_dataset_id``: the ``EXT-`` id of an external dataset (``dataset_id`` is null then)."""
+        value = self.metadata.get("offline_dataset_id")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def effective_dataset_id(self) -> str | None:
+        """The managed ``dataset_id`` or else the external ``offline_dataset_id``: what to match baselines on."""
+        return self.dataset_id or self.offline_dataset_id

@@ -1,0 +1,288 @@
+"""A run's summary (``/v1/runs/{id}/summary``, legacy ``/result``): pass/fail, aggregated metrics, datapoints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    model_validator,
+)
+
+from honeyhive_experiment.compact import ColumnRows
+from honeyhive_experiment.jsonstream import NotJson, read_array_items
+from honeyhive_experiment.models.run import ExperimentRun
+from honeyhive_experiment.models.wire import (
+    MetricKey,
+    MetricValue,
+    _find,
+    _get,
+    _IdList,
+    _keyed_list,
+    _list_or_empty,
+    _Status,
+    _unique,
+    _value_list,
+    _WireModel,
+)
+
+
+class PassingRange(_WireModel):
+    """``{min?, max?}``: a metric value passes when ``min <= value <= max`` (as the backend decides)."""
+
+    min: float | None = None
+    max: float | None = None
+
+
+class MetricDatapoints(_WireModel):
+    """Datapoint ids (session ids where a datapoint has none) that passed / failed one metric."""
+
+    passed: _IdList = Field(default_factory=list)
+    failed: _IdList = Field(default_factory=list)
+
+
+class MetricDetail(_WireModel):
+    """One metric of a run summary, as the backend aggregated it, on one event name.
+
+    ``aggregate`` is computed by the backend with the requested aggregate function (``None`` when it
+    had no values or did not send one); ``datapoints`` is ``None`` when the backend sent no pass/fail.
+    """
+
+    metric_name: str
+    metric_type: str | None = None
+    event_name: str | None = None
+    event_type: str | None = None
+    aggregate: float | None = None
+    values: Annotated[list[MetricValue], PlainValidator(_value_list)] = Field(default_factory=list)
+    passing_range: PassingRange | None = None
+    datapoints: MetricDatapoints | None = None
+
+    @property
+    def key(self) -> MetricKey:
+        return (self.metric_name, self.event_name)
+
+
+class AggregatedMetrics(_WireModel):
+    """The summary's ``metrics``: ``{aggregation_function, details: [MetricDetail]}``.
+
+    Legacy shapes read too: ``{aggregation_function?, <metric_name>: {aggregate, values, ...}, ...}``
+    (or ``<metric_name>: <number>``, taken as the aggregate) and a bare list of details. The legacy
+    entries become ``details`` and also stay in ``model_extra`` as sent.
+    """
+
+    aggregation_function: str | None = None
+    details: list[MetricDetail] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_shapes(cls, data: Any) -> Any:
+        if data is None:
+            return {}
+        if isinstance(data, list | tuple):
+            return {"details": data}
+        if not isinstance(data, Mapping):
+            return data
+        data = dict(data)
+        if data.get("details") is not None:
+            data["details"] = _keyed_list(data["details"], "metric_name")
+            return data
+        details = []
+        for name, entry in data.items():
+            if name in ("aggregation_function", "details"):
+                continue
+            if isinstance(entry, Mapping):
+                details.append({"metric_name": name, **entry})
+            elif isinstance(entry, bool | int | float):
+                details.append({"metric_name": name, "aggregate": entry})
+        data["details"] = details
+        return data
+
+    def metric(self, name: str, event_name: str | None = None) -> MetricDetail | None:
+        """The detail of metric ``name`` (on ``event_name`` if given), ``None`` if absent.
+
+        Raises ``ValueError`` when ``event_name`` is omitted and several events report ``name``.
+        """
+        found: MetricDetail | None = _find(self.details, name, event_name)
+        return found
+
+
+class DatapointMetric(_WireModel):
+    """One metric value of one datapoint, with the backend's pass/fail for it (``None`` if not sent)."""
+
+    name: str
+    event_name: str | None = None
+    event_type: str | None = None
+    value: MetricValue | str | None = None
+    passed: bool | None = None
+
+
+class DatapointResult(_WireModel):
+    """One datapoint (one session) of a run summary.
+
+    ``passed`` is ``None`` when the backend did not say. ``metrics`` also reads the legacy
+    ``{name: value}`` form.
+    """
+
+    datapoint_id: str | None = None
+    session_id: str | None = None
+    passed: bool | None = None
+    metrics: list[DatapointMetric] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_metrics(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        metrics = data.get("metrics")
+        if metrics is None or isinstance(metrics, Mapping):
+            data = dict(data)
+            if metrics is None:
+                data["metrics"] = []
+            else:
+                data["metrics"] = [
+                    {"name": name, **value} if isinstance(value, Mapping) else {"name": name, "value": value}
+                    for name, value in metrics.items()
+                ]
+        elif isinstance(metrics, list | tuple):
+            data = {**data, "metrics": [m for m in metrics if m is not None]}
+        return data
+
+    @property
+    def key(self) -> str | None:
+        """``datapoint_id``, or ``session_id`` when there is none: how the backend's passed/failed lists name it."""
+        return self.datapoint_id or self.session_id
+
+
+class DatapointResults(ColumnRows[DatapointResult]):
+    """A summary's datapoints, kept compact (:class:`~honeyhive_experiment.compact.ColumnRows`): rows in the
+    wire's own shape (``datapoint_id``, ``session_id``, ``passed``, ``metrics: [{name, event_name, event_type,
+    value, passed}]``) are columns of plain values, equal metric entries shared, and become models only when
+    read. Reading gives exactly what ``DatapointResult.model_validate`` of the wire row gives.
+    """
+
+    __slots__ = ()
+    model = DatapointResult
+    fields = (("datapoint_id", str), ("session_id", str), ("passed", bool))
+    entries = (
+        "metrics",
+        (("name", str), ("event_name", str), ("event_type", str), ("value", (bool, int, float, str)), ("passed", bool)),
+    )
+
+    def keys(self) -> Iterator[str | None]:
+        """Each row's :attr:`DatapointResult.key` (``datapoint_id`` or else ``session_id``), without building models."""
+        for datapoint_id, session_id in zip(self.column("datapoint_id"), self.column("session_id"), strict=True):
+            yield datapoint_id or session_id
+
+    def datapoint_ids(self) -> Iterator[str | None]:
+        """Each row's ``datapoint_id``, without building models."""
+        return self.column("datapoint_id")
+
+    def find(self, keys: Iterable[str]) -> dict[str, DatapointResult]:
+        """The first datapoint of each of ``keys`` (by :attr:`DatapointResult.key`), building only those."""
+        wanted = set(keys)
+        found: dict[str, DatapointResult] = {}
+        for index, key in enumerate(self.keys()):
+            if key is not None and key in wanted and key not in found:
+                found[key] = self[index]
+        return found
+
+
+def _datapoint_results(value: Any) -> Any:
+    if isinstance(value, DatapointResults):
+        return value
+    value = _list_or_empty(value)
+    return DatapointResults(value) if isinstance(value, list | tuple) else value
+
+
+class EventDetail(_WireModel):
+    """An event name/type seen in a run; in a comparison also ``presence`` (``old``, ``new`` or ``both``)."""
+
+    event_name: str | None = None
+    event_type: str | None = None
+    presence: str | None = None
+
+
+class ExperimentResultSummary(_WireModel):
+    """``GET /v1/runs/{run_id}/summary`` (or ``/result``): the backend's evaluation of one run.
+
+    ``run_id`` is not part of the wire body: :meth:`from_wire` takes it from the caller or from
+    ``run_object.run_id``. ``status`` is ``None`` when the body has none. ``success`` defaults to
+    false when absent (like the SDK). ``datapoints`` is a compact :class:`DatapointResults` (a sequence
+    of :class:`DatapointResult`).
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    run_id: str
+    status: _Status | None = None
+    success: bool = False
+    error: str | None = None
+    passed: _IdList = Field(default_factory=list)
+    failed: _IdList = Field(default_factory=list)
+    metrics: AggregatedMetrics = Field(default_factory=AggregatedMetrics)
+    datapoints: Annotated[
+        DatapointResults,
+        BeforeValidator(_datapoint_results),
+        PlainSerializer(list, return_type=list[DatapointResult]),
+        WithJsonSchema({"type": "array", "items": {"$ref": "#/$defs/DatapointResult"}}),
+    ] = Field(default_factory=DatapointResults)
+    event_details: Annotated[list[EventDetail], BeforeValidator(_list_or_empty)] = Field(default_factory=list)
+    run_object: ExperimentRun | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _run_id_from_run_object(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and not data.get("run_id"):
+            run_id = _get(data.get("run_object"), "run_id")
+            if run_id:
+                data = {**data, "run_id": run_id}
+        return data
+
+    @classmethod
+    def from_wire(cls, body: Mapping[str, Any], *, run_id: str | None = None) -> Self:
+        """Parse a summary body; ``run_id`` (the run asked for) wins over ``run_object.run_id``.
+
+        Without either, the body cannot be attributed to a run and a ``ValidationError`` is raised.
+        """
+        data = dict(body)
+        if run_id is not None:
+            data["run_id"] = run_id
+        return cls.model_validate(data)
+
+    @classmethod
+    def from_json_chunks(cls, chunks: Iterable[bytes], *, run_id: str | None = None) -> Self:
+        """Parse a summary body as it arrives, chunk by chunk (see :meth:`from_wire` for ``run_id``).
+
+        The whole body is never in memory: the ``datapoints`` become compact rows one by one, and
+        strings are interned (``sys.intern``), so the ids and metric names repeated all over a summary are
+        kept once — and are the same objects as the ids the run's own datapoints and sessions hold. ``ValueError`` when
+        the bytes are not JSON.
+        """
+        return cls.from_wire(_read_json_summary(chunks), run_id=run_id)
+
+    def metric(self, name: str, event_name: str | None = None) -> MetricDetail | None:
+        """Shortcut for ``metrics.metric(name, event_name)``."""
+        return self.metrics.metric(name, event_name)
+
+    @property
+    def datapoint_ids(self) -> list[str]:
+        """The ``datapoint_id`` of each reported datapoint, in order, without repeats or nulls."""
+        return _unique(d for d in self.datapoints.datapoint_ids() if d)
+
+
+def _read_json_summary(chunks: Iterable[bytes]) -> Any:
+    rows = DatapointResults.reading()
+    try:
+        body = read_array_items(chunks, "datapoints", rows.append)
+    except NotJson as exc:
+        raise NotJson(f"the summary is {exc}") from None
+    rows.seal()
+    if isinstance(body, dict) and isinstance(body.get("datapoints"), list):
+        body["datapoints"] = rows
+    return body

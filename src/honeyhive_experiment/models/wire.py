@@ -1,0 +1,140 @@
+"""What every wire model shares: the run status, metric value and key types, tolerant readers for
+``null`` and legacy shapes, and the frozen base model that keeps unknown fields."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    TypeAdapter,
+)
+
+from honeyhive_experiment.compact import list_as_is
+
+
+class ExperimentRunStatus(StrEnum):
+    """The status of an experiment run (``POST``/``PUT /v1/runs``, run objects, summaries)."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_terminal(self) -> bool:
+        """True for ``completed``, ``failed`` and ``cancelled``: the run will not change state again."""
+        return self in (ExperimentRunStatus.COMPLETED, ExperimentRunStatus.FAILED, ExperimentRunStatus.CANCELLED)
+
+
+MetricValue = bool | int | float
+"""A metric value as the backend reports it: a number or a boolean (booleans stay booleans)."""
+
+MetricKey = tuple[str, str | None]
+"""``(metric_name, event_name)``: how metrics pair across runs. ``event_name`` is ``None`` only in
+legacy bodies that do not name the event."""
+
+
+def _list_or_empty(value: Any) -> Any:
+    """``null`` reads as an empty list."""
+    return [] if value is None else value
+
+
+def _ids(value: Any) -> Any:
+    """A list of ids: ``null`` reads as empty and ``null`` items are dropped."""
+    if value is None:
+        return []
+    if isinstance(value, list) and None not in value:
+        return value  # as it is: validation copies it anyway, a second copy of a run-sized list is waste
+    if isinstance(value, list | tuple):
+        return [item for item in value if item is not None]
+    return value
+
+
+def _ids_or_none(value: Any) -> Any:
+    """A list of ids that may be absent (``None`` stays ``None``)."""
+    return None if value is None else _ids(value)
+
+
+def _dict_or_empty(value: Any) -> Any:
+    return {} if value is None else value
+
+
+def _common(data: Mapping[str, Any]) -> list[str]:
+    """The comparison body's ``commonDatapoints`` (or ``common_datapoints`` of a dumped model)."""
+    common = _ids(data.get("commonDatapoints", data.get("common_datapoints")))
+    return [i for i in common if isinstance(i, str)] if isinstance(common, list) else []
+
+
+_RunIdList = Annotated[list[str], BeforeValidator(_ids)]  # a run object's: numbers become strings (its config)
+_ID_LIST: TypeAdapter[list[str]] = TypeAdapter(list[str])
+_VALUE_LIST: TypeAdapter[list[MetricValue]] = TypeAdapter(list[MetricValue])
+
+
+def _id_list(value: Any) -> list[str]:
+    """An id list; a run-sized list of strings is kept as it is (:func:`~honeyhive_experiment.compact.list_as_is`)."""
+    return list_as_is(_ids(value), _ID_LIST, (str,))
+
+
+def _value_list(value: Any) -> list[MetricValue]:
+    """A metric's values (numbers and booleans), kept as they are when they already are."""
+    return list_as_is(_list_or_empty(value), _VALUE_LIST, (bool, int, float))
+
+
+_IdList = Annotated[list[str], PlainValidator(_id_list)]
+_Status = Annotated[ExperimentRunStatus | str, Field(union_mode="left_to_right")]
+
+
+class _WireModel(BaseModel):
+    """Immutable, keeps unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+
+def _get(obj: Any, name: str) -> Any:
+    """A field of a model or a key of a mapping (validators see either)."""
+    if isinstance(obj, Mapping):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+def _unique(ids: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(ids))
+
+
+def _only(ids: Iterable[str] | None, common: Iterable[str]) -> list[str] | None:
+    """Ids in ``ids`` (first-seen order, without repeats) that are not in ``common``."""
+    if ids is None:
+        return None
+    shared = set(common)
+    return [i for i in _unique(ids) if i not in shared]
+
+
+def _keyed_list(value: Any, name_field: str) -> Any:
+    """A legacy ``{name: entry}`` mapping as a list of entries carrying their name; ``null`` items dropped."""
+    if value is None:
+        return []
+    if isinstance(value, Mapping):
+        value = [{name_field: name, **entry} if isinstance(entry, Mapping) else entry for name, entry in value.items()]
+    if isinstance(value, list | tuple):
+        return [item for item in value if item is not None]
+    return value
+
+
+def _find(items: Sequence[Any], name: str, event_name: str | None) -> Any:
+    """The metric ``name`` (on ``event_name`` if given); ``ValueError`` when the name alone is ambiguous."""
+    matches = [m for m in items if m.metric_name == name]
+    if event_name is not None:
+        matches = [m for m in matches if m.event_name == event_name]
+        return matches[0] if matches else None
+    if len(matches) > 1:
+        events = ", ".join(repr(m.event_name) for m in matches)
+        raise ValueError(f"metric {name!r} is reported for several events ({events}); pass event_name")
+    return matches[0] if matches else None

@@ -1,0 +1,94 @@
+"""Everything text: the PR comment, the job summary, the terminal table and ``report.json``.
+
+Rendering is pure: values in (:class:`ReportInput`), a string, a dict or a model out. The only I/O is
+reading templates (a custom comment template when a path is given, and the built-in one shipped in the
+package) and :func:`load_report`, which reads a ``report.json`` back for ``mode: publish``.
+
+::
+
+    inputs.py     ReportInput, BaselineInfo, TrendPoint: what the CLI hands in
+    view.py       ReportView: the view model every output is rendered from (the backend's numbers, redacted)
+    redact.py     Redactor, RedactingFilter, SECRET_PATTERNS: secrets out of every output and every log line
+    markdown.py   md_escape and the template filters (url, codeblock, finalize); terminal-safe plain text
+    numbers.py    format_number, format_delta, format_percentage_change, humanize_age, the sparkline
+    markers.py    marker, comment_metadata and their parser: the hidden HTML comments of the PR comment
+    comment.py    render_comment and render_summary: Jinja (imported lazily), templates, the size budget
+    terminal.py   render_terminal: a plain-text table for a dry run
+    document.py   report.json: ReportDocument (pydantic), report_json, load_report, the generated JSON Schema
+
+What is rendered
+----------------
+* :func:`render_comment` — the sticky pull-request comment, from ``comment.md.j2`` (or the repository's
+  own template), at most :data:`COMMENT_LIMIT` characters. It starts with the hidden :func:`marker` (one
+  comment per PR and experiment) and :func:`comment_metadata` (head commit and run, read back by
+  :func:`parse_comment_metadata` so an older head never overwrites a newer one's comment).
+* :func:`render_summary` — the full report for ``$GITHUB_STEP_SUMMARY`` (≤ :data:`SUMMARY_LIMIT_BYTES`).
+* :func:`render_terminal` — a plain-text table for a dry run's terminal output.
+* :func:`report_json` — the machine-readable ``report.json`` (``"version": 1``), a :class:`ReportDocument`;
+  its JSON Schema (:func:`report_json_schema`) is committed as ``schemas/report.schema.json``.
+
+Every string is redacted (:class:`Redactor`) before it enters an output and again on the finished text;
+every ``{{ value }}`` of a template is Markdown-escaped (:func:`md_escape`). A custom template that cannot
+be used raises :class:`TemplateError` naming the file.
+"""
+
+from __future__ import annotations
+
+from honeyhive_experiment.errors import TemplateError
+from honeyhive_experiment.report.comment import (
+    COMMENT_LIMIT,
+    SUMMARY_LIMIT_BYTES,
+    Rendered,
+    render_comment,
+    render_summary,
+)
+from honeyhive_experiment.report.document import (
+    REPORT_SCHEMA_ID,
+    REPORT_VERSION,
+    ReportDocument,
+    load_report,
+    report_json,
+    report_json_schema,
+    report_json_schema_text,
+)
+from honeyhive_experiment.report.inputs import BaselineInfo, ReportInput, TrendPoint
+from honeyhive_experiment.report.markdown import md_escape
+from honeyhive_experiment.report.markers import comment_head_sha, comment_metadata, marker, parse_comment_metadata
+from honeyhive_experiment.report.numbers import format_delta, format_number, format_percentage_change, humanize_age
+from honeyhive_experiment.report.redact import REDACTED, SECRET_PATTERNS, RedactingFilter, Redactor
+from honeyhive_experiment.report.terminal import render_terminal
+from honeyhive_experiment.report.view import ReportView
+
+__all__ = [
+    "COMMENT_LIMIT",
+    "REDACTED",
+    "REPORT_SCHEMA_ID",
+    "REPORT_VERSION",
+    "SECRET_PATTERNS",
+    "SUMMARY_LIMIT_BYTES",
+    "BaselineInfo",
+    "RedactingFilter",
+    "Redactor",
+    "Rendered",
+    "ReportDocument",
+    "ReportInput",
+    "ReportView",
+    "TemplateError",
+    "TrendPoint",
+    "comment_head_sha",
+    "comment_metadata",
+    "format_delta",
+    "format_number",
+    "format_percentage_change",
+    "humanize_age",
+    "load_report",
+    "marker",
+    "md_escape",
+    "parse_comment_metadata",
+    "render_comment",
+    "render_summary",
+    "render_terminal",
+    "report_json",
+    "report_json_schema",
+    "report_json_schema_text",
+]

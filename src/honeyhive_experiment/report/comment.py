@@ -1,0 +1,436 @@
+"""The Markdown reports: the sticky PR comment (:func:`render_comment`) and the job summary
+(:func:`render_summary`), rendered with Jinja from ``comment.md.j2`` (or the repository's own template).
+
+Jinja is imported inside the functions that build templates: every job imports the report for redaction,
+but a ``mode: run`` shard job renders nothing.
+
+The size budget
+---------------
+A comment is never longer than :data:`COMMENT_LIMIT` characters. When the full comment is longer it
+degrades step by step, stopping at the first that fits, and says so at the top (the steps taken are
+returned in :attr:`Rendered.truncated_steps`):
+
+1. ``datapoint_rows`` — at most 5 failed / errored datapoints listed, previews cut to 80 characters;
+2. ``details`` — the failed, errored and trend sections are left out;
+3. ``metric_rows`` — as many metric rows as fit (key, failing and worse metrics first), with
+   "N more metrics in the job summary";
+4. ``summary_only`` — verdict, counts, links and reasons only;
+5. ``hard_truncate`` — only a custom template that ignores all of the above gets here: the text is cut.
+
+The job summary holds everything up to :data:`SUMMARY_LIMIT_BYTES`; beyond that it lists fewer
+datapoints (all of them are in ``report.json``) and says so.
+
+Custom templates
+----------------
+``comment.template`` names a Jinja file in the repository. It gets the same variables and filters (see
+``templates/README.md``), is rendered in Jinja's sandbox, and may ``{% extends "builtin/comment.md.j2" %}``
+to override blocks of the built-in one. A template that cannot be read, parsed or rendered, or whose
+output lacks :func:`~honeyhive_experiment.report.markers.marker`, raises :class:`TemplateError` naming the
+file. (The metadata comment is added after the marker when a template leaves it out.)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from markupsafe import Markup
+
+from honeyhive_experiment.errors import TemplateError
+from honeyhive_experiment.gha import SUMMARY_LIMIT
+from honeyhive_experiment.report.inputs import ReportInput
+from honeyhive_experiment.report.markdown import clip, codeblock, finalize, md_escape, url_filter
+from honeyhive_experiment.report.markers import comment_metadata, marker
+from honeyhive_experiment.report.numbers import format_count
+from honeyhive_experiment.report.redact import Redactor
+from honeyhive_experiment.report.view import FAILING_SHOWN, PREVIEW_SHORT, ReportView
+from honeyhive_experiment.verdict import Verdict
+
+if TYPE_CHECKING:
+    import jinja2
+
+__all__ = ["BUILTIN_TEMPLATE", "COMMENT_LIMIT", "SUMMARY_LIMIT_BYTES", "Rendered", "render_comment", "render_summary"]
+
+COMMENT_LIMIT: Final = 65_000
+"""The longest comment ever written, in characters (GitHub refuses bodies over 65,536)."""
+SUMMARY_LIMIT_BYTES: Final = SUMMARY_LIMIT
+"""The largest job summary, in UTF-8 bytes: :data:`honeyhive_experiment.gha.SUMMARY_LIMIT`."""
+BUILTIN_TEMPLATE: Final = "comment.md.j2"
+
+_PREVIEW_COMMENT: Final = 200
+_ROWS_DEGRADED: Final = 5
+_MAX_LISTED: Final = 20  # reasons / notes shown in the comment
+_VERDICT_WORDS: Final = {
+    Verdict.PASS: "Passed",
+    Verdict.FAIL: "Failed",
+    Verdict.NEUTRAL: "Neutral",
+    Verdict.ERROR: "Error",
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered comment and the size-budget steps taken (empty when nothing was left out)."""
+
+    text: str
+    truncated_steps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Plan:
+    rows: int
+    preview: int = _PREVIEW_COMMENT
+    details: bool = True
+    metric_rows: int | None = None
+    summary_only: bool = False
+    steps: tuple[str, ...] = ()
+
+
+# ============================================================================================ templates
+
+
+def builtin_template_dir() -> Path:
+    """The folder of the built-in ``comment.md.j2``: the repository's top-level ``templates/``, installed as the
+    package ``honeyhive_experiment.templates`` (a wheel and the image carry it; an editable install maps it)."""
+    import importlib
+
+    # imported by name: the folder is mapped into the package at install time, not found under src/
+    templates = importlib.import_module("honeyhive_experiment.templates")
+    return Path(str(templates.__file__)).parent
+
+
+@lru_cache(maxsize=1)
+def _builtin_loader() -> jinja2.BaseLoader:
+    import jinja2
+
+    return jinja2.FileSystemLoader(builtin_template_dir())
+
+
+def _configure(env: jinja2.Environment) -> jinja2.Environment:
+    env.filters["md"] = md_escape
+    env.filters["cell"] = md_escape
+    env.filters["url"] = url_filter
+    env.filters["codeblock"] = codeblock
+    return env
+
+
+def _env_options() -> dict[str, Any]:
+    import jinja2
+
+    return {
+        "finalize": finalize,
+        "undefined": jinja2.StrictUndefined,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "keep_trailing_newline": True,
+        "auto_reload": False,
+    }
+
+
+@lru_cache(maxsize=1)
+def _builtin_template() -> jinja2.Template:
+    import jinja2
+
+    env = _configure(jinja2.Environment(loader=_builtin_loader(), autoescape=True, **_env_options()))
+    return env.get_template(BUILTIN_TEMPLATE)
+
+
+def _custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str]:
+    import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    shown = os.fspath(path)
+    try:
+        source = Path(shown).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TemplateError(shown, "template file not found") from None
+    except UnicodeDecodeError as exc:
+        raise TemplateError(shown, f"not valid UTF-8 (byte {exc.start})") from None
+    except OSError as exc:
+        raise TemplateError(shown, f"cannot read the template: {exc.strerror or exc}") from None
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.PrefixLoader({"builtin": _builtin_loader()}),
+            jinja2.FileSystemLoader(str(Path(shown).parent)),
+        ]
+    )
+    env = _configure(ImmutableSandboxedEnvironment(loader=loader, autoescape=True, **_env_options()))
+    try:
+        return env.from_string(source), shown
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(shown, f"invalid template: {exc.message}", exc.lineno) from None
+
+
+def _run_template(template: jinja2.Template, context: Mapping[str, Any], name: str) -> str:
+    import jinja2
+
+    try:
+        return template.render(context)
+    except jinja2.TemplateSyntaxError as exc:  # an included or extended file
+        raise TemplateError(exc.filename or name, f"invalid template: {exc.message}", exc.lineno) from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(name, f"template not found: {exc.name}") from None
+    except Exception as exc:  # the template's own code failed: one named error
+        raise TemplateError(name, f"rendering failed: {type(exc).__name__}: {exc}") from None
+
+
+# ============================================================================================== context
+
+
+@dataclass(frozen=True, slots=True)
+class _RowView:
+    id: str
+    failing: str
+    inputs: str
+    outputs: str
+
+
+@dataclass(frozen=True, slots=True)
+class _ErrorView:
+    id: str
+    kind: str
+    error: str
+
+
+def _truncation_message(view: ReportView, plan: _Plan, mode: str, shown_metrics: int) -> str | None:
+    if not plan.steps:
+        return None
+    parts: list[str] = []
+    for step in plan.steps:
+        if step == "datapoint_rows":
+            parts.append(f"at most {plan.rows} datapoints listed per section")
+        elif step == "details":
+            parts.append("the datapoint and trend sections left out")
+        elif step == "metric_rows":
+            parts.append(f"{shown_metrics:,} of {len(view.metrics):,} metrics shown")
+        elif step == "summary_only":
+            parts.append("only the summary shown")
+    if mode == "summary":
+        return (
+            f"This job summary was shortened to stay under GitHub's 1 MiB limit ({'; '.join(parts)}). "
+            "Every datapoint is in report.json."
+        )
+    return (
+        f"This comment was shortened to stay under GitHub's {COMMENT_LIMIT:,}-character limit "
+        f"({'; '.join(parts)}). The full report is in the job summary and report.json."
+    )
+
+
+def _context(view: ReportView, plan: _Plan, mode: str, mark: str, meta: str) -> dict[str, Any]:
+    data = view.data
+    verdict = view.verdict
+    summary = data.summary
+    shown = view.metrics_shown(plan.metric_rows) if not plan.summary_only else ()
+    failed = view.failed_rows(plan.rows) if plan.details and not plan.summary_only else []
+    errors = view.errors[: plan.rows] if plan.details and not plan.summary_only else ()
+    preview = plan.preview
+    failed_views = [
+        _RowView(
+            id=row.id,
+            failing="; ".join(m.text for m in row.failing[:FAILING_SHOWN])
+            + (f"; and {len(row.failing) - FAILING_SHOWN} more" if len(row.failing) > FAILING_SHOWN else ""),
+            inputs=clip(row.inputs, preview) if row.inputs is not None else "—",
+            outputs=clip(row.outputs, preview) if row.outputs is not None else "—",
+        )
+        for row in failed
+    ]
+    error_views = [_ErrorView(e.id, e.kind, clip(e.error, max(preview, _PREVIEW_COMMENT))) for e in errors]
+    if view.total is not None:
+        headline = f"{view.passed:,} of {view.total:,} datapoints passed"
+        if view.failed:
+            headline += f", {view.failed:,} failed"
+        if view.total == 0:
+            headline = "no datapoints were evaluated"
+    elif verdict is Verdict.ERROR:
+        headline = "the experiment could not be evaluated"
+    else:
+        headline = "nothing was evaluated"
+    no_baseline = summary is not None and data.comparison is None and verdict is not Verdict.ERROR
+    limit = None if mode == "summary" else _MAX_LISTED
+    return {
+        "mode": mode,
+        "marker": Markup(mark) if mark else "",  # noqa: S704 - our own hidden comments
+        "metadata": Markup(meta) if meta else "",  # noqa: S704
+        "title": view.title,
+        "experiment": view.experiment,
+        "verdict": {"name": verdict.value, "emoji": verdict.emoji, "words": _VERDICT_WORDS[verdict]},
+        "headline": headline,
+        "reasons": view.reasons[:limit] if verdict in (Verdict.FAIL, Verdict.NEUTRAL) else (),
+        # an error verdict always says what went wrong: the error, else the decision's reasons
+        "error": (view.error or "\n".join(view.reasons) or "unknown error") if verdict is Verdict.ERROR else None,
+        "skipped": verdict is Verdict.NEUTRAL and summary is None,
+        "no_baseline": no_baseline,
+        "run": {
+            "id": view.run_id,
+            "url": view.run_url,
+            "head_sha": view.head_sha,
+            "short_sha": view.head_sha[:7] if view.head_sha else None,
+            "pr_number": data.pr_number,
+        },
+        "counts": {
+            "passed": format_count(view.passed),
+            "failed": format_count(view.failed),
+            "errored": format_count(view.errored),
+            "total": format_count(view.total),
+        },
+        "baseline": view.baseline,
+        "has_comparison": data.comparison is not None,
+        "metrics": shown,
+        "metrics_total": len(view.metrics),
+        "metrics_hidden": len(view.metrics) - len(shown) if not plan.summary_only else 0,
+        "failed": failed_views,
+        "failed_total": len(view.failed_keys),
+        "failed_errored": (view.failed or 0) - len(view.failed_keys),
+        "errored": error_views,
+        "errored_total": len(view.errors),
+        "trend": view.trend if plan.details and not plan.summary_only else None,
+        "notes": view.notes[:limit] if not plan.summary_only else (),
+        "show_details": plan.details and not plan.summary_only,
+        "summary_only": plan.summary_only,
+        "rest_in": "the job summary" if mode == "comment" else "report.json",
+        "truncation": _truncation_message(view, plan, mode, len(shown)),
+        "dry_run": data.dry_run,
+        "footer": {
+            "tool_version": view.tool_version,
+            "generated_at": view.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "dry_run": data.dry_run,
+        },
+    }
+
+
+# =========================================================================================== the budget
+
+
+def _finish(text: str, redactor: Redactor, protected: Sequence[str]) -> str:
+    """Redact the rendered text (leaving the hidden markers intact) and tidy blank lines."""
+    for i, keep in enumerate(protected):
+        text = text.replace(keep, f"\x00{i}\x00")
+    text = redactor.redact(text)
+    for i, keep in enumerate(protected):
+        text = text.replace(f"\x00{i}\x00", keep)
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip("\n") + "\n"
+
+
+def _fit_rows(render: Callable[[int], str], size: Callable[[str], int], total: int, limit: int) -> str | None:
+    """The render with the most rows (≤ ``total``) that fits ``limit``; ``None`` when even 0 rows is too big."""
+    full = render(total)
+    if size(full) <= limit:
+        return full
+    empty = render(0)
+    if size(empty) > limit:
+        return None
+    per_row = max(1.0, (size(full) - size(empty)) / max(1, total))
+    n = min(total - 1, int((limit - size(empty)) / per_row))
+    while n > 0:
+        candidate = render(n)
+        if size(candidate) <= limit:
+            return candidate
+        n = min(n - 1, int(n * 0.9))
+    return empty
+
+
+def _hard_truncate(text: str, limit: int, head: str, note: str) -> str:
+    """Cut ``text`` to ``limit`` characters, keeping ``head`` (the markers) and ending with ``note``."""
+    if head and not text.startswith(head):
+        text = head + text.replace(head, "")
+    room = limit - len(note) - 2
+    cut = text[:room]
+    return cut.rstrip() + "\n\n" + note
+
+
+def render_comment(
+    data: ReportInput,
+    *,
+    secrets: Iterable[str | None] = (),
+    template_path: str | os.PathLike[str] | None = None,
+) -> Rendered:
+    """The pull-request comment, at most :data:`COMMENT_LIMIT` characters (see the module docstring).
+
+    Raises:
+        TemplateError: ``template_path`` cannot be read, parsed or rendered, or its output lacks the marker.
+    """
+    redactor = Redactor(secrets)
+    view = ReportView(data, redactor)
+    mark, meta = marker(data.experiment), comment_metadata(data.head_sha, data.run_id)
+    if template_path is None:
+        template, name = _builtin_template(), f"<built-in {BUILTIN_TEMPLATE}>"
+    else:
+        template, name = _custom_template(template_path)
+
+    def render(plan: _Plan) -> str:
+        text = _run_template(template, _context(view, plan, "comment", mark, meta), name)
+        if mark not in text:
+            raise TemplateError(
+                name, f"the rendered comment does not contain the marker {{{{ marker }}}} ({mark}); keep it"
+            )
+        if meta not in text:
+            text = text.replace(mark, f"{mark}\n{meta}", 1)
+        return _finish(text, redactor, (mark, meta))
+
+    max_rows = data.comment.max_datapoints
+    plan = _Plan(rows=max_rows)
+    text = render(plan)
+    if len(text) <= COMMENT_LIMIT:
+        return Rendered(text)
+    plan = replace(plan, rows=min(max_rows, _ROWS_DEGRADED), preview=PREVIEW_SHORT, steps=("datapoint_rows",))
+    text = render(plan)
+    if len(text) <= COMMENT_LIMIT:
+        return Rendered(text, plan.steps)
+    plan = replace(plan, details=False, steps=(*plan.steps, "details"))
+    text = render(plan)
+    if len(text) <= COMMENT_LIMIT:
+        return Rendered(text, plan.steps)
+    if view.metrics:
+        metric_plan = replace(plan, steps=(*plan.steps, "metric_rows"))
+        fitted = _fit_rows(
+            lambda n: render(replace(metric_plan, metric_rows=n)), len, len(view.metrics) - 1, COMMENT_LIMIT
+        )
+        if fitted is not None:
+            return Rendered(fitted, metric_plan.steps)
+        plan = metric_plan
+    plan = replace(plan, summary_only=True, steps=(*plan.steps, "summary_only"))
+    text = render(plan)
+    if len(text) <= COMMENT_LIMIT:
+        return Rendered(text, plan.steps)
+    note = (
+        f"✂️ Cut at {COMMENT_LIMIT:,} characters: the template's output is too long. "
+        "The full report is in the job summary and report.json.\n"
+    )
+    cut = _hard_truncate(text, COMMENT_LIMIT, f"{mark}\n{meta}\n", note)
+    return Rendered(cut, (*plan.steps, "hard_truncate"))
+
+
+def render_summary(data: ReportInput, *, secrets: Iterable[str | None] = ()) -> str:
+    """The full report as Markdown for ``$GITHUB_STEP_SUMMARY``: every metric and datapoint that fits
+    in :data:`SUMMARY_LIMIT_BYTES` (then fewer datapoints, and it says so)."""
+    redactor = Redactor(secrets)
+    view = ReportView(data, redactor)
+    template, name = _builtin_template(), f"<built-in {BUILTIN_TEMPLATE}>"
+
+    def render(plan: _Plan) -> str:
+        return _finish(_run_template(template, _context(view, plan, "summary", "", ""), name), redactor, ())
+
+    def size(text: str) -> int:
+        return len(text.encode("utf-8"))
+
+    total_rows = max(len(view.failed_keys), len(view.errors))
+    limited = _Plan(rows=0, steps=("datapoint_rows",))
+    full = render(_Plan(rows=total_rows))
+    if size(full) <= SUMMARY_LIMIT_BYTES:
+        return full
+    fitted = _fit_rows(lambda n: render(replace(limited, rows=n)), size, max(0, total_rows - 1), SUMMARY_LIMIT_BYTES)
+    if fitted is not None:
+        return fitted
+    text = render(replace(limited, details=False, steps=("datapoint_rows", "details")))
+    if size(text) <= SUMMARY_LIMIT_BYTES:
+        return text
+    note = "✂️ Cut at GitHub's 1 MiB job-summary limit. The full report is in report.json.\n"
+    raw = text.encode("utf-8")[: SUMMARY_LIMIT_BYTES - len(note.encode("utf-8")) - 2]
+    return raw.decode("utf-8", errors="ignore").rstrip() + "\n\n" + note

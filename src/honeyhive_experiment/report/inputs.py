@@ -1,0 +1,71 @@
+"""What a report is made from: :class:`ReportInput`, built by the CLI from the backend's answers and the run's
+outcomes, with the baseline (:class:`BaselineInfo`) and the key metrics' trend (:class:`TrendPoint`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from honeyhive_experiment.config import CommentConfig, MetricConfig
+from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
+from honeyhive_experiment.verdict import Decision
+
+if TYPE_CHECKING:
+    # runner pulls in OpenTelemetry; the report only reads the outcomes' fields
+    from honeyhive_experiment.runner import DatapointOutcome
+
+__all__ = ["BaselineInfo", "ReportInput", "TrendPoint"]
+
+
+@dataclass(frozen=True)
+class BaselineInfo:
+    """The baseline run the comparison was made against, as the baseline module found it.
+
+    ``shared_datapoints`` / ``total_datapoints`` default to the comparison's ``commonDatapoints`` and this
+    run's datapoints when not given.
+    """
+
+    run_id: str
+    name: str | None = None
+    url: str | None = None
+    commit_sha: str | None = None
+    branch: str | None = None
+    created_at: datetime | None = None
+    shared_datapoints: int | None = None
+    total_datapoints: int | None = None
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """A key metric's aggregates in an earlier baseline run (from that run's backend summary)."""
+
+    label: str
+    run_id: str | None
+    values: Mapping[str, float | None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportInput:
+    """Everything a report shows; built by the action from the backend's answers and the run's outcomes."""
+
+    experiment: str
+    decision: Decision
+    run_id: str | None = None
+    run_url: str | None = None
+    head_sha: str | None = None
+    pr_number: int | None = None
+    summary: ExperimentResultSummary | None = None
+    comparison: RunComparisonResult | None = None
+    baseline: BaselineInfo | None = None
+    outcomes: Sequence[DatapointOutcome] = ()
+    inputs_by_datapoint: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    metrics: Mapping[str, MetricConfig] = field(default_factory=dict)
+    comment: CommentConfig = field(default_factory=CommentConfig)
+    error: str | None = None
+    notes: Sequence[str] = ()
+    trend: Sequence[TrendPoint] = ()
+    dry_run: bool = False
+    generated_at: datetime
+    tool_version: str

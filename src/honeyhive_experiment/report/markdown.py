@@ -1,0 +1,111 @@
+"""Text made safe for where it is shown: Markdown (the comment, the job summary) and the terminal.
+
+Templates are rendered with autoescaping and the :func:`finalize` hook, so **every** ``{{ value }}`` that is
+not already markup goes through :func:`md_escape`: control characters and bidi overrides removed, newlines
+folded to spaces, Markdown specials backslash-escaped (``\\ ` * _ [ ] | ~ # $``), ``& < >`` HTML-escaped, and
+``@name`` / ``#123`` broken with a zero-width joiner so a datapoint cannot mention a user or reference an
+issue. The escaped text is safe inside a table cell. Filters for other contexts: ``md`` (the same,
+explicitly; ``cell`` is an alias), ``url`` (:func:`url_filter`: http/https only, percent-encoded; anything
+else becomes empty) and ``codeblock`` (:func:`codeblock`: a fenced block longer than any backtick run inside
+it). The plain-text terminal output strips control characters instead (:func:`plain`).
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from typing import Any, Final
+
+from markupsafe import Markup
+
+__all__ = ["clip", "codeblock", "finalize", "http_url", "md_escape", "plain", "url_filter"]
+
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_NEWLINES: Final = re.compile(r"\s*[\r\n]+\s*")
+_REFERENCE: Final = re.compile(r"(?<![A-Za-z0-9])@(?=[A-Za-z0-9])|#(?=\d)|(?<=\bGH)-(?=\d)")
+_ZWJ: Final = "\u200d"
+_URL_SAFE: Final = ":/?#@!$&'*+,;=%-._~"
+
+
+_MD_REPLACEMENTS: Final = (
+    ("\\", "\\\\"),  # first: the backslashes added below must stay single
+    ("&", "&amp;"),
+    ("<", "&lt;"),
+    (">", "&gt;"),
+    *((c, "\\" + c) for c in "`*_[]|~#$"),
+)
+_MD_NEEDS: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\\`*_\[\]|~#$&<>@]|GH-")
+
+
+def md_escape(value: Any) -> Markup:
+    """``value`` as inline Markdown text that renders literally (also safe in a table cell).
+
+    Markup is returned unchanged; ``None`` is empty.
+    """
+    if value is None:
+        return Markup("")
+    if isinstance(value, Markup):
+        return value
+    text = str(value)
+    if _MD_NEEDS.search(text) is None:  # the common case: nothing to escape
+        return Markup(text)  # noqa: S704 - checked: no character that Markdown or HTML interprets
+    if "\n" in text or "\r" in text:
+        text = _NEWLINES.sub(" ", text)
+    text = _CONTROL.sub("", text).replace("\t", " ")
+    for char, escaped in _MD_REPLACEMENTS:
+        if char in text:
+            text = text.replace(char, escaped)
+    if "@" in text or "#" in text or "GH-" in text:
+        text = _REFERENCE.sub(_break_reference, text)
+    return Markup(text)  # noqa: S704 - escaped above
+
+
+def _break_reference(match: re.Match[str]) -> str:
+    return match.group(0) + _ZWJ
+
+
+def url_filter(value: Any) -> Markup:
+    """The ``url`` filter: an http(s) URL made safe for a Markdown link target or an HTML attribute;
+    anything else is empty."""
+    url = http_url(value if isinstance(value, str) else None)
+    return Markup(url or "")  # noqa: S704 - http(s) only, percent-encoded by http_url
+
+
+def http_url(value: str | None) -> str | None:
+    """``value`` percent-encoded when it is an http(s) URL, else ``None``."""
+    if not value:
+        return None
+    text = _CONTROL.sub("", value).strip()
+    if not re.match(r"(?i)^https?://[^\s/]", text):
+        return None
+    return urllib.parse.quote(text, safe=_URL_SAFE)
+
+
+def codeblock(value: Any) -> Markup:
+    """The ``codeblock`` filter: multi-line text as a fenced code block (nothing inside is interpreted,
+    nobody is mentioned)."""
+    text = "" if value is None else str(value)
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip("\n")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return Markup(f"{fence}text\n{text}\n{fence}")  # noqa: S704 - nothing inside a fence is interpreted
+
+
+def finalize(value: Any) -> Any:
+    """Jinja's ``finalize`` hook, for every ``{{ value }}``: markup stays, ``None`` is empty, text is escaped
+    with :func:`md_escape`."""
+    if value is None:
+        return Markup("")
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return md_escape(value)
+    return value
+
+
+def plain(text: str) -> str:
+    """One line of terminal-safe text (no escape sequences)."""
+    return _NEWLINES.sub(" ", _CONTROL.sub("", text.replace("\x1b", "")))
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, ending with ``…`` when it was cut."""
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"

@@ -1,0 +1,312 @@
+"""``report.comment``: the PR comment and the job summary — golden files, wording, the size budget, custom
+templates.
+
+Golden files live in ``tests/honeyhive_experiment/golden/``; after an intended change regenerate them and
+review the diff::
+
+    UPDATE_GOLDEN=1 python -m pytest tests/honeyhive_experiment/report
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from honeyhive_experiment.config import CommentConfig
+from honeyhive_experiment.report import (
+    COMMENT_LIMIT,
+    SUMMARY_LIMIT_BYTES,
+    ReportInput,
+    TemplateError,
+    comment_metadata,
+    marker,
+    render_comment,
+    render_summary,
+    render_terminal,
+)
+from honeyhive_experiment.runner import DatapointOutcome, OutcomeStatus
+from honeyhive_experiment.verdict import Decision, Verdict
+from tests.honeyhive_experiment.report.scenarios import (
+    APP,
+    BASELINE_ID,
+    BIG_M,
+    BIG_N,
+    HEAD_SHA,
+    LONG_NAME,
+    PASS_SUMMARY_BODY,
+    RUN_ID,
+    SCENARIOS,
+    base_input,
+    cells,
+    error_input,
+    fail_input,
+    many,
+    neutral_input,
+    no_baseline_input,
+    pass_input,
+    summary_of,
+    table_rows,
+)
+
+pytestmark = pytest.mark.unit
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def assert_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if UPDATE_GOLDEN:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+    assert path.is_file(), f"{path} is missing: run with UPDATE_GOLDEN=1 and review it"
+    expected = path.read_text(encoding="utf-8")
+    if text != expected:
+        diff = "".join(difflib.unified_diff(expected.splitlines(True), text.splitlines(True), "golden", "rendered"))
+        pytest.fail(f"{name} differs from the golden file (UPDATE_GOLDEN=1 to accept):\n{diff}")
+
+
+# ------------------------------------------------------------------------------------------------------------
+# golden files
+# ------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_comment_matches_golden_file(scenario: str) -> None:
+    rendered = render_comment(SCENARIOS[scenario]())
+    assert rendered.truncated_steps == ()
+    assert_golden(f"{scenario}.md", rendered.text)
+
+
+def test_summary_and_terminal_match_golden_files() -> None:
+    data = fail_input()
+    assert_golden("fail_summary.md", render_summary(data))
+    assert_golden("fail_terminal.txt", render_terminal(data))
+    assert_golden("pass_terminal.txt", render_terminal(pass_input()))
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_every_comment_starts_with_the_marker_and_the_metadata(scenario: str) -> None:
+    data = SCENARIOS[scenario]()
+    lines = render_comment(data).text.splitlines()
+    assert lines[0] == marker("support-bot")
+    assert lines[1] == comment_metadata(HEAD_SHA, data.run_id)
+
+
+def test_the_verdict_line_says_the_verdict_in_words_and_emoji_with_the_backends_counts() -> None:
+    assert "✅ **Passed** · 6 of 6 datapoints passed" in render_comment(pass_input()).text
+    assert "❌ **Failed** · 4 of 6 datapoints passed, 2 failed" in render_comment(fail_input()).text
+    assert "⚪ **Neutral** · nothing was evaluated" in render_comment(neutral_input()).text
+    assert "⚠️ **Error** · the experiment could not be evaluated" in render_comment(error_input()).text
+
+
+def test_links_name_the_run_and_the_baseline_with_its_commit_and_age() -> None:
+    text = render_comment(pass_input()).text
+    assert f"[HoneyHive run]({APP}/runs/{RUN_ID})" in text
+    assert f"baseline [main]({APP}/runs/{BASELINE_ID}) (commit 1a2b3c4 on main, 3 days ago)" in text
+    assert "compared on **6 of 6** datapoints" in text
+
+
+def test_no_baseline_explains_how_a_baseline_is_created() -> None:
+    text = render_comment(no_baseline_input()).text
+    assert "**No baseline yet.**" in text
+    assert "default branch" in text
+    assert "docs/workflows/" in text
+    assert "passing" in text
+    assert "| Metric | This PR | Passing range | Status |" in text  # this run's own numbers only
+
+
+def test_error_comment_says_what_went_wrong_and_what_to_check() -> None:
+    text = render_comment(error_input()).text
+    assert "```text\nIngestionTimeout: run 3f6c1a2e was not fully ingested within 120 s\n" in text
+    assert "**What to check**" in text
+    assert "| Metric |" not in text
+
+
+def test_an_error_without_an_error_message_shows_the_reasons() -> None:
+    data = dataclasses.replace(error_input(), error=None)
+    assert "```text\nthe run was not ingested in time\n```" in render_comment(data).text
+
+
+def test_neutral_comment_for_a_fork_explains_instead_of_failing() -> None:
+    text = render_comment(neutral_input()).text
+    assert "forks do not receive the repository's secrets" in text
+    assert "pull request from a fork" in text
+
+
+def test_dry_run_is_said_in_the_footer() -> None:
+    assert "dry run: nothing was posted" in render_comment(no_baseline_input()).text
+    assert "dry run" not in render_comment(pass_input()).text
+    assert "dry run: nothing was posted" in render_terminal(no_baseline_input())
+
+
+# ------------------------------------------------------------------------------------------------------------
+# the size budget
+# ------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("max_datapoints", [20, BIG_N])
+def test_5000_failing_datapoints_by_300_metrics_stay_under_the_limit_and_say_so(
+    big_input: ReportInput, max_datapoints: int
+) -> None:
+    data = dataclasses.replace(big_input, comment=CommentConfig(max_datapoints=max_datapoints))
+    rendered = render_comment(data)
+    assert len(rendered.text) <= COMMENT_LIMIT
+    assert rendered.truncated_steps == ("datapoint_rows",)
+    assert "This comment was shortened to stay under GitHub's 65,000-character limit" in rendered.text
+    assert "(at most 5 datapoints listed per section)" in rendered.text
+    assert "The full report is in the job summary and report.json." in rendered.text
+    assert len(table_rows(rendered.text, "| Metric |")) == 2 + BIG_M
+    assert len(table_rows(rendered.text, "| Datapoint | Failing metrics |")) == 2 + 5
+    assert f"Showing 5 of {BIG_N}; all of them are in the job summary." in rendered.text
+    assert rendered.text.startswith(marker("support-bot") + "\n" + comment_metadata(HEAD_SHA, RUN_ID) + "\n")
+    assert rendered.text.endswith("</sub>\n")
+
+
+def test_too_many_metrics_are_cut_keeping_key_failing_and_worse_ones_first() -> None:
+    # 1,000 metrics: 300 worse and failing, 700 better ones without a range (listed first by the backend)
+    worse = [LONG_NAME.format(j) for j in range(300)]
+    better = [f"extra_metric_{k:04d}_" + "x" * 60 for k in range(700)]
+    data = many(50, worse, better, key=worse[-1])
+    rendered = render_comment(data)
+    assert len(rendered.text) <= COMMENT_LIMIT
+    assert rendered.truncated_steps == ("datapoint_rows", "details", "metric_rows")
+    hidden = re.search(r"… and (\d+) more metrics in the job summary\.", rendered.text)
+    assert hidden is not None
+    shown = [cells(row) for row in table_rows(rendered.text, "| Metric |")[2:]]
+    assert len(shown) + int(hidden.group(1)) == 1000
+    assert f"{len(shown):,} of 1,000 metrics shown" in rendered.text
+    assert "<details>" not in rendered.text
+    # the key metric first; every failing and worse one kept; the rest filled with the first better ones
+    assert shown[0][0].endswith("299")
+    statuses = [row[6] for row in shown]
+    assert statuses.count("🔴 worse · ❌ 50 failing") == 300
+    assert statuses.count("🟢 better") == len(shown) - 300 > 0
+    assert shown[1][0].startswith("extra\\_metric\\_0000")
+
+
+def test_the_big_job_summary_stays_under_1_mib_and_says_so(big_input: ReportInput) -> None:
+    text = render_summary(big_input)
+    assert len(text.encode("utf-8")) <= SUMMARY_LIMIT_BYTES
+    assert "This job summary was shortened to stay under GitHub's 1 MiB limit" in text
+    assert len(table_rows(text, "| Metric |")) == 2 + BIG_M  # every metric
+    listed = len(table_rows(text, "| Datapoint | Failing metrics |")) - 2
+    assert 0 < listed < BIG_N
+    assert f"Showing {listed} of {BIG_N}; all of them are in report.json." in text
+
+
+def test_fewer_datapoint_rows_is_the_first_step() -> None:
+    ids = [f"EXT-f{i:03d}" for i in range(200)]
+    body = {**PASS_SUMMARY_BODY, "success": False, "passed": [], "failed": ids, "datapoints": []}
+    data = base_input(
+        decision=Decision(Verdict.FAIL, ("200 failed",)),
+        summary=summary_of(body),
+        outcomes=[
+            DatapointOutcome(index=k, datapoint_id=i, session_id=f"s-{i}", status=OutcomeStatus.OK, outputs="a" * 300)
+            for k, i in enumerate(ids)
+        ],
+        inputs_by_datapoint={i: {"q": "b" * 300} for i in ids},
+        comment=CommentConfig(max_datapoints=200),
+    )
+    rendered = render_comment(data)
+    assert rendered.truncated_steps == ("datapoint_rows",)
+    assert len(rendered.text) <= COMMENT_LIMIT
+    assert len(table_rows(rendered.text, "| Datapoint | Failing metrics |")) == 2 + 5
+    assert "at most 5 datapoints listed per section" in rendered.text
+    assert len(table_rows(rendered.text, "| Metric |")) == 2 + 5  # every metric still there
+
+
+def test_summary_only_is_the_last_step_of_the_built_in_template() -> None:
+    # notes of ampersands: each "&" is written as "&amp;", so twenty of them overflow with no metric at all
+    data = dataclasses.replace(
+        neutral_input(),
+        decision=Decision(Verdict.NEUTRAL, tuple("&" * 300 for _ in range(20))),
+        notes=tuple("&" * 500 for _ in range(20)),
+    )
+    rendered = render_comment(data)
+    assert rendered.truncated_steps == ("datapoint_rows", "details", "summary_only")
+    assert len(rendered.text) <= COMMENT_LIMIT
+    assert "only the summary shown" in rendered.text
+    assert "**Notes**" not in rendered.text
+
+
+def test_a_custom_template_that_ignores_the_budget_is_cut_keeping_the_marker(tmp_path: Path) -> None:
+    template = tmp_path / "comment.md.j2"
+    template.write_text("{{ marker }}\n{% for i in range(100000) %}word {% endfor %}\n", encoding="utf-8")
+    rendered = render_comment(pass_input(), template_path=template)
+    assert rendered.truncated_steps[-1] == "hard_truncate"
+    assert len(rendered.text) <= COMMENT_LIMIT
+    assert rendered.text.startswith(marker("support-bot") + "\n")
+    assert "Cut at 65,000 characters" in rendered.text
+
+
+# ------------------------------------------------------------------------------------------------------------
+# custom templates
+# ------------------------------------------------------------------------------------------------------------
+
+
+def test_a_custom_template_with_the_marker_is_used_with_escaping_and_metadata(tmp_path: Path) -> None:
+    template = tmp_path / "comment.md.j2"
+    template.write_text("{{ marker }}\n## {{ title }}\n{{ verdict.emoji }} {{ headline }}\n", encoding="utf-8")
+    data = dataclasses.replace(pass_input(), comment=CommentConfig(title="<b>bot</b> @team"))
+    text = render_comment(data, template_path=template).text
+    assert text == (
+        f"{marker('support-bot')}\n{comment_metadata(HEAD_SHA, RUN_ID)}\n"
+        "## &lt;b&gt;bot&lt;/b&gt; @\u200dteam\n✅ 6 of 6 datapoints passed\n"
+    )
+
+
+def test_a_custom_template_can_extend_the_built_in_one(tmp_path: Path) -> None:
+    template = tmp_path / "comment.md.j2"
+    template.write_text(
+        '{% extends "builtin/comment.md.j2" %}\n{% block footer %}\n\nAsk #ml-evals.\n{% endblock %}\n',
+        encoding="utf-8",
+    )
+    text = render_comment(pass_input(), template_path=template).text
+    assert "| Metric | Baseline |" in text
+    assert text.endswith("Ask #ml-evals.\n")
+    assert "<sub>honeyhive-experiment" not in text
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("## {{ title }}\n", "does not contain the marker"),
+        ("{{ marker }}\n{% if %}\n", "invalid template"),
+        ("{{ marker }}\n{{ no_such_variable }}\n", "rendering failed: UndefinedError"),
+        ("{{ marker }}\n{{ 1 / 0 }}\n", "rendering failed: ZeroDivisionError"),
+        ("{{ marker }}\n{{ ''.__class__.__mro__ }}\n", "rendering failed"),  # the sandbox
+        ('{{ marker }}\n{% include "missing.j2" %}\n', "template not found: missing.j2"),
+    ],
+)
+def test_a_broken_custom_template_is_one_named_error(tmp_path: Path, source: str, message: str) -> None:
+    template = tmp_path / "comment.md.j2"
+    template.write_text(source, encoding="utf-8")
+    with pytest.raises(TemplateError) as caught:
+        render_comment(pass_input(), template_path=template)
+    assert caught.value.path == str(template)
+    assert str(caught.value).startswith(str(template))
+    assert message in str(caught.value)
+
+
+def test_a_syntax_error_names_the_line(tmp_path: Path) -> None:
+    template = tmp_path / "comment.md.j2"
+    template.write_text("{{ marker }}\nfine\n{% for x in %}\n", encoding="utf-8")
+    with pytest.raises(TemplateError) as caught:
+        render_comment(pass_input(), template_path=template)
+    assert caught.value.line == 3
+    assert str(caught.value).startswith(f"{template}:3: invalid template")
+
+
+def test_a_missing_or_unreadable_custom_template_is_a_template_error(tmp_path: Path) -> None:
+    with pytest.raises(TemplateError, match="template file not found"):
+        render_comment(pass_input(), template_path=tmp_path / "nope.j2")
+    binary = tmp_path / "binary.j2"
+    binary.write_bytes(b"\xff\xfe{{ marker }}")
+    with pytest.raises(TemplateError, match="not valid UTF-8"):
+        render_comment(pass_input(), template_path=binary)

@@ -1,0 +1,110 @@
+"""``report.markers``: the hidden HTML comments, written and read back by one module."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from honeyhive_experiment import github
+from honeyhive_experiment.report import (
+    comment_head_sha,
+    comment_metadata,
+    marker,
+    parse_comment_metadata,
+    render_comment,
+)
+from honeyhive_experiment.report import markers as markers_module
+from tests.honeyhive_experiment.report.scenarios import (
+    HEAD_SHA,
+    RUN_ID,
+    SCENARIOS,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def test_the_marker_is_a_hidden_comment_keyed_by_the_experiment() -> None:
+    assert re.fullmatch(r"<!-- honeyhive-experiment:v1 key=[0-9a-f]{16} -->", marker("support-bot"))
+    assert marker("support-bot") == marker("support-bot")
+    assert marker("support-bot") != marker("support-bot-2")
+
+
+def test_comment_metadata_round_trips() -> None:
+    body = f"{marker('x')}\n{comment_metadata(HEAD_SHA, RUN_ID)}\n### x\n"
+    assert parse_comment_metadata(body) == {"head": HEAD_SHA, "run": RUN_ID}
+    assert parse_comment_metadata(comment_metadata(None, RUN_ID)) == {"run": RUN_ID}
+    assert parse_comment_metadata("no metadata here") == {}
+
+
+def test_comment_metadata_cannot_close_the_html_comment() -> None:
+    meta = comment_metadata("abc --> <script>", "run id--><b>")
+    assert meta.count("-->") == 1
+    assert meta.endswith(" -->")
+    assert "<script" not in meta
+    assert parse_comment_metadata(meta) == {"head": "abc-script", "run": "runid-b"}
+
+
+@pytest.mark.parametrize(
+    ("head", "run", "expected"),
+    [
+        (HEAD_SHA, RUN_ID, {"head": HEAD_SHA, "run": RUN_ID}),
+        (HEAD_SHA.upper(), None, {"head": HEAD_SHA.upper()}),
+        (None, None, {}),
+        ("", "-", {}),  # "-" is how an absent value is written
+        ("refs/heads/main", "run:1.2_3", {"head": "refsheadsmain", "run": "run:1.2_3"}),
+        ("a -- b", "x--->y", {"head": "a-b", "run": "x-y"}),
+        ("h" * 150, "r=1", {"head": "h" * 100, "run": "r1"}),
+    ],
+)
+def test_markers_parse_what_they_write(head: str | None, run: str | None, expected: dict[str, str]) -> None:
+    body = f"{marker('x')}\n{comment_metadata(head, run)}\n### x\n"
+    assert parse_comment_metadata(body) == expected
+
+
+@given(st.none() | st.text(), st.none() | st.text())
+def test_whatever_is_written_is_one_hidden_comment_that_reads_back_to_itself(head: str | None, run: str | None) -> None:
+    meta = comment_metadata(head, run)
+    assert meta.count("-->") == 1
+    assert "\n" not in meta
+    found = parse_comment_metadata(f"before\n{meta}\nafter -->\n")
+    assert set(found) <= {"head", "run"}
+    assert comment_metadata(found.get("head"), found.get("run")) == meta
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (comment_metadata(HEAD_SHA, RUN_ID), HEAD_SHA),
+        (comment_metadata(HEAD_SHA.upper(), None), HEAD_SHA),  # lower-cased
+        (comment_metadata(HEAD_SHA[:7], RUN_ID), HEAD_SHA[:7]),
+        (comment_metadata("abc123", RUN_ID), None),  # 6 hex digits: too short to be a sha
+        (comment_metadata("a" * 41, RUN_ID), None),  # too long
+        (comment_metadata("release-2024", RUN_ID), None),  # not hex
+        (comment_metadata(None, RUN_ID), None),
+        ("<!--honeyhive-experiment:meta run=1 head=ABCDEF1 -->", "abcdef1"),  # read leniently
+        (f"head={HEAD_SHA} outside the metadata comment", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_comment_head_sha(body: str | None, expected: str | None) -> None:
+    assert comment_head_sha(body) == expected
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_the_head_is_read_back_from_every_rendered_comment(scenario: str) -> None:
+    data = SCENARIOS[scenario]()
+    text = render_comment(data).text
+    assert comment_head_sha(text) == HEAD_SHA
+    assert parse_comment_metadata(text) == {"head": HEAD_SHA, **({"run": RUN_ID} if data.run_id else {})}
+
+
+def test_the_github_publisher_reads_the_head_with_this_module() -> None:
+    """github.py has no parser of its own: what the report writes, the publisher reads the same way."""
+    source = Path(github.__file__).read_text(encoding="utf-8")
+    assert "honeyhive-experiment:meta" not in source
+    assert vars(github)["comment_head_sha"] is markers_module.comment_head_sha

@@ -1,0 +1,89 @@
+"""``report.numbers``: metric numbers, differences, percentage changes and ages as the report shows them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from honeyhive_experiment.report import (
+    format_delta,
+    format_number,
+    format_percentage_change,
+    humanize_age,
+)
+from tests.honeyhive_experiment.report.scenarios import (
+    NOW,
+)
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("value", "spec", "percent", "expected"),
+    [
+        (None, None, False, "—"),
+        (0, None, False, "0"),
+        (42.0, None, False, "42"),
+        (0.8467, None, False, "0.847"),
+        (12.345, None, False, "12.3"),
+        (123.45, None, False, "123"),
+        (999.4, None, False, "999"),
+        (999.6, None, False, "1,000"),
+        (1234567.8, None, False, "1,234,568"),
+        (0.000123, None, False, "0.000123"),
+        (0.0000123, None, False, "1.23e-05"),
+        (-0.5, None, False, "-0.5"),
+        (0.8333, None, True, "83.3%"),
+        (0.8333, ".2f", True, "0.83"),
+        (1234.5678, ",.1f", False, "1,234.6"),
+        (0.5, "d", False, "0.5"),  # an integer spec cannot show a fraction: the default instead
+        (float("inf"), None, False, "inf"),
+    ],
+)
+def test_format_number(value: float | None, spec: str | None, percent: bool, expected: str) -> None:
+    assert format_number(value, spec, percent=percent) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "spec", "percent", "expected"),
+    [
+        (None, None, False, "—"),
+        (0.0344, ".3f", False, "+0.034"),
+        (-153.58, ",.0f", False, "-154"),
+        (-0.04, None, True, "-4.0 pp"),
+        (0.0004, ".2f", False, "0.00"),  # too small for the format: no sign, counts as "same"
+        (0.0, None, False, "0"),
+        (0.05, ".1%", False, "+5.0 pp"),
+    ],
+)
+def test_format_delta(value: float | None, spec: str | None, percent: bool, expected: str) -> None:
+    assert format_delta(value, spec, percent=percent) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, "—"), (4.2349, "+4.2%"), (-11.6326, "-11.6%"), (0.01, "0.0%"), (12345.6, "+12,345.6%")],
+)
+def test_format_percentage_change(value: float | None, expected: str) -> None:
+    assert format_percentage_change(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("delta_", "expected"),
+    [
+        (timedelta(seconds=30), "just now"),
+        (timedelta(minutes=1), "1 minute ago"),
+        (timedelta(hours=5, minutes=59), "5 hours ago"),
+        (timedelta(days=3, hours=2), "3 days ago"),
+        (timedelta(days=45), "1 month ago"),
+        (timedelta(days=800), "2 years ago"),
+        (timedelta(days=-1), "just now"),  # a clock ahead of ours
+    ],
+)
+def test_humanize_age(delta_: timedelta, expected: str) -> None:
+    assert humanize_age(NOW - delta_, NOW) == expected
+
+
+def test_humanize_age_takes_naive_datetimes_as_utc() -> None:
+    assert humanize_age(datetime(2025, 3, 1, 12, 0), NOW) == "3 days ago"

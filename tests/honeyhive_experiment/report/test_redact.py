@@ -1,0 +1,214 @@
+"""``report.redact``: planted secrets appear in no output (comment, summary, terminal, report.json) and no
+log line."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from honeyhive_experiment.config import CommentConfig
+from honeyhive_experiment.report import (
+    RedactingFilter,
+    Redactor,
+    ReportInput,
+    TrendPoint,
+    render_comment,
+    render_summary,
+    render_terminal,
+    report_json,
+)
+from honeyhive_experiment.runner import DatapointOutcome, EvaluatorFailure, OutcomeStatus
+from honeyhive_experiment.verdict import Decision, Verdict
+from tests.honeyhive_experiment.report.scenarios import (
+    APP,
+    BASELINE_ID,
+    FAIL_COMPARE_BODY,
+    FAIL_SUMMARY_BODY,
+    RUN_ID,
+    baseline_info,
+    comparison_of,
+    datapoint,
+    detail,
+    fail_input,
+    pass_input,
+    summary_of,
+)
+
+pytestmark = pytest.mark.unit
+
+API_KEY = "hh-test-4f7c2a9e1b3d5f60"  # the api-key input: no pattern knows it, only its value
+GITHUB_TOKEN = "v1.3b9d5e7f1a2c4e6f8a0b"  # the github-token input
+OPENAI_KEY = "sk-proj-Zq8Wv3Xr5Tn7Ym2Kp4Lc9Hd"
+GITHUB_PAT = "ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+BEARER = "s3cr3tB34r3rT0k3nV4lu3xyz"
+HH_KEY = "hh_0123456789abcdefXYZ"
+AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
+PLANTED = (API_KEY, GITHUB_TOKEN, OPENAI_KEY, GITHUB_PAT, BEARER, HH_KEY, AWS_KEY)
+
+
+def leaks(text: str) -> list[str]:
+    """Any planted secret, or a recognisable piece of one (its first or last 8 characters)."""
+    found = []
+    for secret in PLANTED:
+        for piece in (secret, secret[:8], secret[-8:]):
+            if piece in text:
+                found.append(piece)
+    return found
+
+
+def secret_input() -> ReportInput:
+    data = fail_input()
+    summary_body = json.loads(json.dumps(FAIL_SUMMARY_BODY))
+    summary_body["error"] = f"evaluator called with Authorization: Bearer {BEARER}"
+    summary_body["metrics"]["details"].append(detail(f"leak_{OPENAI_KEY}", 0.5, [0.5]))
+    summary_body["failed"].append(f"EXT-{AWS_KEY}")
+    summary_body["datapoints"].append(
+        datapoint(f"EXT-{AWS_KEY}", False, {f"leak_{OPENAI_KEY}": 0.1}, [f"leak_{OPENAI_KEY}"])
+    )
+    summary = summary_of(summary_body)
+    # a secret right where a 200-character preview is cut: 12 of its characters would be left, too few for
+    # the sk- pattern to recognise after the cut, so only redaction before truncation protects it
+    padding = "x" * (187 - len('{"answer": "') - len(" key="))
+    leaky_output = {"answer": f"{padding} key={OPENAI_KEY}", "debug": {"api_key": API_KEY, "headers": [GITHUB_PAT]}}
+    assert json.dumps(leaky_output).index(OPENAI_KEY) == 187
+    outcomes = [
+        DatapointOutcome(
+            index=1, datapoint_id="EXT-q2", session_id="sess-EXT-q2", status=OutcomeStatus.OK, outputs=leaky_output
+        ),
+        DatapointOutcome(
+            index=4,
+            datapoint_id="EXT-q5",
+            session_id="sess-EXT-q5",
+            status=OutcomeStatus.FUNCTION_ERROR,
+            error=f"HTTPError 401 for https://api.example.com/v1?token={GITHUB_TOKEN}\nheaders: Bearer {BEARER}",
+        ),
+        DatapointOutcome(
+            index=5,
+            datapoint_id=f"EXT-{AWS_KEY}",
+            session_id="sess-aws",
+            status=OutcomeStatus.OK,
+            outputs=f"uses {HH_KEY}",
+            evaluator_failures=(EvaluatorFailure("judge", f"openai.AuthenticationError: bad key {OPENAI_KEY}"),),
+        ),
+    ]
+    return dataclasses.replace(
+        data,
+        experiment="support-bot",
+        summary=summary,
+        comparison=comparison_of(FAIL_COMPARE_BODY, summary),
+        baseline=baseline_info(name=f"main {GITHUB_PAT}", url=f"{APP}/runs/{BASELINE_ID}?api_key={API_KEY}"),
+        outcomes=outcomes,
+        inputs_by_datapoint={
+            "EXT-q2": {"question": f"my key is {API_KEY}", "password": "hunter2hunter2"},
+            f"EXT-{AWS_KEY}": {"q": GITHUB_PAT},
+        },
+        notes=(f"token {GITHUB_TOKEN} expires soon", f"HH_API_KEY={HH_KEY}"),
+        decision=Decision(Verdict.FAIL, (f"backend said: Bearer {BEARER}",)),
+        run_url=f"{APP}/runs/{RUN_ID}?t={GITHUB_TOKEN}",
+        trend=[TrendPoint(f"main {OPENAI_KEY}", RUN_ID, {"accuracy": 0.8})],
+        comment=CommentConfig(title=f"support-bot {AWS_KEY}"),
+    )
+
+
+def test_planted_secrets_never_appear_in_any_output() -> None:
+    data = secret_input()
+    secrets = (API_KEY, GITHUB_TOKEN)
+    outputs = {
+        "comment": render_comment(data, secrets=secrets).text,
+        "summary": render_summary(data, secrets=secrets),
+        "terminal": render_terminal(data, secrets=secrets),
+        "report.json": json.dumps(report_json(data, secrets=secrets)),
+    }
+    for name, text in outputs.items():
+        assert leaks(text) == [], f"{name} leaks"
+        assert "***" in text, f"{name} shows no redaction at all: the planted strings are missing"
+    assert "hunter2hunter2" not in outputs["report.json"]  # under a "password" key
+    assert "EXT-\\*\\*\\*" in outputs["comment"]  # the datapoint is still listed, its secret part redacted
+    assert "Bearer \\*\\*\\*" in outputs["comment"]
+
+
+def test_without_the_input_values_only_patterns_are_redacted() -> None:
+    text = render_comment(secret_input()).text
+    assert API_KEY in text or GITHUB_TOKEN in text  # shows the secrets= argument is what protects them
+    assert OPENAI_KEY not in text
+    assert GITHUB_PAT not in text
+
+
+def test_secrets_in_a_custom_template_are_redacted_too(tmp_path: Path) -> None:
+    template = tmp_path / "t.md.j2"
+    template.write_text(f"{{{{ marker }}}}\nliteral {OPENAI_KEY} and {API_KEY}\n", encoding="utf-8")
+    text = render_comment(pass_input(), secrets=[API_KEY], template_path=template).text
+    assert leaks(text) == []
+    assert "literal *** and ***" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"key {OPENAI_KEY}.", "key ***."),
+        (f"leak_{OPENAI_KEY}", "leak_***"),
+        (GITHUB_PAT, "***"),
+        ("gho_" + "a" * 36, "***"),
+        ("github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz", "***"),
+        (f"Authorization: Bearer {BEARER}", "Authorization: Bearer ***"),
+        ("authorization: basic dXNlcjpwYXNzd29yZA==", "authorization: basic ***"),
+        (HH_KEY, "***"),
+        (AWS_KEY, "***"),
+        ("xoxb-1234567890-abcdefghij", "***"),
+        ("AIza" + "B" * 35, "***"),
+        ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlLXZhbHVl", "***"),
+        ("https://user:pa55word@example.com/x", "https://user:***@example.com/x"),
+        ('{"api_key": "abcdef123456"}', '{"api_key": "***"}'),
+        ("X-API-Key: abcdef123456", "X-API-Key: ***"),
+        ("password=hunter22", "password=***"),
+        ("-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----", "***"),
+        # not secrets: left alone
+        ("task-force-assessment-2024-final", "task-force-assessment-2024-final"),
+        ("max_tokens=1024 and 512 tokens", "max_tokens=1024 and 512 tokens"),
+        ("the basic idea", "the basic idea"),
+    ],
+)
+def test_redactor_patterns(text: str, expected: str) -> None:
+    assert Redactor().redact(text) == expected
+
+
+def test_redactor_replaces_exact_values_but_not_short_ones() -> None:
+    redactor = Redactor([API_KEY, "abc", None, f"  {GITHUB_TOKEN}\n"])
+    assert redactor.redact(f"a {API_KEY} b abc {GITHUB_TOKEN}") == "a *** b abc ***"
+
+
+def test_redact_value_replaces_values_under_secret_looking_keys() -> None:
+    value = {
+        "api_key": "short",
+        "nested": [{"Authorization": "anything"}, {"password": 1234}],
+        "text": f"see {GITHUB_PAT}",
+        "max_tokens": 1024,
+        "flag": True,
+    }
+    assert Redactor().redact_value(value) == {
+        "api_key": "***",
+        "nested": [{"Authorization": "***"}, {"password": "***"}],
+        "text": "see ***",
+        "max_tokens": 1024,
+        "flag": True,
+    }
+
+
+def test_redacting_filter_scrubs_messages_arguments_and_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.handler.addFilter(RedactingFilter(Redactor([API_KEY])))
+    log = logging.getLogger("honeyhive_experiment.test_report")
+    with caplog.at_level(logging.DEBUG, logger=log.name):
+        log.warning("calling with key %s and %r", API_KEY, {"auth": f"Bearer {BEARER}"})
+        log.info(f"direct {GITHUB_PAT}")
+        log.error("bad format %d", f"{OPENAI_KEY}")  # the arguments do not fit the format
+        try:
+            raise ValueError(f"rejected {HH_KEY} / {API_KEY}")
+        except ValueError:
+            log.exception("request failed")
+    assert leaks(caplog.text) == []
+    assert "calling with key *** and {'auth': 'Bearer ***'}" in caplog.text
+    assert "ValueError: rejected *** / ***" in caplog.text

@@ -1,0 +1,41 @@
+"""``report.terminal``: the plain-text report of a dry run."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from honeyhive_experiment.report import (
+    render_terminal,
+)
+from tests.honeyhive_experiment.report.scenarios import (
+    nasty_input,
+    pass_input,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def test_terminal_output_is_plain_text() -> None:
+    data = dataclasses.replace(
+        nasty_input(),
+        notes=("\x1b[31mred\x1b[0m and a bell\x07",),
+    )
+    text = render_terminal(data)
+    assert "\x1b" not in text
+    assert "\x07" not in text
+    assert "<details>" not in text
+    assert "**" not in text
+    assert "\\|" not in text  # no Markdown escaping in plain text
+    assert "a|b" in text
+
+
+def test_terminal_table_aligns_columns() -> None:
+    lines = render_terminal(pass_input()).splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("Metric"))
+    table = lines[header : header + 2 + 5]
+    assert set(table[1]) <= {"-", " "}
+    # the right-aligned "This run" column ends at the same offset on every row
+    end = table[0].index("This run") + len("This run")
+    assert all(row[end - 1] != " " for row in table[2:])

@@ -1,0 +1,236 @@
+"""``report.view``: what the report shows — the backend's numbers, direction-aware, formatted; the baseline's
+overlap and age; the trend; failed and errored datapoints. Checked where a reader sees them: the comment."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+
+from honeyhive_experiment.config import CommentConfig, Direction, MetricConfig
+from honeyhive_experiment.report import (
+    render_comment,
+    render_summary,
+    report_json,
+)
+from honeyhive_experiment.verdict import Decision, Verdict
+from tests.honeyhive_experiment.report.scenarios import (
+    IDS,
+    NOW,
+    PASS_COMPARE_BODY,
+    PASS_SUMMARY_BODY,
+    base_input,
+    baseline_info,
+    cells,
+    comparison_of,
+    delta,
+    detail,
+    fail_input,
+    pass_input,
+    summary_of,
+    table_rows,
+)
+
+pytestmark = pytest.mark.unit
+
+
+# ------------------------------------------------------------------------------------------------------------
+# the baseline
+# ------------------------------------------------------------------------------------------------------------
+
+
+def test_a_low_overlap_is_warned_about() -> None:
+    summary = summary_of(PASS_SUMMARY_BODY)
+    comparison = comparison_of(PASS_COMPARE_BODY, summary)
+    texts = {
+        (shared, total): render_comment(
+            base_input(
+                summary=summary,
+                comparison=comparison,
+                baseline=baseline_info(shared_datapoints=shared, total_datapoints=total),
+            )
+        ).text
+        for shared, total in [(12, 50), (44, 50), (46, 50), (50, 50)]
+    }
+    assert "only 12 of 50 datapoints in common (24%)" in texts[(12, 50)]
+    assert "only 44 of 50 datapoints in common (88%)" in texts[(44, 50)]
+    assert "compared on **12 of 50** datapoints" in texts[(12, 50)]
+    assert "in common" not in texts[(46, 50)]
+    assert "in common" not in texts[(50, 50)]
+
+
+def test_overlap_defaults_to_the_backends_common_datapoints_and_this_runs_datapoints() -> None:
+    text = render_comment(fail_input()).text
+    assert "compared on **4 of 6** datapoints" in text
+    assert "only 4 of 6 datapoints in common (67%)" in text
+
+
+def test_the_age_is_computed_from_generated_at() -> None:
+    data = dataclasses.replace(pass_input(), generated_at=NOW + timedelta(days=30))
+    assert "(commit 1a2b3c4 on main, 1 month ago)" in render_comment(data).text
+
+
+# ------------------------------------------------------------------------------------------------------------
+# the table: direction-aware, formatted, the backend's numbers
+# ------------------------------------------------------------------------------------------------------------
+
+
+def metric_row(text: str, label: str) -> list[str]:
+    rows = table_rows(text, "| Metric |")
+    return next(cells(row) for row in rows if cells(row)[0] == label)
+
+
+@pytest.mark.parametrize(
+    ("direction", "difference", "change", "improved", "degraded", "status", "counts"),
+    [
+        # the backend calls a larger value "improved"; for lower-is-better that is the worse side
+        (Direction.LOWER, -153.58, -11.6326, 1, 5, "🟢 better", "5 / 1"),
+        (Direction.LOWER, 153.58, 11.6326, 5, 1, "🔴 worse", "1 / 5"),
+        (Direction.HIGHER, -153.58, -11.6326, 1, 5, "🔴 worse", "1 / 5"),
+        (Direction.HIGHER, 153.58, 11.6326, 5, 1, "🟢 better", "5 / 1"),
+    ],
+)
+def test_status_and_improved_degraded_are_direction_aware(
+    direction: Direction, difference: float, change: float, improved: int, degraded: int, status: str, counts: str
+) -> None:
+    summary = summary_of(PASS_SUMMARY_BODY)
+    body = {
+        "commonDatapoints": IDS,
+        "metrics": [delta("latency_ms", 1320.25, 1166.67, difference, change, improved, degraded, 0)],
+    }
+    data = base_input(
+        summary=summary,
+        comparison=comparison_of(body, summary),
+        baseline=baseline_info(),
+        metrics={"latency_ms": MetricConfig(direction=direction, label="Latency (ms)", format=",.0f")},
+    )
+    row = metric_row(render_comment(data).text, "Latency (ms)")
+    assert row[3] == ("-154" if difference < 0 else "+154")
+    assert row[5] == counts
+    assert row[6] == status
+    json_row = report_json(data)["metrics"][0]
+    assert (json_row["improved_count"], json_row["degraded_count"]) == (improved, degraded)  # the backend's
+    assert json_row["change"] == status.split()[1]
+
+
+def test_numbers_are_the_backends_even_when_they_do_not_add_up() -> None:
+    summary = summary_of(PASS_SUMMARY_BODY)
+    # a deliberately inconsistent body: 2.0 - 1.0 is not 5.0, and 42% is nobody's arithmetic
+    body = {"commonDatapoints": IDS, "metrics": [delta("accuracy", 1.0, 2.0, 5.0, 42.0, 7, 8, 9)]}
+    data = base_input(summary=summary, comparison=comparison_of(body, summary), metrics={})
+    row = metric_row(render_comment(data).text, "accuracy")
+    assert row[1:6] == ["1", "2", "+5", "+42.0%", "7 / 8"]
+    metric = report_json(data)["metrics"][0]
+    assert (metric["baseline"], metric["value"], metric["difference"], metric["percentage_change"]) == (
+        1.0,
+        2.0,
+        5.0,
+        42.0,
+    )
+
+
+def test_a_missing_difference_is_shown_as_unknown_not_computed() -> None:
+    summary = summary_of(PASS_SUMMARY_BODY)
+    body = {"commonDatapoints": IDS, "metrics": [delta("accuracy", 1.0, 2.0, None, None, 0, 0, 0)]}
+    data = base_input(summary=summary, comparison=comparison_of(body, summary), metrics={})
+    row = metric_row(render_comment(data).text, "accuracy")
+    assert row[3:5] == ["—", "—"]
+    assert row[6] == "—"
+
+
+def test_boolean_metrics_show_as_percentages_and_their_deltas_in_points() -> None:
+    text = render_comment(pass_input()).text
+    assert metric_row(text, "exact\\_match")[1:7] == ["83.3%", "83.3%", "0.0 pp", "0.0%", "0 / 0", "⚪ same"]
+
+
+def test_metric_format_specs_and_labels_are_used() -> None:
+    text = render_comment(pass_input()).text
+    assert metric_row(text, "Accuracy")[1:4] == ["0.812", "0.847", "+0.034"]
+    assert metric_row(text, "Latency (ms)")[1:4] == ["1,320", "1,167", "-154"]
+    assert metric_row(text, "cost\\_usd")[1:4] == ["0.0019", "0.0021", "+0.0002"]
+    assert metric_row(text, "faithfulness")[1:7] == ["—", "0.91", "—", "—", "0 / 0", "🆕 new"]
+
+
+def test_key_metrics_come_first_then_configured_ones_then_the_rest() -> None:
+    rows = table_rows(render_comment(pass_input()).text, "| Metric |")[2:]
+    assert [cells(row)[0] for row in rows] == [
+        "Accuracy",
+        "Latency (ms)",
+        "cost\\_usd",
+        "exact\\_match",
+        "faithfulness",
+    ]
+
+
+def test_a_metric_on_two_events_is_labelled_with_the_event() -> None:
+    body = dict(PASS_SUMMARY_BODY)
+    body["metrics"] = {
+        "aggregation_function": "average",
+        "details": [
+            detail("accuracy", 0.8, [0.8]),
+            {**detail("accuracy", 0.6, [0.6]), "event_name": "retrieve"},
+        ],
+    }
+    data = base_input(decision=Decision(Verdict.NEUTRAL, ()), summary=summary_of(body), metrics={})
+    labels = [cells(row)[0] for row in table_rows(render_comment(data).text, "| Metric |")[2:]]
+    assert labels == ["accuracy (answer)", "accuracy (retrieve)"]
+
+
+def test_the_trend_shows_key_metrics_over_the_baseline_runs_and_this_run() -> None:
+    text = render_comment(pass_input()).text
+    rows = table_rows(text, "| Metric | Trend |")
+    assert cells(rows[0]) == ["Metric", "Trend", "main@4e5f6a7", "main@8b9c0d1", "main@1a2b3c4", "this run"]
+    assert cells(rows[2]) == ["Accuracy", "▁▃▄█", "0.790", "0.805", "0.812", "0.847"]
+    assert cells(rows[3]) == ["Latency (ms)", "█·▆▁", "1,400", "—", "1,320", "1,167"]
+
+
+def test_no_trend_without_key_metrics() -> None:
+    data = dataclasses.replace(pass_input(), metrics={"accuracy": MetricConfig()})
+    assert "| Metric | Trend |" not in render_comment(data).text
+
+
+# ------------------------------------------------------------------------------------------------------------
+# failed and errored datapoints
+# ------------------------------------------------------------------------------------------------------------
+
+
+def test_failed_and_errored_datapoints_are_listed_in_collapsible_sections() -> None:
+    text = render_comment(fail_input()).text
+    assert "<summary>❌ 1 failed datapoint (and 1 that errored, below)</summary>" in text
+    failed = table_rows(text, "| Datapoint | Failing metrics |")
+    assert cells(failed[2]) == [
+        "EXT-q2",
+        "Accuracy = 0.200",
+        '{"question": "What is the capital of Peru?"}',
+        '{"answer": "The capital of Peru is \\*Lima\\* \\| source: \\`wiki\\`"}',
+    ]
+    errored = table_rows(text, "| Datapoint | What happened |")
+    assert [cells(row) for row in errored[2:]] == [
+        ["EXT-q5", "function raised", "RateLimitError: 429 Too Many Requests retry after 20s"],
+        ["EXT-q6", "evaluator similarity raised", "ZeroDivisionError: division by zero"],
+    ]
+
+
+def test_previews_are_truncated() -> None:
+    data = fail_input()
+    long_output = dataclasses.replace(data.outcomes[0], outputs={"answer": "x" * 5000})
+    data = dataclasses.replace(data, outcomes=[long_output, *data.outcomes[1:]])
+    row = cells(table_rows(render_comment(data).text, "| Datapoint | Failing metrics |")[2])
+    assert len(row[3]) == 200
+    assert row[3].endswith("…")
+
+
+def test_at_most_max_datapoints_rows_are_listed() -> None:
+    ids = [f"EXT-f{i:03d}" for i in range(30)]
+    body = {**PASS_SUMMARY_BODY, "success": False, "passed": [], "failed": ids, "datapoints": []}
+    data = base_input(
+        decision=Decision(Verdict.FAIL, ("30 failed",)),
+        summary=summary_of(body),
+        comment=CommentConfig(max_datapoints=7),
+    )
+    text = render_comment(data).text
+    assert len(table_rows(text, "| Datapoint | Failing metrics |")) == 2 + 7
+    assert "Showing 7 of 30; all of them are in the job summary." in text
+    assert len(table_rows(render_summary(data), "| Datapoint | Failing metrics |")) == 2 + 30
+    assert len(report_json(data)["datapoints"]["failed"]) == 30

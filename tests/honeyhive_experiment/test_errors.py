@@ -1,0 +1,78 @@
+"""One error tree: every expected error is an ExperimentError that says where (file:line: key) and survives a
+copy or a pickle (errors cross threads and processes) with the same text."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import pytest
+
+from honeyhive_experiment.errors import (
+    ApiError,
+    BaselineError,
+    ConfigError,
+    DatasetError,
+    EvaluatorSignatureError,
+    ExperimentCancelled,
+    ExperimentError,
+    IngestionTimeout,
+    NotFoundError,
+    ReportError,
+    SettingsError,
+    ShardsMissing,
+    TemplateError,
+)
+
+pytestmark = pytest.mark.unit
+
+CASES = [
+    (ExperimentError("plain"), "plain", (None, None, None)),
+    (ExperimentError("m", file="a.yml", line=3, key="k"), "a.yml:3: k: m", ("a.yml", 3, "k")),
+    (ExperimentError("m", file="a.yml"), "a.yml: m", ("a.yml", None, None)),
+    (ConfigError("e.yml", 7, "metrics.x", "bad"), "e.yml:7: metrics.x: bad", ("e.yml", 7, "metrics.x")),
+    (ConfigError("e.yml", None, "", "not found"), "e.yml: not found", ("e.yml", None, "")),
+    (SettingsError("fail-on-error", "expected true or false"), "input fail-on-error: expected true or false", None),
+    (
+        SettingsError("GITHUB_RUN_ID", "expected a number", kind="environment"),
+        "environment GITHUB_RUN_ID: expected a number",
+        None,
+    ),
+    (DatasetError("d.jsonl", "line 4", "not JSON"), "d.jsonl:line 4: not JSON", ("d.jsonl", 4, None)),
+    (DatasetError("d.csv", "row 2", "bad cell"), "d.csv:row 2: bad cell", ("d.csv", None, None)),
+    (DatasetError("d.csv", None, "empty"), "d.csv: empty", ("d.csv", None, None)),
+    (ApiError("GET", "/v1/runs", 500, "boom"), "GET /v1/runs failed with HTTP 500: boom", (None, None, None)),
+    (NotFoundError("GET", "/v1/runs/x", 404, "no run"), "GET /v1/runs/x failed with HTTP 404: no run", None),
+    (
+        IngestionTimeout("r1", 3, 5, 2.0),
+        "run r1: only 3 of 5 datapoints were visible in the backend after waiting 2.0 s",
+        None,
+    ),
+    (ExperimentCancelled("r2"), "run r2 was cancelled", None),
+    (TemplateError("t.j2", "invalid template: x", 3), "t.j2:3: invalid template: x", ("t.j2", 3, None)),
+    (ReportError("refusing", file="report.json"), "report.json: refusing", ("report.json", None, None)),
+    (BaselineError("no such run"), "no such run", None),
+    (ShardsMissing("shard 2/4 owes 3"), "shard 2/4 owes 3", None),
+    (EvaluatorSignatureError("bad evaluator"), "bad evaluator", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("error", "text", "where"), CASES, ids=[f"{type(c[0]).__name__}-{i}" for i, c in enumerate(CASES)]
+)
+def test_every_error_is_one_of_the_tree_and_says_where(
+    error: ExperimentError, text: str, where: tuple[str | None, int | None, str | None] | None
+) -> None:
+    assert isinstance(error, ExperimentError)
+    assert str(error) == text
+    if where is not None:
+        assert (error.file, error.line, error.key) == where
+    for copied in (copy.deepcopy(error), pickle.loads(pickle.dumps(error))):
+        assert type(copied) is type(error)
+        assert str(copied) == text
+
+
+def test_settings_and_signature_errors_are_still_value_and_type_errors() -> None:
+    """Callers that caught the built-in kinds before the tree keep working."""
+    assert isinstance(SettingsError("x", "y"), ValueError)
+    assert isinstance(EvaluatorSignatureError("x"), TypeError)
