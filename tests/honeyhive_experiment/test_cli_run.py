@@ -1,0 +1,63 @@
+"""``run --dry-run`` end to end in-process: the embedded local backend on loopback, the quickstart's real code,
+only argv and the environment made up. Checks what the flow and the report say together."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from honeyhive_experiment.cli import main
+
+pytestmark = pytest.mark.integration
+
+QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
+COMMENT_START = "----- the comment that would be posted -----"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
+    return root
+
+
+def _run(repo: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str, dict[str, object]]:
+    report = repo.parent / "report.json"
+    code = main(["run", "--dry-run", "-C", str(repo), "--report", str(report), *extra], environ={})
+    out = capsys.readouterr().out
+    return code, out, json.loads(report.read_text(encoding="utf-8"))
+
+
+def test_a_partial_comparison_is_warned_about_once(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The low-overlap rule has one owner (the report): the comment warns once, not once more as a note."""
+    code, _, first = _run(repo, capsys)
+    assert code == 0
+    run = first["run"]
+    assert isinstance(run, dict)
+    dataset = repo / "data" / "questions.jsonl"
+    rows = [json.loads(line) for line in dataset.read_text(encoding="utf-8").splitlines()]
+    for row in rows[5:]:  # edit 17 of 22 questions: they become new datapoints, 5 stay in common
+        row["inputs"]["question"] += " Thanks!"
+    dataset.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+
+    code, out, second = _run(repo, capsys, "--baseline-run-id", str(run["id"]))
+    assert code == 0, out
+    comment = out.split(COMMENT_START, 1)[1]
+    assert comment.count("datapoints in common") == 1, comment
+    assert "5 of 22 datapoints in common (23%)" in comment
+    assert "shares only" not in comment
+    assert second["notes"] == []
+    baseline = second["baseline"]
+    assert isinstance(baseline, dict)
+    assert (baseline["shared_datapoints"], baseline["total_datapoints"]) == (5, 22)
+
+
+def test_a_bad_flag_is_a_usage_error_naming_it(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["run", "--dry-run", "-C", str(repo), "--server-url", "ftp://nope"], environ={})
+    err = capsys.readouterr().err
+    assert code == 2
+    assert 'flag --server-url: expected an http(s) URL, got "ftp://nope"' in err
+    assert "Traceback" not in err
