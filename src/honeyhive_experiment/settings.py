@@ -7,6 +7,10 @@ it parsed from ``GITHUB_EVENT_PATH`` (see :func:`load_event_payload`)::
     payload = load_event_payload(env["GITHUB_EVENT_PATH"]) if env.get("GITHUB_EVENT_PATH") else None
     settings = Settings.from_mapping(env, event_payload=payload)
 
+The ``run`` command builds the same model from its flags with :meth:`Settings.from_args` (``command="run"``):
+no GitHub context, the HoneyHive key and URL from ``HH_API_KEY``/``HH_API_URL`` (or ``HONEYHIVE_API_KEY``/
+``HONEYHIVE_SERVER_URL``), ``report.json`` only where ``--report`` says.
+
 Inputs and their environment variables
 --------------------------------------
 GitHub hands a Docker action its inputs as ``INPUT_<NAME>``, upper-cased but with the hyphens kept
@@ -47,7 +51,8 @@ Rules
 
 The event payload
 -----------------
-:class:`Settings` combines the ``GITHUB_*`` variables with the payload of ``pull_request``,
+:class:`Settings` combines the ``GITHUB_*`` variables with the payload (both read by
+:mod:`honeyhive_experiment.context`) of ``pull_request``,
 ``pull_request_target``, ``push``, ``workflow_run``, ``schedule`` and ``workflow_dispatch`` events:
 
 * pull requests: number, head sha/ref, base sha/ref, and :attr:`Settings.is_fork` — the head

@@ -426,7 +426,8 @@ def test_config_error_without_line_or_key() -> None:
 def test_committed_schema_file_equals_the_generated_schema() -> None:
     committed = SCHEMA_FILE.read_text(encoding="utf-8")
     assert committed == config_json_schema_text(), (
-        "schemas/experiment.schema.json is stale; regenerate it as config.py's module docstring says"
+        "schemas/experiment.schema.json is stale; regenerate it with"
+        " python -m honeyhive_experiment schema > src/honeyhive_experiment/schemas/experiment.schema.json"
     )
     assert json.loads(committed) == config_json_schema()
 
