@@ -28,7 +28,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, LOCAL_DB_PATH
 
@@ -36,17 +36,12 @@ if TYPE_CHECKING:
     import logging
     import threading
     from collections.abc import Callable
-    from datetime import datetime
 
     from honeyhive_experiment.client import HoneyHiveClient
-    from honeyhive_experiment.config import ExperimentConfig
     from honeyhive_experiment.delivery import Judged, Poster
     from honeyhive_experiment.errors import ExperimentError
-    from honeyhive_experiment.flow import CiContext, FlowResult, PublishedRun, ShardResult
-    from honeyhive_experiment.report import Redactor
-    from honeyhive_experiment.runner import Progress
+    from honeyhive_experiment.flow import CiContext, PublishedRun
     from honeyhive_experiment.settings import Settings
-    from honeyhive_experiment.verdict import Decision
 
     RunLink = Callable[[str], str | None]  # a run id → its page in the HoneyHive app (None: no page to link to)
 
@@ -257,9 +252,10 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
     from datetime import UTC, datetime
 
     from honeyhive_experiment.config import load_config
-    from honeyhive_experiment.delivery import Judged, announce, deliver
+    from honeyhive_experiment.delivery import Judged, announce, deliver, deliver_shard
     from honeyhive_experiment.errors import ConfigError, ExperimentError, ReportError, SettingsError
-    from honeyhive_experiment.flow import published_run
+    from honeyhive_experiment.flow import FORK_WITHOUT_SECRETS, judge_mode, published_run, record_shard
+    from honeyhive_experiment.progress import ProgressPrinter
     from honeyhive_experiment.report import RedactingFilter, Redactor
     from honeyhive_experiment.settings import Mode
     from honeyhive_experiment.verdict import Decision, Verdict, exit_code
@@ -282,7 +278,7 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
         if not settings.api_key and not settings.dry_run:
             if settings.is_fork:
                 post = None  # nothing to post with, and nothing was run
-                return finish(Judged(experiment=experiment, decision=_fork_decision(), config=config))
+                return finish(Judged(experiment=experiment, decision=FORK_WITHOUT_SECRETS, config=config))
             raise SettingsError("api-key", "the HoneyHive API key is not set: pass it from a secret")
         published: PublishedRun | None = None
         if settings.mode is Mode.PUBLISH:
@@ -296,10 +292,13 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
             ci = dataclasses.replace(ci, pr_number=published.pr_number, sha=published.head_sha)
             report_file = report_file.with_name("report.published.json")  # the downloaded report stays as it came
         with _honeyhive(settings, log) as (client, run_url):
+            progress = ProgressPrinter(sys.stderr, interactive)
             if settings.mode is Mode.RUN:
-                shard = _run_shard(settings, config, client, ci, cancel, interactive)
-                return _shard_recorded(settings, redactor, shard, cancel.is_set())
-            flow = _flow(settings, config, client, ci, now, cancel, published, interactive)
+                shard = record_shard(settings, config, client=client, ci=ci, cancel=cancel, progress=progress)
+                return deliver_shard(settings, redactor, shard, cancelled=cancel.is_set())
+            flow = judge_mode(
+                settings, config, client=client, ci=ci, now=now, cancel=cancel, progress=progress, published=published
+            )
         judged = Judged(
             experiment=experiment,
             decision=flow.decision,
@@ -339,126 +338,6 @@ def _describe(exc: ExperimentError) -> str:
     if isinstance(exc, HoneyHiveError):
         return f"HoneyHive: {exc}"
     return str(exc)
-
-
-def _fork_decision() -> Decision:
-    """A fork's pull request without secrets: explained, not a red X."""
-    from honeyhive_experiment.verdict import Decision, Verdict
-
-    return Decision(
-        Verdict.NEUTRAL,
-        (
-            "This pull request comes from a fork, and GitHub does not give workflows triggered by forks"
-            " access to secrets, so the HoneyHive API key is not available. No experiment was run."
-            " A maintainer can run it by pushing the changes to a branch of this repository.",
-        ),
-    )
-
-
-def _flow(
-    settings: Settings,
-    config: ExperimentConfig,
-    client: HoneyHiveClient,
-    ci: CiContext,
-    now: datetime,
-    cancel: threading.Event,
-    published: PublishedRun | None,
-    interactive: bool,
-) -> FlowResult:
-    """The flow of ``mode``: ``all`` runs and judges, ``report`` judges the shards' shared run, ``publish``
-    judges the run an earlier job's report.json names."""
-    from honeyhive_experiment.flow import report_shared_run, republish, run_experiment
-    from honeyhive_experiment.settings import Mode
-
-    if settings.mode is Mode.REPORT:
-        return report_shared_run(
-            config,
-            config_path=str(settings.config_path),
-            root=settings.root,
-            client=client,
-            run_id=_shared_run_id(settings, ci, config.name),
-            ci=ci,
-            now=now,
-            shard_count=settings.shard.total if settings.shard else None,
-            baseline_run_id=settings.baseline_run_id,
-        )
-    if published is not None:
-        return republish(
-            config, client=client, run_id=published.run_id, ci=ci, now=now, baseline_run_id=published.baseline_run_id
-        )
-    return run_experiment(
-        config,
-        config_path=str(settings.config_path),
-        root=settings.root,
-        client=client,
-        ci=ci,
-        now=now,
-        baseline_run_id=settings.baseline_run_id,
-        progress=ProgressPrinter(sys.stderr, interactive),
-        cancel=cancel,
-        require_passing_baseline=settings.in_actions,
-    )
-
-
-def _shared_run_id(settings: Settings, ci: CiContext, experiment: str) -> str:
-    from honeyhive_experiment.sharding import shared_run_id
-
-    workflow_run = str(settings.run_id) if settings.run_id is not None else "local"
-    return shared_run_id(settings.repository or ci.repository or "local", workflow_run, experiment)
-
-
-def _run_shard(
-    settings: Settings,
-    config: ExperimentConfig,
-    client: HoneyHiveClient,
-    ci: CiContext,
-    cancel: threading.Event,
-    interactive: bool,
-) -> ShardResult:
-    """``mode: run``: record this shard (or the whole dataset) into the shared run; the report job judges it."""
-    from honeyhive_experiment.flow import run_shard
-    from honeyhive_experiment.sharding import ShardSpec
-
-    shard = ShardSpec(settings.shard.index, settings.shard.total) if settings.shard else None
-    return run_shard(
-        config,
-        config_path=str(settings.config_path),
-        root=settings.root,
-        client=client,
-        run_id=_shared_run_id(settings, ci, config.name),
-        shard=shard,
-        ci=ci,
-        progress=ProgressPrinter(sys.stderr, interactive),
-        cancel=cancel,
-    )
-
-
-def _shard_recorded(settings: Settings, redactor: Redactor, done: ShardResult, cancelled: bool) -> int:
-    """A shard job's end: the ``run-id`` output and a line saying what was recorded; an error when some of its
-    datapoints were not (re-running the job records what is missing)."""
-    from honeyhive_experiment.delivery import announce
-    from honeyhive_experiment.errors import ExperimentError
-    from honeyhive_experiment.gha import write_outputs
-    from honeyhive_experiment.settings import ActionOutputs
-    from honeyhive_experiment.verdict import Verdict, exit_code
-
-    which = f"shard {done.shard}" if done.shard else "the whole dataset"
-    failed = sum(1 for o in done.outcomes if o.failed)
-    unfinished = sum(1 for o in done.outcomes if not o.recorded or o.status.value == "cancelled")
-    if settings.output_path is not None:
-        write_outputs(settings.output_path, ActionOutputs(run_id=done.run_id).by_name())
-    if cancelled or unfinished:
-        message = (
-            f"{which}: {unfinished} datapoint(s) of run {done.run_id} were not recorded (cancelled, or the backend"
-            " failed); re-run the job to record them (what is recorded is kept)"
-        )
-        announce(settings, redactor, "error", ExperimentError(message))
-        return exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)
-    print(
-        f"recorded {len(done.outcomes)} datapoint(s) of {which} into run {done.run_id}"
-        f" ({done.already_recorded} already there from an earlier attempt, {failed} failed)"
-    )
-    return 0
 
 
 # ----------------------------------------------------------------------------- the real parts
@@ -559,36 +438,3 @@ def _restore_signal_handlers(previous: Mapping[int, Any]) -> None:
 
     for signum, handler in previous.items():
         signal.signal(signum, handler)
-
-
-# ----------------------------------------------------------------------------- progress
-
-
-class ProgressPrinter:
-    """A bar on a terminal; a line every 10% (or 15 s) in CI logs."""
-
-    def __init__(self, stream: TextIO, interactive: bool) -> None:
-        import time
-
-        self._stream = stream
-        self._interactive = interactive
-        self._last_line = time.monotonic()
-        self._last_decile = -1
-        self._clock = time.monotonic
-
-    def __call__(self, p: Progress) -> None:
-        eta = f", eta {p.eta:.0f} s" if p.eta is not None and p.done < p.total else ""
-        text = f"{p.done}/{p.total} datapoints ({p.failed} failed), {p.rate:.1f}/s{eta}"
-        if self._interactive:
-            width = 30
-            filled = int(width * p.done / max(p.total, 1))
-            self._stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {text}   ")
-            if p.done == p.total:
-                self._stream.write("\n")
-            self._stream.flush()
-            return
-        decile = int(10 * p.done / max(p.total, 1))
-        now = self._clock()
-        if decile != self._last_decile or now - self._last_line > 15 or p.done == p.total:
-            self._last_decile, self._last_line = decile, now
-            print(text, file=self._stream, flush=True)

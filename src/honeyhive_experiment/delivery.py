@@ -37,9 +37,9 @@ from honeyhive_experiment.settings import ActionOutputs, Settings
 from honeyhive_experiment.verdict import Decision, Verdict, exit_code
 
 if TYPE_CHECKING:
-    from honeyhive_experiment.flow import CiContext, FlowResult
+    from honeyhive_experiment.flow import CiContext, FlowResult, ShardResult
 
-__all__ = ["Judged", "Poster", "announce", "deliver"]
+__all__ = ["Judged", "Poster", "announce", "deliver", "deliver_shard"]
 
 log = logging.getLogger("honeyhive_experiment")
 
@@ -111,6 +111,29 @@ def deliver(
         reason = data.decision.reasons[0] if data.decision.reasons else "nothing to judge against"
         announce(settings, redactor, "warning", ExperimentError(f"verdict neutral: {reason}"))
     return exit_code(verdict, fail_on_error=settings.fail_on_error)
+
+
+def deliver_shard(settings: Settings, redactor: Redactor, done: ShardResult, *, cancelled: bool) -> int:
+    """A shard job's end (``mode: run``): the ``run-id`` output and a line saying what was recorded; nothing is
+    judged or posted (the report job does that). An error when some of its datapoints were not recorded:
+    re-running the job records what is missing."""
+    which = f"shard {done.shard}" if done.shard else "the whole dataset"
+    failed = sum(1 for o in done.outcomes if o.failed)
+    unfinished = sum(1 for o in done.outcomes if not o.recorded or o.status.value == "cancelled")
+    if settings.output_path is not None:
+        write_outputs(settings.output_path, ActionOutputs(run_id=done.run_id).by_name())
+    if cancelled or unfinished:
+        message = (
+            f"{which}: {unfinished} datapoint(s) of run {done.run_id} were not recorded (cancelled, or the backend"
+            " failed); re-run the job to record them (what is recorded is kept)"
+        )
+        announce(settings, redactor, "error", ExperimentError(message))
+        return exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)
+    print(
+        f"recorded {len(done.outcomes)} datapoint(s) of {which} into run {done.run_id}"
+        f" ({done.already_recorded} already there from an earlier attempt, {failed} failed)"
+    )
+    return 0
 
 
 def _report_input(judged: Judged, *, settings: Settings, ci: CiContext, now: datetime) -> ReportInput:

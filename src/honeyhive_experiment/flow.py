@@ -4,7 +4,8 @@
 
 Everything is handed in — the config, the HoneyHive client, the CI context, the clock — so tests run
 this flow against the local backend, and the CLI (the composition root) only wires real parts.
-Rendering and publishing the result is the caller's job; this returns what they need.
+Rendering and publishing the result is :mod:`honeyhive_experiment.delivery`'s job; this returns what it needs.
+The last section maps an invocation's mode (``all``, ``run``, ``report``, ``publish``) to these functions.
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, 
 from honeyhive_experiment.report import TrendPoint, load_report
 from honeyhive_experiment.results import compare_runs, get_run_result, wait_for_run_result
 from honeyhive_experiment.runner import DatapointOutcome, Progress, session_id_for
-from honeyhive_experiment.sharding import ShardSpec, missing_by_shard, select
+from honeyhive_experiment.settings import Mode, Settings
+from honeyhive_experiment.sharding import ShardSpec, missing_by_shard, select, shared_run_id
 from honeyhive_experiment.user_code import load_user_code, repository_on_path
-from honeyhive_experiment.verdict import Decision, decide
+from honeyhive_experiment.verdict import Decision, Verdict, decide
 
 log = logging.getLogger(__name__)
 
@@ -423,3 +425,89 @@ def republish(
     summary = get_run_result(client, run_id, config.aggregate_function.value)
     result = ExperimentResult(run_id, run.name or config.name, dataset_id, summary)
     return judge(client, config, result=result, dataset=dataset, ci=ci, now=now, baseline_run_id=baseline_run_id)
+
+
+# ----------------------------------------------------------------------------- one invocation, by mode
+
+FORK_WITHOUT_SECRETS = Decision(
+    Verdict.NEUTRAL,
+    (
+        "This pull request comes from a fork, and GitHub does not give workflows triggered by forks"
+        " access to secrets, so the HoneyHive API key is not available. No experiment was run."
+        " A maintainer can run it by pushing the changes to a branch of this repository.",
+    ),
+)
+"""The verdict of a fork's pull request without secrets: explained, not a red X (nothing is posted)."""
+
+
+def shared_run_id_of(settings: Settings, ci: CiContext, experiment: str) -> str:
+    """The run every job of one workflow run records into (``mode: run`` shards and their ``report`` job)."""
+    workflow_run = str(settings.run_id) if settings.run_id is not None else "local"
+    return shared_run_id(settings.repository or ci.repository or "local", workflow_run, experiment)
+
+
+def judge_mode(
+    settings: Settings,
+    config: ExperimentConfig,
+    *,
+    client: HoneyHiveClient,
+    ci: CiContext,
+    now: datetime,
+    cancel: threading.Event | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    published: PublishedRun | None = None,
+) -> FlowResult:
+    """The flow of ``settings.mode``: ``all`` runs and judges the experiment, ``report`` judges the shards'
+    shared run, ``publish`` judges the run an earlier job's report.json names (``published``)."""
+    if settings.mode is Mode.REPORT:
+        return report_shared_run(
+            config,
+            config_path=str(settings.config_path),
+            root=settings.root,
+            client=client,
+            run_id=shared_run_id_of(settings, ci, config.name),
+            ci=ci,
+            now=now,
+            shard_count=settings.shard.total if settings.shard else None,
+            baseline_run_id=settings.baseline_run_id,
+        )
+    if published is not None:
+        return republish(
+            config, client=client, run_id=published.run_id, ci=ci, now=now, baseline_run_id=published.baseline_run_id
+        )
+    return run_experiment(
+        config,
+        config_path=str(settings.config_path),
+        root=settings.root,
+        client=client,
+        ci=ci,
+        now=now,
+        baseline_run_id=settings.baseline_run_id,
+        progress=progress,
+        cancel=cancel,
+        require_passing_baseline=settings.in_actions,  # a local dry run compares with the previous run, whatever it was
+    )
+
+
+def record_shard(
+    settings: Settings,
+    config: ExperimentConfig,
+    *,
+    client: HoneyHiveClient,
+    ci: CiContext,
+    cancel: threading.Event | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> ShardResult:
+    """``mode: run``: record this shard (or the whole dataset) into the shared run; the report job judges it."""
+    shard = ShardSpec(settings.shard.index, settings.shard.total) if settings.shard else None
+    return run_shard(
+        config,
+        config_path=str(settings.config_path),
+        root=settings.root,
+        client=client,
+        run_id=shared_run_id_of(settings, ci, config.name),
+        shard=shard,
+        ci=ci,
+        progress=progress,
+        cancel=cancel,
+    )

@@ -1,0 +1,39 @@
+"""How a run's progress is shown while it runs: a bar on a terminal, a line every 10% (or 15 s) in CI logs."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from honeyhive_experiment.runner import Progress
+
+__all__ = ["ProgressPrinter"]
+
+
+class ProgressPrinter:
+    """A bar on a terminal; a line every 10% (or 15 s) in CI logs."""
+
+    def __init__(self, stream: TextIO, interactive: bool) -> None:
+        self._stream = stream
+        self._interactive = interactive
+        self._last_line = time.monotonic()
+        self._last_decile = -1
+        self._clock = time.monotonic
+
+    def __call__(self, p: Progress) -> None:
+        eta = f", eta {p.eta:.0f} s" if p.eta is not None and p.done < p.total else ""
+        text = f"{p.done}/{p.total} datapoints ({p.failed} failed), {p.rate:.1f}/s{eta}"
+        if self._interactive:
+            width = 30
+            filled = int(width * p.done / max(p.total, 1))
+            self._stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {text}   ")
+            if p.done == p.total:
+                self._stream.write("\n")
+            self._stream.flush()
+            return
+        decile = int(10 * p.done / max(p.total, 1))
+        now = self._clock()
+        if decile != self._last_decile or now - self._last_line > 15 or p.done == p.total:
+            self._last_decile, self._last_line = decile, now
+            print(text, file=self._stream, flush=True)
