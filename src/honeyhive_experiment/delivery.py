@@ -107,6 +107,11 @@ def deliver(
         append_summary(settings.step_summary_path, render_summary(data, secrets=secrets))
     if settings.output_path is not None:
         write_outputs(settings.output_path, _outputs(judged, verdict, comment_url, report_file).by_name())
+    if verdict is Verdict.FAIL:  # a red job says why in its log, one line per reason (errors: where caught)
+        for reason in data.decision.reasons:
+            announce(settings, redactor, "error", ExperimentError(f"verdict fail: {reason}"))
+    for warning in data.decision.warnings:
+        announce(settings, redactor, "warning", ExperimentError(warning))
     if verdict is Verdict.NEUTRAL:
         reason = data.decision.reasons[0] if data.decision.reasons else "nothing to judge against"
         announce(settings, redactor, "warning", ExperimentError(f"verdict neutral: {reason}"))
@@ -155,6 +160,8 @@ def _report_input(judged: Judged, *, settings: Settings, ci: CiContext, now: dat
         error=judged.error,
         notes=(*judged.notes, *(flow.notes if flow else ())),
         trend=flow.trend if flow else (),
+        assessment=flow.assessment if flow else {},
+        judged_metrics=(*config.passing_ranges, *config.gate) if config is not None else (),
         dry_run=settings.dry_run,
         generated_at=now,
         tool_version=__version__,

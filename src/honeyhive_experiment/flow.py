@@ -32,14 +32,15 @@ from honeyhive_experiment.experiment import (
     managed_dataset,
     run_slice,
 )
-from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, RunComparisonResult
+from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, MetricKey, RunComparisonResult
 from honeyhive_experiment.report import TrendPoint, load_report
 from honeyhive_experiment.results import compare_runs, get_run_result, wait_for_run_result
 from honeyhive_experiment.runner import DatapointOutcome, Progress, session_id_for
 from honeyhive_experiment.settings import Mode, Settings
 from honeyhive_experiment.sharding import ShardSpec, missing_by_shard, select, shared_run_id
+from honeyhive_experiment.significance import Assessment
 from honeyhive_experiment.user_code import load_user_code, repository_on_path
-from honeyhive_experiment.verdict import Decision, Verdict, decide
+from honeyhive_experiment.verdict import Decision, Verdict, assess_comparison, decide, evaluator_errors
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,8 @@ class FlowResult:
     decision: Decision
     notes: tuple[str, ...] = field(default_factory=tuple)
     trend: tuple[TrendPoint, ...] = field(default_factory=tuple)
+    assessment: Mapping[MetricKey | str, Assessment] = field(default_factory=dict)
+    """Each compared metric's change told apart from noise (and the pass/fail flips): see verdict.py."""
 
     @property
     def inputs_by_datapoint(self) -> dict[str, Mapping[str, Any]]:
@@ -181,9 +184,29 @@ def judge(
             new_result=result.summary,
             old_result=baseline_result,
         )
-    decision = decide(result.summary, comparison, gates=config.gate, presentation=config.metrics)
+    assessment: dict[MetricKey | str, Assessment] = {}
+    if comparison is not None:
+        assessment = assess_comparison(
+            comparison,
+            config.metrics,
+            alpha=config.verdict.alpha,
+            old_result=baseline_result,
+            new_result=result.summary,
+        )
+    decision = decide(
+        result.summary,
+        comparison,
+        gates=config.gate,
+        presentation=config.metrics,
+        ranged=config.passing_ranges,
+        errors=evaluator_errors(result.outcomes),
+        policy=config.verdict,
+        assessment=assessment,
+    )
     trend = key_metric_trend(client, config, dataset.dataset_id, ci.base_ref, exclude=(result.run_id,))
-    return FlowResult(result, dataset, baseline, baseline_result, comparison, decision, trend=trend)
+    return FlowResult(
+        result, dataset, baseline, baseline_result, comparison, decision, trend=trend, assessment=assessment
+    )
 
 
 TREND_RUNS = 5

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,10 +20,17 @@ COMMENT_START = "----- the comment that would be posted -----"
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
+def repo(tmp_path: Path) -> Iterator[Path]:
     root = tmp_path / "repo"
     shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
-    return root
+    _forget_the_app()  # each test's copy is imported afresh, as in a process of its own
+    yield root
+    _forget_the_app()
+
+
+def _forget_the_app() -> None:
+    for name in [m for m in sys.modules if m == "support_bot" or m.startswith("support_bot.")]:
+        del sys.modules[name]
 
 
 def _run(repo: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str, dict[str, object]]:
@@ -61,3 +70,34 @@ def test_a_bad_flag_is_a_usage_error_naming_it(repo: Path, capsys: pytest.Captur
     assert code == 2
     assert 'flag --server-url: expected an http(s) URL, got "ftp://nope"' in err
     assert "Traceback" not in err
+
+
+def test_an_evaluator_that_always_raises_on_a_ranged_metric_is_never_green(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The false green of the issue: every datapoint 'passed' because the ranged metric had no value at all."""
+    evaluators = repo / "support_bot" / "evaluators.py"
+    evaluators.write_text(
+        evaluators.read_text(encoding="utf-8")
+        + "\n\ndef politeness(outputs, inputs, ground_truth=None):\n"
+        + "    raise ValueError('the judge model is not configured')\n",
+        encoding="utf-8",
+    )
+    config = repo / ".honeyhive" / "experiment.yml"
+    text = config.read_text(encoding="utf-8")
+    text = text.replace(
+        "  - support_bot.evaluators:answer_words\n",
+        "  - support_bot.evaluators:answer_words\n  - support_bot.evaluators:politeness\n",
+    )
+    text = text.replace("  keyword_recall: {min: 0.5}\n", "  keyword_recall: {min: 0.5}\n  politeness: {min: 0.9}\n")
+    config.write_text(text, encoding="utf-8")
+
+    code, out, report = _run(repo, capsys)
+    assert code == 1, out
+    assert report["verdict"] == "fail"
+    [reason] = report["reasons"]
+    assert "politeness has a passing range but no value on 22" in reason
+    assert "evaluator politeness raised on 22 datapoint(s) (ValueError: the judge model is not configured)" in reason
+    comment = out.split(COMMENT_START, 1)[1]
+    assert "❌ **Failed**" in comment
+    assert "| politeness | — | — | ⚠️ no values |" in comment  # the ranged metric does not vanish from the table

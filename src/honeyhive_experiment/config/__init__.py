@@ -100,6 +100,7 @@ from honeyhive_experiment.config.model import (
     IngestionConfig,
     MetricConfig,
     PassingRangeConfig,
+    VerdictConfig,
 )
 from honeyhive_experiment.config.schema import SCHEMA_ID, config_hash, config_json_schema, config_json_schema_text
 from honeyhive_experiment.errors import ConfigError
@@ -122,6 +123,7 @@ __all__ = [
     "IngestionConfig",
     "MetricConfig",
     "PassingRangeConfig",
+    "VerdictConfig",
     "config_error_at",
     "config_hash",
     "config_json_schema",

@@ -8,12 +8,23 @@ docstrings (``use_attribute_docstrings``), which the JSON Schema publishes; read
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Final, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from honeyhive_experiment.config.fields import (
     _DATASET_SUFFIX_PATTERN,
@@ -247,12 +258,61 @@ class GateRule(_Section):
     """The largest allowed worsening of the aggregate, in percent of the baseline (5 means 5 %)."""
     max_degraded: Annotated[_Int, Field(ge=0)] | None = None
     """The largest allowed number of common datapoints that got worse (in the metric's direction)."""
+    significant: bool = True
+    """Fail only when the regression is also significant (sign test on the backend's improved/degraded counts,
+    Holm-corrected; see verdict.alpha). false: fail on any change past a bound, noise included."""
 
     @model_validator(mode="after")
     def _some_bound(self) -> Self:
         if self.max_drop is None and self.max_drop_pct is None and self.max_degraded is None:
             raise ValueError("a gate rule needs at least one of max_drop, max_drop_pct, max_degraded")
         return self
+
+
+_PERCENT_RE: Final = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*%$")
+
+
+def _allow_failed(value: Any) -> int | str:
+    if type(value) is int and value >= 0:
+        return value
+    if isinstance(value, str) and (found := _PERCENT_RE.match(value.strip())) and float(found.group(1)) <= 100:
+        return value.strip()
+    raise ValueError(f"should be a number of datapoints (2) or a percentage ('5%'), got {_describe(value)}")
+
+
+AllowFailed = Annotated[
+    int | str,
+    PlainValidator(_allow_failed),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": r"^\s*[0-9]+(\.[0-9]+)?\s*%\s*$"},
+            ]
+        }
+    ),
+]
+
+
+class VerdictConfig(_Section):
+    """How the verdict reads the backend's result and comparison (defaults: no tolerance, alpha 0.05)."""
+
+    allow_failed: AllowFailed | None = None
+    """Tolerate this many datapoints the backend reports failed (an integer), or this share of them ("5%");
+    the reasons say when the tolerance was used. Without it, any failed datapoint fails the check."""
+    alpha: Annotated[_Number, Field(gt=0, lt=1)] = 0.05
+    """Significance level of the comparison: a metric is 'better' or 'worse' only when its Holm-corrected sign
+    test is at or below it, else 'within noise' (or 'too few changes to tell')."""
+
+    def tolerated_failures(self, total: int) -> int:
+        """How many failed datapoints of ``total`` the check tolerates (0 without ``allow_failed``)."""
+        if self.allow_failed is None:
+            return 0
+        if isinstance(self.allow_failed, int):
+            return self.allow_failed
+        found = _PERCENT_RE.match(self.allow_failed.strip())
+        assert found is not None  # the field's pattern
+        return math.floor(total * float(found.group(1)) / 100)
 
 
 def _check_version(value: Any) -> Any:
@@ -297,6 +357,8 @@ class ExperimentConfig(_Section):
     """Pull-request comment options."""
     gate: dict[MetricName, GateRule] = Field(default_factory=dict)
     """An optional regression gate per metric on the comparison with the baseline (direction-aware)."""
+    verdict: VerdictConfig = Field(default_factory=VerdictConfig)
+    """Tolerance for failed datapoints and the significance level of the comparison."""
 
     @field_validator("version", mode="before")
     @classmethod

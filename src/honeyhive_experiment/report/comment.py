@@ -261,6 +261,11 @@ def _context(view: ReportView, plan: _Plan, mode: str, mark: str, meta: str) -> 
         "verdict": {"name": verdict.value, "emoji": verdict.emoji, "words": _VERDICT_WORDS[verdict]},
         "headline": headline,
         "reasons": view.reasons[:limit] if verdict in (Verdict.FAIL, Verdict.NEUTRAL) else (),
+        # said in the visible part whatever the verdict: evaluators that raised, gates within noise, tolerances
+        "warnings": view.warnings[:limit],
+        "flips": view.flips if not plan.summary_only else None,
+        "tested": any(m.significance is not None for m in shown),
+        "degraded": view.degraded(plan.rows) if plan.details and not plan.summary_only else (),
         # an error verdict always says what went wrong: the error, else the decision's reasons
         "error": (view.error or "\n".join(view.reasons) or "unknown error") if verdict is Verdict.ERROR else None,
         "skipped": verdict is Verdict.NEUTRAL and summary is None,

@@ -58,7 +58,7 @@ REPORT_VERSION: Final = 1
 REPORT_SCHEMA_ID: Final = "urn:honeyhive-experiment:schema:report:v1"
 _SCHEMA_TITLE: Final = "honeyhive-experiment report.json"
 
-Change = Literal["better", "worse", "same", "new", "removed"]
+Change = Literal["better", "worse", "within noise", "too few changes to tell", "same", "new", "removed"]
 ErroredStatus = Literal["function_error", "timeout", "backend_error", "evaluator_error"]
 
 
@@ -141,11 +141,26 @@ class ReportMetric(_Part):
     better_count: NonNegativeInt | None = Field(description="Datapoints that got better, by the direction.")
     worse_count: NonNegativeInt | None = Field(description="Datapoints that got worse, by the direction.")
     change: Change | None = Field(
-        description="better / worse (by the direction), same (too small to show), new (no baseline value), "
-        "removed (no value in this run); null without a comparison."
+        description="better / worse (significant, by the direction), within noise, too few changes to tell, same "
+        "(no datapoint changed, or too small to show), new (no baseline value), removed (no value in this run); "
+        "null without a comparison. Without the backend's improved/degraded counts: by the sign of the difference."
     )
+    significance: str | None = Field(
+        description="The sign test behind the change, as shown: 'p = 0.003', 'needs ≥ 6 changes, has 4'."
+    )
+    p_value: float | None = Field(description="The exact two-sided sign test on better/worse counts.")
+    p_adjusted: float | None = Field(description="The p-value Holm-corrected across this comparison's metrics.")
     failing_datapoints: NonNegativeInt | None = Field(description="Datapoints outside the passing range.")
     passing_range: ReportRange | None = Field(description="The passing range, when one is configured.")
+
+
+class ReportFlips(_Part):
+    """Datapoints present in both runs that went from passing to failing, or back (the backend's id lists)."""
+
+    pass_to_fail: NonNegativeInt = Field(description="Passed in the baseline, failed in this run.")
+    fail_to_pass: NonNegativeInt = Field(description="Failed in the baseline, passed in this run.")
+    change: Change = Field(description="worse / better when significant, else within noise or too few.")
+    significance: str = Field(description="The exact McNemar test, as shown.")
 
 
 class ReportFailingMetric(_Part):
@@ -201,6 +216,12 @@ class ReportDocument(_Part):
     verdict: Verdict = Field(description="The check's verdict.")
     reasons: tuple[str, ...] = Field(description="Why the verdict is what it is.")
     gate_failures: tuple[str, ...] = Field(description="The gates that failed.")
+    warnings: tuple[str, ...] = Field(
+        description="Said without changing the verdict: evaluators that raised, gates within noise, tolerances."
+    )
+    pass_fail: ReportFlips | None = Field(
+        description="Datapoints that flipped between passing and failing since the baseline (McNemar test)."
+    )
     error: str | None = Field(description="What went wrong, for an error verdict.")
     dry_run: bool = Field(description="Whether this was a dry run (nothing posted).")
     generated_at: datetime = Field(description="When the report was made (UTC).")
@@ -249,6 +270,15 @@ def _document(data: ReportInput, view: ReportView, redactor: Redactor) -> Report
         verdict=view.verdict,
         reasons=view.reasons,
         gate_failures=view.gate_failures,
+        warnings=view.warnings,
+        pass_fail=None
+        if view.flips is None
+        else ReportFlips(
+            pass_to_fail=view.flips.pass_to_fail,
+            fail_to_pass=view.flips.fail_to_pass,
+            change=view.flips.change,
+            significance=view.flips.significance,
+        ),
         error=view.error,
         dry_run=data.dry_run,
         generated_at=view.generated_at,
@@ -299,6 +329,9 @@ def _document(data: ReportInput, view: ReportView, redactor: Redactor) -> Report
                 better_count=m.better_count,
                 worse_count=m.worse_count,
                 change=m.change,
+                significance=m.significance,
+                p_value=m.p_value,
+                p_adjusted=m.p_adjusted,
                 failing_datapoints=m.failing,
                 passing_range=None
                 if m.range_min is None and m.range_max is None

@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from honeyhive_experiment.config import CommentConfig, MetricConfig
-from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
+from honeyhive_experiment.models import ExperimentResultSummary, MetricKey, RunComparisonResult
+from honeyhive_experiment.significance import Assessment
 from honeyhive_experiment.verdict import Decision
 
 if TYPE_CHECKING:
@@ -66,6 +67,10 @@ class ReportInput:
     error: str | None = None
     notes: Sequence[str] = ()
     trend: Sequence[TrendPoint] = ()
+    judged_metrics: Sequence[str] = ()
+    """Metrics with a passing range or a gate: shown even when the backend has no value for them."""
+    assessment: Mapping[MetricKey | str, Assessment] = field(default_factory=dict)
+    """Each compared metric's change told apart from noise, and the pass/fail flips (key ``"pass/fail"``)."""
     dry_run: bool = False
     generated_at: datetime
     tool_version: str

@@ -37,6 +37,8 @@ def render_terminal(data: ReportInput, *, secrets: Iterable[str | None] = ()) ->
     lines.append(verdict_line)
     for reason in view.reasons:
         lines.append(f"  - {p(reason)}")
+    for warning in view.warnings:
+        lines.append(f"  ! {p(warning)}")
     if verdict is Verdict.ERROR and view.error:
         lines.append("Error:")
         lines.extend(f"  {p(line)}" for line in view.error.splitlines() or [""])
@@ -81,6 +83,8 @@ def render_terminal(data: ReportInput, *, secrets: Iterable[str | None] = ()) ->
             right = [False, True, True, False]
             rows = [[p(clip(m.label, 40)), m.value_text, m.range_text, _plain_status(m)] for m in view.metrics]
         lines.extend(_table(headers, rows, right))
+        if view.flips is not None:
+            lines.append(f"Pass/fail: {p(view.flips.text)}")
     limit = data.comment.max_datapoints
     if view.failed_keys:
         lines.append("")
@@ -114,10 +118,12 @@ def render_terminal(data: ReportInput, *, secrets: Iterable[str | None] = ()) ->
 
 
 def _plain_status(row: MetricRow) -> str:
-    parts = [row.change] if row.change else []
+    parts = [f"{row.change} ({row.significance})" if row.significance else row.change] if row.change else []
     if row.change == "removed":
         parts = ["not in this run"]
-    if row.failing:
+    if row.status.endswith("no values"):
+        parts.append("no values")
+    elif row.failing:
         parts.append(f"{row.failing:,} failing")
     elif _has_range(row) and row.failing == 0 and row.change is None:
         parts.append("passing")

@@ -27,6 +27,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 from honeyhive_experiment.config import Direction, MetricConfig
 from honeyhive_experiment.models import DatapointResult, MetricDelta, MetricDetail, MetricKey
+from honeyhive_experiment.report.changes import (
+    CHANGE_TEXT,
+    DegradedRow,
+    DegradedView,
+    FlipsView,
+    flips_view,
+    significant_change,
+)
 from honeyhive_experiment.report.inputs import BaselineInfo, ReportInput
 from honeyhive_experiment.report.markdown import clip, http_url
 from honeyhive_experiment.report.numbers import (
@@ -42,6 +50,7 @@ from honeyhive_experiment.report.numbers import (
     sparkline,
 )
 from honeyhive_experiment.report.redact import Redactor
+from honeyhive_experiment.verdict import PASS_FAIL
 
 if TYPE_CHECKING:
     # runner pulls in OpenTelemetry; the report only reads the outcomes' fields
@@ -93,6 +102,10 @@ class MetricRow:
     better_count: int | None
     worse_count: int | None
     change: str | None
+    significance: str | None  # "p = 0.003", "needs ≥ 6 changes, has 4" (None: not tested)
+    p_value: float | None
+    p_adjusted: float | None
+    worse_ids: Sequence[str]  # the backend's ids of common datapoints that got worse (direction-aware)
     failing: int | None
     range_min: float | None
     range_max: float | None
@@ -175,13 +188,6 @@ class TrendView:
 
 
 _DEFAULT_METRIC: Final = MetricConfig()
-_CHANGE_TEXT: Final = {
-    "better": "🟢 better",
-    "worse": "🔴 worse",
-    "same": "⚪ same",
-    "new": "🆕 new",
-    "removed": "➖ not in this run",
-}
 _ERROR_KINDS: Final = {
     "function_error": "function raised",
     "timeout": "function timed out",
@@ -215,6 +221,8 @@ class ReportView:
         self.title = clip(r(data.comment.title or data.experiment), 200)
         self.aggregation = summary.metrics.aggregation_function if summary is not None else None
         self.reasons = tuple(clip(r(reason), 300) for reason in data.decision.reasons)
+        self.warnings = tuple(clip(r(warning), 300) for warning in data.decision.warnings)
+        self.flips: FlipsView | None = flips_view(data.assessment.get(PASS_FAIL))
         self.gate_failures = tuple(clip(r(g), 300) for g in data.decision.gate_failures)
         self.error = clip(r(data.error), 4000) if data.error else None
         self.notes = tuple(clip(r(note), 500) for note in data.notes)
@@ -262,6 +270,12 @@ class ReportView:
             self._metric_row(key, delta, detail, comparison is not None, events_per_name[key[0]] > 1)
             for key, delta, detail in entries
         ]
+        # a judged metric the backend has no value for must not vanish from the table
+        rows.extend(
+            self._metric_row((name, None), None, None, comparison is not None, False, absent=True)
+            for name in dict.fromkeys(self.data.judged_metrics)
+            if name not in events_per_name
+        )
         order = {name: i for i, name in enumerate(self.data.metrics)}
         return tuple(
             sorted(rows, key=lambda row: (0 if row.key else 1 if row.configured else 2, order.get(row.name, 0)))
@@ -274,6 +288,8 @@ class ReportView:
         detail: MetricDetail | None,
         compared: bool,
         ambiguous: bool,
+        *,
+        absent: bool = False,
     ) -> MetricRow:
         r = self.redactor.redact
         name, event_name = key
@@ -309,6 +325,11 @@ class ReportView:
                     change = "same"
                 else:
                     change = "better" if (difference > 0) != lower else "worse"
+        assessed = self.data.assessment.get(key) if delta is not None else None
+        change, significance = significant_change(assessed, change)
+        worse_ids: Sequence[str] = ()
+        if delta is not None:
+            worse_ids = (delta.improved if lower else delta.degraded) or ()
         failing = None
         if detail is not None and detail.datapoints is not None:
             failing = len(detail.datapoints.failed)
@@ -316,8 +337,10 @@ class ReportView:
         if detail is not None and detail.passing_range is not None:
             low, high = detail.passing_range.min, detail.passing_range.max
         has_range = low is not None or high is not None
-        parts = [_CHANGE_TEXT[change]] if change is not None else []
-        if failing:
+        parts = [CHANGE_TEXT[change] + (f" ({significance})" if significance else "")] if change is not None else []
+        if absent:
+            parts.append("⚠️ no values")
+        elif failing:
             parts.append(f"❌ {failing:,} failing")
         elif not compared and has_range and failing == 0:
             parts.append("✅ passing")
@@ -342,6 +365,10 @@ class ReportView:
             better_count=better,
             worse_count=worse,
             change=change,
+            significance=significance,
+            p_value=assessed.p_value if assessed is not None else None,
+            p_adjusted=assessed.p_adjusted if assessed is not None else None,
+            worse_ids=worse_ids,
             failing=failing,
             range_min=finite(low),
             range_max=finite(high),
@@ -366,6 +393,23 @@ class ReportView:
 
         chosen = sorted(enumerate(self.metrics), key=priority)[: max(0, limit)]
         return tuple(row for _, row in sorted(chosen, key=lambda item: item[0]))
+
+    def degraded(self, limit: int) -> tuple[DegradedView, ...]:
+        """For each metric that got significantly worse or failed its gate, the first ``limit`` of the backend's
+        datapoints that got worse on it, with their inputs previewed."""
+        gated = set(self.data.decision.gates_hit)
+        views = []
+        for row in self.metrics:
+            significantly_worse = row.change == "worse" and row.significance is not None
+            if not row.worse_ids or not (significantly_worse or row.name in gated):
+                continue
+            shown = []
+            for ident in row.worse_ids[: max(0, limit)]:
+                inputs = self.data.inputs_by_datapoint.get(ident)
+                preview = self._preview(inputs) if inputs is not None else "—"
+                shown.append(DegradedRow(clip(self.redactor.redact(ident), 100), preview))
+            views.append(DegradedView(row.label, len(row.worse_ids), tuple(shown)))
+        return tuple(views)
 
     # --------------------------------------------------------------------------------- baseline
 
@@ -448,6 +492,8 @@ class ReportView:
     def _failed_row(self, key: str) -> DatapointRow:
         r = self.redactor.redact
         result = self._datapoints.get(key)
+        datapoint_id = result.datapoint_id if result is not None and result.datapoint_id else key
+        outcome = self._outcomes.get(datapoint_id) or self._outcomes.get(key)
         failing: list[FailingMetric] = []
         if result is not None:
             for metric in result.metrics:
@@ -465,9 +511,11 @@ class ReportView:
                         stored = shown = clip(r(str(value)), 60)
                     label = clip(r(config.label or metric.name), 60)
                     event = r(metric.event_name) if metric.event_name else None
-                    failing.append(FailingMetric(r(metric.name), event, stored, f"{label} = {shown}"))
-        datapoint_id = result.datapoint_id if result is not None and result.datapoint_id else key
-        outcome = self._outcomes.get(datapoint_id) or self._outcomes.get(key)
+                    text = f"{label} = {shown}"
+                    explanation = outcome.metrics.get(f"{metric.name}_explanation") if outcome is not None else None
+                    if isinstance(explanation, str) and explanation.strip():
+                        text += f" ({clip(r(explanation.strip()), 120)})"
+                    failing.append(FailingMetric(r(metric.name), event, stored, text))
         inputs = self.data.inputs_by_datapoint.get(datapoint_id)
         return DatapointRow(
             id=clip(r(key), 100),

@@ -494,3 +494,67 @@ def nasty_input() -> ReportInput:
         comment=CommentConfig(title=NASTY.replace("\n", " ")),
         trend=[TrendPoint(NASTY, None, {"accuracy": 0.8})],
     )
+
+
+# ------------------------------------------------------------------------------------------------------------
+# significance: one metric significantly worse, one within noise, one with too few changes to tell
+# ------------------------------------------------------------------------------------------------------------
+
+SIG_IDS = [f"EXT-s{i}" for i in range(1, 21)]
+
+
+def significance_input() -> ReportInput:
+    """A run of 20 datapoints judged the way the flow judges it (assess_comparison, then decide) against a
+    baseline in which two of them failed: accuracy drops on 15 of 20 (worse, Holm-adjusted p = 0.0021, past
+    its 5% gate), faithfulness changes 5 up / 6 down (within noise), cost 2 worse / 1 better (too few to tell)."""
+    from honeyhive_experiment.config import GateRule
+    from honeyhive_experiment.verdict import assess_comparison, decide
+
+    body = {
+        "status": "completed",
+        "success": True,
+        "passed": SIG_IDS,
+        "failed": [],
+        "metrics": {
+            "aggregation_function": "average",
+            "details": [
+                detail("accuracy", 0.8, [0.8] * 20, passing_range={"min": 0.5}, ids=SIG_IDS),
+                detail("faithfulness", 0.89, [0.89] * 20, ids=SIG_IDS),
+                detail("cost_usd", 0.0021, [0.0021] * 20, ids=SIG_IDS),
+            ],
+        },
+        "datapoints": [datapoint(i, True, {"accuracy": 0.8}) for i in SIG_IDS],
+        "event_details": [{"event_name": "answer", "event_type": "chain"}],
+        "run_object": run_object(
+            RUN_ID, "support-bot #42", SIG_IDS, commit=HEAD_SHA, created_at="2025-03-04T11:50:00Z"
+        ),
+    }
+    old_body = {**body, "passed": SIG_IDS[2:], "failed": SIG_IDS[:2], "success": False}
+    compare = {
+        "commonDatapoints": SIG_IDS,
+        "metrics": [
+            delta("accuracy", 0.9, 0.8, -0.1, -11.1111, 1, 15, 4),
+            delta("faithfulness", 0.9, 0.89, -0.01, -1.1111, 5, 6, 9),
+            delta("cost_usd", 0.002, 0.0021, 0.0001, 5.0, 2, 1, 17),
+        ],
+        "event_details": [{"event_name": "answer", "event_type": "chain", "presence": "both"}],
+    }
+    summary = summary_of(body)
+    comparison = comparison_of(compare, summary)
+    assessment = assess_comparison(comparison, METRICS, alpha=0.05, old_result=summary_of(old_body), new_result=summary)
+    decision = decide(
+        summary,
+        comparison,
+        gates={"accuracy": GateRule(max_drop_pct=5)},
+        presentation=METRICS,
+        ranged=["accuracy"],
+        assessment=assessment,
+    )
+    return base_input(
+        decision=decision,
+        summary=summary,
+        comparison=comparison,
+        baseline=baseline_info(shared_datapoints=20, total_datapoints=20),
+        assessment=assessment,
+        inputs_by_datapoint={"EXT-d0": {"question": "What is the capital of Peru?"}},
+    )

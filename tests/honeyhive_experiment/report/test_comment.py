@@ -49,6 +49,7 @@ from tests.honeyhive_experiment.report.scenarios import (
     neutral_input,
     no_baseline_input,
     pass_input,
+    significance_input,
     summary_of,
     table_rows,
 )
@@ -310,3 +311,20 @@ def test_a_missing_or_unreadable_custom_template_is_a_template_error(tmp_path: P
     binary.write_bytes(b"\xff\xfe{{ marker }}")
     with pytest.raises(TemplateError, match="not valid UTF-8"):
         render_comment(pass_input(), template_path=binary)
+
+
+def test_significance_golden_comment_tells_worse_from_noise_and_too_few() -> None:
+    """One metric significantly worse, one within noise, one with too few changes to tell (golden), the
+    pass/fail flips line, and the datapoints that got worse on the metric whose gate failed."""
+    data = significance_input()
+    text = render_comment(data).text
+    assert_golden("significance.md", text)
+    rows = {cells(row)[0]: cells(row)[-1] for row in table_rows(text, "| Metric")[2:]}
+    # 1 better / 15 worse: raw p = 2·P(X ≤ 1 | n = 16) = 34/65536 = 0.00052; Holm ×4 (3 metrics + pass/fail)
+    assert rows["Accuracy"] == "🔴 worse (p = 0.0021)"
+    assert rows["faithfulness"] == "⚪ within noise (p = 1)"
+    assert rows["cost\\_usd"] == "⚪ too few changes to tell (needs ≥ 6 changes, has 3)"
+    assert "0 datapoint(s) went from passing to failing and 2 from failing to passing" in text
+    assert "📉 15 datapoints got worse on Accuracy" in text
+    assert data.decision.verdict is Verdict.FAIL
+    assert_golden("significance_terminal.txt", render_terminal(data))

@@ -95,6 +95,9 @@ def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
         "better_count": 1,
         "worse_count": 3,
         "change": "worse",
+        "significance": None,  # this input carries no assessment: the change is the difference's sign
+        "p_value": None,
+        "p_adjusted": None,
         "failing_datapoints": 0,
         "passing_range": None,
     }

@@ -1,0 +1,255 @@
+"""Telling a regression from noise, using only the counts the backend reports.
+
+For each metric the backend says, over the datapoints both runs share, how many improved and how many
+degraded (datapoints that stayed the same are left out). If the change made no real difference, each
+changed datapoint is as likely to go up as down, like a coin toss. The exact two-sided sign test gives
+the probability (p-value) of a split at least this lopsided under that coin toss. Pass/fail is tested the
+same way (McNemar's exact test) on the datapoints that went pass→fail and fail→pass. Because one comparison
+tests several metrics at once, the p-values are adjusted with the Holm correction, so that one lucky metric
+among many does not count as a finding. A metric is ``better`` or ``worse`` only when its adjusted p-value
+is at most alpha (0.05 by default), otherwise ``within noise``; with too few changed datapoints to ever get
+there (fewer than 6 at alpha = 0.05, even if all of them moved the same way) it is ``too few changes to tell``.
+
+Everything here is pure arithmetic on integers and floats: no I/O, nothing beyond the standard library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
+
+__all__ = [
+    "DEFAULT_ALPHA",
+    "Assessment",
+    "Change",
+    "Flips",
+    "assess",
+    "can_be_significant",
+    "classify",
+    "describe",
+    "flips",
+    "holm",
+    "mcnemar",
+    "min_changes",
+    "sign_test",
+    "smallest_p",
+]
+
+K = TypeVar("K", bound=Hashable)
+
+DEFAULT_ALPHA = 0.05
+"""The significance level used unless one is configured."""
+
+_SMALLEST_SHOWN_P = 0.001
+"""Below this, a p-value is shown as ``p < 0.001``."""
+
+
+class Change(StrEnum):
+    """A metric's status in one comparison, from the point of view of the metric's direction."""
+
+    BETTER = "better"
+    WORSE = "worse"
+    WITHIN_NOISE = "within noise"
+    TOO_FEW = "too few changes to tell"
+
+
+def _check_alpha(alpha: float) -> None:
+    if not 0 < alpha < 1:  # also rejects NaN
+        raise ValueError(f"alpha must be between 0 and 1 (exclusive), got {alpha!r}")
+
+
+def _check_count(name: str, value: int) -> None:
+    if value < 0:
+        raise ValueError(f"{name} must be a count (>= 0), got {value!r}")
+
+
+def _check_p(name: str, p: float) -> None:
+    if not 0 <= p <= 1:  # also rejects NaN
+        raise ValueError(f"{name} must be a p-value between 0 and 1, got {p!r}")
+
+
+def sign_test(improved: int, degraded: int) -> float:
+    """Exact two-sided sign test: the p-value of ``improved`` vs ``degraded`` under a fair coin.
+
+    Unchanged datapoints are the caller's to leave out. Equals
+    ``scipy.stats.binomtest(min(improved, degraded), improved + degraded, 0.5).pvalue``, which for a fair coin
+    is ``min(1, 2 * P(X <= min side))``. The tail is summed in exact integers and divided once, so large counts
+    neither overflow nor lose precision; no changes at all gives 1.0.
+    """
+    _check_count("improved", improved)
+    _check_count("degraded", degraded)
+    n = improved + degraded
+    k = min(improved, degraded)
+    tail = 0  # sum of C(n, i) for i = 0..k
+    term = 1  # C(n, i), updated exactly: C(n, i + 1) = C(n, i) * (n - i) / (i + 1)
+    for i in range(k + 1):
+        tail += term
+        term = term * (n - i) // (i + 1)
+    # int / int is correctly rounded in Python, however large the integers
+    return min(1.0, 2 * tail / (1 << n))
+
+
+def mcnemar(pass_to_fail: int, fail_to_pass: int) -> float:
+    """Exact McNemar test on the datapoints whose pass/fail changed: the sign test on the two directions."""
+    _check_count("pass_to_fail", pass_to_fail)
+    _check_count("fail_to_pass", fail_to_pass)
+    return sign_test(fail_to_pass, pass_to_fail)
+
+
+@dataclass(frozen=True, slots=True)
+class Flips:
+    """Datapoints whose pass/fail changed between the baseline and the new run (ids in the new run's order)."""
+
+    pass_to_fail: tuple[str, ...]
+    fail_to_pass: tuple[str, ...]
+
+    @property
+    def n_pass_to_fail(self) -> int:
+        return len(self.pass_to_fail)
+
+    @property
+    def n_fail_to_pass(self) -> int:
+        return len(self.fail_to_pass)
+
+    @property
+    def better_worse(self) -> tuple[int, int]:
+        """``(fail→pass, pass→fail)``: the row :func:`assess` takes for pass/fail."""
+        return self.n_fail_to_pass, self.n_pass_to_fail
+
+
+def flips(
+    old_passed: Iterable[str],
+    old_failed: Iterable[str],
+    new_passed: Iterable[str],
+    new_failed: Iterable[str],
+) -> Flips:
+    """The datapoints that went pass→fail and fail→pass, from the backend's passed/failed id lists of two runs.
+
+    Only datapoints present in both runs can flip. A datapoint listed as both passed and failed within one run
+    has no clear status there and is left out. Ids keep the new run's order, each once.
+    """
+    old_pass, old_fail = set(old_passed), set(old_failed)
+    new_pass, new_fail = list(dict.fromkeys(new_passed)), list(dict.fromkeys(new_failed))
+    ambiguous = (old_pass & old_fail) | (set(new_pass) & set(new_fail))
+    return Flips(
+        pass_to_fail=tuple(i for i in new_fail if i in old_pass and i not in ambiguous),
+        fail_to_pass=tuple(i for i in new_pass if i in old_fail and i not in ambiguous),
+    )
+
+
+def holm(p_values: Mapping[K, float]) -> dict[K, float]:
+    """Holm–Bonferroni adjusted p-values, same keys in the same order.
+
+    The smallest of m p-values is multiplied by m, the next by m - 1, and so on; each adjusted value is at least
+    the one before it (step-down) and at most 1. Equal p-values are taken in input order and get equal results.
+    """
+    for key, p in p_values.items():
+        _check_p(f"p-value of {key!r}", p)
+    m = len(p_values)
+    adjusted: dict[K, float] = {}
+    running = 0.0
+    for rank, key in enumerate(sorted(p_values, key=p_values.__getitem__)):  # sorted() is stable
+        running = max(running, min(1.0, (m - rank) * p_values[key]))
+        adjusted[key] = running
+    return {key: adjusted[key] for key in p_values}
+
+
+def smallest_p(n: int) -> float:
+    """The p-value of a unanimous result on ``n`` changes (all one way): ``2 * 0.5**n``, at most 1."""
+    _check_count("n", n)
+    return min(1.0, 2.0 ** (1 - n))
+
+
+def can_be_significant(n: int, alpha: float = DEFAULT_ALPHA) -> bool:
+    """Whether ``n`` changes could reach ``alpha`` at all, i.e. if every one of them went the same way."""
+    _check_alpha(alpha)
+    return smallest_p(n) <= alpha
+
+
+def min_changes(alpha: float = DEFAULT_ALPHA) -> int:
+    """The fewest changes that can be significant at ``alpha``: 6 at 0.05, 8 at 0.01."""
+    _check_alpha(alpha)
+    n = 2  # 0 or 1 change never can: p = 1
+    while not can_be_significant(n, alpha):
+        n += 1
+    return n
+
+
+def classify(better: int, worse: int, *, p_adjusted: float, alpha: float = DEFAULT_ALPHA) -> Change:
+    """A metric's :class:`Change` from its direction-aware counts and its (Holm-adjusted) p-value.
+
+    ``too few changes to tell`` compares the *raw* smallest possible p-value (a unanimous result on
+    ``better + worse`` changes) with ``alpha``, not a Holm-adjusted one: it says that not even a unanimous change
+    could be significant, whatever else is in the comparison. Otherwise the metric is ``better`` or ``worse``
+    (whichever side is larger) when ``p_adjusted <= alpha``, and ``within noise`` when not.
+    """
+    _check_count("better", better)
+    _check_count("worse", worse)
+    _check_p("p_adjusted", p_adjusted)
+    _check_alpha(alpha)
+    if not can_be_significant(better + worse, alpha):
+        return Change.TOO_FEW
+    if p_adjusted <= alpha:
+        if worse > better:
+            return Change.WORSE
+        if better > worse:
+            return Change.BETTER
+    return Change.WITHIN_NOISE
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """One metric's counts, p-values and status in one comparison."""
+
+    better: int
+    worse: int
+    p_value: float
+    """The raw sign-test p-value."""
+    p_adjusted: float
+    """The Holm-adjusted p-value across the comparison's metrics; this is what is compared with ``alpha``."""
+    change: Change
+    alpha: float = DEFAULT_ALPHA
+
+    @property
+    def changes(self) -> int:
+        return self.better + self.worse
+
+
+def assess(rows: Mapping[K, tuple[int, int]], *, alpha: float = DEFAULT_ALPHA) -> dict[K, Assessment]:
+    """Test every metric of one comparison: ``rows`` maps a metric to its ``(better, worse)`` counts.
+
+    The counts are direction-aware (the caller maps improved/degraded through the metric's direction; for
+    pass/fail use :attr:`Flips.better_worse`). Holm's correction runs over the metrics with at least one change;
+    a metric without changes keeps p = 1. The result has the keys of ``rows`` in their order.
+    """
+    _check_alpha(alpha)
+    raw: dict[K, float] = {}
+    for key, (better, worse) in rows.items():
+        raw[key] = sign_test(better, worse)
+    adjusted = holm({key: raw[key] for key, (better, worse) in rows.items() if better + worse > 0})
+    result: dict[K, Assessment] = {}
+    for key, (better, worse) in rows.items():
+        p_adjusted = adjusted.get(key, 1.0)
+        result[key] = Assessment(
+            better=better,
+            worse=worse,
+            p_value=raw[key],
+            p_adjusted=p_adjusted,
+            change=classify(better, worse, p_adjusted=p_adjusted, alpha=alpha),
+            alpha=alpha,
+        )
+    return result
+
+
+def describe(a: Assessment) -> str:
+    """The short text shown next to a status: the adjusted p-value, or why there is none worth showing.
+
+    ``"p = 0.003"``, ``"p = 0.21"``, ``"p < 0.001"`` (two significant digits), or ``"needs ≥ 6 changes, has 4"``.
+    """
+    if a.change is Change.TOO_FEW:
+        return f"needs ≥ {min_changes(a.alpha)} changes, has {a.changes}"
+    if a.p_adjusted < _SMALLEST_SHOWN_P:
+        return f"p < {_SMALLEST_SHOWN_P:g}"
+    return f"p = {a.p_adjusted:.2g}"

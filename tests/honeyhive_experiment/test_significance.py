@@ -1,0 +1,482 @@
+"""significance.py: the exact sign / McNemar tests (checked against scipy), Holm's correction, the pass/fail flips,
+and the status each metric gets. Expected values are literals worked out by hand in the comments."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from honeyhive_experiment.significance import (
+    DEFAULT_ALPHA,
+    Assessment,
+    Change,
+    Flips,
+    assess,
+    can_be_significant,
+    classify,
+    describe,
+    flips,
+    holm,
+    mcnemar,
+    min_changes,
+    sign_test,
+    smallest_p,
+)
+
+pytestmark = pytest.mark.unit
+
+BAD_ALPHAS = [0.0, 1.0, -0.05, 1.5, math.nan]
+
+# --- sign test and McNemar ------------------------------------------------------------------------------------------
+
+# (improved, degraded): every n the brief names, balanced and unbalanced, both orientations, and large n with a small
+# imbalance (where a float-only computation would overflow or lose precision).
+REFERENCE_CASES = [
+    (1, 0),
+    (0, 1),
+    (5, 0),
+    (4, 1),
+    (3, 2),
+    (6, 0),
+    (0, 6),
+    (5, 1),
+    (3, 3),
+    (7, 0),
+    (4, 3),
+    (2, 5),
+    (15, 5),
+    (6, 14),
+    (10, 10),
+    (0, 20),
+    (60, 40),
+    (35, 65),
+    (50, 50),
+    (100, 0),
+    (1, 99),
+    (3, 200),
+    (480, 520),
+    (520, 480),
+    (500, 500),
+    (4900, 5100),
+    (5050, 4950),
+]
+
+
+@pytest.mark.parametrize(("improved", "degraded"), REFERENCE_CASES)
+def test_sign_test_equals_scipy_binomtest(improved: int, degraded: int) -> None:
+    stats = pytest.importorskip("scipy.stats")
+    n = improved + degraded
+    expected = stats.binomtest(min(improved, degraded), n, 0.5, alternative="two-sided").pvalue
+    # math.isclose has no absolute tolerance by default, so tiny p-values are compared relatively too
+    assert math.isclose(sign_test(improved, degraded), expected, rel_tol=1e-9)
+
+
+@pytest.mark.parametrize(("pass_to_fail", "fail_to_pass"), REFERENCE_CASES)
+def test_mcnemar_equals_scipy_binomtest(pass_to_fail: int, fail_to_pass: int) -> None:
+    stats = pytest.importorskip("scipy.stats")
+    n = pass_to_fail + fail_to_pass
+    expected = stats.binomtest(min(pass_to_fail, fail_to_pass), n, 0.5, alternative="two-sided").pvalue
+    assert math.isclose(mcnemar(pass_to_fail, fail_to_pass), expected, rel_tol=1e-9)
+
+
+# Exact values (powers of two in the denominator, so exactly representable): p = min(1, 2 * sum_{i<=k} C(n, i) / 2^n)
+EXACT_CASES = [
+    (0, 0, 1.0),  # no changes: nothing to test
+    (1, 0, 1.0),  # 2 * 1/2 = 1
+    (5, 0, 0.0625),  # 2 * 1/32
+    (6, 0, 0.03125),  # 2 * 1/64
+    (0, 6, 0.03125),
+    (5, 1, 0.21875),  # 2 * (1 + 6)/64 = 14/64
+    (3, 2, 1.0),  # 2 * (1 + 5 + 10)/32 = 1
+    (2, 5, 0.453125),  # 2 * (1 + 7 + 21)/128 = 58/128
+    (4, 3, 1.0),  # 2 * (1 + 7 + 21 + 35)/128 = 1
+    (9, 1, 0.021484375),  # 2 * (1 + 10)/1024 = 22/1024
+    (8, 4, 0.3876953125),  # 2 * (1 + 12 + 66 + 220 + 495)/4096 = 1588/4096
+    (12, 0, 0.00048828125),  # 2/4096
+    (15, 5, 43400 / 2**20),  # 2 * (1 + 20 + 190 + 1140 + 4845 + 15504)/2^20
+    (1000, 1000, 1.0),
+]
+
+
+@pytest.mark.parametrize(("improved", "degraded", "expected"), EXACT_CASES)
+def test_sign_test_exact_values(improved: int, degraded: int, expected: float) -> None:
+    assert sign_test(improved, degraded) == expected
+    assert mcnemar(improved, degraded) == expected
+
+
+def test_unanimous_10000_underflows_to_zero_without_error() -> None:
+    assert sign_test(10_000, 0) == 0.0
+    assert sign_test(0, 10_000) == 0.0
+
+
+@given(st.integers(0, 300), st.integers(0, 300))
+def test_sign_test_is_symmetric_and_a_probability(a: int, b: int) -> None:
+    p = sign_test(a, b)
+    assert p == sign_test(b, a)
+    assert 0.0 < p <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: sign_test(-1, 3), r"^improved must be a count \(>= 0\), got -1$"),
+        (lambda: sign_test(3, -1), r"^degraded must be a count"),
+        (lambda: mcnemar(-1, 3), r"^pass_to_fail must be a count"),
+        (lambda: mcnemar(3, -1), r"^fail_to_pass must be a count"),
+    ],
+)
+def test_negative_counts_are_rejected(call: Callable[[], float], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+# --- Holm -----------------------------------------------------------------------------------------------------------
+
+
+def test_holm_hand_computed() -> None:
+    # sorted: d 0.005, a 0.01, c 0.03, b 0.04; m = 4
+    #   d: 4 * 0.005 = 0.02
+    #   a: 3 * 0.01  = 0.03   (max(0.02, 0.03) = 0.03)
+    #   c: 2 * 0.03  = 0.06   (max(0.03, 0.06) = 0.06)
+    #   b: 1 * 0.04  = 0.04 → max(0.06, 0.04) = 0.06   (step-down: never below the one before)
+    result = holm({"a": 0.01, "b": 0.04, "c": 0.03, "d": 0.005})
+    assert result == pytest.approx({"a": 0.03, "b": 0.06, "c": 0.06, "d": 0.02}, rel=1e-12)
+    assert list(result) == ["a", "b", "c", "d"]  # the input's key order
+
+
+def test_holm_is_monotone_in_the_raw_order() -> None:
+    raw = {"w": 0.04, "x": 0.001, "y": 0.0105, "z": 0.011, "v": 0.2}
+    # x: 5 * 0.001 = 0.005; y: 4 * 0.0105 = 0.042; z: 3 * 0.011 = 0.033 → 0.042; w: 2 * 0.04 = 0.08; v: 0.2
+    result = holm(raw)
+    assert result == pytest.approx({"x": 0.005, "y": 0.042, "z": 0.042, "w": 0.08, "v": 0.2}, rel=1e-12)
+
+
+def test_holm_caps_at_one() -> None:
+    # a: 2 * 0.6 = 1.2 → 1; b: max(1, 0.9) = 1
+    assert holm({"a": 0.6, "b": 0.9}) == {"a": 1.0, "b": 1.0}
+    # 2 * 0.5 = 1 exactly; 3 * 0.4 = 1.2 → 1
+    assert holm({"a": 0.4, "b": 0.5, "c": 0.9}) == {"a": 1.0, "b": 1.0, "c": 1.0}
+
+
+def test_holm_ties_are_deterministic() -> None:
+    # a, b tied at 0.02: 3 * 0.02 = 0.06, then max(0.06, 2 * 0.02) = 0.06; c: max(0.06, 0.5) = 0.5
+    expected = {"a": 0.06, "b": 0.06, "c": 0.5}
+    assert holm({"a": 0.02, "b": 0.02, "c": 0.5}) == pytest.approx(expected, rel=1e-12)
+    assert holm({"c": 0.5, "b": 0.02, "a": 0.02}) == pytest.approx(expected, rel=1e-12)
+
+
+def test_holm_single_key_and_empty() -> None:
+    assert holm({"only": 0.03}) == {"only": 0.03}
+    assert holm({}) == {}
+
+
+def test_holm_accepts_the_ends_of_the_range() -> None:
+    # a: 2 * 0 = 0; b: max(0, 1 * 1) = 1
+    assert holm({"a": 0.0, "b": 1.0}) == {"a": 0.0, "b": 1.0}
+
+
+@pytest.mark.parametrize("bad", [-0.01, 1.01, math.nan])
+def test_holm_rejects_what_is_not_a_p_value(bad: float) -> None:
+    with pytest.raises(ValueError, match=r"^p-value of 'b' must be a p-value between 0 and 1"):
+        holm({"a": 0.5, "b": bad})
+
+
+@given(st.lists(st.floats(0.0, 1.0), max_size=12))
+def test_holm_properties(ps: list[float]) -> None:
+    raw = dict(enumerate(ps))
+    adjusted = holm(raw)
+    assert list(adjusted) == list(raw)
+    for key, p in raw.items():
+        assert p <= adjusted[key] <= 1.0
+        assert adjusted[key] <= min(1.0, len(ps) * p)  # never stricter than Bonferroni
+    ordered = sorted(raw, key=raw.__getitem__)
+    assert all(adjusted[a] <= adjusted[b] for a, b in itertools.pairwise(ordered))
+
+
+# --- how many changes can be significant ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [(0, 1.0), (1, 1.0), (2, 0.5), (5, 0.0625), (6, 0.03125), (8, 0.0078125), (1100, 0.0)],
+)
+def test_smallest_p(n: int, expected: float) -> None:
+    assert smallest_p(n) == expected
+    if n <= 1000:
+        assert smallest_p(n) == sign_test(n, 0)
+
+
+def test_smallest_p_rejects_a_negative_count() -> None:
+    with pytest.raises(ValueError, match=r"^n must be a count"):
+        smallest_p(-1)
+
+
+@pytest.mark.parametrize(
+    ("n", "alpha", "expected"),
+    [
+        (5, 0.05, False),
+        (6, 0.05, True),
+        (0, 0.05, False),
+        (7, 0.01, False),
+        (8, 0.01, True),
+        (5, 0.0625, True),  # exactly at alpha counts: p <= alpha
+        (1, 0.99, False),
+        (2, 0.5, True),
+    ],
+)
+def test_can_be_significant(n: int, alpha: float, expected: bool) -> None:
+    assert can_be_significant(n, alpha) is expected
+
+
+def test_default_alpha() -> None:
+    assert DEFAULT_ALPHA == 0.05
+    assert can_be_significant(6) is True
+    assert can_be_significant(5) is False
+    assert min_changes() == 6
+
+
+@pytest.mark.parametrize(("alpha", "expected"), [(0.05, 6), (0.01, 8), (0.0625, 5), (0.1, 5), (0.99, 2), (0.001, 11)])
+def test_min_changes(alpha: float, expected: int) -> None:
+    assert min_changes(alpha) == expected
+
+
+# --- classify and assess --------------------------------------------------------------------------------------------
+
+# (better, worse, alpha, expected); a single metric, so Holm leaves its p-value as it is
+CLASSIFY_CASES = [
+    (0, 0, 0.05, Change.TOO_FEW),
+    (5, 0, 0.05, Change.TOO_FEW),  # even unanimous: p = 0.0625 > 0.05
+    (0, 5, 0.05, Change.TOO_FEW),
+    (3, 2, 0.05, Change.TOO_FEW),
+    (6, 0, 0.05, Change.BETTER),  # p = 0.03125
+    (0, 6, 0.05, Change.WORSE),
+    (5, 1, 0.05, Change.WITHIN_NOISE),  # enough changes, but p = 0.219
+    (12, 0, 0.05, Change.BETTER),  # p = 0.00049
+    (0, 12, 0.05, Change.WORSE),
+    (8, 4, 0.05, Change.WITHIN_NOISE),  # p = 0.388
+    (9, 1, 0.05, Change.BETTER),  # p = 0.0215
+    (1, 9, 0.05, Change.WORSE),
+    (15, 5, 0.05, Change.BETTER),  # p = 0.0414, just under
+    (5, 15, 0.05, Change.WORSE),
+    (14, 6, 0.05, Change.WITHIN_NOISE),  # p = 2 * (21700 + 38760)/2^20 = 0.115
+    (10, 10, 0.05, Change.WITHIN_NOISE),
+    (7, 0, 0.01, Change.TOO_FEW),  # p = 0.0156 > 0.01: needs >= 8 changes
+    (8, 0, 0.01, Change.BETTER),  # p = 0.0078
+    (0, 8, 0.01, Change.WORSE),
+    (9, 1, 0.01, Change.WITHIN_NOISE),  # p = 0.0215 > 0.01
+    (5, 0, 0.1, Change.BETTER),  # p = 0.0625 <= 0.1
+]
+
+
+@pytest.mark.parametrize(("better", "worse", "alpha", "expected"), CLASSIFY_CASES)
+def test_classify(better: int, worse: int, alpha: float, expected: Change) -> None:
+    assert classify(better, worse, p_adjusted=sign_test(better, worse), alpha=alpha) is expected
+
+
+@pytest.mark.parametrize(("better", "worse", "alpha", "expected"), CLASSIFY_CASES)
+def test_assess_single_metric(better: int, worse: int, alpha: float, expected: Change) -> None:
+    result = assess({"m": (better, worse)}, alpha=alpha)["m"]
+    p = sign_test(better, worse)
+    assert result == Assessment(better=better, worse=worse, p_value=p, p_adjusted=p, change=expected, alpha=alpha)
+
+
+def test_classify_boundaries() -> None:
+    assert classify(6, 0, p_adjusted=0.05) is Change.BETTER  # p == alpha is significant
+    assert classify(0, 6, p_adjusted=0.0500001) is Change.WITHIN_NOISE
+    assert classify(6, 0, p_adjusted=0.03) is Change.BETTER  # default alpha 0.05
+    assert classify(6, 0, p_adjusted=0.06) is Change.WITHIN_NOISE
+    # too few is decided on the raw smallest p (a unanimous result), whatever p_adjusted says
+    assert classify(5, 0, p_adjusted=0.0) is Change.TOO_FEW
+    # a tie is never better or worse, even with an (inconsistent) small p
+    assert classify(5, 5, p_adjusted=0.01) is Change.WITHIN_NOISE
+
+
+@pytest.mark.parametrize("alpha", BAD_ALPHAS)
+def test_bad_alpha_is_rejected(alpha: float) -> None:
+    message = r"^alpha must be between 0 and 1 \(exclusive\)"
+    with pytest.raises(ValueError, match=message):
+        classify(6, 0, p_adjusted=0.01, alpha=alpha)
+    with pytest.raises(ValueError, match=message):
+        assess({}, alpha=alpha)
+    with pytest.raises(ValueError, match=message):
+        can_be_significant(6, alpha)
+    with pytest.raises(ValueError, match=message):
+        min_changes(alpha)
+
+
+@pytest.mark.parametrize(
+    ("better", "worse", "p_adjusted", "message"),
+    [
+        (-1, 6, 0.01, r"^better must be a count"),
+        (6, -1, 0.01, r"^worse must be a count"),
+        (6, 0, -0.01, r"^p_adjusted must be a p-value"),
+        (6, 0, 1.01, r"^p_adjusted must be a p-value"),
+        (6, 0, math.nan, r"^p_adjusted must be a p-value"),
+    ],
+)
+def test_classify_rejects_bad_input(better: int, worse: int, p_adjusted: float, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        classify(better, worse, p_adjusted=p_adjusted)
+
+
+def test_classify_accepts_p_of_zero_and_one() -> None:
+    assert classify(0, 20, p_adjusted=0.0) is Change.WORSE
+    assert classify(10, 10, p_adjusted=1.0) is Change.WITHIN_NOISE
+
+
+def test_assess_significant_raw_but_not_after_holm() -> None:
+    # alone, 6/0 is better (p = 0.03125); two of them: 2 * 0.03125 = 0.0625, then max(0.0625, 0.03125) = 0.0625
+    result = assess({"a": (6, 0), "b": (0, 6)})
+    assert result == {
+        "a": Assessment(6, 0, p_value=0.03125, p_adjusted=0.0625, change=Change.WITHIN_NOISE),
+        "b": Assessment(0, 6, p_value=0.03125, p_adjusted=0.0625, change=Change.WITHIN_NOISE),
+    }
+
+
+def test_assess_a_whole_comparison() -> None:
+    rows = {"accuracy": (12, 0), "latency": (9, 1), "pass/fail": (0, 0), "tone": (3, 1), "cost": (2, 30)}
+    # raw: accuracy 2/4096 = 0.00048828125; latency 22/1024 = 0.021484375; pass/fail 1 (no changes);
+    #      tone 2 * (1 + 4)/16 = 0.625; cost 2 * (1 + 32 + 496)/2^32 = 1058/2^32
+    # Holm over the 4 metrics with changes: cost 4 * 1058/2^32 = 9.85e-7; accuracy 3 * 0.00048828125 = 0.00146484375;
+    #      latency 2 * 0.021484375 = 0.04296875; tone 0.625
+    result = assess(rows)
+    assert list(result) == list(rows)
+    assert result["cost"] == Assessment(2, 30, 1058 / 2**32, 4 * 1058 / 2**32, Change.WORSE)
+    assert result["accuracy"] == Assessment(12, 0, 0.00048828125, 0.00146484375, Change.BETTER)
+    assert result["latency"] == Assessment(9, 1, 0.021484375, 0.04296875, Change.BETTER)
+    assert result["tone"] == Assessment(3, 1, 0.625, 0.625, Change.TOO_FEW)
+    assert result["pass/fail"] == Assessment(0, 0, 1.0, 1.0, Change.TOO_FEW)
+
+
+def test_assess_holm_counts_only_metrics_with_changes() -> None:
+    # the unchanged metric does not dilute the other: m = 1, so 12/0 keeps p = 2/4096
+    assert assess({"a": (12, 0), "same": (0, 0)})["a"].p_adjusted == 0.00048828125
+    # one change counts: m = 2, so 2 * 2/4096
+    assert assess({"a": (12, 0), "one": (1, 0)})["a"].p_adjusted == 0.0009765625
+
+
+def test_assess_empty_and_negative() -> None:
+    assert assess({}) == {}
+    with pytest.raises(ValueError, match=r"^degraded must be a count"):
+        assess({"m": (3, -1)})
+
+
+def test_assessment_is_frozen_and_counts_changes() -> None:
+    a = assess({"m": (8, 4)})["m"]
+    assert a.changes == 12
+    assert a.alpha == 0.05
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.change = Change.BETTER  # type: ignore[misc]
+
+
+def test_change_texts() -> None:
+    assert [c.value for c in Change] == ["better", "worse", "within noise", "too few changes to tell"]
+    assert f"{Change.TOO_FEW}" == "too few changes to tell"
+
+
+# --- describe -------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rows", "alpha", "text"),
+    [
+        ({"m": (12, 0)}, 0.05, "p < 0.001"),  # p = 0.00049
+        ({"m": (8, 4)}, 0.05, "p = 0.39"),  # p = 0.3877
+        ({"m": (15, 5)}, 0.05, "p = 0.041"),  # p = 0.04139
+        ({"m": (5, 1)}, 0.05, "p = 0.22"),  # p = 0.21875
+        ({"m": (10, 10)}, 0.05, "p = 1"),
+        ({"m": (6, 0), "n": (6, 0)}, 0.05, "p = 0.062"),  # the Holm-adjusted p (0.0625), not the raw 0.03125
+        ({"m": (4, 0)}, 0.05, "needs ≥ 6 changes, has 4"),
+        ({"m": (3, 2)}, 0.05, "needs ≥ 6 changes, has 5"),
+        ({"m": (0, 0)}, 0.05, "needs ≥ 6 changes, has 0"),
+        ({"m": (7, 0)}, 0.01, "needs ≥ 8 changes, has 7"),
+    ],
+)
+def test_describe(rows: dict[str, tuple[int, int]], alpha: float, text: str) -> None:
+    assert describe(assess(rows, alpha=alpha)["m"]) == text
+
+
+@pytest.mark.parametrize(
+    ("p", "text"),
+    [(0.003, "p = 0.003"), (0.21, "p = 0.21"), (0.001, "p = 0.001"), (0.000999, "p < 0.001"), (0.0, "p < 0.001")],
+)
+def test_describe_formats_the_adjusted_p(p: float, text: str) -> None:
+    a = Assessment(better=40, worse=10, p_value=0.5, p_adjusted=p, change=Change.WITHIN_NOISE)
+    assert describe(a) == text
+
+
+def test_describe_uses_the_default_alpha_of_an_assessment() -> None:
+    a = Assessment(better=4, worse=0, p_value=0.125, p_adjusted=0.125, change=Change.TOO_FEW)
+    assert describe(a) == "needs ≥ 6 changes, has 4"
+
+
+# --- flips ----------------------------------------------------------------------------------------------------------
+
+
+def test_flips_between_two_runs() -> None:
+    result = flips(
+        old_passed=["a", "b", "c", "gone"],
+        old_failed=["d", "e", "f"],
+        new_passed=["a", "d", "new-pass", "f"],
+        new_failed=["b", "e", "c", "new-fail"],
+    )
+    # a passed twice, e failed twice; gone / new-* are in one run only
+    assert result == Flips(pass_to_fail=("b", "c"), fail_to_pass=("d", "f"))
+    assert (result.n_pass_to_fail, result.n_fail_to_pass) == (2, 2)
+
+
+def test_flips_keep_the_new_runs_order_and_drop_duplicates() -> None:
+    result = flips(
+        old_passed=["a", "b", "c"],
+        old_failed=["x", "y"],
+        new_passed=["y", "x", "y"],
+        new_failed=["c", "a", "c", "b"],
+    )
+    assert result.pass_to_fail == ("c", "a", "b")
+    assert result.fail_to_pass == ("y", "x")
+    assert result.better_worse == (2, 3)  # (fail→pass, pass→fail)
+
+
+def test_flips_without_overlap() -> None:
+    result = flips(old_passed=["a"], old_failed=["b"], new_passed=["c"], new_failed=["d"])
+    assert result == Flips(pass_to_fail=(), fail_to_pass=())
+    assert result.better_worse == (0, 0)
+
+
+def test_flips_in_one_direction_only() -> None:
+    result = flips(old_passed=["a", "b"], old_failed=[], new_passed=[], new_failed=["b", "a"])
+    assert result == Flips(pass_to_fail=("b", "a"), fail_to_pass=())
+    assert result.better_worse == (0, 2)
+
+
+def test_flips_leave_out_a_datapoint_listed_as_both_passed_and_failed() -> None:
+    result = flips(
+        old_passed=["a", "b", "c", "d"],
+        old_failed=["a", "w", "x", "y"],  # a is ambiguous in the old run
+        new_passed=["w", "x", "b"],
+        new_failed=["a", "b", "c", "x"],  # b and x are ambiguous in the new run
+    )
+    assert result == Flips(pass_to_fail=("c",), fail_to_pass=("w",))
+
+
+def test_flips_accept_one_shot_iterables() -> None:
+    result = flips(iter(["a", "b"]), iter(["c"]), iter(["c"]), iter(["a", "b"]))
+    assert result == Flips(pass_to_fail=("a", "b"), fail_to_pass=("c",))
+
+
+def test_flips_feed_mcnemar_and_assess() -> None:
+    old_passed = [f"p{i}" for i in range(10)]
+    old_failed = [f"f{i}" for i in range(10)]
+    # 7 went pass→fail, 1 went fail→pass: p = 2 * (1 + 8)/256 = 0.0703125
+    result = flips(
+        old_passed, old_failed, new_passed=[*old_passed[7:], "f0"], new_failed=old_passed[:7] + old_failed[1:]
+    )
+    assert result.better_worse == (1, 7)
+    assert mcnemar(result.n_pass_to_fail, result.n_fail_to_pass) == 0.0703125
+    assert assess({"pass/fail": result.better_worse})["pass/fail"].change is Change.WITHIN_NOISE
