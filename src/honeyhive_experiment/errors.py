@@ -6,7 +6,7 @@
     ├── ConfigError                  the experiment file (file:line: key: message; ``issues`` lists them all)
     ├── SettingsError                an action input, a GITHUB_* variable or the event payload (ValueError)
     ├── DatasetError                 a dataset file or row (file:row: message)
-    ├── EvaluatorSignatureError      an evaluator cannot be called as (outputs, inputs[, ground_truth])
+    ├── EvaluatorSignatureError      the function or an evaluator fits none of the calling conventions
     ├── HoneyHiveError               the HoneyHive backend
     │   ├── ApiError                 an HTTP error answer (method, route, status, reason)
     │   │   └── NotFoundError        404
@@ -147,7 +147,8 @@ def _line_of(location: str | None) -> int | None:
 
 
 class EvaluatorSignatureError(ExperimentError, TypeError):
-    """The user's function or an evaluator cannot be called as ``(outputs, inputs[, ground_truth])``."""
+    """The user's function fits no calling convention (``(datapoint)``, ``(inputs, ground_truth)``), or an
+    evaluator cannot be called as ``(outputs, inputs[, ground_truth])``."""
 
 
 # --------------------------------------------------------------------------------------------------- backend

@@ -6,8 +6,9 @@ returns one typed :class:`DatapointOutcome` per datapoint, in input order. Per d
 1. start its session (``POST /v1/sessions``) with a session id derived from the run and datapoint
    ids, so a retried request, a re-run shard or a resumed run never creates a second session;
 2. open the ``chain`` span named after the function, with the datapoint's ids;
-3. call the function (sync or async) with the whole datapoint record — and ``tracer=`` when it takes
-   one — under a per-datapoint timeout;
+3. call the function (sync or async) as its signature asks (:func:`function_convention`: the whole
+   datapoint record, or the older SDKs' ``(inputs, ground_truths)``; ``tracer=`` when it takes one) under a
+   per-datapoint timeout;
 4. run the evaluators inside that span and write their metrics onto it;
 5. record outputs and ground truth on the session (``PUT /v1/events/{session_id}``);
 6. in ``finally``: export the datapoint's spans.
@@ -38,6 +39,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 
 from honeyhive_experiment.compact import SharedValues
+from honeyhive_experiment.errors import EvaluatorSignatureError
 from honeyhive_experiment.evaluators import Evaluator, run_evaluators
 from honeyhive_experiment.tracing import DatapointIds, DatapointTracer, TraceSink
 
@@ -217,12 +219,88 @@ class _DaemonCalls:
                 self._tasks.put(None)
 
 
-def _accepts_tracer(function: Callable[..., Any]) -> bool:
+_CALLED_AS = (
+    "it is called as function(datapoint) (the whole record), with tracer= when it takes a 'tracer' parameter, "
+    "or as function(inputs, ground_truths) (older HoneyHive code)"
+)
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionConvention:
+    """How the user's function is called (honeyhive-api.md §7), decided once by :func:`function_convention`."""
+
+    inputs_and_ground_truth: bool = False
+    """True for older HoneyHive code, ``function(inputs, ground_truths)``; False for ``function(datapoint)``."""
+    tracer: bool = False
+    """Whether ``tracer=`` is passed: the function has a ``tracer`` parameter, or ``**kwargs``."""
+
+    def arguments(self, datapoint: Datapoint, tracer: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """``(args, kwargs)`` for one datapoint: its inputs and ground truth, or (a copy of) its whole record."""
+        if self.inputs_and_ground_truth:
+            args: tuple[Any, ...] = (datapoint.inputs, datapoint.ground_truth)
+        else:
+            args = (dict(datapoint.record),)
+        return args, {"tracer": tracer} if self.tracer else {}
+
+
+def function_convention(function: Callable[..., Any]) -> FunctionConvention:
+    """Decide from ``function``'s signature how it is called; raise when no convention fits.
+
+    Positional parameters are counted leaving out one named ``tracer`` (it is passed by keyword):
+
+    * two required → older HoneyHive code: ``function(inputs, ground_truths)`` gets the datapoint's
+      ``inputs`` and its ``ground_truth`` (``None`` when it has none);
+    * one required, or none required but some accepted (``datapoint=None``, ``*args``) → ``function(datapoint)``
+      with the whole record;
+    * either way ``tracer=`` is added when it has a ``tracer`` parameter or ``**kwargs``.
+
+    A signature that cannot be read (some builtins) gets the record, without a tracer.
+
+    Raises:
+        EvaluatorSignatureError: it accepts no positional argument, requires three or more, requires a
+            keyword-only parameter other than ``tracer`` (never passed), or takes ``tracer`` in the place of a
+            datapoint argument.
+    """
+    name = function_name(function)
     try:
-        parameters = inspect.signature(function).parameters
+        parameters = list(inspect.signature(function).parameters.values())
     except (TypeError, ValueError):
-        return False
-    return "tracer" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+        return FunctionConvention()
+    tracer = any(p.kind is p.VAR_KEYWORD for p in parameters)
+    tracer_at: int | None = None  # its place among the positional parameters
+    required: list[str] = []
+    accepted = 0
+    var_positional = False
+    for param in parameters:
+        if param.name == "tracer" and param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY):
+            tracer = True
+            if param.kind is param.POSITIONAL_OR_KEYWORD:
+                tracer_at = accepted
+        elif param.kind in _POSITIONAL:
+            accepted += 1
+            if param.default is param.empty:
+                required.append(param.name)
+        elif param.kind is param.VAR_POSITIONAL:
+            var_positional = True
+        elif param.kind is param.KEYWORD_ONLY and param.default is param.empty:
+            raise EvaluatorSignatureError(
+                f"function {name!r} requires the keyword-only parameter {param.name!r}, which is never passed; "
+                + _CALLED_AS
+            )
+    if len(required) > 2:
+        raise EvaluatorSignatureError(
+            f"function {name!r} requires {len(required)} positional arguments ({', '.join(required)}); " + _CALLED_AS
+        )
+    if accepted == 0 and not var_positional:
+        raise EvaluatorSignatureError(f"function {name!r} takes no datapoint parameter; " + _CALLED_AS)
+    inputs_style = len(required) == 2
+    if tracer_at is not None and tracer_at < (2 if inputs_style else 1):
+        raise EvaluatorSignatureError(
+            f"function {name!r} takes 'tracer' before its datapoint parameter; put 'tracer' last (it is passed by "
+            "keyword)"
+        )
+    return FunctionConvention(inputs_and_ground_truth=inputs_style, tracer=tracer)
 
 
 def _is_async(function: Callable[..., Any]) -> bool:
@@ -266,7 +344,7 @@ class Runner:
         self.cancel = cancel or threading.Event()
         self.project = project
         self._is_async = _is_async(function)
-        self._wants_tracer = _accepts_tracer(function)
+        self.convention = function_convention(function)  # decided once; raises when no convention fits
         self._calls = _DaemonCalls()
         self._metrics = _SharedMetrics()
         self.finished: list[DatapointOutcome | None] = []
@@ -424,12 +502,11 @@ class Runner:
 
     def _submit(self, datapoint: Datapoint, tracer: DatapointTracer) -> tuple[Future[Any], float | None]:
         """Start the user's function on a reusable daemon thread (with the current span and baggage)."""
-        record = dict(datapoint.record)
-        kwargs = {"tracer": tracer} if self._wants_tracer else {}
+        args, kwargs = self.convention.arguments(datapoint, tracer)
         timeout = self.timeout
 
         def target() -> Any:
-            result = self.function(record, **kwargs)
+            result = self.function(*args, **kwargs)
             if self._is_async:
                 return asyncio.run(result if timeout is None else asyncio.wait_for(result, timeout))
             return result

@@ -1,15 +1,19 @@
-"""Importing the user's function and evaluators (``module.path:attr``) from their repository.
+"""Importing the user's function and evaluators (``module.path:attr``) from their repository, and checking
+what only the imported code can tell.
 
-Import failures become :class:`~honeyhive_experiment.config.ConfigError` pointing at the config line
-that named the object, so a typo in ``function:`` reads like any other config error.
+Import failures, a function signature that fits no calling convention, and metric names (keys of
+``passing_ranges``, ``gate`` and ``metrics``) that no evaluator produces become
+:class:`~honeyhive_experiment.config.ConfigError` pointing at the config line that named them, so a typo
+reads like any other config error.
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +22,7 @@ from typing import Any
 from honeyhive_experiment.config import ExperimentConfig, config_error_at, split_import_path
 from honeyhive_experiment.errors import ConfigError, EvaluatorSignatureError
 from honeyhive_experiment.evaluators import Evaluator
+from honeyhive_experiment.runner import function_convention
 
 
 @contextmanager
@@ -64,7 +69,12 @@ def _load(config_path: str, loc: tuple[str | int, ...], path: str) -> Any:
 
 
 def load_user_code(config: ExperimentConfig, config_path: str, root: str | os.PathLike[str]) -> UserCode:
-    """Import the function and evaluators named by the config, with ``root`` importable."""
+    """Import the function and evaluators named by the config, with ``root`` importable, and check them.
+
+    Raises:
+        ConfigError: an import fails, an evaluator's signature is unusable, or (all reported at once, in
+            ``issues``) the function's signature fits no calling convention and metric names match no evaluator.
+    """
     with repository_on_path(root):
         function = _load(config_path, ("function",), config.function)
         evaluators: list[Evaluator] = []
@@ -74,7 +84,62 @@ def load_user_code(config: ExperimentConfig, config_path: str, root: str | os.Pa
                 evaluators.append(Evaluator.from_callable(fn, name=spec.name))
             except EvaluatorSignatureError as exc:
                 raise config_error_at(config_path, ("evaluators", index), str(exc)) from None
+    problems: list[ConfigError] = []
+    try:
+        function_convention(function)
+    except EvaluatorSignatureError as exc:
+        problems.append(config_error_at(config_path, ("function",), str(exc)))
+    problems.extend(check_metric_names(config, evaluators, config_path))
+    if problems:
+        raise _all_of(problems)
     return UserCode(function, tuple(evaluators))
 
 
-__all__ = ["ConfigError", "UserCode", "import_object", "load_user_code", "repository_on_path"]
+def check_metric_names(
+    config: ExperimentConfig, evaluators: Sequence[Evaluator], config_path: str
+) -> list[ConfigError]:
+    """The keys of ``passing_ranges``, ``gate`` and ``metrics`` that no configured evaluator produces.
+
+    An evaluator named ``name`` (its display name from the config, else ``.name`` / ``__name__``) produces the
+    metric ``name``; when it returns a dict also ``name + "_explanation"`` and ``name + "_" + k`` for its other
+    keys, which only running it would tell, so any ``"<name>_<something>"`` is accepted. Every other key would
+    silently never apply (a passing range that never fails, a gate that never closes) unless ``other_metrics``
+    declares it (a metric the function records through its tracer, or one HoneyHive's own evaluators compute):
+    each becomes a
+    :class:`ConfigError` at its line, with the closest evaluator name as a suggestion. Returns them in section
+    order; :func:`load_user_code` raises them together.
+    """
+    names = [evaluator.name for evaluator in evaluators]
+    known = ", ".join(names) if names else "none configured"
+    declared = set(config.other_metrics)  # recorded by the function (tracer.enrich_span) or by HoneyHive itself
+    problems: list[ConfigError] = []
+    sections: dict[str, Iterable[str]] = {
+        "passing_ranges": config.passing_ranges,
+        "gate": config.gate,
+        "metrics": config.metrics,
+    }
+    for section, keys in sections.items():
+        for key in keys:
+            if key in declared or any(
+                key == name or (key.startswith(name + "_") and len(key) > len(name) + 1) for name in names
+            ):
+                continue
+            close = difflib.get_close_matches(key, [*names, *declared], n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            message = (
+                f"no evaluator produces metric {key!r}{hint}; evaluators: {known}"
+                " (a metric your function records, or one HoneyHive computes, goes in other_metrics)"
+            )
+            problems.append(config_error_at(config_path, (section, key), message))
+    return problems
+
+
+def _all_of(problems: Sequence[ConfigError]) -> ConfigError:
+    """One error carrying every problem in ``issues``, earliest line first (as config parsing reports them)."""
+    ordered = sorted(problems, key=lambda issue: issue.line if issue.line is not None else 0)
+    first = ordered[0]
+    first.issues = tuple(ordered)
+    return first
+
+
+__all__ = ["ConfigError", "UserCode", "check_metric_names", "import_object", "load_user_code", "repository_on_path"]

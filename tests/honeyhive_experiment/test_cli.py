@@ -24,10 +24,22 @@ evaluators:
 """
 
 
+# functions whose signatures fit no calling convention, importable from the repository's root
+SIGNATURES = """\
+def three(inputs, ground_truths, context):
+    return {}
+
+
+def nothing():
+    return {}
+"""
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
+    (root / "odd_signatures.py").write_text(SIGNATURES)
     return root
 
 
@@ -75,6 +87,26 @@ CONFIG_CASES = [
     ("format-bad", GOOD + "metrics:\n  topic_match: {format: '%%%'}\n", "experiment.yml:8", "format"),
     ("baseline-strategy-bad", GOOD + "baseline: {strategy: newest}\n", "experiment.yml:7", "strategy"),
     ("gate-unknown-key", GOOD + "gate:\n  topic_match: {max_fall: 1}\n", "experiment.yml:8", "max_fall"),
+    (
+        "range-name-misspelt",
+        GOOD + "passing_ranges:\n  topc_match: {min: 1}\n",
+        "experiment.yml:8",
+        "no evaluator produces metric 'topc_match' (did you mean 'topic_match'?)",
+    ),
+    ("gate-name-misspelt", GOOD + "gate:\n  topic_mach: {max_drop: 0.1}\n", "experiment.yml:8", "'topic_mach'"),
+    ("metrics-name-misspelt", GOOD + "metrics:\n  topicmatch: {key: true}\n", "experiment.yml:8", "'topicmatch'"),
+    (
+        "function-three-parameters",
+        GOOD.replace("support_bot.app:answer", "odd_signatures:three"),
+        "experiment.yml:2",
+        "requires 3 positional arguments",
+    ),
+    (
+        "function-no-parameter",
+        GOOD.replace("support_bot.app:answer", "odd_signatures:nothing"),
+        "experiment.yml:2",
+        "takes no datapoint parameter",
+    ),
     ("version-2", "version: 2\n" + GOOD, "experiment.yml:1", "version"),
     ("yaml-syntax", GOOD + "metrics: [unclosed\n", "experiment.yml:", "yaml"),
     ("duplicate-key", GOOD + "name: again\n", "experiment.yml:7", "duplicate"),

@@ -25,6 +25,7 @@ from honeyhive_experiment.config import (
     GateRule,
     MetricConfig,
     PassingRangeConfig,
+    VerdictConfig,
     config_hash,
     config_json_schema,
     config_json_schema_text,
@@ -89,8 +90,11 @@ def test_full_valid_config_loads_every_field() -> None:
     assert config.comment.title == "Support bot quality"
     assert config.gate == {
         "exact_match": GateRule(max_drop_pct=5.0),
-        "latency_ms": GateRule(max_drop=200.0, max_degraded=3),
+        "latency_ms": GateRule(max_drop=200.0, max_degraded=3, significant=False),
     }
+    assert config.other_metrics == ("latency_ms",)
+    assert config.verdict == VerdictConfig(allow_failed="5%", alpha=0.01)
+    assert config.verdict.tolerated_failures(40) == 2
 
 
 def test_valid_config_round_trips_through_yaml_and_python() -> None:

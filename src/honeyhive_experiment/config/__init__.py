@@ -33,6 +33,7 @@ The file
     evaluators:                         # "module:attr", or {path, name} where name replaces the metric name
       - evals.quality:exact_match
       - {path: evals.quality:similarity, name: similarity}
+    other_metrics: [latency_ms]         # metrics the function records itself (names are checked)
     passing_ranges:                     # sent to the backend, which decides pass/fail
       exact_match: {min: 0.8}
     metrics:                            # presentation only
@@ -44,7 +45,8 @@ The file
     ingestion: {timeout: 120}           # seconds to wait for the backend to ingest the run
     comment: {max_datapoints: 20}       # template, title, max_datapoints
     gate:                               # optional regression gate on the backend's comparison
-      exact_match: {max_drop_pct: 5}
+      exact_match: {max_drop_pct: 5}    #   max_drop, max_drop_pct, max_degraded; significant: true
+    verdict: {allow_failed: 0, alpha: 0.05}  # failed datapoints tolerated (or "5%"); significance level
 
 Paths in the file (``dataset.path``, ``comment.template``) are relative to the repository root (the
 working directory the tool runs in), like ``function``; absolute paths are rejected because a committed

@@ -357,6 +357,9 @@ class ExperimentConfig(_Section):
     """Pull-request comment options."""
     gate: dict[MetricName, GateRule] = Field(default_factory=dict)
     """An optional regression gate per metric on the comparison with the baseline (direction-aware)."""
+    other_metrics: tuple[MetricName, ...] = ()
+    """Metrics no configured evaluator produces that passing_ranges, gate or metrics may name: ones the function
+    records itself (tracer.enrich_span(metrics=...)) or HoneyHive's own evaluators compute."""
     verdict: VerdictConfig = Field(default_factory=VerdictConfig)
     """Tolerance for failed datapoints and the significance level of the comparison."""
 

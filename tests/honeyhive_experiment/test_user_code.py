@@ -1,0 +1,542 @@
+"""What only the imported code can tell about a config: metric names that no evaluator produces, and a function
+whose signature fits no calling convention. Real files, real imports; nothing runs over a socket."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from honeyhive_experiment.config import ConfigError, load_config
+from honeyhive_experiment.errors import EvaluatorSignatureError
+from honeyhive_experiment.evaluators import Evaluator
+from honeyhive_experiment.runner import Datapoint, FunctionConvention, function_convention
+from honeyhive_experiment.user_code import UserCode, check_metric_names, load_user_code
+
+pytestmark = pytest.mark.unit
+
+# The user's module, written into a fresh repository per test under a unique name (``{m}`` in the configs).
+MODULE = """\
+def answer(datapoint):
+    return {"answer": datapoint["inputs"]["q"]}
+
+
+def legacy_answer(inputs, ground_truths):
+    return {"answer": inputs["q"]}
+
+
+def three(inputs, ground_truths, context):
+    return {}
+
+
+def nothing():
+    return {}
+
+
+def topic_match(outputs, inputs, ground_truth=None):
+    return True
+
+
+def keyword_recall(outputs, inputs, ground_truth=None):
+    return {"score": 1.0, "explanation": "all found", "precision": 0.5}
+
+
+def judge(outputs, inputs):
+    return 1
+
+
+class _Relevance:
+    name = "relevance"  # the SDK's @evaluator instances carry their name as .name
+
+    def __call__(self, outputs, inputs, ground_truth=None):
+        return 1.0
+
+
+relevance_check = _Relevance()
+"""
+
+# Lines 1-11; a case that appends to it starts on line 12.
+CONFIG = """\
+name: names
+function: {m}:answer
+dataset:
+  path: data/questions.jsonl
+evaluators:
+  - {m}:topic_match
+  - {m}:keyword_recall
+  - path: {m}:judge
+    name: helpfulness
+  - {m}:relevance_check
+max_workers: 2
+"""
+OTHER = " (a metric your function records, or one HoneyHive computes, goes in other_metrics)"
+EVALUATORS = "evaluators: topic_match, keyword_recall, helpfulness, relevance" + OTHER
+
+
+@dataclass
+class Repo:
+    root: Path
+    module: str
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / ".honeyhive" / "experiment.yml"
+
+    def write(self, config: str) -> None:
+        self.config_path.write_text(config.replace("{m}", self.module))
+
+    def load(self, config: str) -> UserCode:
+        self.write(config)
+        return load_user_code(load_config(self.config_path), str(self.config_path), self.root)
+
+    def problems(self, config: str) -> list[tuple[int | None, str, str]]:
+        """Every issue load_user_code reports, as (line, key, message); [] when it loads."""
+        try:
+            self.load(config)
+        except ConfigError as exc:
+            return [(issue.line, issue.key or "", issue.message) for issue in exc.issues]
+        return []
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Iterator[Repo]:
+    module = f"user_code_{uuid.uuid4().hex}"
+    (tmp_path / f"{module}.py").write_text(MODULE)
+    (tmp_path / ".honeyhive").mkdir()
+    yield Repo(tmp_path, module)
+    sys.modules.pop(module, None)
+
+
+# ------------------------------------------------------------------------------------------------ metric names
+
+# (case id, text appended to CONFIG (line 12 on), every problem as (line, dotted key, message))
+NAME_CASES: list[tuple[str, str, list[tuple[int | None, str, str]]]] = [
+    ("exact-names", "passing_ranges:\n  topic_match: {min: 1}\n  keyword_recall: {min: 0.5}\n", []),
+    ("dict-key-of-an-evaluator", "passing_ranges:\n  keyword_recall_precision: {min: 0.5}\n", []),
+    ("explanation-of-an-evaluator", "metrics:\n  keyword_recall_explanation: {label: Why}\n", []),
+    ("any-suffix-after-an-underscore", "gate:\n  topic_match_whatever: {max_drop: 1}\n", []),
+    ("display-name-from-the-config", "gate:\n  helpfulness: {max_drop: 0.1}\n", []),
+    ("name-attribute-of-the-evaluator", "metrics:\n  relevance: {direction: higher}\n", []),
+    (
+        "misspelt-range",
+        "passing_ranges:\n  topc_match: {min: 1}\n",
+        [
+            (
+                13,
+                "passing_ranges.topc_match",
+                f"no evaluator produces metric 'topc_match' (did you mean 'topic_match'?); {EVALUATORS}",
+            )
+        ],
+    ),
+    (
+        "misspelt-gate",
+        "gate:\n  keyword_recal: {max_drop_pct: 5}\n",
+        [
+            (
+                13,
+                "gate.keyword_recal",
+                f"no evaluator produces metric 'keyword_recal' (did you mean 'keyword_recall'?); {EVALUATORS}",
+            )
+        ],
+    ),
+    (
+        "misspelt-metrics",
+        "metrics:\n  helpfullness: {label: Helpful}\n",
+        [
+            (
+                13,
+                "metrics.helpfullness",
+                f"no evaluator produces metric 'helpfullness' (did you mean 'helpfulness'?); {EVALUATORS}",
+            )
+        ],
+    ),
+    (
+        "own-name-replaced-by-the-display-name",
+        "gate:\n  judge: {max_drop: 0.1}\n",
+        [(13, "gate.judge", f"no evaluator produces metric 'judge'; {EVALUATORS}")],
+    ),
+    (
+        "nothing-close",
+        "metrics:\n  latency_ms: {direction: lower}\n",
+        [(13, "metrics.latency_ms", f"no evaluator produces metric 'latency_ms'; {EVALUATORS}")],
+    ),
+    (
+        "a-longer-name-is-not-a-dict-key",
+        "passing_ranges:\n  topic_matches: {min: 1}\n",
+        [
+            (
+                13,
+                "passing_ranges.topic_matches",
+                f"no evaluator produces metric 'topic_matches' (did you mean 'topic_match'?); {EVALUATORS}",
+            )
+        ],
+    ),
+    (
+        "a-trailing-underscore-names-no-key",
+        "passing_ranges:\n  topic_match_: {min: 1}\n",
+        [
+            (
+                13,
+                "passing_ranges.topic_match_",
+                f"no evaluator produces metric 'topic_match_' (did you mean 'topic_match'?); {EVALUATORS}",
+            )
+        ],
+    ),
+    (
+        "several-at-once-earliest-line-first",
+        "metrics:\n  topic_match: {key: true}\n  relevence: {label: R}\n"
+        "gate:\n  topic_match: {max_drop: 0.1}\n  accuracy: {max_drop: 0.1}\n"
+        "passing_ranges:\n  topc_match: {min: 1}\n  keyword_recall: {min: 0.5}\n",
+        [
+            (
+                14,
+                "metrics.relevence",
+                f"no evaluator produces metric 'relevence' (did you mean 'relevance'?); {EVALUATORS}",
+            ),
+            (17, "gate.accuracy", f"no evaluator produces metric 'accuracy'; {EVALUATORS}"),
+            (
+                19,
+                "passing_ranges.topc_match",
+                f"no evaluator produces metric 'topc_match' (did you mean 'topic_match'?); {EVALUATORS}",
+            ),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("tail", "expected"), [c[1:] for c in NAME_CASES], ids=[c[0] for c in NAME_CASES])
+def test_metric_names_are_checked_against_the_evaluators(
+    repo: Repo, tail: str, expected: list[tuple[int | None, str, str]]
+) -> None:
+    assert repo.problems(CONFIG + tail) == expected
+
+
+def test_metrics_the_function_records_are_declared_in_other_metrics(repo: Repo) -> None:
+    """A metric recorded through the tracer (or computed by HoneyHive) is fine once declared, and suggested."""
+    tail = "passing_ranges:\n  n_docs: {min: 1}\ngate:\n  n_doc: {max_drop: 1}\n"
+    assert repo.problems(CONFIG + "other_metrics: [n_docs]\n" + tail) == [
+        (16, "gate.n_doc", f"no evaluator produces metric 'n_doc' (did you mean 'n_docs'?); {EVALUATORS}")
+    ]
+    assert [key for _, key, _ in repo.problems(CONFIG + tail)] == ["passing_ranges.n_docs", "gate.n_doc"]
+
+
+def test_without_evaluators_every_metric_name_is_an_error(repo: Repo) -> None:
+    config = "name: n\nfunction: {m}:answer\ndataset: {path: data/q.jsonl}\npassing_ranges:\n  accuracy: {min: 1}\n"
+    assert repo.problems(config) == [
+        (5, "passing_ranges.accuracy", "no evaluator produces metric 'accuracy'; evaluators: none configured" + OTHER)
+    ]
+
+
+def test_the_problem_names_the_file_line_and_key(repo: Repo) -> None:
+    with pytest.raises(ConfigError) as raised:
+        repo.load(CONFIG + "passing_ranges:\n  topc_match: {min: 1}\n")
+    assert str(raised.value) == (
+        f"{repo.config_path}:13: passing_ranges.topc_match: "
+        f"no evaluator produces metric 'topc_match' (did you mean 'topic_match'?); {EVALUATORS}"
+    )
+    assert raised.value.issues == (raised.value,)
+
+
+def test_check_metric_names_takes_evaluators_as_they_are_built(repo: Repo) -> None:
+    """The check itself, on evaluators built in Python: it returns the problems instead of raising."""
+
+    def exact_match(outputs: Any, inputs: Any, ground_truth: Any = None) -> bool:
+        return True
+
+    repo.write(CONFIG + "passing_ranges:\n  exact_match: {min: 1}\n  exactmatch: {min: 1}\n  topic_match: {min: 1}\n")
+    config = load_config(repo.config_path)
+    problems = check_metric_names(config, [Evaluator.from_callable(exact_match)], str(repo.config_path))
+    assert [(p.line, p.key, p.message) for p in problems] == [
+        (
+            14,
+            "passing_ranges.exactmatch",
+            "no evaluator produces metric 'exactmatch' (did you mean 'exact_match'?); evaluators: exact_match" + OTHER,
+        ),
+        (
+            15,
+            "passing_ranges.topic_match",
+            "no evaluator produces metric 'topic_match' (did you mean 'exact_match'?); evaluators: exact_match" + OTHER,
+        ),
+    ]
+
+
+# ------------------------------------------------------------------------------------------------ the function
+
+
+def test_a_config_whose_names_all_match_loads(repo: Repo) -> None:
+    code = repo.load(CONFIG + "passing_ranges:\n  helpfulness: {min: 1}\n")
+    assert [e.name for e in code.evaluators] == ["topic_match", "keyword_recall", "helpfulness", "relevance"]
+    assert code.function.__name__ == "answer"
+
+
+def test_the_older_convention_loads(repo: Repo) -> None:
+    code = repo.load(CONFIG.replace("{m}:answer", "{m}:legacy_answer"))
+    assert function_convention(code.function) == FunctionConvention(inputs_and_ground_truth=True)
+
+
+FUNCTION_PROBLEMS = [
+    (
+        "three",
+        "function 'three' requires 3 positional arguments (inputs, ground_truths, context); it is called as "
+        "function(datapoint) (the whole record), with tracer= when it takes a 'tracer' parameter, or as "
+        "function(inputs, ground_truths) (older HoneyHive code)",
+    ),
+    (
+        "nothing",
+        "function 'nothing' takes no datapoint parameter; it is called as function(datapoint) (the whole "
+        "record), with tracer= when it takes a 'tracer' parameter, or as function(inputs, ground_truths) "
+        "(older HoneyHive code)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("attr", "message"), FUNCTION_PROBLEMS, ids=[c[0] for c in FUNCTION_PROBLEMS])
+def test_a_function_no_convention_fits_is_an_error_at_the_function_key(repo: Repo, attr: str, message: str) -> None:
+    assert repo.problems(CONFIG.replace("{m}:answer", "{m}:" + attr)) == [(2, "function", message)]
+
+
+def test_a_bad_function_and_bad_names_are_reported_together(repo: Repo) -> None:
+    with pytest.raises(ConfigError) as raised:
+        repo.load(CONFIG.replace("{m}:answer", "{m}:nothing") + "gate:\n  acuracy: {max_drop: 1}\n")
+    assert [(issue.line, issue.key) for issue in raised.value.issues] == [(2, "function"), (13, "gate.acuracy")]
+    assert raised.value is raised.value.issues[0]
+
+
+# ------------------------------------------------------------------------------------------------ conventions
+
+RECORD = FunctionConvention()
+RECORD_TRACER = FunctionConvention(tracer=True)
+OLDER = FunctionConvention(inputs_and_ground_truth=True)
+OLDER_TRACER = FunctionConvention(inputs_and_ground_truth=True, tracer=True)
+
+
+def record_style(datapoint: Any) -> Any:
+    return ("record", datapoint)
+
+
+def record_with_tracer(datapoint: Any, tracer: Any) -> Any:
+    return ("record", datapoint, tracer)
+
+
+def record_with_optional_tracer(datapoint: Any, tracer: Any = None) -> Any:
+    return ("record", datapoint, tracer)
+
+
+def record_with_keyword_tracer(datapoint: Any, *, tracer: Any) -> Any:
+    return ("record", datapoint, tracer)
+
+
+def record_with_kwargs(datapoint: Any, **kwargs: Any) -> Any:
+    return ("record", datapoint, kwargs["tracer"])
+
+
+def record_optional(datapoint: Any = None) -> Any:
+    return ("record", datapoint)
+
+
+def record_varargs(*args: Any) -> Any:
+    return ("record", *args)
+
+
+def older_style(inputs: Any, ground_truths: Any) -> Any:
+    return ("older", inputs, ground_truths)
+
+
+def older_with_tracer(inputs: Any, ground_truths: Any, tracer: Any = None) -> Any:
+    return ("older", inputs, ground_truths, tracer)
+
+
+def one_required_one_optional(inputs: Any, ground_truths: Any = None) -> Any:
+    return ("record", inputs)
+
+
+async def async_record(datapoint: Any) -> Any:
+    return ("record", datapoint)
+
+
+async def async_older(inputs: Any, ground_truths: Any) -> Any:
+    return ("older", inputs, ground_truths)
+
+
+def _three(prefix: Any, inputs: Any, ground_truths: Any) -> Any:
+    return ("older", inputs, ground_truths)
+
+
+class _OlderApp:
+    def __call__(self, inputs: Any, ground_truths: Any) -> Any:
+        return ("older", inputs, ground_truths)
+
+    def answer(self, datapoint: Any) -> Any:
+        return ("record", datapoint)
+
+
+TRACER = object()
+INPUTS = {"q": "2 + 2?"}
+LABEL = {"answer": "4"}
+LABELLED = Datapoint("dp-1", {"id": "dp-1", "inputs": INPUTS, "ground_truth": LABEL})
+UNLABELLED = Datapoint("dp-2", {"id": "dp-2", "inputs": INPUTS})
+
+# (case id, function, convention, what it returns for LABELLED, what it returns for UNLABELLED)
+CONVENTION_CASES: list[tuple[str, Callable[..., Any], FunctionConvention, Any, Any]] = [
+    ("record", record_style, RECORD, ("record", LABELLED.record), ("record", UNLABELLED.record)),
+    (
+        "record-tracer",
+        record_with_tracer,
+        RECORD_TRACER,
+        ("record", LABELLED.record, TRACER),
+        ("record", UNLABELLED.record, TRACER),
+    ),
+    (
+        "record-optional-tracer",
+        record_with_optional_tracer,
+        RECORD_TRACER,
+        ("record", LABELLED.record, TRACER),
+        ("record", UNLABELLED.record, TRACER),
+    ),
+    (
+        "record-keyword-tracer",
+        record_with_keyword_tracer,
+        RECORD_TRACER,
+        ("record", LABELLED.record, TRACER),
+        ("record", UNLABELLED.record, TRACER),
+    ),
+    (
+        "record-kwargs",
+        record_with_kwargs,
+        RECORD_TRACER,
+        ("record", LABELLED.record, TRACER),
+        ("record", UNLABELLED.record, TRACER),
+    ),
+    ("record-optional", record_optional, RECORD, ("record", LABELLED.record), ("record", UNLABELLED.record)),
+    ("record-varargs", record_varargs, RECORD, ("record", LABELLED.record), ("record", UNLABELLED.record)),
+    ("older", older_style, OLDER, ("older", INPUTS, LABEL), ("older", INPUTS, None)),
+    (
+        "older-tracer",
+        older_with_tracer,
+        OLDER_TRACER,
+        ("older", INPUTS, LABEL, TRACER),
+        ("older", INPUTS, None, TRACER),
+    ),
+    (
+        "one-required-is-the-record",
+        one_required_one_optional,
+        RECORD,
+        ("record", LABELLED.record),
+        ("record", UNLABELLED.record),
+    ),
+    ("older-callable-object", _OlderApp(), OLDER, ("older", INPUTS, LABEL), ("older", INPUTS, None)),
+    ("record-bound-method", _OlderApp().answer, RECORD, ("record", LABELLED.record), ("record", UNLABELLED.record)),
+    (
+        "older-partial",
+        functools.partial(_three, "prefix"),
+        OLDER,
+        ("older", INPUTS, LABEL),
+        ("older", INPUTS, None),
+    ),
+    ("async-record", async_record, RECORD, ("record", LABELLED.record), ("record", UNLABELLED.record)),
+    ("async-older", async_older, OLDER, ("older", INPUTS, LABEL), ("older", INPUTS, None)),
+]
+
+
+def _call(function: Callable[..., Any], convention: FunctionConvention, datapoint: Datapoint) -> Any:
+    """What the runner does with a convention (without its threads and timeout)."""
+    args, kwargs = convention.arguments(datapoint, TRACER)
+    result = function(*args, **kwargs)
+    return asyncio.run(result) if asyncio.iscoroutine(result) else result
+
+
+@pytest.mark.parametrize(
+    ("function", "convention", "labelled", "unlabelled"),
+    [c[1:] for c in CONVENTION_CASES],
+    ids=[c[0] for c in CONVENTION_CASES],
+)
+def test_the_convention_is_decided_from_the_signature_and_gives_the_function_its_arguments(
+    function: Callable[..., Any], convention: FunctionConvention, labelled: Any, unlabelled: Any
+) -> None:
+    assert function_convention(function) == convention
+    assert _call(function, convention, LABELLED) == labelled
+    assert _call(function, convention, UNLABELLED) == unlabelled
+
+
+def test_the_record_is_a_copy() -> None:
+    (record,), _ = RECORD.arguments(LABELLED, TRACER)
+    assert record == LABELLED.record
+    assert record is not LABELLED.record
+
+
+def _no_parameter() -> None: ...
+
+
+def _three_required(inputs: Any, ground_truths: Any, context: Any) -> None: ...
+
+
+def _four_required(a: Any, b: Any, c: Any, d: Any, tracer: Any = None) -> None: ...
+
+
+def _tracer_only(*, tracer: Any) -> None: ...
+
+
+def _keyword_only(datapoint: Any, *, config: Any) -> None: ...
+
+
+def _tracer_first(tracer: Any, datapoint: Any) -> None: ...
+
+
+def _tracer_between(inputs: Any, tracer: Any, ground_truths: Any) -> None: ...
+
+
+# (case id, function, what the error says)
+REJECTED_CASES: list[tuple[str, Callable[..., Any], str]] = [
+    ("no-parameter", _no_parameter, "function '_no_parameter' takes no datapoint parameter"),
+    ("lambda-no-parameter", lambda: None, "function '<lambda>' takes no datapoint parameter"),
+    ("tracer-only", _tracer_only, "function '_tracer_only' takes no datapoint parameter"),
+    (
+        "three-required",
+        _three_required,
+        "function '_three_required' requires 3 positional arguments (inputs, ground_truths, context)",
+    ),
+    (
+        "four-required-and-tracer",
+        _four_required,
+        "function '_four_required' requires 4 positional arguments (a, b, c, d)",
+    ),
+    (
+        "required-keyword-only",
+        _keyword_only,
+        "function '_keyword_only' requires the keyword-only parameter 'config', which is never passed",
+    ),
+    ("tracer-first", _tracer_first, "function '_tracer_first' takes 'tracer' before its datapoint parameter"),
+    ("tracer-between", _tracer_between, "function '_tracer_between' takes 'tracer' before its datapoint parameter"),
+]
+
+
+@pytest.mark.parametrize(("function", "message"), [c[1:] for c in REJECTED_CASES], ids=[c[0] for c in REJECTED_CASES])
+def test_a_signature_no_convention_fits_is_rejected(function: Callable[..., Any], message: str) -> None:
+    with pytest.raises(EvaluatorSignatureError) as raised:
+        function_convention(function)
+    assert str(raised.value).startswith(message), str(raised.value)
+
+
+class _Unreadable:
+    """A callable whose signature cannot be read (like some builtins and C extensions)."""
+
+    __signature__ = "not a signature"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return ("record", *args, *kwargs.values())
+
+
+def test_a_signature_that_cannot_be_read_gets_the_record_only() -> None:
+    unreadable = _Unreadable()
+    with pytest.raises(TypeError):
+        inspect.signature(unreadable)
+    assert function_convention(unreadable) == RECORD
+    assert _call(unreadable, RECORD, LABELLED) == ("record", LABELLED.record)
