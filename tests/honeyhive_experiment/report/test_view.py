@@ -212,6 +212,17 @@ def test_failed_and_errored_datapoints_are_listed_in_collapsible_sections() -> N
     ]
 
 
+def test_a_failed_datapoint_shows_its_evaluators_explanation() -> None:
+    data = fail_input()
+    explained = dataclasses.replace(
+        data.outcomes[0], metrics={"accuracy": 0.2, "accuracy_explanation": "Says *Lima*, expected Lima"}
+    )
+    data = dataclasses.replace(data, outcomes=[explained, *data.outcomes[1:]])
+    row = cells(table_rows(render_comment(data).text, "| Datapoint | Failing metrics |")[2])
+    assert row[1] == "Accuracy = 0.200 (Says \\*Lima\\*, expected Lima)"
+    assert report_json(data)["datapoints"]["failed"][0]["failing_metrics"][0]["name"] == "accuracy"
+
+
 def test_previews_are_truncated() -> None:
     data = fail_input()
     long_output = dataclasses.replace(data.outcomes[0], outputs={"answer": "x" * 5000})
