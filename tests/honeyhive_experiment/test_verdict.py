@@ -6,7 +6,7 @@ every expectation is a literal. Each row names the rule it holds, so a mutant th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -75,14 +75,15 @@ def delta(
     name: str = "accuracy",
     *,
     difference: float = -0.08,
-    pct: float = -8.0,
+    pct: float | None = -8.0,
     improved: int = 4,
     degraded: int = 5,
     counts: bool = True,
+    event: str = "answer",
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "metric_name": name,
-        "event_name": "answer",
+        "event_name": event,
         "old_aggregate": 1.0,
         "new_aggregate": 1.0 + difference,
         "difference": difference,
@@ -138,104 +139,113 @@ def judge(
 RAISED = {"accuracy": EvaluatorErrors(12, "ValueError: no judge")}
 GATE_PCT = {"accuracy": GateRule(max_drop_pct=5)}
 
-CASES: list[tuple[str, Decision, Verdict, Sequence[str]]] = [
-    # (rule, decision, verdict, words every reason list must contain, in order)
-    ("all passed, no baseline: neutral", judge(summary()), Verdict.NEUTRAL, ["no baseline"]),
-    ("all passed, baseline, no gate: pass", judge(summary(), comparison(delta())), Verdict.PASS, ["every datapoint"]),
-    ("a failed datapoint fails", judge(summary(IDS[1:], IDS[:1])), Verdict.FAIL, ["1 datapoint(s) failed"]),
+CASES: list[tuple[str, Callable[[], Decision], Verdict, Sequence[str]]] = [
+    # (rule, decision, verdict, words every reason list must contain, in order). The decision is made when the
+    # test runs, not when the table is built: mutation testing (benchmarks/mutation.py) swaps the code under test
+    # after this module was imported, and a decision made at import time would never see the mutant.
+    ("all passed, no baseline: neutral", lambda: judge(summary()), Verdict.NEUTRAL, ["no baseline"]),
+    (
+        "all passed, baseline, no gate: pass",
+        lambda: judge(summary(), comparison(delta())),
+        Verdict.PASS,
+        ["every datapoint"],
+    ),
+    ("a failed datapoint fails", lambda: judge(summary(IDS[1:], IDS[:1])), Verdict.FAIL, ["1 datapoint(s) failed"]),
     (
         "success false without failed ids fails with the backend's error",
-        judge(summary(success=False, error="the summary could not be computed")),
+        lambda: judge(summary(success=False, error="the summary could not be computed")),
         Verdict.FAIL,
         ["could not be computed"],
     ),
     (
         "success false without an error says so",
-        judge(summary(success=False)),
+        lambda: judge(summary(success=False)),
         Verdict.FAIL,
         ["not successful"],
     ),
     (
         "a ranged metric with no values at all fails, naming the evaluator's error",
-        judge(summary(metrics={}), ranged=["accuracy"], errors=RAISED),
+        lambda: judge(summary(metrics={}), ranged=["accuracy"], errors=RAISED),
         Verdict.FAIL,
         ["accuracy has a passing range but no value on 12", "evaluator accuracy raised on 12", "ValueError: no judge"],
     ),
     (
         "a ranged metric missing on some passed datapoints fails even with a baseline",
-        judge(summary(metrics={"accuracy": IDS[:10]}), comparison(delta()), ranged=["accuracy"]),
+        lambda: judge(summary(metrics={"accuracy": IDS[:10]}), comparison(delta()), ranged=["accuracy"]),
         Verdict.FAIL,
         ["no value on 2", "returned nothing"],
     ),
     (
         "a gated metric with no values fails",
-        judge(summary(metrics={}), comparison(), gates=GATE_PCT),
+        lambda: judge(summary(metrics={}), comparison(), gates=GATE_PCT),
         Verdict.FAIL,
         ["accuracy has a gate but no value on 12"],
     ),
     (
         "a sub-metric of a dict evaluator is blamed on that evaluator",
-        judge(summary(metrics={}), ranged=["accuracy_score"], errors=RAISED),
+        lambda: judge(summary(metrics={}), ranged=["accuracy_score"], errors=RAISED),
         Verdict.FAIL,
         ["evaluator accuracy raised"],
     ),
     (
         "a legacy body without id lists is judged by its value count",
-        judge(summary(metrics={"accuracy": None}), ranged=["accuracy"]),
+        lambda: judge(summary(metrics={"accuracy": None}), ranged=["accuracy"]),
         Verdict.NEUTRAL,
         ["no baseline"],
     ),
     (
         "failed datapoints within allow_failed do not fail",
-        judge(summary(IDS[2:], IDS[:2]), comparison(delta()), policy=VerdictConfig(allow_failed=2)),
+        lambda: judge(summary(IDS[2:], IDS[:2]), comparison(delta()), policy=VerdictConfig(allow_failed=2)),
         Verdict.PASS,
         ["every datapoint"],
     ),
     (
         "one more than allow_failed fails",
-        judge(summary(IDS[3:], IDS[:3]), comparison(delta()), policy=VerdictConfig(allow_failed=2)),
+        lambda: judge(summary(IDS[3:], IDS[:3]), comparison(delta()), policy=VerdictConfig(allow_failed=2)),
         Verdict.FAIL,
         ["3 datapoint(s) failed"],
     ),
     (
         "a percentage tolerance counts the run's datapoints (25% of 12 = 3)",
-        judge(summary(IDS[3:], IDS[:3]), comparison(delta()), policy=VerdictConfig(allow_failed="25%")),
+        lambda: judge(summary(IDS[3:], IDS[:3]), comparison(delta()), policy=VerdictConfig(allow_failed="25%")),
         Verdict.PASS,
         ["every datapoint"],
     ),
     (
         "an 8% drop past a 5% gate but within noise (4 better, 5 worse) passes",
-        judge(summary(), comparison(delta()), gates=GATE_PCT),
+        lambda: judge(summary(), comparison(delta()), gates=GATE_PCT),
         Verdict.PASS,
         ["every datapoint"],
     ),
     (
         "the same 8% drop with 12 of 12 datapoints degraded fails",
-        judge(summary(), comparison(delta(improved=0, degraded=12)), gates=GATE_PCT),
+        lambda: judge(summary(), comparison(delta(improved=0, degraded=12)), gates=GATE_PCT),
         Verdict.FAIL,
         ["accuracy got worse by 8.0% (gate: at most 5%)", "significant (p < 0.001)"],
     ),
     (
         "a gate that opts out of significance fails on noise",
-        judge(summary(), comparison(delta()), gates={"accuracy": GateRule(max_drop_pct=5, significant=False)}),
+        lambda: judge(summary(), comparison(delta()), gates={"accuracy": GateRule(max_drop_pct=5, significant=False)}),
         Verdict.FAIL,
         ["got worse by 8.0%", "significant: false"],
     ),
     (
         "without per-datapoint counts a gate fails on its bound and says why",
-        judge(summary(), comparison(delta(counts=False)), gates=GATE_PCT),
+        lambda: judge(summary(), comparison(delta(counts=False)), gates=GATE_PCT),
         Verdict.FAIL,
         ["got worse by 8.0%", "significance unknown"],
     ),
     (
         "a drop within the gate passes",
-        judge(summary(), comparison(delta(difference=-0.04, pct=-4.0, improved=0, degraded=12)), gates=GATE_PCT),
+        lambda: judge(
+            summary(), comparison(delta(difference=-0.04, pct=-4.0, improved=0, degraded=12)), gates=GATE_PCT
+        ),
         Verdict.PASS,
         ["every datapoint"],
     ),
     (
         "max_drop in the metric's units",
-        judge(
+        lambda: judge(
             summary(),
             comparison(delta(improved=0, degraded=12)),
             gates={"accuracy": GateRule(max_drop=0.05)},
@@ -245,19 +255,23 @@ CASES: list[tuple[str, Decision, Verdict, Sequence[str]]] = [
     ),
     (
         "max_degraded counts the backend's degraded datapoints",
-        judge(summary(), comparison(delta(improved=0, degraded=12)), gates={"accuracy": GateRule(max_degraded=11)}),
+        lambda: judge(
+            summary(), comparison(delta(improved=0, degraded=12)), gates={"accuracy": GateRule(max_degraded=11)}
+        ),
         Verdict.FAIL,
         ["degraded on 12 datapoints (gate: at most 11)"],
     ),
     (
         "max_degraded not exceeded passes",
-        judge(summary(), comparison(delta(improved=0, degraded=12)), gates={"accuracy": GateRule(max_degraded=12)}),
+        lambda: judge(
+            summary(), comparison(delta(improved=0, degraded=12)), gates={"accuracy": GateRule(max_degraded=12)}
+        ),
         Verdict.PASS,
         ["every datapoint"],
     ),
     (
         "lower is better: a rise is the drop, and improved counts are the degraded ones",
-        judge(
+        lambda: judge(
             summary(metrics={"latency": IDS}),
             comparison(delta("latency", difference=8.0, pct=8.0, improved=12, degraded=0)),
             gates={"latency": GateRule(max_drop_pct=5, max_degraded=3)},
@@ -268,7 +282,7 @@ CASES: list[tuple[str, Decision, Verdict, Sequence[str]]] = [
     ),
     (
         "lower is better: a fall is an improvement, whatever its size",
-        judge(
+        lambda: judge(
             summary(metrics={"latency": IDS}),
             comparison(delta("latency", difference=-8.0, pct=-8.0, improved=0, degraded=12)),
             gates={"latency": GateRule(max_drop_pct=5, max_degraded=3)},
@@ -279,15 +293,64 @@ CASES: list[tuple[str, Decision, Verdict, Sequence[str]]] = [
     ),
     (
         "a gate on a metric the comparison lacks fails (no value), not silently passes",
-        judge(summary(), comparison(delta()), gates={"recall": GateRule(max_drop=0.1)}),
+        lambda: judge(summary(), comparison(delta()), gates={"recall": GateRule(max_drop=0.1)}),
         Verdict.FAIL,
         ["recall has a gate but no value on 12"],
+    ),
+    (
+        "a drop exactly at max_drop passes (the bound is allowed)",
+        lambda: judge(
+            summary(),
+            comparison(delta(difference=-0.05, improved=0, degraded=12)),
+            gates={"accuracy": GateRule(max_drop=0.05)},
+        ),
+        Verdict.PASS,
+        ["every datapoint"],
+    ),
+    (
+        "a drop exactly at max_drop_pct passes (the bound is allowed)",
+        lambda: judge(summary(), comparison(delta(pct=-5.0, improved=0, degraded=12)), gates=GATE_PCT),
+        Verdict.PASS,
+        ["every datapoint"],
+    ),
+    (
+        "no percentage change (the baseline's aggregate was 0): max_drop_pct cannot be hit",
+        lambda: judge(summary(), comparison(delta(pct=None, improved=0, degraded=12)), gates=GATE_PCT),
+        Verdict.PASS,
+        ["every datapoint"],
+    ),
+    (
+        "lower is better: max_drop is checked on the rise",
+        lambda: judge(
+            summary(metrics={"latency": IDS}),
+            comparison(delta("latency", difference=8.0, pct=8.0, improved=12, degraded=0)),
+            gates={"latency": GateRule(max_drop=5)},
+            presentation={"latency": MetricConfig(direction=Direction.LOWER)},
+        ),
+        Verdict.FAIL,
+        ["latency got worse by 8 (gate: at most 5)"],
+    ),
+    (
+        "a metric on two events: a hit on the second event fails even when the first is within the gate",
+        lambda: judge(
+            summary(),
+            comparison(
+                delta(difference=-0.01, pct=-1.0, improved=0, degraded=12),
+                delta(event="retrieval", improved=0, degraded=12),
+            ),
+            gates=GATE_PCT,
+        ),
+        Verdict.FAIL,
+        ["accuracy got worse by 8.0% (gate: at most 5%)"],
     ),
 ]
 
 
-@pytest.mark.parametrize(("rule", "decision", "verdict", "words"), CASES, ids=[c[0] for c in CASES])
-def test_the_verdict_table(rule: str, decision: Decision, verdict: Verdict, words: Sequence[str]) -> None:
+@pytest.mark.parametrize(("rule", "decide_it", "verdict", "words"), CASES, ids=[c[0] for c in CASES])
+def test_the_verdict_table(
+    rule: str, decide_it: Callable[[], Decision], verdict: Verdict, words: Sequence[str]
+) -> None:
+    decision = decide_it()
     assert decision.verdict is verdict, decision
     said = " | ".join(decision.reasons)
     position = 0
@@ -295,6 +358,95 @@ def test_the_verdict_table(rule: str, decision: Decision, verdict: Verdict, word
         found = said.find(word, position)
         assert found >= 0, f"{word!r} not in {said!r} (after position {position})"
         position = found
+
+
+TONE = {"tone": EvaluatorErrors(3, "KeyError: 'answer'")}
+TONE_WARNING = "evaluator tone raised on 3 datapoint(s): KeyError: 'answer'"
+
+EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[str, ...]]] = [
+    # (rule, decision, verdict, every reason, every warning): whole sentences, and warnings on every way out
+    (
+        "no baseline: neutral, and an evaluator's error is still said",
+        lambda: judge(summary(), errors=TONE),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (TONE_WARNING,),
+    ),
+    (
+        "pass, and an evaluator's error is still said",
+        lambda: judge(summary(), comparison(delta()), errors=TONE),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (TONE_WARNING,),
+    ),
+    (
+        "the backend's failure without an error message, and an evaluator's error is still said",
+        lambda: judge(summary(success=False), errors=TONE),
+        Verdict.FAIL,
+        ("the backend reported the run as not successful",),
+        (TONE_WARNING,),
+    ),
+    (
+        "a failed datapoint",
+        lambda: judge(summary(IDS[1:], IDS[:1])),
+        Verdict.FAIL,
+        ("1 datapoint(s) failed their passing ranges or errored",),
+        (),
+    ),
+    (
+        "a ranged metric missing where its evaluator raised nothing",
+        lambda: judge(summary(metrics={"accuracy": IDS[:10]}), ranged=["accuracy"]),
+        Verdict.FAIL,
+        (
+            "accuracy has a passing range but no value on 2 of the datapoints the backend passed: its evaluator"
+            " returned nothing for them",
+        ),
+        (),
+    ),
+    (
+        "a gated metric missing, blamed on its evaluator",
+        lambda: judge(summary(metrics={}), comparison(), gates=GATE_PCT, errors=RAISED),
+        Verdict.FAIL,
+        (
+            "accuracy has a gate but no value on 12 of the datapoints the backend passed: evaluator accuracy raised"
+            " on 12 datapoint(s) (ValueError: no judge)",
+        ),
+        (),
+    ),
+    (
+        "the longest evaluator name the metric starts with is blamed; the other evaluator is a warning",
+        lambda: judge(
+            summary(metrics={}),
+            ranged=["tone_judge_score"],
+            errors={"tone": EvaluatorErrors(3, "KeyError: 'answer'"), "tone_judge": EvaluatorErrors(2, "E: x")},
+        ),
+        Verdict.FAIL,
+        (
+            "tone_judge_score has a passing range but no value on 12 of the datapoints the backend passed:"
+            " evaluator tone_judge raised on 2 datapoint(s) (E: x)",
+        ),
+        (TONE_WARNING,),
+    ),
+    (
+        "a gate hit, and an evaluator's error is still said",
+        lambda: judge(summary(), comparison(delta(improved=0, degraded=12)), gates=GATE_PCT, errors=TONE),
+        Verdict.FAIL,
+        ("accuracy got worse by 8.0% (gate: at most 5%); significant (p < 0.001)",),
+        (TONE_WARNING,),
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "decide_it", "verdict", "reasons", "warnings"), EXACT, ids=[c[0] for c in EXACT])
+def test_the_whole_decision(
+    rule: str,
+    decide_it: Callable[[], Decision],
+    verdict: Verdict,
+    reasons: tuple[str, ...],
+    warnings: tuple[str, ...],
+) -> None:
+    decision = decide_it()
+    assert (decision.verdict, decision.reasons, decision.warnings) == (verdict, reasons, warnings)
 
 
 def test_gate_failures_are_also_listed_as_gate_failures_and_name_their_metric() -> None:
@@ -351,16 +503,28 @@ def test_unchecked_metrics(
     assert unchecked_metrics(result, metrics) == expected
 
 
-def test_unchecked_metrics_of_a_legacy_body_with_too_few_values() -> None:
-    body = summary(metrics={"accuracy": None})
-    short = ExperimentResultSummary.from_wire(
+LEGACY: list[tuple[str, Sequence[str], Sequence[str], int, dict[str, int]]] = [
+    # (rule, passed, failed, values the metric has, missing): a body without id lists is judged by its value count
+    ("too few values", IDS, [], 7, {"accuracy": 5}),
+    ("failed datapoints count among the datapoints", IDS[:8], IDS[8:], 7, {"accuracy": 5}),
+    ("a value for every datapoint", IDS[:8], IDS[8:], 12, {}),
+    ("never more than the datapoints the backend passed", IDS[:3], IDS[3:], 2, {"accuracy": 3}),
+]
+
+
+@pytest.mark.parametrize(("rule", "passed", "failed", "values", "expected"), LEGACY, ids=[c[0] for c in LEGACY])
+def test_unchecked_metrics_of_a_legacy_body(
+    rule: str, passed: Sequence[str], failed: Sequence[str], values: int, expected: dict[str, int]
+) -> None:
+    body = summary(passed, failed, metrics={"accuracy": None})
+    legacy = ExperimentResultSummary.from_wire(
         {
             **body.model_dump(),
-            "metrics": {"details": [{"metric_name": "accuracy", "aggregate": 1.0, "values": [1.0] * 7}]},
+            "metrics": {"details": [{"metric_name": "accuracy", "aggregate": 1.0, "values": [1.0] * values}]},
         },
         run_id="r",
     )
-    assert unchecked_metrics(short, ["accuracy"]) == {"accuracy": 5}
+    assert unchecked_metrics(legacy, ["accuracy"]) == expected
 
 
 def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> None:
@@ -410,6 +574,45 @@ def test_metrics_without_counts_are_not_assessed() -> None:
     assert assess_comparison(comparison(delta(counts=False)), {}, alpha=0.05) == {}
 
 
+COUNTS: list[tuple[str, dict[str, Any], tuple[int, int] | None]] = [
+    # (rule, what the backend sent of improved/degraded, (better, worse) assessed, or None: not assessed)
+    ("the counts", {"improved_count": 1, "degraded_count": 9}, (1, 9)),
+    ("the id lists when there are no counts", {"improved": IDS[:2], "degraded": IDS[2:9]}, (2, 7)),
+    (
+        "the counts over the id lists",
+        {"improved_count": 1, "degraded_count": 9, "improved": IDS[:2], "degraded": IDS[2:9]},
+        (1, 9),
+    ),
+    ("a count on one side, a list on the other", {"improved_count": 3, "degraded": IDS[:5]}, (3, 5)),
+    ("a list on one side, a count on the other", {"improved": IDS[:4], "degraded_count": 6}, (4, 6)),
+    ("nothing on the degraded side: not assessed", {"improved_count": 3, "improved": IDS[:3]}, None),
+    ("nothing on the improved side: not assessed", {"degraded_count": 3, "degraded": IDS[:3]}, None),
+]
+
+
+@pytest.mark.parametrize(("rule", "sent", "expected"), COUNTS, ids=[c[0] for c in COUNTS])
+def test_where_the_improved_and_degraded_counts_come_from(
+    rule: str, sent: dict[str, Any], expected: tuple[int, int] | None
+) -> None:
+    found = assess_comparison(comparison(delta(counts=False) | sent), {}, alpha=0.05)
+    assessed = found.get(("accuracy", "answer"))
+    assert (None if assessed is None else (assessed.better, assessed.worse)) == expected
+
+
+def test_assess_comparison_uses_the_given_alpha() -> None:
+    compared = comparison(delta(improved=0, degraded=7))  # the smallest two-sided p for n = 7 is 2 / 2**7 = 0.0156
+    assert assess_comparison(compared, {}, alpha=0.05)[("accuracy", "answer")].change is Change.WORSE
+    assert assess_comparison(compared, {}, alpha=0.01)[("accuracy", "answer")].change is Change.TOO_FEW
+
+
+def test_one_runs_result_alone_has_no_pass_fail_row() -> None:
+    compared = comparison(delta(improved=0, degraded=12))
+    for old, new in ((summary(), None), (None, summary())):
+        assert list(assess_comparison(compared, {}, alpha=0.05, old_result=old, new_result=new)) == [
+            ("accuracy", "answer")
+        ]
+
+
 @pytest.mark.parametrize(
     ("verdict", "fail_on_error", "code"),
     [
@@ -423,6 +626,10 @@ def test_metrics_without_counts_are_not_assessed() -> None:
 )
 def test_exit_codes(verdict: Verdict, fail_on_error: bool, code: int) -> None:
     assert exit_code(verdict, fail_on_error=fail_on_error) == code
+
+
+def test_an_error_fails_the_check_unless_told_otherwise() -> None:
+    assert exit_code(Verdict.ERROR) == 2
 
 
 def test_verdict_words_and_emoji() -> None:

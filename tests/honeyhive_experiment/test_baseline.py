@@ -1,0 +1,725 @@
+"""baseline.py as tables: which earlier run a PR's run is compared with.
+
+The choice is pure (``pick_baseline``, ``pick_recent``): each row hands it the backend's listing (completed runs
+whose name contains the experiment's, newest first) and which runs the backend reports as passing, and checks,
+as literals, the run chosen and why, whose results were asked for (in order), and how far the listing was read.
+The functions that take the client only fetch; the tests at the end drive them against ``honeyhive_local`` with
+runs created through ``HoneyHiveClient`` (which is why this module is ``integration``).
+
+Every choice is made inside a test, never while the tables are built, so that mutation testing
+(``benchmarks/mutation.py``) sees its mutants.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from honeyhive_experiment.baseline import (
+    Baseline,
+    _reports_success,
+    choose_baseline,
+    pick_baseline,
+    pick_recent,
+    recent_runs,
+)
+from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
+from honeyhive_experiment.errors import BaselineError
+from honeyhive_experiment.models import ExperimentRun
+from honeyhive_local import LocalBackend
+from tests.conftest import API_KEY
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+NAME = "answer-quality"
+DATASET = "EXT-5f1c0a9e2b7d4c3a8e6f1b2d"
+MANAGED = "66f0a1b2c3d4e5f601234567"
+MB = "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d"  # the PR's merge-base commit
+FROM_AGE = "from age"  # run()'s default created_at: NOW - age
+
+
+def run(
+    run_id: str,
+    *,
+    branch: str | None = "main",
+    sha: str | None = None,
+    age: timedelta = DAY,
+    created_at: str | None = FROM_AGE,
+    name: str = NAME,
+    dataset: str = DATASET,
+    managed: bool = False,
+    ci: Any = None,
+) -> ExperimentRun:
+    """A completed run as ``GET /v1/runs`` lists it, stamped with ``metadata.ci`` like this tool's runs."""
+    stamped = {k: v for k, v in (("branch", branch), ("sha", sha)) if v is not None} if ci is None else ci
+    metadata: dict[str, Any] = {"ci": stamped}
+    body: dict[str, Any] = {"run_id": run_id, "name": name, "status": "completed", "metadata": metadata}
+    if managed:
+        body["dataset_id"] = dataset
+    else:
+        metadata["offline_dataset_id"] = dataset
+    body["created_at"] = (NOW - age).isoformat() if created_at == FROM_AGE else created_at
+    return ExperimentRun.model_validate(body)
+
+
+def on_main(count: int) -> list[ExperimentRun]:
+    """``b1`` … ``b<count>``: runs on main, one an hour older than the one before."""
+    return [run(f"b{i}", age=timedelta(hours=i)) for i in range(1, count + 1)]
+
+
+class Listing:
+    """The backend's listing, newest first; counts how many runs the choice read from it."""
+
+    def __init__(self, runs: Sequence[ExperimentRun]) -> None:
+        self.runs = runs
+        self.read = 0
+
+    def __iter__(self) -> Iterator[ExperimentRun]:
+        for item in self.runs:
+            self.read += 1
+            yield item
+
+
+AUTO = BaselineConfig()
+MERGE_BASE = BaselineConfig(strategy=BaselineStrategy.MERGE_BASE)
+BRANCH = BaselineConfig(strategy=BaselineStrategy.BRANCH)
+NONE = BaselineConfig(strategy=BaselineStrategy.NONE)
+WEEK = BaselineConfig(max_age_days=7)
+
+
+@dataclass(frozen=True)
+class Row:
+    rule: str
+    runs: list[ExperimentRun]
+    chosen: tuple[str, str] | None  # (run id, reason)
+    asked: tuple[str, ...]  # the runs whose result was asked for, in order
+    read: int  # runs read from the listing
+    policy: BaselineConfig = AUTO
+    merge_base: str | None = MB
+    base_branch: str | None = "main"
+    failing: frozenset[str] = field(default_factory=frozenset)
+    require_passing: bool = True
+    exclude: tuple[str, ...] = ()
+    dataset_id: str | None = DATASET
+
+
+def failing(*run_ids: str) -> frozenset[str]:
+    return frozenset(run_ids)
+
+
+B = [f"b{i}" for i in range(1, 12)]
+
+CASES: list[Row] = [
+    # --------------------------------------------------------------------------------------------- strategies
+    Row(
+        "auto: the run at the merge-base wins over a newer passing run on the branch",
+        [run("new", sha="f00"), run("mb", sha=MB, age=2 * DAY)],
+        ("mb", "merge-base"),
+        asked=("new",),
+        read=2,
+    ),
+    Row(
+        "auto: no run at the merge-base: the latest passing run on the branch (read to the end for the merge-base)",
+        on_main(3),
+        ("b2", "branch"),
+        asked=("b1", "b2"),
+        read=3,
+        failing=failing("b1"),
+    ),
+    Row(
+        "auto without a merge-base commit (a push): the first passing run on the branch, read no further",
+        on_main(2),
+        ("b1", "branch"),
+        asked=("b1",),
+        read=1,
+        merge_base=None,
+    ),
+    Row(
+        "auto: the run at the merge-base counts whatever branch it was stamped with",
+        [run("mb", sha=MB, branch="feature")],
+        ("mb", "merge-base"),
+        asked=(),
+        read=1,
+    ),
+    Row(
+        "auto: nothing at the merge-base, nothing passing on the branch: no baseline",
+        [run("x", branch="feature"), run("b1")],
+        None,
+        asked=("b1",),
+        read=2,
+        failing=failing("b1"),
+    ),
+    Row(
+        "merge-base: the run at the merge-base, no result asked",
+        [run("new"), run("mb", sha=MB, age=2 * DAY)],
+        ("mb", "merge-base"),
+        asked=(),
+        read=2,
+        policy=MERGE_BASE,
+    ),
+    Row(
+        "merge-base: never falls back to the branch",
+        on_main(2),
+        None,
+        asked=(),
+        read=2,
+        policy=MERGE_BASE,
+    ),
+    Row(
+        "merge-base without a merge-base commit: no baseline",
+        [run("mb", sha=MB)],
+        None,
+        asked=(),
+        read=1,
+        policy=MERGE_BASE,
+        merge_base=None,
+    ),
+    Row(
+        "branch: the run at the merge-base is a branch candidate like any other",
+        [run("b1"), run("mb", sha=MB, age=2 * DAY)],
+        ("mb", "branch"),
+        asked=("b1", "mb"),
+        read=2,
+        policy=BRANCH,
+        failing=failing("b1"),
+    ),
+    Row(
+        "branch: the first passing run on the base branch, read no further",
+        [run("x", branch="feature"), *on_main(2), run("mb", sha=MB, age=3 * DAY)],
+        ("b2", "branch"),
+        asked=("b1", "b2"),
+        read=3,
+        policy=BRANCH,
+        failing=failing("b1"),
+    ),
+    Row(
+        "branch: the configured branch wins over the PR's base branch",
+        [run("m1"), run("r1", branch="release", age=2 * DAY)],
+        ("r1", "branch"),
+        asked=("r1",),
+        read=2,
+        policy=BaselineConfig(strategy=BaselineStrategy.BRANCH, branch="release"),
+    ),
+    Row(
+        "auto: the configured branch is the fallback's branch",
+        [run("m1"), run("r1", branch="release", age=2 * DAY)],
+        ("r1", "branch"),
+        asked=("r1",),
+        read=2,
+        policy=BaselineConfig(branch="release"),
+        merge_base=None,
+    ),
+    Row(
+        "branch: no branch configured and no base branch known: no baseline",
+        [run("b1")],
+        None,
+        asked=(),
+        read=1,
+        policy=BRANCH,
+        base_branch=None,
+    ),
+    Row(
+        "none: never a baseline, the listing is not even read",
+        [run("mb", sha=MB)],
+        None,
+        asked=(),
+        read=0,
+        policy=NONE,
+    ),
+    # ------------------------------------------------------------------------------------------------ passing
+    Row(
+        "require_passing false: the latest run on the branch, passed or not, nothing asked",
+        on_main(2),
+        ("b1", "branch"),
+        asked=(),
+        read=1,
+        merge_base=None,
+        failing=failing("b1"),
+        require_passing=False,
+    ),
+    Row(
+        "require_passing false still prefers the run at the merge-base",
+        [run("b1"), run("mb", sha=MB, age=2 * DAY)],
+        ("mb", "merge-base"),
+        asked=(),
+        read=2,
+        failing=failing("b1"),
+        require_passing=False,
+    ),
+    Row(
+        "the run at the merge-base need not pass",
+        [run("mb", sha=MB)],
+        ("mb", "merge-base"),
+        asked=(),
+        read=1,
+        failing=failing("mb"),
+    ),
+    Row(
+        "the 10th candidate on the branch still has its result asked",
+        on_main(10),
+        ("b10", "branch"),
+        asked=tuple(B[:10]),
+        read=10,
+        merge_base=None,
+        failing=failing(*B[:9]),
+    ),
+    Row(
+        "no 11th: after 10 failing candidates the branch gives up",
+        on_main(11),
+        None,
+        asked=tuple(B[:10]),
+        read=11,
+        merge_base=None,
+        failing=failing(*B[:10]),
+    ),
+    Row(
+        "after 10 failing candidates a run at the merge-base further down still wins",
+        [*on_main(10), run("mb", sha=MB, age=2 * DAY)],
+        ("mb", "merge-base"),
+        asked=tuple(B[:10]),
+        read=11,
+        failing=failing(*B[:10]),
+    ),
+    # -------------------------------------------------------------------------------------------- max_age_days
+    Row(
+        "max_age_days 7: a run 6 days old is a candidate",
+        [run("b1", age=6 * DAY)],
+        ("b1", "branch"),
+        asked=("b1",),
+        read=1,
+        policy=WEEK,
+        merge_base=None,
+    ),
+    Row(
+        "max_age_days 7: a run exactly 7 days old is still one (older than, not as old as)",
+        [run("b1", age=7 * DAY)],
+        ("b1", "branch"),
+        asked=("b1",),
+        read=1,
+        policy=WEEK,
+        merge_base=None,
+    ),
+    Row(
+        "max_age_days 7: a second older is not, and nothing older is read",
+        [run("old", age=7 * DAY + timedelta(seconds=1)), run("mb", sha=MB, age=8 * DAY)],
+        None,
+        asked=(),
+        read=1,
+        policy=WEEK,
+    ),
+    Row(
+        "max_age_days 7: a run at the merge-base that is too old gives way to a passing run on the branch",
+        [run("b1"), run("mb", sha=MB, age=10 * DAY)],
+        ("b1", "branch"),
+        asked=("b1",),
+        read=2,
+        policy=WEEK,
+    ),
+    Row(
+        "max_age_days 1: boundary in hours (25 hours old is too old)",
+        [run("b1", age=timedelta(hours=25)), run("b2", age=timedelta(hours=26))],
+        None,
+        asked=(),
+        read=1,
+        policy=BaselineConfig(max_age_days=1),
+        merge_base=None,
+    ),
+    Row(
+        "without max_age_days a year-old run is a candidate",
+        [run("b1", age=400 * DAY)],
+        ("b1", "branch"),
+        asked=("b1",),
+        read=1,
+        merge_base=None,
+    ),
+    Row(
+        "max_age_days: a run without created_at is not judged by age",
+        [run("b1", created_at=None)],
+        ("b1", "branch"),
+        asked=("b1",),
+        read=1,
+        policy=WEEK,
+        merge_base=None,
+    ),
+    Row(
+        "max_age_days: an unreadable created_at is not judged by age",
+        [run("b1", created_at="last tuesday")],
+        ("b1", "branch"),
+        asked=("b1",),
+        read=1,
+        policy=WEEK,
+        merge_base=None,
+    ),
+    Row(
+        "max_age_days: HoneyHive's Z form is read (a second too old)",
+        [run("b1", created_at="2025-05-25T11:59:59.000Z")],
+        None,
+        asked=(),
+        read=1,
+        policy=WEEK,
+        merge_base=None,
+    ),
+    Row(
+        "max_age_days: an offset is honoured (13:00+02:00 is 11:00 UTC, an hour too old)",
+        [run("b1", created_at="2025-05-25T13:00:00+02:00")],
+        None,
+        asked=(),
+        read=1,
+        policy=WEEK,
+        merge_base=None,
+    ),
+    Row(
+        "max_age_days: a created_at without a zone is UTC (a second too old)",
+        [run("b1", created_at="2025-05-25T11:59:59")],
+        None,
+        asked=(),
+        read=1,
+        policy=WEEK,
+        merge_base=None,
+    ),
+    Row(
+        "max_age_days: a created_at without a zone is UTC (a second young enough)",
+        [run("b1", created_at="2025-05-25T12:00:01")],
+        ("b1", "branch"),
+        asked=("b1",),
+        read=1,
+        policy=WEEK,
+        merge_base=None,
+    ),
+    # ------------------------------------------------------------------------------ which runs are candidates
+    Row(
+        "another experiment whose name contains this one is skipped (the server's filter is a substring)",
+        [run("v2", sha=MB, name=f"{NAME}-v2"), run("b1")],
+        ("b1", "branch"),
+        asked=("b1",),
+        read=2,
+    ),
+    Row(
+        "an excluded run (this PR's own) is skipped",
+        [run("own", sha=MB), run("b1")],
+        ("b1", "branch"),
+        asked=("b1",),
+        read=2,
+        exclude=("own",),
+    ),
+    Row(
+        "a run on another dataset is skipped",
+        [run("other", sha=MB, dataset="EXT-0000000000000000000000aa"), run("b1")],
+        ("b1", "branch"),
+        asked=("b1",),
+        read=2,
+    ),
+    Row(
+        "no dataset to match: a run on any dataset is a candidate",
+        [run("other", sha=MB, dataset="EXT-0000000000000000000000aa")],
+        ("other", "merge-base"),
+        asked=(),
+        read=1,
+        dataset_id=None,
+    ),
+    Row(
+        "a managed dataset matches on the run's dataset_id",
+        [run("managed", sha=MB, dataset=MANAGED, managed=True)],
+        ("managed", "merge-base"),
+        asked=(),
+        read=1,
+        dataset_id=MANAGED,
+    ),
+    Row(
+        "a run without metadata.ci has no commit and no branch",
+        [run("bare", ci={})],
+        None,
+        asked=(),
+        read=1,
+    ),
+    Row(
+        "metadata.ci that is not a mapping is ignored",
+        [run("odd", ci="main")],
+        None,
+        asked=(),
+        read=1,
+    ),
+]
+
+
+@pytest.mark.parametrize("row", CASES, ids=[row.rule for row in CASES])
+def test_the_baseline_table(row: Row) -> None:
+    listing = Listing(row.runs)
+    asked: list[str] = []
+
+    def passed(run_id: str) -> bool:
+        asked.append(run_id)
+        return run_id not in row.failing
+
+    chosen = pick_baseline(
+        listing,
+        experiment=NAME,
+        dataset_id=row.dataset_id,
+        policy=row.policy,
+        passed=passed,
+        merge_base_sha=row.merge_base,
+        base_branch=row.base_branch,
+        exclude_run_ids=row.exclude,
+        now=NOW,
+        require_passing=row.require_passing,
+    )
+    assert (None if chosen is None else (chosen.run.run_id, chosen.reason)) == row.chosen
+    assert tuple(asked) == row.asked
+    assert listing.read == row.read
+
+
+# ----------------------------------------------------------------------------------------------- recent runs
+
+RECENT: list[tuple[str, list[ExperimentRun], str | None, int, list[str], int]] = [
+    # (rule, listing, branch, limit, run ids returned, runs read)
+    (
+        "the latest runs on the branch, newest first, up to the limit",
+        [run("m1"), run("x", branch="feature"), run("m2"), run("m3")],
+        "main",
+        2,
+        ["m1", "m2"],
+        3,
+    ),
+    ("fewer runs than the limit: all of them", [run("m1"), run("m2")], "main", 5, ["m1", "m2"], 2),
+    ("a limit of one", [run("m1"), run("m2")], "main", 1, ["m1"], 1),
+    ("no branch: any branch", [run("m1"), run("x", branch="feature")], None, 5, ["m1", "x"], 2),
+    (
+        "exact name, dataset and exclusions as for the baseline",
+        [
+            run("own"),
+            run("v2", name=f"{NAME}-v2"),
+            run("other", dataset="EXT-0000000000000000000000aa"),
+            run("m1"),
+        ],
+        "main",
+        5,
+        ["m1"],
+        4,
+    ),
+    ("no age limit for trends", [run("m1", age=400 * DAY)], "main", 5, ["m1"], 1),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "runs", "branch", "limit", "expected", "read"), RECENT, ids=[case[0] for case in RECENT]
+)
+def test_recent_runs_table(
+    rule: str, runs: list[ExperimentRun], branch: str | None, limit: int, expected: list[str], read: int
+) -> None:
+    listing = Listing(runs)
+    found = pick_recent(
+        listing, experiment=NAME, dataset_id=DATASET, branch=branch, exclude_run_ids=("own",), limit=limit
+    )
+    assert [r.run_id for r in found] == expected
+    assert listing.read == read
+
+
+# ------------------------------------------------------------------------------ what the comment says of it
+
+PROPERTIES: list[tuple[str, ExperimentRun, str | None, str | None, datetime | None]] = [
+    # (rule, run, commit_sha, branch, created_at)
+    (
+        "stamped run",
+        run("r", sha="abc123", branch="main", created_at="2025-05-31T12:00:00.000Z"),
+        "abc123",
+        "main",
+        datetime(2025, 5, 31, 12, tzinfo=UTC),
+    ),
+    ("no ci stamp", run("r", ci={}, created_at=None), None, None, None),
+    ("ci not a mapping", run("r", ci="main", created_at="garbage"), None, None, None),
+    (
+        "non-string sha and branch are not shown",
+        run("r", ci={"sha": 123, "branch": ["main"]}, created_at="2025-05-31T12:00:00"),
+        None,
+        None,
+        datetime(2025, 5, 31, 12, tzinfo=UTC),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "the_run", "sha", "branch", "created"), PROPERTIES, ids=[case[0] for case in PROPERTIES]
+)
+def test_baseline_properties(
+    rule: str, the_run: ExperimentRun, sha: str | None, branch: str | None, created: datetime | None
+) -> None:
+    baseline = Baseline(the_run, "branch")
+    assert (baseline.commit_sha, baseline.branch, baseline.created_at) == (sha, branch, created)
+    assert dict(baseline.ci) == (the_run.metadata["ci"] if isinstance(the_run.metadata["ci"], dict) else {})
+
+
+# ------------------------------------------------------------------- the fetching, against honeyhive_local
+
+
+class Recorder(httpx.HTTPTransport):
+    """The real transport; notes the query of every run listing (``GET /v1/runs``) sent through it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.listings: list[dict[str, str]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path == "/v1/runs":
+            self.listings.append(dict(request.url.params))
+        return super().handle_request(request)
+
+
+@pytest.fixture(scope="module")
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture(scope="module")
+def hh(recorder: Recorder) -> Iterator[HoneyHiveClient]:
+    """One backend for the module; every test seeds runs under its own experiment name."""
+    with (
+        LocalBackend(":memory:", API_KEY) as backend,
+        HoneyHiveClient(backend.url, API_KEY, transport=recorder) as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+def name() -> str:
+    return f"exp-{uuid.uuid4().hex[:12]}"
+
+
+def seed(
+    hh: HoneyHiveClient,
+    name: str,
+    *,
+    passing: bool = True,
+    branch: str = "main",
+    sha: str = "0" * 40,
+    status: str = "completed",
+    dataset: str = DATASET,
+) -> str:
+    """A run created through the client; it passes when it has a datapoint (the backend fails an empty run)."""
+    run_id = str(uuid.uuid4())
+    metadata = {"offline_dataset_id": dataset, "ci": {"branch": branch, "sha": sha}}
+    hh.create_run({"run_id": run_id, "name": name, "status": status, "metadata": metadata})
+    if passing:
+        hh.start_session(
+            {
+                "session_id": str(uuid.uuid4()),
+                "session_name": name,
+                "source": "evaluation",
+                "inputs": {},
+                "metadata": {"run_id": run_id, "datapoint_id": "EXT-dp1", "dataset_id": dataset},
+            }
+        )
+    return run_id
+
+
+def choose(hh: HoneyHiveClient, name: str, **kwargs: Any) -> Baseline | None:
+    return choose_baseline(
+        hh,
+        experiment=name,
+        dataset_id=kwargs.pop("dataset_id", DATASET),
+        policy=kwargs.pop("policy", AUTO),
+        base_branch=kwargs.pop("base_branch", "main"),
+        now=kwargs.pop("now", datetime.now(UTC)),
+        **kwargs,
+    )
+
+
+def test_the_backend_says_whether_a_run_passed(hh: HoneyHiveClient, name: str) -> None:
+    passing, failed = seed(hh, name), seed(hh, name, passing=False)
+    assert [_reports_success(hh, r) for r in (passing, failed, "no-such-run")] == [True, False, False]
+
+
+def test_an_explicit_run_is_used_as_is_even_a_failing_one(hh: HoneyHiveClient, name: str) -> None:
+    pinned = seed(hh, name, passing=False, branch="elsewhere")
+    seed(hh, name, sha=MB)  # what the strategy would pick
+    for chosen in (
+        choose(hh, name, explicit_run_id=pinned, merge_base_sha=MB),
+        choose(hh, name, policy=BaselineConfig(run_id=pinned), merge_base_sha=MB),
+        choose(hh, name, explicit_run_id=pinned, policy=BaselineConfig(run_id="ignored"), merge_base_sha=MB),
+    ):
+        assert chosen is not None
+        assert (chosen.run.run_id, chosen.reason) == (pinned, "explicit")
+
+
+def test_an_explicit_run_that_does_not_exist_is_an_error(hh: HoneyHiveClient, name: str) -> None:
+    with pytest.raises(BaselineError, match="baseline run no-such-run does not exist in this HoneyHive project"):
+        choose(hh, name, explicit_run_id="no-such-run")
+
+
+def test_the_strategy_reads_this_experiments_completed_runs_from_the_backend(hh: HoneyHiveClient, name: str) -> None:
+    other = "EXT-0000000000000000000000aa"
+    seeded = {  # oldest first; "own" (this PR's run) is the newest
+        "at merge-base": seed(hh, name, sha=MB),
+        "failed": seed(hh, name, passing=False),
+        "release": seed(hh, name, branch="release"),
+        "release, other dataset": seed(hh, name, branch="release", dataset=other),
+        "release, running": seed(hh, name, branch="release", status="running"),
+        "v2": seed(hh, f"{name}-v2"),
+        "own": seed(hh, name),
+    }
+    own = (seeded["own"],)
+    picks = {
+        "merge-base": choose(hh, name, merge_base_sha=MB, exclude_run_ids=own),
+        "latest passing on main": choose(hh, name, exclude_run_ids=own),
+        "latest on main, passed or not": choose(hh, name, exclude_run_ids=own, require_passing=False),
+        "latest completed on release": choose(hh, name, base_branch="release"),
+        "any dataset": choose(hh, name, base_branch="release", dataset_id=None),
+        "not excluded": choose(hh, name),
+        "within max_age_days": choose(hh, name, policy=WEEK, now=datetime.now(UTC) + 6 * DAY),
+        "older than max_age_days": choose(hh, name, policy=WEEK, now=datetime.now(UTC) + 8 * DAY),
+        "strategy none": choose(hh, name, policy=NONE, merge_base_sha=MB),
+    }
+    by_id = {run_id: label for label, run_id in seeded.items()}
+    assert {k: None if v is None else (by_id[v.run.run_id], v.reason) for k, v in picks.items()} == {
+        "merge-base": ("at merge-base", "merge-base"),
+        "latest passing on main": ("at merge-base", "branch"),
+        "latest on main, passed or not": ("failed", "branch"),
+        "latest completed on release": ("release", "branch"),
+        "any dataset": ("release, other dataset", "branch"),
+        "not excluded": ("own", "branch"),
+        "within max_age_days": ("own", "branch"),
+        "older than max_age_days": None,
+        "strategy none": None,
+    }
+
+
+def test_the_listing_asks_for_this_experiments_completed_runs_newest_first(
+    hh: HoneyHiveClient, recorder: Recorder, name: str
+) -> None:
+    # the server's name filter is a substring (exact names are matched here) and a listing stops after 50 pages:
+    # without the filter, a project's other experiments could push the baseline out of reach
+    seed(hh, name)
+    recorder.listings.clear()
+    choose(hh, name)
+    recent_runs(hh, experiment=name, dataset_id=DATASET, branch="main")
+    asked = [{k: query.get(k) for k in ("name", "status", "sort_by", "sort_order")} for query in recorder.listings]
+    listing = {"name": name, "status": "completed", "sort_by": "created_at", "sort_order": "desc"}
+    assert asked == [listing, listing]
+
+
+def test_recent_runs_fetches_this_experiments_runs_on_the_branch(hh: HoneyHiveClient, name: str) -> None:
+    on_main = [seed(hh, name) for _ in range(4)]
+    on_main.append(seed(hh, name, passing=False))  # trends show failed runs too
+    seed(hh, name, branch="feature")
+    seed(hh, name, dataset="EXT-0000000000000000000000aa")
+    seed(hh, f"{name}-v2")
+    seed(hh, name, status="running")
+    on_main.append(seed(hh, name))
+    own = seed(hh, name)
+    newest_first = on_main[::-1]
+
+    def ids(**kwargs: Any) -> list[str]:
+        found = recent_runs(hh, experiment=name, dataset_id=DATASET, branch="main", exclude_run_ids=(own,), **kwargs)
+        return [r.run_id for r in found]
+
+    assert ids() == newest_first[:5]  # 5 by default
+    assert ids(limit=2) == newest_first[:2]
+    assert ids(limit=10) == newest_first

@@ -1,0 +1,211 @@
+"""sharding.py as tables: which shard each datapoint goes to, what each shard still owes, the shared run id.
+
+Expected assignments are literals, worked out independently of the module: the ids sorted by their sha256 hex
+digest (``EXT-a`` … ``EXT-j`` sort as c j d a i e h f g b), cut into ``n`` contiguous ranges whose sizes are
+``ceil((k + 1) * count / n) - ceil(k * count / n)``.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+
+import pytest
+
+from honeyhive_experiment.sharding import ShardSpec, assign, missing_by_shard, select, shared_run_id
+
+pytestmark = pytest.mark.unit
+
+TEN = [f"EXT-{c}" for c in "abcdefghij"]
+HASH_ORDER = ["EXT-c", "EXT-j", "EXT-d", "EXT-a", "EXT-i", "EXT-e", "EXT-h", "EXT-f", "EXT-g", "EXT-b"]
+
+# ------------------------------------------------------------------------------------------------- assignment
+
+ASSIGNMENTS: list[tuple[str, Sequence[str], int, dict[str, int]]] = [
+    # (rule, datapoint ids, shard count, each id's shard)
+    (
+        "10 into 3: contiguous ranges of the hash order, 4/3/3",
+        TEN,
+        3,
+        {
+            "EXT-c": 1,
+            "EXT-j": 1,
+            "EXT-d": 1,
+            "EXT-a": 1,
+            "EXT-i": 2,
+            "EXT-e": 2,
+            "EXT-h": 2,
+            "EXT-f": 3,
+            "EXT-g": 3,
+            "EXT-b": 3,
+        },
+    ),
+    (
+        "7 into 2: 4/3",
+        TEN[:7],
+        2,
+        {"EXT-c": 1, "EXT-d": 1, "EXT-a": 1, "EXT-e": 1, "EXT-f": 2, "EXT-g": 2, "EXT-b": 2},
+    ),
+    ("n = 1: everything in shard 1", TEN[:3], 1, {"EXT-a": 1, "EXT-b": 1, "EXT-c": 1}),
+    ("more shards than datapoints: one each, spread out, the others empty", ["x", "y"], 5, {"x": 1, "y": 3}),
+    ("a single datapoint goes to shard 1", ["x"], 4, {"x": 1}),
+    ("no datapoints: no assignment", [], 3, {}),
+    ("an id listed twice is one datapoint", ["x", "y", "x"], 5, {"x": 1, "y": 3}),
+]
+
+
+@pytest.mark.parametrize(("rule", "ids", "total", "expected"), ASSIGNMENTS, ids=[c[0] for c in ASSIGNMENTS])
+def test_assignment_table(rule: str, ids: Sequence[str], total: int, expected: dict[str, int]) -> None:
+    assert assign(ids, total) == expected
+
+
+SIZES: list[tuple[int, int, list[int]]] = [
+    # (datapoints, shards, size of shard 1..n): never more than one apart
+    (10, 3, [4, 3, 3]),
+    (10, 4, [3, 2, 3, 2]),
+    (7, 3, [3, 2, 2]),
+    (23, 7, [4, 3, 3, 4, 3, 3, 3]),
+    (400, 4, [100, 100, 100, 100]),
+    (401, 4, [101, 100, 100, 100]),
+    (5, 1, [5]),
+    (2, 5, [1, 0, 1, 0, 0]),
+    (0, 3, [0, 0, 0]),
+]
+
+
+@pytest.mark.parametrize(("count", "total", "sizes"), SIZES, ids=[f"{c[0]} into {c[1]}" for c in SIZES])
+def test_shard_sizes_differ_by_at_most_one(count: int, total: int, sizes: list[int]) -> None:
+    ids = [f"EXT-{i:04d}" for i in range(count)]
+    shards = assign(ids, total)
+    per_shard = Counter(shards.values())
+    assert [per_shard[index] for index in range(1, total + 1)] == sizes
+    assert sorted(shards) == sorted(ids)  # every datapoint exactly once
+    assert set(shards.values()) <= set(range(1, total + 1))
+
+
+def test_the_ranges_are_contiguous_in_hash_order() -> None:
+    shards = assign(TEN, 4)
+    assert [shards[i] for i in HASH_ORDER] == [1, 1, 1, 2, 2, 3, 3, 3, 4, 4]
+
+
+@pytest.mark.parametrize("total", [1, 2, 3, 5])
+def test_the_assignment_does_not_depend_on_the_input_order(total: int) -> None:
+    ids = [f"EXT-{i:03d}" for i in range(31)]
+    shuffled = random.Random(7).sample(ids, len(ids))
+    assert assign(list(reversed(ids)), total) == assign(ids, total) == assign(shuffled, total)
+
+
+# an edit (one datapoint's content, hence its EXT- id, changes), a removal or an addition moves at most one of the
+# other datapoints across each of the n - 1 boundaries: (shards, the most other datapoints one change moves)
+STABILITY = [(1, 0), (2, 1), (3, 2), (4, 3), (7, 6)]
+
+
+@pytest.mark.parametrize(("total", "most_moved"), STABILITY, ids=[f"n={c[0]}" for c in STABILITY])
+def test_one_change_moves_at_most_one_neighbour_per_boundary(total: int, most_moved: int) -> None:
+    ids = [f"EXT-{i:03d}" for i in range(23)]
+    before = assign(ids, total)
+    worst = 0
+    for k, changed in enumerate(ids):
+        for after_ids in (
+            [i for i in ids if i != changed],  # removed
+            [*ids, f"EXT-new-{k}"],  # added
+            [f"EXT-edit-{k}" if i == changed else i for i in ids],  # edited
+        ):
+            after = assign(after_ids, total)
+            moved = sum(1 for i, shard in before.items() if i in after and after[i] != shard)
+            assert moved <= total - 1, (changed, after_ids)
+            worst = max(worst, moved)
+    assert worst == most_moved
+
+
+@pytest.mark.parametrize("total", [0, -1])
+def test_the_shard_count_must_be_at_least_one(total: int) -> None:
+    with pytest.raises(ValueError, match=r"^the shard count must be at least 1$"):
+        assign(TEN, total)
+
+
+# ------------------------------------------------------------------------------------------------ one shard
+
+SELECTIONS: list[tuple[str, ShardSpec, list[str]]] = [
+    # (rule, shard, the items of that shard, in dataset order)
+    ("shard 1/3 in dataset order", ShardSpec(1, 3), ["EXT-a", "EXT-c", "EXT-d", "EXT-j"]),
+    ("shard 2/3", ShardSpec(2, 3), ["EXT-e", "EXT-h", "EXT-i"]),
+    ("shard 3/3", ShardSpec(3, 3), ["EXT-b", "EXT-f", "EXT-g"]),
+    ("shard 1/1: everything", ShardSpec(1, 1), TEN),
+    ("an empty shard of more shards than datapoints", ShardSpec(12, 12), []),
+]
+
+
+@pytest.mark.parametrize(("rule", "shard", "expected"), SELECTIONS, ids=[c[0] for c in SELECTIONS])
+def test_select_table(rule: str, shard: ShardSpec, expected: list[str]) -> None:
+    items = [{"id": i} for i in TEN]
+    assert [item["id"] for item in select(items, TEN, shard)] == expected
+
+
+def test_select_needs_one_id_per_item() -> None:
+    with pytest.raises(ValueError, match="longer"):
+        select([{"id": "EXT-a"}], TEN, ShardSpec(1, 2))
+
+
+SPECS: list[tuple[int, int, str | None]] = [
+    # (index, total, str() or the error)
+    (1, 1, "1/1"),
+    (3, 4, "3/4"),
+    (4, 4, "4/4"),
+    (0, 3, "shard 0/3: the index must be between 1 and 3"),
+    (4, 3, "shard 4/3: the index must be between 1 and 3"),
+    (1, 0, "shard 1/0: the index must be between 1 and 0"),
+]
+
+
+@pytest.mark.parametrize(("index", "total", "said"), SPECS, ids=[f"{c[0]}/{c[1]}" for c in SPECS])
+def test_shard_spec_table(index: int, total: int, said: str) -> None:
+    if said.startswith("shard"):
+        with pytest.raises(ValueError, match=f"^{said}$"):
+            ShardSpec(index, total)
+    else:
+        assert str(ShardSpec(index, total)) == said
+
+
+# ------------------------------------------------------------------------------------- what each shard owes
+
+MISSING: list[tuple[str, list[str], int, list[tuple[int, int]]]] = [
+    # (rule, missing ids, shard count, [(shard, count)] in shard order)
+    ("counted per shard, in shard order", ["EXT-b", "EXT-c", "EXT-g", "EXT-j"], 3, [(1, 2), (3, 2)]),
+    ("one shard owes everything", ["EXT-f", "EXT-g", "EXT-b"], 3, [(3, 3)]),
+    ("one shard of one", ["EXT-b", "EXT-a"], 1, [(1, 2)]),
+    ("nothing missing: nothing owed", [], 3, []),
+]
+
+
+@pytest.mark.parametrize(("rule", "missing", "total", "owed"), MISSING, ids=[c[0] for c in MISSING])
+def test_missing_by_shard_table(rule: str, missing: list[str], total: int, owed: list[tuple[int, int]]) -> None:
+    assert list(missing_by_shard(missing, TEN, total).items()) == owed
+
+
+# ------------------------------------------------------------------------------------------- shared run id
+
+RUN = ("octo/app", "9101", "answer-quality")
+
+
+def test_the_shared_run_id_is_a_fixed_uuid5() -> None:
+    # pinned: every job of a workflow run, whatever version of this tool it runs, must compute the same id
+    assert shared_run_id(*RUN) == "027fa561-cb1e-52bf-ad17-0d9d68c2a193"
+    assert shared_run_id("octo/app", 9101, "answer-quality") == shared_run_id(*RUN)
+    assert uuid.UUID(shared_run_id(*RUN)).version == 5
+
+
+OTHER_RUNS: list[tuple[str, tuple[str, str, str]]] = [
+    ("another repository", ("octo/other", "9101", "answer-quality")),
+    ("another workflow run", ("octo/app", "9102", "answer-quality")),
+    ("another experiment", ("octo/app", "9101", "tone")),
+    ("the same characters split differently", ("octo/app", "910", "1answer-quality")),
+    ("the same characters split differently, the other way", ("octo/app9", "101", "answer-quality")),
+]
+
+
+@pytest.mark.parametrize(("rule", "other"), OTHER_RUNS, ids=[c[0] for c in OTHER_RUNS])
+def test_the_shared_run_id_differs_per_run(rule: str, other: tuple[str, str, str]) -> None:
+    assert shared_run_id(*other) != shared_run_id(*RUN)
