@@ -6,6 +6,14 @@
         result = evaluate(my_app, external_dataset(records), client=client, evaluators=[exact_match])
         print(result.summary.success, result.summary.failed)
 
+    # or the official SDK's form, unchanged (api_key / server_url default to HH_API_KEY / HH_API_URL)
+    result = evaluate(function=my_app, dataset=records, evaluators=[exact_match], name="nightly")
+    print(result.success, result.passed, result.failed)
+
+    # an experiment file, as `python -m honeyhive_experiment run` runs it
+    run = run_config("path/to/repo", dry_run=True)
+    print(run.verdict, render_comment(run))
+
 Names are imported on first use, so ``python -m honeyhive_experiment --help`` starts without loading
 OpenTelemetry, httpx or pydantic.
 """
@@ -23,6 +31,11 @@ _EXPORTS = {
     "external_dataset": "honeyhive_experiment.experiment",
     "managed_dataset": "honeyhive_experiment.experiment",
     "ExperimentResult": "honeyhive_experiment.experiment",
+    "ArgumentError": "honeyhive_experiment.connection",
+    "ConfigRun": "honeyhive_experiment.api",
+    "run_config": "honeyhive_experiment.api",
+    "render_comment": "honeyhive_experiment.api",
+    "render_terminal": "honeyhive_experiment.api",
     "ExperimentCancelled": "honeyhive_experiment.errors",
     "ExperimentError": "honeyhive_experiment.errors",
     "PreparedDataset": "honeyhive_experiment.experiment",
@@ -60,7 +73,9 @@ _EXPORTS = {
 
 __all__ = [
     "ApiError",
+    "ArgumentError",
     "BackendUnreachable",
+    "ConfigRun",
     "Datapoint",
     "DatapointOutcome",
     "DatapointResult",
@@ -95,6 +110,9 @@ __all__ = [
     "managed_dataset",
     "prepare_external_dataset",
     "prepare_run_request_data",
+    "render_comment",
+    "render_terminal",
+    "run_config",
     "run_slice",
     "wait_for_run_result",
 ]
@@ -114,7 +132,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from honeyhive_experiment.api import ConfigRun, render_comment, render_terminal, run_config
     from honeyhive_experiment.client import HoneyHiveClient, RetryPolicy, Timeouts
+    from honeyhive_experiment.connection import ArgumentError
     from honeyhive_experiment.errors import (
         ApiError,
         BackendUnreachable,

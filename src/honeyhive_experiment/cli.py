@@ -1,7 +1,9 @@
 """The command line and the action entry point: the composition root.
 
-This is the only module that reads ``os.environ`` and ``sys.argv``, asks git, starts the embedded backend,
-and builds the real HoneyHive client and GitHub publisher; everything else receives them::
+This is the only module that reads ``os.environ`` and ``sys.argv`` (besides ``connection.py``, for the SDK's
+``HH_API_KEY`` / ``HH_API_URL`` defaults), asks git, starts the embedded backend, and builds the real HoneyHive
+client and GitHub publisher; everything else receives them. ``api.run_config`` runs a file through the same
+parts (:func:`run_settings`, :func:`judge_config`, :func:`error_judged`)::
 
     argv / environment ──► Settings (frozen) ──► the flow (flow.py) ──► deliver (delivery.py) ──► exit code
                                                      │ raises ExperimentError
@@ -36,11 +38,14 @@ if TYPE_CHECKING:
     import logging
     import threading
     from collections.abc import Callable
+    from datetime import datetime
 
     from honeyhive_experiment.client import HoneyHiveClient
+    from honeyhive_experiment.config import ExperimentConfig
     from honeyhive_experiment.delivery import Judged, Poster
     from honeyhive_experiment.errors import ExperimentError
     from honeyhive_experiment.flow import CiContext, PublishedRun
+    from honeyhive_experiment.runner import Progress
     from honeyhive_experiment.settings import Settings
 
     RunLink = Callable[[str], str | None]  # a run id → its page in the HoneyHive app (None: no page to link to)
@@ -173,6 +178,21 @@ def _validate(root: Path, config_path: str) -> int:
 # ----------------------------------------------------------------------------- settings and CI context
 
 
+def run_settings(
+    flags: Mapping[str, Any], environ: Mapping[str, str] | None = None, *, api_key: str | None = None
+) -> tuple[Settings, CiContext]:
+    """The ``run`` command's settings from its flags by their dest names (``config``, ``working_directory``,
+    ``dry_run``, ``baseline_run_id``, ``report``, ``server_url``) and ``environ`` (the process environment when
+    ``None``), ``api_key`` standing in for ``HH_API_KEY``: what ``api.run_config`` runs with."""
+    args = build_parser().parse_args(["run"])  # every flag at its default, then the caller's
+    for name, value in flags.items():
+        setattr(args, name, value)
+    env = dict(os.environ if environ is None else environ)
+    if api_key:
+        env["HH_API_KEY"] = api_key
+    return _run_settings(args, env)
+
+
 def _run_settings(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[Settings, CiContext]:
     """``run``: the flags, the HoneyHive variables, and where the checkout is from git."""
     from honeyhive_experiment.flow import CiContext
@@ -254,11 +274,11 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
     from honeyhive_experiment.config import load_config
     from honeyhive_experiment.delivery import Judged, announce, deliver, deliver_shard
     from honeyhive_experiment.errors import ConfigError, ExperimentError, ReportError, SettingsError
-    from honeyhive_experiment.flow import FORK_WITHOUT_SECRETS, judge_mode, published_run, record_shard
+    from honeyhive_experiment.flow import FORK_WITHOUT_SECRETS, published_run, record_shard
     from honeyhive_experiment.progress import ProgressPrinter
     from honeyhive_experiment.report import RedactingFilter, Redactor
     from honeyhive_experiment.settings import Mode
-    from honeyhive_experiment.verdict import Decision, Verdict, exit_code
+    from honeyhive_experiment.verdict import Verdict, exit_code
 
     redactor = Redactor(settings.secrets())
     _configure_logging(settings, RedactingFilter(redactor))
@@ -291,42 +311,71 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
             )
             ci = dataclasses.replace(ci, pr_number=published.pr_number, sha=published.head_sha)
             report_file = report_file.with_name("report.published.json")  # the downloaded report stays as it came
-        with _honeyhive(settings, log) as (client, run_url):
-            progress = ProgressPrinter(sys.stderr, interactive)
-            if settings.mode is Mode.RUN:
+        progress = ProgressPrinter(sys.stderr, interactive)
+        if settings.mode is Mode.RUN:
+            with _honeyhive(settings, log) as (client, _run_url):
                 shard = record_shard(settings, config, client=client, ci=ci, cancel=cancel, progress=progress)
                 return deliver_shard(settings, redactor, shard, cancelled=cancel.is_set())
-            flow = judge_mode(
-                settings, config, client=client, ci=ci, now=now, cancel=cancel, progress=progress, published=published
-            )
-        judged = Judged(
-            experiment=experiment,
-            decision=flow.decision,
-            flow=flow,
-            config=config,
-            run_url=run_url(flow.result.run_id),
+        return finish(
+            judge_config(settings, config, ci, now=now, cancel=cancel, progress=progress, published=published, log=log)
         )
-        return finish(judged)
     except ExperimentError as exc:
-        problems = exc.issues if isinstance(exc, ConfigError) else (exc,)
-        for problem in problems:
+        for problem in exc.issues if isinstance(exc, ConfigError) else (exc,):
             announce(settings, redactor, "error", problem)
         if settings.mode is Mode.RUN:  # a shard job reports nothing: the report job judges the run
             return exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)
         if isinstance(exc, ReportError):  # a refused report.json is neither overwritten nor posted
             report_file, post = None, None
-        message = _describe(exc)
-        notes = ("The run was cancelled.",) if cancel.is_set() else ()
-        decision = Decision(Verdict.ERROR, tuple(_describe(p) for p in problems))
-        return finish(Judged(experiment=experiment, decision=decision, config=config, error=message, notes=notes))
+        return finish(error_judged(exc, experiment=experiment, config=config, cancelled=cancel.is_set()))
     except Exception as exc:  # the CLI boundary: an unexpected error is an error verdict, never a traceback
         log.debug("unexpected error", exc_info=True)
-        message = f"unexpected {type(exc).__name__}: {exc}"
-        announce(settings, redactor, "error", ExperimentError(message))
-        decision = Decision(Verdict.ERROR, (message,))
-        return finish(Judged(experiment=experiment, decision=decision, config=config, error=message))
+        judged = error_judged(exc, experiment=experiment, config=config, cancelled=False)
+        announce(settings, redactor, "error", ExperimentError(judged.error or ""))
+        return finish(judged)
     finally:
         _restore_signal_handlers(previous)
+
+
+def judge_config(
+    settings: Settings,
+    config: ExperimentConfig,
+    ci: CiContext,
+    *,
+    now: datetime,
+    cancel: threading.Event | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    published: PublishedRun | None = None,
+    log: logging.Logger,
+) -> Judged:
+    """Run and judge the experiment of ``settings.mode`` (``all``, ``report``, ``publish``) against the backend the
+    settings name (the embedded one for a dry run without a key): what :func:`execute` delivers, and what
+    :func:`honeyhive_experiment.api.run_config` returns. Raises what the flow raises."""
+    from honeyhive_experiment.delivery import Judged
+    from honeyhive_experiment.flow import judge_mode
+
+    with _honeyhive(settings, log) as (client, run_url):
+        flow = judge_mode(
+            settings, config, client=client, ci=ci, now=now, cancel=cancel, progress=progress, published=published
+        )
+    return Judged(
+        experiment=config.name, decision=flow.decision, flow=flow, config=config, run_url=run_url(flow.result.run_id)
+    )
+
+
+def error_judged(exc: Exception, *, experiment: str, config: ExperimentConfig | None, cancelled: bool) -> Judged:
+    """What an invocation that failed reports: an ``error`` verdict naming each problem (a config error may have
+    several); an unexpected exception (not an ExperimentError) is named by its type."""
+    from honeyhive_experiment.delivery import Judged
+    from honeyhive_experiment.errors import ConfigError, ExperimentError
+    from honeyhive_experiment.verdict import Decision, Verdict
+
+    if not isinstance(exc, ExperimentError):
+        message = f"unexpected {type(exc).__name__}: {exc}"
+        return Judged(experiment=experiment, decision=Decision(Verdict.ERROR, (message,)), config=config, error=message)
+    problems = exc.issues if isinstance(exc, ConfigError) else (exc,)
+    notes = ("The run was cancelled.",) if cancelled else ()
+    decision = Decision(Verdict.ERROR, tuple(_describe(p) for p in problems))
+    return Judged(experiment=experiment, decision=decision, config=config, error=_describe(exc), notes=notes)
 
 
 def _describe(exc: ExperimentError) -> str:

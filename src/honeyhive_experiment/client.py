@@ -13,6 +13,10 @@ backoff and full jitter, honouring ``Retry-After``. Writes are safe to retry bec
 chosen here: run ids and session ids are client-generated UUIDs, and the backend treats a repeated
 create as the same object. The API key is sent only in the ``Authorization`` header and never
 appears in an error, a log line or ``repr``.
+
+Routes: results and comparisons try the current routes (``/summary``, ``/compare/{old}``) first, and a server
+that lacks them (404 there, an answer from ``/result``, ``/compare-with/{old}``) is remembered as legacy for the
+client's life (:func:`~honeyhive_experiment.results.compare_runs` fills what ``/compare/`` lacks from the other).
 """
 
 from __future__ import annotations
@@ -20,11 +24,9 @@ from __future__ import annotations
 import email.utils
 import itertools
 import logging
-import ssl
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
@@ -39,13 +41,21 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from honeyhive_experiment.connection import (
+    DEFAULT_SERVER_URL,
+    ArgumentError,
+    RetryPolicy,
+    Timeouts,
+    resolve_connection,
+)
+from honeyhive_experiment.connection import tls_for as _tls_for
 from honeyhive_experiment.errors import ApiError, BackendUnreachable, IngestionTimeout, NotFoundError
 from honeyhive_experiment.jsonstream import JsonBody, read_array_items
 from honeyhive_experiment.models import ExperimentResultSummary
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SERVER_URL = "https://api.dp1.us.honeyhive.ai"
+__all__ = ["DEFAULT_SERVER_URL", "HoneyHiveClient", "RetryPolicy", "Timeouts", "poll"]
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 Scalar = str | int | float | bool | None  # what httpx takes as a query value
 _T = TypeVar("_T")
@@ -82,20 +92,6 @@ def poll(
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    attempts: int = 6
-    initial_wait: float = 0.2
-    max_wait: float = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class Timeouts:
-    connect: float = 5.0
-    read: float = 30.0
-    long_read: float = 120.0  # summary and comparison are computed on request
-
-
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after")
     if not value:
@@ -116,15 +112,6 @@ def _filter(field: str, value: str) -> dict[str, str]:
 
 
 _CLOSED = httpx.ByteStream(b"")
-
-
-def _tls_for(base_url: str) -> ssl.SSLContext | bool:
-    """Certificate verification as usual, except that a plain ``http://`` backend (the local one) does not
-    load the CA bundle it will never use (~50 ms of CPU in every process, every job of a sharded run):
-    it gets a context that trusts nothing, so nothing could ever be accepted unverified either."""
-    if base_url.startswith("http://"):
-        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    return True
 
 
 def _read_json(response: httpx.Response) -> Any:
@@ -202,20 +189,32 @@ def _reason(response: httpx.Response) -> str:
     return response.text[:300]
 
 
-@dataclass
 class HoneyHiveClient:
-    """A thread-safe client for one HoneyHive project (the key implies the project)."""
+    """A thread-safe client for one HoneyHive project (the key implies the project).
 
-    base_url: str
-    api_key: str = field(repr=False)
-    timeouts: Timeouts = field(default_factory=Timeouts)
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    max_connections: int = 64
-    transport: httpx.BaseTransport | None = field(default=None, repr=False)
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    ``HoneyHiveClient(url, key)``, or with keywords as the SDK's client: ``server_url=`` (or ``base_url=``) and
+    ``api_key=``, each defaulting to the SDK's environment variables (see :mod:`honeyhive_experiment.connection`;
+    ``environ`` replaces the process environment there). A missing key raises ``ArgumentError``."""
 
-    def __post_init__(self) -> None:
-        self.base_url = self.base_url.rstrip("/")
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        server_url: str | None = None,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        max_connections: int = 64,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        if base_url and server_url and base_url != server_url:
+            raise ArgumentError("server_url", "pass the URL once: as base_url (the first argument) or server_url")
+        self.base_url, self.api_key = resolve_connection(base_url or server_url, api_key, environ)
+        self.timeouts, self.retry = timeouts or Timeouts(), retry or RetryPolicy()
+        self.max_connections, self.transport, self.sleep = max_connections, transport, sleep
+        self._legacy_routes: set[str] = set()  # "summary" / "compare": this server lacks the current route
         self._http = httpx.Client(
             base_url=self.base_url,
             headers={"Authorization": f"Bearer {self.api_key}", "User-Agent": "honeyhive-experiment"},
@@ -224,6 +223,9 @@ class HoneyHiveClient:
             transport=self.transport,
             verify=_tls_for(self.base_url),
         )
+
+    def __repr__(self) -> str:
+        return f"HoneyHiveClient(base_url={self.base_url!r}, timeouts={self.timeouts!r}, retry={self.retry!r})"
 
     def close(self) -> None:
         self._http.close()
@@ -350,12 +352,8 @@ class HoneyHiveClient:
         limit: int = 100,
     ) -> dict[str, Any]:
         """One page of ``GET /v1/runs``. ``name`` is a substring match on the server."""
-        params: list[tuple[str, Scalar]] = [
-            ("page", page),
-            ("limit", limit),
-            ("sort_by", sort_by),
-            ("sort_order", sort_order),
-        ]
+        params: list[tuple[str, Scalar]] = [("page", page), ("limit", limit), ("sort_by", sort_by)]
+        params.append(("sort_order", sort_order))
         params += [(k, v) for k, v in (("name", name), ("status", status), ("dataset_id", dataset_id)) if v]
         params += [("run_ids[]", run_id) for run_id in run_ids]
         result: dict[str, Any] = self.request("GET", "/v1/runs", params=params)
@@ -371,39 +369,62 @@ class HoneyHiveClient:
 
     # ------------------------------------------------------------------ results (computed by the backend)
 
+    def _current_or_legacy(
+        self, kind: str, current: str, legacy: str, read: Callable[[httpx.Response], _T], **kw: Any
+    ) -> _T:
+        """GET ``current``; when it is 404 and ``legacy`` answers, this server lacks the current route: remember it
+        (per ``kind``) and use ``legacy`` from then on. A 404 from both (no such run) is raised, and not remembered."""
+        if kind not in self._legacy_routes:
+            try:
+                return self._call("GET", current, read, **kw)
+            except NotFoundError:
+                found = self._call("GET", legacy, read, **kw)  # raises the legacy 404 too: then the run is missing
+                log.info("%s is not served here: using the deprecated %s from now on", current, legacy)
+                self._legacy_routes.add(kind)
+                return found
+        return self._call("GET", legacy, read, **kw)
+
     def get_run_result(self, run_id: str, aggregate_function: str = "average") -> dict[str, Any]:
-        """``GET /v1/runs/{id}/result`` (the route the SDK and the service both serve)."""
-        result: dict[str, Any] = self.request(
-            "GET", f"/v1/runs/{run_id}/result", params={"aggregate_function": aggregate_function}, long=True
-        )
+        """The run's summary as a dict (``GET /v1/runs/{id}/summary``, else the deprecated ``/result``)."""
+        result: dict[str, Any] = self._summary(run_id, aggregate_function, _read_json)
         return result
 
     def get_run_summary(self, run_id: str, aggregate_function: str = "average") -> ExperimentResultSummary:
-        """``GET /v1/runs/{id}/result``, parsed as it arrives into a compact summary.
+        """:meth:`get_run_result` parsed as it arrives into a compact summary.
 
         A run's summary grows with its datapoints (about 0.5 KiB of JSON each); reading it this way never
         holds the whole body, and keeps each datapoint as a small row rather than a dict.
         """
-        return self._call(
-            "GET",
-            f"/v1/runs/{run_id}/result",
+        return self._summary(
+            run_id,
+            aggregate_function,
             lambda response: ExperimentResultSummary.from_json_chunks(response.iter_bytes(), run_id=run_id),
-            params={"aggregate_function": aggregate_function},
-            long=True,
         )
+
+    def _summary(self, run_id: str, aggregate_function: str, read: Callable[[httpx.Response], _T]) -> _T:
+        params = {"aggregate_function": aggregate_function}
+        route = f"/v1/runs/{run_id}"
+        return self._current_or_legacy("summary", f"{route}/summary", f"{route}/result", read, params=params, long=True)
 
     def get_run_metrics(self, run_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self.request("GET", f"/v1/runs/{run_id}/metrics", long=True)
         return result
 
-    def compare_runs(self, new_run_id: str, old_run_id: str, aggregate_function: str = "average") -> dict[str, Any]:
-        result: dict[str, Any] = self.request(
-            "GET",
-            f"/v1/runs/{new_run_id}/compare-with/{old_run_id}",
-            params={"aggregate_function": aggregate_function},
-            long=True,
-        )
+    def compare_runs(
+        self, new_run_id: str, old_run_id: str, aggregate_function: str = "average", *, legacy: bool = False
+    ) -> dict[str, Any]:
+        """``GET /v1/runs/{new}/compare/{old}``, else (or with ``legacy``) the deprecated ``/compare-with/{old}``."""
+        params, route = {"aggregate_function": aggregate_function}, f"/v1/runs/{new_run_id}"
+        old, current = f"{route}/compare-with/{old_run_id}", f"{route}/compare/{old_run_id}"
+        if legacy:
+            result: dict[str, Any] = self.request("GET", old, params=params, long=True)
+        else:
+            result = self._current_or_legacy("compare", current, old, _read_json, params=params, long=True)
         return result
+
+    def uses_deprecated_route(self, kind: str) -> bool:
+        """Whether this server was found to lack the current route of ``kind`` (``summary`` or ``compare``)."""
+        return kind in self._legacy_routes
 
     def wait_for_result(
         self,

@@ -39,7 +39,7 @@ from honeyhive_experiment.verdict import Decision, Verdict, exit_code
 if TYPE_CHECKING:
     from honeyhive_experiment.flow import CiContext, FlowResult, ShardResult
 
-__all__ = ["Judged", "Poster", "announce", "deliver", "deliver_shard"]
+__all__ = ["Judged", "Poster", "Rendered", "announce", "deliver", "deliver_shard", "render", "report_input"]
 
 log = logging.getLogger("honeyhive_experiment")
 
@@ -72,23 +72,13 @@ def deliver(
     post: Poster | None,
     out: TextIO | None = None,
 ) -> int:
-    """Render the report and write it everywhere it goes; post the comment (through ``post``, when the
-    invocation is an action on a pull request and not a dry run); return the exit code of the verdict.
-
-    A custom template that fails is an ``error`` verdict rendered with the built-in template: the comment
-    then says what is wrong with the template.
+    """Render the report (:func:`render`) and write it everywhere it goes; post the comment (through ``post``,
+    when the invocation is an action on a pull request and not a dry run); return the exit code of the verdict.
     """
     stdout = out if out is not None else sys.stdout
     secrets = settings.secrets()
-    data = _report_input(judged, settings=settings, ci=ci, now=now)
-    comment_config = judged.config.comment if judged.config is not None else CommentConfig()
-    template = settings.root / comment_config.template if comment_config.template else None
-    try:
-        comment = render_comment(data, secrets=secrets, template_path=template).text
-    except TemplateError as exc:
-        announce(settings, redactor, "error", exc)
-        data = replace(data, decision=Decision(Verdict.ERROR, (str(exc),)), error=str(exc))
-        comment = render_comment(data, secrets=secrets).text
+    rendered = render(judged, settings=settings, ci=ci, redactor=redactor, now=now)
+    data, comment = rendered.report, rendered.comment
     verdict = data.decision.verdict
 
     if report_file is not None:
@@ -118,6 +108,32 @@ def deliver(
     return exit_code(verdict, fail_on_error=settings.fail_on_error)
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """The report of one invocation and its comment, before anything is written or posted."""
+
+    report: ReportInput  # what the comment, summary, terminal text and report.json are rendered from
+    comment: str
+    template: Path | None  # the custom template the comment was rendered with (None: the built-in one)
+
+
+def render(judged: Judged, *, settings: Settings, ci: CiContext, redactor: Redactor, now: datetime) -> Rendered:
+    """The report and its comment (what :func:`deliver` writes, and what ``api.run_config`` returns).
+
+    A custom template that fails is an ``error`` verdict rendered with the built-in template: the comment
+    then says what is wrong with the template (announced here)."""
+    secrets = settings.secrets()
+    data = report_input(judged, settings=settings, ci=ci, now=now)
+    comment_config = judged.config.comment if judged.config is not None else CommentConfig()
+    template = settings.root / comment_config.template if comment_config.template else None
+    try:
+        return Rendered(data, render_comment(data, secrets=secrets, template_path=template).text, template)
+    except TemplateError as exc:
+        announce(settings, redactor, "error", exc)
+        data = replace(data, decision=Decision(Verdict.ERROR, (str(exc),)), error=str(exc))
+        return Rendered(data, render_comment(data, secrets=secrets).text, None)
+
+
 def deliver_shard(settings: Settings, redactor: Redactor, done: ShardResult, *, cancelled: bool) -> int:
     """A shard job's end (``mode: run``): the ``run-id`` output and a line saying what was recorded; nothing is
     judged or posted (the report job does that). An error when some of its datapoints were not recorded:
@@ -141,7 +157,8 @@ def deliver_shard(settings: Settings, redactor: Redactor, done: ShardResult, *, 
     return 0
 
 
-def _report_input(judged: Judged, *, settings: Settings, ci: CiContext, now: datetime) -> ReportInput:
+def report_input(judged: Judged, *, settings: Settings, ci: CiContext, now: datetime) -> ReportInput:
+    """What the report of ``judged`` is rendered from."""
     flow, config = judged.flow, judged.config
     return ReportInput(
         experiment=judged.experiment,

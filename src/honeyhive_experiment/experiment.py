@@ -7,6 +7,16 @@ full metadata. The result is the backend's: this module only waits until the bac
 every datapoint that was sent, and never aggregates anything itself.
 
 :func:`run_slice` runs part of a dataset into an existing run without completing it (sharded runs).
+
+:func:`evaluate` also takes the official SDK's keyword form, so a script written for ``honeyhive.evaluate``
+runs with only its import changed::
+
+    result = evaluate(function=app, dataset=[{"inputs": ..., "ground_truth": ...}], evaluators=[exact_match],
+                      api_key=..., server_url=..., name="nightly")      # or dataset_id= for a managed dataset
+    result.success, result.passed, result.failed, result.metrics        # the SDK's result attributes
+
+``api_key`` / ``server_url`` default to ``HH_API_KEY`` / ``HH_API_URL`` (see :mod:`honeyhive_experiment.connection`);
+arguments that cannot be used together raise :class:`~honeyhive_experiment.connection.ArgumentError` naming one.
 """
 
 from __future__ import annotations
@@ -15,15 +25,23 @@ import logging
 import sys
 import threading
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import Any, TextIO, overload
 
 from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.connection import ArgumentError
 from honeyhive_experiment.errors import ApiError, ExperimentCancelled
 from honeyhive_experiment.evaluators import Evaluator
 from honeyhive_experiment.external import prepare_external_dataset, prepare_run_request_data
-from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRunStatus
+from honeyhive_experiment.models import (
+    AggregatedMetrics,
+    DatapointResults,
+    ExperimentResultSummary,
+    ExperimentRunStatus,
+)
 from honeyhive_experiment.runner import Datapoint, DatapointOutcome, Progress, Runner, function_name
 from honeyhive_experiment.tracing import TraceSink
 
@@ -121,6 +139,44 @@ class ExperimentResult:
     def function_errors(self) -> list[DatapointOutcome]:
         return [o for o in self.outcomes if o.failed]
 
+    # the official SDK's result attributes (its evaluate() returns the summary itself)
+
+    @property
+    def status(self) -> str | None:
+        status = self.summary.status
+        return None if status is None else str(getattr(status, "value", status))
+
+    @property
+    def success(self) -> bool:
+        return self.summary.success
+
+    @property
+    def passed(self) -> list[str]:
+        return self.summary.passed
+
+    @property
+    def failed(self) -> list[str]:
+        return self.summary.failed
+
+    @property
+    def metrics(self) -> AggregatedMetrics:
+        return self.summary.metrics
+
+    @property
+    def datapoints(self) -> DatapointResults:
+        return self.summary.datapoints
+
+    def print_table(self, file: TextIO | None = None) -> None:
+        """The run's outcome and each metric's aggregate as plain text (``print_results=True``)."""
+        out = file or sys.stdout
+        total = len(self.summary.datapoints)
+        print(f"{self.name} ({self.run_id}): {self.status or 'unknown'}, success {self.success}", file=out)
+        print(f"  passed {len(self.passed)}, failed {len(self.failed)} of {total} datapoint(s)", file=out)
+        how = self.metrics.aggregation_function or "average"
+        for detail in self.metrics.details:
+            event = f" [{detail.event_name}]" if detail.event_name else ""
+            print(f"  {detail.metric_name}{event}: {detail.aggregate} ({how})", file=out)
+
 
 def _run_body(
     run_id: str,
@@ -160,11 +216,15 @@ def _finish(client: HoneyHiveClient, run_id: str, body: Mapping[str, Any], statu
 
 def evaluate(
     function: Callable[..., Any],
-    dataset: PreparedDataset,
+    dataset: PreparedDataset | Sequence[Mapping[str, Any]] | None = None,
     *,
-    client: HoneyHiveClient,
+    dataset_id: str | None = None,
+    client: HoneyHiveClient | None = None,
+    api_key: str | None = None,
+    server_url: str | None = None,
+    project: str | None = None,
     sink: TraceSink | None = None,
-    evaluators: Sequence[Any] = (),
+    evaluators: Sequence[Any] | None = (),
     name: str | None = None,
     run_id: str | None = None,
     max_workers: int = 10,
@@ -175,8 +235,128 @@ def evaluate(
     ingestion_timeout: float = 120.0,
     progress: Callable[[Progress], None] | None = None,
     cancel: threading.Event | None = None,
+    verbose: bool = False,
+    print_results: bool = False,
 ) -> ExperimentResult:
-    """Run ``function`` over ``dataset`` as one HoneyHive run and return the backend's result."""
+    """Run ``function`` over a dataset as one HoneyHive run and return the backend's result.
+
+    The dataset: ``dataset`` (a :class:`PreparedDataset`, or a list of records that becomes an external one)
+    or ``dataset_id`` (a managed dataset). The backend: ``client``, or ``api_key`` / ``server_url`` (default
+    ``HH_API_KEY`` / ``HH_API_URL``) for a client made and closed here. ``project`` is accepted and ignored
+    (the key implies the project), as by the SDK. ``verbose`` shows the run's log on standard error for this
+    call; ``print_results`` prints :meth:`ExperimentResult.print_table` (the SDK prints by default; this
+    library writes nothing to standard output unless asked). Raises :class:`ArgumentError` naming the
+    argument that cannot be used."""
+    _check_arguments(dataset, dataset_id, client, api_key, server_url, max_workers, aggregate_function)
+    if project is not None:
+        warnings.warn("project is ignored: HoneyHive's API key implies the project", DeprecationWarning, stacklevel=2)
+    own_client = client is None
+    client = client or HoneyHiveClient(server_url=server_url, api_key=api_key)
+    try:
+        with _verbose(verbose):
+            if isinstance(dataset, PreparedDataset):
+                prepared = dataset
+            elif dataset is not None:
+                prepared = external_dataset(dataset)  # the SDK's form: records from the script
+            else:
+                prepared = managed_dataset(client, dataset_id=dataset_id)
+            result = _evaluate(
+                function,
+                prepared,
+                client=client,
+                sink=sink,
+                evaluators=evaluators or (),
+                name=(name or "").strip() or None,
+                run_id=run_id,
+                max_workers=max_workers,
+                timeout=timeout,
+                passing_ranges=passing_ranges,
+                metadata=metadata,
+                aggregate_function=aggregate_function,
+                ingestion_timeout=ingestion_timeout,
+                progress=progress,
+                cancel=cancel,
+            )
+    finally:
+        if own_client:
+            client.close()
+    if print_results:
+        result.print_table()
+    return result
+
+
+def _check_arguments(
+    dataset: object,
+    dataset_id: str | None,
+    client: HoneyHiveClient | None,
+    api_key: str | None,
+    server_url: str | None,
+    max_workers: int,
+    aggregate_function: str,
+) -> None:
+    """The first argument of :func:`evaluate` that cannot be used (alone or with another) → ArgumentError."""
+    from honeyhive_experiment.config.fields import AggregateFunction
+
+    if dataset is None and dataset_id is None:
+        raise ArgumentError("dataset", "pass dataset= (a list of records) or dataset_id= (a managed dataset)")
+    if dataset is not None and dataset_id is not None:
+        raise ArgumentError("dataset_id", "pass dataset= or dataset_id=, not both")
+    if isinstance(dataset, str | bytes | Mapping) or not isinstance(dataset, PreparedDataset | Sequence | None):
+        what = (
+            "a string (a managed dataset's id is dataset_id=)" if isinstance(dataset, str) else type(dataset).__name__
+        )
+        raise ArgumentError("dataset", f"expected a list of records (mappings), got {what}")
+    if isinstance(dataset, Sequence) and not isinstance(dataset, PreparedDataset):
+        bad = next((i for i, record in enumerate(dataset) if not isinstance(record, Mapping)), None)
+        if bad is not None:
+            raise ArgumentError("dataset", f"record {bad} is not a mapping ({type(dataset[bad]).__name__})")
+    if client is not None and (api_key is not None or server_url is not None):
+        which = "api_key" if api_key is not None else "server_url"
+        raise ArgumentError(which, f"client= already has its key and URL: pass client= or {which}=, not both")
+    if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
+        raise ArgumentError("max_workers", f"expected a whole number of at least 1, got {max_workers!r}")
+    if aggregate_function not in set(AggregateFunction):
+        allowed = ", ".join(f.value for f in AggregateFunction)
+        raise ArgumentError("aggregate_function", f"expected one of {allowed}, got {aggregate_function!r}")
+
+
+@contextmanager
+def _verbose(on: bool) -> Iterator[None]:
+    """``verbose=True`` (the SDK's flag): this package's log, DEBUG and up, on standard error for one call."""
+    if not on:
+        yield
+        return
+    logger = logging.getLogger("honeyhive_experiment")
+    handler, level = logging.StreamHandler(), logger.level
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def _evaluate(
+    function: Callable[..., Any],
+    dataset: PreparedDataset,
+    *,
+    client: HoneyHiveClient,
+    sink: TraceSink | None,
+    evaluators: Sequence[Any],
+    name: str | None,
+    run_id: str | None,
+    max_workers: int,
+    timeout: float | None,
+    passing_ranges: Mapping[str, Mapping[str, float]] | None,
+    metadata: Mapping[str, Any] | None,
+    aggregate_function: str,
+    ingestion_timeout: float,
+    progress: Callable[[Progress], None] | None,
+    cancel: threading.Event | None,
+) -> ExperimentResult:
+    """:func:`evaluate` once its arguments are resolved: the run's lifecycle."""
     run_id = run_id or str(uuid.uuid4())
     name = name or f"{function_name(function)}-{run_id[:8]}"
     cancel = cancel or threading.Event()
@@ -216,6 +396,7 @@ def evaluate(
         cancel=cancel,
     )
     client.create_run(body(ExperimentRunStatus.RUNNING))
+    log.debug("run %s (%s) created on %s: %d datapoint(s)", run_id, name, client.base_url, len(dataset.datapoints))
     try:
         outcomes = runner.run(dataset.datapoints)
         sessions = runner.finished_sessions()
@@ -245,6 +426,7 @@ def evaluate(
     summary = client.wait_for_result(
         run_id, recorded, timeout=ingestion_timeout, aggregate_function=aggregate_function, scored=scored
     )
+    log.debug("run %s summarised: %d passed, %d failed", run_id, len(summary.passed), len(summary.failed))
     return ExperimentResult(run_id, name, dataset.dataset_id, summary, tuple(outcomes))
 
 

@@ -2,20 +2,27 @@
 
 Nothing here aggregates: means, pass rates, deltas and improved/degraded lists are the backend's.
 The only arithmetic is set difference on the backend's own id lists (new-only / old-only datapoints).
+
+The client reads the current routes (``/summary``, ``/compare/{old}``) and falls back to the deprecated ones
+on a server without them. The current compare route may lack the improved/degraded lists and counts
+(HoneyHive's spec leaves them out): :func:`compare_runs` then takes them from the deprecated route, and only then.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.errors import NotFoundError
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
 
 
 def get_run_result(
     client: HoneyHiveClient, run_id: str, aggregate_function: str = "average"
 ) -> ExperimentResultSummary:
-    """The backend's summary of a run (``GET /v1/runs/{id}/result``)."""
+    """The backend's summary of a run (``GET /v1/runs/{id}/summary``, else the deprecated ``/result``)."""
     return client.get_run_summary(run_id, aggregate_function)
 
 
@@ -45,11 +52,18 @@ def compare_runs(
     new_result: ExperimentResultSummary | None = None,
     old_result: ExperimentResultSummary | None = None,
 ) -> RunComparisonResult:
-    """The backend's comparison of two runs (``GET /v1/runs/{new}/compare-with/{old}``).
+    """The backend's comparison of two runs (``GET /v1/runs/{new}/compare/{old}``, else ``/compare-with/``).
 
     Pass the runs' results when you have them, so new-only and old-only datapoints can be named.
     """
     body = client.compare_runs(new_run_id, old_run_id, aggregate_function)
+    lacking = [m for m in body.get("metrics") or [] if isinstance(m, dict) and _COMPARE_COUNTS - m.keys()]
+    if lacking and not client.uses_deprecated_route("compare"):
+        try:
+            legacy = client.compare_runs(new_run_id, old_run_id, aggregate_function, legacy=True)
+        except NotFoundError:  # a server that has dropped the deprecated route: the lists stay unknown (None)
+            legacy = {}
+        _fill_from_legacy(lacking, legacy)
     return RunComparisonResult.from_wire(
         body,
         new_run_id=new_run_id,
@@ -57,3 +71,20 @@ def compare_runs(
         new_datapoint_ids=new_result.datapoint_ids if new_result is not None else None,
         old_datapoint_ids=old_result.datapoint_ids if old_result is not None else None,
     )
+
+
+# what a compare metric needs for improved/degraded, and the current route may lack
+_COMPARE_COUNTS = frozenset({"improved", "degraded", "improved_count", "degraded_count"})
+
+
+def _fill_from_legacy(metrics: Iterable[dict[str, Any]], legacy: Any) -> None:
+    """Give each current compare metric the fields it lacks from the legacy route's metric of the same
+    ``(metric_name, event_name)`` (by a unique name when the current one has no event name). Nothing is computed."""
+    old = [m for m in (legacy.get("metrics") if isinstance(legacy, dict) else None) or [] if isinstance(m, dict)]
+    by_key = {(m.get("metric_name"), m.get("event_name")): m for m in old}
+    names = Counter(m.get("metric_name") for m in old)
+    by_name = {m.get("metric_name"): m for m in old if names[m.get("metric_name")] == 1}  # unambiguous only
+    for metric in metrics:
+        name, event = metric.get("metric_name"), metric.get("event_name")
+        source = by_key.get((name, event)) or (by_name.get(name) if event is None else None) or {}
+        metric.update({k: v for k, v in source.items() if k not in metric})

@@ -19,10 +19,15 @@ faults, whatever the thread interleaving. Two families:
 ``should_fault(method, path)`` restricts which requests may be failed (default: all). Every injected
 fault is recorded in :attr:`FaultProxy.injected` (kind, method, path) and counted in
 :attr:`FaultProxy.counts`.
+
+Beyond faults, it can play an older or newer server: ``missing(method, path)`` makes a route answer 404 as a
+server without it would (never forwarded), and ``rewrite(method, path, body)`` changes a forwarded answer's
+JSON body. :attr:`FaultProxy.routes` counts every request by ``"METHOD /path"`` (without the query).
 """
 
 from __future__ import annotations
 
+import json
 import random
 import socket
 import struct
@@ -33,6 +38,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from typing import Any
 
 import httpx
 
@@ -112,6 +118,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _proxy(self) -> None:
         proxy = self.server.proxy
         body = self._read_body()
+        if proxy.record(self.command, self.path):
+            self._reply(404, {"Content-Type": "application/json"}, b'{"error":"Cannot ' + self.command.encode() + b'"}')
+            return
         fault = proxy.draw(self.command, self.path)
         if fault is Fault.RESET:
             self._reset()
@@ -133,7 +142,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(500, {"Content-Type": "application/json"}, b'{"error":"injected fault after forwarding"}')
             return
         headers = {k: v for k, v in upstream.headers.items() if k.lower() not in _SKIPPED_RESPONSE_HEADERS}
-        self._reply(upstream.status_code, headers, upstream.content)
+        content = upstream.content
+        if proxy.rewrite is not None and upstream.status_code == 200:
+            content = json.dumps(proxy.rewrite(self.command, self.path, json.loads(content))).encode()
+        self._reply(upstream.status_code, headers, content)
 
     def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
         self.send_response(status)
@@ -163,6 +175,8 @@ class FaultProxy:
         kinds: Sequence[Fault] = ALL_FAULTS,
         retry_after: str = "0",
         should_fault: Callable[[str, str], bool] | None = None,
+        missing: Callable[[str, str], bool] | None = None,
+        rewrite: Callable[[str, str, Any], Any] | None = None,
         host: str = "127.0.0.1",
     ) -> None:
         if not kinds:
@@ -172,6 +186,9 @@ class FaultProxy:
         self.kinds = tuple(kinds)
         self.retry_after = retry_after
         self.should_fault = should_fault or (lambda method, path: True)
+        self.missing = missing or (lambda method, path: False)
+        self.rewrite = rewrite
+        self.routes: Counter[str] = Counter()
         self.injected: list[Injected] = []
         self.forwarded = 0
         self.requests = 0
@@ -191,6 +208,13 @@ class FaultProxy:
     def counts(self) -> Counter[Fault]:
         with self._lock:
             return Counter(i.fault for i in self.injected)
+
+    def record(self, method: str, path: str) -> bool:
+        """Count the request by route; whether to answer it 404 (a route this server does not have)."""
+        route = path.split("?", 1)[0]
+        with self._lock:
+            self.routes[f"{method} {route}"] += 1
+        return self.missing(method, route)
 
     def draw(self, method: str, path: str) -> Fault | None:
         """Whether to fail this request, and how (called once per request, in arrival order)."""

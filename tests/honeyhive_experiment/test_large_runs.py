@@ -174,7 +174,7 @@ def test_a_run_reads_its_summary_once_and_leaves_no_cyclic_garbage() -> None:
         summary = client.get_run_summary(result.run_id)
         plain = ExperimentResultSummary.from_wire(client.get_run_result(result.run_id), run_id=result.run_id)
     # every datapoint was in before the first poll's checks: one summary read, no re-reads as polls
-    assert routes[f"GET /v1/runs/{result.run_id}/result"] == 1
+    assert routes[f"GET /v1/runs/{result.run_id}/summary"] == 1  # the current route (issue 13)
     assert routes["POST /v1/sessions"] == len(RECORDS)
     # an httpx response and its stream refer to each other; the client breaks that after each request
     assert leaked == {}

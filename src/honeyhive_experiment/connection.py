@@ -1,0 +1,92 @@
+"""Where the HoneyHive connection comes from: the caller's arguments, else the official SDK's environment variables.
+
+    api key     api_key=   else HH_API_KEY, HONEYHIVE_API_KEY                       else an ArgumentError
+    server URL  server_url= else HH_API_URL, HONEYHIVE_SERVER_URL, HH_SERVER_URL   else HoneyHive's (dp1)
+
+The public entry points that stand in for the SDK's (:func:`~honeyhive_experiment.evaluate` and
+``HoneyHiveClient()`` built with keywords) take these defaults the way ``honeyhive.evaluate`` does, so a script
+written for the SDK keeps working. This is the one module besides ``cli.py`` that reads ``os.environ``, and only
+these names, only for a value the caller did not pass (tests/test_architecture.py holds it to one line).
+
+The connection's other parameters live here too: :class:`RetryPolicy`, :class:`Timeouts` and the TLS setting
+per URL; :mod:`honeyhive_experiment.client` uses them, and knows the routes.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from honeyhive_experiment.errors import ExperimentError
+
+DEFAULT_SERVER_URL = "https://api.dp1.us.honeyhive.ai"
+API_KEY_VARIABLES = ("HH_API_KEY", "HONEYHIVE_API_KEY")
+SERVER_URL_VARIABLES = ("HH_API_URL", "HONEYHIVE_SERVER_URL", "HH_SERVER_URL")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    attempts: int = 6
+    initial_wait: float = 0.2
+    max_wait: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    connect: float = 5.0
+    read: float = 30.0
+    long_read: float = 120.0  # summary and comparison are computed on request
+
+
+def tls_for(base_url: str) -> ssl.SSLContext | bool:
+    """Certificate verification as usual, except that a plain ``http://`` backend (the local one) does not
+    load the CA bundle it will never use (~50 ms of CPU in every process, every job of a sharded run):
+    it gets a context that trusts nothing, so nothing could ever be accepted unverified either."""
+    if base_url.startswith("http://"):
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return True
+
+
+class ArgumentError(ExperimentError, ValueError):
+    """An argument of a public function that cannot be used, alone or with another: ``key`` names it.
+
+    A ``ValueError`` too, as the official SDK raises for the same mistakes."""
+
+    def __init__(self, argument: str, message: str) -> None:
+        super().__init__(message, key=argument)
+        self.argument = argument
+
+
+def process_environment() -> Mapping[str, str]:
+    """The process environment: read only when a caller passed no mapping of its own."""
+    return os.environ
+
+
+def _first(environ: Mapping[str, str], names: tuple[str, ...]) -> str | None:
+    for name in names:
+        value = (environ.get(name) or "").strip()
+        if value:
+            return value
+    return None
+
+
+def resolve_connection(
+    server_url: str | None, api_key: str | None, environ: Mapping[str, str] | None = None
+) -> tuple[str, str]:
+    """``(server_url, api_key)``: each as given, else from ``environ`` (the process environment when ``None``).
+
+    Raises :class:`ArgumentError` naming ``api_key`` when no key is found, ``server_url`` when it is not an
+    http(s) URL."""
+    env = process_environment() if environ is None else environ
+    url = (server_url or "").strip() or _first(env, SERVER_URL_VARIABLES) or DEFAULT_SERVER_URL
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https") or not rest.strip("/") or any(c.isspace() for c in rest):
+        raise ArgumentError("server_url", f"expected an http(s) URL, got {url!r}")
+    key = (api_key or "").strip() or _first(env, API_KEY_VARIABLES)
+    if not key:
+        raise ArgumentError(
+            "api_key", f"no HoneyHive API key: pass api_key=... or set {' or '.join(API_KEY_VARIABLES)}"
+        )
+    return url.rstrip("/"), key

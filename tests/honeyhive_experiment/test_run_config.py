@@ -1,0 +1,103 @@
+"""``run_config`` runs an experiment file exactly as ``python -m honeyhive_experiment run --dry-run`` does (issue 13).
+
+Two copies of the quickstart: the command runs twice in one (as a subprocess, as people run it), ``run_config``
+twice in the other, each against its own embedded backend; the second run of each compares with the first. What
+``run_config`` returns must render to what the command printed — the terminal report and the comment — once the
+run ids and clock times, which differ between any two runs, are masked; and its exit code must be the command's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from honeyhive_experiment import render_comment, render_terminal, run_config
+from honeyhive_experiment.verdict import Verdict
+
+pytestmark = pytest.mark.e2e
+
+QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
+COMMENT_START = "----- the comment that would be posted -----"
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+CLOCK = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC")
+
+
+@pytest.fixture
+def repos(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    copies = []
+    for name in ("cli", "api"):
+        root = tmp_path / name
+        shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
+        copies.append(root)
+    _forget_the_app()  # run_config imports the copy's app in this process
+    yield copies[0], copies[1]
+    _forget_the_app()
+
+
+def _forget_the_app() -> None:
+    for name in [m for m in sys.modules if m == "support_bot" or m.startswith("support_bot.")]:
+        del sys.modules[name]
+
+
+def _mask(text: str) -> str:
+    return CLOCK.sub("<time>", UUID.sub("<run id>", text)).strip("\n")
+
+
+def _cli(repo: Path) -> tuple[int, str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "honeyhive_experiment", "run", "--dry-run", "-C", str(repo)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert COMMENT_START in done.stdout, done.stdout + done.stderr
+    terminal, comment = done.stdout.split(COMMENT_START, 1)
+    return done.returncode, terminal, comment
+
+
+def test_run_config_returns_what_the_dry_run_command_prints(repos: tuple[Path, Path]) -> None:
+    cli_repo, api_repo = repos
+    for attempt in ("first, without a baseline", "second, compared with the first"):
+        code, terminal, comment = _cli(cli_repo)
+        run = run_config(api_repo, dry_run=True, environ={})
+
+        assert run.exit_code == code == 0, attempt
+        assert _mask(render_terminal(run)) == _mask(terminal), attempt
+        assert _mask(render_comment(run)) == _mask(comment), attempt
+        assert run.result is not None
+        assert run.report.run_id == run.result.run_id
+        assert run.report.run_id in render_comment(run)
+
+    # the second runs had a baseline: the comparison is in what both rendered
+    assert run.verdict is Verdict.PASS
+    assert run.report.comparison is not None
+    assert run.report.baseline is not None
+    assert len(run.report.comparison.common_datapoints) == 22
+
+
+def test_a_broken_experiment_file_is_the_commands_error_verdict(repos: tuple[Path, Path]) -> None:
+    cli_repo, api_repo = repos
+    for repo in repos:
+        config = repo / ".honeyhive" / "experiment.yml"
+        config.write_text(config.read_text(encoding="utf-8").replace("max_workers: 8", "max_workers: -1"))
+    code, _, comment = _cli(cli_repo)
+    # the file form: a config path relative to the working directory, as --config and -C
+    run = run_config(".honeyhive/experiment.yml", working_directory=api_repo, dry_run=True, environ={})
+
+    assert run.exit_code == code == 2
+    assert run.verdict is Verdict.ERROR
+    assert run.result is None
+    assert "max_workers" in (run.report.error or "")
+    assert _mask(render_comment(run)).replace(str(api_repo), "<repo>") == _mask(comment).replace(
+        str(cli_repo), "<repo>"
+    )

@@ -1,0 +1,211 @@
+"""A script written for the official SDK runs with only its import line changed (issue 13).
+
+The same script text is run twice against one local backend: with ``from honeyhive import evaluate`` (the official
+SDK 1.7, from PyPI) and with ``from honeyhive_experiment import evaluate``. Both runs must get the same result
+from the backend (aggregates, passed/failed, per-datapoint outcomes) and the returned objects must answer the
+SDK's attributes with the same values. Then the SDK's environment defaults, for ``evaluate`` and for
+``HoneyHiveClient`` built with keywords.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+import httpx
+import pytest
+
+from honeyhive_experiment import HoneyHiveClient, evaluate
+from honeyhive_experiment.connection import API_KEY_VARIABLES, DEFAULT_SERVER_URL, SERVER_URL_VARIABLES, ArgumentError
+from honeyhive_experiment.external import prepare_external_dataset
+from honeyhive_local import LocalBackend
+from tests.conftest import API_KEY
+
+pytestmark = pytest.mark.integration
+
+SCRIPT = """
+{import_line}
+
+
+def support_bot(datapoint):
+    n = datapoint["inputs"]["n"]
+    return {{"answer": str(2 * n + (1 if n in (3, 7, 8) else 0))}}
+
+
+def exact_match(outputs, inputs, ground_truth):
+    return outputs["answer"] == ground_truth["answer"]
+
+
+def closeness(outputs, inputs, ground_truth=None):
+    gap = abs(int(outputs["answer"]) - int(ground_truth["answer"]))
+    return {{"score": 1.0 if gap == 0 else 0.5, "explanation": f"off by {{gap}}"}}
+
+
+DATASET = [{{"inputs": {{"n": i}}, "ground_truth": {{"answer": str(2 * i)}}}} for i in range(10)]
+
+result = evaluate(
+    function=support_bot,
+    dataset=DATASET,
+    evaluators=[exact_match, closeness],
+    api_key=API_KEY,
+    server_url=SERVER_URL,
+    project="any-project",
+    name="{name}",
+    max_workers=4,
+    aggregate_function="average",
+    verbose=False,
+    print_results=False,
+)
+"""
+SDK_IMPORT = "from honeyhive import evaluate"
+OUR_IMPORT = "from honeyhive_experiment import evaluate"
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in (*API_KEY_VARIABLES, *SERVER_URL_VARIABLES, "HH_PROJECT", "HH_OTLP_PROTOCOL"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def _run_script(import_line: str, name: str, backend: LocalBackend) -> Any:
+    namespace: dict[str, Any] = {"API_KEY": API_KEY, "SERVER_URL": backend.url}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        exec(compile(SCRIPT.format(import_line=import_line, name=name), f"<{name}>", "exec"), namespace)
+    assert any("project" in str(w.message) for w in caught)  # both say that project is ignored
+    return namespace["result"]
+
+
+def _backend_view(client: httpx.Client, run_id: str) -> dict[str, Any]:
+    """The backend's summary of a run, without what differs between two runs of the same script (ids, times)."""
+    body = client.get(f"/v1/runs/{run_id}/summary").json()
+    return {
+        "status": body["status"],
+        "success": body["success"],
+        "passed": sorted(body["passed"]),
+        "failed": sorted(body["failed"]),
+        "metrics": sorted(
+            (m["metric_name"], m["event_name"], m["event_type"], m["aggregate"], sorted(m["values"]))
+            for m in body["metrics"]["details"]
+        ),
+        "datapoints": sorted(
+            (d["datapoint_id"], d["passed"], sorted((m["name"], m["value"], m["passed"]) for m in d["metrics"]))
+            for d in body["datapoints"]
+        ),
+    }
+
+
+def test_the_sdk_script_runs_unchanged_with_only_the_import_changed(
+    backend: LocalBackend, client: httpx.Client, clean_env: pytest.MonkeyPatch
+) -> None:
+    sdk = _run_script(SDK_IMPORT, "sdk-run", backend)
+    ours = _run_script(OUR_IMPORT, "our-run", backend)
+
+    # passing ranges are the backend's business; the SDK cannot set them, so both runs get them afterwards
+    for run_id in (sdk.run_id, ours.run_id):
+        ranges = {"exact_match": {"min": 1}, "closeness": {"min": 0.75}}
+        assert client.put(f"/v1/runs/{run_id}", json={"passing_ranges": ranges}).status_code == 200
+        stored = client.get(f"/v1/runs/{run_id}").json()["evaluation"]
+        assert stored["status"] == "completed"
+        assert stored["metadata"]["offline_dataset_id"].startswith("EXT-")
+
+    expected = _backend_view(client, sdk.run_id)
+    assert _backend_view(client, ours.run_id) == expected
+    # by hand: wrong on 3, 7, 8 → exact_match 7/10, closeness (7 + 3 × 0.5) / 10
+    records = [{"inputs": {"n": i}, "ground_truth": {"answer": str(2 * i)}} for i in range(10)]
+    _, ids = prepare_external_dataset(records)
+    assert expected["failed"] == sorted(ids[i] for i in (3, 7, 8))
+    aggregates = {m[0]: m[3] for m in expected["metrics"]}
+    assert aggregates["exact_match"] == pytest.approx(0.7)
+    assert aggregates["closeness"] == pytest.approx(0.85)
+
+    # the returned objects answer the SDK's attributes alike (read before the ranges: all passed then)
+    assert isinstance(ours.run_id, str)
+    assert ours.success is sdk.success is True
+    assert sorted(ours.passed) == sorted(sdk.passed) == sorted(ids)
+    assert ours.failed == sdk.failed == []
+    assert len(ours.datapoints) == len(sdk.datapoints) == 10
+    sdk_metric = sdk.metrics.get_metric("closeness")
+    sdk_aggregate = sdk_metric["aggregate"] if isinstance(sdk_metric, dict) else sdk_metric.aggregate
+    our_metric = ours.metrics.metric("closeness")
+    assert our_metric is not None
+    assert our_metric.aggregate == pytest.approx(sdk_aggregate) == pytest.approx(0.85)
+    assert ours.summary.run_id == ours.run_id  # and this package's richer result next to them
+    assert len(ours.outcomes) == 10
+
+
+def test_evaluate_takes_the_sdks_environment_defaults(
+    backend: LocalBackend, client: httpx.Client, clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clean_env.setenv("HH_API_URL", backend.url)
+    clean_env.setenv("HH_API_KEY", API_KEY)
+    with pytest.warns(DeprecationWarning, match="project is ignored"):
+        result = evaluate(
+            function=lambda datapoint: {"answer": datapoint["inputs"]["n"]},
+            dataset=[{"inputs": {"n": 1}}, {"inputs": {"n": 2}}],
+            project="ignored",
+            name="  ",  # blank: a generated name, as the SDK does (the service rejects an empty one)
+            print_results=True,
+            verbose=True,
+        )
+    stored = client.get(f"/v1/runs/{result.run_id}").json()["evaluation"]
+    assert stored["status"] == "completed"
+    assert stored["name"].strip()
+    assert len(result.passed) == 2
+    printed = capsys.readouterr()
+    assert result.run_id in printed.out
+    assert "passed 2, failed 0 of 2" in printed.out
+    assert f"run {result.run_id} summarised" in printed.err  # verbose: the run's log on standard error
+    assert not [h for h in logging.getLogger("honeyhive_experiment").handlers if isinstance(h, logging.StreamHandler)]
+
+
+def test_evaluate_on_a_managed_dataset_by_id(
+    backend: LocalBackend, client: httpx.Client, clean_env: pytest.MonkeyPatch
+) -> None:
+    dataset_id = client.post("/v1/datasets", json={"name": "managed"}).json()["result"]["insertedId"]
+    for n in range(3):
+        body = {"inputs": {"n": n}, "ground_truth": {"answer": n}, "linked_datasets": [dataset_id]}
+        assert client.post("/v1/datapoints", json=body).status_code == 200
+    result = evaluate(
+        function=lambda datapoint: {"answer": datapoint["inputs"]["n"]},
+        dataset_id=dataset_id,
+        evaluators=[lambda outputs, inputs, ground_truth: outputs["answer"] == ground_truth["answer"]],
+        api_key=API_KEY,
+        server_url=backend.url,
+    )
+    assert result.dataset_id == dataset_id
+    assert result.success is True
+    assert len(result.datapoints) == 3
+    assert client.get(f"/v1/runs/{result.run_id}").json()["evaluation"]["dataset_id"] == dataset_id
+
+
+def test_honeyhive_client_takes_keywords_and_the_same_defaults(
+    backend: LocalBackend, clean_env: pytest.MonkeyPatch
+) -> None:
+    with HoneyHiveClient(backend.url, API_KEY) as positional:  # the original form keeps working
+        assert positional.list_runs()["evaluations"] == []
+    with HoneyHiveClient(server_url=backend.url + "/", api_key=API_KEY) as keywords:
+        assert keywords.base_url == backend.url
+        assert keywords.list_runs()["evaluations"] == []
+    assert API_KEY not in repr(keywords)
+    with HoneyHiveClient(environ={"HH_API_URL": backend.url, "HH_API_KEY": API_KEY}) as mapped:
+        assert mapped.list_runs()["evaluations"] == []
+
+    clean_env.setenv("HONEYHIVE_SERVER_URL", backend.url)
+    clean_env.setenv("HONEYHIVE_API_KEY", API_KEY)
+    with HoneyHiveClient(None, None) as from_env:  # None as the URL: the environment's (was an AttributeError)
+        assert from_env.base_url == backend.url
+        assert from_env.list_runs()["evaluations"] == []
+    clean_env.delenv("HONEYHIVE_SERVER_URL")
+    with HoneyHiveClient() as default:
+        assert default.base_url == DEFAULT_SERVER_URL
+
+    clean_env.delenv("HONEYHIVE_API_KEY")
+    with pytest.raises(ArgumentError, match="HH_API_KEY") as missing:
+        HoneyHiveClient(backend.url)
+    assert missing.value.argument == "api_key"
+    with pytest.raises(ArgumentError) as both:
+        HoneyHiveClient(backend.url, API_KEY, server_url="http://127.0.0.1:9")
+    assert both.value.argument == "server_url"

@@ -1,0 +1,89 @@
+"""evaluate()'s arguments that cannot be used, alone or together, raise one ArgumentError naming the argument
+(a ValueError too, as the SDK raises) before anything is sent: no backend is needed to see it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from honeyhive_experiment import ArgumentError, ExperimentError, HoneyHiveClient, evaluate, external_dataset
+from honeyhive_experiment.connection import (
+    API_KEY_VARIABLES,
+    DEFAULT_SERVER_URL,
+    SERVER_URL_VARIABLES,
+    resolve_connection,
+)
+
+pytestmark = pytest.mark.unit
+
+RECORDS = [{"inputs": {"n": 1}}]
+UNUSED = "http://127.0.0.1:9"  # nothing listens there: a request would fail, and none is made
+
+
+def app(datapoint: dict[str, Any]) -> dict[str, Any]:
+    return {"answer": 1}
+
+
+@pytest.fixture
+def client() -> Any:
+    with HoneyHiveClient(UNUSED, "key") as c:
+        yield c
+
+
+@pytest.fixture(autouse=True)
+def no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (*API_KEY_VARIABLES, *SERVER_URL_VARIABLES):
+        monkeypatch.delenv(name, raising=False)
+
+
+CASES: list[tuple[str, dict[str, Any], str, str]] = [
+    ("no dataset", {"api_key": "k"}, "dataset", "dataset_id="),
+    ("both datasets", {"dataset": RECORDS, "dataset_id": "abc", "api_key": "k"}, "dataset_id", "not both"),
+    ("prepared and id", {"dataset": external_dataset(RECORDS), "dataset_id": "x"}, "dataset_id", "not both"),
+    ("id as dataset", {"dataset": "64f0c0ffee", "api_key": "k"}, "dataset", "dataset_id="),
+    ("one record", {"dataset": {"inputs": {}}, "api_key": "k"}, "dataset", "dict"),
+    ("not a record", {"dataset": [{"inputs": {}}, 3], "api_key": "k"}, "dataset", "record 1 is not a mapping (int)"),
+    ("a number", {"dataset": 3, "api_key": "k"}, "dataset", "int"),
+    ("no key", {"dataset": RECORDS, "server_url": UNUSED}, "api_key", "HH_API_KEY"),
+    ("blank key", {"dataset": RECORDS, "api_key": "  ", "server_url": UNUSED}, "api_key", "HH_API_KEY"),
+    ("not a URL", {"dataset": RECORDS, "api_key": "k", "server_url": "localhost:8080"}, "server_url", "http(s)"),
+    ("no workers", {"dataset": RECORDS, "api_key": "k", "max_workers": 0}, "max_workers", "at least 1"),
+    ("bool workers", {"dataset": RECORDS, "api_key": "k", "max_workers": True}, "max_workers", "at least 1"),
+    ("aggregate", {"dataset": RECORDS, "api_key": "k", "aggregate_function": "mean"}, "aggregate_function", "p95"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "argument", "says"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_an_argument_that_cannot_be_used_is_named(kwargs: dict[str, Any], argument: str, says: str) -> None:
+    with pytest.raises(ArgumentError) as raised:
+        evaluate(app, **kwargs)
+    assert raised.value.argument == argument
+    assert str(raised.value).startswith(f"{argument}: ")
+    assert says in str(raised.value)
+    assert isinstance(raised.value, ValueError)
+    assert isinstance(raised.value, ExperimentError)
+
+
+@pytest.mark.parametrize("argument", ["api_key", "server_url"])
+def test_a_client_and_its_own_key_or_url_are_not_both_taken(client: HoneyHiveClient, argument: str) -> None:
+    with pytest.raises(ArgumentError) as raised:
+        evaluate(app, RECORDS, client=client, **{argument: UNUSED})
+    assert raised.value.argument == argument
+
+
+ENV_CASES: list[tuple[str, dict[str, str], tuple[str | None, str | None], tuple[str, str]]] = [
+    ("arguments win", {"HH_API_KEY": "env", "HH_API_URL": "http://env"}, ("http://arg/", "arg"), ("http://arg", "arg")),
+    ("HH_ names", {"HH_API_KEY": "k1", "HH_API_URL": "https://a.example"}, (None, None), ("https://a.example", "k1")),
+    ("HH_ first", {"HH_API_KEY": "k1", "HONEYHIVE_API_KEY": "k2"}, (None, None), ("", "k1")),
+    ("SDK aliases", {"HONEYHIVE_API_KEY": "k2", "HH_SERVER_URL": "http://b"}, (None, None), ("http://b", "k2")),
+    ("blank is unset", {"HH_API_KEY": " ", "HONEYHIVE_API_KEY": "k2"}, (None, None), ("", "k2")),
+]
+
+
+@pytest.mark.parametrize(("environ", "given", "expected"), [c[1:] for c in ENV_CASES], ids=[c[0] for c in ENV_CASES])
+def test_connection_defaults(
+    environ: dict[str, str], given: tuple[str | None, str | None], expected: tuple[str, str]
+) -> None:
+    url, key = resolve_connection(given[0], given[1], environ)
+    assert (url, key) == (expected[0] or DEFAULT_SERVER_URL, expected[1])  # "": HoneyHive's own URL
