@@ -31,7 +31,7 @@ _EXPORTS = {
     "external_dataset": "honeyhive_experiment.experiment",
     "managed_dataset": "honeyhive_experiment.experiment",
     "ExperimentResult": "honeyhive_experiment.experiment",
-    "ArgumentError": "honeyhive_experiment.connection",
+    "ArgumentError": "honeyhive_experiment.errors",
     "ConfigRun": "honeyhive_experiment.api",
     "run_config": "honeyhive_experiment.api",
     "render_comment": "honeyhive_experiment.api",
@@ -134,9 +134,9 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from honeyhive_experiment.api import ConfigRun, render_comment, render_terminal, run_config
     from honeyhive_experiment.client import HoneyHiveClient, RetryPolicy, Timeouts
-    from honeyhive_experiment.connection import ArgumentError
     from honeyhive_experiment.errors import (
         ApiError,
+        ArgumentError,
         BackendUnreachable,
         ExperimentCancelled,
         ExperimentError,

@@ -43,13 +43,12 @@ from tenacity import (
 
 from honeyhive_experiment.connection import (
     DEFAULT_SERVER_URL,
-    ArgumentError,
     RetryPolicy,
     Timeouts,
     resolve_connection,
 )
 from honeyhive_experiment.connection import tls_for as _tls_for
-from honeyhive_experiment.errors import ApiError, BackendUnreachable, IngestionTimeout, NotFoundError
+from honeyhive_experiment.errors import ApiError, ArgumentError, BackendUnreachable, IngestionTimeout, NotFoundError
 from honeyhive_experiment.jsonstream import JsonBody, read_array_items
 from honeyhive_experiment.models import ExperimentResultSummary
 

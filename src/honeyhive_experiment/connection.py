@@ -19,7 +19,7 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from honeyhive_experiment.errors import ExperimentError
+from honeyhive_experiment.errors import ArgumentError
 
 DEFAULT_SERVER_URL = "https://api.dp1.us.honeyhive.ai"
 API_KEY_VARIABLES = ("HH_API_KEY", "HONEYHIVE_API_KEY")
@@ -47,16 +47,6 @@ def tls_for(base_url: str) -> ssl.SSLContext | bool:
     if base_url.startswith("http://"):
         return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     return True
-
-
-class ArgumentError(ExperimentError, ValueError):
-    """An argument of a public function that cannot be used, alone or with another: ``key`` names it.
-
-    A ``ValueError`` too, as the official SDK raises for the same mistakes."""
-
-    def __init__(self, argument: str, message: str) -> None:
-        super().__init__(message, key=argument)
-        self.argument = argument
 
 
 def process_environment() -> Mapping[str, str]:

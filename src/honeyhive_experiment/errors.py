@@ -5,6 +5,7 @@
     ExperimentError                  anything that makes an experiment impossible to evaluate
     ├── ConfigError                  the experiment file (file:line: key: message; ``issues`` lists them all)
     ├── SettingsError                an action input, a GITHUB_* variable or the event payload (ValueError)
+    ├── ArgumentError                an argument of a public Python function (evaluate, HoneyHiveClient) (ValueError)
     ├── DatasetError                 a dataset file or row (file:row: message)
     ├── EvaluatorSignatureError      the function or an evaluator fits none of the calling conventions
     ├── HoneyHiveError               the HoneyHive backend
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ApiError",
+    "ArgumentError",
     "BackendUnreachable",
     "BaselineError",
     "ConfigError",
@@ -117,6 +119,16 @@ class SettingsError(ExperimentError, ValueError):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.name}: {self.message}"
+
+
+class ArgumentError(ExperimentError, ValueError):
+    """An argument of a public function that cannot be used, alone or with another: ``key`` names it.
+
+    A ``ValueError`` too, as the official SDK raises for the same mistakes."""
+
+    def __init__(self, argument: str, message: str) -> None:
+        super().__init__(message, key=argument)
+        self.argument = argument
 
 
 class DatasetError(ExperimentError):

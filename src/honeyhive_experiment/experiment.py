@@ -16,7 +16,7 @@ runs with only its import changed::
     result.success, result.passed, result.failed, result.metrics        # the SDK's result attributes
 
 ``api_key`` / ``server_url`` default to ``HH_API_KEY`` / ``HH_API_URL`` (see :mod:`honeyhive_experiment.connection`);
-arguments that cannot be used together raise :class:`~honeyhive_experiment.connection.ArgumentError` naming one.
+arguments that cannot be used together raise :class:`~honeyhive_experiment.errors.ArgumentError` naming one.
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO, overload
 
 from honeyhive_experiment.client import HoneyHiveClient
-from honeyhive_experiment.connection import ArgumentError
-from honeyhive_experiment.errors import ApiError, ExperimentCancelled
+from honeyhive_experiment.errors import ApiError, ArgumentError, ExperimentCancelled
 from honeyhive_experiment.evaluators import Evaluator
 from honeyhive_experiment.external import prepare_external_dataset, prepare_run_request_data
 from honeyhive_experiment.models import (

@@ -87,3 +87,25 @@ def test_connection_defaults(
 ) -> None:
     url, key = resolve_connection(given[0], given[1], environ)
     assert (url, key) == (expected[0] or DEFAULT_SERVER_URL, expected[1])  # "": HoneyHive's own URL
+
+
+def test_aggregated_metrics_answer_the_sdks_accessors() -> None:
+    """A script reading ``result.metrics.get_metric(...)`` / ``list_metrics()`` as the SDK offers them."""
+    from honeyhive_experiment.models import AggregatedMetrics
+
+    metrics = AggregatedMetrics.model_validate(
+        {
+            "aggregation_function": "average",
+            "details": [
+                {"metric_name": "accuracy", "event_name": "a", "aggregate": 0.5, "values": [0.5]},
+                {"metric_name": "latency", "event_name": "a", "aggregate": 12.0, "values": [12]},
+                {"metric_name": "accuracy", "event_name": "b", "aggregate": 0.7, "values": [0.7]},
+            ],
+        }
+    )
+    assert metrics.list_metrics() == ["accuracy", "latency"]
+    found = metrics.get_metric("accuracy")
+    assert found is not None
+    assert (found.event_name, found.aggregate) == ("a", 0.5)
+    assert metrics.get_metric("recall") is None
+    assert {name: d.aggregate for name, d in metrics.get_all_metrics().items()} == {"accuracy": 0.5, "latency": 12.0}

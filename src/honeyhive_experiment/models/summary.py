@@ -111,6 +111,20 @@ class AggregatedMetrics(_WireModel):
         found: MetricDetail | None = _find(self.details, name, event_name)
         return found
 
+    # the official SDK's names, so a script written for it reads the same result (honeyhive.experiments.models)
+
+    def get_metric(self, metric_name: str) -> MetricDetail | None:
+        """The SDK's name for :meth:`metric`: the first detail of ``metric_name`` (any event), ``None`` if absent."""
+        return next((d for d in self.details if d.metric_name == metric_name), None)
+
+    def list_metrics(self) -> list[str]:
+        """The SDK's: every metric name, in the backend's order, once each."""
+        return list(dict.fromkeys(d.metric_name for d in self.details))
+
+    def get_all_metrics(self) -> dict[str, MetricDetail]:
+        """The SDK's: ``{metric name: its first detail}``."""
+        return {name: detail for name in self.list_metrics() if (detail := self.get_metric(name)) is not None}
+
 
 class DatapointMetric(_WireModel):
     """One metric value of one datapoint, with the backend's pass/fail for it (``None`` if not sent)."""
