@@ -438,6 +438,20 @@ def _poster(settings: Settings, log: logging.Logger) -> Poster | None:
     return post
 
 
+def _log_formatter(fmt: str, *, in_actions: bool) -> logging.Formatter:
+    """The terminal's log format; inside GitHub Actions (a dry run there) no line can issue a workflow command."""
+    import logging
+
+    from honeyhive_experiment.gha import neutralise
+
+    class Formatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            text = super().format(record)
+            return neutralise(text) if in_actions else text
+
+    return Formatter(fmt)
+
+
 def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
     import logging
 
@@ -452,7 +466,7 @@ def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
         ours = WorkflowCommandHandler(debug=settings.debug)
     else:
         ours = logging.StreamHandler(sys.stderr)
-        ours.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        ours.setFormatter(_log_formatter("%(levelname)s: %(message)s", in_actions=settings.in_github_actions))
     ours.addFilter(redacting)
     setattr(ours, "_honeyhive_experiment", True)  # noqa: B010 - marks the handler this CLI installed
     root.addHandler(ours)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Literal, TextIO
 from honeyhive_experiment import __version__
 from honeyhive_experiment.config import CommentConfig, ExperimentConfig
 from honeyhive_experiment.errors import ExperimentError, TemplateError
-from honeyhive_experiment.gha import annotation, append_summary, write_outputs
+from honeyhive_experiment.gha import annotation, append_summary, neutralise, write_outputs
 from honeyhive_experiment.report import (
     BaselineInfo,
     Redactor,
@@ -87,9 +87,8 @@ def deliver(
 
     comment_url = None
     if settings.dry_run or not settings.in_actions:
-        print(render_terminal(data, secrets=secrets), file=stdout)
-        print("\n----- the comment that would be posted -----\n", file=stdout)
-        print(comment, file=stdout)
+        shown = f"{render_terminal(data, secrets=secrets)}\n\n----- the comment that would be posted -----\n\n{comment}"
+        print(_printable(settings, shown), file=stdout)
     elif post is not None and ci.pr_number is not None:
         comment_url = post(ci.pr_number, comment, marker(judged.experiment))
 
@@ -241,8 +240,13 @@ def announce(
         print(annotation(level, redactor.redact(shown)), file=out or sys.stdout)
     else:
         shown = f"{problem.where}: {text}" if problem.where else text
-        print(f"{level}: {redactor.redact(shown)}", file=out or sys.stderr)
+        print(_printable(settings, f"{level}: {redactor.redact(shown)}"), file=out or sys.stderr)
     (out or sys.stdout).flush()
+
+
+def _printable(settings: Settings, text: str) -> str:
+    """Text for the log: inside GitHub Actions (a dry run there too) no line of it can be a workflow command."""
+    return neutralise(text) if settings.in_actions or settings.in_github_actions else text
 
 
 def _relative(file: str | None, workspace: Path | None) -> str | None:

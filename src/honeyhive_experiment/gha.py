@@ -37,6 +37,7 @@ __all__ = [
     "escape_data",
     "escape_property",
     "group",
+    "neutralise",
     "write_outputs",
 ]
 
@@ -53,6 +54,12 @@ _LEVELS: Final[frozenset[str]] = frozenset({"error", "warning", "notice"})
 _OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 # a log line the runner would take for a command: ``::cmd::`` or the old ``##[cmd]``, after leading spaces
 _COMMAND_LIKE = re.compile(r"^(\s*)(::|##\[)", re.MULTILINE)
+
+
+def neutralise(text: str) -> str:
+    """``text`` with every line the runner would take for a workflow command (``::…`` or ``##[…``, after
+    leading spaces) prefixed with a zero-width space: printed user data cannot set outputs or masks."""
+    return _COMMAND_LIKE.sub("\\1\u200b\\2", text)
 
 
 def escape_data(value: str) -> str:
@@ -220,5 +227,5 @@ class WorkflowCommandHandler(logging.Handler):
                 title=getattr(record, "gha_title", None),
             )
         if record.levelno >= logging.INFO:
-            return _COMMAND_LIKE.sub("\\1\u200b\\2", message)
+            return neutralise(message)
         return _command("debug", message) if self.debug_enabled else None

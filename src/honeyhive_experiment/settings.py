@@ -466,11 +466,13 @@ def _shard(value: str) -> Shard:
 
 
 def _common(env: Mapping[str, str]) -> dict[str, Any]:
-    """What both entry points read from the environment: the run link template and the runner's tokens."""
+    """What both entry points read from the environment: the run link template, the runner's tokens, and
+    whether the process runs inside GitHub Actions (then even a dry run's output must not issue commands)."""
     values: dict[str, Any] = {
         "runner_secrets": tuple(
             SecretStr(value) for name in _RUNNER_SECRET_VARIABLES if (value := env.get(name, "").strip())
-        )
+        ),
+        "in_github_actions": env.get("GITHUB_ACTIONS", "").strip().lower() in TRUE,
     }
     if template := env.get("HONEYHIVE_RUN_URL_TEMPLATE", "").strip():
         if "{run_id}" not in template:

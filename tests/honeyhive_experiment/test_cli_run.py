@@ -101,3 +101,24 @@ def test_an_evaluator_that_always_raises_on_a_ranged_metric_is_never_green(
     comment = out.split(COMMENT_START, 1)[1]
     assert "❌ **Failed**" in comment
     assert "| politeness | — | — | ⚠️ no values |" in comment  # the ranged metric does not vanish from the table
+
+
+def test_a_dry_run_inside_actions_prints_no_workflow_command_from_user_data(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A hostile CSV header echoed in an error must not set outputs or masks when the log is the runner's."""
+    (repo / "data" / "q.csv").write_text('inputs.question,"oops\n::set-output name=hacked::1"\nq1,x\n')
+    config = repo / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("data/questions.jsonl", "data/q.csv"))
+    report = repo.parent / "report.json"
+    argv = ["run", "--dry-run", "-C", str(repo), "--report", str(report)]
+
+    assert main(argv, environ={"GITHUB_ACTIONS": "true"}) == 2
+    inside = capsys.readouterr()
+    printed = (inside.out + inside.err).splitlines()
+    assert any("set-output name=hacked" in line for line in printed), "the error is still shown"
+    assert not [line for line in printed if line.lstrip().startswith(("::", "##["))]
+
+    assert main(argv, environ={}) == 2  # a terminal gets the text as it is
+    outside = capsys.readouterr()
+    assert any(line.startswith("::set-output") for line in outside.out.splitlines())
