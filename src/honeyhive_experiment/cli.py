@@ -159,10 +159,12 @@ def _validate(root: Path, config_path: str) -> int:
     from honeyhive_experiment.config import load_config
     from honeyhive_experiment.datasets import DatasetFile, load_dataset_file
     from honeyhive_experiment.errors import ConfigError, ExperimentError
+    from honeyhive_experiment.flow import check_paths
     from honeyhive_experiment.user_code import load_user_code
 
     try:
         config = load_config(root / config_path)
+        check_paths(config, str(root / config_path), root)
         ref = config.dataset.to_ref(root)
         count = len(load_dataset_file(ref.path)) if isinstance(ref, DatasetFile) else None
         code = load_user_code(config, str(root / config_path), root)

@@ -33,6 +33,7 @@ from honeyhive_experiment.experiment import (
     run_slice,
 )
 from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, MetricKey, RunComparisonResult
+from honeyhive_experiment.paths import inside
 from honeyhive_experiment.report import TrendPoint, load_report
 from honeyhive_experiment.results import compare_runs, get_run_result, wait_for_run_result
 from honeyhive_experiment.runner import DatapointOutcome, Progress, session_id_for
@@ -90,6 +91,16 @@ class FlowResult:
     @property
     def inputs_by_datapoint(self) -> dict[str, Mapping[str, Any]]:
         return {dp.id: dp.inputs for dp in self.dataset.datapoints}
+
+
+def check_paths(config: ExperimentConfig, config_path: str, root: Path) -> None:
+    """The config's file paths (``dataset.path``, ``comment.template``) must stay inside the working directory,
+    symlinks followed; raises ConfigError naming the key otherwise."""
+    for key, value in (("dataset", config.dataset.path), ("comment", config.comment.template)):
+        if value is not None and inside(root, value) is None:
+            field = "path" if key == "dataset" else "template"
+            message = f"{value} leads outside the working directory ({root}); keep it inside the repository"
+            raise config_error_at(config_path, (key, field), message)
 
 
 def prepare_dataset(config: ExperimentConfig, config_path: str, root: Path, client: HoneyHiveClient) -> PreparedDataset:
@@ -482,6 +493,7 @@ def judge_mode(
 ) -> FlowResult:
     """The flow of ``settings.mode``: ``all`` runs and judges the experiment, ``report`` judges the shards'
     shared run, ``publish`` judges the run an earlier job's report.json names (``published``)."""
+    check_paths(config, str(settings.config_path), settings.root)
     if settings.mode is Mode.REPORT:
         return report_shared_run(
             config,
@@ -522,6 +534,7 @@ def record_shard(
     progress: Callable[[Progress], None] | None = None,
 ) -> ShardResult:
     """``mode: run``: record this shard (or the whole dataset) into the shared run; the report job judges it."""
+    check_paths(config, str(settings.config_path), settings.root)
     shard = ShardSpec(settings.shard.index, settings.shard.total) if settings.shard else None
     return run_shard(
         config,

@@ -122,3 +122,23 @@ def test_a_dry_run_inside_actions_prints_no_workflow_command_from_user_data(
     assert main(argv, environ={}) == 2  # a terminal gets the text as it is
     outside = capsys.readouterr()
     assert any(line.startswith("::set-output") for line in outside.out.splitlines())
+
+
+def test_a_custom_template_that_recurses_forever_is_an_error_verdict_with_a_report(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / ".honeyhive" / "comment.md.j2").write_text(
+        "{{ marker }}\n{% macro r(n) %}{{ r(n + 1) }}{% endmacro %}{{ r(0) }}\n", encoding="utf-8"
+    )
+    config = repo / ".honeyhive" / "experiment.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "comment: {max_datapoints: 10}", "comment: {max_datapoints: 10, template: .honeyhive/comment.md.j2}"
+        ),
+        encoding="utf-8",
+    )
+    code, out, report = _run(repo, capsys)
+    assert code == 2, out
+    assert report["verdict"] == "error"
+    assert "rendering failed: RecursionError" in str(report["error"])
+    assert "⚠️ **Error**" in out.split(COMMENT_START, 1)[1]  # the built-in template says what went wrong

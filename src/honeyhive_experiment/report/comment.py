@@ -43,6 +43,7 @@ from markupsafe import Markup
 
 from honeyhive_experiment.errors import TemplateError
 from honeyhive_experiment.gha import SUMMARY_LIMIT
+from honeyhive_experiment.paths import inside
 from honeyhive_experiment.report.inputs import ReportInput
 from honeyhive_experiment.report.markdown import clip, codeblock, finalize, md_escape, url_filter
 from honeyhive_experiment.report.markers import comment_metadata, marker
@@ -156,7 +157,7 @@ def _custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str
     loader = jinja2.ChoiceLoader(
         [
             jinja2.PrefixLoader({"builtin": _builtin_loader()}),
-            jinja2.FileSystemLoader(str(Path(shown).parent)),
+            _confined_loader(Path(shown).parent),
         ]
     )
     env = _configure(ImmutableSandboxedEnvironment(loader=loader, autoescape=True, **_env_options()))
@@ -164,6 +165,21 @@ def _custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str
         return env.from_string(source), shown
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(shown, f"invalid template: {exc.message}", exc.lineno) from None
+
+
+def _confined_loader(folder: Path) -> jinja2.BaseLoader:
+    """The custom template's own folder for ``{% include %}`` / ``{% extends %}``: Jinja refuses ``..`` in a
+    name already; this also refuses a file that a symlink leads out of the folder."""
+    import jinja2
+
+    class ConfinedLoader(jinja2.FileSystemLoader):
+        def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+            source, filename, uptodate = super().get_source(environment, template)
+            if inside(folder, filename) is None:
+                raise jinja2.TemplateNotFound(f"{template} (it leads outside {folder.name}/)")
+            return source, filename, uptodate
+
+    return ConfinedLoader(str(folder))
 
 
 def _run_template(template: jinja2.Template, context: Mapping[str, Any], name: str) -> str:

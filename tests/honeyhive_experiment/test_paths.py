@@ -1,0 +1,102 @@
+"""Paths from a committed config stay inside the working directory: ``..`` and symlinks (to a file or a folder)
+that lead out are refused, as a config error naming the key, or as a template that cannot be included."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from honeyhive_experiment.cli import main
+from honeyhive_experiment.paths import inside
+from honeyhive_experiment.report import render_comment
+from honeyhive_experiment.report.comment import TemplateError
+from tests.honeyhive_experiment.report.scenarios import pass_input
+
+pytestmark = pytest.mark.unit
+
+QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """repo/ with data/ and a file, a secret file beside the repo, and symlinks both ways."""
+    repo = tmp_path / "repo"
+    (repo / "data").mkdir(parents=True)
+    (repo / "data" / "q.jsonl").write_text("{}\n")
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.jsonl").write_text("{}\n")
+    (repo / "link-to-file.jsonl").symlink_to(tmp_path / "outside" / "secret.jsonl")
+    (repo / "link-to-dir").symlink_to(tmp_path / "outside")
+    (repo / "inner-link.jsonl").symlink_to(repo / "data" / "q.jsonl")
+    return repo
+
+
+@pytest.mark.parametrize(
+    ("relative", "allowed"),
+    [
+        ("data/q.jsonl", True),
+        ("data/../data/q.jsonl", True),
+        ("inner-link.jsonl", True),  # a symlink that stays inside is fine
+        (".", True),
+        ("../outside/secret.jsonl", False),
+        ("data/../../outside/secret.jsonl", False),
+        ("link-to-file.jsonl", False),
+        ("link-to-dir/secret.jsonl", False),
+        ("/etc/passwd", False),
+    ],
+)
+def test_inside(tree: Path, relative: str, allowed: bool) -> None:
+    found = inside(tree, relative)
+    assert (found is not None) is allowed
+    if found is not None:
+        assert found.is_relative_to(tree.resolve())
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
+    (tmp_path / "elsewhere.jsonl").write_text('{"inputs": {"question": "q"}}\n')
+    (root / "data" / "linked.jsonl").symlink_to(tmp_path / "elsewhere.jsonl")
+    return root
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where"),
+    [
+        ("path: data/questions.jsonl", "path: ../elsewhere.jsonl", "experiment.yml:6: dataset.path"),
+        ("path: data/questions.jsonl", "path: data/linked.jsonl", "experiment.yml:6: dataset.path"),
+        (
+            "comment: {max_datapoints: 10}",
+            "comment: {max_datapoints: 10, template: ../elsewhere.jsonl}",
+            "experiment.yml:21: comment.template",
+        ),
+    ],
+    ids=["dotdot-dataset", "symlinked-dataset", "dotdot-template"],
+)
+def test_validate_refuses_a_config_path_that_leads_outside(
+    repo: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, where: str
+) -> None:
+    config = repo / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    assert main(["validate", "-C", str(repo)]) == 2
+    err = capsys.readouterr().err
+    assert where in err, err
+    assert "leads outside the working directory" in err
+
+
+def test_a_template_cannot_include_a_file_a_symlink_leads_out_to(tmp_path: Path) -> None:
+    (tmp_path / "secret.md").write_text("TOP SECRET")
+    folder = tmp_path / "repo" / ".honeyhive"
+    folder.mkdir(parents=True)
+    (folder / "part.md").symlink_to(tmp_path / "secret.md")
+    (folder / "ok.md").write_text("included fine")
+    template = folder / "comment.md.j2"
+    template.write_text('{{ marker }}\n{% include "ok.md" %}\n{% include "part.md" %}\n')
+    with pytest.raises(TemplateError, match=r"part\.md") as caught:
+        render_comment(pass_input(), template_path=template)
+    assert "TOP SECRET" not in str(caught.value)
+    template.write_text('{{ marker }}\n{% include "ok.md" %}\n')
+    assert "included fine" in render_comment(pass_input(), template_path=template).text
