@@ -36,7 +36,7 @@ from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, 
 from honeyhive_experiment.paths import inside
 from honeyhive_experiment.report import TrendPoint, load_report
 from honeyhive_experiment.results import compare_runs, get_run_result, wait_for_run_result
-from honeyhive_experiment.runner import DatapointOutcome, Progress, session_id_for
+from honeyhive_experiment.runner import DatapointOutcome, OutcomeStatus, Progress, session_id_for
 from honeyhive_experiment.settings import Mode, Settings
 from honeyhive_experiment.sharding import ShardSpec, missing_by_shard, select, shared_run_id
 from honeyhive_experiment.significance import Assessment
@@ -213,6 +213,7 @@ def judge(
         errors=evaluator_errors(result.outcomes),
         policy=config.verdict,
         assessment=assessment,
+        unrecorded=[o.error or "backend error" for o in result.outcomes if o.status is OutcomeStatus.BACKEND_ERROR],
     )
     trend = key_metric_trend(client, config, dataset.dataset_id, ci.base_ref, exclude=(result.run_id,))
     return FlowResult(

@@ -6,7 +6,7 @@
   1. **The evaluation broke.** A metric with a passing range or a gate has no value on datapoints the backend
      passed (its evaluator raised, returned nothing, or names another metric): the range or gate was never
      checked there, so a green check would be a false one. The reason names the metric, the count and the
-     evaluator's error.
+     evaluator's error. Likewise a dataset row the backend never recorded (it refused its session).
   2. **The backend's result reports failure**: ``success: false``, or datapoints in ``failed`` — unless
      ``verdict.allow_failed`` tolerates that many failed datapoints (the reasons say so).
   3. **A gate is hit** on the backend's comparison: a metric got worse past a bound *and* the change is
@@ -253,11 +253,13 @@ def decide(
     errors: Mapping[str, EvaluatorErrors] | None = None,
     policy: VerdictConfig | None = None,
     assessment: Mapping[MetricKey | str, Assessment] | None = None,
+    unrecorded: Sequence[str] = (),
 ) -> Decision:
     """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
 
     ``ranged`` names the metrics with a passing range; ``errors`` are the evaluators' errors in this run
-    (:func:`evaluator_errors`); ``assessment`` is :func:`assess_comparison` of ``comparison``.
+    (:func:`evaluator_errors`); ``assessment`` is :func:`assess_comparison` of ``comparison``; ``unrecorded``
+    has the error of each dataset row the backend never recorded (it refused the datapoint's session).
     """
     gates = gates or {}
     errors = errors or {}
@@ -279,6 +281,11 @@ def decide(
         else:
             reason += ": its evaluator returned nothing for them"
         reasons.append(reason)
+    if unrecorded:
+        reasons.append(
+            f"{len(unrecorded)} datapoint(s) of the dataset were not recorded by the backend, so they were never"
+            f" judged ({unrecorded[0]})"
+        )
     for name, raised in errors.items():
         if name not in blamed:
             warnings.append(f"evaluator {name} raised on {raised.count} datapoint(s): {raised.first}")

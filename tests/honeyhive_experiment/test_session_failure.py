@@ -48,3 +48,27 @@ def test_a_session_that_cannot_start_costs_only_its_datapoint() -> None:
     assert len(run["event_ids"]) == 3
     assert sorted(result.summary.datapoint_ids) == ["EXT-q0", "EXT-q1", "EXT-q3"]
     assert not [e for e in events if (e.get("metadata") or {}).get("datapoint_id") == "EXT-q2"]
+
+
+def test_a_row_the_backend_never_recorded_is_counted_and_fails_the_check() -> None:
+    """6 rows, one refused: never '5 of 5 datapoints passed' and exit 0."""
+    from datetime import UTC, datetime
+
+    from honeyhive_experiment.config import parse_config
+    from honeyhive_experiment.delivery import Judged, report_input
+    from honeyhive_experiment.flow import CiContext, judge
+    from honeyhive_experiment.report import render_terminal
+    from honeyhive_experiment.settings import Settings
+    from honeyhive_experiment.verdict import Verdict
+
+    NEVER.set()  # this test's refused datapoint must not hang its abandoned function thread
+    config = parse_config("name: refused\nfunction: m:f\ndataset: {path: d.jsonl}\n")
+    dataset = external_dataset(RECORDS)
+    with LocalBackend() as backend, SessionsDownFor(backend.url, backend.api_key) as client:
+        result = evaluate(app, dataset, client=client, max_workers=4, timeout=30)
+        flow = judge(client, config, result=result, dataset=dataset, ci=CiContext(), now=datetime.now(UTC))
+    assert flow.decision.verdict is Verdict.FAIL
+    assert flow.decision.reasons[0].startswith("1 datapoint(s) of the dataset were not recorded by the backend")
+    judged = Judged(experiment="refused", decision=flow.decision, flow=flow, config=config)
+    data = report_input(judged, settings=Settings(command="run"), ci=CiContext(), now=datetime.now(UTC))
+    assert "Verdict: FAIL (3 of 4 datapoints passed, 1 not recorded)" in render_terminal(data)

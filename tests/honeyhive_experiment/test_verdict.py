@@ -634,3 +634,18 @@ def test_an_error_fails_the_check_unless_told_otherwise() -> None:
 
 def test_verdict_words_and_emoji() -> None:
     assert [v.emoji for v in Verdict] == ["✅", "❌", "⚪", "⚠️"]
+
+
+@pytest.mark.parametrize(
+    ("unrecorded", "verdict"),
+    [((), Verdict.PASS), (("ApiError: session not started",), Verdict.FAIL)],
+    ids=["all-recorded", "one-refused"],
+)
+def test_a_row_the_backend_never_recorded_fails(unrecorded: tuple[str, ...], verdict: Verdict) -> None:
+    decision = decide(summary(), comparison(delta()), unrecorded=unrecorded)
+    assert decision.verdict is verdict
+    if unrecorded:
+        assert decision.reasons == (
+            "1 datapoint(s) of the dataset were not recorded by the backend, so they were never judged"
+            " (ApiError: session not started)",
+        )

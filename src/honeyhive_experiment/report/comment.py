@@ -260,6 +260,8 @@ def _context(view: ReportView, plan: _Plan, mode: str, mark: str, meta: str) -> 
         headline = f"{view.passed:,} of {view.total:,} datapoints passed"
         if view.failed:
             headline += f", {view.failed:,} failed"
+        if view.unrecorded:
+            headline += f", {view.unrecorded:,} not recorded"
         if view.total == 0:
             headline = "no datapoints were evaluated"
     elif verdict is Verdict.ERROR:

@@ -33,7 +33,8 @@ def render_terminal(data: ReportInput, *, secrets: Iterable[str | None] = ()) ->
     verdict_line = f"Verdict: {verdict.value.upper()}"
     if view.total is not None:
         verdict_line += f" ({view.passed:,} of {view.total:,} datapoints passed"
-        verdict_line += f", {view.failed:,} failed)" if view.failed else ")"
+        verdict_line += f", {view.failed:,} failed" if view.failed else ""
+        verdict_line += f", {view.unrecorded:,} not recorded)" if view.unrecorded else ")"
     lines.append(verdict_line)
     for reason in view.reasons:
         lines.append(f"  - {p(reason)}")

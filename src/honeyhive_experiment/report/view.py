@@ -233,7 +233,11 @@ class ReportView:
         self.tool_version = clip(r(data.tool_version), 50)
         self.passed = len(summary.passed) if summary is not None else None
         self.failed = len(summary.failed) if summary is not None else None
-        self.total = self.passed + self.failed if self.passed is not None and self.failed is not None else None
+        # rows the backend never recorded (it refused their session) count too: totals equal the dataset's size
+        self.unrecorded = sum(1 for o in data.outcomes if o.status == "backend_error") if summary is not None else 0
+        self.total = (
+            self.passed + self.failed + self.unrecorded if self.passed is not None and self.failed is not None else None
+        )
         self.metrics = self._metric_rows()
         self.baseline = self._baseline()
         self.errors, errored_ids = self._error_rows()
