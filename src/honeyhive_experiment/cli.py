@@ -287,7 +287,8 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
     log = logging.getLogger("honeyhive_experiment")
     now = datetime.now(UTC)
     cancel = threading.Event()
-    previous = _install_signal_handlers(cancel)
+    signalled = threading.Event()
+    previous = _install_signal_handlers(cancel, signalled)
     experiment, config = str(settings.config), None
     report_file, post = settings.report_file, _poster(settings, log)
 
@@ -317,7 +318,7 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
         if settings.mode is Mode.RUN:
             with _honeyhive(settings, log) as (client, _run_url):
                 shard = record_shard(settings, config, client=client, ci=ci, cancel=cancel, progress=progress)
-                return deliver_shard(settings, redactor, shard, cancelled=cancel.is_set())
+                return deliver_shard(settings, redactor, shard, cancelled=signalled.is_set())
         return finish(
             judge_config(settings, config, ci, now=now, cancel=cancel, progress=progress, published=published, log=log)
         )
@@ -328,7 +329,7 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
             return exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)
         if isinstance(exc, ReportError):  # a refused report.json is neither overwritten nor posted
             report_file, post = None, None
-        return finish(error_judged(exc, experiment=experiment, config=config, cancelled=cancel.is_set()))
+        return finish(error_judged(exc, experiment=experiment, config=config, cancelled=signalled.is_set()))
     except Exception as exc:  # the CLI boundary: an unexpected error is an error verdict, never a traceback
         log.debug("unexpected error", exc_info=True)
         judged = error_judged(exc, experiment=experiment, config=config, cancelled=False)
@@ -477,9 +478,10 @@ def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _install_signal_handlers(cancel: threading.Event) -> dict[int, Any]:
+def _install_signal_handlers(cancel: threading.Event, signalled: threading.Event) -> dict[int, Any]:
     """SIGTERM/SIGINT → cancel the run (it is marked cancelled and the comment says so); a second one
-    interrupts at once."""
+    interrupts at once. ``signalled`` tells a signal apart from the runner stopping itself (it sets ``cancel``
+    too, when the backend stops answering)."""
     import signal
     import threading
 
@@ -488,9 +490,10 @@ def _install_signal_handlers(cancel: threading.Event) -> dict[int, Any]:
         return previous
 
     def handler(signum: int, frame: Any) -> None:
-        if cancel.is_set():
+        if signalled.is_set():
             raise KeyboardInterrupt
         print(f"received signal {signum}: cancelling the run", file=sys.stderr, flush=True)
+        signalled.set()
         cancel.set()
 
     for signum in (signal.SIGTERM, signal.SIGINT):

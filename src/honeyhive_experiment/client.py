@@ -36,20 +36,23 @@ from tenacity import (
     retry_if_exception,
     retry_if_result,
     stop_after_attempt,
+    stop_any,
     stop_before_delay,
+    stop_when_event_set,
     wait_exponential,
     wait_random_exponential,
 )
 
 from honeyhive_experiment.connection import (
     DEFAULT_SERVER_URL,
+    Circuit,
     RetryPolicy,
     Timeouts,
     resolve_connection,
 )
 from honeyhive_experiment.connection import tls_for as _tls_for
 from honeyhive_experiment.errors import ApiError, ArgumentError, BackendUnreachable, IngestionTimeout, NotFoundError
-from honeyhive_experiment.jsonstream import JsonBody, read_array_items
+from honeyhive_experiment.jsonstream import JsonBody, export_total, read_scored_page, unique_sorted
 from honeyhive_experiment.models import ExperimentResultSummary
 
 log = logging.getLogger(__name__)
@@ -128,48 +131,14 @@ def _discard(response: httpx.Response) -> None:
 
 def _read_scored_page(response: httpx.Response) -> tuple[list[str], int, int]:
     """An export page of ``chain`` events → (datapoint ids of root chain events, events, total events)."""
-    ids: list[str] = []
-    count = 0
-
-    def keep(event: Any) -> None:
-        nonlocal count
-        count += 1
-        if isinstance(event, dict):
-            parent = event.get("parent_id")
-            datapoint_id = (event.get("metadata") or {}).get("datapoint_id")
-            if isinstance(datapoint_id, str) and parent in (None, "", event.get("session_id")):
-                ids.append(datapoint_id)
-
-    body = read_array_items(response.iter_bytes(), "events", keep)
-    return ids, count, _export_total(body)
+    return read_scored_page(response.iter_bytes())
 
 
 def _read_events_page(response: httpx.Response) -> tuple[list[dict[str, Any]], int, int]:
     """An export page → (its events, how many, the export's total)."""
     body = _read_json(response)
     events: list[dict[str, Any]] = (body.get("events") if isinstance(body, dict) else None) or []
-    return events, len(events), _export_total(body)
-
-
-def _export_total(body: Any) -> int:
-    """How many events the whole export matched (``totalEvents``, or ``count`` in older answers)."""
-    total = body.get("totalEvents", body.get("count")) if isinstance(body, dict) else None
-    try:
-        return int(total or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _unique_sorted(values: Iterable[str]) -> list[str]:
-    """Sorted, without repeats; the repeats are removed in place (no second list as long as the first)."""
-    ordered = sorted(values)
-    kept = 0
-    for value in ordered:
-        if kept == 0 or value != ordered[kept - 1]:
-            ordered[kept] = value
-            kept += 1
-    del ordered[kept:]
-    return ordered
+    return events, len(events), export_total(body)
 
 
 def _is_retryable(exc: BaseException) -> bool:
@@ -212,6 +181,7 @@ class HoneyHiveClient:
             raise ArgumentError("server_url", "pass the URL once: as base_url (the first argument) or server_url")
         self.base_url, self.api_key = resolve_connection(base_url or server_url, api_key, environ)
         self.timeouts, self.retry = timeouts or Timeouts(), retry or RetryPolicy()
+        self.circuit = Circuit(self.retry.circuit)
         self.max_connections, self.transport, self.sleep = max_connections, transport, sleep
         self._legacy_routes: set[str] = set()  # "summary" / "compare": this server lacks the current route
         self._http = httpx.Client(
@@ -225,6 +195,11 @@ class HoneyHiveClient:
 
     def __repr__(self) -> str:
         return f"HoneyHiveClient(base_url={self.base_url!r}, timeouts={self.timeouts!r}, retry={self.retry!r})"
+
+    @property
+    def unreachable(self) -> bool:
+        """True once the backend stopped answering (the circuit is open): nothing more is sent."""
+        return self.circuit.open
 
     def close(self) -> None:
         self._http.close()
@@ -276,8 +251,13 @@ class HoneyHiveClient:
         body: dict[str, Any] = {"json": json}
         if isinstance(json, JsonBody):
             body = {"content": json, "headers": {"Content-Type": "application/json", "Content-Length": str(len(json))}}
+        if self.circuit.open:
+            raise BackendUnreachable(
+                f"{method} {route}: not sent: {self.circuit.threshold} requests in a row found no backend at"
+                f" {self.base_url}"
+            )
         retrying = Retrying(
-            stop=stop_after_attempt(self.retry.attempts),
+            stop=stop_any(stop_after_attempt(self.retry.attempts), stop_when_event_set(self.circuit.opened)),
             wait=self._wait,
             retry=retry_if_exception(_is_retryable),
             sleep=self.sleep,
@@ -286,6 +266,7 @@ class HoneyHiveClient:
         try:
             for attempt in retrying:
                 with attempt, self._stream(method, route, params=params, timeout=timeout, **body) as response:
+                    self.circuit.answered()
                     if response.status_code < 400:
                         try:
                             return read(response)
@@ -301,6 +282,7 @@ class HoneyHiveClient:
         except _RetryableStatus as exc:
             raise ApiError(method, route, exc.response.status_code, _reason(exc.response)) from None
         except httpx.TransportError as exc:
+            self.circuit.failed()
             raise BackendUnreachable(
                 f"{method} {route}: no answer from {self.base_url} after {self.retry.attempts} attempts"
                 f" ({type(exc).__name__})"
@@ -445,7 +427,7 @@ class HoneyHiveClient:
         spans, and reads the summary — whose size grows with the run — only once both are complete.
         """
         started = time.monotonic()
-        wanted = _unique_sorted(scored)  # a sorted list: an eighth of a set's memory for a large run
+        wanted = unique_sorted(scored)  # a sorted list: an eighth of a set's memory for a large run
         seen = (0, 0)  # sessions visible, function spans visible: for the error when the wait runs out
 
         def check() -> ExperimentResultSummary | None:
@@ -524,11 +506,11 @@ class HoneyHiveClient:
         Both sides are sorted lists, matched in one pass: a run of 20,000 datapoints holds two lists of
         references here rather than two sets (~1 MB each).
         """
-        return self._count_scored(run_id, _unique_sorted(datapoint_ids))
+        return self._count_scored(run_id, unique_sorted(datapoint_ids))
 
     def _count_scored(self, run_id: str, wanted: list[str]) -> int:
         """:meth:`count_scored` of ``wanted``, already sorted and without repeats."""
-        found = _unique_sorted(self._scored(run_id))
+        found = unique_sorted(self._scored(run_id))
         count = i = 0
         for datapoint_id in found:
             while i < len(wanted) and wanted[i] < datapoint_id:
@@ -570,7 +552,7 @@ class HoneyHiveClient:
     def count_sessions(self, run_id: str) -> int:
         """How many sessions the backend holds for the run (the export's total; one event is read)."""
         flt = [_filter("metadata.run_id", run_id), _filter("event_type", "session")]
-        return _export_total(self.export_events(flt, page=1, limit=1, projections=("event_id",)))
+        return export_total(self.export_events(flt, page=1, limit=1, projections=("event_id",)))
 
     def run_events(
         self, run_id: str, limit: int = 1000, extra_filters: Sequence[Mapping[str, Any]] = ()

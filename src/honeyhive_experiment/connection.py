@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import ssl
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -31,6 +32,37 @@ class RetryPolicy:
     attempts: int = 6
     initial_wait: float = 0.2
     max_wait: float = 10.0
+    circuit: int = 3
+    """Requests in a row that find no backend (each after its retries) before the client stops trying (0: never)."""
+
+
+class Circuit:
+    """A breaker for a backend that stopped answering. Once ``threshold`` requests in a row found no backend at
+    all (connection refused or reset, timeouts — each after its own retries), the client sends nothing more and
+    every request fails at once: a run of thousands of datapoints then ends in seconds, not in thousands of
+    retry schedules. Any answer from the backend (even an error status) resets the count while it is closed; once
+    open it stays open for the client's life (nothing is sent that could close it). Thread-safe."""
+
+    def __init__(self, threshold: int) -> None:
+        self.threshold = threshold
+        self.opened = threading.Event()  # set for good: once open, nothing is sent that could close it
+        self._streak = 0
+        self._lock = threading.Lock()
+
+    @property
+    def open(self) -> bool:
+        return self.opened.is_set()
+
+    def failed(self) -> None:
+        with self._lock:
+            self._streak += 1
+            if self.threshold > 0 and self._streak >= self.threshold:
+                self.opened.set()
+
+    def answered(self) -> None:
+        if self._streak:
+            with self._lock:
+                self._streak = 0
 
 
 @dataclass(frozen=True, slots=True)

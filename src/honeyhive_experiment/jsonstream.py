@@ -116,3 +116,43 @@ class JsonBody(Iterable[bytes]):
                 size = 0
         if pending:
             yield b"".join(pending)
+
+
+def read_scored_page(chunks: Iterable[bytes]) -> tuple[list[str], int, int]:
+    """An export page of ``chain`` events, as it streams in → (the datapoint ids of its root chain events, how many
+    events it has, the export's total): the ids only, so a large run's events are never held."""
+    ids: list[str] = []
+    count = 0
+
+    def keep(event: Any) -> None:
+        nonlocal count
+        count += 1
+        if isinstance(event, dict):
+            parent = event.get("parent_id")
+            datapoint_id = (event.get("metadata") or {}).get("datapoint_id")
+            if isinstance(datapoint_id, str) and parent in (None, "", event.get("session_id")):
+                ids.append(datapoint_id)
+
+    body = read_array_items(chunks, "events", keep)
+    return ids, count, export_total(body)
+
+
+def export_total(body: Any) -> int:
+    """How many events the whole export matched (``totalEvents``, or ``count`` in older answers)."""
+    total = body.get("totalEvents", body.get("count")) if isinstance(body, dict) else None
+    try:
+        return int(total or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def unique_sorted(values: Iterable[str]) -> list[str]:
+    """Sorted, without repeats; the repeats are removed in place (no second list as long as the first)."""
+    ordered = sorted(values)
+    kept = 0
+    for value in ordered:
+        if kept == 0 or value != ordered[kept - 1]:
+            ordered[kept] = value
+            kept += 1
+    del ordered[kept:]
+    return ordered

@@ -39,7 +39,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 
 from honeyhive_experiment.compact import SharedValues
-from honeyhive_experiment.errors import EvaluatorSignatureError
+from honeyhive_experiment.errors import BackendUnreachable, EvaluatorSignatureError
 from honeyhive_experiment.evaluators import Evaluator, run_evaluators
 from honeyhive_experiment.tracing import DatapointIds, DatapointTracer, TraceSink
 
@@ -380,6 +380,11 @@ class Runner:
                         elapsed = max(time.monotonic() - started, 1e-9)
                         rate = done / elapsed
                         self.progress(Progress(done, failed, total, rate, (total - done) / rate if rate else None))
+                if getattr(self.client, "unreachable", False):  # the client's circuit is open: stop here
+                    raise BackendUnreachable(
+                        f"the backend stopped answering after {done} of {total} datapoint(s); the run stops"
+                        " (what was recorded is kept)"
+                    )
                 for index, datapoint in itertools.islice(queued, len(finished)):
                     futures[executor.submit(self.run_one, index, datapoint)] = index
         except BaseException:
