@@ -1,4 +1,5 @@
-"""``python -m honeyhive_local serve --host 127.0.0.1 --port 8787 --db PATH --api-key KEY [--ingest-delay S]``."""
+"""``python -m honeyhive_local serve --host 127.0.0.1 --port 8787 --db PATH --api-key KEY [--ingest-delay S]
+[--max-body-bytes N]``."""
 
 from __future__ import annotations
 
@@ -27,16 +28,28 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--ingest-delay", type=float, default=0.0, metavar="SECONDS", help="delay before events become visible"
     )
+    serve.add_argument(
+        "--max-body-bytes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="largest request body accepted; larger ones get 413 (default: 32 MiB)",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from honeyhive_local.jsonvalues import DEFAULT_MAX_BODY_BYTES
     from honeyhive_local.server import DEFAULT_API_KEY, LocalBackend
 
     keys = args.api_keys or [os.environ.get("HH_API_KEY") or DEFAULT_API_KEY]
     if args.ingest_delay < 0:
         print("error: --ingest-delay must be >= 0", file=sys.stderr)
+        return 2
+    max_body = DEFAULT_MAX_BODY_BYTES if args.max_body_bytes is None else args.max_body_bytes
+    if max_body < 1:
+        print("error: --max-body-bytes must be >= 1", file=sys.stderr)
         return 2
     try:
         backend = LocalBackend(
@@ -44,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             keys[0],
             extra_api_keys=tuple(keys[1:]),
             ingest_delay=args.ingest_delay,
+            max_body_bytes=max_body,
             host=args.host,
             port=args.port,
             log_level="warning",

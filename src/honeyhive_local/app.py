@@ -8,6 +8,11 @@ Every route needs ``Authorization: Bearer <key>``; each configured key is its ow
 sees another project's data (unknown or foreign ids are 404). Bad input is a 4xx whose JSON body
 says why (``{"error": ..., "status": ...}``) and changes nothing; a 500 is a bug.
 
+Limits on what a write may hold (lone surrogates, numbers JSON cannot carry, nesting, body size) are
+:mod:`honeyhive_local.jsonvalues`'; a body over ``max_body_bytes`` is a 413. Responses are rendered as
+strict JSON; a stored value that cannot be (rows written by older versions) is repaired for the response
+by :func:`~honeyhive_local.jsonvalues.presentable`, so reads never fail on what is stored.
+
 Ingestion delay: an event becomes visible to result, metrics, compare and export ``ingest_delay``
 seconds after it was received (later updates to it apply at once), so clients' waiting can be tested.
 """
@@ -15,6 +20,7 @@ seconds after it was received (later updates to it apply at once), so clients' w
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -26,12 +32,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from honeyhive_local import otlp, wire
 from honeyhive_local.documents import event_document, session_document
 from honeyhive_local.filters import match_all
+from honeyhive_local.jsonvalues import DEFAULT_MAX_BODY_BYTES, presentable
 from honeyhive_local.parse import (
     ApiError,
     model_body,
@@ -68,13 +75,22 @@ class Project:
 class Backend:
     """The routes' shared state: the store, the projects and the ingestion delay."""
 
-    def __init__(self, store: Store, api_keys: Iterable[str], ingest_delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        api_keys: Iterable[str],
+        ingest_delay: float = 0.0,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    ) -> None:
         keys = [k for k in api_keys if k]
         if not keys:
             raise ValueError("the local backend needs at least one API key")
+        if max_body_bytes < 1:
+            raise ValueError("max_body_bytes must be at least 1")
         self.store = store
         self.projects = {key: Project.for_key(key) for key in keys}
         self.ingest_delay = float(ingest_delay)
+        self.max_body_bytes = int(max_body_bytes)
 
     def project(self, request: Request) -> Project:
         header = request.headers.get("authorization", "")
@@ -225,7 +241,7 @@ class Routes:
                 {
                     "event_name": event.get("event_name") or "unknown",
                     "event_type": event.get("event_type") or "tool",
-                    "session_id": event["session_id"],
+                    "session_id": event.get("session_id"),
                     "metadata": {"datapoint_id": datapoint_id} if isinstance(datapoint_id, str) else {},
                     "metrics": values,
                 }
@@ -377,24 +393,58 @@ class Routes:
         return {"project_id": call.project.project_id, "counters": self.store.counters(call.project.project_id)}
 
 
+async def _body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it is known to exceed ``limit`` bytes."""
+    too_large = f"request body is larger than the limit of {limit} bytes (max_body_bytes)"
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, too_large)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, too_large)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _endpoint(backend: Backend, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
-            call = Call(request, await request.body(), backend.project(request))
-            result = await run_in_threadpool(handler, call)
+            project = backend.project(request)
+            call = Call(request, await _body(request, backend.max_body_bytes), project)
+            return await run_in_threadpool(_respond, handler, call)
         except ApiError as exc:
             return _error(exc.status, exc.message)
         except NotFound as exc:
             return _error(404, str(exc))
-        if isinstance(result, Response):
-            return result
-        return JSONResponse(result)
 
     return endpoint
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message, "status": status}, status_code=status)
+def _respond(handler: Handler, call: Call) -> Response:
+    """Run a handler and render its result, both in the worker thread."""
+    result = handler(call)
+    return result if isinstance(result, Response) else _json_response(result)
+
+
+def render_json(content: Any) -> bytes:
+    """Strict JSON (UTF-8, finite numbers); what cannot be rendered so is repaired first (older rows)."""
+    try:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text.encode("utf-8")
+    except (ValueError, RecursionError):  # UnicodeEncodeError (a lone surrogate) is a ValueError
+        text = json.dumps(presentable(content), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text.encode("utf-8")
+
+
+def _json_response(content: Any, status: int = 200) -> Response:
+    return Response(render_json(content), status_code=status, media_type="application/json")
+
+
+def _error(status: int, message: str) -> Response:
+    return _json_response({"error": message, "status": status}, status)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -406,8 +456,10 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return _error(500, f"internal error: {type(exc).__name__}")
 
 
-def create_app(store: Store, api_keys: Iterable[str], ingest_delay: float = 0.0) -> Starlette:
-    backend = Backend(store, api_keys, ingest_delay)
+def create_app(
+    store: Store, api_keys: Iterable[str], ingest_delay: float = 0.0, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+) -> Starlette:
+    backend = Backend(store, api_keys, ingest_delay, max_body_bytes)
     routes = Routes(backend)
 
     def route(path: str, handler: Handler, method: str) -> Route:

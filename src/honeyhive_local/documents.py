@@ -2,18 +2,23 @@
 
 Owns what ``POST /v1/sessions`` (and the legacy ``POST /session/start``) and ``POST /v1/events`` store: ids
 generated where the client gave none (a session id that is not a UUID is replaced, as the service does),
-names and sources defaulted to ``unknown``, and empty objects rather than nulls. Pure: no store, no HTTP.
+names and sources defaulted to ``unknown``, and empty objects rather than nulls; and how an event sent again
+merges into the stored one. Pure: no store, no HTTP.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from honeyhive_local import wire
 
-__all__ = ["event_document", "session_document"]
+__all__ = ["MERGED_EVENT_FIELDS", "event_document", "merge_resent", "own_run_id", "session_document"]
+
+# event fields that merge key by key on update (honeyhive-api.md §6); ``outputs`` replaces
+MERGED_EVENT_FIELDS = ("metadata", "metrics", "feedback", "config", "user_properties")
 
 
 def session_document(project_id: str, session: wire._SessionFields, now_ms: float | None = None) -> dict[str, Any]:
@@ -64,3 +69,25 @@ def event_document(project_id: str, body: wire.CreateEvent, now_ms: float | None
         event[name] = event.get(name) or {}
     event["children_ids"] = event.get("children_ids") or []
     return event
+
+
+def own_run_id(doc: Mapping[str, Any]) -> str | None:
+    """An event's own ``metadata.run_id`` (a non-empty string), or None."""
+    metadata = doc.get("metadata")
+    run_id = metadata.get("run_id") if isinstance(metadata, Mapping) else None
+    return run_id if isinstance(run_id, str) and run_id else None
+
+
+def merge_resent(doc: dict[str, Any], event: Mapping[str, Any], session_only: bool) -> dict[str, Any]:
+    """``event`` sent again, merged onto the stored ``doc`` (``Store.upsert_event``); updates and returns ``doc``."""
+    fields = ("metadata", "user_properties") if session_only else (*MERGED_EVENT_FIELDS, "inputs")
+    for name in fields:
+        if event.get(name):
+            doc[name] = {**(doc.get(name) or {}), **event[name]}
+    if not session_only:
+        if event.get("outputs"):
+            doc["outputs"] = event["outputs"]
+        for name, value in event.items():
+            if doc.get(name) in (None, "", [], {}) and value not in (None, "", [], {}):
+                doc[name] = value
+    return doc

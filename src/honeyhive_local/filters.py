@@ -28,12 +28,10 @@ def lookup(event: Mapping[str, Any], path: str) -> Any:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return float(value)
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+    if isinstance(value, int | float | str):
         try:
             return float(value)
-        except ValueError:
+        except (ValueError, OverflowError):  # not a number; an integer beyond a double (older rows)
             return None
     return None
 

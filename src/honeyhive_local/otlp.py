@@ -27,9 +27,13 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
+from honeyhive_local.jsonvalues import MAX_DEPTH, json_problem
+
 SESSION_ATTRIBUTE = "honeyhive.session_id"
 BUCKETS = ("inputs", "outputs", "metrics", "metadata", "config", "feedback", "user_properties")
 _ID_FIELDS = ("traceId", "spanId", "parentSpanId")
+# the OTLP/JSON envelope itself takes ~8 levels and each nested attribute value 3 more
+ENVELOPE_MAX_DEPTH = 2 * MAX_DEPTH
 
 
 class OtlpDecodeError(ValueError):
@@ -61,6 +65,10 @@ def parse_request(body: bytes, content_type: str) -> ExportTraceServiceRequest:
             raise OtlpDecodeError("body is not accepted: JSON nested too deeply") from None
         if not isinstance(data, dict):
             raise OtlpDecodeError("OTLP/JSON body must be an object with resourceSpans")
+        # only the nesting here: strings and numbers are checked on the events the spans become
+        problem = json_problem(data, strings=False, numbers=False, max_depth=ENVELOPE_MAX_DEPTH)
+        if problem:
+            raise OtlpDecodeError(f"body is not accepted: {problem}")
         try:
             json_format.ParseDict(_hex_ids_to_base64(data), request, ignore_unknown_fields=True)
         except (json_format.ParseError, ValueError, TypeError) as exc:
@@ -207,12 +215,20 @@ def iter_spans(request: ExportTraceServiceRequest) -> Iterator[tuple[Span, dict[
 
 
 def decode(body: bytes, content_type: str) -> Decoded:
-    """Decode an export into events; spans without a session id are counted in ``dropped``."""
+    """Decode an export into events; spans without a session id are counted in ``dropped``.
+
+    An event that breaks a limit of :mod:`honeyhive_local.jsonvalues` (an attribute nested deeper than
+    ``MAX_DEPTH`` once its dotted key is unfolded, a lone surrogate, a number JSON cannot carry) refuses
+    the whole export: :class:`OtlpDecodeError` names the span.
+    """
     decoded = Decoded()
     for span, attributes in iter_spans(parse_request(body, content_type)):
         event = span_to_event(span, attributes)
         if event is None:
             decoded.dropped += 1
-        else:
-            decoded.events.append(event)
+            continue
+        problem = json_problem(event, where=f"span {span.name[:80]!r}")
+        if problem:
+            raise OtlpDecodeError(f"span is not accepted: {problem}")
+        decoded.events.append(event)
     return decoded

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import QueryParams
 
 from honeyhive_local import wire
+from honeyhive_local.jsonvalues import json_problem, number_problem
 from honeyhive_local.results import AGGREGATE_FUNCTIONS
 
 __all__ = [
@@ -48,15 +49,27 @@ class ApiError(Exception):
 
 
 def json_body(body: bytes) -> Any:
-    """The request body as strict JSON (finite numbers only); an empty or malformed body is a 400."""
+    """The request body as strict JSON within :mod:`honeyhive_local.jsonvalues`' limits; otherwise a 400.
+
+    Strict: UTF-8 only, finite numbers only, integers that fit a double, no lone surrogates, at most
+    ``MAX_DEPTH`` levels of nesting. An empty or malformed body is a 400 too.
+    """
     if not body:
         raise ApiError(400, "request body is empty; expected a JSON object")
     try:
-        return json.loads(body, parse_constant=_reject_constant, parse_float=_finite_float)
-    except (UnicodeDecodeError, ValueError) as exc:
+        text = body.decode("utf-8")  # strict: json.loads(bytes) would let encoded surrogates through
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, f"request body is not valid JSON: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    try:
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_double_int)
+    except ValueError as exc:
         raise ApiError(400, f"request body is not valid JSON: {exc}") from exc
     except RecursionError:
         raise ApiError(400, "request body is not accepted: JSON nested too deeply") from None
+    problem = json_problem(value, strings="\\u" in text)
+    if problem:
+        raise ApiError(400, f"request body is not accepted: {problem}")
+    return value
 
 
 def _reject_constant(name: str) -> Any:
@@ -67,6 +80,16 @@ def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
         raise ValueError(f"number {text[:40]} is out of range (numbers must be finite)")
+    return value
+
+
+def _double_int(text: str) -> int:
+    if len(text) > 330:  # far beyond 2**1024 (309 digits); spares int() a long conversion
+        raise ValueError(f"integer {text[:20]}... ({len(text)} digits) is too large (integers must fit a double)")
+    value = int(text)
+    problem = number_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 

@@ -5,8 +5,10 @@ This is the only place in the project that aggregates metric values. The rules f
 is written down here (and in the README):
 
 * **Metric values.** Every number or boolean under an event's ``metrics`` is a value of the metric
-  keyed by ``(metric_name, event_name)``. Booleans count as 1/0. Strings, ``None`` and non-finite
-  numbers are not values and never appear.
+  keyed by ``(metric_name, event_name)``. Booleans count as 1/0. Strings, ``None``, non-finite
+  numbers and integers too large for a double (stored by older versions) are not values and never appear.
+* **Overflow.** An aggregate, difference or percentage change that is not a finite double (a sum of
+  values near 1e308) has no value (``None``); an average never overflows.
 * **Aggregate functions.** ``average min max median p90 p95 p99 sum count`` over all values of the
   run. ``count`` is the number of values. With no values ``count`` and ``sum`` are 0 and every other
   function has no value (``None``).
@@ -67,9 +69,36 @@ def is_metric_value(value: object) -> bool:
     """Numbers and booleans are metric values; strings, None, NaN and infinities are not."""
     if isinstance(value, bool):
         return True
-    if isinstance(value, int | float):
+    if isinstance(value, float):
         return math.isfinite(value)
+    if isinstance(value, int):
+        try:
+            float(value)
+        except OverflowError:
+            return False
+        return True
     return False
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _fsum(numbers: Sequence[float]) -> float:
+    """``math.fsum``, or ``inf`` where the exact sum is beyond a double."""
+    try:
+        return math.fsum(numbers)
+    except OverflowError:
+        return sum(numbers)
+
+
+def _mean(numbers: Sequence[float]) -> float:
+    """The mean; where the sum overflows, computed on values scaled by 2**-64 (exact), so it does not."""
+    total = _fsum(numbers)
+    if math.isfinite(total):
+        return total / len(numbers)
+    scale = 2.0**64
+    return math.fsum(v / scale for v in numbers) / len(numbers) * scale
 
 
 def _as_number(value: MetricValue) -> float:
@@ -84,7 +113,10 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
     if low == high:
         return sorted_values[low]
     fraction = position - low
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * fraction
+    value = sorted_values[low] + (sorted_values[high] - sorted_values[low]) * fraction
+    if not math.isfinite(value):  # the difference overflowed (values near ±1e308)
+        value = sorted_values[low] * (1 - fraction) + sorted_values[high] * fraction
+    return value
 
 
 def aggregate(values: Sequence[MetricValue], function: str = "average") -> float | None:
@@ -95,11 +127,11 @@ def aggregate(values: Sequence[MetricValue], function: str = "average") -> float
     if function == "count":
         return float(len(numbers))
     if function == "sum":
-        return math.fsum(numbers)
+        return _finite(_fsum(numbers))
     if not numbers:
         return None
     if function == "average":
-        return math.fsum(numbers) / len(numbers)
+        return _finite(_mean(numbers))
     if function == "min":
         return min(numbers)
     if function == "max":
@@ -286,7 +318,7 @@ def summarize(
 def _datapoint_value(values: Sequence[MetricValue]) -> float:
     if len(values) == 1:
         return float(values[0])
-    return math.fsum(float(v) for v in values) / len(values)
+    return _mean([float(v) for v in values])
 
 
 def compare(
@@ -320,8 +352,8 @@ def compare(
         new_values = new_metric.values if new_metric else []
         old_agg = aggregate(old_values, aggregate_function) if old_metric else None
         new_agg = aggregate(new_values, aggregate_function) if new_metric else None
-        difference = new_agg - old_agg if old_agg is not None and new_agg is not None else None
-        change = difference / abs(old_agg) * 100 if difference is not None and old_agg else None
+        difference = _finite(new_agg - old_agg) if old_agg is not None and new_agg is not None else None
+        change = _finite(difference / abs(old_agg) * 100) if difference is not None and old_agg else None
 
         improved: list[str] = []
         degraded: list[str] = []

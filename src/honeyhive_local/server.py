@@ -19,6 +19,7 @@ from typing import Any
 import uvicorn
 
 from honeyhive_local.app import create_app
+from honeyhive_local.jsonvalues import DEFAULT_MAX_BODY_BYTES
 from honeyhive_local.store import Store
 
 DEFAULT_API_KEY = "hh-local-key"
@@ -78,6 +79,7 @@ class LocalBackend:
         *,
         extra_api_keys: tuple[str, ...] = (),
         ingest_delay: float = 0.0,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         host: str = "127.0.0.1",
         port: int = 0,
         log_level: str = "warning",
@@ -86,8 +88,9 @@ class LocalBackend:
         self.api_keys = (api_key, *extra_api_keys)
         self.db = db
         self.ingest_delay = ingest_delay
+        self.max_body_bytes = max_body_bytes
         self.store = Store(db)
-        self.app = create_app(self.store, self.api_keys, ingest_delay)
+        self.app = create_app(self.store, self.api_keys, ingest_delay, max_body_bytes)
         self._server = ServerThread(self.app, host=host, port=port, log_level=log_level)
         self.host = host
         self.port = self._server.port

@@ -7,6 +7,10 @@ before the HTTP response goes out, so an acknowledged write survives a restart o
 (``synchronous=NORMAL`` in WAL mode is durable against process crashes; only a power loss can take
 the last transactions).
 
+Several processes may share one file (two backends on one database): every write is a ``BEGIN IMMEDIATE``
+transaction, so SQLite's own write lock serialises them, and whatever orders rows (a run's ``seq``) is
+taken from the database inside that transaction, never from a counter in this process.
+
 Every method takes the ``project_id`` the caller's API key maps to; no query crosses projects.
 Documents (runs, datapoints, events) are stored as JSON next to the few columns that are filtered on.
 """
@@ -16,7 +20,6 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -24,6 +27,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from honeyhive_local.documents import MERGED_EVENT_FIELDS, merge_resent, own_run_id
+from honeyhive_local.fairlock import FairLock
 from honeyhive_local.results import EventRecord
 
 SCHEMA = """
@@ -39,6 +44,7 @@ CREATE TABLE IF NOT EXISTS runs (
     doc TEXT NOT NULL,
     PRIMARY KEY (project_id, run_id)
 );
+CREATE INDEX IF NOT EXISTS runs_by_seq ON runs (seq);
 CREATE TABLE IF NOT EXISTS datasets (
     project_id TEXT NOT NULL,
     id TEXT NOT NULL,
@@ -72,7 +78,8 @@ CREATE TABLE IF NOT EXISTS events (
     UNIQUE (project_id, event_id)
 );
 CREATE INDEX IF NOT EXISTS events_by_run_seq ON events (project_id, run_id, seq);
-CREATE INDEX IF NOT EXISTS events_by_session ON events (project_id, session_id);
+DROP INDEX IF EXISTS events_by_session;
+CREATE INDEX IF NOT EXISTS events_by_session_run ON events (project_id, session_id, run_id);
 CREATE TABLE IF NOT EXISTS counters (
     project_id TEXT NOT NULL,
     name TEXT NOT NULL,
@@ -81,9 +88,8 @@ CREATE TABLE IF NOT EXISTS counters (
 );
 """
 
-# event fields that merge key by key on update (honeyhive-api.md §6); ``outputs`` replaces
-MERGED_EVENT_FIELDS = ("metadata", "metrics", "feedback", "config", "user_properties")
 SCALAR_EVENT_FIELDS = ("duration", "end_time")
+EVENT_BATCH = 500  # events per transaction of one OTLP export
 
 
 class NotFound(LookupError):
@@ -118,7 +124,7 @@ class RunQuery:
 class Store:
     def __init__(self, path: str = ":memory:") -> None:
         self.path = path
-        self._lock = threading.RLock()
+        self._lock = FairLock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         if path != ":memory:":
@@ -126,8 +132,6 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=10000")
         self._db.executescript(SCHEMA)
-        row = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM runs").fetchone()
-        self._run_seq = int(row[0])
 
     def close(self) -> None:
         with self._lock:
@@ -161,7 +165,7 @@ class Store:
                 "SELECT doc FROM runs WHERE project_id=? AND run_id=?", (project_id, run_id)
             ).fetchone()
             if existing is not None:
-                return json.loads(existing["doc"]), False
+                return _loads(existing["doc"]), False
             stamp = now_iso()
             doc = {
                 "id": new_object_id(),
@@ -184,7 +188,8 @@ class Store:
                 "scope_type": "project",
                 "scope_id": project_id,
             }
-            self._run_seq += 1
+            # from the database inside the write transaction: unique even with two processes on one file
+            seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM runs").fetchone()[0]
             db.execute(
                 "INSERT INTO runs (project_id, run_id, name, status, dataset_id, created_at, updated_at, seq, doc)"
                 " VALUES (?,?,?,?,?,?,?,?,?)",
@@ -196,7 +201,7 @@ class Store:
                     doc["dataset_id"],
                     stamp,
                     stamp,
-                    self._run_seq,
+                    seq,
                     json.dumps(doc),
                 ),
             )
@@ -206,7 +211,7 @@ class Store:
         rows = self._read("SELECT doc FROM runs WHERE project_id=? AND run_id=?", (project_id, run_id))
         if not rows:
             raise NotFound(f"run {run_id} not found")
-        doc: dict[str, Any] = json.loads(rows[0]["doc"])
+        doc: dict[str, Any] = _loads(rows[0]["doc"], run_id=run_id)
         return doc
 
     def update_run(self, project_id: str, run_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -215,12 +220,19 @@ class Store:
             row = db.execute("SELECT doc FROM runs WHERE project_id=? AND run_id=?", (project_id, run_id)).fetchone()
             if row is None:
                 raise NotFound(f"run {run_id} not found")
-            doc = json.loads(row["doc"])
+            doc = _loads(row["doc"])
             doc.update(fields)
             doc["updated_at"] = now_iso()
             db.execute(
                 "UPDATE runs SET name=?, status=?, updated_at=?, doc=? WHERE project_id=? AND run_id=?",
-                (doc["name"], doc["status"], doc["updated_at"], json.dumps(doc), project_id, run_id),
+                (
+                    doc.get("name"),
+                    doc.get("status") or "pending",
+                    doc["updated_at"],
+                    json.dumps(doc),
+                    project_id,
+                    run_id,
+                ),
             )
             return dict(doc)
 
@@ -230,7 +242,7 @@ class Store:
             if row is None:
                 raise NotFound(f"run {run_id} not found")
             db.execute("DELETE FROM runs WHERE project_id=? AND run_id=?", (project_id, run_id))
-            doc: dict[str, Any] = json.loads(row["doc"])
+            doc: dict[str, Any] = _loads(row["doc"])
             return doc
 
     def list_runs(self, project_id: str, query: RunQuery) -> tuple[list[dict[str, Any]], int, int]:
@@ -266,7 +278,7 @@ class Store:
                 f"SELECT doc FROM runs WHERE {clause} ORDER BY {column} {order}, seq {order} LIMIT ? OFFSET ?",  # noqa: S608
                 [*params, query.limit, offset],
             ).fetchall()
-        return [json.loads(r["doc"]) for r in rows], int(total), int(unfiltered)
+        return [_loads(r["doc"]) for r in rows], int(total), int(unfiltered)
 
     # -------------------------------------------------------- datasets & datapoints
 
@@ -373,7 +385,7 @@ class Store:
                 f"SELECT id, doc FROM datapoints WHERE project_id=? AND id IN ({','.join('?' * len(ids))})",  # noqa: S608
                 [project_id, *ids],
             ).fetchall()
-        by_id = {r["id"]: json.loads(r["doc"]) for r in rows}
+        by_id = {r["id"]: _loads(r["doc"]) for r in rows}
         return [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
 
     # ---------------------------------------------------------------- events
@@ -390,62 +402,84 @@ class Store:
         whether it was new.
         """
         with self._tx() as db:
-            return self._upsert_event(db, project_id, event, visible_at, merge_session_fields)
+            return self._upsert_batch(db, project_id, [event], visible_at, merge_session_fields)[event["event_id"]]
 
-    def upsert_events(self, project_id: str, events: Sequence[Mapping[str, Any]], visible_at: float) -> int:
-        """Upsert many events in one transaction (one OTLP export)."""
-        with self._tx() as db:
-            for event in events:
-                self._upsert_event(db, project_id, event, visible_at, False)
+    def upsert_events(
+        self, project_id: str, events: Sequence[Mapping[str, Any]], visible_at: float, batch: int = EVENT_BATCH
+    ) -> int:
+        """Upsert many events (one OTLP export) in transactions of ``batch`` events: the lock is held per batch, so
+        a big export does not stall other clients, and each batch is a fixed number of statements (linear ingest).
+        Upserts are idempotent: retrying an export interrupted between batches converges on the same events."""
+        for start in range(0, len(events), batch):
+            with self._tx() as db:
+                self._upsert_batch(db, project_id, events[start : start + batch], visible_at)
         return len(events)
 
-    def _upsert_event(
-        self, db: sqlite3.Connection, project_id: str, event: Mapping[str, Any], visible_at: float, session_only: bool
-    ) -> tuple[dict[str, Any], bool]:
-        row = db.execute(
-            "SELECT run_id, doc FROM events WHERE project_id=? AND event_id=?", (project_id, event["event_id"])
-        ).fetchone()
-        if row is None:
-            doc = dict(event)
-            run_id = self._run_of(db, project_id, doc)
-            db.execute(
-                "INSERT INTO events (project_id, event_id, session_id, run_id, visible_at, doc) VALUES (?,?,?,?,?,?)",
-                (project_id, doc["event_id"], doc["session_id"], run_id, visible_at, json.dumps(doc)),
-            )
-            if run_id is not None:  # events of the session that arrived before it knew its run
-                db.execute(
-                    "UPDATE events SET run_id=? WHERE project_id=? AND session_id=? AND run_id IS NULL",
-                    (run_id, project_id, doc["session_id"]),
-                )
-            return doc, True
-        doc = json.loads(row["doc"])
-        fields = ("metadata", "user_properties") if session_only else (*MERGED_EVENT_FIELDS, "inputs")
-        for name in fields:
-            if event.get(name):
-                doc[name] = {**(doc.get(name) or {}), **event[name]}
-        if not session_only:
-            if event.get("outputs"):
-                doc["outputs"] = event["outputs"]
-            for name, value in event.items():
-                if doc.get(name) in (None, "", [], {}) and value not in (None, "", [], {}):
-                    doc[name] = value
-        db.execute(
-            "UPDATE events SET run_id=?, doc=? WHERE project_id=? AND event_id=?",
-            (row["run_id"] or self._run_of(db, project_id, doc), json.dumps(doc), project_id, doc["event_id"]),
-        )
-        return doc, False
+    def _upsert_batch(
+        self,
+        db: sqlite3.Connection,
+        project_id: str,
+        events: Sequence[Mapping[str, Any]],
+        visible_at: float,
+        session_only: bool = False,
+    ) -> dict[str, tuple[dict[str, Any], bool]]:
+        """:meth:`upsert_event` for many events in a fixed number of statements (not per event).
 
-    @staticmethod
-    def _run_of(db: sqlite3.Connection, project_id: str, doc: Mapping[str, Any]) -> str | None:
-        """An event's run: its own ``metadata.run_id``, else its session's."""
-        run_id = (doc.get("metadata") or {}).get("run_id")
-        if isinstance(run_id, str) and run_id:
-            return run_id
-        row = db.execute(
-            "SELECT run_id FROM events WHERE project_id=? AND session_id=? AND run_id IS NOT NULL LIMIT 1",
-            (project_id, doc["session_id"]),
-        ).fetchone()
-        return row[0] if row else None
+        Returns each event's stored document and whether it was new, by ``event_id``.
+        """
+        incoming: dict[str, dict[str, Any]] = {}  # an event sent twice in the batch merges, as it would in turn
+        for event in events:
+            known = incoming.get(event["event_id"])
+            incoming[event["event_id"]] = dict(event) if known is None else merge_resent(known, event, session_only)
+        marks = ",".join("?" * len(incoming))
+        stored = {
+            row["event_id"]: row
+            for row in db.execute(
+                f"SELECT event_id, run_id, doc FROM events WHERE project_id=? AND event_id IN ({marks})",  # noqa: S608
+                [project_id, *incoming],
+            )
+        }
+        docs = {
+            event_id: merge_resent(_loads(stored[event_id]["doc"]), event, session_only)
+            if event_id in stored
+            else event
+            for event_id, event in incoming.items()
+        }
+        # a session's run: what the database knows, else the first run id an event of the batch carries
+        sessions = list(dict.fromkeys(doc["session_id"] for doc in docs.values()))
+        # one index seek per session (a GROUP BY would scan every stored event of the session: quadratic)
+        session_run: dict[str, str] = {
+            session_id: run_id
+            for session_id, run_id in db.execute(
+                "SELECT s.value, (SELECT run_id FROM events WHERE project_id=? AND session_id=s.value"
+                " AND run_id IS NOT NULL ORDER BY run_id LIMIT 1) FROM json_each(?) AS s",
+                (project_id, json.dumps(sessions)),
+            )
+            if run_id is not None
+        }
+        for doc in docs.values():
+            own = own_run_id(doc)
+            if own is not None:
+                session_run.setdefault(doc["session_id"], own)
+        inserts, updates = [], []
+        for event_id, doc in docs.items():
+            row = stored.get(event_id)
+            run_id = (row["run_id"] if row else None) or own_run_id(doc) or session_run.get(doc["session_id"])
+            if row is None:
+                inserts.append((project_id, event_id, doc["session_id"], run_id, visible_at, json.dumps(doc)))
+            else:
+                updates.append((run_id, json.dumps(doc), project_id, event_id))
+        db.executemany(
+            "INSERT INTO events (project_id, event_id, session_id, run_id, visible_at, doc) VALUES (?,?,?,?,?,?)",
+            inserts,
+        )
+        db.executemany("UPDATE events SET run_id=?, doc=? WHERE project_id=? AND event_id=?", updates)
+        # events of these sessions stored before they knew their run
+        db.executemany(
+            "UPDATE events SET run_id=? WHERE project_id=? AND session_id=? AND run_id IS NULL",
+            [(run_id, project_id, session_id) for session_id, run_id in session_run.items()],
+        )
+        return {event_id: (doc, event_id not in stored) for event_id, doc in docs.items()}
 
     def update_event(self, project_id: str, event_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         """``PUT /events``: dict fields merge, ``outputs`` replaces (``None`` keeps), scalars set."""
@@ -455,7 +489,7 @@ class Store:
             ).fetchone()
             if row is None:
                 raise NotFound(f"event {event_id} not found")
-            doc = json.loads(row["doc"])
+            doc = _loads(row["doc"])
             for name in MERGED_EVENT_FIELDS:
                 if changes.get(name) is not None:
                     doc[name] = {**(doc.get(name) or {}), **changes[name]}
@@ -475,7 +509,7 @@ class Store:
         rows = self._read("SELECT doc FROM events WHERE project_id=? AND event_id=?", (project_id, event_id))
         if not rows:
             raise NotFound(f"event {event_id} not found")
-        doc: dict[str, Any] = json.loads(rows[0]["doc"])
+        doc: dict[str, Any] = _loads(rows[0]["doc"])
         return doc
 
     def run_events(self, project_id: str, run_id: str, now: float) -> list[dict[str, Any]]:
@@ -484,10 +518,17 @@ class Store:
             "SELECT doc FROM events WHERE project_id=? AND run_id=? AND visible_at<=? ORDER BY seq",
             (project_id, run_id, now),
         )
-        return [json.loads(r["doc"]) for r in rows]
+        return [_loads(r["doc"]) for r in rows]
 
     def run_records(self, project_id: str, run_id: str, now: float) -> list[EventRecord]:
-        """The run's visible events reduced to what results need, extracted in SQL (no full-document parse)."""
+        """The run's visible events reduced to what results need, extracted in SQL (no full-document parse);
+        rows json_extract cannot return as text (a lone surrogate, from older versions) parse whole documents."""
+        try:
+            return self._run_records(project_id, run_id, now)
+        except sqlite3.OperationalError:
+            return [to_record(e) for e in self.run_events(project_id, run_id, now)]
+
+    def _run_records(self, project_id: str, run_id: str, now: float) -> list[EventRecord]:
         rows = self._read(
             "SELECT event_id, session_id, json_extract(doc, '$.event_type'), json_extract(doc, '$.event_name'),"
             " json_extract(doc, '$.metadata.datapoint_id'), json_extract(doc, '$.parent_id'),"
@@ -495,7 +536,7 @@ class Store:
             " FROM events WHERE project_id=? AND run_id=? AND visible_at<=? ORDER BY seq",
             (project_id, run_id, now),
         )
-        loads = json.loads
+        loads = _loads
         return [
             EventRecord(
                 event_id,
@@ -517,7 +558,7 @@ class Store:
             return
         rows = self._read("SELECT doc FROM events WHERE project_id=? AND visible_at<=? ORDER BY seq", (project_id, now))
         for r in rows:
-            yield json.loads(r["doc"])
+            yield _loads(r["doc"])
 
     # -------------------------------------------------------------- counters
 
@@ -533,12 +574,21 @@ class Store:
         return {r["name"]: int(r["value"]) for r in rows}
 
 
+def _loads(text: str, **known: Any) -> Any:
+    """A stored document; one nested too deeply for this interpreter to parse (older versions could store
+    such) reads as the ``known`` fields and an ``error`` that says so, so no read fails on it."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        return {**known, "error": "stored document is nested too deeply to read"}
+
+
 def to_record(event: Mapping[str, Any]) -> EventRecord:
     metadata = event.get("metadata") or {}
     datapoint_id = metadata.get("datapoint_id")
     return EventRecord(
-        event_id=event["event_id"],
-        session_id=event["session_id"],
+        event_id=event.get("event_id") or "",
+        session_id=event.get("session_id") or "",
         event_type=event.get("event_type") or "tool",
         event_name=event.get("event_name") or "unknown",
         datapoint_id=datapoint_id if isinstance(datapoint_id, str) and datapoint_id else None,
