@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     RunLink = Callable[[str], str | None]  # a run id → its page in the HoneyHive app (None: no page to link to)
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # a second signal: 128 + SIGINT, as shells report it
 
 
 # ----------------------------------------------------------------------------- the parser
@@ -121,7 +122,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return execute(settings, ci, interactive=sys.stderr.isatty())
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _load_engine(*, owns_process: bool) -> None:
@@ -293,6 +294,7 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
     report_file, post = settings.report_file, _poster(settings, log)
 
     def finish(judged: Judged) -> int:
+        _hold_signals()  # the report is written whatever comes now: a signal from here on only says so
         return deliver(judged, settings=settings, ci=ci, redactor=redactor, now=now, report_file=report_file, post=post)
 
     try:
@@ -335,6 +337,17 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
         judged = error_judged(exc, experiment=experiment, config=config, cancelled=False)
         announce(settings, redactor, "error", ExperimentError(judged.error or ""))
         return finish(judged)
+    except KeyboardInterrupt:  # a second signal (the runner sends SIGINT, then SIGTERM): stop, but say so first
+        _restore_signal_handlers(previous)  # a third one ends the process at once
+        previous = {}
+        stopped = ExperimentError(
+            "interrupted by a second signal before the run finished: the run is marked cancelled in HoneyHive"
+            " if the backend accepted it, and what was recorded is kept"
+        )
+        announce(settings, redactor, "error", stopped)
+        if settings.mode is not Mode.RUN:
+            finish(error_judged(stopped, experiment=experiment, config=config, cancelled=True))
+        return EXIT_INTERRUPTED
     finally:
         _restore_signal_handlers(previous)
 
@@ -499,6 +512,21 @@ def _install_signal_handlers(cancel: threading.Event, signalled: threading.Event
     for signum in (signal.SIGTERM, signal.SIGINT):
         previous[signum] = signal.signal(signum, handler)
     return previous
+
+
+def _hold_signals() -> None:
+    """While the report is written: SIGTERM/SIGINT are noted, not obeyed (the runner's next step is a kill)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def note(signum: int, frame: Any) -> None:
+        print(f"received signal {signum} while writing the report: finishing it first", file=sys.stderr, flush=True)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, note)
 
 
 def _restore_signal_handlers(previous: Mapping[int, Any]) -> None:
