@@ -14,32 +14,37 @@ from honeyhive_experiment import BackendUnreachable, HoneyHiveClient, RetryPolic
 from honeyhive_experiment.connection import Circuit
 from honeyhive_local import LocalBackend
 
+from .faultproxy import Fault, FaultProxy
+
 pytestmark = pytest.mark.integration
 
 
 @pytest.mark.parametrize("size", [300, 3000])
 def test_a_backend_killed_mid_run_stops_the_run_early(size: int, caplog: pytest.LogCaptureFixture) -> None:
+    """The backend 'dies' after 20 datapoints: from then on every connection is reset (a real TCP proxy)."""
     calls = 0
+    dead = threading.Event()
     lock = threading.Lock()
-    backend = LocalBackend().start()
 
     def app(datapoint: dict[str, Any]) -> dict[str, Any]:
         nonlocal calls
         with lock:
             calls += 1
-            if calls == 20:  # kill the backend once the run is under way
-                threading.Thread(target=backend.stop).start()
+            if calls == 20:
+                dead.set()
         return {"n": datapoint["inputs"]["n"]}
 
     records = [{"inputs": {"n": i}} for i in range(size)]
     retry = RetryPolicy(attempts=3, initial_wait=0.05, max_wait=0.2, circuit=3)
-    try:
-        with HoneyHiveClient(backend.url, backend.api_key, retry=retry) as client, caplog.at_level(logging.ERROR):
-            with pytest.raises(BackendUnreachable, match="the backend stopped answering"):
-                evaluate(app, external_dataset(records), client=client, max_workers=8, timeout=30)
-            assert client.unreachable
-    finally:
-        backend.stop()
+    with (
+        LocalBackend() as backend,
+        FaultProxy(backend.url, rate=1.0, kinds=(Fault.RESET,), should_fault=lambda m, p: dead.is_set()) as proxy,
+        HoneyHiveClient(proxy.url, backend.api_key, retry=retry) as client,
+        caplog.at_level(logging.ERROR),
+    ):
+        with pytest.raises(BackendUnreachable, match="the backend stopped answering"):
+            evaluate(app, external_dataset(records), client=client, max_workers=8, timeout=30)
+        assert client.unreachable
     assert calls < 100, f"{calls} of {size} datapoints ran after the backend was gone"
     assert any("could not mark run" in r.getMessage() for r in caplog.records), "the log says what was not recorded"
 
