@@ -148,16 +148,11 @@ def unchecked_metrics(result: ExperimentResultSummary, metrics: Iterable[str]) -
 
 def _better_worse(delta: MetricDelta, presentation: Mapping[str, MetricConfig]) -> tuple[int, int] | None:
     """The backend's improved/degraded counts, in the metric's direction (``None`` when it sent none)."""
-    improved = delta.improved_count if delta.improved_count is not None else _count(delta.improved)
-    degraded = delta.degraded_count if delta.degraded_count is not None else _count(delta.degraded)
+    improved, degraded = delta.improved_total, delta.degraded_total
     if improved is None or degraded is None:
         return None
     lower = presentation.get(delta.metric_name, MetricConfig()).direction is Direction.LOWER
     return (degraded, improved) if lower else (improved, degraded)
-
-
-def _count(ids: Sequence[str] | None) -> int | None:
-    return None if ids is None else len(ids)
 
 
 def assess_comparison(

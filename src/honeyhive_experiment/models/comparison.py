@@ -59,6 +59,25 @@ class MetricDelta(_WireModel):
     def key(self) -> MetricKey:
         return (self.metric_name, self.event_name)
 
+    @property
+    def improved_total(self) -> int | None:
+        """``improved_count``, else the length of the ``improved`` list, else ``None`` (the backend sent neither)."""
+        return _count_or_len(self.improved_count, self.improved)
+
+    @property
+    def degraded_total(self) -> int | None:
+        """``degraded_count``, else the length of the ``degraded`` list, else ``None``."""
+        return _count_or_len(self.degraded_count, self.degraded)
+
+    @property
+    def same_total(self) -> int | None:
+        """``same_count``, else the length of the ``same`` list, else ``None``."""
+        return _count_or_len(self.same_count, self.same)
+
+
+def _count_or_len(count: int | None, ids: list[str] | None) -> int | None:
+    return count if count is not None else None if ids is None else len(ids)
+
 
 class RunComparisonResult(_WireModel):
     """``GET /v1/runs/{new}/compare/{old}`` (or ``/compare-with/``): the backend's comparison of two runs.

@@ -314,9 +314,7 @@ class ReportView:
         change_pct = delta.percentage_change if delta is not None else None
         improved = degraded = same = None
         if delta is not None:
-            improved = delta.improved_count if delta.improved_count is not None else count_of(delta.improved)
-            degraded = delta.degraded_count if delta.degraded_count is not None else count_of(delta.degraded)
-            same = delta.same_count if delta.same_count is not None else count_of(delta.same)
+            improved, degraded, same = delta.improved_total, delta.degraded_total, delta.same_total
         better, worse = (degraded, improved) if lower else (improved, degraded)
         change: str | None = None
         if delta is not None:
