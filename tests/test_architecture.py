@@ -184,7 +184,10 @@ def test_no_catch_all_module_names() -> None:
 
 
 # errors that are signals inside one module and never reach a caller outside it
-INTERNAL_SIGNALS = {"honeyhive_experiment.jsonstream.NotJson"}  # the client turns it into an ApiError
+INTERNAL_SIGNALS = {
+    "honeyhive_experiment.jsonstream.NotJson",  # the client turns it into an ApiError
+    "honeyhive_experiment.cancellation.Interrupted",  # a KeyboardInterrupt: the flow turns it into ExperimentCancelled
+}
 
 
 def test_every_public_error_is_in_the_one_tree() -> None:

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
+    from honeyhive_experiment.cancellation import Cancellation
     from honeyhive_experiment.client import HoneyHiveClient
     from honeyhive_experiment.config import ExperimentConfig
     from honeyhive_experiment.delivery import Judged, Poster
@@ -271,9 +272,9 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
     """Run, judge, report and publish one experiment; the exit code follows the verdict."""
     import dataclasses
     import logging
-    import threading
     from datetime import UTC, datetime
 
+    from honeyhive_experiment.cancellation import Cancellation, Interrupted
     from honeyhive_experiment.config import load_config
     from honeyhive_experiment.delivery import Judged, announce, deliver, deliver_shard
     from honeyhive_experiment.errors import ConfigError, ExperimentError, ReportError, SettingsError
@@ -287,15 +288,18 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
     _configure_logging(settings, RedactingFilter(redactor))
     log = logging.getLogger("honeyhive_experiment")
     now = datetime.now(UTC)
-    cancel = threading.Event()
-    signalled = threading.Event()
-    previous = _install_signal_handlers(cancel, signalled)
+    cancel = Cancellation()  # the cancel event, plus the phase a signal arrives in
+    previous = _install_signal_handlers(cancel)
     experiment, config = str(settings.config), None
     report_file, post = settings.report_file, _poster(settings, log)
 
     def finish(judged: Judged) -> int:
         _hold_signals()  # the report is written whatever comes now: a signal from here on only says so
-        return deliver(judged, settings=settings, ci=ci, redactor=redactor, now=now, report_file=report_file, post=post)
+        posting = _interruptible(post, log) if post is not None else None
+        code = deliver(
+            judged, settings=settings, ci=ci, redactor=redactor, now=now, report_file=report_file, post=posting
+        )
+        return EXIT_INTERRUPTED if cancel.signals > 1 else code
 
     try:
         config = load_config(settings.config_path)
@@ -320,7 +324,7 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
         if settings.mode is Mode.RUN:
             with _honeyhive(settings, log) as (client, _run_url):
                 shard = record_shard(settings, config, client=client, ci=ci, cancel=cancel, progress=progress)
-                return deliver_shard(settings, redactor, shard, cancelled=signalled.is_set())
+                return deliver_shard(settings, redactor, shard, cancelled=cancel.signals > 0)
         return finish(
             judge_config(settings, config, ci, now=now, cancel=cancel, progress=progress, published=published, log=log)
         )
@@ -331,23 +335,25 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
             return exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)
         if isinstance(exc, ReportError):  # a refused report.json is neither overwritten nor posted
             report_file, post = None, None
-        return finish(error_judged(exc, experiment=experiment, config=config, cancelled=signalled.is_set()))
+        return finish(error_judged(exc, experiment=experiment, config=config, cancelled=cancel.signals > 0))
     except Exception as exc:  # the CLI boundary: an unexpected error is an error verdict, never a traceback
         log.debug("unexpected error", exc_info=True)
         judged = error_judged(exc, experiment=experiment, config=config, cancelled=False)
         announce(settings, redactor, "error", ExperimentError(judged.error or ""))
         return finish(judged)
-    except KeyboardInterrupt:  # a second signal (the runner sends SIGINT, then SIGTERM): stop, but say so first
-        _restore_signal_handlers(previous)  # a third one ends the process at once
+    except KeyboardInterrupt as interrupt:  # a signal where the flow could not say more (or Ctrl-C): say so first
+        _restore_signal_handlers(previous)  # another one ends the process at once
         previous = {}
+        second = not isinstance(interrupt, Interrupted) or interrupt.second
+        which = "a second signal" if second else "a signal"
         stopped = ExperimentError(
-            "interrupted by a second signal before the run finished: the run is marked cancelled in HoneyHive"
-            " if the backend accepted it, and what was recorded is kept"
+            f"interrupted by {which} while {cancel.phase}: a run already created is marked cancelled in HoneyHive"
+            " if the backend accepted it (the log says when it did not), and what was recorded is kept"
         )
         announce(settings, redactor, "error", stopped)
         if settings.mode is not Mode.RUN:
             finish(error_judged(stopped, experiment=experiment, config=config, cancelled=True))
-        return EXIT_INTERRUPTED
+        return EXIT_INTERRUPTED if second else exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)
     finally:
         _restore_signal_handlers(previous)
 
@@ -399,7 +405,7 @@ def _describe(exc: ExperimentError) -> str:
     from honeyhive_experiment.errors import ExperimentCancelled, HoneyHiveError
 
     if isinstance(exc, ExperimentCancelled):
-        return f"The run was cancelled ({exc.run_id}); it is marked cancelled in HoneyHive."
+        return exc.describe()
     if isinstance(exc, HoneyHiveError):
         return f"HoneyHive: {exc}"
     return str(exc)
@@ -491,27 +497,62 @@ def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _install_signal_handlers(cancel: threading.Event, signalled: threading.Event) -> dict[int, Any]:
-    """SIGTERM/SIGINT → cancel the run (it is marked cancelled and the comment says so); a second one
-    interrupts at once. ``signalled`` tells a signal apart from the runner stopping itself (it sets ``cancel``
-    too, when the backend stops answering)."""
+def _install_signal_handlers(cancel: Cancellation) -> dict[int, Any]:
+    """SIGTERM/SIGINT → cancel the run: while datapoints run, the runner winds down and the run is marked
+    cancelled; in any other phase the main thread is interrupted at once (:mod:`honeyhive_experiment.cancellation`).
+    A second signal always interrupts at once; either way the report says what was recorded."""
     import signal
     import threading
+
+    from honeyhive_experiment.cancellation import Interrupted
 
     previous: dict[int, Any] = {}
     if threading.current_thread() is not threading.main_thread():
         return previous
 
     def handler(signum: int, frame: Any) -> None:
-        if signalled.is_set():
-            raise KeyboardInterrupt
-        print(f"received signal {signum}: cancelling the run", file=sys.stderr, flush=True)
-        signalled.set()
-        cancel.set()
+        cancel.signals += 1
+        second = cancel.signals > 1
+        if not second:
+            print(f"received signal {signum} while {cancel.phase}: cancelling the run", file=sys.stderr, flush=True)
+            cancel.set()
+        if cancel.interrupted:  # already unwinding towards the report: interrupting that would lose it
+            print(f"received signal {signum}: writing the report first", file=sys.stderr, flush=True)
+            return
+        if second or not cancel.cooperative:  # nothing winds down on its own here: stop the main thread now
+            cancel.interrupted = True
+            raise Interrupted(signum, second=second)
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         previous[signum] = signal.signal(signum, handler)
     return previous
+
+
+def _interruptible(post: Poster, log: logging.Logger) -> Poster:
+    """``post``, except that a signal while the comment is being posted abandons the comment (the report,
+    summary and outputs are written before it): the runner kills the job a few seconds after its signals."""
+    import signal
+    import threading
+
+    from honeyhive_experiment.cancellation import Interrupted
+
+    def posting(pr_number: int, body: str, marker: str) -> str | None:
+        def stop(signum: int, frame: Any) -> None:
+            raise Interrupted(signum, second=True)
+
+        if threading.current_thread() is not threading.main_thread():
+            return post(pr_number, body, marker)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, stop)
+        try:
+            return post(pr_number, body, marker)
+        except Interrupted as interrupt:
+            log.warning("the pull-request comment was not posted: interrupted by signal %d", interrupt.signum)
+            return None
+        finally:
+            _hold_signals()
+
+    return posting
 
 
 def _hold_signals() -> None:

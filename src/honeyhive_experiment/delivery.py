@@ -85,17 +85,18 @@ def deliver(
         report_file.parent.mkdir(parents=True, exist_ok=True)
         report_file.write_text(json.dumps(report_json(data, secrets=secrets), indent=2) + "\n", encoding="utf-8")
 
-    comment_url = None
+    # the summary and outputs before the comment: a job cancelled while the comment is posted still has them
+    if settings.step_summary_path is not None:
+        append_summary(settings.step_summary_path, render_summary(data, secrets=secrets))
+    if settings.output_path is not None:
+        write_outputs(settings.output_path, _outputs(judged, verdict, None, report_file).by_name())
     if settings.dry_run or not settings.in_actions:
         shown = f"{render_terminal(data, secrets=secrets)}\n\n----- the comment that would be posted -----\n\n{comment}"
         print(_printable(settings, shown), file=stdout)
     elif post is not None and ci.pr_number is not None:
         comment_url = post(ci.pr_number, comment, marker(judged.experiment))
-
-    if settings.step_summary_path is not None:
-        append_summary(settings.step_summary_path, render_summary(data, secrets=secrets))
-    if settings.output_path is not None:
-        write_outputs(settings.output_path, _outputs(judged, verdict, comment_url, report_file).by_name())
+        if comment_url and settings.output_path is not None:  # a later value of an output replaces the earlier
+            write_outputs(settings.output_path, {"comment-url": comment_url})
     if verdict is Verdict.FAIL:  # a red job says why in its log, one line per reason (errors: where caught)
         for reason in data.decision.reasons:
             announce(settings, redactor, "error", ExperimentError(f"verdict fail: {reason}"))

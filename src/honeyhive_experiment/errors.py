@@ -216,13 +216,48 @@ class BaselineError(ExperimentError):
 
 
 class ExperimentCancelled(ExperimentError):
-    """The run was cancelled (interrupt or cancel event); the backend has it as ``cancelled``."""
+    """The run was cancelled (a signal or the cancel event) while ``phase``.
 
-    def __init__(self, run_id: str, outcomes: Sequence[DatapointOutcome] = ()) -> None:
-        super().__init__(f"run {run_id} was cancelled")
+    ``marked``: whether the backend took the run's ``cancelled`` status (``False``: it refused or could not be
+    reached, so HoneyHive may still show the run as running); ``None`` when the run was already complete (a
+    signal while waiting for ingestion or comparing) and nothing needed marking. ``outcomes``: the datapoints'
+    outcomes, when the runner got to report them."""
+
+    def __init__(
+        self,
+        run_id: str,
+        outcomes: Sequence[DatapointOutcome] = (),
+        *,
+        marked: bool | None = True,
+        phase: str = "running the datapoints",
+    ) -> None:
+        super().__init__(f"run {run_id} was cancelled while {phase}")
         self.args = (run_id, outcomes)
         self.run_id = run_id
         self.outcomes = list(outcomes)
+        self.marked = marked
+        self.phase = phase
+
+    def describe(self) -> str:
+        """What the report says: when it stopped, what HoneyHive holds, and whether the run is marked."""
+        recorded = ""
+        if self.outcomes:
+            done = sum(1 for o in self.outcomes if o.recorded)
+            recorded = f" {done} of {len(self.outcomes)} datapoint(s) were recorded;"
+        if self.marked is None:
+            return (
+                f"The run was cancelled while {self.phase} ({self.run_id}):{recorded} the run itself is complete"
+                " in HoneyHive, but no verdict was reached."
+            )
+        status = (
+            "it is marked cancelled in HoneyHive"
+            if self.marked
+            else "it could not be marked cancelled in HoneyHive (the backend did not take the update), so"
+            " HoneyHive may still show it as running"
+        )
+        return (
+            f"The run was cancelled while {self.phase} ({self.run_id}):{recorded} {status}; what was recorded is kept."
+        )
 
 
 class ShardsMissing(ExperimentError):

@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO, overload
 
+from honeyhive_experiment.cancellation import Interrupted, cooperatively, enter, phase_of
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.errors import ApiError, ArgumentError, ExperimentCancelled
 from honeyhive_experiment.evaluators import Evaluator
@@ -202,7 +203,8 @@ def _run_body(
     return body
 
 
-def _finish(client: HoneyHiveClient, run_id: str, body: Mapping[str, Any], status: ExperimentRunStatus) -> None:
+def _finish(client: HoneyHiveClient, run_id: str, body: Mapping[str, Any], status: ExperimentRunStatus) -> bool:
+    """Write the run's final status; whether the backend took it (only ``completed`` raises when it did not)."""
     update = {k: v for k, v in body.items() if k not in ("run_id", "dataset_id")}
     update["status"] = status.value
     try:
@@ -211,6 +213,8 @@ def _finish(client: HoneyHiveClient, run_id: str, body: Mapping[str, Any], statu
         if status is ExperimentRunStatus.COMPLETED:
             raise
         log.error("could not mark run %s as %s", run_id, status.value)
+        return False
+    return True
 
 
 def evaluate(
@@ -397,15 +401,20 @@ def _evaluate(
     client.create_run(body(ExperimentRunStatus.RUNNING))
     log.debug("run %s (%s) created on %s: %d datapoint(s)", run_id, name, client.base_url, len(dataset.datapoints))
     try:
-        outcomes = runner.run(dataset.datapoints)
+        with cooperatively(cancel, "running the datapoints"):
+            outcomes = runner.run(dataset.datapoints)
         sessions = runner.finished_sessions()
         if cancel.is_set():
-            _finish(client, run_id, body(ExperimentRunStatus.CANCELLED, sessions), ExperimentRunStatus.CANCELLED)
-            raise ExperimentCancelled(run_id, outcomes)
+            marked = _finish(
+                client, run_id, body(ExperimentRunStatus.CANCELLED, sessions), ExperimentRunStatus.CANCELLED
+            )
+            raise ExperimentCancelled(run_id, outcomes, marked=marked, phase=phase_of(cancel))
         _finish(client, run_id, body(ExperimentRunStatus.COMPLETED, sessions), ExperimentRunStatus.COMPLETED)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         sessions = runner.finished_sessions()
-        _finish(client, run_id, body(ExperimentRunStatus.CANCELLED, sessions), ExperimentRunStatus.CANCELLED)
+        marked = _finish(client, run_id, body(ExperimentRunStatus.CANCELLED, sessions), ExperimentRunStatus.CANCELLED)
+        if isinstance(interrupt, Interrupted):  # a signal: the report says what became of the run
+            raise ExperimentCancelled(run_id, marked=marked, phase=phase_of(cancel)) from interrupt
         raise
     except ExperimentCancelled:
         raise
@@ -422,9 +431,13 @@ def _evaluate(
     # with our own OTLP sink every exported function span must be in the backend before the result is read;
     # a sink the caller passed in may export elsewhere (tests, other collectors): then sessions are the bar
     scored = (o.datapoint_id for o in outcomes if o.recorded and o.exported and own_sink)
-    summary = client.wait_for_result(
-        run_id, recorded, timeout=ingestion_timeout, aggregate_function=aggregate_function, scored=scored
-    )
+    enter(cancel, "waiting for HoneyHive to ingest the run")
+    try:
+        summary = client.wait_for_result(
+            run_id, recorded, timeout=ingestion_timeout, aggregate_function=aggregate_function, scored=scored
+        )
+    except Interrupted as interrupt:  # the run is complete in HoneyHive: nothing to mark, no verdict either
+        raise ExperimentCancelled(run_id, outcomes, marked=None, phase=phase_of(cancel)) from interrupt
     log.debug("run %s summarised: %d passed, %d failed", run_id, len(summary.passed), len(summary.failed))
     return ExperimentResult(run_id, name, dataset.dataset_id, summary, tuple(outcomes))
 

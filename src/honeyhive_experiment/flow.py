@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from honeyhive_experiment.baseline import Baseline, choose_baseline, recent_runs
+from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
 from honeyhive_experiment.client import HoneyHiveClient, poll
 from honeyhive_experiment.config import ExperimentConfig, config_error_at, config_hash
 from honeyhive_experiment.datasets import DatasetFile, load_dataset_file
-from honeyhive_experiment.errors import NotFoundError, ReportError, ShardsMissing
+from honeyhive_experiment.errors import ExperimentCancelled, NotFoundError, ReportError, ShardsMissing
 from honeyhive_experiment.experiment import (
     ExperimentResult,
     PreparedDataset,
@@ -127,6 +128,7 @@ def run_experiment(
     require_passing_baseline: bool = True,
 ) -> FlowResult:
     """Run the experiment as one HoneyHive run, then ask the backend for its result and comparison."""
+    enter(cancel, "preparing the run")
     dataset = prepare_dataset(config, config_path, root, client)
     code = load_user_code(config, config_path, root)
     metadata = _run_metadata(config, ci, dataset)
@@ -147,16 +149,20 @@ def run_experiment(
             cancel=cancel,
         )
 
-    return judge(
-        client,
-        config,
-        result=result,
-        dataset=dataset,
-        ci=ci,
-        now=now,
-        baseline_run_id=baseline_run_id,
-        require_passing_baseline=require_passing_baseline,
-    )
+    try:
+        return judge(
+            client,
+            config,
+            result=result,
+            dataset=dataset,
+            ci=ci,
+            now=now,
+            baseline_run_id=baseline_run_id,
+            require_passing_baseline=require_passing_baseline,
+            cancel=cancel,
+        )
+    except Interrupted as interrupt:  # the run is complete in HoneyHive: nothing to mark, no verdict either
+        raise ExperimentCancelled(result.run_id, result.outcomes, marked=None, phase=phase_of(cancel)) from interrupt
 
 
 def judge(
@@ -169,8 +175,10 @@ def judge(
     now: datetime,
     baseline_run_id: str | None = None,
     require_passing_baseline: bool = True,
+    cancel: threading.Event | None = None,
 ) -> FlowResult:
     """Baseline → the backend's comparison → verdict, for a run the backend has summarised."""
+    enter(cancel, "choosing the baseline")
     baseline = choose_baseline(
         client,
         experiment=config.name,
@@ -185,6 +193,7 @@ def judge(
     )
     comparison = baseline_result = None
     if baseline is not None:
+        enter(cancel, "comparing with the baseline")
         aggregate = config.aggregate_function.value
         baseline_result = get_run_result(client, baseline.run.run_id, aggregate)
         comparison = compare_runs(
@@ -215,6 +224,7 @@ def judge(
         assessment=assessment,
         unrecorded=[o.error or "backend error" for o in result.outcomes if o.status is OutcomeStatus.BACKEND_ERROR],
     )
+    enter(cancel, "reading the key metrics' trend")
     trend = key_metric_trend(client, config, dataset.dataset_id, ci.base_ref, exclude=(result.run_id,))
     return FlowResult(
         result, dataset, baseline, baseline_result, comparison, decision, trend=trend, assessment=assessment
@@ -496,6 +506,7 @@ def judge_mode(
     shared run, ``publish`` judges the run an earlier job's report.json names (``published``)."""
     check_paths(config, str(settings.config_path), settings.root)
     if settings.mode is Mode.REPORT:
+        enter(cancel, "waiting for the shards' run and comparing it")
         return report_shared_run(
             config,
             config_path=str(settings.config_path),
@@ -508,6 +519,7 @@ def judge_mode(
             baseline_run_id=settings.baseline_run_id,
         )
     if published is not None:
+        enter(cancel, "reading the published run")
         return republish(
             config, client=client, run_id=published.run_id, ci=ci, now=now, baseline_run_id=published.baseline_run_id
         )

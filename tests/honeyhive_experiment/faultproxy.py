@@ -143,7 +143,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         headers = {k: v for k, v in upstream.headers.items() if k.lower() not in _SKIPPED_RESPONSE_HEADERS}
         content = upstream.content
-        if proxy.rewrite is not None and upstream.status_code == 200:
+        json_answer = "json" in upstream.headers.get("content-type", "")
+        if proxy.rewrite is not None and upstream.status_code == 200 and json_answer:  # OTLP answers are protobuf
             content = json.dumps(proxy.rewrite(self.command, self.path, json.loads(content))).encode()
         self._reply(upstream.status_code, headers, content)
 

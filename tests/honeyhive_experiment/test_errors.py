@@ -48,7 +48,12 @@ CASES = [
         "run r1: only 3 of 5 datapoints were visible in the backend after waiting 2.0 s",
         None,
     ),
-    (ExperimentCancelled("r2"), "run r2 was cancelled", None),
+    (ExperimentCancelled("r2"), "run r2 was cancelled while running the datapoints", None),
+    (
+        ExperimentCancelled("r3", marked=None, phase="comparing with the baseline"),
+        "run r3 was cancelled while comparing with the baseline",
+        None,
+    ),
     (TemplateError("t.j2", "invalid template: x", 3), "t.j2:3: invalid template: x", ("t.j2", 3, None)),
     (ReportError("refusing", file="report.json"), "report.json: refusing", ("report.json", None, None)),
     (BaselineError("no such run"), "no such run", None),

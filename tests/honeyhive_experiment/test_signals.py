@@ -1,0 +1,256 @@
+"""A signal in every phase of an action run leaves an honest record (issue 14).
+
+The action runs in-process (``main(["action"], environ=...)``, the runner's environment built from action.yml)
+against ``honeyhive_local`` behind a real proxy and the fake GitHub. The proxy (or the fake GitHub) sends the
+signal to this process at the start of the phase under test and then *holds* the request for a minute: a
+phase that did not obey the signal would sit there and then carry on to a verdict, so the report's reason
+(which names the phase) tells whether the signal was obeyed — no clock is read. A signal handler runs in the
+main thread, where pytest runs the test, exactly as in the real process.
+
+Phases: running the datapoints (cooperative: the runner winds down; here the backend also refuses the
+``cancelled`` status, so the report must say the run could not be marked), waiting for ingestion, comparing
+with the baseline. Each with SIGTERM alone and with SIGINT then SIGTERM (what the
+runner sends when a job is cancelled): report.json, outputs and summary are written every time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from honeyhive_experiment.cli import main
+from honeyhive_local import LocalBackend
+from tests.fakes.github_server import FakeGitHub
+from tests.honeyhive_experiment.faultproxy import Fault, FaultProxy
+from tests.test_action_e2e import (
+    API_KEY,
+    BASE_SHA,
+    GITHUB_TOKEN,
+    HEAD_SHA,
+    PR,
+    QUICKSTART,
+    REPOSITORY,
+    action_env,
+    parse_outputs,
+)
+
+pytestmark = pytest.mark.integration
+
+HOLD = 60.0  # how long a held request waits: far longer than any honest reaction to a signal
+
+
+@dataclass
+class Trigger:
+    """Sends ``signals`` to this process the first time ``matches`` a request once armed, then holds it."""
+
+    signals: tuple[signal.Signals, ...]
+    matches: Callable[[str, str], bool]
+    hold: bool = True
+    armed: bool = False
+    fired: bool = False
+    release: threading.Event = field(default_factory=threading.Event)
+
+    def __call__(self, method: str, path: str) -> None:
+        if not self.armed or self.fired or not self.matches(method, path):
+            return
+        self.fired = True
+        for signum in self.signals:  # back to back: the second arrives while the first is being obeyed
+            os.kill(os.getpid(), signum)
+        if self.hold:
+            self.release.wait(HOLD)
+
+
+@dataclass
+class World:
+    root: Path
+    backend: LocalBackend
+    proxy: FaultProxy
+    github: FakeGitHub
+    tmp: Path
+
+    def run_action(self, *, event: str = "pull_request") -> tuple[int, dict[str, Any], dict[str, str], str]:
+        head = HEAD_SHA if event == "pull_request" else BASE_SHA
+        repo = {"full_name": REPOSITORY, "fork": False, "default_branch": "main"}
+        payload: dict[str, Any] = (
+            {"ref": "refs/heads/main", "after": head, "repository": repo}
+            if event == "push"
+            else {
+                "number": PR,
+                "pull_request": {
+                    "number": PR,
+                    "head": {"sha": head, "ref": "feature/x", "repo": repo},
+                    "base": {"sha": BASE_SHA, "ref": "main", "repo": repo},
+                },
+                "repository": repo,
+            }
+        )
+        event_path, outputs, summary = self.tmp / f"{event}.json", self.tmp / "out", self.tmp / "summary"
+        event_path.write_text(json.dumps(payload))
+        outputs.write_text("")
+        summary.write_text("")
+        env = {
+            "GITHUB_ACTIONS": "true",
+            "CI": "true",
+            "GITHUB_REPOSITORY": REPOSITORY,
+            "GITHUB_EVENT_NAME": event,
+            "GITHUB_EVENT_PATH": str(event_path),
+            "GITHUB_SHA": head if event == "push" else "f" * 40,
+            "GITHUB_REF": f"refs/pull/{PR}/merge" if event == "pull_request" else "refs/heads/main",
+            "GITHUB_REF_NAME": f"{PR}/merge" if event == "pull_request" else "main",
+            "GITHUB_HEAD_REF": "feature/x" if event == "pull_request" else "",
+            "GITHUB_BASE_REF": "main" if event == "pull_request" else "",
+            "GITHUB_RUN_ID": "9001",
+            "GITHUB_RUN_ATTEMPT": "1",
+            "GITHUB_API_URL": self.github.api_url,
+            "GITHUB_WORKSPACE": str(self.root),
+            "GITHUB_OUTPUT": str(outputs),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            **action_env({"api-key": API_KEY, "server-url": self.proxy.url}),
+        }
+        code = main(["action"], environ=env)
+        report_path = self.root / ".honeyhive" / "report.json"
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+        return code, report, parse_outputs(outputs.read_text()), summary.read_text()
+
+    def statuses(self) -> list[str]:
+        """Every run's status in the backend, oldest first (the push run's, then the pull request's)."""
+        answer = httpx.get(f"{self.backend.url}/v1/runs", headers={"Authorization": f"Bearer {API_KEY}"})
+        runs = sorted(answer.json()["evaluations"], key=lambda run: run["created_at"])
+        return [run["status"] for run in runs]
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    root = tmp_path / "repo"
+    shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
+    _forget_the_app()
+    refuse_cancel = threading.Event()
+
+    def refused(method: str, path: str) -> bool:  # the backend refuses run updates once told to
+        for hook in hooks:
+            hook(method, path.split("?", 1)[0])
+        return refuse_cancel.is_set() and method == "PUT" and path.startswith("/v1/runs/")
+
+    hooks: list[Callable[[str, str], None]] = []
+
+    with (
+        LocalBackend(":memory:", API_KEY) as backend,
+        FaultProxy(backend.url, rate=1.0, kinds=(Fault.HTTP_500,), should_fault=refused) as proxy,
+        FakeGitHub(token=GITHUB_TOKEN, repository=REPOSITORY) as github,
+    ):
+        github.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref="feature/x", base_ref="main")
+        proxy.refuse_cancel = refuse_cancel  # type: ignore[attr-defined]
+        proxy.hooks = hooks  # type: ignore[attr-defined]
+        yield World(root, backend, proxy, github, tmp_path)
+    _forget_the_app()
+
+
+def _forget_the_app() -> None:
+    for name in [m for m in sys.modules if m == "support_bot" or m.startswith("support_bot.")]:
+        del sys.modules[name]
+
+
+def _on_backend(world: World, trigger: Trigger) -> None:
+    world.proxy.hooks.append(trigger)  # type: ignore[attr-defined]
+
+
+SIGNALS = {
+    "sigterm": ((signal.SIGTERM,), 2),
+    "sigint-then-sigterm": ((signal.SIGINT, signal.SIGTERM), 130),
+}
+
+
+@pytest.fixture(params=list(SIGNALS), ids=list(SIGNALS))
+def signals(request: pytest.FixtureRequest) -> tuple[tuple[signal.Signals, ...], int]:
+    sent, code = SIGNALS[request.param]
+    return sent, code
+
+
+def _recorded_then_cancelled(world: World, trigger: Trigger) -> tuple[int, dict[str, Any], dict[str, str], str]:
+    """A push run records the baseline; then the pull request's run meets the signal."""
+    code, _, outputs, _ = world.run_action(event="push")
+    assert (code, outputs["verdict"]) == (0, "neutral")
+    _forget_the_app()
+    trigger.armed = True
+    try:
+        return world.run_action()
+    finally:
+        trigger.release.set()
+
+
+def _assert_written(report: dict[str, Any], outputs: dict[str, str], summary: str, *phrases: str) -> str:
+    assert report["verdict"] == "error"
+    assert outputs["verdict"] == "error"
+    assert outputs["report-path"]
+    assert "cancelled" in summary.lower()
+    reason = " ".join(report["reasons"])
+    for phrase in phrases:
+        assert phrase in reason, reason
+    return reason
+
+
+@pytest.mark.parametrize(
+    ("phase", "matches"),
+    [
+        ("waiting for HoneyHive to ingest the run", lambda m, p: (m, p) == ("POST", "/v1/events/export")),
+        ("comparing with the baseline", lambda m, p: m == "GET" and "/compare" in p),
+    ],
+    ids=["waiting-for-ingestion", "comparing"],
+)
+def test_a_signal_after_the_run_is_recorded_stops_at_once_and_says_the_run_is_complete(
+    world: World,
+    signals: tuple[tuple[signal.Signals, ...], int],
+    phase: str,
+    matches: Callable[[str, str], bool],
+) -> None:
+    sent, expected_code = signals
+    trigger = Trigger(sent, matches)
+    _on_backend(world, trigger)
+
+    code, report, outputs, summary = _recorded_then_cancelled(world, trigger)
+
+    assert trigger.fired
+    assert code == expected_code
+    reason = _assert_written(report, outputs, summary, f"cancelled while {phase}", "complete in HoneyHive")
+    assert "22 of 22 datapoint(s) were recorded" in reason
+    assert world.statuses() == ["completed", "completed"]  # nothing was left unrecorded: nothing to mark
+    [comment] = world.github.comments(PR)
+    assert "cancelled" in comment.body.lower()
+
+
+def test_a_signal_while_datapoints_run_says_when_the_run_could_not_be_marked_cancelled(
+    world: World, signals: tuple[tuple[signal.Signals, ...], int]
+) -> None:
+    """The runner winds down; the backend refuses the ``cancelled`` update: the report must not claim it."""
+    sent, expected_code = signals
+    refuse = world.proxy.refuse_cancel  # type: ignore[attr-defined]
+
+    def first_spans(method: str, path: str) -> bool:
+        if (method, path) == ("POST", "/opentelemetry/v1/traces"):
+            refuse.set()
+            return True
+        return False
+
+    trigger = Trigger(sent, first_spans, hold=False)
+    _on_backend(world, trigger)
+
+    code, report, outputs, summary = _recorded_then_cancelled(world, trigger)
+
+    assert trigger.fired
+    assert code == expected_code
+    # one signal: the runner winds down; a second interrupts the wind-down: either way the report knows the run
+    reason = _assert_written(report, outputs, summary, "cancelled while running the datapoints")
+    assert "could not be marked cancelled in HoneyHive" in reason
+    assert "is marked cancelled" not in reason
+    assert world.statuses() == ["completed", "running"]  # the update was refused, as the report says
