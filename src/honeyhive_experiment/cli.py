@@ -11,6 +11,7 @@ parts (:func:`run_settings`, :func:`judge_config`, :func:`error_judged`)::
 
     python -m honeyhive_experiment run [--config PATH] [--working-directory DIR] [--dry-run]
                                        [--baseline-run-id ID] [--report PATH] [--server-url URL]
+                                       [--install ARGS]
     python -m honeyhive_experiment validate [--config PATH] [--working-directory DIR]
     python -m honeyhive_experiment schema
     python -m honeyhive_experiment action            # inside GitHub Actions (action.yml)
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from honeyhive_experiment.delivery import Judged, Poster
     from honeyhive_experiment.errors import ExperimentError
     from honeyhive_experiment.flow import CiContext, PublishedRun
+    from honeyhive_experiment.report import Redactor
     from honeyhive_experiment.runner import Progress
     from honeyhive_experiment.settings import Settings
 
@@ -87,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--baseline-run-id", metavar="ID", help="compare with this run instead of choosing one")
     run.add_argument("--report", metavar="PATH", help="also write the machine-readable report.json here")
     run.add_argument("--server-url", metavar="URL", help="HoneyHive API URL (default: $HH_API_URL or HoneyHive's)")
+    run.add_argument(
+        "--install",
+        metavar="ARGS",
+        help="install your dependencies first, e.g. --install '-r requirements.txt' (pip install arguments)",
+    )
 
     validate = commands.add_parser("validate", help="check the experiment file, its dataset and its imports")
     common(validate)
@@ -300,6 +307,8 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
     try:
         config = load_config(settings.config_path)
         experiment = config.name
+        if settings.mode in (Mode.ALL, Mode.RUN) and settings.install:  # before the user's code is imported
+            _install(settings, redactor)
         if not settings.api_key and not settings.dry_run:
             if settings.is_fork:
                 post = None  # nothing to post with, and nothing was run
@@ -350,6 +359,19 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
         return EXIT_INTERRUPTED
     finally:
         _restore_signal_handlers(previous)
+
+
+def _install(settings: Settings, redactor: Redactor) -> None:
+    """The ``install`` input: the user's dependencies into this interpreter, output grouped in Actions."""
+    from honeyhive_experiment.install import install
+
+    install(
+        settings.install,
+        cwd=settings.root,
+        out=sys.stdout if settings.in_actions else sys.stderr,
+        grouped=settings.in_actions,
+        redact=redactor.redact,
+    )
 
 
 def judge_config(
