@@ -68,9 +68,12 @@ USER 1001:1001
 # uv (pinned; its wheel carries the static binary) installs the `install` input's requirements in seconds where
 # pip takes tens of seconds (benchmarks/bench_image.py). UV_LINK_MODE=copy: uv's cache (under HOME, another
 # filesystem than /opt/venv) cannot be hard-linked from, and uv would warn about it on every run.
+# UV_SYSTEM_CERTS: uv trusts the system's CA store, as pip (truststore) and git here do, instead of its own
+# bundled roots; otherwise a CA added to the system store (a TLS-intercepting proxy) works for pip but not uv.
 ENV VIRTUAL_ENV=/opt/venv \
     PATH=/opt/venv/bin:$PATH \
     UV_LINK_MODE=copy \
+    UV_SYSTEM_CERTS=1 \
     UV_PYTHON_DOWNLOADS=never
 COPY --chown=1001:1001 pyproject.toml /tmp/pyproject.toml
 RUN python -m venv /opt/venv \

@@ -66,3 +66,82 @@ def test_quickstart_baseline_then_pull_request(docker: Docker, image: str, job: 
     assert report.stat().st_uid == RUNNER_UID
     assert pull.outputs["report-path"] == "/github/workspace/.honeyhive/report.json"
     assert "Traceback" not in push.log + pull.log
+
+
+NEEDS_DEP = Path(__file__).parent / "apps" / "needs_dep"
+INSTALL = {"install": "-r requirements.txt", "dry-run": "true"}
+
+
+def error_lines(log: str) -> list[str]:
+    return [line for line in log.splitlines() if line.startswith("::error")]
+
+
+def test_the_install_input_makes_the_apps_requirements_importable(docker: Docker, image: str, job: Job) -> None:
+    base_sha, head_sha = checkout(NEEDS_DEP, job.workspace)
+
+    push = job.run(docker, image, event="push", sha=base_sha, inputs=INSTALL)
+    assert push.returncode == 0, push.log
+    assert "Installed your dependencies with uv" in push.log
+    assert push.outputs["verdict"] == "neutral"
+
+    pull = job.run(docker, image, event="pull_request", sha=head_sha, base_sha=base_sha, inputs=INSTALL)
+    assert pull.returncode == 0, pull.log
+    assert pull.outputs["verdict"] == "pass"
+    assert pull.outputs["passed"] == "3"
+    assert pull.outputs["baseline-run-id"] == push.outputs["run-id"]
+
+
+def test_without_the_install_input_the_missing_module_is_named(docker: Docker, image: str, job: Job) -> None:
+    base_sha, _ = checkout(NEEDS_DEP, job.workspace)
+
+    done = job.run(docker, image, event="push", sha=base_sha, inputs={"dry-run": "true"})
+    assert done.returncode == 2, done.log
+    assert done.outputs["verdict"] == "error"
+    [error] = error_lines(done.log)
+    assert "tinydep" in error
+    assert "install" in error
+    assert "Traceback" not in done.log
+
+
+def test_a_requirement_conflicting_with_the_actions_pins_is_an_error_and_the_tool_survives(
+    docker: Docker, image: str, job: Job
+) -> None:
+    base_sha, _ = checkout(NEEDS_DEP, job.workspace)
+    # in one container: the tool's installed distributions before and after the failed install
+    script = (
+        "pip freeze --all > /tmp/before",
+        "/opt/venv/bin/python -m honeyhive_experiment action; status=$?",
+        "pip freeze --all > /tmp/after",
+        "diff /tmp/before /tmp/after && pip check && echo TOOL-UNCHANGED",
+        "exit $status",
+    )
+    conflict = {"install": "-r requirements-conflict.txt", "dry-run": "true"}
+    done = job.run(docker, image, event="push", sha=base_sha, inputs=conflict, command=script)
+    assert done.returncode == 2, done.log
+    assert done.outputs["verdict"] == "error"
+    [error] = error_lines(done.log)
+    assert "pydantic<2" in error, "names the user's requirement"
+    assert "pydantic==2." in error, "names the action's own pin"
+    assert "TOOL-UNCHANGED" in done.log
+    report = json.loads((job.workspace / ".honeyhive" / "report.json").read_text())
+    assert report["verdict"] == "error"
+    assert "Traceback" not in done.log
+
+    # the next step of the job: a new container from the same image, installing what does fit
+    after = job.run(docker, image, event="push", sha=base_sha, inputs=INSTALL)
+    assert after.returncode == 0, after.log
+    assert after.outputs["verdict"] == "neutral"
+
+
+def test_a_workspace_the_image_user_cannot_write_is_one_error_line(docker: Docker, image: str, tmp_path: Path) -> None:
+    """A runner whose user is root (a self-hosted one) hands the container root-owned directories; the image
+    runs as uid 1001 and can write neither the workspace nor the file-command files."""
+    with local_backend(tmp_path / "hh.sqlite") as url:
+        job = Job(tmp_path / "job", owner=0, backend_url=url)
+        base_sha, _ = checkout(QUICKSTART, job.workspace)
+        done = job.run(docker, image, event="push", sha=base_sha, inputs={"dry-run": "true"})
+    assert done.returncode != 0
+    [error] = error_lines(done.log)
+    assert "cannot write" in error
+    assert "uid 1001" in error, "says which user the image runs as"
+    assert "Traceback" not in done.log

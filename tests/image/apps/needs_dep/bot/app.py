@@ -7,5 +7,5 @@ from typing import Any
 import tinydep
 
 
-def answer(inputs: dict[str, Any]) -> dict[str, Any]:
-    return {"answer": tinydep.shout(str(inputs["text"]))}
+def answer(datapoint: dict[str, Any]) -> dict[str, Any]:
+    return {"answer": tinydep.shout(str(datapoint["inputs"]["text"]))}
