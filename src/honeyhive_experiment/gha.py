@@ -218,15 +218,16 @@ def unwritable(what: str, path: Path, *, folder: bool = False) -> str | None:
 
     It is tried, not guessed from mode bits: appending nothing to the file, or creating and removing a
     temporary file in the nearest existing folder, so root, ACLs and read-only mounts answer truthfully."""
-    target = path if folder or path.exists() else path.parent
-    while folder and not target.exists() and target != target.parent:
+    as_file = not folder and path.exists()
+    target = path if as_file else path.parent if not folder else path
+    while not as_file and not target.exists() and target != target.parent:
         target = target.parent
     try:
-        if target.is_dir():
-            with tempfile.TemporaryFile(dir=target):
+        if as_file:
+            with target.open("a", encoding="utf-8"):
                 pass
         else:
-            with target.open("a", encoding="utf-8"):
+            with tempfile.TemporaryFile(dir=target):
                 pass
     except OSError as exc:
         try:
