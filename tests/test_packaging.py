@@ -6,7 +6,8 @@ reject, so a run that lints nothing cannot pass.
 
 The wheel is built the way the Dockerfile builds it (``pip wheel . --no-deps`` from pyproject.toml, README.md
 and src/) and installed into a fresh virtual environment with its dependencies from the package index, once
-per session; the installed command then answers ``--help`` and runs the quickstart's dry run.
+per session (``conftest.py``'s ``wheel`` and ``installed``, shared with the ``install`` input's tests); the
+installed command then answers ``--help`` and runs the quickstart's dry run.
 """
 
 from __future__ import annotations
@@ -24,18 +25,14 @@ from typing import Any
 
 import pytest
 
+from tests.fresh_venv import DOCKER_IMAGE_FILES
+
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOWS = REPO / "docs" / "workflows"
 ZIZMOR_CONFIG = WORKFLOWS / "zizmor.yml"
 EXAMPLE_WORKFLOWS = sorted(path for path in WORKFLOWS.glob("*.yml") if path != ZIZMOR_CONFIG)
-DOCKER_IMAGE_FILES = (
-    "pyproject.toml",
-    "README.md",
-    "src",
-    "templates",
-)  # what the Dockerfile copies to build the wheel
 
 
 def tool(name: str) -> str:
@@ -176,39 +173,6 @@ def test_dockerignore_lets_the_build_context_through() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------- the wheel
-
-
-@pytest.fixture(scope="session")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel, built from exactly the files the Dockerfile copies (no build/ or egg-info in the checkout)."""
-    source = tmp_path_factory.mktemp("source")
-    for name in DOCKER_IMAGE_FILES:
-        if (REPO / name).is_dir():
-            shutil.copytree(
-                REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
-            )
-        else:
-            shutil.copy2(REPO / name, source / name)
-    out = tmp_path_factory.mktemp("dist")
-    done = run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "--wheel-dir", str(out), str(source)],
-        timeout=600,
-    )
-    assert done.returncode == 0, shown(done)
-    (built,) = out.glob("honeyhive_experiment-*.whl")
-    return built
-
-
-@pytest.fixture(scope="session")
-def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtual environment with the wheel and its dependencies; returns its python."""
-    venv = tmp_path_factory.mktemp("venv")
-    done = run([sys.executable, "-m", "venv", "--clear", str(venv)])
-    assert done.returncode == 0, shown(done)
-    python = venv / "bin" / "python"
-    done = run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], timeout=900)
-    assert done.returncode == 0, shown(done)
-    return python
 
 
 def clean_env() -> dict[str, str]:

@@ -283,7 +283,7 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
 
     from honeyhive_experiment.config import load_config
     from honeyhive_experiment.delivery import Judged, announce, deliver, deliver_shard
-    from honeyhive_experiment.errors import ConfigError, ExperimentError, ReportError, SettingsError
+    from honeyhive_experiment.errors import ConfigError, ExperimentError, NotWritable, ReportError, SettingsError
     from honeyhive_experiment.flow import FORK_WITHOUT_SECRETS, published_run, record_shard
     from honeyhive_experiment.progress import ProgressPrinter
     from honeyhive_experiment.report import RedactingFilter, Redactor
@@ -305,6 +305,7 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
         return deliver(judged, settings=settings, ci=ci, redactor=redactor, now=now, report_file=report_file, post=post)
 
     try:
+        _check_writable(settings, report_file)
         config = load_config(settings.config_path)
         experiment = config.name
         if settings.mode in (Mode.ALL, Mode.RUN) and settings.install:  # before the user's code is imported
@@ -333,6 +334,9 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
         return finish(
             judge_config(settings, config, ci, now=now, cancel=cancel, progress=progress, published=published, log=log)
         )
+    except NotWritable as exc:  # nothing can be reported where it cannot be written: one line, and stop
+        announce(settings, redactor, "error", exc)
+        return EXIT_USAGE
     except ExperimentError as exc:
         for problem in exc.issues if isinstance(exc, ConfigError) else (exc,):
             announce(settings, redactor, "error", problem)
@@ -359,6 +363,24 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
         return EXIT_INTERRUPTED
     finally:
         _restore_signal_handlers(previous)
+
+
+def _check_writable(settings: Settings, report_file: Path | None) -> None:
+    """Before any work: every file this invocation will write at its end can be written (see
+    :func:`~honeyhive_experiment.gha.unwritable`); raises NotWritable naming the first that cannot."""
+    from honeyhive_experiment.errors import NotWritable
+    from honeyhive_experiment.gha import unwritable
+    from honeyhive_experiment.settings import Mode
+
+    checks = [
+        ("GITHUB_OUTPUT", settings.output_path, False),
+        ("GITHUB_STEP_SUMMARY", settings.step_summary_path, False),
+    ]
+    if settings.mode is not Mode.RUN:  # a shard job writes no report
+        checks.append(("report.json's folder", report_file.parent if report_file else None, True))
+    for what, path, folder in checks:
+        if path is not None and (problem := unwritable(what, path, folder=folder)) is not None:
+            raise NotWritable(problem)
 
 
 def _install(settings: Settings, redactor: Redactor) -> None:

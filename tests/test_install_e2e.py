@@ -1,0 +1,139 @@
+"""The ``install`` input end to end: a user's app that imports a package the action's environment lacks.
+
+The program runs as the action (``python -m honeyhive_experiment action`` with the environment GitHub builds
+from action.yml) in a virtual environment layered on the session's installed wheel (tests/fresh_venv.py), so
+what it installs stays in the test's own folder. The app (tests/fixtures/apps/needs_dep) imports ``tinyfuzz``,
+a local path package its requirements.txt lists with ``--no-index``: nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from honeyhive_local import LocalBackend
+from tests.fresh_venv import layered_venv
+from tests.test_action_e2e import action_env, parse_outputs
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "tests" / "fixtures" / "apps" / "needs_dep"
+API_KEY = "hh-install-e2e-key-0123456789"
+SHA = "5e7a9c1d3f5b7d9e1a3c5e7f9b1d3f5a7c9e1b3d"
+
+
+@dataclass
+class Job:
+    """One GitHub job's worth of context: the checkout, the backend, the job's Python."""
+
+    root: Path
+    python: Path
+    backend: LocalBackend
+    tmp: Path
+
+    def action(self, inputs: Mapping[str, str]) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+        """A push to main runs the action with these inputs; returns the process and its outputs."""
+        event = self.tmp / "event.json"
+        event.write_text(json.dumps({"ref": "refs/heads/main", "after": SHA, "repository": {"full_name": "acme/bot"}}))
+        outputs = self.tmp / "github_output"
+        outputs.write_text("")
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(self.tmp),
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_REPOSITORY": "acme/bot",
+            "GITHUB_EVENT_NAME": "push",
+            "GITHUB_EVENT_PATH": str(event),
+            "GITHUB_SHA": SHA,
+            "GITHUB_REF": "refs/heads/main",
+            "GITHUB_REF_NAME": "main",
+            "GITHUB_RUN_ID": "1",
+            "GITHUB_WORKSPACE": str(self.root),
+            "GITHUB_OUTPUT": str(outputs),
+            **action_env({"api-key": API_KEY, "server-url": self.backend.url, "github-token": "", **inputs}),
+        }
+        done = subprocess.run(
+            [str(self.python), "-m", "honeyhive_experiment", "action"],
+            cwd=self.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
+        return done, parse_outputs(outputs.read_text())
+
+
+@pytest.fixture
+def job(installed: Path, tmp_path: Path) -> Iterator[Job]:
+    root = tmp_path / "repo"
+    shutil.copytree(APP, root, ignore=shutil.ignore_patterns("__pycache__", "*.db*", "report*.json"))
+    with LocalBackend(":memory:", API_KEY) as backend:
+        yield Job(root, layered_venv(installed, tmp_path / "venv"), backend, tmp_path)
+
+
+def _errors(stdout: str) -> list[str]:
+    return [line for line in stdout.splitlines() if line.startswith("::error")]
+
+
+def test_install_makes_the_apps_dependency_importable(job: Job) -> None:
+    # without install: the import fails, and the error says which module and how to install it
+    done, outputs = job.action({})
+    assert done.returncode == 2, done.stdout
+    assert outputs["verdict"] == "error"
+    (error,) = _errors(done.stdout)
+    assert "no module named 'tinyfuzz'" in error
+    assert "install: -r requirements.txt" in error
+    report = json.loads((job.root / ".honeyhive" / "report.json").read_text())
+    assert "tinyfuzz" in report["error"]
+    assert "install" in report["error"]
+
+    # with it: installed (grouped in the log, timed), imported, evaluated
+    done, outputs = job.action({"install": "-r requirements.txt"})
+    assert _errors(done.stdout) == [], done.stdout
+    assert re.search(r"^::group::Installing your dependencies: -r requirements\.txt$", done.stdout, re.MULTILINE)
+    assert re.search(r"^::endgroup::\nInstalled your dependencies with (pip|uv) in [0-9.]+ s$", done.stdout, re.M)
+    assert outputs["verdict"] == "neutral", done.stdout  # the first run on main: no baseline yet
+    assert done.returncode == 0
+
+    first = outputs["run-id"]
+    done, outputs = job.action({"install": "-r requirements.txt", "baseline-run-id": first})  # installed again
+    assert outputs["verdict"] == "pass", done.stdout
+    assert done.returncode == 0
+    assert outputs["baseline-run-id"] == first
+
+
+def test_a_requirement_that_conflicts_with_the_tools_pins_is_an_error_naming_both(job: Job) -> None:
+    (job.root / "requirements.txt").write_text("--no-index\n./vendor/tinyfuzz\npydantic<2\n")
+    done, outputs = job.action({"install": "-r requirements.txt"})
+    assert done.returncode == 2, done.stdout
+    assert outputs["verdict"] == "error"
+    (error,) = _errors(done.stdout)
+    pinned = subprocess.run(
+        [str(job.python), "-c", "import importlib.metadata as m; print(m.version('pydantic'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert f"your requirement pydantic<2 vs the action's pydantic=={pinned}" in error, error
+    report = json.loads((job.root / ".honeyhive" / "report.json").read_text())
+    assert "pydantic<2" in report["error"]
+
+    # the tool is intact: the same environment runs it again, and still has its own pydantic
+    (job.root / "requirements.txt").write_text("--no-index\n./vendor/tinyfuzz\n")
+    done, outputs = job.action({"install": "-r requirements.txt"})
+    assert outputs["verdict"] == "neutral", done.stdout
+    version = subprocess.run(
+        [str(job.python), "-c", "import pydantic; print(pydantic.VERSION)"], capture_output=True, text=True, check=True
+    )
+    assert version.stdout.strip() == pinned
