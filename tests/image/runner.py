@@ -78,6 +78,7 @@ class Job:
 
     root: Path
     owner: int = RUNNER_UID
+    file_commands_owner: int | None = None  # None: ``owner``
     backend_url: str = ""
     github_api_url: str = "http://127.0.0.1:9"  # a closed port: nothing reaches GitHub unless a test says so
     runs: int = field(default=0, init=False)
@@ -108,6 +109,8 @@ class Job:
         summary_file.write_text("")
         (self.root / "workflow" / "event.json").write_text(json.dumps(_payload(event, sha, base_sha)))
         _chown_tree(self.root, self.owner)
+        if self.file_commands_owner is not None:
+            _chown_tree(self.root / "file_commands", self.file_commands_owner)
         given = {"api-key": API_KEY, "server-url": self.backend_url, "github-token": GITHUB_TOKEN, **(inputs or {})}
         env = {
             "HOME": "/github/home",

@@ -133,15 +133,26 @@ def test_a_requirement_conflicting_with_the_actions_pins_is_an_error_and_the_too
     assert after.outputs["verdict"] == "neutral"
 
 
-def test_a_workspace_the_image_user_cannot_write_is_one_error_line(docker: Docker, image: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("owner", "file_commands_owner", "unwritable"),
+    [
+        pytest.param(0, 0, "/github/", id="everything-root"),
+        pytest.param(RUNNER_UID, 0, "/github/file_commands/", id="file-commands-root"),
+    ],
+)
+def test_runner_files_the_image_user_cannot_write_are_one_error_line(
+    docker: Docker, image: str, tmp_path: Path, owner: int, file_commands_owner: int, unwritable: str
+) -> None:
     """A runner whose user is root (a self-hosted one) hands the container root-owned directories; the image
-    runs as uid 1001 and can write neither the workspace nor the file-command files."""
+    runs as uid 1001 and cannot write them. The step says so in one line, before any work, and exits."""
     with local_backend(tmp_path / "hh.sqlite") as url:
-        job = Job(tmp_path / "job", owner=0, backend_url=url)
+        job = Job(tmp_path / "job", owner=owner, file_commands_owner=file_commands_owner, backend_url=url)
         base_sha, _ = checkout(QUICKSTART, job.workspace)
         done = job.run(docker, image, event="push", sha=base_sha, inputs={"dry-run": "true"})
     assert done.returncode != 0
     [error] = error_lines(done.log)
     assert "cannot write" in error
+    assert unwritable in error
+    assert "uid 0" in error, "says whose files they are"
     assert "uid 1001" in error, "says which user the image runs as"
     assert "Traceback" not in done.log
