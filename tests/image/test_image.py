@@ -21,6 +21,13 @@ pytestmark = pytest.mark.image
 
 REPO = Path(__file__).resolve().parents[2]
 QUICKSTART = REPO / "examples" / "quickstart"
+NEEDS_DEP = REPO / "tests" / "fixtures" / "apps" / "needs_dep"  # imports tinyfuzz, vendored beside it
+INSTALL = {"install": "-r requirements.txt", "dry-run": "true"}
+
+
+def error_lines(log: str) -> list[str]:
+    """The step's ``::error`` workflow commands: what the job's annotations show."""
+    return [line for line in log.splitlines() if line.startswith("::error")]
 
 
 @pytest.fixture
@@ -68,14 +75,6 @@ def test_quickstart_baseline_then_pull_request(docker: Docker, image: str, job: 
     assert "Traceback" not in push.log + pull.log
 
 
-NEEDS_DEP = REPO / "tests" / "fixtures" / "apps" / "needs_dep"  # imports tinyfuzz, vendored beside it
-INSTALL = {"install": "-r requirements.txt", "dry-run": "true"}
-
-
-def error_lines(log: str) -> list[str]:
-    return [line for line in log.splitlines() if line.startswith("::error")]
-
-
 def test_the_install_input_makes_the_apps_requirements_importable(docker: Docker, image: str, job: Job) -> None:
     base_sha, head_sha = checkout(NEEDS_DEP, job.workspace)
 
@@ -99,7 +98,7 @@ def test_without_the_install_input_the_missing_module_is_named(docker: Docker, i
     assert done.outputs["verdict"] == "error"
     [error] = error_lines(done.log)
     assert "tinyfuzz" in error
-    assert "install" in error
+    assert "`install:" in error, "names the input that fixes it"
     assert "Traceback" not in done.log
 
 
