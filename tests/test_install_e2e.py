@@ -39,6 +39,8 @@ class Job:
     python: Path
     backend: LocalBackend
     tmp: Path
+    installer: str  # which one PATH leads to: "uv", or "pip" when no folder on it has a uv
+    path: str
 
     def action(self, inputs: Mapping[str, str]) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
         """A push to main runs the action with these inputs; returns the process and its outputs."""
@@ -47,7 +49,7 @@ class Job:
         outputs = self.tmp / "github_output"
         outputs.write_text("")
         env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PATH": self.path,
             "HOME": str(self.tmp),
             "GITHUB_ACTIONS": "true",
             "GITHUB_REPOSITORY": "acme/bot",
@@ -74,20 +76,31 @@ class Job:
         return done, parse_outputs(outputs.read_text())
 
 
-@pytest.fixture
-def job(installed: Path, tmp_path: Path) -> Iterator[Job]:
+def search_path(installer: str) -> str:
+    """PATH for the action: for ``uv``, the folder of the uv binary the ``uv`` package ships (the test extra
+    has it) first; for ``pip``, the test's PATH without any folder that has a uv."""
+    folders = [f for f in os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep) if not (Path(f) / "uv").exists()]
+    if installer == "uv":
+        uv = pytest.importorskip("uv", reason="the uv package (test extra) is not installed")
+        folders.insert(0, str(Path(uv.find_uv_bin()).parent))
+    return os.pathsep.join(folders)
+
+
+@pytest.fixture(params=["pip", "uv"])
+def job(request: pytest.FixtureRequest, installed: Path, tmp_path: Path) -> Iterator[Job]:
+    path = search_path(request.param)
     root = tmp_path / "repo"
     shutil.copytree(APP, root, ignore=shutil.ignore_patterns("__pycache__", "*.db*", "report*.json"))
     with LocalBackend(":memory:", API_KEY) as backend:
-        yield Job(root, layered_venv(installed, tmp_path / "venv"), backend, tmp_path)
+        yield Job(root, layered_venv(installed, tmp_path / "venv"), backend, tmp_path, request.param, path)
 
 
 def _errors(stdout: str) -> list[str]:
     return [line for line in stdout.splitlines() if line.startswith("::error")]
 
 
-def test_install_makes_the_apps_dependency_importable(job: Job) -> None:
-    # without install: the import fails, and the error says which module and how to install it
+@pytest.mark.parametrize("job", ["pip"], indirect=True)  # nothing is installed: the installer does not matter
+def test_without_install_the_error_names_the_missing_module_and_install(job: Job) -> None:
     done, outputs = job.action({})
     assert done.returncode == 2, done.stdout
     assert outputs["verdict"] == "error"
@@ -98,11 +111,15 @@ def test_install_makes_the_apps_dependency_importable(job: Job) -> None:
     assert "tinyfuzz" in report["error"]
     assert "install" in report["error"]
 
-    # with it: installed (grouped in the log, timed), imported, evaluated
+
+def test_install_makes_the_apps_dependency_importable(job: Job) -> None:
+    """Installed (grouped in the log, timed, with uv when it is on PATH), imported, evaluated."""
     done, outputs = job.action({"install": "-r requirements.txt"})
     assert _errors(done.stdout) == [], done.stdout
     assert re.search(r"^::group::Installing your dependencies: -r requirements\.txt$", done.stdout, re.MULTILINE)
-    assert re.search(r"^::endgroup::\nInstalled your dependencies with (pip|uv) in [0-9.]+ s$", done.stdout, re.M)
+    assert re.search(
+        rf"^::endgroup::\nInstalled your dependencies with {job.installer} in [0-9.]+ s$", done.stdout, re.M
+    )
     assert outputs["verdict"] == "neutral", done.stdout  # the first run on main: no baseline yet
     assert done.returncode == 0
 
