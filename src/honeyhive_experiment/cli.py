@@ -16,11 +16,11 @@ parts (:func:`run_settings`, :func:`judge_config`, :func:`error_judged`)::
     python -m honeyhive_experiment schema
     python -m honeyhive_experiment action            # inside GitHub Actions (action.yml)
 
-Exit codes: 0 pass or neutral, 1 fail, 2 error (0 with ``fail-on-error: false``), 2 on bad usage, 130 on a
-second interrupt. Errors are mapped once: every expected one is an
-:class:`~honeyhive_experiment.errors.ExperimentError`; anything else is caught at this boundary too, so the user
-sees an error verdict and never a traceback. Heavy modules are imported inside the commands, so ``--help``
-starts fast.
+Exit codes: 0 pass or neutral, 1 fail, 2 error (0 with ``fail-on-error: false``), 2 on bad usage or when a
+file the runner reads back cannot be written (nothing is run then), 130 on a second interrupt. Errors are
+mapped once: every expected one is an :class:`~honeyhive_experiment.errors.ExperimentError`; anything else is
+caught at this boundary too, so the user sees an error verdict and never a traceback. Heavy modules are
+imported inside the commands, so ``--help`` starts fast.
 """
 
 from __future__ import annotations
