@@ -130,6 +130,15 @@ def test_install_makes_the_apps_dependency_importable(job: Job) -> None:
     assert outputs["baseline-run-id"] == first
 
 
+def test_an_editable_install_is_importable_in_the_same_run(job: Job) -> None:
+    """``-e`` installs a .pth file, which Python reads only at start-up: the program reads the new one itself."""
+    done, outputs = job.action({"install": "--no-index -e ./vendor/tinyfuzz"})
+    assert _errors(done.stdout) == [], done.stdout
+    assert outputs["verdict"] == "neutral", done.stdout
+    listed = subprocess.run([str(job.python), "-m", "pip", "list", "--editable"], capture_output=True, text=True)
+    assert "tinyfuzz" in listed.stdout, listed
+
+
 def test_a_requirement_that_conflicts_with_the_tools_pins_is_an_error_naming_both(job: Job) -> None:
     (job.root / "requirements.txt").write_text("--no-index\n./vendor/tinyfuzz\npydantic<2\n")
     done, outputs = job.action({"install": "-r requirements.txt"})

@@ -125,6 +125,7 @@ def install(
     from honeyhive_experiment.gha import group, neutralise
 
     pins = tool_pins()
+    before = _path_files()
     title = f"Installing your dependencies: {shlex.join(arguments)}"
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="honeyhive-install-") as folder:
@@ -141,7 +142,7 @@ def install(
     if returncode != 0:
         raise InstallError(_failure(installer, arguments, lines, pins, returncode, redact), key="install")
     print(f"Installed your dependencies with {installer} in {seconds:.1f} s", file=out, flush=True)
-    _refresh_imports()
+    _refresh_imports(before)
     return Installed(installer, seconds)
 
 
@@ -204,10 +205,15 @@ def _failure(
     return f"{what}: {installer} failed with exit code {returncode}:\n{tail}"
 
 
-def _refresh_imports() -> None:
+def _path_files() -> set[Path]:
+    """The ``.pth`` files of this interpreter's site directories."""
+    return {pth for directory in site.getsitepackages() for pth in Path(directory).glob("*.pth")}
+
+
+def _refresh_imports(before: set[Path]) -> None:
     """Make what was just installed importable in this process: forget the finders' cached directory
-    listings, and process the site directories again for new ``.pth`` files (editable installs)."""
+    listings, and process the ``.pth`` files that appeared (editable installs put their path or finder there);
+    the ones processed at start-up are left alone."""
     importlib.invalidate_caches()
-    for directory in site.getsitepackages():
-        if Path(directory).is_dir():
-            site.addsitedir(directory)
+    for pth in sorted(_path_files() - before):
+        site.addpackage(str(pth.parent), pth.name, None)
