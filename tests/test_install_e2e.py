@@ -164,3 +164,30 @@ def test_a_requirement_that_conflicts_with_the_tools_pins_is_an_error_naming_bot
         "tinyfuzz"
         not in subprocess.run([str(job.python), "-m", "pip", "list"], capture_output=True, text=True, check=True).stdout
     )  # the refused install installed nothing
+
+
+def test_the_installers_output_and_its_error_are_redacted_and_issue_no_commands(tmp_path: Path) -> None:
+    """A requirement carrying a secret (an index token in a URL, a key pasted by mistake): what the installer
+    prints and the error quote it as ***. Nothing is installed (``--dry-run --no-index``: it fails to resolve)."""
+    import io
+
+    from honeyhive_experiment.errors import InstallError
+    from honeyhive_experiment.install import install
+    from honeyhive_experiment.report import Redactor
+
+    secret = "hh-secret-0123456789abcdef"
+    out = io.StringIO()
+    with pytest.raises(InstallError) as caught:
+        install(
+            ["--dry-run", "--no-index", f"pkg-{secret}", "::warning::x"],
+            cwd=tmp_path,
+            out=out,
+            grouped=True,
+            redact=Redactor([secret]).redact,
+        )
+    log = out.getvalue()
+    assert secret not in log
+    assert secret not in str(caught.value)
+    assert "***" in log + str(caught.value)
+    commands = [line for line in log.splitlines() if line.startswith("::")]
+    assert [line.split("::")[1].split(" ")[0] for line in commands] == ["group", "endgroup"]

@@ -385,14 +385,18 @@ def _check_writable(settings: Settings, report_file: Path | None) -> None:
 
 def _install(settings: Settings, redactor: Redactor) -> None:
     """The ``install`` input: the user's dependencies into this interpreter, output grouped in Actions."""
+    from honeyhive_experiment.gha import neutralise
     from honeyhive_experiment.install import install
+
+    def shown(line: str) -> str:  # a build's output is the user's: inside Actions it may issue no command
+        return neutralise(redactor.redact(line)) if settings.in_github_actions else redactor.redact(line)
 
     install(
         settings.install,
         cwd=settings.root,
         out=sys.stdout if settings.in_actions else sys.stderr,
         grouped=settings.in_actions,
-        redact=redactor.redact,
+        redact=shown,
     )
 
 

@@ -126,7 +126,7 @@ def install(
 
     pins = tool_pins()
     before = _path_files()
-    title = f"Installing your dependencies: {shlex.join(arguments)}"
+    title = redact(f"Installing your dependencies: {shlex.join(arguments)}")
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="honeyhive-install-") as folder:
         constraints = Path(folder) / "constraints.txt"
@@ -192,7 +192,7 @@ def _failure(
     returncode: int,
     redact: Callable[[str], str],
 ) -> str:
-    what = shlex.join(arguments)
+    what = redact(shlex.join(arguments))
     clashes = conflicts(lines, pins)
     if clashes:
         named = "; ".join(f"your requirement {theirs} vs the action's {ours}" for theirs, ours in clashes)
