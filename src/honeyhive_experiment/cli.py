@@ -308,13 +308,13 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
         _check_writable(settings, report_file)
         config = load_config(settings.config_path)
         experiment = config.name
-        if settings.mode in (Mode.ALL, Mode.RUN) and settings.install:  # before the user's code is imported
-            _install(settings, redactor)
         if not settings.api_key and not settings.dry_run:
             if settings.is_fork:
                 post = None  # nothing to post with, and nothing was run
                 return finish(Judged(experiment=experiment, decision=FORK_WITHOUT_SECRETS, config=config))
             raise SettingsError("api-key", "the HoneyHive API key is not set: pass it from a secret")
+        if settings.mode in (Mode.ALL, Mode.RUN) and settings.install:  # before the user's code is imported
+            _install(settings, redactor)
         published: PublishedRun | None = None
         if settings.mode is Mode.PUBLISH:
             assert report_file is not None, "the action always has a report file"
