@@ -37,6 +37,8 @@ __all__ = ["TOOL_DISTRIBUTION", "Installed", "conflicts", "install", "installer_
 TOOL_DISTRIBUTION: Final = "honeyhive-experiment"
 _OUTPUT_TAIL: Final = 15  # lines of the installer's output quoted when it fails for another reason than a pin
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
+_SPECIFIER = r"(?:===|[<>=!~]=?)[^\s,;'\"]+"  # one version specifier: <2, ==2.11.7, ~=1.4
+_SPECIFIERS = rf"{_SPECIFIER}(?:\s*,\s*{_SPECIFIER})*"  # a comma-separated set of them: >=0.27,<0.28
 _EXTRA = re.compile(r"""extra\s*==\s*["']([^"']+)["']""")
 
 
@@ -170,17 +172,12 @@ def conflicts(lines: Iterable[str], pins: dict[str, str]) -> list[tuple[str, str
     text = "\n".join(lines)
     found: list[tuple[str, str]] = []
     for name, version in sorted(pins.items()):
-        pattern = re.compile(
-            r"(?<![\w.-])"
-            + re.escape(name).replace(r"\-", "[-_.]")
-            + r"(?:\[[^\]]*\])?\s*((?:[<>=!~]=?|===)[^\s,;'\"]+"
-            r"(?:\s*,\s*(?:[<>=!~]=?)[^\s,;'\"]+)*)",
-            re.IGNORECASE,
-        )
+        spelled = "[-_.]".join(re.escape(part) for part in name.split("-"))  # pip and uv spell names as given
+        pattern = re.compile(rf"(?<![\w.-]){spelled}(?:\[[^\]]*\])?\s*({_SPECIFIERS})", re.IGNORECASE)
+        named = {match[1].rstrip(".") for match in pattern.finditer(text)}  # a sentence's full stop is not a version
         pin = f"=={version}"
-        theirs = sorted({m[1] for m in pattern.finditer(text) if m[1].rstrip(".") != pin})
-        if theirs and pin in {m[1].rstrip(".") for m in pattern.finditer(text)}:
-            found.extend((f"{name}{spec.rstrip('.')}", f"{name}{pin}") for spec in theirs)
+        if pin in named:
+            found.extend((f"{name}{spec}", f"{name}{pin}") for spec in sorted(named - {pin}))
     return found
 
 
