@@ -130,6 +130,22 @@ def test_install_makes_the_apps_dependency_importable(job: Job) -> None:
     assert outputs["baseline-run-id"] == first
 
 
+@pytest.mark.parametrize("job", ["uv"], indirect=True)
+def test_validate_installs_with_the_same_flag_as_run(job: Job) -> None:
+    done = subprocess.run(
+        [str(job.python), "-m", "honeyhive_experiment", "validate", "--install", "-r requirements.txt"],
+        cwd=job.root,
+        env={**os.environ, "PATH": job.path},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Installed your dependencies with uv" in done.stderr
+    assert done.stdout.startswith("ok: .honeyhive/experiment.yml: experiment 'needs-dep', 3 datapoints")
+
+
 @pytest.mark.parametrize("job", ["pip"], indirect=True)  # the .pth file is Python's business, not the installer's
 def test_an_editable_install_is_importable_in_the_same_run(job: Job) -> None:
     """``-e`` installs a .pth file, which Python reads only at start-up: the program reads the new one itself."""

@@ -12,7 +12,7 @@ parts (:func:`run_settings`, :func:`judge_config`, :func:`error_judged`)::
     python -m honeyhive_experiment run [--config PATH] [--working-directory DIR] [--dry-run]
                                        [--baseline-run-id ID] [--report PATH] [--server-url URL]
                                        [--install ARGS]
-    python -m honeyhive_experiment validate [--config PATH] [--working-directory DIR]
+    python -m honeyhive_experiment validate [--config PATH] [--working-directory DIR] [--install ARGS]
     python -m honeyhive_experiment schema
     python -m honeyhive_experiment action            # inside GitHub Actions (action.yml)
 
@@ -89,14 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--baseline-run-id", metavar="ID", help="compare with this run instead of choosing one")
     run.add_argument("--report", metavar="PATH", help="also write the machine-readable report.json here")
     run.add_argument("--server-url", metavar="URL", help="HoneyHive API URL (default: $HH_API_URL or HoneyHive's)")
-    run.add_argument(
-        "--install",
-        metavar="ARGS",
-        help="install your dependencies first, e.g. --install '-r requirements.txt' (pip install arguments)",
-    )
+    install_help = "install your dependencies first, e.g. --install '-r requirements.txt' (pip install arguments)"
+    run.add_argument("--install", metavar="ARGS", help=install_help)
 
     validate = commands.add_parser("validate", help="check the experiment file, its dataset and its imports")
     common(validate)
+    validate.add_argument("--install", metavar="ARGS", help=install_help)
     commands.add_parser("schema", help="print the experiment file's JSON Schema")
     commands.add_parser("action", help="the GitHub Action entry point (reads INPUT_* and GITHUB_* variables)")
     return parser
@@ -112,7 +110,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             sys.stdout.write(config_json_schema_text())
             return 0
         if args.command == "validate":
-            return _validate(Path(args.working_directory), args.config)
+            return _validate(Path(args.working_directory), args.config, args.install)
         _load_engine(owns_process=argv is None)
         from honeyhive_experiment.errors import SettingsError
 
@@ -163,7 +161,7 @@ def _load_engine(*, owns_process: bool) -> None:
 # ----------------------------------------------------------------------------- validate
 
 
-def _validate(root: Path, config_path: str) -> int:
+def _validate(root: Path, config_path: str, install: str | None = None) -> int:
     from honeyhive_experiment.config import load_config
     from honeyhive_experiment.datasets import DatasetFile, load_dataset_file
     from honeyhive_experiment.errors import ConfigError, ExperimentError
@@ -175,6 +173,11 @@ def _validate(root: Path, config_path: str) -> int:
         check_paths(config, str(root / config_path), root)
         ref = config.dataset.to_ref(root)
         count = len(load_dataset_file(ref.path)) if isinstance(ref, DatasetFile) else None
+        if install:  # split as `run --install` splits it
+            from honeyhive_experiment.install import install as install_into
+            from honeyhive_experiment.settings import Settings
+
+            install_into(Settings.from_args({"install": install}, {}).install, cwd=root, out=sys.stderr, grouped=False)
         code = load_user_code(config, str(root / config_path), root)
     except ExperimentError as exc:
         for issue in exc.issues if isinstance(exc, ConfigError) else (exc,):
