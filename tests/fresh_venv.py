@@ -42,6 +42,9 @@ def venv_with(wheel: Path, venv: Path) -> Path:
     _run([sys.executable, "-m", "venv", "--clear", str(venv)], timeout=120)
     python = venv / "bin" / "python"
     _run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], timeout=900)
+    # Python 3.11's venv still seeds setuptools (3.12's no longer does): the program must not need it, and a
+    # stale one would shadow the build requirements pip installs for a layered venv's isolated builds
+    _run([str(python), "-m", "pip", "uninstall", "--quiet", "--yes", "setuptools"], timeout=120)
     return python
 
 

@@ -39,6 +39,8 @@ class Job:
     python: Path
     backend: LocalBackend
     tmp: Path
+    installer: str  # which one PATH leads to: "uv", or "pip" when no folder on it has a uv
+    path: str
 
     def action(self, inputs: Mapping[str, str]) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
         """A push to main runs the action with these inputs; returns the process and its outputs."""
@@ -47,7 +49,7 @@ class Job:
         outputs = self.tmp / "github_output"
         outputs.write_text("")
         env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PATH": self.path,
             "HOME": str(self.tmp),
             "GITHUB_ACTIONS": "true",
             "GITHUB_REPOSITORY": "acme/bot",
@@ -74,20 +76,31 @@ class Job:
         return done, parse_outputs(outputs.read_text())
 
 
-@pytest.fixture
-def job(installed: Path, tmp_path: Path) -> Iterator[Job]:
+def search_path(installer: str) -> str:
+    """PATH for the action: for ``uv``, the folder of the uv binary the ``uv`` package ships (the test extra
+    has it) first; for ``pip``, the test's PATH without any folder that has a uv."""
+    folders = [f for f in os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep) if not (Path(f) / "uv").exists()]
+    if installer == "uv":
+        uv = pytest.importorskip("uv", reason="the uv package (test extra) is not installed")
+        folders.insert(0, str(Path(uv.find_uv_bin()).parent))
+    return os.pathsep.join(folders)
+
+
+@pytest.fixture(params=["pip", "uv"])
+def job(request: pytest.FixtureRequest, installed: Path, tmp_path: Path) -> Iterator[Job]:
+    path = search_path(request.param)
     root = tmp_path / "repo"
     shutil.copytree(APP, root, ignore=shutil.ignore_patterns("__pycache__", "*.db*", "report*.json"))
     with LocalBackend(":memory:", API_KEY) as backend:
-        yield Job(root, layered_venv(installed, tmp_path / "venv"), backend, tmp_path)
+        yield Job(root, layered_venv(installed, tmp_path / "venv"), backend, tmp_path, request.param, path)
 
 
 def _errors(stdout: str) -> list[str]:
     return [line for line in stdout.splitlines() if line.startswith("::error")]
 
 
-def test_install_makes_the_apps_dependency_importable(job: Job) -> None:
-    # without install: the import fails, and the error says which module and how to install it
+@pytest.mark.parametrize("job", ["pip"], indirect=True)  # nothing is installed: the installer does not matter
+def test_without_install_the_error_names_the_missing_module_and_install(job: Job) -> None:
     done, outputs = job.action({})
     assert done.returncode == 2, done.stdout
     assert outputs["verdict"] == "error"
@@ -98,11 +111,15 @@ def test_install_makes_the_apps_dependency_importable(job: Job) -> None:
     assert "tinyfuzz" in report["error"]
     assert "install" in report["error"]
 
-    # with it: installed (grouped in the log, timed), imported, evaluated
+
+def test_install_makes_the_apps_dependency_importable(job: Job) -> None:
+    """Installed (grouped in the log, timed, with uv when it is on PATH), imported, evaluated."""
     done, outputs = job.action({"install": "-r requirements.txt"})
     assert _errors(done.stdout) == [], done.stdout
     assert re.search(r"^::group::Installing your dependencies: -r requirements\.txt$", done.stdout, re.MULTILINE)
-    assert re.search(r"^::endgroup::\nInstalled your dependencies with (pip|uv) in [0-9.]+ s$", done.stdout, re.M)
+    assert re.search(
+        rf"^::endgroup::\nInstalled your dependencies with {job.installer} in [0-9.]+ s$", done.stdout, re.M
+    )
     assert outputs["verdict"] == "neutral", done.stdout  # the first run on main: no baseline yet
     assert done.returncode == 0
 
@@ -111,6 +128,32 @@ def test_install_makes_the_apps_dependency_importable(job: Job) -> None:
     assert outputs["verdict"] == "pass", done.stdout
     assert done.returncode == 0
     assert outputs["baseline-run-id"] == first
+
+
+@pytest.mark.parametrize("job", ["uv"], indirect=True)
+def test_validate_installs_with_the_same_flag_as_run(job: Job) -> None:
+    done = subprocess.run(
+        [str(job.python), "-m", "honeyhive_experiment", "validate", "--install", "-r requirements.txt"],
+        cwd=job.root,
+        env={**os.environ, "PATH": job.path},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Installed your dependencies with uv" in done.stderr
+    assert done.stdout.startswith("ok: .honeyhive/experiment.yml: experiment 'needs-dep', 3 datapoints")
+
+
+@pytest.mark.parametrize("job", ["pip"], indirect=True)  # the .pth file is Python's business, not the installer's
+def test_an_editable_install_is_importable_in_the_same_run(job: Job) -> None:
+    """``-e`` installs a .pth file, which Python reads only at start-up: the program reads the new one itself."""
+    done, outputs = job.action({"install": "--no-index -e ./vendor/tinyfuzz"})
+    assert _errors(done.stdout) == [], done.stdout
+    assert outputs["verdict"] == "neutral", done.stdout
+    listed = subprocess.run([str(job.python), "-m", "pip", "list", "--editable"], capture_output=True, text=True)
+    assert "tinyfuzz" in listed.stdout, listed
 
 
 def test_a_requirement_that_conflicts_with_the_tools_pins_is_an_error_naming_both(job: Job) -> None:
@@ -129,11 +172,39 @@ def test_a_requirement_that_conflicts_with_the_tools_pins_is_an_error_naming_bot
     report = json.loads((job.root / ".honeyhive" / "report.json").read_text())
     assert "pydantic<2" in report["error"]
 
-    # the tool is intact: the same environment runs it again, and still has its own pydantic
-    (job.root / "requirements.txt").write_text("--no-index\n./vendor/tinyfuzz\n")
-    done, outputs = job.action({"install": "-r requirements.txt"})
-    assert outputs["verdict"] == "neutral", done.stdout
-    version = subprocess.run(
-        [str(job.python), "-c", "import pydantic; print(pydantic.VERSION)"], capture_output=True, text=True, check=True
-    )
-    assert version.stdout.strip() == pinned
+    # the tool is intact: its own pydantic, and its engine still imports (what a run imports first)
+    check = "import honeyhive_experiment.delivery, honeyhive_experiment.flow, pydantic; print(pydantic.VERSION)"
+    after = subprocess.run([str(job.python), "-c", check], capture_output=True, text=True, check=False)
+    assert after.returncode == 0, after.stderr
+    assert after.stdout.strip() == pinned
+    assert (
+        "tinyfuzz"
+        not in subprocess.run([str(job.python), "-m", "pip", "list"], capture_output=True, text=True, check=True).stdout
+    )  # the refused install installed nothing
+
+
+def test_the_installers_output_and_its_error_are_redacted_and_issue_no_commands(tmp_path: Path) -> None:
+    """A requirement carrying a secret (an index token in a URL, a key pasted by mistake): what the installer
+    prints and the error quote it as ***. Nothing is installed (``--dry-run --no-index``: it fails to resolve)."""
+    import io
+
+    from honeyhive_experiment.errors import InstallError
+    from honeyhive_experiment.install import install
+    from honeyhive_experiment.report import Redactor
+
+    secret = "hh-secret-0123456789abcdef"
+    out = io.StringIO()
+    with pytest.raises(InstallError) as caught:
+        install(
+            ["--dry-run", "--no-index", f"pkg-{secret}", "::warning::x"],
+            cwd=tmp_path,
+            out=out,
+            grouped=True,
+            redact=Redactor([secret]).redact,
+        )
+    log = out.getvalue()
+    assert secret not in log
+    assert secret not in str(caught.value)
+    assert "***" in log + str(caught.value)
+    commands = [line for line in log.splitlines() if line.startswith("::")]
+    assert [line.split("::")[1].split(" ")[0] for line in commands] == ["group", "endgroup"]

@@ -64,6 +64,7 @@ def shown(done: subprocess.CompletedProcess[str]) -> str:
 def test_the_example_workflows_are_there() -> None:
     assert [path.name for path in EXAMPLE_WORKFLOWS] == [
         "baseline.yml",
+        "pr-check-python.yml",
         "pr-check.yml",
         "publish.yml",
         "run-for-publish.yml",
@@ -111,6 +112,7 @@ def test_zizmor_passes_on_the_workflows_and_the_action() -> None:
             str(ZIZMOR_CONFIG),
             *map(str, EXAMPLE_WORKFLOWS),
             "action.yml",
+            "python/action.yml",
         ]
     )
     assert done.returncode == 0, shown(done)

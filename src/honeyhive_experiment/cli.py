@@ -12,15 +12,15 @@ parts (:func:`run_settings`, :func:`judge_config`, :func:`error_judged`)::
     python -m honeyhive_experiment run [--config PATH] [--working-directory DIR] [--dry-run]
                                        [--baseline-run-id ID] [--report PATH] [--server-url URL]
                                        [--install ARGS]
-    python -m honeyhive_experiment validate [--config PATH] [--working-directory DIR]
+    python -m honeyhive_experiment validate [--config PATH] [--working-directory DIR] [--install ARGS]
     python -m honeyhive_experiment schema
     python -m honeyhive_experiment action            # inside GitHub Actions (action.yml)
 
-Exit codes: 0 pass or neutral, 1 fail, 2 error (0 with ``fail-on-error: false``), 2 on bad usage, 130 on a
-second interrupt. Errors are mapped once: every expected one is an
-:class:`~honeyhive_experiment.errors.ExperimentError`; anything else is caught at this boundary too, so the user
-sees an error verdict and never a traceback. Heavy modules are imported inside the commands, so ``--help``
-starts fast.
+Exit codes: 0 pass or neutral, 1 fail, 2 error (0 with ``fail-on-error: false``), 2 on bad usage or when a
+file the runner reads back cannot be written (nothing is run then), 130 on a second interrupt. Errors are
+mapped once: every expected one is an :class:`~honeyhive_experiment.errors.ExperimentError`; anything else is
+caught at this boundary too, so the user sees an error verdict and never a traceback. Heavy modules are
+imported inside the commands, so ``--help`` starts fast.
 """
 
 from __future__ import annotations
@@ -89,14 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--baseline-run-id", metavar="ID", help="compare with this run instead of choosing one")
     run.add_argument("--report", metavar="PATH", help="also write the machine-readable report.json here")
     run.add_argument("--server-url", metavar="URL", help="HoneyHive API URL (default: $HH_API_URL or HoneyHive's)")
-    run.add_argument(
-        "--install",
-        metavar="ARGS",
-        help="install your dependencies first, e.g. --install '-r requirements.txt' (pip install arguments)",
-    )
+    install_help = "install your dependencies first, e.g. --install '-r requirements.txt' (pip install arguments)"
+    run.add_argument("--install", metavar="ARGS", help=install_help)
 
     validate = commands.add_parser("validate", help="check the experiment file, its dataset and its imports")
     common(validate)
+    validate.add_argument("--install", metavar="ARGS", help=install_help)
     commands.add_parser("schema", help="print the experiment file's JSON Schema")
     commands.add_parser("action", help="the GitHub Action entry point (reads INPUT_* and GITHUB_* variables)")
     return parser
@@ -112,7 +110,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             sys.stdout.write(config_json_schema_text())
             return 0
         if args.command == "validate":
-            return _validate(Path(args.working_directory), args.config)
+            return _validate(Path(args.working_directory), args.config, args.install)
         _load_engine(owns_process=argv is None)
         from honeyhive_experiment.errors import SettingsError
 
@@ -163,7 +161,7 @@ def _load_engine(*, owns_process: bool) -> None:
 # ----------------------------------------------------------------------------- validate
 
 
-def _validate(root: Path, config_path: str) -> int:
+def _validate(root: Path, config_path: str, install: str | None = None) -> int:
     from honeyhive_experiment.config import load_config
     from honeyhive_experiment.datasets import DatasetFile, load_dataset_file
     from honeyhive_experiment.errors import ConfigError, ExperimentError
@@ -175,6 +173,11 @@ def _validate(root: Path, config_path: str) -> int:
         check_paths(config, str(root / config_path), root)
         ref = config.dataset.to_ref(root)
         count = len(load_dataset_file(ref.path)) if isinstance(ref, DatasetFile) else None
+        if install:  # split as `run --install` splits it
+            from honeyhive_experiment.install import install as install_into
+            from honeyhive_experiment.settings import Settings
+
+            install_into(Settings.from_args({"install": install}, {}).install, cwd=root, out=sys.stderr, grouped=False)
         code = load_user_code(config, str(root / config_path), root)
     except ExperimentError as exc:
         for issue in exc.issues if isinstance(exc, ConfigError) else (exc,):
@@ -308,13 +311,13 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
         _check_writable(settings, report_file)
         config = load_config(settings.config_path)
         experiment = config.name
-        if settings.mode in (Mode.ALL, Mode.RUN) and settings.install:  # before the user's code is imported
-            _install(settings, redactor)
         if not settings.api_key and not settings.dry_run:
             if settings.is_fork:
                 post = None  # nothing to post with, and nothing was run
                 return finish(Judged(experiment=experiment, decision=FORK_WITHOUT_SECRETS, config=config))
             raise SettingsError("api-key", "the HoneyHive API key is not set: pass it from a secret")
+        if settings.mode in (Mode.ALL, Mode.RUN) and settings.install:  # before the user's code is imported
+            _install(settings, redactor)
         published: PublishedRun | None = None
         if settings.mode is Mode.PUBLISH:
             assert report_file is not None, "the action always has a report file"
@@ -385,14 +388,18 @@ def _check_writable(settings: Settings, report_file: Path | None) -> None:
 
 def _install(settings: Settings, redactor: Redactor) -> None:
     """The ``install`` input: the user's dependencies into this interpreter, output grouped in Actions."""
+    from honeyhive_experiment.gha import neutralise
     from honeyhive_experiment.install import install
+
+    def shown(line: str) -> str:  # a build's output is the user's: inside Actions it may issue no command
+        return neutralise(redactor.redact(line)) if settings.in_github_actions else redactor.redact(line)
 
     install(
         settings.install,
         cwd=settings.root,
         out=sys.stdout if settings.in_actions else sys.stderr,
         grouped=settings.in_actions,
-        redact=redactor.redact,
+        redact=shown,
     )
 
 

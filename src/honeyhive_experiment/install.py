@@ -37,6 +37,8 @@ __all__ = ["TOOL_DISTRIBUTION", "Installed", "conflicts", "install", "installer_
 TOOL_DISTRIBUTION: Final = "honeyhive-experiment"
 _OUTPUT_TAIL: Final = 15  # lines of the installer's output quoted when it fails for another reason than a pin
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
+_SPECIFIER = r"(?:===|[<>=!~]=?)[^\s,;'\"]+"  # one version specifier: <2, ==2.11.7, ~=1.4
+_SPECIFIERS = rf"{_SPECIFIER}(?:\s*,\s*{_SPECIFIER})*"  # a comma-separated set of them: >=0.27,<0.28
 _EXTRA = re.compile(r"""extra\s*==\s*["']([^"']+)["']""")
 
 
@@ -125,7 +127,8 @@ def install(
     from honeyhive_experiment.gha import group, neutralise
 
     pins = tool_pins()
-    title = f"Installing your dependencies: {shlex.join(arguments)}"
+    before = _path_files()
+    title = redact(f"Installing your dependencies: {shlex.join(arguments)}")
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="honeyhive-install-") as folder:
         constraints = Path(folder) / "constraints.txt"
@@ -141,7 +144,7 @@ def install(
     if returncode != 0:
         raise InstallError(_failure(installer, arguments, lines, pins, returncode, redact), key="install")
     print(f"Installed your dependencies with {installer} in {seconds:.1f} s", file=out, flush=True)
-    _refresh_imports()
+    _refresh_imports(before)
     return Installed(installer, seconds)
 
 
@@ -169,17 +172,12 @@ def conflicts(lines: Iterable[str], pins: dict[str, str]) -> list[tuple[str, str
     text = "\n".join(lines)
     found: list[tuple[str, str]] = []
     for name, version in sorted(pins.items()):
-        pattern = re.compile(
-            r"(?<![\w.-])"
-            + re.escape(name).replace(r"\-", "[-_.]")
-            + r"(?:\[[^\]]*\])?\s*((?:[<>=!~]=?|===)[^\s,;'\"]+"
-            r"(?:\s*,\s*(?:[<>=!~]=?)[^\s,;'\"]+)*)",
-            re.IGNORECASE,
-        )
+        spelled = "[-_.]".join(re.escape(part) for part in name.split("-"))  # pip and uv spell names as given
+        pattern = re.compile(rf"(?<![\w.-]){spelled}(?:\[[^\]]*\])?\s*({_SPECIFIERS})", re.IGNORECASE)
+        named = {match[1].rstrip(".") for match in pattern.finditer(text)}  # a sentence's full stop is not a version
         pin = f"=={version}"
-        theirs = sorted({m[1] for m in pattern.finditer(text) if m[1].rstrip(".") != pin})
-        if theirs and pin in {m[1].rstrip(".") for m in pattern.finditer(text)}:
-            found.extend((f"{name}{spec.rstrip('.')}", f"{name}{pin}") for spec in theirs)
+        if pin in named:
+            found.extend((f"{name}{spec}", f"{name}{pin}") for spec in sorted(named - {pin}))
     return found
 
 
@@ -191,7 +189,7 @@ def _failure(
     returncode: int,
     redact: Callable[[str], str],
 ) -> str:
-    what = shlex.join(arguments)
+    what = redact(shlex.join(arguments))
     clashes = conflicts(lines, pins)
     if clashes:
         named = "; ".join(f"your requirement {theirs} vs the action's {ours}" for theirs, ours in clashes)
@@ -204,10 +202,15 @@ def _failure(
     return f"{what}: {installer} failed with exit code {returncode}:\n{tail}"
 
 
-def _refresh_imports() -> None:
+def _path_files() -> set[Path]:
+    """The ``.pth`` files of this interpreter's site directories."""
+    return {pth for directory in site.getsitepackages() for pth in Path(directory).glob("*.pth")}
+
+
+def _refresh_imports(before: set[Path]) -> None:
     """Make what was just installed importable in this process: forget the finders' cached directory
-    listings, and process the site directories again for new ``.pth`` files (editable installs)."""
+    listings, and process the ``.pth`` files that appeared (editable installs put their path or finder there);
+    the ones processed at start-up are left alone."""
     importlib.invalidate_caches()
-    for directory in site.getsitepackages():
-        if Path(directory).is_dir():
-            site.addsitedir(directory)
+    for pth in sorted(_path_files() - before):
+        site.addpackage(str(pth.parent), pth.name, None)
