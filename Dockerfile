@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-#
 # The image of the HoneyHive Experiment action. GitHub builds it from this file on the runner for every job
 # that uses the action (action.yml: `image: Dockerfile`), then runs it with the workspace mounted at
 # /github/workspace (also the working directory: no WORKDIR here), the runner's file commands
@@ -43,22 +41,12 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && git config --system --add safe.directory '*'
 
-# Dependency layer first: only pyproject.toml, so editing the code does not reinstall the dependencies.
-# The requirements are pyproject's [project] dependencies, read with the standard library's tomllib.
-ENV VIRTUAL_ENV=/opt/venv \
-    PATH=/opt/venv/bin:$PATH
-COPY pyproject.toml /tmp/pyproject.toml
-RUN python -m venv /opt/venv \
-    && python -c "import tomllib; print('\n'.join(tomllib.load(open('/tmp/pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
-    && pip install --no-cache-dir -r /tmp/requirements.txt \
-    && rm /tmp/pyproject.toml /tmp/requirements.txt
-
-# Then the code: the wheel from stage 1, without dependencies (they are in the layer above; pip check proves it).
-COPY --from=wheel /dist /tmp/dist
-RUN pip install --no-cache-dir --no-deps /tmp/dist/*.whl \
-    && pip check \
-    && rm -rf /tmp/dist
+# The user the action runs as (see USER below for why uid 1001), created before the virtualenv so that it owns
+# /opt/venv: the `install` input adds the user's own requirements to this venv at run time, as this user. Building
+# the venv as that user (rather than a `chown -R` afterwards) keeps every file in one layer instead of two.
+RUN groupadd --gid 1001 honeyhive \
+    && useradd --uid 1001 --gid 1001 --create-home --shell /usr/sbin/nologin honeyhive \
+    && install -d -o 1001 -g 1001 /opt/venv
 
 # Non-root, as uid 1001 — the uid of the `runner` user on GitHub-hosted Linux runners (standard and larger
 # runners alike since December 2024) and in the actions-runner image that Actions Runner Controller uses.
@@ -71,10 +59,33 @@ RUN pip install --no-cache-dir --no-deps /tmp/dist/*.whl \
 # work, but leaves root-owned files (report.json) in the workspace that later steps of a non-root runner cannot
 # change (actions/runner#1282), and makes git see the checkout as another user's.
 # Trade-off: a self-hosted runner whose service runs under another uid (or as root) cannot write the outputs
-# from this image; such users need a runner running as uid 1001 (the ARC default) until a prebuilt image with
-# a configurable user is published.
-RUN groupadd --gid 1001 honeyhive \
-    && useradd --uid 1001 --gid 1001 --create-home --shell /usr/sbin/nologin honeyhive
+# from this image; the action then says so in one ::error:: line. Such users need a runner running as uid 1001
+# (the ARC default) until a prebuilt image with a configurable user is published.
 USER 1001:1001
+
+# Dependency layer first: only pyproject.toml, so editing the code does not reinstall the dependencies.
+# The requirements are pyproject's [project] dependencies, read with the standard library's tomllib.
+# uv (pinned; its wheel carries the static binary) installs the `install` input's requirements in seconds where
+# pip takes tens of seconds (benchmarks/bench_image.py). UV_LINK_MODE=copy: uv's cache (under HOME, another
+# filesystem than /opt/venv) cannot be hard-linked from, and uv would warn about it on every run.
+# UV_SYSTEM_CERTS: uv trusts the system's CA store, as pip (truststore) and git here do, instead of its own
+# bundled roots; otherwise a CA added to the system store (a TLS-intercepting proxy) works for pip but not uv.
+ENV VIRTUAL_ENV=/opt/venv \
+    PATH=/opt/venv/bin:$PATH \
+    UV_LINK_MODE=copy \
+    UV_SYSTEM_CERTS=1 \
+    UV_PYTHON_DOWNLOADS=never
+COPY --chown=1001:1001 pyproject.toml /tmp/pyproject.toml
+RUN python -m venv /opt/venv \
+    && python -c "import tomllib; print('\n'.join(tomllib.load(open('/tmp/pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+    && pip install --no-cache-dir -r /tmp/requirements.txt uv==0.13.9 \
+    && rm /tmp/pyproject.toml /tmp/requirements.txt
+
+# Then the code: the wheel from stage 1, without dependencies (they are in the layer above; pip check proves it).
+COPY --from=wheel --chown=1001:1001 /dist /tmp/dist
+RUN pip install --no-cache-dir --no-deps /tmp/dist/*.whl \
+    && pip check \
+    && rm -rf /tmp/dist
 
 ENTRYPOINT ["/opt/venv/bin/python", "-m", "honeyhive_experiment", "action"]

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from honeyhive_local import LocalBackend
+from tests.fresh_venv import build_wheel, venv_with
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -43,6 +44,19 @@ def dataplane_spec_path() -> Path:
     if not DATAPLANE_SPEC.is_file():
         pytest.skip(f"HoneyHive's OpenAPI description is not here ({DATAPLANE_SPEC}); contract tests need ../shared")
     return DATAPLANE_SPEC
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel, built as the Dockerfile builds it (tests/fresh_venv.py), once per session."""
+    return build_wheel(tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="session")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtual environment with the wheel and its dependencies, once per session; returns its python.
+    Tests that install into it take a ``fresh_venv.layered_venv`` on top instead of changing it."""
+    return venv_with(wheel, tmp_path_factory.mktemp("venv"))
 
 
 LAYERS = ("unit", "integration", "e2e", "image")

@@ -119,6 +119,7 @@ NON_DEFAULT: dict[str, tuple[str, str, object]] = {
     "comment-mode": ("off", "comment_mode", "off"),
     "working-directory": ("services/bot", "working_directory", Path("services/bot")),
     "fail-on-error": ("false", "fail_on_error", False),
+    "install": ("-r 'my requirements.txt'", "install", ("-r", "my requirements.txt")),
 }
 
 
@@ -190,3 +191,44 @@ def test_readme_tables_follow_the_quickstart() -> None:
     text = (REPO / "README.md").read_text(encoding="utf-8")
     quickstart, inputs, outputs = (text.find(marker) for marker in ("## Quickstart", "## Inputs", "## Outputs"))
     assert 0 <= quickstart < inputs < text.find("<!-- inputs:start -->") < outputs < text.find("<!-- outputs:start -->")
+
+
+# ---------------------------------------------------------------------------------------------------- python/action.yml
+
+
+@pytest.fixture(scope="module")
+def composite() -> dict[str, Any]:
+    loaded = yaml.safe_load((REPO / "python" / "action.yml").read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def test_the_composite_action_has_the_same_inputs(action: dict[str, Any], composite: dict[str, Any]) -> None:
+    assert composite["inputs"] == action["inputs"]  # names, order, descriptions, defaults
+
+
+def test_the_composite_action_has_the_same_outputs_read_from_its_run_step(
+    action: dict[str, Any], composite: dict[str, Any]
+) -> None:
+    assert list(composite["outputs"]) == list(OUTPUT_NAMES)
+    for name, spec in composite["outputs"].items():
+        assert set(spec) == {"description", "value"}, name
+        assert spec["description"] == action["outputs"][name]["description"], name
+        assert spec["value"] == f"${{{{ steps.experiment.outputs.{name} }}}}", name
+
+
+def test_the_composite_action_runs_the_same_entry_point_with_the_same_variables(
+    action: dict[str, Any], composite: dict[str, Any]
+) -> None:
+    assert set(composite) <= {"name", "description", "author", "branding", "inputs", "outputs", "runs"}
+    assert composite["branding"] == action["branding"]
+    runs = composite["runs"]
+    assert runs["using"] == "composite"
+    steps = runs["steps"]
+    assert all(step.get("shell") == "bash" for step in steps)
+    (run,) = (step for step in steps if step.get("id") == "experiment")
+    assert run["env"] == action["runs"]["env"]
+    assert run["run"].strip() == "python -m honeyhive_experiment action"
+    install = steps[0]
+    assert "github.action_path" in str(install["env"]), "installs the tool from the action's own checkout"
+    assert "${{" not in install["run"], "expressions go through env:, never into the script"

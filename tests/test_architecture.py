@@ -150,6 +150,19 @@ def test_only_the_cli_reads_environment_and_argv() -> None:
     assert "os.getenv" not in connection
 
 
+# who starts processes: the CLI asks git, install.py runs the installer (uv or pip) for the install input
+PROCESS_STARTERS = {"cli", "install"}
+
+
+def test_only_the_cli_and_the_installer_start_processes() -> None:
+    offenders = [
+        name
+        for name, path in _modules(EXPERIMENT).items()
+        if "subprocess" in _top(_imports(path)) and name not in PROCESS_STARTERS
+    ]
+    assert offenders == []
+
+
 def test_only_the_store_speaks_sql() -> None:
     offenders = [
         name for name, path in _modules(LOCAL).items() if "sqlite3" in _top(_imports(path)) and name != "store"

@@ -6,7 +6,8 @@ reject, so a run that lints nothing cannot pass.
 
 The wheel is built the way the Dockerfile builds it (``pip wheel . --no-deps`` from pyproject.toml, README.md
 and src/) and installed into a fresh virtual environment with its dependencies from the package index, once
-per session; the installed command then answers ``--help`` and runs the quickstart's dry run.
+per session (``conftest.py``'s ``wheel`` and ``installed``, shared with the ``install`` input's tests); the
+installed command then answers ``--help`` and runs the quickstart's dry run.
 """
 
 from __future__ import annotations
@@ -24,18 +25,14 @@ from typing import Any
 
 import pytest
 
+from tests.fresh_venv import DOCKER_IMAGE_FILES
+
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOWS = REPO / "docs" / "workflows"
 ZIZMOR_CONFIG = WORKFLOWS / "zizmor.yml"
 EXAMPLE_WORKFLOWS = sorted(path for path in WORKFLOWS.glob("*.yml") if path != ZIZMOR_CONFIG)
-DOCKER_IMAGE_FILES = (
-    "pyproject.toml",
-    "README.md",
-    "src",
-    "templates",
-)  # what the Dockerfile copies to build the wheel
 
 
 def tool(name: str) -> str:
@@ -67,6 +64,7 @@ def shown(done: subprocess.CompletedProcess[str]) -> str:
 def test_the_example_workflows_are_there() -> None:
     assert [path.name for path in EXAMPLE_WORKFLOWS] == [
         "baseline.yml",
+        "pr-check-python.yml",
         "pr-check.yml",
         "publish.yml",
         "run-for-publish.yml",
@@ -114,6 +112,7 @@ def test_zizmor_passes_on_the_workflows_and_the_action() -> None:
             str(ZIZMOR_CONFIG),
             *map(str, EXAMPLE_WORKFLOWS),
             "action.yml",
+            "python/action.yml",
         ]
     )
     assert done.returncode == 0, shown(done)
@@ -150,8 +149,11 @@ def test_dockerfile_shape() -> None:
     for line in lines:
         if re.search(r"\bpip (install|wheel)\b", line):
             assert "--no-cache-dir" in line, line
+    # no parser directive: `# syntax=` makes BuildKit pull its frontend image from a registry before any build
+    assert not re.match(r"#\s*syntax\s*=", text)
+    assert re.search(r"\buv==\d", text), "uv ships in the image, pinned: the `install` input uses it"
     # the dependency layer comes before the code
-    assert text.index("COPY pyproject.toml /tmp/pyproject.toml") < text.index("COPY --from=wheel")
+    assert text.index("pyproject.toml /tmp/pyproject.toml") < text.index("COPY --from=wheel")
 
 
 def test_dockerignore_lets_the_build_context_through() -> None:
@@ -166,45 +168,13 @@ def test_dockerignore_lets_the_build_context_through() -> None:
         for line in text.splitlines()
         if line.startswith("COPY ") and "--from=" not in line
         for source in line.split()[1:-1]
+        if not source.startswith("--")
     }
     assert copied == set(DOCKER_IMAGE_FILES)
     assert copied <= allowed
 
 
 # ---------------------------------------------------------------------------------------------------- the wheel
-
-
-@pytest.fixture(scope="session")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel, built from exactly the files the Dockerfile copies (no build/ or egg-info in the checkout)."""
-    source = tmp_path_factory.mktemp("source")
-    for name in DOCKER_IMAGE_FILES:
-        if (REPO / name).is_dir():
-            shutil.copytree(
-                REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
-            )
-        else:
-            shutil.copy2(REPO / name, source / name)
-    out = tmp_path_factory.mktemp("dist")
-    done = run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "--wheel-dir", str(out), str(source)],
-        timeout=600,
-    )
-    assert done.returncode == 0, shown(done)
-    (built,) = out.glob("honeyhive_experiment-*.whl")
-    return built
-
-
-@pytest.fixture(scope="session")
-def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtual environment with the wheel and its dependencies; returns its python."""
-    venv = tmp_path_factory.mktemp("venv")
-    done = run([sys.executable, "-m", "venv", "--clear", str(venv)])
-    assert done.returncode == 0, shown(done)
-    python = venv / "bin" / "python"
-    done = run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], timeout=900)
-    assert done.returncode == 0, shown(done)
-    return python
 
 
 def clean_env() -> dict[str, str]:

@@ -11,15 +11,16 @@ parts (:func:`run_settings`, :func:`judge_config`, :func:`error_judged`)::
 
     python -m honeyhive_experiment run [--config PATH] [--working-directory DIR] [--dry-run]
                                        [--baseline-run-id ID] [--report PATH] [--server-url URL]
-    python -m honeyhive_experiment validate [--config PATH] [--working-directory DIR]
+                                       [--install ARGS]
+    python -m honeyhive_experiment validate [--config PATH] [--working-directory DIR] [--install ARGS]
     python -m honeyhive_experiment schema
     python -m honeyhive_experiment action            # inside GitHub Actions (action.yml)
 
-Exit codes: 0 pass or neutral, 1 fail, 2 error (0 with ``fail-on-error: false``), 2 on bad usage, 130 on a
-second interrupt. Errors are mapped once: every expected one is an
-:class:`~honeyhive_experiment.errors.ExperimentError`; anything else is caught at this boundary too, so the user
-sees an error verdict and never a traceback. Heavy modules are imported inside the commands, so ``--help``
-starts fast.
+Exit codes: 0 pass or neutral, 1 fail, 2 error (0 with ``fail-on-error: false``), 2 on bad usage or when a
+file the runner reads back cannot be written (nothing is run then), 130 on a second interrupt. Errors are
+mapped once: every expected one is an :class:`~honeyhive_experiment.errors.ExperimentError`; anything else is
+caught at this boundary too, so the user sees an error verdict and never a traceback. Heavy modules are
+imported inside the commands, so ``--help`` starts fast.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from honeyhive_experiment.delivery import Judged, Poster
     from honeyhive_experiment.errors import ExperimentError
     from honeyhive_experiment.flow import CiContext, PublishedRun
+    from honeyhive_experiment.report import Redactor
     from honeyhive_experiment.runner import Progress
     from honeyhive_experiment.settings import Settings
 
@@ -88,9 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--baseline-run-id", metavar="ID", help="compare with this run instead of choosing one")
     run.add_argument("--report", metavar="PATH", help="also write the machine-readable report.json here")
     run.add_argument("--server-url", metavar="URL", help="HoneyHive API URL (default: $HH_API_URL or HoneyHive's)")
+    install_help = "install your dependencies first, e.g. --install '-r requirements.txt' (pip install arguments)"
+    run.add_argument("--install", metavar="ARGS", help=install_help)
 
     validate = commands.add_parser("validate", help="check the experiment file, its dataset and its imports")
     common(validate)
+    validate.add_argument("--install", metavar="ARGS", help=install_help)
     commands.add_parser("schema", help="print the experiment file's JSON Schema")
     commands.add_parser("action", help="the GitHub Action entry point (reads INPUT_* and GITHUB_* variables)")
     return parser
@@ -106,7 +111,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             sys.stdout.write(config_json_schema_text())
             return 0
         if args.command == "validate":
-            return _validate(Path(args.working_directory), args.config)
+            return _validate(Path(args.working_directory), args.config, args.install)
         _load_engine(owns_process=argv is None)
         from honeyhive_experiment.errors import SettingsError
 
@@ -157,7 +162,7 @@ def _load_engine(*, owns_process: bool) -> None:
 # ----------------------------------------------------------------------------- validate
 
 
-def _validate(root: Path, config_path: str) -> int:
+def _validate(root: Path, config_path: str, install: str | None = None) -> int:
     from honeyhive_experiment.config import load_config
     from honeyhive_experiment.datasets import DatasetFile, load_dataset_file
     from honeyhive_experiment.errors import ConfigError, ExperimentError
@@ -169,6 +174,11 @@ def _validate(root: Path, config_path: str) -> int:
         check_paths(config, str(root / config_path), root)
         ref = config.dataset.to_ref(root)
         count = len(load_dataset_file(ref.path)) if isinstance(ref, DatasetFile) else None
+        if install:  # split as `run --install` splits it
+            from honeyhive_experiment.install import install as install_into
+            from honeyhive_experiment.settings import Settings
+
+            install_into(Settings.from_args({"install": install}, {}).install, cwd=root, out=sys.stderr, grouped=False)
         code = load_user_code(config, str(root / config_path), root)
     except ExperimentError as exc:
         for issue in exc.issues if isinstance(exc, ConfigError) else (exc,):
@@ -277,7 +287,7 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
     from honeyhive_experiment.cancellation import Cancellation, Interrupted
     from honeyhive_experiment.config import load_config
     from honeyhive_experiment.delivery import Judged, announce, deliver, deliver_shard
-    from honeyhive_experiment.errors import ConfigError, ExperimentError, ReportError, SettingsError
+    from honeyhive_experiment.errors import ConfigError, ExperimentError, NotWritable, ReportError, SettingsError
     from honeyhive_experiment.flow import FORK_WITHOUT_SECRETS, published_run, record_shard
     from honeyhive_experiment.progress import ProgressPrinter
     from honeyhive_experiment.report import RedactingFilter, Redactor
@@ -302,6 +312,7 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
         return EXIT_INTERRUPTED if cancel.signals > 1 else code
 
     try:
+        _check_writable(settings, report_file)
         config = load_config(settings.config_path)
         experiment = config.name
         if not settings.api_key and not settings.dry_run:
@@ -309,6 +320,8 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
                 post = None  # nothing to post with, and nothing was run
                 return finish(Judged(experiment=experiment, decision=FORK_WITHOUT_SECRETS, config=config))
             raise SettingsError("api-key", "the HoneyHive API key is not set: pass it from a secret")
+        if settings.mode in (Mode.ALL, Mode.RUN) and settings.install:  # before the user's code is imported
+            _install(settings, redactor)
         published: PublishedRun | None = None
         if settings.mode is Mode.PUBLISH:
             assert report_file is not None, "the action always has a report file"
@@ -328,6 +341,9 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
         return finish(
             judge_config(settings, config, ci, now=now, cancel=cancel, progress=progress, published=published, log=log)
         )
+    except NotWritable as exc:  # nothing can be reported where it cannot be written: one line, and stop
+        announce(settings, redactor, "error", exc)
+        return EXIT_USAGE
     except ExperimentError as exc:
         for problem in exc.issues if isinstance(exc, ConfigError) else (exc,):
             announce(settings, redactor, "error", problem)
@@ -356,6 +372,41 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
         return EXIT_INTERRUPTED if second else exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)
     finally:
         _restore_signal_handlers(previous)
+
+
+def _check_writable(settings: Settings, report_file: Path | None) -> None:
+    """Before any work: every file this invocation will write at its end can be written (see
+    :func:`~honeyhive_experiment.gha.unwritable`); raises NotWritable naming the first that cannot."""
+    from honeyhive_experiment.errors import NotWritable
+    from honeyhive_experiment.gha import unwritable
+    from honeyhive_experiment.settings import Mode
+
+    checks = [
+        ("GITHUB_OUTPUT", settings.output_path, False),
+        ("GITHUB_STEP_SUMMARY", settings.step_summary_path, False),
+    ]
+    if settings.mode is not Mode.RUN:  # a shard job writes no report
+        checks.append(("report.json's folder", report_file.parent if report_file else None, True))
+    for what, path, folder in checks:
+        if path is not None and (problem := unwritable(what, path, folder=folder)) is not None:
+            raise NotWritable(problem)
+
+
+def _install(settings: Settings, redactor: Redactor) -> None:
+    """The ``install`` input: the user's dependencies into this interpreter, output grouped in Actions."""
+    from honeyhive_experiment.gha import neutralise
+    from honeyhive_experiment.install import install
+
+    def shown(line: str) -> str:  # a build's output is the user's: inside Actions it may issue no command
+        return neutralise(redactor.redact(line)) if settings.in_github_actions else redactor.redact(line)
+
+    install(
+        settings.install,
+        cwd=settings.root,
+        out=sys.stdout if settings.in_actions else sys.stderr,
+        grouped=settings.in_actions,
+        redact=shown,
+    )
 
 
 def judge_config(

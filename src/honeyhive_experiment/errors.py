@@ -17,7 +17,9 @@
     ├── ExperimentCancelled          the run was cancelled (it is marked ``cancelled`` in HoneyHive)
     ├── ShardsMissing                the report job waited and datapoints of some shards never arrived
     ├── TemplateError                a comment template that cannot be read, parsed or rendered, or lost its marker
-    └── ReportError                  a report.json that is not valid, or does not belong to this workflow run
+    ├── ReportError                  a report.json that is not valid, or does not belong to this workflow run
+    ├── InstallError                 the user's dependencies (the install input) could not be installed
+    └── NotWritable                  a file the runner reads back (outputs, summary, report.json) cannot be written
 
 Every error has a ``message`` and may say where the problem is: ``file`` (as the user gave it), ``line``
 (1-based) and ``key`` (a dotted config key, an input name, a dataset row). ``str()`` is
@@ -48,7 +50,9 @@ __all__ = [
     "ExperimentError",
     "HoneyHiveError",
     "IngestionTimeout",
+    "InstallError",
     "NotFoundError",
+    "NotWritable",
     "ReportError",
     "SettingsError",
     "ShardsMissing",
@@ -278,3 +282,16 @@ class TemplateError(ExperimentError):
 
 class ReportError(ExperimentError):
     """A ``report.json`` that cannot be published: missing, malformed, or not this workflow run's."""
+
+
+# ---------------------------------------------------------------------------------------------------- environment
+
+
+class InstallError(ExperimentError):
+    """The ``install`` input failed: the installer refused (a requirement that conflicts with the tool's own
+    pinned dependencies is named with the pin), or could not be started."""
+
+
+class NotWritable(ExperimentError):
+    """A file the runner reads back (``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY``) or ``report.json``'s folder
+    cannot be written by this process: found before the run, so no work is wasted."""

@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -38,6 +39,8 @@ __all__ = [
     "escape_property",
     "group",
     "neutralise",
+    "not_writable_message",
+    "unwritable",
     "write_outputs",
 ]
 
@@ -187,6 +190,52 @@ def append_summary(
         with target.open("ab") as handle:
             handle.write(data)
     return truncated
+
+
+COMPOSITE_ACTION: Final = "honeyhiveai/honeyhive-experiment/python@v2"
+"""The composite action: the same program in the job's own Python, as the runner's own user."""
+
+
+def not_writable_message(what: str, path: Path, reason: str, *, owner: int | None, uid: int) -> str:
+    """Why ``what`` (``GITHUB_OUTPUT``, ``report.json's folder``) at ``path`` cannot be written, and the fix.
+
+    Owned by another uid is the usual cause: a self-hosted runner running as root (or any uid but 1001) while
+    the action's image runs as uid 1001, so the runner's files are not ours to write."""
+    head = f"cannot write {what} ({path}): {reason}"
+    if owner is not None and owner != uid:
+        return (
+            f"{head}; it belongs to uid {owner}, and this process runs as uid {uid}. The runner runs as another"
+            f" user than the action's container: run the runner as uid {uid} (GitHub-hosted runners and the"
+            f" Actions Runner Controller image do), or use the composite action `uses: {COMPOSITE_ACTION}`,"
+            " which runs in the job's own Python as the runner's user"
+        )
+    return f"{head} (this process runs as uid {uid}); make it writable (a read-only mount?) and run the job again"
+
+
+def unwritable(what: str, path: Path, *, folder: bool = False) -> str | None:
+    """``None`` when this process can write ``path`` (a file the runner created, or with ``folder`` a folder
+    to create a file in, made later if missing), else :func:`not_writable_message`.
+
+    It is tried, not guessed from mode bits: appending nothing to the file, or creating and removing a
+    temporary file in the nearest existing folder, so root, ACLs and read-only mounts answer truthfully."""
+    as_file = not folder and path.exists()
+    target = path if as_file else path.parent if not folder else path
+    while not as_file and not target.exists() and target != target.parent:
+        target = target.parent
+    try:
+        if as_file:
+            with target.open("a", encoding="utf-8"):
+                pass
+        else:
+            with tempfile.TemporaryFile(dir=target):
+                pass
+    except OSError as exc:
+        try:
+            owner: int | None = target.stat().st_uid
+        except OSError:
+            owner = None
+        return not_writable_message(what, target, exc.strerror or str(exc), owner=owner, uid=os.geteuid())
+    return None
 
 
 class WorkflowCommandHandler(logging.Handler):

@@ -33,6 +33,7 @@ input                  environment variable                         default
 ``comment-mode``       ``HONEYHIVE_EXPERIMENT_COMMENT_MODE``        ``update`` (update | new | off)
 ``working-directory``  ``HONEYHIVE_EXPERIMENT_WORKING_DIRECTORY``   ``.``
 ``fail-on-error``      ``HONEYHIVE_EXPERIMENT_FAIL_ON_ERROR``       ``true``
+``install``            ``HONEYHIVE_EXPERIMENT_INSTALL``             none (``pip install`` arguments, split like a shell)
 =====================  ===========================================  ==============================
 
 Rules
@@ -73,6 +74,7 @@ not the merge commit in ``GITHUB_SHA``), :attr:`Settings.run_url` and
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -155,6 +157,7 @@ INPUTS: Final[tuple[ActionInput, ...]] = (
     ActionInput("comment-mode", "HONEYHIVE_EXPERIMENT_COMMENT_MODE", "update"),
     ActionInput("working-directory", "HONEYHIVE_EXPERIMENT_WORKING_DIRECTORY", "."),
     ActionInput("fail-on-error", "HONEYHIVE_EXPERIMENT_FAIL_ON_ERROR", "true"),
+    ActionInput("install", "HONEYHIVE_EXPERIMENT_INSTALL"),
 )
 _ENV: Final = {spec.name: spec.env for spec in INPUTS}
 
@@ -235,6 +238,7 @@ class Settings(BaseModel):
     comment_mode: CommentMode = CommentMode.UPDATE
     working_directory: Path = Path(".")
     fail_on_error: bool = True
+    install: tuple[str, ...] = ()  # installer arguments for the user's dependencies (install.py); () installs nothing
 
     # the GITHUB_* context
     repository: str | None = None  # owner/name
@@ -308,6 +312,8 @@ class Settings(BaseModel):
             values["working_directory"] = Path(working_directory)
         if (fail_on_error := inputs.boolean("fail-on-error")) is not None:
             values["fail_on_error"] = fail_on_error
+        if (install := inputs.text("install")) is not None:
+            values["install"] = _install_arguments(install, "install", "input")
         if values.get("shard") is not None and values.get("mode", Mode.ALL) not in (Mode.RUN, Mode.REPORT):
             raise SettingsError(
                 "shard",
@@ -320,8 +326,8 @@ class Settings(BaseModel):
     @classmethod
     def from_args(cls, flags: Mapping[str, Any], env: Mapping[str, str]) -> Self:
         """The ``run`` command: its flags (``vars()`` of the parsed arguments: ``config``,
-        ``working_directory``, ``dry_run``, ``baseline_run_id``, ``report``, ``server_url``) and the HoneyHive
-        variables of ``env`` (``HH_API_KEY`` or ``HONEYHIVE_API_KEY``, ``HH_API_URL`` or
+        ``working_directory``, ``dry_run``, ``baseline_run_id``, ``report``, ``server_url``, ``install``) and the
+        HoneyHive variables of ``env`` (``HH_API_KEY`` or ``HONEYHIVE_API_KEY``, ``HH_API_URL`` or
         ``HONEYHIVE_SERVER_URL``). No GitHub context: a local run learns its branch and commit from git.
         Raises :class:`SettingsError` naming the flag or variable."""
         values: dict[str, Any] = {"command": "run", "dry_run": bool(flags.get("dry_run"))}
@@ -330,6 +336,8 @@ class Settings(BaseModel):
                 values["report_path" if name == "report" else name] = Path(text)
         if baseline := _flag(flags, "baseline_run_id"):
             values["baseline_run_id"] = baseline
+        if install := _flag(flags, "install"):
+            values["install"] = _install_arguments(install, "--install", "flag")
         if server_url := _flag(flags, "server_url"):
             values["server_url"] = http_url(server_url, "--server-url", "flag")
         elif (variable := _first_set(env, "HH_API_URL", "HONEYHIVE_SERVER_URL")) is not None:
@@ -463,6 +471,14 @@ def _shard(value: str) -> Shard:
         if 1 <= index <= total:
             return Shard(index=index, total=total)
     raise SettingsError("shard", f'expected "i/n" with 1 ≤ i ≤ n (e.g. "2/4"), got {quote(value)}')
+
+
+def _install_arguments(value: str, name: str, kind: Literal["input", "flag"]) -> tuple[str, ...]:
+    """``-r "my reqs.txt" .[evals]`` → its arguments, split like a POSIX shell splits them."""
+    try:
+        return tuple(shlex.split(value))
+    except ValueError as exc:
+        raise SettingsError(name, f"cannot split {quote(value)} into arguments: {exc}", kind=kind) from None
 
 
 def _common(env: Mapping[str, str]) -> dict[str, Any]:

@@ -52,11 +52,28 @@ class UserCode:
     evaluators: tuple[Evaluator, ...]
 
 
-def _load(config_path: str, loc: tuple[str | int, ...], path: str) -> Any:
+def missing_module_message(path: str, missing: str | None, root: str | os.PathLike[str]) -> str:
+    """Why ``path`` cannot be imported when module ``missing`` is not found, and what to do.
+
+    A module of the user's own repository (its top-level package or module is under ``root``) is a wrong path
+    in the config; anything else is a dependency that is not installed where the action runs, and the ``install``
+    input is the fix."""
+    head = f"cannot import {path!r}: no module named {missing!r}"
+    top = (missing or "").split(".")[0]
+    if not top or (Path(root) / top).is_dir() or (Path(root) / f"{top}.py").is_file():
+        return head
+    return (
+        f"{head}. {top!r} is not installed where the experiment runs: add it to requirements.txt and set the input"
+        " `install: -r requirements.txt` (command line: --install '-r requirements.txt'), which installs your"
+        " dependencies before your code is imported"
+    )
+
+
+def _load(config_path: str, loc: tuple[str | int, ...], path: str, root: str | os.PathLike[str]) -> Any:
     try:
         obj = import_object(path)
     except ModuleNotFoundError as exc:
-        raise config_error_at(config_path, loc, f"cannot import {path!r}: no module named {exc.name!r}") from None
+        raise config_error_at(config_path, loc, missing_module_message(path, exc.name, root)) from None
     except ImportError as exc:
         raise config_error_at(config_path, loc, f"cannot import {path!r}: {exc}") from None
     except AttributeError:
@@ -76,10 +93,10 @@ def load_user_code(config: ExperimentConfig, config_path: str, root: str | os.Pa
             ``issues``) the function's signature fits no calling convention and metric names match no evaluator.
     """
     with repository_on_path(root):
-        function = _load(config_path, ("function",), config.function)
+        function = _load(config_path, ("function",), config.function, root)
         evaluators: list[Evaluator] = []
         for index, spec in enumerate(config.evaluators):
-            fn = _load(config_path, ("evaluators", index), spec.path)
+            fn = _load(config_path, ("evaluators", index), spec.path, root)
             try:
                 evaluators.append(Evaluator.from_callable(fn, name=spec.name))
             except EvaluatorSignatureError as exc:
@@ -142,4 +159,12 @@ def _all_of(problems: Sequence[ConfigError]) -> ConfigError:
     return first
 
 
-__all__ = ["ConfigError", "UserCode", "check_metric_names", "import_object", "load_user_code", "repository_on_path"]
+__all__ = [
+    "ConfigError",
+    "UserCode",
+    "check_metric_names",
+    "import_object",
+    "load_user_code",
+    "missing_module_message",
+    "repository_on_path",
+]

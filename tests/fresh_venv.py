@@ -1,0 +1,70 @@
+"""The built wheel in fresh virtual environments, for tests that run the program as installed.
+
+The wheel is built the way the Dockerfile builds it (``pip wheel . --no-deps`` from exactly the files it copies)
+and installed with its dependencies into one fresh virtual environment per session (``conftest.py``'s
+``wheel`` and ``installed`` fixtures). A test that installs more into an environment (the ``install`` input)
+gets a :func:`layered_venv` on top of it: its own, empty, site-packages first, then the session's, so what the
+test installs or breaks stays in its own folder and the session's environment is reused as it is.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DOCKER_IMAGE_FILES = ("pyproject.toml", "README.md", "src", "templates")  # what the Dockerfile copies for the wheel
+
+
+def _run(command: list[str], timeout: float) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    assert done.returncode == 0, f"{command}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+
+
+def build_wheel(source: Path, out: Path) -> Path:
+    """The wheel, built from a copy of exactly the files the Dockerfile copies (no build/ or egg-info)."""
+    for name in DOCKER_IMAGE_FILES:
+        if (REPO / name).is_dir():
+            ignored = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
+            shutil.copytree(REPO / name, source / name, ignore=ignored)
+        else:
+            shutil.copy2(REPO / name, source / name)
+    wheel = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "--wheel-dir", str(out)]
+    _run([*wheel, str(source)], timeout=600)
+    (built,) = out.glob("honeyhive_experiment-*.whl")
+    return built
+
+
+def venv_with(wheel: Path, venv: Path) -> Path:
+    """A fresh virtual environment with the wheel and its dependencies from the index; returns its python."""
+    _run([sys.executable, "-m", "venv", "--clear", str(venv)], timeout=120)
+    python = venv / "bin" / "python"
+    _run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], timeout=900)
+    # Python 3.11's venv still seeds setuptools (3.12's no longer does): the program must not need it, and a
+    # stale one would shadow the build requirements pip installs for a layered venv's isolated builds
+    _run([str(python), "-m", "pip", "uninstall", "--quiet", "--yes", "setuptools"], timeout=120)
+    return python
+
+
+def site_packages(python: Path) -> Path:
+    found = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return Path(found.stdout.strip())
+
+
+def layered_venv(parent: Path, venv: Path) -> Path:
+    """A virtual environment whose own site-packages comes first and ``parent``'s (a venv's python) after it,
+    through a ``.pth`` file: everything of the parent is importable (pip too), and what is installed into this
+    one lands here. Returns its python."""
+    _run([sys.executable, "-m", "venv", "--without-pip", "--clear", str(venv)], timeout=120)
+    python = venv / "bin" / "python"
+    own = site_packages(python)
+    (own / "_parent_environment.pth").write_text(f"import site; site.addsitedir({str(site_packages(parent))!r})\n")
+    return python

@@ -1,0 +1,221 @@
+"""The ``install`` input's decisions: what is pinned, how a refusal is read, what a missing module says, and
+what an unwritable runner file says. (Installing for real is tests/test_install_e2e.py's.)"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from honeyhive_experiment.errors import SettingsError
+from honeyhive_experiment.gha import not_writable_message, unwritable
+from honeyhive_experiment.install import conflicts, installer_command, tool_pins
+from honeyhive_experiment.settings import Settings
+from honeyhive_experiment.user_code import missing_module_message
+
+pytestmark = pytest.mark.unit
+
+PINS = {"pydantic": "2.11.7", "typing-extensions": "4.12.2", "httpx": "0.28.1"}
+
+PIP_CONFLICT = """\
+ERROR: Cannot install pydantic<2 because these package versions have conflicting dependencies.
+
+The conflict is caused by:
+    The user requested pydantic<2
+    The user requested (constraint) pydantic==2.11.7
+"""
+PIP_TRANSITIVE = """\
+The conflict is caused by:
+    The user requested (constraint) typing-extensions==4.12.2
+    oldlib 1.0 depends on typing_extensions<4
+"""
+UV_CONFLICT = """\
+  × No solution found when resolving dependencies:
+  ╰─▶ Because you require pydantic<2 and pydantic==2.11.7, we can conclude that your requirements are
+      unsatisfiable.
+"""
+NOT_FOUND = "ERROR: No matching distribution found for rapidfuz==9\n"
+
+
+@pytest.mark.parametrize(
+    ("output", "expected"),
+    [
+        (PIP_CONFLICT, [("pydantic<2", "pydantic==2.11.7")]),
+        (UV_CONFLICT, [("pydantic<2", "pydantic==2.11.7")]),
+        (PIP_TRANSITIVE, [("typing-extensions<4", "typing-extensions==4.12.2")]),  # names normalised
+        (NOT_FOUND, []),  # another reason: no pin named
+        ("Successfully installed pydantic-2.11.7\n", []),  # a pin named alone is no conflict
+        (
+            "The user requested httpx>=0.27,<0.28\nThe user requested (constraint) httpx==0.28.1\n",
+            [("httpx>=0.27,<0.28", "httpx==0.28.1")],
+        ),
+    ],
+    ids=["pip", "uv", "transitive", "not-found", "pin-only", "range"],
+)
+def test_conflicts_name_the_users_requirement_and_the_pin(output: str, expected: list[tuple[str, str]]) -> None:
+    assert conflicts(output.splitlines(), PINS) == expected
+
+
+def test_the_pins_are_the_tools_dependency_closure_at_installed_versions() -> None:
+    import importlib.metadata as metadata
+
+    pins = tool_pins()
+    assert pins["honeyhive-experiment"] == metadata.version("honeyhive-experiment")
+    assert pins["pydantic"] == metadata.version("pydantic")
+    assert pins["pydantic-core"] == metadata.version("pydantic-core")  # transitive: pydantic's own
+    assert "pytest" not in pins  # the test extra is not the tool's
+    assert "honeyhive" not in pins
+    assert tool_pins("no-such-distribution") == {}
+
+
+def test_pip_gets_the_constraints_file(tmp_path: Path) -> None:
+    name, command = installer_command(["-r", "requirements.txt"], tmp_path / "c.txt", python="/venv/bin/python")
+    assert command[-4:] == ["--constraint", str(tmp_path / "c.txt"), "-r", "requirements.txt"]
+    if name == "uv":
+        assert command[1:5] == ["pip", "install", "--python", "/venv/bin/python"]
+    else:
+        assert command[:4] == ["/venv/bin/python", "-m", "pip", "install"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("-r requirements.txt", ("-r", "requirements.txt")),
+        ("  .[evals]  ", (".[evals]",)),
+        ("-r 'my reqs.txt' rapidfuzz>=3", ("-r", "my reqs.txt", "rapidfuzz>=3")),
+        ("", ()),
+    ],
+)
+def test_the_install_input_is_split_like_a_shell(value: str, expected: tuple[str, ...]) -> None:
+    assert Settings.from_mapping({"HONEYHIVE_EXPERIMENT_INSTALL": value}).install == expected
+    assert Settings.from_args({"install": value}, {}).install == expected
+
+
+def test_unbalanced_quotes_name_the_input_and_the_flag() -> None:
+    with pytest.raises(SettingsError, match=r"^input install: cannot split"):
+        Settings.from_mapping({"HONEYHIVE_EXPERIMENT_INSTALL": "-r 'reqs.txt"})
+    with pytest.raises(SettingsError, match=r"^flag --install: cannot split"):
+        Settings.from_args({"install": "-r 'reqs.txt"}, {})
+
+
+@pytest.mark.parametrize(
+    ("missing", "own", "hint"),
+    [
+        ("rapidfuzz", None, True),  # a dependency
+        ("rapidfuzz.fuzz", None, True),
+        ("bot.ap", "bot", False),  # a typo in the path to the user's own package
+        ("helpers", "helpers.py", False),  # the user's own module
+        (None, None, False),
+    ],
+)
+def test_a_missing_module_outside_the_repository_points_at_install(
+    tmp_path: Path, missing: str | None, own: str | None, hint: bool
+) -> None:
+    if own is not None:
+        (tmp_path / own).mkdir() if "." not in own else (tmp_path / own).write_text("")
+    message = missing_module_message("bot.app:answer", missing, tmp_path)
+    assert message.startswith(f"cannot import 'bot.app:answer': no module named {missing!r}")
+    assert ("install: -r requirements.txt" in message) is hint
+    assert (f"{(missing or '').split('.')[0]!r} is not installed" in message) is hint
+
+
+FIX = "run the runner as uid 1001"
+
+
+@pytest.mark.parametrize(
+    ("owner", "uid", "names_owner", "fix"),
+    [
+        (0, 1001, True, True),  # a self-hosted runner as root, the image as 1001
+        (1000, 1001, True, True),
+        (1001, 1001, False, False),  # our own file, still not writable: a read-only mount or mode bits
+        (None, 1001, False, False),  # cannot even stat it
+    ],
+)
+def test_the_not_writable_message(owner: int | None, uid: int, names_owner: bool, fix: bool) -> None:
+    message = not_writable_message(
+        "GITHUB_OUTPUT", Path("/github/file_commands/set_output_x"), "Permission denied", owner=owner, uid=uid
+    )
+    assert message.startswith("cannot write GITHUB_OUTPUT (/github/file_commands/set_output_x): Permission denied")
+    assert (f"it belongs to uid {owner}, and this process runs as uid {uid}" in message) is names_owner
+    assert (FIX in message) is fix
+    assert ("honeyhiveai/honeyhive-experiment/python@v2" in message) is fix
+    assert f"uid {uid}" in message
+
+
+def test_a_writable_file_and_folder_pass(tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    output.write_text("kept\n")
+    assert unwritable("GITHUB_OUTPUT", output) is None
+    assert output.read_text() == "kept\n"  # tried without changing it
+    assert unwritable("report.json's folder", tmp_path / "not" / "yet", folder=True) is None
+    assert not (tmp_path / "not").exists()  # nothing is created by asking
+    assert list(tmp_path.iterdir()) == [output]
+
+
+def test_a_file_that_cannot_be_written_is_named(tmp_path: Path) -> None:
+    """A directory where the runner's file should be fails for root too (chmod would not stop root)."""
+    problem = unwritable("GITHUB_OUTPUT", tmp_path)
+    assert problem is not None
+    assert f"cannot write GITHUB_OUTPUT ({tmp_path})" in problem
+    assert f"runs as uid {os.geteuid()}" in problem
+
+
+@pytest.fixture
+def runner_files() -> Iterator[Path]:
+    """A folder other users may enter (pytest's tmp_path is private to its user), removed afterwards."""
+    base = Path(tempfile.mkdtemp(prefix="hh-unwritable-"))
+    base.chmod(0o755)
+    yield base
+    shutil.rmtree(base)
+
+
+@contextmanager
+def effective_uid(uid: int | None) -> Iterator[None]:
+    """Run the block as ``uid`` (root only), as a self-hosted runner's container user would; back to root after."""
+    if uid is None:
+        yield
+        return
+    os.seteuid(uid)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+
+
+def test_a_runner_file_owned_by_another_user_is_one_clear_error_before_any_work(
+    runner_files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As root: the action runs as uid 1001 against root-owned files, as in a self-hosted runner running as root
+    (chmod would not stop root itself). As another user: GITHUB_OUTPUT is its own file made read-only."""
+    from honeyhive_experiment.cli import main
+
+    as_root = os.geteuid() == 0
+    output = runner_files / "set_output"
+    output.write_text("")
+    if not as_root:
+        output.chmod(0o444)
+    environ = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKSPACE": str(runner_files),
+        "GITHUB_OUTPUT": str(output),
+        "HH_API_KEY": "hh-key",
+        "HONEYHIVE_EXPERIMENT_CONFIG": "missing.yml",  # never read: the check comes first
+    }
+    with effective_uid(1001 if as_root else None):
+        code = main(["action"], environ=environ)
+    out, err = capsys.readouterr()
+    assert code == 2
+    lines = [line for line in (out + err).splitlines() if line.strip()]
+    assert len(lines) == 1, lines  # one line: no config error, no report, no traceback
+    (line,) = lines
+    assert line.startswith(f"::error::cannot write GITHUB_OUTPUT ({output}): Permission denied"), line
+    assert output.read_text() == ""
+    if as_root:
+        assert "it belongs to uid 0, and this process runs as uid 1001" in line
+        assert "run the runner as uid 1001" in line
+        assert "honeyhiveai/honeyhive-experiment/python@v2" in line

@@ -1,0 +1,146 @@
+"""The composite action (python/action.yml) run the way the runner runs it, and its linters.
+
+The runner runs a composite action's steps one by one: each ``run:`` with ``bash --noprofile --norc -eo pipefail``
+in the workspace, its ``env:`` with ``${{ inputs.* }}`` and ``${{ github.action_path }}`` filled in, its own
+``GITHUB_OUTPUT`` file, and the action's outputs read from the steps' outputs. This test does the same, on a copy
+of the repository as the runner checks out an action (``action_path`` is its ``python/`` folder), in a virtual
+environment layered on the session's installed wheel (tests/fresh_venv.py) standing in for the job's Python.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from honeyhive_local import LocalBackend
+from tests.fresh_venv import DOCKER_IMAGE_FILES, layered_venv
+from tests.test_action_e2e import parse_outputs
+from tests.test_packaging import ZIZMOR_CONFIG, shown, tool
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[1]
+API_KEY = "hh-composite-e2e-key-0123456789"
+SHA = "5e7a9c1d3f5b7d9e1a3c5e7f9b1d3f5a7c9e1b3d"
+EXPRESSION = re.compile(r"\$\{\{\s*([\w.-]+)\s*\}\}")
+
+
+def fill(template: str, context: dict[str, str]) -> str:
+    """``${{ name }}`` → its value; an expression this test does not know fails it (as it would need one)."""
+
+    def value(match: re.Match[str]) -> str:
+        assert match[1] in context, f"unknown expression {match[0]}"
+        return context[match[1]]
+
+    return EXPRESSION.sub(value, template)
+
+
+def run_composite(action_path: Path, inputs: dict[str, str], *, workspace: Path, env: dict[str, str]) -> dict[str, Any]:
+    """Run python/action.yml's steps as the runner does; returns the action's outputs and each step's process."""
+    action = yaml.safe_load((action_path / "action.yml").read_text(encoding="utf-8"))
+    context = {"github.action_path": str(action_path), "github.token": ""}
+    for name, spec in action["inputs"].items():
+        context[f"inputs.{name}"] = inputs.get(name, fill(str(spec.get("default", "")), context))
+    steps: dict[str, dict[str, str]] = {}
+    done: list[subprocess.CompletedProcess[str]] = []
+    for index, step in enumerate(action["runs"]["steps"]):
+        assert step["shell"] == "bash"
+        output = workspace.parent / f"step-{index}-output"
+        output.write_text("")
+        step_env = {**env, "GITHUB_ACTION_PATH": str(action_path), "GITHUB_OUTPUT": str(output)}
+        step_env.update({key: fill(str(value), context) for key, value in (step.get("env") or {}).items()})
+        process = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", fill(step["run"], context)],
+            cwd=workspace,
+            env=step_env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        done.append(process)
+        if process.returncode != 0:
+            break
+        if "id" in step:
+            steps[step["id"]] = parse_outputs(output.read_text())
+    for step_id, values in steps.items():
+        context.update({f"steps.{step_id}.outputs.{name}": value for name, value in values.items()})
+    outputs = {
+        name: EXPRESSION.sub(lambda m: context.get(m[1], ""), spec["value"]) for name, spec in action["outputs"].items()
+    }
+    return {"outputs": outputs, "steps": done}
+
+
+def test_the_composite_action_installs_itself_and_runs_the_quickstart(installed: Path, tmp_path: Path) -> None:
+    checkout = tmp_path / "_actions" / "honeyhive-experiment"  # the action, as the runner checks it out
+    for name in (*DOCKER_IMAGE_FILES, "python"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, checkout / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            checkout.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, checkout / name)
+    workspace = tmp_path / "workspace"
+    shutil.copytree(REPO / "examples" / "quickstart", workspace, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
+    python = layered_venv(installed, tmp_path / "job-python")  # the job's Python: `python` first on PATH
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"ref": "refs/heads/main", "after": SHA, "repository": {"full_name": "acme/bot"}}))
+    env = {
+        "PATH": f"{python.parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        "HOME": str(tmp_path),
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_REPOSITORY": "acme/bot",
+        "GITHUB_EVENT_NAME": "push",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_SHA": SHA,
+        "GITHUB_REF": "refs/heads/main",
+        "GITHUB_REF_NAME": "main",
+        "GITHUB_RUN_ID": "1",
+        "GITHUB_WORKSPACE": str(workspace),
+    }
+    with LocalBackend(":memory:", API_KEY) as backend:
+        ran = run_composite(
+            checkout / "python", {"api-key": API_KEY, "server-url": backend.url}, workspace=workspace, env=env
+        )
+    install, *rest = ran["steps"]
+    assert install.returncode == 0, shown(install)
+    (experiment,) = rest
+    where = subprocess.run(
+        [str(python), "-c", "import honeyhive_experiment; print(honeyhive_experiment.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert Path(where.stdout.strip()).is_relative_to(tmp_path / "job-python"), "installed from the action's checkout"
+    assert experiment.returncode == 0, shown(experiment)
+    assert "Traceback" not in experiment.stdout + experiment.stderr
+    outputs = ran["outputs"]
+    assert outputs["verdict"] == "neutral", shown(experiment)  # the first run on main: no baseline yet
+    assert outputs["run-id"]
+    assert outputs["passed"] == "22"
+    assert Path(outputs["report-path"]) == workspace / ".honeyhive" / "report.json"
+    assert json.loads(Path(outputs["report-path"]).read_text())["verdict"] == "neutral"
+
+
+def test_zizmor_audits_the_composite_action(tmp_path: Path) -> None:
+    """The composite action passes (test_packaging runs zizmor on it), and zizmor does read composite actions:
+    an input expanded into its script is refused as a template injection."""
+    bad = tmp_path / "action.yml"
+    text = (REPO / "python" / "action.yml").read_text(encoding="utf-8")
+    bad.write_text(text.replace("run: python -m honeyhive_experiment action", "run: echo ${{ inputs.install }}"))
+    done = subprocess.run(
+        [tool("zizmor"), "--offline", "--no-progress", "--config", str(ZIZMOR_CONFIG), str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "template-injection" in done.stdout, shown(done)

@@ -1,0 +1,210 @@
+"""The ``install`` input end to end: a user's app that imports a package the action's environment lacks.
+
+The program runs as the action (``python -m honeyhive_experiment action`` with the environment GitHub builds
+from action.yml) in a virtual environment layered on the session's installed wheel (tests/fresh_venv.py), so
+what it installs stays in the test's own folder. The app (tests/fixtures/apps/needs_dep) imports ``tinyfuzz``,
+a local path package its requirements.txt lists with ``--no-index``: nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from honeyhive_local import LocalBackend
+from tests.fresh_venv import layered_venv
+from tests.test_action_e2e import action_env, parse_outputs
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "tests" / "fixtures" / "apps" / "needs_dep"
+API_KEY = "hh-install-e2e-key-0123456789"
+SHA = "5e7a9c1d3f5b7d9e1a3c5e7f9b1d3f5a7c9e1b3d"
+
+
+@dataclass
+class Job:
+    """One GitHub job's worth of context: the checkout, the backend, the job's Python."""
+
+    root: Path
+    python: Path
+    backend: LocalBackend
+    tmp: Path
+    installer: str  # which one PATH leads to: "uv", or "pip" when no folder on it has a uv
+    path: str
+
+    def action(self, inputs: Mapping[str, str]) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+        """A push to main runs the action with these inputs; returns the process and its outputs."""
+        event = self.tmp / "event.json"
+        event.write_text(json.dumps({"ref": "refs/heads/main", "after": SHA, "repository": {"full_name": "acme/bot"}}))
+        outputs = self.tmp / "github_output"
+        outputs.write_text("")
+        env = {
+            "PATH": self.path,
+            "HOME": str(self.tmp),
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_REPOSITORY": "acme/bot",
+            "GITHUB_EVENT_NAME": "push",
+            "GITHUB_EVENT_PATH": str(event),
+            "GITHUB_SHA": SHA,
+            "GITHUB_REF": "refs/heads/main",
+            "GITHUB_REF_NAME": "main",
+            "GITHUB_RUN_ID": "1",
+            "GITHUB_WORKSPACE": str(self.root),
+            "GITHUB_OUTPUT": str(outputs),
+            **action_env({"api-key": API_KEY, "server-url": self.backend.url, "github-token": "", **inputs}),
+        }
+        done = subprocess.run(
+            [str(self.python), "-m", "honeyhive_experiment", "action"],
+            cwd=self.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
+        return done, parse_outputs(outputs.read_text())
+
+
+def search_path(installer: str) -> str:
+    """PATH for the action: for ``uv``, the folder of the uv binary the ``uv`` package ships (the test extra
+    has it) first; for ``pip``, the test's PATH without any folder that has a uv."""
+    folders = [f for f in os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep) if not (Path(f) / "uv").exists()]
+    if installer == "uv":
+        uv = pytest.importorskip("uv", reason="the uv package (test extra) is not installed")
+        folders.insert(0, str(Path(uv.find_uv_bin()).parent))
+    return os.pathsep.join(folders)
+
+
+@pytest.fixture(params=["pip", "uv"])
+def job(request: pytest.FixtureRequest, installed: Path, tmp_path: Path) -> Iterator[Job]:
+    path = search_path(request.param)
+    root = tmp_path / "repo"
+    shutil.copytree(APP, root, ignore=shutil.ignore_patterns("__pycache__", "*.db*", "report*.json"))
+    with LocalBackend(":memory:", API_KEY) as backend:
+        yield Job(root, layered_venv(installed, tmp_path / "venv"), backend, tmp_path, request.param, path)
+
+
+def _errors(stdout: str) -> list[str]:
+    return [line for line in stdout.splitlines() if line.startswith("::error")]
+
+
+@pytest.mark.parametrize("job", ["pip"], indirect=True)  # nothing is installed: the installer does not matter
+def test_without_install_the_error_names_the_missing_module_and_install(job: Job) -> None:
+    done, outputs = job.action({})
+    assert done.returncode == 2, done.stdout
+    assert outputs["verdict"] == "error"
+    (error,) = _errors(done.stdout)
+    assert "no module named 'tinyfuzz'" in error
+    assert "install: -r requirements.txt" in error
+    report = json.loads((job.root / ".honeyhive" / "report.json").read_text())
+    assert "tinyfuzz" in report["error"]
+    assert "install" in report["error"]
+
+
+def test_install_makes_the_apps_dependency_importable(job: Job) -> None:
+    """Installed (grouped in the log, timed, with uv when it is on PATH), imported, evaluated."""
+    done, outputs = job.action({"install": "-r requirements.txt"})
+    assert _errors(done.stdout) == [], done.stdout
+    assert re.search(r"^::group::Installing your dependencies: -r requirements\.txt$", done.stdout, re.MULTILINE)
+    assert re.search(
+        rf"^::endgroup::\nInstalled your dependencies with {job.installer} in [0-9.]+ s$", done.stdout, re.M
+    )
+    assert outputs["verdict"] == "neutral", done.stdout  # the first run on main: no baseline yet
+    assert done.returncode == 0
+
+    first = outputs["run-id"]
+    done, outputs = job.action({"install": "-r requirements.txt", "baseline-run-id": first})  # installed again
+    assert outputs["verdict"] == "pass", done.stdout
+    assert done.returncode == 0
+    assert outputs["baseline-run-id"] == first
+
+
+@pytest.mark.parametrize("job", ["uv"], indirect=True)
+def test_validate_installs_with_the_same_flag_as_run(job: Job) -> None:
+    done = subprocess.run(
+        [str(job.python), "-m", "honeyhive_experiment", "validate", "--install", "-r requirements.txt"],
+        cwd=job.root,
+        env={**os.environ, "PATH": job.path},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Installed your dependencies with uv" in done.stderr
+    assert done.stdout.startswith("ok: .honeyhive/experiment.yml: experiment 'needs-dep', 3 datapoints")
+
+
+@pytest.mark.parametrize("job", ["pip"], indirect=True)  # the .pth file is Python's business, not the installer's
+def test_an_editable_install_is_importable_in_the_same_run(job: Job) -> None:
+    """``-e`` installs a .pth file, which Python reads only at start-up: the program reads the new one itself."""
+    done, outputs = job.action({"install": "--no-index -e ./vendor/tinyfuzz"})
+    assert _errors(done.stdout) == [], done.stdout
+    assert outputs["verdict"] == "neutral", done.stdout
+    listed = subprocess.run([str(job.python), "-m", "pip", "list", "--editable"], capture_output=True, text=True)
+    assert "tinyfuzz" in listed.stdout, listed
+
+
+def test_a_requirement_that_conflicts_with_the_tools_pins_is_an_error_naming_both(job: Job) -> None:
+    (job.root / "requirements.txt").write_text("--no-index\n./vendor/tinyfuzz\npydantic<2\n")
+    done, outputs = job.action({"install": "-r requirements.txt"})
+    assert done.returncode == 2, done.stdout
+    assert outputs["verdict"] == "error"
+    (error,) = _errors(done.stdout)
+    pinned = subprocess.run(
+        [str(job.python), "-c", "import importlib.metadata as m; print(m.version('pydantic'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert f"your requirement pydantic<2 vs the action's pydantic=={pinned}" in error, error
+    report = json.loads((job.root / ".honeyhive" / "report.json").read_text())
+    assert "pydantic<2" in report["error"]
+
+    # the tool is intact: its own pydantic, and its engine still imports (what a run imports first)
+    check = "import honeyhive_experiment.delivery, honeyhive_experiment.flow, pydantic; print(pydantic.VERSION)"
+    after = subprocess.run([str(job.python), "-c", check], capture_output=True, text=True, check=False)
+    assert after.returncode == 0, after.stderr
+    assert after.stdout.strip() == pinned
+    assert (
+        "tinyfuzz"
+        not in subprocess.run([str(job.python), "-m", "pip", "list"], capture_output=True, text=True, check=True).stdout
+    )  # the refused install installed nothing
+
+
+def test_the_installers_output_and_its_error_are_redacted_and_issue_no_commands(tmp_path: Path) -> None:
+    """A requirement carrying a secret (an index token in a URL, a key pasted by mistake): what the installer
+    prints and the error quote it as ***. Nothing is installed (``--dry-run --no-index``: it fails to resolve)."""
+    import io
+
+    from honeyhive_experiment.errors import InstallError
+    from honeyhive_experiment.install import install
+    from honeyhive_experiment.report import Redactor
+
+    secret = "hh-secret-0123456789abcdef"
+    out = io.StringIO()
+    with pytest.raises(InstallError) as caught:
+        install(
+            ["--dry-run", "--no-index", f"pkg-{secret}", "::warning::x"],
+            cwd=tmp_path,
+            out=out,
+            grouped=True,
+            redact=Redactor([secret]).redact,
+        )
+    log = out.getvalue()
+    assert secret not in log
+    assert secret not in str(caught.value)
+    assert "***" in log + str(caught.value)
+    commands = [line for line in log.splitlines() if line.startswith("::")]
+    assert [line.split("::")[1].split(" ")[0] for line in commands] == ["group", "endgroup"]
