@@ -97,7 +97,9 @@ def test_a_row_inserted_mid_file_without_ids_is_explained_with_the_fix(
     terminal, comment, after = _run(repo, capsys)
 
     assert "compared on **11 of 23** datapoints (12 new, 11 gone)" in comment
-    assert "> Likely cause: a row without an id was inserted, removed or reordered" in comment
+    assert (
+        "> Likely cause: a row without an id gets one from its content and its position, so a row inserted" in comment
+    )
     assert "Fix: give every row an id field, or set dataset.datapoint\\_ids: content in the config" in comment
     assert "set dataset.datapoint_ids: content in the config" in terminal
     assert after["comparison"]["common_datapoints"] == 11

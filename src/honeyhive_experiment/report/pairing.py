@@ -19,9 +19,10 @@ LOW_OVERLAP: Final = 0.9
 
 CAUSES: Final = {
     "sdk": (
-        "Likely cause: a row without an id was inserted, removed or reordered, which gives every row after it a"
-        " new id (such a row's id comes from its content and its position). Fix: give every row an id field, or"
-        " set dataset.datapoint_ids: content in the config so that ids come from the content alone."
+        "Likely cause: a row without an id gets one from its content and its position, so a row inserted, removed"
+        " or reordered mid-file gives every row after it a new id (and an edited row is a new datapoint). Fix:"
+        " give every row an id field, or set dataset.datapoint_ids: content in the config so that inserting or"
+        " reordering rows leaves the others paired."
     ),
     "content": (
         "Likely cause: with dataset.datapoint_ids: content an edited row is a new datapoint, and a baseline"
