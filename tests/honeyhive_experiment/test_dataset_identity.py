@@ -82,7 +82,7 @@ def test_a_content_id_that_is_not_a_string_names_the_row() -> None:
 rows_strategy = st.lists(st.fixed_dictionaries({"inputs": st.fixed_dictionaries({"q": st.sampled_from("abc")})}))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     rows=rows_strategy,
     new=st.fixed_dictionaries({"inputs": st.fixed_dictionaries({"q": st.sampled_from("abcd")})}),
