@@ -26,6 +26,7 @@ from typing import Any
 
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
+from honeyhive_experiment.dataset_identity import DatasetIdentity, same_dataset
 from honeyhive_experiment.errors import BaselineError, NotFoundError
 from honeyhive_experiment.models import ExperimentRun
 
@@ -76,13 +77,18 @@ def _created(run: ExperimentRun) -> datetime | None:
 
 
 def _candidates(
-    runs: Iterable[ExperimentRun], name: str, dataset_id: str | None, exclude: Collection[str], oldest: datetime | None
+    runs: Iterable[ExperimentRun],
+    name: str,
+    dataset_id: str | DatasetIdentity | None,
+    exclude: Collection[str],
+    oldest: datetime | None,
 ) -> Iterator[ExperimentRun]:
-    """The runs of this experiment and dataset among ``runs`` (newest first), down to ``oldest``."""
+    """The runs of this experiment and dataset (dataset_identity.py: also those recorded under an older id of a
+    repository file) among ``runs`` (newest first), down to ``oldest``."""
     for run in runs:
         if run.name != name or run.run_id in exclude:
             continue
-        if dataset_id is not None and run.effective_dataset_id != dataset_id:
+        if not same_dataset(run, dataset_id):
             continue
         created = _created(run)
         if oldest is not None and created is not None and created < oldest:
@@ -108,7 +114,7 @@ def pick_recent(
     runs: Iterable[ExperimentRun],
     *,
     experiment: str,
-    dataset_id: str | None,
+    dataset_id: str | DatasetIdentity | None,
     branch: str | None,
     exclude_run_ids: Collection[str],
     limit: int,
@@ -128,7 +134,7 @@ def recent_runs(
     client: HoneyHiveClient,
     *,
     experiment: str,
-    dataset_id: str | None,
+    dataset_id: str | DatasetIdentity | None,
     branch: str | None,
     exclude_run_ids: tuple[str, ...] = (),
     limit: int = 5,
@@ -148,7 +154,7 @@ def pick_baseline(
     runs: Iterable[ExperimentRun],
     *,
     experiment: str,
-    dataset_id: str | None,
+    dataset_id: str | DatasetIdentity | None,
     policy: BaselineConfig,
     passed: Callable[[str], bool],
     merge_base_sha: str | None,
@@ -196,7 +202,7 @@ def choose_baseline(
     client: HoneyHiveClient,
     *,
     experiment: str,
-    dataset_id: str | None,
+    dataset_id: str | DatasetIdentity | None,
     policy: BaselineConfig,
     explicit_run_id: str | None = None,
     merge_base_sha: str | None = None,

@@ -178,6 +178,7 @@ def report_input(judged: Judged, *, settings: Settings, ci: CiContext, now: date
         notes=(*judged.notes, *(flow.notes if flow else ())),
         trend=flow.trend if flow else (),
         assessment=flow.assessment if flow else {},
+        id_scheme=flow.dataset.identity.scheme if flow and flow.dataset.identity else None,
         judged_metrics=(*config.passing_ranges, *config.gate) if config is not None else (),
         dry_run=settings.dry_run,
         generated_at=now,

@@ -29,13 +29,13 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TextIO, overload
+from typing import TYPE_CHECKING, Any, TextIO, overload
 
 from honeyhive_experiment.cancellation import Interrupted, cooperatively, enter, phase_of
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.errors import ApiError, ArgumentError, ExperimentCancelled
 from honeyhive_experiment.evaluators import Evaluator
-from honeyhive_experiment.external import prepare_external_dataset, prepare_run_request_data
+from honeyhive_experiment.external import content_datapoint_ids, prepare_external_dataset, prepare_run_request_data
 from honeyhive_experiment.models import (
     AggregatedMetrics,
     DatapointResults,
@@ -44,6 +44,9 @@ from honeyhive_experiment.models import (
 )
 from honeyhive_experiment.runner import Datapoint, DatapointOutcome, Progress, Runner, function_name
 from honeyhive_experiment.tracing import TraceSink
+
+if TYPE_CHECKING:
+    from honeyhive_experiment.dataset_identity import DatasetIdentity
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,8 @@ class PreparedDataset:
     datapoints: Sequence[Datapoint]
     external: bool
     name: str | None = None
+    identity: DatasetIdentity | None = None
+    """Where a repository file comes from, for baseline matching and the run's metadata (dataset_identity.py)."""
 
     @property
     def datapoint_ids(self) -> list[str]:
@@ -94,15 +99,24 @@ class _RecordDatapoints(Sequence[Datapoint]):
             yield Datapoint(datapoint_id, record, self.dataset_id)
 
 
-def external_dataset(records: Sequence[Mapping[str, Any]], custom_dataset_id: str | None = None) -> PreparedDataset:
+def external_dataset(
+    records: Sequence[Mapping[str, Any]],
+    custom_dataset_id: str | None = None,
+    *,
+    identity: DatasetIdentity | None = None,
+) -> PreparedDataset:
     """Records from the user's repository → ``EXT-`` ids exactly as the official SDK derives them.
 
-    The records are used as they are, not copied: a large dataset is in memory once. Ids are interned
-    (``sys.intern``), so the run's summary shares them rather than holding copies.
+    With an ``identity`` (a config's repository file) its dataset id instead, and content-only datapoint ids
+    when it asks for them (``dataset.datapoint_ids: content``). The records are used as they are, not copied:
+    a large dataset is in memory once. Ids are interned (``sys.intern``), so the run's summary shares them.
     """
-    dataset_id, ids = prepare_external_dataset(records, custom_dataset_id)
+    if identity is not None and identity.scheme == "content":
+        dataset_id, ids = identity.dataset_id, content_datapoint_ids(records)
+    else:
+        dataset_id, ids = prepare_external_dataset(records, identity.dataset_id if identity else custom_dataset_id)
     ids = [sys.intern(i) for i in ids]
-    return PreparedDataset(dataset_id, _RecordDatapoints(ids, records, dataset_id), external=True)
+    return PreparedDataset(dataset_id, _RecordDatapoints(ids, records, dataset_id), external=True, identity=identity)
 
 
 def managed_dataset(

@@ -10,6 +10,16 @@ lets two runs pair their datapoints. The ids must match the official SDK's byte 
 * datapoint id at index ``i``: its own ``id`` or ``datapoint_id`` (``EXT-``-prefixed if needed), else
   ``"EXT-" + sha256(json.dumps(datapoint, sort_keys=True) + str(i))[:16]``.
 
+Two derivations of this package's own keep a dataset's identity through edits (``README.md``, "Dataset
+identity"); both keep the ``EXT-`` shape and a row's own ``id`` still wins:
+
+* :func:`repository_dataset_id`: a repository file's dataset id from what the config names, not its content:
+  ``"EXT-" + sha256(json.dumps([repository, path]))[:16]`` (``repository`` lower-cased ``owner/name`` or
+  ``null``, ``path`` as the config gives it, ``./`` removed), so adding or editing rows keeps the baseline;
+* :func:`content_datapoint_ids` (opt-in, ``dataset.datapoint_ids: content``): a row without its own id gets
+  ``"EXT-" + sha256(json.dumps(row, sort_keys=True) + "#" + str(k))[:16]``, ``k`` counting the earlier rows
+  with the same content, so inserting or reordering rows moves no other row's id.
+
 An ``EXT-`` dataset id is never sent as a run's ``dataset_id`` (the service holds a foreign key on
 it): the run carries it as ``metadata.offline_dataset_id``, on create and on every update. Sessions
 and spans still carry the ``EXT-`` ids as their ``dataset_id`` / ``datapoint_id``.
@@ -26,11 +36,13 @@ from typing import Any, Final
 
 __all__ = [
     "EXTERNAL_ID_PREFIX",
+    "content_datapoint_ids",
     "generate_external_datapoint_id",
     "generate_external_dataset_id",
     "is_external_id",
     "prepare_external_dataset",
     "prepare_run_request_data",
+    "repository_dataset_id",
     "run_metadata",
 ]
 
@@ -107,13 +119,60 @@ def prepare_external_dataset(
     dataset_id = generate_external_dataset_id(datapoints, custom_dataset_id)
     datapoint_ids = []
     for index, datapoint in enumerate(datapoints):
-        custom_id = datapoint.get("id") or datapoint.get("datapoint_id")
-        if custom_id is not None and not isinstance(custom_id, str):
-            raise TypeError(
-                f"datapoint {index}: its id must be a string, not {type(custom_id).__name__} ({custom_id!r})"
-            )
+        custom_id = _own_id(datapoint, index)
         datapoint_ids.append(generate_external_datapoint_id(datapoint, index, custom_id))
     return dataset_id, datapoint_ids
+
+
+def _own_id(datapoint: Mapping[str, Any], index: int) -> str | None:
+    """The datapoint's own ``id`` or ``datapoint_id``; ``TypeError`` naming the datapoint when it is no string."""
+    custom_id = datapoint.get("id") or datapoint.get("datapoint_id")
+    if custom_id is not None and not isinstance(custom_id, str):
+        raise TypeError(f"datapoint {index}: its id must be a string, not {type(custom_id).__name__} ({custom_id!r})")
+    return custom_id
+
+
+def repository_dataset_id(path: str, repository: str | None = None) -> str:
+    """The ``EXT-`` id of the dataset file at ``path`` (as the config names it) in ``repository`` (``owner/name``,
+    case-insensitive; ``None`` when unknown, as in a local run): the same file keeps its id whatever its content.
+
+    >>> repository_dataset_id("data/questions.jsonl", "Acme/Bot") == repository_dataset_id("./data/questions.jsonl",
+    ...                                                                                       "acme/bot")
+    True
+    >>> repository_dataset_id("data/questions.jsonl")
+    'EXT-baab1a3bd7fdd13f'
+    """
+    while path.startswith("./"):
+        path = path[2:]
+    return _digest(json.dumps([repository.lower() if repository else None, path]))
+
+
+def content_datapoint_ids(datapoints: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Each datapoint's ``EXT-`` id from its content alone (``dataset.datapoint_ids: content``), in order.
+
+    A datapoint's own ``id`` (or ``datapoint_id``) wins, as in :func:`prepare_external_dataset`. Otherwise the
+    SHA-256 of ``json.dumps(datapoint, sort_keys=True) + "#" + str(k)``, where ``k`` counts the earlier
+    datapoints with the same content: identical rows get distinct ids, deterministically, and inserting or
+    reordering rows changes no other row's id (moving one of several identical rows swaps identical twins).
+
+    >>> ids = content_datapoint_ids([{"q": 1}, {"q": 2}, {"q": 1}])
+    >>> len(set(ids))  # identical rows told apart
+    3
+    >>> content_datapoint_ids([{"q": 0}, {"q": 1}, {"q": 2}, {"q": 1}])[1:] == ids  # a row inserted first moves none
+    True
+    """
+    seen: dict[str, int] = {}
+    ids = []
+    for index, datapoint in enumerate(datapoints):
+        custom_id = _own_id(datapoint, index)
+        if custom_id:
+            ids.append(_prefixed(custom_id))
+            continue
+        content = json.dumps(dict(datapoint), sort_keys=True)
+        occurrence = seen.get(content, 0)
+        seen[content] = occurrence + 1
+        ids.append(_digest(f"{content}#{occurrence}"))
+    return ids
 
 
 def run_metadata(metadata: Mapping[str, Any] | None, dataset_id: str | None) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from honeyhive_experiment.baseline import Baseline, choose_baseline, recent_runs
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
 from honeyhive_experiment.client import HoneyHiveClient, poll
 from honeyhive_experiment.config import ExperimentConfig, config_error_at, config_hash
+from honeyhive_experiment.dataset_identity import DatasetIdentity, file_identity
 from honeyhive_experiment.datasets import DatasetFile, load_dataset_file
 from honeyhive_experiment.errors import ExperimentCancelled, NotFoundError, ReportError, ShardsMissing
 from honeyhive_experiment.experiment import (
@@ -104,13 +105,20 @@ def check_paths(config: ExperimentConfig, config_path: str, root: Path) -> None:
             raise config_error_at(config_path, (key, field), message)
 
 
-def prepare_dataset(config: ExperimentConfig, config_path: str, root: Path, client: HoneyHiveClient) -> PreparedDataset:
-    """The config's dataset: a repository file becomes an EXT- dataset, a managed one is fetched."""
+def prepare_dataset(
+    config: ExperimentConfig, config_path: str, root: Path, client: HoneyHiveClient, repository: str | None = None
+) -> PreparedDataset:
+    """The config's dataset: a repository file becomes an EXT- dataset (its id from ``repository`` and the path,
+    see dataset_identity.py), a managed one is fetched."""
     ref = config.dataset.to_ref(root)
     if isinstance(ref, DatasetFile):
         if not ref.path.is_file():
             raise config_error_at(config_path, ("dataset", "path"), f"dataset file {config.dataset.path} not found")
-        return external_dataset(load_dataset_file(ref.path), config.dataset.id)
+        records = load_dataset_file(ref.path)
+        config_file, base = Path(config_path).resolve(), root.resolve()
+        where = config_file.relative_to(base).as_posix() if config_file.is_relative_to(base) else None
+        identity = file_identity(config.dataset, records, config_file=where, repository=repository)
+        return external_dataset(records, identity=identity)
     return managed_dataset(client, dataset_id=ref.id, name=ref.name)
 
 
@@ -129,7 +137,7 @@ def run_experiment(
 ) -> FlowResult:
     """Run the experiment as one HoneyHive run, then ask the backend for its result and comparison."""
     enter(cancel, "preparing the run")
-    dataset = prepare_dataset(config, config_path, root, client)
+    dataset = prepare_dataset(config, config_path, root, client, ci.repository)
     code = load_user_code(config, config_path, root)
     metadata = _run_metadata(config, ci, dataset)
     with repository_on_path(root):  # the user's function may import its siblings lazily
@@ -182,7 +190,7 @@ def judge(
     baseline = choose_baseline(
         client,
         experiment=config.name,
-        dataset_id=dataset.dataset_id,
+        dataset_id=dataset.identity or dataset.dataset_id,
         policy=config.baseline,
         explicit_run_id=baseline_run_id,
         merge_base_sha=ci.merge_base_sha,
@@ -225,7 +233,9 @@ def judge(
         unrecorded=[o.error or "backend error" for o in result.outcomes if o.status is OutcomeStatus.BACKEND_ERROR],
     )
     enter(cancel, "reading the key metrics' trend")
-    trend = key_metric_trend(client, config, dataset.dataset_id, ci.base_ref, exclude=(result.run_id,))
+    trend = key_metric_trend(
+        client, config, dataset.identity or dataset.dataset_id, ci.base_ref, exclude=(result.run_id,)
+    )
     return FlowResult(
         result, dataset, baseline, baseline_result, comparison, decision, trend=trend, assessment=assessment
     )
@@ -237,7 +247,7 @@ TREND_RUNS = 5
 def key_metric_trend(
     client: HoneyHiveClient,
     config: ExperimentConfig,
-    dataset_id: str,
+    dataset_id: str | DatasetIdentity,
     branch: str | None,
     *,
     exclude: tuple[str, ...],
@@ -271,7 +281,13 @@ def key_metric_trend(
 
 
 def _run_metadata(config: ExperimentConfig, ci: CiContext, dataset: PreparedDataset) -> dict[str, Any]:
-    return {"ci": ci.metadata(config_hash(config)), "experiment": config.name, "dataset_id": dataset.dataset_id}
+    stamp = dataset.identity.stamp() if dataset.identity is not None else {}
+    return {
+        "ci": ci.metadata(config_hash(config)),
+        "experiment": config.name,
+        "dataset_id": dataset.dataset_id,
+        **stamp,
+    }
 
 
 def _configuration(config: ExperimentConfig) -> dict[str, Any]:
@@ -319,7 +335,7 @@ def run_shard(
     Datapoints an earlier attempt already recorded are skipped, so re-running a failed shard job adds
     only what is missing and never a second session or a second scored span for a datapoint.
     """
-    dataset = prepare_dataset(config, config_path, root, client)
+    dataset = prepare_dataset(config, config_path, root, client, ci.repository)
     code = load_user_code(config, config_path, root)
     mine = list(dataset.datapoints)
     if shard is not None:
@@ -369,7 +385,7 @@ def report_shared_run(
     Raises :class:`ShardsMissing` naming the shards (with ``shard_count``) and how many datapoints each
     still owes when the wait runs out.
     """
-    dataset = prepare_dataset(config, config_path, root, client)
+    dataset = prepare_dataset(config, config_path, root, client, ci.repository)
     wanted = dataset.datapoint_ids
     missing = wanted
 
@@ -466,7 +482,8 @@ def republish(
     """
     run = ExperimentRun.model_validate(client.get_run(run_id))
     dataset_id = run.effective_dataset_id or ""
-    dataset = PreparedDataset(dataset_id, (), external=dataset_id.startswith("EXT-"))
+    identity = DatasetIdentity.of_run(run)
+    dataset = PreparedDataset(dataset_id, (), external=dataset_id.startswith("EXT-"), identity=identity)
     summary = get_run_result(client, run_id, config.aggregate_function.value)
     result = ExperimentResult(run_id, run.name or config.name, dataset_id, summary)
     return judge(client, config, result=result, dataset=dataset, ci=ci, now=now, baseline_run_id=baseline_run_id)

@@ -31,6 +31,7 @@ from honeyhive_experiment.baseline import (
 )
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
+from honeyhive_experiment.dataset_identity import DatasetIdentity
 from honeyhive_experiment.errors import BaselineError
 from honeyhive_experiment.models import ExperimentRun
 from honeyhive_local import LocalBackend
@@ -109,7 +110,16 @@ class Row:
     failing: frozenset[str] = field(default_factory=frozenset)
     require_passing: bool = True
     exclude: tuple[str, ...] = ()
-    dataset_id: str | None = DATASET
+    dataset_id: str | DatasetIdentity | None = DATASET
+
+
+FILE = DatasetIdentity(DATASET, "data/q.jsonl", ".honeyhive/experiment.yml")  # a repository file's identity
+OLD_ID = "EXT-0000000000000000000000aa"
+
+
+def stamped(recorded: ExperimentRun, **metadata: Any) -> ExperimentRun:
+    """``recorded`` with more metadata: a ``dataset`` stamp, or the ``dataset_id`` older versions stamped."""
+    return recorded.model_copy(update={"metadata": {**recorded.metadata, **metadata}})
 
 
 def failing(*run_ids: str) -> frozenset[str]:
@@ -433,6 +443,30 @@ CASES: list[Row] = [
         asked=(),
         read=1,
         dataset_id=MANAGED,
+    ),
+    Row(
+        "a repository file: a run an older version recorded under the content-derived id is a candidate",
+        [stamped(run("legacy", sha=MB, dataset=OLD_ID), dataset_id=OLD_ID)],
+        ("legacy", "merge-base"),
+        asked=(),
+        read=1,
+        dataset_id=FILE,
+    ),
+    Row(
+        "a repository file: a run stamped with the same path under another id is a candidate",
+        [stamped(run("renamed", sha=MB, dataset=OLD_ID), dataset={"path": "data/q.jsonl"})],
+        ("renamed", "merge-base"),
+        asked=(),
+        read=1,
+        dataset_id=FILE,
+    ),
+    Row(
+        "a repository file: a run stamped with another path and config is skipped",
+        [stamped(run("moved", sha=MB, dataset=OLD_ID), dataset={"path": "other.jsonl"}), run("b1")],
+        ("b1", "branch"),
+        asked=("b1",),
+        read=2,
+        dataset_id=FILE,
     ),
     Row(
         "a run without metadata.ci has no commit and no branch",

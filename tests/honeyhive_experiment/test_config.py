@@ -255,6 +255,17 @@ MALFORMED: list[Any] = [
         BASE.replace("\n  path: data/questions.jsonl", " data/q.jsonl"), 3, "dataset", "mapping", id="dataset-str"
     ),
     pytest.param(BASE.replace("dataset:\n  path: data/questions.jsonl\n", ""), 1, "dataset", "missing", id="no-ds"),
+    pytest.param(
+        BASE + "  datapoint_id: content\n", 5, "dataset.datapoint_id", "did you mean 'datapoint_ids'", id="ids"
+    ),
+    pytest.param(BASE + "  datapoint_ids: hash\n", 5, "dataset.datapoint_ids", "'sdk' or 'content'", id="ids-value"),
+    pytest.param(
+        BASE.replace("path: data/questions.jsonl", "name: golden\n  datapoint_ids: content"),
+        5,
+        "dataset.datapoint_ids",
+        "applies only to a repository file",
+        id="ids-managed",
+    ),
     # evaluators
     pytest.param(BASE + "evaluators:\n  - evals:exact\n  - 42\n", 7, "evaluators[1]", "'module:attr'", id="eval-int"),
     pytest.param(BASE + "evaluators: evals:exact\n", 5, "evaluators", "should be a list", id="eval-not-list"),
@@ -457,7 +468,13 @@ def test_schema_accepts_the_valid_example() -> None:
 
 @pytest.mark.parametrize(
     "dataset",
-    [{"id": "abc"}, {"name": "golden"}, {"path": "d.csv"}, {"path": "d.JSONL", "id": "custom"}],
+    [
+        {"id": "abc"},
+        {"name": "golden"},
+        {"path": "d.csv"},
+        {"path": "d.JSONL", "id": "custom"},
+        {"path": "d.jsonl", "datapoint_ids": "content"},
+    ],
 )
 def test_schema_and_models_accept_each_dataset_source(dataset: dict[str, str]) -> None:
     document = {"name": "x", "function": "a:b", "dataset": dataset, "evaluators": ["e:f", {"path": "e:g"}]}
@@ -472,6 +489,8 @@ def test_schema_and_models_accept_each_dataset_source(dataset: dict[str, str]) -
         pytest.param({"metrics": {"accuracy": {"colour": "blue"}}}, "colour", id="unknown-nested-key"),
         pytest.param({"dataset": {"id": "a", "name": "b"}}, "not valid under any", id="two-dataset-sources"),
         pytest.param({"dataset": {"path": "d.txt"}}, "does not match", id="dataset-extension"),
+        pytest.param({"dataset": {"id": "a", "datapoint_ids": "sdk"}}, "not valid under any", id="ids-managed"),
+        pytest.param({"dataset": {"path": "d.csv", "datapoint_ids": "x"}}, "is not one of", id="ids-value"),
         pytest.param({"max_workers": 0}, "minimum", id="max-workers"),
         pytest.param({"baseline": {"branch": None}}, "not of type", id="null"),
         pytest.param({"evaluators": ["nocolon"]}, "not valid under any", id="evaluator-path"),

@@ -87,6 +87,7 @@ from __future__ import annotations
 from honeyhive_experiment.config.fields import (
     AggregateFunction,
     BaselineStrategy,
+    DatapointIds,
     Direction,
     split_import_path,
 )
@@ -117,6 +118,7 @@ __all__ = [
     "BaselineStrategy",
     "CommentConfig",
     "ConfigError",
+    "DatapointIds",
     "DatasetConfig",
     "Direction",
     "EvaluatorSpec",

@@ -21,6 +21,7 @@ from pydantic.json_schema import WithJsonSchema
 __all__ = [
     "AggregateFunction",
     "BaselineStrategy",
+    "DatapointIds",
     "Direction",
     "FormatSpec",
     "ImportPath",
@@ -187,3 +188,16 @@ class BaselineStrategy(StrEnum):
     MERGE_BASE = "merge-base"
     BRANCH = "branch"
     NONE = "none"
+
+
+class DatapointIds(StrEnum):
+    """How a repository dataset's rows without their own ``id`` get one (a row's ``id`` always wins).
+
+    * ``sdk`` (default): as the official SDK derives it, from the row's content and its position; an
+      inserted, removed or reordered row changes the id of every row after it;
+    * ``content``: from the row's content alone (identical rows told apart by occurrence), so inserting
+      or reordering rows keeps every other row paired with the baseline; an edited row is a new one.
+    """
+
+    SDK = "sdk"
+    CONTENT = "content"

@@ -32,6 +32,7 @@ from honeyhive_experiment.config.fields import (
     _IMPORT_PATH_PATTERN,
     AggregateFunction,
     BaselineStrategy,
+    DatapointIds,
     Direction,
     FormatSpec,
     ImportPath,
@@ -81,24 +82,30 @@ class _Section(BaseModel):
 
 class DatasetConfig(_Section):
     """What the experiment runs over: exactly one of ``id`` or ``name`` (a managed HoneyHive dataset) or
-    ``path`` (a file in the repository, which becomes an ``EXT-`` dataset; ``id`` then overrides its id)."""
+    ``path`` (a file in the repository, which becomes an ``EXT-`` dataset whose id comes from the repository
+    and the path, not the content, so editing the file keeps its baseline; ``id`` then sets its id)."""
 
     model_config = ConfigDict(
         json_schema_extra={
             "oneOf": [
                 {"required": ["path"], "not": {"required": ["name"]}},
-                {"required": ["id"], "not": {"anyOf": [{"required": ["name"]}, {"required": ["path"]}]}},
-                {"required": ["name"], "not": {"anyOf": [{"required": ["id"]}, {"required": ["path"]}]}},
+                {"required": ["id"], "not": {"anyOf": [{"required": [k]} for k in ("name", "path", "datapoint_ids")]}},
+                {"required": ["name"], "not": {"anyOf": [{"required": [k]} for k in ("id", "path", "datapoint_ids")]}},
             ]
         }
     )
 
     id: NonEmptyStr | None = None
-    """A managed dataset's id; with ``path``, the external dataset id to use (``EXT-`` is prefixed if missing)."""
+    """A managed dataset's id; with ``path``, the external dataset's id instead of the one derived from the
+    repository and the path (``EXT-`` is prefixed if missing)."""
     name: NonEmptyStr | None = None
     """A managed dataset's name."""
     path: RepoPath | None = Field(default=None, json_schema_extra={"pattern": _DATASET_SUFFIX_PATTERN})
     """A dataset file in the repository: .jsonl, .json or .csv."""
+    datapoint_ids: DatapointIds = DatapointIds.SDK
+    """With ``path``: how rows without their own ``id`` get one. sdk (default): from the row's content and
+    position, as the official SDK does; content: from the content alone, so inserting or reordering rows keeps
+    the others paired with the baseline."""
 
     @field_validator("path")
     @classmethod
@@ -122,6 +129,11 @@ class DatasetConfig(_Section):
             raise _LocatedValueError("give one dataset source: 'id' or 'name', not both", "name")
         elif self.id is None and self.name is None:
             raise ValueError("no dataset source: give one of 'id' or 'name' (managed) or 'path' (a repository file)")
+        elif "datapoint_ids" in self.model_fields_set:
+            raise _LocatedValueError(
+                "applies only to a repository file ('path'): a managed dataset's datapoints have their own ids",
+                "datapoint_ids",
+            )
         return self
 
     @property

@@ -9,6 +9,7 @@ package) and :func:`load_report`, which reads a ``report.json`` back for ``mode:
     inputs.py     ReportInput, BaselineInfo, TrendPoint: what the CLI hands in
     view.py       ReportView: the view model every output is rendered from (the backend's numbers, redacted)
     changes.py    better / worse / within noise / too few changes to tell, the pass/fail flips, degraded lists
+    pairing.py    how the datapoints paired with the baseline's: "2 new, 1 gone", and why the overlap collapsed
     redact.py     Redactor, RedactingFilter, SECRET_PATTERNS: secrets out of every output and every log line
     markdown.py   md_escape and the template filters (url, codeblock, finalize); terminal-safe plain text
     numbers.py    format_number, format_delta, format_percentage_change, humanize_age, the sparkline

@@ -71,6 +71,8 @@ class ReportInput:
     """Metrics with a passing range or a gate: shown even when the backend has no value for them."""
     assessment: Mapping[MetricKey | str, Assessment] = field(default_factory=dict)
     """Each compared metric's change told apart from noise, and the pass/fail flips (key ``"pass/fail"``)."""
+    id_scheme: str | None = None
+    """How the dataset's datapoints got their ids (``DatasetIdentity.scheme``): own, sdk, content, or None."""
     dry_run: bool = False
     generated_at: datetime
     tool_version: str

@@ -54,11 +54,14 @@ def render_terminal(data: ReportInput, *, secrets: Iterable[str | None] = ()) ->
             text += f" {p(baseline.url)}"
         lines.append(text)
         if baseline.shared is not None and baseline.total is not None:
-            lines.append(f"Compared on {baseline.shared_text} of {baseline.total_text} datapoints")
+            changes = f" ({baseline.changes_text})" if baseline.changes_text else ""
+            lines.append(f"Compared on {baseline.shared_text} of {baseline.total_text} datapoints{changes}")
         if baseline.low_overlap:
             lines.append(
                 f"Warning: the runs share only {baseline.overlap_pct} of the datapoints; the comparison is partial."
             )
+        if baseline.cause:
+            lines.append(f"  {p(baseline.cause)}")
     elif data.summary is not None and verdict is not Verdict.ERROR:
         lines.append("Baseline: none yet (a passing run on the default branch becomes one)")
     if view.metrics:

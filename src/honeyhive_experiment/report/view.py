@@ -49,6 +49,7 @@ from honeyhive_experiment.report.numbers import (
     is_zero,
     sparkline,
 )
+from honeyhive_experiment.report.pairing import changes_text, overlap_collapsed, unpaired_cause, unpaired_counts
 from honeyhive_experiment.report.redact import Redactor
 from honeyhive_experiment.verdict import PASS_FAIL
 
@@ -170,6 +171,10 @@ class BaselineView:
     total_text: str
     overlap_pct: str | None
     low_overlap: bool
+    changes_text: str | None = None
+    """What changed in the dataset, from the backend's lists: ``"2 new, 1 gone"``."""
+    cause: str | None = None
+    """When the overlap collapsed: its likely cause and the fix (report/pairing.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,6 +438,7 @@ class ReportView:
         if total is None and summary is not None:
             total = len(summary.datapoint_ids) or self.total
         overlap = shared / total if shared is not None and total else None
+        new, gone = unpaired_counts(comparison)
         sha = re.sub(r"[^0-9A-Za-z]", "", r(info.commit_sha)) if info.commit_sha else None
         run_id = clip(r(info.run_id), 100)
         name = clip(r(info.name), 100) if info.name else None
@@ -457,7 +463,9 @@ class ReportView:
             shared_text=format_count(shared),
             total_text=format_count(total),
             overlap_pct=f"{overlap:.0%}" if overlap is not None else None,
-            low_overlap=overlap is not None and overlap < 0.9,
+            low_overlap=overlap_collapsed(shared, total),
+            changes_text=changes_text(new, gone),
+            cause=unpaired_cause(shared=shared, new=new, gone=gone, scheme=self.data.id_scheme),
         )
 
     # ------------------------------------------------------------------------------- datapoints

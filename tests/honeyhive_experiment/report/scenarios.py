@@ -292,6 +292,7 @@ def fail_input() -> ReportInput:
         summary=summary,
         comparison=comparison_of(FAIL_COMPARE_BODY, summary),
         baseline=baseline_info(),
+        id_scheme="own",  # the rows carry their own ids, so 2 new and 2 gone is named as a change of ids
         outcomes=[
             DatapointOutcome(
                 index=1,
