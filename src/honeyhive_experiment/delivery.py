@@ -29,17 +29,28 @@ from honeyhive_experiment.report import (
     ReportInput,
     marker,
     render_comment,
+    render_running,
     render_summary,
     render_terminal,
     report_json,
 )
-from honeyhive_experiment.settings import ActionOutputs, Settings
+from honeyhive_experiment.settings import ActionOutputs, CommentMode, Mode, Settings
 from honeyhive_experiment.verdict import Decision, Verdict, exit_code
 
 if TYPE_CHECKING:
     from honeyhive_experiment.flow import CiContext, FlowResult, ShardResult
 
-__all__ = ["Judged", "Poster", "Rendered", "announce", "deliver", "deliver_shard", "render", "report_input"]
+__all__ = [
+    "Judged",
+    "Poster",
+    "Rendered",
+    "announce",
+    "announce_running",
+    "deliver",
+    "deliver_shard",
+    "render",
+    "report_input",
+]
 
 log = logging.getLogger("honeyhive_experiment")
 
@@ -87,6 +98,8 @@ def deliver(
 
     comment_url = None
     if settings.dry_run or not settings.in_actions:
+        if judged.flow is not None and not settings.in_actions:  # a local run says which baseline, and why
+            print(f"baseline: {_baseline_line(judged.flow, ci)}", file=stdout)
         shown = f"{render_terminal(data, secrets=secrets)}\n\n----- the comment that would be posted -----\n\n{comment}"
         print(_printable(settings, shown), file=stdout)
     elif post is not None and ci.pr_number is not None:
@@ -105,6 +118,23 @@ def deliver(
         reason = data.decision.reasons[0] if data.decision.reasons else "nothing to judge against"
         announce(settings, redactor, "warning", ExperimentError(f"verdict neutral: {reason}"))
     return exit_code(verdict, fail_on_error=settings.fail_on_error)
+
+
+def announce_running(
+    experiment: str, *, title: str | None, settings: Settings, ci: CiContext, post: Poster | None
+) -> bool:
+    """Show reviewers early that the pull request's run has started: the sticky comment says "running" (created,
+    or the previous result edited), and :func:`deliver` replaces it at the end, whatever the verdict. Only when a
+    comment would be posted at all (the action on a pull request, not a dry run, ``comment-mode`` not off) and
+    the invocation runs or judges the experiment (not a shard job, not ``publish``). True when it was posted."""
+    if settings.dry_run or not settings.in_actions or post is None or ci.pr_number is None:
+        return False
+    if settings.comment_mode is CommentMode.OFF or settings.mode not in (Mode.ALL, Mode.REPORT):
+        return False
+    body = render_running(
+        experiment, title=title, head_sha=ci.sha, workflow_run_url=settings.run_url, secrets=settings.secrets()
+    )
+    return post(ci.pr_number, body, marker(experiment)) is not None
 
 
 @dataclass(frozen=True)
@@ -179,6 +209,7 @@ def report_input(judged: Judged, *, settings: Settings, ci: CiContext, now: date
         assessment=flow.assessment if flow else {},
         judged_metrics=(*config.passing_ranges, *config.gate) if config is not None else (),
         dry_run=settings.dry_run,
+        dirty=bool(ci.dirty),
         generated_at=now,
         tool_version=__version__,
     )
@@ -192,13 +223,25 @@ def _baseline_info(flow: FlowResult, settings: Settings) -> BaselineInfo | None:
         run_id=b.run.run_id,
         name=b.run.name,
         # the embedded local backend is gone when the command ends: its runs have no page to link to
-        url=settings.run_url_template.format(run_id=b.run.run_id) if settings.api_key else None,
+        url=settings.run_link(b.run.run_id) if settings.api_key else None,
         commit_sha=b.commit_sha,
         branch=b.branch,
         created_at=b.created_at,
         shared_datapoints=len(flow.comparison.common_datapoints) if flow.comparison else None,
         total_datapoints=len(flow.result.summary.datapoint_ids) or len(flow.dataset.datapoints),
+        why=b.why,
+        dirty=b.dirty,
+        passed=flow.baseline_result.success if flow.baseline_result is not None else None,
     )
+
+
+def _baseline_line(flow: FlowResult, ci: CiContext) -> str:
+    """Which baseline a local run was compared with and why, or why there was none."""
+    if flow.baseline is not None:
+        failed = flow.baseline_result is not None and not flow.baseline_result.success
+        return f"{flow.baseline.why} ({flow.baseline.run.run_id}{', it failed' if failed else ''})"
+    at = f" with {ci.merge_base_ref}" if ci.merge_base_ref else ""
+    return f"none (no run at the merge base{at}, and no previous local run on {ci.base_ref or 'this branch'})"
 
 
 def _outputs(judged: Judged, verdict: Verdict, comment_url: str | None, report_file: Path | None) -> ActionOutputs:

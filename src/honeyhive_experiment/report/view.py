@@ -35,7 +35,7 @@ from honeyhive_experiment.report.changes import (
     flips_view,
     significant_change,
 )
-from honeyhive_experiment.report.inputs import BaselineInfo, ReportInput
+from honeyhive_experiment.report.inputs import DIRTY_LABEL, BaselineInfo, ReportInput
 from honeyhive_experiment.report.markdown import clip, http_url
 from honeyhive_experiment.report.numbers import (
     as_utc,
@@ -438,9 +438,14 @@ class ReportView:
         name = clip(r(info.name), 100) if info.name else None
         branch = clip(r(info.branch), 100) if info.branch else None
         age = humanize_age(info.created_at, self.generated_at) if info.created_at else None
-        about = " ".join(x for x in (f"commit {sha[:7]}" if sha else None, f"on {branch}" if branch else None) if x)
+        commit = (f"commit {sha[:7]}" if sha else "") + (f" + {DIRTY_LABEL}" if info.dirty else "")
+        about = " ".join(x for x in (commit.strip() or None, f"on {branch}" if branch else None) if x)
+        if info.why:
+            about = f"{clip(r(info.why), 200)}: {about}" if about else clip(r(info.why), 200)
         if age:
             about = f"{about}, {age}" if about else age
+        if info.passed is False:
+            about = f"{about}, failed" if about else "failed"
         return BaselineView(
             run_id=run_id,
             name=name,
