@@ -438,10 +438,13 @@ class ReportView:
         name = clip(r(info.name), 100) if info.name else None
         branch = clip(r(info.branch), 100) if info.branch else None
         age = humanize_age(info.created_at, self.generated_at) if info.created_at else None
-        commit = (f"commit {sha[:7]}" if sha else "") + (f" + {DIRTY_LABEL}" if info.dirty else "")
-        about = " ".join(x for x in (commit.strip() or None, f"on {branch}" if branch else None) if x)
-        if info.why:
-            about = f"{clip(r(info.why), 200)}: {about}" if about else clip(r(info.why), 200)
+        why = clip(r(info.why), 200) if info.why else ""
+        commit = f"commit {sha[:7]}" if sha and sha[:7] not in why else ""
+        commit += f" + {DIRTY_LABEL}" if info.dirty else ""
+        on = f"on {branch}" if branch and f" {branch}" not in why else None
+        about = " ".join(x for x in (commit.strip() or None, on) if x)
+        if why:  # which baseline and why, then what the reason does not say already
+            about = f"{why}: {about}" if about else why
         if age:
             about = f"{about}, {age}" if about else age
         if info.passed is False:
