@@ -98,8 +98,6 @@ def deliver(
 
     comment_url = None
     if settings.dry_run or not settings.in_actions:
-        if judged.flow is not None and not settings.in_actions:  # a local run says which baseline, and why
-            print(f"baseline: {_baseline_line(judged.flow, ci)}", file=stdout)
         shown = f"{render_terminal(data, secrets=secrets)}\n\n----- the comment that would be posted -----\n\n{comment}"
         print(_printable(settings, shown), file=stdout)
     elif post is not None and ci.pr_number is not None:
@@ -233,15 +231,6 @@ def _baseline_info(flow: FlowResult, settings: Settings) -> BaselineInfo | None:
         dirty=b.dirty,
         passed=flow.baseline_result.success if flow.baseline_result is not None else None,
     )
-
-
-def _baseline_line(flow: FlowResult, ci: CiContext) -> str:
-    """Which baseline a local run was compared with and why, or why there was none."""
-    if flow.baseline is not None:
-        failed = flow.baseline_result is not None and not flow.baseline_result.success
-        return f"{flow.baseline.why} ({flow.baseline.run.run_id}{', it failed' if failed else ''})"
-    at = f" with {ci.merge_base_ref}" if ci.merge_base_ref else ""
-    return f"none (no run at the merge base{at}, and no previous local run on {ci.base_ref or 'this branch'})"
 
 
 def _outputs(judged: Judged, verdict: Verdict, comment_url: str | None, report_file: Path | None) -> ActionOutputs:

@@ -78,7 +78,9 @@ class Run:
 
     @property
     def baseline_line(self) -> str:
-        return next(line for line in self.out.splitlines() if line.startswith("baseline: "))
+        """The terminal's ``Baseline:`` line: which run and why (its age masked)."""
+        line = next(line for line in self.out.splitlines() if line.startswith("Baseline: "))
+        return line.rsplit(", ", 1)[0] + ")" if line.endswith(" ago)") or line.endswith("just now)") else line
 
 
 @pytest.fixture
@@ -106,10 +108,7 @@ def test_a_feature_branch_compares_with_the_run_at_its_merge_base_on_main(
 ) -> None:
     fork_point = repo.git("rev-parse", "HEAD")
     at_fork = repo.run(capsys)
-    assert (
-        at_fork.baseline_line
-        == "baseline: none (no run at the merge base with main, and no previous local run on main)"
-    )
+    assert at_fork.baseline_id is None
     repo.git("checkout", "-qb", "feature/shorter")
     repo.commit("feature work")
     repo.git("checkout", "-q", "main")
@@ -121,8 +120,9 @@ def test_a_feature_branch_compares_with_the_run_at_its_merge_base_on_main(
     on_feature = repo.run(capsys)
 
     assert on_feature.baseline_id == at_fork.id
-    assert on_feature.baseline_line == f"baseline: run at merge-base {fork_point[:7]} with main ({at_fork.id})"
-    assert f"(run at merge-base {fork_point[:7]} with main, " in on_feature.out  # the comment and terminal
+    why = f"run at merge-base {fork_point[:7]} with main"
+    assert on_feature.baseline_line == f"Baseline: support-bot-quickstart ({why})"
+    assert f"baseline support-bot-quickstart ({why}, " in on_feature.out  # the comment says it too
     assert repo.run(capsys).baseline_id == at_fork.id  # the merge-base run still wins over the previous local run
 
 
@@ -149,14 +149,17 @@ def test_a_run_with_uncommitted_changes_is_labelled_and_never_a_later_clean_runs
 
     assert "+ uncommitted changes" not in reverted.out
     assert reverted.baseline_id == clean.id  # not the newer run at the same commit, whose code differed
-    assert reverted.baseline_line == f"baseline: run at merge-base {head[:7]} with main ({clean.id})"
+    assert reverted.baseline_line == f"Baseline: support-bot-quickstart (run at merge-base {head[:7]} with main)"
 
 
 def test_the_tools_own_files_are_not_uncommitted_changes(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     """.honeyhive/local.db (the embedded backend) and --report's file are written by the run itself."""
     report = repo.root / ".honeyhive" / "report.json"
     first = repo.run(capsys, report=report)
+    repo.commit("next")  # no run at the new HEAD (the merge base of main with main): the previous local run
     second = repo.run(capsys, report=report)
+    sha = first.report["run"]["head_sha"]
+    assert second.baseline_line == f"Baseline: support-bot-quickstart (previous local run: commit {sha[:7]} on main)"
     assert (repo.root / ".honeyhive" / "local.db").is_file()
     assert "+ uncommitted changes" not in first.out + second.out
     assert [row["dirty"] for row in repo.runs(capsys, "--json")] == [False, False]
