@@ -271,13 +271,20 @@ def _is_run_id(ref: str) -> bool:
     return True
 
 
-def pick_named(runs: Iterable[ExperimentRun], ref: str, *, experiment: str, dataset_id: str | None) -> Baseline | None:
+def pick_named(
+    runs: Iterable[ExperimentRun],
+    ref: str,
+    *,
+    experiment: str,
+    dataset_id: str | None,
+    exclude_run_ids: Collection[str] = (),
+) -> Baseline | None:
     """The latest run among ``runs`` (completed, newest first) of this experiment and dataset at commit ``ref``
     (a full sha, or at least 7 of its first hex digits) or on branch ``ref``; runs with uncommitted changes are
     not at any commit (:func:`may_be_baseline`). Used whatever its result: it was asked for by name."""
     folded = ref.strip().lower()
     is_sha = _SHORT_SHA.fullmatch(folded) is not None
-    for run in _candidates(runs, experiment, dataset_id, (), None):
+    for run in _candidates(runs, experiment, dataset_id, exclude_run_ids, None):
         ci = _ci(run)
         sha, branch = ci.get("sha"), ci.get("branch")
         at_commit = is_sha and isinstance(sha, str) and sha.lower().startswith(folded)
@@ -310,7 +317,7 @@ def choose_baseline(
     """
     explicit = explicit_run_id or policy.run_id
     if explicit:
-        return _explicit(client, explicit, experiment=experiment, dataset_id=dataset_id)
+        return _explicit(client, explicit, experiment=experiment, dataset_id=dataset_id, exclude=exclude_run_ids)
     return pick_baseline(
         _completed_runs(client, experiment),
         experiment=experiment,
@@ -328,7 +335,9 @@ def choose_baseline(
     )
 
 
-def _explicit(client: HoneyHiveClient, ref: str, *, experiment: str, dataset_id: str | None) -> Baseline:
+def _explicit(
+    client: HoneyHiveClient, ref: str, *, experiment: str, dataset_id: str | None, exclude: Collection[str]
+) -> Baseline:
     """The run ``ref`` names: a run id (used as is, whatever it is), else the latest run at that commit or on
     that branch; :class:`BaselineError` when there is none."""
     as_id = _is_run_id(ref)
@@ -337,7 +346,8 @@ def _explicit(client: HoneyHiveClient, ref: str, *, experiment: str, dataset_id:
             return Baseline(ExperimentRun.model_validate(client.get_run(ref)), "explicit", ref)
         except NotFoundError:
             pass
-    named = pick_named(_completed_runs(client, experiment), ref, experiment=experiment, dataset_id=dataset_id)
+    runs = _completed_runs(client, experiment)
+    named = pick_named(runs, ref, experiment=experiment, dataset_id=dataset_id, exclude_run_ids=exclude)
     if named is not None:
         return named
     if not as_id:

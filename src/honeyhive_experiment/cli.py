@@ -497,7 +497,7 @@ def _poster(settings: Settings, log: logging.Logger) -> Poster | None:
             log.warning("%s", result.warning)
         if result.posted and result.url:
             posted.append(result.url)
-        return result.url if result.posted else None
+        return result.url
 
     return post
 

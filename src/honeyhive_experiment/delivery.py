@@ -40,17 +40,7 @@ from honeyhive_experiment.verdict import Decision, Verdict, exit_code
 if TYPE_CHECKING:
     from honeyhive_experiment.flow import CiContext, FlowResult, ShardResult
 
-__all__ = [
-    "Judged",
-    "Poster",
-    "Rendered",
-    "announce",
-    "announce_running",
-    "deliver",
-    "deliver_shard",
-    "render",
-    "report_input",
-]
+__all__ = ["Judged", "Poster", "Rendered", "announce", "deliver", "deliver_shard", "render", "report_input"]
 
 log = logging.getLogger("honeyhive_experiment")
 
@@ -120,19 +110,19 @@ def deliver(
 
 def announce_running(
     experiment: str, *, title: str | None, settings: Settings, ci: CiContext, post: Poster | None
-) -> bool:
+) -> None:
     """Show reviewers early that the pull request's run has started: the sticky comment says "running" (created,
     or the previous result edited), and :func:`deliver` replaces it at the end, whatever the verdict. Only when a
     comment would be posted at all (the action on a pull request, not a dry run, ``comment-mode`` not off) and
-    the invocation runs or judges the experiment (not a shard job, not ``publish``). True when it was posted."""
+    the invocation runs or judges the experiment (not a shard job, not ``publish``)."""
     if settings.dry_run or not settings.in_actions or post is None or ci.pr_number is None:
-        return False
+        return
     if settings.comment_mode is CommentMode.OFF or settings.mode not in (Mode.ALL, Mode.REPORT):
-        return False
+        return
     body = render_running(
         experiment, title=title, head_sha=ci.sha, workflow_run_url=settings.run_url, secrets=settings.secrets()
     )
-    return post(ci.pr_number, body, marker(experiment)) is not None
+    post(ci.pr_number, body, marker(experiment))
 
 
 @dataclass(frozen=True)

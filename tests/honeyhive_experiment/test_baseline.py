@@ -645,12 +645,13 @@ NAMED: list[tuple[str, list[ExperimentRun], str, str | None]] = [
     ("another experiment's run is not taken", [run("v2", name=f"{NAME}-v2"), run("m1")], "main", "m1"),
     ("another dataset's run is not taken", [run("o", dataset="EXT-0000000000000000000000aa")], "main", None),
     ("nothing matches", [run("m1")], "release", None),
+    ("the run being judged is not its own baseline", [run("own"), run("m1")], "main", "m1"),
 ]
 
 
 @pytest.mark.parametrize(("rule", "runs", "ref", "expected"), NAMED, ids=[case[0] for case in NAMED])
 def test_a_named_baseline_table(rule: str, runs: list[ExperimentRun], ref: str, expected: str | None) -> None:
-    chosen = pick_named(runs, ref, experiment=NAME, dataset_id=DATASET)
+    chosen = pick_named(runs, ref, experiment=NAME, dataset_id=DATASET, exclude_run_ids=("own",))
     assert (None if chosen is None else (chosen.run.run_id, chosen.reason, chosen.ref)) == (
         None if expected is None else (expected, "explicit", ref)
     )

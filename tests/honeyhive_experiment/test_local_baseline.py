@@ -123,7 +123,10 @@ def test_a_feature_branch_compares_with_the_run_at_its_merge_base_on_main(
     why = f"run at merge-base {fork_point[:7]} with main"
     assert on_feature.baseline_line == f"Baseline: support-bot-quickstart ({why})"
     assert f"baseline support-bot-quickstart ({why}, " in on_feature.out  # the comment says it too
-    assert repo.run(capsys).baseline_id == at_fork.id  # the merge-base run still wins over the previous local run
+    latest = repo.run(capsys)
+    assert latest.baseline_id == at_fork.id  # the merge-base run still wins over the previous local run
+    named = repo.run(capsys, "--baseline", "feature/shorter")  # the latest run on the branch, not this run itself
+    assert named.baseline_id == latest.id
 
 
 def test_a_run_with_uncommitted_changes_is_labelled_and_never_a_later_clean_runs_baseline(
