@@ -10,6 +10,7 @@ are real.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 
 from honeyhive_experiment.cli import main
+from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_local import LocalBackend
 
 pytestmark = pytest.mark.integration
@@ -142,6 +144,14 @@ def test_a_run_with_uncommitted_changes_is_labelled_and_never_a_later_clean_runs
 
     assert f"Commit: {head[:7]} + uncommitted changes" in dirty.out
     assert f"for commit {head[:7]} + uncommitted changes" in dirty.out  # the comment's footer
+    with (
+        LocalBackend(str(repo.root / ".honeyhive" / "local.db")) as stored,
+        HoneyHiveClient(stored.url, stored.api_key) as hh,
+    ):
+        stamps = {run_id: hh.get_run(run_id)["metadata"]["ci"] for run_id in (clean.id, dirty.id)}
+    assert stamps[dirty.id]["dirty"] is True
+    assert re.fullmatch(r"[0-9a-f]{64}", stamps[dirty.id]["diff_sha256"])
+    assert (stamps[clean.id]["dirty"], stamps[clean.id].get("diff_sha256")) == (False, None)
     listed = {row["run_id"]: row for row in repo.runs(capsys, "--json")}
     assert (listed[dirty.id]["dirty"], listed[clean.id]["dirty"]) == (True, False)
     table = repo.runs(capsys)
