@@ -75,7 +75,8 @@ class Baseline:
         if self.reason == "previous":
             return "previous local run"
         if self.ref and self.ref != self.run.run_id:
-            return f"latest run at {self.ref}"
+            at_commit = self.commit_sha is not None and self.commit_sha.lower().startswith(self.ref.lower())
+            return f"latest run at commit {self.ref[:7]}" if at_commit else f"latest run on {self.ref}"
         return "the run asked for"
 
     @property

@@ -663,7 +663,8 @@ WHY: list[tuple[str, Baseline, str]] = [
     ("merge base, branch unknown", Baseline(run("r", sha=MB), "merge-base"), "run at merge-base 9e8d7c6"),
     ("branch fallback", Baseline(run("r", branch="release"), "branch"), "latest passing run on release"),
     ("a local run's fallback", Baseline(run("r"), "previous"), "previous local run"),
-    ("--baseline main", Baseline(run("r"), "explicit", "main"), "latest run at main"),
+    ("--baseline main", Baseline(run("r"), "explicit", "main"), "latest run on main"),
+    ("--baseline <sha>", Baseline(run("r", sha=FULL), "explicit", FULL[:10]), "latest run at commit a1b2c3d"),
     ("--baseline <run id>", Baseline(run("r"), "explicit", "r"), "the run asked for"),
     ("the config's run_id", Baseline(run("r"), "explicit"), "the run asked for"),
 ]
