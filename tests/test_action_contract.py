@@ -110,6 +110,7 @@ def test_every_input_is_mapped_in_runs_env(action: dict[str, Any]) -> None:
 NON_DEFAULT: dict[str, tuple[str, str, object]] = {
     "api-key": ("hh-contract-key", "api_key", "hh-contract-key"),
     "server-url": ("https://hh.example.com", "server_url", "https://hh.example.com"),
+    "app-url": ("https://hh-app.example.com/", "app_url", "https://hh-app.example.com"),
     "config": ("evals/x.yml", "config", Path("evals/x.yml")),
     "github-token": ("ghs_contract", "github_token", "ghs_contract"),
     "baseline-run-id": ("run-77", "baseline_run_id", "run-77"),

@@ -2,14 +2,31 @@
 
 In order (product.md, the ``baseline`` config):
 
-1. an explicit ``baseline-run-id`` (input or config) — used as is;
-2. ``merge-base``: the completed run of the same experiment and dataset at the PR's merge-base commit;
+1. an explicit baseline (``baseline-run-id``, ``--baseline``, the config's ``run_id``): a run id, used as is;
+   else a commit (full or short sha) or a branch, whose latest run is taken (:func:`pick_named`);
+2. ``merge-base``: the completed run of the same experiment and dataset at the PR's merge-base commit (a local
+   run: the merge base of ``HEAD`` with the default branch);
 3. ``branch``: the latest completed run of the same experiment and dataset on the base branch that the
-   backend reports as passing.
+   backend reports as passing; for a local run, the previous local run on the current branch instead.
 
-``auto`` (the default) tries 2 then 3; ``none`` never compares. Runs are found by paging
-``GET /v1/runs`` (``name`` is a substring filter on the server, so the exact name is matched here) and
-matched on the ``metadata.ci`` this tool stamps on every run. Whether a run passed is asked of the
+``auto`` (the default) tries 2 then 3; ``none`` never compares.
+
+The baseline policy (README, the example workflows and the comment's "no baseline" text say the same):
+
+* **A run at the merge base is used whatever its result.** It is exactly the code the pull request changes
+  from, so the comparison is like for like; a failing merge-base run is still the truth about the base, and
+  the comment says that it failed (a PR that fixes a broken main shows as an improvement, not "no baseline").
+* **A branch fallback must have passed.** Without a run at the merge base, the latest run on the base branch
+  stands in for it; only a run the backend reports as passing is taken, so a broken main is not what a PR is
+  measured against by accident (up to :data:`MAX_RESULT_CHECKS` candidates are asked).
+* **A local dry run's fallback is the previous local run, whatever its result**: successive attempts on one
+  machine are compared with each other.
+* **A run with uncommitted changes is never another run's baseline** (:func:`may_be_baseline`): it is
+  stamped with a commit its code does not match. The one exception is the previous local run of a later run
+  with uncommitted changes on the same commit (two attempts at one edit). An explicit run id is used as is.
+
+Runs are found by paging ``GET /v1/runs`` (``name`` is a substring filter on the server, so the exact name is
+matched here) and matched on the ``metadata.ci`` this tool stamps on every run. Whether a run passed is asked of the
 backend (its result's ``success``), never inferred.
 
 The choice itself is pure (:func:`pick_baseline`, :func:`pick_recent`: runs in, a run out); the functions
@@ -19,6 +36,8 @@ that take the client (:func:`choose_baseline`, :func:`recent_runs`) only fetch a
 from __future__ import annotations
 
 import logging
+import re
+import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,7 +57,28 @@ MAX_RESULT_CHECKS = 10  # candidates on the base branch whose result is fetched 
 @dataclass(frozen=True, slots=True)
 class Baseline:
     run: ExperimentRun
-    reason: str  # "explicit" | "merge-base" | "branch"
+    reason: str  # "explicit" | "merge-base" | "branch" | "previous" (a local run's previous local run)
+    ref: str | None = None  # explicit: what was asked for; merge-base: the branch the merge base is taken with
+
+    @property
+    def dirty(self) -> bool:
+        """The run was made with uncommitted changes (``metadata.ci.dirty``)."""
+        return is_dirty(self.run)
+
+    @property
+    def why(self) -> str:
+        """Which baseline this is and why, as the terminal and the comment say it."""
+        sha = self.commit_sha[:7] if self.commit_sha else "?"
+        if self.reason == "merge-base":
+            return f"run at merge-base {sha} with {self.ref}" if self.ref else f"run at merge-base {sha}"
+        if self.reason == "branch":
+            return f"latest passing run on {self.branch}"
+        if self.reason == "previous":
+            return "previous local run"
+        if self.ref and self.ref != self.run.run_id:
+            at_commit = self.commit_sha is not None and self.commit_sha.lower().startswith(self.ref.lower())
+            return f"latest run at commit {self.ref[:7]}" if at_commit else f"latest run on {self.ref}"
+        return "the run asked for"
 
     @property
     def ci(self) -> Mapping[str, Any]:
@@ -63,6 +103,21 @@ def _ci(run: ExperimentRun) -> Mapping[str, Any]:
     """The ``metadata.ci`` this tool stamps on its runs (empty when the run has none)."""
     ci = run.metadata.get("ci")
     return ci if isinstance(ci, Mapping) else {}
+
+
+def is_dirty(run: ExperimentRun) -> bool:
+    """Whether the run was stamped as made with uncommitted changes."""
+    return _ci(run).get("dirty") is True
+
+
+def may_be_baseline(candidate: ExperimentRun, *, reason: str, head_sha: str | None, dirty: bool) -> bool:
+    """Whether ``candidate`` may be the baseline (for ``reason``) of a run at ``head_sha`` (``dirty``: with
+    uncommitted changes). A run with uncommitted changes is labelled with a commit its code does not match, so
+    it is never a baseline for a clean run, nor a merge-base or branch baseline: only the ``previous`` local run
+    of a run that has uncommitted changes too, on the same commit."""
+    if not is_dirty(candidate):
+        return True
+    return reason == "previous" and dirty and head_sha is not None and _ci(candidate).get("sha") == head_sha
 
 
 def _created(run: ExperimentRun) -> datetime | None:
@@ -162,13 +217,19 @@ def pick_baseline(
     exclude_run_ids: Collection[str],
     now: datetime,
     require_passing: bool,
+    head_sha: str | None = None,
+    dirty: bool = False,
+    merge_base_ref: str | None = None,
 ) -> Baseline | None:
     """The baseline among ``runs`` (the completed runs whose name contains ``experiment``, newest first, read
     lazily: nothing after the choice is read), by ``policy.strategy``; ``policy.run_id`` is not looked at
     (:func:`choose_baseline` uses it as is).
 
     ``passed(run_id)`` tells whether the backend reports a run as passing; it is asked only of branch
-    candidates, at most :data:`MAX_RESULT_CHECKS` of them, and not at all when ``require_passing`` is false.
+    candidates, at most :data:`MAX_RESULT_CHECKS` of them. ``require_passing`` false (a local run): the branch
+    fallback is the previous local run (reason ``previous``), whatever its result, and nothing is asked.
+    ``head_sha``/``dirty`` describe the run being judged (:func:`may_be_baseline`); ``merge_base_ref`` names the
+    branch the merge base was taken with, for :attr:`Baseline.why`.
     """
     if policy.strategy is BaselineStrategy.NONE:
         return None
@@ -179,23 +240,64 @@ def pick_baseline(
 
     checked = 0
     branch_match: Baseline | None = None
+    fallback = "branch" if require_passing else "previous"
     for run in _candidates(runs, experiment, dataset_id, exclude_run_ids, oldest):
         ci = _ci(run)
-        if use_merge_base and merge_base_sha and ci.get("sha") == merge_base_sha:
-            return Baseline(run, "merge-base")
+        if (
+            use_merge_base
+            and merge_base_sha
+            and ci.get("sha") == merge_base_sha
+            and may_be_baseline(run, reason="merge-base", head_sha=head_sha, dirty=dirty)
+        ):
+            return Baseline(run, "merge-base", merge_base_ref)
         if (
             use_branch
             and branch
             and branch_match is None
             and ci.get("branch") == branch
             and checked < MAX_RESULT_CHECKS
+            and may_be_baseline(run, reason=fallback, head_sha=head_sha, dirty=dirty)
         ):
             checked += 1
             if not require_passing or passed(run.run_id):
-                branch_match = Baseline(run, "branch")
+                branch_match = Baseline(run, fallback)
                 if not (use_merge_base and merge_base_sha):
                     return branch_match
     return branch_match
+
+
+_SHORT_SHA = re.compile(r"[0-9a-f]{7,64}")
+
+
+def _is_run_id(ref: str) -> bool:
+    """HoneyHive's run ids are UUIDs; anything else is first looked for as a commit or a branch."""
+    try:
+        uuid.UUID(ref)
+    except ValueError:
+        return False
+    return True
+
+
+def pick_named(
+    runs: Iterable[ExperimentRun],
+    ref: str,
+    *,
+    experiment: str,
+    dataset_id: str | DatasetIdentity | None,
+    exclude_run_ids: Collection[str] = (),
+) -> Baseline | None:
+    """The latest run among ``runs`` (completed, newest first) of this experiment and dataset at commit ``ref``
+    (a full sha, or at least 7 of its first hex digits) or on branch ``ref``; runs with uncommitted changes are
+    not at any commit (:func:`may_be_baseline`). Used whatever its result: it was asked for by name."""
+    folded = ref.strip().lower()
+    is_sha = _SHORT_SHA.fullmatch(folded) is not None
+    for run in _candidates(runs, experiment, dataset_id, exclude_run_ids, None):
+        ci = _ci(run)
+        sha, branch = ci.get("sha"), ci.get("branch")
+        at_commit = is_sha and isinstance(sha, str) and sha.lower().startswith(folded)
+        if (at_commit or branch == ref) and not is_dirty(run):
+            return Baseline(run, "explicit", ref)
+    return None
 
 
 def choose_baseline(
@@ -210,18 +312,19 @@ def choose_baseline(
     exclude_run_ids: tuple[str, ...] = (),
     now: datetime,
     require_passing: bool = True,
+    head_sha: str | None = None,
+    dirty: bool = False,
+    merge_base_ref: str | None = None,
 ) -> Baseline | None:
     """The baseline to compare with, or None when there is none (the verdict is then neutral).
 
-    ``require_passing=False`` (local dry runs) takes the latest completed run on the branch whether or
+    ``explicit_run_id`` (or the config's ``run_id``) is a run id, else a commit or branch (:func:`pick_named`).
+    ``require_passing=False`` (local dry runs) falls back on the previous local run on the branch whether or
     not it passed, so successive local runs compare with each other.
     """
     explicit = explicit_run_id or policy.run_id
     if explicit:
-        try:
-            return Baseline(ExperimentRun.model_validate(client.get_run(explicit)), "explicit")
-        except NotFoundError:
-            raise BaselineError(f"baseline run {explicit} does not exist in this HoneyHive project") from None
+        return _explicit(client, explicit, experiment=experiment, dataset_id=dataset_id, exclude=exclude_run_ids)
     return pick_baseline(
         _completed_runs(client, experiment),
         experiment=experiment,
@@ -233,4 +336,38 @@ def choose_baseline(
         exclude_run_ids=set(exclude_run_ids),
         now=now,
         require_passing=require_passing,
+        head_sha=head_sha,
+        dirty=dirty,
+        merge_base_ref=merge_base_ref,
+    )
+
+
+def _explicit(
+    client: HoneyHiveClient,
+    ref: str,
+    *,
+    experiment: str,
+    dataset_id: str | DatasetIdentity | None,
+    exclude: Collection[str],
+) -> Baseline:
+    """The run ``ref`` names: a run id (used as is, whatever it is), else the latest run at that commit or on
+    that branch; :class:`BaselineError` when there is none."""
+    as_id = _is_run_id(ref)
+    if as_id:
+        try:
+            return Baseline(ExperimentRun.model_validate(client.get_run(ref)), "explicit", ref)
+        except NotFoundError:
+            pass
+    runs = _completed_runs(client, experiment)
+    named = pick_named(runs, ref, experiment=experiment, dataset_id=dataset_id, exclude_run_ids=exclude)
+    if named is not None:
+        return named
+    if not as_id:
+        try:
+            return Baseline(ExperimentRun.model_validate(client.get_run(ref)), "explicit", ref)
+        except NotFoundError:
+            pass
+    raise BaselineError(
+        f"baseline run {ref} does not exist in this HoneyHive project, and no completed run of {experiment}"
+        " (on this dataset, without uncommitted changes) is at a commit or on a branch of that name"
     )

@@ -10,8 +10,9 @@ parts (:func:`run_settings`, :func:`judge_config`, :func:`error_judged`)::
                                                      └──────────► an error verdict, delivered the same way
 
     python -m honeyhive_experiment run [--config PATH] [--working-directory DIR] [--dry-run]
-                                       [--baseline-run-id ID] [--report PATH] [--server-url URL]
+                                       [--baseline REF] [--base REF] [--report PATH] [--server-url URL]
                                        [--install ARGS]
+    python -m honeyhive_experiment runs [--config PATH] [-C DIR] [--baseline REF] [--base REF] [--json]
     python -m honeyhive_experiment validate [--config PATH] [--working-directory DIR] [--install ARGS]
     python -m honeyhive_experiment schema
     python -m honeyhive_experiment action            # inside GitHub Actions (action.yml)
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a HoneyHive experiment from your repository's config, compare it with a baseline run, "
         "and report the metric deltas (as a PR comment in GitHub Actions).",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(sub: argparse.ArgumentParser) -> None:
@@ -87,11 +89,23 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the comment instead of posting it; without HH_API_KEY, use the embedded local backend",
     )
-    run.add_argument("--baseline-run-id", metavar="ID", help="compare with this run instead of choosing one")
     run.add_argument("--report", metavar="PATH", help="also write the machine-readable report.json here")
-    run.add_argument("--server-url", metavar="URL", help="HoneyHive API URL (default: $HH_API_URL or HoneyHive's)")
     install_help = "install your dependencies first, e.g. --install '-r requirements.txt' (pip install arguments)"
     run.add_argument("--install", metavar="ARGS", help=install_help)
+    runs = commands.add_parser("runs", help="list the experiment's recent runs and their results")
+    common(runs)
+    for sub in (run, runs):
+        sub.add_argument(
+            "--baseline",
+            "--baseline-run-id",
+            dest="baseline_run_id",
+            metavar="REF",
+            help="compare with this run id, or the latest run at this commit (sha) or on this branch",
+        )
+        sub.add_argument("--base", metavar="REF", help="take the merge base with REF (default: origin/HEAD, main)")
+        sub.add_argument("--server-url", metavar="URL", help="HoneyHive API URL (default: $HH_API_URL or HoneyHive's)")
+    runs.add_argument("--json", action="store_true", help="print the runs as JSON")
+    runs.add_argument("--limit", type=int, default=20, metavar="N", help="how many runs (default: 20)")
 
     validate = commands.add_parser("validate", help="check the experiment file, its dataset and its imports")
     common(validate)
@@ -99,6 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("schema", help="print the experiment file's JSON Schema")
     commands.add_parser("action", help="the GitHub Action entry point (reads INPUT_* and GITHUB_* variables)")
     return parser
+
+
+def _version() -> str:
+    from honeyhive_experiment import __version__
+
+    return __version__
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
@@ -116,7 +136,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         from honeyhive_experiment.errors import SettingsError
 
         try:
-            settings, ci = _run_settings(args, env) if args.command == "run" else _action_settings(env)
+            settings, ci = _action_settings(env) if args.command == "action" else _run_settings(args, env)
         except SettingsError as exc:
             from honeyhive_experiment.gha import annotation
 
@@ -125,6 +145,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             else:
                 print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        if args.command == "runs":
+            return _runs(settings, ci, as_json=args.json, limit=args.limit)
         return execute(settings, ci, interactive=sys.stderr.isatty())
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -208,19 +230,30 @@ def run_settings(
 
 
 def _run_settings(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[Settings, CiContext]:
-    """``run``: the flags, the HoneyHive variables, and where the checkout is from git."""
+    """``run``/``runs``: the flags, the HoneyHive variables, and the checkout from git: the baseline is the run at
+    the merge base with the default branch (or ``--base``), else the previous local run on this branch."""
+    from honeyhive_experiment.checkout import local_checkout
     from honeyhive_experiment.flow import CiContext
     from honeyhive_experiment.settings import Settings
 
     settings = Settings.from_args(vars(args), env)
-    branch = _git(settings.root, "rev-parse", "--abbrev-ref", "HEAD")
-    sha = _git(settings.root, "rev-parse", "HEAD")
-    local_branch = branch if branch and branch != "HEAD" else "local"
-    return settings, CiContext(branch=local_branch, base_ref=local_branch, sha=sha, event="local")
+    own = (settings.report_file,) if settings.report_file is not None else ()
+    local = local_checkout(settings.root, getattr(args, "base", None), own_files=own)
+    return settings, CiContext(
+        branch=local.branch,
+        base_ref=local.branch,
+        sha=local.sha,
+        event="local",
+        merge_base_sha=local.merge_base_sha,
+        merge_base_ref=local.base,
+        dirty=local.dirty if local.sha else None,
+        diff_sha256=local.diff_sha256,
+    )
 
 
 def _action_settings(env: Mapping[str, str]) -> tuple[Settings, CiContext]:
     """``action``: the inputs and ``GITHUB_*`` context, the event payload, and the merge base of a PR."""
+    from honeyhive_experiment.checkout import git
     from honeyhive_experiment.flow import CiContext
     from honeyhive_experiment.settings import Settings, load_event_payload
 
@@ -228,7 +261,7 @@ def _action_settings(env: Mapping[str, str]) -> tuple[Settings, CiContext]:
     settings = Settings.from_mapping(env, event_payload=payload)
     merge_base = None
     if settings.base_sha and settings.head_sha:
-        merge_base = _git(settings.root, "merge-base", settings.base_sha, settings.head_sha)
+        merge_base = git(settings.root, "merge-base", settings.base_sha, settings.head_sha)
         if merge_base is None and settings.github_token and settings.repository:
             merge_base = _merge_base_from_github(settings)
     ci = CiContext(
@@ -243,24 +276,6 @@ def _action_settings(env: Mapping[str, str]) -> tuple[Settings, CiContext]:
         workflow_run_url=settings.run_url,
     )
     return settings, ci
-
-
-def _git(root: Path, *args: str) -> str | None:
-    import subprocess
-
-    try:
-        done = subprocess.run(  # noqa: S603 - fixed git arguments
-            ["git", *args],  # noqa: S607
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    value = done.stdout.strip()
-    return value if done.returncode == 0 and value else None
 
 
 def _merge_base_from_github(settings: Settings) -> str | None:
@@ -286,7 +301,7 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
 
     from honeyhive_experiment.cancellation import Cancellation, Interrupted
     from honeyhive_experiment.config import load_config
-    from honeyhive_experiment.delivery import Judged, announce, deliver, deliver_shard
+    from honeyhive_experiment.delivery import Judged, announce, announce_running, deliver, deliver_shard
     from honeyhive_experiment.errors import ConfigError, ExperimentError, NotWritable, ReportError, SettingsError
     from honeyhive_experiment.flow import FORK_WITHOUT_SECRETS, published_run, record_shard
     from honeyhive_experiment.progress import ProgressPrinter
@@ -334,6 +349,7 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
             ci = dataclasses.replace(ci, pr_number=published.pr_number, sha=published.head_sha)
             report_file = report_file.with_name("report.published.json")  # the downloaded report stays as it came
         progress = ProgressPrinter(sys.stderr, interactive)
+        announce_running(experiment, title=config.comment.title, settings=settings, ci=ci, post=post)
         if settings.mode is Mode.RUN:
             with _honeyhive(settings, log) as (client, _run_url):
                 shard = record_shard(settings, config, client=client, ci=ci, cancel=cancel, progress=progress)
@@ -462,6 +478,35 @@ def _describe(exc: ExperimentError) -> str:
     return str(exc)
 
 
+def _runs(settings: Settings, ci: CiContext, *, as_json: bool, limit: int) -> int:
+    """``runs``: the experiment's recent runs from the backend, the one a local run would compare with marked."""
+    import logging
+    from datetime import UTC, datetime
+
+    from honeyhive_experiment.config import load_config
+    from honeyhive_experiment.errors import ExperimentError
+    from honeyhive_experiment.flow import find_baseline, prepare_dataset
+    from honeyhive_experiment.history import recent_run_rows, runs_json, runs_table
+
+    now, log = datetime.now(UTC), logging.getLogger("honeyhive_experiment")
+    try:
+        config = load_config(settings.config_path)
+        with _honeyhive(settings, log) as (client, _):
+            dataset = prepare_dataset(config, str(settings.config_path), settings.root, client)
+            explicit = settings.baseline_run_id
+            baseline = find_baseline(
+                client, config, dataset.dataset_id, ci, now=now, explicit=explicit, require_passing=False
+            )
+            rows = recent_run_rows(client, config.name, limit=limit, baseline=baseline)
+    except ExperimentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(runs_json(rows) if as_json else runs_table(rows, now=now))
+    if not as_json:
+        print(f"* baseline: {baseline.why} ({baseline.run.run_id})" if baseline else "no baseline", file=sys.stderr)
+    return 0
+
+
 # ----------------------------------------------------------------------------- the real parts
 
 
@@ -475,7 +520,7 @@ def _honeyhive(
 
     if settings.api_key:
         with HoneyHiveClient(settings.server_url, settings.api_key.get_secret_value()) as client:
-            yield client, lambda run_id: settings.run_url_template.format(run_id=run_id)
+            yield client, settings.run_link
         return
     from honeyhive_local import LocalBackend
 
@@ -483,8 +528,7 @@ def _honeyhive(
     db.parent.mkdir(parents=True, exist_ok=True)
     with LocalBackend(str(db)) as backend:
         log.warning(
-            "HH_API_KEY is not set: using the embedded local backend (data in %s), so successive dry runs compare"
-            " with each other",
+            "HH_API_KEY is not set: using the embedded local backend (data in %s; add it to .gitignore)",
             db,
         )
         with HoneyHiveClient(backend.url, backend.api_key) as client:
@@ -495,17 +539,21 @@ def _poster(settings: Settings, log: logging.Logger) -> Poster | None:
     """How the comment is posted: the sticky-comment publisher, when the action has a token and a repository."""
     if not settings.in_actions or settings.github_token is None or settings.repository is None:
         return None
+    from honeyhive_experiment.settings import CommentMode
+
     token, repository = settings.github_token.get_secret_value(), settings.repository
+    posted: list[str] = []  # a comment this invocation posted ("running"): the result then edits it
 
     def post(pr_number: int, body: str, marker: str) -> str | None:
         from honeyhive_experiment.github import CommentPublisher
 
+        mode = CommentMode.UPDATE if posted else settings.comment_mode  # comment-mode new: one comment per run
         with CommentPublisher(token, repository, api_url=settings.github_api_url) as publisher:
-            result = publisher.publish(
-                pr_number, body, marker=marker, head_sha=settings.head_sha, mode=settings.comment_mode
-            )
+            result = publisher.publish(pr_number, body, marker=marker, head_sha=settings.head_sha, mode=mode)
         if result.warning:
             log.warning("%s", result.warning)
+        if result.posted and result.url:
+            posted.append(result.url)
         return result.url
 
     return post

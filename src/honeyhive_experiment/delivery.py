@@ -29,11 +29,12 @@ from honeyhive_experiment.report import (
     ReportInput,
     marker,
     render_comment,
+    render_running,
     render_summary,
     render_terminal,
     report_json,
 )
-from honeyhive_experiment.settings import ActionOutputs, Settings
+from honeyhive_experiment.settings import ActionOutputs, CommentMode, Mode, Settings
 from honeyhive_experiment.verdict import Decision, Verdict, exit_code
 
 if TYPE_CHECKING:
@@ -106,6 +107,23 @@ def deliver(
         reason = data.decision.reasons[0] if data.decision.reasons else "nothing to judge against"
         announce(settings, redactor, "warning", ExperimentError(f"verdict neutral: {reason}"))
     return exit_code(verdict, fail_on_error=settings.fail_on_error)
+
+
+def announce_running(
+    experiment: str, *, title: str | None, settings: Settings, ci: CiContext, post: Poster | None
+) -> None:
+    """Show reviewers early that the pull request's run has started: the sticky comment says "running" (created,
+    or the previous result edited), and :func:`deliver` replaces it at the end, whatever the verdict. Only when a
+    comment would be posted at all (the action on a pull request, not a dry run, ``comment-mode`` not off) and
+    the invocation runs or judges the experiment (not a shard job, not ``publish``)."""
+    if settings.dry_run or not settings.in_actions or post is None or ci.pr_number is None:
+        return
+    if settings.comment_mode is CommentMode.OFF or settings.mode not in (Mode.ALL, Mode.REPORT):
+        return
+    body = render_running(
+        experiment, title=title, head_sha=ci.sha, workflow_run_url=settings.run_url, secrets=settings.secrets()
+    )
+    post(ci.pr_number, body, marker(experiment))
 
 
 @dataclass(frozen=True)
@@ -181,6 +199,7 @@ def report_input(judged: Judged, *, settings: Settings, ci: CiContext, now: date
         id_scheme=flow.dataset.identity.scheme if flow and flow.dataset.identity else None,
         judged_metrics=(*config.passing_ranges, *config.gate) if config is not None else (),
         dry_run=settings.dry_run,
+        dirty=bool(ci.dirty),
         generated_at=now,
         tool_version=__version__,
     )
@@ -194,12 +213,15 @@ def _baseline_info(flow: FlowResult, settings: Settings) -> BaselineInfo | None:
         run_id=b.run.run_id,
         name=b.run.name,
         # the embedded local backend is gone when the command ends: its runs have no page to link to
-        url=settings.run_url_template.format(run_id=b.run.run_id) if settings.api_key else None,
+        url=settings.run_link(b.run.run_id) if settings.api_key else None,
         commit_sha=b.commit_sha,
         branch=b.branch,
         created_at=b.created_at,
         shared_datapoints=len(flow.comparison.common_datapoints) if flow.comparison else None,
         total_datapoints=len(flow.result.summary.datapoint_ids) or len(flow.dataset.datapoints),
+        why=b.why,
+        dirty=b.dirty,
+        passed=flow.baseline_result.success if flow.baseline_result is not None else None,
     )
 
 

@@ -61,6 +61,9 @@ class CiContext:
     pr_number: int | None = None
     event: str | None = None
     workflow_run_url: str | None = None
+    dirty: bool | None = None  # a local run: made with uncommitted changes (None: not checked, as in Actions)
+    diff_sha256: str | None = None  # a digest of those changes
+    merge_base_ref: str | None = None  # the branch merge_base_sha was taken with (shown with the baseline)
 
     def metadata(self, config_digest: str) -> dict[str, Any]:
         stamped = {
@@ -73,6 +76,8 @@ class CiContext:
             "event": self.event,
             "workflow_run_url": self.workflow_run_url,
             "config_hash": config_digest,
+            "dirty": self.dirty,
+            "diff_sha256": self.diff_sha256,
         }
         return {k: v for k, v in stamped.items() if v is not None}
 
@@ -187,17 +192,15 @@ def judge(
 ) -> FlowResult:
     """Baseline → the backend's comparison → verdict, for a run the backend has summarised."""
     enter(cancel, "choosing the baseline")
-    baseline = choose_baseline(
+    baseline = find_baseline(
         client,
-        experiment=config.name,
-        dataset_id=dataset.identity or dataset.dataset_id,
-        policy=config.baseline,
-        explicit_run_id=baseline_run_id,
-        merge_base_sha=ci.merge_base_sha,
-        base_branch=ci.base_ref,
-        exclude_run_ids=(result.run_id,),
+        config,
+        dataset.identity or dataset.dataset_id,
+        ci,
         now=now,
+        explicit=baseline_run_id,
         require_passing=require_passing_baseline,
+        exclude=(result.run_id,),
     )
     comparison = baseline_result = None
     if baseline is not None:
@@ -238,6 +241,35 @@ def judge(
     )
     return FlowResult(
         result, dataset, baseline, baseline_result, comparison, decision, trend=trend, assessment=assessment
+    )
+
+
+def find_baseline(
+    client: HoneyHiveClient,
+    config: ExperimentConfig,
+    dataset_id: str | DatasetIdentity | None,
+    ci: CiContext,
+    *,
+    now: datetime,
+    explicit: str | None,
+    require_passing: bool,
+    exclude: tuple[str, ...] = (),
+) -> Baseline | None:
+    """The baseline of a run made in ``ci`` (the rules: :mod:`honeyhive_experiment.baseline`)."""
+    return choose_baseline(
+        client,
+        experiment=config.name,
+        dataset_id=dataset_id,
+        policy=config.baseline,
+        explicit_run_id=explicit,
+        merge_base_sha=ci.merge_base_sha,
+        base_branch=ci.base_ref,
+        exclude_run_ids=exclude,
+        now=now,
+        require_passing=require_passing,
+        head_sha=ci.sha,
+        dirty=bool(ci.dirty),
+        merge_base_ref=ci.merge_base_ref or ci.base_ref,
     )
 
 

@@ -24,6 +24,7 @@ input                  environment variable                         default
 =====================  ===========================================  ==============================
 ``api-key``            ``HH_API_KEY`` (secret)                      none
 ``server-url``         ``HH_API_URL``                               ``https://api.dp1.us.honeyhive.ai``
+``app-url``            ``HONEYHIVE_APP_URL``                        derived from ``server-url`` (see below)
 ``config``             ``HONEYHIVE_EXPERIMENT_CONFIG``              ``.honeyhive/experiment.yml``
 ``github-token``       ``GITHUB_TOKEN`` (secret)                    ``${{ github.token }}`` (action)
 ``baseline-run-id``    ``HONEYHIVE_EXPERIMENT_BASELINE_RUN_ID``     none (the baseline policy picks)
@@ -104,6 +105,7 @@ __all__ = [
     "DEFAULT_RUN_URL_TEMPLATE",
     "DEFAULT_SERVER_URL",
     "INPUTS",
+    "KNOWN_APP_URLS",
     "OUTPUT_NAMES",
     "ActionInput",
     "ActionOutputs",
@@ -119,6 +121,13 @@ __all__ = [
 
 DEFAULT_RUN_URL_TEMPLATE: Final = "https://app.honeyhive.ai/evaluate/{run_id}"
 """A run's page in the HoneyHive app (``HONEYHIVE_RUN_URL_TEMPLATE`` overrides it; HoneyHive documents none)."""
+
+KNOWN_APP_URLS: Final = {
+    "api.honeyhive.ai": "https://app.honeyhive.ai",
+    "api.dp1.us.honeyhive.ai": "https://app.honeyhive.ai",
+}
+"""The HoneyHive app of each API host the tool knows; another server's runs are linked only with ``app-url``
+(a wrong link is worse than none: a self-hosted or local backend's runs are not in HoneyHive's app)."""
 
 # tokens the runner itself puts into a Docker action's environment; never to be printed either
 _RUNNER_SECRET_VARIABLES: Final = ("ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
@@ -148,6 +157,7 @@ class ActionInput:
 INPUTS: Final[tuple[ActionInput, ...]] = (
     ActionInput("api-key", "HH_API_KEY", secret=True),
     ActionInput("server-url", "HH_API_URL", DEFAULT_SERVER_URL),
+    ActionInput("app-url", "HONEYHIVE_APP_URL"),
     ActionInput("config", "HONEYHIVE_EXPERIMENT_CONFIG", DEFAULT_CONFIG_PATH),
     ActionInput("github-token", "GITHUB_TOKEN", "${{ github.token }}", secret=True),
     ActionInput("baseline-run-id", "HONEYHIVE_EXPERIMENT_BASELINE_RUN_ID"),
@@ -278,6 +288,7 @@ class Settings(BaseModel):
     command: Literal["action", "run"] = "action"
     report_path: Path | None = None  # run --report; the action writes REPORT_PATH under the working directory
     run_url_template: str = DEFAULT_RUN_URL_TEMPLATE  # HONEYHIVE_RUN_URL_TEMPLATE
+    app_url: str | None = None  # app-url / HONEYHIVE_APP_URL: where the server's runs are shown
 
     # the runner's own tokens found in the environment, only for secrets(); never shown
     runner_secrets: tuple[SecretStr, ...] = Field(default=(), repr=False, exclude=True)
@@ -314,6 +325,8 @@ class Settings(BaseModel):
             values["fail_on_error"] = fail_on_error
         if (install := inputs.text("install")) is not None:
             values["install"] = _install_arguments(install, "install", "input")
+        if (app_url := inputs.text("app-url")) is not None:
+            values["app_url"] = http_url(app_url, "app-url", "input")
         if values.get("shard") is not None and values.get("mode", Mode.ALL) not in (Mode.RUN, Mode.REPORT):
             raise SettingsError(
                 "shard",
@@ -344,6 +357,8 @@ class Settings(BaseModel):
             values["server_url"] = http_url(env[variable].strip(), variable, "environment")
         if (variable := _first_set(env, "HH_API_KEY", "HONEYHIVE_API_KEY")) is not None:
             values["api_key"] = SecretStr(env[variable].strip())
+        if app_url := env.get(_ENV["app-url"], "").strip():
+            values["app_url"] = http_url(app_url, _ENV["app-url"], "environment")
         values.update(_common(env))
         return cls(**values)
 
@@ -352,6 +367,16 @@ class Settings(BaseModel):
         redactor. Never log this."""
         found = {s.get_secret_value() for s in (self.api_key, self.github_token, *self.runner_secrets) if s}
         return tuple(sorted(found, key=lambda s: (-len(s), s)))
+
+    def run_link(self, run_id: str) -> str | None:
+        """A run's page in the HoneyHive app: ``HONEYHIVE_RUN_URL_TEMPLATE`` when set, else ``app-url``'s
+        ``/evaluate/<run id>``, else the app of a server in :data:`KNOWN_APP_URLS`; ``None`` (no link) for a
+        server it cannot map, rather than a link to the wrong app."""
+        if self.run_url_template != DEFAULT_RUN_URL_TEMPLATE:
+            return self.run_url_template.format(run_id=run_id)
+        host = self.server_url.partition("://")[2].split("/")[0].lower()
+        app = self.app_url or KNOWN_APP_URLS.get(host)
+        return f"{app.rstrip('/')}/evaluate/{run_id}" if app else None
 
     @property
     def is_pull_request(self) -> bool:

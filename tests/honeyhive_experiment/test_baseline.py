@@ -26,6 +26,7 @@ from honeyhive_experiment.baseline import (
     _reports_success,
     choose_baseline,
     pick_baseline,
+    pick_named,
     pick_recent,
     recent_runs,
 )
@@ -45,6 +46,7 @@ NAME = "answer-quality"
 DATASET = "EXT-5f1c0a9e2b7d4c3a8e6f1b2d"
 MANAGED = "66f0a1b2c3d4e5f601234567"
 MB = "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d"  # the PR's merge-base commit
+HEAD = "c0ffee0c0ffee0c0ffee0c0ffee0c0ffee0c0ffe"  # the commit of the run being judged
 FROM_AGE = "from age"  # run()'s default created_at: NOW - age
 
 
@@ -59,9 +61,13 @@ def run(
     dataset: str = DATASET,
     managed: bool = False,
     ci: Any = None,
+    dirty: bool = False,
 ) -> ExperimentRun:
-    """A completed run as ``GET /v1/runs`` lists it, stamped with ``metadata.ci`` like this tool's runs."""
+    """A completed run as ``GET /v1/runs`` lists it, stamped with ``metadata.ci`` like this tool's runs
+    (``dirty``: made with uncommitted changes)."""
     stamped = {k: v for k, v in (("branch", branch), ("sha", sha)) if v is not None} if ci is None else ci
+    if dirty:
+        stamped = {**stamped, "dirty": True, "diff_sha256": "d" * 64}
     metadata: dict[str, Any] = {"ci": stamped}
     body: dict[str, Any] = {"run_id": run_id, "name": name, "status": "completed", "metadata": metadata}
     if managed:
@@ -111,6 +117,8 @@ class Row:
     require_passing: bool = True
     exclude: tuple[str, ...] = ()
     dataset_id: str | DatasetIdentity | None = DATASET
+    head: str | None = HEAD  # the commit of the run being judged
+    dirty: bool = False  # the run being judged has uncommitted changes
 
 
 FILE = DatasetIdentity(DATASET, "data/q.jsonl", ".honeyhive/experiment.yml")  # a repository file's identity
@@ -247,9 +255,9 @@ CASES: list[Row] = [
     ),
     # ------------------------------------------------------------------------------------------------ passing
     Row(
-        "require_passing false: the latest run on the branch, passed or not, nothing asked",
+        "require_passing false (a local run): the previous run on the branch, passed or not, nothing asked",
         on_main(2),
-        ("b1", "branch"),
+        ("b1", "previous"),
         asked=(),
         read=1,
         merge_base=None,
@@ -272,6 +280,101 @@ CASES: list[Row] = [
         asked=(),
         read=1,
         failing=failing("mb"),
+    ),
+    Row(
+        "policy: a merge-base run is used although it failed (its result is not even asked)",
+        [run("b1"), run("mb", sha=MB, age=2 * DAY)],
+        ("mb", "merge-base"),
+        asked=("b1",),
+        read=2,
+        failing=failing("mb"),
+    ),
+    Row(
+        "policy: a branch fallback must have passed (the failing newer one is passed over)",
+        [run("b1"), run("b2", age=2 * DAY)],
+        ("b2", "branch"),
+        asked=("b1", "b2"),
+        read=2,
+        merge_base=None,
+        failing=failing("b1"),
+    ),
+    # --------------------------------------------------------------------------------- uncommitted changes
+    Row(
+        "dirty: a run with uncommitted changes at the merge-base commit is not the merge-base run",
+        [run("mb-dirty", sha=MB, dirty=True), run("mb", sha=MB, age=2 * DAY)],
+        ("mb", "merge-base"),
+        asked=(),
+        read=2,
+    ),
+    Row(
+        "dirty: nor a branch fallback, even when it passed",
+        [run("b1-dirty", dirty=True), run("b2", age=2 * DAY)],
+        ("b2", "branch"),
+        asked=("b2",),
+        read=2,
+        merge_base=None,
+    ),
+    Row(
+        "dirty: only dirty runs at the merge base and on the branch: no baseline",
+        [run("mb-dirty", sha=MB, dirty=True), run("b1-dirty", dirty=True)],
+        None,
+        asked=(),
+        read=2,
+    ),
+    Row(
+        "dirty: a clean local run never takes a dirty previous run, even on its own commit",
+        [run("own-commit-dirty", sha=HEAD, dirty=True), run("b2", sha=HEAD, age=2 * DAY)],
+        ("b2", "previous"),
+        asked=(),
+        read=2,
+        merge_base=None,
+        require_passing=False,
+    ),
+    Row(
+        "dirty: a dirty local run takes the dirty previous run on its own commit (two attempts at one edit)",
+        [run("own-commit-dirty", sha=HEAD, dirty=True), run("b2", sha=HEAD, age=2 * DAY)],
+        ("own-commit-dirty", "previous"),
+        asked=(),
+        read=1,
+        merge_base=None,
+        require_passing=False,
+        dirty=True,
+    ),
+    Row(
+        "dirty: but not a dirty previous run on another commit",
+        [run("other-commit-dirty", sha="f00", dirty=True), run("b2", sha="f00", age=2 * DAY)],
+        ("b2", "previous"),
+        asked=(),
+        read=2,
+        merge_base=None,
+        require_passing=False,
+        dirty=True,
+    ),
+    Row(
+        "dirty: a dirty local run still prefers the clean run at the merge base",
+        [run("own-commit-dirty", sha=HEAD, dirty=True), run("mb", sha=MB, age=2 * DAY)],
+        ("mb", "merge-base"),
+        asked=(),
+        read=2,
+        require_passing=False,
+        dirty=True,
+    ),
+    Row(
+        "dirty: a CI run (require_passing) never takes a dirty run, whatever its commit",
+        [run("own-commit-dirty", sha=HEAD, dirty=True), run("b2", age=2 * DAY)],
+        ("b2", "branch"),
+        asked=("b2",),
+        read=2,
+        merge_base=None,
+        dirty=True,
+    ),
+    Row(
+        "dirty: only a literal true counts (a string is not a stamp of this tool)",
+        [run("odd", ci={"branch": "main", "dirty": "yes"})],
+        ("odd", "branch"),
+        asked=("odd",),
+        read=1,
+        merge_base=None,
     ),
     Row(
         "the 10th candidate on the branch still has its result asked",
@@ -505,6 +608,8 @@ def test_the_baseline_table(row: Row) -> None:
         exclude_run_ids=row.exclude,
         now=NOW,
         require_passing=row.require_passing,
+        head_sha=row.head,
+        dirty=row.dirty,
     )
     assert (None if chosen is None else (chosen.run.run_id, chosen.reason)) == row.chosen
     assert tuple(asked) == row.asked
@@ -555,6 +660,53 @@ def test_recent_runs_table(
     )
     assert [r.run_id for r in found] == expected
     assert listing.read == read
+
+
+# ------------------------------------------------------------------------- --baseline REF: a commit or a branch
+
+FULL = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
+NAMED: list[tuple[str, list[ExperimentRun], str, str | None]] = [
+    # (rule, listing, ref, run id chosen)
+    ("a branch: its latest run", [run("f1", branch="feature"), run("m1"), run("m2")], "main", "m1"),
+    ("a branch: whatever its result (asked for by name)", [run("m1")], "main", "m1"),
+    ("a full sha", [run("m1"), run("at", sha=FULL)], FULL, "at"),
+    ("a short sha (7 hex digits)", [run("m1"), run("at", sha=FULL)], FULL[:7], "at"),
+    ("a short sha in capitals", [run("at", sha=FULL)], FULL[:9].upper(), "at"),
+    ("6 hex digits are too few to be a commit", [run("at", sha=FULL)], FULL[:6], None),
+    ("not a prefix of the sha", [run("at", sha=FULL)], FULL[1:9], None),
+    ("a run with uncommitted changes is at no commit", [run("d", sha=FULL, dirty=True), run("c", sha=FULL)], FULL, "c"),
+    ("nor on a branch", [run("d", dirty=True), run("m1")], "main", "m1"),
+    ("another experiment's run is not taken", [run("v2", name=f"{NAME}-v2"), run("m1")], "main", "m1"),
+    ("another dataset's run is not taken", [run("o", dataset="EXT-0000000000000000000000aa")], "main", None),
+    ("nothing matches", [run("m1")], "release", None),
+    ("the run being judged is not its own baseline", [run("own"), run("m1")], "main", "m1"),
+]
+
+
+@pytest.mark.parametrize(("rule", "runs", "ref", "expected"), NAMED, ids=[case[0] for case in NAMED])
+def test_a_named_baseline_table(rule: str, runs: list[ExperimentRun], ref: str, expected: str | None) -> None:
+    chosen = pick_named(runs, ref, experiment=NAME, dataset_id=DATASET, exclude_run_ids=("own",))
+    assert (None if chosen is None else (chosen.run.run_id, chosen.reason, chosen.ref)) == (
+        None if expected is None else (expected, "explicit", ref)
+    )
+
+
+WHY: list[tuple[str, Baseline, str]] = [
+    # (rule, baseline, what the output says)
+    ("merge base", Baseline(run("r", sha=MB), "merge-base", "main"), "run at merge-base 9e8d7c6 with main"),
+    ("merge base, branch unknown", Baseline(run("r", sha=MB), "merge-base"), "run at merge-base 9e8d7c6"),
+    ("branch fallback", Baseline(run("r", branch="release"), "branch"), "latest passing run on release"),
+    ("a local run's fallback", Baseline(run("r"), "previous"), "previous local run"),
+    ("--baseline main", Baseline(run("r"), "explicit", "main"), "latest run on main"),
+    ("--baseline <sha>", Baseline(run("r", sha=FULL), "explicit", FULL[:10]), "latest run at commit a1b2c3d"),
+    ("--baseline <run id>", Baseline(run("r"), "explicit", "r"), "the run asked for"),
+    ("the config's run_id", Baseline(run("r"), "explicit"), "the run asked for"),
+]
+
+
+@pytest.mark.parametrize(("rule", "baseline", "text"), WHY, ids=[case[0] for case in WHY])
+def test_what_a_baseline_is_called(rule: str, baseline: Baseline, text: str) -> None:
+    assert baseline.why == text
 
 
 # ------------------------------------------------------------------------------ what the comment says of it
@@ -683,6 +835,29 @@ def test_an_explicit_run_is_used_as_is_even_a_failing_one(hh: HoneyHiveClient, n
         assert (chosen.run.run_id, chosen.reason) == (pinned, "explicit")
 
 
+def test_an_explicit_ref_is_a_run_id_else_a_commit_or_a_branch(hh: HoneyHiveClient, name: str) -> None:
+    """``--baseline`` takes a run id, a (short) sha or a branch; a dirty run is used only when named by id."""
+    old_main = seed(hh, name, sha=MB)
+    seed(hh, name, sha=FULL, branch="feature")
+    at_full = seed(hh, name, sha=FULL, branch="feature")
+    dirty = str(uuid.uuid4())
+    ci = {"branch": "main", "sha": "e" * 40, "dirty": True}
+    hh.create_run(
+        {"run_id": dirty, "name": name, "status": "completed", "metadata": {"offline_dataset_id": DATASET, "ci": ci}}
+    )
+    picks = {ref: choose(hh, name, explicit_run_id=ref) for ref in ("main", FULL[:7], FULL, MB[:10], dirty)}
+    assert (
+        {ref: None if b is None else (b.run.run_id, b.reason) for ref, b in picks.items()}
+        == {
+            "main": (old_main, "explicit"),  # the newest run on main has uncommitted changes: not "main"
+            FULL[:7]: (at_full, "explicit"),
+            FULL: (at_full, "explicit"),
+            MB[:10]: (old_main, "explicit"),
+            dirty: (dirty, "explicit"),
+        }
+    )
+
+
 def test_an_explicit_run_that_does_not_exist_is_an_error(hh: HoneyHiveClient, name: str) -> None:
     with pytest.raises(BaselineError, match="baseline run no-such-run does not exist in this HoneyHive project"):
         choose(hh, name, explicit_run_id="no-such-run")
@@ -715,7 +890,7 @@ def test_the_strategy_reads_this_experiments_completed_runs_from_the_backend(hh:
     assert {k: None if v is None else (by_id[v.run.run_id], v.reason) for k, v in picks.items()} == {
         "merge-base": ("at merge-base", "merge-base"),
         "latest passing on main": ("at merge-base", "branch"),
-        "latest on main, passed or not": ("failed", "branch"),
+        "latest on main, passed or not": ("failed", "previous"),
         "latest completed on release": ("release", "branch"),
         "any dataset": ("release, other dataset", "branch"),
         "not excluded": ("own", "branch"),

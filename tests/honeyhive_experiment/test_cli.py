@@ -200,5 +200,14 @@ def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--help"])
     assert exited.value.code == 0
     out = capsys.readouterr().out
-    for command in ("run", "validate", "schema", "action"):
+    for command in ("run", "runs", "validate", "schema", "action"):
         assert command in out
+
+
+def test_version_prints_the_tools_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from honeyhive_experiment import __version__
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"python -m honeyhive_experiment {__version__}\n"

@@ -711,6 +711,55 @@ def test_the_run_url_template_is_read_by_both_entry_points() -> None:
     assert Settings.from_mapping({}).run_url_template == "https://app.honeyhive.ai/evaluate/{run_id}"
 
 
+RUN_LINKS: list[tuple[str, dict[str, str], str | None]] = [
+    # (rule, environment of the action, the link of run "r1")
+    ("HoneyHive's default server: its app", {}, "https://app.honeyhive.ai/evaluate/r1"),
+    (
+        "api.honeyhive.ai: the same app",
+        {"HH_API_URL": "https://api.honeyhive.ai"},
+        "https://app.honeyhive.ai/evaluate/r1",
+    ),
+    (
+        "the host is matched in any case",
+        {"HH_API_URL": "https://API.dp1.us.honeyhive.ai/"},
+        "https://app.honeyhive.ai/evaluate/r1",
+    ),
+    ("a self-hosted server without app-url: no link", {"HH_API_URL": "https://hh.internal.example"}, None),
+    ("a local backend: no link", {"HH_API_URL": "http://127.0.0.1:8080"}, None),
+    (
+        "app-url for a self-hosted server",
+        {"HH_API_URL": "https://hh.internal.example", "HONEYHIVE_APP_URL": "https://hh-app.internal.example/"},
+        "https://hh-app.internal.example/evaluate/r1",
+    ),
+    (
+        "app-url wins over the derived app",
+        {"HONEYHIVE_APP_URL": "https://eu.app.example"},
+        "https://eu.app.example/evaluate/r1",
+    ),
+    (
+        "HONEYHIVE_RUN_URL_TEMPLATE wins over both",
+        {
+            "HONEYHIVE_APP_URL": "https://eu.app.example",
+            "HONEYHIVE_RUN_URL_TEMPLATE": "https://x.example/{run_id}/view",
+        },
+        "https://x.example/r1/view",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "env", "link"), RUN_LINKS, ids=[case[0] for case in RUN_LINKS])
+def test_run_links_go_to_the_servers_app_or_nowhere(rule: str, env: dict[str, str], link: str | None) -> None:
+    assert Settings.from_mapping(env).run_link("r1") == link
+    assert Settings.from_args(run_flags(), env).run_link("r1") == link
+
+
+def test_app_url_must_be_an_http_url_named_where_it_came_from() -> None:
+    with pytest.raises(SettingsError, match=r'input app-url: expected an http\(s\) URL, got "app.example"'):
+        Settings.from_mapping({"HONEYHIVE_APP_URL": "app.example"})
+    with pytest.raises(SettingsError, match="environment HONEYHIVE_APP_URL: expected an http"):
+        Settings.from_args(run_flags(), {"HONEYHIVE_APP_URL": "app.example"})
+
+
 def test_outputs_are_written_by_name_from_one_contract() -> None:
     from honeyhive_experiment.settings import OUTPUT_NAMES, ActionOutputs
 

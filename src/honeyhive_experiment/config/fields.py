@@ -175,12 +175,13 @@ class Direction(StrEnum):
 
 
 class BaselineStrategy(StrEnum):
-    """How the baseline run is chosen among earlier passing runs of the same experiment ``name``.
+    """How the baseline run is chosen among earlier runs of the same experiment ``name`` (never one made with
+    uncommitted changes).
 
-    * ``auto`` (default): the run for the merge-base commit of the PR head and the base branch; when there
-      is none, the latest run on the base branch;
+    * ``auto`` (default): the run for the merge-base commit of the PR head and the base branch, whatever its
+      result; when there is none, the latest passing run on the base branch;
     * ``merge-base``: only the run for the merge-base commit;
-    * ``branch``: the latest run on the base branch;
+    * ``branch``: the latest passing run on the base branch;
     * ``none``: no baseline and no comparison; the verdict is the backend's result alone.
     """
 

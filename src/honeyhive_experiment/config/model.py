@@ -211,13 +211,14 @@ class MetricConfig(_Section):
 
 
 class BaselineConfig(_Section):
-    """How the baseline run is chosen among earlier passing runs of the same experiment name.
+    """How the baseline run is chosen among earlier runs of the same experiment name: the run at the merge base
+    whatever its result, else the latest passing run on the branch; never a run with uncommitted changes.
 
     ``strategy`` picks it (see :class:`BaselineStrategy`); ``run_id`` pins one run instead, and then
     ``strategy``, ``branch`` and ``max_age_days`` must be left out."""
 
     strategy: BaselineStrategy = BaselineStrategy.AUTO
-    """auto (merge-base, then the latest on the branch), merge-base, branch, or none."""
+    """auto (merge-base, then the latest passing run on the branch), merge-base, branch, or none."""
     branch: NonEmptyStr | None = None
     """The branch baselines come from; default: the pull request's base branch."""
     run_id: NonEmptyStr | None = None

@@ -42,6 +42,7 @@ from honeyhive_experiment.report.comment import (
     SUMMARY_LIMIT_BYTES,
     Rendered,
     render_comment,
+    render_running,
     render_summary,
 )
 from honeyhive_experiment.report.document import (
@@ -88,6 +89,7 @@ __all__ = [
     "md_escape",
     "parse_comment_metadata",
     "render_comment",
+    "render_running",
     "render_summary",
     "render_terminal",
     "report_json",

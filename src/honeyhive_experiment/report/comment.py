@@ -294,6 +294,7 @@ def _context(view: ReportView, plan: _Plan, mode: str, mark: str, meta: str) -> 
             "head_sha": view.head_sha,
             "short_sha": view.head_sha[:7] if view.head_sha else None,
             "pr_number": data.pr_number,
+            "dirty": data.dirty,
         },
         "counts": {
             "passed": format_count(view.passed),
@@ -327,6 +328,29 @@ def _context(view: ReportView, plan: _Plan, mode: str, mark: str, meta: str) -> 
 
 
 # =========================================================================================== the budget
+
+
+def render_running(
+    experiment: str, *, title: str | None, head_sha: str | None, workflow_run_url: str | None, secrets: Iterable[str]
+) -> str:
+    """The comment a pull request shows while its run is in progress: posted with the experiment's marker when
+    the run starts, so the sticky lookup edits this same comment with the result at the end (or with the error,
+    or the cancellation: every invocation that posts this one ends by posting its verdict)."""
+    redactor = Redactor(secrets)
+    sha = re.sub(r"[^0-9A-Za-z]", "", head_sha or "")[:7]
+    link = url_filter(redactor.redact(workflow_run_url)) if workflow_run_url else ""
+    lines = [
+        marker(experiment),
+        comment_metadata(head_sha, None),
+        "",
+        f"### {md_escape(clip(redactor.redact(title or experiment), 200))}",
+        "",
+        f"⏳ **Running** · the experiment is running{f' for commit {sha}' if sha else ''}; this comment is"
+        " replaced by its result when the run ends.",
+    ]
+    if link:
+        lines += ["", f"[Follow the workflow run]({link})"]
+    return "\n".join(lines) + "\n"
 
 
 def _finish(text: str, redactor: Redactor, protected: Sequence[str]) -> str:

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
     # runner pulls in OpenTelemetry; the report only reads the outcomes' fields
     from honeyhive_experiment.runner import DatapointOutcome
 
-__all__ = ["BaselineInfo", "ReportInput", "TrendPoint"]
+__all__ = ["DIRTY_LABEL", "BaselineInfo", "ReportInput", "TrendPoint"]
+
+DIRTY_LABEL = "uncommitted changes"
+"""How a run made with uncommitted changes is labelled wherever it is shown (comment, terminal, ``runs``)."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,9 @@ class BaselineInfo:
     created_at: datetime | None = None
     shared_datapoints: int | None = None
     total_datapoints: int | None = None
+    why: str | None = None  # which baseline and why ("run at merge-base a1b2c3d with main", "previous local run")
+    dirty: bool = False  # made with uncommitted changes (only ever an explicitly named run)
+    passed: bool | None = None  # the backend's result for it (a merge-base baseline may have failed)
 
 
 @dataclass(frozen=True)
@@ -74,5 +80,7 @@ class ReportInput:
     id_scheme: str | None = None
     """How the dataset's datapoints got their ids (``DatasetIdentity.scheme``): own, sdk, content, or None."""
     dry_run: bool = False
+    dirty: bool = False
+    """This run was made with uncommitted changes: its commit is labelled as such."""
     generated_at: datetime
     tool_version: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from honeyhive_experiment.report.inputs import ReportInput
+from honeyhive_experiment.report.inputs import DIRTY_LABEL, ReportInput
 from honeyhive_experiment.report.markdown import clip, plain
 from honeyhive_experiment.report.redact import Redactor
 from honeyhive_experiment.report.view import FAILING_SHOWN, PREVIEW_SHORT, MetricRow, ReportView
@@ -45,6 +45,8 @@ def render_terminal(data: ReportInput, *, secrets: Iterable[str | None] = ()) ->
         lines.extend(f"  {p(line)}" for line in view.error.splitlines() or [""])
     if view.run_id or view.run_url:
         lines.append(f"Run: {p(view.run_url or view.run_id or '')}")
+    if data.dirty:
+        lines.append(f"Commit: {p((view.head_sha or '')[:7])} + {DIRTY_LABEL} (never another commit's baseline)")
     baseline = view.baseline
     if baseline is not None:
         text = f"Baseline: {p(baseline.label)}"
@@ -63,7 +65,7 @@ def render_terminal(data: ReportInput, *, secrets: Iterable[str | None] = ()) ->
         if baseline.cause:
             lines.append(f"  {p(baseline.cause)}")
     elif data.summary is not None and verdict is not Verdict.ERROR:
-        lines.append("Baseline: none yet (a passing run on the default branch becomes one)")
+        lines.append("Baseline: none yet (a run at the merge base, or a passing run on the base branch, becomes one)")
     if view.metrics:
         lines.append("")
         compared = data.comparison is not None

@@ -35,7 +35,7 @@ from honeyhive_experiment.report.changes import (
     flips_view,
     significant_change,
 )
-from honeyhive_experiment.report.inputs import BaselineInfo, ReportInput
+from honeyhive_experiment.report.inputs import DIRTY_LABEL, BaselineInfo, ReportInput
 from honeyhive_experiment.report.markdown import clip, http_url
 from honeyhive_experiment.report.numbers import (
     as_utc,
@@ -444,9 +444,17 @@ class ReportView:
         name = clip(r(info.name), 100) if info.name else None
         branch = clip(r(info.branch), 100) if info.branch else None
         age = humanize_age(info.created_at, self.generated_at) if info.created_at else None
-        about = " ".join(x for x in (f"commit {sha[:7]}" if sha else None, f"on {branch}" if branch else None) if x)
+        why = clip(r(info.why), 200) if info.why else ""
+        commit = f"commit {sha[:7]}" if sha and sha[:7] not in why else ""
+        commit += f" + {DIRTY_LABEL}" if info.dirty else ""
+        on = f"on {branch}" if branch and f" {branch}" not in why else None
+        about = " ".join(x for x in (commit.strip() or None, on) if x)
+        if why:  # which baseline and why, then what the reason does not say already
+            about = f"{why}: {about}" if about else why
         if age:
             about = f"{about}, {age}" if about else age
+        if info.passed is False:
+            about = f"{about}, failed" if about else "failed"
         return BaselineView(
             run_id=run_id,
             name=name,

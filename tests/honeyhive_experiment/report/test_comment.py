@@ -14,6 +14,7 @@ import difflib
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,6 +43,7 @@ from tests.honeyhive_experiment.report.scenarios import (
     RUN_ID,
     SCENARIOS,
     base_input,
+    baseline_info,
     cells,
     error_input,
     fail_input,
@@ -111,6 +113,31 @@ def test_links_name_the_run_and_the_baseline_with_its_commit_and_age() -> None:
     assert f"[HoneyHive run]({APP}/runs/{RUN_ID})" in text
     assert f"baseline [main]({APP}/runs/{BASELINE_ID}) (commit 1a2b3c4 on main, 3 days ago)" in text
     assert "compared on **6 of 6** datapoints" in text
+
+
+@pytest.mark.parametrize(
+    ("changes", "about"),
+    [
+        ({}, "commit 1a2b3c4 on main, 3 days ago"),
+        ({"why": "run at merge-base 1a2b3c4 with main"}, "run at merge-base 1a2b3c4 with main, 3 days ago"),
+        ({"why": "latest passing run on main"}, "latest passing run on main: commit 1a2b3c4, 3 days ago"),
+        ({"why": "previous local run"}, "previous local run: commit 1a2b3c4 on main, 3 days ago"),
+        (
+            {"why": "run at merge-base 1a2b3c4 with main", "passed": False},
+            "run at merge-base 1a2b3c4 with main, 3 days ago, failed",
+        ),
+        ({"dirty": True}, "commit 1a2b3c4 + uncommitted changes on main, 3 days ago"),
+    ],
+    ids=["plain", "merge base", "branch", "previous local run", "a failing merge-base run", "uncommitted changes"],
+)
+def test_the_baseline_says_why_it_was_chosen_and_whether_it_failed(changes: dict[str, Any], about: str) -> None:
+    text = render_comment(base_input(baseline=baseline_info(**changes))).text
+    assert f"baseline [main]({APP}/runs/{BASELINE_ID}) ({about})" in text
+
+
+def test_a_run_with_uncommitted_changes_is_labelled_in_the_footer() -> None:
+    assert f"for commit {HEAD_SHA[:7]} + uncommitted changes" in render_comment(base_input(dirty=True)).text
+    assert "uncommitted" not in render_comment(base_input()).text.split("<sub>honeyhive-experiment")[1]
 
 
 def test_no_baseline_explains_how_a_baseline_is_created() -> None:

@@ -1,0 +1,119 @@
+"""What git says about the local checkout a ``run`` starts in: branch, commit, the default branch and the
+merge base with it, and whether the working tree has uncommitted changes.
+
+A local run's baseline is the run at the merge base of ``HEAD`` with the default branch (what a pull request
+from this branch would be compared with), so a dry run on a feature branch compares with ``main`` without a
+run id copied from old output. A run made with uncommitted changes is stamped ``dirty`` with a digest of
+the changes (``diff_sha256``): it is labelled with ``HEAD``'s commit, but that is not the code it ran, so it
+is never another commit's baseline (:func:`honeyhive_experiment.baseline.may_be_baseline`).
+
+Every function answers ``None`` (or "clean") when git is missing or the directory is not a repository: a run
+outside git simply has no commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["LocalCheckout", "git", "local_checkout"]
+
+# what the tool itself writes into the repository, and Python's byte-code caches: not "changes"
+_OWN_FILES = (
+    ":(exclude,glob).honeyhive/local.db*",
+    ":(exclude,glob).honeyhive/report*.json",
+    ":(exclude,glob)**/__pycache__/**",
+    ":(exclude,glob)**/*.pyc",
+)
+
+
+def git(root: Path, *args: str, strip: bool = True) -> str | None:
+    """``git <args>`` in ``root``: its output, or ``None`` when git fails or says nothing."""
+    try:
+        done = subprocess.run(  # noqa: S603 - fixed git arguments
+            ["git", *args],  # noqa: S607
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    value = done.stdout.strip() if strip else done.stdout
+    return value if done.returncode == 0 and value.strip() else None
+
+
+def _git_bytes(root: Path, args: Sequence[str]) -> bytes:
+    try:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, timeout=30, check=False)  # noqa: S603, S607
+    except (OSError, subprocess.SubprocessError):
+        return b""
+    return done.stdout if done.returncode == 0 else b""
+
+
+@dataclass(frozen=True, slots=True)
+class LocalCheckout:
+    branch: str  # "local" when HEAD is detached or there is no repository
+    sha: str | None
+    base: str | None  # the branch the merge base is taken with (the default branch, or --base)
+    merge_base_sha: str | None
+    dirty: bool
+    diff_sha256: str | None  # a digest of the uncommitted changes (tracked diff and untracked files)
+
+
+def default_branch(root: Path) -> str | None:
+    """``origin/HEAD``'s branch, else ``main`` or ``master`` when one exists (locally or on origin)."""
+    head = git(root, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
+    if head:
+        return head
+    for name in ("main", "master"):
+        for ref in (f"refs/heads/{name}", f"refs/remotes/origin/{name}"):
+            if git(root, "rev-parse", "--verify", "--quiet", ref):
+                return name if ref.startswith("refs/heads/") else f"origin/{name}"
+    return None
+
+
+def _changes(root: Path, also_own: Sequence[Path]) -> tuple[bool, str | None]:
+    """Whether the working tree differs from ``HEAD`` (tracked changes or untracked files, the tool's own files
+    and ``also_own`` left out), and a digest of those changes."""
+    own = [*_OWN_FILES]
+    for path in also_own:
+        try:
+            own.append(f":(exclude,literal){path.resolve().relative_to(root.resolve()).as_posix()}")
+        except ValueError:  # outside the repository: not a change of it
+            continue
+    status = git(root, "status", "--porcelain", "--untracked-files=all", "--", ".", *own)
+    if not status:
+        return False, None
+    digest = hashlib.sha256(_git_bytes(root, ["diff", "HEAD", "--binary", "--", ".", *own]))
+    untracked = _git_bytes(root, ["ls-files", "--others", "--exclude-standard", "-z", "--", ".", *own])
+    for name in sorted(n for n in untracked.split(b"\0") if n):
+        digest.update(b"\0untracked\0" + name + b"\0")
+        try:
+            digest.update(hashlib.sha256((root / name.decode("utf-8", "surrogateescape")).read_bytes()).digest())
+        except OSError:
+            digest.update(b"unreadable")
+    return True, digest.hexdigest()
+
+
+def local_checkout(root: Path, base: str | None = None, *, own_files: Sequence[Path] = ()) -> LocalCheckout:
+    """The checkout in ``root``; ``base`` overrides the default branch the merge base is taken with;
+    ``own_files`` (the ``--report`` file) are outputs of this run, not changes."""
+    branch = git(root, "rev-parse", "--abbrev-ref", "HEAD")
+    sha = git(root, "rev-parse", "HEAD")
+    compare_with = base or default_branch(root)
+    merge_base = git(root, "merge-base", "HEAD", compare_with) if sha and compare_with else None
+    dirty, digest = _changes(root, own_files) if sha else (False, None)
+    shown_base = compare_with.removeprefix("origin/") if compare_with and base is None else compare_with
+    return LocalCheckout(
+        branch=branch if branch and branch != "HEAD" else "local",
+        sha=sha,
+        base=shown_base,
+        merge_base_sha=merge_base,
+        dirty=dirty,
+        diff_sha256=digest,
+    )

@@ -1,0 +1,123 @@
+"""``python -m honeyhive_experiment runs``: an experiment's recent runs, as the backend records them.
+
+Each row is one run of the experiment (its exact name), newest first: its id, the commit and branch stamped in
+``metadata.ci``, whether it was made with uncommitted changes, its status, and — for a completed run — the
+verdict and the passed/failed datapoint counts of the backend's own result (``success``, ``passed``,
+``failed``), never recomputed here. The baseline a run would be compared with is marked when the caller
+chose one (:func:`~honeyhive_experiment.baseline.choose_baseline`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from honeyhive_experiment.baseline import Baseline, is_dirty
+from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.errors import NotFoundError
+from honeyhive_experiment.models import ExperimentRun
+from honeyhive_experiment.report.inputs import DIRTY_LABEL
+from honeyhive_experiment.report.numbers import humanize_age
+
+__all__ = ["RunRow", "recent_run_rows", "runs_json", "runs_table"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    run_id: str
+    commit: str | None
+    branch: str | None
+    dirty: bool
+    status: str | None
+    verdict: str | None  # pass | fail, from the backend's result (None: no result, e.g. still running)
+    passed: int | None
+    failed: int | None
+    created_at: str | None
+    baseline: bool = False  # the run the baseline rules (or --baseline) pick
+
+
+def _row(client: HoneyHiveClient, run: ExperimentRun, baseline_id: str | None) -> RunRow:
+    ci = run.metadata.get("ci")
+    ci = ci if isinstance(ci, dict) else {}
+    sha, branch = ci.get("sha"), ci.get("branch")
+    verdict = passed = failed = None
+    if run.status == "completed":
+        try:
+            summary = client.get_run_summary(run.run_id)
+        except NotFoundError:
+            summary = None
+        if summary is not None:
+            verdict = "pass" if summary.success else "fail"
+            passed, failed = len(summary.passed), len(summary.failed)
+    return RunRow(
+        run_id=run.run_id,
+        commit=sha if isinstance(sha, str) else None,
+        branch=branch if isinstance(branch, str) else None,
+        dirty=is_dirty(run),
+        status=str(run.status) if run.status is not None else None,
+        verdict=verdict,
+        passed=passed,
+        failed=failed,
+        created_at=run.created_at,
+        baseline=run.run_id == baseline_id,
+    )
+
+
+def recent_run_rows(
+    client: HoneyHiveClient, experiment: str, *, limit: int, baseline: Baseline | None = None
+) -> list[RunRow]:
+    """The latest ``limit`` runs of ``experiment`` (any status), newest first, with the backend's results."""
+    rows: list[RunRow] = []
+    baseline_id = baseline.run.run_id if baseline is not None else None
+    for raw in client.iter_runs(name=experiment, sort_by="created_at", sort_order="desc"):
+        run = ExperimentRun.model_validate(raw)
+        if run.name != experiment:  # the server's name filter is a substring
+            continue
+        rows.append(_row(client, run, baseline_id))
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def _age(created_at: str | None, now: datetime) -> str:
+    if not created_at:
+        return "—"
+    try:
+        moment = datetime.fromisoformat(created_at)
+    except ValueError:
+        return created_at
+    return humanize_age(moment, now)
+
+
+def runs_table(rows: Sequence[RunRow], *, now: datetime) -> str:
+    """The rows as an aligned text table; the baseline's row starts with ``*``."""
+    header = ("", "run id", "commit", "branch", "verdict", "passed", "failed", "age")
+    lines: list[tuple[str, ...]] = [header]
+    for row in rows:
+        commit = row.commit[:7] if row.commit else "—"
+        if row.dirty:
+            commit += f" + {DIRTY_LABEL}"
+        verdict = row.verdict or (row.status or "—")
+        lines.append(
+            (
+                "*" if row.baseline else "",
+                row.run_id,
+                commit,
+                row.branch or "—",
+                verdict,
+                "—" if row.passed is None else str(row.passed),
+                "—" if row.failed is None else str(row.failed),
+                _age(row.created_at, now),
+            )
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in lines)
+
+
+def runs_json(rows: Sequence[RunRow]) -> str:
+    """The rows as a JSON array of objects (the fields of :class:`RunRow`)."""
+    data: list[dict[str, Any]] = [asdict(row) for row in rows]
+    return json.dumps(data, indent=2)

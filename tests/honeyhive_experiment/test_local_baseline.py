@@ -1,0 +1,219 @@
+"""Local runs pick the baseline a pull request would get, in a real git repository (issue 12).
+
+Each test makes a git repository in ``tmp_path`` from the quickstart (its dataset cut to three questions, so a
+run is quick), commits on ``main`` and on a feature branch, and runs ``python -m honeyhive_experiment`` in
+process: ``run --dry-run`` against the embedded local backend (``.honeyhive/local.db``) or a served
+``honeyhive_local``, and ``runs``. Only argv and the environment are made up; git, the backend and the files
+are real.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from honeyhive_experiment.cli import main
+from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_local import LocalBackend
+
+pytestmark = pytest.mark.integration
+
+QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
+API_KEY = "hh-local-baseline-key-0123456789"
+
+
+class Repo:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def git(self, *args: str) -> str:
+        done = subprocess.run(
+            ["git", "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "-c", "commit.gpgsign=false", *args],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    def commit(self, message: str) -> str:
+        with (self.root / "README.md").open("a", encoding="utf-8") as readme:
+            readme.write(f"\n{message}\n")
+        self.git("commit", "-qam", message)
+        return self.git("rev-parse", "HEAD")
+
+    def run(
+        self,
+        capsys: pytest.CaptureFixture[str],
+        *extra: str,
+        env: dict[str, str] | None = None,
+        report: Path | None = None,
+    ) -> Run:
+        report = report or self.root.parent / "report.json"
+        code = main(["run", "--dry-run", "-C", str(self.root), "--report", str(report), *extra], environ=env or {})
+        out = capsys.readouterr().out
+        assert code == 0, out
+        return Run(out, json.loads(report.read_text(encoding="utf-8")))
+
+    def runs(self, capsys: pytest.CaptureFixture[str], *extra: str, env: dict[str, str] | None = None) -> Any:
+        code = main(["runs", "-C", str(self.root), *extra], environ=env or {})
+        captured = capsys.readouterr()
+        assert code == 0, captured.err
+        return json.loads(captured.out) if "--json" in extra else captured.out
+
+
+class Run:
+    def __init__(self, out: str, report: dict[str, Any]) -> None:
+        self.out = out
+        self.report = report
+        self.id: str = report["run"]["id"]
+        baseline = report["baseline"]
+        self.baseline_id: str | None = baseline["run_id"] if baseline else None
+
+    @property
+    def baseline_line(self) -> str:
+        """The terminal's ``Baseline:`` line: which run and why (its age masked)."""
+        line = next(line for line in self.out.splitlines() if line.startswith("Baseline: "))
+        return line.rsplit(", ", 1)[0] + ")" if line.endswith(" ago)") or line.endswith("just now)") else line
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Iterator[Repo]:
+    root = tmp_path / "repo"
+    shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
+    questions = root / "data" / "questions.jsonl"
+    questions.write_text("".join(questions.read_text(encoding="utf-8").splitlines(True)[:3]), encoding="utf-8")
+    _forget_the_app()
+    made = Repo(root)
+    made.git("init", "-q", "-b", "main")
+    made.git("add", "-A")
+    made.git("commit", "-qm", "the quickstart")
+    yield made
+    _forget_the_app()
+
+
+def _forget_the_app() -> None:
+    for name in [m for m in sys.modules if m == "support_bot" or m.startswith("support_bot.")]:
+        del sys.modules[name]
+
+
+def test_a_feature_branch_compares_with_the_run_at_its_merge_base_on_main(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fork_point = repo.git("rev-parse", "HEAD")
+    at_fork = repo.run(capsys)
+    assert at_fork.baseline_id is None
+    repo.git("checkout", "-qb", "feature/shorter")
+    repo.commit("feature work")
+    repo.git("checkout", "-q", "main")
+    repo.commit("main moves on")
+    main_later = repo.run(capsys)  # newer than the fork point's run, and on main: not what the branch changes from
+    assert main_later.baseline_id == at_fork.id
+    repo.git("checkout", "-q", "feature/shorter")
+
+    on_feature = repo.run(capsys)
+
+    assert on_feature.baseline_id == at_fork.id
+    why = f"run at merge-base {fork_point[:7]} with main"
+    assert on_feature.baseline_line == f"Baseline: support-bot-quickstart ({why})"
+    assert f"baseline support-bot-quickstart ({why}, " in on_feature.out  # the comment says it too
+    latest = repo.run(capsys)
+    assert latest.baseline_id == at_fork.id  # the merge-base run still wins over the previous local run
+    named = repo.run(capsys, "--baseline", "feature/shorter")  # the latest run on the branch, not this run itself
+    assert named.baseline_id == latest.id
+
+
+def test_a_run_with_uncommitted_changes_is_labelled_and_never_a_later_clean_runs_baseline(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = repo.git("rev-parse", "HEAD")
+    clean = repo.run(capsys)
+    app = repo.root / "support_bot" / "app.py"
+    original = app.read_text(encoding="utf-8")
+    app.write_text(original + "\n# an experiment in progress\n", encoding="utf-8")
+
+    dirty = repo.run(capsys)
+
+    assert f"Commit: {head[:7]} + uncommitted changes" in dirty.out
+    assert f"for commit {head[:7]} + uncommitted changes" in dirty.out  # the comment's footer
+    with (
+        LocalBackend(str(repo.root / ".honeyhive" / "local.db")) as stored,
+        HoneyHiveClient(stored.url, stored.api_key) as hh,
+    ):
+        stamps = {run_id: hh.get_run(run_id)["metadata"]["ci"] for run_id in (clean.id, dirty.id)}
+    assert stamps[dirty.id]["dirty"] is True
+    assert re.fullmatch(r"[0-9a-f]{64}", stamps[dirty.id]["diff_sha256"])
+    assert (stamps[clean.id]["dirty"], stamps[clean.id].get("diff_sha256")) == (False, None)
+    listed = {row["run_id"]: row for row in repo.runs(capsys, "--json")}
+    assert (listed[dirty.id]["dirty"], listed[clean.id]["dirty"]) == (True, False)
+    table = repo.runs(capsys)
+    assert f"{head[:7]} + uncommitted changes" in next(line for line in table.splitlines() if dirty.id in line)
+
+    app.write_text(original, encoding="utf-8")  # reverted: the quickstart user's case
+    reverted = repo.run(capsys)
+
+    assert "+ uncommitted changes" not in reverted.out
+    assert reverted.baseline_id == clean.id  # not the newer run at the same commit, whose code differed
+    assert reverted.baseline_line == f"Baseline: support-bot-quickstart (run at merge-base {head[:7]} with main)"
+
+
+def test_the_tools_own_files_are_not_uncommitted_changes(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    """.honeyhive/local.db (the embedded backend) and --report's file are written by the run itself."""
+    report = repo.root / ".honeyhive" / "report.json"
+    first = repo.run(capsys, report=report)
+    repo.commit("next")  # no run at the new HEAD (the merge base of main with main): the previous local run
+    second = repo.run(capsys, report=report)
+    sha = first.report["run"]["head_sha"]
+    assert second.baseline_line == f"Baseline: support-bot-quickstart (previous local run: commit {sha[:7]} on main)"
+    assert (repo.root / ".honeyhive" / "local.db").is_file()
+    assert "+ uncommitted changes" not in first.out + second.out
+    assert [row["dirty"] for row in repo.runs(capsys, "--json")] == [False, False]
+
+
+def test_runs_lists_the_local_backends_runs_and_marks_the_baseline(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    on_main = repo.run(capsys)
+    repo.git("checkout", "-qb", "feature")
+    repo.commit("feature work")
+    on_feature = repo.run(capsys)
+
+    rows = repo.runs(capsys, "--json")
+    assert [(r["run_id"], r["branch"], r["verdict"], r["passed"], r["failed"]) for r in rows] == [
+        (on_feature.id, "feature", "pass", 3, 0),
+        (on_main.id, "main", "pass", 3, 0),
+    ]
+    assert [r["baseline"] for r in rows] == [False, True]  # what the next run here compares with: the merge base
+    assert [r["baseline"] for r in repo.runs(capsys, "--json", "--baseline", "feature")] == [True, False]
+    assert [
+        r["baseline"] for r in repo.runs(capsys, "--json", "--baseline", on_feature.report["run"]["head_sha"][:8])
+    ] == [True, False]
+    table = repo.runs(capsys, "--baseline", "main")
+    marked = [line for line in table.splitlines() if line.startswith("*")]
+    assert len(marked) == 1
+    assert on_main.id in marked[0]
+
+
+def test_runs_lists_a_served_backends_runs(repo: Repo, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """``--server-url`` (or ``HH_API_URL``) with ``HH_API_KEY``: the runs of a served backend, not the local db."""
+    with LocalBackend(str(tmp_path / "served.db"), API_KEY) as served:
+        env = {"HH_API_KEY": API_KEY}
+        first = repo.run(capsys, "--server-url", served.url, env=env)
+        second = repo.run(capsys, env={**env, "HH_API_URL": served.url})
+        assert second.baseline_id == first.id
+        assert second.report["run"]["url"] is None  # a server it cannot map to an app: no link rather than a wrong one
+
+        rows = repo.runs(capsys, "--json", "--server-url", served.url, env=env)
+        assert [r["run_id"] for r in rows] == [second.id, first.id]
+        assert [(r["verdict"], r["passed"], r["failed"]) for r in rows] == [("pass", 3, 0), ("pass", 3, 0)]
+        linked = repo.run(capsys, env={**env, "HH_API_URL": served.url, "HONEYHIVE_APP_URL": "https://hh.example.com"})
+        assert linked.report["run"]["url"] == f"https://hh.example.com/evaluate/{linked.id}"
+    assert not (repo.root / ".honeyhive" / "local.db").exists()

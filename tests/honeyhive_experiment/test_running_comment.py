@@ -1,0 +1,159 @@
+"""While a pull request's run is in progress its sticky comment says so, and the result replaces it (issue 12).
+
+``python -m honeyhive_experiment action`` runs in process with the environment GitHub gives a Docker action on a
+``pull_request`` event, against ``honeyhive_local`` and the fake GitHub REST server (through PyGithub's
+``base_url``); what GitHub received is read from the fake's request log. Only argv and the environment are
+made up.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from honeyhive_experiment.cli import main
+from honeyhive_experiment.report import marker
+from honeyhive_local import LocalBackend
+from tests.fakes.github_server import FakeGitHub
+
+pytestmark = pytest.mark.integration
+
+QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
+API_KEY = "hh-running-comment-key-0123456789"
+REPOSITORY = "acme/support-bot"
+BASE_SHA = "5e7a9c1d3f5b7d9e1a3c5e7f9b1d3f5a7c9e1b3d"
+HEAD_SHA = "8d3f1a2b4c5d6e7f8091a2b3c4d5e6f708192a3b"
+PR = 7
+EXPERIMENT = "support-bot-quickstart"
+RUNNING = "⏳ **Running**"
+
+
+@dataclass
+class World:
+    root: Path
+    backend: LocalBackend
+    github: FakeGitHub
+
+    def action(self, **inputs: str) -> int:
+        event = self.root.parent / "event.json"
+        repo = {"full_name": REPOSITORY, "default_branch": "main"}
+        pull = {
+            "number": PR,
+            "head": {"sha": HEAD_SHA, "ref": "feature/shorter", "repo": repo},
+            "base": {"sha": BASE_SHA, "ref": "main", "repo": repo},
+        }
+        event.write_text(json.dumps({"number": PR, "pull_request": pull, "repository": repo}), encoding="utf-8")
+        env = {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_REPOSITORY": REPOSITORY,
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": str(event),
+            "GITHUB_SHA": "f" * 40,
+            "GITHUB_REF": f"refs/pull/{PR}/merge",
+            "GITHUB_HEAD_REF": "feature/shorter",
+            "GITHUB_BASE_REF": "main",
+            "GITHUB_RUN_ID": "9001",
+            "GITHUB_API_URL": self.github.api_url,
+            "GITHUB_WORKSPACE": str(self.root),
+            "HH_API_KEY": API_KEY,
+            "HH_API_URL": self.backend.url,
+            "GITHUB_TOKEN": self.github.token,
+            **{f"HONEYHIVE_EXPERIMENT_{name.upper().replace('-', '_')}": value for name, value in inputs.items()},
+        }
+        return main(["action"], environ=env)
+
+    def writes(self) -> list[tuple[str, str, str]]:
+        """(method, path, body) of every write GitHub received, in order."""
+        return [(w.method, w.path, (w.body or {}).get("body", "")) for w in self.github.writes]
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    root = tmp_path / "repo"
+    shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
+    questions = root / "data" / "questions.jsonl"
+    questions.write_text("".join(questions.read_text(encoding="utf-8").splitlines(True)[:3]), encoding="utf-8")
+    _forget_the_app()
+    with LocalBackend(":memory:", API_KEY) as backend, FakeGitHub(repository=REPOSITORY) as github:
+        github.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref="feature/shorter")
+        yield World(root, backend, github)
+    _forget_the_app()
+
+
+def _forget_the_app() -> None:
+    for name in [m for m in sys.modules if m == "support_bot" or m.startswith("support_bot.")]:
+        del sys.modules[name]
+
+
+def test_the_comment_says_running_first_then_the_same_comment_shows_the_result(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = world.action()
+
+    writes = world.writes()
+    assert [method for method, _, _ in writes] == ["POST", "PATCH"], writes
+    (_, created_at, running), (_, edited_at, result) = writes
+    assert created_at == f"/repos/{REPOSITORY}/issues/{PR}/comments"
+    assert marker(EXPERIMENT) in running
+    assert f"{RUNNING} · the experiment is running for commit {HEAD_SHA[:7]}" in running
+    [comment] = world.github.comments(PR)  # one comment in the end: the running one, edited
+    assert edited_at == f"/repos/{REPOSITORY}/issues/comments/{comment.id}"
+    assert comment.body == result
+    assert RUNNING not in result
+    assert "3 of 3 datapoints passed" in result
+    assert code == 0, capsys.readouterr()
+
+
+def test_a_run_that_errors_replaces_running_with_the_error(world: World) -> None:
+    (world.root / "data" / "questions.jsonl").unlink()  # the run cannot start: the dataset is gone
+
+    assert world.action(**{"fail-on-error": "true"}) == 2
+
+    [comment] = world.github.comments(PR)
+    assert [method for method, _, _ in world.writes()] == ["POST", "PATCH"]
+    assert RUNNING in world.writes()[0][2]
+    assert RUNNING not in comment.body
+    assert "dataset file data/questions.jsonl not found" in comment.body
+
+
+def test_a_cancelled_run_replaces_running_with_the_cancellation(world: World) -> None:
+    """The runner cancels a job with SIGTERM: here the user's function sends it, on the first datapoint."""
+    app = world.root / "support_bot" / "app.py"
+    app.write_text(
+        app.read_text(encoding="utf-8")
+        + "\n\nimport os as _os, signal as _signal\n_answer = answer\n_sent = []\n\n"
+        + "def answer(*args, **kwargs):\n"
+        + "    if not _sent:\n        _sent.append(1)\n        _os.kill(_os.getpid(), _signal.SIGTERM)\n"
+        + "    return _answer(*args, **kwargs)\n",
+        encoding="utf-8",
+    )
+
+    assert world.action() == 2
+
+    [comment] = world.github.comments(PR)
+    assert RUNNING in world.writes()[0][2]
+    assert RUNNING not in comment.body
+    assert "cancelled" in comment.body
+
+
+@pytest.mark.parametrize("inputs", [{"dry-run": "true"}, {"comment-mode": "off"}], ids=["dry run", "comment off"])
+def test_nothing_is_posted_when_no_comment_would_be(world: World, inputs: dict[str, str]) -> None:
+    assert world.action(**inputs) == 0
+    assert world.writes() == []
+
+
+def test_comment_mode_new_still_ends_with_one_comment_per_run(world: World) -> None:
+    world.github.add_comment(PR, f"{marker(EXPERIMENT)}\nan earlier run's result")
+
+    assert world.action(**{"comment-mode": "new"}) == 0
+
+    assert [method for method, _, _ in world.writes()] == ["POST", "PATCH"]
+    earlier, this_run = world.github.comments(PR)
+    assert earlier.body.endswith("an earlier run's result")
+    assert "3 of 3 datapoints passed" in this_run.body
