@@ -14,11 +14,26 @@ plain event too, so code that is handed one (the Python API) works unchanged.
 
 from __future__ import annotations
 
+import logging
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
-__all__ = ["Cancellation", "Interrupted", "cooperatively", "enter", "phase_of"]
+__all__ = [
+    "Cancellation",
+    "Interrupted",
+    "cooperatively",
+    "enter",
+    "hold_signals",
+    "install_signal_handlers",
+    "interruptible",
+    "phase_of",
+    "restore_signal_handlers",
+]
+
+Poster = Callable[[int, str, str], "str | None"]  # (pull request, comment, marker) → the comment's URL
 
 
 class Interrupted(KeyboardInterrupt):
@@ -69,3 +84,79 @@ def cooperatively(cancel: threading.Event | None, phase: str) -> Iterator[None]:
         yield
     finally:
         cancel._cooperative -= 1
+
+
+# ----------------------------------------------------------------------------- the process's signal handlers
+
+
+def install_signal_handlers(cancel: Cancellation) -> dict[int, Any]:
+    """SIGTERM/SIGINT → cancel the run: while datapoints run, the runner winds down and the run is marked
+    cancelled; in any other phase the main thread is interrupted at once (:mod:`honeyhive_experiment.cancellation`).
+    A second signal always interrupts at once; either way the report says what was recorded."""
+    import signal
+
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is not threading.main_thread():
+        return previous
+
+    def handler(signum: int, frame: Any) -> None:
+        cancel.signals += 1
+        second = cancel.signals > 1
+        if not second:
+            print(f"received signal {signum} while {cancel.phase}: cancelling the run", file=sys.stderr, flush=True)
+            cancel.set()
+        if cancel.interrupted:  # already unwinding towards the report: interrupting that would lose it
+            print(f"received signal {signum}: writing the report first", file=sys.stderr, flush=True)
+            return
+        if second or not cancel.cooperative:  # nothing winds down on its own here: stop the main thread now
+            cancel.interrupted = True
+            raise Interrupted(signum, second=second)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        previous[signum] = signal.signal(signum, handler)
+    return previous
+
+
+def interruptible(post: Poster, log: logging.Logger) -> Poster:
+    """``post``, except that a signal while the comment is being posted abandons the comment (the report,
+    summary and outputs are written before it): the runner kills the job a few seconds after its signals."""
+    import signal
+
+    def posting(pr_number: int, body: str, marker: str) -> str | None:
+        def stop(signum: int, frame: Any) -> None:
+            raise Interrupted(signum, second=True)
+
+        if threading.current_thread() is not threading.main_thread():
+            return post(pr_number, body, marker)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, stop)
+        try:
+            return post(pr_number, body, marker)
+        except Interrupted as interrupt:
+            log.warning("the pull-request comment was not posted: interrupted by signal %d", interrupt.signum)
+            return None
+        finally:
+            hold_signals()
+
+    return posting
+
+
+def hold_signals() -> None:
+    """While the report is written: SIGTERM/SIGINT are noted, not obeyed (the runner's next step is a kill)."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def note(signum: int, frame: Any) -> None:
+        print(f"received signal {signum} while writing the report: finishing it first", file=sys.stderr, flush=True)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, note)
+
+
+def restore_signal_handlers(previous: Mapping[int, Any]) -> None:
+    import signal
+
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)

@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
-    from honeyhive_experiment.cancellation import Cancellation
     from honeyhive_experiment.client import HoneyHiveClient
     from honeyhive_experiment.config import ExperimentConfig
     from honeyhive_experiment.delivery import Judged, Poster
@@ -299,7 +298,7 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
     import logging
     from datetime import UTC, datetime
 
-    from honeyhive_experiment.cancellation import Cancellation, Interrupted
+    from honeyhive_experiment import cancellation
     from honeyhive_experiment.config import load_config
     from honeyhive_experiment.delivery import Judged, announce, announce_running, deliver, deliver_shard
     from honeyhive_experiment.errors import ConfigError, ExperimentError, NotWritable, ReportError, SettingsError
@@ -313,14 +312,14 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
     _configure_logging(settings, RedactingFilter(redactor))
     log = logging.getLogger("honeyhive_experiment")
     now = datetime.now(UTC)
-    cancel = Cancellation()  # the cancel event, plus the phase a signal arrives in
-    previous = _install_signal_handlers(cancel)
+    cancel = cancellation.Cancellation()  # the cancel event, plus the phase a signal arrives in
+    previous = cancellation.install_signal_handlers(cancel)
     experiment, config = str(settings.config), None
     report_file, post = settings.report_file, _poster(settings, log)
 
     def finish(judged: Judged) -> int:
-        _hold_signals()  # the report is written whatever comes now: a signal from here on only says so
-        posting = _interruptible(post, log) if post is not None else None
+        cancellation.hold_signals()  # the report is written whatever comes now: a signal from here on only says so
+        posting = cancellation.interruptible(post, log) if post is not None else None
         code = deliver(
             judged, settings=settings, ci=ci, redactor=redactor, now=now, report_file=report_file, post=posting
         )
@@ -374,9 +373,9 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
         announce(settings, redactor, "error", ExperimentError(judged.error or ""))
         return finish(judged)
     except KeyboardInterrupt as interrupt:  # a signal where the flow could not say more (or Ctrl-C): say so first
-        _restore_signal_handlers(previous)  # another one ends the process at once
+        cancellation.restore_signal_handlers(previous)  # another one ends the process at once
         previous = {}
-        second = not isinstance(interrupt, Interrupted) or interrupt.second
+        second = not isinstance(interrupt, cancellation.Interrupted) or interrupt.second
         which = "a second signal" if second else "a signal"
         stopped = ExperimentError(
             f"interrupted by {which} while {cancel.phase}: a run already created is marked cancelled in HoneyHive"
@@ -387,7 +386,7 @@ def execute(settings: Settings, ci: CiContext, *, interactive: bool = False) -> 
             finish(error_judged(stopped, experiment=experiment, config=config, cancelled=True))
         return EXIT_INTERRUPTED if second else exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)
     finally:
-        _restore_signal_handlers(previous)
+        cancellation.restore_signal_handlers(previous)
 
 
 def _check_writable(settings: Settings, report_file: Path | None) -> None:
@@ -492,11 +491,10 @@ def _runs(settings: Settings, ci: CiContext, *, as_json: bool, limit: int) -> in
     try:
         config = load_config(settings.config_path)
         with _honeyhive(settings, log) as (client, _):
-            dataset = prepare_dataset(config, str(settings.config_path), settings.root, client)
+            dataset = prepare_dataset(config, str(settings.config_path), settings.root, client, ci.repository)
             explicit = settings.baseline_run_id
-            baseline = find_baseline(
-                client, config, dataset.dataset_id, ci, now=now, explicit=explicit, require_passing=False
-            )
+            identity = dataset.identity or dataset.dataset_id
+            baseline = find_baseline(client, config, identity, ci, now=now, explicit=explicit, require_passing=False)
             rows = recent_run_rows(client, config.name, limit=limit, baseline=baseline)
     except ExperimentError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -594,83 +592,3 @@ def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
     root.setLevel(logging.DEBUG if settings.debug else logging.INFO)
     for noisy in ("httpx", "httpcore", "urllib3", "github", "opentelemetry", "uvicorn"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def _install_signal_handlers(cancel: Cancellation) -> dict[int, Any]:
-    """SIGTERM/SIGINT → cancel the run: while datapoints run, the runner winds down and the run is marked
-    cancelled; in any other phase the main thread is interrupted at once (:mod:`honeyhive_experiment.cancellation`).
-    A second signal always interrupts at once; either way the report says what was recorded."""
-    import signal
-    import threading
-
-    from honeyhive_experiment.cancellation import Interrupted
-
-    previous: dict[int, Any] = {}
-    if threading.current_thread() is not threading.main_thread():
-        return previous
-
-    def handler(signum: int, frame: Any) -> None:
-        cancel.signals += 1
-        second = cancel.signals > 1
-        if not second:
-            print(f"received signal {signum} while {cancel.phase}: cancelling the run", file=sys.stderr, flush=True)
-            cancel.set()
-        if cancel.interrupted:  # already unwinding towards the report: interrupting that would lose it
-            print(f"received signal {signum}: writing the report first", file=sys.stderr, flush=True)
-            return
-        if second or not cancel.cooperative:  # nothing winds down on its own here: stop the main thread now
-            cancel.interrupted = True
-            raise Interrupted(signum, second=second)
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        previous[signum] = signal.signal(signum, handler)
-    return previous
-
-
-def _interruptible(post: Poster, log: logging.Logger) -> Poster:
-    """``post``, except that a signal while the comment is being posted abandons the comment (the report,
-    summary and outputs are written before it): the runner kills the job a few seconds after its signals."""
-    import signal
-    import threading
-
-    from honeyhive_experiment.cancellation import Interrupted
-
-    def posting(pr_number: int, body: str, marker: str) -> str | None:
-        def stop(signum: int, frame: Any) -> None:
-            raise Interrupted(signum, second=True)
-
-        if threading.current_thread() is not threading.main_thread():
-            return post(pr_number, body, marker)
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, stop)
-        try:
-            return post(pr_number, body, marker)
-        except Interrupted as interrupt:
-            log.warning("the pull-request comment was not posted: interrupted by signal %d", interrupt.signum)
-            return None
-        finally:
-            _hold_signals()
-
-    return posting
-
-
-def _hold_signals() -> None:
-    """While the report is written: SIGTERM/SIGINT are noted, not obeyed (the runner's next step is a kill)."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return
-
-    def note(signum: int, frame: Any) -> None:
-        print(f"received signal {signum} while writing the report: finishing it first", file=sys.stderr, flush=True)
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, note)
-
-
-def _restore_signal_handlers(previous: Mapping[int, Any]) -> None:
-    import signal
-
-    for signum, handler in previous.items():
-        signal.signal(signum, handler)

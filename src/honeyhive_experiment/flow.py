@@ -40,7 +40,7 @@ from honeyhive_experiment.report import TrendPoint, load_report
 from honeyhive_experiment.results import compare_runs, get_run_result, wait_for_run_result
 from honeyhive_experiment.runner import DatapointOutcome, OutcomeStatus, Progress, session_id_for
 from honeyhive_experiment.settings import Mode, Settings
-from honeyhive_experiment.sharding import ShardSpec, missing_by_shard, select, shared_run_id
+from honeyhive_experiment.sharding import ShardSpec, missing_message, select, shared_run_id
 from honeyhive_experiment.significance import Assessment
 from honeyhive_experiment.user_code import load_user_code, repository_on_path
 from honeyhive_experiment.verdict import Decision, Verdict, assess_comparison, decide, evaluator_errors
@@ -192,10 +192,11 @@ def judge(
 ) -> FlowResult:
     """Baseline → the backend's comparison → verdict, for a run the backend has summarised."""
     enter(cancel, "choosing the baseline")
+    identity = dataset.identity or dataset.dataset_id
     baseline = find_baseline(
         client,
         config,
-        dataset.identity or dataset.dataset_id,
+        identity,
         ci,
         now=now,
         explicit=baseline_run_id,
@@ -236,12 +237,8 @@ def judge(
         unrecorded=[o.error or "backend error" for o in result.outcomes if o.status is OutcomeStatus.BACKEND_ERROR],
     )
     enter(cancel, "reading the key metrics' trend")
-    trend = key_metric_trend(
-        client, config, dataset.identity or dataset.dataset_id, ci.base_ref, exclude=(result.run_id,)
-    )
-    return FlowResult(
-        result, dataset, baseline, baseline_result, comparison, decision, trend=trend, assessment=assessment
-    )
+    trend = key_metric_trend(client, config, identity, ci.base_ref, exclude=(result.run_id,))
+    return FlowResult(result, dataset, baseline, baseline_result, comparison, decision, (), trend, assessment)
 
 
 def find_baseline(
@@ -429,7 +426,7 @@ def report_shared_run(
 
     timeout = config.ingestion.timeout
     if not poll(all_recorded, timeout=timeout, initial=min(first_poll, poll_interval), maximum=poll_interval):
-        raise ShardsMissing(_missing_message(run_id, missing, wanted, shard_count, timeout))
+        raise ShardsMissing(missing_message(run_id, missing, wanted, shard_count, timeout))
     complete_run(
         client,
         run_id,
@@ -449,15 +446,6 @@ def report_shared_run(
     )
     result = ExperimentResult(run_id, config.name, dataset.dataset_id, summary)
     return judge(client, config, result=result, dataset=dataset, ci=ci, now=now, baseline_run_id=baseline_run_id)
-
-
-def _missing_message(run_id: str, missing: list[str], wanted: list[str], shard_count: int | None, waited: float) -> str:
-    head = f"run {run_id}: {len(missing)} of {len(wanted)} datapoints never reached HoneyHive (waited {waited:g} s)"
-    if not shard_count:
-        return head
-    owed = missing_by_shard(missing, wanted, shard_count)
-    shards = ", ".join(f"shard {index}/{shard_count}: {count} datapoint(s)" for index, count in owed.items())
-    return f"{head}; missing from {shards}. Did those shard jobs run and succeed?"
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,3 +69,13 @@ def missing_by_shard(missing_ids: Iterable[str], all_ids: Sequence[str], total: 
     for datapoint_id in missing_ids:
         counts[shards[datapoint_id]] = counts.get(shards[datapoint_id], 0) + 1
     return dict(sorted(counts.items()))
+
+
+def missing_message(run_id: str, missing: list[str], wanted: list[str], shard_count: int | None, waited: float) -> str:
+    """Why a sharded run is incomplete: how many datapoints each shard still owes."""
+    head = f"run {run_id}: {len(missing)} of {len(wanted)} datapoints never reached HoneyHive (waited {waited:g} s)"
+    if not shard_count:
+        return head
+    owed = missing_by_shard(missing, wanted, shard_count)
+    shards = ", ".join(f"shard {index}/{shard_count}: {count} datapoint(s)" for index, count in owed.items())
+    return f"{head}; missing from {shards}. Did those shard jobs run and succeed?"
