@@ -151,10 +151,10 @@ def test_only_the_cli_reads_environment_and_argv() -> None:
 
 
 # who starts processes: the CLI asks git, install.py runs the installer (uv or pip) for the install input
-PROCESS_STARTERS = {"cli", "install"}
+PROCESS_STARTERS = {"cli", "install", "checkout"}  # checkout: git, for a local run's commit, merge base, dirtiness
 
 
-def test_only_the_cli_and_the_installer_start_processes() -> None:
+def test_only_the_cli_the_installer_and_git_start_processes() -> None:
     offenders = [
         name
         for name, path in _modules(EXPERIMENT).items()

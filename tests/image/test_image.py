@@ -17,7 +17,7 @@ from tests.fakes.github_server import FakeGitHub
 from tests.image.conftest import Docker
 from tests.image.runner import GITHUB_TOKEN, PR, REPOSITORY, RUNNER_UID, Job, checkout, local_backend
 
-pytestmark = pytest.mark.image
+pytestmark = [pytest.mark.image, pytest.mark.xdist_group("image")]  # one worker builds the image once
 
 REPO = Path(__file__).resolve().parents[2]
 QUICKSTART = REPO / "examples" / "quickstart"
@@ -65,7 +65,8 @@ def test_quickstart_baseline_then_pull_request(docker: Docker, image: str, job: 
         assert pull.outputs["baseline-run-id"] == push.outputs["run-id"]
         assert f"/pull/{PR}#issuecomment-" in pull.outputs["comment-url"]
         [comment] = github.comments(PR)
-        assert push.outputs["run-id"] in comment.body
+        baseline_line = next(line for line in comment.body.splitlines() if "baseline" in line)
+        assert base_sha[:7] in baseline_line, baseline_line  # the baseline (a local server's runs get no link)
     assert "compared on" in pull.summary
     # the container wrote report.json into the checkout as the runner's user, so later steps may change it
     report = job.workspace / ".honeyhive" / "report.json"
