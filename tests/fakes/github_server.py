@@ -143,6 +143,8 @@ class FakeGitHub:
         self.prefix = prefix.rstrip("/")
         self.bot_login = bot_login
         self.forbid_writes = False
+        # called (on the server's thread, blocking it) before a POST/PATCH is handled: a test's "while posting"
+        self.before_write: Callable[[str, str], None] | None = None
         self._lock = threading.Lock()
         self._state = _State()
         self._server = ServerThread(self._app(), host=host, log_level=log_level)
@@ -466,6 +468,8 @@ class FakeGitHub:
             return _error(401, "Bad credentials")
         if (request.path_params["owner"], request.path_params["repo"]) != (self.owner, self.name):
             return _error(404, "Not Found", "/repos/repos#get-a-repository")
+        if self.before_write is not None and request.method in ("POST", "PATCH"):
+            self.before_write(request.method, request.url.path.removeprefix(self.prefix))
         fault = self._take_fault(request.method)
         if fault is not None and not fault.after_apply:
             return fault.respond()

@@ -254,3 +254,23 @@ def test_a_signal_while_datapoints_run_says_when_the_run_could_not_be_marked_can
     assert "could not be marked cancelled in HoneyHive" in reason
     assert "is marked cancelled" not in reason
     assert world.statuses() == ["completed", "running"]  # the update was refused, as the report says
+
+
+def test_a_signal_while_the_result_is_posted_abandons_only_the_comment(
+    world: World, signals: tuple[tuple[signal.Signals, ...], int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The verdict is reached and written (report, summary, outputs) before the comment; a signal while the
+    result is posted abandons the post, which GitHub is then still holding (it may land after the job ends)."""
+    sent, _ = signals
+    trigger = Trigger(sent, lambda m, p: m == "PATCH" and "/issues/comments/" in p)  # the result edits "running"
+    world.github.before_write = trigger
+
+    code, report, outputs, summary = _recorded_then_cancelled(world, trigger)
+
+    assert trigger.fired
+    assert code == 0  # the verdict (pass) was reached before the signal; only the comment was given up
+    assert report["verdict"] == outputs["verdict"] == "pass"
+    assert outputs["comment-url"] == ""
+    assert "Passed" in summary
+    printed = capsys.readouterr()
+    assert "the pull-request comment was not posted: interrupted by signal" in printed.out + printed.err
