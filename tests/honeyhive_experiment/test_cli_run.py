@@ -142,3 +142,31 @@ def test_a_custom_template_that_recurses_forever_is_an_error_verdict_with_a_repo
     assert report["verdict"] == "error"
     assert "rendering failed: RecursionError" in str(report["error"])
     assert "⚠️ **Error**" in out.split(COMMENT_START, 1)[1]  # the built-in template says what went wrong
+
+
+def test_a_custom_template_that_never_ends_is_given_up_within_its_budget(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """10^10 loop steps: without a budget the job would never end; with it, an error verdict and the report."""
+    from honeyhive_experiment.report import comment
+
+    monkeypatch.setattr(comment, "TEMPLATE_BUDGET_S", 0.5)  # the product's is 10 s
+    loop = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"
+    (repo / ".honeyhive" / "comment.md.j2").write_text("{{ marker }}\n" + loop + "\n", encoding="utf-8")
+    config = repo / ".honeyhive" / "experiment.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "comment: {max_datapoints: 10}", "comment: {max_datapoints: 10, template: .honeyhive/comment.md.j2}"
+        ),
+        encoding="utf-8",
+    )
+    code, out, report = _run(repo, capsys)
+    assert code == 2, out
+    assert report["verdict"] == "error"
+    assert "rendering took longer than 0.5 s" in str(report["error"])
+    assert "⚠️ **Error**" in out.split(COMMENT_START, 1)[1]  # the built-in template says what went wrong
+    import threading
+
+    for left in [t for t in threading.enumerate() if t.name == "honeyhive-template"]:
+        left.join(30)  # its loop stops at the next step once abandoned; it would run for hours otherwise
+        assert not left.is_alive(), "the abandoned template still runs"

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -161,6 +162,7 @@ def _custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str
         ]
     )
     env = _configure(ImmutableSandboxedEnvironment(loader=loader, autoescape=True, **_env_options()))
+    env.globals["range"] = _budgeted_range
     try:
         return env.from_string(source), shown
     except jinja2.TemplateSyntaxError as exc:
@@ -182,7 +184,53 @@ def _confined_loader(folder: Path) -> jinja2.BaseLoader:
     return ConfinedLoader(str(folder))
 
 
-def _run_template(template: jinja2.Template, context: Mapping[str, Any], name: str) -> str:
+TEMPLATE_BUDGET_S = 10.0  # how long a custom template may render; past it, the report uses the built-in one
+
+
+def _run_template(template: jinja2.Template, context: Mapping[str, Any], name: str, *, budget: bool = False) -> str:
+    """Render; with ``budget`` (a user's template) on a daemon thread given :data:`TEMPLATE_BUDGET_S`: a runaway
+    loop then becomes a TemplateError instead of a job that never ends (the thread dies with the process)."""
+    if not budget:
+        return _render(template, context, name)
+    outcome: list[str | BaseException] = []
+
+    def work() -> None:
+        try:
+            outcome.append(_render(template, context, name))
+        except BaseException as exc:  # handed to the caller below
+            outcome.append(exc)
+
+    worker = _TemplateThread(work)
+    worker.start()
+    worker.join(TEMPLATE_BUDGET_S)
+    if not outcome:
+        worker.abandoned.set()  # its loops (range) stop at their next step: no CPU burnt for nothing
+        raise TemplateError(name, f"rendering took longer than {TEMPLATE_BUDGET_S:g} s; is there a runaway loop?")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+class _TemplateThread(threading.Thread):
+    def __init__(self, work: Callable[[], None]) -> None:
+        super().__init__(target=work, name="honeyhive-template", daemon=True)
+        self.abandoned = threading.Event()
+
+
+def _budgeted_range(*args: int) -> Iterable[int]:
+    """A custom template's ``range``, at most the sandbox's MAX_RANGE long, that stops once its render is abandoned
+    (nested ranges are the one way a template loops for hours)."""
+    from jinja2.sandbox import safe_range
+
+    thread = threading.current_thread()
+    abandoned = thread.abandoned if isinstance(thread, _TemplateThread) else None
+    for value in safe_range(*args):
+        if abandoned is not None and abandoned.is_set():
+            raise TemplateError("<template>", "rendering abandoned: over its time budget")
+        yield value
+
+
+def _render(template: jinja2.Template, context: Mapping[str, Any], name: str) -> str:
     import jinja2
 
     try:
@@ -406,13 +454,14 @@ def render_comment(
     redactor = Redactor(secrets)
     view = ReportView(data, redactor)
     mark, meta = marker(data.experiment), comment_metadata(data.head_sha, data.run_id)
+    custom = template_path is not None
     if template_path is None:
         template, name = _builtin_template(), f"<built-in {BUILTIN_TEMPLATE}>"
     else:
         template, name = _custom_template(template_path)
 
     def render(plan: _Plan) -> str:
-        text = _run_template(template, _context(view, plan, "comment", mark, meta), name)
+        text = _run_template(template, _context(view, plan, "comment", mark, meta), name, budget=custom)
         if mark not in text:
             raise TemplateError(
                 name, f"the rendered comment does not contain the marker {{{{ marker }}}} ({mark}); keep it"
