@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from honeyhive_experiment.sharding import ShardSpec, assign, missing_by_shard, select, shared_run_id
+from honeyhive_experiment.sharding import ShardSpec, assign, missing_by_shard, missing_message, select, shared_run_id
 
 pytestmark = pytest.mark.unit
 
@@ -209,3 +209,33 @@ OTHER_RUNS: list[tuple[str, tuple[str, str, str]]] = [
 @pytest.mark.parametrize(("rule", "other"), OTHER_RUNS, ids=[c[0] for c in OTHER_RUNS])
 def test_the_shared_run_id_differs_per_run(rule: str, other: tuple[str, str, str]) -> None:
     assert shared_run_id(*other) != shared_run_id(*RUN)
+
+
+def _owed_message(shard_count: int | None) -> str:
+    wanted = [f"dp-{i}" for i in range(12)]
+    owed = assign(wanted, 3)
+    missing = [d for d in wanted if owed[d] in (1, 3)][:3]  # some of shard 1's and shard 3's datapoints
+    return missing_message("r1", missing, wanted, shard_count, 7.5)
+
+
+@pytest.mark.parametrize(
+    ("shard_count", "expected"),
+    [
+        (None, "run r1: 3 of 12 datapoints never reached HoneyHive (waited 7.5 s)"),
+        (0, "run r1: 3 of 12 datapoints never reached HoneyHive (waited 7.5 s)"),
+    ],
+)
+def test_an_unsharded_run_says_only_what_is_missing(shard_count: int | None, expected: str) -> None:
+    assert _owed_message(shard_count) == expected
+
+
+def test_a_sharded_run_names_what_each_shard_owes_in_shard_order() -> None:
+    wanted = [f"dp-{i}" for i in range(12)]
+    owed = assign(wanted, 3)
+    missing = [d for d in wanted if owed[d] in (1, 3)][:3]
+    counts = Counter(owed[d] for d in missing)
+    shards = ", ".join(f"shard {index}/3: {counts[index]} datapoint(s)" for index in sorted(counts))
+    assert _owed_message(3) == (
+        f"run r1: 3 of 12 datapoints never reached HoneyHive (waited 7.5 s); missing from {shards}."
+        " Did those shard jobs run and succeed?"
+    )
