@@ -932,3 +932,36 @@ def test_recent_runs_fetches_this_experiments_runs_on_the_branch(hh: HoneyHiveCl
     assert ids() == newest_first[:5]  # 5 by default
     assert ids(limit=2) == newest_first[:2]
     assert ids(limit=10) == newest_first
+
+
+def test_an_explicit_branch_skips_other_datasets_unfinished_runs_and_the_run_being_judged(
+    hh: HoneyHiveClient, name: str
+) -> None:
+    wanted = seed(hh, name, branch="topic")
+    seed(hh, name, branch="topic", dataset="EXT-0000000000000000000000aa")  # another dataset
+    seed(hh, name, branch="topic", status="running")  # not finished
+    seed(hh, f"{name}-v2", branch="topic")  # another experiment
+    own = seed(hh, name, branch="topic")  # the run being judged
+    chosen = choose(hh, name, explicit_run_id="topic", exclude_run_ids=(own,))
+    assert chosen is not None
+    assert (chosen.run.run_id, chosen.reason) == (wanted, "explicit")
+
+
+def test_an_explicit_run_id_of_another_experiment_is_still_used_as_is(hh: HoneyHiveClient, name: str) -> None:
+    elsewhere = seed(hh, f"{name}-other", branch="x", dataset="EXT-0000000000000000000000aa")
+    chosen = choose(hh, name, explicit_run_id=elsewhere)
+    assert chosen is not None
+    assert (chosen.run.run_id, chosen.reason) == (elsewhere, "explicit")
+
+
+@pytest.mark.parametrize("ref", [str(uuid.uuid4()), "no-such-branch", "abcdef1"], ids=["uuid", "branch", "sha"])
+def test_an_explicit_ref_that_names_nothing_is_an_error_saying_what_was_looked_for(
+    hh: HoneyHiveClient, name: str, ref: str
+) -> None:
+    seed(hh, name, branch="main")
+    with pytest.raises(BaselineError) as raised:
+        choose(hh, name, explicit_run_id=ref)
+    assert str(raised.value) == (
+        f"baseline run {ref} does not exist in this HoneyHive project, and no completed run of {name}"
+        " (on this dataset, without uncommitted changes) is at a commit or on a branch of that name"
+    )
