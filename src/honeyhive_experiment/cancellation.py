@@ -93,11 +93,6 @@ def install_signal_handlers(cancel: Cancellation) -> dict[int, Any]:
     """SIGTERM/SIGINT → cancel the run: while datapoints run, the runner winds down and the run is marked
     cancelled; in any other phase the main thread is interrupted at once (:mod:`honeyhive_experiment.cancellation`).
     A second signal always interrupts at once; either way the report says what was recorded."""
-    import signal
-
-    previous: dict[int, Any] = {}
-    if threading.current_thread() is not threading.main_thread():
-        return previous
 
     def handler(signum: int, frame: Any) -> None:
         cancel.signals += 1
@@ -112,24 +107,19 @@ def install_signal_handlers(cancel: Cancellation) -> dict[int, Any]:
             cancel.interrupted = True
             raise Interrupted(signum, second=second)
 
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        previous[signum] = signal.signal(signum, handler)
-    return previous
+    return _handle_signals(handler)
 
 
 def interruptible(post: Poster, log: logging.Logger) -> Poster:
     """``post``, except that a signal while the comment is being posted abandons the comment (the report,
     summary and outputs are written before it): the runner kills the job a few seconds after its signals."""
-    import signal
 
     def posting(pr_number: int, body: str, marker: str) -> str | None:
         def stop(signum: int, frame: Any) -> None:
             raise Interrupted(signum, second=True)
 
-        if threading.current_thread() is not threading.main_thread():
+        if not _handle_signals(stop):  # not the main thread: no signal reaches this code
             return post(pr_number, body, marker)
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, stop)
         try:
             return post(pr_number, body, marker)
         except Interrupted as interrupt:
@@ -143,16 +133,21 @@ def interruptible(post: Poster, log: logging.Logger) -> Poster:
 
 def hold_signals() -> None:
     """While the report is written: SIGTERM/SIGINT are noted, not obeyed (the runner's next step is a kill)."""
-    import signal
-
-    if threading.current_thread() is not threading.main_thread():
-        return
 
     def note(signum: int, frame: Any) -> None:
         print(f"received signal {signum} while writing the report: finishing it first", file=sys.stderr, flush=True)
 
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, note)
+    _handle_signals(note)
+
+
+def _handle_signals(handler: Callable[[int, Any], None]) -> dict[int, Any]:
+    """Make ``handler`` the one for SIGTERM and SIGINT; the handlers it replaced (none off the main thread,
+    where Python cannot set handlers and no signal is delivered to Python code anyway)."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {signum: signal.signal(signum, handler) for signum in (signal.SIGTERM, signal.SIGINT)}
 
 
 def restore_signal_handlers(previous: Mapping[int, Any]) -> None:
