@@ -33,6 +33,18 @@ def _forget_the_app() -> None:
         del sys.modules[name]
 
 
+def _use_template(repo: Path, source: str) -> None:
+    """The experiment's comment is rendered with ``source`` as its custom template."""
+    (repo / ".honeyhive" / "comment.md.j2").write_text(source, encoding="utf-8")
+    config = repo / ".honeyhive" / "experiment.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "comment: {max_datapoints: 10}", "comment: {max_datapoints: 10, template: .honeyhive/comment.md.j2}"
+        ),
+        encoding="utf-8",
+    )
+
+
 def _run(repo: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str, dict[str, object]]:
     report = repo.parent / "report.json"
     code = main(["run", "--dry-run", "-C", str(repo), "--report", str(report), *extra], environ={})
@@ -127,16 +139,7 @@ def test_a_dry_run_inside_actions_prints_no_workflow_command_from_user_data(
 def test_a_custom_template_that_recurses_forever_is_an_error_verdict_with_a_report(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (repo / ".honeyhive" / "comment.md.j2").write_text(
-        "{{ marker }}\n{% macro r(n) %}{{ r(n + 1) }}{% endmacro %}{{ r(0) }}\n", encoding="utf-8"
-    )
-    config = repo / ".honeyhive" / "experiment.yml"
-    config.write_text(
-        config.read_text(encoding="utf-8").replace(
-            "comment: {max_datapoints: 10}", "comment: {max_datapoints: 10, template: .honeyhive/comment.md.j2}"
-        ),
-        encoding="utf-8",
-    )
+    _use_template(repo, "{{ marker }}\n{% macro r(n) %}{{ r(n + 1) }}{% endmacro %}{{ r(0) }}\n")
     code, out, report = _run(repo, capsys)
     assert code == 2, out
     assert report["verdict"] == "error"
@@ -152,14 +155,7 @@ def test_a_custom_template_that_never_ends_is_given_up_within_its_budget(
 
     monkeypatch.setattr(comment, "TEMPLATE_BUDGET_S", 0.5)  # the product's is 10 s
     loop = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"
-    (repo / ".honeyhive" / "comment.md.j2").write_text("{{ marker }}\n" + loop + "\n", encoding="utf-8")
-    config = repo / ".honeyhive" / "experiment.yml"
-    config.write_text(
-        config.read_text(encoding="utf-8").replace(
-            "comment: {max_datapoints: 10}", "comment: {max_datapoints: 10, template: .honeyhive/comment.md.j2}"
-        ),
-        encoding="utf-8",
-    )
+    _use_template(repo, "{{ marker }}\n" + loop + "\n")
     code, out, report = _run(repo, capsys)
     assert code == 2, out
     assert report["verdict"] == "error"
