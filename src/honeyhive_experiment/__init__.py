@@ -53,10 +53,10 @@ _EXPORTS = {
     "Timeouts": "honeyhive_experiment.client",
     "TraceSink": "honeyhive_experiment.tracing",
     "DatapointTracer": "honeyhive_experiment.tracing",
-    "Datapoint": "honeyhive_experiment.runner",
-    "DatapointOutcome": "honeyhive_experiment.runner",
-    "OutcomeStatus": "honeyhive_experiment.runner",
-    "Progress": "honeyhive_experiment.runner",
+    "Datapoint": "honeyhive_experiment.models.outcomes",
+    "DatapointOutcome": "honeyhive_experiment.models.outcomes",
+    "OutcomeStatus": "honeyhive_experiment.models.outcomes",
+    "Progress": "honeyhive_experiment.models.outcomes",
     "Evaluator": "honeyhive_experiment.evaluators",
     "ExperimentRunStatus": "honeyhive_experiment.models",
     "ExperimentRun": "honeyhive_experiment.models",
@@ -168,6 +168,6 @@ if TYPE_CHECKING:
         MetricDetail,
         RunComparisonResult,
     )
+    from honeyhive_experiment.models.outcomes import Datapoint, DatapointOutcome, OutcomeStatus, Progress
     from honeyhive_experiment.results import compare_runs, get_run_metrics, get_run_result, wait_for_run_result
-    from honeyhive_experiment.runner import Datapoint, DatapointOutcome, OutcomeStatus, Progress
     from honeyhive_experiment.tracing import DatapointTracer, TraceSink

@@ -29,8 +29,8 @@ from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 if TYPE_CHECKING:
     from honeyhive_experiment.delivery import Judged
     from honeyhive_experiment.experiment import ExperimentResult
+    from honeyhive_experiment.models.outcomes import Progress
     from honeyhive_experiment.report import ReportInput
-    from honeyhive_experiment.runner import Progress
     from honeyhive_experiment.verdict import Verdict
 
 __all__ = ["ConfigRun", "render_comment", "render_terminal", "run_config"]

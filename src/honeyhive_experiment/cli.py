@@ -47,8 +47,8 @@ if TYPE_CHECKING:
     from honeyhive_experiment.delivery import Judged, Poster
     from honeyhive_experiment.errors import ExperimentError
     from honeyhive_experiment.flow import CiContext, PublishedRun
+    from honeyhive_experiment.models.outcomes import Progress
     from honeyhive_experiment.report import Redactor
-    from honeyhive_experiment.runner import Progress
     from honeyhive_experiment.settings import Settings
 
     RunLink = Callable[[str], str | None]  # a run id → its page in the HoneyHive app (None: no page to link to)

@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from honeyhive_experiment.runner import DatapointOutcome
+    from honeyhive_experiment.models.outcomes import DatapointOutcome
 
 __all__ = [
     "ApiError",

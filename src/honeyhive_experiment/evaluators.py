@@ -30,12 +30,13 @@ import contextvars
 import functools
 import inspect
 import math
-import types
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias, TypeGuard
 
+from honeyhive_experiment.calling import callable_name as evaluator_name
+from honeyhive_experiment.calling import inspect_callable
 from honeyhive_experiment.errors import EvaluatorSignatureError
 
 __all__ = [
@@ -91,22 +92,6 @@ class EvaluationOutcome:
 
 # --------------------------------------------------------------------------------------------------
 # names and return values
-
-
-def evaluator_name(fn: object) -> str:
-    """The metric name of an evaluator: ``.name`` if it is a non-empty str, else ``__name__``, else its class name.
-
-    A ``functools.partial`` is named after the function it wraps.
-    """
-    name = getattr(fn, "name", None)
-    if isinstance(name, str) and name:
-        return name
-    if isinstance(fn, functools.partial):
-        return evaluator_name(fn.func)
-    dunder = getattr(fn, "__name__", None)
-    if isinstance(dunder, str) and dunder:
-        return dunder
-    return type(fn).__name__
 
 
 def _is_scalar(value: object) -> TypeGuard[MetricValue]:
@@ -173,78 +158,6 @@ def normalize_result(name: str, raw: object) -> dict[str, MetricValue]:
 # --------------------------------------------------------------------------------------------------
 # the evaluator wrapper
 
-_PLAIN_CALLABLES = (
-    types.FunctionType,
-    types.MethodType,
-    types.BuiltinFunctionType,
-    types.BuiltinMethodType,
-    functools.partial,
-    type,
-)
-
-
-def _signature(fn: Callable[..., Any]) -> inspect.Signature | None:
-    """``inspect.signature``, tolerant of wrapper loops (the SDK's ``@evaluator`` makes one) and exotica."""
-    try:
-        return inspect.signature(fn)
-    except ValueError:
-        pass  # a ``__wrapped__`` loop, or a builtin without a signature
-    except (TypeError, LookupError):
-        return None  # LookupError: introspection of the SDK's evaluator class raises KeyError
-    try:
-        return inspect.signature(fn, follow_wrapped=False)
-    except (TypeError, ValueError, LookupError):
-        return None
-
-
-def _target(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """What to introspect: functions as they are, callable objects through their bound ``__call__``.
-
-    ``inspect.isroutine`` is avoided on purpose: on the SDK's ``@evaluator`` instances it raises KeyError.
-    """
-    if isinstance(fn, _PLAIN_CALLABLES):
-        return fn
-    call = getattr(fn, "__call__", None)  # noqa: B004 - the bound method itself is what we inspect
-    return call if callable(call) else fn
-
-
-def _is_pass_through(sig: inspect.Signature) -> bool:
-    kinds = {p.kind for p in sig.parameters.values()}
-    return bool(kinds) and kinds <= {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}
-
-
-def _shape(fn: Callable[..., Any], depth: int = 0) -> tuple[int, int | None] | None:
-    """``(required positional, accepted positional or None for *args)``; None when it cannot be known."""
-    sig = _signature(_target(fn))
-    if sig is None:
-        return None
-    inner = getattr(fn, "func", None)
-    wrapper = _is_pass_through(sig) and not isinstance(fn, functools.partial)
-    if wrapper and callable(inner) and inner is not fn and depth < 3:
-        # a ``(*args, **kwargs)`` wrapper exposing what it wraps as ``.func`` (the SDK's ``@evaluator``)
-        return _shape(inner, depth + 1) or (0, None)
-    required = accepted = 0
-    var_positional = False
-    for param in sig.parameters.values():
-        if param.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
-            accepted += 1
-            required += param.default is inspect.Parameter.empty
-        elif param.kind is inspect.Parameter.VAR_POSITIONAL:
-            var_positional = True
-        elif param.kind is inspect.Parameter.KEYWORD_ONLY and param.default is inspect.Parameter.empty:
-            raise EvaluatorSignatureError(f"required keyword-only parameter '{param.name}' is never passed")
-    return required, None if var_positional else accepted
-
-
-def _is_async(fn: Callable[..., Any]) -> bool:
-    while isinstance(fn, functools.partial):
-        fn = fn.func
-    if inspect.iscoroutinefunction(fn):
-        return True
-    if isinstance(fn, _PLAIN_CALLABLES):
-        return False
-    return inspect.iscoroutinefunction(getattr(fn, "__call__", None))  # noqa: B004
-
 
 @dataclass(frozen=True)
 class Evaluator:
@@ -295,12 +208,14 @@ class Evaluator:
             return fn if name is None else replace(fn, name=name)
         if not callable(fn):
             raise EvaluatorSignatureError(f"an evaluator must be callable, not a {type(fn).__name__}")
-        display = evaluator_name(fn) if name is None else name
-        try:
-            shape = _shape(fn)
-        except EvaluatorSignatureError as exc:
-            raise EvaluatorSignatureError(f"evaluator '{display}': {exc}") from None
-        required, accepted = (0, None) if shape is None else shape
+        shape = inspect_callable(fn, name)
+        display = shape.name
+        if shape.required_keywords:
+            raise EvaluatorSignatureError(
+                f"evaluator '{display}': required keyword-only parameter '{shape.required_keywords[0]}' is never passed"
+            )
+        required = sum(p.required for p in shape.positional)
+        accepted = None if shape.var_positional or not shape.readable else len(shape.positional)
         if accepted is not None and accepted < 2:
             raise EvaluatorSignatureError(
                 f"evaluator '{display}' takes {accepted} positional parameter(s); it must accept "
@@ -314,7 +229,7 @@ class Evaluator:
         return cls(
             fn=fn,
             name=display,
-            is_async=_is_async(fn),
+            is_async=shape.is_async,
             positional_params=3 if accepted is None or accepted >= 3 else 2,
             ground_truth_required=required == 3,
         )

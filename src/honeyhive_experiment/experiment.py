@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO, overload
 
+from honeyhive_experiment.calling import callable_name
 from honeyhive_experiment.cancellation import Interrupted, cooperatively, enter, phase_of
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.errors import ApiError, ArgumentError, ExperimentCancelled
@@ -42,7 +43,8 @@ from honeyhive_experiment.models import (
     ExperimentResultSummary,
     ExperimentRunStatus,
 )
-from honeyhive_experiment.runner import Datapoint, DatapointOutcome, Progress, Runner, function_name
+from honeyhive_experiment.models.outcomes import Datapoint, DatapointOutcome, Progress
+from honeyhive_experiment.runner import Runner
 from honeyhive_experiment.tracing import TraceSink
 
 if TYPE_CHECKING:
@@ -375,13 +377,13 @@ def _evaluate(
 ) -> ExperimentResult:
     """:func:`evaluate` once its arguments are resolved: the run's lifecycle."""
     run_id = run_id or str(uuid.uuid4())
-    name = name or f"{function_name(function)}-{run_id[:8]}"
+    name = name or f"{callable_name(function)}-{run_id[:8]}"
     cancel = cancel or threading.Event()
     evaluators = [e if isinstance(e, Evaluator) else Evaluator.from_callable(e) for e in evaluators]
     own_sink = sink is None
     sink = sink or TraceSink.otlp(client.traces_endpoint, client.auth_headers())
     configuration = {
-        "function": function_name(function),
+        "function": callable_name(function),
         "evaluators": [e.name for e in evaluators],
         "max_workers": max_workers,
         "aggregate_function": aggregate_function,
@@ -476,7 +478,7 @@ def run_slice(
     """Run some datapoints into a shared run (created if missing) and leave it ``running``."""
     own_sink = sink is None
     sink = sink or TraceSink.otlp(client.traces_endpoint, client.auth_headers())
-    configuration = {"function": function_name(function), "max_workers": max_workers}
+    configuration = {"function": callable_name(function), "max_workers": max_workers}
     body = _run_body(
         run_id,
         name,

@@ -35,10 +35,11 @@ from honeyhive_experiment.experiment import (
     run_slice,
 )
 from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, MetricKey, RunComparisonResult
+from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, Progress
 from honeyhive_experiment.paths import inside
 from honeyhive_experiment.report import TrendPoint, load_report
 from honeyhive_experiment.results import compare_runs, get_run_result, wait_for_run_result
-from honeyhive_experiment.runner import DatapointOutcome, OutcomeStatus, Progress, session_id_for
+from honeyhive_experiment.runner import session_id_for
 from honeyhive_experiment.settings import Mode, Settings
 from honeyhive_experiment.sharding import ShardSpec, missing_message, select, shared_run_id
 from honeyhive_experiment.significance import Assessment

@@ -6,7 +6,7 @@ import time
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from honeyhive_experiment.runner import Progress
+    from honeyhive_experiment.models.outcomes import Progress
 
 __all__ = ["ProgressPrinter"]
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
-import inspect
 import itertools
 import logging
 import queue
@@ -31,16 +30,23 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
+from honeyhive_experiment.calling import callable_name, function_convention
 from honeyhive_experiment.compact import SharedValues
-from honeyhive_experiment.errors import BackendUnreachable, EvaluatorSignatureError
+from honeyhive_experiment.errors import BackendUnreachable
 from honeyhive_experiment.evaluators import Evaluator, run_evaluators
+from honeyhive_experiment.models.outcomes import (
+    Datapoint,
+    DatapointOutcome,
+    EvaluatorFailure,
+    MetricValues,
+    OutcomeStatus,
+    Progress,
+)
 from honeyhive_experiment.tracing import DatapointIds, DatapointTracer, TraceSink
 
 log = logging.getLogger(__name__)
@@ -66,66 +72,6 @@ def session_id_for(run_id: str, datapoint_id: str) -> str:
     return sys.intern(str(uuid.uuid5(SESSION_NAMESPACE, f"{run_id}\x00{datapoint_id}")))
 
 
-@dataclass(frozen=True, slots=True)
-class Datapoint:
-    """One datapoint as the runner sees it: its id and the record the user function receives."""
-
-    id: str
-    record: Mapping[str, Any]
-    dataset_id: str | None = None
-
-    @property
-    def inputs(self) -> dict[str, Any]:
-        inputs = self.record.get("inputs")
-        return dict(inputs) if isinstance(inputs, Mapping) else {}
-
-    @property
-    def ground_truth(self) -> Any:
-        return self.record.get("ground_truth")
-
-
-class OutcomeStatus(StrEnum):
-    OK = "ok"
-    FUNCTION_ERROR = "function_error"  # the user function raised
-    TIMEOUT = "timeout"  # the user function did not return within the timeout
-    BACKEND_ERROR = "backend_error"  # the session could not be started after retries
-    SKIPPED = "skipped"  # cancelled before it started
-    CANCELLED = "cancelled"  # the run was cancelled while its function was running
-
-
-class MetricValues(Mapping[str, Any]):
-    """One datapoint's metrics, read-only: a tuple of values and a tuple of names shared by every
-    datapoint scored by the same metrics — about half the memory of a dict, per datapoint of a run."""
-
-    __slots__ = ("_names", "_values")
-    _shared_names: ClassVar[dict[tuple[str, ...], tuple[str, ...]]] = {}
-    _MAX_SHARED: ClassVar[int] = 1024  # metrics named per datapoint must not grow the table without end
-
-    def __init__(self, metrics: Mapping[str, Any] | None = None) -> None:
-        items = dict(metrics or {})
-        names = tuple(items)
-        shared = self._shared_names.get(names)
-        if shared is None and len(self._shared_names) < self._MAX_SHARED:
-            shared = self._shared_names.setdefault(names, names)
-        self._names = shared or names
-        self._values = tuple(items.values())
-
-    def __getitem__(self, name: str) -> Any:
-        try:
-            return self._values[self._names.index(name)]
-        except ValueError:
-            raise KeyError(name) from None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-    def __repr__(self) -> str:
-        return repr(dict(self))
-
-
 class _SharedMetrics:
     """Equal metrics of different datapoints as one :class:`MetricValues` (they are immutable): pass/fail
     checks and counts repeat across a run, so most datapoints of a large run then cost no metrics object
@@ -136,45 +82,6 @@ class _SharedMetrics:
 
     def get(self, metrics: Mapping[str, Any]) -> MetricValues:
         return self._shared.share(MetricValues(metrics), (*metrics.keys(), *metrics.values()))
-
-
-@dataclass(frozen=True, slots=True)
-class EvaluatorFailure:
-    evaluator: str
-    error: str
-
-
-@dataclass(frozen=True, slots=True)
-class DatapointOutcome:
-    index: int
-    datapoint_id: str
-    session_id: str
-    status: OutcomeStatus
-    outputs: Any = None
-    metrics: Mapping[str, Any] = field(default_factory=MetricValues)
-    error: str | None = None
-    evaluator_failures: tuple[EvaluatorFailure, ...] = ()
-    warnings: tuple[str, ...] = ()
-    duration: float = 0.0
-    exported: bool = True
-
-    @property
-    def failed(self) -> bool:
-        return self.status in (OutcomeStatus.FUNCTION_ERROR, OutcomeStatus.TIMEOUT, OutcomeStatus.BACKEND_ERROR)
-
-    @property
-    def recorded(self) -> bool:
-        """Whether the backend has a session for it (everything but skipped and backend errors)."""
-        return self.status not in (OutcomeStatus.SKIPPED, OutcomeStatus.BACKEND_ERROR)
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    done: int
-    failed: int
-    total: int
-    rate: float  # datapoints per second so far
-    eta: float | None  # seconds left at that rate
 
 
 class _DaemonCalls:
@@ -219,99 +126,6 @@ class _DaemonCalls:
                 self._tasks.put(None)
 
 
-_CALLED_AS = (
-    "it is called as function(datapoint) (the whole record), with tracer= when it takes a 'tracer' parameter, "
-    "or as function(inputs, ground_truths) (older HoneyHive code)"
-)
-_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-
-
-@dataclass(frozen=True, slots=True)
-class FunctionConvention:
-    """How the user's function is called (honeyhive-api.md §7), decided once by :func:`function_convention`."""
-
-    inputs_and_ground_truth: bool = False
-    """True for older HoneyHive code, ``function(inputs, ground_truths)``; False for ``function(datapoint)``."""
-    tracer: bool = False
-    """Whether ``tracer=`` is passed: the function has a ``tracer`` parameter, or ``**kwargs``."""
-
-    def arguments(self, datapoint: Datapoint, tracer: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        """``(args, kwargs)`` for one datapoint: its inputs and ground truth, or (a copy of) its whole record."""
-        if self.inputs_and_ground_truth:
-            args: tuple[Any, ...] = (datapoint.inputs, datapoint.ground_truth)
-        else:
-            args = (dict(datapoint.record),)
-        return args, {"tracer": tracer} if self.tracer else {}
-
-
-def function_convention(function: Callable[..., Any]) -> FunctionConvention:
-    """Decide from ``function``'s signature how it is called; raise when no convention fits.
-
-    Positional parameters are counted leaving out one named ``tracer`` (it is passed by keyword):
-
-    * two required → older HoneyHive code: ``function(inputs, ground_truths)`` gets the datapoint's
-      ``inputs`` and its ``ground_truth`` (``None`` when it has none);
-    * one required, or none required but some accepted (``datapoint=None``, ``*args``) → ``function(datapoint)``
-      with the whole record;
-    * either way ``tracer=`` is added when it has a ``tracer`` parameter or ``**kwargs``.
-
-    A signature that cannot be read (some builtins) gets the record, without a tracer.
-
-    Raises:
-        EvaluatorSignatureError: it accepts no positional argument, requires three or more, requires a
-            keyword-only parameter other than ``tracer`` (never passed), or takes ``tracer`` in the place of a
-            datapoint argument.
-    """
-    name = function_name(function)
-    try:
-        parameters = list(inspect.signature(function).parameters.values())
-    except (TypeError, ValueError):
-        return FunctionConvention()
-    tracer = any(p.kind is p.VAR_KEYWORD for p in parameters)
-    tracer_at: int | None = None  # its place among the positional parameters
-    required: list[str] = []
-    accepted = 0
-    var_positional = False
-    for param in parameters:
-        if param.name == "tracer" and param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY):
-            tracer = True
-            if param.kind is param.POSITIONAL_OR_KEYWORD:
-                tracer_at = accepted
-        elif param.kind in _POSITIONAL:
-            accepted += 1
-            if param.default is param.empty:
-                required.append(param.name)
-        elif param.kind is param.VAR_POSITIONAL:
-            var_positional = True
-        elif param.kind is param.KEYWORD_ONLY and param.default is param.empty:
-            raise EvaluatorSignatureError(
-                f"function {name!r} requires the keyword-only parameter {param.name!r}, which is never passed; "
-                + _CALLED_AS
-            )
-    if len(required) > 2:
-        raise EvaluatorSignatureError(
-            f"function {name!r} requires {len(required)} positional arguments ({', '.join(required)}); " + _CALLED_AS
-        )
-    if accepted == 0 and not var_positional:
-        raise EvaluatorSignatureError(f"function {name!r} takes no datapoint parameter; " + _CALLED_AS)
-    inputs_style = len(required) == 2
-    if tracer_at is not None and tracer_at < (2 if inputs_style else 1):
-        raise EvaluatorSignatureError(
-            f"function {name!r} takes 'tracer' before its datapoint parameter; put 'tracer' last (it is passed by "
-            "keyword)"
-        )
-    return FunctionConvention(inputs_and_ground_truth=inputs_style, tracer=tracer)
-
-
-def _is_async(function: Callable[..., Any]) -> bool:
-    call = getattr(function, "__call__", None)  # noqa: B004 - async callable objects
-    return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(call)
-
-
-def function_name(function: Callable[..., Any]) -> str:
-    return str(getattr(function, "__name__", None) or type(function).__name__)
-
-
 class Runner:
     """Runs one function with its evaluators over datapoints of one run."""
 
@@ -331,7 +145,7 @@ class Runner:
         project: str | None = None,
     ) -> None:
         self.function = function
-        self.name = function_name(function)
+        self.name = callable_name(function)
         # inspected once, so a bad signature fails before the run starts
         self.evaluators = [e if isinstance(e, Evaluator) else Evaluator.from_callable(e) for e in evaluators]
         self.client = client
@@ -343,7 +157,6 @@ class Runner:
         self.progress = progress
         self.cancel = cancel or threading.Event()
         self.project = project
-        self._is_async = _is_async(function)
         self.convention = function_convention(function)  # decided once; raises when no convention fits
         self._calls = _DaemonCalls()
         self._metrics = _SharedMetrics()
@@ -512,7 +325,7 @@ class Runner:
 
         def target() -> Any:
             result = self.function(*args, **kwargs)
-            if self._is_async:
+            if self.convention.is_async:
                 return asyncio.run(result if timeout is None else asyncio.wait_for(result, timeout))
             return result
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from honeyhive_experiment.calling import function_convention
 from honeyhive_experiment.config import ExperimentConfig, config_error_at, split_import_path
 from honeyhive_experiment.errors import ConfigError, EvaluatorSignatureError
 from honeyhive_experiment.evaluators import Evaluator
-from honeyhive_experiment.runner import function_convention
 
 
 @contextmanager

@@ -34,7 +34,7 @@ from honeyhive_experiment.models import ExperimentResultSummary, MetricDelta, Me
 from honeyhive_experiment.significance import Assessment, Change, assess, describe, flips
 
 if TYPE_CHECKING:
-    from honeyhive_experiment.runner import DatapointOutcome
+    from honeyhive_experiment.models.outcomes import DatapointOutcome
 
 __all__ = [
     "PASS_FAIL",

@@ -30,7 +30,8 @@ import httpx
 import pytest
 
 from honeyhive_experiment import HoneyHiveClient, RetryPolicy, evaluate, external_dataset
-from honeyhive_experiment.runner import OutcomeStatus, session_id_for
+from honeyhive_experiment.models.outcomes import OutcomeStatus
+from honeyhive_experiment.runner import session_id_for
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
 from tests.honeyhive_experiment.faultproxy import ALL_FAULTS, FaultProxy

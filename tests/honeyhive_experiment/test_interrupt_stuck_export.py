@@ -16,7 +16,8 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from honeyhive_experiment import HoneyHiveClient
-from honeyhive_experiment.runner import Datapoint, Runner
+from honeyhive_experiment.models.outcomes import Datapoint
+from honeyhive_experiment.runner import Runner
 from honeyhive_experiment.tracing import TraceSink
 from honeyhive_local import LocalBackend
 

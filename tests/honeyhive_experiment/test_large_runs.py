@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from honeyhive_experiment import HoneyHiveClient, evaluate, external_dataset
 from honeyhive_experiment.jsonstream import JsonBody, NotJson, read_array_items
 from honeyhive_experiment.models import DatapointResult, DatapointResults, ExperimentResultSummary
-from honeyhive_experiment.runner import MetricValues, _SharedMetrics
+from honeyhive_experiment.models.outcomes import MetricValues
+from honeyhive_experiment.runner import _SharedMetrics
 from honeyhive_local import LocalBackend
 
 from .test_ingestion_wait import double, exact

@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 
+from honeyhive_experiment.calling import FunctionConvention, function_convention
 from honeyhive_experiment.config import ConfigError, load_config
 from honeyhive_experiment.errors import EvaluatorSignatureError
 from honeyhive_experiment.evaluators import Evaluator
-from honeyhive_experiment.runner import Datapoint, FunctionConvention, function_convention
+from honeyhive_experiment.models.outcomes import Datapoint
 from honeyhive_experiment.user_code import UserCode, check_metric_names, load_user_code
 
 pytestmark = pytest.mark.unit
@@ -316,6 +317,8 @@ RECORD = FunctionConvention()
 RECORD_TRACER = FunctionConvention(tracer=True)
 OLDER = FunctionConvention(inputs_and_ground_truth=True)
 OLDER_TRACER = FunctionConvention(inputs_and_ground_truth=True, tracer=True)
+ASYNC_RECORD = FunctionConvention(is_async=True)
+ASYNC_OLDER = FunctionConvention(inputs_and_ground_truth=True, is_async=True)
 
 
 def record_style(datapoint: Any) -> Any:
@@ -441,8 +444,8 @@ CONVENTION_CASES: list[tuple[str, Callable[..., Any], FunctionConvention, Any, A
         ("older", INPUTS, LABEL),
         ("older", INPUTS, None),
     ),
-    ("async-record", async_record, RECORD, ("record", LABELLED.record), ("record", UNLABELLED.record)),
-    ("async-older", async_older, OLDER, ("older", INPUTS, LABEL), ("older", INPUTS, None)),
+    ("async-record", async_record, ASYNC_RECORD, ("record", LABELLED.record), ("record", UNLABELLED.record)),
+    ("async-older", async_older, ASYNC_OLDER, ("older", INPUTS, LABEL), ("older", INPUTS, None)),
 ]
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
-from honeyhive_experiment.runner import DatapointOutcome, EvaluatorFailure, OutcomeStatus
+from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
 from honeyhive_experiment.significance import Change
 from honeyhive_experiment.verdict import (
     PASS_FAIL,

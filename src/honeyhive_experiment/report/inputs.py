@@ -15,7 +15,7 @@ from honeyhive_experiment.verdict import Decision
 
 if TYPE_CHECKING:
     # runner pulls in OpenTelemetry; the report only reads the outcomes' fields
-    from honeyhive_experiment.runner import DatapointOutcome
+    from honeyhive_experiment.models.outcomes import DatapointOutcome
 
 __all__ = ["DIRTY_LABEL", "BaselineInfo", "ReportInput", "TrendPoint"]
 

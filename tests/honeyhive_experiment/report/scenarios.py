@@ -16,12 +16,12 @@ from typing import Any
 
 from honeyhive_experiment.config import CommentConfig, Direction, MetricConfig
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
+from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
 from honeyhive_experiment.report import (
     BaselineInfo,
     ReportInput,
     TrendPoint,
 )
-from honeyhive_experiment.runner import DatapointOutcome, EvaluatorFailure, OutcomeStatus
 from honeyhive_experiment.verdict import Decision, Verdict
 
 NOW = datetime(2025, 3, 4, 12, 0, tzinfo=UTC)

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from honeyhive_experiment.config import CommentConfig
+from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus
 from honeyhive_experiment.report import (
     COMMENT_LIMIT,
     SUMMARY_LIMIT_BYTES,
@@ -30,7 +31,6 @@ from honeyhive_experiment.report import (
     render_summary,
     render_terminal,
 )
-from honeyhive_experiment.runner import DatapointOutcome, OutcomeStatus
 from honeyhive_experiment.verdict import Decision, Verdict
 from tests.honeyhive_experiment.report.scenarios import (
     APP,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from honeyhive_experiment.config import CommentConfig
+from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
 from honeyhive_experiment.report import (
     RedactingFilter,
     Redactor,
@@ -21,7 +22,6 @@ from honeyhive_experiment.report import (
     render_terminal,
     report_json,
 )
-from honeyhive_experiment.runner import DatapointOutcome, EvaluatorFailure, OutcomeStatus
 from honeyhive_experiment.verdict import Decision, Verdict
 from tests.honeyhive_experiment.report.scenarios import (
     APP,

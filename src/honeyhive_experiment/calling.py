@@ -1,0 +1,235 @@
+"""How the user's code is called: one inspector of signatures, for the function and the evaluators alike.
+
+:func:`inspect_callable` reads a callable once — its name, whether it is async, its positional parameters —
+tolerating what user code brings: ``functools.partial``, callable objects, the official SDK's ``@evaluator``
+wrapper (a ``(*args, **kwargs)`` pass-through exposing the real function as ``.func``, whose introspection can
+raise ``KeyError``), wrapper loops and builtins without a signature. The calling conventions read that shape:
+
+* the function (:func:`function_convention`): the whole datapoint record, or the older SDKs'
+  ``(inputs, ground_truths)``, with ``tracer=`` when it takes one (honeyhive-api.md §7);
+* an evaluator (:meth:`honeyhive_experiment.evaluators.Evaluator.from_callable`): ``(outputs, inputs[,
+  ground_truth])``.
+
+Nothing here calls user code; raising :class:`~honeyhive_experiment.errors.EvaluatorSignatureError` is how a
+signature that fits no convention is reported.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import types
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from honeyhive_experiment.errors import EvaluatorSignatureError
+
+if TYPE_CHECKING:
+    from honeyhive_experiment.models.outcomes import Datapoint
+
+__all__ = [
+    "CallShape",
+    "FunctionConvention",
+    "Parameter",
+    "callable_name",
+    "function_convention",
+    "inspect_callable",
+]
+
+_PLAIN_CALLABLES = (
+    types.FunctionType,
+    types.MethodType,
+    types.BuiltinFunctionType,
+    types.BuiltinMethodType,
+    functools.partial,
+    type,
+)
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """A positional parameter: its name and whether it must be passed (no default)."""
+
+    name: str
+    required: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CallShape:
+    """What :func:`inspect_callable` read of a callable. ``readable`` is False when its signature cannot be read
+    (some builtins, exotic wrappers): the parameters are then empty and each convention assumes its default."""
+
+    name: str
+    is_async: bool
+    readable: bool = True
+    positional: tuple[Parameter, ...] = ()
+    var_positional: bool = False  # *args
+    var_keyword: bool = False  # **kwargs
+    keywords: tuple[str, ...] = ()  # keyword-only parameters
+    required_keywords: tuple[str, ...] = ()  # keyword-only parameters without a default
+
+
+def callable_name(fn: object) -> str:
+    """The name user code is known by: ``.name`` when it is a non-empty str (the SDK's ``@evaluator``
+    instances), else ``__name__`` (a ``functools.partial``: its function's), else its class name."""
+    name = getattr(fn, "name", None)
+    if isinstance(name, str) and name:
+        return name
+    if isinstance(fn, functools.partial):
+        return callable_name(fn.func)
+    dunder = getattr(fn, "__name__", None)
+    if isinstance(dunder, str) and dunder:
+        return dunder
+    return type(fn).__name__
+
+
+def _is_async(fn: Callable[..., Any]) -> bool:
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    if inspect.iscoroutinefunction(fn):
+        return True
+    if isinstance(fn, _PLAIN_CALLABLES):
+        return False
+    return inspect.iscoroutinefunction(getattr(fn, "__call__", None))  # noqa: B004 - async callable objects
+
+
+def _signature(fn: Callable[..., Any]) -> inspect.Signature | None:
+    """``inspect.signature``, tolerant of wrapper loops and exotica; ``None`` when it cannot be read.
+
+    A callable object whose own introspection raises ``LookupError`` (the SDK's ``@evaluator`` instances: their
+    ``__getattr__`` raises ``KeyError``) is read through its bound ``__call__``."""
+    call = getattr(fn, "__call__", None)  # noqa: B004 - the bound method itself is what we read
+    targets = [fn] if isinstance(fn, _PLAIN_CALLABLES) or not callable(call) else [fn, call]
+    for target in targets:
+        try:
+            try:
+                return inspect.signature(target)
+            except ValueError:  # a ``__wrapped__`` loop, or a builtin without a signature
+                return inspect.signature(target, follow_wrapped=False)
+        except (TypeError, ValueError):
+            return None
+        except LookupError:
+            continue
+    return None
+
+
+def _parameters(fn: Callable[..., Any], depth: int = 0) -> Mapping[str, inspect.Parameter] | None:
+    signature = _signature(fn)
+    if signature is None:
+        return None
+    kinds = {p.kind for p in signature.parameters.values()}
+    pass_through = bool(kinds) and kinds <= {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}
+    inner = getattr(fn, "func", None)
+    if pass_through and not isinstance(fn, functools.partial) and callable(inner) and inner is not fn and depth < 3:
+        # a ``(*args, **kwargs)`` wrapper exposing what it wraps as ``.func`` (the SDK's ``@evaluator``)
+        return _parameters(inner, depth + 1) or signature.parameters
+    return signature.parameters
+
+
+def inspect_callable(fn: Callable[..., Any], name: str | None = None) -> CallShape:
+    """Read ``fn``'s name (``name`` overrides it), whether it is async, and its parameters, once."""
+    shown = callable_name(fn) if name is None else name
+    parameters = _parameters(fn)
+    if parameters is None:
+        return CallShape(shown, _is_async(fn), readable=False)
+    positional: list[Parameter] = []
+    keywords: list[str] = []
+    required_keywords: list[str] = []
+    var_positional = var_keyword = False
+    for param in parameters.values():
+        if param.kind in _POSITIONAL:
+            positional.append(Parameter(param.name, param.default is param.empty))
+        elif param.kind is param.VAR_POSITIONAL:
+            var_positional = True
+        elif param.kind is param.VAR_KEYWORD:
+            var_keyword = True
+        else:
+            keywords.append(param.name)
+            if param.default is param.empty:
+                required_keywords.append(param.name)
+    return CallShape(
+        shown,
+        _is_async(fn),
+        positional=tuple(positional),
+        var_positional=var_positional,
+        var_keyword=var_keyword,
+        keywords=tuple(keywords),
+        required_keywords=tuple(required_keywords),
+    )
+
+
+# ----------------------------------------------------------------------------------------------- the function
+
+_CALLED_AS = (
+    "it is called as function(datapoint) (the whole record), with tracer= when it takes a 'tracer' parameter, "
+    "or as function(inputs, ground_truths) (older HoneyHive code)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionConvention:
+    """How the user's function is called (honeyhive-api.md §7), decided once by :func:`function_convention`."""
+
+    inputs_and_ground_truth: bool = False
+    """True for older HoneyHive code, ``function(inputs, ground_truths)``; False for ``function(datapoint)``."""
+    tracer: bool = False
+    """Whether ``tracer=`` is passed: the function has a ``tracer`` parameter, or ``**kwargs``."""
+    is_async: bool = False
+    """Whether calling it returns a coroutine to run."""
+
+    def arguments(self, datapoint: Datapoint, tracer: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """``(args, kwargs)`` for one datapoint: its inputs and ground truth, or (a copy of) its whole record."""
+        if self.inputs_and_ground_truth:
+            args: tuple[Any, ...] = (datapoint.inputs, datapoint.ground_truth)
+        else:
+            args = (dict(datapoint.record),)
+        return args, {"tracer": tracer} if self.tracer else {}
+
+
+def function_convention(function: Callable[..., Any]) -> FunctionConvention:
+    """Decide from ``function``'s signature how it is called; raise when no convention fits.
+
+    Positional parameters are counted leaving out one named ``tracer`` (it is passed by keyword):
+
+    * two required → older HoneyHive code: ``function(inputs, ground_truths)`` gets the datapoint's
+      ``inputs`` and its ``ground_truth`` (``None`` when it has none);
+    * one required, or none required but some accepted (``datapoint=None``, ``*args``) → ``function(datapoint)``
+      with the whole record;
+    * either way ``tracer=`` is added when it has a ``tracer`` parameter or ``**kwargs``.
+
+    A signature that cannot be read (some builtins) gets the record, without a tracer.
+
+    Raises:
+        EvaluatorSignatureError: it accepts no positional argument, requires three or more, requires a
+            keyword-only parameter other than ``tracer`` (never passed), or takes ``tracer`` in the place of a
+            datapoint argument.
+    """
+    shape = inspect_callable(function)
+    name = shape.name
+    if not shape.readable:
+        return FunctionConvention(is_async=shape.is_async)
+    required_keyword = next((k for k in shape.required_keywords if k != "tracer"), None)
+    if required_keyword is not None:
+        raise EvaluatorSignatureError(
+            f"function {name!r} requires the keyword-only parameter {required_keyword!r}, which is never passed; "
+            + _CALLED_AS
+        )
+    tracer_at = next((i for i, p in enumerate(shape.positional) if p.name == "tracer"), None)
+    datapoint_parameters = [p for p in shape.positional if p.name != "tracer"]
+    required = [p.name for p in datapoint_parameters if p.required]
+    tracer = shape.var_keyword or tracer_at is not None or "tracer" in shape.keywords
+    if len(required) > 2:
+        raise EvaluatorSignatureError(
+            f"function {name!r} requires {len(required)} positional arguments ({', '.join(required)}); " + _CALLED_AS
+        )
+    if not datapoint_parameters and not shape.var_positional:
+        raise EvaluatorSignatureError(f"function {name!r} takes no datapoint parameter; " + _CALLED_AS)
+    inputs_style = len(required) == 2
+    if tracer_at is not None and tracer_at < (2 if inputs_style else 1):
+        raise EvaluatorSignatureError(
+            f"function {name!r} takes 'tracer' before its datapoint parameter; put 'tracer' last (it is passed by "
+            "keyword)"
+        )
+    return FunctionConvention(inputs_and_ground_truth=inputs_style, tracer=tracer, is_async=shape.is_async)

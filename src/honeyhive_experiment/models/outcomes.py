@@ -1,0 +1,128 @@
+"""What a run produces on our side, one value per datapoint: plain data, no I/O.
+
+:class:`Datapoint` is what the runner hands the user's function; :class:`DatapointOutcome` is what became of it
+(its status, outputs, metrics and errors), in input order; :class:`Progress` is what the progress line shows.
+The runner (:mod:`honeyhive_experiment.runner`) makes them; the verdict and the report read them. This module
+imports neither OpenTelemetry nor httpx.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar
+
+__all__ = [
+    "Datapoint",
+    "DatapointOutcome",
+    "EvaluatorFailure",
+    "MetricValues",
+    "OutcomeStatus",
+    "Progress",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Datapoint:
+    """One datapoint as the runner sees it: its id and the record the user function receives."""
+
+    id: str
+    record: Mapping[str, Any]
+    dataset_id: str | None = None
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        inputs = self.record.get("inputs")
+        return dict(inputs) if isinstance(inputs, Mapping) else {}
+
+    @property
+    def ground_truth(self) -> Any:
+        return self.record.get("ground_truth")
+
+
+class OutcomeStatus(StrEnum):
+    OK = "ok"
+    FUNCTION_ERROR = "function_error"  # the user function raised
+    TIMEOUT = "timeout"  # the user function did not return within the timeout
+    BACKEND_ERROR = "backend_error"  # the session could not be started after retries
+    SKIPPED = "skipped"  # cancelled before it started
+    CANCELLED = "cancelled"  # the run was cancelled while its function was running
+
+
+class MetricValues(Mapping[str, Any]):
+    """One datapoint's metrics, read-only: a tuple of values and a tuple of names shared by every
+    datapoint scored by the same metrics — about half the memory of a dict, per datapoint of a run."""
+
+    __slots__ = ("_names", "_values")
+    _shared_names: ClassVar[dict[tuple[str, ...], tuple[str, ...]]] = {}
+    _MAX_SHARED: ClassVar[int] = 1024  # metrics named per datapoint must not grow the table without end
+
+    def __init__(self, metrics: Mapping[str, Any] | None = None) -> None:
+        items = dict(metrics or {})
+        names = tuple(items)
+        shared = self._shared_names.get(names)
+        if shared is None and len(self._shared_names) < self._MAX_SHARED:
+            shared = self._shared_names.setdefault(names, names)
+        self._names = shared or names
+        self._values = tuple(items.values())
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self._values[self._names.index(name)]
+        except ValueError:
+            raise KeyError(name) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluatorFailure:
+    """An evaluator that raised (or returned no metric) on one datapoint: its name and ``Type: message``."""
+
+    evaluator: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class DatapointOutcome:
+    """What became of one datapoint of a run (input order ``index``)."""
+
+    index: int
+    datapoint_id: str
+    session_id: str
+    status: OutcomeStatus
+    outputs: Any = None
+    metrics: Mapping[str, Any] = field(default_factory=MetricValues)
+    error: str | None = None
+    evaluator_failures: tuple[EvaluatorFailure, ...] = ()
+    warnings: tuple[str, ...] = ()
+    duration: float = 0.0
+    exported: bool = True
+
+    @property
+    def failed(self) -> bool:
+        return self.status in (OutcomeStatus.FUNCTION_ERROR, OutcomeStatus.TIMEOUT, OutcomeStatus.BACKEND_ERROR)
+
+    @property
+    def recorded(self) -> bool:
+        """Whether the backend has a session for it (everything but skipped and backend errors)."""
+        return self.status not in (OutcomeStatus.SKIPPED, OutcomeStatus.BACKEND_ERROR)
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """How far a run is: datapoints done and failed of ``total``, the rate so far and the time left at it."""
+
+    done: int
+    failed: int
+    total: int
+    rate: float  # datapoints per second so far
+    eta: float | None  # seconds left at that rate
