@@ -54,7 +54,7 @@ def _in(name: str, owners: set[str]) -> bool:
 
 # which third-party package may be imported only by which module (architecture.md)
 OWNERS = {
-    "honeyhive_local": {"cli"},
+    "honeyhive_local": {"operations"},
     "httpx": {"client"},
     "tenacity": {"client"},
     "github": {"github"},
@@ -105,15 +105,6 @@ def test_the_flow_renders_and_posts_nothing() -> None:
 
 def test_honeyhive_local_never_imports_honeyhive_experiment() -> None:
     offenders = [name for name, path in _modules(LOCAL).items() if "honeyhive_experiment" in _top(_imports(path))]
-    assert offenders == []
-
-
-def test_honeyhive_experiment_imports_honeyhive_local_only_from_the_cli() -> None:
-    offenders = [
-        name
-        for name, path in _modules(EXPERIMENT).items()
-        if "honeyhive_local" in _top(_imports(path)) and name != "cli"
-    ]
     assert offenders == []
 
 

@@ -12,7 +12,7 @@
 
     # an experiment file, as `python -m honeyhive_experiment run` runs it
     run = run_config("path/to/repo", dry_run=True)
-    print(run.verdict, render_comment(run))
+    print(run.verdict, run.comment)
 
 Names are imported on first use, so ``python -m honeyhive_experiment --help`` starts without loading
 OpenTelemetry, httpx or pydantic.
@@ -34,8 +34,6 @@ _EXPORTS = {
     "ArgumentError": "honeyhive_experiment.errors",
     "ConfigRun": "honeyhive_experiment.api",
     "run_config": "honeyhive_experiment.api",
-    "render_comment": "honeyhive_experiment.api",
-    "render_terminal": "honeyhive_experiment.api",
     "ExperimentCancelled": "honeyhive_experiment.errors",
     "ExperimentError": "honeyhive_experiment.errors",
     "PreparedDataset": "honeyhive_experiment.experiment",
@@ -110,8 +108,6 @@ __all__ = [
     "managed_dataset",
     "prepare_external_dataset",
     "prepare_run_request_data",
-    "render_comment",
-    "render_terminal",
     "run_config",
     "run_slice",
     "wait_for_run_result",
@@ -132,7 +128,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from honeyhive_experiment.api import ConfigRun, render_comment, render_terminal, run_config
+    from honeyhive_experiment.api import ConfigRun, run_config
     from honeyhive_experiment.client import HoneyHiveClient, RetryPolicy, Timeouts
     from honeyhive_experiment.errors import (
         ApiError,

@@ -19,7 +19,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 __all__ = [
     "Cancellation",
@@ -30,10 +30,12 @@ __all__ = [
     "install_signal_handlers",
     "interruptible",
     "phase_of",
+    "release",
     "restore_signal_handlers",
 ]
 
-Poster = Callable[[int, str, str], "str | None"]  # (pull request, comment, marker) → the comment's URL
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 class Interrupted(KeyboardInterrupt):
@@ -54,6 +56,7 @@ class Cancellation(threading.Event):
         self.phase = "preparing the run"
         self.signals = 0  # received so far: tells a signal apart from the runner stopping itself (it sets the event)
         self.interrupted = False  # an Interrupted was raised: later signals must not interrupt its unwinding
+        self.previous: dict[int, Any] = {}  # the handlers install_signal_handlers replaced (release restores them)
         self._cooperative = 0
 
     @property
@@ -107,28 +110,36 @@ def install_signal_handlers(cancel: Cancellation) -> dict[int, Any]:
             cancel.interrupted = True
             raise Interrupted(signum, second=second)
 
-    return _handle_signals(handler)
+    cancel.previous = _handle_signals(handler)
+    return cancel.previous
 
 
-def interruptible(post: Poster, log: logging.Logger) -> Poster:
-    """``post``, except that a signal while the comment is being posted abandons the comment (the report,
-    summary and outputs are written before it): the runner kills the job a few seconds after its signals."""
+def release(cancel: Cancellation) -> None:
+    """Give SIGTERM/SIGINT back the handlers :func:`install_signal_handlers` replaced (once; later calls do
+    nothing): from then on a signal does what it did before, e.g. ends the process."""
+    previous, cancel.previous = cancel.previous, {}
+    restore_signal_handlers(previous)
 
-    def posting(pr_number: int, body: str, marker: str) -> str | None:
+
+def interruptible(call: Callable[_P, _R], log: logging.Logger) -> Callable[_P, _R | None]:
+    """``call`` (posting the comment), except that a signal while it runs abandons it (``None``): the report,
+    summary and outputs are written before it, and the runner kills the job a few seconds after its signals."""
+
+    def interrupted_at_once(*args: _P.args, **kwargs: _P.kwargs) -> _R | None:
         def stop(signum: int, frame: Any) -> None:
             raise Interrupted(signum, second=True)
 
         if not _handle_signals(stop):  # not the main thread: no signal reaches this code
-            return post(pr_number, body, marker)
+            return call(*args, **kwargs)
         try:
-            return post(pr_number, body, marker)
+            return call(*args, **kwargs)
         except Interrupted as interrupt:
             log.warning("the pull-request comment was not posted: interrupted by signal %d", interrupt.signum)
             return None
         finally:
             hold_signals()
 
-    return posting
+    return interrupted_at_once
 
 
 def hold_signals() -> None:

@@ -1,8 +1,11 @@
-"""The GitHub Actions context: the ``GITHUB_*`` variables and the event payload, read into plain values.
+"""Where a run comes from: :class:`CiContext`, read from the ``GITHUB_*`` variables and the event payload.
 
-:func:`github_context` gives the values :class:`~honeyhive_experiment.settings.Settings` holds about where the
-run comes from (repository, event, commits, branches, the runner's files), and the pull request or triggering
-workflow run the event payload describes. A value of the wrong shape is a
+:class:`CiContext` is what is stamped on every run as ``metadata.ci`` (repository, branch, commit, pull
+request, merge base) so that baselines can be found; :class:`~honeyhive_experiment.settings.Settings` carries
+it as ``settings.ci``. :func:`github_context` reads the variables and the payload; :func:`ci_context` derives
+the run's provenance from them (the head branch and commit of a pull request, not the merge commit in
+``GITHUB_SHA``; a ``workflow_run``'s triggering run). A local run's comes from git instead
+(:func:`honeyhive_experiment.checkout.local_checkout`). A value of the wrong shape is a
 :class:`~honeyhive_experiment.errors.SettingsError` naming the variable (``environment GITHUB_RUN_ID: …``) or
 the payload's path (``event payload pull_request.number: …``). Nothing here reads ``os.environ``: the mapping
 and the parsed payload are passed in.
@@ -25,7 +28,9 @@ __all__ = [
     "DEFAULT_GITHUB_SERVER_URL",
     "PULL_REQUEST_EVENTS",
     "TRUE",
+    "CiContext",
     "TriggeringRun",
+    "ci_context",
     "github_context",
     "http_url",
     "load_event_payload",
@@ -55,6 +60,78 @@ class TriggeringRun(BaseModel):
     conclusion: str | None = None
     pr_numbers: tuple[int, ...] = ()
     is_fork: bool = False
+
+
+class CiContext(BaseModel):
+    """Where the run comes from; stamped on the run as ``metadata.ci`` so baselines can be found."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    repository: str | None = None  # owner/name
+    branch: str | None = None  # the branch under test (a pull request's head branch); None for tags
+    sha: str | None = None  # the commit under test (a pull request's head, not GITHUB_SHA's merge commit)
+    base_sha: str | None = None
+    base_ref: str | None = None  # the branch a pull request goes into (else the default branch)
+    merge_base_sha: str | None = None
+    merge_base_ref: str | None = None  # the branch merge_base_sha was taken with (shown with the baseline)
+    pr_number: int | None = None
+    event: str | None = None  # the GitHub event, or "local"
+    workflow_run_url: str | None = None
+    dirty: bool | None = None  # a local run: made with uncommitted changes (None: not checked, as in Actions)
+    diff_sha256: str | None = None  # a digest of those changes
+
+    def metadata(self, config_digest: str) -> dict[str, Any]:
+        """``metadata.ci`` of a run made here, with the experiment file's digest; unknown values left out."""
+        stamped = {
+            "repository": self.repository,
+            "branch": self.branch,
+            "sha": self.sha,
+            "base_sha": self.base_sha,
+            "merge_base_sha": self.merge_base_sha,
+            "pr_number": self.pr_number,
+            "event": self.event,
+            "workflow_run_url": self.workflow_run_url,
+            "config_hash": config_digest,
+            "dirty": self.dirty,
+            "diff_sha256": self.diff_sha256,
+        }
+        return {k: v for k, v in stamped.items() if v is not None}
+
+
+def ci_context(context: Mapping[str, Any]) -> CiContext:
+    """The run's provenance from :func:`github_context`'s values.
+
+    The branch is a pull request's head branch, the triggering run's for ``workflow_run``, else
+    ``GITHUB_REF_NAME`` (``None`` for tags; never ``"HEAD"``); the commit is a pull request's head (``GITHUB_SHA``
+    is the merge commit there), the triggering run's head for ``workflow_run``, else ``GITHUB_SHA``; the workflow
+    run's URL is ``{server}/{owner}/{repo}/actions/runs/{id}/attempts/{attempt}``."""
+    triggering: TriggeringRun | None = context.get("triggering_run")
+    pr_number = context.get("pr_number")
+    ref = context.get("ref")
+    if context.get("event_name") in PULL_REQUEST_EVENTS or pr_number is not None:
+        branch = context.get("head_ref")
+    elif triggering is not None:
+        branch = triggering.head_branch
+    elif isinstance(ref, str) and ref.startswith("refs/tags/"):
+        branch = None
+    else:
+        branch = context.get("ref_name")
+    sha = context.get("pr_head_sha") or (triggering.head_sha if triggering is not None else None) or context.get("sha")
+    repository, run_id = context.get("repository"), context.get("run_id")
+    url = None
+    if repository is not None and run_id is not None:
+        server, attempt = context.get("github_server_url", DEFAULT_GITHUB_SERVER_URL), context.get("run_attempt", 1)
+        url = f"{server}/{repository}/actions/runs/{run_id}/attempts/{attempt}"
+    return CiContext(
+        repository=repository,
+        branch=branch if branch and branch != "HEAD" else None,
+        sha=sha,
+        base_sha=context.get("base_sha"),
+        base_ref=context.get("base_ref") or context.get("default_branch"),
+        pr_number=pr_number,
+        event=context.get("event_name"),
+        workflow_run_url=url,
+    )
 
 
 def load_event_payload(path: str | Path) -> dict[str, Any]:
@@ -186,16 +263,10 @@ def github_context(env: Mapping[str, str], event_payload: Mapping[str, Any] | No
         "github_api_url": http_url(v, "GITHUB_API_URL", "environment")
         if (v := _env(env, "GITHUB_API_URL"))
         else DEFAULT_GITHUB_API_URL,
-        "workflow": _env(env, "GITHUB_WORKFLOW"),
-        "job": _env(env, "GITHUB_JOB"),
-        "actor": _env(env, "GITHUB_ACTOR"),
         "workspace": Path(v) if (v := _env(env, "GITHUB_WORKSPACE")) else None,
-        "event_path": Path(v) if (v := _env(env, "GITHUB_EVENT_PATH")) else None,
         "output_path": Path(v) if (v := _env(env, "GITHUB_OUTPUT")) else None,
         "step_summary_path": Path(v) if (v := _env(env, "GITHUB_STEP_SUMMARY")) else None,
         "debug": _env_flag(env, "RUNNER_DEBUG"),
-        "in_github_actions": _env_flag(env, "GITHUB_ACTIONS"),
-        "ci": _env_flag(env, "CI"),
     }
     if event_payload:
         values.update(_from_payload(_Payload(event_payload), values))
@@ -217,7 +288,6 @@ def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, An
         values.update(
             pr_number=payload.number("pull_request.number") or payload.number("number"),
             pr_head_sha=payload.sha("pull_request.head.sha"),
-            pr_head_repository=head_name,
             base_sha=payload.sha("pull_request.base.sha"),
             is_fork=_different_repos(head_name, base_name),
         )
@@ -262,6 +332,4 @@ def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, An
             values["base_sha"] = payload.sha("base.sha", pr, where)
             values["base_ref"] = payload.text("base.ref", pr, where)
 
-    if context["event_name"] == "push":
-        values["before_sha"] = payload.sha("before")
     return values

@@ -28,7 +28,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TextIO, overload
 
 from honeyhive_experiment.calling import callable_name
@@ -44,6 +44,7 @@ from honeyhive_experiment.models import (
     ExperimentRunStatus,
 )
 from honeyhive_experiment.models.outcomes import Datapoint, DatapointOutcome, Progress
+from honeyhive_experiment.run_spec import RunSpec, run_configuration
 from honeyhive_experiment.runner import Runner
 from honeyhive_experiment.tracing import TraceSink
 
@@ -196,27 +197,23 @@ class ExperimentResult:
 
 def _run_body(
     run_id: str,
-    name: str,
+    spec: RunSpec,
     dataset: PreparedDataset,
     status: ExperimentRunStatus,
     *,
-    metadata: Mapping[str, Any],
-    configuration: Mapping[str, Any],
-    passing_ranges: Mapping[str, Mapping[str, float]] | None,
     event_ids: Sequence[str] = (),
 ) -> dict[str, Any]:
-    body = prepare_run_request_data(
+    return prepare_run_request_data(
         run_id,
-        name,
+        spec.name,
         dataset_id=dataset.dataset_id,
         event_ids=list(event_ids),
         datapoint_ids=dataset.datapoint_ids,
-        configuration=dict(configuration),
-        metadata=dict(metadata),
+        configuration=dict(spec.configuration),
+        metadata=dict(spec.metadata),
         status=status.value,
-        passing_ranges={k: dict(v) for k, v in passing_ranges.items()} if passing_ranges else None,
+        passing_ranges={k: dict(v) for k, v in spec.passing_ranges.items()} if spec.passing_ranges else None,
     )
-    return body
 
 
 def _finish(client: HoneyHiveClient, run_id: str, body: Mapping[str, Any], status: ExperimentRunStatus) -> bool:
@@ -279,23 +276,28 @@ def evaluate(
                 prepared = external_dataset(dataset)  # the SDK's form: records from the script
             else:
                 prepared = managed_dataset(client, dataset_id=dataset_id)
-            result = _evaluate(
-                function,
-                prepared,
-                client=client,
-                sink=sink,
-                evaluators=evaluators or (),
-                name=(name or "").strip() or None,
-                run_id=run_id,
+            chosen = [e if isinstance(e, Evaluator) else Evaluator.from_callable(e) for e in evaluators or ()]
+            run_name = (name or "").strip() or None
+            spec = RunSpec(
+                function=function,
+                evaluators=tuple(chosen),
+                name=run_name or "",
                 max_workers=max_workers,
                 timeout=timeout,
                 passing_ranges=passing_ranges,
-                metadata=metadata,
+                metadata=dict(metadata or {}),
+                configuration=run_configuration(
+                    callable_name(function),
+                    [e.name for e in chosen],
+                    max_workers=max_workers,
+                    aggregate_function=aggregate_function,
+                ),
                 aggregate_function=aggregate_function,
                 ingestion_timeout=ingestion_timeout,
                 progress=progress,
-                cancel=cancel,
+                cancel=cancel or threading.Event(),
             )
+            result = record_run(spec, prepared, client=client, sink=sink, run_id=run_id)
     finally:
         if own_client:
             client.close()
@@ -357,65 +359,29 @@ def _verbose(on: bool) -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _evaluate(
-    function: Callable[..., Any],
+def record_run(
+    spec: RunSpec,
     dataset: PreparedDataset,
     *,
     client: HoneyHiveClient,
-    sink: TraceSink | None,
-    evaluators: Sequence[Any],
-    name: str | None,
-    run_id: str | None,
-    max_workers: int,
-    timeout: float | None,
-    passing_ranges: Mapping[str, Mapping[str, float]] | None,
-    metadata: Mapping[str, Any] | None,
-    aggregate_function: str,
-    ingestion_timeout: float,
-    progress: Callable[[Progress], None] | None,
-    cancel: threading.Event | None,
+    sink: TraceSink | None = None,
+    run_id: str | None = None,
 ) -> ExperimentResult:
-    """:func:`evaluate` once its arguments are resolved: the run's lifecycle."""
+    """One run's lifecycle, as ``spec`` says (:func:`evaluate` once its arguments are resolved; the command line
+    builds the spec from the experiment file)."""
     run_id = run_id or str(uuid.uuid4())
-    name = name or f"{callable_name(function)}-{run_id[:8]}"
-    cancel = cancel or threading.Event()
-    evaluators = [e if isinstance(e, Evaluator) else Evaluator.from_callable(e) for e in evaluators]
+    if not spec.name:
+        spec = replace(spec, name=f"{callable_name(spec.function)}-{run_id[:8]}")
+    cancel = spec.cancel
     own_sink = sink is None
     sink = sink or TraceSink.otlp(client.traces_endpoint, client.auth_headers())
-    configuration = {
-        "function": callable_name(function),
-        "evaluators": [e.name for e in evaluators],
-        "max_workers": max_workers,
-        "aggregate_function": aggregate_function,
-    }
-    metadata = dict(metadata or {})
 
     def body(status: ExperimentRunStatus, sessions: Sequence[str] = ()) -> dict[str, Any]:
-        return _run_body(
-            run_id,
-            name,
-            dataset,
-            status,
-            metadata=metadata,
-            configuration=configuration,
-            passing_ranges=passing_ranges,
-            event_ids=sessions,
-        )
+        return _run_body(run_id, spec, dataset, status, event_ids=sessions)
 
-    runner = Runner(
-        function,
-        evaluators,
-        client=client,
-        sink=sink,
-        run_id=run_id,
-        run_name=name,
-        max_workers=max_workers,
-        timeout=timeout,
-        progress=progress,
-        cancel=cancel,
-    )
+    runner = Runner(spec, client=client, sink=sink, run_id=run_id)
     client.create_run(body(ExperimentRunStatus.RUNNING))
-    log.debug("run %s (%s) created on %s: %d datapoint(s)", run_id, name, client.base_url, len(dataset.datapoints))
+    log.debug("run %s (%s) created on %s: %d datapoint(s)", run_id, spec.name, client.base_url, len(dataset.datapoints))
     try:
         with cooperatively(cancel, "running the datapoints"):
             outcomes = runner.run(dataset.datapoints)
@@ -450,89 +416,42 @@ def _evaluate(
     enter(cancel, "waiting for HoneyHive to ingest the run")
     try:
         summary = client.wait_for_result(
-            run_id, recorded, timeout=ingestion_timeout, aggregate_function=aggregate_function, scored=scored
+            run_id, recorded, timeout=spec.ingestion_timeout, aggregate_function=spec.aggregate_function, scored=scored
         )
     except Interrupted as interrupt:  # the run is complete in HoneyHive: nothing to mark, no verdict either
         raise ExperimentCancelled(run_id, outcomes, marked=None, phase=phase_of(cancel)) from interrupt
     log.debug("run %s summarised: %d passed, %d failed", run_id, len(summary.passed), len(summary.failed))
-    return ExperimentResult(run_id, name, dataset.dataset_id, summary, tuple(outcomes))
+    return ExperimentResult(run_id, spec.name, dataset.dataset_id, summary, tuple(outcomes))
 
 
 def run_slice(
-    function: Callable[..., Any],
+    spec: RunSpec,
     dataset: PreparedDataset,
     datapoints: Sequence[Datapoint],
     *,
     client: HoneyHiveClient,
     run_id: str,
-    name: str,
     sink: TraceSink | None = None,
-    evaluators: Sequence[Any] = (),
-    max_workers: int = 10,
-    timeout: float | None = 300.0,
-    passing_ranges: Mapping[str, Mapping[str, float]] | None = None,
-    metadata: Mapping[str, Any] | None = None,
-    progress: Callable[[Progress], None] | None = None,
-    cancel: threading.Event | None = None,
 ) -> list[DatapointOutcome]:
     """Run some datapoints into a shared run (created if missing) and leave it ``running``."""
     own_sink = sink is None
     sink = sink or TraceSink.otlp(client.traces_endpoint, client.auth_headers())
-    configuration = {"function": callable_name(function), "max_workers": max_workers}
-    body = _run_body(
-        run_id,
-        name,
-        dataset,
-        ExperimentRunStatus.RUNNING,
-        metadata=metadata or {},
-        configuration=configuration,
-        passing_ranges=passing_ranges,
-    )
     try:
-        client.create_run(body)  # the first shard creates it; the local backend returns it to the others
-    except ApiError as exc:
+        client.create_run(_run_body(run_id, spec, dataset, ExperimentRunStatus.RUNNING))
+    except ApiError as exc:  # the first shard creates it; the local backend returns it to the others
         if exc.status >= 500:
             raise
         client.get_run(run_id)  # a service that refuses a second create: join the run if it exists
     try:
-        runner = Runner(
-            function,
-            evaluators,
-            client=client,
-            sink=sink,
-            run_id=run_id,
-            run_name=name,
-            max_workers=max_workers,
-            timeout=timeout,
-            progress=progress,
-            cancel=cancel,
-        )
-        return runner.run(datapoints)
+        return Runner(spec, client=client, sink=sink, run_id=run_id).run(datapoints)
     finally:
         if own_sink:
             sink.shutdown()
 
 
 def complete_run(
-    client: HoneyHiveClient,
-    run_id: str,
-    name: str,
-    dataset: PreparedDataset,
-    *,
-    session_ids: Sequence[str],
-    metadata: Mapping[str, Any],
-    configuration: Mapping[str, Any],
-    passing_ranges: Mapping[str, Mapping[str, float]] | None = None,
+    client: HoneyHiveClient, run_id: str, spec: RunSpec, dataset: PreparedDataset, *, session_ids: Sequence[str]
 ) -> None:
     """Mark a shared run ``completed`` with every session id and the full metadata (sharded runs' report)."""
-    body = _run_body(
-        run_id,
-        name,
-        dataset,
-        ExperimentRunStatus.COMPLETED,
-        metadata=metadata,
-        configuration=configuration,
-        passing_ranges=passing_ranges,
-        event_ids=session_ids,
-    )
+    body = _run_body(run_id, spec, dataset, ExperimentRunStatus.COMPLETED, event_ids=session_ids)
     _finish(client, run_id, body, ExperimentRunStatus.COMPLETED)

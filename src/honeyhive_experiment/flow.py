@@ -1,27 +1,33 @@
-"""The CI flow as a short function of already-built parts.
+"""From an experiment file to a :class:`~honeyhive_experiment.judgement.Judgement`, one function per mode:
 
-    dataset → user code → evaluate (one HoneyHive run) → baseline → backend comparison → verdict
+    run_experiment     mode all:     dataset → user code → one HoneyHive run → judge
+    record_shard       mode run:     this shard's datapoints into the shared run (judged by the report job)
+    report_shared_run  mode report:  wait until every shard's datapoints arrived → complete the run → judge
+    republish          mode publish: the run an earlier job recorded, from the backend again → judge
 
-Everything is handed in — the config, the HoneyHive client, the CI context, the clock — so tests run
-this flow against the local backend, and the CLI (the composition root) only wires real parts.
-Rendering and publishing the result is :mod:`honeyhive_experiment.delivery`'s job; this returns what it needs.
-The last section maps an invocation's mode (``all``, ``run``, ``report``, ``publish``) to these functions.
+and :func:`judge`, the one function that turns a run the backend has summarised into a verdict: the baseline
+(:mod:`~honeyhive_experiment.baseline`), the backend's comparison, the change of each metric told apart from noise,
+the key metrics' trend, and the decision (:mod:`~honeyhive_experiment.verdict`). Everything is handed in — the
+settings, the config, the HoneyHive client, the clock — so tests run these against the local backend; the
+invocation layer (:mod:`~honeyhive_experiment.operations`) builds the real parts and renders the result.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from honeyhive_experiment.baseline import Baseline, choose_baseline, recent_runs
+from honeyhive_experiment import __version__
+from honeyhive_experiment.baseline import Baseline, choose_baseline
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
 from honeyhive_experiment.client import HoneyHiveClient, poll
 from honeyhive_experiment.config import ExperimentConfig, config_error_at, config_hash
+from honeyhive_experiment.context import CiContext
 from honeyhive_experiment.dataset_identity import DatasetIdentity, file_identity
 from honeyhive_experiment.datasets import DatasetFile, load_dataset_file
 from honeyhive_experiment.errors import ExperimentCancelled, NotFoundError, ReportError, ShardsMissing
@@ -29,76 +35,55 @@ from honeyhive_experiment.experiment import (
     ExperimentResult,
     PreparedDataset,
     complete_run,
-    evaluate,
     external_dataset,
     managed_dataset,
+    record_run,
     run_slice,
 )
-from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, MetricKey, RunComparisonResult
+from honeyhive_experiment.history import key_metric_trend
+from honeyhive_experiment.judgement import BaselineInfo, Judgement
+from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, RunComparisonResult
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, Progress
 from honeyhive_experiment.paths import inside
-from honeyhive_experiment.report import TrendPoint, load_report
+from honeyhive_experiment.report import load_report
 from honeyhive_experiment.results import compare_runs, get_run_result, wait_for_run_result
+from honeyhive_experiment.run_spec import RunSpec, run_configuration
 from honeyhive_experiment.runner import session_id_for
-from honeyhive_experiment.settings import Mode, Settings
+from honeyhive_experiment.settings import Settings
 from honeyhive_experiment.sharding import ShardSpec, missing_message, select, shared_run_id
-from honeyhive_experiment.significance import Assessment
-from honeyhive_experiment.user_code import load_user_code, repository_on_path
+from honeyhive_experiment.user_code import UserCode, load_user_code, repository_on_path
 from honeyhive_experiment.verdict import Decision, Verdict, assess_comparison, decide, evaluator_errors
 
 log = logging.getLogger(__name__)
 
+__all__ = [
+    "FORK_WITHOUT_SECRETS",
+    "PublishedRun",
+    "ShardResult",
+    "Watch",
+    "check_paths",
+    "find_baseline",
+    "judge",
+    "prepare_dataset",
+    "published_run",
+    "record_shard",
+    "report_shared_run",
+    "republish",
+    "run_experiment",
+]
 
-@dataclass(frozen=True, slots=True)
-class CiContext:
-    """Where the run comes from; stamped on the run as ``metadata.ci`` so baselines can be found."""
-
-    repository: str | None = None
-    branch: str | None = None
-    sha: str | None = None
-    base_sha: str | None = None
-    base_ref: str | None = None
-    merge_base_sha: str | None = None
-    pr_number: int | None = None
-    event: str | None = None
-    workflow_run_url: str | None = None
-    dirty: bool | None = None  # a local run: made with uncommitted changes (None: not checked, as in Actions)
-    diff_sha256: str | None = None  # a digest of those changes
-    merge_base_ref: str | None = None  # the branch merge_base_sha was taken with (shown with the baseline)
-
-    def metadata(self, config_digest: str) -> dict[str, Any]:
-        stamped = {
-            "repository": self.repository,
-            "branch": self.branch,
-            "sha": self.sha,
-            "base_sha": self.base_sha,
-            "merge_base_sha": self.merge_base_sha,
-            "pr_number": self.pr_number,
-            "event": self.event,
-            "workflow_run_url": self.workflow_run_url,
-            "config_hash": config_digest,
-            "dirty": self.dirty,
-            "diff_sha256": self.diff_sha256,
-        }
-        return {k: v for k, v in stamped.items() if v is not None}
+FORK_WITHOUT_SECRETS = Decision(
+    Verdict.NEUTRAL,
+    (
+        "This pull request comes from a fork, and GitHub does not give workflows triggered by forks"
+        " access to secrets, so the HoneyHive API key is not available. No experiment was run."
+        " A maintainer can run it by pushing the changes to a branch of this repository.",
+    ),
+)
+"""The verdict of a fork's pull request without secrets: explained, not a red X (nothing is posted)."""
 
 
-@dataclass(frozen=True, slots=True)
-class FlowResult:
-    result: ExperimentResult
-    dataset: PreparedDataset
-    baseline: Baseline | None
-    baseline_result: ExperimentResultSummary | None
-    comparison: RunComparisonResult | None
-    decision: Decision
-    notes: tuple[str, ...] = field(default_factory=tuple)
-    trend: tuple[TrendPoint, ...] = field(default_factory=tuple)
-    assessment: Mapping[MetricKey | str, Assessment] = field(default_factory=dict)
-    """Each compared metric's change told apart from noise (and the pass/fail flips): see verdict.py."""
-
-    @property
-    def inputs_by_datapoint(self) -> dict[str, Mapping[str, Any]]:
-        return {dp.id: dp.inputs for dp in self.dataset.datapoints}
+# ----------------------------------------------------------------------------------------------- preparing
 
 
 def check_paths(config: ExperimentConfig, config_path: str, root: Path) -> None:
@@ -128,96 +113,116 @@ def prepare_dataset(
     return managed_dataset(client, dataset_id=ref.id, name=ref.name)
 
 
-def run_experiment(
-    config: ExperimentConfig,
-    *,
-    config_path: str,
-    root: Path,
-    client: HoneyHiveClient,
-    ci: CiContext,
-    now: datetime,
-    baseline_run_id: str | None = None,
-    progress: Callable[[Progress], None] | None = None,
-    cancel: threading.Event | None = None,
-    require_passing_baseline: bool = True,
-) -> FlowResult:
-    """Run the experiment as one HoneyHive run, then ask the backend for its result and comparison."""
-    enter(cancel, "preparing the run")
-    dataset = prepare_dataset(config, config_path, root, client, ci.repository)
-    code = load_user_code(config, config_path, root)
-    metadata = _run_metadata(config, ci, dataset)
-    with repository_on_path(root):  # the user's function may import its siblings lazily
-        result = evaluate(
-            code.function,
-            dataset,
-            client=client,
-            evaluators=code.evaluators,
-            name=config.name,
-            max_workers=config.max_workers,
-            timeout=config.timeout,
-            passing_ranges=config.wire_passing_ranges(),
-            metadata=metadata,
-            aggregate_function=config.aggregate_function.value,
-            ingestion_timeout=config.ingestion.timeout,
-            progress=progress,
-            cancel=cancel,
-        )
+def _dataset(settings: Settings, config: ExperimentConfig, client: HoneyHiveClient) -> PreparedDataset:
+    return prepare_dataset(config, str(settings.config_path), settings.root, client, settings.ci.repository)
 
+
+def run_spec(
+    settings: Settings,
+    config: ExperimentConfig,
+    dataset: PreparedDataset,
+    code: UserCode | None = None,
+    *,
+    watch: Watch | None = None,
+) -> RunSpec:
+    """How the experiment file's run is made (``code``: the imported function and evaluators; a report job, which
+    imports no user code, completes the run with the same name, metadata and configuration)."""
+    stamp = dataset.identity.stamp() if dataset.identity is not None else {}
+    metadata = {
+        "ci": settings.ci.metadata(config_hash(config)),
+        "experiment": config.name,
+        "dataset_id": dataset.dataset_id,
+        **stamp,
+    }
+    configuration = run_configuration(
+        config.function.split(":")[-1].split(".")[-1],
+        [spec.name or spec.path.split(":")[-1] for spec in config.evaluators],
+        max_workers=config.max_workers,
+        aggregate_function=config.aggregate_function.value,
+    )
+    return RunSpec(
+        function=code.function if code is not None else _no_function,
+        evaluators=code.evaluators if code is not None else (),
+        name=config.name,
+        max_workers=config.max_workers,
+        timeout=config.timeout,
+        passing_ranges=config.wire_passing_ranges(),
+        metadata=metadata,
+        configuration=configuration,
+        aggregate_function=config.aggregate_function.value,
+        ingestion_timeout=config.ingestion.timeout,
+        progress=watch.progress if watch is not None else None,
+        cancel=watch.cancel if watch is not None else threading.Event(),
+    )
+
+
+def _no_function(datapoint: Any) -> Any:  # a report job's spec: it records nothing of its own
+    raise AssertionError("a report job runs no datapoint")
+
+
+# ------------------------------------------------------------------------------------------- mode all
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    """How an invocation follows a run: its cancel event (a :class:`~honeyhive_experiment.cancellation.Cancellation`
+    from the command line, which also notes the phase) and what is told of its progress."""
+
+    cancel: threading.Event
+    progress: Callable[[Progress], None] | None = None
+
+
+def run_experiment(
+    settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, now: datetime, watch: Watch
+) -> Judgement:
+    """Run the experiment as one HoneyHive run, then judge it."""
+    enter(watch.cancel, "preparing the run")
+    dataset = _dataset(settings, config, client)
+    code = load_user_code(config, str(settings.config_path), settings.root)
+    spec = run_spec(settings, config, dataset, code, watch=watch)
+    with repository_on_path(settings.root):  # the user's function may import its siblings lazily
+        result = record_run(spec, dataset, client=client)
     try:
-        return judge(
-            client,
-            config,
-            result=result,
-            dataset=dataset,
-            ci=ci,
-            now=now,
-            baseline_run_id=baseline_run_id,
-            require_passing_baseline=require_passing_baseline,
-            cancel=cancel,
-        )
+        # a local dry run compares with the previous run, whatever it was
+        return judge(client, config, settings, result, dataset, now=now, cancel=watch.cancel,
+                     require_passing=settings.as_action)  # fmt: skip
     except Interrupted as interrupt:  # the run is complete in HoneyHive: nothing to mark, no verdict either
-        raise ExperimentCancelled(result.run_id, result.outcomes, marked=None, phase=phase_of(cancel)) from interrupt
+        raise ExperimentCancelled(
+            result.run_id, result.outcomes, marked=None, phase=phase_of(watch.cancel)
+        ) from interrupt
+
+
+# ------------------------------------------------------------------------------------------------ judge
 
 
 def judge(
     client: HoneyHiveClient,
     config: ExperimentConfig,
-    *,
+    settings: Settings,
     result: ExperimentResult,
     dataset: PreparedDataset,
-    ci: CiContext,
+    *,
     now: datetime,
-    baseline_run_id: str | None = None,
-    require_passing_baseline: bool = True,
     cancel: threading.Event | None = None,
-) -> FlowResult:
-    """Baseline → the backend's comparison → verdict, for a run the backend has summarised."""
+    require_passing: bool = True,
+) -> Judgement:
+    """Baseline → the backend's comparison → verdict, for a run the backend has summarised: the one function
+    every mode ends in (``cancel``: the invocation's, on which the phase is noted for a signal's report)."""
+    ci, identity = settings.ci, dataset.identity or dataset.dataset_id
     enter(cancel, "choosing the baseline")
-    identity = dataset.identity or dataset.dataset_id
     baseline = find_baseline(
-        client,
-        config,
-        identity,
-        ci,
-        now=now,
-        explicit=baseline_run_id,
-        require_passing=require_passing_baseline,
+        client, config, identity, ci, now=now, explicit=settings.baseline_run_id, require_passing=require_passing,
         exclude=(result.run_id,),
-    )
+    )  # fmt: skip
     comparison = baseline_result = None
+    aggregate = config.aggregate_function.value
     if baseline is not None:
         enter(cancel, "comparing with the baseline")
-        aggregate = config.aggregate_function.value
         baseline_result = get_run_result(client, baseline.run.run_id, aggregate)
         comparison = compare_runs(
-            client,
-            result.run_id,
-            baseline.run.run_id,
-            aggregate,
-            new_result=result.summary,
-            old_result=baseline_result,
+            client, result.run_id, baseline.run.run_id, aggregate, new_result=result.summary, old_result=baseline_result
         )
-    assessment: dict[MetricKey | str, Assessment] = {}
+    assessment = {}
     if comparison is not None:
         assessment = assess_comparison(
             comparison,
@@ -239,7 +244,56 @@ def judge(
     )
     enter(cancel, "reading the key metrics' trend")
     trend = key_metric_trend(client, config, identity, ci.base_ref, exclude=(result.run_id,))
-    return FlowResult(result, dataset, baseline, baseline_result, comparison, decision, (), trend, assessment)
+    return Judgement(
+        experiment=config.name,
+        decision=decision,
+        run_id=result.run_id,
+        run_url=settings.run_link(result.run_id) if settings.api_key else None,
+        head_sha=ci.sha,
+        pr_number=ci.pr_number,
+        summary=result.summary,
+        comparison=comparison,
+        baseline=_baseline_info(baseline, baseline_result, comparison, result, dataset, settings),
+        outcomes=result.outcomes,
+        inputs_by_datapoint={dp.id: dp.inputs for dp in dataset.datapoints},
+        metrics=config.metrics,
+        comment=config.comment,
+        trend=trend,
+        judged_metrics=(*config.passing_ranges, *config.gate),
+        assessment=assessment,
+        id_scheme=dataset.identity.scheme if dataset.identity else None,
+        dry_run=settings.dry_run,
+        dirty=bool(ci.dirty),
+        generated_at=now,
+        tool_version=__version__,
+    )
+
+
+def _baseline_info(
+    baseline: Baseline | None,
+    baseline_result: ExperimentResultSummary | None,
+    comparison: RunComparisonResult | None,
+    result: ExperimentResult,
+    dataset: PreparedDataset,
+    settings: Settings,
+) -> BaselineInfo | None:
+    if baseline is None:
+        return None
+    run_id = baseline.run.run_id
+    return BaselineInfo(
+        run_id=run_id,
+        name=baseline.run.name,
+        # the embedded local backend is gone when the command ends: its runs have no page to link to
+        url=settings.run_link(run_id) if settings.api_key else None,
+        commit_sha=baseline.commit_sha,
+        branch=baseline.branch,
+        created_at=baseline.created_at,
+        shared_datapoints=len(comparison.common_datapoints) if comparison else None,
+        total_datapoints=len(result.summary.datapoint_ids) or len(dataset.datapoints),
+        why=baseline.why,
+        dirty=baseline.dirty,
+        passed=baseline_result.success if baseline_result is not None else None,
+    )
 
 
 def find_baseline(
@@ -271,62 +325,7 @@ def find_baseline(
     )
 
 
-TREND_RUNS = 5
-
-
-def key_metric_trend(
-    client: HoneyHiveClient,
-    config: ExperimentConfig,
-    dataset_id: str | DatasetIdentity,
-    branch: str | None,
-    *,
-    exclude: tuple[str, ...],
-) -> tuple[TrendPoint, ...]:
-    """The key metrics (``metrics.<name>.key: true``) of the last few runs on the base branch, oldest
-    first, each as that run's backend summary reports it. Nothing is fetched without key metrics."""
-    keys = [name for name, shown in config.metrics.items() if shown.key]
-    if not keys or not branch:
-        return ()
-    points = []
-    runs = recent_runs(
-        client, experiment=config.name, dataset_id=dataset_id, branch=branch, exclude_run_ids=exclude, limit=TREND_RUNS
-    )
-    for run in reversed(runs):
-        summary = get_run_result(client, run.run_id, config.aggregate_function.value)
-        values: dict[str, float | None] = {}
-        for name in keys:
-            try:
-                detail = summary.metric(name)
-            except ValueError:  # the metric on several events: the trend shows none rather than guess
-                detail = None
-            values[name] = detail.aggregate if detail is not None else None
-        ci = run.metadata.get("ci")
-        sha = ci.get("sha") if isinstance(ci, Mapping) else None
-        label = sha[:7] if isinstance(sha, str) else (run.created_at or run.run_id)[:10]
-        points.append(TrendPoint(label=label, run_id=run.run_id, values=values))
-    return tuple(points)
-
-
-# ----------------------------------------------------------------------------- sharded runs
-
-
-def _run_metadata(config: ExperimentConfig, ci: CiContext, dataset: PreparedDataset) -> dict[str, Any]:
-    stamp = dataset.identity.stamp() if dataset.identity is not None else {}
-    return {
-        "ci": ci.metadata(config_hash(config)),
-        "experiment": config.name,
-        "dataset_id": dataset.dataset_id,
-        **stamp,
-    }
-
-
-def _configuration(config: ExperimentConfig) -> dict[str, Any]:
-    return {
-        "function": config.function.split(":")[-1].split(".")[-1],
-        "evaluators": [spec.name or spec.path.split(":")[-1] for spec in config.evaluators],
-        "max_workers": config.max_workers,
-        "aggregate_function": config.aggregate_function.value,
-    }
+# ----------------------------------------------------------------------------------------- sharded runs
 
 
 def _recorded_datapoints(client: HoneyHiveClient, run_id: str) -> set[str]:
@@ -339,6 +338,12 @@ def _recorded_datapoints(client: HoneyHiveClient, run_id: str) -> set[str]:
         return set()
 
 
+def shared_run_id_of(settings: Settings, experiment: str) -> str:
+    """The run every job of one workflow run records into (``mode: run`` shards and their ``report`` job)."""
+    workflow_run = str(settings.run_id) if settings.run_id is not None else "local"
+    return shared_run_id(settings.ci.repository or "local", workflow_run, experiment)
+
+
 @dataclass(frozen=True, slots=True)
 class ShardResult:
     run_id: str
@@ -348,74 +353,49 @@ class ShardResult:
     outcomes: tuple[DatapointOutcome, ...]
 
 
-def run_shard(
-    config: ExperimentConfig,
-    *,
-    config_path: str,
-    root: Path,
-    client: HoneyHiveClient,
-    run_id: str,
-    shard: ShardSpec | None,
-    ci: CiContext,
-    progress: Callable[[Progress], None] | None = None,
-    cancel: threading.Event | None = None,
-) -> ShardResult:
-    """Run this shard's datapoints into the shared run and leave it ``running`` for the report job.
+def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, watch: Watch) -> ShardResult:
+    """``mode: run``: record this shard (or the whole dataset) into the shared run and leave it ``running`` for the
+    report job.
 
     Datapoints an earlier attempt already recorded are skipped, so re-running a failed shard job adds
     only what is missing and never a second session or a second scored span for a datapoint.
     """
-    dataset = prepare_dataset(config, config_path, root, client, ci.repository)
-    code = load_user_code(config, config_path, root)
+    shard = ShardSpec(settings.shard.index, settings.shard.total) if settings.shard else None
+    run_id = shared_run_id_of(settings, config.name)
+    dataset = _dataset(settings, config, client)
+    code = load_user_code(config, str(settings.config_path), settings.root)
+    spec = run_spec(settings, config, dataset, code, watch=watch)
     mine = list(dataset.datapoints)
     if shard is not None:
         mine = select(mine, [dp.id for dp in mine], shard)
     recorded = _recorded_datapoints(client, run_id)
     todo = [dp for dp in mine if dp.id not in recorded]
-    with repository_on_path(root):
-        outcomes = run_slice(
-            code.function,
-            dataset,
-            todo,
-            client=client,
-            run_id=run_id,
-            name=config.name,
-            evaluators=code.evaluators,
-            max_workers=config.max_workers,
-            timeout=config.timeout,
-            passing_ranges=config.wire_passing_ranges(),
-            metadata=_run_metadata(config, ci, dataset),
-            progress=progress,
-            cancel=cancel,
-        )
+    with repository_on_path(settings.root):
+        outcomes = run_slice(spec, dataset, todo, client=client, run_id=run_id)
     return ShardResult(run_id, shard, len(mine), len(mine) - len(todo), tuple(outcomes))
 
 
 def report_shared_run(
+    settings: Settings,
     config: ExperimentConfig,
-    *,
-    config_path: str,
-    root: Path,
     client: HoneyHiveClient,
-    run_id: str,
-    ci: CiContext,
+    *,
     now: datetime,
-    shard_count: int | None = None,
-    baseline_run_id: str | None = None,
     first_poll: float = 0.25,
     poll_interval: float = 2.0,
-) -> FlowResult:
-    """Wait (bounded by ``ingestion.timeout``) until the backend holds every datapoint of the dataset, mark
-    the run completed with every session id, then judge it like a single-job run.
+) -> Judgement:
+    """``mode: report``: wait (bounded by ``ingestion.timeout``) until the backend holds every datapoint of the
+    dataset, mark the run completed with every session id, then judge it like a single-job run.
 
     The backend is asked again after ``first_poll`` seconds, then twice as long each time up to
     ``poll_interval``: the report job starts when the last shard job ends, so what is missing is usually
     its last spans, still being ingested, and a fixed interval would add up to that much to the wait.
 
-    Raises :class:`ShardsMissing` naming the shards (with ``shard_count``) and how many datapoints each
-    still owes when the wait runs out.
+    Raises :class:`ShardsMissing` naming the shards and how many datapoints each still owes when the wait runs
+    out.
     """
-    dataset = prepare_dataset(config, config_path, root, client, ci.repository)
+    run_id = shared_run_id_of(settings, config.name)
+    dataset = _dataset(settings, config, client)
     wanted = dataset.datapoint_ids
     missing = wanted
 
@@ -427,26 +407,18 @@ def report_shared_run(
 
     timeout = config.ingestion.timeout
     if not poll(all_recorded, timeout=timeout, initial=min(first_poll, poll_interval), maximum=poll_interval):
-        raise ShardsMissing(missing_message(run_id, missing, wanted, shard_count, timeout))
-    complete_run(
-        client,
-        run_id,
-        config.name,
-        dataset,
-        session_ids=[session_id_for(run_id, i) for i in wanted],
-        metadata=_run_metadata(config, ci, dataset),
-        configuration=_configuration(config),
-        passing_ranges=config.wire_passing_ranges(),
-    )
+        shards = settings.shard.total if settings.shard else None
+        raise ShardsMissing(missing_message(run_id, missing, wanted, shards, timeout))
+    spec = run_spec(settings, config, dataset)
+    complete_run(client, run_id, spec, dataset, session_ids=[session_id_for(run_id, i) for i in wanted])
     summary = wait_for_run_result(
-        client,
-        run_id,
-        len(wanted),
-        timeout=config.ingestion.timeout,
-        aggregate_function=config.aggregate_function.value,
+        client, run_id, len(wanted), timeout=timeout, aggregate_function=config.aggregate_function.value
     )
     result = ExperimentResult(run_id, config.name, dataset.dataset_id, summary)
-    return judge(client, config, result=result, dataset=dataset, ci=ci, now=now, baseline_run_id=baseline_run_id)
+    return judge(client, config, settings, result, dataset, now=now)
+
+
+# ----------------------------------------------------------------------------------------------- publish
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,114 +459,19 @@ def published_run(path: Path, *, pr_numbers: Collection[int], head_sha: str | No
 
 
 def republish(
-    config: ExperimentConfig,
-    *,
-    client: HoneyHiveClient,
-    run_id: str,
-    ci: CiContext,
-    now: datetime,
-    baseline_run_id: str | None,
-) -> FlowResult:
-    """Judge a run an earlier job recorded, from the backend's own result (``mode: publish``).
+    settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, published: PublishedRun, *, now: datetime
+) -> Judgement:
+    """``mode: publish``: judge a run an earlier job recorded, from the backend's own result.
 
     The report.json it came with only says which run, baseline and pull request — never the numbers,
     which come from the backend again. Nothing of the pull request's checkout is read: the dataset is
     the run's own (its id from the run object), so the publishing job needs no dataset file.
     """
-    run = ExperimentRun.model_validate(client.get_run(run_id))
+    run = ExperimentRun.model_validate(client.get_run(published.run_id))
     dataset_id = run.effective_dataset_id or ""
     identity = DatasetIdentity.of_run(run)
     dataset = PreparedDataset(dataset_id, (), external=dataset_id.startswith("EXT-"), identity=identity)
-    summary = get_run_result(client, run_id, config.aggregate_function.value)
-    result = ExperimentResult(run_id, run.name or config.name, dataset_id, summary)
-    return judge(client, config, result=result, dataset=dataset, ci=ci, now=now, baseline_run_id=baseline_run_id)
-
-
-# ----------------------------------------------------------------------------- one invocation, by mode
-
-FORK_WITHOUT_SECRETS = Decision(
-    Verdict.NEUTRAL,
-    (
-        "This pull request comes from a fork, and GitHub does not give workflows triggered by forks"
-        " access to secrets, so the HoneyHive API key is not available. No experiment was run."
-        " A maintainer can run it by pushing the changes to a branch of this repository.",
-    ),
-)
-"""The verdict of a fork's pull request without secrets: explained, not a red X (nothing is posted)."""
-
-
-def shared_run_id_of(settings: Settings, ci: CiContext, experiment: str) -> str:
-    """The run every job of one workflow run records into (``mode: run`` shards and their ``report`` job)."""
-    workflow_run = str(settings.run_id) if settings.run_id is not None else "local"
-    return shared_run_id(settings.repository or ci.repository or "local", workflow_run, experiment)
-
-
-def judge_mode(
-    settings: Settings,
-    config: ExperimentConfig,
-    *,
-    client: HoneyHiveClient,
-    ci: CiContext,
-    now: datetime,
-    cancel: threading.Event | None = None,
-    progress: Callable[[Progress], None] | None = None,
-    published: PublishedRun | None = None,
-) -> FlowResult:
-    """The flow of ``settings.mode``: ``all`` runs and judges the experiment, ``report`` judges the shards'
-    shared run, ``publish`` judges the run an earlier job's report.json names (``published``)."""
-    check_paths(config, str(settings.config_path), settings.root)
-    if settings.mode is Mode.REPORT:
-        enter(cancel, "waiting for the shards' run and comparing it")
-        return report_shared_run(
-            config,
-            config_path=str(settings.config_path),
-            root=settings.root,
-            client=client,
-            run_id=shared_run_id_of(settings, ci, config.name),
-            ci=ci,
-            now=now,
-            shard_count=settings.shard.total if settings.shard else None,
-            baseline_run_id=settings.baseline_run_id,
-        )
-    if published is not None:
-        enter(cancel, "reading the published run")
-        return republish(
-            config, client=client, run_id=published.run_id, ci=ci, now=now, baseline_run_id=published.baseline_run_id
-        )
-    return run_experiment(
-        config,
-        config_path=str(settings.config_path),
-        root=settings.root,
-        client=client,
-        ci=ci,
-        now=now,
-        baseline_run_id=settings.baseline_run_id,
-        progress=progress,
-        cancel=cancel,
-        require_passing_baseline=settings.in_actions,  # a local dry run compares with the previous run, whatever it was
-    )
-
-
-def record_shard(
-    settings: Settings,
-    config: ExperimentConfig,
-    *,
-    client: HoneyHiveClient,
-    ci: CiContext,
-    cancel: threading.Event | None = None,
-    progress: Callable[[Progress], None] | None = None,
-) -> ShardResult:
-    """``mode: run``: record this shard (or the whole dataset) into the shared run; the report job judges it."""
-    check_paths(config, str(settings.config_path), settings.root)
-    shard = ShardSpec(settings.shard.index, settings.shard.total) if settings.shard else None
-    return run_shard(
-        config,
-        config_path=str(settings.config_path),
-        root=settings.root,
-        client=client,
-        run_id=shared_run_id_of(settings, ci, config.name),
-        shard=shard,
-        ci=ci,
-        progress=progress,
-        cancel=cancel,
-    )
+    summary = get_run_result(client, published.run_id, config.aggregate_function.value)
+    result = ExperimentResult(published.run_id, run.name or config.name, dataset_id, summary)
+    settings = settings.model_copy(update={"baseline_run_id": published.baseline_run_id})
+    return judge(client, config, settings, result, dataset, now=now)

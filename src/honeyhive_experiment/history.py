@@ -1,5 +1,6 @@
-"""``python -m honeyhive_experiment runs``: an experiment's recent runs, as the backend records them.
+"""An experiment's history, as the backend records it: the ``runs`` command's rows and the key metrics' trend.
 
+``python -m honeyhive_experiment runs`` lists an experiment's recent runs.
 Each row is one run of the experiment (its exact name), newest first: its id, the commit and branch stamped in
 ``metadata.ci``, whether it was made with uncommitted changes, its status, and — for a completed run — the
 verdict and the passed/failed datapoint counts of the backend's own result (``success``, ``passed``,
@@ -10,19 +11,22 @@ chose one (:func:`~honeyhive_experiment.baseline.choose_baseline`).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from honeyhive_experiment.baseline import Baseline, is_dirty
+from honeyhive_experiment.baseline import Baseline, is_dirty, recent_runs
 from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.config import ExperimentConfig
+from honeyhive_experiment.dataset_identity import DatasetIdentity
 from honeyhive_experiment.errors import NotFoundError
+from honeyhive_experiment.judgement import TrendPoint
 from honeyhive_experiment.models import ExperimentRun
-from honeyhive_experiment.report.inputs import DIRTY_LABEL
+from honeyhive_experiment.report.build import DIRTY_LABEL
 from honeyhive_experiment.report.numbers import humanize_age
 
-__all__ = ["RunRow", "recent_run_rows", "runs_json", "runs_table"]
+__all__ = ["TREND_RUNS", "RunRow", "key_metric_trend", "recent_run_rows", "runs_json", "runs_table"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,3 +125,39 @@ def runs_json(rows: Sequence[RunRow]) -> str:
     """The rows as a JSON array of objects (the fields of :class:`RunRow`)."""
     data: list[dict[str, Any]] = [asdict(row) for row in rows]
     return json.dumps(data, indent=2)
+
+
+TREND_RUNS = 5
+
+
+def key_metric_trend(
+    client: HoneyHiveClient,
+    config: ExperimentConfig,
+    dataset_id: str | DatasetIdentity,
+    branch: str | None,
+    *,
+    exclude: tuple[str, ...],
+) -> tuple[TrendPoint, ...]:
+    """The key metrics (``metrics.<name>.key: true``) of the last few runs on the base branch, oldest
+    first, each as that run's backend summary reports it. Nothing is fetched without key metrics."""
+    keys = [name for name, shown in config.metrics.items() if shown.key]
+    if not keys or not branch:
+        return ()
+    points = []
+    runs = recent_runs(
+        client, experiment=config.name, dataset_id=dataset_id, branch=branch, exclude_run_ids=exclude, limit=TREND_RUNS
+    )
+    for run in reversed(runs):
+        summary = client.get_run_summary(run.run_id, config.aggregate_function.value)
+        values: dict[str, float | None] = {}
+        for name in keys:
+            try:
+                detail = summary.metric(name)
+            except ValueError:  # the metric on several events: the trend shows none rather than guess
+                detail = None
+            values[name] = detail.aggregate if detail is not None else None
+        ci = run.metadata.get("ci")
+        sha = ci.get("sha") if isinstance(ci, Mapping) else None
+        label = sha[:7] if isinstance(sha, str) else (run.created_at or run.run_id)[:10]
+        points.append(TrendPoint(label=label, run_id=run.run_id, values=values))
+    return tuple(points)

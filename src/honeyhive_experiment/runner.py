@@ -33,7 +33,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from honeyhive_experiment.calling import callable_name, function_convention
 from honeyhive_experiment.compact import SharedValues
@@ -48,6 +48,9 @@ from honeyhive_experiment.models.outcomes import (
     Progress,
 )
 from honeyhive_experiment.tracing import DatapointIds, DatapointTracer, TraceSink
+
+if TYPE_CHECKING:
+    from honeyhive_experiment.run_spec import RunSpec
 
 log = logging.getLogger(__name__)
 
@@ -127,37 +130,22 @@ class _DaemonCalls:
 
 
 class Runner:
-    """Runs one function with its evaluators over datapoints of one run."""
+    """Runs one function with its evaluators over datapoints of one run, as ``spec`` says."""
 
-    def __init__(
-        self,
-        function: Callable[..., Any],
-        evaluators: Sequence[Any],
-        *,
-        client: SessionApi,
-        sink: TraceSink,
-        run_id: str,
-        run_name: str,
-        max_workers: int = 10,
-        timeout: float | None = 300.0,
-        progress: Callable[[Progress], None] | None = None,
-        cancel: threading.Event | None = None,
-        project: str | None = None,
-    ) -> None:
-        self.function = function
-        self.name = callable_name(function)
+    def __init__(self, spec: RunSpec, *, client: SessionApi, sink: TraceSink, run_id: str) -> None:
+        self.function = spec.function
+        self.name = callable_name(spec.function)
         # inspected once, so a bad signature fails before the run starts
-        self.evaluators = [e if isinstance(e, Evaluator) else Evaluator.from_callable(e) for e in evaluators]
+        self.evaluators = [e if isinstance(e, Evaluator) else Evaluator.from_callable(e) for e in spec.evaluators]
+        self.convention = function_convention(spec.function)  # decided once; raises when no convention fits
         self.client = client
         self.sink = sink
         self.run_id = run_id
-        self.run_name = run_name
-        self.max_workers = max(1, max_workers)
-        self.timeout = timeout
-        self.progress = progress
-        self.cancel = cancel or threading.Event()
-        self.project = project
-        self.convention = function_convention(function)  # decided once; raises when no convention fits
+        self.run_name = spec.name
+        self.max_workers = max(1, spec.max_workers)
+        self.timeout = spec.timeout
+        self.progress = spec.progress
+        self.cancel = spec.cancel
         self._calls = _DaemonCalls()
         self._metrics = _SharedMetrics()
         self.finished: list[DatapointOutcome | None] = []
@@ -228,7 +216,7 @@ class Runner:
         if self.cancel.is_set():
             return DatapointOutcome(index, datapoint.id, session_id, OutcomeStatus.SKIPPED, error="cancelled")
         started = time.monotonic()
-        ids = DatapointIds(session_id, self.run_id, datapoint.dataset_id, datapoint.id, project=self.project)
+        ids = DatapointIds(session_id, self.run_id, datapoint.dataset_id, datapoint.id)
         tracer = self.sink.tracer(ids)
         try:
             outcome = self._traced(index, datapoint, tracer)

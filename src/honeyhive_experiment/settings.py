@@ -88,9 +88,10 @@ from honeyhive_experiment.client import DEFAULT_SERVER_URL
 from honeyhive_experiment.context import (
     DEFAULT_GITHUB_API_URL,
     DEFAULT_GITHUB_SERVER_URL,
-    PULL_REQUEST_EVENTS,
     TRUE,
+    CiContext,
     TriggeringRun,
+    ci_context,
     github_context,
     http_url,
     load_event_payload,
@@ -109,6 +110,7 @@ __all__ = [
     "OUTPUT_NAMES",
     "ActionInput",
     "ActionOutputs",
+    "CiContext",
     "CommentMode",
     "Mode",
     "Settings",
@@ -233,7 +235,10 @@ class Shard(BaseModel):
 
 
 class Settings(BaseModel):
-    """Everything one invocation was told, frozen. Build it with :meth:`from_mapping`."""
+    """Everything one invocation was told, frozen: the inputs (or flags), the runner's context and where the run
+    comes from (:attr:`ci`). Build it with :meth:`from_mapping` (the action) or :meth:`from_args` (the command
+    line); nothing here does I/O (the merge base and a local checkout's commit are filled into ``ci`` by
+    :func:`honeyhive_experiment.operations.locate`)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -249,46 +254,31 @@ class Settings(BaseModel):
     working_directory: Path = Path(".")
     fail_on_error: bool = True
     install: tuple[str, ...] = ()  # installer arguments for the user's dependencies (install.py); () installs nothing
-
-    # the GITHUB_* context
-    repository: str | None = None  # owner/name
-    event_name: str | None = None
-    sha: str | None = None  # GITHUB_SHA: for pull requests the *merge* commit; see head_sha
-    ref: str | None = None
-    ref_name: str | None = None
-    head_ref: str | None = None  # GITHUB_HEAD_REF, or the payload's pull_request.head.ref
-    base_ref: str | None = None
-    run_id: int | None = None
-    run_attempt: int = 1
-    github_server_url: str = DEFAULT_GITHUB_SERVER_URL  # GITHUB_SERVER_URL (GitHub Enterprise: its own)
-    github_api_url: str = DEFAULT_GITHUB_API_URL  # GITHUB_API_URL
-    workflow: str | None = None
-    job: str | None = None
-    actor: str | None = None
-    workspace: Path | None = None
-    event_path: Path | None = None
-    output_path: Path | None = None  # GITHUB_OUTPUT
-    step_summary_path: Path | None = None  # GITHUB_STEP_SUMMARY
-    debug: bool = False  # RUNNER_DEBUG=1: emit ::debug:: lines
-    in_github_actions: bool = False  # GITHUB_ACTIONS=true
-    ci: bool = False  # CI=true
-
-    # from the event payload
-    pr_number: int | None = None
-    pr_head_sha: str | None = None
-    pr_head_repository: str | None = None
-    base_sha: str | None = None
-    before_sha: str | None = None  # push: the previous tip (None for a new branch)
-    default_branch: str | None = None
-    is_fork: bool = False
-    triggering_run: TriggeringRun | None = None
+    base: str | None = None  # run --base: the branch a local run's merge base is taken with
 
     # how the program was started: ``action`` (GitHub Actions, from the variables above) or ``run`` (the
     # command line, from its flags: see from_args)
     command: Literal["action", "run"] = "action"
+    in_actions: bool = False
+    """Inside GitHub Actions (``GITHUB_ACTIONS=true``, or started as the action): no line this process prints may
+    issue a workflow command."""
     report_path: Path | None = None  # run --report; the action writes REPORT_PATH under the working directory
     run_url_template: str = DEFAULT_RUN_URL_TEMPLATE  # HONEYHIVE_RUN_URL_TEMPLATE
     app_url: str | None = None  # app-url / HONEYHIVE_APP_URL: where the server's runs are shown
+
+    ci: CiContext = CiContext()
+    """Where the run comes from (repository, branch, commit, pull request, merge base): ``metadata.ci``."""
+
+    # the runner's own context
+    run_id: int | None = None  # GITHUB_RUN_ID
+    github_server_url: str = DEFAULT_GITHUB_SERVER_URL  # GITHUB_SERVER_URL (GitHub Enterprise: its own)
+    github_api_url: str = DEFAULT_GITHUB_API_URL  # GITHUB_API_URL
+    workspace: Path | None = None
+    output_path: Path | None = None  # GITHUB_OUTPUT
+    step_summary_path: Path | None = None  # GITHUB_STEP_SUMMARY
+    debug: bool = False  # RUNNER_DEBUG=1: emit ::debug:: lines
+    is_fork: bool = False  # a pull request (or the run that triggered this one) from a fork: no secrets
+    triggering_run: TriggeringRun | None = None  # workflow_run: the run this one is about
 
     # the runner's own tokens found in the environment, only for secrets(); never shown
     runner_secrets: tuple[SecretStr, ...] = Field(default=(), repr=False, exclude=True)
@@ -332,15 +322,18 @@ class Settings(BaseModel):
                 "shard",
                 f"only applies with mode: run or report (got mode: {values.get('mode', Mode.ALL).value})",
             )
-        values.update(github_context(env, event_payload))
+        context = github_context(env, event_payload)
+        values["ci"] = ci_context(context)
+        values.update({name: context[name] for name in _RUNNER_CONTEXT if name in context})
         values.update(_common(env))
+        values["in_actions"] = True
         return cls(**values)
 
     @classmethod
     def from_args(cls, flags: Mapping[str, Any], env: Mapping[str, str]) -> Self:
         """The ``run`` command: its flags (``vars()`` of the parsed arguments: ``config``,
-        ``working_directory``, ``dry_run``, ``baseline_run_id``, ``report``, ``server_url``, ``install``) and the
-        HoneyHive variables of ``env`` (``HH_API_KEY`` or ``HONEYHIVE_API_KEY``, ``HH_API_URL`` or
+        ``working_directory``, ``dry_run``, ``baseline_run_id``, ``report``, ``server_url``, ``install``, ``base``)
+        and the HoneyHive variables of ``env`` (``HH_API_KEY`` or ``HONEYHIVE_API_KEY``, ``HH_API_URL`` or
         ``HONEYHIVE_SERVER_URL``). No GitHub context: a local run learns its branch and commit from git.
         Raises :class:`SettingsError` naming the flag or variable."""
         values: dict[str, Any] = {"command": "run", "dry_run": bool(flags.get("dry_run"))}
@@ -349,6 +342,8 @@ class Settings(BaseModel):
                 values["report_path" if name == "report" else name] = Path(text)
         if baseline := _flag(flags, "baseline_run_id"):
             values["baseline_run_id"] = baseline
+        if base := _flag(flags, "base"):
+            values["base"] = base
         if install := _flag(flags, "install"):
             values["install"] = _install_arguments(install, "--install", "flag")
         if server_url := _flag(flags, "server_url"):
@@ -379,42 +374,9 @@ class Settings(BaseModel):
         return f"{app.rstrip('/')}/evaluate/{run_id}" if app else None
 
     @property
-    def is_pull_request(self) -> bool:
-        """True when the run is about one pull request: a ``pull_request``/``pull_request_target`` event,
-        or a ``workflow_run`` whose triggering run names exactly one pull request (``pr_number`` is set)."""
-        return self.pr_number is not None
-
-    @property
-    def branch(self) -> str | None:
-        """The branch under test: the head branch of a pull request, the triggering run's branch for
-        ``workflow_run``, else ``GITHUB_REF_NAME`` (``None`` for tags; never ``"HEAD"``)."""
-        candidate: str | None
-        if self.event_name in PULL_REQUEST_EVENTS or self.pr_number is not None:
-            candidate = self.head_ref
-        elif self.triggering_run is not None:
-            candidate = self.triggering_run.head_branch
-        elif self.ref is not None and self.ref.startswith("refs/tags/"):
-            candidate = None
-        else:
-            candidate = self.ref_name
-        return candidate if candidate and candidate != "HEAD" else None
-
-    @property
-    def head_sha(self) -> str | None:
-        """The commit under test: a pull request's head (``GITHUB_SHA`` is the merge commit there), the
-        triggering run's head for ``workflow_run``, else ``GITHUB_SHA``."""
-        if self.pr_head_sha is not None:
-            return self.pr_head_sha
-        if self.triggering_run is not None and self.triggering_run.head_sha is not None:
-            return self.triggering_run.head_sha
-        return self.sha
-
-    @property
-    def run_url(self) -> str | None:
-        """``{server}/{owner}/{repo}/actions/runs/{id}/attempts/{attempt}``, or ``None`` outside Actions."""
-        if self.repository is None or self.run_id is None:
-            return None
-        return f"{self.github_server_url}/{self.repository}/actions/runs/{self.run_id}/attempts/{self.run_attempt}"
+    def as_action(self) -> bool:
+        """Started as the GitHub Action: logs are workflow commands, the comment is posted, report.json written."""
+        return self.command == "action"
 
     @property
     def root(self) -> Path:
@@ -433,12 +395,25 @@ class Settings(BaseModel):
         :data:`~honeyhive_experiment.paths.REPORT_PATH` under the working directory."""
         if self.report_path is not None:
             return self.report_path
-        return self.root / REPORT_PATH if self.command == "action" else None
+        return self.root / REPORT_PATH if self.as_action else None
 
-    @property
-    def in_actions(self) -> bool:
-        """Started as the GitHub Action: logs are workflow commands, the comment is posted."""
-        return self.command == "action"
+    def with_ci(self, **changes: Any) -> Settings:
+        """A copy whose :attr:`ci` has ``changes`` (what git or GitHub told about the checkout)."""
+        return self.model_copy(update={"ci": self.ci.model_copy(update=changes)})
+
+
+_RUNNER_CONTEXT: Final = (
+    "run_id",
+    "github_server_url",
+    "github_api_url",
+    "workspace",
+    "output_path",
+    "step_summary_path",
+    "debug",
+    "is_fork",
+    "triggering_run",
+)
+"""What :func:`github_context` reads that Settings keeps as it is (the rest becomes :attr:`Settings.ci`)."""
 
 
 def parse_bool(value: str, name: str) -> bool:
@@ -513,7 +488,7 @@ def _common(env: Mapping[str, str]) -> dict[str, Any]:
         "runner_secrets": tuple(
             SecretStr(value) for name in _RUNNER_SECRET_VARIABLES if (value := env.get(name, "").strip())
         ),
-        "in_github_actions": env.get("GITHUB_ACTIONS", "").strip().lower() in TRUE,
+        "in_actions": env.get("GITHUB_ACTIONS", "").strip().lower() in TRUE,
     }
     if template := env.get("HONEYHIVE_RUN_URL_TEMPLATE", "").strip():
         if "{run_id}" not in template:

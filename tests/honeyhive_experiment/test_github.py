@@ -13,11 +13,10 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from honeyhive_experiment.github import CommentPublisher, PublishResult
-from honeyhive_experiment.report import render_comment
 from honeyhive_experiment.report.markers import comment_head_sha
 from tests.fakes import FakeGitHub
 from tests.fakes.github_server import RateLimitKind
-from tests.honeyhive_experiment.report.scenarios import base_input
+from tests.honeyhive_experiment.report.scenarios import base_input, render_comment
 
 pytestmark = pytest.mark.integration
 

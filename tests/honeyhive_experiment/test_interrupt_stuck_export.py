@@ -17,6 +17,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from honeyhive_experiment import HoneyHiveClient
 from honeyhive_experiment.models.outcomes import Datapoint
+from honeyhive_experiment.run_spec import RunSpec
 from honeyhive_experiment.runner import Runner
 from honeyhive_experiment.tracing import TraceSink
 from honeyhive_local import LocalBackend
@@ -52,7 +53,8 @@ def test_an_interrupt_does_not_wait_for_stuck_exports() -> None:
     sink = TraceSink(exporter)
     datapoints = [Datapoint(f"dp-{i}", {"inputs": {"n": i}}, "EXT-x") for i in range(8)]
     with LocalBackend() as backend, HoneyHiveClient(backend.url, backend.api_key) as client:
-        runner = Runner(answer, [], client=client, sink=sink, run_id="run-1", run_name="stuck", max_workers=4)
+        spec = RunSpec(function=answer, name="stuck", max_workers=4)
+        runner = Runner(spec, client=client, sink=sink, run_id="run-1")
         # the second SIGINT/SIGTERM, as the CLI maps it: KeyboardInterrupt in the main thread
         timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
         started = time.monotonic()

@@ -10,9 +10,8 @@ import pytest
 
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.paths import inside
-from honeyhive_experiment.report import render_comment
 from honeyhive_experiment.report.comment import TemplateError
-from tests.honeyhive_experiment.report.scenarios import pass_input
+from tests.honeyhive_experiment.report.scenarios import pass_input, render_comment
 
 pytestmark = pytest.mark.unit
 

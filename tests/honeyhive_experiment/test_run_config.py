@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from honeyhive_experiment import render_comment, render_terminal, run_config
+from honeyhive_experiment import run_config
 from honeyhive_experiment.verdict import Verdict
 
 pytestmark = pytest.mark.e2e
@@ -72,17 +72,16 @@ def test_run_config_returns_what_the_dry_run_command_prints(repos: tuple[Path, P
         run = run_config(api_repo, dry_run=True, environ={})
 
         assert run.exit_code == code == 0, attempt
-        assert _mask(render_terminal(run)) == _mask(terminal), attempt
-        assert _mask(render_comment(run)) == _mask(comment), attempt
-        assert run.result is not None
-        assert run.report.run_id == run.result.run_id
-        assert run.report.run_id in render_comment(run)
+        assert _mask(run.terminal) == _mask(terminal), attempt
+        assert _mask(run.comment) == _mask(comment), attempt
+        assert run.report.run.id is not None
+        assert run.report.run.id in run.comment
 
     # the second runs had a baseline: the comparison is in what both rendered
     assert run.verdict is Verdict.PASS
     assert run.report.comparison is not None
     assert run.report.baseline is not None
-    assert len(run.report.comparison.common_datapoints) == 22
+    assert run.report.comparison.common_datapoints == 22
 
 
 def test_a_broken_experiment_file_is_the_commands_error_verdict(repos: tuple[Path, Path]) -> None:
@@ -96,8 +95,6 @@ def test_a_broken_experiment_file_is_the_commands_error_verdict(repos: tuple[Pat
 
     assert run.exit_code == code == 2
     assert run.verdict is Verdict.ERROR
-    assert run.result is None
+    assert run.report.run.id is None
     assert "max_workers" in (run.report.error or "")
-    assert _mask(render_comment(run)).replace(str(api_repo), "<repo>") == _mask(comment).replace(
-        str(cli_repo), "<repo>"
-    )
+    assert _mask(run.comment).replace(str(api_repo), "<repo>") == _mask(comment).replace(str(cli_repo), "<repo>")

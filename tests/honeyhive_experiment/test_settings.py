@@ -20,6 +20,7 @@ from honeyhive_experiment import client
 from honeyhive_experiment.settings import (
     DEFAULT_SERVER_URL,
     INPUTS,
+    CiContext,
     CommentMode,
     Mode,
     Settings,
@@ -125,51 +126,37 @@ def test_pull_request_event_is_read_completely() -> None:
     assert s.working_directory == Path(".")
     assert s.fail_on_error is True
 
-    assert s.repository == "acme/support-bot"
-    assert s.event_name == "pull_request"
-    assert s.sha == MERGE_SHA
-    assert s.ref == "refs/pull/42/merge"
-    assert s.ref_name == "42/merge"
-    assert s.head_ref == "feature/shorter-prompt"
-    assert s.base_ref == "main"
     assert s.run_id == 13641151203
-    assert s.run_attempt == 2
     assert s.github_server_url == "https://github.com"
     assert s.github_api_url == "https://api.github.com"
-    assert s.workflow == "experiment"
-    assert s.job == "experiment"
-    assert s.actor == "octocat"
     assert s.workspace == Path("/github/workspace")
-    assert s.event_path == Path("/github/workflow/event.json")
     assert s.output_path == Path("/github/file_commands/set_output_5b1c")
     assert s.step_summary_path == Path("/github/file_commands/step_summary_5b1c")
     assert s.debug is True
-    assert s.in_github_actions is True
-    assert s.ci is True
-
-    assert s.pr_number == 42
-    assert s.pr_head_sha == PR_HEAD
-    assert s.pr_head_repository == "acme/support-bot"
-    assert s.base_sha == PR_BASE
-    assert s.before_sha is None  # only for push
-    assert s.default_branch == "main"
+    assert s.in_actions is True
+    assert s.as_action is True
     assert s.is_fork is False
     assert s.triggering_run is None
 
-    assert s.is_pull_request is True
-    assert s.branch == "feature/shorter-prompt"  # not GITHUB_REF_NAME ("42/merge")
-    assert s.head_sha == PR_HEAD  # not GITHUB_SHA, the merge commit
-    assert s.run_url == "https://github.com/acme/support-bot/actions/runs/13641151203/attempts/2"
+    assert s.ci == CiContext(
+        repository="acme/support-bot",
+        branch="feature/shorter-prompt",  # not GITHUB_REF_NAME ("42/merge")
+        sha=PR_HEAD,  # not GITHUB_SHA, the merge commit
+        base_sha=PR_BASE,
+        base_ref="main",
+        pr_number=42,
+        event="pull_request",
+        workflow_run_url="https://github.com/acme/support-bot/actions/runs/13641151203/attempts/2",
+    )
     assert s.config_path == Path("/github/workspace/.honeyhive/experiment.yml")  # files resolve under the workspace
 
 
 def test_pull_request_from_a_fork() -> None:
     s = Settings.from_mapping(pr_env(GITHUB_HEAD_REF="main", HH_API_KEY=""), event_payload=event("pull_request_fork"))
     assert s.is_fork is True
-    assert s.pr_number == 57
-    assert s.pr_head_repository == "drive-by-contributor/support-bot"
-    assert s.pr_head_sha == "f1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6e"
-    assert s.branch == "main"  # the fork's branch name; pr_head_repository tells it apart
+    assert s.ci.pr_number == 57
+    assert s.ci.sha == "f1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6e"
+    assert s.ci.branch == "main"  # the fork's branch name; is_fork tells it apart
     assert s.api_key is None  # forks get no secrets: the empty input is "unset"
 
 
@@ -178,7 +165,6 @@ def test_pull_request_whose_fork_was_deleted_counts_as_a_fork() -> None:
     payload["pull_request"]["head"]["repo"] = None
     s = Settings.from_mapping(pr_env(), event_payload=payload)
     assert s.is_fork is True
-    assert s.pr_head_repository is None
 
 
 def test_pull_request_between_branches_of_a_fork_is_not_a_fork() -> None:
@@ -194,9 +180,8 @@ def test_pull_request_between_branches_of_a_fork_is_not_a_fork() -> None:
 def test_pull_request_head_ref_falls_back_to_the_payload() -> None:
     env = pr_env(GITHUB_HEAD_REF="", GITHUB_BASE_REF="")
     s = Settings.from_mapping(env, event_payload=event("pull_request"))
-    assert s.head_ref == "feature/shorter-prompt"
-    assert s.base_ref == "main"
-    assert s.branch == "feature/shorter-prompt"
+    assert s.ci.base_ref == "main"
+    assert s.ci.branch == "feature/shorter-prompt"
 
 
 def test_push_event() -> None:
@@ -205,24 +190,14 @@ def test_push_event() -> None:
         **action_inputs(comment_mode="off"),
     }
     s = Settings.from_mapping(env, event_payload=event("push"))
-    assert s.event_name == "push"
-    assert s.is_pull_request is False
-    assert s.pr_number is None
-    assert s.branch == "main"
-    assert s.head_sha == PUSH_SHA
-    assert s.before_sha == PR_BASE
-    assert s.base_sha is None
+    assert s.ci.event == "push"
+    assert s.ci.pr_number is None
+    assert s.ci.branch == "main"
+    assert s.ci.sha == PUSH_SHA
+    assert s.ci.base_sha is None
+    assert s.ci.base_ref == "main"  # the repository's default branch
     assert s.is_fork is False
-    assert s.default_branch == "main"
     assert s.comment_mode is CommentMode.OFF
-
-
-def test_push_of_a_new_branch_has_no_before() -> None:
-    payload = event("push")
-    payload["before"] = "0" * 40
-    payload["created"] = True
-    env = runner_env("push", GITHUB_SHA=PUSH_SHA, GITHUB_REF="refs/heads/new", GITHUB_REF_NAME="new")
-    assert Settings.from_mapping(env, event_payload=payload).before_sha is None
 
 
 def test_push_of_a_tag_has_no_branch() -> None:
@@ -230,8 +205,8 @@ def test_push_of_a_tag_has_no_branch() -> None:
     payload["ref"] = "refs/tags/v2.0.0"
     env = runner_env("push", GITHUB_SHA=PUSH_SHA, GITHUB_REF="refs/tags/v2.0.0", GITHUB_REF_NAME="v2.0.0")
     s = Settings.from_mapping(env, event_payload=payload)
-    assert s.branch is None
-    assert s.head_sha == PUSH_SHA
+    assert s.ci.branch is None
+    assert s.ci.sha == PUSH_SHA
 
 
 def test_workflow_run_event_describes_the_triggering_run() -> None:
@@ -254,14 +229,13 @@ def test_workflow_run_event_describes_the_triggering_run() -> None:
     assert run.is_fork is False
 
     assert s.mode is Mode.PUBLISH
-    assert s.pr_number == 42
-    assert s.is_pull_request is True
-    assert s.head_sha == PR_HEAD  # the triggering run's commit, not main's GITHUB_SHA
-    assert s.base_sha == PR_BASE
-    assert s.base_ref == "main"
-    assert s.branch == "feature/shorter-prompt"
+    assert s.ci.pr_number == 42
+    assert s.ci.sha == PR_HEAD  # the triggering run's commit, not main's GITHUB_SHA
+    assert s.ci.base_sha == PR_BASE
+    assert s.ci.base_ref == "main"
+    assert s.ci.branch == "feature/shorter-prompt"
     assert s.is_fork is False
-    assert s.run_url == "https://github.com/acme/support-bot/actions/runs/13641199999/attempts/1"  # this run
+    assert s.ci.workflow_run_url == "https://github.com/acme/support-bot/actions/runs/13641199999/attempts/1"
 
 
 def test_workflow_run_from_a_fork_lists_no_pull_request() -> None:
@@ -275,10 +249,9 @@ def test_workflow_run_from_a_fork_lists_no_pull_request() -> None:
     assert s.triggering_run is not None
     assert s.triggering_run.is_fork is True
     assert s.triggering_run.pr_numbers == ()
-    assert s.pr_number is None
-    assert s.is_pull_request is False
-    assert s.branch == "patch-1"
-    assert s.head_sha == PR_HEAD
+    assert s.ci.pr_number is None
+    assert s.ci.branch == "patch-1"
+    assert s.ci.sha == PR_HEAD
 
 
 def test_schedule_and_workflow_dispatch_use_the_ref() -> None:
@@ -288,12 +261,12 @@ def test_schedule_and_workflow_dispatch_use_the_ref() -> None:
     ):
         env = runner_env(name, GITHUB_SHA=PUSH_SHA, GITHUB_REF="refs/heads/main", GITHUB_REF_NAME="main")
         s = Settings.from_mapping(env, event_payload=payload)
-        assert (s.branch, s.head_sha, s.is_pull_request, s.is_fork) == ("main", PUSH_SHA, False, False), name
+        assert (s.ci.branch, s.ci.sha, s.ci.pr_number, s.is_fork) == ("main", PUSH_SHA, None, False), name
 
 
 def test_repository_falls_back_to_the_payload() -> None:
     env = runner_env("push", GITHUB_REPOSITORY="", GITHUB_SHA=PUSH_SHA, GITHUB_REF_NAME="main")
-    assert Settings.from_mapping(env, event_payload=event("push")).repository == "acme/support-bot"
+    assert Settings.from_mapping(env, event_payload=event("push")).ci.repository == "acme/support-bot"
 
 
 @pytest.mark.parametrize(
@@ -306,16 +279,16 @@ def test_repository_falls_back_to_the_payload() -> None:
 )
 def test_branch_is_never_head(event_name: str, extra: dict[str, str]) -> None:
     s = Settings.from_mapping(runner_env(event_name, **extra))
-    assert s.branch is None
+    assert s.ci.branch is None
 
 
 def test_local_run_without_any_github_context() -> None:
     s = Settings.from_mapping({"HH_API_KEY": API_KEY, "PATH": "/usr/bin", "HOME": "/home/dev"})
     assert s.api_key is not None
     assert s.api_key.get_secret_value() == API_KEY
-    assert (s.repository, s.run_id, s.run_url, s.branch, s.head_sha, s.pr_number) == (None,) * 6
-    assert (s.in_github_actions, s.ci, s.debug, s.is_pull_request, s.is_fork) == (False,) * 5
-    assert s.run_attempt == 1
+    assert s.run_id is None
+    assert s.ci == CiContext()
+    assert (s.debug, s.is_fork) == (False,) * 2
     assert s.github_server_url == "https://github.com"
     assert s.github_api_url == "https://api.github.com"
 
@@ -330,7 +303,7 @@ def test_github_enterprise_urls() -> None:
     s = Settings.from_mapping(env)
     assert s.github_server_url == "https://ghe.example.com"
     assert s.github_api_url == "https://ghe.example.com/api/v3"
-    assert s.run_url == "https://ghe.example.com/acme/support-bot/actions/runs/13641151203/attempts/1"
+    assert s.ci.workflow_run_url == "https://ghe.example.com/acme/support-bot/actions/runs/13641151203/attempts/1"
 
 
 # ---------------------------------------------------------------------------------------------------- inputs
@@ -642,14 +615,13 @@ def test_from_args_reads_the_flags_and_no_github_context() -> None:
         {**runner_env("pull_request"), "GITHUB_EVENT_PATH": "/nowhere"},
     )
     assert s.command == "run"
-    assert not s.in_actions
+    assert not s.as_action
     assert s.config_path == Path("svc/evals/x.yml")
     assert s.root == Path("svc")
     assert s.dry_run is True
     assert s.baseline_run_id == "run-1"
     assert s.report_file == Path("out/report.json")
-    assert s.repository is None  # a local run learns where it is from git, not from stray GITHUB_* variables
-    assert s.pr_number is None
+    assert s.ci == CiContext()  # a local run learns where it is from git, not from stray GITHUB_* variables
     assert s.output_path is None
 
 

@@ -1,22 +1,22 @@
-"""Everything text: the PR comment, the job summary, the terminal table and ``report.json``.
+"""Everything text: the one report model, and the PR comment, job summary, terminal text and ``report.json``
+rendered from it.
 
-Rendering is pure: values in (:class:`ReportInput`), a string, a dict or a model out. The only I/O is
-reading templates (a custom comment template when a path is given, and the built-in one shipped in the
-package) and :func:`load_report`, which reads a ``report.json`` back for ``mode: publish``.
+A :class:`~honeyhive_experiment.judgement.Judgement` becomes one :class:`Report` (:func:`build_report`, once per
+run: every string redacted there, and only there); each output renders that model. Rendering is pure: the
+only I/O is reading templates (a custom comment template when a path is given, and the built-in one shipped in
+the package) and :func:`load_report`, which reads a ``report.json`` back for ``mode: publish``.
 
 ::
 
-    inputs.py     ReportInput, BaselineInfo, TrendPoint: what the CLI hands in
-    view.py       ReportView: the view model every output is rendered from (the backend's numbers, redacted)
-    changes.py    better / worse / within noise / too few changes to tell, the pass/fail flips, degraded lists
+    model.py      Report: the one report model (report.json is its JSON), its load_report and JSON Schema
+    build.py      build_report: a Judgement → a Report (direction, change and noise, redaction, previews)
     pairing.py    how the datapoints paired with the baseline's: "2 new, 1 gone", and why the overlap collapsed
-    redact.py     Redactor, RedactingFilter, SECRET_PATTERNS: secrets out of every output and every log line
+    redact.py     Redactor, RedactingFilter, SECRET_PATTERNS: secrets out of the report and of every log line
     markdown.py   md_escape and the template filters (url, codeblock, finalize); terminal-safe plain text
     numbers.py    format_number, format_delta, format_percentage_change, humanize_age, the sparkline
     markers.py    marker, comment_metadata and their parser: the hidden HTML comments of the PR comment
     comment.py    render_comment and render_summary: Jinja (imported lazily), templates, the size budget
-    terminal.py   render_terminal: a plain-text table for a dry run
-    document.py   report.json: ReportDocument (pydantic), report_json, load_report, the generated JSON Schema
+    terminal.py   render_terminal: plain text for a dry run
 
 What is rendered
 ----------------
@@ -26,17 +26,17 @@ What is rendered
   :func:`parse_comment_metadata` so an older head never overwrites a newer one's comment).
 * :func:`render_summary` — the full report for ``$GITHUB_STEP_SUMMARY`` (≤ :data:`SUMMARY_LIMIT_BYTES`).
 * :func:`render_terminal` — a plain-text table for a dry run's terminal output.
-* :func:`report_json` — the machine-readable ``report.json`` (``"version": 1``), a :class:`ReportDocument`;
-  its JSON Schema (:func:`report_json_schema`) is committed as ``schemas/report.schema.json``.
+* :func:`report_json` — the machine-readable ``report.json`` (``"version": 1``): the report's JSON; its JSON
+  Schema (:func:`report_json_schema`) is committed as ``schemas/report.schema.json``.
 
-Every string is redacted (:class:`Redactor`) before it enters an output and again on the finished text;
-every ``{{ value }}`` of a template is Markdown-escaped (:func:`md_escape`). A custom template that cannot
-be used raises :class:`TemplateError` naming the file.
+Every ``{{ value }}`` of a template is Markdown-escaped (:func:`md_escape`). A custom template that cannot be
+used raises :class:`TemplateError` naming the file.
 """
 
 from __future__ import annotations
 
 from honeyhive_experiment.errors import TemplateError
+from honeyhive_experiment.report.build import DIRTY_LABEL, build_report
 from honeyhive_experiment.report.comment import (
     COMMENT_LIMIT,
     SUMMARY_LIMIT_BYTES,
@@ -45,39 +45,35 @@ from honeyhive_experiment.report.comment import (
     render_running,
     render_summary,
 )
-from honeyhive_experiment.report.document import (
+from honeyhive_experiment.report.markdown import md_escape
+from honeyhive_experiment.report.markers import comment_head_sha, comment_metadata, marker, parse_comment_metadata
+from honeyhive_experiment.report.model import (
     REPORT_SCHEMA_ID,
     REPORT_VERSION,
-    ReportDocument,
+    Report,
     load_report,
     report_json,
     report_json_schema,
     report_json_schema_text,
 )
-from honeyhive_experiment.report.inputs import BaselineInfo, ReportInput, TrendPoint
-from honeyhive_experiment.report.markdown import md_escape
-from honeyhive_experiment.report.markers import comment_head_sha, comment_metadata, marker, parse_comment_metadata
 from honeyhive_experiment.report.numbers import format_delta, format_number, format_percentage_change, humanize_age
 from honeyhive_experiment.report.redact import REDACTED, SECRET_PATTERNS, RedactingFilter, Redactor
 from honeyhive_experiment.report.terminal import render_terminal
-from honeyhive_experiment.report.view import ReportView
 
 __all__ = [
     "COMMENT_LIMIT",
+    "DIRTY_LABEL",
     "REDACTED",
     "REPORT_SCHEMA_ID",
     "REPORT_VERSION",
     "SECRET_PATTERNS",
     "SUMMARY_LIMIT_BYTES",
-    "BaselineInfo",
     "RedactingFilter",
     "Redactor",
     "Rendered",
-    "ReportDocument",
-    "ReportInput",
-    "ReportView",
+    "Report",
     "TemplateError",
-    "TrendPoint",
+    "build_report",
     "comment_head_sha",
     "comment_metadata",
     "format_delta",

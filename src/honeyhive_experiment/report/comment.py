@@ -1,8 +1,7 @@
 """The Markdown reports: the sticky PR comment (:func:`render_comment`) and the job summary
 (:func:`render_summary`), rendered with Jinja from ``comment.md.j2`` (or the repository's own template).
 
-Jinja is imported inside the functions that build templates: every job imports the report for redaction,
-but a ``mode: run`` shard job renders nothing.
+Jinja is imported inside the functions that build templates: a ``mode: run`` shard job renders nothing.
 
 The size budget
 ---------------
@@ -45,12 +44,12 @@ from markupsafe import Markup
 from honeyhive_experiment.errors import TemplateError
 from honeyhive_experiment.gha import SUMMARY_LIMIT
 from honeyhive_experiment.paths import inside
-from honeyhive_experiment.report.inputs import ReportInput
+from honeyhive_experiment.report.build import PREVIEW_SHORT
 from honeyhive_experiment.report.markdown import clip, codeblock, finalize, md_escape, url_filter
 from honeyhive_experiment.report.markers import comment_metadata, marker
+from honeyhive_experiment.report.model import Report, ReportFailedDatapoint, ReportMetric
 from honeyhive_experiment.report.numbers import format_count
 from honeyhive_experiment.report.redact import Redactor
-from honeyhive_experiment.report.view import FAILING_SHOWN, PREVIEW_SHORT, ReportView
 from honeyhive_experiment.verdict import Verdict
 
 if TYPE_CHECKING:
@@ -63,6 +62,8 @@ COMMENT_LIMIT: Final = 65_000
 SUMMARY_LIMIT_BYTES: Final = SUMMARY_LIMIT
 """The largest job summary, in UTF-8 bytes: :data:`honeyhive_experiment.gha.SUMMARY_LIMIT`."""
 BUILTIN_TEMPLATE: Final = "comment.md.j2"
+DEFAULT_MAX_DATAPOINTS: Final = 20  # the config's comment.max_datapoints default
+FAILING_SHOWN: Final = 5  # failing metrics named per datapoint row
 
 _PREVIEW_COMMENT: Final = 200
 _ROWS_DEGRADED: Final = 5
@@ -261,7 +262,7 @@ class _ErrorView:
     error: str
 
 
-def _truncation_message(view: ReportView, plan: _Plan, mode: str, shown_metrics: int) -> str | None:
+def _truncation_message(report: Report, plan: _Plan, mode: str, shown_metrics: int) -> str | None:
     if not plan.steps:
         return None
     parts: list[str] = []
@@ -271,7 +272,7 @@ def _truncation_message(view: ReportView, plan: _Plan, mode: str, shown_metrics:
         elif step == "details":
             parts.append("the datapoint and trend sections left out")
         elif step == "metric_rows":
-            parts.append(f"{shown_metrics:,} of {len(view.metrics):,} metrics shown")
+            parts.append(f"{shown_metrics:,} of {len(report.metrics):,} metrics shown")
         elif step == "summary_only":
             parts.append("only the summary shown")
     if mode == "summary":
@@ -285,92 +286,97 @@ def _truncation_message(view: ReportView, plan: _Plan, mode: str, shown_metrics:
     )
 
 
-def _context(view: ReportView, plan: _Plan, mode: str, mark: str, meta: str) -> dict[str, Any]:
-    data = view.data
-    verdict = view.verdict
-    summary = data.summary
-    shown = view.metrics_shown(plan.metric_rows) if not plan.summary_only else ()
-    failed = view.failed_rows(plan.rows) if plan.details and not plan.summary_only else []
-    errors = view.errors[: plan.rows] if plan.details and not plan.summary_only else ()
+def metrics_shown(report: Report, limit: int | None) -> tuple[ReportMetric, ...]:
+    """At most ``limit`` metric rows, keeping key, failing and worse metrics first, in display order."""
+    if limit is None or limit >= len(report.metrics):
+        return report.metrics
+
+    def priority(item: tuple[int, ReportMetric]) -> tuple[int, int]:
+        index, row = item
+        rank = 0 if row.key else 1 if row.failing else 2 if row.change == "worse" else 3 if row.configured else 4
+        return rank, index
+
+    chosen = sorted(enumerate(report.metrics), key=priority)[: max(0, limit)]
+    return tuple(row for _, row in sorted(chosen, key=lambda item: item[0]))
+
+
+def failing_text(row: ReportFailedDatapoint) -> str:
+    """A failed datapoint's failing metrics as one line: the first few, then how many more."""
+    shown = "; ".join(m.text for m in row.failing_metrics[:FAILING_SHOWN])
+    more = len(row.failing_metrics) - FAILING_SHOWN
+    return shown + (f"; and {more} more" if more > 0 else "")
+
+
+def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> dict[str, Any]:
+    verdict = report.verdict
+    details = plan.details and not plan.summary_only
+    shown = metrics_shown(report, plan.metric_rows) if not plan.summary_only else ()
+    failed = report.datapoints.failed[: plan.rows] if details else ()
+    errors = report.datapoints.errored[: plan.rows] if details else ()
     preview = plan.preview
     failed_views = [
         _RowView(
             id=row.id,
-            failing="; ".join(m.text for m in row.failing[:FAILING_SHOWN])
-            + (f"; and {len(row.failing) - FAILING_SHOWN} more" if len(row.failing) > FAILING_SHOWN else ""),
+            failing=failing_text(row),
             inputs=clip(row.inputs, preview) if row.inputs is not None else "—",
             outputs=clip(row.outputs, preview) if row.outputs is not None else "—",
         )
         for row in failed
     ]
     error_views = [_ErrorView(e.id, e.kind, clip(e.error, max(preview, _PREVIEW_COMMENT))) for e in errors]
-    if view.total is not None:
-        headline = f"{view.passed:,} of {view.total:,} datapoints passed"
-        if view.failed:
-            headline += f", {view.failed:,} failed"
-        if view.unrecorded:
-            headline += f", {view.unrecorded:,} not recorded"
-        if view.total == 0:
-            headline = "no datapoints were evaluated"
-    elif verdict is Verdict.ERROR:
-        headline = "the experiment could not be evaluated"
-    else:
-        headline = "nothing was evaluated"
-    no_baseline = summary is not None and data.comparison is None and verdict is not Verdict.ERROR
+    degraded = (
+        tuple(d.model_copy(update={"rows": d.rows[: max(0, plan.rows)]}) for d in report.degraded) if details else ()
+    )
+    counts = report.counts
+    no_baseline = report.summary is not None and report.comparison is None and verdict is not Verdict.ERROR
     limit = None if mode == "summary" else _MAX_LISTED
+    trend = {"labels": report.trend_labels, "rows": report.trend_rows} if details and report.trend_rows else None
     return {
         "mode": mode,
         "marker": Markup(mark) if mark else "",  # noqa: S704 - our own hidden comments
         "metadata": Markup(meta) if meta else "",  # noqa: S704
-        "title": view.title,
-        "experiment": view.experiment,
+        "title": report.title or report.experiment,
+        "experiment": report.experiment,
         "verdict": {"name": verdict.value, "emoji": verdict.emoji, "words": _VERDICT_WORDS[verdict]},
-        "headline": headline,
-        "reasons": view.reasons[:limit] if verdict in (Verdict.FAIL, Verdict.NEUTRAL) else (),
+        "headline": report.headline,
+        "reasons": report.reasons[:limit] if verdict in (Verdict.FAIL, Verdict.NEUTRAL) else (),
         # said in the visible part whatever the verdict: evaluators that raised, gates within noise, tolerances
-        "warnings": view.warnings[:limit],
-        "flips": view.flips if not plan.summary_only else None,
+        "warnings": report.warnings[:limit],
+        "flips": report.pass_fail if not plan.summary_only else None,
         "tested": any(m.significance is not None for m in shown),
-        "degraded": view.degraded(plan.rows) if plan.details and not plan.summary_only else (),
+        "degraded": degraded,
         # an error verdict always says what went wrong: the error, else the decision's reasons
-        "error": (view.error or "\n".join(view.reasons) or "unknown error") if verdict is Verdict.ERROR else None,
-        "skipped": verdict is Verdict.NEUTRAL and summary is None,
+        "error": (report.error or "\n".join(report.reasons) or "unknown error") if verdict is Verdict.ERROR else None,
+        "skipped": verdict is Verdict.NEUTRAL and report.summary is None,
         "no_baseline": no_baseline,
-        "run": {
-            "id": view.run_id,
-            "url": view.run_url,
-            "head_sha": view.head_sha,
-            "short_sha": view.head_sha[:7] if view.head_sha else None,
-            "pr_number": data.pr_number,
-            "dirty": data.dirty,
-        },
+        "run": report.run,
         "counts": {
-            "passed": format_count(view.passed),
-            "failed": format_count(view.failed),
-            "errored": format_count(view.errored),
-            "total": format_count(view.total),
+            "passed": format_count(counts.passed),
+            "failed": format_count(counts.failed),
+            "errored": format_count(counts.errored),
+            "total": format_count(counts.total),
         },
-        "baseline": view.baseline,
-        "has_comparison": data.comparison is not None,
+        "baseline": report.baseline,
+        "has_comparison": report.comparison is not None,
         "metrics": shown,
-        "metrics_total": len(view.metrics),
-        "metrics_hidden": len(view.metrics) - len(shown) if not plan.summary_only else 0,
+        "metrics_total": len(report.metrics),
+        "metrics_hidden": len(report.metrics) - len(shown) if not plan.summary_only else 0,
         "failed": failed_views,
-        "failed_total": len(view.failed_keys),
-        "failed_errored": (view.failed or 0) - len(view.failed_keys),
+        "failed_total": report.failed_total,
+        "failed_errored": (counts.failed or 0) - report.failed_total,
         "errored": error_views,
-        "errored_total": len(view.errors),
-        "trend": view.trend if plan.details and not plan.summary_only else None,
-        "notes": view.notes[:limit] if not plan.summary_only else (),
-        "show_details": plan.details and not plan.summary_only,
+        "errored_total": len(report.datapoints.errored),
+        "trend": trend,
+        "notes": report.notes[:limit] if not plan.summary_only else (),
+        "show_details": details,
         "summary_only": plan.summary_only,
         "rest_in": "the job summary" if mode == "comment" else "report.json",
-        "truncation": _truncation_message(view, plan, mode, len(shown)),
-        "dry_run": data.dry_run,
+        "truncation": _truncation_message(report, plan, mode, len(shown)),
+        "dry_run": report.dry_run,
         "footer": {
-            "tool_version": view.tool_version,
-            "generated_at": view.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
-            "dry_run": data.dry_run,
+            "tool_version": report.tool_version,
+            "generated_at": report.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "dry_run": report.dry_run,
         },
     }
 
@@ -401,16 +407,21 @@ def render_running(
     return "\n".join(lines) + "\n"
 
 
-def _finish(text: str, redactor: Redactor, protected: Sequence[str]) -> str:
-    """Redact the rendered text (leaving the hidden markers intact) and tidy blank lines."""
+def _finish(text: str) -> str:
+    """Tidy blank lines and trailing spaces (the values were redacted when the report was built)."""
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip("\n") + "\n"
+
+
+def _redacted(text: str, redactor: Redactor, protected: Sequence[str]) -> str:
+    """``text`` redacted, leaving the hidden markers intact."""
     for i, keep in enumerate(protected):
         text = text.replace(keep, f"\x00{i}\x00")
     text = redactor.redact(text)
     for i, keep in enumerate(protected):
         text = text.replace(f"\x00{i}\x00", keep)
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip("\n") + "\n"
+    return text
 
 
 def _fit_rows(render: Callable[[int], str], size: Callable[[str], int], total: int, limit: int) -> str | None:
@@ -441,41 +452,47 @@ def _hard_truncate(text: str, limit: int, head: str, note: str) -> str:
 
 
 def render_comment(
-    data: ReportInput,
+    report: Report,
     *,
-    secrets: Iterable[str | None] = (),
     template_path: str | os.PathLike[str] | None = None,
+    max_datapoints: int = DEFAULT_MAX_DATAPOINTS,
+    secrets: Iterable[str | None] = (),
 ) -> Rendered:
-    """The pull-request comment, at most :data:`COMMENT_LIMIT` characters (see the module docstring).
+    """The pull-request comment, at most :data:`COMMENT_LIMIT` characters (see the module docstring), listing at
+    most ``max_datapoints`` failed / errored datapoints per section.
+
+    The report's values were redacted when it was built. A custom template is the repository's own code, though:
+    what it writes besides them (a literal in the template) is redacted of ``secrets`` as it leaves, like anything
+    else user code prints.
 
     Raises:
         TemplateError: ``template_path`` cannot be read, parsed or rendered, or its output lacks the marker.
     """
-    redactor = Redactor(secrets)
-    view = ReportView(data, redactor)
-    mark, meta = marker(data.experiment), comment_metadata(data.head_sha, data.run_id)
+    mark, meta = marker(report.experiment), comment_metadata(report.run.head_sha, report.run.id)
     custom = template_path is not None
+    redactor = Redactor(secrets) if custom else None
     if template_path is None:
         template, name = _builtin_template(), f"<built-in {BUILTIN_TEMPLATE}>"
     else:
         template, name = _custom_template(template_path)
 
     def render(plan: _Plan) -> str:
-        text = _run_template(template, _context(view, plan, "comment", mark, meta), name, budget=custom)
+        text = _run_template(template, _context(report, plan, "comment", mark, meta), name, budget=custom)
         if mark not in text:
             raise TemplateError(
                 name, f"the rendered comment does not contain the marker {{{{ marker }}}} ({mark}); keep it"
             )
         if meta not in text:
             text = text.replace(mark, f"{mark}\n{meta}", 1)
-        return _finish(text, redactor, (mark, meta))
+        if redactor is not None:
+            text = _redacted(text, redactor, (mark, meta))
+        return _finish(text)
 
-    max_rows = data.comment.max_datapoints
-    plan = _Plan(rows=max_rows)
+    plan = _Plan(rows=max_datapoints)
     text = render(plan)
     if len(text) <= COMMENT_LIMIT:
         return Rendered(text)
-    plan = replace(plan, rows=min(max_rows, _ROWS_DEGRADED), preview=PREVIEW_SHORT, steps=("datapoint_rows",))
+    plan = replace(plan, rows=min(max_datapoints, _ROWS_DEGRADED), preview=PREVIEW_SHORT, steps=("datapoint_rows",))
     text = render(plan)
     if len(text) <= COMMENT_LIMIT:
         return Rendered(text, plan.steps)
@@ -483,10 +500,10 @@ def render_comment(
     text = render(plan)
     if len(text) <= COMMENT_LIMIT:
         return Rendered(text, plan.steps)
-    if view.metrics:
+    if report.metrics:
         metric_plan = replace(plan, steps=(*plan.steps, "metric_rows"))
         fitted = _fit_rows(
-            lambda n: render(replace(metric_plan, metric_rows=n)), len, len(view.metrics) - 1, COMMENT_LIMIT
+            lambda n: render(replace(metric_plan, metric_rows=n)), len, len(report.metrics) - 1, COMMENT_LIMIT
         )
         if fitted is not None:
             return Rendered(fitted, metric_plan.steps)
@@ -503,20 +520,18 @@ def render_comment(
     return Rendered(cut, (*plan.steps, "hard_truncate"))
 
 
-def render_summary(data: ReportInput, *, secrets: Iterable[str | None] = ()) -> str:
+def render_summary(report: Report) -> str:
     """The full report as Markdown for ``$GITHUB_STEP_SUMMARY``: every metric and datapoint that fits
     in :data:`SUMMARY_LIMIT_BYTES` (then fewer datapoints, and it says so)."""
-    redactor = Redactor(secrets)
-    view = ReportView(data, redactor)
     template, name = _builtin_template(), f"<built-in {BUILTIN_TEMPLATE}>"
 
     def render(plan: _Plan) -> str:
-        return _finish(_run_template(template, _context(view, plan, "summary", "", ""), name), redactor, ())
+        return _finish(_run_template(template, _context(report, plan, "summary", "", ""), name))
 
     def size(text: str) -> int:
         return len(text.encode("utf-8"))
 
-    total_rows = max(len(view.failed_keys), len(view.errors))
+    total_rows = max(len(report.datapoints.failed), len(report.datapoints.errored))
     limited = _Plan(rows=0, steps=("datapoint_rows",))
     full = render(_Plan(rows=total_rows))
     if size(full) <= SUMMARY_LIMIT_BYTES:

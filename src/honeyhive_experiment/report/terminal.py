@@ -1,16 +1,37 @@
-"""The plain-text report for a terminal (a dry run's output): no Markdown, no HTML, no escape sequences."""
+"""The plain-text report for a terminal (a dry run's output): no Markdown, no HTML, no escape sequences.
+
+A few small sections, each rendering one part of the :class:`~honeyhive_experiment.report.model.Report`; every
+line goes through :func:`~honeyhive_experiment.report.markdown.plain`, so no value can move the cursor or clear
+the screen.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
-from honeyhive_experiment.report.inputs import DIRTY_LABEL, ReportInput
+from honeyhive_experiment.report.build import DIRTY_LABEL, PREVIEW_SHORT
+from honeyhive_experiment.report.comment import DEFAULT_MAX_DATAPOINTS, FAILING_SHOWN
 from honeyhive_experiment.report.markdown import clip, plain
-from honeyhive_experiment.report.redact import Redactor
-from honeyhive_experiment.report.view import FAILING_SHOWN, PREVIEW_SHORT, MetricRow, ReportView
+from honeyhive_experiment.report.model import Report
 from honeyhive_experiment.verdict import Verdict
 
 __all__ = ["render_terminal"]
+
+_NO_BASELINE = "Baseline: none yet (a run at the merge base, or a passing run on the base branch, becomes one)"
+
+
+def render_terminal(report: Report, *, max_datapoints: int = DEFAULT_MAX_DATAPOINTS) -> str:
+    """A plain-text report for a terminal, listing at most ``max_datapoints`` failed / errored datapoints."""
+    sections = (
+        _header(report),
+        _baseline(report),
+        _metrics(report),
+        _failed(report, max_datapoints),
+        _errors(report, max_datapoints),
+        _notes(report),
+        ["", _footer(report)],
+    )
+    return "\n".join(line for section in sections for line in section) + "\n"
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
@@ -23,118 +44,106 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequenc
     return [line(headers), "  ".join("-" * w for w in widths), *(line(row) for row in rows)]
 
 
-def render_terminal(data: ReportInput, *, secrets: Iterable[str | None] = ()) -> str:
-    """A plain-text report for a terminal (a dry run's output): no Markdown, no HTML, no escape sequences."""
-    redactor = Redactor(secrets)
-    view = ReportView(data, redactor)
-    p = plain
-    verdict = view.verdict
-    lines = [f"HoneyHive experiment: {p(view.title)}"]
-    verdict_line = f"Verdict: {verdict.value.upper()}"
-    if view.total is not None:
-        verdict_line += f" ({view.passed:,} of {view.total:,} datapoints passed"
-        verdict_line += f", {view.failed:,} failed" if view.failed else ""
-        verdict_line += f", {view.unrecorded:,} not recorded)" if view.unrecorded else ")"
-    lines.append(verdict_line)
-    for reason in view.reasons:
-        lines.append(f"  - {p(reason)}")
-    for warning in view.warnings:
-        lines.append(f"  ! {p(warning)}")
-    if verdict is Verdict.ERROR and view.error:
+def _header(report: Report) -> list[str]:
+    counts = report.counts
+    verdict = f"Verdict: {report.verdict.value.upper()}"
+    if counts.total is not None and counts.passed is not None:
+        verdict += f" ({report.headline})"
+    lines = [f"HoneyHive experiment: {plain(report.title or report.experiment)}", verdict]
+    lines += [f"  - {plain(reason)}" for reason in report.reasons]
+    lines += [f"  ! {plain(warning)}" for warning in report.warnings]
+    if report.verdict is Verdict.ERROR and report.error:
         lines.append("Error:")
-        lines.extend(f"  {p(line)}" for line in view.error.splitlines() or [""])
-    if view.run_id or view.run_url:
-        lines.append(f"Run: {p(view.run_url or view.run_id or '')}")
-    if data.dirty:
-        lines.append(f"Commit: {p((view.head_sha or '')[:7])} + {DIRTY_LABEL} (never another commit's baseline)")
-    baseline = view.baseline
-    if baseline is not None:
-        text = f"Baseline: {p(baseline.label)}"
-        if baseline.about:
-            text += f" ({p(baseline.about)})"
-        if baseline.url:
-            text += f" {p(baseline.url)}"
-        lines.append(text)
-        if baseline.shared is not None and baseline.total is not None:
-            changes = f" ({baseline.changes_text})" if baseline.changes_text else ""
-            lines.append(f"Compared on {baseline.shared_text} of {baseline.total_text} datapoints{changes}")
-        if baseline.low_overlap:
-            lines.append(
-                f"Warning: the runs share only {baseline.overlap_pct} of the datapoints; the comparison is partial."
-            )
-        if baseline.cause:
-            lines.append(f"  {p(baseline.cause)}")
-    elif data.summary is not None and verdict is not Verdict.ERROR:
-        lines.append("Baseline: none yet (a run at the merge base, or a passing run on the base branch, becomes one)")
-    if view.metrics:
-        lines.append("")
-        compared = data.comparison is not None
-        if compared:
-            headers = ["Metric", "Baseline", "This run", "Δ", "Δ%", "Improved/degraded", "Status"]
-            right = [False, True, True, True, True, True, False]
-            rows = [
-                [
-                    p(clip(m.label, 40)),
-                    m.baseline_text,
-                    m.value_text,
-                    m.delta_text,
-                    m.delta_pct_text,
-                    m.counts_text,
-                    _plain_status(m),
-                ]
-                for m in view.metrics
+        lines += [f"  {plain(line)}" for line in report.error.splitlines() or [""]]
+    if report.run.id or report.run.url:
+        lines.append(f"Run: {plain(report.run.url or report.run.id or '')}")
+    if report.run.dirty:
+        lines.append(f"Commit: {plain(report.run.short_sha or '')} + {DIRTY_LABEL} (never another commit's baseline)")
+    return lines
+
+
+def _baseline(report: Report) -> list[str]:
+    baseline = report.baseline
+    if baseline is None:
+        return [_NO_BASELINE] if report.summary is not None and report.verdict is not Verdict.ERROR else []
+    text = f"Baseline: {plain(baseline.label)}"
+    if baseline.about:
+        text += f" ({plain(baseline.about)})"
+    if baseline.url:
+        text += f" {plain(baseline.url)}"
+    lines = [text]
+    if baseline.shared is not None and baseline.total is not None:
+        changes = f" ({baseline.changes})" if baseline.changes else ""
+        lines.append(f"Compared on {baseline.shared_text} of {baseline.total_text} datapoints{changes}")
+    if baseline.low_overlap:
+        lines.append(
+            f"Warning: the runs share only {baseline.overlap_pct} of the datapoints; the comparison is partial."
+        )
+    if baseline.cause:
+        lines.append(f"  {plain(baseline.cause)}")
+    return lines
+
+
+def _metrics(report: Report) -> list[str]:
+    if not report.metrics:
+        return []
+    if report.comparison is not None:
+        headers = ["Metric", "Baseline", "This run", "Δ", "Δ%", "Improved/degraded", "Status"]
+        right = [False, True, True, True, True, True, False]
+        rows = [
+            [
+                plain(clip(m.label, 40)),
+                m.baseline_text,
+                m.value_text,
+                m.delta_text,
+                m.delta_pct_text,
+                m.counts_text,
+                m.plain_status,
             ]
-        else:
-            headers = ["Metric", "This run", "Passing range", "Status"]
-            right = [False, True, True, False]
-            rows = [[p(clip(m.label, 40)), m.value_text, m.range_text, _plain_status(m)] for m in view.metrics]
-        lines.extend(_table(headers, rows, right))
-        if view.flips is not None:
-            lines.append(f"Pass/fail: {p(view.flips.text)}")
-    limit = data.comment.max_datapoints
-    if view.failed_keys:
-        lines.append("")
-        lines.append(f"Failed datapoints ({len(view.failed_keys):,}):")
-        for row in view.failed_rows(limit):
-            what = "; ".join(m.text for m in row.failing[:FAILING_SHOWN]) or "failed"
-            lines.append(f"  {p(row.id)}: {p(what)}")
-            if row.inputs is not None:
-                lines.append(f"    inputs:  {p(clip(row.inputs, PREVIEW_SHORT))}")
-            if row.outputs is not None:
-                lines.append(f"    outputs: {p(clip(row.outputs, PREVIEW_SHORT))}")
-        if len(view.failed_keys) > limit:
-            lines.append(f"  ... and {len(view.failed_keys) - limit:,} more (see report.json)")
-    if view.errors:
-        lines.append("")
-        lines.append(f"Errors ({len(view.errors):,}):")
-        for error in view.errors[:limit]:
-            lines.append(f"  {p(error.id)}: {p(error.kind)}: {p(clip(error.error, 200))}")
-        if len(view.errors) > limit:
-            lines.append(f"  ... and {len(view.errors) - limit:,} more (see report.json)")
-    if view.notes:
-        lines.append("")
-        lines.append("Notes:")
-        lines.extend(f"  - {p(note)}" for note in view.notes)
-    lines.append("")
-    footer = f"honeyhive-experiment {p(view.tool_version)} · {view.generated_at.strftime('%Y-%m-%d %H:%M UTC')}"
-    if data.dry_run:
-        footer += " · dry run: nothing was posted"
-    lines.append(footer)
-    return redactor.redact("\n".join(lines) + "\n")
+            for m in report.metrics
+        ]
+    else:
+        headers = ["Metric", "This run", "Passing range", "Status"]
+        right = [False, True, True, False]
+        rows = [[plain(clip(m.label, 40)), m.value_text, m.range_text, m.plain_status] for m in report.metrics]
+    lines = ["", *_table(headers, rows, right)]
+    if report.pass_fail is not None:
+        lines.append(f"Pass/fail: {plain(report.pass_fail.text)}")
+    return lines
 
 
-def _plain_status(row: MetricRow) -> str:
-    parts = [f"{row.change} ({row.significance})" if row.significance else row.change] if row.change else []
-    if row.change == "removed":
-        parts = ["not in this run"]
-    if row.status.endswith("no values"):
-        parts.append("no values")
-    elif row.failing:
-        parts.append(f"{row.failing:,} failing")
-    elif _has_range(row) and row.failing == 0 and row.change is None:
-        parts.append("passing")
-    return ", ".join(parts) or "-"
+def _failed(report: Report, limit: int) -> list[str]:
+    failed = report.datapoints.failed
+    if not failed:
+        return []
+    lines = ["", f"Failed datapoints ({len(failed):,}):"]
+    for row in failed[:limit]:
+        what = "; ".join(m.text for m in row.failing_metrics[:FAILING_SHOWN]) or "failed"
+        lines.append(f"  {plain(row.id)}: {plain(what)}")
+        if row.inputs is not None:
+            lines.append(f"    inputs:  {plain(clip(row.inputs, PREVIEW_SHORT))}")
+        if row.outputs is not None:
+            lines.append(f"    outputs: {plain(clip(row.outputs, PREVIEW_SHORT))}")
+    if len(failed) > limit:
+        lines.append(f"  ... and {len(failed) - limit:,} more (see report.json)")
+    return lines
 
 
-def _has_range(row: MetricRow) -> bool:
-    return row.range_min is not None or row.range_max is not None
+def _errors(report: Report, limit: int) -> list[str]:
+    errors = report.datapoints.errored
+    if not errors:
+        return []
+    lines = ["", f"Errors ({len(errors):,}):"]
+    lines += [f"  {plain(e.id)}: {plain(e.kind)}: {plain(clip(e.error, 200))}" for e in errors[:limit]]
+    if len(errors) > limit:
+        lines.append(f"  ... and {len(errors) - limit:,} more (see report.json)")
+    return lines
+
+
+def _notes(report: Report) -> list[str]:
+    return ["", "Notes:", *(f"  - {plain(note)}" for note in report.notes)] if report.notes else []
+
+
+def _footer(report: Report) -> str:
+    footer = f"honeyhive-experiment {plain(report.tool_version)} · {report.generated_at.strftime('%Y-%m-%d %H:%M UTC')}"
+    return footer + (" · dry run: nothing was posted" if report.dry_run else "")

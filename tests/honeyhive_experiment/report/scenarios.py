@@ -14,15 +14,36 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from honeyhive_experiment import report
 from honeyhive_experiment.config import CommentConfig, Direction, MetricConfig
+from honeyhive_experiment.judgement import BaselineInfo, Judgement, TrendPoint
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
 from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
-from honeyhive_experiment.report import (
-    BaselineInfo,
-    ReportInput,
-    TrendPoint,
-)
+from honeyhive_experiment.report import Rendered, build_report
 from honeyhive_experiment.verdict import Decision, Verdict
+
+# ------------------------------------------------------------------------------------------------------------
+# a judgement's report, built once, in each of its outputs (what delivery.compose does)
+# ------------------------------------------------------------------------------------------------------------
+
+
+def render_comment(data: Judgement, *, secrets: Sequence[str | None] = (), template_path: Any = None) -> Rendered:
+    built = build_report(data, secrets=secrets)
+    rows = data.comment.max_datapoints
+    return report.render_comment(built, template_path=template_path, max_datapoints=rows, secrets=secrets)
+
+
+def render_summary(data: Judgement, *, secrets: Sequence[str | None] = ()) -> str:
+    return report.render_summary(build_report(data, secrets=secrets))
+
+
+def render_terminal(data: Judgement, *, secrets: Sequence[str | None] = ()) -> str:
+    return report.render_terminal(build_report(data, secrets=secrets), max_datapoints=data.comment.max_datapoints)
+
+
+def report_json(data: Judgement, *, secrets: Sequence[str | None] = ()) -> dict[str, Any]:
+    return report.report_json(build_report(data, secrets=secrets))
+
 
 NOW = datetime(2025, 3, 4, 12, 0, tzinfo=UTC)
 RUN_ID = "3f6c1a2e-5b7d-4e8f-9a01-23456789abcd"
@@ -249,8 +270,8 @@ def baseline_info(**changes: Any) -> BaselineInfo:
     return dataclasses.replace(info, **changes)
 
 
-def base_input(**changes: Any) -> ReportInput:
-    data = ReportInput(
+def base_input(**changes: Any) -> Judgement:
+    data = Judgement(
         experiment="support-bot",
         decision=Decision(Verdict.PASS, ("every datapoint passed",)),
         run_id=RUN_ID,
@@ -264,7 +285,7 @@ def base_input(**changes: Any) -> ReportInput:
     return dataclasses.replace(data, **changes)
 
 
-def pass_input() -> ReportInput:
+def pass_input() -> Judgement:
     summary = summary_of(PASS_SUMMARY_BODY)
     return base_input(
         summary=summary,
@@ -278,7 +299,7 @@ def pass_input() -> ReportInput:
     )
 
 
-def fail_input() -> ReportInput:
+def fail_input() -> Judgement:
     summary = summary_of(FAIL_SUMMARY_BODY)
     return base_input(
         decision=Decision(
@@ -322,7 +343,7 @@ def fail_input() -> ReportInput:
     )
 
 
-def neutral_input() -> ReportInput:
+def neutral_input() -> Judgement:
     return base_input(
         decision=Decision(Verdict.NEUTRAL, ("pull request from a fork: the HoneyHive api-key is not available",)),
         run_id=None,
@@ -330,7 +351,7 @@ def neutral_input() -> ReportInput:
     )
 
 
-def error_input() -> ReportInput:
+def error_input() -> Judgement:
     return base_input(
         decision=Decision(Verdict.ERROR, ("the run was not ingested in time",)),
         error=(
@@ -340,7 +361,7 @@ def error_input() -> ReportInput:
     )
 
 
-def no_baseline_input() -> ReportInput:
+def no_baseline_input() -> Judgement:
     return base_input(
         decision=Decision(Verdict.NEUTRAL, ("no baseline run to compare with yet",)),
         summary=summary_of(PASS_SUMMARY_BODY),
@@ -383,7 +404,7 @@ BIG_N, BIG_M = 5000, 300
 LONG_NAME = "llm_judge_answer_relevance_and_groundedness_rubric_v2_scored_by_gpt_4o_mini_{:03d}"
 
 
-def many(n_datapoints: int, worse: Sequence[str], better: Sequence[str] = (), key: str | None = None) -> ReportInput:
+def many(n_datapoints: int, worse: Sequence[str], better: Sequence[str] = (), key: str | None = None) -> Judgement:
     """``n_datapoints`` failing datapoints; ``worse`` metrics failing their range and worse than the
     baseline, ``better`` ones better and without a range. Long outputs and inputs for every datapoint."""
     ids = [f"EXT-{i:06d}" for i in range(n_datapoints)]
@@ -468,7 +489,7 @@ def many(n_datapoints: int, worse: Sequence[str], better: Sequence[str] = (), ke
 NASTY = "</details><script>alert(1)</script> a|b @octocat ```js\nfetch()``` [x](javascript:alert(1)) #12 _*~"
 
 
-def nasty_input() -> ReportInput:
+def nasty_input() -> Judgement:
     data = fail_input()
     body = json.loads(json.dumps(FAIL_SUMMARY_BODY))
     body["failed"] = [f"EXT-{NASTY}", "EXT-q5"]
@@ -504,7 +525,7 @@ def nasty_input() -> ReportInput:
 SIG_IDS = [f"EXT-s{i}" for i in range(1, 21)]
 
 
-def significance_input() -> ReportInput:
+def significance_input() -> Judgement:
     """A run of 20 datapoints judged the way the flow judges it (assess_comparison, then decide) against a
     baseline in which two of them failed: accuracy drops on 15 of 20 (worse, Holm-adjusted p = 0.0021, past
     its 5% gate), faithfulness changes 5 up / 6 down (within noise), cost 2 worse / 1 better (too few to tell)."""

@@ -19,17 +19,14 @@ from typing import Any
 import pytest
 
 from honeyhive_experiment.config import CommentConfig
+from honeyhive_experiment.judgement import Judgement
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus
 from honeyhive_experiment.report import (
     COMMENT_LIMIT,
     SUMMARY_LIMIT_BYTES,
-    ReportInput,
     TemplateError,
     comment_metadata,
     marker,
-    render_comment,
-    render_summary,
-    render_terminal,
 )
 from honeyhive_experiment.verdict import Decision, Verdict
 from tests.honeyhive_experiment.report.scenarios import (
@@ -51,6 +48,9 @@ from tests.honeyhive_experiment.report.scenarios import (
     neutral_input,
     no_baseline_input,
     pass_input,
+    render_comment,
+    render_summary,
+    render_terminal,
     significance_input,
     summary_of,
     table_rows,
@@ -180,7 +180,7 @@ def test_dry_run_is_said_in_the_footer() -> None:
 
 @pytest.mark.parametrize("max_datapoints", [20, BIG_N])
 def test_5000_failing_datapoints_by_300_metrics_stay_under_the_limit_and_say_so(
-    big_input: ReportInput, max_datapoints: int
+    big_input: Judgement, max_datapoints: int
 ) -> None:
     data = dataclasses.replace(big_input, comment=CommentConfig(max_datapoints=max_datapoints))
     rendered = render_comment(data)
@@ -218,7 +218,7 @@ def test_too_many_metrics_are_cut_keeping_key_failing_and_worse_ones_first() -> 
     assert shown[1][0].startswith("extra\\_metric\\_0000")
 
 
-def test_the_big_job_summary_stays_under_1_mib_and_says_so(big_input: ReportInput) -> None:
+def test_the_big_job_summary_stays_under_1_mib_and_says_so(big_input: Judgement) -> None:
     text = render_summary(big_input)
     assert len(text.encode("utf-8")) <= SUMMARY_LIMIT_BYTES
     assert "This job summary was shortened to stay under GitHub's 1 MiB limit" in text

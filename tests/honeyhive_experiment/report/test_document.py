@@ -1,4 +1,4 @@
-"""``report.document``: report.json as a pydantic model, its generated JSON Schema, and reading it back.
+"""``report.model``: report.json as the one report model, its generated JSON Schema, and reading it back.
 
 jsonschema is used here only as an independent check of the generated schema and the documents.
 """
@@ -14,11 +14,10 @@ import jsonschema
 import pytest
 
 from honeyhive_experiment.errors import ReportError
+from honeyhive_experiment.judgement import Judgement
 from honeyhive_experiment.report import (
-    ReportDocument,
-    ReportInput,
+    Report,
     load_report,
-    report_json,
     report_json_schema,
     report_json_schema_text,
 )
@@ -32,6 +31,7 @@ from tests.honeyhive_experiment.report.scenarios import (
     SCENARIOS,
     fail_input,
     pass_input,
+    report_json,
 )
 
 pytestmark = pytest.mark.unit
@@ -47,7 +47,7 @@ REGENERATE = (
 def test_committed_schema_file_equals_the_generated_schema() -> None:
     committed = SCHEMA_FILE.read_text(encoding="utf-8")
     assert committed == report_json_schema_text(), (
-        f"schemas/report.schema.json is stale: the ReportDocument model changed. From the repository root run\n"
+        f"schemas/report.schema.json is stale: the Report model changed. From the repository root run\n"
         f"    {REGENERATE}\nand commit the file."
     )
     jsonschema.Draft202012Validator.check_schema(json.loads(committed))
@@ -71,8 +71,14 @@ def test_the_schema_rejects_a_report_that_drifts() -> None:
 
 def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
     doc = report_json(fail_input())
-    assert doc["counts"] == {"passed": 4, "failed": 2, "errored": 1, "total": 6}
-    assert doc["run"] == {"id": RUN_ID, "url": f"{APP}/runs/{RUN_ID}", "head_sha": HEAD_SHA, "pr_number": 42}
+    assert doc["counts"] == {"passed": 4, "failed": 2, "errored": 1, "unrecorded": 0, "total": 6}
+    assert doc["run"] == {
+        "id": RUN_ID,
+        "url": f"{APP}/runs/{RUN_ID}",
+        "head_sha": HEAD_SHA,
+        "pr_number": 42,
+        "dirty": False,
+    }
     assert doc["gate_failures"] == ["accuracy got worse by 0.099 (gate: at most 0.05)"]
     assert doc["baseline"]["shared_datapoints"] == 4
     assert doc["baseline"]["total_datapoints"] == 6
@@ -85,6 +91,9 @@ def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
         "label": "Latency (ms)",
         "direction": "lower",
         "key": True,
+        "configured": True,
+        "format": ",.0f",
+        "percent": False,
         "baseline": 1320.25,
         "value": 1480.5,
         "difference": 160.25,
@@ -100,11 +109,13 @@ def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
         "p_adjusted": None,
         "failing_datapoints": 0,
         "passing_range": None,
+        "absent": False,
+        "compared": True,
     }
     assert doc["datapoints"]["failed"] == [
         {
             "id": "EXT-q2",
-            "failing_metrics": [{"name": "accuracy", "event_name": "answer", "value": 0.2}],
+            "failing_metrics": [{"name": "accuracy", "event_name": "answer", "value": 0.2, "text": "Accuracy = 0.200"}],
             "inputs": '{"question": "What is the capital of Peru?"}',
             "outputs": '{"answer": "The capital of Peru is *Lima* | source: `wiki`"}',
         }
@@ -113,12 +124,12 @@ def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
     assert doc["datapoints"]["errored"][1]["evaluator"] == "similarity"
 
 
-def test_the_big_report_json_has_everything_and_is_valid(big_input: ReportInput) -> None:
+def test_the_big_report_json_has_everything_and_is_valid(big_input: Judgement) -> None:
     doc = report_json(big_input)
     jsonschema.Draft202012Validator(report_json_schema()).validate(doc)
     assert len(doc["metrics"]) == BIG_M
     assert len(doc["datapoints"]["failed"]) == BIG_N
-    assert doc["counts"] == {"passed": 0, "failed": BIG_N, "errored": 0, "total": BIG_N}
+    assert doc["counts"] == {"passed": 0, "failed": BIG_N, "errored": 0, "unrecorded": 0, "total": BIG_N}
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -132,15 +143,15 @@ def test_the_schema_is_the_models() -> None:
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["$id"] == "urn:honeyhive-experiment:schema:report:v1"
     assert {k: v for k, v in schema.items() if k not in ("$schema", "$id", "title")} == {
-        k: v for k, v in ReportDocument.model_json_schema(schema_generator=_generator()).items() if k != "title"
+        k: v for k, v in Report.model_json_schema(schema_generator=_generator()).items() if k != "title"
     }
     assert schema["additionalProperties"] is False
-    assert schema["required"] == list(ReportDocument.model_fields)
+    assert schema["required"] == list(Report.model_fields)
     assert all(field.get("description") for field in schema["properties"].values())
 
 
 def _generator() -> Any:
-    from honeyhive_experiment.report.document import _SchemaGenerator
+    from honeyhive_experiment.report.model import _SchemaGenerator
 
     return _SchemaGenerator
 
@@ -151,14 +162,14 @@ def test_load_report_reads_back_what_report_json_wrote(tmp_path: Path, scenario:
     path = tmp_path / "report.json"
     path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
     loaded = load_report(path)
-    assert isinstance(loaded, ReportDocument)
+    assert isinstance(loaded, Report)
     assert loaded.model_dump(mode="json") == doc
     assert loaded.verdict is Verdict(scenario.replace("no_baseline", "neutral"))
     assert loaded.run.pr_number == 42
     assert load_report(str(path)) == loaded
 
 
-def test_load_report_reads_back_the_big_report(tmp_path: Path, big_input: ReportInput) -> None:
+def test_load_report_reads_back_the_big_report(tmp_path: Path, big_input: Judgement) -> None:
     doc = report_json(big_input)
     path = tmp_path / "report.json"
     path.write_text(json.dumps(doc), encoding="utf-8")

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 
 from honeyhive_experiment.report import (
     md_escape,
-    render_comment,
 )
 from tests.honeyhive_experiment.report.scenarios import (
     cells,
     nasty_input,
+    render_comment,
     table_rows,
 )
 

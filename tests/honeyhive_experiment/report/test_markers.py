@@ -15,13 +15,15 @@ from honeyhive_experiment.report import (
     comment_metadata,
     marker,
     parse_comment_metadata,
-    render_comment,
 )
-from honeyhive_experiment.report import markers as markers_module
+from honeyhive_experiment.report import (
+    markers as markers_module,
+)
 from tests.honeyhive_experiment.report.scenarios import (
     HEAD_SHA,
     RUN_ID,
     SCENARIOS,
+    render_comment,
 )
 
 pytestmark = pytest.mark.unit

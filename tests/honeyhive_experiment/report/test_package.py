@@ -15,7 +15,7 @@ pytestmark = pytest.mark.unit
 
 PACKAGE = Path(report.__file__).parent
 
-# what report.py exported before it became a package: callers import these from honeyhive_experiment.report
+# what the package offers its callers (delivery, history, flow): imported from honeyhive_experiment.report
 FORMER_NAMES = [
     "COMMENT_LIMIT",
     "REDACTED",
@@ -23,13 +23,13 @@ FORMER_NAMES = [
     "REPORT_VERSION",
     "SECRET_PATTERNS",
     "SUMMARY_LIMIT_BYTES",
-    "BaselineInfo",
     "RedactingFilter",
     "Redactor",
     "Rendered",
-    "ReportInput",
+    "Report",
     "TemplateError",
-    "TrendPoint",
+    "build_report",
+    "load_report",
     "comment_metadata",
     "format_delta",
     "format_number",

@@ -11,16 +11,11 @@ from pathlib import Path
 import pytest
 
 from honeyhive_experiment.config import CommentConfig
+from honeyhive_experiment.judgement import Judgement, TrendPoint
 from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
 from honeyhive_experiment.report import (
     RedactingFilter,
     Redactor,
-    ReportInput,
-    TrendPoint,
-    render_comment,
-    render_summary,
-    render_terminal,
-    report_json,
 )
 from honeyhive_experiment.verdict import Decision, Verdict
 from tests.honeyhive_experiment.report.scenarios import (
@@ -35,6 +30,10 @@ from tests.honeyhive_experiment.report.scenarios import (
     detail,
     fail_input,
     pass_input,
+    render_comment,
+    render_summary,
+    render_terminal,
+    report_json,
     summary_of,
 )
 
@@ -60,7 +59,7 @@ def leaks(text: str) -> list[str]:
     return found
 
 
-def secret_input() -> ReportInput:
+def secret_input() -> Judgement:
     data = fail_input()
     summary_body = json.loads(json.dumps(FAIL_SUMMARY_BODY))
     summary_body["error"] = f"evaluator called with Authorization: Bearer {BEARER}"

@@ -6,12 +6,10 @@ import dataclasses
 
 import pytest
 
-from honeyhive_experiment.report import (
-    render_terminal,
-)
 from tests.honeyhive_experiment.report.scenarios import (
     nasty_input,
     pass_input,
+    render_terminal,
 )
 
 pytestmark = pytest.mark.unit

@@ -9,11 +9,6 @@ from datetime import timedelta
 import pytest
 
 from honeyhive_experiment.config import CommentConfig, Direction, MetricConfig
-from honeyhive_experiment.report import (
-    render_comment,
-    render_summary,
-    report_json,
-)
 from honeyhive_experiment.verdict import Decision, Verdict
 from tests.honeyhive_experiment.report.scenarios import (
     IDS,
@@ -28,6 +23,9 @@ from tests.honeyhive_experiment.report.scenarios import (
     detail,
     fail_input,
     pass_input,
+    render_comment,
+    render_summary,
+    report_json,
     summary_of,
     table_rows,
 )

@@ -1,10 +1,15 @@
-"""``report.json``: the machine-readable report, a pydantic model (:class:`ReportDocument`).
+"""The one report model: :class:`Report`, built once per run (:mod:`.build`), rendered by every output.
 
-:func:`report_json` builds it from a :class:`~honeyhive_experiment.report.inputs.ReportInput` (every
-number the backend's, every string redacted); :func:`load_report` reads one back for ``mode: publish`` and
-refuses anything the model does not allow. The JSON Schema is generated from the model
-(:func:`report_json_schema`) and committed as ``schemas/report.schema.json`` for other tools; regenerate
-it from the repository root after changing the model::
+The PR comment and the job summary (:mod:`.comment`), the terminal text (:mod:`.terminal`) and ``report.json``
+(:func:`report_json`, its JSON) all read this one frozen pydantic model. Its fields are data: the backend's
+numbers, as reported, and strings already redacted and clipped where it was built. The texts a reader sees (a
+number in the metric's format, a status with its emoji, "compared on 21 of 23") are properties computed from
+those fields, so they are never stored twice and never differ between the outputs.
+
+``report.json`` is the model's JSON, ``"version": 1``; fields are only ever added. :func:`load_report` reads one
+back for ``mode: publish`` and refuses anything the model does not allow. The JSON Schema is generated from
+the model (:func:`report_json_schema`) and committed as ``schemas/report.schema.json``; regenerate it from the
+repository root after changing the model::
 
     .venv/bin/python -c "import honeyhive_experiment.report as r; print(r.report_json_schema_text(), end='')" \\
         > src/honeyhive_experiment/schemas/report.schema.json
@@ -14,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -25,29 +29,37 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from honeyhive_experiment.config import Direction
 from honeyhive_experiment.errors import ReportError
-from honeyhive_experiment.report.inputs import ReportInput
-from honeyhive_experiment.report.markdown import clip
-from honeyhive_experiment.report.numbers import finite
-from honeyhive_experiment.report.redact import Redactor
-from honeyhive_experiment.report.view import ReportView, count_of
+from honeyhive_experiment.report.numbers import (
+    format_count,
+    format_delta,
+    format_number,
+    format_percentage_change,
+    format_range,
+    sparkline,
+)
 from honeyhive_experiment.verdict import Verdict
 
 __all__ = [
+    "CHANGE_TEXT",
     "REPORT_SCHEMA_ID",
     "REPORT_VERSION",
+    "Degraded",
+    "DegradedDatapoint",
+    "Report",
     "ReportBaseline",
     "ReportComparison",
     "ReportCounts",
     "ReportDatapoints",
-    "ReportDocument",
     "ReportErroredDatapoint",
     "ReportFailedDatapoint",
     "ReportFailingMetric",
+    "ReportFlips",
     "ReportMetric",
     "ReportRange",
     "ReportRun",
     "ReportSummary",
     "ReportTrendPoint",
+    "TrendRow",
     "load_report",
     "report_json",
     "report_json_schema",
@@ -61,6 +73,17 @@ _SCHEMA_TITLE: Final = "honeyhive-experiment report.json"
 Change = Literal["better", "worse", "within noise", "too few changes to tell", "same", "new", "removed"]
 ErroredStatus = Literal["function_error", "timeout", "backend_error", "evaluator_error"]
 
+CHANGE_TEXT: Final[dict[str, str]] = {
+    "better": "🟢 better",
+    "worse": "🔴 worse",
+    "within noise": "⚪ within noise",
+    "too few changes to tell": "⚪ too few changes to tell",
+    "same": "⚪ same",
+    "new": "🆕 new",
+    "removed": "➖ not in this run",
+}
+"""A change as the comment shows it (the terminal and report.json use the plain word)."""
+
 
 class _Part(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -73,6 +96,11 @@ class ReportRun(_Part):
     url: str | None = Field(description="The run in the HoneyHive app (http or https).")
     head_sha: str | None = Field(description="The commit the run evaluated.")
     pr_number: int | None = Field(description="The pull request the run was for.")
+    dirty: bool = Field(description="Whether the run was made with uncommitted changes.")
+
+    @property
+    def short_sha(self) -> str | None:
+        return self.head_sha[:7] if self.head_sha else None
 
 
 class ReportCounts(_Part):
@@ -82,7 +110,8 @@ class ReportCounts(_Part):
     passed: NonNegativeInt | None = Field(description="Datapoints that passed (the backend's count).")
     failed: NonNegativeInt | None = Field(description="Datapoints that failed (the backend's count).")
     errored: NonNegativeInt = Field(description="Datapoints whose function raised or timed out, or backend errors.")
-    total: NonNegativeInt | None = Field(description="passed + failed.")
+    unrecorded: NonNegativeInt = Field(description="Dataset rows the backend never recorded.")
+    total: NonNegativeInt | None = Field(description="passed + failed + unrecorded.")
 
 
 class ReportSummary(_Part):
@@ -95,7 +124,7 @@ class ReportSummary(_Part):
 
 
 class ReportBaseline(_Part):
-    """The baseline run the comparison was made against."""
+    """The baseline run the comparison was made against, and how it is described."""
 
     run_id: str = Field(description="The baseline's HoneyHive run id.")
     name: str | None = Field(description="The baseline run's name.")
@@ -105,6 +134,46 @@ class ReportBaseline(_Part):
     created_at: datetime | None = Field(description="When the baseline run was created (UTC).")
     shared_datapoints: NonNegativeInt | None = Field(description="Datapoints both runs evaluated.")
     total_datapoints: NonNegativeInt | None = Field(description="Datapoints this run evaluated.")
+    about: str | None = Field(
+        description="Which baseline and why, as shown: 'run at merge-base a1b2c3d with main, 2 days ago'."
+    )
+    age: str | None = Field(description="How long before this report the baseline was made.")
+    changes: str | None = Field(description="What changed in the dataset, from the backend's lists: '2 new, 1 gone'.")
+    cause: str | None = Field(description="When the overlap collapsed: its likely cause and the fix.")
+    low_overlap: bool = Field(description="Whether the runs share too few datapoints to compare.")
+
+    @property
+    def label(self) -> str:
+        return self.name or self.run_id
+
+    @property
+    def short_sha(self) -> str | None:
+        return self.commit_sha[:7] if self.commit_sha else None
+
+    @property
+    def shared(self) -> int | None:
+        return self.shared_datapoints
+
+    @property
+    def total(self) -> int | None:
+        return self.total_datapoints
+
+    @property
+    def shared_text(self) -> str:
+        return format_count(self.shared_datapoints)
+
+    @property
+    def total_text(self) -> str:
+        return format_count(self.total_datapoints)
+
+    @property
+    def overlap_pct(self) -> str | None:
+        shared, total = self.shared_datapoints, self.total_datapoints
+        return f"{shared / total:.0%}" if shared is not None and total else None
+
+    @property
+    def changes_text(self) -> str | None:
+        return self.changes
 
 
 class ReportComparison(_Part):
@@ -131,6 +200,9 @@ class ReportMetric(_Part):
     label: str = Field(description="The name shown (the configured label, else the name).")
     direction: Direction = Field(description="Which way the metric is better.")
     key: bool = Field(description="Whether it is a key metric (shown first, with its trend).")
+    configured: bool = Field(description="Whether the experiment file configures it (metrics).")
+    format: str | None = Field(description="The configured format spec of its numbers.")
+    percent: bool = Field(description="Whether its values are shown as a percentage (a pass rate).")
     baseline: float | None = Field(description="The baseline run's aggregate.")
     value: float | None = Field(description="This run's aggregate.")
     difference: float | None = Field(description="The backend's difference, value - baseline.")
@@ -152,6 +224,81 @@ class ReportMetric(_Part):
     p_adjusted: float | None = Field(description="The p-value Holm-corrected across this comparison's metrics.")
     failing_datapoints: NonNegativeInt | None = Field(description="Datapoints outside the passing range.")
     passing_range: ReportRange | None = Field(description="The passing range, when one is configured.")
+    absent: bool = Field(description="A judged metric the backend has no value for.")
+    compared: bool = Field(description="Whether this run was compared with a baseline.")
+
+    # ------------------------------------------------------------------ as shown
+
+    @property
+    def failing(self) -> int | None:
+        return self.failing_datapoints
+
+    @property
+    def range_min(self) -> float | None:
+        return self.passing_range.min if self.passing_range is not None else None
+
+    @property
+    def range_max(self) -> float | None:
+        return self.passing_range.max if self.passing_range is not None else None
+
+    def _number(self, value: float | None) -> str:
+        return format_number(value, self.format, percent=self.percent)
+
+    @property
+    def baseline_text(self) -> str:
+        return self._number(self.baseline)
+
+    @property
+    def value_text(self) -> str:
+        return self._number(self.value)
+
+    @property
+    def delta_text(self) -> str:
+        return format_delta(self.difference, self.format, percent=self.percent)
+
+    @property
+    def delta_pct_text(self) -> str:
+        return format_percentage_change(self.percentage_change)
+
+    @property
+    def counts_text(self) -> str:
+        better, worse = self.better_count, self.worse_count
+        return f"{better:,} / {worse:,}" if better is not None and worse is not None else "—"
+
+    @property
+    def range_text(self) -> str:
+        return format_range(self.range_min, self.range_max, self.format, percent=self.percent)
+
+    @property
+    def status(self) -> str:
+        """The status cell of the comment: the change with its test, then failing or missing values."""
+        parts = []
+        if self.change is not None:
+            parts.append(CHANGE_TEXT[self.change] + (f" ({self.significance})" if self.significance else ""))
+        if self.absent:
+            parts.append("⚠️ no values")
+        elif self.failing_datapoints:
+            parts.append(f"❌ {self.failing_datapoints:,} failing")
+        elif not self.compared and self.passing_range is not None and self.failing_datapoints == 0:
+            parts.append("✅ passing")
+        return " · ".join(parts) or "—"
+
+    @property
+    def plain_status(self) -> str:
+        """The status in words, for the terminal."""
+        if self.change == "removed":
+            parts = ["not in this run"]
+        elif self.change is not None:
+            parts = [f"{self.change} ({self.significance})" if self.significance else self.change]
+        else:
+            parts = []
+        if self.absent:
+            parts.append("no values")
+        elif self.failing_datapoints:
+            parts.append(f"{self.failing_datapoints:,} failing")
+        elif not self.compared and self.passing_range is not None and self.failing_datapoints == 0:
+            parts.append("passing")
+        return ", ".join(parts) or "-"
 
 
 class ReportFlips(_Part):
@@ -162,6 +309,13 @@ class ReportFlips(_Part):
     change: Change = Field(description="worse / better when significant, else within noise or too few.")
     significance: str = Field(description="The exact McNemar test, as shown.")
 
+    @property
+    def text(self) -> str:
+        return (
+            f"{self.pass_to_fail:,} datapoint(s) went from passing to failing and {self.fail_to_pass:,} from failing"
+            f" to passing: {self.change} ({self.significance})"
+        )
+
 
 class ReportFailingMetric(_Part):
     """A metric that failed its passing range on a datapoint."""
@@ -169,6 +323,7 @@ class ReportFailingMetric(_Part):
     name: str = Field(description="The metric's name.")
     event_name: str | None = Field(description="The event the metric is on.")
     value: bool | int | float | str | None = Field(description="The datapoint's value.")
+    text: str = Field(description="As shown: 'label = value (explanation)'.")
 
 
 class ReportFailedDatapoint(_Part):
@@ -197,6 +352,23 @@ class ReportDatapoints(_Part):
     errored: tuple[ReportErroredDatapoint, ...] = Field(description="Errors, one per datapoint and evaluator.")
 
 
+class DegradedDatapoint(_Part):
+    """A datapoint that got worse on one metric (the backend's list), with a preview of its inputs."""
+
+    id: str = Field(description="The datapoint's id.")
+    inputs: str = Field(description="Its inputs, as JSON text ('—' when not known).")
+
+
+class Degraded(_Part):
+    """The datapoints that got significantly worse on a metric, or on a gated one: the first of the backend's
+    list, and how many in all."""
+
+    metric: str = Field(description="The metric's name.")
+    label: str = Field(description="The metric as shown.")
+    total: NonNegativeInt = Field(description="How many datapoints got worse on it (the backend's list).")
+    rows: tuple[DegradedDatapoint, ...] = Field(description="The first of them.")
+
+
 class ReportTrendPoint(_Part):
     """The key metrics' aggregates in an earlier baseline run."""
 
@@ -205,17 +377,35 @@ class ReportTrendPoint(_Part):
     values: dict[str, float | None] = Field(description="Key metric name → that run's aggregate.")
 
 
-class ReportDocument(_Part):
-    """The machine-readable report of one experiment run (report.json). Every number is the backend's;
-    every string is redacted."""
+class TrendRow(_Part):
+    """A key metric over the earlier runs and this one (the last value)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    label: str = Field(description="The metric as shown.")
+    numbers: tuple[float | None, ...] = Field(description="Its aggregate in each earlier run, then in this run.")
+    format: str | None = Field(description="The configured format spec.")
+    percent: bool = Field(description="Whether its values are shown as a percentage.")
+
+    @property
+    def spark(self) -> str:
+        return sparkline(self.numbers)
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The numbers as shown, in the metric's format."""
+        return tuple(format_number(v, self.format, percent=self.percent) for v in self.numbers)
+
+
+class Report(_Part):
+    """The report of one experiment run (report.json). Every number is the backend's; every string is
+    redacted."""
 
     version: Literal[1] = Field(description="The version of this format.")
     experiment: str = Field(description="The experiment's name.")
+    title: str | None = Field(description="The comment's heading (comment.title, else the name).")
     verdict: Verdict = Field(description="The check's verdict.")
     reasons: tuple[str, ...] = Field(description="Why the verdict is what it is.")
     gate_failures: tuple[str, ...] = Field(description="The gates that failed.")
+    gates_hit: tuple[str, ...] = Field(description="The metrics whose gate failed the check.")
     warnings: tuple[str, ...] = Field(
         description="Said without changing the verdict: evaluators that raised, gates within noise, tolerances."
     )
@@ -233,7 +423,13 @@ class ReportDocument(_Part):
     comparison: ReportComparison | None = Field(description="The comparison with the baseline (null when none).")
     metrics: tuple[ReportMetric, ...] = Field(description="Every metric: key metrics, configured ones, the rest.")
     datapoints: ReportDatapoints = Field(description="The datapoints that failed or errored.")
+    degraded: tuple[Degraded, ...] = Field(
+        description="Per metric that got significantly worse or failed its gate: datapoints that got worse."
+    )
     trend: tuple[ReportTrendPoint, ...] = Field(description="The key metrics in earlier baseline runs, oldest first.")
+    trend_rows: tuple[TrendRow, ...] = Field(
+        description="The key metrics over the earlier runs and this one, as the comment's trend shows them."
+    )
     notes: tuple[str, ...] = Field(description="Notes shown with the report.")
 
     @field_validator("version", mode="before")
@@ -243,142 +439,44 @@ class ReportDocument(_Part):
             raise PydanticCustomError("literal_error", "Input should be 1")
         return value
 
+    @property
+    def headline(self) -> str:
+        """ "47 of 50 datapoints passed, 3 failed" (the backend's counts), or what happened instead."""
+        counts = self.counts
+        if counts.total is None or counts.passed is None:
+            return "the experiment could not be evaluated" if self.verdict is Verdict.ERROR else "nothing was evaluated"
+        if counts.total == 0:
+            return "no datapoints were evaluated"
+        text = f"{counts.passed:,} of {counts.total:,} datapoints passed"
+        if counts.failed:
+            text += f", {counts.failed:,} failed"
+        if counts.unrecorded:
+            text += f", {counts.unrecorded:,} not recorded"
+        return text
 
-# ============================================================================================== building
+    @property
+    def failed_total(self) -> int:
+        """Failed datapoints listed (those that errored are listed with the errors)."""
+        return len(self.datapoints.failed)
+
+    @property
+    def trend_labels(self) -> tuple[str, ...]:
+        return (*(point.label for point in self.trend[-_TREND_POINTS:]), "this run") if self.trend_rows else ()
 
 
-def report_json(data: ReportInput, *, secrets: Iterable[str | None] = ()) -> dict[str, Any]:
-    """The machine-readable report (``report.json``): a :class:`ReportDocument` as a JSON-ready dict.
+_TREND_POINTS: Final = 10
 
-    Every number is the backend's; ``improved_count`` / ``degraded_count`` are the backend's (a larger
-    value is "improved"), ``better_count`` / ``worse_count`` apply the metric's direction.
-    """
-    redactor = Redactor(secrets)
-    view = ReportView(data, redactor)
-    document = _document(data, view, redactor)
-    # every string once more, as it will be written: a secret assembled by cutting or joining is caught here
-    result: dict[str, Any] = redactor.redact_json(document.model_dump(mode="json"))
+
+def report_json(report: Report) -> dict[str, Any]:
+    """``report.json``: the report's JSON."""
+    result: dict[str, Any] = report.model_dump(mode="json")
     return result
-
-
-def _document(data: ReportInput, view: ReportView, redactor: Redactor) -> ReportDocument:
-    r = redactor.redact
-    summary, comparison, baseline = data.summary, data.comparison, view.baseline
-    return ReportDocument(
-        version=REPORT_VERSION,
-        experiment=view.experiment,
-        verdict=view.verdict,
-        reasons=view.reasons,
-        gate_failures=view.gate_failures,
-        warnings=view.warnings,
-        pass_fail=None
-        if view.flips is None
-        else ReportFlips(
-            pass_to_fail=view.flips.pass_to_fail,
-            fail_to_pass=view.flips.fail_to_pass,
-            change=view.flips.change,
-            significance=view.flips.significance,
-        ),
-        error=view.error,
-        dry_run=data.dry_run,
-        generated_at=view.generated_at,
-        tool_version=view.tool_version,
-        run=ReportRun(id=view.run_id, url=view.run_url, head_sha=view.head_sha, pr_number=data.pr_number),
-        counts=ReportCounts(passed=view.passed, failed=view.failed, errored=view.errored, total=view.total),
-        summary=None
-        if summary is None
-        else ReportSummary(
-            status=str(summary.status) if summary.status is not None else None,
-            success=summary.success,
-            error=clip(r(summary.error), 4000) if summary.error else None,
-            aggregation_function=view.aggregation,
-        ),
-        baseline=None
-        if baseline is None
-        else ReportBaseline(
-            run_id=baseline.run_id,
-            name=baseline.name,
-            url=baseline.url,
-            commit_sha=baseline.commit_sha,
-            branch=baseline.branch,
-            created_at=baseline.created_at,
-            shared_datapoints=baseline.shared,
-            total_datapoints=baseline.total,
-        ),
-        comparison=None
-        if comparison is None
-        else ReportComparison(
-            common_datapoints=len(comparison.common_datapoints),
-            new_only_datapoints=count_of(comparison.new_only_datapoints),
-            old_only_datapoints=count_of(comparison.old_only_datapoints),
-        ),
-        metrics=tuple(
-            ReportMetric(
-                name=m.name,
-                event_name=m.event_name,
-                label=m.label,
-                direction=Direction(m.direction),
-                key=m.key,
-                baseline=m.baseline,
-                value=m.value,
-                difference=m.difference,
-                percentage_change=m.percentage_change,
-                improved_count=m.improved_count,
-                degraded_count=m.degraded_count,
-                same_count=m.same_count,
-                better_count=m.better_count,
-                worse_count=m.worse_count,
-                change=m.change,
-                significance=m.significance,
-                p_value=m.p_value,
-                p_adjusted=m.p_adjusted,
-                failing_datapoints=m.failing,
-                passing_range=None
-                if m.range_min is None and m.range_max is None
-                else ReportRange(min=m.range_min, max=m.range_max),
-            )
-            for m in view.metrics
-        ),
-        datapoints=ReportDatapoints(
-            failed=tuple(
-                ReportFailedDatapoint(
-                    id=row.id,
-                    failing_metrics=tuple(
-                        ReportFailingMetric(name=f.name, event_name=f.event_name, value=_json_value(f.value))
-                        for f in row.failing
-                    ),
-                    inputs=row.inputs,
-                    outputs=row.outputs,
-                )
-                for row in view.failed_rows(len(view.failed_keys))
-            ),
-            errored=tuple(
-                ReportErroredDatapoint(id=e.id, status=e.status, kind=e.kind, error=e.error, evaluator=e.evaluator)
-                for e in view.errors
-            ),
-        ),
-        trend=tuple(
-            ReportTrendPoint(
-                label=clip(r(point.label), 100),
-                run_id=r(point.run_id) if point.run_id else None,
-                values={r(k): finite(v) for k, v in point.values.items()},
-            )
-            for point in data.trend
-        ),
-        notes=view.notes,
-    )
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, float):
-        return finite(value)
-    return value
 
 
 # ================================================================================================ reading
 
 
-def load_report(path: str | os.PathLike[str]) -> ReportDocument:
+def load_report(path: str | os.PathLike[str]) -> Report:
     """Read and validate a ``report.json`` (for ``mode: publish``), exactly as the model allows it.
 
     Raises:
@@ -393,7 +491,7 @@ def load_report(path: str | os.PathLike[str]) -> ReportDocument:
     except OSError as exc:
         raise ReportError(f"cannot be read: {exc.strerror or exc}", file=shown) from None
     try:
-        return ReportDocument.model_validate_json(raw, strict=True)
+        return Report.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         problems = exc.errors(include_url=False)
     first = problems[0]
@@ -425,9 +523,9 @@ class _SchemaGenerator(GenerateJsonSchema):
 
 
 def report_json_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of :func:`report_json`, generated from :class:`ReportDocument` and
-    committed as ``schemas/report.schema.json``."""
-    schema = ReportDocument.model_json_schema(schema_generator=_SchemaGenerator)
+    """The JSON Schema (draft 2020-12) of ``report.json``, generated from :class:`Report` and committed as
+    ``schemas/report.schema.json``."""
+    schema = Report.model_json_schema(schema_generator=_SchemaGenerator)
     schema.pop("title", None)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -438,6 +536,5 @@ def report_json_schema() -> dict[str, Any]:
 
 
 def report_json_schema_text() -> str:
-    """:func:`report_json_schema` serialized exactly as the committed ``schemas/report.schema.json`` (see the
-    module docstring to regenerate it)."""
+    """:func:`report_json_schema` serialized exactly as the committed ``schemas/report.schema.json``."""
     return json.dumps(report_json_schema(), indent=2, ensure_ascii=True) + "\n"

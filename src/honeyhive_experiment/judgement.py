@@ -1,0 +1,158 @@
+"""What one invocation judged: :class:`Judgement`, the one value a report is built from.
+
+Every path ends in one: :func:`honeyhive_experiment.flow.judge` makes it for a run the backend has summarised
+(its result, the baseline and the backend's comparison, the verdict), :func:`failed` for an invocation that could
+not evaluate anything (an ``error`` verdict naming each problem), and the fork without secrets gets a neutral
+one. :func:`honeyhive_experiment.report.build_report` turns it into the one report model. Nothing here is
+redacted yet: that happens once, when the report is built. This module does no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from honeyhive_experiment.config import CommentConfig, MetricConfig
+from honeyhive_experiment.errors import ConfigError, ExperimentCancelled, ExperimentError, HoneyHiveError
+from honeyhive_experiment.models import ExperimentResultSummary, MetricKey, RunComparisonResult
+from honeyhive_experiment.significance import Assessment
+from honeyhive_experiment.verdict import Decision, Verdict
+
+if TYPE_CHECKING:
+    from honeyhive_experiment.config import ExperimentConfig
+    from honeyhive_experiment.models.outcomes import DatapointOutcome
+
+__all__ = ["BaselineInfo", "Judgement", "TrendPoint", "cancellation_text", "failed"]
+
+
+@dataclass(frozen=True)
+class BaselineInfo:
+    """The baseline run the comparison was made against, as the baseline rules found it.
+
+    ``shared_datapoints`` / ``total_datapoints`` default to the comparison's ``commonDatapoints`` and this
+    run's datapoints when not given.
+    """
+
+    run_id: str
+    name: str | None = None
+    url: str | None = None
+    commit_sha: str | None = None
+    branch: str | None = None
+    created_at: datetime | None = None
+    shared_datapoints: int | None = None
+    total_datapoints: int | None = None
+    why: str | None = None  # which baseline and why ("run at merge-base a1b2c3d with main", "previous local run")
+    dirty: bool = False  # made with uncommitted changes (only ever an explicitly named run)
+    passed: bool | None = None  # the backend's result for it (a merge-base baseline may have failed)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """A key metric's aggregates in an earlier baseline run (from that run's backend summary)."""
+
+    label: str
+    run_id: str | None
+    values: Mapping[str, float | None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Judgement:
+    """Everything a report shows, as judged: the backend's answers, this run's outcomes, the verdict."""
+
+    experiment: str
+    decision: Decision
+    run_id: str | None = None
+    run_url: str | None = None
+    head_sha: str | None = None
+    pr_number: int | None = None
+    summary: ExperimentResultSummary | None = None
+    comparison: RunComparisonResult | None = None
+    baseline: BaselineInfo | None = None
+    outcomes: Sequence[DatapointOutcome] = ()
+    inputs_by_datapoint: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    metrics: Mapping[str, MetricConfig] = field(default_factory=dict)
+    comment: CommentConfig = field(default_factory=CommentConfig)
+    error: str | None = None
+    notes: Sequence[str] = ()
+    trend: Sequence[TrendPoint] = ()
+    judged_metrics: Sequence[str] = ()
+    """Metrics with a passing range or a gate: shown even when the backend has no value for them."""
+    assessment: Mapping[MetricKey | str, Assessment] = field(default_factory=dict)
+    """Each compared metric's change told apart from noise, and the pass/fail flips (key ``"pass/fail"``)."""
+    id_scheme: str | None = None
+    """How the dataset's datapoints got their ids (``DatasetIdentity.scheme``): own, sdk, content, or None."""
+    dry_run: bool = False
+    dirty: bool = False
+    """This run was made with uncommitted changes: its commit is labelled as such."""
+    generated_at: datetime
+    tool_version: str
+
+
+def cancellation_text(exc: ExperimentCancelled) -> str:
+    """What a report says of a cancelled run: when it stopped, what HoneyHive holds, and whether it is marked."""
+    recorded = ""
+    if exc.outcomes:
+        done = sum(1 for o in exc.outcomes if o.recorded)
+        recorded = f" {done} of {len(exc.outcomes)} datapoint(s) were recorded;"
+    if exc.marked is None:
+        return (
+            f"The run was cancelled while {exc.phase} ({exc.run_id}):{recorded} the run itself is complete"
+            " in HoneyHive, but no verdict was reached."
+        )
+    status = (
+        "it is marked cancelled in HoneyHive"
+        if exc.marked
+        else "it could not be marked cancelled in HoneyHive (the backend did not take the update), so"
+        " HoneyHive may still show it as running"
+    )
+    return f"The run was cancelled while {exc.phase} ({exc.run_id}):{recorded} {status}; what was recorded is kept."
+
+
+def _describe(exc: ExperimentError) -> str:
+    """What the report says went wrong."""
+    if isinstance(exc, ExperimentCancelled):
+        return cancellation_text(exc)
+    if isinstance(exc, HoneyHiveError):
+        return f"HoneyHive: {exc}"
+    return str(exc)
+
+
+def failed(
+    exc: BaseException,
+    *,
+    experiment: str,
+    config: ExperimentConfig | None,
+    cancelled: bool,
+    generated_at: datetime,
+    tool_version: str,
+    head_sha: str | None = None,
+    pr_number: int | None = None,
+    dry_run: bool = False,
+    dirty: bool = False,
+) -> Judgement:
+    """The judgement of an invocation that could not evaluate the experiment: an ``error`` verdict naming each
+    problem (a config error may have several); an unexpected exception (not an ExperimentError) by its type."""
+    if not isinstance(exc, ExperimentError):
+        problems: tuple[str, ...] = (f"unexpected {type(exc).__name__}: {exc}",)
+        error, notes = problems[0], tuple[str, ...]()
+    else:
+        issues = exc.issues if isinstance(exc, ConfigError) else (exc,)
+        problems = tuple(_describe(issue) for issue in issues)
+        error, notes = _describe(exc), (("The run was cancelled.",) if cancelled else ())
+    return Judgement(
+        experiment=experiment,
+        decision=Decision(Verdict.ERROR, problems),
+        error=error,
+        notes=notes,
+        metrics=config.metrics if config is not None else {},
+        comment=config.comment if config is not None else CommentConfig(),
+        judged_metrics=(*config.passing_ranges, *config.gate) if config is not None else (),
+        head_sha=head_sha,
+        pr_number=pr_number,
+        dry_run=dry_run,
+        dirty=dirty,
+        generated_at=generated_at,
+        tool_version=tool_version,
+    )

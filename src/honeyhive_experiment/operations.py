@@ -1,0 +1,443 @@
+"""The operations, one function each, that the command line and the Python API both call: the invocation layer.
+
+    run       run, judge, report and publish one experiment (by ``settings.mode``: all, run, report, publish)
+    validate  check an experiment file, its dataset and its imports
+    runs      the experiment's recent runs, the baseline a run would be compared with marked
+    schema    the experiment file's JSON Schema
+
+This is the composition root: the only place that builds the real parts — the HoneyHive client (the embedded
+local backend for a dry run without a key), the GitHub comment publisher, the git and GitHub lookups that say
+where the run comes from — and hands them to the rest, which takes them as arguments. :func:`run` always ends in
+one :class:`~honeyhive_experiment.judgement.Judgement` and one report (an error verdict when something went wrong),
+delivered by :mod:`~honeyhive_experiment.delivery`; errors are caught here, once, so a user sees an error verdict
+and never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal, TextIO
+
+from honeyhive_experiment import __version__, cancellation
+from honeyhive_experiment.checkout import git, local_checkout
+from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.config import CommentConfig, ExperimentConfig, config_json_schema_text, load_config
+from honeyhive_experiment.datasets import DatasetFile, load_dataset_file
+from honeyhive_experiment.delivery import (
+    Composed,
+    Poster,
+    announce,
+    announce_running,
+    compose,
+    deliver,
+    deliver_shard,
+)
+from honeyhive_experiment.errors import ConfigError, ExperimentError, NotWritable, ReportError, SettingsError
+from honeyhive_experiment.flow import (
+    FORK_WITHOUT_SECRETS,
+    PublishedRun,
+    Watch,
+    check_paths,
+    find_baseline,
+    prepare_dataset,
+    published_run,
+    record_shard,
+    report_shared_run,
+    republish,
+    run_experiment,
+)
+from honeyhive_experiment.gha import neutralise, unwritable
+from honeyhive_experiment.history import RunRow, recent_run_rows
+from honeyhive_experiment.judgement import Judgement, failed
+from honeyhive_experiment.models.outcomes import Progress
+from honeyhive_experiment.paths import LOCAL_DB_PATH
+from honeyhive_experiment.report import Redactor
+from honeyhive_experiment.settings import CommentMode, Mode, Settings
+from honeyhive_experiment.user_code import load_user_code
+from honeyhive_experiment.verdict import Decision, Verdict, exit_code
+
+__all__ = [
+    "EXIT_INTERRUPTED",
+    "EXIT_USAGE",
+    "Outcome",
+    "Runs",
+    "locate",
+    "poster",
+    "run",
+    "runs",
+    "schema",
+    "validate",
+]
+
+log = logging.getLogger("honeyhive_experiment")
+
+EXIT_USAGE = 2  # bad usage, or a file the runner reads back cannot be written (nothing is run then)
+EXIT_INTERRUPTED = 130  # a second signal: 128 + SIGINT, as shells report it
+
+
+# ----------------------------------------------------------------------------------------------------- run
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What :func:`run` did: the report (``None`` for a shard job, which reports nothing) and the exit code."""
+
+    exit_code: int
+    composed: Composed | None = None
+
+
+def run(
+    settings: Settings,
+    *,
+    cancel: threading.Event | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    post: Poster | None = None,
+    write: bool = True,
+    out: TextIO | None = None,
+) -> Outcome:
+    """Run, judge and report the experiment of ``settings`` (its ``mode``); the exit code follows the verdict.
+
+    ``cancel``: the cancel event (a :class:`~honeyhive_experiment.cancellation.Cancellation` when the caller
+    installed the signal handlers: it notes the phase a signal arrives in). ``post``: how the comment is posted
+    (:func:`poster`). ``write=False`` (the Python API) writes no file and prints and posts nothing: the report is
+    returned."""
+    return _Invocation(settings, cancel or cancellation.Cancellation(), progress, post, write, out).run()
+
+
+class _Invocation:
+    """One :func:`run`: its settings, clock, redactor and cancel event, and how it ends (:meth:`finish`)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        cancel: threading.Event,
+        progress: Callable[[Progress], None] | None,
+        post: Poster | None,
+        write: bool,
+        out: TextIO | None,
+    ) -> None:
+        self.settings = settings
+        self.cancel = cancel
+        self.progress = progress
+        self.post = post if write else None
+        self.write = write
+        self.out = out
+        self.now = datetime.now(UTC)
+        self.redactor = Redactor(settings.secrets())
+        self.report_file = settings.report_file if write else None
+        self.experiment: str = str(settings.config)
+        self.config: ExperimentConfig | None = None
+
+    def run(self) -> Outcome:
+        settings = self.settings
+        try:
+            if self.write:
+                _check_writable(settings, self.report_file)
+            return self._run()
+        except NotWritable as exc:  # nothing can be reported where it cannot be written: one line, and stop
+            self._announce("error", exc)
+            return Outcome(EXIT_USAGE)
+        except ExperimentError as exc:
+            for problem in exc.issues if isinstance(exc, ConfigError) else (exc,):
+                self._announce("error", problem)
+            if settings.mode is Mode.RUN:  # a shard job reports nothing: the report job judges the run
+                return Outcome(exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error))
+            if isinstance(exc, ReportError):  # a refused report.json is neither overwritten nor posted
+                self.report_file, self.post = None, None
+            return self.finish(self._failed(exc, cancelled=self._signalled()))
+        except Exception as exc:  # the boundary: an unexpected error is an error verdict, never a traceback
+            log.debug("unexpected error", exc_info=True)
+            judgement = self._failed(exc, cancelled=False)
+            self._announce("error", ExperimentError(judgement.error or ""))
+            return self.finish(judgement)
+        except KeyboardInterrupt as interrupt:  # a signal where the flow could not say more (or Ctrl-C): say so
+            second = not isinstance(interrupt, cancellation.Interrupted) or interrupt.second
+            if isinstance(self.cancel, cancellation.Cancellation):
+                cancellation.release(self.cancel)  # another one ends the process at once
+            which = "a second signal" if second else "a signal"
+            stopped = ExperimentError(
+                f"interrupted by {which} while {cancellation.phase_of(self.cancel)}: a run already created is marked"
+                " cancelled in HoneyHive if the backend accepted it (the log says when it did not), and what was"
+                " recorded is kept"
+            )
+            self._announce("error", stopped)
+            if self.settings.mode is not Mode.RUN:
+                self.finish(self._failed(stopped, cancelled=True))
+            code = EXIT_INTERRUPTED if second else exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)
+            return Outcome(code)
+
+    def _run(self) -> Outcome:
+        settings = locate(self.settings)
+        self.settings = settings
+        config = self.config = load_config(settings.config_path)
+        self.experiment = config.name
+        check_paths(config, str(settings.config_path), settings.root)
+        if not settings.api_key and not settings.dry_run:
+            if settings.is_fork:
+                self.post = None  # nothing to post with, and nothing was run
+                return self.finish(self._judgement(FORK_WITHOUT_SECRETS))
+            raise SettingsError("api-key", "the HoneyHive API key is not set: pass it from a secret")
+        if settings.mode in (Mode.ALL, Mode.RUN) and settings.install:  # before the user's code is imported
+            _install(settings, self.redactor)
+        published = self._published() if settings.mode is Mode.PUBLISH else None
+        if published is not None:
+            self.settings = settings = settings.with_ci(pr_number=published.pr_number, sha=published.head_sha)
+        announce_running(config.name, title=config.comment.title, settings=settings, post=self.post)
+        watch = Watch(self.cancel, self.progress)
+        with connect(settings) as client:
+            if settings.mode is Mode.RUN:
+                shard = record_shard(settings, config, client, watch=watch)
+                return Outcome(deliver_shard(settings, self.redactor, shard, cancelled=self._signalled()))
+            if settings.mode is Mode.REPORT:
+                cancellation.enter(self.cancel, "waiting for the shards' run and comparing it")
+                judgement = report_shared_run(settings, config, client, now=self.now)
+            elif published is not None:
+                cancellation.enter(self.cancel, "reading the published run")
+                judgement = republish(settings, config, client, published, now=self.now)
+            else:
+                judgement = run_experiment(settings, config, client, now=self.now, watch=watch)
+        return self.finish(judgement)
+
+    def _published(self) -> PublishedRun:
+        """``mode: publish``: the runs and pull request the downloaded report.json names (checked against the
+        triggering workflow run); the report this job writes goes beside it, which stays as it came."""
+        assert self.report_file is not None, "the action always has a report file"
+        triggering = self.settings.triggering_run
+        published = published_run(
+            self.report_file,
+            pr_numbers=triggering.pr_numbers if triggering else (),
+            head_sha=triggering.head_sha if triggering else None,
+        )
+        self.report_file = self.report_file.with_name("report.published.json")
+        return published
+
+    def _signalled(self) -> bool:
+        """Whether a signal (or the caller, through its cancel event) cancelled the invocation."""
+        if isinstance(self.cancel, cancellation.Cancellation):
+            return self.cancel.signals > 0
+        return self.cancel.is_set()
+
+    def _announce(self, level: Literal["error", "warning"], problem: ExperimentError) -> None:
+        if self.write:  # the Python API prints nothing: the report says it
+            announce(self.settings, self.redactor, level, problem)
+
+    def _judgement(self, decision: Decision) -> Judgement:
+        """A judgement without a run (the fork without secrets)."""
+        config = self.config
+        return Judgement(
+            experiment=self.experiment,
+            decision=decision,
+            metrics=config.metrics if config is not None else {},
+            comment=config.comment if config is not None else CommentConfig(),
+            judged_metrics=(*config.passing_ranges, *config.gate) if config is not None else (),
+            head_sha=self.settings.ci.sha,
+            pr_number=self.settings.ci.pr_number,
+            dry_run=self.settings.dry_run,
+            dirty=bool(self.settings.ci.dirty),
+            generated_at=self.now,
+            tool_version=__version__,
+        )
+
+    def _failed(self, exc: BaseException, *, cancelled: bool) -> Judgement:
+        ci = self.settings.ci
+        return failed(
+            exc,
+            experiment=self.experiment,
+            config=self.config,
+            cancelled=cancelled,
+            generated_at=self.now,
+            tool_version=__version__,
+            head_sha=ci.sha,
+            pr_number=ci.pr_number,
+            dry_run=self.settings.dry_run,
+            dirty=bool(ci.dirty),
+        )
+
+    def finish(self, judgement: Judgement) -> Outcome:
+        """The report of ``judgement``, written everywhere it goes (unless ``write`` is off): the last step of
+        every invocation that judged something. A signal from here on is only noted (the report is written
+        whatever comes now)."""
+        composed = compose(judgement, settings=self.settings)
+        if composed.template_error is not None:
+            self._announce("error", composed.template_error)
+        if not self.write:
+            return Outcome(exit_code(composed.report.verdict, fail_on_error=self.settings.fail_on_error), composed)
+        if isinstance(self.cancel, cancellation.Cancellation):
+            cancellation.hold_signals()
+        posting = cancellation.interruptible(self.post, log) if self.post is not None else None
+        code = deliver(
+            composed,
+            settings=self.settings,
+            redactor=self.redactor,
+            report_file=self.report_file,
+            post=posting,
+            out=self.out,
+        )
+        if isinstance(self.cancel, cancellation.Cancellation) and self.cancel.signals > 1:
+            code = EXIT_INTERRUPTED
+        return Outcome(code, composed)
+
+
+# ------------------------------------------------------------------------------------------ the real parts
+
+
+def locate(settings: Settings) -> Settings:
+    """Where the run comes from, asked of git (and of GitHub for a shallow checkout): a local run's branch,
+    commit, merge base with the default branch (or ``--base``) and uncommitted changes; the action's merge base
+    of the pull request's base and head. ``settings.ci`` with what was found."""
+    if not settings.as_action:
+        own = (settings.report_file,) if settings.report_file is not None else ()
+        local = local_checkout(settings.root, settings.base, own_files=own)
+        return settings.with_ci(
+            branch=local.branch,
+            base_ref=local.branch,
+            sha=local.sha,
+            event="local",
+            merge_base_sha=local.merge_base_sha,
+            merge_base_ref=local.base,
+            dirty=local.dirty if local.sha else None,
+            diff_sha256=local.diff_sha256,
+        )
+    ci = settings.ci
+    if not ci.base_sha or not ci.sha:
+        return settings
+    merge_base = git(settings.root, "merge-base", ci.base_sha, ci.sha)
+    if merge_base is None and settings.github_token is not None and ci.repository is not None:
+        from honeyhive_experiment.github import CommentPublisher
+
+        token = settings.github_token.get_secret_value()
+        with CommentPublisher(token, ci.repository, api_url=settings.github_api_url) as github:
+            merge_base = github.merge_base(ci.base_sha, ci.sha)
+    return settings.with_ci(merge_base_sha=merge_base)
+
+
+@contextmanager
+def connect(settings: Settings) -> Iterator[HoneyHiveClient]:
+    """The HoneyHive client: the real service with a key, else (dry run) the embedded local backend in
+    ``.honeyhive/local.db``, stopped when the block ends."""
+    if settings.api_key:
+        with HoneyHiveClient(settings.server_url, settings.api_key.get_secret_value()) as client:
+            yield client
+        return
+    from honeyhive_local import LocalBackend
+
+    db = settings.root / LOCAL_DB_PATH
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with LocalBackend(str(db)) as backend:
+        log.warning("HH_API_KEY is not set: using the embedded local backend (data in %s; add it to .gitignore)", db)
+        with HoneyHiveClient(backend.url, backend.api_key) as client:
+            yield client
+
+
+def poster(settings: Settings) -> Poster | None:
+    """How the comment is posted: the sticky-comment publisher, when the action has a token and a repository."""
+    repository = settings.ci.repository
+    if not settings.as_action or settings.github_token is None or repository is None:
+        return None
+    token = settings.github_token.get_secret_value()
+    posted: list[str] = []  # a comment this invocation posted ("running"): the result then edits it
+
+    def post(pr_number: int, body: str, marker: str) -> str | None:
+        from honeyhive_experiment.github import CommentPublisher
+
+        mode = CommentMode.UPDATE if posted else settings.comment_mode  # comment-mode new: one comment per run
+        with CommentPublisher(token, repository, api_url=settings.github_api_url) as publisher:
+            result = publisher.publish(pr_number, body, marker=marker, head_sha=settings.ci.sha, mode=mode)
+        if result.warning:
+            log.warning("%s", result.warning)
+        if result.posted and result.url:
+            posted.append(result.url)
+        return result.url
+
+    return post
+
+
+def _check_writable(settings: Settings, report_file: Path | None) -> None:
+    """Before any work: every file this invocation will write at its end can be written (see
+    :func:`~honeyhive_experiment.gha.unwritable`); raises NotWritable naming the first that cannot."""
+    checks = [
+        ("GITHUB_OUTPUT", settings.output_path, False),
+        ("GITHUB_STEP_SUMMARY", settings.step_summary_path, False),
+    ]
+    if settings.mode is not Mode.RUN:  # a shard job writes no report
+        checks.append(("report.json's folder", report_file.parent if report_file else None, True))
+    for what, path, folder in checks:
+        if path is not None and (problem := unwritable(what, path, folder=folder)) is not None:
+            raise NotWritable(problem)
+
+
+def _install(settings: Settings, redactor: Redactor) -> None:
+    """The ``install`` input: the user's dependencies into this interpreter, output grouped in Actions."""
+    from honeyhive_experiment.install import install
+
+    def shown(line: str) -> str:  # a build's output is the user's: inside Actions it may issue no command
+        return neutralise(redactor.redact(line)) if settings.in_actions else redactor.redact(line)
+
+    install(
+        settings.install,
+        cwd=settings.root,
+        out=sys.stdout if settings.as_action else sys.stderr,
+        grouped=settings.as_action,
+        redact=shown,
+    )
+
+
+# ----------------------------------------------------------------------------------------------- validate
+
+
+def validate(root: Path, config_path: str, install: tuple[str, ...] = ()) -> str:
+    """Check the experiment file at ``root / config_path``, its dataset and its imports (after installing
+    ``install``, as ``run`` would); what was found, in a line. Raises the ExperimentError found."""
+    config = load_config(root / config_path)
+    check_paths(config, str(root / config_path), root)
+    ref = config.dataset.to_ref(root)
+    count = len(load_dataset_file(ref.path)) if isinstance(ref, DatasetFile) else None
+    if install:
+        from honeyhive_experiment.install import install as install_into
+
+        install_into(install, cwd=root, out=sys.stderr, grouped=False)
+    code = load_user_code(config, str(root / config_path), root)
+    what = f"{count} datapoints" if count is not None else "a managed dataset"
+    return f"{config_path}: experiment {config.name!r}, {what}, {len(code.evaluators)} evaluator(s)"
+
+
+# --------------------------------------------------------------------------------------------------- runs
+
+
+@dataclass(frozen=True)
+class Runs:
+    """The experiment's recent runs, newest first, and why the marked one is the baseline."""
+
+    rows: list[RunRow]
+    baseline: str | None  # "previous local run (run id)", or None without a baseline
+
+
+def runs(settings: Settings, *, limit: int) -> Runs:
+    """``runs``: the experiment's recent runs from the backend, the one a run here would compare with marked.
+    Raises the ExperimentError found."""
+    now = datetime.now(UTC)
+    settings = locate(settings)
+    config: ExperimentConfig = load_config(settings.config_path)
+    with connect(settings) as client:
+        dataset = prepare_dataset(config, str(settings.config_path), settings.root, client, settings.ci.repository)
+        identity = dataset.identity or dataset.dataset_id
+        baseline = find_baseline(
+            client, config, identity, settings.ci, now=now, explicit=settings.baseline_run_id, require_passing=False
+        )
+        rows = recent_run_rows(client, config.name, limit=limit, baseline=baseline)
+    return Runs(rows, f"{baseline.why} ({baseline.run.run_id})" if baseline else None)
+
+
+# ------------------------------------------------------------------------------------------------- schema
+
+
+def schema() -> str:
+    """The experiment file's JSON Schema, as committed in ``schemas/experiment.schema.json``."""
+    return config_json_schema_text()

@@ -1,0 +1,538 @@
+"""Building the one report model: :func:`build_report` turns a :class:`~honeyhive_experiment.judgement.Judgement`
+into a :class:`~honeyhive_experiment.report.model.Report`, once per run.
+
+The backend computes, the report carries: aggregates, differences, percentage changes, improved/degraded
+counts and pass/fail are the backend's numbers, never recomputed. What is decided here is presentation:
+
+* **Direction.** ``metrics.<name>.direction: lower`` makes a negative difference an improvement. The backend
+  calls a larger value "improved"; for lower-is-better metrics the *better / worse* counts are the backend's
+  ``degraded_count / improved_count``.
+* **Change and noise.** A row's change is the assessment's (a sign test on the backend's counts, see
+  :mod:`honeyhive_experiment.significance`); without counts, the sign of the backend's difference.
+* **Redaction.** This is the one place secrets are taken out: every string from the backend, the dataset or the
+  user's code is redacted as it enters the model, before anything truncates it. Renderers read the model and
+  never redact again.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
+
+from honeyhive_experiment.config import Direction, MetricConfig
+from honeyhive_experiment.judgement import Judgement
+from honeyhive_experiment.models import DatapointResult, MetricDelta, MetricDetail, MetricKey
+from honeyhive_experiment.models.outcomes import DatapointOutcome
+from honeyhive_experiment.report.markdown import clip, http_url
+from honeyhive_experiment.report.model import (
+    REPORT_VERSION,
+    Degraded,
+    DegradedDatapoint,
+    Report,
+    ReportBaseline,
+    ReportComparison,
+    ReportCounts,
+    ReportDatapoints,
+    ReportErroredDatapoint,
+    ReportFailedDatapoint,
+    ReportFailingMetric,
+    ReportFlips,
+    ReportMetric,
+    ReportRange,
+    ReportRun,
+    ReportSummary,
+    ReportTrendPoint,
+    TrendRow,
+)
+from honeyhive_experiment.report.numbers import as_utc, finite, format_number, humanize_age, is_zero
+from honeyhive_experiment.report.pairing import changes_text, overlap_collapsed, unpaired_cause, unpaired_counts
+from honeyhive_experiment.report.redact import Redactor
+from honeyhive_experiment.significance import Assessment, describe
+from honeyhive_experiment.verdict import PASS_FAIL
+
+__all__ = ["DIRTY_LABEL", "PREVIEW_SHORT", "build_report"]
+
+DIRTY_LABEL: Final = "uncommitted changes"
+"""How a run made with uncommitted changes is labelled wherever it is shown (comment, terminal, ``runs``)."""
+PREVIEW_SHORT: Final = 80  # characters of an input/output preview where room is short (terminal, degraded comment)
+_PREVIEW_STORED: Final = 1000  # characters of an input/output preview kept
+_DEGRADED_STORED: Final = 100  # datapoints kept per degraded metric (the comment shows fewer; the count is exact)
+_TREND_POINTS: Final = 10
+_RAW_SLICE: Final = 20_000  # a string output is cut to this before redaction (far beyond any preview)
+_PERCENT_AGGREGATES: Final = frozenset({None, "average"})
+_DEFAULT_METRIC: Final = MetricConfig()
+_ERROR_KINDS: Final = {
+    "function_error": "function raised",
+    "timeout": "function timed out",
+    "backend_error": "backend error",
+}
+
+
+def build_report(judgement: Judgement, *, secrets: Iterable[str | None] = ()) -> Report:
+    """The report of ``judgement``, every string redacted of ``secrets`` (and of common secret shapes)."""
+    return _Builder(judgement, Redactor(secrets)).report()
+
+
+def _is_boolean(values: Sequence[Any] | None) -> bool:
+    sample = list(values[:64]) if values else []
+    return bool(sample) and all(isinstance(v, bool) for v in sample)
+
+
+def _json_value(value: Any) -> Any:
+    return finite(value) if isinstance(value, float) else value
+
+
+class _Builder:
+    def __init__(self, judgement: Judgement, redactor: Redactor) -> None:
+        self.j = judgement
+        self.redactor = redactor
+        self.r = redactor.redact
+        summary = judgement.summary
+        self.aggregation = summary.metrics.aggregation_function if summary is not None else None
+        self.worse_ids: dict[tuple[str, str | None], Sequence[str]] = {}  # per metric row: the backend's worse ids
+        self.outcomes: dict[str, DatapointOutcome] = {}
+        for outcome in judgement.outcomes:
+            self.outcomes.setdefault(outcome.datapoint_id, outcome)
+            self.outcomes.setdefault(outcome.session_id, outcome)
+
+    def _config(self, name: str) -> MetricConfig:
+        return self.j.metrics.get(name) or _DEFAULT_METRIC
+
+    def _texts(self, texts: Iterable[str], limit: int) -> tuple[str, ...]:
+        return tuple(clip(self.r(text), limit) for text in texts)
+
+    # ------------------------------------------------------------------------------------------ the report
+
+    def report(self) -> Report:
+        j, r = self.j, self.r
+        decision, summary, comparison = j.decision, j.summary, j.comparison
+        errored, errored_ids = self._errored()
+        metrics = self._metrics()
+        failed = self._failed(errored_ids)
+        flips = j.assessment.get(PASS_FAIL)
+        return Report(
+            version=REPORT_VERSION,
+            experiment=clip(r(j.experiment), 200),
+            title=clip(r(j.comment.title or j.experiment), 200),
+            verdict=decision.verdict,
+            reasons=self._texts(decision.reasons, 300),
+            gate_failures=self._texts(decision.gate_failures, 300),
+            gates_hit=self._texts(decision.gates_hit, 200),
+            warnings=self._texts(decision.warnings, 300),
+            pass_fail=self._flips(flips) if flips is not None else None,
+            error=clip(r(j.error), 4000) if j.error else None,
+            dry_run=j.dry_run,
+            generated_at=as_utc(j.generated_at),
+            tool_version=clip(r(j.tool_version), 50),
+            run=ReportRun(
+                id=clip(r(j.run_id), 100) if j.run_id else None,
+                url=http_url(r(j.run_url)) if j.run_url else None,
+                head_sha=clip(r(j.head_sha), 64) if j.head_sha else None,
+                pr_number=j.pr_number,
+                dirty=j.dirty,
+            ),
+            counts=self._counts(),
+            summary=None
+            if summary is None
+            else ReportSummary(
+                status=str(summary.status) if summary.status is not None else None,
+                success=summary.success,
+                error=clip(r(summary.error), 4000) if summary.error else None,
+                aggregation_function=self.aggregation,
+            ),
+            baseline=self._baseline(),
+            comparison=None
+            if comparison is None
+            else ReportComparison(
+                common_datapoints=len(comparison.common_datapoints),
+                new_only_datapoints=_count(comparison.new_only_datapoints),
+                old_only_datapoints=_count(comparison.old_only_datapoints),
+            ),
+            metrics=metrics,
+            datapoints=ReportDatapoints(failed=failed, errored=errored),
+            degraded=self._degraded(metrics),
+            trend=tuple(
+                ReportTrendPoint(
+                    label=clip(r(point.label), 100),
+                    run_id=r(point.run_id) if point.run_id else None,
+                    values={r(k): finite(v) for k, v in point.values.items()},
+                )
+                for point in j.trend
+            ),
+            trend_rows=self._trend_rows(),
+            notes=self._texts(j.notes, 500),
+        )
+
+    def _counts(self) -> ReportCounts:
+        summary = self.j.summary
+        errored = sum(1 for o in self.j.outcomes if o.status in _ERROR_KINDS)
+        if summary is None:
+            return ReportCounts(passed=None, failed=None, errored=errored, unrecorded=0, total=None)
+        # rows the backend never recorded (it refused their session) count too: totals equal the dataset's size
+        unrecorded = sum(1 for o in self.j.outcomes if o.status == "backend_error")
+        passed, failed = len(summary.passed), len(summary.failed)
+        return ReportCounts(
+            passed=passed, failed=failed, errored=errored, unrecorded=unrecorded, total=passed + failed + unrecorded
+        )
+
+    @staticmethod
+    def _flips(assessment: Assessment) -> ReportFlips | None:
+        """The pass/fail line under the table; ``None`` without a flip. The assessment's ``better`` count is the
+        fail→pass flips and ``worse`` the pass→fail ones (McNemar)."""
+        if assessment.better + assessment.worse == 0:
+            return None
+        return ReportFlips(
+            pass_to_fail=assessment.worse,
+            fail_to_pass=assessment.better,
+            change=assessment.change.value,
+            significance=describe(assessment),
+        )
+
+    # --------------------------------------------------------------------------------------------- metrics
+
+    def _metrics(self) -> tuple[ReportMetric, ...]:
+        summary, comparison = self.j.summary, self.j.comparison
+        details: dict[MetricKey, MetricDetail] = {}
+        if summary is not None:
+            for detail in summary.metrics.details:
+                details.setdefault(detail.key, detail)
+        entries: list[tuple[MetricKey, MetricDelta | None, MetricDetail | None]] = []
+        if comparison is not None:
+            deltas = comparison.metric_deltas
+            entries.extend((key, delta, details.get(key)) for key, delta in deltas.items())
+            entries.extend((key, None, detail) for key, detail in details.items() if key not in deltas)
+        else:
+            entries.extend((key, None, detail) for key, detail in details.items())
+        events_per_name = Counter(key[0] for key, _, _ in entries)
+        compared = comparison is not None
+        rows = [
+            self._metric(key, delta, detail, compared, events_per_name[key[0]] > 1) for key, delta, detail in entries
+        ]
+        # a judged metric the backend has no value for must not vanish from the table
+        rows.extend(
+            self._metric((name, None), None, None, compared, False, absent=True)
+            for name in dict.fromkeys(self.j.judged_metrics)
+            if name not in events_per_name
+        )
+        order = {name: i for i, name in enumerate(self.j.metrics)}
+
+        def place(row: ReportMetric) -> tuple[int, int]:
+            return 0 if row.key else 1 if row.configured else 2, order.get(row.name, 0)
+
+        return tuple(sorted(rows, key=place))
+
+    def _metric(
+        self,
+        key: MetricKey,
+        delta: MetricDelta | None,
+        detail: MetricDetail | None,
+        compared: bool,
+        ambiguous: bool,
+        *,
+        absent: bool = False,
+    ) -> ReportMetric:
+        r = self.r
+        name, event_name = key
+        config = self._config(name)
+        lower = config.direction is Direction.LOWER
+        spec = config.format
+        sample = (
+            (detail.values if detail is not None else None)
+            or (delta.new_values if delta is not None else None)
+            or (delta.old_values if delta is not None else None)
+        )
+        percent = spec is None and _is_boolean(sample) and self.aggregation in _PERCENT_AGGREGATES
+        value = delta.new_aggregate if delta is not None else None
+        if value is None and detail is not None:
+            value = detail.aggregate
+        improved = degraded = same = None
+        change: str | None = None
+        assessed: Assessment | None = None
+        if delta is not None:
+            improved, degraded, same = delta.improved_total, delta.degraded_total, delta.same_total
+            change = _change_by_difference(delta, lower, spec, percent)
+            assessed = self.j.assessment.get(key)
+            change, significance = _significant_change(assessed, change)
+        else:
+            significance = None
+        better, worse = (degraded, improved) if lower else (improved, degraded)
+        if delta is not None:
+            self.worse_ids[(r(name), r(event_name) if event_name is not None else None)] = (
+                delta.improved if lower else delta.degraded
+            ) or ()
+        passing_range = None
+        failing = None
+        if detail is not None:
+            if detail.datapoints is not None:
+                failing = len(detail.datapoints.failed)
+            if detail.passing_range is not None:
+                low, high = finite(detail.passing_range.min), finite(detail.passing_range.max)
+                if low is not None or high is not None:
+                    passing_range = ReportRange(min=low, max=high)
+        label = config.label or name
+        if ambiguous and event_name:
+            label = f"{label} ({event_name})"
+        return ReportMetric(
+            name=r(name),
+            event_name=r(event_name) if event_name is not None else None,
+            label=clip(r(label), 100),
+            direction=config.direction,
+            key=config.key,
+            configured=name in self.j.metrics,
+            format=spec,
+            percent=percent,
+            baseline=finite(delta.old_aggregate if delta is not None else None),
+            value=finite(value),
+            difference=finite(delta.difference if delta is not None else None),
+            percentage_change=finite(delta.percentage_change if delta is not None else None),
+            improved_count=improved,
+            degraded_count=degraded,
+            same_count=same,
+            better_count=better,
+            worse_count=worse,
+            change=change,
+            significance=significance,
+            p_value=assessed.p_value if assessed is not None else None,
+            p_adjusted=assessed.p_adjusted if assessed is not None else None,
+            failing_datapoints=failing,
+            passing_range=passing_range,
+            absent=absent,
+            compared=compared,
+        )
+
+    def _degraded(self, metrics: Sequence[ReportMetric]) -> tuple[Degraded, ...]:
+        """For each metric that got significantly worse or failed its gate, the first of the backend's datapoints
+        that got worse on it (direction-aware), with their inputs previewed."""
+        gated = set(self.j.decision.gates_hit)
+        found = []
+        for row in metrics:
+            significantly_worse = row.change == "worse" and row.significance is not None
+            worse_ids = self.worse_ids.get((row.name, row.event_name), ())
+            if not worse_ids or not (significantly_worse or row.name in gated):
+                continue
+            shown = tuple(
+                DegradedDatapoint(
+                    id=clip(self.r(ident), 100), inputs=self._preview(self.j.inputs_by_datapoint.get(ident))
+                )
+                for ident in worse_ids[:_DEGRADED_STORED]
+            )
+            found.append(Degraded(metric=row.name, label=row.label, total=len(worse_ids), rows=shown))
+        return tuple(found)
+
+    # -------------------------------------------------------------------------------------------- baseline
+
+    def _baseline(self) -> ReportBaseline | None:
+        r = self.r
+        j = self.j
+        info, comparison, summary = j.baseline, j.comparison, j.summary
+        if info is None and comparison is None:
+            return None
+        run_id = info.run_id if info is not None else comparison.old_run_id  # type: ignore[union-attr]
+        name = info.name if info is not None else (comparison.old_run.name if comparison.old_run else None)  # type: ignore[union-attr]
+        shared = info.shared_datapoints if info is not None else None
+        if shared is None and comparison is not None:
+            shared = len(comparison.common_datapoints)
+        total = info.total_datapoints if info is not None else None
+        if total is None and comparison is not None and comparison.new_only_datapoints is not None:
+            total = len(comparison.common_datapoints) + len(comparison.new_only_datapoints)
+        if total is None and summary is not None:
+            total = len(summary.datapoint_ids) or self._counts().total
+        new, gone = unpaired_counts(comparison)
+        sha = re.sub(r"[^0-9A-Za-z]", "", r(info.commit_sha)) if info is not None and info.commit_sha else None
+        branch = clip(r(info.branch), 100) if info is not None and info.branch else None
+        created = info.created_at if info is not None else None
+        age = humanize_age(created, j.generated_at) if created else None
+        return ReportBaseline(
+            run_id=clip(r(run_id), 100),
+            name=clip(r(name), 100) if name else None,
+            url=http_url(r(info.url)) if info is not None and info.url else None,
+            commit_sha=sha or None,
+            branch=branch,
+            created_at=as_utc(created) if created else None,
+            shared_datapoints=shared,
+            total_datapoints=total,
+            about=self._about(sha, branch, age),
+            age=age,
+            changes=changes_text(new, gone),
+            cause=unpaired_cause(shared=shared, new=new, gone=gone, scheme=j.id_scheme),
+            low_overlap=overlap_collapsed(shared, total),
+        )
+
+    def _about(self, sha: str | None, branch: str | None, age: str | None) -> str | None:
+        """Which baseline and why, then what the reason does not say already: its commit, branch, age, result."""
+        info = self.j.baseline
+        why = clip(self.r(info.why), 200) if info is not None and info.why else ""
+        commit = f"commit {sha[:7]}" if sha and sha[:7] not in why else ""
+        commit += f" + {DIRTY_LABEL}" if info is not None and info.dirty else ""
+        on = f"on {branch}" if branch and f" {branch}" not in why else None
+        about = " ".join(x for x in (commit.strip() or None, on) if x)
+        if why:
+            about = f"{why}: {about}" if about else why
+        if age:
+            about = f"{about}, {age}" if about else age
+        if info is not None and info.passed is False:
+            about = f"{about}, failed" if about else "failed"
+        return about or None
+
+    # ------------------------------------------------------------------------------------------ datapoints
+
+    def _errored(self) -> tuple[tuple[ReportErroredDatapoint, ...], set[str]]:
+        r = self.r
+        rows: list[ReportErroredDatapoint] = []
+        errored: set[str] = set()
+        for outcome in self.j.outcomes:
+            ident = clip(r(outcome.datapoint_id), 100)
+            status = str(outcome.status)
+            if status in _ERROR_KINDS:
+                errored.update((outcome.datapoint_id, outcome.session_id))
+                error = clip(r((outcome.error or "")[:_RAW_SLICE]), _PREVIEW_STORED)
+                rows.append(
+                    ReportErroredDatapoint(
+                        id=ident,
+                        status=status,
+                        kind=_ERROR_KINDS[status],
+                        error=error,
+                        evaluator=None,
+                    )
+                )
+            for failure in outcome.evaluator_failures:
+                evaluator = clip(r(failure.evaluator), 100)
+                error = clip(r((failure.error or "")[:_RAW_SLICE]), _PREVIEW_STORED)
+                rows.append(
+                    ReportErroredDatapoint(
+                        id=ident,
+                        status="evaluator_error",
+                        kind=f"evaluator {evaluator} raised",
+                        error=error,
+                        evaluator=evaluator,
+                    )
+                )
+        return tuple(rows), errored
+
+    def _failed(self, errored_ids: set[str]) -> tuple[ReportFailedDatapoint, ...]:
+        """The failed datapoints in the backend's order, leaving out those that errored (listed with the errors)."""
+        summary = self.j.summary
+        if summary is None:
+            return ()
+        keys = [k for k in summary.failed if k not in errored_ids]
+        results = summary.datapoints.find(keys)
+        return tuple(self._failed_row(key, results.get(key)) for key in keys)
+
+    def _failed_row(self, key: str, result: DatapointResult | None) -> ReportFailedDatapoint:
+        r = self.r
+        datapoint_id = result.datapoint_id if result is not None and result.datapoint_id else key
+        outcome = self.outcomes.get(datapoint_id) or self.outcomes.get(key)
+        failing = []
+        for metric in result.metrics if result is not None else ():
+            if metric.passed is not False:
+                continue
+            config = self._config(metric.name)
+            value = metric.value
+            stored: Any = value
+            if value is None:
+                shown = "—"
+            elif isinstance(value, bool):
+                shown = "true" if value else "false"
+            elif isinstance(value, int | float):
+                shown = format_number(value, config.format)
+            else:
+                stored = shown = clip(r(str(value)), 60)
+            text = f"{clip(r(config.label or metric.name), 60)} = {shown}"
+            explanation = outcome.metrics.get(f"{metric.name}_explanation") if outcome is not None else None
+            if isinstance(explanation, str) and explanation.strip():
+                text += f" ({clip(r(explanation.strip()), 120)})"
+            failing.append(
+                ReportFailingMetric(
+                    name=r(metric.name),
+                    event_name=r(metric.event_name) if metric.event_name else None,
+                    value=_json_value(stored),
+                    text=text,
+                )
+            )
+        inputs = self.j.inputs_by_datapoint.get(datapoint_id)
+        return ReportFailedDatapoint(
+            id=clip(r(key), 100),
+            failing_metrics=tuple(failing),
+            inputs=self._preview(inputs) if inputs is not None else None,
+            outputs=self._preview(outcome.outputs) if outcome is not None and outcome.outputs is not None else None,
+        )
+
+    def _preview(self, value: Any) -> str:
+        """A value as JSON text (a string as it is), redacted and cut to the stored length; ``—`` for none."""
+        if value is None:
+            return "—"
+        if isinstance(value, str):
+            text = value[:_RAW_SLICE]
+        else:
+            safe = self.redactor.redact_value(value)
+            try:
+                text = json.dumps(safe, ensure_ascii=False, default=str)
+            except (TypeError, ValueError):
+                text = repr(safe)
+        return clip(self.r(text), _PREVIEW_STORED)
+
+    # ----------------------------------------------------------------------------------------------- trend
+
+    def _trend_rows(self) -> tuple[TrendRow, ...]:
+        keys = [name for name, config in self.j.metrics.items() if config.key]
+        points = list(self.j.trend)[-_TREND_POINTS:]
+        if not keys or not points:
+            return ()
+        current: dict[str, MetricDetail] = {}
+        if self.j.summary is not None:
+            for found in self.j.summary.metrics.details:
+                current.setdefault(found.metric_name, found)
+        rows = []
+        for name in keys:
+            config = self._config(name)
+            detail = current.get(name)
+            percent = (
+                config.format is None
+                and detail is not None
+                and _is_boolean(detail.values)
+                and self.aggregation in _PERCENT_AGGREGATES
+            )
+            values = [finite(p.values.get(name)) for p in points]
+            values.append(finite(detail.aggregate) if detail is not None else None)
+            rows.append(
+                TrendRow(
+                    label=clip(self.r(config.label or name), 100),
+                    numbers=tuple(values),
+                    format=config.format,
+                    percent=percent,
+                )
+            )
+        return tuple(rows)
+
+
+def _count(ids: list[str] | None) -> int | None:
+    """How many ids, or ``None`` when the backend did not say."""
+    return None if ids is None else len(ids)
+
+
+def _change_by_difference(delta: MetricDelta, lower: bool, spec: str | None, percent: bool) -> str | None:
+    """The change the backend's numbers show, without telling noise apart: new, removed, same, better or worse."""
+    if delta.old_aggregate is None and delta.new_aggregate is not None:
+        return "new"
+    if delta.new_aggregate is None and delta.old_aggregate is not None:
+        return "removed"
+    difference = delta.difference
+    if difference is None or not math.isfinite(difference):
+        return None
+    if is_zero(difference, spec, percent):
+        return "same"
+    return "better" if (difference > 0) != lower else "worse"
+
+
+def _significant_change(assessment: Assessment | None, by_difference: str | None) -> tuple[str | None, str | None]:
+    """A row's ``(change, significance text)``: from the assessment when there is one, else the change the
+    backend's difference shows, with no significance text. ``new`` and ``removed`` stay."""
+    if assessment is None or by_difference in ("new", "removed"):
+        return by_difference, None
+    if assessment.better + assessment.worse == 0:
+        return "same", None
+    return assessment.change.value, describe(assessment)
