@@ -1,4 +1,5 @@
-"""Shared fixtures: a real ``honeyhive_local`` server on a loopback port, and an httpx client for it."""
+"""Shared fixtures: a real ``honeyhive_local`` server on a loopback port and httpx clients for it, a copy of the
+quickstart to run the program on, and the built wheel in a fresh virtual environment."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from honeyhive_local import LocalBackend
 from tests.fresh_venv import build_wheel, venv_with
+from tests.quickstart import copy_quickstart, fresh_app
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -37,6 +39,14 @@ def other_client(backend: LocalBackend) -> Iterator[httpx.Client]:
     """An httpx client authenticated as project B."""
     with httpx.Client(base_url=backend.url, headers={"Authorization": f"Bearer {OTHER_API_KEY}"}, timeout=30) as c:
         yield c
+
+
+@pytest.fixture
+def quickstart(tmp_path: Path) -> Iterator[Path]:
+    """A copy of examples/quickstart at ``tmp_path / "repo"`` (``tests/quickstart.py``), whose code a run in this
+    process imports afresh, as a process of its own would."""
+    with fresh_app():
+        yield copy_quickstart(tmp_path / "repo")
 
 
 @pytest.fixture(scope="session")

@@ -188,12 +188,6 @@ def test_readme_outputs_table(action: dict[str, Any]) -> None:
         assert description == folded(action["outputs"][unquote(name)]["description"]), name
 
 
-def test_readme_tables_follow_the_quickstart() -> None:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    quickstart, inputs, outputs = (text.find(marker) for marker in ("## Quickstart", "## Inputs", "## Outputs"))
-    assert 0 <= quickstart < inputs < text.find("<!-- inputs:start -->") < outputs < text.find("<!-- outputs:start -->")
-
-
 # ---------------------------------------------------------------------------------------------------- python/action.yml
 
 

@@ -2,160 +2,25 @@
 
 GitHub starts the Docker action with the ``runs.env`` of action.yml (each ``${{ inputs.x }}`` filled
 in), the ``GITHUB_*`` context, an event payload file, and ``GITHUB_OUTPUT``/``GITHUB_STEP_SUMMARY``
-files. These tests do the same: they build that environment from action.yml itself and run
-``python -m honeyhive_experiment action`` as a subprocess in a copy of the quickstart repository.
-Only that outermost wiring (the environment) is made up; the backend, GitHub's API (through
-PyGithub's ``base_url``), the OTLP exporter and the files are real.
+files. These tests do the same: they build that environment from action.yml itself
+(``tests/fakes/actions_runner.py``) and run ``python -m honeyhive_experiment action`` as a subprocess in a copy
+of the quickstart repository. Only that outermost wiring (the environment) is made up; the backend, GitHub's
+API (through PyGithub's ``base_url``), the OTLP exporter and the files are real.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import shutil
-import subprocess
-import sys
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from honeyhive_local import LocalBackend
-from tests.fakes.github_server import FakeGitHub
+from tests.action_world import API_KEY, World
+from tests.action_world import world as world  # the fixture
+from tests.fakes.actions_runner import BASE_SHA, GITHUB_TOKEN, HEAD_SHA, PR, pull_request, start_action
 
 pytestmark = pytest.mark.e2e
-
-REPO = Path(__file__).resolve().parents[1]
-QUICKSTART = REPO / "examples" / "quickstart"
-API_KEY = "hh-action-e2e-key-0123456789"
-GITHUB_TOKEN = "ghs_fakeworkflowtoken0123456789abcdef"
-REPOSITORY = "acme/support-bot"
-BASE_SHA = "5e7a9c1d3f5b7d9e1a3c5e7f9b1d3f5a7c9e1b3d"
-HEAD_SHA = "8d3f1a2b4c5d6e7f8091a2b3c4d5e6f708192a3b"
-PR = 7
-
-
-def action_env(inputs: Mapping[str, str]) -> dict[str, str]:
-    """What the runner passes for these inputs: action.yml's runs.env with ``${{ inputs.x }}`` filled in,
-    defaults applied, plus the ``INPUT_<NAME>`` variables GitHub also sets."""
-    action = yaml.safe_load((REPO / "action.yml").read_text())
-    values = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
-    unknown = set(inputs) - set(values)
-    assert not unknown, f"not inputs of action.yml: {unknown}"
-    values.update(inputs)
-    values["github-token"] = inputs.get("github-token", GITHUB_TOKEN)  # the default is an expression
-    env = {f"INPUT_{name.upper()}": value for name, value in values.items()}
-    for variable, template in action["runs"]["env"].items():
-        env[variable] = re.sub(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}", lambda m: values[m.group(1)], str(template))
-    return env
-
-
-@dataclass
-class World:
-    root: Path
-    backend: LocalBackend
-    github: FakeGitHub
-    tmp: Path
-
-    def run_action(
-        self,
-        *,
-        event: str = "pull_request",
-        inputs: Mapping[str, str] | None = None,
-        head_sha: str = HEAD_SHA,
-        fork: bool = False,
-        runner_env: Mapping[str, str] | None = None,
-    ) -> tuple[subprocess.CompletedProcess[str], dict[str, str], str]:
-        payload = self._payload(event, head_sha, fork)
-        event_path = self.tmp / f"event-{event}.json"
-        event_path.write_text(json.dumps(payload))
-        outputs = self.tmp / "github_output"
-        summary = self.tmp / "step_summary"
-        outputs.write_text("")
-        summary.write_text("")
-        given = {"api-key": API_KEY, "server-url": self.backend.url, **(inputs or {})}
-        env = {
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(self.tmp),
-            "GITHUB_ACTIONS": "true",
-            "CI": "true",
-            "GITHUB_REPOSITORY": REPOSITORY,
-            "GITHUB_EVENT_NAME": event,
-            "GITHUB_EVENT_PATH": str(event_path),
-            "GITHUB_SHA": head_sha if event == "push" else "f" * 40,  # a PR's GITHUB_SHA is the merge commit
-            "GITHUB_REF": f"refs/pull/{PR}/merge" if event == "pull_request" else "refs/heads/main",
-            "GITHUB_REF_NAME": f"{PR}/merge" if event == "pull_request" else "main",
-            "GITHUB_HEAD_REF": "feature/shorter" if event == "pull_request" else "",
-            "GITHUB_BASE_REF": "main" if event == "pull_request" else "",
-            "GITHUB_RUN_ID": "9001",
-            "GITHUB_RUN_ATTEMPT": "1",
-            "GITHUB_SERVER_URL": "https://github.com",
-            "GITHUB_API_URL": self.github.api_url,
-            "GITHUB_WORKSPACE": str(self.root),
-            "GITHUB_OUTPUT": str(outputs),
-            "GITHUB_STEP_SUMMARY": str(summary),
-            **action_env(given),
-        }
-        env.update(runner_env or {})
-        if fork:
-            env["HH_API_KEY"] = ""  # GitHub gives a fork's workflow no secrets
-            env["INPUT_API-KEY"] = ""
-        done = subprocess.run(
-            [sys.executable, "-m", "honeyhive_experiment", "action"],
-            cwd=self.root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-        return done, parse_outputs(outputs.read_text()), summary.read_text()
-
-    def _payload(self, event: str, head_sha: str, fork: bool) -> dict[str, Any]:
-        repo = {"full_name": REPOSITORY, "fork": False, "default_branch": "main"}
-        if event == "push":
-            return {"ref": "refs/heads/main", "after": head_sha, "repository": repo}
-        head_repo = {"full_name": "mallory/support-bot", "fork": True} if fork else repo
-        return {
-            "number": PR,
-            "pull_request": {
-                "number": PR,
-                "head": {"sha": head_sha, "ref": "feature/shorter", "repo": head_repo},
-                "base": {"sha": BASE_SHA, "ref": "main", "repo": repo},
-            },
-            "repository": repo,
-        }
-
-
-def parse_outputs(text: str) -> dict[str, str]:
-    """GitHub's GITHUB_OUTPUT format: ``name=value`` or ``name<<DELIM`` … ``DELIM``."""
-    out: dict[str, str] = {}
-    lines = iter(text.splitlines())
-    for line in lines:
-        if "<<" in line:
-            name, delimiter = line.split("<<", 1)
-            value = []
-            for inner in lines:
-                if inner == delimiter:
-                    break
-                value.append(inner)
-            out[name] = "\n".join(value)
-        elif "=" in line:
-            name, value_text = line.split("=", 1)
-            out[name] = value_text
-    return out
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    root = tmp_path / "repo"
-    shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
-    with LocalBackend(":memory:", API_KEY) as backend, FakeGitHub(token=GITHUB_TOKEN, repository=REPOSITORY) as gh:
-        gh.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref="feature/shorter", base_ref="main")
-        yield World(root, backend, gh, tmp_path)
 
 
 def _break_the_app(root: Path) -> None:
@@ -307,38 +172,8 @@ def test_a_signal_cancels_the_run_and_the_comment_says_so(world: World, signals:
 
     app = world.root / "support_bot" / "app.py"
     app.write_text(app.read_text().replace("SIMULATED_LATENCY_S = 0.02", "SIMULATED_LATENCY_S = 5.0"))
-    payload = world._payload("pull_request", HEAD_SHA, False)
-    event_path = world.tmp / "event.json"
-    event_path.write_text(json.dumps(payload))
-    outputs, summary = world.tmp / "out", world.tmp / "summary"
-    outputs.write_text("")
-    summary.write_text("")
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(world.tmp),
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_REPOSITORY": REPOSITORY,
-        "GITHUB_EVENT_NAME": "pull_request",
-        "GITHUB_EVENT_PATH": str(event_path),
-        "GITHUB_SHA": "f" * 40,
-        "GITHUB_HEAD_REF": "feature/shorter",
-        "GITHUB_BASE_REF": "main",
-        "GITHUB_RUN_ID": "9002",
-        "GITHUB_RUN_ATTEMPT": "1",
-        "GITHUB_API_URL": world.github.api_url,
-        "GITHUB_WORKSPACE": str(world.root),
-        "GITHUB_OUTPUT": str(outputs),
-        "GITHUB_STEP_SUMMARY": str(summary),
-        **action_env({"api-key": API_KEY, "server-url": world.backend.url}),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "honeyhive_experiment", "action"],
-        cwd=world.root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    step, env = world.step(pull_request(), run_id="9002")
+    process = start_action(env, world.root)
     headers = {"Authorization": f"Bearer {API_KEY}"}
     deadline = time.monotonic() + 60
     runs: list[dict[str, Any]] = []
@@ -355,7 +190,7 @@ def test_a_signal_cancels_the_run_and_the_comment_says_so(world: World, signals:
     assert process.returncode == code, stderr
     run = httpx.get(f"{world.backend.url}/v1/runs/{runs[0]['run_id']}", headers=headers).json()["evaluation"]
     assert run["status"] == "cancelled"
-    assert parse_outputs(outputs.read_text()).get("verdict") == "error", stderr
-    assert "cancelled" in summary.read_text().lower()
+    assert step.outputs().get("verdict") == "error", stderr
+    assert "cancelled" in step.summary().lower()
     [comment] = world.github.comments(PR)
     assert "cancelled" in comment.body.lower()

@@ -21,15 +21,15 @@ import pytest
 import yaml
 
 from honeyhive_local import LocalBackend
+from tests.fakes.actions_runner import Step, parse_outputs, push
 from tests.fresh_venv import DOCKER_IMAGE_FILES, layered_venv
-from tests.test_action_e2e import parse_outputs
+from tests.quickstart import copy_quickstart
 from tests.test_packaging import ZIZMOR_CONFIG, shown, tool
 
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[1]
 API_KEY = "hh-composite-e2e-key-0123456789"
-SHA = "5e7a9c1d3f5b7d9e1a3c5e7f9b1d3f5a7c9e1b3d"
 EXPRESSION = re.compile(r"\$\{\{\s*([\w.-]+)\s*\}\}")
 
 
@@ -87,23 +87,13 @@ def test_the_composite_action_installs_itself_and_runs_the_quickstart(installed:
         else:
             checkout.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO / name, checkout / name)
-    workspace = tmp_path / "workspace"
-    shutil.copytree(REPO / "examples" / "quickstart", workspace, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
+    workspace = copy_quickstart(tmp_path / "workspace")
     python = layered_venv(installed, tmp_path / "job-python")  # the job's Python: `python` first on PATH
-    event = tmp_path / "event.json"
-    event.write_text(json.dumps({"ref": "refs/heads/main", "after": SHA, "repository": {"full_name": "acme/bot"}}))
+    job = Step(tmp_path / "job", push())  # the job's event and summary; each step gets its own GITHUB_OUTPUT
     env = {
         "PATH": f"{python.parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
         "HOME": str(tmp_path),
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_REPOSITORY": "acme/bot",
-        "GITHUB_EVENT_NAME": "push",
-        "GITHUB_EVENT_PATH": str(event),
-        "GITHUB_SHA": SHA,
-        "GITHUB_REF": "refs/heads/main",
-        "GITHUB_REF_NAME": "main",
-        "GITHUB_RUN_ID": "1",
-        "GITHUB_WORKSPACE": str(workspace),
+        **job.env(workspace, None),  # the composite action's steps map its inputs in their own env:
     }
     with LocalBackend(":memory:", API_KEY) as backend:
         ran = run_composite(

@@ -20,15 +20,14 @@ from pathlib import Path
 import pytest
 
 from honeyhive_local import LocalBackend
+from tests.fakes.actions_runner import Step, push, run_action
 from tests.fresh_venv import layered_venv
-from tests.test_action_e2e import action_env, parse_outputs
 
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "tests" / "fixtures" / "apps" / "needs_dep"
 API_KEY = "hh-install-e2e-key-0123456789"
-SHA = "5e7a9c1d3f5b7d9e1a3c5e7f9b1d3f5a7c9e1b3d"
 
 
 @dataclass
@@ -44,36 +43,12 @@ class Job:
 
     def action(self, inputs: Mapping[str, str]) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
         """A push to main runs the action with these inputs; returns the process and its outputs."""
-        event = self.tmp / "event.json"
-        event.write_text(json.dumps({"ref": "refs/heads/main", "after": SHA, "repository": {"full_name": "acme/bot"}}))
-        outputs = self.tmp / "github_output"
-        outputs.write_text("")
-        env = {
-            "PATH": self.path,
-            "HOME": str(self.tmp),
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_REPOSITORY": "acme/bot",
-            "GITHUB_EVENT_NAME": "push",
-            "GITHUB_EVENT_PATH": str(event),
-            "GITHUB_SHA": SHA,
-            "GITHUB_REF": "refs/heads/main",
-            "GITHUB_REF_NAME": "main",
-            "GITHUB_RUN_ID": "1",
-            "GITHUB_WORKSPACE": str(self.root),
-            "GITHUB_OUTPUT": str(outputs),
-            **action_env({"api-key": API_KEY, "server-url": self.backend.url, "github-token": "", **inputs}),
-        }
-        done = subprocess.run(
-            [str(self.python), "-m", "honeyhive_experiment", "action"],
-            cwd=self.root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        step = Step(self.tmp / "step", push())
+        given = {"api-key": API_KEY, "server-url": self.backend.url, "github-token": "", **inputs}
+        env = {"PATH": self.path, "HOME": str(self.tmp), **step.env(self.root, given)}
+        done = run_action(env, self.root, python=self.python, timeout=300)
         assert "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
-        return done, parse_outputs(outputs.read_text())
+        return done, step.outputs()
 
 
 def search_path(installer: str) -> str:

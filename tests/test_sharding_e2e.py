@@ -1,10 +1,11 @@
 """Scale-out across a workflow matrix, run as GitHub runs it: shard jobs, the report job, run + publish.
 
 Each job is ``python -m honeyhive_experiment action`` in its own process, with the environment GitHub would
-give it (action.yml's ``runs.env`` via :func:`tests.test_action_e2e.action_env`, the ``GITHUB_*`` context and
-an event payload file), against ``honeyhive_local`` and the fake GitHub REST server over real sockets. Jobs of
-one workflow run share ``GITHUB_RUN_ID``, which is all that makes them write into the same HoneyHive run.
-What the backend holds is checked through its own HTTP API (``POST /v1/events/export``, ``GET /v1/runs``).
+give it (action.yml's ``runs.env``, the ``GITHUB_*`` context and an event payload file, as
+``tests/fakes/actions_runner.py`` builds them), against ``honeyhive_local`` and the fake GitHub REST server
+over real sockets. Jobs of one workflow run share ``GITHUB_RUN_ID``, which is all that makes them write into
+the same HoneyHive run. What the backend holds is checked through its own HTTP API (``POST
+/v1/events/export``, ``GET /v1/runs``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,18 +25,20 @@ import pytest
 from honeyhive_experiment.datasets import load_dataset_file
 from honeyhive_experiment.experiment import external_dataset
 from honeyhive_experiment.sharding import assign, shared_run_id
-from tests.test_action_e2e import (
-    API_KEY,
-    BASE_SHA,
+from tests.action_world import API_KEY, World
+from tests.action_world import world as world  # the fixture: a quickstart copy, the backend, fake GitHub
+from tests.fakes.actions_runner import (
     HEAD_SHA,
     PR,
-    QUICKSTART,
     REPOSITORY,
-    World,
-    action_env,
-    parse_outputs,
+    Event,
+    Step,
+    pull_request,
+    push,
+    start_action,
+    workflow_run,
 )
-from tests.test_action_e2e import world as world  # the fixture: a quickstart copy, the backend, fake GitHub
+from tests.quickstart import copy_quickstart
 
 pytestmark = pytest.mark.e2e
 
@@ -54,8 +56,7 @@ class Job:
     """One action process: started with :func:`start_job`, collected with :meth:`wait`."""
 
     process: subprocess.Popen[str]
-    outputs_path: Path
-    summary_path: Path
+    step: Step
     stdout: str = ""
     stderr: str = ""
 
@@ -80,11 +81,11 @@ class Job:
 
     @property
     def outputs(self) -> dict[str, str]:
-        return parse_outputs(self.outputs_path.read_text())
+        return self.step.outputs()
 
     @property
     def summary(self) -> str:
-        return self.summary_path.read_text()
+        return self.step.summary()
 
     def shown(self) -> str:
         return (
@@ -93,99 +94,25 @@ class Job:
         )
 
 
-def pull_request_payload() -> dict[str, Any]:
-    repo = {"full_name": REPOSITORY, "fork": False, "default_branch": "main"}
-    return {
-        "number": PR,
-        "pull_request": {
-            "number": PR,
-            "head": {"sha": HEAD_SHA, "ref": "feature/shorter", "repo": repo},
-            "base": {"sha": BASE_SHA, "ref": "main", "repo": repo},
-        },
-        "repository": repo,
-    }
-
-
-def workflow_run_payload(head_sha: str, *, triggering_run_id: int = 5150) -> dict[str, Any]:
-    """A ``workflow_run`` (completed) event about the pull request's run-for-publish workflow run."""
-    repo = {"full_name": REPOSITORY, "fork": False, "default_branch": "main"}
-    return {
-        "action": "completed",
-        "workflow_run": {
-            "id": triggering_run_id,
-            "run_attempt": 1,
-            "name": "experiment (run)",
-            "event": "pull_request",
-            "status": "completed",
-            "conclusion": "success",
-            "head_sha": head_sha,
-            "head_branch": "feature/shorter",
-            "pull_requests": [
-                {
-                    "number": PR,
-                    "head": {"sha": head_sha, "ref": "feature/shorter"},
-                    "base": {"sha": BASE_SHA, "ref": "main"},
-                }
-            ],
-            "head_repository": {"full_name": REPOSITORY},
-            "repository": {"full_name": REPOSITORY},
-        },
-        "repository": repo,
-    }
-
-
 def start_job(
     world: World,
     name: str,
     *,
     inputs: Mapping[str, str],
-    event: str = "pull_request",
-    payload: Mapping[str, Any] | None = None,
+    event: Event | None = None,
     root: Path | None = None,
     run_id: str = "9101",
     attempt: str = "1",
 ) -> Job:
-    """Start one job's action process (not waiting for it), with its own output and summary files."""
+    """Start one job's action process (not waiting for it) for ``event`` (the pull request's by default), with
+    its own output and summary files."""
+    (world.tmp / "jobs").mkdir(exist_ok=True)
+    (world.tmp / "jobs" / name).mkdir()  # one folder per job: a name used twice is a mistake
     root = root or world.root
-    job_dir = world.tmp / "jobs" / name
-    job_dir.mkdir(parents=True)
-    event_path = job_dir / "event.json"
-    event_path.write_text(json.dumps(payload if payload is not None else pull_request_payload()))
-    outputs, summary = job_dir / "github_output", job_dir / "step_summary"
-    outputs.write_text("")
-    summary.write_text("")
-    pull = event == "pull_request"
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(world.tmp),
-        "GITHUB_ACTIONS": "true",
-        "CI": "true",
-        "GITHUB_REPOSITORY": REPOSITORY,
-        "GITHUB_EVENT_NAME": event,
-        "GITHUB_EVENT_PATH": str(event_path),
-        "GITHUB_SHA": "f" * 40 if pull else BASE_SHA if event == "workflow_run" else HEAD_SHA,
-        "GITHUB_REF": f"refs/pull/{PR}/merge" if pull else "refs/heads/main",
-        "GITHUB_REF_NAME": f"{PR}/merge" if pull else "main",
-        "GITHUB_HEAD_REF": "feature/shorter" if pull else "",
-        "GITHUB_BASE_REF": "main" if pull else "",
-        "GITHUB_RUN_ID": run_id,
-        "GITHUB_RUN_ATTEMPT": attempt,
-        "GITHUB_SERVER_URL": "https://github.com",
-        "GITHUB_API_URL": world.github.api_url,
-        "GITHUB_WORKSPACE": str(root),
-        "GITHUB_OUTPUT": str(outputs),
-        "GITHUB_STEP_SUMMARY": str(summary),
-        **action_env({"api-key": API_KEY, "server-url": world.backend.url, **inputs}),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "honeyhive_experiment", "action"],
-        cwd=root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    step, env = world.step(
+        event or pull_request(), inputs=inputs, name=f"jobs/{name}", workspace=root, run_id=run_id, attempt=attempt
     )
-    return Job(process, outputs, summary)
+    return Job(start_action(env, root), step)
 
 
 def run_job(world: World, name: str, **kwargs: Any) -> Job:
@@ -297,22 +224,16 @@ def regress_refunds(root: Path) -> None:
 
 def record_baseline(world: World) -> str:
     """A push to main records the base branch's run (with the quickstart unchanged) for later jobs to compare."""
-    push = run_job(world, "baseline", event="push", inputs={}, run_id="9000", payload=_push_payload())
-    assert push.returncode == 0, push.shown()
-    assert push.outputs["verdict"] == "neutral"
-    return push.outputs["run-id"]
-
-
-def _push_payload() -> dict[str, Any]:
-    repo = {"full_name": REPOSITORY, "fork": False, "default_branch": "main"}
-    return {"ref": "refs/heads/main", "after": HEAD_SHA, "repository": repo}
+    push_job = run_job(world, "baseline", event=push(HEAD_SHA), inputs={}, run_id="9000")
+    assert push_job.returncode == 0, push_job.shown()
+    assert push_job.outputs["verdict"] == "neutral"
+    return push_job.outputs["run-id"]
 
 
 def publisher_checkout(world: World, name: str, report_json: Path) -> Path:
     """A publish job's workspace: the default branch's config and code (no dataset: the job must not read
     the pull request's data), plus report.json as the download-artifact step leaves it."""
-    root = world.tmp / name
-    shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("*.db*", "__pycache__", "*.jsonl"))
+    root = copy_quickstart(world.tmp / name, leave_out=("*.jsonl",))
     assert not (root / DATASET).exists()
     shutil.copy2(report_json, root / ".honeyhive" / "report.json")
     return root
@@ -471,9 +392,8 @@ def test_publish_refuses_a_report_for_another_commit_and_posts_the_matching_one(
     refused = run_job(
         world,
         "publish-stale",
-        event="workflow_run",
+        event=workflow_run(other_commit),
         inputs={"mode": "publish"},
-        payload=workflow_run_payload(other_commit),
         root=publisher_checkout(world, "publisher-stale", report_json),
         run_id="9201",
     )
@@ -487,9 +407,8 @@ def test_publish_refuses_a_report_for_another_commit_and_posts_the_matching_one(
     published = run_job(
         world,
         "publish",
-        event="workflow_run",
+        event=workflow_run(HEAD_SHA),
         inputs={"mode": "publish"},
-        payload=workflow_run_payload(HEAD_SHA),
         root=publisher_checkout(world, "publisher", report_json),
         run_id="9202",
     )

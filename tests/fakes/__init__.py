@@ -1,4 +1,5 @@
-"""Fakes of external services that tests reach over real sockets (see ``github_server.FakeGitHub``)."""
+"""Fakes of what is outside the program: GitHub's REST API, reached over a real socket (``github_server``), and
+the Actions runner's event, environment and file commands (``actions_runner``)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,6 @@ traceback; validate, schema and --help work. Only argv is made up; files and imp
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ from honeyhive_experiment.cli import main
 
 pytestmark = pytest.mark.unit
 
-QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
 GOOD = """\
 name: bot
 function: support_bot.app:answer
@@ -36,11 +34,10 @@ def nothing():
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
-    (root / "odd_signatures.py").write_text(SIGNATURES)
-    return root
+def repo(quickstart: Path) -> Path:
+    """The quickstart (``conftest.py``), plus odd_signatures.py: functions whose signatures fit no convention."""
+    (quickstart / "odd_signatures.py").write_text(SIGNATURES)
+    return quickstart
 
 
 # (case id, config text, dataset file name → content or None, expected place, expected word)

@@ -4,9 +4,6 @@ only argv and the environment made up. Checks what the flow and the report say t
 from __future__ import annotations
 
 import json
-import shutil
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,22 +12,7 @@ from honeyhive_experiment.cli import main
 
 pytestmark = pytest.mark.integration
 
-QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
 COMMENT_START = "----- the comment that would be posted -----"
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Path]:
-    root = tmp_path / "repo"
-    shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
-    _forget_the_app()  # each test's copy is imported afresh, as in a process of its own
-    yield root
-    _forget_the_app()
-
-
-def _forget_the_app() -> None:
-    for name in [m for m in sys.modules if m == "support_bot" or m.startswith("support_bot.")]:
-        del sys.modules[name]
 
 
 def _use_template(repo: Path, source: str) -> None:
@@ -52,19 +34,19 @@ def _run(repo: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[i
     return code, out, json.loads(report.read_text(encoding="utf-8"))
 
 
-def test_a_partial_comparison_is_warned_about_once(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_partial_comparison_is_warned_about_once(quickstart: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The low-overlap rule has one owner (the report): the comment warns once, not once more as a note."""
-    code, _, first = _run(repo, capsys)
+    code, _, first = _run(quickstart, capsys)
     assert code == 0
     run = first["run"]
     assert isinstance(run, dict)
-    dataset = repo / "data" / "questions.jsonl"
+    dataset = quickstart / "data" / "questions.jsonl"
     rows = [json.loads(line) for line in dataset.read_text(encoding="utf-8").splitlines()]
     for row in rows[5:]:  # edit 17 of 22 questions: they become new datapoints, 5 stay in common
         row["inputs"]["question"] += " Thanks!"
     dataset.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
 
-    code, out, second = _run(repo, capsys, "--baseline-run-id", str(run["id"]))
+    code, out, second = _run(quickstart, capsys, "--baseline-run-id", str(run["id"]))
     assert code == 0, out
     comment = out.split(COMMENT_START, 1)[1]
     assert comment.count("datapoints in common") == 1, comment
@@ -76,8 +58,8 @@ def test_a_partial_comparison_is_warned_about_once(repo: Path, capsys: pytest.Ca
     assert (baseline["shared_datapoints"], baseline["total_datapoints"]) == (5, 22)
 
 
-def test_a_bad_flag_is_a_usage_error_naming_it(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["run", "--dry-run", "-C", str(repo), "--server-url", "ftp://nope"], environ={})
+def test_a_bad_flag_is_a_usage_error_naming_it(quickstart: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["run", "--dry-run", "-C", str(quickstart), "--server-url", "ftp://nope"], environ={})
     err = capsys.readouterr().err
     assert code == 2
     assert 'flag --server-url: expected an http(s) URL, got "ftp://nope"' in err
@@ -85,17 +67,17 @@ def test_a_bad_flag_is_a_usage_error_naming_it(repo: Path, capsys: pytest.Captur
 
 
 def test_an_evaluator_that_always_raises_on_a_ranged_metric_is_never_green(
-    repo: Path, capsys: pytest.CaptureFixture[str]
+    quickstart: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The false green of the issue: every datapoint 'passed' because the ranged metric had no value at all."""
-    evaluators = repo / "support_bot" / "evaluators.py"
+    evaluators = quickstart / "support_bot" / "evaluators.py"
     evaluators.write_text(
         evaluators.read_text(encoding="utf-8")
         + "\n\ndef politeness(outputs, inputs, ground_truth=None):\n"
         + "    raise ValueError('the judge model is not configured')\n",
         encoding="utf-8",
     )
-    config = repo / ".honeyhive" / "experiment.yml"
+    config = quickstart / ".honeyhive" / "experiment.yml"
     text = config.read_text(encoding="utf-8")
     text = text.replace(
         "  - support_bot.evaluators:answer_words\n",
@@ -104,7 +86,7 @@ def test_an_evaluator_that_always_raises_on_a_ranged_metric_is_never_green(
     text = text.replace("  keyword_recall: {min: 0.5}\n", "  keyword_recall: {min: 0.5}\n  politeness: {min: 0.9}\n")
     config.write_text(text, encoding="utf-8")
 
-    code, out, report = _run(repo, capsys)
+    code, out, report = _run(quickstart, capsys)
     assert code == 1, out
     assert report["verdict"] == "fail"
     [reason] = report["reasons"]
@@ -116,14 +98,14 @@ def test_an_evaluator_that_always_raises_on_a_ranged_metric_is_never_green(
 
 
 def test_a_dry_run_inside_actions_prints_no_workflow_command_from_user_data(
-    repo: Path, capsys: pytest.CaptureFixture[str]
+    quickstart: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A hostile CSV header echoed in an error must not set outputs or masks when the log is the runner's."""
-    (repo / "data" / "q.csv").write_text('inputs.question,"oops\n::set-output name=hacked::1"\nq1,x\n')
-    config = repo / ".honeyhive" / "experiment.yml"
+    (quickstart / "data" / "q.csv").write_text('inputs.question,"oops\n::set-output name=hacked::1"\nq1,x\n')
+    config = quickstart / ".honeyhive" / "experiment.yml"
     config.write_text(config.read_text(encoding="utf-8").replace("data/questions.jsonl", "data/q.csv"))
-    report = repo.parent / "report.json"
-    argv = ["run", "--dry-run", "-C", str(repo), "--report", str(report)]
+    report = quickstart.parent / "report.json"
+    argv = ["run", "--dry-run", "-C", str(quickstart), "--report", str(report)]
 
     assert main(argv, environ={"GITHUB_ACTIONS": "true"}) == 2
     inside = capsys.readouterr()
@@ -137,10 +119,10 @@ def test_a_dry_run_inside_actions_prints_no_workflow_command_from_user_data(
 
 
 def test_a_custom_template_that_recurses_forever_is_an_error_verdict_with_a_report(
-    repo: Path, capsys: pytest.CaptureFixture[str]
+    quickstart: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _use_template(repo, "{{ marker }}\n{% macro r(n) %}{{ r(n + 1) }}{% endmacro %}{{ r(0) }}\n")
-    code, out, report = _run(repo, capsys)
+    _use_template(quickstart, "{{ marker }}\n{% macro r(n) %}{{ r(n + 1) }}{% endmacro %}{{ r(0) }}\n")
+    code, out, report = _run(quickstart, capsys)
     assert code == 2, out
     assert report["verdict"] == "error"
     assert "rendering failed: RecursionError" in str(report["error"])
@@ -148,15 +130,15 @@ def test_a_custom_template_that_recurses_forever_is_an_error_verdict_with_a_repo
 
 
 def test_a_custom_template_that_never_ends_is_given_up_within_its_budget(
-    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    quickstart: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """10^10 loop steps: without a budget the job would never end; with it, an error verdict and the report."""
     from honeyhive_experiment.report import comment
 
     monkeypatch.setattr(comment, "TEMPLATE_BUDGET_S", 0.5)  # the product's is 10 s
     loop = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"
-    _use_template(repo, "{{ marker }}\n" + loop + "\n")
-    code, out, report = _run(repo, capsys)
+    _use_template(quickstart, "{{ marker }}\n" + loop + "\n")
+    code, out, report = _run(quickstart, capsys)
     assert code == 2, out
     assert report["verdict"] == "error"
     assert "rendering took longer than 0.5 s" in str(report["error"])

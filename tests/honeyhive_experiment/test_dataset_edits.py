@@ -6,9 +6,6 @@ terminal report and report.json."""
 from __future__ import annotations
 
 import json
-import shutil
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,25 +22,10 @@ from honeyhive_local import LocalBackend
 
 pytestmark = pytest.mark.integration
 
-QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
 COMMENT_START = "----- the comment that would be posted -----"
 DATASET = Path("data") / "questions.jsonl"
 CONFIG = Path(".honeyhive") / "experiment.yml"
 EXPERIMENT = "support-bot-quickstart"
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Path]:
-    root = tmp_path / "repo"
-    shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
-    _forget_the_app()  # each test's copy is imported afresh, as in a process of its own
-    yield root
-    _forget_the_app()
-
-
-def _forget_the_app() -> None:
-    for name in [m for m in sys.modules if m == "support_bot" or m.startswith("support_bot.")]:
-        del sys.modules[name]
 
 
 def _run(repo: Path, capsys: pytest.CaptureFixture[str]) -> tuple[str, str, dict[str, Any]]:
@@ -70,15 +52,15 @@ def _another_question(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def test_a_pr_that_appends_one_row_and_edits_another_keeps_its_baseline(
-    repo: Path, capsys: pytest.CaptureFixture[str]
+    quickstart: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _, _, before = _run(repo, capsys)
-    rows = _rows(repo)
+    _, _, before = _run(quickstart, capsys)
+    rows = _rows(quickstart)
     assert len(rows) == 22
     rows[3]["inputs"]["question"] += " Thanks!"
-    _write(repo, [*rows, _another_question(rows)])
+    _write(quickstart, [*rows, _another_question(rows)])
 
-    terminal, comment, after = _run(repo, capsys)
+    terminal, comment, after = _run(quickstart, capsys)
 
     assert after["baseline"]["run_id"] == before["run"]["id"], "the baseline is found, not 'none yet'"
     assert "compared on **21 of 23** datapoints (2 new, 1 gone)" in comment
@@ -88,13 +70,13 @@ def test_a_pr_that_appends_one_row_and_edits_another_keeps_its_baseline(
 
 
 def test_a_row_inserted_mid_file_without_ids_is_explained_with_the_fix(
-    repo: Path, capsys: pytest.CaptureFixture[str]
+    quickstart: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _run(repo, capsys)
-    rows = _rows(repo)
-    _write(repo, [*rows[:11], _another_question(rows), *rows[11:]])
+    _run(quickstart, capsys)
+    rows = _rows(quickstart)
+    _write(quickstart, [*rows[:11], _another_question(rows), *rows[11:]])
 
-    terminal, comment, after = _run(repo, capsys)
+    terminal, comment, after = _run(quickstart, capsys)
 
     assert "compared on **11 of 23** datapoints (12 new, 11 gone)" in comment
     assert (
@@ -106,20 +88,20 @@ def test_a_row_inserted_mid_file_without_ids_is_explained_with_the_fix(
 
 
 def test_with_content_ids_an_inserted_row_leaves_every_other_row_paired(
-    repo: Path, capsys: pytest.CaptureFixture[str]
+    quickstart: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = repo / CONFIG
+    config = quickstart / CONFIG
     config.write_text(
         config.read_text(encoding="utf-8").replace(
             "  path: data/questions.jsonl\n", "  path: data/questions.jsonl\n  datapoint_ids: content\n"
         ),
         encoding="utf-8",
     )
-    _run(repo, capsys)
-    rows = _rows(repo)
-    _write(repo, [*rows[:11], _another_question(rows), *reversed(rows[11:])])  # inserted, and the tail reordered
+    _run(quickstart, capsys)
+    rows = _rows(quickstart)
+    _write(quickstart, [*rows[:11], _another_question(rows), *reversed(rows[11:])])  # inserted, and the tail reordered
 
-    terminal, comment, after = _run(repo, capsys)
+    terminal, comment, after = _run(quickstart, capsys)
 
     assert "compared on **22 of 23** datapoints (1 new)" in comment
     assert "Compared on 22 of 23 datapoints (1 new)" in terminal
@@ -128,17 +110,17 @@ def test_with_content_ids_an_inserted_row_leaves_every_other_row_paired(
 
 
 def test_a_baseline_recorded_under_the_old_content_derived_id_is_still_found(
-    repo: Path, capsys: pytest.CaptureFixture[str]
+    quickstart: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A run as the previous version recorded it: the dataset id the hash of the file's content, no dataset stamp."""
-    db = repo / LOCAL_DB_PATH
+    db = quickstart / LOCAL_DB_PATH
     db.parent.mkdir(parents=True, exist_ok=True)
-    legacy = external_dataset(_rows(repo))  # the SDK's content-derived EXT- id, as older versions used
-    code = load_user_code(load_config(repo / CONFIG), str(repo / CONFIG), repo)
+    legacy = external_dataset(_rows(quickstart))  # the SDK's content-derived EXT- id, as older versions used
+    code = load_user_code(load_config(quickstart / CONFIG), str(quickstart / CONFIG), quickstart)
     with (
         LocalBackend(str(db)) as backend,
         HoneyHiveClient(backend.url, backend.api_key) as client,
-        repository_on_path(repo),
+        repository_on_path(quickstart),
     ):
         old = evaluate(
             code.function,
@@ -152,10 +134,10 @@ def test_a_baseline_recorded_under_the_old_content_derived_id_is_still_found(
                 "dataset_id": legacy.dataset_id,
             },
         )
-    rows = _rows(repo)
-    _write(repo, [*rows, _another_question(rows)])  # and the pull request adds a question
+    rows = _rows(quickstart)
+    _write(quickstart, [*rows, _another_question(rows)])  # and the pull request adds a question
 
-    _, comment, after = _run(repo, capsys)
+    _, comment, after = _run(quickstart, capsys)
 
     assert after["baseline"]["run_id"] == old.run_id
     assert "compared on **22 of 23** datapoints (1 new)" in comment

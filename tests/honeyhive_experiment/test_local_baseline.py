@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,10 +20,10 @@ import pytest
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_local import LocalBackend
+from tests.quickstart import copy_quickstart, fresh_app, git, init_repository
 
 pytestmark = pytest.mark.integration
 
-QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
 API_KEY = "hh-local-baseline-key-0123456789"
 
 
@@ -35,14 +32,7 @@ class Repo:
         self.root = root
 
     def git(self, *args: str) -> str:
-        done = subprocess.run(
-            ["git", "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "-c", "commit.gpgsign=false", *args],
-            cwd=self.root,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return done.stdout.strip()
+        return git(self.root, *args)
 
     def commit(self, message: str) -> str:
         with (self.root / "README.md").open("a", encoding="utf-8") as readme:
@@ -87,22 +77,11 @@ class Run:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Iterator[Repo]:
-    root = tmp_path / "repo"
-    shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
-    questions = root / "data" / "questions.jsonl"
-    questions.write_text("".join(questions.read_text(encoding="utf-8").splitlines(True)[:3]), encoding="utf-8")
-    _forget_the_app()
-    made = Repo(root)
-    made.git("init", "-q", "-b", "main")
-    made.git("add", "-A")
-    made.git("commit", "-qm", "the quickstart")
-    yield made
-    _forget_the_app()
-
-
-def _forget_the_app() -> None:
-    for name in [m for m in sys.modules if m == "support_bot" or m.startswith("support_bot.")]:
-        del sys.modules[name]
+    """The quickstart with its dataset cut to three questions, committed on ``main`` of a new git repository."""
+    with fresh_app():
+        root = copy_quickstart(tmp_path / "repo", questions=3)
+        init_repository(root)
+        yield Repo(root)
 
 
 def test_a_feature_branch_compares_with_the_run_at_its_merge_base_on_main(

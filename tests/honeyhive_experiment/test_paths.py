@@ -3,7 +3,6 @@ that lead out are refused, as a config error naming the key, or as a template th
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,6 @@ from honeyhive_experiment.report.comment import TemplateError
 from tests.honeyhive_experiment.report.scenarios import pass_input, render_comment
 
 pytestmark = pytest.mark.unit
-
-QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
 
 
 @pytest.fixture
@@ -54,12 +51,13 @@ def test_inside(tree: Path, relative: str, allowed: bool) -> None:
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
-    (tmp_path / "elsewhere.jsonl").write_text('{"inputs": {"question": "q"}}\n')
-    (root / "data" / "linked.jsonl").symlink_to(tmp_path / "elsewhere.jsonl")
-    return root
+def repo(quickstart: Path) -> Path:
+    """The quickstart (``conftest.py``), plus a dataset beside it, ../elsewhere.jsonl, and data/linked.jsonl, a
+    symlink to that one."""
+    elsewhere = quickstart.parent / "elsewhere.jsonl"
+    elsewhere.write_text('{"inputs": {"question": "q"}}\n')
+    (quickstart / "data" / "linked.jsonl").symlink_to(elsewhere)
+    return quickstart
 
 
 @pytest.mark.parametrize(

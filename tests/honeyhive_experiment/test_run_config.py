@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,10 +19,10 @@ import pytest
 
 from honeyhive_experiment import run_config
 from honeyhive_experiment.verdict import Verdict
+from tests.quickstart import copy_quickstart, fresh_app
 
 pytestmark = pytest.mark.e2e
 
-QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
 COMMENT_START = "----- the comment that would be posted -----"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 CLOCK = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC")
@@ -31,19 +30,8 @@ CLOCK = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC")
 
 @pytest.fixture
 def repos(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
-    copies = []
-    for name in ("cli", "api"):
-        root = tmp_path / name
-        shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
-        copies.append(root)
-    _forget_the_app()  # run_config imports the copy's app in this process
-    yield copies[0], copies[1]
-    _forget_the_app()
-
-
-def _forget_the_app() -> None:
-    for name in [m for m in sys.modules if m == "support_bot" or m.startswith("support_bot.")]:
-        del sys.modules[name]
+    with fresh_app():  # run_config imports the copy's app in this process
+        yield copy_quickstart(tmp_path / "cli"), copy_quickstart(tmp_path / "api")
 
 
 def _mask(text: str) -> str:

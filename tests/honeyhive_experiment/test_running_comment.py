@@ -8,9 +8,6 @@ made up.
 
 from __future__ import annotations
 
-import json
-import shutil
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,16 +17,13 @@ import pytest
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.report import marker
 from honeyhive_local import LocalBackend
+from tests.fakes.actions_runner import BASE_SHA, HEAD_REF, HEAD_SHA, PR, REPOSITORY, Step, pull_request
 from tests.fakes.github_server import FakeGitHub
+from tests.quickstart import copy_quickstart, fresh_app
 
 pytestmark = pytest.mark.integration
 
-QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
 API_KEY = "hh-running-comment-key-0123456789"
-REPOSITORY = "acme/support-bot"
-BASE_SHA = "5e7a9c1d3f5b7d9e1a3c5e7f9b1d3f5a7c9e1b3d"
-HEAD_SHA = "8d3f1a2b4c5d6e7f8091a2b3c4d5e6f708192a3b"
-PR = 7
 EXPERIMENT = "support-bot-quickstart"
 RUNNING = "⏳ **Running**"
 
@@ -41,31 +35,9 @@ class World:
     github: FakeGitHub
 
     def action(self, **inputs: str) -> int:
-        event = self.root.parent / "event.json"
-        repo = {"full_name": REPOSITORY, "default_branch": "main"}
-        pull = {
-            "number": PR,
-            "head": {"sha": HEAD_SHA, "ref": "feature/shorter", "repo": repo},
-            "base": {"sha": BASE_SHA, "ref": "main", "repo": repo},
-        }
-        event.write_text(json.dumps({"number": PR, "pull_request": pull, "repository": repo}), encoding="utf-8")
-        env = {
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_REPOSITORY": REPOSITORY,
-            "GITHUB_EVENT_NAME": "pull_request",
-            "GITHUB_EVENT_PATH": str(event),
-            "GITHUB_SHA": "f" * 40,
-            "GITHUB_REF": f"refs/pull/{PR}/merge",
-            "GITHUB_HEAD_REF": "feature/shorter",
-            "GITHUB_BASE_REF": "main",
-            "GITHUB_RUN_ID": "9001",
-            "GITHUB_API_URL": self.github.api_url,
-            "GITHUB_WORKSPACE": str(self.root),
-            "HH_API_KEY": API_KEY,
-            "HH_API_URL": self.backend.url,
-            "GITHUB_TOKEN": self.github.token,
-            **{f"HONEYHIVE_EXPERIMENT_{name.upper().replace('-', '_')}": value for name, value in inputs.items()},
-        }
+        step = Step(self.root.parent / "step", pull_request())
+        given = {"api-key": API_KEY, "server-url": self.backend.url, "github-token": self.github.token, **inputs}
+        env = step.env(self.root, given, api_url=self.github.api_url)
         return main(["action"], environ=env)
 
     def writes(self) -> list[tuple[str, str, str]]:
@@ -75,20 +47,14 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    root = tmp_path / "repo"
-    shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
-    questions = root / "data" / "questions.jsonl"
-    questions.write_text("".join(questions.read_text(encoding="utf-8").splitlines(True)[:3]), encoding="utf-8")
-    _forget_the_app()
-    with LocalBackend(":memory:", API_KEY) as backend, FakeGitHub(repository=REPOSITORY) as github:
-        github.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref="feature/shorter")
-        yield World(root, backend, github)
-    _forget_the_app()
-
-
-def _forget_the_app() -> None:
-    for name in [m for m in sys.modules if m == "support_bot" or m.startswith("support_bot.")]:
-        del sys.modules[name]
+    """The quickstart with its dataset cut to three questions, the backend, and the fake GitHub with the PR."""
+    with (
+        fresh_app(),
+        LocalBackend(":memory:", API_KEY) as backend,
+        FakeGitHub(repository=REPOSITORY) as github,
+    ):
+        github.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref=HEAD_REF)
+        yield World(copy_quickstart(tmp_path / "repo", questions=3), backend, github)
 
 
 def test_the_comment_says_running_first_then_the_same_comment_shows_the_result(

@@ -29,6 +29,7 @@ from honeyhive_experiment.settings import (
     load_event_payload,
     parse_bool,
 )
+from tests.fakes.actions_runner import Event, context_env
 
 pytestmark = pytest.mark.unit
 
@@ -61,28 +62,26 @@ def action_inputs(**overrides: str) -> dict[str, str]:
 
 
 def runner_env(event_name: str, **extra: str) -> dict[str, str]:
-    """What GitHub sets in a Docker action's container (trimmed to what settings reads, plus some noise)."""
+    """What GitHub sets in a Docker action's container: the context (tests/fakes/actions_runner.py) at the
+    container's paths, its event variables empty unless ``extra`` sets them, plus some noise settings does not
+    read. The payload is the test's own, given to ``Settings.from_mapping``."""
+    context = context_env(
+        Event(event_name, {}),
+        event_path="/github/workflow/event.json",
+        workspace="/github/workspace",
+        run_id="13641151203",
+        attempt="2",
+    )
     env = {
-        "CI": "true",
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_REPOSITORY": "acme/support-bot",
+        **context,
         "GITHUB_REPOSITORY_OWNER": "acme",
-        "GITHUB_EVENT_NAME": event_name,
-        "GITHUB_RUN_ID": "13641151203",
         "GITHUB_RUN_NUMBER": "318",
-        "GITHUB_RUN_ATTEMPT": "2",
-        "GITHUB_SERVER_URL": "https://github.com",
-        "GITHUB_API_URL": "https://api.github.com",
         "GITHUB_GRAPHQL_URL": "https://api.github.com/graphql",
         "GITHUB_WORKFLOW": "experiment",
         "GITHUB_JOB": "experiment",
         "GITHUB_ACTOR": "octocat",
-        "GITHUB_WORKSPACE": "/github/workspace",
-        "GITHUB_EVENT_PATH": "/github/workflow/event.json",
         "GITHUB_OUTPUT": "/github/file_commands/set_output_5b1c",
         "GITHUB_STEP_SUMMARY": "/github/file_commands/step_summary_5b1c",
-        "GITHUB_HEAD_REF": "",
-        "GITHUB_BASE_REF": "",
         "HOME": "/github/home",
         "INPUT_API-KEY": API_KEY,  # GitHub's own input variables: not read, but present
         "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN,

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,22 +29,24 @@ import pytest
 
 from honeyhive_experiment.cli import main
 from honeyhive_local import LocalBackend
-from tests.fakes.github_server import FakeGitHub
-from tests.honeyhive_experiment.faultproxy import Fault, FaultProxy
-from tests.test_action_e2e import (
-    API_KEY,
+from tests.fakes.actions_runner import (
     BASE_SHA,
     GITHUB_TOKEN,
+    HEAD_REF,
     HEAD_SHA,
     PR,
-    QUICKSTART,
     REPOSITORY,
-    action_env,
-    parse_outputs,
+    Step,
+    pull_request,
+    push,
 )
+from tests.fakes.github_server import FakeGitHub
+from tests.honeyhive_experiment.faultproxy import Fault, FaultProxy
+from tests.quickstart import forget_the_app
 
 pytestmark = pytest.mark.integration
 
+API_KEY = "hh-signals-key-0123456789"
 HOLD = 60.0  # how long a held request waits: far longer than any honest reaction to a signal
 
 
@@ -80,48 +80,12 @@ class World:
     tmp: Path
 
     def run_action(self, *, event: str = "pull_request") -> tuple[int, dict[str, Any], dict[str, str], str]:
-        head = HEAD_SHA if event == "pull_request" else BASE_SHA
-        repo = {"full_name": REPOSITORY, "fork": False, "default_branch": "main"}
-        payload: dict[str, Any] = (
-            {"ref": "refs/heads/main", "after": head, "repository": repo}
-            if event == "push"
-            else {
-                "number": PR,
-                "pull_request": {
-                    "number": PR,
-                    "head": {"sha": head, "ref": "feature/x", "repo": repo},
-                    "base": {"sha": BASE_SHA, "ref": "main", "repo": repo},
-                },
-                "repository": repo,
-            }
-        )
-        event_path, outputs, summary = self.tmp / f"{event}.json", self.tmp / "out", self.tmp / "summary"
-        event_path.write_text(json.dumps(payload))
-        outputs.write_text("")
-        summary.write_text("")
-        env = {
-            "GITHUB_ACTIONS": "true",
-            "CI": "true",
-            "GITHUB_REPOSITORY": REPOSITORY,
-            "GITHUB_EVENT_NAME": event,
-            "GITHUB_EVENT_PATH": str(event_path),
-            "GITHUB_SHA": head if event == "push" else "f" * 40,
-            "GITHUB_REF": f"refs/pull/{PR}/merge" if event == "pull_request" else "refs/heads/main",
-            "GITHUB_REF_NAME": f"{PR}/merge" if event == "pull_request" else "main",
-            "GITHUB_HEAD_REF": "feature/x" if event == "pull_request" else "",
-            "GITHUB_BASE_REF": "main" if event == "pull_request" else "",
-            "GITHUB_RUN_ID": "9001",
-            "GITHUB_RUN_ATTEMPT": "1",
-            "GITHUB_API_URL": self.github.api_url,
-            "GITHUB_WORKSPACE": str(self.root),
-            "GITHUB_OUTPUT": str(outputs),
-            "GITHUB_STEP_SUMMARY": str(summary),
-            **action_env({"api-key": API_KEY, "server-url": self.proxy.url}),
-        }
+        step = Step(self.tmp / "step", pull_request() if event == "pull_request" else push(BASE_SHA))
+        env = step.env(self.root, {"api-key": API_KEY, "server-url": self.proxy.url}, api_url=self.github.api_url)
         code = main(["action"], environ=env)
         report_path = self.root / ".honeyhive" / "report.json"
         report = json.loads(report_path.read_text(encoding="utf-8"))
-        return code, report, parse_outputs(outputs.read_text()), summary.read_text()
+        return code, report, step.outputs(), step.summary()
 
     def statuses(self) -> list[str]:
         """Every run's status in the backend, oldest first (the push run's, then the pull request's)."""
@@ -131,10 +95,7 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    root = tmp_path / "repo"
-    shutil.copytree(QUICKSTART, root, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
-    _forget_the_app()
+def world(quickstart: Path, tmp_path: Path) -> Iterator[World]:
     refuse_cancel = threading.Event()
 
     def refused(method: str, path: str) -> bool:  # the backend refuses run updates once told to
@@ -149,16 +110,10 @@ def world(tmp_path: Path) -> Iterator[World]:
         FaultProxy(backend.url, rate=1.0, kinds=(Fault.HTTP_500,), should_fault=refused) as proxy,
         FakeGitHub(token=GITHUB_TOKEN, repository=REPOSITORY) as github,
     ):
-        github.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref="feature/x", base_ref="main")
+        github.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref=HEAD_REF, base_ref="main")
         proxy.refuse_cancel = refuse_cancel  # type: ignore[attr-defined]
         proxy.hooks = hooks  # type: ignore[attr-defined]
-        yield World(root, backend, proxy, github, tmp_path)
-    _forget_the_app()
-
-
-def _forget_the_app() -> None:
-    for name in [m for m in sys.modules if m == "support_bot" or m.startswith("support_bot.")]:
-        del sys.modules[name]
+        yield World(quickstart, backend, proxy, github, tmp_path)
 
 
 def _on_backend(world: World, trigger: Trigger) -> None:
@@ -181,7 +136,7 @@ def _recorded_then_cancelled(world: World, trigger: Trigger) -> tuple[int, dict[
     """A push run records the baseline; then the pull request's run meets the signal."""
     code, _, outputs, _ = world.run_action(event="push")
     assert (code, outputs["verdict"]) == (0, "neutral")
-    _forget_the_app()
+    forget_the_app()  # the pull request's run imports the app again, as its own process would
     trigger.armed = True
     try:
         return world.run_action()

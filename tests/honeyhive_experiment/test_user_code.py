@@ -109,6 +109,7 @@ class Repo:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Iterator[Repo]:
+    """Not the quickstart: an empty repository with one module of user code under a name of its own (``{m}``)."""
     module = f"user_code_{uuid.uuid4().hex}"
     (tmp_path / f"{module}.py").write_text(MODULE)
     (tmp_path / ".honeyhive").mkdir()

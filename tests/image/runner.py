@@ -21,13 +21,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from tests.fakes.actions_runner import action_env, context_env, parse_outputs, pull_request, push
 from tests.image.conftest import Docker
-from tests.test_action_e2e import action_env, parse_outputs
+from tests.quickstart import git, init_repository
 
-REPOSITORY = "acme/support-bot"
-PR = 7
 API_KEY = "hh-image-test-key-0123456789"
 GITHUB_TOKEN = "ghs_imagetestworkflowtoken0123456789"
 RUNNER_UID = 1001
@@ -43,23 +41,10 @@ class ActionRun:
     summary: str
 
 
-def git(workspace: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com", *args],
-        cwd=workspace,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
-
-
 def checkout(source: Path, workspace: Path) -> tuple[str, str]:
     """A git checkout of ``source`` with two commits (base, then head): returns (base sha, head sha)."""
     shutil.copytree(source, workspace, ignore=shutil.ignore_patterns("__pycache__", "*.db*", "report.json"))
-    git(workspace, "init", "--quiet", "--initial-branch=main")
-    git(workspace, "add", "--all")
-    git(workspace, "commit", "--quiet", "--message=base")
+    init_repository(workspace, "base")
     (workspace / "CHANGELOG.md").write_text("a change on the pull request's branch\n")
     git(workspace, "add", "--all")
     git(workspace, "commit", "--quiet", "--message=head")
@@ -107,30 +92,23 @@ class Job:
         summary_file = self.root / "file_commands" / f"step_summary_{self.runs}"
         output_file.write_text("")
         summary_file.write_text("")
-        (self.root / "workflow" / "event.json").write_text(json.dumps(_payload(event, sha, base_sha)))
+        happened = push(sha) if event == "push" else pull_request(head_sha=sha, base_sha=base_sha)
+        (self.root / "workflow" / "event.json").write_text(json.dumps(happened.payload))
         _chown_tree(self.root, self.owner)
         if self.file_commands_owner is not None:
             _chown_tree(self.root / "file_commands", self.file_commands_owner)
         given = {"api-key": API_KEY, "server-url": self.backend_url, "github-token": GITHUB_TOKEN, **(inputs or {})}
+        context = context_env(
+            happened,
+            event_path="/github/workflow/event.json",
+            workspace="/github/workspace",
+            api_url=self.github_api_url,
+        )
         env = {
             "HOME": "/github/home",
-            "CI": "true",
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_WORKSPACE": "/github/workspace",
-            "GITHUB_EVENT_PATH": "/github/workflow/event.json",
+            **context,
             "GITHUB_OUTPUT": f"/github/file_commands/{output_file.name}",
             "GITHUB_STEP_SUMMARY": f"/github/file_commands/{summary_file.name}",
-            "GITHUB_EVENT_NAME": event,
-            "GITHUB_REPOSITORY": REPOSITORY,
-            "GITHUB_SHA": sha if event == "push" else "f" * 40,  # a PR's GITHUB_SHA is the merge commit
-            "GITHUB_REF": "refs/heads/main" if event == "push" else f"refs/pull/{PR}/merge",
-            "GITHUB_REF_NAME": "main" if event == "push" else f"{PR}/merge",
-            "GITHUB_HEAD_REF": "" if event == "push" else "feature/x",
-            "GITHUB_BASE_REF": "" if event == "push" else "main",
-            "GITHUB_RUN_ID": "9001",
-            "GITHUB_RUN_ATTEMPT": "1",
-            "GITHUB_SERVER_URL": "https://github.com",
-            "GITHUB_API_URL": self.github_api_url,
             "GITHUB_WORKFLOW": "ci",
             "GITHUB_JOB": "experiment",
             "RUNNER_OS": "Linux",
@@ -152,21 +130,6 @@ class Job:
         return ActionRun(
             done.returncode, done.stdout + done.stderr, parse_outputs(output_file.read_text()), summary_file.read_text()
         )
-
-
-def _payload(event: str, sha: str, base_sha: str) -> dict[str, Any]:
-    repo = {"full_name": REPOSITORY, "fork": False, "default_branch": "main"}
-    if event == "push":
-        return {"ref": "refs/heads/main", "after": sha, "repository": repo}
-    return {
-        "number": PR,
-        "pull_request": {
-            "number": PR,
-            "head": {"sha": sha, "ref": "feature/x", "repo": repo},
-            "base": {"sha": base_sha, "ref": "main", "repo": repo},
-        },
-        "repository": repo,
-    }
 
 
 @contextmanager

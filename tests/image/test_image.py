@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.actions_runner import HEAD_REF, PR, REPOSITORY
 from tests.fakes.github_server import FakeGitHub
 from tests.image.conftest import Docker
-from tests.image.runner import GITHUB_TOKEN, PR, REPOSITORY, RUNNER_UID, Job, checkout, local_backend
+from tests.image.runner import GITHUB_TOKEN, RUNNER_UID, Job, checkout, local_backend
 
 pytestmark = [pytest.mark.image, pytest.mark.xdist_group("image")]  # one worker builds the image once
 
@@ -51,7 +52,7 @@ def test_quickstart_baseline_then_pull_request(docker: Docker, image: str, job: 
     base_sha, head_sha = checkout(QUICKSTART, job.workspace)
     inputs = {"working-directory": "."}
     with FakeGitHub(token=GITHUB_TOKEN, repository=REPOSITORY) as github:
-        github.add_pull(PR, head_sha=head_sha, base_sha=base_sha, head_ref="feature/x", base_ref="main")
+        github.add_pull(PR, head_sha=head_sha, base_sha=base_sha, head_ref=HEAD_REF, base_ref="main")
         job.github_api_url = github.api_url
 
         push = job.run(docker, image, event="push", sha=base_sha, inputs=inputs)

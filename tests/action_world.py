@@ -1,0 +1,87 @@
+"""The world an end-to-end test of the action runs in: a copy of the quickstart, ``honeyhive_local``, and the
+fake GitHub with the pull request of ``tests/fakes/actions_runner.py``; the action runs in it as a subprocess,
+one :class:`~tests.fakes.actions_runner.Step` at a time. ``test_action_e2e.py`` and ``test_sharding_e2e.py``
+take the ``world`` fixture (imported by name).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from honeyhive_local import LocalBackend
+from tests.fakes.actions_runner import (
+    BASE_SHA,
+    GITHUB_TOKEN,
+    HEAD_REF,
+    HEAD_SHA,
+    PR,
+    REPOSITORY,
+    RUN_ID,
+    Event,
+    Step,
+    pull_request,
+    push,
+    run_action,
+)
+from tests.fakes.github_server import FakeGitHub
+
+API_KEY = "hh-action-e2e-key-0123456789"
+
+
+@dataclass
+class World:
+    """The quickstart's copy (``root``), the backend, the fake GitHub with pull request ``PR``, and ``tmp`` (the
+    runner's home and the steps' files)."""
+
+    root: Path
+    backend: LocalBackend
+    github: FakeGitHub
+    tmp: Path
+
+    def step(
+        self,
+        event: Event,
+        *,
+        inputs: Mapping[str, str] | None = None,
+        name: str = "step",
+        workspace: Path | None = None,
+        run_id: str = RUN_ID,
+        attempt: str = "1",
+    ) -> tuple[Step, dict[str, str]]:
+        """The files of step ``name`` (a folder under ``tmp``) and its environment: the runner's, for ``inputs``
+        (the backend's API key and URL unless given) and this world's GitHub, with a shell's PATH and HOME."""
+        step = Step(self.tmp / name, event)
+        given = {"api-key": API_KEY, "server-url": self.backend.url, **(inputs or {})}
+        env = step.env(workspace or self.root, given, api_url=self.github.api_url, run_id=run_id, attempt=attempt)
+        return step, {"PATH": "/usr/bin:/bin", "HOME": str(self.tmp), **env}
+
+    def run_action(
+        self,
+        *,
+        event: str = "pull_request",
+        inputs: Mapping[str, str] | None = None,
+        head_sha: str = HEAD_SHA,
+        fork: bool = False,
+        runner_env: Mapping[str, str] | None = None,
+    ) -> tuple[subprocess.CompletedProcess[str], dict[str, str], str]:
+        step, env = self.step(
+            push(head_sha) if event == "push" else pull_request(head_sha=head_sha, fork=fork), inputs=inputs
+        )
+        env.update(runner_env or {})
+        if fork:
+            env["HH_API_KEY"] = ""  # GitHub gives a fork's workflow no secrets
+            env["INPUT_API-KEY"] = ""
+        done = run_action(env, self.root)
+        return done, step.outputs(), step.summary()
+
+
+@pytest.fixture
+def world(quickstart: Path, tmp_path: Path) -> Iterator[World]:
+    with LocalBackend(":memory:", API_KEY) as backend, FakeGitHub(token=GITHUB_TOKEN, repository=REPOSITORY) as gh:
+        gh.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref=HEAD_REF, base_ref="main")
+        yield World(quickstart, backend, gh, tmp_path)

@@ -1,0 +1,62 @@
+"""The user repository most tests run the program on: copies of ``examples/quickstart``, and git repositories.
+
+A copy leaves out what a run of the original left behind (the embedded backend's ``*.db*``, ``__pycache__``).
+Tests that run the program in this process import the copy's ``support_bot`` package: :func:`fresh_app`
+(``conftest.py``'s ``quickstart`` fixture uses it) forgets that package before and after, so each test imports
+its own copy, as a process of its own would.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+QUICKSTART = Path(__file__).resolve().parents[1] / "examples" / "quickstart"
+APP_PACKAGE = "support_bot"  # the quickstart's code, imported by in-process runs
+LEFT_BEHIND = ("*.db*", "__pycache__")  # what a run of the original may have written into it
+
+
+def copy_quickstart(destination: Path, *, questions: int | None = None, leave_out: tuple[str, ...] = ()) -> Path:
+    """A copy of the quickstart at ``destination``; ``questions``: keep only the first that many rows of its
+    dataset (a quicker run); ``leave_out``: more glob patterns not to copy. Returns ``destination``."""
+    shutil.copytree(QUICKSTART, destination, ignore=shutil.ignore_patterns(*LEFT_BEHIND, *leave_out))
+    if questions is not None:
+        dataset = destination / "data" / "questions.jsonl"
+        rows = dataset.read_text(encoding="utf-8").splitlines(True)
+        dataset.write_text("".join(rows[:questions]), encoding="utf-8")
+    return destination
+
+
+def forget_the_app() -> None:
+    """Drop the quickstart's package from ``sys.modules``: the next in-process run imports its copy afresh."""
+    for name in [m for m in sys.modules if m == APP_PACKAGE or m.startswith(f"{APP_PACKAGE}.")]:
+        del sys.modules[name]
+
+
+@contextmanager
+def fresh_app() -> Iterator[None]:
+    """Within: the quickstart's package is imported from whichever copy a run names; after: forgotten again."""
+    forget_the_app()
+    try:
+        yield
+    finally:
+        forget_the_app()
+
+
+def git(root: Path, *args: str) -> str:
+    """``git`` in ``root`` as a developer with no global config (a made-up author, no signing); its stdout."""
+    author = ["-c", "user.name=Dev", "-c", "user.email=dev@example.com", "-c", "commit.gpgsign=false"]
+    done = subprocess.run(["git", *author, *args], cwd=root, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def init_repository(root: Path, message: str = "the quickstart") -> str:
+    """Make ``root`` a git repository on ``main`` with everything in it committed; returns the commit."""
+    git(root, "init", "--quiet", "--initial-branch=main")
+    git(root, "add", "--all")
+    git(root, "commit", "--quiet", f"--message={message}")
+    return git(root, "rev-parse", "HEAD")
