@@ -87,6 +87,35 @@ def test_without_install_the_error_names_the_missing_module_and_install(job: Job
     assert "install" in report["error"]
 
 
+@pytest.mark.parametrize("job", ["pip"], indirect=True)  # refused before any installer runs
+def test_an_install_input_reading_a_file_outside_the_repository_is_refused(job: Job) -> None:
+    """``-r /proc/self/environ`` had the installer print the environment (each line an invalid requirement):
+    now the input is refused, naming the argument, before anything runs; the run and validate alike."""
+    done, outputs = job.action({"install": "-r /proc/self/environ"})
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    (error,) = _errors(done.stdout)
+    assert "input install: -r /proc/self/environ: outside the working directory" in error, error
+    assert outputs == {}  # nothing ran
+    shown = done.stdout + done.stderr
+    for leaked in (API_KEY, f"GITHUB_WORKSPACE={job.root}", f"HOME={job.tmp}", "Installing your dependencies"):
+        assert leaked not in shown, shown
+
+    validate = subprocess.run(
+        [str(job.python), "-m", "honeyhive_experiment", "validate", "--install", "-r /proc/self/environ"],
+        cwd=job.root,
+        env={"PATH": job.path, "HOME": str(job.tmp), "HH_API_KEY": API_KEY},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert validate.returncode == 2, validate.stderr
+    assert "Traceback" not in validate.stderr
+    assert "-r /proc/self/environ: outside the working directory" in validate.stderr
+    assert API_KEY not in validate.stdout + validate.stderr
+
+
 def test_install_makes_the_apps_dependency_importable(job: Job) -> None:
     """Installed (grouped in the log, timed, with uv when it is on PATH), imported, evaluated."""
     done, outputs = job.action({"install": "-r requirements.txt"})

@@ -7,6 +7,11 @@ run id copied from old output. A run made with uncommitted changes is stamped ``
 the changes (``diff_sha256``): it is labelled with ``HEAD``'s commit, but that is not the code it ran, so it
 is never another commit's baseline (:func:`honeyhive_experiment.baseline.may_be_baseline`).
 
+The digest covers git's diff against ``HEAD`` and every untracked file, read the way git would store it: a
+symlink is its target's path (never followed: a link to ``/dev/zero`` is 9 bytes of text), a regular file its
+first :data:`MAX_HASHED_BYTES` bytes and its size, read in chunks, and anything else (a FIFO, a device) only
+its kind. So the digest takes bounded memory and time whatever the working tree holds.
+
 Every function answers ``None`` (or "clean") when git is missing or the directory is not a repository: a run
 outside git simply has no commit.
 """
@@ -14,12 +19,17 @@ outside git simply has no commit.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["LocalCheckout", "git", "local_checkout"]
+__all__ = ["MAX_HASHED_BYTES", "LocalCheckout", "git", "local_checkout"]
+
+MAX_HASHED_BYTES = 64 * 1024 * 1024  # of one untracked file; past it, only its size is in the digest
+_CHUNK = 1024 * 1024
 
 # what the tool itself writes into the repository, and Python's byte-code caches: not "changes"
 _OWN_FILES = (
@@ -93,11 +103,36 @@ def _changes(root: Path, also_own: Sequence[Path]) -> tuple[bool, str | None]:
     untracked = _git_bytes(root, ["ls-files", "--others", "--exclude-standard", "-z", "--", ".", *own])
     for name in sorted(n for n in untracked.split(b"\0") if n):
         digest.update(b"\0untracked\0" + name + b"\0")
-        try:
-            digest.update(hashlib.sha256((root / name.decode("utf-8", "surrogateescape")).read_bytes()).digest())
-        except OSError:
-            digest.update(b"unreadable")
+        digest.update(_entry_digest(os.path.join(os.fsencode(root), name)))
     return True, digest.hexdigest()
+
+
+def _entry_digest(path: bytes) -> bytes:
+    """An untracked entry's digest: a symlink's target text, a regular file's size and first
+    :data:`MAX_HASHED_BYTES` bytes, another kind's name; never a followed link, never an unbounded read."""
+    try:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            return b"symlink\0" + os.readlink(path)
+        if not stat.S_ISREG(info.st_mode):
+            return b"special\0" + stat.filemode(info.st_mode)[0].encode()
+        # O_NOFOLLOW and O_NONBLOCK: replaced by a link or a FIFO since lstat, it is not opened or waited on
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return b"unreadable"
+    with os.fdopen(descriptor, "rb", buffering=0) as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return b"special"
+        content = hashlib.sha256(b"file\0%d\0" % info.st_size)
+        left = MAX_HASHED_BYTES
+        try:
+            while left > 0 and (chunk := file.read(min(_CHUNK, left))):
+                content.update(chunk)
+                left -= len(chunk)
+        except OSError:
+            return b"unreadable"
+    return content.digest()
 
 
 def local_checkout(root: Path, base: str | None = None, *, own_files: Sequence[Path] = ()) -> LocalCheckout:

@@ -13,6 +13,13 @@ needed) and a retry policy (:func:`retry_policy`):
 * when retries run out the last answer becomes the error (``raise_on_status=False``), not an opaque
   ``requests`` ``RetryError``.
 
+Only the token's own comments are ever edited. Anyone who can comment on a pull request can paste the hidden
+marker; such a comment is left alone (with a warning naming it), so it can neither be made to carry the
+result nor hide it. Who the token is: ``GET /user`` for a personal access token; an installation token (the
+workflow's ``GITHUB_TOKEN``, a GitHub App's) is refused that (403), and GraphQL's ``viewer`` names its app's
+bot instead (``github-actions[bot]``, ``my-app[bot]``), or, when that fails too, ``github-actions[bot]`` is
+assumed. It is asked only when a comment carries the marker.
+
 Publishing never raises for anything GitHub does: a failure is :class:`PublishResult` ``failed`` with
 a warning (a 403 names the ``pull-requests: write`` permission), and the check's outcome follows the
 verdict only. The token is sent in the ``Authorization`` header only; it is not in ``repr``, logs,
@@ -55,6 +62,8 @@ COMMENT_MODES: Final[tuple[str, ...]] = tuple(mode.value for mode in CommentMode
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _PERMISSION_HINT = "the workflow needs `permissions: pull-requests: write`"
 _FORK_HINT = "pull requests from forks get a read-only token, so they cannot be commented on"
+_WORKFLOW_BOT: Final = "github-actions[bot]"  # who the workflow's GITHUB_TOKEN comments as
+_VIEWER: Final = "query { viewer { login } }"
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +225,7 @@ class CommentPublisher:
             lazy=True,
         )
         self._repo = self._github.get_repo(repository)  # lazy: no request
+        self._login: str | None = None  # the token's account, asked for once, when first needed
 
     def __repr__(self) -> str:
         return f"CommentPublisher(repository={self.repository!r}, api_url={self.api_url!r})"
@@ -288,11 +298,50 @@ class CommentPublisher:
             return PublishResult("failed", warning=self._redact(f"Could not reach GitHub while {step}: {exc}"))
 
     def _find(self, issue: Issue, marker: str) -> IssueComment | None:
+        """The newest comment carrying ``marker`` that the token's account wrote; other authors' are ignored,
+        each with a warning."""
+        # every page; per_page=100, next pages from the Link header; oldest first
+        marked = [comment for comment in issue.get_comments() if marker in (comment.body or "")]
+        if not marked:
+            return None
+        me = self._own_login()
         found: IssueComment | None = None
-        for comment in issue.get_comments():  # every page; per_page=100, next pages from the Link header
-            if marker in (comment.body or ""):
-                found = comment  # the newest one wins (comments come oldest first)
+        for comment in marked:
+            author = comment.user.login if comment.user is not None else None
+            if author is not None and author.lower() == me.lower():
+                found = comment  # the newest one wins
+            else:
+                log.warning(
+                    "Ignoring a comment by %s that carries this experiment's marker: only comments written by %s"
+                    " (the GitHub token's account) are edited. %s",
+                    author or "a deleted account",
+                    me,
+                    comment.html_url,
+                )
         return found
+
+    def _own_login(self) -> str:
+        """The account the token comments as: its user, or for an installation token its app's bot."""
+        if self._login is None:
+            self._login = self._ask_login()
+        return self._login
+
+    def _ask_login(self) -> str:
+        try:
+            return str(self._github.get_user().login)  # a personal access token: its user
+        except GithubException as exc:
+            if exc.status != 403 or _is_rate_limited(exc):
+                raise
+        # an installation token: GET /user is "not accessible by integration"; GraphQL's viewer is the app's bot
+        try:
+            _, answer = self._github.requester.graphql_query(_VIEWER, {})
+            login = answer["data"]["viewer"]["login"]
+        except (GithubException, KeyError, TypeError) as exc:
+            log.debug("GraphQL did not name the token's account (%s); assuming %s", _describe(exc), _WORKFLOW_BOT)
+            return _WORKFLOW_BOT
+        if not isinstance(login, str) or not login:
+            return _WORKFLOW_BOT
+        return login
 
     def _create(self, issue: Issue, body: str, marker: str | None) -> IssueComment:
         try:

@@ -11,12 +11,21 @@ The tool must survive what it installs: a requirement that would move one of the
 constraints file pinning every distribution in the tool's dependency closure to the exact version installed
 (read with :mod:`importlib.metadata`), and a resolver that cannot satisfy both refuses; :class:`InstallError`
 then names the user's requirement and the tool's pin.
+
+The arguments may read only files inside the working directory (:func:`refused_argument`): ``-r
+/proc/self/environ`` would have the installer print the environment (its "invalid requirement" errors quote
+the file), and ``-r``, ``-c``, ``-e``, ``--find-links``, a ``file:`` index, a local path or any option's path
+value may name any file. Every path is resolved (symlinks followed) against the working directory and must stay
+inside it; URLs with another scheme (an index, a VCS) are left alone, and ``--python`` (another interpreter)
+is refused. What a requirements file inside the working directory says is not checked: the repository's files
+are trusted as its code is, which the action runs anyway.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import os
 import re
 import shlex
 import shutil
@@ -25,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +42,15 @@ from typing import Final, TextIO
 
 from honeyhive_experiment.errors import InstallError
 
-__all__ = ["TOOL_DISTRIBUTION", "Installed", "conflicts", "install", "installer_command", "tool_pins"]
+__all__ = [
+    "TOOL_DISTRIBUTION",
+    "Installed",
+    "conflicts",
+    "install",
+    "installer_command",
+    "refused_argument",
+    "tool_pins",
+]
 
 TOOL_DISTRIBUTION: Final = "honeyhive-experiment"
 _OUTPUT_TAIL: Final = 15  # lines of the installer's output quoted when it fails for another reason than a pin
@@ -40,6 +58,28 @@ _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
 _SPECIFIER = r"(?:===|[<>=!~]=?)[^\s,;'\"]+"  # one version specifier: <2, ==2.11.7, ~=1.4
 _SPECIFIERS = rf"{_SPECIFIER}(?:\s*,\s*{_SPECIFIER})*"  # a comma-separated set of them: >=0.27,<0.28
 _EXTRA = re.compile(r"""extra\s*==\s*["']([^"']+)["']""")
+
+# options (pip's and uv's) whose value is a file or folder: it must be inside the working directory
+_PATH_OPTIONS: Final = frozenset(
+    {
+        "--requirement", "--requirements", "--constraint", "--constraints", "--override", "--overrides",
+        "--build-constraint", "--build-constraints", "--log", "--log-file", "--report", "--src", "--target",
+        "--prefix", "--root", "--cert", "--client-cert", "--cache-dir", "--config-file",
+    }
+)  # fmt: skip
+# options whose value is a URL or a path (a local path or a file: URL must be inside the working directory)
+_LOCATION_OPTIONS: Final = frozenset(
+    {"--editable", "--find-links", "--index-url", "--extra-index-url", "--index", "--default-index"}
+)
+_REFUSED_OPTIONS: Final = frozenset({"--python"})  # another interpreter: the user's code runs in this one
+_SHORT_OPTIONS: Final = {
+    "r": "--requirement", "c": "--constraint", "b": "--build-constraints", "t": "--target", "e": "--editable",
+    "f": "--find-links", "i": "--index-url", "p": "--python",
+}  # fmt: skip
+_SHORT_FLAGS: Final = frozenset("qvUIhVn")  # short options without a value, as a cluster may combine them (-qU)
+_SHORT_VALUES: Final = frozenset("PC")  # short options with a value that is no path: --upgrade-package, -C k=v
+_URL: Final = re.compile(r"(?i)[a-z][a-z0-9+.-]*://")
+_FILE_URL: Final = re.compile(r"(?i)(?<![a-z0-9.-])file:(?://[^/\s]*)?([^\s;#]*)")  # its path: group 1
 
 
 def _canonical(name: str) -> str:
@@ -106,6 +146,96 @@ def _uv_binary() -> str | None:
         return shutil.which("uv")
 
 
+def refused_argument(arguments: Sequence[str], cwd: Path) -> str | None:
+    """Why ``arguments`` may not be given to the installer run in ``cwd``, or ``None`` when they may: an
+    argument that names a file or folder outside ``cwd`` (symlinks followed), or an option that is refused."""
+    pending: tuple[str, str] | None = None  # (the option, as spelled) whose value is the next argument
+    for index, argument in enumerate(arguments):
+        if pending is not None:
+            problem, pending = _refused_value(argument, cwd, *pending), None
+        elif argument == "--":  # the rest are requirements and paths
+            return next((p for a in arguments[index + 1 :] if (p := _refused_value(a, cwd))), None)
+        elif argument.startswith("--"):
+            name, equals, value = argument.partition("=")
+            option = _long_option(name)
+            if option in _REFUSED_OPTIONS:
+                return f"{argument}: not allowed: your code runs in the action's own interpreter"
+            if option is not None and not equals:
+                pending = (option, name)
+                continue
+            problem = _refused_value(value, cwd, option, name) if equals else None
+        elif argument.startswith("-") and len(argument) > 1:
+            problem, pending = _refused_cluster(argument, cwd)
+        else:
+            problem = _refused_value(argument, cwd)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _long_option(name: str) -> str | None:
+    """The path-taking or refused option ``name`` stands for (pip takes any unambiguous prefix: ``--req``)."""
+    options = _PATH_OPTIONS | _LOCATION_OPTIONS | _REFUSED_OPTIONS
+    if name in options:
+        return name
+    if len(name) > 3:
+        return next((option for option in sorted(options) if option.startswith(name)), None)
+    return None
+
+
+def _refused_cluster(argument: str, cwd: Path) -> tuple[str | None, tuple[str, str] | None]:
+    """A short option or a cluster of them (``-r reqs.txt``, ``-rreqs.txt``, ``-qr reqs.txt``): why it is
+    refused (or None), and the option whose value is the next argument (or None)."""
+    for position, letter in enumerate(argument[1:], start=2):
+        if letter in _SHORT_FLAGS:
+            continue
+        option, value = _SHORT_OPTIONS.get(letter), argument[position:]
+        if option in _REFUSED_OPTIONS:
+            return f"-{letter}: not allowed: your code runs in the action's own interpreter", None
+        if letter in _SHORT_VALUES:  # its value is no path
+            return None, None
+        if option is not None and not value:
+            return None, (option, f"-{letter}")
+        # a known option's value, or what follows an unknown letter: checked all the same
+        return _refused_value(value, cwd, option, f"-{letter}"), None
+    return None, None
+
+
+def _refused_value(value: str, cwd: Path, option: str | None = None, spelled: str = "") -> str | None:
+    """Why ``value`` (of ``option``, spelled ``spelled``, or an argument of its own) names something outside
+    ``cwd``, or None."""
+    outside = (
+        f"{f'{spelled} ' if option else ''}{value}: outside the working directory {cwd} (symlinks followed);"
+        " the installer may read only files inside it"
+    )
+    if option == "--report" and value == "-":  # the report on standard output
+        return None
+    for match in _FILE_URL.finditer(value):  # file: URLs, also inside a requirement (pkg @ file:///…)
+        if not _inside(urllib.parse.unquote(match[1]) or "/", cwd):
+            return outside
+    if _URL.search(value) or _FILE_URL.search(value):
+        return None  # a URL: an index, a VCS, an archive to download (a file: one was checked above)
+    path_like = option in _PATH_OPTIONS or option in _LOCATION_OPTIONS or value.startswith((".", "~", "/"))
+    if path_like or "/" in value or os.sep in value or _exists(cwd, value):
+        return None if _inside(value, cwd) else outside
+    return None  # a requirement: a name, with extras, versions and markers
+
+
+def _exists(cwd: Path, value: str) -> bool:
+    try:
+        return os.path.lexists(cwd / value)
+    except ValueError:  # a NUL byte
+        return False
+
+
+def _inside(path: str, cwd: Path) -> bool:
+    """Whether ``path`` (relative to ``cwd``; ``~`` expanded) is ``cwd`` or under it, symlinks followed."""
+    try:
+        return (cwd / os.path.expanduser(path)).resolve().is_relative_to(cwd.resolve())
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL byte: not a path that can be vouched for
+        return False
+
+
 def install(
     arguments: Sequence[str],
     *,
@@ -126,6 +256,8 @@ def install(
     is the reason, else with the installer's last lines."""
     from honeyhive_experiment.gha import group, neutralise
 
+    if (problem := refused_argument(arguments, cwd)) is not None:
+        raise InstallError(redact(problem), key="install")
     pins = tool_pins()
     before = _path_files()
     title = redact(f"Installing your dependencies: {shlex.join(arguments)}")

@@ -327,7 +327,9 @@ class Settings(BaseModel):
         values.update({name: context[name] for name in _RUNNER_CONTEXT if name in context})
         values.update(_common(env))
         values["in_actions"] = True
-        return cls(**values)
+        settings = cls(**values)
+        _check_install(settings, "install", "input")
+        return settings
 
     @classmethod
     def from_args(cls, flags: Mapping[str, Any], env: Mapping[str, str]) -> Self:
@@ -355,7 +357,9 @@ class Settings(BaseModel):
         if app_url := env.get(_ENV["app-url"], "").strip():
             values["app_url"] = http_url(app_url, _ENV["app-url"], "environment")
         values.update(_common(env))
-        return cls(**values)
+        settings = cls(**values)
+        _check_install(settings, "--install", "flag")
+        return settings
 
     def secrets(self) -> tuple[str, ...]:
         """The raw secret values (inputs' key and token, the runner's tokens), longest first, for the
@@ -479,6 +483,15 @@ def _install_arguments(value: str, name: str, kind: Literal["input", "flag"]) ->
         return tuple(shlex.split(value))
     except ValueError as exc:
         raise SettingsError(name, f"cannot split {quote(value)} into arguments: {exc}", kind=kind) from None
+
+
+def _check_install(settings: Settings, name: str, kind: Literal["input", "flag"]) -> None:
+    """The installer may read only files inside the working directory (``-r /proc/self/environ`` printed the
+    environment): see :func:`honeyhive_experiment.install.refused_argument`."""
+    from honeyhive_experiment.install import refused_argument
+
+    if settings.install and (problem := refused_argument(settings.install, settings.root)) is not None:
+        raise SettingsError(name, problem, kind=kind)
 
 
 def _common(env: Mapping[str, str]) -> dict[str, Any]:

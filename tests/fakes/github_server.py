@@ -18,13 +18,21 @@ GitHub Enterprise Server does, and answers only what the action calls:
 * ``POST /repos/{owner}/{repo}/issues/{n}/comments``   ``{"body": ...}``; 422 for an empty or too long body
 * ``PATCH /repos/{owner}/{repo}/issues/comments/{id}`` ``{"body": ...}``
 * ``GET  /repos/{owner}/{repo}/compare/{base}...{head}`` ``merge_base_commit`` from :meth:`set_merge_base`
+* ``GET  /user``                                        the token's user for a personal access token
+  (``token_user``); for an installation token (the workflow's ``GITHUB_TOKEN``, a GitHub App's: the default)
+  403 "Resource not accessible by integration", as GitHub answers
+* ``POST /graphql`` (``/api/graphql`` under ``/api/v3``)  only ``{ viewer { login } }``: the token's account
+  (``token_user``, else ``bot_login``); 404 when :attr:`graphql_enabled` is off
+
+Comments the action creates are written by the token's account: ``token_user`` for a personal access token,
+else ``bot_login`` (``github-actions[bot]``); seeded comments by whoever the test names.
 
 Every request needs ``Authorization: token <token>`` (or ``Bearer``), else 401 "Bad credentials".
 Error bodies are GitHub's: ``{"message": ..., "documentation_url": ..., "status": "..."}``.
 
 Knobs (all thread-safe; set them from the test at any time):
 
-* :attr:`forbid_writes` — POST/PATCH answer 403 "Resource not accessible by integration", what the
+* :attr:`forbid_writes` — POST/PATCH (not a GraphQL query) answer 403 "Resource not accessible by integration", what the
   workflow token without ``pull-requests: write`` (or a fork's read-only token) gets;
 * :meth:`rate_limit_next` — the next ``count`` requests are rate limited: a secondary limit (403 with
   ``Retry-After``), a primary limit (403, ``X-RateLimit-Remaining: 0`` + ``X-RateLimit-Reset``) or a 429;
@@ -33,7 +41,8 @@ Knobs (all thread-safe; set them from the test at any time):
 * :meth:`add_pull` / :meth:`push` / :meth:`add_comment` / :meth:`seed_comments` / :meth:`set_merge_base`.
 
 What happened is inspectable: :meth:`comments` (per pull request, in id order), :attr:`requests`
-(every request with its path without the prefix, query, status) and :attr:`writes` (POST/PATCH only).
+(every request with its path without the prefix, query, status) and :attr:`writes` (POST/PATCH only; a
+GraphQL query is a POST that writes nothing, so it is not among them).
 """
 
 from __future__ import annotations
@@ -135,13 +144,18 @@ class FakeGitHub:
         prefix: str = "/api/v3",
         host: str = "127.0.0.1",
         bot_login: str = BOT_LOGIN,
+        token_user: str | None = None,
         log_level: str = "warning",
     ) -> None:
+        """``token_user``: the token is a personal access token of this user (``GET /user`` answers it);
+        None: an installation token, whose account is the app's bot ``bot_login``."""
         self.token = token
         self.repository = repository
         self.owner, self.name = repository.split("/", 1)
         self.prefix = prefix.rstrip("/")
         self.bot_login = bot_login
+        self.token_user = token_user
+        self.graphql_enabled = True
         self.forbid_writes = False
         # called (on the server's thread, blocking it) before a POST/PATCH is handled: a test's "while posting"
         self.before_write: Callable[[str, str], None] | None = None
@@ -150,6 +164,11 @@ class FakeGitHub:
         self._server = ServerThread(self._app(), host=host, log_level=log_level)
         self.host = host
         self.port: int = self._server.port
+
+    @property
+    def author(self) -> str:
+        """Who the comments created with the token are written by."""
+        return self.token_user or self.bot_login
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -205,11 +224,18 @@ class FakeGitHub:
             return self._new_comment(number, body, user)
 
     def seed_comments(
-        self, number: int, count: int, *, body: Callable[[int], str] = "comment {}".format, user: str = "octocat"
+        self,
+        number: int,
+        count: int,
+        *,
+        body: Callable[[int], str] = "comment {}".format,
+        user: str | Callable[[int], str] = "octocat",
     ) -> list[FakeComment]:
-        """``count`` comments on pull request ``number``; ``body(i)`` gives the i-th body (0-based)."""
+        """``count`` comments on pull request ``number``; ``body(i)`` gives the i-th body (0-based), ``user``
+        its author (or ``user(i)``)."""
+        author = user if callable(user) else (lambda i: user)
         with self._lock:
-            return [self._new_comment(number, body(i), user) for i in range(count)]
+            return [self._new_comment(number, body(i), author(i)) for i in range(count)]
 
     def set_merge_base(self, base: str, head: str, merge_base: str) -> None:
         """What ``GET /compare/{base}...{head}`` answers as ``merge_base_commit.sha`` (otherwise 404)."""
@@ -280,7 +306,9 @@ class FakeGitHub:
 
     @property
     def writes(self) -> list[RecordedRequest]:
-        return [r for r in self.requests if r.method in ("POST", "PATCH", "PUT", "DELETE")]
+        return [
+            r for r in self.requests if r.method in ("POST", "PATCH", "PUT", "DELETE") and r.path != self._graphql_path
+        ]
 
     def clear_requests(self) -> None:
         with self._lock:
@@ -430,9 +458,17 @@ class FakeGitHub:
 
     # -- the app -----------------------------------------------------------------------------------
 
+    @property
+    def _graphql_path(self) -> str:
+        """GitHub's GraphQL endpoint: ``/graphql`` on api.github.com, ``/api/graphql`` on Enterprise Server
+        (whose REST API is under ``/api/v3``)."""
+        return self.prefix.removesuffix("/v3") + "/graphql"
+
     def _app(self) -> Starlette:
         repo = self.prefix + "/repos/{owner}/{repo}"
         routes = [
+            Route(self.prefix + "/user", self._endpoint(self._get_user), methods=["GET"]),
+            Route(self._graphql_path, self._endpoint(self._graphql), methods=["POST"]),
             Route(repo, self._endpoint(self._get_repo), methods=["GET"]),
             Route(repo + "/pulls/{number:int}", self._endpoint(self._get_pull), methods=["GET"]),
             Route(repo + "/issues/{number:int}", self._endpoint(self._get_issue), methods=["GET"]),
@@ -466,14 +502,16 @@ class FakeGitHub:
         scheme, _, credential = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() not in ("token", "bearer") or credential != self.token:
             return _error(401, "Bad credentials")
-        if (request.path_params["owner"], request.path_params["repo"]) != (self.owner, self.name):
+        params = request.path_params
+        if "owner" in params and (params["owner"], params["repo"]) != (self.owner, self.name):
             return _error(404, "Not Found", "/repos/repos#get-a-repository")
-        if self.before_write is not None and request.method in ("POST", "PATCH"):
+        write = request.method in ("POST", "PATCH", "PUT", "DELETE") and request.url.path != self._graphql_path
+        if self.before_write is not None and write:
             self.before_write(request.method, request.url.path.removeprefix(self.prefix))
         fault = self._take_fault(request.method)
         if fault is not None and not fault.after_apply:
             return fault.respond()
-        if self.forbid_writes and request.method in ("POST", "PATCH", "PUT", "DELETE"):
+        if self.forbid_writes and write:
             return _error(403, "Resource not accessible by integration", "/issues/comments#create-an-issue-comment")
         response = handler(request, payload)
         if fault is not None:
@@ -492,6 +530,19 @@ class FakeGitHub:
 
     def _pull_or_none(self, request: Request) -> FakePull | None:
         return self._state.pulls.get(request.path_params["number"])
+
+    def _get_user(self, request: Request, payload: Any) -> Response:
+        if self.token_user is None:  # an installation token has no user
+            return _error(403, "Resource not accessible by integration", "/users/users#get-the-authenticated-user")
+        return JSONResponse(self._user(self.token_user))
+
+    def _graphql(self, request: Request, payload: Any) -> Response:
+        if not self.graphql_enabled:
+            return _error(404, "Not Found", "/graphql")
+        query = payload.get("query") if isinstance(payload, dict) else None
+        if not isinstance(query, str) or " ".join(query.split()) != "query { viewer { login } }":
+            return JSONResponse({"errors": [{"message": "this fake answers only { viewer { login } }"}]})
+        return JSONResponse({"data": {"viewer": {"login": self.author}}})
 
     def _get_repo(self, request: Request, payload: Any) -> Response:
         return JSONResponse(self._repo_json())
@@ -567,7 +618,7 @@ class FakeGitHub:
         body = self._valid_body(payload)
         if isinstance(body, JSONResponse):
             return body
-        comment = self._new_comment(pull.number, body, self.bot_login)
+        comment = self._new_comment(pull.number, body, self.author)
         return JSONResponse(self._comment_json(comment), status_code=201)
 
     def _edit_comment(self, request: Request, payload: Any) -> Response:

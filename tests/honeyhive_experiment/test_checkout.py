@@ -3,13 +3,16 @@ counts as uncommitted changes (the tool's own files and byte-code caches do not)
 
 from __future__ import annotations
 
+import os
 import subprocess
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from honeyhive_experiment.checkout import default_branch, local_checkout
+from honeyhive_experiment.checkout import MAX_HASHED_BYTES, default_branch, local_checkout
 
 pytestmark = pytest.mark.integration
 
@@ -101,3 +104,76 @@ def test_uncommitted_changes_and_their_digest(tmp_path: Path) -> None:
     (root / "notes.txt").unlink()
     (root / "app.py").write_text("print('hi')\n")
     assert local_checkout(root).dirty is False
+
+
+@contextmanager
+def address_space(extra: int) -> Iterator[None]:
+    """This process may map at most ``extra`` more bytes while inside: an unbounded read raises MemoryError
+    instead of taking the machine's memory (a bound on memory without timing anything)."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads the address space's size from /proc/self/status")
+    import resource
+
+    status = Path("/proc/self/status").read_text()
+    used = next(int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmSize:"))
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = used + extra if hard == resource.RLIM_INFINITY else min(used + extra, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+BOUND = 256 * 1024 * 1024  # far more than the digest needs (1 MiB chunks), far less than the files below
+
+
+def test_an_untracked_symlink_is_hashed_as_its_target_path_never_followed(tmp_path: Path) -> None:
+    """A link to /dev/zero was read to the end: the digest never finished and took all memory."""
+    root = repository(tmp_path / "repo")
+    link = root / "data"
+    digests = []
+    for target in ("/dev/zero", "/dev/urandom", "/dev/zero"):
+        if link.is_symlink():
+            link.unlink()
+        link.symlink_to(target)
+        with address_space(BOUND):
+            checkout = local_checkout(root)
+        assert checkout.dirty is True
+        digests.append(checkout.diff_sha256)
+
+    zero, urandom, zero_again = digests
+    assert zero is not None
+    assert zero != urandom  # the target's path is what is hashed
+    assert zero == zero_again
+    link.unlink()
+    (root / "data").write_text("/dev/zero")  # a file whose content is that path is not the link
+    assert local_checkout(root).diff_sha256 not in (None, zero)
+
+
+def test_a_big_untracked_file_is_hashed_up_to_the_cap(tmp_path: Path) -> None:
+    """A sparse file of 16 × the cap: read in chunks, only the cap's worth, and its size."""
+    root = repository(tmp_path / "repo")
+    big = root / "big.bin"
+    with big.open("wb") as file:
+        file.truncate(16 * MAX_HASHED_BYTES)
+
+    def digest() -> str | None:
+        with address_space(BOUND):
+            return local_checkout(root).diff_sha256
+
+    def write_at(offset: int, data: bytes) -> None:
+        with big.open("r+b") as file:
+            file.seek(offset)
+            file.write(data)
+
+    first = digest()
+    write_at(MAX_HASHED_BYTES + 1, b"past the cap")
+    assert digest() == first  # bytes past the cap are not read
+    write_at(MAX_HASHED_BYTES - 100, b"within the cap")
+    within = digest()
+    assert within not in (None, first)
+    with big.open("r+b") as file:
+        file.truncate(16 * MAX_HASHED_BYTES + 1)
+    assert digest() not in (None, first, within)  # the size counts
+    assert os.stat(big).st_blocks * 512 < MAX_HASHED_BYTES  # still sparse: the test took no disk

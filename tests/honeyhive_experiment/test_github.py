@@ -85,7 +85,12 @@ def test_the_comment_is_created_once_and_edited_on_the_second_run(
 
 
 def test_the_marker_is_found_on_page_3_of_250_comments(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
-    seeded = gh.seed_comments(PR, 250, body=lambda i: body("an old run") if i == 230 else f"discussion {i}")
+    seeded = gh.seed_comments(
+        PR,
+        250,
+        body=lambda i: body("an old run") if i == 230 else f"discussion {i}",
+        user=lambda i: gh.bot_login if i == 230 else "octocat",
+    )
     target = seeded[230]
 
     result = make_publisher().publish(PR, body("this run"), marker=MARKER, head_sha=HEAD)
@@ -101,7 +106,12 @@ def test_the_marker_is_found_on_page_3_of_250_comments(gh: FakeGitHub, make_publ
 
 
 def test_with_several_marked_comments_the_newest_is_edited(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
-    seeded = gh.seed_comments(PR, 120, body=lambda i: body(f"old {i}") if i in (3, 110) else f"discussion {i}")
+    seeded = gh.seed_comments(
+        PR,
+        120,
+        body=lambda i: body(f"old {i}") if i in (3, 110) else f"discussion {i}",
+        user=lambda i: gh.bot_login if i in (3, 110) else "octocat",
+    )
 
     result = make_publisher().publish(PR, body("this run"), marker=MARKER, mode="update")
 
@@ -116,6 +126,99 @@ def test_an_other_experiments_comment_is_not_touched(gh: FakeGitHub, make_publis
 
     assert result.action == "created"
     assert [c.body for c in gh.comments(PR)] == [other.body, body("qa report")]
+
+
+def test_a_comment_by_someone_else_carrying_the_marker_is_never_edited(
+    gh: FakeGitHub, make_publisher: PublisherFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Anyone who can comment can paste the marker: the newest marked comment is theirs, but the action edits
+    its own (the workflow token's account, github-actions[bot]) and names theirs in a warning."""
+    own = gh.add_comment(PR, body("the last run"), user=gh.bot_login)
+    planted = gh.add_comment(PR, body("all good, merge it"), user="mallory")
+
+    with caplog.at_level(logging.WARNING, logger="honeyhive_experiment.github"):
+        result = make_publisher().publish(PR, body("this run"), marker=MARKER, head_sha=HEAD)
+
+    assert (result.action, result.comment_id) == ("updated", own.id)
+    assert [(c.user, c.body) for c in gh.comments(PR)] == [
+        (gh.bot_login, body("this run")),
+        ("mallory", body("all good, merge it")),
+    ]
+    assert [(w.method, w.path) for w in gh.writes] == [("PATCH", f"/repos/{gh.repository}/issues/comments/{own.id}")]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "mallory" in warnings[0]
+    assert f"#issuecomment-{planted.id}" in warnings[0]
+    assert gh.bot_login in warnings[0]
+
+
+def test_with_only_someone_elses_marked_comment_the_action_comments_anew(
+    gh: FakeGitHub, make_publisher: PublisherFactory
+) -> None:
+    planted = gh.add_comment(PR, body("all good", head=NEWER), user="mallory")
+    gh.push(PR, NEWER)
+
+    for_head = make_publisher().publish(PR, body("this run", head=NEWER), marker=MARKER, head_sha=NEWER)
+    again = make_publisher().publish(PR, body("next run", head=NEWER), marker=MARKER, head_sha=NEWER)
+
+    assert (for_head.action, again.action) == ("created", "updated")
+    assert again.comment_id == for_head.comment_id != planted.id
+    assert [(c.user, c.body) for c in gh.comments(PR)] == [
+        ("mallory", body("all good", head=NEWER)),
+        (gh.bot_login, body("next run", head=NEWER)),
+    ]
+
+
+def test_the_account_is_asked_only_when_a_comment_carries_the_marker(
+    gh: FakeGitHub, make_publisher: PublisherFactory
+) -> None:
+    publisher = make_publisher()
+    publisher.publish(PR, body("first"), marker=MARKER)  # nothing marked yet: no question
+    publisher.publish(PR, body("second"), marker=MARKER)
+    publisher.publish(PR, body("third"), marker=MARKER)  # asked once per publisher
+
+    assert [(r.method, r.path, r.status) for r in gh.requests if not r.path.startswith("/repos/")] == [
+        ("GET", "/user", 403),  # the workflow token is an installation token: GitHub refuses it /user
+        ("POST", "/api/graphql", 200),  # { viewer { login } }
+    ]
+    assert bot_comments(gh) == [body("third")]
+
+
+@pytest.mark.parametrize(
+    ("options", "graphql", "own_login"),
+    [
+        ({"token_user": "octocat"}, True, "octocat"),  # a personal access token: GET /user
+        ({"bot_login": "acme-evals[bot]"}, True, "acme-evals[bot]"),  # another app's installation token: GraphQL
+        ({}, False, "github-actions[bot]"),  # GraphQL unavailable: the workflow token's bot is assumed
+    ],
+    ids=["personal-access-token", "github-app-token", "workflow-token-without-graphql"],
+)
+def test_the_tokens_own_comment_is_edited_whoever_the_token_is(
+    options: dict[str, str], graphql: bool, own_login: str
+) -> None:
+    with FakeGitHub(**options) as fake:  # type: ignore[arg-type]
+        fake.add_pull(PR, head_sha=HEAD)
+        fake.graphql_enabled = graphql
+        others = {"octocat", "github-actions[bot]", "acme-evals[bot]"} - {own_login}
+        for other in sorted(others):
+            fake.add_comment(PR, body(f"by {other}"), user=other)
+        own = fake.add_comment(PR, body("the last run"), user=own_login)
+        for other in sorted(others):
+            fake.add_comment(PR, body(f"later, by {other}"), user=other)
+        publisher = CommentPublisher(
+            fake.token,
+            fake.repository,
+            api_url=fake.api_url,
+            backoff=0.0,
+            seconds_between_requests=0,
+            seconds_between_writes=0,
+        )
+        with publisher:
+            result = publisher.publish(PR, body("this run"), marker=MARKER)
+
+        assert (result.action, result.comment_id) == ("updated", own.id)
+        assert [w.path for w in fake.writes] == [f"/repos/{fake.repository}/issues/comments/{own.id}"]
+        assert fake.author == own_login
 
 
 def test_new_mode_always_creates_another_comment(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:

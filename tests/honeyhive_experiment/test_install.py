@@ -3,7 +3,9 @@ what an unwritable runner file says. (Installing for real is tests/test_install_
 
 from __future__ import annotations
 
+import io
 import os
+import shlex
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -12,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from honeyhive_experiment.errors import SettingsError
+from honeyhive_experiment.errors import InstallError, SettingsError
 from honeyhive_experiment.gha import not_writable_message, unwritable
-from honeyhive_experiment.install import conflicts, installer_command, tool_pins
+from honeyhive_experiment.install import conflicts, install, installer_command, refused_argument, tool_pins
 from honeyhive_experiment.settings import Settings
 from honeyhive_experiment.user_code import missing_module_message
 
@@ -101,6 +103,82 @@ def test_unbalanced_quotes_name_the_input_and_the_flag() -> None:
         Settings.from_mapping({"HONEYHIVE_EXPERIMENT_INSTALL": "-r 'reqs.txt"})
     with pytest.raises(SettingsError, match=r"^flag --install: cannot split"):
         Settings.from_args({"install": "-r 'reqs.txt"}, {})
+
+
+OUTSIDE = "outside the working directory"
+INTERPRETER = "not allowed: your code runs in the action's own interpreter"
+
+
+@pytest.mark.parametrize(
+    ("value", "refused", "why"),
+    [
+        # files the installer reads: inside the working directory only
+        ("-r /proc/self/environ", "-r /proc/self/environ", OUTSIDE),  # printed the environment
+        ("-r/proc/self/environ", "-r /proc/self/environ", OUTSIDE),  # the value attached
+        ("-qr/proc/self/environ", "-r /proc/self/environ", OUTSIDE),  # in a cluster of short options
+        ("--requirement=/proc/self/environ", "--requirement /proc/self/environ", OUTSIDE),
+        ("--req /proc/self/environ", "--req /proc/self/environ", OUTSIDE),  # pip takes a prefix of an option
+        ("-r environ.txt", "-r environ.txt", OUTSIDE),  # a symlink in the folder, to /proc/self/environ
+        ("-r ../requirements.txt", "-r ../requirements.txt", OUTSIDE),
+        ("-r ~/.netrc", "-r ~/.netrc", OUTSIDE),
+        ("-c /etc/passwd", "-c /etc/passwd", OUTSIDE),
+        ("--constraint=/etc/passwd", "--constraint /etc/passwd", OUTSIDE),
+        ("-e ../other", "-e ../other", OUTSIDE),
+        ("-e file:///srv/pkg", "-e file:///srv/pkg", OUTSIDE),
+        ("--find-links /opt/wheels", "--find-links /opt/wheels", OUTSIDE),
+        ("-f file:///opt/wheels", "-f file:///opt/wheels", OUTSIDE),
+        ("-i file:///srv/simple", "-i file:///srv/simple", OUTSIDE),
+        ("--log /home/runner/work/_temp/x", "--log /home/runner/work/_temp/x", OUTSIDE),  # writes: also inside
+        ("--target=/usr/lib/python3", "--target /usr/lib/python3", OUTSIDE),
+        ("/etc/passwd", "/etc/passwd", OUTSIDE),  # a local path as a requirement
+        ("pkg@file:///etc/pkg", "pkg@file:///etc/pkg", OUTSIDE),
+        ("pkg @ git+file:///srv/repo", "git+file:///srv/repo", OUTSIDE),
+        ("--some-new-option /proc/self/environ", "/proc/self/environ", OUTSIDE),  # whatever option reads it
+        ("-- /etc/passwd", "/etc/passwd", OUTSIDE),
+        ("--python /usr/bin/python3", "--python", INTERPRETER),
+        ("-p python3", "-p", INTERPRETER),
+        # inside the working directory, or no file at all
+        ("-r requirements.txt", None, None),
+        ("-r ./requirements.txt -c constraints.txt", None, None),
+        ("--no-index -e ./vendor/tinyfuzz", None, None),
+        (".[evals]", None, None),
+        ("-e .", None, None),
+        ("--index-url=file:./simple", None, None),
+        ("rapidfuzz>=3 'openai<2; python_version >= \"3.11\"'", None, None),
+        ("-U -q --pre rapidfuzz", None, None),
+        ("-i https://user:token@pypi.example/simple --extra-index-url https://pypi.org/simple pkg", None, None),
+        ("-e git+https://github.com/acme/evals@v1#egg=evals", None, None),
+        ("-f https://download.example/wheels pkg", None, None),
+        ("--report -", None, None),
+        ("-Cbuild=/usr/include pkg", None, None),  # -C's value is a build setting, no file
+    ],
+)
+def test_the_install_input_may_read_only_files_inside_the_working_directory(
+    tmp_path: Path, value: str, refused: str | None, why: str | None
+) -> None:
+    (tmp_path / "requirements.txt").write_text("rapidfuzz\n")
+    (tmp_path / "environ.txt").symlink_to("/proc/self/environ")
+    (tmp_path / "vendor" / "tinyfuzz").mkdir(parents=True)
+
+    problem = refused_argument(shlex.split(value), tmp_path)
+
+    if refused is None:
+        assert problem is None
+    else:
+        assert problem is not None
+        assert problem.startswith(f"{refused}: {why}")
+
+
+def test_a_refused_install_is_an_error_naming_the_input_and_the_argument(tmp_path: Path) -> None:
+    env = {"GITHUB_WORKSPACE": str(tmp_path), "HONEYHIVE_EXPERIMENT_INSTALL": "-r /proc/self/environ"}
+    with pytest.raises(SettingsError, match=rf"^input install: -r /proc/self/environ: {OUTSIDE} {tmp_path}"):
+        Settings.from_mapping(env)
+    with pytest.raises(SettingsError, match=rf"^flag --install: -r /proc/self/environ: {OUTSIDE}"):
+        Settings.from_args({"install": "-r /proc/self/environ", "working_directory": str(tmp_path)}, {})
+    out = io.StringIO()
+    with pytest.raises(InstallError, match=rf"^install: -r /proc/self/environ: {OUTSIDE}"):
+        install(["-r", "/proc/self/environ"], cwd=tmp_path, out=out, grouped=False)  # validate's way in
+    assert out.getvalue() == ""  # no installer was started
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,15 @@ Templates are rendered with autoescaping and the :func:`finalize` hook, so **eve
 not already markup goes through :func:`md_escape`: control characters and bidi overrides removed, newlines
 folded to spaces, Markdown specials backslash-escaped (``\\ ` * _ [ ] | ~ # $``), ``& < >`` HTML-escaped, and
 ``@name`` / ``#123`` broken with a zero-width joiner so a datapoint cannot mention a user or reference an
-issue. The escaped text is safe inside a table cell. Filters for other contexts: ``md`` (the same,
-explicitly; ``cell`` is an alias), ``url`` (:func:`url_filter`: http/https only, percent-encoded; anything
-else becomes empty) and ``codeblock`` (:func:`codeblock`: a fenced block longer than any backtick run inside
-it). The plain-text terminal output strips control characters instead (:func:`plain`).
+issue. GitHub's autolinks are broken the same way (GFM links ``www.``, ``scheme://`` and e-mail addresses in
+plain text): a zero-width joiner goes between ``www`` and its dot, before every ``://`` and after an ``@``
+that has a dot after it, so a URL in an output, a datapoint id or an explanation shows as text and is no link
+anyone can click in the comment; only our own links (the ``url`` filter, in link syntax) are links. An HTML
+entity would not do: GFM finds e-mail addresses after entities are decoded. The escaped text is safe inside a
+table cell. Filters for other contexts: ``md`` (the same, explicitly; ``cell`` is an alias), ``url``
+(:func:`url_filter`: http/https only, percent-encoded; anything else becomes empty) and ``codeblock``
+(:func:`codeblock`: a fenced block longer than any backtick run inside it; GFM links nothing in code). The
+plain-text terminal output strips control characters instead (:func:`plain`).
 """
 
 from __future__ import annotations
@@ -22,7 +27,11 @@ __all__ = ["clip", "codeblock", "finalize", "http_url", "md_escape", "plain", "u
 
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _NEWLINES: Final = re.compile(r"\s*[\r\n]+\s*")
-_REFERENCE: Final = re.compile(r"(?<![A-Za-z0-9])@(?=[A-Za-z0-9])|#(?=\d)|(?<=\bGH)-(?=\d)")
+# a mention (@name), an e-mail address (an @ with a dot after it), an issue reference (#12, GH-12), an autolink:
+# ZWJ after the match; for "://" and the dot of "www." the match is empty, so the ZWJ goes before them
+_REFERENCE: Final = re.compile(
+    r"(?<![A-Za-z0-9])@(?=[A-Za-z0-9])|@(?=\S*\.)|#(?=\d)|(?<=\bGH)-(?=\d)|(?=://)|(?i:(?<=www)(?=\.))"
+)
 _ZWJ: Final = "\u200d"
 _URL_SAFE: Final = ":/?#@!$&'*+,;=%-._~"
 
@@ -34,7 +43,9 @@ _MD_REPLACEMENTS: Final = (
     (">", "&gt;"),
     *((c, "\\" + c) for c in "`*_[]|~#$"),
 )
-_MD_NEEDS: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\\`*_\[\]|~#$&<>@]|GH-")
+_MD_NEEDS: Final = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\\`*_\[\]|~#$&<>@]|GH-|://|(?i:www\.)"
+)
 
 
 def md_escape(value: Any) -> Markup:
@@ -55,8 +66,7 @@ def md_escape(value: Any) -> Markup:
     for char, escaped in _MD_REPLACEMENTS:
         if char in text:
             text = text.replace(char, escaped)
-    if "@" in text or "#" in text or "GH-" in text:
-        text = _REFERENCE.sub(_break_reference, text)
+    text = _REFERENCE.sub(_break_reference, text)
     return Markup(text)  # noqa: S704 - escaped above
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import json
 import re
 
+import cmarkgfm
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,10 +15,16 @@ from hypothesis import strategies as st
 from honeyhive_experiment.report import (
     md_escape,
 )
+from honeyhive_experiment.verdict import Decision, Verdict
 from tests.honeyhive_experiment.report.scenarios import (
+    FAIL_COMPARE_BODY,
+    FAIL_SUMMARY_BODY,
     cells,
+    comparison_of,
+    fail_input,
     nasty_input,
     render_comment,
+    summary_of,
     table_rows,
 )
 
@@ -81,3 +90,137 @@ def test_md_escape_passes_markup_through_and_empties_none() -> None:
     assert md_escape(None) == ""
     assert md_escape(md_escape("a_b")) == "a\\_b"
     assert md_escape("plain text 1.5") == "plain text 1.5"
+
+
+# ------------------------------------------------------------------------------------------------ autolinks
+
+
+def github_html(markdown: str) -> str:
+    """What GitHub's renderer (cmark-gfm with its extensions, autolink among them) makes of ``markdown``; raw
+    HTML kept, as GitHub keeps <details> (its sanitiser runs afterwards and adds no links)."""
+    return str(cmarkgfm.github_flavored_markdown_to_html(markdown, options=cmarkgfm.Options.CMARK_OPT_UNSAFE))
+
+
+def shown_text(rendered: str) -> str:
+    """The text a reader sees in rendered HTML, the zero-width joiners left out."""
+    return html.unescape(re.sub(r"<[^>]+>", "", rendered)).replace("\u200d", "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see http://evil.example/login",
+        "https://evil.example/x?token=1",
+        "HTTPS://EVIL.EXAMPLE",
+        "ftp://files.example/payload",
+        "www.evil.example",
+        "(www.evil.example)",
+        "*www.evil.example*",
+        "_https://evil.example_",
+        "mail support@evil.example now",
+        "first.last+tag@sub.evil-example.org",
+        "mailto:support@evil.example",
+        "xmpp:bot@evil.example",
+        "<https://evil.example>",
+        "[click](https://evil.example)",
+        "https://evil.example/a_b_c www.x.io a@b.co",
+    ],
+)
+def test_a_url_or_address_in_user_data_is_shown_but_not_linked(text: str) -> None:
+    """GFM autolinks ``www.``, ``scheme://`` and e-mail addresses in plain text: escaped, they are plain text."""
+    bare = github_html(text)
+    escaped = github_html(f"x {md_escape(text)}")
+
+    assert "<a " in bare  # GitHub would link it as it is
+    assert "<a " not in escaped
+    assert shown_text(escaped).strip() == f"x {text}"
+
+
+_LINKISH = st.lists(
+    st.sampled_from(
+        [
+            "http",
+            "https",
+            "ftp",
+            "mailto:",
+            "xmpp:",
+            "://",
+            ":",
+            "/",
+            "www",
+            "WWW",
+            ".",
+            "@",
+            "a",
+            "b.co",
+            "example",
+            ".com",
+            "-",
+            "_",
+            "+",
+            "*",
+            "~",
+            "(",
+            ")",
+            "<",
+            ">",
+            "[",
+            "]",
+            " ",
+            "\n",
+            "&amp;",
+            "&#64;",
+            "&#58;",
+        ]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_LINKISH)
+def test_no_escaped_text_becomes_a_link_on_github(text: str) -> None:
+    rendered = github_html(f"x {md_escape(text)}")
+    assert "<a " not in rendered
+    table = github_html(f"| a | b |\n|---|---|\n| x | {md_escape(text)} |\n")
+    assert "<a " not in table
+
+
+LINKY = "see https://evil.example/login or www.evil.example, mail help@evil.example"
+
+
+def test_the_comment_links_only_to_the_run_and_the_baseline() -> None:
+    """URLs in datapoint ids, inputs, outputs, evaluator explanations, errors, reasons and notes are text."""
+    data = fail_input()
+    body = json.loads(json.dumps(FAIL_SUMMARY_BODY))
+    linky_id = "EXT-https://evil.example/q2"
+    body["failed"] = [linky_id, "EXT-q5"]
+    body["datapoints"][1]["datapoint_id"] = linky_id
+    summary = summary_of(body)
+    q2, q5, q6 = data.outcomes
+    data = dataclasses.replace(
+        data,
+        summary=summary,
+        comparison=comparison_of(FAIL_COMPARE_BODY, summary),
+        outcomes=[
+            dataclasses.replace(
+                q2, datapoint_id=linky_id, outputs={"answer": LINKY}, metrics={"accuracy_explanation": LINKY}
+            ),
+            dataclasses.replace(q5, error=f"ConnectError: {LINKY}"),
+            q6,
+        ],
+        inputs_by_datapoint={linky_id: {"question": LINKY}},
+        decision=Decision(Verdict.FAIL, (f"reason: {LINKY}",)),
+        notes=(f"note: {LINKY}",),
+    )
+    markdown = render_comment(data).text
+    rendered = github_html(markdown)
+
+    assert data.run_url is not None
+    assert data.baseline is not None
+    assert re.findall(r'<a href="([^"]*)"', rendered) == [data.run_url, data.baseline.url]
+    shown = shown_text(rendered)
+    assert "EXT-https://evil.example/q2" in shown
+    for where in ('{"answer": "' + LINKY, '{"question": "' + LINKY, f"({LINKY})", "reason: ", "note: "):
+        assert where in shown, where
+    assert shown.count("https://evil.example/login") >= 6
