@@ -23,7 +23,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "2.0.0.dev0"
+from honeyhive_experiment.version import __version__ as __version__
 
 _EXPORTS = {
     "evaluate": "honeyhive_experiment.experiment",

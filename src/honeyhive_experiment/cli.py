@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from honeyhive_experiment import __version__
+    from honeyhive_experiment.version import __version__
 
     return __version__
 

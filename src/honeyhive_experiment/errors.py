@@ -27,7 +27,8 @@ Every error has a ``message`` and may say where the problem is: ``file`` (as the
 names routes, not headers, and settings quote values except secrets.
 
 Errors that are not expected (a bug, an interpreter problem) are caught at exactly two places: per datapoint in
-the runner (it costs that datapoint) and in the CLI (an ``error`` verdict, never a traceback).
+the runner (it costs that datapoint) and in the invocation layer, ``operations.run`` (an ``error`` verdict, never a
+traceback).
 """
 
 from __future__ import annotations
@@ -220,7 +221,8 @@ class BaselineError(ExperimentError):
 
 
 class ExperimentCancelled(ExperimentError):
-    """The run was cancelled (a signal or the cancel event) while ``phase``.
+    """The run was cancelled (a signal or the cancel event) while ``phase``; the report words it
+    (:func:`honeyhive_experiment.judgement.cancellation_text`).
 
     ``marked``: whether the backend took the run's ``cancelled`` status (``False``: it refused or could not be
     reached, so HoneyHive may still show the run as running); ``None`` when the run was already complete (a
@@ -241,27 +243,6 @@ class ExperimentCancelled(ExperimentError):
         self.outcomes = list(outcomes)
         self.marked = marked
         self.phase = phase
-
-    def describe(self) -> str:
-        """What the report says: when it stopped, what HoneyHive holds, and whether the run is marked."""
-        recorded = ""
-        if self.outcomes:
-            done = sum(1 for o in self.outcomes if o.recorded)
-            recorded = f" {done} of {len(self.outcomes)} datapoint(s) were recorded;"
-        if self.marked is None:
-            return (
-                f"The run was cancelled while {self.phase} ({self.run_id}):{recorded} the run itself is complete"
-                " in HoneyHive, but no verdict was reached."
-            )
-        status = (
-            "it is marked cancelled in HoneyHive"
-            if self.marked
-            else "it could not be marked cancelled in HoneyHive (the backend did not take the update), so"
-            " HoneyHive may still show it as running"
-        )
-        return (
-            f"The run was cancelled while {self.phase} ({self.run_id}):{recorded} {status}; what was recorded is kept."
-        )
 
 
 class ShardsMissing(ExperimentError):

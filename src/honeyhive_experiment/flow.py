@@ -22,7 +22,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from honeyhive_experiment import __version__
 from honeyhive_experiment.baseline import Baseline, choose_baseline
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
 from honeyhive_experiment.client import HoneyHiveClient, poll
@@ -53,6 +52,7 @@ from honeyhive_experiment.settings import Settings
 from honeyhive_experiment.sharding import ShardSpec, missing_message, select, shared_run_id
 from honeyhive_experiment.user_code import UserCode, load_user_code, repository_on_path
 from honeyhive_experiment.verdict import Decision, Verdict, assess_comparison, decide, evaluator_errors
+from honeyhive_experiment.version import __version__
 
 log = logging.getLogger(__name__)
 

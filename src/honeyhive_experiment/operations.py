@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, TextIO
 
-from honeyhive_experiment import __version__, cancellation
+from honeyhive_experiment import cancellation
 from honeyhive_experiment.checkout import git, local_checkout
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import CommentConfig, ExperimentConfig, config_json_schema_text, load_config
@@ -62,6 +62,7 @@ from honeyhive_experiment.report import Redactor
 from honeyhive_experiment.settings import CommentMode, Mode, Settings
 from honeyhive_experiment.user_code import load_user_code
 from honeyhive_experiment.verdict import Decision, Verdict, exit_code
+from honeyhive_experiment.version import __version__
 
 __all__ = [
     "EXIT_INTERRUPTED",
