@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from honeyhive_local.jsonvalues import array_index
+
 _MISSING = object()
 
 
@@ -18,8 +20,8 @@ def lookup(event: Mapping[str, Any], path: str) -> Any:
     for part in path.split("."):
         if isinstance(node, Mapping) and part in node:
             node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
+        elif isinstance(node, list) and (index := array_index(part)) is not None and index < len(node):
+            node = node[index]
         else:
             return _MISSING
     return node

@@ -9,6 +9,14 @@ Limits (a request that breaks one is refused with a 4xx that says which, and not
   double: ``float(value)`` must not overflow (``|n| < 2**1024``, about 1.8e308, i.e. at most 309 digits).
   Integers up to that size are kept exactly; results read them as doubles.
 * **Nesting**: at most :data:`MAX_DEPTH` (64) levels of objects and arrays, counting the body itself.
+* **Text**: JSON text a client sent (a body, an OTLP attribute holding a whole bucket, a ``filters`` query
+  parameter) is read by :func:`loads` and nothing else: strict UTF-8 and JSON (no ``NaN`` or
+  ``Infinity`` tokens), the limits above checked while parsing (an integer literal is measured before
+  ``int()`` sees it, so Python's 4,300-digit conversion limit is never reached), and a document nested
+  beyond what the parser can recurse into refused like any other too deep one. Whatever the text,
+  :func:`loads` returns a value or raises :class:`JsonRejected`.
+* **Array indexes** in dotted paths (``messages.0.role``): :func:`array_index` reads a segment as an index
+  only when it is a short run of ASCII digits (``"²"`` and a 5,000-digit segment are keys).
 * **Size**: a request body over :data:`DEFAULT_MAX_BODY_BYTES` (32 MiB; ``LocalBackend(max_body_bytes=)``,
   ``serve --max-body-bytes``) is refused with 413.
 
@@ -19,6 +27,7 @@ oversized numbers become ``null``, and containers nested deeper than :data:`PRES
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from typing import Any
@@ -28,7 +37,10 @@ __all__ = [
     "MAX_DEPTH",
     "PRESENT_DEPTH",
     "TRUNCATED",
+    "JsonRejected",
+    "array_index",
     "json_problem",
+    "loads",
     "number_problem",
     "presentable",
 ]
@@ -39,6 +51,76 @@ PRESENT_DEPTH = 200  # when repairing stored values for a response: deeper conta
 TRUNCATED = "[truncated: nested too deeply]"
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_INDEX_DIGITS = 18  # an array index longer than this names no element of any list (and int() of it is cheap)
+
+
+class JsonRejected(ValueError):
+    """JSON text :func:`loads` refuses; the message says why. ``syntax``: it is not JSON at all (as opposed
+    to JSON that breaks a limit)."""
+
+    def __init__(self, message: str, *, syntax: bool) -> None:
+        super().__init__(message)
+        self.syntax = syntax
+
+
+class _NumberRejected(Exception):  # not a ValueError: json.loads must not take it for a syntax error
+    pass
+
+
+def loads(data: bytes | str, *, where: str = "body", max_depth: int = MAX_DEPTH) -> Any:
+    """``data`` as strict JSON within the limits above (the module docstring), or :class:`JsonRejected`.
+
+    ``where`` names the document in a problem's path (``body.metadata.x: ...``).
+    """
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")  # strict: json.loads(bytes) would let encoded surrogates through
+        except UnicodeDecodeError as exc:
+            raise JsonRejected(f"not UTF-8 ({exc.reason} at byte {exc.start})", syntax=True) from None
+    else:
+        text = data
+    try:
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_double_int)
+    except _NumberRejected as exc:
+        raise JsonRejected(_printable(f"{where}: {exc}"), syntax=False) from None
+    except RecursionError:  # deeper than the parser can go: deeper than any limit
+        raise JsonRejected(_printable(f"{where}: JSON nested deeper than {max_depth} levels"), syntax=False) from None
+    except ValueError as exc:  # JSONDecodeError
+        raise JsonRejected(str(exc), syntax=True) from None
+    # numbers were checked by the parser; a lone surrogate can only come from a \u escape
+    problem = json_problem(value, where=where, strings="\\u" in text, numbers=False, max_depth=max_depth)
+    if problem:
+        raise JsonRejected(problem, syntax=False)
+    return value
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NumberRejected(f"{name} is not valid JSON (numbers must be finite)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NumberRejected(f"number {text[:40]} is out of range (numbers must be finite)")
+    return value
+
+
+def _double_int(text: str) -> int:
+    if len(text) > 330:  # far beyond 2**1024 (309 digits), and never near int()'s 4,300-digit limit
+        raise _NumberRejected(f"integer {text[:20]}... ({len(text)} digits) is too large (integers must fit a double)")
+    value = int(text)
+    problem = number_problem(value)
+    if problem:
+        raise _NumberRejected(problem)
+    return value
+
+
+def array_index(segment: str) -> int | None:
+    """A dotted path's segment as an array index (``"0"``, ``"12"``, ``"007"``), or None when it is a key:
+    not ASCII digits (``"²"``, ``"-1"``) or too long to index any list."""
+    if segment.isascii() and segment.isdigit() and len(segment) <= _INDEX_DIGITS:
+        return int(segment)
+    return None
 
 
 def number_problem(value: int | float) -> str | None:

@@ -27,7 +27,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
-from honeyhive_local.jsonvalues import MAX_DEPTH, json_problem
+from honeyhive_local.jsonvalues import MAX_DEPTH, JsonRejected, array_index, json_problem, loads
 
 SESSION_ATTRIBUTE = "honeyhive.session_id"
 BUCKETS = ("inputs", "outputs", "metrics", "metadata", "config", "feedback", "user_properties")
@@ -57,21 +57,15 @@ def parse_request(body: bytes, content_type: str) -> ExportTraceServiceRequest:
             raise OtlpDecodeError(f"body is not an OTLP protobuf ExportTraceServiceRequest: {exc}") from exc
         return request
     if media == "application/json":
-        try:
-            data = json.loads(body)
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise OtlpDecodeError(f"body is not valid JSON: {exc}") from exc
-        except RecursionError:
-            raise OtlpDecodeError("body is not accepted: JSON nested too deeply") from None
+        try:  # strict: the limits are checked on the envelope too, protobuf's JSON parser is no place for them
+            data = loads(body, max_depth=ENVELOPE_MAX_DEPTH)
+        except JsonRejected as exc:
+            raise OtlpDecodeError(f"body is {'not valid JSON' if exc.syntax else 'not accepted'}: {exc}") from None
         if not isinstance(data, dict):
             raise OtlpDecodeError("OTLP/JSON body must be an object with resourceSpans")
-        # only the nesting here: strings and numbers are checked on the events the spans become
-        problem = json_problem(data, strings=False, numbers=False, max_depth=ENVELOPE_MAX_DEPTH)
-        if problem:
-            raise OtlpDecodeError(f"body is not accepted: {problem}")
         try:
             json_format.ParseDict(_hex_ids_to_base64(data), request, ignore_unknown_fields=True)
-        except (json_format.ParseError, ValueError, TypeError) as exc:
+        except (json_format.ParseError, ValueError, TypeError, OverflowError) as exc:
             raise OtlpDecodeError(f"body is not an OTLP/JSON ExportTraceServiceRequest: {exc}") from exc
         return request
     raise OtlpDecodeError(f"unsupported Content-Type {content_type!r}: use application/x-protobuf or application/json")
@@ -120,7 +114,10 @@ def any_value(value: AnyValue) -> Any:
 
 
 def unflatten(flat: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"a.b": 1, "l.0": "x", "l.1": "y"}`` → ``{"a": {"b": 1}, "l": ["x", "y"]}``."""
+    """``{"a.b": 1, "l.0": "x", "l.1": "y"}`` → ``{"a": {"b": 1}, "l": ["x", "y"]}``.
+
+    Without recursion: a key may have any number of segments (the depth limit is the caller's to check).
+    """
     root: dict[str, Any] = {}
     for dotted, value in flat.items():
         parts = dotted.split(".")
@@ -134,15 +131,37 @@ def unflatten(flat: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _lists_from_indexes(value) for key, value in root.items()}  # the top level stays an object
 
 
-def _lists_from_indexes(node: Any) -> Any:
-    if not isinstance(node, dict):
+def _lists_from_indexes(top: Any) -> Any:
+    """``top`` with every object whose keys are exactly ``"0"``..``"n-1"`` turned into a list, innermost first.
+
+    New containers are built (values may be shared with other spans); iterative, for nesting of any depth.
+    """
+    if not isinstance(top, dict):
+        return top
+    order: list[dict[str, Any]] = []  # every object, each before the objects inside it
+    pending = [top]
+    while pending:
+        node = pending.pop()
+        order.append(node)
+        pending.extend(v for v in node.values() if isinstance(v, dict))
+    done: dict[int, Any] = {}  # id of an object (all alive in ``order``) → what it becomes
+    for node in reversed(order):
+        converted = {k: done[id(v)] if isinstance(v, dict) else v for k, v in node.items()}
+        done[id(node)] = _as_list(converted)
+    return done[id(top)]
+
+
+def _as_list(node: dict[str, Any]) -> Any:
+    """The values of ``node`` as a list when its keys are ``"0"``..``"n-1"`` ("00", "²": keys); else ``node``."""
+    if not node:
         return node
-    converted = {k: _lists_from_indexes(v) for k, v in node.items()}
-    if converted and all(k.isascii() and k.isdigit() and k == str(int(k)) for k in converted):  # "00", "²": keys
-        indexes = sorted(int(k) for k in converted)
-        if indexes == list(range(len(indexes))):
-            return [converted[str(i)] for i in indexes]
-    return converted
+    indexes = {}
+    for key in node:
+        index = array_index(key)
+        if index is None or index >= len(node) or str(index) != key:
+            return node
+        indexes[index] = key
+    return [node[indexes[i]] for i in range(len(node))]
 
 
 def span_uuid(trace_id: bytes, span_id: bytes) -> str:
@@ -163,9 +182,11 @@ def _buckets(attributes: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
             flat[bucket][rest] = value
         elif isinstance(value, str):  # a whole bucket sent as one JSON string
             try:
-                parsed = json.loads(value)
-            except ValueError:
-                continue
+                parsed = loads(value, where=key)
+            except JsonRejected as exc:
+                if exc.syntax:  # not JSON: not a bucket
+                    continue
+                raise
             if isinstance(parsed, dict):
                 whole[bucket] = parsed
     return {b: {**whole[b], **unflatten(flat[b])} for b in BUCKETS}
@@ -223,11 +244,15 @@ def decode(body: bytes, content_type: str) -> Decoded:
     """
     decoded = Decoded()
     for span, attributes in iter_spans(parse_request(body, content_type)):
-        event = span_to_event(span, attributes)
+        where = f"span {span.name[:80]!r}"
+        try:
+            event = span_to_event(span, attributes)
+        except JsonRejected as exc:  # a whole bucket's JSON text beyond the limits
+            raise OtlpDecodeError(f"span is not accepted: {where}: {exc}") from None
         if event is None:
             decoded.dropped += 1
             continue
-        problem = json_problem(event, where=f"span {span.name[:80]!r}")
+        problem = json_problem(event, where=where)
         if problem:
             raise OtlpDecodeError(f"span is not accepted: {problem}")
         decoded.events.append(event)

@@ -8,8 +8,6 @@ parameter; nothing here touches the store.
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -18,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import QueryParams
 
 from honeyhive_local import wire
-from honeyhive_local.jsonvalues import json_problem, number_problem
+from honeyhive_local.jsonvalues import JsonRejected, loads
 from honeyhive_local.results import AGGREGATE_FUNCTIONS
 
 __all__ = [
@@ -57,40 +55,9 @@ def json_body(body: bytes) -> Any:
     if not body:
         raise ApiError(400, "request body is empty; expected a JSON object")
     try:
-        text = body.decode("utf-8")  # strict: json.loads(bytes) would let encoded surrogates through
-    except UnicodeDecodeError as exc:
-        raise ApiError(400, f"request body is not valid JSON: not UTF-8 ({exc.reason} at byte {exc.start})") from None
-    try:
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_double_int)
-    except ValueError as exc:
-        raise ApiError(400, f"request body is not valid JSON: {exc}") from exc
-    except RecursionError:
-        raise ApiError(400, "request body is not accepted: JSON nested too deeply") from None
-    problem = json_problem(value, strings="\\u" in text)
-    if problem:
-        raise ApiError(400, f"request body is not accepted: {problem}")
-    return value
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON (numbers must be finite)")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"number {text[:40]} is out of range (numbers must be finite)")
-    return value
-
-
-def _double_int(text: str) -> int:
-    if len(text) > 330:  # far beyond 2**1024 (309 digits); spares int() a long conversion
-        raise ValueError(f"integer {text[:20]}... ({len(text)} digits) is too large (integers must fit a double)")
-    value = int(text)
-    problem = number_problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value
+        return loads(body)
+    except JsonRejected as exc:
+        raise ApiError(400, f"request body is {'not valid JSON' if exc.syntax else 'not accepted'}: {exc}") from None
 
 
 def model_body(body: bytes, model: type[M]) -> M:
@@ -152,9 +119,9 @@ def query_filters(query: QueryParams) -> list[dict[str, Any]]:
     parsed: list[Any] = []
     for raw in raws:
         try:
-            value = json.loads(raw)
-        except (ValueError, RecursionError):
-            raise ApiError(400, f"query parameter filters is not JSON: {raw[:100]!r}") from None
+            value = loads(raw, where="filters")
+        except JsonRejected as exc:
+            raise ApiError(400, f"query parameter filters is not JSON: {raw[:100]!r} ({exc})") from None
         parsed.extend(value if isinstance(value, list) else [value])
     out = []
     for i, item in enumerate(parsed):
@@ -193,8 +160,8 @@ def query_date_range(query: QueryParams) -> tuple[str | None, str | None]:
     raw = query.get("dateRange")
     if raw:
         try:
-            parsed = json.loads(raw)
-        except (ValueError, RecursionError):
+            parsed = loads(raw, where="dateRange")
+        except JsonRejected:
             raise ApiError(400, 'query parameter dateRange must be JSON like {"$gte": ..., "$lte": ...}') from None
         if not isinstance(parsed, dict):
             raise ApiError(400, "query parameter dateRange must be a JSON object with $gte and/or $lte")

@@ -48,6 +48,10 @@ def _span_body(attributes: dict[str, Any]) -> bytes:
     return otlp_json_body([span])
 
 
+def _bare_span(span: bytes) -> bytes:
+    return b'{"resourceSpans": [{"scopeSpans": [{"spans": [' + span + b"]}]}]}"
+
+
 # (id, method, path, raw body, headers, words the reason must contain one of)
 REFUSED: list[tuple[str, str, str, bytes, dict[str, str], tuple[str, ...]]] = [
     ("run-metadata-surrogate", "POST", "/v1/runs", b'{"name": "r", "metadata": {"b": "\\udfff"}}', {}, ("surrogate",)),
@@ -75,6 +79,19 @@ REFUSED: list[tuple[str, str, str, bytes, dict[str, str], tuple[str, ...]]] = [
     ("otlp-bucket-json-nan", "POST", OTLP, _span_body({"honeyhive_metrics": '{"x": NaN}'}), JSON, ("finite",)),
     ("otlp-envelope-too-deep", "POST", OTLP, b'{"resourceSpans": ' + b"[" * 500 + b"]" * 500 + b"}", JSON,
      ("nested",)),
+    # issue 21: each of these was a 500 (RecursionError, ValueError, OverflowError, SystemError)
+    ("otlp-dotted-key-495-segments", "POST", OTLP, _span_body({"honeyhive_metadata." + ".".join(["k"] * 495): 1}),
+     JSON, ("nested deeper than 64",)),
+    ("otlp-dotted-index-key-1200-segments", "POST", OTLP, _span_body({"honeyhive_inputs." + ".".join(["0"] * 1200): 1}),
+     JSON, ("nested deeper than 64",)),
+    ("otlp-bucket-json-988-deep", "POST", OTLP, _span_body({"honeyhive_inputs": _deep(988)}), JSON,
+     ("honeyhive_inputs: json nested deeper than 64",)),
+    ("otlp-bucket-json-4301-digits", "POST", OTLP, _span_body({"honeyhive_metrics": '{"x": ' + "1" * 4301 + "}"}),
+     JSON, ("honeyhive_metrics: integer",)),
+    ("otlp-json-kind-surrogate", "POST", OTLP, _bare_span(b'{"kind": "\\udfff"}'), JSON, ("surrogate",)),
+    ("otlp-json-kind-infinity", "POST", OTLP, _bare_span(b'{"kind": Infinity}'), JSON, ("finite",)),
+    ("otlp-json-double-2-1024", "POST", OTLP, _span_body({"x": 1.5}).replace(b"1.5", b"%d" % 2**1024), JSON,
+     ("integer",)),
 ]  # fmt: skip
 
 
@@ -101,6 +118,39 @@ def test_a_body_beyond_the_limits_is_refused_and_stores_nothing(
     reason = response.json()["error"]
     assert any(w.lower() in reason.lower() for w in words), reason
     assert _reads(client) == before
+
+
+def test_path_segments_that_are_no_index_are_keys(client: httpx.Client) -> None:
+    """Issue 21: a 4,301-digit segment (past int()'s limit) or "²" (str.isdigit) in a dotted attribute key or a
+    filter's field was a 500; such a segment is a key, as any segment that is not a short ASCII number."""
+    huge = "1" * 4301
+    session = str(uuid.uuid4())
+    attributes = {
+        f"honeyhive_inputs.a.{huge}": 1,
+        "honeyhive_inputs.b.²": 2,
+        "honeyhive_inputs.c.0": "x",
+        "honeyhive_inputs.d.01": "y",
+        "honeyhive_metadata.l.0": "first",
+    }
+    span = otlp_json_span(trace_id=uuid.uuid4().hex, span_id=uuid.uuid4().hex[:16], name="s", attributes={
+        "honeyhive.session_id": session, "honeyhive_event_type": "chain", **attributes
+    })  # fmt: skip
+    response = client.post(OTLP, content=otlp_json_body([span]), headers=JSON)
+    assert response.status_code == 200, response.text[:300]
+
+    def export(field: str) -> list[dict[str, Any]]:
+        body = {"filters": [{"field": field, "operator": "exists"}, {"field": "event_type", "operator": "is",
+                                                                      "value": "chain"}]}  # fmt: skip
+        found = client.post("/v1/events/export", json=body)
+        assert found.status_code == 200, found.text[:300]
+        events: list[dict[str, Any]] = found.json()["events"]
+        return events
+
+    [event] = export("metadata.l.0")
+    assert event["inputs"] == {"a": {huge: 1}, "b": {"²": 2}, "c": ["x"], "d": {"01": "y"}}
+    assert export(f"metadata.l.{huge}") == []
+    assert export("metadata.l.²") == []
+    assert len(export(f"inputs.a.{huge}")) == 1
 
 
 def test_limits_are_not_stricter_than_documented(client: httpx.Client) -> None:
