@@ -26,15 +26,22 @@ def describe(error: ValidationError, where: str = "body") -> str:
     return "; ".join(lines)
 
 
-class _Lenient(BaseModel):
+class _Body(BaseModel):
+    """Every model here: a number field takes only finite numbers ("NaN", "Infinity" and "1e999" as strings too:
+    lax mode would read them as floats, and a passing range with a NaN bound would pass everything)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+class _Lenient(_Body):
     model_config = ConfigDict(extra="ignore", strict=False)
 
 
-class _Strict(BaseModel):
+class _Strict(_Body):
     model_config = ConfigDict(extra="forbid")
 
 
-class PassingRange(BaseModel):
+class PassingRange(_Body):
     model_config = ConfigDict(extra="forbid")
 
     min: float | None = None
@@ -133,7 +140,7 @@ class CreateDatapoint(_Lenient):
     linked_datasets: list[str] = Field(default_factory=list)
 
 
-class _SessionFields(BaseModel):
+class _SessionFields(_Body):
     session_id: str | None = None
     session_name: str | None = None
     event_name: str | None = None

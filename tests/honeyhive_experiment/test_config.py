@@ -300,6 +300,21 @@ MALFORMED: list[Any] = [
     pytest.param(
         BASE + "passing_ranges:\n  accuracy: {max: .nan}\n", 6, "passing_ranges.accuracy.max", "finite", id="nan"
     ),
+    # issue 21: a NaN bound would make every value pass; the backend refuses "NaN" too, this never sends it
+    pytest.param(
+        BASE + 'passing_ranges:\n  accuracy:\n    min: "NaN"\n',
+        7,
+        "passing_ranges.accuracy.min",
+        "valid number, got a string ('NaN')",
+        id="nan-string",
+    ),
+    pytest.param(
+        BASE + "passing_ranges:\n  accuracy: {min: -.inf, max: 1}\n",
+        6,
+        "passing_ranges.accuracy.min",
+        "finite",
+        id="minus-infinity",
+    ),
     pytest.param(BASE + "passing_ranges:\n  accuracy: 0.8\n", 6, "passing_ranges.accuracy", "mapping", id="range-num"),
     # metrics
     pytest.param(

@@ -108,6 +108,23 @@ CASES: tuple[Case, ...] = (
         ("min",),
         json={"name": "x", "passing_ranges": {"accuracy": {"min": "high"}}},
     ),
+    # issue 21: lax pydantic read these strings as NaN/inf, and a NaN bound made every value pass
+    Case(
+        "run-passing-range-min-nan-string",
+        "POST",
+        "/v1/runs",
+        400,
+        ("min: input should be a finite number",),
+        json={"name": "x", "passing_ranges": {"accuracy": {"min": "NaN"}}},
+    ),
+    Case(
+        "run-passing-range-max-infinity-string",
+        "POST",
+        "/v1/runs",
+        400,
+        ("max: input should be a finite number",),
+        json={"name": "x", "passing_ranges": {"accuracy": {"min": 0.5, "max": "Infinity"}}},
+    ),
     Case(
         "run-external-dataset-id",
         "POST",
@@ -139,6 +156,14 @@ CASES: tuple[Case, ...] = (
     Case("put-run-metadata-list", "PUT", "/v1/runs/{run}", 400, ("metadata",), json={"metadata": ["a"]}),
     Case("put-run-name-empty", "PUT", "/v1/runs/{run}", 400, ("name",), json={"name": ""}),
     Case("put-run-body-array", "PUT", "/v1/runs/{run}", 400, ("object",), json=[]),
+    Case(
+        "put-run-passing-range-nan-string",
+        "PUT",
+        "/v1/runs/{run}",
+        400,
+        ("finite",),
+        json={"passing_ranges": {"accuracy": {"min": "nan"}}},
+    ),
     Case("put-run-unknown", "PUT", f"/v1/runs/{MISSING_UUID}", 404, ("not found",), json={"status": "completed"}),
     # --- unknown and foreign ids
     Case("get-run-unknown", "GET", f"/v1/runs/{MISSING_UUID}", 404, ("not found",)),
@@ -251,6 +276,38 @@ CASES: tuple[Case, ...] = (
     Case("legacy-session-not-object", "POST", "/session/start", 400, ("session",), json={"session": "s"}),
     Case("legacy-session-missing", "POST", "/session/start", 400, ("session",), json={"session_name": "s"}),
     Case(
+        "sessions-start-time-nan-string",
+        "POST",
+        "/v1/sessions",
+        400,
+        ("start_time: input should be a finite number",),
+        json={"session_name": "s", "start_time": "NaN"},
+    ),
+    Case(
+        "sessions-start-time-huge-string",  # 4,301 digits: float() makes it inf
+        "POST",
+        "/v1/sessions",
+        400,
+        ("start_time: input should be a finite number",),
+        json={"session_name": "s", "start_time": "1" * 4301},
+    ),
+    Case(
+        "legacy-session-duration-infinity-string",
+        "POST",
+        "/session/start",
+        400,
+        ("duration: input should be a finite number",),
+        json={"session": {"session_name": "s", "duration": "-Infinity"}},
+    ),
+    Case(
+        "events-end-time-1e999-string",
+        "POST",
+        "/v1/events",
+        400,
+        ("end_time: input should be a finite number",),
+        json={"event_type": "tool", "inputs": {}, "session_id": "{session}", "end_time": "1e999"},
+    ),
+    Case(
         "events-unknown-field",
         "POST",
         "/v1/events",
@@ -277,6 +334,15 @@ CASES: tuple[Case, ...] = (
     ),
     Case("legacy-put-no-event-id", "PUT", "/events", 400, ("event_id",), json={"outputs": {"answer": "4"}}),
     Case("put-event-metrics-list", "PUT", "/v1/events/{event}", 400, ("metrics",), json={"metrics": [0.5]}),
+    Case("put-event-duration-nan-string", "PUT", "/v1/events/{event}", 400, ("finite",), json={"duration": "NaN"}),
+    Case(
+        "legacy-put-end-time-infinity-string",
+        "PUT",
+        "/events",
+        400,
+        ("finite",),
+        json={"event_id": "{session}", "end_time": "Infinity"},
+    ),
     Case("export-limit-zero", "POST", "/v1/events/export", 400, ("limit",), json={"limit": 0}),
     Case("export-filters-not-list", "POST", "/v1/events/export", 400, ("filters",), json={"filters": "run"}),
     Case(
