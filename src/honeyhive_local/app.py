@@ -6,7 +6,8 @@ and turns results and errors into responses.
 
 Every route needs ``Authorization: Bearer <key>``; each configured key is its own project and never
 sees another project's data (unknown or foreign ids are 404). Bad input is a 4xx whose JSON body
-says why (``{"error": ..., "status": ...}``) and changes nothing; a 500 is a bug.
+says why (``{"error": ..., "status": ...}``) and changes nothing; a 500 is a bug. A client that disconnects
+before its body arrived is one warning line in the server's log (``uvicorn.error``), not a traceback.
 
 Limits on what a write may hold (lone surrogates, numbers JSON cannot carry, nesting, body size) are
 :mod:`honeyhive_local.jsonvalues`'; a body over ``max_body_bytes`` is a 413. Responses are rendered as
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -31,7 +33,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -53,6 +55,8 @@ from honeyhive_local.results import compare, is_metric_value, summarize
 from honeyhive_local.store import NotFound, RunQuery, Store, to_record
 
 Handler = Callable[["Call"], Any]
+
+_log = logging.getLogger("uvicorn.error")  # the server's log: LocalBackend's log_level applies to it
 
 RUN_SORT_FIELDS = ("created_at", "updated_at", "name", "status")
 RUN_STATUSES = ("pending", "running", "completed", "failed", "cancelled")
@@ -419,6 +423,9 @@ def _endpoint(backend: Backend, handler: Handler) -> Callable[[Request], Awaitab
             return _error(exc.status, exc.message)
         except NotFound as exc:
             return _error(404, str(exc))
+        except ClientDisconnect:  # gone before its body arrived: nothing was done, and there is no one to answer
+            _log.warning("client disconnected before sending the whole body of %s %s", request.method, request.url.path)
+            return _error(400, "client disconnected before sending the whole body")
 
     return endpoint
 
