@@ -61,6 +61,8 @@ CREATE TABLE IF NOT EXISTS dataset_datapoints (
     position INTEGER NOT NULL,
     PRIMARY KEY (project_id, dataset_id, datapoint_id)
 );
+-- a new member's position is MAX(position) + 1: one seek here, not a scan of the dataset (and members in order)
+CREATE INDEX IF NOT EXISTS dataset_datapoints_by_position ON dataset_datapoints (project_id, dataset_id, position);
 CREATE TABLE IF NOT EXISTS datapoints (
     project_id TEXT NOT NULL,
     id TEXT NOT NULL,
