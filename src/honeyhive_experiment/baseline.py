@@ -16,9 +16,12 @@ The baseline policy (README, the example workflows and the comment's "no baselin
 * **A run at the merge base is used whatever its result.** It is exactly the code the pull request changes
   from, so the comparison is like for like; a failing merge-base run is still the truth about the base, and
   the comment says that it failed (a PR that fixes a broken main shows as an improvement, not "no baseline").
-* **A branch fallback must have passed.** Without a run at the merge base, the latest run on the base branch
-  stands in for it; only a run the backend reports as passing is taken, so a broken main is not what a PR is
-  measured against by accident (up to :data:`MAX_RESULT_CHECKS` candidates are asked).
+* **A branch fallback must have passed its check.** Without a run at the merge base, the latest run on the base
+  branch stands in for it; only a run whose check was green is taken, so a broken main is not what a PR is
+  measured against by accident (up to :data:`MAX_RESULT_CHECKS` candidates are asked). The check's own verdict
+  is stamped on every run this tool judges (``metadata.check.verdict``: pass and neutral are green, so a main
+  branch that runs under ``allow_failed`` has baselines); a run without it (an older run, the SDK's) is green
+  when the backend reports it successful.
 * **A local dry run's fallback is the previous local run, whatever its result**: successive attempts on one
   machine are compared with each other.
 * **A run with uncommitted changes is never another run's baseline** (:func:`may_be_baseline`): it is
@@ -41,7 +44,7 @@ import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
@@ -157,6 +160,23 @@ def _completed_runs(client: HoneyHiveClient, name: str) -> Iterator[ExperimentRu
         yield ExperimentRun.model_validate(raw)
 
 
+GREEN: Final = frozenset({"pass", "neutral"})
+"""The check verdicts of a run that may be a branch baseline (fail and error may not)."""
+
+
+def check_verdict(run: ExperimentRun) -> str | None:
+    """The verdict this tool's check gave the run (``metadata.check.verdict``), ``None`` when it was not stamped."""
+    check = run.metadata.get("check")
+    verdict = check.get("verdict") if isinstance(check, Mapping) else None
+    return verdict if isinstance(verdict, str) else None
+
+
+def _passed_check(client: HoneyHiveClient, run: ExperimentRun) -> bool:
+    """Whether the run's check was green; a run without a stamped verdict: whether the backend reports success."""
+    verdict = check_verdict(run)
+    return verdict in GREEN if verdict is not None else _reports_success(client, run.run_id)
+
+
 def _reports_success(client: HoneyHiveClient, run_id: str) -> bool:
     """Whether the backend's result for the run says ``success`` (a run without a result did not pass)."""
     try:
@@ -211,7 +231,7 @@ def pick_baseline(
     experiment: str,
     dataset_id: str | DatasetIdentity | None,
     policy: BaselineConfig,
-    passed: Callable[[str], bool],
+    passed: Callable[[ExperimentRun], bool],
     merge_base_sha: str | None,
     base_branch: str | None,
     exclude_run_ids: Collection[str],
@@ -225,8 +245,8 @@ def pick_baseline(
     lazily: nothing after the choice is read), by ``policy.strategy``; ``policy.run_id`` is not looked at
     (:func:`choose_baseline` uses it as is).
 
-    ``passed(run_id)`` tells whether the backend reports a run as passing; it is asked only of branch
-    candidates, at most :data:`MAX_RESULT_CHECKS` of them. ``require_passing`` false (a local run): the branch
+    ``passed(run)`` tells whether a run passed its check; it is asked only of branch candidates, at most
+    :data:`MAX_RESULT_CHECKS` of them. ``require_passing`` false (a local run): the branch
     fallback is the previous local run (reason ``previous``), whatever its result, and nothing is asked.
     ``head_sha``/``dirty`` describe the run being judged (:func:`may_be_baseline`); ``merge_base_ref`` names the
     branch the merge base was taken with, for :attr:`Baseline.why`.
@@ -259,7 +279,7 @@ def pick_baseline(
             and may_be_baseline(run, reason=fallback, head_sha=head_sha, dirty=dirty)
         ):
             checked += 1
-            if not require_passing or passed(run.run_id):
+            if not require_passing or passed(run):
                 branch_match = Baseline(run, fallback)
                 if not (use_merge_base and merge_base_sha):
                     return branch_match
@@ -330,7 +350,7 @@ def choose_baseline(
         experiment=experiment,
         dataset_id=dataset_id,
         policy=policy,
-        passed=lambda run_id: _reports_success(client, run_id),
+        passed=lambda run: _passed_check(client, run),
         merge_base_sha=merge_base_sha,
         base_branch=base_branch,
         exclude_run_ids=set(exclude_run_ids),

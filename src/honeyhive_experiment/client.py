@@ -500,6 +500,10 @@ class HoneyHiveClient:
         backend holds: finished and scored, as opposed to merely started (a session alone)."""
         return set(self._scored(run_id))
 
+    def errored_datapoints(self, run_id: str) -> set[str]:
+        """Datapoints of the run whose function raised or timed out: their function span carries an ``error``."""
+        return set(self._scored(run_id, ({"field": "error", "operator": "exists", "value": "", "type": "string"},)))
+
     def count_scored(self, run_id: str, datapoint_ids: Collection[str]) -> int:
         """How many of ``datapoint_ids`` have their function span in the backend (see :meth:`scored_datapoints`).
 
@@ -520,10 +524,10 @@ class HoneyHiveClient:
             count += wanted[i] == datapoint_id
         return count
 
-    def _scored(self, run_id: str, limit: int = 1000) -> Iterator[str]:
-        """The datapoint id of every root ``chain`` event of the run, page by page; each page is read as
-        it streams in and only the ids are kept (a page of whole events is ~1 MB of dicts)."""
-        flt = [_filter("metadata.run_id", run_id), _filter("event_type", "chain")]
+    def _scored(self, run_id: str, extra: Sequence[Mapping[str, Any]] = (), limit: int = 1000) -> Iterator[str]:
+        """The datapoint id of every root ``chain`` event of the run (that matches ``extra``), page by page; each
+        page is read as it streams in and only the ids are kept (a page of whole events is ~1 MB of dicts)."""
+        flt = [_filter("metadata.run_id", run_id), _filter("event_type", "chain"), *extra]
         for ids in self._export_pages(flt, _read_scored_page, limit, projections=_SCORED_FIELDS):
             yield from ids
 

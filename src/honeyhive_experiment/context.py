@@ -79,6 +79,7 @@ class CiContext(BaseModel):
     workflow_run_url: str | None = None
     dirty: bool | None = None  # a local run: made with uncommitted changes (None: not checked, as in Actions)
     diff_sha256: str | None = None  # a digest of those changes
+    merge_base_unknown: bool = False  # a pull request whose merge base neither git nor GitHub could tell
 
     def metadata(self, config_digest: str) -> dict[str, Any]:
         """``metadata.ci`` of a run made here, with the experiment file's digest; unknown values left out."""

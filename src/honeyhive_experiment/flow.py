@@ -41,7 +41,7 @@ from honeyhive_experiment.experiment import (
 )
 from honeyhive_experiment.history import key_metric_trend
 from honeyhive_experiment.judgement import BaselineInfo, Judgement
-from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, RunComparisonResult
+from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, MetricKey, RunComparisonResult
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, Progress
 from honeyhive_experiment.paths import inside
 from honeyhive_experiment.report import load_report
@@ -50,8 +50,9 @@ from honeyhive_experiment.run_spec import RunSpec, run_configuration
 from honeyhive_experiment.runner import session_id_for
 from honeyhive_experiment.settings import Settings
 from honeyhive_experiment.sharding import ShardSpec, missing_message, select, shared_run_id
+from honeyhive_experiment.significance import Assessment
 from honeyhive_experiment.user_code import UserCode, load_user_code, repository_on_path
-from honeyhive_experiment.verdict import Decision, Verdict, assess_comparison, decide, evaluator_errors
+from honeyhive_experiment.verdict import Decision, Verdict, assess_comparison, assess_gates, decide, evaluator_errors
 from honeyhive_experiment.version import __version__
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ __all__ = [
     "report_shared_run",
     "republish",
     "run_experiment",
+    "stamp_verdict",
 ]
 
 FORK_WITHOUT_SECRETS = Decision(
@@ -222,15 +224,17 @@ def judge(
         comparison = compare_runs(
             client, result.run_id, baseline.run.run_id, aggregate, new_result=result.summary, old_result=baseline_result
         )
-    assessment = {}
-    if comparison is not None:
-        assessment = assess_comparison(
-            comparison,
-            config.metrics,
-            alpha=config.verdict.alpha,
-            old_result=baseline_result,
-            new_result=result.summary,
-        )
+    assessment: dict[MetricKey | str, Assessment] = {}
+    gate_assessment: dict[MetricKey | str, Assessment] = {}
+    errored: set[str] = set()
+    baseline_errored: set[str] | None = None
+    if comparison is not None and baseline is not None:
+        alpha = config.verdict.alpha
+        old, new = baseline_result, result.summary
+        assessment = assess_comparison(comparison, config.metrics, alpha=alpha, old_result=old, new_result=new)
+        gate_assessment = assess_gates(comparison, config.gate, config.metrics, alpha=alpha)
+        errored = client.errored_datapoints(result.run_id)
+        baseline_errored = client.errored_datapoints(baseline.run.run_id)
     decision = decide(
         result.summary,
         comparison,
@@ -239,9 +243,16 @@ def judge(
         ranged=config.passing_ranges,
         errors=evaluator_errors(result.outcomes),
         policy=config.verdict,
-        assessment=assessment,
+        gate_assessment=gate_assessment,
         unrecorded=[o.error or "backend error" for o in result.outcomes if o.status is OutcomeStatus.BACKEND_ERROR],
+        new_errors=sorted(errored - baseline_errored) if baseline_errored is not None else (),
     )
+    notes: tuple[str, ...] = ()
+    if ci.merge_base_unknown:
+        notes = (
+            "The pull request's merge base is unknown (a shallow checkout: set fetch-depth: 0 on actions/checkout),"
+            " so the baseline is the latest passing run on the base branch instead of the run at the merge base.",
+        )
     enter(cancel, "reading the key metrics' trend")
     trend = key_metric_trend(client, config, identity, ci.base_ref, exclude=(result.run_id,))
     return Judgement(
@@ -255,12 +266,16 @@ def judge(
         comparison=comparison,
         baseline=_baseline_info(baseline, baseline_result, comparison, result, dataset, settings),
         outcomes=result.outcomes,
+        notes=notes,
         inputs_by_datapoint={dp.id: dp.inputs for dp in dataset.datapoints},
         metrics=config.metrics,
         comment=config.comment,
         trend=trend,
         judged_metrics=(*config.passing_ranges, *config.gate),
         assessment=assessment,
+        gate_assessment=gate_assessment,
+        baseline_failed=frozenset(baseline_result.failed) if baseline_result is not None else None,
+        baseline_errored=frozenset(baseline_errored) if baseline_errored is not None else None,
         id_scheme=dataset.identity.scheme if dataset.identity else None,
         dry_run=settings.dry_run,
         dirty=bool(ci.dirty),
@@ -323,6 +338,16 @@ def find_baseline(
         dirty=bool(ci.dirty),
         merge_base_ref=ci.merge_base_ref or ci.base_ref,
     )
+
+
+def stamp_verdict(client: HoneyHiveClient, run_id: str, verdict: Verdict) -> None:
+    """Record the check's own verdict on the run (``metadata.check.verdict``): the branch-baseline rule takes the
+    latest run whose check was green (:mod:`~honeyhive_experiment.baseline`), and ``runs`` shows it. The run's
+    metadata is read and written back whole (HoneyHive replaces an object field on update)."""
+    run = client.get_run(run_id)
+    metadata = dict(run.get("metadata") or {})
+    metadata["check"] = {"verdict": verdict.value}
+    client.update_run(run_id, {"metadata": metadata})
 
 
 # ----------------------------------------------------------------------------------------- sharded runs

@@ -2,9 +2,10 @@
 
 ``python -m honeyhive_experiment runs`` lists an experiment's recent runs.
 Each row is one run of the experiment (its exact name), newest first: its id, the commit and branch stamped in
-``metadata.ci``, whether it was made with uncommitted changes, its status, and — for a completed run — the
-verdict and the passed/failed datapoint counts of the backend's own result (``success``, ``passed``,
-``failed``), never recomputed here. The baseline a run would be compared with is marked when the caller
+``metadata.ci``, whether it was made with uncommitted changes, its status, the verdict of the action's check
+(stamped in ``metadata.check``) and — for a completed run — the backend's own result and passed/failed
+datapoint counts (``success``, ``passed``, ``failed``), never recomputed
+here. The baseline a run would be compared with is marked when the caller
 chose one (:func:`~honeyhive_experiment.baseline.choose_baseline`).
 """
 
@@ -16,7 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from honeyhive_experiment.baseline import Baseline, is_dirty, recent_runs
+from honeyhive_experiment.baseline import Baseline, check_verdict, is_dirty, recent_runs
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import ExperimentConfig
 from honeyhive_experiment.dataset_identity import DatasetIdentity
@@ -37,6 +38,7 @@ class RunRow:
     dirty: bool
     status: str | None
     verdict: str | None  # pass | fail, from the backend's result (None: no result, e.g. still running)
+    check: str | None  # pass | fail | neutral | error: the action's check, stamped on the run (None: not stamped)
     passed: int | None
     failed: int | None
     created_at: str | None
@@ -63,6 +65,7 @@ def _row(client: HoneyHiveClient, run: ExperimentRun, baseline_id: str | None) -
         dirty=is_dirty(run),
         status=str(run.status) if run.status is not None else None,
         verdict=verdict,
+        check=check_verdict(run),
         passed=passed,
         failed=failed,
         created_at=run.created_at,
@@ -98,7 +101,7 @@ def _age(created_at: str | None, now: datetime) -> str:
 
 def runs_table(rows: Sequence[RunRow], *, now: datetime) -> str:
     """The rows as an aligned text table; the baseline's row starts with ``*``."""
-    header = ("", "run id", "commit", "branch", "verdict", "passed", "failed", "age")
+    header = ("", "run id", "commit", "branch", "check", "backend", "passed", "failed", "age")
     lines: list[tuple[str, ...]] = [header]
     for row in rows:
         commit = row.commit[:7] if row.commit else "—"
@@ -111,6 +114,7 @@ def runs_table(rows: Sequence[RunRow], *, now: datetime) -> str:
                 row.run_id,
                 commit,
                 row.branch or "—",
+                row.check or "—",
                 verdict,
                 "—" if row.passed is None else str(row.passed),
                 "—" if row.failed is None else str(row.failed),

@@ -81,6 +81,12 @@ class Judgement:
     """Metrics with a passing range or a gate: shown even when the backend has no value for them."""
     assessment: Mapping[MetricKey | str, Assessment] = field(default_factory=dict)
     """Each compared metric's change told apart from noise, and the pass/fail flips (key ``"pass/fail"``)."""
+    gate_assessment: Mapping[MetricKey | str, Assessment] = field(default_factory=dict)
+    """Each gated metric's one-sided regression test (Holm over the gated metrics): what its gate said."""
+    baseline_failed: frozenset[str] | None = None
+    """The datapoints the baseline's result failed (``None``: no baseline): a failure here is new or old."""
+    baseline_errored: frozenset[str] | None = None
+    """The datapoints whose function raised in the baseline run (``None``: no baseline)."""
     id_scheme: str | None = None
     """How the dataset's datapoints got their ids (``DatasetIdentity.scheme``): own, sdk, content, or None."""
     dry_run: bool = False

@@ -39,7 +39,14 @@ from honeyhive_experiment.delivery import (
     deliver,
     deliver_shard,
 )
-from honeyhive_experiment.errors import ConfigError, ExperimentError, NotWritable, ReportError, SettingsError
+from honeyhive_experiment.errors import (
+    ConfigError,
+    ExperimentError,
+    HoneyHiveError,
+    NotWritable,
+    ReportError,
+    SettingsError,
+)
 from honeyhive_experiment.flow import (
     FORK_WITHOUT_SECRETS,
     PublishedRun,
@@ -52,6 +59,7 @@ from honeyhive_experiment.flow import (
     report_shared_run,
     republish,
     run_experiment,
+    stamp_verdict,
 )
 from honeyhive_experiment.gha import neutralise, unwritable
 from honeyhive_experiment.history import RunRow, recent_run_rows
@@ -204,7 +212,7 @@ class _Invocation:
                 judgement = republish(settings, config, client, published, now=self.now)
             else:
                 judgement = run_experiment(settings, config, client, now=self.now, watch=watch)
-        return self.finish(judgement)
+            return self.finish(judgement, client)
 
     def _published(self) -> PublishedRun:
         """``mode: publish``: the runs and pull request the downloaded report.json names (checked against the
@@ -261,17 +269,22 @@ class _Invocation:
             dirty=bool(ci.dirty),
         )
 
-    def finish(self, judgement: Judgement) -> Outcome:
-        """The report of ``judgement``, written everywhere it goes (unless ``write`` is off): the last step of
-        every invocation that judged something. A signal from here on is only noted (the report is written
-        whatever comes now)."""
+    def finish(self, judgement: Judgement, client: HoneyHiveClient | None = None) -> Outcome:
+        """The report of ``judgement``, written everywhere it goes (unless ``write`` is off), and the check's verdict
+        recorded on the run (through ``client``, when the run was judged): the last step of every invocation that
+        judged something. A signal from here on is only noted (the report is written whatever comes now)."""
+        if self.write and isinstance(self.cancel, cancellation.Cancellation):
+            cancellation.hold_signals()
         composed = compose(judgement, settings=self.settings)
         if composed.template_error is not None:
             self._announce("error", composed.template_error)
+        if client is not None and judgement.run_id is not None:
+            try:
+                stamp_verdict(client, judgement.run_id, composed.report.verdict)
+            except HoneyHiveError as exc:  # the report stands; only the next baseline choice is poorer for it
+                log.warning("could not record the check's verdict on run %s: %s", judgement.run_id, exc)
         if not self.write:
             return Outcome(exit_code(composed.report.verdict, fail_on_error=self.settings.fail_on_error), composed)
-        if isinstance(self.cancel, cancellation.Cancellation):
-            cancellation.hold_signals()
         posting = cancellation.interruptible(self.post, log) if self.post is not None else None
         code = deliver(
             composed,
@@ -316,7 +329,7 @@ def locate(settings: Settings) -> Settings:
         token = settings.github_token.get_secret_value()
         with CommentPublisher(token, ci.repository, api_url=settings.github_api_url) as github:
             merge_base = github.merge_base(ci.base_sha, ci.sha)
-    return settings.with_ci(merge_base_sha=merge_base)
+    return settings.with_ci(merge_base_sha=merge_base, merge_base_unknown=merge_base is None)
 
 
 @contextmanager

@@ -46,6 +46,7 @@ from honeyhive_experiment.models.outcomes import (
     MetricValues,
     OutcomeStatus,
     Progress,
+    outside_ranges,
 )
 from honeyhive_experiment.tracing import DatapointIds, DatapointTracer, TraceSink
 
@@ -145,6 +146,7 @@ class Runner:
         self.max_workers = max(1, spec.max_workers)
         self.timeout = spec.timeout
         self.progress = spec.progress
+        self.passing_ranges = spec.passing_ranges
         self.cancel = spec.cancel
         self._calls = _DaemonCalls()
         self._metrics = _SharedMetrics()
@@ -161,7 +163,7 @@ class Runner:
         outcomes: list[DatapointOutcome | None] = [None] * total
         self.finished = outcomes  # readable while running: what an interrupt leaves behind
         started = time.monotonic()
-        done = failed = 0
+        done = failed = errored = 0
         executor = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="honeyhive-datapoint")
         # a bounded window of submitted datapoints: memory stays flat however large the dataset is
         window = 2 * self.max_workers
@@ -176,11 +178,13 @@ class Runner:
                     outcome = future.result()
                     outcomes[futures.pop(future)] = outcome
                     done += 1
-                    failed += outcome.failed
+                    errored += outcome.failed or bool(outcome.evaluator_failures)
+                    failed += outside_ranges(outcome.metrics, self.passing_ranges)
                     if self.progress is not None:
                         elapsed = max(time.monotonic() - started, 1e-9)
                         rate = done / elapsed
-                        self.progress(Progress(done, failed, total, rate, (total - done) / rate if rate else None))
+                        eta = (total - done) / rate if rate else None
+                        self.progress(Progress(done, failed, total, rate, eta, errored))
                 if getattr(self.client, "unreachable", False):  # the client's circuit is open: stop here
                     raise BackendUnreachable(
                         f"the backend stopped answering after {done} of {total} datapoint(s); the run stops"

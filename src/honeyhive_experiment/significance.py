@@ -10,6 +10,11 @@ among many does not count as a finding. A metric is ``better`` or ``worse`` only
 is at most alpha (0.05 by default), otherwise ``within noise``; with too few changed datapoints to ever get
 there (fewer than 6 at alpha = 0.05, even if all of them moved the same way) it is ``too few changes to tell``.
 
+A gate asks a narrower question: did this metric get *worse*? :func:`regression_test` is the one-sided sign test
+in the worse direction, and :func:`assess_regressions` corrects it with Holm over the gated metrics only (a gate
+is not diluted by metrics nobody gates). One-sided, 5 unanimous changes can be significant at 0.05 (0.5**5 =
+0.031), where the two-sided test needs 6.
+
 Everything here is pure arithmetic on integers and floats: no I/O, nothing beyond the standard library.
 """
 
@@ -26,6 +31,7 @@ __all__ = [
     "Change",
     "Flips",
     "assess",
+    "assess_regressions",
     "can_be_significant",
     "classify",
     "describe",
@@ -33,6 +39,7 @@ __all__ = [
     "holm",
     "mcnemar",
     "min_changes",
+    "regression_test",
     "sign_test",
     "smallest_p",
 ]
@@ -89,6 +96,23 @@ def sign_test(improved: int, degraded: int) -> float:
         term = term * (n - i) // (i + 1)
     # int / int is correctly rounded in Python, however large the integers
     return min(1.0, 2 * tail / (1 << n))
+
+
+def regression_test(worse: int, better: int) -> float:
+    """Exact one-sided sign test in the worse direction: the probability, under a fair coin, of at least
+    ``worse`` of the ``worse + better`` changed datapoints going the worse way. No changes at all gives 1.0.
+
+    Equals ``scipy.stats.binomtest(worse, worse + better, 0.5, alternative="greater").pvalue``; summed in exact
+    integers like :func:`sign_test`."""
+    _check_count("worse", worse)
+    _check_count("better", better)
+    n = worse + better
+    tail = 0  # sum of C(n, i) for i = worse..n, which is C(n, j) for j = 0..better
+    term = 1
+    for i in range(better + 1):
+        tail += term
+        term = term * (n - i) // (i + 1)
+    return min(1.0, tail / (1 << n))
 
 
 def mcnemar(pass_to_fail: int, fail_to_pass: int) -> float:
@@ -156,40 +180,49 @@ def holm(p_values: Mapping[K, float]) -> dict[K, float]:
     return {key: adjusted[key] for key in p_values}
 
 
-def smallest_p(n: int) -> float:
-    """The p-value of a unanimous result on ``n`` changes (all one way): ``2 * 0.5**n``, at most 1."""
+def smallest_p(n: int, sides: int = 2) -> float:
+    """The p-value of a unanimous result on ``n`` changes (all one way): ``sides * 0.5**n``, at most 1 (``sides``
+    2 for the two-sided sign test, 1 for the one-sided :func:`regression_test`)."""
     _check_count("n", n)
-    return min(1.0, 2.0 ** (1 - n))
+    _check_sides(sides)
+    return min(1.0, sides * 0.5**n)
 
 
-def can_be_significant(n: int, alpha: float = DEFAULT_ALPHA) -> bool:
+def _check_sides(sides: int) -> None:
+    if sides not in (1, 2):
+        raise ValueError(f"sides must be 1 or 2, got {sides!r}")
+
+
+def can_be_significant(n: int, alpha: float = DEFAULT_ALPHA, sides: int = 2) -> bool:
     """Whether ``n`` changes could reach ``alpha`` at all, i.e. if every one of them went the same way."""
     _check_alpha(alpha)
-    return smallest_p(n) <= alpha
+    return smallest_p(n, sides) <= alpha
 
 
-def min_changes(alpha: float = DEFAULT_ALPHA) -> int:
-    """The fewest changes that can be significant at ``alpha``: 6 at 0.05, 8 at 0.01."""
+def min_changes(alpha: float = DEFAULT_ALPHA, sides: int = 2) -> int:
+    """The fewest changes that can be significant at ``alpha``: two-sided 6 at 0.05 and 8 at 0.01, one-sided 5
+    and 7."""
     _check_alpha(alpha)
-    n = 2  # 0 or 1 change never can: p = 1
-    while not can_be_significant(n, alpha):
+    n = 1  # no change never can: p = 1
+    while not can_be_significant(n, alpha, sides):
         n += 1
     return n
 
 
-def classify(better: int, worse: int, *, p_adjusted: float, alpha: float = DEFAULT_ALPHA) -> Change:
+def classify(better: int, worse: int, *, p_adjusted: float, alpha: float = DEFAULT_ALPHA, sides: int = 2) -> Change:
     """A metric's :class:`Change` from its direction-aware counts and its (Holm-adjusted) p-value.
 
     ``too few changes to tell`` compares the *raw* smallest possible p-value (a unanimous result on
     ``better + worse`` changes) with ``alpha``, not a Holm-adjusted one: it says that not even a unanimous change
     could be significant, whatever else is in the comparison. Otherwise the metric is ``better`` or ``worse``
-    (whichever side is larger) when ``p_adjusted <= alpha``, and ``within noise`` when not.
+    (whichever side is larger) when ``p_adjusted <= alpha``, and ``within noise`` when not. ``sides=1`` (a
+    regression test) counts a unanimous change one-sided.
     """
     _check_count("better", better)
     _check_count("worse", worse)
     _check_p("p_adjusted", p_adjusted)
     _check_alpha(alpha)
-    if not can_be_significant(better + worse, alpha):
+    if not can_be_significant(better + worse, alpha, sides):
         return Change.TOO_FEW
     if p_adjusted <= alpha:
         if worse > better:
@@ -211,6 +244,8 @@ class Assessment:
     """The Holm-adjusted p-value across the comparison's metrics; this is what is compared with ``alpha``."""
     change: Change
     alpha: float = DEFAULT_ALPHA
+    sides: int = 2
+    """2: the two-sided sign test (a row's better / worse); 1: the one-sided regression test of a gate."""
 
     @property
     def changes(self) -> int:
@@ -243,13 +278,31 @@ def assess(rows: Mapping[K, tuple[int, int]], *, alpha: float = DEFAULT_ALPHA) -
     return result
 
 
+def assess_regressions(rows: Mapping[K, tuple[int, int]], *, alpha: float = DEFAULT_ALPHA) -> dict[K, Assessment]:
+    """Test whether each gated metric got worse: ``rows`` maps a metric to its direction-aware ``(better, worse)``
+    counts. The one-sided :func:`regression_test`, Holm-corrected over these rows only (those with a change); a
+    metric is ``worse`` when significant, else ``within noise`` or ``too few changes to tell`` (one-sided)."""
+    _check_alpha(alpha)
+    raw = {key: regression_test(worse, better) for key, (better, worse) in rows.items()}
+    adjusted = holm({key: raw[key] for key, (better, worse) in rows.items() if better + worse > 0})
+    result: dict[K, Assessment] = {}
+    for key, (better, worse) in rows.items():
+        p_adjusted = adjusted.get(key, 1.0)
+        change = classify(better, worse, p_adjusted=p_adjusted, alpha=alpha, sides=1)
+        if change is Change.BETTER:  # significant one way only: a regression test never calls a metric better
+            change = Change.WITHIN_NOISE
+        result[key] = Assessment(better, worse, raw[key], p_adjusted, change, alpha, sides=1)
+    return result
+
+
 def describe(a: Assessment) -> str:
     """The short text shown next to a status: the adjusted p-value, or why there is none worth showing.
 
-    ``"p = 0.003"``, ``"p = 0.21"``, ``"p < 0.001"`` (two significant digits), or ``"needs ≥ 6 changes, has 4"``.
+    ``"p = 0.003"``, ``"p = 0.21"``, ``"p < 0.001"`` (two significant digits), or ``"needs ≥ 6 changes, has 4"``
+    (``≥ 5`` for a one-sided regression test).
     """
     if a.change is Change.TOO_FEW:
-        return f"needs ≥ {min_changes(a.alpha)} changes, has {a.changes}"
+        return f"needs ≥ {min_changes(a.alpha, a.sides)} changes, has {a.changes}"
     if a.p_adjusted < _SMALLEST_SHOWN_P:
         return f"p < {_SMALLEST_SHOWN_P:g}"
     return f"p = {a.p_adjusted:.2g}"

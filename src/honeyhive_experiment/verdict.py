@@ -6,20 +6,26 @@
   1. **The evaluation broke.** A metric with a passing range or a gate has no value on datapoints the backend
      passed (its evaluator raised, returned nothing, or names another metric): the range or gate was never
      checked there, so a green check would be a false one. The reason names the metric, the count and the
-     evaluator's error. Likewise a dataset row the backend never recorded (it refused its session).
+     evaluator's error. Likewise a dataset row the backend never recorded (it refused its session); a datapoint
+     whose function raised in this run but not in the baseline (a new crash, whatever ``allow_failed`` says);
+     and an evaluator that raised on every datapoint it ran on, or on more of them than
+     ``verdict.allow_evaluator_errors`` tolerates (default none).
   2. **The backend's result reports failure**: ``success: false``, or datapoints in ``failed`` — unless
      ``verdict.allow_failed`` tolerates that many failed datapoints (the reasons say so).
-  3. **A gate is hit** on the backend's comparison: a metric got worse past a bound *and* the change is
-     significant (see :mod:`honeyhive_experiment.significance`), unless the gate says ``significant: false``.
+  3. **A gate is crossed** on the backend's comparison: a metric got worse past a bound. The gate's change is
+     tested one-sided in the worse direction, Holm-corrected over the gated metrics only, and its p-value is said
+     beside it; only a gate with ``significant: true`` also needs that test to be significant (noise-aware
+     gating, the user's opt-in).
 
 - ``neutral`` (exit 0, with a warning): nothing to judge against — no baseline yet, or a fork PR without
   secrets (decided in the flow).
 - ``error`` (exit 2, or 0 with ``fail-on-error: false``): the experiment could not be evaluated (decided where
   the error is caught: the CLI).
 
-Evaluator errors on metrics without a range or gate do not change the verdict, but the decision carries them
-as ``warnings``, which the comment shows in its visible part. Nothing is aggregated here: the inputs are the
-backend's id lists, counts, differences and percentage changes.
+Evaluator errors within ``allow_evaluator_errors``, tolerated failures and gates within noise do not change the
+verdict, but the decision carries them as ``warnings``, which the comment shows in its visible part. Nothing is
+aggregated here: the inputs are the backend's id lists, counts, differences and percentage changes, and the counts
+of this run's own outcomes.
 """
 
 from __future__ import annotations
@@ -27,11 +33,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
 from honeyhive_experiment.models import ExperimentResultSummary, MetricDelta, MetricKey, RunComparisonResult
-from honeyhive_experiment.significance import Assessment, Change, assess, describe, flips
+from honeyhive_experiment.significance import Assessment, Change, assess, assess_regressions, describe, flips
 
 if TYPE_CHECKING:
     from honeyhive_experiment.models.outcomes import DatapointOutcome
@@ -42,10 +48,12 @@ __all__ = [
     "EvaluatorErrors",
     "Verdict",
     "assess_comparison",
+    "assess_gates",
     "decide",
     "evaluator_errors",
     "exit_code",
     "gate_failures",
+    "producer",
     "unchecked_metrics",
 ]
 
@@ -89,25 +97,37 @@ def exit_code(verdict: Verdict, *, fail_on_error: bool = True) -> int:
 
 @dataclass(frozen=True, slots=True)
 class EvaluatorErrors:
-    """How often one evaluator raised in this run, and its first error (``Type: message``)."""
+    """How often one evaluator raised in this run, of how many datapoints it ran on (0: not known), and its
+    first error (``Type: message``)."""
 
     count: int
     first: str
+    of: int = 0
+
+    @property
+    def everywhere(self) -> bool:
+        """It raised on every datapoint it ran on: it is broken, not unlucky."""
+        return self.of > 0 and self.count >= self.of
+
+    def __str__(self) -> str:
+        return f"errored on {self.count} of {self.of}: {self.first}" if self.of else f"errored: {self.first}"
 
 
 def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, EvaluatorErrors]:
-    """Per evaluator name, the datapoints it raised on (from the run's own outcomes, in input order)."""
-    found: dict[str, EvaluatorErrors] = {}
+    """Per evaluator name, the datapoints it raised on, of those its evaluators ran on (the function returned),
+    from the run's own outcomes, in input order."""
+    counts: dict[str, int] = {}
+    first: dict[str, str] = {}
+    evaluated = 0
     for outcome in outcomes:
+        evaluated += outcome.status == "ok"
         for failure in outcome.evaluator_failures:
-            seen = found.get(failure.evaluator)
-            found[failure.evaluator] = (
-                EvaluatorErrors(1, failure.error) if seen is None else EvaluatorErrors(seen.count + 1, seen.first)
-            )
-    return found
+            counts[failure.evaluator] = counts.get(failure.evaluator, 0) + 1
+            first.setdefault(failure.evaluator, failure.error)
+    return {name: EvaluatorErrors(count, first[name], evaluated) for name, count in counts.items()}
 
 
-def _producer(metric: str, errors: Mapping[str, EvaluatorErrors]) -> str | None:
+def producer(metric: str, errors: Mapping[str, Any]) -> str | None:
     """The evaluator whose metric ``metric`` is: its own name, or ``name_key`` of a dict it returns."""
     for name in sorted(errors, key=len, reverse=True):
         if metric == name or metric.startswith(name + "_"):
@@ -203,35 +223,58 @@ def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool) -> list
     return hits
 
 
+def assess_gates(
+    comparison: RunComparisonResult,
+    gates: Mapping[str, GateRule],
+    presentation: Mapping[str, MetricConfig],
+    *,
+    alpha: float,
+) -> dict[MetricKey | str, Assessment]:
+    """Did each gated metric get worse? The one-sided regression test on the backend's improved/degraded counts
+    (direction-aware), Holm-corrected over the gated metrics only: an ungated metric never dilutes a gate."""
+    rows: dict[MetricKey | str, tuple[int, int]] = {}
+    for delta in comparison.metrics:
+        counts = _better_worse(delta, presentation) if delta.metric_name in gates else None
+        if counts is not None:
+            rows.setdefault(delta.key, counts)
+    return assess_regressions(rows, alpha=alpha)
+
+
+def _evidence(found: Assessment | None, shared: int) -> str:
+    """What the gate's test says, beside the bound: ``6 of 40 worse, p = 0.03``."""
+    if found is None:
+        return "significance unknown: no per-datapoint counts"
+    return f"{found.worse} of {shared} worse, {describe(found)}"
+
+
 def gate_failures(
     comparison: RunComparisonResult,
     gates: Mapping[str, GateRule],
     presentation: Mapping[str, MetricConfig],
     assessment: Mapping[MetricKey | str, Assessment] | None = None,
 ) -> tuple[list[tuple[str, str]], list[str]]:
-    """Which configured gates the backend's comparison hits: ``([(metric, why)], [within noise, in words])``.
+    """Which configured gates the backend's comparison crosses: ``([(metric, why)], [not failed, in words])``.
 
-    A bound exceeded counts as a failure when the metric's change is significantly worse (its entry in
-    ``assessment``), when the gate says ``significant: false``, or when significance cannot be told (the
-    backend sent no improved/degraded counts; the reason says so). Otherwise it is reported as within noise.
+    ``assessment`` is :func:`assess_gates`. A bound exceeded is a failure, said with the test's count and
+    p-value; a gate with ``significant: true`` fails only when the regression is also significant (or when
+    significance cannot be told: the backend sent no improved/degraded counts), and is otherwise said as a
+    warning.
     """
     failures: list[tuple[str, str]] = []
     noise: list[str] = []
+    shared = len(comparison.common_datapoints)
     for metric, gate in gates.items():
         higher = presentation.get(metric, MetricConfig()).direction is Direction.HIGHER
         for delta in (d for d in comparison.metrics if d.metric_name == metric):
             hits = _hits(metric, delta, gate, higher)
             found = (assessment or {}).get(delta.key)
+            evidence = _evidence(found, shared)
             if not hits:
                 continue
-            if not gate.significant:
-                failures.extend((metric, f"{hit}; the gate counts any change (significant: false)") for hit in hits)
-            elif found is None:
-                failures.extend((metric, f"{hit}; significance unknown: no per-datapoint counts") for hit in hits)
-            elif found.change is Change.WORSE:
-                failures.extend((metric, f"{hit}; significant ({describe(found)})") for hit in hits)
+            if gate.significant and found is not None and found.change is not Change.WORSE:
+                noise.extend(f"{hit}: {evidence}, not significant, so not failed (significant: true)" for hit in hits)
             else:
-                noise.extend(f"{hit}, but {found.change.value} ({describe(found)}): not failed" for hit in hits)
+                failures.extend((metric, f"{hit}: {evidence}") for hit in hits)
     return failures, noise
 
 
@@ -247,14 +290,16 @@ def decide(
     ranged: Iterable[str] = (),
     errors: Mapping[str, EvaluatorErrors] | None = None,
     policy: VerdictConfig | None = None,
-    assessment: Mapping[MetricKey | str, Assessment] | None = None,
+    gate_assessment: Mapping[MetricKey | str, Assessment] | None = None,
     unrecorded: Sequence[str] = (),
+    new_errors: Sequence[str] = (),
 ) -> Decision:
     """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
 
     ``ranged`` names the metrics with a passing range; ``errors`` are the evaluators' errors in this run
-    (:func:`evaluator_errors`); ``assessment`` is :func:`assess_comparison` of ``comparison``; ``unrecorded``
-    has the error of each dataset row the backend never recorded (it refused the datapoint's session).
+    (:func:`evaluator_errors`); ``gate_assessment`` is :func:`assess_gates` of ``comparison``; ``unrecorded`` has
+    the error of each dataset row the backend never recorded (it refused the datapoint's session); ``new_errors``
+    the datapoints whose function raised in this run and not in the baseline.
     """
     gates = gates or {}
     errors = errors or {}
@@ -268,11 +313,11 @@ def decide(
     for metric, missing in unchecked.items():
         what = "passing range" if metric in ranged else "gate"
         reason = f"{metric} has a {what} but no value on {missing} of the datapoints the backend passed"
-        producer = _producer(metric, errors)
-        if producer is not None:
-            blamed.add(producer)
-            raised = errors[producer]
-            reason += f": evaluator {producer} raised on {raised.count} datapoint(s) ({raised.first})"
+        blamer = producer(metric, errors)
+        if blamer is not None:
+            blamed.add(blamer)
+            raised = errors[blamer]
+            reason += f": evaluator {blamer} raised on {raised.count} datapoint(s) ({raised.first})"
         else:
             reason += ": its evaluator returned nothing for them"
         reasons.append(reason)
@@ -281,8 +326,25 @@ def decide(
             f"{len(unrecorded)} datapoint(s) of the dataset were not recorded by the backend, so they were never"
             f" judged ({unrecorded[0]})"
         )
+    if new_errors:
+        shown = ", ".join(new_errors[:5]) + (f" and {len(new_errors) - 5} more" if len(new_errors) > 5 else "")
+        reasons.append(
+            f"{len(new_errors)} datapoint(s) newly raised errors: their function raised in this run and not in the"
+            f" baseline ({shown}); verdict.allow_failed does not tolerate new crashes"
+        )
     for name, raised in errors.items():
-        if name not in blamed:
+        if name in blamed:
+            continue
+        if raised.everywhere:
+            reasons.append(
+                f"evaluator {name} raised on every datapoint ({raised.count} of {raised.of}): {raised.first}"
+            )
+        elif raised.count > policy.tolerated_evaluator_errors(raised.of):
+            reasons.append(
+                f"evaluator {name} raised on {raised.count} datapoint(s) ({raised.first}); verdict."
+                "allow_evaluator_errors tolerates a count or a share of them"
+            )
+        else:
             warnings.append(f"evaluator {name} raised on {raised.count} datapoint(s): {raised.first}")
 
     failed = list(dict.fromkeys(result.failed))
@@ -302,10 +364,15 @@ def decide(
 
     if comparison is None:
         return Decision(Verdict.NEUTRAL, ("no baseline run to compare with yet",), warnings=tuple(warnings))
-    hit, noise = gate_failures(comparison, gates, presentation or {}, assessment)
+    hit, noise = gate_failures(comparison, gates, presentation or {}, gate_assessment)
     warnings.extend(noise)
     if hit:
         texts = tuple(text for _, text in hit)
         metrics = tuple(dict.fromkeys(metric for metric, _ in hit))
         return Decision(Verdict.FAIL, texts, texts, warnings=tuple(warnings), gates_hit=metrics)
-    return Decision(Verdict.PASS, ("every datapoint passed",), warnings=tuple(warnings))
+    passed = (
+        "every datapoint passed"
+        if not failed
+        else f"{total - len(failed)} of {total} datapoints passed; the others failed within verdict.allow_failed"
+    )
+    return Decision(Verdict.PASS, (passed,), warnings=tuple(warnings))

@@ -23,7 +23,9 @@ import pytest
 
 from honeyhive_experiment.baseline import (
     Baseline,
+    _passed_check,
     _reports_success,
+    check_verdict,
     choose_baseline,
     pick_baseline,
     pick_named,
@@ -593,9 +595,9 @@ def test_the_baseline_table(row: Row) -> None:
     listing = Listing(row.runs)
     asked: list[str] = []
 
-    def passed(run_id: str) -> bool:
-        asked.append(run_id)
-        return run_id not in row.failing
+    def passed(candidate: ExperimentRun) -> bool:
+        asked.append(candidate.run_id)
+        return candidate.run_id not in row.failing
 
     chosen = pick_baseline(
         listing,
@@ -788,10 +790,14 @@ def seed(
     sha: str = "0" * 40,
     status: str = "completed",
     dataset: str = DATASET,
+    check: str | None = None,
 ) -> str:
-    """A run created through the client; it passes when it has a datapoint (the backend fails an empty run)."""
+    """A run created through the client; it passes when it has a datapoint (the backend fails an empty run);
+    ``check``: the verdict the action's check stamped on it."""
     run_id = str(uuid.uuid4())
-    metadata = {"offline_dataset_id": dataset, "ci": {"branch": branch, "sha": sha}}
+    metadata: dict[str, Any] = {"offline_dataset_id": dataset, "ci": {"branch": branch, "sha": sha}}
+    if check is not None:
+        metadata["check"] = {"verdict": check}
     hh.create_run({"run_id": run_id, "name": name, "status": status, "metadata": metadata})
     if passing:
         hh.start_session(
@@ -821,6 +827,38 @@ def choose(hh: HoneyHiveClient, name: str, **kwargs: Any) -> Baseline | None:
 def test_the_backend_says_whether_a_run_passed(hh: HoneyHiveClient, name: str) -> None:
     passing, failed = seed(hh, name), seed(hh, name, passing=False)
     assert [_reports_success(hh, r) for r in (passing, failed, "no-such-run")] == [True, False, False]
+
+
+CHECKS: list[tuple[str, Any, str | None, bool, bool]] = [
+    # (rule, metadata.check, the verdict read, whether the backend reports success, whether the check passed)
+    ("pass under allow_failed: the backend failed it, the check passed", {"verdict": "pass"}, "pass", False, True),
+    ("neutral (no baseline yet) is green", {"verdict": "neutral"}, "neutral", False, True),
+    ("a failed check is not, whatever the backend says", {"verdict": "fail"}, "fail", True, False),
+    ("an error is not", {"verdict": "error"}, "error", True, False),
+    ("no verdict stamped: the backend's success", None, None, True, True),
+    ("no verdict stamped, the backend failed it", None, None, False, False),
+    ("a check that is not a mapping counts as not stamped", "pass", None, True, True),
+    ("a verdict that is not text counts as not stamped", {"verdict": 1}, None, False, False),
+]
+
+
+@pytest.mark.parametrize(("rule", "check", "verdict", "success", "green"), CHECKS, ids=[c[0] for c in CHECKS])
+def test_a_branch_baseline_must_have_passed_its_check(
+    hh: HoneyHiveClient, name: str, rule: str, check: Any, verdict: str | None, success: bool, green: bool
+) -> None:
+    run_id = seed(hh, name, passing=success)
+    stamped = ExperimentRun.model_validate({**hh.get_run(run_id), "metadata": {"check": check}})
+    assert check_verdict(stamped) == verdict
+    assert _passed_check(hh, stamped) is green
+
+
+def test_a_run_that_passed_its_check_under_allow_failed_is_the_branch_fallback(hh: HoneyHiveClient, name: str) -> None:
+    seed(hh, name, passing=False)  # older: the backend failed it and nothing stamped a verdict
+    tolerated = seed(hh, name, passing=False, check="pass")  # the backend failed it, the check passed
+    seed(hh, name, passing=True, check="fail")  # newest: the backend passed it, a gate failed the check
+    chosen = choose(hh, name)
+    assert chosen is not None
+    assert (chosen.run.run_id, chosen.reason) == (tolerated, "branch")
 
 
 def test_an_explicit_run_is_used_as_is_even_a_failing_one(hh: HoneyHiveClient, name: str) -> None:

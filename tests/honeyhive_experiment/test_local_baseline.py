@@ -166,9 +166,9 @@ def test_runs_lists_the_local_backends_runs_and_marks_the_baseline(
     on_feature = repo.run(capsys)
 
     rows = repo.runs(capsys, "--json")
-    assert [(r["run_id"], r["branch"], r["verdict"], r["passed"], r["failed"]) for r in rows] == [
-        (on_feature.id, "feature", "pass", 3, 0),
-        (on_main.id, "main", "pass", 3, 0),
+    assert [(r["run_id"], r["branch"], r["check"], r["verdict"], r["passed"], r["failed"]) for r in rows] == [
+        (on_feature.id, "feature", "pass", "pass", 3, 0),  # the check compared with main's run: pass
+        (on_main.id, "main", "neutral", "pass", 3, 0),  # the first run had nothing to compare with
     ]
     assert [r["baseline"] for r in rows] == [False, True]  # what the next run here compares with: the merge base
     assert [r["baseline"] for r in repo.runs(capsys, "--json", "--baseline", "feature")] == [True, False]

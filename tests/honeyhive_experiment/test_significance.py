@@ -18,6 +18,7 @@ from honeyhive_experiment.significance import (
     Change,
     Flips,
     assess,
+    assess_regressions,
     can_be_significant,
     classify,
     describe,
@@ -25,6 +26,7 @@ from honeyhive_experiment.significance import (
     holm,
     mcnemar,
     min_changes,
+    regression_test,
     sign_test,
     smallest_p,
 )
@@ -480,3 +482,76 @@ def test_flips_feed_mcnemar_and_assess() -> None:
     assert result.better_worse == (1, 7)
     assert mcnemar(result.n_pass_to_fail, result.n_fail_to_pass) == 0.0703125
     assert assess({"pass/fail": result.better_worse})["pass/fail"].change is Change.WITHIN_NOISE
+
+
+# ------------------------------------------------------------------------------------ the gate's regression test
+
+
+@pytest.mark.parametrize(("worse", "better"), REFERENCE_CASES)
+def test_regression_test_equals_scipy_one_sided_binomtest(worse: int, better: int) -> None:
+    stats = pytest.importorskip("scipy.stats")
+    n = worse + better
+    expected = stats.binomtest(worse, n, 0.5, alternative="greater").pvalue if n else 1.0
+    assert math.isclose(regression_test(worse, better), expected, rel_tol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("worse", "better", "expected"),
+    [
+        (0, 0, 1.0),
+        (1, 0, 0.5),
+        (4, 0, 0.0625),
+        (5, 0, 0.03125),
+        (6, 0, 0.015625),
+        (0, 6, 1.0),
+        (3, 3, 0.65625),
+        (6, 2, 0.14453125),
+    ],
+)
+def test_regression_test_exact_values(worse: int, better: int, expected: float) -> None:
+    assert regression_test(worse, better) == expected
+
+
+def test_regression_test_rejects_negative_counts() -> None:
+    with pytest.raises(ValueError, match=r"^worse must be a count"):
+        regression_test(-1, 2)
+    with pytest.raises(ValueError, match=r"^better must be a count"):
+        regression_test(2, -1)
+
+
+@pytest.mark.parametrize(
+    ("alpha", "sides", "expected"), [(0.05, 1, 5), (0.05, 2, 6), (0.01, 1, 7), (0.01, 2, 8), (0.5, 1, 1)]
+)
+def test_min_changes_one_and_two_sided(alpha: float, sides: int, expected: int) -> None:
+    assert min_changes(alpha, sides) == expected
+
+
+def test_sides_must_be_one_or_two() -> None:
+    with pytest.raises(ValueError, match=r"^sides must be 1 or 2, got 3$"):
+        smallest_p(4, 3)
+
+
+REGRESSIONS: list[tuple[str, dict[str, tuple[int, int]], dict[str, tuple[str, str]]]] = [
+    # (rule, {metric: (better, worse)}, {metric: (change, described)})
+    ("5 unanimous regressions are significant one-sided", {"a": (0, 5)}, {"a": ("worse", "p = 0.031")}),
+    ("4 are too few to tell", {"a": (0, 4)}, {"a": ("too few changes to tell", "needs ≥ 5 changes, has 4")}),
+    ("mixed changes are within noise", {"a": (3, 6)}, {"a": ("within noise", "p = 0.25")}),
+    ("an improvement is never called better by a regression test", {"a": (12, 0)}, {"a": ("within noise", "p = 1")}),
+    (
+        "Holm over the rows given",
+        {"a": (0, 5), "b": (0, 5)},
+        {"a": ("within noise", "p = 0.062"), "b": ("within noise", "p = 0.062")},
+    ),
+    (
+        "no change at all keeps p = 1",
+        {"a": (0, 0), "b": (0, 5)},
+        {"a": ("too few changes to tell", "needs ≥ 5 changes, has 0"), "b": ("worse", "p = 0.031")},
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "rows", "expected"), REGRESSIONS, ids=[r[0] for r in REGRESSIONS])
+def test_assess_regressions(rule: str, rows: dict[str, tuple[int, int]], expected: dict[str, tuple[str, str]]) -> None:
+    found = assess_regressions(rows, alpha=0.05)
+    assert {k: (a.change.value, describe(a)) for k, a in found.items()} == expected
+    assert all(a.sides == 1 for a in found.values())

@@ -137,9 +137,9 @@ def test_faults_are_recorded_and_the_run_completes_with_the_right_counts(
         assert outcome[kind].evaluator_failures == ()
     assert {o.index for o in result.function_errors} == {KINDS.index("raise"), KINDS.index("hang")}
 
-    # progress counted every datapoint and the two failures
+    # progress counted every datapoint, the two whose function failed and the one whose evaluator raised
     assert len(reports) == len(KINDS)
-    assert (reports[-1].done, reports[-1].failed, reports[-1].total) == (6, 2, 6)
+    assert (reports[-1].done, reports[-1].errored, reports[-1].total) == (6, 3, 6)
 
     # the run completed, with a session for every datapoint (the failed ones too)
     stored = client.get(f"/v1/runs/{result.run_id}").json()["evaluation"]

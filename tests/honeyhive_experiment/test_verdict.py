@@ -21,6 +21,7 @@ from honeyhive_experiment.verdict import (
     EvaluatorErrors,
     Verdict,
     assess_comparison,
+    assess_gates,
     decide,
     evaluator_errors,
     exit_code,
@@ -109,19 +110,10 @@ def judge(
     ranged: Sequence[str] = (),
     errors: dict[str, EvaluatorErrors] | None = None,
     policy: VerdictConfig | None = None,
-    old: ExperimentResultSummary | None = None,
+    new_errors: Sequence[str] = (),
 ) -> Decision:
-    assessment = (
-        assess_comparison(
-            compared,
-            presentation or {},
-            alpha=(policy or VerdictConfig()).alpha,
-            old_result=old,
-            new_result=result if old is not None else None,
-        )
-        if compared is not None
-        else {}
-    )
+    alpha = (policy or VerdictConfig()).alpha
+    gated = assess_gates(compared, gates or {}, presentation or {}, alpha=alpha) if compared is not None else {}
     return decide(
         result,
         compared,
@@ -130,7 +122,8 @@ def judge(
         ranged=ranged,
         errors=errors,
         policy=policy,
-        assessment=assessment,
+        gate_assessment=gated,
+        new_errors=new_errors,
     )
 
 
@@ -138,6 +131,8 @@ def judge(
 
 RAISED = {"accuracy": EvaluatorErrors(12, "ValueError: no judge")}
 GATE_PCT = {"accuracy": GateRule(max_drop_pct=5)}
+NOISE_AWARE = {"accuracy": GateRule(max_drop_pct=5, significant=True)}
+TOLERANT = VerdictConfig(allow_evaluator_errors=3)
 
 CASES: list[tuple[str, Callable[[], Decision], Verdict, Sequence[str]]] = [
     # (rule, decision, verdict, words every reason list must contain, in order). The decision is made when the
@@ -197,7 +192,7 @@ CASES: list[tuple[str, Callable[[], Decision], Verdict, Sequence[str]]] = [
         "failed datapoints within allow_failed do not fail",
         lambda: judge(summary(IDS[2:], IDS[:2]), comparison(delta()), policy=VerdictConfig(allow_failed=2)),
         Verdict.PASS,
-        ["every datapoint"],
+        ["10 of 12 datapoints passed"],
     ),
     (
         "one more than allow_failed fails",
@@ -209,31 +204,144 @@ CASES: list[tuple[str, Callable[[], Decision], Verdict, Sequence[str]]] = [
         "a percentage tolerance counts the run's datapoints (25% of 12 = 3)",
         lambda: judge(summary(IDS[3:], IDS[:3]), comparison(delta()), policy=VerdictConfig(allow_failed="25%")),
         Verdict.PASS,
-        ["every datapoint"],
+        ["9 of 12 datapoints passed"],
     ),
     (
-        "an 8% drop past a 5% gate but within noise (4 better, 5 worse) passes",
+        "a gate is a threshold: an 8% drop past a 5% gate fails whatever the noise, its p-value said",
         lambda: judge(summary(), comparison(delta()), gates=GATE_PCT),
+        Verdict.FAIL,
+        ["accuracy got worse by 8.0% (gate: at most 5%)", "5 of 12 worse, p = 0.5"],
+    ),
+    (
+        "significant: true: the same drop within noise (4 better, 5 worse) passes",
+        lambda: judge(summary(), comparison(delta()), gates=NOISE_AWARE),
         Verdict.PASS,
         ["every datapoint"],
     ),
     (
-        "the same 8% drop with 12 of 12 datapoints degraded fails",
-        lambda: judge(summary(), comparison(delta(improved=0, degraded=12)), gates=GATE_PCT),
+        "significant: true: the same 8% drop with 12 of 12 datapoints degraded fails",
+        lambda: judge(summary(), comparison(delta(improved=0, degraded=12)), gates=NOISE_AWARE),
         Verdict.FAIL,
-        ["accuracy got worse by 8.0% (gate: at most 5%)", "significant (p < 0.001)"],
+        ["accuracy got worse by 8.0% (gate: at most 5%)", "12 of 12 worse, p < 0.001"],
     ),
     (
-        "a gate that opts out of significance fails on noise",
+        "significant: true: 5 unanimous changes are significant one-sided (p = 0.031)",
+        lambda: judge(summary(), comparison(delta(improved=0, degraded=5)), gates=NOISE_AWARE),
+        Verdict.FAIL,
+        ["5 of 12 worse, p = 0.031"],
+    ),
+    (
+        "significant: true: 4 unanimous changes are too few (p = 0.0625)",
+        lambda: judge(summary(), comparison(delta(improved=0, degraded=4)), gates=NOISE_AWARE),
+        Verdict.PASS,
+        ["every datapoint"],
+    ),
+    (
+        "significant: true: an ungated metric does not dilute the gate (Holm over the gated metrics only)",
+        lambda: judge(
+            summary(metrics={"accuracy": IDS, "judge": IDS}),
+            comparison(delta(improved=0, degraded=5), delta("judge", improved=3, degraded=3)),
+            gates=NOISE_AWARE,
+        ),
+        Verdict.FAIL,
+        ["5 of 12 worse, p = 0.031"],
+    ),
+    (
+        "significant: true: two gated metrics share the correction",
+        lambda: judge(
+            summary(metrics={"accuracy": IDS, "recall": IDS}),
+            comparison(delta(improved=0, degraded=5), delta("recall", improved=0, degraded=5)),
+            gates={**NOISE_AWARE, "recall": GateRule(max_drop_pct=5, significant=True)},
+        ),
+        Verdict.PASS,
+        ["every datapoint"],
+    ),
+    (
+        "a gate that says significant: false fails on noise",
         lambda: judge(summary(), comparison(delta()), gates={"accuracy": GateRule(max_drop_pct=5, significant=False)}),
         Verdict.FAIL,
-        ["got worse by 8.0%", "significant: false"],
+        ["got worse by 8.0%", "p = 0.5"],
     ),
     (
         "without per-datapoint counts a gate fails on its bound and says why",
         lambda: judge(summary(), comparison(delta(counts=False)), gates=GATE_PCT),
         Verdict.FAIL,
         ["got worse by 8.0%", "significance unknown"],
+    ),
+    (
+        "significant: true without per-datapoint counts fails too (significance cannot be told)",
+        lambda: judge(summary(), comparison(delta(counts=False)), gates=NOISE_AWARE),
+        Verdict.FAIL,
+        ["got worse by 8.0%", "significance unknown"],
+    ),
+    (
+        "an evaluator raising on every datapoint fails without a range or gate",
+        lambda: judge(summary(), comparison(delta()), errors={"tone": EvaluatorErrors(12, "KeyError: 'x'", 12)}),
+        Verdict.FAIL,
+        ["evaluator tone raised on every datapoint (12 of 12): KeyError: 'x'"],
+    ),
+    (
+        "an evaluator raising on every datapoint fails even within allow_evaluator_errors",
+        lambda: judge(
+            summary(),
+            comparison(delta()),
+            errors={"tone": EvaluatorErrors(3, "KeyError: 'x'", 3)},
+            policy=VerdictConfig(allow_evaluator_errors="100%"),
+        ),
+        Verdict.FAIL,
+        ["raised on every datapoint (3 of 3)"],
+    ),
+    (
+        "an evaluator raising on some datapoints fails by default",
+        lambda: judge(summary(), comparison(delta()), errors={"tone": EvaluatorErrors(1, "KeyError: 'x'", 12)}),
+        Verdict.FAIL,
+        ["evaluator tone raised on 1 datapoint(s) (KeyError: 'x')", "allow_evaluator_errors"],
+    ),
+    (
+        "an evaluator raising within allow_evaluator_errors passes",
+        lambda: judge(summary(), comparison(delta()), errors={"tone": EvaluatorErrors(3, "E: x", 12)}, policy=TOLERANT),
+        Verdict.PASS,
+        ["every datapoint"],
+    ),
+    (
+        "one more than allow_evaluator_errors fails",
+        lambda: judge(summary(), comparison(delta()), errors={"tone": EvaluatorErrors(4, "E: x", 12)}, policy=TOLERANT),
+        Verdict.FAIL,
+        ["evaluator tone raised on 4 datapoint(s)"],
+    ),
+    (
+        "a percentage of evaluator errors counts the datapoints it ran on (25% of 12 = 3)",
+        lambda: judge(
+            summary(),
+            comparison(delta()),
+            errors={"tone": EvaluatorErrors(3, "E: x", 12)},
+            policy=VerdictConfig(allow_evaluator_errors="25%"),
+        ),
+        Verdict.PASS,
+        ["every datapoint"],
+    ),
+    (
+        "a new crash fails whatever allow_failed tolerates",
+        lambda: judge(
+            summary(IDS[2:], IDS[:2]),
+            comparison(delta()),
+            policy=VerdictConfig(allow_failed="30%"),
+            new_errors=IDS[:2],
+        ),
+        Verdict.FAIL,
+        ["2 datapoint(s) newly raised errors", "EXT-0, EXT-1", "allow_failed does not tolerate new crashes"],
+    ),
+    (
+        "old crashes within allow_failed pass",
+        lambda: judge(summary(IDS[2:], IDS[:2]), comparison(delta()), policy=VerdictConfig(allow_failed="30%")),
+        Verdict.PASS,
+        ["10 of 12 datapoints passed; the others failed within verdict.allow_failed"],
+    ),
+    (
+        "many new crashes are named up to five",
+        lambda: judge(summary(), comparison(delta()), new_errors=IDS[:7]),
+        Verdict.FAIL,
+        ["7 datapoint(s) newly raised errors", "EXT-4 and 2 more"],
     ),
     (
         "a drop within the gate passes",
@@ -360,28 +468,28 @@ def test_the_verdict_table(
         position = found
 
 
-TONE = {"tone": EvaluatorErrors(3, "KeyError: 'answer'")}
+TONE = {"tone": EvaluatorErrors(3, "KeyError: 'answer'", 12)}
 TONE_WARNING = "evaluator tone raised on 3 datapoint(s): KeyError: 'answer'"
 
 EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[str, ...]]] = [
     # (rule, decision, verdict, every reason, every warning): whole sentences, and warnings on every way out
     (
-        "no baseline: neutral, and an evaluator's error is still said",
-        lambda: judge(summary(), errors=TONE),
+        "no baseline: neutral, and a tolerated evaluator's error is still said",
+        lambda: judge(summary(), errors=TONE, policy=TOLERANT),
         Verdict.NEUTRAL,
         ("no baseline run to compare with yet",),
         (TONE_WARNING,),
     ),
     (
-        "pass, and an evaluator's error is still said",
-        lambda: judge(summary(), comparison(delta()), errors=TONE),
+        "pass, and a tolerated evaluator's error is still said",
+        lambda: judge(summary(), comparison(delta()), errors=TONE, policy=TOLERANT),
         Verdict.PASS,
         ("every datapoint passed",),
         (TONE_WARNING,),
     ),
     (
-        "the backend's failure without an error message, and an evaluator's error is still said",
-        lambda: judge(summary(success=False), errors=TONE),
+        "the backend's failure without an error message, and a tolerated evaluator's error is still said",
+        lambda: judge(summary(success=False), errors=TONE, policy=TOLERANT),
         Verdict.FAIL,
         ("the backend reported the run as not successful",),
         (TONE_WARNING,),
@@ -419,6 +527,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             summary(metrics={}),
             ranged=["tone_judge_score"],
             errors={"tone": EvaluatorErrors(3, "KeyError: 'answer'"), "tone_judge": EvaluatorErrors(2, "E: x")},
+            policy=TOLERANT,
         ),
         Verdict.FAIL,
         (
@@ -428,11 +537,33 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (TONE_WARNING,),
     ),
     (
-        "a gate hit, and an evaluator's error is still said",
-        lambda: judge(summary(), comparison(delta(improved=0, degraded=12)), gates=GATE_PCT, errors=TONE),
+        "a gate hit, and a tolerated evaluator's error is still said",
+        lambda: judge(
+            summary(), comparison(delta(improved=0, degraded=12)), gates=GATE_PCT, errors=TONE, policy=TOLERANT
+        ),
         Verdict.FAIL,
-        ("accuracy got worse by 8.0% (gate: at most 5%); significant (p < 0.001)",),
+        ("accuracy got worse by 8.0% (gate: at most 5%): 12 of 12 worse, p < 0.001",),
         (TONE_WARNING,),
+    ),
+    (
+        "an untolerated evaluator error is a reason, not a warning",
+        lambda: judge(summary(), comparison(delta()), errors=TONE),
+        Verdict.FAIL,
+        (
+            "evaluator tone raised on 3 datapoint(s) (KeyError: 'answer'); verdict.allow_evaluator_errors tolerates"
+            " a count or a share of them",
+        ),
+        (),
+    ),
+    (
+        "a noise-aware gate within noise is a warning with its test",
+        lambda: judge(summary(), comparison(delta(improved=0, degraded=4)), gates=NOISE_AWARE),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (
+            "accuracy got worse by 8.0% (gate: at most 5%): 4 of 12 worse, needs ≥ 5 changes, has 4, not"
+            " significant, so not failed (significant: true)",
+        ),
     ),
 ]
 
@@ -453,12 +584,15 @@ def test_gate_failures_are_also_listed_as_gate_failures_and_name_their_metric() 
     decision = judge(summary(), comparison(delta(improved=0, degraded=12)), gates=GATE_PCT)
     assert decision.gate_failures == decision.reasons
     assert decision.gates_hit == ("accuracy",)
-    assert judge(summary(), comparison(delta()), gates=GATE_PCT).gates_hit == ()
+    assert judge(summary(), comparison(delta()), gates=NOISE_AWARE).gates_hit == ()
 
 
-def test_a_gate_within_noise_is_a_warning_not_a_failure() -> None:
-    decision = judge(summary(), comparison(delta()), gates=GATE_PCT)
-    assert decision.warnings == ("accuracy got worse by 8.0% (gate: at most 5%), but within noise (p = 1): not failed",)
+def test_a_noise_aware_gate_within_noise_is_a_warning_not_a_failure() -> None:
+    decision = judge(summary(), comparison(delta()), gates=NOISE_AWARE)
+    assert decision.warnings == (
+        "accuracy got worse by 8.0% (gate: at most 5%): 5 of 12 worse, p = 0.5, not significant, so not failed"
+        " (significant: true)",
+    )
 
 
 def test_a_tolerated_failure_is_said() -> None:
@@ -466,9 +600,9 @@ def test_a_tolerated_failure_is_said() -> None:
     assert decision.warnings == ("2 of 12 datapoint(s) failed, within the tolerance (verdict.allow_failed: 2)",)
 
 
-def test_an_evaluator_error_on_an_unjudged_metric_is_a_warning() -> None:
+def test_a_tolerated_evaluator_error_on_an_unjudged_metric_is_a_warning() -> None:
     errors = {"tone": EvaluatorErrors(3, "KeyError: 'answer'")}
-    decision = judge(summary(), comparison(delta()), errors=errors)
+    decision = judge(summary(), comparison(delta()), errors=errors, policy=TOLERANT)
     assert decision.verdict is Verdict.PASS
     assert decision.warnings == ("evaluator tone raised on 3 datapoint(s): KeyError: 'answer'",)
 
@@ -537,9 +671,43 @@ def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> N
             evaluator_failures=tuple(EvaluatorFailure(name, error) for name, error in failures),
         )
 
-    outcomes = [outcome(0, ("a", "E1"), ("b", "F1")), outcome(1), outcome(2, ("a", "E2"))]
-    assert evaluator_errors(outcomes) == {"a": EvaluatorErrors(2, "E1"), "b": EvaluatorErrors(1, "F1")}
+    errored = DatapointOutcome(3, "dp3", "s3", OutcomeStatus.FUNCTION_ERROR, error="E: boom")
+    outcomes = [outcome(0, ("a", "E1"), ("b", "F1")), outcome(1), outcome(2, ("a", "E2")), errored]
+    # of: the datapoints the evaluators ran on (the function returned), not the one whose function raised
+    assert evaluator_errors(outcomes) == {"a": EvaluatorErrors(2, "E1", 3), "b": EvaluatorErrors(1, "F1", 3)}
     assert evaluator_errors([]) == {}
+
+
+@pytest.mark.parametrize(
+    ("errors", "everywhere", "text"),
+    [
+        (EvaluatorErrors(3, "E: x", 3), True, "errored on 3 of 3: E: x"),
+        (EvaluatorErrors(2, "E: x", 3), False, "errored on 2 of 3: E: x"),
+        (EvaluatorErrors(2, "E: x"), False, "errored: E: x"),
+        (EvaluatorErrors(0, "E: x", 0), False, "errored: E: x"),
+    ],
+)
+def test_evaluator_errors_every_datapoint_and_words(errors: EvaluatorErrors, everywhere: bool, text: str) -> None:
+    assert (errors.everywhere, str(errors)) == (everywhere, text)
+
+
+def test_assess_gates_is_one_sided_holm_over_the_gated_metrics_only_and_direction_aware() -> None:
+    compared = comparison(
+        delta("accuracy", improved=0, degraded=5),
+        delta("latency", difference=3.0, pct=3.0, improved=6, degraded=0),
+        delta("judge", improved=0, degraded=12),
+    )
+    gates = {"accuracy": GateRule(max_drop=0.1), "latency": GateRule(max_drop=1)}
+    found = assess_gates(compared, gates, {"latency": MetricConfig(direction=Direction.LOWER)}, alpha=0.05)
+    assert list(found) == [("accuracy", "answer"), ("latency", "answer")]  # judge is not gated
+    assert found[("accuracy", "answer")].p_value == 0.5**5
+    assert found[("latency", "answer")].p_value == 0.5**6  # lower is better: 6 rises are 6 worse
+    # Holm over the two gated metrics: the smaller p x 2, the larger x 1 (never below the one before it)
+    assert found[("latency", "answer")].p_adjusted == 2 * 0.5**6
+    assert found[("accuracy", "answer")].p_adjusted == max(2 * 0.5**6, 0.5**5)
+    assert found[("accuracy", "answer")].change is Change.WORSE
+    assert found[("accuracy", "answer")].sides == 1
+    assert assess_gates(comparison(delta(counts=False)), gates, {}, alpha=0.05) == {}
 
 
 # ------------------------------------------------------------------------------------------------- assessment

@@ -271,9 +271,10 @@ class GateRule(_Section):
     """The largest allowed worsening of the aggregate, in percent of the baseline (5 means 5 %)."""
     max_degraded: Annotated[_Int, Field(ge=0)] | None = None
     """The largest allowed number of common datapoints that got worse (in the metric's direction)."""
-    significant: bool = True
-    """Fail only when the regression is also significant (sign test on the backend's improved/degraded counts,
-    Holm-corrected; see verdict.alpha). false: fail on any change past a bound, noise included."""
+    significant: bool = False
+    """true: fail only when the regression is also significant (a one-sided sign test in the worse direction on
+    the backend's improved/degraded counts, Holm-corrected over the gated metrics; see verdict.alpha). false (the
+    default): crossing a bound fails, and the change's p-value is said beside it."""
 
     @model_validator(mode="after")
     def _some_bound(self) -> Self:
@@ -312,20 +313,34 @@ class VerdictConfig(_Section):
 
     allow_failed: AllowFailed | None = None
     """Tolerate this many datapoints the backend reports failed (an integer), or this share of them ("5%");
-    the reasons say when the tolerance was used. Without it, any failed datapoint fails the check."""
+    the reasons say when the tolerance was used. Without it, any failed datapoint fails the check. A datapoint
+    whose function newly raised (not in the baseline) is never tolerated."""
+    allow_evaluator_errors: AllowFailed | None = None
+    """Tolerate an evaluator raising on this many datapoints (an integer), or on this share of those it ran on
+    ("5%"). Without it, an evaluator that raises fails the check; one that raises on every datapoint always does."""
     alpha: Annotated[_Number, Field(gt=0, lt=1)] = 0.05
     """Significance level of the comparison: a metric is 'better' or 'worse' only when its Holm-corrected sign
     test is at or below it, else 'within noise' (or 'too few changes to tell')."""
 
     def tolerated_failures(self, total: int) -> int:
         """How many failed datapoints of ``total`` the check tolerates (0 without ``allow_failed``)."""
-        if self.allow_failed is None:
-            return 0
-        if isinstance(self.allow_failed, int):
-            return self.allow_failed
-        found = _PERCENT_RE.match(self.allow_failed.strip())
-        assert found is not None  # the field's pattern
-        return math.floor(total * float(found.group(1)) / 100)
+        return _tolerated(self.allow_failed, total)
+
+    def tolerated_evaluator_errors(self, evaluated: int) -> int:
+        """On how many of the ``evaluated`` datapoints one evaluator may raise (0 without
+        ``allow_evaluator_errors``)."""
+        return _tolerated(self.allow_evaluator_errors, evaluated)
+
+
+def _tolerated(allowed: int | str | None, total: int) -> int:
+    """A tolerance (a count, or a percentage of ``total``, rounded down) as a count."""
+    if allowed is None:
+        return 0
+    if isinstance(allowed, int):
+        return allowed
+    found = _PERCENT_RE.match(allowed.strip())
+    assert found is not None  # the field's pattern
+    return math.floor(total * float(found.group(1)) / 100)
 
 
 def _check_version(value: Any) -> Any:

@@ -20,6 +20,7 @@ __all__ = [
     "MetricValues",
     "OutcomeStatus",
     "Progress",
+    "outside_ranges",
 ]
 
 
@@ -119,10 +120,25 @@ class DatapointOutcome:
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """How far a run is: datapoints done and failed of ``total``, the rate so far and the time left at it."""
+    """How far a run is: datapoints done of ``total`` (of them ``failed``: a metric outside its passing range, and
+    ``errored``: the function or an evaluator raised, or the backend refused it), the rate so far and the time left
+    at it. Said as it happens, for the progress line; the backend's result decides pass and fail."""
 
     done: int
     failed: int
     total: int
     rate: float  # datapoints per second so far
     eta: float | None  # seconds left at that rate
+    errored: int = 0
+
+
+def outside_ranges(metrics: Mapping[str, Any], ranges: Mapping[str, Mapping[str, float]] | None) -> bool:
+    """Whether a metric of ``metrics`` is outside its passing range (booleans as 1/0), as the progress line tells
+    it; a value that is not a number is not judged here."""
+    for name, bounds in (ranges or {}).items():
+        value = metrics.get(name)
+        if isinstance(value, bool | int | float):
+            low, high = bounds.get("min"), bounds.get("max")
+            if (low is not None and value < low) or (high is not None and value > high):
+                return True
+    return False

@@ -21,7 +21,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from honeyhive_experiment.config import Direction, MetricConfig
 from honeyhive_experiment.judgement import Judgement
@@ -52,7 +52,7 @@ from honeyhive_experiment.report.numbers import as_utc, finite, format_number, h
 from honeyhive_experiment.report.pairing import changes_text, overlap_collapsed, unpaired_cause, unpaired_counts
 from honeyhive_experiment.report.redact import Redactor
 from honeyhive_experiment.significance import Assessment, describe
-from honeyhive_experiment.verdict import PASS_FAIL
+from honeyhive_experiment.verdict import PASS_FAIL, EvaluatorErrors, evaluator_errors, producer
 
 __all__ = ["DIRTY_LABEL", "PREVIEW_SHORT", "build_report"]
 
@@ -94,6 +94,7 @@ class _Builder:
         summary = judgement.summary
         self.aggregation = summary.metrics.aggregation_function if summary is not None else None
         self.worse_ids: dict[tuple[str, str | None], Sequence[str]] = {}  # per metric row: the backend's worse ids
+        self.evaluator_errors: dict[str, EvaluatorErrors] = evaluator_errors(judgement.outcomes)
         self.outcomes: dict[str, DatapointOutcome] = {}
         for outcome in judgement.outcomes:
             self.outcomes.setdefault(outcome.datapoint_id, outcome)
@@ -212,10 +213,12 @@ class _Builder:
         rows = [
             self._metric(key, delta, detail, compared, events_per_name[key[0]] > 1) for key, delta, detail in entries
         ]
-        # a judged metric the backend has no value for must not vanish from the table
+        # a judged metric the backend has no value for, or an evaluator that raised and produced no metric at all,
+        # must not vanish from the table
+        silent = [e for e in self.evaluator_errors if not any(producer(n, {e: None}) for n in events_per_name)]
         rows.extend(
             self._metric((name, None), None, None, compared, False, absent=True)
-            for name in dict.fromkeys(self.j.judged_metrics)
+            for name in dict.fromkeys([*self.j.judged_metrics, *silent])
             if name not in events_per_name
         )
         order = {name: i for i, name in enumerate(self.j.metrics)}
@@ -255,7 +258,7 @@ class _Builder:
         if delta is not None:
             improved, degraded, same = delta.improved_total, delta.degraded_total, delta.same_total
             change = _change_by_difference(delta, lower, spec, percent)
-            assessed = self.j.assessment.get(key)
+            assessed = self._assessment(key)
             change, significance = _significant_change(assessed, change)
         else:
             significance = None
@@ -276,6 +279,8 @@ class _Builder:
         label = config.label or name
         if ambiguous and event_name:
             label = f"{label} ({event_name})"
+        blamed = producer(name, self.evaluator_errors)
+        raised = self.evaluator_errors[blamed] if blamed is not None else None
         return ReportMetric(
             name=r(name),
             event_name=r(event_name) if event_name is not None else None,
@@ -298,11 +303,23 @@ class _Builder:
             significance=significance,
             p_value=assessed.p_value if assessed is not None else None,
             p_adjusted=assessed.p_adjusted if assessed is not None else None,
+            one_sided=assessed is not None and assessed.sides == 1,
             failing_datapoints=failing,
             passing_range=passing_range,
             absent=absent,
+            errored=raised.count if raised is not None else None,
+            evaluated=raised.of if raised is not None and raised.of else None,
+            error=clip(r(raised.first), 200) if raised is not None else None,
             compared=compared,
         )
+
+    def _assessment(self, key: MetricKey) -> Assessment | None:
+        """A row's test: its gate's one-sided regression test when it is gated and got worse, else the two-sided
+        test across every metric (what better / worse / within noise mean on every other row)."""
+        gated = self.j.gate_assessment.get(key)
+        if gated is not None and gated.worse > 0 and gated.worse >= gated.better:
+            return gated
+        return self.j.assessment.get(key)
 
     def _degraded(self, metrics: Sequence[ReportMetric]) -> tuple[Degraded, ...]:
         """For each metric that got significantly worse or failed its gate, the first of the backend's datapoints
@@ -393,6 +410,7 @@ class _Builder:
                 rows.append(
                     ReportErroredDatapoint(
                         id=ident,
+                        since=_since(self.j.baseline_errored, outcome.datapoint_id, outcome.session_id),
                         status=status,
                         kind=_ERROR_KINDS[status],
                         error=error,
@@ -405,6 +423,7 @@ class _Builder:
                 rows.append(
                     ReportErroredDatapoint(
                         id=ident,
+                        since=None,
                         status="evaluator_error",
                         kind=f"evaluator {evaluator} raised",
                         error=error,
@@ -456,6 +475,7 @@ class _Builder:
         inputs = self.j.inputs_by_datapoint.get(datapoint_id)
         return ReportFailedDatapoint(
             id=clip(r(key), 100),
+            since=_since(self.j.baseline_failed, datapoint_id, key),
             failing_metrics=tuple(failing),
             inputs=self._preview(inputs) if inputs is not None else None,
             outputs=self._preview(outcome.outputs) if outcome is not None and outcome.outputs is not None else None,
@@ -507,6 +527,13 @@ class _Builder:
                 )
             )
         return tuple(rows)
+
+
+def _since(baseline: frozenset[str] | None, *ids: str) -> Literal["new", "already failing"] | None:
+    """Whether a failure is ``new`` or was ``already failing`` in the baseline (``None`` without one)."""
+    if baseline is None:
+        return None
+    return "already failing" if any(i in baseline for i in ids) else "new"
 
 
 def _count(ids: list[str] | None) -> int | None:

@@ -253,6 +253,7 @@ class _RowView:
     failing: str
     inputs: str
     outputs: str
+    since: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +261,7 @@ class _ErrorView:
     id: str
     kind: str
     error: str
+    since: str | None
 
 
 def _truncation_message(report: Report, plan: _Plan, mode: str, shown_metrics: int) -> str | None:
@@ -320,10 +322,11 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
             failing=failing_text(row),
             inputs=clip(row.inputs, preview) if row.inputs is not None else "—",
             outputs=clip(row.outputs, preview) if row.outputs is not None else "—",
+            since=row.since,
         )
         for row in failed
     ]
-    error_views = [_ErrorView(e.id, e.kind, clip(e.error, max(preview, _PREVIEW_COMMENT))) for e in errors]
+    error_views = [_ErrorView(e.id, e.kind, clip(e.error, max(preview, _PREVIEW_COMMENT)), e.since) for e in errors]
     degraded = (
         tuple(d.model_copy(update={"rows": d.rows[: max(0, plan.rows)]}) for d in report.degraded) if details else ()
     )

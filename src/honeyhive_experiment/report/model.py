@@ -220,11 +220,24 @@ class ReportMetric(_Part):
     significance: str | None = Field(
         description="The sign test behind the change, as shown: 'p = 0.003', 'needs ≥ 6 changes, has 4'."
     )
-    p_value: float | None = Field(description="The exact two-sided sign test on better/worse counts.")
-    p_adjusted: float | None = Field(description="The p-value Holm-corrected across this comparison's metrics.")
+    p_value: float | None = Field(
+        description="The exact sign test on better/worse counts: two-sided, or the gate's one-sided test (one_sided)."
+    )
+    p_adjusted: float | None = Field(
+        description="The p-value Holm-corrected across this comparison's metrics (one_sided: across the gated ones)."
+    )
+    one_sided: bool = Field(
+        description="Whether change and p-values are the gate's one-sided regression test (a gated metric that got "
+        "worse) rather than the two-sided test across every metric."
+    )
     failing_datapoints: NonNegativeInt | None = Field(description="Datapoints outside the passing range.")
     passing_range: ReportRange | None = Field(description="The passing range, when one is configured.")
     absent: bool = Field(description="A judged metric the backend has no value for.")
+    errored: NonNegativeInt | None = Field(
+        description="Datapoints the evaluator producing this metric raised on (null: it never raised)."
+    )
+    evaluated: NonNegativeInt | None = Field(description="Datapoints that evaluator ran on.")
+    error: str | None = Field(description="That evaluator's first error, 'Type: message'.")
     compared: bool = Field(description="Whether this run was compared with a baseline.")
 
     # ------------------------------------------------------------------ as shown
@@ -275,13 +288,23 @@ class ReportMetric(_Part):
         parts = []
         if self.change is not None:
             parts.append(CHANGE_TEXT[self.change] + (f" ({self.significance})" if self.significance else ""))
-        if self.absent:
+        if self.errored:
+            parts.append(f"⚠️ {self.errored_text}")
+        elif self.absent:
             parts.append("⚠️ no values")
-        elif self.failing_datapoints:
+        if self.failing_datapoints:
             parts.append(f"❌ {self.failing_datapoints:,} failing")
         elif not self.compared and self.passing_range is not None and self.failing_datapoints == 0:
             parts.append("✅ passing")
         return " · ".join(parts) or "—"
+
+    @property
+    def errored_text(self) -> str:
+        """``errored on 3 of 40: KeyError: 'citations'`` (empty when its evaluator never raised)."""
+        if not self.errored:
+            return ""
+        of = f" of {self.evaluated:,}" if self.evaluated else ""
+        return f"errored on {self.errored:,}{of}: {self.error}"
 
     @property
     def plain_status(self) -> str:
@@ -292,9 +315,11 @@ class ReportMetric(_Part):
             parts = [f"{self.change} ({self.significance})" if self.significance else self.change]
         else:
             parts = []
-        if self.absent:
+        if self.errored:
+            parts.append(self.errored_text)
+        elif self.absent:
             parts.append("no values")
-        elif self.failing_datapoints:
+        if self.failing_datapoints:
             parts.append(f"{self.failing_datapoints:,} failing")
         elif not self.compared and self.passing_range is not None and self.failing_datapoints == 0:
             parts.append("passing")
@@ -326,10 +351,17 @@ class ReportFailingMetric(_Part):
     text: str = Field(description="As shown: 'label = value (explanation)'.")
 
 
+Since = Literal["new", "already failing"]
+
+
 class ReportFailedDatapoint(_Part):
     """A datapoint that failed, with previews of its inputs and outputs (redacted, cut to 1,000 characters)."""
 
     id: str = Field(description="The datapoint's id.")
+    since: Since | None = Field(
+        description="new (it passed in the baseline, or was not in it) or already failing (it failed there too); "
+        "null without a baseline."
+    )
     failing_metrics: tuple[ReportFailingMetric, ...] = Field(description="The metrics it failed.")
     inputs: str | None = Field(description="Its inputs, as JSON text.")
     outputs: str | None = Field(description="The function's outputs, as JSON text (or the text returned).")
@@ -339,6 +371,10 @@ class ReportErroredDatapoint(_Part):
     """A datapoint whose function raised or timed out, a backend error, or an evaluator that raised."""
 
     id: str = Field(description="The datapoint's id.")
+    since: Since | None = Field(
+        description="For a function that raised: new (it did not raise in the baseline) or already failing (it "
+        "raised there too); null without a baseline, and for evaluators."
+    )
     status: ErroredStatus = Field(description="What went wrong.")
     kind: str = Field(description="What went wrong, in words.")
     error: str = Field(description="The error (redacted, cut to 1,000 characters).")

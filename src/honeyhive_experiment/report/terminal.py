@@ -119,7 +119,8 @@ def _failed(report: Report, limit: int) -> list[str]:
     lines = ["", f"Failed datapoints ({len(failed):,}):"]
     for row in failed[:limit]:
         what = "; ".join(m.text for m in row.failing_metrics[:FAILING_SHOWN]) or "failed"
-        lines.append(f"  {plain(row.id)}: {plain(what)}")
+        since = f" ({row.since})" if row.since else ""
+        lines.append(f"  {plain(row.id)}{since}: {plain(what)}")
         if row.inputs is not None:
             lines.append(f"    inputs:  {plain(clip(row.inputs, PREVIEW_SHORT))}")
         if row.outputs is not None:
@@ -134,7 +135,10 @@ def _errors(report: Report, limit: int) -> list[str]:
     if not errors:
         return []
     lines = ["", f"Errors ({len(errors):,}):"]
-    lines += [f"  {plain(e.id)}: {plain(e.kind)}: {plain(clip(e.error, 200))}" for e in errors[:limit]]
+    lines += [
+        f"  {plain(e.id)}{f' ({e.since})' if e.since else ''}: {plain(e.kind)}: {plain(clip(e.error, 200))}"
+        for e in errors[:limit]
+    ]
     if len(errors) > limit:
         lines.append(f"  ... and {len(errors) - limit:,} more (see report.json)")
     return lines

@@ -526,11 +526,11 @@ SIG_IDS = [f"EXT-s{i}" for i in range(1, 21)]
 
 
 def significance_input() -> Judgement:
-    """A run of 20 datapoints judged the way the flow judges it (assess_comparison, then decide) against a
-    baseline in which two of them failed: accuracy drops on 15 of 20 (worse, Holm-adjusted p = 0.0021, past
-    its 5% gate), faithfulness changes 5 up / 6 down (within noise), cost 2 worse / 1 better (too few to tell)."""
+    """A run of 20 datapoints judged the way the flow judges it (assess_comparison and assess_gates, then decide)
+    against a baseline in which two of them failed: accuracy drops on 15 of 20 (worse past its 5% gate, one-sided
+    p < 0.001), faithfulness changes 5 up / 6 down (within noise), cost 2 worse / 1 better (too few to tell)."""
     from honeyhive_experiment.config import GateRule
-    from honeyhive_experiment.verdict import assess_comparison, decide
+    from honeyhive_experiment.verdict import assess_comparison, assess_gates, decide
 
     body = {
         "status": "completed",
@@ -564,13 +564,10 @@ def significance_input() -> Judgement:
     summary = summary_of(body)
     comparison = comparison_of(compare, summary)
     assessment = assess_comparison(comparison, METRICS, alpha=0.05, old_result=summary_of(old_body), new_result=summary)
+    gates = {"accuracy": GateRule(max_drop_pct=5)}
+    gated = assess_gates(comparison, gates, METRICS, alpha=0.05)
     decision = decide(
-        summary,
-        comparison,
-        gates={"accuracy": GateRule(max_drop_pct=5)},
-        presentation=METRICS,
-        ranged=["accuracy"],
-        assessment=assessment,
+        summary, comparison, gates=gates, presentation=METRICS, ranged=["accuracy"], gate_assessment=gated
     )
     return base_input(
         decision=decision,
@@ -578,5 +575,8 @@ def significance_input() -> Judgement:
         comparison=comparison,
         baseline=baseline_info(shared_datapoints=20, total_datapoints=20),
         assessment=assessment,
+        gate_assessment=gated,
+        baseline_failed=frozenset(SIG_IDS[:2]),
+        baseline_errored=frozenset(),
         inputs_by_datapoint={"EXT-d0": {"question": "What is the capital of Peru?"}},
     )

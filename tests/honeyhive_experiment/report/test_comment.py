@@ -347,8 +347,11 @@ def test_significance_golden_comment_tells_worse_from_noise_and_too_few() -> Non
     text = render_comment(data).text
     assert_golden("significance.md", text)
     rows = {cells(row)[0]: cells(row)[-1] for row in table_rows(text, "| Metric")[2:]}
-    # 1 better / 15 worse: raw p = 2·P(X ≤ 1 | n = 16) = 34/65536 = 0.00052; Holm ×4 (3 metrics + pass/fail)
-    assert rows["Accuracy"] == "🔴 worse (p = 0.0021)"
+    # accuracy is gated and got worse: its row shows the gate's one-sided test, Holm over the gated metrics only:
+    # 1 better / 15 worse, p = P(X ≥ 15 | n = 16) = 17/65536 = 0.00026 (the two-sided test across 3 metrics and
+    # pass/fail, what an ungated row shows, would be 0.0021)
+    assert rows["Accuracy"] == "🔴 worse (p &lt; 0.001)"
+    assert data.gate_assessment[("accuracy", "answer")].p_adjusted == 17 / 65536
     assert rows["faithfulness"] == "⚪ within noise (p = 1)"
     assert rows["cost\\_usd"] == "⚪ too few changes to tell (needs ≥ 6 changes, has 3)"
     assert "0 datapoint(s) went from passing to failing and 2 from failing to passing" in text

@@ -107,14 +107,19 @@ def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
         "significance": None,  # this input carries no assessment: the change is the difference's sign
         "p_value": None,
         "p_adjusted": None,
+        "one_sided": False,
         "failing_datapoints": 0,
         "passing_range": None,
         "absent": False,
+        "errored": None,
+        "evaluated": None,
+        "error": None,
         "compared": True,
     }
     assert doc["datapoints"]["failed"] == [
         {
             "id": "EXT-q2",
+            "since": None,
             "failing_metrics": [{"name": "accuracy", "event_name": "answer", "value": 0.2, "text": "Accuracy = 0.200"}],
             "inputs": '{"question": "What is the capital of Peru?"}',
             "outputs": '{"answer": "The capital of Peru is *Lima* | source: `wiki`"}',
