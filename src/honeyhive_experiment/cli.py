@@ -27,7 +27,7 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO, cast
 
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 
@@ -186,14 +186,22 @@ def _run(settings: Settings, *, interactive: bool) -> int:
     from honeyhive_experiment.operations import poster, run
     from honeyhive_experiment.progress import ProgressPrinter
     from honeyhive_experiment.report import RedactingFilter, Redactor
+    from honeyhive_experiment.report.redact import RedactingStream
 
-    _configure_logging(settings, RedactingFilter(Redactor(settings.secrets())))
+    redactor = Redactor(settings.secrets())
+    _configure_logging(settings, RedactingFilter(redactor))
     cancel = cancellation.Cancellation()  # the cancel event, plus the phase a signal arrives in
     cancellation.install_signal_handlers(cancel)
+    streams = sys.stdout, sys.stderr  # what anything prints (the user's code too) is redacted like the log
+    sys.stdout = cast("TextIO", RedactingStream(streams[0], redactor))
+    sys.stderr = cast("TextIO", RedactingStream(streams[1], redactor))
     try:
         progress = ProgressPrinter(sys.stderr, interactive)
         return run(settings, cancel=cancel, progress=progress, post=poster(settings)).exit_code
     finally:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        sys.stdout, sys.stderr = streams
         cancellation.release(cancel)
 
 
