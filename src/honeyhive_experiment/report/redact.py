@@ -39,8 +39,13 @@ the more innocent text is blanked (and the more places each string must be searc
   common word inside a secret cannot blank that word in the report; the secret whole is always redacted.
 
 Looking only at a line's two edges costs two dictionary look-ups per line (every window of the secrets and of
-their encoded forms is a key); the "anywhere" rule needs only about four substring checks per secret, since any
-piece of half the secret contains one of four evenly spaced quarter-length anchors.
+their encoded forms is a key); the "anywhere" rule needs three or four substring checks per secret, since any
+piece of half the secret contains one of its evenly spaced quarter-length anchors.
+
+Every rule looks at the text as it came, and the union of what they found is blanked at once, so one rule's
+``***`` never hides a match from another (``Basic base64(user:secret)`` is ``Basic ***``, not the user's part).
+Not covered: an encoding of an encoding (base64 of the URL-encoded secret, JSON escapes inside a JSON string),
+hex in mixed case, and bytes that bypass Python's text streams (``sys.stdout.buffer``, a subprocess's output).
 
 Costs: the tables are built once per set of secrets (cached: every Redactor of an invocation shares them). A
 string that contains nothing costs a few substring checks per secret, two look-ups per line and one check per
