@@ -3,8 +3,8 @@
 This is the only module that reads ``os.environ`` and ``sys.argv`` (besides ``connection.py``, for the SDK's
 ``HH_API_KEY`` / ``HH_API_URL`` defaults). It parses them into one frozen
 :class:`~honeyhive_experiment.settings.Settings`, sets up what belongs to the process (logging, the signal
-handlers), calls one operation of :mod:`honeyhive_experiment.operations` and maps what it returns or raises to
-an exit code::
+handlers, standard output and error redacted of the secrets), calls one operation of
+:mod:`honeyhive_experiment.operations` and maps what it returns or raises to an exit code::
 
     argv / environment ──► Settings ──► operations.run / validate / runs / schema ──► exit code
 
@@ -26,14 +26,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, TextIO, cast
 
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 
 if TYPE_CHECKING:
     import logging
 
+    from honeyhive_experiment.report.redact import Redactor
     from honeyhive_experiment.settings import Settings
 
 EXIT_USAGE = 2
@@ -118,12 +120,13 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         settings = _settings(args, env)
         if settings is None:
             return EXIT_USAGE
-        if args.command == "validate":
-            return _validate(settings)
-        if args.command == "runs":
-            return _runs(settings, as_json=args.json, limit=args.limit)
-        _load_engine(owns_process=argv is None)
-        return _run(settings, interactive=sys.stderr.isatty())
+        with _redacted_output(settings) as redactor:
+            if args.command == "validate":
+                return _validate(settings)
+            if args.command == "runs":
+                return _runs(settings, as_json=args.json, limit=args.limit)
+            _load_engine(owns_process=argv is None)
+            return _run(settings, redactor, interactive=sys.stderr.isatty())
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -180,14 +183,32 @@ def _load_engine(*, owns_process: bool) -> None:
 # ----------------------------------------------------------------------------- the commands
 
 
-def _run(settings: Settings, *, interactive: bool) -> int:
+@contextmanager
+def _redacted_output(settings: Settings) -> Iterator[Redactor]:
+    """While a command runs, what anything in the process prints (the user's code too) is redacted of the
+    settings' secrets, line by line, like the log; the redactor is the command's."""
+    from honeyhive_experiment.report.redact import RedactingStream, Redactor
+
+    redactor = Redactor(settings.secrets())
+    streams = sys.stdout, sys.stderr
+    sys.stdout = cast("TextIO", RedactingStream(streams[0], redactor))
+    sys.stderr = cast("TextIO", RedactingStream(streams[1], redactor))
+    try:
+        yield redactor
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        sys.stdout, sys.stderr = streams
+
+
+def _run(settings: Settings, redactor: Redactor, *, interactive: bool) -> int:
     """``run`` and ``action``: the process's logging and signal handlers around :func:`operations.run`."""
     from honeyhive_experiment import cancellation
     from honeyhive_experiment.operations import poster, run
     from honeyhive_experiment.progress import ProgressPrinter
-    from honeyhive_experiment.report import RedactingFilter, Redactor
+    from honeyhive_experiment.report import RedactingFilter
 
-    _configure_logging(settings, RedactingFilter(Redactor(settings.secrets())))
+    _configure_logging(settings, RedactingFilter(redactor))
     cancel = cancellation.Cancellation()  # the cancel event, plus the phase a signal arrives in
     cancellation.install_signal_handlers(cancel)
     try:

@@ -1,13 +1,62 @@
-"""Redaction: secret values and common secret shapes replaced by ``***``, in text, JSON-like values and logs.
+"""Redaction: secret values, their encodings and common secret shapes replaced by ``***``, in text, JSON-like
+values, logs and whatever the process prints.
 
-:class:`Redactor` replaces the given secret values (the action's inputs: API key, tokens; at least 4
-characters) and common key patterns (:data:`SECRET_PATTERNS`: ``sk-…``, ``ghp_…``/``gho_…``/…,
-``github_pat_…``, ``hh_…``, AWS ``AKIA…``, Slack ``xox…``, Google ``AIza…``, JWTs, private-key blocks,
-``Bearer``/``Basic`` credentials, passwords in URLs, ``api_key=…``/``password: …`` pairs) with ``***``.
+:class:`Redactor` takes the known secret values (``Settings.secrets()``: the API key, the GitHub token, the
+runner's tokens; values under 4 characters are ignored) and replaces, in every string it is given:
+
+* **the value and its encodings**: base64 (standard and URL-safe, with or without padding, and inside a longer
+  base64 string such as ``Basic base64(user:secret)``: the secret's bytes can start at any of 3 offsets of a
+  base64 group, so each offset has its own *core*, the characters that depend on the secret's bits alone),
+  hex (lower and upper case), percent-encoding (``quote``, ``quote_plus``, ``encodeURIComponent``: each
+  character as itself or as ``%XX`` in either case, a space also as ``+``) and JSON string escapes (``\\"``,
+  ``\\\\``, ``\\/``, ``\\uXXXX``);
+* **fragments of the value**, for a secret split across two log lines (two log records, two prints, two strings
+  of a value): a fragment at a line's edge of at least 8 characters (half the secret when that is shorter, never
+  under 6), and a fragment of at least half the secret anywhere (never under 8). Fragments of the hex and base64
+  forms count at a line's edge too;
+* **common secret shapes** (:data:`SECRET_PATTERNS`: ``sk-…``, ``ghp_…``/``gho_…``/…, ``github_pat_…``,
+  ``hh_…``, AWS ``AKIA…``, Slack ``xox…``, Google ``AIza…``, JWTs, private-key blocks, ``Bearer``/``Basic``
+  credentials, passwords in URLs, ``api_key=…``/``password: …`` pairs), known value or not.
+
+Fragments: the trade-off
+------------------------
+Redaction sees one line (one log record, one printed line, one string) at a time, so a secret split across two
+lines is two pieces, neither of them the secret. Every piece of a known secret that is long enough to identify
+it could be redacted wherever it appears; the shorter "long enough", the less of a secret a split can show and
+the more innocent text is blanked (and the more places each string must be searched for). The rule here:
+
+* **at a line's edge** (the first or last characters of a line, past spaces, quotes, brackets and
+  punctuation): a fragment of at least ``min(8, half the secret)`` characters, never under 6. A secret cut in
+  two by a line break leaves its first part at the end of one line and its second at the start of the next, so
+  whatever the cut, at most 7 of its characters stay visible on each side of the break (both halves of a secret
+  under 16 characters can be shorter than that, and then both are shown: no secret this action knows is that
+  short). A line made only of a piece of the secret (a token wrapped at 76 columns) touches both edges.
+* **anywhere else**: a fragment of at least half the secret (never under 8 characters). A piece that long is the
+  secret for anyone who sees it; a shorter piece inside a line is left alone, so that the secret's pieces that
+  are ordinary text cannot blank that text everywhere.
+* **never a word**: a fragment shaped like words (letters in one case or capitalised, or digits, between
+  separators: ``Password``, ``hh-test-``, ``2024``) is not redacted on its own, whatever its length, so a
+  common word inside a secret cannot blank that word in the report; the secret whole is always redacted.
+
+Looking only at a line's two edges costs two dictionary look-ups per line (every window of the secrets and of
+their encoded forms is a key); the "anywhere" rule needs three or four substring checks per secret, since any
+piece of half the secret contains one of its evenly spaced quarter-length anchors.
+
+Every rule looks at the text as it came, and the union of what they found is blanked at once, so one rule's
+``***`` never hides a match from another (``Basic base64(user:secret)`` is ``Basic ***``, not the user's part).
+Not covered: an encoding of an encoding (base64 of the URL-encoded secret, JSON escapes inside a JSON string),
+hex in mixed case, and bytes that bypass Python's text streams (``sys.stdout.buffer``, a subprocess's output).
+
+Costs: the tables are built once per set of secrets (cached: every Redactor of an invocation shares them). A
+string that contains nothing costs a few substring checks per secret, two look-ups per line and one check per
+pattern's hint; the regular expressions run only when a hint is present. Strings up to 200 characters (names,
+ids) are cached. ``benchmarks/bench_redact.py`` compares it with the exact-value redactor it replaced.
+
 The report runs it on every string before it enters a template (so truncating a preview cannot leave half a
-secret) and again on the finished text. Values under keys such as ``api_key``, ``token`` or ``password`` in
-datapoint inputs and outputs are replaced whole. :class:`RedactingFilter` does the same to log records; the
-CLI installs it on its log handlers.
+secret) and a custom template's own output again; values under keys such as ``api_key``, ``token`` or
+``password`` in datapoint inputs and outputs are replaced whole. :class:`RedactingFilter` does the same to log
+records (the CLI installs it on its log handlers), and :class:`RedactingStream` to what is printed (the CLI
+wraps standard output and error with it while it runs, so the user's code's ``print`` is redacted too).
 
 This module is imported by every job (a shard job redacts its logs and renders nothing): it needs only the
 standard library.
@@ -15,12 +64,22 @@ standard library.
 
 from __future__ import annotations
 
+import base64
+import functools
+import io
+import json
 import logging
+import math
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any, Final
+import string
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from itertools import chain, repeat
+from operator import itemgetter
+from typing import Any, Final, TextIO
 
-__all__ = ["REDACTED", "SECRET_PATTERNS", "RedactingFilter", "Redactor"]
+__all__ = ["REDACTED", "SECRET_PATTERNS", "RedactingFilter", "RedactingStream", "Redactor"]
 
 REDACTED: Final = "***"
 
@@ -75,28 +134,248 @@ _SENSITIVE_KEY: Final = re.compile(
     r"|authorization|cookie|private[_-]?key|credentials?)$"
 )
 
+MIN_SECRET: Final = 4  # a shorter "secret" is ignored: it would blank the whole report
+MIN_FORM: Final = 8  # an encoded form (hex, a base64 core) shorter than this is not looked for
+EDGE_FRAGMENT: Final = 8  # a fragment this long at a line's edge is redacted (half a shorter secret, never < 6)
+FRAGMENT_FLOOR: Final = 6
+_EDGE_TRIM: Final = " \t\r\n\"'`,;:.!?()[]{}<>"  # what may stand between a fragment and its line's edge
+_URL_SAFE: Final = frozenset(string.ascii_letters + string.digits + "-_.~")  # never percent- or JSON-escaped
+_WORD: Final = r"(?:[A-Z]?[a-z]+|[A-Z]+|[0-9]+)"
+_WORDISH: Final = re.compile(rf"[\W_]*(?:{_WORD}[\W_]+)*{_WORD}?[\W_]*", re.ASCII)
+_GATE: Final = 16  # characters of a form or anchor checked first: enough to be rare, short enough to be cheap
 
-def _replace(match: re.Match[str]) -> str:
-    kept = match.groupdict().get("keep")
-    return REDACTED if kept is None else kept + REDACTED
+
+# ------------------------------------------------------------------------------------ the secrets' tables
+
+
+def _base64_cores(raw: bytes) -> list[tuple[str, str]]:
+    """The base64 characters that depend on ``raw``'s bits alone, for each of the 3 offsets ``raw`` can start at
+    inside a base64 group, in the standard and the URL-safe alphabet: every base64 text of bytes containing
+    ``raw``, padded or not, contains one of them."""
+    cores = []
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + raw).decode("ascii")
+        core = encoded[(0, 2, 3)[offset] : (offset + len(raw)) * 8 // 6]
+        cores.append((core, core.translate(_URL_SAFE_BASE64)))
+    return cores
+
+
+_URL_SAFE_BASE64: Final = str.maketrans("+/", "-_")
+
+
+def _either_case(hex_digits: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in hex_digits)
+
+
+def _escaped(secret: str) -> tuple[str | None, re.Pattern[str]] | None:
+    """A pattern for ``secret`` percent-encoded or JSON-escaped (each character as itself or escaped, so partial
+    encoders match too), with a substring every match contains (``None``: no long enough one); ``None`` when
+    neither encoding changes the secret."""
+    if all(c in _URL_SAFE for c in secret):
+        return None
+    parts = []
+    for c in secret:
+        if c in _URL_SAFE:
+            parts.append(re.escape(c))
+            continue
+        units = c.encode("utf-16-be")  # \\uXXXX escapes are UTF-16 code units (a surrogate pair past U+FFFF)
+        options = {
+            re.escape(c),
+            re.escape(json.dumps(c)[1:-1]),  # \\" \\\\ \\n …
+            "".join(f"%{_either_case(f'{b:02x}')}" for b in c.encode("utf-8")),
+            "".join(r"\\u" + _either_case(units[i : i + 2].hex()) for i in range(0, len(units), 2)),
+        }
+        if c == " ":
+            options.add(r"\+")
+        if c == "/":
+            options.add(r"\\/")
+        parts.append("(?:" + "|".join(sorted(options, key=lambda o: (-len(o), o))) + ")")
+    hint = _longest_run(secret, r"[A-Za-z0-9._~-]+")
+    return (hint if len(hint) >= 4 else None), re.compile("".join(parts))
+
+
+def _longest_run(text: str, pattern: str) -> str:
+    return max(re.findall(pattern, text), key=len, default="")
+
+
+def _gated(forms: Iterable[str], run: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Encoded ``forms`` of one secret, each group behind one substring check: their common ``run`` (a substring
+    of every form) when it is long enough to be rare, else each form on its own."""
+    kept = tuple(dict.fromkeys(form for form in forms if len(form) >= MIN_FORM))
+    if len(run) >= MIN_FORM:
+        return [(run[:_GATE], kept)] if kept else []
+    return [(form[:_GATE], (form,)) for form in kept]
+
+
+def _edge_length(size: int) -> int:
+    return max(FRAGMENT_FLOOR, min(EDGE_FRAGMENT, math.ceil(size / 2)))
+
+
+def _anywhere_length(size: int) -> int:
+    return min(size, max(EDGE_FRAGMENT, math.ceil(size / 2)))
+
+
+_Edge = tuple[int, dict[str, int], dict[str, tuple[int, ...]], Callable[[str], str], Callable[[str], str]]
+"""(window, each window's first place in the sources (index << 32 | where), its other places, the first and the
+last ``window`` characters of a line)"""
+
+
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    encoded: tuple[tuple[str, tuple[str, ...]], ...]  # (gate, hex or base64 forms every one of which contains it)
+    escaped: tuple[tuple[str | None, re.Pattern[str]], ...]  # (hint, percent-encoded or JSON-escaped value)
+    anchors: tuple[tuple[str, str, str, int, int], ...]  # (gate, anchor, value, where it is, least fragment length)
+    sources: tuple[str, ...]  # the values and their encoded forms, whose fragments count at a line's edge
+    edges: tuple[_Edge, ...]  # one per window length: mostly 8 only
+
+
+@functools.lru_cache(maxsize=8)
+def _tables(values: tuple[str, ...]) -> _Tables:
+    """Everything the known ``values`` are looked for by, built once per set of secrets."""
+    encoded: dict[tuple[str, ...], str] = {}
+    escaped = []
+    anchors = []
+    sources = dict.fromkeys(values)
+    for value in values:
+        raw = value.encode("utf-8")
+        hexes = (raw.hex(), raw.hex().upper())
+        groups = _gated(hexes, _longest_run(hexes[0], "[0-9]+"))
+        for cores in _base64_cores(raw):
+            groups += _gated(cores, _longest_run(cores[0], "[A-Za-z0-9]+"))
+        for gate, forms in groups:
+            encoded.setdefault(forms, gate)
+            sources.update(dict.fromkeys(forms))
+        if (found := _escaped(value)) is not None:
+            escaped.append(found)
+        least = _anywhere_length(len(value))
+        size = max(4, math.ceil(least / 2)) if least < len(value) else len(value)
+        step = least - size + 1  # any ``least`` characters of the value hold one of these anchors
+        for at in range(0, len(value) - size + 1, step):
+            anchors.append((value[at : at + min(size, _GATE)], value[at : at + size], value, at, least))
+    edges: list[_Edge] = []
+    ordered = tuple(sources)
+    for window in sorted({_edge_length(len(source)) for source in ordered}):
+        first: dict[str, int] = {}
+        others: dict[str, list[int]] = {}
+        for index, source in enumerate(ordered):
+            if _edge_length(len(source)) != window or window >= len(source):
+                continue
+            for at in range(len(source) - window + 1):
+                place = first.setdefault(source[at : at + window], index << 32 | at)
+                if place != index << 32 | at:
+                    others.setdefault(source[at : at + window], []).append(index << 32 | at)
+        if first:
+            more = {gram: tuple(places) for gram, places in others.items()}
+            edges.append((window, first, more, itemgetter(slice(None, window)), itemgetter(slice(-window, None))))
+    return _Tables(
+        encoded=tuple(sorted(((gate, forms) for forms, gate in encoded.items()), key=lambda g: -len(g[1][0]))),
+        escaped=tuple(escaped),
+        anchors=tuple(anchors),
+        sources=ordered,
+        edges=tuple(edges),
+    )
+
+
+def _extend(text: str, start: int, length: int, source: str, at: int) -> tuple[int, int]:
+    """The span of ``text`` around ``text[start:start+length] == source[at:at+length]`` that goes on matching
+    ``source`` on both sides."""
+    left = 0
+    while start - left > 0 and at - left > 0 and text[start - left - 1] == source[at - left - 1]:
+        left += 1
+    right = length
+    while start + right < len(text) and at + right < len(source) and text[start + right] == source[at + right]:
+        right += 1
+    return start - left, start + right
+
+
+def _identifying(fragment: str, source: str) -> bool:
+    """Whether a fragment of ``source`` is redacted: the whole of it, or a piece not shaped like words."""
+    return fragment == source or _WORDISH.fullmatch(fragment) is None
+
+
+def _fragments(text: str, tables: _Tables) -> list[tuple[int, int]]:
+    """Where ``text`` holds a known value whole, half of one anywhere, or a fragment of one (or of an encoded
+    form) at a line's edge."""
+    spans = []
+    for gate, anchor, value, at, least in tables.anchors:
+        if gate in text:
+            start = text.find(anchor)
+            while start >= 0:
+                span = _extend(text, start, len(anchor), value, at)
+                if span[1] - span[0] >= least and _identifying(text[span[0] : span[1]], value):
+                    spans.append(span)
+                start = text.find(anchor, start + 1)
+    if "\n" in text or "\r" in text:
+        trimmed = list(map(str.strip, text.splitlines(), repeat(_EDGE_TRIM)))
+        for edge in tables.edges:
+            window, places, _, heads, tails = edge
+            if not places.keys().isdisjoint(chain(map(heads, trimmed), map(tails, trimmed))):
+                spans.extend(_at_edges(text, edge, tables.sources))
+    else:
+        line = text.strip(_EDGE_TRIM)
+        for edge in tables.edges:
+            window, places = edge[0], edge[1]
+            if line[:window] in places or line[-window:] in places:
+                spans.extend(_at_edges(text, edge, tables.sources))
+    return spans
+
+
+def _at_edges(text: str, edge: _Edge, sources: tuple[str, ...]) -> list[tuple[int, int]]:
+    """The fragments at the lines' edges that ``edge``'s windows find (rare: plain loops)."""
+    window, places, others, _, _ = edge
+    spans = []
+    begin = 0
+    for line in text.splitlines(keepends=True):
+        first = begin + len(line) - len(line.lstrip(_EDGE_TRIM))
+        last = begin + len(line.rstrip(_EDGE_TRIM))
+        begin += len(line)
+        if last - first < window:
+            continue
+        for start in (first, last - window):
+            gram = text[start : start + window]
+            if (place := places.get(gram)) is None:
+                continue
+            for found in (place, *others.get(gram, ())):
+                source = sources[found >> 32]
+                span = _extend(text, start, window, source, found & 0xFFFFFFFF)
+                if _identifying(text[span[0] : span[1]], source):
+                    spans.append(span)
+    return spans
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each span (overlapping or adjacent ones merged) replaced by ``***``."""
+    pieces: list[str] = []
+    done = 0
+    for start, end in sorted(spans):
+        if end <= done or start == end:
+            continue
+        if start > done or not pieces:
+            pieces.extend((text[done:start], REDACTED))
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 class Redactor:
-    """Replaces secret values and common secret patterns (:data:`SECRET_PATTERNS`) with ``***``.
+    """Replaces known secret values, their encodings and fragments, and common secret patterns
+    (:data:`SECRET_PATTERNS`) with ``***`` (the module's docstring says which forms and fragments).
 
     ``secrets`` are exact values (the action's inputs); values shorter than 4 characters are ignored so
     that a one-letter "secret" cannot blank the whole report.
     """
 
-    __slots__ = ("_cache", "_exact", "_secrets")
+    __slots__ = ("_cache", "_secrets", "_tables")
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         values: set[str] = set()
         for secret in secrets:
             if isinstance(secret, str):
-                values.update(v for v in (secret, secret.strip()) if len(v) >= 4)
+                value = secret.strip()  # the spaces around a secret are not part of it: they would stretch fragments
+                if len(value) >= MIN_SECRET:
+                    values.add(value)
         self._secrets = tuple(sorted(values, key=lambda v: (-len(v), v)))
-        self._exact = re.compile("|".join(re.escape(v) for v in self._secrets)) if self._secrets else None
+        self._tables = _tables(self._secrets) if self._secrets else None
         self._cache: dict[str, str] = {}  # short strings (names, ids) repeat: redact each once
 
     def redact(self, text: str) -> str:
@@ -113,20 +392,32 @@ class Redactor:
         return self._redact(text)
 
     def _redact(self, text: str) -> str:
-        if self._exact is not None:
-            for secret in self._secrets:
-                if secret in text:
-                    text = self._exact.sub(REDACTED, text)
-                    break
+        """Every rule looks at ``text`` as it came, and what any of them found is blanked at once: one rule's
+        ``***`` never hides from another what it was looking for."""
+        spans: list[tuple[int, int]] = []
+        tables = self._tables
+        if tables is not None:
+            for gate, forms in tables.encoded:
+                if gate in text:
+                    for form in forms:
+                        start = text.find(form)
+                        while start >= 0:
+                            spans.append((start, start + len(form)))
+                            start = text.find(form, start + len(form))
+            for hint, pattern in tables.escaped:
+                if hint is None or hint in text:
+                    spans.extend(match.span() for match in pattern.finditer(text))
+            spans += _fragments(text, tables)
         lower = text.lower()  # the hints are checked case-insensitively: a superset of what can match
         for pattern, hints in _RULES:
             for hint in hints:
                 if hint in lower:
-                    replaced = pattern.sub(_replace, text)
-                    if replaced != text:
-                        text, lower = replaced, replaced.lower()
+                    spans.extend(
+                        (match.end("keep") if "keep" in pattern.groupindex else match.start(), match.end())
+                        for match in pattern.finditer(text)
+                    )
                     break
-        return text
+        return _blank(text, spans) if spans else text
 
     __call__ = redact
 
@@ -192,3 +483,59 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = self.redactor.redact(record.stack_info)
         return True
+
+
+class RedactingStream(io.TextIOBase):
+    """A text stream that passes what is written to ``target`` redacted, a line at a time (a line ends at
+    ``\\n`` or ``\\r``; :meth:`flush` passes on an unfinished one). Thread-safe.
+
+    The CLI puts it in place of ``sys.stdout`` and ``sys.stderr`` while it runs, so that what the user's code
+    prints is redacted like a log record. Bytes written to ``buffer`` or to the file descriptor (a subprocess's
+    output) do not pass through it."""
+
+    _LIMIT: Final = 65_536  # an unfinished line longer than this is passed on (redacted) without waiting
+
+    def __init__(self, target: TextIO, redactor: Redactor) -> None:
+        super().__init__()
+        self.target = target
+        self._redactor = redactor
+        self._pending = ""
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            pending = self._pending + text
+            cut = max(pending.rfind("\n"), pending.rfind("\r")) + 1
+            if len(pending) - cut > self._LIMIT:
+                cut = len(pending)
+            if cut:
+                self.target.write(self._redactor.redact(pending[:cut]))
+            self._pending = pending[cut:]
+        return len(text)
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._pending:
+                self.target.write(self._redactor.redact(self._pending))
+                self._pending = ""
+            self.target.flush()
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return self.target.isatty()
+
+    def fileno(self) -> int:
+        return self.target.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self.target.encoding
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return self.target.errors
+
+    def __getattr__(self, name: str) -> Any:  # buffer, mode, name, reconfigure…: the target's
+        return getattr(self.target, name)

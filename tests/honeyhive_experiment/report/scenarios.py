@@ -7,12 +7,14 @@ expectation is either one of those literals or a golden file.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from honeyhive_experiment import report
 from honeyhive_experiment.config import CommentConfig, Direction, MetricConfig
@@ -580,3 +582,38 @@ def significance_input() -> Judgement:
         baseline_errored=frozenset(),
         inputs_by_datapoint={"EXT-d0": {"question": "What is the capital of Peru?"}},
     )
+
+
+# ------------------------------------------------------------------------------------------------------------
+# a secret in the shapes programs print it in (the redaction tests, and test_secret_shapes.py end to end)
+# ------------------------------------------------------------------------------------------------------------
+
+
+def encodings(secret: str) -> dict[str, str]:
+    """The forms of ``secret`` a program prints or returns, by name."""
+    raw = secret.encode()
+    return {
+        "base64": base64.b64encode(raw).decode(),
+        "base64 unpadded": base64.b64encode(raw).decode().rstrip("="),
+        "base64 url-safe": base64.urlsafe_b64encode(raw).decode(),
+        "base64 url-safe unpadded": base64.urlsafe_b64encode(raw).decode().rstrip("="),
+        "base64 at offset 1": base64.b64encode(b"a" + raw + b"!").decode(),
+        "base64 at offset 2": base64.b64encode(b"ab" + raw + b"!!").decode(),
+        "base64 at offset 0 after a group": base64.b64encode(b"abc" + raw + b"!").decode(),
+        "base64 of user:secret": base64.b64encode(b"user:" + raw).decode(),
+        "hex": raw.hex(),
+        "HEX": raw.hex().upper(),
+        "percent-encoded": quote(secret, safe=""),
+        "percent-encoded, / kept": quote(secret),
+        "quote_plus": quote_plus(secret),
+        "percent-encoded in lower case": re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), quote(secret, safe="")),
+        "JSON string": json.dumps(secret),
+        "JSON with \\/": json.dumps(secret).replace("/", "\\/"),
+        "JSON in JSON": json.dumps({"headers": {"x-key": secret}}),
+    }
+
+
+def recognisable(form: str) -> list[str]:
+    """Pieces of an encoded form that would give it away: itself and its middle (a replaced base64 core may leave
+    the 2-3 characters at its ends that also depend on the bytes around the secret)."""
+    return [form, form[4:-4]]

@@ -3,7 +3,9 @@ log line."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import io
 import json
 import logging
 from pathlib import Path
@@ -17,6 +19,7 @@ from honeyhive_experiment.report import (
     RedactingFilter,
     Redactor,
 )
+from honeyhive_experiment.report.redact import RedactingStream
 from honeyhive_experiment.verdict import Decision, Verdict
 from tests.honeyhive_experiment.report.scenarios import (
     APP,
@@ -28,8 +31,10 @@ from tests.honeyhive_experiment.report.scenarios import (
     comparison_of,
     datapoint,
     detail,
+    encodings,
     fail_input,
     pass_input,
+    recognisable,
     render_comment,
     render_summary,
     render_terminal,
@@ -211,3 +216,150 @@ def test_redacting_filter_scrubs_messages_arguments_and_tracebacks(caplog: pytes
     assert leaks(caplog.text) == []
     assert "calling with key *** and {'auth': 'Bearer ***'}" in caplog.text
     assert "ValueError: rejected *** / ***" in caplog.text
+
+
+# ------------------------------------------------------------------------------------------------------------
+# a known secret in other shapes: encoded, escaped, split across lines (issue 21)
+# ------------------------------------------------------------------------------------------------------------
+
+PASSWORD = 'hh-Pw/4f7c+2a9e 1b3d="5f60\\x'  # a key with characters every encoding escapes (/ + space = " \)
+
+
+@pytest.mark.parametrize("secret", [API_KEY, GITHUB_TOKEN, PASSWORD, "pässwörd-ünïcode-9f3a"])
+@pytest.mark.parametrize("shape", list(encodings(API_KEY)))
+def test_a_known_secret_is_redacted_in_every_common_encoding(secret: str, shape: str) -> None:
+    form = encodings(secret)[shape]
+    redactor = Redactor([secret])
+    for text in (form, f"sent {form} to the server", f'{{"auth": "{form}"}}', f"Authorization: Basic {form}"):
+        redacted = redactor.redact(text)
+        assert [piece for piece in recognisable(form) if piece in redacted] == [], redacted
+        assert "***" in redacted
+    assert redactor.redact(f"sent {form} to the server").startswith("sent ")
+    assert redactor.redact(f"sent {form} to the server").endswith(" to the server")
+
+
+@pytest.mark.parametrize("secret", [API_KEY, GITHUB_TOKEN, PASSWORD])
+@pytest.mark.parametrize("where", ["early", "middle", "late"])
+def test_a_secret_split_across_two_lines_leaves_neither_part(secret: str, where: str) -> None:
+    """Cut anywhere that leaves 10 characters or more on each side (the bound: see the next tests)."""
+    cut = {"early": 10, "middle": len(secret) // 2, "late": len(secret) - 10}[where]
+    first, second = secret[:cut], secret[cut:]
+    redactor = Redactor([secret])
+    as_records = [redactor.redact(f"the key is {first}"), redactor.redact(f"{second} (continued)")]
+    in_one_text = redactor.redact(f"the key is {first}\n{second} (continued)")
+    quoted = [redactor.redact(f'  "{first}",'), redactor.redact(f'  "{second}"')]  # a list printed one per line
+    for shown in (*as_records, in_one_text, *quoted):
+        assert first not in shown
+        assert second not in shown
+    assert as_records == ["the key is ***", "*** (continued)"]
+
+
+def test_half_a_secret_is_redacted_anywhere_in_a_line() -> None:
+    redactor = Redactor([API_KEY])
+    half = API_KEY[3 : 3 + (len(API_KEY) + 1) // 2]
+    assert redactor.redact(f"key {half} and more") == "key *** and more"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Password reset",  # a word inside the secret, at the start of a line
+        "reset your Password",  # and at the end
+        "Summer-Password",  # words and separators
+        "2024",
+        "summer rain",
+        "mid-line fragment Pw2024x9 of it",  # shorter than half the secret, inside a line
+        "the basic idea",
+    ],
+)
+def test_pieces_of_a_secret_that_are_words_or_short_are_not_blanked(text: str) -> None:
+    secret = "Summer-Password-2024-Pw2024x9Qz7Lm3Vb8"
+    assert Redactor([secret]).redact(text) == text
+
+
+def test_a_secret_shaped_like_words_is_still_redacted_whole() -> None:
+    assert Redactor(["correct-horse-battery-staple"]).redact("pw: correct-horse-battery-staple!") == "pw: ***!"
+
+
+def test_a_split_shows_at_most_a_short_or_word_shaped_piece() -> None:
+    """The trade-off, pinned: a piece under 8 characters at a line's edge, or one shaped like words (the key's
+    ``hh-test-`` prefix), stays; the rest of the key does not."""
+    redactor = Redactor([API_KEY])
+    assert redactor.redact(f"key {API_KEY[:7]}") == f"key {API_KEY[:7]}"
+    assert redactor.redact(f"key {API_KEY[:8]}") == "key hh-test-"
+    assert redactor.redact(f"{API_KEY[7:]} ends it") == "*** ends it"
+
+
+def test_a_pattern_and_a_known_secret_in_one_credential_leave_nothing() -> None:
+    """Every rule sees the text as it came: the known secret's *** does not hide the Basic credential around it."""
+    credential = base64.b64encode(f"user:{API_KEY}".encode()).decode()
+    assert Redactor([API_KEY]).redact(f"Authorization: Basic {credential}") == "Authorization: Basic ***"
+
+
+def test_encoded_and_split_secrets_appear_in_no_output() -> None:
+    """The must-show of issue 21: base64, hex and URL-encoded forms of the inputs' secrets and a secret split across
+    two lines are absent from the comment, the summary, the terminal text and report.json."""
+    data = secret_input()
+    shapes = {**encodings(API_KEY), **{f"token {k}": v for k, v in encodings(GITHUB_TOKEN).items()}}
+    shapes_text = "\n".join(f"{name}: {form}" for name, form in shapes.items())
+    split = f"{API_KEY[:10]}\n{API_KEY[10:]}"
+    data = dataclasses.replace(
+        data,
+        outcomes=[
+            *data.outcomes[:1],
+            dataclasses.replace(
+                data.outcomes[1], error=f"HTTPError 401\n{shapes_text}\nthe key was:\n{split}\nend of error"
+            ),
+            *data.outcomes[2:],
+        ],
+        inputs_by_datapoint={
+            **data.inputs_by_datapoint,
+            "EXT-q2": {"question": "hi", "forms": shapes, "key parts": [GITHUB_TOKEN[:12], GITHUB_TOKEN[12:]]},
+        },
+        notes=(*data.notes, f"encoded: {encodings(GITHUB_TOKEN)['base64']}"),
+    )
+    secrets = (API_KEY, GITHUB_TOKEN)
+    outputs = {
+        "comment": render_comment(data, secrets=secrets).text,
+        "summary": render_summary(data, secrets=secrets),
+        "terminal": render_terminal(data, secrets=secrets),
+        "report.json": json.dumps(report_json(data, secrets=secrets)),
+    }
+    unwanted = [piece for form in shapes.values() for piece in recognisable(form)]
+    unwanted += [API_KEY[:10], API_KEY[10:], GITHUB_TOKEN[:12], GITHUB_TOKEN[12:]]
+    for name, text in outputs.items():
+        assert [piece for piece in unwanted if piece in text] == [], f"{name} leaks"
+        assert leaks(text) == [], f"{name} leaks"
+    assert "the key was:" in outputs["report.json"]  # the error is there, its secret parts redacted
+
+
+def test_encoded_and_split_secrets_appear_in_no_log_line(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.handler.addFilter(RedactingFilter(Redactor([API_KEY, GITHUB_TOKEN])))
+    log = logging.getLogger("honeyhive_experiment.test_report")
+    forms = [*encodings(API_KEY).values(), *encodings(GITHUB_TOKEN).values()]
+    with caplog.at_level(logging.INFO, logger=log.name):
+        for form in forms:
+            log.info("calling with %s", form)
+        log.warning("the key starts %s", API_KEY[:10])  # two records: each holds one part
+        log.warning("%s is how it ends", API_KEY[10:])
+        log.error(f"token: {GITHUB_TOKEN[:11]}\n{GITHUB_TOKEN[11:]}")
+    unwanted = [piece for form in forms for piece in recognisable(form)]
+    unwanted += [API_KEY[:10], API_KEY[10:], GITHUB_TOKEN[:11], GITHUB_TOKEN[11:]]
+    assert [piece for piece in unwanted if piece in caplog.text] == []
+    assert "the key starts ***" in caplog.text
+    assert "*** is how it ends" in caplog.text
+
+
+def test_a_redacting_stream_redacts_whole_lines_whatever_the_writes() -> None:
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor([API_KEY]))
+    stream.write(f"key {API_KEY[:6]}")  # a secret written in pieces, without a flush between them
+    stream.write(f"{API_KEY[6:]} done\nnext ")
+    assert target.getvalue() == "key *** done\n"  # an unfinished line waits
+    stream.write("line\r[##..] 50%")
+    stream.flush()  # a flush passes the unfinished line on (a progress bar shows)
+    assert target.getvalue() == "key *** done\nnext line\r[##..] 50%"
+    print(encodings(API_KEY)["hex"], file=stream)
+    print(API_KEY[:12], file=stream, flush=True)
+    print(API_KEY[12:], file=stream)
+    assert target.getvalue().splitlines()[-3:] == ["[##..] 50%***", "***", "***"]

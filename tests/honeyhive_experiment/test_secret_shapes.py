@@ -1,0 +1,108 @@
+"""The user's code prints, logs, raises and returns the action's secrets encoded (base64, hex, percent-encoded,
+JSON-escaped) and split across two lines: none of it reaches the job's log, the comment, the job summary or
+report.json (issue 21, "secrets in other shapes").
+
+``python -m honeyhive_experiment action`` runs in process as a dry run on a ``pull_request`` event, with the
+secrets where the runner puts them (``HH_API_KEY`` and ``GITHUB_TOKEN`` from the inputs, and the runner's own
+``ACTIONS_RUNTIME_TOKEN``), against ``honeyhive_local`` on loopback; only argv and the environment are made up.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from honeyhive_experiment.cli import main
+from honeyhive_experiment.paths import REPORT_PATH
+from honeyhive_local import LocalBackend
+from tests.fakes.actions_runner import BASE_SHA, HEAD_REF, HEAD_SHA, PR, REPOSITORY, Step, pull_request
+from tests.fakes.github_server import FakeGitHub
+from tests.honeyhive_experiment.report.scenarios import encodings, recognisable
+from tests.quickstart import copy_quickstart, fresh_app
+
+pytestmark = pytest.mark.integration
+
+API_KEY = 'hh-e2e/Kq8+Zr4=Wm9"Tp2Lx7Vb3'  # characters that every encoding escapes: / + = "
+GITHUB_TOKEN = "ghs_Rk7Qm2Xz9Wp4Ln8Tc3Vb6Hy1Jd5Fs0Ga2Ke"
+RUNTIME_TOKEN = "eyJ0eXAiOiJKV1QifQ.eyJzY3AiOiJBY3Rpb25zLlJlc3VsdHMifQ.c2lnbmF0dXJlLW9mLXRoZS1ydW5uZXI"
+COMMENT_START = "----- the comment that would be posted -----"
+
+FORMS = {
+    f"{who} {shape}": form
+    for who, secret in (("key", API_KEY), ("token", GITHUB_TOKEN), ("runtime", RUNTIME_TOKEN))
+    for shape, form in encodings(secret).items()
+}
+SPLITS = ((API_KEY[:12], API_KEY[12:]), (GITHUB_TOKEN[:20], GITHUB_TOKEN[20:]))
+APP = """
+import logging
+
+FORMS = {forms!r}
+SPLITS = {splits!r}
+log = logging.getLogger("support_bot")
+
+
+def answer(datapoint):
+    question = datapoint["inputs"]["question"]
+    for name, form in FORMS.items():
+        print(f"{{name}}: {{form}}")
+    for first, second in SPLITS:
+        print(f"the key starts {{first}}")  # two prints: two lines of the log
+        print(f"{{second}} is how it ends")
+        log.warning("%s", first)  # two log records
+        log.warning("%s", second)
+    names = sorted(FORMS)
+    mine = names[len(question) % len(names)]
+    if "password" in question:
+        raise PermissionError(f"401 with {{FORMS[mine]}}\\nkey: {{SPLITS[0][0]}}\\n{{SPLITS[0][1]}}")
+    return {{"answer": FORMS[mine], "lines": "\\n".join(SPLITS[1]), "parts": list(SPLITS[0]), "all": FORMS}}
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Iterator[Path]:
+    """The quickstart whose function prints, logs, raises and returns the secrets in every shape (its answers
+    have no topic, so every datapoint fails and its outputs are previewed in the report)."""
+    with fresh_app():
+        root = copy_quickstart(tmp_path / "repo")
+        (root / "support_bot" / "app.py").write_text(APP.format(forms=FORMS, splits=SPLITS), encoding="utf-8")
+        yield root
+
+
+def unwanted() -> list[str]:
+    pieces = [piece for form in FORMS.values() for piece in recognisable(form)]
+    return pieces + [part for split in SPLITS for part in split] + [API_KEY, GITHUB_TOKEN, RUNTIME_TOKEN]
+
+
+def test_secrets_in_other_shapes_reach_no_output(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    step = Step(repo.parent / "step", pull_request())
+    inputs = {"api-key": API_KEY, "github-token": GITHUB_TOKEN, "dry-run": "true"}
+    with (
+        LocalBackend(":memory:", API_KEY) as backend,
+        FakeGitHub(token=GITHUB_TOKEN, repository=REPOSITORY) as github,
+    ):
+        github.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref=HEAD_REF)
+        env = step.env(repo, {**inputs, "server-url": backend.url}, api_url=github.api_url)
+        code = main(["action"], environ={**env, "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN})
+    printed = capsys.readouterr()
+    log = printed.out + printed.err
+    assert code == 1, log  # the datapoints fail: the run was judged, and reported
+    assert COMMENT_START in printed.out
+    outputs = {
+        "log": log,
+        "comment": printed.out.split(COMMENT_START, 1)[1],
+        "summary": step.summary(),
+        "report.json": (repo / REPORT_PATH).read_text(encoding="utf-8"),
+    }
+    report = json.loads(outputs["report.json"])
+    assert report["datapoints"]["failed"], "no outputs were previewed: the test would show nothing"
+    assert report["datapoints"]["errored"], "no error was reported: the test would show nothing"
+    for name, text in outputs.items():
+        found = [piece for piece in unwanted() if piece in text]
+        assert found == [], f"the {name} shows {found[:5]}"
+        shown = text.replace("\\*", "*")  # Markdown escapes the comment's and the summary's ***
+        assert "***" in shown, f"the {name} shows no redaction at all: the secrets never reached it"
+    assert "the key starts ***" in log
+    assert "*** is how it ends" in log
