@@ -182,6 +182,7 @@ def evaluate_ours(
         name=name,
         max_workers=workers,
         progress=progress,
+        print_results=False,  # the SDK's default table would land in the benchmark's output
     )
     not_ok = sum(1 for o in result.outcomes if o.status.value != "ok" or not o.exported)
     exact = result.summary.metric("exact_match")

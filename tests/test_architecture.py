@@ -56,7 +56,7 @@ def _in(name: str, owners: set[str]) -> bool:
 
 # which third-party package may be imported only by which module: the owners table of docs/architecture.md
 OWNERS = {
-    "honeyhive_local": {"operations"},
+    "honeyhive_local": {"backend"},  # the one place that chooses HoneyHive or the embedded backend
     "httpx": {"client"},
     "tenacity": {"client"},
     "github": {"github"},

@@ -52,6 +52,7 @@ _EXPORTS = {
     "TraceSink": "honeyhive_experiment.tracing",
     "DatapointTracer": "honeyhive_experiment.tracing",
     "Datapoint": "honeyhive_experiment.models.outcomes",
+    "DatapointError": "honeyhive_experiment.run_result",
     "DatapointOutcome": "honeyhive_experiment.models.outcomes",
     "OutcomeStatus": "honeyhive_experiment.models.outcomes",
     "Progress": "honeyhive_experiment.models.outcomes",
@@ -75,6 +76,7 @@ __all__ = [
     "BackendUnreachable",
     "ConfigRun",
     "Datapoint",
+    "DatapointError",
     "DatapointOutcome",
     "DatapointResult",
     "DatapointTracer",
@@ -166,4 +168,5 @@ if TYPE_CHECKING:
     )
     from honeyhive_experiment.models.outcomes import Datapoint, DatapointOutcome, OutcomeStatus, Progress
     from honeyhive_experiment.results import compare_runs, get_run_metrics, get_run_result, wait_for_run_result
+    from honeyhive_experiment.run_result import DatapointError
     from honeyhive_experiment.tracing import DatapointTracer, TraceSink

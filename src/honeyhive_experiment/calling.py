@@ -6,7 +6,8 @@ wrapper (a ``(*args, **kwargs)`` pass-through exposing the real function as ``.f
 raise ``KeyError``), wrapper loops and builtins without a signature. The calling conventions read that shape:
 
 * the function (:func:`function_convention`): the whole datapoint record, or the older SDKs'
-  ``(inputs, ground_truths)``, with ``tracer=`` when it takes one (honeyhive-api.md §7);
+  ``(inputs, ground_truths)``, decided by the parameters' names, with ``tracer=`` when it takes one
+  (honeyhive-api.md §7);
 * an evaluator (:meth:`honeyhive_experiment.evaluators.Evaluator.from_callable`): ``(outputs, inputs[,
   ground_truth])``.
 
@@ -166,6 +167,8 @@ _CALLED_AS = (
     "it is called as function(datapoint) (the whole record), with tracer= when it takes a 'tracer' parameter, "
     "or as function(inputs, ground_truths) (older HoneyHive code)"
 )
+GROUND_TRUTH_NAMES = ("ground_truth", "ground_truths")
+"""Names of a second parameter that make a function older HoneyHive code, ``function(inputs, ground_truths)``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,33 +181,54 @@ class FunctionConvention:
     """Whether ``tracer=`` is passed: the function has a ``tracer`` parameter, or ``**kwargs``."""
     is_async: bool = False
     """Whether calling it returns a coroutine to run."""
+    ground_truth: bool = True
+    """Older code only: whether the ground truth is passed after the inputs (False: ``function(inputs)``, the
+    legacy SDK's one-parameter form)."""
 
     def arguments(self, datapoint: Datapoint, tracer: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        """``(args, kwargs)`` for one datapoint: its inputs and ground truth, or (a copy of) its whole record."""
-        if self.inputs_and_ground_truth:
-            args: tuple[Any, ...] = (datapoint.inputs, datapoint.ground_truth)
-        else:
+        """``(args, kwargs)`` for one datapoint: its inputs (and ground truth), or (a copy of) its whole record."""
+        args: tuple[Any, ...]
+        if not self.inputs_and_ground_truth:
             args = (dict(datapoint.record),)
+        elif self.ground_truth:
+            args = (datapoint.inputs, datapoint.ground_truth)
+        else:
+            args = (datapoint.inputs,)
         return args, {"tracer": tracer} if self.tracer else {}
+
+
+def _older_code(names: list[str], required: int) -> bool:
+    """Whether a function whose datapoint parameters are ``names`` (``required`` of them without a default) is
+    older HoneyHive code. Their names decide: ``datapoint`` first → the record; ``inputs`` first, or
+    ``ground_truth(s)`` second → the inputs and ground truth. Other names: two required → older code."""
+    if names and names[0] == "datapoint":
+        return False
+    if (names and names[0] == "inputs") or (len(names) > 1 and names[1] in GROUND_TRUTH_NAMES):
+        return True
+    return required == 2
 
 
 def function_convention(function: Callable[..., Any]) -> FunctionConvention:
     """Decide from ``function``'s signature how it is called; raise when no convention fits.
 
-    Positional parameters are counted leaving out one named ``tracer`` (it is passed by keyword):
+    The datapoint parameters are the positional ones but one named ``tracer`` (it is passed by keyword). Their
+    names decide first, so code written for any HoneyHive SDK runs as it was written:
 
-    * two required → older HoneyHive code: ``function(inputs, ground_truths)`` gets the datapoint's
-      ``inputs`` and its ``ground_truth`` (``None`` when it has none);
-    * one required, or none required but some accepted (``datapoint=None``, ``*args``) → ``function(datapoint)``
-      with the whole record;
+    * the first named ``inputs``, or the second named ``ground_truth`` / ``ground_truths`` → older HoneyHive
+      code: ``function(inputs, ground_truths)`` gets the datapoint's ``inputs`` and its ``ground_truth``
+      (``None`` when it has none) — also when the second has a default (``ground_truths=None``); a lone
+      ``inputs`` parameter gets the inputs only, as the legacy SDK called it;
+    * the first named ``datapoint`` → ``function(datapoint)`` with the whole record;
+    * other names: two required → older code; one required, or none required but some accepted
+      (``dp=None``, ``*args``) → the whole record;
     * either way ``tracer=`` is added when it has a ``tracer`` parameter or ``**kwargs``.
 
     A signature that cannot be read (some builtins) gets the record, without a tracer.
 
     Raises:
-        EvaluatorSignatureError: it accepts no positional argument, requires three or more, requires a
-            keyword-only parameter other than ``tracer`` (never passed), or takes ``tracer`` in the place of a
-            datapoint argument.
+        EvaluatorSignatureError: it accepts no positional argument, requires three or more (two for the
+            record), requires a keyword-only parameter other than ``tracer`` (never passed), or takes
+            ``tracer`` in the place of a datapoint argument.
     """
     shape = inspect_callable(function)
     name = shape.name
@@ -218,18 +242,22 @@ def function_convention(function: Callable[..., Any]) -> FunctionConvention:
         )
     tracer_at = next((i for i, p in enumerate(shape.positional) if p.name == "tracer"), None)
     datapoint_parameters = [p for p in shape.positional if p.name != "tracer"]
+    names = [p.name for p in datapoint_parameters]
     required = [p.name for p in datapoint_parameters if p.required]
     tracer = shape.var_keyword or tracer_at is not None or "tracer" in shape.keywords
-    if len(required) > 2:
+    older = _older_code(names, len(required))
+    if len(required) > (2 if older else 1):
         raise EvaluatorSignatureError(
             f"function {name!r} requires {len(required)} positional arguments ({', '.join(required)}); " + _CALLED_AS
         )
     if not datapoint_parameters and not shape.var_positional:
         raise EvaluatorSignatureError(f"function {name!r} takes no datapoint parameter; " + _CALLED_AS)
-    inputs_style = len(required) == 2
-    if tracer_at is not None and tracer_at < (2 if inputs_style else 1):
+    passed = min(len(names), 2) if older else 1
+    if tracer_at is not None and tracer_at < passed:
         raise EvaluatorSignatureError(
             f"function {name!r} takes 'tracer' before its datapoint parameter; put 'tracer' last (it is passed by "
             "keyword)"
         )
-    return FunctionConvention(inputs_and_ground_truth=inputs_style, tracer=tracer, is_async=shape.is_async)
+    return FunctionConvention(
+        inputs_and_ground_truth=older, tracer=tracer, is_async=shape.is_async, ground_truth=not older or passed == 2
+    )

@@ -1,7 +1,8 @@
 """Where the HoneyHive connection comes from: the caller's arguments, else the official SDK's environment variables.
 
-    api key     api_key=   else HH_API_KEY, HONEYHIVE_API_KEY                       else an ArgumentError
-    server URL  server_url= else HH_API_URL, HONEYHIVE_SERVER_URL, HH_SERVER_URL   else HoneyHive's (dp1)
+    api key        api_key=           else HH_API_KEY, HONEYHIVE_API_KEY                  else an ArgumentError
+    server URL     server_url=        else HH_API_URL, HONEYHIVE_SERVER_URL, HH_SERVER_URL else HoneyHive's (dp1)
+    ingestion key  ingestion_api_key= else HH_INGESTION_API_KEY                            else the api key
 
 The public entry points that stand in for the SDK's (:func:`~honeyhive_experiment.evaluate` and
 ``HoneyHiveClient()`` built with keywords) take these defaults the way ``honeyhive.evaluate`` does, so a script
@@ -25,6 +26,7 @@ from honeyhive_experiment.errors import ArgumentError
 DEFAULT_SERVER_URL = "https://api.dp1.us.honeyhive.ai"
 API_KEY_VARIABLES = ("HH_API_KEY", "HONEYHIVE_API_KEY")
 SERVER_URL_VARIABLES = ("HH_API_URL", "HONEYHIVE_SERVER_URL", "HH_SERVER_URL")
+INGESTION_KEY_VARIABLES = ("HH_INGESTION_API_KEY",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,19 @@ def _first(environ: Mapping[str, str], names: tuple[str, ...]) -> str | None:
     return None
 
 
+def find_api_key(api_key: str | None, environ: Mapping[str, str] | None = None) -> str | None:
+    """The API key as given, else from ``environ`` (the process environment when ``None``); ``None`` when there
+    is none (the caller decides: an error, or the embedded local backend)."""
+    return (api_key or "").strip() or _first(process_environment() if environ is None else environ, API_KEY_VARIABLES)
+
+
+def find_ingestion_key(ingestion_api_key: str | None, environ: Mapping[str, str] | None = None) -> str | None:
+    """The official SDK's ingestion key (sessions, events and traces are sent with it; runs and results with the
+    API key): as given, else ``HH_INGESTION_API_KEY``; ``None`` when there is none (the API key sends them)."""
+    env = process_environment() if environ is None else environ
+    return (ingestion_api_key or "").strip() or _first(env, INGESTION_KEY_VARIABLES)
+
+
 def resolve_connection(
     server_url: str | None, api_key: str | None, environ: Mapping[str, str] | None = None
 ) -> tuple[str, str]:
@@ -106,7 +121,7 @@ def resolve_connection(
     scheme, sep, rest = url.partition("://")
     if not sep or scheme.lower() not in ("http", "https") or not rest.strip("/") or any(c.isspace() for c in rest):
         raise ArgumentError("server_url", f"expected an http(s) URL, got {url!r}")
-    key = (api_key or "").strip() or _first(env, API_KEY_VARIABLES)
+    key = find_api_key(api_key, env)
     if not key:
         raise ArgumentError(
             "api_key", f"no HoneyHive API key: pass api_key=... or set {' or '.join(API_KEY_VARIABLES)}"

@@ -16,34 +16,39 @@ runs with only its import changed::
     result.success, result.passed, result.failed, result.metrics        # the SDK's result attributes
 
 ``api_key`` / ``server_url`` default to ``HH_API_KEY`` / ``HH_API_URL`` (see :mod:`honeyhive_experiment.connection`);
-arguments that cannot be used together raise :class:`~honeyhive_experiment.errors.ArgumentError` naming one.
+with no key at all the run uses the embedded local backend (:mod:`honeyhive_experiment.backend`), as the command
+line's dry run does. ``result.success`` is False also when the evaluation broke (an evaluator raised on a metric
+with a passing range, or on every datapoint: :mod:`honeyhive_experiment.run_result`); ``result.summary.success`` is
+the backend's alone. Arguments that cannot be used together raise
+:class:`~honeyhive_experiment.errors.ArgumentError` naming one.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import uuid
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, TextIO, overload
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, overload
 
+from honeyhive_experiment import backend
 from honeyhive_experiment.calling import callable_name
 from honeyhive_experiment.cancellation import Interrupted, cooperatively, enter, phase_of
 from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.connection import API_KEY_VARIABLES, find_api_key, find_ingestion_key
 from honeyhive_experiment.errors import ApiError, ArgumentError, ExperimentCancelled
 from honeyhive_experiment.evaluators import Evaluator
 from honeyhive_experiment.external import content_datapoint_ids, prepare_external_dataset, prepare_run_request_data
 from honeyhive_experiment.models import (
-    AggregatedMetrics,
-    DatapointResults,
-    ExperimentResultSummary,
     ExperimentRunStatus,
 )
 from honeyhive_experiment.models.outcomes import Datapoint, DatapointOutcome, Progress
+from honeyhive_experiment.run_result import ExperimentResult as ExperimentResult  # where callers import it from
 from honeyhive_experiment.run_spec import RunSpec, run_configuration
 from honeyhive_experiment.runner import Runner
 from honeyhive_experiment.tracing import TraceSink
@@ -95,11 +100,19 @@ class _RecordDatapoints(Sequence[Datapoint]):
     def __getitem__(self, index: int | slice) -> Datapoint | list[Datapoint]:
         if isinstance(index, slice):
             return [self[i] for i in range(len(self))[index]]
-        return Datapoint(self.ids[index], self._records[index], self.dataset_id)
+        return Datapoint(self.ids[index], _current(self._records[index]), self.dataset_id)
 
     def __iter__(self) -> Iterator[Datapoint]:
         for datapoint_id, record in zip(self.ids, self._records, strict=True):
-            yield Datapoint(datapoint_id, record, self.dataset_id)
+            yield Datapoint(datapoint_id, _current(record), self.dataset_id)
+
+
+def _current(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A record whose ground truth is under the legacy SDK's ``ground_truths`` also has it as ``ground_truth``
+    (made when the datapoint is read: the caller's record is not changed, and its id is the SDK's)."""
+    if "ground_truth" in record or "ground_truths" not in record:
+        return record
+    return {**record, "ground_truth": record["ground_truths"]}
 
 
 def external_dataset(
@@ -140,59 +153,6 @@ def managed_dataset(
             record["metadata"] = dp["metadata"]
         datapoints.append(Datapoint(sys.intern(datapoint_id), record, str(dataset["id"])))
     return PreparedDataset(str(dataset["id"]), tuple(datapoints), external=False, name=dataset.get("name"))
-
-
-@dataclass(frozen=True, slots=True)
-class ExperimentResult:
-    """What a finished run returns: the backend's summary and our per-datapoint outcomes (input order)."""
-
-    run_id: str
-    name: str
-    dataset_id: str
-    summary: ExperimentResultSummary
-    outcomes: tuple[DatapointOutcome, ...] = field(default_factory=tuple)
-
-    @property
-    def function_errors(self) -> list[DatapointOutcome]:
-        return [o for o in self.outcomes if o.failed]
-
-    # the official SDK's result attributes (its evaluate() returns the summary itself)
-
-    @property
-    def status(self) -> str | None:
-        status = self.summary.status
-        return None if status is None else str(getattr(status, "value", status))
-
-    @property
-    def success(self) -> bool:
-        return self.summary.success
-
-    @property
-    def passed(self) -> list[str]:
-        return self.summary.passed
-
-    @property
-    def failed(self) -> list[str]:
-        return self.summary.failed
-
-    @property
-    def metrics(self) -> AggregatedMetrics:
-        return self.summary.metrics
-
-    @property
-    def datapoints(self) -> DatapointResults:
-        return self.summary.datapoints
-
-    def print_table(self, file: TextIO | None = None) -> None:
-        """The run's outcome and each metric's aggregate as plain text (``print_results=True``)."""
-        out = file or sys.stdout
-        total = len(self.summary.datapoints)
-        print(f"{self.name} ({self.run_id}): {self.status or 'unknown'}, success {self.success}", file=out)
-        print(f"  passed {len(self.passed)}, failed {len(self.failed)} of {total} datapoint(s)", file=out)
-        how = self.metrics.aggregation_function or "average"
-        for detail in self.metrics.details:
-            event = f" [{detail.event_name}]" if detail.event_name else ""
-            print(f"  {detail.metric_name}{event}: {detail.aggregate} ({how})", file=out)
 
 
 def _run_body(
@@ -241,6 +201,8 @@ def evaluate(
     project: str | None = None,
     sink: TraceSink | None = None,
     evaluators: Sequence[Any] | None = (),
+    instrumentors: Sequence[Any] | None = None,
+    ingestion_api_key: str | None = None,
     name: str | None = None,
     run_id: str | None = None,
     max_workers: int = 10,
@@ -252,58 +214,125 @@ def evaluate(
     progress: Callable[[Progress], None] | None = None,
     cancel: threading.Event | None = None,
     verbose: bool = False,
-    print_results: bool = False,
+    print_results: bool = True,
+    local_db: str | os.PathLike[str] | None = None,
+    hh_api_key: str | None = None,
+    hh_project: str | None = None,
+    suite: str | None = None,
 ) -> ExperimentResult:
     """Run ``function`` over a dataset as one HoneyHive run and return the backend's result.
 
     The dataset: ``dataset`` (a :class:`PreparedDataset`, or a list of records that becomes an external one)
     or ``dataset_id`` (a managed dataset). The backend: ``client``, or ``api_key`` / ``server_url`` (default
-    ``HH_API_KEY`` / ``HH_API_URL``) for a client made and closed here. ``project`` is accepted and ignored
-    (the key implies the project), as by the SDK. ``verbose`` shows the run's log on standard error for this
-    call; ``print_results`` prints :meth:`ExperimentResult.print_table` (the SDK prints by default; this
-    library writes nothing to standard output unless asked). Raises :class:`ArgumentError` naming the
-    argument that cannot be used."""
+    ``HH_API_KEY`` / ``HH_API_URL``) for a client made and closed here; without any key the embedded local
+    backend, its data in ``local_db`` (a SQLite file) or in memory (a warning says which). ``project`` is
+    accepted and ignored (the key implies the project), as by the SDK. ``instrumentors`` (OpenTelemetry
+    instrumentors, or the SDK's factories of them) are instrumented with the run's tracer provider for the run.
+    ``ingestion_api_key`` (default ``HH_INGESTION_API_KEY``) sends the sessions, events and traces, as the SDK
+    does. ``verbose`` shows the run's log on standard error for this call; ``print_results`` prints
+    :meth:`ExperimentResult.print_table`, as the SDK does. The legacy SDK's ``hh_api_key`` (``api_key``),
+    ``hh_project`` (ignored) and ``suite`` (recorded in the run's metadata) work with a DeprecationWarning.
+    Raises :class:`ArgumentError` naming the argument that cannot be used."""
+    api_key, metadata = _legacy_arguments(api_key, metadata, hh_api_key, hh_project, suite)
     _check_arguments(dataset, dataset_id, client, api_key, server_url, max_workers, aggregate_function)
     if project is not None:
         warnings.warn("project is ignored: HoneyHive's API key implies the project", DeprecationWarning, stacklevel=2)
-    own_client = client is None
-    client = client or HoneyHiveClient(server_url=server_url, api_key=api_key)
-    try:
-        with _verbose(verbose):
-            if isinstance(dataset, PreparedDataset):
-                prepared = dataset
-            elif dataset is not None:
-                prepared = external_dataset(dataset)  # the SDK's form: records from the script
-            else:
-                prepared = managed_dataset(client, dataset_id=dataset_id)
-            chosen = [e if isinstance(e, Evaluator) else Evaluator.from_callable(e) for e in evaluators or ()]
-            run_name = (name or "").strip() or None
-            spec = RunSpec(
-                function=function,
-                evaluators=tuple(chosen),
-                name=run_name or "",
+    keyed = client is not None or find_api_key(api_key) is not None
+    if ingestion_api_key is not None and ingestion_api_key.strip() and not keyed:
+        raise ArgumentError(
+            "ingestion_api_key",
+            "needs an API key too: runs and results are sent with api_key, only sessions, "
+            "events and traces with the ingestion key",
+        )
+    instruments = _instrumentor_instances(instrumentors or ())
+    with ExitStack() as stack, _verbose(verbose):
+        if client is None:
+            client = stack.enter_context(backend.connect(server_url, api_key, local_db=local_db or backend.IN_MEMORY))
+        ingestion_key = find_ingestion_key(ingestion_api_key) if keyed else None
+        ingestion = stack.enter_context(HoneyHiveClient(client.base_url, ingestion_key)) if ingestion_key else None
+        if isinstance(dataset, PreparedDataset):
+            prepared = dataset
+        elif dataset is not None:
+            prepared = external_dataset(dataset)  # the SDK's form: records from the script
+        else:
+            prepared = managed_dataset(client, dataset_id=dataset_id)
+        chosen = [e if isinstance(e, Evaluator) else Evaluator.from_callable(e) for e in evaluators or ()]
+        spec = RunSpec(
+            function=function,
+            evaluators=tuple(chosen),
+            name=(name or "").strip(),
+            max_workers=max_workers,
+            timeout=timeout,
+            passing_ranges=passing_ranges,
+            metadata=dict(metadata or {}),
+            configuration=run_configuration(
+                callable_name(function),
+                [e.name for e in chosen],
                 max_workers=max_workers,
-                timeout=timeout,
-                passing_ranges=passing_ranges,
-                metadata=dict(metadata or {}),
-                configuration=run_configuration(
-                    callable_name(function),
-                    [e.name for e in chosen],
-                    max_workers=max_workers,
-                    aggregate_function=aggregate_function,
-                ),
                 aggregate_function=aggregate_function,
-                ingestion_timeout=ingestion_timeout,
-                progress=progress,
-                cancel=cancel or threading.Event(),
-            )
-            result = record_run(spec, prepared, client=client, sink=sink, run_id=run_id)
-    finally:
-        if own_client:
-            client.close()
+            ),
+            aggregate_function=aggregate_function,
+            ingestion_timeout=ingestion_timeout,
+            progress=progress,
+            cancel=cancel or threading.Event(),
+        )
+        result = record_run(
+            spec, prepared, client=client, sink=sink, run_id=run_id, ingestion=ingestion, instrumentors=instruments
+        )
     if print_results:
         result.print_table()
     return result
+
+
+def _legacy_arguments(
+    api_key: str | None,
+    metadata: Mapping[str, Any] | None,
+    hh_api_key: str | None,
+    hh_project: str | None,
+    suite: str | None,
+) -> tuple[str | None, Mapping[str, Any] | None]:
+    """The legacy SDK's (0.2) keywords, each with a DeprecationWarning: ``hh_api_key`` is ``api_key``,
+    ``hh_project`` is ignored like ``project``, ``suite`` (its label for the printed table and JSON file, not
+    sent to HoneyHive; the run's name is ``name``) goes into the run's metadata as ``suite``."""
+
+    def deprecated(message: str) -> None:
+        warnings.warn(message, DeprecationWarning, stacklevel=4)
+
+    if hh_api_key is not None:
+        if api_key is not None:
+            raise ArgumentError("hh_api_key", "pass api_key= (hh_api_key= is its legacy name), not both")
+        deprecated("hh_api_key is the legacy SDK's name of api_key: pass api_key=")
+        api_key = hh_api_key
+    if hh_project is not None:
+        deprecated("hh_project is ignored: HoneyHive's API key implies the project")
+    if suite is not None:
+        deprecated(
+            "suite is the legacy SDK's label for its printed table, not the run's name (name= is): "
+            "recorded in the run's metadata as suite"
+        )
+        metadata = {"suite": suite, **(metadata or {})}
+    return api_key, metadata
+
+
+def _instrumentor_instances(items: Sequence[Any]) -> list[Any]:
+    """OpenTelemetry instrumentors (anything with ``instrument()``), the SDK's factories of them called once.
+    Raises ArgumentError naming the one that is neither."""
+    found = []
+    for index, item in enumerate(items):
+        instrumentor = item
+        if not callable(getattr(item, "instrument", None)) and callable(item):
+            try:
+                instrumentor = item()
+            except Exception as exc:  # the user's factory: named, with its error, before anything is sent
+                raise ArgumentError(
+                    "instrumentors", f"instrumentor {index} raised {type(exc).__name__}: {exc}"
+                ) from exc
+        if not callable(getattr(instrumentor, "instrument", None)):
+            raise ArgumentError(
+                "instrumentors", f"instrumentor {index} is a {type(instrumentor).__name__}, which has no instrument()"
+            )
+        found.append(instrumentor)
+    return found
 
 
 def _check_arguments(
@@ -334,6 +363,12 @@ def _check_arguments(
     if client is not None and (api_key is not None or server_url is not None):
         which = "api_key" if api_key is not None else "server_url"
         raise ArgumentError(which, f"client= already has its key and URL: pass client= or {which}=, not both")
+    if client is None and server_url is not None and find_api_key(api_key) is None:
+        raise ArgumentError(
+            "api_key",
+            f"no HoneyHive API key for server_url=: pass api_key=... or set {' or '.join(API_KEY_VARIABLES)}"
+            " (without server_url= and a key, the run uses the embedded local backend)",
+        )
     if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
         raise ArgumentError("max_workers", f"expected a whole number of at least 1, got {max_workers!r}")
     if aggregate_function not in set(AggregateFunction):
@@ -366,47 +401,57 @@ def record_run(
     client: HoneyHiveClient,
     sink: TraceSink | None = None,
     run_id: str | None = None,
+    ingestion: HoneyHiveClient | None = None,
+    instrumentors: Sequence[Any] = (),
 ) -> ExperimentResult:
     """One run's lifecycle, as ``spec`` says (:func:`evaluate` once its arguments are resolved; the command line
-    builds the spec from the experiment file)."""
+    builds the spec from the experiment file). ``ingestion``: the client whose key sends the sessions, events and
+    traces (the SDK's ingestion key; ``client`` by default). ``instrumentors``: OpenTelemetry instrumentors,
+    instrumented with the run's tracer provider while its datapoints run."""
     run_id = run_id or str(uuid.uuid4())
     if not spec.name:
         spec = replace(spec, name=f"{callable_name(spec.function)}-{run_id[:8]}")
     cancel = spec.cancel
+    sender = ingestion or client
     own_sink = sink is None
-    sink = sink or TraceSink.otlp(client.traces_endpoint, client.auth_headers())
+    sink = sink or TraceSink.otlp(sender.traces_endpoint, sender.auth_headers())
 
     def body(status: ExperimentRunStatus, sessions: Sequence[str] = ()) -> dict[str, Any]:
         return _run_body(run_id, spec, dataset, status, event_ids=sessions)
 
-    runner = Runner(spec, client=client, sink=sink, run_id=run_id)
-    client.create_run(body(ExperimentRunStatus.RUNNING))
-    log.debug("run %s (%s) created on %s: %d datapoint(s)", run_id, spec.name, client.base_url, len(dataset.datapoints))
-    try:
-        with cooperatively(cancel, "running the datapoints"):
-            outcomes = runner.run(dataset.datapoints)
-        sessions = runner.finished_sessions()
-        if cancel.is_set():
+    with ExitStack() as cleanup:
+        if own_sink:
+            cleanup.callback(sink.shutdown)
+        _instrument(instrumentors, sink, cleanup)
+        runner = Runner(spec, client=sender, sink=sink, run_id=run_id)
+        client.create_run(body(ExperimentRunStatus.RUNNING))
+        log.debug(
+            "run %s (%s) created on %s: %d datapoint(s)", run_id, spec.name, client.base_url, len(dataset.datapoints)
+        )
+        try:
+            with cooperatively(cancel, "running the datapoints"):
+                outcomes = runner.run(dataset.datapoints)
+            sessions = runner.finished_sessions()
+            if cancel.is_set():
+                marked = _finish(
+                    client, run_id, body(ExperimentRunStatus.CANCELLED, sessions), ExperimentRunStatus.CANCELLED
+                )
+                raise ExperimentCancelled(run_id, outcomes, marked=marked, phase=phase_of(cancel))
+            _finish(client, run_id, body(ExperimentRunStatus.COMPLETED, sessions), ExperimentRunStatus.COMPLETED)
+        except KeyboardInterrupt as interrupt:
+            sessions = runner.finished_sessions()
             marked = _finish(
                 client, run_id, body(ExperimentRunStatus.CANCELLED, sessions), ExperimentRunStatus.CANCELLED
             )
-            raise ExperimentCancelled(run_id, outcomes, marked=marked, phase=phase_of(cancel))
-        _finish(client, run_id, body(ExperimentRunStatus.COMPLETED, sessions), ExperimentRunStatus.COMPLETED)
-    except KeyboardInterrupt as interrupt:
-        sessions = runner.finished_sessions()
-        marked = _finish(client, run_id, body(ExperimentRunStatus.CANCELLED, sessions), ExperimentRunStatus.CANCELLED)
-        if isinstance(interrupt, Interrupted):  # a signal: the report says what became of the run
-            raise ExperimentCancelled(run_id, marked=marked, phase=phase_of(cancel)) from interrupt
-        raise
-    except ExperimentCancelled:
-        raise
-    except BaseException:
-        sessions = runner.finished_sessions()
-        _finish(client, run_id, body(ExperimentRunStatus.FAILED, sessions), ExperimentRunStatus.FAILED)
-        raise
-    finally:
-        if own_sink:
-            sink.shutdown()
+            if isinstance(interrupt, Interrupted):  # a signal: the report says what became of the run
+                raise ExperimentCancelled(run_id, marked=marked, phase=phase_of(cancel)) from interrupt
+            raise
+        except ExperimentCancelled:
+            raise
+        except BaseException:
+            sessions = runner.finished_sessions()
+            _finish(client, run_id, body(ExperimentRunStatus.FAILED, sessions), ExperimentRunStatus.FAILED)
+            raise
 
     recorded = len(sessions)
     del sessions  # a list as long as the run: not kept while the summary is read
@@ -421,7 +466,30 @@ def record_run(
     except Interrupted as interrupt:  # the run is complete in HoneyHive: nothing to mark, no verdict either
         raise ExperimentCancelled(run_id, outcomes, marked=None, phase=phase_of(cancel)) from interrupt
     log.debug("run %s summarised: %d passed, %d failed", run_id, len(summary.passed), len(summary.failed))
-    return ExperimentResult(run_id, spec.name, dataset.dataset_id, summary, tuple(outcomes))
+    ranged = tuple(spec.passing_ranges or ())
+    return ExperimentResult(run_id, spec.name, dataset.dataset_id, summary, tuple(outcomes), ranged)
+
+
+def _instrument(instrumentors: Sequence[Any], sink: TraceSink, cleanup: ExitStack) -> None:
+    """Instrument each with the sink's tracer provider (its spans inside a datapoint's function are that
+    datapoint's), and uninstrument it when ``cleanup`` closes. One already instrumented is left as it is."""
+    for instrumentor in instrumentors:
+        shown = type(instrumentor).__name__
+        if getattr(instrumentor, "is_instrumented_by_opentelemetry", False):
+            log.warning("%s was instrumented before the run: its spans go where it was told, not to the run", shown)
+            continue
+        try:
+            instrumentor.instrument(tracer_provider=sink.provider)
+        except Exception as exc:  # the user's instrumentor, before anything is sent: named with its error
+            raise ArgumentError("instrumentors", f"{shown}.instrument() raised {type(exc).__name__}: {exc}") from exc
+        cleanup.callback(_uninstrument, instrumentor)
+
+
+def _uninstrument(instrumentor: Any) -> None:
+    try:
+        instrumentor.uninstrument()
+    except Exception as exc:  # the run is over: its result is not lost for an instrumentor that cannot undo
+        log.warning("%s.uninstrument() raised %s: %s", type(instrumentor).__name__, type(exc).__name__, exc)
 
 
 def run_slice(

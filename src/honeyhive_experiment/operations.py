@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, TextIO
 
-from honeyhive_experiment import cancellation
+from honeyhive_experiment import backend, cancellation
 from honeyhive_experiment.checkout import git, local_checkout
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import CommentConfig, ExperimentConfig, config_json_schema_text, load_config
@@ -335,19 +335,11 @@ def locate(settings: Settings) -> Settings:
 @contextmanager
 def connect(settings: Settings) -> Iterator[HoneyHiveClient]:
     """The HoneyHive client: the real service with a key, else (dry run) the embedded local backend in
-    ``.honeyhive/local.db``, stopped when the block ends."""
-    if settings.api_key:
-        with HoneyHiveClient(settings.server_url, settings.api_key.get_secret_value()) as client:
-            yield client
-        return
-    from honeyhive_local import LocalBackend
-
-    db = settings.root / LOCAL_DB_PATH
-    db.parent.mkdir(parents=True, exist_ok=True)
-    with LocalBackend(str(db)) as backend:
-        log.warning("HH_API_KEY is not set: using the embedded local backend (data in %s; add it to .gitignore)", db)
-        with HoneyHiveClient(backend.url, backend.api_key) as client:
-            yield client
+    ``.honeyhive/local.db``, stopped when the block ends (:func:`honeyhive_experiment.backend.connect`)."""
+    key = settings.api_key.get_secret_value() if settings.api_key else None
+    # the settings already read the environment (or the mapping run_config was given): nothing more to find there
+    with backend.connect(settings.server_url, key, local_db=settings.root / LOCAL_DB_PATH, environ={}) as client:
+        yield client
 
 
 def poster(settings: Settings) -> Poster | None:

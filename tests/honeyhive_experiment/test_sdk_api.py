@@ -156,7 +156,7 @@ def test_evaluate_takes_the_sdks_environment_defaults(
     assert len(result.passed) == 2
     printed = capsys.readouterr()
     assert result.run_id in printed.out
-    assert "passed 2, failed 0 of 2" in printed.out
+    assert "Passed: 2\nFailed: 0" in printed.out  # as the SDK prints its counts
     assert f"run {result.run_id} summarised" in printed.err  # verbose: the run's log on standard error
     assert not [h for h in logging.getLogger("honeyhive_experiment").handlers if isinstance(h, logging.StreamHandler)]
 

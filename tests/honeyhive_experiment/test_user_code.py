@@ -320,6 +320,7 @@ OLDER = FunctionConvention(inputs_and_ground_truth=True)
 OLDER_TRACER = FunctionConvention(inputs_and_ground_truth=True, tracer=True)
 ASYNC_RECORD = FunctionConvention(is_async=True)
 ASYNC_OLDER = FunctionConvention(inputs_and_ground_truth=True, is_async=True)
+INPUTS_ONLY = FunctionConvention(inputs_and_ground_truth=True, ground_truth=False)
 
 
 def record_style(datapoint: Any) -> Any:
@@ -359,7 +360,35 @@ def older_with_tracer(inputs: Any, ground_truths: Any, tracer: Any = None) -> An
 
 
 def one_required_one_optional(inputs: Any, ground_truths: Any = None) -> Any:
-    return ("record", inputs)
+    return ("older", inputs, ground_truths)
+
+
+def older_singular(inputs: Any, ground_truth: Any) -> Any:
+    return ("older", inputs, ground_truth)
+
+
+def ground_truth_second(query: Any, ground_truth: Any = None) -> Any:
+    return ("older", query, ground_truth)
+
+
+def inputs_only(inputs: Any) -> Any:
+    return ("older", inputs)
+
+
+def inputs_only_with_tracer(inputs: Any, tracer: Any = None) -> Any:
+    return ("older", inputs, tracer)
+
+
+def record_with_an_option(datapoint: Any, options: Any = None) -> Any:
+    return ("record", datapoint, options)
+
+
+def other_name_with_an_option(dp: Any, options: Any = None) -> Any:
+    return ("record", dp, options)
+
+
+def two_other_names(question: Any, answer: Any) -> Any:
+    return ("older", question, answer)
 
 
 async def async_record(datapoint: Any) -> Any:
@@ -429,13 +458,39 @@ CONVENTION_CASES: list[tuple[str, Callable[..., Any], FunctionConvention, Any, A
         ("older", INPUTS, LABEL, TRACER),
         ("older", INPUTS, None, TRACER),
     ),
+    # the parameters' names decide (older code's second parameter often has a default), then their count
     (
-        "one-required-is-the-record",
+        "older-optional-ground-truths",
         one_required_one_optional,
-        RECORD,
-        ("record", LABELLED.record),
-        ("record", UNLABELLED.record),
+        OLDER,
+        ("older", INPUTS, LABEL),
+        ("older", INPUTS, None),
     ),
+    ("older-singular", older_singular, OLDER, ("older", INPUTS, LABEL), ("older", INPUTS, None)),
+    ("ground-truth-second", ground_truth_second, OLDER, ("older", INPUTS, LABEL), ("older", INPUTS, None)),
+    ("inputs-only", inputs_only, INPUTS_ONLY, ("older", INPUTS), ("older", INPUTS)),
+    (
+        "inputs-only-tracer",
+        inputs_only_with_tracer,
+        FunctionConvention(inputs_and_ground_truth=True, ground_truth=False, tracer=True),
+        ("older", INPUTS, TRACER),
+        ("older", INPUTS, TRACER),
+    ),
+    (
+        "datapoint-with-an-option",
+        record_with_an_option,
+        RECORD,
+        ("record", LABELLED.record, None),
+        ("record", UNLABELLED.record, None),
+    ),
+    (
+        "other-name-with-an-option",
+        other_name_with_an_option,
+        RECORD,
+        ("record", LABELLED.record, None),
+        ("record", UNLABELLED.record, None),
+    ),
+    ("two-other-names", two_other_names, OLDER, ("older", INPUTS, LABEL), ("older", INPUTS, None)),
     ("older-callable-object", _OlderApp(), OLDER, ("older", INPUTS, LABEL), ("older", INPUTS, None)),
     ("record-bound-method", _OlderApp().answer, RECORD, ("record", LABELLED.record), ("record", UNLABELLED.record)),
     (
@@ -497,6 +552,9 @@ def _tracer_first(tracer: Any, datapoint: Any) -> None: ...
 def _tracer_between(inputs: Any, tracer: Any, ground_truths: Any) -> None: ...
 
 
+def _datapoint_and_ground_truth(datapoint: Any, ground_truth: Any) -> None: ...
+
+
 # (case id, function, what the error says)
 REJECTED_CASES: list[tuple[str, Callable[..., Any], str]] = [
     ("no-parameter", _no_parameter, "function '_no_parameter' takes no datapoint parameter"),
@@ -519,6 +577,11 @@ REJECTED_CASES: list[tuple[str, Callable[..., Any], str]] = [
     ),
     ("tracer-first", _tracer_first, "function '_tracer_first' takes 'tracer' before its datapoint parameter"),
     ("tracer-between", _tracer_between, "function '_tracer_between' takes 'tracer' before its datapoint parameter"),
+    (
+        "datapoint-takes-the-whole-record",
+        _datapoint_and_ground_truth,
+        "function '_datapoint_and_ground_truth' requires 2 positional arguments (datapoint, ground_truth)",
+    ),
 ]
 
 

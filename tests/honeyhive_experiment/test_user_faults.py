@@ -217,7 +217,7 @@ def stuck(datapoint):
 
 with LocalBackend(":memory:", "k") as backend, HoneyHiveClient(backend.url, "k") as client:
     result = evaluate(stuck, external_dataset([{"inputs": {"x": 1}}]), client=client, timeout=0.3,
-                      ingestion_timeout=10.0)
+                      ingestion_timeout=10.0, print_results=False)
     print(result.outcomes[0].status.value, flush=True)
 """
 

@@ -1,0 +1,65 @@
+"""Which backend a run talks to: HoneyHive when there is an API key, else the embedded local backend.
+
+The one place that decides it, for the command line (:func:`honeyhive_experiment.operations.connect`) and the
+Python API (:func:`honeyhive_experiment.evaluate`), and the only module that imports ``honeyhive_local``:
+
+    an API key (given, else HH_API_KEY / HONEYHIVE_API_KEY)   HoneyHive at the server URL
+    no key                                                    ``honeyhive_local`` on a loopback port, its data in
+                                                              ``local_db`` (the CLI: .honeyhive/local.db, so dry
+                                                              runs compare with each other) or in memory (the
+                                                              Python API's default: gone when the block ends)
+
+Either way the caller gets a :class:`~honeyhive_experiment.client.HoneyHiveClient`; the embedded backend is
+stopped when the block ends. Choosing it is logged as a warning that says where its data is.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.connection import API_KEY_VARIABLES, find_api_key
+
+__all__ = ["IN_MEMORY", "connect"]
+
+log = logging.getLogger("honeyhive_experiment")
+
+IN_MEMORY = ":memory:"
+"""``local_db`` for an embedded backend whose data lives only as long as the block (SQLite's name for it)."""
+
+
+@contextmanager
+def connect(
+    server_url: str | None,
+    api_key: str | None,
+    *,
+    local_db: str | os.PathLike[str] = IN_MEMORY,
+    environ: Mapping[str, str] | None = None,
+) -> Iterator[HoneyHiveClient]:
+    """A client for HoneyHive when an API key is given or found in ``environ`` (the process environment when
+    ``None``), else for the embedded local backend keeping its data in ``local_db`` (a SQLite file, created with
+    its folder, or :data:`IN_MEMORY`), stopped when the block ends.
+
+    Raises :class:`~honeyhive_experiment.errors.ArgumentError` naming ``server_url`` when it is not an http(s)
+    URL (with a key)."""
+    key = find_api_key(api_key, environ)
+    if key:
+        with HoneyHiveClient(server_url, key, environ=environ) as client:
+            yield client
+        return
+    from honeyhive_local import LocalBackend
+
+    if str(local_db) == IN_MEMORY:
+        where = "in memory, gone when the run is over (pass local_db=PATH to keep it)"
+    else:
+        Path(local_db).parent.mkdir(parents=True, exist_ok=True)
+        where = f"in {local_db} (add it to .gitignore)"
+    log.warning(
+        "no HoneyHive API key (%s): using the embedded local backend, its data %s", " / ".join(API_KEY_VARIABLES), where
+    )
+    with LocalBackend(str(local_db)) as backend, HoneyHiveClient(backend.url, backend.api_key) as client:
+        yield client

@@ -1,0 +1,166 @@
+"""What :func:`~honeyhive_experiment.evaluate` returns: the backend's summary of a run, this run's own outcomes,
+and whether the evaluation succeeded, judged as strictly as the command line's verdict judges it.
+
+:attr:`ExperimentResult.success` is the backend's ``success`` unless the evaluation itself broke
+(:attr:`ExperimentResult.broken`): a metric with a passing range has no value on datapoints the backend passed
+(:func:`~honeyhive_experiment.verdict.unchecked_metrics`, its evaluator named from
+:func:`~honeyhive_experiment.verdict.evaluator_errors`), or an evaluator raised on every datapoint it was run on.
+The backend's own verdict stays ``result.summary.success``. :attr:`ExperimentResult.errors` lists every function
+and evaluator error, datapoint by datapoint. Nothing is aggregated here: counts of the run's own outcomes and
+differences of the backend's id lists only.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from honeyhive_experiment.models import AggregatedMetrics, DatapointResults, ExperimentResultSummary
+from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus
+from honeyhive_experiment.verdict import evaluator_errors, unchecked_metrics
+
+__all__ = ["DatapointError", "ExperimentResult"]
+
+
+@dataclass(frozen=True, slots=True)
+class DatapointError:
+    """What went wrong on one datapoint: its user function (``evaluator`` is ``None``) or one evaluator."""
+
+    datapoint_id: str
+    evaluator: str | None
+    """The evaluator's name; ``None`` when the function failed (raised, timed out, or was never recorded)."""
+    error: str
+    """``Type: message``."""
+
+    def __str__(self) -> str:
+        where = "function" if self.evaluator is None else f"evaluator {self.evaluator}"
+        return f"{self.datapoint_id}: {where}: {self.error}"
+
+
+_FUNCTION_ERROR_TYPES = {OutcomeStatus.TIMEOUT: "Timeout", OutcomeStatus.BACKEND_ERROR: "BackendError"}
+_SHOWN = 20  # rows of each kind print_table shows, as the SDK's table does
+
+
+@dataclass(frozen=True, slots=True)
+class ExperimentResult:
+    """What a finished run returns: the backend's summary and our per-datapoint outcomes (input order).
+
+    ``ranged`` names the metrics with a passing range: :attr:`success` holds the run to them as the command
+    line's verdict does."""
+
+    run_id: str
+    name: str
+    dataset_id: str
+    summary: ExperimentResultSummary
+    outcomes: tuple[DatapointOutcome, ...] = field(default_factory=tuple)
+    ranged: tuple[str, ...] = ()
+
+    @property
+    def function_errors(self) -> list[DatapointOutcome]:
+        return [o for o in self.outcomes if o.failed]
+
+    @property
+    def errors(self) -> list[DatapointError]:
+        """Every error of the run, datapoint by datapoint in input order: its function's, then its evaluators'."""
+        found: list[DatapointError] = []
+        for outcome in self.outcomes:
+            if outcome.failed:
+                error = outcome.error or outcome.status.value
+                if outcome.status in _FUNCTION_ERROR_TYPES:
+                    error = f"{_FUNCTION_ERROR_TYPES[outcome.status]}: {error}"
+                found.append(DatapointError(outcome.datapoint_id, None, error))
+            found.extend(DatapointError(outcome.datapoint_id, f.evaluator, f.error) for f in outcome.evaluator_failures)
+        return found
+
+    @property
+    def broken(self) -> list[str]:
+        """Why the evaluation itself broke, in words (empty when it did not), as the command line's verdict
+        says it: a metric with a passing range has no value on datapoints the backend passed (the range was never
+        checked there: its evaluator raised, or returned nothing), or an evaluator raised on every datapoint it
+        was run on. Counts of this run's own outcomes and differences of the backend's id lists only."""
+        raised = evaluator_errors(self.outcomes)
+        reasons = []
+        for metric, missing in unchecked_metrics(self.summary, self.ranged).items():
+            producer = next((n for n in sorted(raised, key=len, reverse=True) if _produces(n, metric)), None)
+            why = "its evaluator returned nothing for them"
+            if producer is not None:
+                why = f"evaluator {producer} raised on {raised[producer].count} datapoint(s) ({raised[producer].first})"
+            reasons.append(
+                f"{metric} has a passing range but no value on {missing} datapoint(s) the backend passed: {why}"
+            )
+        scored = sum(1 for o in self.outcomes if o.status is OutcomeStatus.OK)  # where the evaluators ran
+        rows = Counter(name for o in self.outcomes for name in {f.evaluator for f in o.evaluator_failures})
+        reasons.extend(
+            f"evaluator {name} raised on every datapoint it was run on ({scored}): {raised[name].first}"
+            for name, count in rows.items()
+            if count >= scored > 0
+        )
+        return reasons
+
+    # the official SDK's result attributes (its evaluate() returns the summary itself)
+
+    @property
+    def status(self) -> str | None:
+        status = self.summary.status
+        return None if status is None else str(getattr(status, "value", status))
+
+    @property
+    def success(self) -> bool:
+        """The backend's ``success`` (also :attr:`summary`'s), and nothing in :attr:`broken`: False when an
+        evaluator raised on a metric with a passing range, or on every datapoint."""
+        return self.summary.success and not self.broken
+
+    @property
+    def passed(self) -> list[str]:
+        return self.summary.passed
+
+    @property
+    def failed(self) -> list[str]:
+        return self.summary.failed
+
+    @property
+    def metrics(self) -> AggregatedMetrics:
+        return self.summary.metrics
+
+    @property
+    def datapoints(self) -> DatapointResults:
+        return self.summary.datapoints
+
+    def print_table(self, file: TextIO | None = None) -> None:
+        """What the SDK's ``print_results=True`` prints, as plain text: the run, its status and counts, each
+        metric's aggregate, the first datapoints' results, and here also why it is not a success and its errors."""
+        out = file or sys.stdout
+        rule = "=" * 80
+        print(f"\n{rule}\nEvaluation Results: {self.name}\n{rule}", file=out)
+        print(f"Run ID: {self.run_id}\nStatus: {self.status or 'unknown'}", file=out)
+        print(f"Success: {self.success} (HoneyHive: {self.summary.success})", file=out)
+        print(f"Passed: {len(self.passed)}\nFailed: {len(self.failed)}", file=out)
+        how = self.metrics.aggregation_function or "average"
+        if self.metrics.details:
+            print(f"\nAggregated Metrics ({how})", file=out)
+        for detail in self.metrics.details:
+            event = f" [{detail.event_name}]" if detail.event_name else ""
+            value = "N/A" if detail.aggregate is None else f"{detail.aggregate:.4f}"
+            print(f"  {detail.metric_name}{event}: {value}", file=out)
+        if self.datapoints:
+            print(f"\nDatapoint Results ({len(self.datapoints)} total)", file=out)
+        for row in self.datapoints[:_SHOWN]:
+            verdict = "Unknown" if row.passed is None else "Passed" if row.passed else "Failed"
+            print(f"  {row.datapoint_id or 'N/A'}  {row.session_id or 'N/A'}  {verdict}", file=out)
+        for reason in self.broken:
+            print(f"\nNot a success: {reason}", file=out)
+        errors = self.errors
+        if errors:
+            print(f"\nErrors ({len(errors)})", file=out)
+        for error in errors[:_SHOWN]:
+            print(f"  {error}", file=out)
+        if len(self.datapoints) > _SHOWN or len(errors) > _SHOWN:
+            print(f"  (the first {_SHOWN} of each shown)", file=out)
+        print(rule, file=out)
+
+
+def _produces(evaluator: str, metric: str) -> bool:
+    """Whether ``metric`` is ``evaluator``'s: its name, or ``<name>_<key>`` of a dict it returns."""
+    return metric == evaluator or metric.startswith(evaluator + "_")

@@ -1,0 +1,173 @@
+"""``evaluate()``'s result is as strict as the command line's verdict, as tables: the backend's summary and the
+run's own outcomes → ``success``, why not (``broken``), and the per-datapoint ``errors``.
+
+Inputs are hand-written wire bodies shaped like ``honeyhive_local``'s ``/summary`` answer; expectations are literals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from honeyhive_experiment import DatapointError, ExperimentResult
+from honeyhive_experiment.models import ExperimentResultSummary
+from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
+
+pytestmark = pytest.mark.unit
+
+IDS = ["EXT-0", "EXT-1", "EXT-2"]
+
+
+def summary(metrics: dict[str, Sequence[str]], *, failed: Sequence[str] = (), success: bool = True) -> Any:
+    """A completed run's summary: metric ``name`` has a value on the given datapoint ids; the rest passed."""
+    details = [
+        {
+            "metric_name": name,
+            "event_name": "app",
+            "aggregate": 1.0,
+            "values": [1.0] * len(ids),
+            "datapoints": {"passed": [i for i in ids if i not in failed], "failed": [i for i in ids if i in failed]},
+        }
+        for name, ids in metrics.items()
+    ]
+    body = {
+        "status": "completed",
+        "success": success,
+        "passed": [i for i in IDS if i not in failed],
+        "failed": list(failed),
+        "metrics": {"aggregation_function": "average", "details": details},
+        "datapoints": [],
+    }
+    return ExperimentResultSummary.from_wire(body, run_id="run")
+
+
+def ok(index: int, *raised: tuple[str, str]) -> DatapointOutcome:
+    """Datapoint ``index`` ran; each ``(evaluator, "Type: message")`` is an error of one of its evaluators."""
+    failures = tuple(EvaluatorFailure(name, error) for name, error in raised)
+    return DatapointOutcome(index, IDS[index], f"s{index}", OutcomeStatus.OK, evaluator_failures=failures)
+
+
+def function_failed(index: int, status: OutcomeStatus = OutcomeStatus.FUNCTION_ERROR, error: str = "") -> Any:
+    return DatapointOutcome(index, IDS[index], f"s{index}", status, error=error or "KeyError: 'question'")
+
+
+ALL = {"exact_match": IDS}
+BOOM = ("exact_match", "ValueError: boom")
+
+# (rule, summary, outcomes, metrics with a passing range, expected success, what the reasons say)
+CASES: list[tuple[str, Any, list[DatapointOutcome], tuple[str, ...], bool, list[str]]] = [
+    ("clean run", summary(ALL), [ok(0), ok(1), ok(2)], ("exact_match",), True, []),
+    (
+        "the backend's verdict stands",
+        summary(ALL, failed=["EXT-1"], success=False),
+        [ok(0), ok(1), ok(2)],
+        (),
+        False,
+        [],
+    ),
+    (
+        "an evaluator raised on a ranged metric",
+        summary({"exact_match": ["EXT-0", "EXT-2"]}),
+        [ok(0), ok(1, BOOM), ok(2)],
+        ("exact_match",),
+        False,
+        [
+            "exact_match has a passing range but no value on 1 datapoint(s) the backend passed: evaluator "
+            "exact_match raised on 1 datapoint(s) (ValueError: boom)"
+        ],
+    ),
+    (
+        "a dict evaluator's ranged key",
+        summary({"judge_score": ["EXT-0"]}),
+        [ok(0), ok(1, ("judge", "TimeoutError: slow")), ok(2, ("judge", "TimeoutError: slow"))],
+        ("judge_score",),
+        False,
+        [
+            "judge_score has a passing range but no value on 2 datapoint(s) the backend passed: evaluator judge "
+            "raised on 2 datapoint(s) (TimeoutError: slow)"
+        ],
+    ),
+    (
+        "a ranged metric with no value, nothing raised: unchecked, as the CLI says",
+        summary({"exact_match": ["EXT-0"]}),
+        [ok(0), ok(1), ok(2)],
+        ("exact_match",),
+        False,
+        [
+            "exact_match has a passing range but no value on 2 datapoint(s) the backend passed: its evaluator "
+            "returned nothing for them"
+        ],
+    ),
+    (
+        "raised on some rows of a metric without a range: listed, not broken",
+        summary({"exact_match": ["EXT-0", "EXT-2"]}),
+        [ok(0), ok(1, BOOM), ok(2)],
+        (),
+        True,
+        [],
+    ),
+    (
+        "raised on every row it ran on",
+        summary({}, failed=["EXT-2"]),
+        [ok(0, BOOM), ok(1, BOOM), function_failed(2)],
+        (),
+        False,
+        ["evaluator exact_match raised on every datapoint it was run on (2): ValueError: boom"],
+    ),
+    (
+        "two errors on one row of two are not every row",
+        summary(ALL, failed=["EXT-2"], success=True),
+        [ok(0, BOOM, ("exact_match", "NonFiniteMetric: nan")), ok(1), function_failed(2)],
+        (),
+        True,
+        [],
+    ),
+    (
+        "no row scored: nothing raised everywhere",
+        summary({}, failed=IDS, success=False),
+        [function_failed(0), function_failed(1), function_failed(2)],
+        (),
+        False,
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "outcomes", "ranged", "success", "reasons"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_success_is_the_backends_unless_the_evaluation_broke(
+    body: ExperimentResultSummary,
+    outcomes: list[DatapointOutcome],
+    ranged: tuple[str, ...],
+    success: bool,
+    reasons: list[str],
+) -> None:
+    result = ExperimentResult("run", "name", "EXT-dataset", body, tuple(outcomes), ranged)
+    assert result.success is success
+    assert result.broken == reasons
+    assert result.summary.success is body.success  # the backend's own verdict stays readable
+
+
+def test_errors_name_each_datapoint_and_what_failed_there() -> None:
+    outcomes = (
+        ok(0, BOOM, ("judge", "MissingGroundTruth: not called")),
+        function_failed(1),
+        function_failed(2, OutcomeStatus.TIMEOUT, "timed out after 5 s"),
+        DatapointOutcome(3, "EXT-3", "s3", OutcomeStatus.BACKEND_ERROR, error="session not started: HTTP 401"),
+        DatapointOutcome(4, "EXT-4", "s4", OutcomeStatus.SKIPPED, error="cancelled"),
+    )
+    result = ExperimentResult("run", "name", "EXT-dataset", summary(ALL), outcomes)
+    assert result.errors == [
+        DatapointError("EXT-0", "exact_match", "ValueError: boom"),
+        DatapointError("EXT-0", "judge", "MissingGroundTruth: not called"),
+        DatapointError("EXT-1", None, "KeyError: 'question'"),
+        DatapointError("EXT-2", None, "Timeout: timed out after 5 s"),
+        DatapointError("EXT-3", None, "BackendError: session not started: HTTP 401"),
+    ]
+    assert [str(e) for e in result.errors[1:3]] == [
+        "EXT-0: evaluator judge: MissingGroundTruth: not called",
+        "EXT-1: function: KeyError: 'question'",
+    ]

@@ -1,0 +1,272 @@
+"""Code written for HoneyHive's SDKs runs through ``evaluate()`` where it ran before, and the result is as strict
+as the command line: issue 20, item 7.
+
+The must-show first: no API key anywhere, an older ``function(inputs, ground_truths=None)``, dataset rows with the
+legacy ``ground_truths`` key and an evaluator that raises on a metric with a passing range → ``evaluate()`` runs on
+the embedded local backend and returns ``success`` False with the errors. Then the legacy keywords, the SDK 1.7
+keywords (``instrumentors``, ``ingestion_api_key``, ``print_results``) and where the embedded backend keeps its data.
+Real parts throughout: ``honeyhive_local`` on loopback, the real OTLP exporter; only the environment is made up.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import warnings
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from opentelemetry.trace import TracerProvider
+
+from honeyhive_experiment import ArgumentError, DatapointError, HoneyHiveClient, evaluate
+from honeyhive_experiment.cli import main
+from honeyhive_experiment.connection import API_KEY_VARIABLES, INGESTION_KEY_VARIABLES, SERVER_URL_VARIABLES
+from honeyhive_local import LocalBackend
+from tests.conftest import API_KEY
+from tests.quickstart import copy_quickstart, fresh_app
+
+pytestmark = pytest.mark.integration
+
+# the legacy SDK's dataset rows: the answer to n + n, under "ground_truths"; row 3 has none
+ROWS: list[dict[str, Any]] = [{"inputs": {"n": n}, "ground_truths": {"sum": 2 * n}} for n in range(3)] + [
+    {"inputs": {"n": 3}}
+]
+
+
+@pytest.fixture(autouse=True)
+def no_key(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """Nothing of HoneyHive's in the environment: what is used is what the test passes."""
+    for name in (*API_KEY_VARIABLES, *SERVER_URL_VARIABLES, *INGESTION_KEY_VARIABLES):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+class Seen:
+    """What the function was called with, by the datapoint's ``n`` (calls come from several threads)."""
+
+    def __init__(self) -> None:
+        self.calls: dict[int, tuple[Any, ...]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, n: int, *arguments: Any) -> None:
+        with self._lock:
+            self.calls[n] = arguments
+
+
+def exact_match(outputs: dict[str, Any], inputs: dict[str, Any], ground_truth: dict[str, Any] | None = None) -> Any:
+    if inputs["n"] == 1:
+        raise ValueError("the judge is not configured")
+    return None if ground_truth is None else outputs["sum"] == ground_truth["sum"]
+
+
+def test_sdk_era_code_without_a_key_runs_locally_and_is_not_a_success_when_a_ranged_evaluator_raises(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    seen = Seen()
+
+    def calculator(inputs: dict[str, Any], ground_truths: dict[str, Any] | None = None) -> dict[str, Any]:
+        seen.add(inputs["n"], inputs, ground_truths)
+        return {"sum": inputs["n"] + inputs["n"]}
+
+    with caplog.at_level(logging.WARNING, logger="honeyhive_experiment"):
+        result = evaluate(
+            function=calculator,
+            dataset=ROWS,
+            evaluators=[exact_match],
+            passing_ranges={"exact_match": {"min": 1}},
+            name="legacy",
+            print_results=False,
+        )
+
+    # the older convention, by the parameters' names, and the legacy rows' ground truth
+    assert seen.calls == {n: ({"n": n}, {"sum": 2 * n}) for n in range(3)} | {3: ({"n": 3}, None)}
+    assert [dict(o.metrics) for o in result.outcomes] == [{"exact_match": True}, {}, {"exact_match": True}, {}]
+    # HoneyHive passed every datapoint (no value, no failure): the range was never checked on datapoint 1
+    assert result.summary.success is True
+    assert result.success is False
+    ids = [o.datapoint_id for o in result.outcomes]
+    assert result.errors == [DatapointError(ids[1], "exact_match", "ValueError: the judge is not configured")]
+    assert any("evaluator exact_match raised on 1 datapoint(s)" in reason for reason in result.broken)
+    # on the embedded backend, in memory, and said so
+    assert "embedded local backend, its data in memory" in caplog.text
+
+
+def test_an_evaluator_raising_on_every_row_is_not_a_success() -> None:
+    def judge(outputs: Any, inputs: Any) -> Any:
+        raise RuntimeError("no model")
+
+    result = evaluate(function=lambda datapoint: {"sum": 0}, dataset=ROWS, evaluators=[judge], print_results=False)
+    assert result.summary.success is True
+    assert result.success is False
+    assert result.broken == ["evaluator judge raised on every datapoint it was run on (4): RuntimeError: no model"]
+    assert len(result.errors) == 4
+
+
+def test_the_embedded_backend_keeps_its_data_where_it_is_told(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    db = tmp_path / "kept" / "local.db"
+    with caplog.at_level(logging.WARNING, logger="honeyhive_experiment"):
+        result = evaluate(function=lambda datapoint: {"sum": 0}, dataset=ROWS, local_db=db, print_results=False)
+    assert f"its data in {db}" in caplog.text
+    with LocalBackend(str(db)) as again, HoneyHiveClient(again.url, again.api_key) as client:
+        assert client.get_run(result.run_id)["status"] == "completed"
+
+
+def test_the_legacy_sdks_keywords_work_with_a_deprecation_warning(backend: LocalBackend, client: httpx.Client) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = evaluate(
+            function=lambda datapoint: {"sum": 0},
+            dataset=ROWS,
+            hh_api_key=API_KEY,
+            hh_project="my-project",
+            suite="nightly-suite",
+            server_url=backend.url,
+            name="legacy-keywords",
+            print_results=False,
+        )
+    said = [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)]
+    assert [s.split(" ")[0] for s in said] == ["hh_api_key", "hh_project", "suite"]
+    assert all(w.filename == __file__ for w in caught if issubclass(w.category, DeprecationWarning))
+    stored = client.get(f"/v1/runs/{result.run_id}").json()["evaluation"]  # the key was hh_api_key's
+    assert stored["name"] == "legacy-keywords"
+    assert stored["metadata"]["suite"] == "nightly-suite"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        ({"hh_api_key": "a", "api_key": "b"}, "hh_api_key"),
+        ({"ingestion_api_key": "hh_ingst_x"}, "ingestion_api_key"),  # no API key: runs could not be created
+        ({"instrumentors": [object()]}, "instrumentors"),
+        ({"instrumentors": [lambda: 1 / 0]}, "instrumentors"),
+    ],
+    ids=["both keys", "ingestion key alone", "not an instrumentor", "factory raises"],
+)
+def test_sdk_keywords_that_cannot_be_used_are_named(kwargs: dict[str, Any], argument: str) -> None:
+    with pytest.raises(ArgumentError) as raised:
+        evaluate(function=lambda datapoint: {}, dataset=ROWS, print_results=False, **kwargs)
+    assert raised.value.argument == argument
+
+
+class _CompletionClient:
+    """A stand-in for an LLM library: its call is what an instrumentor wraps."""
+
+    def complete(self, prompt: str) -> str:
+        return prompt.upper()
+
+
+LIBRARY = _CompletionClient()
+
+
+class CompletionInstrumentor:
+    """An OpenTelemetry instrumentor as the contrib packages write them: ``instrument(tracer_provider=...)``
+    wraps the library's call in a span of that provider; ``uninstrument()`` restores it."""
+
+    def __init__(self) -> None:
+        self.is_instrumented_by_opentelemetry = False
+        self.calls: list[str] = []
+
+    def instrument(self, **kwargs: Any) -> None:
+        provider: TracerProvider = kwargs["tracer_provider"]
+        tracer = provider.get_tracer("completion-instrumentation")
+        original = _CompletionClient.complete
+
+        def complete(library: _CompletionClient, prompt: str) -> str:
+            with tracer.start_as_current_span("completion.complete"):
+                return original(library, prompt)
+
+        self._original = original
+        _CompletionClient.complete = complete  # type: ignore[method-assign]
+        self.is_instrumented_by_opentelemetry = True
+        self.calls.append("instrument")
+
+    def uninstrument(self, **kwargs: Any) -> None:
+        _CompletionClient.complete = self._original  # type: ignore[method-assign]
+        self.is_instrumented_by_opentelemetry = False
+        self.calls.append("uninstrument")
+
+
+def test_instrumentors_trace_the_library_calls_of_each_datapoint_during_the_run(backend: LocalBackend) -> None:
+    made: list[CompletionInstrumentor] = []
+
+    def factory() -> CompletionInstrumentor:  # SDK 1.7's form: a factory; an instance works too
+        made.append(CompletionInstrumentor())
+        return made[-1]
+
+    def app(datapoint: dict[str, Any]) -> dict[str, Any]:
+        return {"text": LIBRARY.complete(f"n is {datapoint['inputs']['n']}")}
+
+    result = evaluate(
+        function=app,
+        dataset=ROWS,
+        instrumentors=[factory],
+        api_key=API_KEY,
+        server_url=backend.url,
+        print_results=False,
+    )
+    assert [o.outputs for o in result.outcomes] == [{"text": f"N IS {n}"} for n in range(4)]
+    assert made[0].calls == ["instrument", "uninstrument"]  # for the run only
+    with HoneyHiveClient(backend.url, API_KEY) as hh:
+        events = hh.run_events(result.run_id)
+    traced = {e["session_id"] for e in events if e["event_name"] == "completion.complete"}
+    assert traced == {o.session_id for o in result.outcomes}  # each call in its own datapoint's session
+
+
+def test_an_instrumentor_instrumented_before_the_run_is_left_as_it_was(
+    backend: LocalBackend, caplog: pytest.LogCaptureFixture
+) -> None:
+    already = CompletionInstrumentor()
+    already.is_instrumented_by_opentelemetry = True  # by the user's own setup, with their own provider
+    with caplog.at_level(logging.WARNING, logger="honeyhive_experiment"):
+        evaluate(
+            function=lambda datapoint: {},
+            dataset=ROWS[:1],
+            instrumentors=[already],
+            api_key=API_KEY,
+            server_url=backend.url,
+            print_results=False,
+        )
+    assert already.calls == []  # neither instrumented again nor uninstrumented under the user
+    assert "CompletionInstrumentor was instrumented before the run" in caplog.text
+
+
+@pytest.mark.parametrize("given", ["argument", "environment"])
+def test_the_ingestion_key_sends_the_sessions_and_the_api_key_the_run(
+    backend: LocalBackend, no_key: pytest.MonkeyPatch, given: str
+) -> None:
+    """As in the SDK: runs and results with the API key, sessions, events and traces with the ingestion key
+    (here one the backend refuses, so the sessions are refused and the run is not)."""
+    if given == "environment":
+        no_key.setenv("HH_INGESTION_API_KEY", "hh_ingst_refused")
+    result = evaluate(
+        function=lambda datapoint: {"sum": 0},
+        dataset=ROWS[:2],
+        api_key=API_KEY,
+        ingestion_api_key="hh_ingst_refused" if given == "argument" else None,
+        server_url=backend.url,
+        print_results=False,
+    )
+    with HoneyHiveClient(backend.url, API_KEY) as hh:
+        assert hh.get_run(result.run_id)["status"] == "completed"
+    assert [e.evaluator for e in result.errors] == [None, None]
+    assert all(e.error.startswith("BackendError: session not started") for e in result.errors)
+
+
+def test_results_are_printed_by_default_as_the_sdk_does(capsys: pytest.CaptureFixture[str]) -> None:
+    result = evaluate(function=lambda datapoint: {"sum": 0}, dataset=ROWS, evaluators=[exact_match], name="shown")
+    out = capsys.readouterr().out
+    assert "Evaluation Results: shown" in out
+    assert f"Run ID: {result.run_id}" in out
+    assert "Passed: 4\nFailed: 0" in out
+    assert "Errors (1)" in out
+
+
+def test_the_command_line_does_not_print_the_results_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with fresh_app():
+        repo = copy_quickstart(tmp_path / "repo", questions=2)
+        code = main(["run", "--dry-run", "-C", str(repo), "--report", str(tmp_path / "report.json")], environ={})
+    out = capsys.readouterr().out
+    assert code in (0, 1), out
+    assert "Evaluation Results" not in out
