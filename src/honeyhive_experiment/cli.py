@@ -13,6 +13,7 @@ handlers, standard output and error redacted of the secrets), calls one operatio
                                        [--install ARGS]
     python -m honeyhive_experiment runs [--config PATH] [-C DIR] [--baseline REF] [--base REF] [--json]
     python -m honeyhive_experiment validate [--config PATH] [--working-directory DIR] [--install ARGS]
+                                            [--no-probe]
     python -m honeyhive_experiment schema
     python -m honeyhive_experiment action            # inside GitHub Actions (action.yml)
 
@@ -91,9 +92,20 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("--json", action="store_true", help="print the runs as JSON")
     runs.add_argument("--limit", type=int, default=20, metavar="N", help="how many runs (default: 20)")
 
-    validate = commands.add_parser("validate", help="check the experiment file, its dataset and its imports")
+    validate = commands.add_parser(
+        "validate",
+        help="check the experiment file, its dataset and its imports, and run the first datapoint (recording "
+        "nothing) to check the metric names",
+    )
     common(validate)
     validate.add_argument("--install", metavar="ARGS", help=install_help)
+    validate.add_argument(
+        "--no-probe",
+        dest="probe",
+        action="store_false",
+        help="do not run the function and evaluators on the first datapoint; check metric names by the "
+        "evaluators' names only",
+    )
     commands.add_parser("schema", help="print the experiment file's JSON Schema")
     commands.add_parser("action", help="the GitHub Action entry point (reads INPUT_* and GITHUB_* variables)")
     return parser
@@ -122,7 +134,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             return EXIT_USAGE
         with _redacted_output(settings) as redactor:
             if args.command == "validate":
-                return _validate(settings)
+                return _validate(settings, probe=args.probe)
             if args.command == "runs":
                 return _runs(settings, as_json=args.json, limit=args.limit)
             _load_engine(owns_process=argv is None)
@@ -218,12 +230,12 @@ def _run(settings: Settings, redactor: Redactor, *, interactive: bool) -> int:
         cancellation.release(cancel)
 
 
-def _validate(settings: Settings) -> int:
+def _validate(settings: Settings, *, probe: bool) -> int:
     from honeyhive_experiment.errors import ConfigError, ExperimentError
     from honeyhive_experiment.operations import validate
 
     try:
-        found = validate(settings.root, str(settings.config), settings.install)
+        found = validate(settings.root, str(settings.config), settings.install, probe=probe)
     except ExperimentError as exc:
         for issue in exc.issues if isinstance(exc, ConfigError) else (exc,):
             print(f"error: {issue}", file=sys.stderr)

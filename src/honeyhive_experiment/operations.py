@@ -1,7 +1,7 @@
 """The operations, one function each, that the command line and the Python API both call: the invocation layer.
 
     run       run, judge, report and publish one experiment (by ``settings.mode``: all, run, report, publish)
-    validate  check an experiment file, its dataset and its imports
+    validate  check an experiment file, its dataset, its imports and the metric names its first datapoint gets
     runs      the experiment's recent runs, the baseline a run would be compared with marked
     schema    the experiment file's JSON Schema
 
@@ -29,6 +29,7 @@ from honeyhive_experiment import backend, cancellation
 from honeyhive_experiment.checkout import git, local_checkout
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import CommentConfig, ExperimentConfig, config_json_schema_text, load_config
+from honeyhive_experiment.dataset_identity import file_identity
 from honeyhive_experiment.datasets import DatasetFile, load_dataset_file
 from honeyhive_experiment.delivery import (
     Composed,
@@ -47,6 +48,7 @@ from honeyhive_experiment.errors import (
     ReportError,
     SettingsError,
 )
+from honeyhive_experiment.experiment import external_dataset
 from honeyhive_experiment.flow import (
     FORK_WITHOUT_SECRETS,
     PublishedRun,
@@ -66,9 +68,10 @@ from honeyhive_experiment.history import RunRow, recent_run_rows
 from honeyhive_experiment.judgement import Judgement, failed
 from honeyhive_experiment.models.outcomes import Progress
 from honeyhive_experiment.paths import LOCAL_DB_PATH
+from honeyhive_experiment.probe import probe as probe_datapoint
 from honeyhive_experiment.report import Redactor
 from honeyhive_experiment.settings import CommentMode, Mode, Settings
-from honeyhive_experiment.user_code import load_user_code
+from honeyhive_experiment.user_code import all_of, check_produced_names, load_user_code, repository_on_path
 from honeyhive_experiment.verdict import Decision, Verdict, exit_code
 from honeyhive_experiment.version import __version__
 
@@ -398,20 +401,38 @@ def _install(settings: Settings, redactor: Redactor) -> None:
 # ----------------------------------------------------------------------------------------------- validate
 
 
-def validate(root: Path, config_path: str, install: tuple[str, ...] = ()) -> str:
+def validate(root: Path, config_path: str, install: tuple[str, ...] = (), *, probe: bool = True) -> str:
     """Check the experiment file at ``root / config_path``, its dataset and its imports (after installing
-    ``install``, as ``run`` would); what was found, in a line. Raises the ExperimentError found."""
+    ``install``, as ``run`` would); what was found, in a line. Raises the ExperimentError found.
+
+    ``probe``: also run the function and the evaluators on the dataset file's first datapoint, recording nothing
+    (:mod:`~honeyhive_experiment.probe`), and check the metric names the config uses against the names they
+    really produced: a raise there, or a key no evaluator produced, is an error. A managed dataset is not
+    fetched (validate asks no backend): its names are checked by the evaluators' names only."""
     config = load_config(root / config_path)
     check_paths(config, str(root / config_path), root)
     ref = config.dataset.to_ref(root)
-    count = len(load_dataset_file(ref.path)) if isinstance(ref, DatasetFile) else None
+    records = load_dataset_file(ref.path) if isinstance(ref, DatasetFile) else None
     if install:
         from honeyhive_experiment.install import install as install_into
 
         install_into(install, cwd=root, out=sys.stderr, grouped=False)
     code = load_user_code(config, str(root / config_path), root)
-    what = f"{count} datapoints" if count is not None else "a managed dataset"
-    return f"{config_path}: experiment {config.name!r}, {what}, {len(code.evaluators)} evaluator(s)"
+    what = f"{len(records)} datapoints" if records is not None else "a managed dataset"
+    found = f"{config_path}: experiment {config.name!r}, {what}, {len(code.evaluators)} evaluator(s)"
+    if not probe or not records:
+        return found
+    identity = file_identity(config.dataset, records, config_file=None, repository=None)  # ids as a run's
+    first = external_dataset(records, identity=identity).datapoints[0]
+    where = f"the first datapoint of {config.dataset.path}"
+    with repository_on_path(root):  # the function may import its siblings lazily, as in a run
+        probed = probe_datapoint(code, first, name=config.name, timeout=config.timeout, where=where)
+    problems = check_produced_names(
+        config, probed.metrics, str(root / config_path), where=f"{where} (id {probed.datapoint_id})"
+    )
+    if problems:
+        raise all_of(problems)
+    return f"{found}; the first datapoint's metrics: {', '.join(probed.metrics) or 'none'}"
 
 
 # --------------------------------------------------------------------------------------------------- runs

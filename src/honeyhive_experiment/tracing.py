@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -146,6 +146,16 @@ def _exporter_session() -> Any:
     return EnvironmentOnceSession()
 
 
+class _Dropped(SpanExporter):
+    """An exporter that takes every span and sends it nowhere."""
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        return None
+
+
 class TraceSink:
     """The experiment-wide tracing machinery; hands out one :class:`DatapointTracer` per datapoint."""
 
@@ -162,6 +172,11 @@ class TraceSink:
         self.provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
         self.provider.add_span_processor(self._router)
         self._tracer = self.provider.get_tracer("honeyhive_experiment")
+
+    @classmethod
+    def nowhere(cls) -> TraceSink:
+        """A sink whose spans are made as in a run and then dropped: nothing is exported (``validate``'s probe)."""
+        return cls(_Dropped(), export_backoff=())
 
     @classmethod
     def otlp(cls, endpoint: str, headers: Mapping[str, str], timeout: float = 30.0) -> TraceSink:

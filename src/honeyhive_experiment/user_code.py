@@ -4,7 +4,9 @@ what only the imported code can tell.
 Import failures, a function signature that fits no calling convention, and metric names (keys of
 ``passing_ranges``, ``gate`` and ``metrics``) that no evaluator produces become
 :class:`~honeyhive_experiment.config.ConfigError` pointing at the config line that named them, so a typo
-reads like any other config error.
+reads like any other config error. Metric names are checked against the evaluators' names
+(:func:`check_metric_names`, on every run), and by ``validate`` against the names they really produced on the
+first datapoint (:func:`check_produced_names`, with :mod:`~honeyhive_experiment.probe`'s).
 """
 
 from __future__ import annotations
@@ -108,26 +110,66 @@ def load_user_code(config: ExperimentConfig, config_path: str, root: str | os.Pa
         problems.append(config_error_at(config_path, ("function",), str(exc)))
     problems.extend(check_metric_names(config, evaluators, config_path))
     if problems:
-        raise _all_of(problems)
+        raise all_of(problems)
     return UserCode(function, tuple(evaluators))
 
 
 def check_metric_names(
     config: ExperimentConfig, evaluators: Sequence[Evaluator], config_path: str
 ) -> list[ConfigError]:
-    """The keys of ``passing_ranges``, ``gate`` and ``metrics`` that no configured evaluator produces.
+    """The keys of ``passing_ranges``, ``gate`` and ``metrics`` that no configured evaluator produces, judged by
+    the evaluators' names alone.
 
     An evaluator named ``name`` (its display name from the config, else ``.name`` / ``__name__``) produces the
     metric ``name``; when it returns a dict also ``name + "_explanation"`` and ``name + "_" + k`` for its other
-    keys, which only running it would tell, so any ``"<name>_<something>"`` is accepted. Every other key would
-    silently never apply (a passing range that never fails, a gate that never closes) unless ``other_metrics``
-    declares it (a metric the function records through its tracer, or one HoneyHive's own evaluators compute):
-    each becomes a
-    :class:`ConfigError` at its line, with the closest evaluator name as a suggestion. Returns them in section
-    order; :func:`load_user_code` raises them together.
+    keys, which only running it tells (:func:`check_produced_names`, after ``validate``'s probe), so here any
+    ``"<name>_<something>"`` is accepted. Every other key would silently never apply (a passing range that never
+    fails, a gate that never closes) unless ``other_metrics`` declares it (a metric the function records through
+    its tracer, or one HoneyHive's own evaluators compute): each becomes a :class:`ConfigError` at its line, with
+    the closest evaluator name as a suggestion. Returns them in section order; :func:`load_user_code` raises them
+    together.
     """
     names = [evaluator.name for evaluator in evaluators]
     known = ", ".join(names) if names else "none configured"
+
+    def produced(key: str) -> bool:
+        return any(key == name or (key.startswith(name + "_") and len(key) > len(name) + 1) for name in names)
+
+    return _unknown_names(
+        config,
+        config_path,
+        produced,
+        names,
+        lambda key, hint: f"no evaluator produces metric {key!r}{hint}; evaluators: {known}",
+    )
+
+
+def check_produced_names(
+    config: ExperimentConfig, produced: Sequence[str], config_path: str, *, where: str
+) -> list[ConfigError]:
+    """The keys of ``passing_ranges``, ``gate`` and ``metrics`` that are not among the metric names the
+    evaluators ``produced`` on a datapoint (``where`` says which) and not declared in ``other_metrics``: each a
+    :class:`ConfigError` at its line, with the closest produced name as a suggestion (``rubric_grounded_`` for
+    ``rubric_grounded``, which :func:`check_metric_names` cannot tell)."""
+    got = ", ".join(produced) if produced else "none"
+    return _unknown_names(
+        config,
+        config_path,
+        set(produced).__contains__,
+        produced,
+        lambda key, hint: f"no evaluator produced metric {key!r}{hint} on {where}; they produced: {got}",
+    )
+
+
+def _unknown_names(
+    config: ExperimentConfig,
+    config_path: str,
+    produced: Callable[[str], bool],
+    names: Sequence[str],
+    say: Callable[[str, str], str],
+) -> list[ConfigError]:
+    """Each metric key of the config neither ``produced`` nor in ``other_metrics``: ``say(key, hint)`` (``hint``
+    suggests the closest of ``names`` and the declared ones) at its line, in section order."""
     declared = set(config.other_metrics)  # recorded by the function (tracer.enrich_span) or by HoneyHive itself
     problems: list[ConfigError] = []
     sections: dict[str, Iterable[str]] = {
@@ -137,21 +179,18 @@ def check_metric_names(
     }
     for section, keys in sections.items():
         for key in keys:
-            if key in declared or any(
-                key == name or (key.startswith(name + "_") and len(key) > len(name) + 1) for name in names
-            ):
+            if key in declared or produced(key):
                 continue
             close = difflib.get_close_matches(key, [*names, *declared], n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            message = (
-                f"no evaluator produces metric {key!r}{hint}; evaluators: {known}"
-                " (a metric your function records, or one HoneyHive computes, goes in other_metrics)"
-            )
-            problems.append(config_error_at(config_path, (section, key), message))
+            problems.append(config_error_at(config_path, (section, key), say(key, hint) + _OTHER_METRICS))
     return problems
 
 
-def _all_of(problems: Sequence[ConfigError]) -> ConfigError:
+_OTHER_METRICS = " (a metric your function records, or one HoneyHive computes, goes in other_metrics)"
+
+
+def all_of(problems: Sequence[ConfigError]) -> ConfigError:
     """One error carrying every problem in ``issues``, earliest line first (as config parsing reports them)."""
     ordered = sorted(problems, key=lambda issue: issue.line if issue.line is not None else 0)
     first = ordered[0]
@@ -162,7 +201,9 @@ def _all_of(problems: Sequence[ConfigError]) -> ConfigError:
 __all__ = [
     "ConfigError",
     "UserCode",
+    "all_of",
     "check_metric_names",
+    "check_produced_names",
     "import_object",
     "load_user_code",
     "missing_module_message",

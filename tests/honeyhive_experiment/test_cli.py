@@ -33,10 +33,33 @@ def nothing():
 """
 
 
+# what validate's probe of the first datapoint finds, importable from the repository's root
+PROBED = """\
+def rubric(outputs, inputs, ground_truth=None):
+    return {"grounded": 1.0, "concise": True}  # metrics rubric_grounded and rubric_concise, no rubric
+
+
+def broken(outputs, inputs, ground_truth=None):
+    return inputs["missing"]
+
+
+def failing(datapoint):
+    return {"answer": datapoint["inputs"]["q"]}
+
+
+def traced(datapoint, tracer):
+    with tracer.start_as_current_span("lookup", inputs=datapoint["inputs"]):
+        tracer.enrich_span(outputs={"found": 1}, metrics={"lookups": 1})
+    return {"answer": "Open Settings", "topic": None}
+"""
+
+
 @pytest.fixture
 def repo(quickstart: Path) -> Path:
-    """The quickstart (``conftest.py``), plus odd_signatures.py: functions whose signatures fit no convention."""
+    """The quickstart (``conftest.py``), plus odd_signatures.py: functions whose signatures fit no convention, and
+    probed.py: a dict evaluator, an evaluator and a function that raise, a function that takes a tracer."""
     (quickstart / "odd_signatures.py").write_text(SIGNATURES)
+    (quickstart / "probed.py").write_text(PROBED)
     return quickstart
 
 
@@ -183,6 +206,102 @@ def test_validate_accepts_the_quickstart(repo: Path, capsys: pytest.CaptureFixtu
     assert code == 0, output
     assert "22 datapoints" in output
     assert "3 evaluator(s)" in output
+
+
+# the quickstart's function with the rubric evaluator too; a case that appends to it starts on line 8
+WITH_RUBRIC = GOOD + "  - probed:rubric\n"
+
+# (case id, config text, where, what) -- validate runs the first datapoint, and exits 2 on what it finds
+PROBE_CASES = [
+    (
+        "gate-misspelt-dict-key",
+        WITH_RUBRIC + "gate:\n  rubric_grounded_: {max_drop: 0.1}\n",
+        "experiment.yml:9: gate.rubric_grounded_",
+        "no evaluator produced metric 'rubric_grounded_' (did you mean 'rubric_grounded'?) on the first datapoint",
+    ),
+    (
+        "range-misspelt-dict-key",
+        WITH_RUBRIC + "passing_ranges:\n  rubric_grouded: {min: 0.5}\n",
+        "experiment.yml:9: passing_ranges.rubric_grouded",
+        "(did you mean 'rubric_grounded'?)",
+    ),
+    (
+        "metrics-dict-key-never-returned",
+        WITH_RUBRIC + "metrics:\n  rubric_score: {key: true}\n",
+        "experiment.yml:9: metrics.rubric_score",
+        "they produced: topic_match, rubric_grounded, rubric_concise",
+    ),
+    (
+        "evaluator-name-of-a-dict-without-score",
+        WITH_RUBRIC + "passing_ranges:\n  rubric: {min: 0.5}\n",
+        "experiment.yml:9: passing_ranges.rubric",
+        "no evaluator produced metric 'rubric'",
+    ),
+    (
+        "function-raises",
+        GOOD.replace("support_bot.app:answer", "probed:failing"),
+        "probing the first datapoint of data/questions.jsonl (id EXT-first)",
+        "function 'failing' raised KeyError: 'q'",
+    ),
+    (
+        "evaluator-raises",
+        GOOD + "  - probed:broken\n",
+        "probing the first datapoint of data/questions.jsonl (id EXT-first)",
+        "evaluator 'broken' raised KeyError: 'missing'",
+    ),
+]
+
+
+def _first_datapoint_with_an_id(repo: Path) -> None:
+    dataset = repo / "data" / "questions.jsonl"
+    first, *rest = dataset.read_text().splitlines(True)
+    dataset.write_text(json.dumps({"id": "first", **json.loads(first)}) + "\n" + "".join(rest))
+
+
+@pytest.mark.parametrize(("config", "place", "what"), [c[1:] for c in PROBE_CASES], ids=[c[0] for c in PROBE_CASES])
+def test_validate_runs_the_first_datapoint_and_exits_2_on_what_it_finds(
+    repo: Path, capsys: pytest.CaptureFixture[str], config: str, place: str, what: str
+) -> None:
+    _first_datapoint_with_an_id(repo)
+    _write(repo, config)
+    code, output = _validate(repo, capsys)
+    assert code == 2, output
+    assert place in output, output
+    assert what in output, output
+    assert "Traceback" not in output
+    assert output.count("error:") == 1, output
+
+
+def test_validate_no_probe_checks_metric_names_by_the_evaluators_names_only(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write(repo, WITH_RUBRIC + "gate:\n  rubric_grounded_: {max_drop: 0.1}\n")
+    code = main(["validate", "--working-directory", str(repo), "--no-probe"])
+    output = capsys.readouterr()
+    assert code == 0, output.err
+    assert output.out.startswith("ok: .honeyhive/experiment.yml: experiment 'bot', 22 datapoints, 2 evaluator(s)\n")
+    _write(repo, WITH_RUBRIC + "gate:\n  rubrik_grounded: {max_drop: 0.1}\n")  # no evaluator's name at all
+    assert main(["validate", "--working-directory", str(repo), "--no-probe"]) == 2
+    assert "experiment.yml:9: gate.rubrik_grounded: no evaluator produces metric" in capsys.readouterr().err
+
+
+def test_validate_accepts_what_the_evaluators_produced_and_what_the_function_records(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The function takes a tracer (validate's records nowhere) and records ``lookups`` itself: other_metrics."""
+    config = WITH_RUBRIC.replace("support_bot.app:answer", "probed:traced") + (
+        "gate:\n  rubric_grounded: {max_drop: 0.1}\n  lookups: {max_drop: 1}\n"
+        "metrics:\n  rubric_concise: {label: Concise}\n"
+        "other_metrics: [lookups]\n"
+    )
+    _write(repo, config)
+    code, output = _validate(repo, capsys)
+    assert code == 0, output
+    assert output == (
+        "ok: .honeyhive/experiment.yml: experiment 'bot', 22 datapoints, 2 evaluator(s); the first datapoint's"
+        " metrics: topic_match, rubric_grounded, rubric_concise\n"
+    )
+    assert not (repo / ".honeyhive" / "local.db").exists()  # no backend: nothing recorded
 
 
 def test_schema_prints_the_committed_schema(capsys: pytest.CaptureFixture[str]) -> None:

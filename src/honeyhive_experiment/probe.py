@@ -1,0 +1,76 @@
+"""One datapoint run as a run runs it, with nothing recorded: the metric names the user's code really produces.
+
+``validate`` asks this of the first datapoint, because only running the evaluators tells the keys of the dicts
+they return (``rubric`` returning ``{"grounded": ...}`` produces ``rubric_grounded``). :func:`probe` hands the
+function and the evaluators to :class:`~honeyhive_experiment.runner.Runner`, the run's own pool, so they are
+called by the same conventions, timeout and evaluator rules; the tracer a function takes is a real one whose
+spans are dropped (:meth:`~honeyhive_experiment.tracing.TraceSink.nowhere`), and the session calls the runner
+makes go to a stand-in that keeps nothing. No backend is asked anything; nothing is recorded anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from honeyhive_experiment.calling import callable_name
+from honeyhive_experiment.errors import ExperimentError
+from honeyhive_experiment.evaluators import COLLISION, MISSING_GROUND_TRUTH, NON_FINITE, UNSUPPORTED_RETURN
+from honeyhive_experiment.models.outcomes import Datapoint, OutcomeStatus
+from honeyhive_experiment.run_spec import RunSpec
+from honeyhive_experiment.runner import Runner
+from honeyhive_experiment.tracing import TraceSink
+from honeyhive_experiment.user_code import UserCode
+
+__all__ = ["Probed", "probe"]
+
+_NOT_RAISED = {COLLISION, MISSING_GROUND_TRUTH, NON_FINITE, UNSUPPORTED_RETURN}  # problems an evaluator reports
+
+
+@dataclass(frozen=True, slots=True)
+class Probed:
+    """What the probed datapoint got: its id and the metric names the evaluators produced, in their order."""
+
+    datapoint_id: str
+    metrics: tuple[str, ...]
+
+
+class _NoBackend:
+    """The runner's session calls, answered here and kept nowhere."""
+
+    def start_session(self, session: Mapping[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def update_event(self, event_id: str, changes: Mapping[str, Any]) -> None:
+        return None
+
+
+def probe(code: UserCode, datapoint: Datapoint, *, name: str, timeout: float | None, where: str) -> Probed:
+    """Run ``code``'s function and evaluators on ``datapoint`` as the run would, recording nothing.
+
+    ``where`` says which datapoint it is in errors (``"the first datapoint of data/questions.jsonl"``).
+
+    Raises:
+        ExperimentError: the function raised or timed out, or an evaluator raised or reported a problem (a
+            return value that is no metric, a missing ground truth, ...), each named with the datapoint's id.
+    """
+    spec = RunSpec(function=code.function, evaluators=code.evaluators, name=name, max_workers=1, timeout=timeout)
+    sink = TraceSink.nowhere()
+    try:
+        (outcome,) = Runner(spec, client=_NoBackend(), sink=sink, run_id="probe").run([datapoint])
+    finally:
+        sink.shutdown()
+    problems: list[str] = []
+    function = callable_name(code.function)
+    if outcome.status is OutcomeStatus.FUNCTION_ERROR:
+        problems.append(f"function {function!r} raised {outcome.error}")
+    elif outcome.status is not OutcomeStatus.OK:  # a timeout (the stand-in backend never fails, nothing cancels)
+        problems.append(f"function {function!r} {outcome.error}")
+    for failure in outcome.evaluator_failures:  # "KeyError: 'x'", or one of the problems evaluators.py reports
+        kind, _, detail = failure.error.partition(": ")
+        said = f": {detail}" if kind in _NOT_RAISED else f" raised {failure.error}"
+        problems.append(f"evaluator {failure.evaluator!r}{said}")
+    if problems:
+        raise ExperimentError(f"probing {where} (id {datapoint.id}): " + "; ".join(problems))
+    return Probed(datapoint.id, tuple(outcome.metrics))

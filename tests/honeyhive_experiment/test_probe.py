@@ -1,0 +1,156 @@
+"""validate's probe: one datapoint run as a run runs it (the runner's pool, a tracer whose spans go nowhere, no
+backend), telling the metric names the evaluators produced, or what the user's code did wrong, naming the
+datapoint. The callables are real; nothing runs over a socket."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from honeyhive_experiment.errors import ExperimentError
+from honeyhive_experiment.evaluators import Evaluator
+from honeyhive_experiment.models.outcomes import Datapoint
+from honeyhive_experiment.probe import Probed, probe
+from honeyhive_experiment.user_code import UserCode
+
+pytestmark = pytest.mark.unit
+
+LABELLED = Datapoint("EXT-first", {"inputs": {"q": "hi"}, "ground_truth": {"a": "hello"}})
+UNLABELLED = Datapoint("EXT-first", {"inputs": {"q": "hi"}})
+WHERE = "the first datapoint of data/q.jsonl"
+
+
+def answer(datapoint: dict[str, Any]) -> dict[str, Any]:
+    return {"answer": datapoint["inputs"]["q"]}
+
+
+def _probe(
+    *evaluators: Callable[..., Any] | Evaluator,
+    function: Callable[..., Any] = answer,
+    datapoint: Datapoint = LABELLED,
+    timeout: float | None = 10.0,
+) -> Probed:
+    code = UserCode(function, tuple(Evaluator.from_callable(e) for e in evaluators))
+    return probe(code, datapoint, name="names", timeout=timeout, where=WHERE)
+
+
+def rubric(outputs: Any, inputs: Any, ground_truth: Any = None) -> dict[str, Any]:
+    return {"score": 1, "explanation": "fine", "grounded": 0.5, "details": {"nested": "dropped"}}
+
+
+def exact(outputs: Any, inputs: Any, ground_truth: Any) -> bool:
+    return bool(outputs["answer"] == inputs["q"])
+
+
+def silent(outputs: Any, inputs: Any) -> None:
+    return None
+
+
+def test_the_names_are_what_the_evaluators_produced_in_their_order() -> None:
+    assert _probe(rubric, silent, exact) == Probed(
+        "EXT-first", ("rubric", "rubric_explanation", "rubric_grounded", "exact")
+    )
+
+
+def test_an_async_function_and_one_taking_a_tracer_are_called_as_in_a_run() -> None:
+    async def slow(datapoint: dict[str, Any]) -> dict[str, Any]:
+        return {"answer": datapoint["inputs"]["q"]}
+
+    def traced(datapoint: dict[str, Any], tracer: Any) -> dict[str, Any]:
+        with tracer.start_as_current_span("lookup", inputs=datapoint["inputs"]) as span:
+            span.set_attribute("custom", 1)
+            tracer.enrich_span(metrics={"lookups": 1})
+        return {"answer": datapoint["inputs"]["q"]}
+
+    assert _probe(exact, function=slow).metrics == ("exact",)
+    assert _probe(exact, function=traced).metrics == ("exact",)  # the function's own metrics: other_metrics
+
+
+def test_the_older_convention_gets_inputs_and_ground_truth() -> None:
+    def legacy(inputs: dict[str, Any], ground_truths: Any) -> dict[str, Any]:
+        return {"answer": ground_truths["a"]}
+
+    assert _probe(lambda outputs, inputs: outputs["answer"], function=legacy).metrics == ("<lambda>",)
+
+
+def _raises(outputs: Any, inputs: Any) -> Any:
+    return inputs["missing"]
+
+
+def _a_list(outputs: Any, inputs: Any) -> Any:
+    return [1, 2]
+
+
+def _not_finite(outputs: Any, inputs: Any) -> Any:
+    return float("nan")
+
+
+def _needs_ground_truth(outputs: Any, inputs: Any, ground_truth: Any) -> Any:
+    return 1
+
+
+def _x(outputs: Any, inputs: Any) -> Any:
+    return {"y": 1}
+
+
+def _x_y(outputs: Any, inputs: Any) -> Any:
+    return 2
+
+
+# (case id, evaluators, datapoint, the error after "probing the first datapoint of data/q.jsonl (id EXT-first): ")
+EVALUATOR_CASES: list[tuple[str, list[Callable[..., Any] | Evaluator], Datapoint, str]] = [
+    ("raises", [_raises], LABELLED, "evaluator '_raises' raised KeyError: 'missing'"),
+    ("returns-no-metric", [_a_list], LABELLED, "evaluator '_a_list': returned a list; expected a scalar, a dict"),
+    ("not-finite", [_not_finite], LABELLED, "evaluator '_not_finite': metric '_not_finite' is nan; only finite"),
+    ("no-ground-truth", [_needs_ground_truth], UNLABELLED, "evaluator '_needs_ground_truth': the datapoint has no"),
+    (
+        "same-name-twice",
+        [Evaluator.from_callable(_x, name="x"), Evaluator.from_callable(_x_y, name="x_y")],
+        LABELLED,
+        "evaluator 'x_y': metric 'x_y' was already produced by evaluator 'x'; kept that value",
+    ),
+    (
+        "every-problem-at-once",
+        [_raises, rubric, _a_list],
+        LABELLED,
+        "evaluator '_raises' raised KeyError: 'missing'; evaluator '_a_list': returned a list",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("evaluators", "datapoint", "error"), [c[1:] for c in EVALUATOR_CASES], ids=[c[0] for c in EVALUATOR_CASES]
+)
+def test_an_evaluator_problem_is_an_error_naming_the_datapoint(
+    evaluators: list[Callable[..., Any]], datapoint: Datapoint, error: str
+) -> None:
+    with pytest.raises(ExperimentError) as raised:
+        _probe(*evaluators, datapoint=datapoint)
+    assert str(raised.value).startswith(f"probing {WHERE} (id EXT-first): {error}"), str(raised.value)
+
+
+def test_the_function_raising_is_an_error_naming_the_datapoint() -> None:
+    def failing(datapoint: dict[str, Any]) -> Any:
+        return datapoint["inputs"]["x"]
+
+    with pytest.raises(ExperimentError) as raised:
+        _probe(exact, function=failing)
+    assert str(raised.value) == f"probing {WHERE} (id EXT-first): function 'failing' raised KeyError: 'x'"
+
+
+def test_the_function_is_given_the_experiments_timeout() -> None:
+    release = threading.Event()
+
+    def hangs(datapoint: dict[str, Any]) -> Any:
+        release.wait()
+        return {}
+
+    try:
+        with pytest.raises(ExperimentError) as raised:
+            _probe(exact, function=hangs, timeout=0.05)
+    finally:
+        release.set()
+    assert str(raised.value) == f"probing {WHERE} (id EXT-first): function 'hangs' timed out after 0.05 s"
