@@ -39,6 +39,7 @@ __all__ = [
     "holm",
     "mcnemar",
     "min_changes",
+    "p_text",
     "regression_test",
     "sign_test",
     "smallest_p",
@@ -303,6 +304,9 @@ def describe(a: Assessment) -> str:
     """
     if a.change is Change.TOO_FEW:
         return f"needs ≥ {min_changes(a.alpha, a.sides)} changes, has {a.changes}"
-    if a.p_adjusted < _SMALLEST_SHOWN_P:
-        return f"p < {_SMALLEST_SHOWN_P:g}"
-    return f"p = {a.p_adjusted:.2g}"
+    return p_text(a.p_adjusted)
+
+
+def p_text(p: float) -> str:
+    """A p-value as shown: ``p = 0.003``, ``p = 0.21`` (two significant digits), ``p < 0.001``."""
+    return f"p < {_SMALLEST_SHOWN_P:g}" if p < _SMALLEST_SHOWN_P else f"p = {p:.2g}"

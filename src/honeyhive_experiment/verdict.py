@@ -37,7 +37,15 @@ from typing import TYPE_CHECKING, Any
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
 from honeyhive_experiment.models import ExperimentResultSummary, MetricDelta, MetricKey, RunComparisonResult
-from honeyhive_experiment.significance import Assessment, Change, assess, assess_regressions, describe, flips
+from honeyhive_experiment.significance import (
+    Assessment,
+    Change,
+    assess,
+    assess_regressions,
+    flips,
+    min_changes,
+    p_text,
+)
 
 if TYPE_CHECKING:
     from honeyhive_experiment.models.outcomes import DatapointOutcome
@@ -241,10 +249,14 @@ def assess_gates(
 
 
 def _evidence(found: Assessment | None, shared: int) -> str:
-    """What the gate's test says, beside the bound: ``6 of 40 worse, p = 0.03``."""
+    """What the gate's test says, beside the bound: ``6 of 40 worse, p = 0.016``; ``4 of 40 worse, p = 0.062, too
+    few changes to tell (needs ≥ 5)``."""
     if found is None:
         return "significance unknown: no per-datapoint counts"
-    return f"{found.worse} of {shared} worse, {describe(found)}"
+    text = f"{found.worse} of {shared} worse, {p_text(found.p_adjusted)}"
+    if found.change is Change.TOO_FEW:
+        text += f", too few changes to tell (needs ≥ {min_changes(found.alpha, found.sides)})"
+    return text
 
 
 def gate_failures(

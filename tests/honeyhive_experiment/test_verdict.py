@@ -237,6 +237,12 @@ CASES: list[tuple[str, Callable[[], Decision], Verdict, Sequence[str]]] = [
         ["every datapoint"],
     ),
     (
+        "by default 4 unanimous changes past the gate fail, the p-value and the test's limit said",
+        lambda: judge(summary(), comparison(delta(improved=0, degraded=4)), gates=GATE_PCT),
+        Verdict.FAIL,
+        ["4 of 12 worse, p = 0.062, too few changes to tell (needs ≥ 5)"],
+    ),
+    (
         "significant: true: an ungated metric does not dilute the gate (Holm over the gated metrics only)",
         lambda: judge(
             summary(metrics={"accuracy": IDS, "judge": IDS}),
@@ -561,8 +567,8 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         Verdict.PASS,
         ("every datapoint passed",),
         (
-            "accuracy got worse by 8.0% (gate: at most 5%): 4 of 12 worse, needs ≥ 5 changes, has 4, not"
-            " significant, so not failed (significant: true)",
+            "accuracy got worse by 8.0% (gate: at most 5%): 4 of 12 worse, p = 0.062, too few changes to tell"
+            " (needs ≥ 5), not significant, so not failed (significant: true)",
         ),
     ),
 ]

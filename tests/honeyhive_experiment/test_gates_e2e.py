@@ -1,0 +1,247 @@
+"""Issue 20 through the command line, as a new user would try it: a 40-question retrieval bot in a git repository,
+a deterministic scorer (``keyword_recall``: 1 when the answer holds the keyword, else 0) and a noisy LLM judge
+(``judge``: uniform noise ±0.3 around 0.7, different on every call), dry runs on the embedded backend.
+
+The bot reads ``state.json`` on every call: which questions' retrieval is broken (their recall drops to 0), which
+raise, and whether an evaluator is broken. One baseline run of the healthy bot is made once; every scenario then
+runs against it (``--baseline``), in-process, with only argv and the environment made up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from honeyhive_experiment.cli import main
+from tests.quickstart import init_repository
+
+pytestmark = pytest.mark.integration
+
+ROWS = 40
+COMMENT_START = "----- the comment that would be posted -----"
+
+APP = """
+import json
+import pathlib
+import random
+
+STATE = pathlib.Path(__file__).resolve().parent / "state.json"
+
+
+def _state():
+    return json.loads(STATE.read_text(encoding="utf-8"))
+
+
+def answer(datapoint):
+    state = _state()
+    inputs = datapoint["inputs"]
+    number = inputs["number"]
+    if number in state["raise"]:
+        raise RuntimeError(f"the retriever timed out on question {number}")
+    found = "nothing relevant" if number in state["broken"] else f"the answer is {inputs['keyword']}"
+    return {"answer": found}
+
+
+def keyword_recall(outputs, inputs, ground_truth=None):
+    return 1.0 if inputs["keyword"] in outputs["answer"] else 0.0
+
+
+def judge(outputs, inputs, ground_truth=None):
+    if _state()["judge_broken"]:
+        return {"score": outputs["citations"]}  # the answer has no citations: KeyError
+    return round(0.7 + random.uniform(-0.3, 0.3), 3)
+"""
+
+CONFIG = """\
+name: retrieval-bot
+function: retrieval_bot:answer
+dataset: {{path: questions.jsonl}}
+evaluators:
+  - retrieval_bot:keyword_recall
+  - retrieval_bot:judge
+max_workers: 8
+{extra}"""
+
+
+@dataclass
+class Bot:
+    root: Path
+    baseline: str  # the healthy run every scenario compares with
+
+    def configure(self, extra: str = "") -> None:
+        (self.root / ".honeyhive" / "experiment.yml").write_text(CONFIG.format(extra=extra), encoding="utf-8")
+
+    def state(self, *, broken: int = 0, raising: int = 0, judge_broken: bool = False) -> None:
+        state = {"broken": list(range(broken)), "raise": list(range(raising)), "judge_broken": judge_broken}
+        (self.root / "state.json").write_text(json.dumps(state), encoding="utf-8")
+
+    def run(self, *extra: str, baseline: bool = True) -> Run:
+        """A dry run, compared with the healthy baseline (unless ``baseline`` is off or ``extra`` names another)."""
+        report = self.root.parent / "report.json"
+        argv = ["run", "--dry-run", "-C", str(self.root), "--report", str(report), *extra]
+        if baseline:
+            argv += ["--baseline", self.baseline]
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(argv, environ={})
+        return Run(code, out.getvalue(), err.getvalue(), json.loads(report.read_text(encoding="utf-8")))
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+    report: dict[str, Any]
+
+    @property
+    def comment(self) -> str:
+        return self.out.split(COMMENT_START, 1)[1]
+
+    @property
+    def terminal(self) -> str:
+        return self.out.split(COMMENT_START, 1)[0]
+
+    def metric(self, name: str) -> dict[str, Any]:
+        return next(m for m in self.report["metrics"] if m["name"] == name)
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+    root = tmp_path_factory.mktemp("retrieval") / "bot"
+    (root / ".honeyhive").mkdir(parents=True)
+    (root / "retrieval_bot.py").write_text(APP, encoding="utf-8")
+    rows = [{"inputs": {"number": i, "keyword": f"kw{i}"}} for i in range(ROWS)]
+    (root / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    (root / ".gitignore").write_text("state.json\n.honeyhive/local.db*\n__pycache__/\n", encoding="utf-8")
+    made = Bot(root, baseline="")
+    made.configure()
+    made.state()
+    init_repository(root, "a retrieval bot")
+    first = made.run(baseline=False)
+    assert first.code == 0, first.out
+    made.baseline = first.report["run"]["id"]
+    yield made
+    sys.modules.pop("retrieval_bot", None)  # imported by the in-process runs
+
+
+@pytest.fixture(autouse=True)
+def healthy(bot: Bot) -> None:
+    """Each scenario starts from the healthy bot and its plain configuration."""
+    bot.configure()
+    bot.state()
+
+
+# ------------------------------------------------------------------------------------------ gates are thresholds
+
+
+def test_six_of_forty_worse_past_a_five_percent_gate_fails(bot: Bot) -> None:
+    bot.configure("gate: {keyword_recall: {max_drop_pct: 5}}\n")
+    bot.state(broken=6)
+    run = bot.run()
+    assert run.code == 1, run.out
+    assert run.report["reasons"] == [
+        "keyword_recall got worse by 15.0% (gate: at most 5%): 6 of 40 worse, p = 0.016",
+    ]
+    assert "keyword_recall got worse by 15.0% (gate: at most 5%): 6 of 40 worse, p = 0.016" in run.terminal
+
+
+def test_four_of_forty_worse_fails_by_default_with_its_p_value(bot: Bot) -> None:
+    bot.configure("gate: {keyword_recall: {max_drop_pct: 5}}\n")
+    bot.state(broken=4)
+    run = bot.run()
+    assert run.code == 1, run.out
+    [reason] = run.report["reasons"]
+    assert reason.startswith("keyword_recall got worse by 10.0% (gate: at most 5%): 4 of 40 worse, p = 0.062")
+    assert "p = 0.062" in run.comment
+
+
+NOISE_AWARE = "gate: {keyword_recall: {max_drop_pct: 5, significant: true}}\n"
+
+
+@pytest.mark.parametrize(("broken", "code"), [(4, 0), (6, 1)])
+def test_a_noise_aware_gate_with_an_ungated_noisy_judge(bot: Bot, broken: int, code: int) -> None:
+    """significant: true is one-sided and Holm-corrected over the gated metric only: the judge (ungated, moving
+    on every run) does not dilute it. 4 unanimous changes cannot be significant (p = 0.0625), 6 can (0.016)."""
+    bot.configure(NOISE_AWARE)
+    bot.state(broken=broken)
+    run = bot.run()
+    assert run.code == code, run.out
+    recall = run.metric("keyword_recall")
+    assert (recall["worse_count"], recall["one_sided"]) == (broken, True)
+    if code:
+        assert run.report["gate_failures"] == [
+            "keyword_recall got worse by 15.0% (gate: at most 5%): 6 of 40 worse, p = 0.016"
+        ]
+    else:
+        assert run.report["warnings"] == [
+            "keyword_recall got worse by 10.0% (gate: at most 5%): 4 of 40 worse, p = 0.062, too few changes to tell"
+            " (needs ≥ 5), not significant, so not failed (significant: true)"
+        ]
+
+
+def test_only_the_noisy_judge_moving_passes_twice_in_a_row(bot: Bot) -> None:
+    bot.configure(NOISE_AWARE)
+    for attempt in ("first", "second"):
+        run = bot.run()
+        assert run.code == 0, (attempt, run.out)
+        assert run.report["verdict"] == "pass"
+        assert run.metric("judge")["difference"] != 0  # the judge did move
+
+
+# --------------------------------------------------------------------------------------- broken evaluations
+
+
+def test_an_evaluator_raising_on_every_row_fails_without_a_range_or_gate(bot: Bot) -> None:
+    bot.state(judge_broken=True)
+    run = bot.run()
+    assert run.code == 1, run.out
+    assert run.report["reasons"] == ["evaluator judge raised on every datapoint (40 of 40): KeyError: 'citations'"]
+    judge = run.metric("judge")
+    assert (judge["errored"], judge["evaluated"], judge["error"]) == (40, 40, "KeyError: 'citations'")
+    assert "errored on 40 of 40: KeyError: 'citations'" in run.comment
+    assert "errored on 40 of 40: KeyError: 'citations'" in run.terminal
+
+
+def test_new_crashes_are_not_hidden_by_allow_failed(bot: Bot) -> None:
+    bot.configure('verdict: {allow_failed: "30%"}\n')
+    bot.state(raising=4)
+    run = bot.run()
+    assert run.code == 1, run.out
+    [reason] = run.report["reasons"]
+    assert reason.startswith("4 datapoint(s) newly raised errors: their function raised in this run and not in the")
+    assert "allow_failed does not tolerate new crashes" in reason
+    function_errors = [e for e in run.report["datapoints"]["errored"] if e["status"] == "function_error"]
+    assert [e["since"] for e in function_errors] == ["new"] * 4
+    assert "(new)" in run.comment
+
+
+def test_old_crashes_within_allow_failed_pass_and_the_check_says_so(
+    bot: Bot, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run that crashed on 4 rows becomes the baseline; the same 4 crashing again are not new: within
+    allow_failed the check passes though the backend failed the run, and ``runs`` shows both."""
+    bot.configure('verdict: {allow_failed: "30%"}\n')
+    bot.state(raising=4)
+    crashed = bot.run()
+    again = bot.run("--baseline", crashed.report["run"]["id"], baseline=False)
+    assert again.code == 0, again.out
+    assert again.report["verdict"] == "pass"
+    assert again.report["reasons"] == ["36 of 40 datapoints passed; the others failed within verdict.allow_failed"]
+    assert "every datapoint passed" not in again.out
+    errored = [e["since"] for e in again.report["datapoints"]["errored"]]
+    assert errored == ["already failing"] * 4
+
+    assert main(["runs", "-C", str(bot.root), "--json"], environ={}) == 0
+    rows = {row["run_id"]: row for row in json.loads(capsys.readouterr().out)}
+    latest = rows[again.report["run"]["id"]]
+    assert (latest["check"], latest["verdict"]) == ("pass", "fail")  # the check passed; the backend failed it
+    assert rows[bot.baseline]["check"] == "neutral"  # the first run had nothing to compare with
