@@ -121,7 +121,9 @@ def release(cancel: Cancellation) -> None:
     restore_signal_handlers(previous)
 
 
-def interruptible(call: Callable[_P, _R], log: logging.Logger) -> Callable[_P, _R | None]:
+def interruptible(
+    call: Callable[_P, _R], log: logging.Logger, cancel: threading.Event | None = None
+) -> Callable[_P, _R | None]:
     """``call`` (posting the comment), except that a signal while it runs abandons it (``None``): the report,
     summary and outputs are written before it, and the runner kills the job a few seconds after its signals."""
 
@@ -137,15 +139,18 @@ def interruptible(call: Callable[_P, _R], log: logging.Logger) -> Callable[_P, _
             log.warning("the pull-request comment was not posted: interrupted by signal %d", interrupt.signum)
             return None
         finally:
-            hold_signals()
+            hold_signals(cancel)
 
     return interrupted_at_once
 
 
-def hold_signals() -> None:
-    """While the report is written: SIGTERM/SIGINT are noted, not obeyed (the runner's next step is a kill)."""
+def hold_signals(cancel: threading.Event | None = None) -> None:
+    """While the report is written: SIGTERM/SIGINT are noted, not obeyed (the runner's next step is a kill), and
+    counted on ``cancel``: a second signal of the invocation still ends it with 130 once the report is written."""
 
     def note(signum: int, frame: Any) -> None:
+        if isinstance(cancel, Cancellation):
+            cancel.signals += 1
         print(f"received signal {signum} while writing the report: finishing it first", file=sys.stderr, flush=True)
 
     _handle_signals(note)

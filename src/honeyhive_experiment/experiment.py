@@ -463,8 +463,9 @@ def record_run(
         summary = client.wait_for_result(
             run_id, recorded, timeout=spec.ingestion_timeout, aggregate_function=spec.aggregate_function, scored=scored
         )
-    except Interrupted as interrupt:  # the run is complete in HoneyHive: nothing to mark, no verdict either
-        raise ExperimentCancelled(run_id, outcomes, marked=None, phase=phase_of(cancel)) from interrupt
+    except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed
+        marked = mark_cancelled(client, run_id, spec, dataset, [o.session_id for o in outcomes if o.recorded])
+        raise ExperimentCancelled(run_id, outcomes, marked=marked, phase=phase_of(cancel)) from interrupt
     log.debug("run %s summarised: %d passed, %d failed", run_id, len(summary.passed), len(summary.failed))
     ranged = tuple(spec.passing_ranges or ())
     return ExperimentResult(run_id, spec.name, dataset.dataset_id, summary, tuple(outcomes), ranged)
@@ -515,6 +516,15 @@ def run_slice(
     finally:
         if own_sink:
             sink.shutdown()
+
+
+def mark_cancelled(
+    client: HoneyHiveClient, run_id: str, spec: RunSpec, dataset: PreparedDataset, session_ids: Sequence[str]
+) -> bool:
+    """Mark a run ``cancelled`` (with every session it has) whose invocation was cancelled before its verdict, even
+    after the pool finished: waiting for ingestion or comparing. Whether the backend took the status."""
+    body = _run_body(run_id, spec, dataset, ExperimentRunStatus.CANCELLED, event_ids=session_ids)
+    return _finish(client, run_id, body, ExperimentRunStatus.CANCELLED)
 
 
 def complete_run(

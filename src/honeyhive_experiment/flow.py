@@ -36,6 +36,7 @@ from honeyhive_experiment.experiment import (
     complete_run,
     external_dataset,
     managed_dataset,
+    mark_cancelled,
     record_run,
     run_slice,
 )
@@ -188,10 +189,12 @@ def run_experiment(
         # a local dry run compares with the previous run, whatever it was
         return judge(client, config, settings, result, dataset, now=now, cancel=watch.cancel,
                      require_passing=settings.as_action)  # fmt: skip
-    except Interrupted as interrupt:  # the run is complete in HoneyHive: nothing to mark, no verdict either
-        raise ExperimentCancelled(
-            result.run_id, result.outcomes, marked=None, phase=phase_of(watch.cancel)
-        ) from interrupt
+    except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed
+        sessions = [o.session_id for o in result.outcomes if o.recorded]
+        marked = mark_cancelled(client, result.run_id, spec, dataset, sessions)
+        raise ExperimentCancelled(result.run_id, result.outcomes, marked=marked, phase=phase_of(watch.cancel)) from (
+            interrupt
+        )
 
 
 # ------------------------------------------------------------------------------------------------ judge
@@ -435,12 +438,19 @@ def report_shared_run(
         shards = settings.shard.total if settings.shard else None
         raise ShardsMissing(missing_message(run_id, missing, wanted, shards, timeout))
     spec = run_spec(settings, config, dataset)
-    complete_run(client, run_id, spec, dataset, session_ids=[session_id_for(run_id, i) for i in wanted])
-    summary = wait_for_run_result(
-        client, run_id, len(wanted), timeout=timeout, aggregate_function=config.aggregate_function.value
-    )
-    result = ExperimentResult(run_id, config.name, dataset.dataset_id, summary)
-    return judge(client, config, settings, result, dataset, now=now)
+    sessions = [session_id_for(run_id, i) for i in wanted]
+    complete_run(client, run_id, spec, dataset, session_ids=sessions)
+    try:
+        summary = wait_for_run_result(
+            client, run_id, len(wanted), timeout=timeout, aggregate_function=config.aggregate_function.value
+        )
+        result = ExperimentResult(run_id, config.name, dataset.dataset_id, summary)
+        return judge(client, config, settings, result, dataset, now=now)
+    except Interrupted as interrupt:  # no verdict will be reached: the shared run was cancelled, not completed
+        marked = mark_cancelled(client, run_id, spec, dataset, sessions)
+        raise ExperimentCancelled(run_id, marked=marked, phase="waiting for the shards' run and comparing it") from (
+            interrupt
+        )
 
 
 # ----------------------------------------------------------------------------------------------- publish

@@ -277,7 +277,7 @@ class _Invocation:
         recorded on the run (through ``client``, when the run was judged): the last step of every invocation that
         judged something. A signal from here on is only noted (the report is written whatever comes now)."""
         if self.write and isinstance(self.cancel, cancellation.Cancellation):
-            cancellation.hold_signals()
+            cancellation.hold_signals(self.cancel)
         composed = compose(judgement, settings=self.settings)
         if composed.template_error is not None:
             self._announce("error", composed.template_error)
@@ -288,7 +288,7 @@ class _Invocation:
                 log.warning("could not record the check's verdict on run %s: %s", judgement.run_id, exc)
         if not self.write:
             return Outcome(exit_code(composed.report.verdict, fail_on_error=self.settings.fail_on_error), composed)
-        posting = cancellation.interruptible(self.post, log) if self.post is not None else None
+        posting = cancellation.interruptible(self.post, log, self.cancel) if self.post is not None else None
         code = deliver(
             composed,
             settings=self.settings,

@@ -163,7 +163,7 @@ def _assert_written(report: dict[str, Any], outputs: dict[str, str], summary: st
     ],
     ids=["waiting-for-ingestion", "comparing"],
 )
-def test_a_signal_after_the_run_is_recorded_stops_at_once_and_says_the_run_is_complete(
+def test_a_signal_after_the_run_is_recorded_stops_at_once_and_marks_the_run_cancelled(
     world: World,
     signals: tuple[tuple[signal.Signals, ...], int],
     phase: str,
@@ -177,9 +177,10 @@ def test_a_signal_after_the_run_is_recorded_stops_at_once_and_says_the_run_is_co
 
     assert trigger.fired
     assert code == expected_code
-    reason = _assert_written(report, outputs, summary, f"cancelled while {phase}", "complete in HoneyHive")
+    reason = _assert_written(report, outputs, summary, f"cancelled while {phase}", "marked cancelled in HoneyHive")
     assert "22 of 22 datapoint(s) were recorded" in reason
-    assert world.statuses() == ["completed", "completed"]  # nothing was left unrecorded: nothing to mark
+    # no verdict was reached: the run was cancelled, though every datapoint was recorded (and is kept)
+    assert world.statuses() == ["completed", "cancelled"]
     [comment] = world.github.comments(PR)
     assert "cancelled" in comment.body.lower()
 
@@ -209,6 +210,24 @@ def test_a_signal_while_datapoints_run_says_when_the_run_could_not_be_marked_can
     assert "could not be marked cancelled in HoneyHive" in reason
     assert "is marked cancelled" not in reason
     assert world.statuses() == ["completed", "running"]  # the update was refused, as the report says
+
+
+def test_a_second_signal_while_the_report_is_written_exits_130(world: World) -> None:
+    """The verdict is reached; both signals arrive while the report is written (the check's verdict is being
+    recorded on the run): the report is finished and written, and the exit says the job was interrupted."""
+    trigger = Trigger(
+        (signal.SIGINT, signal.SIGTERM),
+        lambda m, p: m == "GET" and p.count("/") == 3 and p.startswith("/v1/runs/"),
+        hold=False,
+    )
+    _on_backend(world, trigger)
+
+    code, report, outputs, _ = _recorded_then_cancelled(world, trigger)
+
+    assert trigger.fired
+    assert code == 130
+    assert report["verdict"] == outputs["verdict"] == "pass"
+    assert world.statuses() == ["completed", "completed"]  # the run truly completed before the signals
 
 
 def test_a_signal_while_the_result_is_posted_abandons_only_the_comment(

@@ -555,3 +555,14 @@ def test_assess_regressions(rule: str, rows: dict[str, tuple[int, int]], expecte
     found = assess_regressions(rows, alpha=0.05)
     assert {k: (a.change.value, describe(a)) for k, a in found.items()} == expected
     assert all(a.sides == 1 for a in found.values())
+
+
+def test_assess_regressions_uses_the_given_alpha() -> None:
+    """5 unanimous regressions: p = 0.031, significant at 0.05; at 0.01 even 6 (p = 0.016) are too few (7 needed)."""
+    found = assess_regressions({"a": (0, 6)}, alpha=0.01)["a"]
+    assert (found.change.value, found.alpha, describe(found)) == (
+        "too few changes to tell",
+        0.01,
+        "needs ≥ 7 changes, has 6",
+    )
+    assert assess_regressions({"a": (0, 7)}, alpha=0.01)["a"].change.value == "worse"

@@ -552,6 +552,48 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (TONE_WARNING,),
     ),
     (
+        "a gate without per-datapoint counts says so, whole",
+        lambda: judge(summary(), comparison(delta(counts=False)), gates=GATE_PCT),
+        Verdict.FAIL,
+        ("accuracy got worse by 8.0% (gate: at most 5%): significance unknown: no per-datapoint counts",),
+        (),
+    ),
+    (
+        "five new crashes are all named",
+        lambda: judge(summary(), comparison(delta()), new_errors=IDS[:5]),
+        Verdict.FAIL,
+        (
+            "5 datapoint(s) newly raised errors: their function raised in this run and not in the baseline (EXT-0,"
+            " EXT-1, EXT-2, EXT-3, EXT-4); verdict.allow_failed does not tolerate new crashes",
+        ),
+        (),
+    ),
+    (
+        "six new crashes: five named and one more",
+        lambda: judge(summary(), comparison(delta()), new_errors=IDS[:6]),
+        Verdict.FAIL,
+        (
+            "6 datapoint(s) newly raised errors: their function raised in this run and not in the baseline (EXT-0,"
+            " EXT-1, EXT-2, EXT-3, EXT-4 and 1 more); verdict.allow_failed does not tolerate new crashes",
+        ),
+        (),
+    ),
+    (
+        "an evaluator blamed for a missing metric does not hide the next evaluator's errors",
+        lambda: judge(
+            summary(metrics={}),
+            ranged=["accuracy"],
+            errors={"accuracy": EvaluatorErrors(12, "ValueError: no judge"), "tone": TONE["tone"]},
+            policy=TOLERANT,
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy has a passing range but no value on 12 of the datapoints the backend passed: evaluator accuracy"
+            " raised on 12 datapoint(s) (ValueError: no judge)",
+        ),
+        (TONE_WARNING,),
+    ),
+    (
         "an untolerated evaluator error is a reason, not a warning",
         lambda: judge(summary(), comparison(delta()), errors=TONE),
         Verdict.FAIL,
@@ -714,6 +756,8 @@ def test_assess_gates_is_one_sided_holm_over_the_gated_metrics_only_and_directio
     assert found[("accuracy", "answer")].change is Change.WORSE
     assert found[("accuracy", "answer")].sides == 1
     assert assess_gates(comparison(delta(counts=False)), gates, {}, alpha=0.05) == {}
+    strict = assess_gates(compared, gates, {}, alpha=0.01)[("accuracy", "answer")]
+    assert (strict.alpha, strict.change) == (0.01, Change.TOO_FEW)  # one-sided at 0.01 needs 7
 
 
 # ------------------------------------------------------------------------------------------------- assessment
