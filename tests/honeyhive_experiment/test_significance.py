@@ -543,7 +543,12 @@ REGRESSIONS: list[tuple[str, dict[str, tuple[int, int]], dict[str, tuple[str, st
         {"a": ("within noise", "p = 0.062"), "b": ("within noise", "p = 0.062")},
     ),
     (
-        "no change at all keeps p = 1",
+        "a single change counts in the correction",
+        {"a": (0, 1), "b": (0, 5)},
+        {"a": ("too few changes to tell", "needs ≥ 5 changes, has 1"), "b": ("within noise", "p = 0.062")},
+    ),
+    (
+        "no change at all keeps p = 1 and is left out of the correction",
         {"a": (0, 0), "b": (0, 5)},
         {"a": ("too few changes to tell", "needs ≥ 5 changes, has 0"), "b": ("worse", "p = 0.031")},
     ),
