@@ -404,6 +404,26 @@ def test_publish_refuses_a_report_for_another_commit_and_posts_the_matching_one(
     assert world.github.writes == [], "a refused report posts nothing"
     assert world.github.comments(PR) == []
 
+    # a report.json forged to name another run (the baseline, a push run on main) with this pull request's numbers
+    forged = json.loads(report_json.read_text())
+    forged["run"]["id"] = forged["baseline"]["run_id"]
+    forged_json = world.tmp / "forged" / "report.json"
+    forged_json.parent.mkdir()
+    forged_json.write_text(json.dumps(forged))
+    impostor = run_job(
+        world,
+        "publish-forged",
+        event=workflow_run(HEAD_SHA),
+        inputs={"mode": "publish"},
+        root=publisher_checkout(world, "publisher-forged", forged_json),
+        run_id="9203",
+    )
+    assert impostor.returncode == 2, impostor.shown()
+    assert impostor.outputs["verdict"] == "error"
+    assert "was not made for this pull request" in impostor.summary, impostor.shown()
+    assert f"pull request None (expected {PR})" in impostor.summary
+    assert world.github.writes == [], "a forged report posts nothing"
+
     published = run_job(
         world,
         "publish",

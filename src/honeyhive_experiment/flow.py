@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -493,6 +493,31 @@ def published_run(path: Path, *, pr_numbers: Collection[int], head_sha: str | No
     return PublishedRun(run.id, baseline_run_id, run.pr_number, run.head_sha)
 
 
+def _check_published_run(
+    run: ExperimentRun, config: ExperimentConfig, settings: Settings, published: PublishedRun
+) -> None:
+    """The run report.json names must be, in HoneyHive, a run of this experiment made for this repository, pull
+    request and commit (its ``metadata.ci``): a pull request can write its report.json, so a run id in it is
+    checked against the backend before it decides anything. Raises ReportError naming each mismatch."""
+    ci = run.metadata.get("ci")
+    stamped = ci if isinstance(ci, Mapping) else {}
+    wanted = {
+        "experiment": (run.name, config.name),
+        "repository": (stamped.get("repository"), settings.ci.repository),
+        "pull request": (stamped.get("pr_number"), published.pr_number),
+        "commit": (stamped.get("sha"), published.head_sha),
+    }
+    mismatches = [
+        f"{what} {found!r} (expected {expected!r})" for what, (found, expected) in wanted.items() if found != expected
+    ]
+    if mismatches:
+        raise ReportError(
+            f"refusing to publish: run {run.run_id} in HoneyHive was not made for this pull request:"
+            f" {'; '.join(mismatches)}",
+            file="report.json",
+        )
+
+
 def republish(
     settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, published: PublishedRun, *, now: datetime
 ) -> Judgement:
@@ -503,6 +528,7 @@ def republish(
     the run's own (its id from the run object), so the publishing job needs no dataset file.
     """
     run = ExperimentRun.model_validate(client.get_run(published.run_id))
+    _check_published_run(run, config, settings, published)
     dataset_id = run.effective_dataset_id or ""
     identity = DatasetIdentity.of_run(run)
     dataset = PreparedDataset(dataset_id, (), external=dataset_id.startswith("EXT-"), identity=identity)
