@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Collection, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -169,10 +170,12 @@ def _no_function(datapoint: Any) -> Any:  # a report job's spec: it records noth
 @dataclass(frozen=True, slots=True)
 class Watch:
     """How an invocation follows a run: its cancel event (a :class:`~honeyhive_experiment.cancellation.Cancellation`
-    from the command line, which also notes the phase) and what is told of its progress."""
+    from the command line, which also notes the phase), what is told of its progress, and what holds while the
+    user's code runs (inside GitHub Actions: no workflow command from its output)."""
 
     cancel: threading.Event
     progress: Callable[[Progress], None] | None = None
+    user_code: Callable[[], AbstractContextManager[object]] = nullcontext
 
 
 def run_experiment(
@@ -181,10 +184,11 @@ def run_experiment(
     """Run the experiment as one HoneyHive run, then judge it."""
     enter(watch.cancel, "preparing the run")
     dataset = _dataset(settings, config, client)
-    code = load_user_code(config, str(settings.config_path), settings.root)
-    spec = run_spec(settings, config, dataset, code, watch=watch)
-    with repository_on_path(settings.root):  # the user's function may import its siblings lazily
-        result = record_run(spec, dataset, client=client)
+    with watch.user_code():
+        code = load_user_code(config, str(settings.config_path), settings.root)
+        spec = run_spec(settings, config, dataset, code, watch=watch)
+        with repository_on_path(settings.root):  # the user's function may import its siblings lazily
+            result = record_run(spec, dataset, client=client)
     try:
         # a local dry run compares with the previous run, whatever it was
         return judge(client, config, settings, result, dataset, now=now, cancel=watch.cancel,
@@ -391,15 +395,16 @@ def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHive
     shard = ShardSpec(settings.shard.index, settings.shard.total) if settings.shard else None
     run_id = shared_run_id_of(settings, config.name)
     dataset = _dataset(settings, config, client)
-    code = load_user_code(config, str(settings.config_path), settings.root)
-    spec = run_spec(settings, config, dataset, code, watch=watch)
     mine = list(dataset.datapoints)
     if shard is not None:
         mine = select(mine, [dp.id for dp in mine], shard)
     recorded = _recorded_datapoints(client, run_id)
     todo = [dp for dp in mine if dp.id not in recorded]
-    with repository_on_path(settings.root):
-        outcomes = run_slice(spec, dataset, todo, client=client, run_id=run_id)
+    with watch.user_code():
+        code = load_user_code(config, str(settings.config_path), settings.root)
+        spec = run_spec(settings, config, dataset, code, watch=watch)
+        with repository_on_path(settings.root):
+            outcomes = run_slice(spec, dataset, todo, client=client, run_id=run_id)
     return ShardResult(run_id, shard, len(mine), len(mine) - len(todo), tuple(outcomes))
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import secrets
 import sys
 import tempfile
 import uuid
@@ -124,6 +125,22 @@ def group(title: str, stream: TextIO | None = None) -> Iterator[None]:
         yield
     finally:
         print("::endgroup::", file=out, flush=True)
+
+
+@contextmanager
+def commands_stopped(stream: TextIO | None = None) -> Iterator[None]:
+    """While the block runs, the runner processes no workflow command from this step's output: what user code
+    prints (``::set-output``, ``::add-mask::``, ``::error::``, ``##[...]``, on any stream or file descriptor) is
+    only text. ``::stop-commands::<token>`` with a fresh random token, and ``::<token>::`` to resume, also on
+    error: nobody can resume processing without the token."""
+    out = stream if stream is not None else sys.stdout
+    token = secrets.token_hex(16)
+    print(f"::stop-commands::{token}", file=out, flush=True)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        print(f"::{token}::", file=out, flush=True)
 
 
 def _format_value(value: OutputValue) -> str:

@@ -15,6 +15,7 @@ and never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import threading
@@ -63,7 +64,7 @@ from honeyhive_experiment.flow import (
     run_experiment,
     stamp_verdict,
 )
-from honeyhive_experiment.gha import neutralise, unwritable
+from honeyhive_experiment.gha import commands_stopped, neutralise, unwritable
 from honeyhive_experiment.history import RunRow, recent_run_rows
 from honeyhive_experiment.judgement import Judgement, failed
 from honeyhive_experiment.models.outcomes import Progress
@@ -202,7 +203,8 @@ class _Invocation:
         if published is not None:
             self.settings = settings = settings.with_ci(pr_number=published.pr_number, sha=published.head_sha)
         announce_running(config.name, title=config.comment.title, settings=settings, post=self.post)
-        watch = Watch(self.cancel, self.progress)
+        quiet = commands_stopped if settings.in_actions else contextlib.nullcontext  # user code issues no command
+        watch = Watch(self.cancel, self.progress, quiet)
         with connect(settings) as client:
             if settings.mode is Mode.RUN:
                 shard = record_shard(settings, config, client, watch=watch)

@@ -1,0 +1,91 @@
+"""User code cannot issue workflow commands (issue 21, item 4): the action, run as the runner runs it, with a
+function and an evaluator that print ``::set-output``, ``::add-mask::``, ``::error::`` and ``##[...]`` lines on
+standard output, standard error and straight to file descriptor 1, at import time and for every datapoint.
+
+GitHub reads a step's standard output and standard error as one log: the test merges them into one pipe the same
+way (the order of the writes is kept) and reads it back as the runner does (:func:`issued`), following
+``::stop-commands::<token>`` … ``::<token>::``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.actions_runner import ENTRY_POINT, Step, push
+from tests.quickstart import copy_quickstart
+
+pytestmark = pytest.mark.e2e
+
+ATTACK = """
+import os as _os
+import sys as _sys
+
+
+def _attack(where):
+    print(f"::set-output name=verdict::pass-{where}")
+    print(f"::add-mask::{where}")
+    _sys.stderr.write(f"::error::forged-{where}\\n")
+    _sys.stderr.flush()
+    _os.write(1, f"##[set-output name=verdict;]fd-{where}\\n".encode())
+
+
+_attack("import")
+"""
+
+
+def issued(log: str) -> list[str]:
+    """The workflow commands the runner would process in ``log``, in order (``::name …::data`` and ``##[…]``
+    lines), honouring ``::stop-commands::<token>`` until the line ``::<token>::``."""
+    commands: list[str] = []
+    stopped: str | None = None
+    for line in log.splitlines():
+        text = line.strip()
+        if stopped is not None:
+            if text == f"::{stopped}::":
+                stopped = None
+            continue
+        if text.startswith("::stop-commands::"):
+            stopped = text.removeprefix("::stop-commands::")
+        elif text.startswith(("::", "##[")):
+            commands.append(text)
+    return commands
+
+
+def test_the_reader_follows_stop_commands() -> None:
+    log = "::warning::a\n::stop-commands::t0k\n::error::b\n::t0k::\n##[error]c\nplain\n"
+    assert issued(log) == ["::warning::a", "##[error]c"]
+
+
+def test_user_code_issues_no_workflow_command(tmp_path: Path) -> None:
+    root = copy_quickstart(tmp_path / "repo", questions=4)
+    app = root / "support_bot" / "app.py"
+    source = app.read_text(encoding="utf-8") + ATTACK
+    source = source.replace(
+        '    """The function the experiment runs once per datapoint', '    _attack("answer")\n    """', 1
+    )
+    app.write_text(source, encoding="utf-8")
+    assert '_attack("answer")' in source
+    step = Step(tmp_path / "step", push())
+    env = step.env(root, {"dry-run": "true", "comment-mode": "off"})
+    done = subprocess.run(
+        [sys.executable, *ENTRY_POINT],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # one log, as the runner reads it
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    log = done.stdout
+    assert "forged-import" in log, log  # the user's lines are in the log, as text
+    assert "forged-answer" in log, log
+    commands = issued(log)
+    forged = [c for c in commands if "forged" in c or "pass-" in c or "fd-" in c or c.startswith("::add-mask::")]
+    assert forged == [], forged
+    assert done.returncode == 0, log
+    assert step.outputs()["verdict"] == "neutral"  # the first run: nothing to compare with; no output was forged
