@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -68,7 +69,7 @@ from honeyhive_experiment.gha import commands_stopped, neutralise, unwritable
 from honeyhive_experiment.history import RunRow, recent_run_rows
 from honeyhive_experiment.judgement import Judgement, failed
 from honeyhive_experiment.models.outcomes import Progress
-from honeyhive_experiment.paths import LOCAL_DB_PATH
+from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, link_on_the_way
 from honeyhive_experiment.probe import probe as probe_datapoint
 from honeyhive_experiment.report import Redactor
 from honeyhive_experiment.settings import CommentMode, Mode, Settings
@@ -151,8 +152,7 @@ class _Invocation:
     def run(self) -> Outcome:
         settings = self.settings
         try:
-            if self.write:
-                _check_writable(settings, self.report_file)
+            _check_writable(settings, self.report_file)
             return self._run()
         except NotWritable as exc:  # nothing can be reported where it cannot be written: one line, and stop
             self._announce("error", exc)
@@ -372,16 +372,29 @@ def poster(settings: Settings) -> Poster | None:
 
 def _check_writable(settings: Settings, report_file: Path | None) -> None:
     """Before any work: every file this invocation will write at its end can be written (see
-    :func:`~honeyhive_experiment.gha.unwritable`); raises NotWritable naming the first that cannot."""
+    :func:`~honeyhive_experiment.gha.unwritable`), and none of the files it writes in the repository (report.json,
+    the embedded backend's database) would be written through a symbolic link; raises NotWritable naming the
+    first that cannot."""
     checks = [
         ("GITHUB_OUTPUT", settings.output_path, False),
         ("GITHUB_STEP_SUMMARY", settings.step_summary_path, False),
     ]
+    ours: list[Path] = []
     if settings.mode is not Mode.RUN:  # a shard job writes no report
         checks.append(("report.json's folder", report_file.parent if report_file else None, True))
+        if report_file is not None:
+            ours += [report_file, report_file.with_name("report.published.json")]
+    if not settings.api_key:  # the embedded backend keeps its data in the repository
+        ours += [settings.root / f"{LOCAL_DB_PATH}{suffix}" for suffix in LOCAL_DB_FILES]
     for what, path, folder in checks:
         if path is not None and (problem := unwritable(what, path, folder=folder)) is not None:
             raise NotWritable(problem)
+    for path in ours:
+        if (link := link_on_the_way(settings.root, path)) is not None:
+            raise NotWritable(
+                f"refusing to write {path}: {link} is a symbolic link (to {os.readlink(link)}), and the files this"
+                " tool writes in the repository never go through one; remove the link (or make it a folder)"
+            )
 
 
 def _install(settings: Settings, redactor: Redactor) -> None:

@@ -10,12 +10,14 @@ import os
 from pathlib import Path
 from typing import Final
 
-__all__ = ["DEFAULT_CONFIG_PATH", "LOCAL_DB_PATH", "REPORT_PATH", "inside"]
+__all__ = ["DEFAULT_CONFIG_PATH", "LOCAL_DB_FILES", "LOCAL_DB_PATH", "REPORT_PATH", "inside", "link_on_the_way"]
 
 DEFAULT_CONFIG_PATH: Final = ".honeyhive/experiment.yml"
 """The experiment file read when none is named (``config`` input, ``--config``)."""
 LOCAL_DB_PATH: Final = ".honeyhive/local.db"
 """The embedded local backend's SQLite file: successive dry runs without an API key compare with each other."""
+LOCAL_DB_FILES: Final = ("", "-wal", "-shm", "-journal")
+"""What SQLite writes for a database file: the file itself and these beside it (suffixes of its name)."""
 REPORT_PATH: Final = ".honeyhive/report.json"
 """Where the action writes ``report.json`` (the ``report-path`` output); ``mode: publish`` reads it from here."""
 
@@ -29,3 +31,22 @@ def inside(root: str | os.PathLike[str], relative: str | os.PathLike[str]) -> Pa
     base = Path(root).resolve()
     target = (base / relative).resolve()
     return target if target == base or target.is_relative_to(base) else None
+
+
+def link_on_the_way(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> Path | None:
+    """The first symbolic link on the way to writing ``path`` (relative to ``root``, or absolute): ``path`` itself,
+    or a folder between ``root`` and it; ``None`` when there is none. A repository can commit a link
+    (``.honeyhive -> /somewhere``): writing through it would put the tool's files outside the working directory,
+    so whoever writes refuses."""
+    base = Path(root).absolute()
+    target = base / path
+    try:
+        parts = target.relative_to(base).parts
+    except ValueError:  # outside the working directory (a --report path of the user's): only the file itself
+        return target if target.is_symlink() else None
+    current = base
+    for part in parts:
+        current = current / part
+        if current.is_symlink():
+            return current
+    return None

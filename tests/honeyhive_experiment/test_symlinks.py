@@ -1,0 +1,79 @@
+"""Files are never written through symbolic links (issue 21, item 5): a repository can commit ``.honeyhive`` (or
+``report.json``) as a link to somewhere else on the runner, and the tool's files must not land there."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from honeyhive_experiment.cli import main
+from honeyhive_experiment.paths import link_on_the_way
+
+pytestmark = pytest.mark.integration
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_a_honeyhive_folder_that_links_elsewhere_is_refused(
+    quickstart: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    (quickstart / ".honeyhive").rename(elsewhere)
+    (quickstart / ".honeyhive").symlink_to(elsewhere)
+    before = _files(elsewhere)
+
+    code = main(["run", "--dry-run", "-C", str(quickstart)], environ={})
+
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"{quickstart / '.honeyhive'} is a symbolic link (to {elsewhere})" in err
+    assert "Traceback" not in err
+    assert _files(elsewhere) == before  # no local.db, no report: nothing written through the link
+
+
+def test_a_report_file_that_is_a_link_is_refused(
+    quickstart: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me\n", encoding="utf-8")
+    report = quickstart / "report.json"
+    report.symlink_to(target)
+
+    code = main(["run", "--dry-run", "-C", str(quickstart), "--report", str(report)], environ={})
+
+    assert code == 2
+    assert f"{report} is a symbolic link" in capsys.readouterr().err
+    assert target.read_text(encoding="utf-8") == "keep me\n"
+
+
+@pytest.mark.parametrize(
+    ("links", "path", "found"),
+    [
+        ((), ".honeyhive/local.db", None),
+        ((".honeyhive",), ".honeyhive/local.db", ".honeyhive"),
+        ((".honeyhive/local.db-wal",), ".honeyhive/local.db-wal", ".honeyhive/local.db-wal"),
+        (("a",), "a/b/c.json", "a"),
+        (("a/b",), "a/b/c.json", "a/b"),
+    ],
+)
+def test_link_on_the_way(tmp_path: Path, links: tuple[str, ...], path: str, found: str | None) -> None:
+    (tmp_path / "target").mkdir()
+    for link in links:
+        (tmp_path / link).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(tmp_path / "target", tmp_path / link)
+    for folder in (".honeyhive", "a/b"):
+        if not any(link.startswith(folder.split("/")[0]) for link in links):
+            (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+    assert link_on_the_way(tmp_path, path) == (tmp_path / found if found else None)
+
+
+def test_a_file_outside_the_working_directory_is_checked_itself(tmp_path: Path) -> None:
+    root, outside = tmp_path / "repo", tmp_path / "out.json"
+    root.mkdir()
+    assert link_on_the_way(root, outside) is None
+    outside.symlink_to(tmp_path / "nowhere")
+    assert link_on_the_way(root, outside) == outside
