@@ -8,6 +8,12 @@ honeyhive-api.md §6. While a datapoint runs its ids also sit in OpenTelemetry b
 user's code opens through this provider inherit them. Finished spans are buffered per session and
 ``flush()`` exports exactly that datapoint's spans in one OTLP request: no thread, timer or
 connection pool is created per datapoint.
+
+The spans carry the experiment's data (a datapoint's inputs, outputs and metrics, flattened into one attribute
+per value as HoneyHive reads them), not telemetry to be sampled: the provider's spans have no attribute limits.
+OpenTelemetry's default of 128 attributes per span (or ``OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT``) would evict the
+oldest attributes, the datapoint's ids first, of a datapoint with ~125 fields, and HoneyHive drops a span without
+``honeyhive.session_id``.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from typing import Any
 
 from opentelemetry import baggage, context
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanLimits, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import Span as ApiSpan
 from opentelemetry.trace import Status, StatusCode, get_current_span
@@ -169,7 +175,9 @@ class TraceSink:
         self.export_backoff = export_backoff
         self._router = _SessionRouter()
         self._stopped = threading.Event()
-        self.provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+        # no attribute limits (count or length): the spans are the experiment's data (the module's docstring)
+        limits = SpanLimits(max_span_attributes=SpanLimits.UNSET, max_span_attribute_length=SpanLimits.UNSET)
+        self.provider = TracerProvider(resource=Resource.create({"service.name": service_name}), span_limits=limits)
         self.provider.add_span_processor(self._router)
         self._tracer = self.provider.get_tracer("honeyhive_experiment")
 
