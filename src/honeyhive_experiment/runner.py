@@ -48,7 +48,7 @@ from honeyhive_experiment.models.outcomes import (
     Progress,
     outside_ranges,
 )
-from honeyhive_experiment.tracing import DatapointIds, DatapointTracer, TraceSink
+from honeyhive_experiment.tracing import SENT, DatapointIds, DatapointTracer, TraceSink
 
 if TYPE_CHECKING:
     from honeyhive_experiment.run_spec import RunSpec
@@ -209,6 +209,7 @@ class Runner:
         finally:
             executor.shutdown(wait=True)
             self._calls.close()
+        _say_lost_spans(outcomes)
         if done == total:  # every datapoint has its outcome: no copy of a list as long as the dataset
             return outcomes  # type: ignore[return-value]
         return [o for o in outcomes if o is not None]
@@ -229,11 +230,15 @@ class Runner:
             raise
         if outcome.status in (OutcomeStatus.CANCELLED, OutcomeStatus.BACKEND_ERROR):
             tracer.discard()  # not scored: a re-run of the shard (or run) must do it again
-            exported = True
+            export = SENT
         else:
-            exported = tracer.flush()
-        if not exported:
-            outcome = _replace(outcome, exported=False, warnings=(*outcome.warnings, "spans were not exported"))
+            export = tracer.flush()
+        if export.refused:  # the backend will never have its function span: not recorded, and said why
+            error = f"HoneyHive refused the spans of datapoint {datapoint.id}: {export.reason}"
+            outcome = _replace(outcome, status=OutcomeStatus.BACKEND_ERROR, error=error, exported=False)
+        elif not export:
+            warning = f"spans were not exported: {export.reason}"
+            outcome = _replace(outcome, exported=False, warnings=(*outcome.warnings, warning))
         return _replace(outcome, duration=time.monotonic() - started)
 
     def _start_session(self, datapoint: Datapoint, session_id: str) -> None:
@@ -342,6 +347,16 @@ class Runner:
 
 class _Abandoned(Exception):
     """The run was cancelled while this datapoint's function was still running."""
+
+
+def _say_lost_spans(outcomes: Sequence[DatapointOutcome | None]) -> None:
+    """One line per run for the datapoints whose spans the backend refused or never got (each outcome says why)."""
+    lost = [o for o in outcomes if o is not None and not o.exported]
+    if lost:
+        first = lost[0]
+        refused = first.status is OutcomeStatus.BACKEND_ERROR
+        why = first.error if refused else f"datapoint {first.datapoint_id}: {first.warnings[-1]}"
+        log.warning("the spans of %d of %d datapoint(s) are not in HoneyHive: %s", len(lost), len(outcomes), why)
 
 
 def _replace(outcome: DatapointOutcome, **changes: Any) -> DatapointOutcome:

@@ -8,6 +8,13 @@ honeyhive-api.md §6. While a datapoint runs its ids also sit in OpenTelemetry b
 user's code opens through this provider inherit them. Finished spans are buffered per session and
 ``flush()`` exports exactly that datapoint's spans in one OTLP request: no thread, timer or
 connection pool is created per datapoint.
+
+The spans carry the experiment's data (a datapoint's inputs, outputs and metrics, flattened into one attribute
+per value as HoneyHive reads them), not telemetry to be sampled: the provider's spans have no attribute limits.
+OpenTelemetry's default of 128 attributes per span (or ``OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT``) would evict the
+oldest attributes, the datapoint's ids first, of a datapoint with ~125 fields, and HoneyHive drops a span without
+``honeyhive.session_id``. When the backend refuses a datapoint's spans (a 4xx, or an OTLP partial success) the
+export says so with the backend's reason instead of retrying: see :class:`Export`.
 """
 
 from __future__ import annotations
@@ -22,12 +29,15 @@ from typing import Any
 
 from opentelemetry import baggage, context
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanLimits, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import Span as ApiSpan
 from opentelemetry.trace import Status, StatusCode, get_current_span
 
 log = logging.getLogger(__name__)
+# the OTLP/HTTP exporter's logger: it logs every failed export at ERROR (see _OwnExportFailures)
+EXPORTER_LOGGER = "opentelemetry.exporter.otlp.proto.http.trace_exporter"
+_REASON_LENGTH = 500
 
 SESSION_ATTRIBUTE = "honeyhive.session_id"
 # baggage key → span attribute: what every span of a datapoint inherits
@@ -120,8 +130,17 @@ class _SessionRouter(SpanProcessor):
         return True
 
 
-def _exporter_session() -> Any:
-    """A ``requests.Session`` for the OTLP exporter that reads proxy settings from the environment once.
+class _LastAnswer(threading.local):
+    """This thread's latest export request: its response, or the error that left it without one."""
+
+    response: Any = None
+    error: BaseException | None = None
+
+
+def _exporter_session(answers: _LastAnswer) -> Any:
+    """A ``requests.Session`` for the OTLP exporter that reads proxy settings from the environment once, and
+    keeps each thread's latest response in ``answers`` (the exporter tells only success or failure; why is in
+    the response).
 
     requests re-reads every environment variable for proxy settings on each request (about a tenth of
     the client's CPU per datapoint in benchmarks/bench_engine.py); the exporter always posts to one URL,
@@ -129,7 +148,7 @@ def _exporter_session() -> Any:
     """
     import requests
 
-    class EnvironmentOnceSession(requests.Session):
+    class ExporterSession(requests.Session):
         def __init__(self) -> None:
             super().__init__()
             self._settings: dict[Any, dict[str, Any]] = {}
@@ -143,7 +162,113 @@ def _exporter_session() -> Any:
                 cached = self._settings[key] = super().merge_environment_settings(url, proxies, stream, verify, cert)
             return dict(cached)
 
-    return EnvironmentOnceSession()
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            answers.response = answers.error = None
+            try:
+                answers.response = response = super().request(*args, **kwargs)
+            except Exception as exc:  # the exporter handles it; why the export failed is kept
+                answers.error = exc
+                raise
+            return response
+
+    return ExporterSession()
+
+
+def _backend_reason(response: Any) -> str:
+    """The reason in an error response's body (HoneyHive's ``{"error": ...}``), else its text or status line."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        for key in ("error", "message", "detail"):
+            if body.get(key):
+                return str(body[key])[:_REASON_LENGTH]
+    return " ".join(response.text.split())[:_REASON_LENGTH] or str(response.reason)
+
+
+def _rejected_spans(response: Any) -> str | None:
+    """Why a 2xx answer rejected spans (OTLP's ``partial_success``), None when it rejected none."""
+    if not response.content:
+        return None
+    from google.protobuf import json_format
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
+
+    answer = ExportTraceServiceResponse()
+    try:
+        if "json" in response.headers.get("content-type", ""):
+            json_format.Parse(response.content, answer, ignore_unknown_fields=True)
+        else:
+            answer.ParseFromString(response.content)
+    except Exception:  # an answer that is not an OTLP response says nothing about rejected spans
+        return None
+    rejected = answer.partial_success.rejected_spans
+    if not rejected:
+        return None
+    return f"{rejected} span(s) rejected: {answer.partial_success.error_message or 'no reason given'}"[:_REASON_LENGTH]
+
+
+def _refusal(response: Any) -> str | None:
+    """The backend's reason when its answer refuses the export for good: a 4xx (not 408 or 429, which the
+    exporter retries), or a 2xx whose OTLP partial success rejected spans. None otherwise."""
+    if response is None:
+        return None
+    status = response.status_code
+    if 200 <= status < 300:
+        return _rejected_spans(response)
+    if 400 <= status < 500 and status not in (408, 429):
+        return f"HTTP {status}: {_backend_reason(response)}"
+    return None
+
+
+def _failure(answers: _LastAnswer, logged: str | None) -> str:
+    """Why an export failed: the backend's answer, else the error of the request, else what the exporter logged
+    (it sent nothing)."""
+    if answers.response is not None:
+        return f"HTTP {answers.response.status_code}: {_backend_reason(answers.response)}"
+    if answers.error is not None:
+        return f"no answer from the backend: {answers.error}"[:_REASON_LENGTH]
+    return (logged or "the exporter sent nothing")[:_REASON_LENGTH]
+
+
+class _OwnExportFailures(logging.Filter):
+    """Keeps the OTLP exporter's ERROR records of this module's exports (``Failed to export spans batch code:
+    400, reason: Bad Request``, once per request: a line per datapoint, four when retried) out of the log: the
+    export reads the backend's answer itself, and the runner says once per run how many datapoints' spans were
+    lost and why. Other exports in the process (and the exporter's warnings) are left alone. The latest warning
+    or error of an export is ``exporting.logged``: why an export that sent nothing failed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.exporting = threading.local()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING or not getattr(self.exporting, "active", False):
+            return True
+        self.exporting.logged = record.getMessage()
+        return record.levelno < logging.ERROR
+
+
+_OWN_EXPORTS = _OwnExportFailures()
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """What became of a datapoint's spans; true when they were sent (or there were none).
+
+    Else ``reason`` says why not, and ``refused`` whether the backend answered that it will not take them (a
+    4xx, or an OTLP partial success that rejected spans): then the datapoint is not recorded, and sending the
+    same spans again cannot help.
+    """
+
+    reason: str | None = None
+    refused: bool = False
+
+    def __bool__(self) -> bool:
+        return self.reason is None
+
+
+SENT = Export()
 
 
 class _Dropped(SpanExporter):
@@ -164,12 +289,16 @@ class TraceSink:
         exporter: SpanExporter,
         service_name: str = "honeyhive-experiment",
         export_backoff: tuple[float, ...] = (0.2, 0.5, 1.0),
+        answers: _LastAnswer | None = None,
     ) -> None:
         self.exporter = exporter
         self.export_backoff = export_backoff
+        self._answers = answers  # the exporter's HTTP answers, when it is the OTLP exporter of otlp()
         self._router = _SessionRouter()
         self._stopped = threading.Event()
-        self.provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+        # no attribute limits (count or length): the spans are the experiment's data (the module's docstring)
+        limits = SpanLimits(max_span_attributes=SpanLimits.UNSET, max_span_attribute_length=SpanLimits.UNSET)
+        self.provider = TracerProvider(resource=Resource.create({"service.name": service_name}), span_limits=limits)
         self.provider.add_span_processor(self._router)
         self._tracer = self.provider.get_tracer("honeyhive_experiment")
 
@@ -183,29 +312,52 @@ class TraceSink:
         """A sink exporting with the real OTLP/HTTP (protobuf) exporter to ``{base}/opentelemetry/v1/traces``."""
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        return cls(
-            OTLPSpanExporter(endpoint=endpoint, headers=dict(headers), timeout=timeout, session=_exporter_session())
-        )
+        exporter_log = logging.getLogger(EXPORTER_LOGGER)
+        if _OWN_EXPORTS not in exporter_log.filters:
+            exporter_log.addFilter(_OWN_EXPORTS)
+        answers = _LastAnswer()
+        session = _exporter_session(answers)
+        exporter = OTLPSpanExporter(endpoint=endpoint, headers=dict(headers), timeout=timeout, session=session)
+        return cls(exporter, answers=answers)
 
     def tracer(self, ids: DatapointIds) -> DatapointTracer:
         return DatapointTracer(self, ids)
 
-    def export(self, session_id: str) -> bool:
+    def export(self, session_id: str) -> Export:
         """Export one datapoint's spans. The OTLP exporter retries only what the OTLP spec calls
         retryable (429, 502, 503, 504, connection errors); a 500 fails at once, so the whole export is
-        retried here a few times too — safe, because the backend keys events by span id."""
+        retried here a few times too — safe, because the backend keys events by span id. An answer that
+        refuses the spans (a 4xx, rejected spans in a partial success) is not retried: it is returned."""
         spans = self._router.take(session_id)
         if not spans:
-            return True
+            return SENT
         for wait in (*self.export_backoff, None):
-            if self.exporter.export(spans) is SpanExportResult.SUCCESS:
-                return True
+            result = self._export_once(spans)
+            refusal = None if self._answers is None else _refusal(self._answers.response)
+            if refusal is not None:
+                return Export(refusal, refused=True)
+            if result is SpanExportResult.SUCCESS:
+                return SENT
             if wait is None or self._stopped.is_set():
-                return False
+                break
             log.debug("span export for session %s failed; retrying in %.1f s", session_id, wait)
             if self._stopped.wait(wait):
-                return False
-        return False
+                break
+        if self._stopped.is_set():
+            return Export("the export was stopped (the run was interrupted)")
+        if self._answers is None:  # not the OTLP exporter of otlp()
+            return Export(f"{type(self.exporter).__name__} failed")
+        return Export(_failure(self._answers, _OWN_EXPORTS.exporting.logged))
+
+    def _export_once(self, spans: list[ReadableSpan]) -> SpanExportResult:
+        if self._answers is not None:
+            self._answers.response = self._answers.error = None
+        _OWN_EXPORTS.exporting.logged = None
+        _OWN_EXPORTS.exporting.active = True
+        try:
+            return self.exporter.export(spans)
+        finally:
+            _OWN_EXPORTS.exporting.active = False
 
     def discard(self, session_id: str) -> None:
         """Drop a datapoint's finished spans without exporting them."""
@@ -321,9 +473,12 @@ class DatapointTracer:
         span.set_attribute("honeyhive_error", message)
         span.set_status(Status(StatusCode.ERROR, message))
 
-    def flush(self) -> bool:
-        """Export this datapoint's finished spans now; False if the exporter gave up."""
-        return self.sink.export(self.ids.session_id)
+    def flush(self) -> Export:
+        """Export this datapoint's finished spans now; false if they were not sent (its ``reason`` says why)."""
+        export = self.sink.export(self.ids.session_id)
+        if not export:
+            log.debug("the spans of datapoint %s were not exported: %s", self.ids.datapoint_id, export.reason)
+        return export
 
     def discard(self) -> None:
         """Drop this datapoint's spans (a datapoint abandoned by a cancel is not recorded as scored)."""
