@@ -47,7 +47,7 @@ from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, 
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, Progress
 from honeyhive_experiment.paths import inside
 from honeyhive_experiment.report import load_report
-from honeyhive_experiment.results import compare_runs, get_run_result, wait_for_run_result
+from honeyhive_experiment.results import compare_runs, get_run_result
 from honeyhive_experiment.run_spec import RunSpec, run_configuration
 from honeyhive_experiment.runner import session_id_for
 from honeyhive_experiment.settings import Settings
@@ -149,6 +149,7 @@ def run_spec(
         evaluators=code.evaluators if code is not None else (),
         name=config.name,
         max_workers=config.max_workers,
+        trials=settings.trials or config.trials,
         timeout=config.timeout,
         passing_ranges=config.wire_passing_ranges(),
         metadata=metadata,
@@ -360,12 +361,12 @@ def stamp_verdict(client: HoneyHiveClient, run_id: str, verdict: Verdict) -> Non
 # ----------------------------------------------------------------------------------------- sharded runs
 
 
-def _recorded_datapoints(client: HoneyHiveClient, run_id: str) -> set[str]:
-    """The datapoints whose function span the backend holds for the run (none while the run does not
-    exist). A session alone does not count: it is started before the function runs, so a job killed
+def _recorded_sessions(client: HoneyHiveClient, run_id: str) -> set[str]:
+    """The sessions (a datapoint's trials) whose function span the backend holds for the run (none while the run
+    does not exist). A session alone does not count: it is started before the function runs, so a job killed
     mid-datapoint leaves one behind that a re-run must still score."""
     try:
-        return client.scored_datapoints(run_id)
+        return client.scored_sessions(run_id)
     except NotFoundError:
         return set()
 
@@ -396,16 +397,16 @@ def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHive
     run_id = shared_run_id_of(settings, config.name)
     dataset = _dataset(settings, config, client)
     mine = list(dataset.datapoints)
-    if shard is not None:
+    if shard is not None:  # all trials of a datapoint run in the shard the datapoint belongs to
         mine = select(mine, [dp.id for dp in mine], shard)
-    recorded = _recorded_datapoints(client, run_id)
-    todo = [dp for dp in mine if dp.id not in recorded]
+    recorded = _recorded_sessions(client, run_id)
     with watch.user_code():
         code = load_user_code(config, str(settings.config_path), settings.root)
         spec = run_spec(settings, config, dataset, code, watch=watch)
+        sessions = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)}
         with repository_on_path(settings.root):
-            outcomes = run_slice(spec, dataset, todo, client=client, run_id=run_id)
-    return ShardResult(run_id, shard, len(mine), len(mine) - len(todo), tuple(outcomes))
+            outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
+    return ShardResult(run_id, shard, len(mine), len(sessions & recorded), tuple(outcomes))
 
 
 def report_shared_run(
@@ -430,12 +431,14 @@ def report_shared_run(
     run_id = shared_run_id_of(settings, config.name)
     dataset = _dataset(settings, config, client)
     wanted = dataset.datapoint_ids
+    trials = settings.trials or config.trials
+    sessions = [session_id_for(run_id, i, t) for i in wanted for t in range(trials)]
     missing = wanted
 
     def all_recorded() -> bool | None:
         nonlocal missing
-        recorded = _recorded_datapoints(client, run_id)
-        missing = [i for i in wanted if i not in recorded]
+        recorded = _recorded_sessions(client, run_id)
+        missing = [i for i in wanted if any(session_id_for(run_id, i, t) not in recorded for t in range(trials))]
         return True if not missing else None
 
     timeout = config.ingestion.timeout
@@ -443,11 +446,14 @@ def report_shared_run(
         shards = settings.shard.total if settings.shard else None
         raise ShardsMissing(missing_message(run_id, missing, wanted, shards, timeout))
     spec = run_spec(settings, config, dataset)
-    sessions = [session_id_for(run_id, i) for i in wanted]
     complete_run(client, run_id, spec, dataset, session_ids=sessions)
     try:
-        summary = wait_for_run_result(
-            client, run_id, len(wanted), timeout=timeout, aggregate_function=config.aggregate_function.value
+        summary = client.wait_for_result(
+            run_id,
+            len(sessions),
+            timeout=timeout,
+            aggregate_function=config.aggregate_function.value,
+            datapoints=len(wanted),
         )
         result = ExperimentResult(run_id, config.name, dataset.dataset_id, summary)
         return judge(client, config, settings, result, dataset, now=now)

@@ -28,6 +28,7 @@ class RunSpec:
     evaluators: tuple[Evaluator, ...] = ()
     name: str
     max_workers: int = 10
+    trials: int = 1  # how many times each datapoint runs, each trial its own session
     timeout: float | None = 300.0
     passing_ranges: Mapping[str, Mapping[str, float]] | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
