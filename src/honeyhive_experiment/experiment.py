@@ -276,6 +276,7 @@ def evaluate(
                 [e.name for e in chosen],
                 max_workers=max_workers,
                 aggregate_function=aggregate_function,
+                trials=trials,
             ),
             aggregate_function=aggregate_function,
             ingestion_timeout=ingestion_timeout,

@@ -132,6 +132,7 @@ def run_spec(
     """How the experiment file's run is made (``code``: the imported function and evaluators; a report job, which
     imports no user code, completes the run with the same name, metadata and configuration)."""
     stamp = dataset.identity.stamp() if dataset.identity is not None else {}
+    trials = settings.trials or config.trials
     metadata = {
         "ci": settings.ci.metadata(config_hash(config)),
         "experiment": config.name,
@@ -143,13 +144,14 @@ def run_spec(
         [spec.name or spec.path.split(":")[-1] for spec in config.evaluators],
         max_workers=config.max_workers,
         aggregate_function=config.aggregate_function.value,
+        trials=trials,
     )
     return RunSpec(
         function=code.function if code is not None else _no_function,
         evaluators=code.evaluators if code is not None else (),
         name=config.name,
         max_workers=config.max_workers,
-        trials=settings.trials or config.trials,
+        trials=trials,
         timeout=config.timeout,
         passing_ranges=config.wire_passing_ranges(),
         metadata=metadata,
