@@ -11,8 +11,10 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import sys
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +129,7 @@ def test_one_trial_records_no_trial_metadata_and_the_summary_says_nothing_of_tri
 APP = """
 import threading
 from collections import Counter
+from collections.abc import Iterator
 
 CALLS = Counter()
 LOCK = threading.Lock()
@@ -180,3 +183,104 @@ def test_the_trials_flag_overrides_the_experiment_files_trials(repository: Path)
         sessions = sessions_of(local, report["run"]["id"])
     assert sorted(Counter(s["metadata"]["trial"] for s in sessions).items()) == [(0, 5), (1, 5)]
     assert report["trials"] == 2
+
+
+# ----------------------------------------------------------------------------------- gates with trials: a noisy judge
+
+JUDGED_APP = """
+import json
+import pathlib
+import random
+import threading
+from collections import Counter
+from collections.abc import Iterator
+
+STATE = pathlib.Path(__file__).resolve().parent / "state.json"
+CALLS = Counter()
+LOCK = threading.Lock()
+
+
+def answer(datapoint):
+    number = datapoint["inputs"]["number"]
+    shifted = number in json.loads(STATE.read_text(encoding="utf-8"))["shifted"]
+    return {"quality": 0.6 if shifted else 0.7}
+
+
+def judge(outputs, inputs, ground_truth=None):
+    # uniform noise of ±0.3 around the answer's quality; seeded per run, datapoint and call, so that which
+    # values a datapoint's trials get does not depend on how the pool interleaves them
+    seed = json.loads(STATE.read_text(encoding="utf-8"))["seed"]
+    with LOCK:
+        call = CALLS[(seed, inputs["number"])]
+        CALLS[(seed, inputs["number"])] += 1
+    noise = random.Random(f"{seed}:{inputs['number']}:{call}").uniform(-0.3, 0.3)
+    return round(outputs["quality"] + noise, 4)
+"""
+
+JUDGED_CONFIG = """\
+name: judged-bot
+function: judged_app:answer
+dataset: {path: questions.jsonl}
+evaluators: [judged_app:judge]
+max_workers: 16
+trials: 8
+gate: {judge: {max_drop_pct: 5, significant: true}}
+"""
+
+
+@pytest.fixture(scope="module")
+def judged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """A 40-question bot scored by a noisy judge, and its baseline run (8 trials, no shift, seed 0)."""
+    root = tmp_path_factory.mktemp("judged") / "bot"
+    (root / ".honeyhive").mkdir(parents=True)
+    (root / "judged_app.py").write_text(JUDGED_APP, encoding="utf-8")
+    (root / ".honeyhive" / "experiment.yml").write_text(JUDGED_CONFIG, encoding="utf-8")
+    rows = "".join(json.dumps({"inputs": {"number": i}}) + "\n" for i in range(40))
+    (root / "questions.jsonl").write_text(rows, encoding="utf-8")
+    (root / ".gitignore").write_text("state.json\n.honeyhive/local.db*\n__pycache__/\n", encoding="utf-8")
+    init_repository(root, "a judged bot")
+    code, report, shown = judged_run(root, seed=0, shifted=0)
+    assert code == 0, shown
+    yield root, report["run"]["id"]
+    sys.modules.pop("judged_app", None)  # imported by the in-process runs
+
+
+def judged_run(root: Path, *, seed: int, shifted: int, baseline: str | None = None) -> tuple[int, dict[str, Any], str]:
+    state = {"seed": seed, "shifted": list(range(shifted))}
+    (root / "state.json").write_text(json.dumps(state), encoding="utf-8")
+    report = root.parent / f"report-{seed}.json"
+    argv = ["run", "--dry-run", "-C", str(root), "--report", str(report)]
+    argv += ["--baseline", baseline] if baseline else []
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv, environ={})
+    return code, json.loads(report.read_text(encoding="utf-8")), out.getvalue() + err.getvalue()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_eight_trials_see_a_tenth_lower_judge_score_on_thirty_of_forty_datapoints(
+    judged: tuple[Path, str], seed: int
+) -> None:
+    """The shift is real: per datapoint, 8 trials' mean has a noise of 0.17 / √8 ≈ 0.06 each side, so most of the 30
+    shifted datapoints come out worse, the sign test on 40 datapoints is significant and the drop (about 10%) is past
+    the gate's 5%."""
+    root, baseline = judged
+    code, report, shown = judged_run(root, seed=seed, shifted=30, baseline=baseline)
+    assert code == 1, shown
+    assert report["verdict"] == "fail"
+    [failure] = report["gate_failures"]
+    assert failure.startswith("judge got worse by "), failure
+    judge = next(m for m in report["metrics"] if m["name"] == "judge")
+    assert judge["one_sided"]
+    assert judge["p_value"] < 0.05
+    assert judge["worse_count"] + judge["better_count"] + judge["same_count"] == 40, "datapoints, not 320 trials"
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_eight_trials_of_the_same_code_pass_the_noise_aware_gate(judged: tuple[Path, str], seed: int) -> None:
+    root, baseline = judged
+    code, report, shown = judged_run(root, seed=seed, shifted=0, baseline=baseline)
+    assert code == 0, shown
+    assert (report["verdict"], report["gate_failures"]) == ("pass", [])
+    judge = next(m for m in report["metrics"] if m["name"] == "judge")
+    assert judge["difference"] != 0, "the judge did move"
