@@ -384,8 +384,9 @@ class ShardResult:
     run_id: str
     shard: ShardSpec | None
     selected: int  # datapoints of this shard
-    already_recorded: int  # skipped because an earlier attempt recorded them
-    outcomes: tuple[DatapointOutcome, ...]
+    already_recorded: int  # sessions (datapoints × trials) skipped because an earlier attempt recorded them
+    outcomes: tuple[DatapointOutcome, ...]  # one per session run now
+    trials: int = 1
 
 
 def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, watch: Watch) -> ShardResult:
@@ -408,7 +409,7 @@ def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHive
         sessions = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)}
         with repository_on_path(settings.root):
             outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
-    return ShardResult(run_id, shard, len(mine), len(sessions & recorded), tuple(outcomes))
+    return ShardResult(run_id, shard, len(mine), len(sessions & recorded), tuple(outcomes), spec.trials)
 
 
 def report_shared_run(
