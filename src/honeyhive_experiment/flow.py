@@ -287,6 +287,7 @@ def judge(
         baseline_failed=frozenset(baseline_result.failed) if baseline_result is not None else None,
         baseline_errored=frozenset(baseline_errored) if baseline_errored is not None else None,
         id_scheme=dataset.identity.scheme if dataset.identity else None,
+        trials=max(result.summary.trials, settings.trials or config.trials),
         dry_run=settings.dry_run,
         dirty=bool(ci.dirty),
         generated_at=now,
@@ -318,7 +319,17 @@ def _baseline_info(
         why=baseline.why,
         dirty=baseline.dirty,
         passed=baseline_result.success if baseline_result is not None else None,
+        trials=trials_of(baseline.run, baseline_result),
     )
+
+
+def trials_of(run: ExperimentRun, summary: ExperimentResultSummary | None) -> int:
+    """How many times a run ran each datapoint: the backend's summary says so when it reduces trials (the local
+    backend); else the run's ``configuration.trials``, which this tool records (hosted HoneyHive says nothing)."""
+    if summary is not None and summary.trials > 1:
+        return summary.trials
+    configured = run.configuration.get("trials")
+    return configured if isinstance(configured, int) and not isinstance(configured, bool) and configured > 1 else 1
 
 
 def find_baseline(
