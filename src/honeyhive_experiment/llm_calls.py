@@ -1,0 +1,139 @@
+"""The LLM call a span describes, read from whichever attribute dialect its instrumentation speaks.
+
+Instrumentation libraries describe one call to a model in three dialects; :func:`read_call` maps each to one
+:class:`LlmCall` (the numbers the efficiency metrics and the price lookup need), the first attribute found winning,
+in the order OpenTelemetry's GenAI conventions / OpenLLMetry's older names / OpenInference:
+
+* provider: ``gen_ai.provider.name``, ``gen_ai.system`` / ``gen_ai.system`` / ``llm.provider``, ``llm.system``;
+* request model: ``gen_ai.request.model`` / the same / ``model`` in the JSON of ``llm.invocation_parameters``;
+* response model: ``gen_ai.response.model`` / the same / ``llm.model_name``;
+* input tokens: ``gen_ai.usage.input_tokens`` / ``gen_ai.usage.prompt_tokens`` / ``llm.token_count.prompt``;
+* output tokens: ``gen_ai.usage.output_tokens`` / ``gen_ai.usage.completion_tokens`` /
+  ``llm.token_count.completion``;
+* cache-read tokens: ``gen_ai.usage.cache_read.input_tokens`` / ``gen_ai.usage.cache_read_input_tokens`` /
+  ``llm.token_count.prompt_details.cache_read``;
+* total tokens (tells a missing side): ``gen_ai.usage.total_tokens`` / ``llm.usage.total_tokens`` /
+  ``llm.token_count.total``.
+
+(Names as OpenLLMetry 0.62 and OpenInference's openai instrumentation 0.1.66 write them, and as
+``opentelemetry-semantic-conventions-ai`` still lists OpenLLMetry's older ones.) Input tokens include cache reads,
+as the providers count them. A span is a call when it reports token usage or names a model; spans around calls
+(OpenInference's agent and chain spans, GenAI ``invoke_agent`` / ``execute_tool`` spans) are not calls even when
+they sum their children's usage, so a call is never counted twice. Plain data in, a value out: no I/O here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+__all__ = ["LlmCall", "read_call"]
+
+_PROVIDER: Final = ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system")
+_REQUEST_MODEL: Final = ("gen_ai.request.model",)
+_RESPONSE_MODEL: Final = ("gen_ai.response.model", "llm.model_name")
+_INPUT: Final = ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt")
+_OUTPUT: Final = ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion")
+_CACHE_READ: Final = (
+    "gen_ai.usage.cache_read.input_tokens",
+    "gen_ai.usage.cache_read_input_tokens",
+    "llm.token_count.prompt_details.cache_read",
+)
+_TOTAL: Final = ("gen_ai.usage.total_tokens", "llm.usage.total_tokens", "llm.token_count.total")
+_INVOCATION_PARAMETERS: Final = "llm.invocation_parameters"  # OpenInference: the request's parameters, as JSON
+_OPENINFERENCE_KIND: Final = "openinference.span.kind"
+_CALL_KINDS: Final = frozenset({"LLM", "EMBEDDING"})
+_OPERATION: Final = "gen_ai.operation.name"
+_NOT_CALLS: Final = frozenset({"invoke_agent", "create_agent", "execute_tool", "invoke_workflow"})
+
+
+@dataclass(frozen=True, slots=True)
+class LlmCall:
+    """One call to a model, as its span reports it; None where the span says nothing."""
+
+    provider: str | None = None
+    request_model: str | None = None
+    response_model: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_read_tokens: int | None = None
+
+    @property
+    def model(self) -> str | None:
+        """The model that answered (the response's), else the one asked for."""
+        return self.response_model or self.request_model
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        """The models to look a price up by, most specific first (a dated response model, then the request's)."""
+        return tuple(dict.fromkeys(m for m in (self.response_model, self.request_model) if m))
+
+
+def _first(attributes: Mapping[str, Any], names: tuple[str, ...]) -> Any:
+    for name in names:
+        value = attributes.get(name)
+        if value is not None and value != "":
+            return value
+    return None
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _count(value: Any) -> int | None:
+    """A token count: a whole, non-negative number (also as a string, as user code may set it)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and value >= 0 and float(value).is_integer():
+        return int(value)
+    return None
+
+
+def _invoked_model(attributes: Mapping[str, Any]) -> str | None:
+    raw = attributes.get(_INVOCATION_PARAMETERS)
+    if not isinstance(raw, str):
+        return None
+    try:
+        parameters = json.loads(raw)
+    except ValueError:
+        return None
+    return _text(parameters.get("model")) if isinstance(parameters, dict) else None
+
+
+def read_call(attributes: Mapping[str, Any] | None) -> LlmCall | None:
+    """The LLM call a span's ``attributes`` describe, or None when they describe none (see the module's table)."""
+    if not attributes:
+        return None
+    kind = attributes.get(_OPENINFERENCE_KIND)
+    if kind is not None and kind not in _CALL_KINDS:
+        return None
+    if attributes.get(_OPERATION) in _NOT_CALLS:
+        return None
+    input_tokens = _count(_first(attributes, _INPUT))
+    output_tokens = _count(_first(attributes, _OUTPUT))
+    total = _count(_first(attributes, _TOTAL))
+    if total is not None:  # a span that reports the total and one side tells the other
+        if input_tokens is None and output_tokens is not None and total >= output_tokens:
+            input_tokens = total - output_tokens
+        elif output_tokens is None and input_tokens is not None and total >= input_tokens:
+            output_tokens = total - input_tokens
+    request_model = _text(_first(attributes, _REQUEST_MODEL)) or _invoked_model(attributes)
+    response_model = _text(_first(attributes, _RESPONSE_MODEL))
+    if input_tokens is None and output_tokens is None and total is None and not (request_model or response_model):
+        return None
+    return LlmCall(
+        provider=_text(_first(attributes, _PROVIDER)),
+        request_model=request_model,
+        response_model=response_model,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cache_read_tokens=_count(_first(attributes, _CACHE_READ)),
+    )

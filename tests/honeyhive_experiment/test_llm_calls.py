@@ -1,0 +1,142 @@
+"""llm_calls.read_call: one table of span attributes as each instrumentation library records them, and the one
+LlmCall each is read as.
+
+The OpenLLMetry and OpenInference rows are the attributes the real instrumentations (opentelemetry-instrumentation-
+openai 0.62.4, openinference-instrumentation-openai 0.1.66) recorded for one chat completion of the openai client
+against tests/fakes/openai_server.py (3 prompt tokens, 2 of them cached, 3 completion tokens; the messages'
+contents left out); the older OpenLLMetry row uses the names opentelemetry-semantic-conventions-ai still lists
+(``LLM_USAGE_PROMPT_TOKENS``, ``LLM_USAGE_TOTAL_TOKENS``, ``LLM_SYSTEM``, ...), the GenAI row the conventions'
+own (opentelemetry-semantic-conventions' ``gen_ai_attributes``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from honeyhive_experiment.llm_calls import LlmCall, read_call
+
+pytestmark = pytest.mark.unit
+
+OPENLLMETRY_0_62: dict[str, Any] = {
+    "gen_ai.operation.name": "chat",
+    "gen_ai.provider.name": "openai",
+    "gen_ai.request.model": "gpt-4o-mini",
+    "gen_ai.is_streaming": False,
+    "gen_ai.openai.api_base": "http://127.0.0.1:38411/v1/",
+    "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
+    "gen_ai.response.id": "c1",
+    "gen_ai.response.finish_reasons": ("stop",),
+    "gen_ai.usage.total_tokens": 6,
+    "gen_ai.usage.output_tokens": 3,
+    "gen_ai.usage.input_tokens": 3,
+    "gen_ai.usage.cache_read.input_tokens": 2,
+}
+OPENINFERENCE_0_1_66: dict[str, Any] = {
+    "llm.system": "openai",
+    "input.mime_type": "application/json",
+    "output.mime_type": "application/json",
+    "llm.invocation_parameters": '{"model": "gpt-4o-mini"}',
+    "llm.input_messages.0.message.role": "user",
+    "llm.model_name": "gpt-4o-mini-2024-07-18",
+    "llm.token_count.total": 6,
+    "llm.token_count.prompt": 3,
+    "llm.token_count.completion": 3,
+    "llm.token_count.prompt_details.cache_read": 2,
+    "llm.output_messages.0.message.role": "assistant",
+    "llm.finish_reason": "stop",
+    "openinference.span.kind": "LLM",
+}
+OPENLLMETRY_OLDER: dict[str, Any] = {
+    "llm.request.type": "chat",
+    "gen_ai.system": "OpenAI",
+    "gen_ai.request.model": "gpt-4o-mini",
+    "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
+    "gen_ai.usage.prompt_tokens": 3,
+    "gen_ai.usage.completion_tokens": 3,
+    "gen_ai.usage.cache_read_input_tokens": 2,
+    "llm.usage.total_tokens": 6,
+}
+GENAI_CONVENTIONS: dict[str, Any] = {
+    "gen_ai.operation.name": "chat",
+    "gen_ai.system": "anthropic",
+    "gen_ai.request.model": "claude-3-5-sonnet-latest",
+    "gen_ai.response.model": "claude-3-5-sonnet-20241022",
+    "gen_ai.usage.input_tokens": 1200,
+    "gen_ai.usage.output_tokens": 80,
+}
+THE_CALL = LlmCall("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 3, 3, 2)
+CHAIN_SPAN: dict[str, Any] = {  # the runner's own span of a datapoint: not a call
+    "honeyhive.session_id": "s",
+    "honeyhive_event_type": "chain",
+    "honeyhive_inputs.question": "how many tokens?",
+    "honeyhive_metrics.accuracy": 1.0,
+}
+
+
+@pytest.mark.parametrize(
+    ("attributes", "call"),
+    [
+        pytest.param(OPENLLMETRY_0_62, THE_CALL, id="openllmetry-0.62"),
+        pytest.param(OPENINFERENCE_0_1_66, THE_CALL, id="openinference-0.1.66"),
+        pytest.param(
+            OPENLLMETRY_OLDER,
+            LlmCall("OpenAI", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 3, 3, 2),
+            id="openllmetry-older",
+        ),
+        pytest.param(
+            GENAI_CONVENTIONS,
+            LlmCall("anthropic", "claude-3-5-sonnet-latest", "claude-3-5-sonnet-20241022", 1200, 80),
+            id="genai-conventions",
+        ),
+        pytest.param(
+            {"gen_ai.request.model": "my-ft-model", "gen_ai.usage.input_tokens": "12", "gen_ai.usage.output_tokens": 4},
+            LlmCall(None, "my-ft-model", None, 12, 4),
+            id="user-span-tokens-as-text",
+        ),
+        pytest.param(
+            {"gen_ai.request.model": "m", "gen_ai.usage.total_tokens": 10, "gen_ai.usage.output_tokens": 4},
+            LlmCall(None, "m", None, 6, 4),
+            id="total-tells-the-input",
+        ),
+        pytest.param(
+            {"llm.model_name": "m", "llm.token_count.total": 10, "llm.token_count.prompt": 7},
+            LlmCall(None, None, "m", 7, 3),
+            id="total-tells-the-output",
+        ),
+        pytest.param(
+            {"gen_ai.request.model": "m", "gen_ai.usage.input_tokens": -1, "gen_ai.usage.output_tokens": True},
+            LlmCall(None, "m", None, None, None),
+            id="no-usage-but-a-model",
+        ),
+        pytest.param(
+            {"gen_ai.usage.input_tokens": 5.0, "gen_ai.usage.output_tokens": 2.5},
+            LlmCall(None, None, None, 5, None),
+            id="whole-floats-only",
+        ),
+        pytest.param(
+            {"llm.invocation_parameters": "not json", "llm.token_count.prompt": 5},
+            LlmCall(None, None, None, 5, None),
+            id="unreadable-invocation-parameters",
+        ),
+        pytest.param({**OPENINFERENCE_0_1_66, "openinference.span.kind": "CHAIN"}, None, id="openinference-chain"),
+        pytest.param({**OPENINFERENCE_0_1_66, "openinference.span.kind": "AGENT"}, None, id="openinference-agent"),
+        pytest.param({**GENAI_CONVENTIONS, "gen_ai.operation.name": "invoke_agent"}, None, id="genai-agent"),
+        pytest.param({**GENAI_CONVENTIONS, "gen_ai.operation.name": "execute_tool"}, None, id="genai-tool"),
+        pytest.param({"gen_ai.system": "openai"}, None, id="provider-alone"),
+        pytest.param({"gen_ai.request.model": " "}, None, id="blank-model"),
+        pytest.param(CHAIN_SPAN, None, id="the-runners-chain-span"),
+        pytest.param({}, None, id="no-attributes"),
+        pytest.param(None, None, id="none"),
+    ],
+)
+def test_each_dialect_reads_as_one_call(attributes: dict[str, Any] | None, call: LlmCall | None) -> None:
+    assert read_call(attributes) == call
+
+
+def test_a_call_names_its_models_most_specific_first() -> None:
+    assert THE_CALL.model == "gpt-4o-mini-2024-07-18"
+    assert THE_CALL.models == ("gpt-4o-mini-2024-07-18", "gpt-4o-mini")
+    assert LlmCall(request_model="m", response_model="m").models == ("m",)
+    assert LlmCall(request_model="m").model == "m"
+    assert LlmCall().models == ()
