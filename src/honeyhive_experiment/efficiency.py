@@ -1,0 +1,109 @@
+"""The built-in efficiency metrics of one datapoint, from the LLM calls its function and evaluators made.
+
+Recorded on the datapoint as an evaluator's metrics are, so the backend (HoneyHive's or ``honeyhive_local``)
+aggregates and compares them as any metric, and a ``gate:`` works on them. Lower is better for every one of them
+(:func:`presentation`, unless the experiment file's ``metrics:`` says otherwise):
+
+* the function's calls: ``input_tokens``, ``output_tokens``, ``llm_calls``, ``cost_usd`` (US dollars), and
+  ``duration_ms``, the function's wall time;
+* the evaluators' calls (an LLM judge): ``judge_input_tokens``, ``judge_output_tokens``, ``judge_llm_calls``,
+  ``judge_cost_usd``.
+
+Only what was measured is recorded: a datapoint whose function and evaluators made no LLM call the run could see
+records none of them (so a run without instrumentation records what it always did), a side without calls records
+no metric of its own, tokens only when a call reported them, and a cost only when a call could be priced
+(:mod:`~honeyhive_experiment.pricing`): the calls that could not be are counted per model in
+:attr:`Efficiency.unpriced`, never priced at $0. ``duration_ms`` goes with the calls: a function's wall time
+without them is the user's to record if they want it, and a run without instrumentation keeps exactly the
+metrics the official SDK records. An evaluator's metric of the same name wins (:func:`combine`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Final
+
+from honeyhive_experiment.config import Direction, MetricConfig
+from honeyhive_experiment.llm_calls import LlmCall
+from honeyhive_experiment.pricing import Prices
+
+__all__ = [
+    "FUNCTION_METRICS",
+    "JUDGE",
+    "JUDGE_METRICS",
+    "METRICS",
+    "Efficiency",
+    "combine",
+    "measure",
+    "presentation",
+]
+
+JUDGE: Final = "judge_"
+"""The prefix of the evaluators' metrics (and of their unpriced calls in a session's metadata)."""
+_PER_SIDE: Final = ("input_tokens", "output_tokens", "llm_calls", "cost_usd")
+FUNCTION_METRICS: Final = (*_PER_SIDE, "duration_ms")
+JUDGE_METRICS: Final = tuple(JUDGE + name for name in _PER_SIDE)
+METRICS: Final = (*FUNCTION_METRICS, *JUDGE_METRICS)
+UNPRICED_KEY: Final = "unpriced_llm_calls"
+"""The session metadata key of the function's unpriced calls per model (``judge_`` + it: the evaluators')."""
+_UNKNOWN_MODEL: Final = "(model not named)"
+_LOWER: Final = MetricConfig(direction=Direction.LOWER)
+
+
+@dataclass(frozen=True)
+class Efficiency:
+    """One datapoint's efficiency metrics, and its unpriced calls: ``{"unpriced_llm_calls": {model: calls},
+    "judge_unpriced_llm_calls": {...}}`` (a side without unpriced calls is left out)."""
+
+    metrics: dict[str, int | float] = field(default_factory=dict)
+    unpriced: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def measure(
+    function_calls: Sequence[LlmCall], judge_calls: Sequence[LlmCall], duration: float, prices: Prices
+) -> Efficiency:
+    """The metrics of one datapoint whose function ran ``duration`` seconds (see the module's rules)."""
+    if not function_calls and not judge_calls:
+        return Efficiency()
+    metrics: dict[str, int | float] = {}
+    unpriced: dict[str, dict[str, int]] = {}
+    for prefix, calls in (("", function_calls), (JUDGE, judge_calls)):
+        if not calls:
+            continue
+        metrics[prefix + "llm_calls"] = len(calls)
+        for side in ("input_tokens", "output_tokens"):
+            counted = [n for n in (getattr(call, side) for call in calls) if n is not None]
+            if counted:
+                metrics[prefix + side] = sum(counted)
+        costs = [(call, prices.cost(call)) for call in calls]
+        priced = [cost for _, cost in costs if cost is not None]
+        if priced:
+            metrics[prefix + "cost_usd"] = _dollars(sum(priced, Decimal(0)))
+        missing = Counter(call.model or _UNKNOWN_MODEL for call, cost in costs if cost is None)
+        if missing:
+            unpriced[prefix + UNPRICED_KEY] = dict(sorted(missing.items()))
+    metrics["duration_ms"] = round(duration * 1000, 3)
+    return Efficiency(metrics, unpriced)
+
+
+def _dollars(amount: Decimal) -> float:
+    """Dollars as a float metric, without binary noise below a billionth of a cent."""
+    return float(round(amount, 11))
+
+
+def combine(
+    evaluated: Mapping[str, object], efficiency: Mapping[str, int | float]
+) -> tuple[dict[str, object], tuple[str, ...]]:
+    """The evaluators' metrics with the efficiency metrics added, and the built-in names an evaluator's metric of
+    the same name replaced (the user's metric wins)."""
+    replaced = tuple(name for name in efficiency if name in evaluated)
+    return {**evaluated, **{name: value for name, value in efficiency.items() if name not in evaluated}}, replaced
+
+
+def presentation(configured: Mapping[str, MetricConfig]) -> dict[str, MetricConfig]:
+    """The experiment file's ``metrics:`` with the efficiency metrics' default (lower is better) for those it does
+    not configure: what the verdict and the report read a metric's direction from."""
+    return {**configured, **{name: _LOWER for name in METRICS if name not in configured}}

@@ -1,0 +1,88 @@
+"""What an LLM call cost: the experiment file's ``pricing:`` first, then the ``genai-prices`` library.
+
+A call is priced by the provider and the model its span names (:class:`~honeyhive_experiment.llm_calls.LlmCall`:
+``gen_ai.provider.name`` / ``gen_ai.system`` and the response model, then the request model), never by the
+endpoint's URL, so an OpenAI-compatible proxy is priced as the model it serves. For each model, most specific
+first: a price the experiment file gives for that model name (private or fine-tuned models, negotiated prices;
+it overrides the library), else genai-prices' price for that provider, else its price for the model whichever
+provider it names (the proxy case: OpenLLMetry calls every OpenAI-compatible endpoint ``openai``). A call nobody
+has a price for, or one that reports no tokens, is unpriced: :meth:`Prices.cost` is None, never 0.
+
+genai-prices (pydantic's; per provider and model, with dated price changes, cache-read prices and the
+OpenTelemetry provider names) is imported on the first call that needs it, and only its bundled price snapshot is
+read: nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from honeyhive_experiment.llm_calls import LlmCall
+
+__all__ = ["Price", "Prices"]
+
+_MILLION = Decimal(1_000_000)
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """A model's price in US dollars per million tokens."""
+
+    input: float
+    output: float
+
+    def cost(self, input_tokens: int, output_tokens: int) -> Decimal:
+        return (Decimal(str(self.input)) * input_tokens + Decimal(str(self.output)) * output_tokens) / _MILLION
+
+
+class Prices:
+    """Prices calls: ``overrides`` (model name → :class:`Price`, case-insensitive) before genai-prices."""
+
+    def __init__(self, overrides: Mapping[str, Price] | None = None) -> None:
+        self._overrides = {name.lower(): price for name, price in (overrides or {}).items()}
+        self._library: Any = None
+        self._lock = threading.Lock()
+
+    def cost(self, call: LlmCall) -> Decimal | None:
+        """The call's cost in US dollars, or None when it is unpriced (no price for its model, or no tokens)."""
+        if call.input_tokens is None and call.output_tokens is None:
+            return None
+        input_tokens, output_tokens = call.input_tokens or 0, call.output_tokens or 0
+        for model in call.models:
+            price = self._overrides.get(model.lower())
+            if price is not None:
+                return price.cost(input_tokens, output_tokens)
+        for model in call.models:
+            found = self._from_library(call, model, input_tokens, output_tokens)
+            if found is not None:
+                return found
+        return None
+
+    def _from_library(self, call: LlmCall, model: str, input_tokens: int, output_tokens: int) -> Decimal | None:
+        prices = self._genai_prices()
+        usage = prices.Usage(input_tokens=input_tokens, output_tokens=output_tokens)
+        if call.cache_read_tokens:
+            usage = prices.Usage(
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+                cache_read_tokens=min(call.cache_read_tokens, input_tokens),
+            )
+        for provider in dict.fromkeys((call.provider, None)):
+            try:
+                found = prices.calc_price(usage, model, provider_id=provider)
+            except (LookupError, ValueError):  # no such provider or model, or usage it cannot price
+                continue
+            return Decimal(found.total_price)
+        return None
+
+    def _genai_prices(self) -> Any:
+        if self._library is None:
+            with self._lock:
+                import genai_prices
+
+                self._library = genai_prices
+        return self._library

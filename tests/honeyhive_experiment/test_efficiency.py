@@ -1,0 +1,118 @@
+"""The efficiency metrics of a datapoint from its LLM calls (efficiency.py), and what each call cost (pricing.py):
+table tests, with genai-prices' real bundled prices (gpt-4o-mini: $0.15 per million input tokens, $0.075 cached,
+$0.60 output)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from honeyhive_experiment.config import Direction, MetricConfig
+from honeyhive_experiment.efficiency import METRICS, Efficiency, combine, measure, presentation
+from honeyhive_experiment.llm_calls import LlmCall
+from honeyhive_experiment.pricing import Price, Prices
+
+pytestmark = pytest.mark.unit
+
+MINI = LlmCall("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 1000, 500)
+FINE_TUNE = LlmCall("openai", "my-ft-model", "my-ft-model", 2000, 100)
+PRICES = Prices({"My-FT-Model": Price(input=3.0, output=15.0)})
+
+
+# ------------------------------------------------------------------------------------------------ pricing
+
+
+@pytest.mark.parametrize(
+    ("call", "prices", "cost"),
+    [
+        pytest.param(MINI, Prices(), Decimal("0.00045"), id="library-by-provider-and-model"),
+        pytest.param(
+            LlmCall("openai", "gpt-4o-mini", None, 1000, 500, cache_read_tokens=400),
+            Prices(),
+            Decimal("0.00042"),
+            id="cache-reads-at-their-price",
+        ),
+        pytest.param(
+            LlmCall("my-proxy", "gpt-4o-mini", None, 1000, 500), Prices(), Decimal("0.00045"), id="proxy-by-model"
+        ),
+        pytest.param(LlmCall(None, None, "gpt-4o-mini", 1000, 500), Prices(), Decimal("0.00045"), id="no-provider"),
+        pytest.param(FINE_TUNE, Prices(), None, id="unknown-model-is-unpriced"),
+        pytest.param(FINE_TUNE, PRICES, Decimal("0.0075"), id="pricing-overrides-case-insensitively"),
+        pytest.param(MINI, Prices({"gpt-4o-mini": Price(1.0, 1.0)}), Decimal("0.0015"), id="pricing-beats-the-library"),
+        pytest.param(LlmCall("openai", "gpt-4o-mini", None, 1000, None), Prices(), Decimal("0.00015"), id="input-only"),
+        pytest.param(LlmCall("openai", "gpt-4o-mini"), Prices(), None, id="no-tokens-is-unpriced"),
+        pytest.param(LlmCall(None, None, None, 10, 10), Prices(), None, id="no-model-is-unpriced"),
+    ],
+)
+def test_what_a_call_costs(call: LlmCall, prices: Prices, cost: Decimal | None) -> None:
+    assert prices.cost(call) == cost
+
+
+# ------------------------------------------------------------------------------------------------ metrics
+
+
+def test_the_functions_calls_and_the_judges_are_apart() -> None:
+    judged = LlmCall("openai", "gpt-4o-mini", None, 300, 20)
+    efficiency = measure([MINI, MINI], [judged], 1.25, Prices())
+
+    assert efficiency.metrics == {
+        "llm_calls": 2,
+        "input_tokens": 2000,
+        "output_tokens": 1000,
+        "cost_usd": 0.0009,
+        "judge_llm_calls": 1,
+        "judge_input_tokens": 300,
+        "judge_output_tokens": 20,
+        "judge_cost_usd": 0.000057,
+        "duration_ms": 1250.0,
+    }
+    assert efficiency.unpriced == {}
+
+
+def test_unpriced_calls_count_their_tokens_and_are_left_out_of_the_cost() -> None:
+    only_unpriced = measure([FINE_TUNE, FINE_TUNE], [], 0.5, Prices())
+    assert only_unpriced.metrics == {"llm_calls": 2, "input_tokens": 4000, "output_tokens": 200, "duration_ms": 500.0}
+    assert "cost_usd" not in only_unpriced.metrics  # never $0
+    assert only_unpriced.unpriced == {"unpriced_llm_calls": {"my-ft-model": 2}}
+
+    mixed = measure([MINI, FINE_TUNE], [LlmCall(None, None, None, 5, 5)], 0.5, Prices())
+    assert mixed.metrics["cost_usd"] == 0.00045  # the priced call's
+    assert mixed.metrics["input_tokens"] == 3000
+    assert "judge_cost_usd" not in mixed.metrics
+    assert mixed.unpriced == {
+        "unpriced_llm_calls": {"my-ft-model": 1},
+        "judge_unpriced_llm_calls": {"(model not named)": 1},
+    }
+
+    priced = measure([FINE_TUNE], [], 0.5, PRICES)
+    assert priced.metrics["cost_usd"] == 0.0075
+    assert priced.unpriced == {}
+
+
+def test_only_what_was_measured_is_recorded() -> None:
+    assert measure([], [], 2.0, Prices()) == Efficiency()  # no call seen: not even the duration
+    judge_only = measure([], [LlmCall(None, "m", None, None, 7)], 0.001, Prices())
+    assert judge_only.metrics == {"judge_llm_calls": 1, "judge_output_tokens": 7, "duration_ms": 1.0}
+    assert judge_only.unpriced == {"judge_unpriced_llm_calls": {"m": 1}}
+
+
+def test_an_evaluators_metric_of_the_same_name_wins() -> None:
+    metrics, replaced = combine({"accuracy": 1.0, "cost_usd": 0.5}, {"cost_usd": 0.1, "llm_calls": 2})
+    assert metrics == {"accuracy": 1.0, "cost_usd": 0.5, "llm_calls": 2}
+    assert list(metrics) == ["accuracy", "cost_usd", "llm_calls"]  # the evaluators' first, as before
+    assert replaced == ("cost_usd",)
+    assert combine({"accuracy": 1.0}, {}) == ({"accuracy": 1.0}, ())
+
+
+def test_every_efficiency_metric_is_lower_is_better_unless_configured() -> None:
+    configured = {"accuracy": MetricConfig(key=True), "duration_ms": MetricConfig(direction=Direction.HIGHER)}
+    shown = presentation(configured)
+
+    assert list(shown)[:2] == ["accuracy", "duration_ms"]  # the file's own first, in its order
+    assert shown["duration_ms"].direction is Direction.HIGHER
+    assert shown["accuracy"] == MetricConfig(key=True)
+    assert {name for name, config in shown.items() if config.direction is Direction.LOWER} == set(METRICS) - {
+        "duration_ms"
+    }
+    assert len(METRICS) == 9
