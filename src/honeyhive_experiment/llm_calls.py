@@ -19,17 +19,19 @@ in the order OpenTelemetry's GenAI conventions / OpenLLMetry's older names / Ope
 ``opentelemetry-semantic-conventions-ai`` still lists OpenLLMetry's older ones.) Input tokens include cache reads,
 as the providers count them. A span is a call when it reports token usage or names a model; spans around calls
 (OpenInference's agent and chain spans, GenAI ``invoke_agent`` / ``execute_tool`` spans) are not calls even when
-they sum their children's usage, so a call is never counted twice. Plain data in, a value out: no I/O here.
+they sum their children's usage. Of call spans inside one another (two instrumentations of one client, a
+framework's LLM span around the client's) only the innermost are calls (:func:`read_calls`), so a call is never
+counted twice. Plain data in, a value out: no I/O here.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-__all__ = ["LlmCall", "read_call"]
+__all__ = ["LlmCall", "read_call", "read_calls"]
 
 _PROVIDER: Final = ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system")
 _REQUEST_MODEL: Final = ("gen_ai.request.model",)
@@ -137,3 +139,22 @@ def read_call(attributes: Mapping[str, Any] | None) -> LlmCall | None:
         output_tokens=output_tokens,
         cache_read_tokens=_count(_first(attributes, _CACHE_READ)),
     )
+
+
+def read_calls(spans: Iterable[tuple[int, int | None, Mapping[str, Any] | None]]) -> dict[int, LlmCall]:
+    """The calls among ``spans`` (``(span id, parent span id, attributes)``, one datapoint's), by span id: each span
+    :func:`read_call` reads as a call, unless another such span is inside it (then only the innermost counts)."""
+    parents: dict[int, int | None] = {}
+    calls: dict[int, LlmCall] = {}
+    for span_id, parent_id, attributes in spans:
+        parents[span_id] = parent_id
+        call = read_call(attributes)
+        if call is not None:
+            calls[span_id] = call
+    around: set[int] = set()
+    for span_id in calls:
+        parent = parents.get(span_id)
+        while parent is not None and parent not in around:
+            around.add(parent)
+            parent = parents.get(parent)
+    return {span_id: call for span_id, call in calls.items() if span_id not in around}

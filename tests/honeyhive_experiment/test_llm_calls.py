@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from honeyhive_experiment.llm_calls import LlmCall, read_call
+from honeyhive_experiment.llm_calls import LlmCall, read_call, read_calls
 
 pytestmark = pytest.mark.unit
 
@@ -140,3 +140,29 @@ def test_a_call_names_its_models_most_specific_first() -> None:
     assert LlmCall(request_model="m", response_model="m").models == ("m",)
     assert LlmCall(request_model="m").model == "m"
     assert LlmCall().models == ()
+
+
+CALL = {"gen_ai.request.model": "m", "gen_ai.usage.input_tokens": 1}
+AROUND = {
+    "gen_ai.request.model": "m",
+    "gen_ai.usage.input_tokens": 2,
+}  # e.g. a framework's span, or a 2nd instrumentation
+
+
+@pytest.mark.parametrize(
+    ("spans", "counted"),
+    [
+        pytest.param([(1, None, CALL)], [1], id="one-call"),
+        pytest.param([(1, None, AROUND), (2, 1, CALL)], [2], id="two-instrumentations-of-one-call"),
+        pytest.param([(2, 1, CALL), (1, None, AROUND)], [2], id="inner-ends-first"),
+        pytest.param([(1, None, AROUND), (2, 1, CHAIN_SPAN), (3, 2, CALL)], [3], id="a-call-deeper-inside"),
+        pytest.param([(1, None, AROUND), (2, 1, CALL), (3, 1, CALL)], [2, 3], id="a-wrapper-of-two-calls"),
+        pytest.param([(9, None, CHAIN_SPAN), (1, 9, CALL), (2, 9, CALL)], [1, 2], id="sibling-calls"),
+        pytest.param([(1, 7, CALL), (2, 8, CALL)], [1, 2], id="parents-not-among-them"),
+        pytest.param([(1, None, CHAIN_SPAN)], [], id="no-call"),
+    ],
+)
+def test_of_calls_inside_one_another_only_the_innermost_count(
+    spans: list[tuple[int, int | None, dict[str, Any]]], counted: list[int]
+) -> None:
+    assert sorted(read_calls(spans)) == counted
