@@ -61,6 +61,7 @@ OWNERS = {
     "tenacity": {"client"},
     "github": {"github"},
     "opentelemetry": {"tracing"},
+    "genai_prices": {"pricing"},
     "jinja2": {"report.comment"},
     "markupsafe": {"report.markdown", "report.comment"},
 }
@@ -109,6 +110,9 @@ PURE = [
     "errors",
     "paths",
     "report",
+    "llm_calls",
+    "efficiency",
+    "pricing",
 ]
 
 

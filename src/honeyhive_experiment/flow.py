@@ -30,6 +30,7 @@ from honeyhive_experiment.config import ExperimentConfig, config_error_at, confi
 from honeyhive_experiment.context import CiContext
 from honeyhive_experiment.dataset_identity import DatasetIdentity, file_identity
 from honeyhive_experiment.datasets import DatasetFile, load_dataset_file
+from honeyhive_experiment.efficiency import presentation
 from honeyhive_experiment.errors import ExperimentCancelled, NotFoundError, ReportError, ShardsMissing
 from honeyhive_experiment.experiment import (
     ExperimentResult,
@@ -42,10 +43,13 @@ from honeyhive_experiment.experiment import (
     run_slice,
 )
 from honeyhive_experiment.history import key_metric_trend
+from honeyhive_experiment.instrumentation import load as load_instrumentations
+from honeyhive_experiment.instrumentation import switched_on
 from honeyhive_experiment.judgement import BaselineInfo, Judgement
 from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, MetricKey, RunComparisonResult
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, Progress
 from honeyhive_experiment.paths import inside
+from honeyhive_experiment.pricing import Price
 from honeyhive_experiment.report import load_report
 from honeyhive_experiment.results import compare_runs, get_run_result
 from honeyhive_experiment.run_spec import RunSpec, run_configuration
@@ -152,6 +156,7 @@ def run_spec(
         name=config.name,
         max_workers=config.max_workers,
         trials=trials,
+        pricing={model: Price(price.input, price.output) for model, price in config.pricing.items()},
         timeout=config.timeout,
         passing_ranges=config.wire_passing_ranges(),
         metadata=metadata,
@@ -189,8 +194,10 @@ def run_experiment(
     dataset = _dataset(settings, config, client)
     with watch.user_code():
         code = load_user_code(config, str(settings.config_path), settings.root)
+        instrumentations = load_instrumentations(config, str(settings.config_path))
         spec = run_spec(settings, config, dataset, code, watch=watch)
-        with repository_on_path(settings.root):  # the user's function may import its siblings lazily
+        # the user's function may import its siblings lazily; its LLM calls are captured while it runs
+        with repository_on_path(settings.root), switched_on(instrumentations):
             result = record_run(spec, dataset, client=client)
     try:
         # a local dry run compares with the previous run, whatever it was
@@ -236,20 +243,21 @@ def judge(
         )
     assessment: dict[MetricKey | str, Assessment] = {}
     gate_assessment: dict[MetricKey | str, Assessment] = {}
+    metrics = presentation(config.metrics)  # the efficiency metrics are lower-is-better unless configured
     errored: set[str] = set()
     baseline_errored: set[str] | None = None
     if comparison is not None and baseline is not None:
         alpha = config.verdict.alpha
         old, new = baseline_result, result.summary
-        assessment = assess_comparison(comparison, config.metrics, alpha=alpha, old_result=old, new_result=new)
-        gate_assessment = assess_gates(comparison, config.gate, config.metrics, alpha=alpha)
+        assessment = assess_comparison(comparison, metrics, alpha=alpha, old_result=old, new_result=new)
+        gate_assessment = assess_gates(comparison, config.gate, metrics, alpha=alpha)
         errored = client.errored_datapoints(result.run_id)
         baseline_errored = client.errored_datapoints(baseline.run.run_id)
     decision = decide(
         result.summary,
         comparison,
         gates=config.gate,
-        presentation=config.metrics,
+        presentation=metrics,
         ranged=config.passing_ranges,
         errors=evaluator_errors(result.outcomes),
         policy=config.verdict,
@@ -278,7 +286,7 @@ def judge(
         outcomes=result.outcomes,
         notes=notes,
         inputs_by_datapoint={dp.id: dp.inputs for dp in dataset.datapoints},
-        metrics=config.metrics,
+        metrics=metrics,
         comment=config.comment,
         trend=trend,
         judged_metrics=(*config.passing_ranges, *config.gate),
@@ -416,9 +424,10 @@ def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHive
     recorded = _recorded_sessions(client, run_id)
     with watch.user_code():
         code = load_user_code(config, str(settings.config_path), settings.root)
+        instrumentations = load_instrumentations(config, str(settings.config_path))
         spec = run_spec(settings, config, dataset, code, watch=watch)
         sessions = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)}
-        with repository_on_path(settings.root):
+        with repository_on_path(settings.root), switched_on(instrumentations):
             outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
     return ShardResult(run_id, shard, len(mine), len(sessions & recorded), tuple(outcomes), spec.trials)
 

@@ -67,6 +67,7 @@ from honeyhive_experiment.flow import (
 )
 from honeyhive_experiment.gha import commands_stopped, neutralise, unwritable
 from honeyhive_experiment.history import RunRow, recent_run_rows
+from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.judgement import Judgement, failed
 from honeyhive_experiment.models.outcomes import Progress
 from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, link_on_the_way
@@ -433,6 +434,7 @@ def validate(root: Path, config_path: str, install: tuple[str, ...] = (), *, pro
 
         install_into(install, cwd=root, out=sys.stderr, grouped=False)
     code = load_user_code(config, str(root / config_path), root)
+    load_instrumentations(config, str(root / config_path))  # each library instrument names has one installed
     what = f"{len(records)} datapoints" if records is not None else "a managed dataset"
     found = f"{config_path}: experiment {config.name!r}, {what}, {len(code.evaluators)} evaluator(s)"
     if not probe or not records:

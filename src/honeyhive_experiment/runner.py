@@ -9,8 +9,11 @@ returns one typed :class:`DatapointOutcome` per datapoint, in input order. Per d
 3. call the function (sync or async) as its signature asks (:func:`function_convention`: the whole
    datapoint record, or the older SDKs' ``(inputs, ground_truths)``; ``tracer=`` when it takes one) under a
    per-datapoint timeout;
-4. run the evaluators inside that span and write their metrics onto it;
-5. record outputs and ground truth on the session (``PUT /v1/events/{session_id}``);
+4. run the evaluators inside that span (their spans marked as the judge's) and write their metrics onto it, with
+   the efficiency metrics of the LLM calls the datapoint's spans describe (:mod:`~honeyhive_experiment.efficiency`:
+   tokens, calls, cost, the function's wall time; none when no call was seen);
+5. record outputs and ground truth on the session (``PUT /v1/events/{session_id}``), and in its metadata the
+   calls no price was found for (``unpriced_llm_calls``, ``judge_unpriced_llm_calls``: model → calls);
 6. in ``finally``: export the datapoint's spans.
 
 A function that raises, hangs past the timeout, or a backend call that fails after its retries
@@ -33,10 +36,12 @@ import uuid
 from collections.abc import Callable, Container, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from honeyhive_experiment.calling import callable_name, function_convention
 from honeyhive_experiment.compact import SharedValues
+from honeyhive_experiment.efficiency import Efficiency, combine, measure
 from honeyhive_experiment.errors import BackendUnreachable
 from honeyhive_experiment.evaluators import Evaluator, run_evaluators
 from honeyhive_experiment.models.outcomes import (
@@ -48,6 +53,7 @@ from honeyhive_experiment.models.outcomes import (
     Progress,
     outside_ranges,
 )
+from honeyhive_experiment.pricing import Prices
 from honeyhive_experiment.tracing import SENT, DatapointIds, DatapointTracer, TraceSink
 
 if TYPE_CHECKING:
@@ -151,6 +157,9 @@ class Runner:
         self.passing_ranges = spec.passing_ranges
         self.cancel = spec.cancel
         self.trials = max(1, spec.trials)
+        self.prices = Prices(spec.pricing)
+        self._replaced: set[str] = set()  # built-in metrics an evaluator's metric replaced (said once per run)
+        self._replaced_lock = threading.Lock()
         self._calls = _DaemonCalls()
         self._metrics = _SharedMetrics()
         self.finished: list[DatapointOutcome | None] = []
@@ -274,6 +283,8 @@ class Runner:
     def _traced(self, index: int, datapoint: Datapoint, tracer: DatapointTracer, trial: int) -> DatapointOutcome:
         session_id = tracer.session_id
         status, outputs, error = OutcomeStatus.OK, None, None
+        elapsed = 0.0
+        efficiency = Efficiency()
         metrics: dict[str, Any] = {}
         failures: tuple[EvaluatorFailure, ...] = ()
         warnings: list[str] = []
@@ -286,7 +297,7 @@ class Runner:
                     index, datapoint.id, session_id, OutcomeStatus.BACKEND_ERROR, error=f"session not started: {exc}"
                 )  # the function, if still running, is abandoned on its daemon thread
             try:
-                outputs = self._wait(call)
+                outputs, elapsed = self._wait(call)
             except _Abandoned:
                 status, error = OutcomeStatus.CANCELLED, "cancelled while the function was running"
             except TimeoutError:  # ours, or asyncio.wait_for's (both are the builtin in 3.11)
@@ -296,11 +307,14 @@ class Runner:
             if error is not None:
                 tracer.record_error(span, error)
             else:
-                evaluation = run_evaluators(self.evaluators, outputs, datapoint.inputs, datapoint.ground_truth)
-                metrics = evaluation.metrics
+                with tracer.judging():  # an LLM judge's calls are not the function's
+                    evaluation = run_evaluators(self.evaluators, outputs, datapoint.inputs, datapoint.ground_truth)
                 failures = tuple(
                     EvaluatorFailure(e.evaluator, f"{e.error_type}: {e.message}") for e in evaluation.errors
                 )
+                efficiency = measure(*tracer.llm_calls(), elapsed, self.prices)
+                metrics, replaced = combine(evaluation.metrics, efficiency.metrics)
+                self._say_replaced(replaced)
                 tracer.enrich_span(outputs=outputs, metrics=metrics, span=span)
         if status is OutcomeStatus.OK and not isinstance(outputs, Mapping):
             warnings.append(f"the function returned {type(outputs).__name__}, not a dict: recorded as outputs.result")
@@ -314,6 +328,8 @@ class Runner:
                 changes["feedback"] = {"ground_truth": datapoint.ground_truth}
             if error is not None:
                 changes["metadata"] = {"error": error}
+            if efficiency.unpriced:  # the calls cost_usd leaves out, per model: for the report to say so
+                changes["metadata"] = efficiency.unpriced
             if changes:
                 self.client.update_event(session_id, changes)
         except Exception as exc:  # outputs are also on the span; losing the session update is a warning
@@ -328,18 +344,31 @@ class Runner:
             error=error,
             evaluator_failures=failures,
             warnings=tuple(warnings),
+            unpriced=efficiency.unpriced or _NONE_UNPRICED,
         )
 
+    def _say_replaced(self, names: Sequence[str]) -> None:
+        """Say once per run which built-in metrics an evaluator's metric of the same name replaced."""
+        if not names:
+            return
+        with self._replaced_lock:
+            new = [name for name in names if name not in self._replaced]
+            self._replaced.update(new)
+        if new:
+            log.warning("an evaluator's metric replaces the built-in %s (the evaluator's is kept)", ", ".join(new))
+
     def _submit(self, datapoint: Datapoint, tracer: DatapointTracer) -> tuple[Future[Any], float | None]:
-        """Start the user's function on a reusable daemon thread (with the current span and baggage)."""
+        """Start the user's function on a reusable daemon thread (with the current span and baggage); its result is
+        ``(what it returned, its wall time in seconds)``."""
         args, kwargs = self.convention.arguments(datapoint, tracer)
         timeout = self.timeout
 
-        def target() -> Any:
+        def target() -> tuple[Any, float]:
+            started = time.perf_counter()
             result = self.function(*args, **kwargs)
             if self.convention.is_async:
-                return asyncio.run(result if timeout is None else asyncio.wait_for(result, timeout))
-            return result
+                result = asyncio.run(result if timeout is None else asyncio.wait_for(result, timeout))
+            return result, time.perf_counter() - started
 
         ctx = contextvars.copy_context()  # the span and baggage follow the call into its thread
         future = self._calls.submit(lambda: ctx.run(target))
@@ -372,6 +401,9 @@ def _say_lost_spans(outcomes: Sequence[DatapointOutcome | None]) -> None:
         refused = first.status is OutcomeStatus.BACKEND_ERROR
         why = first.error if refused else f"datapoint {first.datapoint_id}: {first.warnings[-1]}"
         log.warning("the spans of %d of %d datapoint(s) are not in HoneyHive: %s", len(lost), len(outcomes), why)
+
+
+_NONE_UNPRICED: Mapping[str, Mapping[str, int]] = MappingProxyType({})
 
 
 def _replace(outcome: DatapointOutcome, **changes: Any) -> DatapointOutcome:

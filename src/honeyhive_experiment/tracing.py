@@ -9,6 +9,13 @@ user's code opens through this provider inherit them. Finished spans are buffere
 ``flush()`` exports exactly that datapoint's spans in one OTLP request: no thread, timer or
 connection pool is created per datapoint.
 
+Instrumentations (OpenLLMetry's, OpenInference's) are global in a process and open spans through the tracer
+provider they were given: the sink's own (``evaluate(instrumentors=...)``), or OpenTelemetry's global one, which
+:func:`route_global_spans` makes hand every span opened inside a datapoint (its session id in the baggage) to that
+datapoint's router, whichever sink it belongs to. A router keeps only the spans of the datapoints it is running.
+Spans opened while the evaluators run (:meth:`DatapointTracer.judging`) are the judge's; the LLM calls among a
+datapoint's finished spans (:meth:`DatapointTracer.llm_calls`) become its efficiency metrics in the runner.
+
 The spans carry the experiment's data (a datapoint's inputs, outputs and metrics, flattened into one attribute
 per value as HoneyHive reads them), not telemetry to be sampled: the provider's spans have no attribute limits.
 OpenTelemetry's default of 128 attributes per span (or ``OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT``) would evict the
@@ -27,12 +34,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from opentelemetry import baggage, context
+from opentelemetry import baggage, context, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanLimits, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from opentelemetry.trace import ProxyTracerProvider, Status, StatusCode, get_current_span
 from opentelemetry.trace import Span as ApiSpan
-from opentelemetry.trace import Status, StatusCode, get_current_span
+
+from honeyhive_experiment.llm_calls import LlmCall, read_calls
 
 log = logging.getLogger(__name__)
 # the OTLP/HTTP exporter's logger: it logs every failed export at ERROR (see _OwnExportFailures)
@@ -50,6 +59,8 @@ INHERITED = {
     "honeyhive.datapoint_id": "honeyhive_metadata.datapoint_id",
 }
 AttributeValue = str | bool | int | float
+# set while a datapoint's evaluators run: the spans opened then are the judge's (DatapointTracer.judging)
+_JUDGING = context.create_key("honeyhive_experiment.judging")
 
 
 def flatten(prefix: str, value: Any) -> dict[str, AttributeValue]:
@@ -104,30 +115,117 @@ class _SessionRouter(SpanProcessor):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._buffers: dict[str, list[ReadableSpan]] = {}
+        self._judged: set[int] = set()  # ids of the spans opened while evaluators ran
 
     def on_start(self, span: Span, parent_context: context.Context | None = None) -> None:
         for key, value in baggage.get_all(parent_context).items():
             attribute = INHERITED.get(key)
             if attribute and isinstance(value, str) and not (span.attributes or {}).get(attribute):
                 span.set_attribute(attribute, value)
+        if context.get_value(_JUDGING, parent_context):
+            with self._lock:
+                self._judged.add(span.context.span_id)
 
     def on_end(self, span: ReadableSpan) -> None:
         session_id = (span.attributes or {}).get(SESSION_ATTRIBUTE)
         if not isinstance(session_id, str):
             return  # not a datapoint's span; the backend would drop it anyway
+        if _ROUTES.get(session_id) is not self:
+            return  # a datapoint of another sink, or one already exported: kept by nobody, never exported twice
         with self._lock:
             self._buffers.setdefault(session_id, []).append(span)
 
     def take(self, session_id: str) -> list[ReadableSpan]:
         with self._lock:
-            return self._buffers.pop(session_id, [])
+            spans = self._buffers.pop(session_id, [])
+            if self._judged:
+                self._judged.difference_update(span.context.span_id for span in spans)
+            return spans
+
+    def llm_calls(self, session_id: str) -> tuple[list[LlmCall], list[LlmCall]]:
+        """The LLM calls among a session's finished spans: ``(the function's, the evaluators')``."""
+        with self._lock:
+            spans = list(self._buffers.get(session_id, ()))
+            judged = {s.context.span_id for s in spans if s.context.span_id in self._judged} if self._judged else ()
+        calls = read_calls((s.context.span_id, s.parent.span_id if s.parent else None, s.attributes) for s in spans)
+        function: list[LlmCall] = []
+        judge: list[LlmCall] = []
+        for span_id, call in calls.items():
+            (judge if span_id in judged else function).append(call)
+        return function, judge
 
     def shutdown(self) -> None:
         with self._lock:
             self._buffers.clear()
+            self._judged.clear()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return True
+
+
+# the session router of every datapoint running in this process, by session id (TraceSink.tracer adds, export and
+# discard remove): where a span opened through the global tracer provider inside a datapoint goes
+_ROUTES: dict[str, _SessionRouter] = {}
+
+
+class _GlobalRoutes(SpanProcessor):
+    """On OpenTelemetry's global tracer provider: a span opened inside a datapoint (its session id in the baggage)
+    goes to that datapoint's session router, whichever experiment's; other spans are left alone."""
+
+    def on_start(self, span: Span, parent_context: context.Context | None = None) -> None:
+        session_id = baggage.get_baggage("honeyhive.session_id", parent_context)
+        router = _ROUTES.get(session_id) if isinstance(session_id, str) else None
+        if router is not None:
+            router.on_start(span, parent_context)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        session_id = (span.attributes or {}).get(SESSION_ATTRIBUTE)
+        router = _ROUTES.get(session_id) if isinstance(session_id, str) else None
+        if router is not None:
+            router.on_end(span)
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+
+_GLOBAL_ROUTES = _GlobalRoutes()
+_global_lock = threading.Lock()
+_global_provider: trace.TracerProvider | None = None
+
+
+def route_global_spans() -> trace.TracerProvider:
+    """The tracer provider to hand instrumentations: OpenTelemetry's global one, made to route every span opened
+    inside a datapoint to that datapoint's session (instrumentations are global in a process; our tracers are per
+    datapoint). Spans the user's code opens through ``opentelemetry.trace.get_tracer`` are routed too.
+
+    Installed once per process: when no global provider is set, one of ours (no attribute limits, as the
+    module's docstring says why) becomes it; one the user set (an SDK ``TracerProvider``) gets our processor as
+    well, and its own exporters still see every span. Any other kind cannot be given a processor: then a private
+    provider of ours is returned, and only the instrumentations handed it are routed (said once in the log).
+    """
+    global _global_provider
+    with _global_lock:
+        if _global_provider is None:
+            current = trace.get_tracer_provider()
+            if isinstance(current, TracerProvider):
+                current.add_span_processor(_GLOBAL_ROUTES)
+                _global_provider = current
+            else:
+                limits = SpanLimits(max_span_attributes=SpanLimits.UNSET, max_span_attribute_length=SpanLimits.UNSET)
+                provider = TracerProvider(
+                    resource=Resource.create({"service.name": "honeyhive-experiment"}), span_limits=limits
+                )
+                provider.add_span_processor(_GLOBAL_ROUTES)
+                if isinstance(current, ProxyTracerProvider):
+                    trace.set_tracer_provider(provider)
+                else:
+                    log.warning(
+                        "the global tracer provider is a %s, which takes no span processor: spans opened through it"
+                        " are not in the datapoints' sessions (the instrumentations' are)",
+                        type(current).__name__,
+                    )
+                _global_provider = provider
+        return _global_provider
 
 
 class _LastAnswer(threading.local):
@@ -321,13 +419,19 @@ class TraceSink:
         return cls(exporter, answers=answers)
 
     def tracer(self, ids: DatapointIds) -> DatapointTracer:
+        _ROUTES[ids.session_id] = self._router
         return DatapointTracer(self, ids)
+
+    def _unroute(self, session_id: str) -> None:
+        if _ROUTES.get(session_id) is self._router:
+            del _ROUTES[session_id]
 
     def export(self, session_id: str) -> Export:
         """Export one datapoint's spans. The OTLP exporter retries only what the OTLP spec calls
         retryable (429, 502, 503, 504, connection errors); a 500 fails at once, so the whole export is
         retried here a few times too — safe, because the backend keys events by span id. An answer that
         refuses the spans (a 4xx, rejected spans in a partial success) is not retried: it is returned."""
+        self._unroute(session_id)
         spans = self._router.take(session_id)
         if not spans:
             return SENT
@@ -361,7 +465,12 @@ class TraceSink:
 
     def discard(self, session_id: str) -> None:
         """Drop a datapoint's finished spans without exporting them."""
+        self._unroute(session_id)
         self._router.take(session_id)
+
+    def llm_calls(self, session_id: str) -> tuple[list[LlmCall], list[LlmCall]]:
+        """The LLM calls among a datapoint's finished spans (``llm_calls``): ``(the function's, the evaluators')``."""
+        return self._router.llm_calls(session_id)
 
     def stop(self) -> None:
         """Stop exporting now (an interrupted run whose backend does not answer): exports in progress give
@@ -445,6 +554,22 @@ class DatapointTracer:
             yield span
 
     trace = start_as_current_span
+
+    @contextmanager
+    def judging(self) -> Iterator[None]:
+        """The spans opened while the block runs (the evaluators: an LLM judge) are the judge's, not the function's
+        (:meth:`llm_calls`)."""
+        token = context.attach(context.set_value(_JUDGING, True))
+        try:
+            yield
+        finally:
+            context.detach(token)
+
+    def llm_calls(self) -> tuple[list[LlmCall], list[LlmCall]]:
+        """The LLM calls this datapoint's finished spans describe (:func:`~honeyhive_experiment.llm_calls.read_call`:
+        instrumented clients' spans, and the user's own with GenAI attributes): ``(the function's, the
+        evaluators')``."""
+        return self.sink.llm_calls(self.ids.session_id)
 
     def enrich_span(
         self,

@@ -23,6 +23,7 @@ from typing import Any
 
 from honeyhive_experiment.calling import function_convention
 from honeyhive_experiment.config import ExperimentConfig, config_error_at, split_import_path
+from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.errors import ConfigError, EvaluatorSignatureError
 from honeyhive_experiment.evaluators import Evaluator
 
@@ -171,6 +172,8 @@ def _unknown_names(
     """Each metric key of the config neither ``produced`` nor in ``other_metrics``: ``say(key, hint)`` (``hint``
     suggests the closest of ``names`` and the declared ones) at its line, in section order."""
     declared = set(config.other_metrics)  # recorded by the function (tracer.enrich_span) or by HoneyHive itself
+    if config.instrument:  # each datapoint's LLM calls become the efficiency metrics
+        declared.update(EFFICIENCY_METRICS)
     problems: list[ConfigError] = []
     sections: dict[str, Iterable[str]] = {
         "passing_ranges": config.passing_ranges,

@@ -24,6 +24,7 @@ from honeyhive_experiment.config import (
     ExperimentConfig,
     GateRule,
     MetricConfig,
+    ModelPrice,
     PassingRangeConfig,
     VerdictConfig,
     config_hash,
@@ -95,6 +96,8 @@ def test_full_valid_config_loads_every_field() -> None:
     assert config.other_metrics == ("latency_ms",)
     assert config.verdict == VerdictConfig(allow_failed="5%", alpha=0.01)
     assert config.verdict.tolerated_failures(40) == 2
+    assert config.instrument == ("openai", "openinference-instrumentation-anthropic")
+    assert config.pricing == {"my-fine-tune": ModelPrice(input=0.3, output=1.2)}
 
 
 def test_valid_config_round_trips_through_yaml_and_python() -> None:
@@ -125,6 +128,7 @@ def test_defaults_of_a_minimal_config() -> None:
     assert config.comment.max_datapoints == 20
     assert config.comment.title is None
     assert config.gate == {}
+    assert (config.instrument, config.pricing) == ((), {})
     assert config.metric("accuracy") == MetricConfig(direction=Direction.HIGHER, label=None, format=None, key=False)
 
 
@@ -397,6 +401,25 @@ MALFORMED: list[Any] = [
         id="duplicate-nested-key",
     ),
     pytest.param(BASE + "---\nname: b\n", 5, "", "single document", id="two-documents"),
+    # instrument, pricing
+    pytest.param(BASE + "instrument: openai\n", 5, "instrument", "should be a list", id="instrument-not-a-list"),
+    pytest.param(BASE + "instrument: [OpenAI]\n", 5, "instrument[0]", "lower case", id="instrument-case"),
+    pytest.param(
+        BASE + "instrument:\n  - openai\n  - openai\n", 7, "instrument[1]", "listed twice", id="instrument-twice"
+    ),
+    pytest.param(
+        BASE + "pricing:\n  my-ft: {input: 0.5}\n", 6, "pricing.my-ft.output", "missing", id="pricing-output-missing"
+    ),
+    pytest.param(
+        BASE + "pricing:\n  my-ft: {input: -1, output: 2}\n",
+        6,
+        "pricing.my-ft.input",
+        "greater than or equal to 0",
+        id="pricing-negative",
+    ),
+    pytest.param(
+        BASE + "pricing:\n  my-ft: {input: '1', output: 2}\n", 6, "pricing.my-ft.input", "number", id="pricing-string"
+    ),
     pytest.param(BASE + "x: !!python/name:os.system\n", 5, "", "constructor", id="unsafe-tag"),
     pytest.param(BASE.encode() + b"comment: {title: caf\xe9}\n", 5, "", "UTF-8", id="not-utf8"),
     pytest.param(None, None, "", "not found", id="missing-file"),
@@ -513,6 +536,8 @@ def test_schema_and_models_accept_each_dataset_source(dataset: dict[str, str]) -
         pytest.param({"baseline": {"branch": None}}, "not of type", id="null"),
         pytest.param({"evaluators": ["nocolon"]}, "not valid under any", id="evaluator-path"),
         pytest.param({"version": 2}, "1 was expected", id="version"),
+        pytest.param({"instrument": ["Open AI"]}, "does not match", id="instrument-name"),
+        pytest.param({"pricing": {"m": {"input": 1}}}, "'output' is a required property", id="pricing-output"),
     ],
 )
 def test_schema_rejects_what_the_models_reject(change: dict[str, Any], word: str) -> None:

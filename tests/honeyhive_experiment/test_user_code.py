@@ -230,6 +230,17 @@ def test_metrics_the_function_records_are_declared_in_other_metrics(repo: Repo) 
     assert [key for _, key, _ in repo.problems(CONFIG + tail)] == ["passing_ranges.n_docs", "gate.n_doc"]
 
 
+def test_with_instrument_the_efficiency_metrics_are_known(repo: Repo) -> None:
+    """``instrument:`` makes each datapoint record input_tokens, cost_usd, ... (efficiency.py): gates on them are
+    fine then, and a misspelt one is still an error; without ``instrument:`` nothing produces them."""
+    tail = "gate:\n  input_tokens: {max_drop_pct: 20}\n  judge_cost_usd: {max_drop_pct: 10}\n"
+    assert repo.problems(CONFIG + "instrument: [openai]\n" + tail) == []
+    assert [key for _, key, _ in repo.problems(CONFIG + tail)] == ["gate.input_tokens", "gate.judge_cost_usd"]
+    assert repo.problems(CONFIG + "instrument: [openai]\ngate:\n  cost_usdd: {max_drop_pct: 10}\n") == [
+        (14, "gate.cost_usdd", f"no evaluator produces metric 'cost_usdd' (did you mean 'cost_usd'?); {EVALUATORS}")
+    ]
+
+
 def test_without_evaluators_every_metric_name_is_an_error(repo: Repo) -> None:
     config = "name: n\nfunction: {m}:answer\ndataset: {path: data/q.jsonl}\npassing_ranges:\n  accuracy: {min: 1}\n"
     assert repo.problems(config) == [

@@ -47,6 +47,9 @@ The file
     gate:                               # optional regression gate on the backend's comparison
       exact_match: {max_drop_pct: 5}    #   max_drop, max_drop_pct, max_degraded; significant: true
     verdict: {allow_failed: 0, alpha: 0.05}  # failed datapoints tolerated (or "5%"); significance level
+    instrument: [openai]                # LLM calls to capture: tokens, calls, cost, duration per datapoint
+    pricing:                            # $ per million tokens, before the genai-prices library's
+      my-fine-tune: {input: 0.3, output: 1.2}
 
 Paths in the file (``dataset.path``, ``comment.template``) are relative to the repository root (the
 working directory the tool runs in), like ``function``; absolute paths are rejected because a committed
@@ -102,6 +105,7 @@ from honeyhive_experiment.config.model import (
     GateRule,
     IngestionConfig,
     MetricConfig,
+    ModelPrice,
     PassingRangeConfig,
     VerdictConfig,
 )
@@ -126,6 +130,7 @@ __all__ = [
     "GateRule",
     "IngestionConfig",
     "MetricConfig",
+    "ModelPrice",
     "PassingRangeConfig",
     "VerdictConfig",
     "config_error_at",

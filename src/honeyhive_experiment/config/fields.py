@@ -25,6 +25,7 @@ __all__ = [
     "Direction",
     "FormatSpec",
     "ImportPath",
+    "InstrumentName",
     "MetricName",
     "NonEmptyStr",
     "RepoPath",
@@ -34,6 +35,8 @@ __all__ = [
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _IMPORT_PATH_PATTERN: Final = rf"^{_IDENT}(\.{_IDENT})*:{_IDENT}(\.{_IDENT})*$"
 _IMPORT_PATH_RE: Final = re.compile(_IMPORT_PATH_PATTERN)
+_INSTRUMENT_PATTERN: Final = r"^[a-z0-9][a-z0-9_.-]*$"
+_INSTRUMENT_RE: Final = re.compile(_INSTRUMENT_PATTERN)
 _DATASET_SUFFIX_PATTERN: Final = r"\.([jJ][sS][oO][nN][lL]?|[cC][sS][vV])$"
 _CONTROL_RE: Final = re.compile(r"[\x00-\x1f\x7f]")
 # The validation context key that marks data read from a file (a name, not a module path: keep it stable).
@@ -104,6 +107,15 @@ def _check_import_path(value: str) -> str:
     return value
 
 
+def _check_instrument(value: str) -> str:
+    if not _INSTRUMENT_RE.match(value):
+        raise ValueError(
+            f"{value!r} is not a library name: write it as its package is named, in lower case, e.g. 'openai',"
+            " 'anthropic' (or an instrumentation's package, e.g. 'openinference-instrumentation-openai')"
+        )
+    return value
+
+
 def _check_repo_path(value: str) -> str:
     _check_text(value)
     if PurePosixPath(value).is_absolute() or PureWindowsPath(value).is_absolute():
@@ -135,6 +147,17 @@ ImportPath = Annotated[
             "type": "string",
             "pattern": _IMPORT_PATH_PATTERN,
             "description": "'module.path:attr', importable from the repository root.",
+        }
+    ),
+]
+InstrumentName = Annotated[
+    _Str,
+    AfterValidator(_check_instrument),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": _INSTRUMENT_PATTERN,
+            "description": "A library to instrument ('openai'), or the instrumentation package to use for it.",
         }
     ),
 ]

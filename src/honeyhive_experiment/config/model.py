@@ -36,6 +36,7 @@ from honeyhive_experiment.config.fields import (
     Direction,
     FormatSpec,
     ImportPath,
+    InstrumentName,
     MetricName,
     NonEmptyStr,
     RepoPath,
@@ -57,6 +58,7 @@ __all__ = [
     "GateRule",
     "IngestionConfig",
     "MetricConfig",
+    "ModelPrice",
     "PassingRangeConfig",
 ]
 
@@ -208,6 +210,15 @@ class MetricConfig(_Section):
     """A Python format spec for the metric's numbers, e.g. '.3f' or '.1%'."""
     key: _Bool = False
     """Show the metric in the trend of recent baseline runs."""
+
+
+class ModelPrice(_Section):
+    """A model's price, in US dollars per million tokens; overrides the price library's for that model name."""
+
+    input: Annotated[_Number, Field(ge=0)]
+    """US dollars per million input tokens."""
+    output: Annotated[_Number, Field(ge=0)]
+    """US dollars per million output tokens."""
 
 
 class BaselineConfig(_Section):
@@ -393,6 +404,15 @@ class ExperimentConfig(_Section):
     records itself (tracer.enrich_span(metrics=...)) or HoneyHive's own evaluators compute."""
     verdict: VerdictConfig = Field(default_factory=VerdictConfig)
     """Tolerance for failed datapoints and the significance level of the comparison."""
+    instrument: tuple[InstrumentName, ...] = ()
+    """Libraries whose LLM calls to capture, e.g. [openai, anthropic]: each needs an installed OpenTelemetry
+    instrumentation (OpenLLMetry's opentelemetry-instrumentation-<lib> or OpenInference's
+    openinference-instrumentation-<lib>; name that package instead to pick one). Each datapoint then records
+    input_tokens, output_tokens, llm_calls, cost_usd and duration_ms for its function's calls, and judge_* for its
+    evaluators' (lower is better)."""
+    pricing: dict[NonEmptyStr, ModelPrice] = Field(default_factory=dict)
+    """Per model name, {input, output} in US dollars per million tokens: for private or fine-tuned models, or to
+    override the genai-prices library's price. A call whose model has no price is counted, but not in cost_usd."""
 
     @field_validator("version", mode="before")
     @classmethod
@@ -411,6 +431,15 @@ class ExperimentConfig(_Section):
                     index,
                 )
             seen[identity] = index
+        return self
+
+    @model_validator(mode="after")
+    def _distinct_instruments(self) -> Self:
+        seen: set[str] = set()
+        for index, name in enumerate(self.instrument):
+            if name in seen:
+                raise _LocatedValueError(f"{name!r} is listed twice", "instrument", index)
+            seen.add(name)
         return self
 
     def metric(self, name: str) -> MetricConfig:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 __all__ = [
@@ -92,6 +93,9 @@ class EvaluatorFailure:
     error: str
 
 
+_NO_UNPRICED: Mapping[str, Mapping[str, int]] = MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class DatapointOutcome:
     """What became of one datapoint of a run (input order ``index``)."""
@@ -108,6 +112,9 @@ class DatapointOutcome:
     duration: float = 0.0
     exported: bool = True
     trial: int = 0  # which of the datapoint's trials (0 without trials)
+    unpriced: Mapping[str, Mapping[str, int]] = field(default_factory=lambda: _NO_UNPRICED)
+    """LLM calls whose cost ``cost_usd`` / ``judge_cost_usd`` leave out, per model: ``{"unpriced_llm_calls": {model:
+    calls}, "judge_unpriced_llm_calls": {...}}`` (also in the session's metadata); empty when every call was priced."""
 
     @property
     def failed(self) -> bool:

@@ -1,0 +1,146 @@
+"""The OpenTelemetry instrumentations the experiment file's ``instrument:`` names: found among the installed
+packages, imported only when named, switched on while the datapoints run and off after.
+
+A library (``instrument: [openai]``) is served by an installed package that registers an
+``opentelemetry_instrumentor`` entry point of that name (the group ``opentelemetry-instrument`` reads):
+OpenLLMetry's ``opentelemetry-instrumentation-<lib>`` first, then OpenInference's
+``openinference-instrumentation-<lib>``, then any other (OpenTelemetry's own ``…-openai-v2``). Naming the package
+instead (``instrument: [openinference-instrumentation-openai]``) picks that one when several are installed. The
+packages are the user's, installed with ``install:``; when none is, :func:`load` raises a ConfigError at
+``instrument[i]`` naming the line to add. Nothing is imported for a library the file does not name.
+
+Switched on, each instrumentor gets :func:`~honeyhive_experiment.tracing.route_global_spans`' provider, so a call an
+instrumented client makes inside a datapoint's function or evaluators is a span of that datapoint's session (and
+its numbers become the datapoint's efficiency metrics: :mod:`~honeyhive_experiment.efficiency`).
+
+Uninstrumenting is the package's business and not every one does it fully: OpenLLMetry's openai instrumentation
+(0.62) leaves its wrappers in place (its ``unwrap`` calls pass module paths that the ``opentelemetry-instrumentation``
+it runs with no longer reads), so a process that switches it on twice wraps twice. Its calls are then two spans, one
+inside the other, which :func:`~honeyhive_experiment.llm_calls.read_calls` counts once; the command line runs one
+experiment per process anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any, Final
+
+from honeyhive_experiment.config import ExperimentConfig, config_error_at
+from honeyhive_experiment.errors import ConfigError
+from honeyhive_experiment.tracing import route_global_spans
+from honeyhive_experiment.user_code import all_of
+
+__all__ = ["GROUP", "Instrumentation", "load", "packages_for", "switched_on"]
+
+log = logging.getLogger(__name__)
+
+GROUP: Final = "opentelemetry_instrumentor"
+_FAMILIES: Final = ("opentelemetry-instrumentation-", "openinference-instrumentation-")  # by preference
+
+
+@dataclass(frozen=True, slots=True)
+class Instrumentation:
+    """One entry of ``instrument:``: the library, the package that instruments it, and its instrumentor."""
+
+    library: str
+    package: str
+    instrumentor: Any
+    where: tuple[str, tuple[str | int, ...]]  # the experiment file and the key, for errors found later
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def packages_for(library: str) -> tuple[str, ...]:
+    """The packages that would instrument ``library``, by preference: what to add to ``install:``."""
+    return tuple(family + _normal(library) for family in _FAMILIES)
+
+
+def _package(entry: EntryPoint) -> str:
+    return _normal(entry.dist.name) if entry.dist is not None else entry.value.split(":")[0]
+
+
+def _rank(entry: EntryPoint) -> int:
+    package = _package(entry)
+    return next((i for i, family in enumerate(_FAMILIES) if package == family + _normal(entry.name)), len(_FAMILIES))
+
+
+def _find(name: str) -> EntryPoint | str:
+    """The entry point for ``name`` (a library or an instrumentation package), or why there is none."""
+    installed = list(entry_points(group=GROUP))
+    if name.startswith(_FAMILIES) or any(_package(e) == _normal(name) for e in installed):
+        chosen = [e for e in installed if _package(e) == _normal(name)]
+        if chosen:
+            return chosen[0]
+        return f"{name} is not installed: add it to the install input (install: {name}, or a line of your requirements)"
+    found = sorted((e for e in installed if _normal(e.name) == _normal(name)), key=_rank)
+    if found:
+        return found[0]
+    first, second = packages_for(name)
+    return (
+        f"no OpenTelemetry instrumentation for {name!r} is installed: add {first} (OpenLLMetry) or {second}"
+        f" (OpenInference) to the install input (install: {first}, or a line of your requirements)"
+    )
+
+
+def load(config: ExperimentConfig, config_path: str) -> list[Instrumentation]:
+    """Find and import the instrumentation of every library ``instrument:`` names; a ConfigError at
+    ``instrument[i]`` (exit 2) for each that is not installed or does not import, all of them at once."""
+    found: list[Instrumentation] = []
+    problems: list[ConfigError] = []
+    for index, name in enumerate(config.instrument):
+        key: tuple[str | int, ...] = ("instrument", index)
+        entry = _find(name)
+        if isinstance(entry, str):
+            problems.append(config_error_at(config_path, key, entry))
+            continue
+        package = _package(entry)
+        try:
+            instrumentor = entry.load()()
+        except Exception as exc:  # the user's package, imported by name: whatever it raises is named
+            message = f"{package} ({entry.value}) did not import: {type(exc).__name__}: {exc}"
+            problems.append(config_error_at(config_path, key, message))
+            continue
+        found.append(Instrumentation(entry.name, package, instrumentor, (config_path, key)))
+    if problems:
+        raise all_of(problems)
+    return found
+
+
+@contextmanager
+def switched_on(instrumentations: Sequence[Instrumentation]) -> Iterator[None]:
+    """Instrument each with the routing provider while the block runs, and uninstrument it after. One the user's
+    code instrumented already is left as it is (its spans are routed when it uses the global provider)."""
+    if not instrumentations:
+        yield
+        return
+    provider = route_global_spans()
+    with ExitStack() as undo:
+        for item in instrumentations:
+            instrumentor = item.instrumentor
+            if getattr(instrumentor, "is_instrumented_by_opentelemetry", False):
+                log.info("%s was already instrumented: it is left as it is", item.package)
+                continue
+            try:
+                instrumentor.instrument(tracer_provider=provider, raise_exception_on_conflict=True)
+            except Exception as exc:  # a dependency conflict, or the package's own failure: named, exit 2
+                path, key = item.where
+                raise config_error_at(
+                    path, key, f"{item.package} could not instrument {item.library}: {type(exc).__name__}: {exc}"
+                ) from None
+            undo.callback(_uninstrument, item)
+            log.debug("%s instruments %s for the run", item.package, item.library)
+        yield
+
+
+def _uninstrument(item: Instrumentation) -> None:
+    try:
+        item.instrumentor.uninstrument()
+    except Exception as exc:  # the run is over: its result is not lost for an instrumentor that cannot undo
+        log.warning("%s could not uninstrument %s: %s: %s", item.package, item.library, type(exc).__name__, exc)

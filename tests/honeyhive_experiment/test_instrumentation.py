@@ -1,0 +1,141 @@
+"""LLM calls captured per datapoint (issue 23, item 1): the real openai client, instrumented by the real OpenLLMetry
+and OpenInference instrumentations, calls tests/fakes/openai_server.py from 40 datapoints on 32 workers, in the
+function and in an LLM-judge evaluator; every call's span must land in its own datapoint's session (none lost,
+none attributed to another) and become that datapoint's metrics, the judge's apart.
+
+Both ways in: ``evaluate(instrumentors=[...])`` (the instrumentor is given the run's own tracer provider) and the
+experiment file's ``instrument:`` (instrumentation.switched_on: the global provider routes each span by the
+datapoint in its context). The fake server's usage depends on the prompt, so a span in the wrong session shows as
+wrong token counts. Spans are read where they are exported (``InMemorySpanExporter``, the tests' seam)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+import openai
+import pytest
+from openinference.instrumentation.openai import OpenAIInstrumentor as OpenInferenceInstrumentor
+from opentelemetry import trace
+from opentelemetry.instrumentation.openai import OpenAIInstrumentor as OpenLLMetryInstrumentor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from honeyhive_experiment import HoneyHiveClient, TraceSink, evaluate
+from honeyhive_experiment.instrumentation import Instrumentation, switched_on
+from honeyhive_local import LocalBackend
+from tests.conftest import API_KEY
+from tests.fakes.openai_server import FakeOpenAI
+
+pytestmark = pytest.mark.integration
+
+ROWS = 40
+WORKERS = 32
+INSTRUMENTORS: dict[str, Callable[[], Any]] = {
+    "openllmetry": OpenLLMetryInstrumentor,
+    "openinference": OpenInferenceInstrumentor,
+}
+SCOPES = {
+    "openllmetry": "opentelemetry.instrumentation.openai",
+    "openinference": "openinference.instrumentation.openai",
+}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as running:
+        yield running
+
+
+@pytest.fixture
+def hh(backend: LocalBackend) -> Iterator[HoneyHiveClient]:
+    with HoneyHiveClient(backend.url, API_KEY) as c:
+        yield c
+
+
+def rows(tag: str) -> list[dict[str, Any]]:
+    """Questions of different lengths (so different token counts), each with a marker of its own (``[tag-7]``) that
+    its prompts carry."""
+    return [{"id": f"q{i}", "inputs": {"question": f"[{tag}-{i}] " + "why " * i}} for i in range(ROWS)]
+
+
+def app(server: FakeOpenAI, *, own_span: bool) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The function (one call; with ``own_span`` also a span of its own with GenAI attributes, opened through
+    OpenTelemetry's global API) and an LLM judge (one call)."""
+    client = openai.OpenAI(base_url=server.base_url, api_key="test-key", max_retries=0)
+
+    def answer(datapoint: dict[str, Any]) -> dict[str, Any]:
+        question = datapoint["inputs"]["question"]
+        messages = [{"role": "user", "content": f"please answer {question}"}]
+        reply = client.chat.completions.create(model="gpt-4o-mini", messages=messages)  # type: ignore[arg-type]
+        if own_span:
+            attributes = {"gen_ai.request.model": "my-ft-model", "gen_ai.usage.input_tokens": 1000}
+            with trace.get_tracer("user-app").start_as_current_span("my own call", attributes=attributes):
+                pass
+        return {"answer": reply.choices[0].message.content}
+
+    def judge(outputs: dict[str, Any], inputs: dict[str, Any]) -> float:
+        messages = [{"role": "user", "content": f"judge {inputs['question']}: {outputs['answer']}"}]
+        client.chat.completions.create(model="gpt-4o-mini", messages=messages)  # type: ignore[arg-type]
+        return 1.0
+
+    return answer, judge
+
+
+@pytest.mark.parametrize("library", sorted(INSTRUMENTORS))
+@pytest.mark.parametrize("way", ["instrumentors", "instrument"])
+def test_32_workers_every_call_in_its_own_datapoint(
+    server: FakeOpenAI, hh: HoneyHiveClient, library: str, way: str
+) -> None:
+    tag = f"{library}-{way}"
+    data = rows(tag)
+    answer, judge = app(server, own_span=way == "instrument")
+    instrumentor = INSTRUMENTORS[library]()
+    exporter = InMemorySpanExporter()
+    switch: AbstractContextManager[object] = nullcontext()
+    if way == "instrument":
+        switch = switched_on([Instrumentation("openai", library, instrumentor, ("experiment.yml", ("instrument", 0)))])
+    with switch:
+        result = evaluate(
+            answer,
+            data,
+            client=hh,
+            sink=TraceSink(exporter),
+            evaluators=[judge],
+            instrumentors=[instrumentor] if way == "instrumentors" else None,
+            max_workers=WORKERS,
+            print_results=False,
+        )
+    assert not instrumentor.is_instrumented_by_opentelemetry  # switched off after the run
+
+    calls = server.calls_about(f"[{tag}-")
+    assert len(calls) == 2 * ROWS
+    llm_spans = [s for s in exporter.get_finished_spans() if s.instrumentation_scope.name.startswith(SCOPES[library])]
+    assert len(llm_spans) == 2 * ROWS, "a call's span was lost"
+    for outcome in result.outcomes:
+        question = data[int(outcome.datapoint_id.rsplit("q", 1)[1])]["inputs"]["question"]
+        marker = question.split()[0] + " "
+        [own] = [c for c in server.calls_about(marker) if c.prompt.startswith("please")]
+        [judged] = [c for c in server.calls_about(marker) if c.prompt.startswith("judge")]
+        metrics = dict(outcome.metrics)
+        expected = {
+            "llm_calls": 1,
+            "input_tokens": own.prompt_tokens,
+            "output_tokens": own.completion_tokens,
+            "judge_llm_calls": 1,
+            "judge_input_tokens": judged.prompt_tokens,
+            "judge_output_tokens": judged.completion_tokens,
+        }
+        if way == "instrument":  # the function's own GenAI span counts too (an unpriced model)
+            expected.update(llm_calls=2, input_tokens=own.prompt_tokens + 1000)
+            assert dict(outcome.unpriced) == {"unpriced_llm_calls": {"my-ft-model": 1}}
+        else:
+            assert dict(outcome.unpriced) == {}
+        assert {name: metrics.get(name) for name in expected} == expected, outcome.datapoint_id
+        assert metrics["cost_usd"] == pytest.approx((own.prompt_tokens * 0.15 + own.completion_tokens * 0.6) / 1e6)
+        assert metrics["judge"] == 1.0
+        assert metrics["duration_ms"] > 0
+    markers = {o.session_id: f"[{tag}-{o.datapoint_id.rsplit('q', 1)[1]}] " for o in result.outcomes}
+    for span in llm_spans:  # and each span is in the session of the datapoint whose question it carries
+        attributes = dict(span.attributes or {})
+        assert markers[str(attributes["honeyhive.session_id"])] in " ".join(map(str, attributes.values()))
