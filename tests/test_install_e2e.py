@@ -160,6 +160,23 @@ def test_an_editable_install_is_importable_in_the_same_run(job: Job) -> None:
     assert "tinyfuzz" in listed.stdout, listed
 
 
+@pytest.mark.parametrize("job", ["pip"], indirect=True)
+def test_instrument_without_an_installed_instrumentation_names_the_package_to_install(job: Job) -> None:
+    """``instrument: [openai]`` in the action's own environment, where no instrumentation is (they are the user's,
+    installed with ``install:``): exit 2, the error names the file's line and what to add to ``install``."""
+    config = job.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text() + "instrument: [openai]\n")
+    done, outputs = job.action({"install": "-r requirements.txt"})
+    assert done.returncode == 2, done.stdout
+    assert outputs["verdict"] == "error"
+    (error,) = _errors(done.stdout)
+    assert (
+        "file=.honeyhive/experiment.yml,line=12::instrument[0]: no OpenTelemetry instrumentation for 'openai'" in error
+    )
+    assert "add opentelemetry-instrumentation-openai (OpenLLMetry) or openinference-instrumentation-openai" in error
+    assert "install: opentelemetry-instrumentation-openai" in error
+
+
 def test_a_requirement_that_conflicts_with_the_tools_pins_is_an_error_naming_both(job: Job) -> None:
     (job.root / "requirements.txt").write_text("--no-index\n./vendor/tinyfuzz\npydantic<2\n")
     done, outputs = job.action({"install": "-r requirements.txt"})

@@ -1,0 +1,115 @@
+"""Issue 23 through the command line, in this process with only argv made up (tests/llm_bot.py's bot: the real
+``openai`` client, the real instrumentations, the fake OpenAI server, 30 datapoints on 16 workers): a prompt that
+doubles fails an ``input_tokens`` gate and leaves quality alone; an unpriced model has no cost and ``pricing:``
+prices it to the cent; a library without an installed instrumentation is an error naming the package;
+``evaluate(instrumentors=[...])`` gives the numbers the command line gives. (Each instrumentation alone, in a
+process of its own: test_efficiency_e2e.py.)"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from openinference.instrumentation.openai import OpenAIInstrumentor as OpenInferenceInstrumentor
+
+from honeyhive_experiment import HoneyHiveClient, evaluate
+from honeyhive_experiment.user_code import repository_on_path
+from tests.llm_bot import API_KEY, OPENINFERENCE, OPENLLMETRY, ROWS, Bot, make_bot
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+    with make_bot(tmp_path_factory.mktemp("efficiency") / "bot") as made:
+        yield made
+
+
+def test_doubling_the_prompt_fails_an_input_tokens_gate_and_leaves_quality_alone(bot: Bot) -> None:
+    bot.configure(OPENLLMETRY, "gate: {input_tokens: {max_drop_pct: 20}}\n")
+    baseline = bot.run()
+    assert baseline.code == 0, baseline.out
+
+    bot.settings(repeat=2)
+    doubled = bot.run("--baseline", baseline.run_id)
+
+    assert doubled.code == 1, doubled.out
+    tokens = doubled.metric("input_tokens")
+    assert tokens["value"] == 2 * tokens["baseline"]  # +100 %
+    assert tokens["change"] == "worse"
+    assert any(r.startswith("input_tokens got worse by 100.0% (gate: at most 20%)") for r in doubled.report["reasons"])
+    for quality in ("answered", "judge"):
+        assert doubled.metric(quality)["difference"] == 0, quality
+
+
+def test_an_unpriced_model_has_no_cost_and_pricing_prices_it_to_the_cent(bot: Bot) -> None:
+    bot.configure(OPENLLMETRY, model="my-ft-model")
+    unpriced = bot.run()
+    assert unpriced.code == 0, unpriced.out
+    for metrics in bot.per_datapoint(unpriced.run_id).values():
+        assert metrics["input_tokens"] > 0
+        assert "judge_cost_usd" in metrics  # the judge's model has a price
+        assert "cost_usd" not in metrics  # absent, never $0
+    assert unpriced.metric("input_tokens")["value"] > 0
+    with contextlib.suppress(StopIteration):  # a row only when the baseline had a cost: then this run has none
+        assert unpriced.metric("cost_usd")["value"] is None
+    with HoneyHiveClient(bot.backend.url, API_KEY) as hh:
+        sessions = [e for e in hh.run_events(unpriced.run_id) if e["event_type"] == "session"]
+    assert len(sessions) == ROWS
+    assert all(s["metadata"]["unpriced_llm_calls"] == {"my-ft-model": 1} for s in sessions)
+
+    # $1,000 and $4,000 per million tokens, so that 30 datapoints cost dollars and cents
+    bot.configure(OPENLLMETRY, "pricing:\n  my-ft-model: {input: 1000, output: 4000}\n", model="my-ft-model")
+    priced = bot.run()
+    assert priced.code == 0, priced.out
+    expected = 0.0
+    for datapoint_id, metrics in bot.per_datapoint(priced.run_id).items():
+        own, _ = bot.served(datapoint_id.removeprefix("EXT-"))
+        cost = (own.prompt_tokens * 1000 + own.completion_tokens * 4000) / 1e6
+        assert metrics["cost_usd"] == pytest.approx(cost), datapoint_id
+        expected += cost
+    average = priced.metric("cost_usd")["value"]  # the backend's aggregate
+    assert round(average * ROWS, 2) == round(expected, 2)
+
+
+def test_a_library_without_an_instrumentation_installed_is_an_error_naming_the_package(bot: Bot) -> None:
+    bot.configure("anthropic")
+    run = bot.run()
+    assert run.code == 2, run.out
+    assert run.report["verdict"] == "error"
+    assert "instrument[0]: no OpenTelemetry instrumentation for 'anthropic' is installed" in run.report["error"]
+    assert "opentelemetry-instrumentation-anthropic" in run.report["error"]
+    assert "openinference-instrumentation-anthropic" in run.report["error"]
+
+
+def test_evaluate_with_instrumentors_gives_the_numbers_the_command_line_gives(bot: Bot) -> None:
+    bot.configure(OPENINFERENCE)
+    cli = bot.run()
+    assert cli.code == 0, cli.out
+
+    with repository_on_path(bot.root):
+        app = importlib.import_module("bot")
+    records = [json.loads(line) for line in (bot.root / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+    with HoneyHiveClient(bot.backend.url, API_KEY) as hh:
+        result = evaluate(
+            app.answer,
+            records,
+            client=hh,
+            evaluators=[app.answered, app.judge],
+            instrumentors=[OpenInferenceInstrumentor()],
+            max_workers=16,
+            print_results=False,
+        )
+
+    def numbers(run_id: str) -> dict[str, dict[str, Any]]:
+        return {
+            dp: {name: value for name, value in metrics.items() if name != "duration_ms"}
+            for dp, metrics in bot.per_datapoint(run_id).items()
+        }
+
+    assert numbers(result.run_id) == numbers(cli.run_id)
+    assert "input_tokens" in numbers(cli.run_id)["EXT-q07"]

@@ -1,0 +1,178 @@
+"""The user repository of issue 23's tests (LLM calls: tokens, cost, latency): a bot whose function answers
+through the real ``openai`` client and whose LLM judge does too, against tests/fakes/openai_server.py on
+loopback, with ``instrument:`` naming the real OpenLLMetry or OpenInference instrumentation; 30 datapoints on
+16 workers, dry runs against a ``honeyhive_local`` backend (``--server-url``).
+
+The fake server's usage depends on the prompt (every question has its own length, and its own marker
+``[q07]``), so the backend's per-datapoint numbers can be compared with what the server answered each
+datapoint's own calls. ``settings.json`` in the bot's repository says which model it asks and how many times it
+repeats the prompt. :func:`make_bot` makes one (a git repository on ``main``); :meth:`Bot.run` runs the command
+in this process (only argv made up), :meth:`Bot.run_command` as a process of its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from honeyhive_experiment import HoneyHiveClient
+from honeyhive_experiment.cli import main
+from honeyhive_local import LocalBackend
+from tests.fakes.openai_server import Call, FakeOpenAI
+from tests.quickstart import init_repository
+
+ROWS = 30
+OPENLLMETRY = "opentelemetry-instrumentation-openai"
+OPENINFERENCE = "openinference-instrumentation-openai"
+API_KEY = "hh-efficiency-e2e-key"
+
+BOT = """
+import json
+import pathlib
+
+import openai
+
+SETTINGS = pathlib.Path(__file__).resolve().parent / "settings.json"
+CLIENTS = {}
+
+
+def _settings():
+    return json.loads(SETTINGS.read_text(encoding="utf-8"))
+
+
+def _client(url):
+    if url not in CLIENTS:
+        CLIENTS[url] = openai.OpenAI(base_url=url, api_key="test-key", max_retries=0)
+    return CLIENTS[url]
+
+
+def answer(datapoint):
+    settings = _settings()
+    prompt = " ".join([f"Answer briefly: {datapoint['inputs']['question']}"] * settings["repeat"])
+    reply = _client(settings["base_url"]).chat.completions.create(
+        model=settings["model"], messages=[{"role": "user", "content": prompt}]
+    )
+    return {"answer": reply.choices[0].message.content}
+
+
+def answered(outputs, inputs):
+    return 1.0 if outputs["answer"].startswith("answer:") else 0.0
+
+
+def judge(outputs, inputs):
+    _client(_settings()["base_url"]).chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": f"Judge {inputs['question']}: {outputs['answer']}"}]
+    )
+    return 1.0
+"""
+
+CONFIG = """\
+name: costs-bot
+function: bot:answer
+dataset: {{path: questions.jsonl}}
+evaluators: [bot:answered, bot:judge]
+max_workers: 16
+instrument: [{instrument}]
+{extra}"""
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    report: dict[str, Any]
+
+    @property
+    def run_id(self) -> str:
+        return str(self.report["run"]["id"])
+
+    def metric(self, name: str) -> dict[str, Any]:
+        return next(m for m in self.report["metrics"] if m["name"] == name)
+
+
+@dataclass
+class Bot:
+    root: Path
+    server: FakeOpenAI
+    backend: LocalBackend
+
+    def configure(self, instrument: str = OPENLLMETRY, extra: str = "", *, model: str = "gpt-4o-mini") -> None:
+        config = CONFIG.format(instrument=instrument, extra=extra)
+        (self.root / ".honeyhive" / "experiment.yml").write_text(config, encoding="utf-8")
+        self.settings(model=model)
+
+    def settings(self, *, model: str = "gpt-4o-mini", repeat: int = 1) -> None:
+        settings = {"base_url": self.server.base_url, "model": model, "repeat": repeat}
+        (self.root / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
+
+    def _argv(self, report: Path) -> list[str]:
+        report.unlink(missing_ok=True)
+        return ["run", "--dry-run", "-C", str(self.root), "--server-url", self.backend.url, "--report", str(report)]
+
+    def run(self, *extra: str) -> Run:
+        """The command, in this process."""
+        report = self.root.parent / "report.json"
+        argv = self._argv(report)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            code = main([*argv, *extra], environ={"HH_API_KEY": API_KEY})
+        return Run(code, out.getvalue(), json.loads(report.read_text(encoding="utf-8")))
+
+    def run_command(self, *extra: str) -> Run:
+        """``python -m honeyhive_experiment run ...``, a process of its own (nothing instrumented before it)."""
+        report = self.root.parent / "report.json"
+        command = [sys.executable, "-m", "honeyhive_experiment", *self._argv(report), *extra]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+        done = subprocess.run(
+            command, env={**env, "HH_API_KEY": API_KEY}, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert "Traceback" not in done.stderr, done.stderr
+        return Run(done.returncode, done.stdout + done.stderr, json.loads(report.read_text(encoding="utf-8")))
+
+    def per_datapoint(self, run_id: str) -> dict[str, dict[str, Any]]:
+        """The backend's metrics of each datapoint of the run."""
+        with HoneyHiveClient(self.backend.url, API_KEY) as hh:
+            summary = hh.get_run_summary(run_id)
+        return {
+            str(row.datapoint_id): {m.name: m.value for m in row.metrics}
+            for row in summary.datapoints
+            if row.datapoint_id is not None
+        }
+
+    def served(self, datapoint_id: str) -> tuple[Call, Call]:
+        """What the server answered this datapoint's function call and its judge's: the two calls about it."""
+        marker = f"[{datapoint_id}] "
+        calls = self.server.calls_about(marker)
+        own = [c for c in calls if c.prompt.startswith("Answer briefly")]
+        judged = [c for c in calls if c.prompt.startswith("Judge")]
+        return own[-1], judged[-1]
+
+
+@contextmanager
+def make_bot(root: Path) -> Iterator[Bot]:
+    """The bot's repository at ``root``, its fake OpenAI server and its backend, running while the block runs."""
+    (root / ".honeyhive").mkdir(parents=True)
+    (root / "bot.py").write_text(BOT, encoding="utf-8")
+    rows = [{"id": f"q{i:02}", "inputs": {"question": f"[q{i:02}] " + "why " * i}} for i in range(ROWS)]
+    (root / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    (root / ".gitignore").write_text("settings.json\n.honeyhive/local.db*\n__pycache__/\n", encoding="utf-8")
+    with FakeOpenAI() as server, LocalBackend(":memory:", API_KEY) as backend:
+        made = Bot(root, server, backend)
+        made.configure()
+        init_repository(root, "a bot that pays for its tokens")
+        yield made
+    sys.modules.pop("bot", None)  # imported by the in-process runs
+
+
+def mini_cost(input_tokens: int, output_tokens: int) -> float:
+    """gpt-4o-mini at genai-prices' price: $0.15 per million input tokens, $0.60 per million output tokens."""
+    return (input_tokens * 0.15 + output_tokens * 0.6) / 1e6
