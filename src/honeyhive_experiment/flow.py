@@ -193,8 +193,8 @@ def run_experiment(
     enter(watch.cancel, "preparing the run")
     dataset = _dataset(settings, config, client)
     with watch.user_code():
-        code = load_user_code(config, str(settings.config_path), settings.root)
         instrumentations = load_instrumentations(config, str(settings.config_path))
+        code = load_user_code(config, str(settings.config_path), settings.root)
         spec = run_spec(settings, config, dataset, code, watch=watch)
         # the user's function may import its siblings lazily; its LLM calls are captured while it runs
         with repository_on_path(settings.root), switched_on(instrumentations):
@@ -423,8 +423,8 @@ def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHive
         mine = select(mine, [dp.id for dp in mine], shard)
     recorded = _recorded_sessions(client, run_id)
     with watch.user_code():
-        code = load_user_code(config, str(settings.config_path), settings.root)
         instrumentations = load_instrumentations(config, str(settings.config_path))
+        code = load_user_code(config, str(settings.config_path), settings.root)
         spec = run_spec(settings, config, dataset, code, watch=watch)
         sessions = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)}
         with repository_on_path(settings.root), switched_on(instrumentations):

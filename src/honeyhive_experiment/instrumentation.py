@@ -9,15 +9,16 @@ instead (``instrument: [openinference-instrumentation-openai]``) picks that one 
 packages are the user's, installed with ``install:``; when none is, :func:`load` raises a ConfigError at
 ``instrument[i]`` naming the line to add. Nothing is imported for a library the file does not name.
 
-Switched on, each instrumentor gets :func:`~honeyhive_experiment.tracing.route_global_spans`' provider, so a call an
+Switched on, each instrumentor gets the run's :func:`~honeyhive_experiment.tracing.routed_provider`, so a call an
 instrumented client makes inside a datapoint's function or evaluators is a span of that datapoint's session (and
-its numbers become the datapoint's efficiency metrics: :mod:`~honeyhive_experiment.efficiency`).
+its numbers become the datapoint's efficiency metrics: :mod:`~honeyhive_experiment.efficiency`); OpenTelemetry's
+global provider routes the user's own spans the same way (:func:`~honeyhive_experiment.tracing.route_global_spans`).
 
 Uninstrumenting is the package's business and not every one does it fully: OpenLLMetry's openai instrumentation
 (0.62) leaves its wrappers in place (its ``unwrap`` calls pass module paths that the ``opentelemetry-instrumentation``
-it runs with no longer reads), so a process that switches it on twice wraps twice. Its calls are then two spans, one
-inside the other, which :func:`~honeyhive_experiment.llm_calls.read_calls` counts once; the command line runs one
-experiment per process anyway.
+it runs with no longer reads), so a process that switches it on again wraps twice. The provider of the earlier run
+is closed by then, so its wrappers send nothing; should two live ones nest anyway (two instrumentations of one
+client), :func:`~honeyhive_experiment.llm_calls.read_calls` counts the call once.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import Any, Final
 
 from honeyhive_experiment.config import ExperimentConfig, config_error_at
 from honeyhive_experiment.errors import ConfigError
-from honeyhive_experiment.tracing import route_global_spans
+from honeyhive_experiment.tracing import route_global_spans, routed_provider
 from honeyhive_experiment.user_code import all_of
 
 __all__ = ["GROUP", "Instrumentation", "load", "packages_for", "switched_on"]
@@ -120,8 +121,9 @@ def switched_on(instrumentations: Sequence[Instrumentation]) -> Iterator[None]:
     if not instrumentations:
         yield
         return
-    provider = route_global_spans()
+    route_global_spans()  # the user's own spans, through OpenTelemetry's global API
     with ExitStack() as undo:
+        provider = undo.enter_context(routed_provider())
         for item in instrumentations:
             instrumentor = item.instrumentor
             if getattr(instrumentor, "is_instrumented_by_opentelemetry", False):

@@ -433,8 +433,8 @@ def validate(root: Path, config_path: str, install: tuple[str, ...] = (), *, pro
         from honeyhive_experiment.install import install as install_into
 
         install_into(install, cwd=root, out=sys.stderr, grouped=False)
-    code = load_user_code(config, str(root / config_path), root)
     load_instrumentations(config, str(root / config_path))  # each library instrument names has one installed
+    code = load_user_code(config, str(root / config_path), root)
     what = f"{len(records)} datapoints" if records is not None else "a managed dataset"
     found = f"{config_path}: experiment {config.name!r}, {what}, {len(code.evaluators)} evaluator(s)"
     if not probe or not records:

@@ -10,9 +10,10 @@ user's code opens through this provider inherit them. Finished spans are buffere
 connection pool is created per datapoint.
 
 Instrumentations (OpenLLMetry's, OpenInference's) are global in a process and open spans through the tracer
-provider they were given: the sink's own (``evaluate(instrumentors=...)``), or OpenTelemetry's global one, which
-:func:`route_global_spans` makes hand every span opened inside a datapoint (its session id in the baggage) to that
-datapoint's router, whichever sink it belongs to. A router keeps only the spans of the datapoints it is running.
+provider they were given: the sink's own (``evaluate(instrumentors=...)``), or one of :func:`routed_provider`
+(``instrument:``), which hands every span opened inside a datapoint (its session id in the baggage) to that
+datapoint's router, whichever sink it belongs to; :func:`route_global_spans` makes OpenTelemetry's global provider
+do the same for the user's own spans. A router keeps only the spans of the datapoints it is running.
 Spans opened while the evaluators run (:meth:`DatapointTracer.judging`) are the judge's; the LLM calls among a
 datapoint's finished spans (:meth:`DatapointTracer.llm_calls`) become its efficiency metrics in the runner.
 
@@ -168,64 +169,88 @@ class _SessionRouter(SpanProcessor):
 _ROUTES: dict[str, _SessionRouter] = {}
 
 
-class _GlobalRoutes(SpanProcessor):
-    """On OpenTelemetry's global tracer provider: a span opened inside a datapoint (its session id in the baggage)
-    goes to that datapoint's session router, whichever experiment's; other spans are left alone."""
+class _Routes(SpanProcessor):
+    """On a tracer provider other than a sink's: a span opened inside a datapoint (its session id in the baggage)
+    goes to that datapoint's session router, whichever experiment's; other spans are left alone. Closed, it sends
+    nothing more."""
+
+    def __init__(self) -> None:
+        self.open = True
 
     def on_start(self, span: Span, parent_context: context.Context | None = None) -> None:
-        session_id = baggage.get_baggage("honeyhive.session_id", parent_context)
+        session_id = baggage.get_baggage("honeyhive.session_id", parent_context) if self.open else None
         router = _ROUTES.get(session_id) if isinstance(session_id, str) else None
         if router is not None:
             router.on_start(span, parent_context)
 
     def on_end(self, span: ReadableSpan) -> None:
-        session_id = (span.attributes or {}).get(SESSION_ATTRIBUTE)
+        session_id = (span.attributes or {}).get(SESSION_ATTRIBUTE) if self.open else None
         router = _ROUTES.get(session_id) if isinstance(session_id, str) else None
         if router is not None:
             router.on_end(span)
+
+    def shutdown(self) -> None:
+        self.open = False
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return True
 
 
-_GLOBAL_ROUTES = _GlobalRoutes()
+def _unlimited_provider() -> TracerProvider:
+    """A provider without attribute limits (the module's docstring says why), named as the sinks' are."""
+    limits = SpanLimits(max_span_attributes=SpanLimits.UNSET, max_span_attribute_length=SpanLimits.UNSET)
+    return TracerProvider(resource=Resource.create({"service.name": "honeyhive-experiment"}), span_limits=limits)
+
+
+@contextmanager
+def routed_provider() -> Iterator[TracerProvider]:
+    """A tracer provider for one run's instrumentations: a span opened through it inside a datapoint goes to that
+    datapoint's session. Closed after the run, so an instrumentation its package cannot fully switch off (its
+    wrappers left in place: OpenLLMetry's openai 0.62) sends nothing more, and switching it on again for the next
+    run in the process does not send each call twice."""
+    routes = _Routes()
+    provider = _unlimited_provider()
+    provider.add_span_processor(routes)
+    try:
+        yield provider
+    finally:
+        routes.shutdown()
+
+
+_GLOBAL_ROUTES = _Routes()
 _global_lock = threading.Lock()
 _global_provider: trace.TracerProvider | None = None
 
 
-def route_global_spans() -> trace.TracerProvider:
-    """The tracer provider to hand instrumentations: OpenTelemetry's global one, made to route every span opened
-    inside a datapoint to that datapoint's session (instrumentations are global in a process; our tracers are per
-    datapoint). Spans the user's code opens through ``opentelemetry.trace.get_tracer`` are routed too.
+def route_global_spans() -> None:
+    """Make OpenTelemetry's global tracer provider route every span opened inside a datapoint to that datapoint's
+    session, so the spans the user's code opens through ``opentelemetry.trace.get_tracer`` (and those of an
+    instrumentation the user switched on without a provider of its own) are its datapoint's.
 
-    Installed once per process: when no global provider is set, one of ours (no attribute limits, as the
-    module's docstring says why) becomes it; one the user set (an SDK ``TracerProvider``) gets our processor as
-    well, and its own exporters still see every span. Any other kind cannot be given a processor: then a private
-    provider of ours is returned, and only the instrumentations handed it are routed (said once in the log).
+    Once per process: when no global provider is set, one of ours becomes it; one the user set (an SDK
+    ``TracerProvider``) gets our processor as well, and its own exporters still see every span. Any other kind
+    cannot be given a processor: said once in the log.
     """
     global _global_provider
     with _global_lock:
-        if _global_provider is None:
-            current = trace.get_tracer_provider()
-            if isinstance(current, TracerProvider):
-                current.add_span_processor(_GLOBAL_ROUTES)
-                _global_provider = current
-            else:
-                limits = SpanLimits(max_span_attributes=SpanLimits.UNSET, max_span_attribute_length=SpanLimits.UNSET)
-                provider = TracerProvider(
-                    resource=Resource.create({"service.name": "honeyhive-experiment"}), span_limits=limits
-                )
-                provider.add_span_processor(_GLOBAL_ROUTES)
-                if isinstance(current, ProxyTracerProvider):
-                    trace.set_tracer_provider(provider)
-                else:
-                    log.warning(
-                        "the global tracer provider is a %s, which takes no span processor: spans opened through it"
-                        " are not in the datapoints' sessions (the instrumentations' are)",
-                        type(current).__name__,
-                    )
-                _global_provider = provider
-        return _global_provider
+        if _global_provider is not None:
+            return
+        current = trace.get_tracer_provider()
+        if isinstance(current, TracerProvider):
+            current.add_span_processor(_GLOBAL_ROUTES)
+            _global_provider = current
+            return
+        provider = _unlimited_provider()
+        provider.add_span_processor(_GLOBAL_ROUTES)
+        if isinstance(current, ProxyTracerProvider):
+            trace.set_tracer_provider(provider)
+        else:
+            log.warning(
+                "the global tracer provider is a %s, which takes no span processor: spans opened through it are not"
+                " in the datapoints' sessions (the instrumentations' are)",
+                type(current).__name__,
+            )
+        _global_provider = provider
 
 
 class _LastAnswer(threading.local):

@@ -139,3 +139,34 @@ def test_32_workers_every_call_in_its_own_datapoint(
     for span in llm_spans:  # and each span is in the session of the datapoint whose question it carries
         attributes = dict(span.attributes or {})
         assert markers[str(attributes["honeyhive.session_id"])] in " ".join(map(str, attributes.values()))
+
+
+def test_the_users_own_genai_spans_count_and_an_evaluators_metric_of_the_same_name_wins(
+    hh: HoneyHiveClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No instrumentation: the function reports a call itself, on a span of its ``tracer`` with GenAI attributes;
+    an evaluator also produces ``llm_calls``, which replaces the built-in one (said once per run, not per
+    datapoint)."""
+
+    def answer(datapoint: dict[str, Any], tracer: Any) -> dict[str, Any]:
+        with tracer.start_as_current_span("my call", "model") as span:
+            span.set_attribute("gen_ai.system", "openai")
+            span.set_attribute("gen_ai.request.model", "gpt-4o-mini")
+            span.set_attribute("gen_ai.usage.input_tokens", 100 * datapoint["inputs"]["n"])
+            span.set_attribute("gen_ai.usage.output_tokens", 10)
+        return {"answer": "ok"}
+
+    def llm_calls(outputs: dict[str, Any], inputs: dict[str, Any]) -> int:
+        return 7
+
+    records = [{"inputs": {"n": n}} for n in range(1, 9)]
+    with caplog.at_level("WARNING", logger="honeyhive_experiment.runner"):
+        result = evaluate(answer, records, client=hh, evaluators=[llm_calls], max_workers=4, print_results=False)
+
+    for outcome in result.outcomes:
+        n = records[outcome.index]["inputs"]["n"]
+        assert outcome.metrics["input_tokens"] == 100 * n
+        assert outcome.metrics["cost_usd"] == pytest.approx((100 * n * 0.15 + 10 * 0.6) / 1e6)
+        assert outcome.metrics["llm_calls"] == 7  # the evaluator's
+    replaced = [r.getMessage() for r in caplog.records if "replaces the built-in" in r.getMessage()]
+    assert replaced == ["an evaluator's metric replaces the built-in llm_calls (the evaluator's is kept)"]
