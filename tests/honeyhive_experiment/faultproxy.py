@@ -21,7 +21,8 @@ fault is recorded in :attr:`FaultProxy.injected` (kind, method, path) and counte
 :attr:`FaultProxy.counts`.
 
 Beyond single requests, the backend can go away for good (:meth:`FaultProxy.outage_at`: from the n-th request
-of a route on, so it happens mid-run without a timer), in one of three ways (:class:`Outage`):
+of a route on, so it happens mid-run without a timer; or from the first request of all, at start), in one of three
+ways (:class:`Outage`):
 
 * **dead** — a killed process: the listening socket is closed (a new connection is refused) and a request on a
   connection already open is reset;
@@ -33,8 +34,7 @@ of a route on, so it happens mid-run without a timer), in one of three ways (:cl
   it never accepts. Linux drops a SYN to a listener whose accept queue is full, so the client's ``connect()``
   retransmits its SYN until its own connect timeout, exactly as against a black hole.
 
-During a hang, ``spare(method, path)`` names requests that still get through (a backend that answers some
-routes). :attr:`FaultProxy.outage_began` is when the outage began (``time.monotonic()``), and
+:attr:`FaultProxy.outage_began` is when the outage began (``time.monotonic()``), and
 :attr:`FaultProxy.outage_started` an event set then.
 
 Beyond faults, it can play an older or newer server: ``missing(method, path)`` makes a route answer 404 as a
@@ -190,7 +190,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _gone(self) -> bool:
         """Whether the backend is gone for this request; if so it was reset or left unanswered."""
-        outage = self.server.proxy.affected(self.command, self.path)
+        outage = self.server.proxy.affected()
         if outage is None:
             return False
         if outage is Outage.DEAD:
@@ -243,7 +243,7 @@ class FaultProxy:
         self.outage_began: float | None = None
         self.outage_started = threading.Event()
         self.released = threading.Event()  # set when the proxy stops: hung requests end
-        self._planned: tuple[Outage, str, int, Callable[[str, str], bool]] | None = None
+        self._planned: tuple[Outage, str | None, int] | None = None
         self._plugs: list[socket.socket] = []  # a black hole's own connections, filling the backlog
         self._http = httpx.Client(base_url=self.upstream, timeout=120, headers={"Accept-Encoding": "identity"})
         self._server = _Server((host, 0), _Handler)
@@ -267,18 +267,17 @@ class FaultProxy:
         key = f"{method} {route}"
         with self._lock:
             self.routes[key] += 1
-            due = self._planned is not None and self._planned[1] == key and self.routes[key] >= self._planned[2]
+            planned = self._planned
+            due = planned is not None and planned[1] in (None, key) and self.routes[key] >= planned[2]
         if due:
             self._begin_outage()
         return self.missing(method, route)
 
-    def outage_at(
-        self, kind: Outage, *, route: str, count: int = 1, spare: Callable[[str, str], bool] | None = None
-    ) -> None:
-        """Make the backend go away (``kind``) when the ``count``-th request of ``route`` (``"METHOD /path"``)
-        arrives, that request included; during a hang, requests ``spare(method, path)`` names still get through."""
+    def outage_at(self, kind: Outage, *, route: str | None, count: int = 1) -> None:
+        """Make the backend go away (``kind``) when the ``count``-th request of ``route`` (``"METHOD /path"``; None:
+        any route) arrives, that request included."""
         with self._lock:
-            self._planned = (kind, route, count, spare or (lambda method, path: False))
+            self._planned = (kind, route, count)
 
     def _begin_outage(self) -> None:
         with self._lock:
@@ -308,15 +307,10 @@ class FaultProxy:
                 return
         raise RuntimeError("the listening socket's backlog never filled up: connect() would not hang")
 
-    def affected(self, method: str, path: str) -> Outage | None:
-        """The outage this request suffers, if any (a hang spares what ``spare`` names)."""
+    def affected(self) -> Outage | None:
+        """The outage every request now suffers, if any."""
         with self._lock:
-            outage, planned = self.outage, self._planned
-        if outage is None or planned is None:
-            return None
-        if outage is Outage.HANG and planned[3](method, path.split("?", 1)[0]):
-            return None
-        return outage
+            return self.outage
 
     def draw(self, method: str, path: str) -> Fault | None:
         """Whether to fail this request, and how (called once per request, in arrival order)."""
