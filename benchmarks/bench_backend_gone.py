@@ -2,8 +2,9 @@
 
 For each way of going away (``tests/honeyhive_experiment/faultproxy.py``'s :class:`Outage`: dead, hang, black
 hole) the action's entry point runs as a subprocess on a pull request of the quickstart, against
-``honeyhive_local`` behind the fault proxy, which makes the backend go away when the fifth datapoint's session
-is started (``tests/action_world.py``'s ``World.through_outage``, the same run the e2e test makes). Measured:
+``honeyhive_local`` behind the fault proxy, which makes the backend go away mid-run, when the fifth datapoint's
+session is started (``tests/action_world.py``'s ``World.through_outage``, the same run the e2e test makes), and
+at start, with the action's first request. Measured:
 seconds from the outage's start to the process's exit, and whether the exit code (2), the verdict (error) and
 report.json say what happened. The baseline, in the same run, is the whole job against a healthy backend.
 
@@ -34,8 +35,9 @@ from honeyhive_local import LocalBackend  # noqa: E402
 PROMISE = 60.0  # seconds from the backend going away to the job's end
 
 
-def _in_a_world(tmp: Path, kind: Outage | None, limit: float) -> tuple[float | None, str]:
-    """One action run: against a healthy backend (``kind`` None: seconds of the whole job) or through an outage."""
+def _in_a_world(tmp: Path, kind: Outage | None, after_sessions: int, limit: float) -> tuple[float | None, str]:
+    """One action run: against a healthy backend (``kind`` None: seconds of the whole job) or through an outage
+    (``after_sessions``: 0 at start, else mid-run)."""
     root = copy_quickstart(tmp / "repo")
     with LocalBackend(":memory:", API_KEY) as backend, FakeGitHub(token=GITHUB_TOKEN, repository=REPOSITORY) as gh:
         gh.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref=HEAD_REF, base_ref="main")
@@ -44,7 +46,7 @@ def _in_a_world(tmp: Path, kind: Outage | None, limit: float) -> tuple[float | N
             started = time.monotonic()
             done, outputs, _ = world.run_action()
             return time.monotonic() - started, f"exit {done.returncode}, verdict {outputs.get('verdict')}"
-        outcome = world.through_outage(kind, limit=limit)
+        outcome = world.through_outage(kind, after_sessions=after_sessions, limit=limit)
         return outcome.seconds, _what_it_said(outcome)
 
 
@@ -62,14 +64,16 @@ def main() -> None:
     args = parser.parse_args()
 
     rows: list[tuple[str, list[float | None], str]] = []
-    for kind in (None, *Outage):
+    cases: list[tuple[Outage | None, int]] = [(None, 0), *((k, 5) for k in Outage), *((k, 0) for k in Outage)]
+    for kind, after_sessions in cases:
         times: list[float | None] = []
         said = ""
         for _ in range(args.repeat):
             with tempfile.TemporaryDirectory(prefix="bench-backend-gone-") as tmp:
-                seconds, said = _in_a_world(Path(tmp), kind, args.limit)
+                seconds, said = _in_a_world(Path(tmp), kind, after_sessions, args.limit)
             times.append(seconds)
-        rows.append(("healthy run (baseline)" if kind is None else f"{kind.value}", times, said))
+        when = "mid-run" if after_sessions else "at start"
+        rows.append(("healthy run (baseline)" if kind is None else f"{kind.value}, {when}", times, said))
         print(f"  {rows[-1][0]}: {', '.join('killed' if t is None else f'{t:.1f} s' for t in times)}", flush=True)
 
     baseline = statistics.median(t for t in rows[0][1] if t is not None)

@@ -85,15 +85,19 @@ class World:
 
     def through_outage(self, kind: Outage, *, after_sessions: int = 5, limit: float = 90.0) -> Outcome:
         """The action on a pull request, its backend behind a :class:`FaultProxy` that goes away (``kind``) when the
-        ``after_sessions``-th datapoint's session is started; the process is given ``limit`` seconds from the
-        outage's start to exit (a liveness bound: then it is killed, and ``seconds`` is None)."""
+        ``after_sessions``-th datapoint's session is started (0: at start, with the action's first request); the
+        process is given ``limit`` seconds from the outage's start to exit (a liveness bound: then it is killed, and
+        ``seconds`` is None)."""
         with FaultProxy(self.backend.url, rate=0.0) as proxy:
-            proxy.outage_at(kind, route="POST /v1/sessions", count=after_sessions)
+            if after_sessions:
+                proxy.outage_at(kind, route="POST /v1/sessions", count=after_sessions)
+            else:
+                proxy.outage_at(kind, route=None)
             step, env = self.step(pull_request(), inputs={"server-url": proxy.url}, name=f"outage-{kind.name.lower()}")
             process = start_action(env, self.root)
             try:
                 if not proxy.outage_started.wait(limit):
-                    raise AssertionError("the action never started its datapoints' sessions")
+                    raise AssertionError("the action never reached the backend")
                 assert proxy.outage_began is not None
                 left = limit - (time.monotonic() - proxy.outage_began)
                 try:
