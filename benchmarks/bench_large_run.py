@@ -116,6 +116,9 @@ class Run:
     cpu: float
     code: int
 
+    def __str__(self) -> str:
+        return f"{self.wall:6.1f} s (CPU {self.cpu:5.1f} s) {mb(self.rss_kib):6.1f} MB"
+
 
 def child_env(src: Path, home: Path) -> dict[str, str]:
     """Only what a developer's shell would pass: no HoneyHive key or URL (the embedded backend), not in Actions."""
@@ -252,8 +255,7 @@ def main() -> int:
             runs[label].append((first, second))
             load = os.getloadavg()[0]
             print(
-                f"  rep {repetition} {label:24} 1st {first.wall:6.1f} s {mb(first.rss_kib):6.1f} MB"
-                f"  2nd {second.wall:6.1f} s {mb(second.rss_kib):6.1f} MB  (load {load:.1f})",
+                f"  rep {repetition} {label:20} 1st {first}  2nd {second}  (load {load:.1f})",
                 flush=True,
             )
             if not args.keep:
