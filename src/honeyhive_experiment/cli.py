@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the comment instead of posting it; without HH_API_KEY, use the embedded local backend",
     )
     run.add_argument("--report", metavar="PATH", help="also write the machine-readable report.json here")
+    run.add_argument(
+        "--trials", metavar="K", help="run each datapoint K times (1-100), overriding the experiment file's trials"
+    )
     install_help = "install your dependencies first, e.g. --install '-r requirements.txt' (pip install arguments)"
     run.add_argument("--install", metavar="ARGS", help=install_help)
     runs = commands.add_parser("runs", help="list the experiment's recent runs and their results")

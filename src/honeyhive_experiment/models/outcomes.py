@@ -107,6 +107,7 @@ class DatapointOutcome:
     warnings: tuple[str, ...] = ()
     duration: float = 0.0
     exported: bool = True
+    trial: int = 0  # which of the datapoint's trials (0 without trials)
 
     @property
     def failed(self) -> bool:
@@ -130,6 +131,7 @@ class Progress:
     rate: float  # datapoints per second so far
     eta: float | None  # seconds left at that rate
     errored: int = 0
+    trials: int = 1  # per datapoint: with more than one, the counts are of trials (executions), not datapoints
 
 
 def outside_ranges(metrics: Mapping[str, Any], ranges: Mapping[str, Mapping[str, float]] | None) -> bool:
