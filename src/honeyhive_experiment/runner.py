@@ -198,9 +198,10 @@ class Runner:
                         self.progress(Progress(done, failed, total, rate, eta, errored, self.trials))
                 if getattr(self.client, "unreachable", False):  # the client's circuit is open: stop here
                     recorded = sum(o is not None and o.recorded for o in outcomes)
+                    url = getattr(self.client, "base_url", "?")
                     raise BackendUnreachable(
-                        f"the backend at {getattr(self.client, 'base_url', '?')} stopped answering after {done} of"
-                        f" {total} datapoint(s) had run; the run stops, and the {recorded} it recorded are kept"
+                        f"the backend at {url} stopped answering after {done} of {total} datapoint(s) had run:"
+                        f" run {self.run_id} stops here, keeping the {recorded} it recorded"
                     )
                 for position, (index, datapoint, trial) in itertools.islice(queued, len(finished)):
                     futures[executor.submit(self.run_one, index, datapoint, trial)] = position

@@ -205,6 +205,6 @@ def test_a_backend_gone_ends_the_run_at_the_deadline(kind: Outage, route: str | 
             client.get_run(run_id)
         assert sum(proxy.routes.values()) == sent, "nothing is sent once the backend is gone"
     assert held >= 4, "the sessions started before the outage are kept"
-    kept = re.search(r"the (\d+) it recorded are kept", str(raised.value))
+    kept = re.search(rf"run {run_id} stops here, keeping the (\d+) it recorded", str(raised.value))
     assert kept is not None, str(raised.value)
     assert int(kept.group(1)) <= held
