@@ -61,8 +61,8 @@ OWNERS = {
     "tenacity": {"client"},
     "github": {"github"},
     "opentelemetry": {"tracing"},
-    "jinja2": {"report.comment"},
-    "markupsafe": {"report.markdown", "report.comment"},
+    "jinja2": {"report.comment", "report.html"},  # the Markdown reports, and the HTML report (its own autoescape)
+    "markupsafe": {"report.markdown", "report.comment", "report.html"},
 }
 
 
