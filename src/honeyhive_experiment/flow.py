@@ -29,7 +29,15 @@ from typing import Any
 from honeyhive_experiment.baseline import Baseline, choose_baseline
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
 from honeyhive_experiment.client import HoneyHiveClient, poll
-from honeyhive_experiment.config import Direction, ExperimentConfig, MetricConfig, config_error_at, config_hash
+from honeyhive_experiment.config import (
+    BaselineConfig,
+    BaselineStrategy,
+    Direction,
+    ExperimentConfig,
+    MetricConfig,
+    config_error_at,
+    config_hash,
+)
 from honeyhive_experiment.context import CiContext
 from honeyhive_experiment.dataset_identity import DatasetIdentity, file_identity
 from honeyhive_experiment.datasets import DatasetFile, load_dataset_file
@@ -563,8 +571,9 @@ def review(
     settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, run_id: str | None, *, now: datetime
 ) -> Judgement:
     """``view``: judge a run already recorded, from the backend's own result: ``run_id``, else the experiment's
-    latest run. It is compared with the baseline its check used (``metadata.check.baseline_run_id``), else with
-    ``--baseline``, else with the one the baseline rules pick now. Nothing is recorded on the run.
+    latest run. It is compared with ``--baseline``, else with the baseline its check used
+    (``metadata.check.baseline_run_id``; none when its check had none), else (a run this tool did not judge) with
+    the one the baseline rules pick now. Nothing is recorded on the run.
 
     Raises :class:`~honeyhive_experiment.errors.ArgumentError` when the experiment has no run (or ``run_id`` is
     not one of its runs), naming what was looked for."""
@@ -582,10 +591,13 @@ def review(
     result = ExperimentResult(run.run_id, run.name or config.name, dataset_id, summary)
     check = run.metadata.get("check")
     stamped = check.get("baseline_run_id") if isinstance(check, Mapping) else None
-    baseline_run_id = settings.baseline_run_id or (stamped if isinstance(stamped, str) and stamped else None)
+    from_stamp = not settings.baseline_run_id and isinstance(stamped, str) and bool(stamped)
+    baseline_run_id = stamped if from_stamp else settings.baseline_run_id
     settings = settings.model_copy(update={"baseline_run_id": baseline_run_id})
+    if not baseline_run_id and isinstance(check, Mapping) and check.get("verdict"):  # judged with no baseline
+        config = config.model_copy(update={"baseline": BaselineConfig(strategy=BaselineStrategy.NONE)})
     judged = judge(client, config, settings, result, dataset, now=now, require_passing=settings.as_action)
-    if judged.baseline is not None and baseline_run_id == stamped and not settings.baseline_run_id:
+    if judged.baseline is not None and from_stamp:
         baseline = dataclasses.replace(judged.baseline, why="the baseline its check was judged against")
         judged = dataclasses.replace(judged, baseline=baseline)
     return judged

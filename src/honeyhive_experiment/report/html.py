@@ -15,6 +15,9 @@ Self-contained and inert:
 * a strict Content-Security-Policy (``default-src 'none'``) whose only allowances are the SHA-256 hashes of the
   page's own style and script: markup that slipped into a value could not run, and the page is the same bytes
   whoever renders the same report (no nonce);
+* fast with thousands of datapoints: the table's rows are a grid, each skipped by layout while off screen
+  (``content-visibility: auto``), so opening the page costs little more than parsing it
+  (``benchmarks/bench_html.py``);
 * every value is escaped for HTML by Jinja's autoescape; the values were redacted when the report was built.
 
 Jinja is imported inside :func:`render_html`, as in :mod:`.comment`: a shard job renders nothing.
@@ -76,18 +79,27 @@ _TOKENS = re.compile(r"\w+|\s+|[^\w\s]")
 
 def word_diff(old: str, new: str) -> tuple[Markup, Markup]:
     """``old`` and ``new`` as escaped HTML, the words only ``old`` has in ``<del>`` and those only ``new`` has in
-    ``<ins>`` (difflib on words, the spaces between them and each punctuation mark)."""
+    ``<ins>`` (difflib on words, the spaces between them and each punctuation mark; a change spanning several
+    words is one mark)."""
     if old == new:
         return escape(old), escape(new)
     a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    parts: list[tuple[bool, str, str]] = []  # (changed, old text, new text)
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        parts.append((tag != "equal", "".join(a[i1:i2]), "".join(b[j1:j2])))
+    merged: list[tuple[bool, str, str]] = []
+    for i, (changed, gone, added) in enumerate(parts):
+        between = 0 < i < len(parts) - 1 and not changed and not gone.strip() and parts[i - 1][0] and parts[i + 1][0]
+        if (changed or between) and merged and merged[-1][0]:  # spaces between two changes join them
+            merged[-1] = (True, merged[-1][1] + gone, merged[-1][2] + added)
+        else:
+            merged.append((changed or between, gone, added))
     before: list[Markup] = []
     after: list[Markup] = []
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        gone, added = escape("".join(a[i1:i2])), escape("".join(b[j1:j2]))
-        if tag == "equal":
-            before.append(gone)
-            after.append(added)
+    for changed, gone, added in merged:
+        if not changed:
+            before.append(escape(gone))
+            after.append(escape(added))
             continue
         if gone:
             before.append(Markup("<del>%s</del>") % gone)
@@ -371,7 +383,10 @@ def _context(report: Report) -> dict[str, Any]:
 def render_html(report: Report) -> str:
     """The HTML report of ``report``: one self-contained page (see the module docstring)."""
     env = _environment()
-    style = env.get_template(_STYLE).render()
+    texts = 3 if report.comparison is not None else 2  # inputs, (the baseline's output,) the output
+    metrics = f" repeat({len(report.metrics)}, 7.5em)" if report.metrics else ""
+    columns = f"10em 7em repeat({texts}, minmax(0, 1fr)){metrics} minmax(0, 0.8fr)"
+    style = env.get_template(_STYLE).render(columns=columns)
     script = env.get_template(_SCRIPT).render()
     policy = (
         f"default-src 'none'; style-src {_hash(style)}; script-src {_hash(script)}; img-src data:; "

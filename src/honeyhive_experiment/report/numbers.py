@@ -144,8 +144,8 @@ def bin_values(
 ) -> tuple[tuple[float, ...], tuple[tuple[int, ...] | None, ...], bool] | None:
     """The values of each series (the backend's lists) counted into shared bins, for a histogram: ``(edges,
     counts per series, boolean)``; ``None`` when no series has a finite value. Booleans get two bins (false,
-    true); integers spanning at most ``2 * bins`` get one bin each; else ``bins`` equal bins. A series that is
-    ``None`` stays ``None``. Drawing only: nothing decided is computed from these."""
+    true); integers spanning 2 to ``2 * bins`` get one bin each; one value, one bin around it; else ``bins`` equal
+    bins. A series that is ``None`` stays ``None``. Drawing only: nothing decided is computed from these."""
     cleaned: list[list[float] | None] = []
     boolean = True
     for values in series:
@@ -167,10 +167,11 @@ def bin_values(
         edges: tuple[float, ...] = (-0.5, 0.5, 1.5)
     else:
         low, high = min(every), max(every)
-        if all(v.is_integer() for v in every) and high - low <= 2 * bins:
+        if all(v.is_integer() for v in every) and 1 < high - low <= 2 * bins:
             edges = tuple(low - 0.5 + i for i in range(int(high - low) + 2))
         elif high == low:
-            edges = (low - 0.5, high + 0.5)
+            margin = max(abs(low) * 0.05, 0.05)
+            edges = (low - margin, high + margin)
         else:
             step = (high - low) / bins
             edges = (*(low + i * step for i in range(bins)), high)
