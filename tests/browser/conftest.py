@@ -25,9 +25,11 @@ SECOND_RUN = {
 }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    """One headless Chromium for the session (skips, saying why, where there is none)."""
+    """One headless Chromium per module (skips, saying why, where there is none). Not per session: Playwright's
+    sync API keeps an asyncio loop running in this thread while it is open, and tests of other modules that call
+    ``asyncio.run`` may follow on the same worker."""
     reason = missing()
     if reason is not None:
         pytest.skip(reason)

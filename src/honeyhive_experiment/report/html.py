@@ -193,7 +193,7 @@ def _histogram(
 ) -> _Histogram:
     edges = found.edges
     marked = [v for v in (aggregate, metric.range_min, metric.range_max, metric.gate_limit) if v is not None]
-    low, high = min(edges[0], *marked), max(edges[-1], *marked)  # every line drawn falls inside
+    low, high = min([edges[0], *marked]), max([edges[-1], *marked])  # every line drawn falls inside
     span = (high - low) or 1.0
     inner = _HIST_W - 2 * _HIST_PAD
 

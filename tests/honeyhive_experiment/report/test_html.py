@@ -224,3 +224,11 @@ def test_records_take_the_session_first_and_the_function_event_where_it_has_more
     assert record.error == "ValueError: x"
     assert record.metrics == {("score", "answer"): 0.5, ("ok", "answer"): True, ("tokens", "llm"): 12}
     assert record.explanations == {"score_explanation": "half"}
+
+
+def test_a_metric_with_values_but_no_aggregate_range_or_gate_still_gets_its_histogram() -> None:
+    """Nothing to draw over the bars (an evaluator that raised everywhere leaves such a metric): the bars alone."""
+    body = {**SUMMARY, "metrics": {"details": [{"metric_name": "tokens", "event_name": "answer", "values": [3, 5]}]}}
+    page = render_html(build_report(base_input(summary=summary_of(body))))
+    assert page.count('<figure class="hist">') == 1
+    assert 'class="mark-' not in page
