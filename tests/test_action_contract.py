@@ -121,6 +121,7 @@ NON_DEFAULT: dict[str, tuple[str, str, object]] = {
     "working-directory": ("services/bot", "working_directory", Path("services/bot")),
     "fail-on-error": ("false", "fail_on_error", False),
     "install": ("-r 'my requirements.txt'", "install", ("-r", "my requirements.txt")),
+    "trials": ("5", "trials", 5),
 }
 
 

@@ -440,3 +440,37 @@ def test_publish_refuses_a_report_for_another_commit_and_posts_the_matching_one(
     assert HEAD_SHA[:7] in comment.body
     assert len(world.github.writes) == 1
     assert published.outputs["comment-url"].endswith(f"#issuecomment-{comment.id}")
+
+
+def test_four_shards_with_two_trials_record_every_trial_once_and_judge_like_one_job(world: World) -> None:
+    config = world.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text() + "trials: 2\n")
+    regress_refunds(world.root)
+    ids = dataset_ids(world.root)
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT)
+
+    shards = run_shards(world, range(1, SHARDS + 1))
+    for index, job in enumerate(shards, start=1):
+        assert job.returncode == 0, job.shown()
+        mine = sum(1 for i in ids if assign(ids, SHARDS)[i] == index)
+        assert f"recorded {2 * mine} trial(s) (2 per datapoint) of shard {index}/{SHARDS}" in job.stdout, job.shown()
+    [again] = run_shards(world, [2], attempt="2")  # "Re-run failed jobs": nothing is missing, nothing is added
+    assert again.returncode == 0, again.shown()
+    assert f"recorded 0 trial(s) (2 per datapoint) of shard 2/{SHARDS}" in again.stdout, again.shown()
+
+    with backend_client(world) as hh:
+        report = run_job(world, "report", inputs={"mode": "report", "shard": f"{SHARDS}/{SHARDS}"})
+        assert report.returncode == 1, report.shown()
+        unsharded = run_job(world, "unsharded", inputs={"mode": "all", "comment-mode": "off"}, run_id="9102")
+        assert unsharded.returncode == 1, unsharded.shown()
+        for run in (run_id, unsharded.outputs["run-id"]):
+            sessions = run_events(hh, run, "session")
+            trials = sorted((s["metadata"]["datapoint_id"], s["metadata"]["trial"]) for s in sessions)
+            assert trials == sorted((i, t) for i in ids for t in (0, 1)), "every datapoint twice, each trial once"
+            assert len(stored_run(hh, run)["event_ids"]) == 2 * len(ids)
+        sharded_summary, single_summary = run_summary(hh, run_id), run_summary(hh, unsharded.outputs["run-id"])
+        assert comparable(sharded_summary) == comparable(single_summary)
+        assert sharded_summary["trials"] == single_summary["trials"] == 2
+    for output in ("verdict", "passed", "failed"):
+        assert report.outputs[output] == unsharded.outputs[output], output
+    assert (report.outputs["verdict"], report.outputs["passed"], report.outputs["failed"]) == ("fail", "20", "2")

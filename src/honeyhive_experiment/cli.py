@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the HTML report of every datapoint here (default: beside --report, else .honeyhive/report.html)",
     )
     html.add_argument("--no-html", action="store_true", help="write no HTML report")
+    run.add_argument(
+        "--trials", metavar="K", help="run each datapoint K times (1-100), overriding the experiment file's trials"
+    )
     install_help = "install your dependencies first, e.g. --install '-r requirements.txt' (pip install arguments)"
     run.add_argument("--install", metavar="ARGS", help=install_help)
     runs = commands.add_parser("runs", help="list the experiment's recent runs and their results")

@@ -134,6 +134,11 @@ def _read_scored_page(response: httpx.Response) -> tuple[list[str], int, int]:
     return read_scored_page(response.iter_bytes())
 
 
+def _read_scored_sessions(response: httpx.Response) -> tuple[list[str], int, int]:
+    """An export page of ``chain`` events → (session ids of root chain events, events, total events)."""
+    return read_scored_page(response.iter_bytes(), sessions=True)
+
+
 def _read_events_page(response: httpx.Response) -> tuple[list[dict[str, Any]], int, int]:
     """An export page → (its events, how many, the export's total)."""
     body = _read_json(response)
@@ -417,17 +422,21 @@ class HoneyHiveClient:
         initial_interval: float = 0.25,
         max_interval: float = 5.0,
         scored: Iterable[str] = (),
+        datapoints: int | None = None,
     ) -> ExperimentResultSummary:
         """Poll until the result covers every datapoint sent, with backoff; bounded by ``timeout``.
 
-        ``scored`` names datapoints whose function span must be visible too (a session is visible before
-        its spans are ingested, and a summary without them lacks their metrics).
+        ``expected_datapoints`` sessions must be visible (with trials, one per trial) and the summary must cover
+        ``datapoints`` datapoints (default: as many). ``scored`` names datapoints whose function span must be
+        visible too, once per trial (a session is visible before its spans are ingested, and a summary without
+        them lacks their metrics).
 
         Each poll first counts the run's sessions (one small export page), then checks the function
         spans, and reads the summary — whose size grows with the run — only once both are complete.
         """
         started = time.monotonic()
-        wanted = unique_sorted(scored)  # a sorted list: an eighth of a set's memory for a large run
+        wanted = sorted(scored)  # a sorted list (an eighth of a set's memory for a large run), a datapoint per trial
+        covered = expected_datapoints if datapoints is None else datapoints
         seen = (0, 0)  # sessions visible, function spans visible: for the error when the wait runs out
 
         def check() -> ExperimentResultSummary | None:
@@ -438,7 +447,7 @@ class HoneyHiveClient:
             if visible >= expected_datapoints and have >= len(wanted):
                 result = self.get_run_summary(run_id, aggregate_function)
                 seen = (len(result.datapoints), have)
-                if len(result.datapoints) >= expected_datapoints:
+                if len(result.datapoints) >= covered:
                     return result
                 # the summary lags behind the events: poll again without holding it
             return None
@@ -500,6 +509,12 @@ class HoneyHiveClient:
         backend holds: finished and scored, as opposed to merely started (a session alone)."""
         return set(self._scored(run_id))
 
+    def scored_sessions(self, run_id: str) -> set[str]:
+        """The sessions of the run whose function span the backend holds (one per datapoint and trial)."""
+        flt = [_filter("metadata.run_id", run_id), _filter("event_type", "chain")]
+        pages = self._export_pages(flt, _read_scored_sessions, 1000, projections=_SCORED_FIELDS)
+        return {session_id for page in pages for session_id in page}
+
     def errored_datapoints(self, run_id: str) -> set[str]:
         """Datapoints of the run whose function raised or timed out: their function span carries an ``error``."""
         return set(self._scored(run_id, ({"field": "error", "operator": "exists", "value": "", "type": "string"},)))
@@ -513,15 +528,18 @@ class HoneyHiveClient:
         return self._count_scored(run_id, unique_sorted(datapoint_ids))
 
     def _count_scored(self, run_id: str, wanted: list[str]) -> int:
-        """:meth:`count_scored` of ``wanted``, already sorted and without repeats."""
-        found = unique_sorted(self._scored(run_id))
+        """How many of ``wanted`` (sorted; a datapoint id once per trial) have a function span, counting each
+        span once: the size of the two lists' intersection as multisets."""
+        found = sorted(self._scored(run_id))
         count = i = 0
         for datapoint_id in found:
             while i < len(wanted) and wanted[i] < datapoint_id:
                 i += 1
             if i == len(wanted):
                 break
-            count += wanted[i] == datapoint_id
+            if wanted[i] == datapoint_id:
+                count += 1
+                i += 1
         return count
 
     def _scored(self, run_id: str, extra: Sequence[Mapping[str, Any]] = (), limit: int = 1000) -> Iterator[str]:

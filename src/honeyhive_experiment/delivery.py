@@ -191,8 +191,9 @@ def deliver_shard(settings: Settings, redactor: Redactor, done: ShardResult, *, 
         )
         announce(settings, redactor, "error", ExperimentError(message))
         return exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)
+    what = "datapoint(s)" if done.trials == 1 else f"trial(s) ({done.trials} per datapoint)"
     print(
-        f"recorded {len(done.outcomes)} datapoint(s) of {which} into run {done.run_id}"
+        f"recorded {len(done.outcomes)} {what} of {which} into run {done.run_id}"
         f" ({done.already_recorded} already there from an earlier attempt, {failed} failed)"
     )
     return 0

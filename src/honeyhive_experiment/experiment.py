@@ -31,7 +31,7 @@ import sys
 import threading
 import uuid
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, overload
@@ -206,6 +206,7 @@ def evaluate(
     name: str | None = None,
     run_id: str | None = None,
     max_workers: int = 10,
+    trials: int = 1,
     timeout: float | None = 300.0,
     passing_ranges: Mapping[str, Mapping[str, float]] | None = None,
     metadata: Mapping[str, Any] | None = None,
@@ -232,9 +233,13 @@ def evaluate(
     does. ``verbose`` shows the run's log on standard error for this call; ``print_results`` prints
     :meth:`ExperimentResult.print_table`, as the SDK does. The legacy SDK's ``hh_api_key`` (``api_key``),
     ``hh_project`` (ignored) and ``suite`` (recorded in the run's metadata) work with a DeprecationWarning.
-    Raises :class:`ArgumentError` naming the argument that cannot be used."""
+    ``trials`` runs each datapoint that many times (1 to 100), each trial its own session; the backend compares
+    datapoints on the mean of their trials. Raises :class:`ArgumentError` naming the argument that cannot be
+    used."""
     api_key, metadata = _legacy_arguments(api_key, metadata, hh_api_key, hh_project, suite)
     _check_arguments(dataset, dataset_id, client, api_key, server_url, max_workers, aggregate_function)
+    if isinstance(trials, bool) or not isinstance(trials, int) or not 1 <= trials <= 100:
+        raise ArgumentError("trials", f"expected a whole number from 1 to 100, got {trials!r}")
     if project is not None:
         warnings.warn("project is ignored: HoneyHive's API key implies the project", DeprecationWarning, stacklevel=2)
     keyed = client is not None or find_api_key(api_key) is not None
@@ -262,6 +267,7 @@ def evaluate(
             evaluators=tuple(chosen),
             name=(name or "").strip(),
             max_workers=max_workers,
+            trials=trials,
             timeout=timeout,
             passing_ranges=passing_ranges,
             metadata=dict(metadata or {}),
@@ -270,6 +276,7 @@ def evaluate(
                 [e.name for e in chosen],
                 max_workers=max_workers,
                 aggregate_function=aggregate_function,
+                trials=trials,
             ),
             aggregate_function=aggregate_function,
             ingestion_timeout=ingestion_timeout,
@@ -455,13 +462,19 @@ def record_run(
 
     recorded = len(sessions)
     del sessions  # a list as long as the run: not kept while the summary is read
-    # with our own OTLP sink every exported function span must be in the backend before the result is read;
-    # a sink the caller passed in may export elsewhere (tests, other collectors): then sessions are the bar
+    # with our own OTLP sink every exported function span must be in the backend before the result is read (once
+    # per trial); a sink the caller passed in may export elsewhere (tests, other collectors): then sessions are the bar
     scored = (o.datapoint_id for o in outcomes if o.recorded and o.exported and own_sink)
+    covered = len({o.datapoint_id for o in outcomes if o.recorded}) if spec.trials > 1 else recorded
     enter(cancel, "waiting for HoneyHive to ingest the run")
     try:
         summary = client.wait_for_result(
-            run_id, recorded, timeout=spec.ingestion_timeout, aggregate_function=spec.aggregate_function, scored=scored
+            run_id,
+            recorded,
+            timeout=spec.ingestion_timeout,
+            aggregate_function=spec.aggregate_function,
+            scored=scored,
+            datapoints=covered,
         )
     except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed
         marked = mark_cancelled(client, run_id, spec, dataset, [o.session_id for o in outcomes if o.recorded])
@@ -501,8 +514,10 @@ def run_slice(
     client: HoneyHiveClient,
     run_id: str,
     sink: TraceSink | None = None,
+    skip: Container[str] = (),
 ) -> list[DatapointOutcome]:
-    """Run some datapoints into a shared run (created if missing) and leave it ``running``."""
+    """Run some datapoints (each ``spec.trials`` times, but for the sessions in ``skip``, already recorded) into a
+    shared run (created if missing) and leave it ``running``."""
     own_sink = sink is None
     sink = sink or TraceSink.otlp(client.traces_endpoint, client.auth_headers())
     try:
@@ -512,7 +527,7 @@ def run_slice(
             raise
         client.get_run(run_id)  # a service that refuses a second create: join the run if it exists
     try:
-        return Runner(spec, client=client, sink=sink, run_id=run_id).run(datapoints)
+        return Runner(spec, client=client, sink=sink, run_id=run_id).run(datapoints, skip=skip)
     finally:
         if own_sink:
             sink.shutdown()

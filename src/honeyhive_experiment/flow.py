@@ -59,7 +59,7 @@ from honeyhive_experiment.models.details import DatapointDetails
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, Progress
 from honeyhive_experiment.paths import inside
 from honeyhive_experiment.report import load_report
-from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result, wait_for_run_result
+from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result
 from honeyhive_experiment.run_spec import RunSpec, run_configuration
 from honeyhive_experiment.runner import session_id_for
 from honeyhive_experiment.settings import Settings
@@ -147,6 +147,7 @@ def run_spec(
     """How the experiment file's run is made (``code``: the imported function and evaluators; a report job, which
     imports no user code, completes the run with the same name, metadata and configuration)."""
     stamp = dataset.identity.stamp() if dataset.identity is not None else {}
+    trials = settings.trials or config.trials
     metadata = {
         "ci": settings.ci.metadata(config_hash(config)),
         "experiment": config.name,
@@ -158,12 +159,14 @@ def run_spec(
         [spec.name or spec.path.split(":")[-1] for spec in config.evaluators],
         max_workers=config.max_workers,
         aggregate_function=config.aggregate_function.value,
+        trials=trials,
     )
     return RunSpec(
         function=code.function if code is not None else _no_function,
         evaluators=code.evaluators if code is not None else (),
         name=config.name,
         max_workers=config.max_workers,
+        trials=trials,
         timeout=config.timeout,
         passing_ranges=config.wire_passing_ranges(),
         metadata=metadata,
@@ -300,6 +303,7 @@ def judge(
         baseline_failed=frozenset(baseline_result.failed) if baseline_result is not None else None,
         baseline_errored=frozenset(baseline_errored) if baseline_errored is not None else None,
         id_scheme=dataset.identity.scheme if dataset.identity else None,
+        trials=max(result.summary.trials, settings.trials or config.trials),
         dry_run=settings.dry_run,
         dirty=bool(ci.dirty),
         generated_at=now,
@@ -331,7 +335,17 @@ def _baseline_info(
         why=baseline.why,
         dirty=baseline.dirty,
         passed=baseline_result.success if baseline_result is not None else None,
+        trials=trials_of(baseline.run, baseline_result),
     )
+
+
+def trials_of(run: ExperimentRun, summary: ExperimentResultSummary | None) -> int:
+    """How many times a run ran each datapoint: the backend's summary says so when it reduces trials (the local
+    backend); else the run's ``configuration.trials``, which this tool records (hosted HoneyHive says nothing)."""
+    if summary is not None and summary.trials > 1:
+        return summary.trials
+    configured = run.configuration.get("trials")
+    return configured if isinstance(configured, int) and not isinstance(configured, bool) and configured > 1 else 1
 
 
 def find_baseline(
@@ -381,12 +395,12 @@ def stamp_verdict(client: HoneyHiveClient, run_id: str, verdict: Verdict, baseli
 # ----------------------------------------------------------------------------------------- sharded runs
 
 
-def _recorded_datapoints(client: HoneyHiveClient, run_id: str) -> set[str]:
-    """The datapoints whose function span the backend holds for the run (none while the run does not
-    exist). A session alone does not count: it is started before the function runs, so a job killed
+def _recorded_sessions(client: HoneyHiveClient, run_id: str) -> set[str]:
+    """The sessions (a datapoint's trials) whose function span the backend holds for the run (none while the run
+    does not exist). A session alone does not count: it is started before the function runs, so a job killed
     mid-datapoint leaves one behind that a re-run must still score."""
     try:
-        return client.scored_datapoints(run_id)
+        return client.scored_sessions(run_id)
     except NotFoundError:
         return set()
 
@@ -402,8 +416,9 @@ class ShardResult:
     run_id: str
     shard: ShardSpec | None
     selected: int  # datapoints of this shard
-    already_recorded: int  # skipped because an earlier attempt recorded them
-    outcomes: tuple[DatapointOutcome, ...]
+    already_recorded: int  # sessions (datapoints × trials) skipped because an earlier attempt recorded them
+    outcomes: tuple[DatapointOutcome, ...]  # one per session run now
+    trials: int = 1
 
 
 def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, watch: Watch) -> ShardResult:
@@ -417,16 +432,16 @@ def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHive
     run_id = shared_run_id_of(settings, config.name)
     dataset = _dataset(settings, config, client)
     mine = list(dataset.datapoints)
-    if shard is not None:
+    if shard is not None:  # all trials of a datapoint run in the shard the datapoint belongs to
         mine = select(mine, [dp.id for dp in mine], shard)
-    recorded = _recorded_datapoints(client, run_id)
-    todo = [dp for dp in mine if dp.id not in recorded]
+    recorded = _recorded_sessions(client, run_id)
     with watch.user_code():
         code = load_user_code(config, str(settings.config_path), settings.root)
         spec = run_spec(settings, config, dataset, code, watch=watch)
+        sessions = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)}
         with repository_on_path(settings.root):
-            outcomes = run_slice(spec, dataset, todo, client=client, run_id=run_id)
-    return ShardResult(run_id, shard, len(mine), len(mine) - len(todo), tuple(outcomes))
+            outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
+    return ShardResult(run_id, shard, len(mine), len(sessions & recorded), tuple(outcomes), spec.trials)
 
 
 def report_shared_run(
@@ -451,12 +466,14 @@ def report_shared_run(
     run_id = shared_run_id_of(settings, config.name)
     dataset = _dataset(settings, config, client)
     wanted = dataset.datapoint_ids
+    trials = settings.trials or config.trials
+    sessions = [session_id_for(run_id, i, t) for i in wanted for t in range(trials)]
     missing = wanted
 
     def all_recorded() -> bool | None:
         nonlocal missing
-        recorded = _recorded_datapoints(client, run_id)
-        missing = [i for i in wanted if i not in recorded]
+        recorded = _recorded_sessions(client, run_id)
+        missing = [i for i in wanted if any(session_id_for(run_id, i, t) not in recorded for t in range(trials))]
         return True if not missing else None
 
     timeout = config.ingestion.timeout
@@ -464,11 +481,14 @@ def report_shared_run(
         shards = settings.shard.total if settings.shard else None
         raise ShardsMissing(missing_message(run_id, missing, wanted, shards, timeout))
     spec = run_spec(settings, config, dataset)
-    sessions = [session_id_for(run_id, i) for i in wanted]
     complete_run(client, run_id, spec, dataset, session_ids=sessions)
     try:
-        summary = wait_for_run_result(
-            client, run_id, len(wanted), timeout=timeout, aggregate_function=config.aggregate_function.value
+        summary = client.wait_for_result(
+            run_id,
+            len(sessions),
+            timeout=timeout,
+            aggregate_function=config.aggregate_function.value,
+            datapoints=len(wanted),
         )
         result = ExperimentResult(run_id, config.name, dataset.dataset_id, summary)
         return judge(client, config, settings, result, dataset, now=now)

@@ -118,9 +118,10 @@ class JsonBody(Iterable[bytes]):
             yield b"".join(pending)
 
 
-def read_scored_page(chunks: Iterable[bytes]) -> tuple[list[str], int, int]:
-    """An export page of ``chain`` events, as it streams in → (the datapoint ids of its root chain events, how many
-    events it has, the export's total): the ids only, so a large run's events are never held."""
+def read_scored_page(chunks: Iterable[bytes], *, sessions: bool = False) -> tuple[list[str], int, int]:
+    """An export page of ``chain`` events, as it streams in → (the datapoint ids of its root chain events — their
+    session ids with ``sessions`` —, how many events it has, the export's total): the ids only, so a large run's
+    events are never held."""
     ids: list[str] = []
     count = 0
 
@@ -130,8 +131,9 @@ def read_scored_page(chunks: Iterable[bytes]) -> tuple[list[str], int, int]:
         if isinstance(event, dict):
             parent = event.get("parent_id")
             datapoint_id = (event.get("metadata") or {}).get("datapoint_id")
-            if isinstance(datapoint_id, str) and parent in (None, "", event.get("session_id")):
-                ids.append(datapoint_id)
+            session_id = event.get("session_id")
+            if isinstance(datapoint_id, str) and parent in (None, "", session_id):
+                ids.append(session_id if sessions and isinstance(session_id, str) else datapoint_id)
 
     body = read_array_items(chunks, "events", keep)
     return ids, count, export_total(body)

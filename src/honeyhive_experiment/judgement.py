@@ -47,6 +47,7 @@ class BaselineInfo:
     why: str | None = None  # which baseline and why ("run at merge-base a1b2c3d with main", "previous local run")
     dirty: bool = False  # made with uncommitted changes (only ever an explicitly named run)
     passed: bool | None = None  # the backend's result for it (a merge-base baseline may have failed)
+    trials: int = 1  # how many times it ran each datapoint
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ class Judgement:
     """The datapoints whose function raised in the baseline run (``None``: no baseline)."""
     id_scheme: str | None = None
     """How the dataset's datapoints got their ids (``DatasetIdentity.scheme``): own, sdk, content, or None."""
+    trials: int = 1
+    """How many times each datapoint ran (``trials``); the summary then holds each datapoint's means."""
     dry_run: bool = False
     dirty: bool = False
     """This run was made with uncommitted changes: its commit is labelled as such."""

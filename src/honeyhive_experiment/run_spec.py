@@ -28,6 +28,7 @@ class RunSpec:
     evaluators: tuple[Evaluator, ...] = ()
     name: str
     max_workers: int = 10
+    trials: int = 1  # how many times each datapoint runs, each trial its own session
     timeout: float | None = 300.0
     passing_ranges: Mapping[str, Mapping[str, float]] | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
@@ -39,13 +40,17 @@ class RunSpec:
 
 
 def run_configuration(
-    function: str, evaluators: Sequence[str], *, max_workers: int, aggregate_function: str
+    function: str, evaluators: Sequence[str], *, max_workers: int, aggregate_function: str, trials: int = 1
 ) -> dict[str, Any]:
-    """A run's ``configuration`` in HoneyHive: which function and evaluators, on how many workers, aggregated how.
+    """A run's ``configuration`` in HoneyHive: which function and evaluators, on how many workers, aggregated how,
+    and (only when more than one, so a run without trials stays the SDK's) how many trials per datapoint.
     The one place it is built, for the command line (names from the experiment file) and ``evaluate()``."""
-    return {
+    configuration: dict[str, Any] = {
         "function": function,
         "evaluators": list(evaluators),
         "max_workers": max_workers,
         "aggregate_function": aggregate_function,
     }
+    if trials > 1:
+        configuration["trials"] = trials
+    return configuration

@@ -30,7 +30,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any, Protocol
@@ -68,12 +68,14 @@ class SessionApi(Protocol):
     def update_event(self, event_id: str, changes: Mapping[str, Any]) -> None: ...
 
 
-def session_id_for(run_id: str, datapoint_id: str) -> str:
-    """The session id of a datapoint in a run: stable, so retries and re-runs reuse it.
+def session_id_for(run_id: str, datapoint_id: str, trial: int = 0) -> str:
+    """The session id of a datapoint's trial in a run: stable, so retries and re-runs reuse it (the first trial's
+    is the datapoint's session id without trials).
 
     Interned: the run's summary, read later, then shares this string instead of holding its own copy.
     """
-    return sys.intern(str(uuid.uuid5(SESSION_NAMESPACE, f"{run_id}\x00{datapoint_id}")))
+    name = f"{run_id}\x00{datapoint_id}" if trial == 0 else f"{run_id}\x00{datapoint_id}\x00{trial}"
+    return sys.intern(str(uuid.uuid5(SESSION_NAMESPACE, name)))
 
 
 class _SharedMetrics:
@@ -148,6 +150,7 @@ class Runner:
         self.progress = spec.progress
         self.passing_ranges = spec.passing_ranges
         self.cancel = spec.cancel
+        self.trials = max(1, spec.trials)
         self._calls = _DaemonCalls()
         self._metrics = _SharedMetrics()
         self.finished: list[DatapointOutcome | None] = []
@@ -158,8 +161,16 @@ class Runner:
 
     # ------------------------------------------------------------------ the pool
 
-    def run(self, datapoints: Sequence[Datapoint]) -> list[DatapointOutcome]:
-        total = len(datapoints)
+    def run(self, datapoints: Sequence[Datapoint], *, skip: Container[str] = ()) -> list[DatapointOutcome]:
+        """Run every datapoint (each :attr:`trials` times; the executions share the pool) and return their outcomes
+        in input order, a datapoint's trials together; ``skip``: session ids already recorded (a re-run shard)."""
+        executions = [
+            (index, datapoint, trial)
+            for index, datapoint in enumerate(datapoints)
+            for trial in range(self.trials)
+            if session_id_for(self.run_id, datapoint.id, trial) not in skip
+        ]
+        total = len(executions)
         outcomes: list[DatapointOutcome | None] = [None] * total
         self.finished = outcomes  # readable while running: what an interrupt leaves behind
         started = time.monotonic()
@@ -167,11 +178,11 @@ class Runner:
         executor = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="honeyhive-datapoint")
         # a bounded window of submitted datapoints: memory stays flat however large the dataset is
         window = 2 * self.max_workers
-        queued = iter(enumerate(datapoints))
+        queued = iter(enumerate(executions))
         futures: dict[Future[DatapointOutcome], int] = {}  # in flight
         try:
-            for index, datapoint in itertools.islice(queued, window):
-                futures[executor.submit(self.run_one, index, datapoint)] = index
+            for position, (index, datapoint, trial) in itertools.islice(queued, window):
+                futures[executor.submit(self.run_one, index, datapoint, trial)] = position
             while futures:
                 finished, _ = wait(futures, return_when=FIRST_COMPLETED)
                 for future in finished:
@@ -190,8 +201,8 @@ class Runner:
                         f"the backend stopped answering after {done} of {total} datapoint(s); the run stops"
                         " (what was recorded is kept)"
                     )
-                for index, datapoint in itertools.islice(queued, len(finished)):
-                    futures[executor.submit(self.run_one, index, datapoint)] = index
+                for position, (index, datapoint, trial) in itertools.islice(queued, len(finished)):
+                    futures[executor.submit(self.run_one, index, datapoint, trial)] = position
         except BaseException:
             self.cancel.set()
             executor.shutdown(wait=False, cancel_futures=True)
@@ -216,15 +227,16 @@ class Runner:
 
     # ------------------------------------------------------------------ one datapoint
 
-    def run_one(self, index: int, datapoint: Datapoint) -> DatapointOutcome:
-        session_id = session_id_for(self.run_id, datapoint.id)
+    def run_one(self, index: int, datapoint: Datapoint, trial: int = 0) -> DatapointOutcome:
+        session_id = session_id_for(self.run_id, datapoint.id, trial)
         if self.cancel.is_set():
-            return DatapointOutcome(index, datapoint.id, session_id, OutcomeStatus.SKIPPED, error="cancelled")
+            skipped = OutcomeStatus.SKIPPED
+            return DatapointOutcome(index, datapoint.id, session_id, skipped, error="cancelled", trial=trial)
         started = time.monotonic()
         ids = DatapointIds(session_id, self.run_id, datapoint.dataset_id, datapoint.id)
         tracer = self.sink.tracer(ids)
         try:
-            outcome = self._traced(index, datapoint, tracer)
+            outcome = _replace(self._traced(index, datapoint, tracer, trial), trial=trial)
         except BaseException:
             tracer.discard()
             raise
@@ -241,22 +253,25 @@ class Runner:
             outcome = _replace(outcome, exported=False, warnings=(*outcome.warnings, warning))
         return _replace(outcome, duration=time.monotonic() - started)
 
-    def _start_session(self, datapoint: Datapoint, session_id: str) -> None:
+    def _start_session(self, datapoint: Datapoint, session_id: str, trial: int) -> None:
+        metadata: dict[str, Any] = {
+            "run_id": self.run_id,
+            "dataset_id": datapoint.dataset_id,
+            "datapoint_id": datapoint.id,
+        }
+        if self.trials > 1:  # without trials a session is exactly the official SDK's
+            metadata["trial"] = trial
         self.client.start_session(
             {
                 "session_id": session_id,
                 "session_name": self.run_name,
                 "source": "evaluation",
                 "inputs": datapoint.inputs,
-                "metadata": {
-                    "run_id": self.run_id,
-                    "dataset_id": datapoint.dataset_id,
-                    "datapoint_id": datapoint.id,
-                },
+                "metadata": metadata,
             }
         )
 
-    def _traced(self, index: int, datapoint: Datapoint, tracer: DatapointTracer) -> DatapointOutcome:
+    def _traced(self, index: int, datapoint: Datapoint, tracer: DatapointTracer, trial: int) -> DatapointOutcome:
         session_id = tracer.session_id
         status, outputs, error = OutcomeStatus.OK, None, None
         metrics: dict[str, Any] = {}
@@ -265,7 +280,7 @@ class Runner:
         with tracer.start_as_current_span(self.name, "chain", inputs=datapoint.inputs) as span:
             call = self._submit(datapoint, tracer)
             try:  # the session is started while the function runs: one round trip less on the critical path
-                self._start_session(datapoint, session_id)
+                self._start_session(datapoint, session_id, trial)
             except Exception as exc:  # the per-datapoint boundary: a backend failure costs this datapoint
                 return DatapointOutcome(
                     index, datapoint.id, session_id, OutcomeStatus.BACKEND_ERROR, error=f"session not started: {exc}"

@@ -35,6 +35,7 @@ input                  environment variable                         default
 ``working-directory``  ``HONEYHIVE_EXPERIMENT_WORKING_DIRECTORY``   ``.``
 ``fail-on-error``      ``HONEYHIVE_EXPERIMENT_FAIL_ON_ERROR``       ``true``
 ``install``            ``HONEYHIVE_EXPERIMENT_INSTALL``             none (``pip install`` arguments, split like a shell)
+``trials``             ``HONEYHIVE_EXPERIMENT_TRIALS``              none (the experiment file's ``trials``; 1 to 100)
 =====================  ===========================================  ==============================
 
 Rules
@@ -170,6 +171,7 @@ INPUTS: Final[tuple[ActionInput, ...]] = (
     ActionInput("working-directory", "HONEYHIVE_EXPERIMENT_WORKING_DIRECTORY", "."),
     ActionInput("fail-on-error", "HONEYHIVE_EXPERIMENT_FAIL_ON_ERROR", "true"),
     ActionInput("install", "HONEYHIVE_EXPERIMENT_INSTALL"),
+    ActionInput("trials", "HONEYHIVE_EXPERIMENT_TRIALS"),
 )
 _ENV: Final = {spec.name: spec.env for spec in INPUTS}
 
@@ -256,6 +258,7 @@ class Settings(BaseModel):
     fail_on_error: bool = True
     install: tuple[str, ...] = ()  # installer arguments for the user's dependencies (install.py); () installs nothing
     base: str | None = None  # run --base: the branch a local run's merge base is taken with
+    trials: int | None = None  # the trials input / --trials: overrides the experiment file's trials
 
     # how the program was started: ``action`` (GitHub Actions, from the variables above) or ``run`` (the
     # command line, from its flags: see from_args)
@@ -321,6 +324,8 @@ class Settings(BaseModel):
             values["install"] = _install_arguments(install, "install", "input")
         if (app_url := inputs.text("app-url")) is not None:
             values["app_url"] = http_url(app_url, "app-url", "input")
+        if (trials := inputs.text("trials")) is not None:
+            values["trials"] = _trials(trials, "trials", "input")
         if values.get("shard") is not None and values.get("mode", Mode.ALL) not in (Mode.RUN, Mode.REPORT):
             raise SettingsError(
                 "shard",
@@ -354,6 +359,8 @@ class Settings(BaseModel):
             values["baseline_run_id"] = baseline
         if base := _flag(flags, "base"):
             values["base"] = base
+        if trials := _flag(flags, "trials"):
+            values["trials"] = _trials(trials, "--trials", "flag")
         if install := _flag(flags, "install"):
             values["install"] = _install_arguments(install, "--install", "flag")
         if server_url := _flag(flags, "server_url"):
@@ -509,6 +516,13 @@ def _shard(value: str) -> Shard:
         if 1 <= index <= total:
             return Shard(index=index, total=total)
     raise SettingsError("shard", f'expected "i/n" with 1 ≤ i ≤ n (e.g. "2/4"), got {quote(value)}')
+
+
+def _trials(value: str, name: str, kind: Literal["input", "flag"]) -> int:
+    """How many times each datapoint runs: a whole number from 1 to 100."""
+    if value.isdigit() and 1 <= int(value) <= 100:
+        return int(value)
+    raise SettingsError(name, f"expected a whole number from 1 to 100, got {quote(value)}", kind=kind)
 
 
 def _install_arguments(value: str, name: str, kind: Literal["input", "flag"]) -> tuple[str, ...]:

@@ -19,6 +19,15 @@ is written down here (and in the README):
   passes when every metric it has that has a passing range passes, and its function did not error
   (a root ``chain`` event of its session carries an error). Metrics without a range never fail a
   datapoint. ``success`` is false when there is nothing to summarise or any datapoint failed.
+* **Trials.** A datapoint run K times has K sessions with the same ``datapoint_id`` (and ``metadata.trial`` 0…K−1
+  on the session). Its trials are reduced first, then datapoints are aggregated as above: a datapoint's value of a
+  metric is the mean over the trials that produced it (each trial's own value being the mean of its values), and it
+  passes when those means are within their ranges and no trial's function errored. Aggregates, pass/fail lists and
+  the comparison count datapoints, never trials. The summary then also says ``trials`` (the most sessions of one
+  datapoint), per metric ``spread`` (the mean over datapoints of the standard deviation across its trials), and
+  ``flaky``: the datapoints whose trials disagree on pass/fail (a trial passes when its own values are within their
+  ranges and its function did not error). A run where no datapoint has more than one session is summarised exactly
+  as without trials.
 * **Comparison.** Datapoints pair on ``datapoint_id``; metrics on ``(metric_name, event_name)``.
   A datapoint's value for a metric is the mean of its values for that metric (normally exactly one).
   On a datapoint common to both runs: improved = new value greater than old (``True > False``),
@@ -63,6 +72,7 @@ class EventRecord:
     parent_id: str | None = None
     error: str | None = None
     metrics: Mapping[str, Any] = field(default_factory=dict)
+    trial: int | None = None  # the session's ``metadata.trial`` (on its session event)
 
 
 def is_metric_value(value: object) -> bool:
@@ -178,6 +188,7 @@ class _Session:
     session_id: str
     datapoint_id: str | None = None
     errored: bool = False
+    trial: int | None = None
     # (metric_name, event_name, event_type, value) in arrival order
     metrics: list[tuple[str, str, str, MetricValue]] = field(default_factory=list)
 
@@ -216,6 +227,8 @@ def build_view(events: Iterable[EventRecord], *, rows: bool = True) -> RunView:
             session = sessions[session_id] = _Session(session_id)
         if event.datapoint_id and (session.datapoint_id is None or event.event_type == "session"):
             session.datapoint_id = event.datapoint_id
+        if event.trial is not None and (session.trial is None or event.event_type == "session"):
+            session.trial = event.trial
         if event.error and _root_chain_errored(event, event_ids):
             session.errored = True
         event_name, event_type = event.event_name, event.event_type
@@ -256,6 +269,9 @@ def summarize(
         raise ValueError(f"unknown aggregate function {aggregate_function!r}")
     ranges = {name: r for name, r in (passing_ranges or {}).items() if r}
     view = build_view(events)
+    trials = _trials(view)
+    if max((len(group) for group in trials.values()), default=0) > 1:
+        return _summarize_trials(view, trials, ranges, aggregate_function, status)
 
     datapoints: list[dict[str, Any]] = []
     passed: list[str] = []
@@ -315,6 +331,128 @@ def summarize(
     return body
 
 
+def _trials(view: RunView) -> dict[str, list[_Session]]:
+    """The sessions of each datapoint (its trials), in first-seen order; a session without a datapoint id is a
+    datapoint of its own."""
+    grouped: dict[str, list[_Session]] = {}
+    for session in view.sessions.values():
+        grouped.setdefault(_datapoint_key(session), []).append(session)
+    return grouped
+
+
+def _spread(values: Sequence[float]) -> float:
+    """The population standard deviation of a datapoint's trial values (0 for one trial)."""
+    if len(values) < 2:
+        return 0.0
+    mean = _mean(values)
+    return _finite(math.sqrt(_mean([(v - mean) ** 2 for v in values]))) or 0.0
+
+
+def _trial_values(session: _Session) -> dict[tuple[str, str, str], float]:
+    """One trial's value of each metric (the mean of its values, normally one), keyed by (name, event, type)."""
+    found: dict[tuple[str, str, str], list[float]] = {}
+    for name, event_name, event_type, value in session.metrics:
+        found.setdefault((name, event_name, event_type), []).append(float(value))
+    return {key: values[0] if len(values) == 1 else _mean(values) for key, values in found.items()}
+
+
+def _summarize_trials(
+    view: RunView,
+    trials: Mapping[str, list[_Session]],
+    ranges: Mapping[str, Mapping[str, Any]],
+    aggregate_function: str,
+    status: str,
+) -> dict[str, Any]:
+    """:func:`summarize` of a run with trials: each datapoint's trials reduced to means, then aggregated."""
+    datapoints: list[dict[str, Any]] = []
+    passed: list[str] = []
+    failed: list[str] = []
+    flaky: list[str] = []
+    values: dict[MetricKey, list[float]] = {key: [] for key in view.metrics}
+    spreads: dict[MetricKey, list[float]] = {key: [] for key in view.metrics}
+    metric_passed: dict[MetricKey, list[str]] = {key: [] for key in view.metrics}
+    metric_failed: dict[MetricKey, list[str]] = {key: [] for key in view.metrics}
+    for datapoint, sessions in trials.items():
+        per_trial = [_trial_values(session) for session in sessions]
+        trial_ok = [
+            not session.errored and all(value_passes(v, ranges.get(name)) for (name, _, _), v in found.items())
+            for session, found in zip(sessions, per_trial, strict=True)
+        ]
+        metric_keys = dict.fromkeys(k for found in per_trial for k in found)
+        ok = not any(session.errored for session in sessions)
+        rows = []
+        for name, event_name, event_type in metric_keys:
+            produced = [
+                found[(name, event_name, event_type)] for found in per_trial if (name, event_name, event_type) in found
+            ]
+            mean = _mean(produced)
+            metric_ok = value_passes(mean, ranges.get(name))
+            ok = ok and metric_ok
+            values[(name, event_name)].append(mean)
+            spreads[(name, event_name)].append(_spread(produced))
+            (metric_passed if metric_ok else metric_failed)[(name, event_name)].append(datapoint)
+            rows.append(
+                {"name": name, "event_name": event_name, "event_type": event_type, "value": mean, "passed": metric_ok}
+            )
+        if len(set(trial_ok)) > 1:
+            flaky.append(datapoint)
+        datapoints.append(
+            {
+                "datapoint_id": sessions[0].datapoint_id,
+                "session_id": sessions[0].session_id,
+                "passed": ok,
+                "metrics": rows,
+                "trials": len(sessions),
+                "trials_passed": sum(trial_ok),
+            }
+        )
+        (passed if ok else failed).append(datapoint)
+
+    details = []
+    for key in sorted(view.metrics):
+        metric = view.metrics[key]
+        passing_range = ranges.get(metric.name)
+        detail: dict[str, Any] = {
+            "metric_name": metric.name,
+            "metric_type": "CLIENT_SIDE",
+            "event_name": metric.event_name,
+            "event_type": metric.event_type,
+            "aggregate": aggregate(values[key], aggregate_function),
+            "values": values[key],
+            "spread": _mean(spreads[key]) if spreads[key] else None,
+            "datapoints": {"passed": metric_passed[key], "failed": metric_failed[key]},
+        }
+        if passing_range:
+            detail["passing_range"] = dict(passing_range)
+        details.append(detail)
+    return {
+        "status": status,
+        "success": bool(datapoints) and not failed,
+        "passed": passed,
+        "failed": failed,
+        "metrics": {"aggregation_function": aggregate_function, "details": details},
+        "datapoints": datapoints,
+        "event_details": view.event_details,
+        "trials": max(len(sessions) for sessions in trials.values()),
+        "flaky": flaky,
+    }
+
+
+def _per_datapoint(metric: _Metric, trials: Mapping[str, list[_Session]]) -> list[MetricValue]:
+    """With trials, the values a run's aggregate is taken over: one per datapoint, the mean over its trials (each
+    trial's own value the mean of its values), as the summary reduces them."""
+    means: list[MetricValue] = []
+    for sessions in trials.values():
+        produced = [
+            _mean([float(v) for v in metric.by_session[s.session_id]])
+            for s in sessions
+            if s.session_id in metric.by_session
+        ]
+        if produced:
+            means.append(_mean(produced))
+    return means
+
+
 def _datapoint_value(values: Sequence[MetricValue]) -> float:
     if len(values) == 1:
         return float(values[0])
@@ -331,6 +469,9 @@ def compare(
         raise ValueError(f"unknown aggregate function {aggregate_function!r}")
     old = build_view(old_events, rows=False)
     new = build_view(new_events, rows=False)
+    old_trials, new_trials = _trials(old), _trials(new)
+    old_reduced = max((len(g) for g in old_trials.values()), default=0) > 1  # with trials: per-datapoint means
+    new_reduced = max((len(g) for g in new_trials.values()), default=0) > 1
 
     old_datapoint_of, new_datapoint_of = old.datapoint_of(), new.datapoint_of()
     old_datapoints = {dp for dp in old_datapoint_of.values() if dp is not None}
@@ -348,8 +489,12 @@ def compare(
         new_metric = new.metrics.get(key)
         either = new_metric or old_metric
         assert either is not None
-        old_values = old_metric.values if old_metric else []
-        new_values = new_metric.values if new_metric else []
+        old_values: list[MetricValue] = []
+        if old_metric:
+            old_values = _per_datapoint(old_metric, old_trials) if old_reduced else old_metric.values
+        new_values: list[MetricValue] = []
+        if new_metric:
+            new_values = _per_datapoint(new_metric, new_trials) if new_reduced else new_metric.values
         old_agg = aggregate(old_values, aggregate_function) if old_metric else None
         new_agg = aggregate(new_values, aggregate_function) if new_metric else None
         difference = _finite(new_agg - old_agg) if old_agg is not None and new_agg is not None else None

@@ -534,7 +534,7 @@ class Store:
         rows = self._read(
             "SELECT event_id, session_id, json_extract(doc, '$.event_type'), json_extract(doc, '$.event_name'),"
             " json_extract(doc, '$.metadata.datapoint_id'), json_extract(doc, '$.parent_id'),"
-            " json_extract(doc, '$.error'), json_extract(doc, '$.metrics')"
+            " json_extract(doc, '$.error'), json_extract(doc, '$.metrics'), json_extract(doc, '$.metadata.trial')"
             " FROM events WHERE project_id=? AND run_id=? AND visible_at<=? ORDER BY seq",
             (project_id, run_id, now),
         )
@@ -549,8 +549,9 @@ class Store:
                 parent_id,
                 error,
                 loads(metrics) if metrics and metrics != "{}" else {},
+                _trial(trial),
             )
-            for event_id, session_id, event_type, event_name, datapoint_id, parent_id, error, metrics in rows
+            for event_id, session_id, event_type, event_name, datapoint_id, parent_id, error, metrics, trial in rows
         ]
 
     def events(self, project_id: str, now: float, run_id: str | None = None) -> Iterator[dict[str, Any]]:
@@ -585,6 +586,11 @@ def _loads(text: str, **known: Any) -> Any:
         return {**known, "error": "stored document is nested too deeply to read"}
 
 
+def _trial(value: Any) -> int | None:
+    """A session's ``metadata.trial``: a whole number, else none."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def to_record(event: Mapping[str, Any]) -> EventRecord:
     metadata = event.get("metadata") or {}
     datapoint_id = metadata.get("datapoint_id")
@@ -597,4 +603,5 @@ def to_record(event: Mapping[str, Any]) -> EventRecord:
         parent_id=event.get("parent_id"),
         error=event.get("error"),
         metrics=event.get("metrics") or {},
+        trial=_trial(metadata.get("trial")),
     )

@@ -336,6 +336,9 @@ MALFORMED: list[Any] = [
     pytest.param(BASE + "max_workers: 1000\n", 5, "max_workers", "less than or equal to 256", id="workers-1000"),
     pytest.param(BASE + "max_workers: '10'\n", 5, "max_workers", "valid integer", id="workers-string"),
     pytest.param(BASE + "max_workers: 2.5\n", 5, "max_workers", "valid integer", id="workers-float"),
+    pytest.param(BASE + "trials: 0\n", 5, "trials", "greater than or equal to 1", id="trials-0"),
+    pytest.param(BASE + "trials: 101\n", 5, "trials", "less than or equal to 100", id="trials-101"),
+    pytest.param(BASE + "trials: x\n", 5, "trials", "valid integer", id="trials-x"),
     pytest.param(BASE + "timeout: -1\n", 5, "timeout", "greater than 0", id="timeout-negative"),
     pytest.param(BASE + "timeout: true\n", 5, "timeout", "valid number", id="timeout-bool"),
     # baseline, ingestion, comment

@@ -738,3 +738,22 @@ def test_outputs_are_written_by_name_from_one_contract() -> None:
     written = outputs.by_name()
     assert tuple(written) == OUTPUT_NAMES
     assert written == {name: "" for name in OUTPUT_NAMES} | {"run-id": "r", "verdict": "pass", "report-path": "p"}
+
+
+@pytest.mark.parametrize("value", ["0", "101", "x", "2.5", "-1", " "])
+def test_trials_is_a_whole_number_from_1_to_100(value: str) -> None:
+    if not value.strip():  # empty means unset
+        assert Settings.from_mapping(action_inputs(trials=value)).trials is None
+        return
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_mapping(action_inputs(trials=value))
+    assert str(caught.value).startswith(f'input trials: expected a whole number from 1 to 100, got "{value}"')
+    with pytest.raises(SettingsError) as flagged:
+        Settings.from_args(run_flags(trials=value), {})
+    assert str(flagged.value).startswith("flag --trials: expected a whole number from 1 to 100")
+
+
+def test_trials_from_the_input_and_the_flag() -> None:
+    assert Settings.from_mapping(action_inputs(trials="5")).trials == 5
+    assert Settings.from_args(run_flags(trials="2"), {}).trials == 2
+    assert Settings.from_args(run_flags(), {}).trials is None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -1004,3 +1004,92 @@ def test_compare_event_details_presence() -> None:
 def test_compare_empty_runs() -> None:
     body = compare([], [])
     assert body == {"commonDatapoints": [], "metrics": [], "event_details": []}
+
+
+# --------------------------------------------------------------------------------------------------
+# trials: each datapoint's trials reduced first (means), then datapoints aggregated
+# --------------------------------------------------------------------------------------------------
+
+
+def trials(datapoint_id: str, *per_trial: Mapping[str, Any] | None, errored: Sequence[int] = ()) -> list[EventRecord]:
+    """A datapoint run once per ``per_trial`` entry: a session (``metadata.trial`` = its index) and a root chain
+    event with that trial's metrics (``None``: the function raised on it, as ``errored`` says too)."""
+    events: list[EventRecord] = []
+    for trial, metrics in enumerate(per_trial):
+        sid = f"s-{datapoint_id}-{trial}"
+        events.append(dataclasses.replace(session_event(datapoint_id, sid), trial=trial))
+        error = "RuntimeError: boom" if metrics is None or trial in errored else None
+        events.append(chain_event(sid, metrics, error=error))
+    return events
+
+
+def trial_run() -> list[EventRecord]:
+    # dp1: 0.0 / 1.0 / 0.5 → mean 0.5 (fails min 0.6), trials pass F T F: flaky; dp2: 1.0 three times: passes, steady
+    return [
+        *trials("dp1", {"accuracy": 0.0}, {"accuracy": 1.0}, {"accuracy": 0.5}),
+        *trials("dp2", {"accuracy": 1.0}, {"accuracy": 1.0}, {"accuracy": 1.0}),
+    ]
+
+
+def test_trials_are_reduced_to_a_mean_per_datapoint_before_aggregating() -> None:
+    body = summarize(trial_run(), {"accuracy": {"min": 0.6}})
+    assert (body["passed"], body["failed"], body["flaky"], body["trials"]) == (["dp2"], ["dp1"], ["dp1"], 3)
+    accuracy = detail(body, "accuracy")
+    assert accuracy["values"] == [0.5, 1.0]  # one value per datapoint: the mean of its trials
+    assert accuracy["aggregate"] == 0.75
+    assert accuracy["datapoints"] == {"passed": ["dp2"], "failed": ["dp1"]}
+    assert accuracy["spread"] == pytest.approx((math.sqrt(1 / 6) + 0.0) / 2)  # std of 0, 1, 0.5 is sqrt(1/6)
+    row = datapoint_row(body, "dp1")
+    assert (row["session_id"], row["trials"], row["trials_passed"], row["passed"]) == ("s-dp1-0", 3, 1, False)
+    assert row["metrics"] == [
+        {"name": "accuracy", "event_name": FUNCTION_NAME, "event_type": "chain", "value": 0.5, "passed": False}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("per_trial", "errored", "passed", "flaky", "trials_passed"),
+    [
+        ([{"a": 1.0}, {"a": 1.0}], (), True, False, 2),
+        ([{"a": 1.0}, {"a": 0.0}], (), False, True, 1),  # mean 0.5 < 0.6: fails; its trials disagree
+        ([{"a": 1.0}, {"a": 0.4}], (), True, True, 1),  # mean 0.7 passes, though one trial failed: still flaky
+        ([{"a": 1.0}, None], (), False, True, 1),  # a trial whose function raised: the datapoint fails
+        ([{"a": 1.0}, {"a": 1.0}], (1,), False, True, 1),  # raised after scoring: an error all the same
+        ([None, None], (), False, False, 0),  # every trial raised: failed, and not flaky
+        ([{"a": True}, {"a": False}, {"a": True}], (), True, True, 2),  # booleans: a pass rate of 2/3
+    ],
+)
+def test_a_datapoints_pass_fail_and_flakiness_over_its_trials(
+    per_trial: list[dict[str, Any] | None], errored: tuple[int, ...], passed: bool, flaky: bool, trials_passed: int
+) -> None:
+    body = summarize(trials("dp", *per_trial, errored=errored), {"a": {"min": 0.6}})
+    row = datapoint_row(body, "dp")
+    assert (row["passed"], "dp" in body["flaky"], row["trials_passed"]) == (passed, flaky, trials_passed)
+
+
+def test_a_metric_only_some_trials_produced_is_the_mean_of_those() -> None:
+    body = summarize(trials("dp", {"a": 0.2, "b": 1.0}, {"a": 0.4}), None)
+    assert (detail(body, "a")["values"], detail(body, "b")["values"]) == ([pytest.approx(0.3)], [1.0])
+    assert detail(body, "b")["spread"] == 0.0
+
+
+def test_without_trials_the_summary_is_unchanged() -> None:
+    events = run({"dp1": {"accuracy": 0.9}, "dp2": {"accuracy": 0.4}})
+    body = summarize(events, RANGES)
+    assert "trials" not in body
+    assert "flaky" not in body
+    assert "spread" not in detail(body, "accuracy")
+
+
+def test_a_comparison_with_trials_counts_datapoints_on_their_means() -> None:
+    old = [*trials("dp1", {"a": 0.5}), *trials("dp2", {"a": 0.5}), *trials("dp3", {"a": 0.5})]
+    new = [
+        *trials("dp1", {"a": 0.9}, {"a": 0.9}, {"a": 0.0}),  # mean 0.6: improved
+        *trials("dp2", {"a": 0.0}, {"a": 0.0}, {"a": 0.6}),  # mean 0.2: degraded
+        *trials("dp3", {"a": 0.5}, {"a": 0.5}, {"a": 0.5}),  # same
+    ]
+    body = compare(old, new)
+    a = compared(body, "a")
+    assert (a["improved"], a["degraded"], a["same"]) == (["dp1"], ["dp2"], ["dp3"])
+    assert a["new_values"] == [pytest.approx(0.6), pytest.approx(0.2), 0.5]  # one per datapoint
+    assert a["new_aggregate"] == pytest.approx(1.3 / 3)
+    assert a["old_values"] == [0.5, 0.5, 0.5]

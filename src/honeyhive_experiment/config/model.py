@@ -375,6 +375,9 @@ class ExperimentConfig(_Section):
     """How the backend aggregates each metric."""
     max_workers: Annotated[_Int, Field(ge=1, le=256)] = 10
     """Datapoints run concurrently."""
+    trials: Annotated[_Int, Field(ge=1, le=100)] = 1
+    """How many times each datapoint runs (function and evaluators); the backend compares datapoints on the mean
+    of their trials. The trials input and --trials override it."""
     timeout: Annotated[_Number, Field(gt=0)] = 300.0
     """Seconds one datapoint (function and evaluators) may take."""
     baseline: BaselineConfig = Field(default_factory=BaselineConfig)

@@ -107,6 +107,7 @@ class DatapointOutcome:
     warnings: tuple[str, ...] = ()
     duration: float = 0.0
     exported: bool = True
+    trial: int = 0  # which of the datapoint's trials (0 without trials)
 
     @property
     def failed(self) -> bool:

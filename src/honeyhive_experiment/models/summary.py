@@ -62,6 +62,9 @@ class MetricDetail(_WireModel):
     values: Annotated[list[MetricValue], PlainValidator(_value_list)] = Field(default_factory=list)
     passing_range: PassingRange | None = None
     datapoints: MetricDatapoints | None = None
+    spread: float | None = None
+    """With trials: the mean over datapoints of the standard deviation of this metric across a datapoint's trials
+    (``None`` when the backend sent none, as without trials)."""
 
     @property
     def key(self) -> MetricKey:
@@ -137,16 +140,19 @@ class DatapointMetric(_WireModel):
 
 
 class DatapointResult(_WireModel):
-    """One datapoint (one session) of a run summary.
+    """One datapoint (one session, or with trials its sessions reduced to means) of a run summary.
 
     ``passed`` is ``None`` when the backend did not say. ``metrics`` also reads the legacy
-    ``{name: value}`` form.
+    ``{name: value}`` form. With trials, ``trials`` is how many sessions the datapoint had and
+    ``trials_passed`` how many of them passed on their own (both ``None`` without trials).
     """
 
     datapoint_id: str | None = None
     session_id: str | None = None
     passed: bool | None = None
     metrics: list[DatapointMetric] = Field(default_factory=list)
+    trials: int | None = None
+    trials_passed: int | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -182,7 +188,13 @@ class DatapointResults(ColumnRows[DatapointResult]):
 
     __slots__ = ()
     model = DatapointResult
-    fields = (("datapoint_id", str), ("session_id", str), ("passed", bool))
+    fields = (
+        ("datapoint_id", str),
+        ("session_id", str),
+        ("passed", bool),
+        ("trials", int),
+        ("trials_passed", int),
+    )
     entries = (
         "metrics",
         (("name", str), ("event_name", str), ("event_type", str), ("value", (bool, int, float, str)), ("passed", bool)),
@@ -212,6 +224,10 @@ def _datapoint_results(value: Any) -> Any:
         return value
     value = _list_or_empty(value)
     return DatapointResults(value) if isinstance(value, list | tuple) else value
+
+
+def _one_if_absent(value: Any) -> Any:
+    return 1 if value is None else value
 
 
 class EventDetail(_WireModel):
@@ -248,6 +264,10 @@ class ExperimentResultSummary(_WireModel):
     ] = Field(default_factory=DatapointResults)
     event_details: Annotated[list[EventDetail], BeforeValidator(_list_or_empty)] = Field(default_factory=list)
     run_object: ExperimentRun | None = None
+    trials: Annotated[int, BeforeValidator(_one_if_absent)] = 1
+    """How many times each datapoint ran (1 when the backend does not say)."""
+    flaky: _IdList = Field(default_factory=list)
+    """With trials: the datapoints whose trials disagree on pass/fail."""
 
     @model_validator(mode="before")
     @classmethod

@@ -50,6 +50,7 @@ from honeyhive_experiment.report.model import (
     ReportExplanation,
     ReportFailedDatapoint,
     ReportFailingMetric,
+    ReportFlakyDatapoint,
     ReportFlips,
     ReportHtml,
     ReportMetric,
@@ -179,7 +180,7 @@ class _Builder:
                 old_only_datapoints=_count(comparison.old_only_datapoints),
             ),
             metrics=metrics,
-            datapoints=ReportDatapoints(failed=failed, errored=errored),
+            datapoints=ReportDatapoints(failed=failed, errored=errored, flaky=self._flaky()),
             degraded=self._degraded(metrics),
             trend=tuple(
                 ReportTrendPoint(
@@ -191,17 +192,21 @@ class _Builder:
             ),
             trend_rows=self._trend_rows(),
             notes=self._texts(j.notes, 500),
+            trials=j.trials,
             table=self._table(metrics),
             html=None,
         )
 
     def _counts(self) -> ReportCounts:
         summary = self.j.summary
-        errored = sum(1 for o in self.j.outcomes if o.status in _ERROR_KINDS)
+        # datapoints, not trials: a datapoint that errored on two of its trials counts once
+        errored = len({o.datapoint_id for o in self.j.outcomes if o.status in _ERROR_KINDS})
         if summary is None:
             return ReportCounts(passed=None, failed=None, errored=errored, unrecorded=0, total=None)
         # rows the backend never recorded (it refused their session) count too: totals equal the dataset's size
-        unrecorded = sum(1 for o in self.j.outcomes if o.status == "backend_error")
+        # (with trials: the datapoints none of whose trials the backend has)
+        summarised = {*summary.passed, *summary.failed}
+        unrecorded = len({o.datapoint_id for o in self.j.outcomes if o.status == "backend_error"} - summarised)
         passed, failed = len(summary.passed), len(summary.failed)
         return ReportCounts(
             passed=passed, failed=failed, errored=errored, unrecorded=unrecorded, total=passed + failed + unrecorded
@@ -342,6 +347,7 @@ class _Builder:
             evaluated=raised.of if raised is not None and raised.of else None,
             error=clip(r(raised.first), 200) if raised is not None else None,
             compared=compared,
+            spread=finite(detail.spread) if detail is not None else None,
             distribution=_distribution(detail, delta),
             gate_limit=_gate_limit(self.j.gates.get(name), delta, lower),
         )
@@ -410,6 +416,7 @@ class _Builder:
             changes=changes_text(new, gone),
             cause=unpaired_cause(shared=shared, new=new, gone=gone, scheme=j.id_scheme),
             low_overlap=overlap_collapsed(shared, total),
+            trials=info.trials if info is not None else 1,
         )
 
     def _about(self, sha: str | None, branch: str | None, age: str | None) -> str | None:
@@ -434,9 +441,12 @@ class _Builder:
         r = self.r
         rows: list[ReportErroredDatapoint] = []
         errored: set[str] = set()
+        trials = self.j.trials
         for outcome in self.j.outcomes:
             ident = clip(r(outcome.datapoint_id), 100)
             status = str(outcome.status)
+            trial = outcome.trial if trials > 1 else None
+            on_trial = f" (trial {outcome.trial + 1} of {trials})" if trial is not None else ""
             if status in _ERROR_KINDS:
                 errored.update((outcome.datapoint_id, outcome.session_id))
                 error = clip(r((outcome.error or "")[:_RAW_SLICE]), _PREVIEW_STORED)
@@ -445,9 +455,10 @@ class _Builder:
                         id=ident,
                         since=_since(self.j.baseline_errored, outcome.datapoint_id, outcome.session_id),
                         status=status,
-                        kind=_ERROR_KINDS[status],
+                        kind=_ERROR_KINDS[status] + on_trial,
                         error=error,
                         evaluator=None,
+                        trial=trial,
                     )
                 )
             for failure in outcome.evaluator_failures:
@@ -458,9 +469,10 @@ class _Builder:
                         id=ident,
                         since=None,
                         status="evaluator_error",
-                        kind=f"evaluator {evaluator} raised",
+                        kind=f"evaluator {evaluator} raised{on_trial}",
                         error=error,
                         evaluator=evaluator,
+                        trial=trial,
                     )
                 )
         return tuple(rows), errored
@@ -506,13 +518,37 @@ class _Builder:
                 )
             )
         inputs = self.j.inputs_by_datapoint.get(datapoint_id)
+        flaky = self.j.summary is not None and key in self.j.summary.flaky and result is not None
         return ReportFailedDatapoint(
             id=clip(r(key), 100),
             since=_since(self.j.baseline_failed, datapoint_id, key),
             failing_metrics=tuple(failing),
             inputs=self._preview(inputs) if inputs is not None else None,
             outputs=self._preview(outcome.outputs) if outcome is not None and outcome.outputs is not None else None,
+            trials_passed=result.trials_passed if flaky and result is not None else None,
+            trials=result.trials if flaky and result is not None else None,
         )
+
+    def _flaky(self) -> tuple[ReportFlakyDatapoint, ...]:
+        """The backend's flaky datapoints (their trials disagree on pass/fail), in its order, with how many of their
+        trials passed."""
+        summary = self.j.summary
+        if summary is None or not summary.flaky:
+            return ()
+        results = summary.datapoints.find(summary.flaky)
+        failed = set(summary.failed)
+        rows = []
+        for key in summary.flaky:
+            result = results.get(key)
+            rows.append(
+                ReportFlakyDatapoint(
+                    id=clip(self.r(key), 100),
+                    trials_passed=result.trials_passed if result is not None else None,
+                    trials=result.trials if result is not None and result.trials else None,
+                    failed=key in failed,
+                )
+            )
+        return tuple(rows)
 
     def _preview(self, value: Any) -> str:
         """A value as JSON text (a string as it is), redacted and cut to the stored length; ``—`` for none."""

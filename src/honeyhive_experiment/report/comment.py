@@ -9,8 +9,8 @@ A comment is never longer than :data:`COMMENT_LIMIT` characters. When the full c
 degrades step by step, stopping at the first that fits, and says so at the top (the steps taken are
 returned in :attr:`Rendered.truncated_steps`):
 
-1. ``datapoint_rows`` — at most 5 failed / errored datapoints listed, previews cut to 80 characters;
-2. ``details`` — the failed, errored and trend sections are left out;
+1. ``datapoint_rows`` — at most 5 failed / errored / flaky datapoints listed, previews cut to 80 characters;
+2. ``details`` — the failed, errored, flaky and trend sections are left out;
 3. ``metric_rows`` — as many metric rows as fit (key, failing and worse metrics first), with
    "N more metrics in the job summary";
 4. ``summary_only`` — verdict, counts, links and reasons only;
@@ -262,6 +262,7 @@ class _RowView:
     inputs: str
     outputs: str
     since: str | None
+    flaky: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +324,7 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
     shown = metrics_shown(report, plan.metric_rows) if not plan.summary_only else ()
     failed = report.datapoints.failed[: plan.rows] if details else ()
     errors = report.datapoints.errored[: plan.rows] if details else ()
+    flaky = report.datapoints.flaky[: plan.rows] if details else ()
     preview = plan.preview
     failed_views = [
         _RowView(
@@ -331,6 +333,7 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
             inputs=clip(row.inputs, preview) if row.inputs is not None else "—",
             outputs=clip(row.outputs, preview) if row.outputs is not None else "—",
             since=row.since,
+            flaky=row.flaky_text,
         )
         for row in failed
     ]
@@ -377,6 +380,9 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         "failed_errored": (counts.failed or 0) - report.failed_total,
         "errored": error_views,
         "errored_total": len(report.datapoints.errored),
+        "flaky": flaky,
+        "flaky_total": len(report.datapoints.flaky),
+        "trials": {"count": report.trials, "text": report.trials_text, "differ": report.trials_differ_text},
         "trend": trend,
         "notes": report.notes[:limit] if not plan.summary_only else (),
         "show_details": details,
@@ -549,7 +555,7 @@ def render_summary(report: Report) -> str:
     def size(text: str) -> int:
         return len(text.encode("utf-8"))
 
-    total_rows = max(len(report.datapoints.failed), len(report.datapoints.errored))
+    total_rows = max(len(report.datapoints.failed), len(report.datapoints.errored), len(report.datapoints.flaky))
     limited = _Plan(rows=0, steps=("datapoint_rows",))
     full = render(_Plan(rows=total_rows))
     if size(full) <= SUMMARY_LIMIT_BYTES:

@@ -57,6 +57,7 @@ __all__ = [
     "ReportExplanation",
     "ReportFailedDatapoint",
     "ReportFailingMetric",
+    "ReportFlakyDatapoint",
     "ReportFlips",
     "ReportHtml",
     "ReportMetric",
@@ -149,6 +150,7 @@ class ReportBaseline(_Part):
     changes: str | None = Field(description="What changed in the dataset, from the backend's lists: '2 new, 1 gone'.")
     cause: str | None = Field(description="When the overlap collapsed: its likely cause and the fix.")
     low_overlap: bool = Field(description="Whether the runs share too few datapoints to compare.")
+    trials: int = Field(ge=1, description="How many times the baseline ran each datapoint.")
 
     @property
     def label(self) -> str:
@@ -263,6 +265,10 @@ class ReportMetric(_Part):
     gate_limit: float | None = Field(
         description="The aggregate past which the metric's gate fails (max_drop, max_drop_pct), from the baseline's."
     )
+    spread: float | None = Field(
+        description="With trials: the backend's mean over datapoints of the standard deviation across a "
+        "datapoint's trials (null without trials, or when the backend does not say).",
+    )
 
     # ------------------------------------------------------------------ as shown
 
@@ -287,7 +293,10 @@ class ReportMetric(_Part):
 
     @property
     def value_text(self) -> str:
-        return self._number(self.value)
+        """This run's value; with trials, ``0.71 ± 0.17`` (its spread across a datapoint's trials)."""
+        if self.spread is None or self.value is None:
+            return self._number(self.value)
+        return f"{self._number(self.value)} ± {self._number(self.spread)}"
 
     @property
     def delta_text(self) -> str:
@@ -389,6 +398,32 @@ class ReportFailedDatapoint(_Part):
     failing_metrics: tuple[ReportFailingMetric, ...] = Field(description="The metrics it failed.")
     inputs: str | None = Field(description="Its inputs, as JSON text.")
     outputs: str | None = Field(description="The function's outputs, as JSON text (or the text returned).")
+    trials_passed: NonNegativeInt | None = Field(
+        description="When it is flaky: how many of its trials passed (null otherwise)."
+    )
+    trials: int | None = Field(ge=1, description="When it is flaky: how many trials it had.")
+
+    @property
+    def flaky_text(self) -> str:
+        """``flaky: 1 of 3 trials passed`` for a flaky datapoint, else empty."""
+        if self.trials_passed is None or self.trials is None:
+            return ""
+        return f"flaky: {self.trials_passed:,} of {self.trials:,} trials passed"
+
+
+class ReportFlakyDatapoint(_Part):
+    """A datapoint whose trials disagree on pass/fail (the backend's ``flaky`` list)."""
+
+    id: str = Field(description="The datapoint's id.")
+    trials_passed: NonNegativeInt | None = Field(description="How many of its trials passed (the backend's).")
+    trials: int | None = Field(ge=1, description="How many trials it had (the backend's).")
+    failed: bool = Field(description="Whether the datapoint failed (on the mean of its trials).")
+
+    @property
+    def passed_text(self) -> str:
+        """``2 of 3`` (``?`` where the backend did not say)."""
+        passed = "?" if self.trials_passed is None else f"{self.trials_passed:,}"
+        return f"{passed} of {'?' if self.trials is None else f'{self.trials:,}'}"
 
 
 class ReportErroredDatapoint(_Part):
@@ -403,13 +438,21 @@ class ReportErroredDatapoint(_Part):
     kind: str = Field(description="What went wrong, in words.")
     error: str = Field(description="The error (redacted, cut to 1,000 characters).")
     evaluator: str | None = Field(description="The evaluator that raised (evaluator_error only).")
+    trial: NonNegativeInt | None = Field(
+        description="With trials: which trial of the datapoint it was (metadata.trial, from 0)."
+    )
 
 
 class ReportDatapoints(_Part):
     """The datapoints that failed or errored, in the backend's order."""
 
     failed: tuple[ReportFailedDatapoint, ...] = Field(description="Failed datapoints (errored ones excluded).")
-    errored: tuple[ReportErroredDatapoint, ...] = Field(description="Errors, one per datapoint and evaluator.")
+    errored: tuple[ReportErroredDatapoint, ...] = Field(
+        description="Errors, one per datapoint (with trials: per trial) and evaluator."
+    )
+    flaky: tuple[ReportFlakyDatapoint, ...] = Field(
+        description="With trials: the datapoints whose trials disagree on pass/fail, in the backend's order.",
+    )
 
 
 class DegradedDatapoint(_Part):
@@ -558,6 +601,7 @@ class Report(_Part):
         description="The key metrics over the earlier runs and this one, as the comment's trend shows them."
     )
     notes: tuple[str, ...] = Field(description="Notes shown with the report.")
+    trials: int = Field(ge=1, description="How many times each datapoint ran (trials).")
     table: ReportTable | None = Field(
         description="Every datapoint of the two runs, read back from the backend (null when it was not read)."
     )
@@ -584,6 +628,19 @@ class Report(_Part):
         if counts.unrecorded:
             text += f", {counts.unrecorded:,} not recorded"
         return text
+
+    @property
+    def trials_text(self) -> str:
+        """``3 trials per datapoint`` (empty without trials)."""
+        return f"{self.trials:,} trials per datapoint" if self.trials > 1 else ""
+
+    @property
+    def trials_differ_text(self) -> str:
+        """``baseline: 1 trial, this run: 5`` when the baseline ran a different number of trials, else empty."""
+        baseline = self.baseline
+        if baseline is None or baseline.trials == self.trials:
+            return ""
+        return f"baseline: {baseline.trials:,} trial{'s' if baseline.trials != 1 else ''}, this run: {self.trials:,}"
 
     @property
     def failed_total(self) -> int:

@@ -28,6 +28,7 @@ def render_terminal(report: Report, *, max_datapoints: int = DEFAULT_MAX_DATAPOI
         _metrics(report),
         _failed(report, max_datapoints),
         _errors(report, max_datapoints),
+        _flaky(report, max_datapoints),
         _notes(report),
         [f"HTML report: {plain(report.html.file)}"] if report.html is not None else [],
         ["", _footer(report)],
@@ -50,6 +51,8 @@ def _header(report: Report) -> list[str]:
     verdict = f"Verdict: {report.verdict.value.upper()}"
     if counts.total is not None and counts.passed is not None:
         verdict += f" ({report.headline})"
+    if report.trials_text:
+        verdict += f", {report.trials_text}"
     lines = [f"HoneyHive experiment: {plain(report.title or report.experiment)}", verdict]
     lines += [f"  - {plain(reason)}" for reason in report.reasons]
     lines += [f"  ! {plain(warning)}" for warning in report.warnings]
@@ -73,6 +76,8 @@ def _baseline(report: Report) -> list[str]:
     if baseline.url:
         text += f" {plain(baseline.url)}"
     lines = [text]
+    if report.trials_differ_text:
+        lines.append(f"Trials differ: {report.trials_differ_text}")
     if baseline.shared is not None and baseline.total is not None:
         changes = f" ({baseline.changes})" if baseline.changes else ""
         lines.append(f"Compared on {baseline.shared_text} of {baseline.total_text} datapoints{changes}")
@@ -121,7 +126,8 @@ def _failed(report: Report, limit: int) -> list[str]:
     for row in failed[:limit]:
         what = "; ".join(m.text for m in row.failing_metrics[:FAILING_SHOWN]) or "failed"
         since = f" ({row.since})" if row.since else ""
-        lines.append(f"  {plain(row.id)}{since}: {plain(what)}")
+        flaky = f" ({row.flaky_text})" if row.flaky_text else ""
+        lines.append(f"  {plain(row.id)}{since}{flaky}: {plain(what)}")
         if row.inputs is not None:
             lines.append(f"    inputs:  {plain(clip(row.inputs, PREVIEW_SHORT))}")
         if row.outputs is not None:
@@ -142,6 +148,20 @@ def _errors(report: Report, limit: int) -> list[str]:
     ]
     if len(errors) > limit:
         lines.append(f"  ... and {len(errors) - limit:,} more (see report.json)")
+    return lines
+
+
+def _flaky(report: Report, limit: int) -> list[str]:
+    flaky = report.datapoints.flaky
+    if not flaky:
+        return []
+    lines = ["", f"Flaky datapoints ({len(flaky):,}): their trials disagree on pass/fail"]
+    lines += [
+        f"  {plain(row.id)}: {row.passed_text} trials passed, {'failed' if row.failed else 'passed'} on the mean"
+        for row in flaky[:limit]
+    ]
+    if len(flaky) > limit:
+        lines.append(f"  ... and {len(flaky) - limit:,} more (see report.json)")
     return lines
 
 

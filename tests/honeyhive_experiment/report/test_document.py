@@ -119,6 +119,7 @@ def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
         "evaluated": None,
         "error": None,
         "compared": True,
+        "spread": None,
     }
     assert doc["datapoints"]["failed"] == [
         {
@@ -127,6 +128,8 @@ def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
             "failing_metrics": [{"name": "accuracy", "event_name": "answer", "value": 0.2, "text": "Accuracy = 0.200"}],
             "inputs": '{"question": "What is the capital of Peru?"}',
             "outputs": '{"answer": "The capital of Peru is *Lima* | source: `wiki`"}',
+            "trials_passed": None,
+            "trials": None,
         }
     ]
     assert [e["status"] for e in doc["datapoints"]["errored"]] == ["function_error", "evaluator_error"]

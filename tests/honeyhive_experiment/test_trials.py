@@ -1,0 +1,286 @@
+"""Repeated trials (issue 22) through ``evaluate()`` and the command line's dry run, on the embedded backend.
+
+Each datapoint runs K times, each trial its own session of the same run with the same ``datapoint_id`` and
+``metadata.trial``; the backend reduces a datapoint's trials to means before it aggregates. The function here is
+deterministic per trial: its n-th call on a datapoint (n = 0, 1, 2, … whatever order the pool runs them in)
+answers ``10 * number + n``, so the mean over K trials is known exactly: ``10 * number + (K - 1) / 2``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import sys
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from honeyhive_experiment import evaluate
+from honeyhive_experiment.cli import main
+from honeyhive_local import LocalBackend
+from tests.conftest import API_KEY
+from tests.quickstart import init_repository
+
+pytestmark = pytest.mark.integration
+
+DATAPOINTS = 20
+
+
+class Counting:
+    """The function under test: on its n-th call for a datapoint it answers ``10 * number + n``."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[int] = Counter()
+        self.lock = threading.Lock()
+
+    def __call__(self, datapoint: dict[str, Any]) -> dict[str, float]:
+        number = datapoint["inputs"]["number"]
+        with self.lock:
+            n = self.calls[number]
+            self.calls[number] += 1
+        return {"value": 10.0 * number + n}
+
+
+def value(outputs: dict[str, float], inputs: dict[str, Any], ground_truth: Any = None) -> float:
+    return outputs["value"]
+
+
+def sessions_of(backend: LocalBackend, run_id: str) -> list[dict[str, Any]]:
+    body = {
+        "filters": [
+            {"field": "metadata.run_id", "operator": "is", "value": run_id, "type": "string"},
+            {"field": "event_type", "operator": "is", "value": "session", "type": "string"},
+        ],
+        "limit": 7500,
+    }
+    with httpx.Client(base_url=backend.url, headers={"Authorization": f"Bearer {backend.api_key}"}) as hh:
+        response = hh.post("/v1/events/export", json=body)
+    assert response.status_code == 200, response.text
+    sessions: list[dict[str, Any]] = response.json()["events"]
+    return sessions
+
+
+def test_three_trials_of_twenty_datapoints_are_sixty_sessions_and_the_result_holds_their_means(
+    backend: LocalBackend,
+) -> None:
+    function = Counting()
+    result = evaluate(
+        function=function,
+        dataset=[{"inputs": {"number": i}} for i in range(DATAPOINTS)],
+        evaluators=[value],
+        api_key=API_KEY,
+        server_url=backend.url,
+        name="three-trials",
+        max_workers=4,
+        trials=3,
+        print_results=False,
+    )
+    assert function.calls == Counter({i: 3 for i in range(DATAPOINTS)}), "the function runs once per trial"
+
+    sessions = sessions_of(backend, result.run_id)
+    assert len(sessions) == 3 * DATAPOINTS
+    assert len({s["session_id"] for s in sessions}) == 3 * DATAPOINTS
+    per_datapoint: dict[str, list[int]] = {}
+    for session in sessions:
+        per_datapoint.setdefault(session["metadata"]["datapoint_id"], []).append(session["metadata"]["trial"])
+    assert len(per_datapoint) == DATAPOINTS
+    assert all(sorted(trials) == [0, 1, 2] for trials in per_datapoint.values()), per_datapoint
+
+    summary = result.summary
+    assert summary.trials == 3
+    assert summary.flaky == []
+    means = {row.datapoint_id: next(m.value for m in row.metrics if m.name == "value") for row in summary.datapoints}
+    number_of = {o.datapoint_id: o.index for o in result.outcomes}  # the dataset's row i holds number i
+    assert means == {dp: 10.0 * number_of[dp] + 1.0 for dp in number_of}  # the mean of n + 0, n + 1, n + 2
+    assert {row.trials for row in summary.datapoints} == {3}
+    detail = summary.metric("value")
+    assert detail is not None
+    assert detail.aggregate == pytest.approx(sum(10.0 * i + 1.0 for i in range(DATAPOINTS)) / DATAPOINTS)
+    assert detail.spread == pytest.approx((2 / 3) ** 0.5)  # the standard deviation of 0, 1, 2 on every datapoint
+    assert len(result.outcomes) == 3 * DATAPOINTS
+    assert sorted(Counter(o.trial for o in result.outcomes).items()) == [(0, 20), (1, 20), (2, 20)]
+
+
+def test_one_trial_records_no_trial_metadata_and_the_summary_says_nothing_of_trials(backend: LocalBackend) -> None:
+    result = evaluate(
+        function=Counting(),
+        dataset=[{"inputs": {"number": i}} for i in range(3)],
+        evaluators=[value],
+        api_key=API_KEY,
+        server_url=backend.url,
+        name="one-trial",
+        print_results=False,
+    )
+    sessions = sessions_of(backend, result.run_id)
+    assert len(sessions) == 3
+    assert all("trial" not in s["metadata"] for s in sessions)
+    assert (result.summary.trials, result.summary.flaky) == (1, [])
+    assert {row.trials for row in result.summary.datapoints} == {None}
+
+
+# ----------------------------------------------------------------------------------------------- the command line
+
+APP = """
+import threading
+from collections import Counter
+from collections.abc import Iterator
+
+CALLS = Counter()
+LOCK = threading.Lock()
+
+
+def answer(datapoint):
+    number = datapoint["inputs"]["number"]
+    with LOCK:
+        n = CALLS[number]
+        CALLS[number] += 1
+    return {"value": 10.0 * number + n}
+
+
+def value(outputs, inputs, ground_truth=None):
+    return outputs["value"]
+"""
+
+CONFIG = """\
+name: counting
+function: counting_app:answer
+dataset: {{path: numbers.jsonl}}
+evaluators: [counting_app:value]
+max_workers: 4
+{extra}"""
+
+
+@pytest.fixture
+def repository(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / ".honeyhive").mkdir(parents=True)
+    (root / "counting_app.py").write_text(APP, encoding="utf-8")
+    rows = "".join(json.dumps({"inputs": {"number": i}}) + "\n" for i in range(5))
+    (root / "numbers.jsonl").write_text(rows, encoding="utf-8")
+    init_repository(root)
+    return root
+
+
+def dry_run(root: Path, config_extra: str, *argv: str) -> tuple[int, dict[str, Any], str]:
+    (root / ".honeyhive" / "experiment.yml").write_text(CONFIG.format(extra=config_extra), encoding="utf-8")
+    report = root.parent / "report.json"
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["run", "--dry-run", "-C", str(root), "--report", str(report), *argv], environ={})
+    return code, json.loads(report.read_text(encoding="utf-8")), out.getvalue() + err.getvalue()
+
+
+def test_the_trials_flag_overrides_the_experiment_files_trials(repository: Path) -> None:
+    code, report, shown = dry_run(repository, "trials: 3", "--trials", "2")
+    assert code == 0, shown
+    with LocalBackend(str(repository / ".honeyhive" / "local.db")) as local:
+        sessions = sessions_of(local, report["run"]["id"])
+    assert sorted(Counter(s["metadata"]["trial"] for s in sessions).items()) == [(0, 5), (1, 5)]
+    assert report["trials"] == 2
+
+
+# ----------------------------------------------------------------------------------- gates with trials: a noisy judge
+
+JUDGED_APP = """
+import json
+import pathlib
+import random
+import threading
+from collections import Counter
+from collections.abc import Iterator
+
+STATE = pathlib.Path(__file__).resolve().parent / "state.json"
+CALLS = Counter()
+LOCK = threading.Lock()
+
+
+def answer(datapoint):
+    number = datapoint["inputs"]["number"]
+    shifted = number in json.loads(STATE.read_text(encoding="utf-8"))["shifted"]
+    return {"quality": 0.6 if shifted else 0.7}
+
+
+def judge(outputs, inputs, ground_truth=None):
+    # uniform noise of ±0.3 around the answer's quality; seeded per run, datapoint and call, so that which
+    # values a datapoint's trials get does not depend on how the pool interleaves them
+    seed = json.loads(STATE.read_text(encoding="utf-8"))["seed"]
+    with LOCK:
+        call = CALLS[(seed, inputs["number"])]
+        CALLS[(seed, inputs["number"])] += 1
+    noise = random.Random(f"{seed}:{inputs['number']}:{call}").uniform(-0.3, 0.3)
+    return round(outputs["quality"] + noise, 4)
+"""
+
+JUDGED_CONFIG = """\
+name: judged-bot
+function: judged_app:answer
+dataset: {path: questions.jsonl}
+evaluators: [judged_app:judge]
+max_workers: 16
+trials: 8
+gate: {judge: {max_drop_pct: 5, significant: true}}
+"""
+
+
+@pytest.fixture(scope="module")
+def judged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """A 40-question bot scored by a noisy judge, and its baseline run (8 trials, no shift, seed 0)."""
+    root = tmp_path_factory.mktemp("judged") / "bot"
+    (root / ".honeyhive").mkdir(parents=True)
+    (root / "judged_app.py").write_text(JUDGED_APP, encoding="utf-8")
+    (root / ".honeyhive" / "experiment.yml").write_text(JUDGED_CONFIG, encoding="utf-8")
+    rows = "".join(json.dumps({"inputs": {"number": i}}) + "\n" for i in range(40))
+    (root / "questions.jsonl").write_text(rows, encoding="utf-8")
+    (root / ".gitignore").write_text("state.json\n.honeyhive/local.db*\n__pycache__/\n", encoding="utf-8")
+    init_repository(root, "a judged bot")
+    code, report, shown = judged_run(root, seed=0, shifted=0)
+    assert code == 0, shown
+    yield root, report["run"]["id"]
+    sys.modules.pop("judged_app", None)  # imported by the in-process runs
+
+
+def judged_run(root: Path, *, seed: int, shifted: int, baseline: str | None = None) -> tuple[int, dict[str, Any], str]:
+    state = {"seed": seed, "shifted": list(range(shifted))}
+    (root / "state.json").write_text(json.dumps(state), encoding="utf-8")
+    report = root.parent / f"report-{seed}.json"
+    argv = ["run", "--dry-run", "-C", str(root), "--report", str(report)]
+    argv += ["--baseline", baseline] if baseline else []
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv, environ={})
+    return code, json.loads(report.read_text(encoding="utf-8")), out.getvalue() + err.getvalue()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_eight_trials_see_a_tenth_lower_judge_score_on_thirty_of_forty_datapoints(
+    judged: tuple[Path, str], seed: int
+) -> None:
+    """The shift is real: per datapoint, 8 trials' mean has a noise of 0.17 / √8 ≈ 0.06 each side, so most of the 30
+    shifted datapoints come out worse, the sign test on 40 datapoints is significant and the drop (about 10%) is past
+    the gate's 5%."""
+    root, baseline = judged
+    code, report, shown = judged_run(root, seed=seed, shifted=30, baseline=baseline)
+    assert code == 1, shown
+    assert report["verdict"] == "fail"
+    [failure] = report["gate_failures"]
+    assert failure.startswith("judge got worse by "), failure
+    judge = next(m for m in report["metrics"] if m["name"] == "judge")
+    assert judge["one_sided"]
+    assert judge["p_value"] < 0.05
+    assert judge["worse_count"] + judge["better_count"] + judge["same_count"] == 40, "datapoints, not 320 trials"
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_eight_trials_of_the_same_code_pass_the_noise_aware_gate(judged: tuple[Path, str], seed: int) -> None:
+    root, baseline = judged
+    code, report, shown = judged_run(root, seed=seed, shifted=0, baseline=baseline)
+    assert code == 0, shown
+    assert (report["verdict"], report["gate_failures"]) == ("pass", [])
+    judge = next(m for m in report["metrics"] if m["name"] == "judge")
+    assert judge["difference"] != 0, "the judge did move"
