@@ -390,8 +390,9 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         "rest_in": "the job summary" if mode == "comment" else "report.json",
         "truncation": _truncation_message(report, plan, mode, len(shown)),
         "dry_run": report.dry_run,
+        # where the page of every datapoint is; none when there are no datapoints to show (an error verdict)
         "html_report": None
-        if report.html is None or plan.summary_only
+        if report.html is None or report.table is None or plan.summary_only
         else {
             "file": report.html.file,
             "name": report.html.file.rpartition("/")[2],
