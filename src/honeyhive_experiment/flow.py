@@ -55,7 +55,7 @@ from honeyhive_experiment.experiment import (
 from honeyhive_experiment.history import key_metric_trend
 from honeyhive_experiment.judgement import BaselineInfo, Judgement
 from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, MetricKey, RunComparisonResult
-from honeyhive_experiment.models.details import DatapointDetails
+from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, Progress
 from honeyhive_experiment.paths import inside
 from honeyhive_experiment.report import load_report
@@ -643,7 +643,8 @@ def with_details(
     """``judgement`` with both runs' datapoints read back from the backend (their events): inputs, outputs, errors,
     metric values and explanations, for the HTML report's table. At most ``limit`` datapoints are held: those
     the backend's comparison says got worse (in their metric's direction) or its result says failed first, then
-    the rest in the backend's order. ``session_url``: a session's page in the app (``{session_id}`` in it)."""
+    the rest in the backend's order. ``session_url``: a session's page in the app (``{session_id}`` in it).
+    With trials, a datapoint's texts are its first trial's and its values the backend's summary's (its means)."""
     summary, comparison = judgement.summary, judgement.comparison
     if judgement.run_id is None or summary is None:
         return judgement
@@ -656,10 +657,12 @@ def with_details(
             lower = judgement.metrics.get(delta.metric_name, _PLAIN).direction is Direction.LOWER
             first.update((delta.improved if lower else delta.degraded) or ())
     chosen = set(sorted(order, key=lambda ident: ident not in first)[:limit])  # a stable sort: the backend's order
-    current = get_run_records(client, judgement.run_id, keep=chosen.__contains__)
+    current = with_backend_values(get_run_records(client, judgement.run_id, keep=chosen.__contains__), summary)
     baseline = None
     if comparison is not None:
         baseline = get_run_records(client, comparison.old_run_id, keep=chosen.__contains__)
+        if judgement.baseline is not None and judgement.baseline.trials > 1:  # its values: its datapoints' means
+            baseline = with_backend_values(baseline, get_run_result(client, comparison.old_run_id))
     shown = tuple(ident for ident in dict.fromkeys(order) if ident in chosen)
     details = DatapointDetails(current, baseline, shown, len(dict.fromkeys(order)), session_url)
     return dataclasses.replace(judgement, details=details)

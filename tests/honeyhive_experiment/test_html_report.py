@@ -120,3 +120,52 @@ def test_the_api_key_and_markup_in_outputs_reach_the_page_redacted_and_as_text(
     assert "<img" not in page
     assert XSS in _text(page)  # shown as text
     assert page.count('href="https://app.example.test/sessions/') == 22
+
+
+FLAKY_STATUS_PAGE = '''
+
+import itertools as _itertools
+
+_status_calls = _itertools.count()
+_answer = answer
+
+
+def answer(datapoint):
+    """Every other call about the status page misses its keyword: of two trials, one fails."""
+    found = _answer(datapoint)
+    if "status page" in datapoint["inputs"]["question"] and next(_status_calls) % 2:
+        found = {**found, "answer": "No idea, sorry."}
+    return found
+'''
+
+
+def test_with_trials_the_table_shows_flaky_datapoints_and_the_backends_means_of_both_runs(
+    quickstart: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two trials, one of the status page's failing its keyword: that datapoint is flaky (1 of 2 trials passed),
+    and its keyword recall in both runs is the backend's mean of its trials (0.5), not one trial's 0 or 1."""
+    app = quickstart / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + FLAKY_STATUS_PAGE, encoding="utf-8")
+    report = quickstart / ".honeyhive" / "report.json"
+    for _ in range(2):
+        forget_the_app()
+        code = main(["run", "--dry-run", "--trials", "2", "--report", str(report), "-C", str(quickstart)], environ={})
+        assert code in (0, 1), capsys.readouterr().out
+    capsys.readouterr()
+    found = json.loads(report.read_text(encoding="utf-8"))
+    assert found["trials"] == 2
+    assert found["baseline"]["trials"] == 2
+    rows = found["table"]["rows"]
+    assert len(rows) == 22
+    [flaky] = [row for row in rows if "flaky" in row["status"]]
+    assert [d["id"] for d in found["datapoints"]["flaky"]] == [flaky["id"]]  # the backend's flaky list
+    assert (flaky["trials"], flaky["trials_passed"]) == (2, 1)
+    assert "Where is your status page?" in flaky["inputs"]["text"]
+    recall = [m["label"] for m in found["metrics"]].index("Keyword recall")
+    assert (flaky["metrics"][recall]["value"], flaky["metrics"][recall]["baseline"]) == (0.5, 0.5)
+    assert {(row["trials"], row["trials_passed"]) for row in rows if row is not flaky} == {(2, 2)}
+    page = (quickstart / ".honeyhive" / "report.html").read_text(encoding="utf-8")
+    assert "· 2 trials per datapoint</p>" in page
+    assert page.count("1 of 2 trials passed") == 1
+    assert page.count("2 of 2 trials passed") == 21
+    assert '<option value="flaky">flaky (trials disagree) (1)</option>' in page

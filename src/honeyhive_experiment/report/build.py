@@ -574,6 +574,9 @@ class _Builder:
         moves = [self._moves(key, row.direction) for key, row in zip(self.metric_keys, metrics, strict=True)]
         comparison, summary = self.j.comparison, self.j.summary
         failed = set(summary.failed) if summary is not None else set()
+        flaky = set(summary.flaky) if summary is not None else set()
+        # with trials, each datapoint's trials and how many passed, as the backend reduced them
+        trials = summary.datapoints.find(details.order) if summary is not None and summary.trials > 1 else {}
         new_only = set(comparison.new_only_datapoints or ()) if comparison is not None else set()
         rows = []
         for ident in details.order:
@@ -592,6 +595,8 @@ class _Builder:
                 status.add("errored")
             if ident in failed or (current is not None and current.session_id in failed):
                 status.add("failed")
+            if ident in flaky:
+                status.add("flaky")
             if comparison is not None and current is not None and (ident in new_only or baseline is None):
                 status.add("new")
             if comparison is not None and current is None:
@@ -602,7 +607,7 @@ class _Builder:
                 status.add("improved")
             if comparison is not None and not status:
                 status.add("same")
-            rows.append(self._row(ident, current, baseline, details, cells, status))
+            rows.append(self._row(ident, current, baseline, details, cells, status, trials.get(ident)))
         rank = {status: i for i, status in enumerate(ROW_STATUSES)}
         ordered = sorted(
             enumerate(rows), key=lambda item: (rank[item[1].status[0]] if item[1].status else len(rank), item[0])
@@ -630,6 +635,7 @@ class _Builder:
         details: DatapointDetails,
         cells: tuple[ReportCell, ...],
         status: set[RowStatus],
+        result: DatapointResult | None,
     ) -> ReportRow:
         r = self.r
         either = current or baseline
@@ -651,6 +657,8 @@ class _Builder:
             error=clip(r(current.error[:_RAW_SLICE]), TEXT_LIMIT) if current is not None and current.error else None,
             metrics=cells,
             explanations=explanations,
+            trials=result.trials if result is not None and result.trials else None,
+            trials_passed=result.trials_passed if result is not None and result.trials else None,
         )
 
     def _text(self, value: Any) -> ReportText | None:

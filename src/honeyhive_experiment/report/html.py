@@ -65,6 +65,7 @@ _STATUS_WORDS: Final = {
     "degraded": "degraded",
     "errored": "errored",
     "failed": "failed",
+    "flaky": "flaky (trials disagree)",
     "new": "new",
     "gone": "gone",
     "improved": "improved",

@@ -472,8 +472,17 @@ class Degraded(_Part):
     rows: tuple[DegradedDatapoint, ...] = Field(description="The first of them.")
 
 
-RowStatus = Literal["degraded", "errored", "failed", "new", "gone", "improved", "same"]
-ROW_STATUSES: Final[tuple[RowStatus, ...]] = ("degraded", "errored", "failed", "new", "gone", "improved", "same")
+RowStatus = Literal["degraded", "errored", "failed", "flaky", "new", "gone", "improved", "same"]
+ROW_STATUSES: Final[tuple[RowStatus, ...]] = (
+    "degraded",
+    "errored",
+    "failed",
+    "flaky",
+    "new",
+    "gone",
+    "improved",
+    "same",
+)
 """A datapoint's statuses in the order the table puts them first (a datapoint that got worse comes first)."""
 Move = Literal["better", "worse", "same"]
 
@@ -510,8 +519,9 @@ class ReportRow(_Part):
     session_url: str | None = Field(description="Its session in the HoneyHive app (http or https).")
     status: tuple[RowStatus, ...] = Field(
         description="degraded / improved (worse / better on some metric, by the backend's comparison and the "
-        "metric's direction), errored (its function raised), failed (the backend's result), new / gone (only in "
-        "this run / in the baseline), same; the first is the one it is sorted by."
+        "metric's direction), errored (its function raised), failed (the backend's result), flaky (with trials: "
+        "the backend's flaky list, its trials disagree on pass/fail), new / gone (only in this run / in the "
+        "baseline), same; the first is the one it is sorted by."
     )
     inputs: ReportText | None = Field(description="Its inputs, as JSON text.")
     output: ReportText | None = Field(description="This run's output, as JSON text (or the text returned).")
@@ -519,6 +529,19 @@ class ReportRow(_Part):
     error: str | None = Field(description="This run's error (the function raised or timed out).")
     metrics: tuple[ReportCell, ...] = Field(description="Its value of each metric, in the order of metrics.")
     explanations: tuple[ReportExplanation, ...] = Field(description="What the evaluators said of it.")
+    trials: int | None = Field(
+        ge=1, description="With trials: how many trials it had in this run (the backend's; null without trials)."
+    )
+    trials_passed: NonNegativeInt | None = Field(
+        description="With trials: how many of its trials passed on their own (the backend's; null without trials)."
+    )
+
+    @property
+    def trials_text(self) -> str:
+        """``2 of 3 trials passed`` (empty without trials)."""
+        if self.trials is None or self.trials_passed is None:
+            return ""
+        return f"{self.trials_passed:,} of {self.trials:,} trials passed"
 
 
 class ReportTable(_Part):

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from honeyhive_experiment.config import Direction, MetricConfig
-from honeyhive_experiment.models.details import DatapointDetails, records_from_events
+from honeyhive_experiment.models.details import DatapointDetails, records_from_events, with_backend_values
 from honeyhive_experiment.report import build_report, render_html
 from honeyhive_experiment.report.build import TEXT_LIMIT
 from honeyhive_experiment.report.html import word_diff
-from tests.honeyhive_experiment.report.scenarios import RUN_ID, base_input, comparison_of, summary_of
+from tests.honeyhive_experiment.report.scenarios import RUN_ID, base_input, baseline_info, comparison_of, summary_of
 
 pytestmark = pytest.mark.unit
 
@@ -232,3 +232,103 @@ def test_a_metric_with_values_but_no_aggregate_range_or_gate_still_gets_its_hist
     page = render_html(build_report(base_input(summary=summary_of(body))))
     assert page.count('<figure class="hist">') == 1
     assert 'class="mark-' not in page
+
+
+# ------------------------------------------------------------------------------------------------ trials
+
+
+def trial_events(run_id: str, rows: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Per datapoint a session and its chain event per trial (``metadata.trial`` on the session, as the runner
+    writes it), the later trials first: the export's order is no promise."""
+    found = []
+    for ident, trials in rows.items():
+        for trial, row in reversed(list(enumerate(trials))):
+            session = f"s-{run_id[:4]}-{ident}-{trial}"
+            found.append(
+                {"event_type": "session", "session_id": session, "inputs": {"q": ident}, "outputs": row["outputs"],
+                 "metadata": {"run_id": run_id, "datapoint_id": ident, "trial": trial}, "error": None}
+            )  # fmt: skip
+            found.append(
+                {"event_type": "chain", "event_name": "answer", "session_id": session, "parent_id": session,
+                 "metadata": {"run_id": run_id, "datapoint_id": ident}, "outputs": row["outputs"],
+                 "metrics": row["metrics"], "error": None}
+            )  # fmt: skip
+    return found
+
+
+def trial(answer: str, accuracy: float, latency: int = 800) -> dict[str, Any]:
+    return {"outputs": {"answer": answer}, "metrics": {"accuracy": accuracy, "latency_ms": latency,
+            "accuracy_explanation": f"said {answer}"}}  # fmt: skip
+
+
+TRIALS = {  # q2's trials disagree on pass/fail: the backend calls it flaky
+    "q1": [trial("Paris", 1.0), trial("Paris, France", 0.7), trial("Lyon", 0.4)],
+    "q2": [trial("use the settings", 0.2), trial("settings page", 0.9), trial("no idea", 0.2)],
+    "q3": [trial("fine", 0.6, 1200), trial("fine", 0.6, 1200), trial("fine", 0.6, 1200)],
+}
+SUMMARY_TRIALS = {
+    **SUMMARY,
+    "passed": ["q1", "q3"],
+    "failed": ["q2"],
+    "trials": 3,
+    "flaky": ["q2"],
+    "datapoints": [  # the backend's means of each datapoint's trials, and how many trials passed on their own
+        {"datapoint_id": i, "session_id": f"s-3f6c-{i}-0", "passed": i != "q2", "trials": 3, "trials_passed": passed,
+         "metrics": [{"name": "accuracy", "event_name": "answer", "value": accuracy},
+                     {"name": "latency_ms", "event_name": "answer", "value": latency}]}
+        for i, passed, accuracy, latency in (("q1", 3, 0.7, 800), ("q2", 1, 0.4333, 800), ("q3", 3, 0.6, 1200))
+    ],
+}  # fmt: skip
+
+
+def trials_report() -> Any:
+    summary = summary_of(SUMMARY_TRIALS)
+    old_run = {"run_id": OLD_RUN, "datapoint_ids": ["q1", "q2", "q3", "q5"]}
+    comparison = comparison_of({**COMPARE, "old_run": old_run}, summary)
+    current = with_backend_values(records_from_events(RUN_ID, trial_events(RUN_ID, TRIALS)), summary)
+    details = DatapointDetails(
+        current, records_from_events(OLD_RUN, events(OLD_RUN, BASELINE)), ("q1", "q2", "q3", "q5"), 4, None
+    )
+    judged = base_input(
+        summary=summary, comparison=comparison, metrics=METRICS, details=details, trials=3, baseline=baseline_info()
+    )
+    return build_report(judged)
+
+
+def test_a_datapoints_trials_are_recorded_from_its_first_trial_never_a_blend() -> None:
+    found = records_from_events(RUN_ID, trial_events(RUN_ID, TRIALS))
+    assert found.total == 3
+    q1 = found.records["q1"]
+    assert (q1.session_id, q1.outputs) == ("s-3f6c-q1-0", {"answer": "Paris"})
+    assert q1.metrics == {("accuracy", "answer"): 1.0, ("latency_ms", "answer"): 800}
+    assert q1.explanations == {"accuracy_explanation": "said Paris"}
+
+
+def test_with_trials_the_table_shows_flaky_and_how_many_trials_passed_and_the_backends_means() -> None:
+    report = trials_report()
+    assert report.table is not None
+    rows = {row.id: row for row in report.table.rows}
+    assert rows["q2"].status == ("degraded", "failed", "flaky")
+    assert [row.id for row in report.table.rows if "flaky" in row.status] == ["q2"]
+    assert (rows["q2"].trials_text, rows["q1"].trials_text) == ("1 of 3 trials passed", "3 of 3 trials passed")
+    # the values are the backend's means of the trials (what its comparison judged), the texts the first trial's
+    assert [c.value for c in rows["q1"].metrics] == [0.7, 800]
+    assert rows["q1"].output is not None
+    assert rows["q1"].output.text == '{"answer": "Paris"}'
+    assert rows["q5"].trials is None  # only in the baseline
+    page = render_html(report)
+    assert "✅ <b>Passed</b> · 2 of 3 datapoints passed, 1 failed · 3 trials per datapoint</p>" in page
+    assert "⚠️ baseline: 1 trial, this run: 3" in page
+    assert '<option value="flaky">flaky (trials disagree) (1)</option>' in page
+    [q2] = re.findall(r'<tr data-id="q2".*?</tr>', page, re.S)
+    assert '<span class="st st-flaky">flaky</span>' in q2
+    assert '<span class="trials">1 of 3 trials passed</span>' in q2
+    assert page.count("3 of 3 trials passed") == 2
+
+
+def test_without_trials_the_table_says_nothing_of_them() -> None:
+    report, found = table()
+    assert {(row.trials, row.trials_passed) for row in found.rows} == {(None, None)}
+    shown = render_html(report).split("</style>")[1].split("<script>")[0]  # what the page shows, not its style
+    assert "trial" not in shown
+    assert "flaky" not in shown
