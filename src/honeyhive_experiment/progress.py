@@ -23,7 +23,8 @@ class ProgressPrinter:
 
     def __call__(self, p: Progress) -> None:
         eta = f", eta {p.eta:.0f} s" if p.eta is not None and p.done < p.total else ""
-        text = f"{p.done}/{p.total} datapoints ({p.failed} failed, {p.errored} errored), {p.rate:.1f}/s{eta}"
+        unit = "trials" if p.trials > 1 else "datapoints"
+        text = f"{p.done}/{p.total} {unit} ({p.failed} failed, {p.errored} errored), {p.rate:.1f}/s{eta}"
         if self._interactive:
             width = 30
             filled = int(width * p.done / max(p.total, 1))

@@ -195,7 +195,7 @@ class Runner:
                         elapsed = max(time.monotonic() - started, 1e-9)
                         rate = done / elapsed
                         eta = (total - done) / rate if rate else None
-                        self.progress(Progress(done, failed, total, rate, eta, errored))
+                        self.progress(Progress(done, failed, total, rate, eta, errored, self.trials))
                 if getattr(self.client, "unreachable", False):  # the client's circuit is open: stop here
                     raise BackendUnreachable(
                         f"the backend stopped answering after {done} of {total} datapoint(s); the run stops"

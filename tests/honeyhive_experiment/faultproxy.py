@@ -219,9 +219,10 @@ class FaultProxy:
 
     def draw(self, method: str, path: str) -> Fault | None:
         """Whether to fail this request, and how (called once per request, in arrival order)."""
+        eligible = self.should_fault(method, path)  # outside the lock: a test's hook may hold this request
         with self._lock:
             self.requests += 1
-            if not self.should_fault(method, path) or self._rng.random() >= self.rate:
+            if not eligible or self._rng.random() >= self.rate:
                 return None
             fault = self.kinds[len(self.injected) % len(self.kinds)]
             self.injected.append(Injected(fault, method, path))

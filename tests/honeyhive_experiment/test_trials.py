@@ -157,14 +157,15 @@ max_workers: 4
 
 
 @pytest.fixture
-def repository(tmp_path: Path) -> Path:
+def repository(tmp_path: Path) -> Iterator[Path]:
     root = tmp_path / "repo"
     (root / ".honeyhive").mkdir(parents=True)
     (root / "counting_app.py").write_text(APP, encoding="utf-8")
     rows = "".join(json.dumps({"inputs": {"number": i}}) + "\n" for i in range(5))
     (root / "numbers.jsonl").write_text(rows, encoding="utf-8")
     init_repository(root)
-    return root
+    yield root
+    sys.modules.pop("counting_app", None)  # imported by the in-process run: the next test's counts start at 0
 
 
 def dry_run(root: Path, config_extra: str, *argv: str) -> tuple[int, dict[str, Any], str]:
@@ -183,6 +184,60 @@ def test_the_trials_flag_overrides_the_experiment_files_trials(repository: Path)
         sessions = sessions_of(local, report["run"]["id"])
     assert sorted(Counter(s["metadata"]["trial"] for s in sessions).items()) == [(0, 5), (1, 5)]
     assert report["trials"] == 2
+
+
+def posted_comment(shown: str) -> str:
+    """The comment a dry run would post (printed after the terminal report)."""
+    marker = "----- the comment that would be posted -----"
+    assert marker in shown, shown
+    return shown.split(marker, 1)[1]
+
+
+def test_a_datapoint_passing_one_of_three_trials_is_flaky_in_the_comment_the_terminal_and_report_json(
+    repository: Path,
+) -> None:
+    # number n's trials answer 10n, 10n + 1, 10n + 2: with min 22, number 2 passes its third trial only (mean 21
+    # fails); numbers 0 and 1 fail every trial and 3 and 4 pass every one, so they are not flaky
+    code, report, shown = dry_run(repository, "trials: 3\npassing_ranges: {value: {min: 22}}\n")
+    assert code == 1, shown
+    assert report["trials"] == 3
+    (flaky,) = report["datapoints"]["flaky"]
+    assert (flaky["trials_passed"], flaky["trials"], flaky["failed"]) == (1, 3, True)
+    (number_two,) = [f for f in report["datapoints"]["failed"] if f["inputs"] == '{"number": 2}']
+    assert number_two["id"] == flaky["id"]
+    assert (number_two["trials_passed"], number_two["trials"]) == (1, 3)
+    assert all(f["trials"] is None for f in report["datapoints"]["failed"] if f["id"] != flaky["id"])
+
+    terminal, comment = shown.split("----- the comment that would be posted -----", 1)
+    assert "3 trials per datapoint" in terminal
+    assert f"{flaky['id']} (flaky: 1 of 3 trials passed)" in terminal
+    assert "Flaky datapoints (1): their trials disagree on pass/fail" in terminal
+    assert f"{flaky['id']}: 1 of 3 trials passed, failed on the mean" in terminal
+    assert "15/15 trials (" in shown  # the progress line counts trials: 3 of each of 5 datapoints
+
+    assert "· 3 trials per datapoint" in comment
+    assert f"| {flaky['id']} (🎲 flaky: 1 of 3 trials passed) |" in comment
+    assert "🎲 1 flaky datapoint: its trials disagree on pass/fail" in comment
+    assert f"| {flaky['id']} | 1 of 3 | ❌ failed |" in comment
+
+
+def test_trials_that_agree_on_every_datapoint_list_no_flaky_datapoint(repository: Path) -> None:
+    code, report, shown = dry_run(repository, "trials: 3\npassing_ranges: {value: {min: 25}}\n")
+    assert code == 1, shown  # numbers 0, 1 and 2 fail every trial: failed, not flaky
+    assert report["datapoints"]["flaky"] == []
+    assert len(report["datapoints"]["failed"]) == 3
+    comment = posted_comment(shown)
+    assert "flaky" not in comment.lower()
+    assert "3 trials per datapoint" in comment
+
+
+def test_one_trial_says_nothing_of_trials_in_the_comment_or_the_terminal(repository: Path) -> None:
+    code, report, shown = dry_run(repository, "passing_ranges: {value: {min: 22}}\n")
+    assert code == 1, shown
+    assert report["trials"] == 1
+    assert report["datapoints"]["flaky"] == []
+    assert "trial" not in shown.replace(str(repository), "").lower()
+    assert "5/5 datapoints (" in shown
 
 
 # ----------------------------------------------------------------------------------- gates with trials: a noisy judge

@@ -131,6 +131,7 @@ class Progress:
     rate: float  # datapoints per second so far
     eta: float | None  # seconds left at that rate
     errored: int = 0
+    trials: int = 1  # per datapoint: with more than one, the counts are of trials (executions), not datapoints
 
 
 def outside_ranges(metrics: Mapping[str, Any], ranges: Mapping[str, Mapping[str, float]] | None) -> bool:
