@@ -1,12 +1,14 @@
 """The world an end-to-end test of the action runs in: a copy of the quickstart, ``honeyhive_local``, and the
 fake GitHub with the pull request of ``tests/fakes/actions_runner.py``; the action runs in it as a subprocess,
-one :class:`~tests.fakes.actions_runner.Step` at a time. ``test_action_e2e.py`` and ``test_sharding_e2e.py``
-take the ``world`` fixture (imported by name).
+one :class:`~tests.fakes.actions_runner.Step` at a time. ``test_action_e2e.py``, ``test_sharding_e2e.py`` and
+``test_backend_gone_e2e.py`` take the ``world`` fixture (imported by name); :meth:`World.through_outage` runs the
+action against a backend that goes away mid-run (also ``benchmarks/bench_backend_gone.py``).
 """
 
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +29,10 @@ from tests.fakes.actions_runner import (
     pull_request,
     push,
     run_action,
+    start_action,
 )
 from tests.fakes.github_server import FakeGitHub
+from tests.honeyhive_experiment.faultproxy import FaultProxy, Outage
 
 API_KEY = "hh-action-e2e-key-0123456789"
 
@@ -78,6 +82,50 @@ class World:
             env["INPUT_API-KEY"] = ""
         done = run_action(env, self.root)
         return done, step.outputs(), step.summary()
+
+    def through_outage(self, kind: Outage, *, after_sessions: int = 5, limit: float = 90.0) -> Outcome:
+        """The action on a pull request, its backend behind a :class:`FaultProxy` that goes away (``kind``) when the
+        ``after_sessions``-th datapoint's session is started (0: at start, with the action's first request); the
+        process is given ``limit`` seconds from the outage's start to exit (a liveness bound: then it is killed, and
+        ``seconds`` is None)."""
+        with FaultProxy(self.backend.url, rate=0.0) as proxy:
+            if after_sessions:
+                proxy.outage_at(kind, route="POST /v1/sessions", count=after_sessions)
+            else:
+                proxy.outage_at(kind, route=None)
+            step, env = self.step(pull_request(), inputs={"server-url": proxy.url}, name=f"outage-{kind.name.lower()}")
+            process = start_action(env, self.root)
+            try:
+                if not proxy.outage_started.wait(limit):
+                    raise AssertionError("the action never reached the backend")
+                assert proxy.outage_began is not None
+                left = limit - (time.monotonic() - proxy.outage_began)
+                try:
+                    stdout, stderr = process.communicate(timeout=max(left, 0.0))
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    stdout, stderr = process.communicate()
+                    return Outcome(kind, None, process.returncode, stdout, stderr, step.outputs(), step.summary())
+                seconds = time.monotonic() - proxy.outage_began
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                    process.communicate()
+        return Outcome(kind, seconds, process.returncode, stdout, stderr, step.outputs(), step.summary())
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How the action ended when its backend went away: ``seconds`` from the outage's start to its exit (None when
+    it did not exit within the bound and was killed), its exit code, output, step outputs and summary."""
+
+    outage: Outage
+    seconds: float | None
+    returncode: int
+    stdout: str
+    stderr: str
+    outputs: dict[str, str]
+    summary: str
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from __future__ import annotations
 import email.utils
 import itertools
 import logging
+import math
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -42,6 +43,7 @@ from tenacity import (
     wait_exponential,
     wait_random_exponential,
 )
+from tenacity.stop import stop_base
 
 from honeyhive_experiment.connection import (
     DEFAULT_SERVER_URL,
@@ -146,6 +148,16 @@ def _read_events_page(response: httpx.Response) -> tuple[list[dict[str, Any]], i
     return events, len(events), export_total(body)
 
 
+class _PastDeadline(stop_base):
+    """tenacity's stop: the wait before the next attempt would end past the circuit's deadline."""
+
+    def __init__(self, circuit: Circuit) -> None:
+        self.circuit = circuit
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return retry_state.upcoming_sleep >= self.circuit.time_left()
+
+
 def _is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, _RetryableStatus | httpx.TransportError)
 
@@ -167,7 +179,8 @@ class HoneyHiveClient:
 
     ``HoneyHiveClient(url, key)``, or with keywords as the SDK's client: ``server_url=`` (or ``base_url=``) and
     ``api_key=``, each defaulting to the SDK's environment variables (see :mod:`honeyhive_experiment.connection`;
-    ``environ`` replaces the process environment there). A missing key raises ``ArgumentError``."""
+    ``environ`` replaces the process environment there). A missing key raises ``ArgumentError``. ``circuit``: one
+    shared with another client of the same backend (the ingestion key's), so one deadline governs both."""
 
     def __init__(
         self,
@@ -181,12 +194,13 @@ class HoneyHiveClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         environ: Mapping[str, str] | None = None,
+        circuit: Circuit | None = None,
     ) -> None:
         if base_url and server_url and base_url != server_url:
             raise ArgumentError("server_url", "pass the URL once: as base_url (the first argument) or server_url")
         self.base_url, self.api_key = resolve_connection(base_url or server_url, api_key, environ)
         self.timeouts, self.retry = timeouts or Timeouts(), retry or RetryPolicy()
-        self.circuit = Circuit(self.retry.circuit)
+        self.circuit = circuit or Circuit(self.retry.circuit, self.timeouts.silence)
         self.max_connections, self.transport, self.sleep = max_connections, transport, sleep
         self._legacy_routes: set[str] = set()  # "summary" / "compare": this server lacks the current route
         self._http = httpx.Client(
@@ -247,52 +261,72 @@ class HoneyHiveClient:
         params: Mapping[str, Scalar] | list[tuple[str, Scalar]] | None = None,
         json: Any = None,
         long: bool = False,
+        last_word: bool = False,
     ) -> _T:
         """Send one request with retries and hand a successful response, still streaming, to ``read``.
 
-        A connection lost while ``read`` consumes the body is retried like any other transport error.
+        A connection lost while ``read`` consumes the body is retried like any other transport error. Every attempt
+        waits no longer than the circuit's deadline allows, and no retry starts past it (:class:`Circuit`).
+        ``last_word``: sent even when the circuit is open (or its deadline too close), once, waiting
+        ``Timeouts.last_word``.
         """
-        timeout = httpx.Timeout(self.timeouts.long_read if long else self.timeouts.read, connect=self.timeouts.connect)
         body: dict[str, Any] = {"json": json}
         if isinstance(json, JsonBody):
             body = {"content": json, "headers": {"Content-Type": "application/json", "Content-Length": str(len(json))}}
-        if self.circuit.open:
-            raise BackendUnreachable(
-                f"{method} {route}: not sent: {self.circuit.threshold} requests in a row found no backend at"
-                f" {self.base_url}"
+        if self.circuit.open and not last_word:
+            raise self._unsent(method, route)
+        if last_word and (self.circuit.open or self.circuit.time_left() < self.timeouts.last_word):  # once, briefly
+            stop: stop_base = stop_after_attempt(1)
+            longest, bounded = self.timeouts.last_word, False
+        else:
+            stop = stop_any(
+                stop_after_attempt(self.retry.attempts),
+                stop_when_event_set(self.circuit.opened),
+                _PastDeadline(self.circuit),
             )
+            longest, bounded = (self.timeouts.long_read if long else self.timeouts.read), True
         retrying = Retrying(
-            stop=stop_any(stop_after_attempt(self.retry.attempts), stop_when_event_set(self.circuit.opened)),
-            wait=self._wait,
-            retry=retry_if_exception(_is_retryable),
-            sleep=self.sleep,
-            reraise=True,
+            stop=stop, wait=self._wait, retry=retry_if_exception(_is_retryable), sleep=self.sleep, reraise=True
         )
         try:
-            for attempt in retrying:
-                with attempt, self._stream(method, route, params=params, timeout=timeout, **body) as response:
-                    self.circuit.answered()
-                    if response.status_code < 400:
-                        try:
-                            return read(response)
-                        except ValueError as exc:
-                            raise ApiError(method, route, response.status_code, str(exc)) from None
-                    response.read()  # an error body is small: read it for the reason
-                    if response.status_code in RETRYABLE_STATUSES:
-                        log.debug("%s %s → %s, retrying", method, route, response.status_code)
-                        raise _RetryableStatus(response)
-                    if response.status_code == 404:
-                        raise NotFoundError(method, route, 404, _reason(response))
-                    raise ApiError(method, route, response.status_code, _reason(response))
+            with self.circuit.waiting():
+                for attempt in retrying:
+                    with attempt:
+                        timeout = self._timeout(method, route, longest, bounded=bounded)
+                        with self._stream(method, route, params=params, timeout=timeout, **body) as response:
+                            self.circuit.answered()
+                            if response.status_code < 400:
+                                try:
+                                    return read(response)
+                                except ValueError as exc:
+                                    raise ApiError(method, route, response.status_code, str(exc)) from None
+                            response.read()  # an error body is small: read it for the reason
+                            if response.status_code in RETRYABLE_STATUSES:
+                                log.debug("%s %s → %s, retrying", method, route, response.status_code)
+                                raise _RetryableStatus(response)
+                            if response.status_code == 404:
+                                raise NotFoundError(method, route, 404, _reason(response))
+                            raise ApiError(method, route, response.status_code, _reason(response))
         except _RetryableStatus as exc:
             raise ApiError(method, route, exc.response.status_code, _reason(exc.response)) from None
         except httpx.TransportError as exc:
             self.circuit.failed()
             raise BackendUnreachable(
-                f"{method} {route}: no answer from {self.base_url} after {self.retry.attempts} attempts"
-                f" ({type(exc).__name__})"
+                f"{method} {route}: no answer from {self.base_url} after {retrying.statistics['attempt_number']}"
+                f" attempt(s) ({type(exc).__name__})"
             ) from None
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+
+    def _unsent(self, method: str, route: str) -> BackendUnreachable:
+        return BackendUnreachable(f"{method} {route}: not sent: the backend at {self.base_url} stopped answering")
+
+    def _timeout(self, method: str, route: str, longest: float, *, bounded: bool) -> httpx.Timeout:
+        """An attempt's timeouts: its own, within what is left of the circuit's deadline when ``bounded``. An
+        attempt past the deadline is not sent (the circuit has opened)."""
+        left = self.circuit.time_left() if bounded else math.inf
+        if left <= 0:
+            raise self._unsent(method, route)
+        return httpx.Timeout(min(longest, left), connect=min(self.timeouts.connect, longest, left))
 
     @contextmanager
     def _stream(self, method: str, route: str, **kwargs: Any) -> Iterator[httpx.Response]:
@@ -317,9 +351,11 @@ class HoneyHiveClient:
         """
         self._call("POST", "/v1/runs", _discard, json=JsonBody(body))
 
-    def update_run(self, run_id: str, body: Mapping[str, Any]) -> None:
-        """``PUT /v1/runs/{id}``; like :meth:`create_run`, the answer is not read."""
-        self._call("PUT", f"/v1/runs/{run_id}", _discard, json=JsonBody(body))
+    def update_run(self, run_id: str, body: Mapping[str, Any], *, last_word: bool = False) -> None:
+        """``PUT /v1/runs/{id}``; like :meth:`create_run`, the answer is not read. ``last_word``: the run's final
+        status, sent even once the backend stopped answering (once, briefly: ``Timeouts.last_word``), so a backend
+        that answers again does not keep the run ``running``."""
+        self._call("PUT", f"/v1/runs/{run_id}", _discard, json=JsonBody(body), last_word=last_word)
 
     def get_run(self, run_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self.request("GET", f"/v1/runs/{run_id}")["evaluation"]

@@ -9,16 +9,20 @@ The public entry points that stand in for the SDK's (:func:`~honeyhive_experimen
 written for the SDK keeps working. This is the one module besides ``cli.py`` that reads ``os.environ``, and only
 these names, only for a value the caller did not pass (tests/test_architecture.py holds it to one line).
 
-The connection's other parameters live here too: :class:`RetryPolicy`, :class:`Timeouts` and the TLS setting
-per URL; :mod:`honeyhive_experiment.client` uses them, and knows the routes.
+The connection's other parameters live here too: :class:`RetryPolicy`, :class:`Timeouts`, the :class:`Circuit`
+(and its deadline) and the TLS setting per URL; :mod:`honeyhive_experiment.client` uses them, and knows the
+routes.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import ssl
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from honeyhive_experiment.errors import ArgumentError
@@ -38,40 +42,102 @@ class RetryPolicy:
     """Requests in a row that find no backend (each after its retries) before the client stops trying (0: never)."""
 
 
-class Circuit:
-    """A breaker for a backend that stopped answering. Once ``threshold`` requests in a row found no backend at
-    all (connection refused or reset, timeouts — each after its own retries), the client sends nothing more and
-    every request fails at once: a run of thousands of datapoints then ends in seconds, not in thousands of
-    retry schedules. Any answer from the backend (even an error status) resets the count while it is closed; once
-    open it stays open for the client's life (nothing is sent that could close it). Thread-safe."""
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """How long a request waits. ``silence`` is the one deadline over them all: see :class:`Circuit`."""
 
-    def __init__(self, threshold: int) -> None:
+    connect: float = 5.0
+    read: float = 30.0
+    long_read: float = 40.0
+    """Summary and comparison reads (computed on request); ``silence`` caps it like every other wait."""
+    silence: float = 40.0
+    """The longest the backend may leave every request unanswered before the client gives up on it for good."""
+    last_word: float = 5.0
+    """The run's final status is sent even once the circuit is open: once, waiting this long to connect and read."""
+
+
+class Circuit:
+    """A breaker for a backend that stopped answering, and the one deadline every request to it (the client's and
+    the OTLP exporter's, with all their retries) is held to.
+
+    The deadline: while requests wait for the backend, it has ``silence`` seconds to answer something — any of
+    them. Each attempt of a request asks :meth:`time_left` how long it may wait, and waits no longer whatever its own
+    timeout; a retry is not started past it; any answer (even an error status) lifts it. Time in which no request
+    was waiting does not count (a backend that is not asked is not silent). When it passes, the circuit opens: the
+    backend is gone, whether it refuses connections, accepts them and never answers, or drops the packets; and
+    everything in flight ends with it, since no request waits beyond it.
+
+    The breaker: besides, once ``threshold`` requests in a row found no backend at all (connection refused or
+    reset, timeouts — each after its own retries), the circuit opens at once, without waiting out the deadline.
+
+    Open, the client sends nothing more and every request fails at once: a run of thousands of datapoints ends in
+    seconds, not in thousands of retry schedules. It stays open for the client's life (nothing is sent that could
+    close it, but a run's final status: see :class:`Timeouts`). Thread-safe; ``clock`` is ``time.monotonic``."""
+
+    def __init__(
+        self, threshold: int, silence: float = math.inf, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.threshold = threshold
+        self.silence = silence
         self.opened = threading.Event()  # set for good: once open, nothing is sent that could close it
-        self._streak = 0
+        self._clock = clock
         self._lock = threading.Lock()
+        self._streak = 0
+        self._waiting = 0  # requests waiting for the backend (each with its retries)
+        self._since: float | None = None  # the silence began (shifted by the time nothing waited); None: answered
+        self._idle_since: float | None = None  # nothing has waited since, during a silence
 
     @property
     def open(self) -> bool:
         return self.opened.is_set()
 
+    @contextmanager
+    def waiting(self) -> Iterator[None]:
+        """A request (with its retries) waits for the backend during the block."""
+        with self._lock:
+            now = self._clock()
+            if self._since is None:
+                self._since = now
+            elif self._idle_since is not None:  # the silence resumes: the time nobody asked does not count
+                self._since += now - self._idle_since
+            self._idle_since = None
+            self._waiting += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._waiting -= 1
+                if not self._waiting and self._since is not None:
+                    self._idle_since = self._clock()
+
+    def time_left(self) -> float:
+        """Seconds left before the deadline (``inf`` while the backend owes no answer). When it has passed, the
+        circuit opens and 0 is returned: nothing is to be sent."""
+        with self._lock:
+            left = self._left()
+            if left <= 0:
+                self.opened.set()
+        return max(left, 0.0)
+
+    def _left(self) -> float:
+        if self._since is None:
+            return math.inf
+        return self._since + self.silence - (self._idle_since if self._idle_since is not None else self._clock())
+
     def failed(self) -> None:
+        """A request found no backend, after its retries."""
         with self._lock:
             self._streak += 1
-            if self.threshold > 0 and self._streak >= self.threshold:
+            if self._left() <= 0 or (self.threshold > 0 and self._streak >= self.threshold):
                 self.opened.set()
 
     def answered(self) -> None:
-        if self._streak:
-            with self._lock:
-                self._streak = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Timeouts:
-    connect: float = 5.0
-    read: float = 30.0
-    long_read: float = 120.0  # summary and comparison are computed on request
+        """The backend answered a request waiting in :meth:`waiting` (any status): it is there. The other requests
+        still waiting give it a new deadline from now."""
+        with self._lock:
+            self._streak = 0
+            self._since = self._clock() if self._waiting > 1 else None
+            self._idle_since = None
 
 
 def tls_for(base_url: str) -> ssl.SSLContext | bool:

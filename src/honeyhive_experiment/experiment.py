@@ -177,15 +177,16 @@ def _run_body(
 
 
 def _finish(client: HoneyHiveClient, run_id: str, body: Mapping[str, Any], status: ExperimentRunStatus) -> bool:
-    """Write the run's final status; whether the backend took it (only ``completed`` raises when it did not)."""
+    """Write the run's final status; whether the backend took it (only ``completed`` raises when it did not). It is
+    the client's last word: sent even when the backend stopped answering, and it waits only briefly then."""
     update = {k: v for k, v in body.items() if k not in ("run_id", "dataset_id")}
     update["status"] = status.value
     try:
-        client.update_run(run_id, update)
-    except Exception:  # already failing: keep the original error, say the status could not be written
+        client.update_run(run_id, update, last_word=True)
+    except Exception as exc:  # already failing: keep the original error, say the status could not be written
         if status is ExperimentRunStatus.COMPLETED:
             raise
-        log.error("could not mark run %s as %s", run_id, status.value)
+        log.error("could not mark run %s as %s: %s", run_id, status.value, exc)
         return False
     return True
 
@@ -254,7 +255,9 @@ def evaluate(
         if client is None:
             client = stack.enter_context(backend.connect(server_url, api_key, local_db=local_db or backend.IN_MEMORY))
         ingestion_key = find_ingestion_key(ingestion_api_key) if keyed else None
-        ingestion = stack.enter_context(HoneyHiveClient(client.base_url, ingestion_key)) if ingestion_key else None
+        ingestion = None
+        if ingestion_key:  # the same backend: one circuit, one deadline for both keys' requests
+            ingestion = stack.enter_context(HoneyHiveClient(client.base_url, ingestion_key, circuit=client.circuit))
         if isinstance(dataset, PreparedDataset):
             prepared = dataset
         elif dataset is not None:
@@ -421,7 +424,9 @@ def record_run(
     cancel = spec.cancel
     sender = ingestion or client
     own_sink = sink is None
-    sink = sink or TraceSink.otlp(sender.traces_endpoint, sender.auth_headers())
+    sink = sink or TraceSink.otlp(
+        sender.traces_endpoint, sender.auth_headers(), circuit=sender.circuit, connect=sender.timeouts.connect
+    )
 
     def body(status: ExperimentRunStatus, sessions: Sequence[str] = ()) -> dict[str, Any]:
         return _run_body(run_id, spec, dataset, status, event_ids=sessions)
@@ -519,7 +524,9 @@ def run_slice(
     """Run some datapoints (each ``spec.trials`` times, but for the sessions in ``skip``, already recorded) into a
     shared run (created if missing) and leave it ``running``."""
     own_sink = sink is None
-    sink = sink or TraceSink.otlp(client.traces_endpoint, client.auth_headers())
+    sink = sink or TraceSink.otlp(
+        client.traces_endpoint, client.auth_headers(), circuit=client.circuit, connect=client.timeouts.connect
+    )
     try:
         client.create_run(_run_body(run_id, spec, dataset, ExperimentRunStatus.RUNNING))
     except ApiError as exc:  # the first shard creates it; the local backend returns it to the others

@@ -197,9 +197,11 @@ class Runner:
                         eta = (total - done) / rate if rate else None
                         self.progress(Progress(done, failed, total, rate, eta, errored, self.trials))
                 if getattr(self.client, "unreachable", False):  # the client's circuit is open: stop here
+                    recorded = sum(o is not None and o.recorded for o in outcomes)
+                    url = getattr(self.client, "base_url", "?")
                     raise BackendUnreachable(
-                        f"the backend stopped answering after {done} of {total} datapoint(s); the run stops"
-                        " (what was recorded is kept)"
+                        f"the backend at {url} stopped answering after {done} of {total} datapoint(s) had run:"
+                        f" run {self.run_id} stops here, keeping the {recorded} it recorded"
                     )
                 for position, (index, datapoint, trial) in itertools.islice(queued, len(finished)):
                     futures[executor.submit(self.run_one, index, datapoint, trial)] = position
@@ -208,7 +210,8 @@ class Runner:
             executor.shutdown(wait=False, cancel_futures=True)
             # datapoints whose function is done are exporting their spans: let them, unless the backend does
             # not answer (the exporter backs off for up to its timeout, per attempt); then stop the exports
-            _, stuck = wait(futures, timeout=_EXPORT_GRACE)
+            unreachable = getattr(self.client, "unreachable", False)
+            _, stuck = wait(futures, timeout=0 if unreachable else _EXPORT_GRACE)
             if stuck:
                 self.sink.stop()
             executor.shutdown(wait=True)

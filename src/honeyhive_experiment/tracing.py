@@ -15,6 +15,10 @@ OpenTelemetry's default of 128 attributes per span (or ``OTEL_SPAN_ATTRIBUTE_COU
 oldest attributes, the datapoint's ids first, of a datapoint with ~125 fields, and HoneyHive drops a span without
 ``honeyhive.session_id``. When the backend refuses a datapoint's spans (a 4xx, or an OTLP partial success) the
 export says so with the backend's reason instead of retrying: see :class:`Export`.
+
+The exporter's requests are held to the client's circuit (:class:`~honeyhive_experiment.connection.Circuit`), as the
+client's own are: each waits no longer than the circuit's deadline, an answer or a failed export counts as the
+client's would, and once the circuit is open nothing is exported.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import baggage, context
 from opentelemetry.sdk.resources import Resource
@@ -33,6 +37,9 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanLimits, SpanProcesso
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import Span as ApiSpan
 from opentelemetry.trace import Status, StatusCode, get_current_span
+
+if TYPE_CHECKING:
+    from honeyhive_experiment.connection import Circuit
 
 log = logging.getLogger(__name__)
 # the OTLP/HTTP exporter's logger: it logs every failed export at ERROR (see _OwnExportFailures)
@@ -137,10 +144,15 @@ class _LastAnswer(threading.local):
     error: BaseException | None = None
 
 
-def _exporter_session(answers: _LastAnswer) -> Any:
+class _NotSent(Exception):
+    """The circuit is open: the export request was not sent (not a connection error: the exporter does not retry)."""
+
+
+def _exporter_session(answers: _LastAnswer, circuit: Circuit | None = None, connect: float = 5.0) -> Any:
     """A ``requests.Session`` for the OTLP exporter that reads proxy settings from the environment once, and
     keeps each thread's latest response in ``answers`` (the exporter tells only success or failure; why is in
-    the response).
+    the response). With a ``circuit`` each request waits no longer than its deadline (and ``connect`` seconds to
+    connect), an answer is reported to it, and nothing is sent once it is open.
 
     requests re-reads every environment variable for proxy settings on each request (about a tenth of
     the client's CPU per datapoint in benchmarks/bench_engine.py); the exporter always posts to one URL,
@@ -165,13 +177,27 @@ def _exporter_session(answers: _LastAnswer) -> Any:
         def request(self, *args: Any, **kwargs: Any) -> Any:
             answers.response = answers.error = None
             try:
+                if circuit is not None:
+                    kwargs["timeout"] = _within(circuit, kwargs.get("timeout"), connect)
                 answers.response = response = super().request(*args, **kwargs)
             except Exception as exc:  # the exporter handles it; why the export failed is kept
                 answers.error = exc
                 raise
+            if circuit is not None:
+                circuit.answered()
             return response
 
     return ExporterSession()
+
+
+def _within(circuit: Circuit, timeout: float | None, connect: float) -> tuple[float, float]:
+    """The exporter's ``timeout`` (its export's time left) as requests' (connect, read), within the circuit's
+    deadline; raises :class:`_NotSent` when the circuit is open."""
+    left = circuit.time_left()
+    if circuit.open:
+        raise _NotSent("not sent: the backend stopped answering")
+    read = min(left, timeout if timeout is not None else left)
+    return min(connect, read), read
 
 
 def _backend_reason(response: Any) -> str:
@@ -290,10 +316,12 @@ class TraceSink:
         service_name: str = "honeyhive-experiment",
         export_backoff: tuple[float, ...] = (0.2, 0.5, 1.0),
         answers: _LastAnswer | None = None,
+        circuit: Circuit | None = None,
     ) -> None:
         self.exporter = exporter
         self.export_backoff = export_backoff
         self._answers = answers  # the exporter's HTTP answers, when it is the OTLP exporter of otlp()
+        self._circuit = circuit
         self._router = _SessionRouter()
         self._stopped = threading.Event()
         # no attribute limits (count or length): the spans are the experiment's data (the module's docstring)
@@ -308,17 +336,27 @@ class TraceSink:
         return cls(_Dropped(), export_backoff=())
 
     @classmethod
-    def otlp(cls, endpoint: str, headers: Mapping[str, str], timeout: float = 30.0) -> TraceSink:
-        """A sink exporting with the real OTLP/HTTP (protobuf) exporter to ``{base}/opentelemetry/v1/traces``."""
+    def otlp(
+        cls,
+        endpoint: str,
+        headers: Mapping[str, str],
+        timeout: float = 30.0,
+        *,
+        circuit: Circuit | None = None,
+        connect: float = 5.0,
+    ) -> TraceSink:
+        """A sink exporting with the real OTLP/HTTP (protobuf) exporter to ``{base}/opentelemetry/v1/traces``, each
+        export within ``timeout`` seconds (its retries included), each request within ``circuit``'s deadline (the
+        client's: the module's docstring) and ``connect`` seconds to connect."""
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         exporter_log = logging.getLogger(EXPORTER_LOGGER)
         if _OWN_EXPORTS not in exporter_log.filters:
             exporter_log.addFilter(_OWN_EXPORTS)
         answers = _LastAnswer()
-        session = _exporter_session(answers)
+        session = _exporter_session(answers, circuit, connect)
         exporter = OTLPSpanExporter(endpoint=endpoint, headers=dict(headers), timeout=timeout, session=session)
-        return cls(exporter, answers=answers)
+        return cls(exporter, answers=answers, circuit=circuit)
 
     def tracer(self, ids: DatapointIds) -> DatapointTracer:
         return DatapointTracer(self, ids)
@@ -338,7 +376,7 @@ class TraceSink:
                 return Export(refusal, refused=True)
             if result is SpanExportResult.SUCCESS:
                 return SENT
-            if wait is None or self._stopped.is_set():
+            if wait is None or self._stopped.is_set() or (self._circuit is not None and self._circuit.open):
                 break
             log.debug("span export for session %s failed; retrying in %.1f s", session_id, wait)
             if self._stopped.wait(wait):
@@ -355,7 +393,14 @@ class TraceSink:
         _OWN_EXPORTS.exporting.logged = None
         _OWN_EXPORTS.exporting.active = True
         try:
-            return self.exporter.export(spans)
+            if self._circuit is None:
+                return self.exporter.export(spans)
+            with self._circuit.waiting():  # the exporter's own retries included
+                result = self.exporter.export(spans)
+            answers = self._answers
+            if answers is not None and answers.response is None and not isinstance(answers.error, _NotSent | None):
+                self._circuit.failed()  # found no backend, after the exporter's retries
+            return result
         finally:
             _OWN_EXPORTS.exporting.active = False
 

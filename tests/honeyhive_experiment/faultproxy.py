@@ -20,6 +20,23 @@ faults, whatever the thread interleaving. Two families:
 fault is recorded in :attr:`FaultProxy.injected` (kind, method, path) and counted in
 :attr:`FaultProxy.counts`.
 
+Beyond single requests, the backend can go away for good (:meth:`FaultProxy.outage_at`: from the n-th request
+of a route on, so it happens mid-run without a timer; or from the first request of all, at start), in one of three
+ways (:class:`Outage`):
+
+* **dead** — a killed process: the listening socket is closed (a new connection is refused) and a request on a
+  connection already open is reset;
+* **hang** — a process that accepts connections and reads requests but never answers (each request's handler
+  waits until the proxy stops, then closes the connection without a word);
+* **black hole** — packets dropped on the way: ``connect()`` never completes, and open connections never answer.
+  The machine's network is closed, so no unroutable address can play it: the proxy stops accepting, shrinks
+  its listening socket's backlog to the minimum (``listen(0)``) and fills it with connections of its own that
+  it never accepts. Linux drops a SYN to a listener whose accept queue is full, so the client's ``connect()``
+  retransmits its SYN until its own connect timeout, exactly as against a black hole.
+
+:attr:`FaultProxy.outage_began` is when the outage began (``time.monotonic()``), and
+:attr:`FaultProxy.outage_started` an event set then.
+
 Beyond faults, it can play an older or newer server: ``missing(method, path)`` makes a route answer 404 as a
 server without it would (never forwarded), and ``rewrite(method, path, body)`` changes a forwarded answer's
 JSON body. :attr:`FaultProxy.routes` counts every request by ``"METHOD /path"`` (without the query).
@@ -32,6 +49,7 @@ import random
 import socket
 import struct
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -57,6 +75,16 @@ class Fault(StrEnum):
 
 
 ALL_FAULTS: tuple[Fault, ...] = tuple(Fault)
+
+
+class Outage(StrEnum):
+    """How the backend goes away for good (see the module's docstring)."""
+
+    DEAD = "dead"
+    HANG = "hang"
+    BLACK_HOLE = "black hole"
+
+
 # hop-by-hop headers (RFC 9110 §7.6.1) and the ones the proxy recomputes
 _SKIPPED_REQUEST_HEADERS = frozenset({"host", "connection", "keep-alive", "content-length", "transfer-encoding", "te"})
 _SKIPPED_RESPONSE_HEADERS = frozenset(
@@ -121,6 +149,8 @@ class _Handler(BaseHTTPRequestHandler):
         if proxy.record(self.command, self.path):
             self._reply(404, {"Content-Type": "application/json"}, b'{"error":"Cannot ' + self.command.encode() + b'"}')
             return
+        if self._gone():
+            return
         fault = proxy.draw(self.command, self.path)
         if fault is Fault.RESET:
             self._reset()
@@ -134,6 +164,8 @@ class _Handler(BaseHTTPRequestHandler):
             upstream = proxy.forward(self.command, self.path, self.headers.items(), body)
         except httpx.HTTPError:
             self._reply(502, {"Content-Type": "application/json"}, b'{"error":"upstream unreachable"}')
+            return
+        if self._gone():  # the backend went away while this request was with it: the answer is lost
             return
         if fault is Fault.RESET_AFTER:
             self._reset()
@@ -155,6 +187,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def _gone(self) -> bool:
+        """Whether the backend is gone for this request; if so it was reset or left unanswered."""
+        outage = self.server.proxy.affected()
+        if outage is None:
+            return False
+        if outage is Outage.DEAD:
+            self._reset()
+        else:  # hang, black hole: no answer until the proxy stops, then the connection closes without one
+            self.server.proxy.released.wait()
+            self.close_connection = True
+        return True
 
     def _reset(self) -> None:
         """Abort the connection with an RST: linger on, timeout 0, close."""
@@ -195,6 +239,12 @@ class FaultProxy:
         self.requests = 0
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
+        self.outage: Outage | None = None  # the outage in progress
+        self.outage_began: float | None = None
+        self.outage_started = threading.Event()
+        self.released = threading.Event()  # set when the proxy stops: hung requests end
+        self._planned: tuple[Outage, str | None, int] | None = None
+        self._plugs: list[socket.socket] = []  # a black hole's own connections, filling the backlog
         self._http = httpx.Client(base_url=self.upstream, timeout=120, headers={"Accept-Encoding": "identity"})
         self._server = _Server((host, 0), _Handler)
         self._server.proxy = self
@@ -211,11 +261,56 @@ class FaultProxy:
             return Counter(i.fault for i in self.injected)
 
     def record(self, method: str, path: str) -> bool:
-        """Count the request by route; whether to answer it 404 (a route this server does not have)."""
+        """Count the request by route; whether to answer it 404 (a route this server does not have). The request
+        that makes a planned outage due begins it."""
         route = path.split("?", 1)[0]
+        key = f"{method} {route}"
         with self._lock:
-            self.routes[f"{method} {route}"] += 1
+            self.routes[key] += 1
+            planned = self._planned
+            due = planned is not None and planned[1] in (None, key) and self.routes[key] >= planned[2]
+        if due:
+            self._begin_outage()
         return self.missing(method, route)
+
+    def outage_at(self, kind: Outage, *, route: str | None, count: int = 1) -> None:
+        """Make the backend go away (``kind``) when the ``count``-th request of ``route`` (``"METHOD /path"``; None:
+        any route) arrives, that request included."""
+        with self._lock:
+            self._planned = (kind, route, count)
+
+    def _begin_outage(self) -> None:
+        with self._lock:
+            if self._planned is None or self.outage is not None:
+                return
+            kind = self._planned[0]
+            self.outage, self.outage_began = kind, time.monotonic()
+        if kind is not Outage.HANG:
+            self._server.shutdown()  # accept nothing more (serve_forever runs on its own thread)
+        if kind is Outage.DEAD:
+            self._server.socket.close()  # a new connection is refused
+        elif kind is Outage.BLACK_HOLE:
+            self._plug()
+        self.outage_started.set()
+
+    def _plug(self) -> None:
+        """Fill the listening socket's accept queue so that the kernel drops every further SYN."""
+        self._server.socket.listen(0)
+        host, port = self._server.server_address[:2]
+        for _ in range(16):  # the queue holds one or two connections (by kernel); one that does not complete ends it
+            plug = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            plug.settimeout(0.25)
+            self._plugs.append(plug)
+            try:
+                plug.connect((str(host), port))
+            except OSError:
+                return
+        raise RuntimeError("the listening socket's backlog never filled up: connect() would not hang")
+
+    def affected(self) -> Outage | None:
+        """The outage every request now suffers, if any."""
+        with self._lock:
+            return self.outage
 
     def draw(self, method: str, path: str) -> Fault | None:
         """Whether to fail this request, and how (called once per request, in arrival order)."""
@@ -243,8 +338,11 @@ class FaultProxy:
         return self
 
     def stop(self) -> None:
+        self.released.set()
         self._server.shutdown()
         self._server.server_close()
+        for plug in self._plugs:
+            plug.close()
         if self._thread is not None:
             self._thread.join(5)
             self._thread = None
