@@ -3,6 +3,7 @@ quickstart to run the program on, and the built wheel in a fresh virtual environ
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return venv_with(wheel, tmp_path_factory.mktemp("venv"))
 
 
-LAYERS = ("unit", "integration", "e2e", "image")
+LAYERS = ("unit", "integration", "e2e", "image", "browser")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -77,6 +78,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     unmarked = [item.nodeid for item in items if sum(1 for layer in LAYERS if item.get_closest_marker(layer)) != 1]
     if unmarked:
         raise pytest.UsageError(
-            "tests without exactly one layer marker (pytestmark = pytest.mark.unit | integration | e2e | image): "
-            + ", ".join(unmarked[:10])
+            "tests without exactly one layer marker (pytestmark = pytest.mark.unit | integration | e2e | image |"
+            " browser): " + ", ".join(unmarked[:10])
         )
+
+
+_SESSION_START = time.time()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Name the files the browser tests left for CI to keep (the report's first screen), written this session."""
+    from tests.browser.chromium import ARTIFACTS
+
+    written = sorted(p for p in ARTIFACTS.glob("*") if p.is_file() and p.stat().st_mtime >= _SESSION_START - 1)
+    if written:
+        terminalreporter.write_sep("-", "artifacts")
+        for path in written:
+            terminalreporter.write_line(f"kept: {path}")

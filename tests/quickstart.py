@@ -8,6 +8,7 @@ its own copy, as a process of its own would.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,17 @@ def copy_quickstart(destination: Path, *, questions: int | None = None, leave_ou
         rows = dataset.read_text(encoding="utf-8").splitlines(True)
         dataset.write_text("".join(rows[:questions]), encoding="utf-8")
     return destination
+
+
+def set_answers(repo: Path, answers: dict[str, str]) -> None:
+    """Make the copy's support bot answer each topic of ``answers`` (a key of its ``KNOWLEDGE``) with that text."""
+    app = repo / APP_PACKAGE / "app.py"
+    source = app.read_text(encoding="utf-8")
+    for topic, answer in answers.items():
+        line = re.compile(rf'^(    "{re.escape(topic)}": ).*,$', flags=re.M)
+        source, found = line.subn(lambda m, text=answer: f"{m[1]}{text!r},", source)
+        assert found == 1, f"no topic {topic!r} in {app}"
+    app.write_text(source, encoding="utf-8")
 
 
 def forget_the_app() -> None:

@@ -18,7 +18,15 @@ import pytest
 
 from tests.action_world import API_KEY, World
 from tests.action_world import world as world  # the fixture
-from tests.fakes.actions_runner import BASE_SHA, GITHUB_TOKEN, HEAD_SHA, PR, pull_request, start_action
+from tests.fakes.actions_runner import (
+    BASE_SHA,
+    GITHUB_TOKEN,
+    HEAD_SHA,
+    PR,
+    REPOSITORY,
+    pull_request,
+    start_action,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -51,6 +59,13 @@ def test_baseline_then_pr_comment_created_once_and_edited(world: World) -> None:
     [comment] = world.github.comments(PR)
     assert "support-bot-quickstart" in comment.body
     assert HEAD_SHA[:7] in comment.body
+    # the HTML report: written, its path an output, and the comment and summary point to the run's artifacts
+    page = Path(outputs["html-report-path"])
+    assert page.name == "report.html"
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    artifacts = f"**report.html** in [this workflow run's artifacts](https://github.com/{REPOSITORY}/actions/runs/"
+    assert artifacts in comment.body
+    assert artifacts in summary
 
     second, outputs_2, _ = world.run_action()
     assert second.returncode == 0, second.stderr

@@ -62,8 +62,8 @@ OWNERS = {
     "github": {"github"},
     "opentelemetry": {"tracing"},
     "genai_prices": {"pricing"},
-    "jinja2": {"report.comment"},
-    "markupsafe": {"report.markdown", "report.comment"},
+    "jinja2": {"report.comment", "report.html"},  # the Markdown reports, and the HTML report (its own autoescape)
+    "markupsafe": {"report.markdown", "report.comment", "report.html"},
 }
 
 

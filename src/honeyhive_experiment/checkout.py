@@ -35,6 +35,7 @@ _CHUNK = 1024 * 1024
 _OWN_FILES = (
     ":(exclude,glob).honeyhive/local.db*",
     ":(exclude,glob).honeyhive/report*.json",
+    ":(exclude,glob).honeyhive/report*.html",
     ":(exclude,glob)**/__pycache__/**",
     ":(exclude,glob)**/*.pyc",
 )

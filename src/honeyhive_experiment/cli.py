@@ -10,7 +10,9 @@ handlers, standard output and error redacted of the secrets), calls one operatio
 
     python -m honeyhive_experiment run [--config PATH] [--working-directory DIR] [--dry-run]
                                        [--baseline REF] [--base REF] [--report PATH] [--server-url URL]
-                                       [--install ARGS]
+                                       [--install ARGS] [--html PATH | --no-html]
+    python -m honeyhive_experiment view [RUN_ID] [--config PATH] [-C DIR] [--baseline REF] [--html PATH]
+                                        [--no-open]
     python -m honeyhive_experiment runs [--config PATH] [-C DIR] [--baseline REF] [--base REF] [--json]
     python -m honeyhive_experiment validate [--config PATH] [--working-directory DIR] [--install ARGS]
                                             [--no-probe]
@@ -75,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the comment instead of posting it; without HH_API_KEY, use the embedded local backend",
     )
     run.add_argument("--report", metavar="PATH", help="also write the machine-readable report.json here")
+    html = run.add_mutually_exclusive_group()
+    html.add_argument(
+        "--html",
+        metavar="PATH",
+        help="write the HTML report of every datapoint here (default: beside --report, else .honeyhive/report.html)",
+    )
+    html.add_argument("--no-html", action="store_true", help="write no HTML report")
     run.add_argument(
         "--trials", metavar="K", help="run each datapoint K times (1-100), overriding the experiment file's trials"
     )
@@ -82,7 +91,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--install", metavar="ARGS", help=install_help)
     runs = commands.add_parser("runs", help="list the experiment's recent runs and their results")
     common(runs)
-    for sub in (run, runs):
+    view = commands.add_parser(
+        "view",
+        help="build the HTML report of the latest run (or RUN_ID) from the backend and open it in the browser",
+    )
+    common(view)
+    view.add_argument("run", nargs="?", metavar="RUN_ID", help="the run (default: the experiment's latest run)")
+    view.add_argument("--html", metavar="PATH", help="write it here (default: .honeyhive/report.<run id>.html)")
+    view.add_argument("--no-open", dest="open", action="store_false", help="print the file's path, open nothing")
+    for sub in (run, runs, view):
         sub.add_argument(
             "--baseline",
             "--baseline-run-id",
@@ -140,6 +157,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
                 return _validate(settings, probe=args.probe)
             if args.command == "runs":
                 return _runs(settings, as_json=args.json, limit=args.limit)
+            if args.command == "view":
+                return _view(settings, args.run, open_it=args.open)
             _load_engine(owns_process=argv is None)
             return _run(settings, redactor, interactive=sys.stderr.isatty())
     except KeyboardInterrupt:
@@ -263,6 +282,26 @@ def _runs(settings: Settings, *, as_json: bool, limit: int) -> int:
     print(runs_json(found.rows) if as_json else runs_table(found.rows, now=datetime.now(UTC)))
     if not as_json:
         print(f"* baseline: {found.baseline}" if found.baseline else "no baseline", file=sys.stderr)
+    return 0
+
+
+def _view(settings: Settings, run_id: str | None, *, open_it: bool) -> int:
+    """``view``: the HTML report of a recorded run, written to a file; its path printed, and opened in the default
+    browser unless ``--no-open``."""
+    from honeyhive_experiment.errors import ExperimentError
+    from honeyhive_experiment.operations import view
+
+    try:
+        path = view(settings, run_id)
+    except ExperimentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(path)
+    if open_it:
+        import webbrowser
+
+        if not webbrowser.open(path.resolve().as_uri()):
+            print("no browser could be opened: open the file above", file=sys.stderr)
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Where a verdict goes: ``report.json``, the job summary, the step outputs, the terminal and the PR comment.
+"""Where a verdict goes: ``report.json``, the HTML report, the job summary, the step outputs, the terminal and the PR
+comment.
 
 :func:`compose` builds the one report of a :class:`~honeyhive_experiment.judgement.Judgement` (once; every string
 redacted there) and renders its comment; :func:`deliver` writes it everywhere it goes. Every invocation that judged
@@ -26,9 +27,11 @@ from honeyhive_experiment.judgement import Judgement
 from honeyhive_experiment.report import (
     Redactor,
     Report,
+    ReportHtml,
     build_report,
     marker,
     render_comment,
+    render_html,
     render_running,
     render_summary,
     render_terminal,
@@ -40,7 +43,17 @@ from honeyhive_experiment.verdict import Decision, Verdict, exit_code
 if TYPE_CHECKING:
     from honeyhive_experiment.flow import ShardResult
 
-__all__ = ["Composed", "Poster", "announce", "announce_running", "compose", "deliver", "deliver_shard"]
+__all__ = [
+    "Composed",
+    "Poster",
+    "announce",
+    "announce_running",
+    "compose",
+    "deliver",
+    "deliver_shard",
+    "html_location",
+    "write_html",
+]
 
 log = logging.getLogger("honeyhive_experiment")
 
@@ -60,25 +73,45 @@ class Composed:
     template_error: TemplateError | None = None  # why the custom template was not used (the verdict is error)
 
 
-def compose(judgement: Judgement, *, settings: Settings) -> Composed:
-    """The report of ``judgement`` (built once) with its comment and terminal text.
+def compose(judgement: Judgement, *, settings: Settings, html_file: Path | None = None) -> Composed:
+    """The report of ``judgement`` (built once) with its comment and terminal text; ``html_file``: where its HTML
+    report will be written (the comment and the summary say where to find it).
 
     A custom template that fails is an ``error`` verdict rendered with the built-in template: the comment
     then says what is wrong with the template (and :attr:`Composed.template_error` what to announce)."""
     comment: CommentConfig = judgement.comment
     template = settings.root / comment.template if comment.template else None
-    report = build_report(judgement, secrets=settings.secrets())
+    html = html_location(settings, html_file)
+    report = build_report(judgement, secrets=settings.secrets(), html=html)
     try:
         text = render_comment(
             report, template_path=template, max_datapoints=comment.max_datapoints, secrets=settings.secrets()
         ).text
     except TemplateError as exc:
         judgement = dataclasses.replace(judgement, decision=Decision(Verdict.ERROR, (str(exc),)), error=str(exc))
-        report = build_report(judgement, secrets=settings.secrets())
+        report = build_report(judgement, secrets=settings.secrets(), html=html)
         text = render_comment(report, max_datapoints=comment.max_datapoints).text
         terminal = render_terminal(report, max_datapoints=comment.max_datapoints)
         return Composed(report, text, terminal, None, exc)
     return Composed(report, text, render_terminal(report, max_datapoints=comment.max_datapoints), template)
+
+
+def html_location(settings: Settings, html_file: Path | None) -> ReportHtml | None:
+    """Where the comment says the HTML report is: the file (relative to the working directory when inside it)
+    and, in GitHub Actions, the workflow run whose artifacts hold it once the workflow uploads it."""
+    if html_file is None:
+        return None
+    try:
+        shown = html_file.resolve().relative_to(settings.root.resolve()).as_posix()
+    except ValueError:
+        shown = str(html_file)
+    return ReportHtml(file=shown, artifacts_url=settings.ci.workflow_run_url if settings.as_action else None)
+
+
+def write_html(report: Report, path: Path) -> None:
+    """The HTML report of ``report`` (:func:`~honeyhive_experiment.report.render_html`) at ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(report), encoding="utf-8")
 
 
 def deliver(
@@ -88,22 +121,25 @@ def deliver(
     redactor: Redactor,
     report_file: Path | None,
     post: Poster | None,
+    html_file: Path | None = None,
     out: TextIO | None = None,
 ) -> int:
-    """Write the report everywhere it goes; post the comment (through ``post``, when the invocation is the action on
-    a pull request and not a dry run); return the exit code of the verdict."""
+    """Write the report everywhere it goes (``html_file``: the HTML report too); post the comment (through ``post``,
+    when the invocation is the action on a pull request and not a dry run); return the exit code of the verdict."""
     stdout = out if out is not None else sys.stdout
     report = composed.report
     verdict = report.verdict
     if report_file is not None:
         report_file.parent.mkdir(parents=True, exist_ok=True)
         report_file.write_text(json.dumps(report_json(report), indent=2) + "\n", encoding="utf-8")
+    if html_file is not None:
+        write_html(report, html_file)
 
     # the summary and outputs before the comment: a job cancelled while the comment is posted still has them
     if settings.step_summary_path is not None:
         append_summary(settings.step_summary_path, render_summary(report))
     if settings.output_path is not None:
-        write_outputs(settings.output_path, _outputs(report, report_file).by_name())
+        write_outputs(settings.output_path, _outputs(report, report_file, html_file).by_name())
     pr_number = settings.ci.pr_number
     if settings.dry_run or not settings.as_action:
         shown = f"{composed.terminal}\n\n----- the comment that would be posted -----\n\n{composed.comment}"
@@ -163,7 +199,7 @@ def deliver_shard(settings: Settings, redactor: Redactor, done: ShardResult, *, 
     return 0
 
 
-def _outputs(report: Report, report_file: Path | None) -> ActionOutputs:
+def _outputs(report: Report, report_file: Path | None, html_file: Path | None) -> ActionOutputs:
     counts = report.counts
     return ActionOutputs(
         run_id=report.run.id or "",
@@ -173,6 +209,7 @@ def _outputs(report: Report, report_file: Path | None) -> ActionOutputs:
         passed="" if counts.passed is None else str(counts.passed),
         failed="" if counts.failed is None else str(counts.failed),
         report_path=str(report_file or ""),
+        html_report_path=str(html_file or ""),
     )
 
 

@@ -4,8 +4,10 @@
     record_shard       mode run:     this shard's datapoints into the shared run (judged by the report job)
     report_shared_run  mode report:  wait until every shard's datapoints arrived → complete the run → judge
     republish          mode publish: the run an earlier job recorded, from the backend again → judge
+    review             view:         a run already judged (the latest, or one named), from the backend → judge
 
-and :func:`judge`, the one function that turns a run the backend has summarised into a verdict: the baseline
+and :func:`with_details`, which reads both runs' datapoints back from the backend for the HTML report's table, and
+:func:`judge`, the one function that turns a run the backend has summarised into a verdict: the baseline
 (:mod:`~honeyhive_experiment.baseline`), the backend's comparison, the change of each metric told apart from noise,
 the key metrics' trend, and the decision (:mod:`~honeyhive_experiment.verdict`). Everything is handed in — the
 settings, the config, the HoneyHive client, the clock — so tests run these against the local backend; the
@@ -14,6 +16,7 @@ invocation layer (:mod:`~honeyhive_experiment.operations`) builds the real parts
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Collection, Mapping
@@ -26,12 +29,20 @@ from typing import Any
 from honeyhive_experiment.baseline import Baseline, choose_baseline
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
 from honeyhive_experiment.client import HoneyHiveClient, poll
-from honeyhive_experiment.config import ExperimentConfig, config_error_at, config_hash
+from honeyhive_experiment.config import (
+    BaselineConfig,
+    BaselineStrategy,
+    Direction,
+    ExperimentConfig,
+    MetricConfig,
+    config_error_at,
+    config_hash,
+)
 from honeyhive_experiment.context import CiContext
 from honeyhive_experiment.dataset_identity import DatasetIdentity, file_identity
 from honeyhive_experiment.datasets import DatasetFile, load_dataset_file
 from honeyhive_experiment.efficiency import presentation
-from honeyhive_experiment.errors import ExperimentCancelled, NotFoundError, ReportError, ShardsMissing
+from honeyhive_experiment.errors import ArgumentError, ExperimentCancelled, NotFoundError, ReportError, ShardsMissing
 from honeyhive_experiment.experiment import (
     ExperimentResult,
     PreparedDataset,
@@ -47,11 +58,12 @@ from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.instrumentation import switched_on
 from honeyhive_experiment.judgement import BaselineInfo, Judgement
 from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, MetricKey, RunComparisonResult
+from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, Progress
 from honeyhive_experiment.paths import inside
 from honeyhive_experiment.pricing import Price
 from honeyhive_experiment.report import load_report
-from honeyhive_experiment.results import compare_runs, get_run_result
+from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result
 from honeyhive_experiment.run_spec import RunSpec, run_configuration
 from honeyhive_experiment.runner import session_id_for
 from honeyhive_experiment.settings import Settings
@@ -65,6 +77,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "FORK_WITHOUT_SECRETS",
+    "MAX_TABLE_ROWS",
     "PublishedRun",
     "ShardResult",
     "Watch",
@@ -76,8 +89,10 @@ __all__ = [
     "record_shard",
     "report_shared_run",
     "republish",
+    "review",
     "run_experiment",
     "stamp_verdict",
+    "with_details",
 ]
 
 FORK_WITHOUT_SECRETS = Decision(
@@ -290,6 +305,7 @@ def judge(
         comment=config.comment,
         trend=trend,
         judged_metrics=(*config.passing_ranges, *config.gate),
+        gates=config.gate,
         assessment=assessment,
         gate_assessment=gate_assessment,
         baseline_failed=frozenset(baseline_result.failed) if baseline_result is not None else None,
@@ -369,13 +385,18 @@ def find_baseline(
     )
 
 
-def stamp_verdict(client: HoneyHiveClient, run_id: str, verdict: Verdict) -> None:
+def stamp_verdict(client: HoneyHiveClient, run_id: str, verdict: Verdict, baseline_run_id: str | None = None) -> None:
     """Record the check's own verdict on the run (``metadata.check.verdict``): the branch-baseline rule takes the
-    latest run whose check was green (:mod:`~honeyhive_experiment.baseline`), and ``runs`` shows it. The run's
-    metadata is read and written back whole (HoneyHive replaces an object field on update)."""
+    latest run whose check was green (:mod:`~honeyhive_experiment.baseline`), and ``runs`` shows it. The baseline
+    it was judged against goes beside it (``metadata.check.baseline_run_id``), so ``view`` compares the run with
+    the same one later. The run's metadata is read and written back whole (HoneyHive replaces an object field on
+    update)."""
     run = client.get_run(run_id)
     metadata = dict(run.get("metadata") or {})
-    metadata["check"] = {"verdict": verdict.value}
+    check: dict[str, str] = {"verdict": verdict.value}
+    if baseline_run_id:
+        check["baseline_run_id"] = baseline_run_id
+    metadata["check"] = check
     client.update_run(run_id, {"metadata": metadata})
 
 
@@ -570,3 +591,90 @@ def republish(
     result = ExperimentResult(published.run_id, run.name or config.name, dataset_id, summary)
     settings = settings.model_copy(update={"baseline_run_id": published.baseline_run_id})
     return judge(client, config, settings, result, dataset, now=now)
+
+
+# ------------------------------------------------------------------------------------------------- view
+
+
+def review(
+    settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, run_id: str | None, *, now: datetime
+) -> Judgement:
+    """``view``: judge a run already recorded, from the backend's own result: ``run_id``, else the experiment's
+    latest run. It is compared with ``--baseline``, else with the baseline its check used
+    (``metadata.check.baseline_run_id``; none when its check had none), else (a run this tool did not judge) with
+    the one the baseline rules pick now. Nothing is recorded on the run.
+
+    Raises :class:`~honeyhive_experiment.errors.ArgumentError` when the experiment has no run (or ``run_id`` is
+    not one of its runs), naming what was looked for."""
+    if run_id is None:
+        run_id = _latest_run(client, config.name)
+    try:
+        run = ExperimentRun.model_validate(client.get_run(run_id))
+    except NotFoundError:
+        message = f"no run {run_id} in the backend (python -m honeyhive_experiment runs lists them)"
+        raise ArgumentError("RUN_ID", message) from None
+    dataset_id = run.effective_dataset_id or ""
+    identity = DatasetIdentity.of_run(run)
+    dataset = PreparedDataset(dataset_id, (), external=dataset_id.startswith("EXT-"), identity=identity)
+    summary = get_run_result(client, run.run_id, config.aggregate_function.value)
+    result = ExperimentResult(run.run_id, run.name or config.name, dataset_id, summary)
+    check = run.metadata.get("check")
+    stamped = check.get("baseline_run_id") if isinstance(check, Mapping) else None
+    from_stamp = not settings.baseline_run_id and isinstance(stamped, str) and bool(stamped)
+    baseline_run_id = stamped if from_stamp else settings.baseline_run_id
+    settings = settings.model_copy(update={"baseline_run_id": baseline_run_id})
+    if not baseline_run_id and isinstance(check, Mapping) and check.get("verdict"):  # judged with no baseline
+        config = config.model_copy(update={"baseline": BaselineConfig(strategy=BaselineStrategy.NONE)})
+    judged = judge(client, config, settings, result, dataset, now=now, require_passing=settings.as_action)
+    if judged.baseline is not None and from_stamp:
+        baseline = dataclasses.replace(judged.baseline, why="the baseline its check was judged against")
+        judged = dataclasses.replace(judged, baseline=baseline)
+    return judged
+
+
+def _latest_run(client: HoneyHiveClient, experiment: str) -> str:
+    """The experiment's newest run (the backend's ``name`` filter is a substring match: the name is checked)."""
+    for run in client.iter_runs(max_pages=5, name=experiment):
+        if run.get("name") == experiment and isinstance(run.get("run_id"), str):
+            return str(run["run_id"])
+    raise ArgumentError("RUN_ID", f"experiment {experiment!r} has no run in the backend yet: run it first")
+
+
+# ----------------------------------------------------------------------------------- the datapoint table
+
+MAX_TABLE_ROWS = 5000
+"""The most datapoints a report's table holds: beyond it, those that got worse or failed first."""
+
+
+def with_details(
+    client: HoneyHiveClient, judgement: Judgement, *, session_url: str | None = None, limit: int = MAX_TABLE_ROWS
+) -> Judgement:
+    """``judgement`` with both runs' datapoints read back from the backend (their events): inputs, outputs, errors,
+    metric values and explanations, for the HTML report's table. At most ``limit`` datapoints are held: those
+    the backend's comparison says got worse (in their metric's direction) or its result says failed first, then
+    the rest in the backend's order. ``session_url``: a session's page in the app (``{session_id}`` in it).
+    With trials, a datapoint's texts are its first trial's and its values the backend's summary's (its means)."""
+    summary, comparison = judgement.summary, judgement.comparison
+    if judgement.run_id is None or summary is None:
+        return judgement
+    order = list(summary.datapoint_ids)
+    if comparison is not None:
+        order += comparison.old_only_datapoints or []
+    first = set(summary.failed)
+    if comparison is not None:
+        for delta in comparison.metrics:
+            lower = judgement.metrics.get(delta.metric_name, _PLAIN).direction is Direction.LOWER
+            first.update((delta.improved if lower else delta.degraded) or ())
+    chosen = set(sorted(order, key=lambda ident: ident not in first)[:limit])  # a stable sort: the backend's order
+    current = with_backend_values(get_run_records(client, judgement.run_id, keep=chosen.__contains__), summary)
+    baseline = None
+    if comparison is not None:
+        baseline = get_run_records(client, comparison.old_run_id, keep=chosen.__contains__)
+        if judgement.baseline is not None and judgement.baseline.trials > 1:  # its values: its datapoints' means
+            baseline = with_backend_values(baseline, get_run_result(client, comparison.old_run_id))
+    shown = tuple(ident for ident in dict.fromkeys(order) if ident in chosen)
+    details = DatapointDetails(current, baseline, shown, len(dict.fromkeys(order)), session_url)
+    return dataclasses.replace(judgement, details=details)
+
+
+_PLAIN = MetricConfig()

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from honeyhive_experiment.config import CommentConfig, MetricConfig
+from honeyhive_experiment.config import CommentConfig, GateRule, MetricConfig
 from honeyhive_experiment.errors import ConfigError, ExperimentCancelled, ExperimentError, HoneyHiveError
 from honeyhive_experiment.models import ExperimentResultSummary, MetricKey, RunComparisonResult
+from honeyhive_experiment.models.details import DatapointDetails
 from honeyhive_experiment.significance import Assessment
 from honeyhive_experiment.verdict import Decision, Verdict
 
@@ -80,6 +81,10 @@ class Judgement:
     trend: Sequence[TrendPoint] = ()
     judged_metrics: Sequence[str] = ()
     """Metrics with a passing range or a gate: shown even when the backend has no value for them."""
+    gates: Mapping[str, GateRule] = field(default_factory=dict)
+    """The regression gates (``gate``): their limits are drawn on the metrics' distributions."""
+    details: DatapointDetails | None = None
+    """Both runs' datapoints as the backend's events hold them (the HTML report's table); ``None``: not read."""
     assessment: Mapping[MetricKey | str, Assessment] = field(default_factory=dict)
     """Each compared metric's change told apart from noise, and the pass/fail flips (key ``"pass/fail"``)."""
     gate_assessment: Mapping[MetricKey | str, Assessment] = field(default_factory=dict)

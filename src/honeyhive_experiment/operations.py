@@ -3,6 +3,7 @@
     run       run, judge, report and publish one experiment (by ``settings.mode``: all, run, report, publish)
     validate  check an experiment file, its dataset, its imports and the metric names its first datapoint gets
     runs      the experiment's recent runs, the baseline a run would be compared with marked
+    view      the HTML report of a run already recorded (the latest, or one named), written to a file
     schema    the experiment file's JSON Schema
 
 This is the composition root: the only place that builds the real parts — the HoneyHive client (the embedded
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -41,6 +43,7 @@ from honeyhive_experiment.delivery import (
     compose,
     deliver,
     deliver_shard,
+    write_html,
 )
 from honeyhive_experiment.errors import (
     ConfigError,
@@ -62,8 +65,10 @@ from honeyhive_experiment.flow import (
     record_shard,
     report_shared_run,
     republish,
+    review,
     run_experiment,
     stamp_verdict,
+    with_details,
 )
 from honeyhive_experiment.gha import commands_stopped, neutralise, unwritable
 from honeyhive_experiment.history import RunRow, recent_run_rows
@@ -89,6 +94,7 @@ __all__ = [
     "runs",
     "schema",
     "validate",
+    "view",
 ]
 
 log = logging.getLogger("honeyhive_experiment")
@@ -147,13 +153,14 @@ class _Invocation:
         self.now = datetime.now(UTC)
         self.redactor = Redactor(settings.secrets())
         self.report_file = settings.report_file if write else None
+        self.html_file = settings.html_file if write else None
         self.experiment: str = str(settings.config)
         self.config: ExperimentConfig | None = None
 
     def run(self) -> Outcome:
         settings = self.settings
         try:
-            _check_writable(settings, self.report_file)
+            _check_writable(settings, self.report_file, self.html_file)
             return self._run()
         except NotWritable as exc:  # nothing can be reported where it cannot be written: one line, and stop
             self._announce("error", exc)
@@ -164,7 +171,7 @@ class _Invocation:
             if settings.mode is Mode.RUN:  # a shard job reports nothing: the report job judges the run
                 return Outcome(exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error))
             if isinstance(exc, ReportError):  # a refused report.json is neither overwritten nor posted
-                self.report_file, self.post = None, None
+                self.report_file, self.html_file, self.post = None, None, None
             return self.finish(self._failed(exc, cancelled=self._signalled()))
         except Exception as exc:  # the boundary: an unexpected error is an error verdict, never a traceback
             log.debug("unexpected error", exc_info=True)
@@ -218,6 +225,8 @@ class _Invocation:
                 judgement = republish(settings, config, client, published, now=self.now)
             else:
                 judgement = run_experiment(settings, config, client, now=self.now, watch=watch)
+            if self.html_file is not None:
+                judgement = _with_details(client, judgement, settings)
             return self.finish(judgement, client)
 
     def _published(self) -> PublishedRun:
@@ -231,6 +240,8 @@ class _Invocation:
             head_sha=triggering.head_sha if triggering else None,
         )
         self.report_file = self.report_file.with_name("report.published.json")
+        if self.html_file is not None and self.settings.html_path is None:  # beside it: report.published.html
+            self.html_file = self.report_file.with_suffix(".html")
         return published
 
     def _signalled(self) -> bool:
@@ -281,12 +292,13 @@ class _Invocation:
         judged something. A signal from here on is only noted (the report is written whatever comes now)."""
         if self.write and isinstance(self.cancel, cancellation.Cancellation):
             cancellation.hold_signals(self.cancel)
-        composed = compose(judgement, settings=self.settings)
+        composed = compose(judgement, settings=self.settings, html_file=self.html_file)
         if composed.template_error is not None:
             self._announce("error", composed.template_error)
         if client is not None and judgement.run_id is not None:
+            baseline = judgement.baseline.run_id if judgement.baseline is not None else None
             try:
-                stamp_verdict(client, judgement.run_id, composed.report.verdict)
+                stamp_verdict(client, judgement.run_id, composed.report.verdict, baseline)
             except HoneyHiveError as exc:  # the report stands; only the next baseline choice is poorer for it
                 log.warning("could not record the check's verdict on run %s: %s", judgement.run_id, exc)
         if not self.write:
@@ -297,6 +309,7 @@ class _Invocation:
             settings=self.settings,
             redactor=self.redactor,
             report_file=self.report_file,
+            html_file=self.html_file,
             post=posting,
             out=self.out,
         )
@@ -313,7 +326,7 @@ def locate(settings: Settings) -> Settings:
     commit, merge base with the default branch (or ``--base``) and uncommitted changes; the action's merge base
     of the pull request's base and head. ``settings.ci`` with what was found."""
     if not settings.as_action:
-        own = (settings.report_file,) if settings.report_file is not None else ()
+        own = tuple(path for path in (settings.report_file, settings.html_file) if path is not None)
         local = local_checkout(settings.root, settings.base, own_files=own)
         return settings.with_ci(
             branch=local.branch,
@@ -371,11 +384,11 @@ def poster(settings: Settings) -> Poster | None:
     return post
 
 
-def _check_writable(settings: Settings, report_file: Path | None) -> None:
+def _check_writable(settings: Settings, report_file: Path | None, html_file: Path | None = None) -> None:
     """Before any work: every file this invocation will write at its end can be written (see
     :func:`~honeyhive_experiment.gha.unwritable`), and none of the files it writes in the repository (report.json,
-    the embedded backend's database) would be written through a symbolic link; raises NotWritable naming the
-    first that cannot."""
+    report.html, the embedded backend's database) would be written through a symbolic link; raises NotWritable
+    naming the first that cannot."""
     checks = [
         ("GITHUB_OUTPUT", settings.output_path, False),
         ("GITHUB_STEP_SUMMARY", settings.step_summary_path, False),
@@ -385,17 +398,34 @@ def _check_writable(settings: Settings, report_file: Path | None) -> None:
         checks.append(("report.json's folder", report_file.parent if report_file else None, True))
         if report_file is not None:
             ours += [report_file, report_file.with_name("report.published.json")]
+        if html_file is not None:
+            ours += [html_file, html_file.with_name("report.published.html")]
     if not settings.api_key:  # the embedded backend keeps its data in the repository
         ours += [settings.root / f"{LOCAL_DB_PATH}{suffix}" for suffix in LOCAL_DB_FILES]
     for what, path, folder in checks:
         if path is not None and (problem := unwritable(what, path, folder=folder)) is not None:
             raise NotWritable(problem)
     for path in ours:
-        if (link := link_on_the_way(settings.root, path)) is not None:
-            raise NotWritable(
-                f"refusing to write {path}: {link} is a symbolic link (to {os.readlink(link)}), and the files this"
-                " tool writes in the repository never go through one; remove the link (or make it a folder)"
-            )
+        _not_through_a_link(settings.root, path)
+
+
+def _not_through_a_link(root: Path, path: Path) -> None:
+    """Raises NotWritable when writing ``path`` would go through a symbolic link (:func:`link_on_the_way`)."""
+    if (link := link_on_the_way(root, path)) is not None:
+        raise NotWritable(
+            f"refusing to write {path}: {link} is a symbolic link (to {os.readlink(link)}), and the files this"
+            " tool writes in the repository never go through one; remove the link (or make it a folder)"
+        )
+
+
+def _with_details(client: HoneyHiveClient, judgement: Judgement, settings: Settings) -> Judgement:
+    """``judgement`` with both runs' datapoints read back from the backend for the HTML report's table; when the
+    backend cannot give them, the judgement as it is (the page says the table is missing) and a warning."""
+    try:
+        return with_details(client, judgement, session_url=settings.session_link())
+    except HoneyHiveError as exc:
+        log.warning("the HTML report has no datapoint table: reading the runs' events failed: %s", exc)
+        return judgement
 
 
 def _install(settings: Settings, redactor: Redactor) -> None:
@@ -477,6 +507,32 @@ def runs(settings: Settings, *, limit: int) -> Runs:
         )
         rows = recent_run_rows(client, config.name, limit=limit, baseline=baseline)
     return Runs(rows, f"{baseline.why} ({baseline.run.run_id})" if baseline else None)
+
+
+# --------------------------------------------------------------------------------------------------- view
+
+_UNSAFE_IN_A_NAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def view(settings: Settings, run_id: str | None = None) -> Path:
+    """``view``: the HTML report of run ``run_id`` (else the experiment's latest run) in the configured backend (the
+    embedded one in ``.honeyhive/local.db`` without an API key), compared with the baseline its check used; written
+    to ``--html``, else ``.honeyhive/report.<run id>.html``. Returns the file's path; records nothing on the run and
+    posts nothing. Raises the ExperimentError found."""
+    now = datetime.now(UTC)
+    settings = locate(settings)
+    config: ExperimentConfig = load_config(settings.config_path)
+    with connect(settings) as client:
+        judgement = review(settings, config, client, run_id, now=now)
+        judgement = with_details(client, judgement, session_url=settings.session_link())
+    name = _UNSAFE_IN_A_NAME.sub("_", judgement.run_id or "run")
+    target = settings.html_path or settings.root / ".honeyhive" / f"report.{name}.html"
+    _not_through_a_link(settings.root, target)
+    if (problem := unwritable("the HTML report's folder", target.parent, folder=True)) is not None:
+        raise NotWritable(problem)
+    composed = compose(judgement, settings=settings)
+    write_html(composed.report, target)
+    return target
 
 
 # ------------------------------------------------------------------------------------------------- schema

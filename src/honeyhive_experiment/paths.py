@@ -10,7 +10,15 @@ import os
 from pathlib import Path
 from typing import Final
 
-__all__ = ["DEFAULT_CONFIG_PATH", "LOCAL_DB_FILES", "LOCAL_DB_PATH", "REPORT_PATH", "inside", "link_on_the_way"]
+__all__ = [
+    "DEFAULT_CONFIG_PATH",
+    "LOCAL_DB_FILES",
+    "LOCAL_DB_PATH",
+    "REPORT_HTML_PATH",
+    "REPORT_PATH",
+    "inside",
+    "link_on_the_way",
+]
 
 DEFAULT_CONFIG_PATH: Final = ".honeyhive/experiment.yml"
 """The experiment file read when none is named (``config`` input, ``--config``)."""
@@ -20,6 +28,8 @@ LOCAL_DB_FILES: Final = ("", "-wal", "-shm", "-journal")
 """What SQLite writes for a database file: the file itself and these beside it (suffixes of its name)."""
 REPORT_PATH: Final = ".honeyhive/report.json"
 """Where the action writes ``report.json`` (the ``report-path`` output); ``mode: publish`` reads it from here."""
+REPORT_HTML_PATH: Final = ".honeyhive/report.html"
+"""Where the HTML report goes without ``--html`` or ``--report``: beside ``report.json`` (``html-report-path``)."""
 
 
 def inside(root: str | os.PathLike[str], relative: str | os.PathLike[str]) -> Path | None:

@@ -11,12 +11,13 @@ on a server without them. The current compare route may lack the improved/degrad
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.errors import NotFoundError
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
+from honeyhive_experiment.models.details import RunRecords, records_from_events
 
 
 def get_run_result(
@@ -29,6 +30,12 @@ def get_run_result(
 def get_run_metrics(client: HoneyHiveClient, run_id: str) -> dict[str, Any]:
     """Raw, unaggregated metric values per event (``GET /v1/runs/{id}/metrics``)."""
     return client.get_run_metrics(run_id)
+
+
+def get_run_records(client: HoneyHiveClient, run_id: str, *, keep: Callable[[str], bool] | None = None) -> RunRecords:
+    """The run's datapoints as its events hold them (inputs, outputs, errors, metric values, explanations), read
+    page by page from ``POST /v1/events/export``; ``keep`` says which datapoint ids to hold."""
+    return records_from_events(run_id, client.iter_run_events(run_id), keep=keep)
 
 
 def wait_for_run_result(

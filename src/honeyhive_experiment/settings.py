@@ -99,7 +99,7 @@ from honeyhive_experiment.context import (
     quote,
 )
 from honeyhive_experiment.errors import SettingsError
-from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, REPORT_PATH
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, REPORT_HTML_PATH, REPORT_PATH
 
 __all__ = [
     "DEFAULT_GITHUB_API_URL",
@@ -191,6 +191,7 @@ class ActionOutputs:
     failed: str = ""
     comment_url: str = ""
     report_path: str = ""
+    html_report_path: str = ""
 
     def by_name(self) -> dict[str, str]:
         """``{output name: value}`` in :data:`OUTPUT_NAMES` order."""
@@ -266,6 +267,9 @@ class Settings(BaseModel):
     """Inside GitHub Actions (``GITHUB_ACTIONS=true``, or started as the action): no line this process prints may
     issue a workflow command."""
     report_path: Path | None = None  # run --report; the action writes REPORT_PATH under the working directory
+    html_path: Path | None = None  # run --html / view --html; else beside report.json (see html_file)
+    html: bool = True  # run --no-html: no HTML report
+    session_url_template: str | None = None  # HONEYHIVE_SESSION_URL_TEMPLATE: a session's page in the app
     run_url_template: str = DEFAULT_RUN_URL_TEMPLATE  # HONEYHIVE_RUN_URL_TEMPLATE
     app_url: str | None = None  # app-url / HONEYHIVE_APP_URL: where the server's runs are shown
 
@@ -339,14 +343,18 @@ class Settings(BaseModel):
     @classmethod
     def from_args(cls, flags: Mapping[str, Any], env: Mapping[str, str]) -> Self:
         """The ``run`` command: its flags (``vars()`` of the parsed arguments: ``config``,
-        ``working_directory``, ``dry_run``, ``baseline_run_id``, ``report``, ``server_url``, ``install``, ``base``)
+        ``working_directory``, ``dry_run``, ``baseline_run_id``, ``report``, ``html``, ``no_html``, ``server_url``,
+        ``install``, ``base``)
         and the HoneyHive variables of ``env`` (``HH_API_KEY`` or ``HONEYHIVE_API_KEY``, ``HH_API_URL`` or
         ``HONEYHIVE_SERVER_URL``). No GitHub context: a local run learns its branch and commit from git.
         Raises :class:`SettingsError` naming the flag or variable."""
         values: dict[str, Any] = {"command": "run", "dry_run": bool(flags.get("dry_run"))}
-        for name in ("config", "working_directory", "report"):
+        renamed = {"report": "report_path", "html": "html_path"}
+        for name in ("config", "working_directory", "report", "html"):
             if text := _flag(flags, name):
-                values["report_path" if name == "report" else name] = Path(text)
+                values[renamed.get(name, name)] = Path(text)
+        if flags.get("no_html"):
+            values["html"] = False
         if baseline := _flag(flags, "baseline_run_id"):
             values["baseline_run_id"] = baseline
         if base := _flag(flags, "base"):
@@ -380,9 +388,23 @@ class Settings(BaseModel):
         server it cannot map, rather than a link to the wrong app."""
         if self.run_url_template != DEFAULT_RUN_URL_TEMPLATE:
             return self.run_url_template.format(run_id=run_id)
-        host = self.server_url.partition("://")[2].split("/")[0].lower()
-        app = self.app_url or KNOWN_APP_URLS.get(host)
+        app = self._app()
         return f"{app.rstrip('/')}/evaluate/{run_id}" if app else None
+
+    def session_link(self) -> str | None:
+        """A session's page in the HoneyHive app, ``{session_id}`` in it: ``HONEYHIVE_SESSION_URL_TEMPLATE`` when
+        set, else the app's ``/sessions/{session_id}`` (the app as :meth:`run_link` finds it); ``None`` without an
+        API key (the embedded backend's sessions are in no app) or an app."""
+        if not self.api_key:
+            return None
+        if self.session_url_template is not None:
+            return self.session_url_template
+        app = self._app()
+        return f"{app.rstrip('/')}/sessions/{{session_id}}" if app else None
+
+    def _app(self) -> str | None:
+        host = self.server_url.partition("://")[2].split("/")[0].lower()
+        return self.app_url or KNOWN_APP_URLS.get(host)
 
     @property
     def as_action(self) -> bool:
@@ -407,6 +429,18 @@ class Settings(BaseModel):
         if self.report_path is not None:
             return self.report_path
         return self.root / REPORT_PATH if self.as_action else None
+
+    @property
+    def html_file(self) -> Path | None:
+        """Where the HTML report goes: ``--html``, else beside ``report.json`` (its name with ``.html``), else
+        (a local run without ``--report``) :data:`~honeyhive_experiment.paths.REPORT_HTML_PATH` under the working
+        directory; ``None`` with ``--no-html``."""
+        if not self.html:
+            return None
+        if self.html_path is not None:
+            return self.html_path
+        report = self.report_file
+        return report.with_suffix(".html") if report is not None else self.root / REPORT_HTML_PATH
 
     def with_ci(self, **changes: Any) -> Settings:
         """A copy whose :attr:`ci` has ``changes`` (what git or GitHub told about the checkout)."""
@@ -523,6 +557,14 @@ def _common(env: Mapping[str, str]) -> dict[str, Any]:
                 "HONEYHIVE_RUN_URL_TEMPLATE", f"must contain {{run_id}}, got {quote(template)}", kind="environment"
             )
         values["run_url_template"] = template
+    if template := env.get("HONEYHIVE_SESSION_URL_TEMPLATE", "").strip():
+        if "{session_id}" not in template:
+            raise SettingsError(
+                "HONEYHIVE_SESSION_URL_TEMPLATE",
+                f"must contain {{session_id}}, got {quote(template)}",
+                kind="environment",
+            )
+        values["session_url_template"] = template
     return values
 
 

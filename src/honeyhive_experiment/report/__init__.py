@@ -16,6 +16,7 @@ the package) and :func:`load_report`, which reads a ``report.json`` back for ``m
     numbers.py    format_number, format_delta, format_percentage_change, humanize_age, the sparkline
     markers.py    marker, comment_metadata and their parser: the hidden HTML comments of the PR comment
     comment.py    render_comment and render_summary: Jinja (imported lazily), templates, the size budget
+    html.py       render_html: the self-contained HTML page of every datapoint, its charts and word diffs
     terminal.py   render_terminal: plain text for a dry run
 
 What is rendered
@@ -26,6 +27,8 @@ What is rendered
   :func:`parse_comment_metadata` so an older head never overwrites a newer one's comment).
 * :func:`render_summary` — the full report for ``$GITHUB_STEP_SUMMARY`` (≤ :data:`SUMMARY_LIMIT_BYTES`).
 * :func:`render_terminal` — a plain-text table for a dry run's terminal output.
+* :func:`render_html` — ``report.html``: one self-contained page of the run and its comparison, every datapoint
+  side by side with the baseline's (``report.html.j2``), under a strict Content-Security-Policy.
 * :func:`report_json` — the machine-readable ``report.json`` (``"version": 1``): the report's JSON; its JSON
   Schema (:func:`report_json_schema`) is committed as ``schemas/report.schema.json``.
 
@@ -45,12 +48,14 @@ from honeyhive_experiment.report.comment import (
     render_running,
     render_summary,
 )
+from honeyhive_experiment.report.html import render_html
 from honeyhive_experiment.report.markdown import md_escape
 from honeyhive_experiment.report.markers import comment_head_sha, comment_metadata, marker, parse_comment_metadata
 from honeyhive_experiment.report.model import (
     REPORT_SCHEMA_ID,
     REPORT_VERSION,
     Report,
+    ReportHtml,
     load_report,
     report_json,
     report_json_schema,
@@ -72,6 +77,7 @@ __all__ = [
     "Redactor",
     "Rendered",
     "Report",
+    "ReportHtml",
     "TemplateError",
     "build_report",
     "comment_head_sha",
@@ -85,6 +91,7 @@ __all__ = [
     "md_escape",
     "parse_comment_metadata",
     "render_comment",
+    "render_html",
     "render_running",
     "render_summary",
     "render_terminal",

@@ -10,8 +10,12 @@ counts and pass/fail are the backend's numbers, never recomputed. What is decide
 * **Change and noise.** A row's change is the assessment's (a sign test on the backend's counts, see
   :mod:`honeyhive_experiment.significance`); without counts, the sign of the backend's difference.
 * **Redaction.** This is the one place secrets are taken out: every string from the backend, the dataset or the
-  user's code is redacted as it enters the model, before anything truncates it. Renderers read the model and
-  never redact again.
+  user's code is redacted as it enters the model, before anything truncates it — the datapoint table's inputs,
+  outputs, errors and explanations read back from the backend too. Renderers read the model and never redact
+  again.
+* **The datapoint table** (``Report.table``, for the HTML report): each datapoint's status is the backend's —
+  degraded / improved from its comparison's lists (direction-aware), failed from its result, new / gone from
+  the runs' datapoint lists, errored from the events — and worse ones come first.
 """
 
 from __future__ import annotations
@@ -19,37 +23,48 @@ from __future__ import annotations
 import json
 import math
 import re
+import urllib.parse
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, Literal
 
-from honeyhive_experiment.config import Direction, MetricConfig
+from honeyhive_experiment.config import Direction, GateRule, MetricConfig
 from honeyhive_experiment.judgement import Judgement
 from honeyhive_experiment.models import DatapointResult, MetricDelta, MetricDetail, MetricKey
+from honeyhive_experiment.models.details import DatapointDetails, DatapointRecord
 from honeyhive_experiment.models.outcomes import DatapointOutcome
 from honeyhive_experiment.report.markdown import clip, http_url
 from honeyhive_experiment.report.model import (
     REPORT_VERSION,
+    ROW_STATUSES,
     Degraded,
     DegradedDatapoint,
     Report,
     ReportBaseline,
+    ReportCell,
     ReportComparison,
     ReportCounts,
     ReportDatapoints,
+    ReportDistribution,
     ReportErroredDatapoint,
+    ReportExplanation,
     ReportFailedDatapoint,
     ReportFailingMetric,
     ReportFlakyDatapoint,
     ReportFlips,
+    ReportHtml,
     ReportMetric,
     ReportRange,
+    ReportRow,
     ReportRun,
     ReportSummary,
+    ReportTable,
+    ReportText,
     ReportTrendPoint,
+    RowStatus,
     TrendRow,
 )
-from honeyhive_experiment.report.numbers import as_utc, finite, format_number, humanize_age, is_zero
+from honeyhive_experiment.report.numbers import as_utc, bin_values, finite, format_number, humanize_age, is_zero
 from honeyhive_experiment.report.pairing import changes_text, overlap_collapsed, unpaired_cause, unpaired_counts
 from honeyhive_experiment.report.redact import Redactor
 from honeyhive_experiment.significance import Assessment, describe
@@ -65,6 +80,9 @@ _DEGRADED_STORED: Final = 100  # datapoints kept per degraded metric (the commen
 _TREND_POINTS: Final = 10
 _RAW_SLICE: Final = 20_000  # a string output is cut to this before redaction (far beyond any preview)
 _PERCENT_AGGREGATES: Final = frozenset({None, "average"})
+TEXT_LIMIT: Final = 1000  # characters of each text of the datapoint table (inputs, outputs), with the full length
+_EXPLANATION_LIMIT: Final = 300
+_EXPLANATIONS: Final = 10  # explanations kept per datapoint
 _DEFAULT_METRIC: Final = MetricConfig()
 _ERROR_KINDS: Final = {
     "function_error": "function raised",
@@ -73,9 +91,15 @@ _ERROR_KINDS: Final = {
 }
 
 
-def build_report(judgement: Judgement, *, secrets: Iterable[str | None] = ()) -> Report:
-    """The report of ``judgement``, every string redacted of ``secrets`` (and of common secret shapes)."""
-    return _Builder(judgement, Redactor(secrets)).report()
+def build_report(judgement: Judgement, *, secrets: Iterable[str | None] = (), html: ReportHtml | None = None) -> Report:
+    """The report of ``judgement``, every string redacted of ``secrets`` (and of common secret shapes); ``html``:
+    where its HTML report is written (the comment says so)."""
+    report = _Builder(judgement, Redactor(secrets)).report()
+    if html is None:
+        return report
+    r = Redactor(secrets).redact
+    shown = ReportHtml(file=r(html.file), artifacts_url=http_url(r(html.artifacts_url)) if html.artifacts_url else None)
+    return report.model_copy(update={"html": shown})
 
 
 def _is_boolean(values: Sequence[Any] | None) -> bool:
@@ -95,6 +119,7 @@ class _Builder:
         summary = judgement.summary
         self.aggregation = summary.metrics.aggregation_function if summary is not None else None
         self.worse_ids: dict[tuple[str, str | None], Sequence[str]] = {}  # per metric row: the backend's worse ids
+        self.metric_keys: list[MetricKey] = []  # the raw key of each metric row, in the rows' order
         self.evaluator_errors: dict[str, EvaluatorErrors] = evaluator_errors(judgement.outcomes)
         self.outcomes: dict[str, DatapointOutcome] = {}
         for outcome in judgement.outcomes:
@@ -168,6 +193,8 @@ class _Builder:
             trend_rows=self._trend_rows(),
             notes=self._texts(j.notes, 500),
             trials=j.trials,
+            table=self._table(metrics),
+            html=None,
         )
 
     def _counts(self) -> ReportCounts:
@@ -216,22 +243,26 @@ class _Builder:
         events_per_name = Counter(key[0] for key, _, _ in entries)
         compared = comparison is not None
         rows = [
-            self._metric(key, delta, detail, compared, events_per_name[key[0]] > 1) for key, delta, detail in entries
+            (self._metric(key, delta, detail, compared, events_per_name[key[0]] > 1), key)
+            for key, delta, detail in entries
         ]
         # a judged metric the backend has no value for, or an evaluator that raised and produced no metric at all,
         # must not vanish from the table
         silent = [e for e in self.evaluator_errors if not any(producer(n, {e: None}) for n in events_per_name)]
         rows.extend(
-            self._metric((name, None), None, None, compared, False, absent=True)
+            (self._metric((name, None), None, None, compared, False, absent=True), (name, None))
             for name in dict.fromkeys([*self.j.judged_metrics, *silent])
             if name not in events_per_name
         )
         order = {name: i for i, name in enumerate(self.j.metrics)}
 
-        def place(row: ReportMetric) -> tuple[int, int]:
+        def place(item: tuple[ReportMetric, MetricKey]) -> tuple[int, int]:
+            row = item[0]
             return 0 if row.key else 1 if row.configured else 2, order.get(row.name, 0)
 
-        return tuple(sorted(rows, key=place))
+        ordered = sorted(rows, key=place)
+        self.metric_keys = [key for _, key in ordered]
+        return tuple(row for row, _ in ordered)
 
     def _metric(
         self,
@@ -317,6 +348,8 @@ class _Builder:
             error=clip(r(raised.first), 200) if raised is not None else None,
             compared=compared,
             spread=finite(detail.spread) if detail is not None else None,
+            distribution=_distribution(detail, delta),
+            gate_limit=_gate_limit(self.j.gates.get(name), delta, lower),
         )
 
     def _assessment(self, key: MetricKey) -> Assessment | None:
@@ -531,6 +564,120 @@ class _Builder:
                 text = repr(safe)
         return clip(self.r(text), _PREVIEW_STORED)
 
+    # ------------------------------------------------------------------------------------- datapoint table
+
+    def _table(self, metrics: Sequence[ReportMetric]) -> ReportTable | None:
+        """Every datapoint the backend holds for the two runs (as many as were read), worse ones first."""
+        details = self.j.details
+        if details is None:
+            return None
+        moves = [self._moves(key, row.direction) for key, row in zip(self.metric_keys, metrics, strict=True)]
+        comparison, summary = self.j.comparison, self.j.summary
+        failed = set(summary.failed) if summary is not None else set()
+        flaky = set(summary.flaky) if summary is not None else set()
+        # with trials, each datapoint's trials and how many passed, as the backend reduced them
+        trials = summary.datapoints.find(details.order) if summary is not None and summary.trials > 1 else {}
+        new_only = set(comparison.new_only_datapoints or ()) if comparison is not None else set()
+        rows = []
+        for ident in details.order:
+            current = details.current.get(ident)
+            baseline = details.baseline.get(ident) if details.baseline is not None else None
+            cells = tuple(
+                ReportCell(
+                    value=_value(current, key),
+                    baseline=_value(baseline, key),
+                    change=moved.get(ident),
+                )
+                for key, moved in zip(self.metric_keys, moves, strict=True)
+            )
+            status: set[RowStatus] = set()
+            if current is not None and current.error:
+                status.add("errored")
+            if ident in failed or (current is not None and current.session_id in failed):
+                status.add("failed")
+            if ident in flaky:
+                status.add("flaky")
+            if comparison is not None and current is not None and (ident in new_only or baseline is None):
+                status.add("new")
+            if comparison is not None and current is None:
+                status.add("gone")
+            if any(cell.change == "worse" for cell in cells):
+                status.add("degraded")
+            if any(cell.change == "better" for cell in cells):
+                status.add("improved")
+            if comparison is not None and not status:
+                status.add("same")
+            rows.append(self._row(ident, current, baseline, details, cells, status, trials.get(ident)))
+        rank = {status: i for i, status in enumerate(ROW_STATUSES)}
+        ordered = sorted(
+            enumerate(rows), key=lambda item: (rank[item[1].status[0]] if item[1].status else len(rank), item[0])
+        )
+        return ReportTable(rows=tuple(row for _, row in ordered), total=details.total, text_limit=TEXT_LIMIT)
+
+    def _moves(self, key: MetricKey, direction: Direction) -> dict[str, Literal["better", "worse", "same"]]:
+        """Each datapoint's change on one metric, by the backend's improved / degraded / same lists."""
+        comparison = self.j.comparison
+        delta = comparison.metric_deltas.get(key) if comparison is not None else None
+        if delta is None:
+            return {}
+        lower = direction is Direction.LOWER
+        better, worse = (delta.degraded, delta.improved) if lower else (delta.improved, delta.degraded)
+        moves: dict[str, Literal["better", "worse", "same"]] = dict.fromkeys(delta.same or (), "same")
+        moves.update(dict.fromkeys(better or (), "better"))
+        moves.update(dict.fromkeys(worse or (), "worse"))
+        return moves
+
+    def _row(
+        self,
+        ident: str,
+        current: DatapointRecord | None,
+        baseline: DatapointRecord | None,
+        details: DatapointDetails,
+        cells: tuple[ReportCell, ...],
+        status: set[RowStatus],
+        result: DatapointResult | None,
+    ) -> ReportRow:
+        r = self.r
+        either = current or baseline
+        session = current.session_id if current is not None else None
+        url = None
+        if details.session_url and session:
+            url = http_url(r(details.session_url.replace("{session_id}", urllib.parse.quote(session, safe=""))))
+        explanations = tuple(
+            ReportExplanation(name=clip(r(name), 100), text=clip(r(text[:_RAW_SLICE]), _EXPLANATION_LIMIT))
+            for name, text in list((current.explanations if current is not None else {}).items())[:_EXPLANATIONS]
+        )
+        return ReportRow(
+            id=clip(r(ident), 100),
+            session_url=url,
+            status=tuple(s for s in ROW_STATUSES if s in status),
+            inputs=self._text(either.inputs) if either is not None else None,
+            output=self._text(current.outputs) if current is not None else None,
+            baseline_output=self._text(baseline.outputs) if baseline is not None else None,
+            error=clip(r(current.error[:_RAW_SLICE]), TEXT_LIMIT) if current is not None and current.error else None,
+            metrics=cells,
+            explanations=explanations,
+            trials=result.trials if result is not None and result.trials else None,
+            trials_passed=result.trials_passed if result is not None and result.trials else None,
+        )
+
+    def _text(self, value: Any) -> ReportText | None:
+        """A datapoint's value as text (JSON for structures, a string as it is), redacted, cut to
+        :data:`TEXT_LIMIT` characters with its full length noted."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            length, text = len(value), value[:_RAW_SLICE]
+        else:
+            safe = self.redactor.redact_value(value)
+            try:
+                text = json.dumps(safe, ensure_ascii=False, default=str)
+            except (TypeError, ValueError):
+                text = repr(safe)
+            length = len(text)
+        shown = clip(self.r(text), TEXT_LIMIT)
+        return ReportText(text=shown, length=length, truncated=length > TEXT_LIMIT)
+
     # ----------------------------------------------------------------------------------------------- trend
 
     def _trend_rows(self) -> tuple[TrendRow, ...]:
@@ -563,6 +710,40 @@ class _Builder:
                 )
             )
         return tuple(rows)
+
+
+def _value(record: DatapointRecord | None, key: MetricKey) -> bool | int | float | None:
+    """A datapoint's value of the metric ``key`` in its events (by name alone when the key names no event)."""
+    if record is None:
+        return None
+    found = record.metrics.get(key)
+    if found is None and key[1] is None:
+        found = next((v for (name, _), v in record.metrics.items() if name == key[0]), None)
+    return _json_value(found) if found is not None else None
+
+
+def _distribution(detail: MetricDetail | None, delta: MetricDelta | None) -> ReportDistribution | None:
+    """Both runs' values (the backend's lists) counted into shared bins, for the HTML report's histograms."""
+    current = (detail.values if detail is not None else None) or (delta.new_values if delta is not None else None)
+    baseline = delta.old_values if delta is not None else None
+    binned = bin_values(current or [], baseline)
+    if binned is None:
+        return None
+    edges, (now, before), boolean = binned
+    return ReportDistribution(edges=edges, current=now or (), baseline=before, boolean=boolean)
+
+
+def _gate_limit(gate: GateRule | None, delta: MetricDelta | None, lower: bool) -> float | None:
+    """The aggregate past which ``gate`` fails, from the baseline's aggregate (the strictest of max_drop and
+    max_drop_pct); drawn on the metric's histograms, decided by :mod:`honeyhive_experiment.verdict`."""
+    base = finite(delta.old_aggregate) if delta is not None else None
+    if gate is None or base is None:
+        return None
+    pct = abs(base) * gate.max_drop_pct / 100 if gate.max_drop_pct is not None else None
+    allowed = [d for d in (gate.max_drop, pct) if d is not None]
+    if not allowed:
+        return None
+    return base + min(allowed) if lower else base - min(allowed)
 
 
 def _since(baseline: frozenset[str] | None, *ids: str) -> Literal["new", "already failing"] | None:

@@ -55,7 +55,15 @@ from honeyhive_experiment.verdict import Verdict
 if TYPE_CHECKING:
     import jinja2
 
-__all__ = ["BUILTIN_TEMPLATE", "COMMENT_LIMIT", "SUMMARY_LIMIT_BYTES", "Rendered", "render_comment", "render_summary"]
+__all__ = [
+    "BUILTIN_TEMPLATE",
+    "COMMENT_LIMIT",
+    "SUMMARY_LIMIT_BYTES",
+    "VERDICT_WORDS",
+    "Rendered",
+    "render_comment",
+    "render_summary",
+]
 
 COMMENT_LIMIT: Final = 65_000
 """The longest comment ever written, in characters (GitHub refuses bodies over 65,536)."""
@@ -68,7 +76,7 @@ FAILING_SHOWN: Final = 5  # failing metrics named per datapoint row
 _PREVIEW_COMMENT: Final = 200
 _ROWS_DEGRADED: Final = 5
 _MAX_LISTED: Final = 20  # reasons / notes shown in the comment
-_VERDICT_WORDS: Final = {
+VERDICT_WORDS: Final = {  # the verdict in words: the comment's, the job summary's and the HTML report's
     Verdict.PASS: "Passed",
     Verdict.FAIL: "Failed",
     Verdict.NEUTRAL: "Neutral",
@@ -343,7 +351,7 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         "metadata": Markup(meta) if meta else "",  # noqa: S704
         "title": report.title or report.experiment,
         "experiment": report.experiment,
-        "verdict": {"name": verdict.value, "emoji": verdict.emoji, "words": _VERDICT_WORDS[verdict]},
+        "verdict": {"name": verdict.value, "emoji": verdict.emoji, "words": VERDICT_WORDS[verdict]},
         "headline": report.headline,
         "reasons": report.reasons[:limit] if verdict in (Verdict.FAIL, Verdict.NEUTRAL) else (),
         # said in the visible part whatever the verdict: evaluators that raised, gates within noise, tolerances
@@ -382,6 +390,14 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         "rest_in": "the job summary" if mode == "comment" else "report.json",
         "truncation": _truncation_message(report, plan, mode, len(shown)),
         "dry_run": report.dry_run,
+        # where the page of every datapoint is; none when there are no datapoints to show (an error verdict)
+        "html_report": None
+        if report.html is None or report.table is None or plan.summary_only
+        else {
+            "file": report.html.file,
+            "name": report.html.file.rpartition("/")[2],
+            "url": report.html.artifacts_url,
+        },
         "footer": {
             "tool_version": report.tool_version,
             "generated_at": report.generated_at.strftime("%Y-%m-%d %H:%M UTC"),

@@ -43,22 +43,30 @@ __all__ = [
     "CHANGE_TEXT",
     "REPORT_SCHEMA_ID",
     "REPORT_VERSION",
+    "ROW_STATUSES",
     "Degraded",
     "DegradedDatapoint",
     "Report",
     "ReportBaseline",
+    "ReportCell",
     "ReportComparison",
     "ReportCounts",
     "ReportDatapoints",
+    "ReportDistribution",
     "ReportErroredDatapoint",
+    "ReportExplanation",
     "ReportFailedDatapoint",
     "ReportFailingMetric",
     "ReportFlakyDatapoint",
     "ReportFlips",
+    "ReportHtml",
     "ReportMetric",
     "ReportRange",
+    "ReportRow",
     "ReportRun",
     "ReportSummary",
+    "ReportTable",
+    "ReportText",
     "ReportTrendPoint",
     "TrendRow",
     "load_report",
@@ -193,6 +201,16 @@ class ReportRange(_Part):
     max: float | None = Field(description="The highest passing value.")
 
 
+class ReportDistribution(_Part):
+    """A metric's values in each run, as the backend reported them, counted into equal bins for the report's small
+    histograms (booleans: two bins, false and true)."""
+
+    edges: tuple[float, ...] = Field(description="The bins' edges, lowest first (one more than the bins).")
+    current: tuple[NonNegativeInt, ...] = Field(description="This run's values per bin.")
+    baseline: tuple[NonNegativeInt, ...] | None = Field(description="The baseline run's values per bin.")
+    boolean: bool = Field(description="Whether the values are booleans (the bins are false and true).")
+
+
 class ReportMetric(_Part):
     """One metric as the backend reported it (aggregates, difference, counts); improved/degraded are the
     backend's (larger = improved), better/worse apply the direction."""
@@ -241,6 +259,12 @@ class ReportMetric(_Part):
     evaluated: NonNegativeInt | None = Field(description="Datapoints that evaluator ran on.")
     error: str | None = Field(description="That evaluator's first error, 'Type: message'.")
     compared: bool = Field(description="Whether this run was compared with a baseline.")
+    distribution: ReportDistribution | None = Field(
+        description="Both runs' values counted into bins (the HTML report's histograms)."
+    )
+    gate_limit: float | None = Field(
+        description="The aggregate past which the metric's gate fails (max_drop, max_drop_pct), from the baseline's."
+    )
     spread: float | None = Field(
         description="With trials: the backend's mean over datapoints of the standard deviation across a "
         "datapoint's trials (null without trials, or when the backend does not say).",
@@ -448,6 +472,96 @@ class Degraded(_Part):
     rows: tuple[DegradedDatapoint, ...] = Field(description="The first of them.")
 
 
+RowStatus = Literal["degraded", "errored", "failed", "flaky", "new", "gone", "improved", "same"]
+ROW_STATUSES: Final[tuple[RowStatus, ...]] = (
+    "degraded",
+    "errored",
+    "failed",
+    "flaky",
+    "new",
+    "gone",
+    "improved",
+    "same",
+)
+"""A datapoint's statuses in the order the table puts them first (a datapoint that got worse comes first)."""
+Move = Literal["better", "worse", "same"]
+
+
+class ReportText(_Part):
+    """A text of a datapoint (redacted), cut to the report's length with its full length noted."""
+
+    text: str = Field(description="The text (JSON for structured values), cut.")
+    length: NonNegativeInt = Field(description="Its full length, in characters, before it was cut.")
+    truncated: bool = Field(description="Whether it was cut.")
+
+
+class ReportCell(_Part):
+    """One metric of one datapoint: both runs' values (the backend's events) and the backend's comparison."""
+
+    value: bool | int | float | None = Field(description="This run's value.")
+    baseline: bool | int | float | None = Field(description="The baseline run's value.")
+    change: Move | None = Field(
+        description="better / worse / same by the backend's improved, degraded and same lists, direction-aware."
+    )
+
+
+class ReportExplanation(_Part):
+    """What an evaluator said of a datapoint (a string it returned: ``keyword_recall_explanation``)."""
+
+    name: str = Field(description="The metric the text was recorded as.")
+    text: str = Field(description="The text (redacted, cut).")
+
+
+class ReportRow(_Part):
+    """One datapoint of the two runs, side by side."""
+
+    id: str = Field(description="The datapoint's id.")
+    session_url: str | None = Field(description="Its session in the HoneyHive app (http or https).")
+    status: tuple[RowStatus, ...] = Field(
+        description="degraded / improved (worse / better on some metric, by the backend's comparison and the "
+        "metric's direction), errored (its function raised), failed (the backend's result), flaky (with trials: "
+        "the backend's flaky list, its trials disagree on pass/fail), new / gone (only in this run / in the "
+        "baseline), same; the first is the one it is sorted by."
+    )
+    inputs: ReportText | None = Field(description="Its inputs, as JSON text.")
+    output: ReportText | None = Field(description="This run's output, as JSON text (or the text returned).")
+    baseline_output: ReportText | None = Field(description="The baseline run's output.")
+    error: str | None = Field(description="This run's error (the function raised or timed out).")
+    metrics: tuple[ReportCell, ...] = Field(description="Its value of each metric, in the order of metrics.")
+    explanations: tuple[ReportExplanation, ...] = Field(description="What the evaluators said of it.")
+    trials: int | None = Field(
+        ge=1, description="With trials: how many trials it had in this run (the backend's; null without trials)."
+    )
+    trials_passed: NonNegativeInt | None = Field(
+        description="With trials: how many of its trials passed on their own (the backend's; null without trials)."
+    )
+
+    @property
+    def trials_text(self) -> str:
+        """``2 of 3 trials passed`` (empty without trials)."""
+        if self.trials is None or self.trials_passed is None:
+            return ""
+        return f"{self.trials_passed:,} of {self.trials:,} trials passed"
+
+
+class ReportTable(_Part):
+    """Every datapoint of the two runs (or the first of them, worst first), for the HTML report."""
+
+    rows: tuple[ReportRow, ...] = Field(description="The datapoints shown: worse first, then the backend's order.")
+    total: NonNegativeInt = Field(description="Datapoints of the two runs together.")
+    text_limit: NonNegativeInt = Field(description="How many characters of a long text are kept.")
+
+    def count(self, status: RowStatus) -> int:
+        return sum(1 for row in self.rows if status in row.status)
+
+
+class ReportHtml(_Part):
+    """Where the single-file HTML report of every datapoint is."""
+
+    file: str = Field(description="Its path, as written (relative to the working directory when inside it).")
+    artifacts_url: str | None = Field(description="The workflow run whose artifacts hold it (GitHub Actions).")
+
+
 class ReportTrendPoint(_Part):
     """The key metrics' aggregates in an earlier baseline run."""
 
@@ -511,6 +625,10 @@ class Report(_Part):
     )
     notes: tuple[str, ...] = Field(description="Notes shown with the report.")
     trials: int = Field(ge=1, description="How many times each datapoint ran (trials).")
+    table: ReportTable | None = Field(
+        description="Every datapoint of the two runs, read back from the backend (null when it was not read)."
+    )
+    html: ReportHtml | None = Field(description="Where the HTML report of every datapoint is (null: none written).")
 
     @field_validator("version", mode="before")
     @classmethod

@@ -8,12 +8,14 @@ show in the metric's format counts as *same* (:func:`is_zero`).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 __all__ = [
     "as_utc",
+    "bin_values",
     "finite",
     "format_count",
     "format_delta",
@@ -135,3 +137,52 @@ def sparkline(values: Sequence[float | None]) -> str:
         else:
             out.append(bars[round((v - low) / (high - low) * (len(bars) - 1))])
     return "".join(out)
+
+
+def bin_values(
+    *series: Sequence[object] | None, bins: int = 12
+) -> tuple[tuple[float, ...], tuple[tuple[int, ...] | None, ...], bool] | None:
+    """The values of each series (the backend's lists) counted into shared bins, for a histogram: ``(edges,
+    counts per series, boolean)``; ``None`` when no series has a finite value. Booleans get two bins (false,
+    true); integers spanning 2 to ``2 * bins`` get one bin each; one value, one bin around it; else ``bins`` equal
+    bins. A series that is ``None`` stays ``None``. Drawing only: nothing decided is computed from these."""
+    cleaned: list[list[float] | None] = []
+    boolean = True
+    for values in series:
+        if values is None:
+            cleaned.append(None)
+            continue
+        kept = []
+        for value in values:
+            if isinstance(value, bool):
+                kept.append(float(value))
+            elif isinstance(value, int | float) and math.isfinite(value):
+                boolean = False
+                kept.append(float(value))
+        cleaned.append(kept)
+    every = [v for values in cleaned if values for v in values]
+    if not every:
+        return None
+    if boolean:
+        edges: tuple[float, ...] = (-0.5, 0.5, 1.5)
+    else:
+        low, high = min(every), max(every)
+        if all(v.is_integer() for v in every) and 1 < high - low <= 2 * bins:
+            edges = tuple(low - 0.5 + i for i in range(int(high - low) + 2))
+        elif high == low:
+            margin = max(abs(low) * 0.05, 0.05)
+            edges = (low - margin, high + margin)
+        else:
+            step = (high - low) / bins
+            edges = (*(low + i * step for i in range(bins)), high)
+    counts: list[tuple[int, ...] | None] = []
+    last = len(edges) - 2
+    for values in cleaned:
+        if values is None:
+            counts.append(None)
+            continue
+        tally = [0] * (last + 1)
+        for value in values:
+            tally[min(last, max(0, bisect.bisect_right(edges, value) - 1))] += 1
+        counts.append(tuple(tally))
+    return edges, tuple(counts), boolean

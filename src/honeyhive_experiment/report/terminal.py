@@ -30,6 +30,7 @@ def render_terminal(report: Report, *, max_datapoints: int = DEFAULT_MAX_DATAPOI
         _errors(report, max_datapoints),
         _flaky(report, max_datapoints),
         _notes(report),
+        [f"HTML report: {plain(report.html.file)}"] if report.html is not None else [],
         ["", _footer(report)],
     )
     return "\n".join(line for section in sections for line in section) + "\n"

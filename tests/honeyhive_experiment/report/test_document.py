@@ -85,6 +85,10 @@ def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
     assert doc["baseline"]["created_at"] == "2025-03-01T10:00:00Z"
     assert doc["comparison"] == {"common_datapoints": 4, "new_only_datapoints": 2, "old_only_datapoints": 2}
     latency = next(m for m in doc["metrics"] if m["name"] == "latency_ms")
+    distribution = latency.pop("distribution")  # the backend's values of this run, binned for the HTML report
+    assert (distribution["current"], distribution["baseline"]) == ([1, 0, 0, 2, 0, 1, 0, 0, 0, 0, 0, 1], None)
+    assert distribution["edges"][0] == 1200.0
+    assert latency.pop("gate_limit") is None  # no gate on it
     assert latency == {
         "name": "latency_ms",
         "event_name": "answer",

@@ -1,0 +1,402 @@
+"""The HTML report: one self-contained page of a run and its comparison (:func:`render_html`), from
+``report.html.j2``.
+
+What it shows is the one report model's: the verdict and why (the comment's words), each metric's row with both
+runs' distributions as small histograms (the passing range and the gate's limit drawn in), a scatter of each
+datapoint's baseline against its current value for a chosen metric, and the datapoint table (``Report.table``):
+inputs, the baseline's output beside this run's with a word-level diff, every metric with its change, the status,
+the evaluators' explanations. The page sorts by any column, filters by status and searches text with a small
+script; without the script it still shows everything, worst first.
+
+Self-contained and inert:
+
+* no request to any host: the style, the script and the charts (SVG drawn here) are inline, nothing is linked
+  but each datapoint's session in the HoneyHive app (a link a reader follows, never a load);
+* a strict Content-Security-Policy (``default-src 'none'``) whose only allowances are the SHA-256 hashes of the
+  page's own style and script: markup that slipped into a value could not run, and the page is the same bytes
+  whoever renders the same report (no nonce);
+* fast with thousands of datapoints: the table's rows are a grid, each skipped by layout while off screen
+  (``content-visibility: auto``), so opening the page costs little more than parsing it
+  (``benchmarks/bench_html.py``);
+* every value is escaped for HTML by Jinja's autoescape; the values were redacted when the report was built.
+
+Jinja is imported inside :func:`render_html`, as in :mod:`.comment`: a shard job renders nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import difflib
+import hashlib
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Final
+
+from markupsafe import Markup, escape
+
+from honeyhive_experiment.report.comment import VERDICT_WORDS, builtin_template_dir
+from honeyhive_experiment.report.model import (
+    CHANGE_TEXT,
+    ROW_STATUSES,
+    Report,
+    ReportCell,
+    ReportDistribution,
+    ReportMetric,
+    ReportRow,
+    ReportTable,
+)
+from honeyhive_experiment.report.numbers import format_count, format_number
+from honeyhive_experiment.verdict import Verdict
+
+if TYPE_CHECKING:
+    import jinja2
+
+__all__ = ["HTML_TEMPLATE", "render_html", "word_diff"]
+
+HTML_TEMPLATE: Final = "report.html.j2"
+_STYLE: Final = "report.css.j2"
+_SCRIPT: Final = "report.js.j2"
+_HIST_W, _HIST_H, _HIST_PAD = 220, 64, 4
+_SCATTER: Final = 280
+_SCATTER_PAD: Final = 28
+_STATUS_WORDS: Final = {
+    "degraded": "degraded",
+    "errored": "errored",
+    "failed": "failed",
+    "flaky": "flaky (trials disagree)",
+    "new": "new",
+    "gone": "gone",
+    "improved": "improved",
+    "same": "same",
+}
+
+
+# ============================================================================================ the diff
+
+_TOKENS = re.compile(r"\w+|\s+|[^\w\s]")
+
+
+def word_diff(old: str, new: str) -> tuple[Markup, Markup]:
+    """``old`` and ``new`` as escaped HTML, the words only ``old`` has in ``<del>`` and those only ``new`` has in
+    ``<ins>`` (difflib on words, the spaces between them and each punctuation mark; a change spanning several
+    words is one mark)."""
+    if old == new:
+        return escape(old), escape(new)
+    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    parts: list[tuple[bool, str, str]] = []  # (changed, old text, new text)
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        parts.append((tag != "equal", "".join(a[i1:i2]), "".join(b[j1:j2])))
+    merged: list[tuple[bool, str, str]] = []
+    for i, (changed, gone, added) in enumerate(parts):
+        between = 0 < i < len(parts) - 1 and not changed and not gone.strip() and parts[i - 1][0] and parts[i + 1][0]
+        if (changed or between) and merged and merged[-1][0]:  # spaces between two changes join them
+            merged[-1] = (True, merged[-1][1] + gone, merged[-1][2] + added)
+        else:
+            merged.append((changed or between, gone, added))
+    before: list[Markup] = []
+    after: list[Markup] = []
+    for changed, gone, added in merged:
+        if not changed:
+            before.append(escape(gone))
+            after.append(escape(added))
+            continue
+        if gone:
+            before.append(Markup("<del>%s</del>") % gone)
+        if added:
+            after.append(Markup("<ins>%s</ins>") % added)
+    return Markup("").join(before), Markup("").join(after)
+
+
+# ============================================================================================ charts
+
+
+@dataclass(frozen=True, slots=True)
+class _Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    x: float
+    kind: str  # range | gate | aggregate
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Histogram:
+    label: str
+    bars: tuple[_Bar, ...]
+    marks: tuple[_Mark, ...]
+    low: str
+    high: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Point:
+    x: float
+    y: float
+    r: float
+    change: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Scatter:
+    points: tuple[_Point, ...]
+    low: str
+    high: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class _MetricView:
+    metric: ReportMetric
+    index: int
+    histograms: tuple[_Histogram, ...]
+    scatter: _Scatter | None
+
+
+def _shown(metric: ReportMetric, value: float | None) -> str:
+    return format_number(value, metric.format, percent=metric.percent)
+
+
+def _value_text(metric: ReportMetric, value: bool | float | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return format_number(value, metric.format)
+
+
+def _histograms(metric: ReportMetric) -> tuple[_Histogram, ...]:
+    found = metric.distribution
+    if found is None:
+        return ()
+    series = [("baseline", found.baseline, metric.baseline)] if found.baseline is not None else []
+    series.append(("this run", found.current, metric.value))
+    tallest = max((max(counts, default=0) for _, counts, _ in series if counts), default=0) or 1
+    return tuple(_histogram(metric, found, label, counts or (), agg, tallest) for label, counts, agg in series)
+
+
+def _histogram(
+    metric: ReportMetric,
+    found: ReportDistribution,
+    label: str,
+    counts: tuple[int, ...],
+    aggregate: float | None,
+    tallest: int,
+) -> _Histogram:
+    edges = found.edges
+    marked = [v for v in (aggregate, metric.range_min, metric.range_max, metric.gate_limit) if v is not None]
+    low, high = min([edges[0], *marked]), max([edges[-1], *marked])  # every line drawn falls inside
+    span = (high - low) or 1.0
+    inner = _HIST_W - 2 * _HIST_PAD
+
+    def x_of(value: float) -> float:
+        return round(_HIST_PAD + (min(max(value, low), high) - low) / span * inner, 1)
+
+    bars = []
+    for i, count in enumerate(counts):
+        left, right = x_of(edges[i]), x_of(edges[i + 1])
+        height = round((_HIST_H - 14) * count / tallest, 1)
+        if found.boolean:
+            what = "false" if i == 0 else "true"
+        else:
+            what = f"{_value_text(metric, edges[i])} to {_value_text(metric, edges[i + 1])}"
+        bars.append(_Bar(left + 0.5, _HIST_H - height, max(0.5, right - left - 1), height, f"{what}: {count:,}"))
+    marks = []
+    if aggregate is not None:
+        marks.append(_Mark(x_of(aggregate), "aggregate", f"{label}: {_shown(metric, aggregate)}"))
+    if metric.passing_range is not None:
+        for bound, word in ((metric.range_min, "min"), (metric.range_max, "max")):
+            if bound is not None:
+                marks.append(_Mark(x_of(bound), "range", f"passing range {word}: {_value_text(metric, bound)}"))
+    if metric.gate_limit is not None:
+        limit = f"gate: the aggregate may reach {_shown(metric, metric.gate_limit)}"
+        marks.append(_Mark(x_of(metric.gate_limit), "gate", limit))
+    if found.boolean:
+        shown_low, shown_high = "false", "true"
+    else:
+        shown_low, shown_high = _value_text(metric, low), _value_text(metric, high)
+    return _Histogram(label, tuple(bars), tuple(marks), shown_low, shown_high)
+
+
+def _number(value: bool | float | None) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _scatter(metric: ReportMetric, index: int, table: ReportTable) -> _Scatter | None:
+    """Each datapoint's baseline value against its value in this run; equal points drawn once, larger."""
+    pairs: dict[tuple[float, float, str], int] = {}
+    for row in table.rows:
+        cell = row.metrics[index]
+        old, new = _number(cell.baseline), _number(cell.value)
+        if old is None or new is None:
+            continue
+        key = (old, new, cell.change or "same")
+        pairs[key] = pairs.get(key, 0) + 1
+    if not pairs:
+        return None
+    values = [v for old, new, _ in pairs for v in (old, new)]
+    low, high = min(values), max(values)
+    if low == high:  # one value in both runs: it sits in the middle
+        low, high = low - 1, high + 1
+    span = high - low
+    inner = _SCATTER - 2 * _SCATTER_PAD
+
+    def place(value: float) -> float:
+        return round(_SCATTER_PAD + (value - low) / span * inner, 1)
+
+    points = []
+    for (old, new, change), count in sorted(pairs.items(), key=lambda item: -item[1]):
+        radius = round(min(14.0, 2.5 + 1.5 * math.sqrt(count - 1)), 1)
+        title = (
+            f"baseline {_value_text(metric, old)} → this run {_value_text(metric, new)}: "
+            f"{count:,} datapoint{'s' if count != 1 else ''}, {change}"
+        )
+        points.append(_Point(place(old), _SCATTER - place(new), radius, change, title))
+    return _Scatter(tuple(points), _value_text(metric, low), _value_text(metric, high), sum(pairs.values()))
+
+
+# ============================================================================================ the table
+
+
+@dataclass(frozen=True, slots=True)
+class _CellView:
+    text: str
+    baseline: str | None
+    sort: str
+    change: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _RowView:
+    row: ReportRow
+    rank: int
+    statuses: str
+    baseline_output: Markup | None
+    output: Markup | None
+    cells: tuple[_CellView, ...]
+
+
+def _scatters_first(metrics: list[_MetricView]) -> list[_MetricView]:
+    """The metrics with a scatter, the one shown first leading: the first that got worse, else the first that
+    changed at all, else the first."""
+    found = [view for view in metrics if view.scatter is not None]
+
+    def place(view: _MetricView) -> int:
+        return 0 if view.metric.change == "worse" else 1 if (view.metric.worse_count or view.metric.better_count) else 2
+
+    return sorted(found, key=place)
+
+
+def _cell(metric: ReportMetric, cell: ReportCell, compared: bool) -> _CellView:
+    value = _number(cell.value)
+    return _CellView(
+        text=_value_text(metric, cell.value),
+        baseline=_value_text(metric, cell.baseline) if compared else None,
+        sort="" if value is None else repr(value),
+        change=cell.change,
+    )
+
+
+def _row(report: Report, row: ReportRow, compared: bool) -> _RowView:
+    rank = {status: i for i, status in enumerate(ROW_STATUSES)}
+    old = row.baseline_output.text if row.baseline_output is not None else None
+    new = row.output.text if row.output is not None else None
+    shown_old: Markup | None
+    shown_new: Markup | None
+    if old is not None and new is not None:
+        shown_old, shown_new = word_diff(old, new)
+    else:
+        shown_old = escape(old) if old is not None else None
+        shown_new = escape(new) if new is not None else None
+    return _RowView(
+        row=row,
+        rank=rank[row.status[0]] if row.status else len(rank),
+        statuses=" ".join(row.status),
+        baseline_output=shown_old,
+        output=shown_new,
+        cells=tuple(_cell(m, c, compared) for m, c in zip(report.metrics, row.metrics, strict=True)),
+    )
+
+
+# ============================================================================================ the page
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(builtin_template_dir()),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+
+
+def _hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def _context(report: Report) -> dict[str, Any]:
+    table = report.table
+    compared = report.comparison is not None
+    metrics = [
+        _MetricView(
+            metric=metric,
+            index=i,
+            histograms=_histograms(metric),
+            scatter=_scatter(metric, i, table) if table is not None and compared else None,
+        )
+        for i, metric in enumerate(report.metrics)
+    ]
+    verdict = report.verdict
+    return {
+        "report": report,
+        "title": report.title or report.experiment,
+        "verdict": {"name": verdict.value, "emoji": verdict.emoji, "words": VERDICT_WORDS[verdict]},
+        "error": (report.error or "\n".join(report.reasons) or "unknown error") if verdict is Verdict.ERROR else None,
+        "compared": compared,
+        "metrics": metrics,
+        "scatters": _scatters_first(metrics),
+        "change_text": CHANGE_TEXT,
+        "table": table,
+        "rows": [_row(report, row, compared) for row in table.rows] if table is not None else [],
+        "statuses": [(s, _STATUS_WORDS[s], table.count(s)) for s in ROW_STATUSES if table.count(s)] if table else [],
+        "format_count": format_count,
+        "generated_at": report.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def render_html(report: Report) -> str:
+    """The HTML report of ``report``: one self-contained page (see the module docstring)."""
+    env = _environment()
+    texts = 3 if report.comparison is not None else 2  # inputs, (the baseline's output,) the output
+    metrics = f" repeat({len(report.metrics)}, 7.5em)" if report.metrics else ""
+    columns = f"10em 7em repeat({texts}, minmax(0, 1fr)){metrics} minmax(0, 0.8fr)"
+    style = env.get_template(_STYLE).render(columns=columns)
+    script = env.get_template(_SCRIPT).render()
+    policy = (
+        f"default-src 'none'; style-src {_hash(style)}; script-src {_hash(script)}; img-src data:; "
+        "base-uri 'none'; form-action 'none'"
+    )
+    context = _context(report)
+    context.update(
+        style=Markup(style),  # noqa: S704 - our own file, no value in it
+        script=Markup(script),  # noqa: S704 - our own file, no value in it
+        policy=policy,
+    )
+    return env.get_template(HTML_TEMPLATE).render(context)

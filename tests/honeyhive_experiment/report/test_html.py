@@ -1,0 +1,334 @@
+"""The HTML report's data and page without a browser: the datapoint table built from the backend's events and
+lists (statuses direction-aware, worse first, redacted, cut), the word diff, and a page that allows nothing but
+its own style and script. A browser's view of it is in ``tests/browser``."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import re
+from typing import Any
+
+import pytest
+
+from honeyhive_experiment.config import Direction, MetricConfig
+from honeyhive_experiment.models.details import DatapointDetails, records_from_events, with_backend_values
+from honeyhive_experiment.report import build_report, render_html
+from honeyhive_experiment.report.build import TEXT_LIMIT
+from honeyhive_experiment.report.html import word_diff
+from tests.honeyhive_experiment.report.scenarios import RUN_ID, base_input, baseline_info, comparison_of, summary_of
+
+pytestmark = pytest.mark.unit
+
+OLD_RUN = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9"
+SECRET = "hh-planted-key-Zq7Xw9Kp3Lm2Vb8N"
+XSS = "<script>document.title='pwned'</script><img src=x onerror=alert(1)>"
+
+
+def events(run_id: str, rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """A session and its function's chain event per datapoint, as the export returns them."""
+    found = []
+    for ident, row in rows.items():
+        session = f"s-{run_id[:4]}-{ident}"
+        metadata = {"run_id": run_id, "datapoint_id": ident}
+        found.append(
+            {"event_type": "session", "session_id": session, "event_id": session, "inputs": {"q": ident},
+             "outputs": row.get("outputs"), "metadata": metadata, "metrics": {}, "error": None}
+        )  # fmt: skip
+        found.append(
+            {"event_type": "chain", "event_name": "answer", "session_id": session, "parent_id": session,
+             "event_id": f"c-{session}", "outputs": row.get("outputs"), "metadata": metadata,
+             "metrics": row.get("metrics", {}), "error": row.get("error")}
+        )  # fmt: skip
+    return found
+
+
+SUMMARY = {
+    "status": "completed",
+    "success": False,
+    "passed": ["q1", "q3", "q4"],
+    "failed": ["q2"],
+    "metrics": {
+        "aggregation_function": "average",
+        "details": [
+            {"metric_name": "accuracy", "event_name": "answer", "aggregate": 0.6, "values": [1.0, 0.2, 0.6, 0.6]},
+            {"metric_name": "latency_ms", "event_name": "answer", "aggregate": 900, "values": [800, 800, 1200, 800]},
+        ],
+    },
+    "datapoints": [{"datapoint_id": i, "session_id": f"s-{i}", "passed": i != "q2", "metrics": []} for i in IDS]
+    if (IDS := ["q1", "q2", "q3", "q4"])
+    else [],
+}
+COMPARE = {
+    "commonDatapoints": ["q1", "q2", "q3"],
+    "metrics": [
+        {"metric_name": "accuracy", "event_name": "answer", "old_aggregate": 0.6, "new_aggregate": 0.6,
+         "improved": ["q1"], "degraded": ["q2"], "same": ["q3"], "old_values": [0.5, 0.9, 0.6],
+         "new_values": [1.0, 0.2, 0.6]},
+        {"metric_name": "latency_ms", "event_name": "answer", "old_aggregate": 850, "new_aggregate": 900,
+         "improved": ["q3"], "degraded": [], "same": ["q1", "q2"]},
+    ],
+}  # fmt: skip
+CURRENT = {
+    "q1": {"outputs": {"answer": "Paris is the capital"}, "metrics": {"accuracy": 1.0, "latency_ms": 800}},
+    "q2": {
+        "outputs": {"answer": f"use {SECRET} here", "api_key": "abc-not-in-a-pattern-123"},
+        "metrics": {"accuracy": 0.2, "latency_ms": 800, "accuracy_explanation": f"the key {SECRET} leaked"},
+    },
+    "q3": {"outputs": {"answer": XSS + " " + "long " * 400}, "metrics": {"accuracy": 0.6, "latency_ms": 1200}},
+    "q4": {"outputs": None, "metrics": {}, "error": f"RateLimitError: 429 for {SECRET}"},
+}
+BASELINE = {
+    "q1": {"outputs": {"answer": "Paris is a city"}, "metrics": {"accuracy": 0.5, "latency_ms": 800}},
+    "q2": {"outputs": {"answer": "use the settings page"}, "metrics": {"accuracy": 0.9, "latency_ms": 800}},
+    "q3": {"outputs": {"answer": "fine"}, "metrics": {"accuracy": 0.6, "latency_ms": 900}},
+    "q5": {"outputs": f"a plain string output with {SECRET}", "metrics": {"accuracy": 0.7, "latency_ms": 700}},
+}
+METRICS = {
+    "accuracy": MetricConfig(label="Accuracy", format=".2f", key=True),
+    "latency_ms": MetricConfig(direction=Direction.LOWER, label="Latency (ms)", format=",.0f"),
+}
+
+
+def judgement(session_url: str | None = "https://app.example.test/sessions/{session_id}") -> Any:
+    summary = summary_of(SUMMARY)
+    old_run = {"run_id": OLD_RUN, "datapoint_ids": ["q1", "q2", "q3", "q5"]}
+    comparison = comparison_of({**COMPARE, "old_run": old_run}, summary)
+    details = DatapointDetails(
+        records_from_events(RUN_ID, events(RUN_ID, CURRENT)),
+        records_from_events(OLD_RUN, events(OLD_RUN, BASELINE)),
+        ("q1", "q2", "q3", "q4", "q5"),
+        5,
+        session_url,
+    )
+    return base_input(summary=summary, comparison=comparison, metrics=METRICS, details=details)
+
+
+def table() -> Any:
+    report = build_report(judgement(), secrets=[SECRET])
+    assert report.table is not None
+    return report, report.table
+
+
+def test_statuses_are_the_backends_lists_by_each_metrics_direction_and_worse_ones_come_first() -> None:
+    _, found = table()
+    assert [(row.id, row.status) for row in found.rows] == [
+        ("q2", ("degraded", "failed")),  # accuracy: in the backend's degraded list
+        ("q3", ("degraded",)),  # latency_ms (lower is better): in the backend's improved list
+        ("q4", ("errored", "new")),
+        ("q5", ("gone",)),
+        ("q1", ("improved",)),
+    ]
+    q3 = found.rows[1]
+    assert [(c.value, c.baseline, c.change) for c in q3.metrics] == [(0.6, 0.6, "same"), (1200, 900, "worse")]
+    assert found.count("degraded") == 2
+    assert found.total == 5
+
+
+def test_every_text_is_redacted_and_cut_with_its_full_length() -> None:
+    report, found = table()
+    q2 = found.rows[0]
+    assert q2.output is not None
+    assert SECRET not in q2.output.text
+    assert "***" in q2.output.text
+    assert "abc-not-in-a-pattern-123" not in q2.output.text  # a value under a secret-looking key, replaced whole
+    assert [(e.name, e.text) for e in q2.explanations] == [("accuracy_explanation", "the key *** leaked")]
+    q3 = found.rows[1]
+    assert q3.output is not None
+    assert q3.output.truncated
+    assert len(q3.output.text) == TEXT_LIMIT
+    assert q3.output.length > 2000
+    assert q3.session_url == "https://app.example.test/sessions/s-3f6c-q3"
+    q4, q5 = found.rows[2], found.rows[3]
+    assert q4.error == "RateLimitError: 429 for ***"
+    assert q5.baseline_output is not None
+    assert q5.baseline_output.text == "a plain string output with ***"
+    assert SECRET not in render_html(report)
+
+
+def test_no_app_no_session_link() -> None:
+    report = build_report(judgement(session_url=None))
+    assert report.table is not None
+    assert {row.session_url for row in report.table.rows} == {None}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "shown_old", "shown_new"),
+    [
+        ("a b c", "a b c", "a b c", "a b c"),
+        ("Paris is a city", "Paris is the capital", "Paris is <del>a city</del>", "Paris is <ins>the capital</ins>"),
+        ('"Open Settings"', '"Happy! Open Settings"',
+         "&#34;Open Settings&#34;", "&#34;<ins>Happy! </ins>Open Settings&#34;"),
+        ("<b>x</b>", "<b>y</b>", "&lt;b&gt;<del>x</del>&lt;/b&gt;", "&lt;b&gt;<ins>y</ins>&lt;/b&gt;"),
+    ],
+)  # fmt: skip
+def test_the_word_diff_marks_words_and_escapes_the_rest(old: str, new: str, shown_old: str, shown_new: str) -> None:
+    assert word_diff(old, new) == (shown_old, shown_new)
+
+
+def _sha(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def test_the_page_allows_only_its_own_style_and_script_and_loads_nothing() -> None:
+    report, _ = table()
+    page = render_html(report)
+    policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', page)
+    assert policy is not None
+    style = re.search(r"<style>(.*?)</style>", page, re.S)
+    script = re.search(r"<script>(.*?)</script>", page, re.S)
+    assert style is not None
+    assert script is not None
+    assert html.unescape(policy[1]) == (
+        f"default-src 'none'; style-src {_sha(style[1])}; script-src {_sha(script[1])}; img-src data:; "
+        "base-uri 'none'; form-action 'none'"
+    )
+    assert page.count("<script") == 1
+    assert page.count("<style") == 1
+    assert re.findall(r"<[a-z][^>]*\s(?:src|srcset|action|formaction|on\w+)=", page) == []  # no loads, no handlers
+    links = set(re.findall(r'href="([^"]*)"', page))
+    assert links == {"data:,", f"https://app.honeyhive.ai/runs/{RUN_ID}"} | {
+        f"https://app.example.test/sessions/s-3f6c-{i}" for i in ("q1", "q2", "q3", "q4")
+    }
+    assert XSS not in page
+    assert "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;" in page
+    assert render_html(report) == page  # the same report is the same bytes
+
+
+def test_a_report_without_a_table_says_so() -> None:
+    page = render_html(build_report(base_input()))
+    assert "The datapoints were not read from the backend for this report." in page
+    assert 'id="datapoints"' not in page
+
+
+def test_records_take_the_session_first_and_the_function_event_where_it_has_more() -> None:
+    found = records_from_events(
+        "r",
+        [
+            {"event_type": "session", "session_id": "s1", "metadata": {"datapoint_id": "d1"}, "inputs": {"q": 1},
+             "outputs": {}, "error": None},
+            {"event_type": "chain", "event_name": "answer", "session_id": "s1", "parent_id": "s1",
+             "metadata": {"datapoint_id": "d1"}, "outputs": {"a": 2}, "error": "ValueError: x",
+             "metrics": {"score": 0.5, "ok": True, "score_explanation": "half"}},
+            {"event_type": "model", "event_name": "llm", "session_id": "s1", "parent_id": "c1",
+             "metadata": {"datapoint_id": "d1"}, "metrics": {"tokens": 12}},
+            {"event_type": "session", "session_id": "s2", "metadata": {"datapoint_id": "d2"}},
+        ],
+        keep=lambda ident: ident == "d1",
+    )  # fmt: skip
+    assert found.total == 2
+    assert list(found.records) == ["d1"]
+    record = found.records["d1"]
+    assert (record.session_id, record.inputs, record.outputs) == ("s1", {"q": 1}, {"a": 2})
+    assert record.error == "ValueError: x"
+    assert record.metrics == {("score", "answer"): 0.5, ("ok", "answer"): True, ("tokens", "llm"): 12}
+    assert record.explanations == {"score_explanation": "half"}
+
+
+def test_a_metric_with_values_but_no_aggregate_range_or_gate_still_gets_its_histogram() -> None:
+    """Nothing to draw over the bars (an evaluator that raised everywhere leaves such a metric): the bars alone."""
+    body = {**SUMMARY, "metrics": {"details": [{"metric_name": "tokens", "event_name": "answer", "values": [3, 5]}]}}
+    page = render_html(build_report(base_input(summary=summary_of(body))))
+    assert page.count('<figure class="hist">') == 1
+    assert 'class="mark-' not in page
+
+
+# ------------------------------------------------------------------------------------------------ trials
+
+
+def trial_events(run_id: str, rows: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Per datapoint a session and its chain event per trial (``metadata.trial`` on the session, as the runner
+    writes it), the later trials first: the export's order is no promise."""
+    found = []
+    for ident, trials in rows.items():
+        for trial, row in reversed(list(enumerate(trials))):
+            session = f"s-{run_id[:4]}-{ident}-{trial}"
+            found.append(
+                {"event_type": "session", "session_id": session, "inputs": {"q": ident}, "outputs": row["outputs"],
+                 "metadata": {"run_id": run_id, "datapoint_id": ident, "trial": trial}, "error": None}
+            )  # fmt: skip
+            found.append(
+                {"event_type": "chain", "event_name": "answer", "session_id": session, "parent_id": session,
+                 "metadata": {"run_id": run_id, "datapoint_id": ident}, "outputs": row["outputs"],
+                 "metrics": row["metrics"], "error": None}
+            )  # fmt: skip
+    return found
+
+
+def trial(answer: str, accuracy: float, latency: int = 800) -> dict[str, Any]:
+    return {"outputs": {"answer": answer}, "metrics": {"accuracy": accuracy, "latency_ms": latency,
+            "accuracy_explanation": f"said {answer}"}}  # fmt: skip
+
+
+TRIALS = {  # q2's trials disagree on pass/fail: the backend calls it flaky
+    "q1": [trial("Paris", 1.0), trial("Paris, France", 0.7), trial("Lyon", 0.4)],
+    "q2": [trial("use the settings", 0.2), trial("settings page", 0.9), trial("no idea", 0.2)],
+    "q3": [trial("fine", 0.6, 1200), trial("fine", 0.6, 1200), trial("fine", 0.6, 1200)],
+}
+SUMMARY_TRIALS = {
+    **SUMMARY,
+    "passed": ["q1", "q3"],
+    "failed": ["q2"],
+    "trials": 3,
+    "flaky": ["q2"],
+    "datapoints": [  # the backend's means of each datapoint's trials, and how many trials passed on their own
+        {"datapoint_id": i, "session_id": f"s-3f6c-{i}-0", "passed": i != "q2", "trials": 3, "trials_passed": passed,
+         "metrics": [{"name": "accuracy", "event_name": "answer", "value": accuracy},
+                     {"name": "latency_ms", "event_name": "answer", "value": latency}]}
+        for i, passed, accuracy, latency in (("q1", 3, 0.7, 800), ("q2", 1, 0.4333, 800), ("q3", 3, 0.6, 1200))
+    ],
+}  # fmt: skip
+
+
+def trials_report() -> Any:
+    summary = summary_of(SUMMARY_TRIALS)
+    old_run = {"run_id": OLD_RUN, "datapoint_ids": ["q1", "q2", "q3", "q5"]}
+    comparison = comparison_of({**COMPARE, "old_run": old_run}, summary)
+    current = with_backend_values(records_from_events(RUN_ID, trial_events(RUN_ID, TRIALS)), summary)
+    details = DatapointDetails(
+        current, records_from_events(OLD_RUN, events(OLD_RUN, BASELINE)), ("q1", "q2", "q3", "q5"), 4, None
+    )
+    judged = base_input(
+        summary=summary, comparison=comparison, metrics=METRICS, details=details, trials=3, baseline=baseline_info()
+    )
+    return build_report(judged)
+
+
+def test_a_datapoints_trials_are_recorded_from_its_first_trial_never_a_blend() -> None:
+    found = records_from_events(RUN_ID, trial_events(RUN_ID, TRIALS))
+    assert found.total == 3
+    q1 = found.records["q1"]
+    assert (q1.session_id, q1.outputs) == ("s-3f6c-q1-0", {"answer": "Paris"})
+    assert q1.metrics == {("accuracy", "answer"): 1.0, ("latency_ms", "answer"): 800}
+    assert q1.explanations == {"accuracy_explanation": "said Paris"}
+
+
+def test_with_trials_the_table_shows_flaky_and_how_many_trials_passed_and_the_backends_means() -> None:
+    report = trials_report()
+    assert report.table is not None
+    rows = {row.id: row for row in report.table.rows}
+    assert rows["q2"].status == ("degraded", "failed", "flaky")
+    assert [row.id for row in report.table.rows if "flaky" in row.status] == ["q2"]
+    assert (rows["q2"].trials_text, rows["q1"].trials_text) == ("1 of 3 trials passed", "3 of 3 trials passed")
+    # the values are the backend's means of the trials (what its comparison judged), the texts the first trial's
+    assert [c.value for c in rows["q1"].metrics] == [0.7, 800]
+    assert rows["q1"].output is not None
+    assert rows["q1"].output.text == '{"answer": "Paris"}'
+    assert rows["q5"].trials is None  # only in the baseline
+    page = render_html(report)
+    assert "✅ <b>Passed</b> · 2 of 3 datapoints passed, 1 failed · 3 trials per datapoint</p>" in page
+    assert "⚠️ baseline: 1 trial, this run: 3" in page
+    assert '<option value="flaky">flaky (trials disagree) (1)</option>' in page
+    [q2] = re.findall(r'<tr data-id="q2".*?</tr>', page, re.S)
+    assert '<span class="st st-flaky">flaky</span>' in q2
+    assert '<span class="trials">1 of 3 trials passed</span>' in q2
+    assert page.count("3 of 3 trials passed") == 2
+
+
+def test_without_trials_the_table_says_nothing_of_them() -> None:
+    report, found = table()
+    assert {(row.trials, row.trials_passed) for row in found.rows} == {(None, None)}
+    shown = render_html(report).split("</style>")[1].split("<script>")[0]  # what the page shows, not its style
+    assert "trial" not in shown
+    assert "flaky" not in shown
