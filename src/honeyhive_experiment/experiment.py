@@ -48,10 +48,11 @@ from honeyhive_experiment.models import (
     ExperimentRunStatus,
 )
 from honeyhive_experiment.models.outcomes import Datapoint, DatapointOutcome, Progress
+from honeyhive_experiment.pricing import Price
 from honeyhive_experiment.run_result import ExperimentResult as ExperimentResult  # where callers import it from
 from honeyhive_experiment.run_spec import RunSpec, run_configuration
 from honeyhive_experiment.runner import Runner
-from honeyhive_experiment.tracing import TraceSink
+from honeyhive_experiment.tracing import TraceSink, route_global_spans
 
 if TYPE_CHECKING:
     from honeyhive_experiment.dataset_identity import DatasetIdentity
@@ -203,6 +204,7 @@ def evaluate(
     sink: TraceSink | None = None,
     evaluators: Sequence[Any] | None = (),
     instrumentors: Sequence[Any] | None = None,
+    pricing: Mapping[str, Mapping[str, float]] | None = None,
     ingestion_api_key: str | None = None,
     name: str | None = None,
     run_id: str | None = None,
@@ -229,7 +231,9 @@ def evaluate(
     ``HH_API_KEY`` / ``HH_API_URL``) for a client made and closed here; without any key the embedded local
     backend, its data in ``local_db`` (a SQLite file) or in memory (a warning says which). ``project`` is
     accepted and ignored (the key implies the project), as by the SDK. ``instrumentors`` (OpenTelemetry
-    instrumentors, or the SDK's factories of them) are instrumented with the run's tracer provider for the run.
+    instrumentors, or the SDK's factories of them) are instrumented with the run's tracer provider for the run;
+    ``pricing`` (``{model: {"input": $ per million tokens, "output": ...}}``, the experiment file's ``pricing:``)
+    prices their calls' models before genai-prices does.
     ``ingestion_api_key`` (default ``HH_INGESTION_API_KEY``) sends the sessions, events and traces, as the SDK
     does. ``verbose`` shows the run's log on standard error for this call; ``print_results`` prints
     :meth:`ExperimentResult.print_table`, as the SDK does. The legacy SDK's ``hh_api_key`` (``api_key``),
@@ -251,6 +255,7 @@ def evaluate(
             "events and traces with the ingestion key",
         )
     instruments = _instrumentor_instances(instrumentors or ())
+    prices = _prices(pricing)
     with ExitStack() as stack, _verbose(verbose):
         if client is None:
             client = stack.enter_context(backend.connect(server_url, api_key, local_db=local_db or backend.IN_MEMORY))
@@ -285,6 +290,7 @@ def evaluate(
             ingestion_timeout=ingestion_timeout,
             progress=progress,
             cancel=cancel or threading.Event(),
+            pricing=prices,
         )
         result = record_run(
             spec, prepared, client=client, sink=sink, run_id=run_id, ingestion=ingestion, instrumentors=instruments
@@ -322,6 +328,22 @@ def _legacy_arguments(
         )
         metadata = {"suite": suite, **(metadata or {})}
     return api_key, metadata
+
+
+def _prices(pricing: Mapping[str, Mapping[str, float]] | None) -> dict[str, Price]:
+    """``evaluate(pricing=...)`` as :class:`Price` per model; raises :class:`ArgumentError` naming the bad entry."""
+    prices: dict[str, Price] = {}
+    for model, price in (pricing or {}).items():
+        amounts = price if isinstance(price, Mapping) else {}
+        values = [amounts.get(side) for side in ("input", "output")]
+        if set(amounts) != {"input", "output"} or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < float("inf") for v in values
+        ):
+            raise ArgumentError(
+                "pricing", f"{model!r}: expected {{'input': $ per million tokens, 'output': ...}}, got {price!r}"
+            )
+        prices[str(model)] = Price(float(values[0]), float(values[1]))  # type: ignore[arg-type]
+    return prices
 
 
 def _instrumentor_instances(items: Sequence[Any]) -> list[Any]:
@@ -491,7 +513,10 @@ def record_run(
 
 def _instrument(instrumentors: Sequence[Any], sink: TraceSink, cleanup: ExitStack) -> None:
     """Instrument each with the sink's tracer provider (its spans inside a datapoint's function are that
-    datapoint's), and uninstrument it when ``cleanup`` closes. One already instrumented is left as it is."""
+    datapoint's), and uninstrument it when ``cleanup`` closes. One already instrumented is left as it is. With
+    any, the spans user code opens through OpenTelemetry's global API are routed to their datapoint too."""
+    if instrumentors:
+        route_global_spans()
     for instrumentor in instrumentors:
         shown = type(instrumentor).__name__
         if getattr(instrumentor, "is_instrumented_by_opentelemetry", False):

@@ -17,6 +17,7 @@ import pytest
 from openinference.instrumentation.openai import OpenAIInstrumentor as OpenInferenceInstrumentor
 
 from honeyhive_experiment import HoneyHiveClient, evaluate
+from honeyhive_experiment.errors import ArgumentError
 from honeyhive_experiment.user_code import repository_on_path
 from tests.llm_bot import API_KEY, OPENINFERENCE, OPENLLMETRY, ROWS, Bot, make_bot
 
@@ -113,3 +114,37 @@ def test_evaluate_with_instrumentors_gives_the_numbers_the_command_line_gives(bo
 
     assert numbers(result.run_id) == numbers(cli.run_id)
     assert "input_tokens" in numbers(cli.run_id)["EXT-q07"]
+
+
+def test_evaluate_with_pricing_prices_a_private_model_as_the_files_pricing_does(bot: Bot) -> None:
+    bot.configure(OPENINFERENCE, "pricing:\n  my-ft-model: {input: 1000, output: 4000}\n", model="my-ft-model")
+    cli = bot.run()
+    assert cli.code == 0, cli.out
+
+    with repository_on_path(bot.root):
+        app = importlib.import_module("bot")
+    records = [json.loads(line) for line in (bot.root / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+    with HoneyHiveClient(bot.backend.url, API_KEY) as hh:
+        result = evaluate(
+            app.answer,
+            records,
+            client=hh,
+            evaluators=[app.answered, app.judge],
+            instrumentors=[OpenInferenceInstrumentor()],
+            pricing={"my-ft-model": {"input": 1000, "output": 4000}},
+            max_workers=16,
+            print_results=False,
+        )
+    costs = {dp: metrics.get("cost_usd") for dp, metrics in bot.per_datapoint(result.run_id).items()}
+    assert costs == {dp: metrics.get("cost_usd") for dp, metrics in bot.per_datapoint(cli.run_id).items()}
+    assert all(cost is not None and cost > 0 for cost in costs.values())
+
+
+@pytest.mark.parametrize(
+    "pricing",
+    [{"m": {"input": 1}}, {"m": {"input": -1, "output": 2}}, {"m": {"input": "1", "output": 2}}, {"m": 3}],
+    ids=["no-output", "negative", "a-string", "not-a-mapping"],
+)
+def test_evaluate_refuses_a_price_it_cannot_use_naming_the_model(pricing: Any) -> None:
+    with pytest.raises(ArgumentError, match=r"pricing.*'m'"):
+        evaluate(lambda datapoint: {}, [{"inputs": {}}], pricing=pricing, print_results=False)
