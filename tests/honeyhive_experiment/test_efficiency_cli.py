@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,6 +46,18 @@ def test_doubling_the_prompt_fails_an_input_tokens_gate_and_leaves_quality_alone
     assert any(r.startswith("input_tokens got worse by 100.0% (gate: at most 20%)") for r in doubled.report["reasons"])
     for quality in ("answered", "judge"):
         assert doubled.metric(quality)["difference"] == 0, quality
+        assert not doubled.metric(quality)["efficiency"]
+    assert tokens["efficiency"]
+
+    # the Efficiency table, apart from the quality metrics, in the terminal and in the comment a dry run shows
+    terminal, comment = doubled.out.split("----- the comment that would be posted -----", 1)
+    quality_table, efficiency_table = terminal.split("Efficiency (per datapoint", 1)
+    assert re.search(r"^answered ", quality_table, re.MULTILINE)
+    assert not re.search(r"^input_tokens ", quality_table, re.MULTILINE)  # named in the reasons, not a row
+    (row,) = [line.split() for line in efficiency_table.splitlines() if line.startswith("input_tokens ")]
+    assert row[3:5] == ["+100.0%", "worse"], row
+    assert "**Efficiency** per datapoint" in comment
+    assert re.search(r"\| input\\_tokens \| [\d,.]+ \| [\d,.]+ \| \+100\.0% \| 🔴 worse", comment), comment
 
 
 def test_an_unpriced_model_has_no_cost_and_pricing_prices_it_to_the_cent(bot: Bot) -> None:
@@ -62,6 +75,11 @@ def test_an_unpriced_model_has_no_cost_and_pricing_prices_it_to_the_cent(bot: Bo
         sessions = [e for e in hh.run_events(unpriced.run_id) if e["event_type"] == "session"]
     assert len(sessions) == ROWS
     assert all(s["metadata"]["unpriced_llm_calls"] == {"my-ft-model": 1} for s in sessions)
+    assert unpriced.report["unpriced"] == [{"model": "my-ft-model", "calls": ROWS, "judge": False}]
+    note = f"cost excludes {ROWS} calls to unpriced model my-ft-model"
+    terminal, comment = unpriced.out.split("----- the comment that would be posted -----", 1)
+    assert note in comment
+    assert note in terminal.lower()
 
     # $1,000 and $4,000 per million tokens, so that 30 datapoints cost dollars and cents
     bot.configure(OPENLLMETRY, "pricing:\n  my-ft-model: {input: 1000, output: 4000}\n", model="my-ft-model")
@@ -75,6 +93,8 @@ def test_an_unpriced_model_has_no_cost_and_pricing_prices_it_to_the_cent(bot: Bo
         expected += cost
     average = priced.metric("cost_usd")["value"]  # the backend's aggregate
     assert round(average * ROWS, 2) == round(expected, 2)
+    assert priced.report["unpriced"] == []
+    assert "unpriced" not in priced.out
 
 
 def test_a_library_without_an_instrumentation_installed_is_an_error_naming_the_package(bot: Bot) -> None:

@@ -29,6 +29,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Final, Literal
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig
+from honeyhive_experiment.efficiency import JUDGE, UNPRICED_KEY
+from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.judgement import Judgement
 from honeyhive_experiment.models import DatapointResult, MetricDelta, MetricDetail, MetricKey
 from honeyhive_experiment.models.details import DatapointDetails, DatapointRecord
@@ -61,6 +63,7 @@ from honeyhive_experiment.report.model import (
     ReportTable,
     ReportText,
     ReportTrendPoint,
+    ReportUnpriced,
     RowStatus,
     TrendRow,
 )
@@ -193,6 +196,7 @@ class _Builder:
             trend_rows=self._trend_rows(),
             notes=self._texts(j.notes, 500),
             trials=j.trials,
+            unpriced=self._unpriced(),
             table=self._table(metrics),
             html=None,
         )
@@ -348,6 +352,7 @@ class _Builder:
             error=clip(r(raised.first), 200) if raised is not None else None,
             compared=compared,
             spread=finite(detail.spread) if detail is not None else None,
+            efficiency=name in EFFICIENCY_METRICS,
             distribution=_distribution(detail, delta),
             gate_limit=_gate_limit(self.j.gates.get(name), delta, lower),
         )
@@ -527,6 +532,19 @@ class _Builder:
             outputs=self._preview(outcome.outputs) if outcome is not None and outcome.outputs is not None else None,
             trials_passed=result.trials_passed if flaky and result is not None else None,
             trials=result.trials if flaky and result is not None else None,
+        )
+
+    def _unpriced(self) -> tuple[ReportUnpriced, ...]:
+        """The calls this run's datapoints could not price, per model, the function's before the judge's (a count
+        of what this process ran, for the note under the Efficiency table; the cost metrics are the backend's)."""
+        calls: Counter[tuple[bool, str]] = Counter()
+        for outcome in self.j.outcomes:
+            for key, per_model in outcome.unpriced.items():
+                for model, n in per_model.items():
+                    calls[key == JUDGE + UNPRICED_KEY, model] += n
+        return tuple(
+            ReportUnpriced(model=clip(self.r(model), 100), calls=n, judge=judge)
+            for (judge, model), n in sorted(calls.items())
         )
 
     def _flaky(self) -> tuple[ReportFlakyDatapoint, ...]:

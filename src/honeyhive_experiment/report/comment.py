@@ -283,7 +283,7 @@ def _truncation_message(report: Report, plan: _Plan, mode: str, shown_metrics: i
         elif step == "details":
             parts.append("the datapoint and trend sections left out")
         elif step == "metric_rows":
-            parts.append(f"{shown_metrics:,} of {len(report.metrics):,} metrics shown")
+            parts.append(f"{shown_metrics:,} of {len(report.quality_metrics):,} metrics shown")
         elif step == "summary_only":
             parts.append("only the summary shown")
     if mode == "summary":
@@ -299,15 +299,16 @@ def _truncation_message(report: Report, plan: _Plan, mode: str, shown_metrics: i
 
 def metrics_shown(report: Report, limit: int | None) -> tuple[ReportMetric, ...]:
     """At most ``limit`` metric rows, keeping key, failing and worse metrics first, in display order."""
-    if limit is None or limit >= len(report.metrics):
-        return report.metrics
+    quality = report.quality_metrics  # the efficiency metrics have a table of their own
+    if limit is None or limit >= len(quality):
+        return quality
 
     def priority(item: tuple[int, ReportMetric]) -> tuple[int, int]:
         index, row = item
         rank = 0 if row.key else 1 if row.failing else 2 if row.change == "worse" else 3 if row.configured else 4
         return rank, index
 
-    chosen = sorted(enumerate(report.metrics), key=priority)[: max(0, limit)]
+    chosen = sorted(enumerate(quality), key=priority)[: max(0, limit)]
     return tuple(row for _, row in sorted(chosen, key=lambda item: item[0]))
 
 
@@ -373,8 +374,10 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         "baseline": report.baseline,
         "has_comparison": report.comparison is not None,
         "metrics": shown,
-        "metrics_total": len(report.metrics),
-        "metrics_hidden": len(report.metrics) - len(shown) if not plan.summary_only else 0,
+        "metrics_total": len(report.quality_metrics),
+        "metrics_hidden": len(report.quality_metrics) - len(shown) if not plan.summary_only else 0,
+        "efficiency": report.efficiency_metrics if not plan.summary_only else (),
+        "unpriced": report.unpriced_text,
         "failed": failed_views,
         "failed_total": report.failed_total,
         "failed_errored": (counts.failed or 0) - report.failed_total,
@@ -525,10 +528,10 @@ def render_comment(
     text = render(plan)
     if len(text) <= COMMENT_LIMIT:
         return Rendered(text, plan.steps)
-    if report.metrics:
+    if report.quality_metrics:
         metric_plan = replace(plan, steps=(*plan.steps, "metric_rows"))
         fitted = _fit_rows(
-            lambda n: render(replace(metric_plan, metric_rows=n)), len, len(report.metrics) - 1, COMMENT_LIMIT
+            lambda n: render(replace(metric_plan, metric_rows=n)), len, len(report.quality_metrics) - 1, COMMENT_LIMIT
         )
         if fitted is not None:
             return Rendered(fitted, metric_plan.steps)

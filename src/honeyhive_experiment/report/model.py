@@ -68,6 +68,7 @@ __all__ = [
     "ReportTable",
     "ReportText",
     "ReportTrendPoint",
+    "ReportUnpriced",
     "TrendRow",
     "load_report",
     "report_json",
@@ -269,6 +270,10 @@ class ReportMetric(_Part):
         description="With trials: the backend's mean over datapoints of the standard deviation across a "
         "datapoint's trials (null without trials, or when the backend does not say).",
     )
+    efficiency: bool = Field(
+        description="A built-in efficiency metric (tokens, LLM calls, cost, duration of the datapoint's LLM calls): "
+        "shown in the Efficiency table, apart from the quality metrics."
+    )
 
     # ------------------------------------------------------------------ as shown
 
@@ -409,6 +414,14 @@ class ReportFailedDatapoint(_Part):
         if self.trials_passed is None or self.trials is None:
             return ""
         return f"flaky: {self.trials_passed:,} of {self.trials:,} trials passed"
+
+
+class ReportUnpriced(_Part):
+    """LLM calls to a model without a known price: their tokens count, their cost is left out (never $0)."""
+
+    model: str = Field(description="The model the calls named.")
+    calls: NonNegativeInt = Field(description="How many of this run's calls named it.")
+    judge: bool = Field(description="Whether they were the evaluators' calls (judge_cost_usd), not the function's.")
 
 
 class ReportFlakyDatapoint(_Part):
@@ -625,6 +638,9 @@ class Report(_Part):
     )
     notes: tuple[str, ...] = Field(description="Notes shown with the report.")
     trials: int = Field(ge=1, description="How many times each datapoint ran (trials).")
+    unpriced: tuple[ReportUnpriced, ...] = Field(
+        description="LLM calls the cost metrics leave out, per model: no price was known (pricing: adds one)."
+    )
     table: ReportTable | None = Field(
         description="Every datapoint of the two runs, read back from the backend (null when it was not read)."
     )
@@ -656,6 +672,27 @@ class Report(_Part):
     def trials_text(self) -> str:
         """``3 trials per datapoint`` (empty without trials)."""
         return f"{self.trials:,} trials per datapoint" if self.trials > 1 else ""
+
+    @property
+    def quality_metrics(self) -> tuple[ReportMetric, ...]:
+        """The metrics of the main table: every one but the built-in efficiency metrics."""
+        return tuple(m for m in self.metrics if not m.efficiency)
+
+    @property
+    def efficiency_metrics(self) -> tuple[ReportMetric, ...]:
+        """The built-in efficiency metrics the backend reported (tokens, calls, cost, duration), in display order."""
+        return tuple(m for m in self.metrics if m.efficiency)
+
+    @property
+    def unpriced_text(self) -> str:
+        """``cost excludes 12 calls to unpriced model my-ft-model`` (empty when every call was priced)."""
+        if not self.unpriced:
+            return ""
+        parts = [
+            f"{u.calls:,} {'judge ' if u.judge else ''}call{'s' if u.calls != 1 else ''} to unpriced model {u.model}"
+            for u in self.unpriced
+        ]
+        return "cost excludes " + ", ".join(parts) + " (pricing: in the experiment file prices them)"
 
     @property
     def trials_differ_text(self) -> str:

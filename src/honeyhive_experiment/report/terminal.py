@@ -17,6 +17,24 @@ from honeyhive_experiment.verdict import Verdict
 
 __all__ = ["render_terminal"]
 
+
+def _efficiency(report: Report) -> list[str]:
+    rows = report.efficiency_metrics
+    lines = []
+    if rows:
+        lines = ["", "Efficiency (per datapoint, lower is better; the evaluators' LLM calls as judge_*):"]
+        if report.comparison is not None:
+            headers, right = ["Metric", "Baseline", "This run", "Δ%", "Status"], [False, True, True, True, False]
+            cells = [[m.label, m.baseline_text, m.value_text, m.delta_pct_text, m.plain_status] for m in rows]
+        else:
+            headers, right = ["Metric", "This run"], [False, True]
+            cells = [[m.label, m.value_text] for m in rows]
+        lines += _table(headers, [[plain(c) for c in row] for row in cells], right)
+    if report.unpriced:
+        lines.append(plain(report.unpriced_text[:1].upper() + report.unpriced_text[1:]))
+    return lines
+
+
 _NO_BASELINE = "Baseline: none yet (a run at the merge base, or a passing run on the base branch, becomes one)"
 
 
@@ -26,6 +44,7 @@ def render_terminal(report: Report, *, max_datapoints: int = DEFAULT_MAX_DATAPOI
         _header(report),
         _baseline(report),
         _metrics(report),
+        _efficiency(report),
         _failed(report, max_datapoints),
         _errors(report, max_datapoints),
         _flaky(report, max_datapoints),
@@ -91,7 +110,8 @@ def _baseline(report: Report) -> list[str]:
 
 
 def _metrics(report: Report) -> list[str]:
-    if not report.metrics:
+    quality = report.quality_metrics
+    if not quality:
         return []
     if report.comparison is not None:
         headers = ["Metric", "Baseline", "This run", "Δ", "Δ%", "Improved/degraded", "Status"]
@@ -106,12 +126,12 @@ def _metrics(report: Report) -> list[str]:
                 m.counts_text,
                 m.plain_status,
             ]
-            for m in report.metrics
+            for m in quality
         ]
     else:
         headers = ["Metric", "This run", "Passing range", "Status"]
         right = [False, True, True, False]
-        rows = [[plain(clip(m.label, 40)), m.value_text, m.range_text, m.plain_status] for m in report.metrics]
+        rows = [[plain(clip(m.label, 40)), m.value_text, m.range_text, m.plain_status] for m in quality]
     lines = ["", *_table(headers, rows, right)]
     if report.pass_fail is not None:
         lines.append(f"Pass/fail: {plain(report.pass_fail.text)}")

@@ -57,7 +57,7 @@ IDS = [f"EXT-q{i}" for i in range(1, 7)]
 METRICS = {
     "accuracy": MetricConfig(label="Accuracy", format=".3f", key=True),
     "latency_ms": MetricConfig(direction=Direction.LOWER, label="Latency (ms)", format=",.0f", key=True),
-    "cost_usd": MetricConfig(direction=Direction.LOWER),
+    "spend_usd": MetricConfig(direction=Direction.LOWER),
 }
 
 
@@ -169,7 +169,7 @@ PASS_SUMMARY_BODY: dict[str, Any] = {
         "aggregation_function": "average",
         "details": [
             detail("accuracy", 0.8467, [0.9, 0.8, 0.85, 0.95, 0.7, 0.88], passing_range={"min": 0.5}),
-            detail("cost_usd", 0.0021, [0.002, 0.0022, 0.0019, 0.0023, 0.002, 0.0021]),
+            detail("spend_usd", 0.0021, [0.002, 0.0022, 0.0019, 0.0023, 0.002, 0.0021]),
             detail("exact_match", 0.8333, [True, True, False, True, True, True]),
             detail("faithfulness", 0.91, [0.9, 0.95, 0.88, 0.92, 0.9, 0.91]),
             detail("latency_ms", 1166.67, [1200, 900, 1500, 1100, 1300, 1000]),
@@ -187,7 +187,7 @@ PASS_COMPARE_BODY: dict[str, Any] = {
     "commonDatapoints": IDS,
     "metrics": [
         delta("accuracy", 0.8123, 0.8467, 0.0344, 4.2349, 3, 1, 2),
-        delta("cost_usd", 0.0019, 0.0021, 0.0002, 10.5263, 4, 2, 0),
+        delta("spend_usd", 0.0019, 0.0021, 0.0002, 10.5263, 4, 2, 0),
         delta(
             "exact_match",
             0.8333,
@@ -544,7 +544,7 @@ def significance_input() -> Judgement:
             "details": [
                 detail("accuracy", 0.8, [0.8] * 20, passing_range={"min": 0.5}, ids=SIG_IDS),
                 detail("faithfulness", 0.89, [0.89] * 20, ids=SIG_IDS),
-                detail("cost_usd", 0.0021, [0.0021] * 20, ids=SIG_IDS),
+                detail("spend_usd", 0.0021, [0.0021] * 20, ids=SIG_IDS),
             ],
         },
         "datapoints": [datapoint(i, True, {"accuracy": 0.8}) for i in SIG_IDS],
@@ -559,7 +559,7 @@ def significance_input() -> Judgement:
         "metrics": [
             delta("accuracy", 0.9, 0.8, -0.1, -11.1111, 1, 15, 4),
             delta("faithfulness", 0.9, 0.89, -0.01, -1.1111, 5, 6, 9),
-            delta("cost_usd", 0.002, 0.0021, 0.0001, 5.0, 2, 1, 17),
+            delta("spend_usd", 0.002, 0.0021, 0.0001, 5.0, 2, 1, 17),
         ],
         "event_details": [{"event_name": "answer", "event_type": "chain", "presence": "both"}],
     }

@@ -120,6 +120,7 @@ def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
         "error": None,
         "compared": True,
         "spread": None,
+        "efficiency": False,
     }
     assert doc["datapoints"]["failed"] == [
         {

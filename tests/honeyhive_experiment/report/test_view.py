@@ -146,7 +146,7 @@ def test_metric_format_specs_and_labels_are_used() -> None:
     text = render_comment(pass_input()).text
     assert metric_row(text, "Accuracy")[1:4] == ["0.812", "0.847", "+0.034"]
     assert metric_row(text, "Latency (ms)")[1:4] == ["1,320", "1,167", "-154"]
-    assert metric_row(text, "cost\\_usd")[1:4] == ["0.0019", "0.0021", "+0.0002"]
+    assert metric_row(text, "spend\\_usd")[1:4] == ["0.0019", "0.0021", "+0.0002"]
     assert metric_row(text, "faithfulness")[1:7] == ["—", "0.91", "—", "—", "0 / 0", "🆕 new"]
 
 
@@ -155,7 +155,7 @@ def test_key_metrics_come_first_then_configured_ones_then_the_rest() -> None:
     assert [cells(row)[0] for row in rows] == [
         "Accuracy",
         "Latency (ms)",
-        "cost\\_usd",
+        "spend\\_usd",
         "exact\\_match",
         "faithfulness",
     ]
