@@ -474,3 +474,35 @@ def test_four_shards_with_two_trials_record_every_trial_once_and_judge_like_one_
     for output in ("verdict", "passed", "failed"):
         assert report.outputs[output] == unsharded.outputs[output], output
     assert (report.outputs["verdict"], report.outputs["passed"], report.outputs["failed"]) == ("fail", "20", "2")
+
+
+def test_an_evaluator_that_raised_in_a_shard_fails_the_report_job_that_did_not_run_it(world: World) -> None:
+    """The shard that ran the datapoints records its evaluators' errors in their sessions; the report job, which
+    ran nothing, reads them from the backend: never a green check over an evaluator that raised."""
+    evaluators = world.root / "support_bot" / "evaluators.py"
+    evaluators.write_text(
+        evaluators.read_text()
+        + "\n\ndef cites_policy(outputs, inputs, ground_truth=None):\n"
+        + "    if (ground_truth or {}).get('topic') == 'refund':\n"
+        + "        raise KeyError('citations')\n"
+        + "    return 1.0\n"
+    )
+    config = world.root / ".honeyhive" / "experiment.yml"
+    text = config.read_text()
+    anchor = "  - support_bot.evaluators:answer_words\n"
+    assert anchor in text
+    config.write_text(text.replace(anchor, anchor + "  - support_bot.evaluators:cites_policy\n"))
+
+    for job in run_shards(world, range(1, SHARDS + 1)):
+        assert job.returncode == 0, job.shown()  # a shard records; the report job judges
+    report = run_job(world, "report", inputs={"mode": "report", "shard": f"{SHARDS}/{SHARDS}"})
+
+    assert report.returncode == 1, report.shown()
+    assert report.outputs["verdict"] == "fail"
+    written = json.loads(Path(report.outputs["report-path"]).read_text(encoding="utf-8"))
+    assert any("cites_policy" in reason for reason in written["reasons"]), written["reasons"]
+    (metric,) = [m for m in written["metrics"] if m["name"] == "cites_policy"]
+    assert metric["errored"] == 2, metric  # the two refund questions
+    assert metric["error"] == "KeyError: 'citations'"
+    raised = [e for e in written["datapoints"]["errored"] if e["evaluator"] == "cites_policy"]
+    assert len(raised) == 2

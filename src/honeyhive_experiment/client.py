@@ -551,6 +551,14 @@ class HoneyHiveClient:
         pages = self._export_pages(flt, _read_scored_sessions, 1000, projections=_SCORED_FIELDS)
         return {session_id for page in pages for session_id in page}
 
+    def session_metadata(self, run_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Each session of the run (one per datapoint and trial) as its id and metadata, page by page."""
+        flt = [_filter("metadata.run_id", run_id), _filter("event_type", "session")]
+        for events in self._export_pages(flt, _read_events_page, 1000, projections=("session_id", "metadata")):
+            for event in events:
+                metadata = event.get("metadata")
+                yield str(event.get("session_id")), metadata if isinstance(metadata, dict) else {}
+
     def errored_datapoints(self, run_id: str) -> set[str]:
         """Datapoints of the run whose function raised or timed out: their function span carries an ``error``."""
         return set(self._scored(run_id, ({"field": "error", "operator": "exists", "value": "", "type": "string"},)))

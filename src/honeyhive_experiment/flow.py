@@ -63,7 +63,7 @@ from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus
 from honeyhive_experiment.paths import inside
 from honeyhive_experiment.pricing import Price
 from honeyhive_experiment.report import load_report
-from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result
+from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result, recorded_outcomes
 from honeyhive_experiment.run_spec import RunSpec, run_configuration
 from honeyhive_experiment.runner import session_id_for
 from honeyhive_experiment.settings import Settings
@@ -499,7 +499,7 @@ def report_shared_run(
             aggregate_function=config.aggregate_function.value,
             datapoints=len(wanted),
         )
-        result = ExperimentResult(run_id, config.name, dataset.dataset_id, summary)
+        result = ExperimentResult(run_id, config.name, dataset.dataset_id, summary, recorded_outcomes(client, run_id))
         return judge(client, config, settings, result, dataset, now=now)
     except Interrupted as interrupt:  # no verdict will be reached: the shared run was cancelled, not completed
         marked = mark_cancelled(client, run_id, spec, dataset, sessions)
@@ -588,7 +588,8 @@ def republish(
     identity = DatasetIdentity.of_run(run)
     dataset = PreparedDataset(dataset_id, (), external=dataset_id.startswith("EXT-"), identity=identity)
     summary = get_run_result(client, published.run_id, config.aggregate_function.value)
-    result = ExperimentResult(published.run_id, run.name or config.name, dataset_id, summary)
+    recorded = recorded_outcomes(client, published.run_id)
+    result = ExperimentResult(published.run_id, run.name or config.name, dataset_id, summary, recorded)
     settings = settings.model_copy(update={"baseline_run_id": published.baseline_run_id})
     return judge(client, config, settings, result, dataset, now=now)
 
@@ -617,7 +618,9 @@ def review(
     identity = DatasetIdentity.of_run(run)
     dataset = PreparedDataset(dataset_id, (), external=dataset_id.startswith("EXT-"), identity=identity)
     summary = get_run_result(client, run.run_id, config.aggregate_function.value)
-    result = ExperimentResult(run.run_id, run.name or config.name, dataset_id, summary)
+    result = ExperimentResult(
+        run.run_id, run.name or config.name, dataset_id, summary, recorded_outcomes(client, run.run_id)
+    )
     check = run.metadata.get("check")
     stamped = check.get("baseline_run_id") if isinstance(check, Mapping) else None
     from_stamp = not settings.baseline_run_id and isinstance(stamped, str) and bool(stamped)

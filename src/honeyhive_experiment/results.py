@@ -18,6 +18,7 @@ from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.errors import NotFoundError
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
 from honeyhive_experiment.models.details import RunRecords, records_from_events
+from honeyhive_experiment.models.outcomes import DatapointOutcome
 
 
 def get_run_result(
@@ -25,6 +26,15 @@ def get_run_result(
 ) -> ExperimentResultSummary:
     """The backend's summary of a run (``GET /v1/runs/{id}/summary``, else the deprecated ``/result``)."""
     return client.get_run_summary(run_id, aggregate_function)
+
+
+def recorded_outcomes(client: HoneyHiveClient, run_id: str) -> tuple[DatapointOutcome, ...]:
+    """Each datapoint (and trial) of a run as the job that ran it recorded it in its session: the function's error
+    and the evaluators' errors, for a job that judges a run it did not run (report, publish, view)."""
+    sessions = client.session_metadata(run_id)
+    return tuple(
+        DatapointOutcome.from_session(i, session_id, metadata) for i, (session_id, metadata) in enumerate(sessions)
+    )
 
 
 def get_run_metrics(client: HoneyHiveClient, run_id: str) -> dict[str, Any]:

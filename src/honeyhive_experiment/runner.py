@@ -45,6 +45,7 @@ from honeyhive_experiment.efficiency import Efficiency, combine, measure
 from honeyhive_experiment.errors import BackendUnreachable
 from honeyhive_experiment.evaluators import Evaluator, run_evaluators
 from honeyhive_experiment.models.outcomes import (
+    EVALUATOR_ERRORS_KEY,
     Datapoint,
     DatapointOutcome,
     EvaluatorFailure,
@@ -329,10 +330,14 @@ class Runner:
                 changes["outputs"] = dict(outputs) if isinstance(outputs, Mapping) else {"result": _jsonable(outputs)}
             if datapoint.ground_truth is not None:
                 changes["feedback"] = {"ground_truth": datapoint.ground_truth}
+            metadata: dict[str, Any] = {}
             if error is not None:
-                changes["metadata"] = {"error": error}
-            if efficiency.unpriced:  # the calls cost_usd leaves out, per model: for the report to say so
-                changes["metadata"] = efficiency.unpriced
+                metadata["error"] = error
+            if failures:  # for the jobs that judge the run without having run it (report, publish): never silent
+                metadata[EVALUATOR_ERRORS_KEY] = {f.evaluator: f.error for f in failures}
+            metadata.update(efficiency.unpriced)  # the calls cost_usd leaves out, per model: for the report to say so
+            if metadata:
+                changes["metadata"] = metadata
             if changes:
                 self.client.update_event(session_id, changes)
         except Exception as exc:  # outputs are also on the span; losing the session update is a warning

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 __all__ = [
+    "EVALUATOR_ERRORS_KEY",
     "Datapoint",
     "DatapointOutcome",
     "EvaluatorFailure",
@@ -93,6 +94,10 @@ class EvaluatorFailure:
     error: str
 
 
+EVALUATOR_ERRORS_KEY = "evaluator_errors"
+"""The session metadata key of the evaluators that raised on a datapoint: ``{evaluator: "Type: message"}`` (the
+function's error is ``metadata.error``), so that a job that did not run the datapoints sees them too."""
+
 _NO_UNPRICED: Mapping[str, Mapping[str, int]] = MappingProxyType({})
 
 
@@ -119,6 +124,31 @@ class DatapointOutcome:
     @property
     def failed(self) -> bool:
         return self.status in (OutcomeStatus.FUNCTION_ERROR, OutcomeStatus.TIMEOUT, OutcomeStatus.BACKEND_ERROR)
+
+    @classmethod
+    def from_session(cls, index: int, session_id: str, metadata: Mapping[str, Any]) -> DatapointOutcome:
+        """What the job that ran a datapoint recorded in its session's metadata: its function's error (a timeout
+        is said "timed out after …") and its evaluators' errors; for a job that judges a run it did not run."""
+        error = metadata.get("error")
+        error = str(error) if error is not None else None
+        status = OutcomeStatus.OK
+        if error is not None:
+            status = OutcomeStatus.TIMEOUT if error.startswith("timed out after") else OutcomeStatus.FUNCTION_ERROR
+        raised = metadata.get(EVALUATOR_ERRORS_KEY)
+        failures = tuple(
+            EvaluatorFailure(str(name), str(text))
+            for name, text in (raised.items() if isinstance(raised, Mapping) else ())
+        )
+        trial = metadata.get("trial")
+        return cls(
+            index,
+            str(metadata.get("datapoint_id") or session_id),
+            session_id,
+            status,
+            error=error,
+            evaluator_failures=failures,
+            trial=trial if isinstance(trial, int) and not isinstance(trial, bool) else 0,
+        )
 
     @property
     def recorded(self) -> bool:
