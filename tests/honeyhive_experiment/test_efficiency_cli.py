@@ -107,16 +107,13 @@ def test_a_library_without_an_instrumentation_installed_is_an_error_naming_the_p
     assert "openinference-instrumentation-anthropic" in run.report["error"]
 
 
-def test_evaluate_with_instrumentors_gives_the_numbers_the_command_line_gives(bot: Bot) -> None:
-    bot.configure(OPENINFERENCE)
-    cli = bot.run()
-    assert cli.code == 0, cli.out
-
+def evaluate_the_bot(bot: Bot, **kwargs: Any) -> Any:
+    """The bot's run through ``evaluate()``, as the command line runs it (OpenInference, 16 workers)."""
     with repository_on_path(bot.root):
         app = importlib.import_module("bot")
     records = [json.loads(line) for line in (bot.root / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
     with HoneyHiveClient(bot.backend.url, API_KEY) as hh:
-        result = evaluate(
+        return evaluate(
             app.answer,
             records,
             client=hh,
@@ -124,7 +121,16 @@ def test_evaluate_with_instrumentors_gives_the_numbers_the_command_line_gives(bo
             instrumentors=[OpenInferenceInstrumentor()],
             max_workers=16,
             print_results=False,
+            **kwargs,
         )
+
+
+def test_evaluate_with_instrumentors_gives_the_numbers_the_command_line_gives(bot: Bot) -> None:
+    bot.configure(OPENINFERENCE)
+    cli = bot.run()
+    assert cli.code == 0, cli.out
+
+    result = evaluate_the_bot(bot)
 
     def numbers(run_id: str) -> dict[str, dict[str, Any]]:
         return {
@@ -141,20 +147,7 @@ def test_evaluate_with_pricing_prices_a_private_model_as_the_files_pricing_does(
     cli = bot.run()
     assert cli.code == 0, cli.out
 
-    with repository_on_path(bot.root):
-        app = importlib.import_module("bot")
-    records = [json.loads(line) for line in (bot.root / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
-    with HoneyHiveClient(bot.backend.url, API_KEY) as hh:
-        result = evaluate(
-            app.answer,
-            records,
-            client=hh,
-            evaluators=[app.answered, app.judge],
-            instrumentors=[OpenInferenceInstrumentor()],
-            pricing={"my-ft-model": {"input": 1000, "output": 4000}},
-            max_workers=16,
-            print_results=False,
-        )
+    result = evaluate_the_bot(bot, pricing={"my-ft-model": {"input": 1000, "output": 4000}})
     costs = {dp: metrics.get("cost_usd") for dp, metrics in bot.per_datapoint(result.run_id).items()}
     assert costs == {dp: metrics.get("cost_usd") for dp, metrics in bot.per_datapoint(cli.run_id).items()}
     assert all(cost is not None and cost > 0 for cost in costs.values())
