@@ -41,6 +41,7 @@ from honeyhive_experiment.config import (
 from honeyhive_experiment.context import CiContext
 from honeyhive_experiment.dataset_identity import DatasetIdentity, file_identity
 from honeyhive_experiment.datasets import DatasetFile, load_dataset_file
+from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.efficiency import presentation
 from honeyhive_experiment.errors import ArgumentError, ExperimentCancelled, NotFoundError, ReportError, ShardsMissing
 from honeyhive_experiment.experiment import (
@@ -56,7 +57,7 @@ from honeyhive_experiment.experiment import (
 from honeyhive_experiment.history import key_metric_trend
 from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.instrumentation import switched_on
-from honeyhive_experiment.judgement import BaselineInfo, Judgement
+from honeyhive_experiment.judgement import BaselineInfo, Judgement, RunTotals
 from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, MetricKey, RunComparisonResult
 from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, Progress
@@ -286,6 +287,11 @@ def judge(
             "The pull request's merge base is unknown (a shallow checkout: set fetch-depth: 0 on actions/checkout),"
             " so the baseline is the latest passing run on the base branch instead of the run at the merge base.",
         )
+    enter(cancel, "reading the efficiency metrics' totals")
+    totals = run_totals(client, result.run_id, result.summary)
+    baseline_totals = None
+    if totals is not None and baseline is not None and baseline_result is not None:
+        baseline_totals = run_totals(client, baseline.run.run_id, baseline_result)
     enter(cancel, "reading the key metrics' trend")
     trend = key_metric_trend(client, config, identity, ci.base_ref, exclude=(result.run_id,))
     return Judgement(
@@ -312,11 +318,36 @@ def judge(
         baseline_errored=frozenset(baseline_errored) if baseline_errored is not None else None,
         id_scheme=dataset.identity.scheme if dataset.identity else None,
         trials=max(result.summary.trials, settings.trials or config.trials),
+        totals=totals,
+        baseline_totals=baseline_totals,
         dry_run=settings.dry_run,
         dirty=bool(ci.dirty),
         generated_at=now,
         tool_version=__version__,
     )
+
+
+def run_totals(client: HoneyHiveClient, run_id: str, summary: ExperimentResultSummary) -> RunTotals | None:
+    """The backend's sum of the cost metrics and the median and 95th percentile of ``duration_ms`` (three more
+    summaries, with those aggregate functions), for a run with efficiency metrics; ``None`` for one without."""
+    if not any(_aggregate(summary, name) is not None for name in EFFICIENCY_METRICS):
+        return None
+    summed, median, p95 = (get_run_result(client, run_id, function) for function in ("sum", "median", "p95"))
+    return RunTotals(
+        cost_usd=_aggregate(summed, "cost_usd"),
+        judge_cost_usd=_aggregate(summed, "judge_cost_usd"),
+        duration_p50_ms=_aggregate(median, "duration_ms"),
+        duration_p95_ms=_aggregate(p95, "duration_ms"),
+    )
+
+
+def _aggregate(summary: ExperimentResultSummary, name: str) -> float | None:
+    """The backend's aggregate of metric ``name`` (``None``: absent, or on several events)."""
+    try:
+        detail = summary.metric(name)
+    except ValueError:
+        return None
+    return float(detail.aggregate) if detail is not None and detail.aggregate is not None else None
 
 
 def _baseline_info(

@@ -59,6 +59,17 @@ class TrendPoint:
     values: Mapping[str, float | None]
 
 
+@dataclass(frozen=True, slots=True)
+class RunTotals:
+    """The backend's other aggregates of one run's efficiency metrics: its total cost (the sum over datapoints of
+    ``cost_usd``, of ``judge_cost_usd``) and the median and 95th percentile of ``duration_ms``."""
+
+    cost_usd: float | None = None
+    judge_cost_usd: float | None = None
+    duration_p50_ms: float | None = None
+    duration_p95_ms: float | None = None
+
+
 @dataclass(frozen=True, kw_only=True)
 class Judgement:
     """Everything a report shows, as judged: the backend's answers, this run's outcomes, the verdict."""
@@ -96,6 +107,9 @@ class Judgement:
     id_scheme: str | None = None
     """How the dataset's datapoints got their ids (``DatasetIdentity.scheme``): own, sdk, content, or None."""
     trials: int = 1
+    totals: RunTotals | None = None
+    """This run's total cost and duration percentiles (only when it has efficiency metrics)."""
+    baseline_totals: RunTotals | None = None
     """How many times each datapoint ran (``trials``); the summary then holds each datapoint's means."""
     dry_run: bool = False
     dirty: bool = False

@@ -94,6 +94,12 @@ def test_an_unpriced_model_has_no_cost_and_pricing_prices_it_to_the_cent(bot: Bo
     average = priced.metric("cost_usd")["value"]  # the backend's aggregate
     assert round(average * ROWS, 2) == round(expected, 2)
     assert priced.report["unpriced"] == []
+    totals = priced.report["totals"]  # the backend's sum and percentiles
+    assert round(totals["cost_usd"], 2) == round(expected, 2)
+    assert totals["judge_cost_usd"] > 0
+    assert 0 < totals["duration_p50_ms"] <= totals["duration_p95_ms"]
+    assert f"This run: total cost ${round(expected, 2):,.2f} + $" in priced.out
+    assert unpriced.report["totals"]["cost_usd"] is None  # no call of the function could be priced
     assert "unpriced" not in priced.out
 
 

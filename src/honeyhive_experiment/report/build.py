@@ -31,7 +31,7 @@ from typing import Any, Final, Literal
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig
 from honeyhive_experiment.efficiency import JUDGE, UNPRICED_KEY
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
-from honeyhive_experiment.judgement import Judgement
+from honeyhive_experiment.judgement import Judgement, RunTotals
 from honeyhive_experiment.models import DatapointResult, MetricDelta, MetricDetail, MetricKey
 from honeyhive_experiment.models.details import DatapointDetails, DatapointRecord
 from honeyhive_experiment.models.outcomes import DatapointOutcome
@@ -62,6 +62,7 @@ from honeyhive_experiment.report.model import (
     ReportSummary,
     ReportTable,
     ReportText,
+    ReportTotals,
     ReportTrendPoint,
     ReportUnpriced,
     RowStatus,
@@ -196,6 +197,8 @@ class _Builder:
             trend_rows=self._trend_rows(),
             notes=self._texts(j.notes, 500),
             trials=j.trials,
+            totals=_totals(j.totals),
+            baseline_totals=_totals(j.baseline_totals),
             unpriced=self._unpriced(),
             table=self._table(metrics),
             html=None,
@@ -798,3 +801,14 @@ def _significant_change(assessment: Assessment | None, by_difference: str | None
     if assessment.better + assessment.worse == 0:
         return "same", None
     return assessment.change.value, describe(assessment)
+
+
+def _totals(totals: RunTotals | None) -> ReportTotals | None:
+    if totals is None:
+        return None
+    return ReportTotals(
+        cost_usd=finite(totals.cost_usd),
+        judge_cost_usd=finite(totals.judge_cost_usd),
+        duration_p50_ms=finite(totals.duration_p50_ms),
+        duration_p95_ms=finite(totals.duration_p95_ms),
+    )

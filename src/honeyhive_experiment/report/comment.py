@@ -378,6 +378,7 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         "metrics_hidden": len(report.quality_metrics) - len(shown) if not plan.summary_only else 0,
         "efficiency": report.efficiency_metrics if not plan.summary_only else (),
         "unpriced": report.unpriced_text,
+        "totals": report.totals_text if not plan.summary_only else "",
         "failed": failed_views,
         "failed_total": report.failed_total,
         "failed_errored": (counts.failed or 0) - report.failed_total,

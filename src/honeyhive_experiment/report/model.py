@@ -67,6 +67,7 @@ __all__ = [
     "ReportSummary",
     "ReportTable",
     "ReportText",
+    "ReportTotals",
     "ReportTrendPoint",
     "ReportUnpriced",
     "TrendRow",
@@ -416,6 +417,28 @@ class ReportFailedDatapoint(_Part):
         return f"flaky: {self.trials_passed:,} of {self.trials:,} trials passed"
 
 
+class ReportTotals(_Part):
+    """The backend's other aggregates of a run's efficiency metrics (sum and percentiles over its datapoints)."""
+
+    cost_usd: float | None = Field(description="The function's LLM calls' total cost in US dollars (the sum).")
+    judge_cost_usd: float | None = Field(description="The evaluators' LLM calls' total cost in US dollars.")
+    duration_p50_ms: float | None = Field(description="The median of the function's duration, in milliseconds.")
+    duration_p95_ms: float | None = Field(description="The 95th percentile of the function's duration (ms).")
+
+    @property
+    def text(self) -> str:
+        """``total cost $1.23 + $0.40 (judge) · duration p50 1,200 ms, p95 2,300 ms`` (what the backend gave)."""
+        parts = []
+        if self.cost_usd is not None or self.judge_cost_usd is not None:
+            cost = f"${self.cost_usd:,.2f}" if self.cost_usd is not None else "—"
+            judge = f" + ${self.judge_cost_usd:,.2f} (judge)" if self.judge_cost_usd is not None else ""
+            parts.append(f"total cost {cost}{judge}")
+        if self.duration_p50_ms is not None or self.duration_p95_ms is not None:
+            p50, p95 = (f"{v:,.0f} ms" if v is not None else "—" for v in (self.duration_p50_ms, self.duration_p95_ms))
+            parts.append(f"duration p50 {p50}, p95 {p95}")
+        return " · ".join(parts)
+
+
 class ReportUnpriced(_Part):
     """LLM calls to a model without a known price: their tokens count, their cost is left out (never $0)."""
 
@@ -638,6 +661,10 @@ class Report(_Part):
     )
     notes: tuple[str, ...] = Field(description="Notes shown with the report.")
     trials: int = Field(ge=1, description="How many times each datapoint ran (trials).")
+    totals: ReportTotals | None = Field(
+        description="This run's total cost and duration percentiles, from the backend (null: no efficiency metrics)."
+    )
+    baseline_totals: ReportTotals | None = Field(description="The same of the baseline run (null: none).")
     unpriced: tuple[ReportUnpriced, ...] = Field(
         description="LLM calls the cost metrics leave out, per model: no price was known (pricing: adds one)."
     )
@@ -682,6 +709,14 @@ class Report(_Part):
     def efficiency_metrics(self) -> tuple[ReportMetric, ...]:
         """The built-in efficiency metrics the backend reported (tokens, calls, cost, duration), in display order."""
         return tuple(m for m in self.metrics if m.efficiency)
+
+    @property
+    def totals_text(self) -> str:
+        """``This run: total cost $1.23 … · baseline: total cost $1.10 …`` (empty without totals)."""
+        if self.totals is None or not self.totals.text:
+            return ""
+        baseline = self.baseline_totals.text if self.baseline_totals is not None else ""
+        return f"This run: {self.totals.text}" + (f"; baseline: {baseline}" if baseline else "")
 
     @property
     def unpriced_text(self) -> str:

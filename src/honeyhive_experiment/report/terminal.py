@@ -30,6 +30,8 @@ def _efficiency(report: Report) -> list[str]:
             headers, right = ["Metric", "This run"], [False, True]
             cells = [[m.label, m.value_text] for m in rows]
         lines += _table(headers, [[plain(c) for c in row] for row in cells], right)
+    if report.totals_text:
+        lines.append(plain(report.totals_text))
     if report.unpriced:
         lines.append(plain(report.unpriced_text[:1].upper() + report.unpriced_text[1:]))
     return lines
