@@ -68,24 +68,29 @@ def _optional(value: Any, kind: Kinds) -> bool:
     return value is None or isinstance(value, kind)
 
 
+_ABSENT: Any = object()
+"""In a column: the item had no such key (one of :attr:`ColumnRows.optional`), so the model gets its default."""
+
+
 class _RowBuilder:
     """Turns wire rows of one shape into tuples of their values, sharing equal entries and equal lists of them."""
 
     def __init__(self, shape: type[ColumnRows[Any]]) -> None:
         self._shape = shape
         self._keys = frozenset((*(name for name, _ in shape.fields), shape.entries[0]))
+        self._required = self._keys - shape.optional
         self._entry_names = tuple(name for name, _ in shape.entries[1])
         self._entries: SharedValues[tuple[Any, ...]] = SharedValues()
         self._entry_lists: SharedValues[tuple[tuple[Any, ...], ...]] = SharedValues()
 
     def row(self, item: Any) -> tuple[Any, ...] | None:
         """The item's values, fields first and its entries last; ``None`` when it is not of the shape."""
-        if not isinstance(item, Mapping) or item.keys() != self._keys:
+        if not isinstance(item, Mapping) or not self._required <= item.keys() <= self._keys:
             return None
         values = []
         for name, kind in self._shape.fields:
-            value = item[name]
-            if not _optional(value, kind):
+            value = item.get(name, _ABSENT)
+            if value is not _ABSENT and not _optional(value, kind):
                 return None
             values.append(value)
         listed = item[self._shape.entries[0]]
@@ -118,14 +123,15 @@ class ColumnRows(Sequence[_M]):
 
     A subclass sets :attr:`model`, :attr:`fields` (the scalar fields, name and allowed types) and
     :attr:`entries` (the name of the list field and its items' fields; an item's first field must be a
-    string). Items of exactly that shape are kept as columns, equal entries shared; any other item (a legacy
-    shape, unknown fields) is validated at once and kept as its model. Reading gives exactly what
-    ``model.model_validate`` of the wire item gives.
+    string) and :attr:`optional` (the fields an item may leave out). Items of that shape are kept as columns, equal
+    entries shared; any other item (a legacy shape, unknown fields) is validated at once and kept as its model.
+    Reading gives exactly what ``model.model_validate`` of the wire item gives.
     """
 
     model: ClassVar[type[BaseModel]]
     fields: ClassVar[tuple[tuple[str, Kinds], ...]]
     entries: ClassVar[tuple[str, tuple[tuple[str, Kinds], ...]]]
+    optional: ClassVar[frozenset[str]] = frozenset()
 
     __slots__ = ("_builder", "_columns")
 
@@ -164,7 +170,11 @@ class ColumnRows(Sequence[_M]):
         last = self._columns[-1][index]
         if isinstance(last, self.model):
             return last  # type: ignore[return-value]
-        values = {name: column[index] for (name, _), column in zip(self.fields, self._columns, strict=False)}
+        values = {
+            name: column[index]
+            for (name, _), column in zip(self.fields, self._columns, strict=False)
+            if column[index] is not _ABSENT
+        }
         names = [name for name, _ in self.entries[1]]
         values[self.entries[0]] = [dict(zip(names, entry, strict=True)) for entry in last]
         return self.model.model_validate(values)  # type: ignore[return-value]
@@ -173,7 +183,7 @@ class ColumnRows(Sequence[_M]):
         """One field's values, item by item, without building models (read from the model of an item kept whole)."""
         index = next(i for i, (field, _) in enumerate(self.fields) if field == name)
         for value, last in zip(self._columns[index], self._columns[-1], strict=True):
-            yield getattr(last, name) if isinstance(last, self.model) else value
+            yield getattr(last, name) if isinstance(last, self.model) else None if value is _ABSENT else value
 
     def __len__(self) -> int:
         return len(self._columns[-1])

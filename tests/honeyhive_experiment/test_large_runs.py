@@ -76,6 +76,17 @@ def test_compact_rows_read_back_exactly_what_validation_gives() -> None:
     assert compact != plain[:-1]
 
 
+def test_rows_with_or_without_trials_are_kept_as_columns_and_read_back_as_sent() -> None:
+    """Without trials a summary row has no ``trials``/``trials_passed``; with trials it has: both are its shape."""
+    sent = [_row("a", True), {**_row("b", 2), "trials": 3, "trials_passed": 2}, _row("c", 0.5)]
+    rows = DatapointResults(sent)
+    assert not any(isinstance(kept, DatapointResult) for kept in rows._columns[-1])  # none validated whole
+    plain = [DatapointResult.model_validate(row) for row in sent]
+    assert list(rows) == plain
+    assert [d.model_fields_set for d in rows] == [d.model_fields_set for d in plain]
+    assert list(rows.column("trials")) == [None, 3, None]
+
+
 def test_a_summary_model_carries_compact_datapoints_and_dumps_them_as_a_list() -> None:
     summary = ExperimentResultSummary.from_wire({**SUMMARY, "datapoints": ROWS})
     assert isinstance(summary.datapoints, DatapointResults)

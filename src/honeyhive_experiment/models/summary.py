@@ -195,6 +195,7 @@ class DatapointResults(ColumnRows[DatapointResult]):
         ("trials", int),
         ("trials_passed", int),
     )
+    optional = frozenset({"trials", "trials_passed"})  # sent with trials only
     entries = (
         "metrics",
         (("name", str), ("event_name", str), ("event_type", str), ("value", (bool, int, float, str)), ("passed", bool)),
