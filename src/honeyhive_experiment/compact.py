@@ -1,14 +1,14 @@
-"""Memory-saving containers for large runs, kept out of :mod:`honeyhive_experiment.models`.
+"""A memory-saving container for large runs, kept out of :mod:`honeyhive_experiment.models`.
 
 A run of 20,000 datapoints read into pydantic models would hold tens of MiB of objects just to be carried
-from the backend's summary to the report, which reads a few of them. Two tools keep that flat:
+from the backend's summary to the report, which reads a few of them (~3.7 kB a row; the compare run of
+``benchmarks/bench_large_run.py`` holds two summaries and peaks at 465 MB that way, 296 MB with this):
 
-* :class:`SharedValues` — one object for equal immutable values (a large run repeats the same metric values
-  datapoint after datapoint), so each repeat costs a reference instead of an object.
-* :func:`list_as_is` — a long list that already has the right types is validated without being copied.
 * :class:`ColumnRows` — a ``Sequence`` of models kept as columns of plain values in the wire's own shape, a
   model built only when an item is read. A subclass declares the shape (:attr:`ColumnRows.fields`,
   :attr:`ColumnRows.entries`) and the model; a row of any other shape is validated at once and kept whole.
+  Equal entries (a large run repeats the same metric values row after row) are one object
+  (:class:`SharedValues`), so each repeat costs a reference.
 
 Strings read from the wire are interned where they are parsed (:mod:`honeyhive_experiment.jsonstream`), and
 the runner interns the ids it makes, so the summary's ids are the same objects as the run's own.
@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar, overload
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
-__all__ = ["ColumnRows", "SharedValues", "list_as_is"]
+__all__ = ["ColumnRows", "SharedValues"]
 
 _V = TypeVar("_V")
 _T = TypeVar("_T")
@@ -52,16 +52,6 @@ class SharedValues(Generic[_V]):
             return self._table.setdefault((*parts, *(type(part) for part in parts)), value)
         except TypeError:  # an unhashable part
             return value
-
-
-def list_as_is(value: Any, adapter: TypeAdapter[list[_T]], kinds: tuple[type, ...]) -> list[_T]:
-    """``value`` validated by ``adapter`` — but a list whose items all are exactly of ``kinds`` is returned as it
-    is, not copied. A summary carries several lists as long as the run (passed ids overall and per metric, each
-    metric's values): pydantic would copy each, at the moment a large run holds everything else too. Anything
-    else is validated the usual way, with the usual errors."""
-    if type(value) is list and all(type(item) in kinds for item in value):
-        return value
-    return adapter.validate_python(value)
 
 
 def _optional(value: Any, kind: Kinds) -> bool:

@@ -23,7 +23,6 @@ from honeyhive_experiment import HoneyHiveClient, evaluate, external_dataset
 from honeyhive_experiment.jsonstream import JsonBody, NotJson, read_array_items
 from honeyhive_experiment.models import DatapointResult, DatapointResults, ExperimentResultSummary
 from honeyhive_experiment.models.outcomes import MetricValues
-from honeyhive_experiment.runner import _SharedMetrics
 from honeyhive_local import LocalBackend
 
 from .test_ingestion_wait import double, exact
@@ -214,15 +213,3 @@ def test_metric_values_behave_as_a_read_only_mapping() -> None:
     with pytest.raises(KeyError):
         metrics["missing"]
     assert MetricValues() == {}
-
-
-def test_equal_metrics_of_different_datapoints_are_one_object_but_true_is_not_one() -> None:
-    shared = _SharedMetrics()
-    first, second = shared.get({"exact": True, "n": 2}), shared.get({"exact": True, "n": 2})
-    assert first is second
-    as_int = shared.get({"exact": 1, "n": 2})
-    assert as_int is not first
-    assert type(as_int["exact"]) is int
-    assert type(first["exact"]) is bool
-    assert shared.get({"score": 0.5}) is not shared.get({"score": 0.5})  # floats: never shared
-    assert shared.get({"tags": ["a"]}) == {"tags": ["a"]}  # unhashable: kept, not shared
