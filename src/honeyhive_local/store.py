@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -28,7 +29,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from honeyhive_local.documents import MERGED_EVENT_FIELDS, merge_resent, own_run_id
-from honeyhive_local.fairlock import FairLock
 from honeyhive_local.results import EventRecord
 
 SCHEMA = """
@@ -126,7 +126,7 @@ class RunQuery:
 class Store:
     def __init__(self, path: str = ":memory:") -> None:
         self.path = path
-        self._lock = FairLock()
+        self._lock = threading.RLock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         if path != ":memory:":
