@@ -159,7 +159,6 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
                 return _runs(settings, as_json=args.json, limit=args.limit)
             if args.command == "view":
                 return _view(settings, args.run, open_it=args.open)
-            _load_engine(owns_process=argv is None)
             return _run(settings, redactor, interactive=sys.stderr.isatty())
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -185,33 +184,6 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings | No
         else:
             print(f"error: {exc}", file=sys.stderr)
         return None
-
-
-def _load_engine(*, owns_process: bool) -> None:
-    """Import what running an experiment needs (config, HTTP client, models, OpenTelemetry, the flow).
-
-    When ``main`` runs as the program (no ``argv`` passed in) the process is ours, and the imports are done
-    the way CPython's ``gc.freeze`` documentation tells pre-forking servers to treat start-up state: the cyclic
-    garbage collector is off while they run, and what they created is frozen afterwards. They leave some 90,000
-    tracked objects (modules, classes, functions, validators) that live until the process exits. With the
-    collector on, it runs about 130 times during the imports and frees next to nothing (~40 ms of CPU);
-    every later full collection rescans them, and the interpreter's last collections at exit take ~80 ms
-    more: costs that every job of a sharded run pays again. Objects created after start-up, the run's own,
-    are collected as usual; the imports' own few hundred kB of garbage stays. A caller that passes ``argv``
-    (tests, embedding code) keeps its collector as it was.
-    """
-    import gc
-
-    if not owns_process:
-        return  # the commands import what they need as they go
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        import honeyhive_experiment.operations  # noqa: F401 - pulls in every module of the flow
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 # ----------------------------------------------------------------------------- the commands

@@ -1,14 +1,14 @@
-"""Memory-saving containers for large runs, kept out of :mod:`honeyhive_experiment.models`.
+"""A memory-saving container for large runs, kept out of :mod:`honeyhive_experiment.models`.
 
 A run of 20,000 datapoints read into pydantic models would hold tens of MiB of objects just to be carried
-from the backend's summary to the report, which reads a few of them. Two tools keep that flat:
+from the backend's summary to the report, which reads a few of them (~3.7 kB a row; the compare run of
+``benchmarks/bench_large_run.py`` holds two summaries and peaks at 465 MB that way, 296 MB with this):
 
-* :class:`SharedValues` — one object for equal immutable values (a large run repeats the same metric values
-  datapoint after datapoint), so each repeat costs a reference instead of an object.
-* :func:`list_as_is` — a long list that already has the right types is validated without being copied.
 * :class:`ColumnRows` — a ``Sequence`` of models kept as columns of plain values in the wire's own shape, a
   model built only when an item is read. A subclass declares the shape (:attr:`ColumnRows.fields`,
   :attr:`ColumnRows.entries`) and the model; a row of any other shape is validated at once and kept whole.
+  Equal entries (a large run repeats the same metric values row after row) are one object
+  (:class:`SharedValues`), so each repeat costs a reference.
 
 Strings read from the wire are interned where they are parsed (:mod:`honeyhive_experiment.jsonstream`), and
 the runner interns the ids it makes, so the summary's ids are the same objects as the run's own.
@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar, overload
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
-__all__ = ["ColumnRows", "SharedValues", "list_as_is"]
+__all__ = ["ColumnRows", "SharedValues"]
 
 _V = TypeVar("_V")
 _T = TypeVar("_T")
@@ -54,18 +54,12 @@ class SharedValues(Generic[_V]):
             return value
 
 
-def list_as_is(value: Any, adapter: TypeAdapter[list[_T]], kinds: tuple[type, ...]) -> list[_T]:
-    """``value`` validated by ``adapter`` — but a list whose items all are exactly of ``kinds`` is returned as it
-    is, not copied. A summary carries several lists as long as the run (passed ids overall and per metric, each
-    metric's values): pydantic would copy each, at the moment a large run holds everything else too. Anything
-    else is validated the usual way, with the usual errors."""
-    if type(value) is list and all(type(item) in kinds for item in value):
-        return value
-    return adapter.validate_python(value)
-
-
 def _optional(value: Any, kind: Kinds) -> bool:
     return value is None or isinstance(value, kind)
+
+
+_ABSENT: Any = object()
+"""In a column: the item had no such key (one of :attr:`ColumnRows.optional`), so the model gets its default."""
 
 
 class _RowBuilder:
@@ -74,18 +68,19 @@ class _RowBuilder:
     def __init__(self, shape: type[ColumnRows[Any]]) -> None:
         self._shape = shape
         self._keys = frozenset((*(name for name, _ in shape.fields), shape.entries[0]))
+        self._required = self._keys - shape.optional
         self._entry_names = tuple(name for name, _ in shape.entries[1])
         self._entries: SharedValues[tuple[Any, ...]] = SharedValues()
         self._entry_lists: SharedValues[tuple[tuple[Any, ...], ...]] = SharedValues()
 
     def row(self, item: Any) -> tuple[Any, ...] | None:
         """The item's values, fields first and its entries last; ``None`` when it is not of the shape."""
-        if not isinstance(item, Mapping) or item.keys() != self._keys:
+        if not isinstance(item, Mapping) or not self._required <= item.keys() <= self._keys:
             return None
         values = []
         for name, kind in self._shape.fields:
-            value = item[name]
-            if not _optional(value, kind):
+            value = item.get(name, _ABSENT)
+            if value is not _ABSENT and not _optional(value, kind):
                 return None
             values.append(value)
         listed = item[self._shape.entries[0]]
@@ -118,14 +113,15 @@ class ColumnRows(Sequence[_M]):
 
     A subclass sets :attr:`model`, :attr:`fields` (the scalar fields, name and allowed types) and
     :attr:`entries` (the name of the list field and its items' fields; an item's first field must be a
-    string). Items of exactly that shape are kept as columns, equal entries shared; any other item (a legacy
-    shape, unknown fields) is validated at once and kept as its model. Reading gives exactly what
-    ``model.model_validate`` of the wire item gives.
+    string) and :attr:`optional` (the fields an item may leave out). Items of that shape are kept as columns, equal
+    entries shared; any other item (a legacy shape, unknown fields) is validated at once and kept as its model.
+    Reading gives exactly what ``model.model_validate`` of the wire item gives.
     """
 
     model: ClassVar[type[BaseModel]]
     fields: ClassVar[tuple[tuple[str, Kinds], ...]]
     entries: ClassVar[tuple[str, tuple[tuple[str, Kinds], ...]]]
+    optional: ClassVar[frozenset[str]] = frozenset()
 
     __slots__ = ("_builder", "_columns")
 
@@ -164,7 +160,11 @@ class ColumnRows(Sequence[_M]):
         last = self._columns[-1][index]
         if isinstance(last, self.model):
             return last  # type: ignore[return-value]
-        values = {name: column[index] for (name, _), column in zip(self.fields, self._columns, strict=False)}
+        values = {
+            name: column[index]
+            for (name, _), column in zip(self.fields, self._columns, strict=False)
+            if column[index] is not _ABSENT
+        }
         names = [name for name, _ in self.entries[1]]
         values[self.entries[0]] = [dict(zip(names, entry, strict=True)) for entry in last]
         return self.model.model_validate(values)  # type: ignore[return-value]
@@ -173,7 +173,7 @@ class ColumnRows(Sequence[_M]):
         """One field's values, item by item, without building models (read from the model of an item kept whole)."""
         index = next(i for i, (field, _) in enumerate(self.fields) if field == name)
         for value, last in zip(self._columns[index], self._columns[-1], strict=True):
-            yield getattr(last, name) if isinstance(last, self.model) else value
+            yield getattr(last, name) if isinstance(last, self.model) else None if value is _ABSENT else value
 
     def __len__(self) -> int:
         return len(self._columns[-1])

@@ -40,7 +40,6 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from honeyhive_experiment.calling import callable_name, function_convention
-from honeyhive_experiment.compact import SharedValues
 from honeyhive_experiment.efficiency import Efficiency, combine, measure
 from honeyhive_experiment.errors import BackendUnreachable
 from honeyhive_experiment.evaluators import Evaluator, run_evaluators
@@ -83,18 +82,6 @@ def session_id_for(run_id: str, datapoint_id: str, trial: int = 0) -> str:
     """
     name = f"{run_id}\x00{datapoint_id}" if trial == 0 else f"{run_id}\x00{datapoint_id}\x00{trial}"
     return sys.intern(str(uuid.uuid5(SESSION_NAMESPACE, name)))
-
-
-class _SharedMetrics:
-    """Equal metrics of different datapoints as one :class:`MetricValues` (they are immutable): pass/fail
-    checks and counts repeat across a run, so most datapoints of a large run then cost no metrics object
-    of their own (the rules of :class:`~honeyhive_experiment.compact.SharedValues`)."""
-
-    def __init__(self) -> None:
-        self._shared: SharedValues[MetricValues] = SharedValues()
-
-    def get(self, metrics: Mapping[str, Any]) -> MetricValues:
-        return self._shared.share(MetricValues(metrics), (*metrics.keys(), *metrics.values()))
 
 
 class _DaemonCalls:
@@ -162,7 +149,6 @@ class Runner:
         self._replaced: set[str] = set()  # built-in metrics an evaluator's metric replaced (said once per run)
         self._replaced_lock = threading.Lock()
         self._calls = _DaemonCalls()
-        self._metrics = _SharedMetrics()
         self.finished: list[DatapointOutcome | None] = []
 
     def finished_sessions(self) -> list[str]:
@@ -348,7 +334,7 @@ class Runner:
             session_id,
             status,
             outputs=outputs,
-            metrics=self._metrics.get(metrics),
+            metrics=MetricValues(metrics),
             error=error,
             evaluator_failures=failures,
             warnings=tuple(warnings),

@@ -370,13 +370,15 @@ class Routes:
             if f["field"] == "metadata.run_id" and f["operator"] == "is" and isinstance(f["value"], str):
                 run_id = run_id or f["value"]
 
-        events = self.store.events(call.project.project_id, time.time(), run_id)
-        matched = [e for e in events if match_all(e, filters)]
         start = (body.page - 1) * body.limit
-        page = matched[start : start + body.limit]
-        if body.projections:
-            page = [{k: e.get(k) for k in body.projections if k in e} for e in page]
-        return {"events": page, "totalEvents": len(matched), "count": len(matched)}
+        page, total = [], 0
+        for event in self.store.events(call.project.project_id, time.time(), run_id):  # one at a time: a page is kept
+            if not match_all(event, filters):
+                continue
+            if start <= total < start + body.limit:
+                page.append({k: event.get(k) for k in body.projections if k in event} if body.projections else event)
+            total += 1
+        return {"events": page, "totalEvents": total, "count": total}
 
     def ingest_traces(self, call: Call) -> Response:
         content_type = call.request.headers.get("content-type", "application/x-protobuf")

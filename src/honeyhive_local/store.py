@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -28,7 +29,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from honeyhive_local.documents import MERGED_EVENT_FIELDS, merge_resent, own_run_id
-from honeyhive_local.fairlock import FairLock
 from honeyhive_local.results import EventRecord
 
 SCHEMA = """
@@ -126,7 +126,7 @@ class RunQuery:
 class Store:
     def __init__(self, path: str = ":memory:") -> None:
         self.path = path
-        self._lock = FairLock()
+        self._lock = threading.RLock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         if path != ":memory:":
@@ -514,13 +514,17 @@ class Store:
         doc: dict[str, Any] = _loads(rows[0]["doc"])
         return doc
 
-    def run_events(self, project_id: str, run_id: str, now: float) -> list[dict[str, Any]]:
-        """Every visible event of the run's sessions, in the order they were first stored."""
+    def run_events(self, project_id: str, run_id: str, now: float) -> Iterator[dict[str, Any]]:
+        """Every visible event of the run's sessions, in the order they were first stored, each parsed as it is
+        taken: a caller that keeps a page of them holds that page, not the run (a run's events parsed are
+        ~5 kB each, ~200 MB for 20,000 datapoints)."""
         rows = self._read(
             "SELECT doc FROM events WHERE project_id=? AND run_id=? AND visible_at<=? ORDER BY seq",
             (project_id, run_id, now),
         )
-        return [_loads(r["doc"]) for r in rows]
+        rows.reverse()
+        while rows:
+            yield _loads(rows.pop()["doc"])  # the text goes as its document comes
 
     def run_records(self, project_id: str, run_id: str, now: float) -> list[EventRecord]:
         """The run's visible events reduced to what results need, extracted in SQL (no full-document parse);

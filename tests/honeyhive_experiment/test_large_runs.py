@@ -23,7 +23,6 @@ from honeyhive_experiment import HoneyHiveClient, evaluate, external_dataset
 from honeyhive_experiment.jsonstream import JsonBody, NotJson, read_array_items
 from honeyhive_experiment.models import DatapointResult, DatapointResults, ExperimentResultSummary
 from honeyhive_experiment.models.outcomes import MetricValues
-from honeyhive_experiment.runner import _SharedMetrics
 from honeyhive_local import LocalBackend
 
 from .test_ingestion_wait import double, exact
@@ -74,6 +73,17 @@ def test_compact_rows_read_back_exactly_what_validation_gives() -> None:
     assert list(compact.datapoint_ids()) == [d.datapoint_id for d in plain]
     assert compact.find(["c", "s-i", "zz"]) == {"c": plain[2], "s-i": plain[8]}
     assert compact != plain[:-1]
+
+
+def test_rows_with_or_without_trials_are_kept_as_columns_and_read_back_as_sent() -> None:
+    """Without trials a summary row has no ``trials``/``trials_passed``; with trials it has: both are its shape."""
+    sent = [_row("a", True), {**_row("b", 2), "trials": 3, "trials_passed": 2}, _row("c", 0.5)]
+    rows = DatapointResults(sent)
+    assert not any(isinstance(kept, DatapointResult) for kept in rows._columns[-1])  # none validated whole
+    plain = [DatapointResult.model_validate(row) for row in sent]
+    assert list(rows) == plain
+    assert [d.model_fields_set for d in rows] == [d.model_fields_set for d in plain]
+    assert list(rows.column("trials")) == [None, 3, None]
 
 
 def test_a_summary_model_carries_compact_datapoints_and_dumps_them_as_a_list() -> None:
@@ -203,15 +213,3 @@ def test_metric_values_behave_as_a_read_only_mapping() -> None:
     with pytest.raises(KeyError):
         metrics["missing"]
     assert MetricValues() == {}
-
-
-def test_equal_metrics_of_different_datapoints_are_one_object_but_true_is_not_one() -> None:
-    shared = _SharedMetrics()
-    first, second = shared.get({"exact": True, "n": 2}), shared.get({"exact": True, "n": 2})
-    assert first is second
-    as_int = shared.get({"exact": 1, "n": 2})
-    assert as_int is not first
-    assert type(as_int["exact"]) is int
-    assert type(first["exact"]) is bool
-    assert shared.get({"score": 0.5}) is not shared.get({"score": 0.5})  # floats: never shared
-    assert shared.get({"tags": ["a"]}) == {"tags": ["a"]}  # unhashable: kept, not shared

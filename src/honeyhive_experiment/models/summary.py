@@ -10,7 +10,6 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    PlainValidator,
     WithJsonSchema,
     model_validator,
 )
@@ -28,7 +27,6 @@ from honeyhive_experiment.models.wire import (
     _list_or_empty,
     _Status,
     _unique,
-    _value_list,
     _WireModel,
 )
 
@@ -59,7 +57,7 @@ class MetricDetail(_WireModel):
     event_name: str | None = None
     event_type: str | None = None
     aggregate: float | None = None
-    values: Annotated[list[MetricValue], PlainValidator(_value_list)] = Field(default_factory=list)
+    values: Annotated[list[MetricValue], BeforeValidator(_list_or_empty)] = Field(default_factory=list)
     passing_range: PassingRange | None = None
     datapoints: MetricDatapoints | None = None
     spread: float | None = None
@@ -195,6 +193,7 @@ class DatapointResults(ColumnRows[DatapointResult]):
         ("trials", int),
         ("trials_passed", int),
     )
+    optional = frozenset({"trials", "trials_passed"})  # sent with trials only
     entries = (
         "metrics",
         (("name", str), ("event_name", str), ("event_type", str), ("value", (bool, int, float, str)), ("passed", bool)),

@@ -12,11 +12,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    PlainValidator,
-    TypeAdapter,
 )
-
-from honeyhive_experiment.compact import list_as_is
 
 
 class ExperimentRunStatus(StrEnum):
@@ -74,21 +70,7 @@ def _common(data: Mapping[str, Any]) -> list[str]:
 
 
 _RunIdList = Annotated[list[str], BeforeValidator(_ids)]  # a run object's: numbers become strings (its config)
-_ID_LIST: TypeAdapter[list[str]] = TypeAdapter(list[str])
-_VALUE_LIST: TypeAdapter[list[MetricValue]] = TypeAdapter(list[MetricValue])
-
-
-def _id_list(value: Any) -> list[str]:
-    """An id list; a run-sized list of strings is kept as it is (:func:`~honeyhive_experiment.compact.list_as_is`)."""
-    return list_as_is(_ids(value), _ID_LIST, (str,))
-
-
-def _value_list(value: Any) -> list[MetricValue]:
-    """A metric's values (numbers and booleans), kept as they are when they already are."""
-    return list_as_is(_list_or_empty(value), _VALUE_LIST, (bool, int, float))
-
-
-_IdList = Annotated[list[str], PlainValidator(_id_list)]
+_IdList = Annotated[list[str], BeforeValidator(_ids)]
 _Status = Annotated[ExperimentRunStatus | str, Field(union_mode="left_to_right")]
 
 
