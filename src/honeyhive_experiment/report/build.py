@@ -575,15 +575,18 @@ class _Builder:
         """A value as JSON text (a string as it is), redacted and cut to the stored length; ``—`` for none."""
         if value is None:
             return "—"
+        return clip(self.r(self._json_text(value)), _PREVIEW_STORED)
+
+    def _json_text(self, value: Any) -> str:
+        """A value as JSON text with its secrets redacted value by value (a string as it is, its first
+        :data:`_RAW_SLICE` characters); the caller redacts the text and cuts it."""
         if isinstance(value, str):
-            text = value[:_RAW_SLICE]
-        else:
-            safe = self.redactor.redact_value(value)
-            try:
-                text = json.dumps(safe, ensure_ascii=False, default=str)
-            except (TypeError, ValueError):
-                text = repr(safe)
-        return clip(self.r(text), _PREVIEW_STORED)
+            return value[:_RAW_SLICE]
+        safe = self.redactor.redact_value(value)
+        try:
+            return json.dumps(safe, ensure_ascii=False, default=str)
+        except (TypeError, ValueError):
+            return repr(safe)
 
     # ------------------------------------------------------------------------------------- datapoint table
 
@@ -687,15 +690,8 @@ class _Builder:
         :data:`TEXT_LIMIT` characters with its full length noted."""
         if value is None:
             return None
-        if isinstance(value, str):
-            length, text = len(value), value[:_RAW_SLICE]
-        else:
-            safe = self.redactor.redact_value(value)
-            try:
-                text = json.dumps(safe, ensure_ascii=False, default=str)
-            except (TypeError, ValueError):
-                text = repr(safe)
-            length = len(text)
+        text = self._json_text(value)
+        length = len(value) if isinstance(value, str) else len(text)  # a string's whole length, not its slice's
         shown = clip(self.r(text), TEXT_LIMIT)
         return ReportText(text=shown, length=length, truncated=length > TEXT_LIMIT)
 

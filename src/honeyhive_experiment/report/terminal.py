@@ -163,27 +163,30 @@ def _errors(report: Report, limit: int) -> list[str]:
     errors = report.datapoints.errored
     if not errors:
         return []
-    lines = ["", f"Errors ({len(errors):,}):"]
-    lines += [
-        f"  {plain(e.id)}{f' ({e.since})' if e.since else ''}: {plain(e.kind)}: {plain(clip(e.error, 200))}"
+    rows = [
+        f"{plain(e.id)}{f' ({e.since})' if e.since else ''}: {plain(e.kind)}: {plain(clip(e.error, 200))}"
         for e in errors[:limit]
     ]
-    if len(errors) > limit:
-        lines.append(f"  ... and {len(errors) - limit:,} more (see report.json)")
-    return lines
+    return _listed(f"Errors ({len(errors):,}):", rows, limit, len(errors))
 
 
 def _flaky(report: Report, limit: int) -> list[str]:
     flaky = report.datapoints.flaky
     if not flaky:
         return []
-    lines = ["", f"Flaky datapoints ({len(flaky):,}): their trials disagree on pass/fail"]
-    lines += [
-        f"  {plain(row.id)}: {row.passed_text} trials passed, {'failed' if row.failed else 'passed'} on the mean"
+    rows = [
+        f"{plain(row.id)}: {row.passed_text} trials passed, {'failed' if row.failed else 'passed'} on the mean"
         for row in flaky[:limit]
     ]
-    if len(flaky) > limit:
-        lines.append(f"  ... and {len(flaky) - limit:,} more (see report.json)")
+    return _listed(f"Flaky datapoints ({len(flaky):,}): their trials disagree on pass/fail", rows, limit, len(flaky))
+
+
+def _listed(title: str, rows: list[str], limit: int, total: int) -> list[str]:
+    """A section: a blank line, its title, its first ``limit`` rows (of ``total``) indented, and how many more
+    report.json has."""
+    lines = ["", title, *(f"  {row}" for row in rows[:limit])]
+    if total > limit:
+        lines.append(f"  ... and {total - limit:,} more (see report.json)")
     return lines
 
 
