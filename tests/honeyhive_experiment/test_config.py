@@ -217,6 +217,18 @@ def test_config_hash_ignores_spelling_but_not_meaning() -> None:
     assert len(config_hash(plain)) == 64
 
 
+@pytest.mark.parametrize(
+    ("worse", "drop"),
+    [("max_worse_pct: 10", "max_drop_pct: 10"), ("max_worse: 0.5", "max_drop: 0.5"), ("max_worse: 0", "max_drop: 0")],
+)
+def test_max_worse_is_max_drop_under_another_name(worse: str, drop: str) -> None:
+    as_worse = parse_config(BASE + f"gate:\n  cost_usd: {{{worse}, max_degraded: 3}}\n")
+    as_drop = parse_config(BASE + f"gate:\n  cost_usd: {{{drop}, max_degraded: 3}}\n")
+    assert as_worse == as_drop
+    assert config_hash(as_worse) == config_hash(as_drop)
+    assert GateRule(**yaml.safe_load("{" + worse + "}"), max_degraded=3) == as_drop.gate["cost_usd"]
+
+
 # ------------------------------------------------------------------------------------------ malformed configs
 
 MALFORMED: list[Any] = [
@@ -381,6 +393,16 @@ MALFORMED: list[Any] = [
         id="gate-degraded-float",
     ),
     pytest.param(BASE + "gate:\n  accuracy: {max_drop: -1}\n", 6, "gate.accuracy.max_drop", "greater than", id="drop"),
+    pytest.param(
+        BASE + "gate:\n  cost_usd: {max_worse_pct: -1}\n", 6, "gate.cost_usd.max_worse_pct", "greater than", id="worse"
+    ),
+    pytest.param(
+        BASE + "gate:\n  cost_usd:\n    max_drop_pct: 5\n    max_worse_pct: 10\n",
+        8,
+        "gate.cost_usd.max_worse_pct",
+        "the same bound",
+        id="worse-and-drop",
+    ),
     # version
     pytest.param("version: 2\n" + BASE, 1, "version", "unsupported config version 2", id="version-2"),
     pytest.param("version: '1'\n" + BASE, 1, "version", "integer 1", id="version-string"),
@@ -538,6 +560,7 @@ def test_schema_and_models_accept_each_dataset_source(dataset: dict[str, str]) -
         pytest.param({"version": 2}, "1 was expected", id="version"),
         pytest.param({"instrument": ["Open AI"]}, "does not match", id="instrument-name"),
         pytest.param({"pricing": {"m": {"input": 1}}}, "'output' is a required property", id="pricing-output"),
+        pytest.param({"gate": {"cost_usd": {"max_worse_pct": -1}}}, "minimum", id="gate-worse-negative"),
     ],
 )
 def test_schema_rejects_what_the_models_reject(change: dict[str, Any], word: str) -> None:

@@ -45,7 +45,7 @@ The file
     ingestion: {timeout: 120}           # seconds to wait for the backend to ingest the run
     comment: {max_datapoints: 20}       # template, title, max_datapoints
     gate:                               # optional regression gate on the backend's comparison
-      exact_match: {max_drop_pct: 5}    #   max_drop, max_drop_pct, max_degraded; significant: true
+      exact_match: {max_drop_pct: 5}    #   max_drop, max_drop_pct (or max_worse*), max_degraded; significant
     verdict: {allow_failed: 0, alpha: 0.05}  # failed datapoints tolerated (or "5%"); significance level
     instrument: [openai]                # LLM calls to capture: tokens, calls, cost, duration per datapoint
     pricing:                            # $ per million tokens, before the genai-prices library's
@@ -78,7 +78,9 @@ recomputed). It is **direction-aware**, using ``metrics.<metric>.direction`` (de
   which is already in percent: ``5`` means 5 %); not judged when the backend sends none (old aggregate 0);
 * ``max_degraded``: the largest allowed number of common datapoints that got worse (the backend's
   ``degraded_count`` for ``higher``, its ``improved_count`` for ``lower``, since the backend calls a
-  smaller value "degraded").
+  smaller value "degraded");
+* ``max_worse`` / ``max_worse_pct``: ``max_drop`` / ``max_drop_pct`` under names that read right for a
+  lower-is-better metric (``cost_usd: {max_worse_pct: 10}``); one spelling per bound.
 
 Exceeding any bound makes the verdict ``fail``. Without a baseline the gate is not evaluated (the verdict
 is then decided by the backend's result alone); a gated metric absent from the comparison is reported,

@@ -274,7 +274,8 @@ class GateRule(_Section):
     """A regression gate on one metric of the backend's comparison with the baseline; exceeding a bound fails.
 
     Direction-aware (``metrics.<metric>.direction``, default higher): a drop is a change for the worse,
-    ``old - new`` for higher-is-better and ``new - old`` for lower-is-better metrics. At least one bound."""
+    ``old - new`` for higher-is-better and ``new - old`` for lower-is-better metrics, so ``max_worse`` and
+    ``max_worse_pct`` are accepted as the same bounds under a name that reads right for costs. At least one bound."""
 
     max_drop: Annotated[_Number, Field(ge=0)] | None = None
     """The largest allowed worsening of the aggregate, in the metric's units."""
@@ -282,6 +283,10 @@ class GateRule(_Section):
     """The largest allowed worsening of the aggregate, in percent of the baseline (5 means 5 %)."""
     max_degraded: Annotated[_Int, Field(ge=0)] | None = None
     """The largest allowed number of common datapoints that got worse (in the metric's direction)."""
+    max_worse: Annotated[_Number, Field(ge=0)] | None = Field(default=None, exclude=True)
+    """max_drop under a name that reads right for a lower-is-better metric such as cost; give one of the two."""
+    max_worse_pct: Annotated[_Number, Field(ge=0)] | None = Field(default=None, exclude=True)
+    """max_drop_pct under a name that reads right for a lower-is-better metric such as cost; give one of the two."""
     significant: bool = False
     """true: fail only when the regression is also significant (a one-sided sign test in the worse direction on
     the backend's improved/degraded counts, Holm-corrected over the gated metrics; see verdict.alpha). false (the
@@ -289,8 +294,16 @@ class GateRule(_Section):
 
     @model_validator(mode="after")
     def _some_bound(self) -> Self:
+        for alias, name in (("max_worse", "max_drop"), ("max_worse_pct", "max_drop_pct")):
+            if getattr(self, alias) is not None:
+                if getattr(self, name) is not None:
+                    raise _LocatedValueError(f"{alias} and {name} are the same bound: give one of them", alias)
+                # One spelling from here on (the verdict reads max_drop*; the hash cannot tell them apart), set
+                # while the frozen model is still being validated: __init__ ignores a returned copy.
+                self.__dict__.update({name: self.__dict__[alias], alias: None})
+                self.__pydantic_fields_set__ = (self.__pydantic_fields_set__ - {alias}) | {name}
         if self.max_drop is None and self.max_drop_pct is None and self.max_degraded is None:
-            raise ValueError("a gate rule needs at least one of max_drop, max_drop_pct, max_degraded")
+            raise ValueError("a gate rule needs at least one of max_drop, max_drop_pct (or max_worse*), max_degraded")
         return self
 
 
