@@ -33,7 +33,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Container, Mapping, Sequence
+from collections.abc import Callable, Container, Coroutine, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from types import MappingProxyType
@@ -52,6 +52,7 @@ from honeyhive_experiment.models.outcomes import (
     OutcomeStatus,
     Progress,
     outside_ranges,
+    timeout_error,
 )
 from honeyhive_experiment.pricing import Prices
 from honeyhive_experiment.tracing import SENT, DatapointIds, DatapointTracer, TraceSink
@@ -290,8 +291,8 @@ class Runner:
                 outputs, elapsed = self._wait(call)
             except _Abandoned:
                 status, error = OutcomeStatus.CANCELLED, "cancelled while the function was running"
-            except TimeoutError:  # ours, or asyncio.wait_for's (both are the builtin in 3.11)
-                status, error = OutcomeStatus.TIMEOUT, f"timed out after {self.timeout:g} s"
+            except _TimedOut as late:  # ours: the function's own TimeoutError (a socket's, say) is its error
+                status, error = OutcomeStatus.TIMEOUT, timeout_error(late.seconds)
             except Exception as exc:  # the user's function: recorded on its span, the run goes on
                 status, error = OutcomeStatus.FUNCTION_ERROR, f"{type(exc).__name__}: {exc}"
             if error is not None:
@@ -361,7 +362,7 @@ class Runner:
             started = time.perf_counter()
             result = self.function(*args, **kwargs)
             if self.convention.is_async:
-                result = asyncio.run(result if timeout is None else asyncio.wait_for(result, timeout))
+                result = asyncio.run(result if timeout is None else _within(result, timeout))
             return result, time.perf_counter() - started
 
         ctx = contextvars.copy_context()  # the span and baggage follow the call into its thread
@@ -375,16 +376,39 @@ class Runner:
         while True:
             wait_for = _CANCEL_POLL if deadline is None else min(_CANCEL_POLL, deadline - time.monotonic())
             if wait_for <= 0:
-                raise TimeoutError
+                raise _TimedOut(self.timeout or 0.0)
             try:
                 return future.result(timeout=wait_for)
-            except FutureTimeout:
+            except FutureTimeout:  # the builtin TimeoutError: also what the function raised, if it raised one
+                if future.done():
+                    return future.result()
                 if self.cancel.is_set():
                     raise _Abandoned from None
 
 
 class _Abandoned(Exception):
     """The run was cancelled while this datapoint's function was still running."""
+
+
+class _TimedOut(Exception):
+    """The function did not return within the run's timeout (``seconds``)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+async def _within(coroutine: Coroutine[Any, Any, Any], seconds: float) -> Any:
+    """Await an async function's coroutine, cancelled after ``seconds`` (then :class:`_TimedOut`; a TimeoutError the
+    coroutine raises itself passes through as its own)."""
+    scope = asyncio.timeout(seconds)
+    try:
+        async with scope:
+            return await coroutine
+    except TimeoutError:
+        if scope.expired():
+            raise _TimedOut(seconds) from None
+        raise
 
 
 def _say_lost_spans(outcomes: Sequence[DatapointOutcome | None]) -> None:

@@ -30,6 +30,7 @@ from honeyhive_experiment.models import (
     MetricDetail,
     RunComparisonResult,
 )
+from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, timeout_error
 
 pytestmark = pytest.mark.integration
 
@@ -702,3 +703,23 @@ def test_unknown_fields_are_kept_and_change_nothing_known(
     parsed_delta = comparison.metrics[0]
     assert isinstance(parsed_delta, MetricDelta)
     assert parsed_delta.model_extra == delta
+
+
+@pytest.mark.parametrize(
+    ("metadata", "status", "error"),
+    [
+        pytest.param({"datapoint_id": "d"}, OutcomeStatus.OK, None, id="ok"),
+        pytest.param({"error": timeout_error(0.5)}, OutcomeStatus.TIMEOUT, "timed out after 0.5 s", id="timeout"),
+        pytest.param({"error": "TimeoutError: slow API"}, OutcomeStatus.FUNCTION_ERROR, None, id="raised-timeout"),
+        pytest.param({"error": "ValueError: x"}, OutcomeStatus.FUNCTION_ERROR, "ValueError: x", id="raised"),
+    ],
+)
+def test_an_outcome_read_back_from_its_session_keeps_a_timeout_apart_from_an_error(
+    metadata: dict[str, Any], status: OutcomeStatus, error: str | None
+) -> None:
+    """A job that did not run the datapoints (report, publish) tells the runner's timeout from a raise."""
+    outcome = DatapointOutcome.from_session(0, "s", metadata)
+    assert outcome.status is status
+    assert outcome.datapoint_id == metadata.get("datapoint_id", "s")
+    if error is not None:
+        assert outcome.error == error

@@ -205,6 +205,26 @@ def test_an_async_function_past_the_timeout_is_cancelled_and_recorded(hh: HoneyH
     assert cancelled.wait(2.0), "the timed-out coroutine never saw CancelledError"
 
 
+def raises_its_own_timeout(datapoint: dict[str, Any]) -> Any:
+    raise TimeoutError("read timed out")  # a socket's, say: the function's error, not the runner's timeout
+
+
+async def raises_its_own_timeout_async(datapoint: dict[str, Any]) -> Any:
+    raise TimeoutError("read timed out")
+
+
+@pytest.mark.parametrize("function", [raises_its_own_timeout, raises_its_own_timeout_async], ids=["sync", "async"])
+def test_a_timeout_error_the_function_raises_itself_is_its_error_not_the_runners_timeout(
+    hh: HoneyHiveClient, function: Callable[[dict[str, Any]], Any]
+) -> None:
+    result = evaluate(
+        function, external_dataset(RECORDS[:1]), client=hh, name="own-timeout", timeout=30, ingestion_timeout=10.0
+    )
+    [outcome] = result.outcomes
+    assert outcome.status is OutcomeStatus.FUNCTION_ERROR
+    assert outcome.error == "TimeoutError: read timed out"
+
+
 HANGING_SCRIPT = """
 import threading
 from honeyhive_experiment import HoneyHiveClient, OutcomeStatus, evaluate, external_dataset

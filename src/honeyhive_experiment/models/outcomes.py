@@ -23,6 +23,7 @@ __all__ = [
     "OutcomeStatus",
     "Progress",
     "outside_ranges",
+    "timeout_error",
 ]
 
 
@@ -98,6 +99,15 @@ EVALUATOR_ERRORS_KEY = "evaluator_errors"
 """The session metadata key of the evaluators that raised on a datapoint: ``{evaluator: "Type: message"}`` (the
 function's error is ``metadata.error``), so that a job that did not run the datapoints sees them too."""
 
+_TIMED_OUT = "timed out after"
+
+
+def timeout_error(seconds: float) -> str:
+    """The error of a function that did not return within ``seconds``, as the runner records it in the session's
+    metadata and :meth:`DatapointOutcome.from_session` reads it back (a timeout, not a function that raised)."""
+    return f"{_TIMED_OUT} {seconds:g} s"
+
+
 _NO_UNPRICED: Mapping[str, Mapping[str, int]] = MappingProxyType({})
 
 
@@ -127,13 +137,13 @@ class DatapointOutcome:
 
     @classmethod
     def from_session(cls, index: int, session_id: str, metadata: Mapping[str, Any]) -> DatapointOutcome:
-        """What the job that ran a datapoint recorded in its session's metadata: its function's error (a timeout
-        is said "timed out after …") and its evaluators' errors; for a job that judges a run it did not run."""
+        """What the job that ran a datapoint recorded in its session's metadata: its function's error (a timeout's
+        from :func:`timeout_error`) and its evaluators' errors; for a job that judges a run it did not run."""
         error = metadata.get("error")
         error = str(error) if error is not None else None
         status = OutcomeStatus.OK
         if error is not None:
-            status = OutcomeStatus.TIMEOUT if error.startswith("timed out after") else OutcomeStatus.FUNCTION_ERROR
+            status = OutcomeStatus.TIMEOUT if error.startswith(_TIMED_OUT) else OutcomeStatus.FUNCTION_ERROR
         raised = metadata.get(EVALUATOR_ERRORS_KEY)
         failures = tuple(
             EvaluatorFailure(str(name), str(text))
