@@ -135,7 +135,7 @@ def test_faults_are_recorded_and_the_run_completes_with_the_right_counts(
         assert outcome[kind].metrics == {"quality": 1.0, "fragile": True}
         assert outcome[kind].warnings == ()
         assert outcome[kind].evaluator_failures == ()
-    assert {o.index for o in result.function_errors} == {KINDS.index("raise"), KINDS.index("hang")}
+    assert {o.index for o in result.outcomes if o.failed} == {KINDS.index("raise"), KINDS.index("hang")}
 
     # progress counted every datapoint, the two whose function failed and the one whose evaluator raised
     assert len(reports) == len(KINDS)
