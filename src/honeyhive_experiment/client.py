@@ -26,7 +26,7 @@ import itertools
 import logging
 import math
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -54,7 +54,7 @@ from honeyhive_experiment.connection import (
 )
 from honeyhive_experiment.connection import tls_for as _tls_for
 from honeyhive_experiment.errors import ApiError, ArgumentError, BackendUnreachable, IngestionTimeout, NotFoundError
-from honeyhive_experiment.jsonstream import JsonBody, export_total, read_scored_page, unique_sorted
+from honeyhive_experiment.jsonstream import JsonBody, export_total, read_scored_page
 from honeyhive_experiment.models import ExperimentResultSummary
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ def _retry_after(response: httpx.Response) -> float | None:
         return max(0.0, parsed.timestamp() - time.time())
 
 
-_SCORED_FIELDS = ("session_id", "parent_id", "metadata")  # what scored_datapoints reads of an event
+_SCORED_FIELDS = ("session_id", "parent_id", "metadata")  # what the scored-span reads take of an event
 
 
 def _filter(field: str, value: str) -> dict[str, str]:
@@ -540,11 +540,6 @@ class HoneyHiveClient:
         result: dict[str, Any] = self.request("POST", "/v1/events/export", json=body, long=True)
         return result
 
-    def scored_datapoints(self, run_id: str) -> set[str]:
-        """Datapoints of the run whose function span (the root ``chain`` event of their session) the
-        backend holds: finished and scored, as opposed to merely started (a session alone)."""
-        return set(self._scored(run_id))
-
     def scored_sessions(self, run_id: str) -> set[str]:
         """The sessions of the run whose function span the backend holds (one per datapoint and trial)."""
         flt = [_filter("metadata.run_id", run_id), _filter("event_type", "chain")]
@@ -562,14 +557,6 @@ class HoneyHiveClient:
     def errored_datapoints(self, run_id: str) -> set[str]:
         """Datapoints of the run whose function raised or timed out: their function span carries an ``error``."""
         return set(self._scored(run_id, ({"field": "error", "operator": "exists", "value": "", "type": "string"},)))
-
-    def count_scored(self, run_id: str, datapoint_ids: Collection[str]) -> int:
-        """How many of ``datapoint_ids`` have their function span in the backend (see :meth:`scored_datapoints`).
-
-        Both sides are sorted lists, matched in one pass: a run of 20,000 datapoints holds two lists of
-        references here rather than two sets (~1 MB each).
-        """
-        return self._count_scored(run_id, unique_sorted(datapoint_ids))
 
     def _count_scored(self, run_id: str, wanted: list[str]) -> int:
         """How many of ``wanted`` (sorted; a datapoint id once per trial) have a function span, counting each
@@ -620,16 +607,11 @@ class HoneyHiveClient:
         flt = [_filter("metadata.run_id", run_id), _filter("event_type", "session")]
         return export_total(self.export_events(flt, page=1, limit=1, projections=("event_id",)))
 
-    def run_events(
-        self, run_id: str, limit: int = 1000, extra_filters: Sequence[Mapping[str, Any]] = ()
-    ) -> list[dict[str, Any]]:
-        """Every event whose ``metadata.run_id`` is this run (and that matches ``extra_filters``), across pages."""
-        return list(self.iter_run_events(run_id, limit, extra_filters))
-
     def iter_run_events(
         self, run_id: str, limit: int = 1000, extra_filters: Sequence[Mapping[str, Any]] = ()
     ) -> Iterator[dict[str, Any]]:
-        """Like :meth:`run_events`, one page in memory at a time."""
+        """Every event whose ``metadata.run_id`` is this run (and that matches ``extra_filters``), page by page:
+        one page in memory at a time."""
         flt = [_filter("metadata.run_id", run_id), *extra_filters]
         for events in self._export_pages(flt, _read_events_page, limit):
             yield from events

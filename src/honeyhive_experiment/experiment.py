@@ -177,11 +177,19 @@ def _run_body(
     )
 
 
-def _finish(client: HoneyHiveClient, run_id: str, body: Mapping[str, Any], status: ExperimentRunStatus) -> bool:
-    """Write the run's final status; whether the backend took it (only ``completed`` raises when it did not). It is
-    the client's last word: sent even when the backend stopped answering, and it waits only briefly then."""
+def _finish(
+    client: HoneyHiveClient,
+    run_id: str,
+    spec: RunSpec,
+    dataset: PreparedDataset,
+    status: ExperimentRunStatus,
+    session_ids: Sequence[str],
+) -> bool:
+    """Write the run's final status, with every session id and the full metadata; whether the backend took it (only
+    ``completed`` raises when it did not). It is the client's last word: sent even when the backend stopped
+    answering, and it waits only briefly then."""
+    body = _run_body(run_id, spec, dataset, status, event_ids=session_ids)
     update = {k: v for k, v in body.items() if k not in ("run_id", "dataset_id")}
-    update["status"] = status.value
     try:
         client.update_run(run_id, update, last_word=True)
     except Exception as exc:  # already failing: keep the original error, say the status could not be written
@@ -450,15 +458,12 @@ def record_run(
         sender.traces_endpoint, sender.auth_headers(), circuit=sender.circuit, connect=sender.timeouts.connect
     )
 
-    def body(status: ExperimentRunStatus, sessions: Sequence[str] = ()) -> dict[str, Any]:
-        return _run_body(run_id, spec, dataset, status, event_ids=sessions)
-
     with ExitStack() as cleanup:
         if own_sink:
             cleanup.callback(sink.shutdown)
         _instrument(instrumentors, sink, cleanup)
         runner = Runner(spec, client=sender, sink=sink, run_id=run_id)
-        client.create_run(body(ExperimentRunStatus.RUNNING))
+        client.create_run(_run_body(run_id, spec, dataset, ExperimentRunStatus.RUNNING))
         log.debug(
             "run %s (%s) created on %s: %d datapoint(s)", run_id, spec.name, client.base_url, len(dataset.datapoints)
         )
@@ -467,16 +472,12 @@ def record_run(
                 outcomes = runner.run(dataset.datapoints)
             sessions = runner.finished_sessions()
             if cancel.is_set():
-                marked = _finish(
-                    client, run_id, body(ExperimentRunStatus.CANCELLED, sessions), ExperimentRunStatus.CANCELLED
-                )
+                marked = _finish(client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
                 raise ExperimentCancelled(run_id, outcomes, marked=marked, phase=phase_of(cancel))
-            _finish(client, run_id, body(ExperimentRunStatus.COMPLETED, sessions), ExperimentRunStatus.COMPLETED)
+            _finish(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, sessions)
         except KeyboardInterrupt as interrupt:
             sessions = runner.finished_sessions()
-            marked = _finish(
-                client, run_id, body(ExperimentRunStatus.CANCELLED, sessions), ExperimentRunStatus.CANCELLED
-            )
+            marked = _finish(client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
             if isinstance(interrupt, Interrupted):  # a signal: the report says what became of the run
                 raise ExperimentCancelled(run_id, marked=marked, phase=phase_of(cancel)) from interrupt
             raise
@@ -484,7 +485,7 @@ def record_run(
             raise
         except BaseException:
             sessions = runner.finished_sessions()
-            _finish(client, run_id, body(ExperimentRunStatus.FAILED, sessions), ExperimentRunStatus.FAILED)
+            _finish(client, run_id, spec, dataset, ExperimentRunStatus.FAILED, sessions)
             raise
 
     recorded = len(sessions)
@@ -570,13 +571,11 @@ def mark_cancelled(
 ) -> bool:
     """Mark a run ``cancelled`` (with every session it has) whose invocation was cancelled before its verdict, even
     after the pool finished: waiting for ingestion or comparing. Whether the backend took the status."""
-    body = _run_body(run_id, spec, dataset, ExperimentRunStatus.CANCELLED, event_ids=session_ids)
-    return _finish(client, run_id, body, ExperimentRunStatus.CANCELLED)
+    return _finish(client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, session_ids)
 
 
 def complete_run(
     client: HoneyHiveClient, run_id: str, spec: RunSpec, dataset: PreparedDataset, *, session_ids: Sequence[str]
 ) -> None:
     """Mark a shared run ``completed`` with every session id and the full metadata (sharded runs' report)."""
-    body = _run_body(run_id, spec, dataset, ExperimentRunStatus.COMPLETED, event_ids=session_ids)
-    _finish(client, run_id, body, ExperimentRunStatus.COMPLETED)
+    _finish(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, session_ids)

@@ -82,11 +82,9 @@ class PublishResult:
 
 @dataclass(frozen=True, slots=True)
 class PullRequestInfo:
-    number: int
+    """What publishing reads of a pull request: its head (is the report stale?) and whether it is a fork."""
+
     head_sha: str
-    head_ref: str
-    base_sha: str
-    base_ref: str
     head_repository: str | None  # owner/name; None when GitHub no longer knows it (deleted fork)
     is_fork: bool
 
@@ -387,18 +385,14 @@ class CommentPublisher:
     def _redact(self, text: str) -> str:
         return text.replace(self._token, "***")
 
-    # -- the pull request's commits (for the baseline) ---------------------------------------------
+    # -- the pull request (for publishing), the merge base (for the baseline) ----------------------
 
     def _pull(self, pr_number: int) -> PullRequestInfo:
         pull = self._repo.get_pull(pr_number)
         head_repo = pull.head.repo
         full_name = head_repo.full_name if head_repo is not None else None
         return PullRequestInfo(
-            number=pr_number,
             head_sha=pull.head.sha,
-            head_ref=pull.head.ref,
-            base_sha=pull.base.sha,
-            base_ref=pull.base.ref,
             head_repository=full_name,
             is_fork=full_name is None or full_name.lower() != self.repository.lower(),
         )
@@ -409,17 +403,6 @@ class CommentPublisher:
         except (GithubException, OSError) as exc:
             log.debug("could not read pull request #%d: %s", pr_number, self._redact(str(exc)))
             return None
-
-    def pull_request(self, pr_number: int) -> PullRequestInfo | None:
-        """The pull request's head and base (``GET /pulls/{n}``), or None if GitHub cannot tell."""
-        info = self._pull_or_none(pr_number)
-        if info is None:
-            log.warning("Could not read pull request #%d from GitHub", pr_number)
-        return info
-
-    def pull_request_head_sha(self, pr_number: int) -> str | None:
-        info = self.pull_request(pr_number)
-        return info.head_sha if info else None
 
     def merge_base(self, base_sha: str, head_sha: str) -> str | None:
         """The merge base of two commits (``GET /compare/{base}...{head}``), or None if GitHub cannot tell."""

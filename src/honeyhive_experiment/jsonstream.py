@@ -146,15 +146,3 @@ def export_total(body: Any) -> int:
         return int(total or 0)
     except (TypeError, ValueError):
         return 0
-
-
-def unique_sorted(values: Iterable[str]) -> list[str]:
-    """Sorted, without repeats; the repeats are removed in place (no second list as long as the first)."""
-    ordered = sorted(values)
-    kept = 0
-    for value in ordered:
-        if kept == 0 or value != ordered[kept - 1]:
-            ordered[kept] = value
-            kept += 1
-    del ordered[kept:]
-    return ordered

@@ -58,10 +58,6 @@ class ExperimentResult:
     ranged: tuple[str, ...] = ()
 
     @property
-    def function_errors(self) -> list[DatapointOutcome]:
-        return [o for o in self.outcomes if o.failed]
-
-    @property
     def errors(self) -> list[DatapointError]:
         """Every error of the run, datapoint by datapoint in input order: its function's, then its evaluators'."""
         found: list[DatapointError] = []

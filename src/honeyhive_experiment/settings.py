@@ -551,21 +551,19 @@ def _common(env: Mapping[str, str]) -> dict[str, Any]:
         ),
         "in_actions": env.get("GITHUB_ACTIONS", "").strip().lower() in TRUE,
     }
-    if template := env.get("HONEYHIVE_RUN_URL_TEMPLATE", "").strip():
-        if "{run_id}" not in template:
-            raise SettingsError(
-                "HONEYHIVE_RUN_URL_TEMPLATE", f"must contain {{run_id}}, got {quote(template)}", kind="environment"
-            )
-        values["run_url_template"] = template
-    if template := env.get("HONEYHIVE_SESSION_URL_TEMPLATE", "").strip():
-        if "{session_id}" not in template:
-            raise SettingsError(
-                "HONEYHIVE_SESSION_URL_TEMPLATE",
-                f"must contain {{session_id}}, got {quote(template)}",
-                kind="environment",
-            )
-        values["session_url_template"] = template
+    for field, variable, placeholder in _URL_TEMPLATES:
+        if template := env.get(variable, "").strip():
+            if placeholder not in template:
+                raise SettingsError(variable, f"must contain {placeholder}, got {quote(template)}", kind="environment")
+            values[field] = template
     return values
+
+
+# the link templates of _common: the setting, its environment variable, the placeholder it must contain
+_URL_TEMPLATES: Final = (
+    ("run_url_template", "HONEYHIVE_RUN_URL_TEMPLATE", "{run_id}"),
+    ("session_url_template", "HONEYHIVE_SESSION_URL_TEMPLATE", "{session_id}"),
+)
 
 
 def _flag(flags: Mapping[str, Any], name: str) -> str | None:

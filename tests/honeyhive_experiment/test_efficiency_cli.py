@@ -72,7 +72,7 @@ def test_an_unpriced_model_has_no_cost_and_pricing_prices_it_to_the_cent(bot: Bo
     with contextlib.suppress(StopIteration):  # a row only when the baseline had a cost: then this run has none
         assert unpriced.metric("cost_usd")["value"] is None
     with HoneyHiveClient(bot.backend.url, API_KEY) as hh:
-        sessions = [e for e in hh.run_events(unpriced.run_id) if e["event_type"] == "session"]
+        sessions = [e for e in hh.iter_run_events(unpriced.run_id) if e["event_type"] == "session"]
     assert len(sessions) == ROWS
     assert all(s["metadata"]["unpriced_llm_calls"] == {"my-ft-model": 1} for s in sessions)
     assert unpriced.report["unpriced"] == [{"model": "my-ft-model", "calls": ROWS, "judge": False}]

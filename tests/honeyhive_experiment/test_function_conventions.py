@@ -155,7 +155,7 @@ def test_each_convention_gets_its_arguments_and_the_same_result(
     assert result.summary.failed == [ids[1]]
     assert sorted(result.summary.passed) == sorted([ids[0], ids[2]])
 
-    events = hh.run_events(result.run_id)
+    events = list(hh.iter_run_events(result.run_id))
     assert sorted(e["outputs"]["sum"] for e in events if e["event_type"] == "chain") == sorted(ANSWERS)
     tools = [e for e in events if e["event_type"] == "tool"]
     assert len(tools) == (3 if traced else 0)

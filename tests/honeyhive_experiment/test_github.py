@@ -487,24 +487,6 @@ def test_the_marker_must_be_in_the_body_and_the_mode_known(make_publisher: Publi
         CommentPublisher("t", "not-a-repository")
 
 
-def test_pull_request_head_and_fork(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
-    gh.add_pull(
-        8, head_sha=NEWER, base_sha="b" * 40, head_ref="topic", base_ref="release", head_repository="fan/widgets"
-    )
-    publisher = make_publisher()
-
-    own = publisher.pull_request(PR)
-    fork = publisher.pull_request(8)
-
-    assert own is not None
-    assert (own.head_sha, own.is_fork, own.head_repository) == (HEAD, False, gh.repository)
-    assert fork is not None
-    assert (fork.head_sha, fork.head_ref, fork.base_sha, fork.base_ref) == (NEWER, "topic", "b" * 40, "release")
-    assert (fork.is_fork, fork.head_repository) == (True, "fan/widgets")
-    assert publisher.pull_request_head_sha(PR) == HEAD
-    assert publisher.pull_request_head_sha(404) is None
-
-
 def test_merge_base_via_the_compare_api(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
     gh.set_merge_base("b" * 40, HEAD, "c" * 40)
     publisher = make_publisher()

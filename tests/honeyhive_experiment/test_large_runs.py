@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from honeyhive_experiment import HoneyHiveClient, evaluate, external_dataset
+from honeyhive_experiment import HoneyHiveClient, IngestionTimeout, evaluate, external_dataset
 from honeyhive_experiment.jsonstream import JsonBody, NotJson, read_array_items
 from honeyhive_experiment.models import DatapointResult, DatapointResults, ExperimentResultSummary
 from honeyhive_experiment.models.outcomes import MetricValues
@@ -193,14 +193,16 @@ def test_a_run_reads_its_summary_once_and_leaves_no_cyclic_garbage() -> None:
     assert len(summary.datapoints) == len(RECORDS)
 
 
-def test_counting_scored_datapoints_ignores_repeats_and_strangers() -> None:
+def test_the_wait_matches_each_function_span_once_and_ignores_strangers() -> None:
+    """The wait counts function spans by merging two sorted lists: an id wanted twice (as with two trials) matches
+    the one span the backend holds once, and an id not in the run matches none."""
     with LocalBackend() as backend, HoneyHiveClient(backend.url, backend.api_key) as client:
         result = evaluate(double, external_dataset(RECORDS[:6]), client=client, evaluators=[exact], max_workers=3)
         ids = [o.datapoint_id for o in result.outcomes]
-        assert client.count_scored(result.run_id, ids) == 6
-        assert client.count_scored(result.run_id, [*ids[:2], *ids[:2], "EXT-not-in-this-run"]) == 2
-        assert client.count_scored(result.run_id, []) == 0
-        assert client.scored_datapoints(result.run_id) == set(ids)
+        assert len(client.wait_for_result(result.run_id, 6, timeout=0, scored=ids).datapoints) == 6
+        wanted = [*ids[:2], *ids[:2], "EXT-not-in-this-run"]
+        with pytest.raises(IngestionTimeout, match="the function spans of only 2 of 5 datapoints were visible"):
+            client.wait_for_result(result.run_id, 6, timeout=0, scored=wanted)
 
 
 def test_metric_values_behave_as_a_read_only_mapping() -> None:

@@ -87,9 +87,7 @@ def stored_run(client: httpx.Client, run_id: str) -> dict[str, Any]:
 
 def backend_sessions(hh: HoneyHiveClient, run_id: str) -> dict[str, str]:
     """session id → datapoint id, for every session the backend holds for the run."""
-    return {
-        e["session_id"]: e["metadata"]["datapoint_id"] for e in hh.run_events(run_id) if e["event_type"] == "session"
-    }
+    return {session_id: metadata["datapoint_id"] for session_id, metadata in hh.session_metadata(run_id)}
 
 
 def stop_from_progress(hh: HoneyHiveClient, run_id: str, stop: BaseException) -> tuple[PreparedDataset, list[Progress]]:

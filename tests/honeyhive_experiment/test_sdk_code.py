@@ -209,7 +209,7 @@ def test_instrumentors_trace_the_library_calls_of_each_datapoint_during_the_run(
     assert [o.outputs for o in result.outcomes] == [{"text": f"N IS {n}"} for n in range(4)]
     assert made[0].calls == ["instrument", "uninstrument"]  # for the run only
     with HoneyHiveClient(backend.url, API_KEY) as hh:
-        events = hh.run_events(result.run_id)
+        events = list(hh.iter_run_events(result.run_id))
     traced = {e["session_id"] for e in events if e["event_name"] == "completion.complete"}
     assert traced == {o.session_id for o in result.outcomes}  # each call in its own datapoint's session
 

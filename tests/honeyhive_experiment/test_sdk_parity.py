@@ -222,7 +222,7 @@ def test_sdk_and_ours_give_the_same_backend_results(
 
 def stored_by_datapoint(hh: HoneyHiveClient, run_id: str) -> dict[tuple[str, str], dict[str, Any]]:
     events: dict[tuple[str, str], dict[str, Any]] = {}
-    for event in hh.run_events(run_id):
+    for event in hh.iter_run_events(run_id):
         key = (event["metadata"]["datapoint_id"], event["event_type"])
         assert key not in events, f"two {key[1]} events for datapoint {key[0]} in run {run_id}"
         events[key] = event

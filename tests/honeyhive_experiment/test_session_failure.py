@@ -38,7 +38,7 @@ def app(datapoint: dict[str, Any]) -> dict[str, Any]:
 def test_a_session_that_cannot_start_costs_only_its_datapoint() -> None:
     with LocalBackend() as backend, SessionsDownFor(backend.url, backend.api_key) as client:
         result = evaluate(app, external_dataset(RECORDS), client=client, max_workers=4, timeout=30)
-        events = client.run_events(result.run_id)
+        events = list(client.iter_run_events(result.run_id))
         run = client.get_run(result.run_id)
     by_id = {o.datapoint_id: o for o in result.outcomes}
     assert by_id["EXT-q2"].status is OutcomeStatus.BACKEND_ERROR

@@ -655,8 +655,13 @@ def test_from_args_server_url_precedence(flag: str | None, env: dict[str, str], 
             {"HONEYHIVE_RUN_URL_TEMPLATE": "https://app/runs"},
             'environment HONEYHIVE_RUN_URL_TEMPLATE: must contain {run_id}, got "https://app/runs"',
         ),
+        (
+            None,
+            {"HONEYHIVE_SESSION_URL_TEMPLATE": "https://app/sessions"},
+            'environment HONEYHIVE_SESSION_URL_TEMPLATE: must contain {session_id}, got "https://app/sessions"',
+        ),
     ],
-    ids=["bad-flag", "bad-variable", "template-without-run-id"],
+    ids=["bad-flag", "bad-variable", "template-without-run-id", "template-without-session-id"],
 )
 def test_from_args_errors_name_the_flag_or_variable(flag: str | None, env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError) as caught:

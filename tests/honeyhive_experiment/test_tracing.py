@@ -143,7 +143,7 @@ def test_every_stored_event_carries_its_session_and_the_run_dataset_datapoint_id
         assert session["feedback"] == {"ground_truth": RECORDS[outcome.index]["ground_truth"]}
 
     # the same events through the client's paging helper
-    assert sorted(e["event_id"] for e in hh.run_events(result.run_id)) == sorted(e["event_id"] for e in events)
+    assert sorted(e["event_id"] for e in hh.iter_run_events(result.run_id)) == sorted(e["event_id"] for e in events)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -135,7 +135,7 @@ def test_faults_are_recorded_and_the_run_completes_with_the_right_counts(
         assert outcome[kind].metrics == {"quality": 1.0, "fragile": True}
         assert outcome[kind].warnings == ()
         assert outcome[kind].evaluator_failures == ()
-    assert {o.index for o in result.function_errors} == {KINDS.index("raise"), KINDS.index("hang")}
+    assert {o.index for o in result.outcomes if o.failed} == {KINDS.index("raise"), KINDS.index("hang")}
 
     # progress counted every datapoint, the two whose function failed and the one whose evaluator raised
     assert len(reports) == len(KINDS)
@@ -161,7 +161,7 @@ def test_faults_are_recorded_and_the_run_completes_with_the_right_counts(
     assert sorted(fragile_detail.datapoints.passed) == sorted(ids[k] for k in ("ok", "text", "ok-too"))
 
     # what the backend stored for the faulty datapoints
-    events = {(e["metadata"]["datapoint_id"], e["event_type"]): e for e in hh.run_events(result.run_id)}
+    events = {(e["metadata"]["datapoint_id"], e["event_type"]): e for e in hh.iter_run_events(result.run_id)}
     assert events[ids["raise"], "chain"]["error"] == "RuntimeError: user bug"
     assert events[ids["hang"], "chain"]["error"] == "timed out after 0.5 s"
     assert events[ids["raise"], "session"]["metadata"]["error"] == "RuntimeError: user bug"

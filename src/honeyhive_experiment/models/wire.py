@@ -24,11 +24,6 @@ class ExperimentRunStatus(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
 
-    @property
-    def is_terminal(self) -> bool:
-        """True for ``completed``, ``failed`` and ``cancelled``: the run will not change state again."""
-        return self in (ExperimentRunStatus.COMPLETED, ExperimentRunStatus.FAILED, ExperimentRunStatus.CANCELLED)
-
 
 MetricValue = bool | int | float
 """A metric value as the backend reports it: a number or a boolean (booleans stay booleans)."""
