@@ -267,6 +267,8 @@ def judge(
         old, new = baseline_result, result.summary
         assessment = assess_comparison(comparison, metrics, alpha=alpha, old_result=old, new_result=new)
         gate_assessment = assess_gates(comparison, config.gate, metrics, alpha=alpha)
+        # Both sides from the same source, the backend's function spans: this run's outcomes hold its errors too,
+        # but a run recorded before sessions carried metadata.error (or by another tool) has them only on its spans.
         errored = client.errored_datapoints(result.run_id)
         baseline_errored = client.errored_datapoints(baseline.run.run_id)
     decision = decide(
