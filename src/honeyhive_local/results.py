@@ -270,35 +270,95 @@ def summarize(
     ranges = {name: r for name, r in (passing_ranges or {}).items() if r}
     view = build_view(events)
     trials = _trials(view)
-    if max((len(group) for group in trials.values()), default=0) > 1:
-        return _summarize_trials(view, trials, ranges, aggregate_function, status)
+    most_trials = max((len(group) for group in trials.values()), default=0)
 
     datapoints: list[dict[str, Any]] = []
     passed: list[str] = []
     failed: list[str] = []
-    # per metric key, the datapoints whose every value passes / any value fails
+    # per metric key, the datapoints that pass / fail it
     metric_passed: dict[MetricKey, list[str]] = {key: [] for key in view.metrics}
     metric_failed: dict[MetricKey, list[str]] = {key: [] for key in view.metrics}
-    for session in view.sessions.values():
-        ok = not session.errored
-        rows = []
-        failing_keys: set[MetricKey] = set()
-        for name, event_name, event_type, value in session.metrics:
-            passing_range = ranges.get(name)
-            metric_ok = passing_range is None or value_passes(value, passing_range)
-            if not metric_ok:
-                ok = False
-                failing_keys.add((name, event_name))
-            rows.append(
-                {"name": name, "event_name": event_name, "event_type": event_type, "value": value, "passed": metric_ok}
+    spreads: dict[MetricKey, list[float]] = {key: [] for key in view.metrics}  # with trials only
+    flaky: list[str] = []  # with trials only
+    # Two loops, not one with K = 1: they differ in meaning, not only in shape. Without trials every value stands
+    # alone: a row each, checked against its range on its own (a datapoint with values 0.2 and 0.8 of a metric
+    # fails a min of 0.5), aggregated and listed in arrival order, sent as it came (true, 120). With trials a
+    # datapoint's values are first reduced (per trial, then over its trials) to one float mean per metric, which
+    # is its one row, its one check (0.5: passes) and its one value. test_results.py pins the difference.
+    if most_trials < 2:
+        values: dict[MetricKey, list[MetricValue]] = {key: metric.values for key, metric in view.metrics.items()}
+        for session in view.sessions.values():
+            ok = not session.errored
+            rows = []
+            failing_keys: set[MetricKey] = set()
+            for name, event_name, event_type, value in session.metrics:
+                passing_range = ranges.get(name)
+                metric_ok = passing_range is None or value_passes(value, passing_range)
+                if not metric_ok:
+                    ok = False
+                    failing_keys.add((name, event_name))
+                rows.append(
+                    {
+                        "name": name,
+                        "event_name": event_name,
+                        "event_type": event_type,
+                        "value": value,
+                        "passed": metric_ok,
+                    }
+                )
+            datapoint = _datapoint_key(session)
+            for key in dict.fromkeys((name, event_name) for name, event_name, _, _ in session.metrics):
+                (metric_failed if key in failing_keys else metric_passed)[key].append(datapoint)
+            # no trial fields: the client keeps rows of this shape compact (models/summary.py, DatapointResults)
+            datapoints.append(
+                {"datapoint_id": session.datapoint_id, "session_id": session.session_id, "passed": ok, "metrics": rows}
             )
-        key_of_session = _datapoint_key(session)
-        for key in dict.fromkeys((name, event_name) for name, event_name, _, _ in session.metrics):
-            (metric_failed if key in failing_keys else metric_passed)[key].append(key_of_session)
-        datapoints.append(
-            {"datapoint_id": session.datapoint_id, "session_id": session.session_id, "passed": ok, "metrics": rows}
-        )
-        (passed if ok else failed).append(key_of_session)
+            (passed if ok else failed).append(datapoint)
+    else:
+        values = {key: [] for key in view.metrics}
+        for datapoint, sessions in trials.items():
+            per_trial = [_trial_values(session) for session in sessions]
+            trial_ok = [
+                not session.errored and all(value_passes(v, ranges.get(name)) for (name, _, _), v in found.items())
+                for session, found in zip(sessions, per_trial, strict=True)
+            ]
+            metric_keys = dict.fromkeys(k for found in per_trial for k in found)
+            ok = not any(session.errored for session in sessions)
+            rows = []
+            for name, event_name, event_type in metric_keys:
+                produced = [
+                    found[(name, event_name, event_type)]
+                    for found in per_trial
+                    if (name, event_name, event_type) in found
+                ]
+                mean = _mean(produced)
+                metric_ok = value_passes(mean, ranges.get(name))
+                ok = ok and metric_ok
+                values[(name, event_name)].append(mean)
+                spreads[(name, event_name)].append(_spread(produced))
+                (metric_passed if metric_ok else metric_failed)[(name, event_name)].append(datapoint)
+                rows.append(
+                    {
+                        "name": name,
+                        "event_name": event_name,
+                        "event_type": event_type,
+                        "value": mean,
+                        "passed": metric_ok,
+                    }
+                )
+            if len(set(trial_ok)) > 1:
+                flaky.append(datapoint)
+            datapoints.append(
+                {
+                    "datapoint_id": sessions[0].datapoint_id,
+                    "session_id": sessions[0].session_id,
+                    "passed": ok,
+                    "metrics": rows,
+                    "trials": len(sessions),
+                    "trials_passed": sum(trial_ok),
+                }
+            )
+            (passed if ok else failed).append(datapoint)
 
     details = []
     for key in sorted(view.metrics):
@@ -309,10 +369,12 @@ def summarize(
             "metric_type": "CLIENT_SIDE",
             "event_name": metric.event_name,
             "event_type": metric.event_type,
-            "aggregate": aggregate(metric.values, aggregate_function),
-            "values": metric.values,
-            "datapoints": {"passed": metric_passed[key], "failed": metric_failed[key]},
+            "aggregate": aggregate(values[key], aggregate_function),
+            "values": values[key],
         }
+        if most_trials > 1:
+            detail["spread"] = _mean(spreads[key]) if spreads[key] else None
+        detail["datapoints"] = {"passed": metric_passed[key], "failed": metric_failed[key]}
         if passing_range:
             detail["passing_range"] = dict(passing_range)
         details.append(detail)
@@ -326,6 +388,9 @@ def summarize(
         "datapoints": datapoints,
         "event_details": view.event_details,
     }
+    if most_trials > 1:
+        body["trials"] = most_trials
+        body["flaky"] = flaky
     if not datapoints:
         body["error"] = "no events of this run are visible yet"
     return body
@@ -354,88 +419,6 @@ def _trial_values(session: _Session) -> dict[tuple[str, str, str], float]:
     for name, event_name, event_type, value in session.metrics:
         found.setdefault((name, event_name, event_type), []).append(float(value))
     return {key: values[0] if len(values) == 1 else _mean(values) for key, values in found.items()}
-
-
-def _summarize_trials(
-    view: RunView,
-    trials: Mapping[str, list[_Session]],
-    ranges: Mapping[str, Mapping[str, Any]],
-    aggregate_function: str,
-    status: str,
-) -> dict[str, Any]:
-    """:func:`summarize` of a run with trials: each datapoint's trials reduced to means, then aggregated."""
-    datapoints: list[dict[str, Any]] = []
-    passed: list[str] = []
-    failed: list[str] = []
-    flaky: list[str] = []
-    values: dict[MetricKey, list[float]] = {key: [] for key in view.metrics}
-    spreads: dict[MetricKey, list[float]] = {key: [] for key in view.metrics}
-    metric_passed: dict[MetricKey, list[str]] = {key: [] for key in view.metrics}
-    metric_failed: dict[MetricKey, list[str]] = {key: [] for key in view.metrics}
-    for datapoint, sessions in trials.items():
-        per_trial = [_trial_values(session) for session in sessions]
-        trial_ok = [
-            not session.errored and all(value_passes(v, ranges.get(name)) for (name, _, _), v in found.items())
-            for session, found in zip(sessions, per_trial, strict=True)
-        ]
-        metric_keys = dict.fromkeys(k for found in per_trial for k in found)
-        ok = not any(session.errored for session in sessions)
-        rows = []
-        for name, event_name, event_type in metric_keys:
-            produced = [
-                found[(name, event_name, event_type)] for found in per_trial if (name, event_name, event_type) in found
-            ]
-            mean = _mean(produced)
-            metric_ok = value_passes(mean, ranges.get(name))
-            ok = ok and metric_ok
-            values[(name, event_name)].append(mean)
-            spreads[(name, event_name)].append(_spread(produced))
-            (metric_passed if metric_ok else metric_failed)[(name, event_name)].append(datapoint)
-            rows.append(
-                {"name": name, "event_name": event_name, "event_type": event_type, "value": mean, "passed": metric_ok}
-            )
-        if len(set(trial_ok)) > 1:
-            flaky.append(datapoint)
-        datapoints.append(
-            {
-                "datapoint_id": sessions[0].datapoint_id,
-                "session_id": sessions[0].session_id,
-                "passed": ok,
-                "metrics": rows,
-                "trials": len(sessions),
-                "trials_passed": sum(trial_ok),
-            }
-        )
-        (passed if ok else failed).append(datapoint)
-
-    details = []
-    for key in sorted(view.metrics):
-        metric = view.metrics[key]
-        passing_range = ranges.get(metric.name)
-        detail: dict[str, Any] = {
-            "metric_name": metric.name,
-            "metric_type": "CLIENT_SIDE",
-            "event_name": metric.event_name,
-            "event_type": metric.event_type,
-            "aggregate": aggregate(values[key], aggregate_function),
-            "values": values[key],
-            "spread": _mean(spreads[key]) if spreads[key] else None,
-            "datapoints": {"passed": metric_passed[key], "failed": metric_failed[key]},
-        }
-        if passing_range:
-            detail["passing_range"] = dict(passing_range)
-        details.append(detail)
-    return {
-        "status": status,
-        "success": bool(datapoints) and not failed,
-        "passed": passed,
-        "failed": failed,
-        "metrics": {"aggregation_function": aggregate_function, "details": details},
-        "datapoints": datapoints,
-        "event_details": view.event_details,
-        "trials": max(len(sessions) for sessions in trials.values()),
-        "flaky": flaky,
-    }
 
 
 def _per_datapoint(metric: _Metric, trials: Mapping[str, list[_Session]]) -> list[MetricValue]:

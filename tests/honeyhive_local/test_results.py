@@ -1080,6 +1080,63 @@ def test_without_trials_the_summary_is_unchanged() -> None:
     assert "spread" not in detail(body, "accuracy")
 
 
+def two_values_of_a(sid: str) -> list[EventRecord]:
+    """A session's function called twice: two chain events, each with a value of ``a`` (0.2, then 0.8)."""
+    return [
+        chain_event(sid, {"a": 0.2, "ok": True, "n": 120}, event_id=f"{sid}-1"),
+        chain_event(sid, {"a": 0.8}, event_id=f"{sid}-2"),
+    ]
+
+
+def test_without_trials_every_value_stands_alone() -> None:
+    # Not the trials path with K = 1 (which would reduce dp1's a to 0.5 and pass it): each value is its own row and
+    # its own check (0.2 < 0.5 fails dp1), values are listed in arrival order (dp2's event came first) and kept as
+    # sent (True, 120: not 1.0, 120.0)
+    events = [
+        session_event("dp1", "s-dp1"),
+        session_event("dp2", "s-dp2"),
+        chain_event("s-dp2", {"a": 0.6}),
+        *two_values_of_a("s-dp1"),
+    ]
+    body = summarize(events, {"a": {"min": 0.5}})
+    assert (body["passed"], body["failed"]) == (["dp2"], ["dp1"])
+    assert detail(body, "a")["values"] == [0.6, 0.2, 0.8]
+    assert detail(body, "a")["datapoints"] == {"passed": ["dp2"], "failed": ["dp1"]}
+    rows = datapoint_row(body, "dp1")["metrics"]
+    assert [(m["name"], m["value"], m["passed"]) for m in rows] == [
+        ("a", 0.2, False),
+        ("ok", True, True),
+        ("n", 120, True),
+        ("a", 0.8, True),
+    ]
+    assert [type(m["value"]) for m in rows] == [float, bool, int, float]
+    assert [type(v) for v in detail(body, "ok")["values"] + detail(body, "n")["values"]] == [bool, int]
+    assert set(datapoint_row(body, "dp1")) == {"datapoint_id", "session_id", "passed", "metrics"}
+
+
+def test_with_trials_a_trials_values_are_reduced_to_their_mean() -> None:
+    # the same session as trial 0, with a trial 1 of 0.5: trial 0's a is (0.2 + 0.8) / 2 = 0.5, so both trials pass
+    # and dp1's a is 0.5: one row, one check, one value, every value a float mean
+    events = [
+        dataclasses.replace(session_event("dp1", "s-dp1-0"), trial=0),
+        *two_values_of_a("s-dp1-0"),
+        dataclasses.replace(session_event("dp1", "s-dp1-1"), trial=1),
+        chain_event("s-dp1-1", {"a": 0.5}),
+        *trials("dp2", {"a": 0.6}, {"a": 0.6}),
+    ]
+    body = summarize(events, {"a": {"min": 0.5}})
+    assert (body["passed"], body["failed"], body["flaky"]) == (["dp1", "dp2"], [], [])
+    assert detail(body, "a")["values"] == [0.5, 0.6]
+    row = datapoint_row(body, "dp1")
+    assert (row["trials"], row["trials_passed"]) == (2, 2)
+    assert [(m["name"], m["value"], m["passed"]) for m in row["metrics"]] == [
+        ("a", 0.5, True),
+        ("ok", 1.0, True),
+        ("n", 120.0, True),
+    ]
+    assert [type(m["value"]) for m in row["metrics"]] == [float, float, float]
+
+
 def test_a_comparison_with_trials_counts_datapoints_on_their_means() -> None:
     old = [*trials("dp1", {"a": 0.5}), *trials("dp2", {"a": 0.5}), *trials("dp3", {"a": 0.5})]
     new = [
