@@ -410,7 +410,8 @@ def _spread(values: Sequence[float]) -> float:
     if len(values) < 2:
         return 0.0
     mean = _mean(values)
-    return _finite(math.sqrt(_mean([(v - mean) ** 2 for v in values]))) or 0.0
+    # hypot sums the squares without overflowing them (trial values 1e200 apart have a finite spread)
+    return _finite(math.hypot(*(v - mean for v in values)) / math.sqrt(len(values))) or 0.0
 
 
 def _trial_values(session: _Session) -> dict[tuple[str, str, str], float]:
@@ -421,25 +422,41 @@ def _trial_values(session: _Session) -> dict[tuple[str, str, str], float]:
     return {key: values[0] if len(values) == 1 else _mean(values) for key, values in found.items()}
 
 
-def _per_datapoint(metric: _Metric, trials: Mapping[str, list[_Session]]) -> list[MetricValue]:
-    """With trials, the values a run's aggregate is taken over: one per datapoint, the mean over its trials (each
-    trial's own value the mean of its values), as the summary reduces them."""
-    means: list[MetricValue] = []
-    for sessions in trials.values():
+def _per_datapoint(metric: _Metric, trials: Mapping[str, list[_Session]]) -> dict[str, float]:
+    """With trials, the values a run's aggregate is taken over and its datapoints are compared on: one per datapoint
+    (by :func:`_datapoint_key`), the mean over its trials (each trial's own value the mean of its values), as the
+    summary reduces them."""
+    means: dict[str, float] = {}
+    for key, sessions in trials.items():
         produced = [
             _mean([float(v) for v in metric.by_session[s.session_id]])
             for s in sessions
             if s.session_id in metric.by_session
         ]
         if produced:
-            means.append(_mean(produced))
+            means[key] = _mean(produced)
     return means
 
 
-def _datapoint_value(values: Sequence[MetricValue]) -> float:
-    if len(values) == 1:
-        return float(values[0])
-    return _mean([float(v) for v in values])
+def _compared_values(
+    metric: _Metric | None,
+    trials: Mapping[str, list[_Session]],
+    datapoint_of: Mapping[str, str | None],
+    reduced: bool,
+) -> tuple[list[MetricValue], dict[str, float]]:
+    """What a comparison takes of one run's metric: the values its aggregate is taken over, and each datapoint's
+    value that it counts as improved, degraded or same. With trials (``reduced``) both are the mean of each
+    datapoint's trials' means, as the summary reports them; else every value, and the mean of a datapoint's values."""
+    if metric is None:
+        return [], {}
+    if reduced:
+        means = _per_datapoint(metric, trials)
+        return list(means.values()), means
+    by_datapoint = {
+        dp: float(values[0]) if len(values) == 1 else _mean([float(v) for v in values])
+        for dp, values in metric.by_datapoint(datapoint_of).items()
+    }
+    return metric.values, by_datapoint
 
 
 def compare(
@@ -472,12 +489,8 @@ def compare(
         new_metric = new.metrics.get(key)
         either = new_metric or old_metric
         assert either is not None
-        old_values: list[MetricValue] = []
-        if old_metric:
-            old_values = _per_datapoint(old_metric, old_trials) if old_reduced else old_metric.values
-        new_values: list[MetricValue] = []
-        if new_metric:
-            new_values = _per_datapoint(new_metric, new_trials) if new_reduced else new_metric.values
+        old_values, old_by_dp = _compared_values(old_metric, old_trials, old_datapoint_of, old_reduced)
+        new_values, new_by_dp = _compared_values(new_metric, new_trials, new_datapoint_of, new_reduced)
         old_agg = aggregate(old_values, aggregate_function) if old_metric else None
         new_agg = aggregate(new_values, aggregate_function) if new_metric else None
         difference = _finite(new_agg - old_agg) if old_agg is not None and new_agg is not None else None
@@ -487,14 +500,10 @@ def compare(
         degraded: list[str] = []
         same: list[str] = []
         if old_metric and new_metric:
-            old_by_dp = old_metric.by_datapoint(old_datapoint_of)
-            new_by_dp = new_metric.by_datapoint(new_datapoint_of)
             for dp in common:
-                old_dp = old_by_dp.get(dp)
-                new_dp = new_by_dp.get(dp)
-                if not old_dp or not new_dp:
+                before, after = old_by_dp.get(dp), new_by_dp.get(dp)
+                if before is None or after is None:
                     continue
-                before, after = _datapoint_value(old_dp), _datapoint_value(new_dp)
                 (improved if after > before else degraded if after < before else same).append(dp)
         metrics.append(
             {

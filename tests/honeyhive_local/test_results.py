@@ -1150,3 +1150,25 @@ def test_a_comparison_with_trials_counts_datapoints_on_their_means() -> None:
     assert a["new_values"] == [pytest.approx(0.6), pytest.approx(0.2), 0.5]  # one per datapoint
     assert a["new_aggregate"] == pytest.approx(1.3 / 3)
     assert a["old_values"] == [0.5, 0.5, 0.5]
+
+
+def test_a_comparison_with_trials_counts_a_datapoint_on_the_value_it_reports() -> None:
+    # trial 0 has three values (mean 1/3), trial 1 one (0.5): dp1 is (1/3 + 0.5) / 2 = 0.42 > 0.4, improved, as its
+    # new value says; pooling the four values instead, (0 + 0 + 1 + 0.5) / 4 = 0.375, called it degraded
+    old = [*trials("dp1", {"a": 0.4}, {"a": 0.4})]
+    new = [
+        dataclasses.replace(session_event("dp1", "s-0"), trial=0),
+        chain_event("s-0", {"a": 0.0}, event_id="e1"),
+        chain_event("s-0", {"a": 0.0}, event_id="e2"),
+        chain_event("s-0", {"a": 1.0}, event_id="e3"),
+        dataclasses.replace(session_event("dp1", "s-1"), trial=1),
+        chain_event("s-1", {"a": 0.5}),
+    ]
+    a = compared(compare(old, new), "a")
+    assert a["new_values"] == [pytest.approx((1 / 3 + 0.5) / 2)]
+    assert (a["improved"], a["degraded"], a["same"]) == (["dp1"], [], [])
+
+
+def test_trials_far_apart_have_a_finite_spread() -> None:
+    body = summarize(trials("dp", {"a": 1e200}, {"a": 0.0}), None)
+    assert detail(body, "a")["spread"] == pytest.approx(5e199)
