@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from honeyhive_experiment.cancellation import signals_to_main_thread
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.connection import API_KEY_VARIABLES, find_api_key
 
@@ -61,5 +62,11 @@ def connect(
     log.warning(
         "no HoneyHive API key (%s): using the embedded local backend, its data %s", " / ".join(API_KEY_VARIABLES), where
     )
-    with LocalBackend(str(local_db)) as backend, HoneyHiveClient(backend.url, backend.api_key) as client:
-        yield client
+    backend = LocalBackend(str(local_db))
+    with signals_to_main_thread():  # its server's threads leave the command's SIGTERM/SIGINT to the main thread
+        backend.start()
+    try:
+        with HoneyHiveClient(backend.url, backend.api_key) as client:
+            yield client
+    finally:
+        backend.stop()

@@ -10,6 +10,13 @@ flow turns that into an :class:`~honeyhive_experiment.errors.ExperimentCancelled
 :class:`Cancellation` is the cancel event (a ``threading.Event``, which is all the runner and the public
 ``evaluate`` need) plus the phase the invocation is in; :func:`enter` and :func:`cooperatively` accept a
 plain event too, so code that is handed one (the Python API) works unchanged.
+
+Only the main thread runs Python's signal handlers, and only a signal the kernel hands to the main thread
+interrupts its system call (a socket read, a lock): one taken by another thread trips the handler but leaves the main
+thread waiting until that call returns on its own, which a backend holding a request can make minutes. A process's
+signal goes to any thread that does not block it (Linux wakes the main thread first, but a thread woken for the
+second of SIGINT-then-SIGTERM may take both before it runs), so the threads the command starts block SIGTERM and
+SIGINT (:func:`signals_to_main_thread`).
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ __all__ = [
     "phase_of",
     "release",
     "restore_signal_handlers",
+    "signals_to_main_thread",
 ]
 
 _P = ParamSpec("_P")
@@ -154,6 +162,26 @@ def hold_signals(cancel: threading.Event | None = None) -> None:
         print(f"received signal {signum} while writing the report: finishing it first", file=sys.stderr, flush=True)
 
     _handle_signals(note)
+
+
+@contextmanager
+def signals_to_main_thread() -> Iterator[None]:
+    """Threads started in the block (and the threads they start: a new thread inherits its creator's signal mask)
+    block SIGTERM and SIGINT, so the kernel gives those to the main thread, interrupting what it waits on. Only
+    while this module's handlers are the process's (the command line; the Python API runs in the user's process,
+    whose threads are left as they are), and only where threads have signal masks (POSIX). The block itself
+    defers the signals (they arrive when it ends): keep it to starting threads."""
+    import signal
+
+    ours = getattr(signal.getsignal(signal.SIGINT), "__module__", None) == __name__  # the command's handlers
+    if not ours or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _handle_signals(handler: Callable[[int, Any], None]) -> dict[int, Any]:

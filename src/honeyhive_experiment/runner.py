@@ -40,6 +40,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from honeyhive_experiment.calling import callable_name, function_convention
+from honeyhive_experiment.cancellation import signals_to_main_thread
 from honeyhive_experiment.efficiency import Efficiency, combine, measure
 from honeyhive_experiment.errors import BackendUnreachable
 from honeyhive_experiment.evaluators import Evaluator, run_evaluators
@@ -177,9 +178,14 @@ class Runner:
         window = 2 * self.max_workers
         queued = iter(enumerate(executions))
         futures: dict[Future[DatapointOutcome], int] = {}  # in flight
+
+        def submit(count: int) -> None:
+            with signals_to_main_thread():  # a worker the pool starts here (and its threads) leaves them to us
+                for position, (index, datapoint, trial) in itertools.islice(queued, count):
+                    futures[executor.submit(self.run_one, index, datapoint, trial)] = position
+
         try:
-            for position, (index, datapoint, trial) in itertools.islice(queued, window):
-                futures[executor.submit(self.run_one, index, datapoint, trial)] = position
+            submit(window)
             while futures:
                 finished, _ = wait(futures, return_when=FIRST_COMPLETED)
                 for future in finished:
@@ -200,8 +206,7 @@ class Runner:
                         f"the backend at {url} stopped answering after {done} of {total} datapoint(s) had run:"
                         f" run {self.run_id} stops here, keeping the {recorded} it recorded"
                     )
-                for position, (index, datapoint, trial) in itertools.islice(queued, len(finished)):
-                    futures[executor.submit(self.run_one, index, datapoint, trial)] = position
+                submit(len(finished))
         except BaseException:
             self.cancel.set()
             executor.shutdown(wait=False, cancel_futures=True)
