@@ -20,7 +20,6 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,18 +94,6 @@ class World:
         return [run["status"] for run in runs]
 
 
-@contextmanager
-def _signals_left_to_the_main_thread() -> Iterator[None]:
-    """The servers stand in for other processes (HoneyHive, GitHub), which never take this one's signals; but the
-    kernel hands a signal to any thread that does not block it, and one their threads took would leave the main
-    thread in its read of a held request. Threads started in the block (and theirs) block SIGTERM and SIGINT."""
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
 @pytest.fixture
 def world(quickstart: Path, tmp_path: Path) -> Iterator[World]:
     refuse_cancel = threading.Event()
@@ -118,13 +105,11 @@ def world(quickstart: Path, tmp_path: Path) -> Iterator[World]:
 
     hooks: list[Callable[[str, str], None]] = []
 
-    with ExitStack() as servers:
-        with _signals_left_to_the_main_thread():
-            backend = servers.enter_context(LocalBackend(":memory:", API_KEY))
-            proxy = servers.enter_context(
-                FaultProxy(backend.url, rate=1.0, kinds=(Fault.HTTP_500,), should_fault=refused)
-            )
-            github = servers.enter_context(FakeGitHub(token=GITHUB_TOKEN, repository=REPOSITORY))
+    with (
+        LocalBackend(":memory:", API_KEY) as backend,
+        FaultProxy(backend.url, rate=1.0, kinds=(Fault.HTTP_500,), should_fault=refused) as proxy,
+        FakeGitHub(token=GITHUB_TOKEN, repository=REPOSITORY) as github,
+    ):
         github.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref=HEAD_REF, base_ref="main")
         proxy.refuse_cancel = refuse_cancel  # type: ignore[attr-defined]
         proxy.hooks = hooks  # type: ignore[attr-defined]
