@@ -191,6 +191,8 @@ class _Invocation:
             self._announce("error", stopped)
             if self.settings.mode is not Mode.RUN:
                 self.finish(self._failed(stopped, cancelled=True))
+            # a second signal may also have come while the first one was being obeyed (it was noted, not obeyed)
+            second = second or (isinstance(self.cancel, cancellation.Cancellation) and self.cancel.signals > 1)
             code = EXIT_INTERRUPTED if second else exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)
             return Outcome(code)
 
