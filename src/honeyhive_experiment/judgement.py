@@ -107,10 +107,11 @@ class Judgement:
     id_scheme: str | None = None
     """How the dataset's datapoints got their ids (``DatasetIdentity.scheme``): own, sdk, content, or None."""
     trials: int = 1
+    """How many times each datapoint ran (``trials``); the summary then holds each datapoint's means."""
     totals: RunTotals | None = None
     """This run's total cost and duration percentiles (only when it has efficiency metrics)."""
     baseline_totals: RunTotals | None = None
-    """How many times each datapoint ran (``trials``); the summary then holds each datapoint's means."""
+    """The baseline's total cost and duration percentiles (``None``: no baseline, or this run has no totals)."""
     dry_run: bool = False
     dirty: bool = False
     """This run was made with uncommitted changes: its commit is labelled as such."""
