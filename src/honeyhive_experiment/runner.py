@@ -36,7 +36,6 @@ import uuid
 from collections.abc import Callable, Container, Coroutine, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from honeyhive_experiment.calling import callable_name, function_convention
@@ -46,6 +45,7 @@ from honeyhive_experiment.errors import BackendUnreachable
 from honeyhive_experiment.evaluators import Evaluator, run_evaluators
 from honeyhive_experiment.models.outcomes import (
     EVALUATOR_ERRORS_KEY,
+    NO_UNPRICED,
     Datapoint,
     DatapointOutcome,
     EvaluatorFailure,
@@ -344,7 +344,7 @@ class Runner:
             error=error,
             evaluator_failures=failures,
             warnings=tuple(warnings),
-            unpriced=efficiency.unpriced or _NONE_UNPRICED,
+            unpriced=efficiency.unpriced or NO_UNPRICED,
         )
 
     def _say_replaced(self, names: Sequence[str]) -> None:
@@ -424,9 +424,6 @@ def _say_lost_spans(outcomes: Sequence[DatapointOutcome | None]) -> None:
         refused = first.status is OutcomeStatus.BACKEND_ERROR
         why = first.error if refused else f"datapoint {first.datapoint_id}: {first.warnings[-1]}"
         log.warning("the spans of %d of %d datapoint(s) are not in HoneyHive: %s", len(lost), len(outcomes), why)
-
-
-_NONE_UNPRICED: Mapping[str, Mapping[str, int]] = MappingProxyType({})
 
 
 def _replace(outcome: DatapointOutcome, **changes: Any) -> DatapointOutcome:

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 __all__ = [
     "EVALUATOR_ERRORS_KEY",
+    "NO_UNPRICED",
     "Datapoint",
     "DatapointOutcome",
     "EvaluatorFailure",
@@ -108,7 +109,8 @@ def timeout_error(seconds: float) -> str:
     return f"{_TIMED_OUT} {seconds:g} s"
 
 
-_NO_UNPRICED: Mapping[str, Mapping[str, int]] = MappingProxyType({})
+NO_UNPRICED: Mapping[str, Mapping[str, int]] = MappingProxyType({})
+"""The :attr:`DatapointOutcome.unpriced` of a datapoint whose every call was priced: one shared empty mapping."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +129,7 @@ class DatapointOutcome:
     duration: float = 0.0
     exported: bool = True
     trial: int = 0  # which of the datapoint's trials (0 without trials)
-    unpriced: Mapping[str, Mapping[str, int]] = field(default_factory=lambda: _NO_UNPRICED)
+    unpriced: Mapping[str, Mapping[str, int]] = field(default_factory=lambda: NO_UNPRICED)
     """LLM calls whose cost ``cost_usd`` / ``judge_cost_usd`` leave out, per model: ``{"unpriced_llm_calls": {model:
     calls}, "judge_unpriced_llm_calls": {...}}`` (also in the session's metadata); empty when every call was priced."""
 
