@@ -454,9 +454,7 @@ def record_run(
     cancel = spec.cancel
     sender = ingestion or client
     own_sink = sink is None
-    sink = sink or TraceSink.otlp(
-        sender.traces_endpoint, sender.auth_headers(), circuit=sender.circuit, connect=sender.timeouts.connect
-    )
+    sink = sink or _otlp_sink(sender)
 
     with ExitStack() as cleanup:
         if own_sink:
@@ -512,6 +510,13 @@ def record_run(
     return ExperimentResult(run_id, spec.name, dataset.dataset_id, summary, tuple(outcomes), ranged)
 
 
+def _otlp_sink(client: HoneyHiveClient) -> TraceSink:
+    """The OTLP sink of a run whose spans go to ``client``'s backend, held to its circuit and connect timeout."""
+    return TraceSink.otlp(
+        client.traces_endpoint, client.auth_headers(), circuit=client.circuit, connect=client.timeouts.connect
+    )
+
+
 def _instrument(instrumentors: Sequence[Any], sink: TraceSink, cleanup: ExitStack) -> None:
     """Instrument each with the sink's tracer provider (its spans inside a datapoint's function are that
     datapoint's), and uninstrument it when ``cleanup`` closes. One already instrumented is left as it is. With
@@ -550,9 +555,7 @@ def run_slice(
     """Run some datapoints (each ``spec.trials`` times, but for the sessions in ``skip``, already recorded) into a
     shared run (created if missing) and leave it ``running``."""
     own_sink = sink is None
-    sink = sink or TraceSink.otlp(
-        client.traces_endpoint, client.auth_headers(), circuit=client.circuit, connect=client.timeouts.connect
-    )
+    sink = sink or _otlp_sink(client)
     try:
         client.create_run(_run_body(run_id, spec, dataset, ExperimentRunStatus.RUNNING))
     except ApiError as exc:  # the first shard creates it; the local backend returns it to the others
