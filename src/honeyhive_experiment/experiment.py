@@ -36,10 +36,13 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, overload
 
+from pydantic import ValidationError
+
 from honeyhive_experiment import backend
 from honeyhive_experiment.calling import callable_name
 from honeyhive_experiment.cancellation import Interrupted, cooperatively, enter, phase_of
 from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.config import ModelPrice
 from honeyhive_experiment.connection import API_KEY_VARIABLES, find_api_key, find_ingestion_key
 from honeyhive_experiment.errors import ApiError, ArgumentError, ExperimentCancelled
 from honeyhive_experiment.evaluators import Evaluator
@@ -339,18 +342,17 @@ def _legacy_arguments(
 
 
 def _prices(pricing: Mapping[str, Mapping[str, float]] | None) -> dict[str, Price]:
-    """``evaluate(pricing=...)`` as :class:`Price` per model; raises :class:`ArgumentError` naming the bad entry."""
+    """``evaluate(pricing=...)`` as :class:`Price` per model, each checked as the experiment file's ``pricing:`` is
+    (:class:`~honeyhive_experiment.config.ModelPrice`); raises :class:`ArgumentError` naming the bad entry."""
     prices: dict[str, Price] = {}
     for model, price in (pricing or {}).items():
-        amounts = price if isinstance(price, Mapping) else {}
-        values = [amounts.get(side) for side in ("input", "output")]
-        if set(amounts) != {"input", "output"} or not all(
-            isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < float("inf") for v in values
-        ):
+        try:
+            checked = ModelPrice.model_validate(price)
+        except ValidationError:
             raise ArgumentError(
                 "pricing", f"{model!r}: expected {{'input': $ per million tokens, 'output': ...}}, got {price!r}"
-            )
-        prices[str(model)] = Price(float(values[0]), float(values[1]))  # type: ignore[arg-type]
+            ) from None
+        prices[str(model)] = Price(checked.input, checked.output)
     return prices
 
 
