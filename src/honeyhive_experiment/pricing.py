@@ -64,13 +64,8 @@ class Prices:
 
     def _from_library(self, call: LlmCall, model: str, input_tokens: int, output_tokens: int) -> Decimal | None:
         prices = self._genai_prices()
-        usage = prices.Usage(input_tokens=input_tokens, output_tokens=output_tokens)
-        if call.cache_read_tokens:
-            usage = prices.Usage(
-                input_tokens=input_tokens,
-                output_tokens=output_tokens,
-                cache_read_tokens=min(call.cache_read_tokens, input_tokens),
-            )
+        cache_read = min(call.cache_read_tokens, input_tokens) if call.cache_read_tokens else None
+        usage = prices.Usage(input_tokens=input_tokens, output_tokens=output_tokens, cache_read_tokens=cache_read)
         for provider in dict.fromkeys((call.provider, None)):
             try:
                 found = prices.calc_price(usage, model, provider_id=provider)
