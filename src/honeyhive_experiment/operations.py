@@ -24,7 +24,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, TextIO
@@ -158,6 +158,14 @@ class _Invocation:
         self.config: ExperimentConfig | None = None
 
     def run(self) -> Outcome:
+        """The invocation's outcome; a second signal, whichever phase it came in (obeyed, or noted while the first
+        was obeyed or the report written), makes its exit code 130."""
+        outcome = self._outcome()
+        if isinstance(self.cancel, cancellation.Cancellation) and self.cancel.signals > 1:
+            return replace(outcome, exit_code=EXIT_INTERRUPTED)
+        return outcome
+
+    def _outcome(self) -> Outcome:
         settings = self.settings
         try:
             _check_writable(settings, self.report_file, self.html_file)
@@ -191,8 +199,6 @@ class _Invocation:
             self._announce("error", stopped)
             if self.settings.mode is not Mode.RUN:
                 self.finish(self._failed(stopped, cancelled=True))
-            # a second signal may also have come while the first one was being obeyed (it was noted, not obeyed)
-            second = second or (isinstance(self.cancel, cancellation.Cancellation) and self.cancel.signals > 1)
             code = EXIT_INTERRUPTED if second else exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)
             return Outcome(code)
 
@@ -315,8 +321,6 @@ class _Invocation:
             post=posting,
             out=self.out,
         )
-        if isinstance(self.cancel, cancellation.Cancellation) and self.cancel.signals > 1:
-            code = EXIT_INTERRUPTED
         return Outcome(code, composed)
 
 
