@@ -203,10 +203,10 @@ class _Routes(SpanProcessor):
         return True
 
 
-def _unlimited_provider() -> TracerProvider:
-    """A provider without attribute limits (the module's docstring says why), named as the sinks' are."""
+def _unlimited_provider(service_name: str = "honeyhive-experiment") -> TracerProvider:
+    """A provider without attribute limits, count or length (the module's docstring says why)."""
     limits = SpanLimits(max_span_attributes=SpanLimits.UNSET, max_span_attribute_length=SpanLimits.UNSET)
-    return TracerProvider(resource=Resource.create({"service.name": "honeyhive-experiment"}), span_limits=limits)
+    return TracerProvider(resource=Resource.create({"service.name": service_name}), span_limits=limits)
 
 
 @contextmanager
@@ -447,9 +447,7 @@ class TraceSink:
         self._circuit = circuit
         self._router = _SessionRouter()
         self._stopped = threading.Event()
-        # no attribute limits (count or length): the spans are the experiment's data (the module's docstring)
-        limits = SpanLimits(max_span_attributes=SpanLimits.UNSET, max_span_attribute_length=SpanLimits.UNSET)
-        self.provider = TracerProvider(resource=Resource.create({"service.name": service_name}), span_limits=limits)
+        self.provider = _unlimited_provider(service_name)
         self.provider.add_span_processor(self._router)
         self._tracer = self.provider.get_tracer("honeyhive_experiment")
 
