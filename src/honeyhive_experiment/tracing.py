@@ -566,25 +566,15 @@ class DatapointTracer:
     def __init__(self, sink: TraceSink, ids: DatapointIds) -> None:
         self.sink = sink
         self.ids = ids
+        # the ids as span attributes: what a span of the user's code inherits from the baggage, the same names
+        self._id_attributes = {INHERITED[key]: value for key, value in ids.baggage_items().items()}
 
     @property
     def session_id(self) -> str:
         return self.ids.session_id
 
     def _base_attributes(self, name: str, event_type: str) -> dict[str, AttributeValue]:
-        attributes: dict[str, AttributeValue] = {
-            "honeyhive.session_id": self.ids.session_id,
-            "honeyhive.source": self.ids.source,
-            "honeyhive_event_type": event_type,
-            "honeyhive_event_name": name,
-            "honeyhive_metadata.run_id": self.ids.run_id,
-            "honeyhive_metadata.datapoint_id": self.ids.datapoint_id,
-        }
-        if self.ids.dataset_id:
-            attributes["honeyhive_metadata.dataset_id"] = self.ids.dataset_id
-        if self.ids.project:
-            attributes["honeyhive.project"] = self.ids.project
-        return attributes
+        return {**self._id_attributes, "honeyhive_event_type": event_type, "honeyhive_event_name": name}
 
     @contextmanager
     def activate(self) -> Iterator[None]:
