@@ -167,9 +167,6 @@ class _SessionRouter(SpanProcessor):
             self._buffers.clear()
             self._judged.clear()
 
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return True
-
 
 # the session router of every datapoint running in this process, by session id (TraceSink.tracer adds, export and
 # discard remove): where a span opened through the global tracer provider inside a datapoint goes
@@ -198,9 +195,6 @@ class _Routes(SpanProcessor):
 
     def shutdown(self) -> None:
         self.open = False
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return True
 
 
 def _unlimited_provider(service_name: str = "honeyhive-experiment") -> TracerProvider:
@@ -425,9 +419,6 @@ class _Dropped(SpanExporter):
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         return SpanExportResult.SUCCESS
-
-    def shutdown(self) -> None:
-        return None
 
 
 class TraceSink:
