@@ -131,16 +131,6 @@ def _discard(response: httpx.Response) -> None:
         pass
 
 
-def _read_scored_page(response: httpx.Response) -> tuple[list[str], int, int]:
-    """An export page of ``chain`` events → (datapoint ids of root chain events, events, total events)."""
-    return read_scored_page(response.iter_bytes())
-
-
-def _read_scored_sessions(response: httpx.Response) -> tuple[list[str], int, int]:
-    """An export page of ``chain`` events → (session ids of root chain events, events, total events)."""
-    return read_scored_page(response.iter_bytes(), sessions=True)
-
-
 def _read_events_page(response: httpx.Response) -> tuple[list[dict[str, Any]], int, int]:
     """An export page → (its events, how many, the export's total)."""
     body = _read_json(response)
@@ -542,9 +532,7 @@ class HoneyHiveClient:
 
     def scored_sessions(self, run_id: str) -> set[str]:
         """The sessions of the run whose function span the backend holds (one per datapoint and trial)."""
-        flt = [_filter("metadata.run_id", run_id), _filter("event_type", "chain")]
-        pages = self._export_pages(flt, _read_scored_sessions, 1000, projections=_SCORED_FIELDS)
-        return {session_id for page in pages for session_id in page}
+        return set(self._scored(run_id, sessions=True))
 
     def session_metadata(self, run_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """Each session of the run (one per datapoint and trial) as its id and metadata, page by page."""
@@ -573,11 +561,16 @@ class HoneyHiveClient:
                 i += 1
         return count
 
-    def _scored(self, run_id: str, extra: Sequence[Mapping[str, Any]] = (), limit: int = 1000) -> Iterator[str]:
-        """The datapoint id of every root ``chain`` event of the run (that matches ``extra``), page by page; each
-        page is read as it streams in and only the ids are kept (a page of whole events is ~1 MB of dicts)."""
+    def _scored(self, run_id: str, extra: Sequence[Mapping[str, Any]] = (), *, sessions: bool = False) -> Iterator[str]:
+        """The datapoint id (with ``sessions``, the session id) of every root ``chain`` event of the run (that
+        matches ``extra``), page by page; each page is read as it streams in and only the ids are kept (a page of
+        whole events is ~1 MB of dicts)."""
+
+        def read_page(response: httpx.Response) -> tuple[list[str], int, int]:
+            return read_scored_page(response.iter_bytes(), sessions=sessions)
+
         flt = [_filter("metadata.run_id", run_id), _filter("event_type", "chain"), *extra]
-        for ids in self._export_pages(flt, _read_scored_page, limit, projections=_SCORED_FIELDS):
+        for ids in self._export_pages(flt, read_page, 1000, projections=_SCORED_FIELDS):
             yield from ids
 
     def _export_pages(

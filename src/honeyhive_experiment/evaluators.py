@@ -324,12 +324,23 @@ def _call_sync(name: str, call: Callable[[], object]) -> _Verdict | Callable[[],
     return _verdict(name, raw)
 
 
-def _merge(names: list[str], verdicts: Mapping[int, _Verdict]) -> EvaluationOutcome:
+_Prepared: TypeAlias = list[tuple[str, _Verdict | Callable[[], object], bool]]
+"""Each evaluator's :func:`_prepare`, in evaluator order."""
+_Started: TypeAlias = list[_Verdict | Callable[[], object]]
+"""Each evaluator's verdict once the sync ones were called, or the call still to await."""
+
+
+def _pending(prepared: _Prepared, started: _Started) -> dict[int, tuple[str, Callable[[], object]]]:
+    """The evaluators still to await, by position: the async ones, and sync ones that returned a coroutine."""
+    return {index: (prepared[index][0], step) for index, step in enumerate(started) if not isinstance(step, tuple)}
+
+
+def _merge(prepared: _Prepared, started: _Started, awaited: Mapping[int, _Verdict]) -> EvaluationOutcome:
     """Combine per-evaluator verdicts in evaluator order; on a metric name collision the first value stays."""
     outcome = EvaluationOutcome()
     owner: dict[str, str] = {}
-    for index, name in enumerate(names):
-        metrics, errors = verdicts[index]
+    for index, ((name, _, _), step) in enumerate(zip(prepared, started, strict=True)):
+        metrics, errors = step if isinstance(step, tuple) else awaited[index]
         outcome.errors.extend(errors)
         for key, value in metrics.items():
             if key in owner:
@@ -362,23 +373,12 @@ def run_evaluators(
     :meth:`Evaluator.from_callable`; one that cannot be called as an evaluator is reported, not raised.
     ``BaseException`` (KeyboardInterrupt, cancellation) propagates.
     """
-    names: list[str] = []
-    verdicts: dict[int, _Verdict] = {}
-    pending: dict[int, tuple[str, Callable[[], object]]] = {}
-    for index, item in enumerate(evaluators):
-        name, step, is_async = _prepare(item, outputs, inputs, ground_truth)
-        names.append(name)
-        if isinstance(step, tuple):
-            verdicts[index] = step
-        elif is_async:
-            pending[index] = (name, step)
-        elif isinstance(result := _call_sync(name, step), tuple):
-            verdicts[index] = result
-        else:
-            pending[index] = (name, result)
-    if pending:
-        verdicts.update(_run_in_fresh_loop(pending))
-    return _merge(names, verdicts)
+    prepared = [_prepare(item, outputs, inputs, ground_truth) for item in evaluators]
+    started = [
+        step if is_async or isinstance(step, tuple) else _call_sync(name, step) for name, step, is_async in prepared
+    ]
+    pending = _pending(prepared, started)
+    return _merge(prepared, started, _run_in_fresh_loop(pending) if pending else {})
 
 
 async def arun_evaluators(
@@ -392,20 +392,10 @@ async def arun_evaluators(
     Async evaluators are awaited concurrently on the caller's loop; sync ones run one after another,
     in list order, in a worker thread (``asyncio.to_thread``) so that they do not block the loop.
     """
-    names: list[str] = []
-    verdicts: dict[int, _Verdict] = {}
-    pending: dict[int, tuple[str, Callable[[], object]]] = {}
-    for index, item in enumerate(evaluators):
-        name, step, is_async = _prepare(item, outputs, inputs, ground_truth)
-        names.append(name)
-        if isinstance(step, tuple):
-            verdicts[index] = step
-        elif is_async:
-            pending[index] = (name, step)
-        elif isinstance(result := await asyncio.to_thread(_call_sync, name, step), tuple):
-            verdicts[index] = result
-        else:
-            pending[index] = (name, result)
-    if pending:
-        verdicts.update(await _gather(pending))
-    return _merge(names, verdicts)
+    prepared = [_prepare(item, outputs, inputs, ground_truth) for item in evaluators]
+    started = [
+        step if is_async or isinstance(step, tuple) else await asyncio.to_thread(_call_sync, name, step)
+        for name, step, is_async in prepared
+    ]
+    pending = _pending(prepared, started)
+    return _merge(prepared, started, await _gather(pending) if pending else {})

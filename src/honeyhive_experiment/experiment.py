@@ -51,7 +51,6 @@ from honeyhive_experiment.models import (
     ExperimentRunStatus,
 )
 from honeyhive_experiment.models.outcomes import Datapoint, DatapointOutcome, Progress
-from honeyhive_experiment.pricing import Price
 from honeyhive_experiment.run_result import ExperimentResult as ExperimentResult  # where callers import it from
 from honeyhive_experiment.run_spec import RunSpec, run_configuration
 from honeyhive_experiment.runner import Runner
@@ -341,18 +340,17 @@ def _legacy_arguments(
     return api_key, metadata
 
 
-def _prices(pricing: Mapping[str, Mapping[str, float]] | None) -> dict[str, Price]:
-    """``evaluate(pricing=...)`` as :class:`Price` per model, each checked as the experiment file's ``pricing:`` is
+def _prices(pricing: Mapping[str, Mapping[str, float]] | None) -> dict[str, ModelPrice]:
+    """``evaluate(pricing=...)`` per model, each checked as the experiment file's ``pricing:`` is
     (:class:`~honeyhive_experiment.config.ModelPrice`); raises :class:`ArgumentError` naming the bad entry."""
-    prices: dict[str, Price] = {}
+    prices: dict[str, ModelPrice] = {}
     for model, price in (pricing or {}).items():
         try:
-            checked = ModelPrice.model_validate(price)
+            prices[str(model)] = ModelPrice.model_validate(price)
         except ValidationError:
             raise ArgumentError(
                 "pricing", f"{model!r}: expected {{'input': $ per million tokens, 'output': ...}}, got {price!r}"
             ) from None
-        prices[str(model)] = Price(checked.input, checked.output)
     return prices
 
 

@@ -62,7 +62,6 @@ from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, 
 from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, Progress
 from honeyhive_experiment.paths import inside
-from honeyhive_experiment.pricing import Price
 from honeyhive_experiment.report import load_report
 from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result, recorded_outcomes
 from honeyhive_experiment.run_spec import RunSpec, run_configuration
@@ -172,7 +171,7 @@ def run_spec(
         name=config.name,
         max_workers=config.max_workers,
         trials=trials,
-        pricing={model: Price(price.input, price.output) for model, price in config.pricing.items()},
+        pricing=config.pricing,
         timeout=config.timeout,
         passing_ranges=config.wire_passing_ranges(),
         metadata=metadata,

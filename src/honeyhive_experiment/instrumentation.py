@@ -31,10 +31,9 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Final
 
-from honeyhive_experiment.config import ExperimentConfig, config_error_at
+from honeyhive_experiment.config import ExperimentConfig, all_of, config_error_at
 from honeyhive_experiment.errors import ConfigError
 from honeyhive_experiment.tracing import route_global_spans, routed_provider
-from honeyhive_experiment.user_code import all_of
 
 __all__ = ["GROUP", "Instrumentation", "load", "packages_for", "switched_on"]
 

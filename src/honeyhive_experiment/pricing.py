@@ -17,32 +17,22 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from honeyhive_experiment.config import ModelPrice
 from honeyhive_experiment.llm_calls import LlmCall
 
-__all__ = ["Price", "Prices"]
+__all__ = ["Prices"]
 
 _MILLION = Decimal(1_000_000)
 
 
-@dataclass(frozen=True, slots=True)
-class Price:
-    """A model's price in US dollars per million tokens."""
-
-    input: float
-    output: float
-
-    def cost(self, input_tokens: int, output_tokens: int) -> Decimal:
-        return (Decimal(str(self.input)) * input_tokens + Decimal(str(self.output)) * output_tokens) / _MILLION
-
-
 class Prices:
-    """Prices calls: ``overrides`` (model name → :class:`Price`, case-insensitive) before genai-prices."""
+    """Prices calls: ``overrides`` (model name → the experiment file's :class:`~honeyhive_experiment.config.ModelPrice`,
+    case-insensitive) before genai-prices."""
 
-    def __init__(self, overrides: Mapping[str, Price] | None = None) -> None:
+    def __init__(self, overrides: Mapping[str, ModelPrice] | None = None) -> None:
         self._overrides = {name.lower(): price for name, price in (overrides or {}).items()}
         self._library: Any = None
         self._lock = threading.Lock()
@@ -55,7 +45,8 @@ class Prices:
         for model in call.models:
             price = self._overrides.get(model.lower())
             if price is not None:
-                return price.cost(input_tokens, output_tokens)
+                dollars = Decimal(str(price.input)) * input_tokens + Decimal(str(price.output)) * output_tokens
+                return dollars / _MILLION
         for model in call.models:
             found = self._from_library(call, model, input_tokens, output_tokens)
             if found is not None:

@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from honeyhive_experiment.config import ModelPrice
 from honeyhive_experiment.evaluators import Evaluator
 from honeyhive_experiment.models.outcomes import Progress
-from honeyhive_experiment.pricing import Price
 
 __all__ = ["RunSpec", "run_configuration"]
 
@@ -30,7 +30,7 @@ class RunSpec:
     name: str
     max_workers: int = 10
     trials: int = 1  # how many times each datapoint runs, each trial its own session
-    pricing: Mapping[str, Price] = field(default_factory=dict)  # model → price, before genai-prices' (pricing:)
+    pricing: Mapping[str, ModelPrice] = field(default_factory=dict)  # model → price, before genai-prices' (pricing:)
     timeout: float | None = 300.0
     passing_ranges: Mapping[str, Mapping[str, float]] | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)

@@ -241,7 +241,7 @@ class Runner:
         ids = DatapointIds(session_id, self.run_id, datapoint.dataset_id, datapoint.id)
         tracer = self.sink.tracer(ids)
         try:
-            outcome = _replace(self._traced(index, datapoint, tracer, trial), trial=trial)
+            outcome = dataclasses.replace(self._traced(index, datapoint, tracer, trial), trial=trial)
         except BaseException:
             tracer.discard()
             raise
@@ -252,11 +252,11 @@ class Runner:
             export = tracer.flush()
         if export.refused:  # the backend will never have its function span: not recorded, and said why
             error = f"HoneyHive refused the spans of datapoint {datapoint.id}: {export.reason}"
-            outcome = _replace(outcome, status=OutcomeStatus.BACKEND_ERROR, error=error, exported=False)
+            outcome = dataclasses.replace(outcome, status=OutcomeStatus.BACKEND_ERROR, error=error, exported=False)
         elif not export:
             warning = f"spans were not exported: {export.reason}"
-            outcome = _replace(outcome, exported=False, warnings=(*outcome.warnings, warning))
-        return _replace(outcome, duration=time.monotonic() - started)
+            outcome = dataclasses.replace(outcome, exported=False, warnings=(*outcome.warnings, warning))
+        return dataclasses.replace(outcome, duration=time.monotonic() - started)
 
     def _start_session(self, datapoint: Datapoint, session_id: str, trial: int) -> None:
         metadata: dict[str, Any] = {
@@ -424,10 +424,6 @@ def _say_lost_spans(outcomes: Sequence[DatapointOutcome | None]) -> None:
         refused = first.status is OutcomeStatus.BACKEND_ERROR
         why = first.error if refused else f"datapoint {first.datapoint_id}: {first.warnings[-1]}"
         log.warning("the spans of %d of %d datapoint(s) are not in HoneyHive: %s", len(lost), len(outcomes), why)
-
-
-def _replace(outcome: DatapointOutcome, **changes: Any) -> DatapointOutcome:
-    return dataclasses.replace(outcome, **changes)
 
 
 def _jsonable(value: Any) -> Any:

@@ -167,9 +167,6 @@ class _SessionRouter(SpanProcessor):
             self._buffers.clear()
             self._judged.clear()
 
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return True
-
 
 # the session router of every datapoint running in this process, by session id (TraceSink.tracer adds, export and
 # discard remove): where a span opened through the global tracer provider inside a datapoint goes
@@ -199,14 +196,11 @@ class _Routes(SpanProcessor):
     def shutdown(self) -> None:
         self.open = False
 
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return True
 
-
-def _unlimited_provider() -> TracerProvider:
-    """A provider without attribute limits (the module's docstring says why), named as the sinks' are."""
+def _unlimited_provider(service_name: str = "honeyhive-experiment") -> TracerProvider:
+    """A provider without attribute limits, count or length (the module's docstring says why)."""
     limits = SpanLimits(max_span_attributes=SpanLimits.UNSET, max_span_attribute_length=SpanLimits.UNSET)
-    return TracerProvider(resource=Resource.create({"service.name": "honeyhive-experiment"}), span_limits=limits)
+    return TracerProvider(resource=Resource.create({"service.name": service_name}), span_limits=limits)
 
 
 @contextmanager
@@ -426,9 +420,6 @@ class _Dropped(SpanExporter):
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         return SpanExportResult.SUCCESS
 
-    def shutdown(self) -> None:
-        return None
-
 
 class TraceSink:
     """The experiment-wide tracing machinery; hands out one :class:`DatapointTracer` per datapoint."""
@@ -447,9 +438,7 @@ class TraceSink:
         self._circuit = circuit
         self._router = _SessionRouter()
         self._stopped = threading.Event()
-        # no attribute limits (count or length): the spans are the experiment's data (the module's docstring)
-        limits = SpanLimits(max_span_attributes=SpanLimits.UNSET, max_span_attribute_length=SpanLimits.UNSET)
-        self.provider = TracerProvider(resource=Resource.create({"service.name": service_name}), span_limits=limits)
+        self.provider = _unlimited_provider(service_name)
         self.provider.add_span_processor(self._router)
         self._tracer = self.provider.get_tracer("honeyhive_experiment")
 
@@ -568,25 +557,15 @@ class DatapointTracer:
     def __init__(self, sink: TraceSink, ids: DatapointIds) -> None:
         self.sink = sink
         self.ids = ids
+        # the ids as span attributes: what a span of the user's code inherits from the baggage, the same names
+        self._id_attributes = {INHERITED[key]: value for key, value in ids.baggage_items().items()}
 
     @property
     def session_id(self) -> str:
         return self.ids.session_id
 
     def _base_attributes(self, name: str, event_type: str) -> dict[str, AttributeValue]:
-        attributes: dict[str, AttributeValue] = {
-            "honeyhive.session_id": self.ids.session_id,
-            "honeyhive.source": self.ids.source,
-            "honeyhive_event_type": event_type,
-            "honeyhive_event_name": name,
-            "honeyhive_metadata.run_id": self.ids.run_id,
-            "honeyhive_metadata.datapoint_id": self.ids.datapoint_id,
-        }
-        if self.ids.dataset_id:
-            attributes["honeyhive_metadata.dataset_id"] = self.ids.dataset_id
-        if self.ids.project:
-            attributes["honeyhive.project"] = self.ids.project
-        return attributes
+        return {**self._id_attributes, "honeyhive_event_type": event_type, "honeyhive_event_name": name}
 
     @contextmanager
     def activate(self) -> Iterator[None]:

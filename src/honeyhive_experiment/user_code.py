@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from honeyhive_experiment.calling import function_convention
-from honeyhive_experiment.config import ExperimentConfig, config_error_at, split_import_path
+from honeyhive_experiment.config import ExperimentConfig, all_of, config_error_at, split_import_path
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.errors import ConfigError, EvaluatorSignatureError
 from honeyhive_experiment.evaluators import Evaluator
@@ -191,14 +191,6 @@ def _unknown_names(
 
 
 _OTHER_METRICS = " (a metric your function records, or one HoneyHive computes, goes in other_metrics)"
-
-
-def all_of(problems: Sequence[ConfigError]) -> ConfigError:
-    """One error carrying every problem in ``issues``, earliest line first (as config parsing reports them)."""
-    ordered = sorted(problems, key=lambda issue: issue.line if issue.line is not None else 0)
-    first = ordered[0]
-    first.issues = tuple(ordered)
-    return first
 
 
 __all__ = [

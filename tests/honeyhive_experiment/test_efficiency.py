@@ -8,16 +8,16 @@ from decimal import Decimal
 
 import pytest
 
-from honeyhive_experiment.config import Direction, MetricConfig
+from honeyhive_experiment.config import Direction, MetricConfig, ModelPrice
 from honeyhive_experiment.efficiency import METRICS, Efficiency, combine, measure, presentation
 from honeyhive_experiment.llm_calls import LlmCall
-from honeyhive_experiment.pricing import Price, Prices
+from honeyhive_experiment.pricing import Prices
 
 pytestmark = pytest.mark.unit
 
 MINI = LlmCall("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 1000, 500)
 FINE_TUNE = LlmCall("openai", "my-ft-model", "my-ft-model", 2000, 100)
-PRICES = Prices({"My-FT-Model": Price(input=3.0, output=15.0)})
+PRICES = Prices({"My-FT-Model": ModelPrice(input=3.0, output=15.0)})
 
 
 # ------------------------------------------------------------------------------------------------ pricing
@@ -39,7 +39,12 @@ PRICES = Prices({"My-FT-Model": Price(input=3.0, output=15.0)})
         pytest.param(LlmCall(None, None, "gpt-4o-mini", 1000, 500), Prices(), Decimal("0.00045"), id="no-provider"),
         pytest.param(FINE_TUNE, Prices(), None, id="unknown-model-is-unpriced"),
         pytest.param(FINE_TUNE, PRICES, Decimal("0.0075"), id="pricing-overrides-case-insensitively"),
-        pytest.param(MINI, Prices({"gpt-4o-mini": Price(1.0, 1.0)}), Decimal("0.0015"), id="pricing-beats-the-library"),
+        pytest.param(
+            MINI,
+            Prices({"gpt-4o-mini": ModelPrice(input=1.0, output=1.0)}),
+            Decimal("0.0015"),
+            id="pricing-beats-the-library",
+        ),
         pytest.param(LlmCall("openai", "gpt-4o-mini", None, 1000, None), Prices(), Decimal("0.00015"), id="input-only"),
         pytest.param(LlmCall("openai", "gpt-4o-mini"), Prices(), None, id="no-tokens-is-unpriced"),
         pytest.param(LlmCall(None, None, None, 10, 10), Prices(), None, id="no-model-is-unpriced"),

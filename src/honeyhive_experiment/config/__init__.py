@@ -96,7 +96,7 @@ from honeyhive_experiment.config.fields import (
     Direction,
     split_import_path,
 )
-from honeyhive_experiment.config.load import config_error_at, load_config, parse_config
+from honeyhive_experiment.config.load import all_of, config_error_at, load_config, parse_config
 from honeyhive_experiment.config.model import (
     CONFIG_VERSION,
     BaselineConfig,
@@ -135,6 +135,7 @@ __all__ = [
     "ModelPrice",
     "PassingRangeConfig",
     "VerdictConfig",
+    "all_of",
     "config_error_at",
     "config_hash",
     "config_json_schema",

@@ -27,7 +27,7 @@ from honeyhive_experiment.config.model import ExperimentConfig
 from honeyhive_experiment.errors import ConfigError
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 
-__all__ = ["config_error_at", "load_config", "parse_config"]
+__all__ = ["all_of", "config_error_at", "load_config", "parse_config"]
 
 
 def load_config(path: str | os.PathLike[str] = DEFAULT_CONFIG_PATH) -> ExperimentConfig:
@@ -69,13 +69,16 @@ def parse_config(text: str, *, path: str = DEFAULT_CONFIG_PATH) -> ExperimentCon
     try:
         return ExperimentConfig.model_validate(data, context={_FROM_FILE: True})
     except ValidationError as exc:
-        issues = sorted(
-            (_issue(error, root, path) for error in exc.errors()),
-            key=lambda issue: issue.line if issue.line is not None else 0,
-        )
-    first = issues[0]
-    first.issues = tuple(issues)
-    raise first from None
+        issues = [_issue(error, root, path) for error in exc.errors()]
+    raise all_of(issues) from None
+
+
+def all_of(problems: Sequence[ConfigError]) -> ConfigError:
+    """One error carrying every problem in ``issues``, earliest line first (as config parsing reports them)."""
+    ordered = sorted(problems, key=lambda issue: issue.line if issue.line is not None else 0)
+    first = ordered[0]
+    first.issues = tuple(ordered)
+    return first
 
 
 def _line(node: Node) -> int:
@@ -160,9 +163,7 @@ def _check_duplicates(root: Node, path: str) -> None:
         elif isinstance(node, SequenceNode):
             stack.extend((item, f"{where}[{index}]") for index, item in enumerate(node.value))
     if found:
-        found.sort(key=lambda issue: issue.line or 0)
-        found[0].issues = tuple(found)
-        raise found[0]
+        raise all_of(found)
 
 
 def _join(prefix: str, segment: str) -> str:

@@ -18,6 +18,7 @@ from honeyhive_experiment.models.wire import (
     MetricKey,
     MetricValue,
     _common,
+    _EventMetric,
     _find,
     _get,
     _IdList,
@@ -28,7 +29,7 @@ from honeyhive_experiment.models.wire import (
 )
 
 
-class MetricDelta(_WireModel):
+class MetricDelta(_EventMetric):
     """One metric compared across two runs, as the backend reported it.
 
     Only ``metric_name`` is in every body; the aggregates, ``difference`` and ``percentage_change`` are
@@ -37,10 +38,6 @@ class MetricDelta(_WireModel):
     the service but missing from the spec: ``None`` means "not sent", not zero.
     """
 
-    metric_name: str
-    metric_type: str | None = None
-    event_name: str | None = None
-    event_type: str | None = None
     old_aggregate: float | None = None
     new_aggregate: float | None = None
     difference: float | None = None
@@ -54,10 +51,6 @@ class MetricDelta(_WireModel):
     same: list[str] | None = None
     old_values: list[MetricValue] | None = None
     new_values: list[MetricValue] | None = None
-
-    @property
-    def key(self) -> MetricKey:
-        return (self.metric_name, self.event_name)
 
     @property
     def improved_total(self) -> int | None:
@@ -163,5 +156,4 @@ class RunComparisonResult(_WireModel):
 
         Raises ``ValueError`` when ``event_name`` is omitted and several events report ``name``.
         """
-        found: MetricDelta | None = _find(self.metrics, name, event_name)
-        return found
+        return _find(self.metrics, name, event_name)

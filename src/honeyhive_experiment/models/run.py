@@ -12,8 +12,8 @@ from pydantic import (
 
 from honeyhive_experiment.models.wire import (
     _dict_or_empty,
+    _IdList,
     _ids_or_none,
-    _RunIdList,
     _Status,
     _WireModel,
 )
@@ -40,7 +40,7 @@ class ExperimentRun(_WireModel):
     results: Annotated[dict[str, Any], BeforeValidator(_dict_or_empty)] = Field(default_factory=dict)
     configuration: Annotated[dict[str, Any], BeforeValidator(_dict_or_empty)] = Field(default_factory=dict)
     metrics: dict[str, Any] | None = None
-    event_ids: _RunIdList = Field(default_factory=list)
+    event_ids: _IdList = Field(default_factory=list)
     datapoint_ids: Annotated[list[str] | None, BeforeValidator(_ids_or_none)] = None
     passing_ranges: dict[str, Any] | None = None
     dataset_id: str | None = None

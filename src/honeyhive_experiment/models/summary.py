@@ -18,8 +18,8 @@ from honeyhive_experiment.compact import ColumnRows
 from honeyhive_experiment.jsonstream import NotJson, read_array_items
 from honeyhive_experiment.models.run import ExperimentRun
 from honeyhive_experiment.models.wire import (
-    MetricKey,
     MetricValue,
+    _EventMetric,
     _find,
     _get,
     _IdList,
@@ -45,17 +45,13 @@ class MetricDatapoints(_WireModel):
     failed: _IdList = Field(default_factory=list)
 
 
-class MetricDetail(_WireModel):
+class MetricDetail(_EventMetric):
     """One metric of a run summary, as the backend aggregated it, on one event name.
 
     ``aggregate`` is computed by the backend with the requested aggregate function (``None`` when it
     had no values or did not send one); ``datapoints`` is ``None`` when the backend sent no pass/fail.
     """
 
-    metric_name: str
-    metric_type: str | None = None
-    event_name: str | None = None
-    event_type: str | None = None
     aggregate: float | None = None
     values: Annotated[list[MetricValue], BeforeValidator(_list_or_empty)] = Field(default_factory=list)
     passing_range: PassingRange | None = None
@@ -63,10 +59,6 @@ class MetricDetail(_WireModel):
     spread: float | None = None
     """With trials: the mean over datapoints of the standard deviation of this metric across a datapoint's trials
     (``None`` when the backend sent none, as without trials)."""
-
-    @property
-    def key(self) -> MetricKey:
-        return (self.metric_name, self.event_name)
 
 
 class AggregatedMetrics(_WireModel):
@@ -109,8 +101,7 @@ class AggregatedMetrics(_WireModel):
 
         Raises ``ValueError`` when ``event_name`` is omitted and several events report ``name``.
         """
-        found: MetricDetail | None = _find(self.details, name, event_name)
-        return found
+        return _find(self.details, name, event_name)
 
     # the official SDK's names, so a script written for it reads the same result (honeyhive.experiments.models)
 

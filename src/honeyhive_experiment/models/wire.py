@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -64,7 +64,6 @@ def _common(data: Mapping[str, Any]) -> list[str]:
     return [i for i in common if isinstance(i, str)] if isinstance(common, list) else []
 
 
-_RunIdList = Annotated[list[str], BeforeValidator(_ids)]  # a run object's: numbers become strings (its config)
 _IdList = Annotated[list[str], BeforeValidator(_ids)]
 _Status = Annotated[ExperimentRunStatus | str, Field(union_mode="left_to_right")]
 
@@ -73,6 +72,22 @@ class _WireModel(BaseModel):
     """Immutable, keeps unknown fields."""
 
     model_config = ConfigDict(frozen=True, extra="allow")
+
+
+class _EventMetric(_WireModel):
+    """A metric as the backend names it: on one event name (and type), paired across runs by :attr:`key`."""
+
+    metric_name: str
+    metric_type: str | None = None
+    event_name: str | None = None
+    event_type: str | None = None
+
+    @property
+    def key(self) -> MetricKey:
+        return (self.metric_name, self.event_name)
+
+
+_Metric = TypeVar("_Metric", bound=_EventMetric)
 
 
 def _get(obj: Any, name: str) -> Any:
@@ -105,7 +120,7 @@ def _keyed_list(value: Any, name_field: str) -> Any:
     return value
 
 
-def _find(items: Sequence[Any], name: str, event_name: str | None) -> Any:
+def _find(items: Sequence[_Metric], name: str, event_name: str | None) -> _Metric | None:
     """The metric ``name`` (on ``event_name`` if given); ``ValueError`` when the name alone is ambiguous."""
     matches = [m for m in items if m.metric_name == name]
     if event_name is not None:
