@@ -419,8 +419,6 @@ class Redactor:
                     break
         return _blank(text, spans) if spans else text
 
-    __call__ = redact
-
     def redact_value(self, value: Any, *, _depth: int = 0) -> Any:
         """A copy of a JSON-like value with strings redacted and values under secret-looking keys replaced."""
         if isinstance(value, str):
@@ -444,16 +442,6 @@ class Redactor:
             return result
         if isinstance(value, list | tuple | set | frozenset):
             return [self.redact_value(item, _depth=_depth + 1) for item in value]
-        return value
-
-    def redact_json(self, value: Any) -> Any:
-        """Every string of a JSON document redacted (keys included); nothing else changes."""
-        if isinstance(value, str):
-            return self.redact(value)
-        if isinstance(value, dict):
-            return {self.redact_json(k): self.redact_json(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.redact_json(item) for item in value]
         return value
 
 
