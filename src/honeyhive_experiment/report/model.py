@@ -321,9 +321,9 @@ class ReportMetric(_Part):
     def range_text(self) -> str:
         return format_range(self.range_min, self.range_max, self.format, percent=self.percent)
 
-    @property
-    def status(self) -> str:
-        """The status cell of the comment: the change with its test, then failing or missing values."""
+    def _status_parts(self) -> list[str]:
+        """The status's parts, each an emoji and its words: the change with its test, then failing or missing
+        values."""
         parts = []
         if self.change is not None:
             parts.append(CHANGE_TEXT[self.change] + (f" ({self.significance})" if self.significance else ""))
@@ -335,7 +335,12 @@ class ReportMetric(_Part):
             parts.append(f"❌ {self.failing_datapoints:,} failing")
         elif not self.compared and self.passing_range is not None and self.failing_datapoints == 0:
             parts.append("✅ passing")
-        return " · ".join(parts) or "—"
+        return parts
+
+    @property
+    def status(self) -> str:
+        """The status cell of the comment."""
+        return " · ".join(self._status_parts()) or "—"
 
     @property
     def errored_text(self) -> str:
@@ -347,22 +352,8 @@ class ReportMetric(_Part):
 
     @property
     def plain_status(self) -> str:
-        """The status in words, for the terminal."""
-        if self.change == "removed":
-            parts = ["not in this run"]
-        elif self.change is not None:
-            parts = [f"{self.change} ({self.significance})" if self.significance else self.change]
-        else:
-            parts = []
-        if self.errored:
-            parts.append(self.errored_text)
-        elif self.absent:
-            parts.append("no values")
-        if self.failing_datapoints:
-            parts.append(f"{self.failing_datapoints:,} failing")
-        elif not self.compared and self.passing_range is not None and self.failing_datapoints == 0:
-            parts.append("passing")
-        return ", ".join(parts) or "-"
+        """The status in words, for the terminal: the comment's without its emoji."""
+        return ", ".join(part.split(" ", 1)[1] for part in self._status_parts()) or "-"
 
 
 class ReportFlips(_Part):
