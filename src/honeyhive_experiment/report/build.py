@@ -115,6 +115,10 @@ def _json_value(value: Any) -> Any:
     return finite(value) if isinstance(value, float) else value
 
 
+_MetricRow = tuple[ReportMetric, MetricKey, MetricDelta | None]
+"""A metric's row, with the backend's key and comparison it was made from."""
+
+
 class _Builder:
     def __init__(self, judgement: Judgement, redactor: Redactor) -> None:
         self.j = judgement
@@ -122,8 +126,6 @@ class _Builder:
         self.r = redactor.redact
         summary = judgement.summary
         self.aggregation = summary.metrics.aggregation_function if summary is not None else None
-        self.worse_ids: dict[tuple[str, str | None], Sequence[str]] = {}  # per metric row: the backend's worse ids
-        self.metric_keys: list[MetricKey] = []  # the raw key of each metric row, in the rows' order
         self.evaluator_errors: dict[str, EvaluatorErrors] = evaluator_errors(judgement.outcomes)
         self.outcomes: dict[str, DatapointOutcome] = {}
         for outcome in judgement.outcomes:
@@ -142,7 +144,8 @@ class _Builder:
         j, r = self.j, self.r
         decision, summary, comparison = j.decision, j.summary, j.comparison
         errored, errored_ids = self._errored()
-        metrics = self._metrics()
+        rows = self._metrics()
+        metrics = tuple(row for row, _, _ in rows)
         failed = self._failed(errored_ids)
         flips = j.assessment.get(PASS_FAIL)
         return Report(
@@ -185,7 +188,7 @@ class _Builder:
             ),
             metrics=metrics,
             datapoints=ReportDatapoints(failed=failed, errored=errored, flaky=self._flaky()),
-            degraded=self._degraded(metrics),
+            degraded=self._degraded(rows),
             trend=tuple(
                 ReportTrendPoint(
                     label=clip(r(point.label), 100),
@@ -200,7 +203,7 @@ class _Builder:
             totals=_totals(j.totals),
             baseline_totals=_totals(j.baseline_totals),
             unpriced=self._unpriced(),
-            table=self._table(metrics),
+            table=self._table(rows),
             html=None,
         )
 
@@ -234,7 +237,8 @@ class _Builder:
 
     # --------------------------------------------------------------------------------------------- metrics
 
-    def _metrics(self) -> tuple[ReportMetric, ...]:
+    def _metrics(self) -> list[_MetricRow]:
+        """Every metric's row, in display order, with the backend's key and comparison it was made from."""
         summary, comparison = self.j.summary, self.j.comparison
         details: dict[MetricKey, MetricDetail] = {}
         if summary is not None:
@@ -250,26 +254,24 @@ class _Builder:
         events_per_name = Counter(key[0] for key, _, _ in entries)
         compared = comparison is not None
         rows = [
-            (self._metric(key, delta, detail, compared, events_per_name[key[0]] > 1), key)
+            (self._metric(key, delta, detail, compared, events_per_name[key[0]] > 1), key, delta)
             for key, delta, detail in entries
         ]
         # a judged metric the backend has no value for, or an evaluator that raised and produced no metric at all,
         # must not vanish from the table
         silent = [e for e in self.evaluator_errors if not any(producer(n, {e: None}) for n in events_per_name)]
         rows.extend(
-            (self._metric((name, None), None, None, compared, False, absent=True), (name, None))
+            (self._metric((name, None), None, None, compared, False, absent=True), (name, None), None)
             for name in dict.fromkeys([*self.j.judged_metrics, *silent])
             if name not in events_per_name
         )
         order = {name: i for i, name in enumerate(self.j.metrics)}
 
-        def place(item: tuple[ReportMetric, MetricKey]) -> tuple[int, int]:
+        def place(item: _MetricRow) -> tuple[int, int]:
             row = item[0]
             return 0 if row.key else 1 if row.configured else 2, order.get(row.name, 0)
 
-        ordered = sorted(rows, key=place)
-        self.metric_keys = [key for _, key in ordered]
-        return tuple(row for row, _ in ordered)
+        return sorted(rows, key=place)
 
     def _metric(
         self,
@@ -306,10 +308,6 @@ class _Builder:
         else:
             significance = None
         better, worse = (degraded, improved) if lower else (improved, degraded)
-        if delta is not None:
-            self.worse_ids[(r(name), r(event_name) if event_name is not None else None)] = (
-                delta.improved if lower else delta.degraded
-            ) or ()
         passing_range = None
         failing = None
         if detail is not None:
@@ -368,14 +366,15 @@ class _Builder:
             return gated
         return self.j.assessment.get(key)
 
-    def _degraded(self, metrics: Sequence[ReportMetric]) -> tuple[Degraded, ...]:
+    def _degraded(self, rows: Sequence[_MetricRow]) -> tuple[Degraded, ...]:
         """For each metric that got significantly worse or failed its gate, the first of the backend's datapoints
         that got worse on it (direction-aware), with their inputs previewed."""
         gated = set(self.j.decision.gates_hit)
         found = []
-        for row in metrics:
+        for row, _, delta in rows:
             significantly_worse = row.change == "worse" and row.significance is not None
-            worse_ids = self.worse_ids.get((row.name, row.event_name), ())
+            lower = row.direction is Direction.LOWER
+            worse_ids = ((delta.improved if lower else delta.degraded) if delta is not None else None) or ()
             if not worse_ids or not (significantly_worse or row.name in gated):
                 continue
             shown = tuple(
@@ -590,12 +589,12 @@ class _Builder:
 
     # ------------------------------------------------------------------------------------- datapoint table
 
-    def _table(self, metrics: Sequence[ReportMetric]) -> ReportTable | None:
+    def _table(self, metrics: Sequence[_MetricRow]) -> ReportTable | None:
         """Every datapoint the backend holds for the two runs (as many as were read), worse ones first."""
         details = self.j.details
         if details is None:
             return None
-        moves = [self._moves(key, row.direction) for key, row in zip(self.metric_keys, metrics, strict=True)]
+        moves = [(key, _moves(delta, row.direction)) for row, key, delta in metrics]
         comparison, summary = self.j.comparison, self.j.summary
         failed = set(summary.failed) if summary is not None else set()
         flaky = set(summary.flaky) if summary is not None else set()
@@ -612,7 +611,7 @@ class _Builder:
                     baseline=_value(baseline, key),
                     change=moved.get(ident),
                 )
-                for key, moved in zip(self.metric_keys, moves, strict=True)
+                for key, moved in moves
             )
             status: set[RowStatus] = set()
             if current is not None and current.error:
@@ -637,19 +636,6 @@ class _Builder:
             enumerate(rows), key=lambda item: (rank[item[1].status[0]] if item[1].status else len(rank), item[0])
         )
         return ReportTable(rows=tuple(row for _, row in ordered), total=details.total, text_limit=TEXT_LIMIT)
-
-    def _moves(self, key: MetricKey, direction: Direction) -> dict[str, Literal["better", "worse", "same"]]:
-        """Each datapoint's change on one metric, by the backend's improved / degraded / same lists."""
-        comparison = self.j.comparison
-        delta = comparison.metric_deltas.get(key) if comparison is not None else None
-        if delta is None:
-            return {}
-        lower = direction is Direction.LOWER
-        better, worse = (delta.degraded, delta.improved) if lower else (delta.improved, delta.degraded)
-        moves: dict[str, Literal["better", "worse", "same"]] = dict.fromkeys(delta.same or (), "same")
-        moves.update(dict.fromkeys(better or (), "better"))
-        moves.update(dict.fromkeys(worse or (), "worse"))
-        return moves
 
     def _row(
         self,
@@ -727,6 +713,18 @@ class _Builder:
                 )
             )
         return tuple(rows)
+
+
+def _moves(delta: MetricDelta | None, direction: Direction) -> dict[str, Literal["better", "worse", "same"]]:
+    """Each datapoint's change on one metric, by the backend's improved / degraded / same lists."""
+    if delta is None:
+        return {}
+    lower = direction is Direction.LOWER
+    better, worse = (delta.degraded, delta.improved) if lower else (delta.improved, delta.degraded)
+    moves: dict[str, Literal["better", "worse", "same"]] = dict.fromkeys(delta.same or (), "same")
+    moves.update(dict.fromkeys(better or (), "better"))
+    moves.update(dict.fromkeys(worse or (), "worse"))
+    return moves
 
 
 def _value(record: DatapointRecord | None, key: MetricKey) -> bool | int | float | None:
