@@ -98,12 +98,7 @@ _ERROR_KINDS: Final = {
 def build_report(judgement: Judgement, *, secrets: Iterable[str | None] = (), html: ReportHtml | None = None) -> Report:
     """The report of ``judgement``, every string redacted of ``secrets`` (and of common secret shapes); ``html``:
     where its HTML report is written (the comment says so)."""
-    report = _Builder(judgement, Redactor(secrets)).report()
-    if html is None:
-        return report
-    r = Redactor(secrets).redact
-    shown = ReportHtml(file=r(html.file), artifacts_url=http_url(r(html.artifacts_url)) if html.artifacts_url else None)
-    return report.model_copy(update={"html": shown})
+    return _Builder(judgement, Redactor(secrets)).report(html)
 
 
 def _is_boolean(values: Sequence[Any] | None) -> bool:
@@ -140,7 +135,7 @@ class _Builder:
 
     # ------------------------------------------------------------------------------------------ the report
 
-    def report(self) -> Report:
+    def report(self, html: ReportHtml | None) -> Report:
         j, r = self.j, self.r
         decision, summary, comparison = j.decision, j.summary, j.comparison
         errored, errored_ids = self._errored()
@@ -204,7 +199,11 @@ class _Builder:
             baseline_totals=_totals(j.baseline_totals),
             unpriced=self._unpriced(),
             table=self._table(rows),
-            html=None,
+            html=None
+            if html is None
+            else ReportHtml(
+                file=r(html.file), artifacts_url=http_url(r(html.artifacts_url)) if html.artifacts_url else None
+            ),
         )
 
     def _counts(self) -> ReportCounts:
