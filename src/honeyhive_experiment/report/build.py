@@ -130,6 +130,10 @@ class _Builder:
     def _config(self, name: str) -> MetricConfig:
         return self.j.metrics.get(name) or _DEFAULT_METRIC
 
+    def _percent(self, spec: str | None, values: Sequence[Any] | None) -> bool:
+        """Whether a metric's numbers show as a percentage: boolean values the backend averaged, and no format."""
+        return spec is None and _is_boolean(values) and self.aggregation in _PERCENT_AGGREGATES
+
     def _texts(self, texts: Iterable[str], limit: int) -> tuple[str, ...]:
         return tuple(clip(self.r(text), limit) for text in texts)
 
@@ -292,7 +296,7 @@ class _Builder:
             or (delta.new_values if delta is not None else None)
             or (delta.old_values if delta is not None else None)
         )
-        percent = spec is None and _is_boolean(sample) and self.aggregation in _PERCENT_AGGREGATES
+        percent = self._percent(spec, sample)
         value = delta.new_aggregate if delta is not None else None
         if value is None and detail is not None:
             value = detail.aggregate
@@ -695,12 +699,7 @@ class _Builder:
         for name in keys:
             config = self._config(name)
             detail = current.get(name)
-            percent = (
-                config.format is None
-                and detail is not None
-                and _is_boolean(detail.values)
-                and self.aggregation in _PERCENT_AGGREGATES
-            )
+            percent = self._percent(config.format, detail.values if detail is not None else None)
             values = [finite(p.values.get(name)) for p in points]
             values.append(finite(detail.aggregate) if detail is not None else None)
             rows.append(
