@@ -513,18 +513,12 @@ def render_comment(
             text = _redacted(text, redactor, (mark, meta))
         return _finish(text)
 
-    plan = _Plan(rows=max_datapoints)
-    text = render(plan)
-    if len(text) <= COMMENT_LIMIT:
-        return Rendered(text)
-    plan = replace(plan, rows=min(max_datapoints, _ROWS_DEGRADED), preview=PREVIEW_SHORT, steps=("datapoint_rows",))
-    text = render(plan)
-    if len(text) <= COMMENT_LIMIT:
-        return Rendered(text, plan.steps)
-    plan = replace(plan, details=False, steps=(*plan.steps, "details"))
-    text = render(plan)
-    if len(text) <= COMMENT_LIMIT:
-        return Rendered(text, plan.steps)
+    fewer_rows = _Plan(rows=min(max_datapoints, _ROWS_DEGRADED), preview=PREVIEW_SHORT, steps=("datapoint_rows",))
+    plan = replace(fewer_rows, details=False, steps=(*fewer_rows.steps, "details"))
+    for tried in (_Plan(rows=max_datapoints), fewer_rows, plan):
+        text = render(tried)
+        if len(text) <= COMMENT_LIMIT:
+            return Rendered(text, tried.steps)
     if report.quality_metrics:
         metric_plan = replace(plan, steps=(*plan.steps, "metric_rows"))
         fitted = _fit_rows(
