@@ -261,14 +261,6 @@ class _RowView:
     flaky: str
 
 
-@dataclass(frozen=True, slots=True)
-class _ErrorView:
-    id: str
-    kind: str
-    error: str
-    since: str | None
-
-
 def _truncation_message(report: Report, plan: _Plan, mode: str, shown_metrics: int) -> str | None:
     if not plan.steps:
         return None
@@ -334,7 +326,7 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         )
         for row in failed
     ]
-    error_views = [_ErrorView(e.id, e.kind, clip(e.error, max(preview, _PREVIEW_COMMENT)), e.since) for e in errors]
+    error_views = [e.model_copy(update={"error": clip(e.error, max(preview, _PREVIEW_COMMENT))}) for e in errors]
     degraded = (
         tuple(d.model_copy(update={"rows": d.rows[: max(0, plan.rows)]}) for d in report.degraded) if details else ()
     )
