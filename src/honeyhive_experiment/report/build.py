@@ -147,6 +147,7 @@ class _Builder:
         metrics = tuple(row for row, _, _ in rows)
         failed = self._failed(errored_ids)
         flips = j.assessment.get(PASS_FAIL)
+        new, gone = unpaired_counts(comparison)
         return Report(
             version=REPORT_VERSION,
             experiment=clip(r(j.experiment), 200),
@@ -177,13 +178,13 @@ class _Builder:
                 error=clip(r(summary.error), 4000) if summary.error else None,
                 aggregation_function=self.aggregation,
             ),
-            baseline=self._baseline(),
+            baseline=self._baseline(new, gone),
             comparison=None
             if comparison is None
             else ReportComparison(
                 common_datapoints=len(comparison.common_datapoints),
-                new_only_datapoints=_count(comparison.new_only_datapoints),
-                old_only_datapoints=_count(comparison.old_only_datapoints),
+                new_only_datapoints=new,
+                old_only_datapoints=gone,
             ),
             metrics=metrics,
             datapoints=ReportDatapoints(failed=failed, errored=errored, flaky=self._flaky()),
@@ -391,7 +392,9 @@ class _Builder:
 
     # -------------------------------------------------------------------------------------------- baseline
 
-    def _baseline(self) -> ReportBaseline | None:
+    def _baseline(self, new: int | None, gone: int | None) -> ReportBaseline | None:
+        """The baseline, and how this run's datapoints paired with its: ``new`` and ``gone`` are the backend's
+        datapoints only in this run and only in the baseline."""
         r = self.r
         j = self.j
         info, comparison, summary = j.baseline, j.comparison, j.summary
@@ -407,7 +410,6 @@ class _Builder:
             total = len(comparison.common_datapoints) + len(comparison.new_only_datapoints)
         if total is None and summary is not None:
             total = len(summary.datapoint_ids) or self._counts().total
-        new, gone = unpaired_counts(comparison)
         sha = re.sub(r"[^0-9A-Za-z]", "", r(info.commit_sha)) if info is not None and info.commit_sha else None
         branch = clip(r(info.branch), 100) if info is not None and info.branch else None
         created = info.created_at if info is not None else None
@@ -764,11 +766,6 @@ def _since(baseline: frozenset[str] | None, *ids: str) -> Literal["new", "alread
     if baseline is None:
         return None
     return "already failing" if any(i in baseline for i in ids) else "new"
-
-
-def _count(ids: list[str] | None) -> int | None:
-    """How many ids, or ``None`` when the backend did not say."""
-    return None if ids is None else len(ids)
 
 
 def _change_by_difference(delta: MetricDelta, lower: bool, spec: str | None, percent: bool) -> str | None:
