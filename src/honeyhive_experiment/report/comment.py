@@ -331,6 +331,7 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         tuple(d.model_copy(update={"rows": d.rows[: max(0, plan.rows)]}) for d in report.degraded) if details else ()
     )
     counts = report.counts
+    failed_total = len(report.datapoints.failed)  # those that also errored are listed with the errors instead
     no_baseline = report.summary is not None and report.comparison is None and verdict is not Verdict.ERROR
     limit = None if mode == "summary" else _MAX_LISTED
     trend = {"labels": report.trend_labels, "rows": report.trend_rows} if details and report.trend_rows else None
@@ -368,8 +369,8 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         "unpriced": report.unpriced_text,
         "totals": report.totals_text if not plan.summary_only else "",
         "failed": failed_views,
-        "failed_total": report.failed_total,
-        "failed_errored": (counts.failed or 0) - report.failed_total,
+        "failed_total": failed_total,
+        "failed_errored": (counts.failed or 0) - failed_total,
         "errored": error_views,
         "errored_total": len(report.datapoints.errored),
         "flaky": flaky,

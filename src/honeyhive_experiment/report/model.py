@@ -729,11 +729,6 @@ class Report(_Part):
         return f"baseline: {baseline.trials:,} trial{'s' if baseline.trials != 1 else ''}, this run: {self.trials:,}"
 
     @property
-    def failed_total(self) -> int:
-        """Failed datapoints listed (those that errored are listed with the errors)."""
-        return len(self.datapoints.failed)
-
-    @property
     def trend_labels(self) -> tuple[str, ...]:
         return (*(point.label for point in self.trend[-_TREND_POINTS:]), "this run") if self.trend_rows else ()
 
