@@ -153,10 +153,6 @@ class _MetricView:
     scatter: _Scatter | None
 
 
-def _shown(metric: ReportMetric, value: float | None) -> str:
-    return format_number(value, metric.format, percent=metric.percent)
-
-
 def _value_text(metric: ReportMetric, value: bool | float | None) -> str:
     if value is None:
         return "—"
@@ -203,13 +199,13 @@ def _histogram(
         bars.append(_Bar(left + 0.5, _HIST_H - height, max(0.5, right - left - 1), height, f"{what}: {count:,}"))
     marks = []
     if aggregate is not None:
-        marks.append(_Mark(x_of(aggregate), "aggregate", f"{label}: {_shown(metric, aggregate)}"))
+        marks.append(_Mark(x_of(aggregate), "aggregate", f"{label}: {metric.number_text(aggregate)}"))
     if metric.passing_range is not None:
         for bound, word in ((metric.range_min, "min"), (metric.range_max, "max")):
             if bound is not None:
                 marks.append(_Mark(x_of(bound), "range", f"passing range {word}: {_value_text(metric, bound)}"))
     if metric.gate_limit is not None:
-        limit = f"gate: the aggregate may reach {_shown(metric, metric.gate_limit)}"
+        limit = f"gate: the aggregate may reach {metric.number_text(metric.gate_limit)}"
         marks.append(_Mark(x_of(metric.gate_limit), "gate", limit))
     if found.boolean:
         shown_low, shown_high = "false", "true"

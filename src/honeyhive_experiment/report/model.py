@@ -290,19 +290,20 @@ class ReportMetric(_Part):
     def range_max(self) -> float | None:
         return self.passing_range.max if self.passing_range is not None else None
 
-    def _number(self, value: float | None) -> str:
+    def number_text(self, value: float | None) -> str:
+        """A number of this metric (an aggregate, a limit) in its format."""
         return format_number(value, self.format, percent=self.percent)
 
     @property
     def baseline_text(self) -> str:
-        return self._number(self.baseline)
+        return self.number_text(self.baseline)
 
     @property
     def value_text(self) -> str:
         """This run's value; with trials, ``0.71 ± 0.17`` (its spread across a datapoint's trials)."""
         if self.spread is None or self.value is None:
-            return self._number(self.value)
-        return f"{self._number(self.value)} ± {self._number(self.spread)}"
+            return self.number_text(self.value)
+        return f"{self.number_text(self.value)} ± {self.number_text(self.spread)}"
 
     @property
     def delta_text(self) -> str:
