@@ -19,7 +19,7 @@ from typing import TextIO
 
 from honeyhive_experiment.models import AggregatedMetrics, DatapointResults, ExperimentResultSummary
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus
-from honeyhive_experiment.verdict import evaluator_errors, unchecked_metrics
+from honeyhive_experiment.verdict import evaluator_errors, producer, unchecked_metrics
 
 __all__ = ["DatapointError", "ExperimentResult"]
 
@@ -79,10 +79,10 @@ class ExperimentResult:
         raised = evaluator_errors(self.outcomes)
         reasons = []
         for metric, missing in unchecked_metrics(self.summary, self.ranged).items():
-            producer = next((n for n in sorted(raised, key=len, reverse=True) if _produces(n, metric)), None)
+            blamed = producer(metric, raised)
             why = "its evaluator returned nothing for them"
-            if producer is not None:
-                why = f"evaluator {producer} raised on {raised[producer].count} datapoint(s) ({raised[producer].first})"
+            if blamed is not None:
+                why = f"evaluator {blamed} raised on {raised[blamed].count} datapoint(s) ({raised[blamed].first})"
             reasons.append(
                 f"{metric} has a passing range but no value on {missing} datapoint(s) the backend passed: {why}"
             )
@@ -155,8 +155,3 @@ class ExperimentResult:
         if len(self.datapoints) > _SHOWN or len(errors) > _SHOWN:
             print(f"  (the first {_SHOWN} of each shown)", file=out)
         print(rule, file=out)
-
-
-def _produces(evaluator: str, metric: str) -> bool:
-    """Whether ``metric`` is ``evaluator``'s: its name, or ``<name>_<key>`` of a dict it returns."""
-    return metric == evaluator or metric.startswith(evaluator + "_")

@@ -98,12 +98,7 @@ _ERROR_KINDS: Final = {
 def build_report(judgement: Judgement, *, secrets: Iterable[str | None] = (), html: ReportHtml | None = None) -> Report:
     """The report of ``judgement``, every string redacted of ``secrets`` (and of common secret shapes); ``html``:
     where its HTML report is written (the comment says so)."""
-    report = _Builder(judgement, Redactor(secrets)).report()
-    if html is None:
-        return report
-    r = Redactor(secrets).redact
-    shown = ReportHtml(file=r(html.file), artifacts_url=http_url(r(html.artifacts_url)) if html.artifacts_url else None)
-    return report.model_copy(update={"html": shown})
+    return _Builder(judgement, Redactor(secrets)).report(html)
 
 
 def _is_boolean(values: Sequence[Any] | None) -> bool:
@@ -115,6 +110,10 @@ def _json_value(value: Any) -> Any:
     return finite(value) if isinstance(value, float) else value
 
 
+_MetricRow = tuple[ReportMetric, MetricKey, MetricDelta | None]
+"""A metric's row, with the backend's key and comparison it was made from."""
+
+
 class _Builder:
     def __init__(self, judgement: Judgement, redactor: Redactor) -> None:
         self.j = judgement
@@ -122,8 +121,6 @@ class _Builder:
         self.r = redactor.redact
         summary = judgement.summary
         self.aggregation = summary.metrics.aggregation_function if summary is not None else None
-        self.worse_ids: dict[tuple[str, str | None], Sequence[str]] = {}  # per metric row: the backend's worse ids
-        self.metric_keys: list[MetricKey] = []  # the raw key of each metric row, in the rows' order
         self.evaluator_errors: dict[str, EvaluatorErrors] = evaluator_errors(judgement.outcomes)
         self.outcomes: dict[str, DatapointOutcome] = {}
         for outcome in judgement.outcomes:
@@ -133,18 +130,24 @@ class _Builder:
     def _config(self, name: str) -> MetricConfig:
         return self.j.metrics.get(name) or _DEFAULT_METRIC
 
+    def _percent(self, spec: str | None, values: Sequence[Any] | None) -> bool:
+        """Whether a metric's numbers show as a percentage: boolean values the backend averaged, and no format."""
+        return spec is None and _is_boolean(values) and self.aggregation in _PERCENT_AGGREGATES
+
     def _texts(self, texts: Iterable[str], limit: int) -> tuple[str, ...]:
         return tuple(clip(self.r(text), limit) for text in texts)
 
     # ------------------------------------------------------------------------------------------ the report
 
-    def report(self) -> Report:
+    def report(self, html: ReportHtml | None) -> Report:
         j, r = self.j, self.r
         decision, summary, comparison = j.decision, j.summary, j.comparison
         errored, errored_ids = self._errored()
-        metrics = self._metrics()
+        rows = self._metrics()
+        metrics = tuple(row for row, _, _ in rows)
         failed = self._failed(errored_ids)
         flips = j.assessment.get(PASS_FAIL)
+        new, gone = unpaired_counts(comparison)
         return Report(
             version=REPORT_VERSION,
             experiment=clip(r(j.experiment), 200),
@@ -175,17 +178,17 @@ class _Builder:
                 error=clip(r(summary.error), 4000) if summary.error else None,
                 aggregation_function=self.aggregation,
             ),
-            baseline=self._baseline(),
+            baseline=self._baseline(new, gone),
             comparison=None
             if comparison is None
             else ReportComparison(
                 common_datapoints=len(comparison.common_datapoints),
-                new_only_datapoints=_count(comparison.new_only_datapoints),
-                old_only_datapoints=_count(comparison.old_only_datapoints),
+                new_only_datapoints=new,
+                old_only_datapoints=gone,
             ),
             metrics=metrics,
             datapoints=ReportDatapoints(failed=failed, errored=errored, flaky=self._flaky()),
-            degraded=self._degraded(metrics),
+            degraded=self._degraded(rows),
             trend=tuple(
                 ReportTrendPoint(
                     label=clip(r(point.label), 100),
@@ -200,8 +203,12 @@ class _Builder:
             totals=_totals(j.totals),
             baseline_totals=_totals(j.baseline_totals),
             unpriced=self._unpriced(),
-            table=self._table(metrics),
-            html=None,
+            table=self._table(rows),
+            html=None
+            if html is None
+            else ReportHtml(
+                file=r(html.file), artifacts_url=http_url(r(html.artifacts_url)) if html.artifacts_url else None
+            ),
         )
 
     def _counts(self) -> ReportCounts:
@@ -234,7 +241,8 @@ class _Builder:
 
     # --------------------------------------------------------------------------------------------- metrics
 
-    def _metrics(self) -> tuple[ReportMetric, ...]:
+    def _metrics(self) -> list[_MetricRow]:
+        """Every metric's row, in display order, with the backend's key and comparison it was made from."""
         summary, comparison = self.j.summary, self.j.comparison
         details: dict[MetricKey, MetricDetail] = {}
         if summary is not None:
@@ -250,26 +258,24 @@ class _Builder:
         events_per_name = Counter(key[0] for key, _, _ in entries)
         compared = comparison is not None
         rows = [
-            (self._metric(key, delta, detail, compared, events_per_name[key[0]] > 1), key)
+            (self._metric(key, delta, detail, compared, events_per_name[key[0]] > 1), key, delta)
             for key, delta, detail in entries
         ]
         # a judged metric the backend has no value for, or an evaluator that raised and produced no metric at all,
         # must not vanish from the table
         silent = [e for e in self.evaluator_errors if not any(producer(n, {e: None}) for n in events_per_name)]
         rows.extend(
-            (self._metric((name, None), None, None, compared, False, absent=True), (name, None))
+            (self._metric((name, None), None, None, compared, False, absent=True), (name, None), None)
             for name in dict.fromkeys([*self.j.judged_metrics, *silent])
             if name not in events_per_name
         )
         order = {name: i for i, name in enumerate(self.j.metrics)}
 
-        def place(item: tuple[ReportMetric, MetricKey]) -> tuple[int, int]:
+        def place(item: _MetricRow) -> tuple[int, int]:
             row = item[0]
             return 0 if row.key else 1 if row.configured else 2, order.get(row.name, 0)
 
-        ordered = sorted(rows, key=place)
-        self.metric_keys = [key for _, key in ordered]
-        return tuple(row for row, _ in ordered)
+        return sorted(rows, key=place)
 
     def _metric(
         self,
@@ -291,7 +297,7 @@ class _Builder:
             or (delta.new_values if delta is not None else None)
             or (delta.old_values if delta is not None else None)
         )
-        percent = spec is None and _is_boolean(sample) and self.aggregation in _PERCENT_AGGREGATES
+        percent = self._percent(spec, sample)
         value = delta.new_aggregate if delta is not None else None
         if value is None and detail is not None:
             value = detail.aggregate
@@ -306,10 +312,6 @@ class _Builder:
         else:
             significance = None
         better, worse = (degraded, improved) if lower else (improved, degraded)
-        if delta is not None:
-            self.worse_ids[(r(name), r(event_name) if event_name is not None else None)] = (
-                delta.improved if lower else delta.degraded
-            ) or ()
         passing_range = None
         failing = None
         if detail is not None:
@@ -368,14 +370,15 @@ class _Builder:
             return gated
         return self.j.assessment.get(key)
 
-    def _degraded(self, metrics: Sequence[ReportMetric]) -> tuple[Degraded, ...]:
+    def _degraded(self, rows: Sequence[_MetricRow]) -> tuple[Degraded, ...]:
         """For each metric that got significantly worse or failed its gate, the first of the backend's datapoints
         that got worse on it (direction-aware), with their inputs previewed."""
         gated = set(self.j.decision.gates_hit)
         found = []
-        for row in metrics:
+        for row, _, delta in rows:
             significantly_worse = row.change == "worse" and row.significance is not None
-            worse_ids = self.worse_ids.get((row.name, row.event_name), ())
+            lower = row.direction is Direction.LOWER
+            worse_ids = ((delta.improved if lower else delta.degraded) if delta is not None else None) or ()
             if not worse_ids or not (significantly_worse or row.name in gated):
                 continue
             shown = tuple(
@@ -389,7 +392,9 @@ class _Builder:
 
     # -------------------------------------------------------------------------------------------- baseline
 
-    def _baseline(self) -> ReportBaseline | None:
+    def _baseline(self, new: int | None, gone: int | None) -> ReportBaseline | None:
+        """The baseline, and how this run's datapoints paired with its: ``new`` and ``gone`` are the backend's
+        datapoints only in this run and only in the baseline."""
         r = self.r
         j = self.j
         info, comparison, summary = j.baseline, j.comparison, j.summary
@@ -405,7 +410,6 @@ class _Builder:
             total = len(comparison.common_datapoints) + len(comparison.new_only_datapoints)
         if total is None and summary is not None:
             total = len(summary.datapoint_ids) or self._counts().total
-        new, gone = unpaired_counts(comparison)
         sha = re.sub(r"[^0-9A-Za-z]", "", r(info.commit_sha)) if info is not None and info.commit_sha else None
         branch = clip(r(info.branch), 100) if info is not None and info.branch else None
         created = info.created_at if info is not None else None
@@ -590,12 +594,12 @@ class _Builder:
 
     # ------------------------------------------------------------------------------------- datapoint table
 
-    def _table(self, metrics: Sequence[ReportMetric]) -> ReportTable | None:
+    def _table(self, metrics: Sequence[_MetricRow]) -> ReportTable | None:
         """Every datapoint the backend holds for the two runs (as many as were read), worse ones first."""
         details = self.j.details
         if details is None:
             return None
-        moves = [self._moves(key, row.direction) for key, row in zip(self.metric_keys, metrics, strict=True)]
+        moves = [(key, _moves(delta, row.direction)) for row, key, delta in metrics]
         comparison, summary = self.j.comparison, self.j.summary
         failed = set(summary.failed) if summary is not None else set()
         flaky = set(summary.flaky) if summary is not None else set()
@@ -612,7 +616,7 @@ class _Builder:
                     baseline=_value(baseline, key),
                     change=moved.get(ident),
                 )
-                for key, moved in zip(self.metric_keys, moves, strict=True)
+                for key, moved in moves
             )
             status: set[RowStatus] = set()
             if current is not None and current.error:
@@ -637,19 +641,6 @@ class _Builder:
             enumerate(rows), key=lambda item: (rank[item[1].status[0]] if item[1].status else len(rank), item[0])
         )
         return ReportTable(rows=tuple(row for _, row in ordered), total=details.total, text_limit=TEXT_LIMIT)
-
-    def _moves(self, key: MetricKey, direction: Direction) -> dict[str, Literal["better", "worse", "same"]]:
-        """Each datapoint's change on one metric, by the backend's improved / degraded / same lists."""
-        comparison = self.j.comparison
-        delta = comparison.metric_deltas.get(key) if comparison is not None else None
-        if delta is None:
-            return {}
-        lower = direction is Direction.LOWER
-        better, worse = (delta.degraded, delta.improved) if lower else (delta.improved, delta.degraded)
-        moves: dict[str, Literal["better", "worse", "same"]] = dict.fromkeys(delta.same or (), "same")
-        moves.update(dict.fromkeys(better or (), "better"))
-        moves.update(dict.fromkeys(worse or (), "worse"))
-        return moves
 
     def _row(
         self,
@@ -710,12 +701,7 @@ class _Builder:
         for name in keys:
             config = self._config(name)
             detail = current.get(name)
-            percent = (
-                config.format is None
-                and detail is not None
-                and _is_boolean(detail.values)
-                and self.aggregation in _PERCENT_AGGREGATES
-            )
+            percent = self._percent(config.format, detail.values if detail is not None else None)
             values = [finite(p.values.get(name)) for p in points]
             values.append(finite(detail.aggregate) if detail is not None else None)
             rows.append(
@@ -727,6 +713,18 @@ class _Builder:
                 )
             )
         return tuple(rows)
+
+
+def _moves(delta: MetricDelta | None, direction: Direction) -> dict[str, Literal["better", "worse", "same"]]:
+    """Each datapoint's change on one metric, by the backend's improved / degraded / same lists."""
+    if delta is None:
+        return {}
+    lower = direction is Direction.LOWER
+    better, worse = (delta.degraded, delta.improved) if lower else (delta.improved, delta.degraded)
+    moves: dict[str, Literal["better", "worse", "same"]] = dict.fromkeys(delta.same or (), "same")
+    moves.update(dict.fromkeys(better or (), "better"))
+    moves.update(dict.fromkeys(worse or (), "worse"))
+    return moves
 
 
 def _value(record: DatapointRecord | None, key: MetricKey) -> bool | int | float | None:
@@ -768,11 +766,6 @@ def _since(baseline: frozenset[str] | None, *ids: str) -> Literal["new", "alread
     if baseline is None:
         return None
     return "already failing" if any(i in baseline for i in ids) else "new"
-
-
-def _count(ids: list[str] | None) -> int | None:
-    """How many ids, or ``None`` when the backend did not say."""
-    return None if ids is None else len(ids)
 
 
 def _change_by_difference(delta: MetricDelta, lower: bool, spec: str | None, percent: bool) -> str | None:

@@ -35,7 +35,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -151,7 +151,8 @@ def _builtin_template() -> jinja2.Template:
     return env.get_template(BUILTIN_TEMPLATE)
 
 
-def _custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str]:
+def _custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str, threading.Event]:
+    """The template, its name, and the event that stops its ``range`` loops once a render is abandoned."""
     import jinja2
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -171,9 +172,10 @@ def _custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str
         ]
     )
     env = _configure(ImmutableSandboxedEnvironment(loader=loader, autoescape=True, **_env_options()))
-    env.globals["range"] = _budgeted_range
+    abandoned = threading.Event()
+    env.globals["range"] = partial(_budgeted_range, abandoned)
     try:
-        return env.from_string(source), shown
+        return env.from_string(source), shown, abandoned
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(shown, f"invalid template: {exc.message}", exc.lineno) from None
 
@@ -196,10 +198,12 @@ def _confined_loader(folder: Path) -> jinja2.BaseLoader:
 TEMPLATE_BUDGET_S = 10.0  # how long a custom template may render; past it, the report uses the built-in one
 
 
-def _run_template(template: jinja2.Template, context: Mapping[str, Any], name: str, *, budget: bool = False) -> str:
-    """Render; with ``budget`` (a user's template) on a daemon thread given :data:`TEMPLATE_BUDGET_S`: a runaway
+def _run_template(
+    template: jinja2.Template, context: Mapping[str, Any], name: str, abandoned: threading.Event | None = None
+) -> str:
+    """Render; with ``abandoned`` (a user's template) on a daemon thread given :data:`TEMPLATE_BUDGET_S`: a runaway
     loop then becomes a TemplateError instead of a job that never ends (the thread dies with the process)."""
-    if not budget:
+    if abandoned is None:
         return _render(template, context, name)
     outcome: list[str | BaseException] = []
 
@@ -209,32 +213,24 @@ def _run_template(template: jinja2.Template, context: Mapping[str, Any], name: s
         except BaseException as exc:  # handed to the caller below
             outcome.append(exc)
 
-    worker = _TemplateThread(work)
+    worker = threading.Thread(target=work, name="honeyhive-template", daemon=True)
     worker.start()
     worker.join(TEMPLATE_BUDGET_S)
     if not outcome:
-        worker.abandoned.set()  # its loops (range) stop at their next step: no CPU burnt for nothing
+        abandoned.set()  # its loops (range) stop at their next step: no CPU burnt for nothing
         raise TemplateError(name, f"rendering took longer than {TEMPLATE_BUDGET_S:g} s; is there a runaway loop?")
     if isinstance(outcome[0], BaseException):
         raise outcome[0]
     return outcome[0]
 
 
-class _TemplateThread(threading.Thread):
-    def __init__(self, work: Callable[[], None]) -> None:
-        super().__init__(target=work, name="honeyhive-template", daemon=True)
-        self.abandoned = threading.Event()
-
-
-def _budgeted_range(*args: int) -> Iterable[int]:
+def _budgeted_range(abandoned: threading.Event, *args: int) -> Iterable[int]:
     """A custom template's ``range``, at most the sandbox's MAX_RANGE long, that stops once its render is abandoned
     (nested ranges are the one way a template loops for hours)."""
     from jinja2.sandbox import safe_range
 
-    thread = threading.current_thread()
-    abandoned = thread.abandoned if isinstance(thread, _TemplateThread) else None
     for value in safe_range(*args):
-        if abandoned is not None and abandoned.is_set():
+        if abandoned.is_set():
             raise TemplateError("<template>", "rendering abandoned: over its time budget")
         yield value
 
@@ -263,14 +259,6 @@ class _RowView:
     outputs: str
     since: str | None
     flaky: str
-
-
-@dataclass(frozen=True, slots=True)
-class _ErrorView:
-    id: str
-    kind: str
-    error: str
-    since: str | None
 
 
 def _truncation_message(report: Report, plan: _Plan, mode: str, shown_metrics: int) -> str | None:
@@ -338,11 +326,12 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         )
         for row in failed
     ]
-    error_views = [_ErrorView(e.id, e.kind, clip(e.error, max(preview, _PREVIEW_COMMENT)), e.since) for e in errors]
+    error_views = [e.model_copy(update={"error": clip(e.error, max(preview, _PREVIEW_COMMENT))}) for e in errors]
     degraded = (
         tuple(d.model_copy(update={"rows": d.rows[: max(0, plan.rows)]}) for d in report.degraded) if details else ()
     )
     counts = report.counts
+    failed_total = len(report.datapoints.failed)  # those that also errored are listed with the errors instead
     no_baseline = report.summary is not None and report.comparison is None and verdict is not Verdict.ERROR
     limit = None if mode == "summary" else _MAX_LISTED
     trend = {"labels": report.trend_labels, "rows": report.trend_rows} if details and report.trend_rows else None
@@ -380,8 +369,8 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         "unpriced": report.unpriced_text,
         "totals": report.totals_text if not plan.summary_only else "",
         "failed": failed_views,
-        "failed_total": report.failed_total,
-        "failed_errored": (counts.failed or 0) - report.failed_total,
+        "failed_total": failed_total,
+        "failed_errored": (counts.failed or 0) - failed_total,
         "errored": error_views,
         "errored_total": len(report.datapoints.errored),
         "flaky": flaky,
@@ -498,15 +487,15 @@ def render_comment(
         TemplateError: ``template_path`` cannot be read, parsed or rendered, or its output lacks the marker.
     """
     mark, meta = marker(report.experiment), comment_metadata(report.run.head_sha, report.run.id)
-    custom = template_path is not None
-    redactor = Redactor(secrets) if custom else None
+    redactor = Redactor(secrets) if template_path is not None else None
+    abandoned = None
     if template_path is None:
         template, name = _builtin_template(), f"<built-in {BUILTIN_TEMPLATE}>"
     else:
-        template, name = _custom_template(template_path)
+        template, name, abandoned = _custom_template(template_path)
 
     def render(plan: _Plan) -> str:
-        text = _run_template(template, _context(report, plan, "comment", mark, meta), name, budget=custom)
+        text = _run_template(template, _context(report, plan, "comment", mark, meta), name, abandoned)
         if mark not in text:
             raise TemplateError(
                 name, f"the rendered comment does not contain the marker {{{{ marker }}}} ({mark}); keep it"
@@ -517,18 +506,12 @@ def render_comment(
             text = _redacted(text, redactor, (mark, meta))
         return _finish(text)
 
-    plan = _Plan(rows=max_datapoints)
-    text = render(plan)
-    if len(text) <= COMMENT_LIMIT:
-        return Rendered(text)
-    plan = replace(plan, rows=min(max_datapoints, _ROWS_DEGRADED), preview=PREVIEW_SHORT, steps=("datapoint_rows",))
-    text = render(plan)
-    if len(text) <= COMMENT_LIMIT:
-        return Rendered(text, plan.steps)
-    plan = replace(plan, details=False, steps=(*plan.steps, "details"))
-    text = render(plan)
-    if len(text) <= COMMENT_LIMIT:
-        return Rendered(text, plan.steps)
+    fewer_rows = _Plan(rows=min(max_datapoints, _ROWS_DEGRADED), preview=PREVIEW_SHORT, steps=("datapoint_rows",))
+    plan = replace(fewer_rows, details=False, steps=(*fewer_rows.steps, "details"))
+    for tried in (_Plan(rows=max_datapoints), fewer_rows, plan):
+        text = render(tried)
+        if len(text) <= COMMENT_LIMIT:
+            return Rendered(text, tried.steps)
     if report.quality_metrics:
         metric_plan = replace(plan, steps=(*plan.steps, "metric_rows"))
         fitted = _fit_rows(

@@ -61,16 +61,7 @@ _SCRIPT: Final = "report.js.j2"
 _HIST_W, _HIST_H, _HIST_PAD = 220, 64, 4
 _SCATTER: Final = 280
 _SCATTER_PAD: Final = 28
-_STATUS_WORDS: Final = {
-    "degraded": "degraded",
-    "errored": "errored",
-    "failed": "failed",
-    "flaky": "flaky (trials disagree)",
-    "new": "new",
-    "gone": "gone",
-    "improved": "improved",
-    "same": "same",
-}
+_STATUS_WORDS: Final = {"flaky": "flaky (trials disagree)"}  # a status as the filter names it: the rest as they are
 
 
 # ============================================================================================ the diff
@@ -162,10 +153,6 @@ class _MetricView:
     scatter: _Scatter | None
 
 
-def _shown(metric: ReportMetric, value: float | None) -> str:
-    return format_number(value, metric.format, percent=metric.percent)
-
-
 def _value_text(metric: ReportMetric, value: bool | float | None) -> str:
     if value is None:
         return "—"
@@ -212,13 +199,13 @@ def _histogram(
         bars.append(_Bar(left + 0.5, _HIST_H - height, max(0.5, right - left - 1), height, f"{what}: {count:,}"))
     marks = []
     if aggregate is not None:
-        marks.append(_Mark(x_of(aggregate), "aggregate", f"{label}: {_shown(metric, aggregate)}"))
+        marks.append(_Mark(x_of(aggregate), "aggregate", f"{label}: {metric.number_text(aggregate)}"))
     if metric.passing_range is not None:
         for bound, word in ((metric.range_min, "min"), (metric.range_max, "max")):
             if bound is not None:
                 marks.append(_Mark(x_of(bound), "range", f"passing range {word}: {_value_text(metric, bound)}"))
     if metric.gate_limit is not None:
-        limit = f"gate: the aggregate may reach {_shown(metric, metric.gate_limit)}"
+        limit = f"gate: the aggregate may reach {metric.number_text(metric.gate_limit)}"
         marks.append(_Mark(x_of(metric.gate_limit), "gate", limit))
     if found.boolean:
         shown_low, shown_high = "false", "true"
@@ -375,7 +362,9 @@ def _context(report: Report) -> dict[str, Any]:
         "change_text": CHANGE_TEXT,
         "table": table,
         "rows": [_row(report, row, compared) for row in table.rows] if table is not None else [],
-        "statuses": [(s, _STATUS_WORDS[s], table.count(s)) for s in ROW_STATUSES if table.count(s)] if table else [],
+        "statuses": [(s, _STATUS_WORDS.get(s, s), table.count(s)) for s in ROW_STATUSES if table.count(s)]
+        if table
+        else [],
         "format_count": format_count,
         "generated_at": report.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
     }

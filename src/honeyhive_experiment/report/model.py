@@ -290,19 +290,20 @@ class ReportMetric(_Part):
     def range_max(self) -> float | None:
         return self.passing_range.max if self.passing_range is not None else None
 
-    def _number(self, value: float | None) -> str:
+    def number_text(self, value: float | None) -> str:
+        """A number of this metric (an aggregate, a limit) in its format."""
         return format_number(value, self.format, percent=self.percent)
 
     @property
     def baseline_text(self) -> str:
-        return self._number(self.baseline)
+        return self.number_text(self.baseline)
 
     @property
     def value_text(self) -> str:
         """This run's value; with trials, ``0.71 ± 0.17`` (its spread across a datapoint's trials)."""
         if self.spread is None or self.value is None:
-            return self._number(self.value)
-        return f"{self._number(self.value)} ± {self._number(self.spread)}"
+            return self.number_text(self.value)
+        return f"{self.number_text(self.value)} ± {self.number_text(self.spread)}"
 
     @property
     def delta_text(self) -> str:
@@ -321,9 +322,9 @@ class ReportMetric(_Part):
     def range_text(self) -> str:
         return format_range(self.range_min, self.range_max, self.format, percent=self.percent)
 
-    @property
-    def status(self) -> str:
-        """The status cell of the comment: the change with its test, then failing or missing values."""
+    def _status_parts(self) -> list[str]:
+        """The status's parts, each an emoji and its words: the change with its test, then failing or missing
+        values."""
         parts = []
         if self.change is not None:
             parts.append(CHANGE_TEXT[self.change] + (f" ({self.significance})" if self.significance else ""))
@@ -335,7 +336,12 @@ class ReportMetric(_Part):
             parts.append(f"❌ {self.failing_datapoints:,} failing")
         elif not self.compared and self.passing_range is not None and self.failing_datapoints == 0:
             parts.append("✅ passing")
-        return " · ".join(parts) or "—"
+        return parts
+
+    @property
+    def status(self) -> str:
+        """The status cell of the comment."""
+        return " · ".join(self._status_parts()) or "—"
 
     @property
     def errored_text(self) -> str:
@@ -347,22 +353,8 @@ class ReportMetric(_Part):
 
     @property
     def plain_status(self) -> str:
-        """The status in words, for the terminal."""
-        if self.change == "removed":
-            parts = ["not in this run"]
-        elif self.change is not None:
-            parts = [f"{self.change} ({self.significance})" if self.significance else self.change]
-        else:
-            parts = []
-        if self.errored:
-            parts.append(self.errored_text)
-        elif self.absent:
-            parts.append("no values")
-        if self.failing_datapoints:
-            parts.append(f"{self.failing_datapoints:,} failing")
-        elif not self.compared and self.passing_range is not None and self.failing_datapoints == 0:
-            parts.append("passing")
-        return ", ".join(parts) or "-"
+        """The status in words, for the terminal: the comment's without its emoji."""
+        return ", ".join(part.split(" ", 1)[1] for part in self._status_parts()) or "-"
 
 
 class ReportFlips(_Part):
@@ -736,11 +728,6 @@ class Report(_Part):
         if baseline is None or baseline.trials == self.trials:
             return ""
         return f"baseline: {baseline.trials:,} trial{'s' if baseline.trials != 1 else ''}, this run: {self.trials:,}"
-
-    @property
-    def failed_total(self) -> int:
-        """Failed datapoints listed (those that errored are listed with the errors)."""
-        return len(self.datapoints.failed)
 
     @property
     def trend_labels(self) -> tuple[str, ...]:

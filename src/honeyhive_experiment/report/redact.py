@@ -38,8 +38,8 @@ the more innocent text is blanked (and the more places each string must be searc
   separators: ``Password``, ``hh-test-``, ``2024``) is not redacted on its own, whatever its length, so a
   common word inside a secret cannot blank that word in the report; the secret whole is always redacted.
 
-Looking only at a line's two edges costs two dictionary look-ups per line (every window of the secrets and of
-their encoded forms is a key); the "anywhere" rule needs three or four substring checks per secret, since any
+Looking only at a line's two edges costs two set look-ups per line (every window of the secrets and of
+their encoded forms is in a set); the "anywhere" rule needs three or four substring checks per secret, since any
 piece of half the secret contains one of its evenly spaced quarter-length anchors.
 
 Every rule looks at the text as it came, and the union of what they found is blanked at once, so one rule's
@@ -215,9 +215,9 @@ def _anywhere_length(size: int) -> int:
     return min(size, max(EDGE_FRAGMENT, math.ceil(size / 2)))
 
 
-_Edge = tuple[int, dict[str, int], dict[str, tuple[int, ...]], Callable[[str], str], Callable[[str], str]]
-"""(window, each window's first place in the sources (index << 32 | where), its other places, the first and the
-last ``window`` characters of a line)"""
+_Edge = tuple[int, frozenset[str], tuple[str, ...], Callable[[str], str], Callable[[str], str]]
+"""(window, every ``window`` characters of the sources it applies to, those sources, the first and the last
+``window`` characters of a line)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +225,6 @@ class _Tables:
     encoded: tuple[tuple[str, tuple[str, ...]], ...]  # (gate, hex or base64 forms every one of which contains it)
     escaped: tuple[tuple[str | None, re.Pattern[str]], ...]  # (hint, percent-encoded or JSON-escaped value)
     anchors: tuple[tuple[str, str, str, int, int], ...]  # (gate, anchor, value, where it is, least fragment length)
-    sources: tuple[str, ...]  # the values and their encoded forms, whose fragments count at a line's edge
     edges: tuple[_Edge, ...]  # one per window length: mostly 8 only
 
 
@@ -235,7 +234,7 @@ def _tables(values: tuple[str, ...]) -> _Tables:
     encoded: dict[tuple[str, ...], str] = {}
     escaped = []
     anchors = []
-    sources = dict.fromkeys(values)
+    sources = dict.fromkeys(values)  # the values and their encoded forms, whose fragments count at a line's edge
     for value in values:
         raw = value.encode("utf-8")
         hexes = (raw.hex(), raw.hex().upper())
@@ -253,25 +252,15 @@ def _tables(values: tuple[str, ...]) -> _Tables:
         for at in range(0, len(value) - size + 1, step):
             anchors.append((value[at : at + min(size, _GATE)], value[at : at + size], value, at, least))
     edges: list[_Edge] = []
-    ordered = tuple(sources)
-    for window in sorted({_edge_length(len(source)) for source in ordered}):
-        first: dict[str, int] = {}
-        others: dict[str, list[int]] = {}
-        for index, source in enumerate(ordered):
-            if _edge_length(len(source)) != window or window >= len(source):
-                continue
-            for at in range(len(source) - window + 1):
-                place = first.setdefault(source[at : at + window], index << 32 | at)
-                if place != index << 32 | at:
-                    others.setdefault(source[at : at + window], []).append(index << 32 | at)
-        if first:
-            more = {gram: tuple(places) for gram, places in others.items()}
-            edges.append((window, first, more, itemgetter(slice(None, window)), itemgetter(slice(-window, None))))
+    for window in sorted({_edge_length(len(source)) for source in sources}):
+        fitting = tuple(source for source in sources if _edge_length(len(source)) == window and window < len(source))
+        if fitting:
+            grams = frozenset(source[at : at + window] for source in fitting for at in range(len(source) - window + 1))
+            edges.append((window, grams, fitting, itemgetter(slice(None, window)), itemgetter(slice(-window, None))))
     return _Tables(
         encoded=tuple(sorted(((gate, forms) for forms, gate in encoded.items()), key=lambda g: -len(g[1][0]))),
         escaped=tuple(escaped),
         anchors=tuple(anchors),
-        sources=ordered,
         edges=tuple(edges),
     )
 
@@ -308,21 +297,21 @@ def _fragments(text: str, tables: _Tables) -> list[tuple[int, int]]:
     if "\n" in text or "\r" in text:
         trimmed = list(map(str.strip, text.splitlines(), repeat(_EDGE_TRIM)))
         for edge in tables.edges:
-            window, places, _, heads, tails = edge
-            if not places.keys().isdisjoint(chain(map(heads, trimmed), map(tails, trimmed))):
-                spans.extend(_at_edges(text, edge, tables.sources))
+            window, grams, _, heads, tails = edge
+            if not grams.isdisjoint(chain(map(heads, trimmed), map(tails, trimmed))):
+                spans.extend(_at_edges(text, edge))
     else:
         line = text.strip(_EDGE_TRIM)
         for edge in tables.edges:
-            window, places = edge[0], edge[1]
-            if line[:window] in places or line[-window:] in places:
-                spans.extend(_at_edges(text, edge, tables.sources))
+            window, grams = edge[0], edge[1]
+            if line[:window] in grams or line[-window:] in grams:
+                spans.extend(_at_edges(text, edge))
     return spans
 
 
-def _at_edges(text: str, edge: _Edge, sources: tuple[str, ...]) -> list[tuple[int, int]]:
+def _at_edges(text: str, edge: _Edge) -> list[tuple[int, int]]:
     """The fragments at the lines' edges that ``edge``'s windows find (rare: plain loops)."""
-    window, places, others, _, _ = edge
+    window, grams, fitting, _, _ = edge
     spans = []
     begin = 0
     for line in text.splitlines(keepends=True):
@@ -333,13 +322,15 @@ def _at_edges(text: str, edge: _Edge, sources: tuple[str, ...]) -> list[tuple[in
             continue
         for start in (first, last - window):
             gram = text[start : start + window]
-            if (place := places.get(gram)) is None:
+            if gram not in grams:
                 continue
-            for found in (place, *others.get(gram, ())):
-                source = sources[found >> 32]
-                span = _extend(text, start, window, source, found & 0xFFFFFFFF)
-                if _identifying(text[span[0] : span[1]], source):
-                    spans.append(span)
+            for source in fitting:
+                at = source.find(gram)
+                while at >= 0:
+                    span = _extend(text, start, window, source, at)
+                    if _identifying(text[span[0] : span[1]], source):
+                        spans.append(span)
+                    at = source.find(gram, at + 1)
     return spans
 
 
@@ -419,8 +410,6 @@ class Redactor:
                     break
         return _blank(text, spans) if spans else text
 
-    __call__ = redact
-
     def redact_value(self, value: Any, *, _depth: int = 0) -> Any:
         """A copy of a JSON-like value with strings redacted and values under secret-looking keys replaced."""
         if isinstance(value, str):
@@ -444,16 +433,6 @@ class Redactor:
             return result
         if isinstance(value, list | tuple | set | frozenset):
             return [self.redact_value(item, _depth=_depth + 1) for item in value]
-        return value
-
-    def redact_json(self, value: Any) -> Any:
-        """Every string of a JSON document redacted (keys included); nothing else changes."""
-        if isinstance(value, str):
-            return self.redact(value)
-        if isinstance(value, dict):
-            return {self.redact_json(k): self.redact_json(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.redact_json(item) for item in value]
         return value
 
 
