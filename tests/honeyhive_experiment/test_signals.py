@@ -16,7 +16,6 @@ runner sends when a job is cancelled): report.json, outputs and summary are writ
 from __future__ import annotations
 
 import json
-import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -65,8 +64,11 @@ class Trigger:
         if not self.armed or self.fired or not self.matches(method, path):
             return
         self.fired = True
-        for signum in self.signals:  # back to back: the second arrives while the first is being obeyed
-            os.kill(os.getpid(), signum)
+        # Back to back: the second arrives while the first is being obeyed. In the action's own process the main
+        # thread is the one that takes them (the threads the command starts block them: cancellation); here the
+        # process also holds this test's servers, which a real job has elsewhere, so they go to that thread.
+        for signum in self.signals:
+            signal.pthread_kill(threading.main_thread().ident or 0, signum)
         if self.hold:
             self.release.wait(HOLD)
 
