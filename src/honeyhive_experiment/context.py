@@ -31,6 +31,8 @@ __all__ = [
     "CiContext",
     "TriggeringRun",
     "ci_context",
+    "env_flag",
+    "env_text",
     "github_context",
     "http_url",
     "load_event_payload",
@@ -167,7 +169,7 @@ def quote(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def http_url(value: str, name: str, kind: Literal["input", "environment", "flag"]) -> str:
+def http_url(value: str, name: str, kind: Literal["input", "environment", "flag"] = "input") -> str:
     stripped = value.strip().rstrip("/")
     scheme, sep, rest = stripped.partition("://")
     if not sep or scheme.lower() not in ("http", "https") or not rest or any(ch.isspace() for ch in rest):
@@ -175,13 +177,14 @@ def http_url(value: str, name: str, kind: Literal["input", "environment", "flag"
     return stripped
 
 
-def _env(env: Mapping[str, str], name: str) -> str | None:
+def env_text(env: Mapping[str, str], name: str) -> str | None:
+    """The variable ``name`` of ``env``, stripped; ``None`` when it is unset or empty (empty means unset)."""
     value = env.get(name, "").strip()
     return value or None
 
 
 def _env_int(env: Mapping[str, str], name: str, *, minimum: int = 1) -> int | None:
-    value = _env(env, name)
+    value = env_text(env, name)
     if value is None:
         return None
     if not value.isascii() or not value.isdigit() or int(value) < minimum:
@@ -189,10 +192,10 @@ def _env_int(env: Mapping[str, str], name: str, *, minimum: int = 1) -> int | No
     return int(value)
 
 
-def _env_flag(env: Mapping[str, str], name: str) -> bool:
+def env_flag(env: Mapping[str, str], name: str) -> bool:
     """Runner-set flags (``CI``, ``GITHUB_ACTIONS``, ``RUNNER_DEBUG``): lenient, since a user's shell may set
     them to anything; only a recognised true value counts."""
-    return (_env(env, name) or "").lower() in TRUE
+    return (env_text(env, name) or "").lower() in TRUE
 
 
 class _Payload:
@@ -249,25 +252,25 @@ def _different_repos(head: str | None, base: str | None) -> bool:
 
 def github_context(env: Mapping[str, str], event_payload: Mapping[str, Any] | None) -> dict[str, Any]:
     values: dict[str, Any] = {
-        "repository": _env(env, "GITHUB_REPOSITORY"),
-        "event_name": _env(env, "GITHUB_EVENT_NAME"),
-        "sha": _env(env, "GITHUB_SHA"),
-        "ref": _env(env, "GITHUB_REF"),
-        "ref_name": _env(env, "GITHUB_REF_NAME"),
-        "head_ref": _env(env, "GITHUB_HEAD_REF"),
-        "base_ref": _env(env, "GITHUB_BASE_REF"),
+        "repository": env_text(env, "GITHUB_REPOSITORY"),
+        "event_name": env_text(env, "GITHUB_EVENT_NAME"),
+        "sha": env_text(env, "GITHUB_SHA"),
+        "ref": env_text(env, "GITHUB_REF"),
+        "ref_name": env_text(env, "GITHUB_REF_NAME"),
+        "head_ref": env_text(env, "GITHUB_HEAD_REF"),
+        "base_ref": env_text(env, "GITHUB_BASE_REF"),
         "run_id": _env_int(env, "GITHUB_RUN_ID"),
         "run_attempt": _env_int(env, "GITHUB_RUN_ATTEMPT") or 1,
         "github_server_url": http_url(v, "GITHUB_SERVER_URL", "environment")
-        if (v := _env(env, "GITHUB_SERVER_URL"))
+        if (v := env_text(env, "GITHUB_SERVER_URL"))
         else DEFAULT_GITHUB_SERVER_URL,
         "github_api_url": http_url(v, "GITHUB_API_URL", "environment")
-        if (v := _env(env, "GITHUB_API_URL"))
+        if (v := env_text(env, "GITHUB_API_URL"))
         else DEFAULT_GITHUB_API_URL,
-        "workspace": Path(v) if (v := _env(env, "GITHUB_WORKSPACE")) else None,
-        "output_path": Path(v) if (v := _env(env, "GITHUB_OUTPUT")) else None,
-        "step_summary_path": Path(v) if (v := _env(env, "GITHUB_STEP_SUMMARY")) else None,
-        "debug": _env_flag(env, "RUNNER_DEBUG"),
+        "workspace": Path(v) if (v := env_text(env, "GITHUB_WORKSPACE")) else None,
+        "output_path": Path(v) if (v := env_text(env, "GITHUB_OUTPUT")) else None,
+        "step_summary_path": Path(v) if (v := env_text(env, "GITHUB_STEP_SUMMARY")) else None,
+        "debug": env_flag(env, "RUNNER_DEBUG"),
     }
     if event_payload:
         values.update(_from_payload(_Payload(event_payload), values))
