@@ -199,49 +199,53 @@ def env_flag(env: Mapping[str, str], name: str) -> bool:
 
 
 class _Payload:
-    """Typed reads from the event payload; a wrong type is a :class:`SettingsError` naming the path."""
+    """Typed reads from the event payload, or a part of it found at ``prefix`` (``workflow_run.``); a wrong type is
+    a :class:`SettingsError` naming the path."""
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
+    def __init__(self, data: Any, prefix: str = "") -> None:
         self.data = data
+        self.prefix = prefix
 
-    @staticmethod
-    def _get(data: Any, path: str) -> Any:
-        node = data
+    def _get(self, path: str) -> Any:
+        node = self.data
         for part in path.split("."):
             if not isinstance(node, Mapping):
                 return None
             node = node.get(part)
         return node
 
+    def _wrong(self, path: str, message: str) -> SettingsError:
+        return SettingsError(self.prefix + path, message, kind="event payload")
+
     def obj(self, path: str) -> Mapping[str, Any] | None:
-        value = self._get(self.data, path)
+        value = self._get(path)
         if value is None or isinstance(value, Mapping):
             return value
-        raise SettingsError(path, f"expected an object, got {type(value).__name__}", kind="event payload")
+        raise self._wrong(path, f"expected an object, got {type(value).__name__}")
 
-    def text(self, path: str, base: Any = None, prefix: str = "") -> str | None:
-        value = self._get(self.data if base is None else base, path)
+    def text(self, path: str) -> str | None:
+        value = self._get(path)
         if value is None:
             return None
         if not isinstance(value, str):
-            raise SettingsError(prefix + path, f"expected a string, got {type(value).__name__}", kind="event payload")
+            raise self._wrong(path, f"expected a string, got {type(value).__name__}")
         return value.strip() or None
 
-    def number(self, path: str, base: Any = None, prefix: str = "") -> int | None:
-        value = self._get(self.data if base is None else base, path)
+    def number(self, path: str) -> int | None:
+        value = self._get(path)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             shown = repr(value) if isinstance(value, int | float | bool) else type(value).__name__
-            raise SettingsError(prefix + path, f"expected a positive integer, got {shown}", kind="event payload")
+            raise self._wrong(path, f"expected a positive integer, got {shown}")
         return value
 
-    def sha(self, path: str, base: Any = None, prefix: str = "") -> str | None:
-        value = self.text(path, base, prefix)
+    def sha(self, path: str) -> str | None:
+        value = self.text(path)
         if value is None:
             return None
         if not _SHA.fullmatch(value):
-            raise SettingsError(prefix + path, f"expected a commit sha, got {quote(value)}", kind="event payload")
+            raise self._wrong(path, f"expected a commit sha, got {quote(value)}")
         return None if _NULL_SHA.fullmatch(value) else value
 
 
@@ -300,40 +304,37 @@ def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, An
         if context["base_ref"] is None:
             values["base_ref"] = payload.text("pull_request.base.ref")
 
-    if (run := payload.obj("workflow_run")) is not None:
-        prefix = "workflow_run."
-        run_id = payload.number("id", run, prefix)
+    if (found := payload.obj("workflow_run")) is not None:
+        run = _Payload(found, "workflow_run.")
+        run_id = run.number("id")
         if run_id is None:
             raise SettingsError("workflow_run.id", "missing", kind="event payload")
-        pull_requests = run.get("pull_requests") or []
+        pull_requests = found.get("pull_requests") or []
         if not isinstance(pull_requests, list):
             raise SettingsError("workflow_run.pull_requests", "expected a list", kind="event payload")
-        listed = [
-            (number, pr, f"{prefix}pull_requests[{i}].")
-            for i, pr in enumerate(pull_requests)
-            if (number := payload.number("number", pr, f"{prefix}pull_requests[{i}].")) is not None
-        ]
-        numbers = tuple(number for number, _, _ in listed)
-        head_name = payload.text("head_repository.full_name", run, prefix)
-        base_name = payload.text("repository.full_name", run, prefix) or context["repository"]
+        prs = [_Payload(pr, f"workflow_run.pull_requests[{i}].") for i, pr in enumerate(pull_requests)]
+        listed = [(number, pr) for pr in prs if (number := pr.number("number")) is not None]
+        numbers = tuple(number for number, _ in listed)
+        head_name = run.text("head_repository.full_name")
+        base_name = run.text("repository.full_name") or context["repository"]
         triggering = TriggeringRun(
             id=run_id,
-            attempt=payload.number("run_attempt", run, prefix) or 1,
-            head_sha=payload.sha("head_sha", run, prefix),
-            head_branch=payload.text("head_branch", run, prefix),
-            event=payload.text("event", run, prefix),
-            conclusion=payload.text("conclusion", run, prefix),
+            attempt=run.number("run_attempt") or 1,
+            head_sha=run.sha("head_sha"),
+            head_branch=run.text("head_branch"),
+            event=run.text("event"),
+            conclusion=run.text("conclusion"),
             pr_numbers=numbers,
             is_fork=_different_repos(head_name, base_name),
         )
         values["triggering_run"] = triggering
         values["is_fork"] = triggering.is_fork
         if len(listed) == 1:
-            number, pr, where = listed[0]
+            number, pr = listed[0]
             values["pr_number"] = number
-            values["pr_head_sha"] = payload.sha("head.sha", pr, where) or triggering.head_sha
-            values["head_ref"] = payload.text("head.ref", pr, where) or triggering.head_branch
-            values["base_sha"] = payload.sha("base.sha", pr, where)
-            values["base_ref"] = payload.text("base.ref", pr, where)
+            values["pr_head_sha"] = pr.sha("head.sha") or triggering.head_sha
+            values["head_ref"] = pr.text("head.ref") or triggering.head_branch
+            values["base_sha"] = pr.sha("base.sha")
+            values["base_ref"] = pr.text("base.ref")
 
     return values
