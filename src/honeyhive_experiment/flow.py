@@ -119,11 +119,10 @@ def check_paths(config: ExperimentConfig, config_path: str, root: Path) -> None:
             raise config_error_at(config_path, (key, field), message)
 
 
-def prepare_dataset(
-    config: ExperimentConfig, config_path: str, root: Path, client: HoneyHiveClient, repository: str | None = None
-) -> PreparedDataset:
-    """The config's dataset: a repository file becomes an EXT- dataset (its id from ``repository`` and the path,
+def prepare_dataset(settings: Settings, config: ExperimentConfig, client: HoneyHiveClient) -> PreparedDataset:
+    """The config's dataset: a repository file becomes an EXT- dataset (its id from the repository and the path,
     see dataset_identity.py), a managed one is fetched."""
+    root, config_path = settings.root, str(settings.config_path)
     ref = config.dataset.to_ref(root)
     if isinstance(ref, DatasetFile):
         if not ref.path.is_file():
@@ -131,13 +130,9 @@ def prepare_dataset(
         records = load_dataset_file(ref.path)
         config_file, base = Path(config_path).resolve(), root.resolve()
         where = config_file.relative_to(base).as_posix() if config_file.is_relative_to(base) else None
-        identity = file_identity(config.dataset, records, config_file=where, repository=repository)
+        identity = file_identity(config.dataset, records, config_file=where, repository=settings.ci.repository)
         return external_dataset(records, identity=identity)
     return managed_dataset(client, dataset_id=ref.id, name=ref.name)
-
-
-def _dataset(settings: Settings, config: ExperimentConfig, client: HoneyHiveClient) -> PreparedDataset:
-    return prepare_dataset(config, str(settings.config_path), settings.root, client, settings.ci.repository)
 
 
 def run_spec(
@@ -206,7 +201,7 @@ def run_experiment(
 ) -> Judgement:
     """Run the experiment as one HoneyHive run, then judge it."""
     enter(watch.cancel, "preparing the run")
-    dataset = _dataset(settings, config, client)
+    dataset = prepare_dataset(settings, config, client)
     with watch.user_code():
         instrumentations = load_instrumentations(config, str(settings.config_path))
         code = load_user_code(config, str(settings.config_path), settings.root)
@@ -470,7 +465,7 @@ def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHive
     """
     shard = ShardSpec(settings.shard.index, settings.shard.total) if settings.shard else None
     run_id = shared_run_id_of(settings, config.name)
-    dataset = _dataset(settings, config, client)
+    dataset = prepare_dataset(settings, config, client)
     mine = list(dataset.datapoints)
     if shard is not None:  # all trials of a datapoint run in the shard the datapoint belongs to
         mine = select(mine, [dp.id for dp in mine], shard)
@@ -505,7 +500,7 @@ def report_shared_run(
     out.
     """
     run_id = shared_run_id_of(settings, config.name)
-    dataset = _dataset(settings, config, client)
+    dataset = prepare_dataset(settings, config, client)
     wanted = dataset.datapoint_ids
     trials = settings.trials or config.trials
     sessions = [session_id_for(run_id, i, t) for i in wanted for t in range(trials)]

@@ -506,7 +506,7 @@ def runs(settings: Settings, *, limit: int) -> Runs:
     settings = locate(settings)
     config: ExperimentConfig = load_config(settings.config_path)
     with connect(settings) as client:
-        dataset = prepare_dataset(config, str(settings.config_path), settings.root, client, settings.ci.repository)
+        dataset = prepare_dataset(settings, config, client)
         identity = dataset.identity or dataset.dataset_id
         baseline = find_baseline(
             client, config, identity, settings.ci, now=now, explicit=settings.baseline_run_id, require_passing=False
