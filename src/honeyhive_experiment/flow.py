@@ -47,10 +47,9 @@ from honeyhive_experiment.errors import ArgumentError, ExperimentCancelled, NotF
 from honeyhive_experiment.experiment import (
     ExperimentResult,
     PreparedDataset,
-    complete_run,
     external_dataset,
+    finish_run,
     managed_dataset,
-    mark_cancelled,
     record_run,
     run_slice,
 )
@@ -58,7 +57,13 @@ from honeyhive_experiment.history import key_metric_trend
 from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.instrumentation import switched_on
 from honeyhive_experiment.judgement import BaselineInfo, Judgement, RunTotals
-from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, MetricKey, RunComparisonResult
+from honeyhive_experiment.models import (
+    ExperimentResultSummary,
+    ExperimentRun,
+    ExperimentRunStatus,
+    MetricKey,
+    RunComparisonResult,
+)
 from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, Progress
 from honeyhive_experiment.paths import inside
@@ -215,7 +220,7 @@ def run_experiment(
                      require_passing=settings.as_action)  # fmt: skip
     except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed
         sessions = [o.session_id for o in result.outcomes if o.recorded]
-        marked = mark_cancelled(client, result.run_id, spec, dataset, sessions)
+        marked = finish_run(client, result.run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
         raise ExperimentCancelled(result.run_id, result.outcomes, marked=marked, phase=phase_of(watch.cancel)) from (
             interrupt
         )
@@ -517,7 +522,7 @@ def report_shared_run(
         shards = settings.shard.total if settings.shard else None
         raise ShardsMissing(missing_message(run_id, missing, wanted, shards, timeout))
     spec = run_spec(settings, config, dataset)
-    complete_run(client, run_id, spec, dataset, session_ids=sessions)
+    finish_run(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, sessions)
     try:
         summary = client.wait_for_result(
             run_id,
@@ -529,7 +534,7 @@ def report_shared_run(
         result = ExperimentResult(run_id, config.name, dataset.dataset_id, summary, recorded_outcomes(client, run_id))
         return judge(client, config, settings, result, dataset, now=now)
     except Interrupted as interrupt:  # no verdict will be reached: the shared run was cancelled, not completed
-        marked = mark_cancelled(client, run_id, spec, dataset, sessions)
+        marked = finish_run(client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
         raise ExperimentCancelled(run_id, marked=marked, phase="waiting for the shards' run and comparing it") from (
             interrupt
         )
