@@ -486,20 +486,14 @@ def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHive
 
 
 def report_shared_run(
-    settings: Settings,
-    config: ExperimentConfig,
-    client: HoneyHiveClient,
-    *,
-    now: datetime,
-    first_poll: float = 0.25,
-    poll_interval: float = 2.0,
+    settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, now: datetime
 ) -> Judgement:
     """``mode: report``: wait (bounded by ``ingestion.timeout``) until the backend holds every datapoint of the
     dataset, mark the run completed with every session id, then judge it like a single-job run.
 
-    The backend is asked again after ``first_poll`` seconds, then twice as long each time up to
-    ``poll_interval``: the report job starts when the last shard job ends, so what is missing is usually
-    its last spans, still being ingested, and a fixed interval would add up to that much to the wait.
+    The backend is asked again after a quarter of a second, then twice as long each time up to two seconds: the
+    report job starts when the last shard job ends, so what is missing is usually its last spans, still being
+    ingested, and a fixed interval would add up to that much to the wait.
 
     Raises :class:`ShardsMissing` naming the shards and how many datapoints each still owes when the wait runs
     out.
@@ -518,7 +512,7 @@ def report_shared_run(
         return True if not missing else None
 
     timeout = config.ingestion.timeout
-    if not poll(all_recorded, timeout=timeout, initial=min(first_poll, poll_interval), maximum=poll_interval):
+    if not poll(all_recorded, timeout=timeout, initial=0.25, maximum=2.0):
         shards = settings.shard.total if settings.shard else None
         raise ShardsMissing(missing_message(run_id, missing, wanted, shards, timeout))
     spec = run_spec(settings, config, dataset)
