@@ -53,7 +53,7 @@ from honeyhive_experiment.experiment import (
     record_run,
     run_slice,
 )
-from honeyhive_experiment.history import key_metric_trend
+from honeyhive_experiment.history import key_metric_trend, metric_aggregate
 from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.instrumentation import switched_on
 from honeyhive_experiment.judgement import BaselineInfo, Judgement, RunTotals
@@ -331,24 +331,15 @@ def judge(
 def run_totals(client: HoneyHiveClient, run_id: str, summary: ExperimentResultSummary) -> RunTotals | None:
     """The backend's sum of the cost metrics and the median and 95th percentile of ``duration_ms`` (three more
     summaries, with those aggregate functions), for a run with efficiency metrics; ``None`` for one without."""
-    if not any(_aggregate(summary, name) is not None for name in EFFICIENCY_METRICS):
+    if not any(metric_aggregate(summary, name) is not None for name in EFFICIENCY_METRICS):
         return None
     summed, median, p95 = (get_run_result(client, run_id, function) for function in ("sum", "median", "p95"))
     return RunTotals(
-        cost_usd=_aggregate(summed, "cost_usd"),
-        judge_cost_usd=_aggregate(summed, "judge_cost_usd"),
-        duration_p50_ms=_aggregate(median, "duration_ms"),
-        duration_p95_ms=_aggregate(p95, "duration_ms"),
+        cost_usd=metric_aggregate(summed, "cost_usd"),
+        judge_cost_usd=metric_aggregate(summed, "judge_cost_usd"),
+        duration_p50_ms=metric_aggregate(median, "duration_ms"),
+        duration_p95_ms=metric_aggregate(p95, "duration_ms"),
     )
-
-
-def _aggregate(summary: ExperimentResultSummary, name: str) -> float | None:
-    """The backend's aggregate of metric ``name`` (``None``: absent, or on several events)."""
-    try:
-        detail = summary.metric(name)
-    except ValueError:
-        return None
-    return float(detail.aggregate) if detail is not None and detail.aggregate is not None else None
 
 
 def _baseline_info(
