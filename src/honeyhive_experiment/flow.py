@@ -38,7 +38,6 @@ from honeyhive_experiment.config import (
     config_error_at,
     config_hash,
 )
-from honeyhive_experiment.context import CiContext
 from honeyhive_experiment.dataset_identity import DatasetIdentity, file_identity
 from honeyhive_experiment.datasets import DatasetFile, load_dataset_file
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
@@ -215,9 +214,7 @@ def run_experiment(
         with repository_on_path(settings.root), switched_on(instrumentations):
             result = record_run(spec, dataset, client=client)
     try:
-        # a local dry run compares with the previous run, whatever it was
-        return judge(client, config, settings, result, dataset, now=now, cancel=watch.cancel,
-                     require_passing=settings.as_action)  # fmt: skip
+        return judge(client, config, settings, result, dataset, now=now, cancel=watch.cancel)
     except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed
         sessions = [o.session_id for o in result.outcomes if o.recorded]
         marked = finish_run(client, result.run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
@@ -238,16 +235,12 @@ def judge(
     *,
     now: datetime,
     cancel: threading.Event | None = None,
-    require_passing: bool = True,
 ) -> Judgement:
     """Baseline → the backend's comparison → verdict, for a run the backend has summarised: the one function
     every mode ends in (``cancel``: the invocation's, on which the phase is noted for a signal's report)."""
     ci, identity = settings.ci, dataset.identity or dataset.dataset_id
     enter(cancel, "choosing the baseline")
-    baseline = find_baseline(
-        client, config, identity, ci, now=now, explicit=settings.baseline_run_id, require_passing=require_passing,
-        exclude=(result.run_id,),
-    )  # fmt: skip
+    baseline = find_baseline(client, config, settings, dataset, now=now, exclude=(result.run_id,))
     comparison = baseline_result = None
     aggregate = config.aggregate_function.value
     if baseline is not None:
@@ -382,26 +375,27 @@ def trials_of(run: ExperimentRun, summary: ExperimentResultSummary | None) -> in
 def find_baseline(
     client: HoneyHiveClient,
     config: ExperimentConfig,
-    dataset_id: str | DatasetIdentity | None,
-    ci: CiContext,
+    settings: Settings,
+    dataset: PreparedDataset,
     *,
     now: datetime,
-    explicit: str | None,
-    require_passing: bool,
     exclude: tuple[str, ...] = (),
 ) -> Baseline | None:
-    """The baseline of a run made in ``ci`` (the rules: :mod:`honeyhive_experiment.baseline`)."""
+    """The baseline of a run of ``dataset`` made where ``settings.ci`` says (the rules:
+    :mod:`honeyhive_experiment.baseline`); ``settings.baseline_run_id`` when given. Outside GitHub Actions the
+    previous run on the branch will do, whatever its result, so successive local runs compare with each other."""
+    ci = settings.ci
     return choose_baseline(
         client,
         experiment=config.name,
-        dataset_id=dataset_id,
+        dataset_id=dataset.identity or dataset.dataset_id,
         policy=config.baseline,
-        explicit_run_id=explicit,
+        explicit_run_id=settings.baseline_run_id,
         merge_base_sha=ci.merge_base_sha,
         base_branch=ci.base_ref,
         exclude_run_ids=exclude,
         now=now,
-        require_passing=require_passing,
+        require_passing=settings.as_action,
         head_sha=ci.sha,
         dirty=bool(ci.dirty),
         merge_base_ref=ci.merge_base_ref or ci.base_ref,
@@ -645,7 +639,7 @@ def review(
     settings = settings.model_copy(update={"baseline_run_id": baseline_run_id})
     if not baseline_run_id and isinstance(check, Mapping) and check.get("verdict"):  # judged with no baseline
         config = config.model_copy(update={"baseline": BaselineConfig(strategy=BaselineStrategy.NONE)})
-    judged = judge(client, config, settings, result, dataset, now=now, require_passing=settings.as_action)
+    judged = judge(client, config, settings, result, dataset, now=now)
     if judged.baseline is not None and from_stamp:
         baseline = dataclasses.replace(judged.baseline, why="the baseline its check was judged against")
         judged = dataclasses.replace(judged, baseline=baseline)

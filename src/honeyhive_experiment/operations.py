@@ -507,10 +507,7 @@ def runs(settings: Settings, *, limit: int) -> Runs:
     config: ExperimentConfig = load_config(settings.config_path)
     with connect(settings) as client:
         dataset = prepare_dataset(settings, config, client)
-        identity = dataset.identity or dataset.dataset_id
-        baseline = find_baseline(
-            client, config, identity, settings.ci, now=now, explicit=settings.baseline_run_id, require_passing=False
-        )
+        baseline = find_baseline(client, config, settings, dataset, now=now)
         rows = recent_run_rows(client, config.name, limit=limit, baseline=baseline)
     return Runs(rows, f"{baseline.why} ({baseline.run.run_id})" if baseline else None)
 
