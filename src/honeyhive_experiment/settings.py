@@ -153,15 +153,14 @@ class ActionInput:
     name: str
     env: str
     default: str | None = None
-    secret: bool = False
 
 
 INPUTS: Final[tuple[ActionInput, ...]] = (
-    ActionInput("api-key", "HH_API_KEY", secret=True),
+    ActionInput("api-key", "HH_API_KEY"),
     ActionInput("server-url", "HH_API_URL", DEFAULT_SERVER_URL),
     ActionInput("app-url", "HONEYHIVE_APP_URL"),
     ActionInput("config", "HONEYHIVE_EXPERIMENT_CONFIG", DEFAULT_CONFIG_PATH),
-    ActionInput("github-token", "GITHUB_TOKEN", "${{ github.token }}", secret=True),
+    ActionInput("github-token", "GITHUB_TOKEN", "${{ github.token }}"),
     ActionInput("baseline-run-id", "HONEYHIVE_EXPERIMENT_BASELINE_RUN_ID"),
     ActionInput("mode", "HONEYHIVE_EXPERIMENT_MODE", "all"),
     ActionInput("shard", "HONEYHIVE_EXPERIMENT_SHARD"),
