@@ -41,7 +41,7 @@ _OWN_FILES = (
 )
 
 
-def git(root: Path, *args: str, strip: bool = True) -> str | None:
+def git(root: Path, *args: str) -> str | None:
     """``git <args>`` in ``root``: its output, or ``None`` when git fails or says nothing."""
     try:
         done = subprocess.run(  # noqa: S603 - fixed git arguments
@@ -54,8 +54,8 @@ def git(root: Path, *args: str, strip: bool = True) -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    value = done.stdout.strip() if strip else done.stdout
-    return value if done.returncode == 0 and value.strip() else None
+    value = done.stdout.strip()
+    return value if done.returncode == 0 and value else None
 
 
 def _git_bytes(root: Path, args: Sequence[str]) -> bytes:

@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO, cast
 
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
+from honeyhive_experiment.version import __version__
 
 if TYPE_CHECKING:
     import logging
@@ -54,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a HoneyHive experiment from your repository's config, compare it with a baseline run, "
         "and report the metric deltas (as a PR comment in GitHub Actions).",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(sub: argparse.ArgumentParser) -> None:
@@ -129,12 +130,6 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("schema", help="print the experiment file's JSON Schema")
     commands.add_parser("action", help="the GitHub Action entry point (reads INPUT_* and GITHUB_* variables)")
     return parser
-
-
-def _version() -> str:
-    from honeyhive_experiment.version import __version__
-
-    return __version__
 
 
 # ----------------------------------------------------------------------------- main

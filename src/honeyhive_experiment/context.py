@@ -31,6 +31,8 @@ __all__ = [
     "CiContext",
     "TriggeringRun",
     "ci_context",
+    "env_flag",
+    "env_text",
     "github_context",
     "http_url",
     "load_event_payload",
@@ -167,7 +169,7 @@ def quote(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def http_url(value: str, name: str, kind: Literal["input", "environment", "flag"]) -> str:
+def http_url(value: str, name: str, kind: Literal["input", "environment", "flag"] = "input") -> str:
     stripped = value.strip().rstrip("/")
     scheme, sep, rest = stripped.partition("://")
     if not sep or scheme.lower() not in ("http", "https") or not rest or any(ch.isspace() for ch in rest):
@@ -175,13 +177,14 @@ def http_url(value: str, name: str, kind: Literal["input", "environment", "flag"
     return stripped
 
 
-def _env(env: Mapping[str, str], name: str) -> str | None:
+def env_text(env: Mapping[str, str], name: str) -> str | None:
+    """The variable ``name`` of ``env``, stripped; ``None`` when it is unset or empty (empty means unset)."""
     value = env.get(name, "").strip()
     return value or None
 
 
 def _env_int(env: Mapping[str, str], name: str, *, minimum: int = 1) -> int | None:
-    value = _env(env, name)
+    value = env_text(env, name)
     if value is None:
         return None
     if not value.isascii() or not value.isdigit() or int(value) < minimum:
@@ -189,56 +192,60 @@ def _env_int(env: Mapping[str, str], name: str, *, minimum: int = 1) -> int | No
     return int(value)
 
 
-def _env_flag(env: Mapping[str, str], name: str) -> bool:
+def env_flag(env: Mapping[str, str], name: str) -> bool:
     """Runner-set flags (``CI``, ``GITHUB_ACTIONS``, ``RUNNER_DEBUG``): lenient, since a user's shell may set
     them to anything; only a recognised true value counts."""
-    return (_env(env, name) or "").lower() in TRUE
+    return (env_text(env, name) or "").lower() in TRUE
 
 
 class _Payload:
-    """Typed reads from the event payload; a wrong type is a :class:`SettingsError` naming the path."""
+    """Typed reads from the event payload, or a part of it found at ``prefix`` (``workflow_run.``); a wrong type is
+    a :class:`SettingsError` naming the path."""
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
+    def __init__(self, data: Any, prefix: str = "") -> None:
         self.data = data
+        self.prefix = prefix
 
-    @staticmethod
-    def _get(data: Any, path: str) -> Any:
-        node = data
+    def _get(self, path: str) -> Any:
+        node = self.data
         for part in path.split("."):
             if not isinstance(node, Mapping):
                 return None
             node = node.get(part)
         return node
 
+    def _wrong(self, path: str, message: str) -> SettingsError:
+        return SettingsError(self.prefix + path, message, kind="event payload")
+
     def obj(self, path: str) -> Mapping[str, Any] | None:
-        value = self._get(self.data, path)
+        value = self._get(path)
         if value is None or isinstance(value, Mapping):
             return value
-        raise SettingsError(path, f"expected an object, got {type(value).__name__}", kind="event payload")
+        raise self._wrong(path, f"expected an object, got {type(value).__name__}")
 
-    def text(self, path: str, base: Any = None, prefix: str = "") -> str | None:
-        value = self._get(self.data if base is None else base, path)
+    def text(self, path: str) -> str | None:
+        value = self._get(path)
         if value is None:
             return None
         if not isinstance(value, str):
-            raise SettingsError(prefix + path, f"expected a string, got {type(value).__name__}", kind="event payload")
+            raise self._wrong(path, f"expected a string, got {type(value).__name__}")
         return value.strip() or None
 
-    def number(self, path: str, base: Any = None, prefix: str = "") -> int | None:
-        value = self._get(self.data if base is None else base, path)
+    def number(self, path: str) -> int | None:
+        value = self._get(path)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             shown = repr(value) if isinstance(value, int | float | bool) else type(value).__name__
-            raise SettingsError(prefix + path, f"expected a positive integer, got {shown}", kind="event payload")
+            raise self._wrong(path, f"expected a positive integer, got {shown}")
         return value
 
-    def sha(self, path: str, base: Any = None, prefix: str = "") -> str | None:
-        value = self.text(path, base, prefix)
+    def sha(self, path: str) -> str | None:
+        value = self.text(path)
         if value is None:
             return None
         if not _SHA.fullmatch(value):
-            raise SettingsError(prefix + path, f"expected a commit sha, got {quote(value)}", kind="event payload")
+            raise self._wrong(path, f"expected a commit sha, got {quote(value)}")
         return None if _NULL_SHA.fullmatch(value) else value
 
 
@@ -249,25 +256,25 @@ def _different_repos(head: str | None, base: str | None) -> bool:
 
 def github_context(env: Mapping[str, str], event_payload: Mapping[str, Any] | None) -> dict[str, Any]:
     values: dict[str, Any] = {
-        "repository": _env(env, "GITHUB_REPOSITORY"),
-        "event_name": _env(env, "GITHUB_EVENT_NAME"),
-        "sha": _env(env, "GITHUB_SHA"),
-        "ref": _env(env, "GITHUB_REF"),
-        "ref_name": _env(env, "GITHUB_REF_NAME"),
-        "head_ref": _env(env, "GITHUB_HEAD_REF"),
-        "base_ref": _env(env, "GITHUB_BASE_REF"),
+        "repository": env_text(env, "GITHUB_REPOSITORY"),
+        "event_name": env_text(env, "GITHUB_EVENT_NAME"),
+        "sha": env_text(env, "GITHUB_SHA"),
+        "ref": env_text(env, "GITHUB_REF"),
+        "ref_name": env_text(env, "GITHUB_REF_NAME"),
+        "head_ref": env_text(env, "GITHUB_HEAD_REF"),
+        "base_ref": env_text(env, "GITHUB_BASE_REF"),
         "run_id": _env_int(env, "GITHUB_RUN_ID"),
         "run_attempt": _env_int(env, "GITHUB_RUN_ATTEMPT") or 1,
         "github_server_url": http_url(v, "GITHUB_SERVER_URL", "environment")
-        if (v := _env(env, "GITHUB_SERVER_URL"))
+        if (v := env_text(env, "GITHUB_SERVER_URL"))
         else DEFAULT_GITHUB_SERVER_URL,
         "github_api_url": http_url(v, "GITHUB_API_URL", "environment")
-        if (v := _env(env, "GITHUB_API_URL"))
+        if (v := env_text(env, "GITHUB_API_URL"))
         else DEFAULT_GITHUB_API_URL,
-        "workspace": Path(v) if (v := _env(env, "GITHUB_WORKSPACE")) else None,
-        "output_path": Path(v) if (v := _env(env, "GITHUB_OUTPUT")) else None,
-        "step_summary_path": Path(v) if (v := _env(env, "GITHUB_STEP_SUMMARY")) else None,
-        "debug": _env_flag(env, "RUNNER_DEBUG"),
+        "workspace": Path(v) if (v := env_text(env, "GITHUB_WORKSPACE")) else None,
+        "output_path": Path(v) if (v := env_text(env, "GITHUB_OUTPUT")) else None,
+        "step_summary_path": Path(v) if (v := env_text(env, "GITHUB_STEP_SUMMARY")) else None,
+        "debug": env_flag(env, "RUNNER_DEBUG"),
     }
     if event_payload:
         values.update(_from_payload(_Payload(event_payload), values))
@@ -297,40 +304,37 @@ def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, An
         if context["base_ref"] is None:
             values["base_ref"] = payload.text("pull_request.base.ref")
 
-    if (run := payload.obj("workflow_run")) is not None:
-        prefix = "workflow_run."
-        run_id = payload.number("id", run, prefix)
+    if (found := payload.obj("workflow_run")) is not None:
+        run = _Payload(found, "workflow_run.")
+        run_id = run.number("id")
         if run_id is None:
             raise SettingsError("workflow_run.id", "missing", kind="event payload")
-        pull_requests = run.get("pull_requests") or []
+        pull_requests = found.get("pull_requests") or []
         if not isinstance(pull_requests, list):
             raise SettingsError("workflow_run.pull_requests", "expected a list", kind="event payload")
-        listed = [
-            (number, pr, f"{prefix}pull_requests[{i}].")
-            for i, pr in enumerate(pull_requests)
-            if (number := payload.number("number", pr, f"{prefix}pull_requests[{i}].")) is not None
-        ]
-        numbers = tuple(number for number, _, _ in listed)
-        head_name = payload.text("head_repository.full_name", run, prefix)
-        base_name = payload.text("repository.full_name", run, prefix) or context["repository"]
+        prs = [_Payload(pr, f"workflow_run.pull_requests[{i}].") for i, pr in enumerate(pull_requests)]
+        listed = [(number, pr) for pr in prs if (number := pr.number("number")) is not None]
+        numbers = tuple(number for number, _ in listed)
+        head_name = run.text("head_repository.full_name")
+        base_name = run.text("repository.full_name") or context["repository"]
         triggering = TriggeringRun(
             id=run_id,
-            attempt=payload.number("run_attempt", run, prefix) or 1,
-            head_sha=payload.sha("head_sha", run, prefix),
-            head_branch=payload.text("head_branch", run, prefix),
-            event=payload.text("event", run, prefix),
-            conclusion=payload.text("conclusion", run, prefix),
+            attempt=run.number("run_attempt") or 1,
+            head_sha=run.sha("head_sha"),
+            head_branch=run.text("head_branch"),
+            event=run.text("event"),
+            conclusion=run.text("conclusion"),
             pr_numbers=numbers,
             is_fork=_different_repos(head_name, base_name),
         )
         values["triggering_run"] = triggering
         values["is_fork"] = triggering.is_fork
         if len(listed) == 1:
-            number, pr, where = listed[0]
+            number, pr = listed[0]
             values["pr_number"] = number
-            values["pr_head_sha"] = payload.sha("head.sha", pr, where) or triggering.head_sha
-            values["head_ref"] = payload.text("head.ref", pr, where) or triggering.head_branch
-            values["base_sha"] = payload.sha("base.sha", pr, where)
-            values["base_ref"] = payload.text("base.ref", pr, where)
+            values["pr_head_sha"] = pr.sha("head.sha") or triggering.head_sha
+            values["head_ref"] = pr.text("head.ref") or triggering.head_branch
+            values["base_sha"] = pr.sha("base.sha")
+            values["base_ref"] = pr.text("base.ref")
 
     return values

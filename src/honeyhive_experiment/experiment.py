@@ -179,7 +179,7 @@ def _run_body(
     )
 
 
-def _finish(
+def finish_run(
     client: HoneyHiveClient,
     run_id: str,
     spec: RunSpec,
@@ -189,7 +189,8 @@ def _finish(
 ) -> bool:
     """Write the run's final status, with every session id and the full metadata; whether the backend took it (only
     ``completed`` raises when it did not). It is the client's last word: sent even when the backend stopped
-    answering, and it waits only briefly then."""
+    answering, and it waits only briefly then. Also for a run whose invocation was cancelled before its verdict,
+    after the pool finished (waiting for ingestion or comparing), and a shared run's report job completing it."""
     body = _run_body(run_id, spec, dataset, status, event_ids=session_ids)
     update = {k: v for k, v in body.items() if k not in ("run_id", "dataset_id")}
     try:
@@ -470,12 +471,12 @@ def record_run(
                 outcomes = runner.run(dataset.datapoints)
             sessions = runner.finished_sessions()
             if cancel.is_set():
-                marked = _finish(client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
+                marked = finish_run(client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
                 raise ExperimentCancelled(run_id, outcomes, marked=marked, phase=phase_of(cancel))
-            _finish(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, sessions)
+            finish_run(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, sessions)
         except KeyboardInterrupt as interrupt:
             sessions = runner.finished_sessions()
-            marked = _finish(client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
+            marked = finish_run(client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
             if isinstance(interrupt, Interrupted):  # a signal: the report says what became of the run
                 raise ExperimentCancelled(run_id, marked=marked, phase=phase_of(cancel)) from interrupt
             raise
@@ -483,7 +484,7 @@ def record_run(
             raise
         except BaseException:
             sessions = runner.finished_sessions()
-            _finish(client, run_id, spec, dataset, ExperimentRunStatus.FAILED, sessions)
+            finish_run(client, run_id, spec, dataset, ExperimentRunStatus.FAILED, sessions)
             raise
 
     recorded = len(sessions)
@@ -503,7 +504,8 @@ def record_run(
             datapoints=covered,
         )
     except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed
-        marked = mark_cancelled(client, run_id, spec, dataset, [o.session_id for o in outcomes if o.recorded])
+        sessions = [o.session_id for o in outcomes if o.recorded]
+        marked = finish_run(client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
         raise ExperimentCancelled(run_id, outcomes, marked=marked, phase=phase_of(cancel)) from interrupt
     log.debug("run %s summarised: %d passed, %d failed", run_id, len(summary.passed), len(summary.failed))
     ranged = tuple(spec.passing_ranges or ())
@@ -567,18 +569,3 @@ def run_slice(
     finally:
         if own_sink:
             sink.shutdown()
-
-
-def mark_cancelled(
-    client: HoneyHiveClient, run_id: str, spec: RunSpec, dataset: PreparedDataset, session_ids: Sequence[str]
-) -> bool:
-    """Mark a run ``cancelled`` (with every session it has) whose invocation was cancelled before its verdict, even
-    after the pool finished: waiting for ingestion or comparing. Whether the backend took the status."""
-    return _finish(client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, session_ids)
-
-
-def complete_run(
-    client: HoneyHiveClient, run_id: str, spec: RunSpec, dataset: PreparedDataset, *, session_ids: Sequence[str]
-) -> None:
-    """Mark a shared run ``completed`` with every session id and the full metadata (sharded runs' report)."""
-    _finish(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, session_ids)

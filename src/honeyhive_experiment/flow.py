@@ -38,7 +38,6 @@ from honeyhive_experiment.config import (
     config_error_at,
     config_hash,
 )
-from honeyhive_experiment.context import CiContext
 from honeyhive_experiment.dataset_identity import DatasetIdentity, file_identity
 from honeyhive_experiment.datasets import DatasetFile, load_dataset_file
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
@@ -47,18 +46,23 @@ from honeyhive_experiment.errors import ArgumentError, ExperimentCancelled, NotF
 from honeyhive_experiment.experiment import (
     ExperimentResult,
     PreparedDataset,
-    complete_run,
     external_dataset,
+    finish_run,
     managed_dataset,
-    mark_cancelled,
     record_run,
     run_slice,
 )
-from honeyhive_experiment.history import key_metric_trend
+from honeyhive_experiment.history import key_metric_trend, metric_aggregate
 from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.instrumentation import switched_on
 from honeyhive_experiment.judgement import BaselineInfo, Judgement, RunTotals
-from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, MetricKey, RunComparisonResult
+from honeyhive_experiment.models import (
+    ExperimentResultSummary,
+    ExperimentRun,
+    ExperimentRunStatus,
+    MetricKey,
+    RunComparisonResult,
+)
 from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, Progress
 from honeyhive_experiment.paths import inside
@@ -119,11 +123,10 @@ def check_paths(config: ExperimentConfig, config_path: str, root: Path) -> None:
             raise config_error_at(config_path, (key, field), message)
 
 
-def prepare_dataset(
-    config: ExperimentConfig, config_path: str, root: Path, client: HoneyHiveClient, repository: str | None = None
-) -> PreparedDataset:
-    """The config's dataset: a repository file becomes an EXT- dataset (its id from ``repository`` and the path,
+def prepare_dataset(settings: Settings, config: ExperimentConfig, client: HoneyHiveClient) -> PreparedDataset:
+    """The config's dataset: a repository file becomes an EXT- dataset (its id from the repository and the path,
     see dataset_identity.py), a managed one is fetched."""
+    root, config_path = settings.root, str(settings.config_path)
     ref = config.dataset.to_ref(root)
     if isinstance(ref, DatasetFile):
         if not ref.path.is_file():
@@ -131,13 +134,9 @@ def prepare_dataset(
         records = load_dataset_file(ref.path)
         config_file, base = Path(config_path).resolve(), root.resolve()
         where = config_file.relative_to(base).as_posix() if config_file.is_relative_to(base) else None
-        identity = file_identity(config.dataset, records, config_file=where, repository=repository)
+        identity = file_identity(config.dataset, records, config_file=where, repository=settings.ci.repository)
         return external_dataset(records, identity=identity)
     return managed_dataset(client, dataset_id=ref.id, name=ref.name)
-
-
-def _dataset(settings: Settings, config: ExperimentConfig, client: HoneyHiveClient) -> PreparedDataset:
-    return prepare_dataset(config, str(settings.config_path), settings.root, client, settings.ci.repository)
 
 
 def run_spec(
@@ -206,7 +205,7 @@ def run_experiment(
 ) -> Judgement:
     """Run the experiment as one HoneyHive run, then judge it."""
     enter(watch.cancel, "preparing the run")
-    dataset = _dataset(settings, config, client)
+    dataset = prepare_dataset(settings, config, client)
     with watch.user_code():
         instrumentations = load_instrumentations(config, str(settings.config_path))
         code = load_user_code(config, str(settings.config_path), settings.root)
@@ -215,12 +214,10 @@ def run_experiment(
         with repository_on_path(settings.root), switched_on(instrumentations):
             result = record_run(spec, dataset, client=client)
     try:
-        # a local dry run compares with the previous run, whatever it was
-        return judge(client, config, settings, result, dataset, now=now, cancel=watch.cancel,
-                     require_passing=settings.as_action)  # fmt: skip
+        return judge(client, config, settings, result, dataset, now=now, cancel=watch.cancel)
     except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed
         sessions = [o.session_id for o in result.outcomes if o.recorded]
-        marked = mark_cancelled(client, result.run_id, spec, dataset, sessions)
+        marked = finish_run(client, result.run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
         raise ExperimentCancelled(result.run_id, result.outcomes, marked=marked, phase=phase_of(watch.cancel)) from (
             interrupt
         )
@@ -238,16 +235,12 @@ def judge(
     *,
     now: datetime,
     cancel: threading.Event | None = None,
-    require_passing: bool = True,
 ) -> Judgement:
     """Baseline → the backend's comparison → verdict, for a run the backend has summarised: the one function
     every mode ends in (``cancel``: the invocation's, on which the phase is noted for a signal's report)."""
     ci, identity = settings.ci, dataset.identity or dataset.dataset_id
     enter(cancel, "choosing the baseline")
-    baseline = find_baseline(
-        client, config, identity, ci, now=now, explicit=settings.baseline_run_id, require_passing=require_passing,
-        exclude=(result.run_id,),
-    )  # fmt: skip
+    baseline = find_baseline(client, config, settings, dataset, now=now, exclude=(result.run_id,))
     comparison = baseline_result = None
     aggregate = config.aggregate_function.value
     if baseline is not None:
@@ -331,24 +324,15 @@ def judge(
 def run_totals(client: HoneyHiveClient, run_id: str, summary: ExperimentResultSummary) -> RunTotals | None:
     """The backend's sum of the cost metrics and the median and 95th percentile of ``duration_ms`` (three more
     summaries, with those aggregate functions), for a run with efficiency metrics; ``None`` for one without."""
-    if not any(_aggregate(summary, name) is not None for name in EFFICIENCY_METRICS):
+    if not any(metric_aggregate(summary, name) is not None for name in EFFICIENCY_METRICS):
         return None
     summed, median, p95 = (get_run_result(client, run_id, function) for function in ("sum", "median", "p95"))
     return RunTotals(
-        cost_usd=_aggregate(summed, "cost_usd"),
-        judge_cost_usd=_aggregate(summed, "judge_cost_usd"),
-        duration_p50_ms=_aggregate(median, "duration_ms"),
-        duration_p95_ms=_aggregate(p95, "duration_ms"),
+        cost_usd=metric_aggregate(summed, "cost_usd"),
+        judge_cost_usd=metric_aggregate(summed, "judge_cost_usd"),
+        duration_p50_ms=metric_aggregate(median, "duration_ms"),
+        duration_p95_ms=metric_aggregate(p95, "duration_ms"),
     )
-
-
-def _aggregate(summary: ExperimentResultSummary, name: str) -> float | None:
-    """The backend's aggregate of metric ``name`` (``None``: absent, or on several events)."""
-    try:
-        detail = summary.metric(name)
-    except ValueError:
-        return None
-    return float(detail.aggregate) if detail is not None and detail.aggregate is not None else None
 
 
 def _baseline_info(
@@ -391,26 +375,27 @@ def trials_of(run: ExperimentRun, summary: ExperimentResultSummary | None) -> in
 def find_baseline(
     client: HoneyHiveClient,
     config: ExperimentConfig,
-    dataset_id: str | DatasetIdentity | None,
-    ci: CiContext,
+    settings: Settings,
+    dataset: PreparedDataset,
     *,
     now: datetime,
-    explicit: str | None,
-    require_passing: bool,
     exclude: tuple[str, ...] = (),
 ) -> Baseline | None:
-    """The baseline of a run made in ``ci`` (the rules: :mod:`honeyhive_experiment.baseline`)."""
+    """The baseline of a run of ``dataset`` made where ``settings.ci`` says (the rules:
+    :mod:`honeyhive_experiment.baseline`); ``settings.baseline_run_id`` when given. Outside GitHub Actions the
+    previous run on the branch will do, whatever its result, so successive local runs compare with each other."""
+    ci = settings.ci
     return choose_baseline(
         client,
         experiment=config.name,
-        dataset_id=dataset_id,
+        dataset_id=dataset.identity or dataset.dataset_id,
         policy=config.baseline,
-        explicit_run_id=explicit,
+        explicit_run_id=settings.baseline_run_id,
         merge_base_sha=ci.merge_base_sha,
         base_branch=ci.base_ref,
         exclude_run_ids=exclude,
         now=now,
-        require_passing=require_passing,
+        require_passing=settings.as_action,
         head_sha=ci.sha,
         dirty=bool(ci.dirty),
         merge_base_ref=ci.merge_base_ref or ci.base_ref,
@@ -470,7 +455,7 @@ def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHive
     """
     shard = ShardSpec(settings.shard.index, settings.shard.total) if settings.shard else None
     run_id = shared_run_id_of(settings, config.name)
-    dataset = _dataset(settings, config, client)
+    dataset = prepare_dataset(settings, config, client)
     mine = list(dataset.datapoints)
     if shard is not None:  # all trials of a datapoint run in the shard the datapoint belongs to
         mine = select(mine, [dp.id for dp in mine], shard)
@@ -486,26 +471,20 @@ def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHive
 
 
 def report_shared_run(
-    settings: Settings,
-    config: ExperimentConfig,
-    client: HoneyHiveClient,
-    *,
-    now: datetime,
-    first_poll: float = 0.25,
-    poll_interval: float = 2.0,
+    settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, now: datetime
 ) -> Judgement:
     """``mode: report``: wait (bounded by ``ingestion.timeout``) until the backend holds every datapoint of the
     dataset, mark the run completed with every session id, then judge it like a single-job run.
 
-    The backend is asked again after ``first_poll`` seconds, then twice as long each time up to
-    ``poll_interval``: the report job starts when the last shard job ends, so what is missing is usually
-    its last spans, still being ingested, and a fixed interval would add up to that much to the wait.
+    The backend is asked again after a quarter of a second, then twice as long each time up to two seconds: the
+    report job starts when the last shard job ends, so what is missing is usually its last spans, still being
+    ingested, and a fixed interval would add up to that much to the wait.
 
     Raises :class:`ShardsMissing` naming the shards and how many datapoints each still owes when the wait runs
     out.
     """
     run_id = shared_run_id_of(settings, config.name)
-    dataset = _dataset(settings, config, client)
+    dataset = prepare_dataset(settings, config, client)
     wanted = dataset.datapoint_ids
     trials = settings.trials or config.trials
     sessions = [session_id_for(run_id, i, t) for i in wanted for t in range(trials)]
@@ -518,11 +497,11 @@ def report_shared_run(
         return True if not missing else None
 
     timeout = config.ingestion.timeout
-    if not poll(all_recorded, timeout=timeout, initial=min(first_poll, poll_interval), maximum=poll_interval):
+    if not poll(all_recorded, timeout=timeout, initial=0.25, maximum=2.0):
         shards = settings.shard.total if settings.shard else None
         raise ShardsMissing(missing_message(run_id, missing, wanted, shards, timeout))
     spec = run_spec(settings, config, dataset)
-    complete_run(client, run_id, spec, dataset, session_ids=sessions)
+    finish_run(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, sessions)
     try:
         summary = client.wait_for_result(
             run_id,
@@ -534,7 +513,7 @@ def report_shared_run(
         result = ExperimentResult(run_id, config.name, dataset.dataset_id, summary, recorded_outcomes(client, run_id))
         return judge(client, config, settings, result, dataset, now=now)
     except Interrupted as interrupt:  # no verdict will be reached: the shared run was cancelled, not completed
-        marked = mark_cancelled(client, run_id, spec, dataset, sessions)
+        marked = finish_run(client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
         raise ExperimentCancelled(run_id, marked=marked, phase="waiting for the shards' run and comparing it") from (
             interrupt
         )
@@ -660,7 +639,7 @@ def review(
     settings = settings.model_copy(update={"baseline_run_id": baseline_run_id})
     if not baseline_run_id and isinstance(check, Mapping) and check.get("verdict"):  # judged with no baseline
         config = config.model_copy(update={"baseline": BaselineConfig(strategy=BaselineStrategy.NONE)})
-    judged = judge(client, config, settings, result, dataset, now=now, require_passing=settings.as_action)
+    judged = judge(client, config, settings, result, dataset, now=now)
     if judged.baseline is not None and from_stamp:
         baseline = dataclasses.replace(judged.baseline, why="the baseline its check was judged against")
         judged = dataclasses.replace(judged, baseline=baseline)

@@ -357,8 +357,7 @@ class CommentPublisher:
             return found
 
     def _failed(self, pr_number: int, step: str, exc: GithubException, pull: PullRequestInfo | None) -> PublishResult:
-        detail = _github_message(exc)
-        answer = f"HTTP {exc.status}" + (f" ({detail})" if detail else "")
+        answer = _describe(exc)
         if _is_rate_limited(exc):
             reset = _header(exc.headers, "x-ratelimit-reset")
             when = ""

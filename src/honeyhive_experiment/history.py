@@ -23,11 +23,11 @@ from honeyhive_experiment.config import ExperimentConfig
 from honeyhive_experiment.dataset_identity import DatasetIdentity
 from honeyhive_experiment.errors import NotFoundError
 from honeyhive_experiment.judgement import TrendPoint
-from honeyhive_experiment.models import ExperimentRun
+from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun
 from honeyhive_experiment.report.build import DIRTY_LABEL
 from honeyhive_experiment.report.numbers import humanize_age
 
-__all__ = ["TREND_RUNS", "RunRow", "key_metric_trend", "recent_run_rows", "runs_json", "runs_table"]
+__all__ = ["TREND_RUNS", "RunRow", "key_metric_trend", "metric_aggregate", "recent_run_rows", "runs_json", "runs_table"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,15 +153,19 @@ def key_metric_trend(
     )
     for run in reversed(runs):
         summary = client.get_run_summary(run.run_id, config.aggregate_function.value)
-        values: dict[str, float | None] = {}
-        for name in keys:
-            try:
-                detail = summary.metric(name)
-            except ValueError:  # the metric on several events: the trend shows none rather than guess
-                detail = None
-            values[name] = detail.aggregate if detail is not None else None
+        values = {name: metric_aggregate(summary, name) for name in keys}
         ci = run.metadata.get("ci")
         sha = ci.get("sha") if isinstance(ci, Mapping) else None
         label = sha[:7] if isinstance(sha, str) else (run.created_at or run.run_id)[:10]
         points.append(TrendPoint(label=label, run_id=run.run_id, values=values))
     return tuple(points)
+
+
+def metric_aggregate(summary: ExperimentResultSummary, name: str) -> float | None:
+    """The backend's aggregate of metric ``name`` (``None``: absent, or on several events, where nothing is shown
+    rather than a guess)."""
+    try:
+        detail = summary.metric(name)
+    except ValueError:
+        return None
+    return detail.aggregate if detail is not None else None

@@ -506,11 +506,8 @@ def runs(settings: Settings, *, limit: int) -> Runs:
     settings = locate(settings)
     config: ExperimentConfig = load_config(settings.config_path)
     with connect(settings) as client:
-        dataset = prepare_dataset(config, str(settings.config_path), settings.root, client, settings.ci.repository)
-        identity = dataset.identity or dataset.dataset_id
-        baseline = find_baseline(
-            client, config, identity, settings.ci, now=now, explicit=settings.baseline_run_id, require_passing=False
-        )
+        dataset = prepare_dataset(settings, config, client)
+        baseline = find_baseline(client, config, settings, dataset, now=now)
         rows = recent_run_rows(client, config.name, limit=limit, baseline=baseline)
     return Runs(rows, f"{baseline.why} ({baseline.run.run_id})" if baseline else None)
 

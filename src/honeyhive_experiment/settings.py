@@ -77,7 +77,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -93,6 +93,8 @@ from honeyhive_experiment.context import (
     CiContext,
     TriggeringRun,
     ci_context,
+    env_flag,
+    env_text,
     github_context,
     http_url,
     load_event_payload,
@@ -140,9 +142,6 @@ _SHARD = re.compile(r"([0-9]+)\s*/\s*([0-9]+)")
 _E = TypeVar("_E", bound=StrEnum)
 
 
-# ---------------------------------------------------------------------------------------------------- errors
-
-
 # ---------------------------------------------------------------------------------------------------- the inputs
 
 
@@ -154,15 +153,14 @@ class ActionInput:
     name: str
     env: str
     default: str | None = None
-    secret: bool = False
 
 
 INPUTS: Final[tuple[ActionInput, ...]] = (
-    ActionInput("api-key", "HH_API_KEY", secret=True),
+    ActionInput("api-key", "HH_API_KEY"),
     ActionInput("server-url", "HH_API_URL", DEFAULT_SERVER_URL),
     ActionInput("app-url", "HONEYHIVE_APP_URL"),
     ActionInput("config", "HONEYHIVE_EXPERIMENT_CONFIG", DEFAULT_CONFIG_PATH),
-    ActionInput("github-token", "GITHUB_TOKEN", "${{ github.token }}", secret=True),
+    ActionInput("github-token", "GITHUB_TOKEN", "${{ github.token }}"),
     ActionInput("baseline-run-id", "HONEYHIVE_EXPERIMENT_BASELINE_RUN_ID"),
     ActionInput("mode", "HONEYHIVE_EXPERIMENT_MODE", "all"),
     ActionInput("shard", "HONEYHIVE_EXPERIMENT_SHARD"),
@@ -231,9 +229,6 @@ class Shard(BaseModel):
         return f"{self.index}/{self.total}"
 
 
-# ---------------------------------------------------------------------------------------------------- context
-
-
 # ---------------------------------------------------------------------------------------------------- settings
 
 
@@ -294,38 +289,10 @@ class Settings(BaseModel):
     def from_mapping(cls, env: Mapping[str, str], *, event_payload: Mapping[str, Any] | None = None) -> Self:
         """Read the inputs (by the names in :data:`INPUTS`) and the GitHub context from ``env``, and the
         event from ``event_payload`` (the parsed ``GITHUB_EVENT_PATH`` file). Raises :class:`SettingsError`."""
-        inputs = _Inputs(env)
         values: dict[str, Any] = {}
-        if (api_key := inputs.secret("api-key")) is not None:
-            values["api_key"] = api_key
-        if (server_url := inputs.text("server-url")) is not None:
-            values["server_url"] = http_url(server_url, "server-url", "input")
-        if (config := inputs.text("config")) is not None:
-            values["config"] = Path(config)
-        if (token := inputs.secret("github-token")) is not None:
-            values["github_token"] = token
-        if (baseline := inputs.text("baseline-run-id")) is not None:
-            if any(ch.isspace() for ch in baseline):
-                raise SettingsError("baseline-run-id", f"expected one run id, got {quote(baseline)}")
-            values["baseline_run_id"] = baseline
-        if (mode := inputs.choice("mode", Mode)) is not None:
-            values["mode"] = mode
-        if (shard := inputs.text("shard")) is not None:
-            values["shard"] = _shard(shard)
-        if (dry_run := inputs.boolean("dry-run")) is not None:
-            values["dry_run"] = dry_run
-        if (comment_mode := inputs.choice("comment-mode", CommentMode)) is not None:
-            values["comment_mode"] = comment_mode
-        if (working_directory := inputs.text("working-directory")) is not None:
-            values["working_directory"] = Path(working_directory)
-        if (fail_on_error := inputs.boolean("fail-on-error")) is not None:
-            values["fail_on_error"] = fail_on_error
-        if (install := inputs.text("install")) is not None:
-            values["install"] = _install_arguments(install, "install", "input")
-        if (app_url := inputs.text("app-url")) is not None:
-            values["app_url"] = http_url(app_url, "app-url", "input")
-        if (trials := inputs.text("trials")) is not None:
-            values["trials"] = _trials(trials, "trials", "input")
+        for name, read in _READ_INPUT.items():
+            if (text := env_text(env, _ENV[name])) is not None:
+                values[name.replace("-", "_")] = read(text, name)
         if values.get("shard") is not None and values.get("mode", Mode.ALL) not in (Mode.RUN, Mode.REPORT):
             raise SettingsError(
                 "shard",
@@ -369,7 +336,7 @@ class Settings(BaseModel):
             values["server_url"] = http_url(env[variable].strip(), variable, "environment")
         if (variable := _first_set(env, "HH_API_KEY", "HONEYHIVE_API_KEY")) is not None:
             values["api_key"] = SecretStr(env[variable].strip())
-        if app_url := env.get(_ENV["app-url"], "").strip():
+        if app_url := env_text(env, _ENV["app-url"]):
             values["app_url"] = http_url(app_url, _ENV["app-url"], "environment")
         values.update(_common(env))
         settings = cls(**values)
@@ -475,62 +442,78 @@ def parse_bool(value: str, name: str) -> bool:
 # ---------------------------------------------------------------------------------------------------- parsing
 
 
-class _Inputs:
-    """Reads inputs by their kebab-case name from the variables ``runs.env`` maps them to."""
+def _secret(value: str, name: str) -> SecretStr:
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        # the value stays out of the message: it is a secret
+        raise SettingsError(name, "contains whitespace or a control character (value hidden); check the secret")
+    return SecretStr(value)
 
-    def __init__(self, env: Mapping[str, str]) -> None:
-        self._env = env
 
-    def text(self, name: str) -> str | None:
-        value = self._env.get(_ENV[name], "").strip()
-        return value or None
+def _choice(enum: type[_E]) -> Callable[[str, str], _E]:
+    """Reads one of ``enum``'s values, in any case."""
 
-    def secret(self, name: str) -> SecretStr | None:
-        value = self.text(name)
-        if value is None:
-            return None
-        if any(ch.isspace() or not ch.isprintable() for ch in value):
-            # the value stays out of the message: it is a secret
-            raise SettingsError(name, "contains whitespace or a control character (value hidden); check the secret")
-        return SecretStr(value)
-
-    def boolean(self, name: str) -> bool | None:
-        value = self.text(name)
-        return None if value is None else parse_bool(value, name)
-
-    def choice(self, name: str, enum: type[_E]) -> _E | None:
-        value = self.text(name)
-        if value is None:
-            return None
+    def read(value: str, name: str) -> _E:
         try:
             return enum(value.lower())
         except ValueError:
             allowed = " | ".join(member.value for member in enum)
             raise SettingsError(name, f"expected one of {allowed}, got {quote(value)}") from None
 
+    return read
 
-def _shard(value: str) -> Shard:
+
+def _path(value: str, name: str) -> Path:
+    return Path(value)
+
+
+def _run_id(value: str, name: str) -> str:
+    if any(ch.isspace() for ch in value):
+        raise SettingsError(name, f"expected one run id, got {quote(value)}")
+    return value
+
+
+def _shard(value: str, name: str) -> Shard:
     match = _SHARD.fullmatch(value)
     if match is not None:
         index, total = int(match[1]), int(match[2])
         if 1 <= index <= total:
             return Shard(index=index, total=total)
-    raise SettingsError("shard", f'expected "i/n" with 1 ≤ i ≤ n (e.g. "2/4"), got {quote(value)}')
+    raise SettingsError(name, f'expected "i/n" with 1 ≤ i ≤ n (e.g. "2/4"), got {quote(value)}')
 
 
-def _trials(value: str, name: str, kind: Literal["input", "flag"]) -> int:
+def _trials(value: str, name: str, kind: Literal["input", "flag"] = "input") -> int:
     """How many times each datapoint runs: a whole number from 1 to 100."""
     if value.isdigit() and 1 <= int(value) <= 100:
         return int(value)
     raise SettingsError(name, f"expected a whole number from 1 to 100, got {quote(value)}", kind=kind)
 
 
-def _install_arguments(value: str, name: str, kind: Literal["input", "flag"]) -> tuple[str, ...]:
+def _install_arguments(value: str, name: str, kind: Literal["input", "flag"] = "input") -> tuple[str, ...]:
     """``-r "my reqs.txt" .[evals]`` → its arguments, split like a POSIX shell splits them."""
     try:
         return tuple(shlex.split(value))
     except ValueError as exc:
         raise SettingsError(name, f"cannot split {quote(value)} into arguments: {exc}", kind=kind) from None
+
+
+# how each input is read: its value (stripped, not empty) and its name → the setting of the same name
+# (``server-url`` → ``server_url``); in this order, so the first bad one is the one reported
+_READ_INPUT: Final[dict[str, Callable[[str, str], Any]]] = {
+    "api-key": _secret,
+    "server-url": http_url,
+    "config": _path,
+    "github-token": _secret,
+    "baseline-run-id": _run_id,
+    "mode": _choice(Mode),
+    "shard": _shard,
+    "dry-run": parse_bool,
+    "comment-mode": _choice(CommentMode),
+    "working-directory": _path,
+    "fail-on-error": parse_bool,
+    "install": _install_arguments,
+    "app-url": http_url,
+    "trials": _trials,
+}
 
 
 def _check_install(settings: Settings, name: str, kind: Literal["input", "flag"]) -> None:
@@ -547,12 +530,12 @@ def _common(env: Mapping[str, str]) -> dict[str, Any]:
     whether the process runs inside GitHub Actions (then even a dry run's output must not issue commands)."""
     values: dict[str, Any] = {
         "runner_secrets": tuple(
-            SecretStr(value) for name in _RUNNER_SECRET_VARIABLES if (value := env.get(name, "").strip())
+            SecretStr(value) for name in _RUNNER_SECRET_VARIABLES if (value := env_text(env, name))
         ),
-        "in_actions": env.get("GITHUB_ACTIONS", "").strip().lower() in TRUE,
+        "in_actions": env_flag(env, "GITHUB_ACTIONS"),
     }
     for field, variable, placeholder in _URL_TEMPLATES:
-        if template := env.get(variable, "").strip():
+        if template := env_text(env, variable):
             if placeholder not in template:
                 raise SettingsError(variable, f"must contain {placeholder}, got {quote(template)}", kind="environment")
             values[field] = template
@@ -573,4 +556,4 @@ def _flag(flags: Mapping[str, Any], name: str) -> str | None:
 
 def _first_set(env: Mapping[str, str], *names: str) -> str | None:
     """The first of ``names`` set to a non-empty value in ``env``."""
-    return next((name for name in names if env.get(name, "").strip()), None)
+    return next((name for name in names if env_text(env, name)), None)
