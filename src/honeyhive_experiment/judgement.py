@@ -1,10 +1,10 @@
 """What one invocation judged: :class:`Judgement`, the one value a report is built from.
 
 Every path ends in one: :func:`honeyhive_experiment.flow.judge` makes it for a run the backend has summarised
-(its result, the baseline and the backend's comparison, the verdict), :func:`failed` for an invocation that could
-not evaluate anything (an ``error`` verdict naming each problem), and the fork without secrets gets a neutral
-one. :func:`honeyhive_experiment.report.build_report` turns it into the one report model. Nothing here is
-redacted yet: that happens once, when the report is built. This module does no I/O.
+(its result, the baseline and the backend's comparison, the verdict); an invocation that could not evaluate
+anything gets one without a run, its decision the :func:`failure` (an ``error`` verdict naming each problem), and
+the fork without secrets a neutral one. :func:`honeyhive_experiment.report.build_report` turns it into the one
+report model. Nothing here is redacted yet: that happens once, when the report is built. This module does no I/O.
 """
 
 from __future__ import annotations
@@ -22,10 +22,9 @@ from honeyhive_experiment.significance import Assessment
 from honeyhive_experiment.verdict import Decision, Verdict
 
 if TYPE_CHECKING:
-    from honeyhive_experiment.config import ExperimentConfig
     from honeyhive_experiment.models.outcomes import DatapointOutcome
 
-__all__ = ["BaselineInfo", "Judgement", "TrendPoint", "cancellation_text", "failed"]
+__all__ = ["BaselineInfo", "Judgement", "TrendPoint", "cancellation_text", "failure"]
 
 
 @dataclass(frozen=True)
@@ -148,40 +147,13 @@ def _describe(exc: ExperimentError) -> str:
     return str(exc)
 
 
-def failed(
-    exc: BaseException,
-    *,
-    experiment: str,
-    config: ExperimentConfig | None,
-    cancelled: bool,
-    generated_at: datetime,
-    tool_version: str,
-    head_sha: str | None = None,
-    pr_number: int | None = None,
-    dry_run: bool = False,
-    dirty: bool = False,
-) -> Judgement:
-    """The judgement of an invocation that could not evaluate the experiment: an ``error`` verdict naming each
-    problem (a config error may have several); an unexpected exception (not an ExperimentError) by its type."""
+def failure(exc: BaseException, *, cancelled: bool) -> tuple[Decision, str, tuple[str, ...]]:
+    """The judgement of an invocation that could not evaluate the experiment: an ``error`` decision naming each
+    problem (a config error may have several; an unexpected exception, not an ExperimentError, by its type), what
+    went wrong, and the report's notes."""
     if not isinstance(exc, ExperimentError):
-        problems: tuple[str, ...] = (f"unexpected {type(exc).__name__}: {exc}",)
-        error, notes = problems[0], tuple[str, ...]()
-    else:
-        issues = exc.issues if isinstance(exc, ConfigError) else (exc,)
-        problems = tuple(_describe(issue) for issue in issues)
-        error, notes = _describe(exc), (("The run was cancelled.",) if cancelled else ())
-    return Judgement(
-        experiment=experiment,
-        decision=Decision(Verdict.ERROR, problems),
-        error=error,
-        notes=notes,
-        metrics=config.metrics if config is not None else {},
-        comment=config.comment if config is not None else CommentConfig(),
-        judged_metrics=(*config.passing_ranges, *config.gate) if config is not None else (),
-        head_sha=head_sha,
-        pr_number=pr_number,
-        dry_run=dry_run,
-        dirty=dirty,
-        generated_at=generated_at,
-        tool_version=tool_version,
-    )
+        problem = f"unexpected {type(exc).__name__}: {exc}"
+        return Decision(Verdict.ERROR, (problem,)), problem, ()
+    issues = exc.issues if isinstance(exc, ConfigError) else (exc,)
+    notes = ("The run was cancelled.",) if cancelled else ()
+    return Decision(Verdict.ERROR, tuple(_describe(issue) for issue in issues)), _describe(exc), notes

@@ -73,7 +73,7 @@ from honeyhive_experiment.flow import (
 from honeyhive_experiment.gha import commands_stopped, neutralise, unwritable
 from honeyhive_experiment.history import RunRow, recent_run_rows
 from honeyhive_experiment.instrumentation import load as load_instrumentations
-from honeyhive_experiment.judgement import Judgement, failed
+from honeyhive_experiment.judgement import Judgement, failure
 from honeyhive_experiment.models.outcomes import Progress
 from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, link_on_the_way
 from honeyhive_experiment.probe import probe as probe_datapoint
@@ -263,7 +263,7 @@ class _Invocation:
             announce(self.settings, self.redactor, level, problem)
 
     def _judgement(self, decision: Decision) -> Judgement:
-        """A judgement without a run (the fork without secrets)."""
+        """A judgement without a run (the fork without secrets, an invocation that failed)."""
         config = self.config
         return Judgement(
             experiment=self.experiment,
@@ -280,19 +280,8 @@ class _Invocation:
         )
 
     def _failed(self, exc: BaseException, *, cancelled: bool) -> Judgement:
-        ci = self.settings.ci
-        return failed(
-            exc,
-            experiment=self.experiment,
-            config=self.config,
-            cancelled=cancelled,
-            generated_at=self.now,
-            tool_version=__version__,
-            head_sha=ci.sha,
-            pr_number=ci.pr_number,
-            dry_run=self.settings.dry_run,
-            dirty=bool(ci.dirty),
-        )
+        decision, error, notes = failure(exc, cancelled=cancelled)
+        return replace(self._judgement(decision), error=error, notes=notes)
 
     def finish(self, judgement: Judgement, client: HoneyHiveClient | None = None) -> Outcome:
         """The report of ``judgement``, written everywhere it goes (unless ``write`` is off), and the check's verdict
