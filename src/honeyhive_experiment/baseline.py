@@ -44,7 +44,7 @@ import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
@@ -84,12 +84,8 @@ class Baseline:
         return "the run asked for"
 
     @property
-    def ci(self) -> Mapping[str, Any]:
-        return _ci(self.run)
-
-    @property
     def commit_sha(self) -> str | None:
-        sha = self.ci.get("sha")
+        sha = self.run.ci.get("sha")
         return sha if isinstance(sha, str) else None
 
     @property
@@ -98,19 +94,13 @@ class Baseline:
 
     @property
     def branch(self) -> str | None:
-        branch = self.ci.get("branch")
+        branch = self.run.ci.get("branch")
         return branch if isinstance(branch, str) else None
-
-
-def _ci(run: ExperimentRun) -> Mapping[str, Any]:
-    """The ``metadata.ci`` this tool stamps on its runs (empty when the run has none)."""
-    ci = run.metadata.get("ci")
-    return ci if isinstance(ci, Mapping) else {}
 
 
 def is_dirty(run: ExperimentRun) -> bool:
     """Whether the run was stamped as made with uncommitted changes."""
-    return _ci(run).get("dirty") is True
+    return run.ci.get("dirty") is True
 
 
 def may_be_baseline(candidate: ExperimentRun, *, reason: str, head_sha: str | None, dirty: bool) -> bool:
@@ -120,7 +110,7 @@ def may_be_baseline(candidate: ExperimentRun, *, reason: str, head_sha: str | No
     of a run that has uncommitted changes too, on the same commit."""
     if not is_dirty(candidate):
         return True
-    return reason == "previous" and dirty and head_sha is not None and _ci(candidate).get("sha") == head_sha
+    return reason == "previous" and dirty and head_sha is not None and candidate.ci.get("sha") == head_sha
 
 
 def _created(run: ExperimentRun) -> datetime | None:
@@ -198,7 +188,7 @@ def pick_recent(
     ``branch`` (any branch when ``None``)."""
     found: list[ExperimentRun] = []
     for run in _candidates(runs, experiment, dataset_id, exclude_run_ids, None):
-        if branch is None or _ci(run).get("branch") == branch:
+        if branch is None or run.ci.get("branch") == branch:
             found.append(run)
             if len(found) >= limit:
                 break
@@ -262,7 +252,7 @@ def pick_baseline(
     branch_match: Baseline | None = None
     fallback = "branch" if require_passing else "previous"
     for run in _candidates(runs, experiment, dataset_id, exclude_run_ids, oldest):
-        ci = _ci(run)
+        ci = run.ci
         if (
             use_merge_base
             and merge_base_sha
@@ -312,7 +302,7 @@ def pick_named(
     folded = ref.strip().lower()
     is_sha = _SHORT_SHA.fullmatch(folded) is not None
     for run in _candidates(runs, experiment, dataset_id, exclude_run_ids, None):
-        ci = _ci(run)
+        ci = run.ci
         sha, branch = ci.get("sha"), ci.get("branch")
         at_commit = is_sha and isinstance(sha, str) and sha.lower().startswith(folded)
         if (at_commit or branch == ref) and not is_dirty(run):

@@ -65,7 +65,7 @@ class DatasetIdentity:
         stamp = _stamp(run)
         path, config = _text(stamp.get("path")), _text(stamp.get("config"))
         scheme = DatapointIds.CONTENT if stamp.get("datapoint_ids") == DatapointIds.CONTENT else DatapointIds.SDK
-        repository = _text(_ci(run).get("repository"))
+        repository = _text(run.ci.get("repository"))
         return cls(run.effective_dataset_id or "", path, config, repository, scheme)
 
 
@@ -97,7 +97,7 @@ def same_dataset(run: ExperimentRun, wanted: str | DatasetIdentity | None) -> bo
         return True
     if isinstance(wanted, str) or wanted.path is None:
         return False
-    ci = _ci(run)
+    ci = run.ci
     theirs = _text(ci.get("repository"))
     if theirs and wanted.repository and theirs.lower() != wanted.repository.lower():
         return False
@@ -106,11 +106,6 @@ def same_dataset(run: ExperimentRun, wanted: str | DatasetIdentity | None) -> bo
         return stamp.get("path") == wanted.path or (wanted.config is not None and stamp.get("config") == wanted.config)
     recorded_by_older_version = bool(ci) and "dataset_id" in run.metadata
     return recorded_by_older_version and is_external_id(run.effective_dataset_id)
-
-
-def _ci(run: ExperimentRun) -> Mapping[str, Any]:
-    ci = run.metadata.get("ci")
-    return ci if isinstance(ci, Mapping) else {}
 
 
 def _stamp(run: ExperimentRun) -> Mapping[str, Any]:

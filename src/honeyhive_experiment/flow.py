@@ -565,8 +565,7 @@ def _check_published_run(
     """The run report.json names must be, in HoneyHive, a run of this experiment made for this repository, pull
     request and commit (its ``metadata.ci``): a pull request can write its report.json, so a run id in it is
     checked against the backend before it decides anything. Raises ReportError naming each mismatch."""
-    ci = run.metadata.get("ci")
-    stamped = ci if isinstance(ci, Mapping) else {}
+    stamped = run.ci
     wanted = {
         "experiment": (run.name, config.name),
         "repository": (stamped.get("repository"), settings.ci.repository),

@@ -12,7 +12,7 @@ chose one (:func:`~honeyhive_experiment.baseline.choose_baseline`).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -46,9 +46,7 @@ class RunRow:
 
 
 def _row(client: HoneyHiveClient, run: ExperimentRun, baseline_id: str | None) -> RunRow:
-    ci = run.metadata.get("ci")
-    ci = ci if isinstance(ci, dict) else {}
-    sha, branch = ci.get("sha"), ci.get("branch")
+    sha, branch = run.ci.get("sha"), run.ci.get("branch")
     verdict = passed = failed = None
     if run.status == "completed":
         try:
@@ -154,8 +152,7 @@ def key_metric_trend(
     for run in reversed(runs):
         summary = client.get_run_summary(run.run_id, config.aggregate_function.value)
         values = {name: metric_aggregate(summary, name) for name in keys}
-        ci = run.metadata.get("ci")
-        sha = ci.get("sha") if isinstance(ci, Mapping) else None
+        sha = run.ci.get("sha")
         label = sha[:7] if isinstance(sha, str) else (run.created_at or run.run_id)[:10]
         points.append(TrendPoint(label=label, run_id=run.run_id, values=values))
     return tuple(points)

@@ -742,7 +742,7 @@ def test_baseline_properties(
 ) -> None:
     baseline = Baseline(the_run, "branch")
     assert (baseline.commit_sha, baseline.branch, baseline.created_at) == (sha, branch, created)
-    assert dict(baseline.ci) == (the_run.metadata["ci"] if isinstance(the_run.metadata["ci"], dict) else {})
+    assert dict(baseline.run.ci) == (the_run.metadata["ci"] if isinstance(the_run.metadata["ci"], dict) else {})
 
 
 # ------------------------------------------------------------------- the fetching, against honeyhive_local

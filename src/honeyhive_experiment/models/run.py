@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import (
@@ -50,6 +51,12 @@ class ExperimentRun(_WireModel):
     updated_at: str | None = None
     scope_type: str | None = None
     scope_id: str | None = None
+
+    @property
+    def ci(self) -> Mapping[str, Any]:
+        """``metadata.ci``: what this tool stamps on its runs (commit, branch, pull request…); empty when absent."""
+        ci = self.metadata.get("ci")
+        return ci if isinstance(ci, Mapping) else {}
 
     @property
     def offline_dataset_id(self) -> str | None:
