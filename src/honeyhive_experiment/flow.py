@@ -594,14 +594,21 @@ def republish(
     """
     run = ExperimentRun.model_validate(client.get_run(published.run_id))
     _check_published_run(run, config, settings, published)
+    settings = settings.model_copy(update={"baseline_run_id": published.baseline_run_id})
+    return judge(client, config, settings, *_as_recorded(client, config, run), now=now)
+
+
+def _as_recorded(
+    client: HoneyHiveClient, config: ExperimentConfig, run: ExperimentRun
+) -> tuple[ExperimentResult, PreparedDataset]:
+    """A run an earlier invocation recorded, as :func:`judge` takes it: its result and outcomes from the backend,
+    its dataset the run's own (its id from the run object; no dataset file is read)."""
     dataset_id = run.effective_dataset_id or ""
     identity = DatasetIdentity.of_run(run)
     dataset = PreparedDataset(dataset_id, (), external=dataset_id.startswith("EXT-"), identity=identity)
-    summary = get_run_result(client, published.run_id, config.aggregate_function.value)
-    recorded = recorded_outcomes(client, published.run_id)
-    result = ExperimentResult(published.run_id, run.name or config.name, dataset_id, summary, recorded)
-    settings = settings.model_copy(update={"baseline_run_id": published.baseline_run_id})
-    return judge(client, config, settings, result, dataset, now=now)
+    summary = get_run_result(client, run.run_id, config.aggregate_function.value)
+    recorded = recorded_outcomes(client, run.run_id)
+    return ExperimentResult(run.run_id, run.name or config.name, dataset_id, summary, recorded), dataset
 
 
 # ------------------------------------------------------------------------------------------------- view
@@ -624,13 +631,6 @@ def review(
     except NotFoundError:
         message = f"no run {run_id} in the backend (python -m honeyhive_experiment runs lists them)"
         raise ArgumentError("RUN_ID", message) from None
-    dataset_id = run.effective_dataset_id or ""
-    identity = DatasetIdentity.of_run(run)
-    dataset = PreparedDataset(dataset_id, (), external=dataset_id.startswith("EXT-"), identity=identity)
-    summary = get_run_result(client, run.run_id, config.aggregate_function.value)
-    result = ExperimentResult(
-        run.run_id, run.name or config.name, dataset_id, summary, recorded_outcomes(client, run.run_id)
-    )
     check = run.metadata.get("check")
     stamped = check.get("baseline_run_id") if isinstance(check, Mapping) else None
     from_stamp = not settings.baseline_run_id and isinstance(stamped, str) and bool(stamped)
@@ -638,7 +638,7 @@ def review(
     settings = settings.model_copy(update={"baseline_run_id": baseline_run_id})
     if not baseline_run_id and isinstance(check, Mapping) and check.get("verdict"):  # judged with no baseline
         config = config.model_copy(update={"baseline": BaselineConfig(strategy=BaselineStrategy.NONE)})
-    judged = judge(client, config, settings, result, dataset, now=now)
+    judged = judge(client, config, settings, *_as_recorded(client, config, run), now=now)
     if judged.baseline is not None and from_stamp:
         baseline = dataclasses.replace(judged.baseline, why="the baseline its check was judged against")
         judged = dataclasses.replace(judged, baseline=baseline)
