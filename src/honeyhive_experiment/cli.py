@@ -33,6 +33,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO, cast
 
+from honeyhive_experiment.errors import EXIT_INTERRUPTED, EXIT_USAGE
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_experiment.version import __version__
 
@@ -41,10 +42,6 @@ if TYPE_CHECKING:
 
     from honeyhive_experiment.report.redact import Redactor
     from honeyhive_experiment.settings import Settings
-
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130  # a second signal: 128 + SIGINT, as shells report it
-
 
 # ----------------------------------------------------------------------------- the parser
 

@@ -46,6 +46,8 @@ from honeyhive_experiment.delivery import (
     write_html,
 )
 from honeyhive_experiment.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
     ConfigError,
     ExperimentError,
     HoneyHiveError,
@@ -84,8 +86,6 @@ from honeyhive_experiment.verdict import Decision, Verdict, exit_code
 from honeyhive_experiment.version import __version__
 
 __all__ = [
-    "EXIT_INTERRUPTED",
-    "EXIT_USAGE",
     "Outcome",
     "Runs",
     "locate",
@@ -98,9 +98,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("honeyhive_experiment")
-
-EXIT_USAGE = 2  # bad usage, or a file the runner reads back cannot be written (nothing is run then)
-EXIT_INTERRUPTED = 130  # a second signal: 128 + SIGINT, as shells report it
 
 
 # ----------------------------------------------------------------------------------------------------- run
