@@ -70,7 +70,7 @@ class Composed:
     comment: str
     terminal: str
     template: Path | None  # the custom template the comment was rendered with (None: the built-in one)
-    template_error: TemplateError | None = None  # why the custom template was not used (the verdict is error)
+    template_error: TemplateError | None  # why the custom template was not used (the verdict is error)
 
 
 def compose(judgement: Judgement, *, settings: Settings, html_file: Path | None = None) -> Composed:
@@ -83,6 +83,7 @@ def compose(judgement: Judgement, *, settings: Settings, html_file: Path | None 
     template = settings.root / comment.template if comment.template else None
     html = html_location(settings, html_file)
     report = build_report(judgement, secrets=settings.secrets(), html=html)
+    error: TemplateError | None = None
     try:
         text = render_comment(
             report, template_path=template, max_datapoints=comment.max_datapoints, secrets=settings.secrets()
@@ -91,9 +92,8 @@ def compose(judgement: Judgement, *, settings: Settings, html_file: Path | None 
         judgement = dataclasses.replace(judgement, decision=Decision(Verdict.ERROR, (str(exc),)), error=str(exc))
         report = build_report(judgement, secrets=settings.secrets(), html=html)
         text = render_comment(report, max_datapoints=comment.max_datapoints).text
-        terminal = render_terminal(report, max_datapoints=comment.max_datapoints)
-        return Composed(report, text, terminal, None, exc)
-    return Composed(report, text, render_terminal(report, max_datapoints=comment.max_datapoints), template)
+        template, error = None, exc
+    return Composed(report, text, render_terminal(report, max_datapoints=comment.max_datapoints), template, error)
 
 
 def html_location(settings: Settings, html_file: Path | None) -> ReportHtml | None:
