@@ -218,8 +218,6 @@ def announce(
     redactor: Redactor,
     level: Literal["error", "warning", "notice"],
     problem: ExperimentError,
-    *,
-    out: TextIO | None = None,
 ) -> None:
     """Tell the user about ``problem`` where they look: an annotation on the file and line in GitHub Actions
     (``::error file=…,line=…::key: message``), else ``error: file:line: key: message`` on standard error.
@@ -228,15 +226,14 @@ def announce(
     a boundary of its own)."""
     text = f"{problem.key}: {problem.message}" if problem.key else problem.message
     file = _relative(problem.file, settings.workspace) if settings.as_action else None
-    if settings.as_action and file is not None:
-        print(annotation(level, redactor.redact(text), file=file, line=problem.line), file=out or sys.stdout)
-    elif settings.as_action:
-        shown = f"{problem.where}: {text}" if problem.where else text
-        print(annotation(level, redactor.redact(shown)), file=out or sys.stdout)
+    if file is None and problem.where:  # no annotation placed on the file: the text says where
+        text = f"{problem.where}: {text}"
+    if settings.as_action:
+        line = problem.line if file is not None else None
+        print(annotation(level, redactor.redact(text), file=file, line=line))
     else:
-        shown = f"{problem.where}: {text}" if problem.where else text
-        print(_printable(settings, f"{level}: {redactor.redact(shown)}"), file=out or sys.stderr)
-    (out or sys.stdout).flush()
+        print(_printable(settings, f"{level}: {redactor.redact(text)}"), file=sys.stderr)
+    sys.stdout.flush()
 
 
 def _printable(settings: Settings, text: str) -> str:
