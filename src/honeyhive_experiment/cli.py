@@ -277,12 +277,11 @@ def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
     (neutralised inside GitHub Actions, where no line may issue a workflow command); every record redacted."""
     import logging
 
-    from honeyhive_experiment.gha import WorkflowCommandHandler, neutralise
+    from honeyhive_experiment.gha import WorkflowCommandHandler
 
     class Formatter(logging.Formatter):
         def format(self, record: logging.LogRecord) -> str:
-            text = super().format(record)
-            return neutralise(text) if settings.in_actions else text
+            return settings.printable(super().format(record))
 
     root = logging.getLogger()
     for handler in list(root.handlers):

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Literal, TextIO
 
 from honeyhive_experiment.config import CommentConfig
 from honeyhive_experiment.errors import ExperimentError, TemplateError
-from honeyhive_experiment.gha import annotation, append_summary, neutralise, write_outputs
+from honeyhive_experiment.gha import annotation, append_summary, write_outputs
 from honeyhive_experiment.judgement import Judgement
 from honeyhive_experiment.report import (
     Redactor,
@@ -143,7 +143,7 @@ def deliver(
     pr_number = settings.ci.pr_number
     if settings.dry_run or not settings.as_action:
         shown = f"{composed.terminal}\n\n----- the comment that would be posted -----\n\n{composed.comment}"
-        print(_printable(settings, shown), file=stdout)
+        print(settings.printable(shown), file=stdout)
     elif post is not None and pr_number is not None:
         comment_url = post(pr_number, composed.comment, marker(report.experiment))
         if comment_url and settings.output_path is not None:  # a later value of an output replaces the earlier
@@ -232,13 +232,8 @@ def announce(
         line = problem.line if file is not None else None
         print(annotation(level, redactor.redact(text), file=file, line=line))
     else:
-        print(_printable(settings, f"{level}: {redactor.redact(text)}"), file=sys.stderr)
+        print(settings.printable(f"{level}: {redactor.redact(text)}"), file=sys.stderr)
     sys.stdout.flush()
-
-
-def _printable(settings: Settings, text: str) -> str:
-    """Text for the log: inside GitHub Actions (a dry run there too) no line of it can be a workflow command."""
-    return neutralise(text) if settings.in_actions else text
 
 
 def _relative(file: str | None, workspace: Path | None) -> str | None:

@@ -72,7 +72,7 @@ from honeyhive_experiment.flow import (
     stamp_verdict,
     with_details,
 )
-from honeyhive_experiment.gha import commands_stopped, neutralise, unwritable
+from honeyhive_experiment.gha import commands_stopped, unwritable
 from honeyhive_experiment.history import RunRow, recent_run_rows
 from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.judgement import Judgement, failure
@@ -424,15 +424,13 @@ def _install(settings: Settings, redactor: Redactor) -> None:
     """The ``install`` input: the user's dependencies into this interpreter, output grouped in Actions."""
     from honeyhive_experiment.install import install
 
-    def shown(line: str) -> str:  # a build's output is the user's: inside Actions it may issue no command
-        return neutralise(redactor.redact(line)) if settings.in_actions else redactor.redact(line)
-
     install(
         settings.install,
         cwd=settings.root,
         out=sys.stdout if settings.as_action else sys.stderr,
         grouped=settings.as_action,
-        redact=shown,
+        # a build's output is the user's: inside Actions it may issue no command
+        redact=lambda line: settings.printable(redactor.redact(line)),
     )
 
 
