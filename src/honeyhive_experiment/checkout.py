@@ -26,6 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from honeyhive_experiment.paths import relative
+
 __all__ = ["MAX_HASHED_BYTES", "LocalCheckout", "git", "local_checkout"]
 
 MAX_HASHED_BYTES = 64 * 1024 * 1024  # of one untracked file; past it, only its size is in the digest
@@ -93,10 +95,8 @@ def _changes(root: Path, also_own: Sequence[Path]) -> tuple[bool, str | None]:
     and ``also_own`` left out), and a digest of those changes."""
     own = [*_OWN_FILES]
     for path in also_own:
-        try:
-            own.append(f":(exclude,literal){path.resolve().relative_to(root.resolve()).as_posix()}")
-        except ValueError:  # outside the repository: not a change of it
-            continue
+        if (inside := relative(path, root)) is not None:  # outside the repository: not a change of it
+            own.append(f":(exclude,literal){inside}")
     status = git(root, "status", "--porcelain", "--untracked-files=all", "--", ".", *own)
     if not status:
         return False, None

@@ -24,6 +24,7 @@ from honeyhive_experiment.config import CommentConfig
 from honeyhive_experiment.errors import ExperimentError, TemplateError
 from honeyhive_experiment.gha import annotation, append_summary, write_outputs
 from honeyhive_experiment.judgement import Judgement
+from honeyhive_experiment.paths import relative
 from honeyhive_experiment.report import (
     Redactor,
     Report,
@@ -101,10 +102,7 @@ def html_location(settings: Settings, html_file: Path | None) -> ReportHtml | No
     and, in GitHub Actions, the workflow run whose artifacts hold it once the workflow uploads it."""
     if html_file is None:
         return None
-    try:
-        shown = html_file.resolve().relative_to(settings.root.resolve()).as_posix()
-    except ValueError:
-        shown = str(html_file)
+    shown = relative(html_file, settings.root) or str(html_file)
     return ReportHtml(file=shown, artifacts_url=settings.ci.workflow_run_url if settings.as_action else None)
 
 
@@ -225,7 +223,7 @@ def announce(
     In Actions the file is made relative to the workspace, as annotations need; the text is redacted (the log is
     a boundary of its own)."""
     text = f"{problem.key}: {problem.message}" if problem.key else problem.message
-    file = _relative(problem.file, settings.workspace) if settings.as_action else None
+    file = relative(problem.file, settings.workspace or ".") if settings.as_action and problem.file else None
     if file is None and problem.where:  # no annotation placed on the file: the text says where
         text = f"{problem.where}: {text}"
     if settings.as_action:
@@ -234,13 +232,3 @@ def announce(
     else:
         print(settings.printable(f"{level}: {redactor.redact(text)}"), file=sys.stderr)
     sys.stdout.flush()
-
-
-def _relative(file: str | None, workspace: Path | None) -> str | None:
-    """``file`` relative to the workspace, as GitHub places annotations; ``None`` when it cannot be."""
-    if not file:
-        return None
-    try:
-        return Path(file).resolve().relative_to((workspace or Path(".")).resolve()).as_posix()
-    except ValueError:  # outside the workspace: GitHub cannot place it, so the text names it
-        return None
