@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededException
 from github.Issue import Issue
@@ -119,19 +119,12 @@ def _stale_reason(ours: str, current: str, shown: str | None) -> str | None:
     )
 
 
-def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
-    for key, value in (headers or {}).items():
-        if key.lower() == name.lower():
-            return str(value)
-    return None
-
-
 def _is_rate_limited(exc: GithubException) -> bool:
+    # an error's headers are PyGithub's, lower-cased (or urllib3's, which ignore case): .get() finds either
+    headers = exc.headers or {}
     if isinstance(exc, RateLimitExceededException) or exc.status == 429:
         return True
-    return exc.status == 403 and (
-        _header(exc.headers, "x-ratelimit-remaining") == "0" or _header(exc.headers, "retry-after") is not None
-    )
+    return exc.status == 403 and (headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers)
 
 
 def _github_message(exc: GithubException) -> str:
@@ -339,9 +332,10 @@ class CommentPublisher:
     def _failed(self, pr_number: int, step: str, exc: GithubException, pull: PullRequestInfo | None) -> PublishResult:
         answer = _describe(exc)
         if _is_rate_limited(exc):
-            reset = _header(exc.headers, "x-ratelimit-reset")
+            headers = exc.headers or {}
+            reset = headers.get("x-ratelimit-reset", "")
             when = ""
-            if reset and reset.isdigit() and _header(exc.headers, "x-ratelimit-remaining") == "0":
+            if reset.isdigit() and headers.get("x-ratelimit-remaining") == "0":
                 when = f"; the limit resets at {datetime.fromtimestamp(int(reset), UTC):%H:%M:%S} UTC"
             warning = f"GitHub's API rate limit was still exceeded after retrying ({answer}) while {step}{when}."
         elif exc.status == 403 or (exc.status == 404 and step in ("creating the comment", "updating the comment")):
