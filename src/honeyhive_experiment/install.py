@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Final, TextIO
 
 from honeyhive_experiment.errors import InstallError
+from honeyhive_experiment.gha import COMPOSITE_ACTION, group, neutralise
 
 __all__ = [
     "TOOL_DISTRIBUTION",
@@ -252,8 +253,6 @@ def install(
 
     Raises :class:`InstallError`: naming the conflicting requirement and the tool's pin when one of them
     is the reason, else with the installer's last lines."""
-    from honeyhive_experiment.gha import group, neutralise
-
     if (problem := refused_argument(arguments, cwd)) is not None:
         raise InstallError(redact(problem), key="install")
     pins = tool_pins()
@@ -326,7 +325,7 @@ def _failure(
         return (
             f"{what}: conflicts with {TOOL_DISTRIBUTION}'s own dependencies ({named}). The action keeps its"
             " own versions; relax your requirement so those versions satisfy it, or use the composite action"
-            " (uses: honeyhiveai/honeyhive-experiment/python@v2) in an environment you control"
+            f" (uses: {COMPOSITE_ACTION}) in an environment you control"
         )
     tail = "\n".join(redact(line) for line in lines[-_OUTPUT_TAIL:])
     return f"{what}: {installer} failed with exit code {returncode}:\n{tail}"
