@@ -265,23 +265,19 @@ class WorkflowCommandHandler(logging.Handler):
     """
 
     def __init__(self, stream: TextIO | None = None, *, debug: bool = False) -> None:
-        super().__init__(logging.DEBUG if debug else logging.INFO)
+        super().__init__(logging.DEBUG if debug else logging.INFO)  # without debug, no DEBUG record reaches emit
         self.stream = stream
-        self.debug_enabled = debug
         self.setFormatter(logging.Formatter("%(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            line = self._render(record)
-            if line is None:
-                return
             out = self.stream if self.stream is not None else sys.stdout
-            out.write(line + "\n")
+            out.write(self._render(record) + "\n")
             out.flush()
         except Exception:
             self.handleError(record)
 
-    def _render(self, record: logging.LogRecord) -> str | None:
+    def _render(self, record: logging.LogRecord) -> str:
         message = self.format(record)
         if record.levelno >= logging.WARNING:
             level: AnnotationLevel = "error" if record.levelno >= logging.ERROR else "warning"
@@ -294,4 +290,4 @@ class WorkflowCommandHandler(logging.Handler):
             )
         if record.levelno >= logging.INFO:
             return neutralise(message)
-        return _command("debug", message) if self.debug_enabled else None
+        return _command("debug", message)
