@@ -1,4 +1,4 @@
-"""The GitHub Actions runner's files and workflow commands: outputs, job summary, annotations, masks, log.
+"""The GitHub Actions runner's files and workflow commands: outputs, job summary, annotations, log.
 
 Nothing here reads the environment: the caller passes the paths (``GITHUB_OUTPUT``,
 ``GITHUB_STEP_SUMMARY``) and whether debug logging is on (``RUNNER_DEBUG``); commands are written to a
@@ -33,7 +33,6 @@ __all__ = [
     "TRUNCATION_NOTE",
     "AnnotationLevel",
     "WorkflowCommandHandler",
-    "add_mask",
     "annotation",
     "append_summary",
     "escape_data",
@@ -106,14 +105,6 @@ def annotation(
         "title": title,
     }
     return _command(level, message, properties)
-
-
-def add_mask(value: str) -> str:
-    """``::add-mask::`` command(s) for a secret: one per line, since the runner masks line by line.
-
-    Blank lines are skipped (masking whitespace would mask every space); an empty secret gives ``""``.
-    """
-    return "\n".join(_command("add-mask", line) for line in value.splitlines() if line.strip())
 
 
 @contextmanager
