@@ -26,6 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from honeyhive_experiment.paths import relative
+
 __all__ = ["MAX_HASHED_BYTES", "LocalCheckout", "git", "local_checkout"]
 
 MAX_HASHED_BYTES = 64 * 1024 * 1024  # of one untracked file; past it, only its size is in the digest
@@ -43,24 +45,13 @@ _OWN_FILES = (
 
 def git(root: Path, *args: str) -> str | None:
     """``git <args>`` in ``root``: its output, or ``None`` when git fails or says nothing."""
-    try:
-        done = subprocess.run(  # noqa: S603 - fixed git arguments
-            ["git", *args],  # noqa: S607
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    value = done.stdout.strip()
-    return value if done.returncode == 0 and value else None
+    return _git_bytes(root, args, timeout=10).decode(errors="replace").strip() or None
 
 
-def _git_bytes(root: Path, args: Sequence[str]) -> bytes:
+def _git_bytes(root: Path, args: Sequence[str], *, timeout: float = 30) -> bytes:
+    """``git <args>`` in ``root``: its output as it is (a diff, NUL-separated names), empty when git fails."""
     try:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, timeout=30, check=False)  # noqa: S603, S607
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, timeout=timeout, check=False)  # noqa: S603, S607
     except (OSError, subprocess.SubprocessError):
         return b""
     return done.stdout if done.returncode == 0 else b""
@@ -93,10 +84,8 @@ def _changes(root: Path, also_own: Sequence[Path]) -> tuple[bool, str | None]:
     and ``also_own`` left out), and a digest of those changes."""
     own = [*_OWN_FILES]
     for path in also_own:
-        try:
-            own.append(f":(exclude,literal){path.resolve().relative_to(root.resolve()).as_posix()}")
-        except ValueError:  # outside the repository: not a change of it
-            continue
+        if (inside := relative(path, root)) is not None:  # outside the repository: not a change of it
+            own.append(f":(exclude,literal){inside}")
     status = git(root, "status", "--porcelain", "--untracked-files=all", "--", ".", *own)
     if not status:
         return False, None

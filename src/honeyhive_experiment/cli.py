@@ -33,6 +33,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO, cast
 
+from honeyhive_experiment.errors import EXIT_INTERRUPTED, EXIT_USAGE
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_experiment.version import __version__
 
@@ -41,10 +42,6 @@ if TYPE_CHECKING:
 
     from honeyhive_experiment.report.redact import Redactor
     from honeyhive_experiment.settings import Settings
-
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130  # a second signal: 128 + SIGINT, as shells report it
-
 
 # ----------------------------------------------------------------------------- the parser
 
@@ -280,12 +277,11 @@ def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
     (neutralised inside GitHub Actions, where no line may issue a workflow command); every record redacted."""
     import logging
 
-    from honeyhive_experiment.gha import WorkflowCommandHandler, neutralise
+    from honeyhive_experiment.gha import WorkflowCommandHandler
 
     class Formatter(logging.Formatter):
         def format(self, record: logging.LogRecord) -> str:
-            text = super().format(record)
-            return neutralise(text) if settings.in_actions else text
+            return settings.printable(super().format(record))
 
     root = logging.getLogger()
     for handler in list(root.handlers):

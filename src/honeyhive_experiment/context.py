@@ -140,28 +140,22 @@ def ci_context(context: Mapping[str, Any]) -> CiContext:
 def load_event_payload(path: str | Path) -> dict[str, Any]:
     """Read the event payload GitHub wrote to ``GITHUB_EVENT_PATH``; :class:`SettingsError` if it is
     missing, unreadable, not JSON or not an object."""
+
+    def wrong(message: str) -> SettingsError:
+        return SettingsError("GITHUB_EVENT_PATH", message, kind="environment")
+
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SettingsError("GITHUB_EVENT_PATH", f"no event payload at {str(path)!r}", kind="environment") from None
+        raise wrong(f"no event payload at {str(path)!r}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise SettingsError(
-            "GITHUB_EVENT_PATH", f"cannot read the event payload {str(path)!r}: {exc}", kind="environment"
-        ) from None
+        raise wrong(f"cannot read the event payload {str(path)!r}: {exc}") from None
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SettingsError(
-            "GITHUB_EVENT_PATH",
-            f"the event payload {str(path)!r} is not JSON (line {exc.lineno}: {exc.msg})",
-            kind="environment",
-        ) from None
+        raise wrong(f"the event payload {str(path)!r} is not JSON (line {exc.lineno}: {exc.msg})") from None
     if not isinstance(payload, dict):
-        raise SettingsError(
-            "GITHUB_EVENT_PATH",
-            f"the event payload {str(path)!r} is a JSON {type(payload).__name__}, expected an object",
-            kind="environment",
-        )
+        raise wrong(f"the event payload {str(path)!r} is a JSON {type(payload).__name__}, expected an object")
     return payload
 
 
@@ -214,21 +208,21 @@ class _Payload:
             node = node.get(part)
         return node
 
-    def _wrong(self, path: str, message: str) -> SettingsError:
+    def wrong(self, path: str, message: str) -> SettingsError:
         return SettingsError(self.prefix + path, message, kind="event payload")
 
     def obj(self, path: str) -> Mapping[str, Any] | None:
         value = self._get(path)
         if value is None or isinstance(value, Mapping):
             return value
-        raise self._wrong(path, f"expected an object, got {type(value).__name__}")
+        raise self.wrong(path, f"expected an object, got {type(value).__name__}")
 
     def text(self, path: str) -> str | None:
         value = self._get(path)
         if value is None:
             return None
         if not isinstance(value, str):
-            raise self._wrong(path, f"expected a string, got {type(value).__name__}")
+            raise self.wrong(path, f"expected a string, got {type(value).__name__}")
         return value.strip() or None
 
     def number(self, path: str) -> int | None:
@@ -237,7 +231,7 @@ class _Payload:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             shown = repr(value) if isinstance(value, int | float | bool) else type(value).__name__
-            raise self._wrong(path, f"expected a positive integer, got {shown}")
+            raise self.wrong(path, f"expected a positive integer, got {shown}")
         return value
 
     def sha(self, path: str) -> str | None:
@@ -245,7 +239,7 @@ class _Payload:
         if value is None:
             return None
         if not _SHA.fullmatch(value):
-            raise self._wrong(path, f"expected a commit sha, got {quote(value)}")
+            raise self.wrong(path, f"expected a commit sha, got {quote(value)}")
         return None if _NULL_SHA.fullmatch(value) else value
 
 
@@ -308,10 +302,10 @@ def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, An
         run = _Payload(found, "workflow_run.")
         run_id = run.number("id")
         if run_id is None:
-            raise SettingsError("workflow_run.id", "missing", kind="event payload")
+            raise run.wrong("id", "missing")
         pull_requests = found.get("pull_requests") or []
         if not isinstance(pull_requests, list):
-            raise SettingsError("workflow_run.pull_requests", "expected a list", kind="event payload")
+            raise run.wrong("pull_requests", "expected a list")
         prs = [_Payload(pr, f"workflow_run.pull_requests[{i}].") for i, pr in enumerate(pull_requests)]
         listed = [(number, pr) for pr in prs if (number := pr.number("number")) is not None]
         numbers = tuple(number for number, _ in listed)

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Literal, TextIO
 
 from honeyhive_experiment.config import CommentConfig
 from honeyhive_experiment.errors import ExperimentError, TemplateError
-from honeyhive_experiment.gha import annotation, append_summary, neutralise, write_outputs
+from honeyhive_experiment.gha import annotation, append_summary, write_outputs
 from honeyhive_experiment.judgement import Judgement
+from honeyhive_experiment.paths import relative
 from honeyhive_experiment.report import (
     Redactor,
     Report,
@@ -70,7 +71,7 @@ class Composed:
     comment: str
     terminal: str
     template: Path | None  # the custom template the comment was rendered with (None: the built-in one)
-    template_error: TemplateError | None = None  # why the custom template was not used (the verdict is error)
+    template_error: TemplateError | None  # why the custom template was not used (the verdict is error)
 
 
 def compose(judgement: Judgement, *, settings: Settings, html_file: Path | None = None) -> Composed:
@@ -83,6 +84,7 @@ def compose(judgement: Judgement, *, settings: Settings, html_file: Path | None 
     template = settings.root / comment.template if comment.template else None
     html = html_location(settings, html_file)
     report = build_report(judgement, secrets=settings.secrets(), html=html)
+    error: TemplateError | None = None
     try:
         text = render_comment(
             report, template_path=template, max_datapoints=comment.max_datapoints, secrets=settings.secrets()
@@ -91,9 +93,8 @@ def compose(judgement: Judgement, *, settings: Settings, html_file: Path | None 
         judgement = dataclasses.replace(judgement, decision=Decision(Verdict.ERROR, (str(exc),)), error=str(exc))
         report = build_report(judgement, secrets=settings.secrets(), html=html)
         text = render_comment(report, max_datapoints=comment.max_datapoints).text
-        terminal = render_terminal(report, max_datapoints=comment.max_datapoints)
-        return Composed(report, text, terminal, None, exc)
-    return Composed(report, text, render_terminal(report, max_datapoints=comment.max_datapoints), template)
+        template, error = None, exc
+    return Composed(report, text, render_terminal(report, max_datapoints=comment.max_datapoints), template, error)
 
 
 def html_location(settings: Settings, html_file: Path | None) -> ReportHtml | None:
@@ -101,10 +102,7 @@ def html_location(settings: Settings, html_file: Path | None) -> ReportHtml | No
     and, in GitHub Actions, the workflow run whose artifacts hold it once the workflow uploads it."""
     if html_file is None:
         return None
-    try:
-        shown = html_file.resolve().relative_to(settings.root.resolve()).as_posix()
-    except ValueError:
-        shown = str(html_file)
+    shown = relative(html_file, settings.root) or str(html_file)
     return ReportHtml(file=shown, artifacts_url=settings.ci.workflow_run_url if settings.as_action else None)
 
 
@@ -143,7 +141,7 @@ def deliver(
     pr_number = settings.ci.pr_number
     if settings.dry_run or not settings.as_action:
         shown = f"{composed.terminal}\n\n----- the comment that would be posted -----\n\n{composed.comment}"
-        print(_printable(settings, shown), file=stdout)
+        print(settings.printable(shown), file=stdout)
     elif post is not None and pr_number is not None:
         comment_url = post(pr_number, composed.comment, marker(report.experiment))
         if comment_url and settings.output_path is not None:  # a later value of an output replaces the earlier
@@ -218,8 +216,6 @@ def announce(
     redactor: Redactor,
     level: Literal["error", "warning", "notice"],
     problem: ExperimentError,
-    *,
-    out: TextIO | None = None,
 ) -> None:
     """Tell the user about ``problem`` where they look: an annotation on the file and line in GitHub Actions
     (``::error file=…,line=…::key: message``), else ``error: file:line: key: message`` on standard error.
@@ -227,28 +223,12 @@ def announce(
     In Actions the file is made relative to the workspace, as annotations need; the text is redacted (the log is
     a boundary of its own)."""
     text = f"{problem.key}: {problem.message}" if problem.key else problem.message
-    file = _relative(problem.file, settings.workspace) if settings.as_action else None
-    if settings.as_action and file is not None:
-        print(annotation(level, redactor.redact(text), file=file, line=problem.line), file=out or sys.stdout)
-    elif settings.as_action:
-        shown = f"{problem.where}: {text}" if problem.where else text
-        print(annotation(level, redactor.redact(shown)), file=out or sys.stdout)
+    file = relative(problem.file, settings.workspace or ".") if settings.as_action and problem.file else None
+    if file is None and problem.where:  # no annotation placed on the file: the text says where
+        text = f"{problem.where}: {text}"
+    if settings.as_action:
+        line = problem.line if file is not None else None
+        print(annotation(level, redactor.redact(text), file=file, line=line))
     else:
-        shown = f"{problem.where}: {text}" if problem.where else text
-        print(_printable(settings, f"{level}: {redactor.redact(shown)}"), file=out or sys.stderr)
-    (out or sys.stdout).flush()
-
-
-def _printable(settings: Settings, text: str) -> str:
-    """Text for the log: inside GitHub Actions (a dry run there too) no line of it can be a workflow command."""
-    return neutralise(text) if settings.in_actions else text
-
-
-def _relative(file: str | None, workspace: Path | None) -> str | None:
-    """``file`` relative to the workspace, as GitHub places annotations; ``None`` when it cannot be."""
-    if not file:
-        return None
-    try:
-        return Path(file).resolve().relative_to((workspace or Path(".")).resolve()).as_posix()
-    except ValueError:  # outside the workspace: GitHub cannot place it, so the text names it
-        return None
+        print(settings.printable(f"{level}: {redactor.redact(text)}"), file=sys.stderr)
+    sys.stdout.flush()

@@ -60,6 +60,10 @@ __all__ = [
     "TemplateError",
 ]
 
+# the exit codes besides a verdict's (verdict.exit_code), for the CLI and the invocation layer (operations) alike
+EXIT_USAGE = 2  # bad usage, or a file the runner reads back cannot be written (nothing is run then)
+EXIT_INTERRUPTED = 130  # a second signal: 128 + SIGINT, as shells report it
+
 
 class ExperimentError(Exception):
     """The base of every expected error: a ``message`` and, when known, where (``file``, ``line``, ``key``)."""

@@ -1,4 +1,4 @@
-"""The GitHub Actions runner's files and workflow commands: outputs, job summary, annotations, masks, log.
+"""The GitHub Actions runner's files and workflow commands: outputs, job summary, annotations, log.
 
 Nothing here reads the environment: the caller passes the paths (``GITHUB_OUTPUT``,
 ``GITHUB_STEP_SUMMARY``) and whether debug logging is on (``RUNNER_DEBUG``); commands are written to a
@@ -33,7 +33,6 @@ __all__ = [
     "TRUNCATION_NOTE",
     "AnnotationLevel",
     "WorkflowCommandHandler",
-    "add_mask",
     "annotation",
     "append_summary",
     "escape_data",
@@ -106,14 +105,6 @@ def annotation(
         "title": title,
     }
     return _command(level, message, properties)
-
-
-def add_mask(value: str) -> str:
-    """``::add-mask::`` command(s) for a secret: one per line, since the runner masks line by line.
-
-    Blank lines are skipped (masking whitespace would mask every space); an empty secret gives ``""``.
-    """
-    return "\n".join(_command("add-mask", line) for line in value.splitlines() if line.strip())
 
 
 @contextmanager
@@ -265,23 +256,19 @@ class WorkflowCommandHandler(logging.Handler):
     """
 
     def __init__(self, stream: TextIO | None = None, *, debug: bool = False) -> None:
-        super().__init__(logging.DEBUG if debug else logging.INFO)
+        super().__init__(logging.DEBUG if debug else logging.INFO)  # without debug, no DEBUG record reaches emit
         self.stream = stream
-        self.debug_enabled = debug
         self.setFormatter(logging.Formatter("%(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            line = self._render(record)
-            if line is None:
-                return
             out = self.stream if self.stream is not None else sys.stdout
-            out.write(line + "\n")
+            out.write(self._render(record) + "\n")
             out.flush()
         except Exception:
             self.handleError(record)
 
-    def _render(self, record: logging.LogRecord) -> str | None:
+    def _render(self, record: logging.LogRecord) -> str:
         message = self.format(record)
         if record.levelno >= logging.WARNING:
             level: AnnotationLevel = "error" if record.levelno >= logging.ERROR else "warning"
@@ -294,4 +281,4 @@ class WorkflowCommandHandler(logging.Handler):
             )
         if record.levelno >= logging.INFO:
             return neutralise(message)
-        return _command("debug", message) if self.debug_enabled else None
+        return _command("debug", message)

@@ -2,7 +2,7 @@
 
 PyGithub is configured once, in :class:`CommentPublisher`: ``per_page=100``, ``base_url`` (GitHub
 Enterprise Server: ``https://<host>/api/v3``), a timeout, lazy objects (no request until a value is
-needed) and a retry policy (:func:`retry_policy`):
+needed) and a retry policy (:class:`_Retry`, a ``github.GithubRetry``, so rate-limit 403s are understood):
 
 * 5xx, 429 and rate-limit 403s are retried (``retry_total`` times), with exponential backoff
   (``backoff`` × 2ⁿ) or as long as the answer says: ``Retry-After``, or for a primary rate limit
@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededException
 from github.Issue import Issue
@@ -51,7 +51,6 @@ __all__ = [
     "PublishAction",
     "PublishResult",
     "PullRequestInfo",
-    "retry_policy",
 ]
 
 log = logging.getLogger(__name__)
@@ -98,32 +97,6 @@ class _Retry(GithubRetry):
         return bool(super().is_retry(method, status_code, has_retry_after))
 
 
-def retry_policy(
-    total: int = 3,
-    *,
-    backoff: float = 1.0,
-    secondary_rate_wait: float = 60.0,
-    max_rate_limit_wait: float | None = 300.0,
-) -> Retry:
-    """The retry PyGithub is given (a ``github.GithubRetry``, so rate-limit 403s are understood).
-
-    ``backoff``: factor of urllib3's exponential backoff (0 s before the first retry, then
-    ``backoff`` × 2ⁿ). ``secondary_rate_wait``: the wait after a secondary rate limit without
-    ``Retry-After``. ``max_rate_limit_wait``: give up instead of waiting longer for a rate limit.
-    """
-    retry: Retry = _Retry(
-        secondary_rate_wait=secondary_rate_wait,
-        max_rate_limit_wait=max_rate_limit_wait,
-        total=total,
-        backoff_factor=backoff,
-        status_forcelist=[429, 500, 502, 503, 504],  # GithubRetry adds 403, checked for rate limits
-        allowed_methods=Retry.DEFAULT_ALLOWED_METHODS | {"GET", "POST", "PATCH"},
-        raise_on_status=False,
-        respect_retry_after_header=True,
-    )
-    return retry
-
-
 def _same_commit(a: str, b: str) -> bool:
     """Equal shas, allowing either to be abbreviated (at least 7 hex digits)."""
     a, b = a.strip().lower(), b.strip().lower()
@@ -146,19 +119,12 @@ def _stale_reason(ours: str, current: str, shown: str | None) -> str | None:
     )
 
 
-def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
-    for key, value in (headers or {}).items():
-        if key.lower() == name.lower():
-            return str(value)
-    return None
-
-
 def _is_rate_limited(exc: GithubException) -> bool:
+    # an error's headers are PyGithub's, lower-cased (or urllib3's, which ignore case): .get() finds either
+    headers = exc.headers or {}
     if isinstance(exc, RateLimitExceededException) or exc.status == 429:
         return True
-    return exc.status == 403 and (
-        _header(exc.headers, "x-ratelimit-remaining") == "0" or _header(exc.headers, "retry-after") is not None
-    )
+    return exc.status == 403 and (headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers)
 
 
 def _github_message(exc: GithubException) -> str:
@@ -197,7 +163,10 @@ class CommentPublisher:
         seconds_between_writes: float | None = 1.0,
         user_agent: str = "honeyhive-experiment",
     ) -> None:
-        """``seconds_between_requests``/``seconds_between_writes``: PyGithub's pacing, which keeps a
+        """The retry (``retry_total`` times): ``backoff`` is the factor of urllib3's exponential backoff (0 s before
+        the first retry, then ``backoff`` × 2ⁿ), ``secondary_rate_wait`` the wait after a secondary rate limit
+        without ``Retry-After``, and ``max_rate_limit_wait`` gives up instead of waiting longer for a rate limit.
+        ``seconds_between_requests``/``seconds_between_writes``: PyGithub's pacing, which keeps a
         job clear of GitHub's secondary rate limits (its defaults; tests pass 0)."""
         if not token:
             raise ValueError("a GitHub token is required to publish a comment")
@@ -212,11 +181,15 @@ class CommentPublisher:
             per_page=100,
             timeout=timeout,
             user_agent=user_agent,
-            retry=retry_policy(
-                retry_total,
-                backoff=backoff,
+            retry=_Retry(
                 secondary_rate_wait=secondary_rate_wait,
                 max_rate_limit_wait=max_rate_limit_wait,
+                total=retry_total,
+                backoff_factor=backoff,
+                status_forcelist=[429, 500, 502, 503, 504],  # GithubRetry adds 403, checked for rate limits
+                allowed_methods=Retry.DEFAULT_ALLOWED_METHODS | {"GET", "POST", "PATCH"},
+                raise_on_status=False,
+                respect_retry_after_header=True,
             ),
             seconds_between_requests=seconds_between_requests,
             seconds_between_writes=seconds_between_writes,
@@ -359,9 +332,10 @@ class CommentPublisher:
     def _failed(self, pr_number: int, step: str, exc: GithubException, pull: PullRequestInfo | None) -> PublishResult:
         answer = _describe(exc)
         if _is_rate_limited(exc):
-            reset = _header(exc.headers, "x-ratelimit-reset")
+            headers = exc.headers or {}
+            reset = headers.get("x-ratelimit-reset", "")
             when = ""
-            if reset and reset.isdigit() and _header(exc.headers, "x-ratelimit-remaining") == "0":
+            if reset.isdigit() and headers.get("x-ratelimit-remaining") == "0":
                 when = f"; the limit resets at {datetime.fromtimestamp(int(reset), UTC):%H:%M:%S} UTC"
             warning = f"GitHub's API rate limit was still exceeded after retrying ({answer}) while {step}{when}."
         elif exc.status == 403 or (exc.status == 404 and step in ("creating the comment", "updating the comment")):

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Final, TextIO
 
 from honeyhive_experiment.errors import InstallError
+from honeyhive_experiment.gha import COMPOSITE_ACTION, group, neutralise
 
 __all__ = [
     "TOOL_DISTRIBUTION",
@@ -59,18 +60,16 @@ _SPECIFIER = r"(?:===|[<>=!~]=?)[^\s,;'\"]+"  # one version specifier: <2, ==2.1
 _SPECIFIERS = rf"{_SPECIFIER}(?:\s*,\s*{_SPECIFIER})*"  # a comma-separated set of them: >=0.27,<0.28
 _EXTRA = re.compile(r"""extra\s*==\s*["']([^"']+)["']""")
 
-# options (pip's and uv's) whose value is a file or folder: it must be inside the working directory
+# options (pip's and uv's) whose value is a file or folder, or (an index, --find-links, --editable) a URL or a
+# path: a path, or a file: URL, must be inside the working directory; another URL is left alone (a -r URL too)
 _PATH_OPTIONS: Final = frozenset(
     {
         "--requirement", "--requirements", "--constraint", "--constraints", "--override", "--overrides",
         "--build-constraint", "--build-constraints", "--log", "--log-file", "--report", "--src", "--target",
         "--prefix", "--root", "--cert", "--client-cert", "--cache-dir", "--config-file",
+        "--editable", "--find-links", "--index-url", "--extra-index-url", "--index", "--default-index",
     }
 )  # fmt: skip
-# options whose value is a URL or a path (a local path or a file: URL must be inside the working directory)
-_LOCATION_OPTIONS: Final = frozenset(
-    {"--editable", "--find-links", "--index-url", "--extra-index-url", "--index", "--default-index"}
-)
 _REFUSED_OPTIONS: Final = frozenset({"--python"})  # another interpreter: the user's code runs in this one
 _SHORT_OPTIONS: Final = {
     "r": "--requirement", "c": "--constraint", "b": "--build-constraints", "t": "--target", "e": "--editable",
@@ -175,7 +174,7 @@ def refused_argument(arguments: Sequence[str], cwd: Path) -> str | None:
 
 def _long_option(name: str) -> str | None:
     """The path-taking or refused option ``name`` stands for (pip takes any unambiguous prefix: ``--req``)."""
-    options = _PATH_OPTIONS | _LOCATION_OPTIONS | _REFUSED_OPTIONS
+    options = _PATH_OPTIONS | _REFUSED_OPTIONS
     if name in options:
         return name
     if len(name) > 3:
@@ -215,7 +214,7 @@ def _refused_value(value: str, cwd: Path, option: str | None = None, spelled: st
             return outside
     if _URL.search(value) or _FILE_URL.search(value):
         return None  # a URL: an index, a VCS, an archive to download (a file: one was checked above)
-    path_like = option in _PATH_OPTIONS or option in _LOCATION_OPTIONS or value.startswith((".", "~", "/"))
+    path_like = option is not None or value.startswith((".", "~", "/"))  # option: one of _PATH_OPTIONS
     if path_like or "/" in value or os.sep in value or _exists(cwd, value):
         return None if _inside(value, cwd) else outside
     return None  # a requirement: a name, with extras, versions and markers
@@ -254,8 +253,6 @@ def install(
 
     Raises :class:`InstallError`: naming the conflicting requirement and the tool's pin when one of them
     is the reason, else with the installer's last lines."""
-    from honeyhive_experiment.gha import group, neutralise
-
     if (problem := refused_argument(arguments, cwd)) is not None:
         raise InstallError(redact(problem), key="install")
     pins = tool_pins()
@@ -328,7 +325,7 @@ def _failure(
         return (
             f"{what}: conflicts with {TOOL_DISTRIBUTION}'s own dependencies ({named}). The action keeps its"
             " own versions; relax your requirement so those versions satisfy it, or use the composite action"
-            " (uses: honeyhiveai/honeyhive-experiment/python@v2) in an environment you control"
+            f" (uses: {COMPOSITE_ACTION}) in an environment you control"
         )
     tail = "\n".join(redact(line) for line in lines[-_OUTPUT_TAIL:])
     return f"{what}: {installer} failed with exit code {returncode}:\n{tail}"

@@ -46,6 +46,8 @@ from honeyhive_experiment.delivery import (
     write_html,
 )
 from honeyhive_experiment.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
     ConfigError,
     ExperimentError,
     HoneyHiveError,
@@ -70,7 +72,7 @@ from honeyhive_experiment.flow import (
     stamp_verdict,
     with_details,
 )
-from honeyhive_experiment.gha import commands_stopped, neutralise, unwritable
+from honeyhive_experiment.gha import commands_stopped, unwritable
 from honeyhive_experiment.history import RunRow, recent_run_rows
 from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.judgement import Judgement, failure
@@ -84,8 +86,6 @@ from honeyhive_experiment.verdict import Decision, Verdict, exit_code
 from honeyhive_experiment.version import __version__
 
 __all__ = [
-    "EXIT_INTERRUPTED",
-    "EXIT_USAGE",
     "Outcome",
     "Runs",
     "locate",
@@ -98,9 +98,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("honeyhive_experiment")
-
-EXIT_USAGE = 2  # bad usage, or a file the runner reads back cannot be written (nothing is run then)
-EXIT_INTERRUPTED = 130  # a second signal: 128 + SIGINT, as shells report it
 
 
 # ----------------------------------------------------------------------------------------------------- run
@@ -427,15 +424,13 @@ def _install(settings: Settings, redactor: Redactor) -> None:
     """The ``install`` input: the user's dependencies into this interpreter, output grouped in Actions."""
     from honeyhive_experiment.install import install
 
-    def shown(line: str) -> str:  # a build's output is the user's: inside Actions it may issue no command
-        return neutralise(redactor.redact(line)) if settings.in_actions else redactor.redact(line)
-
     install(
         settings.install,
         cwd=settings.root,
         out=sys.stdout if settings.as_action else sys.stderr,
         grouped=settings.as_action,
-        redact=shown,
+        # a build's output is the user's: inside Actions it may issue no command
+        redact=lambda line: settings.printable(redactor.redact(line)),
     )
 
 

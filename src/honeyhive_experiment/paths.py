@@ -18,6 +18,7 @@ __all__ = [
     "REPORT_PATH",
     "inside",
     "link_on_the_way",
+    "relative",
 ]
 
 DEFAULT_CONFIG_PATH: Final = ".honeyhive/experiment.yml"
@@ -41,6 +42,15 @@ def inside(root: str | os.PathLike[str], relative: str | os.PathLike[str]) -> Pa
     base = Path(root).resolve()
     target = (base / relative).resolve()
     return target if target == base or target.is_relative_to(base) else None
+
+
+def relative(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> str | None:
+    """``path`` relative to ``root`` in ``/`` form, both resolved (symlinks followed); ``None`` when it is not under
+    ``root``. How the tool names a file of the repository to the user, to git and to GitHub's annotations."""
+    try:
+        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return None
 
 
 def link_on_the_way(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> Path | None:

@@ -101,6 +101,7 @@ from honeyhive_experiment.context import (
     quote,
 )
 from honeyhive_experiment.errors import SettingsError
+from honeyhive_experiment.gha import neutralise
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, REPORT_HTML_PATH, REPORT_PATH
 
 __all__ = [
@@ -372,6 +373,11 @@ class Settings(BaseModel):
     def _app(self) -> str | None:
         host = self.server_url.partition("://")[2].split("/")[0].lower()
         return self.app_url or KNOWN_APP_URLS.get(host)
+
+    def printable(self, text: str) -> str:
+        """``text`` for the log: inside GitHub Actions (a dry run there too) no line of it may issue a workflow
+        command (:func:`~honeyhive_experiment.gha.neutralise`)."""
+        return neutralise(text) if self.in_actions else text
 
     @property
     def as_action(self) -> bool:

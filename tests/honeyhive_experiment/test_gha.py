@@ -16,7 +16,6 @@ from honeyhive_experiment.gha import (
     SUMMARY_LIMIT,
     TRUNCATION_NOTE,
     WorkflowCommandHandler,
-    add_mask,
     annotation,
     append_summary,
     group,
@@ -208,17 +207,6 @@ def test_annotation_without_a_place_and_bad_levels() -> None:
     assert annotation("notice", "%0A stays literal") == "::notice::%250A stays literal"
     with pytest.raises(ValueError, match="annotation level"):
         annotation("info", "x")  # type: ignore[arg-type]
-
-
-def test_add_mask() -> None:
-    assert add_mask("s3cr%t") == "::add-mask::s3cr%25t"
-    assert add_mask("-----BEGIN KEY-----\nabc\n\n-----END KEY-----\n").split("\n") == [
-        "::add-mask::-----BEGIN KEY-----",
-        "::add-mask::abc",
-        "::add-mask::-----END KEY-----",
-    ]
-    assert add_mask("") == ""
-    assert add_mask("  \n") == ""
 
 
 def test_group_is_closed_even_on_error() -> None:
