@@ -65,7 +65,7 @@ from honeyhive_experiment.models import (
 )
 from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, Progress
-from honeyhive_experiment.paths import inside
+from honeyhive_experiment.paths import inside, relative
 from honeyhive_experiment.report import load_report
 from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result, recorded_outcomes
 from honeyhive_experiment.run_spec import RunSpec, run_configuration
@@ -132,8 +132,7 @@ def prepare_dataset(settings: Settings, config: ExperimentConfig, client: HoneyH
         if not ref.path.is_file():
             raise config_error_at(config_path, ("dataset", "path"), f"dataset file {config.dataset.path} not found")
         records = load_dataset_file(ref.path)
-        config_file, base = Path(config_path).resolve(), root.resolve()
-        where = config_file.relative_to(base).as_posix() if config_file.is_relative_to(base) else None
+        where = relative(config_path, root)
         identity = file_identity(config.dataset, records, config_file=where, repository=settings.ci.repository)
         return external_dataset(records, identity=identity)
     return managed_dataset(client, dataset_id=ref.id, name=ref.name)
