@@ -1,7 +1,7 @@
 """What a dataset record is, checked the same way by every reader: its shape, its id, and strict JSON.
 
 Owns :data:`Record` and :data:`ALLOWED_RECORD_KEYS`, the shape check every parsed record goes through
-(:func:`_check_record`), ``EXT-`` id normalisation and duplicate-id detection (:class:`_IdRegistry`), and the
+(:func:`_check_record`), ``EXT-`` id normalisation and duplicate-id detection (:class:`_Records`), and the
 helpers the readers share: the strict JSON decoder (no repeated keys, no ``NaN``/``Infinity``) and the
 located message for bytes that are not UTF-8. The package docstring states the rules.
 """
@@ -127,20 +127,27 @@ def _check_record(value: object) -> str | None:
     return explicit
 
 
-class _IdRegistry:
-    """Duplicate-id detection in O(1) per record."""
+class _Records:
+    """A file's records as a reader finds them, each checked the same way whatever the format: its shape
+    (:func:`_check_record`) and its id, against the earlier records' in O(1)."""
 
     def __init__(self, path: str) -> None:
         self._path = path
-        self._seen: dict[str, str] = {}
+        self._seen: dict[str, str] = {}  # EXT- id → where it was first used
+        self.records: list[Record] = []
 
-    def add(self, ext_id: str | None, location: str) -> None:
-        if ext_id is None:
-            return
-        first = self._seen.get(ext_id)
-        if first is not None:
-            raise DatasetError(self._path, location, f"duplicate id {ext_id!r} (first used at {first})")
-        self._seen[ext_id] = location
+    def add(self, value: Any, location: str) -> None:
+        """Check ``value`` (found at ``location``) and keep it; :class:`DatasetError` when it cannot be used."""
+        try:
+            ext_id = _check_record(value)
+        except ValueError as exc:
+            raise DatasetError(self._path, location, str(exc)) from None
+        if ext_id is not None:
+            first = self._seen.get(ext_id)
+            if first is not None:
+                raise DatasetError(self._path, location, f"duplicate id {ext_id!r} (first used at {first})")
+            self._seen[ext_id] = location
+        self.records.append(value)
 
 
 def _decode_error(path: str, raw: bytes, exc: UnicodeDecodeError) -> DatasetError:
