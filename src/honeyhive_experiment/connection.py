@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from honeyhive_experiment.errors import ArgumentError
 
@@ -193,3 +194,17 @@ def resolve_connection(
             "api_key", f"no HoneyHive API key: pass api_key=... or set {' or '.join(API_KEY_VARIABLES)}"
         )
     return url.rstrip("/"), key
+
+
+def reason_in_body(response: Any) -> str | None:
+    """The backend's reason in an error answer's JSON body (HoneyHive's ``{"error": ...}``, else ``message`` or
+    ``detail``), clipped to 500 characters; None when the body has none. ``response`` is httpx's or requests'."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if isinstance(body, dict):
+        for key in ("error", "message", "detail"):
+            if body.get(key):
+                return str(body[key])[:500]
+    return None
