@@ -16,9 +16,7 @@ from honeyhive_experiment.datasets.records import (
     _DECODER,
     Record,
     _decode_error,
-    _decode_failure,
-    _DuplicateKeyError,
-    _NonFiniteError,
+    _NotStrictJson,
     _Records,
     _type_name,
 )
@@ -86,8 +84,8 @@ class _JsonScanner:
             raise DatasetError(
                 self.path, f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}"
             ) from None
-        except (_DuplicateKeyError, _NonFiniteError, RecursionError) as exc:
-            raise DatasetError(self.path, location, _decode_failure(exc)) from None
+        except _NotStrictJson as exc:
+            raise DatasetError(self.path, location, str(exc)) from None
         return value, end
 
     def load(self) -> list[Record]:

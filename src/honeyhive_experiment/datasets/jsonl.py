@@ -12,9 +12,7 @@ import json
 from honeyhive_experiment.datasets.records import (
     _DECODER,
     Record,
-    _decode_failure,
-    _DuplicateKeyError,
-    _NonFiniteError,
+    _NotStrictJson,
     _Records,
 )
 from honeyhive_experiment.errors import DatasetError
@@ -43,8 +41,8 @@ def load_jsonl(path: str) -> list[Record]:
                 value = _DECODER.decode(line)
             except json.JSONDecodeError as exc:
                 raise DatasetError(path, f"line {lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}") from None
-            except (_DuplicateKeyError, _NonFiniteError, RecursionError) as exc:
-                raise DatasetError(path, location, _decode_failure(exc)) from None
+            except _NotStrictJson as exc:
+                raise DatasetError(path, location, str(exc)) from None
             records.add(value, location)
     if not records.records:
         raise DatasetError(path, None, "the file is empty (no non-blank line)")

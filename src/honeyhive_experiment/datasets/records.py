@@ -26,16 +26,9 @@ _EXT_PREFIX = "EXT-"
 # ------------------------------------------------------------------------------------------- strict JSON
 
 
-class _DuplicateKeyError(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-class _NonFiniteError(Exception):
-    def __init__(self, constant: str) -> None:
-        super().__init__(constant)
-        self.constant = constant
+class _NotStrictJson(ValueError):
+    """JSON that Python's decoder would take and JSON does not allow (an object that repeats a key, ``NaN`` or
+    ``Infinity``), or that is nested deeper than the interpreter can parse; the message says which."""
 
 
 def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -44,25 +37,27 @@ def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise _DuplicateKeyError(key)
+                raise _NotStrictJson(f"an object repeats the key {key!r}")
             seen.add(key)
     return obj
 
 
 def _reject_constant(constant: str) -> Any:
-    raise _NonFiniteError(constant)
+    raise _NotStrictJson(f"{constant} is not valid JSON (numbers must be finite)")
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_unique_object, parse_constant=_reject_constant)
+class _StrictDecoder(json.JSONDecoder):
+    """The standard decoder, raising :class:`_NotStrictJson` for what strict JSON rejects (its ``decode`` reads
+    through ``raw_decode`` too)."""
+
+    def raw_decode(self, s: str, idx: int = 0) -> tuple[Any, int]:
+        try:
+            return super().raw_decode(s, idx)
+        except RecursionError:
+            raise _NotStrictJson("JSON nested too deeply") from None
 
 
-def _decode_failure(exc: _DuplicateKeyError | _NonFiniteError | RecursionError) -> str:
-    """The message for a failure raised from inside the decoder (rather than a syntax error)."""
-    if isinstance(exc, _DuplicateKeyError):
-        return f"an object repeats the key {exc.key!r}"
-    if isinstance(exc, _NonFiniteError):
-        return f"{exc.constant} is not valid JSON (numbers must be finite)"
-    return "JSON nested too deeply"
+_DECODER = _StrictDecoder(object_pairs_hook=_unique_object, parse_constant=_reject_constant)
 
 
 # ------------------------------------------------------------------------------------------------ records
