@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
@@ -38,7 +38,6 @@ __all__ = [
     "interruptible",
     "phase_of",
     "release",
-    "restore_signal_handlers",
     "signals_to_main_thread",
 ]
 
@@ -100,7 +99,7 @@ def cooperatively(cancel: threading.Event | None, phase: str) -> Iterator[None]:
 # ----------------------------------------------------------------------------- the process's signal handlers
 
 
-def install_signal_handlers(cancel: Cancellation) -> dict[int, Any]:
+def install_signal_handlers(cancel: Cancellation) -> None:
     """SIGTERM/SIGINT → cancel the run: while datapoints run, the runner winds down and the run is marked
     cancelled; in any other phase the main thread is interrupted at once (:mod:`honeyhive_experiment.cancellation`).
     A second signal always interrupts at once; either way the report says what was recorded."""
@@ -119,14 +118,16 @@ def install_signal_handlers(cancel: Cancellation) -> dict[int, Any]:
             raise Interrupted(signum, second=second)
 
     cancel.previous = _handle_signals(handler)
-    return cancel.previous
 
 
 def release(cancel: Cancellation) -> None:
     """Give SIGTERM/SIGINT back the handlers :func:`install_signal_handlers` replaced (once; later calls do
     nothing): from then on a signal does what it did before, e.g. ends the process."""
+    import signal
+
     previous, cancel.previous = cancel.previous, {}
-    restore_signal_handlers(previous)
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
 
 
 def interruptible(
@@ -192,10 +193,3 @@ def _handle_signals(handler: Callable[[int, Any], None]) -> dict[int, Any]:
     if threading.current_thread() is not threading.main_thread():
         return {}
     return {signum: signal.signal(signum, handler) for signum in (signal.SIGTERM, signal.SIGINT)}
-
-
-def restore_signal_handlers(previous: Mapping[int, Any]) -> None:
-    import signal
-
-    for signum, handler in previous.items():
-        signal.signal(signum, handler)

@@ -50,6 +50,7 @@ from honeyhive_experiment.connection import (
     Circuit,
     RetryPolicy,
     Timeouts,
+    reason_in_body,
     resolve_connection,
 )
 from honeyhive_experiment.connection import tls_for as _tls_for
@@ -153,15 +154,7 @@ def _is_retryable(exc: BaseException) -> bool:
 
 
 def _reason(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:300] or response.reason_phrase
-    if isinstance(body, dict):
-        for key in ("error", "message", "detail"):
-            if body.get(key):
-                return str(body[key])[:500]
-    return response.text[:300]
+    return reason_in_body(response) or response.text[:300] or response.reason_phrase
 
 
 class HoneyHiveClient:

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from honeyhive_experiment.errors import ArgumentError
 
@@ -154,25 +155,24 @@ def process_environment() -> Mapping[str, str]:
     return os.environ
 
 
-def _first(environ: Mapping[str, str], names: tuple[str, ...]) -> str | None:
-    for name in names:
-        value = (environ.get(name) or "").strip()
-        if value:
-            return value
-    return None
+def _given(value: str | None, names: tuple[str, ...], environ: Mapping[str, str] | None) -> str | None:
+    """``value`` when it is not blank, else the first of the variables ``names`` that is not blank in ``environ``
+    (the process environment when ``None``), stripped; ``None`` when there is none."""
+    env = process_environment() if environ is None else environ
+    candidates = (value, *(env.get(name) for name in names))
+    return next((text.strip() for text in candidates if text and text.strip()), None)
 
 
 def find_api_key(api_key: str | None, environ: Mapping[str, str] | None = None) -> str | None:
     """The API key as given, else from ``environ`` (the process environment when ``None``); ``None`` when there
     is none (the caller decides: an error, or the embedded local backend)."""
-    return (api_key or "").strip() or _first(process_environment() if environ is None else environ, API_KEY_VARIABLES)
+    return _given(api_key, API_KEY_VARIABLES, environ)
 
 
 def find_ingestion_key(ingestion_api_key: str | None, environ: Mapping[str, str] | None = None) -> str | None:
     """The official SDK's ingestion key (sessions, events and traces are sent with it; runs and results with the
     API key): as given, else ``HH_INGESTION_API_KEY``; ``None`` when there is none (the API key sends them)."""
-    env = process_environment() if environ is None else environ
-    return (ingestion_api_key or "").strip() or _first(env, INGESTION_KEY_VARIABLES)
+    return _given(ingestion_api_key, INGESTION_KEY_VARIABLES, environ)
 
 
 def resolve_connection(
@@ -182,14 +182,27 @@ def resolve_connection(
 
     Raises :class:`ArgumentError` naming ``api_key`` when no key is found, ``server_url`` when it is not an
     http(s) URL."""
-    env = process_environment() if environ is None else environ
-    url = (server_url or "").strip() or _first(env, SERVER_URL_VARIABLES) or DEFAULT_SERVER_URL
+    url = _given(server_url, SERVER_URL_VARIABLES, environ) or DEFAULT_SERVER_URL
     scheme, sep, rest = url.partition("://")
     if not sep or scheme.lower() not in ("http", "https") or not rest.strip("/") or any(c.isspace() for c in rest):
         raise ArgumentError("server_url", f"expected an http(s) URL, got {url!r}")
-    key = find_api_key(api_key, env)
+    key = find_api_key(api_key, environ)
     if not key:
         raise ArgumentError(
             "api_key", f"no HoneyHive API key: pass api_key=... or set {' or '.join(API_KEY_VARIABLES)}"
         )
     return url.rstrip("/"), key
+
+
+def reason_in_body(response: Any) -> str | None:
+    """The backend's reason in an error answer's JSON body (HoneyHive's ``{"error": ...}``, else ``message`` or
+    ``detail``), clipped to 500 characters; None when the body has none. ``response`` is httpx's or requests'."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if isinstance(body, dict):
+        for key in ("error", "message", "detail"):
+            if body.get(key):
+                return str(body[key])[:500]
+    return None

@@ -15,10 +15,8 @@ read: nothing is downloaded at run time.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
 
 from honeyhive_experiment.config import ModelPrice
 from honeyhive_experiment.llm_calls import LlmCall
@@ -34,8 +32,6 @@ class Prices:
 
     def __init__(self, overrides: Mapping[str, ModelPrice] | None = None) -> None:
         self._overrides = {name.lower(): price for name, price in (overrides or {}).items()}
-        self._library: Any = None
-        self._lock = threading.Lock()
 
     def cost(self, call: LlmCall) -> Decimal | None:
         """The call's cost in US dollars, or None when it is unpriced (no price for its model, or no tokens)."""
@@ -54,7 +50,8 @@ class Prices:
         return None
 
     def _from_library(self, call: LlmCall, model: str, input_tokens: int, output_tokens: int) -> Decimal | None:
-        prices = self._genai_prices()
+        import genai_prices as prices  # the first call that needs it imports it; Python keeps the module
+
         cache_read = min(call.cache_read_tokens, input_tokens) if call.cache_read_tokens else None
         usage = prices.Usage(input_tokens=input_tokens, output_tokens=output_tokens, cache_read_tokens=cache_read)
         for provider in dict.fromkeys((call.provider, None)):
@@ -64,11 +61,3 @@ class Prices:
                 continue
             return Decimal(found.total_price)
         return None
-
-    def _genai_prices(self) -> Any:
-        if self._library is None:
-            with self._lock:
-                import genai_prices
-
-                self._library = genai_prices
-        return self._library

@@ -42,7 +42,7 @@ from honeyhive_experiment.calling import callable_name, function_convention
 from honeyhive_experiment.cancellation import signals_to_main_thread
 from honeyhive_experiment.efficiency import Efficiency, combine, measure
 from honeyhive_experiment.errors import BackendUnreachable
-from honeyhive_experiment.evaluators import Evaluator, run_evaluators
+from honeyhive_experiment.evaluators import run_evaluators
 from honeyhive_experiment.models.outcomes import (
     EVALUATOR_ERRORS_KEY,
     NO_UNPRICED,
@@ -132,20 +132,13 @@ class Runner:
     """Runs one function with its evaluators over datapoints of one run, as ``spec`` says."""
 
     def __init__(self, spec: RunSpec, *, client: SessionApi, sink: TraceSink, run_id: str) -> None:
-        self.function = spec.function
+        self.spec = spec
         self.name = callable_name(spec.function)
-        # inspected once, so a bad signature fails before the run starts
-        self.evaluators = [e if isinstance(e, Evaluator) else Evaluator.from_callable(e) for e in spec.evaluators]
         self.convention = function_convention(spec.function)  # decided once; raises when no convention fits
         self.client = client
         self.sink = sink
         self.run_id = run_id
-        self.run_name = spec.name
         self.max_workers = max(1, spec.max_workers)
-        self.timeout = spec.timeout
-        self.progress = spec.progress
-        self.passing_ranges = spec.passing_ranges
-        self.cancel = spec.cancel
         self.trials = max(1, spec.trials)
         self.prices = Prices(spec.pricing)
         self._replaced: set[str] = set()  # built-in metrics an evaluator's metric replaced (said once per run)
@@ -193,12 +186,12 @@ class Runner:
                     outcomes[futures.pop(future)] = outcome
                     done += 1
                     errored += outcome.failed or bool(outcome.evaluator_failures)
-                    failed += outside_ranges(outcome.metrics, self.passing_ranges)
-                    if self.progress is not None:
+                    failed += outside_ranges(outcome.metrics, self.spec.passing_ranges)
+                    if self.spec.progress is not None:
                         elapsed = max(time.monotonic() - started, 1e-9)
                         rate = done / elapsed
                         eta = (total - done) / rate if rate else None
-                        self.progress(Progress(done, failed, total, rate, eta, errored, self.trials))
+                        self.spec.progress(Progress(done, failed, total, rate, eta, errored, self.trials))
                 if getattr(self.client, "unreachable", False):  # the client's circuit is open: stop here
                     recorded = sum(o is not None and o.recorded for o in outcomes)
                     url = getattr(self.client, "base_url", "?")
@@ -208,7 +201,7 @@ class Runner:
                     )
                 submit(len(finished))
         except BaseException:
-            self.cancel.set()
+            self.spec.cancel.set()
             executor.shutdown(wait=False, cancel_futures=True)
             # datapoints whose function is done are exporting their spans: let them, unless the backend does
             # not answer (the exporter backs off for up to its timeout, per attempt); then stop the exports
@@ -234,7 +227,7 @@ class Runner:
 
     def run_one(self, index: int, datapoint: Datapoint, trial: int = 0) -> DatapointOutcome:
         session_id = session_id_for(self.run_id, datapoint.id, trial)
-        if self.cancel.is_set():
+        if self.spec.cancel.is_set():
             skipped = OutcomeStatus.SKIPPED
             return DatapointOutcome(index, datapoint.id, session_id, skipped, error="cancelled", trial=trial)
         started = time.monotonic()
@@ -269,7 +262,7 @@ class Runner:
         self.client.start_session(
             {
                 "session_id": session_id,
-                "session_name": self.run_name,
+                "session_name": self.spec.name,
                 "source": "evaluation",
                 "inputs": datapoint.inputs,
                 "metadata": metadata,
@@ -304,7 +297,7 @@ class Runner:
                 tracer.record_error(span, error)
             else:
                 with tracer.judging():  # an LLM judge's calls are not the function's
-                    evaluation = run_evaluators(self.evaluators, outputs, datapoint.inputs, datapoint.ground_truth)
+                    evaluation = run_evaluators(self.spec.evaluators, outputs, datapoint.inputs, datapoint.ground_truth)
                 failures = tuple(
                     EvaluatorFailure(e.evaluator, f"{e.error_type}: {e.message}") for e in evaluation.errors
                 )
@@ -361,11 +354,11 @@ class Runner:
         """Start the user's function on a reusable daemon thread (with the current span and baggage); its result is
         ``(what it returned, its wall time in seconds)``."""
         args, kwargs = self.convention.arguments(datapoint, tracer)
-        timeout = self.timeout
+        timeout = self.spec.timeout
 
         def target() -> tuple[Any, float]:
             started = time.perf_counter()
-            result = self.function(*args, **kwargs)
+            result = self.spec.function(*args, **kwargs)
             if self.convention.is_async:
                 result = asyncio.run(result if timeout is None else _within(result, timeout))
             return result, time.perf_counter() - started
@@ -381,13 +374,13 @@ class Runner:
         while True:
             wait_for = _CANCEL_POLL if deadline is None else min(_CANCEL_POLL, deadline - time.monotonic())
             if wait_for <= 0:
-                raise _TimedOut(self.timeout or 0.0)
+                raise _TimedOut(self.spec.timeout or 0.0)
             try:
                 return future.result(timeout=wait_for)
             except FutureTimeout:  # the builtin TimeoutError: also what the function raised, if it raised one
                 if future.done():
                     return future.result()
-                if self.cancel.is_set():
+                if self.spec.cancel.is_set():
                     raise _Abandoned from None
 
 

@@ -37,7 +37,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from opentelemetry import baggage, context, trace
 from opentelemetry.sdk.resources import Resource
@@ -46,10 +46,8 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import ProxyTracerProvider, Status, StatusCode, get_current_span
 from opentelemetry.trace import Span as ApiSpan
 
+from honeyhive_experiment.connection import Circuit, reason_in_body
 from honeyhive_experiment.llm_calls import LlmCall, read_calls
-
-if TYPE_CHECKING:
-    from honeyhive_experiment.connection import Circuit
 
 log = logging.getLogger(__name__)
 # the OTLP/HTTP exporter's logger: it logs every failed export at ERROR (see _OwnExportFailures)
@@ -319,15 +317,7 @@ def _within(circuit: Circuit, timeout: float | None, connect: float) -> tuple[fl
 
 def _backend_reason(response: Any) -> str:
     """The reason in an error response's body (HoneyHive's ``{"error": ...}``), else its text or status line."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        for key in ("error", "message", "detail"):
-            if body.get(key):
-                return str(body[key])[:_REASON_LENGTH]
-    return " ".join(response.text.split())[:_REASON_LENGTH] or str(response.reason)
+    return reason_in_body(response) or " ".join(response.text.split())[:_REASON_LENGTH] or str(response.reason)
 
 
 def _rejected_spans(response: Any) -> str | None:

@@ -367,16 +367,6 @@ def _tolerated(allowed: int | str | None, total: int) -> int:
     return math.floor(total * float(found.group(1)) / 100)
 
 
-def _check_version(value: Any) -> Any:
-    if type(value) is not int:
-        raise ValueError(f"should be the integer {CONFIG_VERSION}, got {_describe(value)}")
-    if value != CONFIG_VERSION:
-        raise ValueError(
-            f"unsupported config version {value}: this honeyhive-experiment reads version {CONFIG_VERSION}"
-        )
-    return value
-
-
 class ExperimentConfig(_Section):
     """One experiment, as the repository's experiment file (``.honeyhive/experiment.yml``) describes it."""
 
@@ -430,7 +420,13 @@ class ExperimentConfig(_Section):
     @field_validator("version", mode="before")
     @classmethod
     def _supported_version(cls, value: Any) -> Any:
-        return _check_version(value)
+        if type(value) is not int:
+            raise ValueError(f"should be the integer {CONFIG_VERSION}, got {_describe(value)}")
+        if value != CONFIG_VERSION:
+            raise ValueError(
+                f"unsupported config version {value}: this honeyhive-experiment reads version {CONFIG_VERSION}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _distinct_evaluators(self) -> Self:

@@ -22,11 +22,7 @@ from honeyhive_experiment.datasets.records import (
     _DECODER,
     Record,
     _decode_error,
-    _decode_failure,
-    _DuplicateKeyError,
-    _ext_id,
-    _IdRegistry,
-    _NonFiniteError,
+    _Records,
 )
 from honeyhive_experiment.errors import DatasetError
 
@@ -77,11 +73,9 @@ def _convert_bool(cell: str) -> Any:
 
 def _convert_json(cell: str) -> Any:
     try:
-        return _DECODER.decode(cell)
+        return _DECODER.decode(cell)  # JSON it rejects raises a ValueError saying why (records._NotStrictJson)
     except json.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON: {exc.msg} (at character {exc.pos + 1})") from None
-    except (_DuplicateKeyError, _NonFiniteError, RecursionError) as exc:
-        raise ValueError(_decode_failure(exc)) from None
 
 
 _CONVERTERS: dict[str, Callable[[str], Any]] = {
@@ -183,8 +177,7 @@ def _csv_records(path: str, rows: Iterator[tuple[int, list[str]]]) -> list[Recor
         raise DatasetError(path, "line 1", "the header row is empty")
     columns = _csv_columns(path, header_row[1])
     width = len(columns)
-    records: list[Record] = []
-    ids = _IdRegistry(path)
+    records = _Records(path)
     for lineno, row in rows:
         if not any(row):
             continue
@@ -205,12 +198,11 @@ def _csv_records(path: str, rows: Iterator[tuple[int, list[str]]]) -> list[Recor
                 raise DatasetError(path, f"line {lineno}, column {column.header}", str(exc)) from None
         record: Record = {}
         if record_id is not None:
-            ids.add(_ext_id(record_id), f"line {lineno}")
             record["id"] = record_id
         record["inputs"] = inputs
         if sections["ground_truth"]:
             record["ground_truth"] = sections["ground_truth"]
         if sections["metadata"]:
             record["metadata"] = sections["metadata"]
-        records.append(record)
-    return records
+        records.add(record, f"line {lineno}")
+    return records.records

@@ -15,12 +15,9 @@ from typing import Any
 from honeyhive_experiment.datasets.records import (
     _DECODER,
     Record,
-    _check_record,
     _decode_error,
-    _decode_failure,
-    _DuplicateKeyError,
-    _IdRegistry,
-    _NonFiniteError,
+    _NotStrictJson,
+    _Records,
     _type_name,
 )
 from honeyhive_experiment.errors import DatasetError
@@ -61,7 +58,6 @@ class _JsonScanner:
     def __init__(self, path: str, text: str) -> None:
         self.path = path
         self.text = text
-        self.ids = _IdRegistry(path)
         self._line = 1
         self._line_pos = 0
 
@@ -88,8 +84,8 @@ class _JsonScanner:
             raise DatasetError(
                 self.path, f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}"
             ) from None
-        except (_DuplicateKeyError, _NonFiniteError, RecursionError) as exc:
-            raise DatasetError(self.path, location, _decode_failure(exc)) from None
+        except _NotStrictJson as exc:
+            raise DatasetError(self.path, location, str(exc)) from None
         return value, end
 
     def load(self) -> list[Record]:
@@ -149,23 +145,18 @@ class _JsonScanner:
             raise self._syntax_error(pos, "Expecting ',' or '}'")
 
     def _array(self, pos: int) -> tuple[list[Record], int]:
-        records: list[Record] = []
+        records = _Records(self.path)
         pos = self._skip(pos + 1)
         if self.text.startswith("]", pos):
-            return records, pos + 1
+            return records.records, pos + 1
         while True:
-            location = f"record {len(records) + 1} (line {self._line_at(pos)})"
+            location = f"record {len(records.records) + 1} (line {self._line_at(pos)})"
             value, pos = self._decode(pos, location)
-            try:
-                ext_id = _check_record(value)
-            except ValueError as exc:
-                raise DatasetError(self.path, location, str(exc)) from None
-            self.ids.add(ext_id, location)
-            records.append(value)
+            records.add(value, location)
             pos = self._skip(pos)
             if self.text.startswith(",", pos):
                 pos = self._skip(pos + 1)
                 continue
             if self.text.startswith("]", pos):
-                return records, pos + 1
+                return records.records, pos + 1
             raise self._syntax_error(pos, "Expecting ',' or ']'")

@@ -12,11 +12,8 @@ import json
 from honeyhive_experiment.datasets.records import (
     _DECODER,
     Record,
-    _check_record,
-    _decode_failure,
-    _DuplicateKeyError,
-    _IdRegistry,
-    _NonFiniteError,
+    _NotStrictJson,
+    _Records,
 )
 from honeyhive_experiment.errors import DatasetError
 
@@ -27,8 +24,7 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 
 def load_jsonl(path: str) -> list[Record]:
     """The records of the ``.jsonl`` file at ``path``; raises :class:`DatasetError` (or ``OSError``)."""
-    records: list[Record] = []
-    ids = _IdRegistry(path)
+    records = _Records(path)
     with open(path, "rb") as handle:
         for lineno, raw in enumerate(handle, start=1):
             if lineno == 1 and raw.startswith(_UTF8_BOM):
@@ -45,14 +41,9 @@ def load_jsonl(path: str) -> list[Record]:
                 value = _DECODER.decode(line)
             except json.JSONDecodeError as exc:
                 raise DatasetError(path, f"line {lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}") from None
-            except (_DuplicateKeyError, _NonFiniteError, RecursionError) as exc:
-                raise DatasetError(path, location, _decode_failure(exc)) from None
-            try:
-                ext_id = _check_record(value)
-            except ValueError as exc:
+            except _NotStrictJson as exc:
                 raise DatasetError(path, location, str(exc)) from None
-            ids.add(ext_id, location)
-            records.append(value)
-    if not records:
+            records.add(value, location)
+    if not records.records:
         raise DatasetError(path, None, "the file is empty (no non-blank line)")
-    return records
+    return records.records

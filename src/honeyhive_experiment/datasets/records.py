@@ -1,7 +1,7 @@
 """What a dataset record is, checked the same way by every reader: its shape, its id, and strict JSON.
 
 Owns :data:`Record` and :data:`ALLOWED_RECORD_KEYS`, the shape check every parsed record goes through
-(:func:`_check_record`), ``EXT-`` id normalisation and duplicate-id detection (:class:`_IdRegistry`), and the
+(:func:`_check_record`), ``EXT-`` id normalisation and duplicate-id detection (:class:`_Records`), and the
 helpers the readers share: the strict JSON decoder (no repeated keys, no ``NaN``/``Infinity``) and the
 located message for bytes that are not UTF-8. The package docstring states the rules.
 """
@@ -26,16 +26,9 @@ _EXT_PREFIX = "EXT-"
 # ------------------------------------------------------------------------------------------- strict JSON
 
 
-class _DuplicateKeyError(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-class _NonFiniteError(Exception):
-    def __init__(self, constant: str) -> None:
-        super().__init__(constant)
-        self.constant = constant
+class _NotStrictJson(ValueError):
+    """JSON that Python's decoder would take and JSON does not allow (an object that repeats a key, ``NaN`` or
+    ``Infinity``), or that is nested deeper than the interpreter can parse; the message says which."""
 
 
 def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -44,25 +37,27 @@ def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise _DuplicateKeyError(key)
+                raise _NotStrictJson(f"an object repeats the key {key!r}")
             seen.add(key)
     return obj
 
 
 def _reject_constant(constant: str) -> Any:
-    raise _NonFiniteError(constant)
+    raise _NotStrictJson(f"{constant} is not valid JSON (numbers must be finite)")
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_unique_object, parse_constant=_reject_constant)
+class _StrictDecoder(json.JSONDecoder):
+    """The standard decoder, raising :class:`_NotStrictJson` for what strict JSON rejects (its ``decode`` reads
+    through ``raw_decode`` too)."""
+
+    def raw_decode(self, s: str, idx: int = 0) -> tuple[Any, int]:
+        try:
+            return super().raw_decode(s, idx)
+        except RecursionError:
+            raise _NotStrictJson("JSON nested too deeply") from None
 
 
-def _decode_failure(exc: _DuplicateKeyError | _NonFiniteError | RecursionError) -> str:
-    """The message for a failure raised from inside the decoder (rather than a syntax error)."""
-    if isinstance(exc, _DuplicateKeyError):
-        return f"an object repeats the key {exc.key!r}"
-    if isinstance(exc, _NonFiniteError):
-        return f"{exc.constant} is not valid JSON (numbers must be finite)"
-    return "JSON nested too deeply"
+_DECODER = _StrictDecoder(object_pairs_hook=_unique_object, parse_constant=_reject_constant)
 
 
 # ------------------------------------------------------------------------------------------------ records
@@ -127,20 +122,27 @@ def _check_record(value: object) -> str | None:
     return explicit
 
 
-class _IdRegistry:
-    """Duplicate-id detection in O(1) per record."""
+class _Records:
+    """A file's records as a reader finds them, each checked the same way whatever the format: its shape
+    (:func:`_check_record`) and its id, against the earlier records' in O(1)."""
 
     def __init__(self, path: str) -> None:
         self._path = path
-        self._seen: dict[str, str] = {}
+        self._seen: dict[str, str] = {}  # EXT- id → where it was first used
+        self.records: list[Record] = []
 
-    def add(self, ext_id: str | None, location: str) -> None:
-        if ext_id is None:
-            return
-        first = self._seen.get(ext_id)
-        if first is not None:
-            raise DatasetError(self._path, location, f"duplicate id {ext_id!r} (first used at {first})")
-        self._seen[ext_id] = location
+    def add(self, value: Any, location: str) -> None:
+        """Check ``value`` (found at ``location``) and keep it; :class:`DatasetError` when it cannot be used."""
+        try:
+            ext_id = _check_record(value)
+        except ValueError as exc:
+            raise DatasetError(self._path, location, str(exc)) from None
+        if ext_id is not None:
+            first = self._seen.get(ext_id)
+            if first is not None:
+                raise DatasetError(self._path, location, f"duplicate id {ext_id!r} (first used at {first})")
+            self._seen[ext_id] = location
+        self.records.append(value)
 
 
 def _decode_error(path: str, raw: bytes, exc: UnicodeDecodeError) -> DatasetError:
