@@ -33,7 +33,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO, cast
 
-from honeyhive_experiment.errors import EXIT_INTERRUPTED, EXIT_USAGE
+from honeyhive_experiment.errors import EXIT_INTERRUPTED, EXIT_USAGE, ConfigError, ExperimentError, SettingsError
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_experiment.version import __version__
 
@@ -160,7 +160,6 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings | None:
     """The command's settings: the action's inputs and ``GITHUB_*`` context with its event payload, or the flags and
     the HoneyHive variables; ``None`` after saying why they cannot be used (exit 2)."""
-    from honeyhive_experiment.errors import SettingsError
     from honeyhive_experiment.settings import Settings, load_event_payload
 
     try:
@@ -216,16 +215,20 @@ def _run(settings: Settings, redactor: Redactor, *, interactive: bool) -> int:
         cancellation.release(cancel)
 
 
+def _refused(exc: ExperimentError) -> int:
+    """A command that could not be carried out: each problem on its own line (a config error may have several)."""
+    for issue in exc.issues if isinstance(exc, ConfigError) else (exc,):
+        print(f"error: {issue}", file=sys.stderr)
+    return EXIT_USAGE
+
+
 def _validate(settings: Settings, *, probe: bool) -> int:
-    from honeyhive_experiment.errors import ConfigError, ExperimentError
     from honeyhive_experiment.operations import validate
 
     try:
         found = validate(settings.root, str(settings.config), settings.install, probe=probe)
     except ExperimentError as exc:
-        for issue in exc.issues if isinstance(exc, ConfigError) else (exc,):
-            print(f"error: {issue}", file=sys.stderr)
-        return EXIT_USAGE
+        return _refused(exc)
     print(f"ok: {found}")
     return 0
 
@@ -234,15 +237,13 @@ def _runs(settings: Settings, *, as_json: bool, limit: int) -> int:
     """``runs``: the experiment's recent runs from the backend, the one a local run would compare with marked."""
     from datetime import UTC, datetime
 
-    from honeyhive_experiment.errors import ExperimentError
     from honeyhive_experiment.history import runs_json, runs_table
     from honeyhive_experiment.operations import runs
 
     try:
         found = runs(settings, limit=limit)
     except ExperimentError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _refused(exc)
     print(runs_json(found.rows) if as_json else runs_table(found.rows, now=datetime.now(UTC)))
     if not as_json:
         print(f"* baseline: {found.baseline}" if found.baseline else "no baseline", file=sys.stderr)
@@ -252,14 +253,12 @@ def _runs(settings: Settings, *, as_json: bool, limit: int) -> int:
 def _view(settings: Settings, run_id: str | None, *, open_it: bool) -> int:
     """``view``: the HTML report of a recorded run, written to a file; its path printed, and opened in the default
     browser unless ``--no-open``."""
-    from honeyhive_experiment.errors import ExperimentError
     from honeyhive_experiment.operations import view
 
     try:
         path = view(settings, run_id)
     except ExperimentError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _refused(exc)
     print(path)
     if open_it:
         import webbrowser

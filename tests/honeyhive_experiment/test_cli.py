@@ -201,6 +201,21 @@ def test_malformed_config_in_a_dry_run_exits_2_with_an_error_report(
     assert body["verdict"] == "error"
 
 
+@pytest.mark.parametrize("command", [["validate", "--no-probe"], ["runs"], ["view", "--no-open"]])
+def test_every_command_lists_every_problem_of_a_bad_config(
+    repo: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    _write(repo, GOOD + "max_workers: 0\nunknown_key: 1\n")
+    code = main([*command, "--working-directory", str(repo)], environ={})
+    output = capsys.readouterr()
+    assert code == 2
+    problems = [line for line in output.err.splitlines() if line.startswith("error: ")]
+    assert len(problems) == 2, output.err
+    assert ".honeyhive/experiment.yml:7" in problems[0] and "max_workers" in problems[0], problems
+    assert ".honeyhive/experiment.yml:8" in problems[1] and "unknown_key" in problems[1], problems
+    assert "Traceback" not in output.err
+
+
 def test_validate_accepts_the_quickstart(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, output = _validate(repo, capsys)
     assert code == 0, output
