@@ -211,8 +211,9 @@ def test_every_command_lists_every_problem_of_a_bad_config(
     assert code == 2
     problems = [line for line in output.err.splitlines() if line.startswith("error: ")]
     assert len(problems) == 2, output.err
-    assert ".honeyhive/experiment.yml:7" in problems[0] and "max_workers" in problems[0], problems
-    assert ".honeyhive/experiment.yml:8" in problems[1] and "unknown_key" in problems[1], problems
+    assert ".honeyhive/experiment.yml:7: max_workers" in problems[0], problems
+    assert ".honeyhive/experiment.yml:8" in problems[1], problems
+    assert "unknown_key" in problems[1], problems
     assert "Traceback" not in output.err
 
 
