@@ -32,7 +32,7 @@ from typing import Literal, TextIO
 from honeyhive_experiment import backend, cancellation
 from honeyhive_experiment.checkout import git, local_checkout
 from honeyhive_experiment.client import HoneyHiveClient
-from honeyhive_experiment.config import CommentConfig, ExperimentConfig, config_json_schema_text, load_config
+from honeyhive_experiment.config import CommentConfig, ExperimentConfig, all_of, config_json_schema_text, load_config
 from honeyhive_experiment.dataset_identity import file_identity
 from honeyhive_experiment.datasets import DatasetFile, load_dataset_file
 from honeyhive_experiment.delivery import (
@@ -81,7 +81,7 @@ from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, link_on_th
 from honeyhive_experiment.probe import probe as probe_datapoint
 from honeyhive_experiment.report import Redactor
 from honeyhive_experiment.settings import CommentMode, Mode, Settings
-from honeyhive_experiment.user_code import all_of, check_produced_names, load_user_code, repository_on_path
+from honeyhive_experiment.user_code import check_produced_names, load_user_code, repository_on_path
 from honeyhive_experiment.verdict import Decision, Verdict, exit_code
 from honeyhive_experiment.version import __version__
 
