@@ -676,7 +676,7 @@ def with_details(
     if comparison is not None:
         for delta in comparison.metrics:
             lower = judgement.metrics.get(delta.metric_name, _PLAIN).direction is Direction.LOWER
-            first.update((delta.improved if lower else delta.degraded) or ())
+            first.update(delta.moved(lower=lower)[1])
     chosen = set(sorted(order, key=lambda ident: ident not in first)[:limit])  # a stable sort: the backend's order
     current = with_backend_values(get_run_records(client, judgement.run_id, keep=chosen.__contains__), summary)
     baseline = None

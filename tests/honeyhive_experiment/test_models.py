@@ -616,6 +616,24 @@ def test_same_metric_on_two_events_is_two_deltas() -> None:
     assert b.event_name == "b"
 
 
+@pytest.mark.parametrize(
+    ("body", "lower", "better", "worse"),
+    [
+        ({"improved": ["a"], "degraded": ["b", "c"]}, False, ["a"], ["b", "c"]),
+        ({"improved": ["a"], "degraded": ["b", "c"]}, True, ["b", "c"], ["a"]),  # lower is better: a rose, b and c fell
+        ({"improved": None, "degraded": ["b"]}, False, [], ["b"]),  # a list the backend did not send is empty
+        ({"improved": ["a"]}, True, [], ["a"]),
+        ({}, False, [], []),
+    ],
+    ids=["higher", "lower", "null-improved", "lower-no-degraded", "no-lists"],
+)
+def test_which_datapoints_moved_which_way_follows_the_metrics_direction(
+    body: dict[str, Any], lower: bool, better: list[str], worse: list[str]
+) -> None:
+    delta = MetricDelta.model_validate({"metric_name": "m", **body})
+    assert delta.moved(lower=lower) == (better, worse)
+
+
 def test_models_are_frozen() -> None:
     summary = ExperimentResultSummary.from_wire(SUMMARY)
     with pytest.raises(ValidationError, match="frozen"):

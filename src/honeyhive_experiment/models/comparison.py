@@ -67,6 +67,12 @@ class MetricDelta(_EventMetric):
         """``same_count``, else the length of the ``same`` list, else ``None``."""
         return _count_or_len(self.same_count, self.same)
 
+    def moved(self, *, lower: bool) -> tuple[list[str], list[str]]:
+        """The datapoints that got better and those that got worse, in the metric's direction: the backend's
+        ``improved`` and ``degraded`` lists, swapped for a lower-is-better metric; empty when it sent none."""
+        better, worse = (self.degraded, self.improved) if lower else (self.improved, self.degraded)
+        return better or [], worse or []
+
 
 def _count_or_len(count: int | None, ids: list[str] | None) -> int | None:
     return count if count is not None else None if ids is None else len(ids)

@@ -377,8 +377,7 @@ class _Builder:
         found = []
         for row, _, delta in rows:
             significantly_worse = row.change == "worse" and row.significance is not None
-            lower = row.direction is Direction.LOWER
-            worse_ids = ((delta.improved if lower else delta.degraded) if delta is not None else None) or ()
+            worse_ids = delta.moved(lower=row.direction is Direction.LOWER)[1] if delta is not None else []
             if not worse_ids or not (significantly_worse or row.name in gated):
                 continue
             shown = tuple(
@@ -719,11 +718,10 @@ def _moves(delta: MetricDelta | None, direction: Direction) -> dict[str, Literal
     """Each datapoint's change on one metric, by the backend's improved / degraded / same lists."""
     if delta is None:
         return {}
-    lower = direction is Direction.LOWER
-    better, worse = (delta.degraded, delta.improved) if lower else (delta.improved, delta.degraded)
+    better, worse = delta.moved(lower=direction is Direction.LOWER)
     moves: dict[str, Literal["better", "worse", "same"]] = dict.fromkeys(delta.same or (), "same")
-    moves.update(dict.fromkeys(better or (), "better"))
-    moves.update(dict.fromkeys(worse or (), "worse"))
+    moves.update(dict.fromkeys(better, "better"))
+    moves.update(dict.fromkeys(worse, "worse"))
     return moves
 
 
