@@ -319,29 +319,26 @@ def summarize(
         for datapoint, sessions in trials.items():
             per_trial = [_trial_values(session) for session in sessions]
             trial_ok = [
-                not session.errored and all(value_passes(v, ranges.get(name)) for (name, _, _), v in found.items())
+                not session.errored and all(value_passes(v, ranges.get(name)) for (name, _), v in found.items())
                 for session, found in zip(sessions, per_trial, strict=True)
             ]
             metric_keys = dict.fromkeys(k for found in per_trial for k in found)
             ok = not any(session.errored for session in sessions)
             rows = []
-            for name, event_name, event_type in metric_keys:
-                produced = [
-                    found[(name, event_name, event_type)]
-                    for found in per_trial
-                    if (name, event_name, event_type) in found
-                ]
+            for key in metric_keys:
+                metric = view.metrics[key]
+                produced = [found[key] for found in per_trial if key in found]
                 mean = _mean(produced)
-                metric_ok = value_passes(mean, ranges.get(name))
+                metric_ok = value_passes(mean, ranges.get(metric.name))
                 ok = ok and metric_ok
-                values[(name, event_name)].append(mean)
-                spreads[(name, event_name)].append(_spread(produced))
-                (metric_passed if metric_ok else metric_failed)[(name, event_name)].append(datapoint)
+                values[key].append(mean)
+                spreads[key].append(_spread(produced))
+                (metric_passed if metric_ok else metric_failed)[key].append(datapoint)
                 rows.append(
                     {
-                        "name": name,
-                        "event_name": event_name,
-                        "event_type": event_type,
+                        "name": metric.name,
+                        "event_name": metric.event_name,
+                        "event_type": metric.event_type,
                         "value": mean,
                         "passed": metric_ok,
                     }
@@ -414,11 +411,13 @@ def _spread(values: Sequence[float]) -> float:
     return _finite(math.hypot(*(v - mean for v in values)) / math.sqrt(len(values))) or 0.0
 
 
-def _trial_values(session: _Session) -> dict[tuple[str, str, str], float]:
-    """One trial's value of each metric (the mean of its values, normally one), keyed by (name, event, type)."""
-    found: dict[tuple[str, str, str], list[float]] = {}
-    for name, event_name, event_type, value in session.metrics:
-        found.setdefault((name, event_name, event_type), []).append(float(value))
+def _trial_values(session: _Session) -> dict[MetricKey, float]:
+    """One trial's value of each metric (the mean of its values, normally one), keyed by (name, event name): a
+    metric's values under two event types (the same span name as chain and tool) are one metric's, as in
+    :func:`_per_datapoint`."""
+    found: dict[MetricKey, list[float]] = {}
+    for name, event_name, _, value in session.metrics:
+        found.setdefault((name, event_name), []).append(float(value))
     return {key: values[0] if len(values) == 1 else _mean(values) for key, values in found.items()}
 
 

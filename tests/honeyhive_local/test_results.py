@@ -1137,6 +1137,28 @@ def test_with_trials_a_trials_values_are_reduced_to_their_mean() -> None:
     assert [type(m["value"]) for m in row["metrics"]] == [float, float, float]
 
 
+def test_with_trials_one_metric_under_two_event_types_is_one_row_as_compare_counts_it() -> None:
+    # a metric is (metric name, event name): the same span name as a chain and as a tool gives one metric, so with
+    # trials a datapoint has one row and one check of it, the mean over its trials of each trial's mean of its values
+    # (trial 0: (0.2 + 0.8) / 2 = 0.5, trial 1: 0.3; dp1 is 0.4 < 0.5, failed), listed once, as compare counts it;
+    # the row's event type is the one the metric was first seen with
+    events = []
+    for trial, values in enumerate(((0.2, 0.8), (0.3,))):
+        sid = f"s-dp1-{trial}"
+        events.append(dataclasses.replace(session_event("dp1", sid), trial=trial))
+        for n, (value, event_type) in enumerate(zip(values, ("chain", "tool"), strict=False)):
+            events.append(chain_event(sid, {"a": value}, event_id=f"{sid}-{n}", event_type=event_type))
+    body = summarize(events, {"a": {"min": 0.5}})
+    assert (body["passed"], body["failed"]) == ([], ["dp1"])
+    a = detail(body, "a")
+    assert (a["values"], a["event_type"]) == ([pytest.approx(0.4)], "chain")
+    assert a["datapoints"] == {"passed": [], "failed": ["dp1"]}
+    rows = datapoint_row(body, "dp1")["metrics"]
+    assert [(m["name"], m["event_type"], m["passed"]) for m in rows] == [("a", "chain", False)]
+    assert rows[0]["value"] == pytest.approx(0.4)
+    assert compared(compare(events, events), "a")["new_values"] == [pytest.approx(0.4)]
+
+
 def test_a_comparison_with_trials_counts_datapoints_on_their_means() -> None:
     old = [*trials("dp1", {"a": 0.5}), *trials("dp2", {"a": 0.5}), *trials("dp3", {"a": 0.5})]
     new = [
