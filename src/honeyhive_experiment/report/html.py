@@ -38,7 +38,6 @@ from markupsafe import Markup, escape
 
 from honeyhive_experiment.report.comment import VERDICT_WORDS, builtin_template_dir
 from honeyhive_experiment.report.model import (
-    CHANGE_TEXT,
     ROW_STATUSES,
     Report,
     ReportCell,
@@ -359,7 +358,6 @@ def _context(report: Report) -> dict[str, Any]:
         "compared": compared,
         "metrics": metrics,
         "scatters": _scatters_first(metrics),
-        "change_text": CHANGE_TEXT,
         "table": table,
         "rows": [_row(report, row, compared) for row in table.rows] if table is not None else [],
         "statuses": [(s, _STATUS_WORDS.get(s, s), table.count(s)) for s in ROW_STATUSES if table.count(s)]
