@@ -84,16 +84,16 @@ _SCHEMA_TITLE: Final = "honeyhive-experiment report.json"
 Change = Literal["better", "worse", "within noise", "too few changes to tell", "same", "new", "removed"]
 ErroredStatus = Literal["function_error", "timeout", "backend_error", "evaluator_error"]
 
-CHANGE_TEXT: Final[dict[str, str]] = {
-    "better": "🟢 better",
-    "worse": "🔴 worse",
-    "within noise": "⚪ within noise",
-    "too few changes to tell": "⚪ too few changes to tell",
-    "same": "⚪ same",
-    "new": "🆕 new",
-    "removed": "➖ not in this run",
+CHANGE_TEXT: Final[dict[str, tuple[str, str]]] = {
+    "better": ("🟢", "better"),
+    "worse": ("🔴", "worse"),
+    "within noise": ("⚪", "within noise"),
+    "too few changes to tell": ("⚪", "too few changes to tell"),
+    "same": ("⚪", "same"),
+    "new": ("🆕", "new"),
+    "removed": ("➖", "not in this run"),
 }
-"""A change as the comment shows it (the terminal and report.json use the plain word)."""
+"""A change as a status shows it: its emoji (the comment's, not the terminal's) and its words."""
 
 
 class _Part(BaseModel):
@@ -322,26 +322,27 @@ class ReportMetric(_Part):
     def range_text(self) -> str:
         return format_range(self.range_min, self.range_max, self.format, percent=self.percent)
 
-    def _status_parts(self) -> list[str]:
+    def _status_parts(self) -> list[tuple[str, str]]:
         """The status's parts, each an emoji and its words: the change with its test, then failing or missing
         values."""
         parts = []
         if self.change is not None:
-            parts.append(CHANGE_TEXT[self.change] + (f" ({self.significance})" if self.significance else ""))
+            emoji, words = CHANGE_TEXT[self.change]
+            parts.append((emoji, words + (f" ({self.significance})" if self.significance else "")))
         if self.errored:
-            parts.append(f"⚠️ {self.errored_text}")
+            parts.append(("⚠️", self.errored_text))
         elif self.absent:
-            parts.append("⚠️ no values")
+            parts.append(("⚠️", "no values"))
         if self.failing_datapoints:
-            parts.append(f"❌ {self.failing_datapoints:,} failing")
+            parts.append(("❌", f"{self.failing_datapoints:,} failing"))
         elif not self.compared and self.passing_range is not None and self.failing_datapoints == 0:
-            parts.append("✅ passing")
+            parts.append(("✅", "passing"))
         return parts
 
     @property
     def status(self) -> str:
         """The status cell of the comment."""
-        return " · ".join(self._status_parts()) or "—"
+        return " · ".join(f"{emoji} {words}" for emoji, words in self._status_parts()) or "—"
 
     @property
     def errored_text(self) -> str:
@@ -354,7 +355,7 @@ class ReportMetric(_Part):
     @property
     def plain_status(self) -> str:
         """The status in words, for the terminal: the comment's without its emoji."""
-        return ", ".join(part.split(" ", 1)[1] for part in self._status_parts()) or "-"
+        return ", ".join(words for _, words in self._status_parts()) or "-"
 
 
 class ReportFlips(_Part):
