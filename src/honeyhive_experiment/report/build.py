@@ -635,11 +635,8 @@ class _Builder:
             if comparison is not None and not status:
                 status.add("same")
             rows.append(self._row(ident, current, baseline, details, cells, status, trials.get(ident)))
-        rank = {status: i for i, status in enumerate(ROW_STATUSES)}
-        ordered = sorted(
-            enumerate(rows), key=lambda item: (rank[item[1].status[0]] if item[1].status else len(rank), item[0])
-        )
-        return ReportTable(rows=tuple(row for _, row in ordered), total=details.total, text_limit=TEXT_LIMIT)
+        ordered = sorted(rows, key=lambda row: row.rank)  # stable: rows of one rank stay in the backend's order
+        return ReportTable(rows=tuple(ordered), total=details.total, text_limit=TEXT_LIMIT)
 
     def _row(
         self,

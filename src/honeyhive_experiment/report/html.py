@@ -267,7 +267,6 @@ class _CellView:
 @dataclass(frozen=True, slots=True)
 class _RowView:
     row: ReportRow
-    rank: int
     statuses: str
     baseline_output: Markup | None
     output: Markup | None
@@ -296,7 +295,6 @@ def _cell(metric: ReportMetric, cell: ReportCell, compared: bool) -> _CellView:
 
 
 def _row(report: Report, row: ReportRow, compared: bool) -> _RowView:
-    rank = {status: i for i, status in enumerate(ROW_STATUSES)}
     old = row.baseline_output.text if row.baseline_output is not None else None
     new = row.output.text if row.output is not None else None
     shown_old: Markup | None
@@ -308,7 +306,6 @@ def _row(report: Report, row: ReportRow, compared: bool) -> _RowView:
         shown_new = escape(new) if new is not None else None
     return _RowView(
         row=row,
-        rank=rank[row.status[0]] if row.status else len(rank),
         statuses=" ".join(row.status),
         baseline_output=shown_old,
         output=shown_new,

@@ -572,6 +572,11 @@ class ReportRow(_Part):
             return ""
         return f"{self.trials_passed:,} of {self.trials:,} trials passed"
 
+    @property
+    def rank(self) -> int:
+        """Where the table puts it: its first status's place in :data:`ROW_STATUSES` (a row without one, last)."""
+        return ROW_STATUSES.index(self.status[0]) if self.status else len(ROW_STATUSES)
+
 
 class ReportTable(_Part):
     """Every datapoint of the two runs (or the first of them, worst first), for the HTML report."""
