@@ -39,6 +39,7 @@ from honeyhive_experiment.report.markdown import clip, http_url
 from honeyhive_experiment.report.model import (
     REPORT_VERSION,
     ROW_STATUSES,
+    TREND_POINTS,
     Degraded,
     DegradedDatapoint,
     Report,
@@ -81,7 +82,6 @@ DIRTY_LABEL: Final = "uncommitted changes"
 PREVIEW_SHORT: Final = 80  # characters of an input/output preview where room is short (terminal, degraded comment)
 _PREVIEW_STORED: Final = 1000  # characters of an input/output preview kept
 _DEGRADED_STORED: Final = 100  # datapoints kept per degraded metric (the comment shows fewer; the count is exact)
-_TREND_POINTS: Final = 10
 _RAW_SLICE: Final = 20_000  # a string output is cut to this before redaction (far beyond any preview)
 _PERCENT_AGGREGATES: Final = frozenset({None, "average"})
 TEXT_LIMIT: Final = 1000  # characters of each text of the datapoint table (inputs, outputs), with the full length
@@ -686,7 +686,7 @@ class _Builder:
 
     def _trend_rows(self) -> tuple[TrendRow, ...]:
         keys = [name for name, config in self.j.metrics.items() if config.key]
-        points = list(self.j.trend)[-_TREND_POINTS:]
+        points = list(self.j.trend)[-TREND_POINTS:]
         if not keys or not points:
             return ()
         current: dict[str, MetricDetail] = {}

@@ -44,6 +44,7 @@ __all__ = [
     "REPORT_SCHEMA_ID",
     "REPORT_VERSION",
     "ROW_STATUSES",
+    "TREND_POINTS",
     "Degraded",
     "DegradedDatapoint",
     "Report",
@@ -80,6 +81,8 @@ __all__ = [
 REPORT_VERSION: Final = 1
 REPORT_SCHEMA_ID: Final = "urn:honeyhive-experiment:schema:report:v1"
 _SCHEMA_TITLE: Final = "honeyhive-experiment report.json"
+TREND_POINTS: Final = 10
+"""How many earlier baseline runs the key metrics' trend shows (its rows' numbers and its labels alike)."""
 
 Change = Literal["better", "worse", "within noise", "too few changes to tell", "same", "new", "removed"]
 ErroredStatus = Literal["function_error", "timeout", "backend_error", "evaluator_error"]
@@ -737,10 +740,7 @@ class Report(_Part):
 
     @property
     def trend_labels(self) -> tuple[str, ...]:
-        return (*(point.label for point in self.trend[-_TREND_POINTS:]), "this run") if self.trend_rows else ()
-
-
-_TREND_POINTS: Final = 10
+        return (*(point.label for point in self.trend[-TREND_POINTS:]), "this run") if self.trend_rows else ()
 
 
 def report_json(report: Report) -> dict[str, Any]:
