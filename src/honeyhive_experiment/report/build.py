@@ -69,7 +69,7 @@ from honeyhive_experiment.report.model import (
     RowStatus,
     TrendRow,
 )
-from honeyhive_experiment.report.numbers import as_utc, bin_values, finite, format_number, humanize_age, is_zero
+from honeyhive_experiment.report.numbers import as_utc, bin_values, finite, format_value, humanize_age, is_zero
 from honeyhive_experiment.report.pairing import changes_text, overlap_collapsed, unpaired_cause, unpaired_counts
 from honeyhive_experiment.report.redact import Redactor
 from honeyhive_experiment.significance import Assessment, describe
@@ -506,16 +506,11 @@ class _Builder:
             if metric.passed is not False:
                 continue
             config = self._config(metric.name)
-            value = metric.value
-            stored: Any = value
-            if value is None:
-                shown = "—"
-            elif isinstance(value, bool):
-                shown = "true" if value else "false"
-            elif isinstance(value, int | float):
-                shown = format_number(value, config.format)
+            stored: Any = metric.value
+            if isinstance(stored, str):
+                stored = shown = clip(r(stored), 60)
             else:
-                stored = shown = clip(r(str(value)), 60)
+                shown = format_value(stored, config.format)
             text = f"{clip(r(config.label or metric.name), 60)} = {shown}"
             explanation = outcome.metrics.get(f"{metric.name}_explanation") if outcome is not None else None
             if isinstance(explanation, str) and explanation.strip():

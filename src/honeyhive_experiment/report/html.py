@@ -46,7 +46,7 @@ from honeyhive_experiment.report.model import (
     ReportRow,
     ReportTable,
 )
-from honeyhive_experiment.report.numbers import format_count, format_number
+from honeyhive_experiment.report.numbers import format_count, format_value
 from honeyhive_experiment.verdict import Verdict
 
 if TYPE_CHECKING:
@@ -152,14 +152,6 @@ class _MetricView:
     scatter: _Scatter | None
 
 
-def _value_text(metric: ReportMetric, value: bool | float | None) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return format_number(value, metric.format)
-
-
 def _histograms(metric: ReportMetric) -> tuple[_Histogram, ...]:
     found = metric.distribution
     if found is None:
@@ -194,7 +186,7 @@ def _histogram(
         if found.boolean:
             what = "false" if i == 0 else "true"
         else:
-            what = f"{_value_text(metric, edges[i])} to {_value_text(metric, edges[i + 1])}"
+            what = f"{format_value(edges[i], metric.format)} to {format_value(edges[i + 1], metric.format)}"
         bars.append(_Bar(left + 0.5, _HIST_H - height, max(0.5, right - left - 1), height, f"{what}: {count:,}"))
     marks = []
     if aggregate is not None:
@@ -202,14 +194,14 @@ def _histogram(
     if metric.passing_range is not None:
         for bound, word in ((metric.range_min, "min"), (metric.range_max, "max")):
             if bound is not None:
-                marks.append(_Mark(x_of(bound), "range", f"passing range {word}: {_value_text(metric, bound)}"))
+                marks.append(_Mark(x_of(bound), "range", f"passing range {word}: {format_value(bound, metric.format)}"))
     if metric.gate_limit is not None:
         limit = f"gate: the aggregate may reach {metric.number_text(metric.gate_limit)}"
         marks.append(_Mark(x_of(metric.gate_limit), "gate", limit))
     if found.boolean:
         shown_low, shown_high = "false", "true"
     else:
-        shown_low, shown_high = _value_text(metric, low), _value_text(metric, high)
+        shown_low, shown_high = format_value(low, metric.format), format_value(high, metric.format)
     return _Histogram(label, tuple(bars), tuple(marks), shown_low, shown_high)
 
 
@@ -246,11 +238,13 @@ def _scatter(metric: ReportMetric, index: int, table: ReportTable) -> _Scatter |
     for (old, new, change), count in sorted(pairs.items(), key=lambda item: -item[1]):
         radius = round(min(14.0, 2.5 + 1.5 * math.sqrt(count - 1)), 1)
         title = (
-            f"baseline {_value_text(metric, old)} → this run {_value_text(metric, new)}: "
+            f"baseline {format_value(old, metric.format)} → this run {format_value(new, metric.format)}: "
             f"{count:,} datapoint{'s' if count != 1 else ''}, {change}"
         )
         points.append(_Point(place(old), _SCATTER - place(new), radius, change, title))
-    return _Scatter(tuple(points), _value_text(metric, low), _value_text(metric, high), sum(pairs.values()))
+    return _Scatter(
+        tuple(points), format_value(low, metric.format), format_value(high, metric.format), sum(pairs.values())
+    )
 
 
 # ============================================================================================ the table
@@ -287,8 +281,8 @@ def _scatters_first(metrics: list[_MetricView]) -> list[_MetricView]:
 def _cell(metric: ReportMetric, cell: ReportCell, compared: bool) -> _CellView:
     value = _number(cell.value)
     return _CellView(
-        text=_value_text(metric, cell.value),
-        baseline=_value_text(metric, cell.baseline) if compared else None,
+        text=format_value(cell.value, metric.format),
+        baseline=format_value(cell.baseline, metric.format) if compared else None,
         sort="" if value is None else repr(value),
         change=cell.change,
     )
