@@ -307,6 +307,17 @@ def failing_text(row: ReportFailedDatapoint) -> str:
     return shown + (f"; and {more} more" if more > 0 else "")
 
 
+def heading(report: Report) -> dict[str, Any]:
+    """What the comment and the HTML page open with: the title, the verdict, and what went wrong."""
+    verdict = report.verdict
+    return {
+        "title": report.title or report.experiment,
+        "verdict": {"name": verdict.value, "emoji": verdict.emoji, "words": VERDICT_WORDS[verdict]},
+        # an error verdict always says what went wrong: the error, else the decision's reasons
+        "error": (report.error or "\n".join(report.reasons) or "unknown error") if verdict is Verdict.ERROR else None,
+    }
+
+
 def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> dict[str, Any]:
     verdict = report.verdict
     details = plan.details and not plan.summary_only
@@ -339,9 +350,8 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         "mode": mode,
         "marker": Markup(mark) if mark else "",  # noqa: S704 - our own hidden comments
         "metadata": Markup(meta) if meta else "",  # noqa: S704
-        "title": report.title or report.experiment,
+        **heading(report),
         "experiment": report.experiment,
-        "verdict": {"name": verdict.value, "emoji": verdict.emoji, "words": VERDICT_WORDS[verdict]},
         "headline": report.headline,
         "reasons": report.reasons[:limit] if verdict in (Verdict.FAIL, Verdict.NEUTRAL) else (),
         # said in the visible part whatever the verdict: evaluators that raised, gates within noise, tolerances
@@ -349,8 +359,6 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         "flips": report.pass_fail if not plan.summary_only else None,
         "tested": any(m.significance is not None for m in shown),
         "degraded": degraded,
-        # an error verdict always says what went wrong: the error, else the decision's reasons
-        "error": (report.error or "\n".join(report.reasons) or "unknown error") if verdict is Verdict.ERROR else None,
         "skipped": verdict is Verdict.NEUTRAL and report.summary is None,
         "no_baseline": no_baseline,
         "run": report.run,

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from markupsafe import Markup, escape
 
-from honeyhive_experiment.report.comment import VERDICT_WORDS, builtin_template_dir
+from honeyhive_experiment.report.comment import builtin_template_dir, heading
 from honeyhive_experiment.report.model import (
     ROW_STATUSES,
     Report,
@@ -47,7 +47,6 @@ from honeyhive_experiment.report.model import (
     ReportTable,
 )
 from honeyhive_experiment.report.numbers import format_count, format_value
-from honeyhive_experiment.verdict import Verdict
 
 if TYPE_CHECKING:
     import jinja2
@@ -340,12 +339,9 @@ def _context(report: Report) -> dict[str, Any]:
         )
         for i, metric in enumerate(report.metrics)
     ]
-    verdict = report.verdict
     return {
         "report": report,
-        "title": report.title or report.experiment,
-        "verdict": {"name": verdict.value, "emoji": verdict.emoji, "words": VERDICT_WORDS[verdict]},
-        "error": (report.error or "\n".join(report.reasons) or "unknown error") if verdict is Verdict.ERROR else None,
+        **heading(report),
         "compared": compared,
         "metrics": metrics,
         "scatters": _scatters_first(metrics),
