@@ -256,16 +256,15 @@ class _Builder:
         else:
             entries.extend((key, None, detail) for key, detail in details.items())
         events_per_name = Counter(key[0] for key, _, _ in entries)
-        compared = comparison is not None
         rows = [
-            (self._metric(key, delta, detail, compared, events_per_name[key[0]] > 1), key, delta)
+            (self._metric(key, delta, detail, events_per_name[key[0]] > 1), key, delta)
             for key, delta, detail in entries
         ]
         # a judged metric the backend has no value for, or an evaluator that raised and produced no metric at all,
         # must not vanish from the table
         silent = [e for e in self.evaluator_errors if not any(producer(n, {e: None}) for n in events_per_name)]
         rows.extend(
-            (self._metric((name, None), None, None, compared, False, absent=True), (name, None), None)
+            (self._metric((name, None), None, None, False, absent=True), (name, None), None)
             for name in dict.fromkeys([*self.j.judged_metrics, *silent])
             if name not in events_per_name
         )
@@ -282,7 +281,6 @@ class _Builder:
         key: MetricKey,
         delta: MetricDelta | None,
         detail: MetricDetail | None,
-        compared: bool,
         ambiguous: bool,
         *,
         absent: bool = False,
@@ -355,7 +353,7 @@ class _Builder:
             errored=raised.count if raised is not None else None,
             evaluated=raised.of if raised is not None and raised.of else None,
             error=clip(r(raised.first), 200) if raised is not None else None,
-            compared=compared,
+            compared=self.j.comparison is not None,
             spread=finite(detail.spread) if detail is not None else None,
             efficiency=name in EFFICIENCY_METRICS,
             distribution=_distribution(detail, delta),
