@@ -260,7 +260,6 @@ class _CellView:
 @dataclass(frozen=True, slots=True)
 class _RowView:
     row: ReportRow
-    statuses: str
     baseline_output: Markup | None
     output: Markup | None
     cells: tuple[_CellView, ...]
@@ -299,7 +298,6 @@ def _row(report: Report, row: ReportRow, compared: bool) -> _RowView:
         shown_new = escape(new) if new is not None else None
     return _RowView(
         row=row,
-        statuses=" ".join(row.status),
         baseline_output=shown_old,
         output=shown_new,
         cells=tuple(_cell(m, c, compared) for m, c in zip(report.metrics, row.metrics, strict=True)),
