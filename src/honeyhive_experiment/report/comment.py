@@ -122,33 +122,30 @@ def _builtin_loader() -> jinja2.BaseLoader:
     return jinja2.FileSystemLoader(builtin_template_dir())
 
 
-def _configure(env: jinja2.Environment) -> jinja2.Environment:
-    env.filters["md"] = md_escape
-    env.filters["cell"] = md_escape
-    env.filters["url"] = url_filter
-    env.filters["codeblock"] = codeblock
-    return env
-
-
-def _env_options() -> dict[str, Any]:
+def _environment(kind: type[jinja2.Environment], loader: jinja2.BaseLoader) -> jinja2.Environment:
+    """A comment template's environment (``kind``: Jinja's own, or its sandbox for a custom template): every
+    value escaped (autoescape and :func:`finalize`), an undefined name an error, and the filters."""
     import jinja2
 
-    return {
-        "finalize": finalize,
-        "undefined": jinja2.StrictUndefined,
-        "trim_blocks": True,
-        "lstrip_blocks": True,
-        "keep_trailing_newline": True,
-        "auto_reload": False,
-    }
+    env = kind(
+        loader=loader,
+        autoescape=True,
+        finalize=finalize,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters.update(md=md_escape, cell=md_escape, url=url_filter, codeblock=codeblock)
+    return env
 
 
 @lru_cache(maxsize=1)
 def _builtin_template() -> jinja2.Template:
     import jinja2
 
-    env = _configure(jinja2.Environment(loader=_builtin_loader(), autoescape=True, **_env_options()))
-    return env.get_template(BUILTIN_TEMPLATE)
+    return _environment(jinja2.Environment, _builtin_loader()).get_template(BUILTIN_TEMPLATE)
 
 
 def _custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str, threading.Event]:
@@ -171,7 +168,7 @@ def _custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str
             _confined_loader(Path(shown).parent),
         ]
     )
-    env = _configure(ImmutableSandboxedEnvironment(loader=loader, autoescape=True, **_env_options()))
+    env = _environment(ImmutableSandboxedEnvironment, loader)
     abandoned = threading.Event()
     env.globals["range"] = partial(_budgeted_range, abandoned)
     try:
