@@ -190,10 +190,9 @@ def _histogram(
     marks = []
     if aggregate is not None:
         marks.append(_Mark(x_of(aggregate), "aggregate", f"{label}: {metric.number_text(aggregate)}"))
-    if metric.passing_range is not None:
-        for bound, word in ((metric.range_min, "min"), (metric.range_max, "max")):
-            if bound is not None:
-                marks.append(_Mark(x_of(bound), "range", f"passing range {word}: {format_value(bound, metric.format)}"))
+    for bound, word in ((metric.range_min, "min"), (metric.range_max, "max")):  # none without a passing range
+        if bound is not None:
+            marks.append(_Mark(x_of(bound), "range", f"passing range {word}: {format_value(bound, metric.format)}"))
     if metric.gate_limit is not None:
         limit = f"gate: the aggregate may reach {metric.number_text(metric.gate_limit)}"
         marks.append(_Mark(x_of(metric.gate_limit), "gate", limit))
