@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from markupsafe import Markup
 
+from honeyhive_experiment.config import CommentConfig
 from honeyhive_experiment.errors import TemplateError
 from honeyhive_experiment.gha import SUMMARY_LIMIT
 from honeyhive_experiment.paths import inside
@@ -70,7 +71,7 @@ COMMENT_LIMIT: Final = 65_000
 SUMMARY_LIMIT_BYTES: Final = SUMMARY_LIMIT
 """The largest job summary, in UTF-8 bytes: :data:`honeyhive_experiment.gha.SUMMARY_LIMIT`."""
 BUILTIN_TEMPLATE: Final = "comment.md.j2"
-DEFAULT_MAX_DATAPOINTS: Final = 20  # the config's comment.max_datapoints default
+DEFAULT_MAX_DATAPOINTS: Final = CommentConfig().max_datapoints  # the experiment file's default
 FAILING_SHOWN: Final = 5  # failing metrics named per datapoint row
 
 _PREVIEW_COMMENT: Final = 200
