@@ -230,7 +230,7 @@ class _Builder:
     def _flips(assessment: Assessment) -> ReportFlips | None:
         """The pass/fail line under the table; ``None`` without a flip. The assessment's ``better`` count is the
         fail→pass flips and ``worse`` the pass→fail ones (McNemar)."""
-        if assessment.better + assessment.worse == 0:
+        if assessment.changes == 0:
             return None
         return ReportFlips(
             pass_to_fail=assessment.worse,
@@ -775,7 +775,7 @@ def _significant_change(assessment: Assessment | None, by_difference: str | None
     backend's difference shows, with no significance text. ``new`` and ``removed`` stay."""
     if assessment is None or by_difference in ("new", "removed"):
         return by_difference, None
-    if assessment.better + assessment.worse == 0:
+    if assessment.changes == 0:
         return "same", None
     return assessment.change.value, describe(assessment)
 
