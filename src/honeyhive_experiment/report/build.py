@@ -39,6 +39,7 @@ from honeyhive_experiment.report.markdown import clip, http_url
 from honeyhive_experiment.report.model import (
     REPORT_VERSION,
     ROW_STATUSES,
+    TREND_POINTS,
     Degraded,
     DegradedDatapoint,
     Report,
@@ -68,7 +69,7 @@ from honeyhive_experiment.report.model import (
     RowStatus,
     TrendRow,
 )
-from honeyhive_experiment.report.numbers import as_utc, bin_values, finite, format_number, humanize_age, is_zero
+from honeyhive_experiment.report.numbers import as_utc, bin_values, finite, format_value, humanize_age, is_zero
 from honeyhive_experiment.report.pairing import changes_text, overlap_collapsed, unpaired_cause, unpaired_counts
 from honeyhive_experiment.report.redact import Redactor
 from honeyhive_experiment.significance import Assessment, describe
@@ -81,7 +82,6 @@ DIRTY_LABEL: Final = "uncommitted changes"
 PREVIEW_SHORT: Final = 80  # characters of an input/output preview where room is short (terminal, degraded comment)
 _PREVIEW_STORED: Final = 1000  # characters of an input/output preview kept
 _DEGRADED_STORED: Final = 100  # datapoints kept per degraded metric (the comment shows fewer; the count is exact)
-_TREND_POINTS: Final = 10
 _RAW_SLICE: Final = 20_000  # a string output is cut to this before redaction (far beyond any preview)
 _PERCENT_AGGREGATES: Final = frozenset({None, "average"})
 TEXT_LIMIT: Final = 1000  # characters of each text of the datapoint table (inputs, outputs), with the full length
@@ -230,7 +230,7 @@ class _Builder:
     def _flips(assessment: Assessment) -> ReportFlips | None:
         """The pass/fail line under the table; ``None`` without a flip. The assessment's ``better`` count is the
         fail→pass flips and ``worse`` the pass→fail ones (McNemar)."""
-        if assessment.better + assessment.worse == 0:
+        if assessment.changes == 0:
             return None
         return ReportFlips(
             pass_to_fail=assessment.worse,
@@ -256,16 +256,15 @@ class _Builder:
         else:
             entries.extend((key, None, detail) for key, detail in details.items())
         events_per_name = Counter(key[0] for key, _, _ in entries)
-        compared = comparison is not None
         rows = [
-            (self._metric(key, delta, detail, compared, events_per_name[key[0]] > 1), key, delta)
+            (self._metric(key, delta, detail, events_per_name[key[0]] > 1), key, delta)
             for key, delta, detail in entries
         ]
         # a judged metric the backend has no value for, or an evaluator that raised and produced no metric at all,
         # must not vanish from the table
         silent = [e for e in self.evaluator_errors if not any(producer(n, {e: None}) for n in events_per_name)]
         rows.extend(
-            (self._metric((name, None), None, None, compared, False, absent=True), (name, None), None)
+            (self._metric((name, None), None, None, False, absent=True), (name, None), None)
             for name in dict.fromkeys([*self.j.judged_metrics, *silent])
             if name not in events_per_name
         )
@@ -282,7 +281,6 @@ class _Builder:
         key: MetricKey,
         delta: MetricDelta | None,
         detail: MetricDetail | None,
-        compared: bool,
         ambiguous: bool,
         *,
         absent: bool = False,
@@ -355,7 +353,7 @@ class _Builder:
             errored=raised.count if raised is not None else None,
             evaluated=raised.of if raised is not None and raised.of else None,
             error=clip(r(raised.first), 200) if raised is not None else None,
-            compared=compared,
+            compared=self.j.comparison is not None,
             spread=finite(detail.spread) if detail is not None else None,
             efficiency=name in EFFICIENCY_METRICS,
             distribution=_distribution(detail, delta),
@@ -506,16 +504,11 @@ class _Builder:
             if metric.passed is not False:
                 continue
             config = self._config(metric.name)
-            value = metric.value
-            stored: Any = value
-            if value is None:
-                shown = "—"
-            elif isinstance(value, bool):
-                shown = "true" if value else "false"
-            elif isinstance(value, int | float):
-                shown = format_number(value, config.format)
+            stored: Any = metric.value
+            if isinstance(stored, str):
+                stored = shown = clip(r(stored), 60)
             else:
-                stored = shown = clip(r(str(value)), 60)
+                shown = format_value(stored, config.format)
             text = f"{clip(r(config.label or metric.name), 60)} = {shown}"
             explanation = outcome.metrics.get(f"{metric.name}_explanation") if outcome is not None else None
             if isinstance(explanation, str) and explanation.strip():
@@ -635,11 +628,8 @@ class _Builder:
             if comparison is not None and not status:
                 status.add("same")
             rows.append(self._row(ident, current, baseline, details, cells, status, trials.get(ident)))
-        rank = {status: i for i, status in enumerate(ROW_STATUSES)}
-        ordered = sorted(
-            enumerate(rows), key=lambda item: (rank[item[1].status[0]] if item[1].status else len(rank), item[0])
-        )
-        return ReportTable(rows=tuple(row for _, row in ordered), total=details.total, text_limit=TEXT_LIMIT)
+        ordered = sorted(rows, key=lambda row: row.rank)  # stable: rows of one rank stay in the backend's order
+        return ReportTable(rows=tuple(ordered), total=details.total, text_limit=TEXT_LIMIT)
 
     def _row(
         self,
@@ -689,7 +679,7 @@ class _Builder:
 
     def _trend_rows(self) -> tuple[TrendRow, ...]:
         keys = [name for name, config in self.j.metrics.items() if config.key]
-        points = list(self.j.trend)[-_TREND_POINTS:]
+        points = list(self.j.trend)[-TREND_POINTS:]
         if not keys or not points:
             return ()
         current: dict[str, MetricDetail] = {}
@@ -785,7 +775,7 @@ def _significant_change(assessment: Assessment | None, by_difference: str | None
     backend's difference shows, with no significance text. ``new`` and ``removed`` stay."""
     if assessment is None or by_difference in ("new", "removed"):
         return by_difference, None
-    if assessment.better + assessment.worse == 0:
+    if assessment.changes == 0:
         return "same", None
     return assessment.change.value, describe(assessment)
 

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from markupsafe import Markup
 
+from honeyhive_experiment.config import CommentConfig
 from honeyhive_experiment.errors import TemplateError
 from honeyhive_experiment.gha import SUMMARY_LIMIT
 from honeyhive_experiment.paths import inside
@@ -70,7 +71,7 @@ COMMENT_LIMIT: Final = 65_000
 SUMMARY_LIMIT_BYTES: Final = SUMMARY_LIMIT
 """The largest job summary, in UTF-8 bytes: :data:`honeyhive_experiment.gha.SUMMARY_LIMIT`."""
 BUILTIN_TEMPLATE: Final = "comment.md.j2"
-DEFAULT_MAX_DATAPOINTS: Final = 20  # the config's comment.max_datapoints default
+DEFAULT_MAX_DATAPOINTS: Final = CommentConfig().max_datapoints  # the experiment file's default
 FAILING_SHOWN: Final = 5  # failing metrics named per datapoint row
 
 _PREVIEW_COMMENT: Final = 200
@@ -122,33 +123,30 @@ def _builtin_loader() -> jinja2.BaseLoader:
     return jinja2.FileSystemLoader(builtin_template_dir())
 
 
-def _configure(env: jinja2.Environment) -> jinja2.Environment:
-    env.filters["md"] = md_escape
-    env.filters["cell"] = md_escape
-    env.filters["url"] = url_filter
-    env.filters["codeblock"] = codeblock
-    return env
-
-
-def _env_options() -> dict[str, Any]:
+def _environment(kind: type[jinja2.Environment], loader: jinja2.BaseLoader) -> jinja2.Environment:
+    """A comment template's environment (``kind``: Jinja's own, or its sandbox for a custom template): every
+    value escaped (autoescape and :func:`finalize`), an undefined name an error, and the filters."""
     import jinja2
 
-    return {
-        "finalize": finalize,
-        "undefined": jinja2.StrictUndefined,
-        "trim_blocks": True,
-        "lstrip_blocks": True,
-        "keep_trailing_newline": True,
-        "auto_reload": False,
-    }
+    env = kind(
+        loader=loader,
+        autoescape=True,
+        finalize=finalize,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters.update(md=md_escape, cell=md_escape, url=url_filter, codeblock=codeblock)
+    return env
 
 
 @lru_cache(maxsize=1)
 def _builtin_template() -> jinja2.Template:
     import jinja2
 
-    env = _configure(jinja2.Environment(loader=_builtin_loader(), autoescape=True, **_env_options()))
-    return env.get_template(BUILTIN_TEMPLATE)
+    return _environment(jinja2.Environment, _builtin_loader()).get_template(BUILTIN_TEMPLATE)
 
 
 def _custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str, threading.Event]:
@@ -171,7 +169,7 @@ def _custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str
             _confined_loader(Path(shown).parent),
         ]
     )
-    env = _configure(ImmutableSandboxedEnvironment(loader=loader, autoescape=True, **_env_options()))
+    env = _environment(ImmutableSandboxedEnvironment, loader)
     abandoned = threading.Event()
     env.globals["range"] = partial(_budgeted_range, abandoned)
     try:
@@ -307,6 +305,17 @@ def failing_text(row: ReportFailedDatapoint) -> str:
     return shown + (f"; and {more} more" if more > 0 else "")
 
 
+def heading(report: Report) -> dict[str, Any]:
+    """What the comment and the HTML page open with: the title, the verdict, and what went wrong."""
+    verdict = report.verdict
+    return {
+        "title": report.title or report.experiment,
+        "verdict": {"name": verdict.value, "emoji": verdict.emoji, "words": VERDICT_WORDS[verdict]},
+        # an error verdict always says what went wrong: the error, else the decision's reasons
+        "error": (report.error or "\n".join(report.reasons) or "unknown error") if verdict is Verdict.ERROR else None,
+    }
+
+
 def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> dict[str, Any]:
     verdict = report.verdict
     details = plan.details and not plan.summary_only
@@ -339,9 +348,8 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         "mode": mode,
         "marker": Markup(mark) if mark else "",  # noqa: S704 - our own hidden comments
         "metadata": Markup(meta) if meta else "",  # noqa: S704
-        "title": report.title or report.experiment,
+        **heading(report),
         "experiment": report.experiment,
-        "verdict": {"name": verdict.value, "emoji": verdict.emoji, "words": VERDICT_WORDS[verdict]},
         "headline": report.headline,
         "reasons": report.reasons[:limit] if verdict in (Verdict.FAIL, Verdict.NEUTRAL) else (),
         # said in the visible part whatever the verdict: evaluators that raised, gates within noise, tolerances
@@ -349,8 +357,6 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         "flips": report.pass_fail if not plan.summary_only else None,
         "tested": any(m.significance is not None for m in shown),
         "degraded": degraded,
-        # an error verdict always says what went wrong: the error, else the decision's reasons
-        "error": (report.error or "\n".join(report.reasons) or "unknown error") if verdict is Verdict.ERROR else None,
         "skipped": verdict is Verdict.NEUTRAL and report.summary is None,
         "no_baseline": no_baseline,
         "run": report.run,

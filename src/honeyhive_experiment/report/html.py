@@ -36,9 +36,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from markupsafe import Markup, escape
 
-from honeyhive_experiment.report.comment import VERDICT_WORDS, builtin_template_dir
+from honeyhive_experiment.report.comment import builtin_template_dir, heading
 from honeyhive_experiment.report.model import (
-    CHANGE_TEXT,
     ROW_STATUSES,
     Report,
     ReportCell,
@@ -47,8 +46,7 @@ from honeyhive_experiment.report.model import (
     ReportRow,
     ReportTable,
 )
-from honeyhive_experiment.report.numbers import format_count, format_number
-from honeyhive_experiment.verdict import Verdict
+from honeyhive_experiment.report.numbers import format_count, format_value
 
 if TYPE_CHECKING:
     import jinja2
@@ -153,14 +151,6 @@ class _MetricView:
     scatter: _Scatter | None
 
 
-def _value_text(metric: ReportMetric, value: bool | float | None) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return format_number(value, metric.format)
-
-
 def _histograms(metric: ReportMetric) -> tuple[_Histogram, ...]:
     found = metric.distribution
     if found is None:
@@ -195,22 +185,21 @@ def _histogram(
         if found.boolean:
             what = "false" if i == 0 else "true"
         else:
-            what = f"{_value_text(metric, edges[i])} to {_value_text(metric, edges[i + 1])}"
+            what = f"{format_value(edges[i], metric.format)} to {format_value(edges[i + 1], metric.format)}"
         bars.append(_Bar(left + 0.5, _HIST_H - height, max(0.5, right - left - 1), height, f"{what}: {count:,}"))
     marks = []
     if aggregate is not None:
         marks.append(_Mark(x_of(aggregate), "aggregate", f"{label}: {metric.number_text(aggregate)}"))
-    if metric.passing_range is not None:
-        for bound, word in ((metric.range_min, "min"), (metric.range_max, "max")):
-            if bound is not None:
-                marks.append(_Mark(x_of(bound), "range", f"passing range {word}: {_value_text(metric, bound)}"))
+    for bound, word in ((metric.range_min, "min"), (metric.range_max, "max")):  # none without a passing range
+        if bound is not None:
+            marks.append(_Mark(x_of(bound), "range", f"passing range {word}: {format_value(bound, metric.format)}"))
     if metric.gate_limit is not None:
         limit = f"gate: the aggregate may reach {metric.number_text(metric.gate_limit)}"
         marks.append(_Mark(x_of(metric.gate_limit), "gate", limit))
     if found.boolean:
         shown_low, shown_high = "false", "true"
     else:
-        shown_low, shown_high = _value_text(metric, low), _value_text(metric, high)
+        shown_low, shown_high = format_value(low, metric.format), format_value(high, metric.format)
     return _Histogram(label, tuple(bars), tuple(marks), shown_low, shown_high)
 
 
@@ -247,11 +236,13 @@ def _scatter(metric: ReportMetric, index: int, table: ReportTable) -> _Scatter |
     for (old, new, change), count in sorted(pairs.items(), key=lambda item: -item[1]):
         radius = round(min(14.0, 2.5 + 1.5 * math.sqrt(count - 1)), 1)
         title = (
-            f"baseline {_value_text(metric, old)} → this run {_value_text(metric, new)}: "
+            f"baseline {format_value(old, metric.format)} → this run {format_value(new, metric.format)}: "
             f"{count:,} datapoint{'s' if count != 1 else ''}, {change}"
         )
         points.append(_Point(place(old), _SCATTER - place(new), radius, change, title))
-    return _Scatter(tuple(points), _value_text(metric, low), _value_text(metric, high), sum(pairs.values()))
+    return _Scatter(
+        tuple(points), format_value(low, metric.format), format_value(high, metric.format), sum(pairs.values())
+    )
 
 
 # ============================================================================================ the table
@@ -268,8 +259,6 @@ class _CellView:
 @dataclass(frozen=True, slots=True)
 class _RowView:
     row: ReportRow
-    rank: int
-    statuses: str
     baseline_output: Markup | None
     output: Markup | None
     cells: tuple[_CellView, ...]
@@ -289,15 +278,14 @@ def _scatters_first(metrics: list[_MetricView]) -> list[_MetricView]:
 def _cell(metric: ReportMetric, cell: ReportCell, compared: bool) -> _CellView:
     value = _number(cell.value)
     return _CellView(
-        text=_value_text(metric, cell.value),
-        baseline=_value_text(metric, cell.baseline) if compared else None,
+        text=format_value(cell.value, metric.format),
+        baseline=format_value(cell.baseline, metric.format) if compared else None,
         sort="" if value is None else repr(value),
         change=cell.change,
     )
 
 
 def _row(report: Report, row: ReportRow, compared: bool) -> _RowView:
-    rank = {status: i for i, status in enumerate(ROW_STATUSES)}
     old = row.baseline_output.text if row.baseline_output is not None else None
     new = row.output.text if row.output is not None else None
     shown_old: Markup | None
@@ -309,8 +297,6 @@ def _row(report: Report, row: ReportRow, compared: bool) -> _RowView:
         shown_new = escape(new) if new is not None else None
     return _RowView(
         row=row,
-        rank=rank[row.status[0]] if row.status else len(rank),
-        statuses=" ".join(row.status),
         baseline_output=shown_old,
         output=shown_new,
         cells=tuple(_cell(m, c, compared) for m, c in zip(report.metrics, row.metrics, strict=True)),
@@ -350,16 +336,12 @@ def _context(report: Report) -> dict[str, Any]:
         )
         for i, metric in enumerate(report.metrics)
     ]
-    verdict = report.verdict
     return {
         "report": report,
-        "title": report.title or report.experiment,
-        "verdict": {"name": verdict.value, "emoji": verdict.emoji, "words": VERDICT_WORDS[verdict]},
-        "error": (report.error or "\n".join(report.reasons) or "unknown error") if verdict is Verdict.ERROR else None,
+        **heading(report),
         "compared": compared,
         "metrics": metrics,
         "scatters": _scatters_first(metrics),
-        "change_text": CHANGE_TEXT,
         "table": table,
         "rows": [_row(report, row, compared) for row in table.rows] if table is not None else [],
         "statuses": [(s, _STATUS_WORDS.get(s, s), table.count(s)) for s in ROW_STATUSES if table.count(s)]

@@ -103,12 +103,8 @@ def codeblock(value: Any) -> Markup:
 
 def finalize(value: Any) -> Any:
     """Jinja's ``finalize`` hook, for every ``{{ value }}``: markup stays, ``None`` is empty, text is escaped
-    with :func:`md_escape`."""
-    if value is None:
-        return Markup("")
-    if isinstance(value, str) and not isinstance(value, Markup):
-        return md_escape(value)
-    return value
+    with :func:`md_escape` (which does all three); other values (numbers) are left to autoescape."""
+    return md_escape(value) if value is None or isinstance(value, str) else value
 
 
 def plain(text: str) -> str:

@@ -44,6 +44,7 @@ __all__ = [
     "REPORT_SCHEMA_ID",
     "REPORT_VERSION",
     "ROW_STATUSES",
+    "TREND_POINTS",
     "Degraded",
     "DegradedDatapoint",
     "Report",
@@ -80,20 +81,22 @@ __all__ = [
 REPORT_VERSION: Final = 1
 REPORT_SCHEMA_ID: Final = "urn:honeyhive-experiment:schema:report:v1"
 _SCHEMA_TITLE: Final = "honeyhive-experiment report.json"
+TREND_POINTS: Final = 10
+"""How many earlier baseline runs the key metrics' trend shows (its rows' numbers and its labels alike)."""
 
 Change = Literal["better", "worse", "within noise", "too few changes to tell", "same", "new", "removed"]
 ErroredStatus = Literal["function_error", "timeout", "backend_error", "evaluator_error"]
 
-CHANGE_TEXT: Final[dict[str, str]] = {
-    "better": "🟢 better",
-    "worse": "🔴 worse",
-    "within noise": "⚪ within noise",
-    "too few changes to tell": "⚪ too few changes to tell",
-    "same": "⚪ same",
-    "new": "🆕 new",
-    "removed": "➖ not in this run",
+CHANGE_TEXT: Final[dict[str, tuple[str, str]]] = {
+    "better": ("🟢", "better"),
+    "worse": ("🔴", "worse"),
+    "within noise": ("⚪", "within noise"),
+    "too few changes to tell": ("⚪", "too few changes to tell"),
+    "same": ("⚪", "same"),
+    "new": ("🆕", "new"),
+    "removed": ("➖", "not in this run"),
 }
-"""A change as the comment shows it (the terminal and report.json use the plain word)."""
+"""A change as a status shows it: its emoji (the comment's, not the terminal's) and its words."""
 
 
 class _Part(BaseModel):
@@ -322,26 +325,27 @@ class ReportMetric(_Part):
     def range_text(self) -> str:
         return format_range(self.range_min, self.range_max, self.format, percent=self.percent)
 
-    def _status_parts(self) -> list[str]:
+    def _status_parts(self) -> list[tuple[str, str]]:
         """The status's parts, each an emoji and its words: the change with its test, then failing or missing
         values."""
         parts = []
         if self.change is not None:
-            parts.append(CHANGE_TEXT[self.change] + (f" ({self.significance})" if self.significance else ""))
+            emoji, words = CHANGE_TEXT[self.change]
+            parts.append((emoji, words + (f" ({self.significance})" if self.significance else "")))
         if self.errored:
-            parts.append(f"⚠️ {self.errored_text}")
+            parts.append(("⚠️", self.errored_text))
         elif self.absent:
-            parts.append("⚠️ no values")
+            parts.append(("⚠️", "no values"))
         if self.failing_datapoints:
-            parts.append(f"❌ {self.failing_datapoints:,} failing")
+            parts.append(("❌", f"{self.failing_datapoints:,} failing"))
         elif not self.compared and self.passing_range is not None and self.failing_datapoints == 0:
-            parts.append("✅ passing")
+            parts.append(("✅", "passing"))
         return parts
 
     @property
     def status(self) -> str:
         """The status cell of the comment."""
-        return " · ".join(self._status_parts()) or "—"
+        return " · ".join(f"{emoji} {words}" for emoji, words in self._status_parts()) or "—"
 
     @property
     def errored_text(self) -> str:
@@ -354,7 +358,7 @@ class ReportMetric(_Part):
     @property
     def plain_status(self) -> str:
         """The status in words, for the terminal: the comment's without its emoji."""
-        return ", ".join(part.split(" ", 1)[1] for part in self._status_parts()) or "-"
+        return ", ".join(words for _, words in self._status_parts()) or "-"
 
 
 class ReportFlips(_Part):
@@ -571,6 +575,11 @@ class ReportRow(_Part):
             return ""
         return f"{self.trials_passed:,} of {self.trials:,} trials passed"
 
+    @property
+    def rank(self) -> int:
+        """Where the table puts it: its first status's place in :data:`ROW_STATUSES` (a row without one, last)."""
+        return ROW_STATUSES.index(self.status[0]) if self.status else len(ROW_STATUSES)
+
 
 class ReportTable(_Part):
     """Every datapoint of the two runs (or the first of them, worst first), for the HTML report."""
@@ -731,10 +740,7 @@ class Report(_Part):
 
     @property
     def trend_labels(self) -> tuple[str, ...]:
-        return (*(point.label for point in self.trend[-_TREND_POINTS:]), "this run") if self.trend_rows else ()
-
-
-_TREND_POINTS: Final = 10
+        return (*(point.label for point in self.trend[-TREND_POINTS:]), "this run") if self.trend_rows else ()
 
 
 def report_json(report: Report) -> dict[str, Any]:

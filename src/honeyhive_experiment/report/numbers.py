@@ -22,6 +22,7 @@ __all__ = [
     "format_number",
     "format_percentage_change",
     "format_range",
+    "format_value",
     "humanize_age",
     "is_zero",
     "sparkline",
@@ -53,6 +54,14 @@ def format_number(value: float | None, spec: str | None = None, *, percent: bool
     if size < 1e-4:
         return f"{number:.2e}"
     return f"{number:.3g}"
+
+
+def format_value(value: bool | float | None, spec: str | None = None) -> str:
+    """One datapoint's value of a metric: ``true`` / ``false`` for a boolean, else :func:`format_number` in the
+    metric's ``spec`` (never a percentage: a single value is no pass rate)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return format_number(value, spec)
 
 
 def _magnitude(value: float, spec: str | None, percent: bool) -> str:

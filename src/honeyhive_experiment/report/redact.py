@@ -107,25 +107,25 @@ and ``github_pat_…``; HoneyHive ``hh_…``; AWS access key ids; Slack ``xox…
 the password of a URL's userinfo; and the value of ``api_key=``, ``token:``, ``password=``… pairs."""
 
 # For each pattern: substrings one of which every match contains, checked (lower-cased) before the regex
-# runs, so that most strings cost no regex at all. The flag says whether the pattern itself ignores case.
-_PATTERN_HINTS: Final[tuple[tuple[tuple[str, ...], bool], ...]] = (
-    (("PRIVATE KEY-----",), False),
-    (("bearer",), True),
-    (("basic",), True),
-    (("sk-",), False),
-    (("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), False),
-    (("github_pat_",), False),
-    (("hh_",), False),
-    (("AKIA", "ASIA"), False),
-    (("xox",), False),
-    (("AIza",), False),
-    (("eyJ",), False),
-    (("://",), False),
-    (("key", "token", "secret", "passw"), True),
+# runs, so that most strings cost no regex at all.
+_PATTERN_HINTS: Final[tuple[tuple[str, ...], ...]] = (
+    ("PRIVATE KEY-----",),
+    ("bearer",),
+    ("basic",),
+    ("sk-",),
+    ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+    ("github_pat_",),
+    ("hh_",),
+    ("AKIA", "ASIA"),
+    ("xox",),
+    ("AIza",),
+    ("eyJ",),
+    ("://",),
+    ("key", "token", "secret", "passw"),
 )
 _RULES: Final = tuple(
     (re.compile(pattern), tuple(hint.lower() for hint in hints))
-    for pattern, (hints, _) in zip(SECRET_PATTERNS, _PATTERN_HINTS, strict=True)
+    for pattern, hints in zip(SECRET_PATTERNS, _PATTERN_HINTS, strict=True)
 )
 
 
