@@ -98,20 +98,16 @@ class DatapointIds:
     run_id: str
     dataset_id: str | None
     datapoint_id: str
-    source: str = "evaluation"
-    project: str | None = None
 
     def baggage_items(self) -> dict[str, str]:
         items = {
             "honeyhive.session_id": self.session_id,
-            "honeyhive.source": self.source,
+            "honeyhive.source": "evaluation",
             "honeyhive.run_id": self.run_id,
             "honeyhive.datapoint_id": self.datapoint_id,
         }
         if self.dataset_id:
             items["honeyhive.dataset_id"] = self.dataset_id
-        if self.project:
-            items["honeyhive.project"] = self.project
         return items
 
 
