@@ -513,10 +513,6 @@ class TraceSink:
         self._unroute(session_id)
         self._router.take(session_id)
 
-    def llm_calls(self, session_id: str) -> tuple[list[LlmCall], list[LlmCall]]:
-        """The LLM calls among a datapoint's finished spans (``llm_calls``): ``(the function's, the evaluators')``."""
-        return self._router.llm_calls(session_id)
-
     def stop(self) -> None:
         """Stop exporting now (an interrupted run whose backend does not answer): exports in progress give
         up instead of backing off, later ones fail at once."""
@@ -604,7 +600,7 @@ class DatapointTracer:
         """The LLM calls this datapoint's finished spans describe (:func:`~honeyhive_experiment.llm_calls.read_call`:
         instrumented clients' spans, and the user's own with GenAI attributes): ``(the function's, the
         evaluators')``."""
-        return self.sink.llm_calls(self.ids.session_id)
+        return self.sink._router.llm_calls(self.ids.session_id)
 
     def enrich_span(
         self,
