@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 __all__ = [
     "CallShape",
     "FunctionConvention",
-    "Parameter",
     "callable_name",
     "function_convention",
     "inspect_callable",
@@ -50,14 +49,6 @@ _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_O
 
 
 @dataclass(frozen=True, slots=True)
-class Parameter:
-    """A positional parameter: its name and whether it must be passed (no default)."""
-
-    name: str
-    required: bool
-
-
-@dataclass(frozen=True, slots=True)
 class CallShape:
     """What :func:`inspect_callable` read of a callable. ``readable`` is False when its signature cannot be read
     (some builtins, exotic wrappers): the parameters are then empty and each convention assumes its default."""
@@ -65,7 +56,7 @@ class CallShape:
     name: str
     is_async: bool
     readable: bool = True
-    positional: tuple[Parameter, ...] = ()
+    positional: tuple[inspect.Parameter, ...] = ()
     var_positional: bool = False  # *args
     var_keyword: bool = False  # **kwargs
     keywords: tuple[str, ...] = ()  # keyword-only parameters
@@ -135,13 +126,13 @@ def inspect_callable(fn: Callable[..., Any], name: str | None = None) -> CallSha
     parameters = _parameters(fn)
     if parameters is None:
         return CallShape(shown, _is_async(fn), readable=False)
-    positional: list[Parameter] = []
+    positional: list[inspect.Parameter] = []
     keywords: list[str] = []
     required_keywords: list[str] = []
     var_positional = var_keyword = False
     for param in parameters.values():
         if param.kind in _POSITIONAL:
-            positional.append(Parameter(param.name, param.default is param.empty))
+            positional.append(param)
         elif param.kind is param.VAR_POSITIONAL:
             var_positional = True
         elif param.kind is param.VAR_KEYWORD:
@@ -243,7 +234,7 @@ def function_convention(function: Callable[..., Any]) -> FunctionConvention:
     tracer_at = next((i for i, p in enumerate(shape.positional) if p.name == "tracer"), None)
     datapoint_parameters = [p for p in shape.positional if p.name != "tracer"]
     names = [p.name for p in datapoint_parameters]
-    required = [p.name for p in datapoint_parameters if p.required]
+    required = [p.name for p in datapoint_parameters if p.default is p.empty]
     tracer = shape.var_keyword or tracer_at is not None or "tracer" in shape.keywords
     older = _older_code(names, len(required))
     if len(required) > (2 if older else 1):

@@ -214,7 +214,7 @@ class Evaluator:
             raise EvaluatorSignatureError(
                 f"evaluator '{display}': required keyword-only parameter '{shape.required_keywords[0]}' is never passed"
             )
-        required = sum(p.required for p in shape.positional)
+        required = sum(p.default is p.empty for p in shape.positional)
         accepted = None if shape.var_positional or not shape.readable else len(shape.positional)
         if accepted is not None and accepted < 2:
             raise EvaluatorSignatureError(

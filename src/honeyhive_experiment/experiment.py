@@ -280,7 +280,7 @@ def evaluate(
             prepared = external_dataset(dataset)  # the SDK's form: records from the script
         else:
             prepared = managed_dataset(client, dataset_id=dataset_id)
-        chosen = [e if isinstance(e, Evaluator) else Evaluator.from_callable(e) for e in evaluators or ()]
+        chosen = [Evaluator.from_callable(e) for e in evaluators or ()]  # an Evaluator comes back as it is
         spec = RunSpec(
             function=function,
             evaluators=tuple(chosen),

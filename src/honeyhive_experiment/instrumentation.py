@@ -74,10 +74,10 @@ def _rank(entry: EntryPoint) -> int:
 def _find(name: str) -> EntryPoint | str:
     """The entry point for ``name`` (a library or an instrumentation package), or why there is none."""
     installed = list(entry_points(group=GROUP))
-    if name.startswith(_FAMILIES) or any(_package(e) == _normal(name) for e in installed):
-        chosen = [e for e in installed if _package(e) == _normal(name)]
-        if chosen:
-            return chosen[0]
+    chosen = [e for e in installed if _package(e) == _normal(name)]  # name is an installed package
+    if chosen:
+        return chosen[0]
+    if name.startswith(_FAMILIES):
         return f"{name} is not installed: add it to the install input (install: {name}, or a line of your requirements)"
     found = sorted((e for e in installed if _normal(e.name) == _normal(name)), key=_rank)
     if found:

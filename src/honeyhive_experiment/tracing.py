@@ -98,20 +98,16 @@ class DatapointIds:
     run_id: str
     dataset_id: str | None
     datapoint_id: str
-    source: str = "evaluation"
-    project: str | None = None
 
     def baggage_items(self) -> dict[str, str]:
         items = {
             "honeyhive.session_id": self.session_id,
-            "honeyhive.source": self.source,
+            "honeyhive.source": "evaluation",
             "honeyhive.run_id": self.run_id,
             "honeyhive.datapoint_id": self.datapoint_id,
         }
         if self.dataset_id:
             items["honeyhive.dataset_id"] = self.dataset_id
-        if self.project:
-            items["honeyhive.project"] = self.project
         return items
 
 
@@ -517,10 +513,6 @@ class TraceSink:
         self._unroute(session_id)
         self._router.take(session_id)
 
-    def llm_calls(self, session_id: str) -> tuple[list[LlmCall], list[LlmCall]]:
-        """The LLM calls among a datapoint's finished spans (``llm_calls``): ``(the function's, the evaluators')``."""
-        return self._router.llm_calls(session_id)
-
     def stop(self) -> None:
         """Stop exporting now (an interrupted run whose backend does not answer): exports in progress give
         up instead of backing off, later ones fail at once."""
@@ -608,7 +600,7 @@ class DatapointTracer:
         """The LLM calls this datapoint's finished spans describe (:func:`~honeyhive_experiment.llm_calls.read_call`:
         instrumented clients' spans, and the user's own with GenAI attributes): ``(the function's, the
         evaluators')``."""
-        return self.sink.llm_calls(self.ids.session_id)
+        return self.sink._router.llm_calls(self.ids.session_id)
 
     def enrich_span(
         self,
