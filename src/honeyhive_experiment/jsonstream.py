@@ -118,6 +118,13 @@ class JsonBody(Iterable[bytes]):
             yield b"".join(pending)
 
 
+def at_the_top(event: Mapping[str, Any]) -> bool:
+    """Whether an event hangs directly from its session (its parent is the session, or it names none): the
+    function's root chain among a datapoint's chain events, for whether the datapoint was recorded
+    (:func:`read_scored_page`) and for its outputs (:func:`honeyhive_experiment.models.details.records_from_events`)."""
+    return event.get("parent_id") in (None, "", event.get("session_id"))
+
+
 def read_scored_page(chunks: Iterable[bytes], *, sessions: bool = False) -> tuple[list[str], int, int]:
     """An export page of ``chain`` events, as it streams in → (the datapoint ids of its root chain events — their
     session ids with ``sessions`` —, how many events it has, the export's total): the ids only, so a large run's
@@ -129,10 +136,9 @@ def read_scored_page(chunks: Iterable[bytes], *, sessions: bool = False) -> tupl
         nonlocal count
         count += 1
         if isinstance(event, dict):
-            parent = event.get("parent_id")
             datapoint_id = (event.get("metadata") or {}).get("datapoint_id")
             session_id = event.get("session_id")
-            if isinstance(datapoint_id, str) and parent in (None, "", session_id):
+            if isinstance(datapoint_id, str) and at_the_top(event):
                 ids.append(session_id if sessions and isinstance(session_id, str) else datapoint_id)
 
     body = read_array_items(chunks, "events", keep)

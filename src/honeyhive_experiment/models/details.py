@@ -5,7 +5,7 @@ run), never from the memory of the run that recorded it, so a ``report`` or ``pu
 see the same thing. Per datapoint (``metadata.datapoint_id``, else the session id) the events give:
 
 * the **session** event: the session id, the inputs, the outputs (``PUT /events`` wrote them) and an error;
-* the function's **root chain** event (its ``parent_id`` is the session): the outputs and error when the
+* the function's **root chain** event (its ``parent_id`` is the session, or none): the outputs and error when the
   session lacks them;
 * **every** event: its metrics, keyed ``(metric_name, event_name)`` as the backend pairs them. Numbers and
   booleans are metric values; strings (``<evaluator>_explanation``) are the evaluators' explanations.
@@ -26,12 +26,19 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from honeyhive_experiment.jsonstream import at_the_top
 from honeyhive_experiment.models.wire import MetricKey, MetricValue
 
 if TYPE_CHECKING:
     from honeyhive_experiment.models.summary import ExperimentResultSummary
 
-__all__ = ["DatapointDetails", "DatapointRecord", "RunRecords", "records_from_events", "with_backend_values"]
+__all__ = [
+    "DatapointDetails",
+    "DatapointRecord",
+    "RunRecords",
+    "records_from_events",
+    "with_backend_values",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +144,7 @@ def records_from_events(
             if record.trial == 0 and key not in chosen:
                 chosen[key] = session_key
                 found[key] = {session_key: record}
-        elif kind == "chain" and session_id is not None and event.get("parent_id") == session_id:
+        elif kind == "chain" and session_id is not None and at_the_top(event):
             record.session_id = record.session_id or session_id
             if record.root is None:
                 record.root = (event.get("inputs"), event.get("outputs"), _text(event.get("error")))

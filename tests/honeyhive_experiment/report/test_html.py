@@ -226,6 +226,25 @@ def test_records_take_the_session_first_and_the_function_event_where_it_has_more
     assert record.explanations == {"score_explanation": "half"}
 
 
+@pytest.mark.parametrize(
+    ("parent_id", "is_root"),
+    [("s1", True), (None, True), ("", True), ("c1", False)],
+    ids=["session", "none", "empty", "nested"],
+)
+def test_the_function_event_is_the_chain_at_the_top_of_its_session(parent_id: str | None, is_root: bool) -> None:
+    """The same rule as the recorded-datapoint count (jsonstream.read_scored_page): a chain whose parent is the
+    session, or none; a nested chain's outputs are not the function's."""
+    found = records_from_events(
+        "r",
+        [
+            {"event_type": "session", "session_id": "s1", "metadata": {"datapoint_id": "d1"}, "outputs": {}},
+            {"event_type": "chain", "event_name": "answer", "session_id": "s1", "parent_id": parent_id,
+             "metadata": {"datapoint_id": "d1"}, "outputs": {"a": 2}},
+        ],
+    )  # fmt: skip
+    assert found.records["d1"].outputs == ({"a": 2} if is_root else {})
+
+
 def test_a_metric_with_values_but_no_aggregate_range_or_gate_still_gets_its_histogram() -> None:
     """Nothing to draw over the bars (an evaluator that raised everywhere leaves such a metric): the bars alone."""
     body = {**SUMMARY, "metrics": {"details": [{"metric_name": "tokens", "event_name": "answer", "values": [3, 5]}]}}
