@@ -21,6 +21,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from honeyhive_experiment.connection import http_url_or_none
 from honeyhive_experiment.errors import SettingsError
 
 __all__ = [
@@ -164,11 +165,10 @@ def quote(value: str) -> str:
 
 
 def http_url(value: str, name: str, kind: Literal["input", "environment", "flag"] = "input") -> str:
-    stripped = value.strip().rstrip("/")
-    scheme, sep, rest = stripped.partition("://")
-    if not sep or scheme.lower() not in ("http", "https") or not rest or any(ch.isspace() for ch in rest):
+    url = http_url_or_none(value)
+    if url is None:
         raise SettingsError(name, f"expected an http(s) URL, got {quote(value)}", kind=kind)
-    return stripped
+    return url
 
 
 def env_text(env: Mapping[str, str], name: str) -> str | None:
