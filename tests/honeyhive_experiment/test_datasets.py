@@ -18,10 +18,8 @@ from honeyhive_experiment.datasets import (
     ALLOWED_RECORD_KEYS,
     DatasetError,
     DatasetFile,
-    DatasetRef,
     ManagedDataset,
     Record,
-    load_dataset,
     load_dataset_file,
 )
 
@@ -554,39 +552,6 @@ def test_allowed_keys_are_documented() -> None:
 
 
 # -------------------------------------------------------------------------------------------- references
-
-
-class FakeManagedSource:
-    """Stands in for the HTTP client at the managed-dataset seam."""
-
-    def __init__(self, records: list[Record]) -> None:
-        self.records = records
-        self.asked: list[ManagedDataset] = []
-
-    def fetch_dataset_records(self, dataset: ManagedDataset) -> list[Record]:
-        self.asked.append(dataset)
-        return self.records
-
-
-def test_load_dataset_reads_files_itself(tmp_path: Path) -> None:
-    path = write(tmp_path / "spec.json", json.dumps(SPEC_RECORDS))
-    source = FakeManagedSource([])
-    ref: DatasetRef = DatasetFile(path)
-    assert load_dataset(ref, managed=source) == SPEC_RECORDS
-    assert source.asked == []
-
-
-def test_load_dataset_asks_the_source_for_managed_datasets() -> None:
-    records: list[Record] = [{"inputs": {"q": 1}, "ground_truth": None, "id": "64f0c0ffee0000000000beef"}]
-    source = FakeManagedSource(records)
-    ref: DatasetRef = ManagedDataset(name="golden")
-    assert load_dataset(ref, managed=source) == records
-    assert source.asked == [ManagedDataset(name="golden")]
-
-
-def test_load_dataset_managed_without_source_is_a_programming_error() -> None:
-    with pytest.raises(ValueError, match="'golden' needs a ManagedDatasetSource"):
-        load_dataset(ManagedDataset(name="golden"))
 
 
 @pytest.mark.parametrize(

@@ -144,8 +144,8 @@ class DatasetConfig(_Section):
         return self.path is not None
 
     def to_ref(self, root: str | os.PathLike[str] = ".") -> DatasetRef:
-        """The dataset reference :func:`honeyhive_experiment.datasets.load_dataset` takes; ``root`` is the
-        repository root a file path is resolved against."""
+        """The dataset reference: the file, or the managed dataset; ``root`` is the repository root a file path is
+        resolved against."""
         if self.path is not None:
             return DatasetFile(Path(root) / self.path)
         return ManagedDataset(id=self.id, name=self.name)

@@ -1,18 +1,16 @@
 """The names of what an experiment runs over: a managed HoneyHive dataset or a dataset file in the repository.
 
-Owns the two references (:class:`ManagedDataset`, :class:`DatasetFile`), their union :data:`DatasetRef`, and
-the seam for managed datasets, :class:`ManagedDatasetSource`, which the HTTP client implements. No I/O here.
+Owns the two references (:class:`ManagedDataset`, :class:`DatasetFile`) and their union :data:`DatasetRef`.
+No I/O here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeAlias
+from typing import TypeAlias
 
-from honeyhive_experiment.datasets.records import Record
-
-__all__ = ["DatasetFile", "DatasetRef", "ManagedDataset", "ManagedDatasetSource"]
+__all__ = ["DatasetFile", "DatasetRef", "ManagedDataset"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +39,3 @@ class DatasetFile:
 
 DatasetRef: TypeAlias = ManagedDataset | DatasetFile
 """What the experiment runs over: a managed HoneyHive dataset or a file in the repository."""
-
-
-class ManagedDatasetSource(Protocol):
-    """The seam for managed datasets, implemented by the HTTP client (``client.py``).
-
-    It returns the dataset's datapoints in order, each shaped as a :data:`Record`
-    (``{"inputs": ..., "ground_truth": ..., "id": <the datapoint's HoneyHive id>}``), and raises the
-    client's own errors for a dataset that is missing or unreachable.
-    """
-
-    def fetch_dataset_records(self, dataset: ManagedDataset) -> list[Record]: ...
