@@ -36,7 +36,6 @@ import tempfile
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TextIO
 
@@ -45,7 +44,6 @@ from honeyhive_experiment.gha import COMPOSITE_ACTION, group, neutralise
 
 __all__ = [
     "TOOL_DISTRIBUTION",
-    "Installed",
     "conflicts",
     "install",
     "installer_command",
@@ -84,14 +82,6 @@ _FILE_URL: Final = re.compile(r"(?i)(?<![a-z0-9.-])file:(?://[^/\s]*)?([^\s;#]*)
 def _canonical(name: str) -> str:
     """PEP 503's normalised name: ``Jinja2`` and ``jinja2``, ``typing_extensions`` and ``typing-extensions``."""
     return re.sub(r"[-_.]+", "-", name).lower()
-
-
-@dataclass(frozen=True, slots=True)
-class Installed:
-    """What :func:`install` did: with which installer, and how long it took."""
-
-    installer: str  # "uv" or "pip"
-    seconds: float
 
 
 def tool_pins(distribution: str = TOOL_DISTRIBUTION) -> dict[str, str]:
@@ -243,7 +233,7 @@ def install(
     grouped: bool,
     redact: Callable[[str], str] = lambda text: text,
     python: str = sys.executable,
-) -> Installed:
+) -> None:
     """Install ``arguments`` (``-r requirements.txt``, ``.[evals]``, package specs) into ``python``, run in
     ``cwd``, without moving any of the tool's own distributions.
 
@@ -274,7 +264,6 @@ def install(
         raise InstallError(_failure(installer, arguments, lines, pins, returncode, redact), key="install")
     print(f"Installed your dependencies with {installer} in {seconds:.1f} s", file=out, flush=True)
     _refresh_imports(before)
-    return Installed(installer, seconds)
 
 
 def _stream(command: list[str], cwd: Path, out: TextIO, shown: Callable[[str], str]) -> tuple[int, list[str]]:
