@@ -232,9 +232,8 @@ def install(
     out: TextIO,
     grouped: bool,
     redact: Callable[[str], str] = lambda text: text,
-    python: str = sys.executable,
 ) -> None:
-    """Install ``arguments`` (``-r requirements.txt``, ``.[evals]``, package specs) into ``python``, run in
+    """Install ``arguments`` (``-r requirements.txt``, ``.[evals]``, package specs) into this interpreter, run in
     ``cwd``, without moving any of the tool's own distributions.
 
     The installer's output goes to ``out`` line by line (redacted; inside ``::group::`` … ``::endgroup::``
@@ -252,7 +251,7 @@ def install(
     with tempfile.TemporaryDirectory(prefix="honeyhive-install-") as folder:
         constraints = Path(folder) / "constraints.txt"
         constraints.write_text("".join(f"{name}=={version}\n" for name, version in sorted(pins.items())))
-        installer, command = installer_command(arguments, constraints, python=python)
+        installer, command = installer_command(arguments, constraints, python=sys.executable)
         if grouped:
             with group(title, out):
                 returncode, lines = _stream(command, cwd, out, lambda text: neutralise(redact(text)))
