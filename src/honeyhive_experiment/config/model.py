@@ -194,10 +194,6 @@ class PassingRangeConfig(_Section):
             raise ValueError(f"min ({self.min:g}) is greater than max ({self.max:g})")
         return self
 
-    def to_wire(self) -> dict[str, float]:
-        """The ``{min?, max?}`` object sent in a run's ``passing_ranges``."""
-        return self.model_dump(exclude_none=True)
-
 
 class MetricConfig(_Section):
     """How a metric is presented (it changes nothing the backend computes)."""
@@ -456,5 +452,5 @@ class ExperimentConfig(_Section):
         return self.metrics.get(name) or MetricConfig()
 
     def wire_passing_ranges(self) -> dict[str, dict[str, float]]:
-        """``passing_ranges`` as a run's create/update body carries them."""
-        return {name: rng.to_wire() for name, rng in self.passing_ranges.items()}
+        """``passing_ranges`` as a run's create/update body carries them: ``{metric: {min?, max?}}``."""
+        return {name: rng.model_dump(exclude_none=True) for name, rng in self.passing_ranges.items()}
