@@ -88,9 +88,6 @@ def annotation(
     *,
     file: str | os.PathLike[str] | None = None,
     line: int | None = None,
-    end_line: int | None = None,
-    col: int | None = None,
-    end_column: int | None = None,
     title: str | None = None,
 ) -> str:
     """An ``::error``/``::warning``/``::notice`` command; with ``file`` and ``line`` it points there."""
@@ -99,9 +96,6 @@ def annotation(
     properties: dict[str, str | int | None] = {
         "file": os.fspath(file) if file is not None else None,
         "line": line,
-        "endLine": end_line,
-        "col": col,
-        "endColumn": end_column,
         "title": title,
     }
     return _command(level, message, properties)
