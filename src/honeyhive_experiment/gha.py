@@ -45,7 +45,6 @@ __all__ = [
 ]
 
 AnnotationLevel = Literal["error", "warning", "notice"]
-OutputValue = str | int | float | bool | None
 
 SUMMARY_LIMIT: Final = 1024 * 1024  # bytes per step: GitHub drops a larger GITHUB_STEP_SUMMARY
 TRUNCATION_NOTE: Final = (
@@ -128,24 +127,12 @@ def commands_stopped(stream: TextIO | None = None) -> Iterator[None]:
         print(f"::{token}::", file=out, flush=True)
 
 
-def _format_value(value: OutputValue) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def write_outputs(path: str | os.PathLike[str], outputs: Mapping[str, OutputValue]) -> None:
-    """Append step outputs to the ``GITHUB_OUTPUT`` file, each as a heredoc (any value is safe).
-
-    Booleans are written ``true``/``false`` and None as an empty string.
-    """
+def write_outputs(path: str | os.PathLike[str], outputs: Mapping[str, str]) -> None:
+    """Append step outputs to the ``GITHUB_OUTPUT`` file, each as a heredoc (any value is safe)."""
     lines: list[str] = []
-    for name, raw in outputs.items():
+    for name, value in outputs.items():
         if not _OUTPUT_NAME.match(name):
             raise ValueError(f"invalid output name {name!r}: use letters, digits, '-' and '_'")
-        value = _format_value(raw)
         delimiter = f"ghadelimiter_{uuid.uuid4()}"
         while delimiter in value:  # astronomically unlikely, but then the value would end early
             delimiter = f"ghadelimiter_{uuid.uuid4()}"
