@@ -158,10 +158,8 @@ class CommentPublisher:
         backoff: float = 1.0,
         secondary_rate_wait: float = 60.0,
         max_rate_limit_wait: float | None = 300.0,
-        timeout: int = 30,
         seconds_between_requests: float | None = 0.25,
         seconds_between_writes: float | None = 1.0,
-        user_agent: str = "honeyhive-experiment",
     ) -> None:
         """The retry (``retry_total`` times): ``backoff`` is the factor of urllib3's exponential backoff (0 s before
         the first retry, then ``backoff`` × 2ⁿ), ``secondary_rate_wait`` the wait after a secondary rate limit
@@ -179,8 +177,8 @@ class CommentPublisher:
             auth=Auth.Token(token),
             base_url=self.api_url,
             per_page=100,
-            timeout=timeout,
-            user_agent=user_agent,
+            timeout=30,
+            user_agent="honeyhive-experiment",
             retry=_Retry(
                 secondary_rate_wait=secondary_rate_wait,
                 max_rate_limit_wait=max_rate_limit_wait,
