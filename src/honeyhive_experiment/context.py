@@ -86,20 +86,11 @@ class CiContext(BaseModel):
 
     def metadata(self, config_digest: str) -> dict[str, Any]:
         """``metadata.ci`` of a run made here, with the experiment file's digest; unknown values left out."""
-        stamped = {
-            "repository": self.repository,
-            "branch": self.branch,
-            "sha": self.sha,
-            "base_sha": self.base_sha,
-            "merge_base_sha": self.merge_base_sha,
-            "pr_number": self.pr_number,
-            "event": self.event,
-            "workflow_run_url": self.workflow_run_url,
-            "config_hash": config_digest,
-            "dirty": self.dirty,
-            "diff_sha256": self.diff_sha256,
-        }
-        return {k: v for k, v in stamped.items() if v is not None}
+        return {**self.model_dump(exclude=_NOT_STAMPED, exclude_none=True), "config_hash": config_digest}
+
+
+_NOT_STAMPED: Final = {"base_ref", "merge_base_ref", "merge_base_unknown"}
+"""What :meth:`CiContext.metadata` leaves out: what only this run's own baseline search reads."""
 
 
 def ci_context(context: Mapping[str, Any]) -> CiContext:
