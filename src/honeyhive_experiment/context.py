@@ -34,6 +34,7 @@ __all__ = [
     "ci_context",
     "env_flag",
     "env_text",
+    "from_a_fork",
     "github_context",
     "http_url",
     "load_event_payload",
@@ -234,7 +235,7 @@ class _Payload:
         return None if _NULL_SHA.fullmatch(value) else value
 
 
-def _different_repos(head: str | None, base: str | None) -> bool:
+def from_a_fork(head: str | None, base: str | None) -> bool:
     """A head repository that is gone (``None``) or differs from the base repository is a fork."""
     return head is None or base is None or head.lower() != base.lower()
 
@@ -282,7 +283,7 @@ def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, An
             pr_number=payload.number("pull_request.number") or payload.number("number"),
             pr_head_sha=payload.sha("pull_request.head.sha"),
             base_sha=payload.sha("pull_request.base.sha"),
-            is_fork=_different_repos(head_name, base_name),
+            is_fork=from_a_fork(head_name, base_name),
         )
         if context["head_ref"] is None:
             values["head_ref"] = payload.text("pull_request.head.ref")
@@ -310,7 +311,7 @@ def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, An
             event=run.text("event"),
             conclusion=run.text("conclusion"),
             pr_numbers=numbers,
-            is_fork=_different_repos(head_name, base_name),
+            is_fork=from_a_fork(head_name, base_name),
         )
         values["triggering_run"] = triggering
         values["is_fork"] = triggering.is_fork

@@ -41,7 +41,7 @@ from github.Issue import Issue
 from github.IssueComment import IssueComment
 from urllib3.util.retry import Retry
 
-from honeyhive_experiment.context import DEFAULT_GITHUB_API_URL
+from honeyhive_experiment.context import DEFAULT_GITHUB_API_URL, from_a_fork
 from honeyhive_experiment.report.markers import comment_head_sha
 from honeyhive_experiment.settings import CommentMode
 
@@ -365,7 +365,7 @@ class CommentPublisher:
         return PullRequestInfo(
             head_sha=pull.head.sha,
             head_repository=full_name,
-            is_fork=full_name is None or full_name.lower() != self.repository.lower(),
+            is_fork=from_a_fork(full_name, self.repository),
         )
 
     def _pull_or_none(self, pr_number: int) -> PullRequestInfo | None:
