@@ -41,6 +41,7 @@ from typing import Final, TextIO
 
 from honeyhive_experiment.errors import InstallError
 from honeyhive_experiment.gha import COMPOSITE_ACTION, group, neutralise
+from honeyhive_experiment.paths import inside
 
 __all__ = [
     "TOOL_DISTRIBUTION",
@@ -220,7 +221,7 @@ def _exists(cwd: Path, value: str) -> bool:
 def _inside(path: str, cwd: Path) -> bool:
     """Whether ``path`` (relative to ``cwd``; ``~`` expanded) is ``cwd`` or under it, symlinks followed."""
     try:
-        return (cwd / os.path.expanduser(path)).resolve().is_relative_to(cwd.resolve())
+        return inside(cwd, os.path.expanduser(path)) is not None
     except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL byte: not a path that can be vouched for
         return False
 
