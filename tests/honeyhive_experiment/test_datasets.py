@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import pickle
@@ -17,8 +16,6 @@ from hypothesis import strategies as st
 from honeyhive_experiment.datasets import (
     ALLOWED_RECORD_KEYS,
     DatasetError,
-    DatasetFile,
-    ManagedDataset,
     Record,
     load_dataset_file,
 )
@@ -549,29 +546,3 @@ def test_dataset_error_is_an_exception_with_fields_and_survives_pickling() -> No
 
 def test_allowed_keys_are_documented() -> None:
     assert frozenset({"id", "datapoint_id", "inputs", "ground_truth", "metadata", "history"}) == ALLOWED_RECORD_KEYS
-
-
-# -------------------------------------------------------------------------------------------- references
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({}, "exactly one of id or name"),
-        ({"id": "a", "name": "b"}, "exactly one of id or name"),
-        ({"id": ""}, "must not be empty"),
-        ({"name": ""}, "must not be empty"),
-    ],
-)
-def test_managed_dataset_needs_exactly_one_name(kwargs: dict[str, str], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        ManagedDataset(**kwargs)
-
-
-def test_refs_are_frozen_values() -> None:
-    assert ManagedDataset(id="abc") == ManagedDataset(id="abc")
-    assert hash(DatasetFile(Path("a.csv"))) == hash(DatasetFile(Path("a.csv")))
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        ManagedDataset(id="abc").id = "other"  # type: ignore[misc]
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        DatasetFile(Path("a.csv")).path = Path("b.csv")  # type: ignore[misc]
