@@ -150,6 +150,16 @@ def tls_for(base_url: str) -> ssl.SSLContext | bool:
     return True
 
 
+def http_url_or_none(value: str) -> str | None:
+    """``value`` stripped of blanks and trailing slashes if it is an http(s) URL (``http://`` or ``https://`` in any
+    case, then something with no blank in it), else ``None``; each caller words its own error."""
+    url = value.strip().rstrip("/")
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https") or any(ch.isspace() for ch in rest):
+        return None
+    return url
+
+
 def process_environment() -> Mapping[str, str]:
     """The process environment: read only when a caller passed no mapping of its own."""
     return os.environ
@@ -182,16 +192,16 @@ def resolve_connection(
 
     Raises :class:`ArgumentError` naming ``api_key`` when no key is found, ``server_url`` when it is not an
     http(s) URL."""
-    url = _given(server_url, SERVER_URL_VARIABLES, environ) or DEFAULT_SERVER_URL
-    scheme, sep, rest = url.partition("://")
-    if not sep or scheme.lower() not in ("http", "https") or not rest.strip("/") or any(c.isspace() for c in rest):
-        raise ArgumentError("server_url", f"expected an http(s) URL, got {url!r}")
+    given = _given(server_url, SERVER_URL_VARIABLES, environ) or DEFAULT_SERVER_URL
+    url = http_url_or_none(given)
+    if url is None:
+        raise ArgumentError("server_url", f"expected an http(s) URL, got {given!r}")
     key = find_api_key(api_key, environ)
     if not key:
         raise ArgumentError(
             "api_key", f"no HoneyHive API key: pass api_key=... or set {' or '.join(API_KEY_VARIABLES)}"
         )
-    return url.rstrip("/"), key
+    return url, key
 
 
 def reason_in_body(response: Any) -> str | None:

@@ -21,6 +21,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from honeyhive_experiment.connection import http_url_or_none
 from honeyhive_experiment.errors import SettingsError
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "ci_context",
     "env_flag",
     "env_text",
+    "from_a_fork",
     "github_context",
     "http_url",
     "load_event_payload",
@@ -85,20 +87,11 @@ class CiContext(BaseModel):
 
     def metadata(self, config_digest: str) -> dict[str, Any]:
         """``metadata.ci`` of a run made here, with the experiment file's digest; unknown values left out."""
-        stamped = {
-            "repository": self.repository,
-            "branch": self.branch,
-            "sha": self.sha,
-            "base_sha": self.base_sha,
-            "merge_base_sha": self.merge_base_sha,
-            "pr_number": self.pr_number,
-            "event": self.event,
-            "workflow_run_url": self.workflow_run_url,
-            "config_hash": config_digest,
-            "dirty": self.dirty,
-            "diff_sha256": self.diff_sha256,
-        }
-        return {k: v for k, v in stamped.items() if v is not None}
+        return {**self.model_dump(exclude=_NOT_STAMPED, exclude_none=True), "config_hash": config_digest}
+
+
+_NOT_STAMPED: Final = {"base_ref", "merge_base_ref", "merge_base_unknown"}
+"""What :meth:`CiContext.metadata` leaves out: what only this run's own baseline search reads."""
 
 
 def ci_context(context: Mapping[str, Any]) -> CiContext:
@@ -164,11 +157,10 @@ def quote(value: str) -> str:
 
 
 def http_url(value: str, name: str, kind: Literal["input", "environment", "flag"] = "input") -> str:
-    stripped = value.strip().rstrip("/")
-    scheme, sep, rest = stripped.partition("://")
-    if not sep or scheme.lower() not in ("http", "https") or not rest or any(ch.isspace() for ch in rest):
+    url = http_url_or_none(value)
+    if url is None:
         raise SettingsError(name, f"expected an http(s) URL, got {quote(value)}", kind=kind)
-    return stripped
+    return url
 
 
 def env_text(env: Mapping[str, str], name: str) -> str | None:
@@ -243,7 +235,7 @@ class _Payload:
         return None if _NULL_SHA.fullmatch(value) else value
 
 
-def _different_repos(head: str | None, base: str | None) -> bool:
+def from_a_fork(head: str | None, base: str | None) -> bool:
     """A head repository that is gone (``None``) or differs from the base repository is a fork."""
     return head is None or base is None or head.lower() != base.lower()
 
@@ -291,7 +283,7 @@ def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, An
             pr_number=payload.number("pull_request.number") or payload.number("number"),
             pr_head_sha=payload.sha("pull_request.head.sha"),
             base_sha=payload.sha("pull_request.base.sha"),
-            is_fork=_different_repos(head_name, base_name),
+            is_fork=from_a_fork(head_name, base_name),
         )
         if context["head_ref"] is None:
             values["head_ref"] = payload.text("pull_request.head.ref")
@@ -319,7 +311,7 @@ def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, An
             event=run.text("event"),
             conclusion=run.text("conclusion"),
             pr_numbers=numbers,
-            is_fork=_different_repos(head_name, base_name),
+            is_fork=from_a_fork(head_name, base_name),
         )
         values["triggering_run"] = triggering
         values["is_fork"] = triggering.is_fork

@@ -39,7 +39,7 @@ from honeyhive_experiment.config import (
     config_hash,
 )
 from honeyhive_experiment.dataset_identity import DatasetIdentity, file_identity
-from honeyhive_experiment.datasets import DatasetFile, load_dataset_file
+from honeyhive_experiment.datasets import load_dataset_file
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.efficiency import presentation
 from honeyhive_experiment.errors import ArgumentError, ExperimentCancelled, NotFoundError, ReportError, ShardsMissing
@@ -127,15 +127,15 @@ def prepare_dataset(settings: Settings, config: ExperimentConfig, client: HoneyH
     """The config's dataset: a repository file becomes an EXT- dataset (its id from the repository and the path,
     see dataset_identity.py), a managed one is fetched."""
     root, config_path = settings.root, str(settings.config_path)
-    ref = config.dataset.to_ref(root)
-    if isinstance(ref, DatasetFile):
-        if not ref.path.is_file():
+    file = config.dataset.file(root)
+    if file is not None:
+        if not file.is_file():
             raise config_error_at(config_path, ("dataset", "path"), f"dataset file {config.dataset.path} not found")
-        records = load_dataset_file(ref.path)
+        records = load_dataset_file(file)
         where = relative(config_path, root)
         identity = file_identity(config.dataset, records, config_file=where, repository=settings.ci.repository)
         return external_dataset(records, identity=identity)
-    return managed_dataset(client, dataset_id=ref.id, name=ref.name)
+    return managed_dataset(client, dataset_id=config.dataset.id, name=config.dataset.name)
 
 
 def run_spec(

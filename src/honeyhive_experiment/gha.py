@@ -45,7 +45,6 @@ __all__ = [
 ]
 
 AnnotationLevel = Literal["error", "warning", "notice"]
-OutputValue = str | int | float | bool | None
 
 SUMMARY_LIMIT: Final = 1024 * 1024  # bytes per step: GitHub drops a larger GITHUB_STEP_SUMMARY
 TRUNCATION_NOTE: Final = (
@@ -88,9 +87,6 @@ def annotation(
     *,
     file: str | os.PathLike[str] | None = None,
     line: int | None = None,
-    end_line: int | None = None,
-    col: int | None = None,
-    end_column: int | None = None,
     title: str | None = None,
 ) -> str:
     """An ``::error``/``::warning``/``::notice`` command; with ``file`` and ``line`` it points there."""
@@ -99,9 +95,6 @@ def annotation(
     properties: dict[str, str | int | None] = {
         "file": os.fspath(file) if file is not None else None,
         "line": line,
-        "endLine": end_line,
-        "col": col,
-        "endColumn": end_column,
         "title": title,
     }
     return _command(level, message, properties)
@@ -134,24 +127,12 @@ def commands_stopped(stream: TextIO | None = None) -> Iterator[None]:
         print(f"::{token}::", file=out, flush=True)
 
 
-def _format_value(value: OutputValue) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def write_outputs(path: str | os.PathLike[str], outputs: Mapping[str, OutputValue]) -> None:
-    """Append step outputs to the ``GITHUB_OUTPUT`` file, each as a heredoc (any value is safe).
-
-    Booleans are written ``true``/``false`` and None as an empty string.
-    """
+def write_outputs(path: str | os.PathLike[str], outputs: Mapping[str, str]) -> None:
+    """Append step outputs to the ``GITHUB_OUTPUT`` file, each as a heredoc (any value is safe)."""
     lines: list[str] = []
-    for name, raw in outputs.items():
+    for name, value in outputs.items():
         if not _OUTPUT_NAME.match(name):
             raise ValueError(f"invalid output name {name!r}: use letters, digits, '-' and '_'")
-        value = _format_value(raw)
         delimiter = f"ghadelimiter_{uuid.uuid4()}"
         while delimiter in value:  # astronomically unlikely, but then the value would end early
             delimiter = f"ghadelimiter_{uuid.uuid4()}"

@@ -41,7 +41,7 @@ from github.Issue import Issue
 from github.IssueComment import IssueComment
 from urllib3.util.retry import Retry
 
-from honeyhive_experiment.context import DEFAULT_GITHUB_API_URL
+from honeyhive_experiment.context import DEFAULT_GITHUB_API_URL, from_a_fork
 from honeyhive_experiment.report.markers import comment_head_sha
 from honeyhive_experiment.settings import CommentMode
 
@@ -158,10 +158,8 @@ class CommentPublisher:
         backoff: float = 1.0,
         secondary_rate_wait: float = 60.0,
         max_rate_limit_wait: float | None = 300.0,
-        timeout: int = 30,
         seconds_between_requests: float | None = 0.25,
         seconds_between_writes: float | None = 1.0,
-        user_agent: str = "honeyhive-experiment",
     ) -> None:
         """The retry (``retry_total`` times): ``backoff`` is the factor of urllib3's exponential backoff (0 s before
         the first retry, then ``backoff`` × 2ⁿ), ``secondary_rate_wait`` the wait after a secondary rate limit
@@ -179,8 +177,8 @@ class CommentPublisher:
             auth=Auth.Token(token),
             base_url=self.api_url,
             per_page=100,
-            timeout=timeout,
-            user_agent=user_agent,
+            timeout=30,
+            user_agent="honeyhive-experiment",
             retry=_Retry(
                 secondary_rate_wait=secondary_rate_wait,
                 max_rate_limit_wait=max_rate_limit_wait,
@@ -367,7 +365,7 @@ class CommentPublisher:
         return PullRequestInfo(
             head_sha=pull.head.sha,
             head_repository=full_name,
-            is_fork=full_name is None or full_name.lower() != self.repository.lower(),
+            is_fork=from_a_fork(full_name, self.repository),
         )
 
     def _pull_or_none(self, pr_number: int) -> PullRequestInfo | None:

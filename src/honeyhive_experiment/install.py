@@ -36,16 +36,15 @@ import tempfile
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TextIO
 
 from honeyhive_experiment.errors import InstallError
 from honeyhive_experiment.gha import COMPOSITE_ACTION, group, neutralise
+from honeyhive_experiment.paths import inside
 
 __all__ = [
     "TOOL_DISTRIBUTION",
-    "Installed",
     "conflicts",
     "install",
     "installer_command",
@@ -84,14 +83,6 @@ _FILE_URL: Final = re.compile(r"(?i)(?<![a-z0-9.-])file:(?://[^/\s]*)?([^\s;#]*)
 def _canonical(name: str) -> str:
     """PEP 503's normalised name: ``Jinja2`` and ``jinja2``, ``typing_extensions`` and ``typing-extensions``."""
     return re.sub(r"[-_.]+", "-", name).lower()
-
-
-@dataclass(frozen=True, slots=True)
-class Installed:
-    """What :func:`install` did: with which installer, and how long it took."""
-
-    installer: str  # "uv" or "pip"
-    seconds: float
 
 
 def tool_pins(distribution: str = TOOL_DISTRIBUTION) -> dict[str, str]:
@@ -230,7 +221,7 @@ def _exists(cwd: Path, value: str) -> bool:
 def _inside(path: str, cwd: Path) -> bool:
     """Whether ``path`` (relative to ``cwd``; ``~`` expanded) is ``cwd`` or under it, symlinks followed."""
     try:
-        return (cwd / os.path.expanduser(path)).resolve().is_relative_to(cwd.resolve())
+        return inside(cwd, os.path.expanduser(path)) is not None
     except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL byte: not a path that can be vouched for
         return False
 
@@ -242,9 +233,8 @@ def install(
     out: TextIO,
     grouped: bool,
     redact: Callable[[str], str] = lambda text: text,
-    python: str = sys.executable,
-) -> Installed:
-    """Install ``arguments`` (``-r requirements.txt``, ``.[evals]``, package specs) into ``python``, run in
+) -> None:
+    """Install ``arguments`` (``-r requirements.txt``, ``.[evals]``, package specs) into this interpreter, run in
     ``cwd``, without moving any of the tool's own distributions.
 
     The installer's output goes to ``out`` line by line (redacted; inside ``::group::`` … ``::endgroup::``
@@ -262,7 +252,7 @@ def install(
     with tempfile.TemporaryDirectory(prefix="honeyhive-install-") as folder:
         constraints = Path(folder) / "constraints.txt"
         constraints.write_text("".join(f"{name}=={version}\n" for name, version in sorted(pins.items())))
-        installer, command = installer_command(arguments, constraints, python=python)
+        installer, command = installer_command(arguments, constraints, python=sys.executable)
         if grouped:
             with group(title, out):
                 returncode, lines = _stream(command, cwd, out, lambda text: neutralise(redact(text)))
@@ -274,7 +264,6 @@ def install(
         raise InstallError(_failure(installer, arguments, lines, pins, returncode, redact), key="install")
     print(f"Installed your dependencies with {installer} in {seconds:.1f} s", file=out, flush=True)
     _refresh_imports(before)
-    return Installed(installer, seconds)
 
 
 def _stream(command: list[str], cwd: Path, out: TextIO, shown: Callable[[str], str]) -> tuple[int, list[str]]:

@@ -34,7 +34,7 @@ from honeyhive_experiment.checkout import git, local_checkout
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import CommentConfig, ExperimentConfig, all_of, config_json_schema_text, load_config
 from honeyhive_experiment.dataset_identity import file_identity
-from honeyhive_experiment.datasets import DatasetFile, load_dataset_file
+from honeyhive_experiment.datasets import load_dataset_file
 from honeyhive_experiment.delivery import (
     Composed,
     Poster,
@@ -447,8 +447,8 @@ def validate(root: Path, config_path: str, install: tuple[str, ...] = (), *, pro
     fetched (validate asks no backend): its names are checked by the evaluators' names only."""
     config = load_config(root / config_path)
     check_paths(config, str(root / config_path), root)
-    ref = config.dataset.to_ref(root)
-    records = load_dataset_file(ref.path) if isinstance(ref, DatasetFile) else None
+    file = config.dataset.file(root)
+    records = load_dataset_file(file) if file is not None else None
     if install:
         from honeyhive_experiment.install import install as install_into
 

@@ -85,7 +85,7 @@ from typing import Any, Final, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from honeyhive_experiment.client import DEFAULT_SERVER_URL
+from honeyhive_experiment.connection import DEFAULT_SERVER_URL, find_api_key
 from honeyhive_experiment.context import (
     DEFAULT_GITHUB_API_URL,
     DEFAULT_GITHUB_SERVER_URL,
@@ -335,8 +335,8 @@ class Settings(BaseModel):
             values["server_url"] = http_url(server_url, "--server-url", "flag")
         elif (variable := _first_set(env, "HH_API_URL", "HONEYHIVE_SERVER_URL")) is not None:
             values["server_url"] = http_url(env[variable].strip(), variable, "environment")
-        if (variable := _first_set(env, "HH_API_KEY", "HONEYHIVE_API_KEY")) is not None:
-            values["api_key"] = SecretStr(env[variable].strip())
+        if (key := find_api_key(None, env)) is not None:
+            values["api_key"] = SecretStr(key)
         if app_url := env_text(env, _ENV["app-url"]):
             values["app_url"] = http_url(app_url, _ENV["app-url"], "environment")
         values.update(_common(env))

@@ -34,7 +34,6 @@ from honeyhive_experiment.config import (
     parse_config,
     split_import_path,
 )
-from honeyhive_experiment.datasets import DatasetFile, ManagedDataset
 
 pytestmark = pytest.mark.unit
 
@@ -171,9 +170,9 @@ def test_helpers_for_the_run() -> None:
         "latency_ms": {"max": 2500.0},
     }
     assert config.metric("latency_ms").direction is Direction.LOWER
-    assert config.dataset.to_ref("/repo") == DatasetFile(Path("/repo/data/questions.jsonl"))
-    assert DatasetConfig(id="abc").to_ref() == ManagedDataset(id="abc")
-    assert DatasetConfig(name="golden").to_ref() == ManagedDataset(name="golden")
+    assert config.dataset.file("/repo") == Path("/repo/data/questions.jsonl")
+    assert DatasetConfig(id="abc").file() is None
+    assert DatasetConfig(name="golden").file() is None
     assert split_import_path("pkg.mod:Cls.method") == ("pkg.mod", "Cls.method")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import pickle
@@ -17,11 +16,7 @@ from hypothesis import strategies as st
 from honeyhive_experiment.datasets import (
     ALLOWED_RECORD_KEYS,
     DatasetError,
-    DatasetFile,
-    DatasetRef,
-    ManagedDataset,
     Record,
-    load_dataset,
     load_dataset_file,
 )
 
@@ -551,62 +546,3 @@ def test_dataset_error_is_an_exception_with_fields_and_survives_pickling() -> No
 
 def test_allowed_keys_are_documented() -> None:
     assert frozenset({"id", "datapoint_id", "inputs", "ground_truth", "metadata", "history"}) == ALLOWED_RECORD_KEYS
-
-
-# -------------------------------------------------------------------------------------------- references
-
-
-class FakeManagedSource:
-    """Stands in for the HTTP client at the managed-dataset seam."""
-
-    def __init__(self, records: list[Record]) -> None:
-        self.records = records
-        self.asked: list[ManagedDataset] = []
-
-    def fetch_dataset_records(self, dataset: ManagedDataset) -> list[Record]:
-        self.asked.append(dataset)
-        return self.records
-
-
-def test_load_dataset_reads_files_itself(tmp_path: Path) -> None:
-    path = write(tmp_path / "spec.json", json.dumps(SPEC_RECORDS))
-    source = FakeManagedSource([])
-    ref: DatasetRef = DatasetFile(path)
-    assert load_dataset(ref, managed=source) == SPEC_RECORDS
-    assert source.asked == []
-
-
-def test_load_dataset_asks_the_source_for_managed_datasets() -> None:
-    records: list[Record] = [{"inputs": {"q": 1}, "ground_truth": None, "id": "64f0c0ffee0000000000beef"}]
-    source = FakeManagedSource(records)
-    ref: DatasetRef = ManagedDataset(name="golden")
-    assert load_dataset(ref, managed=source) == records
-    assert source.asked == [ManagedDataset(name="golden")]
-
-
-def test_load_dataset_managed_without_source_is_a_programming_error() -> None:
-    with pytest.raises(ValueError, match="'golden' needs a ManagedDatasetSource"):
-        load_dataset(ManagedDataset(name="golden"))
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({}, "exactly one of id or name"),
-        ({"id": "a", "name": "b"}, "exactly one of id or name"),
-        ({"id": ""}, "must not be empty"),
-        ({"name": ""}, "must not be empty"),
-    ],
-)
-def test_managed_dataset_needs_exactly_one_name(kwargs: dict[str, str], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        ManagedDataset(**kwargs)
-
-
-def test_refs_are_frozen_values() -> None:
-    assert ManagedDataset(id="abc") == ManagedDataset(id="abc")
-    assert hash(DatasetFile(Path("a.csv"))) == hash(DatasetFile(Path("a.csv")))
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        ManagedDataset(id="abc").id = "other"  # type: ignore[misc]
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        DatasetFile(Path("a.csv")).path = Path("b.csv")  # type: ignore[misc]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,6 +31,9 @@ from honeyhive_experiment import (
     get_run_result,
     managed_dataset,
 )
+from honeyhive_experiment.config import DatasetConfig, ExperimentConfig
+from honeyhive_experiment.flow import prepare_dataset
+from honeyhive_experiment.settings import Settings
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
 
@@ -236,6 +240,19 @@ def test_managed_dataset_end_to_end(hh: HoneyHiveClient, client: httpx.Client) -
     assert "offline_dataset_id" not in stored["metadata"]
     # the sessions carry the managed ids
     assert {e["metadata"]["dataset_id"] for e in session_events(client, result.run_id)} == {dataset_id}
+
+
+def test_the_experiment_file_names_a_managed_dataset_by_its_id_or_its_name(
+    hh: HoneyHiveClient, client: httpx.Client, tmp_path: Path
+) -> None:
+    dataset_id, ids = create_managed_dataset(client, "named-in-the-file", RECORDS[:2])
+    settings = Settings(working_directory=tmp_path)
+    for named in (DatasetConfig(id=dataset_id), DatasetConfig(name="named-in-the-file")):
+        config = ExperimentConfig(name="managed", function="app:answer", dataset=named)
+        prepared = prepare_dataset(settings, config, hh)
+        assert prepared.external is False
+        assert prepared.dataset_id == dataset_id
+        assert [dp.id for dp in prepared.datapoints] == ids
 
 
 def test_comparison_of_two_runs_shows_exactly_the_improved_and_degraded_datapoints(hh: HoneyHiveClient) -> None:

@@ -150,6 +150,23 @@ def test_pull_request_event_is_read_completely() -> None:
     assert s.config_path == Path("/github/workspace/.honeyhive/experiment.yml")  # files resolve under the workspace
 
 
+def test_the_run_is_stamped_with_where_it_comes_from_and_no_unknown_value() -> None:
+    ci = Settings.from_mapping(pr_env(), event_payload=event("pull_request")).ci
+    found = ci.model_copy(update={"merge_base_sha": "m" * 40, "merge_base_ref": "main", "dirty": False})
+    assert found.metadata("digest") == {
+        "repository": "acme/support-bot",
+        "branch": "feature/shorter-prompt",
+        "sha": PR_HEAD,
+        "base_sha": PR_BASE,
+        "merge_base_sha": "m" * 40,
+        "pr_number": 42,
+        "event": "pull_request",
+        "workflow_run_url": "https://github.com/acme/support-bot/actions/runs/13641151203/attempts/2",
+        "dirty": False,  # known, so stamped; diff_sha256 is unknown (None), so left out
+        "config_hash": "digest",
+    }  # base_ref, merge_base_ref and merge_base_unknown serve only this run's own baseline search
+
+
 def test_pull_request_from_a_fork() -> None:
     s = Settings.from_mapping(pr_env(GITHUB_HEAD_REF="main", HH_API_KEY=""), event_payload=event("pull_request_fork"))
     assert s.is_fork is True

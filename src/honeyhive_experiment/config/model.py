@@ -2,7 +2,7 @@
 
 Owns what each section accepts and how its keys combine (one dataset source, at least one bound, a pinned
 baseline run excludes the strategy, distinct evaluators), and the few helpers callers ask a validated config
-for (:meth:`ExperimentConfig.metric`, :meth:`DatasetConfig.to_ref`). Field descriptions are the attribute
+for (:meth:`ExperimentConfig.metric`, :meth:`DatasetConfig.file`). Field descriptions are the attribute
 docstrings (``use_attribute_docstrings``), which the JSON Schema publishes; reading YAML is :mod:`.load`'s job.
 """
 
@@ -46,7 +46,7 @@ from honeyhive_experiment.config.fields import (
     _LocatedValueError,
     _Number,
 )
-from honeyhive_experiment.datasets import SUPPORTED_SUFFIXES, DatasetFile, DatasetRef, ManagedDataset
+from honeyhive_experiment.datasets import SUPPORTED_SUFFIXES
 
 __all__ = [
     "CONFIG_VERSION",
@@ -143,12 +143,10 @@ class DatasetConfig(_Section):
         """True for a repository file (an external ``EXT-`` dataset)."""
         return self.path is not None
 
-    def to_ref(self, root: str | os.PathLike[str] = ".") -> DatasetRef:
-        """The dataset reference :func:`honeyhive_experiment.datasets.load_dataset` takes; ``root`` is the
-        repository root a file path is resolved against."""
-        if self.path is not None:
-            return DatasetFile(Path(root) / self.path)
-        return ManagedDataset(id=self.id, name=self.name)
+    def file(self, root: str | os.PathLike[str] = ".") -> Path | None:
+        """The dataset file, resolved against the repository root ``root``; ``None`` for a managed dataset (its
+        ``id`` or ``name`` names it)."""
+        return Path(root) / self.path if self.path is not None else None
 
 
 class EvaluatorSpec(_Section):
@@ -193,10 +191,6 @@ class PassingRangeConfig(_Section):
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min ({self.min:g}) is greater than max ({self.max:g})")
         return self
-
-    def to_wire(self) -> dict[str, float]:
-        """The ``{min?, max?}`` object sent in a run's ``passing_ranges``."""
-        return self.model_dump(exclude_none=True)
 
 
 class MetricConfig(_Section):
@@ -456,5 +450,5 @@ class ExperimentConfig(_Section):
         return self.metrics.get(name) or MetricConfig()
 
     def wire_passing_ranges(self) -> dict[str, dict[str, float]]:
-        """``passing_ranges`` as a run's create/update body carries them."""
-        return {name: rng.to_wire() for name, rng in self.passing_ranges.items()}
+        """``passing_ranges`` as a run's create/update body carries them: ``{metric: {min?, max?}}``."""
+        return {name: rng.model_dump(exclude_none=True) for name, rng in self.passing_ranges.items()}

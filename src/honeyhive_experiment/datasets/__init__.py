@@ -2,15 +2,14 @@
 
 A dataset is either a *managed* HoneyHive dataset (by id or by name, fetched through the HTTP client) or a
 *file in the repository* (``.jsonl``, ``.json`` or ``.csv``) that becomes an external ``EXT-`` dataset.
-:data:`DatasetRef` names one of the two; :func:`load_dataset` turns it into records.
+The experiment file names one of the two (:class:`~honeyhive_experiment.config.DatasetConfig`);
+:func:`load_dataset_file` turns a file into records.
 
-This package owns the file half. The managed half is a seam: :class:`ManagedDatasetSource` is what the HTTP
-client (``client.py``) implements; nothing here does HTTP.
+This package owns the file half; nothing here does HTTP.
 
 The package
 -----------
-* :mod:`.refs`: the references (:class:`ManagedDataset`, :class:`DatasetFile`) and the managed-dataset seam;
-* :mod:`.load`: :func:`load_dataset` and :func:`load_dataset_file`, which picks the reader by suffix;
+* :mod:`.load`: :func:`load_dataset_file`, which picks the reader by suffix;
 * :mod:`.records`: the record shape and id checks every reader shares, and the strict JSON decoder;
 * :mod:`.jsonl`, :mod:`.jsonfile`, :mod:`.csvfile`: one reader per format, each locating its errors.
 
@@ -69,9 +68,8 @@ Every problem is raised as :class:`DatasetError` (``path``, ``location``, ``mess
 from __future__ import annotations
 
 from honeyhive_experiment.datasets.csvfile import CSV_SECTIONS, CSV_TYPES
-from honeyhive_experiment.datasets.load import SUPPORTED_SUFFIXES, load_dataset, load_dataset_file
+from honeyhive_experiment.datasets.load import SUPPORTED_SUFFIXES, load_dataset_file
 from honeyhive_experiment.datasets.records import ALLOWED_RECORD_KEYS, Record
-from honeyhive_experiment.datasets.refs import DatasetFile, DatasetRef, ManagedDataset, ManagedDatasetSource
 from honeyhive_experiment.errors import DatasetError
 
 __all__ = [
@@ -80,11 +78,6 @@ __all__ = [
     "CSV_TYPES",
     "SUPPORTED_SUFFIXES",
     "DatasetError",
-    "DatasetFile",
-    "DatasetRef",
-    "ManagedDataset",
-    "ManagedDatasetSource",
     "Record",
-    "load_dataset",
     "load_dataset_file",
 ]

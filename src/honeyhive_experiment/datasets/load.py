@@ -1,8 +1,8 @@
-"""Loading a dataset: a reference → its records, a repository file read by the reader for its suffix.
+"""Loading a dataset file: a repository file read by the reader for its suffix.
 
 Owns :data:`SUPPORTED_SUFFIXES` and the choice of reader, the ``OSError`` → :class:`DatasetError` mapping,
-and the rule that a dataset has at least one record. A managed dataset is fetched through the
-:class:`ManagedDatasetSource` the caller passes in; nothing here does HTTP.
+and the rule that a dataset has at least one record. A managed dataset is fetched by the HTTP client
+(:func:`honeyhive_experiment.experiment.managed_dataset`).
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from honeyhive_experiment.datasets.csvfile import load_csv
 from honeyhive_experiment.datasets.jsonfile import load_json
 from honeyhive_experiment.datasets.jsonl import load_jsonl
 from honeyhive_experiment.datasets.records import Record
-from honeyhive_experiment.datasets.refs import DatasetFile, DatasetRef, ManagedDatasetSource
 from honeyhive_experiment.errors import DatasetError
 
-__all__ = ["SUPPORTED_SUFFIXES", "load_dataset", "load_dataset_file"]
+__all__ = ["SUPPORTED_SUFFIXES", "load_dataset_file"]
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".jsonl", ".json", ".csv")
 
@@ -27,15 +26,6 @@ _LOADERS: dict[str, Callable[[str], list[Record]]] = {
     ".json": load_json,
     ".csv": load_csv,
 }
-
-
-def load_dataset(ref: DatasetRef, *, managed: ManagedDatasetSource | None = None) -> list[Record]:
-    """The records of ``ref``: a file is loaded here, a managed dataset through ``managed``."""
-    if isinstance(ref, DatasetFile):
-        return load_dataset_file(ref.path)
-    if managed is None:
-        raise ValueError(f"loading the managed dataset {ref.id or ref.name!r} needs a ManagedDatasetSource")
-    return managed.fetch_dataset_records(ref)
 
 
 def load_dataset_file(path: str | os.PathLike[str]) -> list[Record]:
