@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Literal
 
 from honeyhive_experiment import backend, cancellation
 from honeyhive_experiment.checkout import git, local_checkout
@@ -118,7 +118,6 @@ def run(
     progress: Callable[[Progress], None] | None = None,
     post: Poster | None = None,
     write: bool = True,
-    out: TextIO | None = None,
 ) -> Outcome:
     """Run, judge and report the experiment of ``settings`` (its ``mode``); the exit code follows the verdict.
 
@@ -126,7 +125,7 @@ def run(
     installed the signal handlers: it notes the phase a signal arrives in). ``post``: how the comment is posted
     (:func:`poster`). ``write=False`` (the Python API) writes no file and prints and posts nothing: the report is
     returned."""
-    return _Invocation(settings, cancel or cancellation.Cancellation(), progress, post, write, out).run()
+    return _Invocation(settings, cancel or cancellation.Cancellation(), progress, post, write).run()
 
 
 class _Invocation:
@@ -139,14 +138,12 @@ class _Invocation:
         progress: Callable[[Progress], None] | None,
         post: Poster | None,
         write: bool,
-        out: TextIO | None,
     ) -> None:
         self.settings = settings
         self.cancel = cancel
         self.progress = progress
         self.post = post if write else None
         self.write = write
-        self.out = out
         self.now = datetime.now(UTC)
         self.redactor = Redactor(settings.secrets())
         self.report_file = settings.report_file if write else None
@@ -305,7 +302,6 @@ class _Invocation:
             report_file=self.report_file,
             html_file=self.html_file,
             post=posting,
-            out=self.out,
         )
         return Outcome(code, composed)
 
