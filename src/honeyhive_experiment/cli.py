@@ -33,7 +33,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO, cast
 
-from honeyhive_experiment.errors import EXIT_INTERRUPTED, EXIT_USAGE, ConfigError, ExperimentError, SettingsError
+from honeyhive_experiment.errors import EXIT_INTERRUPTED, EXIT_USAGE, ExperimentError, SettingsError
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_experiment.version import __version__
 
@@ -217,7 +217,7 @@ def _run(settings: Settings, redactor: Redactor, *, interactive: bool) -> int:
 
 def _refused(exc: ExperimentError) -> int:
     """A command that could not be carried out: each problem on its own line (a config error may have several)."""
-    for issue in exc.issues if isinstance(exc, ConfigError) else (exc,):
+    for issue in exc.issues:
         print(f"error: {issue}", file=sys.stderr)
     return EXIT_USAGE
 

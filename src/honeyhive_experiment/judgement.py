@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from honeyhive_experiment.config import CommentConfig, GateRule, MetricConfig
-from honeyhive_experiment.errors import ConfigError, ExperimentCancelled, ExperimentError, HoneyHiveError
+from honeyhive_experiment.errors import ExperimentCancelled, ExperimentError, HoneyHiveError
 from honeyhive_experiment.models import ExperimentResultSummary, MetricKey, RunComparisonResult
 from honeyhive_experiment.models.details import DatapointDetails
 from honeyhive_experiment.significance import Assessment
@@ -154,6 +154,5 @@ def failure(exc: BaseException, *, cancelled: bool) -> tuple[Decision, str, tupl
     if not isinstance(exc, ExperimentError):
         problem = f"unexpected {type(exc).__name__}: {exc}"
         return Decision(Verdict.ERROR, (problem,)), problem, ()
-    issues = exc.issues if isinstance(exc, ConfigError) else (exc,)
     notes = ("The run was cancelled.",) if cancelled else ()
-    return Decision(Verdict.ERROR, tuple(_describe(issue) for issue in issues)), _describe(exc), notes
+    return Decision(Verdict.ERROR, tuple(_describe(issue) for issue in exc.issues)), _describe(exc), notes

@@ -48,7 +48,6 @@ from honeyhive_experiment.delivery import (
 from honeyhive_experiment.errors import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
-    ConfigError,
     ExperimentError,
     HoneyHiveError,
     NotWritable,
@@ -168,7 +167,7 @@ class _Invocation:
             self._announce("error", exc)
             return Outcome(EXIT_USAGE)
         except ExperimentError as exc:
-            for problem in exc.issues if isinstance(exc, ConfigError) else (exc,):
+            for problem in exc.issues:
                 self._announce("error", problem)
             if settings.mode is Mode.RUN:  # a shard job reports nothing: the report job judges the run
                 return Outcome(exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error))
