@@ -32,6 +32,7 @@ from honeyhive_experiment.client import HoneyHiveClient, poll
 from honeyhive_experiment.config import (
     BaselineConfig,
     BaselineStrategy,
+    CommentConfig,
     Direction,
     ExperimentConfig,
     MetricConfig,
@@ -88,6 +89,7 @@ __all__ = [
     "check_paths",
     "find_baseline",
     "judge",
+    "judgement_without_run",
     "prepare_dataset",
     "published_run",
     "record_shard",
@@ -287,13 +289,10 @@ def judge(
         baseline_totals = run_totals(client, baseline.run.run_id, baseline_result)
     enter(cancel, "reading the key metrics' trend")
     trend = key_metric_trend(client, config, identity, ci.base_ref, exclude=(result.run_id,))
-    return Judgement(
-        experiment=config.name,
-        decision=decision,
+    return dataclasses.replace(
+        judgement_without_run(settings, config, decision, now=now),
         run_id=result.run_id,
         run_url=settings.run_link(result.run_id) if settings.api_key else None,
-        head_sha=ci.sha,
-        pr_number=ci.pr_number,
         summary=result.summary,
         comparison=comparison,
         baseline=_baseline_info(baseline, baseline_result, comparison, result, dataset, settings),
@@ -301,9 +300,7 @@ def judge(
         notes=notes,
         inputs_by_datapoint={dp.id: dp.inputs for dp in dataset.datapoints},
         metrics=metrics,
-        comment=config.comment,
         trend=trend,
-        judged_metrics=(*config.passing_ranges, *config.gate),
         gates=config.gate,
         assessment=assessment,
         gate_assessment=gate_assessment,
@@ -313,8 +310,25 @@ def judge(
         trials=max(result.summary.trials, settings.trials or config.trials),
         totals=totals,
         baseline_totals=baseline_totals,
+    )
+
+
+def judgement_without_run(
+    settings: Settings, config: ExperimentConfig | None, decision: Decision, *, now: datetime
+) -> Judgement:
+    """What every judgement says of its invocation: the experiment (the config file's path when it could not be
+    read), the config's metrics and comment, the commit and pull request, when and by which version. The fork
+    without secrets and an invocation that failed are judged with no more; :func:`judge` adds the run."""
+    return Judgement(
+        experiment=config.name if config is not None else str(settings.config),
+        decision=decision,
+        metrics=config.metrics if config is not None else {},
+        comment=config.comment if config is not None else CommentConfig(),
+        judged_metrics=(*config.passing_ranges, *config.gate) if config is not None else (),
+        head_sha=settings.ci.sha,
+        pr_number=settings.ci.pr_number,
         dry_run=settings.dry_run,
-        dirty=bool(ci.dirty),
+        dirty=bool(settings.ci.dirty),
         generated_at=now,
         tool_version=__version__,
     )

@@ -32,7 +32,7 @@ from typing import Literal
 from honeyhive_experiment import backend, cancellation
 from honeyhive_experiment.checkout import git, local_checkout
 from honeyhive_experiment.client import HoneyHiveClient
-from honeyhive_experiment.config import CommentConfig, ExperimentConfig, all_of, config_json_schema_text, load_config
+from honeyhive_experiment.config import ExperimentConfig, all_of, config_json_schema_text, load_config
 from honeyhive_experiment.dataset_identity import file_identity
 from honeyhive_experiment.datasets import load_dataset_file
 from honeyhive_experiment.delivery import (
@@ -61,6 +61,7 @@ from honeyhive_experiment.flow import (
     Watch,
     check_paths,
     find_baseline,
+    judgement_without_run,
     prepare_dataset,
     published_run,
     record_shard,
@@ -81,8 +82,7 @@ from honeyhive_experiment.probe import probe as probe_datapoint
 from honeyhive_experiment.report import Redactor
 from honeyhive_experiment.settings import CommentMode, Mode, Settings
 from honeyhive_experiment.user_code import check_produced_names, load_user_code, repository_on_path
-from honeyhive_experiment.verdict import Decision, Verdict, exit_code
-from honeyhive_experiment.version import __version__
+from honeyhive_experiment.verdict import Verdict, exit_code
 
 __all__ = [
     "Outcome",
@@ -147,7 +147,6 @@ class _Invocation:
         self.redactor = Redactor(settings.secrets())
         self.report_file = settings.report_file if write else None
         self.html_file = settings.html_file if write else None
-        self.experiment: str = str(settings.config)
         self.config: ExperimentConfig | None = None
 
     def run(self) -> Outcome:
@@ -199,12 +198,11 @@ class _Invocation:
         settings = locate(self.settings)
         self.settings = settings
         config = self.config = load_config(settings.config_path)
-        self.experiment = config.name
         check_paths(config, str(settings.config_path), settings.root)
         if not settings.api_key and not settings.dry_run:
             if settings.is_fork:
                 self.post = None  # nothing to post with, and nothing was run
-                return self.finish(self._judgement(FORK_WITHOUT_SECRETS))
+                return self.finish(judgement_without_run(settings, config, FORK_WITHOUT_SECRETS, now=self.now))
             raise SettingsError("api-key", "the HoneyHive API key is not set: pass it from a secret")
         if settings.mode in (Mode.ALL, Mode.RUN) and settings.install:  # before the user's code is imported
             _install(settings, self.redactor)
@@ -255,26 +253,10 @@ class _Invocation:
         if self.write:  # the Python API prints nothing: the report says it
             announce(self.settings, self.redactor, level, problem)
 
-    def _judgement(self, decision: Decision) -> Judgement:
-        """A judgement without a run (the fork without secrets, an invocation that failed)."""
-        config = self.config
-        return Judgement(
-            experiment=self.experiment,
-            decision=decision,
-            metrics=config.metrics if config is not None else {},
-            comment=config.comment if config is not None else CommentConfig(),
-            judged_metrics=(*config.passing_ranges, *config.gate) if config is not None else (),
-            head_sha=self.settings.ci.sha,
-            pr_number=self.settings.ci.pr_number,
-            dry_run=self.settings.dry_run,
-            dirty=bool(self.settings.ci.dirty),
-            generated_at=self.now,
-            tool_version=__version__,
-        )
-
     def _failed(self, exc: BaseException, *, cancelled: bool) -> Judgement:
         decision, error, notes = failure(exc, cancelled=cancelled)
-        return replace(self._judgement(decision), error=error, notes=notes)
+        judgement = judgement_without_run(self.settings, self.config, decision, now=self.now)
+        return replace(judgement, error=error, notes=notes)
 
     def finish(self, judgement: Judgement, client: HoneyHiveClient | None = None) -> Outcome:
         """The report of ``judgement``, written everywhere it goes (unless ``write`` is off), and the check's verdict
