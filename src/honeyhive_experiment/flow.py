@@ -19,8 +19,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable, Collection, Mapping
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -201,19 +201,28 @@ class Watch:
     user_code: Callable[[], AbstractContextManager[object]] = nullcontext
 
 
+@contextmanager
+def _user_code(
+    settings: Settings, config: ExperimentConfig, dataset: PreparedDataset, watch: Watch
+) -> Iterator[RunSpec]:
+    """The run's spec, its user code imported, while that code runs: under ``watch.user_code`` from the import on,
+    its siblings importable lazily, and its LLM calls captured by the instrumentations the experiment file names."""
+    with watch.user_code():
+        instrumentations = load_instrumentations(config, str(settings.config_path))
+        code = load_user_code(config, str(settings.config_path), settings.root)
+        spec = run_spec(settings, config, dataset, code, watch=watch)
+        with repository_on_path(settings.root), switched_on(instrumentations):
+            yield spec
+
+
 def run_experiment(
     settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, now: datetime, watch: Watch
 ) -> Judgement:
     """Run the experiment as one HoneyHive run, then judge it."""
     enter(watch.cancel, "preparing the run")
     dataset = prepare_dataset(settings, config, client)
-    with watch.user_code():
-        instrumentations = load_instrumentations(config, str(settings.config_path))
-        code = load_user_code(config, str(settings.config_path), settings.root)
-        spec = run_spec(settings, config, dataset, code, watch=watch)
-        # the user's function may import its siblings lazily; its LLM calls are captured while it runs
-        with repository_on_path(settings.root), switched_on(instrumentations):
-            result = record_run(spec, dataset, client=client)
+    with _user_code(settings, config, dataset, watch) as spec:
+        result = record_run(spec, dataset, client=client)
     try:
         return judge(client, config, settings, result, dataset, now=now, cancel=watch.cancel)
     except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed
@@ -473,13 +482,9 @@ def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHive
     if shard is not None:  # all trials of a datapoint run in the shard the datapoint belongs to
         mine = select(mine, [dp.id for dp in mine], shard)
     recorded = _recorded_sessions(client, run_id)
-    with watch.user_code():
-        instrumentations = load_instrumentations(config, str(settings.config_path))
-        code = load_user_code(config, str(settings.config_path), settings.root)
-        spec = run_spec(settings, config, dataset, code, watch=watch)
-        sessions = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)}
-        with repository_on_path(settings.root), switched_on(instrumentations):
-            outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
+    with _user_code(settings, config, dataset, watch) as spec:
+        outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
+    sessions = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)}
     return ShardResult(run_id, shard, len(mine), len(sessions & recorded), tuple(outcomes), spec.trials)
 
 
