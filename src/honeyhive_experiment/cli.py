@@ -226,7 +226,7 @@ def _validate(settings: Settings, *, probe: bool) -> int:
     from honeyhive_experiment.operations import validate
 
     try:
-        found = validate(settings.root, str(settings.config), settings.install, probe=probe)
+        found = validate(settings, probe=probe)
     except ExperimentError as exc:
         return _refused(exc)
     print(f"ok: {found}")

@@ -414,26 +414,27 @@ def _install(settings: Settings, redactor: Redactor) -> None:
 # ----------------------------------------------------------------------------------------------- validate
 
 
-def validate(root: Path, config_path: str, install: tuple[str, ...] = (), *, probe: bool = True) -> str:
-    """Check the experiment file at ``root / config_path``, its dataset and its imports (after installing
-    ``install``, as ``run`` would); what was found, in a line. Raises the ExperimentError found.
+def validate(settings: Settings, *, probe: bool = True) -> str:
+    """Check the experiment file of ``settings``, its dataset and its imports (after installing ``settings.install``,
+    as ``run`` would); what was found, in a line. Raises the ExperimentError found.
 
     ``probe``: also run the function and the evaluators on the dataset file's first datapoint, recording nothing
     (:mod:`~honeyhive_experiment.probe`), and check the metric names the config uses against the names they
     really produced: a raise there, or a key no evaluator produced, is an error. A managed dataset is not
     fetched (validate asks no backend): its names are checked by the evaluators' names only."""
-    config = load_config(root / config_path)
-    check_paths(config, str(root / config_path), root)
+    root, config_file = settings.root, str(settings.config_path)
+    config = load_config(settings.config_path)
+    check_paths(config, config_file, root)
     file = config.dataset.file(root)
     records = load_dataset_file(file) if file is not None else None
-    if install:
-        from honeyhive_experiment.install import install as install_into
+    if settings.install:
+        from honeyhive_experiment.install import install
 
-        install_into(install, cwd=root, out=sys.stderr, grouped=False)
-    load_instrumentations(config, str(root / config_path))  # each library instrument names has one installed
-    code = load_user_code(config, str(root / config_path), root)
+        install(settings.install, cwd=root, out=sys.stderr, grouped=False)
+    load_instrumentations(config, config_file)  # each library instrument names has one installed
+    code = load_user_code(config, config_file, root)
     what = f"{len(records)} datapoints" if records is not None else "a managed dataset"
-    found = f"{config_path}: experiment {config.name!r}, {what}, {len(code.evaluators)} evaluator(s)"
+    found = f"{settings.config}: experiment {config.name!r}, {what}, {len(code.evaluators)} evaluator(s)"
     if not probe or not records:
         return found
     identity = file_identity(config.dataset, records, config_file=None, repository=None)  # ids as a run's
@@ -441,9 +442,7 @@ def validate(root: Path, config_path: str, install: tuple[str, ...] = (), *, pro
     where = f"the first datapoint of {config.dataset.path}"
     with repository_on_path(root):  # the function may import its siblings lazily, as in a run
         probed = probe_datapoint(code, first, name=config.name, timeout=config.timeout, where=where)
-    problems = check_produced_names(
-        config, probed.metrics, str(root / config_path), where=f"{where} (id {probed.datapoint_id})"
-    )
+    problems = check_produced_names(config, probed.metrics, config_file, where=f"{where} (id {probed.datapoint_id})")
     if problems:
         raise all_of(problems)
     return f"{found}; the first datapoint's metrics: {', '.join(probed.metrics) or 'none'}"
