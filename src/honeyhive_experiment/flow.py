@@ -677,14 +677,13 @@ MAX_TABLE_ROWS = 5000
 """The most datapoints a report's table holds: beyond it, those that got worse or failed first."""
 
 
-def with_details(
-    client: HoneyHiveClient, judgement: Judgement, *, session_url: str | None = None, limit: int = MAX_TABLE_ROWS
-) -> Judgement:
+def with_details(client: HoneyHiveClient, judgement: Judgement, settings: Settings) -> Judgement:
     """``judgement`` with both runs' datapoints read back from the backend (their events): inputs, outputs, errors,
-    metric values and explanations, for the HTML report's table. At most ``limit`` datapoints are held: those
-    the backend's comparison says got worse (in their metric's direction) or its result says failed first, then
-    the rest in the backend's order. ``session_url``: a session's page in the app (``{session_id}`` in it).
-    With trials, a datapoint's texts are its first trial's and its values the backend's summary's (its means)."""
+    metric values and explanations, for the HTML report's table, each linked to its session's page in the app
+    (:meth:`~honeyhive_experiment.settings.Settings.session_link`). At most :data:`MAX_TABLE_ROWS` datapoints are
+    held: those the backend's comparison says got worse (in their metric's direction) or its result says failed
+    first, then the rest in the backend's order. With trials, a datapoint's texts are its first trial's and its
+    values the backend's summary's (its means)."""
     summary, comparison = judgement.summary, judgement.comparison
     if judgement.run_id is None or summary is None:
         return judgement
@@ -696,7 +695,8 @@ def with_details(
         for delta in comparison.metrics:
             lower = judgement.metrics.get(delta.metric_name, _PLAIN).direction is Direction.LOWER
             first.update(delta.moved(lower=lower)[1])
-    chosen = set(sorted(order, key=lambda ident: ident not in first)[:limit])  # a stable sort: the backend's order
+    # a stable sort: the backend's order, those that got worse or failed first
+    chosen = set(sorted(order, key=lambda ident: ident not in first)[:MAX_TABLE_ROWS])
     current = with_backend_values(get_run_records(client, judgement.run_id, keep=chosen.__contains__), summary)
     baseline = None
     if comparison is not None:
@@ -704,7 +704,7 @@ def with_details(
         if judgement.baseline is not None and judgement.baseline.trials > 1:  # its values: its datapoints' means
             baseline = with_backend_values(baseline, get_run_result(client, comparison.old_run_id))
     shown = tuple(ident for ident in dict.fromkeys(order) if ident in chosen)
-    details = DatapointDetails(current, baseline, shown, len(dict.fromkeys(order)), session_url)
+    details = DatapointDetails(current, baseline, shown, len(dict.fromkeys(order)), settings.session_link())
     return dataclasses.replace(judgement, details=details)
 
 

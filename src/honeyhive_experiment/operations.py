@@ -391,7 +391,7 @@ def _with_details(client: HoneyHiveClient, judgement: Judgement, settings: Setti
     """``judgement`` with both runs' datapoints read back from the backend for the HTML report's table; when the
     backend cannot give them, the judgement as it is (the page says the table is missing) and a warning."""
     try:
-        return with_details(client, judgement, session_url=settings.session_link())
+        return with_details(client, judgement, settings)
     except HoneyHiveError as exc:
         log.warning("the HTML report has no datapoint table: reading the runs' events failed: %s", exc)
         return judgement
@@ -487,7 +487,7 @@ def view(settings: Settings, run_id: str | None = None) -> Path:
     config: ExperimentConfig = load_config(settings.config_path)
     with connect(settings) as client:
         judgement = review(settings, config, client, run_id, now=now)
-        judgement = with_details(client, judgement, session_url=settings.session_link())
+        judgement = with_details(client, judgement, settings)
     name = _UNSAFE_IN_A_NAME.sub("_", judgement.run_id or "run")
     target = settings.html_path or settings.root / ".honeyhive" / f"report.{name}.html"
     _not_through_a_link(settings.root, target)
