@@ -43,7 +43,6 @@ __all__ = [
     "prepare_external_dataset",
     "prepare_run_request_data",
     "repository_dataset_id",
-    "run_metadata",
 ]
 
 EXTERNAL_ID_PREFIX: Final = "EXT-"
@@ -175,19 +174,6 @@ def content_datapoint_ids(datapoints: Sequence[Mapping[str, Any]]) -> list[str]:
     return ids
 
 
-def run_metadata(metadata: Mapping[str, Any] | None, dataset_id: str | None) -> dict[str, Any]:
-    """A run's full metadata for ``POST``/``PUT /v1/runs``: a copy of ``metadata`` with
-    ``offline_dataset_id`` set when ``dataset_id`` is an ``EXT-`` id (overriding any given value).
-
-    Use it for every update too: whether the service merges or replaces ``metadata`` is not
-    documented, so the full metadata, offline dataset id included, is always resent.
-    """
-    out = dict(metadata or {})
-    if is_external_id(dataset_id):
-        out["offline_dataset_id"] = dataset_id
-    return out
-
-
 def prepare_run_request_data(
     run_id: str,
     name: str,
@@ -220,7 +206,11 @@ def prepare_run_request_data(
     if description:
         body["description"] = description
     body["status"] = str(status)
-    body["metadata"] = run_metadata(metadata, dataset_id)
+    # the full metadata, offline dataset id included (overriding any given), on every update too: whether the service
+    # merges or replaces ``metadata`` is not documented
+    body["metadata"] = dict(metadata or {})
+    if is_external_id(dataset_id):
+        body["metadata"]["offline_dataset_id"] = dataset_id
     if results:
         body["results"] = dict(results)
     if dataset_id and not is_external_id(dataset_id):
