@@ -40,6 +40,7 @@ __all__ = [
     "generate_external_datapoint_id",
     "generate_external_dataset_id",
     "is_external_id",
+    "prefixed",
     "prepare_external_dataset",
     "prepare_run_request_data",
     "repository_dataset_id",
@@ -53,7 +54,8 @@ def is_external_id(value: str | None) -> bool:
     return value is not None and value.startswith(EXTERNAL_ID_PREFIX)
 
 
-def _prefixed(custom_id: str) -> str:
+def prefixed(custom_id: str) -> str:
+    """A custom dataset or datapoint id as an ``EXT-`` id: prefixed unless it already is."""
     return custom_id if custom_id.startswith(EXTERNAL_ID_PREFIX) else EXTERNAL_ID_PREFIX + custom_id
 
 
@@ -75,7 +77,7 @@ def generate_external_dataset_id(datapoints: Sequence[Mapping[str, Any]], custom
     'EXT-my-dataset'
     """
     if custom_id:
-        return _prefixed(custom_id)
+        return prefixed(custom_id)
     # json.dumps(..., sort_keys=True) in pieces: the same bytes without the whole text in memory at once
     records = datapoints if all(type(dp) is dict for dp in datapoints) else [dict(dp) for dp in datapoints]
     digest = hashlib.sha256()
@@ -97,7 +99,7 @@ def generate_external_datapoint_id(datapoint: Mapping[str, Any], index: int, cus
     'EXT-dp-1'
     """
     if custom_id:
-        return _prefixed(custom_id)
+        return prefixed(custom_id)
     return _digest(f"{json.dumps(dict(datapoint), sort_keys=True)}{index}")
 
 
@@ -165,7 +167,7 @@ def content_datapoint_ids(datapoints: Sequence[Mapping[str, Any]]) -> list[str]:
     for index, datapoint in enumerate(datapoints):
         custom_id = _own_id(datapoint, index)
         if custom_id:
-            ids.append(_prefixed(custom_id))
+            ids.append(prefixed(custom_id))
             continue
         content = json.dumps(dict(datapoint), sort_keys=True)
         occurrence = seen.get(content, 0)
