@@ -503,22 +503,21 @@ def report_shared_run(
     """
     run_id = shared_run_id_of(settings, config.name)
     dataset = prepare_dataset(settings, config, client)
+    spec = run_spec(settings, config, dataset)
     wanted = dataset.datapoint_ids
-    trials = settings.trials or config.trials
-    sessions = [session_id_for(run_id, i, t) for i in wanted for t in range(trials)]
+    sessions = [session_id_for(run_id, i, t) for i in wanted for t in range(spec.trials)]
     missing = wanted
 
     def all_recorded() -> bool | None:
         nonlocal missing
         recorded = _recorded_sessions(client, run_id)
-        missing = [i for i in wanted if any(session_id_for(run_id, i, t) not in recorded for t in range(trials))]
+        missing = [i for i in wanted if any(session_id_for(run_id, i, t) not in recorded for t in range(spec.trials))]
         return True if not missing else None
 
     timeout = config.ingestion.timeout
     if not poll(all_recorded, timeout=timeout, initial=0.25, maximum=2.0):
         shards = settings.shard.total if settings.shard else None
         raise ShardsMissing(missing_message(run_id, missing, wanted, shards, timeout))
-    spec = run_spec(settings, config, dataset)
     finish_run(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, sessions)
     try:
         summary = client.wait_for_result(
