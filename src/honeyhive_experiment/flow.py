@@ -251,20 +251,18 @@ def judge(
     ci, identity = settings.ci, dataset.identity or dataset.dataset_id
     enter(cancel, "choosing the baseline")
     baseline = find_baseline(client, config, settings, dataset, now=now, exclude=(result.run_id,))
-    comparison = baseline_result = None
-    aggregate = config.aggregate_function.value
+    metrics = presentation(config.metrics)  # the efficiency metrics are lower-is-better unless configured
+    comparison = baseline_result = baseline_errored = None
+    assessment: dict[MetricKey | str, Assessment] = {}
+    gate_assessment: dict[MetricKey | str, Assessment] = {}
+    new_errors: list[str] = []
     if baseline is not None:
         enter(cancel, "comparing with the baseline")
+        aggregate = config.aggregate_function.value
         baseline_result = get_run_result(client, baseline.run.run_id, aggregate)
         comparison = compare_runs(
             client, result.run_id, baseline.run.run_id, aggregate, new_result=result.summary, old_result=baseline_result
         )
-    assessment: dict[MetricKey | str, Assessment] = {}
-    gate_assessment: dict[MetricKey | str, Assessment] = {}
-    metrics = presentation(config.metrics)  # the efficiency metrics are lower-is-better unless configured
-    errored: set[str] = set()
-    baseline_errored: set[str] | None = None
-    if comparison is not None and baseline is not None:
         alpha = config.verdict.alpha
         old, new = baseline_result, result.summary
         assessment = assess_comparison(comparison, metrics, alpha=alpha, old_result=old, new_result=new)
@@ -273,6 +271,7 @@ def judge(
         # but a run recorded before sessions carried metadata.error (or by another tool) has them only on its spans.
         errored = client.errored_datapoints(result.run_id)
         baseline_errored = client.errored_datapoints(baseline.run.run_id)
+        new_errors = sorted(errored - baseline_errored)
     decision = decide(
         result.summary,
         comparison,
@@ -283,7 +282,7 @@ def judge(
         policy=config.verdict,
         gate_assessment=gate_assessment,
         unrecorded=[o.error or "backend error" for o in result.outcomes if o.status is OutcomeStatus.BACKEND_ERROR],
-        new_errors=sorted(errored - baseline_errored) if baseline_errored is not None else (),
+        new_errors=new_errors,
     )
     notes: tuple[str, ...] = ()
     if ci.merge_base_unknown:
