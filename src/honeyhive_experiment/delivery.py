@@ -120,9 +120,9 @@ def deliver(
     report_file: Path | None,
     post: Poster | None,
     html_file: Path | None = None,
-) -> int:
+) -> None:
     """Write the report everywhere it goes (``html_file``: the HTML report too); post the comment (through ``post``,
-    when the invocation is the action on a pull request and not a dry run); return the exit code of the verdict."""
+    when the invocation is the action on a pull request and not a dry run)."""
     report = composed.report
     verdict = report.verdict
     if report_file is not None:
@@ -152,7 +152,6 @@ def deliver(
     if verdict is Verdict.NEUTRAL:
         reason = report.reasons[0] if report.reasons else "nothing to judge against"
         announce(settings, redactor, "warning", ExperimentError(f"verdict neutral: {reason}"))
-    return exit_code(verdict, fail_on_error=settings.fail_on_error)
 
 
 def announce_running(experiment: str, *, title: str | None, settings: Settings, post: Poster | None) -> None:

@@ -273,18 +273,17 @@ class _Invocation:
                 stamp_verdict(client, judgement.run_id, composed.report.verdict, baseline)
             except HoneyHiveError as exc:  # the report stands; only the next baseline choice is poorer for it
                 log.warning("could not record the check's verdict on run %s: %s", judgement.run_id, exc)
-        if not self.write:
-            return Outcome(exit_code(composed.report.verdict, fail_on_error=self.settings.fail_on_error), composed)
-        posting = cancellation.interruptible(self.post, log, self.cancel) if self.post is not None else None
-        code = deliver(
-            composed,
-            settings=self.settings,
-            redactor=self.redactor,
-            report_file=self.report_file,
-            html_file=self.html_file,
-            post=posting,
-        )
-        return Outcome(code, composed)
+        if self.write:
+            posting = cancellation.interruptible(self.post, log, self.cancel) if self.post is not None else None
+            deliver(
+                composed,
+                settings=self.settings,
+                redactor=self.redactor,
+                report_file=self.report_file,
+                html_file=self.html_file,
+                post=posting,
+            )
+        return Outcome(exit_code(composed.report.verdict, fail_on_error=self.settings.fail_on_error), composed)
 
 
 # ------------------------------------------------------------------------------------------ the real parts
