@@ -686,10 +686,9 @@ def with_details(client: HoneyHiveClient, judgement: Judgement, settings: Settin
     if judgement.run_id is None or summary is None:
         return judgement
     order = list(summary.datapoint_ids)
-    if comparison is not None:
-        order += comparison.old_only_datapoints or []
     first = set(summary.failed)
     if comparison is not None:
+        order += comparison.old_only_datapoints or []
         for delta in comparison.metrics:
             lower = judgement.metrics.get(delta.metric_name, _PLAIN).direction is Direction.LOWER
             first.update(delta.moved(lower=lower)[1])
