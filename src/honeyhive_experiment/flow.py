@@ -32,7 +32,6 @@ from honeyhive_experiment.client import HoneyHiveClient, poll
 from honeyhive_experiment.config import (
     BaselineConfig,
     BaselineStrategy,
-    CommentConfig,
     Direction,
     ExperimentConfig,
     MetricConfig,
@@ -56,7 +55,7 @@ from honeyhive_experiment.experiment import (
 from honeyhive_experiment.history import key_metric_trend, metric_aggregate
 from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.instrumentation import switched_on
-from honeyhive_experiment.judgement import BaselineInfo, Judgement, RunTotals
+from honeyhive_experiment.judgement import BaselineInfo, Judgement, RunTotals, judgement_without_run
 from honeyhive_experiment.models import (
     ExperimentResultSummary,
     ExperimentRun,
@@ -76,7 +75,6 @@ from honeyhive_experiment.sharding import ShardSpec, missing_message, select, sh
 from honeyhive_experiment.significance import Assessment
 from honeyhive_experiment.user_code import UserCode, load_user_code, repository_on_path
 from honeyhive_experiment.verdict import Decision, Verdict, assess_comparison, assess_gates, decide, evaluator_errors
-from honeyhive_experiment.version import __version__
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +87,6 @@ __all__ = [
     "check_paths",
     "find_baseline",
     "judge",
-    "judgement_without_run",
     "prepare_dataset",
     "published_run",
     "record_shard",
@@ -318,27 +315,6 @@ def judge(
         trials=max(result.summary.trials, settings.trials or config.trials),
         totals=totals,
         baseline_totals=baseline_totals,
-    )
-
-
-def judgement_without_run(
-    settings: Settings, config: ExperimentConfig | None, decision: Decision, *, now: datetime
-) -> Judgement:
-    """What every judgement says of its invocation: the experiment (the config file's path when it could not be
-    read), the config's metrics and comment, the commit and pull request, when and by which version. The fork
-    without secrets and an invocation that failed are judged with no more; :func:`judge` adds the run."""
-    return Judgement(
-        experiment=config.name if config is not None else str(settings.config),
-        decision=decision,
-        metrics=config.metrics if config is not None else {},
-        comment=config.comment if config is not None else CommentConfig(),
-        judged_metrics=(*config.passing_ranges, *config.gate) if config is not None else (),
-        head_sha=settings.ci.sha,
-        pr_number=settings.ci.pr_number,
-        dry_run=settings.dry_run,
-        dirty=bool(settings.ci.dirty),
-        generated_at=now,
-        tool_version=__version__,
     )
 
 

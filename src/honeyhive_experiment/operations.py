@@ -61,7 +61,6 @@ from honeyhive_experiment.flow import (
     Watch,
     check_paths,
     find_baseline,
-    judgement_without_run,
     prepare_dataset,
     published_run,
     record_shard,
@@ -75,7 +74,7 @@ from honeyhive_experiment.flow import (
 from honeyhive_experiment.gha import commands_stopped, unwritable
 from honeyhive_experiment.history import RunRow, recent_run_rows
 from honeyhive_experiment.instrumentation import load as load_instrumentations
-from honeyhive_experiment.judgement import Judgement, failure
+from honeyhive_experiment.judgement import Judgement, failure, judgement_without_run
 from honeyhive_experiment.models.outcomes import Progress
 from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, link_on_the_way
 from honeyhive_experiment.probe import probe as probe_datapoint
