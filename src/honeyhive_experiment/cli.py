@@ -33,7 +33,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO, cast
 
-from honeyhive_experiment.errors import EXIT_INTERRUPTED, EXIT_USAGE, ConfigError, ExperimentError, SettingsError
+from honeyhive_experiment.errors import EXIT_INTERRUPTED, EXIT_USAGE, ExperimentError, SettingsError
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_experiment.version import __version__
 
@@ -145,13 +145,18 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         if settings is None:
             return EXIT_USAGE
         with _redacted_output(settings) as redactor:
-            if args.command == "validate":
-                return _validate(settings, probe=args.probe)
-            if args.command == "runs":
-                return _runs(settings, as_json=args.json, limit=args.limit)
-            if args.command == "view":
+            if args.command in ("run", "action"):  # it reports its own problems, in its report
+                return _run(settings, redactor, interactive=sys.stderr.isatty())
+            try:
+                if args.command == "validate":
+                    return _validate(settings, probe=args.probe)
+                if args.command == "runs":
+                    return _runs(settings, as_json=args.json, limit=args.limit)
                 return _view(settings, args.run, open_it=args.open)
-            return _run(settings, redactor, interactive=sys.stderr.isatty())
+            except ExperimentError as exc:  # not carried out: each problem on its own line (a config error has several)
+                for issue in exc.issues:
+                    print(f"error: {issue}", file=sys.stderr)
+                return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -215,20 +220,10 @@ def _run(settings: Settings, redactor: Redactor, *, interactive: bool) -> int:
         cancellation.release(cancel)
 
 
-def _refused(exc: ExperimentError) -> int:
-    """A command that could not be carried out: each problem on its own line (a config error may have several)."""
-    for issue in exc.issues if isinstance(exc, ConfigError) else (exc,):
-        print(f"error: {issue}", file=sys.stderr)
-    return EXIT_USAGE
-
-
 def _validate(settings: Settings, *, probe: bool) -> int:
     from honeyhive_experiment.operations import validate
 
-    try:
-        found = validate(settings.root, str(settings.config), settings.install, probe=probe)
-    except ExperimentError as exc:
-        return _refused(exc)
+    found = validate(settings, probe=probe)
     print(f"ok: {found}")
     return 0
 
@@ -240,10 +235,7 @@ def _runs(settings: Settings, *, as_json: bool, limit: int) -> int:
     from honeyhive_experiment.history import runs_json, runs_table
     from honeyhive_experiment.operations import runs
 
-    try:
-        found = runs(settings, limit=limit)
-    except ExperimentError as exc:
-        return _refused(exc)
+    found = runs(settings, limit=limit)
     print(runs_json(found.rows) if as_json else runs_table(found.rows, now=datetime.now(UTC)))
     if not as_json:
         print(f"* baseline: {found.baseline}" if found.baseline else "no baseline", file=sys.stderr)
@@ -255,10 +247,7 @@ def _view(settings: Settings, run_id: str | None, *, open_it: bool) -> int:
     browser unless ``--no-open``."""
     from honeyhive_experiment.operations import view
 
-    try:
-        path = view(settings, run_id)
-    except ExperimentError as exc:
-        return _refused(exc)
+    path = view(settings, run_id)
     print(path)
     if open_it:
         import webbrowser

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from honeyhive_experiment.config import DatapointIds, DatasetConfig
-from honeyhive_experiment.external import EXTERNAL_ID_PREFIX, is_external_id, repository_dataset_id
+from honeyhive_experiment.external import is_external_id, prefixed, repository_dataset_id
 from honeyhive_experiment.models import ExperimentRun
 
 __all__ = ["DatasetIdentity", "IdScheme", "file_identity", "same_dataset"]
@@ -80,10 +80,7 @@ def file_identity(
     the config gives one, else the id derived from ``repository`` and the path."""
     if dataset.path is None:
         raise ValueError("a managed dataset has no file identity")
-    if dataset.id is None:
-        dataset_id = repository_dataset_id(dataset.path, repository)
-    else:
-        dataset_id = dataset.id if is_external_id(dataset.id) else EXTERNAL_ID_PREFIX + dataset.id
+    dataset_id = repository_dataset_id(dataset.path, repository) if dataset.id is None else prefixed(dataset.id)
     own_ids = bool(records) and all(r.get("id") or r.get("datapoint_id") for r in records)
     return DatasetIdentity(dataset_id, dataset.path, config_file, repository, dataset.datapoint_ids, own_ids)
 

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TextIO
+from typing import TYPE_CHECKING, Literal
 
 from honeyhive_experiment.config import CommentConfig
 from honeyhive_experiment.errors import ExperimentError, TemplateError
@@ -120,11 +120,9 @@ def deliver(
     report_file: Path | None,
     post: Poster | None,
     html_file: Path | None = None,
-    out: TextIO | None = None,
-) -> int:
+) -> None:
     """Write the report everywhere it goes (``html_file``: the HTML report too); post the comment (through ``post``,
-    when the invocation is the action on a pull request and not a dry run); return the exit code of the verdict."""
-    stdout = out if out is not None else sys.stdout
+    when the invocation is the action on a pull request and not a dry run)."""
     report = composed.report
     verdict = report.verdict
     if report_file is not None:
@@ -141,7 +139,7 @@ def deliver(
     pr_number = settings.ci.pr_number
     if settings.dry_run or not settings.as_action:
         shown = f"{composed.terminal}\n\n----- the comment that would be posted -----\n\n{composed.comment}"
-        print(settings.printable(shown), file=stdout)
+        print(settings.printable(shown))
     elif post is not None and pr_number is not None:
         comment_url = post(pr_number, composed.comment, marker(report.experiment))
         if comment_url and settings.output_path is not None:  # a later value of an output replaces the earlier
@@ -154,7 +152,6 @@ def deliver(
     if verdict is Verdict.NEUTRAL:
         reason = report.reasons[0] if report.reasons else "nothing to judge against"
         announce(settings, redactor, "warning", ExperimentError(f"verdict neutral: {reason}"))
-    return exit_code(verdict, fail_on_error=settings.fail_on_error)
 
 
 def announce_running(experiment: str, *, title: str | None, settings: Settings, post: Poster | None) -> None:

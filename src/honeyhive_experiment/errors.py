@@ -66,7 +66,10 @@ EXIT_INTERRUPTED = 130  # a second signal: 128 + SIGINT, as shells report it
 
 
 class ExperimentError(Exception):
-    """The base of every expected error: a ``message`` and, when known, where (``file``, ``line``, ``key``)."""
+    """The base of every expected error: a ``message`` and, when known, where (``file``, ``line``, ``key``).
+
+    ``issues``: the problems it stands for, itself first, for a caller that shows each on its own line; only a
+    :class:`ConfigError` stands for more than itself."""
 
     def __init__(
         self, message: str, *, file: str | None = None, line: int | None = None, key: str | None = None
@@ -76,6 +79,7 @@ class ExperimentError(Exception):
         self.file = file
         self.line = line
         self.key = key
+        self.issues: tuple[ExperimentError, ...] = (self,)
 
     @property
     def where(self) -> str:
@@ -107,7 +111,6 @@ class ConfigError(ExperimentError):
         super().__init__(message, file=path, line=line, key=key)
         self.args = (path, line, key, message)  # the constructor's: copies and pickles rebuild the same error
         self.path = path
-        self.issues: tuple[ConfigError, ...] = (self,)
 
 
 class SettingsError(ExperimentError, ValueError):

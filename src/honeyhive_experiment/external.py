@@ -40,10 +40,10 @@ __all__ = [
     "generate_external_datapoint_id",
     "generate_external_dataset_id",
     "is_external_id",
+    "prefixed",
     "prepare_external_dataset",
     "prepare_run_request_data",
     "repository_dataset_id",
-    "run_metadata",
 ]
 
 EXTERNAL_ID_PREFIX: Final = "EXT-"
@@ -54,7 +54,8 @@ def is_external_id(value: str | None) -> bool:
     return value is not None and value.startswith(EXTERNAL_ID_PREFIX)
 
 
-def _prefixed(custom_id: str) -> str:
+def prefixed(custom_id: str) -> str:
+    """A custom dataset or datapoint id as an ``EXT-`` id: prefixed unless it already is."""
     return custom_id if custom_id.startswith(EXTERNAL_ID_PREFIX) else EXTERNAL_ID_PREFIX + custom_id
 
 
@@ -76,7 +77,7 @@ def generate_external_dataset_id(datapoints: Sequence[Mapping[str, Any]], custom
     'EXT-my-dataset'
     """
     if custom_id:
-        return _prefixed(custom_id)
+        return prefixed(custom_id)
     # json.dumps(..., sort_keys=True) in pieces: the same bytes without the whole text in memory at once
     records = datapoints if all(type(dp) is dict for dp in datapoints) else [dict(dp) for dp in datapoints]
     digest = hashlib.sha256()
@@ -98,7 +99,7 @@ def generate_external_datapoint_id(datapoint: Mapping[str, Any], index: int, cus
     'EXT-dp-1'
     """
     if custom_id:
-        return _prefixed(custom_id)
+        return prefixed(custom_id)
     return _digest(f"{json.dumps(dict(datapoint), sort_keys=True)}{index}")
 
 
@@ -166,26 +167,13 @@ def content_datapoint_ids(datapoints: Sequence[Mapping[str, Any]]) -> list[str]:
     for index, datapoint in enumerate(datapoints):
         custom_id = _own_id(datapoint, index)
         if custom_id:
-            ids.append(_prefixed(custom_id))
+            ids.append(prefixed(custom_id))
             continue
         content = json.dumps(dict(datapoint), sort_keys=True)
         occurrence = seen.get(content, 0)
         seen[content] = occurrence + 1
         ids.append(_digest(f"{content}#{occurrence}"))
     return ids
-
-
-def run_metadata(metadata: Mapping[str, Any] | None, dataset_id: str | None) -> dict[str, Any]:
-    """A run's full metadata for ``POST``/``PUT /v1/runs``: a copy of ``metadata`` with
-    ``offline_dataset_id`` set when ``dataset_id`` is an ``EXT-`` id (overriding any given value).
-
-    Use it for every update too: whether the service merges or replaces ``metadata`` is not
-    documented, so the full metadata, offline dataset id included, is always resent.
-    """
-    out = dict(metadata or {})
-    if is_external_id(dataset_id):
-        out["offline_dataset_id"] = dataset_id
-    return out
 
 
 def prepare_run_request_data(
@@ -220,7 +208,11 @@ def prepare_run_request_data(
     if description:
         body["description"] = description
     body["status"] = str(status)
-    body["metadata"] = run_metadata(metadata, dataset_id)
+    # the full metadata, offline dataset id included (overriding any given), on every update too: whether the service
+    # merges or replaces ``metadata`` is not documented
+    body["metadata"] = dict(metadata or {})
+    if is_external_id(dataset_id):
+        body["metadata"]["offline_dataset_id"] = dataset_id
     if results:
         body["results"] = dict(results)
     if dataset_id and not is_external_id(dataset_id):

@@ -19,8 +19,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable, Collection, Mapping
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -55,7 +55,7 @@ from honeyhive_experiment.experiment import (
 from honeyhive_experiment.history import key_metric_trend, metric_aggregate
 from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.instrumentation import switched_on
-from honeyhive_experiment.judgement import BaselineInfo, Judgement, RunTotals
+from honeyhive_experiment.judgement import BaselineInfo, Judgement, RunTotals, judgement_without_run
 from honeyhive_experiment.models import (
     ExperimentResultSummary,
     ExperimentRun,
@@ -75,7 +75,6 @@ from honeyhive_experiment.sharding import ShardSpec, missing_message, select, sh
 from honeyhive_experiment.significance import Assessment
 from honeyhive_experiment.user_code import UserCode, load_user_code, repository_on_path
 from honeyhive_experiment.verdict import Decision, Verdict, assess_comparison, assess_gates, decide, evaluator_errors
-from honeyhive_experiment.version import __version__
 
 log = logging.getLogger(__name__)
 
@@ -199,19 +198,28 @@ class Watch:
     user_code: Callable[[], AbstractContextManager[object]] = nullcontext
 
 
+@contextmanager
+def _user_code(
+    settings: Settings, config: ExperimentConfig, dataset: PreparedDataset, watch: Watch
+) -> Iterator[RunSpec]:
+    """The run's spec, its user code imported, while that code runs: under ``watch.user_code`` from the import on,
+    its siblings importable lazily, and its LLM calls captured by the instrumentations the experiment file names."""
+    with watch.user_code():
+        instrumentations = load_instrumentations(config, str(settings.config_path))
+        code = load_user_code(config, str(settings.config_path), settings.root)
+        spec = run_spec(settings, config, dataset, code, watch=watch)
+        with repository_on_path(settings.root), switched_on(instrumentations):
+            yield spec
+
+
 def run_experiment(
     settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, now: datetime, watch: Watch
 ) -> Judgement:
     """Run the experiment as one HoneyHive run, then judge it."""
     enter(watch.cancel, "preparing the run")
     dataset = prepare_dataset(settings, config, client)
-    with watch.user_code():
-        instrumentations = load_instrumentations(config, str(settings.config_path))
-        code = load_user_code(config, str(settings.config_path), settings.root)
-        spec = run_spec(settings, config, dataset, code, watch=watch)
-        # the user's function may import its siblings lazily; its LLM calls are captured while it runs
-        with repository_on_path(settings.root), switched_on(instrumentations):
-            result = record_run(spec, dataset, client=client)
+    with _user_code(settings, config, dataset, watch) as spec:
+        result = record_run(spec, dataset, client=client)
     try:
         return judge(client, config, settings, result, dataset, now=now, cancel=watch.cancel)
     except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed
@@ -240,20 +248,18 @@ def judge(
     ci, identity = settings.ci, dataset.identity or dataset.dataset_id
     enter(cancel, "choosing the baseline")
     baseline = find_baseline(client, config, settings, dataset, now=now, exclude=(result.run_id,))
-    comparison = baseline_result = None
-    aggregate = config.aggregate_function.value
+    metrics = presentation(config.metrics)  # the efficiency metrics are lower-is-better unless configured
+    comparison = baseline_result = baseline_errored = None
+    assessment: dict[MetricKey | str, Assessment] = {}
+    gate_assessment: dict[MetricKey | str, Assessment] = {}
+    new_errors: list[str] = []
     if baseline is not None:
         enter(cancel, "comparing with the baseline")
+        aggregate = config.aggregate_function.value
         baseline_result = get_run_result(client, baseline.run.run_id, aggregate)
         comparison = compare_runs(
             client, result.run_id, baseline.run.run_id, aggregate, new_result=result.summary, old_result=baseline_result
         )
-    assessment: dict[MetricKey | str, Assessment] = {}
-    gate_assessment: dict[MetricKey | str, Assessment] = {}
-    metrics = presentation(config.metrics)  # the efficiency metrics are lower-is-better unless configured
-    errored: set[str] = set()
-    baseline_errored: set[str] | None = None
-    if comparison is not None and baseline is not None:
         alpha = config.verdict.alpha
         old, new = baseline_result, result.summary
         assessment = assess_comparison(comparison, metrics, alpha=alpha, old_result=old, new_result=new)
@@ -262,6 +268,7 @@ def judge(
         # but a run recorded before sessions carried metadata.error (or by another tool) has them only on its spans.
         errored = client.errored_datapoints(result.run_id)
         baseline_errored = client.errored_datapoints(baseline.run.run_id)
+        new_errors = sorted(errored - baseline_errored)
     decision = decide(
         result.summary,
         comparison,
@@ -272,7 +279,7 @@ def judge(
         policy=config.verdict,
         gate_assessment=gate_assessment,
         unrecorded=[o.error or "backend error" for o in result.outcomes if o.status is OutcomeStatus.BACKEND_ERROR],
-        new_errors=sorted(errored - baseline_errored) if baseline_errored is not None else (),
+        new_errors=new_errors,
     )
     notes: tuple[str, ...] = ()
     if ci.merge_base_unknown:
@@ -287,13 +294,10 @@ def judge(
         baseline_totals = run_totals(client, baseline.run.run_id, baseline_result)
     enter(cancel, "reading the key metrics' trend")
     trend = key_metric_trend(client, config, identity, ci.base_ref, exclude=(result.run_id,))
-    return Judgement(
-        experiment=config.name,
-        decision=decision,
+    return dataclasses.replace(
+        judgement_without_run(settings, config, decision, now=now),
         run_id=result.run_id,
         run_url=settings.run_link(result.run_id) if settings.api_key else None,
-        head_sha=ci.sha,
-        pr_number=ci.pr_number,
         summary=result.summary,
         comparison=comparison,
         baseline=_baseline_info(baseline, baseline_result, comparison, result, dataset, settings),
@@ -301,9 +305,7 @@ def judge(
         notes=notes,
         inputs_by_datapoint={dp.id: dp.inputs for dp in dataset.datapoints},
         metrics=metrics,
-        comment=config.comment,
         trend=trend,
-        judged_metrics=(*config.passing_ranges, *config.gate),
         gates=config.gate,
         assessment=assessment,
         gate_assessment=gate_assessment,
@@ -313,10 +315,6 @@ def judge(
         trials=max(result.summary.trials, settings.trials or config.trials),
         totals=totals,
         baseline_totals=baseline_totals,
-        dry_run=settings.dry_run,
-        dirty=bool(ci.dirty),
-        generated_at=now,
-        tool_version=__version__,
     )
 
 
@@ -459,13 +457,9 @@ def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHive
     if shard is not None:  # all trials of a datapoint run in the shard the datapoint belongs to
         mine = select(mine, [dp.id for dp in mine], shard)
     recorded = _recorded_sessions(client, run_id)
-    with watch.user_code():
-        instrumentations = load_instrumentations(config, str(settings.config_path))
-        code = load_user_code(config, str(settings.config_path), settings.root)
-        spec = run_spec(settings, config, dataset, code, watch=watch)
-        sessions = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)}
-        with repository_on_path(settings.root), switched_on(instrumentations):
-            outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
+    with _user_code(settings, config, dataset, watch) as spec:
+        outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
+    sessions = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)}
     return ShardResult(run_id, shard, len(mine), len(sessions & recorded), tuple(outcomes), spec.trials)
 
 
@@ -484,22 +478,21 @@ def report_shared_run(
     """
     run_id = shared_run_id_of(settings, config.name)
     dataset = prepare_dataset(settings, config, client)
+    spec = run_spec(settings, config, dataset)
     wanted = dataset.datapoint_ids
-    trials = settings.trials or config.trials
-    sessions = [session_id_for(run_id, i, t) for i in wanted for t in range(trials)]
+    sessions = [session_id_for(run_id, i, t) for i in wanted for t in range(spec.trials)]
     missing = wanted
 
     def all_recorded() -> bool | None:
         nonlocal missing
         recorded = _recorded_sessions(client, run_id)
-        missing = [i for i in wanted if any(session_id_for(run_id, i, t) not in recorded for t in range(trials))]
+        missing = [i for i in wanted if any(session_id_for(run_id, i, t) not in recorded for t in range(spec.trials))]
         return True if not missing else None
 
     timeout = config.ingestion.timeout
     if not poll(all_recorded, timeout=timeout, initial=0.25, maximum=2.0):
         shards = settings.shard.total if settings.shard else None
         raise ShardsMissing(missing_message(run_id, missing, wanted, shards, timeout))
-    spec = run_spec(settings, config, dataset)
     finish_run(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, sessions)
     try:
         summary = client.wait_for_result(
@@ -658,26 +651,25 @@ MAX_TABLE_ROWS = 5000
 """The most datapoints a report's table holds: beyond it, those that got worse or failed first."""
 
 
-def with_details(
-    client: HoneyHiveClient, judgement: Judgement, *, session_url: str | None = None, limit: int = MAX_TABLE_ROWS
-) -> Judgement:
+def with_details(client: HoneyHiveClient, judgement: Judgement, settings: Settings) -> Judgement:
     """``judgement`` with both runs' datapoints read back from the backend (their events): inputs, outputs, errors,
-    metric values and explanations, for the HTML report's table. At most ``limit`` datapoints are held: those
-    the backend's comparison says got worse (in their metric's direction) or its result says failed first, then
-    the rest in the backend's order. ``session_url``: a session's page in the app (``{session_id}`` in it).
-    With trials, a datapoint's texts are its first trial's and its values the backend's summary's (its means)."""
+    metric values and explanations, for the HTML report's table, each linked to its session's page in the app
+    (:meth:`~honeyhive_experiment.settings.Settings.session_link`). At most :data:`MAX_TABLE_ROWS` datapoints are
+    held: those the backend's comparison says got worse (in their metric's direction) or its result says failed
+    first, then the rest in the backend's order. With trials, a datapoint's texts are its first trial's and its
+    values the backend's summary's (its means)."""
     summary, comparison = judgement.summary, judgement.comparison
     if judgement.run_id is None or summary is None:
         return judgement
     order = list(summary.datapoint_ids)
-    if comparison is not None:
-        order += comparison.old_only_datapoints or []
     first = set(summary.failed)
     if comparison is not None:
+        order += comparison.old_only_datapoints or []
         for delta in comparison.metrics:
             lower = judgement.metrics.get(delta.metric_name, _PLAIN).direction is Direction.LOWER
             first.update(delta.moved(lower=lower)[1])
-    chosen = set(sorted(order, key=lambda ident: ident not in first)[:limit])  # a stable sort: the backend's order
+    # a stable sort: the backend's order, those that got worse or failed first
+    chosen = set(sorted(order, key=lambda ident: ident not in first)[:MAX_TABLE_ROWS])
     current = with_backend_values(get_run_records(client, judgement.run_id, keep=chosen.__contains__), summary)
     baseline = None
     if comparison is not None:
@@ -685,7 +677,7 @@ def with_details(
         if judgement.baseline is not None and judgement.baseline.trials > 1:  # its values: its datapoints' means
             baseline = with_backend_values(baseline, get_run_result(client, comparison.old_run_id))
     shown = tuple(ident for ident in dict.fromkeys(order) if ident in chosen)
-    details = DatapointDetails(current, baseline, shown, len(dict.fromkeys(order)), session_url)
+    details = DatapointDetails(current, baseline, shown, len(dict.fromkeys(order)), settings.session_link())
     return dataclasses.replace(judgement, details=details)
 
 

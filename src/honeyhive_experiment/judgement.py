@@ -15,16 +15,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from honeyhive_experiment.config import CommentConfig, GateRule, MetricConfig
-from honeyhive_experiment.errors import ConfigError, ExperimentCancelled, ExperimentError, HoneyHiveError
+from honeyhive_experiment.errors import ExperimentCancelled, ExperimentError, HoneyHiveError
 from honeyhive_experiment.models import ExperimentResultSummary, MetricKey, RunComparisonResult
 from honeyhive_experiment.models.details import DatapointDetails
 from honeyhive_experiment.significance import Assessment
 from honeyhive_experiment.verdict import Decision, Verdict
+from honeyhive_experiment.version import __version__
 
 if TYPE_CHECKING:
+    from honeyhive_experiment.config import ExperimentConfig
     from honeyhive_experiment.models.outcomes import DatapointOutcome
+    from honeyhive_experiment.settings import Settings
 
-__all__ = ["BaselineInfo", "Judgement", "TrendPoint", "cancellation_text", "failure"]
+__all__ = ["BaselineInfo", "Judgement", "TrendPoint", "cancellation_text", "failure", "judgement_without_run"]
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,27 @@ def failure(exc: BaseException, *, cancelled: bool) -> tuple[Decision, str, tupl
     if not isinstance(exc, ExperimentError):
         problem = f"unexpected {type(exc).__name__}: {exc}"
         return Decision(Verdict.ERROR, (problem,)), problem, ()
-    issues = exc.issues if isinstance(exc, ConfigError) else (exc,)
     notes = ("The run was cancelled.",) if cancelled else ()
-    return Decision(Verdict.ERROR, tuple(_describe(issue) for issue in issues)), _describe(exc), notes
+    return Decision(Verdict.ERROR, tuple(_describe(issue) for issue in exc.issues)), _describe(exc), notes
+
+
+def judgement_without_run(
+    settings: Settings, config: ExperimentConfig | None, decision: Decision, *, now: datetime
+) -> Judgement:
+    """What every judgement says of its invocation: the experiment (the config file's path when it could not be
+    read), the config's metrics and comment, the commit and pull request, when and by which version. The fork
+    without secrets and an invocation that failed are judged with no more; :func:`~honeyhive_experiment.flow.judge`
+    adds the run."""
+    return Judgement(
+        experiment=config.name if config is not None else str(settings.config),
+        decision=decision,
+        metrics=config.metrics if config is not None else {},
+        comment=config.comment if config is not None else CommentConfig(),
+        judged_metrics=(*config.passing_ranges, *config.gate) if config is not None else (),
+        head_sha=settings.ci.sha,
+        pr_number=settings.ci.pr_number,
+        dry_run=settings.dry_run,
+        dirty=bool(settings.ci.dirty),
+        generated_at=now,
+        tool_version=__version__,
+    )

@@ -27,12 +27,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Literal
 
 from honeyhive_experiment import backend, cancellation
 from honeyhive_experiment.checkout import git, local_checkout
 from honeyhive_experiment.client import HoneyHiveClient
-from honeyhive_experiment.config import CommentConfig, ExperimentConfig, all_of, config_json_schema_text, load_config
+from honeyhive_experiment.config import ExperimentConfig, all_of, config_json_schema_text, load_config
 from honeyhive_experiment.dataset_identity import file_identity
 from honeyhive_experiment.datasets import load_dataset_file
 from honeyhive_experiment.delivery import (
@@ -48,7 +48,6 @@ from honeyhive_experiment.delivery import (
 from honeyhive_experiment.errors import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
-    ConfigError,
     ExperimentError,
     HoneyHiveError,
     NotWritable,
@@ -75,15 +74,14 @@ from honeyhive_experiment.flow import (
 from honeyhive_experiment.gha import commands_stopped, unwritable
 from honeyhive_experiment.history import RunRow, recent_run_rows
 from honeyhive_experiment.instrumentation import load as load_instrumentations
-from honeyhive_experiment.judgement import Judgement, failure
+from honeyhive_experiment.judgement import Judgement, failure, judgement_without_run
 from honeyhive_experiment.models.outcomes import Progress
 from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, link_on_the_way
 from honeyhive_experiment.probe import probe as probe_datapoint
 from honeyhive_experiment.report import Redactor
 from honeyhive_experiment.settings import CommentMode, Mode, Settings
 from honeyhive_experiment.user_code import check_produced_names, load_user_code, repository_on_path
-from honeyhive_experiment.verdict import Decision, Verdict, exit_code
-from honeyhive_experiment.version import __version__
+from honeyhive_experiment.verdict import Verdict, exit_code
 
 __all__ = [
     "Outcome",
@@ -118,7 +116,6 @@ def run(
     progress: Callable[[Progress], None] | None = None,
     post: Poster | None = None,
     write: bool = True,
-    out: TextIO | None = None,
 ) -> Outcome:
     """Run, judge and report the experiment of ``settings`` (its ``mode``); the exit code follows the verdict.
 
@@ -126,7 +123,7 @@ def run(
     installed the signal handlers: it notes the phase a signal arrives in). ``post``: how the comment is posted
     (:func:`poster`). ``write=False`` (the Python API) writes no file and prints and posts nothing: the report is
     returned."""
-    return _Invocation(settings, cancel or cancellation.Cancellation(), progress, post, write, out).run()
+    return _Invocation(settings, cancel or cancellation.Cancellation(), progress, post, write).run()
 
 
 class _Invocation:
@@ -139,19 +136,16 @@ class _Invocation:
         progress: Callable[[Progress], None] | None,
         post: Poster | None,
         write: bool,
-        out: TextIO | None,
     ) -> None:
         self.settings = settings
         self.cancel = cancel
         self.progress = progress
         self.post = post if write else None
         self.write = write
-        self.out = out
         self.now = datetime.now(UTC)
         self.redactor = Redactor(settings.secrets())
         self.report_file = settings.report_file if write else None
         self.html_file = settings.html_file if write else None
-        self.experiment: str = str(settings.config)
         self.config: ExperimentConfig | None = None
 
     def run(self) -> Outcome:
@@ -171,7 +165,7 @@ class _Invocation:
             self._announce("error", exc)
             return Outcome(EXIT_USAGE)
         except ExperimentError as exc:
-            for problem in exc.issues if isinstance(exc, ConfigError) else (exc,):
+            for problem in exc.issues:
                 self._announce("error", problem)
             if settings.mode is Mode.RUN:  # a shard job reports nothing: the report job judges the run
                 return Outcome(exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error))
@@ -203,12 +197,11 @@ class _Invocation:
         settings = locate(self.settings)
         self.settings = settings
         config = self.config = load_config(settings.config_path)
-        self.experiment = config.name
         check_paths(config, str(settings.config_path), settings.root)
         if not settings.api_key and not settings.dry_run:
             if settings.is_fork:
                 self.post = None  # nothing to post with, and nothing was run
-                return self.finish(self._judgement(FORK_WITHOUT_SECRETS))
+                return self.finish(judgement_without_run(settings, config, FORK_WITHOUT_SECRETS, now=self.now))
             raise SettingsError("api-key", "the HoneyHive API key is not set: pass it from a secret")
         if settings.mode in (Mode.ALL, Mode.RUN) and settings.install:  # before the user's code is imported
             _install(settings, self.redactor)
@@ -259,26 +252,10 @@ class _Invocation:
         if self.write:  # the Python API prints nothing: the report says it
             announce(self.settings, self.redactor, level, problem)
 
-    def _judgement(self, decision: Decision) -> Judgement:
-        """A judgement without a run (the fork without secrets, an invocation that failed)."""
-        config = self.config
-        return Judgement(
-            experiment=self.experiment,
-            decision=decision,
-            metrics=config.metrics if config is not None else {},
-            comment=config.comment if config is not None else CommentConfig(),
-            judged_metrics=(*config.passing_ranges, *config.gate) if config is not None else (),
-            head_sha=self.settings.ci.sha,
-            pr_number=self.settings.ci.pr_number,
-            dry_run=self.settings.dry_run,
-            dirty=bool(self.settings.ci.dirty),
-            generated_at=self.now,
-            tool_version=__version__,
-        )
-
     def _failed(self, exc: BaseException, *, cancelled: bool) -> Judgement:
         decision, error, notes = failure(exc, cancelled=cancelled)
-        return replace(self._judgement(decision), error=error, notes=notes)
+        judgement = judgement_without_run(self.settings, self.config, decision, now=self.now)
+        return replace(judgement, error=error, notes=notes)
 
     def finish(self, judgement: Judgement, client: HoneyHiveClient | None = None) -> Outcome:
         """The report of ``judgement``, written everywhere it goes (unless ``write`` is off), and the check's verdict
@@ -295,19 +272,17 @@ class _Invocation:
                 stamp_verdict(client, judgement.run_id, composed.report.verdict, baseline)
             except HoneyHiveError as exc:  # the report stands; only the next baseline choice is poorer for it
                 log.warning("could not record the check's verdict on run %s: %s", judgement.run_id, exc)
-        if not self.write:
-            return Outcome(exit_code(composed.report.verdict, fail_on_error=self.settings.fail_on_error), composed)
-        posting = cancellation.interruptible(self.post, log, self.cancel) if self.post is not None else None
-        code = deliver(
-            composed,
-            settings=self.settings,
-            redactor=self.redactor,
-            report_file=self.report_file,
-            html_file=self.html_file,
-            post=posting,
-            out=self.out,
-        )
-        return Outcome(code, composed)
+        if self.write:
+            posting = cancellation.interruptible(self.post, log, self.cancel) if self.post is not None else None
+            deliver(
+                composed,
+                settings=self.settings,
+                redactor=self.redactor,
+                report_file=self.report_file,
+                html_file=self.html_file,
+                post=posting,
+            )
+        return Outcome(exit_code(composed.report.verdict, fail_on_error=self.settings.fail_on_error), composed)
 
 
 # ------------------------------------------------------------------------------------------ the real parts
@@ -414,7 +389,7 @@ def _with_details(client: HoneyHiveClient, judgement: Judgement, settings: Setti
     """``judgement`` with both runs' datapoints read back from the backend for the HTML report's table; when the
     backend cannot give them, the judgement as it is (the page says the table is missing) and a warning."""
     try:
-        return with_details(client, judgement, session_url=settings.session_link())
+        return with_details(client, judgement, settings)
     except HoneyHiveError as exc:
         log.warning("the HTML report has no datapoint table: reading the runs' events failed: %s", exc)
         return judgement
@@ -437,26 +412,27 @@ def _install(settings: Settings, redactor: Redactor) -> None:
 # ----------------------------------------------------------------------------------------------- validate
 
 
-def validate(root: Path, config_path: str, install: tuple[str, ...] = (), *, probe: bool = True) -> str:
-    """Check the experiment file at ``root / config_path``, its dataset and its imports (after installing
-    ``install``, as ``run`` would); what was found, in a line. Raises the ExperimentError found.
+def validate(settings: Settings, *, probe: bool = True) -> str:
+    """Check the experiment file of ``settings``, its dataset and its imports (after installing ``settings.install``,
+    as ``run`` would); what was found, in a line. Raises the ExperimentError found.
 
     ``probe``: also run the function and the evaluators on the dataset file's first datapoint, recording nothing
     (:mod:`~honeyhive_experiment.probe`), and check the metric names the config uses against the names they
     really produced: a raise there, or a key no evaluator produced, is an error. A managed dataset is not
     fetched (validate asks no backend): its names are checked by the evaluators' names only."""
-    config = load_config(root / config_path)
-    check_paths(config, str(root / config_path), root)
+    root, config_file = settings.root, str(settings.config_path)
+    config = load_config(settings.config_path)
+    check_paths(config, config_file, root)
     file = config.dataset.file(root)
     records = load_dataset_file(file) if file is not None else None
-    if install:
-        from honeyhive_experiment.install import install as install_into
+    if settings.install:
+        from honeyhive_experiment.install import install
 
-        install_into(install, cwd=root, out=sys.stderr, grouped=False)
-    load_instrumentations(config, str(root / config_path))  # each library instrument names has one installed
-    code = load_user_code(config, str(root / config_path), root)
+        install(settings.install, cwd=root, out=sys.stderr, grouped=False)
+    load_instrumentations(config, config_file)  # each library instrument names has one installed
+    code = load_user_code(config, config_file, root)
     what = f"{len(records)} datapoints" if records is not None else "a managed dataset"
-    found = f"{config_path}: experiment {config.name!r}, {what}, {len(code.evaluators)} evaluator(s)"
+    found = f"{settings.config}: experiment {config.name!r}, {what}, {len(code.evaluators)} evaluator(s)"
     if not probe or not records:
         return found
     identity = file_identity(config.dataset, records, config_file=None, repository=None)  # ids as a run's
@@ -464,9 +440,7 @@ def validate(root: Path, config_path: str, install: tuple[str, ...] = (), *, pro
     where = f"the first datapoint of {config.dataset.path}"
     with repository_on_path(root):  # the function may import its siblings lazily, as in a run
         probed = probe_datapoint(code, first, name=config.name, timeout=config.timeout, where=where)
-    problems = check_produced_names(
-        config, probed.metrics, str(root / config_path), where=f"{where} (id {probed.datapoint_id})"
-    )
+    problems = check_produced_names(config, probed.metrics, config_file, where=f"{where} (id {probed.datapoint_id})")
     if problems:
         raise all_of(problems)
     return f"{found}; the first datapoint's metrics: {', '.join(probed.metrics) or 'none'}"
@@ -511,7 +485,7 @@ def view(settings: Settings, run_id: str | None = None) -> Path:
     config: ExperimentConfig = load_config(settings.config_path)
     with connect(settings) as client:
         judgement = review(settings, config, client, run_id, now=now)
-        judgement = with_details(client, judgement, session_url=settings.session_link())
+        judgement = with_details(client, judgement, settings)
     name = _UNSAFE_IN_A_NAME.sub("_", judgement.run_id or "run")
     target = settings.html_path or settings.root / ".honeyhive" / f"report.{name}.html"
     _not_through_a_link(settings.root, target)

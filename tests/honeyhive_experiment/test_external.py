@@ -23,7 +23,6 @@ from honeyhive_experiment.external import (
     is_external_id,
     prepare_external_dataset,
     prepare_run_request_data,
-    run_metadata,
 )
 from honeyhive_experiment.models import ExperimentRun, ExperimentRunStatus
 
@@ -260,13 +259,17 @@ def test_ext_dataset_id_goes_to_metadata_on_create_and_update(suffix: str, metad
     assert "dataset_id" not in body
     assert dataset_id not in json.dumps({k: v for k, v in body.items() if k != "metadata"})
     assert body["metadata"] == {**(metadata or {}), "offline_dataset_id": dataset_id}
-    assert run_metadata(metadata, dataset_id) == body["metadata"]
+
+
+def _run_metadata(metadata: dict[str, Any] | None, dataset_id: str | None) -> dict[str, Any]:
+    """The metadata a run request carries (on create, and resent whole on every update)."""
+    return dict(prepare_run_request_data("r-1", "run", dataset_id=dataset_id, metadata=metadata)["metadata"])
 
 
 def test_run_metadata_for_managed_or_no_dataset() -> None:
-    assert run_metadata({"a": 1}, "65f0c0ffee0000000000beef") == {"a": 1}
-    assert run_metadata(None, None) == {}
-    assert run_metadata({"offline_dataset_id": "EXT-old"}, "EXT-new") == {"offline_dataset_id": "EXT-new"}
+    assert _run_metadata({"a": 1}, "65f0c0ffee0000000000beef") == {"a": 1}
+    assert _run_metadata(None, None) == {}
+    assert _run_metadata({"offline_dataset_id": "EXT-old"}, "EXT-new") == {"offline_dataset_id": "EXT-new"}
 
 
 def test_local_backend_accepts_the_request_and_keeps_the_offline_dataset_id(client: httpx.Client) -> None:
@@ -283,7 +286,7 @@ def test_local_backend_accepts_the_request_and_keeps_the_offline_dataset_id(clie
     assert run.metadata == {"branch": "main", "offline_dataset_id": dataset_id}
     assert run.datapoint_ids == datapoint_ids
 
-    update = {"status": "completed", "metadata": run_metadata({"branch": "main", "commit": "abc"}, dataset_id)}
+    update = {"status": "completed", "metadata": _run_metadata({"branch": "main", "commit": "abc"}, dataset_id)}
     updated = client.put(f"/v1/runs/{run_id}", json=update)
     assert updated.status_code == 200, updated.text
     assert ExperimentRun.model_validate(updated.json()["evaluation"]).offline_dataset_id == dataset_id
