@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from honeyhive_local import LocalBackend
-from tests.fakes.actions_runner import Step, push, run_action
+from tests.fakes.actions_runner import Step, issued, push, run_action
 from tests.fresh_venv import layered_venv
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("installed")]  # one worker builds the wheel and its venv
@@ -229,3 +229,50 @@ def test_the_installers_output_and_its_error_are_redacted_and_issue_no_commands(
     assert "***" in log + str(caught.value)
     commands = [line for line in log.splitlines() if line.startswith("::")]
     assert [line.split("::")[1].split(" ")[0] for line in commands] == ["group", "endgroup"]
+
+
+EVIL_BACKEND = """
+import sys
+
+
+def _attack(*args, **kwargs):
+    print("::error::forged-install")
+    sys.stdout.flush()
+    raise SystemExit(1)  # a failed build, without a traceback in the log
+
+
+get_requires_for_build_wheel = build_wheel = prepare_metadata_for_build_wheel = _attack
+"""
+
+
+@pytest.mark.parametrize("job", ["pip"], indirect=True)  # the installer does not matter: both show a build's output
+@pytest.mark.parametrize("command", ["action", "validate"])
+def test_the_installers_output_issues_no_workflow_command(job: Job, command: str) -> None:
+    """What the installer prints is the pull request's to choose: a local package's build backend prints a command
+    and fails, pip shows its output indented, and the runner would take the line for a command (it trims leading
+    spaces) unless it is neutralised."""
+    package = job.root / "vendor" / "evil"
+    package.mkdir(parents=True)
+    (package / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
+        '[project]\nname = "evil"\nversion = "0"\n'
+    )
+    (package / "backend.py").write_text(EVIL_BACKEND)
+    install = "--no-index ./vendor/evil"
+    if command == "action":
+        done, _ = job.action({"install": install})
+    else:
+        env = {**Step(job.tmp / "step", push()).env(job.root, None), "PATH": job.path, "HOME": str(job.tmp)}
+        done = subprocess.run(
+            [str(job.python), "-m", "honeyhive_experiment", "validate", "--install", install],
+            cwd=job.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    log = done.stdout + done.stderr
+    assert done.returncode == 2, log
+    assert "forged-install" in log, log  # shown, as text
+    assert [c for c in issued(log) if c.startswith("::error::forged")] == [], log

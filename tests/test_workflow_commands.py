@@ -3,8 +3,8 @@ function and an evaluator that print ``::set-output``, ``::add-mask::``, ``::err
 standard output, standard error and straight to file descriptor 1, at import time and for every datapoint.
 
 GitHub reads a step's standard output and standard error as one log: the test merges them into one pipe the same
-way (the order of the writes is kept) and reads it back as the runner does (:func:`issued`), following
-``::stop-commands::<token>`` … ``::<token>::``.
+way (the order of the writes is kept) and reads it back as the runner does
+(:func:`tests.fakes.actions_runner.issued`, which follows ``::stop-commands::<token>`` … ``::<token>::``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.actions_runner import ENTRY_POINT, Step, push
+from tests.fakes.actions_runner import ENTRY_POINT, Step, issued, push
 from tests.quickstart import copy_quickstart
 
 pytestmark = pytest.mark.e2e
@@ -37,31 +37,14 @@ _attack("import")
 """
 
 
-def issued(log: str) -> list[str]:
-    """The workflow commands the runner would process in ``log``, in order (``::name …::data`` and ``##[…]``
-    lines), honouring ``::stop-commands::<token>`` until the line ``::<token>::``."""
-    commands: list[str] = []
-    stopped: str | None = None
-    for line in log.splitlines():
-        text = line.strip()
-        if stopped is not None:
-            if text == f"::{stopped}::":
-                stopped = None
-            continue
-        if text.startswith("::stop-commands::"):
-            stopped = text.removeprefix("::stop-commands::")
-        elif text.startswith(("::", "##[")):
-            commands.append(text)
-    return commands
-
-
 def test_the_reader_follows_stop_commands() -> None:
     log = "::warning::a\n::stop-commands::t0k\n::error::b\n::t0k::\n##[error]c\nplain\n"
     assert issued(log) == ["::warning::a", "##[error]c"]
 
 
-def test_user_code_issues_no_workflow_command(tmp_path: Path) -> None:
-    root = copy_quickstart(tmp_path / "repo", questions=4)
+def attacked_quickstart(root: Path) -> Path:
+    """The quickstart, its app printing the forged commands when imported and for every datapoint."""
+    copy_quickstart(root, questions=4)
     app = root / "support_bot" / "app.py"
     source = app.read_text(encoding="utf-8") + ATTACK
     source = source.replace(
@@ -69,6 +52,16 @@ def test_user_code_issues_no_workflow_command(tmp_path: Path) -> None:
     )
     app.write_text(source, encoding="utf-8")
     assert '_attack("answer")' in source
+    return root
+
+
+def forged(log: str) -> list[str]:
+    """The commands of the runner's reading of ``log`` that the attack wrote."""
+    return [c for c in issued(log) if "forged" in c or "pass-" in c or "fd-" in c or c.startswith("::add-mask::")]
+
+
+def test_user_code_issues_no_workflow_command(tmp_path: Path) -> None:
+    root = attacked_quickstart(tmp_path / "repo")
     step = Step(tmp_path / "step", push())
     env = step.env(root, {"dry-run": "true", "comment-mode": "off"})
     done = subprocess.run(
@@ -84,8 +77,27 @@ def test_user_code_issues_no_workflow_command(tmp_path: Path) -> None:
     log = done.stdout
     assert "forged-import" in log, log  # the user's lines are in the log, as text
     assert "forged-answer" in log, log
-    commands = issued(log)
-    forged = [c for c in commands if "forged" in c or "pass-" in c or "fd-" in c or c.startswith("::add-mask::")]
-    assert forged == [], forged
+    assert forged(log) == []
     assert done.returncode == 0, log
     assert step.outputs()["verdict"] == "neutral"  # the first run: nothing to compare with; no output was forged
+
+
+def test_validate_inside_actions_lets_user_code_issue_no_workflow_command(tmp_path: Path) -> None:
+    """``validate`` imports the user's code and runs the first datapoint: a workflow's lint step runs it too."""
+    root = attacked_quickstart(tmp_path / "repo")
+    env = {**Step(tmp_path / "step", push()).env(root, None), "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "honeyhive_experiment", "validate"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    log = done.stdout
+    assert "forged-import" in log, log
+    assert "forged-answer" in log, log  # the probe ran the function
+    assert forged(log) == []
+    assert done.returncode == 0, log

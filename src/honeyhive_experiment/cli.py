@@ -154,8 +154,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
                     return _runs(settings, as_json=args.json, limit=args.limit)
                 return _view(settings, args.run, open_it=args.open)
             except ExperimentError as exc:  # not carried out: each problem on its own line (a config error has several)
-                for issue in exc.issues:
-                    print(f"error: {issue}", file=sys.stderr)
+                for issue in exc.issues:  # which may quote the user's files or their installer's output
+                    print(settings.printable(f"error: {issue}"), file=sys.stderr)
                 return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -224,7 +224,7 @@ def _validate(settings: Settings, *, probe: bool) -> int:
     from honeyhive_experiment.operations import validate
 
     found = validate(settings, probe=probe)
-    print(f"ok: {found}")
+    print(settings.printable(f"ok: {found}"))  # the metric names the user's code produced
     return 0
 
 

@@ -425,21 +425,21 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     check_paths(config, config_file, root)
     file = config.dataset.file(root)
     records = load_dataset_file(file) if file is not None else None
-    if settings.install:
-        from honeyhive_experiment.install import install
-
-        install(settings.install, cwd=root, out=sys.stderr, grouped=False)
-    load_instrumentations(config, config_file)  # each library instrument names has one installed
-    code = load_user_code(config, config_file, root)
-    what = f"{len(records)} datapoints" if records is not None else "a managed dataset"
-    found = f"{settings.config}: experiment {config.name!r}, {what}, {len(code.evaluators)} evaluator(s)"
-    if not probe or not records:
-        return found
-    identity = file_identity(config.dataset, records, config_file=None, repository=None)  # ids as a run's
-    first = external_dataset(records, identity=identity).datapoints[0]
-    where = f"the first datapoint of {config.dataset.path}"
-    with repository_on_path(root):  # the function may import its siblings lazily, as in a run
-        probed = probe_datapoint(code, first, name=config.name, timeout=config.timeout, where=where)
+    # what runs from here is the user's (their installer's build, their code): inside Actions it issues no command
+    with commands_stopped() if settings.in_actions else contextlib.nullcontext():
+        if settings.install:
+            _install(settings, Redactor(settings.secrets()))
+        load_instrumentations(config, config_file)  # each library instrument names has one installed
+        code = load_user_code(config, config_file, root)
+        what = f"{len(records)} datapoints" if records is not None else "a managed dataset"
+        found = f"{settings.config}: experiment {config.name!r}, {what}, {len(code.evaluators)} evaluator(s)"
+        if not probe or not records:
+            return found
+        identity = file_identity(config.dataset, records, config_file=None, repository=None)  # ids as a run's
+        first = external_dataset(records, identity=identity).datapoints[0]
+        where = f"the first datapoint of {config.dataset.path}"
+        with repository_on_path(root):  # the function may import its siblings lazily, as in a run
+            probed = probe_datapoint(code, first, name=config.name, timeout=config.timeout, where=where)
     problems = check_produced_names(config, probed.metrics, config_file, where=f"{where} (id {probed.datapoint_id})")
     if problems:
         raise all_of(problems)

@@ -175,6 +175,25 @@ def parse_outputs(text: str) -> dict[str, str]:
     return out
 
 
+def issued(log: str) -> list[str]:
+    """The workflow commands the runner would process in ``log``, in order (``::name …::data`` and ``##[…]``
+    lines, after leading spaces: the runner trims them), honouring ``::stop-commands::<token>`` until the line
+    ``::<token>::``."""
+    commands: list[str] = []
+    stopped: str | None = None
+    for line in log.splitlines():
+        text = line.strip()
+        if stopped is not None:
+            if text == f"::{stopped}::":
+                stopped = None
+            continue
+        if text.startswith("::stop-commands::"):
+            stopped = text.removeprefix("::stop-commands::")
+        elif text.startswith(("::", "##[")):
+            commands.append(text)
+    return commands
+
+
 @dataclass
 class Step:
     """One step's files in ``folder``: the event's payload, and GITHUB_OUTPUT and GITHUB_STEP_SUMMARY created
