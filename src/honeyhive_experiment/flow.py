@@ -450,17 +450,16 @@ def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHive
     Datapoints an earlier attempt already recorded are skipped, so re-running a failed shard job adds
     only what is missing and never a second session or a second scored span for a datapoint.
     """
-    shard = ShardSpec(settings.shard.index, settings.shard.total) if settings.shard else None
     run_id = shared_run_id_of(settings, config.name)
     dataset = prepare_dataset(settings, config, client)
     mine = list(dataset.datapoints)
-    if shard is not None:  # all trials of a datapoint run in the shard the datapoint belongs to
-        mine = select(mine, [dp.id for dp in mine], shard)
+    if settings.shard is not None:  # all trials of a datapoint run in the shard the datapoint belongs to
+        mine = select(mine, [dp.id for dp in mine], settings.shard)
     recorded = _recorded_sessions(client, run_id)
     with _user_code(settings, config, dataset, watch) as spec:
         outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
     sessions = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)}
-    return ShardResult(run_id, shard, len(mine), len(sessions & recorded), tuple(outcomes), spec.trials)
+    return ShardResult(run_id, settings.shard, len(mine), len(sessions & recorded), tuple(outcomes), spec.trials)
 
 
 def report_shared_run(

@@ -25,10 +25,10 @@ from honeyhive_experiment.settings import (
     Mode,
     Settings,
     SettingsError,
-    Shard,
     load_event_payload,
     parse_bool,
 )
+from honeyhive_experiment.sharding import ShardSpec
 from tests.fakes.actions_runner import Event, context_env
 
 pytestmark = pytest.mark.unit
@@ -396,7 +396,7 @@ def test_choices_are_case_insensitive_and_errors_list_the_choices() -> None:
 @pytest.mark.parametrize(("text", "index", "total"), [("1/1", 1, 1), ("2/4", 2, 4), (" 4 / 4 ", 4, 4)])
 def test_shard(text: str, index: int, total: int) -> None:
     s = Settings.from_mapping(action_inputs(mode="run", shard=text))
-    assert s.shard == Shard(index=index, total=total)
+    assert s.shard == ShardSpec(index, total)
     assert str(s.shard) == f"{index}/{total}"
 
 
