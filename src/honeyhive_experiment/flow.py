@@ -297,7 +297,7 @@ def judge(
     return dataclasses.replace(
         judgement_without_run(settings, config, decision, now=now),
         run_id=result.run_id,
-        run_url=settings.run_link(result.run_id) if settings.api_key else None,
+        run_url=settings.run_link(result.run_id),
         summary=result.summary,
         comparison=comparison,
         baseline=_baseline_info(baseline, baseline_result, comparison, result, dataset, settings),
@@ -346,8 +346,7 @@ def _baseline_info(
     return BaselineInfo(
         run_id=run_id,
         name=baseline.run.name,
-        # the embedded local backend is gone when the command ends: its runs have no page to link to
-        url=settings.run_link(run_id) if settings.api_key else None,
+        url=settings.run_link(run_id),
         commit_sha=baseline.commit_sha,
         branch=baseline.branch,
         created_at=baseline.created_at,

@@ -340,8 +340,11 @@ class Settings(BaseModel):
 
     def run_link(self, run_id: str) -> str | None:
         """A run's page in the HoneyHive app: ``HONEYHIVE_RUN_URL_TEMPLATE`` when set, else ``app-url``'s
-        ``/evaluate/<run id>``, else the app of a server in :data:`KNOWN_APP_URLS`; ``None`` (no link) for a
-        server it cannot map, rather than a link to the wrong app."""
+        ``/evaluate/<run id>``, else the app of a server in :data:`KNOWN_APP_URLS`; ``None`` (no link) without an
+        API key (the embedded backend is gone when the command ends: its runs have no page) or for a server it
+        cannot map, rather than a link to the wrong app."""
+        if not self.api_key:
+            return None
         if self.run_url_template != DEFAULT_RUN_URL_TEMPLATE:
             return self.run_url_template.format(run_id=run_id)
         app = self._app()

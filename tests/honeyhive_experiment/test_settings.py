@@ -742,8 +742,16 @@ RUN_LINKS: list[tuple[str, dict[str, str], str | None]] = [
 
 @pytest.mark.parametrize(("rule", "env", "link"), RUN_LINKS, ids=[case[0] for case in RUN_LINKS])
 def test_run_links_go_to_the_servers_app_or_nowhere(rule: str, env: dict[str, str], link: str | None) -> None:
+    env = {"HH_API_KEY": API_KEY, **env}
     assert Settings.from_mapping(env).run_link("r1") == link
     assert Settings.from_args(run_flags(), env).run_link("r1") == link
+
+
+@pytest.mark.parametrize("env", [{}, {"HONEYHIVE_RUN_URL_TEMPLATE": "https://x.example/{run_id}/view"}])
+def test_without_an_api_key_no_run_link(env: dict[str, str]) -> None:
+    """No key: the embedded backend's runs, gone when the command ends, have no page (a template either)."""
+    assert Settings.from_mapping(env).run_link("r1") is None
+    assert Settings.from_args(run_flags(), env).run_link("r1") is None
 
 
 def test_app_url_must_be_an_http_url_named_where_it_came_from() -> None:
