@@ -61,7 +61,6 @@ from honeyhive_experiment.models import (
     ExperimentRun,
     ExperimentRunStatus,
     MetricKey,
-    RunComparisonResult,
 )
 from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, Progress
@@ -300,7 +299,7 @@ def judge(
         run_url=settings.run_link(result.run_id),
         summary=result.summary,
         comparison=comparison,
-        baseline=_baseline_info(baseline, baseline_result, comparison, result, dataset, settings),
+        baseline=_baseline_info(baseline, baseline_result, result, dataset, settings),
         outcomes=result.outcomes,
         notes=notes,
         inputs_by_datapoint={dp.id: dp.inputs for dp in dataset.datapoints},
@@ -335,7 +334,6 @@ def run_totals(client: HoneyHiveClient, run_id: str, summary: ExperimentResultSu
 def _baseline_info(
     baseline: Baseline | None,
     baseline_result: ExperimentResultSummary | None,
-    comparison: RunComparisonResult | None,
     result: ExperimentResult,
     dataset: PreparedDataset,
     settings: Settings,
@@ -350,7 +348,6 @@ def _baseline_info(
         commit_sha=baseline.commit_sha,
         branch=baseline.branch,
         created_at=baseline.created_at,
-        shared_datapoints=len(comparison.common_datapoints) if comparison else None,
         total_datapoints=len(result.summary.datapoint_ids) or len(dataset.datapoints),
         why=baseline.why,
         dirty=baseline.dirty,
