@@ -1,5 +1,6 @@
 """What git says about the local checkout a ``run`` starts in: branch, commit, the default branch and the
-merge base with it, and whether the working tree has uncommitted changes.
+merge base with it, and whether the working tree has uncommitted changes; for a local run, that is its
+:class:`~honeyhive_experiment.context.CiContext`.
 
 A local run's baseline is the run at the merge base of ``HEAD`` with the default branch (what a pull request
 from this branch would be compared with), so a dry run on a feature branch compares with ``main`` without a
@@ -23,12 +24,12 @@ import os
 import stat
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from honeyhive_experiment.context import CiContext
 from honeyhive_experiment.paths import relative
 
-__all__ = ["MAX_HASHED_BYTES", "LocalCheckout", "git", "local_checkout"]
+__all__ = ["MAX_HASHED_BYTES", "git", "local_checkout"]
 
 MAX_HASHED_BYTES = 64 * 1024 * 1024  # of one untracked file; past it, only its size is in the digest
 _CHUNK = 1024 * 1024
@@ -55,16 +56,6 @@ def _git_bytes(root: Path, args: Sequence[str], *, timeout: float = 30) -> bytes
     except (OSError, subprocess.SubprocessError):
         return b""
     return done.stdout if done.returncode == 0 else b""
-
-
-@dataclass(frozen=True, slots=True)
-class LocalCheckout:
-    branch: str  # "local" when HEAD is detached or there is no repository
-    sha: str | None
-    base: str | None  # the branch the merge base is taken with (the default branch, or --base)
-    merge_base_sha: str | None
-    dirty: bool
-    diff_sha256: str | None  # a digest of the uncommitted changes (tracked diff and untracked files)
 
 
 def default_branch(root: Path) -> str | None:
@@ -125,20 +116,25 @@ def _entry_digest(path: bytes) -> bytes:
     return content.digest()
 
 
-def local_checkout(root: Path, base: str | None = None, *, own_files: Sequence[Path] = ()) -> LocalCheckout:
-    """The checkout in ``root``; ``base`` overrides the default branch the merge base is taken with;
+def local_checkout(root: Path, base: str | None = None, *, own_files: Sequence[Path] = ()) -> CiContext:
+    """The checkout in ``root`` as a local run's context: event ``local``, the branch (``local`` when ``HEAD`` is
+    detached or there is no repository; baselines are looked for on it too), the commit, the merge base with
+    ``base`` (else the default branch), and ``dirty`` with its digest (``None``: no commit to differ from).
     ``own_files`` (the ``--report`` file) are outputs of this run, not changes."""
-    branch = git(root, "rev-parse", "--abbrev-ref", "HEAD")
+    found = git(root, "rev-parse", "--abbrev-ref", "HEAD")
+    branch = found if found and found != "HEAD" else "local"
     sha = git(root, "rev-parse", "HEAD")
     compare_with = base or default_branch(root)
     merge_base = git(root, "merge-base", "HEAD", compare_with) if sha and compare_with else None
-    dirty, digest = _changes(root, own_files) if sha else (False, None)
+    dirty, digest = _changes(root, own_files) if sha else (None, None)
     shown_base = compare_with.removeprefix("origin/") if compare_with and base is None else compare_with
-    return LocalCheckout(
-        branch=branch if branch and branch != "HEAD" else "local",
+    return CiContext(
+        branch=branch,
+        base_ref=branch,
         sha=sha,
-        base=shown_base,
+        event="local",
         merge_base_sha=merge_base,
+        merge_base_ref=shown_base,
         dirty=dirty,
         diff_sha256=digest,
     )

@@ -61,7 +61,6 @@ from honeyhive_experiment.models import (
     ExperimentRun,
     ExperimentRunStatus,
     MetricKey,
-    RunComparisonResult,
 )
 from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, Progress
@@ -297,10 +296,10 @@ def judge(
     return dataclasses.replace(
         judgement_without_run(settings, config, decision, now=now),
         run_id=result.run_id,
-        run_url=settings.run_link(result.run_id) if settings.api_key else None,
+        run_url=settings.run_link(result.run_id),
         summary=result.summary,
         comparison=comparison,
-        baseline=_baseline_info(baseline, baseline_result, comparison, result, dataset, settings),
+        baseline=_baseline_info(baseline, baseline_result, result, dataset, settings),
         outcomes=result.outcomes,
         notes=notes,
         inputs_by_datapoint={dp.id: dp.inputs for dp in dataset.datapoints},
@@ -335,7 +334,6 @@ def run_totals(client: HoneyHiveClient, run_id: str, summary: ExperimentResultSu
 def _baseline_info(
     baseline: Baseline | None,
     baseline_result: ExperimentResultSummary | None,
-    comparison: RunComparisonResult | None,
     result: ExperimentResult,
     dataset: PreparedDataset,
     settings: Settings,
@@ -346,12 +344,10 @@ def _baseline_info(
     return BaselineInfo(
         run_id=run_id,
         name=baseline.run.name,
-        # the embedded local backend is gone when the command ends: its runs have no page to link to
-        url=settings.run_link(run_id) if settings.api_key else None,
+        url=settings.run_link(run_id),
         commit_sha=baseline.commit_sha,
         branch=baseline.branch,
         created_at=baseline.created_at,
-        shared_datapoints=len(comparison.common_datapoints) if comparison else None,
         total_datapoints=len(result.summary.datapoint_ids) or len(dataset.datapoints),
         why=baseline.why,
         dirty=baseline.dirty,
@@ -450,17 +446,16 @@ def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHive
     Datapoints an earlier attempt already recorded are skipped, so re-running a failed shard job adds
     only what is missing and never a second session or a second scored span for a datapoint.
     """
-    shard = ShardSpec(settings.shard.index, settings.shard.total) if settings.shard else None
     run_id = shared_run_id_of(settings, config.name)
     dataset = prepare_dataset(settings, config, client)
     mine = list(dataset.datapoints)
-    if shard is not None:  # all trials of a datapoint run in the shard the datapoint belongs to
-        mine = select(mine, [dp.id for dp in mine], shard)
+    if settings.shard is not None:  # all trials of a datapoint run in the shard the datapoint belongs to
+        mine = select(mine, [dp.id for dp in mine], settings.shard)
     recorded = _recorded_sessions(client, run_id)
     with _user_code(settings, config, dataset, watch) as spec:
         outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
     sessions = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)}
-    return ShardResult(run_id, shard, len(mine), len(sessions & recorded), tuple(outcomes), spec.trials)
+    return ShardResult(run_id, settings.shard, len(mine), len(sessions & recorded), tuple(outcomes), spec.trials)
 
 
 def report_shared_run(

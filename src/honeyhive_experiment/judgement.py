@@ -32,10 +32,10 @@ __all__ = ["BaselineInfo", "Judgement", "TrendPoint", "cancellation_text", "fail
 
 @dataclass(frozen=True)
 class BaselineInfo:
-    """The baseline run the comparison was made against, as the baseline rules found it.
+    """The baseline run the comparison was made against, as the baseline rules found it (the datapoints the
+    runs share are the comparison's ``commonDatapoints``).
 
-    ``shared_datapoints`` / ``total_datapoints`` default to the comparison's ``commonDatapoints`` and this
-    run's datapoints when not given.
+    ``total_datapoints`` defaults to this run's datapoints when not given.
     """
 
     run_id: str
@@ -44,7 +44,6 @@ class BaselineInfo:
     commit_sha: str | None = None
     branch: str | None = None
     created_at: datetime | None = None
-    shared_datapoints: int | None = None
     total_datapoints: int | None = None
     why: str | None = None  # which baseline and why ("run at merge-base a1b2c3d with main", "previous local run")
     dirty: bool = False  # made with uncommitted changes (only ever an explicitly named run)

@@ -294,17 +294,8 @@ def locate(settings: Settings) -> Settings:
     of the pull request's base and head. ``settings.ci`` with what was found."""
     if not settings.as_action:
         own = tuple(path for path in (settings.report_file, settings.html_file) if path is not None)
-        local = local_checkout(settings.root, settings.base, own_files=own)
-        return settings.with_ci(
-            branch=local.branch,
-            base_ref=local.branch,
-            sha=local.sha,
-            event="local",
-            merge_base_sha=local.merge_base_sha,
-            merge_base_ref=local.base,
-            dirty=local.dirty if local.sha else None,
-            diff_sha256=local.diff_sha256,
-        )
+        # a local run's ci is git's alone (from_args reads no GitHub context)
+        return settings.model_copy(update={"ci": local_checkout(settings.root, settings.base, own_files=own)})
     ci = settings.ci
     if not ci.base_sha or not ci.sha:
         return settings

@@ -103,6 +103,7 @@ from honeyhive_experiment.context import (
 from honeyhive_experiment.errors import SettingsError
 from honeyhive_experiment.gha import neutralise
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, REPORT_HTML_PATH, REPORT_PATH
+from honeyhive_experiment.sharding import ShardSpec
 
 __all__ = [
     "DEFAULT_GITHUB_API_URL",
@@ -119,7 +120,6 @@ __all__ = [
     "Mode",
     "Settings",
     "SettingsError",
-    "Shard",
     "TriggeringRun",
     "load_event_payload",
     "parse_bool",
@@ -218,18 +218,6 @@ class CommentMode(StrEnum):
     OFF = "off"  # no comment (the job summary and report.json are still written)
 
 
-class Shard(BaseModel):
-    """Shard ``index`` of ``total`` (1-based), written ``index/total``."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    index: int = Field(ge=1)
-    total: int = Field(ge=1)
-
-    def __str__(self) -> str:
-        return f"{self.index}/{self.total}"
-
-
 # ---------------------------------------------------------------------------------------------------- settings
 
 
@@ -247,7 +235,7 @@ class Settings(BaseModel):
     github_token: SecretStr | None = None
     baseline_run_id: str | None = None
     mode: Mode = Mode.ALL
-    shard: Shard | None = None
+    shard: ShardSpec | None = None
     dry_run: bool = False
     comment_mode: CommentMode = CommentMode.UPDATE
     working_directory: Path = Path(".")
@@ -352,8 +340,11 @@ class Settings(BaseModel):
 
     def run_link(self, run_id: str) -> str | None:
         """A run's page in the HoneyHive app: ``HONEYHIVE_RUN_URL_TEMPLATE`` when set, else ``app-url``'s
-        ``/evaluate/<run id>``, else the app of a server in :data:`KNOWN_APP_URLS`; ``None`` (no link) for a
-        server it cannot map, rather than a link to the wrong app."""
+        ``/evaluate/<run id>``, else the app of a server in :data:`KNOWN_APP_URLS`; ``None`` (no link) without an
+        API key (the embedded backend is gone when the command ends: its runs have no page) or for a server it
+        cannot map, rather than a link to the wrong app."""
+        if not self.api_key:
+            return None
         if self.run_url_template != DEFAULT_RUN_URL_TEMPLATE:
             return self.run_url_template.format(run_id=run_id)
         app = self._app()
@@ -478,12 +469,13 @@ def _run_id(value: str, name: str) -> str:
     return value
 
 
-def _shard(value: str, name: str) -> Shard:
+def _shard(value: str, name: str) -> ShardSpec:
     match = _SHARD.fullmatch(value)
     if match is not None:
-        index, total = int(match[1]), int(match[2])
-        if 1 <= index <= total:
-            return Shard(index=index, total=total)
+        try:
+            return ShardSpec(int(match[1]), int(match[2]))
+        except ValueError:  # not 1 ≤ i ≤ n
+            pass
     raise SettingsError(name, f'expected "i/n" with 1 ≤ i ≤ n (e.g. "2/4"), got {quote(value)}')
 
 

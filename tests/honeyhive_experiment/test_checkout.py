@@ -39,7 +39,7 @@ def repository(root: Path, branch: str = "main") -> Path:
 
 def test_outside_a_repository_there_is_no_commit_and_nothing_is_dirty(tmp_path: Path) -> None:
     checkout = local_checkout(tmp_path)
-    assert (checkout.branch, checkout.sha, checkout.merge_base_sha, checkout.dirty) == ("local", None, None, False)
+    assert (checkout.branch, checkout.sha, checkout.merge_base_sha, checkout.dirty) == ("local", None, None, None)
 
 
 @pytest.mark.parametrize(
@@ -75,9 +75,10 @@ def test_the_merge_base_with_the_default_branch_or_base(tmp_path: Path) -> None:
     git(root, "commit", "-q", "--allow-empty", "-m", "feature")
 
     default = local_checkout(root)
-    assert (default.branch, default.base, default.merge_base_sha) == ("feature", "main", fork_point)
+    assert (default.branch, default.merge_base_ref, default.merge_base_sha) == ("feature", "main", fork_point)
+    assert (default.event, default.base_ref) == ("local", "feature")  # baselines are looked for on the branch
     chosen = local_checkout(root, "release")
-    assert (chosen.base, chosen.merge_base_sha) == ("release", release)
+    assert (chosen.merge_base_ref, chosen.merge_base_sha) == ("release", release)
 
 
 def test_uncommitted_changes_and_their_digest(tmp_path: Path) -> None:

@@ -25,10 +25,10 @@ from honeyhive_experiment.settings import (
     Mode,
     Settings,
     SettingsError,
-    Shard,
     load_event_payload,
     parse_bool,
 )
+from honeyhive_experiment.sharding import ShardSpec
 from tests.fakes.actions_runner import Event, context_env
 
 pytestmark = pytest.mark.unit
@@ -396,7 +396,7 @@ def test_choices_are_case_insensitive_and_errors_list_the_choices() -> None:
 @pytest.mark.parametrize(("text", "index", "total"), [("1/1", 1, 1), ("2/4", 2, 4), (" 4 / 4 ", 4, 4)])
 def test_shard(text: str, index: int, total: int) -> None:
     s = Settings.from_mapping(action_inputs(mode="run", shard=text))
-    assert s.shard == Shard(index=index, total=total)
+    assert s.shard == ShardSpec(index, total)
     assert str(s.shard) == f"{index}/{total}"
 
 
@@ -742,8 +742,16 @@ RUN_LINKS: list[tuple[str, dict[str, str], str | None]] = [
 
 @pytest.mark.parametrize(("rule", "env", "link"), RUN_LINKS, ids=[case[0] for case in RUN_LINKS])
 def test_run_links_go_to_the_servers_app_or_nowhere(rule: str, env: dict[str, str], link: str | None) -> None:
+    env = {"HH_API_KEY": API_KEY, **env}
     assert Settings.from_mapping(env).run_link("r1") == link
     assert Settings.from_args(run_flags(), env).run_link("r1") == link
+
+
+@pytest.mark.parametrize("env", [{}, {"HONEYHIVE_RUN_URL_TEMPLATE": "https://x.example/{run_id}/view"}])
+def test_without_an_api_key_no_run_link(env: dict[str, str]) -> None:
+    """No key: the embedded backend's runs, gone when the command ends, have no page (a template either)."""
+    assert Settings.from_mapping(env).run_link("r1") is None
+    assert Settings.from_args(run_flags(), env).run_link("r1") is None
 
 
 def test_app_url_must_be_an_http_url_named_where_it_came_from() -> None:

@@ -399,9 +399,7 @@ class _Builder:
             return None
         run_id = info.run_id if info is not None else comparison.old_run_id  # type: ignore[union-attr]
         name = info.name if info is not None else (comparison.old_run.name if comparison.old_run else None)  # type: ignore[union-attr]
-        shared = info.shared_datapoints if info is not None else None
-        if shared is None and comparison is not None:
-            shared = len(comparison.common_datapoints)
+        shared = len(comparison.common_datapoints) if comparison is not None else None
         total = info.total_datapoints if info is not None else None
         if total is None and comparison is not None and comparison.new_only_datapoints is not None:
             total = len(comparison.common_datapoints) + len(comparison.new_only_datapoints)

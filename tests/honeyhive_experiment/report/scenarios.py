@@ -575,7 +575,7 @@ def significance_input() -> Judgement:
         decision=decision,
         summary=summary,
         comparison=comparison,
-        baseline=baseline_info(shared_datapoints=20, total_datapoints=20),
+        baseline=baseline_info(total_datapoints=20),
         assessment=assessment,
         gate_assessment=gated,
         baseline_failed=frozenset(SIG_IDS[:2]),

@@ -45,8 +45,8 @@ def test_a_low_overlap_is_warned_about() -> None:
         (shared, total): render_comment(
             base_input(
                 summary=summary,
-                comparison=comparison,
-                baseline=baseline_info(shared_datapoints=shared, total_datapoints=total),
+                comparison=comparison.model_copy(update={"common_datapoints": [f"EXT-c{i}" for i in range(shared)]}),
+                baseline=baseline_info(total_datapoints=total),
             )
         ).text
         for shared, total in [(12, 50), (44, 50), (46, 50), (50, 50)]
