@@ -9,7 +9,7 @@ it parsed from ``GITHUB_EVENT_PATH`` (see :func:`load_event_payload`)::
 
 The ``run`` command builds the same model from its flags with :meth:`Settings.from_args` (``command="run"``):
 no GitHub context, the HoneyHive key and URL from ``HH_API_KEY``/``HH_API_URL`` (or ``HONEYHIVE_API_KEY``/
-``HONEYHIVE_SERVER_URL``), ``report.json`` only where ``--report`` says.
+``HONEYHIVE_SERVER_URL``/``HH_SERVER_URL``), ``report.json`` only where ``--report`` says.
 
 Inputs and their environment variables
 --------------------------------------
@@ -85,7 +85,7 @@ from typing import Any, Final, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from honeyhive_experiment.connection import DEFAULT_SERVER_URL, find_api_key
+from honeyhive_experiment.connection import DEFAULT_SERVER_URL, SERVER_URL_VARIABLES, find_api_key
 from honeyhive_experiment.context import (
     DEFAULT_GITHUB_API_URL,
     DEFAULT_GITHUB_SERVER_URL,
@@ -301,8 +301,9 @@ class Settings(BaseModel):
         """The ``run`` command: its flags (``vars()`` of the parsed arguments: ``config``,
         ``working_directory``, ``dry_run``, ``baseline_run_id``, ``report``, ``html``, ``no_html``, ``server_url``,
         ``install``, ``base``)
-        and the HoneyHive variables of ``env`` (``HH_API_KEY`` or ``HONEYHIVE_API_KEY``, ``HH_API_URL`` or
-        ``HONEYHIVE_SERVER_URL``). No GitHub context: a local run learns its branch and commit from git.
+        and the HoneyHive variables of ``env`` (``HH_API_KEY`` or ``HONEYHIVE_API_KEY``, ``HH_API_URL``,
+        ``HONEYHIVE_SERVER_URL`` or ``HH_SERVER_URL``: the SDK's, as ``evaluate()`` reads them). No GitHub context:
+        a local run learns its branch and commit from git.
         Raises :class:`SettingsError` naming the flag or variable."""
         values: dict[str, Any] = {"command": "run", "dry_run": bool(flags.get("dry_run"))}
         renamed = {"report": "report_path", "html": "html_path"}
@@ -321,7 +322,7 @@ class Settings(BaseModel):
             values["install"] = _install_arguments(install, "--install", "flag")
         if server_url := _flag(flags, "server_url"):
             values["server_url"] = http_url(server_url, "--server-url", "flag")
-        elif (variable := _first_set(env, "HH_API_URL", "HONEYHIVE_SERVER_URL")) is not None:
+        elif (variable := _first_set(env, *SERVER_URL_VARIABLES)) is not None:
             values["server_url"] = http_url(env[variable].strip(), variable, "environment")
         if (key := find_api_key(None, env)) is not None:
             values["api_key"] = SecretStr(key)

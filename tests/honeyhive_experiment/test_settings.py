@@ -654,9 +654,11 @@ def test_from_args_writes_no_report_unless_asked_and_the_action_always_does() ->
         (None, {}, DEFAULT_SERVER_URL),
         (None, {"HONEYHIVE_SERVER_URL": "http://b.example"}, "http://b.example"),
         (None, {"HH_API_URL": "http://a.example/", "HONEYHIVE_SERVER_URL": "http://b.example"}, "http://a.example"),
+        (None, {"HH_SERVER_URL": "http://c.example"}, "http://c.example"),  # as the SDK and evaluate() read it
+        (None, {"HONEYHIVE_SERVER_URL": "http://b.example", "HH_SERVER_URL": "http://c.example"}, "http://b.example"),
         ("https://flag.example", {"HH_API_URL": "http://a.example"}, "https://flag.example"),
     ],
-    ids=["default", "honeyhive-variable", "hh-variable-first", "flag-wins"],
+    ids=["default", "honeyhive-variable", "hh-variable-first", "sdk-variable", "sdk-variable-last", "flag-wins"],
 )
 def test_from_args_server_url_precedence(flag: str | None, env: dict[str, str], expected: str) -> None:
     assert Settings.from_args(run_flags(server_url=flag), env).server_url == expected
