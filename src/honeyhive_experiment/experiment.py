@@ -18,7 +18,8 @@ runs with only its import changed::
 ``api_key`` / ``server_url`` default to ``HH_API_KEY`` / ``HH_API_URL`` (see :mod:`honeyhive_experiment.connection`);
 with no key at all the run uses the embedded local backend (:mod:`honeyhive_experiment.backend`), as the command
 line's dry run does. ``result.success`` is False also when the evaluation broke (an evaluator raised on a metric
-with a passing range, or on every datapoint: :mod:`honeyhive_experiment.run_result`); ``result.summary.success`` is
+with a passing range, or on every datapoint; a record the backend never recorded:
+:mod:`honeyhive_experiment.run_result`); ``result.summary.success`` is
 the backend's alone. Arguments that cannot be used together raise
 :class:`~honeyhive_experiment.errors.ArgumentError` naming one.
 """
