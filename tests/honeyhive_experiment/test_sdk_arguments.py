@@ -51,6 +51,12 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("no workers", {"dataset": RECORDS, "api_key": "k", "max_workers": 0}, "max_workers", "at least 1"),
     ("bool workers", {"dataset": RECORDS, "api_key": "k", "max_workers": True}, "max_workers", "at least 1"),
     ("aggregate", {"dataset": RECORDS, "api_key": "k", "aggregate_function": "mean"}, "aggregate_function", "p95"),
+    # as the experiment file's timeout / ingestion.timeout: greater than 0 (timeout=None is no limit)
+    ("no time", {"dataset": RECORDS, "timeout": 0}, "timeout", "greater than 0, got 0"),
+    ("negative time", {"dataset": RECORDS, "timeout": -1.0}, "timeout", "greater than 0"),
+    ("nan time", {"dataset": RECORDS, "timeout": float("nan")}, "timeout", "greater than 0"),
+    ("no wait", {"dataset": RECORDS, "ingestion_timeout": 0}, "ingestion_timeout", "greater than 0"),
+    ("no wait at all", {"dataset": RECORDS, "ingestion_timeout": None}, "ingestion_timeout", "greater than 0"),
 ]
 
 
