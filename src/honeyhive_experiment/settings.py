@@ -481,8 +481,8 @@ def _shard(value: str, name: str) -> ShardSpec:
 
 
 def _trials(value: str, name: str, kind: Literal["input", "flag"] = "input") -> int:
-    """How many times each datapoint runs: a whole number from 1 to 100."""
-    if value.isdigit() and 1 <= int(value) <= 100:
+    """How many times each datapoint runs: a whole number from 1 to 100 (ASCII digits, as the experiment file's)."""
+    if value.isascii() and value.isdigit() and 1 <= int(value) <= 100:
         return int(value)
     raise SettingsError(name, f"expected a whole number from 1 to 100, got {quote(value)}", kind=kind)
 

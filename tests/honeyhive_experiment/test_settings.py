@@ -772,7 +772,7 @@ def test_outputs_are_written_by_name_from_one_contract() -> None:
     assert written == {name: "" for name in OUTPUT_NAMES} | {"run-id": "r", "verdict": "pass", "report-path": "p"}
 
 
-@pytest.mark.parametrize("value", ["0", "101", "x", "2.5", "-1", " "])
+@pytest.mark.parametrize("value", ["0", "101", "x", "2.5", "-1", " ", "²", "٣"])  # digits int() cannot read, or reads
 def test_trials_is_a_whole_number_from_1_to_100(value: str) -> None:
     if not value.strip():  # empty means unset
         assert Settings.from_mapping(action_inputs(trials=value)).trials is None
