@@ -85,7 +85,12 @@ from typing import Any, Final, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from honeyhive_experiment.connection import DEFAULT_SERVER_URL, SERVER_URL_VARIABLES, find_api_key
+from honeyhive_experiment.connection import (
+    API_KEY_VARIABLES,
+    DEFAULT_SERVER_URL,
+    SERVER_URL_VARIABLES,
+    find_api_key,
+)
 from honeyhive_experiment.context import (
     DEFAULT_GITHUB_API_URL,
     DEFAULT_GITHUB_SERVER_URL,
@@ -326,6 +331,13 @@ class Settings(BaseModel):
             values["server_url"] = http_url(env[variable].strip(), variable, "environment")
         if (key := find_api_key(None, env)) is not None:
             values["api_key"] = SecretStr(key)
+        elif server_url:  # as evaluate(server_url=...) without a key: the embedded backend would ignore the URL
+            raise SettingsError(
+                "--server-url",
+                f"no HoneyHive API key for it: set {' or '.join(API_KEY_VARIABLES)} (without --server-url and a key,"
+                " a dry run uses the embedded local backend)",
+                kind="flag",
+            )
         if app_url := env_text(env, _ENV["app-url"]):
             values["app_url"] = http_url(app_url, _ENV["app-url"], "environment")
         values.update(_common(env))
