@@ -318,7 +318,7 @@ class Settings(BaseModel):
         if flags.get("no_html"):
             values["html"] = False
         if baseline := _flag(flags, "baseline_run_id"):
-            values["baseline_run_id"] = baseline
+            values["baseline_run_id"] = _run_id(baseline, "--baseline", "flag")
         if base := _flag(flags, "base"):
             values["base"] = base
         if trials := _flag(flags, "trials"):
@@ -476,9 +476,9 @@ def _path(value: str, name: str) -> Path:
     return Path(value)
 
 
-def _run_id(value: str, name: str) -> str:
+def _run_id(value: str, name: str, kind: Literal["input", "flag"] = "input") -> str:
     if any(ch.isspace() for ch in value):
-        raise SettingsError(name, f"expected one run id, got {quote(value)}")
+        raise SettingsError(name, f"expected one run id, got {quote(value)}", kind=kind)
     return value
 
 

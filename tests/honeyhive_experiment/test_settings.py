@@ -619,6 +619,14 @@ def run_flags(**overrides: Any) -> dict[str, Any]:
     return flags
 
 
+def test_from_args_baseline_is_one_run_id_as_the_input_is() -> None:
+    """``--baseline`` (run, runs, view) is the baseline-run-id input: the same value is refused, before anything runs
+    (it used to run the whole experiment, then fail to find a run called "a b")."""
+    with pytest.raises(SettingsError, match=r'^flag --baseline: expected one run id, got "a b"$'):
+        Settings.from_args(run_flags(baseline_run_id="a b"), {})
+    assert Settings.from_args(run_flags(baseline_run_id=" main "), {}).baseline_run_id == "main"
+
+
 def test_from_args_reads_the_flags_and_no_github_context() -> None:
     s = Settings.from_args(
         run_flags(
