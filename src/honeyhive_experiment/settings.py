@@ -15,8 +15,9 @@ Inputs and their environment variables
 --------------------------------------
 GitHub hands a Docker action its inputs as ``INPUT_<NAME>``, upper-cased but with the hyphens kept
 (``INPUT_API-KEY``), names a shell cannot read. ``action.yml`` therefore maps every input explicitly in
-``runs.env`` to the clean name below, and this module reads only those names. The same names work for a
-local run (``HH_API_KEY`` and ``HH_API_URL`` are also what the HoneyHive SDK reads). :data:`INPUTS` is this
+``runs.env`` to the clean name below, and this module reads only those names. A local ``run`` reads only the
+HoneyHive ones among them (``HH_API_KEY``, ``HH_API_URL``, ``HONEYHIVE_APP_URL``; the first two, with their
+aliases, are also what the HoneyHive SDK reads): its other settings are flags. :data:`INPUTS` is this
 table in code; a contract test holds it, ``action.yml`` and README's table equal.
 
 =====================  ===========================================  ==============================
