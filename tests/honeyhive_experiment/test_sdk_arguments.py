@@ -95,6 +95,18 @@ def test_connection_defaults(
     assert (url, key) == (expected[0] or DEFAULT_SERVER_URL, expected[1])  # "": HoneyHive's own URL
 
 
+@pytest.mark.parametrize("variable", SERVER_URL_VARIABLES)
+def test_a_bad_url_from_the_environment_names_its_variable(variable: str) -> None:
+    """``HH_API_URL=localhost:8787`` (no scheme): the command line says "environment HH_API_URL: expected an
+    http(s) URL"; evaluate()'s error names the variable too, not only the server_url= the caller never passed."""
+    with pytest.raises(ArgumentError) as raised:
+        resolve_connection(None, "k", {variable: "localhost:8787"})
+    assert str(raised.value) == f"server_url: expected an http(s) URL, got 'localhost:8787' (from {variable})"
+    with pytest.raises(ArgumentError) as passed:
+        resolve_connection("localhost:8787", "k", {variable: "http://fine.example"})
+    assert str(passed.value) == "server_url: expected an http(s) URL, got 'localhost:8787'"
+
+
 def test_aggregated_metrics_answer_the_sdks_accessors() -> None:
     """A script reading ``result.metrics.get_metric(...)`` / ``list_metrics()`` as the SDK offers them."""
     from honeyhive_experiment.models import AggregatedMetrics
