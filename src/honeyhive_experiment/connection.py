@@ -194,8 +194,11 @@ def resolve_connection(
     http(s) URL."""
     given = _given(server_url, SERVER_URL_VARIABLES, environ) or DEFAULT_SERVER_URL
     url = http_url_or_none(given)
-    if url is None:
-        raise ArgumentError("server_url", f"expected an http(s) URL, got {given!r}")
+    if url is None:  # named where it came from, as the command line names its flag or variable
+        env = process_environment() if environ is None else environ
+        passed = bool(server_url and server_url.strip())
+        source = next((f" (from {n})" for n in SERVER_URL_VARIABLES if not passed and (env.get(n) or "").strip()), "")
+        raise ArgumentError("server_url", f"expected an http(s) URL, got {given!r}{source}")
     key = find_api_key(api_key, environ)
     if not key:
         raise ArgumentError(

@@ -18,7 +18,8 @@ runs with only its import changed::
 ``api_key`` / ``server_url`` default to ``HH_API_KEY`` / ``HH_API_URL`` (see :mod:`honeyhive_experiment.connection`);
 with no key at all the run uses the embedded local backend (:mod:`honeyhive_experiment.backend`), as the command
 line's dry run does. ``result.success`` is False also when the evaluation broke (an evaluator raised on a metric
-with a passing range, or on every datapoint: :mod:`honeyhive_experiment.run_result`); ``result.summary.success`` is
+with a passing range, or on every datapoint; a record the backend never recorded:
+:mod:`honeyhive_experiment.run_result`); ``result.summary.success`` is
 the backend's alone. Arguments that cannot be used together raise
 :class:`~honeyhive_experiment.errors.ArgumentError` naming one.
 """
@@ -26,6 +27,7 @@ the backend's alone. Arguments that cannot be used together raise
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 import threading
@@ -254,6 +256,7 @@ def evaluate(
     used."""
     api_key, metadata = _legacy_arguments(api_key, metadata, hh_api_key, hh_project, suite)
     _check_arguments(dataset, dataset_id, client, api_key, server_url, max_workers, aggregate_function)
+    _check_seconds(timeout=timeout, ingestion_timeout=ingestion_timeout)
     if isinstance(trials, bool) or not isinstance(trials, int) or not 1 <= trials <= 100:
         raise ArgumentError("trials", f"expected a whole number from 1 to 100, got {trials!r}")
     if project is not None:
@@ -415,6 +418,16 @@ def _check_arguments(
     if aggregate_function not in set(AggregateFunction):
         allowed = ", ".join(f.value for f in AggregateFunction)
         raise ArgumentError("aggregate_function", f"expected one of {allowed}, got {aggregate_function!r}")
+
+
+def _check_seconds(**waits: float | None) -> None:
+    """Each wait a number of seconds greater than 0, as the experiment file's ``timeout`` and ``ingestion.timeout``
+    must be (``timeout=None``: no limit); ArgumentError naming the first that is not."""
+    for name, seconds in waits.items():
+        if seconds is None and name == "timeout":
+            continue
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 < seconds < math.inf:
+            raise ArgumentError(name, f"expected a number of seconds greater than 0, got {seconds!r}")
 
 
 @contextmanager

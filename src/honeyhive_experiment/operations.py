@@ -202,7 +202,14 @@ class _Invocation:
             if settings.is_fork:
                 self.post = None  # nothing to post with, and nothing was run
                 return self.finish(judgement_without_run(settings, config, FORK_WITHOUT_SECRETS, now=self.now))
-            raise SettingsError("api-key", "the HoneyHive API key is not set: pass it from a secret")
+            if settings.as_action:
+                raise SettingsError("api-key", "the HoneyHive API key is not set: pass it from a secret")
+            raise SettingsError(  # the command line has no api-key input: the SDK's variables, or the local backend
+                "HH_API_KEY",
+                "the HoneyHive API key is not set: set it (or HONEYHIVE_API_KEY), or pass --dry-run to use the"
+                " embedded local backend",
+                kind="environment",
+            )
         if settings.mode in (Mode.ALL, Mode.RUN) and settings.install:  # before the user's code is imported
             _install(settings, self.redactor)
         published = self._published() if settings.mode is Mode.PUBLISH else None

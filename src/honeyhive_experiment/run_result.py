@@ -4,7 +4,8 @@ and whether the evaluation succeeded, judged as strictly as the command line's v
 :attr:`ExperimentResult.success` is the backend's ``success`` unless the evaluation itself broke
 (:attr:`ExperimentResult.broken`): a metric with a passing range has no value on datapoints the backend passed
 (:func:`~honeyhive_experiment.verdict.unchecked_metrics`, its evaluator named from
-:func:`~honeyhive_experiment.verdict.evaluator_errors`), or an evaluator raised on every datapoint it was run on.
+:func:`~honeyhive_experiment.verdict.evaluator_errors`), a dataset row the backend never recorded, or an evaluator
+raised on every datapoint it was run on.
 The backend's own verdict stays ``result.summary.success``. :attr:`ExperimentResult.errors` lists every function
 and evaluator error, datapoint by datapoint. Nothing is aggregated here: counts of the run's own outcomes and
 differences of the backend's id lists only.
@@ -74,8 +75,9 @@ class ExperimentResult:
     def broken(self) -> list[str]:
         """Why the evaluation itself broke, in words (empty when it did not), as the command line's verdict
         says it: a metric with a passing range has no value on datapoints the backend passed (the range was never
-        checked there: its evaluator raised, or returned nothing), or an evaluator raised on every datapoint it
-        was run on. Counts of this run's own outcomes and differences of the backend's id lists only."""
+        checked there: its evaluator raised, or returned nothing), a dataset row was never recorded by the backend
+        (it refused the datapoint's session), or an evaluator raised on every datapoint it was run on. Counts of
+        this run's own outcomes and differences of the backend's id lists only."""
         raised = evaluator_errors(self.outcomes)
         reasons = []
         for metric, missing in unchecked_metrics(self.summary, self.ranged).items():
@@ -85,6 +87,12 @@ class ExperimentResult:
                 why = f"evaluator {blamed} raised on {raised[blamed].count} datapoint(s) ({raised[blamed].first})"
             reasons.append(
                 f"{metric} has a passing range but no value on {missing} datapoint(s) the backend passed: {why}"
+            )
+        unrecorded = [o.error or "backend error" for o in self.outcomes if o.status is OutcomeStatus.BACKEND_ERROR]
+        if unrecorded:  # the backend never saw them: its success says nothing of them
+            reasons.append(
+                f"{len(unrecorded)} datapoint(s) of the dataset were not recorded by the backend, so they were never"
+                f" judged ({unrecorded[0]})"
             )
         scored = sum(1 for o in self.outcomes if o.status is OutcomeStatus.OK)  # where the evaluators ran
         rows = Counter(name for o in self.outcomes for name in {f.evaluator for f in o.evaluator_failures})
@@ -105,7 +113,7 @@ class ExperimentResult:
     @property
     def success(self) -> bool:
         """The backend's ``success`` (also :attr:`summary`'s), and nothing in :attr:`broken`: False when an
-        evaluator raised on a metric with a passing range, or on every datapoint."""
+        evaluator raised on a metric with a passing range, or on every datapoint, or a row was never recorded."""
         return self.summary.success and not self.broken
 
     @property

@@ -15,8 +15,9 @@ Inputs and their environment variables
 --------------------------------------
 GitHub hands a Docker action its inputs as ``INPUT_<NAME>``, upper-cased but with the hyphens kept
 (``INPUT_API-KEY``), names a shell cannot read. ``action.yml`` therefore maps every input explicitly in
-``runs.env`` to the clean name below, and this module reads only those names. The same names work for a
-local run (``HH_API_KEY`` and ``HH_API_URL`` are also what the HoneyHive SDK reads). :data:`INPUTS` is this
+``runs.env`` to the clean name below, and this module reads only those names. A local ``run`` reads only the
+HoneyHive ones among them (``HH_API_KEY``, ``HH_API_URL``, ``HONEYHIVE_APP_URL``; the first two, with their
+aliases, are also what the HoneyHive SDK reads): its other settings are flags. :data:`INPUTS` is this
 table in code; a contract test holds it, ``action.yml`` and README's table equal.
 
 =====================  ===========================================  ==============================
@@ -85,7 +86,12 @@ from typing import Any, Final, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from honeyhive_experiment.connection import DEFAULT_SERVER_URL, SERVER_URL_VARIABLES, find_api_key
+from honeyhive_experiment.connection import (
+    API_KEY_VARIABLES,
+    DEFAULT_SERVER_URL,
+    SERVER_URL_VARIABLES,
+    find_api_key,
+)
 from honeyhive_experiment.context import (
     DEFAULT_GITHUB_API_URL,
     DEFAULT_GITHUB_SERVER_URL,
@@ -313,7 +319,7 @@ class Settings(BaseModel):
         if flags.get("no_html"):
             values["html"] = False
         if baseline := _flag(flags, "baseline_run_id"):
-            values["baseline_run_id"] = baseline
+            values["baseline_run_id"] = _run_id(baseline, "--baseline", "flag")
         if base := _flag(flags, "base"):
             values["base"] = base
         if trials := _flag(flags, "trials"):
@@ -326,6 +332,13 @@ class Settings(BaseModel):
             values["server_url"] = http_url(env[variable].strip(), variable, "environment")
         if (key := find_api_key(None, env)) is not None:
             values["api_key"] = SecretStr(key)
+        elif server_url:  # as evaluate(server_url=...) without a key: the embedded backend would ignore the URL
+            raise SettingsError(
+                "--server-url",
+                f"no HoneyHive API key for it: set {' or '.join(API_KEY_VARIABLES)} (without --server-url and a key,"
+                " a dry run uses the embedded local backend)",
+                kind="flag",
+            )
         if app_url := env_text(env, _ENV["app-url"]):
             values["app_url"] = http_url(app_url, _ENV["app-url"], "environment")
         values.update(_common(env))
@@ -464,9 +477,9 @@ def _path(value: str, name: str) -> Path:
     return Path(value)
 
 
-def _run_id(value: str, name: str) -> str:
+def _run_id(value: str, name: str, kind: Literal["input", "flag"] = "input") -> str:
     if any(ch.isspace() for ch in value):
-        raise SettingsError(name, f"expected one run id, got {quote(value)}")
+        raise SettingsError(name, f"expected one run id, got {quote(value)}", kind=kind)
     return value
 
 
@@ -481,8 +494,8 @@ def _shard(value: str, name: str) -> ShardSpec:
 
 
 def _trials(value: str, name: str, kind: Literal["input", "flag"] = "input") -> int:
-    """How many times each datapoint runs: a whole number from 1 to 100."""
-    if value.isdigit() and 1 <= int(value) <= 100:
+    """How many times each datapoint runs: a whole number from 1 to 100 (ASCII digits, as the experiment file's)."""
+    if value.isascii() and value.isdigit() and 1 <= int(value) <= 100:
         return int(value)
     raise SettingsError(name, f"expected a whole number from 1 to 100, got {quote(value)}", kind=kind)
 

@@ -66,6 +66,19 @@ def test_a_bad_flag_is_a_usage_error_naming_it(quickstart: Path, capsys: pytest.
     assert "Traceback" not in err
 
 
+def test_run_without_a_key_names_the_variable_not_the_actions_input(
+    quickstart: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command line has no api-key input: it reads HH_API_KEY, as evaluate() does (whose error names it too)."""
+    code = main(["run", "-C", str(quickstart), "--no-html"], environ={})
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "error: HH_API_KEY: the HoneyHive API key is not set" in captured.err
+    assert "or pass --dry-run to use the embedded local backend" in captured.err
+    assert "api-key" not in captured.err
+    assert "  - environment HH_API_KEY: the HoneyHive API key is not set" in captured.out  # the report's reason
+
+
 def test_an_evaluator_that_always_raises_on_a_ranged_metric_is_never_green(
     quickstart: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

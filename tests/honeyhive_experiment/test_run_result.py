@@ -125,6 +125,17 @@ CASES: list[tuple[str, Any, list[DatapointOutcome], tuple[str, ...], bool, list[
         [],
     ),
     (
+        "a row the backend never recorded: never judged, as the CLI says",
+        summary(ALL),
+        [ok(0), ok(1), function_failed(2, OutcomeStatus.BACKEND_ERROR, "session not started: HTTP 503")],
+        (),
+        False,
+        [
+            "1 datapoint(s) of the dataset were not recorded by the backend, so they were never judged "
+            "(session not started: HTTP 503)"
+        ],
+    ),
+    (
         "no row scored: nothing raised everywhere",
         summary({}, failed=IDS, success=False),
         [function_failed(0), function_failed(1), function_failed(2)],

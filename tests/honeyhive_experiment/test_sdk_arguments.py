@@ -51,6 +51,12 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("no workers", {"dataset": RECORDS, "api_key": "k", "max_workers": 0}, "max_workers", "at least 1"),
     ("bool workers", {"dataset": RECORDS, "api_key": "k", "max_workers": True}, "max_workers", "at least 1"),
     ("aggregate", {"dataset": RECORDS, "api_key": "k", "aggregate_function": "mean"}, "aggregate_function", "p95"),
+    # as the experiment file's timeout / ingestion.timeout: greater than 0 (timeout=None is no limit)
+    ("no time", {"dataset": RECORDS, "timeout": 0}, "timeout", "greater than 0, got 0"),
+    ("negative time", {"dataset": RECORDS, "timeout": -1.0}, "timeout", "greater than 0"),
+    ("nan time", {"dataset": RECORDS, "timeout": float("nan")}, "timeout", "greater than 0"),
+    ("no wait", {"dataset": RECORDS, "ingestion_timeout": 0}, "ingestion_timeout", "greater than 0"),
+    ("no wait at all", {"dataset": RECORDS, "ingestion_timeout": None}, "ingestion_timeout", "greater than 0"),
 ]
 
 
@@ -87,6 +93,18 @@ def test_connection_defaults(
 ) -> None:
     url, key = resolve_connection(given[0], given[1], environ)
     assert (url, key) == (expected[0] or DEFAULT_SERVER_URL, expected[1])  # "": HoneyHive's own URL
+
+
+@pytest.mark.parametrize("variable", SERVER_URL_VARIABLES)
+def test_a_bad_url_from_the_environment_names_its_variable(variable: str) -> None:
+    """``HH_API_URL=localhost:8787`` (no scheme): the command line says "environment HH_API_URL: expected an
+    http(s) URL"; evaluate()'s error names the variable too, not only the server_url= the caller never passed."""
+    with pytest.raises(ArgumentError) as raised:
+        resolve_connection(None, "k", {variable: "localhost:8787"})
+    assert str(raised.value) == f"server_url: expected an http(s) URL, got 'localhost:8787' (from {variable})"
+    with pytest.raises(ArgumentError) as passed:
+        resolve_connection("localhost:8787", "k", {variable: "http://fine.example"})
+    assert str(passed.value) == "server_url: expected an http(s) URL, got 'localhost:8787'"
 
 
 def test_aggregated_metrics_answer_the_sdks_accessors() -> None:

@@ -50,6 +50,20 @@ def test_a_session_that_cannot_start_costs_only_its_datapoint() -> None:
     assert not [e for e in events if (e.get("metadata") or {}).get("datapoint_id") == "EXT-q2"]
 
 
+def test_evaluate_is_no_success_when_a_row_was_never_recorded() -> None:
+    """The backend's summary covers the 3 rows it saw and calls them a success; the 4th was never judged, so
+    evaluate()'s success is False and says why, as the command line's verdict fails the check (next test)."""
+    NEVER.set()  # the refused datapoint's abandoned function thread must not hang
+    with LocalBackend() as backend, SessionsDownFor(backend.url, backend.api_key) as client:
+        result = evaluate(app, external_dataset(RECORDS), client=client, max_workers=4, timeout=30)
+    assert result.summary.success is True  # HoneyHive's own verdict, on what it saw
+    assert result.success is False
+    assert result.broken == [
+        "1 datapoint(s) of the dataset were not recorded by the backend, so they were never judged"
+        " (session not started: POST /v1/sessions failed with HTTP 503: service unavailable)"
+    ]
+
+
 def test_a_row_the_backend_never_recorded_is_counted_and_fails_the_check() -> None:
     """6 rows, one refused: never '5 of 5 datapoints passed' and exit 0."""
     from datetime import UTC, datetime

@@ -619,6 +619,14 @@ def run_flags(**overrides: Any) -> dict[str, Any]:
     return flags
 
 
+def test_from_args_baseline_is_one_run_id_as_the_input_is() -> None:
+    """``--baseline`` (run, runs, view) is the baseline-run-id input: the same value is refused, before anything runs
+    (it used to run the whole experiment, then fail to find a run called "a b")."""
+    with pytest.raises(SettingsError, match=r'^flag --baseline: expected one run id, got "a b"$'):
+        Settings.from_args(run_flags(baseline_run_id="a b"), {})
+    assert Settings.from_args(run_flags(baseline_run_id=" main "), {}).baseline_run_id == "main"
+
+
 def test_from_args_reads_the_flags_and_no_github_context() -> None:
     s = Settings.from_args(
         run_flags(
@@ -656,7 +664,7 @@ def test_from_args_writes_no_report_unless_asked_and_the_action_always_does() ->
         (None, {"HH_API_URL": "http://a.example/", "HONEYHIVE_SERVER_URL": "http://b.example"}, "http://a.example"),
         (None, {"HH_SERVER_URL": "http://c.example"}, "http://c.example"),  # as the SDK and evaluate() read it
         (None, {"HONEYHIVE_SERVER_URL": "http://b.example", "HH_SERVER_URL": "http://c.example"}, "http://b.example"),
-        ("https://flag.example", {"HH_API_URL": "http://a.example"}, "https://flag.example"),
+        ("https://flag.example", {"HH_API_URL": "http://a.example", "HH_API_KEY": API_KEY}, "https://flag.example"),
     ],
     ids=["default", "honeyhive-variable", "hh-variable-first", "sdk-variable", "sdk-variable-last", "flag-wins"],
 )
@@ -668,6 +676,12 @@ def test_from_args_server_url_precedence(flag: str | None, env: dict[str, str], 
     ("flag", "env", "message"),
     [
         ("ftp://x", {}, 'flag --server-url: expected an http(s) URL, got "ftp://x"'),
+        (  # as evaluate(server_url=...) without a key: never the embedded backend instead of the URL given
+            "http://flag.example",
+            {"HH_API_KEY": " "},
+            "flag --server-url: no HoneyHive API key for it: set HH_API_KEY or HONEYHIVE_API_KEY (without --server-url"
+            " and a key, a dry run uses the embedded local backend)",
+        ),
         (None, {"HH_API_URL": "nope"}, 'environment HH_API_URL: expected an http(s) URL, got "nope"'),
         (
             None,
@@ -680,7 +694,7 @@ def test_from_args_server_url_precedence(flag: str | None, env: dict[str, str], 
             'environment HONEYHIVE_SESSION_URL_TEMPLATE: must contain {session_id}, got "https://app/sessions"',
         ),
     ],
-    ids=["bad-flag", "bad-variable", "template-without-run-id", "template-without-session-id"],
+    ids=["bad-flag", "url-without-key", "bad-variable", "template-without-run-id", "template-without-session-id"],
 )
 def test_from_args_errors_name_the_flag_or_variable(flag: str | None, env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError) as caught:
@@ -772,7 +786,7 @@ def test_outputs_are_written_by_name_from_one_contract() -> None:
     assert written == {name: "" for name in OUTPUT_NAMES} | {"run-id": "r", "verdict": "pass", "report-path": "p"}
 
 
-@pytest.mark.parametrize("value", ["0", "101", "x", "2.5", "-1", " "])
+@pytest.mark.parametrize("value", ["0", "101", "x", "2.5", "-1", " ", "²", "٣"])  # digits int() cannot read, or reads
 def test_trials_is_a_whole_number_from_1_to_100(value: str) -> None:
     if not value.strip():  # empty means unset
         assert Settings.from_mapping(action_inputs(trials=value)).trials is None
