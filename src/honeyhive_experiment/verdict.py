@@ -130,8 +130,9 @@ def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, Evaluato
     for outcome in outcomes:
         evaluated += outcome.status == "ok"
         for failure in outcome.evaluator_failures:
-            counts[failure.evaluator] = counts.get(failure.evaluator, 0) + 1
             first.setdefault(failure.evaluator, failure.error)
+        for name in dict.fromkeys(failure.evaluator for failure in outcome.evaluator_failures):  # once per datapoint
+            counts[name] = counts.get(name, 0) + 1
     return {name: EvaluatorErrors(count, first[name], evaluated) for name, count in counts.items()}
 
 

@@ -724,6 +724,11 @@ def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> N
     # of: the datapoints the evaluators ran on (the function returned), not the one whose function raised
     assert evaluator_errors(outcomes) == {"a": EvaluatorErrors(2, "E1", 3), "b": EvaluatorErrors(1, "F1", 3)}
     assert evaluator_errors([]) == {}
+    # a datapoint counts once per evaluator, however many of its values were bad (a dict with two NaNs): a raised
+    # on 1 of 2 datapoints is not "every datapoint"
+    twice = [outcome(0, ("a", "E: x is NaN"), ("a", "E: y is NaN")), outcome(1)]
+    assert evaluator_errors(twice) == {"a": EvaluatorErrors(1, "E: x is NaN", 2)}
+    assert not evaluator_errors(twice)["a"].everywhere
 
 
 @pytest.mark.parametrize(
