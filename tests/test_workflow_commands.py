@@ -101,3 +101,35 @@ def test_validate_inside_actions_lets_user_code_issue_no_workflow_command(tmp_pa
     assert "forged-answer" in log, log  # the probe ran the function
     assert forged(log) == []
     assert done.returncode == 0, log
+
+
+def test_runs_inside_actions_lets_backend_names_issue_no_workflow_command(tmp_path: Path) -> None:
+    """``runs`` prints what the backend recorded: a run's branch is whoever wrote the run's (code that had the API
+    key, or the ``.honeyhive/local.db`` a pull request commits), and a line of the table must not be a command."""
+    from honeyhive_experiment.backend import connect
+
+    root = copy_quickstart(tmp_path / "repo", questions=2)
+    with connect(None, None, local_db=root / ".honeyhive" / "local.db", environ={}) as client:
+        client.create_run(
+            {
+                "run_id": "0b6f2f6e-5d2a-4c8e-9f1e-2a7d3c4b5e6f",
+                "name": "support-bot-quickstart",
+                "event_ids": [],
+                "metadata": {"ci": {"branch": "main\n::add-mask::forged-branch", "sha": "a" * 40}},
+            }
+        )
+    env = {**Step(tmp_path / "step", push()).env(root, None), "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "honeyhive_experiment", "runs"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    log = done.stdout
+    assert "forged-branch" in log, log  # shown, as text
+    assert forged(log) == []
+    assert done.returncode == 0, log

@@ -236,9 +236,10 @@ def _runs(settings: Settings, *, as_json: bool, limit: int) -> int:
     from honeyhive_experiment.operations import runs
 
     found = runs(settings, limit=limit)
-    print(runs_json(found.rows) if as_json else runs_table(found.rows, now=datetime.now(UTC)))
+    shown = runs_json(found.rows) if as_json else runs_table(found.rows, now=datetime.now(UTC))
+    print(settings.printable(shown))  # the runs' ids and branches are whoever recorded the runs'
     if not as_json:
-        print(f"* baseline: {found.baseline}" if found.baseline else "no baseline", file=sys.stderr)
+        print(settings.printable(f"* baseline: {found.baseline}" if found.baseline else "no baseline"), file=sys.stderr)
     return 0
 
 
