@@ -133,3 +133,47 @@ def test_runs_inside_actions_lets_backend_names_issue_no_workflow_command(tmp_pa
     assert "forged-branch" in log, log  # shown, as text
     assert forged(log) == []
     assert done.returncode == 0, log
+
+
+AT_EXIT = """
+import atexit as _atexit
+
+
+def _at_exit():
+    print("::error::forged-exit")
+    print("the runner's token:", _os.environ.get("ACTIONS_RUNTIME_TOKEN"))
+    _sys.stdout.flush()
+
+
+_atexit.register(_at_exit)
+"""
+RUNTIME_TOKEN = "runtime-5f0c9a7e2b4d4e1f8a6c3b2d1e0f9a8b"  # a runner's token: a secret the log must not show
+
+
+@pytest.mark.parametrize("command", ["action", "validate"])
+def test_user_code_run_at_exit_issues_no_workflow_command_and_prints_no_secret(tmp_path: Path, command: str) -> None:
+    """What the user's code registers with ``atexit`` runs after the command returned, when the process ends:
+    still the user's code, inside Actions, with the runner's token in the environment."""
+    root = attacked_quickstart(tmp_path / "repo")
+    app = root / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + AT_EXIT, encoding="utf-8")
+    step = Step(tmp_path / "step", push())
+    inputs = {"dry-run": "true", "comment-mode": "off"} if command == "action" else None
+    env = {**step.env(root, inputs), "HOME": str(tmp_path), "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN}
+    done = subprocess.run(
+        [sys.executable, "-m", "honeyhive_experiment", command],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    log = done.stdout
+    assert "forged-exit" in log, log  # it ran, and is shown as text
+    assert "the runner's token:" in log, log
+    assert RUNTIME_TOKEN not in log, log
+    assert forged(log) == []
+    assert done.returncode == 0, log
+

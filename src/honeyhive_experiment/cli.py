@@ -144,7 +144,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         settings = _settings(args, env)
         if settings is None:
             return EXIT_USAGE
-        with _redacted_output(settings) as redactor:
+        with _redacted_output(settings) as redactor, _exit_handlers_now(settings, process=argv is None):
             if args.command in ("run", "action"):  # it reports its own problems, in its report
                 return _run(settings, redactor, interactive=sys.stderr.isatty())
             try:
@@ -201,6 +201,24 @@ def _redacted_output(settings: Settings) -> Iterator[Redactor]:
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         sys.stdout, sys.stderr = streams
+
+
+@contextmanager
+def _exit_handlers_now(settings: Settings, *, process: bool) -> Iterator[None]:
+    """The process's own command (``argv`` read from ``sys.argv``: ``python -m``, the console script): what was
+    registered with :mod:`atexit` (the user's code too) runs when the command ends, while the output is still
+    redacted and, inside Actions, with workflow commands stopped, rather than after the streams are restored."""
+    try:
+        yield
+    finally:
+        if process:
+            import atexit
+            import contextlib
+
+            from honeyhive_experiment.gha import commands_stopped
+
+            with commands_stopped() if settings.in_actions else contextlib.nullcontext():
+                atexit._run_exitfuncs()
 
 
 def _run(settings: Settings, redactor: Redactor, *, interactive: bool) -> int:
