@@ -177,3 +177,31 @@ def test_user_code_run_at_exit_issues_no_workflow_command_and_prints_no_secret(t
     assert forged(log) == []
     assert done.returncode == 0, log
 
+
+@pytest.mark.parametrize("command", ["action", "run"])
+def test_an_input_the_action_refuses_is_quoted_without_the_credential_in_it(tmp_path: Path, command: str) -> None:
+    """An ``install`` with an unbalanced quote is refused before anything runs, and the error quotes it: the
+    index URL's password in it (a private index's token) is shown as ``***``, as everywhere else in the log."""
+    root = copy_quickstart(tmp_path / "repo", questions=2)
+    token = "pypi-AgEIcHlwaS5vcmcCJGE0NzQ1ZmFh"
+    install = f"--extra-index-url https://__token__:{token}@pkgs.example/simple -r 'requirements.txt"
+    step = Step(tmp_path / "step", push())
+    if command == "action":
+        env, argv = step.env(root, {"install": install}), list(ENTRY_POINT)
+    else:
+        env, argv = step.env(root, None), ["-m", "honeyhive_experiment", "run", "--dry-run", "--install", install]
+    done = subprocess.run(
+        [sys.executable, *argv],
+        cwd=root,
+        env={**env, "HOME": str(tmp_path)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    log = done.stdout
+    assert done.returncode == 2, log
+    assert "cannot split" in log, log
+    assert token not in log, log
+    assert "https://__token__:***@pkgs.example" in log, log

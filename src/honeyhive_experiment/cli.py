@@ -174,11 +174,14 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings | No
         return Settings.from_args(vars(args), env)
     except SettingsError as exc:
         from honeyhive_experiment.gha import annotation
+        from honeyhive_experiment.report.redact import Redactor
 
+        # the value it quotes may carry a credential (an index URL's password): no settings, so the common shapes
+        message = Redactor().redact(str(exc))
         if args.command == "action":
-            print(annotation("error", str(exc), title="honeyhive-experiment input"), flush=True)
+            print(annotation("error", message, title="honeyhive-experiment input"), flush=True)
         else:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {message}", file=sys.stderr)
         return None
 
 
