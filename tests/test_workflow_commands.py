@@ -205,3 +205,56 @@ def test_an_input_the_action_refuses_is_quoted_without_the_credential_in_it(tmp_
     assert "cannot split" in log, log
     assert token not in log, log
     assert "https://__token__:***@pkgs.example" in log, log
+
+
+EXITS = {  # the user's code ends the process with a message: sys.exit(text) raises SystemExit(text)
+    "import": ("app.py", "\n_sys.exit(_exit_message())\n"),
+    "function": ("app.py", "\n\ndef answer(datapoint):\n    _sys.exit(_exit_message())\n"),
+    "evaluator": (
+        "evaluators.py",
+        "\n\ndef topic_match(outputs, inputs, ground_truth):\n    _sys.exit(_exit_message())\n",
+    ),
+}
+EXIT_MESSAGE = """
+import os as _os
+import sys as _sys
+
+
+def _exit_message():
+    return "::error::forged-sysexit " + _os.environ.get("ACTIONS_RUNTIME_TOKEN", "")
+"""
+
+
+@pytest.mark.parametrize("where", sorted(EXITS))
+@pytest.mark.parametrize("command", ["action", "validate"])
+def test_user_code_calling_sys_exit_issues_no_workflow_command_and_prints_no_secret(
+    tmp_path: Path, command: str, where: str
+) -> None:
+    """``sys.exit("…")`` in the user's code (at import, in the function or in an evaluator) raises SystemExit, whose
+    message Python prints when it reaches the top: it is the user's code raising, shown where the user's errors are
+    shown (redacted, issuing no command), and the action still writes its report."""
+    root = copy_quickstart(tmp_path / "repo", questions=2)
+    module, attack = EXITS[where]
+    source = root / "support_bot" / module
+    source.write_text(source.read_text(encoding="utf-8") + EXIT_MESSAGE + attack, encoding="utf-8")
+    step = Step(tmp_path / "step", push())
+    inputs = {"dry-run": "true", "comment-mode": "off"} if command == "action" else None
+    env = {**step.env(root, inputs), "HOME": str(tmp_path), "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN}
+    done = subprocess.run(
+        [sys.executable, "-m", "honeyhive_experiment", command],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    log = done.stdout
+    assert "forged-sysexit" in log, log  # shown, as text
+    assert RUNTIME_TOKEN not in log, log
+    assert [c for c in issued(log) if c.startswith("::error::forged")] == [], log  # our annotations may quote it
+    if command == "action":
+        assert step.outputs()["verdict"] in ("error", "neutral", "fail"), log  # judged and reported
+    else:
+        assert done.returncode == 2, log
