@@ -145,8 +145,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         if settings is None:
             return EXIT_USAGE
         with _redacted_output(settings) as redactor, _exit_handlers_now(settings, process=argv is None):
+            from honeyhive_experiment.report.redact import RedactingFilter
+
+            _configure_logging(settings, RedactingFilter(redactor))  # every command logs what the backend says
             if args.command in ("run", "action"):  # it reports its own problems, in its report
-                return _run(settings, redactor, interactive=sys.stderr.isatty())
+                return _run(settings, interactive=sys.stderr.isatty())
             try:
                 if args.command == "validate":
                     return _validate(settings, probe=args.probe)
@@ -224,14 +227,12 @@ def _exit_handlers_now(settings: Settings, *, process: bool) -> Iterator[None]:
                 atexit._run_exitfuncs()
 
 
-def _run(settings: Settings, redactor: Redactor, *, interactive: bool) -> int:
+def _run(settings: Settings, *, interactive: bool) -> int:
     """``run`` and ``action``: the process's logging and signal handlers around :func:`operations.run`."""
     from honeyhive_experiment import cancellation
     from honeyhive_experiment.operations import poster, run
     from honeyhive_experiment.progress import ProgressPrinter
-    from honeyhive_experiment.report import RedactingFilter
 
-    _configure_logging(settings, RedactingFilter(redactor))
     cancel = cancellation.Cancellation()  # the cancel event, plus the phase a signal arrives in
     cancellation.install_signal_handlers(cancel)
     try:
