@@ -291,3 +291,26 @@ def test_runs_inside_actions_logs_backend_ids_issuing_no_workflow_command(tmp_pa
     assert "forged-datapoint" in log, log  # shown, as text
     assert forged(log) == [], log
     assert done.returncode == 0, log
+
+
+def test_a_carriage_return_in_user_text_starts_no_workflow_command(tmp_path: Path) -> None:
+    """The runner reads the log line by line, and a carriage return alone ends a line for it (as ``\\n`` does):
+    text the user's code controls (here the error its function raised, which ``validate`` prints) cannot put a
+    command after one."""
+    root = copy_quickstart(tmp_path / "repo", questions=2)
+    app = root / "support_bot" / "app.py"
+    attack = '\n\ndef answer(datapoint):\n    raise ValueError("boom\\r::error::forged-cr")\n'
+    app.write_text(app.read_text(encoding="utf-8") + attack, encoding="utf-8")
+    env = {**Step(tmp_path / "step", push()).env(root, None), "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "honeyhive_experiment", "validate"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        check=False,
+        timeout=180,
+    )
+    log = (done.stdout + done.stderr).decode("utf-8")
+    assert "forged-cr" in log, log  # shown, as text
+    assert done.returncode == 2, log
+    assert forged(log) == [], repr(log)
