@@ -5,6 +5,8 @@ standard output, standard error and straight to file descriptor 1, at import tim
 GitHub reads a step's standard output and standard error as one log: the test merges them into one pipe the same
 way (the order of the writes is kept) and reads it back as the runner does
 (:func:`tests.fakes.actions_runner.issued`, which follows ``::stop-commands::<token>`` … ``::<token>::``).
+The other commands run inside Actions too (``validate``, ``runs``), and the same holds for what they print: the
+user's code at exit or calling ``sys.exit``, the backend's names, a refused input's value.
 """
 
 from __future__ import annotations
