@@ -5,6 +5,8 @@ standard output, standard error and straight to file descriptor 1, at import tim
 GitHub reads a step's standard output and standard error as one log: the test merges them into one pipe the same
 way (the order of the writes is kept) and reads it back as the runner does
 (:func:`tests.fakes.actions_runner.issued`, which follows ``::stop-commands::<token>`` … ``::<token>::``).
+The other commands run inside Actions too (``validate``, ``runs``), and the same holds for what they print: the
+user's code at exit or calling ``sys.exit``, the backend's names, a refused input's value.
 """
 
 from __future__ import annotations
@@ -101,3 +103,216 @@ def test_validate_inside_actions_lets_user_code_issue_no_workflow_command(tmp_pa
     assert "forged-answer" in log, log  # the probe ran the function
     assert forged(log) == []
     assert done.returncode == 0, log
+
+
+def test_runs_inside_actions_lets_backend_names_issue_no_workflow_command(tmp_path: Path) -> None:
+    """``runs`` prints what the backend recorded: a run's branch is whoever wrote the run's (code that had the API
+    key, or the ``.honeyhive/local.db`` a pull request commits), and a line of the table must not be a command."""
+    from honeyhive_experiment.backend import connect
+
+    root = copy_quickstart(tmp_path / "repo", questions=2)
+    with connect(None, None, local_db=root / ".honeyhive" / "local.db", environ={}) as client:
+        client.create_run(
+            {
+                "run_id": "0b6f2f6e-5d2a-4c8e-9f1e-2a7d3c4b5e6f",
+                "name": "support-bot-quickstart",
+                "event_ids": [],
+                "metadata": {"ci": {"branch": "main\n::add-mask::forged-branch", "sha": "a" * 40}},
+            }
+        )
+    env = {**Step(tmp_path / "step", push()).env(root, None), "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "honeyhive_experiment", "runs"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    log = done.stdout
+    assert "forged-branch" in log, log  # shown, as text
+    assert forged(log) == []
+    assert done.returncode == 0, log
+
+
+AT_EXIT = """
+import atexit as _atexit
+
+
+def _at_exit():
+    print("::error::forged-exit")
+    print("the runner's token:", _os.environ.get("ACTIONS_RUNTIME_TOKEN"))
+    _sys.stdout.flush()
+
+
+_atexit.register(_at_exit)
+"""
+RUNTIME_TOKEN = "runtime-5f0c9a7e2b4d4e1f8a6c3b2d1e0f9a8b"  # a runner's token: a secret the log must not show
+
+
+@pytest.mark.parametrize("command", ["action", "validate"])
+def test_user_code_run_at_exit_issues_no_workflow_command_and_prints_no_secret(tmp_path: Path, command: str) -> None:
+    """What the user's code registers with ``atexit`` runs after the command returned, when the process ends:
+    still the user's code, inside Actions, with the runner's token in the environment."""
+    root = attacked_quickstart(tmp_path / "repo")
+    app = root / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + AT_EXIT, encoding="utf-8")
+    step = Step(tmp_path / "step", push())
+    inputs = {"dry-run": "true", "comment-mode": "off"} if command == "action" else None
+    env = {**step.env(root, inputs), "HOME": str(tmp_path), "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN}
+    done = subprocess.run(
+        [sys.executable, "-m", "honeyhive_experiment", command],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    log = done.stdout
+    assert "forged-exit" in log, log  # it ran, and is shown as text
+    assert "the runner's token:" in log, log
+    assert RUNTIME_TOKEN not in log, log
+    assert forged(log) == []
+    assert done.returncode == 0, log
+
+
+@pytest.mark.parametrize("command", ["action", "run"])
+def test_an_input_the_action_refuses_is_quoted_without_the_credential_in_it(tmp_path: Path, command: str) -> None:
+    """An ``install`` with an unbalanced quote is refused before anything runs, and the error quotes it: the
+    index URL's password in it (a private index's token) is shown as ``***``, as everywhere else in the log."""
+    root = copy_quickstart(tmp_path / "repo", questions=2)
+    token = "pypi-AgEIcHlwaS5vcmcCJGE0NzQ1ZmFh"
+    install = f"--extra-index-url https://__token__:{token}@pkgs.example/simple -r 'requirements.txt"
+    step = Step(tmp_path / "step", push())
+    if command == "action":
+        env, argv = step.env(root, {"install": install}), list(ENTRY_POINT)
+    else:
+        env, argv = step.env(root, None), ["-m", "honeyhive_experiment", "run", "--dry-run", "--install", install]
+    done = subprocess.run(
+        [sys.executable, *argv],
+        cwd=root,
+        env={**env, "HOME": str(tmp_path)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    log = done.stdout
+    assert done.returncode == 2, log
+    assert "cannot split" in log, log
+    assert token not in log, log
+    assert "https://__token__:***@pkgs.example" in log, log
+
+
+EXITS = {  # the user's code ends the process with a message: sys.exit(text) raises SystemExit(text)
+    "import": ("app.py", "\n_sys.exit(_exit_message())\n"),
+    "function": ("app.py", "\n\ndef answer(datapoint):\n    _sys.exit(_exit_message())\n"),
+    "evaluator": (
+        "evaluators.py",
+        "\n\ndef topic_match(outputs, inputs, ground_truth):\n    _sys.exit(_exit_message())\n",
+    ),
+}
+EXIT_MESSAGE = """
+import os as _os
+import sys as _sys
+
+
+def _exit_message():
+    return "::error::forged-sysexit " + _os.environ.get("ACTIONS_RUNTIME_TOKEN", "")
+"""
+
+
+@pytest.mark.parametrize("where", sorted(EXITS))
+@pytest.mark.parametrize("command", ["action", "validate"])
+def test_user_code_calling_sys_exit_issues_no_workflow_command_and_prints_no_secret(
+    tmp_path: Path, command: str, where: str
+) -> None:
+    """``sys.exit("…")`` in the user's code (at import, in the function or in an evaluator) raises SystemExit, whose
+    message Python prints when it reaches the top: it is the user's code raising, shown where the user's errors are
+    shown (redacted, issuing no command), and the action still writes its report."""
+    root = copy_quickstart(tmp_path / "repo", questions=2)
+    module, attack = EXITS[where]
+    source = root / "support_bot" / module
+    source.write_text(source.read_text(encoding="utf-8") + EXIT_MESSAGE + attack, encoding="utf-8")
+    step = Step(tmp_path / "step", push())
+    inputs = {"dry-run": "true", "comment-mode": "off"} if command == "action" else None
+    env = {**step.env(root, inputs), "HOME": str(tmp_path), "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN}
+    done = subprocess.run(
+        [sys.executable, "-m", "honeyhive_experiment", command],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    log = done.stdout
+    assert "forged-sysexit" in log, log  # shown, as text
+    assert RUNTIME_TOKEN not in log, log
+    assert [c for c in issued(log) if c.startswith("::error::forged")] == [], log  # our annotations may quote it
+    if command == "action":
+        assert step.outputs()["verdict"] in ("error", "neutral", "fail"), log  # judged and reported
+    else:
+        assert done.returncode == 2, log
+
+
+def test_runs_inside_actions_logs_backend_ids_issuing_no_workflow_command(tmp_path: Path) -> None:
+    """What ``runs`` logs quotes the backend too: a managed dataset (in the ``.honeyhive/local.db`` a pull request
+    commits, say) listing a datapoint the backend does not return is a warning naming that id."""
+    from honeyhive_local.app import Project
+    from honeyhive_local.server import DEFAULT_API_KEY
+    from honeyhive_local.store import Store
+
+    root = copy_quickstart(tmp_path / "repo", questions=2)
+    (root / ".honeyhive").mkdir(exist_ok=True)
+    store = Store(str(root / ".honeyhive" / "local.db"))
+    project = Project.for_key(DEFAULT_API_KEY).project_id
+    dataset = store.create_dataset(project, "managed", None, ["gone\n::add-mask::forged-datapoint"])["id"]
+    store.close()
+    config = root / ".honeyhive" / "experiment.yml"
+    text = config.read_text(encoding="utf-8").replace("  path: data/questions.jsonl", f"  id: {dataset}")
+    config.write_text(text, encoding="utf-8")
+    env = {**Step(tmp_path / "step", push()).env(root, None), "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "honeyhive_experiment", "runs"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    log = done.stdout
+    assert "forged-datapoint" in log, log  # shown, as text
+    assert forged(log) == [], log
+    assert done.returncode == 0, log
+
+
+def test_a_carriage_return_in_user_text_starts_no_workflow_command(tmp_path: Path) -> None:
+    """The runner reads the log line by line, and a carriage return alone ends a line for it (as ``\\n`` does):
+    text the user's code controls (here the error its function raised, which ``validate`` prints) cannot put a
+    command after one."""
+    root = copy_quickstart(tmp_path / "repo", questions=2)
+    app = root / "support_bot" / "app.py"
+    attack = '\n\ndef answer(datapoint):\n    raise ValueError("boom\\r::error::forged-cr")\n'
+    app.write_text(app.read_text(encoding="utf-8") + attack, encoding="utf-8")
+    env = {**Step(tmp_path / "step", push()).env(root, None), "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "honeyhive_experiment", "validate"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        check=False,
+        timeout=180,
+    )
+    log = (done.stdout + done.stderr).decode("utf-8")
+    assert "forged-cr" in log, log  # shown, as text
+    assert done.returncode == 2, log
+    assert forged(log) == [], repr(log)

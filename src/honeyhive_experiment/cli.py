@@ -144,9 +144,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         settings = _settings(args, env)
         if settings is None:
             return EXIT_USAGE
-        with _redacted_output(settings) as redactor:
+        with _redacted_output(settings) as redactor, _exit_handlers_now(settings, process=argv is None):
+            from honeyhive_experiment.report.redact import RedactingFilter
+
+            _configure_logging(settings, RedactingFilter(redactor))  # every command logs what the backend says
             if args.command in ("run", "action"):  # it reports its own problems, in its report
-                return _run(settings, redactor, interactive=sys.stderr.isatty())
+                return _run(settings, interactive=sys.stderr.isatty())
             try:
                 if args.command == "validate":
                     return _validate(settings, probe=args.probe)
@@ -174,11 +177,14 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings | No
         return Settings.from_args(vars(args), env)
     except SettingsError as exc:
         from honeyhive_experiment.gha import annotation
+        from honeyhive_experiment.report.redact import Redactor
 
+        # the value it quotes may carry a credential (an index URL's password): no settings, so the common shapes
+        message = Redactor().redact(str(exc))
         if args.command == "action":
-            print(annotation("error", str(exc), title="honeyhive-experiment input"), flush=True)
+            print(annotation("error", message, title="honeyhive-experiment input"), flush=True)
         else:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {message}", file=sys.stderr)
         return None
 
 
@@ -203,14 +209,30 @@ def _redacted_output(settings: Settings) -> Iterator[Redactor]:
         sys.stdout, sys.stderr = streams
 
 
-def _run(settings: Settings, redactor: Redactor, *, interactive: bool) -> int:
+@contextmanager
+def _exit_handlers_now(settings: Settings, *, process: bool) -> Iterator[None]:
+    """The process's own command (``argv`` read from ``sys.argv``: ``python -m``, the console script): what was
+    registered with :mod:`atexit` (the user's code too) runs when the command ends, while the output is still
+    redacted and, inside Actions, with workflow commands stopped, rather than after the streams are restored."""
+    try:
+        yield
+    finally:
+        if process:
+            import atexit
+            import contextlib
+
+            from honeyhive_experiment.gha import commands_stopped
+
+            with commands_stopped() if settings.in_actions else contextlib.nullcontext():
+                atexit._run_exitfuncs()
+
+
+def _run(settings: Settings, *, interactive: bool) -> int:
     """``run`` and ``action``: the process's logging and signal handlers around :func:`operations.run`."""
     from honeyhive_experiment import cancellation
     from honeyhive_experiment.operations import poster, run
     from honeyhive_experiment.progress import ProgressPrinter
-    from honeyhive_experiment.report import RedactingFilter
 
-    _configure_logging(settings, RedactingFilter(redactor))
     cancel = cancellation.Cancellation()  # the cancel event, plus the phase a signal arrives in
     cancellation.install_signal_handlers(cancel)
     try:
@@ -236,9 +258,10 @@ def _runs(settings: Settings, *, as_json: bool, limit: int) -> int:
     from honeyhive_experiment.operations import runs
 
     found = runs(settings, limit=limit)
-    print(runs_json(found.rows) if as_json else runs_table(found.rows, now=datetime.now(UTC)))
+    shown = runs_json(found.rows) if as_json else runs_table(found.rows, now=datetime.now(UTC))
+    print(settings.printable(shown))  # the runs' ids and branches are whoever recorded the runs'
     if not as_json:
-        print(f"* baseline: {found.baseline}" if found.baseline else "no baseline", file=sys.stderr)
+        print(settings.printable(f"* baseline: {found.baseline}" if found.baseline else "no baseline"), file=sys.stderr)
     return 0
 
 

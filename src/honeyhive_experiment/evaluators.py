@@ -273,7 +273,7 @@ async def _settle(name: str, start: Callable[[], object]) -> _Verdict:
         raw = start()
         if inspect.isawaitable(raw):
             raw = await raw
-    except Exception as exc:  # the evaluator boundary: user code may raise anything; only its metric is lost
+    except (Exception, SystemExit) as exc:  # the evaluator boundary: user code may raise anything (sys.exit too)
         return _failure(name, exc)
     return _verdict(name, raw)
 
@@ -317,7 +317,7 @@ def _call_sync(name: str, call: Callable[[], object]) -> _Verdict | Callable[[],
     """Call a sync evaluator; a returned coroutine (an async function behind a sync wrapper) is handed back."""
     try:
         raw = call()
-    except Exception as exc:  # the evaluator boundary: user code may raise anything; only its metric is lost
+    except (Exception, SystemExit) as exc:  # the evaluator boundary: user code may raise anything (sys.exit too)
         return _failure(name, exc)
     if inspect.iscoroutine(raw):
         return lambda: raw

@@ -36,7 +36,7 @@ import warnings
 from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, TextIO, cast, overload
 
 from pydantic import ValidationError
 
@@ -60,6 +60,7 @@ from honeyhive_experiment.tracing import TraceSink, route_global_spans
 
 if TYPE_CHECKING:
     from honeyhive_experiment.dataset_identity import DatasetIdentity
+    from honeyhive_experiment.report.redact import Redactor
 
 log = logging.getLogger(__name__)
 
@@ -270,7 +271,12 @@ def evaluate(
         )
     instruments = _instrumentor_instances(instrumentors or ())
     prices = _prices(pricing)
-    with ExitStack() as stack, _verbose(verbose):
+    from honeyhive_experiment.report.redact import RedactingStream, Redactor
+
+    # what is printed (the table, verbose's log) is redacted of the run's keys, as the command line's output is
+    keys = client.api_key if client is not None else find_api_key(api_key), find_ingestion_key(ingestion_api_key)
+    redactor = Redactor(keys)
+    with ExitStack() as stack, _verbose(verbose, redactor):
         if client is None:
             client = stack.enter_context(backend.connect(server_url, api_key, local_db=local_db or backend.IN_MEMORY))
         ingestion_key = find_ingestion_key(ingestion_api_key) if keyed else None
@@ -310,7 +316,9 @@ def evaluate(
             spec, prepared, client=client, sink=sink, run_id=run_id, ingestion=ingestion, instrumentors=instruments
         )
     if print_results:
-        result.print_table()
+        out = RedactingStream(sys.stdout, redactor)
+        result.print_table(cast("TextIO", out))
+        out.flush()
     return result
 
 
@@ -431,14 +439,18 @@ def _check_seconds(**waits: float | None) -> None:
 
 
 @contextmanager
-def _verbose(on: bool) -> Iterator[None]:
-    """``verbose=True`` (the SDK's flag): this package's log, DEBUG and up, on standard error for one call."""
+def _verbose(on: bool, redactor: Redactor) -> Iterator[None]:
+    """``verbose=True`` (the SDK's flag): this package's log, DEBUG and up, on standard error for one call,
+    redacted by ``redactor``."""
     if not on:
         yield
         return
+    from honeyhive_experiment.report.redact import RedactingFilter
+
     logger = logging.getLogger("honeyhive_experiment")
     handler, level = logging.StreamHandler(), logger.level
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter(redactor))
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
     try:

@@ -54,14 +54,16 @@ TRUNCATION_NOTE: Final = (
 )
 _LEVELS: Final[frozenset[str]] = frozenset({"error", "warning", "notice"})
 _OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-# a log line the runner would take for a command: ``::cmd::`` or the old ``##[cmd]``, after leading spaces
-_COMMAND_LIKE = re.compile(r"^(\s*)(::|##\[)", re.MULTILINE)
+# a log line the runner would take for a command: ``::cmd::`` or the old ``##[cmd]``, after leading spaces; the
+# runner's lines end at ``\n`` and also at a lone ``\r``
+_COMMAND_LIKE = re.compile(r"(^|\r)(\s*)(::|##\[)", re.MULTILINE)
 
 
 def neutralise(text: str) -> str:
     """``text`` with every line the runner would take for a workflow command (``::…`` or ``##[…``, after
-    leading spaces) prefixed with a zero-width space: printed user data cannot set outputs or masks."""
-    return _COMMAND_LIKE.sub("\\1\u200b\\2", text)
+    leading spaces; a line ends at a line feed or a lone carriage return) prefixed with a zero-width space:
+    printed user data cannot set outputs or masks."""
+    return _COMMAND_LIKE.sub("\\1\\2\u200b\\3", text)
 
 
 def escape_data(value: str) -> str:

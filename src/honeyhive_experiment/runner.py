@@ -291,7 +291,7 @@ class Runner:
                 status, error = OutcomeStatus.CANCELLED, "cancelled while the function was running"
             except _TimedOut as late:  # ours: the function's own TimeoutError (a socket's, say) is its error
                 status, error = OutcomeStatus.TIMEOUT, timeout_error(late.seconds)
-            except Exception as exc:  # the user's function: recorded on its span, the run goes on
+            except (Exception, SystemExit) as exc:  # the user's function: recorded on its span, the run goes on
                 status, error = OutcomeStatus.FUNCTION_ERROR, f"{type(exc).__name__}: {exc}"
             if error is not None:
                 tracer.record_error(span, error)

@@ -209,3 +209,21 @@ def test_honeyhive_client_takes_keywords_and_the_same_defaults(
     with pytest.raises(ArgumentError) as both:
         HoneyHiveClient(backend.url, API_KEY, server_url="http://127.0.0.1:9")
     assert both.value.argument == "server_url"
+
+
+def test_what_evaluate_prints_is_redacted_of_its_key(
+    backend: LocalBackend, clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``print_results`` prints each datapoint's error and ``verbose`` the run's log: an error quoting the key the
+    run was given (an upstream's "invalid key …") shows it as ``***``, as the command line's log does."""
+    clean_env.setenv("HH_API_URL", backend.url)
+    clean_env.setenv("HH_API_KEY", API_KEY)
+
+    def leaky(datapoint: dict[str, Any]) -> dict[str, Any]:
+        raise PermissionError(f"upstream refused the key {API_KEY}")
+
+    result = evaluate(function=leaky, dataset=[{"inputs": {"n": 1}}], print_results=True, verbose=True)
+    printed = capsys.readouterr()
+    assert "upstream refused the key ***" in printed.out, printed.out  # the error is printed, its key is not
+    assert API_KEY not in printed.out + printed.err
+    assert result.errors[0].error.endswith(API_KEY)  # the result itself is the caller's: as raised
