@@ -14,7 +14,6 @@ differences of the backend's id lists only.
 from __future__ import annotations
 
 import sys
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -94,12 +93,10 @@ class ExperimentResult:
                 f"{len(unrecorded)} datapoint(s) of the dataset were not recorded by the backend, so they were never"
                 f" judged ({unrecorded[0]})"
             )
-        scored = sum(1 for o in self.outcomes if o.status is OutcomeStatus.OK)  # where the evaluators ran
-        rows = Counter(name for o in self.outcomes for name in {f.evaluator for f in o.evaluator_failures})
         reasons.extend(
-            f"evaluator {name} raised on every datapoint it was run on ({scored}): {raised[name].first}"
-            for name, count in rows.items()
-            if count >= scored > 0
+            f"evaluator {name} raised on every datapoint it was run on ({errors.of}): {errors.first}"
+            for name, errors in raised.items()
+            if errors.everywhere
         )
         return reasons
 
