@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
-from tests.fakes.actions_runner import ENTRY_POINT, Step, issued, push
+from tests.fakes.actions_runner import Step, issued, push
 from tests.quickstart import copy_quickstart
 
 pytestmark = pytest.mark.e2e
@@ -37,6 +38,22 @@ def _attack(where):
 
 _attack("import")
 """
+
+
+def run_step(root: Path, env: Mapping[str, str], *args: str) -> tuple[int, str]:
+    """``python -m honeyhive_experiment <args>`` run as a step in ``root`` with exactly ``env``: its exit code, and
+    its standard output and error as one log, as the runner reads it (bytes decoded as they are: a lone carriage
+    return stays one)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "honeyhive_experiment", *args],
+        cwd=root,
+        env=dict(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # one log, in the order of the writes
+        timeout=180,
+        check=False,
+    )
+    return done.returncode, done.stdout.decode("utf-8", errors="replace")
 
 
 def test_the_reader_follows_stop_commands() -> None:
@@ -66,21 +83,11 @@ def test_user_code_issues_no_workflow_command(tmp_path: Path) -> None:
     root = attacked_quickstart(tmp_path / "repo")
     step = Step(tmp_path / "step", push())
     env = step.env(root, {"dry-run": "true", "comment-mode": "off"})
-    done = subprocess.run(
-        [sys.executable, *ENTRY_POINT],
-        cwd=root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,  # one log, as the runner reads it
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    log = done.stdout
+    code, log = run_step(root, env, "action")
     assert "forged-import" in log, log  # the user's lines are in the log, as text
     assert "forged-answer" in log, log
     assert forged(log) == []
-    assert done.returncode == 0, log
+    assert code == 0, log
     assert step.outputs()["verdict"] == "neutral"  # the first run: nothing to compare with; no output was forged
 
 
@@ -88,21 +95,11 @@ def test_validate_inside_actions_lets_user_code_issue_no_workflow_command(tmp_pa
     """``validate`` imports the user's code and runs the first datapoint: a workflow's lint step runs it too."""
     root = attacked_quickstart(tmp_path / "repo")
     env = {**Step(tmp_path / "step", push()).env(root, None), "HOME": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-m", "honeyhive_experiment", "validate"],
-        cwd=root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    log = done.stdout
+    code, log = run_step(root, env, "validate")
     assert "forged-import" in log, log
     assert "forged-answer" in log, log  # the probe ran the function
     assert forged(log) == []
-    assert done.returncode == 0, log
+    assert code == 0, log
 
 
 def test_runs_inside_actions_lets_backend_names_issue_no_workflow_command(tmp_path: Path) -> None:
@@ -121,20 +118,10 @@ def test_runs_inside_actions_lets_backend_names_issue_no_workflow_command(tmp_pa
             }
         )
     env = {**Step(tmp_path / "step", push()).env(root, None), "HOME": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-m", "honeyhive_experiment", "runs"],
-        cwd=root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    log = done.stdout
+    code, log = run_step(root, env, "runs")
     assert "forged-branch" in log, log  # shown, as text
     assert forged(log) == []
-    assert done.returncode == 0, log
+    assert code == 0, log
 
 
 AT_EXIT = """
@@ -162,22 +149,12 @@ def test_user_code_run_at_exit_issues_no_workflow_command_and_prints_no_secret(t
     step = Step(tmp_path / "step", push())
     inputs = {"dry-run": "true", "comment-mode": "off"} if command == "action" else None
     env = {**step.env(root, inputs), "HOME": str(tmp_path), "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN}
-    done = subprocess.run(
-        [sys.executable, "-m", "honeyhive_experiment", command],
-        cwd=root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    log = done.stdout
+    code, log = run_step(root, env, command)
     assert "forged-exit" in log, log  # it ran, and is shown as text
     assert "the runner's token:" in log, log
     assert RUNTIME_TOKEN not in log, log
     assert forged(log) == []
-    assert done.returncode == 0, log
+    assert code == 0, log
 
 
 @pytest.mark.parametrize("command", ["action", "run"])
@@ -189,21 +166,11 @@ def test_an_input_the_action_refuses_is_quoted_without_the_credential_in_it(tmp_
     install = f"--extra-index-url https://__token__:{token}@pkgs.example/simple -r 'requirements.txt"
     step = Step(tmp_path / "step", push())
     if command == "action":
-        env, argv = step.env(root, {"install": install}), list(ENTRY_POINT)
+        env, argv = step.env(root, {"install": install}), ["action"]
     else:
-        env, argv = step.env(root, None), ["-m", "honeyhive_experiment", "run", "--dry-run", "--install", install]
-    done = subprocess.run(
-        [sys.executable, *argv],
-        cwd=root,
-        env={**env, "HOME": str(tmp_path)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    log = done.stdout
-    assert done.returncode == 2, log
+        env, argv = step.env(root, None), ["run", "--dry-run", "--install", install]
+    code, log = run_step(root, {**env, "HOME": str(tmp_path)}, *argv)
+    assert code == 2, log
     assert "cannot split" in log, log
     assert token not in log, log
     assert "https://__token__:***@pkgs.example" in log, log
@@ -242,24 +209,14 @@ def test_user_code_calling_sys_exit_issues_no_workflow_command_and_prints_no_sec
     step = Step(tmp_path / "step", push())
     inputs = {"dry-run": "true", "comment-mode": "off"} if command == "action" else None
     env = {**step.env(root, inputs), "HOME": str(tmp_path), "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN}
-    done = subprocess.run(
-        [sys.executable, "-m", "honeyhive_experiment", command],
-        cwd=root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    log = done.stdout
+    code, log = run_step(root, env, command)
     assert "forged-sysexit" in log, log  # shown, as text
     assert RUNTIME_TOKEN not in log, log
     assert [c for c in issued(log) if c.startswith("::error::forged")] == [], log  # our annotations may quote it
     if command == "action":
         assert step.outputs()["verdict"] in ("error", "neutral", "fail"), log  # judged and reported
     else:
-        assert done.returncode == 2, log
+        assert code == 2, log
 
 
 def test_runs_inside_actions_logs_backend_ids_issuing_no_workflow_command(tmp_path: Path) -> None:
@@ -279,20 +236,10 @@ def test_runs_inside_actions_logs_backend_ids_issuing_no_workflow_command(tmp_pa
     text = config.read_text(encoding="utf-8").replace("  path: data/questions.jsonl", f"  id: {dataset}")
     config.write_text(text, encoding="utf-8")
     env = {**Step(tmp_path / "step", push()).env(root, None), "HOME": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-m", "honeyhive_experiment", "runs"],
-        cwd=root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    log = done.stdout
+    code, log = run_step(root, env, "runs")
     assert "forged-datapoint" in log, log  # shown, as text
     assert forged(log) == [], log
-    assert done.returncode == 0, log
+    assert code == 0, log
 
 
 def test_a_carriage_return_in_user_text_starts_no_workflow_command(tmp_path: Path) -> None:
@@ -304,15 +251,7 @@ def test_a_carriage_return_in_user_text_starts_no_workflow_command(tmp_path: Pat
     attack = '\n\ndef answer(datapoint):\n    raise ValueError("boom\\r::error::forged-cr")\n'
     app.write_text(app.read_text(encoding="utf-8") + attack, encoding="utf-8")
     env = {**Step(tmp_path / "step", push()).env(root, None), "HOME": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-m", "honeyhive_experiment", "validate"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        check=False,
-        timeout=180,
-    )
-    log = (done.stdout + done.stderr).decode("utf-8")
+    code, log = run_step(root, env, "validate")
     assert "forged-cr" in log, log  # shown, as text
-    assert done.returncode == 2, log
+    assert code == 2, log
     assert forged(log) == [], repr(log)
