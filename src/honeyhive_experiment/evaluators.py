@@ -273,7 +273,9 @@ async def _settle(name: str, start: Callable[[], object]) -> _Verdict:
         raw = start()
         if inspect.isawaitable(raw):
             raw = await raw
-    except (Exception, SystemExit) as exc:  # the evaluator boundary: user code may raise anything (sys.exit too)
+    except KeyboardInterrupt:  # an interrupt stops the command, not an evaluator
+        raise
+    except BaseException as exc:  # the evaluator boundary: whatever user code raises (sys.exit, a cancelled task)
         return _failure(name, exc)
     return _verdict(name, raw)
 
@@ -317,7 +319,9 @@ def _call_sync(name: str, call: Callable[[], object]) -> _Verdict | Callable[[],
     """Call a sync evaluator; a returned coroutine (an async function behind a sync wrapper) is handed back."""
     try:
         raw = call()
-    except (Exception, SystemExit) as exc:  # the evaluator boundary: user code may raise anything (sys.exit too)
+    except KeyboardInterrupt:  # an interrupt stops the command, not an evaluator
+        raise
+    except BaseException as exc:  # the evaluator boundary: whatever user code raises (sys.exit, a cancelled task)
         return _failure(name, exc)
     if inspect.iscoroutine(raw):
         return lambda: raw

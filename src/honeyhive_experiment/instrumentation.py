@@ -103,7 +103,9 @@ def load(config: ExperimentConfig, config_path: str) -> list[Instrumentation]:
         package = _package(entry)
         try:
             instrumentor = entry.load()()
-        except (Exception, SystemExit) as exc:  # the user's package, imported by name: whatever it raises is named
+        except KeyboardInterrupt:  # an interrupt (the command's cancellation) stops the command
+            raise
+        except BaseException as exc:  # the user's package, imported by name: whatever it raises is named
             message = f"{package} ({entry.value}) did not import: {type(exc).__name__}: {exc}"
             problems.append(config_error_at(config_path, key, message))
             continue

@@ -291,7 +291,9 @@ class Runner:
                 status, error = OutcomeStatus.CANCELLED, "cancelled while the function was running"
             except _TimedOut as late:  # ours: the function's own TimeoutError (a socket's, say) is its error
                 status, error = OutcomeStatus.TIMEOUT, timeout_error(late.seconds)
-            except (Exception, SystemExit) as exc:  # the user's function: recorded on its span, the run goes on
+            except KeyboardInterrupt:  # an interrupt stops the command, not a datapoint
+                raise
+            except BaseException as exc:  # the user's function (sys.exit, a cancelled task too): its datapoint only
                 status, error = OutcomeStatus.FUNCTION_ERROR, f"{type(exc).__name__}: {exc}"
             if error is not None:
                 tracer.record_error(span, error)

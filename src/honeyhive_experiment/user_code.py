@@ -81,7 +81,9 @@ def _load(config_path: str, loc: tuple[str | int, ...], path: str, root: str | o
         raise config_error_at(config_path, loc, f"cannot import {path!r}: {exc}") from None
     except AttributeError:
         raise config_error_at(config_path, loc, f"{path!r} does not exist (no such attribute)") from None
-    except (Exception, SystemExit) as exc:  # the user's module raised while being imported
+    except KeyboardInterrupt:  # an interrupt (the command's cancellation) stops the command
+        raise
+    except BaseException as exc:  # the user's module raised while being imported (sys.exit too)
         raise config_error_at(config_path, loc, f"importing {path!r} raised {type(exc).__name__}: {exc}") from None
     if not callable(obj):
         raise config_error_at(config_path, loc, f"{path!r} is a {type(obj).__name__}, not a function")

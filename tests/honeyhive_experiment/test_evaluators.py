@@ -382,20 +382,32 @@ def test_errors_keep_only_text() -> None:
     assert all(isinstance(value, str) for value in vars(outcome.errors[0]).values())
 
 
-def test_base_exceptions_are_not_swallowed() -> None:
+def test_whatever_an_evaluator_raises_but_an_interrupt_is_its_error() -> None:
+    """Not only Exception: a cancelled task, ``pytest.fail``'s or trio's BaseException subclasses, too, cost only the
+    evaluator's metric. A KeyboardInterrupt (the command's own cancellation is one) still stops the run."""
+
     class Stop(BaseException):
         pass
 
     def halt(outputs: Any, inputs: Any) -> int:
-        raise Stop
+        raise Stop("halt")
 
-    async def ahalt(outputs: Any, inputs: Any) -> int:
-        raise Stop
+    async def cancelled(outputs: Any, inputs: Any) -> int:
+        raise asyncio.CancelledError
 
-    with pytest.raises(Stop):
-        run_evaluators([halt], OUTPUTS, INPUTS)
-    with pytest.raises(Stop):
-        run_evaluators([ahalt], OUTPUTS, INPUTS)
+    def interrupted(outputs: Any, inputs: Any) -> int:
+        raise KeyboardInterrupt
+
+    async def ainterrupted(outputs: Any, inputs: Any) -> int:
+        raise KeyboardInterrupt
+
+    outcome = run_evaluators([halt, cancelled, exact_match], OUTPUTS, INPUTS, GROUND_TRUTH)
+    assert outcome.metrics == {"exact_match": True}
+    assert [(e.evaluator, e.error_type) for e in outcome.errors] == [("halt", "Stop"), ("cancelled", "CancelledError")]
+    with pytest.raises(KeyboardInterrupt):
+        run_evaluators([interrupted], OUTPUTS, INPUTS)
+    with pytest.raises(KeyboardInterrupt):
+        run_evaluators([ainterrupted], OUTPUTS, INPUTS)
 
 
 def test_metric_name_collision_keeps_the_first_in_list_order() -> None:

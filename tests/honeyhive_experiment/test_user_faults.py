@@ -248,3 +248,41 @@ def test_a_call_still_hanging_does_not_keep_the_process_from_exiting() -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "timeout"
+
+
+class _Halt(BaseException):
+    """Not an Exception: what ``pytest.fail`` or trio's cancellation raise are BaseExceptions too."""
+
+
+async def _cancelled_or_halted(datapoint: dict[str, Any]) -> Any:
+    kind = datapoint["inputs"]["kind"]
+    if kind == "cancelled":
+        raise asyncio.CancelledError  # an inner task's cancellation, surfacing from the user's await
+    if kind == "halt":
+        raise _Halt("stop here")
+    return {"answer": kind}
+
+
+def _cancelled_evaluator(outputs: Any, inputs: dict[str, Any], ground_truth: dict[str, Any] | None = None) -> bool:
+    if inputs["kind"] == "ok":
+        raise asyncio.CancelledError
+    return True
+
+
+def test_a_base_exception_from_user_code_costs_its_datapoint_not_the_run(hh: HoneyHiveClient) -> None:
+    kinds = ["cancelled", "halt", "ok", "ok-too"]
+    result = evaluate(
+        _cancelled_or_halted,
+        external_dataset([{"inputs": {"kind": kind}} for kind in kinds]),
+        client=hh,
+        evaluators=[_cancelled_evaluator],
+        name="base-exceptions",
+        ingestion_timeout=10.0,
+    )
+    outcome = {kind: o for kind, o in zip(kinds, result.outcomes, strict=True)}
+    assert outcome["cancelled"].status is OutcomeStatus.FUNCTION_ERROR
+    assert outcome["cancelled"].error == "CancelledError: "
+    assert (outcome["halt"].status, outcome["halt"].error) == (OutcomeStatus.FUNCTION_ERROR, "_Halt: stop here")
+    assert outcome["ok"].status is OutcomeStatus.OK
+    assert [f.evaluator for f in outcome["ok"].evaluator_failures] == ["_cancelled_evaluator"]
+    assert outcome["ok-too"].metrics == {"_cancelled_evaluator": True}
