@@ -219,11 +219,8 @@ def _exit_handlers_now(settings: Settings, *, process: bool) -> Iterator[None]:
     finally:
         if process:
             import atexit
-            import contextlib
 
-            from honeyhive_experiment.gha import commands_stopped
-
-            with commands_stopped() if settings.in_actions else contextlib.nullcontext():
+            with settings.fence():
                 atexit._run_exitfuncs()
 
 

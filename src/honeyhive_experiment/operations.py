@@ -16,7 +16,6 @@ and never a traceback.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import re
@@ -71,7 +70,7 @@ from honeyhive_experiment.flow import (
     stamp_verdict,
     with_details,
 )
-from honeyhive_experiment.gha import commands_stopped, unwritable
+from honeyhive_experiment.gha import unwritable
 from honeyhive_experiment.history import RunRow, recent_run_rows
 from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.judgement import Judgement, failure, judgement_without_run
@@ -216,8 +215,7 @@ class _Invocation:
         if published is not None:
             self.settings = settings = settings.with_ci(pr_number=published.pr_number, sha=published.head_sha)
         announce_running(config.name, title=config.comment.title, settings=settings, post=self.post)
-        quiet = commands_stopped if settings.in_actions else contextlib.nullcontext  # user code issues no command
-        watch = Watch(self.cancel, self.progress, quiet)
+        watch = Watch(self.cancel, self.progress, settings.fence)  # inside Actions, user code issues no command
         with connect(settings) as client:
             if settings.mode is Mode.RUN:
                 shard = record_shard(settings, config, client, watch=watch)
@@ -424,7 +422,7 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     file = config.dataset.file(root)
     records = load_dataset_file(file) if file is not None else None
     # what runs from here is the user's (their installer's build, their code): inside Actions it issues no command
-    with commands_stopped() if settings.in_actions else contextlib.nullcontext():
+    with settings.fence():
         if settings.install:
             _install(settings, Redactor(settings.secrets()))
         load_instrumentations(config, config_file)  # each library instrument names has one installed
