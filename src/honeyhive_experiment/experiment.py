@@ -262,8 +262,9 @@ def evaluate(
         raise ArgumentError("trials", f"expected a whole number from 1 to 100, got {trials!r}")
     if project is not None:
         warnings.warn("project is ignored: HoneyHive's API key implies the project", DeprecationWarning, stacklevel=2)
-    keyed = client is not None or find_api_key(api_key) is not None
-    if ingestion_api_key is not None and ingestion_api_key.strip() and not keyed:
+    key = client.api_key if client is not None else find_api_key(api_key)  # None: the embedded local backend
+    ingestion_key = find_ingestion_key(ingestion_api_key)
+    if ingestion_api_key is not None and ingestion_api_key.strip() and key is None:
         raise ArgumentError(
             "ingestion_api_key",
             "needs an API key too: runs and results are sent with api_key, only sessions, "
@@ -274,14 +275,12 @@ def evaluate(
     from honeyhive_experiment.report.redact import RedactingStream, Redactor
 
     # what is printed (the table, verbose's log) is redacted of the run's keys, as the command line's output is
-    keys = client.api_key if client is not None else find_api_key(api_key), find_ingestion_key(ingestion_api_key)
-    redactor = Redactor(keys)
+    redactor = Redactor((key, ingestion_key))
     with ExitStack() as stack, _verbose(verbose, redactor):
         if client is None:
             client = stack.enter_context(backend.connect(server_url, api_key, local_db=local_db or backend.IN_MEMORY))
-        ingestion_key = find_ingestion_key(ingestion_api_key) if keyed else None
         ingestion = None
-        if ingestion_key:  # the same backend: one circuit, one deadline for both keys' requests
+        if key is not None and ingestion_key:  # the same backend: one circuit, one deadline for both keys' requests
             ingestion = stack.enter_context(HoneyHiveClient(client.base_url, ingestion_key, circuit=client.circuit))
         if isinstance(dataset, PreparedDataset):
             prepared = dataset
