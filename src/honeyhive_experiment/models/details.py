@@ -32,13 +32,7 @@ from honeyhive_experiment.models.wire import MetricKey, MetricValue
 if TYPE_CHECKING:
     from honeyhive_experiment.models.summary import ExperimentResultSummary
 
-__all__ = [
-    "DatapointDetails",
-    "DatapointRecord",
-    "RunRecords",
-    "records_from_events",
-    "with_backend_values",
-]
+__all__ = ["DatapointDetails", "DatapointRecord", "RunRecords", "records_from_events", "with_backend_values"]
 
 
 @dataclass(frozen=True, slots=True)
