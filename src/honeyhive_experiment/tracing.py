@@ -112,7 +112,9 @@ class DatapointIds:
 
 
 class _SessionRouter(SpanProcessor):
-    """Copies the datapoint's ids from baggage onto every span, and buffers finished spans per session."""
+    """Copies the datapoint's ids from baggage onto every span, over ids another span processor stamped (the
+    official SDK's tracer stamps its own session on every span of its provider), and buffers finished spans per
+    session."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -122,7 +124,7 @@ class _SessionRouter(SpanProcessor):
     def on_start(self, span: Span, parent_context: context.Context | None = None) -> None:
         for key, value in baggage.get_all(parent_context).items():
             attribute = INHERITED.get(key)
-            if attribute and isinstance(value, str) and not (span.attributes or {}).get(attribute):
+            if attribute and isinstance(value, str):
                 span.set_attribute(attribute, value)
         if context.get_value(_JUDGING, parent_context):
             with self._lock:

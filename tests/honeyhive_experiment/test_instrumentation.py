@@ -10,8 +10,12 @@ wrong token counts. Spans are read where they are exported (``InMemorySpanExport
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 from typing import Any
 
 import openai
@@ -170,3 +174,47 @@ def test_the_users_own_genai_spans_count_and_an_evaluators_metric_of_the_same_na
         assert outcome.metrics["llm_calls"] == 7  # the evaluator's
     replaced = [r.getMessage() for r in caplog.records if "replaces the built-in" in r.getMessage()]
     assert replaced == ["an evaluator's metric replaces the built-in llm_calls (the evaluator's is kept)"]
+
+
+SDK_TRACER_APP = """
+import json, sys
+from honeyhive import HoneyHiveTracer
+from opentelemetry import trace
+from opentelemetry.instrumentation.openai import OpenAIInstrumentor
+from honeyhive_experiment import evaluate
+
+url, key = sys.argv[1], sys.argv[2]
+# the app is traced with the official SDK: its provider becomes the global one, and its span processor stamps
+# every span with the SDK tracer's own session id
+HoneyHiveTracer.init(api_key=key, server_url=url, session_name="the app's own session")
+
+def answer(datapoint):
+    n = datapoint["inputs"]["n"]
+    attributes = {"gen_ai.request.model": "my-ft-model", "gen_ai.usage.input_tokens": 10 * n}
+    with trace.get_tracer("the-app").start_as_current_span("my own call", attributes=attributes):
+        pass
+    return {"n": n}
+
+records = [{"inputs": {"n": n}} for n in range(1, 9)]
+result = evaluate(answer, records, api_key=key, server_url=url, max_workers=4, print_results=False,
+                  instrumentors=[OpenAIInstrumentor()])
+print(json.dumps([[records[o.index]["inputs"]["n"], dict(o.metrics)] for o in result.outcomes]))
+"""
+
+
+def test_an_app_traced_with_the_official_sdk_keeps_its_spans_in_the_datapoints_session(
+    backend: LocalBackend, tmp_path: Path
+) -> None:
+    """A HoneyHive user's app often calls ``HoneyHiveTracer.init()``: the SDK's provider is then OpenTelemetry's
+    global one and stamps each span with its own session id. Inside a datapoint the datapoint's session wins, so
+    the app's own GenAI spans still count. In a process of its own: the SDK's tracer is process-global."""
+    script = tmp_path / "app.py"
+    script.write_text(SDK_TRACER_APP)
+    done = subprocess.run(
+        [sys.executable, str(script), backend.url, API_KEY], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    outcomes = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(outcomes) == 8
+    for n, metrics in outcomes:
+        assert (metrics.get("llm_calls"), metrics.get("input_tokens")) == (1, 10 * n)
