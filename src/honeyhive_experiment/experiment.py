@@ -44,7 +44,7 @@ from honeyhive_experiment import backend
 from honeyhive_experiment.calling import callable_name
 from honeyhive_experiment.cancellation import Interrupted, cooperatively, enter, phase_of
 from honeyhive_experiment.client import HoneyHiveClient
-from honeyhive_experiment.config import ModelPrice
+from honeyhive_experiment.config import ModelPrice, VerdictConfig
 from honeyhive_experiment.connection import API_KEY_VARIABLES, find_api_key, find_ingestion_key
 from honeyhive_experiment.errors import ApiError, ArgumentError, ExperimentCancelled
 from honeyhive_experiment.evaluators import Evaluator
@@ -226,6 +226,7 @@ def evaluate(
     trials: int = 1,
     timeout: float | None = 300.0,
     passing_ranges: Mapping[str, Mapping[str, float]] | None = None,
+    allow_evaluator_errors: int | str | None = None,
     metadata: Mapping[str, Any] | None = None,
     aggregate_function: str = "average",
     ingestion_timeout: float = 120.0,
@@ -253,8 +254,10 @@ def evaluate(
     :meth:`ExperimentResult.print_table`, as the SDK does. The legacy SDK's ``hh_api_key`` (``api_key``),
     ``hh_project`` (ignored) and ``suite`` (recorded in the run's metadata) work with a DeprecationWarning.
     ``trials`` runs each datapoint that many times (1 to 100), each trial its own session; the backend compares
-    datapoints on the mean of their trials. Raises :class:`ArgumentError` naming the argument that cannot be
-    used."""
+    datapoints on the mean of their trials. ``allow_evaluator_errors`` (a count, or a share such as ``"5%"``) is
+    how often an evaluator may raise and the result still be a success, as the experiment file's
+    ``verdict.allow_evaluator_errors`` (default none). Raises :class:`ArgumentError` naming the argument that
+    cannot be used."""
     api_key, metadata = _legacy_arguments(api_key, metadata, hh_api_key, hh_project, suite)
     _check_arguments(dataset, dataset_id, client, api_key, server_url, max_workers, aggregate_function)
     _check_seconds(timeout=timeout, ingestion_timeout=ingestion_timeout)
@@ -272,6 +275,11 @@ def evaluate(
         )
     instruments = _instrumentor_instances(instrumentors or ())
     prices = _prices(pricing)
+    try:
+        tolerated = VerdictConfig(allow_evaluator_errors=allow_evaluator_errors).allow_evaluator_errors
+    except ValidationError:
+        expected = "a number of datapoints (2) or a percentage ('5%')"
+        raise ArgumentError("allow_evaluator_errors", f"expected {expected}, got {allow_evaluator_errors!r}") from None
     from honeyhive_experiment.report.redact import RedactingStream, Redactor
 
     # what is printed (the table, verbose's log) is redacted of the run's keys, as the command line's output is
@@ -314,6 +322,7 @@ def evaluate(
         result = record_run(
             spec, prepared, client=client, sink=sink, run_id=run_id, ingestion=ingestion, instrumentors=instruments
         )
+    result = replace(result, allow_evaluator_errors=tolerated)
     if print_results:
         out = RedactingStream(sys.stdout, redactor)
         result.print_table(cast("TextIO", out))

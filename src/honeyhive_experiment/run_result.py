@@ -1,12 +1,9 @@
 """What :func:`~honeyhive_experiment.evaluate` returns: the backend's summary of a run, this run's own outcomes,
-and whether the evaluation succeeded, judged as strictly as the command line's verdict judges it.
+and whether the evaluation succeeded, judged by the command line's rule.
 
 :attr:`ExperimentResult.success` is the backend's ``success`` unless the evaluation itself broke
-(:attr:`ExperimentResult.broken`): a metric with a passing range has no value on datapoints the backend passed
-(:func:`~honeyhive_experiment.verdict.unchecked_metrics`, its evaluator named from
-:func:`~honeyhive_experiment.verdict.evaluator_errors`), a dataset row the backend never recorded, or an evaluator
-raised on every datapoint it was run on.
-The backend's own verdict stays ``result.summary.success``. :attr:`ExperimentResult.errors` lists every function
+(:attr:`ExperimentResult.broken`, the rule and words of :func:`~honeyhive_experiment.verdict.broken`). The
+backend's own verdict stays ``result.summary.success``. :attr:`ExperimentResult.errors` lists every function
 and evaluator error, datapoint by datapoint. Nothing is aggregated here: counts of the run's own outcomes and
 differences of the backend's id lists only.
 """
@@ -17,9 +14,10 @@ import sys
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from honeyhive_experiment.config import VerdictConfig
 from honeyhive_experiment.models import AggregatedMetrics, DatapointResults, ExperimentResultSummary
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus
-from honeyhive_experiment.verdict import evaluator_errors, producer, unchecked_metrics
+from honeyhive_experiment.verdict import broken, evaluator_errors
 
 __all__ = ["DatapointError", "ExperimentResult"]
 
@@ -56,6 +54,9 @@ class ExperimentResult:
     summary: ExperimentResultSummary
     outcomes: tuple[DatapointOutcome, ...] = field(default_factory=tuple)
     ranged: tuple[str, ...] = ()
+    allow_evaluator_errors: int | str | None = None
+    """How many datapoints (``2``) or which share of them (``"5%"``) an evaluator may raise on and the run still
+    be a success, as the experiment file's ``verdict.allow_evaluator_errors``."""
 
     @property
     def errors(self) -> list[DatapointError]:
@@ -72,31 +73,19 @@ class ExperimentResult:
 
     @property
     def broken(self) -> list[str]:
-        """Why the evaluation itself broke, in words (empty when it did not), as the command line's verdict
-        says it: a metric with a passing range has no value on datapoints the backend passed (the range was never
-        checked there: its evaluator raised, or returned nothing), a dataset row was never recorded by the backend
-        (it refused the datapoint's session), or an evaluator raised on every datapoint it was run on. Counts of
-        this run's own outcomes and differences of the backend's id lists only."""
-        raised = evaluator_errors(self.outcomes)
-        reasons = []
-        for metric, missing in unchecked_metrics(self.summary, self.ranged).items():
-            blamed = producer(metric, raised)
-            why = "its evaluator returned nothing for them"
-            if blamed is not None:
-                why = f"evaluator {blamed} raised on {raised[blamed].count} datapoint(s) ({raised[blamed].first})"
-            reasons.append(
-                f"{metric} has a passing range but no value on {missing} datapoint(s) the backend passed: {why}"
-            )
+        """Why the evaluation itself broke, in words (empty when it did not), by the command line's rule and in its
+        words (:func:`~honeyhive_experiment.verdict.broken`): a metric with a passing range has no value on
+        datapoints the backend passed (the range was never checked there), a dataset row was never recorded by the
+        backend (it refused the datapoint's session), or an evaluator raised on every datapoint it was run on, or
+        on more of them than :attr:`allow_evaluator_errors` tolerates (default none)."""
         unrecorded = [o.error or "backend error" for o in self.outcomes if o.status is OutcomeStatus.BACKEND_ERROR]
-        if unrecorded:  # the backend never saw them: its success says nothing of them
-            reasons.append(
-                f"{len(unrecorded)} datapoint(s) of the dataset were not recorded by the backend, so they were never"
-                f" judged ({unrecorded[0]})"
-            )
-        reasons.extend(
-            f"evaluator {name} raised on every datapoint it was run on ({errors.of}): {errors.first}"
-            for name, errors in raised.items()
-            if errors.everywhere
+        reasons, _ = broken(
+            self.summary,
+            ranged=self.ranged,
+            errors=evaluator_errors(self.outcomes),
+            policy=VerdictConfig(allow_evaluator_errors=self.allow_evaluator_errors),
+            unrecorded=unrecorded,
+            tolerance="the allow_evaluator_errors argument",
         )
         return reasons
 
@@ -109,8 +98,7 @@ class ExperimentResult:
 
     @property
     def success(self) -> bool:
-        """The backend's ``success`` (also :attr:`summary`'s), and nothing in :attr:`broken`: False when an
-        evaluator raised on a metric with a passing range, or on every datapoint, or a row was never recorded."""
+        """The backend's ``success`` (also :attr:`summary`'s), and nothing in :attr:`broken`."""
         return self.summary.success and not self.broken
 
     @property

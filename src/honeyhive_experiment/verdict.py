@@ -294,27 +294,21 @@ def gate_failures(
 # ---------------------------------------------------------------------------------------------------- decide
 
 
-def decide(
+def broken(
     result: ExperimentResultSummary,
-    comparison: RunComparisonResult | None,
     *,
-    gates: Mapping[str, GateRule] | None = None,
-    presentation: Mapping[str, MetricConfig] | None = None,
     ranged: Iterable[str] = (),
+    gates: Iterable[str] = (),
     errors: Mapping[str, EvaluatorErrors] | None = None,
     policy: VerdictConfig | None = None,
-    gate_assessment: Mapping[MetricKey | str, Assessment] | None = None,
     unrecorded: Sequence[str] = (),
     new_errors: Sequence[str] = (),
-) -> Decision:
-    """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
-
-    ``ranged`` names the metrics with a passing range; ``errors`` are the evaluators' errors in this run
-    (:func:`evaluator_errors`); ``gate_assessment`` is :func:`assess_gates` of ``comparison``; ``unrecorded`` has
-    the error of each dataset row the backend never recorded (it refused the datapoint's session); ``new_errors``
-    the datapoints whose function raised in this run and not in the baseline.
-    """
-    gates = gates or {}
+    tolerance: str = "verdict.allow_evaluator_errors",
+) -> tuple[list[str], list[str]]:
+    """Why the evaluation itself broke (reason 1 of the module docstring), as ``(reasons, warnings)``: the
+    warnings are the evaluator errors ``policy`` tolerates. The check's :func:`decide` and ``evaluate()``'s
+    ``success`` both ask this; ``tolerance`` is what the reason names as the way to tolerate an evaluator's errors
+    (the experiment file's key, or ``evaluate()``'s keyword). The arguments are :func:`decide`'s."""
     errors = errors or {}
     policy = policy or VerdictConfig()
     reasons: list[str] = []
@@ -354,11 +348,39 @@ def decide(
             )
         elif raised.count > policy.tolerated_evaluator_errors(raised.of):
             reasons.append(
-                f"evaluator {name} raised on {raised.count} datapoint(s) ({raised.first}); verdict."
-                "allow_evaluator_errors tolerates a count or a share of them"
+                f"evaluator {name} raised on {raised.count} datapoint(s) ({raised.first}); "
+                f"{tolerance} tolerates a count or a share of them"
             )
         else:
             warnings.append(f"evaluator {name} raised on {raised.count} datapoint(s): {raised.first}")
+    return reasons, warnings
+
+
+def decide(
+    result: ExperimentResultSummary,
+    comparison: RunComparisonResult | None,
+    *,
+    gates: Mapping[str, GateRule] | None = None,
+    presentation: Mapping[str, MetricConfig] | None = None,
+    ranged: Iterable[str] = (),
+    errors: Mapping[str, EvaluatorErrors] | None = None,
+    policy: VerdictConfig | None = None,
+    gate_assessment: Mapping[MetricKey | str, Assessment] | None = None,
+    unrecorded: Sequence[str] = (),
+    new_errors: Sequence[str] = (),
+) -> Decision:
+    """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
+
+    ``ranged`` names the metrics with a passing range; ``errors`` are the evaluators' errors in this run
+    (:func:`evaluator_errors`); ``gate_assessment`` is :func:`assess_gates` of ``comparison``; ``unrecorded`` has
+    the error of each dataset row the backend never recorded (it refused the datapoint's session); ``new_errors``
+    the datapoints whose function raised in this run and not in the baseline.
+    """
+    gates = gates or {}
+    policy = policy or VerdictConfig()
+    reasons, warnings = broken(
+        result, ranged=ranged, gates=gates, errors=errors, policy=policy, unrecorded=unrecorded, new_errors=new_errors
+    )
 
     failed = list(dict.fromkeys(result.failed))
     total = len(dict.fromkeys(result.passed)) + len(failed)

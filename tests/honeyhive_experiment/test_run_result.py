@@ -1,5 +1,6 @@
-"""``evaluate()``'s result is as strict as the command line's verdict, as tables: the backend's summary and the
-run's own outcomes → ``success``, why not (``broken``), and the per-datapoint ``errors``.
+"""``evaluate()``'s result is judged by the command line's rule, in its words, as tables: the backend's summary,
+the run's own outcomes and ``allow_evaluator_errors`` → ``success``, why not (``broken``), and the per-datapoint
+``errors``.
 
 Inputs are hand-written wire bodies shaped like ``honeyhive_local``'s ``/summary`` answer; expectations are literals.
 """
@@ -74,8 +75,8 @@ CASES: list[tuple[str, Any, list[DatapointOutcome], tuple[str, ...], bool, list[
         ("exact_match",),
         False,
         [
-            "exact_match has a passing range but no value on 1 datapoint(s) the backend passed: evaluator "
-            "exact_match raised on 1 datapoint(s) (ValueError: boom)"
+            "exact_match has a passing range but no value on 1 of the datapoints the backend passed: "
+            "evaluator exact_match raised on 1 datapoint(s) (ValueError: boom)"
         ],
     ),
     (
@@ -85,7 +86,7 @@ CASES: list[tuple[str, Any, list[DatapointOutcome], tuple[str, ...], bool, list[
         ("judge_score",),
         False,
         [
-            "judge_score has a passing range but no value on 2 datapoint(s) the backend passed: evaluator judge "
+            "judge_score has a passing range but no value on 2 of the datapoints the backend passed: evaluator judge "
             "raised on 2 datapoint(s) (TimeoutError: slow)"
         ],
     ),
@@ -96,17 +97,20 @@ CASES: list[tuple[str, Any, list[DatapointOutcome], tuple[str, ...], bool, list[
         ("exact_match",),
         False,
         [
-            "exact_match has a passing range but no value on 2 datapoint(s) the backend passed: its evaluator "
+            "exact_match has a passing range but no value on 2 of the datapoints the backend passed: its evaluator "
             "returned nothing for them"
         ],
     ),
     (
-        "raised on some rows of a metric without a range: listed, not broken",
+        "raised on some rows of a metric without a range: broken, as the CLI's default tolerates none",
         summary({"exact_match": ["EXT-0", "EXT-2"]}),
         [ok(0), ok(1, BOOM), ok(2)],
         (),
-        True,
-        [],
+        False,
+        [
+            "evaluator exact_match raised on 1 datapoint(s) (ValueError: boom); the allow_evaluator_errors argument"
+            " tolerates a count or a share of them"
+        ],
     ),
     (
         "raised on every row it ran on",
@@ -114,15 +118,18 @@ CASES: list[tuple[str, Any, list[DatapointOutcome], tuple[str, ...], bool, list[
         [ok(0, BOOM), ok(1, BOOM), function_failed(2)],
         (),
         False,
-        ["evaluator exact_match raised on every datapoint it was run on (2): ValueError: boom"],
+        ["evaluator exact_match raised on every datapoint (2 of 2): ValueError: boom"],
     ),
     (
         "two errors on one row of two are not every row",
         summary(ALL, failed=["EXT-2"], success=True),
         [ok(0, BOOM, ("exact_match", "NonFiniteMetric: nan")), ok(1), function_failed(2)],
         (),
-        True,
-        [],
+        False,
+        [
+            "evaluator exact_match raised on 1 datapoint(s) (ValueError: boom); the allow_evaluator_errors argument"
+            " tolerates a count or a share of them"
+        ],
     ),
     (
         "a row the backend never recorded: never judged, as the CLI says",
@@ -160,6 +167,28 @@ def test_success_is_the_backends_unless_the_evaluation_broke(
     assert result.success is success
     assert result.broken == reasons
     assert result.summary.success is body.success  # the backend's own verdict stays readable
+
+
+# (allow_evaluator_errors, outcomes: exact_match raised on datapoints 1 and 2 of three, expected success)
+TWO_OF_THREE = [ok(0), ok(1, BOOM), ok(2, BOOM)]
+TOLERANCES: list[tuple[int | str | None, list[DatapointOutcome], bool]] = [
+    (None, TWO_OF_THREE, False),
+    (1, TWO_OF_THREE, False),
+    (2, TWO_OF_THREE, True),
+    ("66%", TWO_OF_THREE, False),  # 66% of 3 is 1.98: one datapoint tolerated
+    ("67%", TWO_OF_THREE, True),
+    (100, [ok(0, BOOM), ok(1, BOOM), ok(2, BOOM)], False),  # raised on every datapoint: never tolerated
+]
+
+
+@pytest.mark.parametrize(("allowed", "outcomes", "success"), TOLERANCES)
+def test_allow_evaluator_errors_tolerates_as_the_experiment_files_key_does(
+    allowed: int | str | None, outcomes: list[DatapointOutcome], success: bool
+) -> None:
+    body = summary({"exact_match": ["EXT-0"]})
+    result = ExperimentResult("run", "name", "EXT-dataset", body, tuple(outcomes), allow_evaluator_errors=allowed)
+    assert result.success is success
+    assert bool(result.broken) is not success
 
 
 def test_errors_name_each_datapoint_and_what_failed_there() -> None:

@@ -57,6 +57,11 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("nan time", {"dataset": RECORDS, "timeout": float("nan")}, "timeout", "greater than 0"),
     ("no wait", {"dataset": RECORDS, "ingestion_timeout": 0}, "ingestion_timeout", "greater than 0"),
     ("no wait at all", {"dataset": RECORDS, "ingestion_timeout": None}, "ingestion_timeout", "greater than 0"),
+    # as the experiment file's verdict.allow_evaluator_errors: a count or a percentage
+    ("negative tolerance", {"dataset": RECORDS, "allow_evaluator_errors": -1}, "allow_evaluator_errors", "got -1"),
+    ("bool tolerance", {"dataset": RECORDS, "allow_evaluator_errors": True}, "allow_evaluator_errors", "('5%')"),
+    ("a share in words", {"dataset": RECORDS, "allow_evaluator_errors": "5 pct"}, "allow_evaluator_errors", "5 pct"),
+    ("over 100%", {"dataset": RECORDS, "allow_evaluator_errors": "101%"}, "allow_evaluator_errors", "101%"),
 ]
 
 

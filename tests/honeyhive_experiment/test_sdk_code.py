@@ -100,7 +100,7 @@ def test_an_evaluator_raising_on_every_row_is_not_a_success() -> None:
     result = evaluate(function=lambda datapoint: {"sum": 0}, dataset=ROWS, evaluators=[judge], print_results=False)
     assert result.summary.success is True
     assert result.success is False
-    assert result.broken == ["evaluator judge raised on every datapoint it was run on (4): RuntimeError: no model"]
+    assert result.broken == ["evaluator judge raised on every datapoint (4 of 4): RuntimeError: no model"]
     assert len(result.errors) == 4
 
 
@@ -270,3 +270,26 @@ def test_the_command_line_does_not_print_the_results_table(tmp_path: Path, capsy
     out = capsys.readouterr().out
     assert code in (0, 1), out
     assert "Evaluation Results" not in out
+
+
+def test_an_evaluator_raising_on_some_rows_fails_unless_tolerated() -> None:
+    """As the command line's check: one raise is a failure by default; ``allow_evaluator_errors`` tolerates it."""
+
+    def judge(outputs: Any, inputs: Any) -> Any:
+        if inputs["n"] == 1:
+            raise RuntimeError("rate limited")
+        return 1.0
+
+    def app(datapoint: Any) -> Any:
+        return {"sum": 0}
+
+    strict = evaluate(function=app, dataset=ROWS, evaluators=[judge], print_results=False)
+    assert (strict.summary.success, strict.success) == (True, False)
+    assert strict.broken == [
+        "evaluator judge raised on 1 datapoint(s) (RuntimeError: rate limited); the allow_evaluator_errors argument"
+        " tolerates a count or a share of them"
+    ]
+    tolerant = evaluate(
+        function=app, dataset=ROWS, evaluators=[judge], allow_evaluator_errors="25%", print_results=False
+    )
+    assert (tolerant.success, tolerant.broken, len(tolerant.errors)) == (True, [], 1)
