@@ -9,6 +9,17 @@ the run's provenance from them (the head branch and commit of a pull request, no
 :class:`~honeyhive_experiment.errors.SettingsError` naming the variable (``environment GITHUB_RUN_ID: …``) or
 the payload's path (``event payload pull_request.number: …``). Nothing here reads ``os.environ``: the mapping
 and the parsed payload are passed in.
+
+What is taken from the payload (of ``pull_request``, ``pull_request_target``, ``push``, ``workflow_run``,
+``schedule`` and ``workflow_dispatch`` events):
+
+* pull requests: number, head sha/ref, base sha/ref, and whether it comes from a fork — the head repository
+  differs from the base repository (or was deleted). ``head.repo.fork`` alone is not used: it is also true for a
+  pull request between two branches *of* a fork, where secrets are available.
+* ``workflow_run``: the triggering run (:class:`TriggeringRun`: id, attempt, head sha/branch, event, conclusion,
+  its pull request numbers, fork or not). GitHub lists no pull requests there for a run that came from a fork, so
+  ``pr_numbers`` is empty in exactly the case a two-workflow setup cares about.
+* every event: the repository's default branch (a push's base for the baseline search).
 """
 
 from __future__ import annotations

@@ -15,29 +15,11 @@ Inputs and their environment variables
 --------------------------------------
 GitHub hands a Docker action its inputs as ``INPUT_<NAME>``, upper-cased but with the hyphens kept
 (``INPUT_API-KEY``), names a shell cannot read. ``action.yml`` therefore maps every input explicitly in
-``runs.env`` to the clean name below, and this module reads only those names. A local ``run`` reads only the
+``runs.env`` to a clean name, and this module reads only those names. A local ``run`` reads only the
 HoneyHive ones among them (``HH_API_KEY``, ``HH_API_URL``, ``HONEYHIVE_APP_URL``; the first two, with their
-aliases, are also what the HoneyHive SDK reads): its other settings are flags. :data:`INPUTS` is this
-table in code; a contract test holds it, ``action.yml`` and README's table equal.
-
-=====================  ===========================================  ==============================
-input                  environment variable                         default
-=====================  ===========================================  ==============================
-``api-key``            ``HH_API_KEY`` (secret)                      none
-``server-url``         ``HH_API_URL``                               ``https://api.dp1.us.honeyhive.ai``
-``app-url``            ``HONEYHIVE_APP_URL``                        derived from ``server-url`` (see below)
-``config``             ``HONEYHIVE_EXPERIMENT_CONFIG``              ``.honeyhive/experiment.yml``
-``github-token``       ``GITHUB_TOKEN`` (secret)                    ``${{ github.token }}`` (action)
-``baseline-run-id``    ``HONEYHIVE_EXPERIMENT_BASELINE_RUN_ID``     none (the baseline policy picks)
-``mode``               ``HONEYHIVE_EXPERIMENT_MODE``                ``all`` (all | run | report | publish)
-``shard``              ``HONEYHIVE_EXPERIMENT_SHARD``               none (``i/n``, 1 ≤ i ≤ n; mode run, or report for n)
-``dry-run``            ``HONEYHIVE_EXPERIMENT_DRY_RUN``             ``false``
-``comment-mode``       ``HONEYHIVE_EXPERIMENT_COMMENT_MODE``        ``update`` (update | new | off)
-``working-directory``  ``HONEYHIVE_EXPERIMENT_WORKING_DIRECTORY``   ``.``
-``fail-on-error``      ``HONEYHIVE_EXPERIMENT_FAIL_ON_ERROR``       ``true``
-``install``            ``HONEYHIVE_EXPERIMENT_INSTALL``             none (``pip install`` arguments, split like a shell)
-``trials``             ``HONEYHIVE_EXPERIMENT_TRIALS``              none (the experiment file's ``trials``; 1 to 100)
-=====================  ===========================================  ==============================
+aliases, are also what the HoneyHive SDK reads): its other settings are flags. :data:`INPUTS` lists each input
+with its variable and default; README's Inputs table says what each does, and a contract test holds
+:data:`INPUTS`, ``action.yml`` and that table equal.
 
 Rules
 -----
@@ -53,25 +35,8 @@ Rules
   :meth:`Settings.secrets` hands the raw values (plus the runner's own tokens found in the environment) to
   the redactor.
 
-The event payload
------------------
-:class:`Settings` combines the ``GITHUB_*`` variables with the payload (both read by
-:mod:`honeyhive_experiment.context`) of ``pull_request``,
-``pull_request_target``, ``push``, ``workflow_run``, ``schedule`` and ``workflow_dispatch`` events:
-
-* pull requests: number, head sha/ref, base sha/ref, and :attr:`Settings.is_fork` — the head
-  repository differs from the base repository (or was deleted). ``head.repo.fork`` alone is not used: it is
-  also true for a pull request between two branches *of* a fork, where secrets are available.
-* ``workflow_run``: the triggering run (:class:`TriggeringRun`: id, attempt, head sha/branch, event,
-  conclusion, its pull request numbers, fork or not). GitHub lists no pull requests there for a run that came
-  from a fork, so ``pr_numbers`` is empty in exactly the case a two-workflow setup cares about.
-* ``push``: ``before`` (``None`` for a new branch).
-
-Computed: :attr:`Settings.branch` (the PR's head branch for pull requests, the triggering run's branch
-for ``workflow_run``, else ``GITHUB_REF_NAME``; ``None`` for tags and never ``"HEAD"``),
-:attr:`Settings.head_sha` (the commit a person would call "this commit": for a pull request the head,
-not the merge commit in ``GITHUB_SHA``), :attr:`Settings.run_url` and
-:attr:`Settings.is_pull_request`.
+The ``GITHUB_*`` variables and the event payload are read by :mod:`honeyhive_experiment.context`, which says
+what is taken from each event; where the run comes from becomes :attr:`Settings.ci`.
 """
 
 from __future__ import annotations
