@@ -15,13 +15,8 @@ runs with only its import changed::
                       api_key=..., server_url=..., name="nightly")      # or dataset_id= for a managed dataset
     result.success, result.passed, result.failed, result.metrics        # the SDK's result attributes
 
-``api_key`` / ``server_url`` default to ``HH_API_KEY`` / ``HH_API_URL`` (see :mod:`honeyhive_experiment.connection`);
-with no key at all the run uses the embedded local backend (:mod:`honeyhive_experiment.backend`), as the command
-line's dry run does. ``result.success`` is False also when the evaluation broke (an evaluator raised on a metric
-with a passing range, or on every datapoint; a record the backend never recorded:
-:mod:`honeyhive_experiment.run_result`); ``result.summary.success`` is
-the backend's alone. Arguments that cannot be used together raise
-:class:`~honeyhive_experiment.errors.ArgumentError` naming one.
+Its defaults (the environment's key and URL, else the embedded local backend, as the command line's dry run) are
+in its docstring; what ``result.success`` holds the run to is :mod:`honeyhive_experiment.run_result`'s.
 """
 
 from __future__ import annotations
