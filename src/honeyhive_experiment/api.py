@@ -53,6 +53,7 @@ def run_config(
     working_directory: str | Path | None = None,
     dry_run: bool = False,
     baseline_run_id: str | None = None,
+    trials: int | None = None,
     server_url: str | None = None,
     api_key: str | None = None,
     environ: Mapping[str, str] | None = None,
@@ -63,7 +64,8 @@ def run_config(
 
     ``path`` is a repository directory (its ``.honeyhive/experiment.yml`` is run, paths relative to it) or an
     experiment file (relative to ``working_directory``, default the current directory, as ``--config``). The
-    other arguments are the command's flags; ``api_key`` stands in for ``HH_API_KEY``. Raises ``SettingsError``
+    other arguments are the command's flags (``trials`` is ``--trials``: it overrides the file's); ``api_key``
+    stands in for ``HH_API_KEY``. Raises ``SettingsError``
     for a flag or variable the command would refuse (it exits 2 then)."""
     from honeyhive_experiment.connection import process_environment
     from honeyhive_experiment.operations import run
@@ -76,6 +78,7 @@ def run_config(
         "working_directory": str(working_directory or root or "."),
         "dry_run": dry_run,
         "baseline_run_id": baseline_run_id,
+        "trials": trials,
         "server_url": server_url,
     }
     env = dict(process_environment() if environ is None else environ)

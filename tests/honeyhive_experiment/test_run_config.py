@@ -99,3 +99,12 @@ def test_a_broken_experiment_file_is_the_commands_error_verdict(repos: tuple[Pat
     assert run.report.run.id is None
     assert "max_workers" in (run.report.error or "")
     assert _mask(run.comment).replace(str(api_repo), "<repo>") == _mask(comment).replace(str(cli_repo), "<repo>")
+
+
+def test_trials_override_the_files_as_the_flag_does(repos: tuple[Path, Path]) -> None:
+    _, api_repo = repos
+    run = run_config(api_repo, dry_run=True, environ={}, trials=2)
+
+    assert run.exit_code == 0
+    assert run.report.trials == 2
+    assert run.report.counts.total == 22  # datapoints, each run twice
