@@ -173,6 +173,13 @@ def _given(value: str | None, names: tuple[str, ...], environ: Mapping[str, str]
     return next((text.strip() for text in candidates if text and text.strip()), None)
 
 
+def malformed_key(key: str) -> bool:
+    """A key with whitespace or a control character in it (a pasted key with a line break in it): never sent, since
+    httpx refuses such a header, and every request would fail as if the backend did not answer. Each entry point
+    refuses it up front, naming where the key came from and never quoting it."""
+    return any(ch.isspace() or not ch.isprintable() for ch in key)
+
+
 def find_api_key(api_key: str | None, environ: Mapping[str, str] | None = None) -> str | None:
     """The API key as given, else from ``environ`` (the process environment when ``None``); ``None`` when there
     is none (the caller decides: an error, or the embedded local backend)."""

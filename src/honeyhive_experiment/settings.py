@@ -56,7 +56,7 @@ from honeyhive_experiment.connection import (
     API_KEY_VARIABLES,
     DEFAULT_SERVER_URL,
     SERVER_URL_VARIABLES,
-    find_api_key,
+    malformed_key,
 )
 from honeyhive_experiment.context import (
     DEFAULT_GITHUB_API_URL,
@@ -296,8 +296,8 @@ class Settings(BaseModel):
             values["server_url"] = http_url(server_url, "--server-url", "flag")
         elif (variable := _first_set(env, *SERVER_URL_VARIABLES)) is not None:
             values["server_url"] = http_url(env[variable].strip(), variable, "environment")
-        if (key := find_api_key(None, env)) is not None:
-            values["api_key"] = SecretStr(key)
+        if (variable := _first_set(env, *API_KEY_VARIABLES)) is not None:
+            values["api_key"] = _secret(env[variable].strip(), variable, "environment")
         elif server_url:  # as evaluate(server_url=...) without a key: the embedded backend would ignore the URL
             raise SettingsError(
                 "--server-url",
@@ -424,10 +424,13 @@ def parse_bool(value: str, name: str) -> bool:
 # ---------------------------------------------------------------------------------------------------- parsing
 
 
-def _secret(value: str, name: str) -> SecretStr:
-    if any(ch.isspace() or not ch.isprintable() for ch in value):
-        # the value stays out of the message: it is a secret
-        raise SettingsError(name, "contains whitespace or a control character (value hidden); check the secret")
+def _secret(value: str, name: str, kind: Literal["input", "environment"] = "input") -> SecretStr:
+    if malformed_key(value):
+        # the value stays out of the message: it is a secret. The message starts with a short word: printed after
+        # "api-key: ", a long one would read as the key's value to the redactor's secret shapes
+        raise SettingsError(
+            name, "the value has whitespace or a control character in it (not shown); check the secret", kind=kind
+        )
     return SecretStr(value)
 
 

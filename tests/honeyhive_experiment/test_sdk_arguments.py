@@ -57,6 +57,15 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("nan time", {"dataset": RECORDS, "timeout": float("nan")}, "timeout", "greater than 0"),
     ("no wait", {"dataset": RECORDS, "ingestion_timeout": 0}, "ingestion_timeout", "greater than 0"),
     ("no wait at all", {"dataset": RECORDS, "ingestion_timeout": None}, "ingestion_timeout", "greater than 0"),
+    # a key with a line break or a blank in it is never sent (the message never quotes it)
+    ("broken key", {"dataset": RECORDS, "api_key": "k\nX-Injected: 1"}, "api_key", "(not shown)"),
+    ("blank in key", {"dataset": RECORDS, "api_key": "k 1"}, "api_key", "whitespace"),
+    (
+        "broken ingestion key",
+        {"dataset": RECORDS, "api_key": "k", "ingestion_api_key": "i\x00"},
+        "ingestion_api_key",
+        "control character",
+    ),
     # as the experiment file's verdict.allow_evaluator_errors: a count or a percentage
     ("negative tolerance", {"dataset": RECORDS, "allow_evaluator_errors": -1}, "allow_evaluator_errors", "got -1"),
     ("bool tolerance", {"dataset": RECORDS, "allow_evaluator_errors": True}, "allow_evaluator_errors", "('5%')"),

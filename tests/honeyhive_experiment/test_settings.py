@@ -10,6 +10,7 @@ import copy
 import json
 import pickle
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -572,14 +573,30 @@ def test_secrets_hands_the_raw_values_to_the_redactor() -> None:
     assert Settings.from_mapping({}).secrets() == ()
 
 
-def test_a_malformed_secret_is_rejected_without_showing_it() -> None:
+@pytest.mark.parametrize(
+    ("read", "named"),
+    [
+        (lambda env: Settings.from_mapping(env), "input api-key"),  # the action
+        (lambda env: Settings.from_args(run_flags(), env), "environment HH_API_KEY"),  # the run command
+        (
+            lambda env: Settings.from_args(run_flags(), {"HONEYHIVE_API_KEY": env["HH_API_KEY"]}),
+            "environment HONEYHIVE_API_KEY",
+        ),
+    ],
+    ids=["action", "run", "run-alias"],
+)
+def test_a_malformed_secret_is_rejected_without_showing_it(read: Callable[[dict[str, str]], Any], named: str) -> None:
+    """A key with a line break or blank in it is never sent (httpx refuses the header, and every request would
+    fail as if the backend did not answer): each entry point refuses it, naming where it came from."""
     for bad in ("hh-key\nX-Injected: 1", "hh key", "hh-key\x00"):
         with pytest.raises(SettingsError) as caught:
-            Settings.from_mapping({"HH_API_KEY": bad})
+            read({"HH_API_KEY": bad})
         rendered = "".join(traceback.format_exception(caught.value))
         assert "hh-key" not in rendered
         assert "hh key" not in rendered
-        assert str(caught.value).startswith("input api-key: contains whitespace or a control character")
+        assert str(caught.value).startswith(
+            f"{named}: the value has whitespace or a control character in it (not shown)"
+        )
 
 
 def test_errors_after_secrets_were_read_do_not_carry_them() -> None:
