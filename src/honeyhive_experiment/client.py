@@ -34,7 +34,7 @@ import httpx
 from tenacity import (
     RetryCallState,
     Retrying,
-    retry_if_exception,
+    retry_if_exception_type,
     retry_if_result,
     stop_after_attempt,
     stop_any,
@@ -70,6 +70,9 @@ class _RetryableStatus(Exception):
     def __init__(self, response: httpx.Response) -> None:
         super().__init__(f"HTTP {response.status_code}")
         self.response = response
+
+
+_RETRYABLE = (_RetryableStatus, httpx.TransportError)  # what a request retries: a RETRYABLE_STATUSES answer, or none
 
 
 def poll(
@@ -147,10 +150,6 @@ class _PastDeadline(stop_base):
 
     def __call__(self, retry_state: RetryCallState) -> bool:
         return retry_state.upcoming_sleep >= self.circuit.time_left()
-
-
-def _is_retryable(exc: BaseException) -> bool:
-    return isinstance(exc, _RetryableStatus | httpx.TransportError)
 
 
 def _reason(response: httpx.Response) -> str:
@@ -269,7 +268,7 @@ class HoneyHiveClient:
             )
             longest, bounded = (self.timeouts.long_read if long else self.timeouts.read), True
         retrying = Retrying(
-            stop=stop, wait=self._wait, retry=retry_if_exception(_is_retryable), sleep=self.sleep, reraise=True
+            stop=stop, wait=self._wait, retry=retry_if_exception_type(_RETRYABLE), sleep=self.sleep, reraise=True
         )
         try:
             with self.circuit.waiting():
