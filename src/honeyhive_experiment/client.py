@@ -529,7 +529,7 @@ class HoneyHiveClient:
     def session_metadata(self, run_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """Each session of the run (one per datapoint and trial) as its id and metadata, page by page."""
         flt = [_filter("metadata.run_id", run_id), _filter("event_type", "session")]
-        for events in self._export_pages(flt, _read_events_page, 1000, projections=("session_id", "metadata")):
+        for events in self._export_pages(flt, _read_events_page, projections=("session_id", "metadata")):
             for event in events:
                 metadata = event.get("metadata")
                 yield str(event.get("session_id")), metadata if isinstance(metadata, dict) else {}
@@ -562,19 +562,18 @@ class HoneyHiveClient:
             return read_scored_page(response.iter_bytes(), sessions=sessions)
 
         flt = [_filter("metadata.run_id", run_id), _filter("event_type", "chain"), *extra]
-        for ids in self._export_pages(flt, read_page, 1000, projections=_SCORED_FIELDS):
+        for ids in self._export_pages(flt, read_page, projections=_SCORED_FIELDS):
             yield from ids
 
     def _export_pages(
         self,
         filters: Sequence[Mapping[str, Any]],
         read_page: Callable[[httpx.Response], tuple[list[_T], int, int]],
-        limit: int,
         projections: Sequence[str] = (),
     ) -> Iterator[list[_T]]:
-        """``POST /v1/events/export`` page after page until the export's total is read; ``read_page`` turns
-        one answer into (what to keep of it, how many events it had, the total)."""
-        request: dict[str, Any] = {"filters": list(filters), "limit": limit}
+        """``POST /v1/events/export`` page after page (of 1000 events) until the export's total is read;
+        ``read_page`` turns one answer into (what to keep of it, how many events it had, the total)."""
+        request: dict[str, Any] = {"filters": list(filters), "limit": 1000}
         if projections:
             request["projections"] = list(projections)
         seen = 0
@@ -592,13 +591,9 @@ class HoneyHiveClient:
         flt = [_filter("metadata.run_id", run_id), _filter("event_type", "session")]
         return export_total(self.export_events(flt, page=1, limit=1, projections=("event_id",)))
 
-    def iter_run_events(
-        self, run_id: str, limit: int = 1000, extra_filters: Sequence[Mapping[str, Any]] = ()
-    ) -> Iterator[dict[str, Any]]:
-        """Every event whose ``metadata.run_id`` is this run (and that matches ``extra_filters``), page by page:
-        one page in memory at a time."""
-        flt = [_filter("metadata.run_id", run_id), *extra_filters]
-        for events in self._export_pages(flt, _read_events_page, limit):
+    def iter_run_events(self, run_id: str) -> Iterator[dict[str, Any]]:
+        """Every event whose ``metadata.run_id`` is this run, page by page: one page in memory at a time."""
+        for events in self._export_pages([_filter("metadata.run_id", run_id)], _read_events_page):
             yield from events
 
     @property
