@@ -437,12 +437,10 @@ class HoneyHiveClient:
         *,
         timeout: float = 60.0,
         aggregate_function: str = "average",
-        initial_interval: float = 0.25,
-        max_interval: float = 5.0,
         scored: Iterable[str] = (),
         datapoints: int | None = None,
     ) -> ExperimentResultSummary:
-        """Poll until the result covers every datapoint sent, with backoff; bounded by ``timeout``.
+        """Poll (:func:`poll`) until the result covers every datapoint sent; bounded by ``timeout``.
 
         ``expected_datapoints`` sessions must be visible (with trials, one per trial) and the summary must cover
         ``datapoints`` datapoints (default: as many). ``scored`` names datapoints whose function span must be
@@ -470,7 +468,7 @@ class HoneyHiveClient:
                 # the summary lags behind the events: poll again without holding it
             return None
 
-        found = poll(check, timeout=timeout, initial=initial_interval, maximum=max_interval, sleep=self.sleep)
+        found = poll(check, timeout=timeout, sleep=self.sleep)
         if found is None:
             visible, have = seen
             waited = time.monotonic() - started
