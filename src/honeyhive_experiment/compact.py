@@ -144,13 +144,11 @@ class ColumnRows(Sequence[_M]):
         """Add one wire item (while reading; see :meth:`seal`)."""
         assert self._builder is not None, "sealed"
         row = None if isinstance(item, self.model) else self._builder.row(item)
-        if row is None:
-            row = (*(None for _ in self.fields), item if isinstance(item, self.model) else self._validate(item))
+        if row is None:  # kept whole, as its model
+            model = item if isinstance(item, self.model) else self.model.model_validate(item)
+            row = (*(None for _ in self.fields), model)
         for column, value in zip(self._columns, row, strict=True):
             column.append(value)
-
-    def _validate(self, item: Any) -> BaseModel:
-        return self.model.model_validate(item)
 
     def seal(self) -> None:
         """Done reading: drop the tables of shared entries."""
