@@ -48,12 +48,7 @@ def _line_col(text: str, pos: int) -> str:
 
 
 class _JsonScanner:
-    """Walks a ``.json`` dataset's outer list (or ``{"datapoints": [...]}``) record by record.
-
-    Each record is decoded by the standard decoder in place, so the records are exactly what ``json.load``
-    gives, while every error can name the record and the line it starts on. Line numbers are counted
-    incrementally, so the walk stays linear.
-    """
+    """Walks the outer list (or ``{"datapoints": [...]}``) record by record; the module docstring says how."""
 
     def __init__(self, path: str, text: str) -> None:
         self.path = path
