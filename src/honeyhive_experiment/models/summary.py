@@ -288,7 +288,15 @@ class ExperimentResultSummary(_WireModel):
         kept once — and are the same objects as the ids the run's own datapoints and sessions hold. ``ValueError`` when
         the bytes are not JSON.
         """
-        return cls.from_wire(_read_json_summary(chunks), run_id=run_id)
+        rows = DatapointResults.reading()
+        try:
+            body = read_array_items(chunks, "datapoints", rows.append)
+        except NotJson as exc:
+            raise NotJson(f"the summary is {exc}") from None
+        rows.seal()
+        if isinstance(body, dict) and isinstance(body.get("datapoints"), list):
+            body["datapoints"] = rows
+        return cls.from_wire(body, run_id=run_id)
 
     def metric(self, name: str, event_name: str | None = None) -> MetricDetail | None:
         """Shortcut for ``metrics.metric(name, event_name)``."""
@@ -298,15 +306,3 @@ class ExperimentResultSummary(_WireModel):
     def datapoint_ids(self) -> list[str]:
         """The ``datapoint_id`` of each reported datapoint, in order, without repeats or nulls."""
         return _unique(d for d in self.datapoints.datapoint_ids() if d)
-
-
-def _read_json_summary(chunks: Iterable[bytes]) -> Any:
-    rows = DatapointResults.reading()
-    try:
-        body = read_array_items(chunks, "datapoints", rows.append)
-    except NotJson as exc:
-        raise NotJson(f"the summary is {exc}") from None
-    rows.seal()
-    if isinstance(body, dict) and isinstance(body.get("datapoints"), list):
-        body["datapoints"] = rows
-    return body
