@@ -195,10 +195,6 @@ class DatapointResults(ColumnRows[DatapointResult]):
         for datapoint_id, session_id in zip(self.column("datapoint_id"), self.column("session_id"), strict=True):
             yield datapoint_id or session_id
 
-    def datapoint_ids(self) -> Iterator[str | None]:
-        """Each row's ``datapoint_id``, without building models."""
-        return self.column("datapoint_id")
-
     def find(self, keys: Iterable[str]) -> dict[str, DatapointResult]:
         """The first datapoint of each of ``keys`` (by :attr:`DatapointResult.key`), building only those."""
         wanted = set(keys)
@@ -305,4 +301,4 @@ class ExperimentResultSummary(_WireModel):
     @property
     def datapoint_ids(self) -> list[str]:
         """The ``datapoint_id`` of each reported datapoint, in order, without repeats or nulls."""
-        return _unique(d for d in self.datapoints.datapoint_ids() if d)
+        return _unique(d for d in self.datapoints.column("datapoint_id") if d)
