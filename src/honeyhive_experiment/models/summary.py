@@ -169,11 +169,8 @@ class DatapointResult(_WireModel):
 
 
 class DatapointResults(ColumnRows[DatapointResult]):
-    """A summary's datapoints, kept compact (:class:`~honeyhive_experiment.compact.ColumnRows`): rows in the
-    wire's own shape (``datapoint_id``, ``session_id``, ``passed``, ``metrics: [{name, event_name, event_type,
-    value, passed}]``) are columns of plain values, equal metric entries shared, and become models only when
-    read. Reading gives exactly what ``DatapointResult.model_validate`` of the wire row gives.
-    """
+    """A summary's datapoints, kept compact as :class:`~honeyhive_experiment.compact.ColumnRows` says: the shape
+    below is a summary row's on the wire."""
 
     __slots__ = ()
     model = DatapointResult
