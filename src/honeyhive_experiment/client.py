@@ -394,11 +394,9 @@ class HoneyHiveClient:
         return result
 
     def get_run_summary(self, run_id: str, aggregate_function: str = "average") -> ExperimentResultSummary:
-        """:meth:`get_run_result` parsed as it arrives into a compact summary.
-
-        A run's summary grows with its datapoints (about 0.5 KiB of JSON each); reading it this way never
-        holds the whole body, and keeps each datapoint as a small row rather than a dict.
-        """
+        """:meth:`get_run_result` parsed as it arrives into a compact summary
+        (:meth:`~honeyhive_experiment.models.ExperimentResultSummary.from_json_chunks`): a run's summary grows
+        with its datapoints, about 0.5 KiB of JSON each."""
         return self._summary(
             run_id,
             aggregate_function,

@@ -274,13 +274,9 @@ class ExperimentResultSummary(_WireModel):
 
     @classmethod
     def from_json_chunks(cls, chunks: Iterable[bytes], *, run_id: str | None = None) -> Self:
-        """Parse a summary body as it arrives, chunk by chunk (see :meth:`from_wire` for ``run_id``).
-
-        The whole body is never in memory: the ``datapoints`` become compact rows one by one, and
-        strings are interned (``sys.intern``), so the ids and metric names repeated all over a summary are
-        kept once — and are the same objects as the ids the run's own datapoints and sessions hold. ``ValueError`` when
-        the bytes are not JSON.
-        """
+        """Parse a summary body as it arrives, chunk by chunk (see :meth:`from_wire` for ``run_id``): the whole body
+        is never in memory, the ``datapoints`` become compact rows one by one and strings are interned
+        (:mod:`~honeyhive_experiment.jsonstream` says why). ``ValueError`` when the bytes are not JSON."""
         rows = DatapointResults.reading()
         try:
             body = read_array_items(chunks, "datapoints", rows.append)
