@@ -1,12 +1,7 @@
 """The HoneyHive HTTP client: the only module that knows HoneyHive's URLs and JSON.
 
-Errors are :class:`~honeyhive_experiment.errors.HoneyHiveError` and its subclasses (see
-:mod:`honeyhive_experiment.errors`): ``ApiError`` (an error status; ``NotFoundError`` for 404),
-``BackendUnreachable`` (no answer after every retry) and ``IngestionTimeout`` (the backend did not show
-every datapoint within the wait).
-
-Waiting (:func:`poll`, tenacity) asks again after a short interval that doubles up to a maximum, and never
-starts a wait that would end past the deadline.
+Errors are :class:`~honeyhive_experiment.errors.HoneyHiveError` and its subclasses (the tree in
+:mod:`honeyhive_experiment.errors`). Waiting for the backend is :func:`poll`, on tenacity.
 
 Retries (tenacity): 429, 500, 502, 503, 504 and connection errors are retried with exponential
 backoff and full jitter, honouring ``Retry-After``. Writes are safe to retry because the ids are
