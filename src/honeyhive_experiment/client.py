@@ -1,12 +1,7 @@
 """The HoneyHive HTTP client: the only module that knows HoneyHive's URLs and JSON.
 
-Errors are :class:`~honeyhive_experiment.errors.HoneyHiveError` and its subclasses (see
-:mod:`honeyhive_experiment.errors`): ``ApiError`` (an error status; ``NotFoundError`` for 404),
-``BackendUnreachable`` (no answer after every retry) and ``IngestionTimeout`` (the backend did not show
-every datapoint within the wait).
-
-Waiting (:func:`poll`, tenacity) asks again after a short interval that doubles up to a maximum, and never
-starts a wait that would end past the deadline.
+Errors are :class:`~honeyhive_experiment.errors.HoneyHiveError` and its subclasses (the tree in
+:mod:`honeyhive_experiment.errors`). Waiting for the backend is :func:`poll`, on tenacity.
 
 Retries (tenacity): 429, 500, 502, 503, 504 and connection errors are retried with exponential
 backoff and full jitter, honouring ``Retry-After``. Writes are safe to retry because the ids are
@@ -34,7 +29,7 @@ import httpx
 from tenacity import (
     RetryCallState,
     Retrying,
-    retry_if_exception,
+    retry_if_exception_type,
     retry_if_result,
     stop_after_attempt,
     stop_any,
@@ -70,6 +65,9 @@ class _RetryableStatus(Exception):
     def __init__(self, response: httpx.Response) -> None:
         super().__init__(f"HTTP {response.status_code}")
         self.response = response
+
+
+_RETRYABLE = (_RetryableStatus, httpx.TransportError)  # what a request retries: a RETRYABLE_STATUSES answer, or none
 
 
 def poll(
@@ -147,10 +145,6 @@ class _PastDeadline(stop_base):
 
     def __call__(self, retry_state: RetryCallState) -> bool:
         return retry_state.upcoming_sleep >= self.circuit.time_left()
-
-
-def _is_retryable(exc: BaseException) -> bool:
-    return isinstance(exc, _RetryableStatus | httpx.TransportError)
 
 
 def _reason(response: httpx.Response) -> str:
@@ -269,7 +263,7 @@ class HoneyHiveClient:
             )
             longest, bounded = (self.timeouts.long_read if long else self.timeouts.read), True
         retrying = Retrying(
-            stop=stop, wait=self._wait, retry=retry_if_exception(_is_retryable), sleep=self.sleep, reraise=True
+            stop=stop, wait=self._wait, retry=retry_if_exception_type(_RETRYABLE), sleep=self.sleep, reraise=True
         )
         try:
             with self.circuit.waiting():
@@ -395,11 +389,9 @@ class HoneyHiveClient:
         return result
 
     def get_run_summary(self, run_id: str, aggregate_function: str = "average") -> ExperimentResultSummary:
-        """:meth:`get_run_result` parsed as it arrives into a compact summary.
-
-        A run's summary grows with its datapoints (about 0.5 KiB of JSON each); reading it this way never
-        holds the whole body, and keeps each datapoint as a small row rather than a dict.
-        """
+        """:meth:`get_run_result` parsed as it arrives into a compact summary
+        (:meth:`~honeyhive_experiment.models.ExperimentResultSummary.from_json_chunks`): a run's summary grows
+        with its datapoints, about 0.5 KiB of JSON each."""
         return self._summary(
             run_id,
             aggregate_function,
@@ -438,12 +430,10 @@ class HoneyHiveClient:
         *,
         timeout: float = 60.0,
         aggregate_function: str = "average",
-        initial_interval: float = 0.25,
-        max_interval: float = 5.0,
         scored: Iterable[str] = (),
         datapoints: int | None = None,
     ) -> ExperimentResultSummary:
-        """Poll until the result covers every datapoint sent, with backoff; bounded by ``timeout``.
+        """Poll (:func:`poll`) until the result covers every datapoint sent; bounded by ``timeout``.
 
         ``expected_datapoints`` sessions must be visible (with trials, one per trial) and the summary must cover
         ``datapoints`` datapoints (default: as many). ``scored`` names datapoints whose function span must be
@@ -471,7 +461,7 @@ class HoneyHiveClient:
                 # the summary lags behind the events: poll again without holding it
             return None
 
-        found = poll(check, timeout=timeout, initial=initial_interval, maximum=max_interval, sleep=self.sleep)
+        found = poll(check, timeout=timeout, sleep=self.sleep)
         if found is None:
             visible, have = seen
             waited = time.monotonic() - started
@@ -530,7 +520,7 @@ class HoneyHiveClient:
     def session_metadata(self, run_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """Each session of the run (one per datapoint and trial) as its id and metadata, page by page."""
         flt = [_filter("metadata.run_id", run_id), _filter("event_type", "session")]
-        for events in self._export_pages(flt, _read_events_page, 1000, projections=("session_id", "metadata")):
+        for events in self._export_pages(flt, _read_events_page, projections=("session_id", "metadata")):
             for event in events:
                 metadata = event.get("metadata")
                 yield str(event.get("session_id")), metadata if isinstance(metadata, dict) else {}
@@ -563,19 +553,18 @@ class HoneyHiveClient:
             return read_scored_page(response.iter_bytes(), sessions=sessions)
 
         flt = [_filter("metadata.run_id", run_id), _filter("event_type", "chain"), *extra]
-        for ids in self._export_pages(flt, read_page, 1000, projections=_SCORED_FIELDS):
+        for ids in self._export_pages(flt, read_page, projections=_SCORED_FIELDS):
             yield from ids
 
     def _export_pages(
         self,
         filters: Sequence[Mapping[str, Any]],
         read_page: Callable[[httpx.Response], tuple[list[_T], int, int]],
-        limit: int,
         projections: Sequence[str] = (),
     ) -> Iterator[list[_T]]:
-        """``POST /v1/events/export`` page after page until the export's total is read; ``read_page`` turns
-        one answer into (what to keep of it, how many events it had, the total)."""
-        request: dict[str, Any] = {"filters": list(filters), "limit": limit}
+        """``POST /v1/events/export`` page after page (of 1000 events) until the export's total is read;
+        ``read_page`` turns one answer into (what to keep of it, how many events it had, the total)."""
+        request: dict[str, Any] = {"filters": list(filters), "limit": 1000}
         if projections:
             request["projections"] = list(projections)
         seen = 0
@@ -593,13 +582,9 @@ class HoneyHiveClient:
         flt = [_filter("metadata.run_id", run_id), _filter("event_type", "session")]
         return export_total(self.export_events(flt, page=1, limit=1, projections=("event_id",)))
 
-    def iter_run_events(
-        self, run_id: str, limit: int = 1000, extra_filters: Sequence[Mapping[str, Any]] = ()
-    ) -> Iterator[dict[str, Any]]:
-        """Every event whose ``metadata.run_id`` is this run (and that matches ``extra_filters``), page by page:
-        one page in memory at a time."""
-        flt = [_filter("metadata.run_id", run_id), *extra_filters]
-        for events in self._export_pages(flt, _read_events_page, limit):
+    def iter_run_events(self, run_id: str) -> Iterator[dict[str, Any]]:
+        """Every event whose ``metadata.run_id`` is this run, page by page: one page in memory at a time."""
+        for events in self._export_pages([_filter("metadata.run_id", run_id)], _read_events_page):
             yield from events
 
     @property

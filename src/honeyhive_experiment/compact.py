@@ -5,10 +5,7 @@ from the backend's summary to the report, which reads a few of them (~3.7 kB a r
 ``benchmarks/bench_large_run.py`` holds two summaries and peaks at 465 MB that way, 296 MB with this):
 
 * :class:`ColumnRows` — a ``Sequence`` of models kept as columns of plain values in the wire's own shape, a
-  model built only when an item is read. A subclass declares the shape (:attr:`ColumnRows.fields`,
-  :attr:`ColumnRows.entries`) and the model; a row of any other shape is validated at once and kept whole.
-  Equal entries (a large run repeats the same metric values row after row) are one object
-  (:class:`SharedValues`), so each repeat costs a reference.
+  model built only when an item is read, equal entries one object (:class:`SharedValues`).
 
 Strings read from the wire are interned where they are parsed (:mod:`honeyhive_experiment.jsonstream`), and
 the runner interns the ids it makes, so the summary's ids are the same objects as the run's own.
@@ -144,13 +141,11 @@ class ColumnRows(Sequence[_M]):
         """Add one wire item (while reading; see :meth:`seal`)."""
         assert self._builder is not None, "sealed"
         row = None if isinstance(item, self.model) else self._builder.row(item)
-        if row is None:
-            row = (*(None for _ in self.fields), item if isinstance(item, self.model) else self._validate(item))
+        if row is None:  # kept whole, as its model
+            model = item if isinstance(item, self.model) else self.model.model_validate(item)
+            row = (*(None for _ in self.fields), model)
         for column, value in zip(self._columns, row, strict=True):
             column.append(value)
-
-    def _validate(self, item: Any) -> BaseModel:
-        return self.model.model_validate(item)
 
     def seal(self) -> None:
         """Done reading: drop the tables of shared entries."""

@@ -101,10 +101,7 @@ class ConfigError(ExperimentError):
 
     ``path`` is the file as given; ``line`` is 1-based (``None`` for whole-file problems); ``key`` is the
     dotted key (``metrics.accuracy.direction``, ``evaluators[0].path``; ``""`` when the problem is not under
-    a key). ``str()`` is ``path:line: key: message``, leaving out the parts that are absent.
-
-    ``issues`` lists every problem found, this one first (the one on the earliest line), so a caller can
-    show them all; it is ``(self,)`` when there was only one.
+    a key). ``issues``: every problem found, earliest line first (:func:`~honeyhive_experiment.config.all_of`).
     """
 
     def __init__(self, path: str, line: int | None, key: str, message: str) -> None:

@@ -62,7 +62,7 @@ def test_full_valid_config_loads_every_field() -> None:
     assert config.name == "support-bot"
     assert config.function == "app.bot:answer"
     assert config.dataset == DatasetConfig(path="data/questions.jsonl", id="support-questions")
-    assert config.dataset.is_file
+    assert config.dataset.file() is not None
     assert config.evaluators == (
         EvaluatorSpec(path="evals.quality:exact_match"),
         EvaluatorSpec(path="evals.quality:similarity", name="semantic_similarity"),
@@ -113,7 +113,7 @@ def test_defaults_of_a_minimal_config() -> None:
 
     assert config.version == 1
     assert config.dataset == DatasetConfig(name="golden-set")
-    assert not config.dataset.is_file
+    assert config.dataset.file() is None
     assert config.evaluators == ()
     assert config.passing_ranges == {}
     assert config.metrics == {}

@@ -70,7 +70,7 @@ def test_compact_rows_read_back_exactly_what_validation_gives() -> None:
     assert compact[-1] == plain[-1]
     assert compact[2:4] == plain[2:4]
     assert list(compact.keys()) == [d.key for d in plain]
-    assert list(compact.datapoint_ids()) == [d.datapoint_id for d in plain]
+    assert list(compact.column("datapoint_id")) == [d.datapoint_id for d in plain]
     assert compact.find(["c", "s-i", "zz"]) == {"c": plain[2], "s-i": plain[8]}
     assert compact != plain[:-1]
 

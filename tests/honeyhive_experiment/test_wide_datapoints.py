@@ -85,7 +85,7 @@ def test_datapoints_with_200_inputs_and_200_metrics_are_all_recorded(
     assert all(o.exported for o in result.outcomes)
     # the backend's summary: every datapoint, every metric
     summary = result.summary
-    assert sorted(summary.datapoints.datapoint_ids()) == sorted(o.datapoint_id for o in result.outcomes)
+    assert sorted(summary.datapoints.column("datapoint_id")) == sorted(o.datapoint_id for o in result.outcomes)
     assert set(summary.metrics.list_metrics()) >= {name for name in WIDE_METRICS if name != "wide_explanation"}
     for row in summary.datapoints:
         assert {m.name: m.value for m in row.metrics if m.name.startswith("wide")}.keys() >= (

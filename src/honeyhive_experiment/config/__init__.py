@@ -69,18 +69,12 @@ Rules
 The gate (``gate: {metric: {max_drop?, max_drop_pct?, max_degraded?}}``)
 --------------------------------------------------------------------------
 An optional regression gate evaluated on the *backend's* comparison with the baseline (nothing is
-recomputed). It is **direction-aware**, using ``metrics.<metric>.direction`` (default ``higher``): a
-*drop* is a change for the worse, i.e. ``old - new`` for ``higher`` and ``new - old`` for ``lower``.
-
-* ``max_drop``: the largest allowed worsening of the aggregate, in the metric's units (the backend's
-  ``difference``, sign-adjusted for the direction);
-* ``max_drop_pct``: the same in percent of the baseline aggregate (the backend's ``percentage_change``,
-  which is already in percent: ``5`` means 5 %); not judged when the backend sends none (old aggregate 0);
-* ``max_degraded``: the largest allowed number of common datapoints that got worse (the backend's
-  ``degraded_count`` for ``higher``, its ``improved_count`` for ``lower``, since the backend calls a
-  smaller value "degraded");
-* ``max_worse`` / ``max_worse_pct``: ``max_drop`` / ``max_drop_pct`` under names that read right for a
-  lower-is-better metric (``cost_usd: {max_worse_pct: 10}``); one spelling per bound.
+recomputed). The bounds, their ``max_worse*`` spellings and the direction that makes a change a *drop* are
+:class:`GateRule`'s (its docstrings are the schema's descriptions). Each bound reads the backend's own number:
+``max_drop`` its ``difference`` (sign-adjusted for the direction), ``max_drop_pct`` its ``percentage_change``
+(already in percent: ``5`` means 5 %; not judged when the backend sends none, old aggregate 0), and
+``max_degraded`` its ``degraded_count`` for ``higher``, its ``improved_count`` for ``lower`` (the backend calls
+a smaller value "degraded").
 
 Exceeding any bound makes the verdict ``fail``. Without a baseline the gate is not evaluated (the verdict
 is then decided by the backend's result alone); a gated metric absent from the comparison is reported,

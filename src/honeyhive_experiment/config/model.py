@@ -138,11 +138,6 @@ class DatasetConfig(_Section):
             )
         return self
 
-    @property
-    def is_file(self) -> bool:
-        """True for a repository file (an external ``EXT-`` dataset)."""
-        return self.path is not None
-
     def file(self, root: str | os.PathLike[str] = ".") -> Path | None:
         """The dataset file, resolved against the repository root ``root``; ``None`` for a managed dataset (its
         ``id`` or ``name`` names it)."""

@@ -29,16 +29,12 @@ _JSON_WS = re.compile(r"[ \t\n\r]*")
 
 def load_json(path: str) -> list[Record]:
     """The records of the ``.json`` file at ``path``; raises :class:`DatasetError` (or ``OSError``)."""
-    return _JsonScanner(path, _read_text(path)).load()
-
-
-def _read_text(path: str) -> str:
-    """The whole file as text (UTF-8, a leading byte-order mark dropped); bad bytes are named by line."""
     raw = Path(path).read_bytes()
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")  # a leading byte-order mark dropped
     except UnicodeDecodeError as exc:
         raise _decode_error(path, raw, exc) from None
+    return _JsonScanner(path, text).load()
 
 
 def _line_col(text: str, pos: int) -> str:
@@ -48,12 +44,7 @@ def _line_col(text: str, pos: int) -> str:
 
 
 class _JsonScanner:
-    """Walks a ``.json`` dataset's outer list (or ``{"datapoints": [...]}``) record by record.
-
-    Each record is decoded by the standard decoder in place, so the records are exactly what ``json.load``
-    gives, while every error can name the record and the line it starts on. Line numbers are counted
-    incrementally, so the walk stays linear.
-    """
+    """Walks the outer list (or ``{"datapoints": [...]}``) record by record; the module docstring says how."""
 
     def __init__(self, path: str, text: str) -> None:
         self.path = path

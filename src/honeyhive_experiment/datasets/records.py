@@ -12,6 +12,7 @@ import json
 from typing import Any, TypeAlias
 
 from honeyhive_experiment.errors import DatasetError
+from honeyhive_experiment.external import prefixed
 
 __all__ = ["ALLOWED_RECORD_KEYS", "Record"]
 
@@ -19,8 +20,6 @@ Record: TypeAlias = dict[str, Any]
 """One datapoint as the SDK takes it: ``{"inputs": ..., "ground_truth"?: ..., "id"?: ..., "metadata"?: ...}``."""
 
 ALLOWED_RECORD_KEYS: frozenset[str] = frozenset({"id", "datapoint_id", "inputs", "ground_truth", "metadata", "history"})
-
-_EXT_PREFIX = "EXT-"
 
 
 # ------------------------------------------------------------------------------------------- strict JSON
@@ -79,10 +78,6 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
-def _ext_id(value: str) -> str:
-    return value if value.startswith(_EXT_PREFIX) else _EXT_PREFIX + value
-
-
 def _check_record(value: object) -> str | None:
     """Validate one parsed record; returns its explicit id (``EXT-``-normalised) or ``None``.
 
@@ -118,7 +113,7 @@ def _check_record(value: object) -> str | None:
             raise ValueError(f"{key!r} must be a non-empty string or null, found {found}")
         if explicit is not None:
             raise ValueError("both 'id' and 'datapoint_id' are set; use one")
-        explicit = _ext_id(raw)
+        explicit = prefixed(raw)
     return explicit
 
 

@@ -169,11 +169,8 @@ class DatapointResult(_WireModel):
 
 
 class DatapointResults(ColumnRows[DatapointResult]):
-    """A summary's datapoints, kept compact (:class:`~honeyhive_experiment.compact.ColumnRows`): rows in the
-    wire's own shape (``datapoint_id``, ``session_id``, ``passed``, ``metrics: [{name, event_name, event_type,
-    value, passed}]``) are columns of plain values, equal metric entries shared, and become models only when
-    read. Reading gives exactly what ``DatapointResult.model_validate`` of the wire row gives.
-    """
+    """A summary's datapoints, kept compact as :class:`~honeyhive_experiment.compact.ColumnRows` says: the shape
+    below is a summary row's on the wire."""
 
     __slots__ = ()
     model = DatapointResult
@@ -194,10 +191,6 @@ class DatapointResults(ColumnRows[DatapointResult]):
         """Each row's :attr:`DatapointResult.key` (``datapoint_id`` or else ``session_id``), without building models."""
         for datapoint_id, session_id in zip(self.column("datapoint_id"), self.column("session_id"), strict=True):
             yield datapoint_id or session_id
-
-    def datapoint_ids(self) -> Iterator[str | None]:
-        """Each row's ``datapoint_id``, without building models."""
-        return self.column("datapoint_id")
 
     def find(self, keys: Iterable[str]) -> dict[str, DatapointResult]:
         """The first datapoint of each of ``keys`` (by :attr:`DatapointResult.key`), building only those."""
@@ -281,14 +274,18 @@ class ExperimentResultSummary(_WireModel):
 
     @classmethod
     def from_json_chunks(cls, chunks: Iterable[bytes], *, run_id: str | None = None) -> Self:
-        """Parse a summary body as it arrives, chunk by chunk (see :meth:`from_wire` for ``run_id``).
-
-        The whole body is never in memory: the ``datapoints`` become compact rows one by one, and
-        strings are interned (``sys.intern``), so the ids and metric names repeated all over a summary are
-        kept once — and are the same objects as the ids the run's own datapoints and sessions hold. ``ValueError`` when
-        the bytes are not JSON.
-        """
-        return cls.from_wire(_read_json_summary(chunks), run_id=run_id)
+        """Parse a summary body as it arrives, chunk by chunk (see :meth:`from_wire` for ``run_id``): the whole body
+        is never in memory, the ``datapoints`` become compact rows one by one and strings are interned
+        (:mod:`~honeyhive_experiment.jsonstream` says why). ``ValueError`` when the bytes are not JSON."""
+        rows = DatapointResults.reading()
+        try:
+            body = read_array_items(chunks, "datapoints", rows.append)
+        except NotJson as exc:
+            raise NotJson(f"the summary is {exc}") from None
+        rows.seal()
+        if isinstance(body, dict) and isinstance(body.get("datapoints"), list):
+            body["datapoints"] = rows
+        return cls.from_wire(body, run_id=run_id)
 
     def metric(self, name: str, event_name: str | None = None) -> MetricDetail | None:
         """Shortcut for ``metrics.metric(name, event_name)``."""
@@ -297,16 +294,4 @@ class ExperimentResultSummary(_WireModel):
     @property
     def datapoint_ids(self) -> list[str]:
         """The ``datapoint_id`` of each reported datapoint, in order, without repeats or nulls."""
-        return _unique(d for d in self.datapoints.datapoint_ids() if d)
-
-
-def _read_json_summary(chunks: Iterable[bytes]) -> Any:
-    rows = DatapointResults.reading()
-    try:
-        body = read_array_items(chunks, "datapoints", rows.append)
-    except NotJson as exc:
-        raise NotJson(f"the summary is {exc}") from None
-    rows.seal()
-    if isinstance(body, dict) and isinstance(body.get("datapoints"), list):
-        body["datapoints"] = rows
-    return body
+        return _unique(d for d in self.datapoints.column("datapoint_id") if d)
