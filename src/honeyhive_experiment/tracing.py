@@ -553,9 +553,13 @@ class DatapointTracer:
 
     @contextmanager
     def activate(self) -> Iterator[None]:
-        """Put this datapoint's ids into the current context's baggage while the block runs."""
+        """Put this datapoint's ids into the current context's baggage while the block runs: ours, and the official
+        SDK's names, from which the span processor of an app's own ``HoneyHiveTracer`` takes a span's session and
+        run (so the app's ``@trace`` spans land in this datapoint's session, as under the SDK's ``evaluate()``)."""
         ctx = context.get_current()
-        for key, value in self.ids.baggage_items().items():
+        items = self.ids.baggage_items()
+        items |= {key.removeprefix("honeyhive."): value for key, value in items.items()}  # the SDK's names
+        for key, value in items.items():
             ctx = baggage.set_baggage(key, value, ctx)
         token = context.attach(ctx)
         try:

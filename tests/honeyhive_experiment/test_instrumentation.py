@@ -218,3 +218,40 @@ def test_an_app_traced_with_the_official_sdk_keeps_its_spans_in_the_datapoints_s
     assert len(outcomes) == 8
     for n, metrics in outcomes:
         assert (metrics.get("llm_calls"), metrics.get("input_tokens")) == (1, 10 * n)
+
+
+SDK_TRACE_APP = """
+import json, sys
+from honeyhive import HoneyHiveTracer, trace
+from honeyhive_experiment import evaluate
+
+url, key = sys.argv[1], sys.argv[2]
+HoneyHiveTracer.init(api_key=key, server_url=url, session_name="the app's own session", disable_batch=True)
+
+@trace(event_type="tool")
+def lookup(n):
+    return 2 * n
+
+def answer(datapoint):
+    return {"n": lookup(datapoint["inputs"]["n"])}
+
+result = evaluate(answer, [{"inputs": {"n": n}} for n in range(6)], api_key=key, server_url=url, max_workers=3,
+                  print_results=False)
+print(json.dumps([result.run_id, [o.session_id for o in result.outcomes]]))
+"""
+
+
+def test_an_apps_sdk_trace_spans_land_in_the_datapoints_session(backend: LocalBackend, tmp_path: Path) -> None:
+    """The official SDK's ``@trace`` on the app's own functions, with no ``instrument:``: the SDK's span processor
+    takes the session from the datapoint's baggage (its own names), so each call is in its datapoint's session
+    on the backend, as under the SDK's ``evaluate()``, not in the app tracer's session."""
+    script = tmp_path / "app.py"
+    script.write_text(SDK_TRACE_APP)
+    done = subprocess.run(
+        [sys.executable, str(script), backend.url, API_KEY], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    run_id, sessions = json.loads(done.stdout.strip().splitlines()[-1])
+    with HoneyHiveClient(backend.url, API_KEY) as client:
+        events = [e for e in client.iter_run_events(run_id) if e.get("event_name") == "__main__.lookup"]
+    assert sorted(e["session_id"] for e in events) == sorted(sessions)
