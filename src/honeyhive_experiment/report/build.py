@@ -300,15 +300,12 @@ class _Builder:
         if value is None and detail is not None:
             value = detail.aggregate
         improved = degraded = same = None
-        change: str | None = None
+        change = significance = None
         assessed: Assessment | None = None
         if delta is not None:
             improved, degraded, same = delta.improved_total, delta.degraded_total, delta.same_total
-            change = _change_by_difference(delta, lower, spec, percent)
             assessed = self._assessment(key)
-            change, significance = _significant_change(assessed, change)
-        else:
-            significance = None
+            change, significance = _change(delta, assessed, lower, spec, percent)
         better, worse = (degraded, improved) if lower else (improved, degraded)
         passing_range = None
         failing = None
@@ -754,28 +751,26 @@ def _since(baseline: frozenset[str] | None, *ids: str) -> Literal["new", "alread
     return "already failing" if any(i in baseline for i in ids) else "new"
 
 
-def _change_by_difference(delta: MetricDelta, lower: bool, spec: str | None, percent: bool) -> str | None:
-    """The change the backend's numbers show, without telling noise apart: new, removed, same, better or worse."""
+def _change(
+    delta: MetricDelta, assessment: Assessment | None, lower: bool, spec: str | None, percent: bool
+) -> tuple[str | None, str | None]:
+    """A row's ``(change, significance text)``: new or removed when one run has no aggregate; else the
+    assessment's when there is one; else the change the backend's difference shows, without telling noise apart
+    (no significance text)."""
     if delta.old_aggregate is None and delta.new_aggregate is not None:
-        return "new"
+        return "new", None
     if delta.new_aggregate is None and delta.old_aggregate is not None:
-        return "removed"
+        return "removed", None
+    if assessment is not None:
+        if assessment.changes == 0:
+            return "same", None
+        return assessment.change.value, describe(assessment)
     difference = delta.difference
     if difference is None or not math.isfinite(difference):
-        return None
+        return None, None
     if is_zero(difference, spec, percent):
-        return "same"
-    return "better" if (difference > 0) != lower else "worse"
-
-
-def _significant_change(assessment: Assessment | None, by_difference: str | None) -> tuple[str | None, str | None]:
-    """A row's ``(change, significance text)``: from the assessment when there is one, else the change the
-    backend's difference shows, with no significance text. ``new`` and ``removed`` stay."""
-    if assessment is None or by_difference in ("new", "removed"):
-        return by_difference, None
-    if assessment.changes == 0:
         return "same", None
-    return assessment.change.value, describe(assessment)
+    return ("better" if (difference > 0) != lower else "worse"), None
 
 
 def _totals(totals: RunTotals | None) -> ReportTotals | None:
