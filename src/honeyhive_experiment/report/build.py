@@ -26,7 +26,7 @@ import re
 import urllib.parse
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig
 from honeyhive_experiment.efficiency import JUDGE, UNPRICED_KEY
@@ -42,6 +42,7 @@ from honeyhive_experiment.report.model import (
     TREND_POINTS,
     Degraded,
     DegradedDatapoint,
+    Move,
     Report,
     ReportBaseline,
     ReportCell,
@@ -67,6 +68,7 @@ from honeyhive_experiment.report.model import (
     ReportTrendPoint,
     ReportUnpriced,
     RowStatus,
+    Since,
     TrendRow,
 )
 from honeyhive_experiment.report.numbers import as_utc, bin_values, finite, format_value, humanize_age, is_zero
@@ -699,12 +701,12 @@ class _Builder:
         return tuple(rows)
 
 
-def _moves(delta: MetricDelta | None, direction: Direction) -> dict[str, Literal["better", "worse", "same"]]:
+def _moves(delta: MetricDelta | None, direction: Direction) -> dict[str, Move]:
     """Each datapoint's change on one metric, by the backend's improved / degraded / same lists."""
     if delta is None:
         return {}
     better, worse = delta.moved(lower=direction is Direction.LOWER)
-    moves: dict[str, Literal["better", "worse", "same"]] = dict.fromkeys(delta.same or (), "same")
+    moves: dict[str, Move] = dict.fromkeys(delta.same or (), "same")
     moves.update(dict.fromkeys(better, "better"))
     moves.update(dict.fromkeys(worse, "worse"))
     return moves
@@ -744,7 +746,7 @@ def _gate_limit(gate: GateRule | None, delta: MetricDelta | None, lower: bool) -
     return base + min(allowed) if lower else base - min(allowed)
 
 
-def _since(baseline: frozenset[str] | None, *ids: str) -> Literal["new", "already failing"] | None:
+def _since(baseline: frozenset[str] | None, *ids: str) -> Since | None:
     """Whether a failure is ``new`` or was ``already failing`` in the baseline (``None`` without one)."""
     if baseline is None:
         return None
