@@ -250,13 +250,11 @@ class _Builder:
         if summary is not None:
             for detail in summary.metrics.details:
                 details.setdefault(detail.key, detail)
-        entries: list[tuple[MetricKey, MetricDelta | None, MetricDetail | None]] = []
-        if comparison is not None:
-            deltas = comparison.metric_deltas
-            entries.extend((key, delta, details.get(key)) for key, delta in deltas.items())
-            entries.extend((key, None, detail) for key, detail in details.items() if key not in deltas)
-        else:
-            entries.extend((key, None, detail) for key, detail in details.items())
+        deltas = comparison.metric_deltas if comparison is not None else {}
+        entries: list[tuple[MetricKey, MetricDelta | None, MetricDetail | None]] = [
+            (key, delta, details.get(key)) for key, delta in deltas.items()
+        ]
+        entries.extend((key, None, detail) for key, detail in details.items() if key not in deltas)
         events_per_name = Counter(key[0] for key, _, _ in entries)
         rows = [
             (self._metric(key, delta, detail, events_per_name[key[0]] > 1), key, delta)
