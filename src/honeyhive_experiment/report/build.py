@@ -677,14 +677,11 @@ class _Builder:
         points = list(self.j.trend)[-TREND_POINTS:]
         if not keys or not points:
             return ()
-        current: dict[str, MetricDetail] = {}
-        if self.j.summary is not None:
-            for found in self.j.summary.metrics.details:
-                current.setdefault(found.metric_name, found)
+        summary = self.j.summary
         rows = []
         for name in keys:
             config = self._config(name)
-            detail = current.get(name)
+            detail = summary.metrics.get_metric(name) if summary is not None else None  # its first event's
             percent = self._percent(config.format, detail.values if detail is not None else None)
             values = [finite(p.values.get(name)) for p in points]
             values.append(finite(detail.aggregate) if detail is not None else None)
