@@ -398,8 +398,8 @@ class _Builder:
         name = info.name if info is not None else (comparison.old_run.name if comparison.old_run else None)  # type: ignore[union-attr]
         shared = len(comparison.common_datapoints) if comparison is not None else None
         total = info.total_datapoints if info is not None else None
-        if total is None and comparison is not None and comparison.new_only_datapoints is not None:
-            total = len(comparison.common_datapoints) + len(comparison.new_only_datapoints)
+        if total is None and shared is not None and new is not None:
+            total = shared + new
         if total is None and summary is not None:
             total = len(summary.datapoint_ids) or self._counts().total
         sha = re.sub(r"[^0-9A-Za-z]", "", r(info.commit_sha)) if info is not None and info.commit_sha else None
