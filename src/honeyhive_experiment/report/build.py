@@ -21,7 +21,6 @@ counts and pass/fail are the backend's numbers, never recomputed. What is decide
 from __future__ import annotations
 
 import json
-import math
 import re
 import urllib.parse
 from collections import Counter
@@ -762,8 +761,8 @@ def _change(
         if assessment.changes == 0:
             return "same", None
         return assessment.change.value, describe(assessment)
-    difference = delta.difference
-    if difference is None or not math.isfinite(difference):
+    difference = finite(delta.difference)
+    if difference is None:
         return None, None
     if is_zero(difference, spec, percent):
         return "same", None
