@@ -116,7 +116,6 @@ def deliver(
     composed: Composed,
     *,
     settings: Settings,
-    redactor: Redactor,
     report_file: Path | None,
     post: Poster | None,
     html_file: Path | None = None,
@@ -146,12 +145,12 @@ def deliver(
             write_outputs(settings.output_path, {"comment-url": comment_url})
     if verdict is Verdict.FAIL:  # a red job says why in its log, one line per reason (errors: where caught)
         for reason in report.reasons:
-            announce(settings, redactor, "error", ExperimentError(f"verdict fail: {reason}"))
+            announce(settings, "error", ExperimentError(f"verdict fail: {reason}"))
     for warning in report.warnings:
-        announce(settings, redactor, "warning", ExperimentError(warning))
+        announce(settings, "warning", ExperimentError(warning))
     if verdict is Verdict.NEUTRAL:
         reason = report.reasons[0] if report.reasons else "nothing to judge against"
-        announce(settings, redactor, "warning", ExperimentError(f"verdict neutral: {reason}"))
+        announce(settings, "warning", ExperimentError(f"verdict neutral: {reason}"))
 
 
 def announce_running(experiment: str, *, title: str | None, settings: Settings, post: Poster | None) -> None:
@@ -170,7 +169,7 @@ def announce_running(experiment: str, *, title: str | None, settings: Settings, 
     post(ci.pr_number, body, marker(experiment))
 
 
-def deliver_shard(settings: Settings, redactor: Redactor, done: ShardResult, *, cancelled: bool) -> int:
+def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> int:
     """A shard job's end (``mode: run``): the ``run-id`` output and a line saying what was recorded; nothing is
     judged or posted (the report job does that). An error when some of its datapoints were not recorded:
     re-running the job records what is missing."""
@@ -184,7 +183,7 @@ def deliver_shard(settings: Settings, redactor: Redactor, done: ShardResult, *, 
             f"{which}: {unfinished} datapoint(s) of run {done.run_id} were not recorded (cancelled, or the backend"
             " failed); re-run the job to record them (what is recorded is kept)"
         )
-        announce(settings, redactor, "error", ExperimentError(message))
+        announce(settings, "error", ExperimentError(message))
         return exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)
     what = "datapoint(s)" if done.trials == 1 else f"trial(s) ({done.trials} per datapoint)"
     print(
@@ -208,24 +207,20 @@ def _outputs(report: Report, report_file: Path | None, html_file: Path | None) -
     )
 
 
-def announce(
-    settings: Settings,
-    redactor: Redactor,
-    level: Literal["error", "warning", "notice"],
-    problem: ExperimentError,
-) -> None:
+def announce(settings: Settings, level: Literal["error", "warning", "notice"], problem: ExperimentError) -> None:
     """Tell the user about ``problem`` where they look: an annotation on the file and line in GitHub Actions
     (``::error file=…,line=…::key: message``), else ``error: file:line: key: message`` on standard error.
 
-    In Actions the file is made relative to the workspace, as annotations need; the text is redacted (the log is
-    a boundary of its own)."""
+    In Actions the file is made relative to the workspace, as annotations need; the text is redacted of the
+    settings' secrets (the log is a boundary of its own)."""
     text = f"{problem.key}: {problem.message}" if problem.key else problem.message
     file = relative(problem.file, settings.workspace or ".") if settings.as_action and problem.file else None
     if file is None and problem.where:  # no annotation placed on the file: the text says where
         text = f"{problem.where}: {text}"
+    text = Redactor(settings.secrets()).redact(text)
     if settings.as_action:
         line = problem.line if file is not None else None
-        print(annotation(level, redactor.redact(text), file=file, line=line))
+        print(annotation(level, text, file=file, line=line))
     else:
-        print(settings.printable(f"{level}: {redactor.redact(text)}"), file=sys.stderr)
+        print(settings.printable(f"{level}: {text}"), file=sys.stderr)
     sys.stdout.flush()

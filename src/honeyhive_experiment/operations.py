@@ -219,7 +219,7 @@ class _Invocation:
         with connect(settings) as client:
             if settings.mode is Mode.RUN:
                 shard = record_shard(settings, config, client, watch=watch)
-                return Outcome(deliver_shard(settings, self.redactor, shard, cancelled=self._signalled()))
+                return Outcome(deliver_shard(settings, shard, cancelled=self._signalled()))
             if settings.mode is Mode.REPORT:
                 cancellation.enter(self.cancel, "waiting for the shards' run and comparing it")
                 judgement = report_shared_run(settings, config, client, now=self.now)
@@ -255,7 +255,7 @@ class _Invocation:
 
     def _announce(self, level: Literal["error", "warning"], problem: ExperimentError) -> None:
         if self.write:  # the Python API prints nothing: the report says it
-            announce(self.settings, self.redactor, level, problem)
+            announce(self.settings, level, problem)
 
     def _failed(self, exc: BaseException, *, cancelled: bool) -> Judgement:
         decision, error, notes = failure(exc, cancelled=cancelled)
@@ -282,7 +282,6 @@ class _Invocation:
             deliver(
                 composed,
                 settings=self.settings,
-                redactor=self.redactor,
                 report_file=self.report_file,
                 html_file=self.html_file,
                 post=posting,

@@ -19,21 +19,7 @@ the package) and :func:`load_report`, which reads a ``report.json`` back for ``m
     html.py       render_html: the self-contained HTML page of every datapoint, its charts and word diffs
     terminal.py   render_terminal: plain text for a dry run
 
-What is rendered
-----------------
-* :func:`render_comment` — the sticky pull-request comment, from ``comment.md.j2`` (or the repository's
-  own template), at most :data:`COMMENT_LIMIT` characters. It starts with the hidden :func:`marker` (one
-  comment per PR and experiment) and :func:`comment_metadata` (head commit and run, read back by
-  :func:`parse_comment_metadata` so an older head never overwrites a newer one's comment).
-* :func:`render_summary` — the full report for ``$GITHUB_STEP_SUMMARY`` (≤ :data:`SUMMARY_LIMIT_BYTES`).
-* :func:`render_terminal` — a plain-text table for a dry run's terminal output.
-* :func:`render_html` — ``report.html``: one self-contained page of the run and its comparison, every datapoint
-  side by side with the baseline's (``report.html.j2``), under a strict Content-Security-Policy.
-* :func:`report_json` — the machine-readable ``report.json`` (``"version": 1``): the report's JSON; its JSON
-  Schema (:func:`report_json_schema`) is committed as ``schemas/report.schema.json``.
-
-Every ``{{ value }}`` of a template is Markdown-escaped (:func:`md_escape`). A custom template that cannot be
-used raises :class:`TemplateError` naming the file.
+Each module's docstring says what it renders and how.
 """
 
 from __future__ import annotations

@@ -21,12 +21,11 @@ counts and pass/fail are the backend's numbers, never recomputed. What is decide
 from __future__ import annotations
 
 import json
-import math
 import re
 import urllib.parse
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig
 from honeyhive_experiment.efficiency import JUDGE, UNPRICED_KEY
@@ -42,6 +41,7 @@ from honeyhive_experiment.report.model import (
     TREND_POINTS,
     Degraded,
     DegradedDatapoint,
+    Move,
     Report,
     ReportBaseline,
     ReportCell,
@@ -67,6 +67,7 @@ from honeyhive_experiment.report.model import (
     ReportTrendPoint,
     ReportUnpriced,
     RowStatus,
+    Since,
     TrendRow,
 )
 from honeyhive_experiment.report.numbers import as_utc, bin_values, finite, format_value, humanize_age, is_zero
@@ -248,13 +249,11 @@ class _Builder:
         if summary is not None:
             for detail in summary.metrics.details:
                 details.setdefault(detail.key, detail)
-        entries: list[tuple[MetricKey, MetricDelta | None, MetricDetail | None]] = []
-        if comparison is not None:
-            deltas = comparison.metric_deltas
-            entries.extend((key, delta, details.get(key)) for key, delta in deltas.items())
-            entries.extend((key, None, detail) for key, detail in details.items() if key not in deltas)
-        else:
-            entries.extend((key, None, detail) for key, detail in details.items())
+        deltas = comparison.metric_deltas if comparison is not None else {}
+        entries: list[tuple[MetricKey, MetricDelta | None, MetricDetail | None]] = [
+            (key, delta, details.get(key)) for key, delta in deltas.items()
+        ]
+        entries.extend((key, None, detail) for key, detail in details.items() if key not in deltas)
         events_per_name = Counter(key[0] for key, _, _ in entries)
         rows = [
             (self._metric(key, delta, detail, events_per_name[key[0]] > 1), key, delta)
@@ -300,15 +299,12 @@ class _Builder:
         if value is None and detail is not None:
             value = detail.aggregate
         improved = degraded = same = None
-        change: str | None = None
+        change = significance = None
         assessed: Assessment | None = None
         if delta is not None:
             improved, degraded, same = delta.improved_total, delta.degraded_total, delta.same_total
-            change = _change_by_difference(delta, lower, spec, percent)
             assessed = self._assessment(key)
-            change, significance = _significant_change(assessed, change)
-        else:
-            significance = None
+            change, significance = _change(delta, assessed, lower, spec, percent)
         better, worse = (degraded, improved) if lower else (improved, degraded)
         passing_range = None
         failing = None
@@ -401,8 +397,8 @@ class _Builder:
         name = info.name if info is not None else (comparison.old_run.name if comparison.old_run else None)  # type: ignore[union-attr]
         shared = len(comparison.common_datapoints) if comparison is not None else None
         total = info.total_datapoints if info is not None else None
-        if total is None and comparison is not None and comparison.new_only_datapoints is not None:
-            total = len(comparison.common_datapoints) + len(comparison.new_only_datapoints)
+        if total is None and shared is not None and new is not None:
+            total = shared + new
         if total is None and summary is not None:
             total = len(summary.datapoint_ids) or self._counts().total
         sha = re.sub(r"[^0-9A-Za-z]", "", r(info.commit_sha)) if info is not None and info.commit_sha else None
@@ -680,14 +676,11 @@ class _Builder:
         points = list(self.j.trend)[-TREND_POINTS:]
         if not keys or not points:
             return ()
-        current: dict[str, MetricDetail] = {}
-        if self.j.summary is not None:
-            for found in self.j.summary.metrics.details:
-                current.setdefault(found.metric_name, found)
+        summary = self.j.summary
         rows = []
         for name in keys:
             config = self._config(name)
-            detail = current.get(name)
+            detail = summary.metrics.get_metric(name) if summary is not None else None  # its first event's
             percent = self._percent(config.format, detail.values if detail is not None else None)
             values = [finite(p.values.get(name)) for p in points]
             values.append(finite(detail.aggregate) if detail is not None else None)
@@ -702,12 +695,12 @@ class _Builder:
         return tuple(rows)
 
 
-def _moves(delta: MetricDelta | None, direction: Direction) -> dict[str, Literal["better", "worse", "same"]]:
+def _moves(delta: MetricDelta | None, direction: Direction) -> dict[str, Move]:
     """Each datapoint's change on one metric, by the backend's improved / degraded / same lists."""
     if delta is None:
         return {}
     better, worse = delta.moved(lower=direction is Direction.LOWER)
-    moves: dict[str, Literal["better", "worse", "same"]] = dict.fromkeys(delta.same or (), "same")
+    moves: dict[str, Move] = dict.fromkeys(delta.same or (), "same")
     moves.update(dict.fromkeys(better, "better"))
     moves.update(dict.fromkeys(worse, "worse"))
     return moves
@@ -747,35 +740,33 @@ def _gate_limit(gate: GateRule | None, delta: MetricDelta | None, lower: bool) -
     return base + min(allowed) if lower else base - min(allowed)
 
 
-def _since(baseline: frozenset[str] | None, *ids: str) -> Literal["new", "already failing"] | None:
+def _since(baseline: frozenset[str] | None, *ids: str) -> Since | None:
     """Whether a failure is ``new`` or was ``already failing`` in the baseline (``None`` without one)."""
     if baseline is None:
         return None
     return "already failing" if any(i in baseline for i in ids) else "new"
 
 
-def _change_by_difference(delta: MetricDelta, lower: bool, spec: str | None, percent: bool) -> str | None:
-    """The change the backend's numbers show, without telling noise apart: new, removed, same, better or worse."""
+def _change(
+    delta: MetricDelta, assessment: Assessment | None, lower: bool, spec: str | None, percent: bool
+) -> tuple[str | None, str | None]:
+    """A row's ``(change, significance text)``: new or removed when one run has no aggregate; else the
+    assessment's when there is one; else the change the backend's difference shows, without telling noise apart
+    (no significance text)."""
     if delta.old_aggregate is None and delta.new_aggregate is not None:
-        return "new"
+        return "new", None
     if delta.new_aggregate is None and delta.old_aggregate is not None:
-        return "removed"
-    difference = delta.difference
-    if difference is None or not math.isfinite(difference):
-        return None
+        return "removed", None
+    if assessment is not None:
+        if assessment.changes == 0:
+            return "same", None
+        return assessment.change.value, describe(assessment)
+    difference = finite(delta.difference)
+    if difference is None:
+        return None, None
     if is_zero(difference, spec, percent):
-        return "same"
-    return "better" if (difference > 0) != lower else "worse"
-
-
-def _significant_change(assessment: Assessment | None, by_difference: str | None) -> tuple[str | None, str | None]:
-    """A row's ``(change, significance text)``: from the assessment when there is one, else the change the
-    backend's difference shows, with no significance text. ``new`` and ``removed`` stay."""
-    if assessment is None or by_difference in ("new", "removed"):
-        return by_difference, None
-    if assessment.changes == 0:
         return "same", None
-    return assessment.change.value, describe(assessment)
+    return ("better" if (difference > 0) != lower else "worse"), None
 
 
 def _totals(totals: RunTotals | None) -> ReportTotals | None:

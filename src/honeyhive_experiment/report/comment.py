@@ -411,9 +411,8 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
 def render_running(
     experiment: str, *, title: str | None, head_sha: str | None, workflow_run_url: str | None, secrets: Iterable[str]
 ) -> str:
-    """The comment a pull request shows while its run is in progress: posted with the experiment's marker when
-    the run starts, so the sticky lookup edits this same comment with the result at the end (or with the error,
-    or the cancellation: every invocation that posts this one ends by posting its verdict)."""
+    """The comment a pull request shows while its run is in progress, with the experiment's marker (when it is
+    posted and what replaces it: :func:`honeyhive_experiment.delivery.announce_running`)."""
     redactor = Redactor(secrets)
     sha = re.sub(r"[^0-9A-Za-z]", "", head_sha or "")[:7]
     link = url_filter(redactor.redact(workflow_run_url)) if workflow_run_url else ""

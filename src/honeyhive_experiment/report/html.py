@@ -46,7 +46,7 @@ from honeyhive_experiment.report.model import (
     ReportRow,
     ReportTable,
 )
-from honeyhive_experiment.report.numbers import format_count, format_value
+from honeyhive_experiment.report.numbers import finite, format_count, format_value
 
 if TYPE_CHECKING:
     import jinja2
@@ -204,10 +204,7 @@ def _histogram(
 
 
 def _number(value: bool | float | None) -> float | None:
-    if value is None:
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
+    return finite(float(value)) if value is not None else None  # a boolean as 0 or 1
 
 
 def _scatter(metric: ReportMetric, index: int, table: ReportTable) -> _Scatter | None:

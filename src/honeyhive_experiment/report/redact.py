@@ -11,9 +11,8 @@ runner's tokens; values under 4 characters are ignored) and replaces, in every s
   character as itself or as ``%XX`` in either case, a space also as ``+``) and JSON string escapes (``\\"``,
   ``\\\\``, ``\\/``, ``\\uXXXX``);
 * **fragments of the value**, for a secret split across two log lines (two log records, two prints, two strings
-  of a value): a fragment at a line's edge of at least 8 characters (half the secret when that is shorter, never
-  under 6), and a fragment of at least half the secret anywhere (never under 8). Fragments of the hex and base64
-  forms count at a line's edge too;
+  of a value): how long a fragment must be, at a line's edge and anywhere, is *Fragments: the trade-off* below.
+  Fragments of the hex and base64 forms count at a line's edge too;
 * **common secret shapes** (:data:`SECRET_PATTERNS`: ``sk-…``, ``ghp_…``/``gho_…``/…, ``github_pat_…``,
   ``hh_…``, AWS ``AKIA…``, Slack ``xox…``, Google ``AIza…``, JWTs, private-key blocks, ``Bearer``/``Basic``
   credentials, passwords in URLs, ``api_key=…``/``password: …`` pairs), known value or not.
@@ -100,11 +99,8 @@ SECRET_PATTERNS: Final[tuple[str, ...]] = (
     r"|secret[_-]?key|secret|password|passwd|token)(?![A-Za-z0-9])[\"']?\s*[:=]\s*[\"']?)(?!\*\*\*)"
     r"[A-Za-z0-9._~+/=-]{6,}",
 )
-"""Common secret shapes, replaced by ``***`` (a ``keep`` group stays: ``Bearer ***``).
-
-Private-key blocks; ``Bearer``/``Basic`` credentials; OpenAI-style ``sk-…``; GitHub ``ghp_/gho_/ghu_/ghs_/ghr_…``
-and ``github_pat_…``; HoneyHive ``hh_…``; AWS access key ids; Slack ``xox…``; Google ``AIza…``; JWTs;
-the password of a URL's userinfo; and the value of ``api_key=``, ``token:``, ``password=``… pairs."""
+"""Common secret shapes (the module's docstring names them), replaced by ``***`` (a ``keep`` group stays:
+``Bearer ***``)."""
 
 # For each pattern: substrings one of which every match contains, checked (lower-cased) before the regex
 # runs, so that most strings cost no regex at all.
@@ -350,10 +346,7 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
 
 class Redactor:
     """Replaces known secret values, their encodings and fragments, and common secret patterns
-    (:data:`SECRET_PATTERNS`) with ``***`` (the module's docstring says which forms and fragments).
-
-    ``secrets`` are exact values (the action's inputs); values shorter than 4 characters are ignored so
-    that a one-letter "secret" cannot blank the whole report.
+    (:data:`SECRET_PATTERNS`) with ``***`` (the module's docstring says which values, forms and fragments).
     """
 
     __slots__ = ("_cache", "_secrets", "_tables")
@@ -383,8 +376,7 @@ class Redactor:
         return self._redact(text)
 
     def _redact(self, text: str) -> str:
-        """Every rule looks at ``text`` as it came, and what any of them found is blanked at once: one rule's
-        ``***`` never hides from another what it was looking for."""
+        """``text`` redacted by every rule at once (the module's docstring says why)."""
         spans: list[tuple[int, int]] = []
         tables = self._tables
         if tables is not None:

@@ -142,52 +142,46 @@ def _metrics(report: Report) -> list[str]:
 
 def _failed(report: Report, limit: int) -> list[str]:
     failed = report.datapoints.failed
-    if not failed:
-        return []
-    lines = ["", f"Failed datapoints ({len(failed):,}):"]
+    lines = []
     for row in failed[:limit]:
         what = "; ".join(m.text for m in row.failing_metrics[:FAILING_SHOWN]) or "failed"
         since = f" ({row.since})" if row.since else ""
         flaky = f" ({row.flaky_text})" if row.flaky_text else ""
-        lines.append(f"  {plain(row.id)}{since}{flaky}: {plain(what)}")
+        lines.append(f"{plain(row.id)}{since}{flaky}: {plain(what)}")
         if row.inputs is not None:
-            lines.append(f"    inputs:  {plain(clip(row.inputs, PREVIEW_SHORT))}")
+            lines.append(f"  inputs:  {plain(clip(row.inputs, PREVIEW_SHORT))}")
         if row.outputs is not None:
-            lines.append(f"    outputs: {plain(clip(row.outputs, PREVIEW_SHORT))}")
-    if len(failed) > limit:
-        lines.append(f"  ... and {len(failed) - limit:,} more (see report.json)")
-    return lines
+            lines.append(f"  outputs: {plain(clip(row.outputs, PREVIEW_SHORT))}")
+    return _listed(f"Failed datapoints ({len(failed):,}):", lines, limit, len(failed))
 
 
 def _errors(report: Report, limit: int) -> list[str]:
     errors = report.datapoints.errored
-    if not errors:
-        return []
-    rows = [
+    lines = [
         f"{plain(e.id)}{f' ({e.since})' if e.since else ''}: {plain(e.kind)}: {plain(clip(e.error, 200))}"
         for e in errors[:limit]
     ]
-    return _listed(f"Errors ({len(errors):,}):", rows, limit, len(errors))
+    return _listed(f"Errors ({len(errors):,}):", lines, limit, len(errors))
 
 
 def _flaky(report: Report, limit: int) -> list[str]:
     flaky = report.datapoints.flaky
-    if not flaky:
-        return []
-    rows = [
+    lines = [
         f"{plain(row.id)}: {row.passed_text} trials passed, {'failed' if row.failed else 'passed'} on the mean"
         for row in flaky[:limit]
     ]
-    return _listed(f"Flaky datapoints ({len(flaky):,}): their trials disagree on pass/fail", rows, limit, len(flaky))
+    return _listed(f"Flaky datapoints ({len(flaky):,}): their trials disagree on pass/fail", lines, limit, len(flaky))
 
 
-def _listed(title: str, rows: list[str], limit: int, total: int) -> list[str]:
-    """A section: a blank line, its title, its first ``limit`` rows (of ``total``) indented, and how many more
-    report.json has."""
-    lines = ["", title, *(f"  {row}" for row in rows[:limit])]
+def _listed(title: str, lines: list[str], limit: int, total: int) -> list[str]:
+    """A section, none when ``total`` is 0: a blank line, its title, the ``lines`` of its first ``limit`` rows (of
+    ``total``) indented, and how many more report.json has."""
+    if not total:
+        return []
+    section = ["", title, *(f"  {line}" for line in lines)]
     if total > limit:
-        lines.append(f"  ... and {total - limit:,} more (see report.json)")
-    return lines
+        section.append(f"  ... and {total - limit:,} more (see report.json)")
+    return section
 
 
 def _notes(report: Report) -> list[str]:
