@@ -6,18 +6,10 @@ This is the only module that reads ``os.environ`` and ``sys.argv`` (besides ``co
 handlers, standard output and error redacted of the secrets), calls one operation of
 :mod:`honeyhive_experiment.operations` and maps what it returns or raises to an exit code::
 
-    argv / environment ──► Settings ──► operations.run / validate / runs / schema ──► exit code
+    argv / environment ──► Settings ──► operations.run / validate / runs / view / schema ──► exit code
 
-    python -m honeyhive_experiment run [--config PATH] [--working-directory DIR] [--dry-run]
-                                       [--baseline REF] [--base REF] [--report PATH] [--server-url URL]
-                                       [--install ARGS] [--html PATH | --no-html]
-    python -m honeyhive_experiment view [RUN_ID] [--config PATH] [-C DIR] [--baseline REF] [--html PATH]
-                                        [--no-open]
-    python -m honeyhive_experiment runs [--config PATH] [-C DIR] [--baseline REF] [--base REF] [--json]
-    python -m honeyhive_experiment validate [--config PATH] [--working-directory DIR] [--install ARGS]
-                                            [--no-probe]
-    python -m honeyhive_experiment schema
-    python -m honeyhive_experiment action            # inside GitHub Actions (action.yml)
+The commands and their flags are :func:`build_parser`'s (``python -m honeyhive_experiment COMMAND --help``);
+``action`` is the entry point inside GitHub Actions (action.yml).
 
 Exit codes: 0 pass or neutral, 1 fail, 2 error (0 with ``fail-on-error: false``), 2 on bad usage or when a
 file the runner reads back cannot be written (nothing is run then), 130 on a second interrupt. Heavy modules
