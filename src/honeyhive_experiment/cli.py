@@ -6,7 +6,7 @@ This is the only module that reads ``os.environ`` and ``sys.argv`` (besides ``co
 handlers, standard output and error redacted of the secrets), calls one operation of
 :mod:`honeyhive_experiment.operations` and maps what it returns or raises to an exit code::
 
-    argv / environment ──► Settings ──► operations.run / validate / runs / view / schema ──► exit code
+    argv / environment ──► Settings ──► operations.run / validate / runs / view ──► exit code
 
 The commands and their flags are :func:`build_parser`'s (``python -m honeyhive_experiment COMMAND --help``);
 ``action`` is the entry point inside GitHub Actions (action.yml).
@@ -129,9 +129,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     env = dict(os.environ if environ is None else environ)
     try:
         if args.command == "schema":
-            from honeyhive_experiment.operations import schema
+            from honeyhive_experiment.config import config_json_schema_text
 
-            sys.stdout.write(schema())
+            sys.stdout.write(config_json_schema_text())  # as committed in schemas/experiment.schema.json
             return 0
         settings = _settings(args, env)
         if settings is None:

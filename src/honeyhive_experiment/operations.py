@@ -4,7 +4,6 @@
     validate  check an experiment file, its dataset, its imports and the metric names its first datapoint gets
     runs      the experiment's recent runs, the baseline a run would be compared with marked
     view      the HTML report of a run already recorded (the latest, or one named), written to a file
-    schema    the experiment file's JSON Schema
 
 This is the composition root: the only place that builds the real parts — the HoneyHive client (the embedded
 local backend for a dry run without a key), the GitHub comment publisher, the git and GitHub lookups that say
@@ -31,7 +30,7 @@ from typing import Literal
 from honeyhive_experiment import backend, cancellation
 from honeyhive_experiment.checkout import git, local_checkout
 from honeyhive_experiment.client import HoneyHiveClient
-from honeyhive_experiment.config import ExperimentConfig, all_of, config_json_schema_text, load_config
+from honeyhive_experiment.config import ExperimentConfig, all_of, load_config
 from honeyhive_experiment.dataset_identity import file_identity
 from honeyhive_experiment.datasets import load_dataset_file
 from honeyhive_experiment.delivery import (
@@ -89,7 +88,6 @@ __all__ = [
     "poster",
     "run",
     "runs",
-    "schema",
     "validate",
     "view",
 ]
@@ -490,11 +488,3 @@ def view(settings: Settings, run_id: str | None = None) -> Path:
     composed = compose(judgement, settings=settings)
     write_html(composed.report, target)
     return target
-
-
-# ------------------------------------------------------------------------------------------------- schema
-
-
-def schema() -> str:
-    """The experiment file's JSON Schema, as committed in ``schemas/experiment.schema.json``."""
-    return config_json_schema_text()
