@@ -54,9 +54,7 @@ TRUNCATION_NOTE: Final = (
 )
 _LEVELS: Final[frozenset[str]] = frozenset({"error", "warning", "notice"})
 _OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-# a log line the runner would take for a command: ``::cmd::`` or the old ``##[cmd]``, after leading spaces; the
-# runner's lines end at ``\n`` and also at a lone ``\r``
-_COMMAND_LIKE = re.compile(r"(^|\r)(\s*)(::|##\[)", re.MULTILINE)
+_COMMAND_LIKE = re.compile(r"(^|\r)(\s*)(::|##\[)", re.MULTILINE)  # see neutralise
 
 
 def neutralise(text: str) -> str:
@@ -234,8 +232,7 @@ class WorkflowCommandHandler(logging.Handler):
     INFO → a plain line, DEBUG → ``::debug::`` (only when ``debug``, i.e. ``RUNNER_DEBUG``).
 
     A record may point an annotation at a place with ``extra={"gha_file": ..., "gha_line": ...,
-    "gha_title": ...}``. In plain lines, a line that the runner would take for a command (``::…`` or
-    ``##[…``) is prefixed with a zero-width space, so logged user data cannot issue commands.
+    "gha_title": ...}``. Plain lines go through :func:`neutralise`: logged user data cannot issue commands.
     """
 
     def __init__(self, stream: TextIO | None = None, *, debug: bool = False) -> None:
