@@ -433,10 +433,9 @@ def shared_run_id_of(settings: Settings, experiment: str) -> str:
 class ShardResult:
     run_id: str
     shard: ShardSpec | None
-    selected: int  # datapoints of this shard
     already_recorded: int  # sessions (datapoints × trials) skipped because an earlier attempt recorded them
     outcomes: tuple[DatapointOutcome, ...]  # one per session run now
-    trials: int = 1
+    trials: int
 
 
 def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, watch: Watch) -> ShardResult:
@@ -455,7 +454,7 @@ def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHive
     with _user_code(settings, config, dataset, watch) as spec:
         outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
     sessions = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)}
-    return ShardResult(run_id, settings.shard, len(mine), len(sessions & recorded), tuple(outcomes), spec.trials)
+    return ShardResult(run_id, settings.shard, len(sessions & recorded), tuple(outcomes), spec.trials)
 
 
 def report_shared_run(
