@@ -240,7 +240,6 @@ def _validate(settings: Settings, *, probe: bool) -> int:
 
 
 def _runs(settings: Settings, *, as_json: bool, limit: int) -> int:
-    """``runs``: the experiment's recent runs from the backend, the one a local run would compare with marked."""
     from datetime import UTC, datetime
 
     from honeyhive_experiment.history import runs_json, runs_table
