@@ -314,8 +314,7 @@ def locate(settings: Settings) -> Settings:
 
 @contextmanager
 def connect(settings: Settings) -> Iterator[HoneyHiveClient]:
-    """The HoneyHive client: the real service with a key, else (dry run) the embedded local backend in
-    ``.honeyhive/local.db``, stopped when the block ends (:func:`honeyhive_experiment.backend.connect`)."""
+    """:func:`backend.connect` for the settings, the embedded backend's data in ``.honeyhive/local.db``."""
     key = settings.api_key.get_secret_value() if settings.api_key else None
     # the settings already read the environment (or the mapping run_config was given): nothing more to find there
     with backend.connect(settings.server_url, key, local_db=settings.root / LOCAL_DB_PATH, environ={}) as client:
