@@ -162,11 +162,10 @@ class CommentPublisher:
         seconds_between_requests: float | None = 0.25,
         seconds_between_writes: float | None = 1.0,
     ) -> None:
-        """The retry (``retry_total`` times): ``backoff`` is the factor of urllib3's exponential backoff (0 s before
-        the first retry, then ``backoff`` × 2ⁿ), ``secondary_rate_wait`` the wait after a secondary rate limit
-        without ``Retry-After``, and ``max_rate_limit_wait`` gives up instead of waiting longer for a rate limit.
-        ``seconds_between_requests``/``seconds_between_writes``: PyGithub's pacing, which keeps a
-        job clear of GitHub's secondary rate limits (its defaults; tests pass 0)."""
+        """The retry is the module docstring's (urllib3 waits 0 s before the first retry); ``secondary_rate_wait``:
+        the wait after a secondary rate limit without ``Retry-After``. ``seconds_between_requests``/
+        ``seconds_between_writes``: PyGithub's pacing, which keeps a job clear of GitHub's secondary rate limits
+        (its defaults; tests pass 0)."""
         if not token:
             raise ValueError("a GitHub token is required to publish a comment")
         if not _REPOSITORY.match(repository):
