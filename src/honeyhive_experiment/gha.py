@@ -112,19 +112,18 @@ def group(title: str, stream: TextIO | None = None) -> Iterator[None]:
 
 
 @contextmanager
-def commands_stopped(stream: TextIO | None = None) -> Iterator[None]:
+def commands_stopped() -> Iterator[None]:
     """While the block runs, the runner processes no workflow command from this step's output: what user code
     prints (``::set-output``, ``::add-mask::``, ``::error::``, ``##[...]``, on any stream or file descriptor) is
     only text. ``::stop-commands::<token>`` with a fresh random token, and ``::<token>::`` to resume, also on
     error: nobody can resume processing without the token."""
-    out = stream if stream is not None else sys.stdout
     token = secrets.token_hex(16)
-    print(f"::stop-commands::{token}", file=out, flush=True)
+    print(f"::stop-commands::{token}", flush=True)  # on standard output, where the runner reads commands
     try:
         yield
     finally:
         sys.stderr.flush()
-        print(f"::{token}::", file=out, flush=True)
+        print(f"::{token}::", flush=True)
 
 
 def write_outputs(path: str | os.PathLike[str], outputs: Mapping[str, str]) -> None:
