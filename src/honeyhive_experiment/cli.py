@@ -219,14 +219,14 @@ def _exit_handlers_now(settings: Settings, *, process: bool) -> Iterator[None]:
 def _run(settings: Settings, *, interactive: bool) -> int:
     """``run`` and ``action``: the process's logging and signal handlers around :func:`operations.run`."""
     from honeyhive_experiment import cancellation
-    from honeyhive_experiment.operations import poster, run
+    from honeyhive_experiment.operations import run
     from honeyhive_experiment.progress import ProgressPrinter
 
     cancel = cancellation.Cancellation()  # the cancel event, plus the phase a signal arrives in
     cancellation.install_signal_handlers(cancel)
     try:
         progress = ProgressPrinter(sys.stderr, interactive)
-        return run(settings, cancel=cancel, progress=progress, post=poster(settings)).exit_code
+        return run(settings, cancel=cancel, progress=progress).exit_code
     finally:
         cancellation.release(cancel)
 

@@ -85,7 +85,6 @@ __all__ = [
     "Outcome",
     "Runs",
     "locate",
-    "poster",
     "run",
     "runs",
     "validate",
@@ -111,16 +110,14 @@ def run(
     *,
     cancel: threading.Event | None = None,
     progress: Callable[[Progress], None] | None = None,
-    post: Poster | None = None,
     write: bool = True,
 ) -> Outcome:
     """Run, judge and report the experiment of ``settings`` (its ``mode``); the exit code follows the verdict.
 
     ``cancel``: the cancel event (a :class:`~honeyhive_experiment.cancellation.Cancellation` when the caller
-    installed the signal handlers: it notes the phase a signal arrives in). ``post``: how the comment is posted
-    (:func:`poster`). ``write=False`` (the Python API) writes no file and prints and posts nothing: the report is
-    returned."""
-    return _Invocation(settings, cancel or cancellation.Cancellation(), progress, post, write).run()
+    installed the signal handlers: it notes the phase a signal arrives in). ``write=False`` (the Python API) writes
+    no file and prints and posts nothing: the report is returned."""
+    return _Invocation(settings, cancel or cancellation.Cancellation(), progress, write).run()
 
 
 class _Invocation:
@@ -131,13 +128,12 @@ class _Invocation:
         settings: Settings,
         cancel: threading.Event,
         progress: Callable[[Progress], None] | None,
-        post: Poster | None,
         write: bool,
     ) -> None:
         self.settings = settings
         self.cancel = cancel
         self.progress = progress
-        self.post = post if write else None
+        self.post = _poster(settings) if write else None
         self.write = write
         self.now = datetime.now(UTC)
         self.redactor = Redactor(settings.secrets())
@@ -321,7 +317,7 @@ def connect(settings: Settings) -> Iterator[HoneyHiveClient]:
         yield client
 
 
-def poster(settings: Settings) -> Poster | None:
+def _poster(settings: Settings) -> Poster | None:
     """How the comment is posted: the sticky-comment publisher, when the action has a token and a repository."""
     repository = settings.ci.repository
     if not settings.as_action or settings.github_token is None or repository is None:
