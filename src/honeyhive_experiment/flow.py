@@ -73,12 +73,11 @@ from honeyhive_experiment.settings import Settings
 from honeyhive_experiment.sharding import ShardSpec, missing_message, select, shared_run_id
 from honeyhive_experiment.significance import Assessment
 from honeyhive_experiment.user_code import UserCode, load_user_code, repository_on_path
-from honeyhive_experiment.verdict import Decision, Verdict, assess_comparison, assess_gates, decide, evaluator_errors
+from honeyhive_experiment.verdict import Verdict, assess_comparison, assess_gates, decide, evaluator_errors
 
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "FORK_WITHOUT_SECRETS",
     "MAX_TABLE_ROWS",
     "PublishedRun",
     "ShardResult",
@@ -96,17 +95,6 @@ __all__ = [
     "stamp_verdict",
     "with_details",
 ]
-
-FORK_WITHOUT_SECRETS = Decision(
-    Verdict.NEUTRAL,
-    (
-        "This pull request comes from a fork, and GitHub does not give workflows triggered by forks"
-        " access to secrets, so the HoneyHive API key is not available. No experiment was run."
-        " A maintainer can run it by pushing the changes to a branch of this repository.",
-    ),
-)
-"""The verdict of a fork's pull request without secrets: explained, not a red X (nothing is posted)."""
-
 
 # ----------------------------------------------------------------------------------------------- preparing
 

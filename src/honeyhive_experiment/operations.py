@@ -54,7 +54,6 @@ from honeyhive_experiment.errors import (
 )
 from honeyhive_experiment.experiment import external_dataset
 from honeyhive_experiment.flow import (
-    FORK_WITHOUT_SECRETS,
     PublishedRun,
     Watch,
     check_paths,
@@ -79,7 +78,7 @@ from honeyhive_experiment.probe import probe as probe_datapoint
 from honeyhive_experiment.report import Redactor
 from honeyhive_experiment.settings import CommentMode, Mode, Settings
 from honeyhive_experiment.user_code import check_produced_names, load_user_code, repository_on_path
-from honeyhive_experiment.verdict import Verdict, exit_code
+from honeyhive_experiment.verdict import Decision, Verdict, exit_code
 
 __all__ = [
     "Outcome",
@@ -92,6 +91,16 @@ __all__ = [
 ]
 
 log = logging.getLogger("honeyhive_experiment")
+
+_FORK_WITHOUT_SECRETS = Decision(
+    Verdict.NEUTRAL,
+    (
+        "This pull request comes from a fork, and GitHub does not give workflows triggered by forks"
+        " access to secrets, so the HoneyHive API key is not available. No experiment was run."
+        " A maintainer can run it by pushing the changes to a branch of this repository.",
+    ),
+)
+"""The verdict of a fork's pull request without secrets: explained, not a red X (nothing is posted)."""
 
 
 # ----------------------------------------------------------------------------------------------------- run
@@ -194,7 +203,7 @@ class _Invocation:
         if not settings.api_key and not settings.dry_run:
             if settings.is_fork:
                 self.post = None  # nothing to post with, and nothing was run
-                return self.finish(judgement_without_run(settings, config, FORK_WITHOUT_SECRETS, now=self.now))
+                return self.finish(judgement_without_run(settings, config, _FORK_WITHOUT_SECRETS, now=self.now))
             if settings.as_action:
                 raise SettingsError("api-key", "the HoneyHive API key is not set: pass it from a secret")
             raise SettingsError(  # the command line has no api-key input: the SDK's variables, or the local backend
