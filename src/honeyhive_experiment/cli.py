@@ -141,7 +141,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
             _configure_logging(settings, RedactingFilter(redactor))  # every command logs what the backend says
             if args.command in ("run", "action"):  # it reports its own problems, in its report
-                return _run(settings, interactive=sys.stderr.isatty())
+                return _run(settings)
             try:
                 if args.command == "validate":
                     return _validate(settings, probe=args.probe)
@@ -216,8 +216,8 @@ def _exit_handlers_now(settings: Settings, *, process: bool) -> Iterator[None]:
                 atexit._run_exitfuncs()
 
 
-def _run(settings: Settings, *, interactive: bool) -> int:
-    """``run`` and ``action``: the process's logging and signal handlers around :func:`operations.run`."""
+def _run(settings: Settings) -> int:
+    """``run`` and ``action``: the process's signal handlers and progress printer around :func:`operations.run`."""
     from honeyhive_experiment import cancellation
     from honeyhive_experiment.operations import run
     from honeyhive_experiment.progress import ProgressPrinter
@@ -225,7 +225,7 @@ def _run(settings: Settings, *, interactive: bool) -> int:
     cancel = cancellation.Cancellation()  # the cancel event, plus the phase a signal arrives in
     cancellation.install_signal_handlers(cancel)
     try:
-        progress = ProgressPrinter(sys.stderr, interactive)
+        progress = ProgressPrinter(sys.stderr, sys.stderr.isatty())  # a bar on a terminal, lines in a CI log
         return run(settings, cancel=cancel, progress=progress).exit_code
     finally:
         cancellation.release(cancel)
