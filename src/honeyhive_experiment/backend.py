@@ -41,9 +41,8 @@ def connect(
     local_db: str | os.PathLike[str] = IN_MEMORY,
     environ: Mapping[str, str] | None = None,
 ) -> Iterator[HoneyHiveClient]:
-    """A client for HoneyHive when an API key is given or found in ``environ`` (the process environment when
-    ``None``), else for the embedded local backend keeping its data in ``local_db`` (a SQLite file, created with
-    its folder, or :data:`IN_MEMORY`), stopped when the block ends.
+    """The client the module docstring describes: the key is ``api_key``, else found in ``environ`` (the process
+    environment when ``None``); ``local_db`` is a SQLite file, created with its folder, or :data:`IN_MEMORY`.
 
     Raises :class:`~honeyhive_experiment.errors.ArgumentError` naming ``server_url`` when it is not an http(s)
     URL (with a key)."""

@@ -89,8 +89,7 @@ def _changes(root: Path, also_own: Sequence[Path]) -> tuple[bool, str | None]:
 
 
 def _entry_digest(path: bytes) -> bytes:
-    """An untracked entry's digest: a symlink's target text, a regular file's size and first
-    :data:`MAX_HASHED_BYTES` bytes, another kind's name; never a followed link, never an unbounded read."""
+    """An untracked entry's digest, read as the module docstring says: never a followed link or an unbounded read."""
     try:
         info = os.lstat(path)
         if stat.S_ISLNK(info.st_mode):

@@ -6,18 +6,10 @@ This is the only module that reads ``os.environ`` and ``sys.argv`` (besides ``co
 handlers, standard output and error redacted of the secrets), calls one operation of
 :mod:`honeyhive_experiment.operations` and maps what it returns or raises to an exit code::
 
-    argv / environment ──► Settings ──► operations.run / validate / runs / schema ──► exit code
+    argv / environment ──► Settings ──► operations.run / validate / runs / view ──► exit code
 
-    python -m honeyhive_experiment run [--config PATH] [--working-directory DIR] [--dry-run]
-                                       [--baseline REF] [--base REF] [--report PATH] [--server-url URL]
-                                       [--install ARGS] [--html PATH | --no-html]
-    python -m honeyhive_experiment view [RUN_ID] [--config PATH] [-C DIR] [--baseline REF] [--html PATH]
-                                        [--no-open]
-    python -m honeyhive_experiment runs [--config PATH] [-C DIR] [--baseline REF] [--base REF] [--json]
-    python -m honeyhive_experiment validate [--config PATH] [--working-directory DIR] [--install ARGS]
-                                            [--no-probe]
-    python -m honeyhive_experiment schema
-    python -m honeyhive_experiment action            # inside GitHub Actions (action.yml)
+The commands and their flags are :func:`build_parser`'s (``python -m honeyhive_experiment COMMAND --help``);
+``action`` is the entry point inside GitHub Actions (action.yml).
 
 Exit codes: 0 pass or neutral, 1 fail, 2 error (0 with ``fail-on-error: false``), 2 on bad usage or when a
 file the runner reads back cannot be written (nothing is run then), 130 on a second interrupt. Heavy modules
@@ -137,9 +129,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     env = dict(os.environ if environ is None else environ)
     try:
         if args.command == "schema":
-            from honeyhive_experiment.operations import schema
+            from honeyhive_experiment.config import config_json_schema_text
 
-            sys.stdout.write(schema())
+            sys.stdout.write(config_json_schema_text())  # as committed in schemas/experiment.schema.json
             return 0
         settings = _settings(args, env)
         if settings is None:
@@ -149,7 +141,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
             _configure_logging(settings, RedactingFilter(redactor))  # every command logs what the backend says
             if args.command in ("run", "action"):  # it reports its own problems, in its report
-                return _run(settings, interactive=sys.stderr.isatty())
+                return _run(settings)
             try:
                 if args.command == "validate":
                     return _validate(settings, probe=args.probe)
@@ -224,17 +216,17 @@ def _exit_handlers_now(settings: Settings, *, process: bool) -> Iterator[None]:
                 atexit._run_exitfuncs()
 
 
-def _run(settings: Settings, *, interactive: bool) -> int:
-    """``run`` and ``action``: the process's logging and signal handlers around :func:`operations.run`."""
+def _run(settings: Settings) -> int:
+    """``run`` and ``action``: the process's signal handlers and progress printer around :func:`operations.run`."""
     from honeyhive_experiment import cancellation
-    from honeyhive_experiment.operations import poster, run
+    from honeyhive_experiment.operations import run
     from honeyhive_experiment.progress import ProgressPrinter
 
     cancel = cancellation.Cancellation()  # the cancel event, plus the phase a signal arrives in
     cancellation.install_signal_handlers(cancel)
     try:
-        progress = ProgressPrinter(sys.stderr, interactive)
-        return run(settings, cancel=cancel, progress=progress, post=poster(settings)).exit_code
+        progress = ProgressPrinter(sys.stderr, sys.stderr.isatty())  # a bar on a terminal, lines in a CI log
+        return run(settings, cancel=cancel, progress=progress).exit_code
     finally:
         cancellation.release(cancel)
 
@@ -248,7 +240,6 @@ def _validate(settings: Settings, *, probe: bool) -> int:
 
 
 def _runs(settings: Settings, *, as_json: bool, limit: int) -> int:
-    """``runs``: the experiment's recent runs from the backend, the one a local run would compare with marked."""
     from datetime import UTC, datetime
 
     from honeyhive_experiment.history import runs_json, runs_table

@@ -73,12 +73,11 @@ from honeyhive_experiment.settings import Settings
 from honeyhive_experiment.sharding import ShardSpec, missing_message, select, shared_run_id
 from honeyhive_experiment.significance import Assessment
 from honeyhive_experiment.user_code import UserCode, load_user_code, repository_on_path
-from honeyhive_experiment.verdict import Decision, Verdict, assess_comparison, assess_gates, decide, evaluator_errors
+from honeyhive_experiment.verdict import Verdict, assess_comparison, assess_gates, decide, evaluator_errors
 
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "FORK_WITHOUT_SECRETS",
     "MAX_TABLE_ROWS",
     "PublishedRun",
     "ShardResult",
@@ -96,17 +95,6 @@ __all__ = [
     "stamp_verdict",
     "with_details",
 ]
-
-FORK_WITHOUT_SECRETS = Decision(
-    Verdict.NEUTRAL,
-    (
-        "This pull request comes from a fork, and GitHub does not give workflows triggered by forks"
-        " access to secrets, so the HoneyHive API key is not available. No experiment was run."
-        " A maintainer can run it by pushing the changes to a branch of this repository.",
-    ),
-)
-"""The verdict of a fork's pull request without secrets: explained, not a red X (nothing is posted)."""
-
 
 # ----------------------------------------------------------------------------------------------- preparing
 
@@ -433,10 +421,9 @@ def shared_run_id_of(settings: Settings, experiment: str) -> str:
 class ShardResult:
     run_id: str
     shard: ShardSpec | None
-    selected: int  # datapoints of this shard
     already_recorded: int  # sessions (datapoints × trials) skipped because an earlier attempt recorded them
     outcomes: tuple[DatapointOutcome, ...]  # one per session run now
-    trials: int = 1
+    trials: int
 
 
 def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, watch: Watch) -> ShardResult:
@@ -455,7 +442,7 @@ def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHive
     with _user_code(settings, config, dataset, watch) as spec:
         outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
     sessions = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)}
-    return ShardResult(run_id, settings.shard, len(mine), len(sessions & recorded), tuple(outcomes), spec.trials)
+    return ShardResult(run_id, settings.shard, len(sessions & recorded), tuple(outcomes), spec.trials)
 
 
 def report_shared_run(

@@ -54,9 +54,7 @@ TRUNCATION_NOTE: Final = (
 )
 _LEVELS: Final[frozenset[str]] = frozenset({"error", "warning", "notice"})
 _OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-# a log line the runner would take for a command: ``::cmd::`` or the old ``##[cmd]``, after leading spaces; the
-# runner's lines end at ``\n`` and also at a lone ``\r``
-_COMMAND_LIKE = re.compile(r"(^|\r)(\s*)(::|##\[)", re.MULTILINE)
+_COMMAND_LIKE = re.compile(r"(^|\r)(\s*)(::|##\[)", re.MULTILINE)  # see neutralise
 
 
 def neutralise(text: str) -> str:
@@ -114,19 +112,18 @@ def group(title: str, stream: TextIO | None = None) -> Iterator[None]:
 
 
 @contextmanager
-def commands_stopped(stream: TextIO | None = None) -> Iterator[None]:
+def commands_stopped() -> Iterator[None]:
     """While the block runs, the runner processes no workflow command from this step's output: what user code
     prints (``::set-output``, ``::add-mask::``, ``::error::``, ``##[...]``, on any stream or file descriptor) is
     only text. ``::stop-commands::<token>`` with a fresh random token, and ``::<token>::`` to resume, also on
     error: nobody can resume processing without the token."""
-    out = stream if stream is not None else sys.stdout
     token = secrets.token_hex(16)
-    print(f"::stop-commands::{token}", file=out, flush=True)
+    print(f"::stop-commands::{token}", flush=True)  # on standard output, where the runner reads commands
     try:
         yield
     finally:
         sys.stderr.flush()
-        print(f"::{token}::", file=out, flush=True)
+        print(f"::{token}::", flush=True)
 
 
 def write_outputs(path: str | os.PathLike[str], outputs: Mapping[str, str]) -> None:
@@ -234,8 +231,7 @@ class WorkflowCommandHandler(logging.Handler):
     INFO → a plain line, DEBUG → ``::debug::`` (only when ``debug``, i.e. ``RUNNER_DEBUG``).
 
     A record may point an annotation at a place with ``extra={"gha_file": ..., "gha_line": ...,
-    "gha_title": ...}``. In plain lines, a line that the runner would take for a command (``::…`` or
-    ``##[…``) is prefixed with a zero-width space, so logged user data cannot issue commands.
+    "gha_title": ...}``. Plain lines go through :func:`neutralise`: logged user data cannot issue commands.
     """
 
     def __init__(self, stream: TextIO | None = None, *, debug: bool = False) -> None:

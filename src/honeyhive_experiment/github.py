@@ -28,6 +28,7 @@ results or warnings.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterable, Mapping
@@ -161,11 +162,10 @@ class CommentPublisher:
         seconds_between_requests: float | None = 0.25,
         seconds_between_writes: float | None = 1.0,
     ) -> None:
-        """The retry (``retry_total`` times): ``backoff`` is the factor of urllib3's exponential backoff (0 s before
-        the first retry, then ``backoff`` × 2ⁿ), ``secondary_rate_wait`` the wait after a secondary rate limit
-        without ``Retry-After``, and ``max_rate_limit_wait`` gives up instead of waiting longer for a rate limit.
-        ``seconds_between_requests``/``seconds_between_writes``: PyGithub's pacing, which keeps a
-        job clear of GitHub's secondary rate limits (its defaults; tests pass 0)."""
+        """The retry is the module docstring's (urllib3 waits 0 s before the first retry); ``secondary_rate_wait``:
+        the wait after a secondary rate limit without ``Retry-After``. ``seconds_between_requests``/
+        ``seconds_between_writes``: PyGithub's pacing, which keeps a job clear of GitHub's secondary rate limits
+        (its defaults; tests pass 0)."""
         if not token:
             raise ValueError("a GitHub token is required to publish a comment")
         if not _REPOSITORY.match(repository):
@@ -194,7 +194,6 @@ class CommentPublisher:
             lazy=True,
         )
         self._repo = self._github.get_repo(repository)  # lazy: no request
-        self._login: str | None = None  # the token's account, asked for once, when first needed
 
     def __repr__(self) -> str:
         return f"CommentPublisher(repository={self.repository!r}, api_url={self.api_url!r})"
@@ -273,7 +272,7 @@ class CommentPublisher:
         marked = [comment for comment in issue.get_comments() if marker in (comment.body or "")]
         if not marked:
             return None
-        me = self._own_login()
+        me = self._own_login
         found: IssueComment | None = None
         for comment in marked:
             author = comment.user.login if comment.user is not None else None
@@ -289,13 +288,10 @@ class CommentPublisher:
                 )
         return found
 
+    @functools.cached_property
     def _own_login(self) -> str:
-        """The account the token comments as: its user, or for an installation token its app's bot."""
-        if self._login is None:
-            self._login = self._ask_login()
-        return self._login
-
-    def _ask_login(self) -> str:
+        """The account the token comments as: its user, or for an installation token its app's bot (asked for
+        once, when first needed)."""
         try:
             return str(self._github.get_user().login)  # a personal access token: its user
         except GithubException as exc:

@@ -2,9 +2,10 @@
 
 Every path ends in one: :func:`honeyhive_experiment.flow.judge` makes it for a run the backend has summarised
 (its result, the baseline and the backend's comparison, the verdict); an invocation that could not evaluate
-anything gets one without a run, its decision the :func:`failure` (an ``error`` verdict naming each problem), and
-the fork without secrets a neutral one. :func:`honeyhive_experiment.report.build_report` turns it into the one
-report model. Nothing here is redacted yet: that happens once, when the report is built. This module does no I/O.
+anything gets one without a run (:func:`judgement_without_run`), its decision the :func:`failure` (an ``error``
+verdict naming each problem), and the fork without secrets a neutral one.
+:func:`honeyhive_experiment.report.build_report` turns it into the one report model. Nothing here is redacted
+yet: that happens once, when the report is built. This module does no I/O.
 """
 
 from __future__ import annotations
@@ -164,9 +165,7 @@ def judgement_without_run(
     settings: Settings, config: ExperimentConfig | None, decision: Decision, *, now: datetime
 ) -> Judgement:
     """What every judgement says of its invocation: the experiment (the config file's path when it could not be
-    read), the config's metrics and comment, the commit and pull request, when and by which version. The fork
-    without secrets and an invocation that failed are judged with no more; :func:`~honeyhive_experiment.flow.judge`
-    adds the run."""
+    read), the config's metrics and comment, the commit and pull request, when and by which version."""
     return Judgement(
         experiment=config.name if config is not None else str(settings.config),
         decision=decision,

@@ -4,7 +4,6 @@
     validate  check an experiment file, its dataset, its imports and the metric names its first datapoint gets
     runs      the experiment's recent runs, the baseline a run would be compared with marked
     view      the HTML report of a run already recorded (the latest, or one named), written to a file
-    schema    the experiment file's JSON Schema
 
 This is the composition root: the only place that builds the real parts — the HoneyHive client (the embedded
 local backend for a dry run without a key), the GitHub comment publisher, the git and GitHub lookups that say
@@ -31,7 +30,7 @@ from typing import Literal
 from honeyhive_experiment import backend, cancellation
 from honeyhive_experiment.checkout import git, local_checkout
 from honeyhive_experiment.client import HoneyHiveClient
-from honeyhive_experiment.config import ExperimentConfig, all_of, config_json_schema_text, load_config
+from honeyhive_experiment.config import ExperimentConfig, all_of, load_config
 from honeyhive_experiment.dataset_identity import file_identity
 from honeyhive_experiment.datasets import load_dataset_file
 from honeyhive_experiment.delivery import (
@@ -55,7 +54,6 @@ from honeyhive_experiment.errors import (
 )
 from honeyhive_experiment.experiment import external_dataset
 from honeyhive_experiment.flow import (
-    FORK_WITHOUT_SECRETS,
     PublishedRun,
     Watch,
     check_paths,
@@ -80,21 +78,29 @@ from honeyhive_experiment.probe import probe as probe_datapoint
 from honeyhive_experiment.report import Redactor
 from honeyhive_experiment.settings import CommentMode, Mode, Settings
 from honeyhive_experiment.user_code import check_produced_names, load_user_code, repository_on_path
-from honeyhive_experiment.verdict import Verdict, exit_code
+from honeyhive_experiment.verdict import Decision, Verdict, exit_code
 
 __all__ = [
     "Outcome",
     "Runs",
     "locate",
-    "poster",
     "run",
     "runs",
-    "schema",
     "validate",
     "view",
 ]
 
 log = logging.getLogger("honeyhive_experiment")
+
+_FORK_WITHOUT_SECRETS = Decision(
+    Verdict.NEUTRAL,
+    (
+        "This pull request comes from a fork, and GitHub does not give workflows triggered by forks"
+        " access to secrets, so the HoneyHive API key is not available. No experiment was run."
+        " A maintainer can run it by pushing the changes to a branch of this repository.",
+    ),
+)
+"""The verdict of a fork's pull request without secrets: explained, not a red X (nothing is posted)."""
 
 
 # ----------------------------------------------------------------------------------------------------- run
@@ -113,16 +119,14 @@ def run(
     *,
     cancel: threading.Event | None = None,
     progress: Callable[[Progress], None] | None = None,
-    post: Poster | None = None,
     write: bool = True,
 ) -> Outcome:
     """Run, judge and report the experiment of ``settings`` (its ``mode``); the exit code follows the verdict.
 
     ``cancel``: the cancel event (a :class:`~honeyhive_experiment.cancellation.Cancellation` when the caller
-    installed the signal handlers: it notes the phase a signal arrives in). ``post``: how the comment is posted
-    (:func:`poster`). ``write=False`` (the Python API) writes no file and prints and posts nothing: the report is
-    returned."""
-    return _Invocation(settings, cancel or cancellation.Cancellation(), progress, post, write).run()
+    installed the signal handlers: it notes the phase a signal arrives in). ``write=False`` (the Python API) writes
+    no file and prints and posts nothing: the report is returned."""
+    return _Invocation(settings, cancel or cancellation.Cancellation(), progress, write).run()
 
 
 class _Invocation:
@@ -133,13 +137,12 @@ class _Invocation:
         settings: Settings,
         cancel: threading.Event,
         progress: Callable[[Progress], None] | None,
-        post: Poster | None,
         write: bool,
     ) -> None:
         self.settings = settings
         self.cancel = cancel
         self.progress = progress
-        self.post = post if write else None
+        self.post = _poster(settings) if write else None
         self.write = write
         self.now = datetime.now(UTC)
         self.redactor = Redactor(settings.secrets())
@@ -200,7 +203,7 @@ class _Invocation:
         if not settings.api_key and not settings.dry_run:
             if settings.is_fork:
                 self.post = None  # nothing to post with, and nothing was run
-                return self.finish(judgement_without_run(settings, config, FORK_WITHOUT_SECRETS, now=self.now))
+                return self.finish(judgement_without_run(settings, config, _FORK_WITHOUT_SECRETS, now=self.now))
             if settings.as_action:
                 raise SettingsError("api-key", "the HoneyHive API key is not set: pass it from a secret")
             raise SettingsError(  # the command line has no api-key input: the SDK's variables, or the local backend
@@ -315,15 +318,14 @@ def locate(settings: Settings) -> Settings:
 
 @contextmanager
 def connect(settings: Settings) -> Iterator[HoneyHiveClient]:
-    """The HoneyHive client: the real service with a key, else (dry run) the embedded local backend in
-    ``.honeyhive/local.db``, stopped when the block ends (:func:`honeyhive_experiment.backend.connect`)."""
+    """:func:`backend.connect` for the settings, the embedded backend's data in ``.honeyhive/local.db``."""
     key = settings.api_key.get_secret_value() if settings.api_key else None
     # the settings already read the environment (or the mapping run_config was given): nothing more to find there
     with backend.connect(settings.server_url, key, local_db=settings.root / LOCAL_DB_PATH, environ={}) as client:
         yield client
 
 
-def poster(settings: Settings) -> Poster | None:
+def _poster(settings: Settings) -> Poster | None:
     """How the comment is posted: the sticky-comment publisher, when the action has a token and a repository."""
     repository = settings.ci.repository
     if not settings.as_action or settings.github_token is None or repository is None:
@@ -489,11 +491,3 @@ def view(settings: Settings, run_id: str | None = None) -> Path:
     composed = compose(judgement, settings=settings)
     write_html(composed.report, target)
     return target
-
-
-# ------------------------------------------------------------------------------------------------- schema
-
-
-def schema() -> str:
-    """The experiment file's JSON Schema, as committed in ``schemas/experiment.schema.json``."""
-    return config_json_schema_text()
