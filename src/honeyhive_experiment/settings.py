@@ -326,7 +326,7 @@ class Settings(BaseModel):
         if not self.api_key:
             return None
         if self.run_url_template != DEFAULT_RUN_URL_TEMPLATE:
-            return self.run_url_template.format(run_id=run_id)
+            return self.run_url_template.replace("{run_id}", run_id)  # as the session link's: braces are the URL's
         app = self._app()
         return f"{app.rstrip('/')}/evaluate/{run_id}" if app else None
 

@@ -770,6 +770,11 @@ RUN_LINKS: list[tuple[str, dict[str, str], str | None]] = [
         },
         "https://x.example/r1/view",
     ),
+    (
+        "other braces in the template are its own text (it is no format string)",
+        {"HONEYHIVE_RUN_URL_TEMPLATE": "https://x.example/{run_id}?q={x}&b={"},
+        "https://x.example/r1?q={x}&b={",
+    ),
 ]
 
 
