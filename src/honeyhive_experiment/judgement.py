@@ -150,13 +150,9 @@ def _describe(exc: ExperimentError) -> str:
     return str(exc)
 
 
-def failure(exc: BaseException, *, cancelled: bool) -> tuple[Decision, str, tuple[str, ...]]:
+def failure(exc: ExperimentError, *, cancelled: bool) -> tuple[Decision, str, tuple[str, ...]]:
     """The judgement of an invocation that could not evaluate the experiment: an ``error`` decision naming each
-    problem (a config error may have several; an unexpected exception, not an ExperimentError, by its type), what
-    went wrong, and the report's notes."""
-    if not isinstance(exc, ExperimentError):
-        problem = f"unexpected {type(exc).__name__}: {exc}"
-        return Decision(Verdict.ERROR, (problem,)), problem, ()
+    problem (a config error may have several), what went wrong, and the report's notes."""
     notes = ("The run was cancelled.",) if cancelled else ()
     return Decision(Verdict.ERROR, tuple(_describe(issue) for issue in exc.issues)), _describe(exc), notes
 

@@ -166,19 +166,18 @@ class _Invocation:
         except NotWritable as exc:  # nothing can be reported where it cannot be written: one line, and stop
             self._announce("error", exc)
             return Outcome(EXIT_USAGE)
-        except ExperimentError as exc:
-            for problem in exc.issues:
+        except Exception as exc:  # the boundary: an error, expected or not, is an error verdict, never a traceback
+            error = exc if isinstance(exc, ExperimentError) else None
+            if error is None:  # a bug of ours: named by its type; where it happened is in the debug log
+                log.debug("unexpected error", exc_info=True)
+                error = ExperimentError(f"unexpected {type(exc).__name__}: {exc}")
+            for problem in error.issues:
                 self._announce("error", problem)
             if settings.mode is Mode.RUN:  # a shard job reports nothing: the report job judges the run
                 return Outcome(exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error))
-            if isinstance(exc, ReportError):  # a refused report.json is neither overwritten nor posted
+            if isinstance(error, ReportError):  # a refused report.json is neither overwritten nor posted
                 self.report_file, self.html_file, self.post = None, None, None
-            return self.finish(self._failed(exc, cancelled=self._signalled()))
-        except Exception as exc:  # the boundary: an unexpected error is an error verdict, never a traceback
-            log.debug("unexpected error", exc_info=True)
-            judgement = self._failed(exc, cancelled=False)
-            self._announce("error", ExperimentError(judgement.error or ""))
-            return self.finish(judgement)
+            return self.finish(self._failed(error, cancelled=self._signalled()))
         except KeyboardInterrupt as interrupt:  # a signal where the flow could not say more (or Ctrl-C): say so
             second = not isinstance(interrupt, cancellation.Interrupted) or interrupt.second
             if isinstance(self.cancel, cancellation.Cancellation):
@@ -260,7 +259,7 @@ class _Invocation:
         if self.write:  # the Python API prints nothing: the report says it
             announce(self.settings, level, problem)
 
-    def _failed(self, exc: BaseException, *, cancelled: bool) -> Judgement:
+    def _failed(self, exc: ExperimentError, *, cancelled: bool) -> Judgement:
         decision, error, notes = failure(exc, cancelled=cancelled)
         judgement = judgement_without_run(self.settings, self.config, decision, now=self.now)
         return replace(judgement, error=error, notes=notes)
