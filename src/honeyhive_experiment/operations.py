@@ -197,8 +197,7 @@ class _Invocation:
     def _run(self) -> Outcome:
         settings = locate(self.settings)
         self.settings = settings
-        config = self.config = load_config(settings.config_path)
-        check_paths(config, str(settings.config_path), settings.root)
+        config = self.config = _experiment_file(settings)
         if not settings.api_key and not settings.dry_run:
             if settings.is_fork:
                 self.post = None  # nothing to post with, and nothing was run
@@ -405,6 +404,14 @@ def _install(settings: Settings, redactor: Redactor) -> None:
     )
 
 
+def _experiment_file(settings: Settings) -> ExperimentConfig:
+    """The experiment file every command reads, its paths (``dataset.path``, ``comment.template``) held inside the
+    working directory (:func:`~honeyhive_experiment.flow.check_paths`). Raises the ConfigError found."""
+    config = load_config(settings.config_path)
+    check_paths(config, str(settings.config_path), settings.root)
+    return config
+
+
 # ----------------------------------------------------------------------------------------------- validate
 
 
@@ -417,8 +424,7 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     really produced: a raise there, or a key no evaluator produced, is an error. A managed dataset is not
     fetched (validate asks no backend): its names are checked by the evaluators' names only."""
     root, config_file = settings.root, str(settings.config_path)
-    config = load_config(settings.config_path)
-    check_paths(config, config_file, root)
+    config = _experiment_file(settings)
     file = config.dataset.file(root)
     records = load_dataset_file(file) if file is not None else None
     # what runs from here is the user's (their installer's build, their code): inside Actions it issues no command
@@ -458,7 +464,7 @@ def runs(settings: Settings, *, limit: int) -> Runs:
     Raises the ExperimentError found."""
     now = datetime.now(UTC)
     settings = locate(settings)
-    config: ExperimentConfig = load_config(settings.config_path)
+    config = _experiment_file(settings)
     with connect(settings) as client:
         dataset = prepare_dataset(settings, config, client)
         baseline = find_baseline(client, config, settings, dataset, now=now)
@@ -478,7 +484,7 @@ def view(settings: Settings, run_id: str | None = None) -> Path:
     posts nothing. Raises the ExperimentError found."""
     now = datetime.now(UTC)
     settings = locate(settings)
-    config: ExperimentConfig = load_config(settings.config_path)
+    config = _experiment_file(settings)
     with connect(settings) as client:
         judgement = review(settings, config, client, run_id, now=now)
         judgement = with_details(client, judgement, settings)

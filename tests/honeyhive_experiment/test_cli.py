@@ -358,3 +358,18 @@ def test_a_key_with_a_line_break_is_refused_in_words_the_log_keeps(
         f"error: environment {variable}: the value has whitespace or a control character in it (not shown); check"
         " the secret"
     )
+
+
+@pytest.mark.parametrize("command", [["validate", "--no-probe"], ["runs"], ["view", "--no-open"], ["run", "--dry-run"]])
+def test_every_command_keeps_the_dataset_inside_the_working_directory(
+    repo: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    """A dataset path that leads out of the repository is refused before anything reads it, by every command."""
+    outside = repo.parent / "outside.jsonl"
+    outside.write_text('{"inputs": {"question": "q"}}\n')
+    _write(repo, GOOD.replace("data/questions.jsonl", "../outside.jsonl"))
+    code = main([*command, "--working-directory", str(repo)], environ={})
+    output = capsys.readouterr()
+    assert code == 2
+    assert "dataset.path" in output.err
+    assert "leads outside the working directory" in output.err
