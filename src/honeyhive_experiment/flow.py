@@ -52,6 +52,7 @@ from honeyhive_experiment.experiment import (
     record_run,
     run_slice,
 )
+from honeyhive_experiment.external import is_external_id
 from honeyhive_experiment.history import key_metric_trend, metric_aggregate
 from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.instrumentation import switched_on
@@ -472,7 +473,7 @@ def report_shared_run(
         return True if not missing else None
 
     timeout = config.ingestion.timeout
-    if not poll(all_recorded, timeout=timeout, initial=0.25, maximum=2.0):
+    if not poll(all_recorded, timeout=timeout, maximum=2.0):
         shards = settings.shard.total if settings.shard else None
         raise ShardsMissing(missing_message(run_id, missing, wanted, shards, timeout))
     finish_run(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, sessions)
@@ -577,12 +578,11 @@ def _as_recorded(
 ) -> tuple[ExperimentResult, PreparedDataset]:
     """A run an earlier invocation recorded, as :func:`judge` takes it: its result and outcomes from the backend,
     its dataset the run's own (its id from the run object; no dataset file is read)."""
-    dataset_id = run.effective_dataset_id or ""
     identity = DatasetIdentity.of_run(run)
-    dataset = PreparedDataset(dataset_id, (), external=dataset_id.startswith("EXT-"), identity=identity)
+    dataset = PreparedDataset(identity.dataset_id, (), external=is_external_id(identity.dataset_id), identity=identity)
     summary = get_run_result(client, run.run_id, config.aggregate_function.value)
     recorded = recorded_outcomes(client, run.run_id)
-    return ExperimentResult(run.run_id, run.name or config.name, dataset_id, summary, recorded), dataset
+    return ExperimentResult(run.run_id, run.name or config.name, identity.dataset_id, summary, recorded), dataset
 
 
 # ------------------------------------------------------------------------------------------------- view
