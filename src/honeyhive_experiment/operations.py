@@ -130,7 +130,7 @@ def run(
 
 
 class _Invocation:
-    """One :func:`run`: its settings, clock, redactor and cancel event, and how it ends (:meth:`finish`)."""
+    """One :func:`run`: its settings, clock and cancel event, and how it ends (:meth:`finish`)."""
 
     def __init__(
         self,
@@ -145,7 +145,6 @@ class _Invocation:
         self.post = _poster(settings) if write else None
         self.write = write
         self.now = datetime.now(UTC)
-        self.redactor = Redactor(settings.secrets())
         self.report_file = settings.report_file if write else None
         self.html_file = settings.html_file if write else None
         self.config: ExperimentConfig | None = None
@@ -211,7 +210,7 @@ class _Invocation:
                 kind="environment",
             )
         if settings.mode in (Mode.ALL, Mode.RUN) and settings.install:  # before the user's code is imported
-            _install(settings, self.redactor)
+            _install(settings)
         published = self._published() if settings.mode is Mode.PUBLISH else None
         if published is not None:
             self.settings = settings = settings.with_ci(pr_number=published.pr_number, sha=published.head_sha)
@@ -390,10 +389,11 @@ def _with_details(client: HoneyHiveClient, judgement: Judgement, settings: Setti
         return judgement
 
 
-def _install(settings: Settings, redactor: Redactor) -> None:
+def _install(settings: Settings) -> None:
     """The ``install`` input: the user's dependencies into this interpreter, output grouped in Actions."""
     from honeyhive_experiment.install import install
 
+    redactor = Redactor(settings.secrets())
     install(
         settings.install,
         cwd=settings.root,
@@ -430,7 +430,7 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     # what runs from here is the user's (their installer's build, their code): inside Actions it issues no command
     with settings.fence():
         if settings.install:
-            _install(settings, Redactor(settings.secrets()))
+            _install(settings)
         load_instrumentations(config, config_file)  # each library instrument names has one installed
         code = load_user_code(config, config_file, root)
         what = f"{len(records)} datapoints" if records is not None else "a managed dataset"
