@@ -131,17 +131,9 @@ class Flips:
     fail_to_pass: tuple[str, ...]
 
     @property
-    def n_pass_to_fail(self) -> int:
-        return len(self.pass_to_fail)
-
-    @property
-    def n_fail_to_pass(self) -> int:
-        return len(self.fail_to_pass)
-
-    @property
     def better_worse(self) -> tuple[int, int]:
         """``(fail→pass, pass→fail)``: the row :func:`assess` takes for pass/fail."""
-        return self.n_fail_to_pass, self.n_pass_to_fail
+        return len(self.fail_to_pass), len(self.pass_to_fail)
 
 
 def flips(

@@ -202,7 +202,7 @@ def assess_comparison(
             rows.setdefault(delta.key, counts)
     if old_result is not None and new_result is not None:
         flipped = flips(old_result.passed, old_result.failed, new_result.passed, new_result.failed)
-        rows[PASS_FAIL] = (len(flipped.fail_to_pass), len(flipped.pass_to_fail))
+        rows[PASS_FAIL] = flipped.better_worse
     return assess(rows, alpha=alpha)
 
 

@@ -430,7 +430,7 @@ def test_flips_between_two_runs() -> None:
     )
     # a passed twice, e failed twice; gone / new-* are in one run only
     assert result == Flips(pass_to_fail=("b", "c"), fail_to_pass=("d", "f"))
-    assert (result.n_pass_to_fail, result.n_fail_to_pass) == (2, 2)
+    assert result.better_worse == (2, 2)
 
 
 def test_flips_keep_the_new_runs_order_and_drop_duplicates() -> None:
@@ -480,7 +480,7 @@ def test_flips_feed_mcnemar_and_assess() -> None:
         old_passed, old_failed, new_passed=[*old_passed[7:], "f0"], new_failed=old_passed[:7] + old_failed[1:]
     )
     assert result.better_worse == (1, 7)
-    assert mcnemar(result.n_pass_to_fail, result.n_fail_to_pass) == 0.0703125
+    assert mcnemar(len(result.pass_to_fail), len(result.fail_to_pass)) == 0.0703125
     assert assess({"pass/fail": result.better_worse})["pass/fail"].change is Change.WITHIN_NOISE
 
 
