@@ -253,22 +253,8 @@ def assess(rows: Mapping[K, tuple[int, int]], *, alpha: float = DEFAULT_ALPHA) -
     a metric without changes keeps p = 1. The result has the keys of ``rows`` in their order.
     """
     _check_alpha(alpha)
-    raw: dict[K, float] = {}
-    for key, (better, worse) in rows.items():
-        raw[key] = sign_test(better, worse)
-    adjusted = holm({key: raw[key] for key, (better, worse) in rows.items() if better + worse > 0})
-    result: dict[K, Assessment] = {}
-    for key, (better, worse) in rows.items():
-        p_adjusted = adjusted.get(key, 1.0)
-        result[key] = Assessment(
-            better=better,
-            worse=worse,
-            p_value=raw[key],
-            p_adjusted=p_adjusted,
-            change=classify(better, worse, p_adjusted=p_adjusted, alpha=alpha),
-            alpha=alpha,
-        )
-    return result
+    raw = {key: sign_test(better, worse) for key, (better, worse) in rows.items()}
+    return _corrected(rows, raw, alpha=alpha, sides=2)
 
 
 def assess_regressions(rows: Mapping[K, tuple[int, int]], *, alpha: float = DEFAULT_ALPHA) -> dict[K, Assessment]:
@@ -277,13 +263,20 @@ def assess_regressions(rows: Mapping[K, tuple[int, int]], *, alpha: float = DEFA
     metric is ``worse`` when significant, else ``within noise`` or ``too few changes to tell`` (one-sided)."""
     _check_alpha(alpha)
     raw = {key: regression_test(worse, better) for key, (better, worse) in rows.items()}
+    # never better: with fewer worse than better changes the one-sided p is at least 0.5
+    return _corrected(rows, raw, alpha=alpha, sides=1)
+
+
+def _corrected(
+    rows: Mapping[K, tuple[int, int]], raw: Mapping[K, float], *, alpha: float, sides: int
+) -> dict[K, Assessment]:
+    """Each row's :class:`Assessment` from its raw p-value, Holm-corrected as :func:`assess` says."""
     adjusted = holm({key: raw[key] for key, (better, worse) in rows.items() if better + worse > 0})
     result: dict[K, Assessment] = {}
     for key, (better, worse) in rows.items():
         p_adjusted = adjusted.get(key, 1.0)
-        # never better: with fewer worse than better changes the one-sided p is at least 0.5
-        change = classify(better, worse, p_adjusted=p_adjusted, alpha=alpha, sides=1)
-        result[key] = Assessment(better, worse, raw[key], p_adjusted, change, alpha, sides=1)
+        change = classify(better, worse, p_adjusted=p_adjusted, alpha=alpha, sides=sides)
+        result[key] = Assessment(better, worse, raw[key], p_adjusted, change, alpha, sides)
     return result
 
 
