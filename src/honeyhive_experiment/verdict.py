@@ -30,7 +30,7 @@ of this run's own outcomes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -175,13 +175,19 @@ def unchecked_metrics(result: ExperimentResultSummary, metrics: Iterable[str]) -
 # ------------------------------------------------------------------------------------------------ comparison
 
 
-def _better_worse(delta: MetricDelta, presentation: Mapping[str, MetricConfig]) -> tuple[int, int] | None:
-    """The backend's improved/degraded counts, in the metric's direction (``None`` when it sent none)."""
-    improved, degraded = delta.improved_total, delta.degraded_total
-    if improved is None or degraded is None:
-        return None
-    lower = presentation.get(delta.metric_name, MetricConfig()).direction is Direction.LOWER
-    return (degraded, improved) if lower else (improved, degraded)
+def _better_worse(
+    comparison: RunComparisonResult, presentation: Mapping[str, MetricConfig], only: Container[str] | None = None
+) -> dict[MetricKey | str, tuple[int, int]]:
+    """Per compared metric (of ``only``, else all), the backend's improved/degraded counts in the metric's
+    direction; a metric the backend sent no counts for is left out."""
+    rows: dict[MetricKey | str, tuple[int, int]] = {}
+    for delta in comparison.metrics:
+        improved, degraded = delta.improved_total, delta.degraded_total
+        if improved is None or degraded is None or (only is not None and delta.metric_name not in only):
+            continue
+        lower = presentation.get(delta.metric_name, MetricConfig()).direction is Direction.LOWER
+        rows.setdefault(delta.key, (degraded, improved) if lower else (improved, degraded))
+    return rows
 
 
 def assess_comparison(
@@ -195,11 +201,7 @@ def assess_comparison(
     """Each compared metric's change told apart from noise: an exact sign test on the backend's improved and
     degraded counts (direction-aware), and with both runs' results a McNemar test on the datapoints that
     flipped between passing and failing (key :data:`PASS_FAIL`); Holm-corrected across all of them."""
-    rows: dict[MetricKey | str, tuple[int, int]] = {}
-    for delta in comparison.metrics:
-        counts = _better_worse(delta, presentation)
-        if counts is not None:
-            rows.setdefault(delta.key, counts)
+    rows = _better_worse(comparison, presentation)
     if old_result is not None and new_result is not None:
         flipped = flips(old_result.passed, old_result.failed, new_result.passed, new_result.failed)
         rows[PASS_FAIL] = flipped.better_worse
@@ -241,12 +243,7 @@ def assess_gates(
 ) -> dict[MetricKey | str, Assessment]:
     """Did each gated metric get worse? The one-sided regression test on the backend's improved/degraded counts
     (direction-aware), Holm-corrected over the gated metrics only: an ungated metric never dilutes a gate."""
-    rows: dict[MetricKey | str, tuple[int, int]] = {}
-    for delta in comparison.metrics:
-        counts = _better_worse(delta, presentation) if delta.metric_name in gates else None
-        if counts is not None:
-            rows.setdefault(delta.key, counts)
-    return assess_regressions(rows, alpha=alpha)
+    return assess_regressions(_better_worse(comparison, presentation, only=gates), alpha=alpha)
 
 
 def _evidence(found: Assessment | None, shared: int) -> str:
