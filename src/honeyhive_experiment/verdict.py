@@ -211,18 +211,12 @@ def assess_comparison(
 # ----------------------------------------------------------------------------------------------------- gates
 
 
-def _drop(delta: MetricDelta, higher_is_better: bool) -> float | None:
-    """How much worse the metric got (positive = worse), from the backend's difference."""
-    if delta.difference is None:
-        return None
-    return -delta.difference if higher_is_better else delta.difference
-
-
 def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool) -> list[str]:
     """The gate's bounds that the backend's numbers for ``delta`` exceed, in words."""
     hits: list[str] = []
-    drop = _drop(delta, higher)
-    change = delta.percentage_change
+    difference, change = delta.difference, delta.percentage_change
+    # how much worse the metric got (positive = worse), from the backend's difference and percentage change
+    drop = None if difference is None else (-difference if higher else difference)
     worse_pct = None if change is None else (-change if higher else change)
     degraded = delta.degraded_count if higher else delta.improved_count
     if gate.max_drop is not None and drop is not None and drop > gate.max_drop:
