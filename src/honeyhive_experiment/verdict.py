@@ -138,10 +138,8 @@ def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, Evaluato
 
 def producer(metric: str, errors: Mapping[str, Any]) -> str | None:
     """The evaluator whose metric ``metric`` is: its own name, or ``name_key`` of a dict it returns."""
-    for name in sorted(errors, key=len, reverse=True):
-        if metric == name or metric.startswith(name + "_"):
-            return name
-    return None
+    names = [name for name in errors if metric == name or metric.startswith(name + "_")]
+    return max(names, default=None)  # the longest: each begins ``metric``, so a shorter one sorts first
 
 
 # ------------------------------------------------------------------------------------------ missing values
