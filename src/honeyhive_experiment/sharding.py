@@ -40,7 +40,7 @@ class ShardSpec:
 
 
 def _rank_key(datapoint_id: str) -> tuple[bytes, str]:
-    return hashlib.sha256(datapoint_id.encode("utf-8")).digest(), datapoint_id
+    return hashlib.sha256(datapoint_id.encode()).digest(), datapoint_id
 
 
 def assign(ids: Sequence[str], total: int) -> dict[str, int]:
