@@ -37,7 +37,6 @@ __all__ = [
     "describe",
     "flips",
     "holm",
-    "mcnemar",
     "min_changes",
     "p_text",
     "regression_test",
@@ -114,13 +113,6 @@ def regression_test(worse: int, better: int) -> float:
         tail += term
         term = term * (n - i) // (i + 1)
     return tail / (1 << n)  # tail <= 2**n: at most 1
-
-
-def mcnemar(pass_to_fail: int, fail_to_pass: int) -> float:
-    """Exact McNemar test on the datapoints whose pass/fail changed: the sign test on the two directions."""
-    _check_count("pass_to_fail", pass_to_fail)
-    _check_count("fail_to_pass", fail_to_pass)
-    return sign_test(fail_to_pass, pass_to_fail)
 
 
 @dataclass(frozen=True, slots=True)
