@@ -273,11 +273,8 @@ def _corrected(
 
 
 def describe(a: Assessment) -> str:
-    """The short text shown next to a status: the adjusted p-value, or why there is none worth showing.
-
-    ``"p = 0.003"``, ``"p = 0.21"``, ``"p < 0.001"`` (two significant digits), or ``"needs ≥ 6 changes, has 4"``
-    (``≥ 5`` for a one-sided regression test).
-    """
+    """The short text shown next to a status: the adjusted p-value as :func:`p_text` shows it, or why there is none
+    worth showing: ``"needs ≥ 6 changes, has 4"`` (``≥ 5`` for a one-sided regression test)."""
     if a.change is Change.TOO_FEW:
         return f"needs ≥ {min_changes(a.alpha, a.sides)} changes, has {a.changes}"
     return p_text(a.p_adjusted)
