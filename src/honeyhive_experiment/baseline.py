@@ -105,9 +105,7 @@ def is_dirty(run: ExperimentRun) -> bool:
 
 def may_be_baseline(candidate: ExperimentRun, *, reason: str, head_sha: str | None, dirty: bool) -> bool:
     """Whether ``candidate`` may be the baseline (for ``reason``) of a run at ``head_sha`` (``dirty``: with
-    uncommitted changes). A run with uncommitted changes is labelled with a commit its code does not match, so
-    it is never a baseline for a clean run, nor a merge-base or branch baseline: only the ``previous`` local run
-    of a run that has uncommitted changes too, on the same commit."""
+    uncommitted changes), by the module docstring's rule for runs with uncommitted changes."""
     if not is_dirty(candidate):
         return True
     return reason == "previous" and dirty and head_sha is not None and candidate.ci.get("sha") == head_sha
@@ -328,9 +326,8 @@ def choose_baseline(
 ) -> Baseline | None:
     """The baseline to compare with, or None when there is none (the verdict is then neutral).
 
-    ``explicit_run_id`` (or the config's ``run_id``) is a run id, else a commit or branch (:func:`pick_named`).
-    ``require_passing=False`` (local dry runs) falls back on the previous local run on the branch whether or
-    not it passed, so successive local runs compare with each other.
+    ``explicit_run_id`` (or the config's ``run_id``) is a run id, else a commit or branch (:func:`pick_named`);
+    ``require_passing=False`` for a local dry run (:func:`pick_baseline`).
     """
     explicit = explicit_run_id or policy.run_id
     if explicit:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -39,7 +40,7 @@ class ShardSpec:
 
 
 def _rank_key(datapoint_id: str) -> tuple[bytes, str]:
-    return hashlib.sha256(datapoint_id.encode("utf-8")).digest(), datapoint_id
+    return hashlib.sha256(datapoint_id.encode()).digest(), datapoint_id
 
 
 def assign(ids: Sequence[str], total: int) -> dict[str, int]:
@@ -65,10 +66,7 @@ def shared_run_id(repository: str, workflow_run_id: str | int, experiment: str) 
 def missing_by_shard(missing_ids: Iterable[str], all_ids: Sequence[str], total: int) -> dict[int, int]:
     """How many missing datapoints each shard owes: ``{shard index: count}``."""
     shards = assign(all_ids, total)
-    counts: dict[int, int] = {}
-    for datapoint_id in missing_ids:
-        counts[shards[datapoint_id]] = counts.get(shards[datapoint_id], 0) + 1
-    return dict(sorted(counts.items()))
+    return dict(sorted(Counter(shards[datapoint_id] for datapoint_id in missing_ids).items()))
 
 
 def missing_message(run_id: str, missing: list[str], wanted: list[str], shard_count: int | None, waited: float) -> str:

@@ -37,7 +37,6 @@ __all__ = [
     "describe",
     "flips",
     "holm",
-    "mcnemar",
     "min_changes",
     "p_text",
     "regression_test",
@@ -116,13 +115,6 @@ def regression_test(worse: int, better: int) -> float:
     return tail / (1 << n)  # tail <= 2**n: at most 1
 
 
-def mcnemar(pass_to_fail: int, fail_to_pass: int) -> float:
-    """Exact McNemar test on the datapoints whose pass/fail changed: the sign test on the two directions."""
-    _check_count("pass_to_fail", pass_to_fail)
-    _check_count("fail_to_pass", fail_to_pass)
-    return sign_test(fail_to_pass, pass_to_fail)
-
-
 @dataclass(frozen=True, slots=True)
 class Flips:
     """Datapoints whose pass/fail changed between the baseline and the new run (ids in the new run's order)."""
@@ -131,17 +123,9 @@ class Flips:
     fail_to_pass: tuple[str, ...]
 
     @property
-    def n_pass_to_fail(self) -> int:
-        return len(self.pass_to_fail)
-
-    @property
-    def n_fail_to_pass(self) -> int:
-        return len(self.fail_to_pass)
-
-    @property
     def better_worse(self) -> tuple[int, int]:
         """``(fail→pass, pass→fail)``: the row :func:`assess` takes for pass/fail."""
-        return self.n_fail_to_pass, self.n_pass_to_fail
+        return len(self.fail_to_pass), len(self.pass_to_fail)
 
 
 def flips(
@@ -261,22 +245,8 @@ def assess(rows: Mapping[K, tuple[int, int]], *, alpha: float = DEFAULT_ALPHA) -
     a metric without changes keeps p = 1. The result has the keys of ``rows`` in their order.
     """
     _check_alpha(alpha)
-    raw: dict[K, float] = {}
-    for key, (better, worse) in rows.items():
-        raw[key] = sign_test(better, worse)
-    adjusted = holm({key: raw[key] for key, (better, worse) in rows.items() if better + worse > 0})
-    result: dict[K, Assessment] = {}
-    for key, (better, worse) in rows.items():
-        p_adjusted = adjusted.get(key, 1.0)
-        result[key] = Assessment(
-            better=better,
-            worse=worse,
-            p_value=raw[key],
-            p_adjusted=p_adjusted,
-            change=classify(better, worse, p_adjusted=p_adjusted, alpha=alpha),
-            alpha=alpha,
-        )
-    return result
+    raw = {key: sign_test(better, worse) for key, (better, worse) in rows.items()}
+    return _corrected(rows, raw, alpha=alpha, sides=2)
 
 
 def assess_regressions(rows: Mapping[K, tuple[int, int]], *, alpha: float = DEFAULT_ALPHA) -> dict[K, Assessment]:
@@ -285,22 +255,26 @@ def assess_regressions(rows: Mapping[K, tuple[int, int]], *, alpha: float = DEFA
     metric is ``worse`` when significant, else ``within noise`` or ``too few changes to tell`` (one-sided)."""
     _check_alpha(alpha)
     raw = {key: regression_test(worse, better) for key, (better, worse) in rows.items()}
+    # never better: with fewer worse than better changes the one-sided p is at least 0.5
+    return _corrected(rows, raw, alpha=alpha, sides=1)
+
+
+def _corrected(
+    rows: Mapping[K, tuple[int, int]], raw: Mapping[K, float], *, alpha: float, sides: int
+) -> dict[K, Assessment]:
+    """Each row's :class:`Assessment` from its raw p-value, Holm-corrected as :func:`assess` says."""
     adjusted = holm({key: raw[key] for key, (better, worse) in rows.items() if better + worse > 0})
     result: dict[K, Assessment] = {}
     for key, (better, worse) in rows.items():
         p_adjusted = adjusted.get(key, 1.0)
-        # never better: with fewer worse than better changes the one-sided p is at least 0.5
-        change = classify(better, worse, p_adjusted=p_adjusted, alpha=alpha, sides=1)
-        result[key] = Assessment(better, worse, raw[key], p_adjusted, change, alpha, sides=1)
+        change = classify(better, worse, p_adjusted=p_adjusted, alpha=alpha, sides=sides)
+        result[key] = Assessment(better, worse, raw[key], p_adjusted, change, alpha, sides)
     return result
 
 
 def describe(a: Assessment) -> str:
-    """The short text shown next to a status: the adjusted p-value, or why there is none worth showing.
-
-    ``"p = 0.003"``, ``"p = 0.21"``, ``"p < 0.001"`` (two significant digits), or ``"needs ≥ 6 changes, has 4"``
-    (``≥ 5`` for a one-sided regression test).
-    """
+    """The short text shown next to a status: the adjusted p-value as :func:`p_text` shows it, or why there is none
+    worth showing: ``"needs ≥ 6 changes, has 4"`` (``≥ 5`` for a one-sided regression test)."""
     if a.change is Change.TOO_FEW:
         return f"needs ≥ {min_changes(a.alpha, a.sides)} changes, has {a.changes}"
     return p_text(a.p_adjusted)

@@ -30,7 +30,7 @@ of this run's own outcomes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -138,10 +138,8 @@ def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, Evaluato
 
 def producer(metric: str, errors: Mapping[str, Any]) -> str | None:
     """The evaluator whose metric ``metric`` is: its own name, or ``name_key`` of a dict it returns."""
-    for name in sorted(errors, key=len, reverse=True):
-        if metric == name or metric.startswith(name + "_"):
-            return name
-    return None
+    names = [name for name in errors if metric == name or metric.startswith(name + "_")]
+    return max(names, default=None)  # the longest: each begins ``metric``, so a shorter one sorts first
 
 
 # ------------------------------------------------------------------------------------------ missing values
@@ -175,13 +173,19 @@ def unchecked_metrics(result: ExperimentResultSummary, metrics: Iterable[str]) -
 # ------------------------------------------------------------------------------------------------ comparison
 
 
-def _better_worse(delta: MetricDelta, presentation: Mapping[str, MetricConfig]) -> tuple[int, int] | None:
-    """The backend's improved/degraded counts, in the metric's direction (``None`` when it sent none)."""
-    improved, degraded = delta.improved_total, delta.degraded_total
-    if improved is None or degraded is None:
-        return None
-    lower = presentation.get(delta.metric_name, MetricConfig()).direction is Direction.LOWER
-    return (degraded, improved) if lower else (improved, degraded)
+def _better_worse(
+    comparison: RunComparisonResult, presentation: Mapping[str, MetricConfig], only: Container[str] | None = None
+) -> dict[MetricKey | str, tuple[int, int]]:
+    """Per compared metric (of ``only``, else all), the backend's improved/degraded counts in the metric's
+    direction; a metric the backend sent no counts for is left out."""
+    rows: dict[MetricKey | str, tuple[int, int]] = {}
+    for delta in comparison.metrics:
+        improved, degraded = delta.improved_total, delta.degraded_total
+        if improved is None or degraded is None or (only is not None and delta.metric_name not in only):
+            continue
+        lower = presentation.get(delta.metric_name, MetricConfig()).direction is Direction.LOWER
+        rows.setdefault(delta.key, (degraded, improved) if lower else (improved, degraded))
+    return rows
 
 
 def assess_comparison(
@@ -195,32 +199,22 @@ def assess_comparison(
     """Each compared metric's change told apart from noise: an exact sign test on the backend's improved and
     degraded counts (direction-aware), and with both runs' results a McNemar test on the datapoints that
     flipped between passing and failing (key :data:`PASS_FAIL`); Holm-corrected across all of them."""
-    rows: dict[MetricKey | str, tuple[int, int]] = {}
-    for delta in comparison.metrics:
-        counts = _better_worse(delta, presentation)
-        if counts is not None:
-            rows.setdefault(delta.key, counts)
+    rows = _better_worse(comparison, presentation)
     if old_result is not None and new_result is not None:
         flipped = flips(old_result.passed, old_result.failed, new_result.passed, new_result.failed)
-        rows[PASS_FAIL] = (len(flipped.fail_to_pass), len(flipped.pass_to_fail))
+        rows[PASS_FAIL] = flipped.better_worse
     return assess(rows, alpha=alpha)
 
 
 # ----------------------------------------------------------------------------------------------------- gates
 
 
-def _drop(delta: MetricDelta, higher_is_better: bool) -> float | None:
-    """How much worse the metric got (positive = worse), from the backend's difference."""
-    if delta.difference is None:
-        return None
-    return -delta.difference if higher_is_better else delta.difference
-
-
 def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool) -> list[str]:
     """The gate's bounds that the backend's numbers for ``delta`` exceed, in words."""
     hits: list[str] = []
-    drop = _drop(delta, higher)
-    change = delta.percentage_change
+    difference, change = delta.difference, delta.percentage_change
+    # how much worse the metric got (positive = worse), from the backend's difference and percentage change
+    drop = None if difference is None else (-difference if higher else difference)
     worse_pct = None if change is None else (-change if higher else change)
     degraded = delta.degraded_count if higher else delta.improved_count
     if gate.max_drop is not None and drop is not None and drop > gate.max_drop:
@@ -241,12 +235,7 @@ def assess_gates(
 ) -> dict[MetricKey | str, Assessment]:
     """Did each gated metric get worse? The one-sided regression test on the backend's improved/degraded counts
     (direction-aware), Holm-corrected over the gated metrics only: an ungated metric never dilutes a gate."""
-    rows: dict[MetricKey | str, tuple[int, int]] = {}
-    for delta in comparison.metrics:
-        counts = _better_worse(delta, presentation) if delta.metric_name in gates else None
-        if counts is not None:
-            rows.setdefault(delta.key, counts)
-    return assess_regressions(rows, alpha=alpha)
+    return assess_regressions(_better_worse(comparison, presentation, only=gates), alpha=alpha)
 
 
 def _evidence(found: Assessment | None, shared: int) -> str:

@@ -24,7 +24,6 @@ from honeyhive_experiment.significance import (
     describe,
     flips,
     holm,
-    mcnemar,
     min_changes,
     regression_test,
     sign_test,
@@ -79,14 +78,6 @@ def test_sign_test_equals_scipy_binomtest(improved: int, degraded: int) -> None:
     assert math.isclose(sign_test(improved, degraded), expected, rel_tol=1e-9)
 
 
-@pytest.mark.parametrize(("pass_to_fail", "fail_to_pass"), REFERENCE_CASES)
-def test_mcnemar_equals_scipy_binomtest(pass_to_fail: int, fail_to_pass: int) -> None:
-    stats = pytest.importorskip("scipy.stats")
-    n = pass_to_fail + fail_to_pass
-    expected = stats.binomtest(min(pass_to_fail, fail_to_pass), n, 0.5, alternative="two-sided").pvalue
-    assert math.isclose(mcnemar(pass_to_fail, fail_to_pass), expected, rel_tol=1e-9)
-
-
 # Exact values (powers of two in the denominator, so exactly representable): p = min(1, 2 * sum_{i<=k} C(n, i) / 2^n)
 EXACT_CASES = [
     (0, 0, 1.0),  # no changes: nothing to test
@@ -109,7 +100,6 @@ EXACT_CASES = [
 @pytest.mark.parametrize(("improved", "degraded", "expected"), EXACT_CASES)
 def test_sign_test_exact_values(improved: int, degraded: int, expected: float) -> None:
     assert sign_test(improved, degraded) == expected
-    assert mcnemar(improved, degraded) == expected
 
 
 def test_unanimous_10000_underflows_to_zero_without_error() -> None:
@@ -129,8 +119,6 @@ def test_sign_test_is_symmetric_and_a_probability(a: int, b: int) -> None:
     [
         (lambda: sign_test(-1, 3), r"^improved must be a count \(>= 0\), got -1$"),
         (lambda: sign_test(3, -1), r"^degraded must be a count"),
-        (lambda: mcnemar(-1, 3), r"^pass_to_fail must be a count"),
-        (lambda: mcnemar(3, -1), r"^fail_to_pass must be a count"),
     ],
 )
 def test_negative_counts_are_rejected(call: Callable[[], float], message: str) -> None:
@@ -430,7 +418,7 @@ def test_flips_between_two_runs() -> None:
     )
     # a passed twice, e failed twice; gone / new-* are in one run only
     assert result == Flips(pass_to_fail=("b", "c"), fail_to_pass=("d", "f"))
-    assert (result.n_pass_to_fail, result.n_fail_to_pass) == (2, 2)
+    assert result.better_worse == (2, 2)
 
 
 def test_flips_keep_the_new_runs_order_and_drop_duplicates() -> None:
@@ -480,7 +468,7 @@ def test_flips_feed_mcnemar_and_assess() -> None:
         old_passed, old_failed, new_passed=[*old_passed[7:], "f0"], new_failed=old_passed[:7] + old_failed[1:]
     )
     assert result.better_worse == (1, 7)
-    assert mcnemar(result.n_pass_to_fail, result.n_fail_to_pass) == 0.0703125
+    assert sign_test(*result.better_worse) == 0.0703125  # McNemar's exact test is the sign test on the flips
     assert assess({"pass/fail": result.better_worse})["pass/fail"].change is Change.WITHIN_NOISE
 
 

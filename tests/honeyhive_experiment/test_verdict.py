@@ -434,6 +434,16 @@ CASES: list[tuple[str, Callable[[], Decision], Verdict, Sequence[str]]] = [
         ["every datapoint"],
     ),
     (
+        "no difference (the backend sent none): max_drop cannot be hit",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=12) | {"difference": None}),
+            gates={"accuracy": GateRule(max_drop=0.05)},
+        ),
+        Verdict.PASS,
+        ["every datapoint"],
+    ),
+    (
         "lower is better: max_drop is checked on the rise",
         lambda: judge(
             summary(metrics={"latency": IDS}),
@@ -761,6 +771,9 @@ def test_assess_gates_is_one_sided_holm_over_the_gated_metrics_only_and_directio
     assert found[("accuracy", "answer")].change is Change.WORSE
     assert found[("accuracy", "answer")].sides == 1
     assert assess_gates(comparison(delta(counts=False)), gates, {}, alpha=0.05) == {}
+    # a metric not gated, or without counts, is passed over, not the end of the gated ones
+    later = comparison(delta("judge"), delta(counts=False, event="retrieval"), delta("accuracy"))
+    assert list(assess_gates(later, gates, {}, alpha=0.05)) == [("accuracy", "answer")]
     strict = assess_gates(compared, gates, {}, alpha=0.01)[("accuracy", "answer")]
     assert (strict.alpha, strict.change) == (0.01, Change.TOO_FEW)  # one-sided at 0.01 needs 7
 
@@ -795,6 +808,8 @@ def test_pass_fail_flips_are_a_mcnemar_row() -> None:
 
 def test_metrics_without_counts_are_not_assessed() -> None:
     assert assess_comparison(comparison(delta(counts=False)), {}, alpha=0.05) == {}
+    later = comparison(delta("recall", counts=False), delta())  # passed over, not the end of the metrics
+    assert list(assess_comparison(later, {}, alpha=0.05)) == [("accuracy", "answer")]
 
 
 COUNTS: list[tuple[str, dict[str, Any], tuple[int, int] | None]] = [
