@@ -8,8 +8,7 @@ it parsed from ``GITHUB_EVENT_PATH`` (see :func:`load_event_payload`)::
     settings = Settings.from_mapping(env, event_payload=payload)
 
 The ``run`` command builds the same model from its flags with :meth:`Settings.from_args` (``command="run"``):
-no GitHub context, the HoneyHive key and URL from ``HH_API_KEY``/``HH_API_URL`` (or ``HONEYHIVE_API_KEY``/
-``HONEYHIVE_SERVER_URL``/``HH_SERVER_URL``), ``report.json`` only where ``--report`` says.
+no GitHub context, the HoneyHive variables below, ``report.json`` only where ``--report`` says.
 
 Inputs and their environment variables
 --------------------------------------
@@ -272,11 +271,9 @@ class Settings(BaseModel):
     def from_args(cls, flags: Mapping[str, Any], env: Mapping[str, str]) -> Self:
         """The ``run`` command: its flags (``vars()`` of the parsed arguments: ``config``,
         ``working_directory``, ``dry_run``, ``baseline_run_id``, ``report``, ``html``, ``no_html``, ``server_url``,
-        ``install``, ``base``)
-        and the HoneyHive variables of ``env`` (``HH_API_KEY`` or ``HONEYHIVE_API_KEY``, ``HH_API_URL``,
-        ``HONEYHIVE_SERVER_URL`` or ``HH_SERVER_URL``: the SDK's, as ``evaluate()`` reads them). No GitHub context:
-        a local run learns its branch and commit from git.
-        Raises :class:`SettingsError` naming the flag or variable."""
+        ``install``, ``base``, ``trials``) and the HoneyHive variables of ``env`` (the module docstring's, by
+        :mod:`~honeyhive_experiment.connection`'s names). No GitHub context: a local run learns its branch and
+        commit from git. Raises :class:`SettingsError` naming the flag or variable."""
         values: dict[str, Any] = {"command": "run", "dry_run": bool(flags.get("dry_run"))}
         renamed = {"report": "report_path", "html": "html_path"}
         for name in ("config", "working_directory", "report", "html"):
