@@ -202,7 +202,7 @@ class Settings(BaseModel):
     ci: CiContext = CiContext()
     """Where the run comes from (repository, branch, commit, pull request, merge base): ``metadata.ci``."""
 
-    # the runner's own context
+    # the runner's own context: github_context's values of these names, which from_mapping keeps as they are
     run_id: int | None = None  # GITHUB_RUN_ID
     github_server_url: str = DEFAULT_GITHUB_SERVER_URL  # GITHUB_SERVER_URL (GitHub Enterprise: its own)
     github_api_url: str = DEFAULT_GITHUB_API_URL  # GITHUB_API_URL
@@ -231,7 +231,8 @@ class Settings(BaseModel):
             )
         context = github_context(env, event_payload)
         values["ci"] = ci_context(context)
-        values.update({name: context[name] for name in _RUNNER_CONTEXT if name in context})
+        # what has a field of its name here (the runner's own context) is kept as it is; the rest is only ci's
+        values.update({name: value for name, value in context.items() if name in cls.model_fields})
         values.update(_common(env))
         values["in_actions"] = True
         settings = cls(**values)
@@ -362,20 +363,6 @@ class Settings(BaseModel):
     def with_ci(self, **changes: Any) -> Settings:
         """A copy whose :attr:`ci` has ``changes`` (what git or GitHub told about the checkout)."""
         return self.model_copy(update={"ci": self.ci.model_copy(update=changes)})
-
-
-_RUNNER_CONTEXT: Final = (
-    "run_id",
-    "github_server_url",
-    "github_api_url",
-    "workspace",
-    "output_path",
-    "step_summary_path",
-    "debug",
-    "is_fork",
-    "triggering_run",
-)
-"""What :func:`github_context` reads that Settings keeps as it is (the rest becomes :attr:`Settings.ci`)."""
 
 
 def parse_bool(value: str, name: str) -> bool:
