@@ -1,10 +1,6 @@
 """What :func:`~honeyhive_experiment.evaluate` returns: the backend's summary of a run, this run's own outcomes,
-and whether the evaluation succeeded, judged by the command line's rule.
-
-:attr:`ExperimentResult.success` is the backend's ``success`` unless the evaluation itself broke
-(:attr:`ExperimentResult.broken`, the rule and words of :func:`~honeyhive_experiment.verdict.broken`). The
-backend's own verdict stays ``result.summary.success``. :attr:`ExperimentResult.errors` lists every function
-and evaluator error, datapoint by datapoint. Nothing is aggregated here: counts of the run's own outcomes and
+and whether the evaluation succeeded, judged by the command line's rule (:attr:`ExperimentResult.success` and
+:attr:`~ExperimentResult.broken` say how). Nothing is aggregated here: counts of the run's own outcomes and
 differences of the backend's id lists only.
 """
 
@@ -98,7 +94,7 @@ class ExperimentResult:
 
     @property
     def success(self) -> bool:
-        """The backend's ``success`` (also :attr:`summary`'s), and nothing in :attr:`broken`."""
+        """The backend's ``success`` (its own verdict stays ``summary.success``), and nothing in :attr:`broken`."""
         return self.summary.success and not self.broken
 
     @property

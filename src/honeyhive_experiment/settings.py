@@ -8,8 +8,7 @@ it parsed from ``GITHUB_EVENT_PATH`` (see :func:`load_event_payload`)::
     settings = Settings.from_mapping(env, event_payload=payload)
 
 The ``run`` command builds the same model from its flags with :meth:`Settings.from_args` (``command="run"``):
-no GitHub context, the HoneyHive key and URL from ``HH_API_KEY``/``HH_API_URL`` (or ``HONEYHIVE_API_KEY``/
-``HONEYHIVE_SERVER_URL``/``HH_SERVER_URL``), ``report.json`` only where ``--report`` says.
+no GitHub context, the HoneyHive variables below, ``report.json`` only where ``--report`` says.
 
 Inputs and their environment variables
 --------------------------------------
@@ -115,36 +114,7 @@ _SHARD = re.compile(r"([0-9]+)\s*/\s*([0-9]+)")
 _E = TypeVar("_E", bound=StrEnum)
 
 
-# ---------------------------------------------------------------------------------------------------- the inputs
-
-
-@dataclass(frozen=True, slots=True)
-class ActionInput:
-    """One input of ``action.yml``: its kebab-case ``name``, the variable ``runs.env`` maps it to, and
-    the ``default`` ``action.yml`` declares, as text (``None``: no default)."""
-
-    name: str
-    env: str
-    default: str | None = None
-
-
-INPUTS: Final[tuple[ActionInput, ...]] = (
-    ActionInput("api-key", "HH_API_KEY"),
-    ActionInput("server-url", "HH_API_URL", DEFAULT_SERVER_URL),
-    ActionInput("app-url", "HONEYHIVE_APP_URL"),
-    ActionInput("config", "HONEYHIVE_EXPERIMENT_CONFIG", DEFAULT_CONFIG_PATH),
-    ActionInput("github-token", "GITHUB_TOKEN", "${{ github.token }}"),
-    ActionInput("baseline-run-id", "HONEYHIVE_EXPERIMENT_BASELINE_RUN_ID"),
-    ActionInput("mode", "HONEYHIVE_EXPERIMENT_MODE", "all"),
-    ActionInput("shard", "HONEYHIVE_EXPERIMENT_SHARD"),
-    ActionInput("dry-run", "HONEYHIVE_EXPERIMENT_DRY_RUN", "false"),
-    ActionInput("comment-mode", "HONEYHIVE_EXPERIMENT_COMMENT_MODE", "update"),
-    ActionInput("working-directory", "HONEYHIVE_EXPERIMENT_WORKING_DIRECTORY", "."),
-    ActionInput("fail-on-error", "HONEYHIVE_EXPERIMENT_FAIL_ON_ERROR", "true"),
-    ActionInput("install", "HONEYHIVE_EXPERIMENT_INSTALL"),
-    ActionInput("trials", "HONEYHIVE_EXPERIMENT_TRIALS"),
-)
-_ENV: Final = {spec.name: spec.env for spec in INPUTS}
+# ------------------------------------------------------------------------------------------- outputs and modes
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +202,7 @@ class Settings(BaseModel):
     ci: CiContext = CiContext()
     """Where the run comes from (repository, branch, commit, pull request, merge base): ``metadata.ci``."""
 
-    # the runner's own context
+    # the runner's own context: github_context's values of these names, which from_mapping keeps as they are
     run_id: int | None = None  # GITHUB_RUN_ID
     github_server_url: str = DEFAULT_GITHUB_SERVER_URL  # GITHUB_SERVER_URL (GitHub Enterprise: its own)
     github_api_url: str = DEFAULT_GITHUB_API_URL  # GITHUB_API_URL
@@ -251,9 +221,9 @@ class Settings(BaseModel):
         """Read the inputs (by the names in :data:`INPUTS`) and the GitHub context from ``env``, and the
         event from ``event_payload`` (the parsed ``GITHUB_EVENT_PATH`` file). Raises :class:`SettingsError`."""
         values: dict[str, Any] = {}
-        for name, read in _READ_INPUT.items():
-            if (text := env_text(env, _ENV[name])) is not None:
-                values[name.replace("-", "_")] = read(text, name)
+        for spec in INPUTS:
+            if (text := env_text(env, spec.env)) is not None:
+                values[spec.name.replace("-", "_")] = spec.read(text, spec.name)
         if values.get("shard") is not None and values.get("mode", Mode.ALL) not in (Mode.RUN, Mode.REPORT):
             raise SettingsError(
                 "shard",
@@ -261,7 +231,8 @@ class Settings(BaseModel):
             )
         context = github_context(env, event_payload)
         values["ci"] = ci_context(context)
-        values.update({name: context[name] for name in _RUNNER_CONTEXT if name in context})
+        # what has a field of its name here (the runner's own context) is kept as it is; the rest is only ci's
+        values.update({name: value for name, value in context.items() if name in cls.model_fields})
         values.update(_common(env))
         values["in_actions"] = True
         settings = cls(**values)
@@ -272,11 +243,9 @@ class Settings(BaseModel):
     def from_args(cls, flags: Mapping[str, Any], env: Mapping[str, str]) -> Self:
         """The ``run`` command: its flags (``vars()`` of the parsed arguments: ``config``,
         ``working_directory``, ``dry_run``, ``baseline_run_id``, ``report``, ``html``, ``no_html``, ``server_url``,
-        ``install``, ``base``)
-        and the HoneyHive variables of ``env`` (``HH_API_KEY`` or ``HONEYHIVE_API_KEY``, ``HH_API_URL``,
-        ``HONEYHIVE_SERVER_URL`` or ``HH_SERVER_URL``: the SDK's, as ``evaluate()`` reads them). No GitHub context:
-        a local run learns its branch and commit from git.
-        Raises :class:`SettingsError` naming the flag or variable."""
+        ``install``, ``base``, ``trials``) and the HoneyHive variables of ``env`` (the module docstring's, by
+        :mod:`~honeyhive_experiment.connection`'s names). No GitHub context: a local run learns its branch and
+        commit from git. Raises :class:`SettingsError` naming the flag or variable."""
         values: dict[str, Any] = {"command": "run", "dry_run": bool(flags.get("dry_run"))}
         renamed = {"report": "report_path", "html": "html_path"}
         for name in ("config", "working_directory", "report", "html"):
@@ -396,20 +365,6 @@ class Settings(BaseModel):
         return self.model_copy(update={"ci": self.ci.model_copy(update=changes)})
 
 
-_RUNNER_CONTEXT: Final = (
-    "run_id",
-    "github_server_url",
-    "github_api_url",
-    "workspace",
-    "output_path",
-    "step_summary_path",
-    "debug",
-    "is_fork",
-    "triggering_run",
-)
-"""What :func:`github_context` reads that Settings keeps as it is (the rest becomes :attr:`Settings.ci`)."""
-
-
 def parse_bool(value: str, name: str) -> bool:
     """``true/false``, ``yes/no``, ``on/off``, ``1/0`` in any case; :class:`SettingsError` naming the
     input otherwise."""
@@ -421,7 +376,7 @@ def parse_bool(value: str, name: str) -> bool:
     raise SettingsError(name, f"expected true or false, got {quote(value)}")
 
 
-# ---------------------------------------------------------------------------------------------------- parsing
+# ------------------------------------------------------------- parsing: the inputs, the flags, the environment
 
 
 def _secret(value: str, name: str, kind: Literal["input", "environment"] = "input") -> SecretStr:
@@ -482,24 +437,36 @@ def _install_arguments(value: str, name: str, kind: Literal["input", "flag"] = "
         raise SettingsError(name, f"cannot split {quote(value)} into arguments: {exc}", kind=kind) from None
 
 
-# how each input is read: its value (stripped, not empty) and its name → the setting of the same name
-# (``server-url`` → ``server_url``); in this order, so the first bad one is the one reported
-_READ_INPUT: Final[dict[str, Callable[[str, str], Any]]] = {
-    "api-key": _secret,
-    "server-url": http_url,
-    "config": _path,
-    "github-token": _secret,
-    "baseline-run-id": _run_id,
-    "mode": _choice(Mode),
-    "shard": _shard,
-    "dry-run": parse_bool,
-    "comment-mode": _choice(CommentMode),
-    "working-directory": _path,
-    "fail-on-error": parse_bool,
-    "install": _install_arguments,
-    "app-url": http_url,
-    "trials": _trials,
-}
+@dataclass(frozen=True, slots=True)
+class ActionInput:
+    """One input of ``action.yml``: its kebab-case ``name``, the variable ``runs.env`` maps it to, how its value
+    (stripped, not empty) and its name are ``read`` into the setting of the same name (``server-url`` →
+    ``server_url``), and the ``default`` ``action.yml`` declares, as text (``None``: no default)."""
+
+    name: str
+    env: str
+    read: Callable[[str, str], Any]
+    default: str | None = None
+
+
+# in action.yml's order, which is also the order they are read in: the first bad one is the one reported
+INPUTS: Final[tuple[ActionInput, ...]] = (
+    ActionInput("api-key", "HH_API_KEY", _secret),
+    ActionInput("server-url", "HH_API_URL", http_url, DEFAULT_SERVER_URL),
+    ActionInput("app-url", "HONEYHIVE_APP_URL", http_url),
+    ActionInput("config", "HONEYHIVE_EXPERIMENT_CONFIG", _path, DEFAULT_CONFIG_PATH),
+    ActionInput("github-token", "GITHUB_TOKEN", _secret, "${{ github.token }}"),
+    ActionInput("baseline-run-id", "HONEYHIVE_EXPERIMENT_BASELINE_RUN_ID", _run_id),
+    ActionInput("mode", "HONEYHIVE_EXPERIMENT_MODE", _choice(Mode), "all"),
+    ActionInput("shard", "HONEYHIVE_EXPERIMENT_SHARD", _shard),
+    ActionInput("dry-run", "HONEYHIVE_EXPERIMENT_DRY_RUN", parse_bool, "false"),
+    ActionInput("comment-mode", "HONEYHIVE_EXPERIMENT_COMMENT_MODE", _choice(CommentMode), "update"),
+    ActionInput("working-directory", "HONEYHIVE_EXPERIMENT_WORKING_DIRECTORY", _path, "."),
+    ActionInput("fail-on-error", "HONEYHIVE_EXPERIMENT_FAIL_ON_ERROR", parse_bool, "true"),
+    ActionInput("install", "HONEYHIVE_EXPERIMENT_INSTALL", _install_arguments),
+    ActionInput("trials", "HONEYHIVE_EXPERIMENT_TRIALS", _trials),
+)
+_ENV: Final = {spec.name: spec.env for spec in INPUTS}
 
 
 def _check_install(settings: Settings, name: str, kind: Literal["input", "flag"]) -> None:
