@@ -20,7 +20,7 @@ Where this module deliberately differs from the SDK (1.7.0), it is kinder and sa
   collision is reported (the SDK lets whichever thread finishes last win).
 
 This module does no I/O and knows nothing about tracing or HTTP; the runner calls
-:func:`run_evaluators` (or :func:`arun_evaluators`) and attaches ``outcome.metrics`` to the datapoint.
+:func:`run_evaluators` and attaches ``outcome.metrics`` to the datapoint.
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ __all__ = [
     "EvaluatorError",
     "EvaluatorSignatureError",
     "MetricValue",
-    "arun_evaluators",
     "evaluator_name",
     "normalize_result",
     "run_evaluators",
@@ -328,23 +327,11 @@ def _call_sync(name: str, call: Callable[[], object]) -> _Verdict | Callable[[],
     return _verdict(name, raw)
 
 
-_Prepared: TypeAlias = list[tuple[str, _Verdict | Callable[[], object], bool]]
-"""Each evaluator's :func:`_prepare`, in evaluator order."""
-_Started: TypeAlias = list[_Verdict | Callable[[], object]]
-"""Each evaluator's verdict once the sync ones were called, or the call still to await."""
-
-
-def _pending(prepared: _Prepared, started: _Started) -> dict[int, tuple[str, Callable[[], object]]]:
-    """The evaluators still to await, by position: the async ones, and sync ones that returned a coroutine."""
-    return {index: (prepared[index][0], step) for index, step in enumerate(started) if not isinstance(step, tuple)}
-
-
-def _merge(prepared: _Prepared, started: _Started, awaited: Mapping[int, _Verdict]) -> EvaluationOutcome:
+def _merge(names: Iterable[str], verdicts: Iterable[_Verdict]) -> EvaluationOutcome:
     """Combine per-evaluator verdicts in evaluator order; on a metric name collision the first value stays."""
     outcome = EvaluationOutcome()
     owner: dict[str, str] = {}
-    for index, ((name, _, _), step) in enumerate(zip(prepared, started, strict=True)):
-        metrics, errors = step if isinstance(step, tuple) else awaited[index]
+    for name, (metrics, errors) in zip(names, verdicts, strict=True):
         outcome.errors.extend(errors)
         for key, value in metrics.items():
             if key in owner:
@@ -381,25 +368,8 @@ def run_evaluators(
     started = [
         step if is_async or isinstance(step, tuple) else _call_sync(name, step) for name, step, is_async in prepared
     ]
-    pending = _pending(prepared, started)
-    return _merge(prepared, started, _run_in_fresh_loop(pending) if pending else {})
-
-
-async def arun_evaluators(
-    evaluators: Iterable[Callable[..., Any] | Evaluator],
-    outputs: Any,
-    inputs: Any,
-    ground_truth: Any = None,
-) -> EvaluationOutcome:
-    """:func:`run_evaluators` for callers already inside an event loop: same metrics, same errors.
-
-    Async evaluators are awaited concurrently on the caller's loop; sync ones run one after another,
-    in list order, in a worker thread (``asyncio.to_thread``) so that they do not block the loop.
-    """
-    prepared = [_prepare(item, outputs, inputs, ground_truth) for item in evaluators]
-    started = [
-        step if is_async or isinstance(step, tuple) else await asyncio.to_thread(_call_sync, name, step)
-        for name, step, is_async in prepared
-    ]
-    pending = _pending(prepared, started)
-    return _merge(prepared, started, await _gather(pending) if pending else {})
+    # still to await, by position: the async evaluators, and sync ones that returned a coroutine
+    pending = {index: (prepared[index][0], step) for index, step in enumerate(started) if not isinstance(step, tuple)}
+    awaited = _run_in_fresh_loop(pending) if pending else {}
+    verdicts = [step if isinstance(step, tuple) else awaited[index] for index, step in enumerate(started)]
+    return _merge([name for name, _, _ in prepared], verdicts)

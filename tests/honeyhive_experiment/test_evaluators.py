@@ -23,7 +23,6 @@ from honeyhive_experiment.evaluators import (
     Evaluator,
     EvaluatorError,
     EvaluatorSignatureError,
-    arun_evaluators,
     evaluator_name,
     normalize_result,
     run_evaluators,
@@ -525,36 +524,11 @@ def test_evaluators_see_the_callers_context_variables() -> None:
         CURRENT.set("span-from-loop")
         return run_evaluators([sees_context, sync_sees_context], OUTPUTS, INPUTS)
 
-    async def in_loop_async() -> EvaluationOutcome:
-        CURRENT.set("span-from-arun")
-        return await arun_evaluators([sees_context, sync_sees_context], OUTPUTS, INPUTS)
-
     with ThreadPoolExecutor(max_workers=1) as pool:
         from_worker = pool.submit(in_thread).result()
 
     assert from_worker.metrics == {"sees_context": "span-from-worker", "sync_sees_context": "span-from-worker"}
     assert asyncio.run(in_loop()).metrics == {"sees_context": "span-from-loop", "sync_sees_context": "span-from-loop"}
-    assert asyncio.run(in_loop_async()).metrics == {
-        "sees_context": "span-from-arun",
-        "sync_sees_context": "span-from-arun",
-    }
-
-
-def test_arun_evaluators_matches_run_evaluators() -> None:
-    evaluators: list[Any] = [
-        exact_match,
-        boom,
-        async_boom,
-        AsyncJudge(),
-        legacy_two_args,
-        needs_ground_truth,
-        Recorder(),
-    ]
-
-    for ground_truth in (None, GROUND_TRUTH):
-        expected = run_evaluators(evaluators, OUTPUTS, INPUTS, ground_truth)
-        assert asyncio.run(arun_evaluators(evaluators, OUTPUTS, INPUTS, ground_truth)) == expected
-        assert expected.metrics  # not vacuous
 
 
 def test_no_evaluators_no_metrics() -> None:
