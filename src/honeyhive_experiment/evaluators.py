@@ -35,8 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias, TypeGuard
 
-from honeyhive_experiment.calling import callable_name as evaluator_name
-from honeyhive_experiment.calling import inspect_callable
+from honeyhive_experiment.calling import callable_name, inspect_callable
 from honeyhive_experiment.errors import EvaluatorSignatureError
 
 __all__ = [
@@ -49,7 +48,6 @@ __all__ = [
     "EvaluatorError",
     "EvaluatorSignatureError",
     "MetricValue",
-    "evaluator_name",
     "normalize_result",
     "run_evaluators",
 ]
@@ -196,7 +194,7 @@ class Evaluator:
 
     @classmethod
     def from_callable(cls, fn: Callable[..., Any] | Evaluator, name: str | None = None) -> Evaluator:
-        """Inspect ``fn``; ``name`` overrides :func:`evaluator_name`. An :class:`Evaluator` is returned as is
+        """Inspect ``fn``; ``name`` overrides :func:`callable_name`. An :class:`Evaluator` is returned as is
         (renamed if ``name`` is given).
 
         Raises :class:`EvaluatorSignatureError` when ``fn`` is not callable or cannot be called with
@@ -307,7 +305,7 @@ def _prepare(
     try:
         evaluator = Evaluator.from_callable(item)
     except EvaluatorSignatureError as exc:
-        return evaluator_name(item), _failure(evaluator_name(item), exc), False
+        return callable_name(item), _failure(callable_name(item), exc), False
     args = evaluator.arguments(outputs, inputs, ground_truth)
     if args is None:
         return evaluator.name, _missing_ground_truth(evaluator.name), False

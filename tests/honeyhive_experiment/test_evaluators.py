@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from honeyhive_experiment.calling import callable_name
 from honeyhive_experiment.evaluators import (
     COLLISION,
     MISSING_GROUND_TRUTH,
@@ -23,7 +24,6 @@ from honeyhive_experiment.evaluators import (
     Evaluator,
     EvaluatorError,
     EvaluatorSignatureError,
-    evaluator_name,
     normalize_result,
     run_evaluators,
 )
@@ -104,12 +104,12 @@ def test_evaluator_name_prefers_name_attribute_then_dunder_name_then_class() -> 
     named = functools.partial(plain)
     named.name = "custom"  # type: ignore[attr-defined]
 
-    assert evaluator_name(plain) == "plain"
-    assert evaluator_name(AsyncJudge()) == "judge"
-    assert evaluator_name(Recorder()) == "Recorder"
-    assert evaluator_name(named) == "custom"
-    assert evaluator_name(functools.partial(plain)) == "plain"
-    assert evaluator_name(lambda o, i: 1) == "<lambda>"
+    assert callable_name(plain) == "plain"
+    assert callable_name(AsyncJudge()) == "judge"
+    assert callable_name(Recorder()) == "Recorder"
+    assert callable_name(named) == "custom"
+    assert callable_name(functools.partial(plain)) == "plain"
+    assert callable_name(lambda o, i: 1) == "<lambda>"
 
 
 def test_a_non_string_name_attribute_is_ignored() -> None:
@@ -119,7 +119,7 @@ def test_a_non_string_name_attribute_is_ignored() -> None:
         def __call__(self, outputs: Any, inputs: Any) -> int:
             return 1
 
-    assert evaluator_name(Odd()) == "Odd"
+    assert callable_name(Odd()) == "Odd"
 
 
 def test_display_name_overrides_and_names_the_metric() -> None:
