@@ -12,8 +12,6 @@ __all__ = ["ProgressPrinter"]
 
 
 class ProgressPrinter:
-    """A bar on a terminal; a line every 10% (or 15 s) in CI logs."""
-
     def __init__(self, stream: TextIO, interactive: bool) -> None:
         self._stream = stream
         self._interactive = interactive
