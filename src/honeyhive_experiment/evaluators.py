@@ -12,7 +12,8 @@ work unchanged:
 Where this module deliberately differs from the SDK (1.7.0), it is kinder and says so:
 
 * a legacy two-parameter evaluator ``(outputs, inputs)`` is called with two arguments even when the
-  datapoint has ground truth (the SDK passes three and the metric silently disappears);
+  datapoint has ground truth (the SDK passes three: it fails with TypeError on every labelled datapoint and
+  the metric silently disappears);
 * non-finite floats (NaN, ±inf) are not metrics: they are dropped and reported;
 * every lost metric is reported in :attr:`EvaluationOutcome.errors` instead of being logged only
   with ``verbose=True``;
@@ -135,7 +136,8 @@ def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tup
 
 
 def normalize_result(name: str, raw: object) -> dict[str, MetricValue]:
-    """Turn an evaluator's return value into metrics, by HoneyHive's rules (same as the SDK's ``from_raw``).
+    """Turn an evaluator's return value into metrics, by HoneyHive's rules (same as the SDK's ``from_raw``, but for
+    non-finite floats: the module's docstring).
 
     * a 1-element list or tuple is unwrapped first (the SDK's ``@evaluator`` returns ``(score,)``);
     * ``None`` → ``{}``;
@@ -144,9 +146,6 @@ def normalize_result(name: str, raw: object) -> dict[str, MetricValue]:
       (converted with ``str``; ``None`` is skipped), every other scalar value under key ``k`` →
       ``name + "_" + str(k)``; non-scalar values are dropped;
     * anything else → ``{}``.
-
-    One deliberate difference from the SDK: a NaN or infinite float is dropped (it is not a comparable
-    metric). :func:`run_evaluators` reports such drops in ``errors``.
     """
     metrics, _ = _normalize(name, raw)
     return metrics
@@ -165,8 +164,7 @@ class Evaluator:
     * ground truth present (not ``None``) and the evaluator accepts three positional arguments →
       ``(outputs, inputs, ground_truth)``;
     * ground truth present but the evaluator accepts only two (a legacy ``(outputs, inputs)``
-      evaluator) → ``(outputs, inputs)``. The official SDK passes three here and the evaluator fails
-      with TypeError on every labelled datapoint; this is a deliberate improvement;
+      evaluator) → ``(outputs, inputs)``, unlike the SDK (see the module's docstring);
     * no ground truth → ``(outputs, inputs)``; an evaluator whose third parameter has no default is
       then not called at all and a :data:`MISSING_GROUND_TRUTH` error is reported (declare
       ``ground_truth=None`` to run on unlabelled datapoints).
