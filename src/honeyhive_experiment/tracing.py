@@ -548,9 +548,6 @@ class DatapointTracer:
     def session_id(self) -> str:
         return self.ids.session_id
 
-    def _base_attributes(self, name: str, event_type: str) -> dict[str, AttributeValue]:
-        return {**self._id_attributes, "honeyhive_event_type": event_type, "honeyhive_event_name": name}
-
     @contextmanager
     def activate(self) -> Iterator[None]:
         """Put this datapoint's ids into the current context's baggage while the block runs: ours, and the official
@@ -578,7 +575,8 @@ class DatapointTracer:
         config: Mapping[str, Any] | None = None,
     ) -> Iterator[ApiSpan]:
         """Open a span of this datapoint (``event_type`` one of chain, model, tool)."""
-        attributes = self._base_attributes(name, event_type)
+        attributes: dict[str, AttributeValue] = dict(self._id_attributes)
+        attributes.update(honeyhive_event_type=event_type, honeyhive_event_name=name)
         attributes.update(flatten("honeyhive_inputs", inputs))
         attributes.update(flatten("honeyhive_metadata", metadata))
         attributes.update(flatten("honeyhive_config", config))
