@@ -202,9 +202,7 @@ def _unlimited_provider(service_name: str = "honeyhive-experiment") -> TracerPro
 @contextmanager
 def routed_provider() -> Iterator[TracerProvider]:
     """A tracer provider for one run's instrumentations: a span opened through it inside a datapoint goes to that
-    datapoint's session. Closed after the run, so an instrumentation its package cannot fully switch off (its
-    wrappers left in place: OpenLLMetry's openai 0.62) sends nothing more, and switching it on again for the next
-    run in the process does not send each call twice."""
+    datapoint's session. Closed after the run: why, :mod:`~honeyhive_experiment.instrumentation` says."""
     routes = _Routes()
     provider = _unlimited_provider()
     provider.add_span_processor(routes)
