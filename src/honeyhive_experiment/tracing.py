@@ -214,7 +214,7 @@ def routed_provider() -> Iterator[TracerProvider]:
 
 _GLOBAL_ROUTES = _Routes()
 _global_lock = threading.Lock()
-_global_provider: trace.TracerProvider | None = None
+_globally_routed = False  # route_global_spans has run
 
 
 def route_global_spans() -> None:
@@ -226,14 +226,14 @@ def route_global_spans() -> None:
     ``TracerProvider``) gets our processor as well, and its own exporters still see every span. Any other kind
     cannot be given a processor: said once in the log.
     """
-    global _global_provider
+    global _globally_routed
     with _global_lock:
-        if _global_provider is not None:
+        if _globally_routed:
             return
+        _globally_routed = True
         current = trace.get_tracer_provider()
         if isinstance(current, TracerProvider):
             current.add_span_processor(_GLOBAL_ROUTES)
-            _global_provider = current
             return
         provider = _unlimited_provider()
         provider.add_span_processor(_GLOBAL_ROUTES)
@@ -245,7 +245,6 @@ def route_global_spans() -> None:
                 " in the datapoints' sessions (the instrumentations' are)",
                 type(current).__name__,
             )
-        _global_provider = provider
 
 
 class _LastAnswer(threading.local):
