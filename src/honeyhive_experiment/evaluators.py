@@ -75,10 +75,6 @@ class EvaluatorError:
     error_type: str
     message: str
 
-    def __str__(self) -> str:
-        detail = f": {self.message}" if self.message else ""
-        return f"{self.evaluator}: {self.error_type}{detail}"
-
 
 @dataclass
 class EvaluationOutcome:

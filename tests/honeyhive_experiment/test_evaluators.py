@@ -372,7 +372,6 @@ def test_a_raising_evaluator_costs_only_its_own_metric() -> None:
         EvaluatorError("boom", "ValueError", "bad input"),
         EvaluatorError("async_boom", "RuntimeError", "async failure"),
     ]
-    assert str(outcome.errors[0]) == "boom: ValueError: bad input"
 
 
 def test_errors_keep_only_text() -> None:
