@@ -261,8 +261,7 @@ class _NotSent(Exception):
 def _exporter_session(answers: _LastAnswer, circuit: Circuit | None = None, connect: float = 5.0) -> Any:
     """A ``requests.Session`` for the OTLP exporter that reads proxy settings from the environment once, and
     keeps each thread's latest response in ``answers`` (the exporter tells only success or failure; why is in
-    the response). With a ``circuit`` each request waits no longer than its deadline (and ``connect`` seconds to
-    connect), an answer is reported to it, and nothing is sent once it is open.
+    the response). Each request is held to the ``circuit``, as the module's docstring says.
 
     requests re-reads every environment variable for proxy settings on each request (about a tenth of
     the client's CPU per datapoint in benchmarks/bench_engine.py); the exporter always posts to one URL,
