@@ -47,7 +47,6 @@ __all__ = [
     "EvaluationOutcome",
     "Evaluator",
     "EvaluatorError",
-    "EvaluatorSignatureError",
     "MetricValue",
     "normalize_result",
     "run_evaluators",

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from honeyhive_experiment.calling import callable_name
+from honeyhive_experiment.errors import EvaluatorSignatureError
 from honeyhive_experiment.evaluators import (
     COLLISION,
     MISSING_GROUND_TRUTH,
@@ -23,7 +24,6 @@ from honeyhive_experiment.evaluators import (
     EvaluationOutcome,
     Evaluator,
     EvaluatorError,
-    EvaluatorSignatureError,
     normalize_result,
     run_evaluators,
 )
