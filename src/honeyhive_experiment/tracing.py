@@ -537,8 +537,6 @@ class DatapointTracer:
     def __init__(self, sink: TraceSink, ids: DatapointIds) -> None:
         self.sink = sink
         self.ids = ids
-        # the ids as span attributes: what a span of the user's code inherits from the baggage, the same names
-        self._id_attributes = {INHERITED[key]: value for key, value in ids.baggage_items().items()}
 
     @property
     def session_id(self) -> str:
@@ -570,9 +568,9 @@ class DatapointTracer:
         metadata: Mapping[str, Any] | None = None,
         config: Mapping[str, Any] | None = None,
     ) -> Iterator[ApiSpan]:
-        """Open a span of this datapoint (``event_type`` one of chain, model, tool)."""
-        attributes: dict[str, AttributeValue] = dict(self._id_attributes)
-        attributes.update(honeyhive_event_type=event_type, honeyhive_event_name=name)
+        """Open a span of this datapoint (``event_type`` one of chain, model, tool). Its ids come from the baggage
+        (:meth:`activate`), as those of every span opened inside it: the session router copies them."""
+        attributes: dict[str, AttributeValue] = {"honeyhive_event_type": event_type, "honeyhive_event_name": name}
         attributes.update(flatten("honeyhive_inputs", inputs))
         attributes.update(flatten("honeyhive_metadata", metadata))
         attributes.update(flatten("honeyhive_config", config))
