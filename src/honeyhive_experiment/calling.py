@@ -190,8 +190,7 @@ class FunctionConvention:
 
 def _older_code(names: list[str], required: int) -> bool:
     """Whether a function whose datapoint parameters are ``names`` (``required`` of them without a default) is
-    older HoneyHive code. Their names decide: ``datapoint`` first → the record; ``inputs`` first, or
-    ``ground_truth(s)`` second → the inputs and ground truth. Other names: two required → older code."""
+    older HoneyHive code, by the rules :func:`function_convention` lists."""
     if names and names[0] == "datapoint":
         return False
     if (names and names[0] == "inputs") or (len(names) > 1 and names[1] in GROUND_TRUTH_NAMES):

@@ -31,9 +31,7 @@ from honeyhive_experiment.llm_calls import LlmCall
 from honeyhive_experiment.pricing import Prices
 
 __all__ = [
-    "FUNCTION_METRICS",
     "JUDGE",
-    "JUDGE_METRICS",
     "METRICS",
     "Efficiency",
     "combine",
@@ -44,9 +42,7 @@ __all__ = [
 JUDGE: Final = "judge_"
 """The prefix of the evaluators' metrics (and of their unpriced calls in a session's metadata)."""
 _PER_SIDE: Final = ("input_tokens", "output_tokens", "llm_calls", "cost_usd")
-FUNCTION_METRICS: Final = (*_PER_SIDE, "duration_ms")
-JUDGE_METRICS: Final = tuple(JUDGE + name for name in _PER_SIDE)
-METRICS: Final = (*FUNCTION_METRICS, *JUDGE_METRICS)
+METRICS: Final = (*_PER_SIDE, "duration_ms", *(JUDGE + name for name in _PER_SIDE))  # the function's, the judge's
 UNPRICED_KEY: Final = "unpriced_llm_calls"
 """The session metadata key of the function's unpriced calls per model (``judge_`` + it: the evaluators')."""
 _UNKNOWN_MODEL: Final = "(model not named)"

@@ -12,7 +12,8 @@ work unchanged:
 Where this module deliberately differs from the SDK (1.7.0), it is kinder and says so:
 
 * a legacy two-parameter evaluator ``(outputs, inputs)`` is called with two arguments even when the
-  datapoint has ground truth (the SDK passes three and the metric silently disappears);
+  datapoint has ground truth (the SDK passes three: it fails with TypeError on every labelled datapoint and
+  the metric silently disappears);
 * non-finite floats (NaN, ±inf) are not metrics: they are dropped and reported;
 * every lost metric is reported in :attr:`EvaluationOutcome.errors` instead of being logged only
   with ``verbose=True``;
@@ -20,7 +21,7 @@ Where this module deliberately differs from the SDK (1.7.0), it is kinder and sa
   collision is reported (the SDK lets whichever thread finishes last win).
 
 This module does no I/O and knows nothing about tracing or HTTP; the runner calls
-:func:`run_evaluators` (or :func:`arun_evaluators`) and attaches ``outcome.metrics`` to the datapoint.
+:func:`run_evaluators` and attaches ``outcome.metrics`` to the datapoint.
 """
 
 from __future__ import annotations
@@ -35,8 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias, TypeGuard
 
-from honeyhive_experiment.calling import callable_name as evaluator_name
-from honeyhive_experiment.calling import inspect_callable
+from honeyhive_experiment.calling import callable_name, inspect_callable
 from honeyhive_experiment.errors import EvaluatorSignatureError
 
 __all__ = [
@@ -47,10 +47,7 @@ __all__ = [
     "EvaluationOutcome",
     "Evaluator",
     "EvaluatorError",
-    "EvaluatorSignatureError",
     "MetricValue",
-    "arun_evaluators",
-    "evaluator_name",
     "normalize_result",
     "run_evaluators",
 ]
@@ -76,10 +73,6 @@ class EvaluatorError:
     evaluator: str
     error_type: str
     message: str
-
-    def __str__(self) -> str:
-        detail = f": {self.message}" if self.message else ""
-        return f"{self.evaluator}: {self.error_type}{detail}"
 
 
 @dataclass
@@ -138,7 +131,8 @@ def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tup
 
 
 def normalize_result(name: str, raw: object) -> dict[str, MetricValue]:
-    """Turn an evaluator's return value into metrics, by HoneyHive's rules (same as the SDK's ``from_raw``).
+    """Turn an evaluator's return value into metrics, by HoneyHive's rules (same as the SDK's ``from_raw``, but for
+    non-finite floats: the module's docstring).
 
     * a 1-element list or tuple is unwrapped first (the SDK's ``@evaluator`` returns ``(score,)``);
     * ``None`` → ``{}``;
@@ -147,9 +141,6 @@ def normalize_result(name: str, raw: object) -> dict[str, MetricValue]:
       (converted with ``str``; ``None`` is skipped), every other scalar value under key ``k`` →
       ``name + "_" + str(k)``; non-scalar values are dropped;
     * anything else → ``{}``.
-
-    One deliberate difference from the SDK: a NaN or infinite float is dropped (it is not a comparable
-    metric). :func:`run_evaluators` reports such drops in ``errors``.
     """
     metrics, _ = _normalize(name, raw)
     return metrics
@@ -168,8 +159,7 @@ class Evaluator:
     * ground truth present (not ``None``) and the evaluator accepts three positional arguments →
       ``(outputs, inputs, ground_truth)``;
     * ground truth present but the evaluator accepts only two (a legacy ``(outputs, inputs)``
-      evaluator) → ``(outputs, inputs)``. The official SDK passes three here and the evaluator fails
-      with TypeError on every labelled datapoint; this is a deliberate improvement;
+      evaluator) → ``(outputs, inputs)``, unlike the SDK (see the module's docstring);
     * no ground truth → ``(outputs, inputs)``; an evaluator whose third parameter has no default is
       then not called at all and a :data:`MISSING_GROUND_TRUTH` error is reported (declare
       ``ground_truth=None`` to run on unlabelled datapoints).
@@ -197,7 +187,7 @@ class Evaluator:
 
     @classmethod
     def from_callable(cls, fn: Callable[..., Any] | Evaluator, name: str | None = None) -> Evaluator:
-        """Inspect ``fn``; ``name`` overrides :func:`evaluator_name`. An :class:`Evaluator` is returned as is
+        """Inspect ``fn``; ``name`` overrides :func:`callable_name`. An :class:`Evaluator` is returned as is
         (renamed if ``name`` is given).
 
         Raises :class:`EvaluatorSignatureError` when ``fn`` is not callable or cannot be called with
@@ -308,7 +298,7 @@ def _prepare(
     try:
         evaluator = Evaluator.from_callable(item)
     except EvaluatorSignatureError as exc:
-        return evaluator_name(item), _failure(evaluator_name(item), exc), False
+        return callable_name(item), _failure(callable_name(item), exc), False
     args = evaluator.arguments(outputs, inputs, ground_truth)
     if args is None:
         return evaluator.name, _missing_ground_truth(evaluator.name), False
@@ -328,23 +318,11 @@ def _call_sync(name: str, call: Callable[[], object]) -> _Verdict | Callable[[],
     return _verdict(name, raw)
 
 
-_Prepared: TypeAlias = list[tuple[str, _Verdict | Callable[[], object], bool]]
-"""Each evaluator's :func:`_prepare`, in evaluator order."""
-_Started: TypeAlias = list[_Verdict | Callable[[], object]]
-"""Each evaluator's verdict once the sync ones were called, or the call still to await."""
-
-
-def _pending(prepared: _Prepared, started: _Started) -> dict[int, tuple[str, Callable[[], object]]]:
-    """The evaluators still to await, by position: the async ones, and sync ones that returned a coroutine."""
-    return {index: (prepared[index][0], step) for index, step in enumerate(started) if not isinstance(step, tuple)}
-
-
-def _merge(prepared: _Prepared, started: _Started, awaited: Mapping[int, _Verdict]) -> EvaluationOutcome:
+def _merge(names: Iterable[str], verdicts: Iterable[_Verdict]) -> EvaluationOutcome:
     """Combine per-evaluator verdicts in evaluator order; on a metric name collision the first value stays."""
     outcome = EvaluationOutcome()
     owner: dict[str, str] = {}
-    for index, ((name, _, _), step) in enumerate(zip(prepared, started, strict=True)):
-        metrics, errors = step if isinstance(step, tuple) else awaited[index]
+    for name, (metrics, errors) in zip(names, verdicts, strict=True):
         outcome.errors.extend(errors)
         for key, value in metrics.items():
             if key in owner:
@@ -381,25 +359,8 @@ def run_evaluators(
     started = [
         step if is_async or isinstance(step, tuple) else _call_sync(name, step) for name, step, is_async in prepared
     ]
-    pending = _pending(prepared, started)
-    return _merge(prepared, started, _run_in_fresh_loop(pending) if pending else {})
-
-
-async def arun_evaluators(
-    evaluators: Iterable[Callable[..., Any] | Evaluator],
-    outputs: Any,
-    inputs: Any,
-    ground_truth: Any = None,
-) -> EvaluationOutcome:
-    """:func:`run_evaluators` for callers already inside an event loop: same metrics, same errors.
-
-    Async evaluators are awaited concurrently on the caller's loop; sync ones run one after another,
-    in list order, in a worker thread (``asyncio.to_thread``) so that they do not block the loop.
-    """
-    prepared = [_prepare(item, outputs, inputs, ground_truth) for item in evaluators]
-    started = [
-        step if is_async or isinstance(step, tuple) else await asyncio.to_thread(_call_sync, name, step)
-        for name, step, is_async in prepared
-    ]
-    pending = _pending(prepared, started)
-    return _merge(prepared, started, await _gather(pending) if pending else {})
+    # still to await, by position: the async evaluators, and sync ones that returned a coroutine
+    pending = {index: (prepared[index][0], step) for index, step in enumerate(started) if not isinstance(step, tuple)}
+    awaited = _run_in_fresh_loop(pending) if pending else {}
+    verdicts = [step if isinstance(step, tuple) else awaited[index] for index, step in enumerate(started)]
+    return _merge([name for name, _, _ in prepared], verdicts)

@@ -35,7 +35,7 @@ from honeyhive_experiment.config import ExperimentConfig, all_of, config_error_a
 from honeyhive_experiment.errors import ConfigError
 from honeyhive_experiment.tracing import route_global_spans, routed_provider
 
-__all__ = ["GROUP", "Instrumentation", "load", "packages_for", "switched_on"]
+__all__ = ["GROUP", "Instrumentation", "load", "switched_on"]
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +55,6 @@ class Instrumentation:
 
 def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def packages_for(library: str) -> tuple[str, ...]:
-    """The packages that would instrument ``library``, by preference: what to add to ``install:``."""
-    return tuple(family + _normal(library) for family in _FAMILIES)
 
 
 def _package(entry: EntryPoint) -> str:
@@ -82,7 +77,7 @@ def _find(name: str) -> EntryPoint | str:
     found = sorted((e for e in installed if _normal(e.name) == _normal(name)), key=_rank)
     if found:
         return found[0]
-    first, second = packages_for(name)
+    first, second = (family + _normal(name) for family in _FAMILIES)  # the packages that would instrument it
     return (
         f"no OpenTelemetry instrumentation for {name!r} is installed: add {first} (OpenLLMetry) or {second}"
         f" (OpenInference) to the install input (install: {first}, or a line of your requirements)"

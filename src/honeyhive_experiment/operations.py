@@ -441,11 +441,11 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
         first = external_dataset(records, identity=identity).datapoints[0]
         where = f"the first datapoint of {config.dataset.path}"
         with repository_on_path(root):  # the function may import its siblings lazily, as in a run
-            probed = probe_datapoint(code, first, name=config.name, timeout=config.timeout, where=where)
-    problems = check_produced_names(config, probed.metrics, config_file, where=f"{where} (id {probed.datapoint_id})")
+            metrics = probe_datapoint(code, first, name=config.name, timeout=config.timeout, where=where)
+    problems = check_produced_names(config, metrics, config_file, where=f"{where} (id {first.id})")
     if problems:
         raise all_of(problems)
-    return f"{found}; the first datapoint's metrics: {', '.join(probed.metrics) or 'none'}"
+    return f"{found}; the first datapoint's metrics: {', '.join(metrics) or 'none'}"
 
 
 # --------------------------------------------------------------------------------------------------- runs

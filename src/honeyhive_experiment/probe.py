@@ -11,7 +11,6 @@ makes go to a stand-in that keeps nothing. No backend is asked anything; nothing
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from honeyhive_experiment.calling import callable_name
@@ -23,17 +22,9 @@ from honeyhive_experiment.runner import Runner
 from honeyhive_experiment.tracing import TraceSink
 from honeyhive_experiment.user_code import UserCode
 
-__all__ = ["Probed", "probe"]
+__all__ = ["probe"]
 
 _NOT_RAISED = {COLLISION, MISSING_GROUND_TRUTH, NON_FINITE, UNSUPPORTED_RETURN}  # problems an evaluator reports
-
-
-@dataclass(frozen=True, slots=True)
-class Probed:
-    """What the probed datapoint got: its id and the metric names the evaluators produced, in their order."""
-
-    datapoint_id: str
-    metrics: tuple[str, ...]
 
 
 class _NoBackend:
@@ -46,8 +37,9 @@ class _NoBackend:
         return None
 
 
-def probe(code: UserCode, datapoint: Datapoint, *, name: str, timeout: float | None, where: str) -> Probed:
-    """Run ``code``'s function and evaluators on ``datapoint`` as the run would, recording nothing.
+def probe(code: UserCode, datapoint: Datapoint, *, name: str, timeout: float | None, where: str) -> tuple[str, ...]:
+    """Run ``code``'s function and evaluators on ``datapoint`` as the run would, recording nothing: the metric names
+    the evaluators produced, in their order.
 
     ``where`` says which datapoint it is in errors (``"the first datapoint of data/questions.jsonl"``).
 
@@ -73,4 +65,4 @@ def probe(code: UserCode, datapoint: Datapoint, *, name: str, timeout: float | N
         problems.append(f"evaluator {failure.evaluator!r}{said}")
     if problems:
         raise ExperimentError(f"probing {where} (id {datapoint.id}): " + "; ".join(problems))
-    return Probed(datapoint.id, tuple(outcome.metrics))
+    return tuple(outcome.metrics)

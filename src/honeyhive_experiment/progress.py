@@ -12,14 +12,11 @@ __all__ = ["ProgressPrinter"]
 
 
 class ProgressPrinter:
-    """A bar on a terminal; a line every 10% (or 15 s) in CI logs."""
-
     def __init__(self, stream: TextIO, interactive: bool) -> None:
         self._stream = stream
         self._interactive = interactive
         self._last_line = time.monotonic()
         self._last_decile = -1
-        self._clock = time.monotonic
 
     def __call__(self, p: Progress) -> None:
         eta = f", eta {p.eta:.0f} s" if p.eta is not None and p.done < p.total else ""
@@ -34,7 +31,7 @@ class ProgressPrinter:
             self._stream.flush()
             return
         decile = int(10 * p.done / max(p.total, 1))
-        now = self._clock()
+        now = time.monotonic()
         if decile != self._last_decile or now - self._last_line > 15 or p.done == p.total:
             self._last_decile, self._last_line = decile, now
             print(text, file=self._stream, flush=True)

@@ -21,9 +21,7 @@ __all__ = ["RunSpec", "run_configuration"]
 
 @dataclass(frozen=True, kw_only=True)
 class RunSpec:
-    """How one run is made: the user's code, the run's name and metadata, and how the pool runs it. The one
-    value :func:`evaluate`, :func:`run_slice` and the runner take (the CLI builds it from the experiment file,
-    the Python API from ``evaluate``'s arguments)."""
+    """How one run is made: the user's code, the run's name and metadata, and how the pool runs it."""
 
     function: Callable[..., Any]
     evaluators: tuple[Evaluator, ...] = ()
@@ -45,8 +43,7 @@ def run_configuration(
     function: str, evaluators: Sequence[str], *, max_workers: int, aggregate_function: str, trials: int = 1
 ) -> dict[str, Any]:
     """A run's ``configuration`` in HoneyHive: which function and evaluators, on how many workers, aggregated how,
-    and (only when more than one, so a run without trials stays the SDK's) how many trials per datapoint.
-    The one place it is built, for the command line (names from the experiment file) and ``evaluate()``."""
+    and (only when more than one, so a run without trials stays the SDK's) how many trials per datapoint."""
     configuration: dict[str, Any] = {
         "function": function,
         "evaluators": list(evaluators),

@@ -289,8 +289,8 @@ class Runner:
                 outputs, elapsed = self._wait(call)
             except _Abandoned:
                 status, error = OutcomeStatus.CANCELLED, "cancelled while the function was running"
-            except _TimedOut as late:  # ours: the function's own TimeoutError (a socket's, say) is its error
-                status, error = OutcomeStatus.TIMEOUT, timeout_error(late.seconds)
+            except _TimedOut:  # ours: the function's own TimeoutError (a socket's, say) is its error
+                status, error = OutcomeStatus.TIMEOUT, timeout_error(self.spec.timeout or 0.0)
             except KeyboardInterrupt:  # an interrupt stops the command, not a datapoint
                 raise
             except BaseException as exc:  # the user's function (sys.exit, a cancelled task too): its datapoint only
@@ -376,7 +376,7 @@ class Runner:
         while True:
             wait_for = _CANCEL_POLL if deadline is None else min(_CANCEL_POLL, deadline - time.monotonic())
             if wait_for <= 0:
-                raise _TimedOut(self.spec.timeout or 0.0)
+                raise _TimedOut
             try:
                 return future.result(timeout=wait_for)
             except FutureTimeout:  # the builtin TimeoutError: also what the function raised, if it raised one
@@ -391,11 +391,7 @@ class _Abandoned(Exception):
 
 
 class _TimedOut(Exception):
-    """The function did not return within the run's timeout (``seconds``)."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(seconds)
-        self.seconds = seconds
+    """The function did not return within the run's timeout."""
 
 
 async def _within(coroutine: Coroutine[Any, Any, Any], seconds: float) -> Any:
@@ -407,7 +403,7 @@ async def _within(coroutine: Coroutine[Any, Any, Any], seconds: float) -> Any:
             return await coroutine
     except TimeoutError:
         if scope.expired():
-            raise _TimedOut(seconds) from None
+            raise _TimedOut from None
         raise
 
 

@@ -202,9 +202,7 @@ def _unlimited_provider(service_name: str = "honeyhive-experiment") -> TracerPro
 @contextmanager
 def routed_provider() -> Iterator[TracerProvider]:
     """A tracer provider for one run's instrumentations: a span opened through it inside a datapoint goes to that
-    datapoint's session. Closed after the run, so an instrumentation its package cannot fully switch off (its
-    wrappers left in place: OpenLLMetry's openai 0.62) sends nothing more, and switching it on again for the next
-    run in the process does not send each call twice."""
+    datapoint's session. Closed after the run: why, :mod:`~honeyhive_experiment.instrumentation` says."""
     routes = _Routes()
     provider = _unlimited_provider()
     provider.add_span_processor(routes)
@@ -216,7 +214,7 @@ def routed_provider() -> Iterator[TracerProvider]:
 
 _GLOBAL_ROUTES = _Routes()
 _global_lock = threading.Lock()
-_global_provider: trace.TracerProvider | None = None
+_globally_routed = False  # route_global_spans has run
 
 
 def route_global_spans() -> None:
@@ -228,14 +226,14 @@ def route_global_spans() -> None:
     ``TracerProvider``) gets our processor as well, and its own exporters still see every span. Any other kind
     cannot be given a processor: said once in the log.
     """
-    global _global_provider
+    global _globally_routed
     with _global_lock:
-        if _global_provider is not None:
+        if _globally_routed:
             return
+        _globally_routed = True
         current = trace.get_tracer_provider()
         if isinstance(current, TracerProvider):
             current.add_span_processor(_GLOBAL_ROUTES)
-            _global_provider = current
             return
         provider = _unlimited_provider()
         provider.add_span_processor(_GLOBAL_ROUTES)
@@ -247,7 +245,6 @@ def route_global_spans() -> None:
                 " in the datapoints' sessions (the instrumentations' are)",
                 type(current).__name__,
             )
-        _global_provider = provider
 
 
 class _LastAnswer(threading.local):
@@ -264,8 +261,7 @@ class _NotSent(Exception):
 def _exporter_session(answers: _LastAnswer, circuit: Circuit | None = None, connect: float = 5.0) -> Any:
     """A ``requests.Session`` for the OTLP exporter that reads proxy settings from the environment once, and
     keeps each thread's latest response in ``answers`` (the exporter tells only success or failure; why is in
-    the response). With a ``circuit`` each request waits no longer than its deadline (and ``connect`` seconds to
-    connect), an answer is reported to it, and nothing is sent once it is open.
+    the response). Each request is held to the ``circuit``, as the module's docstring says.
 
     requests re-reads every environment variable for proxy settings on each request (about a tenth of
     the client's CPU per datapoint in benchmarks/bench_engine.py); the exporter always posts to one URL,
@@ -541,15 +537,10 @@ class DatapointTracer:
     def __init__(self, sink: TraceSink, ids: DatapointIds) -> None:
         self.sink = sink
         self.ids = ids
-        # the ids as span attributes: what a span of the user's code inherits from the baggage, the same names
-        self._id_attributes = {INHERITED[key]: value for key, value in ids.baggage_items().items()}
 
     @property
     def session_id(self) -> str:
         return self.ids.session_id
-
-    def _base_attributes(self, name: str, event_type: str) -> dict[str, AttributeValue]:
-        return {**self._id_attributes, "honeyhive_event_type": event_type, "honeyhive_event_name": name}
 
     @contextmanager
     def activate(self) -> Iterator[None]:
@@ -577,8 +568,9 @@ class DatapointTracer:
         metadata: Mapping[str, Any] | None = None,
         config: Mapping[str, Any] | None = None,
     ) -> Iterator[ApiSpan]:
-        """Open a span of this datapoint (``event_type`` one of chain, model, tool)."""
-        attributes = self._base_attributes(name, event_type)
+        """Open a span of this datapoint (``event_type`` one of chain, model, tool). Its ids come from the baggage
+        (:meth:`activate`), as those of every span opened inside it: the session router copies them."""
+        attributes: dict[str, AttributeValue] = {"honeyhive_event_type": event_type, "honeyhive_event_name": name}
         attributes.update(flatten("honeyhive_inputs", inputs))
         attributes.update(flatten("honeyhive_metadata", metadata))
         attributes.update(flatten("honeyhive_config", config))

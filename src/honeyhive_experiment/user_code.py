@@ -196,7 +196,6 @@ _OTHER_METRICS = " (a metric your function records, or one HoneyHive computes, g
 
 
 __all__ = [
-    "ConfigError",
     "UserCode",
     "check_metric_names",
     "check_produced_names",
