@@ -149,8 +149,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
                     return _runs(settings, as_json=args.json, limit=args.limit)
                 return _view(settings, args.run, open_it=args.open)
             except ExperimentError as exc:  # not carried out: each problem on its own line (a config error has several)
-                for issue in exc.issues:  # which may quote the user's files or their installer's output
-                    print(settings.printable(f"error: {issue}"), file=sys.stderr)
+                from honeyhive_experiment.report.markdown import plain
+
+                for issue in exc.issues:  # which may quote the user's files, code or installer's output: no escapes
+                    shown = "\n".join(plain(line) for line in str(issue).splitlines())
+                    print(settings.printable(f"error: {shown}"), file=sys.stderr)
                 return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

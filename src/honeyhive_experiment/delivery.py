@@ -38,6 +38,7 @@ from honeyhive_experiment.report import (
     render_terminal,
     report_json,
 )
+from honeyhive_experiment.report.markdown import plain
 from honeyhive_experiment.settings import ActionOutputs, CommentMode, Mode, Settings
 from honeyhive_experiment.verdict import Decision, Verdict, exit_code
 
@@ -222,5 +223,6 @@ def announce(settings: Settings, level: Literal["error", "warning", "notice"], p
         line = problem.line if file is not None else None
         print(annotation(level, text, file=file, line=line))
     else:
-        print(settings.printable(f"{level}: {text}"), file=sys.stderr)
+        shown = "\n".join(plain(line) for line in text.splitlines())  # no escape sequence of the user's code
+        print(settings.printable(f"{level}: {shown}"), file=sys.stderr)
     sys.stdout.flush()

@@ -41,6 +41,7 @@ from honeyhive_experiment.errors import EvaluatorSignatureError
 
 __all__ = [
     "COLLISION",
+    "DOTTED_NAME",
     "MISSING_GROUND_TRUTH",
     "NON_FINITE",
     "UNSUPPORTED_RETURN",
@@ -62,6 +63,9 @@ UNSUPPORTED_RETURN = "UnsupportedReturn"
 """The evaluator returned something that is not a metric (or a dict whose ``score`` is not a scalar)."""
 COLLISION = "MetricNameCollision"
 """Two evaluators produced the same metric name; the first one's value was kept."""
+DOTTED_NAME = "DottedMetricName"
+"""A metric name has a dot: the spans' attributes are flattened with dots, so the backend stores it as a nested
+field, not a metric (the value is still sent, as the SDK sends it)."""
 MISSING_GROUND_TRUTH = "MissingGroundTruth"
 """The evaluator requires ``ground_truth`` but the datapoint has none; it was not called."""
 
@@ -126,6 +130,9 @@ def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tup
         if isinstance(value, float) and not math.isfinite(value):
             problems.append((NON_FINITE, f"metric '{key}' is {value!r}; only finite numbers are metrics"))
             continue
+        if "." in key:  # kept, as the SDK keeps it, but said: it would vanish from every report
+            nested = f"metric '{key}' has a '.' in its name: HoneyHive stores it as a nested field, not a metric"
+            problems.append((DOTTED_NAME, f"{nested}; name it without dots"))
         metrics[key] = value
     return metrics, problems
 

@@ -15,7 +15,13 @@ from typing import Any
 
 from honeyhive_experiment.calling import callable_name
 from honeyhive_experiment.errors import ExperimentError
-from honeyhive_experiment.evaluators import COLLISION, MISSING_GROUND_TRUTH, NON_FINITE, UNSUPPORTED_RETURN
+from honeyhive_experiment.evaluators import (
+    COLLISION,
+    DOTTED_NAME,
+    MISSING_GROUND_TRUTH,
+    NON_FINITE,
+    UNSUPPORTED_RETURN,
+)
 from honeyhive_experiment.models.outcomes import Datapoint, OutcomeStatus
 from honeyhive_experiment.run_spec import RunSpec
 from honeyhive_experiment.runner import Runner
@@ -24,7 +30,8 @@ from honeyhive_experiment.user_code import UserCode
 
 __all__ = ["probe"]
 
-_NOT_RAISED = {COLLISION, MISSING_GROUND_TRUTH, NON_FINITE, UNSUPPORTED_RETURN}  # problems an evaluator reports
+# problems an evaluator reports
+_NOT_RAISED = {COLLISION, DOTTED_NAME, MISSING_GROUND_TRUTH, NON_FINITE, UNSUPPORTED_RETURN}
 
 
 class _NoBackend:

@@ -43,6 +43,10 @@ def broken(outputs, inputs, ground_truth=None):
     return inputs["missing"]
 
 
+def colourful(outputs, inputs, ground_truth=None):
+    raise ValueError("bad \\x1b[2J\\x1b[31mred\\x1b[0m")
+
+
 def failing(datapoint):
     return {"answer": datapoint["inputs"]["q"]}
 
@@ -373,3 +377,13 @@ def test_every_command_keeps_the_dataset_inside_the_working_directory(
     assert code == 2
     assert "dataset.path" in output.err
     assert "leads outside the working directory" in output.err
+
+
+def test_validate_prints_no_terminal_escape_of_the_users_code(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the probe's error quotes the evaluator's exception: its ANSI escapes were printed raw after "error:",
+    # recolouring or clearing the user's terminal
+    _write(repo, GOOD + "  - probed:colourful\n")
+    code, output = _validate(repo, capsys)
+    assert code == 2, output
+    assert "evaluator 'colourful' raised ValueError: bad [2J[31mred[0m" in output, output
+    assert "\x1b" not in output

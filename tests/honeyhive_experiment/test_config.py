@@ -345,6 +345,10 @@ MALFORMED: list[Any] = [
     pytest.param(BASE + "metrics:\n  latency: {key: 'yes'}\n", 6, "metrics.latency.key", "valid boolean", id="key"),
     pytest.param(BASE + "metrics:\n  - accuracy\n", 5, "metrics", "should be a mapping", id="metrics-list"),
     pytest.param(BASE + 'metrics:\n  "": {key: true}\n', 6, 'metrics.""', "empty", id="metric-name-empty"),
+    # a key with a line break was shown raw, so the error's "file:line: key" broke over two lines
+    pytest.param(
+        BASE + 'metrics:\n  "a\\nb": {key: true}\n', 6, 'metrics."a\\nb"', "line breaks", id="metric-name-newline"
+    ),
     # scalars
     pytest.param(BASE + "aggregate_function: mean\n", 5, "aggregate_function", "'median'", id="aggregate-unknown"),
     pytest.param(BASE + "max_workers: 0\n", 5, "max_workers", "greater than or equal to 1", id="workers-0"),

@@ -81,3 +81,14 @@ def test_settings_and_signature_errors_are_still_value_and_type_errors() -> None
     """Callers that caught the built-in kinds before the tree keep working."""
     assert isinstance(SettingsError("x", "y"), ValueError)
     assert isinstance(EvaluatorSignatureError("x"), TypeError)
+
+
+def test_a_local_run_announces_an_error_without_the_terminal_escapes_in_it(capsys: pytest.CaptureFixture[str]) -> None:
+    # an evaluator's exception message reaches "error: verdict fail: ..." on standard error; its ANSI escapes were
+    # printed raw (recolouring or clearing the user's terminal) while the terminal report strips them
+    from honeyhive_experiment.delivery import announce
+    from honeyhive_experiment.settings import Settings
+
+    announce(Settings.from_args({}, {}), "error", ExperimentError("verdict fail: bad \x1b[2J\x1b[31mred\x1b[0m\nnext"))
+
+    assert capsys.readouterr().err == "error: verdict fail: bad [2J[31mred[0m\nnext\n"

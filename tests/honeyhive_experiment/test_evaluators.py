@@ -18,6 +18,7 @@ from honeyhive_experiment.calling import callable_name
 from honeyhive_experiment.errors import EvaluatorSignatureError
 from honeyhive_experiment.evaluators import (
     COLLISION,
+    DOTTED_NAME,
     MISSING_GROUND_TRUTH,
     NON_FINITE,
     UNSUPPORTED_RETURN,
@@ -627,3 +628,15 @@ def test_sdk_decorated_evaluators_keep_their_names_and_a_two_argument_one_gets_t
     # the SDK's evaluate() would pass three arguments to hh_two_args here and lose the metric
     assert sdk_core._eval_call_args(INPUTS, OUTPUTS, GROUND_TRUTH) == (OUTPUTS, INPUTS, GROUND_TRUTH)
     assert outcome == EvaluationOutcome(metrics={"hh_two_args": True, "hh_async": 1.0}, errors=[])
+
+
+def test_a_metric_name_with_a_dot_is_reported() -> None:
+    # the spans' attributes are flattened with dots and the backend reads a dot as nesting: a metric 'weird_c.d'
+    # was stored as {'weird_c': {'d': ...}}, no metric, and vanished from every report without a word
+    def weird(outputs: Any, inputs: Any) -> dict[str, Any]:
+        return {"c.d": 0.5, "ok": 1}
+
+    outcome = run_evaluators([weird], OUTPUTS, INPUTS)
+
+    assert [(e.evaluator, e.error_type) for e in outcome.errors] == [("weird", DOTTED_NAME)]
+    assert "'weird_c.d'" in outcome.errors[0].message

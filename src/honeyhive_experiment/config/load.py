@@ -9,6 +9,7 @@ string"). :func:`config_error_at` locates problems found after validation the sa
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import types
 import typing
@@ -167,7 +168,8 @@ def _check_duplicates(root: Node, path: str) -> None:
 
 
 def _join(prefix: str, segment: str) -> str:
-    shown = segment or '""'  # an empty key stays visible: metrics.""
+    # an empty key stays visible (metrics.""), and one with a line break or a control character stays on its line
+    shown = segment if segment.isprintable() and segment else json.dumps(segment)
     return f"{prefix}.{shown}" if prefix else shown
 
 

@@ -96,6 +96,7 @@ def codeblock(value: Any) -> Markup:
     nobody is mentioned)."""
     text = "" if value is None else str(value)
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip("\n")
+    text = text.replace("<!--", f"<{_ZWJ}!--")  # a quoted hidden marker would make the comment another's
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return Markup(f"{fence}text\n{text}\n{fence}")  # noqa: S704 - nothing inside a fence is interpreted

@@ -126,14 +126,14 @@ def _metrics(report: Report) -> list[str]:
                 m.delta_text,
                 m.delta_pct_text,
                 m.counts_text,
-                m.plain_status,
+                plain(m.plain_status),
             ]
             for m in quality
         ]
     else:
         headers = ["Metric", "This run", "Passing range", "Status"]
         right = [False, True, True, False]
-        rows = [[plain(clip(m.label, 40)), m.value_text, m.range_text, m.plain_status] for m in quality]
+        rows = [[plain(clip(m.label, 40)), m.value_text, m.range_text, plain(m.plain_status)] for m in quality]
     lines = ["", *_table(headers, rows, right)]
     if report.pass_fail is not None:
         lines.append(f"Pass/fail: {plain(report.pass_fail.text)}")

@@ -13,6 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from honeyhive_experiment.report import (
+    comment_metadata,
+    marker,
     md_escape,
 )
 from honeyhive_experiment.verdict import Decision, Verdict
@@ -21,6 +23,7 @@ from tests.honeyhive_experiment.report.scenarios import (
     FAIL_SUMMARY_BODY,
     cells,
     comparison_of,
+    error_input,
     fail_input,
     nasty_input,
     render_comment,
@@ -224,3 +227,16 @@ def test_the_comment_links_only_to_the_run_and_the_baseline() -> None:
     for where in ('{"answer": "' + LINKY, '{"question": "' + LINKY, f"({LINKY})", "reason: ", "note: "):
         assert where in shown, where
     assert shown.count("https://evil.example/login") >= 6
+
+
+def test_an_error_quoting_another_comments_marker_does_not_carry_it() -> None:
+    # the error is fenced as it is: an exception message quoting another experiment's hidden marker put that marker
+    # in this comment's body, and the comment is found again by the marker anywhere in its body, so the other
+    # experiment's next run would have taken this comment for its own and overwritten it
+    other = marker("another experiment")
+    data = dataclasses.replace(
+        error_input(), error=f"RuntimeError: quoting\n{other}\n{comment_metadata('abc1234', 'r')}"
+    )
+    text = render_comment(data).text
+    assert other not in text
+    assert text.count("<!-- honeyhive-experiment:meta") == 1

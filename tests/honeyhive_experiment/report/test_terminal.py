@@ -6,7 +6,9 @@ import dataclasses
 
 import pytest
 
+from honeyhive_experiment.models.outcomes import EvaluatorFailure
 from tests.honeyhive_experiment.report.scenarios import (
+    fail_input,
     nasty_input,
     pass_input,
     render_terminal,
@@ -37,3 +39,18 @@ def test_terminal_table_aligns_columns() -> None:
     # the right-aligned "This run" column ends at the same offset on every row
     end = table[0].index("This run") + len("This run")
     assert all(row[end - 1] != " " for row in table[2:])
+
+
+def test_terminal_metric_status_keeps_a_multiline_evaluator_error_on_its_row() -> None:
+    # an evaluator's exception message with a line break: the status cell was printed raw, so the row split and
+    # the message's second line (here a workflow command) began a line of the log
+    data = fail_input()
+    outcomes = [
+        dataclasses.replace(o, evaluator_failures=(EvaluatorFailure("similarity", "ValueError: bad\n::error::forged"),))
+        if o.evaluator_failures
+        else o
+        for o in data.outcomes
+    ]
+    text = render_terminal(dataclasses.replace(data, outcomes=outcomes))
+    assert not any(line.startswith("::") for line in text.splitlines())
+    assert any("errored on" in line and "ValueError: bad ::error::forged" in line for line in text.splitlines())
