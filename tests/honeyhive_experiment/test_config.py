@@ -350,6 +350,10 @@ MALFORMED: list[Any] = [
         BASE + 'metrics:\n  "a\\nb": {key: true}\n', 6, 'metrics."a\\nb"', "line breaks", id="metric-name-newline"
     ),
     # scalars
+    # a name of 80,000 characters ended a run in "unexpected InvalidURL" (it goes into the backend's query strings)
+    pytest.param(
+        BASE.replace("support-bot", "n" * 201), 1, "name", "at most 200 characters, got 201", id="name-too-long"
+    ),
     pytest.param(BASE + "aggregate_function: mean\n", 5, "aggregate_function", "'median'", id="aggregate-unknown"),
     pytest.param(BASE + "max_workers: 0\n", 5, "max_workers", "greater than or equal to 1", id="workers-0"),
     pytest.param(BASE + "max_workers: 1000\n", 5, "max_workers", "less than or equal to 256", id="workers-1000"),

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Final, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -356,14 +357,25 @@ def _tolerated(allowed: int | str | None, total: int) -> int:
     return math.floor(total * float(found.group(1)) / 100)
 
 
+def _at_most_200(name: str) -> str:
+    if len(name) > 200:
+        raise ValueError(f"should be at most 200 characters, got {len(name)}")
+    return name
+
+
 class ExperimentConfig(_Section):
     """One experiment, as the repository's experiment file (``.honeyhive/experiment.yml``) describes it."""
 
     model_config = ConfigDict(title="ExperimentConfig")
 
     version: Annotated[Literal[1], Field(description="The config format version; only 1 exists.")] = 1
-    name: NonEmptyStr
-    """The experiment's name; keep it stable: baseline runs are found by it."""
+    name: Annotated[
+        NonEmptyStr,
+        AfterValidator(_at_most_200),
+        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200}),
+    ]
+    """The experiment's name; keep it stable: baseline runs are found by it. At most 200 characters, as it is shown
+    (it also goes into the backend's query strings when earlier runs are looked up)."""
     function: ImportPath
     """The function to run on every datapoint, 'module.path:attr'."""
     dataset: DatasetConfig
