@@ -384,7 +384,10 @@ def _secret(value: str, name: str, kind: Literal["input", "environment"] = "inpu
         # the value stays out of the message: it is a secret. The message starts with a short word: printed after
         # "api-key: ", a long one would read as the key's value to the redactor's secret shapes
         raise SettingsError(
-            name, "the value has whitespace or a control character in it (not shown); check the secret", kind=kind
+            name,
+            "the value has whitespace, a control character or a non-ASCII character in it (not shown); check the"
+            " secret",
+            kind=kind,
         )
     return SecretStr(value)
 

@@ -345,18 +345,22 @@ def test_version_prints_the_tools_version(capsys: pytest.CaptureFixture[str]) ->
     assert capsys.readouterr().out == f"python -m honeyhive_experiment {__version__}\n"
 
 
-@pytest.mark.parametrize("variable", ["HH_API_KEY", "HONEYHIVE_API_KEY"])
-def test_a_key_with_a_line_break_is_refused_in_words_the_log_keeps(
-    repo: Path, capsys: pytest.CaptureFixture[str], variable: str
+@pytest.mark.parametrize(
+    ("variable", "key"),
+    [("HH_API_KEY", "hh-key\nX-Injected: 1"), ("HONEYHIVE_API_KEY", "hh-key\nX-Injected: 1"), ("HH_API_KEY", "hh-kéy")],
+    ids=["line-break", "line-break-alias", "non-ascii"],
+)
+def test_a_malformed_key_is_refused_in_words_the_log_keeps(
+    repo: Path, capsys: pytest.CaptureFixture[str], variable: str, key: str
 ) -> None:
-    """Refused before anything is sent (httpx would refuse the header and every request fail as if the backend were
-    gone); the printed line is redacted like every line, and still says what is wrong."""
-    code = main(["run", "--dry-run", "--working-directory", str(repo)], environ={variable: "hh-key\nX-Injected: 1"})
+    """Refused before anything is sent (httpx would refuse the header: a non-ASCII one was an "unexpected
+    UnicodeEncodeError" verdict); the printed line is redacted like every line, and still says what is wrong."""
+    code = main(["run", "--dry-run", "--working-directory", str(repo)], environ={variable: key})
     output = capsys.readouterr()
     assert code == 2
     assert output.err.strip() == (
-        f"error: environment {variable}: the value has whitespace or a control character in it (not shown); check"
-        " the secret"
+        f"error: environment {variable}: the value has whitespace, a control character or a non-ASCII character in"
+        " it (not shown); check the secret"
     )
 
 

@@ -588,14 +588,15 @@ def test_secrets_hands_the_raw_values_to_the_redactor() -> None:
 def test_a_malformed_secret_is_rejected_without_showing_it(read: Callable[[dict[str, str]], Any], named: str) -> None:
     """A key with a line break or blank in it is never sent (httpx refuses the header, and every request would
     fail as if the backend did not answer): each entry point refuses it, naming where it came from."""
-    for bad in ("hh-key\nX-Injected: 1", "hh key", "hh-key\x00"):
+    for bad in ("hh-key\nX-Injected: 1", "hh key", "hh-key\x00", "hh-kéy"):
         with pytest.raises(SettingsError) as caught:
             read({"HH_API_KEY": bad})
         rendered = "".join(traceback.format_exception(caught.value))
         assert "hh-key" not in rendered
         assert "hh key" not in rendered
+        assert "kéy" not in rendered
         assert str(caught.value).startswith(
-            f"{named}: the value has whitespace or a control character in it (not shown)"
+            f"{named}: the value has whitespace, a control character or a non-ASCII character in it (not shown)"
         )
 
 
