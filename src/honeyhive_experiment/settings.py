@@ -492,6 +492,7 @@ def _common(env: Mapping[str, str]) -> dict[str, Any]:
     }
     for field, variable, placeholder in _URL_TEMPLATES:
         if template := env_text(env, variable):
+            http_url(template, variable, "environment")  # a link in the comment and the HTML report: http(s) only
             if placeholder not in template:
                 raise SettingsError(variable, f"must contain {placeholder}, got {quote(template)}", kind="environment")
             values[field] = template

@@ -711,8 +711,33 @@ def test_from_args_server_url_precedence(flag: str | None, env: dict[str, str], 
             {"HONEYHIVE_SESSION_URL_TEMPLATE": "https://app/sessions"},
             'environment HONEYHIVE_SESSION_URL_TEMPLATE: must contain {session_id}, got "https://app/sessions"',
         ),
+        (  # accepted before, and linked in the comment, the outputs and the HTML report as it was
+            None,
+            {"HONEYHIVE_RUN_URL_TEMPLATE": "app.example/runs/{run_id}"},
+            'environment HONEYHIVE_RUN_URL_TEMPLATE: expected an http(s) URL, got "app.example/runs/{run_id}"',
+        ),
+        (
+            None,
+            {"HONEYHIVE_SESSION_URL_TEMPLATE": "javascript:alert(1)//{session_id}"},
+            "environment HONEYHIVE_SESSION_URL_TEMPLATE: expected an http(s) URL, got"
+            ' "javascript:alert(1)//{session_id}"',
+        ),
+        (
+            None,
+            {"HONEYHIVE_RUN_URL_TEMPLATE": "https://app/{run_id}\n::error::x"},
+            'environment HONEYHIVE_RUN_URL_TEMPLATE: expected an http(s) URL, got "https://app/{run_id}\\n::error::x"',
+        ),
     ],
-    ids=["bad-flag", "url-without-key", "bad-variable", "template-without-run-id", "template-without-session-id"],
+    ids=[
+        "bad-flag",
+        "url-without-key",
+        "bad-variable",
+        "template-without-run-id",
+        "template-without-session-id",
+        "template-without-scheme",
+        "template-of-another-scheme",
+        "template-with-a-line-break",
+    ],
 )
 def test_from_args_errors_name_the_flag_or_variable(flag: str | None, env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError) as caught:
