@@ -377,3 +377,12 @@ def test_every_command_keeps_the_dataset_inside_the_working_directory(
     assert code == 2
     assert "dataset.path" in output.err
     assert "leads outside the working directory" in output.err
+
+
+@pytest.mark.parametrize("limit", ["0", "-5", "x"])
+def test_runs_limit_below_one_is_a_usage_error(capsys: pytest.CaptureFixture[str], limit: str) -> None:
+    """``runs --limit 0`` and ``--limit -5`` were accepted and listed one run, exit 0."""
+    with pytest.raises(SystemExit) as exited:
+        main(["runs", "--limit", limit], environ={})
+    assert exited.value.code == 2
+    assert f"argument --limit: expected a whole number ≥ 1, got '{limit}'" in capsys.readouterr().err
