@@ -54,6 +54,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from honeyhive_experiment.connection import (
     API_KEY_VARIABLES,
     DEFAULT_SERVER_URL,
+    INGESTION_KEY_VARIABLES,
     SERVER_URL_VARIABLES,
     malformed_key,
 )
@@ -108,6 +109,8 @@ KNOWN_APP_URLS: Final = {
 
 # tokens the runner itself puts into a Docker action's environment; never to be printed either
 _RUNNER_SECRET_VARIABLES: Final = ("ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+# and every HoneyHive key the environment holds, not only the one used (the user's code may print another)
+_ENVIRONMENT_SECRETS: Final = (*_RUNNER_SECRET_VARIABLES, *API_KEY_VARIABLES, *INGESTION_KEY_VARIABLES)
 
 _FALSE: Final = frozenset({"false", "no", "off", "0"})
 _SHARD = re.compile(r"([0-9]+)\s*/\s*([0-9]+)")
@@ -485,9 +488,7 @@ def _common(env: Mapping[str, str]) -> dict[str, Any]:
     """What both entry points read from the environment: the run link template, the runner's tokens, and
     whether the process runs inside GitHub Actions (then even a dry run's output must not issue commands)."""
     values: dict[str, Any] = {
-        "runner_secrets": tuple(
-            SecretStr(value) for name in _RUNNER_SECRET_VARIABLES if (value := env_text(env, name))
-        ),
+        "runner_secrets": tuple(SecretStr(value) for name in _ENVIRONMENT_SECRETS if (value := env_text(env, name))),
         "in_actions": env_flag(env, "GITHUB_ACTIONS"),
     }
     for field, variable, placeholder in _URL_TEMPLATES:

@@ -600,6 +600,18 @@ def test_a_malformed_secret_is_rejected_without_showing_it(read: Callable[[dict[
         )
 
 
+def test_every_honeyhive_key_in_the_environment_goes_to_the_redactor() -> None:
+    """Only the key used was redacted: with HH_API_KEY set, HONEYHIVE_API_KEY's and HH_INGESTION_API_KEY's values
+    were printed as they were by user code that printed them."""
+    env = {
+        "HH_API_KEY": "hh-first-key-0123",
+        "HONEYHIVE_API_KEY": "hh-other-key-4567",
+        "HH_INGESTION_API_KEY": "hh-ingest-89ab",
+    }
+    for settings in (Settings.from_args(run_flags(), env), Settings.from_mapping(env)):
+        assert set(settings.secrets()) == set(env.values())
+
+
 def test_errors_after_secrets_were_read_do_not_carry_them() -> None:
     with pytest.raises(SettingsError) as caught:
         Settings.from_mapping(pr_env(HONEYHIVE_EXPERIMENT_FAIL_ON_ERROR="maybe"), event_payload=event("pull_request"))
