@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--base", metavar="REF", help="take the merge base with REF (default: origin/HEAD, main)")
         sub.add_argument("--server-url", metavar="URL", help="HoneyHive API URL (default: $HH_API_URL or HoneyHive's)")
     runs.add_argument("--json", action="store_true", help="print the runs as JSON")
-    runs.add_argument("--limit", type=int, default=20, metavar="N", help="how many runs (default: 20)")
+    runs.add_argument("--limit", type=_at_least_one, default=20, metavar="N", help="how many runs (default: 20)")
 
     validate = commands.add_parser(
         "validate",
@@ -119,6 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("schema", help="print the experiment file's JSON Schema")
     commands.add_parser("action", help="the GitHub Action entry point (reads INPUT_* and GITHUB_* variables)")
     return parser
+
+
+def _at_least_one(text: str) -> int:
+    """``--limit``: a whole number ≥ 1 (0 or -5 listed one run)."""
+    if not (text.isascii() and text.isdigit() and int(text) >= 1):
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}")
+    return int(text)
 
 
 # ----------------------------------------------------------------------------- main

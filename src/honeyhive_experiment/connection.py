@@ -174,10 +174,11 @@ def _given(value: str | None, names: tuple[str, ...], environ: Mapping[str, str]
 
 
 def malformed_key(key: str) -> bool:
-    """A key with whitespace or a control character in it (a pasted key with a line break in it): never sent, since
-    httpx refuses such a header, and every request would fail as if the backend did not answer. Each entry point
-    refuses it up front, naming where the key came from and never quoting it."""
-    return any(ch.isspace() or not ch.isprintable() for ch in key)
+    """A key with whitespace, a control character or a non-ASCII character in it (a pasted key with a line break or
+    a typographic quote in it): never sent, since httpx refuses such a header (a non-ASCII one with a
+    UnicodeEncodeError), and every request would fail. Each entry point refuses it up front, naming where the key
+    came from and never quoting it."""
+    return not key.isascii() or any(ch.isspace() or not ch.isprintable() for ch in key)
 
 
 def find_api_key(api_key: str | None, environ: Mapping[str, str] | None = None) -> str | None:

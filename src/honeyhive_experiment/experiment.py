@@ -264,7 +264,9 @@ def evaluate(
     ingestion_key = find_ingestion_key(ingestion_api_key)
     for argument, found in (("api_key", key), ("ingestion_api_key", ingestion_key)):
         if found is not None and malformed_key(found):
-            raise ArgumentError(argument, "the key has whitespace or a control character in it (not shown)")
+            raise ArgumentError(
+                argument, "the key has whitespace, a control character or a non-ASCII character in it (not shown)"
+            )
     if ingestion_api_key is not None and ingestion_api_key.strip() and key is None:
         raise ArgumentError(
             "ingestion_api_key",

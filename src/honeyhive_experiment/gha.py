@@ -201,14 +201,15 @@ def not_writable_message(what: str, path: Path, reason: str, *, owner: int | Non
 
 
 def unwritable(what: str, path: Path, *, folder: bool = False) -> str | None:
-    """``None`` when this process can write ``path`` (a file the runner created, or with ``folder`` a folder
-    to create a file in, made later if missing), else :func:`not_writable_message`.
+    """``None`` when this process can write ``path`` (a file the runner created, or creates in its folder: that
+    folder must exist; or with ``folder`` a folder to create a file in, made later if missing), else
+    :func:`not_writable_message`.
 
     It is tried, not guessed from mode bits: appending nothing to the file, or creating and removing a
     temporary file in the nearest existing folder, so root, ACLs and read-only mounts answer truthfully."""
     as_file = not folder and path.exists()
     target = path if as_file else path.parent if not folder else path
-    while not as_file and not target.exists() and target != target.parent:
+    while folder and not target.exists() and target != target.parent:
         target = target.parent
     try:
         if as_file:

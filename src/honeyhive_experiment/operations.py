@@ -357,6 +357,13 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
     ours: list[Path] = []
     if settings.mode is not Mode.RUN:  # a shard job writes no report
         checks.append(("report.json's folder", report_file.parent if report_file else None, True))
+        checks.append(("the HTML report's folder", html_file.parent if html_file else None, True))
+        # an existing file is written over: a --report or --html naming a folder is refused here
+        checks += [
+            (what, path, False)
+            for what, path in (("report.json", report_file), ("the HTML report", html_file))
+            if path is not None and path.exists()
+        ]
         if report_file is not None:
             ours += [report_file, report_file.with_name("report.published.json")]
         if html_file is not None:

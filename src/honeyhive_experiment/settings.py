@@ -54,6 +54,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from honeyhive_experiment.connection import (
     API_KEY_VARIABLES,
     DEFAULT_SERVER_URL,
+    INGESTION_KEY_VARIABLES,
     SERVER_URL_VARIABLES,
     malformed_key,
 )
@@ -108,6 +109,8 @@ KNOWN_APP_URLS: Final = {
 
 # tokens the runner itself puts into a Docker action's environment; never to be printed either
 _RUNNER_SECRET_VARIABLES: Final = ("ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+# and every HoneyHive key the environment holds, not only the one used (the user's code may print another)
+_ENVIRONMENT_SECRETS: Final = (*_RUNNER_SECRET_VARIABLES, *API_KEY_VARIABLES, *INGESTION_KEY_VARIABLES)
 
 _FALSE: Final = frozenset({"false", "no", "off", "0"})
 _SHARD = re.compile(r"([0-9]+)\s*/\s*([0-9]+)")
@@ -384,7 +387,10 @@ def _secret(value: str, name: str, kind: Literal["input", "environment"] = "inpu
         # the value stays out of the message: it is a secret. The message starts with a short word: printed after
         # "api-key: ", a long one would read as the key's value to the redactor's secret shapes
         raise SettingsError(
-            name, "the value has whitespace or a control character in it (not shown); check the secret", kind=kind
+            name,
+            "the value has whitespace, a control character or a non-ASCII character in it (not shown); check the"
+            " secret",
+            kind=kind,
         )
     return SecretStr(value)
 
@@ -482,13 +488,12 @@ def _common(env: Mapping[str, str]) -> dict[str, Any]:
     """What both entry points read from the environment: the run link template, the runner's tokens, and
     whether the process runs inside GitHub Actions (then even a dry run's output must not issue commands)."""
     values: dict[str, Any] = {
-        "runner_secrets": tuple(
-            SecretStr(value) for name in _RUNNER_SECRET_VARIABLES if (value := env_text(env, name))
-        ),
+        "runner_secrets": tuple(SecretStr(value) for name in _ENVIRONMENT_SECRETS if (value := env_text(env, name))),
         "in_actions": env_flag(env, "GITHUB_ACTIONS"),
     }
     for field, variable, placeholder in _URL_TEMPLATES:
         if template := env_text(env, variable):
+            http_url(template, variable, "environment")  # a link in the comment and the HTML report: http(s) only
             if placeholder not in template:
                 raise SettingsError(variable, f"must contain {placeholder}, got {quote(template)}", kind="environment")
             values[field] = template

@@ -349,18 +349,22 @@ def test_version_prints_the_tools_version(capsys: pytest.CaptureFixture[str]) ->
     assert capsys.readouterr().out == f"python -m honeyhive_experiment {__version__}\n"
 
 
-@pytest.mark.parametrize("variable", ["HH_API_KEY", "HONEYHIVE_API_KEY"])
-def test_a_key_with_a_line_break_is_refused_in_words_the_log_keeps(
-    repo: Path, capsys: pytest.CaptureFixture[str], variable: str
+@pytest.mark.parametrize(
+    ("variable", "key"),
+    [("HH_API_KEY", "hh-key\nX-Injected: 1"), ("HONEYHIVE_API_KEY", "hh-key\nX-Injected: 1"), ("HH_API_KEY", "hh-kéy")],
+    ids=["line-break", "line-break-alias", "non-ascii"],
+)
+def test_a_malformed_key_is_refused_in_words_the_log_keeps(
+    repo: Path, capsys: pytest.CaptureFixture[str], variable: str, key: str
 ) -> None:
-    """Refused before anything is sent (httpx would refuse the header and every request fail as if the backend were
-    gone); the printed line is redacted like every line, and still says what is wrong."""
-    code = main(["run", "--dry-run", "--working-directory", str(repo)], environ={variable: "hh-key\nX-Injected: 1"})
+    """Refused before anything is sent (httpx would refuse the header: a non-ASCII one was an "unexpected
+    UnicodeEncodeError" verdict); the printed line is redacted like every line, and still says what is wrong."""
+    code = main(["run", "--dry-run", "--working-directory", str(repo)], environ={variable: key})
     output = capsys.readouterr()
     assert code == 2
     assert output.err.strip() == (
-        f"error: environment {variable}: the value has whitespace or a control character in it (not shown); check"
-        " the secret"
+        f"error: environment {variable}: the value has whitespace, a control character or a non-ASCII character in"
+        " it (not shown); check the secret"
     )
 
 
@@ -387,3 +391,12 @@ def test_validate_prints_no_terminal_escape_of_the_users_code(repo: Path, capsys
     assert code == 2, output
     assert "evaluator 'colourful' raised ValueError: bad [2J[31mred[0m" in output, output
     assert "\x1b" not in output
+
+
+@pytest.mark.parametrize("limit", ["0", "-5", "x"])
+def test_runs_limit_below_one_is_a_usage_error(capsys: pytest.CaptureFixture[str], limit: str) -> None:
+    """``runs --limit 0`` and ``--limit -5`` were accepted and listed one run, exit 0."""
+    with pytest.raises(SystemExit) as exited:
+        main(["runs", "--limit", limit], environ={})
+    assert exited.value.code == 2
+    assert f"argument --limit: expected a whole number ≥ 1, got '{limit}'" in capsys.readouterr().err

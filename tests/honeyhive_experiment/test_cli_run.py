@@ -162,3 +162,29 @@ def test_a_custom_template_that_never_ends_is_given_up_within_its_budget(
     for left in [t for t in threading.enumerate() if t.name == "honeyhive-template"]:
         left.join(30)  # its loop stops at the next step once abandoned; it would run for hours otherwise
         assert not left.is_alive(), "the abandoned template still runs"
+
+
+@pytest.mark.parametrize("flag", ["--report", "--html"])
+@pytest.mark.parametrize("under_a_file", [False, True], ids=["a-folder", "under-a-file"])
+def test_a_report_path_that_cannot_be_a_file_is_refused_before_the_run(
+    quickstart: Path, capsys: pytest.CaptureFixture[str], flag: str, under_a_file: bool
+) -> None:
+    """Only report.json's folder was checked up front: ``--report DIR`` (``--html DIR``, ``--html FILE/x.html``)
+    ran the experiment, then ended in an IsADirectoryError (NotADirectoryError) traceback and exit 1; now one line
+    naming the file or its folder, exit 2, nothing run."""
+    folder = quickstart.parent / "reports"
+    folder.mkdir()
+    if under_a_file:
+        (folder / "a-file").write_text("", encoding="utf-8")
+    target = folder / "a-file" / "report" if under_a_file else folder
+    code = main(["run", "--dry-run", "-C", str(quickstart), flag, str(target)], environ={})
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert "Traceback" not in out + err
+    assert "unexpected" not in out + err
+    what = "report.json" if flag == "--report" else "the HTML report"
+    if under_a_file:
+        assert err.startswith(f"error: cannot write {what}'s folder ({folder / 'a-file'}): Not a directory"), err
+    else:
+        assert err.startswith(f"error: cannot write {what} ({folder}): Is a directory"), err
+    assert "datapoints" not in out + err  # nothing was run

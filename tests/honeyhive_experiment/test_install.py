@@ -235,6 +235,15 @@ def test_a_writable_file_and_folder_pass(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [output]
 
 
+def test_a_runner_file_whose_folder_is_missing_is_named(tmp_path: Path) -> None:
+    """The runner's file is appended to in place: a missing folder was taken for writable (the nearest existing
+    folder was tried), and the action ended in "unexpected FileNotFoundError", exit 1, after the whole run."""
+    problem = unwritable("GITHUB_OUTPUT", tmp_path / "gone" / "output")
+    assert problem is not None
+    assert f"cannot write GITHUB_OUTPUT ({tmp_path / 'gone'}): No such file or directory" in problem
+    assert not (tmp_path / "gone").exists()
+
+
 def test_a_file_that_cannot_be_written_is_named(tmp_path: Path) -> None:
     """A directory where the runner's file should be fails for root too (chmod would not stop root)."""
     problem = unwritable("GITHUB_OUTPUT", tmp_path)

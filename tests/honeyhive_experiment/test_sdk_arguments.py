@@ -60,6 +60,7 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     # a key with a line break or a blank in it is never sent (the message never quotes it)
     ("broken key", {"dataset": RECORDS, "api_key": "k\nX-Injected: 1"}, "api_key", "(not shown)"),
     ("blank in key", {"dataset": RECORDS, "api_key": "k 1"}, "api_key", "whitespace"),
+    ("non-ASCII key", {"dataset": RECORDS, "api_key": "kéy"}, "api_key", "non-ASCII"),  # was a UnicodeEncodeError
     (
         "broken ingestion key",
         {"dataset": RECORDS, "api_key": "k", "ingestion_api_key": "i\x00"},

@@ -588,15 +588,28 @@ def test_secrets_hands_the_raw_values_to_the_redactor() -> None:
 def test_a_malformed_secret_is_rejected_without_showing_it(read: Callable[[dict[str, str]], Any], named: str) -> None:
     """A key with a line break or blank in it is never sent (httpx refuses the header, and every request would
     fail as if the backend did not answer): each entry point refuses it, naming where it came from."""
-    for bad in ("hh-key\nX-Injected: 1", "hh key", "hh-key\x00"):
+    for bad in ("hh-key\nX-Injected: 1", "hh key", "hh-key\x00", "hh-kéy"):
         with pytest.raises(SettingsError) as caught:
             read({"HH_API_KEY": bad})
         rendered = "".join(traceback.format_exception(caught.value))
         assert "hh-key" not in rendered
         assert "hh key" not in rendered
+        assert "kéy" not in rendered
         assert str(caught.value).startswith(
-            f"{named}: the value has whitespace or a control character in it (not shown)"
+            f"{named}: the value has whitespace, a control character or a non-ASCII character in it (not shown)"
         )
+
+
+def test_every_honeyhive_key_in_the_environment_goes_to_the_redactor() -> None:
+    """Only the key used was redacted: with HH_API_KEY set, HONEYHIVE_API_KEY's and HH_INGESTION_API_KEY's values
+    were printed as they were by user code that printed them."""
+    env = {
+        "HH_API_KEY": "hh-first-key-0123",
+        "HONEYHIVE_API_KEY": "hh-other-key-4567",
+        "HH_INGESTION_API_KEY": "hh-ingest-89ab",
+    }
+    for settings in (Settings.from_args(run_flags(), env), Settings.from_mapping(env)):
+        assert set(settings.secrets()) == set(env.values())
 
 
 def test_errors_after_secrets_were_read_do_not_carry_them() -> None:
@@ -710,8 +723,33 @@ def test_from_args_server_url_precedence(flag: str | None, env: dict[str, str], 
             {"HONEYHIVE_SESSION_URL_TEMPLATE": "https://app/sessions"},
             'environment HONEYHIVE_SESSION_URL_TEMPLATE: must contain {session_id}, got "https://app/sessions"',
         ),
+        (  # accepted before, and linked in the comment, the outputs and the HTML report as it was
+            None,
+            {"HONEYHIVE_RUN_URL_TEMPLATE": "app.example/runs/{run_id}"},
+            'environment HONEYHIVE_RUN_URL_TEMPLATE: expected an http(s) URL, got "app.example/runs/{run_id}"',
+        ),
+        (
+            None,
+            {"HONEYHIVE_SESSION_URL_TEMPLATE": "javascript:alert(1)//{session_id}"},
+            "environment HONEYHIVE_SESSION_URL_TEMPLATE: expected an http(s) URL, got"
+            ' "javascript:alert(1)//{session_id}"',
+        ),
+        (
+            None,
+            {"HONEYHIVE_RUN_URL_TEMPLATE": "https://app/{run_id}\n::error::x"},
+            'environment HONEYHIVE_RUN_URL_TEMPLATE: expected an http(s) URL, got "https://app/{run_id}\\n::error::x"',
+        ),
     ],
-    ids=["bad-flag", "url-without-key", "bad-variable", "template-without-run-id", "template-without-session-id"],
+    ids=[
+        "bad-flag",
+        "url-without-key",
+        "bad-variable",
+        "template-without-run-id",
+        "template-without-session-id",
+        "template-without-scheme",
+        "template-of-another-scheme",
+        "template-with-a-line-break",
+    ],
 )
 def test_from_args_errors_name_the_flag_or_variable(flag: str | None, env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError) as caught:
