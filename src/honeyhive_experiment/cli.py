@@ -156,11 +156,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
                     return _runs(settings, as_json=args.json, limit=args.limit)
                 return _view(settings, args.run, open_it=args.open)
             except ExperimentError as exc:  # not carried out: each problem on its own line (a config error has several)
-                from honeyhive_experiment.report.markdown import plain
+                from honeyhive_experiment.report.markdown import plain_lines
 
                 for issue in exc.issues:  # which may quote the user's files, code or installer's output: no escapes
-                    shown = "\n".join(plain(line) for line in str(issue).splitlines())
-                    print(settings.printable(f"error: {shown}"), file=sys.stderr)
+                    print(settings.printable(f"error: {plain_lines(str(issue))}"), file=sys.stderr)
                 return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -38,7 +38,7 @@ from honeyhive_experiment.report import (
     render_terminal,
     report_json,
 )
-from honeyhive_experiment.report.markdown import plain
+from honeyhive_experiment.report.markdown import plain_lines
 from honeyhive_experiment.settings import ActionOutputs, CommentMode, Mode, Settings
 from honeyhive_experiment.verdict import Decision, Verdict, exit_code
 
@@ -223,6 +223,6 @@ def announce(settings: Settings, level: Literal["error", "warning", "notice"], p
         line = problem.line if file is not None else None
         print(annotation(level, text, file=file, line=line))
     else:
-        shown = "\n".join(plain(line) for line in text.splitlines())  # no escape sequence of the user's code
-        print(settings.printable(f"{level}: {shown}"), file=sys.stderr)
+        # no escape sequence of the user's code
+        print(settings.printable(f"{level}: {plain_lines(text)}"), file=sys.stderr)
     sys.stdout.flush()

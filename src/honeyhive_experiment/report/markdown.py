@@ -113,6 +113,11 @@ def plain(text: str) -> str:
     return _NEWLINES.sub(" ", _CONTROL.sub("", text.replace("\x1b", "")))
 
 
+def plain_lines(text: str) -> str:
+    """Terminal-safe text that keeps its line breaks: each line :func:`plain`."""
+    return "\n".join(plain(line) for line in text.splitlines())
+
+
 def clip(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters, ending with ``…`` when it was cut."""
     return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
