@@ -173,6 +173,11 @@ def _given(value: str | None, names: tuple[str, ...], environ: Mapping[str, str]
     return next((text.strip() for text in candidates if text and text.strip()), None)
 
 
+MALFORMED_KEY = "has whitespace, a control character or a non-ASCII character in it (not shown)"
+"""What :func:`malformed_key` refuses, as the entry points' messages say it (after "the key" or "the value": a short
+word, so that printed after ``api-key: `` the redactor's ``key: value`` secret shape does not take it)."""
+
+
 def malformed_key(key: str) -> bool:
     """A key with whitespace, a control character or a non-ASCII character in it (a pasted key with a line break or
     a typographic quote in it): never sent, since httpx refuses such a header (a non-ASCII one with a

@@ -40,7 +40,13 @@ from honeyhive_experiment.calling import callable_name
 from honeyhive_experiment.cancellation import Interrupted, cooperatively, enter, phase_of
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import ModelPrice, VerdictConfig
-from honeyhive_experiment.connection import API_KEY_VARIABLES, find_api_key, find_ingestion_key, malformed_key
+from honeyhive_experiment.connection import (
+    API_KEY_VARIABLES,
+    MALFORMED_KEY,
+    find_api_key,
+    find_ingestion_key,
+    malformed_key,
+)
 from honeyhive_experiment.errors import ApiError, ArgumentError, ExperimentCancelled
 from honeyhive_experiment.evaluators import Evaluator
 from honeyhive_experiment.external import content_datapoint_ids, prepare_external_dataset, prepare_run_request_data
@@ -264,9 +270,7 @@ def evaluate(
     ingestion_key = find_ingestion_key(ingestion_api_key)
     for argument, found in (("api_key", key), ("ingestion_api_key", ingestion_key)):
         if found is not None and malformed_key(found):
-            raise ArgumentError(
-                argument, "the key has whitespace, a control character or a non-ASCII character in it (not shown)"
-            )
+            raise ArgumentError(argument, f"the key {MALFORMED_KEY}")
     if ingestion_api_key is not None and ingestion_api_key.strip() and key is None:
         raise ArgumentError(
             "ingestion_api_key",

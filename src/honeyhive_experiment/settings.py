@@ -55,6 +55,7 @@ from honeyhive_experiment.connection import (
     API_KEY_VARIABLES,
     DEFAULT_SERVER_URL,
     INGESTION_KEY_VARIABLES,
+    MALFORMED_KEY,
     SERVER_URL_VARIABLES,
     malformed_key,
 )
@@ -384,14 +385,7 @@ def parse_bool(value: str, name: str) -> bool:
 
 def _secret(value: str, name: str, kind: Literal["input", "environment"] = "input") -> SecretStr:
     if malformed_key(value):
-        # the value stays out of the message: it is a secret. The message starts with a short word: printed after
-        # "api-key: ", a long one would read as the key's value to the redactor's secret shapes
-        raise SettingsError(
-            name,
-            "the value has whitespace, a control character or a non-ASCII character in it (not shown); check the"
-            " secret",
-            kind=kind,
-        )
+        raise SettingsError(name, f"the value {MALFORMED_KEY}; check the secret", kind=kind)
     return SecretStr(value)
 
 
