@@ -64,7 +64,7 @@ from honeyhive_experiment.models import (
     MetricKey,
 )
 from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
-from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, Progress
+from honeyhive_experiment.models.outcomes import DatapointOutcome, Progress
 from honeyhive_experiment.paths import inside, relative
 from honeyhive_experiment.report import load_report
 from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result, recorded_outcomes
@@ -266,7 +266,7 @@ def judge(
         errors=evaluator_errors(result.outcomes),
         policy=config.verdict,
         gate_assessment=gate_assessment,
-        unrecorded=[o.error or "backend error" for o in result.outcomes if o.status is OutcomeStatus.BACKEND_ERROR],
+        unrecorded=result.unrecorded,
         new_errors=new_errors,
     )
     notes: tuple[str, ...] = ()

@@ -68,19 +68,24 @@ class ExperimentResult:
         return found
 
     @property
+    def unrecorded(self) -> list[str]:
+        """The error of each dataset row the backend never recorded (it refused the datapoint's session), in input
+        order: its success says nothing of them."""
+        return [o.error or "backend error" for o in self.outcomes if o.status is OutcomeStatus.BACKEND_ERROR]
+
+    @property
     def broken(self) -> list[str]:
         """Why the evaluation itself broke, in words (empty when it did not), by the command line's rule and in its
         words (:func:`~honeyhive_experiment.verdict.broken`): a metric with a passing range has no value on
         datapoints the backend passed (the range was never checked there), a dataset row was never recorded by the
         backend (it refused the datapoint's session), or an evaluator raised on every datapoint it was run on, or
         on more of them than :attr:`allow_evaluator_errors` tolerates (default none)."""
-        unrecorded = [o.error or "backend error" for o in self.outcomes if o.status is OutcomeStatus.BACKEND_ERROR]
         reasons, _ = broken(
             self.summary,
             ranged=self.ranged,
             errors=evaluator_errors(self.outcomes),
             policy=VerdictConfig(allow_evaluator_errors=self.allow_evaluator_errors),
-            unrecorded=unrecorded,
+            unrecorded=self.unrecorded,
             tolerance="the allow_evaluator_errors argument",
         )
         return reasons
