@@ -149,7 +149,8 @@ class DatasetError(ExperimentError):
     """
 
     def __init__(self, path: str, location: str | None, message: str) -> None:
-        super().__init__(message, file=str(path), line=_line_of(location))
+        line, rest = _split_location(location)
+        super().__init__(message, file=str(path), line=line, key=rest)  # ``key``: the column, or the row
         self.args = (path, location, message)
         self.path = path
         self.location = location
@@ -160,11 +161,15 @@ class DatasetError(ExperimentError):
         return f"{self.path}: {self.message}"
 
 
-def _line_of(location: str | None) -> int | None:
+def _split_location(location: str | None) -> tuple[int | None, str | None]:
+    """``"line 7, column 'q'"`` → ``(7, "column 'q'")``; ``"row 3"`` → ``(None, "row 3")``: the line, and the
+    rest of the location (what an annotation placed on the line still has to say)."""
     import re
 
-    found = re.search(r"line (\d+)", location or "")
-    return int(found.group(1)) if found else None
+    found = re.fullmatch(r"line (\d+)(?:, (.+))?", location or "")
+    if found is None:
+        return None, location or None
+    return int(found.group(1)), found.group(2)
 
 
 class EvaluatorSignatureError(ExperimentError, TypeError):

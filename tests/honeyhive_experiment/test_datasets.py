@@ -391,43 +391,43 @@ MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
     ("json-empty-list", JS, "[ ]", None, "the dataset has no records"),
     ("json-empty-file", JS, b"\xef\xbb\xbf \n", None, "the file is empty"),
     ("json-bad-utf8", JS, b'[\n{"inputs": {"a": "\xc3\x28"}}]', "line 2", "not valid UTF-8 (byte 0xc3)"),
-    ("csv-bad-int", C, "q,inputs.n:int\na,1\nb,x\n", "line 3, column inputs.n:int", "'x' is not an integer"),
-    ("csv-int-is-not-float", C, "inputs.n:int\n1.5\n", "line 2, column inputs.n:int", "'1.5' is not an integer"),
-    ("csv-bad-float", C, "inputs.f:float\nnan\n", "line 2, column inputs.f:float", "'nan' is not a number"),
-    ("csv-float-overflow", C, "inputs.f:float\n1e999\n", "line 2, column inputs.f:float", "'1e999' is out of range"),
+    ("csv-bad-int", C, "q,inputs.n:int\na,1\nb,x\n", "line 3, column 'inputs.n:int'", "'x' is not an integer"),
+    ("csv-int-is-not-float", C, "inputs.n:int\n1.5\n", "line 2, column 'inputs.n:int'", "'1.5' is not an integer"),
+    ("csv-bad-float", C, "inputs.f:float\nnan\n", "line 2, column 'inputs.f:float'", "'nan' is not a number"),
+    ("csv-float-overflow", C, "inputs.f:float\n1e999\n", "line 2, column 'inputs.f:float'", "'1e999' is out of range"),
     (
         "csv-bad-bool",
         C,
         "inputs.b:bool\nmaybe\n",
-        "line 2, column inputs.b:bool",
+        "line 2, column 'inputs.b:bool'",
         "'maybe' is not a boolean (true/false, yes/no, 1/0)",
     ),
     (
         "csv-bad-json",
         C,
         'a,metadata.m:json\n1,"{x"\n',
-        "line 2, column metadata.m:json",
+        "line 2, column 'metadata.m:json'",
         "invalid JSON: Expecting property name enclosed in double quotes (at character 2)",
     ),
     (
         "csv-json-nan",
         C,
         "a,inputs.v:json\n1,NaN\n",
-        "line 2, column inputs.v:json",
+        "line 2, column 'inputs.v:json'",
         "NaN is not valid JSON (numbers must be finite)",
     ),
     (
         "csv-unknown-type",
         C,
         "q,inputs.n:integer\na,1\n",
-        "line 1, column inputs.n:integer",
+        "line 1, column 'inputs.n:integer'",
         "unknown type suffix ':integer' (use one of :str, :int, :float, :bool, :json)",
     ),
     (
         "csv-bad-value-in-multiline-row",
         C,
         'a,inputs.n:int\n"x\ny",1\n"p\nq\nr",bad\n',
-        "line 4, column inputs.n:int",
+        "line 4, column 'inputs.n:int'",
         "'bad' is not an integer",
     ),
     ("csv-row-too-long", C, "a,b\n1,2\n3,4,5\n", "line 3", "expected 2 cells (as in the header), found 3"),
@@ -436,14 +436,14 @@ MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
         "csv-line-after-multiline-cell",
         C,
         'a,inputs.n:int\n"x\ny\nz",1\nw,oops\n',
-        "line 5, column inputs.n:int",
+        "line 5, column 'inputs.n:int'",
         "'oops' is not an integer",
     ),
     (
         "csv-section-typo",
         C,
         "q,groundtruth.answer\na,b\n",
-        "line 1, column groundtruth.answer",
+        "line 1, column 'groundtruth.answer'",
         "unknown section 'groundtruth'; use inputs.<key>, ground_truth.<key> or metadata.<key> "
         "(or inputs.groundtruth.answer for an input key containing a dot)",
     ),
@@ -451,13 +451,13 @@ MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
         "csv-section-without-key",
         C,
         "q,ground_truth\na,b\n",
-        "line 1, column ground_truth",
+        "line 1, column 'ground_truth'",
         "column 'ground_truth' needs a key: ground_truth.<key>",
     ),
-    ("csv-empty-key", C, "q,inputs.:int\na,1\n", "line 1, column inputs.:int", "missing key after 'inputs.'"),
+    ("csv-empty-key", C, "q,inputs.:int\na,1\n", "line 1, column 'inputs.:int'", "missing key after 'inputs.'"),
     ("csv-empty-header", C, "q,,r\na,b,c\n", "line 1, column 2", "empty column header"),
-    ("csv-duplicate-column", C, "q,inputs.q:int\na,1\n", "line 1, column inputs.q:int", "the same key as column 'q'"),
-    ("csv-typed-id", C, "id:int,q\n1,a\n", "line 1, column id:int", "the 'id' column takes no type suffix"),
+    ("csv-duplicate-column", C, "q,inputs.q:int\na,1\n", "line 1, column 'inputs.q:int'", "the same key as column 'q'"),
+    ("csv-typed-id", C, "id:int,q\n1,a\n", "line 1, column 'id:int'", "the 'id' column takes no type suffix"),
     ("csv-duplicate-id", C, "id,q\nA,1\n,2\nA,3\n", "line 4", "duplicate id 'EXT-A' (first used at line 2)"),
     ("csv-bad-utf8", C, b"q\nok\n\xff\n", "line 3", "not valid UTF-8 (byte 0xff)"),
     (
@@ -536,9 +536,12 @@ def test_path_is_shown_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_dataset_error_is_an_exception_with_fields_and_survives_pickling() -> None:
-    error = DatasetError("data/x.csv", "line 4, column inputs.n:int", "'x' is not an integer")
+    error = DatasetError("data/x.csv", "line 4, column 'inputs.n:int'", "'x' is not an integer")
     assert isinstance(error, Exception)
-    assert str(error) == "data/x.csv:line 4, column inputs.n:int: 'x' is not an integer"
+    assert str(error) == "data/x.csv:line 4, column 'inputs.n:int': 'x' is not an integer"
+    # an annotation placed on the line still says which column: the rest of the location is the key
+    assert (error.file, error.line, error.key) == ("data/x.csv", 4, "column 'inputs.n:int'")
+    assert (DatasetError("d.json", "row 3", "m").line, DatasetError("d.json", "row 3", "m").key) == (None, "row 3")
     copy = pickle.loads(pickle.dumps(error))
     assert (copy.path, copy.location, copy.message) == (error.path, error.location, error.message)
     assert str(DatasetError("x.json", None, "the file is empty")) == "x.json: the file is empty"

@@ -39,7 +39,12 @@ CASES = [
         None,
     ),
     (DatasetError("d.jsonl", "line 4", "not JSON"), "d.jsonl:line 4: not JSON", ("d.jsonl", 4, None)),
-    (DatasetError("d.csv", "row 2", "bad cell"), "d.csv:row 2: bad cell", ("d.csv", None, None)),
+    (DatasetError("d.csv", "row 2", "bad cell"), "d.csv:row 2: bad cell", ("d.csv", None, "row 2")),
+    (
+        DatasetError("d.csv", "line 2, column 'inputs.n:int'", "bad cell"),
+        "d.csv:line 2, column 'inputs.n:int': bad cell",
+        ("d.csv", 2, "column 'inputs.n:int'"),
+    ),
     (DatasetError("d.csv", None, "empty"), "d.csv: empty", ("d.csv", None, None)),
     (ApiError("GET", "/v1/runs", 500, "boom"), "GET /v1/runs failed with HTTP 500: boom", (None, None, None)),
     (NotFoundError("GET", "/v1/runs/x", 404, "no run"), "GET /v1/runs/x failed with HTTP 404: no run", None),
@@ -92,3 +97,14 @@ def test_a_local_run_announces_an_error_without_the_terminal_escapes_in_it(capsy
     announce(Settings.from_args({}, {}), "error", ExperimentError("verdict fail: bad \x1b[2J\x1b[31mred\x1b[0m\nnext"))
 
     assert capsys.readouterr().err == "error: verdict fail: bad [2J[31mred[0m\nnext\n"
+
+
+def test_a_dataset_error_announced_on_its_line_still_names_the_column(capsys: pytest.CaptureFixture[str]) -> None:
+    # "error: d.csv:2: invalid JSON" left the user to guess which of the row's cells was meant
+    from honeyhive_experiment.delivery import announce
+    from honeyhive_experiment.settings import Settings
+
+    error = DatasetError("d.csv", "line 2, column 'inputs.v:json'", "invalid JSON")
+    announce(Settings.from_args({}, {}), "error", error)
+
+    assert capsys.readouterr().err == "error: d.csv:2: column 'inputs.v:json': invalid JSON\n"

@@ -133,7 +133,7 @@ def _csv_columns(path: str, header_row: list[str]) -> list[_Column]:
     targets: dict[tuple[str, str], str] = {}
     for number, raw in enumerate(header_row, start=1):
         header = raw.strip()
-        location = f"line 1, column {header or number}"
+        location = f"line 1, column {header!r}" if header else f"line 1, column {number}"
         try:
             column = _parse_header(header)
         except ValueError as exc:
@@ -195,7 +195,7 @@ def _csv_records(path: str, rows: Iterator[tuple[int, list[str]]]) -> list[Recor
             try:
                 sections[column.section][column.key] = column.convert(cell)
             except ValueError as exc:
-                raise DatasetError(path, f"line {lineno}, column {column.header}", str(exc)) from None
+                raise DatasetError(path, f"line {lineno}, column {column.header!r}", str(exc)) from None
         record: Record = {}
         if record_id is not None:
             record["id"] = record_id
