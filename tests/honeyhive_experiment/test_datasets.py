@@ -22,6 +22,8 @@ from honeyhive_experiment.datasets import (
 
 pytestmark = pytest.mark.unit
 
+ONE_COLUMN, USE_COMMAS = "one column, its header split by", "separate columns with commas"
+
 BOM = b"\xef\xbb\xbf"
 
 # honeyhive-api.md §5 test vectors
@@ -457,6 +459,9 @@ MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
     ("csv-empty-key", C, "q,inputs.:int\na,1\n", "line 1, column 'inputs.:int'", "missing key after 'inputs.'"),
     ("csv-empty-header", C, "q,,r\na,b,c\n", "line 1, column 2", "empty column header"),
     ("csv-duplicate-column", C, "q,inputs.q:int\na,1\n", "line 1, column 'inputs.q:int'", "the same key as column 'q'"),
+    # a spreadsheet's "CSV" in some locales: one column whose header holds the others (no input key is like that)
+    ("csv-semicolons", C, "inputs.q;ground_truth.a\nx;y\n", "line 1", f"{ONE_COLUMN} semicolons: {USE_COMMAS}"),
+    ("csv-tabs", C, "q\tinputs.n:int\nx\t1\n", "line 1", f"{ONE_COLUMN} tabs: {USE_COMMAS}"),
     ("csv-typed-id", C, "id:int,q\n1,a\n", "line 1, column 'id:int'", "the 'id' column takes no type suffix"),
     ("csv-duplicate-id", C, "id,q\nA,1\n,2\nA,3\n", "line 4", "duplicate id 'EXT-A' (first used at line 2)"),
     ("csv-bad-utf8", C, b"q\nok\n\xff\n", "line 3", "not valid UTF-8 (byte 0xff)"),

@@ -33,6 +33,7 @@ CSV_TYPES: tuple[str, ...] = ("str", "int", "float", "bool", "json")
 
 _INT_RE = re.compile(r"[+-]?[0-9]+")
 _FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_OTHER_SEPARATORS = ((";", "semicolons"), ("\t", "tabs"))  # what spreadsheets export as "CSV" in some locales
 _BOOLS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 
@@ -129,6 +130,9 @@ def _parse_header(header: str) -> _Column:
 
 
 def _csv_columns(path: str, header_row: list[str]) -> list[_Column]:
+    separator = next((name for char, name in _OTHER_SEPARATORS if char in header_row[0]), None)
+    if len(header_row) == 1 and separator is not None:  # one column named "inputs.q;ground_truth.a": no key has that
+        raise DatasetError(path, "line 1", f"one column, its header split by {separator}: separate columns with commas")
     columns: list[_Column] = []
     targets: dict[tuple[str, str], str] = {}
     for number, raw in enumerate(header_row, start=1):
