@@ -32,7 +32,9 @@ Rules
 * **Secrets never print.** ``api-key`` and ``github-token`` are :class:`~pydantic.SecretStr`, so ``repr()``,
   ``model_dump()`` and ``model_dump_json()`` show ``'**********'``; no error message quotes them.
   :meth:`Settings.secrets` hands the raw values (plus the runner's own tokens found in the environment) to
-  the redactor.
+  the redactor. An error about a secret begins with a short word (``input api-key: the value has
+  whitespace…``): after a secret-like name the redactor takes a first word of 6 characters or more for the
+  secret's value (``tests/honeyhive_experiment/test_error_redaction.py`` reads every such input).
 
 The ``GITHUB_*`` variables and the event payload are read by :mod:`honeyhive_experiment.context`, which says
 what is taken from each event; where the run comes from becomes :attr:`Settings.ci`.

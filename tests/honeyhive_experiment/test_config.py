@@ -34,6 +34,7 @@ from honeyhive_experiment.config import (
     parse_config,
     split_import_path,
 )
+from honeyhive_experiment.report.redact import Redactor
 
 pytestmark = pytest.mark.unit
 
@@ -264,7 +265,7 @@ MALFORMED: list[Any] = [
         id="dataset-id-and-name",
     ),
     pytest.param(BASE.replace("\n  path: data/questions.jsonl", " {}"), 3, "dataset", "no dataset source", id="none"),
-    pytest.param(BASE.replace(".jsonl", ".txt"), 4, "dataset.path", "unsupported dataset file type", id="dataset-ext"),
+    pytest.param(BASE.replace(".jsonl", ".txt"), 4, "dataset.path", "dataset file type ('.txt')", id="dataset-ext"),
     pytest.param(BASE.replace("data/", "/data/"), 4, "dataset.path", "absolute", id="dataset-absolute"),
     pytest.param(
         BASE.replace("\n  path: data/questions.jsonl", " data/q.jsonl"), 3, "dataset", "mapping", id="dataset-str"
@@ -278,12 +279,12 @@ MALFORMED: list[Any] = [
         BASE.replace("path: data/questions.jsonl", "name: golden\n  datapoint_ids: content"),
         5,
         "dataset.datapoint_ids",
-        "applies only to a repository file",
+        "only applies to a repository file",
         id="ids-managed",
     ),
     # evaluators
     pytest.param(BASE + "evaluators:\n  - evals:exact\n  - 42\n", 7, "evaluators[1]", "'module:attr'", id="eval-int"),
-    pytest.param(BASE + "evaluators: evals:exact\n", 5, "evaluators", "should be a list", id="eval-not-list"),
+    pytest.param(BASE + "evaluators: evals:exact\n", 5, "evaluators", "must be a list", id="eval-not-list"),
     pytest.param(BASE + "evaluators:\n  - name: exact\n", 6, "evaluators[0].path", "missing", id="eval-no-path"),
     pytest.param(BASE + "evaluators:\n  - {path: evals.exact}\n", 6, "evaluators[0].path", "colon", id="eval-path"),
     pytest.param(
@@ -343,7 +344,7 @@ MALFORMED: list[Any] = [
         BASE + "metrics:\n  latency:\n    format: .2q\n", 7, "metrics.latency.format", "format spec", id="bad-format"
     ),
     pytest.param(BASE + "metrics:\n  latency: {key: 'yes'}\n", 6, "metrics.latency.key", "valid boolean", id="key"),
-    pytest.param(BASE + "metrics:\n  - accuracy\n", 5, "metrics", "should be a mapping", id="metrics-list"),
+    pytest.param(BASE + "metrics:\n  - accuracy\n", 5, "metrics", "must be a mapping", id="metrics-list"),
     pytest.param(BASE + 'metrics:\n  "": {key: true}\n', 6, 'metrics.""', "empty", id="metric-name-empty"),
     # a key with a line break was shown raw, so the error's "file:line: key" broke over two lines
     pytest.param(
@@ -411,7 +412,7 @@ MALFORMED: list[Any] = [
         id="worse-and-drop",
     ),
     # version
-    pytest.param("version: 2\n" + BASE, 1, "version", "unsupported config version 2", id="version-2"),
+    pytest.param("version: 2\n" + BASE, 1, "version", "reads config version 1 only, got 2", id="version-2"),
     pytest.param("version: '1'\n" + BASE, 1, "version", "integer 1", id="version-string"),
     # the YAML itself
     pytest.param(BASE + "metrics: [a, b\nmax_workers: 3\n", 6, "", "invalid YAML", id="yaml-syntax"),
@@ -431,7 +432,7 @@ MALFORMED: list[Any] = [
     ),
     pytest.param(BASE + "---\nname: b\n", 5, "", "single document", id="two-documents"),
     # instrument, pricing
-    pytest.param(BASE + "instrument: openai\n", 5, "instrument", "should be a list", id="instrument-not-a-list"),
+    pytest.param(BASE + "instrument: openai\n", 5, "instrument", "must be a list", id="instrument-not-a-list"),
     pytest.param(BASE + "instrument: [OpenAI]\n", 5, "instrument[0]", "lower case", id="instrument-case"),
     pytest.param(
         BASE + "instrument:\n  - openai\n  - openai\n", 7, "instrument[1]", "listed twice", id="instrument-twice"
@@ -476,6 +477,9 @@ def test_malformed_config_names_file_line_and_key(
     assert word in error.message, str(error)
     where = str(path) if line is None else f"{path}:{line}"
     assert str(error) == (f"{where}: {key}: {error.message}" if key else f"{where}: {error.message}")
+    if key:  # whatever key it follows, no word of the message is taken for a secret (``api_key: <message>``)
+        under_a_secret_like_key = str(ConfigError(error.path, error.line, "metrics.api_key", error.message))
+        assert Redactor().redact(under_a_secret_like_key) == under_a_secret_like_key
 
 
 def test_there_are_at_least_thirty_malformed_cases() -> None:
@@ -490,13 +494,13 @@ def test_every_problem_is_collected_and_the_earliest_comes_first() -> None:
     found = [(issue.line, issue.key) for issue in caught.value.issues]
     assert found == [(1, "max_workers"), (2, "name"), (3, "function"), (5, "timeout")]
     assert caught.value.issues[0] is caught.value
-    assert str(caught.value) == "exp.yml:1: max_workers: should be greater than or equal to 1, got an integer (0)"
+    assert str(caught.value) == "exp.yml:1: max_workers: must be greater than or equal to 1, got an integer (0)"
 
 
 def test_an_unknown_key_lists_the_allowed_keys() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(BASE + "ingestion:\n  wait: 3\n")
-    assert caught.value.message == "unknown key 'wait' (allowed: timeout)"
+    assert caught.value.message == "an unknown key 'wait' (allowed: timeout)"
 
 
 def test_config_error_without_line_or_key() -> None:

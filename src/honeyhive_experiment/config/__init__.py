@@ -4,10 +4,16 @@ One file describes one experiment. :func:`load_config` reads it (the only I/O he
 validates text already read; both raise :class:`ConfigError`, which names the file, the 1-based line and the
 dotted key of the problem::
 
-    .honeyhive/experiment.yml:14: metrics.latency.direction: should be 'higher' or 'lower', got a string ('up')
+    .honeyhive/experiment.yml:14: metrics.latency.direction: must be 'higher' or 'lower', got a string ('up')
 
 Keys are dotted from the top of the file; list items are indexed from 0 in brackets
 (``evaluators[1].path``). Whole-file problems (missing file, empty file) have no line and no key.
+
+A message begins with a short word (``must``, ``an``, ``the``, ``no``, ``not``…), never with a longer one or a
+quoted value: after a key the redactor takes for a secret's name (``api_key``, ``token``, ``cost_per_token``) the
+error is its ``key: value`` secret shape, and a first word of 6 characters or more would be printed as ``***``
+(``api_key: *** key 'api_key'``). ``tests/honeyhive_experiment/test_error_redaction.py`` builds them under such
+keys, and every malformed case of ``test_config.py`` checks its message so.
 
 The package
 -----------

@@ -96,21 +96,21 @@ def _check_text(value: str) -> str:
 def _check_import_path(value: str) -> str:
     if ":" not in value:
         raise ValueError(
-            f"{value!r} has no colon: write 'module.path:attr' (a colon between the module and the attribute)"
+            f"no colon in {value!r}: write 'module.path:attr' (a colon between the module and the attribute)"
         )
     if not _IMPORT_PATH_RE.match(value):
-        raise ValueError(f"{value!r} is not an import path: expected 'module.path:attr' made of Python identifiers")
+        raise ValueError(f"not an import path: {value!r}; write 'module.path:attr' made of Python identifiers")
     parts = [part for half in split_import_path(value) for part in half.split(".")]
     reserved = [part for part in parts if keyword.iskeyword(part)]
     if reserved:
-        raise ValueError(f"{value!r} is not an import path: {reserved[0]!r} is a Python keyword")
+        raise ValueError(f"not an import path: {reserved[0]!r} in {value!r} is a Python keyword")
     return value
 
 
 def _check_instrument(value: str) -> str:
     if not _INSTRUMENT_RE.match(value):
         raise ValueError(
-            f"{value!r} is not a library name: write it as its package is named, in lower case, e.g. 'openai',"
+            f"not a library name: {value!r}; write it as its package is named, in lower case, e.g. 'openai',"
             " 'anthropic' (or an instrumentation's package, e.g. 'openinference-instrumentation-openai')"
         )
     return value
@@ -119,7 +119,7 @@ def _check_instrument(value: str) -> str:
 def _check_repo_path(value: str) -> str:
     _check_text(value)
     if PurePosixPath(value).is_absolute() or PureWindowsPath(value).is_absolute():
-        raise ValueError(f"{value!r} is absolute: give a path relative to the repository root")
+        raise ValueError(f"an absolute path ({value!r}): give a path relative to the repository root")
     return value
 
 
@@ -127,7 +127,7 @@ def _check_format_spec(value: str) -> str:
     try:
         format(1234.5678, value)
     except (ValueError, TypeError) as exc:
-        raise ValueError(f"{value!r} is not a valid format spec for a number ({exc}); try '.3f' or '.1%'") from None
+        raise ValueError(f"not a valid format spec for a number: {value!r} ({exc}); try '.3f' or '.1%'") from None
     return value
 
 

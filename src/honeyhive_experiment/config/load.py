@@ -156,7 +156,7 @@ def _check_duplicates(root: Node, path: str) -> None:
                 elif (type(key), key) in first_line:
                     line = first_line[(type(key), key)]
                     found.append(
-                        ConfigError(path, _line(key_node), child, f"duplicate key (first given on line {line})")
+                        ConfigError(path, _line(key_node), child, f"a duplicate key (first given on line {line})")
                     )
                 else:
                     first_line[(type(key), key)] = _line(key_node)
@@ -214,11 +214,11 @@ def _locate(root: Node, loc: Sequence[str | int]) -> tuple[int, str]:
 
 
 _TYPE_MESSAGES: Final = {
-    "model_type": "should be a mapping",
-    "model_attributes_type": "should be a mapping",
-    "dict_type": "should be a mapping",
-    "list_type": "should be a list",
-    "tuple_type": "should be a list",
+    "model_type": "must be a mapping",
+    "model_attributes_type": "must be a mapping",
+    "dict_type": "must be a mapping",
+    "list_type": "must be a list",
+    "tuple_type": "must be a list",
     "invalid_key": "keys must be strings",
 }
 
@@ -259,23 +259,25 @@ def _issue(error: ErrorDetails, root: Node, path: str) -> ConfigError:
     if isinstance(cause, _LocatedValueError):
         loc = (*loc, *cause.loc)
     line, dotted = _locate(root, loc)
+    # each message begins with a short word, which the redactor never takes for a secret's value after a key such
+    # as api_key (the package docstring says why)
     if kind == "extra_forbidden":
         unknown = str(loc[-1])
         allowed = _allowed_keys(loc[:-1])
         close = difflib.get_close_matches(unknown, allowed, n=1)
-        message = f"unknown key {unknown!r}"
+        message = f"an unknown key {unknown!r}"
         if close:
             message += f"; did you mean {close[0]!r}?"
         if allowed:
             message += f" (allowed: {', '.join(allowed)})"
     elif kind == "missing":
-        message = f"required key {str(loc[-1])!r} is missing"
+        message = f"the required key {str(loc[-1])!r} is missing"
     elif kind in ("value_error", "assertion_error"):
         message = str(cause) if cause is not None else error["msg"].removeprefix("Value error, ")
     else:
         message = _TYPE_MESSAGES.get(kind) or error["msg"]
-        if message.startswith("Input should"):
-            message = message.removeprefix("Input ")
+        if message.startswith("Input should "):  # pydantic's "Input should be a valid integer"
+            message = "must " + message.removeprefix("Input should ")
         message = f"{message}, got {_describe(value)}"
         if isinstance(value, bool) and kind in ("string_type", "invalid_key"):
             message += "; YAML reads unquoted yes/no/on/off/true/false as booleans: quote it"

@@ -117,7 +117,8 @@ class DatasetConfig(_Section):
             suffix = PurePosixPath(value).suffix
             found = f"{suffix!r}" if suffix else "no extension"
             raise ValueError(
-                f"unsupported dataset file type ({found}) in {value!r}: use one of {', '.join(SUPPORTED_SUFFIXES)}"
+                f"the dataset file type ({found}) of {value!r} is not supported:"
+                f" use one of {', '.join(SUPPORTED_SUFFIXES)}"
             )
         return value
 
@@ -134,7 +135,7 @@ class DatasetConfig(_Section):
             raise ValueError("no dataset source: give one of 'id' or 'name' (managed) or 'path' (a repository file)")
         elif "datapoint_ids" in self.model_fields_set:
             raise _LocatedValueError(
-                "applies only to a repository file ('path'): a managed dataset's datapoints have their own ids",
+                "only applies to a repository file ('path'): a managed dataset's datapoints have their own ids",
                 "datapoint_ids",
             )
         return self
@@ -287,7 +288,7 @@ class GateRule(_Section):
         for alias, name in (("max_worse", "max_drop"), ("max_worse_pct", "max_drop_pct")):
             if getattr(self, alias) is not None:
                 if getattr(self, name) is not None:
-                    raise _LocatedValueError(f"{alias} and {name} are the same bound: give one of them", alias)
+                    raise _LocatedValueError(f"the same bound as {name}: give one of them", alias)
                 # One spelling from here on (the verdict reads max_drop*; the hash cannot tell them apart), set
                 # while the frozen model is still being validated: __init__ ignores a returned copy.
                 self.__dict__.update({name: self.__dict__[alias], alias: None})
@@ -305,7 +306,7 @@ def _allow_failed(value: Any) -> int | str:
         return value
     if isinstance(value, str) and (found := _PERCENT_RE.match(value.strip())) and float(found.group(1)) <= 100:
         return value.strip()
-    raise ValueError(f"should be a number of datapoints (2) or a percentage ('5%'), got {_describe(value)}")
+    raise ValueError(f"must be a number of datapoints (2) or a percentage ('5%'), got {_describe(value)}")
 
 
 AllowFailed = Annotated[
@@ -359,7 +360,7 @@ def _tolerated(allowed: int | str | None, total: int) -> int:
 
 def _at_most_200(name: str) -> str:
     if len(name) > 200:
-        raise ValueError(f"should be at most 200 characters, got {len(name)}")
+        raise ValueError(f"must be at most 200 characters, got {len(name)}")
     return name
 
 
@@ -422,11 +423,9 @@ class ExperimentConfig(_Section):
     @classmethod
     def _supported_version(cls, value: Any) -> Any:
         if type(value) is not int:
-            raise ValueError(f"should be the integer {CONFIG_VERSION}, got {_describe(value)}")
+            raise ValueError(f"must be the integer {CONFIG_VERSION}, got {_describe(value)}")
         if value != CONFIG_VERSION:
-            raise ValueError(
-                f"unsupported config version {value}: this honeyhive-experiment reads version {CONFIG_VERSION}"
-            )
+            raise ValueError(f"this honeyhive-experiment reads config version {CONFIG_VERSION} only, got {value}")
         return value
 
     @model_validator(mode="after")
@@ -436,7 +435,7 @@ class ExperimentConfig(_Section):
             identity = f"name {spec.name!r}" if spec.name is not None else f"{spec.path!r}"
             if identity in seen:
                 raise _LocatedValueError(
-                    f"duplicate evaluator {identity} (also evaluators[{seen[identity]}]); give one a distinct name",
+                    f"a duplicate evaluator {identity} (also evaluators[{seen[identity]}]); give one a distinct name",
                     "evaluators",
                     index,
                 )
@@ -448,7 +447,7 @@ class ExperimentConfig(_Section):
         seen: set[str] = set()
         for index, name in enumerate(self.instrument):
             if name in seen:
-                raise _LocatedValueError(f"{name!r} is listed twice", "instrument", index)
+                raise _LocatedValueError(f"the library {name!r} is listed twice", "instrument", index)
             seen.add(name)
         return self
 
