@@ -22,6 +22,7 @@ from honeyhive_experiment.datasets import (
 
 pytestmark = pytest.mark.unit
 
+LONE_SURROGATE = "a string holds half of a surrogate pair (\\ud800-\\udfff alone)"
 ONE_COLUMN, USE_COMMAS = "one column, its header split by", "separate columns with commas"
 
 BOM = b"\xef\xbb\xbf"
@@ -107,7 +108,7 @@ def test_json_records_hash_like_the_files_own_records(tmp_path: Path) -> None:
     text = (
         '{ "datapoints" : [\n'
         '  {"metadata": {"b": 1.0, "a": 100000000000000000000000},\n'
-        '   "inputs": {"\\u00e9": "\\ud83d\\ude00", "raw": "😀", "e": 1e400, "neg": -0.0},\n'
+        '   "inputs": {"\\u00e9": "\\ud83d\\ude00", "raw": "😀", "e": 1e300, "neg": -0.0},\n'
         '   "ground_truth": null, "id": "x"},\n'
         '  {"inputs": {"empty": {}, "list": []}, "ground_truth": {"deep": [[[]]]}}\n'
         "] }\n"
@@ -300,6 +301,24 @@ MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
     ),
     ("jsonl-duplicate-key", J, '{"inputs": {"a": 1, "a": 2}}', "line 1", "an object repeats the key 'a'"),
     ("jsonl-nan", J, '{"inputs": {"a": NaN}}', "line 1", "NaN is not valid JSON (numbers must be finite)"),
+    # Python reads these, and then the run could not send them: they failed every datapoint as a "backend error"
+    (
+        "jsonl-float-overflow",
+        J,
+        '{"inputs": {"a": -1e999}}',
+        "line 1",
+        "-1e999 is out of range (numbers must be finite)",
+    ),
+    ("jsonl-lone-surrogate", J, '{"inputs": {"a": "x\\ud800"}}', "line 1", LONE_SURROGATE),
+    ("json-lone-low-surrogate", JS, '[{"inputs": {"a": "\\udc00"}}]', "record 1 (line 1)", LONE_SURROGATE),
+    ("jsonl-int-too-long", J, '{"inputs": {"a": %s}}' % ("9" * 5000), "line 1", "a number with too many digits"),
+    (
+        "csv-json-overflow",
+        C,
+        "inputs.v:json\n1e999\n",
+        "line 2, column 'inputs.v:json'",
+        "1e999 is out of range (numbers must be finite)",
+    ),
     ("jsonl-bad-utf8", J, b'{"inputs": {}}\n{"inputs": {"a": "\xff"}}\n', "line 2", "not valid UTF-8 (byte 0xff)"),
     ("jsonl-empty", J, "", None, "the file is empty (no non-blank line)"),
     ("jsonl-blank-only", J, "\n  \r\n\t\n", None, "the file is empty (no non-blank line)"),

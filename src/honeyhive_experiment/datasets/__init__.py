@@ -31,7 +31,9 @@ JSON files (``.json``, ``.jsonl``) are returned **exactly as parsed**: no key is
 and no value is converted, so the ``EXT-`` ids (a sha256 over ``json.dumps(records, sort_keys=True)``) are
 the ones the SDK computes for the same data. Loading only *rejects* input, it never rewrites it. Beyond the
 shape above it rejects what JSON itself does not allow but Python's ``json`` accepts: ``NaN``/``Infinity``
-and an object that repeats a key (which Python would silently collapse to the last value).
+and an object that repeats a key (which Python would silently collapse to the last value); and what no run
+could send on: a number beyond a float's range (``1e999``), half of a surrogate pair (``"\\ud800"``), an int
+longer than the interpreter parses.
 
 - ``.jsonl``: one JSON object per line; blank lines are skipped. Errors name ``file:line N``.
 - ``.json``: a top-level list of records, or an object ``{"datapoints": [...]}`` with no other key. Errors

@@ -9,6 +9,8 @@ located message for bytes that are not UTF-8. The package docstring states the r
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Any, TypeAlias
 
 from honeyhive_experiment.errors import DatasetError
@@ -27,7 +29,8 @@ ALLOWED_RECORD_KEYS: frozenset[str] = frozenset({"id", "datapoint_id", "inputs",
 
 class _NotStrictJson(ValueError):
     """JSON that Python's decoder would take and JSON does not allow (an object that repeats a key, ``NaN`` or
-    ``Infinity``), or that is nested deeper than the interpreter can parse; the message says which."""
+    ``Infinity``, a number out of a float's range, half of a surrogate pair), or that is nested deeper or has a
+    longer number than the interpreter can parse; the message says which."""
 
 
 def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -51,12 +54,30 @@ class _StrictDecoder(json.JSONDecoder):
 
     def raw_decode(self, s: str, idx: int = 0) -> tuple[Any, int]:
         try:
-            return super().raw_decode(s, idx)
+            value, end = super().raw_decode(s, idx)
         except RecursionError:
             raise _NotStrictJson("JSON nested too deeply") from None
+        except (json.JSONDecodeError, _NotStrictJson):
+            raise
+        except ValueError:  # the interpreter's limit on the digits of an int (sys.get_int_max_str_digits)
+            raise _NotStrictJson("a number with too many digits") from None
+        if _SURROGATE_ESCAPE.search(s, idx, end) is not None:  # "\ud800" alone decodes to text no UTF-8 can hold
+            try:
+                json.dumps(value, ensure_ascii=False).encode()
+            except UnicodeEncodeError:
+                raise _NotStrictJson("a string holds half of a surrogate pair (\\ud800-\\udfff alone)") from None
+        return value, end
 
 
-_DECODER = _StrictDecoder(object_pairs_hook=_unique_object, parse_constant=_reject_constant)
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _NotStrictJson(f"{text} is out of range (numbers must be finite)")
+    return number
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_DECODER = _StrictDecoder(object_pairs_hook=_unique_object, parse_constant=_reject_constant, parse_float=_finite_float)
 
 
 # ------------------------------------------------------------------------------------------------ records
