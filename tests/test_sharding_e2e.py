@@ -424,6 +424,25 @@ def test_publish_refuses_a_report_for_another_commit_and_posts_the_matching_one(
     assert f"pull request None (expected {PR})" in impostor.summary
     assert world.github.writes == [], "a forged report posts nothing"
 
+    # forged to compare the run with itself (or any run of the writer's choosing): every gate would pass
+    rebased = json.loads(report_json.read_text())
+    rebased["baseline"]["run_id"] = rebased["run"]["id"]
+    rebased_json = world.tmp / "rebased" / "report.json"
+    rebased_json.parent.mkdir()
+    rebased_json.write_text(json.dumps(rebased))
+    rebaser = run_job(
+        world,
+        "publish-rebased",
+        event=workflow_run(HEAD_SHA),
+        inputs={"mode": "publish"},
+        root=publisher_checkout(world, "publisher-rebased", rebased_json),
+        run_id="9204",
+    )
+    assert rebaser.returncode == 2, rebaser.shown()
+    assert f"report.json names baseline {run.outputs['run-id']}, but run" in rebaser.summary, rebaser.shown()
+    assert f"was judged against {run.outputs['baseline-run-id']} in HoneyHive" in rebaser.summary
+    assert world.github.writes == [], "a report with another baseline posts nothing"
+
     published = run_job(
         world,
         "publish",

@@ -569,8 +569,34 @@ def republish(
     """
     run = ExperimentRun.model_validate(client.get_run(published.run_id))
     _check_published_run(run, config, settings, published)
-    settings = settings.model_copy(update={"baseline_run_id": published.baseline_run_id})
-    return judge(client, config, settings, *_as_recorded(client, config, run), now=now)
+    judged, stamped = _stamped_check(run)
+    if judged and published.baseline_run_id != stamped:  # an edited baseline would re-decide the verdict
+        raise ReportError(
+            f"refusing to publish: report.json names baseline {published.baseline_run_id or 'none'}, but run"
+            f" {run.run_id}'s check was judged against {stamped or 'none'} in HoneyHive",
+            file="report.json",
+        )
+    if not judged:  # the run's own job never judged it: the baseline rules pick, as they would have then
+        return judge(client, config, settings, *_as_recorded(client, config, run), now=now)
+    settings = settings.model_copy(update={"baseline_run_id": stamped})
+    return judge(client, _as_judged(config, stamped), settings, *_as_recorded(client, config, run), now=now)
+
+
+def _stamped_check(run: ExperimentRun) -> tuple[bool, str | None]:
+    """Whether this tool judged ``run`` (its ``metadata.check`` has a verdict), and the baseline it was judged
+    against (``None``: none)."""
+    check = run.metadata.get("check")
+    if not isinstance(check, Mapping) or not check.get("verdict"):
+        return False, None
+    stamped = check.get("baseline_run_id")
+    return True, stamped if isinstance(stamped, str) and stamped else None
+
+
+def _as_judged(config: ExperimentConfig, baseline_run_id: str | None) -> ExperimentConfig:
+    """``config`` for judging a run again with the baseline its check had: with none, no rule may pick one."""
+    if baseline_run_id:
+        return config
+    return config.model_copy(update={"baseline": BaselineConfig(strategy=BaselineStrategy.NONE)})
 
 
 def _as_recorded(
@@ -605,13 +631,12 @@ def review(
     except NotFoundError:
         message = f"no run {run_id} in the backend (python -m honeyhive_experiment runs lists them)"
         raise ArgumentError("RUN_ID", message) from None
-    check = run.metadata.get("check")
-    stamped = check.get("baseline_run_id") if isinstance(check, Mapping) else None
-    from_stamp = not settings.baseline_run_id and isinstance(stamped, str) and bool(stamped)
+    judged_before, stamped = _stamped_check(run)
+    from_stamp = not settings.baseline_run_id and stamped is not None
     baseline_run_id = stamped if from_stamp else settings.baseline_run_id
     settings = settings.model_copy(update={"baseline_run_id": baseline_run_id})
-    if not baseline_run_id and isinstance(check, Mapping) and check.get("verdict"):  # judged with no baseline
-        config = config.model_copy(update={"baseline": BaselineConfig(strategy=BaselineStrategy.NONE)})
+    if judged_before and not baseline_run_id:  # judged with no baseline
+        config = _as_judged(config, None)
     judged = judge(client, config, settings, *_as_recorded(client, config, run), now=now)
     if judged.baseline is not None and from_stamp:
         baseline = dataclasses.replace(judged.baseline, why="the baseline its check was judged against")
