@@ -21,6 +21,7 @@ import os
 import ssl
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -150,12 +151,24 @@ def tls_for(base_url: str) -> ssl.SSLContext | bool:
     return True
 
 
+HTTP_URL_EXPECTED = "expected an http(s) URL with a host, a port from 1 to 65535 if any, and no user or password"
+"""What :func:`http_url_or_none` takes, as every caller's error says it."""
+
+
 def http_url_or_none(value: str) -> str | None:
-    """``value`` stripped of blanks and trailing slashes if it is an http(s) URL (``http://`` or ``https://`` in any
-    case, then something with no blank in it), else ``None``; each caller words its own error."""
+    """``value`` stripped of blanks and trailing slashes if it is an http(s) URL (:data:`HTTP_URL_EXPECTED`; no
+    blank in it), else ``None``. Credentials in the URL are refused: httpx would send them as Basic auth instead
+    of the API key's bearer token."""
     url = value.strip().rstrip("/")
     scheme, sep, rest = url.partition("://")
     if not sep or scheme.lower() not in ("http", "https") or any(ch.isspace() for ch in rest):
+        return None
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port  # raises ValueError for a port that is not a number from 0 to 65535
+    except ValueError:
+        return None
+    if not parts.hostname or port == 0 or "@" in parts.netloc:
         return None
     return url
 
@@ -211,7 +224,7 @@ def resolve_connection(
         env = process_environment() if environ is None else environ
         passed = bool(server_url and server_url.strip())
         source = next((f" (from {n})" for n in SERVER_URL_VARIABLES if not passed and (env.get(n) or "").strip()), "")
-        raise ArgumentError("server_url", f"expected an http(s) URL, got {given!r}{source}")
+        raise ArgumentError("server_url", f"{HTTP_URL_EXPECTED}, got {given!r}{source}")
     key = find_api_key(api_key, environ)
     if not key:
         raise ArgumentError(

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from honeyhive_experiment.cli import main
+from honeyhive_experiment.connection import HTTP_URL_EXPECTED
 
 pytestmark = pytest.mark.integration
 
@@ -62,7 +63,7 @@ def test_a_bad_flag_is_a_usage_error_naming_it(quickstart: Path, capsys: pytest.
     code = main(["run", "--dry-run", "-C", str(quickstart), "--server-url", "ftp://nope"], environ={})
     err = capsys.readouterr().err
     assert code == 2
-    assert 'flag --server-url: expected an http(s) URL, got "ftp://nope"' in err
+    assert f'flag --server-url: {HTTP_URL_EXPECTED}, got "ftp://nope"' in err
     assert "Traceback" not in err
 
 
@@ -114,10 +115,9 @@ def test_an_evaluator_that_always_raises_on_a_ranged_metric_is_never_green(
 def test_a_dry_run_inside_actions_prints_no_workflow_command_from_user_data(
     quickstart: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A hostile CSV header echoed in an error must not set outputs or masks when the log is the runner's."""
-    (quickstart / "data" / "q.csv").write_text('inputs.question,"oops\n::set-output name=hacked::1"\nq1,x\n')
-    config = quickstart / ".honeyhive" / "experiment.yml"
-    config.write_text(config.read_text(encoding="utf-8").replace("data/questions.jsonl", "data/q.csv"))
+    """The user's exception echoed in an error must not set outputs or masks when the log is the runner's."""
+    app = quickstart / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + 'raise RuntimeError("oops\\n::set-output name=hacked::1")\n')
     report = quickstart.parent / "report.json"
     argv = ["run", "--dry-run", "-C", str(quickstart), "--report", str(report)]
 
@@ -125,7 +125,10 @@ def test_a_dry_run_inside_actions_prints_no_workflow_command_from_user_data(
     inside = capsys.readouterr()
     printed = (inside.out + inside.err).splitlines()
     assert any("set-output name=hacked" in line for line in printed), "the error is still shown"
-    assert not [line for line in printed if line.lstrip().startswith(("::", "##["))]
+    fence = [line for line in printed if line.startswith("::stop-commands::")]  # ours, while the user's code ran
+    tokens = {line.removeprefix("::stop-commands::") for line in fence}
+    commands = [line for line in printed if line.lstrip().startswith(("::", "##["))]
+    assert [line for line in commands if line not in fence and line.strip(":") not in tokens] == []
 
     assert main(argv, environ={}) == 2  # a terminal gets the text as it is
     outside = capsys.readouterr()

@@ -11,6 +11,7 @@ from honeyhive_experiment import ArgumentError, ExperimentError, HoneyHiveClient
 from honeyhive_experiment.connection import (
     API_KEY_VARIABLES,
     DEFAULT_SERVER_URL,
+    HTTP_URL_EXPECTED,
     SERVER_URL_VARIABLES,
     resolve_connection,
 )
@@ -116,10 +117,10 @@ def test_a_bad_url_from_the_environment_names_its_variable(variable: str) -> Non
     http(s) URL"; evaluate()'s error names the variable too, not only the server_url= the caller never passed."""
     with pytest.raises(ArgumentError) as raised:
         resolve_connection(None, "k", {variable: "localhost:8787"})
-    assert str(raised.value) == f"server_url: expected an http(s) URL, got 'localhost:8787' (from {variable})"
+    assert str(raised.value) == f"server_url: {HTTP_URL_EXPECTED}, got 'localhost:8787' (from {variable})"
     with pytest.raises(ArgumentError) as passed:
         resolve_connection("localhost:8787", "k", {variable: "http://fine.example"})
-    assert str(passed.value) == "server_url: expected an http(s) URL, got 'localhost:8787'"
+    assert str(passed.value) == f"server_url: {HTTP_URL_EXPECTED}, got 'localhost:8787'"
 
 
 def test_aggregated_metrics_answer_the_sdks_accessors() -> None:
