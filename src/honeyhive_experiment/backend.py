@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,7 @@ from pathlib import Path
 from honeyhive_experiment.cancellation import signals_to_main_thread
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.connection import API_KEY_VARIABLES, find_api_key
+from honeyhive_experiment.errors import ExperimentError
 
 __all__ = ["IN_MEMORY", "connect"]
 
@@ -45,7 +47,8 @@ def connect(
     environment when ``None``); ``local_db`` is a SQLite file, created with its folder, or :data:`IN_MEMORY`.
 
     Raises :class:`~honeyhive_experiment.errors.ArgumentError` naming ``server_url`` when it is not an http(s)
-    URL (with a key)."""
+    URL (with a key), :class:`~honeyhive_experiment.errors.ExperimentError` naming ``local_db`` when it is not a
+    database SQLite can open."""
     key = find_api_key(api_key, environ)
     if key:
         with HoneyHiveClient(server_url, key, environ=environ) as client:
@@ -61,7 +64,11 @@ def connect(
     log.warning(
         "no HoneyHive API key (%s): using the embedded local backend, its data %s", " / ".join(API_KEY_VARIABLES), where
     )
-    backend = LocalBackend(str(local_db))
+    try:
+        backend = LocalBackend(str(local_db))
+    except sqlite3.Error as exc:  # a file that is not a database (or a folder, or a truncated one)
+        message = f"the embedded backend cannot open it ({exc}): move it away, and a new one is made"
+        raise ExperimentError(message, file=str(local_db)) from None
     with signals_to_main_thread():  # its server's threads leave the command's SIGTERM/SIGINT to the main thread
         backend.start()
     try:

@@ -400,3 +400,24 @@ def test_runs_limit_below_one_is_a_usage_error(capsys: pytest.CaptureFixture[str
         main(["runs", "--limit", limit], environ={})
     assert exited.value.code == 2
     assert f"argument --limit: expected a whole number ≥ 1, got '{limit}'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("damage", ["not a database", "a folder"])
+@pytest.mark.parametrize("command", [["runs"], ["view", "--no-open"], ["run", "--dry-run"]])
+def test_a_damaged_local_database_is_named_not_a_traceback(
+    repo: Path, capsys: pytest.CaptureFixture[str], command: list[str], damage: str
+) -> None:
+    """``runs`` and ``view`` ended in sqlite3's traceback (exit 1, a 'fail'); ``run`` said 'unexpected
+    DatabaseError' without naming the file."""
+    database = repo / ".honeyhive" / "local.db"
+    database.parent.mkdir(exist_ok=True)
+    if damage == "a folder":
+        database.mkdir()
+    else:
+        database.write_text("garbage\n")
+
+    code = main([*command, "--working-directory", str(repo)], environ={})
+
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"error: {database}: the embedded backend cannot open it (" in err, err
