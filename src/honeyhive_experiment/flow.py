@@ -206,6 +206,8 @@ def run_experiment(
     """Run the experiment as one HoneyHive run, then judge it."""
     enter(watch.cancel, "preparing the run")
     dataset = prepare_dataset(settings, config, client)
+    if settings.baseline_run_id:  # a baseline that cannot be found is said before the run, not after it
+        find_baseline(client, config, settings, dataset, now=now)
     with _user_code(settings, config, dataset, watch) as spec:
         result = record_run(spec, dataset, client=client)
     try:

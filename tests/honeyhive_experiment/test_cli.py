@@ -3,6 +3,7 @@ traceback; validate, schema and --help work. Only argv is made up; files and imp
 
 from __future__ import annotations
 
+import re
 import json
 from pathlib import Path
 
@@ -421,3 +422,17 @@ def test_a_damaged_local_database_is_named_not_a_traceback(
     err = capsys.readouterr().err
     assert code == 2, err
     assert f"error: {database}: the embedded backend cannot open it (" in err, err
+
+
+def test_a_baseline_that_cannot_be_found_is_said_before_anything_is_run(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--baseline nosuchref`` ran and recorded every datapoint, then failed: the run was left in the backend
+    with no check, and the report named no run."""
+    code = main(["run", "--dry-run", "--baseline", "nosuchref", "--working-directory", str(repo)], environ={})
+
+    assert code == 2
+    assert "error: baseline run nosuchref" in capsys.readouterr().err
+    assert main(["runs", "--working-directory", str(repo)], environ={}) == 0
+    listed = capsys.readouterr().out
+    assert re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", listed) is None, f"a run was recorded:\n{listed}"
