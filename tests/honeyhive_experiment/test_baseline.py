@@ -121,6 +121,8 @@ class Row:
     dataset_id: str | DatasetIdentity | None = DATASET
     head: str | None = HEAD  # the commit of the run being judged
     dirty: bool = False  # the run being judged has uncommitted changes
+    merge_base_ref: str | None = None  # the branch the merge base was taken with
+    ref: str | None = None  # what the chosen baseline says it was found by (merge-base: that branch)
 
 
 FILE = DatasetIdentity(DATASET, "data/q.jsonl", ".honeyhive/experiment.yml")  # a repository file's identity
@@ -146,6 +148,15 @@ CASES: list[Row] = [
         ("mb", "merge-base"),
         asked=("new",),
         read=2,
+    ),
+    Row(
+        "the run at the merge-base names the branch the merge base was taken with",
+        [run("mb", sha=MB)],
+        ("mb", "merge-base"),
+        asked=(),
+        read=1,
+        merge_base_ref="main",
+        ref="main",
     ),
     Row(
         "auto: no run at the merge-base: the latest passing run on the branch (read to the end for the merge-base)",
@@ -315,6 +326,18 @@ CASES: list[Row] = [
         asked=("b2",),
         read=2,
         merge_base=None,
+    ),
+    Row(
+        "dirty: a dirty run on the merge-base commit is never the merge-base run, even of a dirty run there"
+        " (it is the previous attempt)",
+        [run("attempt", sha=MB, dirty=True)],
+        ("attempt", "previous"),
+        asked=(),
+        read=1,
+        require_passing=False,
+        head=MB,
+        dirty=True,
+        merge_base_ref="main",
     ),
     Row(
         "dirty: only dirty runs at the merge base and on the branch: no baseline",
@@ -612,8 +635,11 @@ def test_the_baseline_table(row: Row) -> None:
         require_passing=row.require_passing,
         head_sha=row.head,
         dirty=row.dirty,
+        merge_base_ref=row.merge_base_ref,
     )
-    assert (None if chosen is None else (chosen.run.run_id, chosen.reason)) == row.chosen
+    assert (None if chosen is None else (chosen.run.run_id, chosen.reason, chosen.ref)) == (
+        None if row.chosen is None else (*row.chosen, row.ref)
+    )
     assert tuple(asked) == row.asked
     assert listing.read == row.read
 
