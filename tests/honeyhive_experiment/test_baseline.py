@@ -121,6 +121,8 @@ class Row:
     dataset_id: str | DatasetIdentity | None = DATASET
     head: str | None = HEAD  # the commit of the run being judged
     dirty: bool = False  # the run being judged has uncommitted changes
+    merge_base_ref: str | None = None  # the branch the merge base was taken with
+    ref: str | None = None  # what the chosen baseline says it was found by (merge-base: that branch)
 
 
 FILE = DatasetIdentity(DATASET, "data/q.jsonl", ".honeyhive/experiment.yml")  # a repository file's identity
@@ -146,6 +148,15 @@ CASES: list[Row] = [
         ("mb", "merge-base"),
         asked=("new",),
         read=2,
+    ),
+    Row(
+        "the run at the merge-base names the branch the merge base was taken with",
+        [run("mb", sha=MB)],
+        ("mb", "merge-base"),
+        asked=(),
+        read=1,
+        merge_base_ref="main",
+        ref="main",
     ),
     Row(
         "auto: no run at the merge-base: the latest passing run on the branch (read to the end for the merge-base)",
@@ -315,6 +326,18 @@ CASES: list[Row] = [
         asked=("b2",),
         read=2,
         merge_base=None,
+    ),
+    Row(
+        "dirty: a dirty run on the merge-base commit is never the merge-base run, even of a dirty run there"
+        " (it is the previous attempt)",
+        [run("attempt", sha=MB, dirty=True)],
+        ("attempt", "previous"),
+        asked=(),
+        read=1,
+        require_passing=False,
+        head=MB,
+        dirty=True,
+        merge_base_ref="main",
     ),
     Row(
         "dirty: only dirty runs at the merge base and on the branch: no baseline",
@@ -612,8 +635,11 @@ def test_the_baseline_table(row: Row) -> None:
         require_passing=row.require_passing,
         head_sha=row.head,
         dirty=row.dirty,
+        merge_base_ref=row.merge_base_ref,
     )
-    assert (None if chosen is None else (chosen.run.run_id, chosen.reason)) == row.chosen
+    assert (None if chosen is None else (chosen.run.run_id, chosen.reason, chosen.ref)) == (
+        None if row.chosen is None else (*row.chosen, row.ref)
+    )
     assert tuple(asked) == row.asked
     assert listing.read == row.read
 
@@ -749,16 +775,25 @@ def test_baseline_properties(
 
 
 class Recorder(httpx.HTTPTransport):
-    """The real transport; notes the query of every run listing (``GET /v1/runs``) sent through it."""
+    """The real transport; notes the query of every run listing (``GET /v1/runs``) and the id of every run fetched
+    (``GET /v1/runs/{run_id}``) sent through it."""
 
     def __init__(self) -> None:
         super().__init__()
         self.listings: list[dict[str, str]] = []
+        self.fetched: list[str] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method == "GET" and request.url.path == "/v1/runs":
+        path = request.url.path
+        if request.method == "GET" and path == "/v1/runs":
             self.listings.append(dict(request.url.params))
+        elif request.method == "GET" and path.startswith("/v1/runs/") and path.count("/") == 3:
+            self.fetched.append(path.removeprefix("/v1/runs/"))
         return super().handle_request(request)
+
+    def clear(self) -> None:
+        self.listings.clear()
+        self.fetched.clear()
 
 
 @pytest.fixture(scope="module")
@@ -791,11 +826,13 @@ def seed(
     status: str = "completed",
     dataset: str = DATASET,
     check: str | None = None,
+    dirty: bool = False,
 ) -> str:
     """A run created through the client; it passes when it has a datapoint (the backend fails an empty run);
-    ``check``: the verdict the action's check stamped on it."""
+    ``check``: the verdict the action's check stamped on it; ``dirty``: made with uncommitted changes."""
     run_id = str(uuid.uuid4())
-    metadata: dict[str, Any] = {"offline_dataset_id": dataset, "ci": {"branch": branch, "sha": sha}}
+    ci: dict[str, Any] = {"branch": branch, "sha": sha, **({"dirty": True} if dirty else {})}
+    metadata: dict[str, Any] = {"offline_dataset_id": dataset, "ci": ci}
     if check is not None:
         metadata["check"] = {"verdict": check}
     hh.create_run({"run_id": run_id, "name": name, "status": status, "metadata": metadata})
@@ -861,9 +898,10 @@ def test_a_run_that_passed_its_check_under_allow_failed_is_the_branch_fallback(h
     assert (chosen.run.run_id, chosen.reason) == (tolerated, "branch")
 
 
-def test_an_explicit_run_is_used_as_is_even_a_failing_one(hh: HoneyHiveClient, name: str) -> None:
+def test_an_explicit_run_is_used_as_is_even_a_failing_one(hh: HoneyHiveClient, recorder: Recorder, name: str) -> None:
     pinned = seed(hh, name, passing=False, branch="elsewhere")
     seed(hh, name, sha=MB)  # what the strategy would pick
+    recorder.clear()
     for chosen in (
         choose(hh, name, explicit_run_id=pinned, merge_base_sha=MB),
         choose(hh, name, policy=BaselineConfig(run_id=pinned), merge_base_sha=MB),
@@ -871,19 +909,21 @@ def test_an_explicit_run_is_used_as_is_even_a_failing_one(hh: HoneyHiveClient, n
     ):
         assert chosen is not None
         assert (chosen.run.run_id, chosen.reason) == (pinned, "explicit")
+    assert recorder.listings == []  # fetched by its id: the project's runs are not paged through for it
 
 
-def test_an_explicit_ref_is_a_run_id_else_a_commit_or_a_branch(hh: HoneyHiveClient, name: str) -> None:
-    """``--baseline`` takes a run id, a (short) sha or a branch; a dirty run is used only when named by id."""
+def test_an_explicit_ref_is_a_run_id_else_a_commit_or_a_branch(
+    hh: HoneyHiveClient, recorder: Recorder, name: str
+) -> None:
+    """``--baseline`` takes a run id, a (short) sha or a branch; a dirty run is used only when named by id. Only
+    the run id is asked for as a run: HoneyHive's ``GET /v1/runs/{run_id}`` takes a UUID (dataplane.yaml)."""
     old_main = seed(hh, name, sha=MB)
     seed(hh, name, sha=FULL, branch="feature")
     at_full = seed(hh, name, sha=FULL, branch="feature")
-    dirty = str(uuid.uuid4())
-    ci = {"branch": "main", "sha": "e" * 40, "dirty": True}
-    hh.create_run(
-        {"run_id": dirty, "name": name, "status": "completed", "metadata": {"offline_dataset_id": DATASET, "ci": ci}}
-    )
+    dirty = seed(hh, name, sha="e" * 40, dirty=True, passing=False)
+    recorder.clear()
     picks = {ref: choose(hh, name, explicit_run_id=ref) for ref in ("main", FULL[:7], FULL, MB[:10], dirty)}
+    assert recorder.fetched == [dirty]
     assert (
         {ref: None if b is None else (b.run.run_id, b.reason) for ref, b in picks.items()}
         == {
@@ -938,18 +978,43 @@ def test_the_strategy_reads_this_experiments_completed_runs_from_the_backend(hh:
     }
 
 
+def test_the_strategy_is_told_what_is_known_of_the_run_being_judged(hh: HoneyHiveClient, name: str) -> None:
+    """Its commit and uncommitted changes (a dirty local run's previous attempt on its commit is its baseline) and
+    the branch its merge base was taken with (what the comment says the merge-base run was found by)."""
+    seeded = {  # oldest first
+        "at merge-base": seed(hh, name, sha=MB),
+        "clean, at HEAD": seed(hh, name, sha=HEAD),
+        "dirty attempt, at HEAD": seed(hh, name, sha=HEAD, dirty=True),
+    }
+    local = {"require_passing": False, "head_sha": HEAD}
+    picks = {
+        "a dirty local run": choose(hh, name, **local, dirty=True),
+        "a clean local run": choose(hh, name, **local, dirty=False),
+        "a PR with a merge base taken with main": choose(
+            hh, name, merge_base_sha=MB, merge_base_ref="main", head_sha=HEAD, dirty=False
+        ),
+    }
+    by_id = {run_id: label for label, run_id in seeded.items()}
+    assert {k: None if v is None else (by_id[v.run.run_id], v.reason, v.ref) for k, v in picks.items()} == {
+        "a dirty local run": ("dirty attempt, at HEAD", "previous", None),
+        "a clean local run": ("clean, at HEAD", "previous", None),
+        "a PR with a merge base taken with main": ("at merge-base", "merge-base", "main"),
+    }
+
+
 def test_the_listing_asks_for_this_experiments_completed_runs_newest_first(
     hh: HoneyHiveClient, recorder: Recorder, name: str
 ) -> None:
     # the server's name filter is a substring (exact names are matched here) and a listing stops after 50 pages:
     # without the filter, a project's other experiments could push the baseline out of reach
     seed(hh, name)
-    recorder.listings.clear()
+    recorder.clear()
     choose(hh, name)
+    choose(hh, name, explicit_run_id="main")  # a baseline named by its branch
     recent_runs(hh, experiment=name, dataset_id=DATASET, branch="main")
     asked = [{k: query.get(k) for k in ("name", "status", "sort_by", "sort_order")} for query in recorder.listings]
     listing = {"name": name, "status": "completed", "sort_by": "created_at", "sort_order": "desc"}
-    assert asked == [listing, listing]
+    assert asked == [listing, listing, listing]
 
 
 def test_recent_runs_fetches_this_experiments_runs_on_the_branch(hh: HoneyHiveClient, name: str) -> None:
