@@ -3,8 +3,8 @@ traceback; validate, schema and --help work. Only argv is made up; files and imp
 
 from __future__ import annotations
 
-import re
 import json
+import re
 from pathlib import Path
 
 import pytest
