@@ -260,7 +260,9 @@ def evaluate(
     ``verdict.allow_evaluator_errors`` (default none). Raises :class:`ArgumentError` naming the argument that
     cannot be used."""
     api_key, metadata = _legacy_arguments(api_key, metadata, hh_api_key, hh_project, suite)
-    _check_arguments(dataset, dataset_id, client, api_key, server_url, max_workers, aggregate_function)
+    _check_arguments(
+        function, name, run_id, dataset, dataset_id, client, api_key, server_url, max_workers, aggregate_function
+    )
     _check_seconds(timeout=timeout, ingestion_timeout=ingestion_timeout)
     if isinstance(trials, bool) or not isinstance(trials, int) or not 1 <= trials <= 100:
         raise ArgumentError("trials", f"expected a whole number from 1 to 100, got {trials!r}")
@@ -279,11 +281,17 @@ def evaluate(
         )
     instruments = _instrumentor_instances(instrumentors or ())
     prices = _prices(pricing)
+    passing_ranges = _passing_ranges(passing_ranges)
     try:
         tolerated = VerdictConfig(allow_evaluator_errors=allow_evaluator_errors).allow_evaluator_errors
     except ValidationError:
         expected = "a number of datapoints (2) or a percentage ('5%')"
         raise ArgumentError("allow_evaluator_errors", f"expected {expected}, got {allow_evaluator_errors!r}") from None
+    records = dataset if isinstance(dataset, PreparedDataset) or dataset is None else external_dataset(dataset)
+    if records is not None and not isinstance(dataset, PreparedDataset):  # the SDK's form: records from the script
+        _check_ids(records)
+    chosen = [Evaluator.from_callable(e) for e in evaluators or ()]  # an Evaluator comes back as it is
+    _check_evaluator_names(chosen)
     from honeyhive_experiment.report.redact import RedactingStream, Redactor
 
     # what is printed (the table, verbose's log) is redacted of the run's keys, as the command line's output is
@@ -294,13 +302,7 @@ def evaluate(
         ingestion = None
         if key is not None and ingestion_key:  # the same backend: one circuit, one deadline for both keys' requests
             ingestion = stack.enter_context(HoneyHiveClient(client.base_url, ingestion_key, circuit=client.circuit))
-        if isinstance(dataset, PreparedDataset):
-            prepared = dataset
-        elif dataset is not None:
-            prepared = external_dataset(dataset)  # the SDK's form: records from the script
-        else:
-            prepared = managed_dataset(client, dataset_id=dataset_id)
-        chosen = [Evaluator.from_callable(e) for e in evaluators or ()]  # an Evaluator comes back as it is
+        prepared = records if records is not None else managed_dataset(client, dataset_id=dataset_id)
         spec = RunSpec(
             function=function,
             evaluators=tuple(chosen),
@@ -378,6 +380,26 @@ def _prices(pricing: Mapping[str, Mapping[str, float]] | None) -> dict[str, Mode
     return prices
 
 
+def _passing_ranges(ranges: Mapping[str, Mapping[str, float]] | None) -> dict[str, dict[str, float]] | None:
+    """``evaluate(passing_ranges=...)`` per metric, each checked as the experiment file's ``passing_ranges:`` are
+    (:class:`~honeyhive_experiment.config.PassingRangeConfig`: numbers, one bound at least, min <= max); raises
+    :class:`ArgumentError` naming the bad entry, before the backend would answer HTTP 400."""
+    from honeyhive_experiment.config.model import PassingRangeConfig
+
+    if ranges is None:
+        return None
+    checked: dict[str, dict[str, float]] = {}
+    for metric, bounds in ranges.items():
+        try:
+            checked[str(metric)] = PassingRangeConfig.model_validate(bounds).model_dump(exclude_none=True)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = "".join(f"{part}: " for part in error["loc"])
+            reason = error["msg"].removeprefix("Value error, ")
+            raise ArgumentError("passing_ranges", f"{metric!r}: {where}{reason}, got {bounds!r}") from None
+    return checked
+
+
 def _instrumentor_instances(items: Sequence[Any]) -> list[Any]:
     """OpenTelemetry instrumentors (anything with ``instrument()``), the SDK's factories of them called once.
     Raises ArgumentError naming the one that is neither."""
@@ -399,7 +421,18 @@ def _instrumentor_instances(items: Sequence[Any]) -> list[Any]:
     return found
 
 
+def _is_uuid(value: object) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return isinstance(value, str)
+
+
 def _check_arguments(
+    function: object,
+    name: object,
+    run_id: object,
     dataset: object,
     dataset_id: str | None,
     client: HoneyHiveClient | None,
@@ -433,11 +466,39 @@ def _check_arguments(
             f"no HoneyHive API key for server_url=: pass api_key=... or set {' or '.join(API_KEY_VARIABLES)}"
             " (without server_url= and a key, the run uses the embedded local backend)",
         )
+    if not callable(function):
+        raise ArgumentError("function", f"expected a callable (the function to evaluate), got {function!r}")
+    if name is not None and not isinstance(name, str):
+        raise ArgumentError("name", f"expected a string (the run's name), got {type(name).__name__}")
+    if run_id is not None and not _is_uuid(run_id):
+        raise ArgumentError("run_id", f"expected a UUID (HoneyHive's run ids are), got {run_id!r}")
     if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
         raise ArgumentError("max_workers", f"expected a whole number of at least 1, got {max_workers!r}")
     if aggregate_function not in set(AggregateFunction):
         allowed = ", ".join(f.value for f in AggregateFunction)
         raise ArgumentError("aggregate_function", f"expected one of {allowed}, got {aggregate_function!r}")
+
+
+def _check_ids(dataset: PreparedDataset) -> None:
+    """Records the run can use: at least one, and no two with the same id (the backend keeps one datapoint per
+    id, so the run would wait for the others until its ingestion timeout). ArgumentError naming both records."""
+    if not dataset.datapoints:
+        raise ArgumentError("dataset", "has no records: there is nothing to run")
+    first: dict[str, int] = {}
+    for index, datapoint in enumerate(dataset.datapoints):
+        earlier = first.setdefault(datapoint.id, index)
+        if earlier != index:
+            message = f"records {earlier} and {index} have the same id {datapoint.id!r}: each datapoint needs its own"
+            raise ArgumentError("dataset", message)
+
+
+def _check_evaluator_names(chosen: Sequence[Evaluator]) -> None:
+    """No two evaluators with one name: each names its metric. ArgumentError naming the name."""
+    names = [evaluator.name for evaluator in chosen]
+    twice = next((name for index, name in enumerate(names) if name in names[:index]), None)
+    if twice is not None:
+        message = f"two are named {twice!r}, the name of their metric: rename one (Evaluator.from_callable(fn, name=))"
+        raise ArgumentError("evaluators", message)
 
 
 def _check_seconds(**waits: float | None) -> None:

@@ -26,6 +26,13 @@ def app(datapoint: dict[str, Any]) -> dict[str, Any]:
     return {"answer": 1}
 
 
+def app2(outputs: Any, inputs: Any) -> int:
+    return 1
+
+
+SENT = {"api_key": "k", "server_url": UNUSED}
+
+
 @pytest.fixture
 def client() -> Any:
     with HoneyHiveClient(UNUSED, "key") as c:
@@ -73,6 +80,26 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("bool tolerance", {"dataset": RECORDS, "allow_evaluator_errors": True}, "allow_evaluator_errors", "('5%')"),
     ("a share in words", {"dataset": RECORDS, "allow_evaluator_errors": "5 pct"}, "allow_evaluator_errors", "5 pct"),
     ("over 100%", {"dataset": RECORDS, "allow_evaluator_errors": "101%"}, "allow_evaluator_errors", "101%"),
+    # what the experiment file refuses, refused before a run is created (UNUSED: no request could succeed)
+    ("no records", {"dataset": [], **SENT}, "dataset", "has no records"),  # was a zero-datapoint run, no reason
+    # was a run whose datapoints the backend kept once each, and an IngestionTimeout two minutes later
+    ("one id twice", {"dataset": [{"id": "q", "inputs": {}}] * 2, **SENT}, "dataset", "records 0 and 1 have the same"),
+    ("one name twice", {"dataset": RECORDS, "evaluators": [app2, app2], **SENT}, "evaluators", "two are named 'app2'"),
+    ("a number as name", {"dataset": RECORDS, "name": 5, **SENT}, "name", "expected a string"),  # AttributeError
+    ("a run id", {"dataset": RECORDS, "run_id": "my-run-1", **SENT}, "run_id", "expected a UUID"),  # HTTP 400
+    (
+        "range of text",
+        {"dataset": RECORDS, "passing_ranges": {"m": {"min": "a"}}, **SENT},
+        "passing_ranges",
+        "'m': min:",
+    ),
+    (
+        "range upside down",
+        {"dataset": RECORDS, "passing_ranges": {"m": {"min": 2, "max": 1}}},
+        "passing_ranges",
+        "max (1)",
+    ),
+    ("range of nothing", {"dataset": RECORDS, "passing_ranges": {"m": {}}, **SENT}, "passing_ranges", "at least one"),
 ]
 
 
@@ -85,6 +112,13 @@ def test_an_argument_that_cannot_be_used_is_named(kwargs: dict[str, Any], argume
     assert says in str(raised.value)
     assert isinstance(raised.value, ValueError)
     assert isinstance(raised.value, ExperimentError)
+
+
+def test_a_function_that_is_not_callable_is_named_before_a_run_is_created() -> None:
+    """``evaluate(None, ...)`` created a run whose every datapoint errored with a TypeError."""
+    with pytest.raises(ArgumentError) as raised:
+        evaluate(None, dataset=RECORDS, **SENT)  # type: ignore[arg-type]
+    assert str(raised.value) == "function: expected a callable (the function to evaluate), got None"
 
 
 @pytest.mark.parametrize("argument", ["api_key", "server_url"])
