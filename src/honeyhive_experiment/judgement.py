@@ -232,9 +232,11 @@ def _describe(exc: ExperimentError) -> str:
 
 def failure(exc: ExperimentError, *, cancelled: bool) -> tuple[Decision, str, tuple[str, ...]]:
     """The judgement of an invocation that could not evaluate the experiment: an ``error`` decision naming each
-    problem (a config error may have several), what went wrong, and the report's notes."""
+    problem (a config error may have several), what went wrong (every problem, a line each), and the report's
+    notes."""
     notes = ("The run was cancelled.",) if cancelled else ()
-    return Decision(Verdict.ERROR, tuple(_describe(issue) for issue in exc.issues)), _describe(exc), notes
+    problems = tuple(_describe(issue) for issue in exc.issues)
+    return Decision(Verdict.ERROR, problems), "\n".join(problems), notes
 
 
 def judgement_without_run(

@@ -14,10 +14,13 @@ from typing import Any
 import pytest
 
 from honeyhive_experiment.api import run_config
+from honeyhive_experiment.cli import main
 from honeyhive_local import LocalBackend
 from tests.honeyhive_experiment.report.scenarios import JOB_LOG, what_to_check
 
 pytestmark = pytest.mark.integration
+
+COMMENT_START = "----- the comment that would be posted -----"
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -122,3 +125,23 @@ def test_a_real_failure_gets_the_advice_for_its_kind(
     assert advice[-1] == JOB_LOG
     assert any("`api-key`" in item for item in advice) == key, advice
     assert not any("`ingestion.timeout`" in item for item in advice), advice
+
+
+def test_the_terminal_report_shows_the_error_once_and_stderr_names_it(
+    quickstart: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The issue's reproduction: two typos in the experiment file, run with ``run --dry-run``."""
+    _edit(_config(quickstart), "max_workers: 8", "max_workerz: 8")
+    _edit(_config(quickstart), "timeout: 10", "timeoutt: 10")
+    code = main(["run", "--dry-run", "-C", str(quickstart), "--no-html"], environ={})
+    captured = capsys.readouterr()
+    assert code == 2
+    terminal, comment = captured.out.split(COMMENT_START, 1)
+    for key in ("max_workerz", "timeoutt"):
+        error = next(line for line in captured.err.splitlines() if f"{key}: unknown key" in line)
+        assert error.startswith("error: ")  # the command's own line on standard error stays
+        shown = error.removeprefix("error: ")
+        assert terminal.count(f"{key}: unknown key") == 1, terminal  # once in the report, in full
+        assert shown in terminal
+        assert comment.count(shown) == 1, comment  # and every problem in the comment, not only the first
+    assert "Verdict: ERROR" in terminal

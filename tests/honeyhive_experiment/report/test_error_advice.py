@@ -33,6 +33,7 @@ from tests.honeyhive_experiment.report.scenarios import (
     base_input,
     render_comment,
     render_summary,
+    render_terminal,
     report_json,
     what_to_check,
 )
@@ -98,3 +99,17 @@ def test_the_advice_is_for_the_kind_of_error_caught(caught: BaseException, kind:
 
 def test_a_report_without_an_error_has_no_error_kind() -> None:
     assert report_json(base_input())["error_kind"] is None
+
+
+def test_every_problem_of_a_config_error_is_shown_once_in_full() -> None:
+    first = ConfigError(
+        "exp.yml", 3, "max_workerz", " ".join(["unknown key 'max_workerz'; did you mean 'max_workers'?"] * 8)
+    )
+    second = ConfigError("exp.yml", 4, "trialz", "unknown key 'trialz'; did you mean 'trials'?")
+    first.issues = (first, second)
+    data = judged(first)
+    comment = render_comment(data).text
+    assert (comment.count(str(first)), comment.count(str(second))) == (1, 1)
+    terminal = render_terminal(data)
+    assert (terminal.count(str(first)), terminal.count(str(second))) == (1, 1)
+    assert terminal.count("max_workerz: unknown key") == 1  # not again as a clipped reason under the verdict
