@@ -47,7 +47,6 @@ if TYPE_CHECKING:
     from honeyhive_experiment.settings import Settings
 
 __all__ = [
-    "ERROR_KINDS",
     "BaselineInfo",
     "ErrorKind",
     "Judgement",
@@ -79,7 +78,7 @@ ErrorKind = Literal[
 ]
 """What kind of error made an invocation's verdict ``error``: the report gives the advice for that kind."""
 
-ERROR_KINDS: Final[tuple[tuple[type[BaseException], ErrorKind], ...]] = (
+_KINDS: Final[tuple[tuple[type[BaseException], ErrorKind], ...]] = (
     (ConfigError, "config"),
     (SettingsError, "input"),
     (ArgumentError, "input"),
@@ -106,7 +105,7 @@ def error_kind(caught: BaseException) -> ErrorKind:
     403 answer is ``auth``: the key, not the backend, is the problem."""
     if isinstance(caught, ApiError) and caught.status in (401, 403):
         return "auth"
-    return next((kind for cls, kind in ERROR_KINDS if isinstance(caught, cls)), "bug")
+    return next((kind for cls, kind in _KINDS if isinstance(caught, cls)), "bug")
 
 
 @dataclass(frozen=True)
