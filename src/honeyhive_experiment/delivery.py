@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Literal
 from honeyhive_experiment.config import CommentConfig
 from honeyhive_experiment.errors import ExperimentError, TemplateError
 from honeyhive_experiment.gha import annotation, append_summary, write_outputs
-from honeyhive_experiment.judgement import Judgement
+from honeyhive_experiment.judgement import Judgement, error_kind
 from honeyhive_experiment.paths import relative
 from honeyhive_experiment.report import (
     Redactor,
@@ -91,7 +91,9 @@ def compose(judgement: Judgement, *, settings: Settings, html_file: Path | None 
             report, template_path=template, max_datapoints=comment.max_datapoints, secrets=settings.secrets()
         ).text
     except TemplateError as exc:
-        judgement = dataclasses.replace(judgement, decision=Decision(Verdict.ERROR, (str(exc),)), error=str(exc))
+        judgement = dataclasses.replace(
+            judgement, decision=Decision(Verdict.ERROR, (str(exc),)), error=str(exc), error_kind=error_kind(exc)
+        )
         report = build_report(judgement, secrets=settings.secrets(), html=html)
         text = render_comment(report, max_datapoints=comment.max_datapoints).text
         template, error = None, exc

@@ -13,10 +13,28 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from honeyhive_experiment.config import CommentConfig, GateRule, MetricConfig
-from honeyhive_experiment.errors import ExperimentCancelled, ExperimentError, HoneyHiveError
+from honeyhive_experiment.errors import (
+    ApiError,
+    ArgumentError,
+    BackendUnreachable,
+    BaselineError,
+    ConfigError,
+    DatasetError,
+    EvaluatorSignatureError,
+    ExperimentCancelled,
+    ExperimentError,
+    HoneyHiveError,
+    IngestionTimeout,
+    InstallError,
+    NotFoundError,
+    ReportError,
+    SettingsError,
+    ShardsMissing,
+    TemplateError,
+)
 from honeyhive_experiment.models import ExperimentResultSummary, MetricKey, RunComparisonResult
 from honeyhive_experiment.models.details import DatapointDetails
 from honeyhive_experiment.significance import Assessment
@@ -28,7 +46,66 @@ if TYPE_CHECKING:
     from honeyhive_experiment.models.outcomes import DatapointOutcome
     from honeyhive_experiment.settings import Settings
 
-__all__ = ["BaselineInfo", "Judgement", "TrendPoint", "cancellation_text", "failure", "judgement_without_run"]
+__all__ = [
+    "BaselineInfo",
+    "ErrorKind",
+    "Judgement",
+    "TrendPoint",
+    "cancellation_text",
+    "error_kind",
+    "failure",
+    "judgement_without_run",
+]
+
+ErrorKind = Literal[
+    "config",
+    "input",
+    "dataset",
+    "signature",
+    "auth",
+    "not_found",
+    "unreachable",
+    "backend",
+    "ingestion",
+    "baseline",
+    "cancelled",
+    "shards",
+    "template",
+    "report",
+    "install",
+    "other",
+    "bug",
+]
+"""What kind of error made an invocation's verdict ``error``: the report gives the advice for that kind."""
+
+_KINDS: Final[tuple[tuple[type[BaseException], ErrorKind], ...]] = (
+    (ConfigError, "config"),
+    (SettingsError, "input"),
+    (ArgumentError, "input"),
+    (DatasetError, "dataset"),
+    (EvaluatorSignatureError, "signature"),
+    (NotFoundError, "not_found"),
+    (BackendUnreachable, "unreachable"),
+    (IngestionTimeout, "ingestion"),
+    (HoneyHiveError, "backend"),
+    (BaselineError, "baseline"),
+    (ExperimentCancelled, "cancelled"),
+    (KeyboardInterrupt, "cancelled"),  # a signal the flow could not turn into ExperimentCancelled
+    (ShardsMissing, "shards"),
+    (TemplateError, "template"),
+    (ReportError, "report"),
+    (InstallError, "install"),
+    (ExperimentError, "other"),
+)
+"""Each caught exception's kind, the first class it is an instance of (subclasses before their bases)."""
+
+
+def error_kind(caught: BaseException) -> ErrorKind:
+    """The kind of the exception an invocation caught; ``bug`` for one no code of ours raises on purpose. A 401 or
+    403 answer is ``auth``: the key, not the backend, is the problem."""
+    if isinstance(caught, ApiError) and caught.status in (401, 403):
+        return "auth"
+    return next((kind for cls, kind in _KINDS if isinstance(caught, cls)), "bug")
 
 
 @dataclass(frozen=True)
@@ -90,6 +167,8 @@ class Judgement:
     metrics: Mapping[str, MetricConfig] = field(default_factory=dict)
     comment: CommentConfig = field(default_factory=CommentConfig)
     error: str | None = None
+    error_kind: ErrorKind | None = None
+    """What kind of error :attr:`error` is (:func:`error_kind`); ``None`` without an error."""
     notes: Sequence[str] = ()
     trend: Sequence[TrendPoint] = ()
     judged_metrics: Sequence[str] = ()
@@ -152,9 +231,11 @@ def _describe(exc: ExperimentError) -> str:
 
 def failure(exc: ExperimentError, *, cancelled: bool) -> tuple[Decision, str, tuple[str, ...]]:
     """The judgement of an invocation that could not evaluate the experiment: an ``error`` decision naming each
-    problem (a config error may have several), what went wrong, and the report's notes."""
+    problem (a config error may have several), what went wrong (every problem, a line each), and the report's
+    notes."""
     notes = ("The run was cancelled.",) if cancelled else ()
-    return Decision(Verdict.ERROR, tuple(_describe(issue) for issue in exc.issues)), _describe(exc), notes
+    problems = tuple(_describe(issue) for issue in exc.issues)
+    return Decision(Verdict.ERROR, problems), "\n".join(problems), notes
 
 
 def judgement_without_run(

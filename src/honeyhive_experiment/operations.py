@@ -71,7 +71,7 @@ from honeyhive_experiment.flow import (
 from honeyhive_experiment.gha import unwritable
 from honeyhive_experiment.history import RunRow, recent_run_rows
 from honeyhive_experiment.instrumentation import load as load_instrumentations
-from honeyhive_experiment.judgement import Judgement, failure, judgement_without_run
+from honeyhive_experiment.judgement import Judgement, error_kind, failure, judgement_without_run
 from honeyhive_experiment.models.outcomes import Progress
 from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, link_on_the_way
 from honeyhive_experiment.probe import probe as probe_datapoint
@@ -176,7 +176,7 @@ class _Invocation:
                 return Outcome(exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error))
             if isinstance(error, ReportError):  # a refused report.json is neither overwritten nor posted
                 self.report_file, self.html_file, self.post = None, None, None
-            return self.finish(self._failed(error, cancelled=self._signalled()))
+            return self.finish(self._failed(error, exc, cancelled=self._signalled()))
         except KeyboardInterrupt as interrupt:  # a signal where the flow could not say more (or Ctrl-C): say so
             second = not isinstance(interrupt, cancellation.Interrupted) or interrupt.second
             if isinstance(self.cancel, cancellation.Cancellation):
@@ -189,7 +189,7 @@ class _Invocation:
             )
             self._announce("error", stopped)
             if self.settings.mode is not Mode.RUN:
-                self.finish(self._failed(stopped, cancelled=True))
+                self.finish(self._failed(stopped, interrupt, cancelled=True))
             code = EXIT_INTERRUPTED if second else exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)
             return Outcome(code)
 
@@ -257,10 +257,11 @@ class _Invocation:
         if self.write:  # the Python API prints nothing: the report says it
             announce(self.settings, level, problem)
 
-    def _failed(self, exc: ExperimentError, *, cancelled: bool) -> Judgement:
+    def _failed(self, exc: ExperimentError, caught: BaseException, *, cancelled: bool) -> Judgement:
+        """The error judgement of ``exc``, its kind that of the exception ``caught`` (``exc`` names a bug)."""
         decision, error, notes = failure(exc, cancelled=cancelled)
         judgement = judgement_without_run(self.settings, self.config, decision, now=self.now)
-        return replace(judgement, error=error, notes=notes)
+        return replace(judgement, error=error, error_kind=error_kind(caught), notes=notes)
 
     def finish(self, judgement: Judgement, client: HoneyHiveClient | None = None) -> Outcome:
         """The report of ``judgement``, written everywhere it goes (unless ``write`` is off), and the check's verdict

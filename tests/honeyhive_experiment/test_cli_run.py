@@ -77,7 +77,7 @@ def test_run_without_a_key_names_the_variable_not_the_actions_input(
     assert "error: HH_API_KEY: the HoneyHive API key is not set" in captured.err
     assert "or pass --dry-run to use the embedded local backend" in captured.err
     assert "api-key" not in captured.err
-    assert "  - environment HH_API_KEY: the HoneyHive API key is not set" in captured.out  # the report's reason
+    assert "  environment HH_API_KEY: the HoneyHive API key is not set" in captured.out  # the report's error
 
 
 def test_an_evaluator_that_always_raises_on_a_ranged_metric_is_never_green(

@@ -160,6 +160,7 @@ class _Builder:
             warnings=self._texts(decision.warnings, 300),
             pass_fail=self._flips(flips) if flips is not None else None,
             error=clip(r(j.error), 4000) if j.error else None,
+            error_kind=j.error_kind,
             dry_run=j.dry_run,
             generated_at=as_utc(j.generated_at),
             tool_version=clip(r(j.tool_version), 50),

@@ -313,6 +313,7 @@ def heading(report: Report) -> dict[str, Any]:
         "verdict": {"name": verdict.value, "emoji": verdict.emoji, "words": VERDICT_WORDS[verdict]},
         # an error verdict always says what went wrong: the error, else the decision's reasons
         "error": (report.error or "\n".join(report.reasons) or "unknown error") if verdict is Verdict.ERROR else None,
+        "error_kind": report.error_kind if verdict is Verdict.ERROR else None,
     }
 
 

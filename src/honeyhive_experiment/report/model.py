@@ -29,6 +29,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from honeyhive_experiment.config import Direction
 from honeyhive_experiment.errors import ReportError
+from honeyhive_experiment.judgement import ErrorKind
 from honeyhive_experiment.report.numbers import (
     format_count,
     format_delta,
@@ -643,6 +644,10 @@ class Report(_Part):
         description="Datapoints that flipped between passing and failing since the baseline (McNemar test)."
     )
     error: str | None = Field(description="What went wrong, for an error verdict.")
+    error_kind: ErrorKind | None = Field(
+        description="What kind of error it was, for an error verdict: the advice shown is for that kind (bug: an"
+        " unexpected error of this tool)."
+    )
     dry_run: bool = Field(description="Whether this was a dry run (nothing posted).")
     generated_at: datetime = Field(description="When the report was made (UTC).")
     tool_version: str = Field(description="The version of honeyhive-experiment that made it.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from honeyhive_experiment.report.build import DIRTY_LABEL, PREVIEW_SHORT
-from honeyhive_experiment.report.comment import DEFAULT_MAX_DATAPOINTS, FAILING_SHOWN
+from honeyhive_experiment.report.comment import DEFAULT_MAX_DATAPOINTS, FAILING_SHOWN, heading
 from honeyhive_experiment.report.markdown import clip, plain
 from honeyhive_experiment.report.model import Report
 from honeyhive_experiment.verdict import Verdict
@@ -75,11 +75,13 @@ def _header(report: Report) -> list[str]:
     if report.trials_text:
         verdict += f", {report.trials_text}"
     lines = [f"HoneyHive experiment: {plain(report.title or report.experiment)}", verdict]
-    lines += [f"  - {plain(reason)}" for reason in report.reasons]
+    error = heading(report)["error"]  # an error verdict's reasons are its problems: said once, in full, here
+    if error is None:
+        lines += [f"  - {plain(reason)}" for reason in report.reasons]
     lines += [f"  ! {plain(warning)}" for warning in report.warnings]
-    if report.verdict is Verdict.ERROR and report.error:
+    if error is not None:
         lines.append("Error:")
-        lines += [f"  {plain(line)}" for line in report.error.splitlines() or [""]]
+        lines += [f"  {plain(line)}" for line in error.splitlines() or [""]]
     if report.run.id or report.run.url:
         lines.append(f"Run: {plain(report.run.url or report.run.id or '')}")
     if report.run.dirty:

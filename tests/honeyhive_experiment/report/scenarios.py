@@ -356,6 +356,7 @@ def neutral_input() -> Judgement:
 def error_input() -> Judgement:
     return base_input(
         decision=Decision(Verdict.ERROR, ("the run was not ingested in time",)),
+        error_kind="ingestion",
         error=(
             "IngestionTimeout: run 3f6c1a2e was not fully ingested within 120 s\n"
             "  4 of 6 datapoints visible; last seen: EXT-q4 <sessions pending>"
@@ -378,6 +379,21 @@ SCENARIOS = {
     "error": error_input,
     "no_baseline": no_baseline_input,
 }
+
+
+JOB_LOG = "the job log, which has the full error"
+"""The last item of an error verdict's "What to check", whatever the error."""
+
+
+def what_to_check(text: str) -> list[str]:
+    """The items of an error comment's "What to check" list, in order."""
+    after = text.split("**What to check**\n\n", 1)[1]
+    items = []
+    for line in after.splitlines():
+        if not line.startswith("- "):
+            break
+        items.append(line[2:])
+    return items
 
 
 def table_rows(text: str, header_start: str) -> list[str]:
