@@ -138,10 +138,10 @@ def test_the_terminal_report_shows_the_error_once_and_stderr_names_it(
     assert code == 2
     terminal, comment = captured.out.split(COMMENT_START, 1)
     for key in ("max_workerz", "timeoutt"):
-        error = next(line for line in captured.err.splitlines() if f"{key}: unknown key" in line)
+        error = next(line for line in captured.err.splitlines() if f"{key}: an unknown key" in line)
         assert error.startswith("error: ")  # the command's own line on standard error stays
         shown = error.removeprefix("error: ")
-        assert terminal.count(f"{key}: unknown key") == 1, terminal  # once in the report, in full
+        assert terminal.count(f"{key}: an unknown key") == 1, terminal  # once in the report, in full
         assert shown in terminal
         assert comment.count(shown) == 1, comment  # and every problem in the comment, not only the first
     assert "Verdict: ERROR" in terminal
