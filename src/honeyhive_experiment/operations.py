@@ -30,7 +30,7 @@ from typing import Literal
 from honeyhive_experiment import backend, cancellation
 from honeyhive_experiment.checkout import git, local_checkout
 from honeyhive_experiment.client import HoneyHiveClient
-from honeyhive_experiment.config import ExperimentConfig, all_of, load_config
+from honeyhive_experiment.config import ExperimentConfig, all_of, declared_name, load_config
 from honeyhive_experiment.dataset_identity import file_identity
 from honeyhive_experiment.datasets import load_dataset_file
 from honeyhive_experiment.delivery import (
@@ -261,6 +261,8 @@ class _Invocation:
         """The error judgement of ``exc``, its kind that of the exception ``caught`` (``exc`` names a bug)."""
         decision, error, notes = failure(exc, cancelled=cancelled)
         judgement = judgement_without_run(self.settings, self.config, decision, now=self.now)
+        if self.config is None:  # titled, and its comment keyed, by the name the file declares, as when it loads
+            judgement = replace(judgement, experiment=declared_name(self.settings.config_path) or judgement.experiment)
         return replace(judgement, error=error, error_kind=error_kind(caught), notes=notes)
 
     def finish(self, judgement: Judgement, client: HoneyHiveClient | None = None) -> Outcome:

@@ -436,3 +436,30 @@ def test_a_baseline_that_cannot_be_found_is_said_before_anything_is_run(
     assert main(["runs", "--working-directory", str(repo)], environ={}) == 0
     listed = capsys.readouterr().out
     assert re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", listed) is None, f"a run was recorded:\n{listed}"
+
+
+@pytest.mark.parametrize(
+    ("typo", "keyed_by_name"),
+    [
+        ("max_wokers: 3\n", True),  # a file that does not validate still declares its name
+        ("name: [unclosed\n", False),  # one whose YAML cannot be read does not: its path, as before
+    ],
+)
+def test_a_config_error_replaces_the_experiments_comment_instead_of_adding_one(
+    repo: Path, capsys: pytest.CaptureFixture[str], typo: str, keyed_by_name: bool
+) -> None:
+    """A typo in the experiment file posted a second comment (keyed by the file's path, not the experiment's
+    name), and left the first one showing an older commit's result."""
+
+    def comment_marker() -> str:
+        code = main(["run", "--dry-run", "--no-html", "--working-directory", str(repo)], environ={})
+        out = capsys.readouterr().out
+        return str(code) + next(line for line in out.splitlines() if line.startswith("<!-- honeyhive-experiment:v1"))
+
+    good = comment_marker()
+    config = repo / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8") + typo)
+    broken = comment_marker()
+
+    assert (good[0], broken[0]) == ("0", "2")
+    assert (good[1:] == broken[1:]) is keyed_by_name

@@ -96,7 +96,7 @@ from honeyhive_experiment.config.fields import (
     Direction,
     split_import_path,
 )
-from honeyhive_experiment.config.load import all_of, config_error_at, load_config, parse_config
+from honeyhive_experiment.config.load import all_of, config_error_at, declared_name, load_config, parse_config
 from honeyhive_experiment.config.model import (
     CONFIG_VERSION,
     BaselineConfig,
@@ -140,6 +140,7 @@ __all__ = [
     "config_hash",
     "config_json_schema",
     "config_json_schema_text",
+    "declared_name",
     "load_config",
     "parse_config",
     "split_import_path",

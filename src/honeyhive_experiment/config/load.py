@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, Final
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -28,7 +28,12 @@ from honeyhive_experiment.config.model import ExperimentConfig
 from honeyhive_experiment.errors import ConfigError
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 
-__all__ = ["all_of", "config_error_at", "load_config", "parse_config"]
+__all__ = ["all_of", "config_error_at", "declared_name", "load_config", "parse_config"]
+
+_NAME_FIELD: Final = ExperimentConfig.model_fields["name"]
+_NAME: Final[TypeAdapter[str]] = TypeAdapter(
+    Annotated[(_NAME_FIELD.annotation, *_NAME_FIELD.metadata)]  # type: ignore[arg-type]  # the field, as validated
+)
 
 
 def load_config(path: str | os.PathLike[str] = DEFAULT_CONFIG_PATH) -> ExperimentConfig:
@@ -72,6 +77,22 @@ def parse_config(text: str, *, path: str = DEFAULT_CONFIG_PATH) -> ExperimentCon
     except ValidationError as exc:
         issues = [_issue(error, root, path) for error in exc.errors()]
     raise all_of(issues) from None
+
+
+def declared_name(path: str | os.PathLike[str]) -> str | None:
+    """The experiment's name as a file that does not validate still declares it (a top-level ``name:`` that is a
+    valid name), else ``None`` (unreadable, not YAML, no such name): what an error's report is titled and its
+    PR comment keyed by, so that it replaces the experiment's comment instead of adding a second one."""
+    shown = os.fspath(path)
+    try:
+        _, data = _read_yaml(Path(shown).read_text(encoding="utf-8-sig"), shown)
+    except (OSError, UnicodeDecodeError, ConfigError):
+        return None
+    name = data.get("name") if isinstance(data, dict) else None
+    try:
+        return _NAME.validate_python(name)
+    except ValidationError:
+        return None
 
 
 def all_of(problems: Sequence[ConfigError]) -> ConfigError:
