@@ -633,6 +633,9 @@ def review(
     except NotFoundError:
         message = f"no run {run_id} in the backend (python -m honeyhive_experiment runs lists them)"
         raise ArgumentError("RUN_ID", message) from None
+    if run.name != config.name:  # judged by this file's ranges and gates, another experiment's run would mislead
+        message = f"run {run_id} is a run of {run.name!r}, not of {config.name!r} (this experiment file's)"
+        raise ArgumentError("RUN_ID", message)
     judged_before, stamped = _stamped_check(run)
     from_stamp = not settings.baseline_run_id and stamped is not None
     baseline_run_id = stamped if from_stamp else settings.baseline_run_id

@@ -104,6 +104,19 @@ def test_view_of_an_unknown_run_names_it(quickstart: Path, capsys: pytest.Captur
     assert "no run no-such-run in the backend" in capsys.readouterr().err
 
 
+def test_view_of_another_experiments_run_names_both(quickstart: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """view judged a run of another experiment by this file's ranges and gates, and wrote its page as if it were
+    one of this experiment's."""
+    _dry_run(quickstart, capsys)
+    other = _run_ids((quickstart / ".honeyhive" / "report.html").read_text(encoding="utf-8"))[0]
+    config = quickstart / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("name: support-bot-quickstart", "name: renamed"))
+    _dry_run(quickstart, capsys)
+
+    assert main(["view", other, "--no-open", "-C", str(quickstart)], environ={}) == 2
+    assert f"run {other} is a run of 'support-bot-quickstart', not of 'renamed'" in capsys.readouterr().err
+
+
 def test_the_api_key_and_markup_in_outputs_reach_the_page_redacted_and_as_text(
     quickstart: Path, capsys: pytest.CaptureFixture[str], backend: LocalBackend
 ) -> None:
