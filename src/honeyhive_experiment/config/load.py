@@ -132,6 +132,8 @@ def _read_yaml(text: str, path: str) -> tuple[Node, Any]:
         raise ConfigError(path, None if mark is None else mark.line + 1, "", _yaml_problem(exc)) from None
     except yaml.YAMLError as exc:  # a reader error (e.g. a control character) carries no mark
         raise ConfigError(path, None, "", f"invalid YAML: {exc}") from None
+    except RecursionError:  # PyYAML composes and constructs recursively
+        raise ConfigError(path, None, "", "invalid YAML: nested too deeply") from None
     finally:
         loader.dispose()
 
