@@ -95,7 +95,7 @@ def test_an_install_input_reading_a_file_outside_the_repository_is_refused(job: 
 
     assert done.returncode == 2, done.stdout + done.stderr
     (error,) = _errors(done.stdout)
-    assert "input install: -r /proc/self/environ: outside the working directory" in error, error
+    assert "input install: -r /proc/self/environ: not inside the working directory" in error, error
     assert outputs == {}  # nothing ran
     shown = done.stdout + done.stderr
     for leaked in (API_KEY, f"GITHUB_WORKSPACE={job.root}", f"HOME={job.tmp}", "Installing your dependencies"):
@@ -112,7 +112,7 @@ def test_an_install_input_reading_a_file_outside_the_repository_is_refused(job: 
     )
     assert validate.returncode == 2, validate.stderr
     assert "Traceback" not in validate.stderr
-    assert "-r /proc/self/environ: outside the working directory" in validate.stderr
+    assert "-r /proc/self/environ: not inside the working directory" in validate.stderr
     assert API_KEY not in validate.stdout + validate.stderr
 
 

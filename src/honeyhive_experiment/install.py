@@ -195,7 +195,7 @@ def _refused_value(value: str, cwd: Path, option: str | None = None, spelled: st
     """Why ``value`` (of ``option``, spelled ``spelled``, or an argument of its own) names something outside
     ``cwd``, or None."""
     outside = (
-        f"{f'{spelled} ' if option else ''}{value}: outside the working directory {cwd} (symlinks followed);"
+        f"{f'{spelled} ' if option else ''}{value}: not inside the working directory {cwd} (symlinks followed);"
         " the installer may read only files inside it"
     )
     if option == "--report" and value == "-":  # the report on standard output

@@ -17,6 +17,7 @@ import pytest
 from honeyhive_experiment.errors import InstallError, SettingsError
 from honeyhive_experiment.gha import not_writable_message, unwritable
 from honeyhive_experiment.install import conflicts, install, installer_command, refused_argument, tool_pins
+from honeyhive_experiment.report.redact import Redactor
 from honeyhive_experiment.settings import Settings
 from honeyhive_experiment.user_code import missing_module_message
 
@@ -105,7 +106,7 @@ def test_unbalanced_quotes_name_the_input_and_the_flag() -> None:
         Settings.from_args({"install": "-r 'reqs.txt"}, {})
 
 
-OUTSIDE = "outside the working directory"
+OUTSIDE = "not inside the working directory"
 INTERPRETER = "not allowed: your code runs in the action's own interpreter"
 
 
@@ -167,6 +168,8 @@ def test_the_install_input_may_read_only_files_inside_the_working_directory(
     else:
         assert problem is not None
         assert problem.startswith(f"{refused}: {why}")
+        # '-c /etc/passwd: outside ...' was printed '-c /etc/passwd: *** the working directory ...'
+        assert Redactor().redact(problem) == problem
 
 
 def test_a_refused_install_is_an_error_naming_the_input_and_the_argument(tmp_path: Path) -> None:
