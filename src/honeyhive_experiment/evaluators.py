@@ -136,11 +136,14 @@ def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tup
             problems.append((NON_FINITE, f"metric '{key}' is {value!r}; only finite numbers are metrics"))
             continue
         if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+            big = value
             try:
-                value = float(value)  # 2**63 and the like: a float, as every JSON reader takes a number this large
+                value = float(big)  # 2**63 and the like: a float, as every JSON reader takes a number this large
             except OverflowError:
-                shown = f"{value}" if value.bit_length() < 100 else f"an integer of about {value.bit_length() * 3 // 10} digits"
-                problems.append((OUT_OF_RANGE, f"metric '{key}' is {shown}; beyond the range of a float"))
+                digits = round(big.bit_length() * math.log10(2))  # str() of it may exceed Python's digit limit
+                problems.append(
+                    (OUT_OF_RANGE, f"metric '{key}' is an integer of about {digits} digits; beyond a float")
+                )
                 continue
         if "." in key:  # kept, as the SDK keeps it, but said: it would vanish from every report
             nested = f"metric '{key}' has a '.' in its name: HoneyHive stores it as a nested field, not a metric"

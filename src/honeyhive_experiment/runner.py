@@ -431,4 +431,3 @@ def _say_lost_spans(outcomes: Sequence[DatapointOutcome | None]) -> None:
         refused = first.status is OutcomeStatus.BACKEND_ERROR
         why = first.error if refused else f"datapoint {first.datapoint_id}: {first.warnings[-1]}"
         log.warning("the spans of %d of %d datapoint(s) are not in HoneyHive: %s", len(lost), len(outcomes), why)
-

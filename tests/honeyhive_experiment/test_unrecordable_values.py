@@ -183,15 +183,12 @@ def test_values_opentelemetry_cannot_encode_are_recorded_readable_and_nothing_is
     assert session_event(client, result.run_id, outcome.session_id)["outputs"] == recorded
     assert outcome.outputs == recorded
 
-    # 2**63 is a metric (a float, as any JSON reader takes it); 10**400 is no number a metric holds: its evaluator's error
+    # 2**63 is a metric (a float, as any JSON reader takes it); 10**400 is no number a metric holds: an evaluator error
     assert chain["metrics"] == {"tokens": float(2**63)}
     assert outcome.metrics == {"tokens": float(2**63)}
     [failure] = outcome.evaluator_failures
     assert failure.evaluator == "cosmic"
-    assert (
-        failure.error
-        == "MetricOutOfRange: metric 'cosmic' is an integer of about 398 digits; beyond the range of a float"
-    )
+    assert failure.error == "MetricOutOfRange: metric 'cosmic' is an integer of about 400 digits; beyond a float"
     row = next(iter(result.summary.datapoints))
     assert {m.name: m.value for m in row.metrics} == {"tokens": float(2**63)}
 
@@ -228,3 +225,29 @@ def test_as_many_exports_at_once_as_workers_keep_their_connections(
     )
     assert [o.status for o in result.outcomes] == [OutcomeStatus.OK] * workers * 3
     assert [(r.name, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def explains_too_deeply(outputs: dict[str, Any], inputs: dict[str, Any], ground_truth: Any = None) -> dict[str, Any]:
+    """An explanation whose ``str()`` recurses past any limit."""
+    return {"score": 1, "explanation": nested(100_000)}
+
+
+def test_an_evaluators_return_value_that_cannot_be_read_is_that_evaluators_error(
+    hh: HoneyHiveClient,
+) -> None:
+    result = evaluate(
+        lambda datapoint: {"answer": 1},
+        [{"inputs": {"n": 0}}],
+        client=hh,
+        evaluators=[explains_too_deeply, has_answer],
+        name="deep-explanation",
+        max_workers=1,
+        ingestion_timeout=10.0,
+        print_results=False,
+    )
+    [outcome] = result.outcomes
+    assert outcome.status is OutcomeStatus.OK
+    assert outcome.metrics == {"has_answer": True}
+    [failure] = outcome.evaluator_failures
+    assert failure.evaluator == "explains_too_deeply"
+    assert failure.error.startswith("RecursionError: maximum recursion depth exceeded")
