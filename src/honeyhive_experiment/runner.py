@@ -142,8 +142,8 @@ class Runner:
         self.trials = max(1, spec.trials)
         self.prices = Prices(spec.pricing)
         self._replaced: set[str] = set()  # built-in metrics an evaluator's metric replaced (said once per run)
-        self._replaced_lock = threading.Lock()
-        self._cut: list[str] = []  # per datapoint whose outputs were cut to be recorded: why (said once per run)
+        self._said_lock = threading.Lock()
+        self._cut: list[tuple[int, str]] = []  # the datapoints whose outputs were cut to be recorded, and why
         self._calls = _DaemonCalls()
         self.finished: list[DatapointOutcome | None] = []
 
@@ -312,8 +312,9 @@ class Runner:
                 recorded = recordable(outputs)  # what the span, the session and the report get: JSON, cut if need be
                 if recorded.cut:
                     warnings.extend(recorded.cut)
-                    with self._replaced_lock:
-                        self._cut.append(f"datapoint {datapoint.id}: {'; '.join(recorded.cut)}")
+                    with self._said_lock:
+                        more = f" (and {len(recorded.cut) - 1} more)" if len(recorded.cut) > 1 else ""
+                        self._cut.append((index, f"datapoint {datapoint.id}: {recorded.cut[0]}{more}"))
                 outputs_recorded = recorded.value
                 tracer.enrich_span(outputs=outputs_recorded, metrics=metrics, span=span)
         if status is OutcomeStatus.OK and not isinstance(outputs, Mapping):
@@ -355,17 +356,19 @@ class Runner:
         """Say once per run which built-in metrics an evaluator's metric of the same name replaced."""
         if not names:
             return
-        with self._replaced_lock:
+        with self._said_lock:
             new = [name for name in names if name not in self._replaced]
             self._replaced.update(new)
         if new:
             log.warning("an evaluator's metric replaces the built-in %s (the evaluator's is kept)", ", ".join(new))
 
     def _say_cut(self, total: int) -> None:
-        """One line per run for the datapoints whose outputs were cut to be recorded (a cycle, too deep)."""
+        """One line per run for the datapoints whose outputs were cut to be recorded (a cycle, too deep), the first in
+        input order named with why."""
         if self._cut:
+            _, first = min(self._cut)
             log.warning(
-                "the outputs of %d of %d datapoint(s) were cut to be recorded: %s", len(self._cut), total, self._cut[0]
+                "the outputs of %d of %d datapoint(s) were cut to be recorded: %s", len(self._cut), total, first
             )
 
     def _submit(self, datapoint: Datapoint, tracer: DatapointTracer) -> tuple[Future[Any], float | None]:
