@@ -97,10 +97,22 @@ def recordable(value: Any, path: str = "outputs") -> Recordable:
     already, and a marker where the value was is what ``repr`` and JSON loggers show for the same thing.
     """
     cut: list[str] = []
-    return Recordable(_recordable(value, path, 0, set(), cut), tuple(cut))
+    return Recordable(_recordable(value, (path,), 0, set(), cut), tuple(cut))
 
 
-def _recordable(value: Any, path: str, depth: int, holding: set[int], cut: list[str]) -> Any:
+_Path = tuple[Any, ...]  # (the path of the container, the key in it), or (the name of the value,): built when said
+
+
+def _said(path: _Path) -> str:
+    keys: list[str] = []
+    while len(path) == 2:
+        path, key = path
+        keys.append(str(key))
+    keys.append(path[0])
+    return _clip(".".join(reversed(keys)))
+
+
+def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: list[str]) -> Any:
     if value is None or isinstance(value, bool | float):
         return value
     if isinstance(value, str):
@@ -110,10 +122,10 @@ def _recordable(value: Any, path: str, depth: int, holding: set[int], cut: list[
     if not isinstance(value, Mapping | list | tuple | set | frozenset):
         return _text(_shown(value))
     if id(value) in holding:
-        cut.append(f"{_clip(path)} holds itself (a reference cycle): recorded as {CYCLE!r}")
+        cut.append(f"{_said(path)} holds itself (a reference cycle): recorded as {CYCLE!r}")
         return CYCLE
     if depth >= MAX_DEPTH:
-        cut.append(f"{_clip(path)} is nested deeper than {MAX_DEPTH} levels: recorded as {TOO_DEEP!r}")
+        cut.append(f"{_said(path)} is nested deeper than {MAX_DEPTH} levels: recorded as {TOO_DEEP!r}")
         return TOO_DEEP
     holding.add(id(value))  # the containers on the way here: a shared one elsewhere is no cycle
     try:
@@ -121,10 +133,10 @@ def _recordable(value: Any, path: str, depth: int, holding: set[int], cut: list[
             copy: dict[str, Any] = {}
             for key, item in value.items():
                 name = _text(key) if isinstance(key, str) else _text(_shown(key))
-                copy[name] = _recordable(item, f"{path}.{name}", depth + 1, holding, cut)
+                copy[name] = _recordable(item, (path, name), depth + 1, holding, cut)
             return copy
         items = _ordered(value) if isinstance(value, set | frozenset) else value
-        return [_recordable(item, f"{path}.{index}", depth + 1, holding, cut) for index, item in enumerate(items)]
+        return [_recordable(item, (path, index), depth + 1, holding, cut) for index, item in enumerate(items)]
     finally:
         holding.discard(id(value))
 
