@@ -15,6 +15,8 @@ Where this module deliberately differs from the SDK (1.7.0), it is kinder and sa
   datapoint has ground truth (the SDK passes three: it fails with TypeError on every labelled datapoint and
   the metric silently disappears);
 * non-finite floats (NaN, ±inf) are not metrics: they are dropped and reported;
+* an integer beyond 64 bits (which no span attribute holds) is recorded as a float, as HoneyHive's JSON reads
+  any number; one beyond a float's range is dropped and reported;
 * every lost metric is reported in :attr:`EvaluationOutcome.errors` instead of being logged only
   with ``verbose=True``;
 * two evaluators producing the same metric name: the first one (in list order) keeps it and the
@@ -44,6 +46,7 @@ __all__ = [
     "DOTTED_NAME",
     "MISSING_GROUND_TRUTH",
     "NON_FINITE",
+    "OUT_OF_RANGE",
     "UNSUPPORTED_RETURN",
     "EvaluationOutcome",
     "Evaluator",
@@ -59,6 +62,8 @@ MetricValue: TypeAlias = float | int | bool | str
 # ``EvaluatorError.error_type`` for problems that are not exceptions raised by the evaluator.
 NON_FINITE = "NonFiniteMetric"
 """A float metric was NaN or infinite; it was dropped."""
+OUT_OF_RANGE = "MetricOutOfRange"
+"""An integer metric too large for a float; it was dropped."""
 UNSUPPORTED_RETURN = "UnsupportedReturn"
 """The evaluator returned something that is not a metric (or a dict whose ``score`` is not a scalar)."""
 COLLISION = "MetricNameCollision"
@@ -130,6 +135,16 @@ def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tup
         if isinstance(value, float) and not math.isfinite(value):
             problems.append((NON_FINITE, f"metric '{key}' is {value!r}; only finite numbers are metrics"))
             continue
+        if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+            big = value
+            try:
+                value = float(big)  # 2**63 and the like: a float, as every JSON reader takes a number this large
+            except OverflowError:
+                digits = round(big.bit_length() * math.log10(2))  # str() of it may exceed Python's digit limit
+                problems.append(
+                    (OUT_OF_RANGE, f"metric '{key}' is an integer of about {digits} digits; beyond a float")
+                )
+                continue
         if "." in key:  # kept, as the SDK keeps it, but said: it would vanish from every report
             nested = f"metric '{key}' has a '.' in its name: HoneyHive stores it as a nested field, not a metric"
             problems.append((DOTTED_NAME, f"{nested}; name it without dots"))
@@ -245,7 +260,10 @@ _Verdict: TypeAlias = tuple[dict[str, MetricValue], list[EvaluatorError]]
 
 
 def _verdict(name: str, raw: object) -> _Verdict:
-    metrics, problems = _normalize(name, raw)
+    try:
+        metrics, problems = _normalize(name, raw)
+    except Exception as exc:  # what the evaluator returned: an explanation whose str() raises, or recurses too deep
+        return _failure(name, exc)
     return metrics, [EvaluatorError(name, kind, message) for kind, message in problems]
 
 

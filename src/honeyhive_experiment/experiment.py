@@ -553,7 +553,7 @@ def record_run(
     cancel = spec.cancel
     sender = ingestion or client
     own_sink = sink is None
-    sink = sink or _otlp_sink(sender)
+    sink = sink or _otlp_sink(sender, spec.max_workers)
 
     with ExitStack() as cleanup:
         if own_sink:
@@ -610,10 +610,15 @@ def record_run(
     return ExperimentResult(run_id, spec.name, dataset.dataset_id, summary, tuple(outcomes), ranged)
 
 
-def _otlp_sink(client: HoneyHiveClient) -> TraceSink:
-    """The OTLP sink of a run whose spans go to ``client``'s backend, held to its circuit and connect timeout."""
+def _otlp_sink(client: HoneyHiveClient, workers: int) -> TraceSink:
+    """The OTLP sink of a run whose spans go to ``client``'s backend, held to its circuit and connect timeout, with a
+    connection for each of the run's ``workers``."""
     return TraceSink.otlp(
-        client.traces_endpoint, client.auth_headers(), circuit=client.circuit, connect=client.timeouts.connect
+        client.traces_endpoint,
+        client.auth_headers(),
+        circuit=client.circuit,
+        connect=client.timeouts.connect,
+        connections=workers,
     )
 
 
@@ -655,7 +660,7 @@ def run_slice(
     """Run some datapoints (each ``spec.trials`` times, but for the sessions in ``skip``, already recorded) into a
     shared run (created if missing) and leave it ``running``."""
     own_sink = sink is None
-    sink = sink or _otlp_sink(client)
+    sink = sink or _otlp_sink(client, spec.max_workers)
     try:
         client.create_run(_run_body(run_id, spec, dataset, ExperimentRunStatus.RUNNING))
     except ApiError as exc:  # the first shard creates it; the local backend returns it to the others

@@ -56,7 +56,7 @@ from honeyhive_experiment.models.outcomes import (
     timeout_error,
 )
 from honeyhive_experiment.pricing import Prices
-from honeyhive_experiment.tracing import SENT, DatapointIds, DatapointTracer, TraceSink
+from honeyhive_experiment.tracing import SENT, DatapointIds, DatapointTracer, TraceSink, recordable
 
 if TYPE_CHECKING:
     from honeyhive_experiment.run_spec import RunSpec
@@ -142,7 +142,8 @@ class Runner:
         self.trials = max(1, spec.trials)
         self.prices = Prices(spec.pricing)
         self._replaced: set[str] = set()  # built-in metrics an evaluator's metric replaced (said once per run)
-        self._replaced_lock = threading.Lock()
+        self._said_lock = threading.Lock()
+        self._cut: list[tuple[int, str]] = []  # the datapoints whose outputs were cut to be recorded, and why
         self._calls = _DaemonCalls()
         self.finished: list[DatapointOutcome | None] = []
 
@@ -219,6 +220,7 @@ class Runner:
             executor.shutdown(wait=True)
             self._calls.close()
         _say_lost_spans(outcomes)
+        self._say_cut(total)
         if done == total:  # every datapoint has its outcome: no copy of a list as long as the dataset
             return outcomes  # type: ignore[return-value]
         return [o for o in outcomes if o is not None]
@@ -272,6 +274,7 @@ class Runner:
     def _traced(self, index: int, datapoint: Datapoint, tracer: DatapointTracer, trial: int) -> DatapointOutcome:
         session_id = tracer.session_id
         status, outputs, error = OutcomeStatus.OK, None, None
+        outputs_recorded: Any = None
         elapsed = 0.0
         efficiency = Efficiency()
         metrics: dict[str, Any] = {}
@@ -306,7 +309,14 @@ class Runner:
                 efficiency = measure(*tracer.llm_calls(), elapsed, self.prices)
                 metrics, replaced = combine(evaluation.metrics, efficiency.metrics)
                 self._say_replaced(replaced)
-                tracer.enrich_span(outputs=outputs, metrics=metrics, span=span)
+                recorded = recordable(outputs)  # what the span, the session and the report get: JSON, cut if need be
+                if recorded.cut:
+                    warnings.extend(recorded.cut)
+                    with self._said_lock:
+                        more = f" (and {len(recorded.cut) - 1} more)" if len(recorded.cut) > 1 else ""
+                        self._cut.append((index, f"datapoint {datapoint.id}: {recorded.cut[0]}{more}"))
+                outputs_recorded = recorded.value
+                tracer.enrich_span(outputs=outputs_recorded, metrics=metrics, span=span)
         if status is OutcomeStatus.OK and not isinstance(outputs, Mapping):
             warnings.append(f"the function returned {type(outputs).__name__}, not a dict: recorded as outputs.result")
         if status is OutcomeStatus.CANCELLED:
@@ -314,7 +324,7 @@ class Runner:
         try:
             changes: dict[str, Any] = {}
             if status is OutcomeStatus.OK:
-                changes["outputs"] = dict(outputs) if isinstance(outputs, Mapping) else {"result": _jsonable(outputs)}
+                changes["outputs"] = outputs_recorded if isinstance(outputs, Mapping) else {"result": outputs_recorded}
             if datapoint.ground_truth is not None:
                 changes["feedback"] = {"ground_truth": datapoint.ground_truth}
             metadata: dict[str, Any] = {}
@@ -334,7 +344,7 @@ class Runner:
             datapoint.id,
             session_id,
             status,
-            outputs=outputs,
+            outputs=outputs_recorded,
             metrics=MetricValues(metrics),
             error=error,
             evaluator_failures=failures,
@@ -346,11 +356,20 @@ class Runner:
         """Say once per run which built-in metrics an evaluator's metric of the same name replaced."""
         if not names:
             return
-        with self._replaced_lock:
+        with self._said_lock:
             new = [name for name in names if name not in self._replaced]
             self._replaced.update(new)
         if new:
             log.warning("an evaluator's metric replaces the built-in %s (the evaluator's is kept)", ", ".join(new))
+
+    def _say_cut(self, total: int) -> None:
+        """One line per run for the datapoints whose outputs were cut to be recorded (a cycle, too deep), the first in
+        input order named with why."""
+        if self._cut:
+            _, first = min(self._cut)
+            log.warning(
+                "the outputs of %d of %d datapoint(s) were cut to be recorded: %s", len(self._cut), total, first
+            )
 
     def _submit(self, datapoint: Datapoint, tracer: DatapointTracer) -> tuple[Future[Any], float | None]:
         """Start the user's function on a reusable daemon thread (with the current span and baggage); its result is
@@ -415,9 +434,3 @@ def _say_lost_spans(outcomes: Sequence[DatapointOutcome | None]) -> None:
         refused = first.status is OutcomeStatus.BACKEND_ERROR
         why = first.error if refused else f"datapoint {first.datapoint_id}: {first.warnings[-1]}"
         log.warning("the spans of %d of %d datapoint(s) are not in HoneyHive: %s", len(lost), len(outcomes), why)
-
-
-def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, str | int | float | bool | list | dict):
-        return value
-    return str(value)

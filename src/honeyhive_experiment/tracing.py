@@ -31,8 +31,8 @@ client's would, and once the circuit is open nothing is exported.
 
 from __future__ import annotations
 
-import json
 import logging
+import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -69,27 +69,127 @@ AttributeValue = str | bool | int | float
 _JUDGING = context.create_key("honeyhive_experiment.judging")
 
 
+MAX_DEPTH = 32
+"""How deep a value is recorded: deeper containers are cut, with a marker (:func:`recordable`). Well within what a
+backend takes of a whole event (``honeyhive_local``: 64 levels, the event and its bucket included), wherever the value
+sits in it; deeper than any real output."""
+CYCLE = "[cycle: holds itself]"  # the marker in place of a container inside itself
+TOO_DEEP = f"[cut: nested deeper than {MAX_DEPTH} levels]"  # the marker in place of a container nested too deep
+_INT64 = range(-(2**63), 2**63)  # the integers an OTLP attribute holds; larger ones are recorded as text
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+@dataclass(frozen=True, slots=True)
+class Recordable:
+    """A value as it can be recorded (:func:`recordable`), and what had to be cut from it to get there."""
+
+    value: Any
+    cut: tuple[str, ...] = ()
+
+
+def recordable(value: Any, path: str = "outputs") -> Recordable:
+    """``value`` as JSON and OpenTelemetry can carry it: dicts (str keys), lists, str, bool, int, float and None.
+
+    A set or tuple becomes a list; another object its ``str()``, once; an integer beyond 64 bits its digits as
+    text; a lone surrogate in a text (or key) U+FFFD. What cannot be kept whole is cut with a marker in its place,
+    said in ``cut`` with its path (``path`` names the value): a container holding itself (a reference cycle) and
+    containers nested deeper than :data:`MAX_DEPTH`. Cut, not refused: the evaluators have scored the value
+    already, and a marker where the value was is what ``repr`` and JSON loggers show for the same thing.
+    """
+    cut: list[str] = []
+    return Recordable(_recordable(value, (path,), 0, set(), cut), tuple(cut))
+
+
+_Path = tuple[Any, ...]  # (the path of the container, the key in it), or (the name of the value,): built when said
+
+
+def _said(path: _Path) -> str:
+    keys: list[str] = []
+    while len(path) == 2:
+        path, key = path
+        keys.append(str(key))
+    keys.append(path[0])
+    return _clip(".".join(reversed(keys)))
+
+
+def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: list[str]) -> Any:
+    if value is None or isinstance(value, bool | float):
+        return value
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, int):
+        return value if value in _INT64 else _digits(value)
+    if not isinstance(value, Mapping | list | tuple | set | frozenset):
+        return _text(_shown(value))
+    if id(value) in holding:
+        cut.append(f"{_said(path)} holds itself (a reference cycle): recorded as {CYCLE!r}")
+        return CYCLE
+    if depth >= MAX_DEPTH:
+        cut.append(f"{_said(path)} is nested deeper than {MAX_DEPTH} levels: recorded as {TOO_DEEP!r}")
+        return TOO_DEEP
+    holding.add(id(value))  # the containers on the way here: a shared one elsewhere is no cycle
+    try:
+        if isinstance(value, Mapping):
+            copy: dict[str, Any] = {}
+            for key, item in value.items():
+                name = _text(key) if isinstance(key, str) else _text(_shown(key))
+                copy[name] = _recordable(item, (path, name), depth + 1, holding, cut)
+            return copy
+        items = _ordered(value) if isinstance(value, set | frozenset) else value
+        return [_recordable(item, (path, index), depth + 1, holding, cut) for index, item in enumerate(items)]
+    finally:
+        holding.discard(id(value))
+
+
+def _text(text: str) -> str:
+    """``text`` with each lone surrogate (which UTF-8 cannot encode) replaced by U+FFFD."""
+    return text if text.isascii() else _SURROGATES.sub("\ufffd", text)
+
+
+def _shown(value: Any) -> str:
+    """``str(value)``; a type name when that raises."""
+    try:
+        return str(value)
+    except Exception:  # the user's __str__
+        return f"<{type(value).__name__} object>"
+
+
+def _digits(number: int) -> str:
+    try:
+        return str(number)
+    except ValueError:  # more digits than int_max_str_digits allows
+        return f"[an integer of {number.bit_length()} bits]"
+
+
+def _ordered(items: set[Any] | frozenset[Any]) -> list[Any]:
+    try:
+        return sorted(items)
+    except TypeError:  # mixed types: the set's own order
+        return list(items)
+
+
+def _clip(path: str, length: int = 200) -> str:
+    return path if len(path) <= length else f"{path[: length // 2]}…{path[-length // 2 :]}"
+
+
 def flatten(prefix: str, value: Any) -> dict[str, AttributeValue]:
     """``flatten("honeyhive_outputs", {"a": {"b": 1}, "l": ["x"]})`` →
-    ``{"honeyhive_outputs.a.b": 1, "honeyhive_outputs.l.0": "x"}``; None is left out, other objects
-    become strings."""
+    ``{"honeyhive_outputs.a.b": 1, "honeyhive_outputs.l.0": "x"}``, of the value as :func:`recordable` makes
+    it (cut where it holds itself or nests too deep); None is left out."""
     out: dict[str, AttributeValue] = {}
-    if value is None:
-        return out
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            out.update(flatten(f"{prefix}.{key}", item))
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            out.update(flatten(f"{prefix}.{index}", item))
-    elif isinstance(value, str | bool | int | float):
-        out[prefix] = value
-    else:
-        try:
-            out[prefix] = json.dumps(value, default=str)
-        except (TypeError, ValueError):
-            out[prefix] = str(value)
+    _flatten_into(out, prefix, recordable(value).value)
     return out
+
+
+def _flatten_into(out: dict[str, AttributeValue], prefix: str, value: Any) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _flatten_into(out, f"{prefix}.{key}", item)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _flatten_into(out, f"{prefix}.{index}", item)
+    elif value is not None:
+        out[prefix] = value
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,16 +358,23 @@ class _NotSent(Exception):
     """The circuit is open: the export request was not sent (not a connection error: the exporter does not retry)."""
 
 
-def _exporter_session(answers: _LastAnswer, circuit: Circuit | None = None, connect: float = 5.0) -> Any:
+def _exporter_session(
+    answers: _LastAnswer, circuit: Circuit | None = None, connect: float = 5.0, connections: int = 10
+) -> Any:
     """A ``requests.Session`` for the OTLP exporter that reads proxy settings from the environment once, and
     keeps each thread's latest response in ``answers`` (the exporter tells only success or failure; why is in
     the response). Each request is held to the ``circuit``, as the module's docstring says.
+
+    Its pool keeps ``connections`` connections per host: as many as datapoints export at once (the run's
+    workers). requests' default of 10 made a run with more workers open a connection per export beyond the tenth
+    and drop it after, each time with urllib3's "Connection pool is full, discarding connection" in the log.
 
     requests re-reads every environment variable for proxy settings on each request (about a tenth of
     the client's CPU per datapoint in benchmarks/bench_engine.py); the exporter always posts to one URL,
     so the answer is cached per URL and arguments. Proxies still work; changing them mid-run does not.
     """
     import requests
+    from requests.adapters import HTTPAdapter
 
     class ExporterSession(requests.Session):
         def __init__(self) -> None:
@@ -296,7 +403,11 @@ def _exporter_session(answers: _LastAnswer, circuit: Circuit | None = None, conn
                 circuit.answered()
             return response
 
-    return ExporterSession()
+    session = ExporterSession()
+    adapter = HTTPAdapter(pool_maxsize=max(connections, 1))
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
 
 
 def _within(circuit: Circuit, timeout: float | None, connect: float) -> tuple[float, float]:
@@ -440,17 +551,19 @@ class TraceSink:
         *,
         circuit: Circuit | None = None,
         connect: float = 5.0,
+        connections: int = 10,
     ) -> TraceSink:
         """A sink exporting with the real OTLP/HTTP (protobuf) exporter to ``{base}/opentelemetry/v1/traces``, each
         export within ``timeout`` seconds (its retries included), each request within ``circuit``'s deadline (the
-        client's: the module's docstring) and ``connect`` seconds to connect."""
+        client's: the module's docstring) and ``connect`` seconds to connect; ``connections``: how many exports run
+        at once (the run's workers), the connections its pool keeps."""
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         exporter_log = logging.getLogger(EXPORTER_LOGGER)
         if _OWN_EXPORTS not in exporter_log.filters:
             exporter_log.addFilter(_OWN_EXPORTS)
         answers = _LastAnswer()
-        session = _exporter_session(answers, circuit, connect)
+        session = _exporter_session(answers, circuit, connect, connections)
         exporter = OTLPSpanExporter(endpoint=endpoint, headers=dict(headers), timeout=timeout, session=session)
         return cls(exporter, answers=answers, circuit=circuit)
 

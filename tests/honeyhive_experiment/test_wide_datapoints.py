@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from opentelemetry import trace
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
@@ -139,17 +140,13 @@ def test_the_span_attribute_limit_of_the_environment_does_not_apply_to_the_exper
     sink.shutdown()
 
 
-def nested(depth: int) -> dict[str, Any]:
-    value: dict[str, Any] = {"leaf": 1}
-    for _ in range(depth):
-        value = {"deeper": value}
-    return value
-
-
 def too_deep_for_one(datapoint: dict[str, Any]) -> dict[str, Any]:
-    """The second datapoint's outputs nest deeper than the backend takes (honeyhive_local: 64 levels)."""
+    """The second datapoint's span has an output nested deeper than the backend takes (honeyhive_local: 64 levels),
+    set as a raw attribute (outputs the function returns are cut to a depth any backend takes)."""
     n = datapoint["inputs"]["n"]
-    return {"answer": n, "tree": nested(80)} if n == 1 else {"answer": n}
+    if n == 1:
+        trace.get_current_span().set_attribute("honeyhive_outputs." + "deeper." * 80 + "leaf", 1)
+    return {"answer": n}
 
 
 def test_a_refused_datapoint_is_named_with_the_backends_reason_in_one_line(

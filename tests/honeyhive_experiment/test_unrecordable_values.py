@@ -1,0 +1,253 @@
+"""Values a datapoint's spans cannot carry as they are, through ``evaluate()`` and ``honeyhive_local`` as a user runs
+it: none costs the run, none vanishes, none puts a traceback in the log.
+
+* an output that holds itself (a reference cycle) or nests ~1000 levels deep turned the whole run into a
+  RecursionError; now the datapoint is recorded with a marker where the value was cut, said in one line per run;
+* OpenTelemetry cannot encode a lone surrogate or an integer beyond 64 bits: the attribute was dropped with a
+  traceback, the output came out as ``{}`` and an evaluator's ``2**63`` as a metric that was never returned;
+* an object JSON has no type for (a datetime, a set) was quoted twice: ``"\\"2024-01-01 00:00:00\\""``;
+* with more workers than the OTLP exporter's 10 pooled connections, urllib3 logged "Connection pool is full".
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from honeyhive_experiment import DatapointTracer, HoneyHiveClient, OutcomeStatus, evaluate
+from honeyhive_experiment.tracing import CYCLE, MAX_DEPTH, TOO_DEEP
+from honeyhive_local import LocalBackend
+from tests.conftest import API_KEY
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def hh(backend: LocalBackend) -> Iterator[HoneyHiveClient]:
+    with HoneyHiveClient(backend.url, API_KEY) as c:
+        yield c
+
+
+def run_events(client: httpx.Client, run_id: str) -> list[dict[str, Any]]:
+    flt = [{"field": "metadata.run_id", "operator": "is", "value": run_id, "type": "string"}]
+    response = client.post("/v1/events/export", json={"filters": flt, "limit": 1000, "page": 1})
+    assert response.status_code == 200, response.text
+    events: list[dict[str, Any]] = response.json()["events"]
+    return events
+
+
+def chain_events(client: httpx.Client, run_id: str, name: str) -> dict[str, dict[str, Any]]:
+    """The function's span of each datapoint, by session id."""
+    return {
+        e["session_id"]: e for e in run_events(client, run_id) if e["event_type"] == "chain" and e["event_name"] == name
+    }
+
+
+def session_event(client: httpx.Client, run_id: str, session_id: str) -> dict[str, Any]:
+    return next(e for e in run_events(client, run_id) if e["event_type"] == "session" and e["session_id"] == session_id)
+
+
+def nested(depth: int) -> dict[str, Any]:
+    value: dict[str, Any] = {"leaf": 1}
+    for _ in range(depth):
+        value = {"n": value}
+    return value
+
+
+def cut_at(depth: int) -> dict[str, Any]:
+    """``nested(...)`` as recorded: ``depth`` levels of dicts, the next one replaced by the marker."""
+    value: Any = TOO_DEEP
+    for _ in range(depth):
+        value = {"n": value}
+    return value  # type: ignore[no-any-return]
+
+
+def unrecordable(datapoint: dict[str, Any], tracer: DatapointTracer) -> dict[str, Any]:
+    n = datapoint["inputs"]["n"]
+    if n == 1:
+        looped: dict[str, Any] = {"a": 1}
+        looped["self"] = looped
+        with tracer.start_as_current_span("step", "tool", metadata={"looped": looped}):
+            tracer.enrich_span(outputs={"deep": nested(1000)})
+        return looped
+    if n == 2:
+        return nested(1000)
+    return {"answer": n}
+
+
+def has_answer(outputs: dict[str, Any], inputs: dict[str, Any], ground_truth: Any = None) -> bool:
+    return "answer" in outputs
+
+
+def test_an_output_that_holds_itself_or_nests_too_deep_is_recorded_cut_not_the_runs_end(
+    hh: HoneyHiveClient, client: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    result = evaluate(
+        unrecordable,
+        [{"inputs": {"n": n}} for n in range(4)],
+        client=hh,
+        evaluators=[has_answer],
+        name="unrecordable",
+        max_workers=2,
+        ingestion_timeout=10.0,
+        print_results=False,
+    )
+
+    # every datapoint scored and recorded: the evaluators saw the real value
+    assert [o.status for o in result.outcomes] == [OutcomeStatus.OK] * 4
+    assert all(o.recorded and o.exported for o in result.outcomes)
+    assert [o.metrics["has_answer"] for o in result.outcomes] == [True, False, False, True]
+    looped, deep = result.outcomes[1], result.outcomes[2]
+    assert looped.outputs == {"a": 1, "self": CYCLE}
+    assert deep.outputs == cut_at(MAX_DEPTH)
+
+    # in the backend, a marker where the value was cut: on the function's span, its session, the user's own span
+    chains = chain_events(client, result.run_id, "unrecordable")
+    assert chains[looped.session_id]["outputs"] == {"a": 1, "self": CYCLE}
+    assert chains[deep.session_id]["outputs"] == cut_at(MAX_DEPTH)
+    step = next(e for e in run_events(client, result.run_id) if e["event_name"] == "step")
+    assert step["metadata"]["looped"] == {"a": 1, "self": CYCLE}
+    assert step["outputs"] == {"deep": cut_at(MAX_DEPTH - 1)}
+    sessions = (
+        session_event(client, result.run_id, looped.session_id),
+        session_event(client, result.run_id, deep.session_id),
+    )
+    assert [s["outputs"] for s in sessions] == [{"a": 1, "self": CYCLE}, cut_at(MAX_DEPTH)]
+
+    # said once for the run, with the first datapoint and where its value was cut
+    warnings = [(r.name, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings == [
+        (
+            "honeyhive_experiment.runner",
+            f"the outputs of 2 of 4 datapoint(s) were cut to be recorded: datapoint {looped.datapoint_id}:"
+            f" outputs.self holds itself (a reference cycle): recorded as {CYCLE!r}",
+        )
+    ]
+
+
+def odd_values(datapoint: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "surrogate": "lone \ud800 surrogate",
+        "huge": 10**400,
+        "wide": 2**64,
+        "when": datetime(2024, 1, 1),
+        "set": {2, 1},
+        "pair": (1, "x"),
+        "\udfffkey": "fine",
+    }
+
+
+def tokens(outputs: dict[str, Any], inputs: dict[str, Any], ground_truth: Any = None) -> int:
+    return 2**63
+
+
+def cosmic(outputs: dict[str, Any], inputs: dict[str, Any], ground_truth: Any = None) -> int:
+    return 10**400
+
+
+def test_values_opentelemetry_cannot_encode_are_recorded_readable_and_nothing_is_logged(
+    hh: HoneyHiveClient, client: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    result = evaluate(
+        odd_values,
+        [{"inputs": {"n": 0}}],
+        client=hh,
+        evaluators=[tokens, cosmic],
+        name="odd",
+        max_workers=1,
+        ingestion_timeout=10.0,
+        print_results=False,
+    )
+
+    [outcome] = result.outcomes
+    assert outcome.status is OutcomeStatus.OK
+    recorded = {
+        "surrogate": "lone \ufffd surrogate",
+        "huge": str(10**400),
+        "wide": str(2**64),
+        "when": "2024-01-01 00:00:00",
+        "set": [1, 2],
+        "pair": [1, "x"],
+        "\ufffdkey": "fine",
+    }
+    [chain] = chain_events(client, result.run_id, "odd_values").values()
+    assert chain["outputs"] == recorded
+    assert session_event(client, result.run_id, outcome.session_id)["outputs"] == recorded
+    assert outcome.outputs == recorded
+
+    # 2**63 is a metric (a float, as any JSON reader takes it); 10**400 is no number a metric holds: an evaluator error
+    assert chain["metrics"] == {"tokens": float(2**63)}
+    assert outcome.metrics == {"tokens": float(2**63)}
+    [failure] = outcome.evaluator_failures
+    assert failure.evaluator == "cosmic"
+    assert failure.error == "MetricOutOfRange: metric 'cosmic' is an integer of about 400 digits; beyond a float"
+    row = next(iter(result.summary.datapoints))
+    assert {m.name: m.value for m in row.metrics} == {"tokens": float(2**63)}
+
+    # no traceback, no line: nothing was dropped
+    assert [(r.name, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def wait_for_all(parties: int) -> Any:
+    """A function whose datapoints all return at once: their spans are exported together."""
+    barrier = threading.Barrier(parties)
+
+    def together(datapoint: dict[str, Any]) -> dict[str, Any]:
+        barrier.wait(timeout=30)
+        return {"answer": datapoint["inputs"]["n"]}
+
+    return together
+
+
+def test_as_many_exports_at_once_as_workers_keep_their_connections(
+    hh: HoneyHiveClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """32 workers exporting at once: the exporter's pool keeps a connection for each (requests' default is 10: the
+    rest were opened per export and dropped with urllib3's "Connection pool is full, discarding connection")."""
+    caplog.set_level(logging.WARNING)
+    workers = 32
+    result = evaluate(
+        wait_for_all(workers),
+        [{"inputs": {"n": n}} for n in range(workers * 3)],
+        client=hh,
+        name="together",
+        max_workers=workers,
+        ingestion_timeout=30.0,
+        print_results=False,
+    )
+    assert [o.status for o in result.outcomes] == [OutcomeStatus.OK] * workers * 3
+    assert [(r.name, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def explains_too_deeply(outputs: dict[str, Any], inputs: dict[str, Any], ground_truth: Any = None) -> dict[str, Any]:
+    """An explanation whose ``str()`` recurses past any limit."""
+    return {"score": 1, "explanation": nested(100_000)}
+
+
+def test_an_evaluators_return_value_that_cannot_be_read_is_that_evaluators_error(
+    hh: HoneyHiveClient,
+) -> None:
+    result = evaluate(
+        lambda datapoint: {"answer": 1},
+        [{"inputs": {"n": 0}}],
+        client=hh,
+        evaluators=[explains_too_deeply, has_answer],
+        name="deep-explanation",
+        max_workers=1,
+        ingestion_timeout=10.0,
+        print_results=False,
+    )
+    [outcome] = result.outcomes
+    assert outcome.status is OutcomeStatus.OK
+    assert outcome.metrics == {"has_answer": True}
+    [failure] = outcome.evaluator_failures
+    assert failure.evaluator == "explains_too_deeply"
+    assert failure.error.startswith("RecursionError: maximum recursion depth exceeded")
