@@ -18,6 +18,8 @@ Self-contained and inert:
 * fast with thousands of datapoints: the table's rows are a grid, each skipped by layout while off screen
   (``content-visibility: auto``), so opening the page costs little more than parsing it
   (``benchmarks/bench_html.py``);
+* readable with many metrics: the table's text columns keep a width of their own (16em, the explanations 12em) and
+  a table wider than the page scrolls sideways in a box of the window's height, its heading on top;
 * every value is escaped for HTML by Jinja's autoescape; the values were redacted when the report was built.
 
 Jinja is imported inside :func:`render_html`, as in :mod:`.comment`: a shard job renders nothing.
@@ -60,6 +62,9 @@ _SCRIPT: Final = "report.js.j2"
 _HIST_W, _HIST_H, _HIST_PAD = 220, 64, 4
 _SCATTER: Final = 280
 _SCATTER_PAD: Final = 28
+# the datapoint table's columns, in em: each text (inputs, outputs) and the explanations keep a readable width, a
+# metric's is its value and what it was; wider than the page, the table scrolls sideways in its box
+_TEXT_EM, _WHY_EM, _METRIC_EM = 16, 12, 7.5
 _STATUS_WORDS: Final = {"flaky": "flaky (trials disagree)"}  # a status as the filter names it: the rest as they are
 
 
@@ -389,9 +394,10 @@ def render_html(report: Report) -> str:
     """The HTML report of ``report``: one self-contained page (see the module docstring)."""
     env = _environment()
     texts = 3 if report.comparison is not None else 2  # inputs, (the baseline's output,) the output
-    metrics = f" repeat({len(report.metrics)}, 7.5em)" if report.metrics else ""
-    columns = f"10em 7em repeat({texts}, minmax(0, 1fr)){metrics} minmax(0, 0.8fr)"
-    style = env.get_template(_STYLE).render(columns=columns)
+    metrics = f" repeat({len(report.metrics)}, {_METRIC_EM}em)" if report.metrics else ""
+    columns = f"10em 7em repeat({texts}, minmax({_TEXT_EM}em, 1fr)){metrics} minmax({_WHY_EM}em, 0.8fr)"
+    narrowest = 10 + 7 + texts * _TEXT_EM + len(report.metrics) * _METRIC_EM + _WHY_EM
+    style = env.get_template(_STYLE).render(columns=columns, min_width=f"{narrowest:g}em")
     script = env.get_template(_SCRIPT).render()
     policy = (
         f"default-src 'none'; style-src {_hash(style)}; script-src {_hash(script)}; img-src data:; "
