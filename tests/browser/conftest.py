@@ -47,7 +47,7 @@ class Runs:
     datapoints: int
 
 
-def _dry_run(repo: Path) -> str:
+def dry_run(repo: Path) -> str:
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
         code = main(["run", "--dry-run", "-C", str(repo)], environ={})
@@ -61,10 +61,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     backend's comparison directly, with the quickstart's directions."""
     repo = copy_quickstart(tmp_path_factory.mktemp("browser") / "repo")
     with fresh_app():
-        _dry_run(repo)
+        dry_run(repo)
     set_answers(repo, SECOND_RUN)
     with fresh_app():
-        _dry_run(repo)
+        dry_run(repo)
     with connect(None, None, local_db=repo / ".honeyhive" / "local.db", environ={}) as client:
         new, old = (run["run_id"] for run in client.list_runs(sort_order="desc")["evaluations"][:2])
         comparison = client.compare_runs(new, old)

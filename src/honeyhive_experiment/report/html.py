@@ -4,9 +4,9 @@
 What it shows is the one report model's: the verdict and why (the comment's words), each metric's row with both
 runs' distributions as small histograms (the passing range and the gate's limit drawn in), a scatter of each
 datapoint's baseline against its current value for a chosen metric, and the datapoint table (``Report.table``):
-inputs, the baseline's output beside this run's with a word-level diff, every metric with its change, the status,
-the evaluators' explanations. The page sorts by any column, filters by status and searches text with a small
-script; without the script it still shows everything, worst first.
+inputs, the baseline's output beside this run's with a word-level diff (up to :data:`DIFF_PAIRS`), every metric
+with its change, the status, the evaluators' explanations. The page sorts by any column, filters by status and
+searches text with a small script; without the script it still shows everything, worst first.
 
 Self-contained and inert:
 
@@ -18,6 +18,8 @@ Self-contained and inert:
 * fast with thousands of datapoints: the table's rows are a grid, each skipped by layout while off screen
   (``content-visibility: auto``), so opening the page costs little more than parsing it
   (``benchmarks/bench_html.py``);
+* readable with many metrics: the table's text columns keep a width of their own (16em, the explanations 12em) and
+  a table wider than the page scrolls sideways in a box of the window's height, its heading on top;
 * every value is escaped for HTML by Jinja's autoescape; the values were redacted when the report was built.
 
 Jinja is imported inside :func:`render_html`, as in :mod:`.comment`: a shard job renders nothing.
@@ -30,6 +32,7 @@ import difflib
 import hashlib
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
@@ -51,7 +54,7 @@ from honeyhive_experiment.report.numbers import finite, format_count, format_val
 if TYPE_CHECKING:
     import jinja2
 
-__all__ = ["HTML_TEMPLATE", "render_html", "word_diff"]
+__all__ = ["DIFF_PAIRS", "HTML_TEMPLATE", "render_html", "word_diff"]
 
 HTML_TEMPLATE: Final = "report.html.j2"
 _STYLE: Final = "report.css.j2"
@@ -59,43 +62,78 @@ _SCRIPT: Final = "report.js.j2"
 _HIST_W, _HIST_H, _HIST_PAD = 220, 64, 4
 _SCATTER: Final = 280
 _SCATTER_PAD: Final = 28
+# the datapoint table's columns, in em: each text (inputs, outputs) and the explanations keep a readable width, a
+# metric's is its value and what it was; wider than the page, the table scrolls sideways in its box
+_TEXT_EM, _WHY_EM, _METRIC_EM = 16, 12, 7.5
 _STATUS_WORDS: Final = {"flaky": "flaky (trials disagree)"}  # a status as the filter names it: the rest as they are
 
 
 # ============================================================================================ the diff
 
-_TOKENS = re.compile(r"\w+|\s+|[^\w\s]")
+# a word (with the marks inside it: 0.25, don't, 1,000, 12:30) and the marks ending it before a space, else a
+# punctuation mark; each with the spaces after it
+_TOKENS = re.compile(r"\w+(?:[.,:']\w+)*(?:[^\w\s]+(?=\s|$))?\s*|[^\w\s]\s*|\s+")
+_TRAILING_SPACE = re.compile(r"\s+$")
+DIFF_PAIRS: Final = 4000
+"""The most pairs of equal tokens (one in each text, after their common start and end) a row's word diff compares.
+difflib's cost grows with them: a pair of outputs made of a few repeated words (1,000 characters of one-letter words,
+a JSON list of numbers) has tens of thousands and took 0.1-0.3 s a row; texts like prose have a few hundred. Beyond
+it the row shows both texts unmarked and says so (``benchmarks/bench_html.py --diff``)."""
 
 
-def word_diff(old: str, new: str) -> tuple[Markup, Markup]:
+def _equal_pairs(a: list[str], b: list[str]) -> int:
+    """How many (i, j) have ``a[i] == b[j]``: what one pass of difflib's longest-match search visits."""
+    counts = Counter(b)
+    return sum(n * counts[token] for token, n in Counter(a).items())
+
+
+def _common_ends(a: list[str], b: list[str]) -> tuple[int, int]:
+    """How many tokens ``a`` and ``b`` share at their start, and then at their end."""
+    shortest = min(len(a), len(b))
+    start = 0
+    while start < shortest and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < shortest - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    return start, end
+
+
+def word_diff(old: str, new: str) -> tuple[Markup, Markup] | None:
     """``old`` and ``new`` as escaped HTML, the words only ``old`` has in ``<del>`` and those only ``new`` has in
-    ``<ins>`` (difflib on words, the spaces between them and each punctuation mark; a change spanning several
-    words is one mark)."""
+    ``<ins>`` (difflib on words and punctuation marks, each with the spaces after it; a change spanning several
+    words is one mark). ``None`` when, after their common start and end, the texts share more than
+    :data:`DIFF_PAIRS` pairs of equal tokens: too costly to compare word by word."""
     if old == new:
         return escape(old), escape(new)
     a, b = _TOKENS.findall(old), _TOKENS.findall(new)
-    parts: list[tuple[bool, str, str]] = []  # (changed, old text, new text)
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        parts.append((tag != "equal", "".join(a[i1:i2]), "".join(b[j1:j2])))
-    merged: list[tuple[bool, str, str]] = []
-    for i, (changed, gone, added) in enumerate(parts):
-        between = 0 < i < len(parts) - 1 and not changed and not gone.strip() and parts[i - 1][0] and parts[i + 1][0]
-        if (changed or between) and merged and merged[-1][0]:  # spaces between two changes join them
-            merged[-1] = (True, merged[-1][1] + gone, merged[-1][2] + added)
-        else:
-            merged.append((changed or between, gone, added))
-    before: list[Markup] = []
-    after: list[Markup] = []
-    for changed, gone, added in merged:
-        if not changed:
+    start, end = _common_ends(a, b)
+    middle_a, middle_b = a[start : len(a) - end], b[start : len(b) - end]
+    if _equal_pairs(middle_a, middle_b) > DIFF_PAIRS:
+        return None
+    before: list[Markup] = [escape("".join(a[:start]))]
+    after: list[Markup] = [escape("".join(b[:start]))]
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, middle_a, middle_b, autojunk=False).get_opcodes():
+        gone, added = "".join(middle_a[i1:i2]), "".join(middle_b[j1:j2])
+        if tag == "equal":
             before.append(escape(gone))
             after.append(escape(added))
             continue
-        if gone:
-            before.append(Markup("<del>%s</del>") % gone)
-        if added:
-            after.append(Markup("<ins>%s</ins>") % added)
+        before.append(_marked("del", gone))
+        after.append(_marked("ins", added))
+    before.append(escape("".join(a[len(a) - end :])))
+    after.append(escape("".join(b[len(b) - end :])))
     return Markup("").join(before), Markup("").join(after)
+
+
+def _marked(tag: str, text: str) -> Markup:
+    """``text`` in ``<tag>``, the spaces it ends with left outside the mark (when it is more than spaces)."""
+    if not text:
+        return Markup("")
+    space = _TRAILING_SPACE.search(text)
+    cut = space.start() if space is not None and space.start() > 0 else len(text)
+    opened, closed = {"del": (Markup("<del>"), Markup("</del>")), "ins": (Markup("<ins>"), Markup("</ins>"))}[tag]
+    return opened + escape(text[:cut]) + closed + escape(text[cut:])
 
 
 # ============================================================================================ charts
@@ -258,6 +296,7 @@ class _RowView:
     row: ReportRow
     baseline_output: Markup | None
     output: Markup | None
+    unmarked: bool  # both outputs, too costly to compare word by word (DIFF_PAIRS): shown without marks
     cells: tuple[_CellView, ...]
 
 
@@ -285,10 +324,11 @@ def _cell(metric: ReportMetric, cell: ReportCell, compared: bool) -> _CellView:
 def _row(report: Report, row: ReportRow, compared: bool) -> _RowView:
     old = row.baseline_output.text if row.baseline_output is not None else None
     new = row.output.text if row.output is not None else None
+    diffed = word_diff(old, new) if old is not None and new is not None else None
     shown_old: Markup | None
     shown_new: Markup | None
-    if old is not None and new is not None:
-        shown_old, shown_new = word_diff(old, new)
+    if diffed is not None:
+        shown_old, shown_new = diffed
     else:
         shown_old = escape(old) if old is not None else None
         shown_new = escape(new) if new is not None else None
@@ -296,6 +336,7 @@ def _row(report: Report, row: ReportRow, compared: bool) -> _RowView:
         row=row,
         baseline_output=shown_old,
         output=shown_new,
+        unmarked=diffed is None and old is not None and new is not None,
         cells=tuple(_cell(m, c, compared) for m, c in zip(report.metrics, row.metrics, strict=True)),
     )
 
@@ -353,9 +394,10 @@ def render_html(report: Report) -> str:
     """The HTML report of ``report``: one self-contained page (see the module docstring)."""
     env = _environment()
     texts = 3 if report.comparison is not None else 2  # inputs, (the baseline's output,) the output
-    metrics = f" repeat({len(report.metrics)}, 7.5em)" if report.metrics else ""
-    columns = f"10em 7em repeat({texts}, minmax(0, 1fr)){metrics} minmax(0, 0.8fr)"
-    style = env.get_template(_STYLE).render(columns=columns)
+    metrics = f" repeat({len(report.metrics)}, {_METRIC_EM}em)" if report.metrics else ""
+    columns = f"10em 7em repeat({texts}, minmax({_TEXT_EM}em, 1fr)){metrics} minmax({_WHY_EM}em, 0.8fr)"
+    narrowest = 10 + 7 + texts * _TEXT_EM + len(report.metrics) * _METRIC_EM + _WHY_EM
+    style = env.get_template(_STYLE).render(columns=columns, min_width=f"{narrowest:g}em")
     script = env.get_template(_SCRIPT).render()
     policy = (
         f"default-src 'none'; style-src {_hash(style)}; script-src {_hash(script)}; img-src data:; "

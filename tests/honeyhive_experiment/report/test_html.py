@@ -16,7 +16,7 @@ from honeyhive_experiment.config import Direction, MetricConfig
 from honeyhive_experiment.models.details import DatapointDetails, records_from_events, with_backend_values
 from honeyhive_experiment.report import build_report, render_html
 from honeyhive_experiment.report.build import TEXT_LIMIT
-from honeyhive_experiment.report.html import word_diff
+from honeyhive_experiment.report.html import DIFF_PAIRS, word_diff
 from tests.honeyhive_experiment.report.scenarios import RUN_ID, base_input, baseline_info, comparison_of, summary_of
 
 pytestmark = pytest.mark.unit
@@ -91,13 +91,17 @@ METRICS = {
 }
 
 
-def judgement(session_url: str | None = "https://app.example.test/sessions/{session_id}") -> Any:
+def judgement(
+    session_url: str | None = "https://app.example.test/sessions/{session_id}",
+    current: dict[str, dict[str, Any]] = CURRENT,
+    baseline: dict[str, dict[str, Any]] = BASELINE,
+) -> Any:
     summary = summary_of(SUMMARY)
     old_run = {"run_id": OLD_RUN, "datapoint_ids": ["q1", "q2", "q3", "q5"]}
     comparison = comparison_of({**COMPARE, "old_run": old_run}, summary)
     details = DatapointDetails(
-        records_from_events(RUN_ID, events(RUN_ID, CURRENT)),
-        records_from_events(OLD_RUN, events(OLD_RUN, BASELINE)),
+        records_from_events(RUN_ID, events(RUN_ID, current)),
+        records_from_events(OLD_RUN, events(OLD_RUN, baseline)),
         ("q1", "q2", "q3", "q4", "q5"),
         5,
         session_url,
@@ -159,12 +163,59 @@ def test_no_app_no_session_link() -> None:
         ("a b c", "a b c", "a b c", "a b c"),
         ("Paris is a city", "Paris is the capital", "Paris is <del>a city</del>", "Paris is <ins>the capital</ins>"),
         ('"Open Settings"', '"Happy! Open Settings"',
-         "&#34;Open Settings&#34;", "&#34;<ins>Happy! </ins>Open Settings&#34;"),
+         "&#34;Open Settings&#34;", "&#34;<ins>Happy!</ins> Open Settings&#34;"),  # the space after it: unmarked
         ("<b>x</b>", "<b>y</b>", "&lt;b&gt;<del>x</del>&lt;/b&gt;", "&lt;b&gt;<ins>y</ins>&lt;/b&gt;"),
+        ("one  two", "one two", "<del>one</del>  two", "<ins>one</ins> two"),  # the spaces after a word: its own
+        (" ", "  ", "<del> </del>", "<ins>  </ins>"),  # spaces alone: marked
+        ("a " * 500 + "b", "a " * 500 + "c", "a " * 500 + "<del>b</del>", "a " * 500 + "<ins>c</ins>"),  # the common
+        ("b " + "a " * 500, "c " + "a " * 500, "<del>b</del> " + "a " * 500, "<ins>c</ins> " + "a " * 500),  # ends
     ],
 )  # fmt: skip
 def test_the_word_diff_marks_words_and_escapes_the_rest(old: str, new: str, shown_old: str, shown_new: str) -> None:
     assert word_diff(old, new) == (shown_old, shown_new)
+
+
+@pytest.mark.parametrize(
+    ("repeated", "marked"),
+    [
+        (1, True),
+        (63, True),  # 63 x 63 = 3,969 pairs of equal words between the changed ends
+        (64, False),  # 4,096
+        (500, False),
+    ],
+)
+def test_texts_sharing_too_many_repeated_words_are_not_diffed(repeated: int, marked: bool) -> None:
+    """What the diff compares is bounded (DIFF_PAIRS): its common start and end are cheap, the pairs of equal words
+    between the first and the last change are what difflib's cost grows with."""
+    old, new = "p " + "x " * repeated + "q", "r " + "x " * repeated + "s"
+    shown = word_diff(old, new)
+    assert DIFF_PAIRS == 4000
+    if marked:
+        assert shown == (
+            "<del>p</del> " + "x " * repeated + "<del>q</del>",
+            "<ins>r</ins> " + "x " * repeated + "<ins>s</ins>",
+        )
+    else:
+        assert shown is None
+
+
+def test_a_row_too_costly_to_diff_shows_both_outputs_unmarked_and_says_so() -> None:
+    """One-letter words from a small alphabet, different in every run: every pair of rows shares thousands of equal
+    words. The row shows both texts whole and says why nothing is marked; the other rows keep their marks."""
+    old = " ".join("abcdefgh"[(i * 7) % 8] for i in range(400))
+    new = " ".join("abcdefgh"[(i * 5 + 3) % 8] for i in range(400))
+    current = {**CURRENT, "q1": {**CURRENT["q1"], "outputs": new}}
+    baseline = {**BASELINE, "q1": {**BASELINE["q1"], "outputs": old}}
+    page = render_html(build_report(judgement(current=current, baseline=baseline)))
+    [q1] = re.findall(r'<tr data-id="q1".*?</tr>', page, re.S)
+    assert f'<div class="text">{old}</div>' in q1
+    assert f'<div class="text">{new}</div>' in q1
+    assert "<del>" not in q1
+    assert "<ins>" not in q1
+    assert "changes not marked: too many repeated words to compare" in q1
+    assert page.count("changes not marked") == 1
+    [q2] = re.findall(r'<tr data-id="q2".*?</tr>', page, re.S)
+    assert "<del>" in q2
 
 
 def _sha(text: str) -> str:
