@@ -31,6 +31,7 @@ from typing import Any, ParamSpec, TypeVar
 __all__ = [
     "Cancellation",
     "Interrupted",
+    "by_signal",
     "cooperatively",
     "enter",
     "hold_signals",
@@ -53,6 +54,12 @@ class Interrupted(KeyboardInterrupt):
         super().__init__(signum, second)
         self.signum = signum
         self.second = second
+
+
+def by_signal(exc: BaseException) -> bool:
+    """Whether ``exc`` stops the command: a ``KeyboardInterrupt`` on the main thread, the only thread a signal
+    reaches. One anywhere else was raised by code (the user's function or evaluator): its datapoint's error."""
+    return isinstance(exc, KeyboardInterrupt) and threading.current_thread() is threading.main_thread()
 
 
 class Cancellation(threading.Event):

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias, TypeGuard
 
 from honeyhive_experiment.calling import callable_name, inspect_callable
+from honeyhive_experiment.cancellation import by_signal
 from honeyhive_experiment.errors import EvaluatorSignatureError
 
 __all__ = [
@@ -288,9 +289,9 @@ async def _settle(name: str, start: Callable[[], object]) -> _Verdict:
         raw = start()
         if inspect.isawaitable(raw):
             raw = await raw
-    except KeyboardInterrupt:  # an interrupt stops the command, not an evaluator
-        raise
     except BaseException as exc:  # the evaluator boundary: whatever user code raises (sys.exit, a cancelled task)
+        if by_signal(exc):  # a signal stops the command, not an evaluator
+            raise
         return _failure(name, exc)
     return _verdict(name, raw)
 
@@ -334,9 +335,9 @@ def _call_sync(name: str, call: Callable[[], object]) -> _Verdict | Callable[[],
     """Call a sync evaluator; a returned coroutine (an async function behind a sync wrapper) is handed back."""
     try:
         raw = call()
-    except KeyboardInterrupt:  # an interrupt stops the command, not an evaluator
-        raise
     except BaseException as exc:  # the evaluator boundary: whatever user code raises (sys.exit, a cancelled task)
+        if by_signal(exc):  # a signal stops the command, not an evaluator
+            raise
         return _failure(name, exc)
     if inspect.iscoroutine(raw):
         return lambda: raw
@@ -378,7 +379,8 @@ def run_evaluators(
     that raises, returns a non-metric, or produces a name another evaluator already produced loses only
     that metric; the problem is in ``errors``, in evaluator order. Raw callables are wrapped with
     :meth:`Evaluator.from_callable`; one that cannot be called as an evaluator is reported, not raised.
-    ``BaseException`` (KeyboardInterrupt, cancellation) propagates.
+    Only a signal's ``KeyboardInterrupt`` propagates (:func:`~honeyhive_experiment.cancellation.by_signal`):
+    anything else an evaluator raises (``sys.exit``, a ``KeyboardInterrupt`` of its own, too) is its error.
     """
     prepared = [_prepare(item, outputs, inputs, ground_truth) for item in evaluators]
     started = [

@@ -39,7 +39,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any, Protocol
 
 from honeyhive_experiment.calling import callable_name, function_convention
-from honeyhive_experiment.cancellation import signals_to_main_thread
+from honeyhive_experiment.cancellation import by_signal, signals_to_main_thread
 from honeyhive_experiment.efficiency import Efficiency, combine, measure
 from honeyhive_experiment.errors import BackendUnreachable
 from honeyhive_experiment.evaluators import run_evaluators
@@ -294,9 +294,9 @@ class Runner:
                 status, error = OutcomeStatus.CANCELLED, "cancelled while the function was running"
             except _TimedOut:  # ours: the function's own TimeoutError (a socket's, say) is its error
                 status, error = OutcomeStatus.TIMEOUT, timeout_error(self.spec.timeout or 0.0)
-            except KeyboardInterrupt:  # an interrupt stops the command, not a datapoint
-                raise
             except BaseException as exc:  # the user's function (sys.exit, a cancelled task too): its datapoint only
+                if by_signal(exc):  # never here (a worker thread), unless a run is ever driven from the main thread
+                    raise
                 status, error = OutcomeStatus.FUNCTION_ERROR, f"{type(exc).__name__}: {exc}"
             if error is not None:
                 tracer.record_error(span, error)

@@ -408,6 +408,14 @@ def test_whatever_an_evaluator_raises_but_an_interrupt_is_its_error() -> None:
     with pytest.raises(KeyboardInterrupt):
         run_evaluators([ainterrupted], OUTPUTS, INPUTS)
 
+    # on a run's worker thread no signal arrives: a KeyboardInterrupt there is the evaluator's own, and its error
+    # (it cancelled the whole run, reported as "interrupted by a second signal", exit 130)
+    with ThreadPoolExecutor(1) as pool:
+        evaluators = [interrupted, ainterrupted, exact_match]
+        outcome = pool.submit(run_evaluators, evaluators, OUTPUTS, INPUTS, GROUND_TRUTH).result()
+    assert outcome.metrics == {"exact_match": True}
+    assert [e.evaluator for e in outcome.errors] == ["interrupted", "ainterrupted"]
+
 
 def test_metric_name_collision_keeps_the_first_in_list_order() -> None:
     async def first(outputs: Any, inputs: Any) -> dict[str, Any]:

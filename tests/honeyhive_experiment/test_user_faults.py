@@ -260,6 +260,8 @@ async def _cancelled_or_halted(datapoint: dict[str, Any]) -> Any:
         raise asyncio.CancelledError  # an inner task's cancellation, surfacing from the user's await
     if kind == "halt":
         raise _Halt("stop here")
+    if kind == "interrupt":  # the user's own: no signal reaches a worker thread (it stopped the whole run, exit 130)
+        raise KeyboardInterrupt("from the user's code")
     return {"answer": kind}
 
 
@@ -270,7 +272,7 @@ def _cancelled_evaluator(outputs: Any, inputs: dict[str, Any], ground_truth: dic
 
 
 def test_a_base_exception_from_user_code_costs_its_datapoint_not_the_run(hh: HoneyHiveClient) -> None:
-    kinds = ["cancelled", "halt", "ok", "ok-too"]
+    kinds = ["cancelled", "halt", "interrupt", "ok", "ok-too"]
     result = evaluate(
         _cancelled_or_halted,
         external_dataset([{"inputs": {"kind": kind}} for kind in kinds]),
@@ -283,6 +285,8 @@ def test_a_base_exception_from_user_code_costs_its_datapoint_not_the_run(hh: Hon
     assert outcome["cancelled"].status is OutcomeStatus.FUNCTION_ERROR
     assert outcome["cancelled"].error == "CancelledError: "
     assert (outcome["halt"].status, outcome["halt"].error) == (OutcomeStatus.FUNCTION_ERROR, "_Halt: stop here")
+    interrupt = (OutcomeStatus.FUNCTION_ERROR, "KeyboardInterrupt: from the user's code")
+    assert (outcome["interrupt"].status, outcome["interrupt"].error) == interrupt
     assert outcome["ok"].status is OutcomeStatus.OK
     assert [f.evaluator for f in outcome["ok"].evaluator_failures] == ["_cancelled_evaluator"]
     assert outcome["ok-too"].metrics == {"_cancelled_evaluator": True}
