@@ -351,7 +351,7 @@ def run_evaluators(
     that raises, returns a non-metric, or produces a name another evaluator already produced loses only
     that metric; the problem is in ``errors``, in evaluator order. Raw callables are wrapped with
     :meth:`Evaluator.from_callable`; one that cannot be called as an evaluator is reported, not raised.
-    ``BaseException`` (KeyboardInterrupt, cancellation) propagates.
+    Only a ``KeyboardInterrupt`` propagates: anything else an evaluator raises (``sys.exit`` too) is its error.
     """
     prepared = [_prepare(item, outputs, inputs, ground_truth) for item in evaluators]
     started = [
