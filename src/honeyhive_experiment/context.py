@@ -176,12 +176,12 @@ def env_text(env: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
-def _env_int(env: Mapping[str, str], name: str, *, minimum: int = 1) -> int | None:
+def _env_int(env: Mapping[str, str], name: str) -> int | None:
     value = env_text(env, name)
     if value is None:
         return None
-    if not value.isascii() or not value.isdigit() or int(value) < minimum:
-        raise SettingsError(name, f"expected a whole number ≥ {minimum}, got {quote(value)}", kind="environment")
+    if not value.isascii() or not value.isdigit() or int(value) < 1:
+        raise SettingsError(name, f"expected a whole number ≥ 1, got {quote(value)}", kind="environment")
     return int(value)
 
 
