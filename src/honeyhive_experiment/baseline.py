@@ -38,6 +38,7 @@ that take the client (:func:`choose_baseline`, :func:`recent_runs`) only fetch a
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import uuid
@@ -184,13 +185,9 @@ def pick_recent(
 ) -> list[ExperimentRun]:
     """The first ``limit`` runs of ``runs`` (completed, newest first) of this experiment and dataset on
     ``branch`` (any branch when ``None``)."""
-    found: list[ExperimentRun] = []
-    for run in _candidates(runs, experiment, dataset_id, exclude_run_ids, None):
-        if branch is None or run.ci.get("branch") == branch:
-            found.append(run)
-            if len(found) >= limit:
-                break
-    return found
+    candidates = _candidates(runs, experiment, dataset_id, exclude_run_ids, None)
+    on_branch = (run for run in candidates if branch is None or run.ci.get("branch") == branch)
+    return list(itertools.islice(on_branch, limit))  # nothing after the last one is read
 
 
 def recent_runs(
