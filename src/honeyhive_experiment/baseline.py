@@ -38,6 +38,7 @@ that take the client (:func:`choose_baseline`, :func:`recent_runs`) only fetch a
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import uuid
@@ -184,13 +185,9 @@ def pick_recent(
 ) -> list[ExperimentRun]:
     """The first ``limit`` runs of ``runs`` (completed, newest first) of this experiment and dataset on
     ``branch`` (any branch when ``None``)."""
-    found: list[ExperimentRun] = []
-    for run in _candidates(runs, experiment, dataset_id, exclude_run_ids, None):
-        if branch is None or run.ci.get("branch") == branch:
-            found.append(run)
-            if len(found) >= limit:
-                break
-    return found
+    candidates = _candidates(runs, experiment, dataset_id, exclude_run_ids, None)
+    on_branch = (run for run in candidates if branch is None or run.ci.get("branch") == branch)
+    return list(itertools.islice(on_branch, limit))  # nothing after the last one is read
 
 
 def recent_runs(
@@ -278,7 +275,8 @@ _SHORT_SHA = re.compile(r"[0-9a-f]{7,64}")
 
 
 def _is_run_id(ref: str) -> bool:
-    """HoneyHive's run ids are UUIDs; anything else is first looked for as a commit or a branch."""
+    """HoneyHive's run ids are UUIDs (``GET /v1/runs/{run_id}`` takes no other); anything else is a commit or a
+    branch."""
     try:
         uuid.UUID(ref)
     except ValueError:
@@ -359,8 +357,7 @@ def _explicit(
 ) -> Baseline:
     """The run ``ref`` names: a run id (used as is, whatever it is), else the latest run at that commit or on
     that branch; :class:`BaselineError` when there is none."""
-    as_id = _is_run_id(ref)
-    if as_id:
+    if _is_run_id(ref):
         try:
             return Baseline(ExperimentRun.model_validate(client.get_run(ref)), "explicit", ref)
         except NotFoundError:
@@ -369,11 +366,6 @@ def _explicit(
     named = pick_named(runs, ref, experiment=experiment, dataset_id=dataset_id, exclude_run_ids=exclude)
     if named is not None:
         return named
-    if not as_id:
-        try:
-            return Baseline(ExperimentRun.model_validate(client.get_run(ref)), "explicit", ref)
-        except NotFoundError:
-            pass
     raise BaselineError(
         f"baseline run {ref} does not exist in this HoneyHive project, and no completed run of {experiment}"
         " (on this dataset, without uncommitted changes) is at a commit or on a branch of that name"

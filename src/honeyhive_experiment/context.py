@@ -16,9 +16,9 @@ What is taken from the payload (of ``pull_request``, ``pull_request_target``, ``
 * pull requests: number, head sha/ref, base sha/ref, and whether it comes from a fork — the head repository
   differs from the base repository (or was deleted). ``head.repo.fork`` alone is not used: it is also true for a
   pull request between two branches *of* a fork, where secrets are available.
-* ``workflow_run``: the triggering run (:class:`TriggeringRun`: id, attempt, head sha/branch, event, conclusion,
-  its pull request numbers, fork or not). GitHub lists no pull requests there for a run that came from a fork, so
-  ``pr_numbers`` is empty in exactly the case a two-workflow setup cares about.
+* ``workflow_run``: the triggering run (:class:`TriggeringRun`: head sha/branch, its pull request numbers, fork or
+  not). GitHub lists no pull requests there for a run that came from a fork, so ``pr_numbers`` is empty in exactly
+  the case a two-workflow setup cares about.
 * every event: the repository's default branch (a push's base for the baseline search).
 """
 
@@ -67,12 +67,8 @@ class TriggeringRun(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: int
-    attempt: int = 1
     head_sha: str | None = None
     head_branch: str | None = None
-    event: str | None = None
-    conclusion: str | None = None
     pr_numbers: tuple[int, ...] = ()
     is_fork: bool = False
 
@@ -180,12 +176,12 @@ def env_text(env: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
-def _env_int(env: Mapping[str, str], name: str, *, minimum: int = 1) -> int | None:
+def _env_int(env: Mapping[str, str], name: str) -> int | None:
     value = env_text(env, name)
     if value is None:
         return None
-    if not value.isascii() or not value.isdigit() or int(value) < minimum:
-        raise SettingsError(name, f"expected a whole number ≥ {minimum}, got {quote(value)}", kind="environment")
+    if not value.isascii() or not value.isdigit() or int(value) < 1:
+        raise SettingsError(name, f"expected a whole number ≥ 1, got {quote(value)}", kind="environment")
     return int(value)
 
 
@@ -303,9 +299,6 @@ def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, An
 
     if (found := payload.obj("workflow_run")) is not None:
         run = _Payload(found, "workflow_run.")
-        run_id = run.number("id")
-        if run_id is None:
-            raise run.wrong("id", "missing")
         pull_requests = found.get("pull_requests") or []
         if not isinstance(pull_requests, list):
             raise run.wrong("pull_requests", "expected a list")
@@ -315,12 +308,8 @@ def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, An
         head_name = run.text("head_repository.full_name")
         base_name = run.text("repository.full_name") or context["repository"]
         triggering = TriggeringRun(
-            id=run_id,
-            attempt=run.number("run_attempt") or 1,
             head_sha=run.sha("head_sha"),
             head_branch=run.text("head_branch"),
-            event=run.text("event"),
-            conclusion=run.text("conclusion"),
             pr_numbers=numbers,
             is_fork=from_a_fork(head_name, base_name),
         )

@@ -41,6 +41,7 @@ from typing import Any, TypeAlias, TypeGuard
 from honeyhive_experiment.calling import callable_name, inspect_callable
 from honeyhive_experiment.cancellation import by_signal
 from honeyhive_experiment.errors import EvaluatorSignatureError
+from honeyhive_experiment.models.outcomes import EvaluatorFailure
 
 __all__ = [
     "COLLISION",
@@ -51,7 +52,6 @@ __all__ = [
     "UNSUPPORTED_RETURN",
     "EvaluationOutcome",
     "Evaluator",
-    "EvaluatorError",
     "MetricValue",
     "normalize_result",
     "run_evaluators",
@@ -60,7 +60,8 @@ __all__ = [
 MetricValue: TypeAlias = float | int | bool | str
 """A value HoneyHive can store and compare as a metric (``bool`` is listed although it is an ``int``)."""
 
-# ``EvaluatorError.error_type`` for problems that are not exceptions raised by the evaluator.
+# The ``Type`` of an :class:`EvaluatorFailure`'s ``Type: message`` for problems that are not exceptions raised by the
+# evaluator.
 NON_FINITE = "NonFiniteMetric"
 """A float metric was NaN or infinite; it was dropped."""
 OUT_OF_RANGE = "MetricOutOfRange"
@@ -76,21 +77,12 @@ MISSING_GROUND_TRUTH = "MissingGroundTruth"
 """The evaluator requires ``ground_truth`` but the datapoint has none; it was not called."""
 
 
-@dataclass(frozen=True)
-class EvaluatorError:
-    """One evaluator's problem on one datapoint: no traceback, no exception object, just text."""
-
-    evaluator: str
-    error_type: str
-    message: str
-
-
 @dataclass
 class EvaluationOutcome:
     """All evaluators' metrics for one datapoint, plus what went wrong (in evaluator order)."""
 
     metrics: dict[str, MetricValue] = field(default_factory=dict)
-    errors: list[EvaluatorError] = field(default_factory=list)
+    errors: list[EvaluatorFailure] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -257,7 +249,7 @@ class Evaluator:
 # --------------------------------------------------------------------------------------------------
 # running them
 
-_Verdict: TypeAlias = tuple[dict[str, MetricValue], list[EvaluatorError]]
+_Verdict: TypeAlias = tuple[dict[str, MetricValue], list[EvaluatorFailure]]
 
 
 def _verdict(name: str, raw: object) -> _Verdict:
@@ -265,20 +257,19 @@ def _verdict(name: str, raw: object) -> _Verdict:
         metrics, problems = _normalize(name, raw)
     except Exception as exc:  # what the evaluator returned: an explanation whose str() raises, or recurses too deep
         return _failure(name, exc)
-    return metrics, [EvaluatorError(name, kind, message) for kind, message in problems]
+    return metrics, [EvaluatorFailure(name, f"{kind}: {message}") for kind, message in problems]
 
 
 def _failure(name: str, exc: BaseException) -> _Verdict:
-    return {}, [EvaluatorError(name, type(exc).__name__, str(exc))]
+    return {}, [EvaluatorFailure(name, f"{type(exc).__name__}: {exc}")]
 
 
 def _missing_ground_truth(name: str) -> _Verdict:
     return {}, [
-        EvaluatorError(
+        EvaluatorFailure(
             name,
-            MISSING_GROUND_TRUTH,
-            "the datapoint has no ground_truth and the evaluator's third parameter has no default "
-            "(declare ground_truth=None); not called",
+            f"{MISSING_GROUND_TRUTH}: the datapoint has no ground_truth and the evaluator's third parameter has no"
+            " default (declare ground_truth=None); not called",
         )
     ]
 
@@ -353,10 +344,10 @@ def _merge(names: Iterable[str], verdicts: Iterable[_Verdict]) -> EvaluationOutc
         for key, value in metrics.items():
             if key in owner:
                 outcome.errors.append(
-                    EvaluatorError(
+                    EvaluatorFailure(
                         name,
-                        COLLISION,
-                        f"metric '{key}' was already produced by evaluator '{owner[key]}'; kept that value",
+                        f"{COLLISION}: metric '{key}' was already produced by evaluator '{owner[key]}';"
+                        " kept that value",
                     )
                 )
                 continue

@@ -11,6 +11,7 @@ chose one (:func:`~honeyhive_experiment.baseline.choose_baseline`).
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -75,16 +76,13 @@ def recent_run_rows(
     client: HoneyHiveClient, experiment: str, *, limit: int, baseline: Baseline | None = None
 ) -> list[RunRow]:
     """The latest ``limit`` runs of ``experiment`` (any status), newest first, with the backend's results."""
-    rows: list[RunRow] = []
     baseline_id = baseline.run.run_id if baseline is not None else None
-    for raw in client.iter_runs(name=experiment, sort_by="created_at", sort_order="desc"):
-        run = ExperimentRun.model_validate(raw)
-        if run.name != experiment:  # the server's name filter is a substring
-            continue
-        rows.append(_row(client, run, baseline_id))
-        if len(rows) >= limit:
-            break
-    return rows
+    runs = (
+        ExperimentRun.model_validate(raw)
+        for raw in client.iter_runs(name=experiment, sort_by="created_at", sort_order="desc")
+    )
+    named = (run for run in runs if run.name == experiment)  # the server's name filter is a substring
+    return [_row(client, run, baseline_id) for run in itertools.islice(named, limit)]
 
 
 def _age(created_at: str | None, now: datetime) -> str:

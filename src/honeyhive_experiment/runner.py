@@ -303,9 +303,7 @@ class Runner:
             else:
                 with tracer.judging():  # an LLM judge's calls are not the function's
                     evaluation = run_evaluators(self.spec.evaluators, outputs, datapoint.inputs, datapoint.ground_truth)
-                failures = tuple(
-                    EvaluatorFailure(e.evaluator, f"{e.error_type}: {e.message}") for e in evaluation.errors
-                )
+                failures = tuple(evaluation.errors)
                 efficiency = measure(*tracer.llm_calls(), elapsed, self.prices)
                 metrics, replaced = combine(evaluation.metrics, efficiency.metrics)
                 self._say_replaced(replaced)

@@ -1057,14 +1057,20 @@ def test_an_explicit_run_id_of_another_experiment_is_still_used_as_is(hh: HoneyH
     assert (chosen.run.run_id, chosen.reason) == (elsewhere, "explicit")
 
 
-@pytest.mark.parametrize("ref", [str(uuid.uuid4()), "no-such-branch", "abcdef1"], ids=["uuid", "branch", "sha"])
+@pytest.mark.parametrize(
+    ("ref", "as_run_id"),
+    [(str(uuid.uuid4()), True), ("no-such-branch", False), ("abcdef1", False)],
+    ids=["uuid", "branch", "sha"],
+)
 def test_an_explicit_ref_that_names_nothing_is_an_error_saying_what_was_looked_for(
-    hh: HoneyHiveClient, name: str, ref: str
+    hh: HoneyHiveClient, recorder: Recorder, name: str, ref: str, as_run_id: bool
 ) -> None:
     seed(hh, name, branch="main")
+    recorder.clear()
     with pytest.raises(BaselineError) as raised:
         choose(hh, name, explicit_run_id=ref)
     assert str(raised.value) == (
         f"baseline run {ref} does not exist in this HoneyHive project, and no completed run of {name}"
         " (on this dataset, without uncommitted changes) is at a commit or on a branch of that name"
     )
+    assert recorder.fetched == ([ref] if as_run_id else [])  # GET /v1/runs/{run_id} takes only a UUID

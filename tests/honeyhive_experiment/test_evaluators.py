@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import functools
 import math
 import threading
@@ -24,10 +25,10 @@ from honeyhive_experiment.evaluators import (
     UNSUPPORTED_RETURN,
     EvaluationOutcome,
     Evaluator,
-    EvaluatorError,
     normalize_result,
     run_evaluators,
 )
+from honeyhive_experiment.models.outcomes import EvaluatorFailure
 
 pytestmark = pytest.mark.unit
 
@@ -38,6 +39,17 @@ except ImportError:  # pragma: no cover - the test extra installs it
     sdk_core = sdk_evaluators = None
 
 needs_sdk = pytest.mark.skipif(sdk_core is None, reason="the official honeyhive SDK is not installed")
+
+
+def _kind(failure: EvaluatorFailure) -> str:
+    """The ``Type`` of the failure's ``Type: message``."""
+    return failure.error.partition(": ")[0]
+
+
+def _message(failure: EvaluatorFailure) -> str:
+    """The ``message`` of the failure's ``Type: message``."""
+    return failure.error.partition(": ")[2]
+
 
 NOT_PASSED = "<not passed>"
 OUTPUTS = {"answer": "4"}
@@ -205,7 +217,7 @@ def test_run_evaluators_reports_an_unusable_evaluator_and_runs_the_rest() -> Non
     outcome = run_evaluators([_one_param, legacy_two_args], OUTPUTS, INPUTS)
 
     assert outcome.metrics == {"legacy_two_args": 6}
-    assert [(e.evaluator, e.error_type) for e in outcome.errors] == [("_one_param", "EvaluatorSignatureError")]
+    assert [(e.evaluator, _kind(e)) for e in outcome.errors] == [("_one_param", "EvaluatorSignatureError")]
 
 
 # -- calling convention --------------------------------------------------------------------------------
@@ -264,8 +276,8 @@ def test_evaluator_requiring_ground_truth_is_not_called_without_it() -> None:
 
     assert calls == []
     assert outcome.metrics == {"legacy_two_args": 6}
-    assert [(e.evaluator, e.error_type) for e in outcome.errors] == [("strict", MISSING_GROUND_TRUTH)]
-    assert "ground_truth=None" in outcome.errors[0].message
+    assert [(e.evaluator, _kind(e)) for e in outcome.errors] == [("strict", MISSING_GROUND_TRUTH)]
+    assert "ground_truth=None" in _message(outcome.errors[0])
 
 
 def test_evaluator_requiring_ground_truth_runs_when_it_is_there() -> None:
@@ -328,12 +340,12 @@ def test_non_finite_drops_are_reported_with_the_metric_name() -> None:
     outcome = run_evaluators([nan_score], OUTPUTS, INPUTS)
 
     assert outcome.metrics == {"nan_score_count": 2}
-    assert [(e.evaluator, e.error_type) for e in outcome.errors] == [
+    assert [(e.evaluator, _kind(e)) for e in outcome.errors] == [
         ("nan_score", NON_FINITE),
         ("nan_score", NON_FINITE),
     ]
-    assert "'nan_score'" in outcome.errors[0].message
-    assert "'nan_score_ratio'" in outcome.errors[1].message
+    assert "'nan_score'" in _message(outcome.errors[0])
+    assert "'nan_score_ratio'" in _message(outcome.errors[1])
 
 
 def test_unsupported_returns_are_reported_but_nested_extras_are_not() -> None:
@@ -352,12 +364,12 @@ def test_unsupported_returns_are_reported_but_nested_extras_are_not() -> None:
     outcome = run_evaluators([returns_set, list_score, nested_extras, nothing], OUTPUTS, INPUTS)
 
     assert outcome.metrics == {"list_score_n": 2, "nested_extras": 1}
-    assert [(e.evaluator, e.error_type) for e in outcome.errors] == [
+    assert [(e.evaluator, _kind(e)) for e in outcome.errors] == [
         ("returns_set", UNSUPPORTED_RETURN),
         ("list_score", UNSUPPORTED_RETURN),
     ]
-    assert "set" in outcome.errors[0].message
-    assert "list" in outcome.errors[1].message
+    assert "set" in _message(outcome.errors[0])
+    assert "list" in _message(outcome.errors[1])
 
 
 # -- failures and collisions ---------------------------------------------------------------------------
@@ -370,15 +382,15 @@ def test_a_raising_evaluator_costs_only_its_own_metric() -> None:
 
     assert outcome.metrics == {"exact_match": True, "async_length": 1, "legacy_two_args": 6}
     assert outcome.errors == [
-        EvaluatorError("boom", "ValueError", "bad input"),
-        EvaluatorError("async_boom", "RuntimeError", "async failure"),
+        EvaluatorFailure("boom", "ValueError: bad input"),
+        EvaluatorFailure("async_boom", "RuntimeError: async failure"),
     ]
 
 
 def test_errors_keep_only_text() -> None:
     outcome = run_evaluators([boom], OUTPUTS, INPUTS)
 
-    assert all(isinstance(value, str) for value in vars(outcome.errors[0]).values())
+    assert all(isinstance(value, str) for value in dataclasses.astuple(outcome.errors[0]))
 
 
 def test_whatever_an_evaluator_raises_but_an_interrupt_is_its_error() -> None:
@@ -402,7 +414,7 @@ def test_whatever_an_evaluator_raises_but_an_interrupt_is_its_error() -> None:
 
     outcome = run_evaluators([halt, cancelled, exact_match], OUTPUTS, INPUTS, GROUND_TRUTH)
     assert outcome.metrics == {"exact_match": True}
-    assert [(e.evaluator, e.error_type) for e in outcome.errors] == [("halt", "Stop"), ("cancelled", "CancelledError")]
+    assert [(e.evaluator, _kind(e)) for e in outcome.errors] == [("halt", "Stop"), ("cancelled", "CancelledError")]
     with pytest.raises(KeyboardInterrupt):
         run_evaluators([interrupted], OUTPUTS, INPUTS)
     with pytest.raises(KeyboardInterrupt):
@@ -428,16 +440,16 @@ def test_metric_name_collision_keeps_the_first_in_list_order() -> None:
     outcome = run_evaluators([first, first_extra], OUTPUTS, INPUTS)
 
     assert outcome.metrics == {"first": 1, "first_extra": "from first"}
-    assert [(e.evaluator, e.error_type) for e in outcome.errors] == [("first_extra", COLLISION)]
-    assert "'first_extra'" in outcome.errors[0].message
-    assert "'first'" in outcome.errors[0].message
+    assert [(e.evaluator, _kind(e)) for e in outcome.errors] == [("first_extra", COLLISION)]
+    assert "'first_extra'" in _message(outcome.errors[0])
+    assert "'first'" in _message(outcome.errors[0])
 
 
 def test_the_same_function_twice_collides() -> None:
     outcome = run_evaluators([legacy_two_args, legacy_two_args], OUTPUTS, INPUTS)
 
     assert outcome.metrics == {"legacy_two_args": 6}
-    assert [e.error_type for e in outcome.errors] == [COLLISION]
+    assert [_kind(e) for e in outcome.errors] == [COLLISION]
 
 
 # -- async ---------------------------------------------------------------------------------------------
@@ -646,5 +658,5 @@ def test_a_metric_name_with_a_dot_is_reported() -> None:
 
     outcome = run_evaluators([weird], OUTPUTS, INPUTS)
 
-    assert [(e.evaluator, e.error_type) for e in outcome.errors] == [("weird", DOTTED_NAME)]
-    assert "'weird_c.d'" in outcome.errors[0].message
+    assert [(e.evaluator, _kind(e)) for e in outcome.errors] == [("weird", DOTTED_NAME)]
+    assert "'weird_c.d'" in _message(outcome.errors[0])

@@ -171,6 +171,7 @@ def test_runs_lists_the_local_backends_runs_and_marks_the_baseline(
         (on_main.id, "main", "neutral", "pass", 3, 0),  # the first run had nothing to compare with
     ]
     assert [r["baseline"] for r in rows] == [False, True]  # what the next run here compares with: the merge base
+    assert [r["run_id"] for r in repo.runs(capsys, "--json", "--limit", "1")] == [on_feature.id]  # the newest only
     assert [r["baseline"] for r in repo.runs(capsys, "--json", "--baseline", "feature")] == [True, False]
     assert [
         r["baseline"] for r in repo.runs(capsys, "--json", "--baseline", on_feature.report["run"]["head_sha"][:8])

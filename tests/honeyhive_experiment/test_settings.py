@@ -237,12 +237,8 @@ def test_workflow_run_event_describes_the_triggering_run() -> None:
     s = Settings.from_mapping(env, event_payload=event("workflow_run"))
     run = s.triggering_run
     assert run is not None
-    assert run.id == 13641151203
-    assert run.attempt == 2
     assert run.head_sha == PR_HEAD
     assert run.head_branch == "feature/shorter-prompt"
-    assert run.event == "pull_request"
-    assert run.conclusion == "success"
     assert run.pr_numbers == (42,)
     assert run.is_fork is False
 

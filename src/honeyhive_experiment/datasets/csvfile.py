@@ -46,10 +46,6 @@ def load_csv(path: str) -> list[Record]:
 # ------------------------------------------------------------------------------------------------- cells
 
 
-def _convert_str(cell: str) -> Any:
-    return cell
-
-
 def _convert_int(cell: str) -> Any:
     if not _INT_RE.fullmatch(cell):
         raise ValueError(f"{cell!r} is not an integer")
@@ -80,7 +76,7 @@ def _convert_json(cell: str) -> Any:
 
 
 _CONVERTERS: dict[str, Callable[[str], Any]] = {
-    "str": _convert_str,
+    "str": str,  # the text as is
     "int": _convert_int,
     "float": _convert_float,
     "bool": _convert_bool,
@@ -113,7 +109,7 @@ def _parse_header(header: str) -> _Column:
     if spec == "id":
         if typed:
             raise ValueError("the 'id' column takes no type suffix")
-        return _Column(header, "id", "id", _convert_str)
+        return _Column(header, "id", "id", str)
     section, dot, key = spec.partition(".")
     if not dot:
         if spec in CSV_SECTIONS:
