@@ -359,7 +359,7 @@ def _explicit(
     that branch; :class:`BaselineError` when there is none."""
     if _is_run_id(ref):
         try:
-            return Baseline(ExperimentRun.model_validate(client.get_run(ref)), "explicit", ref)
+            return Baseline(ExperimentRun.model_validate(client.get_run(ref)), "explicit")  # its id says it
         except NotFoundError:
             pass
     runs = _completed_runs(client, experiment)
