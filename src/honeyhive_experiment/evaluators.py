@@ -93,11 +93,22 @@ def _is_scalar(value: object) -> TypeGuard[MetricValue]:
     return isinstance(value, bool | int | float | str)
 
 
+def _plain(value: object) -> object:
+    """A numpy scalar (``np.float32``, ``np.int64``, ``np.bool_``: what numpy's functions return) as the Python
+    number it holds; anything else as it is."""
+    if type(value).__module__ == "numpy" and callable(item := getattr(value, "item", None)):
+        held = item()
+        if isinstance(held, bool | int | float):
+            return held
+    return value
+
+
 def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tuple[str, str]]]:
     """:func:`normalize_result` plus the reportable problems as ``(error_type, message)`` pairs."""
     problems: list[tuple[str, str]] = []
     if isinstance(raw, list | tuple) and len(raw) == 1:
         raw = raw[0]
+    raw = _plain(raw)
     if raw is None:
         return {}, problems
 
@@ -106,7 +117,7 @@ def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tup
         candidates.append((name, raw))
     elif isinstance(raw, dict):
         if "score" in raw:
-            score = raw["score"]
+            score = _plain(raw["score"])
             if _is_scalar(score):
                 candidates.append((name, score))
             elif score is not None:
@@ -115,11 +126,8 @@ def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tup
         if explanation is not None:
             candidates.append((f"{name}_explanation", str(explanation)))
         # Non-scalar extras (nested details) are dropped without a report: they are common and not metrics.
-        candidates.extend(
-            (f"{name}_{key}", value)
-            for key, value in raw.items()
-            if key not in ("score", "explanation") and _is_scalar(value)
-        )
+        extras = ((key, _plain(value)) for key, value in raw.items() if key not in ("score", "explanation"))
+        candidates.extend((f"{name}_{key}", value) for key, value in extras if _is_scalar(value))
     else:
         problems.append((UNSUPPORTED_RETURN, f"returned a {type(raw).__name__}; expected a scalar, a dict or None"))
 

@@ -660,3 +660,26 @@ def test_a_metric_name_with_a_dot_is_reported() -> None:
 
     assert [(e.evaluator, _kind(e)) for e in outcome.errors] == [("weird", DOTTED_NAME)]
     assert "'weird_c.d'" in _message(outcome.errors[0])
+
+
+def test_numpy_scalars_are_the_numbers_they_hold() -> None:
+    """What numpy's functions return (np.float32 of a float32 array's mean, np.int64 of a sum, np.bool_ of a
+    comparison) was 'UnsupportedReturn: returned a float32', and in a dict silently dropped."""
+    np = pytest.importorskip("numpy")  # a user-side package: installed with the test extras (through scipy)
+
+    def mean(outputs: Any, inputs: Any) -> Any:
+        return np.float32(0.5)
+
+    def same(outputs: Any, inputs: Any) -> Any:
+        return np.bool_(True)
+
+    def counts(outputs: Any, inputs: Any) -> Any:
+        return {"score": np.int64(3), "precision": np.float32(0.25), "empty": np.bool_(False), "nan": np.float64("nan")}
+
+    outcome = run_evaluators([mean, same, counts], OUTPUTS, INPUTS)
+
+    assert outcome.metrics == {"mean": 0.5, "same": True, "counts": 3, "counts_precision": 0.25, "counts_empty": False}
+    assert [type(v) for v in outcome.metrics.values()] == [float, bool, int, float, bool]
+    assert [e.error for e in outcome.errors] == [
+        "NonFiniteMetric: metric 'counts_nan' is nan; only finite numbers are metrics"
+    ]
