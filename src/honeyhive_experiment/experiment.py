@@ -21,6 +21,7 @@ in its docstring; what ``result.success`` holds the run to is :mod:`honeyhive_ex
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -457,6 +458,13 @@ def _check_arguments(
         bad = next((i for i, record in enumerate(dataset) if not isinstance(record, Mapping)), None)
         if bad is not None:
             raise ArgumentError("dataset", f"record {bad} is not a mapping ({type(dataset[bad]).__name__})")
+        for index, record in enumerate(dataset):  # the ids are hashes of the records' JSON, as the SDK's are
+            try:
+                json.dumps(record)
+            except (TypeError, ValueError, RecursionError) as exc:
+                raise ArgumentError(
+                    "dataset", f"record {index} is not JSON, which its id is made from: {exc}"
+                ) from None
     if client is not None and (api_key is not None or server_url is not None):
         which = "api_key" if api_key is not None else "server_url"
         raise ArgumentError(which, f"client= already has its key and URL: pass client= or {which}=, not both")

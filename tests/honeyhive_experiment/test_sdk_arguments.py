@@ -31,6 +31,8 @@ def app2(outputs: Any, inputs: Any) -> int:
 
 
 SENT = {"api_key": "k", "server_url": UNUSED}
+CYCLE: dict[str, Any] = {"inputs": {}}
+CYCLE["inputs"]["self"] = CYCLE
 
 
 @pytest.fixture
@@ -85,6 +87,9 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     # was a run whose datapoints the backend kept once each, and an IngestionTimeout two minutes later
     ("one id twice", {"dataset": [{"id": "q", "inputs": {}}] * 2, **SENT}, "dataset", "records 0 and 1 have the same"),
     ("one name twice", {"dataset": RECORDS, "evaluators": [app2, app2], **SENT}, "evaluators", "two are named 'app2'"),
+    # the SDK's ids are hashes of the records' JSON: a set or a cycle was a TypeError / ValueError traceback
+    ("a set in a record", {"dataset": [*RECORDS, {"inputs": {"x": {1}}}], **SENT}, "dataset", "record 1 is not JSON"),
+    ("a cycle in a record", {"dataset": [CYCLE], **SENT}, "dataset", "record 0 is not JSON"),
     ("a number as name", {"dataset": RECORDS, "name": 5, **SENT}, "name", "expected a string"),  # AttributeError
     ("a run id", {"dataset": RECORDS, "run_id": "my-run-1", **SENT}, "run_id", "expected a UUID"),  # HTTP 400
     (
