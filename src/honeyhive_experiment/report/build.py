@@ -124,9 +124,13 @@ class _Builder:
         self.aggregation = summary.metrics.aggregation_function if summary is not None else None
         self.evaluator_errors: dict[str, EvaluatorErrors] = evaluator_errors(judgement.outcomes)
         self.outcomes: dict[str, DatapointOutcome] = {}
+        self.raised: dict[str, dict[str, str]] = {}  # per datapoint (and session) id: its evaluators' first errors
         for outcome in judgement.outcomes:
             self.outcomes.setdefault(outcome.datapoint_id, outcome)
             self.outcomes.setdefault(outcome.session_id, outcome)
+            for failure in outcome.evaluator_failures:
+                for ident in (outcome.datapoint_id, outcome.session_id):
+                    self.raised.setdefault(ident, {}).setdefault(failure.evaluator, failure.error or "")
 
     def _config(self, name: str) -> MetricConfig:
         return self.j.metrics.get(name) or _DEFAULT_METRIC
@@ -157,7 +161,7 @@ class _Builder:
             reasons=self._texts(decision.reasons, 300),
             gate_failures=self._texts(decision.gate_failures, 300),
             gates_hit=self._texts(decision.gates_hit, 200),
-            warnings=self._texts(decision.warnings, 300),
+            warnings=self._texts([*decision.warnings, *_partial_warnings(metrics)], 300),
             pass_fail=self._flips(flips) if flips is not None else None,
             error=clip(r(j.error), 4000) if j.error else None,
             error_kind=j.error_kind,
@@ -351,6 +355,8 @@ class _Builder:
             evaluated=raised.of if raised is not None and raised.of else None,
             error=clip(r(raised.first), 200) if raised is not None else None,
             compared=self.j.comparison is not None,
+            paired=delta.found_count if delta is not None else None,
+            shared=len(self.j.comparison.common_datapoints) if self.j.comparison is not None else None,
             spread=finite(detail.spread) if detail is not None else None,
             efficiency=name in EFFICIENCY_METRICS,
             distribution=_distribution(detail, delta),
@@ -606,7 +612,7 @@ class _Builder:
                 for key, moved in moves
             )
             status: set[RowStatus] = set()
-            if current is not None and current.error:
+            if current is not None and (current.error or self._evaluator_errors(ident, current)):
                 status.add("errored")
             if ident in failed or (current is not None and current.session_id in failed):
                 status.add("failed")
@@ -653,12 +659,27 @@ class _Builder:
             inputs=self._text(either.inputs) if either is not None else None,
             output=self._text(current.outputs) if current is not None else None,
             baseline_output=self._text(baseline.outputs) if baseline is not None else None,
-            error=clip(r(current.error[:_RAW_SLICE]), TEXT_LIMIT) if current is not None and current.error else None,
+            error=self._row_error(ident, current),
             metrics=cells,
             explanations=explanations,
             trials=result.trials if result is not None and result.trials else None,
             trials_passed=result.trials_passed if result is not None and result.trials else None,
         )
+
+    def _evaluator_errors(self, ident: str, current: DatapointRecord) -> dict[str, str]:
+        """The evaluators that raised on this datapoint in this run (any of its trials), with their first errors."""
+        return self.raised.get(ident) or (self.raised.get(current.session_id) if current.session_id else None) or {}
+
+    def _row_error(self, ident: str, current: DatapointRecord | None) -> str | None:
+        """A row's error: its function's (the backend's record of it), then each evaluator's that raised on it."""
+        if current is None:
+            return None
+        errors = [current.error[:_RAW_SLICE]] if current.error else []
+        errors += [
+            f"evaluator {name} raised: {error[:_RAW_SLICE]}"
+            for name, error in self._evaluator_errors(ident, current).items()
+        ]
+        return clip(self.r("\n".join(errors)), TEXT_LIMIT) if errors else None
 
     def _text(self, value: Any) -> ReportText | None:
         """A datapoint's value as text (JSON for structures, a string as it is), redacted, cut to
@@ -694,6 +715,17 @@ class _Builder:
                 )
             )
         return tuple(rows)
+
+
+def _partial_warnings(metrics: Iterable[ReportMetric]) -> list[str]:
+    """A warning for each metric the backend compared on fewer than half the datapoints the runs share: it lost its
+    value on most of them (or never had one there), so its difference is between different datapoints."""
+    return [
+        f"{m.label} has a value in both runs on only {m.paired:,} of the {m.shared:,} datapoints they share: its"
+        f" difference is between different datapoints, and its change is over those {m.paired:,} only"
+        for m in metrics
+        if m.partial and m.paired is not None and m.shared is not None and m.paired * 2 < m.shared
+    ]
 
 
 def _moves(delta: MetricDelta | None, direction: Direction) -> dict[str, Move]:

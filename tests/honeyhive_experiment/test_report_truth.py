@@ -1,0 +1,100 @@
+"""What the report says matches what the backend compared: real dry runs of small experiments on the embedded
+local backend, read back from report.json, the terminal and the comment that would be posted."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from honeyhive_experiment.cli import main
+
+pytestmark = pytest.mark.integration
+
+APP = "truth_app"
+
+
+def _forget() -> None:
+    for name in [m for m in sys.modules if m == APP or m.startswith(f"{APP}.")]:
+        del sys.modules[name]
+
+
+def _experiment(root: Path, config: str, code: str, rows: int = 20) -> Path:
+    """An experiment in ``root``: ``rows`` datapoints ``r0``… with input ``i``, the function returning ``i``, the
+    evaluators of ``code`` (module ``truth_app.m``), and ``config`` appended to the experiment file."""
+    (root / ".honeyhive").mkdir(parents=True, exist_ok=True)
+    (root / APP).mkdir(exist_ok=True)
+    (root / APP / "__init__.py").write_text("", encoding="utf-8")
+    head = "from __future__ import annotations\n\n\ndef run(datapoint):\n    return {'a': datapoint['inputs']['i']}\n\n\n"
+    (root / APP / "m.py").write_text(head + code, encoding="utf-8")
+    (root / "d.jsonl").write_text(
+        "".join(json.dumps({"id": f"r{i}", "inputs": {"i": i}}) + "\n" for i in range(rows)), encoding="utf-8"
+    )
+    (root / ".honeyhive" / "experiment.yml").write_text(
+        f"name: truth\nfunction: {APP}.m:run\ndataset:\n  path: d.jsonl\n{config}", encoding="utf-8"
+    )
+    return root
+
+
+def _run(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, dict[str, Any]]:
+    """A dry run of ``root`` with report.json beside it: (exit code, what it printed, report.json)."""
+    _forget()
+    try:
+        report = root / "out" / "report.json"
+        code = main(["run", "--dry-run", "-C", str(root), "--report", str(report), *args], environ={})
+    finally:
+        _forget()
+    return code, capsys.readouterr().out, json.loads(report.read_text(encoding="utf-8"))
+
+
+def test_a_key_metric_that_lost_its_values_is_not_a_full_comparison(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The baseline has accuracy on all 20 datapoints, this run on 2: the backend paired 2, so the row says it was
+    compared on 2 of 20 (not a plain "same" beside a +40 pp difference over other datapoints) and a warning says
+    the metric's change is not like-for-like."""
+    config = "evaluators: [truth_app.m:accuracy]\nmetrics:\n  accuracy: {direction: higher, format: '.0%', key: true}\n"
+    root = _experiment(tmp_path / "x", config, "def accuracy(outputs, inputs):\n    return 1.0 if inputs['i'] % 5 < 3 else 0.0\n")
+    _run(root, capsys)
+    _experiment(root, config, "def accuracy(outputs, inputs):\n    return 1.0 if inputs['i'] < 2 else None\n")
+    _, out, report = _run(root, capsys)
+
+    (accuracy,) = [m for m in report["metrics"] if m["name"] == "accuracy"]
+    assert (accuracy["paired"], accuracy["shared"]) == (2, 20)
+    assert accuracy["same_count"] == 2  # the backend's: only 2 datapoints have a value in both runs
+    warnings = [w for w in report["warnings"] if "accuracy" in w]
+    assert warnings and "2 of the 20" in warnings[0]
+    terminal, comment = out.split("the comment that would be posted")
+    (row,) = [line for line in terminal.splitlines() if line.startswith("accuracy ")]
+    assert "compared on 2 of 20" in row
+    assert "same on those 2" in row
+    md_row = next(line for line in comment.splitlines() if line.startswith("| accuracy |"))
+    assert "⚠️ compared on 2 of 20" in md_row
+    assert not md_row.endswith("| ⚪ same |")
+    assert "2 of the 20" in comment
+
+
+def test_an_evaluator_that_raised_marks_its_datapoints_errored_in_the_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The terminal lists the datapoints an evaluator raised on; the datapoint table (report.json, the HTML report)
+    says the same of them: errored, with the evaluator's error; the others are not errored."""
+    code = (
+        "def judge(outputs, inputs):\n"
+        "    if inputs['i'] % 4 == 0:\n"
+        "        raise RuntimeError('judge timed out')\n"
+        "    return 1.0\n"
+    )
+    root = _experiment(tmp_path / "x", "evaluators: [truth_app.m:judge]\n", code, rows=8)
+    _, out, report = _run(root, capsys)
+
+    assert "EXT-r4: evaluator judge raised" in out
+    rows = {row["id"]: row for row in report["table"]["rows"]}
+    for ident in ("EXT-r0", "EXT-r4"):
+        assert "errored" in rows[ident]["status"]
+        assert rows[ident]["error"] == "evaluator judge raised: RuntimeError: judge timed out"
+    assert "errored" not in rows["EXT-r1"]["status"]
+    assert rows["EXT-r1"]["error"] is None
