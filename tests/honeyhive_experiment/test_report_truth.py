@@ -28,7 +28,7 @@ def _experiment(root: Path, config: str, code: str, rows: int = 20) -> Path:
     (root / ".honeyhive").mkdir(parents=True, exist_ok=True)
     (root / APP).mkdir(exist_ok=True)
     (root / APP / "__init__.py").write_text("", encoding="utf-8")
-    head = "from __future__ import annotations\n\n\ndef run(datapoint):\n    return {'a': datapoint['inputs']['i']}\n\n\n"
+    head = "def run(datapoint):\n    return {'a': datapoint['inputs']['i']}\n\n\n"
     (root / APP / "m.py").write_text(head + code, encoding="utf-8")
     (root / "d.jsonl").write_text(
         "".join(json.dumps({"id": f"r{i}", "inputs": {"i": i}}) + "\n" for i in range(rows)), encoding="utf-8"
@@ -57,7 +57,8 @@ def test_a_key_metric_that_lost_its_values_is_not_a_full_comparison(
     compared on 2 of 20 (not a plain "same" beside a +40 pp difference over other datapoints) and a warning says
     the metric's change is not like-for-like."""
     config = "evaluators: [truth_app.m:accuracy]\nmetrics:\n  accuracy: {direction: higher, format: '.0%', key: true}\n"
-    root = _experiment(tmp_path / "x", config, "def accuracy(outputs, inputs):\n    return 1.0 if inputs['i'] % 5 < 3 else 0.0\n")
+    before = "def accuracy(outputs, inputs):\n    return 1.0 if inputs['i'] % 5 < 3 else 0.0\n"
+    root = _experiment(tmp_path / "x", config, before)
     _run(root, capsys)
     _experiment(root, config, "def accuracy(outputs, inputs):\n    return 1.0 if inputs['i'] < 2 else None\n")
     _, out, report = _run(root, capsys)
@@ -66,7 +67,8 @@ def test_a_key_metric_that_lost_its_values_is_not_a_full_comparison(
     assert (accuracy["paired"], accuracy["shared"]) == (2, 20)
     assert accuracy["same_count"] == 2  # the backend's: only 2 datapoints have a value in both runs
     warnings = [w for w in report["warnings"] if "accuracy" in w]
-    assert warnings and "2 of the 20" in warnings[0]
+    assert len(warnings) == 1
+    assert "2 of the 20" in warnings[0]
     terminal, comment = out.split("the comment that would be posted")
     (row,) = [line for line in terminal.splitlines() if line.startswith("accuracy ")]
     assert "compared on 2 of 20" in row
@@ -98,3 +100,20 @@ def test_an_evaluator_that_raised_marks_its_datapoints_errored_in_the_table(
         assert rows[ident]["error"] == "evaluator judge raised: RuntimeError: judge timed out"
     assert "errored" not in rows["EXT-r1"]["status"]
     assert rows["EXT-r1"]["error"] is None
+
+
+def test_a_passing_range_on_a_metric_without_values_is_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The backend has no range for a metric that has no value, but the experiment file says what it is."""
+    config = "evaluators: [truth_app.m:acc, truth_app.m:other]\npassing_ranges:\n  acc: {min: 0.5}\n"
+    code = "def acc(outputs, inputs):\n    return None\n\n\ndef other(outputs, inputs):\n    return 1.0\n"
+    code_, out, report = _run(_experiment(tmp_path / "x", config, code, rows=4), capsys)
+
+    assert code_ == 1  # a ranged metric without a value: the evaluation broke
+    (acc,) = [m for m in report["metrics"] if m["name"] == "acc"]
+    assert acc["passing_range"] == {"min": 0.5, "max": None}
+    terminal, comment = out.split("the comment that would be posted")
+    (row,) = [line for line in terminal.splitlines() if line.startswith("acc ")]
+    assert "≥ 0.5" in row
+    assert "| acc | — | ≥ 0.5 |" in comment

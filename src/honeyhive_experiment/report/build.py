@@ -27,13 +27,14 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
-from honeyhive_experiment.config import Direction, GateRule, MetricConfig
+from honeyhive_experiment.config import Direction, GateRule, MetricConfig, PassingRangeConfig
 from honeyhive_experiment.efficiency import JUDGE, UNPRICED_KEY
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.judgement import Judgement, RunTotals
 from honeyhive_experiment.models import DatapointResult, MetricDelta, MetricDetail, MetricKey
 from honeyhive_experiment.models.details import DatapointDetails, DatapointRecord
 from honeyhive_experiment.models.outcomes import DatapointOutcome
+from honeyhive_experiment.models.summary import PassingRange
 from honeyhive_experiment.report.markdown import clip, http_url
 from honeyhive_experiment.report.model import (
     REPORT_VERSION,
@@ -313,13 +314,15 @@ class _Builder:
         better, worse = (degraded, improved) if lower else (improved, degraded)
         passing_range = None
         failing = None
-        if detail is not None:
-            if detail.datapoints is not None:
-                failing = len(detail.datapoints.failed)
-            if detail.passing_range is not None:
-                low, high = finite(detail.passing_range.min), finite(detail.passing_range.max)
-                if low is not None or high is not None:
-                    passing_range = ReportRange(min=low, max=high)
+        if detail is not None and detail.datapoints is not None:
+            failing = len(detail.datapoints.failed)
+        # the backend's range, else the configured one (the backend has none for a metric without values)
+        ranged: PassingRange | PassingRangeConfig | None = detail.passing_range if detail is not None else None
+        ranged = ranged or self.j.passing_ranges.get(name)
+        if ranged is not None:
+            low, high = finite(ranged.min), finite(ranged.max)
+            if low is not None or high is not None:
+                passing_range = ReportRange(min=low, max=high)
         label = config.label or name
         if ambiguous and event_name:
             label = f"{label} ({event_name})"

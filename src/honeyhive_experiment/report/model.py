@@ -580,9 +580,9 @@ class ReportRow(_Part):
     session_url: str | None = Field(description="Its session in the HoneyHive app (http or https).")
     status: tuple[RowStatus, ...] = Field(
         description="degraded / improved (worse / better on some metric, by the backend's comparison and the "
-        "metric's direction), errored (its function or an evaluator raised), failed (the backend's result), flaky (with trials: "
-        "the backend's flaky list, its trials disagree on pass/fail), new / gone (only in this run / in the "
-        "baseline), same; the first is the one it is sorted by."
+        "metric's direction), errored (its function or an evaluator raised), failed (the backend's result), flaky "
+        "(with trials: the backend's flaky list, its trials disagree on pass/fail), new / gone (only in this run / in "
+        "the baseline), same; the first is the one it is sorted by."
     )
     inputs: ReportText | None = Field(description="Its inputs, as JSON text.")
     output: ReportText | None = Field(description="This run's output, as JSON text (or the text returned).")
