@@ -117,3 +117,27 @@ def test_a_passing_range_on_a_metric_without_values_is_shown(
     (row,) = [line for line in terminal.splitlines() if line.startswith("acc ")]
     assert "≥ 0.5" in row
     assert "| acc | — | ≥ 0.5 |" in comment
+
+
+TOKEN = "ghp_" + "A1b2C3d4E5" * 4  # a GitHub token's shape: redacted wherever it is found
+
+
+def test_a_secret_split_by_invisible_characters_is_redacted_in_every_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An output carries a token joined with zero-width spaces (and a bidi override): the report's one redaction
+    takes those characters out first, so report.json, the HTML report, the terminal and the comment all show the
+    same redacted text."""
+    root = _experiment(tmp_path / "x", "", "", rows=2)
+    secret = chr(0x200B).join(TOKEN)
+    code = f"def run(datapoint):\n    return {{'a': 'key ' + {secret!r} + ' \\u202eend'}}\n"
+    (root / APP / "m.py").write_text(code, encoding="utf-8")
+    _, out, report = _run(root, capsys)
+
+    texts = [row["output"]["text"] for row in report["table"]["rows"]]
+    assert texts == ['{"a": "key *** end"}'] * 2
+    page = (root / "out" / "report.html").read_text(encoding="utf-8")
+    for shown in (json.dumps(report, ensure_ascii=False), page, out):
+        assert "\u200b" not in shown
+        assert "\u202e" not in shown
+        assert "A1b2C3d4E5" not in shown

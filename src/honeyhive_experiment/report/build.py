@@ -10,7 +10,8 @@ counts and pass/fail are the backend's numbers, never recomputed. What is decide
 * **Change and noise.** A row's change is the assessment's (a sign test on the backend's counts, see
   :mod:`honeyhive_experiment.significance`); without counts, the sign of the backend's difference.
 * **Redaction.** This is the one place secrets are taken out: every string from the backend, the dataset or the
-  user's code is redacted as it enters the model, before anything truncates it — the datapoint table's inputs,
+  user's code is redacted as it enters the model (its control, zero-width and bidi characters taken out first, so
+  every output shows the same text), before anything truncates it — the datapoint table's inputs,
   outputs, errors and explanations read back from the backend too. Renderers read the model and never redact
   again.
 * **The datapoint table** (``Report.table``, for the HTML report): each datapoint's status is the backend's —
@@ -90,6 +91,11 @@ TEXT_LIMIT: Final = 1000  # characters of each text of the datapoint table (inpu
 _EXPLANATION_LIMIT: Final = 300
 _EXPLANATIONS: Final = 10  # explanations kept per datapoint
 _DEFAULT_METRIC: Final = MetricConfig()
+_INVISIBLE: Final = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+"""Control, zero-width and bidi characters: taken out of every string before it is redacted, so a secret they split
+is caught, and every output (comment, terminal, HTML, report.json) shows the same text."""
 _ERROR_KINDS: Final = {
     "function_error": "function raised",
     "timeout": "function timed out",
@@ -120,7 +126,7 @@ class _Builder:
     def __init__(self, judgement: Judgement, redactor: Redactor) -> None:
         self.j = judgement
         self.redactor = redactor
-        self.r = redactor.redact
+        self.r = lambda text: redactor.redact(_INVISIBLE.sub("", text))
         summary = judgement.summary
         self.aggregation = summary.metrics.aggregation_function if summary is not None else None
         self.evaluator_errors: dict[str, EvaluatorErrors] = evaluator_errors(judgement.outcomes)
