@@ -126,7 +126,7 @@ class _Builder:
     def __init__(self, judgement: Judgement, redactor: Redactor) -> None:
         self.j = judgement
         self.redactor = redactor
-        self.r = lambda text: redactor.redact(_INVISIBLE.sub("", text))
+        self.r = self._redact
         summary = judgement.summary
         self.aggregation = summary.metrics.aggregation_function if summary is not None else None
         self.evaluator_errors: dict[str, EvaluatorErrors] = evaluator_errors(judgement.outcomes)
@@ -138,6 +138,10 @@ class _Builder:
             for failure in outcome.evaluator_failures:
                 for ident in (outcome.datapoint_id, outcome.session_id):
                     self.raised.setdefault(ident, {}).setdefault(failure.evaluator, failure.error or "")
+
+    def _redact(self, text: str) -> str:
+        """``text`` without its control, zero-width and bidi characters, redacted."""
+        return self.redactor.redact(_INVISIBLE.sub("", text))
 
     def _config(self, name: str) -> MetricConfig:
         return self.j.metrics.get(name) or _DEFAULT_METRIC
