@@ -4,6 +4,7 @@ local backend, read back from report.json, the terminal and the comment that wou
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -141,3 +142,33 @@ def test_a_secret_split_by_invisible_characters_is_redacted_in_every_output(
         assert "\u200b" not in shown
         assert "\u202e" not in shown
         assert "A1b2C3d4E5" not in shown
+
+
+def test_a_huge_mean_is_shown_in_exponent_form_not_hundreds_of_digits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = "evaluators: [truth_app.m:size]\nmetrics:\n  size: {format: '.2f'}\n"
+    code = "def size(outputs, inputs):\n    return 1e308 if inputs['i'] == 0 else 1.0\n"
+    _, out, report = _run(_experiment(tmp_path / "x", config, code, rows=2), capsys)
+
+    (size,) = [m for m in report["metrics"] if m["name"] == "size"]
+    assert size["value"] == pytest.approx(5e307)  # the backend's mean
+    terminal = out.split("the comment that would be posted")[0]
+    (row,) = [line for line in terminal.splitlines() if line.startswith("size ")]
+    assert "5e+307" in row
+    assert not re.search(r"\d{30}", out)  # nowhere hundreds of digits: not in the comment's table either
+    assert not re.search(r"\d{30}", (tmp_path / "x" / "out" / "report.html").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("spec", [".500f", "0=500"])
+def test_a_format_spec_asking_for_hundreds_of_characters_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], spec: str
+) -> None:
+    config = f"evaluators: [truth_app.m:size]\nmetrics:\n  size: {{format: '{spec}'}}\n"
+    root = _experiment(tmp_path / "x", config, "def size(outputs, inputs):\n    return 1.0\n", rows=1)
+    _forget()
+    code = main(["run", "--dry-run", "-C", str(root)], environ={})
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "format" in captured.err
+    assert "experiment.yml" in captured.err
