@@ -172,3 +172,29 @@ def test_a_format_spec_asking_for_hundreds_of_characters_is_refused(
     assert code == 2
     assert "format" in captured.err
     assert "experiment.yml" in captured.err
+
+
+@pytest.mark.parametrize("html", [True, False])
+def test_a_dry_run_that_lists_fewer_datapoints_points_to_where_the_rest_are(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], html: bool
+) -> None:
+    """``comment.max_datapoints: 0`` with a failed datapoint, a dry run without ``--report``: neither report.json
+    nor a job summary is written, so neither the terminal nor the comment sends the reader there; with an HTML
+    report, both name it (it has every datapoint) and it is there."""
+    config = "evaluators: [truth_app.m:acc]\npassing_ranges:\n  acc: {min: 0.5}\ncomment: {max_datapoints: 0}\n"
+    root = _experiment(tmp_path / "x", config, "def acc(outputs, inputs):\n    return float(inputs['i'])\n", rows=2)
+    _forget()
+    code = main(["run", "--dry-run", "-C", str(root), *([] if html else ["--no-html"])], environ={})
+    out = capsys.readouterr().out
+    assert code == 1
+    assert not list(root.rglob("report.json"))
+    terminal, comment = out.split("the comment that would be posted")
+    assert "... and 1 more" in terminal
+    assert "see report.json" not in out
+    assert "all of them are in the job summary." not in comment  # a dry run here writes none
+    if html:
+        assert (root / ".honeyhive" / "report.html").is_file()
+        assert "... and 1 more (all of them are in the HTML report)" in terminal
+        assert "all of them are in the HTML report (.honeyhive/report.html)" in comment
+    else:
+        assert "pass --report FILE" in terminal
