@@ -731,13 +731,14 @@ class _Builder:
 
 
 def _partial_warnings(metrics: Iterable[ReportMetric]) -> list[str]:
-    """A warning for each metric the backend compared on fewer than half the datapoints the runs share: it lost its
-    value on most of them (or never had one there), so its difference is between different datapoints."""
+    """A warning for each quality metric the backend compared on fewer than half the datapoints the runs share: it
+    lost its value on most of them (or never had one there), so its difference is between different datapoints.
+    (The efficiency metrics are left out: a datapoint without LLM calls has none, in either run.)"""
     return [
         f"{m.label} has a value in both runs on only {m.paired:,} of the {m.shared:,} datapoints they share: its"
         f" difference is between different datapoints, and its change is over those {m.paired:,} only"
         for m in metrics
-        if m.partial and m.paired is not None and m.shared is not None and m.paired * 2 < m.shared
+        if m.partial and not m.efficiency and m.paired is not None and m.shared is not None and m.paired * 2 < m.shared
     ]
 
 
