@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from honeyhive_experiment.config import CommentConfig, GateRule, MetricConfig
+from honeyhive_experiment.config import CommentConfig, GateRule, MetricConfig, PassingRangeConfig
 from honeyhive_experiment.errors import (
     ApiError,
     ArgumentError,
@@ -173,6 +173,8 @@ class Judgement:
     trend: Sequence[TrendPoint] = ()
     judged_metrics: Sequence[str] = ()
     """Metrics with a passing range or a gate: shown even when the backend has no value for them."""
+    passing_ranges: Mapping[str, PassingRangeConfig] = field(default_factory=dict)
+    """The configured passing ranges: shown for a metric the backend has no range for (it has no value)."""
     gates: Mapping[str, GateRule] = field(default_factory=dict)
     """The regression gates (``gate``): their limits are drawn on the metrics' distributions."""
     details: DatapointDetails | None = None
@@ -249,6 +251,7 @@ def judgement_without_run(
         metrics=config.metrics if config is not None else {},
         comment=config.comment if config is not None else CommentConfig(),
         judged_metrics=(*config.passing_ranges, *config.gate) if config is not None else (),
+        passing_ranges=config.passing_ranges if config is not None else {},
         head_sha=settings.ci.sha,
         pr_number=settings.ci.pr_number,
         dry_run=settings.dry_run,

@@ -108,8 +108,9 @@ def test_an_evaluator_that_always_raises_on_a_ranged_metric_is_never_green(
     assert "evaluator politeness raised on 22 datapoint(s) (ValueError: the judge model is not configured)" in reason
     comment = out.split(COMMENT_START, 1)[1]
     assert "❌ **Failed**" in comment
-    # the ranged metric does not vanish from the table, and says why it has no values
-    assert "| politeness | — | — | ⚠️ errored on 22 of 22: ValueError: the judge model is not configured |" in comment
+    # the ranged metric does not vanish from the table, shows its configured range, and says why it has no values
+    row = "| politeness | — | ≥ 0.9 | ⚠️ errored on 22 of 22: ValueError: the judge model is not configured |"
+    assert row in comment
 
 
 def test_a_dry_run_inside_actions_prints_no_workflow_command_from_user_data(

@@ -123,7 +123,13 @@ def _check_repo_path(value: str) -> str:
     return value
 
 
+_FORMAT_SIZE: Final = 30
+"""The largest width or precision a format spec may ask for: a number in a table cell, not a page of digits."""
+
+
 def _check_format_spec(value: str) -> str:
+    if any(int(size) > _FORMAT_SIZE for size in re.findall(r"\d+", value)):
+        raise ValueError(f"a format spec with a width or precision over {_FORMAT_SIZE}: {value!r}; try '.3f' or '.1%'")
     try:
         format(1234.5678, value)
     except (ValueError, TypeError) as exc:

@@ -10,7 +10,8 @@ counts and pass/fail are the backend's numbers, never recomputed. What is decide
 * **Change and noise.** A row's change is the assessment's (a sign test on the backend's counts, see
   :mod:`honeyhive_experiment.significance`); without counts, the sign of the backend's difference.
 * **Redaction.** This is the one place secrets are taken out: every string from the backend, the dataset or the
-  user's code is redacted as it enters the model, before anything truncates it — the datapoint table's inputs,
+  user's code is redacted as it enters the model (its control, zero-width and bidi characters taken out first, so
+  every output shows the same text), before anything truncates it — the datapoint table's inputs,
   outputs, errors and explanations read back from the backend too. Renderers read the model and never redact
   again.
 * **The datapoint table** (``Report.table``, for the HTML report): each datapoint's status is the backend's —
@@ -27,13 +28,14 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
-from honeyhive_experiment.config import Direction, GateRule, MetricConfig
+from honeyhive_experiment.config import Direction, GateRule, MetricConfig, PassingRangeConfig
 from honeyhive_experiment.efficiency import JUDGE, UNPRICED_KEY
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.judgement import Judgement, RunTotals
 from honeyhive_experiment.models import DatapointResult, MetricDelta, MetricDetail, MetricKey
 from honeyhive_experiment.models.details import DatapointDetails, DatapointRecord
 from honeyhive_experiment.models.outcomes import DatapointOutcome
+from honeyhive_experiment.models.summary import PassingRange
 from honeyhive_experiment.report.markdown import clip, http_url
 from honeyhive_experiment.report.model import (
     REPORT_VERSION,
@@ -89,6 +91,11 @@ TEXT_LIMIT: Final = 1000  # characters of each text of the datapoint table (inpu
 _EXPLANATION_LIMIT: Final = 300
 _EXPLANATIONS: Final = 10  # explanations kept per datapoint
 _DEFAULT_METRIC: Final = MetricConfig()
+_INVISIBLE: Final = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+"""Control, zero-width and bidi characters: taken out of every string before it is redacted, so a secret they split
+is caught, and every output (comment, terminal, HTML, report.json) shows the same text."""
 _ERROR_KINDS: Final = {
     "function_error": "function raised",
     "timeout": "function timed out",
@@ -119,14 +126,22 @@ class _Builder:
     def __init__(self, judgement: Judgement, redactor: Redactor) -> None:
         self.j = judgement
         self.redactor = redactor
-        self.r = redactor.redact
+        self.r = self._redact
         summary = judgement.summary
         self.aggregation = summary.metrics.aggregation_function if summary is not None else None
         self.evaluator_errors: dict[str, EvaluatorErrors] = evaluator_errors(judgement.outcomes)
         self.outcomes: dict[str, DatapointOutcome] = {}
+        self.raised: dict[str, dict[str, str]] = {}  # per datapoint (and session) id: its evaluators' first errors
         for outcome in judgement.outcomes:
             self.outcomes.setdefault(outcome.datapoint_id, outcome)
             self.outcomes.setdefault(outcome.session_id, outcome)
+            for failure in outcome.evaluator_failures:
+                for ident in (outcome.datapoint_id, outcome.session_id):
+                    self.raised.setdefault(ident, {}).setdefault(failure.evaluator, failure.error or "")
+
+    def _redact(self, text: str) -> str:
+        """``text`` without its control, zero-width and bidi characters, redacted."""
+        return self.redactor.redact(_INVISIBLE.sub("", text))
 
     def _config(self, name: str) -> MetricConfig:
         return self.j.metrics.get(name) or _DEFAULT_METRIC
@@ -157,7 +172,7 @@ class _Builder:
             reasons=self._texts(decision.reasons, 300),
             gate_failures=self._texts(decision.gate_failures, 300),
             gates_hit=self._texts(decision.gates_hit, 200),
-            warnings=self._texts(decision.warnings, 300),
+            warnings=self._texts([*decision.warnings, *_partial_warnings(metrics)], 300),
             pass_fail=self._flips(flips) if flips is not None else None,
             error=clip(r(j.error), 4000) if j.error else None,
             error_kind=j.error_kind,
@@ -309,13 +324,15 @@ class _Builder:
         better, worse = (degraded, improved) if lower else (improved, degraded)
         passing_range = None
         failing = None
-        if detail is not None:
-            if detail.datapoints is not None:
-                failing = len(detail.datapoints.failed)
-            if detail.passing_range is not None:
-                low, high = finite(detail.passing_range.min), finite(detail.passing_range.max)
-                if low is not None or high is not None:
-                    passing_range = ReportRange(min=low, max=high)
+        if detail is not None and detail.datapoints is not None:
+            failing = len(detail.datapoints.failed)
+        # the backend's range, else the configured one (the backend has none for a metric without values)
+        ranged: PassingRange | PassingRangeConfig | None = detail.passing_range if detail is not None else None
+        ranged = ranged or self.j.passing_ranges.get(name)
+        if ranged is not None:
+            low, high = finite(ranged.min), finite(ranged.max)
+            if low is not None or high is not None:
+                passing_range = ReportRange(min=low, max=high)
         label = config.label or name
         if ambiguous and event_name:
             label = f"{label} ({event_name})"
@@ -351,6 +368,8 @@ class _Builder:
             evaluated=raised.of if raised is not None and raised.of else None,
             error=clip(r(raised.first), 200) if raised is not None else None,
             compared=self.j.comparison is not None,
+            paired=delta.found_count if delta is not None else None,
+            shared=len(self.j.comparison.common_datapoints) if self.j.comparison is not None else None,
             spread=finite(detail.spread) if detail is not None else None,
             efficiency=name in EFFICIENCY_METRICS,
             distribution=_distribution(detail, delta),
@@ -606,7 +625,7 @@ class _Builder:
                 for key, moved in moves
             )
             status: set[RowStatus] = set()
-            if current is not None and current.error:
+            if current is not None and (current.error or self._evaluator_errors(ident, current)):
                 status.add("errored")
             if ident in failed or (current is not None and current.session_id in failed):
                 status.add("failed")
@@ -653,12 +672,27 @@ class _Builder:
             inputs=self._text(either.inputs) if either is not None else None,
             output=self._text(current.outputs) if current is not None else None,
             baseline_output=self._text(baseline.outputs) if baseline is not None else None,
-            error=clip(r(current.error[:_RAW_SLICE]), TEXT_LIMIT) if current is not None and current.error else None,
+            error=self._row_error(ident, current),
             metrics=cells,
             explanations=explanations,
             trials=result.trials if result is not None and result.trials else None,
             trials_passed=result.trials_passed if result is not None and result.trials else None,
         )
+
+    def _evaluator_errors(self, ident: str, current: DatapointRecord) -> dict[str, str]:
+        """The evaluators that raised on this datapoint in this run (any of its trials), with their first errors."""
+        return self.raised.get(ident) or (self.raised.get(current.session_id) if current.session_id else None) or {}
+
+    def _row_error(self, ident: str, current: DatapointRecord | None) -> str | None:
+        """A row's error: its function's (the backend's record of it), then each evaluator's that raised on it."""
+        if current is None:
+            return None
+        errors = [current.error[:_RAW_SLICE]] if current.error else []
+        errors += [
+            f"evaluator {name} raised: {error[:_RAW_SLICE]}"
+            for name, error in self._evaluator_errors(ident, current).items()
+        ]
+        return clip(self.r("\n".join(errors)), TEXT_LIMIT) if errors else None
 
     def _text(self, value: Any) -> ReportText | None:
         """A datapoint's value as text (JSON for structures, a string as it is), redacted, cut to
@@ -694,6 +728,18 @@ class _Builder:
                 )
             )
         return tuple(rows)
+
+
+def _partial_warnings(metrics: Iterable[ReportMetric]) -> list[str]:
+    """A warning for each quality metric the backend compared on fewer than half the datapoints the runs share: it
+    lost its value on most of them (or never had one there), so its difference is between different datapoints.
+    (The efficiency metrics are left out: a datapoint without LLM calls has none, in either run.)"""
+    return [
+        f"{m.label} has a value in both runs on only {m.paired:,} of the {m.shared:,} datapoints they share: its"
+        f" difference is between different datapoints, and its change is over those {m.paired:,} only"
+        for m in metrics
+        if m.partial and not m.efficiency and m.paired is not None and m.shared is not None and m.paired * 2 < m.shared
+    ]
 
 
 def _moves(delta: MetricDelta | None, direction: Direction) -> dict[str, Move]:

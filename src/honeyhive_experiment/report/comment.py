@@ -259,6 +259,19 @@ class _RowView:
     flaky: str
 
 
+def _rest_in(report: Report, mode: str) -> str:
+    """Where the rows a section leaves out are: in the job summary, report.json; in the comment, the job summary
+    -- which a dry run outside GitHub Actions does not write, so its comment names the HTML report when there is
+    one."""
+    if mode != "comment":
+        return "report.json"
+    if not report.dry_run:
+        return "the job summary"
+    if report.html is not None and report.table is not None:
+        return f"the HTML report ({report.html.file})"
+    return "the job summary of a run in GitHub Actions"
+
+
 def _truncation_message(report: Report, plan: _Plan, mode: str, shown_metrics: int) -> str | None:
     if not plan.steps:
         return None
@@ -387,7 +400,7 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         "notes": report.notes[:limit] if not plan.summary_only else (),
         "show_details": details,
         "summary_only": plan.summary_only,
-        "rest_in": "the job summary" if mode == "comment" else "report.json",
+        "rest_in": _rest_in(report, mode),
         "truncation": _truncation_message(report, plan, mode, len(shown)),
         "dry_run": report.dry_run,
         # where the page of every datapoint is; none when there are no datapoints to show (an error verdict)

@@ -265,6 +265,14 @@ class ReportMetric(_Part):
     evaluated: NonNegativeInt | None = Field(description="Datapoints that evaluator ran on.")
     error: str | None = Field(description="That evaluator's first error, 'Type: message'.")
     compared: bool = Field(description="Whether this run was compared with a baseline.")
+    paired: NonNegativeInt | None = Field(
+        description="Datapoints the backend compared this metric on, a value in both runs (its found_count); null "
+        "without a comparison or when the backend does not say. Fewer than shared: the aggregates (and the "
+        "difference) are over different datapoints.",
+    )
+    shared: NonNegativeInt | None = Field(
+        description="Datapoints the two runs have in common (the comparison's); null without one."
+    )
     distribution: ReportDistribution | None = Field(
         description="Both runs' values counted into bins (the HTML report's histograms)."
     )
@@ -326,12 +334,32 @@ class ReportMetric(_Part):
     def range_text(self) -> str:
         return format_range(self.range_min, self.range_max, self.format, percent=self.percent)
 
+    @property
+    def partial(self) -> bool:
+        """Compared on fewer datapoints than the runs share (a value missing in one run on the others): its
+        change is the paired datapoints' only, its aggregates are not over the same datapoints."""
+        return (
+            self.paired is not None
+            and self.shared is not None
+            and self.paired < self.shared
+            and self.change not in (None, "new", "removed")
+        )
+
+    @property
+    def partial_text(self) -> str:
+        """``compared on 2 of 20`` for a :attr:`partial` comparison, else empty."""
+        return f"compared on {self.paired:,} of {self.shared:,}" if self.partial else ""
+
     def _status_parts(self) -> list[tuple[str, str]]:
-        """The status's parts, each an emoji and its words: the change with its test, then failing or missing
-        values."""
+        """The status's parts, each an emoji and its words: how partial the comparison is, the change with its test
+        (on the paired datapoints), then failing or missing values."""
         parts = []
+        if self.partial:
+            parts.append(("⚠️", self.partial_text))
         if self.change is not None:
             emoji, words = CHANGE_TEXT[self.change]
+            if self.partial:
+                words += f" on those {self.paired:,}"
             parts.append((emoji, words + (f" ({self.significance})" if self.significance else "")))
         if self.errored:
             parts.append(("⚠️", self.errored_text))
@@ -552,14 +580,17 @@ class ReportRow(_Part):
     session_url: str | None = Field(description="Its session in the HoneyHive app (http or https).")
     status: tuple[RowStatus, ...] = Field(
         description="degraded / improved (worse / better on some metric, by the backend's comparison and the "
-        "metric's direction), errored (its function raised), failed (the backend's result), flaky (with trials: "
-        "the backend's flaky list, its trials disagree on pass/fail), new / gone (only in this run / in the "
-        "baseline), same; the first is the one it is sorted by."
+        "metric's direction), errored (its function or an evaluator raised), failed (the backend's result), flaky "
+        "(with trials: the backend's flaky list, its trials disagree on pass/fail), new / gone (only in this run / in "
+        "the baseline), same; the first is the one it is sorted by."
     )
     inputs: ReportText | None = Field(description="Its inputs, as JSON text.")
     output: ReportText | None = Field(description="This run's output, as JSON text (or the text returned).")
     baseline_output: ReportText | None = Field(description="The baseline run's output.")
-    error: str | None = Field(description="This run's error (the function raised or timed out).")
+    error: str | None = Field(
+        description="This run's errors: the function's (it raised or timed out), then each evaluator's that raised "
+        "('evaluator NAME raised: Type: message'), one a line."
+    )
     metrics: tuple[ReportCell, ...] = Field(description="Its value of each metric, in the order of metrics.")
     explanations: tuple[ReportExplanation, ...] = Field(description="What the evaluators said of it.")
     trials: int | None = Field(

@@ -12,6 +12,7 @@ import bisect
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Final
 
 __all__ = [
     "as_utc",
@@ -29,14 +30,27 @@ __all__ = [
 ]
 
 
+NUMBER_WIDTH: Final = 24
+"""The most characters a number is shown with: past it (``1e308`` in ``.2f``), three significant digits in
+exponent form (``1e+308``)."""
+
+
 def format_number(value: float | None, spec: str | None = None, *, percent: bool = False) -> str:
     """A metric number: the ``spec`` when given (and valid for it), a percentage for ``percent``, else
-    about three significant digits (``0.853``, ``12.3``, ``1,234``, ``42``). ``None`` is ``—``."""
+    about three significant digits (``0.853``, ``12.3``, ``1,234``, ``42``). ``None`` is ``—``. Never longer than
+    :data:`NUMBER_WIDTH` characters."""
     if value is None:
         return "—"
     number = float(value)
     if not math.isfinite(number):
         return str(number)
+    text = _formatted(number, spec, percent)
+    if len(text) <= NUMBER_WIDTH:
+        return text
+    return f"{number * 100:.3g}%" if text.endswith("%") else f"{number:.3g}"
+
+
+def _formatted(number: float, spec: str | None, percent: bool) -> str:
     if spec:
         try:
             return format(number, spec)

@@ -40,8 +40,12 @@ def _efficiency(report: Report) -> list[str]:
 _NO_BASELINE = "Baseline: none yet (a run at the merge base, or a passing run on the base branch, becomes one)"
 
 
-def render_terminal(report: Report, *, max_datapoints: int = DEFAULT_MAX_DATAPOINTS) -> str:
-    """A plain-text report for a terminal, listing at most ``max_datapoints`` failed / errored datapoints."""
+def render_terminal(
+    report: Report, *, max_datapoints: int = DEFAULT_MAX_DATAPOINTS, html_path: str | None = None
+) -> str:
+    """A plain-text report for a terminal, listing at most ``max_datapoints`` failed / errored datapoints;
+    ``html_path``: where the HTML report is as the user's shell sees it (relative to its working directory, which
+    need not be the experiment's), else the report's own path (relative to the experiment's working directory)."""
     sections = (
         _header(report),
         _baseline(report),
@@ -51,7 +55,7 @@ def render_terminal(report: Report, *, max_datapoints: int = DEFAULT_MAX_DATAPOI
         _errors(report, max_datapoints),
         _flaky(report, max_datapoints),
         _notes(report),
-        [f"HTML report: {plain(report.html.file)}"] if report.html is not None else [],
+        [f"HTML report: {plain(html_path or report.html.file)}"] if report.html is not None else [],
         ["", _footer(report)],
     )
     return "\n".join(line for section in sections for line in section) + "\n"
@@ -154,7 +158,7 @@ def _failed(report: Report, limit: int) -> list[str]:
             lines.append(f"  inputs:  {plain(clip(row.inputs, PREVIEW_SHORT))}")
         if row.outputs is not None:
             lines.append(f"  outputs: {plain(clip(row.outputs, PREVIEW_SHORT))}")
-    return _listed(f"Failed datapoints ({len(failed):,}):", lines, limit, len(failed))
+    return _listed(f"Failed datapoints ({len(failed):,}):", lines, limit, len(failed), _rest(report))
 
 
 def _errors(report: Report, limit: int) -> list[str]:
@@ -163,7 +167,7 @@ def _errors(report: Report, limit: int) -> list[str]:
         f"{plain(e.id)}{f' ({e.since})' if e.since else ''}: {plain(e.kind)}: {plain(clip(e.error, 200))}"
         for e in errors[:limit]
     ]
-    return _listed(f"Errors ({len(errors):,}):", lines, limit, len(errors))
+    return _listed(f"Errors ({len(errors):,}):", lines, limit, len(errors), _rest(report))
 
 
 def _flaky(report: Report, limit: int) -> list[str]:
@@ -172,17 +176,26 @@ def _flaky(report: Report, limit: int) -> list[str]:
         f"{plain(row.id)}: {row.passed_text} trials passed, {'failed' if row.failed else 'passed'} on the mean"
         for row in flaky[:limit]
     ]
-    return _listed(f"Flaky datapoints ({len(flaky):,}): their trials disagree on pass/fail", lines, limit, len(flaky))
+    title = f"Flaky datapoints ({len(flaky):,}): their trials disagree on pass/fail"
+    return _listed(title, lines, limit, len(flaky), _rest(report))
 
 
-def _listed(title: str, lines: list[str], limit: int, total: int) -> list[str]:
+def _rest(report: Report) -> str:
+    """Where the rows a section leaves out are: the HTML report when one is written (its table has every
+    datapoint), else report.json, which only ``--report`` writes."""
+    if report.html is not None:
+        return "all of them are in the HTML report"
+    return "pass --report FILE to have all of them in report.json"
+
+
+def _listed(title: str, lines: list[str], limit: int, total: int, rest: str) -> list[str]:
     """A section, none when ``total`` is 0: a blank line, its title, the ``lines`` of its first ``limit`` rows (of
-    ``total``) indented, and how many more report.json has."""
+    ``total``) indented, and how many more there are (``rest``: where)."""
     if not total:
         return []
     section = ["", title, *(f"  {line}" for line in lines)]
     if total > limit:
-        section.append(f"  ... and {total - limit:,} more (see report.json)")
+        section.append(f"  ... and {total - limit:,} more ({rest})")
     return section
 
 

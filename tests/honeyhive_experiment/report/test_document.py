@@ -119,6 +119,8 @@ def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
         "evaluated": None,
         "error": None,
         "compared": True,
+        "paired": 4,  # the backend's found_count: compared on every shared datapoint
+        "shared": 4,
         "spread": None,
         "efficiency": False,
     }

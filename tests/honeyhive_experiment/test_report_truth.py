@@ -1,0 +1,200 @@
+"""What the report says matches what the backend compared: real dry runs of small experiments on the embedded
+local backend, read back from report.json, the terminal and the comment that would be posted."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from honeyhive_experiment.cli import main
+
+pytestmark = pytest.mark.integration
+
+APP = "truth_app"
+
+
+def _forget() -> None:
+    for name in [m for m in sys.modules if m == APP or m.startswith(f"{APP}.")]:
+        del sys.modules[name]
+
+
+def _experiment(root: Path, config: str, code: str, rows: int = 20) -> Path:
+    """An experiment in ``root``: ``rows`` datapoints ``r0``… with input ``i``, the function returning ``i``, the
+    evaluators of ``code`` (module ``truth_app.m``), and ``config`` appended to the experiment file."""
+    (root / ".honeyhive").mkdir(parents=True, exist_ok=True)
+    (root / APP).mkdir(exist_ok=True)
+    (root / APP / "__init__.py").write_text("", encoding="utf-8")
+    head = "def run(datapoint):\n    return {'a': datapoint['inputs']['i']}\n\n\n"
+    (root / APP / "m.py").write_text(head + code, encoding="utf-8")
+    (root / "d.jsonl").write_text(
+        "".join(json.dumps({"id": f"r{i}", "inputs": {"i": i}}) + "\n" for i in range(rows)), encoding="utf-8"
+    )
+    (root / ".honeyhive" / "experiment.yml").write_text(
+        f"name: truth\nfunction: {APP}.m:run\ndataset:\n  path: d.jsonl\n{config}", encoding="utf-8"
+    )
+    return root
+
+
+def _run(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, dict[str, Any]]:
+    """A dry run of ``root`` with report.json beside it: (exit code, what it printed, report.json)."""
+    _forget()
+    try:
+        report = root / "out" / "report.json"
+        code = main(["run", "--dry-run", "-C", str(root), "--report", str(report), *args], environ={})
+    finally:
+        _forget()
+    return code, capsys.readouterr().out, json.loads(report.read_text(encoding="utf-8"))
+
+
+def test_a_key_metric_that_lost_its_values_is_not_a_full_comparison(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The baseline has accuracy on all 20 datapoints, this run on 2: the backend paired 2, so the row says it was
+    compared on 2 of 20 (not a plain "same" beside a +40 pp difference over other datapoints) and a warning says
+    the metric's change is not like-for-like."""
+    config = "evaluators: [truth_app.m:accuracy]\nmetrics:\n  accuracy: {direction: higher, format: '.0%', key: true}\n"
+    before = "def accuracy(outputs, inputs):\n    return 1.0 if inputs['i'] % 5 < 3 else 0.0\n"
+    root = _experiment(tmp_path / "x", config, before)
+    _run(root, capsys)
+    _experiment(root, config, "def accuracy(outputs, inputs):\n    return 1.0 if inputs['i'] < 2 else None\n")
+    _, out, report = _run(root, capsys)
+
+    (accuracy,) = [m for m in report["metrics"] if m["name"] == "accuracy"]
+    assert (accuracy["paired"], accuracy["shared"]) == (2, 20)
+    assert accuracy["same_count"] == 2  # the backend's: only 2 datapoints have a value in both runs
+    warnings = [w for w in report["warnings"] if "accuracy" in w]
+    assert len(warnings) == 1
+    assert "2 of the 20" in warnings[0]
+    terminal, comment = out.split("the comment that would be posted")
+    (row,) = [line for line in terminal.splitlines() if line.startswith("accuracy ")]
+    assert "compared on 2 of 20" in row
+    assert "same on those 2" in row
+    md_row = next(line for line in comment.splitlines() if line.startswith("| accuracy |"))
+    assert "⚠️ compared on 2 of 20" in md_row
+    assert not md_row.endswith("| ⚪ same |")
+    assert "2 of the 20" in comment
+
+
+def test_an_evaluator_that_raised_marks_its_datapoints_errored_in_the_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The terminal lists the datapoints an evaluator raised on; the datapoint table (report.json, the HTML report)
+    says the same of them: errored, with the evaluator's error; the others are not errored."""
+    code = (
+        "def judge(outputs, inputs):\n"
+        "    if inputs['i'] % 4 == 0:\n"
+        "        raise RuntimeError('judge timed out')\n"
+        "    return 1.0\n"
+    )
+    root = _experiment(tmp_path / "x", "evaluators: [truth_app.m:judge]\n", code, rows=8)
+    _, out, report = _run(root, capsys)
+
+    assert "EXT-r4: evaluator judge raised" in out
+    rows = {row["id"]: row for row in report["table"]["rows"]}
+    for ident in ("EXT-r0", "EXT-r4"):
+        assert "errored" in rows[ident]["status"]
+        assert rows[ident]["error"] == "evaluator judge raised: RuntimeError: judge timed out"
+    assert "errored" not in rows["EXT-r1"]["status"]
+    assert rows["EXT-r1"]["error"] is None
+
+
+def test_a_passing_range_on_a_metric_without_values_is_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The backend has no range for a metric that has no value, but the experiment file says what it is."""
+    config = "evaluators: [truth_app.m:acc, truth_app.m:other]\npassing_ranges:\n  acc: {min: 0.5}\n"
+    code = "def acc(outputs, inputs):\n    return None\n\n\ndef other(outputs, inputs):\n    return 1.0\n"
+    code_, out, report = _run(_experiment(tmp_path / "x", config, code, rows=4), capsys)
+
+    assert code_ == 1  # a ranged metric without a value: the evaluation broke
+    (acc,) = [m for m in report["metrics"] if m["name"] == "acc"]
+    assert acc["passing_range"] == {"min": 0.5, "max": None}
+    terminal, comment = out.split("the comment that would be posted")
+    (row,) = [line for line in terminal.splitlines() if line.startswith("acc ")]
+    assert "≥ 0.5" in row
+    assert "| acc | — | ≥ 0.5 |" in comment
+
+
+TOKEN = "ghp_" + "A1b2C3d4E5" * 4  # a GitHub token's shape: redacted wherever it is found
+
+
+def test_a_secret_split_by_invisible_characters_is_redacted_in_every_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An output carries a token joined with zero-width spaces (and a bidi override): the report's one redaction
+    takes those characters out first, so report.json, the HTML report, the terminal and the comment all show the
+    same redacted text."""
+    root = _experiment(tmp_path / "x", "", "", rows=2)
+    secret = chr(0x200B).join(TOKEN)
+    code = f"def run(datapoint):\n    return {{'a': 'key ' + {secret!r} + ' \\u202eend'}}\n"
+    (root / APP / "m.py").write_text(code, encoding="utf-8")
+    _, out, report = _run(root, capsys)
+
+    texts = [row["output"]["text"] for row in report["table"]["rows"]]
+    assert texts == ['{"a": "key *** end"}'] * 2
+    page = (root / "out" / "report.html").read_text(encoding="utf-8")
+    for shown in (json.dumps(report, ensure_ascii=False), page, out):
+        assert "\u200b" not in shown
+        assert "\u202e" not in shown
+        assert "A1b2C3d4E5" not in shown
+
+
+def test_a_huge_mean_is_shown_in_exponent_form_not_hundreds_of_digits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = "evaluators: [truth_app.m:size]\nmetrics:\n  size: {format: '.2f'}\n"
+    code = "def size(outputs, inputs):\n    return 1e308 if inputs['i'] == 0 else 1.0\n"
+    _, out, report = _run(_experiment(tmp_path / "x", config, code, rows=2), capsys)
+
+    (size,) = [m for m in report["metrics"] if m["name"] == "size"]
+    assert size["value"] == pytest.approx(5e307)  # the backend's mean
+    terminal = out.split("the comment that would be posted")[0]
+    (row,) = [line for line in terminal.splitlines() if line.startswith("size ")]
+    assert "5e+307" in row
+    assert not re.search(r"\d{30}", out)  # nowhere hundreds of digits: not in the comment's table either
+    assert not re.search(r"\d{30}", (tmp_path / "x" / "out" / "report.html").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("spec", [".500f", "0=500"])
+def test_a_format_spec_asking_for_hundreds_of_characters_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], spec: str
+) -> None:
+    config = f"evaluators: [truth_app.m:size]\nmetrics:\n  size: {{format: '{spec}'}}\n"
+    root = _experiment(tmp_path / "x", config, "def size(outputs, inputs):\n    return 1.0\n", rows=1)
+    _forget()
+    code = main(["run", "--dry-run", "-C", str(root)], environ={})
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "format" in captured.err
+    assert "experiment.yml" in captured.err
+
+
+@pytest.mark.parametrize("html", [True, False])
+def test_a_dry_run_that_lists_fewer_datapoints_points_to_where_the_rest_are(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], html: bool
+) -> None:
+    """``comment.max_datapoints: 0`` with a failed datapoint, a dry run without ``--report``: neither report.json
+    nor a job summary is written, so neither the terminal nor the comment sends the reader there; with an HTML
+    report, both name it (it has every datapoint) and it is there."""
+    config = "evaluators: [truth_app.m:acc]\npassing_ranges:\n  acc: {min: 0.5}\ncomment: {max_datapoints: 0}\n"
+    root = _experiment(tmp_path / "x", config, "def acc(outputs, inputs):\n    return float(inputs['i'])\n", rows=2)
+    _forget()
+    code = main(["run", "--dry-run", "-C", str(root), *([] if html else ["--no-html"])], environ={})
+    out = capsys.readouterr().out
+    assert code == 1
+    assert not list(root.rglob("report.json"))
+    terminal, comment = out.split("the comment that would be posted")
+    assert "... and 1 more" in terminal
+    assert "see report.json" not in out
+    assert "all of them are in the job summary." not in comment  # a dry run here writes none
+    if html:
+        assert (root / ".honeyhive" / "report.html").is_file()
+        assert "... and 1 more (all of them are in the HTML report)" in terminal
+        assert "all of them are in the HTML report (.honeyhive/report.html)" in comment
+    else:
+        assert "pass --report FILE" in terminal
