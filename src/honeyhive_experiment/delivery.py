@@ -97,7 +97,10 @@ def compose(judgement: Judgement, *, settings: Settings, html_file: Path | None 
         report = build_report(judgement, secrets=settings.secrets(), html=html)
         text = render_comment(report, max_datapoints=comment.max_datapoints).text
         template, error = None, exc
-    return Composed(report, text, render_terminal(report, max_datapoints=comment.max_datapoints), template, error)
+    # the terminal's path is the shell's: relative to where the command was typed (-C may have moved the root)
+    shown = None if html_file is None else (relative(html_file, Path.cwd()) or str(html_file.resolve()))
+    terminal = render_terminal(report, max_datapoints=comment.max_datapoints, html_path=shown)
+    return Composed(report, text, terminal, template, error)
 
 
 def html_location(settings: Settings, html_file: Path | None) -> ReportHtml | None:

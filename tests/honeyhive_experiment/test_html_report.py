@@ -38,11 +38,15 @@ def _run_ids(page: str) -> list[str]:
     return re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", page)
 
 
-def test_a_dry_run_writes_report_html_and_says_where(quickstart: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_dry_run_writes_report_html_and_says_where(
+    quickstart: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(quickstart.parent)  # as the README's quickstart: -C from the folder above
     out = _dry_run(quickstart, capsys)
     page = quickstart / ".honeyhive" / "report.html"
     assert page.is_file()
-    assert "HTML report: .honeyhive/report.html" in out  # the terminal says where it is
+    # the terminal says where it is, from where the command was typed (it said .honeyhive/report.html: not there)
+    assert f"HTML report: {quickstart.name}/.honeyhive/report.html" in out
     assert "🔎 Every datapoint" in out
     assert ".honeyhive/report.html" in out.split("the comment that would be")[1]
     text = page.read_text(encoding="utf-8")
