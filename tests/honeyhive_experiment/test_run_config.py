@@ -42,6 +42,7 @@ def _cli(repo: Path) -> tuple[int, str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
     done = subprocess.run(
         [sys.executable, "-m", "honeyhive_experiment", "run", "--dry-run", "-C", str(repo)],
+        cwd=repo,  # the terminal names the HTML report from where the command was typed
         env=env,
         capture_output=True,
         text=True,
