@@ -111,6 +111,7 @@ def judge(
     errors: dict[str, EvaluatorErrors] | None = None,
     policy: VerdictConfig | None = None,
     new_errors: Sequence[str] = (),
+    measured: Sequence[str] = (),
 ) -> Decision:
     alpha = (policy or VerdictConfig()).alpha
     gated = assess_gates(compared, gates or {}, presentation or {}, alpha=alpha) if compared is not None else {}
@@ -124,6 +125,7 @@ def judge(
         policy=policy,
         gate_assessment=gated,
         new_errors=new_errors,
+        measured=measured,
     )
 
 
@@ -133,6 +135,8 @@ RAISED = {"accuracy": EvaluatorErrors(12, "ValueError: no judge")}
 GATE_PCT = {"accuracy": GateRule(max_drop_pct=5)}
 NOISE_AWARE = {"accuracy": GateRule(max_drop_pct=5, significant=True)}
 TOLERANT = VerdictConfig(allow_evaluator_errors=3)
+COST_GATE = GateRule(max_worse_pct=10)
+MEASURED = ("cost_usd", "duration_ms")  # what efficiency.METRICS names: the run's own measurements
 
 CASES: list[tuple[str, Callable[[], Decision], Verdict, Sequence[str]]] = [
     # (rule, decision, verdict, words every reason list must contain, in order). The decision is made when the
@@ -610,6 +614,43 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (
             "evaluator tone raised on 3 datapoint(s) (KeyError: 'answer'); verdict.allow_evaluator_errors tolerates"
             " a count or a share of them",
+        ),
+        (),
+    ),
+    (  # the README's recommended cost gate failed every run with one datapoint that made no LLM call
+        "an efficiency metric the run measures, missing where no call was seen, is a warning: nothing failed",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS[:10]}), comparison(), gates={"cost_usd": COST_GATE}, measured=MEASURED
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (
+            "cost_usd has a gate but no value on 2 of the datapoints the backend passed: they made no LLM call the"
+            " run could see and price, so it was not checked there",
+        ),
+    ),
+    (
+        "a ranged efficiency metric, the same",
+        lambda: judge(summary(metrics={"cost_usd": IDS[:10]}), ranged=["cost_usd"], measured=MEASURED),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (
+            "cost_usd has a passing range but no value on 2 of the datapoints the backend passed: they made no LLM"
+            " call the run could see and price, so it was not checked there",
+        ),
+    ),
+    (
+        "an evaluator of that name that raised is blamed as any evaluator is",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS[:10]}),
+            gates={"cost_usd": COST_GATE},
+            errors={"cost_usd": EvaluatorErrors(2, "ValueError: no price", 12)},
+            measured=MEASURED,
+        ),
+        Verdict.FAIL,
+        (
+            "cost_usd has a gate but no value on 2 of the datapoints the backend passed: evaluator cost_usd raised"
+            " on 2 datapoint(s) (ValueError: no price)",
         ),
         (),
     ),
