@@ -36,6 +36,7 @@ from honeyhive_experiment.report.numbers import (
     format_number,
     format_percentage_change,
     format_range,
+    format_usd,
     sparkline,
 )
 from honeyhive_experiment.verdict import Verdict
@@ -455,8 +456,8 @@ class ReportTotals(_Part):
         """``total cost $1.23 + $0.40 (judge) · duration p50 1,200 ms, p95 2,300 ms`` (what the backend gave)."""
         parts = []
         if self.cost_usd is not None or self.judge_cost_usd is not None:
-            cost = f"${self.cost_usd:,.2f}" if self.cost_usd is not None else "—"
-            judge = f" + ${self.judge_cost_usd:,.2f} (judge)" if self.judge_cost_usd is not None else ""
+            cost = format_usd(self.cost_usd) if self.cost_usd is not None else "—"
+            judge = f" + {format_usd(self.judge_cost_usd)} (judge)" if self.judge_cost_usd is not None else ""
             parts.append(f"total cost {cost}{judge}")
         if self.duration_p50_ms is not None or self.duration_p95_ms is not None:
             p50, p95 = (f"{v:,.0f} ms" if v is not None else "—" for v in (self.duration_p50_ms, self.duration_p95_ms))

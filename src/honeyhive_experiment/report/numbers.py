@@ -23,6 +23,7 @@ __all__ = [
     "format_number",
     "format_percentage_change",
     "format_range",
+    "format_usd",
     "format_value",
     "humanize_age",
     "is_zero",
@@ -117,6 +118,15 @@ def format_range(low: float | None, high: float | None, spec: str | None = None,
     if high is not None:
         return f"≤ {format_number(high, spec, percent=percent)}"
     return "—"
+
+
+def format_usd(value: float) -> str:
+    """US dollars: cents from $1 up (``$1,234.56``), three significant digits below (``$0.00041``): an LLM run's
+    cost is often a fraction of a cent, which cents would show as $0.00."""
+    if value == 0 or not math.isfinite(value) or abs(value) >= 1:
+        return f"${value:,.2f}"
+    decimals = 2 - math.floor(math.log10(abs(value)))  # the third significant digit
+    return f"${value:.{decimals}f}"
 
 
 def format_count(value: int | None) -> str:

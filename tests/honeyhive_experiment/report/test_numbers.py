@@ -87,3 +87,24 @@ def test_humanize_age(delta_: timedelta, expected: str) -> None:
 
 def test_humanize_age_takes_naive_datetimes_as_utc() -> None:
     assert humanize_age(datetime(2025, 3, 1, 12, 0), NOW) == "3 days ago"
+
+
+@pytest.mark.parametrize(
+    ("dollars", "shown"),
+    [
+        (0.0, "$0.00"),
+        (0.00041, "$0.000410"),  # a run of a few small calls: it was "$0.00", beside a +1,566.7% change
+        (0.0000179, "$0.0000179"),
+        (0.0179, "$0.0179"),
+        (0.999, "$0.999"),
+        (1.0, "$1.00"),
+        (1234.5678, "$1,234.57"),
+    ],
+)
+def test_dollars_keep_three_significant_digits_below_one(dollars: float, shown: str) -> None:
+    from honeyhive_experiment.report.model import ReportTotals
+    from honeyhive_experiment.report.numbers import format_usd
+
+    assert format_usd(dollars) == shown
+    totals = ReportTotals(cost_usd=dollars, judge_cost_usd=0.0000663, duration_p50_ms=None, duration_p95_ms=None)
+    assert totals.text == f"total cost {shown} + $0.0000663 (judge)"
