@@ -640,6 +640,19 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
     ),
     (
+        "a quality metric missing after it still fails the check",
+        lambda: judge(summary(metrics={"cost_usd": IDS[:10]}), ranged=["cost_usd", "accuracy"], measured=MEASURED),
+        Verdict.FAIL,
+        (
+            "accuracy has a passing range but no value on 12 of the datapoints the backend passed: its evaluator"
+            " returned nothing for them",
+        ),
+        (
+            "cost_usd has a passing range but no value on 2 of the datapoints the backend passed: they made no LLM"
+            " call the run could see and price, so it was not checked there",
+        ),
+    ),
+    (
         "an evaluator of that name that raised is blamed as any evaluator is",
         lambda: judge(
             summary(metrics={"cost_usd": IDS[:10]}),
