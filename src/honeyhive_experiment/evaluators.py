@@ -29,17 +29,16 @@ This module does no I/O and knows nothing about tracing or HTTP; the runner call
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import functools
 import inspect
 import math
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias, TypeGuard
 
 from honeyhive_experiment.calling import callable_name, inspect_callable
 from honeyhive_experiment.cancellation import by_signal
+from honeyhive_experiment.coroutines import run_coroutine
 from honeyhive_experiment.errors import EvaluatorSignatureError
 from honeyhive_experiment.models.outcomes import EvaluatorFailure
 
@@ -300,22 +299,6 @@ async def _gather(pending: Mapping[int, tuple[str, Callable[[], object]]]) -> di
     return dict(zip(pending, verdicts, strict=True))
 
 
-def _run_in_fresh_loop(pending: Mapping[int, tuple[str, Callable[[], object]]]) -> dict[int, _Verdict]:
-    """One event loop for all of this datapoint's async evaluators.
-
-    ``asyncio.run`` needs a thread without a running loop: a worker thread is fine; a caller that is
-    itself inside a loop gets the batch run on a short-lived private thread (it blocks, as a sync call does).
-    Either way the evaluators see the caller's context variables (such as the current tracing span).
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(_gather(pending))
-    context = contextvars.copy_context()  # keep the caller's context (e.g. the current span) visible
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="evaluators") as pool:
-        return pool.submit(context.run, asyncio.run, _gather(pending)).result()
-
-
 def _prepare(
     item: Callable[..., Any] | Evaluator, outputs: Any, inputs: Any, ground_truth: Any
 ) -> tuple[str, _Verdict | Callable[[], object], bool]:
@@ -373,8 +356,8 @@ def run_evaluators(
     """Run every evaluator on one datapoint and collect the metrics.
 
     Sync evaluators are called one after another, in list order, on the calling thread. Async ones are
-    then run together (``asyncio.gather``) in one new event loop for this call, so this works from a
-    worker thread with no loop (and, via a private thread, from inside a running loop). An evaluator
+    then run together (``asyncio.gather``) on the user's one event loop (:mod:`~honeyhive_experiment.coroutines`),
+    the calling thread waiting for them, from any thread (a running loop's too). An evaluator
     that raises, returns a non-metric, or produces a name another evaluator already produced loses only
     that metric; the problem is in ``errors``, in evaluator order. Raw callables are wrapped with
     :meth:`Evaluator.from_callable`; one that cannot be called as an evaluator is reported, not raised.
@@ -387,6 +370,6 @@ def run_evaluators(
     ]
     # still to await, by position: the async evaluators, and sync ones that returned a coroutine
     pending = {index: (prepared[index][0], step) for index, step in enumerate(started) if not isinstance(step, tuple)}
-    awaited = _run_in_fresh_loop(pending) if pending else {}
+    awaited = run_coroutine(_gather(pending)) if pending else {}  # on the user's one loop
     verdicts = [step if isinstance(step, tuple) else awaited[index] for index, step in enumerate(started)]
     return _merge([name for name, _, _ in prepared], verdicts)

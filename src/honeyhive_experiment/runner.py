@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from honeyhive_experiment.calling import callable_name, function_convention
 from honeyhive_experiment.cancellation import by_signal, signals_to_main_thread
+from honeyhive_experiment.coroutines import run_coroutine
 from honeyhive_experiment.efficiency import Efficiency, combine, measure
 from honeyhive_experiment.errors import BackendUnreachable
 from honeyhive_experiment.evaluators import run_evaluators
@@ -379,7 +380,7 @@ class Runner:
             started = time.perf_counter()
             result = self.spec.function(*args, **kwargs)
             if self.convention.is_async:
-                result = asyncio.run(result if timeout is None else _within(result, timeout))
+                result = run_coroutine(result if timeout is None else _within(result, timeout))
             return result, time.perf_counter() - started
 
         ctx = contextvars.copy_context()  # the span and baggage follow the call into its thread

@@ -255,3 +255,36 @@ def test_an_apps_sdk_trace_spans_land_in_the_datapoints_session(backend: LocalBa
     with HoneyHiveClient(backend.url, API_KEY) as client:
         events = [e for e in client.iter_run_events(run_id) if e.get("event_name") == "__main__.lookup"]
     assert sorted(e["session_id"] for e in events) == sorted(sessions)
+
+
+def test_one_async_client_serves_an_async_function_and_an_async_judge_on_every_worker(
+    server: FakeOpenAI, hh: HoneyHiveClient
+) -> None:
+    """``openai.AsyncOpenAI()`` made once, the usual way, shared by an async function and an async LLM judge: each
+    call had a loop of its own (asyncio.run), so the client's connections met a closed loop ('Event loop is closed')
+    or another worker's ('bound to a different event loop'), and the judge raised on the datapoints."""
+    client = openai.AsyncOpenAI(base_url=server.base_url, api_key="test-key", max_retries=0)
+
+    async def answer(datapoint: dict[str, Any]) -> dict[str, Any]:
+        messages = [{"role": "user", "content": f"please answer {datapoint['inputs']['question']}"}]
+        reply = await client.chat.completions.create(model="gpt-4o-mini", messages=messages)  # type: ignore[arg-type]
+        return {"answer": reply.choices[0].message.content}
+
+    async def judge(outputs: dict[str, Any], inputs: dict[str, Any]) -> float:
+        messages = [{"role": "user", "content": f"grade {outputs['answer']}"}]
+        await client.chat.completions.create(model="gpt-4o-mini", messages=messages)  # type: ignore[arg-type]
+        return 1.0
+
+    result = evaluate(
+        answer,
+        dataset=rows("async"),
+        client=hh,
+        evaluators=[judge],
+        name="one-async-client",
+        max_workers=8,
+        print_results=False,
+    )
+
+    assert [o.error for o in result.outcomes if o.error] == []
+    assert [f.error for o in result.outcomes for f in o.evaluator_failures] == []
+    assert all(o.metrics.get("judge") == 1.0 for o in result.outcomes)

@@ -1,0 +1,70 @@
+"""The one event loop the user's coroutines run on: an async function's, an async evaluator's.
+
+One loop for the process, not one per call: an async client made once (``openai.AsyncOpenAI()`` at module level,
+the usual way) binds its connections to the loop that first uses it. ``asyncio.run`` per call closed that loop
+under the next call (``RuntimeError: Event loop is closed``), and loops per worker thread met the one client from
+two loops (``... is bound to a different event loop``). Datapoints still overlap: each worker thread's coroutine
+is a task on the loop, so while one awaits its LLM call the others run. The price is the one asyncio always asks:
+code that blocks inside a coroutine (a sync HTTP call, ``time.sleep``) holds up the other datapoints' coroutines.
+
+The loop runs on a daemon thread started on first use (with the command's signals left to the main thread), so a
+coroutine the runner abandoned (a timeout, a cancelled run) never keeps the process alive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextvars
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from honeyhive_experiment.cancellation import signals_to_main_thread
+
+__all__ = ["run_coroutine"]
+
+_T = TypeVar("_T")
+
+_THREAD = "honeyhive-user-loop"
+_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+_running: set[asyncio.Task[None]] = set()  # the loop holds its tasks weakly: these are held until they end
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, _T]) -> _T:
+    """Run ``coroutine`` to its end on the user's loop, with the caller's context variables (the current span, the
+    datapoint's baggage), and return what it returns or raise what it raises (``KeyboardInterrupt``, ``SystemExit``
+    and a cancellation too: they are the user code's, and never stop the loop). Call it from any thread but the
+    loop's own; the caller blocks, as for a sync call."""
+    loop = _user_loop()
+    context = contextvars.copy_context()
+    if threading.current_thread().name == _THREAD:  # the loop's own thread (user code run on it, nested): it would
+        with concurrent.futures.ThreadPoolExecutor(1) as aside:  # wait for itself; a loop of the coroutine's own
+            return aside.submit(context.run, asyncio.run, coroutine).result()
+    done: concurrent.futures.Future[_T] = concurrent.futures.Future()
+
+    async def settled() -> None:
+        try:
+            done.set_result(await coroutine)
+        except BaseException as exc:
+            done.set_exception(exc)
+
+    def start() -> None:
+        task = loop.create_task(settled(), context=context)
+        _running.add(task)
+        task.add_done_callback(_running.discard)
+
+    loop.call_soon_threadsafe(start)
+    return done.result()
+
+
+def _user_loop() -> asyncio.AbstractEventLoop:
+    global _loop
+    with _lock:
+        if _loop is None or _loop.is_closed():
+            loop = asyncio.new_event_loop()
+            with signals_to_main_thread():
+                threading.Thread(target=loop.run_forever, name=_THREAD, daemon=True).start()
+            _loop = loop
+        return _loop
