@@ -123,17 +123,18 @@ class EvaluatorErrors:
 
 def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, EvaluatorErrors]:
     """Per evaluator name, the datapoints it raised on, of those its evaluators ran on (the function returned),
-    from the run's own outcomes, in input order."""
-    counts: dict[str, int] = {}
+    from the run's own outcomes, in input order. With trials the datapoint stays the unit: one that raised on any
+    of its trials counts once."""
+    raised: dict[str, set[str]] = {}
     first: dict[str, str] = {}
-    evaluated = 0
+    evaluated: set[str] = set()
     for outcome in outcomes:
-        evaluated += outcome.status == "ok"
+        if outcome.status == "ok":
+            evaluated.add(outcome.datapoint_id)
         for failure in outcome.evaluator_failures:
             first.setdefault(failure.evaluator, failure.error)
-        for name in dict.fromkeys(failure.evaluator for failure in outcome.evaluator_failures):  # once per datapoint
-            counts[name] = counts.get(name, 0) + 1
-    return {name: EvaluatorErrors(count, first[name], evaluated) for name, count in counts.items()}
+            raised.setdefault(failure.evaluator, set()).add(outcome.datapoint_id)
+    return {name: EvaluatorErrors(len(ids), first[name], len(evaluated)) for name, ids in raised.items()}
 
 
 def producer(metric: str, errors: Mapping[str, Any]) -> str | None:
@@ -221,6 +222,9 @@ def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool) -> list
         hits.append(f"{metric} got worse by {drop:g} (gate: at most {gate.max_drop:g})")
     if gate.max_drop_pct is not None and worse_pct is not None and worse_pct > gate.max_drop_pct:
         hits.append(f"{metric} got worse by {worse_pct:.1f}% (gate: at most {gate.max_drop_pct:g}%)")
+    elif gate.max_drop_pct is not None and delta.old_aggregate == 0 and drop is not None and drop > 0:
+        # no percentage of 0 (the backend sends none): any worsening from 0 is past every percentage
+        hits.append(f"{metric} got worse by {drop:g} from 0 (gate: at most {gate.max_drop_pct:g}%, of 0: none)")
     if gate.max_degraded is not None and degraded is not None and degraded > gate.max_degraded:
         hits.append(f"{metric} degraded on {degraded} datapoints (gate: at most {gate.max_degraded})")
     return hits
@@ -398,17 +402,18 @@ def decide(
         reasons.append(f"{len(failed)} datapoint(s) failed their passing ranges or errored")
     elif not result.success:
         reasons.append(result.error or "the backend reported the run as not successful")
-    if reasons:
-        return Decision(Verdict.FAIL, tuple(reasons), warnings=tuple(warnings))
+    # the gates are judged whatever else failed: a crossed one is said now, not after the other reasons are fixed
+    hit, noise = (
+        ([], []) if comparison is None else gate_failures(comparison, gates, presentation or {}, gate_assessment)
+    )
+    warnings.extend(noise)
+    texts = tuple(text for _, text in hit)
+    metrics = tuple(dict.fromkeys(metric for metric, _ in hit))
+    if reasons or hit:
+        return Decision(Verdict.FAIL, (*reasons, *texts), texts, warnings=tuple(warnings), gates_hit=metrics)
 
     if comparison is None:
         return Decision(Verdict.NEUTRAL, ("no baseline run to compare with yet",), warnings=tuple(warnings))
-    hit, noise = gate_failures(comparison, gates, presentation or {}, gate_assessment)
-    warnings.extend(noise)
-    if hit:
-        texts = tuple(text for _, text in hit)
-        metrics = tuple(dict.fromkeys(metric for metric, _ in hit))
-        return Decision(Verdict.FAIL, texts, texts, warnings=tuple(warnings), gates_hit=metrics)
     passed = (
         "every datapoint passed"
         if not failed

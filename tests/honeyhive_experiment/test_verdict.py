@@ -6,6 +6,7 @@ every expectation is a literal. Each row names the rule it holds, so a mutant th
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -81,12 +82,13 @@ def delta(
     degraded: int = 5,
     counts: bool = True,
     event: str = "answer",
+    old: float = 1.0,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "metric_name": name,
         "event_name": event,
-        "old_aggregate": 1.0,
-        "new_aggregate": 1.0 + difference,
+        "old_aggregate": old,
+        "new_aggregate": old + difference,
         "difference": difference,
         "percentage_change": pct,
     }
@@ -667,6 +669,40 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         (),
     ),
+    (  # the gate was left out of the reasons (and report.json's gate_failures) until the datapoints were fixed
+        "a gate crossed beside failed datapoints is said with them",
+        lambda: judge(summary(IDS[:8], IDS[8:]), comparison(delta(improved=0, degraded=6)), gates=GATE_PCT),
+        Verdict.FAIL,
+        (
+            "4 datapoint(s) failed their passing ranges or errored",
+            "accuracy got worse by 8.0% (gate: at most 5%): 6 of 12 worse, p = 0.016",
+        ),
+        (),
+    ),
+    (  # a rate of hallucinations at 0 in the baseline: the backend sends no percentage of 0, and the gate was skipped
+        "a percentage gate on a metric that got worse from 0 fails: no percentage of 0 bounds it",
+        lambda: judge(
+            summary(metrics={"lat": IDS}),
+            comparison(delta("lat", difference=50, pct=None, old=0, counts=False)),
+            gates={"lat": GateRule(max_drop_pct=5)},
+            presentation={"lat": MetricConfig(direction=Direction.LOWER)},
+        ),
+        Verdict.FAIL,
+        ("lat got worse by 50 from 0 (gate: at most 5%, of 0: none): significance unknown: no per-datapoint counts",),
+        (),
+    ),
+    (
+        "one that got better from 0, or stayed at 0, passes",
+        lambda: judge(
+            summary(metrics={"lat": IDS, "score": IDS}),
+            comparison(delta("lat", difference=0, pct=None, old=0), delta("score", difference=0.5, pct=None, old=0)),
+            gates={"lat": GateRule(max_drop_pct=5), "score": GateRule(max_drop_pct=5)},
+            presentation={"lat": MetricConfig(direction=Direction.LOWER)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
     (
         "a noise-aware gate within noise is a warning with its test",
         lambda: judge(summary(), comparison(delta(improved=0, degraded=4)), gates=NOISE_AWARE),
@@ -697,6 +733,12 @@ def test_gate_failures_are_also_listed_as_gate_failures_and_name_their_metric() 
     assert decision.gate_failures == decision.reasons
     assert decision.gates_hit == ("accuracy",)
     assert judge(summary(), comparison(delta()), gates=NOISE_AWARE).gates_hit == ()
+
+
+def test_a_gate_crossed_beside_failed_datapoints_is_still_a_gate_failure() -> None:
+    decision = judge(summary(IDS[:8], IDS[8:]), comparison(delta(improved=0, degraded=6)), gates=GATE_PCT)
+    assert decision.gate_failures == ("accuracy got worse by 8.0% (gate: at most 5%): 6 of 12 worse, p = 0.016",)
+    assert decision.gates_hit == ("accuracy",)
 
 
 def test_a_noise_aware_gate_within_noise_is_a_warning_not_a_failure() -> None:
@@ -793,6 +835,10 @@ def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> N
     twice = [outcome(0, ("a", "E: x is NaN"), ("a", "E: y is NaN")), outcome(1)]
     assert evaluator_errors(twice) == {"a": EvaluatorErrors(1, "E: x is NaN", 2)}
     assert not evaluator_errors(twice)["a"].everywhere
+    # trials: a datapoint is counted once, however many of its trials raised (allow_evaluator_errors: 3 counted
+    # 3 datapoints x 3 trials as 9 "datapoints", and failed the check)
+    trials = [dataclasses.replace(o, trial=t) for o in (outcome(0, ("a", "E1")), outcome(1)) for t in (1, 2, 3)]
+    assert evaluator_errors(trials) == {"a": EvaluatorErrors(1, "E1", 2)}
 
 
 @pytest.mark.parametrize(
