@@ -414,6 +414,11 @@ def decide(
 
     if comparison is None:
         return Decision(Verdict.NEUTRAL, ("no baseline run to compare with yet",), warnings=tuple(warnings))
+    compared = {d.metric_name for d in comparison.metrics if d.old_aggregate is not None}
+    unchecked = [metric for metric in gates if metric not in compared]
+    if unchecked:  # a new metric, or a baseline whose evaluator broke: nothing to hold the gate against
+        why = tuple(f"{metric}'s gate could not be checked: the baseline has no value for it" for metric in unchecked)
+        return Decision(Verdict.NEUTRAL, why, warnings=tuple(warnings))
     passed = (
         "every datapoint passed"
         if not failed

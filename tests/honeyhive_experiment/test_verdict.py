@@ -622,7 +622,10 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
     (  # the README's recommended cost gate failed every run with one datapoint that made no LLM call
         "an efficiency metric the run measures, missing where no call was seen, is a warning: nothing failed",
         lambda: judge(
-            summary(metrics={"cost_usd": IDS[:10]}), comparison(), gates={"cost_usd": COST_GATE}, measured=MEASURED
+            summary(metrics={"cost_usd": IDS[:10]}),
+            comparison(delta("cost_usd", difference=0, pct=0.0)),
+            gates={"cost_usd": COST_GATE},
+            measured=MEASURED,
         ),
         Verdict.PASS,
         ("every datapoint passed",),
@@ -677,6 +680,17 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             "4 datapoint(s) failed their passing ranges or errored",
             "accuracy got worse by 8.0% (gate: at most 5%): 6 of 12 worse, p = 0.016",
         ),
+        (),
+    ),
+    (  # a new evaluator with a gate, or a baseline whose evaluator broke: the gate was skipped and the check passed
+        "a gate the baseline has no value for cannot be checked: neutral, saying which",
+        lambda: judge(
+            summary(metrics={"accuracy": IDS, "recall": IDS}),
+            comparison(delta(), {"metric_name": "recall", "new_aggregate": 0.5}),
+            gates={"accuracy": GateRule(max_drop_pct=10), "recall": GateRule(max_drop_pct=5)},
+        ),
+        Verdict.NEUTRAL,
+        ("recall's gate could not be checked: the baseline has no value for it",),
         (),
     ),
     (  # a rate of hallucinations at 0 in the baseline: the backend sends no percentage of 0, and the gate was skipped
