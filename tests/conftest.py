@@ -1,5 +1,5 @@
-"""Shared fixtures: a real ``honeyhive_local`` server on a loopback port and httpx clients for it, a copy of the
-quickstart to run the program on, and the built wheel in a fresh virtual environment."""
+"""Shared fixtures: a real ``honeyhive_local`` server on a loopback port and clients for it (httpx's, ours), a copy
+of the quickstart to run the program on, and the built wheel in a fresh virtual environment."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from honeyhive_experiment import HoneyHiveClient
 from honeyhive_local import LocalBackend
 from tests.fresh_venv import build_wheel, venv_with
 from tests.quickstart import copy_quickstart, fresh_app
@@ -32,6 +33,13 @@ def backend() -> Iterator[LocalBackend]:
 def client(backend: LocalBackend) -> Iterator[httpx.Client]:
     """An httpx client authenticated as project A."""
     with httpx.Client(base_url=backend.url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30) as c:
+        yield c
+
+
+@pytest.fixture
+def hh(backend: LocalBackend) -> Iterator[HoneyHiveClient]:
+    """The package's own client for the backend, as project A: what a run is given (``evaluate(client=hh)``)."""
+    with HoneyHiveClient(backend.url, API_KEY) as c:
         yield c
 
 

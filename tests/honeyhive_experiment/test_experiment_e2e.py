@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +34,6 @@ from honeyhive_experiment import (
 from honeyhive_experiment.config import DatasetConfig, ExperimentConfig
 from honeyhive_experiment.flow import prepare_dataset
 from honeyhive_experiment.settings import Settings
-from honeyhive_local import LocalBackend
-from tests.conftest import API_KEY
 
 pytestmark = pytest.mark.e2e
 
@@ -77,12 +75,6 @@ def closeness(
 
 def expected_closeness(offsets: Mapping[int, int], n: int) -> list[float]:
     return [1 / (1 + abs(offsets.get(i, 0))) for i in range(n)]
-
-
-@pytest.fixture
-def hh(backend: LocalBackend) -> Iterator[HoneyHiveClient]:
-    with HoneyHiveClient(backend.url, API_KEY) as c:
-        yield c
 
 
 def run(hh: HoneyHiveClient, dataset: PreparedDataset, offsets: Mapping[int, int], name: str) -> ExperimentResult:

@@ -9,7 +9,7 @@ the arguments of its convention. A signature no convention fits fails before any
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -24,8 +24,6 @@ from honeyhive_experiment import (
     external_dataset,
 )
 from honeyhive_experiment.errors import EvaluatorSignatureError
-from honeyhive_local import LocalBackend
-from tests.conftest import API_KEY
 
 pytestmark = pytest.mark.integration
 
@@ -114,12 +112,6 @@ CASES: list[tuple[str, Callable[[Seen], Callable[..., Any]], str, bool]] = [
     ("record", record, "record", False),
     ("record-async-with-tracer", record_traced, "record", True),
 ]
-
-
-@pytest.fixture
-def hh(backend: LocalBackend) -> Iterator[HoneyHiveClient]:
-    with HoneyHiveClient(backend.url, API_KEY) as c:
-        yield c
 
 
 def run(hh: HoneyHiveClient, function: Callable[..., Any], name: str) -> ExperimentResult:

@@ -51,12 +51,6 @@ def server() -> Iterator[FakeOpenAI]:
         yield running
 
 
-@pytest.fixture
-def hh(backend: LocalBackend) -> Iterator[HoneyHiveClient]:
-    with HoneyHiveClient(backend.url, API_KEY) as c:
-        yield c
-
-
 def rows(tag: str) -> list[dict[str, Any]]:
     """Questions of different lengths (so different token counts), each with a marker of its own (``[tag-7]``) that
     its prompts carry."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -33,8 +33,6 @@ from honeyhive_experiment import (
     evaluate,
     external_dataset,
 )
-from honeyhive_local import LocalBackend
-from tests.conftest import API_KEY
 
 pytestmark = pytest.mark.integration
 
@@ -70,12 +68,6 @@ class Choreography:
 
 def records(n: int) -> list[dict[str, Any]]:
     return [{"inputs": {"i": i}} for i in range(n)]
-
-
-@pytest.fixture
-def hh(backend: LocalBackend) -> Iterator[HoneyHiveClient]:
-    with HoneyHiveClient(backend.url, API_KEY) as c:
-        yield c
 
 
 def stored_run(client: httpx.Client, run_id: str) -> dict[str, Any]:

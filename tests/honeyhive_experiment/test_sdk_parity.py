@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -102,12 +102,6 @@ def sdk_env(backend: LocalBackend, monkeypatch: pytest.MonkeyPatch) -> LocalBack
     for name in ("HH_PROJECT", "HONEYHIVE_SERVER_URL", "HH_SERVER_URL", "HONEYHIVE_API_KEY", "HH_OTLP_PROTOCOL"):
         monkeypatch.delenv(name, raising=False)
     return backend
-
-
-@pytest.fixture
-def hh(backend: LocalBackend) -> Iterator[HoneyHiveClient]:
-    with HoneyHiveClient(backend.url, API_KEY) as c:
-        yield c
 
 
 def put_passing_ranges(client: httpx.Client, run_id: str) -> None:

@@ -12,7 +12,7 @@ Two views of the same contract (honeyhive-api.md §6):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -29,8 +29,6 @@ from honeyhive_experiment import (
     evaluate,
     external_dataset,
 )
-from honeyhive_local import LocalBackend
-from tests.conftest import API_KEY
 
 pytestmark = pytest.mark.integration
 
@@ -61,12 +59,6 @@ def exact(outputs: dict[str, Any], inputs: dict[str, Any], ground_truth: dict[st
 
 def graded(outputs: dict[str, Any], inputs: dict[str, Any], ground_truth: dict[str, Any]) -> dict[str, Any]:
     return {"score": 0.75, "explanation": "close enough"}
-
-
-@pytest.fixture
-def hh(backend: LocalBackend) -> Iterator[HoneyHiveClient]:
-    with HoneyHiveClient(backend.url, API_KEY) as c:
-        yield c
 
 
 # --------------------------------------------------------------------------------------------------

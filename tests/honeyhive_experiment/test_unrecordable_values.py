@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -22,16 +21,8 @@ import pytest
 
 from honeyhive_experiment import DatapointTracer, HoneyHiveClient, OutcomeStatus, evaluate
 from honeyhive_experiment.tracing import CYCLE, MAX_DEPTH, TOO_DEEP
-from honeyhive_local import LocalBackend
-from tests.conftest import API_KEY
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def hh(backend: LocalBackend) -> Iterator[HoneyHiveClient]:
-    with HoneyHiveClient(backend.url, API_KEY) as c:
-        yield c
 
 
 def run_events(client: httpx.Client, run_id: str) -> list[dict[str, Any]]:

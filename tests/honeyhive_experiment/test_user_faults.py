@@ -32,8 +32,6 @@ from honeyhive_experiment import (
     evaluate,
     external_dataset,
 )
-from honeyhive_local import LocalBackend
-from tests.conftest import API_KEY
 
 pytestmark = pytest.mark.integration
 
@@ -67,12 +65,6 @@ def fragile(outputs: Any, inputs: dict[str, Any], ground_truth: dict[str, Any] |
     if inputs["kind"] == "bad-eval":
         raise ValueError("evaluator bug")
     return True
-
-
-@pytest.fixture
-def hh(backend: LocalBackend) -> Iterator[HoneyHiveClient]:
-    with HoneyHiveClient(backend.url, API_KEY) as c:
-        yield c
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -33,12 +32,6 @@ pytestmark = pytest.mark.integration
 
 WIDTH = 200
 INPUTS = [{f"field_{j:03}": f"value {i}.{j}" for j in range(WIDTH)} for i in range(6)]
-
-
-@pytest.fixture
-def hh(backend: LocalBackend) -> Iterator[HoneyHiveClient]:
-    with HoneyHiveClient(backend.url, API_KEY) as c:
-        yield c
 
 
 def run_events(client: httpx.Client, run_id: str) -> list[dict[str, Any]]:
