@@ -297,7 +297,6 @@ def judge(
         inputs_by_datapoint={dp.id: dp.inputs for dp in dataset.datapoints},
         metrics=metrics,
         trend=trend,
-        gates=config.gate,
         assessment=assessment,
         gate_assessment=gate_assessment,
         baseline_failed=frozenset(baseline_result.failed) if baseline_result is not None else None,

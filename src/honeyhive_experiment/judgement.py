@@ -171,8 +171,6 @@ class Judgement:
     """What kind of error :attr:`error` is (:func:`error_kind`); ``None`` without an error."""
     notes: Sequence[str] = ()
     trend: Sequence[TrendPoint] = ()
-    judged_metrics: Sequence[str] = ()
-    """Metrics with a passing range or a gate: shown even when the backend has no value for them."""
     passing_ranges: Mapping[str, PassingRangeConfig] = field(default_factory=dict)
     """The configured passing ranges: shown for a metric the backend has no range for (it has no value)."""
     gates: Mapping[str, GateRule] = field(default_factory=dict)
@@ -200,6 +198,11 @@ class Judgement:
     """This run was made with uncommitted changes: its commit is labelled as such."""
     generated_at: datetime
     tool_version: str
+
+    @property
+    def judged_metrics(self) -> tuple[str, ...]:
+        """Metrics with a passing range or a gate: shown even when the backend has no value for them."""
+        return (*self.passing_ranges, *self.gates)
 
 
 def cancellation_text(exc: ExperimentCancelled) -> str:
@@ -250,8 +253,8 @@ def judgement_without_run(
         decision=decision,
         metrics=config.metrics if config is not None else {},
         comment=config.comment if config is not None else CommentConfig(),
-        judged_metrics=(*config.passing_ranges, *config.gate) if config is not None else (),
         passing_ranges=config.passing_ranges if config is not None else {},
+        gates=config.gate if config is not None else {},
         head_sha=settings.ci.sha,
         pr_number=settings.ci.pr_number,
         dry_run=settings.dry_run,
