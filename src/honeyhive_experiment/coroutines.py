@@ -37,11 +37,11 @@ def run_coroutine(coroutine: Coroutine[Any, Any, _T]) -> _T:
     datapoint's baggage), and return what it returns or raise what it raises (``KeyboardInterrupt``, ``SystemExit``
     and a cancellation too: they are the user code's, and never stop the loop). Call it from any thread but the
     loop's own; the caller blocks, as for a sync call."""
-    loop = _user_loop()
     context = contextvars.copy_context()
     if threading.current_thread().name == _THREAD:  # the loop's own thread (user code run on it, nested): it would
         with concurrent.futures.ThreadPoolExecutor(1) as aside:  # wait for itself; a loop of the coroutine's own
             return aside.submit(context.run, asyncio.run, coroutine).result()
+    loop = _user_loop()
     done: concurrent.futures.Future[_T] = concurrent.futures.Future()
 
     async def settled() -> None:

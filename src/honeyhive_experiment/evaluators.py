@@ -282,14 +282,13 @@ def _missing_ground_truth(name: str) -> _Verdict:
 
 
 async def _settle(name: str, start: Callable[[], object]) -> _Verdict:
-    """Await one async evaluator; its exception becomes its own error (the per-evaluator boundary)."""
+    """Await one async evaluator; its exception becomes its own error (the per-evaluator boundary): on the user's
+    loop's thread, which no signal reaches, a KeyboardInterrupt too."""
     try:
         raw = start()
         if inspect.isawaitable(raw):
             raw = await raw
     except BaseException as exc:  # the evaluator boundary: whatever user code raises (sys.exit, a cancelled task)
-        if by_signal(exc):  # a signal stops the command, not an evaluator
-            raise
         return _failure(name, exc)
     return _verdict(name, raw)
 

@@ -39,7 +39,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any, Protocol
 
 from honeyhive_experiment.calling import callable_name, function_convention
-from honeyhive_experiment.cancellation import by_signal, signals_to_main_thread
+from honeyhive_experiment.cancellation import signals_to_main_thread
 from honeyhive_experiment.coroutines import run_coroutine
 from honeyhive_experiment.efficiency import Efficiency, combine, measure
 from honeyhive_experiment.errors import BackendUnreachable
@@ -295,9 +295,8 @@ class Runner:
                 status, error = OutcomeStatus.CANCELLED, "cancelled while the function was running"
             except _TimedOut:  # ours: the function's own TimeoutError (a socket's, say) is its error
                 status, error = OutcomeStatus.TIMEOUT, timeout_error(self.spec.timeout or 0.0)
-            except BaseException as exc:  # the user's function (sys.exit, a cancelled task too): its datapoint only
-                if by_signal(exc):  # never here (a worker thread), unless a run is ever driven from the main thread
-                    raise
+            except BaseException as exc:  # the user's function (sys.exit, a cancelled task, a KeyboardInterrupt of
+                # its own too: no signal reaches this worker thread, cancellation.by_signal): its datapoint only
                 status, error = OutcomeStatus.FUNCTION_ERROR, f"{type(exc).__name__}: {exc}"
             if error is not None:
                 tracer.record_error(span, error)
