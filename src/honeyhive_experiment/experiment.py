@@ -288,9 +288,7 @@ def evaluate(
     except ValidationError:
         expected = "a number of datapoints (2) or a percentage ('5%')"
         raise ArgumentError("allow_evaluator_errors", f"expected {expected}, got {allow_evaluator_errors!r}") from None
-    records = dataset if isinstance(dataset, PreparedDataset) or dataset is None else external_dataset(dataset)
-    if records is not None and not isinstance(dataset, PreparedDataset):  # the SDK's form: records from the script
-        _check_ids(records)
+    records = dataset if isinstance(dataset, PreparedDataset) or dataset is None else _records(dataset)
     chosen = [Evaluator.from_callable(e) for e in evaluators or ()]  # an Evaluator comes back as it is
     _check_evaluator_names(chosen)
     from honeyhive_experiment.report.redact import RedactingStream, Redactor
@@ -458,13 +456,6 @@ def _check_arguments(
         bad = next((i for i, record in enumerate(dataset) if not isinstance(record, Mapping)), None)
         if bad is not None:
             raise ArgumentError("dataset", f"record {bad} is not a mapping ({type(dataset[bad]).__name__})")
-        for index, record in enumerate(dataset):  # the ids are hashes of the records' JSON, as the SDK's are
-            try:
-                json.dumps(record)
-            except (TypeError, ValueError, RecursionError) as exc:
-                raise ArgumentError(
-                    "dataset", f"record {index} is not JSON, which its id is made from: {exc}"
-                ) from None
     if client is not None and (api_key is not None or server_url is not None):
         which = "api_key" if api_key is not None else "server_url"
         raise ArgumentError(which, f"client= already has its key and URL: pass client= or {which}=, not both")
@@ -485,6 +476,25 @@ def _check_arguments(
     if aggregate_function not in set(AggregateFunction):
         allowed = ", ".join(f.value for f in AggregateFunction)
         raise ArgumentError("aggregate_function", f"expected one of {allowed}, got {aggregate_function!r}")
+
+
+def _records(records: Sequence[Mapping[str, Any]]) -> PreparedDataset:
+    """The SDK's form, records from the script, as :func:`external_dataset` makes them, and checked as a dataset file
+    is (:func:`_check_ids`). Their ids are hashes of their JSON, as the SDK's are: one that is not JSON is an
+    ArgumentError naming it (looked for once hashing failed)."""
+    try:
+        dataset = external_dataset(records)
+    except (TypeError, ValueError, RecursionError):
+        for index, record in enumerate(records):
+            try:
+                json.dumps(record)
+            except (TypeError, ValueError, RecursionError) as exc:
+                raise ArgumentError(
+                    "dataset", f"record {index} is not JSON, which its id is made from: {exc}"
+                ) from None
+        raise  # JSON, but not what an id is made of (a record's id that is no string)
+    _check_ids(dataset)
+    return dataset
 
 
 def _check_ids(dataset: PreparedDataset) -> None:
