@@ -270,7 +270,6 @@ def judge(
         gate_assessment=gate_assessment,
         unrecorded=result.unrecorded,
         new_errors=new_errors,
-        measured=EFFICIENCY_METRICS,
     )
     notes: tuple[str, ...] = ()
     if ci.merge_base_unknown:

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from honeyhive_experiment.config import VerdictConfig
-from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.models import AggregatedMetrics, DatapointResults, ExperimentResultSummary
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus
 from honeyhive_experiment.verdict import broken, evaluator_errors
@@ -88,7 +87,6 @@ class ExperimentResult:
             policy=VerdictConfig(allow_evaluator_errors=self.allow_evaluator_errors),
             unrecorded=self.unrecorded,
             tolerance="the allow_evaluator_errors argument",
-            measured=EFFICIENCY_METRICS,
         )
         return reasons
 

@@ -36,6 +36,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
+from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.models import ExperimentResultSummary, MetricDelta, MetricKey, RunComparisonResult
 from honeyhive_experiment.significance import (
     Assessment,
@@ -297,14 +298,13 @@ def broken(
     unrecorded: Sequence[str] = (),
     new_errors: Sequence[str] = (),
     tolerance: str = "verdict.allow_evaluator_errors",
-    measured: Container[str] = (),
 ) -> tuple[list[str], list[str]]:
     """Why the evaluation itself broke (reason 1 of the module docstring), as ``(reasons, warnings)``: the
     warnings are the evaluator errors ``policy`` tolerates. The check's :func:`decide` and ``evaluate()``'s
     ``success`` both ask this; ``tolerance`` is what the reason names as the way to tolerate an evaluator's errors
-    (the experiment file's key, or ``evaluate()``'s keyword). ``measured``: the metrics the run measures itself
-    (the efficiency metrics): one without a value on a datapoint is a warning, not a reason, for that datapoint made
-    no LLM call the run could see or price, and no evaluator failed. The other arguments are :func:`decide`'s."""
+    (the experiment file's key, or ``evaluate()``'s keyword). The arguments are :func:`decide`'s. A metric the run
+    measures itself (:data:`~honeyhive_experiment.efficiency.METRICS`) without a value on a datapoint is a warning,
+    not a reason: that datapoint made no LLM call the run could see or price, and no evaluator failed."""
     errors = errors or {}
     policy = policy or VerdictConfig()
     reasons: list[str] = []
@@ -317,7 +317,7 @@ def broken(
         what = "passing range" if metric in ranged else "gate"
         reason = f"{metric} has a {what} but no value on {missing} of the datapoints the backend passed"
         blamer = producer(metric, errors)
-        if blamer is None and metric in measured:  # no evaluator of that name raised: the run's own measurement
+        if blamer is None and metric in EFFICIENCY_METRICS:  # the run's own measurement, and no evaluator raised
             warnings.append(f"{reason}: they made no LLM call the run could see and price, so it was not checked there")
             continue
         if blamer is not None:
@@ -367,15 +367,13 @@ def decide(
     gate_assessment: Mapping[MetricKey | str, Assessment] | None = None,
     unrecorded: Sequence[str] = (),
     new_errors: Sequence[str] = (),
-    measured: Container[str] = (),
 ) -> Decision:
     """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
 
     ``ranged`` names the metrics with a passing range; ``errors`` are the evaluators' errors in this run
     (:func:`evaluator_errors`); ``gate_assessment`` is :func:`assess_gates` of ``comparison``; ``unrecorded`` has
     the error of each dataset row the backend never recorded (it refused the datapoint's session); ``new_errors``
-    the datapoints whose function raised in this run and not in the baseline; ``measured`` the efficiency metrics
-    (:func:`broken`).
+    the datapoints whose function raised in this run and not in the baseline.
     """
     gates = gates or {}
     policy = policy or VerdictConfig()
@@ -387,7 +385,6 @@ def decide(
         policy=policy,
         unrecorded=unrecorded,
         new_errors=new_errors,
-        measured=measured,
     )
 
     failed = list(dict.fromkeys(result.failed))

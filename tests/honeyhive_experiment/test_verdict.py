@@ -113,7 +113,6 @@ def judge(
     errors: dict[str, EvaluatorErrors] | None = None,
     policy: VerdictConfig | None = None,
     new_errors: Sequence[str] = (),
-    measured: Sequence[str] = (),
 ) -> Decision:
     alpha = (policy or VerdictConfig()).alpha
     gated = assess_gates(compared, gates or {}, presentation or {}, alpha=alpha) if compared is not None else {}
@@ -127,7 +126,6 @@ def judge(
         policy=policy,
         gate_assessment=gated,
         new_errors=new_errors,
-        measured=measured,
     )
 
 
@@ -138,7 +136,6 @@ GATE_PCT = {"accuracy": GateRule(max_drop_pct=5)}
 NOISE_AWARE = {"accuracy": GateRule(max_drop_pct=5, significant=True)}
 TOLERANT = VerdictConfig(allow_evaluator_errors=3)
 COST_GATE = GateRule(max_worse_pct=10)
-MEASURED = ("cost_usd", "duration_ms")  # what efficiency.METRICS names: the run's own measurements
 
 CASES: list[tuple[str, Callable[[], Decision], Verdict, Sequence[str]]] = [
     # (rule, decision, verdict, words every reason list must contain, in order). The decision is made when the
@@ -625,7 +622,6 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             summary(metrics={"cost_usd": IDS[:10]}),
             comparison(delta("cost_usd", difference=0, pct=0.0)),
             gates={"cost_usd": COST_GATE},
-            measured=MEASURED,
         ),
         Verdict.PASS,
         ("every datapoint passed",),
@@ -636,7 +632,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
     ),
     (
         "a ranged efficiency metric, the same",
-        lambda: judge(summary(metrics={"cost_usd": IDS[:10]}), ranged=["cost_usd"], measured=MEASURED),
+        lambda: judge(summary(metrics={"cost_usd": IDS[:10]}), ranged=["cost_usd"]),
         Verdict.NEUTRAL,
         ("no baseline run to compare with yet",),
         (
@@ -646,7 +642,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
     ),
     (
         "a quality metric missing after it still fails the check",
-        lambda: judge(summary(metrics={"cost_usd": IDS[:10]}), ranged=["cost_usd", "accuracy"], measured=MEASURED),
+        lambda: judge(summary(metrics={"cost_usd": IDS[:10]}), ranged=["cost_usd", "accuracy"]),
         Verdict.FAIL,
         (
             "accuracy has a passing range but no value on 12 of the datapoints the backend passed: its evaluator"
@@ -663,7 +659,6 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             summary(metrics={"cost_usd": IDS[:10]}),
             gates={"cost_usd": COST_GATE},
             errors={"cost_usd": EvaluatorErrors(2, "ValueError: no price", 12)},
-            measured=MEASURED,
         ),
         Verdict.FAIL,
         (
