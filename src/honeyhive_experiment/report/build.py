@@ -36,7 +36,7 @@ from honeyhive_experiment.models import DatapointResult, MetricDelta, MetricDeta
 from honeyhive_experiment.models.details import DatapointDetails, DatapointRecord
 from honeyhive_experiment.models.outcomes import DatapointOutcome
 from honeyhive_experiment.models.summary import PassingRange
-from honeyhive_experiment.report.markdown import clip, http_url
+from honeyhive_experiment.report.markdown import INVISIBLE, clip, http_url
 from honeyhive_experiment.report.model import (
     REPORT_VERSION,
     ROW_STATUSES,
@@ -91,11 +91,6 @@ TEXT_LIMIT: Final = 1000  # characters of each text of the datapoint table (inpu
 _EXPLANATION_LIMIT: Final = 300
 _EXPLANATIONS: Final = 10  # explanations kept per datapoint
 _DEFAULT_METRIC: Final = MetricConfig()
-_INVISIBLE: Final = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
-)
-"""Control, zero-width and bidi characters: taken out of every string before it is redacted, so a secret they split
-is caught, and every output (comment, terminal, HTML, report.json) shows the same text."""
 _ERROR_KINDS: Final = {
     "function_error": "function raised",
     "timeout": "function timed out",
@@ -141,7 +136,7 @@ class _Builder:
 
     def _redact(self, text: str) -> str:
         """``text`` without its control, zero-width and bidi characters, redacted."""
-        return self.redactor.redact(_INVISIBLE.sub("", text))
+        return self.redactor.redact(INVISIBLE.sub("", text))
 
     def _config(self, name: str) -> MetricConfig:
         return self.j.metrics.get(name) or _DEFAULT_METRIC
