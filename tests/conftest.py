@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -34,6 +35,17 @@ def client(backend: LocalBackend) -> Iterator[httpx.Client]:
     """An httpx client authenticated as project A."""
     with httpx.Client(base_url=backend.url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30) as c:
         yield c
+
+
+def run_events(client: httpx.Client, run_id: str) -> list[dict[str, Any]]:
+    """Every event the backend stored for ``run_id`` (read back as HoneyHive's export reads them: one page)."""
+    flt = [{"field": "metadata.run_id", "operator": "is", "value": run_id, "type": "string"}]
+    response = client.post("/v1/events/export", json={"filters": flt, "limit": 1000, "page": 1})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["totalEvents"] == len(body["events"])
+    events: list[dict[str, Any]] = body["events"]
+    return events
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from honeyhive_experiment import (
     evaluate,
     external_dataset,
 )
+from tests.conftest import run_events
 
 pytestmark = pytest.mark.integration
 
@@ -63,16 +64,6 @@ def graded(outputs: dict[str, Any], inputs: dict[str, Any], ground_truth: dict[s
 
 # --------------------------------------------------------------------------------------------------
 # through the backend
-
-
-def run_events(client: httpx.Client, run_id: str) -> list[dict[str, Any]]:
-    flt = [{"field": "metadata.run_id", "operator": "is", "value": run_id, "type": "string"}]
-    response = client.post("/v1/events/export", json={"filters": flt, "limit": 1000, "page": 1})
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["totalEvents"] == len(body["events"])
-    events: list[dict[str, Any]] = body["events"]
-    return events
 
 
 def test_every_stored_event_carries_its_session_and_the_run_dataset_datapoint_ids(

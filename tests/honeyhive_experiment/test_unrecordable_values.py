@@ -21,16 +21,9 @@ import pytest
 
 from honeyhive_experiment import DatapointTracer, HoneyHiveClient, OutcomeStatus, evaluate
 from honeyhive_experiment.tracing import CYCLE, MAX_DEPTH, TOO_DEEP
+from tests.conftest import run_events
 
 pytestmark = pytest.mark.integration
-
-
-def run_events(client: httpx.Client, run_id: str) -> list[dict[str, Any]]:
-    flt = [{"field": "metadata.run_id", "operator": "is", "value": run_id, "type": "string"}]
-    response = client.post("/v1/events/export", json={"filters": flt, "limit": 1000, "page": 1})
-    assert response.status_code == 200, response.text
-    events: list[dict[str, Any]] = response.json()["events"]
-    return events
 
 
 def chain_events(client: httpx.Client, run_id: str, name: str) -> dict[str, dict[str, Any]]:

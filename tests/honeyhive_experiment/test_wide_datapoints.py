@@ -25,21 +25,13 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from honeyhive_experiment import DatapointTracer, HoneyHiveClient, OutcomeStatus, TraceSink, evaluate
 from honeyhive_experiment.tracing import DatapointIds
 from honeyhive_local import LocalBackend
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, run_events
 from tests.honeyhive_experiment.faultproxy import Fault, FaultProxy
 
 pytestmark = pytest.mark.integration
 
 WIDTH = 200
 INPUTS = [{f"field_{j:03}": f"value {i}.{j}" for j in range(WIDTH)} for i in range(6)]
-
-
-def run_events(client: httpx.Client, run_id: str) -> list[dict[str, Any]]:
-    flt = [{"field": "metadata.run_id", "operator": "is", "value": run_id, "type": "string"}]
-    response = client.post("/v1/events/export", json={"filters": flt, "limit": 1000, "page": 1})
-    assert response.status_code == 200, response.text
-    events: list[dict[str, Any]] = response.json()["events"]
-    return events
 
 
 def echo(datapoint: dict[str, Any], tracer: DatapointTracer) -> dict[str, Any]:
