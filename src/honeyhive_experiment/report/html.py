@@ -78,7 +78,7 @@ DIFF_PAIRS: Final = 4000
 """The most pairs of equal tokens (one in each text, after their common start and end) a row's word diff compares.
 difflib's cost grows with them: a pair of outputs made of a few repeated words (1,000 characters of one-letter words,
 a JSON list of numbers) has tens of thousands and took 0.1-0.3 s a row; texts like prose have a few hundred. Beyond
-it the row shows both texts unmarked and says so (``benchmarks/bench_html.py --diff``)."""
+it the row shows both texts unmarked and says so (``benchmarks/bench_html_diff.py``)."""
 
 
 def _equal_pairs(a: list[str], b: list[str]) -> int:
