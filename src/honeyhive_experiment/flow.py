@@ -318,6 +318,7 @@ def run_totals(client: HoneyHiveClient, run_id: str, summary: ExperimentResultSu
         judge_cost_usd=metric_aggregate(summed, "judge_cost_usd"),
         duration_p50_ms=metric_aggregate(median, "duration_ms"),
         duration_p95_ms=metric_aggregate(p95, "duration_ms"),
+        trials=summed.trials,
     )
 
 

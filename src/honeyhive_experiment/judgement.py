@@ -141,12 +141,14 @@ class TrendPoint:
 @dataclass(frozen=True, slots=True)
 class RunTotals:
     """The backend's other aggregates of one run's efficiency metrics: its total cost (the sum over datapoints of
-    ``cost_usd``, of ``judge_cost_usd``) and the median and 95th percentile of ``duration_ms``."""
+    ``cost_usd``, of ``judge_cost_usd``) and the median and 95th percentile of ``duration_ms``. ``trials`` is its
+    summary's: above 1 it reduced each datapoint's trials to their mean first, so the sum is one pass's cost."""
 
     cost_usd: float | None = None
     judge_cost_usd: float | None = None
     duration_p50_ms: float | None = None
     duration_p95_ms: float | None = None
+    trials: int = 1
 
 
 @dataclass(frozen=True, kw_only=True)

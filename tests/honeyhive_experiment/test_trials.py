@@ -145,11 +145,21 @@ def answer(datapoint):
 
 def value(outputs, inputs, ground_truth=None):
     return outputs["value"]
+
+
+def priced(datapoint, tracer):  # answer, and an LLM call costing $(n + 1) (pricing: $1 per million tokens)
+    outputs = answer(datapoint)
+    n = int(outputs["value"] - 10 * datapoint["inputs"]["number"])
+    with tracer.start_as_current_span("call", "model") as span:
+        span.set_attribute("gen_ai.request.model", "counting-model")
+        span.set_attribute("gen_ai.usage.input_tokens", 1_000_000 * (n + 1))
+        span.set_attribute("gen_ai.usage.output_tokens", 0)
+    return outputs
 """
 
 CONFIG = """\
 name: counting
-function: counting_app:answer
+function: counting_app:{function}
 dataset: {{path: numbers.jsonl}}
 evaluators: [counting_app:value]
 max_workers: 4
@@ -168,8 +178,9 @@ def repository(tmp_path: Path) -> Iterator[Path]:
     sys.modules.pop("counting_app", None)  # imported by the in-process run: the next test's counts start at 0
 
 
-def dry_run(root: Path, config_extra: str, *argv: str) -> tuple[int, dict[str, Any], str]:
-    (root / ".honeyhive" / "experiment.yml").write_text(CONFIG.format(extra=config_extra), encoding="utf-8")
+def dry_run(root: Path, config_extra: str, *argv: str, function: str = "answer") -> tuple[int, dict[str, Any], str]:
+    config = CONFIG.format(function=function, extra=config_extra)
+    (root / ".honeyhive" / "experiment.yml").write_text(config, encoding="utf-8")
     report = root.parent / "report.json"
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -219,6 +230,23 @@ def test_a_datapoint_passing_one_of_three_trials_is_flaky_in_the_comment_the_ter
     assert f"| {flaky['id']} (🎲 flaky: 1 of 3 trials passed) |" in comment
     assert "🎲 1 flaky datapoint: its trials disagree on pass/fail" in comment
     assert f"| {flaky['id']} | 1 of 3 | ❌ failed |" in comment
+
+
+def test_with_trials_the_cost_total_is_said_to_be_one_pass_over_the_dataset_not_the_runs_spend(
+    repository: Path,
+) -> None:
+    # each datapoint's trials cost $1, $2 and $3: the run spent $30 on 5 datapoints; the backend's sum is over
+    # each datapoint's mean ($2), so $10 is what one pass over the dataset costs, and the report must say so
+    pricing = "pricing: {counting-model: {input: 1, output: 1}}\n"
+    code, report, shown = dry_run(repository, "trials: 3\n" + pricing, function="priced")
+    assert code == 0, shown
+    assert report["totals"]["cost_usd"] == pytest.approx(10.0)
+    assert report["totals"]["trials"] == 3
+    terminal, comment = shown.split("----- the comment that would be posted -----", 1)
+    said = "cost $10.00 per pass over the dataset (mean of 3 trials)"
+    assert f"This run: {said} · duration p50" in terminal
+    assert "This run: " + said.replace("$", r"\$") + " · duration p50" in comment  # Markdown-escaped
+    assert "total cost" not in shown
 
 
 def test_trials_that_agree_on_every_datapoint_list_no_flaky_datapoint(repository: Path) -> None:

@@ -819,4 +819,5 @@ def _totals(totals: RunTotals | None) -> ReportTotals | None:
         judge_cost_usd=finite(totals.judge_cost_usd),
         duration_p50_ms=finite(totals.duration_p50_ms),
         duration_p95_ms=finite(totals.duration_p95_ms),
+        trials=totals.trials,
     )

@@ -446,19 +446,30 @@ class ReportFailedDatapoint(_Part):
 class ReportTotals(_Part):
     """The backend's other aggregates of a run's efficiency metrics (sum and percentiles over its datapoints)."""
 
-    cost_usd: float | None = Field(description="The function's LLM calls' total cost in US dollars (the sum).")
-    judge_cost_usd: float | None = Field(description="The evaluators' LLM calls' total cost in US dollars.")
+    cost_usd: float | None = Field(
+        description="The function's LLM calls' cost in US dollars: the backend's sum over datapoints (with trials, "
+        "of each datapoint's mean over its trials: one pass over the dataset, not the run's spend)."
+    )
+    judge_cost_usd: float | None = Field(description="The evaluators' LLM calls' cost in US dollars, the same way.")
     duration_p50_ms: float | None = Field(description="The median of the function's duration, in milliseconds.")
     duration_p95_ms: float | None = Field(description="The 95th percentile of the function's duration (ms).")
+    trials: int = Field(
+        ge=1,
+        description="The backend's trials per datapoint: above 1 it summed each datapoint's mean over its trials.",
+    )
 
     @property
     def text(self) -> str:
-        """``total cost $1.23 + $0.40 (judge) · duration p50 1,200 ms, p95 2,300 ms`` (what the backend gave)."""
+        """``total cost $1.23 + $0.40 (judge) · duration p50 1,200 ms, p95 2,300 ms`` (what the backend gave); with
+        trials ``cost $1.23 per pass over the dataset (mean of 3 trials) · …``: the backend summed means."""
         parts = []
         if self.cost_usd is not None or self.judge_cost_usd is not None:
             cost = format_usd(self.cost_usd) if self.cost_usd is not None else "—"
             judge = f" + {format_usd(self.judge_cost_usd)} (judge)" if self.judge_cost_usd is not None else ""
-            parts.append(f"total cost {cost}{judge}")
+            if self.trials > 1:
+                parts.append(f"cost {cost}{judge} per pass over the dataset (mean of {self.trials:,} trials)")
+            else:
+                parts.append(f"total cost {cost}{judge}")
         if self.duration_p50_ms is not None or self.duration_p95_ms is not None:
             p50, p95 = (f"{v:,.0f} ms" if v is not None else "—" for v in (self.duration_p50_ms, self.duration_p95_ms))
             parts.append(f"duration p50 {p50}, p95 {p95}")

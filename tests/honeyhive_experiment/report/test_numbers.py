@@ -106,5 +106,10 @@ def test_dollars_keep_three_significant_digits_below_one(dollars: float, shown: 
     from honeyhive_experiment.report.numbers import format_usd
 
     assert format_usd(dollars) == shown
-    totals = ReportTotals(cost_usd=dollars, judge_cost_usd=0.0000663, duration_p50_ms=None, duration_p95_ms=None)
+    totals = ReportTotals(
+        cost_usd=dollars, judge_cost_usd=0.0000663, duration_p50_ms=None, duration_p95_ms=None, trials=1
+    )
     assert totals.text == f"total cost {shown} + $0.0000663 (judge)"
+    # with trials the backend summed each datapoint's mean over its trials: one pass's cost, not the run's
+    per_pass = f"cost {shown} + $0.0000663 (judge) per pass over the dataset (mean of 3 trials)"
+    assert totals.model_copy(update={"trials": 3}).text == per_pass
