@@ -19,9 +19,9 @@ The baseline policy (README, the example workflows and the comment's "no baselin
 * **A branch fallback must have passed its check.** Without a run at the merge base, the latest run on the base
   branch stands in for it; only a run whose check was green is taken, so a broken main is not what a PR is
   measured against by accident (up to :data:`MAX_RESULT_CHECKS` candidates are asked). The check's own verdict
-  is stamped on every run this tool judges (``metadata.check.verdict``: pass and neutral are green, so a main
-  branch that runs under ``allow_failed`` has baselines); a run without it (an older run, the SDK's) is green
-  when the backend reports it successful.
+  is stamped on every run this tool judges, and ``error`` on one whose invocation failed after recording it
+  (``metadata.check.verdict``: pass and neutral are green, so a main branch that runs under ``allow_failed`` has
+  baselines); a run without it (an older run, the SDK's) is green when the backend reports it successful.
 * **A local dry run's fallback is the previous local run, whatever its result**: successive attempts on one
   machine are compared with each other.
 * **A run with uncommitted changes is never another run's baseline** (:func:`may_be_baseline`): it is

@@ -24,7 +24,8 @@
 Every error has a ``message`` and may say where the problem is: ``file`` (as the user gave it), ``line``
 (1-based) and ``key`` (a dotted config key, an input name, a dataset row). ``str()`` is
 ``file:line: key: message`` leaving out what is absent. Messages never contain secrets: the HTTP client
-names routes, not headers, and settings quote values except secrets.
+names routes, not headers, and settings quote values except secrets. One that came after a run was recorded
+names it (``run_id``): the invocation stamps that run's check ``error``.
 
 Errors that are not expected (a bug, an interpreter problem) are caught at exactly two places: per datapoint in
 the runner (it costs that datapoint) and in the invocation layer, ``operations.run`` (an ``error`` verdict, never a
@@ -70,6 +71,9 @@ class ExperimentError(Exception):
 
     ``issues``: the problems it stands for, itself first, for a caller that shows each on its own line; only a
     :class:`ConfigError` stands for more than itself."""
+
+    run_id: str | None = None
+    """The run recorded before the error, if any: :class:`IngestionTimeout`'s, or the run the flow was judging."""
 
     def __init__(
         self, message: str, *, file: str | None = None, line: int | None = None, key: str | None = None

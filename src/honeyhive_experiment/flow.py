@@ -42,7 +42,14 @@ from honeyhive_experiment.dataset_identity import DatasetIdentity, file_identity
 from honeyhive_experiment.datasets import load_dataset_file
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.efficiency import presentation
-from honeyhive_experiment.errors import ArgumentError, ExperimentCancelled, NotFoundError, ReportError, ShardsMissing
+from honeyhive_experiment.errors import (
+    ArgumentError,
+    ExperimentCancelled,
+    ExperimentError,
+    NotFoundError,
+    ReportError,
+    ShardsMissing,
+)
 from honeyhive_experiment.experiment import (
     ExperimentResult,
     PreparedDataset,
@@ -218,6 +225,9 @@ def run_experiment(
         raise ExperimentCancelled(result.run_id, result.outcomes, marked=marked, phase=phase_of(watch.cancel)) from (
             interrupt
         )
+    except ExperimentError as exc:  # the recorded run is named: the invocation stamps its check error
+        exc.run_id = result.run_id
+        raise
 
 
 # ------------------------------------------------------------------------------------------------ judge
@@ -494,6 +504,9 @@ def report_shared_run(
         raise ExperimentCancelled(run_id, marked=marked, phase="waiting for the shards' run and comparing it") from (
             interrupt
         )
+    except ExperimentError as exc:  # the completed run is named: the invocation stamps its check error
+        exc.run_id = run_id
+        raise
 
 
 # ----------------------------------------------------------------------------------------------- publish

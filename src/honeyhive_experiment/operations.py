@@ -46,6 +46,7 @@ from honeyhive_experiment.delivery import (
 from honeyhive_experiment.errors import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
+    ExperimentCancelled,
     ExperimentError,
     HoneyHiveError,
     NotWritable,
@@ -220,14 +221,19 @@ class _Invocation:
             if settings.mode is Mode.RUN:
                 shard = record_shard(settings, config, client, watch=watch)
                 return Outcome(deliver_shard(settings, shard, cancelled=self._signalled()))
-            if settings.mode is Mode.REPORT:
-                cancellation.enter(self.cancel, "waiting for the shards' run and comparing it")
-                judgement = report_shared_run(settings, config, client, now=self.now)
-            elif published is not None:
-                cancellation.enter(self.cancel, "reading the published run")
-                judgement = republish(settings, config, client, published, now=self.now)
-            else:
-                judgement = run_experiment(settings, config, client, now=self.now, watch=watch)
+            try:
+                if settings.mode is Mode.REPORT:
+                    cancellation.enter(self.cancel, "waiting for the shards' run and comparing it")
+                    judgement = report_shared_run(settings, config, client, now=self.now)
+                elif published is not None:
+                    cancellation.enter(self.cancel, "reading the published run")
+                    judgement = republish(settings, config, client, published, now=self.now)
+                else:
+                    judgement = run_experiment(settings, config, client, now=self.now, watch=watch)
+            except ExperimentError as exc:  # a run recorded, then an error: stamped so, never a branch baseline
+                if exc.run_id is not None and not isinstance(exc, ExperimentCancelled):  # marked cancelled instead
+                    _record_verdict(client, exc.run_id, Verdict.ERROR)
+                raise
             if self.html_file is not None:
                 judgement = _with_details(client, judgement, settings)
             return self.finish(judgement, client)
@@ -276,10 +282,7 @@ class _Invocation:
             self._announce("error", composed.template_error)
         if client is not None and judgement.run_id is not None:
             baseline = judgement.baseline.run_id if judgement.baseline is not None else None
-            try:
-                stamp_verdict(client, judgement.run_id, composed.report.verdict, baseline)
-            except HoneyHiveError as exc:  # the report stands; only the next baseline choice is poorer for it
-                log.warning("could not record the check's verdict on run %s: %s", judgement.run_id, exc)
+            _record_verdict(client, judgement.run_id, composed.report.verdict, baseline)
         if self.write:
             posting = cancellation.interruptible(self.post, log, self.cancel) if self.post is not None else None
             deliver(
@@ -290,6 +293,14 @@ class _Invocation:
                 post=posting,
             )
         return Outcome(exit_code(composed.report.verdict, fail_on_error=self.settings.fail_on_error), composed)
+
+
+def _record_verdict(client: HoneyHiveClient, run_id: str, verdict: Verdict, baseline: str | None = None) -> None:
+    """The check's verdict stamped on the run (:func:`~honeyhive_experiment.flow.stamp_verdict`), best effort."""
+    try:
+        stamp_verdict(client, run_id, verdict, baseline)
+    except HoneyHiveError as exc:  # the report stands; only the next baseline choice is poorer for it
+        log.warning("could not record the check's verdict on run %s: %s", run_id, exc)
 
 
 # ------------------------------------------------------------------------------------------ the real parts

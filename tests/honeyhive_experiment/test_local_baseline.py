@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from honeyhive_experiment.baseline import choose_baseline
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
+from honeyhive_experiment.dataset_identity import DatasetIdentity
+from honeyhive_experiment.history import recent_run_rows
+from honeyhive_experiment.models import ExperimentRun
 from honeyhive_local import LocalBackend
 from tests.quickstart import copy_quickstart, fresh_app, git, init_repository
 
@@ -197,3 +204,52 @@ def test_runs_lists_a_served_backends_runs(repo: Repo, capsys: pytest.CaptureFix
         linked = repo.run(capsys, env={**env, "HH_API_URL": served.url, "HONEYHIVE_APP_URL": "https://hh.example.com"})
         assert linked.report["run"]["url"] == f"https://hh.example.com/evaluate/{linked.id}"
     assert not (repo.root / ".honeyhive" / "local.db").exists()
+
+
+ERRORS_AFTER_RECORDING = [
+    # (what went wrong once the run was recorded, a line of the experiment file, what it becomes, the backend's
+    # ingestion delay in seconds)
+    (
+        "the baseline the experiment file pins does not exist (found while judging)",
+        "comment: {max_datapoints: 10}",
+        f"comment: {{max_datapoints: 10}}\nbaseline: {{run_id: {uuid.uuid4()}}}",
+        0.0,
+    ),
+    ("the backend did not ingest the run in time", "ingestion: {timeout: 30}", "ingestion: {timeout: 0.5}", 60.0),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "line", "becomes", "delay"), ERRORS_AFTER_RECORDING, ids=[row[0] for row in ERRORS_AFTER_RECORDING]
+)
+def test_a_run_whose_check_ended_in_an_error_is_stamped_so_and_is_never_a_branch_baseline(
+    repo: Repo, capsys: pytest.CaptureFixture[str], tmp_path: Path, rule: str, line: str, becomes: str, delay: float
+) -> None:
+    """The run was recorded (and the backend may call it a success), then the invocation failed: its check says
+    ``error``, ``runs`` shows it, and the branch rule (a PR's fallback without a run at its merge base) skips it."""
+    config = repo.root / ".honeyhive" / "experiment.yml"
+    text = config.read_text(encoding="utf-8")
+    assert line in text
+    config.write_text(text.replace(line, becomes, 1), encoding="utf-8")
+    repo.commit(rule)  # committed: a run with uncommitted changes is no baseline anyway
+    with (
+        LocalBackend(str(tmp_path / "served.db"), API_KEY, ingest_delay=delay) as served,
+        HoneyHiveClient(served.url, API_KEY) as hh,
+    ):
+        report = tmp_path / "report.json"
+        argv = ["run", "--dry-run", "-C", str(repo.root), "--server-url", served.url, "--report", str(report)]
+        assert main(argv, environ={"HH_API_KEY": API_KEY}) == 2, capsys.readouterr().out
+        assert json.loads(report.read_text(encoding="utf-8"))["verdict"] == "error"
+        [row] = recent_run_rows(hh, "support-bot-quickstart", limit=5)
+        assert (row.status, row.check) == ("completed", "error")  # what ``runs`` shows
+        run = ExperimentRun.model_validate(hh.get_run(row.run_id))
+        assert run.metadata["check"] == {"verdict": "error"}
+        chosen = choose_baseline(
+            hh,
+            experiment=run.name or "",
+            dataset_id=DatasetIdentity.of_run(run),
+            policy=BaselineConfig(strategy=BaselineStrategy.BRANCH),
+            base_branch="main",
+            now=datetime.now(UTC),
+        )
+    assert chosen is None
