@@ -21,7 +21,9 @@ The baseline policy (README, the example workflows and the comment's "no baselin
   measured against by accident (up to :data:`MAX_RESULT_CHECKS` candidates are asked). The check's own verdict
   is stamped on every run this tool judges, and ``error`` on one whose invocation failed after recording it
   (``metadata.check.verdict``: pass and neutral are green, so a main branch that runs under ``allow_failed`` has
-  baselines); a run without it (an older run, the SDK's) is green when the backend reports it successful.
+  baselines); a run without it (an older run, the SDK's) is green when the backend reports it successful. It
+  must also be a run *of* the branch (a push, a schedule), not of a pull request: a fork's pull request from its
+  own ``main`` is stamped with that branch name, but its code is the fork's (:func:`of_a_pull_request`).
 * **A local dry run's fallback is the previous local run, whatever its result**: successive attempts on one
   machine are compared with each other.
 * **A run with uncommitted changes is never another run's baseline** (:func:`may_be_baseline`): it is
@@ -49,6 +51,7 @@ from typing import Final
 
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
+from honeyhive_experiment.context import PULL_REQUEST_EVENTS
 from honeyhive_experiment.dataset_identity import DatasetIdentity, same_dataset
 from honeyhive_experiment.errors import BaselineError, NotFoundError
 from honeyhive_experiment.models import ExperimentRun
@@ -110,6 +113,11 @@ def may_be_baseline(candidate: ExperimentRun, *, reason: str, head_sha: str | No
     if not is_dirty(candidate):
         return True
     return reason == "previous" and dirty and head_sha is not None and candidate.ci.get("sha") == head_sha
+
+
+def of_a_pull_request(run: ExperimentRun) -> bool:
+    """Whether the run was made for a pull request (its head branch, whatever that branch is called)."""
+    return run.ci.get("pr_number") is not None or run.ci.get("event") in PULL_REQUEST_EVENTS
 
 
 def _created(run: ExperimentRun) -> datetime | None:
@@ -260,6 +268,7 @@ def pick_baseline(
             and branch
             and branch_match is None
             and ci.get("branch") == branch
+            and (not require_passing or not of_a_pull_request(run))
             and checked < MAX_RESULT_CHECKS
             and may_be_baseline(run, reason=fallback, head_sha=head_sha, dirty=dirty)
         ):

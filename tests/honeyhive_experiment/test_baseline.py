@@ -311,6 +311,40 @@ CASES: list[Row] = [
         merge_base=None,
         failing=failing("b1"),
     ),
+    # ------------------------------------------------------------------------ runs made for pull requests
+    Row(
+        "a pull request's run stamped with the base branch's name (a fork's main) is not the branch fallback",
+        [run("fork-main", ci={"branch": "main", "pr_number": 7}), run("b2", age=2 * DAY)],
+        ("b2", "branch"),
+        asked=("b2",),
+        read=2,
+        merge_base=None,
+    ),
+    Row(
+        "nor one whose event was a pull request's (pull_request_target), even without a number",
+        [run("fork-main", ci={"branch": "main", "event": "pull_request_target"}), run("b2", age=2 * DAY)],
+        ("b2", "branch"),
+        asked=("b2",),
+        read=2,
+        merge_base=None,
+    ),
+    Row(
+        "a run of the branch itself (a push) is",
+        [run("pushed", ci={"branch": "main", "event": "push"})],
+        ("pushed", "branch"),
+        asked=("pushed",),
+        read=1,
+        merge_base=None,
+    ),
+    Row(
+        "a local run's previous run may be its branch's pull request run",
+        [run("pr-run", ci={"branch": "main", "pr_number": 7})],
+        ("pr-run", "previous"),
+        asked=(),
+        read=1,
+        merge_base=None,
+        require_passing=False,
+    ),
     # --------------------------------------------------------------------------------- uncommitted changes
     Row(
         "dirty: a run with uncommitted changes at the merge-base commit is not the merge-base run",
