@@ -30,7 +30,7 @@ from typing import Literal
 from honeyhive_experiment import backend, cancellation
 from honeyhive_experiment.checkout import git, local_checkout
 from honeyhive_experiment.client import HoneyHiveClient
-from honeyhive_experiment.config import ExperimentConfig, all_of, declared_name, load_config
+from honeyhive_experiment.config import Direction, ExperimentConfig, all_of, config_error_at, declared_name, load_config
 from honeyhive_experiment.dataset_identity import file_identity
 from honeyhive_experiment.datasets import load_dataset_file
 from honeyhive_experiment.delivery import (
@@ -79,7 +79,7 @@ from honeyhive_experiment.probe import probe as probe_datapoint
 from honeyhive_experiment.report import Redactor
 from honeyhive_experiment.settings import CommentMode, Mode, Settings
 from honeyhive_experiment.user_code import check_produced_names, load_user_code, repository_on_path
-from honeyhive_experiment.verdict import Decision, Verdict, exit_code
+from honeyhive_experiment.verdict import Decision, Verdict, exit_code, unreachable_gate
 
 __all__ = [
     "Outcome",
@@ -442,7 +442,8 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
 
     ``probe``: also run the function and the evaluators on the dataset file's first datapoint, recording nothing
     (:mod:`~honeyhive_experiment.probe`), and check the metric names the config uses against the names they
-    really produced: a raise there, or a key no evaluator produced, is an error. A managed dataset is not
+    really produced: a raise there, a key no evaluator produced, or a gate that a boolean metric can never cross
+    (:func:`~honeyhive_experiment.verdict.unreachable_gate`) is an error. A managed dataset is not
     fetched (validate asks no backend): its names are checked by the evaluators' names only."""
     root, config_file = settings.root, str(settings.config_path)
     config = _experiment_file(settings)
@@ -463,7 +464,12 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
         where = f"the first datapoint of {config.dataset.path}"
         with repository_on_path(root):  # the function may import its siblings lazily, as in a run
             metrics = probe_datapoint(code, first, name=config.name, timeout=config.timeout, where=where)
-    problems = check_produced_names(config, metrics, config_file, where=f"{where} (id {first.id})")
+    problems = check_produced_names(config, tuple(metrics), config_file, where=f"{where} (id {first.id})")
+    for metric, gate in config.gate.items():  # a boolean there: an absolute bound of 1 or more never fails
+        lower = config.metric(metric).direction is Direction.LOWER
+        why = unreachable_gate(metric, gate, lower=lower, aggregation=config.aggregate_function.value)
+        if isinstance(metrics.get(metric), bool) and why is not None:
+            problems.append(config_error_at(config_file, ("gate", metric), why))
     if problems:
         raise all_of(problems)
     return f"{found}; the first datapoint's metrics: {', '.join(metrics) or 'none'}"

@@ -1,4 +1,4 @@
-"""One datapoint run as a run runs it, with nothing recorded: the metric names the user's code really produces.
+"""One datapoint run as a run runs it, with nothing recorded: the metrics the user's code really produces.
 
 ``validate`` asks this of the first datapoint, because only running the evaluators tells the keys of the dicts
 they return (``rubric`` returning ``{"grounded": ...}`` produces ``rubric_grounded``). :func:`probe` hands the
@@ -44,9 +44,9 @@ class _NoBackend:
         return None
 
 
-def probe(code: UserCode, datapoint: Datapoint, *, name: str, timeout: float | None, where: str) -> tuple[str, ...]:
-    """Run ``code``'s function and evaluators on ``datapoint`` as the run would, recording nothing: the metric names
-    the evaluators produced, in their order.
+def probe(code: UserCode, datapoint: Datapoint, *, name: str, timeout: float | None, where: str) -> Mapping[str, Any]:
+    """Run ``code``'s function and evaluators on ``datapoint`` as the run would, recording nothing: the metrics the
+    evaluators produced (name → value), in their order.
 
     ``where`` says which datapoint it is in errors (``"the first datapoint of data/questions.jsonl"``).
 
@@ -72,4 +72,4 @@ def probe(code: UserCode, datapoint: Datapoint, *, name: str, timeout: float | N
         problems.append(f"evaluator {failure.evaluator!r}{said}")
     if problems:
         raise ExperimentError(f"probing {where} (id {datapoint.id}): " + "; ".join(problems))
-    return tuple(outcome.metrics)
+    return outcome.metrics

@@ -8,8 +8,10 @@
      checked there, so a green check would be a false one. The reason names the metric, the count and the
      evaluator's error. Likewise a dataset row the backend never recorded (it refused its session); a datapoint
      whose function raised in this run but not in the baseline (a new crash, whatever ``allow_failed`` says);
-     and an evaluator that raised on every datapoint it ran on, or on more of them than
-     ``verdict.allow_evaluator_errors`` tolerates (default none).
+     an evaluator that raised on every datapoint it ran on, or on more of them than
+     ``verdict.allow_evaluator_errors`` tolerates (default none); and a gate that can never fail: an absolute
+     bound of 1 or more on a boolean metric, whose aggregate (a pass rate) lies between 0 and 1
+     (:func:`unreachable_gate`).
   2. **The backend's result reports failure**: ``success: false``, or datapoints in ``failed`` — unless
      ``verdict.allow_failed`` tolerates that many failed datapoints (the reasons say so).
   3. **A gate is crossed** on the backend's comparison: a metric got worse past a bound. The gate's change is
@@ -33,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
@@ -62,8 +64,10 @@ __all__ = [
     "evaluator_errors",
     "exit_code",
     "gate_failures",
+    "is_boolean",
     "producer",
     "unchecked_metrics",
+    "unreachable_gate",
 ]
 
 PASS_FAIL = "pass/fail"  # noqa: S105 - a row key, not a password
@@ -209,6 +213,45 @@ def assess_comparison(
 
 
 # ----------------------------------------------------------------------------------------------------- gates
+
+_UNBOUNDED: Final = frozenset({"sum", "count"})
+"""The aggregate functions that can take 0/1 values past 1: the others stay between 0 and 1."""
+
+
+def is_boolean(values: Sequence[Any] | None) -> bool:
+    """Whether a metric's values, as the backend sent them, are booleans (their average is a pass rate, which the
+    report shows as a percentage); the first 64 decide, so a very large run's list is not walked."""
+    sample = values[:64] if values else ()
+    return bool(sample) and all(isinstance(value, bool) for value in sample)
+
+
+def unreachable_gate(metric: str, gate: GateRule, *, lower: bool, aggregation: str | None) -> str | None:
+    """Why ``gate`` on ``metric``, a boolean metric aggregated by ``aggregation``, can never fail (``None`` when it
+    can): by anything but sum or count, 0/1 values aggregate to between 0 and 1, so no change crosses an absolute
+    bound (``max_drop``, said as ``max_worse`` for a lower-is-better metric) of 1 or more, a bound written in
+    percentage points of the report's pass rate (85%) instead of the metric's units (0.85)."""
+    if gate.max_drop is None or gate.max_drop < 1 or aggregation in _UNBOUNDED:
+        return None
+    key, bound = ("max_worse" if lower else "max_drop"), gate.max_drop
+    return (
+        f"{key}: {bound:g} can never be crossed: {metric} is a boolean metric, whose aggregate lies between 0 and 1"
+        f" (a pass rate of 85% is 0.85), so this gate never fails; for {bound:g} pp (percentage points, as the report"
+        f" shows its change) write {key}: {bound / 100:g}"
+    )
+
+
+def _unreachable_gates(
+    result: ExperimentResultSummary, gates: Mapping[str, GateRule], presentation: Mapping[str, MetricConfig]
+) -> list[str]:
+    """:func:`unreachable_gate` of each gated metric whose values in ``result`` are booleans, named by its key."""
+    found: list[str] = []
+    for metric, gate in gates.items():
+        if any(is_boolean(d.values) for d in result.metrics.details if d.metric_name == metric):
+            lower = presentation.get(metric, MetricConfig()).direction is Direction.LOWER
+            why = unreachable_gate(metric, gate, lower=lower, aggregation=result.metrics.aggregation_function)
+            if why is not None:
+                found.append(f"gate.{metric}: {why}")
+    return found
 
 
 def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool) -> list[str]:
@@ -386,6 +429,7 @@ def decide(
         unrecorded=unrecorded,
         new_errors=new_errors,
     )
+    reasons.extend(_unreachable_gates(result, gates, presentation or {}))
 
     failed = list(dict.fromkeys(result.failed))
     total = len(dict.fromkeys(result.passed)) + len(failed)

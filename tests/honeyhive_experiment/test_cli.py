@@ -258,6 +258,12 @@ PROBE_CASES = [
         "experiment.yml:9: passing_ranges.rubric",
         "no evaluator produced metric 'rubric'",
     ),
+    (  # topic_match returns a bool: its aggregate is a pass rate of 0 to 1, which can never drop by 5
+        "gate-in-points-on-a-boolean-metric",
+        GOOD + "gate:\n  topic_match: {max_drop: 5}\n",
+        "experiment.yml:8: gate.topic_match: max_drop: 5 can never be crossed: topic_match is a boolean metric",
+        "write max_drop: 0.05",
+    ),
     (
         "function-raises",
         GOOD.replace("support_bot.app:answer", "probed:failing"),
@@ -293,6 +299,28 @@ def test_validate_runs_the_first_datapoint_and_exits_2_on_what_it_finds(
     assert output.count("error:") == 1, output
 
 
+def test_a_gate_in_points_on_a_boolean_metric_fails_the_run_saying_what_to_write(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The quickstart's topic_match returns a bool, so the backend averages it into a pass rate (0 to 1, shown as
+    a percentage): ``max_drop: 5`` meant as 5 points could never fail, and the first run says so."""
+    _write(repo, GOOD + "gate:\n  topic_match: {max_drop: 5}\n")
+    report = repo / "report.json"
+    code = main(["run", "--dry-run", "--working-directory", str(repo), "--report", str(report)], environ={})
+    output = capsys.readouterr()
+    assert code == 1, output.out + output.err
+    body = json.loads(report.read_text())
+    assert (body["verdict"], body["reasons"]) == (
+        "fail",
+        [
+            "gate.topic_match: max_drop: 5 can never be crossed: topic_match is a boolean metric, whose aggregate lies"
+            " between 0 and 1 (a pass rate of 85% is 0.85), so this gate never fails; for 5 pp (percentage points, as"
+            " the report shows its change) write max_drop: 0.05"
+        ],
+    )
+    assert next(m for m in body["metrics"] if m["name"] == "topic_match")["percent"] is True
+
+
 def test_validate_no_probe_checks_metric_names_by_the_evaluators_names_only(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -311,7 +339,7 @@ def test_validate_accepts_what_the_evaluators_produced_and_what_the_function_rec
 ) -> None:
     """The function takes a tracer (validate's records nowhere) and records ``lookups`` itself: other_metrics."""
     config = WITH_RUBRIC.replace("support_bot.app:answer", "probed:traced") + (
-        "gate:\n  rubric_grounded: {max_drop: 0.1}\n  lookups: {max_drop: 1}\n"
+        "gate:\n  rubric_grounded: {max_drop: 0.1}\n  lookups: {max_drop: 1}\n  topic_match: {max_drop: 0.05}\n"
         "metrics:\n  rubric_concise: {label: Concise}\n"
         "other_metrics: [lookups]\n"
     )

@@ -34,7 +34,7 @@ def _probe(
     timeout: float | None = 10.0,
 ) -> tuple[str, ...]:
     code = UserCode(function, tuple(Evaluator.from_callable(e) for e in evaluators))
-    return probe(code, datapoint, name="names", timeout=timeout, where=WHERE)
+    return tuple(probe(code, datapoint, name="names", timeout=timeout, where=WHERE))
 
 
 def rubric(outputs: Any, inputs: Any, ground_truth: Any = None) -> dict[str, Any]:
@@ -51,6 +51,13 @@ def silent(outputs: Any, inputs: Any) -> None:
 
 def test_the_names_are_what_the_evaluators_produced_in_their_order() -> None:
     assert _probe(rubric, silent, exact) == ("rubric", "rubric_explanation", "rubric_grounded", "exact")
+
+
+def test_the_values_are_what_the_evaluators_returned() -> None:
+    """validate tells a boolean metric by its value: a gate in points on it could never fail."""
+    code = UserCode(answer, (Evaluator.from_callable(exact), Evaluator.from_callable(rubric)))
+    metrics = probe(code, LABELLED, name="values", timeout=10.0, where=WHERE)
+    assert (metrics["exact"], metrics["rubric_grounded"]) == (True, 0.5)
 
 
 def test_an_async_function_and_one_taking_a_tracer_are_called_as_in_a_run() -> None:

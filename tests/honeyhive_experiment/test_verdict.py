@@ -26,6 +26,7 @@ from honeyhive_experiment.verdict import (
     decide,
     evaluator_errors,
     exit_code,
+    is_boolean,
     unchecked_metrics,
 )
 
@@ -41,15 +42,18 @@ def summary(
     metrics: dict[str, Sequence[str] | None] | None = None,
     success: bool | None = None,
     error: str | None = None,
+    value: bool | float = 0.9,
+    aggregation: str | None = "average",
 ) -> ExperimentResultSummary:
-    """A summary whose metric ``name`` has values on the given ids (``None``: a legacy body without id lists)."""
+    """A summary whose metric ``name`` has values (each ``value``, aggregated by ``aggregation``) on the given ids
+    (``None``: a legacy body without id lists)."""
     details = []
     for name, ids in (metrics if metrics is not None else {"accuracy": [*passed, *failed]}).items():
         detail: dict[str, Any] = {
             "metric_name": name,
             "event_name": "answer",
             "aggregate": 0.9,
-            "values": [0.9] * (len(ids) if ids is not None else len(passed) + len(failed)),
+            "values": [value] * (len(ids) if ids is not None else len(passed) + len(failed)),
         }
         if ids is not None:
             detail["datapoints"] = {"passed": list(ids), "failed": []}
@@ -59,7 +63,7 @@ def summary(
         "success": (not failed) if success is None else success,
         "passed": list(passed),
         "failed": list(failed),
-        "metrics": {"aggregation_function": "average", "details": details},
+        "metrics": {"aggregation_function": aggregation, "details": details},
         "datapoints": [],
     }
     if error is not None:
@@ -488,6 +492,11 @@ def test_the_verdict_table(
 
 
 TONE = {"tone": EvaluatorErrors(3, "KeyError: 'answer'", 12)}
+BOOLEAN_GATE = (
+    "gate.accuracy: max_drop: 5 can never be crossed: accuracy is a boolean metric, whose aggregate lies between 0 and"
+    " 1 (a pass rate of 85% is 0.85), so this gate never fails; for 5 pp (percentage points, as the report shows its"
+    " change) write max_drop: 0.05"
+)
 TONE_WARNING = "evaluator tone raised on 3 datapoint(s): KeyError: 'answer'"
 
 EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[str, ...]]] = [
@@ -724,6 +733,87 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             " (needs ≥ 5), not significant, so not failed (significant: true)",
         ),
     ),
+    # a boolean metric's aggregate is a pass rate between 0 and 1 (the report shows 0.85 as 85%): an absolute bound
+    # of 5 meant as 5 percentage points could never be crossed, and the check would be green for ever
+    (
+        "an absolute gate of 1 or more on a boolean metric can never fail: the check fails, on the first run already",
+        lambda: judge(summary(value=True), gates={"accuracy": GateRule(max_drop=5)}),
+        Verdict.FAIL,
+        (BOOLEAN_GATE,),
+        (),
+    ),
+    (
+        "it is said beside a gate the run crossed, which it does not hide",
+        lambda: judge(
+            summary(value=True),
+            comparison(delta(difference=-0.15, pct=-15.0, improved=0, degraded=12)),
+            gates={"accuracy": GateRule(max_drop=5, max_drop_pct=5)},
+        ),
+        Verdict.FAIL,
+        (BOOLEAN_GATE, "accuracy got worse by 15.0% (gate: at most 5%): 12 of 12 worse, p < 0.001"),
+        (),
+    ),
+    (
+        "a bound of exactly 1 cannot be crossed either; a lower-is-better metric's is max_worse; a legacy body's"
+        " aggregate (none named) is an average",
+        lambda: judge(
+            summary(value=False, aggregation=None),
+            gates={"accuracy": GateRule(max_worse=1)},
+            presentation={"accuracy": MetricConfig(direction=Direction.LOWER)},
+        ),
+        Verdict.FAIL,
+        (
+            "gate.accuracy: max_worse: 1 can never be crossed: accuracy is a boolean metric, whose aggregate lies"
+            " between 0 and 1 (a pass rate of 85% is 0.85), so this gate never fails; for 1 pp (percentage points, as"
+            " the report shows its change) write max_worse: 0.01",
+        ),
+        (),
+    ),
+    (
+        "a bound below 1 on a boolean metric is in its units (0.05 is 5 points): it stands",
+        lambda: judge(summary(value=True), gates={"accuracy": GateRule(max_drop=0.99)}),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
+    (
+        "a relative or a count bound on a boolean metric stands",
+        lambda: judge(summary(value=True), gates={"accuracy": GateRule(max_drop_pct=5, max_degraded=1)}),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
+    (
+        "a sum of booleans can grow past 1: an absolute gate on it stands",
+        lambda: judge(summary(value=True, aggregation="sum"), gates={"accuracy": GateRule(max_drop=5)}),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
+    (
+        "so can a count of them",
+        lambda: judge(summary(value=True, aggregation="count"), gates={"accuracy": GateRule(max_drop=5)}),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
+    (
+        "a number may be a percentage of 0 to 100, which nothing tells: its absolute gate stands",
+        lambda: judge(summary(value=85.0), gates={"accuracy": GateRule(max_drop=5)}),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
+    (
+        "a gated metric without values is not taken for a boolean one",
+        lambda: judge(summary(metrics={"accuracy": []}, value=True), gates={"accuracy": GateRule(max_drop=5)}),
+        Verdict.FAIL,
+        (
+            "accuracy has a gate but no value on 12 of the datapoints the backend passed: its evaluator returned"
+            " nothing for them",
+        ),
+        (),
+    ),
 ]
 
 
@@ -737,6 +827,21 @@ def test_the_whole_decision(
 ) -> None:
     decision = decide_it()
     assert (decision.verdict, decision.reasons, decision.warnings) == (verdict, reasons, warnings)
+
+
+@pytest.mark.parametrize(
+    ("values", "boolean"),
+    [
+        ([True, False], True),
+        ([1, 0], False),  # integers are numbers, not booleans
+        ([], False),
+        (None, False),
+        ([*[True] * 64, 0.5], True),  # the first 64 decide: a very large run's list is not walked
+        ([0.5, *[True] * 64], False),
+    ],
+)
+def test_which_values_are_a_boolean_metrics(values: list[Any] | None, boolean: bool) -> None:
+    assert is_boolean(values) is boolean
 
 
 def test_gate_failures_are_also_listed_as_gate_failures_and_name_their_metric() -> None:

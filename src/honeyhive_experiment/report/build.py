@@ -76,7 +76,7 @@ from honeyhive_experiment.report.numbers import as_utc, bin_values, finite, form
 from honeyhive_experiment.report.pairing import changes_text, overlap_collapsed, unpaired_cause, unpaired_counts
 from honeyhive_experiment.report.redact import Redactor
 from honeyhive_experiment.significance import Assessment, describe
-from honeyhive_experiment.verdict import PASS_FAIL, EvaluatorErrors, evaluator_errors, producer
+from honeyhive_experiment.verdict import PASS_FAIL, EvaluatorErrors, evaluator_errors, is_boolean, producer
 
 __all__ = ["DIRTY_LABEL", "PREVIEW_SHORT", "build_report"]
 
@@ -102,11 +102,6 @@ def build_report(judgement: Judgement, *, secrets: Iterable[str | None] = (), ht
     """The report of ``judgement``, every string redacted of ``secrets`` (and of common secret shapes); ``html``:
     where its HTML report is written (the comment says so)."""
     return _Builder(judgement, Redactor(secrets)).report(html)
-
-
-def _is_boolean(values: Sequence[Any] | None) -> bool:
-    sample = list(values[:64]) if values else []
-    return bool(sample) and all(isinstance(v, bool) for v in sample)
 
 
 def _json_value(value: Any) -> Any:
@@ -143,7 +138,7 @@ class _Builder:
 
     def _percent(self, spec: str | None, values: Sequence[Any] | None) -> bool:
         """Whether a metric's numbers show as a percentage: boolean values the backend averaged, and no format."""
-        return spec is None and _is_boolean(values) and self.aggregation in _PERCENT_AGGREGATES
+        return spec is None and is_boolean(values) and self.aggregation in _PERCENT_AGGREGATES
 
     def _texts(self, texts: Iterable[str], limit: int) -> tuple[str, ...]:
         return tuple(clip(self.r(text), limit) for text in texts)
