@@ -358,3 +358,17 @@ def test_significance_golden_comment_tells_worse_from_noise_and_too_few() -> Non
     assert "📉 15 datapoints got worse on Accuracy" in text
     assert data.decision.verdict is Verdict.FAIL
     assert_golden("significance_terminal.txt", render_terminal(data))
+
+
+def test_the_datapoints_that_got_worse_show_their_inputs_clipped_like_the_failed_ones() -> None:
+    """A RAG dataset's context is thousands of characters: the 📉 rows show a preview of it (200 characters, as a
+    failed row does), not the 1,000 the report keeps for the HTML page."""
+    context = "the retrieved passage says " * 150
+    data = dataclasses.replace(
+        significance_input(), inputs_by_datapoint={f"EXT-d{i}": {"context": context} for i in range(15)}
+    )
+    text = render_comment(data).text
+    worse = text[text.index("📉 15 datapoints got worse on Accuracy") :]
+    rows = table_rows(worse, "| Datapoint")[2:]
+    assert len(rows) == 15
+    assert all(150 < len(cells(row)[1]) <= 210 for row in rows), [len(cells(row)[1]) for row in rows]
