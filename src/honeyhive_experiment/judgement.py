@@ -37,6 +37,7 @@ from honeyhive_experiment.errors import (
 )
 from honeyhive_experiment.models import ExperimentResultSummary, MetricKey, RunComparisonResult
 from honeyhive_experiment.models.details import DatapointDetails
+from honeyhive_experiment.models.outcomes import OutcomeStatus
 from honeyhive_experiment.significance import Assessment
 from honeyhive_experiment.verdict import Decision, Verdict
 from honeyhive_experiment.version import __version__
@@ -211,8 +212,11 @@ def cancellation_text(exc: ExperimentCancelled) -> str:
     """What a report says of a cancelled run: when it stopped, what HoneyHive holds, and whether it is marked."""
     recorded = ""
     if exc.outcomes:
-        done = sum(1 for o in exc.outcomes if o.recorded)
-        recorded = f" {done} of {len(exc.outcomes)} datapoint(s) were recorded;"
+        # a datapoint cancelled mid-function has a session, but nothing scored in it
+        stopped = sum(1 for o in exc.outcomes if o.status is OutcomeStatus.CANCELLED)
+        done = sum(1 for o in exc.outcomes if o.recorded) - stopped
+        recorded = f" {done} of {len(exc.outcomes)} datapoint(s) were recorded"
+        recorded += f" ({stopped} more cancelled while their function ran);" if stopped else ";"
     if exc.marked is None:
         return (
             f"The run was cancelled while {exc.phase} ({exc.run_id}):{recorded} the run itself is complete"

@@ -23,6 +23,8 @@ from honeyhive_experiment.errors import (
     ShardsMissing,
     TemplateError,
 )
+from honeyhive_experiment.judgement import cancellation_text
+from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus
 
 pytestmark = pytest.mark.unit
 
@@ -108,3 +110,23 @@ def test_a_dataset_error_announced_on_its_line_still_names_the_column(capsys: py
     announce(Settings.from_args({}, {}), "error", error)
 
     assert capsys.readouterr().err == "error: d.csv:2: column 'inputs.v:json': invalid JSON\n"
+
+
+@pytest.mark.parametrize(
+    ("statuses", "said"),
+    [
+        (("ok", "ok"), " 2 of 2 datapoint(s) were recorded; it is marked"),
+        (("ok", "function_error", "skipped"), " 2 of 3 datapoint(s) were recorded; it is marked"),
+        # cancelled mid-function: a session, but nothing scored in it
+        (("ok", "cancelled", "skipped"), " 1 of 3 datapoint(s) were recorded (1 more cancelled while their function"),
+        (("cancelled", "backend_error"), " 0 of 2 datapoint(s) were recorded (1 more cancelled while their function"),
+    ],
+)
+def test_a_cancelled_run_counts_only_the_datapoints_it_finished_as_recorded(
+    statuses: tuple[str, ...], said: str
+) -> None:
+    outcomes = [
+        DatapointOutcome(index=i, datapoint_id=f"d{i}", session_id=f"s{i}", status=OutcomeStatus(status))
+        for i, status in enumerate(statuses)
+    ]
+    assert said in cancellation_text(ExperimentCancelled("r1", outcomes, marked=True))
