@@ -244,6 +244,11 @@ MALFORMED: list[Any] = [
     pytest.param(BASE + "  format: csv\n", 5, "dataset.format", "unknown key", id="unknown-in-dataset"),
     pytest.param(BASE + "comment:\n  max_datapoint: 3\n", 6, "comment.max_datapoint", "max_datapoints", id="typo"),
     pytest.param(BASE + "1: one\n", 5, "1", "keys must be strings", id="non-string-key"),
+    # metric names: a dot would make the metric a nested field in HoneyHive, in every report "no value"
+    pytest.param(BASE + "gate:\n  a.b: {max_drop: 1}\n", 6, "gate.a.b", "has a '.'", id="metric-dotted"),
+    pytest.param(
+        BASE + "evaluators:\n  - {path: e:f, name: a.b}\n", 6, "evaluators[0].name", "drop the dots", id="eval-dotted"
+    ),
     # name
     pytest.param(BASE.replace("support-bot", '""'), 1, "name", "empty", id="name-empty"),
     pytest.param(BASE.replace("support-bot", "'  bot'"), 1, "name", "whitespace", id="name-whitespace"),

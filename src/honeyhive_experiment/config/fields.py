@@ -144,7 +144,20 @@ _Number = Annotated[float, Strict(), AllowInfNan(False)]
 
 NonEmptyStr = Annotated[_Str, AfterValidator(_check_text), WithJsonSchema({"type": "string", "minLength": 1})]
 """A string that is not empty, has no surrounding whitespace and no line breaks."""
-MetricName = NonEmptyStr
+
+
+def _check_metric_name(value: str) -> str:
+    if "." in value:  # as evaluators.DOTTED_NAME says of a returned metric, before any datapoint runs
+        raise ValueError(f"{value!r} has a '.': HoneyHive stores it as a nested field, not a metric; drop the dots")
+    return value
+
+
+MetricName = Annotated[
+    NonEmptyStr,
+    AfterValidator(_check_metric_name),
+    WithJsonSchema({"type": "string", "minLength": 1, "pattern": "^[^.]+$"}),
+]
+"""A metric's name: a :data:`NonEmptyStr` without dots."""
 ImportPath = Annotated[
     _Str,
     AfterValidator(_check_import_path),

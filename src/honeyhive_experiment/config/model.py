@@ -151,7 +151,7 @@ class EvaluatorSpec(_Section):
 
     path: ImportPath
     """The evaluator to import, ``module.path:attr``."""
-    name: NonEmptyStr | None = None
+    name: MetricName | None = None
     """The metric name to record instead of the evaluator's own name (``__name__`` or ``.name``)."""
 
     @model_validator(mode="before")
