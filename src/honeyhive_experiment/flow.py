@@ -287,6 +287,11 @@ def judge(
             "The pull request's merge base is unknown (a shallow checkout: set fetch-depth: 0 on actions/checkout),"
             " so the baseline is the latest passing run on the base branch instead of the run at the merge base.",
         )
+    if baseline is not None and baseline.run.name != config.name:  # a run id named explicitly is used as is
+        notes += (
+            f"The baseline asked for is a run of another experiment, {baseline.run.name!r}: its datapoints and"
+            " metrics need not be this experiment's, so the comparison may mean little.",
+        )
     enter(cancel, "reading the efficiency metrics' totals")
     totals = run_totals(client, result.run_id, result.summary)
     baseline_totals = None

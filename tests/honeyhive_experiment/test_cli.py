@@ -491,3 +491,24 @@ def test_a_config_error_replaces_the_experiments_comment_instead_of_adding_one(
 
     assert (good[0], broken[0]) == ("0", "2")
     assert (good[1:] == broken[1:]) is keyed_by_name
+
+
+def test_a_baseline_run_of_another_experiment_is_used_as_asked_but_said(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--baseline RUN_ID`` is used as is; when it names another experiment's run the report says so, instead of
+    a comparison of two unrelated datasets that reads like any other."""
+    config = repo / ".honeyhive" / "experiment.yml"
+    other = repo / ".honeyhive" / "other.yml"
+    other.write_text(config.read_text().replace("name: support-bot-quickstart", "name: other-experiment"))
+    report = repo / "report.json"
+    run = ["run", "--dry-run", "--working-directory", str(repo), "--report", str(report)]
+    assert main([*run, "--config", str(other)], environ={}) == 0
+    other_run = json.loads(report.read_text())["run"]["id"]
+    capsys.readouterr()
+
+    code = main([*run, "--baseline", other_run], environ={})
+
+    assert code == 0, capsys.readouterr().err
+    notes = json.loads(report.read_text())["notes"]
+    assert any("a run of another experiment, 'other-experiment'" in note for note in notes), notes
