@@ -338,7 +338,8 @@ class Settings(BaseModel):
     @property
     def root(self) -> Path:
         """The repository root the config, dataset and code paths are relative to: the working directory,
-        under ``GITHUB_WORKSPACE`` in Actions."""
+        under ``GITHUB_WORKSPACE`` in Actions (where :func:`~honeyhive_experiment.operations.run` refuses one outside
+        the workspace or reached through a symbolic link, before any work)."""
         return (self.workspace or Path(".")) / self.working_directory
 
     @property
