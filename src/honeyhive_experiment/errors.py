@@ -288,4 +288,5 @@ class InstallError(ExperimentError):
 
 class NotWritable(ExperimentError):
     """A file the runner reads back (``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY``) or ``report.json``'s folder
-    cannot be written by this process: found before the run, so no work is wasted."""
+    cannot be written by this process, or would be written through a symbolic link or outside the workspace: found
+    before the run, so no work is wasted."""

@@ -74,7 +74,7 @@ from honeyhive_experiment.history import RunRow, recent_run_rows
 from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.judgement import Judgement, error_kind, failure, judgement_without_run
 from honeyhive_experiment.models.outcomes import Progress
-from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, link_on_the_way
+from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, inside, link_on_the_way
 from honeyhive_experiment.probe import probe as probe_datapoint
 from honeyhive_experiment.report import Redactor
 from honeyhive_experiment.settings import CommentMode, Mode, Settings
@@ -360,10 +360,12 @@ def _poster(settings: Settings) -> Poster | None:
 
 
 def _check_writable(settings: Settings, report_file: Path | None, html_file: Path | None = None) -> None:
-    """Before any work: every file this invocation will write at its end can be written (see
+    """Before any work: the action's working directory is a folder of the workspace (:func:`_in_the_workspace`),
+    every file this invocation will write at its end can be written (see
     :func:`~honeyhive_experiment.gha.unwritable`), and none of the files it writes in the repository (report.json,
     report.html, the embedded backend's database) would be written through a symbolic link; raises NotWritable
     naming the first that cannot."""
+    _in_the_workspace(settings)
     checks = [
         ("GITHUB_OUTPUT", settings.output_path, False),
         ("GITHUB_STEP_SUMMARY", settings.step_summary_path, False),
@@ -389,6 +391,27 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
             raise NotWritable(problem)
     for path in ours:
         _not_through_a_link(settings.root, path)
+
+
+def _in_the_workspace(settings: Settings) -> None:
+    """The action's ``working-directory`` is a folder of the workspace reached through no symbolic link: a pull
+    request can commit ``evals -> /elsewhere``, and the action would read its config there and write its reports
+    there (and ``..`` leaves the workspace). A local run's ``--working-directory`` is the user's own choice, links
+    and all; below it, the files written are held by :func:`_not_through_a_link` alike. Raises NotWritable."""
+    if not settings.as_action:
+        return
+    workspace, named = settings.workspace or Path("."), settings.working_directory
+    if (link := link_on_the_way(workspace, named)) is not None:
+        problem = f"{link} is a symbolic link (to {os.readlink(link)})"
+    elif inside(workspace, named) is None:
+        problem = f"it leads outside the workspace ({workspace})"
+    else:
+        return
+    raise NotWritable(
+        f"refusing to work in {named}: {problem}; name a folder of the workspace itself (the action reads and"
+        " writes nowhere else, and never through a link)",
+        key="working-directory",
+    )
 
 
 def _not_through_a_link(root: Path, path: Path) -> None:

@@ -31,8 +31,9 @@ Rules
 * **Booleans** accept ``true/false``, ``yes/no``, ``on/off``, ``1/0`` in any case.
 * **Secrets never print.** ``api-key`` and ``github-token`` are :class:`~pydantic.SecretStr`, so ``repr()``,
   ``model_dump()`` and ``model_dump_json()`` show ``'**********'``; no error message quotes them.
-  :meth:`Settings.secrets` hands the raw values (plus the runner's own tokens found in the environment) to
-  the redactor. An error about a secret begins with a short word (``input api-key: the value has
+  :meth:`Settings.secrets` hands the raw values (plus the runner's own tokens, HoneyHive's keys and the
+  values of variables whose names say they are secrets, ``HF_TOKEN`` or ``DB_PASSWORD``, found in the
+  environment) to the redactor. An error about a secret begins with a short word (``input api-key: the value has
   whitespace…``): after a secret-like name the redactor takes a first word of 6 characters or more for the
   secret's value (``tests/honeyhive_experiment/test_error_redaction.py`` reads every such input).
 
@@ -114,6 +115,18 @@ KNOWN_APP_URLS: Final = {
 _RUNNER_SECRET_VARIABLES: Final = ("ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
 # and every HoneyHive key the environment holds, not only the one used (the user's code may print another)
 _ENVIRONMENT_SECRETS: Final = (*_RUNNER_SECRET_VARIABLES, *API_KEY_VARIABLES, *INGESTION_KEY_VARIABLES)
+# and whatever else the workflow hands the step whose name says it is a secret (HF_TOKEN, OPENAI_API_KEY,
+# DB_PASSWORD, PGPASSWORD, SECRET_KEY_BASE): its last word TOKEN, SECRET, PASSWORD, PASSWD, APIKEY (also run
+# together: PGPASSWORD), KEY, PASS or PWD after another word (not PWD, the shell's folder), or a word SECRET,
+# PASSWORD or API_KEY anywhere. Not TOKENS (MAX_TOKENS) nor a TOKEN inside (ACTIONS_ID_TOKEN_REQUEST_URL).
+_SECRET_NAME: Final = re.compile(
+    r"(?i)(?:TOKEN|SECRET|PASSWORD|PASSWD|APIKEY)$|(?:^|[_-])(?:KEY|PASS)$|[_-]PWD$"
+    r"|(?:^|[_-])(?:SECRET|PASSWORD|PASSWD|API[_-]KEY)(?:[_-]|$)"
+)
+# ... when its value has at least this many characters: every generated key or token is longer (HF's 37, OpenAI's
+# 51+, GitHub's 40), while what such names hold that is no secret is shorter (CACHE_KEY=v1, SORT_KEY=created_at,
+# POSTGRES_PASSWORD=postgres, a region, a flag) and would otherwise be blanked wherever it appears in the report
+_SECRET_NAME_MIN: Final = 12
 
 _FALSE: Final = frozenset({"false", "no", "off", "0"})
 _SHARD = re.compile(r"([0-9]+)\s*/\s*([0-9]+)")
@@ -219,7 +232,8 @@ class Settings(BaseModel):
     is_fork: bool = False  # a pull request (or the run that triggered this one) from a fork: no secrets
     triggering_run: TriggeringRun | None = None  # workflow_run: the run this one is about
 
-    # the runner's own tokens found in the environment, only for secrets(); never shown
+    # the secrets found in the environment (the runner's tokens, HoneyHive's keys, variables named as secrets),
+    # only for secrets(); never shown
     runner_secrets: tuple[SecretStr, ...] = Field(default=(), repr=False, exclude=True)
 
     @classmethod
@@ -288,7 +302,7 @@ class Settings(BaseModel):
         return settings
 
     def secrets(self) -> tuple[str, ...]:
-        """The raw secret values (inputs' key and token, the runner's tokens), longest first, for the
+        """The raw secret values (inputs' key and token, the environment's secrets), longest first, for the
         redactor. Never log this."""
         found = {s.get_secret_value() for s in (self.api_key, self.github_token, *self.runner_secrets) if s}
         return tuple(sorted(found, key=lambda s: (-len(s), s)))
@@ -338,7 +352,8 @@ class Settings(BaseModel):
     @property
     def root(self) -> Path:
         """The repository root the config, dataset and code paths are relative to: the working directory,
-        under ``GITHUB_WORKSPACE`` in Actions."""
+        under ``GITHUB_WORKSPACE`` in Actions (where :func:`~honeyhive_experiment.operations.run` refuses one outside
+        the workspace or reached through a symbolic link, before any work)."""
         return (self.workspace or Path(".")) / self.working_directory
 
     @property
@@ -481,10 +496,17 @@ def _check_install(settings: Settings, name: str, kind: Literal["input", "flag"]
 
 
 def _common(env: Mapping[str, str]) -> dict[str, Any]:
-    """What both entry points read from the environment: the run link template, the runner's tokens, and
-    whether the process runs inside GitHub Actions (then even a dry run's output must not issue commands)."""
+    """What both entry points read from the environment: the run link template, the secrets it holds (the runner's
+    tokens, HoneyHive's keys, and the values of variables named as secrets: :data:`_SECRET_NAME`), and whether the
+    process runs inside GitHub Actions (then even a dry run's output must not issue commands)."""
+    secrets = (
+        value
+        for name, text in env.items()
+        if (value := text.strip())
+        and (name in _ENVIRONMENT_SECRETS or (_SECRET_NAME.search(name) and len(value) >= _SECRET_NAME_MIN))
+    )
     values: dict[str, Any] = {
-        "runner_secrets": tuple(SecretStr(value) for name in _ENVIRONMENT_SECRETS if (value := env_text(env, name))),
+        "runner_secrets": tuple(map(SecretStr, secrets)),
         "in_actions": env_flag(env, "GITHUB_ACTIONS"),
     }
     for field, variable, placeholder in _URL_TEMPLATES:

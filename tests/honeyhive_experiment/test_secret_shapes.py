@@ -3,8 +3,9 @@ JSON-escaped) and split across two lines: none of it reaches the job's log, the 
 report.json (issue 21, "secrets in other shapes").
 
 ``python -m honeyhive_experiment action`` runs in process as a dry run on a ``pull_request`` event, with the
-secrets where the runner puts them (``HH_API_KEY`` and ``GITHUB_TOKEN`` from the inputs, and the runner's own
-``ACTIONS_RUNTIME_TOKEN``), against ``honeyhive_local`` on loopback; only argv and the environment are made up.
+secrets where the runner puts them (``HH_API_KEY`` and ``GITHUB_TOKEN`` from the inputs, the runner's own
+``ACTIONS_RUNTIME_TOKEN``, and a ``DB_PASSWORD`` the workflow hands the step, which no pattern knows), against
+``honeyhive_local`` on loopback; only argv and the environment are made up.
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ pytestmark = pytest.mark.integration
 API_KEY = 'hh-e2e/Kq8+Zr4=Wm9"Tp2Lx7Vb3'  # characters that every encoding escapes: / + = "
 GITHUB_TOKEN = "ghs_Rk7Qm2Xz9Wp4Ln8Tc3Vb6Hy1Jd5Fs0Ga2Ke"
 RUNTIME_TOKEN = "eyJ0eXAiOiJKV1QifQ.eyJzY3AiOiJBY3Rpb25zLlJlc3VsdHMifQ.c2lnbmF0dXJlLW9mLXRoZS1ydW5uZXI"
+DB_PASSWORD = "Tr0ub4dor&3/horse+staple"  # in the step's env: a secret by its name alone
 COMMENT_START = "----- the comment that would be posted -----"
 
 FORMS = {
     f"{who} {shape}": form
-    for who, secret in (("key", API_KEY), ("token", GITHUB_TOKEN), ("runtime", RUNTIME_TOKEN))
+    for who, secret in (("key", API_KEY), ("token", GITHUB_TOKEN), ("runtime", RUNTIME_TOKEN), ("db", DB_PASSWORD))
     for shape, form in encodings(secret).items()
 }
 SPLITS = ((API_KEY[:12], API_KEY[12:]), (GITHUB_TOKEN[:20], GITHUB_TOKEN[20:]))
@@ -73,7 +75,7 @@ def repo(tmp_path: Path) -> Iterator[Path]:
 
 def unwanted() -> list[str]:
     pieces = [piece for form in FORMS.values() for piece in recognisable(form)]
-    return pieces + [part for split in SPLITS for part in split] + [API_KEY, GITHUB_TOKEN, RUNTIME_TOKEN]
+    return pieces + [part for split in SPLITS for part in split] + [API_KEY, GITHUB_TOKEN, RUNTIME_TOKEN, DB_PASSWORD]
 
 
 def test_secrets_in_other_shapes_reach_no_output(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -85,7 +87,7 @@ def test_secrets_in_other_shapes_reach_no_output(repo: Path, capsys: pytest.Capt
     ):
         github.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref=HEAD_REF)
         env = step.env(repo, {**inputs, "server-url": backend.url}, api_url=github.api_url)
-        code = main(["action"], environ={**env, "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN})
+        code = main(["action"], environ={**env, "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN, "DB_PASSWORD": DB_PASSWORD})
     printed = capsys.readouterr()
     log = printed.out + printed.err
     assert code == 1, log  # the datapoints fail: the run was judged, and reported

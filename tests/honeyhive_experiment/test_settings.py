@@ -614,6 +614,42 @@ def test_every_honeyhive_key_in_the_environment_goes_to_the_redactor() -> None:
         assert set(settings.secrets()) == set(env.values())
 
 
+LONG = "Zq8Wv3Xr5Tn7"  # 12 characters: long enough to be taken for a secret under a secret's name
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "secret"),
+    [
+        ("HF_TOKEN", "hf_" + LONG, True),
+        ("OPENAI_API_KEY", LONG, True),
+        ("GROQ_API_KEY", LONG, True),
+        ("DB_PASSWORD", LONG, True),
+        ("PGPASSWORD", LONG, True),  # run together
+        ("SMTP_PASS", LONG, True),
+        ("MYSQL_PWD", LONG, True),
+        ("JWT_SECRET", LONG, True),
+        ("SECRET_KEY_BASE", LONG, True),  # a word SECRET anywhere
+        ("API_KEY_V2", LONG, True),
+        ("hf_token", LONG, True),  # any case
+        ("OPENAI_API_KEY", LONG[:11], False),  # shorter than 12: no generated key is
+        ("CACHE_KEY", "v1", False),
+        ("POSTGRES_PASSWORD", "postgres", False),
+        ("PWD", "/github/workspace/x", False),  # the shell's folder
+        ("OLDPWD", "/github/workspace/x", False),
+        ("MAX_TOKENS", "40964096409640", False),
+        ("ACTIONS_ID_TOKEN_REQUEST_URL", "https://token.actions.example/x", False),
+        ("HOTKEY", LONG, False),
+        ("SECRETS_REGION", LONG, False),
+        ("RUNNER_TEMP", LONG, False),
+    ],
+)
+def test_variables_named_as_secrets_go_to_the_redactor(name: str, value: str, secret: bool) -> None:
+    """A workflow hands the step HF_TOKEN or DB_PASSWORD for the user's code: when that code put one in an
+    exception or an output, the comment, summary and reports showed it."""
+    for settings in (Settings.from_args(run_flags(), {name: value}), Settings.from_mapping({name: value})):
+        assert (value in settings.secrets()) is secret
+
+
 def test_errors_after_secrets_were_read_do_not_carry_them() -> None:
     with pytest.raises(SettingsError) as caught:
         Settings.from_mapping(pr_env(HONEYHIVE_EXPERIMENT_FAIL_ON_ERROR="maybe"), event_payload=event("pull_request"))

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from honeyhive_experiment.cli import main
-from honeyhive_experiment.paths import link_on_the_way
+from honeyhive_experiment.paths import REPORT_HTML_PATH, REPORT_PATH, link_on_the_way
+from tests.fakes.actions_runner import Step, push
 
 pytestmark = pytest.mark.integration
 
@@ -77,3 +78,54 @@ def test_a_file_outside_the_working_directory_is_checked_itself(tmp_path: Path) 
     assert link_on_the_way(root, outside) is None
     outside.symlink_to(tmp_path / "nowhere")
     assert link_on_the_way(root, outside) == outside
+
+
+@pytest.mark.parametrize(
+    ("named", "problem"),
+    [
+        ("evals", "{workspace}/evals is a symbolic link (to {outside})"),  # committed by the pull request
+        ("../repo", "it leads outside the workspace ({workspace})"),
+    ],
+)
+def test_the_actions_working_directory_must_be_a_folder_of_the_workspace(
+    quickstart: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], named: str, problem: str
+) -> None:
+    """``working-directory: evals``, ``evals`` a link the pull request committed to a folder outside the workspace:
+    the config was read there and the error report written there. Refused before anything is read or written."""
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / "evals").symlink_to(quickstart)
+    before = _files(quickstart)
+    step = Step(tmp_path / "step", push())
+    inputs = {"dry-run": "true", "comment-mode": "off", "working-directory": named}
+
+    code = main(["action"], environ=step.env(workspace, inputs))
+
+    assert code == 2
+    out = capsys.readouterr().out
+    said = problem.format(workspace=workspace, outside=quickstart)
+    assert f"::error::working-directory: refusing to work in {named}: {said}" in out
+    assert _files(quickstart) == before  # no report.json, report.html or local.db outside the workspace
+    assert step.outputs() == {}
+
+
+def test_a_working_directory_inside_the_workspace_works(
+    quickstart: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    step = Step(tmp_path / "step", push())
+    inputs = {"dry-run": "true", "comment-mode": "off", "working-directory": "repo"}
+
+    assert main(["action"], environ=step.env(tmp_path, inputs)) == 0, capsys.readouterr()
+    assert (quickstart / REPORT_PATH).is_file()
+
+
+def test_a_local_runs_working_directory_may_be_reached_through_a_link(
+    quickstart: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--working-directory`` is the user's own choice on their machine (``~/code -> /mnt/data/code``): only the
+    files written below it are held to no link."""
+    link = tmp_path / "link"
+    link.symlink_to(quickstart)
+
+    assert main(["run", "--dry-run", "-C", str(link)], environ={}) == 0, capsys.readouterr()
+    assert (quickstart / REPORT_HTML_PATH).is_file()

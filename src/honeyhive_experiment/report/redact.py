@@ -2,7 +2,7 @@
 values, logs and whatever the process prints.
 
 :class:`Redactor` takes the known secret values (``Settings.secrets()``: the API key, the GitHub token, the
-runner's tokens; values under 4 characters are ignored) and replaces, in every string it is given:
+environment's secrets; values under 4 characters are ignored) and replaces, in every string it is given:
 
 * **the value and its encodings**: base64 (standard and URL-safe, with or without padding, and inside a longer
   base64 string such as ``Basic base64(user:secret)``: the secret's bytes can start at any of 3 offsets of a
@@ -13,9 +13,10 @@ runner's tokens; values under 4 characters are ignored) and replaces, in every s
 * **fragments of the value**, for a secret split across two log lines (two log records, two prints, two strings
   of a value): how long a fragment must be, at a line's edge and anywhere, is *Fragments: the trade-off* below.
   Fragments of the hex and base64 forms count at a line's edge too;
-* **common secret shapes** (:data:`SECRET_PATTERNS`: ``sk-…``, ``ghp_…``/``gho_…``/…, ``github_pat_…``,
-  ``hh_…``, AWS ``AKIA…``, Slack ``xox…``, Google ``AIza…``, JWTs, private-key blocks, ``Bearer``/``Basic``
-  credentials, passwords in URLs, ``api_key=…``/``password: …`` pairs), known value or not.
+* **common secret shapes** (:data:`SECRET_PATTERNS`: OpenAI's and Anthropic's ``sk-…``, GitHub's
+  ``ghp_…``/``gho_…``/… and ``github_pat_…``, ``hh_…``, Hugging Face's ``hf_…``, Groq's ``gsk_…``, Replicate's
+  ``r8_…``, xAI's ``xai-…``, AWS ``AKIA…``, Slack ``xox…``, Google ``AIza…``, JWTs, private-key blocks,
+  ``Bearer``/``Basic`` credentials, passwords in URLs, ``api_key=…``/``password: …`` pairs), known value or not.
 
 Fragments: the trade-off
 ------------------------
@@ -90,6 +91,7 @@ SECRET_PATTERNS: Final[tuple[str, ...]] = (
     r"(?<![A-Za-z0-9])gh[pousr]_[A-Za-z0-9]{20,}",
     r"(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{20,}",
     r"(?<![A-Za-z0-9])hh_[A-Za-z0-9]{16,}",
+    r"(?<![A-Za-z0-9])(?:hf_|gsk_|r8_|xai-)[A-Za-z0-9]{20,}",
     r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}\b",
     r"(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}",
     r"(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}",
@@ -112,6 +114,7 @@ _PATTERN_HINTS: Final[tuple[tuple[str, ...], ...]] = (
     ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
     ("github_pat_",),
     ("hh_",),
+    ("hf_", "gsk_", "r8_", "xai-"),
     ("AKIA", "ASIA"),
     ("xox",),
     ("AIza",),

@@ -170,7 +170,13 @@ def test_secrets_in_a_custom_template_are_redacted_too(tmp_path: Path) -> None:
         ("X-API-Key: abcdef123456", "X-API-Key: ***"),
         ("password=hunter22", "password=***"),
         ("-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----", "***"),
+        ("sk-ant-api03-Zq8Wv3Xr5Tn7Ym2Kp4Lc9Hd-AbC_dE", "***"),  # Anthropic: sk- too
+        ("token hf_QmVyYW5kb21Ub2tlblZhbHVlRm9yVGVzdA.", "token ***."),  # Hugging Face
+        ("gsk_8Hq2Wm5Xr7Tn3Ym9Kp4Lc6Hd1Zv0Bs2Qf7Ra5Ue8Jx3Nb6", "***"),  # Groq
+        ("r8_Zq8Wv3Xr5Tn7Ym2Kp4Lc9HdAbCdEfGh", "***"),  # Replicate
+        ("(xai-Zq8Wv3Xr5Tn7Ym2Kp4Lc9HdAbCdEfGhJk)", "(***)"),  # xAI
         # not secrets: left alone
+        ("hf_hub_download and xai-grok-2-latest", "hf_hub_download and xai-grok-2-latest"),
         ("task-force-assessment-2024-final", "task-force-assessment-2024-final"),
         ("max_tokens=1024 and 512 tokens", "max_tokens=1024 and 512 tokens"),
         ("the basic idea", "the basic idea"),
