@@ -28,7 +28,7 @@ from typing import Any
 
 from honeyhive_experiment.baseline import Baseline, choose_baseline
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
-from honeyhive_experiment.client import HoneyHiveClient, poll
+from honeyhive_experiment.client import HoneyHiveClient, is_run_id, poll
 from honeyhive_experiment.config import (
     BaselineConfig,
     BaselineStrategy,
@@ -533,6 +533,8 @@ def published_run(path: Path, *, pr_numbers: Collection[int], head_sha: str | No
     run, where = report.run, str(path)
     if not run.id or run.pr_number is None or not run.head_sha:
         raise ReportError("refusing to publish: it names no run, pull request or head commit", file=where)
+    if not is_run_id(run.id):  # a path (../runs) would reach another route of the backend
+        raise ReportError(f"refusing to publish: {run.id!r} is not a run id", file=where, key="run.id")
     if run.pr_number not in pr_numbers:
         raise ReportError(
             f"refusing to publish: report.json is for pull request #{run.pr_number}, but the triggering workflow"
@@ -638,9 +640,11 @@ def review(
     the one the baseline rules pick now. Nothing is recorded on the run.
 
     Raises :class:`~honeyhive_experiment.errors.ArgumentError` when the experiment has no run (or ``run_id`` is
-    not one of its runs), naming what was looked for."""
+    not a run id, or not one of its runs), naming what was looked for."""
     if run_id is None:
         run_id = _latest_run(client, config.name)
+    elif not is_run_id(run_id):  # a path (../runs) would reach another route of the backend
+        raise ArgumentError("RUN_ID", f"{run_id!r} is not a run id (python -m honeyhive_experiment runs lists them)")
     try:
         run = ExperimentRun.model_validate(client.get_run(run_id))
     except NotFoundError:
