@@ -137,15 +137,51 @@ def world(tmp_path: Path) -> Iterator[World]:
         yield World(copy_quickstart(tmp_path / "repo", questions=6), backend, github)
 
 
-@pytest.mark.parametrize("named", ["a path"])
+def _half_recorded(world: World) -> str:
+    """The run shard 1 of 2 records and leaves ``running`` for its report job: some of the datapoints."""
+    code, shard = world.action("shard-1", {"mode": "run", "shard": "1/2"})
+    assert code == 0, shard.summary()
+    run_id = shard.outputs()["run-id"]
+    with world.client() as hh:
+        assert 0 < hh.count_sessions(run_id) < 6
+        assert hh.get_run(run_id)["status"] == "running"
+    return run_id
+
+
+def test_view_of_a_run_still_recording_or_cancelled_says_so_instead_of_a_verdict(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sharded run half recorded read "✅ Passed · 3 of 3 datapoints passed"; a cancelled one "❌ Failed", its
+    datapoints blamed on the evaluator."""
+    run_id = _half_recorded(world)
+    capsys.readouterr()
+    assert world.view(run_id) == 2
+    err = capsys.readouterr().err
+    assert f"error: RUN_ID: run {run_id} is still running, not completed: wait until it completes, then view" in err
+    assert not list((world.root / ".honeyhive").glob("report.*.html"))
+
+    with world.client() as hh:
+        hh.update_run(run_id, {"status": "cancelled"})
+    assert world.view(run_id) == 2
+    err = capsys.readouterr().err
+    assert f"error: RUN_ID: run {run_id} is cancelled, not completed:" in err
+    assert "re-run the experiment" in err
+
+
+@pytest.mark.parametrize("named", ["a path", "a run still recording"])
 def test_publish_refuses_a_report_json_naming_no_run_id_or_a_run_not_completed(
     world: World, capsys: pytest.CaptureFixture[str], named: str
 ) -> None:
-    """report.json is the pull request's to write: ``run.id`` ../runs got "unexpected KeyError"."""
+    """report.json is the pull request's to write: ``run.id`` ../runs got "unexpected KeyError", and a run of the
+    pull request's still recording was judged on what it held (a pass)."""
     code, recorded = world.action("run-for-publish", {"mode": "all", "comment-mode": "off"})
     assert code == 0, recorded.summary()
     report = json.loads((world.root / ".honeyhive" / "report.json").read_text(encoding="utf-8"))
-    run_id, expected = "../runs", "run.id: refusing to publish: '../runs' is not a run id"
+    if named == "a path":
+        run_id, expected = "../runs", "run.id: refusing to publish: '../runs' is not a run id"
+    else:
+        run_id = _half_recorded(world)  # the same pull request's, at the same commit
+        expected = f"run.id: refusing to publish: run {run_id} is still running, not completed: wait until it completes"
 
     forged = world.publisher("publisher", {**report, "run": {**report["run"], "id": run_id}})
     code, published = world.action("publish", {"mode": "publish"}, root=forged, event=workflow_run(HEAD_SHA))
