@@ -43,13 +43,12 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.client import HoneyHiveClient, is_run_id
 from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
 from honeyhive_experiment.context import PULL_REQUEST_EVENTS
 from honeyhive_experiment.dataset_identity import DatasetIdentity, same_dataset
@@ -283,16 +282,6 @@ def pick_baseline(
 _SHORT_SHA = re.compile(r"[0-9a-f]{7,64}")
 
 
-def _is_run_id(ref: str) -> bool:
-    """HoneyHive's run ids are UUIDs (``GET /v1/runs/{run_id}`` takes no other); anything else is a commit or a
-    branch."""
-    try:
-        uuid.UUID(ref)
-    except ValueError:
-        return False
-    return True
-
-
 def pick_named(
     runs: Iterable[ExperimentRun],
     ref: str,
@@ -366,7 +355,7 @@ def _explicit(
 ) -> Baseline:
     """The run ``ref`` names: a run id (used as is, whatever it is), else the latest run at that commit or on
     that branch; :class:`BaselineError` when there is none."""
-    if _is_run_id(ref):
+    if is_run_id(ref):  # anything else is a commit or a branch
         try:
             return Baseline(ExperimentRun.model_validate(client.get_run(ref)), "explicit")  # its id says it
         except NotFoundError:

@@ -20,6 +20,7 @@ import email.utils
 import itertools
 import logging
 import math
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -55,7 +56,7 @@ from honeyhive_experiment.models import ExperimentResultSummary
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_SERVER_URL", "HoneyHiveClient", "RetryPolicy", "Timeouts", "poll"]
+__all__ = ["DEFAULT_SERVER_URL", "HoneyHiveClient", "RetryPolicy", "Timeouts", "is_run_id", "poll"]
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 Scalar = str | int | float | bool | None  # what httpx takes as a query value
 _T = TypeVar("_T")
@@ -93,6 +94,19 @@ def poll(
     )
     found: _T | None = retrying(check)
     return found
+
+
+def is_run_id(value: object) -> bool:
+    """Whether ``value`` has the shape of HoneyHive's run ids, UUIDs (32 hex digits, with or without dashes): the
+    only ids this client puts into a route's path, where another (``../runs``) would name another route."""
+    return isinstance(value, str) and re.fullmatch(r"[0-9a-fA-F]{32}", value.replace("-", "")) is not None
+
+
+def _checked(run_id: str) -> str:
+    """``run_id``, once it is a run id (:func:`is_run_id`); :class:`ArgumentError` otherwise."""
+    if not is_run_id(run_id):
+        raise ArgumentError("run_id", f"{run_id!r} is not a run id (HoneyHive's run ids are UUIDs)")
+    return run_id
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -332,11 +346,16 @@ class HoneyHiveClient:
         """``PUT /v1/runs/{id}``; like :meth:`create_run`, the answer is not read. ``last_word``: the run's final
         status, sent even once the backend stopped answering (once, briefly: ``Timeouts.last_word``), so a backend
         that answers again does not keep the run ``running``."""
-        self._call("PUT", f"/v1/runs/{run_id}", _discard, json=JsonBody(body), last_word=last_word)
+        self._call("PUT", f"/v1/runs/{_checked(run_id)}", _discard, json=JsonBody(body), last_word=last_word)
 
     def get_run(self, run_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.request("GET", f"/v1/runs/{run_id}")["evaluation"]
-        return result
+        """``GET /v1/runs/{id}``: the run object (the answer's ``evaluation``)."""
+        route = f"/v1/runs/{_checked(run_id)}"
+        body = self.request("GET", route)
+        run = body.get("evaluation") if isinstance(body, dict) else None
+        if not isinstance(run, dict):
+            raise ApiError("GET", route, 200, "the answer holds no run object ('evaluation')")
+        return run
 
     def list_runs(
         self,
@@ -400,19 +419,19 @@ class HoneyHiveClient:
 
     def _summary(self, run_id: str, aggregate_function: str, read: Callable[[httpx.Response], _T]) -> _T:
         params = {"aggregate_function": aggregate_function}
-        route = f"/v1/runs/{run_id}"
+        route = f"/v1/runs/{_checked(run_id)}"
         return self._current_or_legacy("summary", f"{route}/summary", f"{route}/result", read, params=params, long=True)
 
     def get_run_metrics(self, run_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.request("GET", f"/v1/runs/{run_id}/metrics", long=True)
+        result: dict[str, Any] = self.request("GET", f"/v1/runs/{_checked(run_id)}/metrics", long=True)
         return result
 
     def compare_runs(
         self, new_run_id: str, old_run_id: str, aggregate_function: str = "average", *, legacy: bool = False
     ) -> dict[str, Any]:
         """``GET /v1/runs/{new}/compare/{old}``, else (or with ``legacy``) the deprecated ``/compare-with/{old}``."""
-        params, route = {"aggregate_function": aggregate_function}, f"/v1/runs/{new_run_id}"
-        old, current = f"{route}/compare-with/{old_run_id}", f"{route}/compare/{old_run_id}"
+        params, route = {"aggregate_function": aggregate_function}, f"/v1/runs/{_checked(new_run_id)}"
+        old, current = f"{route}/compare-with/{_checked(old_run_id)}", f"{route}/compare/{old_run_id}"
         if legacy:
             result: dict[str, Any] = self.request("GET", old, params=params, long=True)
         else:

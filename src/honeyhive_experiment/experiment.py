@@ -39,7 +39,7 @@ from pydantic import ValidationError
 from honeyhive_experiment import backend
 from honeyhive_experiment.calling import callable_name
 from honeyhive_experiment.cancellation import Interrupted, cooperatively, enter, phase_of
-from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.client import HoneyHiveClient, is_run_id
 from honeyhive_experiment.config import ModelPrice, VerdictConfig
 from honeyhive_experiment.connection import (
     API_KEY_VARIABLES,
@@ -420,14 +420,6 @@ def _instrumentor_instances(items: Sequence[Any]) -> list[Any]:
     return found
 
 
-def _is_uuid(value: object) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return isinstance(value, str)
-
-
 def _check_arguments(
     function: object,
     name: object,
@@ -469,7 +461,7 @@ def _check_arguments(
         raise ArgumentError("function", f"expected a callable (the function to evaluate), got {function!r}")
     if name is not None and not isinstance(name, str):
         raise ArgumentError("name", f"expected a string (the run's name), got {type(name).__name__}")
-    if run_id is not None and not _is_uuid(run_id):
+    if run_id is not None and not is_run_id(run_id):
         raise ArgumentError("run_id", f"expected a UUID (HoneyHive's run ids are), got {run_id!r}")
     if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
         raise ArgumentError("max_workers", f"expected a whole number of at least 1, got {max_workers!r}")

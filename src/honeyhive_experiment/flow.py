@@ -28,7 +28,7 @@ from typing import Any
 
 from honeyhive_experiment.baseline import Baseline, choose_baseline
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
-from honeyhive_experiment.client import HoneyHiveClient, poll
+from honeyhive_experiment.client import HoneyHiveClient, is_run_id, poll
 from honeyhive_experiment.config import (
     BaselineConfig,
     BaselineStrategy,
@@ -538,6 +538,8 @@ def published_run(path: Path, *, pr_numbers: Collection[int], head_sha: str | No
     run, where = report.run, str(path)
     if not run.id or run.pr_number is None or not run.head_sha:
         raise ReportError("refusing to publish: it names no run, pull request or head commit", file=where)
+    if not is_run_id(run.id):  # a path (../runs) would reach another route of the backend
+        raise ReportError(f"refusing to publish: {run.id!r} is not a run id", file=where, key="run.id")
     if run.pr_number not in pr_numbers:
         raise ReportError(
             f"refusing to publish: report.json is for pull request #{run.pr_number}, but the triggering workflow"
@@ -589,6 +591,8 @@ def republish(
     """
     run = ExperimentRun.model_validate(client.get_run(published.run_id))
     _check_published_run(run, config, settings, published)
+    if (unfinished := _unfinished(run, "re-run this job")) is not None:
+        raise ReportError(f"refusing to publish: {unfinished}", file="report.json", key="run.id")
     judged, stamped = _stamped_check(run)
     if judged and published.baseline_run_id != stamped:  # an edited baseline would re-decide the verdict
         raise ReportError(
@@ -619,6 +623,19 @@ def _as_judged(config: ExperimentConfig, baseline_run_id: str | None) -> Experim
     return config.model_copy(update={"baseline": BaselineConfig(strategy=BaselineStrategy.NONE)})
 
 
+def _unfinished(run: ExperimentRun, again: str) -> str | None:
+    """Why ``run`` is not judged, and what to do (``again``: once it completes), when it is not ``completed``: what
+    it holds is part of its datapoints at most, and judged it would read as the run's result. ``None`` when it is
+    completed (or the backend gives no status)."""
+    status = run.status
+    if status is None or status == ExperimentRunStatus.COMPLETED:
+        return None
+    if status in (ExperimentRunStatus.PENDING, ExperimentRunStatus.RUNNING):
+        return f"run {run.run_id} is still {status}, not completed: wait until it completes, then {again}"
+    stopped = "it stopped before every datapoint was recorded, so it has no verdict"
+    return f"run {run.run_id} is {status}, not completed: {stopped}; re-run the experiment"
+
+
 def _as_recorded(
     client: HoneyHiveClient, config: ExperimentConfig, run: ExperimentRun
 ) -> tuple[ExperimentResult, PreparedDataset]:
@@ -643,9 +660,11 @@ def review(
     the one the baseline rules pick now. Nothing is recorded on the run.
 
     Raises :class:`~honeyhive_experiment.errors.ArgumentError` when the experiment has no run (or ``run_id`` is
-    not one of its runs), naming what was looked for."""
+    not a run id, or not one of its runs), naming what was looked for, and when the run is not completed."""
     if run_id is None:
         run_id = _latest_run(client, config.name)
+    elif not is_run_id(run_id):  # a path (../runs) would reach another route of the backend
+        raise ArgumentError("RUN_ID", f"{run_id!r} is not a run id (python -m honeyhive_experiment runs lists them)")
     try:
         run = ExperimentRun.model_validate(client.get_run(run_id))
     except NotFoundError:
@@ -654,6 +673,8 @@ def review(
     if run.name != config.name:  # judged by this file's ranges and gates, another experiment's run would mislead
         message = f"run {run_id} is a run of {run.name!r}, not of {config.name!r} (this experiment file's)"
         raise ArgumentError("RUN_ID", message)
+    if (unfinished := _unfinished(run, "view it again")) is not None:
+        raise ArgumentError("RUN_ID", unfinished)
     judged_before, stamped = _stamped_check(run)
     from_stamp = not settings.baseline_run_id and stamped is not None
     baseline_run_id = stamped if from_stamp else settings.baseline_run_id

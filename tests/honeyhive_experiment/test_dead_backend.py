@@ -123,7 +123,7 @@ def test_span_exports_are_held_to_the_clients_deadline() -> None:
         sink.shutdown()
         assert client.unreachable  # the silence lasted the deadline: the backend is gone for this client
         with pytest.raises(BackendUnreachable, match="not sent"):
-            client.get_run("run-1")
+            client.get_run(str(uuid.uuid4()))
     assert not export
     assert "stopped answering" in str(export.reason)
 

@@ -104,8 +104,9 @@ def test_view_after_two_local_runs_prints_the_page_comparing_the_second_with_the
 
 def test_view_of_an_unknown_run_names_it(quickstart: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _dry_run(quickstart, capsys)
-    assert main(["view", "no-such-run", "--no-open", "-C", str(quickstart)], environ={}) == 2
-    assert "no run no-such-run in the backend" in capsys.readouterr().err
+    missing = "00000000-0000-4000-8000-000000000000"
+    assert main(["view", missing, "--no-open", "-C", str(quickstart)], environ={}) == 2
+    assert f"no run {missing} in the backend" in capsys.readouterr().err
 
 
 def test_view_of_another_experiments_run_names_both(quickstart: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -118,7 +118,7 @@ def test_a_missing_run_is_not_taken_for_a_missing_route(backend: LocalBackend) -
     with FaultProxy(backend.url, rate=0) as proxy, HoneyHiveClient(proxy.url, API_KEY) as client:
         for _ in range(2):
             with pytest.raises(NotFoundError):
-                get_run_result(client, "no-such-run")
+                get_run_result(client, "00000000-0000-4000-8000-000000000000")  # no such run
         assert not client.uses_deprecated_route("summary")
     assert _routes(proxy, "/summary") == 2  # asked again: a 404 from both routes says nothing about the server
 

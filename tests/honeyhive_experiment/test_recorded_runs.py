@@ -1,0 +1,192 @@
+"""``view RUN_ID`` and ``mode: publish`` judge a run recorded earlier, named by an id a user typed or a pull request
+wrote (report.json): only a run id reaches the backend's routes, and only a completed run is judged.
+
+``view`` runs in process (``main([...])``) on a copy of the quickstart against ``honeyhive_local``, the action
+(``main(["action"])``) with the environment GitHub gives it and the fake GitHub REST server; the client's own
+guards are checked through the ``hh`` client and, for an answer a real server never gives, a rewriting proxy.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from honeyhive_experiment import HoneyHiveClient
+from honeyhive_experiment.cli import main
+from honeyhive_experiment.errors import ApiError, ArgumentError
+from honeyhive_local import LocalBackend
+from tests.conftest import API_KEY
+from tests.fakes.actions_runner import (
+    BASE_SHA,
+    HEAD_REF,
+    HEAD_SHA,
+    PR,
+    REPOSITORY,
+    Event,
+    Step,
+    pull_request,
+    workflow_run,
+)
+from tests.fakes.github_server import FakeGitHub
+from tests.honeyhive_experiment.faultproxy import FaultProxy
+from tests.quickstart import copy_quickstart, fresh_app
+
+pytestmark = pytest.mark.integration
+
+A_RUN = str(uuid.uuid4())
+NOT_RUN_IDS = ["../runs", f"{A_RUN}/", f"{A_RUN}/summary", "..", f"{A_RUN}?status=completed"]
+
+
+# ------------------------------------------------------------------------------------------- run ids
+
+
+@pytest.mark.parametrize("run_id", NOT_RUN_IDS)
+def test_view_of_something_other_than_a_run_id_names_the_argument(
+    quickstart: Path, capsys: pytest.CaptureFixture[str], run_id: str
+) -> None:
+    """``view ../runs`` reached GET /v1/runs, the list, and crashed on its answer (KeyError: 'evaluation'); a
+    trailing slash got "HTTP 307: response is not JSON"."""
+    assert main(["view", run_id, "--no-open", "-C", str(quickstart)], environ={}) == 2
+    assert f"error: RUN_ID: {run_id!r} is not a run id" in capsys.readouterr().err
+
+
+def test_the_client_puts_no_path_into_a_runs_route(hh: HoneyHiveClient) -> None:
+    calls: list[Callable[[str], object]] = [
+        lambda bad: hh.get_run(bad),
+        lambda bad: hh.update_run(bad, {"status": "completed"}),
+        lambda bad: hh.get_run_result(bad),
+        lambda bad: hh.get_run_metrics(bad),
+        lambda bad: hh.compare_runs(bad, A_RUN),
+        lambda bad: hh.compare_runs(A_RUN, bad),
+    ]
+    for call in calls:
+        for bad in NOT_RUN_IDS:
+            with pytest.raises(ArgumentError, match="is not a run id"):
+                call(bad)
+
+
+def _without_the_run(method: str, path: str, body: Any) -> Any:
+    return {k: v for k, v in body.items() if k != "evaluation"} if isinstance(body, dict) else body
+
+
+def test_an_answer_without_the_run_object_is_an_api_error_naming_the_route(backend: LocalBackend) -> None:
+    """A KeyError before: the caller could only call it "unexpected"."""
+    with HoneyHiveClient(backend.url, API_KEY) as direct:
+        direct.create_run({"run_id": A_RUN, "name": "answer-shapes", "status": "completed"})
+    with (
+        FaultProxy(backend.url, rate=0, rewrite=_without_the_run) as proxy,
+        HoneyHiveClient(proxy.url, API_KEY) as client,
+        pytest.raises(ApiError, match=f"GET /v1/runs/{A_RUN} .*no run object"),
+    ):
+        client.get_run(A_RUN)
+
+
+# ---------------------------------------------------------------------------------------- unfinished runs
+
+EXPERIMENT_KEY = "hh-recorded-runs-key-0123456789"
+
+
+@dataclass
+class World:
+    """The quickstart cut to six questions (``root``), the backend, and the fake GitHub with pull request ``PR``."""
+
+    root: Path
+    backend: LocalBackend
+    github: FakeGitHub
+
+    def action(
+        self, step: str, inputs: dict[str, str], *, root: Path | None = None, event: Event | None = None
+    ) -> tuple[int, Step]:
+        """The action with ``inputs``, in process, as one job's step (the pull request's by default, in ``root``):
+        its exit code, and the step for its files."""
+        ran = Step(self.root.parent / "steps" / step, event or pull_request())
+        given = {"api-key": EXPERIMENT_KEY, "server-url": self.backend.url, "github-token": self.github.token}
+        env = ran.env(root or self.root, {**given, **inputs}, api_url=self.github.api_url)
+        return main(["action"], environ=env), ran
+
+    def view(self, run_id: str) -> int:
+        return main(
+            ["view", run_id, "--no-open", "-C", str(self.root)],
+            environ={"HH_API_KEY": EXPERIMENT_KEY, "HH_API_URL": self.backend.url},
+        )
+
+    def client(self) -> HoneyHiveClient:
+        return HoneyHiveClient(self.backend.url, EXPERIMENT_KEY)
+
+    def publisher(self, name: str, report: dict[str, Any]) -> Path:
+        """A publish job's workspace: the default branch's config and code, and ``report`` as its report.json."""
+        root = copy_quickstart(self.root.parent / name, leave_out=("*.jsonl",))
+        (root / ".honeyhive" / "report.json").write_text(json.dumps(report), encoding="utf-8")
+        return root
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    with (
+        fresh_app(),
+        LocalBackend(":memory:", EXPERIMENT_KEY) as backend,
+        FakeGitHub(repository=REPOSITORY) as github,
+    ):
+        github.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref=HEAD_REF)
+        yield World(copy_quickstart(tmp_path / "repo", questions=6), backend, github)
+
+
+def _half_recorded(world: World) -> str:
+    """The run shard 1 of 2 records and leaves ``running`` for its report job: some of the datapoints."""
+    code, shard = world.action("shard-1", {"mode": "run", "shard": "1/2"})
+    assert code == 0, shard.summary()
+    run_id = shard.outputs()["run-id"]
+    with world.client() as hh:
+        assert 0 < hh.count_sessions(run_id) < 6
+        assert hh.get_run(run_id)["status"] == "running"
+    return run_id
+
+
+def test_view_of_a_run_still_recording_or_cancelled_says_so_instead_of_a_verdict(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sharded run half recorded read "✅ Passed · 3 of 3 datapoints passed"; a cancelled one "❌ Failed", its
+    datapoints blamed on the evaluator."""
+    run_id = _half_recorded(world)
+    capsys.readouterr()
+    assert world.view(run_id) == 2
+    err = capsys.readouterr().err
+    assert f"error: RUN_ID: run {run_id} is still running, not completed: wait until it completes, then view" in err
+    assert not list((world.root / ".honeyhive").glob("report.*.html"))
+
+    with world.client() as hh:
+        hh.update_run(run_id, {"status": "cancelled"})
+    assert world.view(run_id) == 2
+    err = capsys.readouterr().err
+    assert f"error: RUN_ID: run {run_id} is cancelled, not completed:" in err
+    assert "re-run the experiment" in err
+
+
+@pytest.mark.parametrize("named", ["a path", "a run still recording"])
+def test_publish_refuses_a_report_json_naming_no_run_id_or_a_run_not_completed(
+    world: World, capsys: pytest.CaptureFixture[str], named: str
+) -> None:
+    """report.json is the pull request's to write: ``run.id`` ../runs got "unexpected KeyError", and a run of the
+    pull request's still recording was judged on what it held (a pass)."""
+    code, recorded = world.action("run-for-publish", {"mode": "all", "comment-mode": "off"})
+    assert code == 0, recorded.summary()
+    report = json.loads((world.root / ".honeyhive" / "report.json").read_text(encoding="utf-8"))
+    if named == "a path":
+        run_id, expected = "../runs", "run.id: refusing to publish: '../runs' is not a run id"
+    else:
+        run_id = _half_recorded(world)  # the same pull request's, at the same commit
+        expected = f"run.id: refusing to publish: run {run_id} is still running, not completed: wait until it completes"
+
+    forged = world.publisher("publisher", {**report, "run": {**report["run"], "id": run_id}})
+    code, published = world.action("publish", {"mode": "publish"}, root=forged, event=workflow_run(HEAD_SHA))
+    assert code == 2, published.summary()
+    assert published.outputs()["verdict"] == "error"
+    assert expected in published.summary(), published.summary()
+    assert world.github.writes == [], "a refused report posts nothing"
+    capsys.readouterr()
