@@ -53,14 +53,14 @@ def test_baseline_then_pr_comment_created_once_and_edited(world: World) -> None:
     assert outputs["failed"] == "0"
     assert outputs["run-id"]
     assert f"/pull/{PR}#issuecomment-" in outputs["comment-url"]
-    assert Path(outputs["report-path"]).is_file()
-    assert json.loads(Path(outputs["report-path"]).read_text())["verdict"] == "pass"
+    assert outputs["report-path"] == ".honeyhive/report.json"  # as a later step names it: from the workspace
+    assert json.loads((world.root / outputs["report-path"]).read_text())["verdict"] == "pass"
     assert "compared on" in summary
     [comment] = world.github.comments(PR)
     assert "support-bot-quickstart" in comment.body
     assert HEAD_SHA[:7] in comment.body
     # the HTML report: written, its path an output, and the comment and summary point to the run's artifacts
-    page = Path(outputs["html-report-path"])
+    page = world.root / outputs["html-report-path"]
     assert page.name == "report.html"
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     artifacts = f"**report.html** in [this workflow run's artifacts](https://github.com/{REPOSITORY}/actions/runs/"
@@ -128,7 +128,7 @@ def test_a_runner_token_leaked_into_outputs_and_logs_is_redacted_everywhere(worl
     done, outputs, summary = world.run_action(runner_env={"ACTIONS_RUNTIME_TOKEN": token})
     assert done.returncode == 1, done.stdout + done.stderr
     [comment] = world.github.comments(PR)
-    report = Path(outputs["report-path"]).read_text()
+    report = (world.root / outputs["report-path"]).read_text()
     assert "debug: \\*\\*\\*" in comment.body, "the leaked output is shown, redacted (and Markdown-escaped)"
     assert "debug: ***" in report
     assert "calling the model with ***" in done.stdout + done.stderr

@@ -39,7 +39,7 @@ def test_a_backend_gone_mid_run_ends_the_job_with_its_report(world: World, kind:
     assert outcome.seconds is not None, f"still running {LIVENESS:g} s after the backend went away: {outcome.stderr}"
     assert outcome.returncode == 2, outcome.stderr
     assert outcome.outputs["verdict"] == "error"
-    report = json.loads(Path(outcome.outputs["report-path"]).read_text(encoding="utf-8"))
+    report = json.loads((world.root / outcome.outputs["report-path"]).read_text(encoding="utf-8"))
     assert report["verdict"] == "error"
     reasons = " ".join(report["reasons"])
     assert re.search(r"the backend at http://127\.0\.0\.1:\d+ stopped answering", reasons), reasons

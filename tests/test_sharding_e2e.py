@@ -518,7 +518,7 @@ def test_an_evaluator_that_raised_in_a_shard_fails_the_report_job_that_did_not_r
 
     assert report.returncode == 1, report.shown()
     assert report.outputs["verdict"] == "fail"
-    written = json.loads(Path(report.outputs["report-path"]).read_text(encoding="utf-8"))
+    written = json.loads((world.root / report.outputs["report-path"]).read_text(encoding="utf-8"))
     assert any("cites_policy" in reason for reason in written["reasons"]), written["reasons"]
     (metric,) = [m for m in written["metrics"] if m["name"] == "cites_policy"]
     assert metric["errored"] == 2, metric  # the two refund questions

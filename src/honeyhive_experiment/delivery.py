@@ -140,7 +140,8 @@ def deliver(
     if settings.step_summary_path is not None:
         append_summary(settings.step_summary_path, render_summary(report))
     if settings.output_path is not None:
-        write_outputs(settings.output_path, _outputs(report, report_file, html_file).by_name())
+        files = (_for_the_workflow(path, settings.workspace) for path in (report_file, html_file))
+        write_outputs(settings.output_path, _outputs(report, *files).by_name())
     pr_number = settings.ci.pr_number
     if settings.dry_run or not settings.as_action:
         shown = f"{composed.terminal}\n\n----- the comment that would be posted -----\n\n{composed.comment}"
@@ -199,7 +200,16 @@ def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> 
     return 0
 
 
-def _outputs(report: Report, report_file: Path | None, html_file: Path | None) -> ActionOutputs:
+def _for_the_workflow(path: Path | None, workspace: Path | None) -> str:
+    """``path`` as a later step of the workflow names it: relative to the workspace. In the container the workspace
+    is ``/github/workspace``, a path that does not exist on the runner, where ``actions/upload-artifact`` and
+    ``run:`` steps look (their working directory is the workspace); a path outside it stays as it is."""
+    if path is None:
+        return ""
+    return relative(path, workspace or ".") or str(path)
+
+
+def _outputs(report: Report, report_file: str, html_file: str) -> ActionOutputs:
     counts = report.counts
     return ActionOutputs(
         run_id=report.run.id or "",
@@ -208,8 +218,8 @@ def _outputs(report: Report, report_file: Path | None, html_file: Path | None) -
         verdict=report.verdict.value,
         passed="" if counts.passed is None else str(counts.passed),
         failed="" if counts.failed is None else str(counts.failed),
-        report_path=str(report_file or ""),
-        html_report_path=str(html_file or ""),
+        report_path=report_file,
+        html_report_path=html_file,
     )
 
 
