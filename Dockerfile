@@ -88,4 +88,4 @@ RUN pip install --no-cache-dir --no-deps /tmp/dist/*.whl \
     && pip check \
     && rm -rf /tmp/dist
 
-ENTRYPOINT ["/opt/venv/bin/python", "-m", "honeyhive_experiment", "action"]
+ENTRYPOINT ["/opt/venv/bin/python", "-P", "-m", "honeyhive_experiment", "action"]

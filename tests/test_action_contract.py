@@ -153,7 +153,7 @@ def test_outputs_are_the_settings_outputs(action: dict[str, Any]) -> None:
 def test_the_dockerfile_runs_the_action_command() -> None:
     text = (REPO / "Dockerfile").read_text(encoding="utf-8")
     entrypoints = re.findall(r"^ENTRYPOINT (.+)$", text, re.MULTILINE)
-    assert entrypoints == ['["/opt/venv/bin/python", "-m", "honeyhive_experiment", "action"]']
+    assert entrypoints == ['["/opt/venv/bin/python", "-P", "-m", "honeyhive_experiment", "action"]']
 
 
 def test_the_cli_has_the_action_command() -> None:
@@ -216,7 +216,7 @@ def test_the_composite_action_runs_the_same_entry_point_with_the_same_variables(
     assert all(step.get("shell") == "bash" for step in steps)
     (run,) = (step for step in steps if step.get("id") == "experiment")
     assert run["env"] == action["runs"]["env"]
-    assert run["run"].strip() == "python -m honeyhive_experiment action"
+    assert run["run"].strip() == "python -P -m honeyhive_experiment action"
     install = steps[0]
     assert "github.action_path" in str(install["env"]), "installs the tool from the action's own checkout"
     assert "${{" not in install["run"], "expressions go through env:, never into the script"

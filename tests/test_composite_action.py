@@ -124,7 +124,7 @@ def test_zizmor_audits_the_composite_action(tmp_path: Path) -> None:
     an input expanded into its script is refused as a template injection."""
     bad = tmp_path / "action.yml"
     text = (REPO / "python" / "action.yml").read_text(encoding="utf-8")
-    bad.write_text(text.replace("run: python -m honeyhive_experiment action", "run: echo ${{ inputs.install }}"))
+    bad.write_text(text.replace("run: python -P -m honeyhive_experiment action", "run: echo ${{ inputs.install }}"))
     done = subprocess.run(
         [tool("zizmor"), "--offline", "--no-progress", "--config", str(ZIZMOR_CONFIG), str(bad)],
         capture_output=True,
