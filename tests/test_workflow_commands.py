@@ -11,6 +11,7 @@ user's code at exit or calling ``sys.exit``, the backend's names, a refused inpu
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -41,13 +42,15 @@ _attack("import")
 
 
 def run_step(root: Path, env: Mapping[str, str], *args: str) -> tuple[int, str]:
-    """``python -m honeyhive_experiment <args>`` run as a step in ``root`` with exactly ``env``: its exit code, and
-    its standard output and error as one log, as the runner reads it (bytes decoded as they are: a lone carriage
-    return stays one)."""
+    """``python -m honeyhive_experiment <args>`` run as a step in ``root`` with exactly ``env`` (and this process's
+    ``PYTHONPATH``: the program tested is the one this test imports, a worktree's too): its exit code, and its
+    standard output and error as one log, as the runner reads it (bytes decoded as they are: a lone carriage return
+    stays one)."""
+    path = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
     done = subprocess.run(
         [sys.executable, "-m", "honeyhive_experiment", *args],
         cwd=root,
-        env=dict(env),
+        env={**env, **path},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,  # one log, in the order of the writes
         timeout=180,
@@ -255,3 +258,18 @@ def test_a_carriage_return_in_user_text_starts_no_workflow_command(tmp_path: Pat
     assert "forged-cr" in log, log  # shown, as text
     assert code == 2, log
     assert forged(log) == [], repr(log)
+
+
+def test_a_legacy_command_inside_a_line_of_user_text_is_text(tmp_path: Path) -> None:
+    """The runner finds the legacy ``##[name]data`` anywhere in a line, not only at its start: the error the user's
+    function raised, which ``validate`` prints and the dry run's terminal report quotes, cannot carry one."""
+    root = copy_quickstart(tmp_path / "repo", questions=2)
+    app = root / "support_bot" / "app.py"
+    attack = '\n\ndef answer(datapoint):\n    raise ValueError("boom ##[add-mask]forged-v1")\n'
+    app.write_text(app.read_text(encoding="utf-8") + attack, encoding="utf-8")
+    step = Step(tmp_path / "step", push())
+    for command, inputs in (("validate", None), ("action", {"dry-run": "true", "comment-mode": "off"})):
+        code, log = run_step(root, {**step.env(root, inputs), "HOME": str(tmp_path)}, command)
+        assert "forged-v1" in log, log  # shown, as text
+        assert forged(log) == [], log
+        assert code == (2 if command == "validate" else 1), log

@@ -54,14 +54,15 @@ TRUNCATION_NOTE: Final = (
 )
 _LEVELS: Final[frozenset[str]] = frozenset({"error", "warning", "notice"})
 _OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-_COMMAND_LIKE = re.compile(r"(^|\r)(\s*)(::|##\[)", re.MULTILINE)  # see neutralise
+_COMMAND_LIKE = re.compile(r"(^|\r)(\s*)::", re.MULTILINE)  # see neutralise
 
 
 def neutralise(text: str) -> str:
-    """``text`` with every line the runner would take for a workflow command (``::…`` or ``##[…``, after
-    leading spaces; a line ends at a line feed or a lone carriage return) prefixed with a zero-width space:
-    printed user data cannot set outputs or masks."""
-    return _COMMAND_LIKE.sub("\\1\\2\u200b\\3", text)
+    """``text`` issuing no workflow command, so printed user data cannot set outputs or masks: a zero-width space
+    goes before the ``::`` of every line starting with one (after leading spaces; a line ends at a line feed or a
+    lone carriage return), and between the ``##`` and the ``[`` of every ``##[`` wherever it is, since the runner
+    finds the legacy ``##[name]data`` anywhere in a line (actions/runner ``ActionCommand.TryParse``)."""
+    return _COMMAND_LIKE.sub("\\1\\2\u200b::", text).replace("##[", "##\u200b[")
 
 
 def escape_data(value: str) -> str:
