@@ -116,15 +116,23 @@ def group(title: str, stream: TextIO | None = None) -> Iterator[None]:
 def commands_stopped() -> Iterator[None]:
     """While the block runs, the runner processes no workflow command from this step's output: what user code
     prints (``::set-output``, ``::add-mask::``, ``::error::``, ``##[...]``, on any stream or file descriptor) is
-    only text. ``::stop-commands::<token>`` with a fresh random token, and ``::<token>::`` to resume, also on
-    error: nobody can resume processing without the token."""
-    token = secrets.token_hex(16)
-    print(f"::stop-commands::{token}", flush=True)  # on standard output, where the runner reads commands
+    only text. :func:`stop_commands`, and ``::<token>::`` to resume, also on error: nobody can resume processing
+    without the token."""
+    token = stop_commands()
     try:
         yield
     finally:
         sys.stderr.flush()
         print(f"::{token}::", flush=True)
+
+
+def stop_commands() -> str:
+    """Stop the runner processing workflow commands: ``::stop-commands::<token>`` with a fresh random token, on
+    standard output (where the runner reads commands) on a line of its own even after someone's unfinished one
+    (written straight after a line break); the token, which resumes them."""
+    token = secrets.token_hex(16)
+    print(f"\n::stop-commands::{token}", flush=True)
+    return token
 
 
 def write_outputs(path: str | os.PathLike[str], outputs: Mapping[str, str]) -> None:
