@@ -11,6 +11,7 @@ user's code at exit or calling ``sys.exit``, the backend's names, a refused inpu
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -41,13 +42,15 @@ _attack("import")
 
 
 def run_step(root: Path, env: Mapping[str, str], *args: str) -> tuple[int, str]:
-    """``python -m honeyhive_experiment <args>`` run as a step in ``root`` with exactly ``env``: its exit code, and
-    its standard output and error as one log, as the runner reads it (bytes decoded as they are: a lone carriage
-    return stays one)."""
+    """``python -m honeyhive_experiment <args>`` run as a step in ``root`` with exactly ``env`` (and this process's
+    ``PYTHONPATH``: the program tested is the one this test imports, a worktree's too): its exit code, and its
+    standard output and error as one log, as the runner reads it (bytes decoded as they are: a lone carriage return
+    stays one)."""
+    path = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
     done = subprocess.run(
         [sys.executable, "-m", "honeyhive_experiment", *args],
         cwd=root,
-        env=dict(env),
+        env={**env, **path},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,  # one log, in the order of the writes
         timeout=180,
@@ -255,3 +258,104 @@ def test_a_carriage_return_in_user_text_starts_no_workflow_command(tmp_path: Pat
     assert "forged-cr" in log, log  # shown, as text
     assert code == 2, log
     assert forged(log) == [], repr(log)
+
+
+def test_a_legacy_command_inside_a_line_of_user_text_is_text(tmp_path: Path) -> None:
+    """The runner finds the legacy ``##[name]data`` anywhere in a line, not only at its start: the error the user's
+    function raised, which ``validate`` prints and the dry run's terminal report quotes, cannot carry one."""
+    root = copy_quickstart(tmp_path / "repo", questions=2)
+    app = root / "support_bot" / "app.py"
+    attack = '\n\ndef answer(datapoint):\n    raise ValueError("boom ##[add-mask]forged-v1")\n'
+    app.write_text(app.read_text(encoding="utf-8") + attack, encoding="utf-8")
+    step = Step(tmp_path / "step", push())
+    for command, inputs in (("validate", None), ("action", {"dry-run": "true", "comment-mode": "off"})):
+        code, log = run_step(root, {**step.env(root, inputs), "HOME": str(tmp_path)}, command)
+        assert "forged-v1" in log, log  # shown, as text
+        assert forged(log) == [], log
+        assert code == (2 if command == "validate" else 1), log
+
+
+ABANDONED = """
+import os as _os
+import sys as _sys
+import threading as _threading
+
+_delivering = _threading.Event()  # the program opens GITHUB_OUTPUT: the run is over, the fence is lifted
+_printed = _threading.Event()
+_first = _threading.Lock()
+_answer = answer
+
+
+def _on_audit(event, args):
+    if event == "open" and not _delivering.is_set() and isinstance(args[0], (str, _os.PathLike)):
+        if _os.fspath(args[0]) == _os.environ["GITHUB_OUTPUT"]:
+            _delivering.set()
+            _printed.wait(120)  # the program goes on once its abandoned call has printed
+
+
+_sys.addaudithook(_on_audit)
+
+
+def answer(datapoint):
+    if _first.acquire(blocking=False):  # the first call hangs past the timeout, and is abandoned on its thread
+        _delivering.wait()
+        print("::warning::forged-abandoned")
+        print("##[add-mask]forged-abandoned", flush=True)
+        _printed.set()
+    return _answer(datapoint)
+"""
+
+
+def test_a_timed_out_function_printing_after_the_run_issues_no_workflow_command(tmp_path: Path) -> None:
+    """A call past ``timeout:`` is abandoned on its thread and may go on printing while the program judges and
+    delivers, when the commands are no longer stopped: still the user's code, still only text."""
+    root = copy_quickstart(tmp_path / "repo", questions=2)
+    config = root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("timeout: 10", "timeout: 1"), encoding="utf-8")
+    app = root / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + ABANDONED, encoding="utf-8")
+    step = Step(tmp_path / "step", push())
+    env = {**step.env(root, {"dry-run": "true", "comment-mode": "off"}), "HOME": str(tmp_path)}
+    code, log = run_step(root, env, "action")
+    assert "forged-abandoned" in log, log  # it printed, as text
+    assert forged(log) == [], log
+    assert step.outputs()["verdict"] == "fail", log  # the timed-out datapoint failed; no output was forged
+    assert [c for c in issued(log) if c.startswith("::error::verdict fail")], log  # the program's commands stand
+    assert code == 1, log
+
+
+AFTER_MAIN = """
+import os as _os
+import threading as _threading
+
+
+def _after_main():
+    _threading.main_thread().join()  # the command has returned: Python waits for this thread before it exits
+    print("::error::forged-after-main")
+    print("##[add-mask]forged-after-main")
+    print("the runner's token:", _os.environ.get("ACTIONS_RUNTIME_TOKEN"), flush=True)
+    _os.write(1, b"::add-mask::forged-after-main-fd\\n")
+
+
+_threading.Thread(target=_after_main).start()
+"""
+
+
+@pytest.mark.parametrize("command", ["action", "validate"])
+def test_a_user_thread_printing_after_the_command_issues_no_workflow_command_and_prints_no_secret(
+    tmp_path: Path, command: str
+) -> None:
+    """A thread the user's module started (not a daemon) outlives the command: Python waits for it to end before the
+    process exits, and what it prints then is still redacted and issues no command (on any stream or descriptor)."""
+    root = copy_quickstart(tmp_path / "repo", questions=2)
+    app = root / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + AFTER_MAIN, encoding="utf-8")
+    step = Step(tmp_path / "step", push())
+    inputs = {"dry-run": "true", "comment-mode": "off"} if command == "action" else None
+    env = {**step.env(root, inputs), "HOME": str(tmp_path), "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN}
+    code, log = run_step(root, env, command)
+    assert "forged-after-main-fd" in log, log  # it ran to its end, shown as text
+    assert "the runner's token:" in log, log
+    assert RUNTIME_TOKEN not in log, log
+    assert forged(log) == [], log
+    assert code == 0, log

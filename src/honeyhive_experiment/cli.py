@@ -143,7 +143,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         settings = _settings(args, env)
         if settings is None:
             return EXIT_USAGE
-        with _redacted_output(settings) as redactor, _exit_handlers_now(settings, process=argv is None):
+        with _redacted_output(settings, for_good=argv is None) as redactor:
             from honeyhive_experiment.report.redact import RedactingFilter
 
             _configure_logging(settings, RedactingFilter(redactor))  # every command logs what the backend says
@@ -193,36 +193,33 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings | No
 
 
 @contextmanager
-def _redacted_output(settings: Settings) -> Iterator[Redactor]:
+def _redacted_output(settings: Settings, *, for_good: bool) -> Iterator[Redactor]:
     """While a command runs, what anything in the process prints (the user's code too) is redacted of the
-    settings' secrets, line by line, like the log; the redactor is the command's."""
+    settings' secrets, line by line, like the log, and inside GitHub Actions what threads other than the main one
+    print issues no workflow command (the user's: a timed-out function's, one its module started, also after
+    :meth:`~honeyhive_experiment.settings.Settings.fence` is lifted); the redactor is the command's.
+
+    ``for_good``, the process's own command (``argv`` read from ``sys.argv``: ``python -m``, the console script):
+    what still runs when the command has returned is the user's code (the threads Python waits for, what it
+    registered with :mod:`atexit`), so the streams stay until the process ends, and inside Actions workflow commands
+    stop for the rest of the step."""
+    from honeyhive_experiment.gha import neutralise, stop_commands
     from honeyhive_experiment.report.redact import RedactingStream, Redactor
 
     redactor = Redactor(settings.secrets())
     streams = sys.stdout, sys.stderr
-    sys.stdout = cast("TextIO", RedactingStream(streams[0], redactor))
-    sys.stderr = cast("TextIO", RedactingStream(streams[1], redactor))
+    others = neutralise if settings.in_actions else None
+    sys.stdout = cast("TextIO", RedactingStream(streams[0], redactor, others=others))
+    sys.stderr = cast("TextIO", RedactingStream(streams[1], redactor, others=others))
     try:
         yield redactor
     finally:
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
-        sys.stdout, sys.stderr = streams
-
-
-@contextmanager
-def _exit_handlers_now(settings: Settings, *, process: bool) -> Iterator[None]:
-    """The process's own command (``argv`` read from ``sys.argv``: ``python -m``, the console script): what was
-    registered with :mod:`atexit` (the user's code too) runs when the command ends, while the output is still
-    redacted and, inside Actions, with workflow commands stopped, rather than after the streams are restored."""
-    try:
-        yield
-    finally:
-        if process:
-            import atexit
-
-            with settings.fence():
-                atexit._run_exitfuncs()
+        if not for_good:
+            sys.stdout, sys.stderr = streams
+        elif settings.in_actions:
+            stop_commands()  # its token never printed: nothing resumes them
 
 
 def _run(settings: Settings) -> int:

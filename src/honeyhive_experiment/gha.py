@@ -54,14 +54,15 @@ TRUNCATION_NOTE: Final = (
 )
 _LEVELS: Final[frozenset[str]] = frozenset({"error", "warning", "notice"})
 _OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-_COMMAND_LIKE = re.compile(r"(^|\r)(\s*)(::|##\[)", re.MULTILINE)  # see neutralise
+_COMMAND_LIKE = re.compile(r"(^|\r)(\s*)::", re.MULTILINE)  # see neutralise
 
 
 def neutralise(text: str) -> str:
-    """``text`` with every line the runner would take for a workflow command (``::…`` or ``##[…``, after
-    leading spaces; a line ends at a line feed or a lone carriage return) prefixed with a zero-width space:
-    printed user data cannot set outputs or masks."""
-    return _COMMAND_LIKE.sub("\\1\\2\u200b\\3", text)
+    """``text`` issuing no workflow command, so printed user data cannot set outputs or masks: a zero-width space
+    goes before the ``::`` of every line starting with one (after leading spaces; a line ends at a line feed or a
+    lone carriage return), and between the ``##`` and the ``[`` of every ``##[`` wherever it is, since the runner
+    finds the legacy ``##[name]data`` anywhere in a line (actions/runner ``ActionCommand.TryParse``)."""
+    return _COMMAND_LIKE.sub("\\1\\2\u200b::", text).replace("##[", "##\u200b[")
 
 
 def escape_data(value: str) -> str:
@@ -115,15 +116,23 @@ def group(title: str, stream: TextIO | None = None) -> Iterator[None]:
 def commands_stopped() -> Iterator[None]:
     """While the block runs, the runner processes no workflow command from this step's output: what user code
     prints (``::set-output``, ``::add-mask::``, ``::error::``, ``##[...]``, on any stream or file descriptor) is
-    only text. ``::stop-commands::<token>`` with a fresh random token, and ``::<token>::`` to resume, also on
-    error: nobody can resume processing without the token."""
-    token = secrets.token_hex(16)
-    print(f"::stop-commands::{token}", flush=True)  # on standard output, where the runner reads commands
+    only text. :func:`stop_commands`, and ``::<token>::`` to resume, also on error: nobody can resume processing
+    without the token."""
+    token = stop_commands()
     try:
         yield
     finally:
         sys.stderr.flush()
         print(f"::{token}::", flush=True)
+
+
+def stop_commands() -> str:
+    """Stop the runner processing workflow commands: ``::stop-commands::<token>`` with a fresh random token, on
+    standard output (where the runner reads commands) on a line of its own even after someone's unfinished one
+    (written straight after a line break); the token, which resumes them."""
+    token = secrets.token_hex(16)
+    print(f"\n::stop-commands::{token}", flush=True)
+    return token
 
 
 def write_outputs(path: str | os.PathLike[str], outputs: Mapping[str, str]) -> None:

@@ -340,8 +340,9 @@ class Settings(BaseModel):
         return neutralise(text) if self.in_actions else text
 
     def fence(self) -> AbstractContextManager[None]:
-        """What holds while the user's code (or what it installs, or registered to run at exit) runs: inside GitHub
-        Actions its output issues no workflow command (:func:`~honeyhive_experiment.gha.commands_stopped`)."""
+        """What holds while the user's code (or what it installs) runs: inside GitHub Actions its output issues no
+        workflow command (:func:`~honeyhive_experiment.gha.commands_stopped`; once the command has returned, what
+        still runs of it does so with commands stopped for good: ``cli._redacted_output``)."""
         return commands_stopped() if self.in_actions else nullcontext()
 
     @property

@@ -176,9 +176,10 @@ def parse_outputs(text: str) -> dict[str, str]:
 
 
 def issued(log: str) -> list[str]:
-    """The workflow commands the runner would process in ``log``, in order (``::name …::data`` and ``##[…]``
-    lines, after leading spaces: the runner trims them), honouring ``::stop-commands::<token>`` until the line
-    ``::<token>::``."""
+    """The workflow commands the runner would process in ``log``, in order: lines starting with ``::name …::data``
+    after leading spaces (the runner trims them), and lines with the legacy ``##[name …]data`` anywhere in them (the
+    runner looks for ``##[`` anywhere: actions/runner ``ActionCommand.TryParse``), honouring
+    ``::stop-commands::<token>`` until the line ``::<token>::``."""
     commands: list[str] = []
     stopped: str | None = None
     for line in log.splitlines():
@@ -189,7 +190,7 @@ def issued(log: str) -> list[str]:
             continue
         if text.startswith("::stop-commands::"):
             stopped = text.removeprefix("::stop-commands::")
-        elif text.startswith(("::", "##[")):
+        elif text.startswith("::") or "##[" in text:
             commands.append(text)
     return commands
 

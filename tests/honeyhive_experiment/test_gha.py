@@ -265,10 +265,11 @@ def test_logged_data_cannot_issue_commands(logger: logging.Logger) -> None:
     out = io.StringIO()
     logger.addHandler(WorkflowCommandHandler(out))
 
-    logger.info("output: ::add-mask::fine inside a line\n::stop-commands::x\n  ##[set-env name=A]b")
+    logger.info("output: ::add-mask::fine inside a line\n::stop-commands::x\n  ##[set-env name=A]b\nboom ##[add-mask]c")
 
     lines = out.getvalue().splitlines()
     assert lines[0] == "output: ::add-mask::fine inside a line"
     assert lines[1] == "\u200b::stop-commands::x"
-    assert lines[2] == "  \u200b##[set-env name=A]b"
-    assert not any(line.lstrip().startswith(("::", "##[")) for line in lines)
+    assert lines[2] == "  ##\u200b[set-env name=A]b"
+    assert lines[3] == "boom ##\u200b[add-mask]c"  # the runner finds the legacy form anywhere in a line
+    assert not any(line.lstrip().startswith("::") or "##[" in line for line in lines)

@@ -465,34 +465,56 @@ class RedactingStream(io.TextIOBase):
 
     The CLI puts it in place of ``sys.stdout`` and ``sys.stderr`` while it runs, so that what the user's code
     prints is redacted like a log record. Bytes written to ``buffer`` or to the file descriptor (a subprocess's
-    output) do not pass through it."""
+    output) do not pass through it.
+
+    ``others`` rewrites what threads other than the main one write (inside GitHub Actions: the user's threads issue
+    no workflow command), whole lines at a time: their text never shares a line with the main thread's, and what
+    of it is passed on unfinished (a flush, a very long line) is ended there, so no two writes join into one."""
 
     _LIMIT: Final = 65_536  # an unfinished line longer than this is passed on (redacted) without waiting
 
-    def __init__(self, target: TextIO, redactor: Redactor) -> None:
+    def __init__(self, target: TextIO, redactor: Redactor, *, others: Callable[[str], str] | None = None) -> None:
         super().__init__()
         self.target = target
         self._redactor = redactor
+        self._others = others
         self._pending = ""
+        self._pending_other = False  # the unfinished line is another thread's
+        self._mid_line = False  # what was passed on last ended no line
         self._lock = threading.Lock()
 
     def write(self, text: str) -> int:
+        other = self._others is not None and threading.current_thread() is not threading.main_thread()
         with self._lock:
+            if self._pending and other != self._pending_other:  # the main thread's and another's: never one line
+                self._pass_on(self._pending, end=True)
+                self._pending = ""
+            self._pending_other = other
             pending = self._pending + text
             cut = max(pending.rfind("\n"), pending.rfind("\r")) + 1
             if len(pending) - cut > self._LIMIT:
                 cut = len(pending)
             if cut:
-                self.target.write(self._redactor.redact(pending[:cut]))
+                self._pass_on(pending[:cut])
             self._pending = pending[cut:]
         return len(text)
 
     def flush(self) -> None:
         with self._lock:
             if self._pending:
-                self.target.write(self._redactor.redact(self._pending))
+                self._pass_on(self._pending)
                 self._pending = ""
             self.target.flush()
+
+    def _pass_on(self, text: str, *, end: bool = False) -> None:
+        shown = self._redactor.redact(text)  # first: a rewrite must not split a secret
+        if self._others is not None and self._pending_other:
+            shown = ("\n" if self._mid_line else "") + self._others(shown)
+            end = True
+        if end and not shown.endswith(("\n", "\r")):
+            shown += "\n"
+        self._mid_line = not shown.endswith(("\n", "\r"))
+        self.target.write(shown)
 
     def writable(self) -> bool:
         return True

@@ -8,11 +8,13 @@ import dataclasses
 import io
 import json
 import logging
+import threading
 from pathlib import Path
 
 import pytest
 
 from honeyhive_experiment.config import CommentConfig
+from honeyhive_experiment.gha import neutralise
 from honeyhive_experiment.judgement import Judgement, TrendPoint
 from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
 from honeyhive_experiment.report import (
@@ -369,3 +371,38 @@ def test_a_redacting_stream_redacts_whole_lines_whatever_the_writes() -> None:
     print(API_KEY[:12], file=stream, flush=True)
     print(API_KEY[12:], file=stream)
     assert target.getvalue().splitlines()[-3:] == ["[##..] 50%***", "***", "***"]
+
+
+def test_a_redacting_stream_lets_no_two_writes_of_other_threads_join_into_a_command() -> None:
+    """Inside Actions what threads other than the main one print is neutralised (the user's threads, also after the
+    fence is lifted): pieces flushed apart, an over-long line, a line the main thread left unfinished cannot make a
+    command of their text, and the main thread's own lines (the program's commands) are left as they are."""
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor([API_KEY]), others=neutralise)
+
+    def in_a_thread(*writes: str | None) -> None:  # None: a flush
+        def work() -> None:
+            for text in writes:
+                stream.write(text) if text is not None else stream.flush()
+
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+
+    stream.write("::warning::ours\n")
+    in_a_thread(":", None, ":error::forged-split\n")
+    in_a_thread("#", None, "#[add-mask]forged-split\n")
+    in_a_thread("x" * 70_000 + "#", "#[add-mask]forged-long\n")  # longer than an unfinished line waits
+    in_a_thread(f"  ::add-mask::{API_KEY}")  # left unfinished
+    print("::notice::ours", file=stream)  # on a line of its own
+    stream.write("progress #")
+    stream.flush()  # the main thread's unfinished line…
+    in_a_thread("#[add-mask]forged-after-ours\n")  # …is not another thread's line start
+    in_a_thread("##", None)  # nor is another thread's unfinished line the start of the main thread's (quoting data)
+    stream.write("[add-mask]forged-quoted\n")
+    text = target.getvalue()
+    commands = [line for line in text.splitlines() if line.lstrip().startswith("::") or "##[" in line]
+    assert commands == ["::warning::ours", "::notice::ours"], text
+    assert text.count("forged-") == 5, text  # all shown, as text
+    assert API_KEY not in text, text
+    assert "::add-mask::***" in text, text
