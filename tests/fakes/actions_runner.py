@@ -16,6 +16,7 @@ The repository is ``acme/support-bot``; its pull request ``PR`` goes from ``HEAD
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -246,6 +247,12 @@ class Step:
         return self.summary_path.read_text(encoding="utf-8")
 
 
+def _tested(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` and this process's ``PYTHONPATH``: the program the action runs is the one this test imports (a git
+    worktree's too, not the editable install's), as for :func:`tests.test_workflow_commands.run_step`."""
+    return {**env, **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"}}
+
+
 def run_action(
     env: Mapping[str, str], workspace: Path, *, python: str | Path = sys.executable, timeout: float = 180
 ) -> subprocess.CompletedProcess[str]:
@@ -254,7 +261,7 @@ def run_action(
     return subprocess.run(
         [str(python), *ENTRY_POINT],
         cwd=workspace,
-        env=dict(env),
+        env=_tested(env) if str(python) == sys.executable else dict(env),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -268,7 +275,7 @@ def start_action(env: Mapping[str, str], workspace: Path) -> subprocess.Popen[st
     return subprocess.Popen(
         [sys.executable, *ENTRY_POINT],
         cwd=workspace,
-        env=dict(env),
+        env=_tested(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
