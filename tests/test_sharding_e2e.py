@@ -461,6 +461,76 @@ def test_publish_refuses_a_report_for_another_commit_and_posts_the_matching_one(
     assert published.outputs["comment-url"].endswith(f"#issuecomment-{comment.id}")
 
 
+def publish_job(world: World, name: str, report_json: Path, run_id: str) -> Job:
+    """``mode: publish`` for the pull request's head commit, in a checkout of the default branch."""
+    event, inputs = workflow_run(HEAD_SHA), {"mode": "publish"}
+    return run_job(
+        world, name, event=event, inputs=inputs, root=publisher_checkout(world, name, report_json), run_id=run_id
+    )
+
+
+def test_publish_judges_by_the_gate_the_pull_request_added_as_its_check_did(world: World) -> None:
+    """The pull request adds a gate its change fails: the check fails, so the comment the publish job posts (with
+    the default branch's file, which has no gate) fails too, and the check's stamp on the run stays the check's."""
+    record_baseline(world)
+    app = world.root / "support_bot" / "app.py"
+    assert 'STYLE = "concise"' in app.read_text()
+    app.write_text(app.read_text().replace('STYLE = "concise"', 'STYLE = "friendly"'))  # longer answers
+    config = world.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text() + "gate:\n  answer_words: {max_worse_pct: 1}\n")
+    run = run_job(world, "run-for-publish", inputs={"mode": "all", "comment-mode": "off"})
+    assert (run.returncode, run.outputs["verdict"]) == (1, "fail"), run.shown()
+    hh = backend_client(world)
+    stamp = stored_run(hh, run.outputs["run-id"])["metadata"]["check"]
+
+    published = publish_job(world, "publish", world.root / ".honeyhive" / "report.json", "9202")
+    assert (published.returncode, published.outputs["verdict"]) == (1, "fail"), published.shown()
+    [comment] = world.github.comments(PR)
+    assert "**Failed**" in comment.body
+    assert "by the pull request's experiment file, which changes the default branch's rules: gate." in comment.body
+    assert stored_run(hh, run.outputs["run-id"])["metadata"]["check"] == stamp, "publish keeps the check's stamp"
+    assert stamp["verdict"] == "fail"
+    assert stamp["rules"]["gate"] == {"answer_words": {"max_drop_pct": 1.0}}
+
+
+def test_publish_judges_by_the_tolerance_the_pull_request_added_and_refuses_a_malformed_stamp(world: World) -> None:
+    """The pull request tolerates its 2 failed datapoints: the check passes and so does the comment. A run whose
+    check recorded no rules (an older version's) is judged by the default branch's file, and the comment says so;
+    rules in the stamp that do not validate are refused, named by their key."""
+    record_baseline(world)
+    regress_refunds(world.root)  # 2 of 22 datapoints fail
+    config = world.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text() + "verdict: {allow_failed: 5}\n")
+    run = run_job(world, "run-for-publish", inputs={"mode": "all", "comment-mode": "off"})
+    assert (run.returncode, run.outputs["verdict"]) == (0, "pass"), run.shown()
+    report_json = world.root / ".honeyhive" / "report.json"
+    published = publish_job(world, "publish", report_json, "9202")
+    assert (published.returncode, published.outputs["verdict"]) == (0, "pass"), published.shown()
+    [comment] = world.github.comments(PR)
+    assert "**Passed**" in comment.body
+    assert "by the pull request's experiment file, which changes the default branch's rules: verdict." in comment.body
+
+    hh, run_id = backend_client(world), run.outputs["run-id"]
+    metadata = stored_run(hh, run_id)["metadata"]
+    stamp = metadata["check"]
+    assert stamp["rules"]["verdict"] == {"allow_failed": 5}
+    older = {key: value for key, value in stamp.items() if key != "rules"}
+    assert hh.put(f"/v1/runs/{run_id}", json={"metadata": {**metadata, "check": older}}).status_code == 200
+    old = publish_job(world, "publish-older", report_json, "9203")
+    assert (old.returncode, old.outputs["verdict"]) == (1, "fail"), old.shown()  # no tolerance on the default branch
+    [comment] = world.github.comments(PR)
+    assert "Judged with the default branch's experiment file" in comment.body
+    assert stored_run(hh, run_id)["metadata"]["check"] == older, "publish never overwrites the check's verdict"
+
+    writes = len(world.github.writes)
+    malformed = {**stamp, "rules": {"verdict": {"allow_failed": "most"}}}
+    assert hh.put(f"/v1/runs/{run_id}", json={"metadata": {**metadata, "check": malformed}}).status_code == 200
+    refused = publish_job(world, "publish-malformed", report_json, "9204")
+    assert (refused.returncode, refused.outputs["verdict"]) == (2, "error"), refused.shown()
+    assert "metadata.check.rules.verdict.allow_failed: refusing to publish" in refused.summary, refused.shown()
+    assert len(world.github.writes) == writes, "a malformed stamp posts nothing"
+
+
 def test_four_shards_with_two_trials_record_every_trial_once_and_judge_like_one_job(world: World) -> None:
     config = world.root / ".honeyhive" / "experiment.yml"
     config.write_text(config.read_text() + "trials: 2\n")

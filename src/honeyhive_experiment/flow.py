@@ -26,6 +26,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from honeyhive_experiment.baseline import Baseline, choose_baseline
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
 from honeyhive_experiment.client import HoneyHiveClient, is_run_id, poll
@@ -34,6 +36,7 @@ from honeyhive_experiment.config import (
     BaselineStrategy,
     Direction,
     ExperimentConfig,
+    JudgingRules,
     MetricConfig,
     config_error_at,
     config_hash,
@@ -401,17 +404,30 @@ def find_baseline(
     )
 
 
-def stamp_verdict(client: HoneyHiveClient, run_id: str, verdict: Verdict, baseline_run_id: str | None = None) -> None:
+def stamp_verdict(
+    client: HoneyHiveClient,
+    run_id: str,
+    verdict: Verdict,
+    baseline_run_id: str | None = None,
+    rules: Mapping[str, Any] | None = None,
+    *,
+    unless_judged: bool = False,
+) -> None:
     """Record the check's own verdict on the run (``metadata.check.verdict``): the branch-baseline rule takes the
     latest run whose check was green (:mod:`~honeyhive_experiment.baseline`), and ``runs`` shows it. The baseline
     it was judged against goes beside it (``metadata.check.baseline_run_id``), so ``view`` compares the run with
-    the same one later. The run's metadata is read and written back whole (HoneyHive replaces an object field on
-    update)."""
+    the same one later, and the rules that judged it (``metadata.check.rules``, :meth:`ExperimentConfig.rules`), so
+    ``mode: publish`` judges it as the check did. ``unless_judged``: leave a run whose check already has a verdict
+    as it is. The run's metadata is read and written back whole (HoneyHive replaces an object field on update)."""
     run = client.get_run(run_id)
+    if unless_judged and _stamped_check(ExperimentRun.model_validate(run))[0]:
+        return
     metadata = dict(run.get("metadata") or {})
-    check: dict[str, str] = {"verdict": verdict.value}
+    check: dict[str, Any] = {"verdict": verdict.value}
     if baseline_run_id:
         check["baseline_run_id"] = baseline_run_id
+    if rules is not None:
+        check["rules"] = rules
     metadata["check"] = check
     client.update_run(run_id, {"metadata": metadata})
 
@@ -587,33 +603,65 @@ def republish(
 
     The report.json it came with only says which run, baseline and pull request — never the numbers,
     which come from the backend again. Nothing of the pull request's checkout is read: the dataset is
-    the run's own (its id from the run object), so the publishing job needs no dataset file.
+    the run's own (its id from the run object), so the publishing job needs no dataset file. The run is judged
+    by the rules its check recorded on it (``metadata.check.rules``: the pull request's experiment file's gate,
+    passing ranges, verdict policy and metrics), so the comment says what the check said; ``config``, the
+    default branch's file, gives the rest, and the rules too for a run whose check recorded none (a note says so).
     """
     run = ExperimentRun.model_validate(client.get_run(published.run_id))
     _check_published_run(run, config, settings, published)
     if (unfinished := _unfinished(run, "re-run this job")) is not None:
         raise ReportError(f"refusing to publish: {unfinished}", file="report.json", key="run.id")
-    judged, stamped = _stamped_check(run)
+    judged, stamped, rules = _stamped_check(run)
     if judged and published.baseline_run_id != stamped:  # an edited baseline would re-decide the verdict
         raise ReportError(
             f"refusing to publish: report.json names baseline {published.baseline_run_id or 'none'}, but run"
             f" {run.run_id}'s check was judged against {stamped or 'none'} in HoneyHive",
             file="report.json",
         )
-    if not judged:  # the run's own job never judged it: the baseline rules pick, as they would have then
-        return judge(client, config, settings, *_as_recorded(client, config, run), now=now)
-    settings = settings.model_copy(update={"baseline_run_id": stamped})
-    return judge(client, _as_judged(config, stamped), settings, *_as_recorded(client, config, run), now=now)
+    if rules is None:
+        notes: tuple[str, ...] = (
+            f"Judged with the default branch's experiment file: run {run.run_id}'s check recorded no rules (an"
+            " older honeyhive-experiment judged it, or none did), so a change the pull request made to its gates,"
+            " passing ranges, verdict or metrics is not applied here.",
+        )
+    else:
+        config, notes = _judged_by(config, rules, run.run_id)
+    if judged:  # else the run's own job never judged it: the baseline rules pick, as they would have then
+        settings = settings.model_copy(update={"baseline_run_id": stamped})
+        config = _as_judged(config, stamped)
+    judgement = judge(client, config, settings, *_as_recorded(client, config, run), now=now)
+    return dataclasses.replace(judgement, notes=(*judgement.notes, *notes))
 
 
-def _stamped_check(run: ExperimentRun) -> tuple[bool, str | None]:
-    """Whether this tool judged ``run`` (its ``metadata.check`` has a verdict), and the baseline it was judged
-    against (``None``: none)."""
+def _stamped_check(run: ExperimentRun) -> tuple[bool, str | None, object]:
+    """Whether this tool judged ``run`` (its ``metadata.check`` has a verdict), the baseline it was judged
+    against (``None``: none), and the rules that judged it as stamped (``None``: none were)."""
     check = run.metadata.get("check")
     if not isinstance(check, Mapping) or not check.get("verdict"):
-        return False, None
+        return False, None, None
     stamped = check.get("baseline_run_id")
-    return True, stamped if isinstance(stamped, str) and stamped else None
+    return True, stamped if isinstance(stamped, str) and stamped else None, check.get("rules")
+
+
+def _judged_by(config: ExperimentConfig, rules: object, run_id: str) -> tuple[ExperimentConfig, tuple[str, ...]]:
+    """``config`` with the ``rules`` run ``run_id``'s check recorded, and a note naming those that differ from its
+    own. Raises ReportError naming the key of the first that does not validate."""
+    try:
+        judging = JudgingRules.model_validate(rules)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = ".".join(["metadata.check.rules", *map(str, error["loc"])])
+        message = f"refusing to publish: run {run_id}'s check recorded rules that are not valid: {error['msg']}"
+        raise ReportError(message, key=key) from None
+    changed = [name for name, value in judging if getattr(config, name) != value]
+    if not changed:
+        return config, ()
+    note = (
+        "Judged as its check was, by the pull request's experiment file, which changes the default branch's rules:"
+        f" {', '.join(changed)}."
+    )
+    return config.judged_by(judging), (note,)
 
 
 def _as_judged(config: ExperimentConfig, baseline_run_id: str | None) -> ExperimentConfig:
@@ -675,7 +723,7 @@ def review(
         raise ArgumentError("RUN_ID", message)
     if (unfinished := _unfinished(run, "view it again")) is not None:
         raise ArgumentError("RUN_ID", unfinished)
-    judged_before, stamped = _stamped_check(run)
+    judged_before, stamped, _ = _stamped_check(run)
     from_stamp = not settings.baseline_run_id and stamped is not None
     baseline_run_id = stamped if from_stamp else settings.baseline_run_id
     settings = settings.model_copy(update={"baseline_run_id": baseline_run_id})

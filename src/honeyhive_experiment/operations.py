@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from honeyhive_experiment import backend, cancellation
 from honeyhive_experiment.checkout import git, local_checkout
@@ -232,7 +232,7 @@ class _Invocation:
                     judgement = run_experiment(settings, config, client, now=self.now, watch=watch)
             except ExperimentError as exc:  # a run recorded, then an error: stamped so, never a branch baseline
                 if exc.run_id is not None and not isinstance(exc, ExperimentCancelled):  # marked cancelled instead
-                    _record_verdict(client, exc.run_id, Verdict.ERROR)
+                    self._stamp(client, exc.run_id, Verdict.ERROR)
                 raise
             if self.html_file is not None:
                 judgement = _with_details(client, judgement, settings)
@@ -282,7 +282,8 @@ class _Invocation:
             self._announce("error", composed.template_error)
         if client is not None and judgement.run_id is not None:
             baseline = judgement.baseline.run_id if judgement.baseline is not None else None
-            _record_verdict(client, judgement.run_id, composed.report.verdict, baseline)
+            rules = self.config.rules() if self.config is not None else None
+            self._stamp(client, judgement.run_id, composed.report.verdict, baseline, rules)
         if self.write:
             posting = cancellation.interruptible(self.post, log, self.cancel) if self.post is not None else None
             deliver(
@@ -294,13 +295,22 @@ class _Invocation:
             )
         return Outcome(exit_code(composed.report.verdict, fail_on_error=self.settings.fail_on_error), composed)
 
-
-def _record_verdict(client: HoneyHiveClient, run_id: str, verdict: Verdict, baseline: str | None = None) -> None:
-    """The check's verdict stamped on the run (:func:`~honeyhive_experiment.flow.stamp_verdict`), best effort."""
-    try:
-        stamp_verdict(client, run_id, verdict, baseline)
-    except HoneyHiveError as exc:  # the report stands; only the next baseline choice is poorer for it
-        log.warning("could not record the check's verdict on run %s: %s", run_id, exc)
+    def _stamp(
+        self,
+        client: HoneyHiveClient,
+        run_id: str,
+        verdict: Verdict,
+        baseline: str | None = None,
+        rules: dict[str, Any] | None = None,
+    ) -> None:
+        """The check's verdict (and the baseline and rules that judged it) stamped on the run, best effort
+        (:func:`~honeyhive_experiment.flow.stamp_verdict`). ``mode: publish`` judged a run another job recorded: the
+        stamp that job's check wrote stays (the branch-baseline rule and ``runs`` read the check's verdict); only a
+        run no check judged gets one."""
+        try:
+            stamp_verdict(client, run_id, verdict, baseline, rules, unless_judged=self.settings.mode is Mode.PUBLISH)
+        except HoneyHiveError as exc:  # the report stands; only the next baseline choice is poorer for it
+            log.warning("could not record the check's verdict on run %s: %s", run_id, exc)
 
 
 # ------------------------------------------------------------------------------------------ the real parts

@@ -23,6 +23,7 @@ from honeyhive_experiment.config import (
     EvaluatorSpec,
     ExperimentConfig,
     GateRule,
+    JudgingRules,
     MetricConfig,
     ModelPrice,
     PassingRangeConfig,
@@ -107,6 +108,23 @@ def test_valid_config_round_trips_through_yaml_and_python() -> None:
     assert parse_config(as_file, path="round-trip.yml") == config
     assert ExperimentConfig.model_validate(config.model_dump()) == config
     assert config_hash(parse_config(as_file)) == config_hash(config)
+
+
+def test_the_judging_rules_a_check_stamps_judge_another_file_as_this_one() -> None:
+    """``rules()`` (what a check stamps on its run, as JSON) validated back replaces another file's rules, so a
+    publish job with the default branch's file judges as the pull request's check did; the types are the file's."""
+    config = load_config(VALID)
+    other = parse_config(BASE)
+    stamped = JudgingRules.model_validate(json.loads(json.dumps(config.rules())))
+
+    judged = other.judged_by(stamped)
+    assert {name: getattr(judged, name) for name in JudgingRules.model_fields} == {
+        name: getattr(config, name) for name in JudgingRules.model_fields
+    }
+    assert (judged.name, judged.dataset) == (other.name, other.dataset)
+    assert parse_config(BASE).rules() == {}  # defaults are left out: the stamp stays small
+    for name, field in JudgingRules.model_fields.items():
+        assert field.annotation == ExperimentConfig.model_fields[name].annotation, name
 
 
 def test_defaults_of_a_minimal_config() -> None:

@@ -58,6 +58,7 @@ __all__ = [
     "ExperimentConfig",
     "GateRule",
     "IngestionConfig",
+    "JudgingRules",
     "MetricConfig",
     "ModelPrice",
     "PassingRangeConfig",
@@ -358,6 +359,18 @@ def _tolerated(allowed: int | str | None, total: int) -> int:
     return math.floor(total * float(found.group(1)) / 100)
 
 
+class JudgingRules(_Section):
+    """The part of an experiment file that judges a run, as a check records it on the run it judged
+    (``metadata.check.rules``): data only, validated as the file's own keys are, so ``mode: publish`` judges the
+    run by the rules its check had, not by the default branch's file."""
+
+    gate: dict[MetricName, GateRule] = Field(default_factory=dict)
+    passing_ranges: dict[MetricName, PassingRangeConfig] = Field(default_factory=dict)
+    verdict: VerdictConfig = Field(default_factory=VerdictConfig)
+    metrics: dict[MetricName, MetricConfig] = Field(default_factory=dict)
+    aggregate_function: AggregateFunction = AggregateFunction.AVERAGE
+
+
 def _at_most_200(name: str) -> str:
     if len(name) > 200:
         raise ValueError(f"must be at most 200 characters, got {len(name)}")
@@ -458,3 +471,11 @@ class ExperimentConfig(_Section):
     def wire_passing_ranges(self) -> dict[str, dict[str, float]]:
         """``passing_ranges`` as a run's create/update body carries them: ``{metric: {min?, max?}}``."""
         return {name: rng.model_dump(exclude_none=True) for name, rng in self.passing_ranges.items()}
+
+    def rules(self) -> dict[str, Any]:
+        """The :class:`JudgingRules` of this file as JSON data, defaults left out (a check stamps them on its run)."""
+        return self.model_dump(mode="json", include=set(JudgingRules.model_fields), exclude_defaults=True)
+
+    def judged_by(self, rules: JudgingRules) -> ExperimentConfig:
+        """This file with ``rules`` in place of its own."""
+        return self.model_copy(update=dict(rules))
