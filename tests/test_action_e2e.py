@@ -209,3 +209,20 @@ def test_a_signal_cancels_the_run_and_the_comment_says_so(world: World, signals:
     assert "cancelled" in step.summary().lower()
     [comment] = world.github.comments(PR)
     assert "cancelled" in comment.body.lower()
+
+
+def test_the_unknown_merge_base_is_said_only_when_the_branch_fallback_stood_in_for_it(world: World) -> None:
+    """A shallow checkout (GitHub cannot tell the merge base either): the comment says the baseline is the latest
+    passing run on the base branch instead, only when one was used; with none yet it would be a false claim."""
+    first, _, _ = world.run_action()
+    assert first.returncode == 0, first.stderr
+    [comment] = world.github.comments(PR)
+    assert "No baseline yet" in comment.body
+    assert "merge base is unknown" not in comment.body
+
+    world.run_action(event="push", head_sha=BASE_SHA)
+    again, outputs, _ = world.run_action()
+    assert again.returncode == 0, again.stderr
+    assert outputs["baseline-run-id"]
+    [comment] = world.github.comments(PR)
+    assert "merge base is unknown" in comment.body

@@ -285,7 +285,7 @@ def judge(
         new_errors=new_errors,
     )
     notes: tuple[str, ...] = ()
-    if ci.merge_base_unknown:
+    if ci.merge_base_unknown and baseline is not None and baseline.reason == "branch":  # the fallback stood in
         notes = (
             "The pull request's merge base is unknown (a shallow checkout: set fetch-depth: 0 on actions/checkout),"
             " so the baseline is the latest passing run on the base branch instead of the run at the merge base.",
