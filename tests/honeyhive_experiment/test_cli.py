@@ -31,6 +31,10 @@ def three(inputs, ground_truths, context):
 
 def nothing():
     return {}
+
+
+def streamed(datapoint):
+    yield {"answer": "Open Settings"}
 """
 
 
@@ -131,6 +135,12 @@ CONFIG_CASES = [
         GOOD.replace("support_bot.app:answer", "odd_signatures:nothing"),
         "experiment.yml:2",
         "takes no datapoint parameter",
+    ),
+    (
+        "function-generator",
+        GOOD.replace("support_bot.app:answer", "odd_signatures:streamed"),
+        "experiment.yml:2: function",
+        "'streamed' is a generator function: its body never runs",
     ),
     ("version-2", "version: 2\n" + GOOD, "experiment.yml:1", "version"),
     ("yaml-syntax", GOOD + "metrics: [unclosed\n", "experiment.yml:", "yaml"),
