@@ -32,7 +32,6 @@ from honeyhive_experiment.checkout import git, local_checkout
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import Direction, ExperimentConfig, all_of, config_error_at, declared_name, load_config
 from honeyhive_experiment.dataset_identity import file_identity
-from honeyhive_experiment.datasets import load_dataset_file
 from honeyhive_experiment.delivery import (
     Composed,
     Poster,
@@ -58,6 +57,7 @@ from honeyhive_experiment.flow import (
     PublishedRun,
     Watch,
     check_paths,
+    dataset_records,
     find_baseline,
     prepare_dataset,
     published_run,
@@ -470,8 +470,7 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     fetched (validate asks no backend): its names are checked by the evaluators' names only."""
     root, config_file = settings.root, str(settings.config_path)
     config = _experiment_file(settings)
-    file = config.dataset.file(root)
-    records = load_dataset_file(file) if file is not None else None
+    records = dataset_records(config, config_file, root)
     # what runs from here is the user's (their installer's build, their code): inside Actions it issues no command
     with settings.fence():
         if settings.install:

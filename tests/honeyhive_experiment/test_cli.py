@@ -100,7 +100,12 @@ CONFIG_CASES = [
         "dataset",
     ),
     ("dataset-bad-extension", GOOD.replace("questions.jsonl", "questions.txt"), "experiment.yml:4", "path"),
-    ("dataset-file-missing", GOOD.replace("questions.jsonl", "missing.jsonl"), "missing.jsonl", "not found"),
+    (  # where the experiment file names it, as a run says it
+        "dataset-file-missing",
+        GOOD.replace("questions.jsonl", "missing.jsonl"),
+        "experiment.yml:4: dataset.path",
+        "dataset file data/missing.jsonl not found",
+    ),
     ("max-workers-zero", GOOD + "max_workers: 0\n", "experiment.yml:7", "max_workers"),
     ("max-workers-string", GOOD + "max_workers: many\n", "experiment.yml:7", "max_workers"),
     ("timeout-negative", GOOD + "timeout: -1\n", "experiment.yml:7", "timeout"),
