@@ -56,6 +56,10 @@ def failing(datapoint):
     return {"answer": datapoint["inputs"]["q"]}
 
 
+def verdict(outputs, inputs, ground_truth=None):
+    return {"score": "PASS", "explanation": "fine"}  # a string: no number for a range or a gate
+
+
 def traced(datapoint, tracer):
     with tracer.start_as_current_span("lookup", inputs=datapoint["inputs"]):
         tracer.enrich_span(outputs={"found": 1}, metrics={"lookups": 1})
@@ -278,6 +282,19 @@ PROBE_CASES = [
         GOOD + "gate:\n  topic_match: {max_drop: 5}\n",
         "experiment.yml:8: gate.topic_match: max_drop: 5 can never be crossed: topic_match is a boolean metric",
         "write max_drop: 0.05",
+    ),
+    (  # the run would find no value for it and fail on a metric "its evaluator returned nothing for"
+        "range-on-a-string-metric",
+        GOOD + "  - probed:verdict\npassing_ranges:\n  verdict: {min: 1}\n",
+        "experiment.yml:9: passing_ranges.verdict",
+        "verdict is a string ('PASS') on the first datapoint of data/questions.jsonl; a passing range or gate needs a"
+        " number or a bool",
+    ),
+    (
+        "gate-on-a-string-metric",
+        GOOD + "  - probed:verdict\ngate:\n  verdict: {max_drop: 0.1}\n",
+        "experiment.yml:9: gate.verdict",
+        "verdict is a string ('PASS')",
     ),
     (
         "function-raises",
