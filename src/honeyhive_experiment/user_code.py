@@ -95,7 +95,8 @@ def load_user_code(config: ExperimentConfig, config_path: str, root: str | os.Pa
 
     Raises:
         ConfigError: an import fails, an evaluator's signature is unusable, or (all reported at once, in
-            ``issues``) the function's signature fits no calling convention and metric names match no evaluator.
+            ``issues``) the function's signature fits no calling convention, two evaluators have one name, and
+            metric names match no evaluator.
     """
     with repository_on_path(root):
         function = _load(config_path, ("function",), config.function, root)
@@ -111,10 +112,35 @@ def load_user_code(config: ExperimentConfig, config_path: str, root: str | os.Pa
         function_convention(function)
     except EvaluatorSignatureError as exc:
         problems.append(config_error_at(config_path, ("function",), str(exc)))
+    problems.extend(_named_twice(config, evaluators, config_path))
     problems.extend(check_metric_names(config, evaluators, config_path))
     if problems:
         raise all_of(problems)
     return UserCode(function, tuple(evaluators))
+
+
+def _named_twice(config: ExperimentConfig, evaluators: Sequence[Evaluator], config_path: str) -> list[ConfigError]:
+    """Each evaluator named as an earlier one (two instances of one class: both the class's name), at its line: an
+    evaluator's name is its metric's, so the second one's scores would be lost."""
+    first: dict[str, int] = {}
+    problems: list[ConfigError] = []
+    for index, (spec, evaluator) in enumerate(zip(config.evaluators, evaluators, strict=True)):
+        earlier = first.setdefault(evaluator.name, index)
+        if earlier == index:
+            continue
+        module, attribute = split_import_path(spec.path)
+        name = attribute.split(".")[-1]
+        if name in first:
+            name = f"{module.split('.')[-1]}_{name}"
+        problems.append(
+            config_error_at(
+                config_path,
+                ("evaluators", index),
+                f"also named {evaluator.name!r} (evaluators[{earlier}]), the name of their metric; give one a name:"
+                f" {{path: {spec.path}, name: {name}}}",
+            )
+        )
+    return problems
 
 
 def check_metric_names(

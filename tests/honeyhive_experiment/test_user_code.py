@@ -396,6 +396,25 @@ def test_code_that_never_gives_an_answer_is_refused_at_its_line(
     assert repo.problems(CONFIG.replace("{m}:" + attribute, "{m}:" + named)) == [(*where, message)]
 
 
+def test_two_evaluators_with_one_name_are_refused_at_the_second_saying_how_to_name_it(repo: Repo) -> None:
+    """Two instances of one class are both named after it: the second one's scores would be lost (its metric name
+    taken) and the run would fail on an evaluator that never raised."""
+    both = "  - {m}:relevance_check\n  - {m}:helpful\n  - {m}:grounded\n"
+    assert repo.problems(CONFIG.replace("  - {m}:relevance_check\n", both)) == [
+        (
+            12,
+            "evaluators[5]",
+            "also named 'Judge' (evaluators[4]), the name of their metric; give one a name: "
+            f"{{path: {repo.module}:grounded, name: grounded}}",
+        )
+    ]
+    fixed = both.replace("{m}:grounded", "{path: {m}:grounded, name: grounded}")
+    assert [e.name for e in repo.load(CONFIG.replace("  - {m}:relevance_check\n", fixed)).evaluators][4:] == [
+        "Judge",
+        "grounded",
+    ]
+
+
 # ------------------------------------------------------------------------------------------------ conventions
 
 RECORD = FunctionConvention()
