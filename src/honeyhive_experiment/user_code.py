@@ -59,12 +59,22 @@ def missing_module_message(path: str, missing: str | None, root: str | os.PathLi
     """Why ``path`` cannot be imported when module ``missing`` is not found, and what to do.
 
     A module of the user's own repository (its top-level package or module is under ``root``) is a wrong path
-    in the config; anything else is a dependency that is not installed where the action runs, and the ``install``
+    in the config; one under ``root/src`` (the src layout) is the user's package, importable once the project is
+    installed; anything else is a dependency that is not installed where the action runs, and the ``install``
     input is the fix."""
     head = f"cannot import {path!r}: no module named {missing!r}"
     top = (missing or "").split(".")[0]
-    if not top or (Path(root) / top).is_dir() or (Path(root) / f"{top}.py").is_file():
+
+    def under(folder: Path) -> bool:
+        return (folder / top).is_dir() or (folder / f"{top}.py").is_file()
+
+    if not top or under(Path(root)):
         return head
+    if under(Path(root) / "src"):  # named from the root (src.{path}) it imports only if it never imports itself
+        also = f" or name it from the root ('src.{path}')" if split_import_path(path)[0].split(".")[0] == top else ""
+        return (
+            f"{head}. {top!r} is under src/: install the project (install: -e ., command line: --install '-e .'){also}"
+        )
     return (
         f"{head}. {top!r} is not installed where the experiment runs: add it to requirements.txt and set the input"
         " `install: -r requirements.txt` (command line: --install '-r requirements.txt'), which installs your"

@@ -415,6 +415,24 @@ def test_two_evaluators_with_one_name_are_refused_at_the_second_saying_how_to_na
     ]
 
 
+def test_a_package_under_src_is_said_to_be_the_projects_own(repo: Repo) -> None:
+    """The src layout: the user's own package is not importable from the root until the project is installed;
+    requirements.txt is no place for it."""
+    package = f"bot_{uuid.uuid4().hex}"
+    (repo.root / "src" / package).mkdir(parents=True)
+    (repo.root / "src" / package / "app.py").write_text("def answer(datapoint):\n    return {}\n")
+    config = CONFIG.replace("{m}:answer", f"{package}.app:answer")
+    head = f"cannot import '{package}.app:answer': no module named '{package}'"
+    assert repo.problems(config) == [
+        (
+            2,
+            "function",
+            f"{head}. '{package}' is under src/: install the project (install: -e ., command line: --install '-e .')"
+            f" or name it from the root ('src.{package}.app:answer')",
+        )
+    ]
+
+
 # ------------------------------------------------------------------------------------------------ conventions
 
 RECORD = FunctionConvention()
