@@ -33,6 +33,7 @@ __all__ = [
     "CallShape",
     "FunctionConvention",
     "callable_name",
+    "check_answers",
     "function_convention",
     "inspect_callable",
 ]
@@ -85,6 +86,21 @@ def _is_async(fn: Callable[..., Any]) -> bool:
     if isinstance(fn, _PLAIN_CALLABLES):
         return False
     return inspect.iscoroutinefunction(getattr(fn, "__call__", None))  # noqa: B004 - async callable objects
+
+
+def check_answers(fn: Callable[..., Any], role: str, name: str) -> None:
+    """Raise when calling ``fn`` (the ``role`` "function" or "evaluator" named ``name``) can never give an answer,
+    whatever its signature: a class (the call makes an instance) or a generator function (the call makes a
+    generator, and nobody iterates it: its body never runs)."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    if isinstance(fn, type):
+        raise EvaluatorSignatureError(f"{role} {name!r} is a class: name an instance of it (or a function)")
+    call = fn if isinstance(fn, _PLAIN_CALLABLES) else getattr(fn, "__call__", None)  # noqa: B004 - objects' own
+    if inspect.isasyncgenfunction(call) or inspect.isgeneratorfunction(call):
+        kind = "an async generator" if inspect.isasyncgenfunction(call) else "a generator"
+        answer = "the answer (join the stream)" if role == "function" else "the score"
+        raise EvaluatorSignatureError(f"{role} {name!r} is {kind} function: its body never runs; return {answer}")
 
 
 def _signature(fn: Callable[..., Any]) -> inspect.Signature | None:
@@ -216,12 +232,14 @@ def function_convention(function: Callable[..., Any]) -> FunctionConvention:
     A signature that cannot be read (some builtins) gets the record, without a tracer.
 
     Raises:
-        EvaluatorSignatureError: it accepts no positional argument, requires three or more (two for the
+        EvaluatorSignatureError: it is a class or a generator function (:func:`check_answers`), accepts no
+            positional argument, requires three or more (two for the
             record), requires a keyword-only parameter other than ``tracer`` (never passed), or takes
             ``tracer`` in the place of a datapoint argument.
     """
     shape = inspect_callable(function)
     name = shape.name
+    check_answers(function, "function", name)
     if not shape.readable:
         return FunctionConvention(is_async=shape.is_async)
     required_keyword = next((k for k in shape.required_keywords if k != "tracer"), None)

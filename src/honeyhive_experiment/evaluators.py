@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias, TypeGuard
 
-from honeyhive_experiment.calling import callable_name, inspect_callable
+from honeyhive_experiment.calling import callable_name, check_answers, inspect_callable
 from honeyhive_experiment.cancellation import by_signal
 from honeyhive_experiment.coroutines import run_coroutine
 from honeyhive_experiment.errors import EvaluatorSignatureError
@@ -212,9 +212,9 @@ class Evaluator:
         """Inspect ``fn``; ``name`` overrides :func:`callable_name`. An :class:`Evaluator` is returned as is
         (renamed if ``name`` is given).
 
-        Raises :class:`EvaluatorSignatureError` when ``fn`` is not callable or cannot be called with
-        ``(outputs, inputs)``: fewer than two positional parameters, more than three required ones, or a
-        required keyword-only parameter.
+        Raises :class:`EvaluatorSignatureError` when ``fn`` is not callable, is a class or a generator function
+        (:func:`~honeyhive_experiment.calling.check_answers`), or cannot be called with ``(outputs, inputs)``:
+        fewer than two positional parameters, more than three required ones, or a required keyword-only parameter.
         """
         if isinstance(fn, Evaluator):
             return fn if name is None else replace(fn, name=name)
@@ -222,6 +222,7 @@ class Evaluator:
             raise EvaluatorSignatureError(f"an evaluator must be callable, not a {type(fn).__name__}")
         shape = inspect_callable(fn, name)
         display = shape.name
+        check_answers(fn, "evaluator", display)
         if shape.required_keywords:
             raise EvaluatorSignatureError(
                 f"evaluator '{display}': required keyword-only parameter '{shape.required_keywords[0]}' is never passed"

@@ -42,7 +42,7 @@ from honeyhive_experiment.config import (
     config_hash,
 )
 from honeyhive_experiment.dataset_identity import DatasetIdentity, file_identity
-from honeyhive_experiment.datasets import load_dataset_file
+from honeyhive_experiment.datasets import Record, load_dataset_file
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.efficiency import presentation
 from honeyhive_experiment.errors import (
@@ -94,6 +94,7 @@ __all__ = [
     "ShardResult",
     "Watch",
     "check_paths",
+    "dataset_records",
     "find_baseline",
     "judge",
     "prepare_dataset",
@@ -120,15 +121,23 @@ def check_paths(config: ExperimentConfig, config_path: str, root: Path) -> None:
             raise config_error_at(config_path, (key, field), message)
 
 
+def dataset_records(config: ExperimentConfig, config_path: str, root: Path) -> list[Record] | None:
+    """The records of the config's dataset file, ``None`` for a managed dataset; a missing file is a ConfigError at
+    ``dataset.path``, a malformed one the DatasetError naming its row."""
+    file = config.dataset.file(root)
+    if file is None:
+        return None
+    if not file.is_file():
+        raise config_error_at(config_path, ("dataset", "path"), f"dataset file {config.dataset.path} not found")
+    return load_dataset_file(file)
+
+
 def prepare_dataset(settings: Settings, config: ExperimentConfig, client: HoneyHiveClient) -> PreparedDataset:
     """The config's dataset: a repository file becomes an EXT- dataset (its id from the repository and the path,
     see dataset_identity.py), a managed one is fetched."""
     root, config_path = settings.root, str(settings.config_path)
-    file = config.dataset.file(root)
-    if file is not None:
-        if not file.is_file():
-            raise config_error_at(config_path, ("dataset", "path"), f"dataset file {config.dataset.path} not found")
-        records = load_dataset_file(file)
+    records = dataset_records(config, config_path, root)
+    if records is not None:
         where = relative(config_path, root)
         identity = file_identity(config.dataset, records, config_file=where, repository=settings.ci.repository)
         return external_dataset(records, identity=identity)

@@ -32,7 +32,6 @@ from honeyhive_experiment.checkout import git, local_checkout
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import Direction, ExperimentConfig, all_of, config_error_at, declared_name, load_config
 from honeyhive_experiment.dataset_identity import file_identity
-from honeyhive_experiment.datasets import load_dataset_file
 from honeyhive_experiment.delivery import (
     Composed,
     Poster,
@@ -58,6 +57,7 @@ from honeyhive_experiment.flow import (
     PublishedRun,
     Watch,
     check_paths,
+    dataset_records,
     find_baseline,
     prepare_dataset,
     published_run,
@@ -475,13 +475,12 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
 
     ``probe``: also run the function and the evaluators on the dataset file's first datapoint, recording nothing
     (:mod:`~honeyhive_experiment.probe`), and check the metric names the config uses against the names they
-    really produced: a raise there, a key no evaluator produced, or a gate that a boolean metric can never cross
-    (:func:`~honeyhive_experiment.verdict.unreachable_gate`) is an error. A managed dataset is not
-    fetched (validate asks no backend): its names are checked by the evaluators' names only."""
+    really produced: a raise there, a key no evaluator produced, a passing range or gate on a string, or a gate that
+    a boolean metric can never cross (:func:`~honeyhive_experiment.verdict.unreachable_gate`) is an error. A managed
+    dataset is not fetched (validate asks no backend): its names are checked by the evaluators' names only."""
     root, config_file = settings.root, str(settings.config_path)
     config = _experiment_file(settings)
-    file = config.dataset.file(root)
-    records = load_dataset_file(file) if file is not None else None
+    records = dataset_records(config, config_file, root)
     # what runs from here is the user's (their installer's build, their code): inside Actions it issues no command
     with settings.fence():
         if settings.install:
@@ -498,11 +497,19 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
         with repository_on_path(root):  # the function may import its siblings lazily, as in a run
             metrics = probe_datapoint(code, first, name=config.name, timeout=config.timeout, where=where)
     problems = check_produced_names(config, tuple(metrics), config_file, where=f"{where} (id {first.id})")
-    for metric, gate in config.gate.items():  # a boolean there: an absolute bound of 1 or more never fails
-        lower = config.metric(metric).direction is Direction.LOWER
-        why = unreachable_gate(metric, gate, lower=lower, aggregation=config.aggregate_function.value)
-        if isinstance(metrics.get(metric), bool) and why is not None:
-            problems.append(config_error_at(config_file, ("gate", metric), why))
+    for section, keys in (("passing_ranges", config.passing_ranges), ("gate", config.gate)):
+        for metric in keys:
+            why, value = None, metrics.get(metric)
+            if isinstance(value, str):  # no number to compare: the run would find the metric without a value
+                shown = value if len(value) <= 40 else value[:40] + "…"
+                why = f"{metric} is a string ({shown!r}) on {where}; a passing range or gate needs a number or a bool"
+            elif isinstance(value, bool) and section == "gate":  # an absolute bound of 1 or more never fails
+                lower = config.metric(metric).direction is Direction.LOWER
+                why = unreachable_gate(
+                    metric, config.gate[metric], lower=lower, aggregation=config.aggregate_function.value
+                )
+            if why is not None:
+                problems.append(config_error_at(config_file, (section, metric), why))
     if problems:
         raise all_of(problems)
     return f"{found}; the first datapoint's metrics: {', '.join(metrics) or 'none'}"

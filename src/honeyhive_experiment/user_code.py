@@ -59,12 +59,22 @@ def missing_module_message(path: str, missing: str | None, root: str | os.PathLi
     """Why ``path`` cannot be imported when module ``missing`` is not found, and what to do.
 
     A module of the user's own repository (its top-level package or module is under ``root``) is a wrong path
-    in the config; anything else is a dependency that is not installed where the action runs, and the ``install``
+    in the config; one under ``root/src`` (the src layout) is the user's package, importable once the project is
+    installed; anything else is a dependency that is not installed where the action runs, and the ``install``
     input is the fix."""
     head = f"cannot import {path!r}: no module named {missing!r}"
     top = (missing or "").split(".")[0]
-    if not top or (Path(root) / top).is_dir() or (Path(root) / f"{top}.py").is_file():
+
+    def under(folder: Path) -> bool:
+        return (folder / top).is_dir() or (folder / f"{top}.py").is_file()
+
+    if not top or under(Path(root)):
         return head
+    if under(Path(root) / "src"):  # named from the root (src.{path}) it imports only if it never imports itself
+        also = f" or name it from the root ('src.{path}')" if split_import_path(path)[0].split(".")[0] == top else ""
+        return (
+            f"{head}. {top!r} is under src/: install the project (install: -e ., command line: --install '-e .'){also}"
+        )
     return (
         f"{head}. {top!r} is not installed where the experiment runs: add it to requirements.txt and set the input"
         " `install: -r requirements.txt` (command line: --install '-r requirements.txt'), which installs your"
@@ -95,7 +105,8 @@ def load_user_code(config: ExperimentConfig, config_path: str, root: str | os.Pa
 
     Raises:
         ConfigError: an import fails, an evaluator's signature is unusable, or (all reported at once, in
-            ``issues``) the function's signature fits no calling convention and metric names match no evaluator.
+            ``issues``) the function's signature fits no calling convention, two evaluators have one name, and
+            metric names match no evaluator.
     """
     with repository_on_path(root):
         function = _load(config_path, ("function",), config.function, root)
@@ -111,10 +122,35 @@ def load_user_code(config: ExperimentConfig, config_path: str, root: str | os.Pa
         function_convention(function)
     except EvaluatorSignatureError as exc:
         problems.append(config_error_at(config_path, ("function",), str(exc)))
+    problems.extend(_named_twice(config, evaluators, config_path))
     problems.extend(check_metric_names(config, evaluators, config_path))
     if problems:
         raise all_of(problems)
     return UserCode(function, tuple(evaluators))
+
+
+def _named_twice(config: ExperimentConfig, evaluators: Sequence[Evaluator], config_path: str) -> list[ConfigError]:
+    """Each evaluator named as an earlier one (two instances of one class: both the class's name), at its line: an
+    evaluator's name is its metric's, so the second one's scores would be lost."""
+    first: dict[str, int] = {}
+    problems: list[ConfigError] = []
+    for index, (spec, evaluator) in enumerate(zip(config.evaluators, evaluators, strict=True)):
+        earlier = first.setdefault(evaluator.name, index)
+        if earlier == index:
+            continue
+        module, attribute = split_import_path(spec.path)
+        name = attribute.split(".")[-1]
+        if name in first:
+            name = f"{module.split('.')[-1]}_{name}"
+        problems.append(
+            config_error_at(
+                config_path,
+                ("evaluators", index),
+                f"also named {evaluator.name!r} (evaluators[{earlier}]), the name of their metric; give one a name:"
+                f" {{path: {spec.path}, name: {name}}}",
+            )
+        )
+    return problems
 
 
 def check_metric_names(

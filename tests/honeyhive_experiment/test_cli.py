@@ -31,6 +31,10 @@ def three(inputs, ground_truths, context):
 
 def nothing():
     return {}
+
+
+def streamed(datapoint):
+    yield {"answer": "Open Settings"}
 """
 
 
@@ -50,6 +54,10 @@ def colourful(outputs, inputs, ground_truth=None):
 
 def failing(datapoint):
     return {"answer": datapoint["inputs"]["q"]}
+
+
+def verdict(outputs, inputs, ground_truth=None):
+    return {"score": "PASS", "explanation": "fine"}  # a string: no number for a range or a gate
 
 
 def traced(datapoint, tracer):
@@ -96,7 +104,12 @@ CONFIG_CASES = [
         "dataset",
     ),
     ("dataset-bad-extension", GOOD.replace("questions.jsonl", "questions.txt"), "experiment.yml:4", "path"),
-    ("dataset-file-missing", GOOD.replace("questions.jsonl", "missing.jsonl"), "missing.jsonl", "not found"),
+    (  # where the experiment file names it, as a run says it
+        "dataset-file-missing",
+        GOOD.replace("questions.jsonl", "missing.jsonl"),
+        "experiment.yml:4: dataset.path",
+        "dataset file data/missing.jsonl not found",
+    ),
     ("max-workers-zero", GOOD + "max_workers: 0\n", "experiment.yml:7", "max_workers"),
     ("max-workers-string", GOOD + "max_workers: many\n", "experiment.yml:7", "max_workers"),
     ("timeout-negative", GOOD + "timeout: -1\n", "experiment.yml:7", "timeout"),
@@ -131,6 +144,12 @@ CONFIG_CASES = [
         GOOD.replace("support_bot.app:answer", "odd_signatures:nothing"),
         "experiment.yml:2",
         "takes no datapoint parameter",
+    ),
+    (
+        "function-generator",
+        GOOD.replace("support_bot.app:answer", "odd_signatures:streamed"),
+        "experiment.yml:2: function",
+        "'streamed' is a generator function: its body never runs",
     ),
     ("version-2", "version: 2\n" + GOOD, "experiment.yml:1", "version"),
     ("yaml-syntax", GOOD + "metrics: [unclosed\n", "experiment.yml:", "yaml"),
@@ -263,6 +282,19 @@ PROBE_CASES = [
         GOOD + "gate:\n  topic_match: {max_drop: 5}\n",
         "experiment.yml:8: gate.topic_match: max_drop: 5 can never be crossed: topic_match is a boolean metric",
         "write max_drop: 0.05",
+    ),
+    (  # the run would find no value for it and fail on a metric "its evaluator returned nothing for"
+        "range-on-a-string-metric",
+        GOOD + "  - probed:verdict\npassing_ranges:\n  verdict: {min: 1}\n",
+        "experiment.yml:9: passing_ranges.verdict",
+        "verdict is a string ('PASS') on the first datapoint of data/questions.jsonl; a passing range or gate needs a"
+        " number or a bool",
+    ),
+    (
+        "gate-on-a-string-metric",
+        GOOD + "  - probed:verdict\ngate:\n  verdict: {max_drop: 0.1}\n",
+        "experiment.yml:9: gate.verdict",
+        "verdict is a string ('PASS')",
     ),
     (
         "function-raises",

@@ -157,8 +157,30 @@ def _three(inputs: Any, ground_truths: Any, context: Any) -> Any:
     return {}
 
 
-def test_a_function_no_convention_fits_fails_before_a_run_is_created(hh: HoneyHiveClient, client: httpx.Client) -> None:
-    with pytest.raises(EvaluatorSignatureError, match="requires 3 positional arguments"):
-        run(hh, _three, "never-created")
+def _streamed(inputs: Any) -> Any:
+    yield add(inputs)
+
+
+class _Calculator:
+    def __init__(self, style: Any) -> None:  # called with the datapoint, it would make an instance
+        self.style = style
+
+    def __call__(self, inputs: Any) -> Any:
+        return add(inputs)
+
+
+@pytest.mark.parametrize(
+    ("function", "error"),
+    [
+        (_three, "requires 3 positional arguments"),
+        (_streamed, "is a generator function: its body never runs"),  # else its generator would be the output
+        (_Calculator, "is a class: name an instance of it"),  # else an instance would be
+    ],
+)
+def test_a_function_no_convention_fits_fails_before_a_run_is_created(
+    hh: HoneyHiveClient, client: httpx.Client, function: Callable[..., Any], error: str
+) -> None:
+    with pytest.raises(EvaluatorSignatureError, match=error):
+        run(hh, function, "never-created")
     runs = client.get("/v1/runs", params={"name": "never-created"}).json()
     assert runs["evaluations"] == []

@@ -62,6 +62,35 @@ class _Relevance:
 
 
 relevance_check = _Relevance()
+
+
+def streamed(datapoint):  # a generator function: calling it runs nothing
+    yield {"answer": datapoint["inputs"]["q"]}
+
+
+async def async_streamed(datapoint):
+    yield {"answer": datapoint["inputs"]["q"]}
+
+
+def scores(outputs, inputs, ground_truth=None):
+    yield 1
+
+
+class Bot:
+    def __call__(self, datapoint):
+        return {"answer": datapoint["inputs"]["q"]}
+
+
+class Judge:
+    def __init__(self, aspect):
+        self.aspect = aspect
+
+    def __call__(self, outputs, inputs, ground_truth=None):
+        return 1.0
+
+
+helpful = Judge("helpful")
+grounded = Judge("grounded")
 """
 
 # Lines 1-11; a case that appends to it starts on line 12.
@@ -321,6 +350,87 @@ def test_a_bad_function_and_bad_names_are_reported_together(repo: Repo) -> None:
         repo.load(CONFIG.replace("{m}:answer", "{m}:nothing") + "gate:\n  acuracy: {max_drop: 1}\n")
     assert [(issue.line, issue.key) for issue in raised.value.issues] == [(2, "function"), (13, "gate.acuracy")]
     assert raised.value is raised.value.issues[0]
+
+
+# (case id, the attribute named instead of answer / topic_match, where, the error): code that can never give an
+# answer, refused at load
+NO_ANSWER_CASES = [
+    (
+        "generator-function",
+        "answer:streamed",
+        (2, "function"),
+        "function 'streamed' is a generator function: its body never runs; return the answer (join the stream)",
+    ),
+    (
+        "async-generator-function",
+        "answer:async_streamed",
+        (2, "function"),
+        "function 'async_streamed' is an async generator function: its body never runs; return the answer (join the"
+        " stream)",
+    ),
+    ("a-class", "answer:Bot", (2, "function"), "function 'Bot' is a class: name an instance of it (or a function)"),
+    (
+        "generator-evaluator",
+        "topic_match:scores",
+        (6, "evaluators[0]"),
+        "evaluator 'scores' is a generator function: its body never runs; return the score",
+    ),
+    (
+        "class-evaluator",
+        "topic_match:Judge",
+        (6, "evaluators[0]"),
+        "evaluator 'Judge' is a class: name an instance of it (or a function)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("instead", "where", "message"), [c[1:] for c in NO_ANSWER_CASES], ids=[c[0] for c in NO_ANSWER_CASES]
+)
+def test_code_that_never_gives_an_answer_is_refused_at_its_line(
+    repo: Repo, instead: str, where: tuple[int, str], message: str
+) -> None:
+    """A generator function would be called and its generator handed to the evaluators (its body never run), a
+    class would hand them an instance: each run would pass on nothing."""
+    attribute, named = instead.split(":")
+    assert repo.problems(CONFIG.replace("{m}:" + attribute, "{m}:" + named)) == [(*where, message)]
+
+
+def test_two_evaluators_with_one_name_are_refused_at_the_second_saying_how_to_name_it(repo: Repo) -> None:
+    """Two instances of one class are both named after it: the second one's scores would be lost (its metric name
+    taken) and the run would fail on an evaluator that never raised."""
+    both = "  - {m}:relevance_check\n  - {m}:helpful\n  - {m}:grounded\n"
+    assert repo.problems(CONFIG.replace("  - {m}:relevance_check\n", both)) == [
+        (
+            12,
+            "evaluators[5]",
+            "also named 'Judge' (evaluators[4]), the name of their metric; give one a name: "
+            f"{{path: {repo.module}:grounded, name: grounded}}",
+        )
+    ]
+    fixed = both.replace("{m}:grounded", "{path: {m}:grounded, name: grounded}")
+    assert [e.name for e in repo.load(CONFIG.replace("  - {m}:relevance_check\n", fixed)).evaluators][4:] == [
+        "Judge",
+        "grounded",
+    ]
+
+
+def test_a_package_under_src_is_said_to_be_the_projects_own(repo: Repo) -> None:
+    """The src layout: the user's own package is not importable from the root until the project is installed;
+    requirements.txt is no place for it."""
+    package = f"bot_{uuid.uuid4().hex}"
+    (repo.root / "src" / package).mkdir(parents=True)
+    (repo.root / "src" / package / "app.py").write_text("def answer(datapoint):\n    return {}\n")
+    config = CONFIG.replace("{m}:answer", f"{package}.app:answer")
+    head = f"cannot import '{package}.app:answer': no module named '{package}'"
+    assert repo.problems(config) == [
+        (
+            2,
+            "function",
+            f"{head}. '{package}' is under src/: install the project (install: -e ., command line: --install '-e .')"
+            f" or name it from the root ('src.{package}.app:answer')",
+        )
+    ]
 
 
 # ------------------------------------------------------------------------------------------------ conventions
