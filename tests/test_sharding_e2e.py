@@ -43,6 +43,7 @@ from tests.quickstart import copy_quickstart
 pytestmark = pytest.mark.e2e
 
 EXPERIMENT = "support-bot-quickstart"  # the quickstart config's name: part of the shared run id
+CONFIG = ".honeyhive/experiment.yml"  # the experiment file: part of the shared run id too
 DATASET = "data/questions.jsonl"
 SHARDS = 4
 PROCESS_TIMEOUT = 90  # seconds: a hung job fails the test instead of hanging the suite
@@ -251,7 +252,7 @@ def test_four_concurrent_shards_then_the_report_equal_one_unsharded_run(world: W
     assert owners == {1, 2, 3, 4}, "the quickstart must give every shard some work, else this proves less"
 
     shards = run_shards(world, range(1, SHARDS + 1))
-    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT)
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
     for index, job in enumerate(shards, start=1):
         assert job.returncode == 0, job.shown()
         assert job.outputs["run-id"] == run_id, "every shard job derives the same run"
@@ -313,7 +314,7 @@ def test_a_shard_that_never_ran_is_named_with_what_it_owes(world: World) -> None
     for other in (1, 2, 3):
         assert f"shard {other}/{SHARDS}:" not in report.summary, "only the shard that never ran is named"
 
-    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT)
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
     with backend_client(world) as hh:
         assert_each_datapoint_once(hh, run_id, [i for i in ids if assign(ids, SHARDS)[i] != 4])
         assert stored_run(hh, run_id)["status"] != "completed", "an incomplete run is never marked completed"
@@ -324,7 +325,7 @@ def test_a_shard_that_never_ran_is_named_with_what_it_owes(world: World) -> None
 def test_rerunning_a_shard_adds_no_duplicate_sessions_or_spans(world: World) -> None:
     ids = dataset_ids(world.root)
     mine = [i for i in ids if assign(ids, SHARDS)[i] == 2]
-    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT)
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
 
     [first] = run_shards(world, [2], attempt="1")
     assert first.returncode == 0, first.shown()
@@ -353,7 +354,7 @@ def test_rerunning_a_killed_shard_scores_what_the_killed_attempt_left_unscored(w
     slow = f"    time.sleep(60 if datapoint['inputs']['question'] == {stuck_question!r} else SIMULATED_LATENCY_S)\n"
     app.write_text(original.replace("    time.sleep(SIMULATED_LATENCY_S)\n", slow))
     assert app.read_text() != original
-    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT)
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
 
     job = start_job(world, "shard-2-attempt-1", inputs={"mode": "run", "shard": f"2/{SHARDS}"})
     try:
@@ -536,7 +537,7 @@ def test_four_shards_with_two_trials_record_every_trial_once_and_judge_like_one_
     config.write_text(config.read_text() + "trials: 2\n")
     regress_refunds(world.root)
     ids = dataset_ids(world.root)
-    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT)
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
 
     shards = run_shards(world, range(1, SHARDS + 1))
     for index, job in enumerate(shards, start=1):
@@ -595,3 +596,30 @@ def test_an_evaluator_that_raised_in_a_shard_fails_the_report_job_that_did_not_r
     assert metric["error"] == "KeyError: 'citations'"
     raised = [e for e in written["datapoints"]["errored"] if e["evaluator"] == "cites_policy"]
     assert len(raised) == 2
+
+
+def test_two_experiment_files_of_one_name_record_into_runs_of_their_own(world: World) -> None:
+    """A smoke experiment (``.honeyhive/smoke.yml``, another dataset, the same ``name``) run in the same workflow
+    run as the sharded one: each experiment file has its own shared run, so the report judges its own 22
+    datapoints, not 27."""
+    ids = dataset_ids(world.root)
+    rows = (world.root / DATASET).read_text().splitlines()[:5]
+    smoke_rows = [row.replace('"question": "', '"question": "(smoke) ') for row in rows]
+    (world.root / "data" / "smoke.jsonl").write_text("\n".join(smoke_rows) + "\n")
+    config = world.root / ".honeyhive" / "experiment.yml"
+    (world.root / ".honeyhive" / "smoke.yml").write_text(config.read_text().replace(DATASET, "data/smoke.jsonl"))
+
+    smoke = run_job(world, "smoke", inputs={"mode": "run", "config": ".honeyhive/smoke.yml"})
+    assert smoke.returncode == 0, smoke.shown()
+    for index in (1, 2):
+        job = run_job(world, f"shard-{index}", inputs={"mode": "run", "shard": f"{index}/2"})
+        assert job.returncode == 0, job.shown()
+    report = run_job(world, "report", inputs={"mode": "report", "shard": "2/2"})
+
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
+    assert report.outputs["run-id"] == run_id
+    assert smoke.outputs["run-id"] == shared_run_id(REPOSITORY, "9101", EXPERIMENT, ".honeyhive/smoke.yml") != run_id
+    assert report.returncode == 0, report.shown()
+    assert (report.outputs["passed"], report.outputs["failed"]) == ("22", "0")
+    with backend_client(world) as hh:
+        assert_each_datapoint_once(hh, run_id, ids)

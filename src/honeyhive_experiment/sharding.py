@@ -7,10 +7,10 @@
   each of the ``n - 1`` range boundaries — never a reshuffle. (Plain ``hash mod n`` would move even
   fewer, but leaves shards 10-20% apart in size on a few hundred datapoints, and the slowest shard
   sets the wall time.)
-- **One shared run id** that every job derives on its own from the repository, the workflow run id and
-  the experiment name (a UUIDv5), so no job passes ids to another. Re-run attempts of a job keep the same
-  workflow run id, hence the same run; session ids derive from run and datapoint ids, so a re-run never
-  duplicates a session.
+- **One shared run id** that every job derives on its own from the repository, the workflow run id, the
+  experiment name and the experiment file's path (a UUIDv5), so no job passes ids to another, and two experiment
+  files of one name never share a run. Re-run attempts of a job keep the same workflow run id, hence the same
+  run; session ids derive from run and datapoint ids, so a re-run never duplicates a session.
 """
 
 from __future__ import annotations
@@ -58,9 +58,9 @@ def select(items: Iterable[T], ids: Sequence[str], shard: ShardSpec) -> list[T]:
     return [item for item, datapoint_id in zip(items, ids, strict=True) if shards[datapoint_id] == shard.index]
 
 
-def shared_run_id(repository: str, workflow_run_id: str | int, experiment: str) -> str:
-    """The run id every job of one workflow run computes for the same experiment."""
-    return str(uuid.uuid5(RUN_NAMESPACE, f"{repository}\x00{workflow_run_id}\x00{experiment}"))
+def shared_run_id(repository: str, workflow_run_id: str | int, experiment: str, config_file: str) -> str:
+    """The run id every job of one workflow run computes for the same experiment file."""
+    return str(uuid.uuid5(RUN_NAMESPACE, f"{repository}\x00{workflow_run_id}\x00{experiment}\x00{config_file}"))
 
 
 def missing_by_shard(missing_ids: Iterable[str], all_ids: Sequence[str], total: int) -> dict[int, int]:

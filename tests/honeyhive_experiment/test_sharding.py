@@ -187,27 +187,29 @@ def test_missing_by_shard_table(rule: str, missing: list[str], total: int, owed:
 
 # ------------------------------------------------------------------------------------------- shared run id
 
-RUN = ("octo/app", "9101", "answer-quality")
+RUN = ("octo/app", "9101", "answer-quality", ".honeyhive/experiment.yml")
 
 
 def test_the_shared_run_id_is_a_fixed_uuid5() -> None:
     # pinned: every job of a workflow run, whatever version of this tool it runs, must compute the same id
-    assert shared_run_id(*RUN) == "027fa561-cb1e-52bf-ad17-0d9d68c2a193"
-    assert shared_run_id("octo/app", 9101, "answer-quality") == shared_run_id(*RUN)
+    assert shared_run_id(*RUN) == "a9fd4398-3a96-5876-9fdb-40926e5be53c"
+    assert shared_run_id("octo/app", 9101, "answer-quality", ".honeyhive/experiment.yml") == shared_run_id(*RUN)
     assert uuid.UUID(shared_run_id(*RUN)).version == 5
 
 
-OTHER_RUNS: list[tuple[str, tuple[str, str, str]]] = [
-    ("another repository", ("octo/other", "9101", "answer-quality")),
-    ("another workflow run", ("octo/app", "9102", "answer-quality")),
-    ("another experiment", ("octo/app", "9101", "tone")),
-    ("the same characters split differently", ("octo/app", "910", "1answer-quality")),
-    ("the same characters split differently, the other way", ("octo/app9", "101", "answer-quality")),
+OTHER_RUNS: list[tuple[str, tuple[str, str, str, str]]] = [
+    ("another repository", ("octo/other", "9101", "answer-quality", ".honeyhive/experiment.yml")),
+    ("another workflow run", ("octo/app", "9102", "answer-quality", ".honeyhive/experiment.yml")),
+    ("another experiment", ("octo/app", "9101", "tone", ".honeyhive/experiment.yml")),
+    ("another experiment file of the same name", ("octo/app", "9101", "answer-quality", ".honeyhive/smoke.yml")),
+    ("the same characters split differently", ("octo/app", "910", "1answer-quality", ".honeyhive/experiment.yml")),
+    ("the same characters split differently, the other way", ("octo/app9", "101", "answer-quality", RUN[3])),
+    ("the name and the file split differently", ("octo/app", "9101", "answer-quality.honeyhive/", "experiment.yml")),
 ]
 
 
 @pytest.mark.parametrize(("rule", "other"), OTHER_RUNS, ids=[c[0] for c in OTHER_RUNS])
-def test_the_shared_run_id_differs_per_run(rule: str, other: tuple[str, str, str]) -> None:
+def test_the_shared_run_id_differs_per_run(rule: str, other: tuple[str, str, str, str]) -> None:
     assert shared_run_id(*other) != shared_run_id(*RUN)
 
 
