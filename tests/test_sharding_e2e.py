@@ -598,6 +598,60 @@ def test_an_evaluator_that_raised_in_a_shard_fails_the_report_job_that_did_not_r
     assert len(raised) == 2
 
 
+# ------------------------------------------------------------------------- jobs that would make the run otherwise
+
+
+def shard_of(ids: list[str], index: int, total: int) -> list[str]:
+    return [i for i in ids if assign(ids, total)[i] == index]
+
+
+def test_a_shard_job_of_another_count_or_other_trials_is_refused_before_it_runs_anything(world: World) -> None:
+    """``shard: 1/2`` beside ``shard: 1/1`` (a matrix edited in one place) would score shard 1's datapoints twice,
+    and a job with other trials would record a run of mixed trials: the job that joins second is refused, naming
+    both values, and records nothing."""
+    ids = dataset_ids(world.root)
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
+    first = run_job(world, "shard-1-of-2", inputs={"mode": "run", "shard": "1/2"})
+    assert first.returncode == 0, first.shown()
+
+    whole = run_job(world, "shard-1-of-1", inputs={"mode": "run", "shard": "1/1"})
+    assert whole.returncode == 2, whole.shown()
+    assert f"run {run_id} was started with shard count 2 (this job: 1)" in whole.stdout, whole.shown()
+    trials = run_job(world, "shard-2-of-2-trials", inputs={"mode": "run", "shard": "2/2", "trials": "3"})
+    assert trials.returncode == 2, trials.shown()
+    assert f"run {run_id} was started with trials 1 (this job: 3)" in trials.stdout, trials.shown()
+
+    with backend_client(world) as hh:
+        assert_each_datapoint_once(hh, run_id, shard_of(ids, 1, 2))  # the refused jobs added nothing
+
+
+def test_the_report_job_refuses_other_trials_than_the_shards_and_keeps_what_they_recorded(world: World) -> None:
+    """Shards run with ``trials: 2`` (the input, on the matrix job only): a report job without it would wait for
+    one trial per datapoint and judge half a run as "1 trial". It is refused at once, naming both values; the
+    report job given the same trials completes the run without dropping the shards' trials or shard count."""
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
+    ids = dataset_ids(world.root)
+    for index in (1, 2):
+        job = run_job(world, f"shard-{index}", inputs={"mode": "run", "shard": f"{index}/2", "trials": "2"})
+        assert job.returncode == 0, job.shown()
+
+    refused = run_job(world, "report-1-trial", inputs={"mode": "report", "shard": "2/2"})
+    assert refused.returncode == 2, refused.shown()
+    assert refused.outputs["verdict"] == "error"
+    assert f"run {run_id} was started with trials 2 (this job: 1)" in refused.summary, refused.summary
+    assert "never reached HoneyHive" not in refused.summary
+
+    judged = run_job(world, "report-2-trials", inputs={"mode": "report", "trials": "2"})  # no shard: n unknown
+    assert judged.returncode == 0, judged.shown()
+    assert judged.outputs["run-id"] == run_id
+    with backend_client(world) as hh:
+        run = stored_run(hh, run_id)
+        assert run["status"] == "completed"
+        assert run["configuration"]["trials"] == 2
+        assert run["metadata"]["shards"] == 2, "the report job without shard keeps the shards' count"
+        assert len(run["event_ids"]) == 2 * len(ids)
+
+
 def test_two_experiment_files_of_one_name_record_into_runs_of_their_own(world: World) -> None:
     """A smoke experiment (``.honeyhive/smoke.yml``, another dataset, the same ``name``) run in the same workflow
     run as the sharded one: each experiment file has its own shared run, so the report judges its own 22

@@ -61,6 +61,7 @@ from honeyhive_experiment.experiment import (
     managed_dataset,
     record_run,
     run_slice,
+    shared_run,
 )
 from honeyhive_experiment.external import is_external_id
 from honeyhive_experiment.history import key_metric_trend, metric_aggregate
@@ -80,7 +81,7 @@ from honeyhive_experiment.report import load_report
 from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result, recorded_outcomes
 from honeyhive_experiment.run_spec import RunSpec, run_configuration
 from honeyhive_experiment.runner import session_id_for
-from honeyhive_experiment.settings import Settings
+from honeyhive_experiment.settings import Mode, Settings
 from honeyhive_experiment.sharding import ShardSpec, missing_message, select, shared_run_id
 from honeyhive_experiment.significance import Assessment
 from honeyhive_experiment.user_code import UserCode, load_user_code, repository_on_path
@@ -153,6 +154,8 @@ def run_spec(
         "dataset_id": dataset.dataset_id,
         **stamp,
     }
+    if settings.shard is not None or settings.mode is Mode.RUN:  # a shared run: every job must say the same n
+        metadata["shards"] = settings.shard.total if settings.shard is not None else 1
     configuration = run_configuration(
         config.function.split(":")[-1].split(".")[-1],
         [spec.name or spec.path.split(":")[-1] for spec in config.evaluators],
@@ -467,7 +470,8 @@ def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHive
     report job.
 
     Datapoints an earlier attempt already recorded are skipped, so re-running a failed shard job adds
-    only what is missing and never a second session or a second scored span for a datapoint.
+    only what is missing and never a second session or a second scored span for a datapoint. A run started with
+    other terms (shard count, trials, experiment file) is refused before anything runs (:class:`ShardsDisagree`).
     """
     run_id = shared_run_id_of(settings, config.name)
     dataset = prepare_dataset(settings, config, client)
@@ -492,7 +496,8 @@ def report_shared_run(
     ingested, and a fixed interval would add up to that much to the wait.
 
     Raises :class:`ShardsMissing` naming the shards and how many datapoints each still owes when the wait runs
-    out.
+    out, and :class:`ShardsDisagree` as soon as the run shows it was started with other terms (shard count,
+    trials, experiment file).
     """
     run_id = shared_run_id_of(settings, config.name)
     dataset = prepare_dataset(settings, config, client)
@@ -500,9 +505,14 @@ def report_shared_run(
     wanted = dataset.datapoint_ids
     sessions = [session_id_for(run_id, i, t) for i in wanted for t in range(spec.trials)]
     missing = wanted
+    stored: dict[str, Any] = {}  # the run, once a shard job created it
 
     def all_recorded() -> bool | None:
-        nonlocal missing
+        nonlocal missing, stored
+        try:
+            stored = stored or shared_run(client, run_id, spec)  # its terms checked once, as soon as it exists
+        except NotFoundError:
+            return None
         recorded = _recorded_sessions(client, run_id)
         missing = [i for i in wanted if any(session_id_for(run_id, i, t) not in recorded for t in range(spec.trials))]
         return True if not missing else None
@@ -511,6 +521,8 @@ def report_shared_run(
     if not poll(all_recorded, timeout=timeout, maximum=2.0):
         shards = settings.shard.total if settings.shard else None
         raise ShardsMissing(missing_message(run_id, missing, wanted, shards, timeout))
+    # completed with the shards' metadata kept (a report job without shard keeps their n), the rest its own
+    spec = dataclasses.replace(spec, metadata={**(stored.get("metadata") or {}), **spec.metadata})
     finish_run(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, sessions)
     try:
         summary = client.wait_for_result(

@@ -11,6 +11,8 @@
   experiment name and the experiment file's path (a UUIDv5), so no job passes ids to another, and two experiment
   files of one name never share a run. Re-run attempts of a job keep the same workflow run id, hence the same
   run; session ids derive from run and datapoint ids, so a re-run never duplicates a session.
+- **One way of making it.** The job that creates the run stamps it with the shard count, the trials and the
+  experiment file's hash (its :func:`terms`); a job whose own terms differ is refused (:func:`disagreement`).
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 RUN_NAMESPACE = uuid.UUID("0b7a3f2e-5c1d-4e8a-9f60-2d4b6c8e1a35")
 T = TypeVar("T")
@@ -61,6 +63,39 @@ def select(items: Iterable[T], ids: Sequence[str], shard: ShardSpec) -> list[T]:
 def shared_run_id(repository: str, workflow_run_id: str | int, experiment: str, config_file: str) -> str:
     """The run id every job of one workflow run computes for the same experiment file."""
     return str(uuid.uuid5(RUN_NAMESPACE, f"{repository}\x00{workflow_run_id}\x00{experiment}\x00{config_file}"))
+
+
+TERMS = {"shards": "shard count", "trials": "trials", "config_hash": "experiment file hash"}
+"""What every job of a shared run must agree on, and its name in a message."""
+
+
+def terms(configuration: Mapping[str, Any] | None, metadata: Mapping[str, Any] | None) -> dict[str, object]:
+    """What a run's ``configuration`` and ``metadata`` say of :data:`TERMS` (``None``: not said; no
+    ``configuration.trials`` is one trial)."""
+    ci = (metadata or {}).get("ci")
+    return {
+        "shards": (metadata or {}).get("shards"),
+        "trials": (configuration or {}).get("trials", 1),
+        "config_hash": ci.get("config_hash") if isinstance(ci, Mapping) else None,
+    }
+
+
+def disagreement(run_id: str, recorded: Mapping[str, object], own: Mapping[str, object]) -> str | None:
+    """Why a job may not record into (or judge) the shared run: each of :data:`TERMS` the run was ``recorded``
+    with otherwise than this job's ``own``, a value that either side does not say never counting; ``None`` when
+    they agree."""
+    differ = [
+        f"{label} {recorded[key]} (this job: {own[key]})"
+        for key, label in TERMS.items()
+        if recorded.get(key) is not None and own.get(key) is not None and recorded[key] != own[key]
+    ]
+    if not differ:
+        return None
+    return (
+        f"run {run_id} was started with {', '.join(differ)}: every job of a sharded run (the shards and the"
+        " report) needs the same experiment file, trials and shard count (the n of shard: i/n); make them agree"
+        " and run the workflow again"
+    )
 
 
 def missing_by_shard(missing_ids: Iterable[str], all_ids: Sequence[str], total: int) -> dict[int, int]:

@@ -1,4 +1,5 @@
-"""sharding.py as tables: which shard each datapoint goes to, what each shard still owes, the shared run id.
+"""sharding.py as tables: which shard each datapoint goes to, what each shard still owes, the shared run id and the
+terms every job of it must agree on.
 
 Expected assignments are literals, worked out independently of the module: the ids sorted by their sha256 hex
 digest (``EXT-a`` … ``EXT-j`` sort as c j d a i e h f g b), cut into ``n`` contiguous ranges whose sizes are
@@ -11,10 +12,20 @@ import random
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
-from honeyhive_experiment.sharding import ShardSpec, assign, missing_by_shard, missing_message, select, shared_run_id
+from honeyhive_experiment.sharding import (
+    ShardSpec,
+    assign,
+    disagreement,
+    missing_by_shard,
+    missing_message,
+    select,
+    shared_run_id,
+    terms,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -211,6 +222,67 @@ OTHER_RUNS: list[tuple[str, tuple[str, str, str, str]]] = [
 @pytest.mark.parametrize(("rule", "other"), OTHER_RUNS, ids=[c[0] for c in OTHER_RUNS])
 def test_the_shared_run_id_differs_per_run(rule: str, other: tuple[str, str, str, str]) -> None:
     assert shared_run_id(*other) != shared_run_id(*RUN)
+
+
+# ------------------------------------------------------------------------------- the terms of a shared run
+
+HASH = "a" * 64
+CI = {"config_hash": HASH, "sha": "abc"}
+TERMS_READ: list[tuple[str, Any, Any, dict[str, object]]] = [
+    # (rule, configuration, metadata, its terms)
+    ("all three stamped", {"trials": 3}, {"shards": 4, "ci": CI}, {"shards": 4, "trials": 3, "config_hash": HASH}),
+    (
+        "no trials in the configuration: one",
+        {"function": "f"},
+        {"shards": 2, "ci": CI},
+        {"shards": 2, "trials": 1, "config_hash": HASH},
+    ),
+    ("no shard count: unsaid", {"trials": 2}, {"ci": CI}, {"shards": None, "trials": 2, "config_hash": HASH}),
+    ("no ci metadata: no hash", {}, {"shards": 1}, {"shards": 1, "trials": 1, "config_hash": None}),
+    ("ci that is not an object: no hash", {}, {"ci": "x"}, {"shards": None, "trials": 1, "config_hash": None}),
+    ("ci without a hash", {}, {"ci": {"sha": "abc"}}, {"shards": None, "trials": 1, "config_hash": None}),
+    ("nothing at all (a backend's nulls)", None, None, {"shards": None, "trials": 1, "config_hash": None}),
+]
+
+
+@pytest.mark.parametrize(("rule", "configuration", "metadata", "expected"), TERMS_READ, ids=[c[0] for c in TERMS_READ])
+def test_terms_table(rule: str, configuration: Any, metadata: Any, expected: dict[str, object]) -> None:
+    assert terms(configuration, metadata) == expected
+
+
+AGREED = {"shards": 2, "trials": 1, "config_hash": "c1"}
+REFUSAL = (
+    "run r1 was started with {}: every job of a sharded run (the shards and the report) needs the same experiment"
+    " file, trials and shard count (the n of shard: i/n); make them agree and run the workflow again"
+)
+DISAGREEMENTS: list[tuple[str, dict[str, object], dict[str, object], str | None]] = [
+    # (rule, the run's terms, this job's, the refusal: None when the job may join)
+    ("the same terms: joined", AGREED, dict(AGREED), None),
+    ("another shard count (1/2 beside 1/1)", AGREED, {**AGREED, "shards": 1}, "shard count 2 (this job: 1)"),
+    ("other trials", AGREED, {**AGREED, "trials": 3}, "trials 1 (this job: 3)"),
+    ("another experiment file", AGREED, {**AGREED, "config_hash": "c2"}, "experiment file hash c1 (this job: c2)"),
+    (
+        "everything else: each named, in order",
+        AGREED,
+        {"shards": 4, "trials": 2, "config_hash": "c2"},
+        "shard count 2 (this job: 4), trials 1 (this job: 2), experiment file hash c1 (this job: c2)",
+    ),
+    ("a report job without shard says no count: not compared", AGREED, {**AGREED, "shards": None}, None),
+    (
+        "a run without a count (an older version's): not compared",
+        {**AGREED, "shards": None},
+        {**AGREED, "shards": 3},
+        None,
+    ),
+    ("a value neither says", {"trials": 1}, {"trials": 1}, None),
+]
+
+
+@pytest.mark.parametrize(("rule", "recorded", "own", "refused"), DISAGREEMENTS, ids=[c[0] for c in DISAGREEMENTS])
+def test_disagreement_table(
+    rule: str, recorded: dict[str, object], own: dict[str, object], refused: str | None
+) -> None:
+    assert disagreement("r1", recorded, own) == (None if refused is None else REFUSAL.format(refused))
 
 
 def _owed_message(shard_count: int | None) -> str:
