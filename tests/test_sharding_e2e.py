@@ -14,6 +14,7 @@ import json
 import shutil
 import subprocess
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -650,6 +651,42 @@ def test_the_report_job_refuses_other_trials_than_the_shards_and_keeps_what_they
         assert run["configuration"]["trials"] == 2
         assert run["metadata"]["shards"] == 2, "the report job without shard keeps the shards' count"
         assert len(run["event_ids"]) == 2 * len(ids)
+
+
+def test_the_report_refuses_a_run_with_a_datapoint_scored_twice_or_one_of_another_dataset(world: World) -> None:
+    """Two jobs that both ran a datapoint (the same shard twice in the matrix, at the same time) leave two scored
+    function spans in its session, and the backend aggregates both; a session of a datapoint outside the dataset
+    would be judged as part of it. Either is made here through the backend's API, as a job would leave it: the
+    report is an error naming the datapoints, never a green check over 23 values for 22 datapoints."""
+    ids = dataset_ids(world.root)
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
+    for index in (1, 2):
+        job = run_job(world, f"shard-{index}", inputs={"mode": "run", "shard": f"{index}/2"})
+        assert job.returncode == 0, job.shown()
+    with backend_client(world) as hh:
+        chains = [c for c in run_events(hh, run_id, "chain") if c["parent_id"] in (None, c["session_id"])]
+        assert len(chains) == len(ids)
+        twice = chains[0]
+        fields = ("event_type", "event_name", "inputs", "outputs", "session_id", "parent_id", "metadata", "metrics")
+        copy = {k: twice[k] for k in fields if twice.get(k) is not None} | {"event_id": str(uuid.uuid4())}
+        assert hh.post("/v1/events", json=copy).status_code == 200
+        stray = {
+            "session_id": str(uuid.uuid4()),
+            "session_name": EXPERIMENT,
+            "source": "evaluation",
+            "inputs": {"question": "from another dataset"},
+            "metadata": {"run_id": run_id, "datapoint_id": "EXT-0000000000stray", "dataset_id": "EXT-other"},
+        }
+        assert hh.post("/v1/sessions", json=stray).status_code == 200
+
+    report = run_job(world, "report", inputs={"mode": "report", "shard": "2/2"})
+    assert report.returncode == 2, report.shown()
+    assert report.outputs["verdict"] == "error"
+    said = f"1 datapoint(s) ({twice['metadata']['datapoint_id']}) scored more than once"
+    assert said in report.summary, report.summary
+    assert "1 datapoint(s) (EXT-0000000000stray) outside this experiment's dataset" in report.summary
+    with backend_client(world) as hh:
+        assert stored_run(hh, run_id)["metadata"]["check"]["verdict"] == "error", "never a baseline"
 
 
 def test_two_experiment_files_of_one_name_record_into_runs_of_their_own(world: World) -> None:

@@ -12,7 +12,9 @@
   files of one name never share a run. Re-run attempts of a job keep the same workflow run id, hence the same
   run; session ids derive from run and datapoint ids, so a re-run never duplicates a session.
 - **One way of making it.** The job that creates the run stamps it with the shard count, the trials and the
-  experiment file's hash (its :func:`terms`); a job whose own terms differ is refused (:func:`disagreement`).
+  experiment file's hash (its :func:`terms`); a job whose own terms differ is refused (:func:`disagreement`),
+  and the report job refuses a run holding what its own dataset does not explain (:func:`strays`): a datapoint
+  scored twice by two jobs that ran it, or a session of another dataset.
 """
 
 from __future__ import annotations
@@ -96,6 +98,33 @@ def disagreement(run_id: str, recorded: Mapping[str, object], own: Mapping[str, 
         " report) needs the same experiment file, trials and shard count (the n of shard: i/n); make them agree"
         " and run the workflow again"
     )
+
+
+def strays(
+    run_id: str, wanted: Mapping[str, str], scored: Mapping[str, int], sessions: Iterable[tuple[str, str]]
+) -> str | None:
+    """Why the shared run is not this dataset's run, naming the datapoints: a ``wanted`` session (session id →
+    its datapoint id) whose function ``scored`` more than once (session id → function spans), or a session (of
+    ``sessions``: session id, datapoint id) that is not wanted; ``None`` when there is neither."""
+    twice = sorted({wanted[s] for s, count in scored.items() if count > 1 and s in wanted})
+    foreign = sorted({datapoint_id for session_id, datapoint_id in sessions if session_id not in wanted})
+    problems = []
+    if twice:
+        problems.append(f"{_some(twice)} scored more than once (two jobs ran the same shard)")
+    if foreign:
+        problems.append(f"{_some(foreign)} outside this experiment's dataset (a job read another dataset)")
+    if not problems:
+        return None
+    return (
+        f"run {run_id} cannot be judged as this experiment's run: {'; '.join(problems)}. Give every shard job its"
+        " own i of one n, and every job the same dataset, then run the workflow again"
+    )
+
+
+def _some(ids: Sequence[str], shown: int = 5) -> str:
+    """``ids`` counted, the first ``shown`` named."""
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+    return f"{len(ids)} datapoint(s) ({', '.join(ids[:shown])}{more})"
 
 
 def missing_by_shard(missing_ids: Iterable[str], all_ids: Sequence[str], total: int) -> dict[int, int]:

@@ -1,5 +1,5 @@
-"""sharding.py as tables: which shard each datapoint goes to, what each shard still owes, the shared run id and the
-terms every job of it must agree on.
+"""sharding.py as tables: which shard each datapoint goes to, what each shard still owes, the shared run id, the
+terms every job of it must agree on and what the report refuses to judge.
 
 Expected assignments are literals, worked out independently of the module: the ids sorted by their sha256 hex
 digest (``EXT-a`` … ``EXT-j`` sort as c j d a i e h f g b), cut into ``n`` contiguous ranges whose sizes are
@@ -24,6 +24,7 @@ from honeyhive_experiment.sharding import (
     missing_message,
     select,
     shared_run_id,
+    strays,
     terms,
 )
 
@@ -283,6 +284,59 @@ def test_disagreement_table(
     rule: str, recorded: dict[str, object], own: dict[str, object], refused: str | None
 ) -> None:
     assert disagreement("r1", recorded, own) == (None if refused is None else REFUSAL.format(refused))
+
+
+# (session id → its datapoint) of a run of three datapoints, the first with two trials
+WANTED = {"s-a0": "EXT-a", "s-a1": "EXT-a", "s-b": "EXT-b", "s-c": "EXT-c"}
+SESSIONS = [(s, d) for s, d in WANTED.items()]
+ONCE = dict.fromkeys(WANTED, 1)
+JUDGE_IT = ". Give every shard job its own i of one n, and every job the same dataset, then run the workflow again"
+TWICE = "scored more than once (two jobs ran the same shard)"
+FOREIGN = "outside this experiment's dataset (a job read another dataset)"
+STRAYS: list[tuple[str, dict[str, int], list[tuple[str, str]], str | None]] = [
+    # (rule, function spans per session, the run's sessions, what the report says: None when it judges the run)
+    ("every wanted session scored once: judged", ONCE, SESSIONS, None),
+    ("a session scored twice", {**ONCE, "s-b": 2}, SESSIONS, f"1 datapoint(s) (EXT-b) {TWICE}"),
+    (
+        "both trials of one datapoint twice: named once",
+        {**ONCE, "s-a0": 2, "s-a1": 3},
+        SESSIONS,
+        f"1 datapoint(s) (EXT-a) {TWICE}",
+    ),
+    ("named in order", {"s-c": 2, "s-a0": 2}, SESSIONS, f"2 datapoint(s) (EXT-a, EXT-c) {TWICE}"),
+    ("a session not (yet) scored is no stray", {"s-a0": 1}, SESSIONS, None),
+    ("a scored session of no wanted datapoint is not counted twice", {**ONCE, "s-x": 2}, SESSIONS, None),
+    (
+        "a session of another dataset",
+        ONCE,
+        [*SESSIONS, ("s-x", "EXT-x")],
+        f"1 datapoint(s) (EXT-x) {FOREIGN}",
+    ),
+    (
+        "both, each named",
+        {**ONCE, "s-c": 2},
+        [("s-y", "EXT-y"), *SESSIONS, ("s-x", "EXT-x"), ("s-x2", "EXT-x")],
+        f"1 datapoint(s) (EXT-c) {TWICE}; 2 datapoint(s) (EXT-x, EXT-y) {FOREIGN}",
+    ),
+    (
+        "many: five named, the rest counted",
+        ONCE,
+        [*SESSIONS, *((f"s-{i}", f"EXT-{i}") for i in range(7))],
+        f"7 datapoint(s) (EXT-0, EXT-1, EXT-2, EXT-3, EXT-4 and 2 more) {FOREIGN}",
+    ),
+    (
+        "exactly five: no more",
+        ONCE,
+        [*SESSIONS, *((f"s-{i}", f"EXT-{i}") for i in range(5))],
+        f"5 datapoint(s) (EXT-0, EXT-1, EXT-2, EXT-3, EXT-4) {FOREIGN}",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "scored", "sessions", "said"), STRAYS, ids=[c[0] for c in STRAYS])
+def test_strays_table(rule: str, scored: dict[str, int], sessions: list[tuple[str, str]], said: str | None) -> None:
+    expected = None if said is None else f"run r1 cannot be judged as this experiment's run: {said}{JUDGE_IT}"
+    assert strays("r1", WANTED, scored, sessions) == expected
 
 
 def _owed_message(shard_count: int | None) -> str:
