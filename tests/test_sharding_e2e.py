@@ -39,6 +39,7 @@ from tests.fakes.actions_runner import (
     start_action,
     workflow_run,
 )
+from tests.honeyhive_experiment.faultproxy import Fault, FaultProxy
 from tests.quickstart import copy_quickstart
 
 pytestmark = pytest.mark.e2e
@@ -714,3 +715,27 @@ def test_two_experiment_files_of_one_name_record_into_runs_of_their_own(world: W
     assert (report.outputs["passed"], report.outputs["failed"]) == ("22", "0")
     with backend_client(world) as hh:
         assert_each_datapoint_once(hh, run_id, ids)
+
+
+def test_a_shard_whose_spans_never_reached_honeyhive_fails_so_rerunning_it_repairs_the_run(world: World) -> None:
+    """The OTLP export fails (every request answered 500): the shard's sessions exist, its scored function spans
+    do not. The job ends in error, so "Re-run failed jobs" re-runs it, and the re-run scores them."""
+    ids = dataset_ids(world.root)
+    mine = shard_of(ids, 2, SHARDS)
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
+    traces = "/opentelemetry/v1/traces"
+    with FaultProxy(
+        world.backend.url, rate=1.0, kinds=(Fault.HTTP_500,), should_fault=lambda m, p: p == traces
+    ) as proxy:
+        lost = run_job(
+            world, "shard-2-attempt-1", inputs={"mode": "run", "shard": f"2/{SHARDS}", "server-url": proxy.url}
+        )
+    assert lost.returncode == 2, lost.shown()
+    assert f"shard 2/{SHARDS}: {len(mine)} datapoint(s) of run {run_id} were not recorded" in lost.stdout, lost.shown()
+    assert "re-run the job to record them" in lost.stdout
+
+    [again] = run_shards(world, [2], attempt="2")
+    assert again.returncode == 0, again.shown()
+    assert f"recorded {len(mine)} datapoint(s) of shard 2/{SHARDS}" in again.stdout, again.shown()
+    with backend_client(world) as hh:
+        assert_each_datapoint_once(hh, run_id, mine)
