@@ -298,7 +298,7 @@ def measure(
     run = run_batch(root, backend.url, workflow_run_id, jobs)
     report_inputs = {"mode": "report", **({"shard": f"{shards}/{shards}"} if shards else {})}
     report = run_batch(root, backend.url, workflow_run_id, [("report", report_inputs)])
-    check_run(hh, shared_run_id(REPOSITORY, workflow_run_id, EXPERIMENT), ids)
+    check_run(hh, shared_run_id(REPOSITORY, workflow_run_id, EXPERIMENT, ".honeyhive/experiment.yml"), ids)
     return Measurement(run, report.wall)
 
 

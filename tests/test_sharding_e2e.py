@@ -14,6 +14,7 @@ import json
 import shutil
 import subprocess
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,11 +39,13 @@ from tests.fakes.actions_runner import (
     start_action,
     workflow_run,
 )
+from tests.honeyhive_experiment.faultproxy import Fault, FaultProxy
 from tests.quickstart import copy_quickstart
 
 pytestmark = pytest.mark.e2e
 
 EXPERIMENT = "support-bot-quickstart"  # the quickstart config's name: part of the shared run id
+CONFIG = ".honeyhive/experiment.yml"  # the experiment file: part of the shared run id too
 DATASET = "data/questions.jsonl"
 SHARDS = 4
 PROCESS_TIMEOUT = 90  # seconds: a hung job fails the test instead of hanging the suite
@@ -251,7 +254,7 @@ def test_four_concurrent_shards_then_the_report_equal_one_unsharded_run(world: W
     assert owners == {1, 2, 3, 4}, "the quickstart must give every shard some work, else this proves less"
 
     shards = run_shards(world, range(1, SHARDS + 1))
-    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT)
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
     for index, job in enumerate(shards, start=1):
         assert job.returncode == 0, job.shown()
         assert job.outputs["run-id"] == run_id, "every shard job derives the same run"
@@ -313,7 +316,7 @@ def test_a_shard_that_never_ran_is_named_with_what_it_owes(world: World) -> None
     for other in (1, 2, 3):
         assert f"shard {other}/{SHARDS}:" not in report.summary, "only the shard that never ran is named"
 
-    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT)
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
     with backend_client(world) as hh:
         assert_each_datapoint_once(hh, run_id, [i for i in ids if assign(ids, SHARDS)[i] != 4])
         assert stored_run(hh, run_id)["status"] != "completed", "an incomplete run is never marked completed"
@@ -324,7 +327,7 @@ def test_a_shard_that_never_ran_is_named_with_what_it_owes(world: World) -> None
 def test_rerunning_a_shard_adds_no_duplicate_sessions_or_spans(world: World) -> None:
     ids = dataset_ids(world.root)
     mine = [i for i in ids if assign(ids, SHARDS)[i] == 2]
-    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT)
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
 
     [first] = run_shards(world, [2], attempt="1")
     assert first.returncode == 0, first.shown()
@@ -353,7 +356,7 @@ def test_rerunning_a_killed_shard_scores_what_the_killed_attempt_left_unscored(w
     slow = f"    time.sleep(60 if datapoint['inputs']['question'] == {stuck_question!r} else SIMULATED_LATENCY_S)\n"
     app.write_text(original.replace("    time.sleep(SIMULATED_LATENCY_S)\n", slow))
     assert app.read_text() != original
-    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT)
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
 
     job = start_job(world, "shard-2-attempt-1", inputs={"mode": "run", "shard": f"2/{SHARDS}"})
     try:
@@ -536,7 +539,7 @@ def test_four_shards_with_two_trials_record_every_trial_once_and_judge_like_one_
     config.write_text(config.read_text() + "trials: 2\n")
     regress_refunds(world.root)
     ids = dataset_ids(world.root)
-    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT)
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
 
     shards = run_shards(world, range(1, SHARDS + 1))
     for index, job in enumerate(shards, start=1):
@@ -595,3 +598,144 @@ def test_an_evaluator_that_raised_in_a_shard_fails_the_report_job_that_did_not_r
     assert metric["error"] == "KeyError: 'citations'"
     raised = [e for e in written["datapoints"]["errored"] if e["evaluator"] == "cites_policy"]
     assert len(raised) == 2
+
+
+# ------------------------------------------------------------------------- jobs that would make the run otherwise
+
+
+def shard_of(ids: list[str], index: int, total: int) -> list[str]:
+    return [i for i in ids if assign(ids, total)[i] == index]
+
+
+def test_a_shard_job_of_another_count_or_other_trials_is_refused_before_it_runs_anything(world: World) -> None:
+    """``shard: 1/2`` beside ``shard: 1/1`` (a matrix edited in one place) would score shard 1's datapoints twice,
+    and a job with other trials would record a run of mixed trials: the job that joins second is refused, naming
+    both values, and records nothing."""
+    ids = dataset_ids(world.root)
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
+    first = run_job(world, "shard-1-of-2", inputs={"mode": "run", "shard": "1/2"})
+    assert first.returncode == 0, first.shown()
+
+    whole = run_job(world, "shard-1-of-1", inputs={"mode": "run", "shard": "1/1"})
+    assert whole.returncode == 2, whole.shown()
+    assert f"run {run_id} was started with shard count 2 (this job: 1)" in whole.stdout, whole.shown()
+    trials = run_job(world, "shard-2-of-2-trials", inputs={"mode": "run", "shard": "2/2", "trials": "3"})
+    assert trials.returncode == 2, trials.shown()
+    assert f"run {run_id} was started with trials 1 (this job: 3)" in trials.stdout, trials.shown()
+
+    with backend_client(world) as hh:
+        assert_each_datapoint_once(hh, run_id, shard_of(ids, 1, 2))  # the refused jobs added nothing
+
+
+def test_the_report_job_refuses_other_trials_than_the_shards_and_keeps_what_they_recorded(world: World) -> None:
+    """Shards run with ``trials: 2`` (the input, on the matrix job only): a report job without it would wait for
+    one trial per datapoint and judge half a run as "1 trial". It is refused at once, naming both values; the
+    report job given the same trials completes the run without dropping the shards' trials or shard count."""
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
+    ids = dataset_ids(world.root)
+    for index in (1, 2):
+        job = run_job(world, f"shard-{index}", inputs={"mode": "run", "shard": f"{index}/2", "trials": "2"})
+        assert job.returncode == 0, job.shown()
+
+    refused = run_job(world, "report-1-trial", inputs={"mode": "report", "shard": "2/2"})
+    assert refused.returncode == 2, refused.shown()
+    assert refused.outputs["verdict"] == "error"
+    assert f"run {run_id} was started with trials 2 (this job: 1)" in refused.summary, refused.summary
+    assert "never reached HoneyHive" not in refused.summary
+
+    judged = run_job(world, "report-2-trials", inputs={"mode": "report", "trials": "2"})  # no shard: n unknown
+    assert judged.returncode == 0, judged.shown()
+    assert judged.outputs["run-id"] == run_id
+    with backend_client(world) as hh:
+        run = stored_run(hh, run_id)
+        assert run["status"] == "completed"
+        assert run["configuration"]["trials"] == 2
+        assert run["metadata"]["shards"] == 2, "the report job without shard keeps the shards' count"
+        assert len(run["event_ids"]) == 2 * len(ids)
+
+
+def test_the_report_refuses_a_run_with_a_datapoint_scored_twice_or_one_of_another_dataset(world: World) -> None:
+    """Two jobs that both ran a datapoint (the same shard twice in the matrix, at the same time) leave two scored
+    function spans in its session, and the backend aggregates both; a session of a datapoint outside the dataset
+    would be judged as part of it. Either is made here through the backend's API, as a job would leave it: the
+    report is an error naming the datapoints, never a green check over 23 values for 22 datapoints."""
+    ids = dataset_ids(world.root)
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
+    for index in (1, 2):
+        job = run_job(world, f"shard-{index}", inputs={"mode": "run", "shard": f"{index}/2"})
+        assert job.returncode == 0, job.shown()
+    with backend_client(world) as hh:
+        chains = [c for c in run_events(hh, run_id, "chain") if c["parent_id"] in (None, c["session_id"])]
+        assert len(chains) == len(ids)
+        twice = chains[0]
+        fields = ("event_type", "event_name", "inputs", "outputs", "session_id", "parent_id", "metadata", "metrics")
+        copy = {k: twice[k] for k in fields if twice.get(k) is not None} | {"event_id": str(uuid.uuid4())}
+        assert hh.post("/v1/events", json=copy).status_code == 200
+        stray = {
+            "session_id": str(uuid.uuid4()),
+            "session_name": EXPERIMENT,
+            "source": "evaluation",
+            "inputs": {"question": "from another dataset"},
+            "metadata": {"run_id": run_id, "datapoint_id": "EXT-0000000000stray", "dataset_id": "EXT-other"},
+        }
+        assert hh.post("/v1/sessions", json=stray).status_code == 200
+
+    report = run_job(world, "report", inputs={"mode": "report", "shard": "2/2"})
+    assert report.returncode == 2, report.shown()
+    assert report.outputs["verdict"] == "error"
+    said = f"1 datapoint(s) ({twice['metadata']['datapoint_id']}) scored more than once"
+    assert said in report.summary, report.summary
+    assert "1 datapoint(s) (EXT-0000000000stray) outside this experiment's dataset" in report.summary
+    with backend_client(world) as hh:
+        assert stored_run(hh, run_id)["metadata"]["check"]["verdict"] == "error", "never a baseline"
+
+
+def test_two_experiment_files_of_one_name_record_into_runs_of_their_own(world: World) -> None:
+    """A smoke experiment (``.honeyhive/smoke.yml``, another dataset, the same ``name``) run in the same workflow
+    run as the sharded one: each experiment file has its own shared run, so the report judges its own 22
+    datapoints, not 27."""
+    ids = dataset_ids(world.root)
+    rows = (world.root / DATASET).read_text().splitlines()[:5]
+    smoke_rows = [row.replace('"question": "', '"question": "(smoke) ') for row in rows]
+    (world.root / "data" / "smoke.jsonl").write_text("\n".join(smoke_rows) + "\n")
+    config = world.root / ".honeyhive" / "experiment.yml"
+    (world.root / ".honeyhive" / "smoke.yml").write_text(config.read_text().replace(DATASET, "data/smoke.jsonl"))
+
+    smoke = run_job(world, "smoke", inputs={"mode": "run", "config": ".honeyhive/smoke.yml"})
+    assert smoke.returncode == 0, smoke.shown()
+    for index in (1, 2):
+        job = run_job(world, f"shard-{index}", inputs={"mode": "run", "shard": f"{index}/2"})
+        assert job.returncode == 0, job.shown()
+    report = run_job(world, "report", inputs={"mode": "report", "shard": "2/2"})
+
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
+    assert report.outputs["run-id"] == run_id
+    assert smoke.outputs["run-id"] == shared_run_id(REPOSITORY, "9101", EXPERIMENT, ".honeyhive/smoke.yml") != run_id
+    assert report.returncode == 0, report.shown()
+    assert (report.outputs["passed"], report.outputs["failed"]) == ("22", "0")
+    with backend_client(world) as hh:
+        assert_each_datapoint_once(hh, run_id, ids)
+
+
+def test_a_shard_whose_spans_never_reached_honeyhive_fails_so_rerunning_it_repairs_the_run(world: World) -> None:
+    """The OTLP export fails (every request answered 500): the shard's sessions exist, its scored function spans
+    do not. The job ends in error, so "Re-run failed jobs" re-runs it, and the re-run scores them."""
+    ids = dataset_ids(world.root)
+    mine = shard_of(ids, 2, SHARDS)
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
+    traces = "/opentelemetry/v1/traces"
+    with FaultProxy(
+        world.backend.url, rate=1.0, kinds=(Fault.HTTP_500,), should_fault=lambda m, p: p == traces
+    ) as proxy:
+        lost = run_job(
+            world, "shard-2-attempt-1", inputs={"mode": "run", "shard": f"2/{SHARDS}", "server-url": proxy.url}
+        )
+    assert lost.returncode == 2, lost.shown()
+    assert f"shard 2/{SHARDS}: {len(mine)} datapoint(s) of run {run_id} were not recorded" in lost.stdout, lost.shown()
+    assert "re-run the job to record them" in lost.stdout
+
+    [again] = run_shards(world, [2], attempt="2")
+    assert again.returncode == 0, again.shown()
+    assert f"recorded {len(mine)} datapoint(s) of shard 2/{SHARDS}" in again.stdout, again.shown()
+    with backend_client(world) as hh:
+        assert_each_datapoint_once(hh, run_id, mine)

@@ -22,6 +22,7 @@ import logging
 import math
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -532,9 +533,10 @@ class HoneyHiveClient:
         result: dict[str, Any] = self.request("POST", "/v1/events/export", json=body, long=True)
         return result
 
-    def scored_sessions(self, run_id: str) -> set[str]:
-        """The sessions of the run whose function span the backend holds (one per datapoint and trial)."""
-        return set(self._scored(run_id, sessions=True))
+    def scored_sessions(self, run_id: str) -> Counter[str]:
+        """The sessions of the run whose function span the backend holds (one per datapoint and trial), each with
+        how many it holds (more than one: two jobs ran it)."""
+        return Counter(self._scored(run_id, sessions=True))
 
     def session_metadata(self, run_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """Each session of the run (one per datapoint and trial) as its id and metadata, page by page."""

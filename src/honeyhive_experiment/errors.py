@@ -16,6 +16,7 @@
     ├── BaselineError                an explicitly requested baseline cannot be used
     ├── ExperimentCancelled          the run was cancelled (it is marked ``cancelled`` in HoneyHive)
     ├── ShardsMissing                the report job waited and datapoints of some shards never arrived
+    ├── ShardsDisagree               the jobs of a sharded run made it differently (n, trials, experiment file)
     ├── TemplateError                a comment template that cannot be read, parsed or rendered, or lost its marker
     ├── ReportError                  a report.json that is not valid, or does not belong to this workflow run
     ├── InstallError                 the user's dependencies (the install input) could not be installed
@@ -57,6 +58,7 @@ __all__ = [
     "NotWritable",
     "ReportError",
     "SettingsError",
+    "ShardsDisagree",
     "ShardsMissing",
     "TemplateError",
 ]
@@ -260,6 +262,11 @@ class ExperimentCancelled(ExperimentError):
 
 class ShardsMissing(ExperimentError):
     """The report waited, and the backend still lacks datapoints; the message names the shards."""
+
+
+class ShardsDisagree(ExperimentError):
+    """The jobs of a sharded run would make it differently (shard count, trials, experiment file), or the run holds
+    datapoints scored twice or outside the dataset; the message names the values or the datapoints."""
 
 
 # ---------------------------------------------------------------------------------------------------- report

@@ -48,7 +48,7 @@ from honeyhive_experiment.connection import (
     find_ingestion_key,
     malformed_key,
 )
-from honeyhive_experiment.errors import ApiError, ArgumentError, ExperimentCancelled
+from honeyhive_experiment.errors import ApiError, ArgumentError, ExperimentCancelled, ShardsDisagree
 from honeyhive_experiment.evaluators import Evaluator
 from honeyhive_experiment.external import content_datapoint_ids, prepare_external_dataset, prepare_run_request_data
 from honeyhive_experiment.models import (
@@ -58,6 +58,7 @@ from honeyhive_experiment.models.outcomes import Datapoint, DatapointOutcome, Pr
 from honeyhive_experiment.run_result import ExperimentResult as ExperimentResult  # where callers import it from
 from honeyhive_experiment.run_spec import RunSpec, run_configuration
 from honeyhive_experiment.runner import Runner
+from honeyhive_experiment.sharding import disagreement, terms
 from honeyhive_experiment.tracing import TraceSink, route_global_spans
 
 if TYPE_CHECKING:
@@ -668,17 +669,29 @@ def run_slice(
     skip: Container[str] = (),
 ) -> list[DatapointOutcome]:
     """Run some datapoints (each ``spec.trials`` times, but for the sessions in ``skip``, already recorded) into a
-    shared run (created if missing) and leave it ``running``."""
-    own_sink = sink is None
-    sink = sink or _otlp_sink(client, spec.max_workers)
+    shared run (created if missing) and leave it ``running``. Raises :class:`ShardsDisagree` before running any
+    when the run was started with other terms (:func:`shared_run`)."""
     try:
         client.create_run(_run_body(run_id, spec, dataset, ExperimentRunStatus.RUNNING))
     except ApiError as exc:  # the first shard creates it; the local backend returns it to the others
         if exc.status >= 500:
             raise
-        client.get_run(run_id)  # a service that refuses a second create: join the run if it exists
+    shared_run(client, run_id, spec)  # joined (a service may refuse a second create) if its terms are ours
+    own_sink = sink is None
+    sink = sink or _otlp_sink(client, spec.max_workers)
     try:
         return Runner(spec, client=client, sink=sink, run_id=run_id).run(datapoints, skip=skip)
     finally:
         if own_sink:
             sink.shutdown()
+
+
+def shared_run(client: HoneyHiveClient, run_id: str, spec: RunSpec) -> dict[str, Any]:
+    """The shared run as the backend holds it (:class:`NotFoundError` while no job created it). Raises
+    :class:`ShardsDisagree` naming both values when it was started with other terms than ``spec`` makes it with
+    (the shard count, the trials, the experiment file: :func:`~honeyhive_experiment.sharding.terms`)."""
+    run = client.get_run(run_id)
+    recorded = terms(run.get("configuration"), run.get("metadata"))
+    if problem := disagreement(run_id, recorded, terms(spec.configuration, spec.metadata)):
+        raise ShardsDisagree(problem)
+    return run

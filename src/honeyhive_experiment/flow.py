@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ from honeyhive_experiment.errors import (
     ExperimentError,
     NotFoundError,
     ReportError,
+    ShardsDisagree,
     ShardsMissing,
 )
 from honeyhive_experiment.experiment import (
@@ -61,6 +63,7 @@ from honeyhive_experiment.experiment import (
     managed_dataset,
     record_run,
     run_slice,
+    shared_run,
 )
 from honeyhive_experiment.external import is_external_id
 from honeyhive_experiment.history import key_metric_trend, metric_aggregate
@@ -80,8 +83,8 @@ from honeyhive_experiment.report import load_report
 from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result, recorded_outcomes
 from honeyhive_experiment.run_spec import RunSpec, run_configuration
 from honeyhive_experiment.runner import session_id_for
-from honeyhive_experiment.settings import Settings
-from honeyhive_experiment.sharding import ShardSpec, missing_message, select, shared_run_id
+from honeyhive_experiment.settings import Mode, Settings
+from honeyhive_experiment.sharding import ShardSpec, missing_message, select, shared_run_id, strays
 from honeyhive_experiment.significance import Assessment
 from honeyhive_experiment.user_code import UserCode, load_user_code, repository_on_path
 from honeyhive_experiment.verdict import Verdict, assess_comparison, assess_gates, decide, evaluator_errors
@@ -162,6 +165,8 @@ def run_spec(
         "dataset_id": dataset.dataset_id,
         **stamp,
     }
+    if settings.shard is not None or settings.mode is Mode.RUN:  # a shared run: every job must say the same n
+        metadata["shards"] = settings.shard.total if settings.shard is not None else 1
     configuration = run_configuration(
         config.function.split(":")[-1].split(".")[-1],
         [spec.name or spec.path.split(":")[-1] for spec in config.evaluators],
@@ -444,20 +449,22 @@ def stamp_verdict(
 # ----------------------------------------------------------------------------------------- sharded runs
 
 
-def _recorded_sessions(client: HoneyHiveClient, run_id: str) -> set[str]:
-    """The sessions (a datapoint's trials) whose function span the backend holds for the run (none while the run
-    does not exist). A session alone does not count: it is started before the function runs, so a job killed
-    mid-datapoint leaves one behind that a re-run must still score."""
+def _recorded_sessions(client: HoneyHiveClient, run_id: str) -> Counter[str]:
+    """The sessions (a datapoint's trials) whose function span the backend holds for the run, each with how many
+    it holds (none while the run does not exist). A session alone does not count: it is started before the
+    function runs, so a job killed mid-datapoint leaves one behind that a re-run must still score."""
     try:
         return client.scored_sessions(run_id)
     except NotFoundError:
-        return set()
+        return Counter()
 
 
 def shared_run_id_of(settings: Settings, experiment: str) -> str:
-    """The run every job of one workflow run records into (``mode: run`` shards and their ``report`` job)."""
+    """The run every job of one workflow run records into for one experiment file (``mode: run`` shards and their
+    ``report`` job)."""
     workflow_run = str(settings.run_id) if settings.run_id is not None else "local"
-    return shared_run_id(settings.ci.repository or "local", workflow_run, experiment)
+    config_file = relative(settings.config_path, settings.root) or str(settings.config_path)
+    return shared_run_id(settings.ci.repository or "local", workflow_run, experiment, config_file)
 
 
 @dataclass(frozen=True, slots=True)
@@ -474,7 +481,8 @@ def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHive
     report job.
 
     Datapoints an earlier attempt already recorded are skipped, so re-running a failed shard job adds
-    only what is missing and never a second session or a second scored span for a datapoint.
+    only what is missing and never a second session or a second scored span for a datapoint. A run started with
+    other terms (shard count, trials, experiment file) is refused before anything runs (:class:`ShardsDisagree`).
     """
     run_id = shared_run_id_of(settings, config.name)
     dataset = prepare_dataset(settings, config, client)
@@ -485,7 +493,7 @@ def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHive
     with _user_code(settings, config, dataset, watch) as spec:
         outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
     sessions = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)}
-    return ShardResult(run_id, settings.shard, len(sessions & recorded), tuple(outcomes), spec.trials)
+    return ShardResult(run_id, settings.shard, len(sessions & recorded.keys()), tuple(outcomes), spec.trials)
 
 
 def report_shared_run(
@@ -499,17 +507,24 @@ def report_shared_run(
     ingested, and a fixed interval would add up to that much to the wait.
 
     Raises :class:`ShardsMissing` naming the shards and how many datapoints each still owes when the wait runs
-    out.
+    out, and :class:`ShardsDisagree` as soon as the run shows it was started with other terms (shard count,
+    trials, experiment file), or once complete when it holds a datapoint scored twice or one of another dataset.
     """
     run_id = shared_run_id_of(settings, config.name)
     dataset = prepare_dataset(settings, config, client)
     spec = run_spec(settings, config, dataset)
     wanted = dataset.datapoint_ids
-    sessions = [session_id_for(run_id, i, t) for i in wanted for t in range(spec.trials)]
+    owners = {session_id_for(run_id, i, t): i for i in wanted for t in range(spec.trials)}  # session → datapoint
     missing = wanted
+    recorded: Counter[str] = Counter()  # function spans per session
+    stored: dict[str, Any] = {}  # the run, once a shard job created it
 
     def all_recorded() -> bool | None:
-        nonlocal missing
+        nonlocal missing, recorded, stored
+        try:
+            stored = stored or shared_run(client, run_id, spec)  # its terms checked once, as soon as it exists
+        except NotFoundError:
+            return None
         recorded = _recorded_sessions(client, run_id)
         missing = [i for i in wanted if any(session_id_for(run_id, i, t) not in recorded for t in range(spec.trials))]
         return True if not missing else None
@@ -518,6 +533,9 @@ def report_shared_run(
     if not poll(all_recorded, timeout=timeout, maximum=2.0):
         shards = settings.shard.total if settings.shard else None
         raise ShardsMissing(missing_message(run_id, missing, wanted, shards, timeout))
+    # completed with the shards' metadata kept (a report job without shard keeps their n), the rest its own
+    spec = dataclasses.replace(spec, metadata={**(stored.get("metadata") or {}), **spec.metadata})
+    sessions = list(owners)
     finish_run(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, sessions)
     try:
         summary = client.wait_for_result(
@@ -527,7 +545,10 @@ def report_shared_run(
             aggregate_function=config.aggregate_function.value,
             datapoints=len(wanted),
         )
-        result = ExperimentResult(run_id, config.name, dataset.dataset_id, summary, recorded_outcomes(client, run_id))
+        outcomes = recorded_outcomes(client, run_id)
+        if problem := strays(run_id, owners, recorded, ((o.session_id, o.datapoint_id) for o in outcomes)):
+            raise ShardsDisagree(problem)
+        result = ExperimentResult(run_id, config.name, dataset.dataset_id, summary, outcomes)
         return judge(client, config, settings, result, dataset, now=now)
     except Interrupted as interrupt:  # no verdict will be reached: the shared run was cancelled, not completed
         marked = finish_run(client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)

@@ -32,6 +32,7 @@ from honeyhive_experiment.errors import (
     NotFoundError,
     ReportError,
     SettingsError,
+    ShardsDisagree,
     ShardsMissing,
     TemplateError,
 )
@@ -93,6 +94,7 @@ _KINDS: Final[tuple[tuple[type[BaseException], ErrorKind], ...]] = (
     (ExperimentCancelled, "cancelled"),
     (KeyboardInterrupt, "cancelled"),  # a signal the flow could not turn into ExperimentCancelled
     (ShardsMissing, "shards"),
+    (ShardsDisagree, "shards"),
     (TemplateError, "template"),
     (ReportError, "report"),
     (InstallError, "install"),

@@ -20,6 +20,7 @@ from honeyhive_experiment.errors import (
     NotFoundError,
     ReportError,
     SettingsError,
+    ShardsDisagree,
     ShardsMissing,
     TemplateError,
 )
@@ -65,6 +66,7 @@ CASES = [
     (ReportError("refusing", file="report.json"), "report.json: refusing", ("report.json", None, None)),
     (BaselineError("no such run"), "no such run", None),
     (ShardsMissing("shard 2/4 owes 3"), "shard 2/4 owes 3", None),
+    (ShardsDisagree("run r1 was started with trials 3"), "run r1 was started with trials 3", None),
     (EvaluatorSignatureError("bad evaluator"), "bad evaluator", None),
 ]
 

@@ -1,4 +1,5 @@
-"""sharding.py as tables: which shard each datapoint goes to, what each shard still owes, the shared run id.
+"""sharding.py as tables: which shard each datapoint goes to, what each shard still owes, the shared run id, the
+terms every job of it must agree on and what the report refuses to judge.
 
 Expected assignments are literals, worked out independently of the module: the ids sorted by their sha256 hex
 digest (``EXT-a`` … ``EXT-j`` sort as c j d a i e h f g b), cut into ``n`` contiguous ranges whose sizes are
@@ -11,10 +12,21 @@ import random
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
-from honeyhive_experiment.sharding import ShardSpec, assign, missing_by_shard, missing_message, select, shared_run_id
+from honeyhive_experiment.sharding import (
+    ShardSpec,
+    assign,
+    disagreement,
+    missing_by_shard,
+    missing_message,
+    select,
+    shared_run_id,
+    strays,
+    terms,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -187,28 +199,144 @@ def test_missing_by_shard_table(rule: str, missing: list[str], total: int, owed:
 
 # ------------------------------------------------------------------------------------------- shared run id
 
-RUN = ("octo/app", "9101", "answer-quality")
+RUN = ("octo/app", "9101", "answer-quality", ".honeyhive/experiment.yml")
 
 
 def test_the_shared_run_id_is_a_fixed_uuid5() -> None:
     # pinned: every job of a workflow run, whatever version of this tool it runs, must compute the same id
-    assert shared_run_id(*RUN) == "027fa561-cb1e-52bf-ad17-0d9d68c2a193"
-    assert shared_run_id("octo/app", 9101, "answer-quality") == shared_run_id(*RUN)
+    assert shared_run_id(*RUN) == "a9fd4398-3a96-5876-9fdb-40926e5be53c"
+    assert shared_run_id("octo/app", 9101, "answer-quality", ".honeyhive/experiment.yml") == shared_run_id(*RUN)
     assert uuid.UUID(shared_run_id(*RUN)).version == 5
 
 
-OTHER_RUNS: list[tuple[str, tuple[str, str, str]]] = [
-    ("another repository", ("octo/other", "9101", "answer-quality")),
-    ("another workflow run", ("octo/app", "9102", "answer-quality")),
-    ("another experiment", ("octo/app", "9101", "tone")),
-    ("the same characters split differently", ("octo/app", "910", "1answer-quality")),
-    ("the same characters split differently, the other way", ("octo/app9", "101", "answer-quality")),
+OTHER_RUNS: list[tuple[str, tuple[str, str, str, str]]] = [
+    ("another repository", ("octo/other", "9101", "answer-quality", ".honeyhive/experiment.yml")),
+    ("another workflow run", ("octo/app", "9102", "answer-quality", ".honeyhive/experiment.yml")),
+    ("another experiment", ("octo/app", "9101", "tone", ".honeyhive/experiment.yml")),
+    ("another experiment file of the same name", ("octo/app", "9101", "answer-quality", ".honeyhive/smoke.yml")),
+    ("the same characters split differently", ("octo/app", "910", "1answer-quality", ".honeyhive/experiment.yml")),
+    ("the same characters split differently, the other way", ("octo/app9", "101", "answer-quality", RUN[3])),
+    ("the name and the file split differently", ("octo/app", "9101", "answer-quality.honeyhive/", "experiment.yml")),
 ]
 
 
 @pytest.mark.parametrize(("rule", "other"), OTHER_RUNS, ids=[c[0] for c in OTHER_RUNS])
-def test_the_shared_run_id_differs_per_run(rule: str, other: tuple[str, str, str]) -> None:
+def test_the_shared_run_id_differs_per_run(rule: str, other: tuple[str, str, str, str]) -> None:
     assert shared_run_id(*other) != shared_run_id(*RUN)
+
+
+# ------------------------------------------------------------------------------- the terms of a shared run
+
+HASH = "a" * 64
+CI = {"config_hash": HASH, "sha": "abc"}
+TERMS_READ: list[tuple[str, Any, Any, dict[str, object]]] = [
+    # (rule, configuration, metadata, its terms)
+    ("all three stamped", {"trials": 3}, {"shards": 4, "ci": CI}, {"shards": 4, "trials": 3, "config_hash": HASH}),
+    (
+        "no trials in the configuration: one",
+        {"function": "f"},
+        {"shards": 2, "ci": CI},
+        {"shards": 2, "trials": 1, "config_hash": HASH},
+    ),
+    ("no shard count: unsaid", {"trials": 2}, {"ci": CI}, {"shards": None, "trials": 2, "config_hash": HASH}),
+    ("no ci metadata: no hash", {}, {"shards": 1}, {"shards": 1, "trials": 1, "config_hash": None}),
+    ("ci that is not an object: no hash", {}, {"ci": "x"}, {"shards": None, "trials": 1, "config_hash": None}),
+    ("ci without a hash", {}, {"ci": {"sha": "abc"}}, {"shards": None, "trials": 1, "config_hash": None}),
+    ("nothing at all (a backend's nulls)", None, None, {"shards": None, "trials": 1, "config_hash": None}),
+]
+
+
+@pytest.mark.parametrize(("rule", "configuration", "metadata", "expected"), TERMS_READ, ids=[c[0] for c in TERMS_READ])
+def test_terms_table(rule: str, configuration: Any, metadata: Any, expected: dict[str, object]) -> None:
+    assert terms(configuration, metadata) == expected
+
+
+AGREED = {"shards": 2, "trials": 1, "config_hash": "c1"}
+REFUSAL = (
+    "run r1 was started with {}: every job of a sharded run (the shards and the report) needs the same experiment"
+    " file, trials and shard count (the n of shard: i/n); make them agree and run the workflow again"
+)
+DISAGREEMENTS: list[tuple[str, dict[str, object], dict[str, object], str | None]] = [
+    # (rule, the run's terms, this job's, the refusal: None when the job may join)
+    ("the same terms: joined", AGREED, dict(AGREED), None),
+    ("another shard count (1/2 beside 1/1)", AGREED, {**AGREED, "shards": 1}, "shard count 2 (this job: 1)"),
+    ("other trials", AGREED, {**AGREED, "trials": 3}, "trials 1 (this job: 3)"),
+    ("another experiment file", AGREED, {**AGREED, "config_hash": "c2"}, "experiment file hash c1 (this job: c2)"),
+    (
+        "everything else: each named, in order",
+        AGREED,
+        {"shards": 4, "trials": 2, "config_hash": "c2"},
+        "shard count 2 (this job: 4), trials 1 (this job: 2), experiment file hash c1 (this job: c2)",
+    ),
+    ("a report job without shard says no count: not compared", AGREED, {**AGREED, "shards": None}, None),
+    (
+        "a run without a count (an older version's): not compared",
+        {**AGREED, "shards": None},
+        {**AGREED, "shards": 3},
+        None,
+    ),
+    ("a value neither says", {"trials": 1}, {"trials": 1}, None),
+]
+
+
+@pytest.mark.parametrize(("rule", "recorded", "own", "refused"), DISAGREEMENTS, ids=[c[0] for c in DISAGREEMENTS])
+def test_disagreement_table(
+    rule: str, recorded: dict[str, object], own: dict[str, object], refused: str | None
+) -> None:
+    assert disagreement("r1", recorded, own) == (None if refused is None else REFUSAL.format(refused))
+
+
+# (session id → its datapoint) of a run of three datapoints, the first with two trials
+WANTED = {"s-a0": "EXT-a", "s-a1": "EXT-a", "s-b": "EXT-b", "s-c": "EXT-c"}
+SESSIONS = [(s, d) for s, d in WANTED.items()]
+ONCE = dict.fromkeys(WANTED, 1)
+JUDGE_IT = ". Give every shard job its own i of one n, and every job the same dataset, then run the workflow again"
+TWICE = "scored more than once (two jobs ran the same shard)"
+FOREIGN = "outside this experiment's dataset (a job read another dataset)"
+STRAYS: list[tuple[str, dict[str, int], list[tuple[str, str]], str | None]] = [
+    # (rule, function spans per session, the run's sessions, what the report says: None when it judges the run)
+    ("every wanted session scored once: judged", ONCE, SESSIONS, None),
+    ("a session scored twice", {**ONCE, "s-b": 2}, SESSIONS, f"1 datapoint(s) (EXT-b) {TWICE}"),
+    (
+        "both trials of one datapoint twice: named once",
+        {**ONCE, "s-a0": 2, "s-a1": 3},
+        SESSIONS,
+        f"1 datapoint(s) (EXT-a) {TWICE}",
+    ),
+    ("named in order", {"s-c": 2, "s-a0": 2}, SESSIONS, f"2 datapoint(s) (EXT-a, EXT-c) {TWICE}"),
+    ("a session not (yet) scored is no stray", {"s-a0": 1}, SESSIONS, None),
+    ("a scored session of no wanted datapoint is not counted twice", {**ONCE, "s-x": 2}, SESSIONS, None),
+    (
+        "a session of another dataset",
+        ONCE,
+        [*SESSIONS, ("s-x", "EXT-x")],
+        f"1 datapoint(s) (EXT-x) {FOREIGN}",
+    ),
+    (
+        "both, each named",
+        {**ONCE, "s-c": 2},
+        [("s-y", "EXT-y"), *SESSIONS, ("s-x", "EXT-x"), ("s-x2", "EXT-x")],
+        f"1 datapoint(s) (EXT-c) {TWICE}; 2 datapoint(s) (EXT-x, EXT-y) {FOREIGN}",
+    ),
+    (
+        "many: five named, the rest counted",
+        ONCE,
+        [*SESSIONS, *((f"s-{i}", f"EXT-{i}") for i in range(7))],
+        f"7 datapoint(s) (EXT-0, EXT-1, EXT-2, EXT-3, EXT-4 and 2 more) {FOREIGN}",
+    ),
+    (
+        "exactly five: no more",
+        ONCE,
+        [*SESSIONS, *((f"s-{i}", f"EXT-{i}") for i in range(5))],
+        f"5 datapoint(s) (EXT-0, EXT-1, EXT-2, EXT-3, EXT-4) {FOREIGN}",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "scored", "sessions", "said"), STRAYS, ids=[c[0] for c in STRAYS])
+def test_strays_table(rule: str, scored: dict[str, int], sessions: list[tuple[str, str]], said: str | None) -> None:
+    expected = None if said is None else f"run r1 cannot be judged as this experiment's run: {said}{JUDGE_IT}"
+    assert strays("r1", WANTED, scored, sessions) == expected
 
 
 def _owed_message(shard_count: int | None) -> str:

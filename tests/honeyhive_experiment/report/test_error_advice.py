@@ -24,6 +24,7 @@ from honeyhive_experiment.errors import (
     NotFoundError,
     ReportError,
     SettingsError,
+    ShardsDisagree,
     ShardsMissing,
     TemplateError,
 )
@@ -73,6 +74,7 @@ ROWS: list[tuple[BaseException, str, str]] = [
     (ExperimentCancelled("run-1", marked=True), "cancelled", "what cancelled the job"),
     (KeyboardInterrupt(), "cancelled", "what cancelled the job"),
     (ShardsMissing("shard 2 of 3 never arrived"), "shards", "the shard jobs"),
+    (ShardsDisagree("run r1 was started with trials 3 (this job: 1)"), "shards", "the shard jobs"),
     (TemplateError(".honeyhive/comment.md.j2", "invalid template", 2), "template", "the comment template"),
     (ReportError("refusing to publish", file="report.json"), "report", "the report.json"),
     (InstallError("pip could not install 'nope'", key="install"), "install", "the `install` input"),
