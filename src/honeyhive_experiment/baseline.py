@@ -23,7 +23,8 @@ The baseline policy (README, the example workflows and the comment's "no baselin
   (``metadata.check.verdict``: pass and neutral are green, so a main branch that runs under ``allow_failed`` has
   baselines); a run without it (an older run, the SDK's) is green when the backend reports it successful. It
   must also be a run *of* the branch (a push, a schedule), not of a pull request: a fork's pull request from its
-  own ``main`` is stamped with that branch name, but its code is the fork's (:func:`of_a_pull_request`).
+  own ``main`` is stamped with that branch name, but its code is the fork's; nor a developer's local run, whose
+  commit may never have been pushed (:func:`of_the_branch`).
 * **A local dry run's fallback is the previous local run, whatever its result**: successive attempts on one
   machine are compared with each other.
 * **A run with uncommitted changes is never another run's baseline** (:func:`may_be_baseline`): it is
@@ -114,9 +115,14 @@ def may_be_baseline(candidate: ExperimentRun, *, reason: str, head_sha: str | No
     return reason == "previous" and dirty and head_sha is not None and candidate.ci.get("sha") == head_sha
 
 
-def of_a_pull_request(run: ExperimentRun) -> bool:
-    """Whether the run was made for a pull request (its head branch, whatever that branch is called)."""
+def _for_a_pull_request(run: ExperimentRun) -> bool:
     return run.ci.get("pr_number") is not None or run.ci.get("event") in PULL_REQUEST_EVENTS
+
+
+def of_the_branch(run: ExperimentRun) -> bool:
+    """Whether the run is one of the branch itself, as the workflows make them (a push, a schedule): not a pull
+    request's (its head branch, whatever that branch is called), nor a local run (a commit perhaps never pushed)."""
+    return not _for_a_pull_request(run) and run.ci.get("event") != "local"
 
 
 def _created(run: ExperimentRun) -> datetime | None:
@@ -191,9 +197,14 @@ def pick_recent(
     limit: int,
 ) -> list[ExperimentRun]:
     """The first ``limit`` runs of ``runs`` (completed, newest first) of this experiment and dataset on
-    ``branch`` (any branch when ``None``)."""
+    ``branch`` (any branch when ``None``) that could be a baseline: none made with uncommitted changes or for a
+    pull request."""
     candidates = _candidates(runs, experiment, dataset_id, exclude_run_ids, None)
-    on_branch = (run for run in candidates if branch is None or run.ci.get("branch") == branch)
+    on_branch = (
+        run
+        for run in candidates
+        if (branch is None or run.ci.get("branch") == branch) and not is_dirty(run) and not _for_a_pull_request(run)
+    )
     return list(itertools.islice(on_branch, limit))  # nothing after the last one is read
 
 
@@ -267,7 +278,7 @@ def pick_baseline(
             and branch
             and branch_match is None
             and ci.get("branch") == branch
-            and (not require_passing or not of_a_pull_request(run))
+            and (not require_passing or of_the_branch(run))
             and checked < MAX_RESULT_CHECKS
             and may_be_baseline(run, reason=fallback, head_sha=head_sha, dirty=dirty)
         ):

@@ -337,6 +337,14 @@ CASES: list[Row] = [
         merge_base=None,
     ),
     Row(
+        "nor a developer's local run on a main of their own (its commit may never have been pushed)",
+        [run("local-main", ci={"branch": "main", "event": "local"}), run("b2", age=2 * DAY)],
+        ("b2", "branch"),
+        asked=("b2",),
+        read=2,
+        merge_base=None,
+    ),
+    Row(
         "a local run's previous run may be its branch's pull request run",
         [run("pr-run", ci={"branch": "main", "pr_number": 7})],
         ("pr-run", "previous"),
@@ -707,6 +715,27 @@ RECENT: list[tuple[str, list[ExperimentRun], str | None, int, list[str], int]] =
         4,
     ),
     ("no age limit for trends", [run("m1", age=400 * DAY)], "main", 5, ["m1"], 1),
+    (
+        "only runs that could be baselines: none with uncommitted changes or for a pull request",
+        [
+            run("dirty", dirty=True),
+            run("fork-main", ci={"branch": "main", "pr_number": 7}),
+            run("pr-event", ci={"branch": "main", "event": "pull_request_target"}),
+            run("m1"),
+        ],
+        "main",
+        5,
+        ["m1"],
+        4,
+    ),
+    (
+        "a local run on the branch is in a local run's trend",
+        [run("l1", ci={"branch": "main", "event": "local"})],
+        "main",
+        5,
+        ["l1"],
+        1,
+    ),
 ]
 
 
