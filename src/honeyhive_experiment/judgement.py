@@ -128,7 +128,7 @@ class BaselineInfo:
     total_datapoints: int | None = None
     why: str | None = None  # which baseline and why ("run at merge-base a1b2c3d with main", "previous local run")
     dirty: bool = False  # made with uncommitted changes (only ever an explicitly named run)
-    passed: bool | None = None  # the backend's result for it (a merge-base baseline may have failed)
+    passed: bool | None = None  # its check passed (else the backend's result): a merge-base baseline may have failed
     trials: int = 1  # how many times it ran each datapoint
 
 

@@ -27,7 +27,7 @@ from honeyhive_experiment.dataset_identity import DatasetIdentity
 from honeyhive_experiment.history import recent_run_rows
 from honeyhive_experiment.models import ExperimentRun
 from honeyhive_local import LocalBackend
-from tests.quickstart import copy_quickstart, fresh_app, git, init_repository
+from tests.quickstart import copy_quickstart, forget_the_app, fresh_app, git, init_repository
 
 pytestmark = pytest.mark.integration
 
@@ -253,3 +253,30 @@ def test_a_run_whose_check_ended_in_an_error_is_stamped_so_and_is_never_a_branch
             now=datetime.now(UTC),
         )
     assert chosen is None
+
+
+def test_a_merge_base_run_whose_check_failed_is_said_to_have_failed(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run at the merge base is the baseline whatever its result, and the comment says when it failed: also
+    when its check failed on a gate while HoneyHive counted every datapoint as passed."""
+    config = repo.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text() + "gate:\n  answer_words: {max_worse_pct: 1}\n")
+    repo.git("commit", "-qam", "a gate on the answers' length")
+    repo.run(capsys)
+    app = repo.root / "support_bot" / "app.py"
+    app.write_text(app.read_text().replace('STYLE = "concise"', 'STYLE = "friendly"'))
+    forget_the_app()  # imported afresh by the next run
+    repo.git("commit", "-qam", "friendlier, longer answers")
+    report = repo.root.parent / "report.json"
+    assert main(["run", "--dry-run", "-C", str(repo.root), "--report", str(report)], environ={}) == 1
+    crossed = json.loads(report.read_text(encoding="utf-8"))
+    assert (crossed["verdict"], crossed["summary"]["success"]) == ("fail", True)
+    repo.git("checkout", "-qb", "feature/docs")
+    repo.commit("docs only")
+    capsys.readouterr()
+
+    on_feature = repo.run(capsys)
+
+    assert on_feature.baseline_id == crossed["run"]["id"]
+    assert on_feature.report["baseline"]["about"].endswith(", failed"), on_feature.report["baseline"]["about"]
