@@ -1,4 +1,4 @@
-"""The user repository most tests run the program on: copies of ``examples/quickstart``, and git repositories.
+"""The user repositories tests run the program on: copies of ``examples/quickstart``, a monorepo, git repositories.
 
 A copy leaves out what a run of the original left behind (the embedded backend's ``*.db*``, ``__pycache__``).
 Tests that run the program in this process import the copy's ``support_bot`` package: :func:`fresh_app`
@@ -18,6 +18,8 @@ from pathlib import Path
 
 QUICKSTART = Path(__file__).resolve().parents[1] / "examples" / "quickstart"
 APP_PACKAGE = "support_bot"  # the quickstart's code, imported by in-process runs
+IN_A_FOLDER = "services/bot"  # where monorepo() puts its experiment
+FOLDER_APP = "bot_in_a_folder"  # its code, imported by in-process runs too
 LEFT_BEHIND = ("*.db*", "__pycache__")  # what a run of the original may have written into it
 
 
@@ -44,8 +46,9 @@ def set_answers(repo: Path, answers: dict[str, str]) -> None:
 
 
 def forget_the_app() -> None:
-    """Drop the quickstart's package from ``sys.modules``: the next in-process run imports its copy afresh."""
-    for name in [m for m in sys.modules if m == APP_PACKAGE or m.startswith(f"{APP_PACKAGE}.")]:
+    """Drop the quickstart's package (and :func:`monorepo`'s) from ``sys.modules``: the next in-process run imports
+    its copy afresh."""
+    for name in [m for m in sys.modules if m.split(".")[0] in (APP_PACKAGE, FOLDER_APP)]:
         del sys.modules[name]
 
 
@@ -72,3 +75,42 @@ def init_repository(root: Path, message: str = "the quickstart") -> str:
     git(root, "add", "--all")
     git(root, "commit", "--quiet", f"--message={message}")
     return git(root, "rev-parse", "HEAD")
+
+
+_FOLDER_FILES = {
+    ".honeyhive/experiment.yml": f"""\
+name: bot-in-a-folder
+function: {FOLDER_APP}.app:answer
+dataset: {{path: data/questions.jsonl}}
+evaluators: [{FOLDER_APP}.app:polite]
+passing_ranges: {{polite: {{min: 1}}}}
+""",
+    "data/questions.jsonl": "".join(f'{{"id": "q{n}", "inputs": {{"question": "q{n}?"}}}}\n' for n in (1, 2)),
+    "prompts/greeting.txt": "Hello!\n",
+    "prompts/system.txt": "be brief\n",
+    f"{FOLDER_APP}/__init__.py": "",
+    f"{FOLDER_APP}/app.py": """\
+from pathlib import Path
+
+GREETING = Path("prompts/greeting.txt").read_text(encoding="utf-8").strip()  # when imported
+
+
+def answer(datapoint):
+    system = Path("prompts/system.txt").read_text(encoding="utf-8").strip()
+    return {"answer": f"{GREETING} {datapoint['inputs']['question']} ({system})"}
+
+
+def polite(outputs, inputs):
+    return Path("prompts/greeting.txt").read_text(encoding="utf-8").strip() in outputs["answer"]
+""",
+}
+
+
+def monorepo(root: Path) -> Path:
+    """A monorepo at ``root`` whose experiment lives in :data:`IN_A_FOLDER`, its code reading files relative to that
+    folder, as code started there (``cd services/bot``) may: its module when imported, its function, its evaluator.
+    Returns ``root``."""
+    for name, text in _FOLDER_FILES.items():
+        (root / IN_A_FOLDER / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / IN_A_FOLDER / name).write_text(text, encoding="utf-8")
+    return root

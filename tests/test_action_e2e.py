@@ -24,9 +24,13 @@ from tests.fakes.actions_runner import (
     HEAD_SHA,
     PR,
     REPOSITORY,
+    Step,
     pull_request,
+    push,
+    run_action,
     start_action,
 )
+from tests.quickstart import IN_A_FOLDER, monorepo
 
 pytestmark = pytest.mark.e2e
 
@@ -226,3 +230,18 @@ def test_the_unknown_merge_base_is_said_only_when_the_branch_fallback_stood_in_f
     assert outputs["baseline-run-id"]
     [comment] = world.github.comments(PR)
     assert "merge base is unknown" in comment.body
+
+
+def test_the_code_runs_in_the_working_directory(tmp_path: Path) -> None:
+    """``working-directory: services/bot`` is where the code runs, as it is where any step runs: its import, function
+    and evaluator read their files relative to it (every datapoint raised FileNotFoundError: a red check)."""
+    workspace = monorepo(tmp_path / "workspace")
+    step = Step(tmp_path / "step", push())
+    inputs = {"dry-run": "true", "comment-mode": "off", "working-directory": IN_A_FOLDER}
+
+    done = run_action(step.env(workspace, inputs), workspace)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    outputs = step.outputs()
+    assert (outputs["verdict"], outputs["passed"], outputs["failed"]) == ("neutral", "2", "0"), done.stdout
+    assert outputs["report-path"] == f"{IN_A_FOLDER}/.honeyhive/report.json"

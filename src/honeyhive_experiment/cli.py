@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
             "--working-directory",
             default=".",
             metavar="DIR",
-            help="the repository root: config, dataset and code paths are relative to it (default: .)",
+            help="the repository root: config, dataset and code paths are relative to it, and your code runs in it"
+            " (default: .)",
         )
 
     run = commands.add_parser("run", help="run the experiment and report it (locally or in CI)")

@@ -86,7 +86,7 @@ from honeyhive_experiment.runner import session_id_for
 from honeyhive_experiment.settings import Mode, Settings
 from honeyhive_experiment.sharding import ShardSpec, missing_message, select, shared_run_id, strays
 from honeyhive_experiment.significance import Assessment
-from honeyhive_experiment.user_code import UserCode, load_user_code, repository_on_path
+from honeyhive_experiment.user_code import UserCode, in_repository, load_user_code
 from honeyhive_experiment.verdict import Verdict, assess_comparison, assess_gates, decide, evaluator_errors
 
 log = logging.getLogger(__name__)
@@ -214,13 +214,14 @@ class Watch:
 def _user_code(
     settings: Settings, config: ExperimentConfig, dataset: PreparedDataset, watch: Watch
 ) -> Iterator[RunSpec]:
-    """The run's spec, its user code imported, while that code runs: under ``watch.user_code`` from the import on,
-    its siblings importable lazily, and its LLM calls captured by the instrumentations the experiment file names."""
+    """The run's spec, its user code imported, while that code runs: under ``watch.user_code`` from the import on, in
+    the working directory (:func:`in_repository`), its siblings importable lazily, and its LLM calls captured by
+    the instrumentations the experiment file names."""
     with watch.user_code():
         instrumentations = load_instrumentations(config, str(settings.config_path))
         code = load_user_code(config, str(settings.config_path), settings.root)
         spec = run_spec(settings, config, dataset, code, watch=watch)
-        with repository_on_path(settings.root), switched_on(instrumentations):
+        with in_repository(settings.root), switched_on(instrumentations):
             yield spec
 
 

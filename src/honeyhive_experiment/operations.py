@@ -78,7 +78,7 @@ from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, inside, li
 from honeyhive_experiment.probe import probe as probe_datapoint
 from honeyhive_experiment.report import Redactor
 from honeyhive_experiment.settings import CommentMode, Mode, Settings
-from honeyhive_experiment.user_code import check_produced_names, load_user_code, repository_on_path
+from honeyhive_experiment.user_code import check_produced_names, in_repository, load_user_code
 from honeyhive_experiment.verdict import Decision, Verdict, exit_code, unreachable_gate
 
 __all__ = [
@@ -494,7 +494,7 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
         identity = file_identity(config.dataset, records, config_file=None, repository=None)  # ids as a run's
         first = external_dataset(records, identity=identity).datapoints[0]
         where = f"the first datapoint of {config.dataset.path}"
-        with repository_on_path(root):  # the function may import its siblings lazily, as in a run
+        with in_repository(root):  # as in a run: in the working directory, its siblings importable lazily
             metrics = probe_datapoint(code, first, name=config.name, timeout=config.timeout, where=where)
     problems = check_produced_names(config, tuple(metrics), config_file, where=f"{where} (id {first.id})")
     for section, keys in (("passing_ranges", config.passing_ranges), ("gate", config.gate)):

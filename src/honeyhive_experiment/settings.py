@@ -352,9 +352,10 @@ class Settings(BaseModel):
 
     @property
     def root(self) -> Path:
-        """The repository root the config, dataset and code paths are relative to: the working directory,
-        under ``GITHUB_WORKSPACE`` in Actions (where :func:`~honeyhive_experiment.operations.run` refuses one outside
-        the workspace or reached through a symbolic link, before any work)."""
+        """The repository root the config, dataset and code paths are relative to, and the user's code runs in
+        (:func:`~honeyhive_experiment.user_code.in_repository`): the working directory, under ``GITHUB_WORKSPACE`` in
+        Actions (where :func:`~honeyhive_experiment.operations.run` refuses one outside the workspace or reached
+        through a symbolic link, before any work)."""
         return (self.workspace or Path(".")) / self.working_directory
 
     @property

@@ -16,7 +16,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import chdir, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,12 +29,18 @@ from honeyhive_experiment.evaluators import Evaluator
 
 
 @contextmanager
-def repository_on_path(root: str | os.PathLike[str]) -> Iterator[None]:
-    """Make ``root`` importable first while the block runs (the user's code lives there)."""
+def in_repository(root: str | os.PathLike[str]) -> Iterator[None]:
+    """While the block runs, the user's code runs as if started in ``root``: ``root`` is importable first and is the
+    current directory (``Path("prompts/system.txt")`` is read from there, as after ``cd root``; GitHub's
+    ``working-directory``, git's ``-C``). The directory is the process's: a block holds only the user's code (its
+    import, its function and evaluators running); the tool's threads meanwhile (HTTP, OTLP export, the embedded
+    backend's SQLite, open by its full path) read no file by a relative path, and the caller's relative paths (the
+    root itself, the reports) are used only outside it."""
     entry = str(Path(root).resolve())
     sys.path.insert(0, entry)
     try:
-        yield
+        with chdir(entry):
+            yield
     finally:
         if entry in sys.path:
             sys.path.remove(entry)
@@ -101,14 +107,15 @@ def _load(config_path: str, loc: tuple[str | int, ...], path: str, root: str | o
 
 
 def load_user_code(config: ExperimentConfig, config_path: str, root: str | os.PathLike[str]) -> UserCode:
-    """Import the function and evaluators named by the config, with ``root`` importable, and check them.
+    """Import the function and evaluators named by the config in ``root`` (:func:`in_repository`), and check them.
 
     Raises:
         ConfigError: an import fails, an evaluator's signature is unusable, or (all reported at once, in
             ``issues``) the function's signature fits no calling convention, two evaluators have one name, and
             metric names match no evaluator.
     """
-    with repository_on_path(root):
+    root = Path(root).resolve()  # a relative root would be taken from root itself in the block
+    with in_repository(root):
         function = _load(config_path, ("function",), config.function, root)
         evaluators: list[Evaluator] = []
         for index, spec in enumerate(config.evaluators):
@@ -236,7 +243,7 @@ __all__ = [
     "check_metric_names",
     "check_produced_names",
     "import_object",
+    "in_repository",
     "load_user_code",
     "missing_module_message",
-    "repository_on_path",
 ]

@@ -4,12 +4,15 @@ only argv and the environment made up. Checks what the flow and the report say t
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from honeyhive_experiment import run_config
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.connection import HTTP_URL_EXPECTED
+from tests.quickstart import IN_A_FOLDER, fresh_app, monorepo
 
 pytestmark = pytest.mark.integration
 
@@ -33,6 +36,46 @@ def _run(repo: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[i
     code = main(["run", "--dry-run", "-C", str(repo), "--report", str(report), *extra], environ={})
     out = capsys.readouterr().out
     return code, out, json.loads(report.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def typed_in_the_monorepo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """``tests.quickstart.monorepo``, its experiment in services/bot, and the current directory its root: where the
+    user types ``-C services/bot``."""
+    root = monorepo(tmp_path / "mono").resolve()
+    monkeypatch.chdir(root)
+    with fresh_app():
+        yield root
+
+
+def test_validate_runs_the_code_in_the_working_directory(
+    typed_in_the_monorepo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``-C services/bot`` runs the code as ``cd services/bot`` would (it read its files from where the command was
+    typed: FileNotFoundError on the first datapoint), and the command ends where it was typed."""
+    code = main(["validate", "-C", IN_A_FOLDER])
+    out = capsys.readouterr()
+    assert code == 0, out
+    assert "the first datapoint's metrics: polite" in out.out
+    assert Path.cwd() == typed_in_the_monorepo
+
+
+def test_a_run_runs_the_code_in_the_working_directory_and_names_its_files_from_where_it_was_typed(
+    typed_in_the_monorepo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The import, the function and the evaluator read their files relative to services/bot (every datapoint
+    raised FileNotFoundError: a red check), while the paths the command prints stay the shell's."""
+    code = main(["run", "--dry-run", "-C", IN_A_FOLDER], environ={})
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "Verdict: NEUTRAL (2 of 2 datapoints passed)" in out
+    assert f"HTML report: {IN_A_FOLDER}/.honeyhive/report.html\n" in out
+    assert (typed_in_the_monorepo / IN_A_FOLDER / ".honeyhive" / "report.html").is_file()
+    assert Path.cwd() == typed_in_the_monorepo
+
+    run = run_config(IN_A_FOLDER, dry_run=True, environ={})  # the Python API alike
+    assert (run.exit_code, run.report.counts.passed, run.report.counts.failed) == (0, 2, 0), run.terminal
+    assert Path.cwd() == typed_in_the_monorepo
 
 
 def test_a_partial_comparison_is_warned_about_once(quickstart: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,7 +17,7 @@ from honeyhive_experiment.config import load_config
 from honeyhive_experiment.experiment import evaluate, external_dataset
 from honeyhive_experiment.external import repository_dataset_id
 from honeyhive_experiment.paths import LOCAL_DB_PATH
-from honeyhive_experiment.user_code import load_user_code, repository_on_path
+from honeyhive_experiment.user_code import in_repository, load_user_code
 from honeyhive_local import LocalBackend
 
 pytestmark = pytest.mark.integration
@@ -120,7 +120,7 @@ def test_a_baseline_recorded_under_the_old_content_derived_id_is_still_found(
     with (
         LocalBackend(str(db)) as backend,
         HoneyHiveClient(backend.url, backend.api_key) as client,
-        repository_on_path(quickstart),
+        in_repository(quickstart),
     ):
         old = evaluate(
             code.function,

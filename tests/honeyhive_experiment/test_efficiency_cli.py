@@ -19,7 +19,7 @@ from openinference.instrumentation.openai import OpenAIInstrumentor as OpenInfer
 
 from honeyhive_experiment import HoneyHiveClient, evaluate
 from honeyhive_experiment.errors import ArgumentError
-from honeyhive_experiment.user_code import repository_on_path
+from honeyhive_experiment.user_code import in_repository
 from tests.llm_bot import API_KEY, OPENINFERENCE, OPENLLMETRY, ROWS, Bot, make_bot
 
 pytestmark = pytest.mark.integration
@@ -115,7 +115,7 @@ def test_a_library_without_an_instrumentation_installed_is_an_error_naming_the_p
 
 def evaluate_the_bot(bot: Bot, **kwargs: Any) -> Any:
     """The bot's run through ``evaluate()``, as the command line runs it (OpenInference, 16 workers)."""
-    with repository_on_path(bot.root):
+    with in_repository(bot.root):
         app = importlib.import_module("bot")
     records = [json.loads(line) for line in (bot.root / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
     with HoneyHiveClient(bot.backend.url, API_KEY) as hh:
