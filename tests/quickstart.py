@@ -20,7 +20,7 @@ QUICKSTART = Path(__file__).resolve().parents[1] / "examples" / "quickstart"
 APP_PACKAGE = "support_bot"  # the quickstart's code, imported by in-process runs
 IN_A_FOLDER = "services/bot"  # where monorepo() puts its experiment
 FOLDER_APP = "bot_in_a_folder"  # its code, imported by in-process runs too
-LEFT_BEHIND = ("*.db*", "__pycache__")  # what a run of the original may have written into it
+LEFT_BEHIND = ("*.db*", "__pycache__", "report*.html", "report*.json")  # what a run of the original may write there
 
 
 def copy_quickstart(destination: Path, *, questions: int | None = None, leave_out: tuple[str, ...] = ()) -> Path:
