@@ -245,3 +245,19 @@ def test_the_code_runs_in_the_working_directory(tmp_path: Path) -> None:
     outputs = step.outputs()
     assert (outputs["verdict"], outputs["passed"], outputs["failed"]) == ("neutral", "2", "0"), done.stdout
     assert outputs["report-path"] == f"{IN_A_FOLDER}/.honeyhive/report.json"
+
+
+def test_a_known_merge_base_without_a_run_is_said_when_the_branch_fallback_stands_in(world: World) -> None:
+    """The merge base is known but nothing ran there (its push job still running, or one push of several
+    commits): the comment says the baseline is older, so the base branch's own changes since count here too."""
+    merge_base = "c" * 40
+    world.github.set_merge_base(BASE_SHA, HEAD_SHA, merge_base)
+    world.run_action(event="push", head_sha=BASE_SHA)
+
+    done, outputs, _ = world.run_action()
+
+    assert done.returncode == 0, done.stderr
+    assert outputs["baseline-run-id"]
+    [comment] = world.github.comments(PR)
+    assert f"No completed run at the merge base {merge_base[:7]} (yet)" in comment.body
+    assert "merge base is unknown" not in comment.body

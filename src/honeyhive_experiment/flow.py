@@ -300,11 +300,19 @@ def judge(
         new_errors=new_errors,
     )
     notes: tuple[str, ...] = ()
-    if ci.merge_base_unknown and baseline is not None and baseline.reason == "branch":  # the fallback stood in
-        notes = (
-            "The pull request's merge base is unknown (a shallow checkout: set fetch-depth: 0 on actions/checkout),"
-            " so the baseline is the latest passing run on the base branch instead of the run at the merge base.",
-        )
+    if baseline is not None and baseline.reason == "branch":  # the fallback stood in for the merge base's run
+        if ci.merge_base_unknown:
+            notes = (
+                "The pull request's merge base is unknown (a shallow checkout: set fetch-depth: 0 on"
+                " actions/checkout), so the baseline is the latest passing run on the base branch instead of the"
+                " run at the merge base.",
+            )
+        elif ci.merge_base_sha and ci.merge_base_sha != baseline.commit_sha:
+            notes = (
+                f"No completed run at the merge base {ci.merge_base_sha[:7]} (yet), so the baseline is the latest"
+                " passing run on the base branch: what changed on it since that run's commit counts here as this"
+                " change's.",
+            )
     if baseline is not None and baseline.run.name != config.name:  # a run id named explicitly is used as is
         notes += (
             f"The baseline asked for is a run of another experiment, {baseline.run.name!r}: its datapoints and"
