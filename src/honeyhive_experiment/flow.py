@@ -642,8 +642,9 @@ def republish(
     which come from the backend again. Nothing of the pull request's checkout is read: the dataset is
     the run's own (its id from the run object), so the publishing job needs no dataset file. The run is judged
     by the rules its check recorded on it (``metadata.check.rules``: the pull request's experiment file's gate,
-    passing ranges, verdict policy and metrics), so the comment says what the check said; ``config``, the
-    default branch's file, gives the rest, and the rules too for a run whose check recorded none (a note says so).
+    passing ranges, verdict policy, metrics and baseline strategy), so the comment says what the check said;
+    ``config``, the default branch's file, gives the rest, and the rules too for a run whose check recorded none (a
+    note says so).
     """
     run = ExperimentRun.model_validate(client.get_run(published.run_id))
     _check_published_run(run, config, settings, published)
@@ -660,7 +661,7 @@ def republish(
         notes: tuple[str, ...] = (
             f"Judged with the default branch's experiment file: run {run.run_id}'s check recorded no rules (an"
             " older honeyhive-experiment judged it, or none did), so a change the pull request made to its gates,"
-            " passing ranges, verdict or metrics is not applied here.",
+            " passing ranges, verdict, metrics or baseline strategy is not applied here.",
         )
     else:
         config, notes = _judged_by(config, rules, run.run_id)

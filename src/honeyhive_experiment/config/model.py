@@ -371,6 +371,8 @@ class JudgingRules(_Section):
     verdict: VerdictConfig = Field(default_factory=VerdictConfig)
     metrics: dict[MetricName, MetricConfig] = Field(default_factory=dict)
     aggregate_function: AggregateFunction = AggregateFunction.AVERAGE
+    baseline: BaselineConfig = Field(default_factory=BaselineConfig)
+    """Its strategy judges too: ``none`` makes a run without a baseline pass or fail, not neutral."""
 
 
 def _at_most_200(name: str) -> str:
