@@ -9,7 +9,8 @@ In order (product.md, the ``baseline`` config):
 3. ``branch``: the latest completed run of the same experiment and dataset on the base branch that the
    backend reports as passing; for a local run, the previous local run on the current branch instead.
 
-``auto`` (the default) tries 2 then 3; ``none`` never compares.
+``auto`` (the default) tries 2 then 3; ``none`` picks nothing (comparisons off: the verdict is the run's own
+result, verdict.py), though an explicit baseline (1) is still used: it was asked for by name.
 
 The baseline policy (README, the example workflows and the comment's "no baseline" text say the same):
 
@@ -331,7 +332,8 @@ def choose_baseline(
     dirty: bool = False,
     merge_base_ref: str | None = None,
 ) -> Baseline | None:
-    """The baseline to compare with, or None when there is none (the verdict is then neutral).
+    """The baseline to compare with, or None when there is none (the verdict is then neutral, or with strategy
+    ``none`` the run's own result).
 
     ``explicit_run_id`` (or the config's ``run_id``) is a run id, else a commit or branch (:func:`pick_named`);
     ``require_passing=False`` for a local dry run (:func:`pick_baseline`).

@@ -33,7 +33,6 @@ from honeyhive_experiment.baseline import GREEN, Baseline, check_verdict, choose
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
 from honeyhive_experiment.client import HoneyHiveClient, is_run_id, poll
 from honeyhive_experiment.config import (
-    BaselineConfig,
     BaselineStrategy,
     Direction,
     ExperimentConfig,
@@ -260,12 +259,19 @@ def judge(
     *,
     now: datetime,
     cancel: threading.Event | None = None,
+    pick: bool = True,
 ) -> Judgement:
     """Baseline → the backend's comparison → verdict, for a run the backend has summarised: the one function
-    every mode ends in (``cancel``: the invocation's, on which the phase is noted for a signal's report)."""
+    every mode ends in (``cancel``: the invocation's, on which the phase is noted for a signal's report).
+    ``pick`` false: no rule may pick a baseline, only ``settings.baseline_run_id`` names one (a run judged again
+    as its check judged it, with none: still neutral under a strategy that looks for one)."""
     ci, identity = settings.ci, dataset.identity or dataset.dataset_id
     enter(cancel, "choosing the baseline")
-    baseline = find_baseline(client, config, settings, dataset, now=now, exclude=(result.run_id,))
+    baseline = (
+        find_baseline(client, config, settings, dataset, now=now, exclude=(result.run_id,))
+        if pick or settings.baseline_run_id
+        else None
+    )
     metrics = presentation(config.metrics)  # the efficiency metrics are lower-is-better unless configured
     comparison = baseline_result = baseline_errored = None
     assessment: dict[MetricKey | str, Assessment] = {}
@@ -298,6 +304,7 @@ def judge(
         gate_assessment=gate_assessment,
         unrecorded=result.unrecorded,
         new_errors=new_errors,
+        compare=config.baseline.strategy is not BaselineStrategy.NONE,
     )
     notes: tuple[str, ...] = ()
     if baseline is not None and baseline.reason == "branch":  # the fallback stood in for the merge base's run
@@ -653,8 +660,9 @@ def republish(
     which come from the backend again. Nothing of the pull request's checkout is read: the dataset is
     the run's own (its id from the run object), so the publishing job needs no dataset file. The run is judged
     by the rules its check recorded on it (``metadata.check.rules``: the pull request's experiment file's gate,
-    passing ranges, verdict policy and metrics), so the comment says what the check said; ``config``, the
-    default branch's file, gives the rest, and the rules too for a run whose check recorded none (a note says so).
+    passing ranges, verdict policy, metrics and baseline strategy), so the comment says what the check said;
+    ``config``, the default branch's file, gives the rest, and the rules too for a run whose check recorded none (a
+    note says so).
     """
     run = ExperimentRun.model_validate(client.get_run(published.run_id))
     _check_published_run(run, config, settings, published)
@@ -671,14 +679,13 @@ def republish(
         notes: tuple[str, ...] = (
             f"Judged with the default branch's experiment file: run {run.run_id}'s check recorded no rules (an"
             " older honeyhive-experiment judged it, or none did), so a change the pull request made to its gates,"
-            " passing ranges, verdict or metrics is not applied here.",
+            " passing ranges, verdict, metrics or baseline strategy is not applied here.",
         )
     else:
         config, notes = _judged_by(config, rules, run.run_id)
     if judged:  # else the run's own job never judged it: the baseline rules pick, as they would have then
-        settings = settings.model_copy(update={"baseline_run_id": stamped})
-        config = _as_judged(config, stamped)
-    judgement = judge(client, config, settings, *_as_recorded(client, config, run), now=now)
+        settings = settings.model_copy(update={"baseline_run_id": stamped})  # none: none may be picked now
+    judgement = judge(client, config, settings, *_as_recorded(client, config, run), now=now, pick=not judged)
     return dataclasses.replace(judgement, notes=(*judgement.notes, *notes))
 
 
@@ -710,13 +717,6 @@ def _judged_by(config: ExperimentConfig, rules: object, run_id: str) -> tuple[Ex
         f" {', '.join(changed)}."
     )
     return config.judged_by(judging), (note,)
-
-
-def _as_judged(config: ExperimentConfig, baseline_run_id: str | None) -> ExperimentConfig:
-    """``config`` for judging a run again with the baseline its check had: with none, no rule may pick one."""
-    if baseline_run_id:
-        return config
-    return config.model_copy(update={"baseline": BaselineConfig(strategy=BaselineStrategy.NONE)})
 
 
 def _unfinished(run: ExperimentRun, again: str) -> str | None:
@@ -775,9 +775,8 @@ def review(
     from_stamp = not settings.baseline_run_id and stamped is not None
     baseline_run_id = stamped if from_stamp else settings.baseline_run_id
     settings = settings.model_copy(update={"baseline_run_id": baseline_run_id})
-    if judged_before and not baseline_run_id:  # judged with no baseline
-        config = _as_judged(config, None)
-    judged = judge(client, config, settings, *_as_recorded(client, config, run), now=now)
+    # judged with no baseline: no rule may pick one now
+    judged = judge(client, config, settings, *_as_recorded(client, config, run), now=now, pick=not judged_before)
     if judged.baseline is not None and from_stamp:
         baseline = dataclasses.replace(judged.baseline, why="the baseline its check was judged against")
         judged = dataclasses.replace(judged, baseline=baseline)

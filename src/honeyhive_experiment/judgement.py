@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from honeyhive_experiment.config import CommentConfig, GateRule, MetricConfig, PassingRangeConfig
+from honeyhive_experiment.config import BaselineStrategy, CommentConfig, GateRule, MetricConfig, PassingRangeConfig
 from honeyhive_experiment.errors import (
     ApiError,
     ArgumentError,
@@ -180,6 +180,8 @@ class Judgement:
     """The configured passing ranges: shown for a metric the backend has no range for (it has no value)."""
     gates: Mapping[str, GateRule] = field(default_factory=dict)
     """The regression gates (``gate``): their limits are drawn on the metrics' distributions."""
+    comparisons_off: bool = False
+    """``baseline.strategy: none``: no baseline is looked for, so none is coming (only one named is compared)."""
     details: DatapointDetails | None = None
     """Both runs' datapoints as the backend's events hold them (the HTML report's table); ``None``: not read."""
     assessment: Mapping[MetricKey | str, Assessment] = field(default_factory=dict)
@@ -263,6 +265,7 @@ def judgement_without_run(
         comment=config.comment if config is not None else CommentConfig(),
         passing_ranges=config.passing_ranges if config is not None else {},
         gates=config.gate if config is not None else {},
+        comparisons_off=config is not None and config.baseline.strategy is BaselineStrategy.NONE,
         head_sha=settings.ci.sha,
         pr_number=settings.ci.pr_number,
         dry_run=settings.dry_run,

@@ -20,7 +20,8 @@
      gating, the user's opt-in).
 
 - ``neutral`` (exit 0, with a warning): nothing to judge against — no baseline yet, or a fork PR without
-  secrets (decided in the flow).
+  secrets (decided in the flow). With comparisons switched off (``baseline.strategy: none``) no baseline is
+  coming, and a run without one is judged by reasons 1 and 2 alone: ``pass`` or ``fail``, never neutral.
 - ``error`` (exit 2, or 0 with ``fail-on-error: false``): the experiment could not be evaluated (decided where
   the error is caught: the CLI).
 
@@ -410,13 +411,16 @@ def decide(
     gate_assessment: Mapping[MetricKey | str, Assessment] | None = None,
     unrecorded: Sequence[str] = (),
     new_errors: Sequence[str] = (),
+    compare: bool = True,
 ) -> Decision:
     """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
 
     ``ranged`` names the metrics with a passing range; ``errors`` are the evaluators' errors in this run
     (:func:`evaluator_errors`); ``gate_assessment`` is :func:`assess_gates` of ``comparison``; ``unrecorded`` has
     the error of each dataset row the backend never recorded (it refused the datapoint's session); ``new_errors``
-    the datapoints whose function raised in this run and not in the baseline.
+    the datapoints whose function raised in this run and not in the baseline. ``compare`` false: comparisons are
+    switched off (``baseline.strategy: none``), so no ``comparison`` is the result's own verdict, not neutral; a
+    gate then is never checked, and says so (the experiment file refuses one).
     """
     gates = gates or {}
     policy = policy or VerdictConfig()
@@ -453,12 +457,18 @@ def decide(
     if reasons or hit:
         return Decision(Verdict.FAIL, (*reasons, *texts), texts, warnings=tuple(warnings), gates_hit=metrics)
 
-    if comparison is None:
+    if comparison is None and compare:
         return Decision(Verdict.NEUTRAL, ("no baseline run to compare with yet",), warnings=tuple(warnings))
-    compared = {d.metric_name for d in comparison.metrics if d.old_aggregate is not None}
+    deltas = comparison.metrics if comparison is not None else ()
+    compared = {d.metric_name for d in deltas if d.old_aggregate is not None}
     unchecked = [metric for metric in gates if metric not in compared]
     if unchecked:  # a new metric, or a baseline whose evaluator broke: nothing to hold the gate against
-        why = tuple(f"{metric}'s gate could not be checked: the baseline has no value for it" for metric in unchecked)
+        missing = (
+            "the baseline has no value for it"
+            if comparison is not None
+            else "comparisons are switched off (baseline.strategy: none)"  # the experiment file refuses a gate then
+        )
+        why = tuple(f"{metric}'s gate could not be checked: {missing}" for metric in unchecked)
         return Decision(Verdict.NEUTRAL, why, warnings=tuple(warnings))
     passed = (
         "every datapoint passed"

@@ -247,6 +247,19 @@ def test_max_worse_is_max_drop_under_another_name(worse: str, drop: str) -> None
     assert GateRule(**yaml.safe_load("{" + worse + "}"), max_degraded=3) == as_drop.gate["cost_usd"]
 
 
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "baseline: {strategy: none}\n",
+        "baseline: {strategy: none}\ngate: {}\n",  # no gate at all
+        "baseline: {run_id: abc}\ngate:\n  accuracy: {max_drop: 0.1}\n",  # a pinned run is a baseline
+        "baseline: {strategy: branch}\ngate:\n  accuracy: {max_drop: 0.1}\n",
+    ],
+)
+def test_a_gate_is_refused_only_where_nothing_is_compared(tail: str) -> None:
+    assert parse_config(BASE + tail).baseline is not None
+
+
 # ------------------------------------------------------------------------------------------ malformed configs
 
 MALFORMED: list[Any] = [
@@ -401,6 +414,21 @@ MALFORMED: list[Any] = [
         id="none-with-age",
     ),
     pytest.param(BASE + "baseline: {max_age_days: 0}\n", 5, "baseline.max_age_days", "greater than", id="age-0"),
+    # a gate compares with the baseline: with strategy none it was silently dead, and the check green for ever
+    pytest.param(
+        BASE + "baseline: {strategy: none}\ngate:\n  accuracy: {max_drop: 0.1}\n",
+        6,
+        "gate",
+        "baseline.strategy is none (no baseline, no comparison), so it could never fail",
+        id="gate-without-baseline",
+    ),
+    pytest.param(
+        BASE + "gate:\n  accuracy: {max_drop: 0.1}\nbaseline:\n  strategy: none\n",
+        5,
+        "gate",
+        "remove gate, or choose another baseline strategy",
+        id="gate-before-strategy-none",
+    ),
     pytest.param(BASE + "baseline:\n", 5, "baseline", "must not be null", id="section-null"),
     pytest.param(BASE + "ingestion:\n  timeout: 0\n", 6, "ingestion.timeout", "greater than 0", id="ingestion-0"),
     pytest.param(

@@ -27,7 +27,7 @@ from honeyhive_experiment.dataset_identity import DatasetIdentity
 from honeyhive_experiment.history import recent_run_rows
 from honeyhive_experiment.models import ExperimentRun
 from honeyhive_local import LocalBackend
-from tests.quickstart import copy_quickstart, forget_the_app, fresh_app, git, init_repository
+from tests.quickstart import copy_quickstart, forget_the_app, fresh_app, git, init_repository, set_answers
 
 pytestmark = pytest.mark.integration
 
@@ -115,6 +115,72 @@ def test_a_feature_branch_compares_with_the_run_at_its_merge_base_on_main(
     assert latest.baseline_id == at_fork.id  # the merge-base run still wins over the previous local run
     named = repo.run(capsys, "--baseline", "feature/shorter")  # the latest run on the branch, not this run itself
     assert named.baseline_id == latest.id
+
+
+COMPARISONS_OFF = "Baseline: none (baseline.strategy: none switches comparisons off: the verdict is this run's result)"
+
+
+def test_with_strategy_none_the_verdict_is_the_runs_own_result(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    """``baseline: {strategy: none}`` is documented as "the verdict is the backend's result alone", but every run was
+    neutral ("no baseline run to compare with yet"), and the terminal and comment promised a baseline that never
+    came. Now: pass or fail from the run's own result, on every run, and nothing promised."""
+    config = repo.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "baseline: {strategy: none}\n", encoding="utf-8")
+    repo.git("commit", "-qam", "no comparisons")
+
+    first = repo.run(capsys)
+    second = repo.run(capsys)  # a previous local run exists now: still nothing is compared
+
+    for run in (first, second):
+        assert (run.report["verdict"], run.report["reasons"]) == ("pass", ["every datapoint passed"])
+        assert (run.report["comparisons_off"], run.report["comparison"], run.baseline_id) == (True, None, None)
+        assert run.baseline_line == COMPARISONS_OFF
+        assert "**No baseline: comparisons are switched off.**" in run.out  # the comment
+        assert "No baseline yet" not in run.out
+    assert [row["check"] for row in repo.runs(capsys, "--json")] == ["pass", "pass"]  # the stamped verdicts
+
+    view = main(["view", first.id, "--no-open", "-C", str(repo.root)], environ={})  # judged again: the same verdict
+    page = Path(capsys.readouterr().out.strip()).read_text(encoding="utf-8")
+    assert view == 0
+    assert 'class="verdict verdict-pass"' in page
+    assert "no baseline: comparisons are switched off (baseline.strategy: none)" in page
+
+    named = repo.run(capsys, "--baseline", first.id)  # a run named for this invocation is still compared with
+    assert (named.baseline_id, named.report["verdict"]) == (first.id, "pass")
+    assert named.report["comparison"] is not None
+
+    set_answers(repo.root, {"change email": "I do not know."})  # a datapoint below its passing range fails the run
+    forget_the_app()  # the next run imports the edited code
+    report = repo.root.parent / "failed.json"
+    assert main(["run", "--dry-run", "-C", str(repo.root), "--report", str(report)], environ={}) == 1
+    failed = json.loads(report.read_text(encoding="utf-8"))
+    assert (failed["verdict"], failed["reasons"]) == ("fail", ["1 datapoint(s) failed their passing ranges or errored"])
+    assert COMPARISONS_OFF in capsys.readouterr().out
+
+    # a gate compares with the baseline: with strategy none it could never fail, and validate said ok
+    line = len(config.read_text(encoding="utf-8").splitlines()) + 1
+    with config.open("a", encoding="utf-8") as experiment:
+        experiment.write("gate:\n  keyword_recall: {max_drop: 0.1}\n")
+    assert main(["validate", "-C", str(repo.root)], environ={}) == 2
+    assert (
+        f"experiment.yml:{line}: gate: a gate holds a metric against the baseline, but baseline.strategy is none"
+        in capsys.readouterr().err
+    )
+
+
+def test_a_run_judged_without_a_baseline_is_viewed_as_it_was_judged(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """view and publish judge a run whose check had no baseline without one again: under a strategy that looks for
+    one, that is still neutral, not the result's own verdict (which only strategy none gives)."""
+    first = repo.run(capsys)
+    repo.run(capsys)  # a later run: the baseline rules would pick the first one now, but its check had none
+    assert first.report["verdict"] == "neutral"
+
+    assert main(["view", first.id, "--no-open", "-C", str(repo.root)], environ={}) == 0
+    page = Path(capsys.readouterr().out.strip()).read_text(encoding="utf-8")
+    assert 'class="verdict verdict-neutral"' in page
+    assert "no baseline to compare with yet" in page
 
 
 def test_a_run_with_uncommitted_changes_is_labelled_and_never_a_later_clean_runs_baseline(

@@ -189,3 +189,20 @@ def test_publish_refuses_a_report_json_naming_no_run_id_or_a_run_not_completed(
     assert expected in published.summary(), published.summary()
     assert world.github.writes == [], "a refused report posts nothing"
     capsys.readouterr()
+
+
+def test_publish_judges_with_comparisons_off_when_the_pull_requests_file_switched_them_off(world: World) -> None:
+    """The pull request's file sets ``baseline: {strategy: none}``: its check passed on the run's own result, but the
+    publish job, judging with the default branch's file (strategy auto), found no baseline and said neutral."""
+    config = world.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "baseline: {strategy: none}\n", encoding="utf-8")
+    code, recorded = world.action("run-for-publish", {"mode": "all", "comment-mode": "off"})
+    assert (code, recorded.outputs()["verdict"]) == (0, "pass"), recorded.summary()
+    report = json.loads((world.root / ".honeyhive" / "report.json").read_text(encoding="utf-8"))
+
+    publisher = world.publisher("publisher", report)
+    code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
+    assert (code, published.outputs()["verdict"]) == (0, "pass"), published.summary()
+    [comment] = world.github.comments(PR)
+    assert "**No baseline: comparisons are switched off.**" in comment.body
+    assert "by the pull request's experiment file, which changes the default branch's rules: baseline." in comment.body

@@ -117,6 +117,7 @@ def judge(
     errors: dict[str, EvaluatorErrors] | None = None,
     policy: VerdictConfig | None = None,
     new_errors: Sequence[str] = (),
+    compare: bool = True,
 ) -> Decision:
     alpha = (policy or VerdictConfig()).alpha
     gated = assess_gates(compared, gates or {}, presentation or {}, alpha=alpha) if compared is not None else {}
@@ -130,6 +131,7 @@ def judge(
         policy=policy,
         gate_assessment=gated,
         new_errors=new_errors,
+        compare=compare,
     )
 
 
@@ -146,6 +148,13 @@ CASES: list[tuple[str, Callable[[], Decision], Verdict, Sequence[str]]] = [
     # test runs, not when the table is built: mutation testing (benchmarks/mutation.py) swaps the code under test
     # after this module was imported, and a decision made at import time would never see the mutant.
     ("all passed, no baseline: neutral", lambda: judge(summary()), Verdict.NEUTRAL, ["no baseline"]),
+    ("comparing is the default", lambda: decide(summary(), None), Verdict.NEUTRAL, ["no baseline"]),
+    (
+        "all passed, comparisons off (baseline.strategy none): pass, from the backend's result alone",
+        lambda: judge(summary(), compare=False),
+        Verdict.PASS,
+        ["every datapoint passed"],
+    ),
     (
         "all passed, baseline, no gate: pass",
         lambda: judge(summary(), comparison(delta())),
@@ -507,6 +516,59 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         Verdict.NEUTRAL,
         ("no baseline run to compare with yet",),
         (TONE_WARNING,),
+    ),
+    # baseline.strategy none: no baseline is coming, so the run's own result is the verdict (every run was neutral)
+    (
+        "comparisons off: pass, and a tolerated evaluator's error is still said",
+        lambda: judge(summary(), errors=TONE, policy=TOLERANT, compare=False),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (TONE_WARNING,),
+    ),
+    (
+        "comparisons off: failures within allow_failed pass, saying so",
+        lambda: judge(summary(IDS[1:], IDS[:1]), policy=VerdictConfig(allow_failed=1), compare=False),
+        Verdict.PASS,
+        ("11 of 12 datapoints passed; the others failed within verdict.allow_failed",),
+        ("1 of 12 datapoint(s) failed, within the tolerance (verdict.allow_failed: 1)",),
+    ),
+    (
+        "comparisons off: a failed datapoint fails",
+        lambda: judge(summary(IDS[1:], IDS[:1]), compare=False),
+        Verdict.FAIL,
+        ("1 datapoint(s) failed their passing ranges or errored",),
+        (),
+    ),
+    (
+        "comparisons off: a ranged metric without values fails",
+        lambda: judge(summary(metrics={}), ranged=["accuracy"], errors=RAISED, compare=False),
+        Verdict.FAIL,
+        (
+            "accuracy has a passing range but no value on 12 of the datapoints the backend passed: evaluator accuracy"
+            " raised on 12 datapoint(s) (ValueError: no judge)",
+        ),
+        (),
+    ),
+    (  # the experiment file refuses a gate with strategy none; a gate that slips through is never a silent pass
+        "comparisons off: a gate is never checked, and says so",
+        lambda: judge(summary(), gates=GATE_PCT, compare=False),
+        Verdict.NEUTRAL,
+        ("accuracy's gate could not be checked: comparisons are switched off (baseline.strategy: none)",),
+        (),
+    ),
+    (  # --baseline names a run for one invocation: it is compared with, the strategy notwithstanding
+        "comparisons off, but a baseline named: compared as always",
+        lambda: judge(summary(), comparison(delta()), compare=False),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "comparisons off, a baseline named, a gate it has no value for: the baseline is what lacks it",
+        lambda: judge(summary(), comparison(delta("other")), gates=GATE_PCT, compare=False),
+        Verdict.NEUTRAL,
+        ("accuracy's gate could not be checked: the baseline has no value for it",),
+        (),
     ),
     (
         "pass, and a tolerated evaluator's error is still said",

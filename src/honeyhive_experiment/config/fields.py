@@ -224,7 +224,10 @@ class BaselineStrategy(StrEnum):
       result; when there is none, the latest passing run on the base branch;
     * ``merge-base``: only the run for the merge-base commit;
     * ``branch``: the latest passing run on the base branch;
-    * ``none``: no baseline and no comparison; the verdict is the backend's result alone.
+    * ``none``: no baseline is looked for and nothing is compared: the verdict is the backend's result alone (pass
+      when every datapoint passed and the evaluation did not break, else fail; never neutral). A ``gate`` needs a
+      baseline, so with ``none`` it is a configuration error. A run named for one invocation (``--baseline``, the
+      ``baseline-run-id`` input) is still compared with.
     """
 
     AUTO = "auto"

@@ -1,9 +1,10 @@
 """The experiment file's sections as pydantic models, up to :class:`ExperimentConfig`, the validated whole.
 
 Owns what each section accepts and how its keys combine (one dataset source, at least one bound, a pinned
-baseline run excludes the strategy, distinct evaluators), and the few helpers callers ask a validated config
-for (:meth:`ExperimentConfig.metric`, :meth:`DatasetConfig.file`). Field descriptions are the attribute
-docstrings (``use_attribute_docstrings``), which the JSON Schema publishes; reading YAML is :mod:`.load`'s job.
+baseline run excludes the strategy, a gate needs a baseline, distinct evaluators), and the few helpers callers
+ask a validated config for (:meth:`ExperimentConfig.metric`, :meth:`DatasetConfig.file`). Field descriptions are
+the attribute docstrings (``use_attribute_docstrings``), which the JSON Schema publishes; reading YAML is
+:mod:`.load`'s job.
 """
 
 from __future__ import annotations
@@ -221,7 +222,8 @@ class BaselineConfig(_Section):
     ``strategy``, ``branch`` and ``max_age_days`` must be left out."""
 
     strategy: BaselineStrategy = BaselineStrategy.AUTO
-    """auto (merge-base, then the latest passing run on the branch), merge-base, branch, or none."""
+    """auto (merge-base, then the latest passing run on the branch), merge-base, branch, or none (no comparison:
+    the verdict is the run's own result; no gate allowed)."""
     branch: NonEmptyStr | None = None
     """The branch baselines come from; default: the pull request's base branch."""
     run_id: NonEmptyStr | None = None
@@ -369,6 +371,8 @@ class JudgingRules(_Section):
     verdict: VerdictConfig = Field(default_factory=VerdictConfig)
     metrics: dict[MetricName, MetricConfig] = Field(default_factory=dict)
     aggregate_function: AggregateFunction = AggregateFunction.AVERAGE
+    baseline: BaselineConfig = Field(default_factory=BaselineConfig)
+    """Its strategy judges too: ``none`` makes a run without a baseline pass or fail, not neutral."""
 
 
 def _at_most_200(name: str) -> str:
@@ -416,7 +420,8 @@ class ExperimentConfig(_Section):
     comment: CommentConfig = Field(default_factory=CommentConfig)
     """Pull-request comment options."""
     gate: dict[MetricName, GateRule] = Field(default_factory=dict)
-    """An optional regression gate per metric on the comparison with the baseline (direction-aware)."""
+    """An optional regression gate per metric on the comparison with the baseline (direction-aware); not with
+    baseline.strategy none, which compares nothing."""
     other_metrics: tuple[MetricName, ...] = ()
     """Metrics no configured evaluator produces that passing_ranges, gate or metrics may name: ones the function
     records itself (tracer.enrich_span(metrics=...)) or HoneyHive's own evaluators compute."""
@@ -453,6 +458,16 @@ class ExperimentConfig(_Section):
                     index,
                 )
             seen[identity] = index
+        return self
+
+    @model_validator(mode="after")
+    def _gates_have_a_baseline(self) -> Self:
+        if self.gate and self.baseline.strategy is BaselineStrategy.NONE:  # no comparison: every gate would be dead
+            raise _LocatedValueError(
+                "a gate holds a metric against the baseline, but baseline.strategy is none (no baseline, no"
+                " comparison), so it could never fail: remove gate, or choose another baseline strategy",
+                "gate",
+            )
         return self
 
     @model_validator(mode="after")

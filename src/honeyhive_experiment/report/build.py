@@ -186,6 +186,7 @@ class _Builder:
                 aggregation_function=self.aggregation,
             ),
             baseline=self._baseline(new, gone),
+            comparisons_off=j.comparisons_off,
             comparison=None
             if comparison is None
             else ReportComparison(

@@ -384,6 +384,7 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         "degraded": degraded,
         "skipped": verdict is Verdict.NEUTRAL and report.summary is None,
         "no_baseline": no_baseline,
+        "comparisons_off": report.comparisons_off,
         "run": report.run,
         "counts": {
             "passed": format_count(counts.passed),

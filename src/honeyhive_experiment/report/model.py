@@ -698,6 +698,10 @@ class Report(_Part):
     counts: ReportCounts = Field(description="Datapoint counts.")
     summary: ReportSummary | None = Field(description="The backend's summary of the run (null when none).")
     baseline: ReportBaseline | None = Field(description="The baseline run (null when none).")
+    comparisons_off: bool = Field(
+        description="Whether the experiment file switches comparisons off (baseline.strategy: none): no baseline is"
+        " looked for, so a run without one named is judged by its own result alone."
+    )
     comparison: ReportComparison | None = Field(description="The comparison with the baseline (null when none).")
     metrics: tuple[ReportMetric, ...] = Field(description="Every metric: key metrics, configured ones, the rest.")
     datapoints: ReportDatapoints = Field(description="The datapoints that failed or errored.")

@@ -38,6 +38,7 @@ def _efficiency(report: Report) -> list[str]:
 
 
 _NO_BASELINE = "Baseline: none yet (a run at the merge base, or a passing run on the base branch, becomes one)"
+_COMPARISONS_OFF = "Baseline: none (baseline.strategy: none switches comparisons off: the verdict is this run's result)"
 
 
 def render_terminal(
@@ -96,7 +97,9 @@ def _header(report: Report) -> list[str]:
 def _baseline(report: Report) -> list[str]:
     baseline = report.baseline
     if baseline is None:
-        return [_NO_BASELINE] if report.summary is not None and report.verdict is not Verdict.ERROR else []
+        if report.summary is None or report.verdict is Verdict.ERROR:
+            return []
+        return [_COMPARISONS_OFF if report.comparisons_off else _NO_BASELINE]
     text = f"Baseline: {plain(baseline.label)}"
     if baseline.about:
         text += f" ({plain(baseline.about)})"

@@ -372,6 +372,11 @@ def no_baseline_input() -> Judgement:
     )
 
 
+def comparisons_off_input() -> Judgement:
+    """``baseline: {strategy: none}``: nothing is compared, so the run's own result is the verdict."""
+    return base_input(summary=summary_of(PASS_SUMMARY_BODY), comparisons_off=True, dry_run=True)
+
+
 SCENARIOS = {
     "pass": pass_input,
     "fail": fail_input,

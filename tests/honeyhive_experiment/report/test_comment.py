@@ -42,6 +42,7 @@ from tests.honeyhive_experiment.report.scenarios import (
     base_input,
     baseline_info,
     cells,
+    comparisons_off_input,
     error_input,
     fail_input,
     many,
@@ -51,6 +52,7 @@ from tests.honeyhive_experiment.report.scenarios import (
     render_comment,
     render_summary,
     render_terminal,
+    report_json,
     significance_input,
     summary_of,
     table_rows,
@@ -147,6 +149,24 @@ def test_no_baseline_explains_how_a_baseline_is_created() -> None:
     assert "docs/workflows/" in text
     assert "passing" in text
     assert "| Metric | This PR | Passing range | Status |" in text  # this run's own numbers only
+
+
+def test_with_comparisons_off_no_baseline_is_promised() -> None:
+    """baseline.strategy none: the comment and the terminal promised a baseline (a run at the merge base, a passing
+    run on the base branch) that would never come."""
+    text = render_comment(comparisons_off_input()).text
+    assert_golden("comparisons_off.md", text)
+    assert_golden("comparisons_off_terminal.txt", render_terminal(comparisons_off_input()))
+    assert "**No baseline: comparisons are switched off.**" in text
+    assert "`baseline: {strategy: none}`" in text
+    assert "No baseline yet" not in text
+    assert "merge base" not in text
+    assert "| Metric | This PR | Passing range | Status |" in text  # this run's own numbers only
+    terminal = render_terminal(comparisons_off_input())
+    assert "Baseline: none (baseline.strategy: none switches comparisons off" in terminal
+    assert "becomes one" not in terminal
+    assert report_json(comparisons_off_input())["comparisons_off"] is True
+    assert report_json(no_baseline_input())["comparisons_off"] is False
 
 
 def test_error_comment_says_what_went_wrong_and_what_to_check() -> None:
