@@ -78,7 +78,7 @@ from honeyhive_experiment.models import (
 from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
 from honeyhive_experiment.models.outcomes import DatapointOutcome, Progress
 from honeyhive_experiment.paths import inside, relative
-from honeyhive_experiment.report import load_report
+from honeyhive_experiment.report import load_published
 from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result, recorded_outcomes
 from honeyhive_experiment.run_spec import RunSpec, run_configuration
 from honeyhive_experiment.runner import session_id_for
@@ -605,7 +605,7 @@ def published_run(path: Path, *, pr_numbers: Collection[int], head_sha: str | No
     Raises :class:`~honeyhive_experiment.errors.ReportError` naming the file otherwise: a report made for
     another pull request or commit must never be posted there.
     """
-    report = load_report(path)
+    report = load_published(path)
     run, where = report.run, str(path)
     if not run.id or run.pr_number is None or not run.head_sha:
         raise ReportError("refusing to publish: it names no run, pull request or head commit", file=where)

@@ -4,11 +4,11 @@ rendered from it.
 A :class:`~honeyhive_experiment.judgement.Judgement` becomes one :class:`Report` (:func:`build_report`, once per
 run: every string redacted there, and only there); each output renders that model. Rendering is pure: the
 only I/O is reading templates (a custom comment template when a path is given, and the built-in one shipped in
-the package) and :func:`load_report`, which reads a ``report.json`` back for ``mode: publish``.
+the package) and :func:`load_published`, which reads a ``report.json``'s ids back for ``mode: publish``.
 
 ::
 
-    model.py      Report: the one report model (report.json is its JSON), its load_report and JSON Schema
+    model.py      Report: the one report model (report.json is its JSON), its readers and JSON Schema
     build.py      build_report: a Judgement → a Report (direction, change and noise, redaction, previews)
     pairing.py    how the datapoints paired with the baseline's: "2 new, 1 gone", and why the overlap collapsed
     redact.py     Redactor, RedactingFilter, SECRET_PATTERNS: secrets out of the report and of every log line
@@ -42,6 +42,7 @@ from honeyhive_experiment.report.model import (
     REPORT_VERSION,
     Report,
     ReportHtml,
+    load_published,
     load_report,
     report_json,
     report_json_schema,
@@ -72,6 +73,7 @@ __all__ = [
     "format_number",
     "format_percentage_change",
     "humanize_age",
+    "load_published",
     "load_report",
     "marker",
     "md_escape",

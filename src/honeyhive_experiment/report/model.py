@@ -21,7 +21,7 @@ import json
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, ValidationError, field_validator
 from pydantic.json_schema import GenerateJsonSchema
@@ -74,6 +74,7 @@ __all__ = [
     "ReportTrendPoint",
     "ReportUnpriced",
     "TrendRow",
+    "load_published",
     "load_report",
     "report_json",
     "report_json_schema",
@@ -804,13 +805,49 @@ def report_json(report: Report) -> dict[str, Any]:
 # ================================================================================================ reading
 
 
+class _Ids(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class PublishedRunIds(_Ids):
+    id: str | None
+    pr_number: int | None
+    head_sha: str | None
+
+
+class PublishedBaselineIds(_Ids):
+    run_id: str
+
+
+class PublishedReport(_Ids):
+    """What ``mode: publish`` reads of a ``report.json``: its ids alone, each checked against the backend before
+    it decides anything. The rest is not read, so a report written by another version of the action (fields are
+    only ever added) is published too."""
+
+    version: Literal[1]
+    run: PublishedRunIds
+    baseline: PublishedBaselineIds | None = None
+
+
 def load_report(path: str | os.PathLike[str]) -> Report:
-    """Read and validate a ``report.json`` (for ``mode: publish``), exactly as the model allows it.
+    """Read and validate a ``report.json``, exactly as the model allows it.
 
     Raises:
         ReportError: the file is missing or unreadable, is not JSON, or is not a valid report (the first
             problem, with its location as the ``key``: ``run.pr_number``, ``metrics[0].value``).
     """
+    return _read(path, Report)
+
+
+def load_published(path: str | os.PathLike[str]) -> PublishedReport:
+    """The ids of a ``report.json`` for ``mode: publish``; ReportError as :func:`load_report`."""
+    return _read(path, PublishedReport)
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _read(path: str | os.PathLike[str], model: type[_M]) -> _M:
     shown = os.fspath(path)
     try:
         raw = Path(shown).read_bytes()
@@ -819,7 +856,7 @@ def load_report(path: str | os.PathLike[str]) -> Report:
     except OSError as exc:
         raise ReportError(f"cannot be read: {exc.strerror or exc}", file=shown) from None
     try:
-        return Report.model_validate_json(raw, strict=True)
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         problems = exc.errors(include_url=False)
     first = problems[0]

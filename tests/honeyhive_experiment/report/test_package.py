@@ -29,6 +29,7 @@ FORMER_NAMES = [
     "Report",
     "TemplateError",
     "build_report",
+    "load_published",
     "load_report",
     "comment_metadata",
     "format_delta",
