@@ -7,7 +7,8 @@ number in the metric's format, a status with its emoji, "compared on 21 of 23") 
 those fields, so they are never stored twice and never differ between the outputs.
 
 ``report.json`` is the model's JSON, ``"version": 1``; fields are only ever added. :func:`load_report` reads one
-back for ``mode: publish`` and refuses anything the model does not allow. The JSON Schema is generated from
+back and refuses anything the model does not allow; ``mode: publish`` reads only its ids (:func:`load_published`),
+so a report written by another version of the action is read too. The JSON Schema is generated from
 the model (:func:`report_json_schema`) and committed as ``schemas/report.schema.json``; regenerate it from the
 repository root after changing the model::
 
