@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from honeyhive_experiment.context import CiContext
+from honeyhive_experiment.errors import SettingsError
 from honeyhive_experiment.paths import relative
 
 __all__ = ["MAX_HASHED_BYTES", "git", "local_checkout"]
@@ -123,6 +124,8 @@ def local_checkout(root: Path, base: str | None = None, *, own_files: Sequence[P
     found = git(root, "rev-parse", "--abbrev-ref", "HEAD")
     branch = found if found and found != "HEAD" else "local"
     sha = git(root, "rev-parse", "HEAD")
+    if base and sha and git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}") is None:
+        raise SettingsError("--base", f"{base!r} is not a branch, tag or commit of this repository", kind="flag")
     compare_with = base or default_branch(root)
     merge_base = git(root, "merge-base", "HEAD", compare_with) if sha and compare_with else None
     dirty, digest = _changes(root, own_files) if sha else (None, None)

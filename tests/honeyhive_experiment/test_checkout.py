@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from honeyhive_experiment.checkout import MAX_HASHED_BYTES, default_branch, local_checkout
+from honeyhive_experiment.errors import SettingsError
 
 pytestmark = pytest.mark.integration
 
@@ -79,6 +80,9 @@ def test_the_merge_base_with_the_default_branch_or_base(tmp_path: Path) -> None:
     assert (default.event, default.base_ref) == ("local", "feature")  # baselines are looked for on the branch
     chosen = local_checkout(root, "release")
     assert (chosen.merge_base_ref, chosen.merge_base_sha) == ("release", release)
+    assert local_checkout(root, release[:7]).merge_base_sha == release  # a commit does too
+    with pytest.raises(SettingsError, match="flag --base: 'relase' is not a branch, tag or commit of this"):
+        local_checkout(root, "relase")  # misspelt: never silently the previous local run instead
 
 
 def test_uncommitted_changes_and_their_digest(tmp_path: Path) -> None:
