@@ -113,8 +113,15 @@ KNOWN_APP_URLS: Final = {
 
 # tokens the runner itself puts into a Docker action's environment; never to be printed either
 _RUNNER_SECRET_VARIABLES: Final = ("ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
-# and every HoneyHive key the environment holds, not only the one used (the user's code may print another)
-_ENVIRONMENT_SECRETS: Final = (*_RUNNER_SECRET_VARIABLES, *API_KEY_VARIABLES, *INGESTION_KEY_VARIABLES)
+# and every HoneyHive key the environment holds, not only the one used (the user's code may print another): also
+# those of HoneyHive's newer SDKs and CLI (the project, fine-grained data plane and control plane keys)
+_HONEYHIVE_KEY_VARIABLES: Final = ("HH_PROJECT_API_KEY", "HH_DATA_PLANE_API_KEY", "HH_CONTROL_PLANE_API_KEY")
+_ENVIRONMENT_SECRETS: Final = (
+    *_RUNNER_SECRET_VARIABLES,
+    *API_KEY_VARIABLES,
+    *INGESTION_KEY_VARIABLES,
+    *_HONEYHIVE_KEY_VARIABLES,
+)
 # and whatever else the workflow hands the step whose name says it is a secret (HF_TOKEN, OPENAI_API_KEY,
 # DB_PASSWORD, PGPASSWORD, SECRET_KEY_BASE): its last word TOKEN, SECRET, PASSWORD, PASSWD, APIKEY (also run
 # together: PGPASSWORD), KEY, PASS or PWD after another word (not PWD, the shell's folder), or a word SECRET,

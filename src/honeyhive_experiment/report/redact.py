@@ -14,9 +14,11 @@ environment's secrets; values under 4 characters are ignored) and replaces, in e
   of a value): how long a fragment must be, at a line's edge and anywhere, is *Fragments: the trade-off* below.
   Fragments of the hex and base64 forms count at a line's edge too;
 * **common secret shapes** (:data:`SECRET_PATTERNS`: OpenAI's and Anthropic's ``sk-…``, GitHub's
-  ``ghp_…``/``gho_…``/… and ``github_pat_…``, ``hh_…``, Hugging Face's ``hf_…``, Groq's ``gsk_…``, Replicate's
-  ``r8_…``, xAI's ``xai-…``, AWS ``AKIA…``, Slack ``xox…``, Google ``AIza…``, JWTs, private-key blocks,
-  ``Bearer``/``Basic`` credentials, passwords in URLs, ``api_key=…``/``password: …`` pairs), known value or not.
+  ``ghp_…``/``gho_…``/… and ``github_pat_…``, HoneyHive's ``hh_…`` (``hh_fgdp_<id>_<secret>`` too), Hugging
+  Face's ``hf_…``, Groq's ``gsk_…``, Replicate's ``r8_…``, xAI's ``xai-…``, AWS ``AKIA…``, Slack ``xox…``, Google
+  ``AIza…``, JWTs, private-key blocks, ``Bearer``/``Basic`` credentials, a URL's credentials (a password, or a
+  user without one: ``https://TOKEN@host``, ``https://:PAT@host``; not ssh's ``git@``), ``api_key=…``/
+  ``AWS_SECRET_ACCESS_KEY=…``/``password: …`` pairs), known value or not.
 
 Fragments: the trade-off
 ------------------------
@@ -90,15 +92,16 @@ SECRET_PATTERNS: Final[tuple[str, ...]] = (
     r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{16,}",
     r"(?<![A-Za-z0-9])gh[pousr]_[A-Za-z0-9]{20,}",
     r"(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{20,}",
-    r"(?<![A-Za-z0-9])hh_[A-Za-z0-9]{16,}",
+    r"(?<![A-Za-z0-9])hh_(?:[a-z]{2,5}_)?[A-Za-z0-9]{16,}(?:_[A-Za-z0-9_-]+)?",
     r"(?<![A-Za-z0-9])(?:hf_|gsk_|r8_|xai-)[A-Za-z0-9]{20,}",
     r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}\b",
     r"(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}",
     r"(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}",
     r"(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
-    r"(?P<keep>://[^\s/:@]+:)[^\s/@]+(?=@)",
-    r"(?P<keep>(?<![A-Za-z0-9])(?i:api[_-]?key|access[_-]?token|auth[_-]?token|refresh[_-]?token|client[_-]?secret"
-    r"|secret[_-]?key|secret|password|passwd|token)(?![A-Za-z0-9])[\"']?\s*[:=]\s*[\"']?)(?!\*\*\*)"
+    r"(?P<keep>://(?:[^\s/?#:@]+:(?=[^\s/?#@]))?)(?!git@)[^\s/?#@]+(?=@)",
+    r"(?P<keep>(?<![A-Za-z0-9])(?i:api[_-]?key|access[_-]?(?:key|token)|auth[_-]?token|refresh[_-]?token"
+    r"|client[_-]?secret|secret[_-]?(?:access[_-]?)?key|secret|password|passwd|token)"
+    r"(?![A-Za-z0-9])[\"']?\s*[:=]\s*[\"']?)(?!\*\*\*)"
     r"[A-Za-z0-9._~+/=-]{6,}",
 )
 """Common secret shapes (the module's docstring names them), replaced by ``***`` (a ``keep`` group stays:
@@ -129,9 +132,13 @@ _RULES: Final = tuple(
 
 
 _SENSITIVE_KEY: Final = re.compile(
-    r"(?i)^(?:.*[_-])?(?:api[_-]?key|apikey|token|access[_-]?token|secret|client[_-]?secret|password|passwd"
-    r"|authorization|cookie|private[_-]?key|credentials?)$"
+    r"(?i)^(?:.*[_-])?(?:api[_-]?key|apikey|token|access[_-]?(?:key|token)|secret(?:[_-]?key)?|client[_-]?secret"
+    r"|password|passwd|authorization|cookie|private[_-]?key|credentials?)$"
 )
+# any other name ending in _KEY (AZURE_OPENAI_KEY, but also answer_key, sort_key): its value when key-shaped, that
+# is 16 characters or more without a space and not shaped like words (a path, a name: _WORDISH)
+_KEY_ENDS: Final = frozenset({"_key", "-key"})
+_KEY_SHAPED: Final = re.compile(r"\S{16,}")
 
 MIN_SECRET: Final = 4  # a shorter "secret" is ignored: it would blank the whole report
 MIN_FORM: Final = 8  # an encoded form (hex, a base64 core) shorter than this is not looked for
@@ -415,13 +422,7 @@ class Redactor:
             result: dict[Any, Any] = {}
             for key, item in value.items():
                 shown = self.redact(key) if isinstance(key, str) else key
-                if (
-                    isinstance(key, str)
-                    and _SENSITIVE_KEY.match(key)
-                    and isinstance(item, str | int | float | bytes)
-                    and not isinstance(item, bool)
-                    and item != ""
-                ):
+                if isinstance(key, str) and _secret_under(key, item):
                     result[shown] = REDACTED
                 else:
                     result[shown] = self.redact_value(item, _depth=_depth + 1)
@@ -429,6 +430,19 @@ class Redactor:
         if isinstance(value, list | tuple | set | frozenset):
             return [self.redact_value(item, _depth=_depth + 1) for item in value]
         return value
+
+
+def _secret_under(key: str, item: Any) -> bool:
+    """Whether ``item`` is replaced whole under ``key``: a scalar under a secret's name (``api_key``, ``password``),
+    a key-shaped string under any other ``…_key`` (``AZURE_OPENAI_KEY``; not ``answer_key: "B) Paris"``)."""
+    if _SENSITIVE_KEY.match(key):
+        return isinstance(item, str | int | float | bytes) and not isinstance(item, bool) and item != ""
+    return (
+        key[-4:].lower() in _KEY_ENDS
+        and isinstance(item, str)
+        and _KEY_SHAPED.fullmatch(item) is not None
+        and _WORDISH.fullmatch(item) is None
+    )
 
 
 class RedactingFilter(logging.Filter):

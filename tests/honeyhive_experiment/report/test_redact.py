@@ -54,6 +54,10 @@ BEARER = "s3cr3tB34r3rT0k3nV4lu3xyz"
 HH_KEY = "hh_0123456789abcdefXYZ"
 AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
 PLANTED = (API_KEY, GITHUB_TOKEN, OPENAI_KEY, GITHUB_PAT, BEARER, HH_KEY, AWS_KEY)
+AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # AWS's documented example secret access key
+AZURE_PAT = "5fzq3kx7wm2bvn7tr4lc6hd6ya2pe3gs3oj7ui2mkq5xz4wn4rvb"  # an Azure DevOps PAT's shape: 52 base32
+AZURE_INDEX = "--index-url https://***@pkgs.dev.azure.com/acme/_packaging/f/pypi/simple/ x"
+HH_HASHED = "hh_{kind}_Zq8Wv3Xr5Tn7Ym2Kp4Lc9Hd0_" + "Ab3-Cd5_Ef7gHi9jKl1m" * 3 + "No2p"  # 24 + 64
 
 
 def leaks(text: str) -> list[str]:
@@ -177,7 +181,29 @@ def test_secrets_in_a_custom_template_are_redacted_too(tmp_path: Path) -> None:
         ("gsk_8Hq2Wm5Xr7Tn3Ym9Kp4Lc6Hd1Zv0Bs2Qf7Ra5Ue8Jx3Nb6", "***"),  # Groq
         ("r8_Zq8Wv3Xr5Tn7Ym2Kp4Lc9HdAbCdEfGh", "***"),  # Replicate
         ("(xai-Zq8Wv3Xr5Tn7Ym2Kp4Lc9HdAbCdEfGhJk)", "(***)"),  # xAI
+        # a URL's credentials: a password, or a user without one (the token is the user)
+        (f"--index-url https://:{AZURE_PAT}@pkgs.dev.azure.com/acme/_packaging/f/pypi/simple/ x", AZURE_INDEX),
+        ("https://Zq8Wv3Xr5Tn7Ym2:@pypi.fury.io/acme/", "https://***@pypi.fury.io/acme/"),  # Gemfury
+        ("install: --index-url https://Zq8Wv3Xr5Tn7Ym2@host/simple", "install: --index-url https://***@host/simple"),
+        ("redis://:pw@cache:6379/0", "redis://***@cache:6379/0"),
+        # the AWS secret key beside its id, as ~/.aws/credentials, a shell and a .env have them
+        (
+            f"aws_access_key_id = {AWS_KEY}\naws_secret_access_key = {AWS_SECRET}",
+            "aws_access_key_id = ***\naws_secret_access_key = ***",
+        ),
+        (f"export AWS_SECRET_ACCESS_KEY={AWS_SECRET}", "export AWS_SECRET_ACCESS_KEY=***"),
+        (f'{{"SecretAccessKey": "{AWS_SECRET}"}}', '{"SecretAccessKey": "***"}'),
+        # HoneyHive's hashed keys: <kind>_<24-character id>_<64-character secret>, and the read-only project key
+        (f"HH_DATA_PLANE_API_KEY {HH_HASHED.format(kind='fgdp')}.", "HH_DATA_PLANE_API_KEY ***."),
+        (f"key={HH_HASHED.format(kind='ingst')}", "key=***"),
+        ("(hh_ro_Zq8Wv3Xr5Tn7Ym2Kp4Lc9Hd0a)", "(***)"),
         # not secrets: left alone
+        (
+            "git+ssh://git@github.com/acme/lib.git, git@github.com:acme/lib",
+            "git+ssh://git@github.com/acme/lib.git, git@github.com:acme/lib",
+        ),
+        ("https://example.com/search?q=a@b or ops@example.com", "https://example.com/search?q=a@b or ops@example.com"),
+        ("the access key id and the secret key are set", "the access key id and the secret key are set"),
         ("hf_hub_download and xai-grok-2-latest", "hf_hub_download and xai-grok-2-latest"),
         ("task-force-assessment-2024-final", "task-force-assessment-2024-final"),
         ("max_tokens=1024 and 512 tokens", "max_tokens=1024 and 512 tokens"),
@@ -200,6 +226,10 @@ def test_redact_value_replaces_values_under_secret_looking_keys() -> None:
         "text": f"see {GITHUB_PAT}",
         "max_tokens": 1024,
         "flag": True,
+        "aws": {"aws_secret_access_key": "x" * 40, "AWS_SECRET_KEY": "y" * 40, "accessKey": "z" * 20},
+        # under any other ..._KEY name a key-shaped value, and not words, a path or a short value
+        "env": {"AZURE_OPENAI_KEY": "8f3e2d1c0b9a87654321fedcba098765", "CACHE_KEY": "v1"},
+        "row": {"answer_key": "A) the mitochondria", "sort_key": "created_at", "s3_key": "data/2024/questions.jsonl"},
     }
     assert Redactor().redact_value(value) == {
         "api_key": "***",
@@ -207,6 +237,9 @@ def test_redact_value_replaces_values_under_secret_looking_keys() -> None:
         "text": "see ***",
         "max_tokens": 1024,
         "flag": True,
+        "aws": {"aws_secret_access_key": "***", "AWS_SECRET_KEY": "***", "accessKey": "***"},
+        "env": {"AZURE_OPENAI_KEY": "***", "CACHE_KEY": "v1"},
+        "row": {"answer_key": "A) the mitochondria", "sort_key": "created_at", "s3_key": "data/2024/questions.jsonl"},
     }
 
 
