@@ -36,9 +36,10 @@ the more innocent text is blanked (and the more places each string must be searc
 * **anywhere else**: a fragment of at least half the secret (never under 8 characters). A piece that long is the
   secret for anyone who sees it; a shorter piece inside a line is left alone, so that the secret's pieces that
   are ordinary text cannot blank that text everywhere.
-* **never a word**: a fragment shaped like words (letters in one case or capitalised, or digits, between
-  separators: ``Password``, ``hh-test-``, ``2024``) is not redacted on its own, whatever its length, so a
-  common word inside a secret cannot blank that word in the report; the secret whole is always redacted.
+* **never a word**: a fragment shaped like words (two letters or more in one case or capitalised, or digits,
+  between spaces or ``-_./,:;``: ``Password``, ``hh-test-``, ``2024``) is not redacted on its own, whatever its
+  length, so a common word inside a secret cannot blank that word in the report; the secret whole is always
+  redacted. Single letters and other punctuation are no prose: ``w(3)^Lm*2?Pq`` is redacted.
 
 Looking only at a line's two edges costs two set look-ups per line (every window of the secrets and of
 their encoded forms is in a set); the "anywhere" rule needs three or four substring checks per secret, since any
@@ -146,8 +147,8 @@ EDGE_FRAGMENT: Final = 8  # a fragment this long at a line's edge is redacted (h
 FRAGMENT_FLOOR: Final = 6
 _EDGE_TRIM: Final = " \t\r\n\"'`,;:.!?()[]{}<>"  # what may stand between a fragment and its line's edge
 _URL_SAFE: Final = frozenset(string.ascii_letters + string.digits + "-_.~")  # never percent- or JSON-escaped
-_WORD: Final = r"(?:[A-Z]?[a-z]+|[A-Z]+|[0-9]+)"
-_WORDISH: Final = re.compile(rf"[\W_]*(?:{_WORD}[\W_]+)*{_WORD}?[\W_]*", re.ASCII)
+_WORD: Final = r"(?:[A-Z][a-z]+|[a-z]{2,}|[A-Z]{2,}|[0-9]+)"  # no single letter: w(3)^Lm is no prose
+_WORDISH: Final = re.compile(rf"[\W_]*(?:{_WORD}[\s,./:;_-]+)*{_WORD}?[\W_]*", re.ASCII)
 _GATE: Final = 16  # characters of a form or anchor checked first: enough to be rare, short enough to be cheap
 
 

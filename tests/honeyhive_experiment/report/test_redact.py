@@ -279,7 +279,10 @@ def test_a_known_secret_is_redacted_in_every_common_encoding(secret: str, shape:
     assert redactor.redact(f"sent {form} to the server").endswith(" to the server")
 
 
-@pytest.mark.parametrize("secret", [API_KEY, GITHUB_TOKEN, PASSWORD])
+PUNCTUATED = "Kx7.q+Zr/9$w(3)^Lm*2?Pq"  # pieces of letters, digits and punctuation: not words
+
+
+@pytest.mark.parametrize("secret", [API_KEY, GITHUB_TOKEN, PASSWORD, PUNCTUATED])
 @pytest.mark.parametrize("where", ["early", "middle", "late"])
 def test_a_secret_split_across_two_lines_leaves_neither_part(secret: str, where: str) -> None:
     """Cut anywhere that leaves 10 characters or more on each side (the bound: see the next tests)."""
@@ -316,6 +319,11 @@ def test_half_a_secret_is_redacted_anywhere_in_a_line() -> None:
 def test_pieces_of_a_secret_that_are_words_or_short_are_not_blanked(text: str) -> None:
     secret = "Summer-Password-2024-Pw2024x9Qz7Lm3Vb8"
     assert Redactor([secret]).redact(text) == text
+
+
+def test_a_punctuated_secret_split_across_a_line_leaves_neither_half() -> None:
+    text = f"first line {PUNCTUATED[:11]}\n{PUNCTUATED[11:]} second line"
+    assert Redactor([PUNCTUATED]).redact(text) == "first line ***\n*** second line"
 
 
 def test_a_secret_shaped_like_words_is_still_redacted_whole() -> None:
