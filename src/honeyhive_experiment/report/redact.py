@@ -47,6 +47,11 @@ piece of half the secret contains one of its evenly spaced quarter-length anchor
 
 Every rule looks at the text as it came, and the union of what they found is blanked at once, so one rule's
 ``***`` never hides a match from another (``Basic base64(user:secret)`` is ``Basic ***``, not the user's part).
+Invisible characters (:data:`INVISIBLE`: zero-width, bidi, controls) between a secret's characters hide nothing:
+the report's strings, what is printed and what is logged are looked at also without them
+(:meth:`Redactor.redact_shown`), and the ``***`` put in the text as it came, whose other characters stay (a
+terminal's escape sequences, the zero-width space that disarms a line that looks like a workflow command; the
+report then takes them out).
 Not covered: an encoding of an encoding (base64 of the URL-encoded secret, JSON escapes inside a JSON string),
 hex in mixed case, and bytes that bypass Python's text streams (``sys.stdout.buffer``, a subprocess's output).
 
@@ -150,6 +155,18 @@ _URL_SAFE: Final = frozenset(string.ascii_letters + string.digits + "-_.~")  # n
 _WORD: Final = r"(?:[A-Z][a-z]+|[a-z]{2,}|[A-Z]{2,}|[0-9]+)"  # no single letter: w(3)^Lm is no prose
 _WORDISH: Final = re.compile(rf"[\W_]*(?:{_WORD}[\s,./:;_-]+)*{_WORD}?[\W_]*", re.ASCII)
 _GATE: Final = 16  # characters of a form or anchor checked first: enough to be rare, short enough to be cheap
+INVISIBLE_CHARS: Final = (  # the controls but line breaks, Unicode's default-ignorable characters (BMP) but selectors
+    r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    r"\u202a-\u202e\u2060-\u206f\u3164\ufeff\uffa0"
+)
+_SELECTORS: Final = r"\ufe00-\ufe0f"
+INVISIBLE: Final = re.compile(
+    f"[{INVISIBLE_CHARS}{_SELECTORS}](?<![^\\x00-\\x7f{INVISIBLE_CHARS}][{_SELECTORS}])(?!\u20e3)"
+)
+"""Control characters but line breaks, zero-width, bidi and other invisible characters, and variation selectors
+but an emoji's (after another non-ASCII character: ⚠️; before a keycap: 1️⃣): what the redactor sees through
+(:meth:`Redactor.redact_shown`), and the report's builder then takes out of every string (so every output shows the
+same text)."""
 
 
 # ------------------------------------------------------------------------------------ the secrets' tables
@@ -386,8 +403,22 @@ class Redactor:
             return cached
         return self._redact(text)
 
+    def redact_shown(self, text: str) -> str:
+        """``text`` redacted as it shows: looked at as it is and without its invisible characters, which stay where
+        no secret is (the module's docstring says why)."""
+        hidden = {found.start() for found in INVISIBLE.finditer(text)}
+        if not hidden:
+            return self.redact(text)
+        where = [at for at in range(len(text)) if at not in hidden]  # where each character of the text shown is
+        shown = self._spans("".join(map(text.__getitem__, where)))
+        return _blank(text, self._spans(text) + [(where[start], where[end - 1] + 1) for start, end in shown])
+
     def _redact(self, text: str) -> str:
-        """``text`` redacted by every rule at once (the module's docstring says why)."""
+        spans = self._spans(text)
+        return _blank(text, spans) if spans else text
+
+    def _spans(self, text: str) -> list[tuple[int, int]]:
+        """Where ``text``'s secrets are, by every rule at once (the module's docstring says why)."""
         spans: list[tuple[int, int]] = []
         tables = self._tables
         if tables is not None:
@@ -411,7 +442,7 @@ class Redactor:
                         for match in pattern.finditer(text)
                     )
                     break
-        return _blank(text, spans) if spans else text
+        return spans
 
     def redact_value(self, value: Any, *, _depth: int = 0) -> Any:
         """A copy of a JSON-like value with strings redacted and values under secret-looking keys replaced."""
@@ -463,14 +494,14 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a bad format string still must not leak its arguments
             message = f"{record.msg!s} {record.args!r}"
-        record.msg = self.redactor.redact(message)
+        record.msg = self.redactor.redact_shown(message)
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = self.redactor.redact(record.exc_text)
+            record.exc_text = self.redactor.redact_shown(record.exc_text)
         if record.stack_info:
-            record.stack_info = self.redactor.redact(record.stack_info)
+            record.stack_info = self.redactor.redact_shown(record.stack_info)
         return True
 
 
@@ -522,7 +553,7 @@ class RedactingStream(io.TextIOBase):
             self.target.flush()
 
     def _pass_on(self, text: str, *, end: bool = False) -> None:
-        shown = self._redactor.redact(text)  # first: a rewrite must not split a secret
+        shown = self._redactor.redact_shown(text)  # first: a rewrite must not split a secret
         if self._others is not None and self._pending_other:
             shown = ("\n" if self._mid_line else "") + self._others(shown)
             end = True

@@ -447,3 +447,50 @@ def test_a_redacting_stream_lets_no_two_writes_of_other_threads_join_into_a_comm
     assert text.count("forged-") == 5, text  # all shown, as text
     assert API_KEY not in text, text
     assert "::add-mask::***" in text, text
+
+
+# ------------------------------------------------------------------------------------------------------------
+# invisible characters between a secret's characters
+# ------------------------------------------------------------------------------------------------------------
+
+# zero-width space, combining grapheme joiner, variation selector 16, invisible separator, soft hyphen, Arabic mark
+INVISIBLES = ("\u200b", "\u034f", "\ufe0f", "\u2063", "\u00ad", "\u061c")
+
+
+@pytest.mark.parametrize("invisible", INVISIBLES)
+def test_invisible_characters_in_a_secret_hide_it_from_no_printed_line(invisible: str) -> None:
+    """What is printed keeps its invisible characters (a line that looks like a workflow command keeps the zero-width
+    space that disarms it) but the secrets they split: ``print("\\u200b".join(key))`` shows no key in the log."""
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor([API_KEY]))
+    print(f"\u200b::notice::the key {invisible.join(API_KEY)}{invisible} done", file=stream)
+    print(invisible.join(OPENAI_KEY), file=stream)  # no known value: its shape
+    print(f"id{invisible}{OPENAI_KEY}", file=stream, flush=True)  # an invisible character that parts it from a word
+    assert target.getvalue() == f"\u200b::notice::the key ***{invisible} done\n***\nid{invisible}***\n"
+
+
+@pytest.mark.parametrize("invisible", INVISIBLES)
+def test_invisible_characters_in_a_secret_hide_it_from_no_log_line(
+    invisible: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.handler.addFilter(RedactingFilter(Redactor([API_KEY])))
+    log = logging.getLogger("honeyhive_experiment.test_report")
+    with caplog.at_level(logging.INFO, logger=log.name):
+        log.info("calling with %s", invisible.join(API_KEY))
+        try:
+            raise ValueError(f"rejected {invisible.join(GITHUB_PAT)}")
+        except ValueError:
+            log.exception("request failed")
+    assert "calling with ***" in caplog.text
+    assert "ValueError: rejected ***" in caplog.text
+
+
+@pytest.mark.parametrize("invisible", INVISIBLES)
+def test_invisible_characters_in_a_secret_hide_it_from_no_report(invisible: str) -> None:
+    data = secret_input()
+    answer = f"the key is {invisible.join(API_KEY)}, thanks ❤️ 1️⃣ id{invisible}{OPENAI_KEY}"  # an emoji's selectors stay
+    outcome = dataclasses.replace(data.outcomes[0], outputs={"answer": answer})
+    data = dataclasses.replace(data, outcomes=[outcome, *data.outcomes[1:]])
+    text = json.dumps(report_json(data, secrets=(API_KEY,)), ensure_ascii=False)
+    assert "the key is ***, thanks ❤️ 1️⃣ id***" in text
+    assert API_KEY not in "".join(c for c in text if c not in INVISIBLES)
