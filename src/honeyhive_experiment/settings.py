@@ -97,6 +97,7 @@ __all__ = [
     "Settings",
     "SettingsError",
     "TriggeringRun",
+    "environment_secrets",
     "load_event_payload",
     "parse_bool",
 ]
@@ -504,18 +505,23 @@ def _check_install(settings: Settings, name: str, kind: Literal["input", "flag"]
         raise SettingsError(name, problem, kind=kind)
 
 
-def _common(env: Mapping[str, str]) -> dict[str, Any]:
-    """What both entry points read from the environment: the run link template, the secrets it holds (the runner's
-    tokens, HoneyHive's keys, and the values of variables named as secrets: :data:`_SECRET_NAME`), and whether the
-    process runs inside GitHub Actions (then even a dry run's output must not issue commands)."""
-    secrets = (
+def environment_secrets(env: Mapping[str, str]) -> tuple[str, ...]:
+    """The secrets ``env`` holds: the runner's tokens, HoneyHive's keys, and the values of variables named as secrets
+    (:data:`_SECRET_NAME`). Never log this."""
+    return tuple(
         value
         for name, text in env.items()
         if (value := text.strip())
         and (name in _ENVIRONMENT_SECRETS or (_SECRET_NAME.search(name) and len(value) >= _SECRET_NAME_MIN))
     )
+
+
+def _common(env: Mapping[str, str]) -> dict[str, Any]:
+    """What both entry points read from the environment: the run link template, the secrets it holds
+    (:func:`environment_secrets`), and whether the process runs inside GitHub Actions (then even a dry run's output
+    must not issue commands)."""
     values: dict[str, Any] = {
-        "runner_secrets": tuple(map(SecretStr, secrets)),
+        "runner_secrets": tuple(map(SecretStr, environment_secrets(env))),
         "in_actions": env_flag(env, "GITHUB_ACTIONS"),
     }
     for field, variable, placeholder in _URL_TEMPLATES:
