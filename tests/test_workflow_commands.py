@@ -160,13 +160,23 @@ def test_user_code_run_at_exit_issues_no_workflow_command_and_prints_no_secret(t
     assert code == 0, log
 
 
+@pytest.mark.parametrize(
+    ("credentials", "shown"),
+    [
+        ("__token__:{token}", "__token__:***"),  # a password
+        ("{token}", "***"),  # the token as the user, as Gemfury's and a GitLab deploy token's URLs have it
+        (":{token}", "***"),  # a password without a user, as Azure Artifacts' URLs have it
+    ],
+)
 @pytest.mark.parametrize("command", ["action", "run"])
-def test_an_input_the_action_refuses_is_quoted_without_the_credential_in_it(tmp_path: Path, command: str) -> None:
+def test_an_input_the_action_refuses_is_quoted_without_the_credential_in_it(
+    tmp_path: Path, command: str, credentials: str, shown: str
+) -> None:
     """An ``install`` with an unbalanced quote is refused before anything runs, and the error quotes it: the
-    index URL's password in it (a private index's token) is shown as ``***``, as everywhere else in the log."""
+    index URL's credentials in it (a private index's token) are shown as ``***``, as everywhere else in the log."""
     root = copy_quickstart(tmp_path / "repo", questions=2)
     token = "pypi-AgEIcHlwaS5vcmcCJGE0NzQ1ZmFh"
-    install = f"--extra-index-url https://__token__:{token}@pkgs.example/simple -r 'requirements.txt"
+    install = f"--extra-index-url https://{credentials.format(token=token)}@pkgs.example/simple -r 'requirements.txt"
     step = Step(tmp_path / "step", push())
     if command == "action":
         env, argv = step.env(root, {"install": install}), ["action"]
@@ -176,7 +186,7 @@ def test_an_input_the_action_refuses_is_quoted_without_the_credential_in_it(tmp_
     assert code == 2, log
     assert "cannot split" in log, log
     assert token not in log, log
-    assert "https://__token__:***@pkgs.example" in log, log
+    assert f"https://{shown}@pkgs.example" in log, log
 
 
 EXITS = {  # the user's code ends the process with a message: sys.exit(text) raises SystemExit(text)

@@ -47,6 +47,7 @@ from honeyhive_experiment.connection import (
     find_api_key,
     find_ingestion_key,
     malformed_key,
+    process_environment,
 )
 from honeyhive_experiment.errors import ApiError, ArgumentError, ExperimentCancelled, ShardsDisagree
 from honeyhive_experiment.evaluators import Evaluator
@@ -293,9 +294,11 @@ def evaluate(
     chosen = [Evaluator.from_callable(e) for e in evaluators or ()]  # an Evaluator comes back as it is
     _check_evaluator_names(chosen)
     from honeyhive_experiment.report.redact import RedactingStream, Redactor
+    from honeyhive_experiment.settings import environment_secrets
 
-    # what is printed (the table, verbose's log) is redacted of the run's keys, as the command line's output is
-    redactor = Redactor((key, ingestion_key))
+    # what is printed (the table, verbose's log) is redacted of the run's keys and the environment's secrets, as the
+    # command line's output is
+    redactor = Redactor((key, ingestion_key, *environment_secrets(process_environment())))
     with ExitStack() as stack, _verbose(verbose, redactor):
         if client is None:
             client = stack.enter_context(backend.connect(server_url, api_key, local_db=local_db or backend.IN_MEMORY))

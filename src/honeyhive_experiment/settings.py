@@ -97,6 +97,7 @@ __all__ = [
     "Settings",
     "SettingsError",
     "TriggeringRun",
+    "environment_secrets",
     "load_event_payload",
     "parse_bool",
 ]
@@ -113,8 +114,15 @@ KNOWN_APP_URLS: Final = {
 
 # tokens the runner itself puts into a Docker action's environment; never to be printed either
 _RUNNER_SECRET_VARIABLES: Final = ("ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
-# and every HoneyHive key the environment holds, not only the one used (the user's code may print another)
-_ENVIRONMENT_SECRETS: Final = (*_RUNNER_SECRET_VARIABLES, *API_KEY_VARIABLES, *INGESTION_KEY_VARIABLES)
+# and every HoneyHive key the environment holds, not only the one used (the user's code may print another): also
+# those of HoneyHive's newer SDKs and CLI (the project, fine-grained data plane and control plane keys)
+_HONEYHIVE_KEY_VARIABLES: Final = ("HH_PROJECT_API_KEY", "HH_DATA_PLANE_API_KEY", "HH_CONTROL_PLANE_API_KEY")
+_ENVIRONMENT_SECRETS: Final = (
+    *_RUNNER_SECRET_VARIABLES,
+    *API_KEY_VARIABLES,
+    *INGESTION_KEY_VARIABLES,
+    *_HONEYHIVE_KEY_VARIABLES,
+)
 # and whatever else the workflow hands the step whose name says it is a secret (HF_TOKEN, OPENAI_API_KEY,
 # DB_PASSWORD, PGPASSWORD, SECRET_KEY_BASE): its last word TOKEN, SECRET, PASSWORD, PASSWD, APIKEY (also run
 # together: PGPASSWORD), KEY, PASS or PWD after another word (not PWD, the shell's folder), or a word SECRET,
@@ -497,18 +505,23 @@ def _check_install(settings: Settings, name: str, kind: Literal["input", "flag"]
         raise SettingsError(name, problem, kind=kind)
 
 
-def _common(env: Mapping[str, str]) -> dict[str, Any]:
-    """What both entry points read from the environment: the run link template, the secrets it holds (the runner's
-    tokens, HoneyHive's keys, and the values of variables named as secrets: :data:`_SECRET_NAME`), and whether the
-    process runs inside GitHub Actions (then even a dry run's output must not issue commands)."""
-    secrets = (
+def environment_secrets(env: Mapping[str, str]) -> tuple[str, ...]:
+    """The secrets ``env`` holds: the runner's tokens, HoneyHive's keys, and the values of variables named as secrets
+    (:data:`_SECRET_NAME`). Never log this."""
+    return tuple(
         value
         for name, text in env.items()
         if (value := text.strip())
         and (name in _ENVIRONMENT_SECRETS or (_SECRET_NAME.search(name) and len(value) >= _SECRET_NAME_MIN))
     )
+
+
+def _common(env: Mapping[str, str]) -> dict[str, Any]:
+    """What both entry points read from the environment: the run link template, the secrets it holds
+    (:func:`environment_secrets`), and whether the process runs inside GitHub Actions (then even a dry run's output
+    must not issue commands)."""
     values: dict[str, Any] = {
-        "runner_secrets": tuple(map(SecretStr, secrets)),
+        "runner_secrets": tuple(map(SecretStr, environment_secrets(env))),
         "in_actions": env_flag(env, "GITHUB_ACTIONS"),
     }
     for field, variable, placeholder in _URL_TEMPLATES:

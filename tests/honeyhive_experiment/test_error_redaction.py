@@ -28,7 +28,7 @@ dataset:
 """
 
 # names the redactor's ``key: value`` shape takes for a secret's (as a whole key, or the end of one)
-SECRET_LIKE = ("api_key", "token", "password", "client-secret", "cost_per_token")
+SECRET_LIKE = ("api_key", "token", "password", "client-secret", "cost_per_token", "aws_secret_access_key")
 
 # (YAML appended to BASE with {k} for the secret-like name, the error's dotted key)
 CONFIG_CASES: list[Any] = [

@@ -227,3 +227,23 @@ def test_what_evaluate_prints_is_redacted_of_its_key(
     assert "upstream refused the key ***" in printed.out, printed.out  # the error is printed, its key is not
     assert API_KEY not in printed.out + printed.err
     assert result.errors[0].error.endswith(API_KEY)  # the result itself is the caller's: as raised
+
+
+def test_what_evaluate_prints_is_redacted_of_the_environments_secrets(
+    backend: LocalBackend, clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As the command line's output is: a secret the environment names as one (``DB_PASSWORD``), or another
+    HoneyHive key than the run's, was printed as it was when the user's code put it in an error."""
+    password, other_key = "Tr0ub4dor&3/horse+staple", "hh-other-key-4567"
+    clean_env.setenv("DB_PASSWORD", password)
+    clean_env.setenv("HONEYHIVE_API_KEY", other_key)
+
+    def leaky(datapoint: dict[str, Any]) -> dict[str, Any]:
+        raise PermissionError(f"the database refused {password}, HoneyHive {other_key}")
+
+    with HoneyHiveClient(backend.url, API_KEY) as client:
+        evaluate(function=leaky, dataset=[{"inputs": {"n": 1}}], client=client, print_results=True)
+    printed = capsys.readouterr()
+    assert "the database refused ***, HoneyHive ***" in printed.out, printed.out
+    assert password not in printed.out + printed.err
+    assert other_key not in printed.out + printed.err

@@ -604,11 +604,15 @@ def test_a_malformed_secret_is_rejected_without_showing_it(read: Callable[[dict[
 
 def test_every_honeyhive_key_in_the_environment_goes_to_the_redactor() -> None:
     """Only the key used was redacted: with HH_API_KEY set, HONEYHIVE_API_KEY's and HH_INGESTION_API_KEY's values
-    were printed as they were by user code that printed them."""
+    were printed as they were by user code that printed them; and so were the keys of HoneyHive's newer SDKs and CLI,
+    whatever their length (the short values here are too short to be secrets by their names alone)."""
     env = {
         "HH_API_KEY": "hh-first-key-0123",
         "HONEYHIVE_API_KEY": "hh-other-key-4567",
         "HH_INGESTION_API_KEY": "hh-ingest-89ab",
+        "HH_PROJECT_API_KEY": "hh-pk-01",
+        "HH_DATA_PLANE_API_KEY": "hh-dp-01",
+        "HH_CONTROL_PLANE_API_KEY": "hh-cp-01",
     }
     for settings in (Settings.from_args(run_flags(), env), Settings.from_mapping(env)):
         assert set(settings.secrets()) == set(env.values())

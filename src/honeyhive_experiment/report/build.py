@@ -36,7 +36,7 @@ from honeyhive_experiment.models import DatapointResult, MetricDelta, MetricDeta
 from honeyhive_experiment.models.details import DatapointDetails, DatapointRecord
 from honeyhive_experiment.models.outcomes import DatapointOutcome
 from honeyhive_experiment.models.summary import PassingRange
-from honeyhive_experiment.report.markdown import INVISIBLE, clip, http_url
+from honeyhive_experiment.report.markdown import clip, http_url
 from honeyhive_experiment.report.model import (
     REPORT_VERSION,
     ROW_STATUSES,
@@ -74,7 +74,7 @@ from honeyhive_experiment.report.model import (
 )
 from honeyhive_experiment.report.numbers import as_utc, bin_values, finite, format_value, humanize_age, is_zero
 from honeyhive_experiment.report.pairing import changes_text, overlap_collapsed, unpaired_cause, unpaired_counts
-from honeyhive_experiment.report.redact import Redactor
+from honeyhive_experiment.report.redact import INVISIBLE, Redactor
 from honeyhive_experiment.significance import Assessment, describe
 from honeyhive_experiment.verdict import PASS_FAIL, EvaluatorErrors, evaluator_errors, is_boolean, producer
 
@@ -130,8 +130,10 @@ class _Builder:
                     self.raised.setdefault(ident, {}).setdefault(failure.evaluator, failure.error or "")
 
     def _redact(self, text: str) -> str:
-        """``text`` without its control, zero-width and bidi characters, redacted."""
-        return self.redactor.redact(INVISIBLE.sub("", text))
+        """``text`` redacted (also through its invisible characters), then without them."""
+        if INVISIBLE.search(text) is None:
+            return self.redactor.redact(text)
+        return INVISIBLE.sub("", self.redactor.redact_shown(text))
 
     def _config(self, name: str) -> MetricConfig:
         return self.j.metrics.get(name) or _DEFAULT_METRIC

@@ -23,15 +23,11 @@ from typing import Any, Final
 
 from markupsafe import Markup
 
-__all__ = ["INVISIBLE", "clip", "codeblock", "finalize", "http_url", "md_escape", "plain", "url_filter"]
+from honeyhive_experiment.report.redact import INVISIBLE_CHARS
 
-_INVISIBLE_CHARS: Final = (
-    r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
-)
-INVISIBLE: Final = re.compile(f"[{_INVISIBLE_CHARS}]")
-"""Control characters but line breaks, zero-width and bidi characters: what the report's builder takes out of every
-string before it redacts it, so a secret they split is caught and every output shows the same text."""
-_CONTROL: Final = re.compile(f"[\\r{_INVISIBLE_CHARS}]")  # the same and carriage returns: for one line of text
+__all__ = ["clip", "codeblock", "finalize", "http_url", "md_escape", "plain", "url_filter"]
+
+_CONTROL: Final = re.compile(f"[\\r{INVISIBLE_CHARS}]")  # the invisible characters and CR: for one line of text
 _NEWLINES: Final = re.compile(r"\s*[\r\n]+\s*")
 # a mention (@name), an e-mail address (an @ with a dot after it), an issue reference (#12, GH-12), an autolink:
 # ZWJ after the match; for "://" and the dot of "www." the match is empty, so the ZWJ goes before them
@@ -49,7 +45,7 @@ _MD_REPLACEMENTS: Final = (
     (">", "&gt;"),
     *((c, "\\" + c) for c in "`*_[]|~#$"),
 )
-_MD_NEEDS: Final = re.compile(rf"[\x00-\x1f{_INVISIBLE_CHARS}\\`*_\[\]|~#$&<>@]|GH-|://|(?i:www\.)")
+_MD_NEEDS: Final = re.compile(rf"[\x00-\x1f{INVISIBLE_CHARS}\\`*_\[\]|~#$&<>@]|GH-|://|(?i:www\.)")
 
 
 def md_escape(value: Any) -> Markup:

@@ -14,9 +14,11 @@ environment's secrets; values under 4 characters are ignored) and replaces, in e
   of a value): how long a fragment must be, at a line's edge and anywhere, is *Fragments: the trade-off* below.
   Fragments of the hex and base64 forms count at a line's edge too;
 * **common secret shapes** (:data:`SECRET_PATTERNS`: OpenAI's and Anthropic's ``sk-…``, GitHub's
-  ``ghp_…``/``gho_…``/… and ``github_pat_…``, ``hh_…``, Hugging Face's ``hf_…``, Groq's ``gsk_…``, Replicate's
-  ``r8_…``, xAI's ``xai-…``, AWS ``AKIA…``, Slack ``xox…``, Google ``AIza…``, JWTs, private-key blocks,
-  ``Bearer``/``Basic`` credentials, passwords in URLs, ``api_key=…``/``password: …`` pairs), known value or not.
+  ``ghp_…``/``gho_…``/… and ``github_pat_…``, HoneyHive's ``hh_…`` (``hh_fgdp_<id>_<secret>`` too), Hugging
+  Face's ``hf_…``, Groq's ``gsk_…``, Replicate's ``r8_…``, xAI's ``xai-…``, AWS ``AKIA…``, Slack ``xox…``, Google
+  ``AIza…``, JWTs, private-key blocks, ``Bearer``/``Basic`` credentials, a URL's credentials (a password, or a
+  user without one: ``https://TOKEN@host``, ``https://:PAT@host``; not ssh's ``git@``), ``api_key=…``/
+  ``AWS_SECRET_ACCESS_KEY=…``/``password: …`` pairs), known value or not.
 
 Fragments: the trade-off
 ------------------------
@@ -34,9 +36,10 @@ the more innocent text is blanked (and the more places each string must be searc
 * **anywhere else**: a fragment of at least half the secret (never under 8 characters). A piece that long is the
   secret for anyone who sees it; a shorter piece inside a line is left alone, so that the secret's pieces that
   are ordinary text cannot blank that text everywhere.
-* **never a word**: a fragment shaped like words (letters in one case or capitalised, or digits, between
-  separators: ``Password``, ``hh-test-``, ``2024``) is not redacted on its own, whatever its length, so a
-  common word inside a secret cannot blank that word in the report; the secret whole is always redacted.
+* **never a word**: a fragment shaped like words (two letters or more in one case or capitalised, or digits,
+  between spaces or ``-_./,:;``: ``Password``, ``hh-test-``, ``2024``) is not redacted on its own, whatever its
+  length, so a common word inside a secret cannot blank that word in the report; the secret whole is always
+  redacted. Single letters and other punctuation are no prose: ``w(3)^Lm*2?Pq`` is redacted.
 
 Looking only at a line's two edges costs two set look-ups per line (every window of the secrets and of
 their encoded forms is in a set); the "anywhere" rule needs three or four substring checks per secret, since any
@@ -44,6 +47,11 @@ piece of half the secret contains one of its evenly spaced quarter-length anchor
 
 Every rule looks at the text as it came, and the union of what they found is blanked at once, so one rule's
 ``***`` never hides a match from another (``Basic base64(user:secret)`` is ``Basic ***``, not the user's part).
+Invisible characters (:data:`INVISIBLE`: zero-width, bidi, controls) between a secret's characters hide nothing:
+the report's strings, what is printed and what is logged are looked at also without them
+(:meth:`Redactor.redact_shown`), and the ``***`` put in the text as it came, whose other characters stay (a
+terminal's escape sequences, the zero-width space that disarms a line that looks like a workflow command; the
+report then takes them out).
 Not covered: an encoding of an encoding (base64 of the URL-encoded secret, JSON escapes inside a JSON string),
 hex in mixed case, and bytes that bypass Python's text streams (``sys.stdout.buffer``, a subprocess's output).
 
@@ -90,15 +98,16 @@ SECRET_PATTERNS: Final[tuple[str, ...]] = (
     r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{16,}",
     r"(?<![A-Za-z0-9])gh[pousr]_[A-Za-z0-9]{20,}",
     r"(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{20,}",
-    r"(?<![A-Za-z0-9])hh_[A-Za-z0-9]{16,}",
+    r"(?<![A-Za-z0-9])hh_(?:[a-z]{2,5}_)?[A-Za-z0-9]{16,}(?:_[A-Za-z0-9_-]+)?",
     r"(?<![A-Za-z0-9])(?:hf_|gsk_|r8_|xai-)[A-Za-z0-9]{20,}",
     r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}\b",
     r"(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}",
     r"(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}",
     r"(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
-    r"(?P<keep>://[^\s/:@]+:)[^\s/@]+(?=@)",
-    r"(?P<keep>(?<![A-Za-z0-9])(?i:api[_-]?key|access[_-]?token|auth[_-]?token|refresh[_-]?token|client[_-]?secret"
-    r"|secret[_-]?key|secret|password|passwd|token)(?![A-Za-z0-9])[\"']?\s*[:=]\s*[\"']?)(?!\*\*\*)"
+    r"(?P<keep>://(?:[^\s/?#:@]+:(?=[^\s/?#@]))?)(?!git@)[^\s/?#@]+(?=@)",
+    r"(?P<keep>(?<![A-Za-z0-9])(?i:api[_-]?key|access[_-]?(?:key|token)|auth[_-]?token|refresh[_-]?token"
+    r"|client[_-]?secret|secret[_-]?(?:access[_-]?)?key|secret|password|passwd|token)"
+    r"(?![A-Za-z0-9])[\"']?\s*[:=]\s*[\"']?)(?!\*\*\*)"
     r"[A-Za-z0-9._~+/=-]{6,}",
 )
 """Common secret shapes (the module's docstring names them), replaced by ``***`` (a ``keep`` group stays:
@@ -129,9 +138,13 @@ _RULES: Final = tuple(
 
 
 _SENSITIVE_KEY: Final = re.compile(
-    r"(?i)^(?:.*[_-])?(?:api[_-]?key|apikey|token|access[_-]?token|secret|client[_-]?secret|password|passwd"
-    r"|authorization|cookie|private[_-]?key|credentials?)$"
+    r"(?i)^(?:.*[_-])?(?:api[_-]?key|apikey|token|access[_-]?(?:key|token)|secret(?:[_-]?key)?|client[_-]?secret"
+    r"|password|passwd|authorization|cookie|private[_-]?key|credentials?)$"
 )
+# any other name ending in _KEY (AZURE_OPENAI_KEY, but also answer_key, sort_key): its value when key-shaped, that
+# is 16 characters or more without a space and not shaped like words (a path, a name: _WORDISH)
+_KEY_ENDS: Final = frozenset({"_key", "-key"})
+_KEY_SHAPED: Final = re.compile(r"\S{16,}")
 
 MIN_SECRET: Final = 4  # a shorter "secret" is ignored: it would blank the whole report
 MIN_FORM: Final = 8  # an encoded form (hex, a base64 core) shorter than this is not looked for
@@ -139,9 +152,21 @@ EDGE_FRAGMENT: Final = 8  # a fragment this long at a line's edge is redacted (h
 FRAGMENT_FLOOR: Final = 6
 _EDGE_TRIM: Final = " \t\r\n\"'`,;:.!?()[]{}<>"  # what may stand between a fragment and its line's edge
 _URL_SAFE: Final = frozenset(string.ascii_letters + string.digits + "-_.~")  # never percent- or JSON-escaped
-_WORD: Final = r"(?:[A-Z]?[a-z]+|[A-Z]+|[0-9]+)"
-_WORDISH: Final = re.compile(rf"[\W_]*(?:{_WORD}[\W_]+)*{_WORD}?[\W_]*", re.ASCII)
+_WORD: Final = r"(?:[A-Z][a-z]+|[a-z]{2,}|[A-Z]{2,}|[0-9]+)"  # no single letter: w(3)^Lm is no prose
+_WORDISH: Final = re.compile(rf"[\W_]*(?:{_WORD}[\s,./:;_-]+)*{_WORD}?[\W_]*", re.ASCII)
 _GATE: Final = 16  # characters of a form or anchor checked first: enough to be rare, short enough to be cheap
+INVISIBLE_CHARS: Final = (  # the controls but line breaks, Unicode's default-ignorable characters (BMP) but selectors
+    r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    r"\u202a-\u202e\u2060-\u206f\u3164\ufeff\uffa0"
+)
+_SELECTORS: Final = r"\ufe00-\ufe0f"
+INVISIBLE: Final = re.compile(
+    f"[{INVISIBLE_CHARS}{_SELECTORS}](?<![^\\x00-\\x7f{INVISIBLE_CHARS}][{_SELECTORS}])(?!\u20e3)"
+)
+"""Control characters but line breaks, zero-width, bidi and other invisible characters, and variation selectors
+but an emoji's (after another non-ASCII character: ⚠️; before a keycap: 1️⃣): what the redactor sees through
+(:meth:`Redactor.redact_shown`), and the report's builder then takes out of every string (so every output shows the
+same text)."""
 
 
 # ------------------------------------------------------------------------------------ the secrets' tables
@@ -378,8 +403,22 @@ class Redactor:
             return cached
         return self._redact(text)
 
+    def redact_shown(self, text: str) -> str:
+        """``text`` redacted as it shows: looked at as it is and without its invisible characters, which stay where
+        no secret is (the module's docstring says why)."""
+        hidden = {found.start() for found in INVISIBLE.finditer(text)}
+        if not hidden:
+            return self.redact(text)
+        where = [at for at in range(len(text)) if at not in hidden]  # where each character of the text shown is
+        shown = self._spans("".join(map(text.__getitem__, where)))
+        return _blank(text, self._spans(text) + [(where[start], where[end - 1] + 1) for start, end in shown])
+
     def _redact(self, text: str) -> str:
-        """``text`` redacted by every rule at once (the module's docstring says why)."""
+        spans = self._spans(text)
+        return _blank(text, spans) if spans else text
+
+    def _spans(self, text: str) -> list[tuple[int, int]]:
+        """Where ``text``'s secrets are, by every rule at once (the module's docstring says why)."""
         spans: list[tuple[int, int]] = []
         tables = self._tables
         if tables is not None:
@@ -403,7 +442,7 @@ class Redactor:
                         for match in pattern.finditer(text)
                     )
                     break
-        return _blank(text, spans) if spans else text
+        return spans
 
     def redact_value(self, value: Any, *, _depth: int = 0) -> Any:
         """A copy of a JSON-like value with strings redacted and values under secret-looking keys replaced."""
@@ -415,13 +454,7 @@ class Redactor:
             result: dict[Any, Any] = {}
             for key, item in value.items():
                 shown = self.redact(key) if isinstance(key, str) else key
-                if (
-                    isinstance(key, str)
-                    and _SENSITIVE_KEY.match(key)
-                    and isinstance(item, str | int | float | bytes)
-                    and not isinstance(item, bool)
-                    and item != ""
-                ):
+                if isinstance(key, str) and _secret_under(key, item):
                     result[shown] = REDACTED
                 else:
                     result[shown] = self.redact_value(item, _depth=_depth + 1)
@@ -429,6 +462,19 @@ class Redactor:
         if isinstance(value, list | tuple | set | frozenset):
             return [self.redact_value(item, _depth=_depth + 1) for item in value]
         return value
+
+
+def _secret_under(key: str, item: Any) -> bool:
+    """Whether ``item`` is replaced whole under ``key``: a scalar under a secret's name (``api_key``, ``password``),
+    a key-shaped string under any other ``…_key`` (``AZURE_OPENAI_KEY``; not ``answer_key: "B) Paris"``)."""
+    if _SENSITIVE_KEY.match(key):
+        return isinstance(item, str | int | float | bytes) and not isinstance(item, bool) and item != ""
+    return (
+        key[-4:].lower() in _KEY_ENDS
+        and isinstance(item, str)
+        and _KEY_SHAPED.fullmatch(item) is not None
+        and _WORDISH.fullmatch(item) is None
+    )
 
 
 class RedactingFilter(logging.Filter):
@@ -448,14 +494,14 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a bad format string still must not leak its arguments
             message = f"{record.msg!s} {record.args!r}"
-        record.msg = self.redactor.redact(message)
+        record.msg = self.redactor.redact_shown(message)
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = self.redactor.redact(record.exc_text)
+            record.exc_text = self.redactor.redact_shown(record.exc_text)
         if record.stack_info:
-            record.stack_info = self.redactor.redact(record.stack_info)
+            record.stack_info = self.redactor.redact_shown(record.stack_info)
         return True
 
 
@@ -507,7 +553,7 @@ class RedactingStream(io.TextIOBase):
             self.target.flush()
 
     def _pass_on(self, text: str, *, end: bool = False) -> None:
-        shown = self._redactor.redact(text)  # first: a rewrite must not split a secret
+        shown = self._redactor.redact_shown(text)  # first: a rewrite must not split a secret
         if self._others is not None and self._pending_other:
             shown = ("\n" if self._mid_line else "") + self._others(shown)
             end = True

@@ -54,6 +54,10 @@ BEARER = "s3cr3tB34r3rT0k3nV4lu3xyz"
 HH_KEY = "hh_0123456789abcdefXYZ"
 AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
 PLANTED = (API_KEY, GITHUB_TOKEN, OPENAI_KEY, GITHUB_PAT, BEARER, HH_KEY, AWS_KEY)
+AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # AWS's documented example secret access key
+AZURE_PAT = "5fzq3kx7wm2bvn7tr4lc6hd6ya2pe3gs3oj7ui2mkq5xz4wn4rvb"  # an Azure DevOps PAT's shape: 52 base32
+AZURE_INDEX = "--index-url https://***@pkgs.dev.azure.com/acme/_packaging/f/pypi/simple/ x"
+HH_HASHED = "hh_{kind}_Zq8Wv3Xr5Tn7Ym2Kp4Lc9Hd0_" + "Ab3-Cd5_Ef7gHi9jKl1m" * 3 + "No2p"  # 24 + 64
 
 
 def leaks(text: str) -> list[str]:
@@ -177,7 +181,29 @@ def test_secrets_in_a_custom_template_are_redacted_too(tmp_path: Path) -> None:
         ("gsk_8Hq2Wm5Xr7Tn3Ym9Kp4Lc6Hd1Zv0Bs2Qf7Ra5Ue8Jx3Nb6", "***"),  # Groq
         ("r8_Zq8Wv3Xr5Tn7Ym2Kp4Lc9HdAbCdEfGh", "***"),  # Replicate
         ("(xai-Zq8Wv3Xr5Tn7Ym2Kp4Lc9HdAbCdEfGhJk)", "(***)"),  # xAI
+        # a URL's credentials: a password, or a user without one (the token is the user)
+        (f"--index-url https://:{AZURE_PAT}@pkgs.dev.azure.com/acme/_packaging/f/pypi/simple/ x", AZURE_INDEX),
+        ("https://Zq8Wv3Xr5Tn7Ym2:@pypi.fury.io/acme/", "https://***@pypi.fury.io/acme/"),  # Gemfury
+        ("install: --index-url https://Zq8Wv3Xr5Tn7Ym2@host/simple", "install: --index-url https://***@host/simple"),
+        ("redis://:pw@cache:6379/0", "redis://***@cache:6379/0"),
+        # the AWS secret key beside its id, as ~/.aws/credentials, a shell and a .env have them
+        (
+            f"aws_access_key_id = {AWS_KEY}\naws_secret_access_key = {AWS_SECRET}",
+            "aws_access_key_id = ***\naws_secret_access_key = ***",
+        ),
+        (f"export AWS_SECRET_ACCESS_KEY={AWS_SECRET}", "export AWS_SECRET_ACCESS_KEY=***"),
+        (f'{{"SecretAccessKey": "{AWS_SECRET}"}}', '{"SecretAccessKey": "***"}'),
+        # HoneyHive's hashed keys: <kind>_<24-character id>_<64-character secret>, and the read-only project key
+        (f"HH_DATA_PLANE_API_KEY {HH_HASHED.format(kind='fgdp')}.", "HH_DATA_PLANE_API_KEY ***."),
+        (f"key={HH_HASHED.format(kind='ingst')}", "key=***"),
+        ("(hh_ro_Zq8Wv3Xr5Tn7Ym2Kp4Lc9Hd0a)", "(***)"),
         # not secrets: left alone
+        (
+            "git+ssh://git@github.com/acme/lib.git, git@github.com:acme/lib",
+            "git+ssh://git@github.com/acme/lib.git, git@github.com:acme/lib",
+        ),
+        ("https://example.com/search?q=a@b or ops@example.com", "https://example.com/search?q=a@b or ops@example.com"),
+        ("the access key id and the secret key are set", "the access key id and the secret key are set"),
         ("hf_hub_download and xai-grok-2-latest", "hf_hub_download and xai-grok-2-latest"),
         ("task-force-assessment-2024-final", "task-force-assessment-2024-final"),
         ("max_tokens=1024 and 512 tokens", "max_tokens=1024 and 512 tokens"),
@@ -200,6 +226,10 @@ def test_redact_value_replaces_values_under_secret_looking_keys() -> None:
         "text": f"see {GITHUB_PAT}",
         "max_tokens": 1024,
         "flag": True,
+        "aws": {"aws_secret_access_key": "x" * 40, "AWS_SECRET_KEY": "y" * 40, "accessKey": "z" * 20},
+        # under any other ..._KEY name a key-shaped value, and not words, a path or a short value
+        "env": {"AZURE_OPENAI_KEY": "8f3e2d1c0b9a87654321fedcba098765", "CACHE_KEY": "v1"},
+        "row": {"answer_key": "A) the mitochondria", "sort_key": "created_at", "s3_key": "data/2024/questions.jsonl"},
     }
     assert Redactor().redact_value(value) == {
         "api_key": "***",
@@ -207,6 +237,9 @@ def test_redact_value_replaces_values_under_secret_looking_keys() -> None:
         "text": "see ***",
         "max_tokens": 1024,
         "flag": True,
+        "aws": {"aws_secret_access_key": "***", "AWS_SECRET_KEY": "***", "accessKey": "***"},
+        "env": {"AZURE_OPENAI_KEY": "***", "CACHE_KEY": "v1"},
+        "row": {"answer_key": "A) the mitochondria", "sort_key": "created_at", "s3_key": "data/2024/questions.jsonl"},
     }
 
 
@@ -246,7 +279,10 @@ def test_a_known_secret_is_redacted_in_every_common_encoding(secret: str, shape:
     assert redactor.redact(f"sent {form} to the server").endswith(" to the server")
 
 
-@pytest.mark.parametrize("secret", [API_KEY, GITHUB_TOKEN, PASSWORD])
+PUNCTUATED = "Kx7.q+Zr/9$w(3)^Lm*2?Pq"  # pieces of letters, digits and punctuation: not words
+
+
+@pytest.mark.parametrize("secret", [API_KEY, GITHUB_TOKEN, PASSWORD, PUNCTUATED])
 @pytest.mark.parametrize("where", ["early", "middle", "late"])
 def test_a_secret_split_across_two_lines_leaves_neither_part(secret: str, where: str) -> None:
     """Cut anywhere that leaves 10 characters or more on each side (the bound: see the next tests)."""
@@ -283,6 +319,11 @@ def test_half_a_secret_is_redacted_anywhere_in_a_line() -> None:
 def test_pieces_of_a_secret_that_are_words_or_short_are_not_blanked(text: str) -> None:
     secret = "Summer-Password-2024-Pw2024x9Qz7Lm3Vb8"
     assert Redactor([secret]).redact(text) == text
+
+
+def test_a_punctuated_secret_split_across_a_line_leaves_neither_half() -> None:
+    text = f"first line {PUNCTUATED[:11]}\n{PUNCTUATED[11:]} second line"
+    assert Redactor([PUNCTUATED]).redact(text) == "first line ***\n*** second line"
 
 
 def test_a_secret_shaped_like_words_is_still_redacted_whole() -> None:
@@ -406,3 +447,50 @@ def test_a_redacting_stream_lets_no_two_writes_of_other_threads_join_into_a_comm
     assert text.count("forged-") == 5, text  # all shown, as text
     assert API_KEY not in text, text
     assert "::add-mask::***" in text, text
+
+
+# ------------------------------------------------------------------------------------------------------------
+# invisible characters between a secret's characters
+# ------------------------------------------------------------------------------------------------------------
+
+# zero-width space, combining grapheme joiner, variation selector 16, invisible separator, soft hyphen, Arabic mark
+INVISIBLES = ("\u200b", "\u034f", "\ufe0f", "\u2063", "\u00ad", "\u061c")
+
+
+@pytest.mark.parametrize("invisible", INVISIBLES)
+def test_invisible_characters_in_a_secret_hide_it_from_no_printed_line(invisible: str) -> None:
+    """What is printed keeps its invisible characters (a line that looks like a workflow command keeps the zero-width
+    space that disarms it) but the secrets they split: ``print("\\u200b".join(key))`` shows no key in the log."""
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor([API_KEY]))
+    print(f"\u200b::notice::the key {invisible.join(API_KEY)}{invisible} done", file=stream)
+    print(invisible.join(OPENAI_KEY), file=stream)  # no known value: its shape
+    print(f"id{invisible}{OPENAI_KEY}", file=stream, flush=True)  # an invisible character that parts it from a word
+    assert target.getvalue() == f"\u200b::notice::the key ***{invisible} done\n***\nid{invisible}***\n"
+
+
+@pytest.mark.parametrize("invisible", INVISIBLES)
+def test_invisible_characters_in_a_secret_hide_it_from_no_log_line(
+    invisible: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.handler.addFilter(RedactingFilter(Redactor([API_KEY])))
+    log = logging.getLogger("honeyhive_experiment.test_report")
+    with caplog.at_level(logging.INFO, logger=log.name):
+        log.info("calling with %s", invisible.join(API_KEY))
+        try:
+            raise ValueError(f"rejected {invisible.join(GITHUB_PAT)}")
+        except ValueError:
+            log.exception("request failed")
+    assert "calling with ***" in caplog.text
+    assert "ValueError: rejected ***" in caplog.text
+
+
+@pytest.mark.parametrize("invisible", INVISIBLES)
+def test_invisible_characters_in_a_secret_hide_it_from_no_report(invisible: str) -> None:
+    data = secret_input()
+    answer = f"the key is {invisible.join(API_KEY)}, thanks ❤️ 1️⃣ id{invisible}{OPENAI_KEY}"  # an emoji's selectors stay
+    outcome = dataclasses.replace(data.outcomes[0], outputs={"answer": answer})
+    data = dataclasses.replace(data, outcomes=[outcome, *data.outcomes[1:]])
+    text = json.dumps(report_json(data, secrets=(API_KEY,)), ensure_ascii=False)
+    assert "the key is ***, thanks ❤️ 1️⃣ id***" in text
+    assert API_KEY not in "".join(c for c in text if c not in INVISIBLES)
