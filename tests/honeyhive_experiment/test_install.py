@@ -282,7 +282,9 @@ def test_a_runner_file_owned_by_another_user_is_one_clear_error_before_any_work(
 ) -> None:
     """As root: the action runs as uid 1001 against root-owned files, as in a self-hosted runner running as root
     (chmod would not stop root itself). As another user: GITHUB_OUTPUT is its own file made read-only."""
-    from honeyhive_experiment.cli import main
+    import concurrent.futures.thread  # noqa: F401 - imported lazily by the action, as uid 1001 it could not be:
+
+    from honeyhive_experiment.cli import main  # this interpreter lives under /root, which uid 1001 cannot read
 
     as_root = os.geteuid() == 0
     output = runner_files / "set_output"
