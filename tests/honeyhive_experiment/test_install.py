@@ -282,9 +282,11 @@ def test_a_runner_file_owned_by_another_user_is_one_clear_error_before_any_work(
 ) -> None:
     """As root: the action runs as uid 1001 against root-owned files, as in a self-hosted runner running as root
     (chmod would not stop root itself). As another user: GITHUB_OUTPUT is its own file made read-only."""
-    import concurrent.futures.thread  # noqa: F401 - imported lazily by the action, as uid 1001 it could not be:
+    # imported before the switch: the action imports it lazily, and as uid 1001 this interpreter's files (under
+    # /root) cannot be read
+    import concurrent.futures.thread  # noqa: F401
 
-    from honeyhive_experiment.cli import main  # this interpreter lives under /root, which uid 1001 cannot read
+    from honeyhive_experiment.cli import main
 
     as_root = os.geteuid() == 0
     output = runner_files / "set_output"
