@@ -223,6 +223,7 @@ def test_the_unknown_merge_base_is_said_only_when_the_branch_fallback_stood_in_f
     [comment] = world.github.comments(PR)
     assert "No baseline yet" in comment.body
     assert "merge base is unknown" not in comment.body
+    assert "🔎 Every datapoint of this run: **report.html**" in comment.body  # no baseline's output to show beside
 
     world.run_action(event="push", head_sha=BASE_SHA)
     again, outputs, _ = world.run_action()
@@ -230,6 +231,7 @@ def test_the_unknown_merge_base_is_said_only_when_the_branch_fallback_stood_in_f
     assert outputs["baseline-run-id"]
     [comment] = world.github.comments(PR)
     assert "merge base is unknown" in comment.body
+    assert "🔎 Every datapoint, this run's output beside the baseline's: **report.html**" in comment.body
 
 
 def test_the_code_runs_in_the_working_directory(tmp_path: Path) -> None:
