@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Final
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.models import ExperimentResultSummary, MetricDelta, MetricKey, RunComparisonResult
+from honeyhive_experiment.models.outcomes import COLLISION
 from honeyhive_experiment.significance import (
     Assessment,
     Change,
@@ -385,17 +386,18 @@ def broken(
     for name, raised in errors.items():
         if name in blamed:
             continue
+        clash = raised.first.removeprefix(f"{COLLISION}: ")  # nothing raised: two evaluators made one metric name
+        who, why = (
+            (clash, "rename one of them") if clash != raised.first else (f"evaluator {name} raised", raised.first)
+        )
         if raised.everywhere:
-            reasons.append(
-                f"evaluator {name} raised on every datapoint ({raised.count} of {raised.of}): {raised.first}"
-            )
+            reasons.append(f"{who} on every datapoint ({raised.count} of {raised.of}): {why}")
         elif raised.count > policy.tolerated_evaluator_errors(raised.of):
             reasons.append(
-                f"evaluator {name} raised on {raised.count} datapoint(s) ({raised.first}); "
-                f"{tolerance} tolerates a count or a share of them"
+                f"{who} on {raised.count} datapoint(s) ({why}); {tolerance} tolerates a count or a share of them"
             )
         else:
-            warnings.append(f"evaluator {name} raised on {raised.count} datapoint(s): {raised.first}")
+            warnings.append(f"{who} on {raised.count} datapoint(s): {why}")
     return reasons, warnings
 
 

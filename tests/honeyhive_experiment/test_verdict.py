@@ -507,6 +507,8 @@ BOOLEAN_GATE = (
     " change) write max_drop: 0.05"
 )
 TONE_WARNING = "evaluator tone raised on 3 datapoint(s): KeyError: 'answer'"
+CLASH = "MetricNameCollision: evaluators 'a' and 'a_b' both produce the metric 'a_b' (the value of 'a' is kept)"
+CLASHED = "evaluators 'a' and 'a_b' both produce the metric 'a_b' (the value of 'a' is kept)"
 
 EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[str, ...]]] = [
     # (rule, decision, verdict, every reason, every warning): whole sentences, and warnings on every way out
@@ -865,6 +867,31 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         Verdict.NEUTRAL,
         ("no baseline run to compare with yet",),
         (),
+    ),
+    # evaluator a returning {"b": ...} beside an evaluator named a_b: nothing raised, the names clash
+    (
+        "two evaluators producing one metric name on every datapoint: fails, saying so, not 'raised'",
+        lambda: judge(summary(), comparison(delta()), errors={"a_b": EvaluatorErrors(12, CLASH, 12)}),
+        Verdict.FAIL,
+        (f"{CLASHED} on every datapoint (12 of 12): rename one of them",),
+        (),
+    ),
+    (
+        "on more datapoints than allow_evaluator_errors tolerates",
+        lambda: judge(summary(), comparison(delta()), errors={"a_b": EvaluatorErrors(4, CLASH, 12)}, policy=TOLERANT),
+        Verdict.FAIL,
+        (
+            f"{CLASHED} on 4 datapoint(s) (rename one of them); verdict.allow_evaluator_errors tolerates a count or a"
+            " share of them",
+        ),
+        (),
+    ),
+    (
+        "within it: a warning",
+        lambda: judge(summary(), comparison(delta()), errors={"a_b": EvaluatorErrors(3, CLASH, 12)}, policy=TOLERANT),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (f"{CLASHED} on 3 datapoint(s): rename one of them",),
     ),
     (
         "a gated metric without values is not taken for a boolean one",
