@@ -40,7 +40,7 @@ from honeyhive_experiment.calling import callable_name, check_answers, inspect_c
 from honeyhive_experiment.cancellation import by_signal
 from honeyhive_experiment.coroutines import run_coroutine
 from honeyhive_experiment.errors import EvaluatorSignatureError
-from honeyhive_experiment.models.outcomes import EvaluatorFailure
+from honeyhive_experiment.models.outcomes import COLLISION, EvaluatorFailure
 
 __all__ = [
     "COLLISION",
@@ -67,8 +67,6 @@ OUT_OF_RANGE = "MetricOutOfRange"
 """An integer metric too large for a float; it was dropped."""
 UNSUPPORTED_RETURN = "UnsupportedReturn"
 """The evaluator returned something that is not a metric (or a dict whose ``score`` is not a scalar)."""
-COLLISION = "MetricNameCollision"
-"""Two evaluators produced the same metric name; the first one's value was kept."""
 DOTTED_NAME = "DottedMetricName"
 """A metric name has a dot: the spans' attributes are flattened with dots, so the backend stores it as a nested
 field, not a metric (the value is still sent, as the SDK sends it)."""
@@ -337,8 +335,8 @@ def _merge(names: Iterable[str], verdicts: Iterable[_Verdict]) -> EvaluationOutc
                 outcome.errors.append(
                     EvaluatorFailure(
                         name,
-                        f"{COLLISION}: metric '{key}' was already produced by evaluator '{owner[key]}';"
-                        " kept that value",
+                        f"{COLLISION}: evaluators '{owner[key]}' and '{name}' both produce the metric '{key}' (the"
+                        f" value of '{owner[key]}' is kept)",
                     )
                 )
                 continue

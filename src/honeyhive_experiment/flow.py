@@ -86,7 +86,14 @@ from honeyhive_experiment.settings import Mode, Settings
 from honeyhive_experiment.sharding import ShardSpec, missing_message, select, shared_run_id, strays
 from honeyhive_experiment.significance import Assessment
 from honeyhive_experiment.user_code import UserCode, in_repository, load_user_code
-from honeyhive_experiment.verdict import Verdict, assess_comparison, assess_gates, decide, evaluator_errors
+from honeyhive_experiment.verdict import (
+    Verdict,
+    assess_comparison,
+    assess_gates,
+    decide,
+    evaluator_errors,
+    string_values,
+)
 
 log = logging.getLogger(__name__)
 
@@ -305,6 +312,7 @@ def judge(
         unrecorded=result.unrecorded,
         new_errors=new_errors,
         compare=config.baseline.strategy is not BaselineStrategy.NONE,
+        strings=string_values(result.outcomes, [*config.passing_ranges, *config.gate]),
     )
     notes: tuple[str, ...] = ()
     if baseline is not None and baseline.reason == "branch":  # the fallback stood in for the merge base's run

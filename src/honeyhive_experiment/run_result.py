@@ -13,7 +13,7 @@ from typing import TextIO
 from honeyhive_experiment.config import VerdictConfig
 from honeyhive_experiment.models import AggregatedMetrics, DatapointResults, ExperimentResultSummary
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus
-from honeyhive_experiment.verdict import broken, evaluator_errors
+from honeyhive_experiment.verdict import broken, evaluator_errors, string_values
 
 __all__ = ["DatapointError", "ExperimentResult"]
 
@@ -87,6 +87,7 @@ class ExperimentResult:
             policy=VerdictConfig(allow_evaluator_errors=self.allow_evaluator_errors),
             unrecorded=self.unrecorded,
             tolerance="the allow_evaluator_errors argument",
+            strings=string_values(self.outcomes, self.ranged),
         )
         return reasons
 

@@ -4,14 +4,15 @@
 - ``fail`` (exit 1), in this order of reasons:
 
   1. **The evaluation broke.** A metric with a passing range or a gate has no value on datapoints the backend
-     passed (its evaluator raised, returned nothing, or names another metric): the range or gate was never
-     checked there, so a green check would be a false one. The reason names the metric, the count and the
+     passed (its evaluator raised, returned nothing or a string, or names another metric): the range or gate was
+     never checked there, so a green check would be a false one. The reason names the metric, the count and the
      evaluator's error. Likewise a dataset row the backend never recorded (it refused its session); a datapoint
      whose function raised in this run but not in the baseline (a new crash, whatever ``allow_failed`` says);
      an evaluator that raised on every datapoint it ran on, or on more of them than
-     ``verdict.allow_evaluator_errors`` tolerates (default none); and a gate that can never fail: an absolute
+     ``verdict.allow_evaluator_errors`` tolerates (default none); a gate that can never fail: an absolute
      bound of 1 or more on a boolean metric, whose aggregate (a pass rate) lies between 0 and 1
-     (:func:`unreachable_gate`).
+     (:func:`unreachable_gate`); and a gate the comparison never paired: both runs have the metric, but on events
+     of different names (a renamed function), and the backend pairs metrics on ``(metric_name, event_name)``.
   2. **The backend's result reports failure**: ``success: false``, or datapoints in ``failed`` — unless
      ``verdict.allow_failed`` tolerates that many failed datapoints (the reasons say so).
   3. **A gate is crossed** on the backend's comparison: a metric got worse past a bound. The gate's change is
@@ -41,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Final
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.models import ExperimentResultSummary, MetricDelta, MetricKey, RunComparisonResult
+from honeyhive_experiment.models.outcomes import COLLISION
 from honeyhive_experiment.significance import (
     Assessment,
     Change,
@@ -67,6 +69,7 @@ __all__ = [
     "gate_failures",
     "is_boolean",
     "producer",
+    "string_values",
     "unchecked_metrics",
     "unreachable_gate",
 ]
@@ -141,6 +144,20 @@ def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, Evaluato
             first.setdefault(failure.evaluator, failure.error)
             raised.setdefault(failure.evaluator, set()).add(outcome.datapoint_id)
     return {name: EvaluatorErrors(len(ids), first[name], len(evaluated)) for name, ids in raised.items()}
+
+
+def string_values(outcomes: Iterable[DatapointOutcome], metrics: Iterable[str]) -> dict[str, str]:
+    """Per metric of ``metrics``, the first string value this run's outcomes hold for it: the backend keeps only
+    numbers and booleans, so a range or a gate on it has no value to check (an outcome read back from a session
+    has no metrics: nothing is found then)."""
+    wanted = set(metrics)
+    found: dict[str, str] = {}
+    for outcome in outcomes:
+        for name in wanted - found.keys():
+            value = outcome.metrics.get(name)
+            if isinstance(value, str):
+                found[name] = value
+    return found
 
 
 def producer(metric: str, errors: Mapping[str, Any]) -> str | None:
@@ -298,6 +315,24 @@ def _evidence(found: Assessment | None, shared: int) -> str:
     return text
 
 
+def _unpaired(comparison: RunComparisonResult | None, gates: Iterable[str]) -> list[str]:
+    """Why a gate was never checked though both runs have its metric: no row of ``comparison`` has both runs'
+    aggregates, because the backend pairs metrics on ``(metric_name, event_name)`` and the event, named after the
+    function, was renamed (or ``function:`` is a class instance, or a decorator without ``functools.wraps``)."""
+    found: list[str] = []
+    for metric in gates:
+        rows = [d for d in (comparison.metrics if comparison is not None else ()) if d.metric_name == metric]
+        old = [repr(d.event_name) for d in rows if d.old_aggregate is not None]
+        new = [repr(d.event_name) for d in rows if d.new_aggregate is not None]
+        if old and new and not any(d.old_aggregate is not None and d.new_aggregate is not None for d in rows):
+            found.append(
+                f"{metric}'s gate could not be checked: the function's event was {', '.join(old)} in the baseline"
+                f" and {', '.join(new)} now: HoneyHive pairs metrics by the function's name; keep the name, or"
+                " compare against a run with the new name (baseline-run-id)"
+            )
+    return found
+
+
 def gate_failures(
     comparison: RunComparisonResult,
     gates: Mapping[str, GateRule],
@@ -342,32 +377,47 @@ def broken(
     unrecorded: Sequence[str] = (),
     new_errors: Sequence[str] = (),
     tolerance: str = "verdict.allow_evaluator_errors",
+    strings: Mapping[str, str] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Why the evaluation itself broke (reason 1 of the module docstring), as ``(reasons, warnings)``: the
     warnings are the evaluator errors ``policy`` tolerates. The check's :func:`decide` and ``evaluate()``'s
     ``success`` both ask this; ``tolerance`` is what the reason names as the way to tolerate an evaluator's errors
     (the experiment file's key, or ``evaluate()``'s keyword). The arguments are :func:`decide`'s. A metric the run
-    measures itself (:data:`~honeyhive_experiment.efficiency.METRICS`) without a value on a datapoint is a warning,
-    not a reason: that datapoint made no LLM call the run could see or price, and no evaluator failed."""
-    errors = errors or {}
+    measures itself (:data:`~honeyhive_experiment.efficiency.METRICS`) without a value on some datapoints is a
+    warning, not a reason: those made no LLM call the run could see or price, and no evaluator failed; without a
+    value on any, it is a reason: the range or gate was never checked."""
+    errors, strings = errors or {}, strings or {}
     policy = policy or VerdictConfig()
     reasons: list[str] = []
     warnings: list[str] = []
 
     judged = [*ranged, *gates]
     unchecked = unchecked_metrics(result, judged)
+    passed = len(dict.fromkeys(result.passed))
     blamed: set[str] = set()
     for metric, missing in unchecked.items():
         what = "passing range" if metric in ranged else "gate"
         reason = f"{metric} has a {what} but no value on {missing} of the datapoints the backend passed"
         blamer = producer(metric, errors)
         if blamer is None and metric in EFFICIENCY_METRICS:  # the run's own measurement, and no evaluator raised
-            warnings.append(f"{reason}: they made no LLM call the run could see and price, so it was not checked there")
-            continue
-        if blamer is not None:
+            if missing < passed:  # the datapoints without a call: the others were checked
+                warnings.append(
+                    f"{reason}: they made no LLM call the run could see and price, so it was not checked there"
+                )
+                continue
+            calls = metric.replace("cost_usd", "llm_calls")  # the same side's calls: were there any to price?
+            called = metric != calls and any(d.values for d in result.metrics.details if d.metric_name == calls)
+            reason = f"{metric} has a {what} but no value on any of the {missing} datapoints the backend passed: " + (
+                "its LLM calls could not be priced (see the unpriced note)"
+                if called
+                else "the run saw no LLM call that reported it"
+            )
+        elif blamer is not None:
             blamed.add(blamer)
             raised = errors[blamer]
             reason += f": evaluator {blamer} raised on {raised.count} datapoint(s) ({raised.first})"
+        elif metric in strings:
+            reason += f": its evaluator returned a string ({strings[metric][:40]!r}); a {what} needs a number or a bool"
         else:
             reason += ": its evaluator returned nothing for them"
         reasons.append(reason)
@@ -385,17 +435,18 @@ def broken(
     for name, raised in errors.items():
         if name in blamed:
             continue
+        clash = raised.first.removeprefix(f"{COLLISION}: ")  # nothing raised: two evaluators made one metric name
+        who, why = (
+            (clash, "rename one of them") if clash != raised.first else (f"evaluator {name} raised", raised.first)
+        )
         if raised.everywhere:
-            reasons.append(
-                f"evaluator {name} raised on every datapoint ({raised.count} of {raised.of}): {raised.first}"
-            )
+            reasons.append(f"{who} on every datapoint ({raised.count} of {raised.of}): {why}")
         elif raised.count > policy.tolerated_evaluator_errors(raised.of):
             reasons.append(
-                f"evaluator {name} raised on {raised.count} datapoint(s) ({raised.first}); "
-                f"{tolerance} tolerates a count or a share of them"
+                f"{who} on {raised.count} datapoint(s) ({why}); {tolerance} tolerates a count or a share of them"
             )
         else:
-            warnings.append(f"evaluator {name} raised on {raised.count} datapoint(s): {raised.first}")
+            warnings.append(f"{who} on {raised.count} datapoint(s): {why}")
     return reasons, warnings
 
 
@@ -412,13 +463,15 @@ def decide(
     unrecorded: Sequence[str] = (),
     new_errors: Sequence[str] = (),
     compare: bool = True,
+    strings: Mapping[str, str] | None = None,
 ) -> Decision:
     """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
 
     ``ranged`` names the metrics with a passing range; ``errors`` are the evaluators' errors in this run
     (:func:`evaluator_errors`); ``gate_assessment`` is :func:`assess_gates` of ``comparison``; ``unrecorded`` has
     the error of each dataset row the backend never recorded (it refused the datapoint's session); ``new_errors``
-    the datapoints whose function raised in this run and not in the baseline. ``compare`` false: comparisons are
+    the datapoints whose function raised in this run and not in the baseline; ``strings`` the judged metrics whose
+    values in this run are strings (:func:`string_values`). ``compare`` false: comparisons are
     switched off (``baseline.strategy: none``), so no ``comparison`` is the result's own verdict, not neutral; a
     gate then is never checked, and says so (the experiment file refuses one).
     """
@@ -432,8 +485,10 @@ def decide(
         policy=policy,
         unrecorded=unrecorded,
         new_errors=new_errors,
+        strings=strings,
     )
     reasons.extend(_unreachable_gates(result, gates, presentation or {}))
+    reasons.extend(_unpaired(comparison, gates))
 
     failed = list(dict.fromkeys(result.failed))
     total = len(dict.fromkeys(result.passed)) + len(failed)

@@ -50,6 +50,10 @@ def answer(datapoint):
     return {"answer": found}
 
 
+def respond(datapoint):  # answer under a new name: its event, named after the function, is "respond"
+    return answer(datapoint)
+
+
 def keyword_recall(outputs, inputs, ground_truth=None):
     return 1.0 if inputs["keyword"] in outputs["answer"] else 0.0
 
@@ -195,6 +199,23 @@ def test_only_the_noisy_judge_moving_passes_twice_in_a_row(bot: Bot) -> None:
         assert run.code == 0, (attempt, run.out)
         assert run.report["verdict"] == "pass"
         assert run.metric("judge")["difference"] != 0  # the judge did move
+
+
+def test_a_renamed_function_leaves_the_gate_unchecked_and_fails_naming_both_events(bot: Bot) -> None:
+    """HoneyHive pairs metrics on (metric_name, event_name), and the event is named after the function: renamed,
+    no metric paired, the gate was never evaluated, and half the answers broken passed the check."""
+    bot.configure("gate: {keyword_recall: {max_drop_pct: 5}}\n")
+    config = bot.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(":answer", ":respond"), encoding="utf-8")
+    bot.state(broken=ROWS // 2)
+    run = bot.run()
+    assert run.code == 1, run.out
+    assert run.report["reasons"] == [
+        "keyword_recall's gate could not be checked: the function's event was 'answer' in the baseline and 'respond'"
+        " now: HoneyHive pairs metrics by the function's name; keep the name, or compare against a run with the new"
+        " name (baseline-run-id)"
+    ]
+    assert "keyword\\_recall's gate could not be checked: the function's event was 'answer'" in run.comment
 
 
 # --------------------------------------------------------------------------------------- broken evaluations

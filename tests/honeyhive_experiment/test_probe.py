@@ -115,7 +115,7 @@ EVALUATOR_CASES: list[tuple[str, list[Callable[..., Any] | Evaluator], Datapoint
         "same-name-twice",
         [Evaluator.from_callable(_x, name="x"), Evaluator.from_callable(_x_y, name="x_y")],
         LABELLED,
-        "evaluator 'x_y': metric 'x_y' was already produced by evaluator 'x'; kept that value",
+        "evaluator 'x_y': evaluators 'x' and 'x_y' both produce the metric 'x_y' (the value of 'x' is kept)",
     ),
     (
         "every-problem-at-once",

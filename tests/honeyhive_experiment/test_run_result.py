@@ -102,6 +102,17 @@ CASES: list[tuple[str, Any, list[DatapointOutcome], tuple[str, ...], bool, list[
         ],
     ),
     (
+        "a ranged metric whose evaluator returned strings (the backend keeps none): said so, as the CLI says",
+        summary({}),
+        [DatapointOutcome(i, IDS[i], f"s{i}", OutcomeStatus.OK, metrics={"exact_match": "PASS"}) for i in range(3)],
+        ("exact_match",),
+        False,
+        [
+            "exact_match has a passing range but no value on 3 of the datapoints the backend passed: its evaluator "
+            "returned a string ('PASS'); a passing range needs a number or a bool"
+        ],
+    ),
+    (
         "raised on some rows of a metric without a range: broken, as the CLI's default tolerates none",
         summary({"exact_match": ["EXT-0", "EXT-2"]}),
         [ok(0), ok(1, BOOM), ok(2)],

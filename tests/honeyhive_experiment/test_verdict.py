@@ -27,6 +27,7 @@ from honeyhive_experiment.verdict import (
     evaluator_errors,
     exit_code,
     is_boolean,
+    string_values,
     unchecked_metrics,
 )
 
@@ -107,6 +108,11 @@ def delta(
     return body
 
 
+def only(side: str, name: str = "accuracy", event: str = "answer") -> dict[str, Any]:
+    """A comparison row of a metric only one run has on that event (``side``: ``"old"`` or ``"new"``)."""
+    return {"metric_name": name, "event_name": event, f"{side}_aggregate": 0.5}
+
+
 def judge(
     result: ExperimentResultSummary,
     compared: RunComparisonResult | None = None,
@@ -118,6 +124,7 @@ def judge(
     policy: VerdictConfig | None = None,
     new_errors: Sequence[str] = (),
     compare: bool = True,
+    strings: dict[str, str] | None = None,
 ) -> Decision:
     alpha = (policy or VerdictConfig()).alpha
     gated = assess_gates(compared, gates or {}, presentation or {}, alpha=alpha) if compared is not None else {}
@@ -132,6 +139,7 @@ def judge(
         gate_assessment=gated,
         new_errors=new_errors,
         compare=compare,
+        strings=strings,
     )
 
 
@@ -507,6 +515,13 @@ BOOLEAN_GATE = (
     " change) write max_drop: 0.05"
 )
 TONE_WARNING = "evaluator tone raised on 3 datapoint(s): KeyError: 'answer'"
+RENAMED = (
+    "accuracy's gate could not be checked: the function's event was 'answer' in the baseline and 'respond' now:"
+    " HoneyHive pairs metrics by the function's name; keep the name, or compare against a run with the new name"
+    " (baseline-run-id)"
+)
+CLASH = "MetricNameCollision: evaluators 'a' and 'a_b' both produce the metric 'a_b' (the value of 'a' is kept)"
+CLASHED = "evaluators 'a' and 'a_b' both produce the metric 'a_b' (the value of 'a' is kept)"
 
 EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[str, ...]]] = [
     # (rule, decision, verdict, every reason, every warning): whole sentences, and warnings on every way out
@@ -866,6 +881,175 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ("no baseline run to compare with yet",),
         (),
     ),
+    # the backend pairs metrics on (metric_name, event_name), the event named after the function: a renamed function
+    # (a class instance, a decorator without functools.wraps) paired nothing, the gate was never evaluated, and a
+    # 50% regression passed
+    (
+        "a gate whose metric both runs have on differently named events was never checked: fail, naming both",
+        lambda: judge(summary(), comparison(only("old"), only("new", event="respond")), gates=GATE_PCT),
+        Verdict.FAIL,
+        (RENAMED,),
+        (),
+    ),
+    (
+        "every unpaired event is named, on either side",
+        lambda: judge(
+            summary(),
+            comparison(only("old"), only("old", event="draft"), only("new", event="respond"), only("new", event="r2")),
+            gates=GATE_PCT,
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy's gate could not be checked: the function's event was 'answer', 'draft' in the baseline and"
+            " 'respond', 'r2' now: HoneyHive pairs metrics by the function's name; keep the name, or compare against"
+            " a run with the new name (baseline-run-id)",
+        ),
+        (),
+    ),
+    (
+        "a row both runs have is checked as always, whatever other events went unpaired",
+        lambda: judge(
+            summary(),
+            comparison(delta(difference=0, pct=0.0), only("old", event="draft"), only("new", event="respond")),
+            gates=GATE_PCT,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "an ungated metric unpaired is not a gate's business",
+        lambda: judge(
+            summary(),
+            comparison(delta(difference=0, pct=0.0), only("old", "tone"), only("new", "tone", "respond")),
+            gates=GATE_PCT,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "only the baseline has it: this run has no value, which is said once, as a missing value",
+        lambda: judge(summary(metrics={}), comparison(only("old")), gates=GATE_PCT),
+        Verdict.FAIL,
+        (
+            "accuracy has a gate but no value on 12 of the datapoints the backend passed: its evaluator returned"
+            " nothing for them",
+        ),
+        (),
+    ),
+    # a cost gate with a model genai-prices lacks (or streaming without usage): cost_usd on no datapoint, a warning
+    # blaming "no LLM call" while every datapoint made one, and a pass
+    (
+        "a gated cost with no value on any datapoint, where the calls were seen: fails, they could not be priced",
+        lambda: judge(
+            summary(metrics={"llm_calls": IDS, "accuracy": IDS}),
+            comparison(delta(), delta("llm_calls", difference=0, pct=0.0), only("old", "cost_usd")),
+            gates={"cost_usd": COST_GATE},
+        ),
+        Verdict.FAIL,
+        (
+            "cost_usd has a gate but no value on any of the 12 datapoints the backend passed: its LLM calls could not"
+            " be priced (see the unpriced note)",
+        ),
+        (),
+    ),
+    (
+        "the same without a baseline, and without calls seen: the gate could never be checked, fail",
+        lambda: judge(summary(metrics={"accuracy": IDS}), gates={"cost_usd": COST_GATE}),
+        Verdict.FAIL,
+        (
+            "cost_usd has a gate but no value on any of the 12 datapoints the backend passed: the run saw no LLM call"
+            " that reported it",
+        ),
+        (),
+    ),
+    (
+        "tokens no call reported are not a price",
+        lambda: judge(summary(metrics={"llm_calls": IDS}), gates={"input_tokens": COST_GATE}),
+        Verdict.FAIL,
+        (
+            "input_tokens has a gate but no value on any of the 12 datapoints the backend passed: the run saw no LLM"
+            " call that reported it",
+        ),
+        (),
+    ),
+    (
+        "the judge's cost goes with the judge's calls, a range as a gate",
+        lambda: judge(summary(metrics={"judge_llm_calls": IDS}), ranged=["judge_cost_usd"]),
+        Verdict.FAIL,
+        (
+            "judge_cost_usd has a passing range but no value on any of the 12 datapoints the backend passed: its LLM"
+            " calls could not be priced (see the unpriced note)",
+        ),
+        (),
+    ),
+    (
+        "the function's calls do not price the judge's",
+        lambda: judge(summary(metrics={"llm_calls": IDS}), ranged=["judge_cost_usd"]),
+        Verdict.FAIL,
+        (
+            "judge_cost_usd has a passing range but no value on any of the 12 datapoints the backend passed: the run"
+            " saw no LLM call that reported it",
+        ),
+        (),
+    ),
+    # the backend keeps only numbers and booleans: a range on a label ("PASS") blamed the evaluator for nothing
+    (
+        "a ranged metric whose evaluator returned strings says so",
+        lambda: judge(summary(metrics={}), ranged=["verdict"], strings={"verdict": "PASS"}),
+        Verdict.FAIL,
+        (
+            "verdict has a passing range but no value on 12 of the datapoints the backend passed: its evaluator"
+            " returned a string ('PASS'); a passing range needs a number or a bool",
+        ),
+        (),
+    ),
+    (
+        "a gated one too, its string cut at 40 characters",
+        lambda: judge(summary(metrics={}), comparison(), gates=GATE_PCT, strings={"accuracy": "good " * 20}),
+        Verdict.FAIL,
+        (
+            "accuracy has a gate but no value on 12 of the datapoints the backend passed: its evaluator returned a"
+            " string ('good good good good good good good good '); a gate needs a number or a bool",
+        ),
+        (),
+    ),
+    (
+        "an evaluator that raised is blamed before its strings",
+        lambda: judge(summary(metrics={}), ranged=["accuracy"], errors=RAISED, strings={"accuracy": "PASS"}),
+        Verdict.FAIL,
+        (
+            "accuracy has a passing range but no value on 12 of the datapoints the backend passed: evaluator accuracy"
+            " raised on 12 datapoint(s) (ValueError: no judge)",
+        ),
+        (),
+    ),
+    # evaluator a returning {"b": ...} beside an evaluator named a_b: nothing raised, the names clash
+    (
+        "two evaluators producing one metric name on every datapoint: fails, saying so, not 'raised'",
+        lambda: judge(summary(), comparison(delta()), errors={"a_b": EvaluatorErrors(12, CLASH, 12)}),
+        Verdict.FAIL,
+        (f"{CLASHED} on every datapoint (12 of 12): rename one of them",),
+        (),
+    ),
+    (
+        "on more datapoints than allow_evaluator_errors tolerates",
+        lambda: judge(summary(), comparison(delta()), errors={"a_b": EvaluatorErrors(4, CLASH, 12)}, policy=TOLERANT),
+        Verdict.FAIL,
+        (
+            f"{CLASHED} on 4 datapoint(s) (rename one of them); verdict.allow_evaluator_errors tolerates a count or a"
+            " share of them",
+        ),
+        (),
+    ),
+    (
+        "within it: a warning",
+        lambda: judge(summary(), comparison(delta()), errors={"a_b": EvaluatorErrors(3, CLASH, 12)}, policy=TOLERANT),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (f"{CLASHED} on 3 datapoint(s): rename one of them",),
+    ),
     (
         "a gated metric without values is not taken for a boolean one",
         lambda: judge(summary(metrics={"accuracy": []}, value=True), gates={"accuracy": GateRule(max_drop=5)}),
@@ -991,6 +1175,16 @@ def test_unchecked_metrics_of_a_legacy_body(
         run_id="r",
     )
     assert unchecked_metrics(legacy, ["accuracy"]) == expected
+
+
+def test_string_values_are_the_first_string_of_each_judged_metric() -> None:
+    def outcome(index: int, **metrics: Any) -> DatapointOutcome:
+        return DatapointOutcome(index, f"dp{index}", f"s{index}", OutcomeStatus.OK, metrics=metrics)
+
+    outcomes = [outcome(0, verdict=1.0, label="A"), outcome(1, verdict="FAIL"), outcome(2, verdict="PASS", n=2)]
+    assert string_values(outcomes, ["verdict", "n", "gone"]) == {"verdict": "FAIL"}  # only judged metrics
+    assert string_values(outcomes, []) == {}
+    assert string_values([], ["verdict"]) == {}
 
 
 def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> None:

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 __all__ = [
+    "COLLISION",
     "EVALUATOR_ERRORS_KEY",
     "NO_UNPRICED",
     "Datapoint",
@@ -95,6 +96,10 @@ class EvaluatorFailure:
     evaluator: str
     error: str
 
+
+COLLISION = "MetricNameCollision"
+"""The ``Type`` of the :class:`EvaluatorFailure` of two evaluators producing the same metric name (the first one's
+value is kept): nothing raised, and the verdict says what happened instead."""
 
 EVALUATOR_ERRORS_KEY = "evaluator_errors"
 """The session metadata key of the evaluators that raised on a datapoint: ``{evaluator: "Type: message"}`` (the
