@@ -21,6 +21,7 @@ from tests.action_world import world as world  # the fixture
 from tests.fakes.actions_runner import (
     BASE_SHA,
     GITHUB_TOKEN,
+    HEAD_REF,
     HEAD_SHA,
     PR,
     REPOSITORY,
@@ -30,7 +31,7 @@ from tests.fakes.actions_runner import (
     run_action,
     start_action,
 )
-from tests.quickstart import IN_A_FOLDER, monorepo
+from tests.quickstart import IN_A_FOLDER, git, init_repository, monorepo, set_answers
 
 pytestmark = pytest.mark.e2e
 
@@ -263,3 +264,48 @@ def test_a_known_merge_base_without_a_run_is_said_when_the_branch_fallback_stand
     [comment] = world.github.comments(PR)
     assert f"No completed run at the merge base {merge_base[:7]} (yet)" in comment.body
     assert "merge base is unknown" not in comment.body
+
+
+def test_a_checkout_of_githubs_merge_commit_is_compared_with_the_base_it_merged_into(world: World) -> None:
+    """actions/checkout without ``ref`` checks out GitHub's merge of the head into the base's tip. Main fixed an
+    answer since the branch point, the pull request broke another past the gate: compared with the run at the merge
+    base, main's fix hid the regression (a green check); compared with the run at the tip the merge is built on,
+    the check fails. The run is stamped with the merge it ran, so no later pull request takes it as the head's."""
+    import httpx
+
+    root = world.root
+    config = root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text() + "gate:\n  keyword_recall: {max_drop_pct: 1}\n")
+    fixed = "Open Settings > Security and choose Reset password; a link is emailed to you."
+    set_answers(root, {"reset password": "Open Settings > Security and choose Reset password."})
+    fork_point = init_repository(root)
+    git(root, "checkout", "--quiet", "-b", HEAD_REF)
+    set_answers(root, {"export data": "Open Settings > Privacy and choose Export."})  # the pull request's regression
+    git(root, "commit", "--quiet", "--all", "--message=shorter export answer")
+    head = git(root, "rev-parse", "HEAD")
+    git(root, "checkout", "--quiet", "main")
+    set_answers(root, {"reset password": fixed})  # main's improvement since the branch point
+    git(root, "commit", "--quiet", "--all", "--message=the reset answer says the link is emailed")
+    tip = git(root, "rev-parse", "HEAD")
+    runs: dict[str, str] = {}
+    for sha in (fork_point, tip):  # the baseline workflow's runs on main
+        git(root, "checkout", "--quiet", "--detach", sha)
+        step, env = world.step(push(sha), name=f"push-{sha[:7]}")
+        assert run_action(env, root).returncode == 0
+        runs[sha] = step.outputs()["run-id"]
+    git(root, "merge", "--quiet", "--no-ff", "--no-edit", head)  # refs/pull/7/merge, on the tip
+    merge = git(root, "rev-parse", "HEAD")
+    world.github.push(PR, head)
+    step, env = world.step(pull_request(head_sha=head, base_sha=tip), name="pull-request")
+
+    done = run_action(env, root)
+
+    outputs = step.outputs()
+    assert (done.returncode, outputs["verdict"]) == (1, "fail"), done.stdout
+    assert outputs["baseline-run-id"] == runs[tip]
+    [comment] = world.github.comments(PR)
+    assert f"run at main's tip {tip[:7]}, which the checkout merged this pull request into" in comment.body
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    made = httpx.get(f"{world.backend.url}/v1/runs/{outputs['run-id']}", headers=headers).json()["evaluation"]
+    stamped = made["metadata"]["ci"]
+    assert (stamped["sha"], stamped["checkout_sha"], stamped["merge_base_sha"]) == (head, merge, tip)

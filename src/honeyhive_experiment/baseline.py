@@ -5,7 +5,8 @@ In order (product.md, the ``baseline`` config):
 1. an explicit baseline (``baseline-run-id``, ``--baseline``, the config's ``run_id``): a run id, used as is;
    else a commit (full or short sha) or a branch, whose latest run is taken (:func:`pick_named`);
 2. ``merge-base``: the completed run of the same experiment and dataset at the PR's merge-base commit (a local
-   run: the merge base of ``HEAD`` with the default branch);
+   run: the merge base of ``HEAD`` with the default branch; a checkout of GitHub's merge commit: its first parent,
+   the base's tip), never a run that checked out another commit than its own (``metadata.ci.checkout_sha``);
 3. ``branch``: the latest completed run of the same experiment and dataset on the base branch that the
    backend reports as passing; for a local run, the previous local run on the current branch instead.
 
@@ -271,6 +272,7 @@ def pick_baseline(
             use_merge_base
             and merge_base_sha
             and ci.get("sha") == merge_base_sha
+            and ci.get("checkout_sha") is None  # else it ran a merge of that commit, not the commit
             and may_be_baseline(run, reason="merge-base", head_sha=head_sha, dirty=dirty)
         ):
             return Baseline(run, "merge-base", merge_base_ref)

@@ -6,7 +6,8 @@ A local run's baseline is the run at the merge base of ``HEAD`` with the default
 from this branch would be compared with), so a dry run on a feature branch compares with ``main`` without a
 run id copied from old output. A run made with uncommitted changes is stamped ``dirty`` with a digest of
 the changes (``diff_sha256``): it is labelled with ``HEAD``'s commit, but that is not the code it ran, so it
-is never another commit's baseline (:func:`honeyhive_experiment.baseline.may_be_baseline`).
+is never another commit's baseline (:func:`honeyhive_experiment.baseline.may_be_baseline`). In GitHub Actions,
+:func:`checked_out` tells which commit a pull request's run really has: its head, or GitHub's merge commit of it.
 
 The digest covers git's diff against ``HEAD`` and every untracked file, read the way git would store it: a
 symlink is its target's path (never followed: a link to ``/dev/zero`` is 9 bytes of text), a regular file its
@@ -30,7 +31,7 @@ from honeyhive_experiment.context import CiContext
 from honeyhive_experiment.errors import SettingsError
 from honeyhive_experiment.paths import relative
 
-__all__ = ["MAX_HASHED_BYTES", "git", "local_checkout"]
+__all__ = ["MAX_HASHED_BYTES", "checked_out", "git", "local_checkout"]
 
 MAX_HASHED_BYTES = 64 * 1024 * 1024  # of one untracked file; past it, only its size is in the digest
 _CHUNK = 1024 * 1024
@@ -57,6 +58,16 @@ def _git_bytes(root: Path, args: Sequence[str], *, timeout: float = 30) -> bytes
     except (OSError, subprocess.SubprocessError):
         return b""
     return done.stdout if done.returncode == 0 else b""
+
+
+def checked_out(root: Path) -> tuple[str, ...]:
+    """``HEAD``'s commit, then its parents as the commit itself names them (a shallow clone has them too, though
+    git's history commands see none there); empty outside a repository."""
+    head = git(root, "rev-parse", "--verify", "--quiet", "HEAD")
+    if head is None:
+        return ()
+    header = (git(root, "cat-file", "commit", head) or "").split("\n\n", 1)[0]
+    return (head, *(line.removeprefix("parent ") for line in header.splitlines() if line.startswith("parent ")))
 
 
 def default_branch(root: Path) -> str | None:

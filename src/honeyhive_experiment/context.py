@@ -91,13 +91,15 @@ class CiContext(BaseModel):
     dirty: bool | None = None  # a local run: made with uncommitted changes (None: not checked, as in Actions)
     diff_sha256: str | None = None  # a digest of those changes
     merge_base_unknown: bool = False  # a pull request whose merge base neither git nor GitHub could tell
+    checkout_sha: str | None = None  # the commit checked out, when not sha: the code run, never a merge-base run
+    merge_checkout: bool = False  # checkout_sha is GitHub's merge of sha into merge_base_sha (the base's tip)
 
     def metadata(self, config_digest: str) -> dict[str, Any]:
         """``metadata.ci`` of a run made here, with the experiment file's digest; unknown values left out."""
         return {**self.model_dump(exclude=_NOT_STAMPED, exclude_none=True), "config_hash": config_digest}
 
 
-_NOT_STAMPED: Final = {"base_ref", "merge_base_ref", "merge_base_unknown"}
+_NOT_STAMPED: Final = {"base_ref", "merge_base_ref", "merge_base_unknown", "merge_checkout"}
 """What :meth:`CiContext.metadata` leaves out: what only this run's own baseline search reads."""
 
 

@@ -388,6 +388,10 @@ def _baseline_info(
     if baseline is None:
         return None
     run_id = baseline.run.run_id
+    why = baseline.why
+    if settings.ci.merge_checkout and baseline.reason == "merge-base":  # the commit the checkout merged the head into
+        tip = f"{baseline.ref}'s tip" if baseline.ref else "the base's tip"
+        why = f"run at {tip} {str(baseline.commit_sha)[:7]}, which the checkout merged this pull request into"
     return BaselineInfo(
         run_id=run_id,
         name=baseline.run.name,
@@ -396,7 +400,7 @@ def _baseline_info(
         branch=baseline.branch,
         created_at=baseline.created_at,
         total_datapoints=len(result.summary.datapoint_ids) or len(dataset.datapoints),
-        why=baseline.why,
+        why=why,
         dirty=baseline.dirty,
         passed=baseline_passed(baseline.run, baseline_result),
         trials=trials_of(baseline.run, baseline_result),

@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from honeyhive_experiment import backend, cancellation
-from honeyhive_experiment.checkout import git, local_checkout
+from honeyhive_experiment.checkout import checked_out, git, local_checkout
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import Direction, ExperimentConfig, all_of, config_error_at, declared_name, load_config
+from honeyhive_experiment.context import PULL_REQUEST_EVENTS
 from honeyhive_experiment.dataset_identity import file_identity
 from honeyhive_experiment.delivery import (
     Composed,
@@ -319,7 +320,12 @@ class _Invocation:
 def locate(settings: Settings) -> Settings:
     """Where the run comes from, asked of git (and of GitHub for a shallow checkout): a local run's branch,
     commit, merge base with the default branch (or ``--base``) and uncommitted changes; the action's merge base
-    of the pull request's base and head. ``settings.ci`` with what was found."""
+    of the pull request's base and head. ``settings.ci`` with what was found.
+
+    A pull request's checkout that is not its head (``ci.sha``) is stamped ``checkout_sha``: its run measured other
+    code than the head's. GitHub's merge commit of the head into the base's tip (what ``actions/checkout`` checks
+    out without ``ref``) is compared with the run at that tip, its first parent, as like for like; any other
+    commit is warned about."""
     if not settings.as_action:
         own = tuple(path for path in (settings.report_file, settings.html_file) if path is not None)
         # a local run's ci is git's alone (from_args reads no GitHub context)
@@ -327,6 +333,19 @@ def locate(settings: Settings) -> Settings:
     ci = settings.ci
     if not ci.base_sha or not ci.sha:
         return settings
+    found = checked_out(settings.root) if ci.event in PULL_REQUEST_EVENTS else ()
+    if found and found[0] != ci.sha:
+        head, parents = found[0], found[1:]
+        if len(parents) == 2 and parents[1] == ci.sha:  # GitHub's merge commit: (the base's tip, the head)
+            return settings.with_ci(checkout_sha=head, merge_checkout=True, merge_base_sha=parents[0])
+        log.warning(
+            "the checkout, commit %s, is neither the pull request's head %s nor GitHub's merge commit of it: the"
+            " run measures the checked-out code, is labelled with the head and is compared with the run at the"
+            " merge base; check out the head (actions/checkout with ref: ${{ github.event.pull_request.head.sha }})",
+            head[:12],
+            ci.sha[:12],
+        )
+        settings = settings.with_ci(checkout_sha=head)
     merge_base = git(settings.root, "merge-base", ci.base_sha, ci.sha)
     if merge_base is None and settings.github_token is not None and ci.repository is not None:
         from honeyhive_experiment.github import CommentPublisher

@@ -353,6 +353,21 @@ CASES: list[Row] = [
         merge_base=None,
         require_passing=False,
     ),
+    # ------------------------------------------------------------------- a checkout of another commit than sha
+    Row(
+        "a pull request's run that checked out GitHub's merge of the merge-base commit is not the merge-base run",
+        [run("merged", ci={"branch": "feature", "sha": MB, "checkout_sha": "e" * 40}), run("mb", sha=MB, age=2 * DAY)],
+        ("mb", "merge-base"),
+        asked=(),
+        read=2,
+    ),
+    Row(
+        "only such a run at the merge-base commit: the branch fallback stands in",
+        [run("merged", ci={"branch": "feature", "sha": MB, "checkout_sha": "e" * 40}), run("b1", age=2 * DAY)],
+        ("b1", "branch"),
+        asked=("b1",),
+        read=2,
+    ),
     # --------------------------------------------------------------------------------- uncommitted changes
     Row(
         "dirty: a run with uncommitted changes at the merge-base commit is not the merge-base run",

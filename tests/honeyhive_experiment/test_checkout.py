@@ -14,6 +14,8 @@ import pytest
 
 from honeyhive_experiment.checkout import MAX_HASHED_BYTES, default_branch, local_checkout
 from honeyhive_experiment.errors import SettingsError
+from honeyhive_experiment.operations import locate
+from honeyhive_experiment.settings import CiContext, Settings
 
 pytestmark = pytest.mark.integration
 
@@ -83,6 +85,64 @@ def test_the_merge_base_with_the_default_branch_or_base(tmp_path: Path) -> None:
     assert local_checkout(root, release[:7]).merge_base_sha == release  # a commit does too
     with pytest.raises(SettingsError, match="flag --base: 'relase' is not a branch, tag or commit of this"):
         local_checkout(root, "relase")  # misspelt: never silently the previous local run instead
+
+
+@pytest.mark.parametrize(
+    ("event", "checkout", "merge_base", "stamped", "merged", "warned"),
+    [
+        ("pull_request", "head", "fork point", None, False, False),
+        ("pull_request", "merge", "tip", "merge", True, False),  # actions/checkout without ref: GitHub's merge
+        ("pull_request", "shallow merge", "tip", "merge", True, False),  # fetch-depth 1: its parents still known
+        ("pull_request_target", "tip", "fork point", "tip", False, True),  # the base's code, not the head's
+        ("pull_request", "stale merge", "fork point", "stale merge", False, True),  # GitHub's merge of an older head
+        ("workflow_run", "tip", "fork point", None, False, False),  # publish: the default branch, no run made
+    ],
+)
+def test_a_pull_requests_checkout_is_what_its_run_is_compared_and_stamped_by(
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    event: str,
+    checkout: str,
+    merge_base: str,
+    stamped: str | None,
+    merged: bool,
+    warned: bool,
+) -> None:
+    """The action reads what is checked out: the pull request's head is compared with the run at the merge base;
+    GitHub's merge commit of the head into the base's tip with the run at that tip, its first parent (like for
+    like: the base's changes since the branch point are not the pull request's); another commit is warned about.
+    A checkout other than the head is stamped (``checkout_sha``): its run never stands for the head's code."""
+    origin = repository(tmp_path / "origin")
+    commits = {"fork point": git(origin, "rev-parse", "HEAD")}
+    git(origin, "checkout", "-qb", "feature")
+    git(origin, "commit", "-q", "--allow-empty", "-m", "feature")
+    git(origin, "commit", "-q", "--allow-empty", "-m", "head")
+    commits["head"] = git(origin, "rev-parse", "HEAD")
+    git(origin, "checkout", "-q", "main")
+    git(origin, "commit", "-q", "--allow-empty", "-m", "main moves on")
+    commits["tip"] = git(origin, "rev-parse", "HEAD")
+    for name, of_head in (("stale merge", "feature~1"), ("merge", "feature")):  # into the tip, as GitHub makes it
+        git(origin, "checkout", "-q", "--detach", "main")
+        git(origin, "merge", "-q", "--no-ff", "--no-edit", of_head)
+        commits[name] = git(origin, "rev-parse", "HEAD")
+    git(origin, "branch", "pull/7/merge", commits["merge"])
+    commits["shallow merge"] = commits["merge"]
+    if checkout == "shallow merge":
+        root = tmp_path / "shallow"
+        git(tmp_path, "clone", "-q", "--depth=1", "--branch=pull/7/merge", origin.as_uri(), str(root))
+    else:
+        root = origin
+        git(root, "checkout", "-q", "--detach", commits[checkout])
+    ci = CiContext(sha=commits["head"], base_sha=commits["tip"], base_ref="main", event=event, pr_number=7)
+
+    with caplog.at_level("WARNING", logger="honeyhive_experiment"):
+        found = locate(Settings(command="action", workspace=root, ci=ci)).ci
+
+    assert found.merge_base_sha == commits[merge_base]
+    assert found.checkout_sha == (commits[stamped] if stamped else None)
+    assert found.merge_checkout is merged
+    assert found.sha == commits["head"]  # the run is still the pull request's head's: the comment, publish
+    assert ("is neither the pull request's head" in caplog.text) is warned
 
 
 def test_uncommitted_changes_and_their_digest(tmp_path: Path) -> None:

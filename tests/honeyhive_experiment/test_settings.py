@@ -154,7 +154,15 @@ def test_pull_request_event_is_read_completely() -> None:
 
 def test_the_run_is_stamped_with_where_it_comes_from_and_no_unknown_value() -> None:
     ci = Settings.from_mapping(pr_env(), event_payload=event("pull_request")).ci
-    found = ci.model_copy(update={"merge_base_sha": "m" * 40, "merge_base_ref": "main", "dirty": False})
+    found = ci.model_copy(
+        update={
+            "merge_base_sha": "m" * 40,
+            "merge_base_ref": "main",
+            "dirty": False,
+            "checkout_sha": MERGE_SHA,
+            "merge_checkout": True,
+        }
+    )
     assert found.metadata("digest") == {
         "repository": "acme/support-bot",
         "branch": "feature/shorter-prompt",
@@ -165,8 +173,9 @@ def test_the_run_is_stamped_with_where_it_comes_from_and_no_unknown_value() -> N
         "event": "pull_request",
         "workflow_run_url": "https://github.com/acme/support-bot/actions/runs/13641151203/attempts/2",
         "dirty": False,  # known, so stamped; diff_sha256 is unknown (None), so left out
+        "checkout_sha": MERGE_SHA,  # the code it ran: never another pull request's merge-base run
         "config_hash": "digest",
-    }  # base_ref, merge_base_ref and merge_base_unknown serve only this run's own baseline search
+    }  # base_ref, merge_base_ref, merge_base_unknown and merge_checkout serve only this run's own baseline search
 
 
 def test_pull_request_from_a_fork() -> None:
