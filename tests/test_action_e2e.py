@@ -262,7 +262,9 @@ def test_a_known_merge_base_without_a_run_is_said_when_the_branch_fallback_stand
     assert done.returncode == 0, done.stderr
     assert outputs["baseline-run-id"]
     [comment] = world.github.comments(PR)
-    assert f"No completed run at the merge base {merge_base[:7]} (yet)" in comment.body
+    assert (
+        f"No completed run (yet) at {merge_base[:7]}, the base commit this change is measured against" in comment.body
+    )
     assert "merge base is unknown" not in comment.body
 
 

@@ -324,9 +324,9 @@ def judge(
             )
         elif ci.merge_base_sha and ci.merge_base_sha != baseline.commit_sha:
             notes = (
-                f"No completed run at the merge base {ci.merge_base_sha[:7]} (yet), so the baseline is the latest"
-                " passing run on the base branch: what changed on it since that run's commit counts here as this"
-                " change's.",
+                f"No completed run (yet) at {ci.merge_base_sha[:7]}, the base commit this change is measured"
+                " against, so the baseline is the latest passing run on the base branch: what changed on it since"
+                " that run's commit counts here as this change's.",
             )
     if baseline is not None and baseline.run.name != config.name:  # a run id named explicitly is used as is
         notes += (
