@@ -312,7 +312,8 @@ def pick_named(
     for run in _candidates(runs, experiment, dataset_id, exclude_run_ids, None):
         ci = run.ci
         sha, branch = ci.get("sha"), ci.get("branch")
-        at_commit = is_sha and isinstance(sha, str) and sha.lower().startswith(folded)
+        # a run of GitHub's merge commit (checkout_sha) never ran its head commit alone
+        at_commit = is_sha and isinstance(sha, str) and sha.lower().startswith(folded) and not ci.get("checkout_sha")
         if (at_commit or branch == ref) and not is_dirty(run):
             return Baseline(run, "explicit", ref)
     return None

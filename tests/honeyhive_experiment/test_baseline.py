@@ -777,6 +777,12 @@ NAMED: list[tuple[str, list[ExperimentRun], str, str | None]] = [
     ("a branch: whatever its result (asked for by name)", [run("m1")], "main", "m1"),
     ("a full sha", [run("m1"), run("at", sha=FULL)], FULL, "at"),
     ("a short sha (7 hex digits)", [run("m1"), run("at", sha=FULL)], FULL[:7], "at"),
+    (
+        "a commit: not a run of GitHub's merge commit stamped with it as the head",
+        [run("merged", ci={"branch": "feature", "sha": FULL, "checkout_sha": "e" * 40}), run("at", sha=FULL)],
+        FULL,
+        "at",
+    ),
     ("a short sha in capitals", [run("at", sha=FULL)], FULL[:9].upper(), "at"),
     ("6 hex digits are too few to be a commit", [run("at", sha=FULL)], FULL[:6], None),
     ("not a prefix of the sha", [run("at", sha=FULL)], FULL[1:9], None),
