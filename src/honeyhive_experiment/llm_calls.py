@@ -6,7 +6,7 @@ in the order OpenTelemetry's GenAI conventions / OpenLLMetry's older names / Ope
 
 * provider: ``gen_ai.provider.name``, ``gen_ai.system`` / ``gen_ai.system`` / ``llm.provider``, ``llm.system``;
 * request model: ``gen_ai.request.model`` / the same / ``model`` in the JSON of ``llm.invocation_parameters``;
-* response model: ``gen_ai.response.model`` / the same / ``llm.model_name``;
+* response model: ``gen_ai.response.model`` / the same / ``llm.model_name``, ``embedding.model_name`` (an embedding);
 * input tokens: ``gen_ai.usage.input_tokens`` / ``gen_ai.usage.prompt_tokens`` / ``llm.token_count.prompt``;
 * output tokens: ``gen_ai.usage.output_tokens`` / ``gen_ai.usage.completion_tokens`` /
   ``llm.token_count.completion``;
@@ -35,7 +35,7 @@ __all__ = ["LlmCall", "read_call", "read_calls"]
 
 _PROVIDER: Final = ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system")
 _REQUEST_MODEL: Final = ("gen_ai.request.model",)
-_RESPONSE_MODEL: Final = ("gen_ai.response.model", "llm.model_name")
+_RESPONSE_MODEL: Final = ("gen_ai.response.model", "llm.model_name", "embedding.model_name")
 _INPUT: Final = ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt")
 _OUTPUT: Final = ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion")
 _CACHE_READ: Final = (

@@ -65,6 +65,14 @@ GENAI_CONVENTIONS: dict[str, Any] = {
     "gen_ai.usage.input_tokens": 1200,
     "gen_ai.usage.output_tokens": 80,
 }
+# the real instrumentation's span (as above) of an embedding: its model only in embedding.model_name
+OPENINFERENCE_EMBEDDING: dict[str, Any] = {
+    "llm.system": "openai",
+    "llm.token_count.total": 3,
+    "llm.token_count.prompt": 3,
+    "embedding.model_name": "text-embedding-3-small",
+    "openinference.span.kind": "EMBEDDING",
+}
 THE_CALL = LlmCall("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 3, 3, 2)
 CHAIN_SPAN: dict[str, Any] = {  # the runner's own span of a datapoint: not a call
     "honeyhive.session_id": "s",
@@ -118,6 +126,9 @@ CHAIN_SPAN: dict[str, Any] = {  # the runner's own span of a datapoint: not a ca
             {"llm.invocation_parameters": "not json", "llm.token_count.prompt": 5},
             LlmCall(None, None, None, 5, None),
             id="unreadable-invocation-parameters",
+        ),
+        pytest.param(
+            OPENINFERENCE_EMBEDDING, LlmCall("openai", None, "text-embedding-3-small", 3, 0), id="oi-embedding"
         ),
         pytest.param({**OPENINFERENCE_0_1_66, "openinference.span.kind": "CHAIN"}, None, id="openinference-chain"),
         pytest.param({**OPENINFERENCE_0_1_66, "openinference.span.kind": "AGENT"}, None, id="openinference-agent"),
