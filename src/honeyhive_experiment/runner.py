@@ -13,7 +13,7 @@ returns one typed :class:`DatapointOutcome` per datapoint, in input order. Per d
    the efficiency metrics of the LLM calls the datapoint's spans describe (:mod:`~honeyhive_experiment.efficiency`:
    tokens, calls, cost, the function's wall time; none when no call was seen);
 5. record outputs and ground truth on the session (``PUT /v1/events/{session_id}``), and in its metadata the
-   calls no price was found for (``unpriced_llm_calls``, ``judge_unpriced_llm_calls``: model → calls);
+   calls without a cost, by why (:data:`~honeyhive_experiment.models.outcomes.UNPRICED_KEYS`: model → calls);
 6. in ``finally``: export the datapoint's spans.
 
 A function that raises, hangs past the timeout, or a backend call that fails after its retries
@@ -330,7 +330,7 @@ class Runner:
                 metadata["error"] = error
             if failures:  # for the jobs that judge the run without having run it (report, publish): never silent
                 metadata[EVALUATOR_ERRORS_KEY] = {f.evaluator: f.error for f in failures}
-            metadata.update(efficiency.unpriced)  # the calls cost_usd leaves out, per model: for the report to say so
+            metadata.update(efficiency.unpriced)  # the calls without a cost, per model: for every job's report
             if metadata:
                 changes["metadata"] = metadata
             if changes:

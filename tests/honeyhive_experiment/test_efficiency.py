@@ -102,6 +102,61 @@ def test_only_what_was_measured_is_recorded() -> None:
     assert judge_only.unpriced == {"judge_unpriced_llm_calls": {"m": 1}}
 
 
+FREE = {"llm_calls": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0}
+MINI_METRICS = {"llm_calls": 1, "input_tokens": 1000, "output_tokens": 500, "cost_usd": 0.00045}
+FAILED = LlmCall("openai", "gpt-4o-mini", failed=True)  # an HTTP 500 after the client's retries: no usage
+STREAMED = LlmCall("openai", "my-ft-model", "my-ft-model")  # a stream without include_usage: no usage
+
+
+@pytest.mark.parametrize(
+    ("function", "judge", "metrics", "unpriced"),
+    [
+        pytest.param(
+            [FAILED, MINI],
+            [],
+            {**MINI_METRICS, "duration_ms": 1000.0},
+            {"failed_llm_calls": {"gpt-4o-mini": 1}},
+            id="a-failed-call-is-in-no-metric",
+        ),
+        pytest.param(
+            [FAILED],
+            [],
+            {**FREE, "duration_ms": 1000.0},
+            {"failed_llm_calls": {"gpt-4o-mini": 1}},
+            id="only-failed-calls-cost-0",
+        ),
+        pytest.param(
+            [STREAMED, MINI],
+            [],
+            {**MINI_METRICS, "llm_calls": 2, "duration_ms": 1000.0},
+            {"no_usage_llm_calls": {"my-ft-model": 1}},
+            id="no-usage-is-not-unpriced-though-priced",
+        ),
+        pytest.param(
+            [STREAMED],
+            [],
+            {"llm_calls": 1, "duration_ms": 1000.0},
+            {"no_usage_llm_calls": {"my-ft-model": 1}},
+            id="only-no-usage-no-tokens-no-cost",
+        ),
+        pytest.param(
+            [],
+            [MINI, FAILED],
+            {**{"judge_" + k: v for k, v in MINI_METRICS.items()}, "duration_ms": 1000.0},
+            {"judge_failed_llm_calls": {"gpt-4o-mini": 1}},
+            id="the-judges-apart",
+        ),
+    ],
+)
+def test_failed_calls_and_calls_without_usage_are_apart_from_unpriced_ones(
+    function: list[LlmCall], judge: list[LlmCall], metrics: dict[str, float], unpriced: dict[str, dict[str, int]]
+) -> None:
+    """A failed call was not billed; a call without usage is not a call to an unpriced model."""
+    efficiency = measure(function, judge, 1.0, PRICES)
+    assert efficiency.metrics == metrics
+    assert efficiency.unpriced == unpriced
+
+
 def test_an_evaluators_metric_of_the_same_name_wins() -> None:
     metrics, replaced = combine({"accuracy": 1.0, "cost_usd": 0.5}, {"cost_usd": 0.1, "llm_calls": 2})
     assert metrics == {"accuracy": 1.0, "cost_usd": 0.5, "llm_calls": 2}

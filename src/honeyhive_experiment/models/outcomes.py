@@ -115,9 +115,12 @@ def timeout_error(seconds: float) -> str:
     return f"{_TIMED_OUT} {seconds:g} s"
 
 
-UNPRICED_KEYS = ("unpriced_llm_calls", "judge_unpriced_llm_calls")
-"""The session metadata keys of a datapoint's LLM calls no price was found for, per model (``{model: calls}``): the
-function's, the evaluators'."""
+UNPRICED_KEYS = tuple(
+    side + key for side in ("", "judge_") for key in ("unpriced_llm_calls", "no_usage_llm_calls", "failed_llm_calls")
+)
+"""The session metadata keys of a datapoint's LLM calls that have no cost, per model (``{model: calls}``), by why:
+answered with tokens but no known price; answered without token usage (a stream that was not asked for it);
+failed (not billed). ``judge_`` + each: the evaluators' calls."""
 NO_UNPRICED: Mapping[str, Mapping[str, int]] = MappingProxyType({})
 """The :attr:`DatapointOutcome.unpriced` of a datapoint whose every call was priced: one shared empty mapping."""
 
@@ -139,9 +142,9 @@ class DatapointOutcome:
     exported: bool = True
     trial: int = 0  # which of the datapoint's trials (0 without trials)
     unpriced: Mapping[str, Mapping[str, int]] = field(default_factory=lambda: NO_UNPRICED)
-    """LLM calls whose cost ``cost_usd`` / ``judge_cost_usd`` leave out, per model (:data:`UNPRICED_KEYS`):
-    ``{"unpriced_llm_calls": {model: calls}, "judge_unpriced_llm_calls": {...}}`` (also in the session's metadata);
-    empty when every call was priced."""
+    """LLM calls without a cost in ``cost_usd`` / ``judge_cost_usd``, per model, by why (:data:`UNPRICED_KEYS`):
+    ``{"unpriced_llm_calls": {model: calls}, "failed_llm_calls": {...}, ...}`` (also in the session's metadata);
+    empty when every call was answered and priced."""
 
     @property
     def failed(self) -> bool:
