@@ -9,15 +9,17 @@ aggregates and compares them as any metric, and a ``gate:`` works on them. Lower
 * the evaluators' calls (an LLM judge): ``judge_input_tokens``, ``judge_output_tokens``, ``judge_llm_calls``,
   ``judge_cost_usd``.
 
-Only what was measured is recorded: a datapoint whose function and evaluators made no LLM call the run could see
-records none of them (so a run without instrumentation records what it always did), a side without calls records
-no metric of its own. A failed call (its span failed and it reported no usage:
-:attr:`~honeyhive_experiment.llm_calls.LlmCall.failed`) was not billed: it is in no metric. Tokens are recorded when
-an answered call reported them (or none was answered), a cost when one could be priced
-(:mod:`~honeyhive_experiment.pricing`) or none was answered; the calls without a cost are counted per model in
-:attr:`Efficiency.unpriced` by why (no price, no usage, failed), never priced at $0. ``duration_ms`` goes with the
-calls: a function's wall time without them is the user's to record if they want it, and a run without
-instrumentation keeps exactly the metrics the official SDK records. An evaluator's metric of the same name wins
+What is recorded is what was measured. With instrumentation on (``instrument:``, ``instrumentors=``: the function
+is traced for LLM calls) every datapoint whose function returned records the function's metrics, a call-free one 0
+calls, 0 tokens and $0 (a cached answer is free, and the mean per datapoint must count it: otherwise a run that
+caches half its rows would compare as costing what one that caches none does); without, a datapoint records them
+only when one of its spans describes a call (the user's own GenAI spans), so a run without instrumentation records
+what it always did. The evaluators' metrics are recorded where an evaluator made a call. A failed call (its span
+failed and it reported no usage: :attr:`~honeyhive_experiment.llm_calls.LlmCall.failed`) was not billed: it is in
+no metric. Tokens are recorded when an answered call reported them (or none was answered), a cost when one could
+be priced (:mod:`~honeyhive_experiment.pricing`) or none was answered; the calls without a cost are counted per
+model in :attr:`Efficiency.unpriced` by why (no price, no usage, failed), never priced at $0. ``duration_ms``,
+the function's wall time, goes with the other metrics. An evaluator's metric of the same name wins
 (:func:`combine`).
 """
 
@@ -64,15 +66,21 @@ class Efficiency:
 
 
 def measure(
-    function_calls: Sequence[LlmCall], judge_calls: Sequence[LlmCall], duration: float, prices: Prices
+    function_calls: Sequence[LlmCall],
+    judge_calls: Sequence[LlmCall],
+    duration: float,
+    prices: Prices,
+    *,
+    instrumented: bool = False,
 ) -> Efficiency:
-    """The metrics of one datapoint whose function ran ``duration`` seconds (see the module's rules)."""
-    if not function_calls and not judge_calls:
+    """The metrics of one datapoint whose function ran ``duration`` seconds, its function traced for LLM calls when
+    ``instrumented`` (see the module's rules)."""
+    if not function_calls and not judge_calls and not instrumented:
         return Efficiency()
     metrics: dict[str, int | float] = {}
     unpriced: dict[str, dict[str, int]] = {}
     for prefix, calls in (("", function_calls), (JUDGE, judge_calls)):
-        if not calls:
+        if not calls and (prefix or not instrumented):
             continue
         answered = [call for call in calls if not call.failed]
         metrics[prefix + "llm_calls"] = len(answered)

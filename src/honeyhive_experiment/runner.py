@@ -11,7 +11,7 @@ returns one typed :class:`DatapointOutcome` per datapoint, in input order. Per d
    per-datapoint timeout;
 4. run the evaluators inside that span (their spans marked as the judge's) and write their metrics onto it, with
    the efficiency metrics of the LLM calls the datapoint's spans describe (:mod:`~honeyhive_experiment.efficiency`:
-   tokens, calls, cost, the function's wall time; none when no call was seen);
+   tokens, calls, cost, the function's wall time; with instrumentation also of a datapoint without a call: $0);
 5. record outputs and ground truth on the session (``PUT /v1/events/{session_id}``), and in its metadata the
    calls without a cost, by why (:data:`~honeyhive_experiment.models.outcomes.UNPRICED_KEYS`: model → calls);
 6. in ``finally``: export the datapoint's spans.
@@ -304,7 +304,7 @@ class Runner:
                 with tracer.judging():  # an LLM judge's calls are not the function's
                     evaluation = run_evaluators(self.spec.evaluators, outputs, datapoint.inputs, datapoint.ground_truth)
                 failures = tuple(evaluation.errors)
-                efficiency = measure(*tracer.llm_calls(), elapsed, self.prices)
+                efficiency = measure(*tracer.llm_calls(), elapsed, self.prices, instrumented=self.spec.instrumented)
                 metrics, replaced = combine(evaluation.metrics, efficiency.metrics)
                 self._say_replaced(replaced)
                 recorded = recordable(outputs)  # what the span, the session and the report get: JSON, cut if need be

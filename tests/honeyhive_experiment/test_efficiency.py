@@ -109,11 +109,14 @@ STREAMED = LlmCall("openai", "my-ft-model", "my-ft-model")  # a stream without i
 
 
 @pytest.mark.parametrize(
-    ("function", "judge", "metrics", "unpriced"),
+    ("function", "judge", "duration", "instrumented", "metrics", "unpriced"),
     [
+        pytest.param([], [], 2.0, True, {**FREE, "duration_ms": 2000.0}, {}, id="instrumented-no-call-costs-0"),
         pytest.param(
             [FAILED, MINI],
             [],
+            1.0,
+            True,
             {**MINI_METRICS, "duration_ms": 1000.0},
             {"failed_llm_calls": {"gpt-4o-mini": 1}},
             id="a-failed-call-is-in-no-metric",
@@ -121,6 +124,8 @@ STREAMED = LlmCall("openai", "my-ft-model", "my-ft-model")  # a stream without i
         pytest.param(
             [FAILED],
             [],
+            1.0,
+            False,
             {**FREE, "duration_ms": 1000.0},
             {"failed_llm_calls": {"gpt-4o-mini": 1}},
             id="only-failed-calls-cost-0",
@@ -128,6 +133,8 @@ STREAMED = LlmCall("openai", "my-ft-model", "my-ft-model")  # a stream without i
         pytest.param(
             [STREAMED, MINI],
             [],
+            1.0,
+            True,
             {**MINI_METRICS, "llm_calls": 2, "duration_ms": 1000.0},
             {"no_usage_llm_calls": {"my-ft-model": 1}},
             id="no-usage-is-not-unpriced-though-priced",
@@ -135,6 +142,8 @@ STREAMED = LlmCall("openai", "my-ft-model", "my-ft-model")  # a stream without i
         pytest.param(
             [STREAMED],
             [],
+            1.0,
+            True,
             {"llm_calls": 1, "duration_ms": 1000.0},
             {"no_usage_llm_calls": {"my-ft-model": 1}},
             id="only-no-usage-no-tokens-no-cost",
@@ -142,17 +151,25 @@ STREAMED = LlmCall("openai", "my-ft-model", "my-ft-model")  # a stream without i
         pytest.param(
             [],
             [MINI, FAILED],
-            {**{"judge_" + k: v for k, v in MINI_METRICS.items()}, "duration_ms": 1000.0},
+            1.0,
+            True,
+            {**FREE, **{"judge_" + k: v for k, v in MINI_METRICS.items()}, "duration_ms": 1000.0},
             {"judge_failed_llm_calls": {"gpt-4o-mini": 1}},
             id="the-judges-apart",
         ),
     ],
 )
-def test_failed_calls_and_calls_without_usage_are_apart_from_unpriced_ones(
-    function: list[LlmCall], judge: list[LlmCall], metrics: dict[str, float], unpriced: dict[str, dict[str, int]]
+def test_what_a_datapoint_records_traced_for_calls(
+    function: list[LlmCall],
+    judge: list[LlmCall],
+    duration: float | None,
+    instrumented: bool,
+    metrics: dict[str, float],
+    unpriced: dict[str, dict[str, int]],
 ) -> None:
-    """A failed call was not billed; a call without usage is not a call to an unpriced model."""
-    efficiency = measure(function, judge, 1.0, PRICES)
+    """Instrumented, a datapoint without a call records $0 (a real $0, unlike an unpriced call); a failed call is
+    not billed; a call without usage is not an unpriced model."""
+    efficiency = measure(function, judge, duration, PRICES, instrumented=instrumented)
     assert efficiency.metrics == metrics
     assert efficiency.unpriced == unpriced
 

@@ -1,8 +1,9 @@
 """Issue 23 through the command line, in this process with only argv made up (tests/llm_bot.py's bot: the real
 ``openai`` client, the real instrumentations, the fake OpenAI server, 30 datapoints on 16 workers): a prompt that
 doubles fails an ``input_tokens`` gate and leaves quality alone; an unpriced model has no cost and ``pricing:``
-prices it to the cent; failed, streamed and unpriced calls are told apart, with the fix for each, also by a job that
-reads the run back; a library without an installed instrumentation is an error naming the package;
+prices it to the cent; a datapoint without a call costs $0, so a cost gate sees a cache go; failed, streamed and
+unpriced calls are told apart, with the fix for each, also by a job that reads the run back; a library without an
+installed instrumentation is an error naming the package;
 ``evaluate(instrumentors=[...])`` gives the numbers the command line gives. (Each instrumentation alone, in a
 process of its own: test_efficiency_e2e.py.)"""
 
@@ -110,6 +111,37 @@ def test_an_unpriced_model_has_no_cost_and_pricing_prices_it_to_the_cent(bot: Bo
 def by_id(bot: Bot, run_id: str) -> dict[str, dict[str, Any]]:
     """The backend's metrics of each datapoint of the run, by the bot's own ids (``q07``)."""
     return {datapoint.removeprefix("EXT-"): metrics for datapoint, metrics in bot.per_datapoint(run_id).items()}
+
+
+def test_a_datapoint_without_a_call_costs_zero_so_a_cost_gate_sees_a_cache_come_and_go(bot: Bot) -> None:
+    """Every other row answered from a cache (no LLM call) costs $0, not nothing: without it the backend's cost per
+    datapoint would be over the rows that called only, the same with the cache as without, and the gate blind."""
+    cached = {f"q{i:02}": "cached" for i in range(0, ROWS, 2)}
+    bot.configure(OPENLLMETRY, "gate: {cost_usd: {max_worse_pct: 10}}\n")
+    bot.settings(modes=cached)
+    half = bot.run()
+    assert half.code == 0, half.out
+    for datapoint, metrics in by_id(bot, half.run_id).items():
+        if datapoint in cached:
+            assert [metrics[n] for n in ("llm_calls", "input_tokens", "output_tokens", "cost_usd")] == [0, 0, 0, 0]
+            assert metrics["duration_ms"] >= 0
+            assert metrics["judge_llm_calls"] == 1  # its judge did call
+        else:
+            assert metrics["llm_calls"] == 1, datapoint
+            assert metrics["cost_usd"] > 0, datapoint
+
+    bot.settings()  # the cache is gone: twice the calls, about twice the cost per datapoint
+    every = bot.run("--baseline", half.run_id)
+    assert every.code == 1, every.out
+    cost = every.metric("cost_usd")
+    assert cost["change"] == "worse"
+    assert cost["percentage_change"] > 50
+    assert any(reason.startswith("cost_usd got worse by") for reason in every.report["reasons"]), every.report
+
+    bot.settings(modes=cached)  # and back: cheaper, and the gate passes
+    again = bot.run("--baseline", every.run_id)
+    assert again.code == 0, again.out
+    assert again.metric("cost_usd")["change"] == "better"
 
 
 @pytest.mark.parametrize("instrument", [OPENLLMETRY, OPENINFERENCE])
