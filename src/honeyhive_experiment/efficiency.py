@@ -10,7 +10,8 @@ aggregates and compares them as any metric, and a ``gate:`` works on them. Lower
   ``judge_cost_usd``.
 
 What is recorded is what was measured. With instrumentation on (``instrument:``, ``instrumentors=``: the function
-is traced for LLM calls) every datapoint whose function returned records the function's metrics, a call-free one 0
+is traced for LLM calls) every datapoint whose function ran records the function's metrics (one that raised or
+timed out: of the calls that had ended by then, so the run's total cost has its spend), a call-free one 0
 calls, 0 tokens and $0 (a cached answer is free, and the mean per datapoint must count it: otherwise a run that
 caches half its rows would compare as costing what one that caches none does); without, a datapoint records them
 only when one of its spans describes a call (the user's own GenAI spans), so a run without instrumentation records
@@ -19,8 +20,8 @@ failed and it reported no usage: :attr:`~honeyhive_experiment.llm_calls.LlmCall.
 no metric. Tokens are recorded when an answered call reported them (or none was answered), a cost when one could
 be priced (:mod:`~honeyhive_experiment.pricing`) or none was answered; the calls without a cost are counted per
 model in :attr:`Efficiency.unpriced` by why (no price, no usage, failed), never priced at $0. ``duration_ms``,
-the function's wall time, goes with the other metrics. An evaluator's metric of the same name wins
-(:func:`combine`).
+the function's wall time, goes with the other metrics of a function that returned. An evaluator's metric of the
+same name wins (:func:`combine`).
 """
 
 from __future__ import annotations
@@ -68,13 +69,13 @@ class Efficiency:
 def measure(
     function_calls: Sequence[LlmCall],
     judge_calls: Sequence[LlmCall],
-    duration: float,
+    duration: float | None,
     prices: Prices,
     *,
     instrumented: bool = False,
 ) -> Efficiency:
-    """The metrics of one datapoint whose function ran ``duration`` seconds, its function traced for LLM calls when
-    ``instrumented`` (see the module's rules)."""
+    """The metrics of one datapoint whose function ran ``duration`` seconds (None: it raised or timed out), its
+    function traced for LLM calls when ``instrumented`` (see the module's rules)."""
     if not function_calls and not judge_calls and not instrumented:
         return Efficiency()
     metrics: dict[str, int | float] = {}
@@ -99,7 +100,8 @@ def measure(
                 missing[NO_USAGE if no_usage else NO_PRICE, call.model or _UNKNOWN_MODEL] += 1
         for (why, model), n in sorted(missing.items()):
             unpriced.setdefault(prefix + why, {})[model] = n
-    metrics["duration_ms"] = round(duration * 1000, 3)
+    if duration is not None:
+        metrics["duration_ms"] = round(duration * 1000, 3)
     return Efficiency(metrics, unpriced)
 
 

@@ -11,7 +11,7 @@ returns one typed :class:`DatapointOutcome` per datapoint, in input order. Per d
    per-datapoint timeout;
 4. run the evaluators inside that span (their spans marked as the judge's) and write their metrics onto it, with
    the efficiency metrics of the LLM calls the datapoint's spans describe (:mod:`~honeyhive_experiment.efficiency`:
-   tokens, calls, cost, the function's wall time; with instrumentation also of a datapoint without a call: $0);
+   tokens, calls, cost, the function's wall time; also of a function that raised or timed out, without evaluators);
 5. record outputs and ground truth on the session (``PUT /v1/events/{session_id}``), and in its metadata the
    calls without a cost, by why (:data:`~honeyhive_experiment.models.outcomes.UNPRICED_KEYS`: model → calls);
 6. in ``finally``: export the datapoint's spans.
@@ -300,6 +300,12 @@ class Runner:
                 status, error = OutcomeStatus.FUNCTION_ERROR, f"{type(exc).__name__}: {exc}"
             if error is not None:
                 tracer.record_error(span, error)
+                if status is not OutcomeStatus.CANCELLED:  # what it spent before it raised (or by its timeout)
+                    function_calls, _ = tracer.llm_calls()
+                    efficiency = measure(function_calls, (), None, self.prices, instrumented=self.spec.instrumented)
+                    metrics = dict(efficiency.metrics)
+                    if metrics:
+                        tracer.enrich_span(metrics=metrics, span=span)
             else:
                 with tracer.judging():  # an LLM judge's calls are not the function's
                     evaluation = run_evaluators(self.spec.evaluators, outputs, datapoint.inputs, datapoint.ground_truth)

@@ -112,6 +112,9 @@ STREAMED = LlmCall("openai", "my-ft-model", "my-ft-model")  # a stream without i
     ("function", "judge", "duration", "instrumented", "metrics", "unpriced"),
     [
         pytest.param([], [], 2.0, True, {**FREE, "duration_ms": 2000.0}, {}, id="instrumented-no-call-costs-0"),
+        pytest.param([], [], None, True, FREE, {}, id="raised-before-a-call"),
+        pytest.param([MINI], [], None, True, MINI_METRICS, {}, id="raised-after-a-call-no-duration"),
+        pytest.param([MINI], [], None, False, MINI_METRICS, {}, id="raised-after-a-call-uninstrumented"),
         pytest.param(
             [FAILED, MINI],
             [],
@@ -159,7 +162,7 @@ STREAMED = LlmCall("openai", "my-ft-model", "my-ft-model")  # a stream without i
         ),
     ],
 )
-def test_what_a_datapoint_records_traced_for_calls(
+def test_what_a_datapoint_records_traced_for_calls_or_after_it_raised(
     function: list[LlmCall],
     judge: list[LlmCall],
     duration: float | None,
@@ -168,7 +171,8 @@ def test_what_a_datapoint_records_traced_for_calls(
     unpriced: dict[str, dict[str, int]],
 ) -> None:
     """Instrumented, a datapoint without a call records $0 (a real $0, unlike an unpriced call); a failed call is
-    not billed; a call without usage is not an unpriced model."""
+    not billed; a call without usage is not an unpriced model; a function that raised (``duration`` None) records
+    its calls without a duration."""
     efficiency = measure(function, judge, duration, PRICES, instrumented=instrumented)
     assert efficiency.metrics == metrics
     assert efficiency.unpriced == unpriced

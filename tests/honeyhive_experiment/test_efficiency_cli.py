@@ -2,8 +2,8 @@
 ``openai`` client, the real instrumentations, the fake OpenAI server, 30 datapoints on 16 workers): a prompt that
 doubles fails an ``input_tokens`` gate and leaves quality alone; an unpriced model has no cost and ``pricing:``
 prices it to the cent; a datapoint without a call costs $0, so a cost gate sees a cache go; failed, streamed and
-unpriced calls are told apart, with the fix for each, also by a job that reads the run back; a library without an
-installed instrumentation is an error naming the package;
+unpriced calls are told apart, with the fix for each, also by a job that reads the run back; a function that raised
+or timed out counts what it spent; a library without an installed instrumentation is an error naming the package;
 ``evaluate(instrumentors=[...])`` gives the numbers the command line gives. (Each instrumentation alone, in a
 process of its own: test_efficiency_e2e.py.)"""
 
@@ -13,6 +13,7 @@ import contextlib
 import importlib
 import json
 import re
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,7 +24,7 @@ from honeyhive_experiment import HoneyHiveClient, evaluate
 from honeyhive_experiment.errors import ArgumentError
 from honeyhive_experiment.results import recorded_outcomes
 from honeyhive_experiment.user_code import in_repository
-from tests.llm_bot import API_KEY, OPENINFERENCE, OPENLLMETRY, ROWS, Bot, make_bot
+from tests.llm_bot import API_KEY, OPENINFERENCE, OPENLLMETRY, ROWS, Bot, make_bot, mini_cost
 
 pytestmark = pytest.mark.integration
 
@@ -188,6 +189,34 @@ def test_failed_streamed_and_unpriced_calls_are_told_apart_each_with_its_fix(bot
     with HoneyHiveClient(bot.backend.url, API_KEY) as hh:  # what the report and publish jobs read
         recorded = {key: dict(calls) for o in recorded_outcomes(hh, run.run_id) for key, calls in o.unpriced.items()}
     assert recorded == {"failed_llm_calls": {"fail:my-ft-model": 1}, "no_usage_llm_calls": {"my-ft-model": 1}}
+
+
+def test_a_function_that_raised_or_timed_out_counts_what_its_calls_spent(bot: Bot) -> None:
+    """A datapoint whose function raised after its call, and one still running at the timeout after its call: the
+    calls were paid for, so they are the datapoints' metrics and in the run's total cost (no duration_ms: the
+    function did not finish)."""
+    bot.configure(OPENLLMETRY, "timeout: 5\n")  # generous: only the hanging one reaches it
+    bot.settings(modes={"q05": "raise", "q06": "hang"})
+    try:
+        run = bot.run()
+    finally:
+        sys.modules["bot"].RELEASE.set()
+    assert run.code == 1, run.out  # the function errored: the check fails, as before
+
+    measured = by_id(bot, run.run_id)
+    total = 0.0
+    for datapoint, metrics in measured.items():
+        own = [c for c in bot.server.calls_about(f"[{datapoint}] ") if c.prompt.startswith("Answer briefly")][-1]
+        cost = mini_cost(own.prompt_tokens, own.completion_tokens)
+        assert metrics["llm_calls"] == 1, datapoint
+        assert metrics["input_tokens"] == own.prompt_tokens, datapoint
+        assert metrics["cost_usd"] == pytest.approx(cost), datapoint
+        total += cost
+        if datapoint in ("q05", "q06"):
+            assert "duration_ms" not in metrics
+            assert "judge_llm_calls" not in metrics  # no evaluator ran
+    assert len(measured) == ROWS
+    assert round(run.report["totals"]["cost_usd"], 9) == round(total, 9)
 
 
 def test_a_library_without_an_instrumentation_installed_is_an_error_naming_the_package(bot: Bot) -> None:
