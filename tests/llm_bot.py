@@ -38,11 +38,13 @@ API_KEY = "hh-efficiency-e2e-key"
 BOT = """
 import json
 import pathlib
+import threading
 
 import openai
 
 SETTINGS = pathlib.Path(__file__).resolve().parent / "settings.json"
 CLIENTS = {}
+RELEASE = threading.Event()
 
 
 def _settings():
@@ -57,10 +59,28 @@ def _client(url):
 
 def answer(datapoint):
     settings = _settings()
-    prompt = " ".join([f"Answer briefly: {datapoint['inputs']['question']}"] * settings["repeat"])
-    reply = _client(settings["base_url"]).chat.completions.create(
-        model=settings["model"], messages=[{"role": "user", "content": prompt}]
-    )
+    question = datapoint["inputs"]["question"]
+    mode = settings.get("modes", {}).get(question[1:4], "call")  # by the question's own marker, [q07]
+    if mode == "cached":
+        return {"answer": "answer: from the cache"}
+    client = _client(settings["base_url"])
+    prompt = " ".join([f"Answer briefly: {question}"] * settings["repeat"])
+    messages = [{"role": "user", "content": prompt}]
+    if mode == "embed":
+        client.embeddings.create(model="text-embedding-3-small", input=question)
+    if mode == "failed":
+        try:
+            client.chat.completions.create(model="fail:" + settings["model"], messages=messages)
+        except openai.InternalServerError:
+            pass
+    if mode == "stream":
+        chunks = client.chat.completions.create(model=settings["model"], messages=messages, stream=True)
+        return {"answer": "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)}
+    reply = client.chat.completions.create(model=settings["model"], messages=messages)
+    if mode == "raise":
+        raise RuntimeError("the bot broke after its call")
+    if mode == "hang":
+        RELEASE.wait()  # past the run's timeout: the test releases it after the run
     return {"answer": reply.choices[0].message.content}
 
 
@@ -110,8 +130,12 @@ class Bot:
         (self.root / ".honeyhive" / "experiment.yml").write_text(config, encoding="utf-8")
         self.settings(model=model)
 
-    def settings(self, *, model: str = "gpt-4o-mini", repeat: int = 1) -> None:
-        settings = {"base_url": self.server.base_url, "model": model, "repeat": repeat}
+    def settings(self, *, model: str = "gpt-4o-mini", repeat: int = 1, modes: dict[str, str] | None = None) -> None:
+        """Which model the bot asks, how many times it repeats the prompt, and what some datapoints do instead of
+        one call (by id: ``cached`` no call, ``stream`` a call streamed without usage, ``failed`` a call the server
+        fails before the call, ``embed`` an embedding before it, ``raise`` raises after it, ``hang`` waits after it
+        until ``bot.RELEASE`` is set)."""
+        settings = {"base_url": self.server.base_url, "model": model, "repeat": repeat, "modes": modes or {}}
         (self.root / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
 
     def _argv(self, report: Path) -> list[str]:

@@ -296,6 +296,32 @@ def test_four_concurrent_shards_then_the_report_equal_one_unsharded_run(world: W
     assert len(world.github.comments(PR)) == 1, "the unsharded run had comments off"
 
 
+UNPRICED_CALL = """
+
+_answer = answer
+
+
+def answer(datapoint, tracer):  # one call to a model without a price, reported on a span of the function's own
+    with tracer.start_as_current_span("my call", "model") as span:
+        span.set_attribute("gen_ai.request.model", "my-ft-model")
+        span.set_attribute("gen_ai.usage.input_tokens", 100)
+    return _answer(datapoint)
+"""
+
+
+def test_the_report_job_says_the_unpriced_calls_the_shards_made_as_one_job_does(world: World) -> None:
+    """The report job did not run the datapoints: it reads their calls without a cost back from their sessions."""
+    app = world.root / "support_bot" / "app.py"
+    app.write_text(app.read_text() + UNPRICED_CALL)
+    for job in run_shards(world, range(1, SHARDS + 1)):
+        assert job.returncode == 0, job.shown()
+    report = run_job(world, "report", inputs={"mode": "report", "shard": f"{SHARDS}/{SHARDS}"})
+    unsharded = run_job(world, "unsharded", inputs={"mode": "all", "comment-mode": "off"}, run_id="9102")
+    note = "cost excludes 22 calls to unpriced model my-ft-model"
+    assert note in unsharded.summary, unsharded.shown()
+    assert note in report.summary, report.shown()
+
+
 def test_a_shard_that_never_ran_is_named_with_what_it_owes(world: World) -> None:
     config = world.root / ".honeyhive" / "experiment.yml"
     config.write_text(config.read_text().replace("ingestion: {timeout: 30}", "ingestion: {timeout: 3}"))

@@ -9,13 +9,19 @@ aggregates and compares them as any metric, and a ``gate:`` works on them. Lower
 * the evaluators' calls (an LLM judge): ``judge_input_tokens``, ``judge_output_tokens``, ``judge_llm_calls``,
   ``judge_cost_usd``.
 
-Only what was measured is recorded: a datapoint whose function and evaluators made no LLM call the run could see
-records none of them (so a run without instrumentation records what it always did), a side without calls records
-no metric of its own, tokens only when a call reported them, and a cost only when a call could be priced
-(:mod:`~honeyhive_experiment.pricing`): the calls that could not be are counted per model in
-:attr:`Efficiency.unpriced`, never priced at $0. ``duration_ms`` goes with the calls: a function's wall time
-without them is the user's to record if they want it, and a run without instrumentation keeps exactly the
-metrics the official SDK records. An evaluator's metric of the same name wins (:func:`combine`).
+What is recorded is what was measured. With instrumentation on (``instrument:``, ``instrumentors=``: the function
+is traced for LLM calls) every datapoint whose function ran records the function's metrics (one that raised or
+timed out: of the calls that had ended by then, so the run's total cost has its spend), a call-free one 0
+calls, 0 tokens and $0 (a cached answer is free, and the mean per datapoint must count it: otherwise a run that
+caches half its rows would compare as costing what one that caches none does); without, a datapoint records them
+only when one of its spans describes a call (the user's own GenAI spans), so a run without instrumentation records
+what it always did. The evaluators' metrics are recorded where an evaluator made a call. A failed call (its span
+failed and it reported no usage: :attr:`~honeyhive_experiment.llm_calls.LlmCall.failed`) was not billed: it is in
+no metric. Tokens are recorded when an answered call reported them (or none was answered), a cost when one could
+be priced (:mod:`~honeyhive_experiment.pricing`) or none was answered; the calls without a cost are counted per
+model in :attr:`Efficiency.unpriced` by why (no price, no usage, failed), never priced at $0. ``duration_ms``,
+the function's wall time, goes with the other metrics of a function that returned. An evaluator's metric of the
+same name wins (:func:`combine`).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from typing import Final
 
 from honeyhive_experiment.config import Direction, MetricConfig
 from honeyhive_experiment.llm_calls import LlmCall
+from honeyhive_experiment.models.outcomes import UNPRICED_KEYS
 from honeyhive_experiment.pricing import Prices
 
 __all__ = [
@@ -43,45 +50,58 @@ JUDGE: Final = "judge_"
 """The prefix of the evaluators' metrics (and of their unpriced calls in a session's metadata)."""
 _PER_SIDE: Final = ("input_tokens", "output_tokens", "llm_calls", "cost_usd")
 METRICS: Final = (*_PER_SIDE, "duration_ms", *(JUDGE + name for name in _PER_SIDE))  # the function's, the judge's
-UNPRICED_KEY: Final = "unpriced_llm_calls"
-"""The session metadata key of the function's unpriced calls per model (``judge_`` + it: the evaluators')."""
+NO_PRICE, NO_USAGE, FAILED = UNPRICED_KEYS[:3]
+"""The session metadata keys of the function's calls without a cost, by why (``judge_`` + each: the judge's)."""
 _UNKNOWN_MODEL: Final = "(model not named)"
 _LOWER: Final = MetricConfig(direction=Direction.LOWER)
 
 
 @dataclass(frozen=True)
 class Efficiency:
-    """One datapoint's efficiency metrics, and its unpriced calls: ``{"unpriced_llm_calls": {model: calls},
-    "judge_unpriced_llm_calls": {...}}`` (a side without unpriced calls is left out)."""
+    """One datapoint's efficiency metrics, and its calls without a cost per model, by why
+    (:data:`~honeyhive_experiment.models.outcomes.UNPRICED_KEYS`: ``{"unpriced_llm_calls": {model: calls},
+    "judge_failed_llm_calls": {...}, ...}``; a key without calls is left out)."""
 
     metrics: dict[str, int | float] = field(default_factory=dict)
     unpriced: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def measure(
-    function_calls: Sequence[LlmCall], judge_calls: Sequence[LlmCall], duration: float, prices: Prices
+    function_calls: Sequence[LlmCall],
+    judge_calls: Sequence[LlmCall],
+    duration: float | None,
+    prices: Prices,
+    *,
+    instrumented: bool = False,
 ) -> Efficiency:
-    """The metrics of one datapoint whose function ran ``duration`` seconds (see the module's rules)."""
-    if not function_calls and not judge_calls:
+    """The metrics of one datapoint whose function ran ``duration`` seconds (None: it raised or timed out), its
+    function traced for LLM calls when ``instrumented`` (see the module's rules)."""
+    if not function_calls and not judge_calls and not instrumented:
         return Efficiency()
     metrics: dict[str, int | float] = {}
     unpriced: dict[str, dict[str, int]] = {}
     for prefix, calls in (("", function_calls), (JUDGE, judge_calls)):
-        if not calls:
+        if not calls and (prefix or not instrumented):
             continue
-        metrics[prefix + "llm_calls"] = len(calls)
+        answered = [call for call in calls if not call.failed]
+        metrics[prefix + "llm_calls"] = len(answered)
         for side in ("input_tokens", "output_tokens"):
-            counted = [n for n in (getattr(call, side) for call in calls) if n is not None]
-            if counted:
+            counted = [n for n in (getattr(call, side) for call in answered) if n is not None]
+            if counted or not answered:
                 metrics[prefix + side] = sum(counted)
-        costs = [(call, prices.cost(call)) for call in calls]
-        priced = [cost for _, cost in costs if cost is not None]
-        if priced:
+        costs = [prices.cost(call) for call in answered]
+        priced = [cost for cost in costs if cost is not None]
+        if priced or not answered:
             metrics[prefix + "cost_usd"] = _dollars(sum(priced, Decimal(0)))
-        missing = Counter(call.model or _UNKNOWN_MODEL for call, cost in costs if cost is None)
-        if missing:
-            unpriced[prefix + UNPRICED_KEY] = dict(sorted(missing.items()))
-    metrics["duration_ms"] = round(duration * 1000, 3)
+        missing = Counter((FAILED, call.model or _UNKNOWN_MODEL) for call in calls if call.failed)
+        for call, cost in zip(answered, costs, strict=True):
+            if cost is None:  # Prices.cost: no tokens, or no price
+                no_usage = call.input_tokens is None and call.output_tokens is None
+                missing[NO_USAGE if no_usage else NO_PRICE, call.model or _UNKNOWN_MODEL] += 1
+        for (why, model), n in sorted(missing.items()):
+            unpriced.setdefault(prefix + why, {})[model] = n
+    if duration is not None:
+        metrics["duration_ms"] = round(duration * 1000, 3)
     return Efficiency(metrics, unpriced)
 
 

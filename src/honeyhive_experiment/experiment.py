@@ -327,6 +327,7 @@ def evaluate(
             progress=progress,
             cancel=cancel or threading.Event(),
             pricing=prices,
+            instrumented=bool(instruments),
         )
         result = record_run(
             spec, prepared, client=client, sink=sink, run_id=run_id, ingestion=ingestion, instrumentors=instruments

@@ -187,6 +187,7 @@ def run_spec(
         max_workers=config.max_workers,
         trials=trials,
         pricing=config.pricing,
+        instrumented=bool(config.instrument),
         timeout=config.timeout,
         passing_ranges=config.wire_passing_ranges(),
         metadata=metadata,

@@ -6,7 +6,7 @@ in the order OpenTelemetry's GenAI conventions / OpenLLMetry's older names / Ope
 
 * provider: ``gen_ai.provider.name``, ``gen_ai.system`` / ``gen_ai.system`` / ``llm.provider``, ``llm.system``;
 * request model: ``gen_ai.request.model`` / the same / ``model`` in the JSON of ``llm.invocation_parameters``;
-* response model: ``gen_ai.response.model`` / the same / ``llm.model_name``;
+* response model: ``gen_ai.response.model`` / the same / ``llm.model_name``, ``embedding.model_name`` (an embedding);
 * input tokens: ``gen_ai.usage.input_tokens`` / ``gen_ai.usage.prompt_tokens`` / ``llm.token_count.prompt``;
 * output tokens: ``gen_ai.usage.output_tokens`` / ``gen_ai.usage.completion_tokens`` /
   ``llm.token_count.completion``;
@@ -19,15 +19,16 @@ in the order OpenTelemetry's GenAI conventions / OpenLLMetry's older names / Ope
 ``opentelemetry-semantic-conventions-ai`` still lists OpenLLMetry's older ones.) Input tokens include cache reads,
 as the providers count them. A span is a call when it reports token usage or names a model; spans around calls
 (OpenInference's agent and chain spans, GenAI ``invoke_agent`` / ``execute_tool`` spans) are not calls even when
-they sum their children's usage. Of call spans inside one another (two instrumentations of one client, a
-framework's LLM span around the client's) only the innermost are calls (:func:`read_calls`), so a call is never
-counted twice. Plain data in, a value out: no I/O here.
+they sum their children's usage. A call whose span failed (status ERROR, or an ``error.type``: an HTTP 500 after
+the client's retries) and reports no usage is :attr:`LlmCall.failed`: nothing was billed. Of call spans inside one
+another (two instrumentations of one client, a framework's LLM span around the client's) only the innermost are
+calls (:func:`read_calls`), so a call is never counted twice. Plain data in, a value out: no I/O here.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -35,7 +36,7 @@ __all__ = ["LlmCall", "read_call", "read_calls"]
 
 _PROVIDER: Final = ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system")
 _REQUEST_MODEL: Final = ("gen_ai.request.model",)
-_RESPONSE_MODEL: Final = ("gen_ai.response.model", "llm.model_name")
+_RESPONSE_MODEL: Final = ("gen_ai.response.model", "llm.model_name", "embedding.model_name")
 _INPUT: Final = ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt")
 _OUTPUT: Final = ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion")
 _CACHE_READ: Final = (
@@ -49,6 +50,7 @@ _OPENINFERENCE_KIND: Final = "openinference.span.kind"
 _CALL_KINDS: Final = frozenset({"LLM", "EMBEDDING"})
 _OPERATION: Final = "gen_ai.operation.name"
 _NOT_CALLS: Final = frozenset({"invoke_agent", "create_agent", "execute_tool", "invoke_workflow"})
+_ERROR_TYPE: Final = "error.type"  # GenAI conventions (and OpenLLMetry): the class of error a failed call ended in
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,7 @@ class LlmCall:
     input_tokens: int | None = None
     output_tokens: int | None = None
     cache_read_tokens: int | None = None
+    failed: bool = False  # its span failed and it reported no usage: not answered, not billed
 
     @property
     def model(self) -> str | None:
@@ -110,8 +113,9 @@ def _invoked_model(attributes: Mapping[str, Any]) -> str | None:
     return _text(parameters.get("model")) if isinstance(parameters, dict) else None
 
 
-def read_call(attributes: Mapping[str, Any] | None) -> LlmCall | None:
-    """The LLM call a span's ``attributes`` describe, or None when they describe none (see the module's table)."""
+def read_call(attributes: Mapping[str, Any] | None, *, errored: bool = False) -> LlmCall | None:
+    """The LLM call a span's ``attributes`` describe, or None when they describe none (see the module's table);
+    ``errored``: the span's status is ERROR."""
     if not attributes:
         return None
     kind = attributes.get(_OPENINFERENCE_KIND)
@@ -129,7 +133,8 @@ def read_call(attributes: Mapping[str, Any] | None) -> LlmCall | None:
             output_tokens = total - input_tokens
     request_model = _text(_first(attributes, _REQUEST_MODEL)) or _invoked_model(attributes)
     response_model = _text(_first(attributes, _RESPONSE_MODEL))
-    if input_tokens is None and output_tokens is None and total is None and not (request_model or response_model):
+    no_usage = input_tokens is None and output_tokens is None and total is None
+    if no_usage and not (request_model or response_model):
         return None
     return LlmCall(
         provider=_text(_first(attributes, _PROVIDER)),
@@ -138,17 +143,21 @@ def read_call(attributes: Mapping[str, Any] | None) -> LlmCall | None:
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         cache_read_tokens=_count(_first(attributes, _CACHE_READ)),
+        failed=no_usage and (errored or attributes.get(_ERROR_TYPE) is not None),
     )
 
 
-def read_calls(spans: Iterable[tuple[int, int | None, Mapping[str, Any] | None]]) -> dict[int, LlmCall]:
-    """The calls among ``spans`` (``(span id, parent span id, attributes)``, one datapoint's), by span id: each span
-    :func:`read_call` reads as a call, unless another such span is inside it (then only the innermost counts)."""
+def read_calls(
+    spans: Iterable[tuple[int, int | None, Mapping[str, Any] | None]], errored: Container[int] = ()
+) -> dict[int, LlmCall]:
+    """The calls among ``spans`` (``(span id, parent span id, attributes)``, one datapoint's; ``errored``: the ids of
+    those whose status is ERROR), by span id: each span :func:`read_call` reads as a call, unless another such span
+    is inside it (then only the innermost counts)."""
     parents: dict[int, int | None] = {}
     calls: dict[int, LlmCall] = {}
     for span_id, parent_id, attributes in spans:
         parents[span_id] = parent_id
-        call = read_call(attributes)
+        call = read_call(attributes, errored=span_id in errored)
         if call is not None:
             calls[span_id] = call
     around: set[int] = set()

@@ -29,6 +29,7 @@ class RunSpec:
     max_workers: int = 10
     trials: int = 1  # how many times each datapoint runs, each trial its own session
     pricing: Mapping[str, ModelPrice] = field(default_factory=dict)  # model → price, before genai-prices' (pricing:)
+    instrumented: bool = False  # the function is traced for LLM calls (instrument:, instrumentors=): measured always
     timeout: float | None = 300.0
     passing_ranges: Mapping[str, Mapping[str, float]] | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)

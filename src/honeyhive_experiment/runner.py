@@ -11,9 +11,9 @@ returns one typed :class:`DatapointOutcome` per datapoint, in input order. Per d
    per-datapoint timeout;
 4. run the evaluators inside that span (their spans marked as the judge's) and write their metrics onto it, with
    the efficiency metrics of the LLM calls the datapoint's spans describe (:mod:`~honeyhive_experiment.efficiency`:
-   tokens, calls, cost, the function's wall time; none when no call was seen);
+   tokens, calls, cost, the function's wall time; also of a function that raised or timed out, without evaluators);
 5. record outputs and ground truth on the session (``PUT /v1/events/{session_id}``), and in its metadata the
-   calls no price was found for (``unpriced_llm_calls``, ``judge_unpriced_llm_calls``: model → calls);
+   calls without a cost, by why (:data:`~honeyhive_experiment.models.outcomes.UNPRICED_KEYS`: model → calls);
 6. in ``finally``: export the datapoint's spans.
 
 A function that raises, hangs past the timeout, or a backend call that fails after its retries
@@ -300,11 +300,17 @@ class Runner:
                 status, error = OutcomeStatus.FUNCTION_ERROR, f"{type(exc).__name__}: {exc}"
             if error is not None:
                 tracer.record_error(span, error)
+                if status is not OutcomeStatus.CANCELLED:  # what it spent before it raised (or by its timeout)
+                    function_calls, _ = tracer.llm_calls()
+                    efficiency = measure(function_calls, (), None, self.prices, instrumented=self.spec.instrumented)
+                    metrics = dict(efficiency.metrics)
+                    if metrics:
+                        tracer.enrich_span(metrics=metrics, span=span)
             else:
                 with tracer.judging():  # an LLM judge's calls are not the function's
                     evaluation = run_evaluators(self.spec.evaluators, outputs, datapoint.inputs, datapoint.ground_truth)
                 failures = tuple(evaluation.errors)
-                efficiency = measure(*tracer.llm_calls(), elapsed, self.prices)
+                efficiency = measure(*tracer.llm_calls(), elapsed, self.prices, instrumented=self.spec.instrumented)
                 metrics, replaced = combine(evaluation.metrics, efficiency.metrics)
                 self._say_replaced(replaced)
                 recorded = recordable(outputs)  # what the span, the session and the report get: JSON, cut if need be
@@ -330,7 +336,7 @@ class Runner:
                 metadata["error"] = error
             if failures:  # for the jobs that judge the run without having run it (report, publish): never silent
                 metadata[EVALUATOR_ERRORS_KEY] = {f.evaluator: f.error for f in failures}
-            metadata.update(efficiency.unpriced)  # the calls cost_usd leaves out, per model: for the report to say so
+            metadata.update(efficiency.unpriced)  # the calls without a cost, per model: for every job's report
             if metadata:
                 changes["metadata"] = metadata
             if changes:

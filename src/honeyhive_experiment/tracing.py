@@ -251,7 +251,10 @@ class _SessionRouter(SpanProcessor):
         with self._lock:
             spans = list(self._buffers.get(session_id, ()))
             judged = {s.context.span_id for s in spans if s.context.span_id in self._judged} if self._judged else ()
-        calls = read_calls((s.context.span_id, s.parent.span_id if s.parent else None, s.attributes) for s in spans)
+        errored = {s.context.span_id for s in spans if s.status.status_code is StatusCode.ERROR}
+        calls = read_calls(
+            ((s.context.span_id, s.parent.span_id if s.parent else None, s.attributes) for s in spans), errored
+        )
         function: list[LlmCall] = []
         judge: list[LlmCall] = []
         for span_id, call in calls.items():

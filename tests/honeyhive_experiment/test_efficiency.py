@@ -102,6 +102,82 @@ def test_only_what_was_measured_is_recorded() -> None:
     assert judge_only.unpriced == {"judge_unpriced_llm_calls": {"m": 1}}
 
 
+FREE = {"llm_calls": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0}
+MINI_METRICS = {"llm_calls": 1, "input_tokens": 1000, "output_tokens": 500, "cost_usd": 0.00045}
+FAILED = LlmCall("openai", "gpt-4o-mini", failed=True)  # an HTTP 500 after the client's retries: no usage
+STREAMED = LlmCall("openai", "my-ft-model", "my-ft-model")  # a stream without include_usage: no usage
+
+
+@pytest.mark.parametrize(
+    ("function", "judge", "duration", "instrumented", "metrics", "unpriced"),
+    [
+        pytest.param([], [], 2.0, True, {**FREE, "duration_ms": 2000.0}, {}, id="instrumented-no-call-costs-0"),
+        pytest.param([], [], None, True, FREE, {}, id="raised-before-a-call"),
+        pytest.param([MINI], [], None, True, MINI_METRICS, {}, id="raised-after-a-call-no-duration"),
+        pytest.param([MINI], [], None, False, MINI_METRICS, {}, id="raised-after-a-call-uninstrumented"),
+        pytest.param(
+            [FAILED, MINI],
+            [],
+            1.0,
+            True,
+            {**MINI_METRICS, "duration_ms": 1000.0},
+            {"failed_llm_calls": {"gpt-4o-mini": 1}},
+            id="a-failed-call-is-in-no-metric",
+        ),
+        pytest.param(
+            [FAILED],
+            [],
+            1.0,
+            False,
+            {**FREE, "duration_ms": 1000.0},
+            {"failed_llm_calls": {"gpt-4o-mini": 1}},
+            id="only-failed-calls-cost-0",
+        ),
+        pytest.param(
+            [STREAMED, MINI],
+            [],
+            1.0,
+            True,
+            {**MINI_METRICS, "llm_calls": 2, "duration_ms": 1000.0},
+            {"no_usage_llm_calls": {"my-ft-model": 1}},
+            id="no-usage-is-not-unpriced-though-priced",
+        ),
+        pytest.param(
+            [STREAMED],
+            [],
+            1.0,
+            True,
+            {"llm_calls": 1, "duration_ms": 1000.0},
+            {"no_usage_llm_calls": {"my-ft-model": 1}},
+            id="only-no-usage-no-tokens-no-cost",
+        ),
+        pytest.param(
+            [],
+            [MINI, FAILED],
+            1.0,
+            True,
+            {**FREE, **{"judge_" + k: v for k, v in MINI_METRICS.items()}, "duration_ms": 1000.0},
+            {"judge_failed_llm_calls": {"gpt-4o-mini": 1}},
+            id="the-judges-apart",
+        ),
+    ],
+)
+def test_what_a_datapoint_records_traced_for_calls_or_after_it_raised(
+    function: list[LlmCall],
+    judge: list[LlmCall],
+    duration: float | None,
+    instrumented: bool,
+    metrics: dict[str, float],
+    unpriced: dict[str, dict[str, int]],
+) -> None:
+    """Instrumented, a datapoint without a call records $0 (a real $0, unlike an unpriced call); a failed call is
+    not billed; a call without usage is not an unpriced model; a function that raised (``duration`` None) records
+    its calls without a duration."""
+    efficiency = measure(function, judge, duration, PRICES, instrumented=instrumented)
+    assert efficiency.metrics == metrics
+    assert efficiency.unpriced == unpriced
+
+
 def test_an_evaluators_metric_of_the_same_name_wins() -> None:
     metrics, replaced = combine({"accuracy": 1.0, "cost_usd": 0.5}, {"cost_usd": 0.1, "llm_calls": 2})
     assert metrics == {"accuracy": 1.0, "cost_usd": 0.5, "llm_calls": 2}

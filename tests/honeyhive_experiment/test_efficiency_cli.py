@@ -1,7 +1,9 @@
 """Issue 23 through the command line, in this process with only argv made up (tests/llm_bot.py's bot: the real
 ``openai`` client, the real instrumentations, the fake OpenAI server, 30 datapoints on 16 workers): a prompt that
 doubles fails an ``input_tokens`` gate and leaves quality alone; an unpriced model has no cost and ``pricing:``
-prices it to the cent; a library without an installed instrumentation is an error naming the package;
+prices it to the cent; a datapoint without a call costs $0, so a cost gate sees a cache go; failed, streamed and
+unpriced calls are told apart, with the fix for each, also by a job that reads the run back; a function that raised
+or timed out counts what it spent; a library without an installed instrumentation is an error naming the package;
 ``evaluate(instrumentors=[...])`` gives the numbers the command line gives. (Each instrumentation alone, in a
 process of its own: test_efficiency_e2e.py.)"""
 
@@ -11,6 +13,7 @@ import contextlib
 import importlib
 import json
 import re
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,8 +22,9 @@ from openinference.instrumentation.openai import OpenAIInstrumentor as OpenInfer
 
 from honeyhive_experiment import HoneyHiveClient, evaluate
 from honeyhive_experiment.errors import ArgumentError
+from honeyhive_experiment.results import recorded_outcomes
 from honeyhive_experiment.user_code import in_repository
-from tests.llm_bot import API_KEY, OPENINFERENCE, OPENLLMETRY, ROWS, Bot, make_bot
+from tests.llm_bot import API_KEY, OPENINFERENCE, OPENLLMETRY, ROWS, Bot, make_bot, mini_cost
 
 pytestmark = pytest.mark.integration
 
@@ -75,7 +79,9 @@ def test_an_unpriced_model_has_no_cost_and_pricing_prices_it_to_the_cent(bot: Bo
         sessions = [e for e in hh.iter_run_events(unpriced.run_id) if e["event_type"] == "session"]
     assert len(sessions) == ROWS
     assert all(s["metadata"]["unpriced_llm_calls"] == {"my-ft-model": 1} for s in sessions)
-    assert unpriced.report["unpriced"] == [{"model": "my-ft-model", "calls": ROWS, "judge": False}]
+    assert unpriced.report["unpriced"] == [
+        {"model": "my-ft-model", "calls": ROWS, "judge": False, "reason": "no_price"}
+    ]
     note = f"cost excludes {ROWS} calls to unpriced model my-ft-model"
     terminal, comment = unpriced.out.split("----- the comment that would be posted -----", 1)
     assert note in comment
@@ -101,6 +107,116 @@ def test_an_unpriced_model_has_no_cost_and_pricing_prices_it_to_the_cent(bot: Bo
     assert f"This run: total cost ${round(expected, 2):,.2f} + $" in priced.out
     assert unpriced.report["totals"]["cost_usd"] is None  # no call of the function could be priced
     assert "unpriced" not in priced.out
+
+
+def by_id(bot: Bot, run_id: str) -> dict[str, dict[str, Any]]:
+    """The backend's metrics of each datapoint of the run, by the bot's own ids (``q07``)."""
+    return {datapoint.removeprefix("EXT-"): metrics for datapoint, metrics in bot.per_datapoint(run_id).items()}
+
+
+def test_a_datapoint_without_a_call_costs_zero_so_a_cost_gate_sees_a_cache_come_and_go(bot: Bot) -> None:
+    """Every other row answered from a cache (no LLM call) costs $0, not nothing: without it the backend's cost per
+    datapoint would be over the rows that called only, the same with the cache as without, and the gate blind."""
+    cached = {f"q{i:02}": "cached" for i in range(0, ROWS, 2)}
+    bot.configure(OPENLLMETRY, "gate: {cost_usd: {max_worse_pct: 10}}\n")
+    bot.settings(modes=cached)
+    half = bot.run()
+    assert half.code == 0, half.out
+    for datapoint, metrics in by_id(bot, half.run_id).items():
+        if datapoint in cached:
+            assert [metrics[n] for n in ("llm_calls", "input_tokens", "output_tokens", "cost_usd")] == [0, 0, 0, 0]
+            assert metrics["duration_ms"] >= 0
+            assert metrics["judge_llm_calls"] == 1  # its judge did call
+        else:
+            assert metrics["llm_calls"] == 1, datapoint
+            assert metrics["cost_usd"] > 0, datapoint
+
+    bot.settings()  # the cache is gone: twice the calls, about twice the cost per datapoint
+    every = bot.run("--baseline", half.run_id)
+    assert every.code == 1, every.out
+    cost = every.metric("cost_usd")
+    assert cost["change"] == "worse"
+    assert cost["percentage_change"] > 50
+    assert any(reason.startswith("cost_usd got worse by") for reason in every.report["reasons"]), every.report
+
+    bot.settings(modes=cached)  # and back: cheaper, and the gate passes
+    again = bot.run("--baseline", every.run_id)
+    assert again.code == 0, again.out
+    assert again.metric("cost_usd")["change"] == "better"
+
+
+@pytest.mark.parametrize("instrument", [OPENLLMETRY, OPENINFERENCE])
+def test_failed_streamed_and_unpriced_calls_are_told_apart_each_with_its_fix(bot: Bot, instrument: str) -> None:
+    """``pricing:`` prices the bot's model: a call the server failed (an HTTP 500: not billed) is in no metric; a
+    call streamed without usage counts as a call without tokens or cost, and the note says how to get its usage,
+    not to add a price; an embedding is priced by its model (OpenInference names it in ``embedding.model_name``).
+    A job that did not run the datapoints (report, publish) reads the same back from their sessions."""
+    bot.configure(instrument, "pricing:\n  my-ft-model: {input: 1000, output: 4000}\n", model="my-ft-model")
+    bot.settings(model="my-ft-model", modes={"q01": "failed", "q02": "stream", "q03": "embed"})
+    run = bot.run()
+    assert run.code == 0, run.out
+
+    measured = by_id(bot, run.run_id)
+    for datapoint in ("q01", "q03", "q04"):
+        own, _ = bot.served(datapoint)
+        chat = (own.prompt_tokens * 1000 + own.completion_tokens * 4000) / 1e6
+        embedded = datapoint == "q03"
+        assert measured[datapoint]["llm_calls"] == 1 + embedded, datapoint  # the failed call is not one
+        if embedded:
+            assert measured[datapoint]["cost_usd"] > chat  # the embedding's price too
+        else:
+            assert measured[datapoint]["cost_usd"] == pytest.approx(chat), datapoint
+    streamed = measured["q02"]
+    assert streamed["llm_calls"] == 1
+    assert not {"input_tokens", "output_tokens", "cost_usd"} & set(streamed)  # unknown, never 0
+
+    expected = [
+        {"model": "fail:my-ft-model", "calls": 1, "judge": False, "reason": "failed"},
+        {"model": "my-ft-model", "calls": 1, "judge": False, "reason": "no_usage"},
+    ]
+    assert run.report["unpriced"] == expected
+    terminal, comment = run.out.split("----- the comment that would be posted -----", 1)
+    note = (
+        "Cost excludes 1 call to my-ft-model without token usage (a stream reports it with"
+        ' stream_options={"include_usage": True}); failed: 1 call to fail:my-ft-model'
+        " (not billed: counted in no metric)"
+    )
+    assert note in terminal
+    assert "pricing:" not in note
+    assert "failed: 1 call to fail:my-ft-model (not billed: counted in no metric)" in comment
+    assert "unpriced model" not in run.out
+
+    with HoneyHiveClient(bot.backend.url, API_KEY) as hh:  # what the report and publish jobs read
+        recorded = {key: dict(calls) for o in recorded_outcomes(hh, run.run_id) for key, calls in o.unpriced.items()}
+    assert recorded == {"failed_llm_calls": {"fail:my-ft-model": 1}, "no_usage_llm_calls": {"my-ft-model": 1}}
+
+
+def test_a_function_that_raised_or_timed_out_counts_what_its_calls_spent(bot: Bot) -> None:
+    """A datapoint whose function raised after its call, and one still running at the timeout after its call: the
+    calls were paid for, so they are the datapoints' metrics and in the run's total cost (no duration_ms: the
+    function did not finish)."""
+    bot.configure(OPENLLMETRY, "timeout: 5\n")  # generous: only the hanging one reaches it
+    bot.settings(modes={"q05": "raise", "q06": "hang"})
+    try:
+        run = bot.run()
+    finally:
+        sys.modules["bot"].RELEASE.set()
+    assert run.code == 1, run.out  # the function errored: the check fails, as before
+
+    measured = by_id(bot, run.run_id)
+    total = 0.0
+    for datapoint, metrics in measured.items():
+        own = [c for c in bot.server.calls_about(f"[{datapoint}] ") if c.prompt.startswith("Answer briefly")][-1]
+        cost = mini_cost(own.prompt_tokens, own.completion_tokens)
+        assert metrics["llm_calls"] == 1, datapoint
+        assert metrics["input_tokens"] == own.prompt_tokens, datapoint
+        assert metrics["cost_usd"] == pytest.approx(cost), datapoint
+        total += cost
+        if datapoint in ("q05", "q06"):
+            assert "duration_ms" not in metrics
+            assert "judge_llm_calls" not in metrics  # no evaluator ran
+    assert len(measured) == ROWS
+    assert round(run.report["totals"]["cost_usd"], 9) == round(total, 9)
 
 
 def test_a_library_without_an_instrumentation_installed_is_an_error_naming_the_package(bot: Bot) -> None:

@@ -65,6 +65,24 @@ GENAI_CONVENTIONS: dict[str, Any] = {
     "gen_ai.usage.input_tokens": 1200,
     "gen_ai.usage.output_tokens": 80,
 }
+# the real instrumentations' spans (as above) of an embedding, and of a chat completion the server failed (HTTP 500)
+OPENINFERENCE_EMBEDDING: dict[str, Any] = {
+    "llm.system": "openai",
+    "llm.token_count.total": 3,
+    "llm.token_count.prompt": 3,
+    "embedding.model_name": "text-embedding-3-small",
+    "openinference.span.kind": "EMBEDDING",
+}
+OPENLLMETRY_FAILED: dict[str, Any] = {
+    "gen_ai.provider.name": "openai",
+    "gen_ai.request.model": "gpt-4o-mini",
+    "error.type": "InternalServerError",
+}
+OPENINFERENCE_FAILED: dict[str, Any] = {  # its status is ERROR; no attribute says so
+    "llm.system": "openai",
+    "llm.invocation_parameters": '{"model": "gpt-4o-mini"}',
+    "openinference.span.kind": "LLM",
+}
 THE_CALL = LlmCall("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 3, 3, 2)
 CHAIN_SPAN: dict[str, Any] = {  # the runner's own span of a datapoint: not a call
     "honeyhive.session_id": "s",
@@ -119,6 +137,12 @@ CHAIN_SPAN: dict[str, Any] = {  # the runner's own span of a datapoint: not a ca
             LlmCall(None, None, None, 5, None),
             id="unreadable-invocation-parameters",
         ),
+        pytest.param(
+            OPENINFERENCE_EMBEDDING, LlmCall("openai", None, "text-embedding-3-small", 3, 0), id="oi-embedding"
+        ),
+        pytest.param(
+            OPENLLMETRY_FAILED, LlmCall("openai", "gpt-4o-mini", failed=True), id="openllmetry-failed-error-type"
+        ),
         pytest.param({**OPENINFERENCE_0_1_66, "openinference.span.kind": "CHAIN"}, None, id="openinference-chain"),
         pytest.param({**OPENINFERENCE_0_1_66, "openinference.span.kind": "AGENT"}, None, id="openinference-agent"),
         pytest.param({**GENAI_CONVENTIONS, "gen_ai.operation.name": "invoke_agent"}, None, id="genai-agent"),
@@ -132,6 +156,26 @@ CHAIN_SPAN: dict[str, Any] = {  # the runner's own span of a datapoint: not a ca
 )
 def test_each_dialect_reads_as_one_call(attributes: dict[str, Any] | None, call: LlmCall | None) -> None:
     assert read_call(attributes) == call
+
+
+@pytest.mark.parametrize(
+    ("attributes", "errored", "failed"),
+    [
+        pytest.param(OPENINFERENCE_FAILED, True, True, id="error-status-no-usage"),
+        pytest.param(OPENINFERENCE_FAILED, False, False, id="no-usage-alone-is-a-call-without-usage"),
+        pytest.param(OPENLLMETRY_FAILED, False, True, id="error-type-no-usage"),
+        pytest.param(
+            {**OPENLLMETRY_0_62, "error.type": "StreamBroken"}, True, False, id="failed-after-usage-is-billed"
+        ),
+    ],
+)
+def test_a_span_that_failed_without_usage_is_a_failed_call(
+    attributes: dict[str, Any], errored: bool, failed: bool
+) -> None:
+    call = read_call(attributes, errored=errored)
+    assert call is not None
+    assert call.failed is failed
+    assert read_calls([(1, None, attributes)], errored={1} if errored else ())[1].failed is failed
 
 
 def test_a_call_names_its_models_most_specific_first() -> None:

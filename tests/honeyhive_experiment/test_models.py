@@ -30,7 +30,7 @@ from honeyhive_experiment.models import (
     MetricDetail,
     RunComparisonResult,
 )
-from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, timeout_error
+from honeyhive_experiment.models.outcomes import NO_UNPRICED, DatapointOutcome, OutcomeStatus, timeout_error
 
 pytestmark = pytest.mark.integration
 
@@ -736,3 +736,22 @@ def test_an_outcome_read_back_from_its_session_keeps_a_timeout_apart_from_an_err
     assert outcome.datapoint_id == metadata.get("datapoint_id", "s")
     if error is not None:
         assert outcome.error == error
+
+
+def test_an_outcome_read_back_from_its_session_keeps_its_calls_without_a_cost() -> None:
+    """The report and publish jobs say what the job that ran the datapoint recorded: unpriced, usage-less and
+    failed calls per model; a value that is no count is not read."""
+    metadata = {
+        "unpriced_llm_calls": {"my-ft-model": 2},
+        "judge_no_usage_llm_calls": {"gpt-4o-mini": 1},
+        "failed_llm_calls": {"gpt-4o-mini": 1, "bad": "3", "flag": True, "negative": -1},
+        "no_usage_llm_calls": "not a mapping",
+        "judge_failed_llm_calls": {},
+    }
+    outcome = DatapointOutcome.from_session(0, "s", metadata)
+    assert outcome.unpriced == {
+        "unpriced_llm_calls": {"my-ft-model": 2},
+        "judge_no_usage_llm_calls": {"gpt-4o-mini": 1},
+        "failed_llm_calls": {"gpt-4o-mini": 1},
+    }
+    assert DatapointOutcome.from_session(0, "s", {}).unpriced is NO_UNPRICED

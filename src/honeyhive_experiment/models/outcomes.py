@@ -18,6 +18,7 @@ __all__ = [
     "COLLISION",
     "EVALUATOR_ERRORS_KEY",
     "NO_UNPRICED",
+    "UNPRICED_KEYS",
     "Datapoint",
     "DatapointOutcome",
     "EvaluatorFailure",
@@ -114,6 +115,12 @@ def timeout_error(seconds: float) -> str:
     return f"{_TIMED_OUT} {seconds:g} s"
 
 
+UNPRICED_KEYS = tuple(
+    side + key for side in ("", "judge_") for key in ("unpriced_llm_calls", "no_usage_llm_calls", "failed_llm_calls")
+)
+"""The session metadata keys of a datapoint's LLM calls that have no cost, per model (``{model: calls}``), by why:
+answered with tokens but no known price; answered without token usage (a stream that was not asked for it);
+failed (not billed). ``judge_`` + each: the evaluators' calls."""
 NO_UNPRICED: Mapping[str, Mapping[str, int]] = MappingProxyType({})
 """The :attr:`DatapointOutcome.unpriced` of a datapoint whose every call was priced: one shared empty mapping."""
 
@@ -135,8 +142,9 @@ class DatapointOutcome:
     exported: bool = True
     trial: int = 0  # which of the datapoint's trials (0 without trials)
     unpriced: Mapping[str, Mapping[str, int]] = field(default_factory=lambda: NO_UNPRICED)
-    """LLM calls whose cost ``cost_usd`` / ``judge_cost_usd`` leave out, per model: ``{"unpriced_llm_calls": {model:
-    calls}, "judge_unpriced_llm_calls": {...}}`` (also in the session's metadata); empty when every call was priced."""
+    """LLM calls without a cost in ``cost_usd`` / ``judge_cost_usd``, per model, by why (:data:`UNPRICED_KEYS`):
+    ``{"unpriced_llm_calls": {model: calls}, "failed_llm_calls": {...}, ...}`` (also in the session's metadata);
+    empty when every call was answered and priced."""
 
     @property
     def failed(self) -> bool:
@@ -145,7 +153,8 @@ class DatapointOutcome:
     @classmethod
     def from_session(cls, index: int, session_id: str, metadata: Mapping[str, Any]) -> DatapointOutcome:
         """What the job that ran a datapoint recorded in its session's metadata: its function's error (a timeout's
-        from :func:`timeout_error`) and its evaluators' errors; for a job that judges a run it did not run."""
+        from :func:`timeout_error`), its evaluators' errors and its calls without a cost; for a job that judges a run
+        it did not run."""
         error = metadata.get("error")
         error = str(error) if error is not None else None
         status = OutcomeStatus.OK
@@ -157,6 +166,11 @@ class DatapointOutcome:
             for name, text in (raised.items() if isinstance(raised, Mapping) else ())
         )
         trial = metadata.get("trial")
+        unpriced = {
+            key: {str(model): n for model, n in found.items() if type(n) is int and n > 0}
+            for key in UNPRICED_KEYS
+            if isinstance(found := metadata.get(key), Mapping)
+        }
         return cls(
             index,
             str(metadata.get("datapoint_id") or session_id),
@@ -165,6 +179,7 @@ class DatapointOutcome:
             error=error,
             evaluator_failures=failures,
             trial=trial if isinstance(trial, int) and not isinstance(trial, bool) else 0,
+            unpriced={key: calls for key, calls in unpriced.items() if calls} or NO_UNPRICED,
         )
 
     @property

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, PassingRangeConfig
-from honeyhive_experiment.efficiency import JUDGE, UNPRICED_KEY
+from honeyhive_experiment.efficiency import FAILED, JUDGE, NO_PRICE, NO_USAGE
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.judgement import Judgement, RunTotals
 from honeyhive_experiment.models import DatapointResult, MetricDelta, MetricDetail, MetricKey
@@ -71,6 +71,7 @@ from honeyhive_experiment.report.model import (
     RowStatus,
     Since,
     TrendRow,
+    UnpricedReason,
 )
 from honeyhive_experiment.report.numbers import as_utc, bin_values, finite, format_value, humanize_age, is_zero
 from honeyhive_experiment.report.pairing import changes_text, overlap_collapsed, unpaired_cause, unpaired_counts
@@ -91,6 +92,7 @@ TEXT_LIMIT: Final = 1000  # characters of each text of the datapoint table (inpu
 _EXPLANATION_LIMIT: Final = 300
 _EXPLANATIONS: Final = 10  # explanations kept per datapoint
 _DEFAULT_METRIC: Final = MetricConfig()
+_REASONS: Final[dict[str, UnpricedReason]] = {NO_PRICE: "no_price", NO_USAGE: "no_usage", FAILED: "failed"}
 _ERROR_KINDS: Final = {
     "function_error": "function raised",
     "timeout": "function timed out",
@@ -541,16 +543,18 @@ class _Builder:
         )
 
     def _unpriced(self) -> tuple[ReportUnpriced, ...]:
-        """The calls this run's datapoints could not price, per model, the function's before the judge's (a count
-        of what this process ran, for the note under the Efficiency table; the cost metrics are the backend's)."""
-        calls: Counter[tuple[bool, str]] = Counter()
+        """The calls without a cost of this run's datapoints, per reason and model, the function's before the
+        judge's (a count of what the jobs that ran them recorded, for the note under the Efficiency table; the cost
+        metrics are the backend's)."""
+        calls: Counter[tuple[UnpricedReason, bool, str]] = Counter()
         for outcome in self.j.outcomes:
             for key, per_model in outcome.unpriced.items():
+                reason = _REASONS[key.removeprefix(JUDGE)]
                 for model, n in per_model.items():
-                    calls[key == JUDGE + UNPRICED_KEY, model] += n
+                    calls[reason, key.startswith(JUDGE), model] += n
         return tuple(
-            ReportUnpriced(model=clip(self.r(model), 100), calls=n, judge=judge)
-            for (judge, model), n in sorted(calls.items())
+            ReportUnpriced(model=clip(self.r(model), 100), calls=n, judge=judge, reason=reason)
+            for (reason, judge, model), n in sorted(calls.items())
         )
 
     def _flaky(self) -> tuple[ReportFlakyDatapoint, ...]:

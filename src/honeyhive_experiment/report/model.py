@@ -75,6 +75,7 @@ __all__ = [
     "ReportTrendPoint",
     "ReportUnpriced",
     "TrendRow",
+    "UnpricedReason",
     "load_published",
     "load_report",
     "report_json",
@@ -478,12 +479,20 @@ class ReportTotals(_Part):
         return " · ".join(parts)
 
 
+UnpricedReason = Literal["no_price", "no_usage", "failed"]
+
+
 class ReportUnpriced(_Part):
-    """LLM calls to a model without a known price: their tokens count, their cost is left out (never $0)."""
+    """LLM calls without a cost: to a model without a known price, or that reported no token usage (their cost is
+    left out, never $0), or that failed (not billed: in no metric)."""
 
     model: str = Field(description="The model the calls named.")
     calls: NonNegativeInt = Field(description="How many of this run's calls named it.")
     judge: bool = Field(description="Whether they were the evaluators' calls (judge_cost_usd), not the function's.")
+    reason: UnpricedReason = Field(
+        description="no_price: the model has no known price (pricing: gives one); no_usage: the call reported no"
+        " token usage (a stream without stream_options include_usage); failed: the call failed, nothing was billed."
+    )
 
 
 class ReportFlakyDatapoint(_Part):
@@ -721,7 +730,7 @@ class Report(_Part):
     )
     baseline_totals: ReportTotals | None = Field(description="The same of the baseline run (null: none).")
     unpriced: tuple[ReportUnpriced, ...] = Field(
-        description="LLM calls the cost metrics leave out, per model: no price was known (pricing: adds one)."
+        description="LLM calls without a cost, per model and reason: the cost metrics leave them out."
     )
     table: ReportTable | None = Field(
         description="Every datapoint of the two runs, read back from the backend (null when it was not read)."
@@ -775,14 +784,24 @@ class Report(_Part):
 
     @property
     def unpriced_text(self) -> str:
-        """``cost excludes 12 calls to unpriced model my-ft-model`` (empty when every call was priced)."""
-        if not self.unpriced:
-            return ""
-        parts = [
-            f"{u.calls:,} {'judge ' if u.judge else ''}call{'s' if u.calls != 1 else ''} to unpriced model {u.model}"
-            for u in self.unpriced
-        ]
-        return "cost excludes " + ", ".join(parts) + " (pricing: in the experiment file prices them)"
+        """``cost excludes 12 calls to unpriced model my-ft-model (pricing: …)``, then the calls that reported no
+        token usage and the failed ones, each with what to do (empty when every call was answered and priced)."""
+
+        def said(reason: UnpricedReason, text: str) -> str:
+            return ", ".join(
+                text.format(f"{u.calls:,} {'judge ' if u.judge else ''}call{'s' if u.calls != 1 else ''}", u.model)
+                for u in self.unpriced
+                if u.reason == reason
+            )
+
+        parts = []
+        if calls := said("no_price", "{} to unpriced model {}"):
+            parts.append(f"cost excludes {calls} (pricing: in the experiment file prices them)")
+        if calls := said("no_usage", "{} to {} without token usage"):
+            parts.append(f'cost excludes {calls} (a stream reports it with stream_options={{"include_usage": True}})')
+        if calls := said("failed", "{} to {}"):
+            parts.append(f"failed: {calls} (not billed: counted in no metric)")
+        return "; ".join(parts)
 
     @property
     def trials_differ_text(self) -> str:
