@@ -778,7 +778,6 @@ def review(
     from_stamp = not settings.baseline_run_id and stamped is not None
     baseline_run_id = stamped if from_stamp else settings.baseline_run_id
     settings = settings.model_copy(update={"baseline_run_id": baseline_run_id})
-    # judged with no baseline: no rule may pick one now
     judged = judge(client, config, settings, *_as_recorded(client, config, run), now=now, pick=not judged_before)
     if judged.baseline is not None and from_stamp:
         baseline = dataclasses.replace(judged.baseline, why="the baseline its check was judged against")
