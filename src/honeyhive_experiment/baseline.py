@@ -175,10 +175,11 @@ def check_verdict(run: ExperimentRun) -> str | None:
     return verdict if isinstance(verdict, str) else None
 
 
-def _passed_check(client: HoneyHiveClient, run: ExperimentRun) -> bool:
-    """Whether the run's check was green; a run without a stamped verdict: whether the backend reports success."""
+def check_passed(run: ExperimentRun, success: Callable[[], bool | None]) -> bool | None:
+    """Whether the run's check was green (its stamped verdict: a gate it crossed fails it, though the backend may
+    count every datapoint passed); a run without a stamped verdict: ``success()``, what the backend reports."""
     verdict = check_verdict(run)
-    return verdict in GREEN if verdict is not None else _reports_success(client, run.run_id)
+    return verdict in GREEN if verdict is not None else success()
 
 
 def _reports_success(client: HoneyHiveClient, run_id: str) -> bool:
@@ -236,7 +237,7 @@ def pick_baseline(
     experiment: str,
     dataset_id: str | DatasetIdentity | None,
     policy: BaselineConfig,
-    passed: Callable[[ExperimentRun], bool],
+    passed: Callable[[ExperimentRun], bool | None],
     merge_base_sha: str | None,
     base_branch: str | None,
     exclude_run_ids: Collection[str],
@@ -349,7 +350,7 @@ def choose_baseline(
         experiment=experiment,
         dataset_id=dataset_id,
         policy=policy,
-        passed=lambda run: _passed_check(client, run),
+        passed=lambda run: check_passed(run, lambda: _reports_success(client, run.run_id)),
         merge_base_sha=merge_base_sha,
         base_branch=base_branch,
         exclude_run_ids=set(exclude_run_ids),

@@ -29,7 +29,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from honeyhive_experiment.baseline import GREEN, Baseline, check_verdict, choose_baseline
+from honeyhive_experiment.baseline import Baseline, check_passed, choose_baseline
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
 from honeyhive_experiment.client import HoneyHiveClient, is_run_id, poll
 from honeyhive_experiment.config import (
@@ -403,18 +403,9 @@ def _baseline_info(
         total_datapoints=len(result.summary.datapoint_ids) or len(dataset.datapoints),
         why=why,
         dirty=baseline.dirty,
-        passed=baseline_passed(baseline.run, baseline_result),
+        passed=check_passed(baseline.run, lambda: baseline_result.success if baseline_result is not None else None),
         trials=trials_of(baseline.run, baseline_result),
     )
-
-
-def baseline_passed(run: ExperimentRun, summary: ExperimentResultSummary | None) -> bool | None:
-    """Whether the baseline passed: its check's stamped verdict (a gate it crossed fails it, though the backend
-    may count every datapoint passed), else the backend's result."""
-    verdict = check_verdict(run)
-    if verdict is not None:
-        return verdict in GREEN
-    return summary.success if summary is not None else None
 
 
 def trials_of(run: ExperimentRun, summary: ExperimentResultSummary | None) -> int:
@@ -788,7 +779,6 @@ def review(
     from_stamp = not settings.baseline_run_id and stamped is not None
     baseline_run_id = stamped if from_stamp else settings.baseline_run_id
     settings = settings.model_copy(update={"baseline_run_id": baseline_run_id})
-    # judged with no baseline: no rule may pick one now
     judged = judge(client, config, settings, *_as_recorded(client, config, run), now=now, pick=not judged_before)
     if judged.baseline is not None and from_stamp:
         baseline = dataclasses.replace(judged.baseline, why="the baseline its check was judged against")

@@ -30,7 +30,7 @@ from typing import Any, Literal
 from honeyhive_experiment import backend, cancellation
 from honeyhive_experiment.checkout import checked_out, git, local_checkout
 from honeyhive_experiment.client import HoneyHiveClient
-from honeyhive_experiment.config import Direction, ExperimentConfig, all_of, config_error_at, declared_name, load_config
+from honeyhive_experiment.config import ExperimentConfig, all_of, config_error_at, declared_name, load_config
 from honeyhive_experiment.context import PULL_REQUEST_EVENTS
 from honeyhive_experiment.dataset_identity import file_identity
 from honeyhive_experiment.delivery import (
@@ -523,10 +523,8 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
                 shown = value if len(value) <= 40 else value[:40] + "…"
                 why = f"{metric} is a string ({shown!r}) on {where}; a passing range or gate needs a number or a bool"
             elif isinstance(value, bool) and section == "gate":  # an absolute bound of 1 or more never fails
-                lower = config.metric(metric).direction is Direction.LOWER
-                why = unreachable_gate(
-                    metric, config.gate[metric], lower=lower, aggregation=config.aggregate_function.value
-                )
+                gate, aggregation = config.gate[metric], config.aggregate_function.value
+                why = unreachable_gate(metric, gate, config.metric(metric), aggregation=aggregation)
             if why is not None:
                 problems.append(config_error_at(config_file, (section, metric), why))
     if problems:

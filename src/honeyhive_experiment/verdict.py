@@ -243,14 +243,14 @@ def is_boolean(values: Sequence[Any] | None) -> bool:
     return bool(sample) and all(isinstance(value, bool) for value in sample)
 
 
-def unreachable_gate(metric: str, gate: GateRule, *, lower: bool, aggregation: str | None) -> str | None:
+def unreachable_gate(metric: str, gate: GateRule, shown: MetricConfig, *, aggregation: str | None) -> str | None:
     """Why ``gate`` on ``metric``, a boolean metric aggregated by ``aggregation``, can never fail (``None`` when it
     can): by anything but sum or count, 0/1 values aggregate to between 0 and 1, so no change crosses an absolute
-    bound (``max_drop``, said as ``max_worse`` for a lower-is-better metric) of 1 or more, a bound written in
-    percentage points of the report's pass rate (85%) instead of the metric's units (0.85)."""
+    bound (``max_drop``, said as ``max_worse`` for a metric ``shown`` lower-is-better) of 1 or more, a bound written
+    in percentage points of the report's pass rate (85%) instead of the metric's units (0.85)."""
     if gate.max_drop is None or gate.max_drop < 1 or aggregation in _UNBOUNDED:
         return None
-    key, bound = ("max_worse" if lower else "max_drop"), gate.max_drop
+    key, bound = ("max_worse" if shown.direction is Direction.LOWER else "max_drop"), gate.max_drop
     return (
         f"{key}: {bound:g} can never be crossed: {metric} is a boolean metric, whose aggregate lies between 0 and 1"
         f" (a pass rate of 85% is 0.85), so this gate never fails; for {bound:g} pp (percentage points, as the report"
@@ -265,8 +265,8 @@ def _unreachable_gates(
     found: list[str] = []
     for metric, gate in gates.items():
         if any(is_boolean(d.values) for d in result.metrics.details if d.metric_name == metric):
-            lower = presentation.get(metric, MetricConfig()).direction is Direction.LOWER
-            why = unreachable_gate(metric, gate, lower=lower, aggregation=result.metrics.aggregation_function)
+            shown = presentation.get(metric, MetricConfig())
+            why = unreachable_gate(metric, gate, shown, aggregation=result.metrics.aggregation_function)
             if why is not None:
                 found.append(f"gate.{metric}: {why}")
     return found

@@ -23,8 +23,8 @@ import pytest
 
 from honeyhive_experiment.baseline import (
     Baseline,
-    _passed_check,
     _reports_success,
+    check_passed,
     check_verdict,
     choose_baseline,
     pick_baseline,
@@ -974,7 +974,7 @@ def test_a_branch_baseline_must_have_passed_its_check(
     run_id = seed(hh, name, passing=success)
     stamped = ExperimentRun.model_validate({**hh.get_run(run_id), "metadata": {"check": check}})
     assert check_verdict(stamped) == verdict
-    assert _passed_check(hh, stamped) is green
+    assert check_passed(stamped, lambda: _reports_success(hh, run_id)) is green
 
 
 def test_a_run_that_passed_its_check_under_allow_failed_is_the_branch_fallback(hh: HoneyHiveClient, name: str) -> None:

@@ -360,6 +360,8 @@ def _at_edges(text: str, edge: _Edge) -> list[tuple[int, int]]:
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     """``text`` with each span (overlapping or adjacent ones merged) replaced by ``***``."""
+    if not spans:
+        return text
     pieces: list[str] = []
     done = 0
     for start, end in sorted(spans):
@@ -397,11 +399,11 @@ class Redactor:
         if len(text) <= 200:
             cached = self._cache.get(text)
             if cached is None:
-                cached = self._redact(text)
+                cached = _blank(text, self._spans(text))
                 if len(self._cache) < 50_000:
                     self._cache[text] = cached
             return cached
-        return self._redact(text)
+        return _blank(text, self._spans(text))
 
     def redact_shown(self, text: str) -> str:
         """``text`` redacted as it shows: looked at as it is and without its invisible characters, which stay where
@@ -412,10 +414,6 @@ class Redactor:
         where = [at for at in range(len(text)) if at not in hidden]  # where each character of the text shown is
         shown = self._spans("".join(map(text.__getitem__, where)))
         return _blank(text, self._spans(text) + [(where[start], where[end - 1] + 1) for start, end in shown])
-
-    def _redact(self, text: str) -> str:
-        spans = self._spans(text)
-        return _blank(text, spans) if spans else text
 
     def _spans(self, text: str) -> list[tuple[int, int]]:
         """Where ``text``'s secrets are, by every rule at once (the module's docstring says why)."""
