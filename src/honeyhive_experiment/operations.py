@@ -480,7 +480,7 @@ def _install(settings: Settings) -> None:
 def _experiment_file(settings: Settings) -> ExperimentConfig:
     """The experiment file every command reads, its paths (``dataset.path``, ``comment.template``) held inside the
     working directory (:func:`~honeyhive_experiment.flow.check_paths`). Raises the ConfigError found."""
-    config = load_config(settings.config_path)
+    config = load_config(settings.config_path, baseline_named=settings.baseline_run_id is not None)
     check_paths(config, str(settings.config_path), settings.root)
     return config
 

@@ -426,7 +426,7 @@ MALFORMED: list[Any] = [
         BASE + "gate:\n  accuracy: {max_drop: 0.1}\nbaseline:\n  strategy: none\n",
         5,
         "gate",
-        "remove gate, or choose another baseline strategy",
+        "remove gate, choose another baseline strategy, or name the baseline",
         id="gate-before-strategy-none",
     ),
     pytest.param(BASE + "baseline:\n", 5, "baseline", "must not be null", id="section-null"),
@@ -634,3 +634,12 @@ def test_schema_rejects_what_the_models_reject(change: dict[str, Any], word: str
     assert any(word in message for message in errors), errors
     with pytest.raises(ConfigError):
         parse_config(yaml.safe_dump(document))
+
+
+def test_a_gate_with_strategy_none_is_accepted_when_the_baseline_is_named() -> None:
+    """A baseline named for the invocation is compared with whatever the strategy (README), so the gate can fail: a
+    workflow pinning a golden run with baseline-run-id and strategy none keeps its gates."""
+    gated = BASE + "gate:\n  accuracy: {max_drop: 0.1}\nbaseline:\n  strategy: none\n"
+    with pytest.raises(ConfigError, match="or name the baseline for the run"):
+        parse_config(gated)
+    assert parse_config(gated, baseline_named=True).gate["accuracy"].max_drop == 0.1

@@ -41,6 +41,8 @@ _DATASET_SUFFIX_PATTERN: Final = r"\.([jJ][sS][oO][nN][lL]?|[cC][sS][vV])$"
 _CONTROL_RE: Final = re.compile(r"[\x00-\x1f\x7f]")
 # The validation context key that marks data read from a file (a name, not a module path: keep it stable).
 _FROM_FILE: Final = "honeyhive_experiment.config:from_file"
+_BASELINE_NAMED: Final = "honeyhive_experiment.config:baseline_named"
+"""The validation context's mark of an invocation that names its baseline (``--baseline``, ``baseline-run-id``)."""
 
 
 # ---------------------------------------------------------------------------------------------------- errors

@@ -23,7 +23,7 @@ from pydantic_core import ErrorDetails
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from honeyhive_experiment.config.fields import _FROM_FILE, _describe, _LocatedValueError
+from honeyhive_experiment.config.fields import _BASELINE_NAMED, _FROM_FILE, _describe, _LocatedValueError
 from honeyhive_experiment.config.model import ExperimentConfig
 from honeyhive_experiment.errors import ConfigError
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
@@ -36,8 +36,11 @@ _NAME: Final[TypeAdapter[str]] = TypeAdapter(
 )
 
 
-def load_config(path: str | os.PathLike[str] = DEFAULT_CONFIG_PATH) -> ExperimentConfig:
-    """Read and validate the experiment file at ``path``.
+def load_config(
+    path: str | os.PathLike[str] = DEFAULT_CONFIG_PATH, *, baseline_named: bool = False
+) -> ExperimentConfig:
+    """Read and validate the experiment file at ``path`` (``baseline_named``: the invocation names its baseline,
+    which a gate with ``baseline.strategy: none`` is then compared with).
 
     Raises:
         ConfigError: the file is missing, unreadable, not UTF-8, not valid YAML, empty, not a mapping,
@@ -59,10 +62,10 @@ def load_config(path: str | os.PathLike[str] = DEFAULT_CONFIG_PATH) -> Experimen
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise ConfigError(shown, line, "", f"not valid UTF-8 (byte {exc.start})") from None
-    return parse_config(text, path=shown)
+    return parse_config(text, path=shown, baseline_named=baseline_named)
 
 
-def parse_config(text: str, *, path: str = DEFAULT_CONFIG_PATH) -> ExperimentConfig:
+def parse_config(text: str, *, path: str = DEFAULT_CONFIG_PATH, baseline_named: bool = False) -> ExperimentConfig:
     """Validate config ``text``; ``path`` only names the file in errors. Raises :class:`ConfigError`."""
     root, data = _read_yaml(text, path)
     if not isinstance(root, MappingNode) or not isinstance(data, dict):
@@ -73,7 +76,7 @@ def parse_config(text: str, *, path: str = DEFAULT_CONFIG_PATH) -> ExperimentCon
             f"the config must be a mapping of keys (name, function, dataset, ...), got {_describe(data)}",
         )
     try:
-        return ExperimentConfig.model_validate(data, context={_FROM_FILE: True})
+        return ExperimentConfig.model_validate(data, context={_FROM_FILE: True, _BASELINE_NAMED: baseline_named})
     except ValidationError as exc:
         issues = [_issue(error, root, path) for error in exc.errors()]
     raise all_of(issues) from None

@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from honeyhive_experiment.config.fields import (
+    _BASELINE_NAMED,
     _DATASET_SUFFIX_PATTERN,
     _FROM_FILE,
     _IMPORT_PATH_PATTERN,
@@ -461,11 +462,13 @@ class ExperimentConfig(_Section):
         return self
 
     @model_validator(mode="after")
-    def _gates_have_a_baseline(self) -> Self:
-        if self.gate and self.baseline.strategy is BaselineStrategy.NONE:  # no comparison: every gate would be dead
+    def _gates_have_a_baseline(self, info: ValidationInfo) -> Self:
+        named = isinstance(info.context, Mapping) and info.context.get(_BASELINE_NAMED)  # --baseline, baseline-run-id
+        if self.gate and self.baseline.strategy is BaselineStrategy.NONE and not named:  # every gate would be dead
             raise _LocatedValueError(
                 "a gate holds a metric against the baseline, but baseline.strategy is none (no baseline, no"
-                " comparison), so it could never fail: remove gate, or choose another baseline strategy",
+                " comparison), so it could never fail: remove gate, choose another baseline strategy, or name the"
+                " baseline for the run (--baseline, baseline-run-id: used whatever the strategy)",
                 "gate",
             )
         return self
