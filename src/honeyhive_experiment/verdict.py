@@ -402,13 +402,14 @@ def broken(
         if blamer is None and metric in EFFICIENCY_METRICS:  # the run's own measurement, and no evaluator raised
             if missing < passed:  # the datapoints without a call: the others were checked
                 warnings.append(
-                    f"{reason}: they made no LLM call the run could see and price, so it was not checked there"
+                    f"{reason}: their LLM calls had no price or token usage, or they made none the run could see,"
+                    " so it was not checked there"
                 )
                 continue
             calls = metric.replace("cost_usd", "llm_calls")  # the same side's calls: were there any to price?
             called = metric != calls and any(d.values for d in result.metrics.details if d.metric_name == calls)
             reason = f"{metric} has a {what} but no value on any of the {missing} datapoints the backend passed: " + (
-                "its LLM calls could not be priced (see the unpriced note)"
+                "its LLM calls could not be priced or reported no token usage (see the note under the Efficiency table)"
                 if called
                 else "the run saw no LLM call that reported it"
             )

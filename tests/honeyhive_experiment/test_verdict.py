@@ -712,8 +712,8 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         Verdict.PASS,
         ("every datapoint passed",),
         (
-            "cost_usd has a gate but no value on 2 of the datapoints the backend passed: they made no LLM call the"
-            " run could see and price, so it was not checked there",
+            "cost_usd has a gate but no value on 2 of the datapoints the backend passed: their LLM calls had no"
+            " price or token usage, or they made none the run could see, so it was not checked there",
         ),
     ),
     (
@@ -722,8 +722,8 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         Verdict.NEUTRAL,
         ("no baseline run to compare with yet",),
         (
-            "cost_usd has a passing range but no value on 2 of the datapoints the backend passed: they made no LLM"
-            " call the run could see and price, so it was not checked there",
+            "cost_usd has a passing range but no value on 2 of the datapoints the backend passed: their LLM calls had"
+            " no price or token usage, or they made none the run could see, so it was not checked there",
         ),
     ),
     (
@@ -735,8 +735,8 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             " returned nothing for them",
         ),
         (
-            "cost_usd has a passing range but no value on 2 of the datapoints the backend passed: they made no LLM"
-            " call the run could see and price, so it was not checked there",
+            "cost_usd has a passing range but no value on 2 of the datapoints the backend passed: their LLM calls had"
+            " no price or token usage, or they made none the run could see, so it was not checked there",
         ),
     ),
     (
@@ -950,7 +950,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         Verdict.FAIL,
         (
             "cost_usd has a gate but no value on any of the 12 datapoints the backend passed: its LLM calls could not"
-            " be priced (see the unpriced note)",
+            " be priced or reported no token usage (see the note under the Efficiency table)",
         ),
         (),
     ),
@@ -980,7 +980,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         Verdict.FAIL,
         (
             "judge_cost_usd has a passing range but no value on any of the 12 datapoints the backend passed: its LLM"
-            " calls could not be priced (see the unpriced note)",
+            " calls could not be priced or reported no token usage (see the note under the Efficiency table)",
         ),
         (),
     ),
