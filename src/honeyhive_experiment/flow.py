@@ -690,7 +690,10 @@ def republish(
     if judged:  # else the run's own job never judged it: the baseline rules pick, as they would have then
         settings = settings.model_copy(update={"baseline_run_id": stamped})  # none: none may be picked now
     judgement = judge(client, config, settings, *_as_recorded(client, config, run), now=now, pick=not judged)
-    return dataclasses.replace(judgement, notes=(*judgement.notes, *notes))
+    baseline = judgement.baseline
+    if judged and baseline is not None:  # not one asked for: the one the check chose (and stamped)
+        baseline = dataclasses.replace(baseline, why="the baseline the check was judged against")
+    return dataclasses.replace(judgement, baseline=baseline, notes=(*judgement.notes, *notes))
 
 
 def _stamped_check(run: ExperimentRun) -> tuple[bool, str | None, object]:
