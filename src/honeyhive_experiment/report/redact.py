@@ -141,10 +141,9 @@ _SENSITIVE_KEY: Final = re.compile(
     r"(?i)^(?:.*[_-])?(?:api[_-]?key|apikey|token|access[_-]?(?:key|token)|secret(?:[_-]?key)?|client[_-]?secret"
     r"|password|passwd|authorization|cookie|private[_-]?key|credentials?)$"
 )
-# any other name ending in _KEY (AZURE_OPENAI_KEY, but also answer_key, sort_key): its value when key-shaped, that
-# is 16 characters or more without a space and not shaped like words (a path, a name: _WORDISH)
-_KEY_ENDS: Final = frozenset({"_key", "-key"})
-_KEY_SHAPED: Final = re.compile(r"\S{16,}")
+# Not any other name ending in _key: an eval dataset's translation_key, s3_key, sort_key, cache_key or idempotency_key
+# hold data, which no shape of the value tells from a key. A key the environment holds (AZURE_OPENAI_KEY) is redacted
+# wherever it appears as a known value (settings.environment_secrets), so its name need not be guessed here.
 
 MIN_SECRET: Final = 4  # a shorter "secret" is ignored: it would blank the whole report
 MIN_FORM: Final = 8  # an encoded form (hex, a base64 core) shorter than this is not looked for
@@ -452,7 +451,13 @@ class Redactor:
             result: dict[Any, Any] = {}
             for key, item in value.items():
                 shown = self.redact(key) if isinstance(key, str) else key
-                if isinstance(key, str) and _secret_under(key, item):
+                if (
+                    isinstance(key, str)
+                    and _SENSITIVE_KEY.match(key)
+                    and isinstance(item, str | int | float | bytes)
+                    and not isinstance(item, bool)
+                    and item != ""
+                ):
                     result[shown] = REDACTED
                 else:
                     result[shown] = self.redact_value(item, _depth=_depth + 1)
@@ -460,19 +465,6 @@ class Redactor:
         if isinstance(value, list | tuple | set | frozenset):
             return [self.redact_value(item, _depth=_depth + 1) for item in value]
         return value
-
-
-def _secret_under(key: str, item: Any) -> bool:
-    """Whether ``item`` is replaced whole under ``key``: a scalar under a secret's name (``api_key``, ``password``),
-    a key-shaped string under any other ``…_key`` (``AZURE_OPENAI_KEY``; not ``answer_key: "B) Paris"``)."""
-    if _SENSITIVE_KEY.match(key):
-        return isinstance(item, str | int | float | bytes) and not isinstance(item, bool) and item != ""
-    return (
-        key[-4:].lower() in _KEY_ENDS
-        and isinstance(item, str)
-        and _KEY_SHAPED.fullmatch(item) is not None
-        and _WORDISH.fullmatch(item) is None
-    )
 
 
 class RedactingFilter(logging.Filter):

@@ -22,6 +22,7 @@ from honeyhive_experiment.report import (
     Redactor,
 )
 from honeyhive_experiment.report.redact import RedactingStream
+from honeyhive_experiment.settings import environment_secrets
 from honeyhive_experiment.verdict import Decision, Verdict
 from tests.honeyhive_experiment.report.scenarios import (
     APP,
@@ -227,8 +228,7 @@ def test_redact_value_replaces_values_under_secret_looking_keys() -> None:
         "max_tokens": 1024,
         "flag": True,
         "aws": {"aws_secret_access_key": "x" * 40, "AWS_SECRET_KEY": "y" * 40, "accessKey": "z" * 20},
-        # under any other ..._KEY name a key-shaped value, and not words, a path or a short value
-        "env": {"AZURE_OPENAI_KEY": "8f3e2d1c0b9a87654321fedcba098765", "CACHE_KEY": "v1"},
+        "env": {"CACHE_KEY": "v1"},
         "row": {"answer_key": "A) the mitochondria", "sort_key": "created_at", "s3_key": "data/2024/questions.jsonl"},
     }
     assert Redactor().redact_value(value) == {
@@ -238,9 +238,39 @@ def test_redact_value_replaces_values_under_secret_looking_keys() -> None:
         "max_tokens": 1024,
         "flag": True,
         "aws": {"aws_secret_access_key": "***", "AWS_SECRET_KEY": "***", "accessKey": "***"},
-        "env": {"AZURE_OPENAI_KEY": "***", "CACHE_KEY": "v1"},
+        "env": {"CACHE_KEY": "v1"},
         "row": {"answer_key": "A) the mitochondria", "sort_key": "created_at", "s3_key": "data/2024/questions.jsonl"},
     }
+
+
+# what an eval dataset keeps under names ending in _key: data, shown as it is
+DATA_UNDER_KEYS = [
+    ("translation_key", "checkout.button.submitLabel"),
+    ("answer_key", "https://example.com/answers/q1"),
+    ("s3_key", "models/v1/checkpoint.pt"),
+    ("sort_key", "2024-03-01T12:00:00Z"),
+    ("cache_key", "user:42:profile:v2"),
+    ("idempotency_key", "5f2b0c1e-1d0a-4c59-9b1b-2f3c4d5e6f70"),
+    ("file_key", "reports/2024/Q3-summary.pdf"),
+    ("primary_key", "8f3e2d1c0b9a87654321fedcba098765"),  # random-looking, and still no secret's name
+]
+AZURE_OPENAI_KEY = "8e1f0a2b3c4d5e6f7a8b9c0d1e2f3a4b"
+
+
+@pytest.mark.parametrize(("key", "value"), DATA_UNDER_KEYS)
+def test_values_under_other_key_names_stay_where_the_environment_key_is_redacted(key: str, value: str) -> None:
+    """Only a secret's name (api_key, secret_key, access_key…) blanks a value whatever it is; a key the environment
+    holds under another name (AZURE_OPENAI_KEY) is a known value, redacted wherever it appears."""
+    secrets = environment_secrets({"AZURE_OPENAI_KEY": AZURE_OPENAI_KEY})
+    row = {key: value, "AZURE_OPENAI_KEY": AZURE_OPENAI_KEY, "config": f"key={AZURE_OPENAI_KEY[:20]}"}
+    expected = {key: value, "AZURE_OPENAI_KEY": "***", "config": "key=***"}
+    assert Redactor(secrets).redact_value(row) == expected
+    data = secret_input()
+    outcome = dataclasses.replace(data.outcomes[0], outputs={key: value, "env": AZURE_OPENAI_KEY})
+    data = dataclasses.replace(data, outcomes=[outcome, *data.outcomes[1:]])
+    text = json.dumps(report_json(data, secrets=secrets))
+    assert value in text
+    assert AZURE_OPENAI_KEY not in text
 
 
 def test_redacting_filter_scrubs_messages_arguments_and_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
