@@ -16,8 +16,9 @@ environment's secrets; values under 4 characters are ignored) and replaces, in e
 * **common secret shapes** (:data:`SECRET_PATTERNS`: OpenAI's and Anthropic's ``sk-…``, GitHub's
   ``ghp_…``/``gho_…``/… and ``github_pat_…``, HoneyHive's ``hh_…`` (``hh_fgdp_<id>_<secret>`` too), Hugging
   Face's ``hf_…``, Groq's ``gsk_…``, Replicate's ``r8_…``, xAI's ``xai-…``, AWS ``AKIA…``, Slack ``xox…``, Google
-  ``AIza…``, JWTs, private-key blocks, ``Bearer``/``Basic`` credentials, a URL's credentials (a password, or a
-  user without one: ``https://TOKEN@host``, ``https://:PAT@host``; not ssh's ``git@``), ``api_key=…``/
+  ``AIza…``, JWTs, private-key blocks, ``Bearer``/``Basic`` credentials, a URL's credentials (a password, a
+  user with an empty one, ``https://:PAT@host``, or a user alone that looks like a token: 12 characters or more,
+  not shaped like words, ``https://TOKEN@host``; not ``ssh://deploy@``), ``api_key=…``/
   ``AWS_SECRET_ACCESS_KEY=…``/``password: …`` pairs), known value or not.
 
 Fragments: the trade-off
@@ -90,6 +91,7 @@ from typing import Any, Final, TextIO
 __all__ = ["REDACTED", "SECRET_PATTERNS", "RedactingFilter", "RedactingStream", "Redactor"]
 
 REDACTED: Final = "***"
+_WORD: Final = r"(?:[A-Z][a-z]+|[a-z]{2,}|[A-Z]{2,}|[0-9]+)"  # no single letter: w(3)^Lm is no prose
 
 SECRET_PATTERNS: Final[tuple[str, ...]] = (
     r"-----BEGIN[A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z ]*PRIVATE KEY-----|\Z)",
@@ -104,7 +106,10 @@ SECRET_PATTERNS: Final[tuple[str, ...]] = (
     r"(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}",
     r"(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}",
     r"(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
-    r"(?P<keep>://(?:[^\s/?#:@]+:(?=[^\s/?#@]))?)(?!git@)[^\s/?#@]+(?=@)",
+    # a URL's password (the user stays), a userinfo with a colon (TOKEN:, :PAT), or a user alone that looks like a
+    # token: 12 characters or more, not shaped like words (not ssh://deploy@, https://first.last@)
+    r"(?P<keep>://(?:[^\s/?#:@]+:(?=[^\s/?#@]))?)(?:(?<=:)[^\s/?#@]+|[^\s/?#:@]*:[^\s/?#@]*"
+    rf"|(?!(?:{_WORD}[,.;_-]+)*{_WORD}@)[^\s/?#:@]{{12,}})(?=@)",
     r"(?P<keep>(?<![A-Za-z0-9])(?i:api[_-]?key|access[_-]?(?:key|token)|auth[_-]?token|refresh[_-]?token"
     r"|client[_-]?secret|secret[_-]?(?:access[_-]?)?key|secret|password|passwd|token)"
     r"(?![A-Za-z0-9])[\"']?\s*[:=]\s*[\"']?)(?!\*\*\*)"
@@ -151,7 +156,6 @@ EDGE_FRAGMENT: Final = 8  # a fragment this long at a line's edge is redacted (h
 FRAGMENT_FLOOR: Final = 6
 _EDGE_TRIM: Final = " \t\r\n\"'`,;:.!?()[]{}<>"  # what may stand between a fragment and its line's edge
 _URL_SAFE: Final = frozenset(string.ascii_letters + string.digits + "-_.~")  # never percent- or JSON-escaped
-_WORD: Final = r"(?:[A-Z][a-z]+|[a-z]{2,}|[A-Z]{2,}|[0-9]+)"  # no single letter: w(3)^Lm is no prose
 _WORDISH: Final = re.compile(rf"[\W_]*(?:{_WORD}[\s,./:;_-]+)*{_WORD}?[\W_]*", re.ASCII)
 _GATE: Final = 16  # characters of a form or anchor checked first: enough to be rare, short enough to be cheap
 INVISIBLE_CHARS: Final = (  # the controls but line breaks, Unicode's default-ignorable characters (BMP) but selectors

@@ -187,6 +187,9 @@ def test_secrets_in_a_custom_template_are_redacted_too(tmp_path: Path) -> None:
         ("https://Zq8Wv3Xr5Tn7Ym2:@pypi.fury.io/acme/", "https://***@pypi.fury.io/acme/"),  # Gemfury
         ("install: --index-url https://Zq8Wv3Xr5Tn7Ym2@host/simple", "install: --index-url https://***@host/simple"),
         ("redis://:pw@cache:6379/0", "redis://***@cache:6379/0"),
+        ("https://abc:@host/simple", "https://***@host/simple"),  # a user with an empty password: however short
+        (f"https://{'0f' * 20}@host/simple/", "https://***@host/simple/"),  # a token alone: 12+, not words
+        ("https://Zq8Wv3Xr5T@host/simple", "https://Zq8Wv3Xr5T@host/simple"),  # under 12: a name
         # the AWS secret key beside its id, as ~/.aws/credentials, a shell and a .env have them
         (
             f"aws_access_key_id = {AWS_KEY}\naws_secret_access_key = {AWS_SECRET}",
@@ -204,6 +207,16 @@ def test_secrets_in_a_custom_template_are_redacted_too(tmp_path: Path) -> None:
             "git+ssh://git@github.com/acme/lib.git, git@github.com:acme/lib",
         ),
         ("https://example.com/search?q=a@b or ops@example.com", "https://example.com/search?q=a@b or ops@example.com"),
+        # a user alone that is a name, not a token
+        *(
+            (url, url)
+            for url in (
+                "ssh://deploy@build.example.com:2222/srv/repo.git",
+                "https://alice@bitbucket.org/team/repo.git",
+                "smtp://mail@example.com, http://user@localhost",
+                "https://firstname.lastname@git.example.com/r.git, ftp://build-agent-01@host",
+            )
+        ),
         ("the access key id and the secret key are set", "the access key id and the secret key are set"),
         ("hf_hub_download and xai-grok-2-latest", "hf_hub_download and xai-grok-2-latest"),
         ("task-force-assessment-2024-final", "task-force-assessment-2024-final"),
