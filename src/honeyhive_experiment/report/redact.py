@@ -59,7 +59,10 @@ hex in mixed case, and bytes that bypass Python's text streams (``sys.stdout.buf
 Costs: the tables are built once per set of secrets (cached: every Redactor of an invocation shares them). A
 string that contains nothing costs a few substring checks per secret, two look-ups per line and one check per
 pattern's hint; the regular expressions run only when a hint is present. Strings up to 200 characters (names,
-ids) are cached. ``benchmarks/bench_redact.py`` compares it with the exact-value redactor it replaced.
+ids) are cached. A terminal's colour codes are looked at as the spaces they show as (a key right after
+``\\x1b[31m`` is a word of its own), with no second look; text with other invisible characters is mapped back to
+the text as it came only when the look without them finds a secret. ``benchmarks/bench_redact.py`` compares it with
+the exact-value redactor it replaced.
 
 The report runs it on every string before it enters a template (so truncating a preview cannot leave half a
 secret) and a custom template's own output again; values under keys such as ``api_key``, ``token`` or
@@ -170,6 +173,7 @@ INVISIBLE: Final = re.compile(
 but an emoji's (after another non-ASCII character: ⚠️; before a keycap: 1️⃣): what the redactor sees through
 (:meth:`Redactor.redact_shown`), and the report's builder then takes out of every string (so every output shows the
 same text)."""
+_COLOUR: Final = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")  # a terminal's escape sequence (CSI): colours, cursor
 
 
 # ------------------------------------------------------------------------------------ the secrets' tables
@@ -411,12 +415,15 @@ class Redactor:
     def redact_shown(self, text: str) -> str:
         """``text`` redacted as it shows: looked at as it is and without its invisible characters, which stay where
         no secret is (the module's docstring says why)."""
-        hidden = {found.start() for found in INVISIBLE.finditer(text)}
-        if not hidden:
-            return self.redact(text)
-        where = [at for at in range(len(text)) if at not in hidden]  # where each character of the text shown is
-        shown = self._spans("".join(map(text.__getitem__, where)))
-        return _blank(text, self._spans(text) + [(where[start], where[end - 1] + 1) for start, end in shown])
+        seen = _COLOUR.sub(_spaces, text) if "\x1b[" in text else text  # a colour code parts what it stands between
+        if INVISIBLE.search(seen) is None:
+            return self.redact(text) if seen is text else _blank(text, self._spans(seen))
+        shown = self._spans(INVISIBLE.sub("", seen))
+        if not shown:  # nothing more to find than in the text as it is (an emoji's joiner, a soft hyphen)
+            return _blank(text, self._spans(seen))
+        hidden = {found.start() for found in INVISIBLE.finditer(seen)}
+        where = [at for at in range(len(seen)) if at not in hidden]  # where each character of the text shown is
+        return _blank(text, self._spans(seen) + [(where[start], where[end - 1] + 1) for start, end in shown])
 
     def _spans(self, text: str) -> list[tuple[int, int]]:
         """Where ``text``'s secrets are, by every rule at once (the module's docstring says why)."""
@@ -469,6 +476,10 @@ class Redactor:
         if isinstance(value, list | tuple | set | frozenset):
             return [self.redact_value(item, _depth=_depth + 1) for item in value]
         return value
+
+
+def _spaces(match: re.Match[str]) -> str:
+    return " " * len(match[0])
 
 
 class RedactingFilter(logging.Filter):

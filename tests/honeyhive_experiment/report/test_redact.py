@@ -537,3 +537,22 @@ def test_invisible_characters_in_a_secret_hide_it_from_no_report(invisible: str)
     text = json.dumps(report_json(data, secrets=(API_KEY,)), ensure_ascii=False)
     assert "the key is ***, thanks ❤️ 1️⃣ id***" in text
     assert API_KEY not in "".join(c for c in text if c not in INVISIBLES)
+
+
+def test_colour_codes_cost_one_look_and_hide_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A coloured log line is looked at once, as plain text is, its colour codes as the spaces they show as: not
+    again without its invisible characters (20,000 coloured lines took 5x as long), and a key right after a colour
+    code is a word of its own (``\x1b[31msk-…`` was shown whole: the code's ``m`` hid the sk- pattern's start)."""
+    looks: list[str] = []
+    spans = Redactor._spans
+    monkeypatch.setattr(Redactor, "_spans", lambda self, text: looks.append(text) or spans(self, text))
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor([API_KEY]))
+    for n in range(3):
+        print(f"\x1b[32mINFO\x1b[0m datapoint {n}: key {API_KEY} \x1b[1;31m{OPENAI_KEY}\x1b[0m", file=stream)
+    assert len(looks) == 3, looks
+    assert target.getvalue() == "".join(
+        f"\x1b[32mINFO\x1b[0m datapoint {n}: key *** \x1b[1;31m***\x1b[0m\n" for n in range(3)
+    )
+    print("\x1b".join(API_KEY), file=stream, flush=True)  # an ESC alone is no colour code: seen through
+    assert target.getvalue().endswith("\n***\n"), target.getvalue()
