@@ -52,7 +52,7 @@ Invisible characters (:data:`INVISIBLE`: zero-width, bidi, controls) between a s
 the report's strings, what is printed and what is logged are looked at also without them
 (:meth:`Redactor.redact_shown`), and the ``***`` put in the text as it came, whose other characters stay (a
 terminal's escape sequences, the zero-width space that disarms a line that looks like a workflow command; the
-report then takes them out).
+report then takes them out, but a joiner between two non-ASCII characters: :data:`STRIPPED`).
 Not covered: an encoding of an encoding (base64 of the URL-encoded secret, JSON escapes inside a JSON string),
 hex in mixed case, and bytes that bypass Python's text streams (``sys.stdout.buffer``, a subprocess's output).
 
@@ -172,7 +172,13 @@ INVISIBLE: Final = re.compile(
 """Control characters but line breaks, zero-width, bidi and other invisible characters, and variation selectors
 but an emoji's (after another non-ASCII character: ⚠️; before a keycap: 1️⃣): what the redactor sees through
 (:meth:`Redactor.redact_shown`), and the report's builder then takes out of every string (so every output shows the
-same text)."""
+same text), but the joiners that shape emoji and scripts (:data:`STRIPPED`)."""
+JOINER: Final = rf"(?<=[^\x00-\x7f{INVISIBLE_CHARS}])[\u034f\u200c\u200d](?=[^\x00-\x7f{INVISIBLE_CHARS}])"
+"""A joiner between two visible non-ASCII characters (👨‍👩‍👧, 🏳️‍🌈, Persian's ZWNJ, Indic conjuncts): it shapes what is
+shown, so the report keeps it (:data:`STRIPPED`); the redactor still sees through it."""
+STRIPPED: Final = re.compile(f"(?!{JOINER}){INVISIBLE.pattern}")
+"""What the report takes out of every string: :data:`INVISIBLE` but a :data:`JOINER` (bidi controls, zero-width
+characters between ASCII ones and every other format character go)."""
 _COLOUR: Final = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")  # a terminal's escape sequence (CSI): colours, cursor
 
 

@@ -21,6 +21,7 @@ from honeyhive_experiment.report import (
     RedactingFilter,
     Redactor,
 )
+from honeyhive_experiment.report.markdown import md_escape
 from honeyhive_experiment.report.redact import RedactingStream
 from honeyhive_experiment.settings import environment_secrets
 from honeyhive_experiment.verdict import Decision, Verdict
@@ -556,3 +557,29 @@ def test_colour_codes_cost_one_look_and_hide_no_secret(monkeypatch: pytest.Monke
     )
     print("\x1b".join(API_KEY), file=stream, flush=True)  # an ESC alone is no colour code: seen through
     assert target.getvalue().endswith("\n***\n"), target.getvalue()
+
+
+ZWJ = "\u200d"
+PERSIAN = "Persian \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # می‌خواهم
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("family 👨\u200d👩\u200d👧, flag 🏳️\u200d🌈", "family 👨\u200d👩\u200d👧, flag 🏳️\u200d🌈"),  # ZWJ sequences
+        (PERSIAN, PERSIAN),  # ZWNJ between two Arabic letters
+        ("Hindi \u0915\u094d\u200d\u0937", "Hindi \u0915\u094d\u200d\u0937"),  # a half form (ZWJ after the virama)
+        # no joining: between ASCII characters, at an edge, bidi and other format characters go
+        ("ad\u200dmin \u200c\u00e9 \U0001f600\u200d", "admin \u00e9 \U0001f600"),
+        ("ok \u202eevil\u202c \u2066iso\u2069 \u200ex\u2060y", "ok evil iso xy"),
+    ],
+)
+def test_the_report_keeps_the_joiners_of_emoji_and_scripts(text: str, shown: str) -> None:
+    """A joiner between two non-ASCII characters shapes the text (👨‍👩‍👧 is one emoji, not three; Persian's ZWNJ is
+    spelling): the report, the comment and the HTML keep it; a secret split by joiners is still redacted."""
+    data = secret_input()
+    answer = f"{text} | {ZWJ.join(API_KEY)}"
+    outcome = dataclasses.replace(data.outcomes[0], outputs={"answer": answer})
+    data = dataclasses.replace(data, outcomes=[outcome, *data.outcomes[1:]])
+    assert f"{shown} | ***" in json.dumps(report_json(data, secrets=(API_KEY,)), ensure_ascii=False)
+    assert md_escape(text) == shown
