@@ -10,10 +10,10 @@ counts and pass/fail are the backend's numbers, never recomputed. What is decide
 * **Change and noise.** A row's change is the assessment's (a sign test on the backend's counts, see
   :mod:`honeyhive_experiment.significance`); without counts, the sign of the backend's difference.
 * **Redaction.** This is the one place secrets are taken out: every string from the backend, the dataset or the
-  user's code is redacted as it enters the model (its control, zero-width and bidi characters taken out first, so
-  every output shows the same text), before anything truncates it — the datapoint table's inputs,
-  outputs, errors and explanations read back from the backend too. Renderers read the model and never redact
-  again.
+  user's code is redacted as it enters the model (also through its control, zero-width and bidi characters, then
+  taken out but the joiners of emoji and scripts, so every output shows the same text), before anything truncates
+  it — the datapoint table's inputs, outputs, errors and explanations read back from the backend too. Renderers
+  read the model and never redact again.
 * **The datapoint table** (``Report.table``, for the HTML report): each datapoint's status is the backend's —
   degraded / improved from its comparison's lists (direction-aware), failed from its result, new / gone from
   the runs' datapoint lists, errored from the events — and worse ones come first.
@@ -75,7 +75,7 @@ from honeyhive_experiment.report.model import (
 )
 from honeyhive_experiment.report.numbers import as_utc, bin_values, finite, format_value, humanize_age, is_zero
 from honeyhive_experiment.report.pairing import changes_text, overlap_collapsed, unpaired_cause, unpaired_counts
-from honeyhive_experiment.report.redact import INVISIBLE, Redactor
+from honeyhive_experiment.report.redact import INVISIBLE, STRIPPED, Redactor
 from honeyhive_experiment.significance import Assessment, describe
 from honeyhive_experiment.verdict import PASS_FAIL, EvaluatorErrors, evaluator_errors, is_boolean, producer
 
@@ -132,10 +132,10 @@ class _Builder:
                     self.raised.setdefault(ident, {}).setdefault(failure.evaluator, failure.error or "")
 
     def _redact(self, text: str) -> str:
-        """``text`` redacted (also through its invisible characters), then without them."""
+        """``text`` redacted (also through its invisible characters), then without them but its joiners."""
         if INVISIBLE.search(text) is None:
             return self.redactor.redact(text)
-        return INVISIBLE.sub("", self.redactor.redact_shown(text))
+        return STRIPPED.sub("", self.redactor.redact_shown(text))
 
     def _config(self, name: str) -> MetricConfig:
         return self.j.metrics.get(name) or _DEFAULT_METRIC

@@ -23,11 +23,11 @@ from typing import Any, Final
 
 from markupsafe import Markup
 
-from honeyhive_experiment.report.redact import INVISIBLE_CHARS
+from honeyhive_experiment.report.redact import INVISIBLE_CHARS, JOINER
 
 __all__ = ["clip", "codeblock", "finalize", "http_url", "md_escape", "plain", "url_filter"]
 
-_CONTROL: Final = re.compile(f"[\\r{INVISIBLE_CHARS}]")  # the invisible characters and CR: for one line of text
+_CONTROL: Final = re.compile(f"\r|(?!{JOINER})[{INVISIBLE_CHARS}]")  # invisible characters but joiners, and CR
 _NEWLINES: Final = re.compile(r"\s*[\r\n]+\s*")
 # a mention (@name), an e-mail address (an @ with a dot after it), an issue reference (#12, GH-12), an autolink:
 # ZWJ after the match; for "://" and the dot of "www." the match is empty, so the ZWJ goes before them

@@ -16,8 +16,9 @@ environment's secrets; values under 4 characters are ignored) and replaces, in e
 * **common secret shapes** (:data:`SECRET_PATTERNS`: OpenAI's and Anthropic's ``sk-…``, GitHub's
   ``ghp_…``/``gho_…``/… and ``github_pat_…``, HoneyHive's ``hh_…`` (``hh_fgdp_<id>_<secret>`` too), Hugging
   Face's ``hf_…``, Groq's ``gsk_…``, Replicate's ``r8_…``, xAI's ``xai-…``, AWS ``AKIA…``, Slack ``xox…``, Google
-  ``AIza…``, JWTs, private-key blocks, ``Bearer``/``Basic`` credentials, a URL's credentials (a password, or a
-  user without one: ``https://TOKEN@host``, ``https://:PAT@host``; not ssh's ``git@``), ``api_key=…``/
+  ``AIza…``, JWTs, private-key blocks, ``Bearer``/``Basic`` credentials, a URL's credentials (a password, a
+  user with an empty one, ``https://:PAT@host``, or a user alone that looks like a token: 12 characters or more,
+  not shaped like words, ``https://TOKEN@host``; not ``ssh://deploy@``), ``api_key=…``/
   ``AWS_SECRET_ACCESS_KEY=…``/``password: …`` pairs), known value or not.
 
 Fragments: the trade-off
@@ -51,14 +52,17 @@ Invisible characters (:data:`INVISIBLE`: zero-width, bidi, controls) between a s
 the report's strings, what is printed and what is logged are looked at also without them
 (:meth:`Redactor.redact_shown`), and the ``***`` put in the text as it came, whose other characters stay (a
 terminal's escape sequences, the zero-width space that disarms a line that looks like a workflow command; the
-report then takes them out).
+report then takes them out, but a joiner between two non-ASCII characters: :data:`STRIPPED`).
 Not covered: an encoding of an encoding (base64 of the URL-encoded secret, JSON escapes inside a JSON string),
 hex in mixed case, and bytes that bypass Python's text streams (``sys.stdout.buffer``, a subprocess's output).
 
 Costs: the tables are built once per set of secrets (cached: every Redactor of an invocation shares them). A
 string that contains nothing costs a few substring checks per secret, two look-ups per line and one check per
 pattern's hint; the regular expressions run only when a hint is present. Strings up to 200 characters (names,
-ids) are cached. ``benchmarks/bench_redact.py`` compares it with the exact-value redactor it replaced.
+ids) are cached. A terminal's colour codes are looked at as the spaces they show as (a key right after
+``\\x1b[31m`` is a word of its own), with no second look; text with other invisible characters is mapped back to
+the text as it came only when the look without them finds a secret. ``benchmarks/bench_redact.py`` compares it with
+the exact-value redactor it replaced.
 
 The report runs it on every string before it enters a template (so truncating a preview cannot leave half a
 secret) and a custom template's own output again; values under keys such as ``api_key``, ``token`` or
@@ -90,6 +94,7 @@ from typing import Any, Final, TextIO
 __all__ = ["REDACTED", "SECRET_PATTERNS", "RedactingFilter", "RedactingStream", "Redactor"]
 
 REDACTED: Final = "***"
+_WORD: Final = r"(?:[A-Z][a-z]+|[a-z]{2,}|[A-Z]{2,}|[0-9]+)"  # no single letter: w(3)^Lm is no prose
 
 SECRET_PATTERNS: Final[tuple[str, ...]] = (
     r"-----BEGIN[A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z ]*PRIVATE KEY-----|\Z)",
@@ -104,7 +109,10 @@ SECRET_PATTERNS: Final[tuple[str, ...]] = (
     r"(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}",
     r"(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}",
     r"(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
-    r"(?P<keep>://(?:[^\s/?#:@]+:(?=[^\s/?#@]))?)(?!git@)[^\s/?#@]+(?=@)",
+    # a URL's password (the user stays), a userinfo with a colon (TOKEN:, :PAT), or a user alone that looks like a
+    # token: 12 characters or more, not shaped like words (not ssh://deploy@, https://first.last@)
+    r"(?P<keep>://(?:[^\s/?#:@]+:(?=[^\s/?#@]))?)(?:(?<=:)[^\s/?#@]+|[^\s/?#:@]*:[^\s/?#@]*"
+    rf"|(?!(?:{_WORD}[,.;_-]+)*{_WORD}@)[^\s/?#:@]{{12,}})(?=@)",
     r"(?P<keep>(?<![A-Za-z0-9])(?i:api[_-]?key|access[_-]?(?:key|token)|auth[_-]?token|refresh[_-]?token"
     r"|client[_-]?secret|secret[_-]?(?:access[_-]?)?key|secret|password|passwd|token)"
     r"(?![A-Za-z0-9])[\"']?\s*[:=]\s*[\"']?)(?!\*\*\*)"
@@ -141,10 +149,9 @@ _SENSITIVE_KEY: Final = re.compile(
     r"(?i)^(?:.*[_-])?(?:api[_-]?key|apikey|token|access[_-]?(?:key|token)|secret(?:[_-]?key)?|client[_-]?secret"
     r"|password|passwd|authorization|cookie|private[_-]?key|credentials?)$"
 )
-# any other name ending in _KEY (AZURE_OPENAI_KEY, but also answer_key, sort_key): its value when key-shaped, that
-# is 16 characters or more without a space and not shaped like words (a path, a name: _WORDISH)
-_KEY_ENDS: Final = frozenset({"_key", "-key"})
-_KEY_SHAPED: Final = re.compile(r"\S{16,}")
+# Not any other name ending in _key: an eval dataset's translation_key, s3_key, sort_key, cache_key or idempotency_key
+# hold data, which no shape of the value tells from a key. A key the environment holds (AZURE_OPENAI_KEY) is redacted
+# wherever it appears as a known value (settings.environment_secrets), so its name need not be guessed here.
 
 MIN_SECRET: Final = 4  # a shorter "secret" is ignored: it would blank the whole report
 MIN_FORM: Final = 8  # an encoded form (hex, a base64 core) shorter than this is not looked for
@@ -152,7 +159,6 @@ EDGE_FRAGMENT: Final = 8  # a fragment this long at a line's edge is redacted (h
 FRAGMENT_FLOOR: Final = 6
 _EDGE_TRIM: Final = " \t\r\n\"'`,;:.!?()[]{}<>"  # what may stand between a fragment and its line's edge
 _URL_SAFE: Final = frozenset(string.ascii_letters + string.digits + "-_.~")  # never percent- or JSON-escaped
-_WORD: Final = r"(?:[A-Z][a-z]+|[a-z]{2,}|[A-Z]{2,}|[0-9]+)"  # no single letter: w(3)^Lm is no prose
 _WORDISH: Final = re.compile(rf"[\W_]*(?:{_WORD}[\s,./:;_-]+)*{_WORD}?[\W_]*", re.ASCII)
 _GATE: Final = 16  # characters of a form or anchor checked first: enough to be rare, short enough to be cheap
 INVISIBLE_CHARS: Final = (  # the controls but line breaks, Unicode's default-ignorable characters (BMP) but selectors
@@ -166,7 +172,14 @@ INVISIBLE: Final = re.compile(
 """Control characters but line breaks, zero-width, bidi and other invisible characters, and variation selectors
 but an emoji's (after another non-ASCII character: ⚠️; before a keycap: 1️⃣): what the redactor sees through
 (:meth:`Redactor.redact_shown`), and the report's builder then takes out of every string (so every output shows the
-same text)."""
+same text), but the joiners that shape emoji and scripts (:data:`STRIPPED`)."""
+JOINER: Final = rf"(?<=[^\x00-\x7f{INVISIBLE_CHARS}])[\u034f\u200c\u200d](?=[^\x00-\x7f{INVISIBLE_CHARS}])"
+"""A joiner between two visible non-ASCII characters (👨‍👩‍👧, 🏳️‍🌈, Persian's ZWNJ, Indic conjuncts): it shapes what is
+shown, so the report keeps it (:data:`STRIPPED`); the redactor still sees through it."""
+STRIPPED: Final = re.compile(f"(?!{JOINER}){INVISIBLE.pattern}")
+"""What the report takes out of every string: :data:`INVISIBLE` but a :data:`JOINER` (bidi controls, zero-width
+characters between ASCII ones and every other format character go)."""
+_COLOUR: Final = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")  # a terminal's escape sequence (CSI): colours, cursor
 
 
 # ------------------------------------------------------------------------------------ the secrets' tables
@@ -408,12 +421,15 @@ class Redactor:
     def redact_shown(self, text: str) -> str:
         """``text`` redacted as it shows: looked at as it is and without its invisible characters, which stay where
         no secret is (the module's docstring says why)."""
-        hidden = {found.start() for found in INVISIBLE.finditer(text)}
-        if not hidden:
-            return self.redact(text)
-        where = [at for at in range(len(text)) if at not in hidden]  # where each character of the text shown is
-        shown = self._spans("".join(map(text.__getitem__, where)))
-        return _blank(text, self._spans(text) + [(where[start], where[end - 1] + 1) for start, end in shown])
+        seen = _COLOUR.sub(_spaces, text) if "\x1b[" in text else text  # a colour code parts what it stands between
+        if INVISIBLE.search(seen) is None:
+            return self.redact(text) if seen is text else _blank(text, self._spans(seen))
+        shown = self._spans(INVISIBLE.sub("", seen))
+        if not shown:  # nothing more to find than in the text as it is (an emoji's joiner, a soft hyphen)
+            return _blank(text, self._spans(seen))
+        hidden = {found.start() for found in INVISIBLE.finditer(seen)}
+        where = [at for at in range(len(seen)) if at not in hidden]  # where each character of the text shown is
+        return _blank(text, self._spans(seen) + [(where[start], where[end - 1] + 1) for start, end in shown])
 
     def _spans(self, text: str) -> list[tuple[int, int]]:
         """Where ``text``'s secrets are, by every rule at once (the module's docstring says why)."""
@@ -452,7 +468,13 @@ class Redactor:
             result: dict[Any, Any] = {}
             for key, item in value.items():
                 shown = self.redact(key) if isinstance(key, str) else key
-                if isinstance(key, str) and _secret_under(key, item):
+                if (
+                    isinstance(key, str)
+                    and _SENSITIVE_KEY.match(key)
+                    and isinstance(item, str | int | float | bytes)
+                    and not isinstance(item, bool)
+                    and item != ""
+                ):
                     result[shown] = REDACTED
                 else:
                     result[shown] = self.redact_value(item, _depth=_depth + 1)
@@ -462,17 +484,8 @@ class Redactor:
         return value
 
 
-def _secret_under(key: str, item: Any) -> bool:
-    """Whether ``item`` is replaced whole under ``key``: a scalar under a secret's name (``api_key``, ``password``),
-    a key-shaped string under any other ``…_key`` (``AZURE_OPENAI_KEY``; not ``answer_key: "B) Paris"``)."""
-    if _SENSITIVE_KEY.match(key):
-        return isinstance(item, str | int | float | bytes) and not isinstance(item, bool) and item != ""
-    return (
-        key[-4:].lower() in _KEY_ENDS
-        and isinstance(item, str)
-        and _KEY_SHAPED.fullmatch(item) is not None
-        and _WORDISH.fullmatch(item) is None
-    )
+def _spaces(match: re.Match[str]) -> str:
+    return " " * len(match[0])
 
 
 class RedactingFilter(logging.Filter):

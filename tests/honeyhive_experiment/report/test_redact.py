@@ -21,7 +21,9 @@ from honeyhive_experiment.report import (
     RedactingFilter,
     Redactor,
 )
+from honeyhive_experiment.report.markdown import md_escape
 from honeyhive_experiment.report.redact import RedactingStream
+from honeyhive_experiment.settings import environment_secrets
 from honeyhive_experiment.verdict import Decision, Verdict
 from tests.honeyhive_experiment.report.scenarios import (
     APP,
@@ -186,6 +188,9 @@ def test_secrets_in_a_custom_template_are_redacted_too(tmp_path: Path) -> None:
         ("https://Zq8Wv3Xr5Tn7Ym2:@pypi.fury.io/acme/", "https://***@pypi.fury.io/acme/"),  # Gemfury
         ("install: --index-url https://Zq8Wv3Xr5Tn7Ym2@host/simple", "install: --index-url https://***@host/simple"),
         ("redis://:pw@cache:6379/0", "redis://***@cache:6379/0"),
+        ("https://abc:@host/simple", "https://***@host/simple"),  # a user with an empty password: however short
+        (f"https://{'0f' * 20}@host/simple/", "https://***@host/simple/"),  # a token alone: 12+, not words
+        ("https://Zq8Wv3Xr5T@host/simple", "https://Zq8Wv3Xr5T@host/simple"),  # under 12: a name
         # the AWS secret key beside its id, as ~/.aws/credentials, a shell and a .env have them
         (
             f"aws_access_key_id = {AWS_KEY}\naws_secret_access_key = {AWS_SECRET}",
@@ -203,6 +208,16 @@ def test_secrets_in_a_custom_template_are_redacted_too(tmp_path: Path) -> None:
             "git+ssh://git@github.com/acme/lib.git, git@github.com:acme/lib",
         ),
         ("https://example.com/search?q=a@b or ops@example.com", "https://example.com/search?q=a@b or ops@example.com"),
+        # a user alone that is a name, not a token
+        *(
+            (url, url)
+            for url in (
+                "ssh://deploy@build.example.com:2222/srv/repo.git",
+                "https://alice@bitbucket.org/team/repo.git",
+                "smtp://mail@example.com, http://user@localhost",
+                "https://firstname.lastname@git.example.com/r.git, ftp://build-agent-01@host",
+            )
+        ),
         ("the access key id and the secret key are set", "the access key id and the secret key are set"),
         ("hf_hub_download and xai-grok-2-latest", "hf_hub_download and xai-grok-2-latest"),
         ("task-force-assessment-2024-final", "task-force-assessment-2024-final"),
@@ -227,8 +242,7 @@ def test_redact_value_replaces_values_under_secret_looking_keys() -> None:
         "max_tokens": 1024,
         "flag": True,
         "aws": {"aws_secret_access_key": "x" * 40, "AWS_SECRET_KEY": "y" * 40, "accessKey": "z" * 20},
-        # under any other ..._KEY name a key-shaped value, and not words, a path or a short value
-        "env": {"AZURE_OPENAI_KEY": "8f3e2d1c0b9a87654321fedcba098765", "CACHE_KEY": "v1"},
+        "env": {"CACHE_KEY": "v1"},
         "row": {"answer_key": "A) the mitochondria", "sort_key": "created_at", "s3_key": "data/2024/questions.jsonl"},
     }
     assert Redactor().redact_value(value) == {
@@ -238,9 +252,39 @@ def test_redact_value_replaces_values_under_secret_looking_keys() -> None:
         "max_tokens": 1024,
         "flag": True,
         "aws": {"aws_secret_access_key": "***", "AWS_SECRET_KEY": "***", "accessKey": "***"},
-        "env": {"AZURE_OPENAI_KEY": "***", "CACHE_KEY": "v1"},
+        "env": {"CACHE_KEY": "v1"},
         "row": {"answer_key": "A) the mitochondria", "sort_key": "created_at", "s3_key": "data/2024/questions.jsonl"},
     }
+
+
+# what an eval dataset keeps under names ending in _key: data, shown as it is
+DATA_UNDER_KEYS = [
+    ("translation_key", "checkout.button.submitLabel"),
+    ("answer_key", "https://example.com/answers/q1"),
+    ("s3_key", "models/v1/checkpoint.pt"),
+    ("sort_key", "2024-03-01T12:00:00Z"),
+    ("cache_key", "user:42:profile:v2"),
+    ("idempotency_key", "5f2b0c1e-1d0a-4c59-9b1b-2f3c4d5e6f70"),
+    ("file_key", "reports/2024/Q3-summary.pdf"),
+    ("primary_key", "8f3e2d1c0b9a87654321fedcba098765"),  # random-looking, and still no secret's name
+]
+AZURE_OPENAI_KEY = "8e1f0a2b3c4d5e6f7a8b9c0d1e2f3a4b"
+
+
+@pytest.mark.parametrize(("key", "value"), DATA_UNDER_KEYS)
+def test_values_under_other_key_names_stay_where_the_environment_key_is_redacted(key: str, value: str) -> None:
+    """Only a secret's name (api_key, secret_key, access_key…) blanks a value whatever it is; a key the environment
+    holds under another name (AZURE_OPENAI_KEY) is a known value, redacted wherever it appears."""
+    secrets = environment_secrets({"AZURE_OPENAI_KEY": AZURE_OPENAI_KEY})
+    row = {key: value, "AZURE_OPENAI_KEY": AZURE_OPENAI_KEY, "config": f"key={AZURE_OPENAI_KEY[:20]}"}
+    expected = {key: value, "AZURE_OPENAI_KEY": "***", "config": "key=***"}
+    assert Redactor(secrets).redact_value(row) == expected
+    data = secret_input()
+    outcome = dataclasses.replace(data.outcomes[0], outputs={key: value, "env": AZURE_OPENAI_KEY})
+    data = dataclasses.replace(data, outcomes=[outcome, *data.outcomes[1:]])
+    text = json.dumps(report_json(data, secrets=secrets))
+    assert value in text
+    assert AZURE_OPENAI_KEY not in text
 
 
 def test_redacting_filter_scrubs_messages_arguments_and_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
@@ -494,3 +538,48 @@ def test_invisible_characters_in_a_secret_hide_it_from_no_report(invisible: str)
     text = json.dumps(report_json(data, secrets=(API_KEY,)), ensure_ascii=False)
     assert "the key is ***, thanks ❤️ 1️⃣ id***" in text
     assert API_KEY not in "".join(c for c in text if c not in INVISIBLES)
+
+
+def test_colour_codes_cost_one_look_and_hide_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A coloured log line is looked at once, as plain text is, its colour codes as the spaces they show as: not
+    again without its invisible characters (20,000 coloured lines took 5x as long), and a key right after a colour
+    code is a word of its own (``\x1b[31msk-…`` was shown whole: the code's ``m`` hid the sk- pattern's start)."""
+    looks: list[str] = []
+    spans = Redactor._spans
+    monkeypatch.setattr(Redactor, "_spans", lambda self, text: looks.append(text) or spans(self, text))
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor([API_KEY]))
+    for n in range(3):
+        print(f"\x1b[32mINFO\x1b[0m datapoint {n}: key {API_KEY} \x1b[1;31m{OPENAI_KEY}\x1b[0m", file=stream)
+    assert len(looks) == 3, looks
+    assert target.getvalue() == "".join(
+        f"\x1b[32mINFO\x1b[0m datapoint {n}: key *** \x1b[1;31m***\x1b[0m\n" for n in range(3)
+    )
+    print("\x1b".join(API_KEY), file=stream, flush=True)  # an ESC alone is no colour code: seen through
+    assert target.getvalue().endswith("\n***\n"), target.getvalue()
+
+
+ZWJ = "\u200d"
+PERSIAN = "Persian \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # می‌خواهم
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("family 👨\u200d👩\u200d👧, flag 🏳️\u200d🌈", "family 👨\u200d👩\u200d👧, flag 🏳️\u200d🌈"),  # ZWJ sequences
+        (PERSIAN, PERSIAN),  # ZWNJ between two Arabic letters
+        ("Hindi \u0915\u094d\u200d\u0937", "Hindi \u0915\u094d\u200d\u0937"),  # a half form (ZWJ after the virama)
+        # no joining: between ASCII characters, at an edge, bidi and other format characters go
+        ("ad\u200dmin \u200c\u00e9 \U0001f600\u200d", "admin \u00e9 \U0001f600"),
+        ("ok \u202eevil\u202c \u2066iso\u2069 \u200ex\u2060y", "ok evil iso xy"),
+    ],
+)
+def test_the_report_keeps_the_joiners_of_emoji_and_scripts(text: str, shown: str) -> None:
+    """A joiner between two non-ASCII characters shapes the text (👨‍👩‍👧 is one emoji, not three; Persian's ZWNJ is
+    spelling): the report, the comment and the HTML keep it; a secret split by joiners is still redacted."""
+    data = secret_input()
+    answer = f"{text} | {ZWJ.join(API_KEY)}"
+    outcome = dataclasses.replace(data.outcomes[0], outputs={"answer": answer})
+    data = dataclasses.replace(data, outcomes=[outcome, *data.outcomes[1:]])
+    assert f"{shown} | ***" in json.dumps(report_json(data, secrets=(API_KEY,)), ensure_ascii=False)
+    assert md_escape(text) == shown
