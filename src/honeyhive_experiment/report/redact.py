@@ -149,6 +149,12 @@ _SENSITIVE_KEY: Final = re.compile(
     r"(?i)^(?:.*[_-])?(?:api[_-]?key|apikey|token|access[_-]?(?:key|token)|secret(?:[_-]?key)?|client[_-]?secret"
     r"|password|passwd|authorization|cookie|private[_-]?key|credentials?)$"
 )
+_TEXT_TOKEN: Final = re.compile(
+    r"(?i)^(?:eos|bos|pad|unk|sep|cls|mask|special|start|end|stop|first|last|next|prev(?:ious)?|predicted|target"
+    r"|input|output)[_-]?tokens?$"
+)
+"""Names ending in token that an LLM eval's data uses for text (a tokenizer's eos_token, the next_token a model
+predicted): a value under them is shown, not blanked as an auth token's."""
 # Not any other name ending in _key: an eval dataset's translation_key, s3_key, sort_key, cache_key or idempotency_key
 # hold data, which no shape of the value tells from a key. A key the environment holds (AZURE_OPENAI_KEY) is redacted
 # wherever it appears as a known value (settings.environment_secrets), so its name need not be guessed here.
@@ -471,6 +477,7 @@ class Redactor:
                 if (
                     isinstance(key, str)
                     and _SENSITIVE_KEY.match(key)
+                    and not _TEXT_TOKEN.match(key)
                     and isinstance(item, str | int | float | bytes)
                     and not isinstance(item, bool)
                     and item != ""

@@ -242,6 +242,7 @@ def test_redact_value_replaces_values_under_secret_looking_keys() -> None:
         "max_tokens": 1024,
         "flag": True,
         "aws": {"aws_secret_access_key": "x" * 40, "AWS_SECRET_KEY": "y" * 40, "accessKey": "z" * 20},
+        "auth": {"token": "t" * 5, "refresh_token": "r" * 30, "github_token": "g" * 8},
         "env": {"CACHE_KEY": "v1"},
         "row": {"answer_key": "A) the mitochondria", "sort_key": "created_at", "s3_key": "data/2024/questions.jsonl"},
     }
@@ -252,6 +253,7 @@ def test_redact_value_replaces_values_under_secret_looking_keys() -> None:
         "max_tokens": 1024,
         "flag": True,
         "aws": {"aws_secret_access_key": "***", "AWS_SECRET_KEY": "***", "accessKey": "***"},
+        "auth": {"token": "***", "refresh_token": "***", "github_token": "***"},
         "env": {"CACHE_KEY": "v1"},
         "row": {"answer_key": "A) the mitochondria", "sort_key": "created_at", "s3_key": "data/2024/questions.jsonl"},
     }
@@ -267,6 +269,10 @@ DATA_UNDER_KEYS = [
     ("idempotency_key", "5f2b0c1e-1d0a-4c59-9b1b-2f3c4d5e6f70"),
     ("file_key", "reports/2024/Q3-summary.pdf"),
     ("primary_key", "8f3e2d1c0b9a87654321fedcba098765"),  # random-looking, and still no secret's name
+    # an LLM eval's tokens are text, not auth tokens
+    ("eos_token", "<|endoftext|>"),
+    ("next_token", "Paris"),
+    ("predicted_token", "Lyon"),
 ]
 AZURE_OPENAI_KEY = "8e1f0a2b3c4d5e6f7a8b9c0d1e2f3a4b"
 
