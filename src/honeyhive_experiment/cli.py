@@ -12,8 +12,9 @@ The commands and their flags are :func:`build_parser`'s (``python -m honeyhive_e
 ``action`` is the entry point inside GitHub Actions (action.yml).
 
 Exit codes: 0 pass or neutral, 1 fail, 2 error (0 with ``fail-on-error: false``), 2 on bad usage or when a
-file the runner reads back cannot be written (nothing is run then), 130 on a second interrupt. Heavy modules
-are imported inside the commands, so ``--help`` starts fast.
+file the runner reads back cannot be written (nothing is run then), 130 on a second interrupt, 141 when what
+reads the output closes it (``| head``). Heavy modules are imported inside the commands, so ``--help`` starts
+fast.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO, cast
 
-from honeyhive_experiment.errors import EXIT_INTERRUPTED, EXIT_USAGE, ExperimentError, SettingsError
+from honeyhive_experiment.errors import EXIT_CLOSED_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, ExperimentError, SettingsError
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_experiment.version import __version__
 
@@ -165,6 +166,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # what reads the output closed it: stop quietly (the report files are written first)
+        return EXIT_CLOSED_PIPE
 
 
 def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings | None:
@@ -214,6 +217,11 @@ def _redacted_output(settings: Settings, *, for_good: bool) -> Iterator[Redactor
     sys.stderr = cast("TextIO", RedactingStream(streams[1], redactor, others=others))
     try:
         yield redactor
+    except BrokenPipeError:  # what is still written, flushed at exit too, goes nowhere: the Python docs' advice
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in streams:
+            os.dup2(devnull, stream.fileno())
+        raise
     finally:
         for stream in (sys.stdout, sys.stderr):
             stream.flush()

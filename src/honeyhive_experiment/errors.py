@@ -66,6 +66,7 @@ __all__ = [
 # the exit codes besides a verdict's (verdict.exit_code), for the CLI and the invocation layer (operations) alike
 EXIT_USAGE = 2  # bad usage, or a file the runner reads back cannot be written (nothing is run then)
 EXIT_INTERRUPTED = 130  # a second signal: 128 + SIGINT, as shells report it
+EXIT_CLOSED_PIPE = 141  # what reads the output closed it: 128 + SIGPIPE, as shells report `yes | head`'s yes
 
 
 class ExperimentError(Exception):

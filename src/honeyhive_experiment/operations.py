@@ -167,6 +167,8 @@ class _Invocation:
         except NotWritable as exc:  # nothing can be reported where it cannot be written: one line, and stop
             self._announce("error", exc)
             return Outcome(EXIT_USAGE)
+        except BrokenPipeError:  # what reads the output closed it (`| head`): not the run's error, the CLI's to end
+            raise
         except Exception as exc:  # the boundary: an error, expected or not, is an error verdict, never a traceback
             error = exc if isinstance(exc, ExperimentError) else None
             if error is None:  # a bug of ours: named by its type; where it happened is in the debug log

@@ -4,6 +4,9 @@ only argv and the environment made up. Checks what the flow and the report say t
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +15,7 @@ import pytest
 from honeyhive_experiment import run_config
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.connection import HTTP_URL_EXPECTED
-from tests.quickstart import IN_A_FOLDER, fresh_app, monorepo
+from tests.quickstart import IN_A_FOLDER, copy_quickstart, fresh_app, monorepo
 
 pytestmark = pytest.mark.integration
 
@@ -235,3 +238,29 @@ def test_a_report_path_that_cannot_be_a_file_is_refused_before_the_run(
     else:
         assert err.startswith(f"error: cannot write {what} ({folder}): Is a directory"), err
     assert "datapoints" not in out + err  # nothing was run
+
+
+@pytest.mark.parametrize("closed", [("stdout",), ("stdout", "stderr")], ids=["| head", "2>&1 | head"])
+def test_output_piped_into_a_reader_that_went_away_ends_quietly_with_the_report_written(
+    tmp_path: Path, closed: tuple[str, ...]
+) -> None:
+    """``run | head``: the printed report met a closed pipe, the boundary took the BrokenPipeError for the run's
+    error (report.json rewritten with an error verdict) and printing that failed too: a traceback, exit 1, and
+    "Exception ignored in: <RedactingStream>" at exit. With ``2>&1`` the progress lines broke mid-run and no report
+    was written. The pipe is closed before the command starts, so every write meets it (no race with the reader)."""
+    repo = copy_quickstart(tmp_path / "repo", questions=3)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    read, write = os.pipe()
+    os.close(read)  # the reader read what it wanted and left
+    streams = {name: write if name in closed else subprocess.PIPE for name in ("stdout", "stderr")}
+    command = [sys.executable, "-m", "honeyhive_experiment", "run", "--dry-run", "-C", str(repo), "--report", "r.json"]
+    try:
+        done = subprocess.run(command, cwd=repo, env=env, timeout=180, check=False, text=True, **streams)
+    finally:
+        os.close(write)
+    errors = done.stderr or ""
+    assert done.returncode == 141, errors  # 128 + SIGPIPE, as shells report a reader going away
+    assert not [said for said in ("Traceback", "Exception ignored", "error:") if said in errors], errors
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    assert report["verdict"] == "neutral", report  # the run's own verdict, kept: no baseline yet
+    assert (repo / "r.html").is_file()  # beside --report

@@ -574,7 +574,8 @@ def render_summary(report: Report) -> str:
     def size(text: str) -> int:
         return len(text.encode("utf-8"))
 
-    total_rows = max(len(report.datapoints.failed), len(report.datapoints.errored), len(report.datapoints.flaky))
+    listed = report.datapoints
+    total_rows = max(map(len, (listed.failed, listed.errored, listed.flaky, *(d.rows for d in report.degraded))))
     limited = _Plan(rows=0, steps=("datapoint_rows",))
     full = render(_Plan(rows=total_rows))
     if size(full) <= SUMMARY_LIMIT_BYTES:

@@ -392,3 +392,12 @@ def test_the_datapoints_that_got_worse_show_their_inputs_clipped_like_the_failed
     rows = table_rows(worse, "| Datapoint")[2:]
     assert len(rows) == 15
     assert all(150 < len(cells(row)[1]) <= 210 for row in rows), [len(cells(row)[1]) for row in rows]
+
+
+def test_the_job_summary_lists_every_datapoint_that_got_worse_when_none_failed() -> None:
+    """The job summary sized its rows by the failed / errored / flaky lists only: with 15 datapoints worse and none
+    failed it showed the 📉 section's table empty ("Showing 0 of 15") while the shorter comment listed them."""
+    summary = render_summary(significance_input())
+    worse = summary[summary.index("📉 15 datapoints got worse on Accuracy") :]
+    assert len(table_rows(worse, "| Datapoint")[2:]) == 15
+    assert "Showing" not in worse.split("</details>")[0]
