@@ -494,7 +494,7 @@ def test_publish_refuses_a_report_for_another_commit_and_posts_the_matching_one(
     [comment] = world.github.comments(PR)
     assert run.outputs["run-id"] in comment.body
     assert HEAD_SHA[:7] in comment.body
-    assert "the baseline the check was judged against" in comment.body  # nobody asked for it: the check chose it
+    assert "the baseline its check was judged against" in comment.body  # nobody asked for it: the check chose it
     assert "the run asked for" not in comment.body
     assert len(world.github.writes) == 1
     assert published.outputs["comment-url"].endswith(f"#issuecomment-{comment.id}")

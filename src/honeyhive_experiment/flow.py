@@ -690,10 +690,8 @@ def republish(
     if judged:  # else the run's own job never judged it: the baseline rules pick, as they would have then
         settings = settings.model_copy(update={"baseline_run_id": stamped})  # none: none may be picked now
     judgement = judge(client, config, settings, *_as_recorded(client, config, run), now=now, pick=not judged)
-    baseline = judgement.baseline
-    if judged and baseline is not None:  # not one asked for: the one the check chose (and stamped)
-        baseline = dataclasses.replace(baseline, why="the baseline the check was judged against")
-    return dataclasses.replace(judgement, baseline=baseline, notes=(*judgement.notes, *notes))
+    judgement = _with_stamped_baseline(judgement) if judged else judgement
+    return dataclasses.replace(judgement, notes=(*judgement.notes, *notes))
 
 
 def _stamped_check(run: ExperimentRun) -> tuple[bool, str | None, object]:
@@ -704,6 +702,15 @@ def _stamped_check(run: ExperimentRun) -> tuple[bool, str | None, object]:
         return False, None, None
     stamped = check.get("baseline_run_id")
     return True, stamped if isinstance(stamped, str) and stamped else None, check.get("rules")
+
+
+def _with_stamped_baseline(judgement: Judgement) -> Judgement:
+    """``judgement`` of a run judged again against the baseline its check stamped: the baseline named as that, not
+    as one asked for (``judge`` took it as an explicit run id)."""
+    if judgement.baseline is None:
+        return judgement
+    baseline = dataclasses.replace(judgement.baseline, why="the baseline its check was judged against")
+    return dataclasses.replace(judgement, baseline=baseline)
 
 
 def _judged_by(config: ExperimentConfig, rules: object, run_id: str) -> tuple[ExperimentConfig, tuple[str, ...]]:
@@ -783,10 +790,7 @@ def review(
     baseline_run_id = stamped if from_stamp else settings.baseline_run_id
     settings = settings.model_copy(update={"baseline_run_id": baseline_run_id})
     judged = judge(client, config, settings, *_as_recorded(client, config, run), now=now, pick=not judged_before)
-    if judged.baseline is not None and from_stamp:
-        baseline = dataclasses.replace(judged.baseline, why="the baseline its check was judged against")
-        judged = dataclasses.replace(judged, baseline=baseline)
-    return judged
+    return _with_stamped_baseline(judged) if from_stamp else judged
 
 
 def _latest_run(client: HoneyHiveClient, experiment: str) -> str:
