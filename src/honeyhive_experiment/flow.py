@@ -29,7 +29,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from honeyhive_experiment.baseline import Baseline, check_passed, choose_baseline
+from honeyhive_experiment.baseline import Baseline, check_passed, check_verdict, choose_baseline
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
 from honeyhive_experiment.client import HoneyHiveClient, is_run_id, poll
 from honeyhive_experiment.config import (
@@ -697,9 +697,9 @@ def republish(
 def _stamped_check(run: ExperimentRun) -> tuple[bool, str | None, object]:
     """Whether this tool judged ``run`` (its ``metadata.check`` has a verdict), the baseline it was judged
     against (``None``: none), and the rules that judged it as stamped (``None``: none were)."""
-    check = run.metadata.get("check")
-    if not isinstance(check, Mapping) or not check.get("verdict"):
+    if not check_verdict(run):  # the one reading of metadata.check.verdict
         return False, None, None
+    check = run.metadata["check"]  # a mapping, since it holds a verdict
     stamped = check.get("baseline_run_id")
     return True, stamped if isinstance(stamped, str) and stamped else None, check.get("rules")
 
