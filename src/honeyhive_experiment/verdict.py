@@ -384,8 +384,8 @@ def broken(
     ``success`` both ask this; ``tolerance`` is what the reason names as the way to tolerate an evaluator's errors
     (the experiment file's key, or ``evaluate()``'s keyword). The arguments are :func:`decide`'s. A metric the run
     measures itself (:data:`~honeyhive_experiment.efficiency.METRICS`) without a value on some datapoints is a
-    warning, not a reason: those made no LLM call the run could see or price, and no evaluator failed; without a
-    value on any, it is a reason: the range or gate was never checked."""
+    warning, not a reason: their calls had no price or token usage, or they made none the run could see, and no
+    evaluator failed; without a value on any, it is a reason: the range or gate was never checked."""
     errors, strings = errors or {}, strings or {}
     policy = policy or VerdictConfig()
     reasons: list[str] = []
