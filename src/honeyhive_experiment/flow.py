@@ -555,7 +555,7 @@ def report_shared_run(
         except NotFoundError:
             return None
         recorded = _recorded_sessions(client, run_id)
-        missing = [i for i in wanted if any(session_id_for(run_id, i, t) not in recorded for t in range(spec.trials))]
+        missing = list(dict.fromkeys(i for session, i in owners.items() if session not in recorded))  # wanted's order
         return True if not missing else None
 
     timeout = config.ingestion.timeout
