@@ -90,6 +90,7 @@ from honeyhive_experiment.verdict import (
     Verdict,
     assess_comparison,
     assess_gates,
+    boolean_metrics,
     decide,
     evaluator_errors,
     string_values,
@@ -314,6 +315,7 @@ def judge(
         new_errors=new_errors,
         compare=config.baseline.strategy is not BaselineStrategy.NONE,
         strings=string_values(result.outcomes, [*config.passing_ranges, *config.gate]),
+        booleans=boolean_metrics(result.outcomes, config.gate),
     )
     notes: tuple[str, ...] = ()
     if baseline is not None and baseline.reason == "branch":  # the fallback stood in for the merge base's run

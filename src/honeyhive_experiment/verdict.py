@@ -11,7 +11,8 @@
      an evaluator that raised on every datapoint it ran on, or on more of them than
      ``verdict.allow_evaluator_errors`` tolerates (default none); a gate that can never fail: an absolute
      bound of 1 or more on a boolean metric, whose aggregate (a pass rate) lies between 0 and 1
-     (:func:`unreachable_gate`); and a gate the comparison never paired: both runs have the metric, but on events
+     (:func:`unreachable_gate`; with trials told by the values the evaluators returned, :func:`boolean_metrics`);
+     and a gate the comparison never paired: both runs have the metric, but on events
      of different names (a renamed function), and the backend pairs metrics on ``(metric_name, event_name)``.
   2. **The backend's result reports failure**: ``success: false``, or datapoints in ``failed`` — unless
      ``verdict.allow_failed`` tolerates that many failed datapoints (the reasons say so).
@@ -63,6 +64,7 @@ __all__ = [
     "Verdict",
     "assess_comparison",
     "assess_gates",
+    "boolean_metrics",
     "decide",
     "evaluator_errors",
     "exit_code",
@@ -243,6 +245,18 @@ def is_boolean(values: Sequence[Any] | None) -> bool:
     return bool(sample) and all(isinstance(value, bool) for value in sample)
 
 
+def boolean_metrics(outcomes: Iterable[DatapointOutcome], metrics: Iterable[str]) -> set[str]:
+    """The metrics of ``metrics`` whose values in this run's own outcomes are booleans (:func:`is_boolean`): with
+    trials the backend sends a datapoint's mean over its trials, a float, so only the values the evaluators returned
+    tell a pass rate (an outcome read back from a session has no metrics: nothing is found then)."""
+    values: dict[str, list[Any]] = {name: [] for name in metrics}
+    for outcome in outcomes:
+        for name, found in values.items():
+            if name in outcome.metrics:
+                found.append(outcome.metrics[name])
+    return {name for name, found in values.items() if is_boolean(found)}
+
+
 def unreachable_gate(metric: str, gate: GateRule, shown: MetricConfig, *, aggregation: str | None) -> str | None:
     """Why ``gate`` on ``metric``, a boolean metric aggregated by ``aggregation``, can never fail (``None`` when it
     can): by anything but sum or count, 0/1 values aggregate to between 0 and 1, so no change crosses an absolute
@@ -259,12 +273,16 @@ def unreachable_gate(metric: str, gate: GateRule, shown: MetricConfig, *, aggreg
 
 
 def _unreachable_gates(
-    result: ExperimentResultSummary, gates: Mapping[str, GateRule], presentation: Mapping[str, MetricConfig]
+    result: ExperimentResultSummary,
+    gates: Mapping[str, GateRule],
+    presentation: Mapping[str, MetricConfig],
+    booleans: Container[str],
 ) -> list[str]:
-    """:func:`unreachable_gate` of each gated metric whose values in ``result`` are booleans, named by its key."""
+    """:func:`unreachable_gate` of each gated metric of ``booleans`` or whose values in ``result`` are booleans,
+    named by its key."""
     found: list[str] = []
     for metric, gate in gates.items():
-        if any(is_boolean(d.values) for d in result.metrics.details if d.metric_name == metric):
+        if metric in booleans or any(is_boolean(d.values) for d in result.metrics.details if d.metric_name == metric):
             shown = presentation.get(metric, MetricConfig())
             why = unreachable_gate(metric, gate, shown, aggregation=result.metrics.aggregation_function)
             if why is not None:
@@ -465,6 +483,7 @@ def decide(
     new_errors: Sequence[str] = (),
     compare: bool = True,
     strings: Mapping[str, str] | None = None,
+    booleans: Container[str] = (),
 ) -> Decision:
     """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
 
@@ -472,9 +491,10 @@ def decide(
     (:func:`evaluator_errors`); ``gate_assessment`` is :func:`assess_gates` of ``comparison``; ``unrecorded`` has
     the error of each dataset row the backend never recorded (it refused the datapoint's session); ``new_errors``
     the datapoints whose function raised in this run and not in the baseline; ``strings`` the judged metrics whose
-    values in this run are strings (:func:`string_values`). ``compare`` false: comparisons are
-    switched off (``baseline.strategy: none``), so no ``comparison`` is the result's own verdict, not neutral; a
-    gate then is never checked, and says so (the experiment file refuses one).
+    values in this run are strings (:func:`string_values`); ``booleans`` the gated metrics whose values in this run
+    are booleans (:func:`boolean_metrics`: with trials the backend's values are means, no longer booleans).
+    ``compare`` false: comparisons are switched off (``baseline.strategy: none``), so no ``comparison`` is the
+    result's own verdict, not neutral; a gate then is never checked, and says so (the experiment file refuses one).
     """
     gates = gates or {}
     policy = policy or VerdictConfig()
@@ -488,7 +508,7 @@ def decide(
         new_errors=new_errors,
         strings=strings,
     )
-    reasons.extend(_unreachable_gates(result, gates, presentation or {}))
+    reasons.extend(_unreachable_gates(result, gates, presentation or {}, booleans))
     reasons.extend(_unpaired(comparison, gates))
 
     failed = list(dict.fromkeys(result.failed))

@@ -283,6 +283,12 @@ PROBE_CASES = [
         "experiment.yml:8: gate.topic_match: max_drop: 5 can never be crossed: topic_match is a boolean metric",
         "write max_drop: 0.05",
     ),
+    (  # the probe runs one trial: its value is the evaluator's bool, not a mean of trials
+        "gate-in-points-on-a-boolean-metric-with-trials",
+        GOOD + "trials: 3\ngate:\n  topic_match: {max_drop: 5}\n",
+        "experiment.yml:9: gate.topic_match: max_drop: 5 can never be crossed: topic_match is a boolean metric",
+        "write max_drop: 0.05",
+    ),
     (  # the run would find no value for it and fail on a metric "its evaluator returned nothing for"
         "range-on-a-string-metric",
         GOOD + "  - probed:verdict\npassing_ranges:\n  verdict: {min: 1}\n",
@@ -351,6 +357,28 @@ def test_a_gate_in_points_on_a_boolean_metric_fails_the_run_saying_what_to_write
         ],
     )
     assert next(m for m in body["metrics"] if m["name"] == "topic_match")["percent"] is True
+
+
+def test_with_trials_a_gate_in_points_on_a_boolean_metric_still_fails_the_run(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With trials the backend's values of topic_match are each datapoint's mean over its trials (floats), no
+    longer booleans: the run's own values still tell the gate can never fail (it was green)."""
+    _write(repo, GOOD + "trials: 3\ngate:\n  topic_match: {max_drop: 5}\n")
+    report = repo / "report.json"
+    code = main(["run", "--dry-run", "--working-directory", str(repo), "--report", str(report)], environ={})
+    output = capsys.readouterr()
+    assert code == 1, output.out + output.err
+    body = json.loads(report.read_text())
+    assert (body["verdict"], body["trials"], body["reasons"]) == (
+        "fail",
+        3,
+        [
+            "gate.topic_match: max_drop: 5 can never be crossed: topic_match is a boolean metric, whose aggregate lies"
+            " between 0 and 1 (a pass rate of 85% is 0.85), so this gate never fails; for 5 pp (percentage points, as"
+            " the report shows its change) write max_drop: 0.05"
+        ],
+    )
 
 
 def test_validate_no_probe_checks_metric_names_by_the_evaluators_names_only(

@@ -23,6 +23,7 @@ from honeyhive_experiment.verdict import (
     Verdict,
     assess_comparison,
     assess_gates,
+    boolean_metrics,
     decide,
     evaluator_errors,
     exit_code,
@@ -125,6 +126,7 @@ def judge(
     new_errors: Sequence[str] = (),
     compare: bool = True,
     strings: dict[str, str] | None = None,
+    booleans: frozenset[str] = frozenset(),
 ) -> Decision:
     alpha = (policy or VerdictConfig()).alpha
     gated = assess_gates(compared, gates or {}, presentation or {}, alpha=alpha) if compared is not None else {}
@@ -140,6 +142,7 @@ def judge(
         new_errors=new_errors,
         compare=compare,
         strings=strings,
+        booleans=booleans,
     )
 
 
@@ -846,6 +849,21 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         (),
     ),
+    # with trials the backend's values are each datapoint's mean over its trials (floats): the check was green
+    (
+        "with trials the evaluators' own booleans tell a boolean metric whose values the backend sent as means",
+        lambda: judge(summary(value=0.5), gates={"accuracy": GateRule(max_drop=5)}, booleans=frozenset({"accuracy"})),
+        Verdict.FAIL,
+        (BOOLEAN_GATE,),
+        (),
+    ),
+    (
+        "another metric's booleans do not make a number boolean",
+        lambda: judge(summary(value=0.5), gates={"accuracy": GateRule(max_drop=5)}, booleans=frozenset({"tone"})),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
     (
         "a bound below 1 on a boolean metric is in its units (0.05 is 5 points): it stands",
         lambda: judge(summary(value=True), gates={"accuracy": GateRule(max_drop=0.99)}),
@@ -1088,6 +1106,29 @@ def test_the_whole_decision(
 )
 def test_which_values_are_a_boolean_metrics(values: list[Any] | None, boolean: bool) -> None:
     assert is_boolean(values) is boolean
+
+
+def _scored(index: int, trial: int = 0, **metrics: Any) -> DatapointOutcome:
+    return DatapointOutcome(index, f"dp{index}", f"s{index}-{trial}", OutcomeStatus.OK, metrics=metrics, trial=trial)
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "metrics", "booleans"),
+    [
+        # three trials of two datapoints: every value a bool, whatever the backend makes of them (means)
+        ([_scored(i, t, ok=t != 1) for i in range(2) for t in range(3)], ["ok"], {"ok"}),
+        ([_scored(0, ok=True, score=0.5), _scored(1, ok=False, score=1)], ["ok", "score"], {"ok"}),
+        ([_scored(0, ok=True), _scored(1, ok=1)], ["ok"], set()),  # an integer is a number, as in is_boolean
+        ([_scored(0, ok=True), _scored(1, other=1.0)], ["ok"], {"ok"}),  # an outcome without it is skipped
+        ([_scored(0, ok=True)], ["ok", "gone"], {"ok"}),  # a metric no outcome has is not boolean
+        ([_scored(0, ok=True)], [], set()),  # only the metrics asked about
+        ([DatapointOutcome(0, "dp0", "s0", OutcomeStatus.OK)], ["ok"], set()),  # read back from a session: unknown
+    ],
+)
+def test_boolean_metrics_are_those_whose_own_values_are_booleans(
+    outcomes: list[DatapointOutcome], metrics: list[str], booleans: set[str]
+) -> None:
+    assert boolean_metrics(outcomes, metrics) == booleans
 
 
 def test_gate_failures_are_also_listed_as_gate_failures_and_name_their_metric() -> None:
