@@ -241,9 +241,7 @@ def _locate(root: Node, loc: Sequence[str | int]) -> tuple[int, str]:
 
 _TYPE_MESSAGES: Final = {
     "model_type": "must be a mapping",
-    "model_attributes_type": "must be a mapping",
     "dict_type": "must be a mapping",
-    "list_type": "must be a list",
     "tuple_type": "must be a list",
     "invalid_key": "keys must be strings",
 }
