@@ -187,7 +187,6 @@ class CommentPublisher:
                 status_forcelist=[429, 500, 502, 503, 504],  # GithubRetry adds 403, checked for rate limits
                 allowed_methods=Retry.DEFAULT_ALLOWED_METHODS | {"GET", "POST", "PATCH"},
                 raise_on_status=False,
-                respect_retry_after_header=True,
             ),
             seconds_between_requests=seconds_between_requests,
             seconds_between_writes=seconds_between_writes,
