@@ -194,9 +194,6 @@ class CommentPublisher:
         )
         self._repo = self._github.get_repo(repository)  # lazy: no request
 
-    def __repr__(self) -> str:
-        return f"CommentPublisher(repository={self.repository!r}, api_url={self.api_url!r})"
-
     def close(self) -> None:
         self._github.close()
 
