@@ -171,11 +171,10 @@ class CommentPublisher:
         if not _REPOSITORY.match(repository):
             raise ValueError(f"repository must be 'owner/name', got {repository!r}")
         self.repository = repository
-        self.api_url = api_url.rstrip("/")
         self._token = token
         self._github = Github(
             auth=Auth.Token(token),
-            base_url=self.api_url,
+            base_url=api_url.rstrip("/"),
             per_page=100,
             timeout=30,
             user_agent="honeyhive-experiment",
