@@ -102,14 +102,13 @@ def annotation(
 
 
 @contextmanager
-def group(title: str, stream: TextIO | None = None) -> Iterator[None]:
-    """A collapsible group of log lines: ``::group::title`` … ``::endgroup::`` (also on error)."""
-    out = stream if stream is not None else sys.stdout
-    print(_command("group", title), file=out, flush=True)
+def group(title: str, stream: TextIO) -> Iterator[None]:
+    """A collapsible group of log lines on ``stream``: ``::group::title`` … ``::endgroup::`` (also on error)."""
+    print(_command("group", title), file=stream, flush=True)
     try:
         yield
     finally:
-        print("::endgroup::", file=out, flush=True)
+        print("::endgroup::", file=stream, flush=True)
 
 
 @contextmanager

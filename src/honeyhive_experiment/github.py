@@ -171,11 +171,10 @@ class CommentPublisher:
         if not _REPOSITORY.match(repository):
             raise ValueError(f"repository must be 'owner/name', got {repository!r}")
         self.repository = repository
-        self.api_url = api_url.rstrip("/")
         self._token = token
         self._github = Github(
             auth=Auth.Token(token),
-            base_url=self.api_url,
+            base_url=api_url.rstrip("/"),
             per_page=100,
             timeout=30,
             user_agent="honeyhive-experiment",
@@ -187,16 +186,12 @@ class CommentPublisher:
                 status_forcelist=[429, 500, 502, 503, 504],  # GithubRetry adds 403, checked for rate limits
                 allowed_methods=Retry.DEFAULT_ALLOWED_METHODS | {"GET", "POST", "PATCH"},
                 raise_on_status=False,
-                respect_retry_after_header=True,
             ),
             seconds_between_requests=seconds_between_requests,
             seconds_between_writes=seconds_between_writes,
             lazy=True,
         )
         self._repo = self._github.get_repo(repository)  # lazy: no request
-
-    def __repr__(self) -> str:
-        return f"CommentPublisher(repository={self.repository!r}, api_url={self.api_url!r})"
 
     def close(self) -> None:
         self._github.close()

@@ -82,8 +82,6 @@ from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, REPORT_HTML_PATH, RE
 from honeyhive_experiment.sharding import ShardSpec
 
 __all__ = [
-    "DEFAULT_GITHUB_API_URL",
-    "DEFAULT_GITHUB_SERVER_URL",
     "DEFAULT_RUN_URL_TEMPLATE",
     "DEFAULT_SERVER_URL",
     "INPUTS",
@@ -96,7 +94,6 @@ __all__ = [
     "Mode",
     "Settings",
     "SettingsError",
-    "TriggeringRun",
     "environment_secrets",
     "load_event_payload",
     "parse_bool",

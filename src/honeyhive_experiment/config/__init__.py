@@ -98,14 +98,12 @@ from honeyhive_experiment.config.fields import (
 )
 from honeyhive_experiment.config.load import all_of, config_error_at, declared_name, load_config, parse_config
 from honeyhive_experiment.config.model import (
-    CONFIG_VERSION,
     BaselineConfig,
     CommentConfig,
     DatasetConfig,
     EvaluatorSpec,
     ExperimentConfig,
     GateRule,
-    IngestionConfig,
     JudgingRules,
     MetricConfig,
     ModelPrice,
@@ -117,7 +115,6 @@ from honeyhive_experiment.errors import ConfigError
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 
 __all__ = [
-    "CONFIG_VERSION",
     "DEFAULT_CONFIG_PATH",
     "SCHEMA_ID",
     "AggregateFunction",
@@ -131,7 +128,6 @@ __all__ = [
     "EvaluatorSpec",
     "ExperimentConfig",
     "GateRule",
-    "IngestionConfig",
     "JudgingRules",
     "MetricConfig",
     "ModelPrice",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import json
 import os
-import types
 import typing
 from collections.abc import Sequence
 from pathlib import Path
@@ -241,28 +240,17 @@ def _locate(root: Node, loc: Sequence[str | int]) -> tuple[int, str]:
 
 _TYPE_MESSAGES: Final = {
     "model_type": "must be a mapping",
-    "model_attributes_type": "must be a mapping",
     "dict_type": "must be a mapping",
-    "list_type": "must be a list",
     "tuple_type": "must be a list",
     "invalid_key": "keys must be strings",
 }
 
 
 def _allowed_keys(loc: Sequence[str | int]) -> list[str]:
-    """The keys the model at ``loc`` accepts (empty when ``loc`` does not lead to a model)."""
+    """The keys the model at ``loc`` accepts (empty when ``loc`` does not lead to a model). Each step is a model's
+    field, a mapping's value or a list's item: no section is optional or ``Annotated``."""
     current: Any = ExperimentConfig
-    for segment in (*loc, None):
-        while True:  # unwrap Annotated[...] and X | None
-            origin = typing.get_origin(current)
-            if origin is Annotated:
-                current = typing.get_args(current)[0]
-            elif origin in (typing.Union, types.UnionType):
-                current = next(arg for arg in typing.get_args(current) if arg is not type(None))
-            else:
-                break
-        if segment is None:
-            break
+    for segment in loc:
         if isinstance(current, type) and issubclass(current, BaseModel):
             field = current.model_fields.get(segment) if isinstance(segment, str) else None
             if field is None:

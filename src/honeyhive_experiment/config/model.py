@@ -385,8 +385,6 @@ def _at_most_200(name: str) -> str:
 class ExperimentConfig(_Section):
     """One experiment, as the repository's experiment file (``.honeyhive/experiment.yml``) describes it."""
 
-    model_config = ConfigDict(title="ExperimentConfig")
-
     version: Annotated[Literal[1], Field(description="The config format version; only 1 exists.")] = 1
     name: Annotated[
         NonEmptyStr,

@@ -14,6 +14,9 @@ import hashlib
 import json
 from typing import Any, Final
 
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, NoDefault
+from pydantic_core import core_schema
+
 from honeyhive_experiment.config.model import ExperimentConfig
 
 __all__ = ["SCHEMA_ID", "config_hash", "config_json_schema", "config_json_schema_text"]
@@ -23,29 +26,22 @@ _SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
 _SCHEMA_TITLE: Final = "honeyhive-experiment config (.honeyhive/experiment.yml)"
 
 
+class _WithoutNull(GenerateJsonSchema):
+    """No key takes null (an optional key is left out instead): ``X | None`` is X's schema, and ``"default": null``
+    goes."""
+
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
+        return self.generate_inner(schema["schema"])
+
+    def get_default_value(self, schema: core_schema.WithDefaultSchema) -> Any:
+        default = super().get_default_value(schema)
+        return NoDefault if default is None else default
+
+
 def config_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of the config file, as published for editors."""
-    schema = _without_null(ExperimentConfig.model_json_schema(mode="validation"))
+    schema = ExperimentConfig.model_json_schema(mode="validation", schema_generator=_WithoutNull)
     return {"$schema": _SCHEMA_DIALECT, "$id": SCHEMA_ID, **schema, "title": _SCHEMA_TITLE}
-
-
-def _without_null(schema: Any) -> Any:
-    """No key takes null (an optional key is left out instead): ``{"anyOf": [X, {"type": "null"}], ...}``
-    becomes ``{...X, ...}`` and ``"default": null`` goes."""
-    if isinstance(schema, list):
-        return [_without_null(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    result = {key: _without_null(value) for key, value in schema.items() if not (key == "default" and value is None)}
-    branches = result.get("anyOf")
-    if isinstance(branches, list) and {"type": "null"} in branches:
-        rest = [branch for branch in branches if branch != {"type": "null"}]
-        del result["anyOf"]
-        if len(rest) == 1:
-            result = {**rest[0], **result}
-        else:
-            result["anyOf"] = rest
-    return result
 
 
 def config_json_schema_text() -> str:
