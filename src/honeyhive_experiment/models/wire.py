@@ -101,10 +101,8 @@ def _unique(ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def _only(ids: Iterable[str] | None, common: Iterable[str]) -> list[str] | None:
+def _only(ids: Iterable[str], common: Iterable[str]) -> list[str]:
     """Ids in ``ids`` (first-seen order, without repeats) that are not in ``common``."""
-    if ids is None:
-        return None
     shared = set(common)
     return [i for i in _unique(ids) if i not in shared]
 
