@@ -69,15 +69,12 @@ Every problem is raised as :class:`DatasetError` (``path``, ``location``, ``mess
 
 from __future__ import annotations
 
-from honeyhive_experiment.datasets.csvfile import CSV_SECTIONS, CSV_TYPES
 from honeyhive_experiment.datasets.load import SUPPORTED_SUFFIXES, load_dataset_file
 from honeyhive_experiment.datasets.records import ALLOWED_RECORD_KEYS, Record
 from honeyhive_experiment.errors import DatasetError
 
 __all__ = [
     "ALLOWED_RECORD_KEYS",
-    "CSV_SECTIONS",
-    "CSV_TYPES",
     "SUPPORTED_SUFFIXES",
     "DatasetError",
     "Record",

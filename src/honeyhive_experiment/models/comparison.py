@@ -138,15 +138,13 @@ class RunComparisonResult(_WireModel):
         precedence over the embedded run objects' ``datapoint_ids``.
         """
         data = dict(body)
-        if new_run_id is not None:
-            data["new_run_id"] = new_run_id
-        if old_run_id is not None:
-            data["old_run_id"] = old_run_id
         common = _common(data)
-        if new_datapoint_ids is not None:
-            data["new_only_datapoints"] = _only(new_datapoint_ids, common)
-        if old_datapoint_ids is not None:
-            data["old_only_datapoints"] = _only(old_datapoint_ids, common)
+        given = (("new", new_run_id, new_datapoint_ids), ("old", old_run_id, old_datapoint_ids))
+        for side, run_id, datapoint_ids in given:
+            if run_id is not None:
+                data[f"{side}_run_id"] = run_id
+            if datapoint_ids is not None:
+                data[f"{side}_only_datapoints"] = _only(datapoint_ids, common)
         return cls.model_validate(data)
 
     @property

@@ -75,18 +75,16 @@ class DatapointDetails:
     """A session's page in the HoneyHive app, ``{session_id}`` in it; ``None`` where no app is known."""
 
 
+@dataclass(slots=True)
 class _Builder:
-    __slots__ = ("error", "explanations", "inputs", "metrics", "outputs", "root", "session_id", "trial")
-
-    def __init__(self) -> None:
-        self.trial: int | None = None  # the session event's metadata.trial (0 without trials); None: not seen
-        self.session_id: str | None = None
-        self.inputs: Any = None
-        self.outputs: Any = None
-        self.error: str | None = None
-        self.root: tuple[Any, Any, str | None] | None = None  # the function's event: inputs, outputs, error
-        self.metrics: dict[MetricKey, MetricValue] = {}
-        self.explanations: dict[str, str] = {}
+    trial: int | None = None  # the session event's metadata.trial (0 without trials); None: not seen
+    session_id: str | None = None
+    inputs: Any = None
+    outputs: Any = None
+    error: str | None = None
+    root: tuple[Any, Any, str | None] | None = None  # the function's event: inputs, outputs, error
+    metrics: dict[MetricKey, MetricValue] = field(default_factory=dict)
+    explanations: dict[str, str] = field(default_factory=dict)
 
 
 def _text(value: Any) -> str | None:

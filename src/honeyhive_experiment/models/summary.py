@@ -84,16 +84,13 @@ class AggregatedMetrics(_WireModel):
         data = dict(data)
         if data.get("details") is not None:
             data["details"] = _keyed_list(data["details"], "metric_name")
-            return data
-        details = []
-        for name, entry in data.items():
-            if name in ("aggregation_function", "details"):
-                continue
-            if isinstance(entry, Mapping):
-                details.append({"metric_name": name, **entry})
-            elif isinstance(entry, bool | int | float):
-                details.append({"metric_name": name, "aggregate": entry})
-        data["details"] = details
+        else:  # the legacy entries: a metric's detail, or its aggregate (anything else is left in model_extra only)
+            legacy = {
+                name: entry
+                for name, entry in data.items()
+                if name != "aggregation_function" and isinstance(entry, Mapping | bool | int | float)
+            }
+            data["details"] = _keyed_list(legacy, "metric_name", "aggregate")
         return data
 
     def metric(self, name: str, event_name: str | None = None) -> MetricDetail | None:
@@ -128,6 +125,10 @@ class DatapointMetric(_WireModel):
     passed: bool | None = None
 
 
+def _datapoint_metrics(value: Any) -> Any:
+    return _keyed_list(value, "name", "value")  # the legacy ``{name: value}`` (or ``{name: {value, passed}}``) too
+
+
 class DatapointResult(_WireModel):
     """One datapoint (one session, or with trials its sessions reduced to means) of a run summary.
 
@@ -139,28 +140,9 @@ class DatapointResult(_WireModel):
     datapoint_id: str | None = None
     session_id: str | None = None
     passed: bool | None = None
-    metrics: list[DatapointMetric] = Field(default_factory=list)
+    metrics: Annotated[list[DatapointMetric], BeforeValidator(_datapoint_metrics)] = Field(default_factory=list)
     trials: int | None = None
     trials_passed: int | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _legacy_metrics(cls, data: Any) -> Any:
-        if not isinstance(data, Mapping):
-            return data
-        metrics = data.get("metrics")
-        if metrics is None or isinstance(metrics, Mapping):
-            data = dict(data)
-            if metrics is None:
-                data["metrics"] = []
-            else:
-                data["metrics"] = [
-                    {"name": name, **value} if isinstance(value, Mapping) else {"name": name, "value": value}
-                    for name, value in metrics.items()
-                ]
-        elif isinstance(metrics, list | tuple):
-            data = {**data, "metrics": [m for m in metrics if m is not None]}
-        return data
 
     @property
     def key(self) -> str | None:

@@ -101,23 +101,25 @@ def _unique(ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def _only(ids: Iterable[str] | None, common: Iterable[str]) -> list[str] | None:
+def _only(ids: Iterable[str], common: Iterable[str]) -> list[str]:
     """Ids in ``ids`` (first-seen order, without repeats) that are not in ``common``."""
-    if ids is None:
-        return None
     shared = set(common)
     return [i for i in _unique(ids) if i not in shared]
 
 
-def _keyed_list(value: Any, name_field: str) -> Any:
-    """A legacy ``{name: entry}`` mapping as a list of entries carrying their name; ``null`` items dropped."""
-    if value is None:
-        return []
+def _keyed_list(value: Any, name_field: str, value_field: str | None = None) -> Any:
+    """A legacy ``{name: entry}`` mapping as a list of entries carrying their name (an entry that is not a mapping
+    becomes ``{name_field: name, value_field: entry}`` when ``value_field`` is given); then as :func:`_ids`."""
     if isinstance(value, Mapping):
-        value = [{name_field: name, **entry} if isinstance(entry, Mapping) else entry for name, entry in value.items()]
-    if isinstance(value, list | tuple):
-        return [item for item in value if item is not None]
-    return value
+        entries = []
+        for name, entry in value.items():
+            if isinstance(entry, Mapping):
+                entry = {name_field: name, **entry}
+            elif value_field is not None:
+                entry = {name_field: name, value_field: entry}
+            entries.append(entry)
+        value = entries
+    return _ids(value)
 
 
 def _find(items: Sequence[_Metric], name: str, event_name: str | None) -> _Metric | None:
