@@ -304,8 +304,8 @@ def metrics_shown(report: Report, limit: int | None) -> tuple[ReportMetric, ...]
 
     def priority(item: tuple[int, ReportMetric]) -> tuple[int, int]:
         index, row = item
-        rank = 0 if row.key else 1 if row.failing else 2 if row.change == "worse" else 3 if row.configured else 4
-        return rank, index
+        firsts = (row.key, row.failing_datapoints, row.change == "worse", row.configured)
+        return next((rank for rank, first in enumerate(firsts) if first), len(firsts)), index
 
     chosen = sorted(enumerate(quality), key=priority)[: max(0, limit)]
     return tuple(row for _, row in sorted(chosen, key=lambda item: item[0]))

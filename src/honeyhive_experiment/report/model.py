@@ -295,10 +295,6 @@ class ReportMetric(_Part):
     # ------------------------------------------------------------------ as shown
 
     @property
-    def failing(self) -> int | None:
-        return self.failing_datapoints
-
-    @property
     def range_min(self) -> float | None:
         return self.passing_range.min if self.passing_range is not None else None
 
