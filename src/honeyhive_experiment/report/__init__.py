@@ -25,7 +25,7 @@ Each module's docstring says what it renders and how.
 from __future__ import annotations
 
 from honeyhive_experiment.errors import TemplateError
-from honeyhive_experiment.report.build import DIRTY_LABEL, build_report
+from honeyhive_experiment.report.build import build_report
 from honeyhive_experiment.report.comment import (
     COMMENT_LIMIT,
     SUMMARY_LIMIT_BYTES,
@@ -54,7 +54,6 @@ from honeyhive_experiment.report.terminal import render_terminal
 
 __all__ = [
     "COMMENT_LIMIT",
-    "DIRTY_LABEL",
     "REDACTED",
     "REPORT_SCHEMA_ID",
     "REPORT_VERSION",

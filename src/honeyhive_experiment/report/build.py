@@ -21,6 +21,7 @@ counts and pass/fail are the backend's numbers, never recomputed. What is decide
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import urllib.parse
@@ -816,10 +817,5 @@ def _change(
 def _totals(totals: RunTotals | None) -> ReportTotals | None:
     if totals is None:
         return None
-    return ReportTotals(
-        cost_usd=finite(totals.cost_usd),
-        judge_cost_usd=finite(totals.judge_cost_usd),
-        duration_p50_ms=finite(totals.duration_p50_ms),
-        duration_p95_ms=finite(totals.duration_p95_ms),
-        trials=totals.trials,
-    )
+    # the same fields: each as the backend gave it, a number that is not finite as none (JSON has no NaN)
+    return ReportTotals(**{name: _json_value(value) for name, value in dataclasses.asdict(totals).items()})

@@ -275,24 +275,21 @@ def _rest_in(report: Report, mode: str) -> str:
 def _truncation_message(report: Report, plan: _Plan, mode: str, shown_metrics: int) -> str | None:
     if not plan.steps:
         return None
-    parts: list[str] = []
-    for step in plan.steps:
-        if step == "datapoint_rows":
-            parts.append(f"at most {plan.rows} datapoints listed per section")
-        elif step == "details":
-            parts.append("the datapoint and trend sections left out")
-        elif step == "metric_rows":
-            parts.append(f"{shown_metrics:,} of {len(report.quality_metrics):,} metrics shown")
-        elif step == "summary_only":
-            parts.append("only the summary shown")
+    said = {
+        "datapoint_rows": f"at most {plan.rows} datapoints listed per section",
+        "details": "the datapoint and trend sections left out",
+        "metric_rows": f"{shown_metrics:,} of {len(report.quality_metrics):,} metrics shown",
+        "summary_only": "only the summary shown",
+    }
+    parts = "; ".join(said[step] for step in plan.steps)
     if mode == "summary":
         return (
-            f"This job summary was shortened to stay under GitHub's 1 MiB limit ({'; '.join(parts)}). "
+            f"This job summary was shortened to stay under GitHub's 1 MiB limit ({parts}). "
             "Every datapoint is in report.json."
         )
     return (
         f"This comment was shortened to stay under GitHub's {COMMENT_LIMIT:,}-character limit "
-        f"({'; '.join(parts)}). The full report is in the job summary and report.json."
+        f"({parts}). The full report is in the job summary and report.json."
     )
 
 
@@ -304,8 +301,8 @@ def metrics_shown(report: Report, limit: int | None) -> tuple[ReportMetric, ...]
 
     def priority(item: tuple[int, ReportMetric]) -> tuple[int, int]:
         index, row = item
-        rank = 0 if row.key else 1 if row.failing else 2 if row.change == "worse" else 3 if row.configured else 4
-        return rank, index
+        firsts = (row.key, row.failing_datapoints, row.change == "worse", row.configured)
+        return next((rank for rank, first in enumerate(firsts) if first), len(firsts)), index
 
     chosen = sorted(enumerate(quality), key=priority)[: max(0, limit)]
     return tuple(row for _, row in sorted(chosen, key=lambda item: item[0]))

@@ -294,8 +294,8 @@ class _CellView:
 @dataclass(frozen=True, slots=True)
 class _RowView:
     row: ReportRow
-    baseline_output: Markup | None
-    output: Markup | None
+    baseline_output: Markup | str | None
+    output: Markup | str | None
     unmarked: bool  # both outputs, too costly to compare word by word (DIFF_PAIRS): shown without marks
     cells: tuple[_CellView, ...]
 
@@ -325,13 +325,7 @@ def _row(report: Report, row: ReportRow, compared: bool) -> _RowView:
     old = row.baseline_output.text if row.baseline_output is not None else None
     new = row.output.text if row.output is not None else None
     diffed = word_diff(old, new) if old is not None and new is not None else None
-    shown_old: Markup | None
-    shown_new: Markup | None
-    if diffed is not None:
-        shown_old, shown_new = diffed
-    else:
-        shown_old = escape(old) if old is not None else None
-        shown_new = escape(new) if new is not None else None
+    shown_old, shown_new = diffed if diffed is not None else (old, new)  # plain text: autoescape escapes it
     return _RowView(
         row=row,
         baseline_output=shown_old,

@@ -66,12 +66,8 @@ def md_escape(value: Any) -> Markup:
     for char, escaped in _MD_REPLACEMENTS:
         if char in text:
             text = text.replace(char, escaped)
-    text = _REFERENCE.sub(_break_reference, text)
+    text = _REFERENCE.sub(rf"\g<0>{_ZWJ}", text)
     return Markup(text)  # noqa: S704 - escaped above
-
-
-def _break_reference(match: re.Match[str]) -> str:
-    return match.group(0) + _ZWJ
 
 
 def url_filter(value: Any) -> Markup:

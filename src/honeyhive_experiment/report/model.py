@@ -22,7 +22,7 @@ import json
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, ValidationError, field_validator
 from pydantic.json_schema import GenerateJsonSchema
@@ -295,10 +295,6 @@ class ReportMetric(_Part):
     # ------------------------------------------------------------------ as shown
 
     @property
-    def failing(self) -> int | None:
-        return self.failing_datapoints
-
-    @property
     def range_min(self) -> float | None:
         return self.passing_range.min if self.passing_range is not None else None
 
@@ -557,17 +553,8 @@ class Degraded(_Part):
 
 
 RowStatus = Literal["degraded", "errored", "failed", "flaky", "new", "gone", "improved", "same"]
-ROW_STATUSES: Final[tuple[RowStatus, ...]] = (
-    "degraded",
-    "errored",
-    "failed",
-    "flaky",
-    "new",
-    "gone",
-    "improved",
-    "same",
-)
-"""A datapoint's statuses in the order the table puts them first (a datapoint that got worse comes first)."""
+ROW_STATUSES: Final[tuple[RowStatus, ...]] = get_args(RowStatus)
+"""A datapoint's statuses in the order the table puts them first, RowStatus's (a datapoint that got worse first)."""
 Move = Literal["better", "worse", "same"]
 
 
