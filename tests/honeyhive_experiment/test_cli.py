@@ -379,6 +379,8 @@ def test_with_trials_a_gate_in_points_on_a_boolean_metric_still_fails_the_run(
             " the report shows its change) write max_drop: 0.05"
         ],
     )
+    # and the pass rate still shows as one (the means over trials are floats)
+    assert next(m for m in body["metrics"] if m["name"] == "topic_match")["percent"] is True
 
 
 def test_validate_no_probe_checks_metric_names_by_the_evaluators_names_only(

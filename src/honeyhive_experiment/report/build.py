@@ -78,7 +78,14 @@ from honeyhive_experiment.report.numbers import as_utc, bin_values, finite, form
 from honeyhive_experiment.report.pairing import changes_text, overlap_collapsed, unpaired_cause, unpaired_counts
 from honeyhive_experiment.report.redact import INVISIBLE, STRIPPED, Redactor
 from honeyhive_experiment.significance import Assessment, describe
-from honeyhive_experiment.verdict import PASS_FAIL, EvaluatorErrors, evaluator_errors, is_boolean, producer
+from honeyhive_experiment.verdict import (
+    PASS_FAIL,
+    EvaluatorErrors,
+    boolean_metrics,
+    evaluator_errors,
+    is_boolean,
+    producer,
+)
 
 __all__ = ["DIRTY_LABEL", "PREVIEW_SHORT", "build_report"]
 
@@ -123,6 +130,8 @@ class _Builder:
         summary = judgement.summary
         self.aggregation = summary.metrics.aggregation_function if summary is not None else None
         self.evaluator_errors: dict[str, EvaluatorErrors] = evaluator_errors(judgement.outcomes)
+        # with trials the backend's values are means over trials: only the evaluators' own tell a pass rate
+        self.booleans = boolean_metrics(judgement.outcomes, {name for o in judgement.outcomes for name in o.metrics})
         self.outcomes: dict[str, DatapointOutcome] = {}
         self.raised: dict[str, dict[str, str]] = {}  # per datapoint (and session) id: its evaluators' first errors
         for outcome in judgement.outcomes:
@@ -141,9 +150,10 @@ class _Builder:
     def _config(self, name: str) -> MetricConfig:
         return self.j.metrics.get(name) or _DEFAULT_METRIC
 
-    def _percent(self, spec: str | None, values: Sequence[Any] | None) -> bool:
+    def _percent(self, name: str, spec: str | None, values: Sequence[Any] | None) -> bool:
         """Whether a metric's numbers show as a percentage: boolean values the backend averaged, and no format."""
-        return spec is None and is_boolean(values) and self.aggregation in _PERCENT_AGGREGATES
+        booleans = name in self.booleans or is_boolean(values)
+        return spec is None and booleans and self.aggregation in _PERCENT_AGGREGATES
 
     def _texts(self, texts: Iterable[str], limit: int) -> tuple[str, ...]:
         return tuple(clip(self.r(text), limit) for text in texts)
@@ -306,7 +316,7 @@ class _Builder:
             or (delta.new_values if delta is not None else None)
             or (delta.old_values if delta is not None else None)
         )
-        percent = self._percent(spec, sample)
+        percent = self._percent(name, spec, sample)
         value = delta.new_aggregate if delta is not None else None
         if value is None and detail is not None:
             value = detail.aggregate
@@ -714,7 +724,7 @@ class _Builder:
         for name in keys:
             config = self._config(name)
             detail = summary.metrics.get_metric(name) if summary is not None else None  # its first event's
-            percent = self._percent(config.format, detail.values if detail is not None else None)
+            percent = self._percent(name, config.format, detail.values if detail is not None else None)
             values = [finite(p.values.get(name)) for p in points]
             values.append(finite(detail.aggregate) if detail is not None else None)
             rows.append(
