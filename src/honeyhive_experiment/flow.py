@@ -49,6 +49,7 @@ from honeyhive_experiment.errors import (
     ArgumentError,
     ExperimentCancelled,
     ExperimentError,
+    HoneyHiveError,
     NotFoundError,
     ReportError,
     ShardsDisagree,
@@ -461,18 +462,22 @@ def stamp_verdict(
     it was judged against goes beside it (``metadata.check.baseline_run_id``), so ``view`` compares the run with
     the same one later, and the rules that judged it (``metadata.check.rules``, :meth:`ExperimentConfig.rules`), so
     ``mode: publish`` judges it as the check did. ``unless_judged``: leave a run whose check already has a verdict
-    as it is. The run's metadata is read and written back whole (HoneyHive replaces an object field on update)."""
-    run = client.get_run(run_id)
-    if unless_judged and _stamped_check(ExperimentRun.model_validate(run))[0]:
-        return
-    metadata = dict(run.get("metadata") or {})
-    check: dict[str, Any] = {"verdict": verdict.value}
-    if baseline_run_id:
-        check["baseline_run_id"] = baseline_run_id
-    if rules is not None:
-        check["rules"] = rules
-    metadata["check"] = check
-    client.update_run(run_id, {"metadata": metadata})
+    as it is. The run's metadata is read and written back whole (HoneyHive replaces an object field on update).
+    Best effort: when the backend refuses, a warning says so."""
+    try:
+        run = client.get_run(run_id)
+        if unless_judged and _stamped_check(ExperimentRun.model_validate(run))[0]:
+            return
+        metadata = dict(run.get("metadata") or {})
+        check: dict[str, Any] = {"verdict": verdict.value}
+        if baseline_run_id:
+            check["baseline_run_id"] = baseline_run_id
+        if rules is not None:
+            check["rules"] = rules
+        metadata["check"] = check
+        client.update_run(run_id, {"metadata": metadata})
+    except HoneyHiveError as exc:  # the report stands; only the next baseline choice is poorer for it
+        log.warning("could not record the check's verdict on run %s: %s", run_id, exc)
 
 
 # ----------------------------------------------------------------------------------------- sharded runs
