@@ -237,8 +237,11 @@ class _Invocation:
                 if exc.run_id is not None and not isinstance(exc, ExperimentCancelled):  # marked cancelled instead
                     stamp_verdict(client, exc.run_id, Verdict.ERROR)
                 raise
-            if self.html_file is not None:
-                judgement = _with_details(client, judgement, settings)
+            if self.html_file is not None:  # the backend cannot give the table: the page says it is missing
+                try:
+                    judgement = with_details(client, judgement, settings)
+                except HoneyHiveError as exc:
+                    log.warning("the HTML report has no datapoint table: reading the runs' events failed: %s", exc)
             return self.finish(judgement, client)
 
     def _published(self) -> PublishedRun:
@@ -438,16 +441,6 @@ def _not_through_a_link(root: Path, path: Path) -> None:
             f"refusing to write {path}: {link} is a symbolic link (to {os.readlink(link)}), and the files this"
             " tool writes in the repository never go through one; remove the link (or make it a folder)"
         )
-
-
-def _with_details(client: HoneyHiveClient, judgement: Judgement, settings: Settings) -> Judgement:
-    """``judgement`` with both runs' datapoints read back from the backend for the HTML report's table; when the
-    backend cannot give them, the judgement as it is (the page says the table is missing) and a warning."""
-    try:
-        return with_details(client, judgement, settings)
-    except HoneyHiveError as exc:
-        log.warning("the HTML report has no datapoint table: reading the runs' events failed: %s", exc)
-        return judgement
 
 
 def _install(settings: Settings) -> None:
