@@ -81,7 +81,7 @@ from honeyhive_experiment.models.outcomes import DatapointOutcome, Progress
 from honeyhive_experiment.paths import inside, relative
 from honeyhive_experiment.report import load_published
 from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result, recorded_outcomes
-from honeyhive_experiment.run_spec import RunSpec, run_configuration
+from honeyhive_experiment.run_spec import RunSpec
 from honeyhive_experiment.runner import session_id_for
 from honeyhive_experiment.settings import Mode, Settings
 from honeyhive_experiment.sharding import ShardSpec, missing_message, select, shared_run_id, strays
@@ -174,13 +174,8 @@ def run_spec(
     }
     if settings.shard is not None or settings.mode is Mode.RUN:  # a shared run: every job must say the same n
         metadata["shards"] = settings.shard.total if settings.shard is not None else 1
-    configuration = run_configuration(
-        config.function.split(":")[-1].split(".")[-1],
-        [spec.name or spec.path.split(":")[-1] for spec in config.evaluators],
-        max_workers=config.max_workers,
-        aggregate_function=config.aggregate_function.value,
-        trials=trials,
-    )
+    function = config.function.split(":")[-1].split(".")[-1]
+    evaluators = [spec.name or spec.path.split(":")[-1] for spec in config.evaluators]
     return RunSpec(
         function=code.function if code is not None else _no_function,
         evaluators=code.evaluators if code is not None else (),
@@ -192,12 +187,11 @@ def run_spec(
         timeout=config.timeout,
         passing_ranges=config.wire_passing_ranges(),
         metadata=metadata,
-        configuration=configuration,
         aggregate_function=config.aggregate_function.value,
         ingestion_timeout=config.ingestion.timeout,
         progress=watch.progress if watch is not None else None,
         cancel=watch.cancel if watch is not None else threading.Event(),
-    )
+    ).configured(function, evaluators)
 
 
 def _no_function(datapoint: Any) -> Any:  # a report job's spec: it records nothing of its own
