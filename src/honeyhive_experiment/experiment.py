@@ -57,7 +57,7 @@ from honeyhive_experiment.models import (
 )
 from honeyhive_experiment.models.outcomes import Datapoint, DatapointOutcome, Progress
 from honeyhive_experiment.run_result import ExperimentResult as ExperimentResult  # where callers import it from
-from honeyhive_experiment.run_spec import RunSpec, run_configuration
+from honeyhive_experiment.run_spec import RunSpec
 from honeyhive_experiment.runner import Runner
 from honeyhive_experiment.sharding import disagreement, terms
 from honeyhive_experiment.tracing import TraceSink, route_global_spans
@@ -315,20 +315,13 @@ def evaluate(
             timeout=timeout,
             passing_ranges=passing_ranges,
             metadata=dict(metadata or {}),
-            configuration=run_configuration(
-                callable_name(function),
-                [e.name for e in chosen],
-                max_workers=max_workers,
-                aggregate_function=aggregate_function,
-                trials=trials,
-            ),
             aggregate_function=aggregate_function,
             ingestion_timeout=ingestion_timeout,
             progress=progress,
             cancel=cancel or threading.Event(),
             pricing=prices,
             instrumented=bool(instruments),
-        )
+        ).configured(callable_name(function), [e.name for e in chosen])
         result = record_run(
             spec, prepared, client=client, sink=sink, run_id=run_id, ingestion=ingestion, instrumentors=instruments
         )

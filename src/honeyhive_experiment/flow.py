@@ -49,6 +49,7 @@ from honeyhive_experiment.errors import (
     ArgumentError,
     ExperimentCancelled,
     ExperimentError,
+    HoneyHiveError,
     NotFoundError,
     ReportError,
     ShardsDisagree,
@@ -80,7 +81,7 @@ from honeyhive_experiment.models.outcomes import DatapointOutcome, Progress
 from honeyhive_experiment.paths import inside, relative
 from honeyhive_experiment.report import load_published
 from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result, recorded_outcomes
-from honeyhive_experiment.run_spec import RunSpec, run_configuration
+from honeyhive_experiment.run_spec import RunSpec
 from honeyhive_experiment.runner import session_id_for
 from honeyhive_experiment.settings import Mode, Settings
 from honeyhive_experiment.sharding import ShardSpec, missing_message, select, shared_run_id, strays
@@ -174,13 +175,8 @@ def run_spec(
     }
     if settings.shard is not None or settings.mode is Mode.RUN:  # a shared run: every job must say the same n
         metadata["shards"] = settings.shard.total if settings.shard is not None else 1
-    configuration = run_configuration(
-        config.function.split(":")[-1].split(".")[-1],
-        [spec.name or spec.path.split(":")[-1] for spec in config.evaluators],
-        max_workers=config.max_workers,
-        aggregate_function=config.aggregate_function.value,
-        trials=trials,
-    )
+    function = config.function.split(":")[-1].split(".")[-1]
+    evaluators = [spec.name or spec.path.split(":")[-1] for spec in config.evaluators]
     return RunSpec(
         function=code.function if code is not None else _no_function,
         evaluators=code.evaluators if code is not None else (),
@@ -192,12 +188,11 @@ def run_spec(
         timeout=config.timeout,
         passing_ranges=config.wire_passing_ranges(),
         metadata=metadata,
-        configuration=configuration,
         aggregate_function=config.aggregate_function.value,
         ingestion_timeout=config.ingestion.timeout,
         progress=watch.progress if watch is not None else None,
         cancel=watch.cancel if watch is not None else threading.Event(),
-    )
+    ).configured(function, evaluators)
 
 
 def _no_function(datapoint: Any) -> Any:  # a report job's spec: it records nothing of its own
@@ -463,18 +458,22 @@ def stamp_verdict(
     it was judged against goes beside it (``metadata.check.baseline_run_id``), so ``view`` compares the run with
     the same one later, and the rules that judged it (``metadata.check.rules``, :meth:`ExperimentConfig.rules`), so
     ``mode: publish`` judges it as the check did. ``unless_judged``: leave a run whose check already has a verdict
-    as it is. The run's metadata is read and written back whole (HoneyHive replaces an object field on update)."""
-    run = client.get_run(run_id)
-    if unless_judged and _stamped_check(ExperimentRun.model_validate(run))[0]:
-        return
-    metadata = dict(run.get("metadata") or {})
-    check: dict[str, Any] = {"verdict": verdict.value}
-    if baseline_run_id:
-        check["baseline_run_id"] = baseline_run_id
-    if rules is not None:
-        check["rules"] = rules
-    metadata["check"] = check
-    client.update_run(run_id, {"metadata": metadata})
+    as it is. The run's metadata is read and written back whole (HoneyHive replaces an object field on update).
+    Best effort: when the backend refuses, a warning says so."""
+    try:
+        run = client.get_run(run_id)
+        if unless_judged and _stamped_check(ExperimentRun.model_validate(run))[0]:
+            return
+        metadata = dict(run.get("metadata") or {})
+        check: dict[str, Any] = {"verdict": verdict.value}
+        if baseline_run_id:
+            check["baseline_run_id"] = baseline_run_id
+        if rules is not None:
+            check["rules"] = rules
+        metadata["check"] = check
+        client.update_run(run_id, {"metadata": metadata})
+    except HoneyHiveError as exc:  # the report stands; only the next baseline choice is poorer for it
+        log.warning("could not record the check's verdict on run %s: %s", run_id, exc)
 
 
 # ----------------------------------------------------------------------------------------- sharded runs

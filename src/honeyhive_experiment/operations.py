@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from honeyhive_experiment import backend, cancellation
 from honeyhive_experiment.checkout import checked_out, git, local_checkout
@@ -235,10 +235,13 @@ class _Invocation:
                     judgement = run_experiment(settings, config, client, now=self.now, watch=watch)
             except ExperimentError as exc:  # a run recorded, then an error: stamped so, never a branch baseline
                 if exc.run_id is not None and not isinstance(exc, ExperimentCancelled):  # marked cancelled instead
-                    self._stamp(client, exc.run_id, Verdict.ERROR)
+                    stamp_verdict(client, exc.run_id, Verdict.ERROR)
                 raise
-            if self.html_file is not None:
-                judgement = _with_details(client, judgement, settings)
+            if self.html_file is not None:  # the backend cannot give the table: the page says it is missing
+                try:
+                    judgement = with_details(client, judgement, settings)
+                except HoneyHiveError as exc:
+                    log.warning("the HTML report has no datapoint table: reading the runs' events failed: %s", exc)
             return self.finish(judgement, client)
 
     def _published(self) -> PublishedRun:
@@ -286,7 +289,10 @@ class _Invocation:
         if client is not None and judgement.run_id is not None:
             baseline = judgement.baseline.run_id if judgement.baseline is not None else None
             rules = self.config.rules() if self.config is not None else None
-            self._stamp(client, judgement.run_id, composed.report.verdict, baseline, rules)
+            # ``mode: publish`` judged a run another job recorded: the stamp that job's check wrote stays (the
+            # branch-baseline rule and ``runs`` read the check's verdict); only a run no check judged gets one
+            publish = self.settings.mode is Mode.PUBLISH
+            stamp_verdict(client, judgement.run_id, composed.report.verdict, baseline, rules, unless_judged=publish)
         if self.write:
             posting = cancellation.interruptible(self.post, log, self.cancel) if self.post is not None else None
             deliver(
@@ -297,23 +303,6 @@ class _Invocation:
                 post=posting,
             )
         return Outcome(exit_code(composed.report.verdict, fail_on_error=self.settings.fail_on_error), composed)
-
-    def _stamp(
-        self,
-        client: HoneyHiveClient,
-        run_id: str,
-        verdict: Verdict,
-        baseline: str | None = None,
-        rules: dict[str, Any] | None = None,
-    ) -> None:
-        """The check's verdict (and the baseline and rules that judged it) stamped on the run, best effort
-        (:func:`~honeyhive_experiment.flow.stamp_verdict`). ``mode: publish`` judged a run another job recorded: the
-        stamp that job's check wrote stays (the branch-baseline rule and ``runs`` read the check's verdict); only a
-        run no check judged gets one."""
-        try:
-            stamp_verdict(client, run_id, verdict, baseline, rules, unless_judged=self.settings.mode is Mode.PUBLISH)
-        except HoneyHiveError as exc:  # the report stands; only the next baseline choice is poorer for it
-            log.warning("could not record the check's verdict on run %s: %s", run_id, exc)
 
 
 # ------------------------------------------------------------------------------------------ the real parts
@@ -452,16 +441,6 @@ def _not_through_a_link(root: Path, path: Path) -> None:
             f"refusing to write {path}: {link} is a symbolic link (to {os.readlink(link)}), and the files this"
             " tool writes in the repository never go through one; remove the link (or make it a folder)"
         )
-
-
-def _with_details(client: HoneyHiveClient, judgement: Judgement, settings: Settings) -> Judgement:
-    """``judgement`` with both runs' datapoints read back from the backend for the HTML report's table; when the
-    backend cannot give them, the judgement as it is (the page says the table is missing) and a warning."""
-    try:
-        return with_details(client, judgement, settings)
-    except HoneyHiveError as exc:
-        log.warning("the HTML report has no datapoint table: reading the runs' events failed: %s", exc)
-        return judgement
 
 
 def _install(settings: Settings) -> None:
