@@ -192,10 +192,10 @@ class _Invocation:
                 " recorded is kept"
             )
             self._announce("error", stopped)
-            if self.settings.mode is not Mode.RUN:
-                self.finish(self._failed(stopped, interrupt, cancelled=True))
             code = EXIT_INTERRUPTED if second else exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)
-            return Outcome(code)
+            if self.settings.mode is Mode.RUN:  # a shard job reports nothing
+                return Outcome(code)
+            return replace(self.finish(self._failed(stopped, interrupt, cancelled=True)), exit_code=code)
 
     def _run(self) -> Outcome:
         settings = locate(self.settings)

@@ -109,3 +109,18 @@ def test_trials_override_the_files_as_the_flag_does(repos: tuple[Path, Path]) ->
     assert run.exit_code == 0
     assert run.report.trials == 2
     assert run.report.counts.total == 22  # datapoints, each run twice
+
+
+def test_ctrl_c_inside_the_run_is_the_commands_interrupted_report(repos: tuple[Path, Path]) -> None:
+    """A KeyboardInterrupt in the caller's thread (Ctrl-C, or the progress callback raising it) ends the run as
+    the command ends it: an error report saying it was interrupted, exit code 130 (it was an AssertionError)."""
+    _, api_repo = repos
+
+    def interrupt(_: object) -> None:
+        raise KeyboardInterrupt
+
+    run = run_config(api_repo, dry_run=True, environ={}, progress=interrupt)
+
+    assert run.exit_code == 130
+    assert run.verdict is Verdict.ERROR
+    assert "interrupted" in (run.report.error or "")
