@@ -60,8 +60,9 @@ Costs: the tables are built once per set of secrets (cached: every Redactor of a
 string that contains nothing costs a few substring checks per secret, two look-ups per line and one check per
 pattern's hint; the regular expressions run only when a hint is present. Strings up to 200 characters (names,
 ids) are cached. A terminal's colour codes are looked at as the spaces they show as (a key right after
-``\\x1b[31m`` is a word of its own), with no second look but for a code between two visible characters, which a
-terminal shows as one word (``sk-ab\\x1b[0mcd…``); text with other invisible characters is mapped back to
+``\\x1b[31m`` is a word of its own), with no second look but for a code between two of a token's characters, which
+a terminal shows as one word (``sk-ab\\x1b[0mcd…``; split by a code beside other punctuation, a secret is two
+fragments); text with other invisible characters is mapped back to
 the text as it came only when the look without them finds a secret. ``benchmarks/bench_redact.py`` compares it with
 the exact-value redactor it replaced.
 
@@ -191,7 +192,8 @@ STRIPPED: Final = re.compile(f"(?!{JOINER}){INVISIBLE.pattern}")
 """What the report takes out of every string: :data:`INVISIBLE` but a :data:`JOINER` (bidi controls, zero-width
 characters between ASCII ones and every other format character go)."""
 _COLOUR: Final = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")  # a terminal's escape sequence (CSI): colours, cursor
-_GLUED: Final = re.compile(rf"\x1b(?<=\S\x1b)\[[0-?]*[ -/]*[@-~](?:{_COLOUR.pattern})*(?=[^\s\x1b])")  # inside a word
+_WORD_CHAR: Final = r"[\w.~+/-]"  # keys and tokens: not a log line's INFO\x1b[0m: or key\x1b[0m=
+_GLUED: Final = re.compile(rf"\x1b(?<={_WORD_CHAR}\x1b)\x1b*(?={_WORD_CHAR})")  # in a text with each code one ESC
 _UNSEEN: Final = re.compile(f"{_COLOUR.pattern}|[{_UNSEEN_CHARS}]")  # what redact_shown looks through
 
 
@@ -436,13 +438,13 @@ class Redactor:
         no secret is (the module's docstring says why)."""
         seen = _COLOUR.sub(_spaces, text) if "\x1b[" in text else text  # a colour code parts what it stands between
         invisible = INVISIBLE.search(seen) is not None
-        glued = seen is not text and _GLUED.search(text) is not None
+        glued = seen is not text and _GLUED.search(_COLOUR.sub("\x1b", text)) is not None
         if not invisible and not glued:
             return self.redact(text) if seen is text else _blank(text, self._spans(seen))
         spans = self._spans(seen)
         if invisible:
             spans += self._through(seen)
-        if glued:  # but for one between two visible characters, which shows them as one word: sk-ab\x1b[0mcd…
+        if glued:  # but for one between two characters of a token, which shows them as one word: sk-ab\x1b[0mcd…
             spans += self._through(text)
         return _blank(text, spans)
 
