@@ -557,10 +557,10 @@ def test_colour_codes_cost_one_look_and_hide_no_secret(monkeypatch: pytest.Monke
     target = io.StringIO()
     stream = RedactingStream(target, Redactor([API_KEY]))
     for n in range(3):
-        print(f"\x1b[32mINFO\x1b[0m:datapoint {n}: key {API_KEY} \x1b[1;31m{OPENAI_KEY}\x1b[0m", file=stream)
+        print(f"\x1b[32mINFO\x1b[0m:datapoint {n}: key {API_KEY} \x1b[1m\x1b[31m{OPENAI_KEY}\x1b[0m", file=stream)
     assert len(looks) == 3, looks
     assert target.getvalue() == "".join(
-        f"\x1b[32mINFO\x1b[0m:datapoint {n}: key *** \x1b[1;31m***\x1b[0m\n" for n in range(3)
+        f"\x1b[32mINFO\x1b[0m:datapoint {n}: key *** \x1b[1m\x1b[31m***\x1b[0m\n" for n in range(3)
     )
     print("\x1b".join(API_KEY), file=stream, flush=True)  # an ESC alone is no colour code: seen through
     assert target.getvalue().endswith("\n***\n"), target.getvalue()
