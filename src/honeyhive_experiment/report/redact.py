@@ -194,7 +194,9 @@ characters between ASCII ones and every other format character go)."""
 _COLOUR: Final = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")  # a terminal's escape sequence (CSI): colours, cursor
 _WORD_CHAR: Final = r"[\w.~+/-]"  # keys and tokens: not a log line's INFO\x1b[0m: or key\x1b[0m=
 _GLUED: Final = re.compile(rf"\x1b(?<={_WORD_CHAR}\x1b)\x1b*(?={_WORD_CHAR})")  # in a text with each code one ESC
-_UNSEEN: Final = re.compile(f"{_COLOUR.pattern}|[{_UNSEEN_CHARS}]")  # what redact_shown looks through
+_UNSEEN: Final = re.compile(  # what redact_shown looks through; also a link's or a title's OSC, tput sgr0's ESC ( B
+    rf"{_COLOUR.pattern}|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()*+][ -~]|[{_UNSEEN_CHARS}]"
+)
 
 
 # ------------------------------------------------------------------------------------ the secrets' tables

@@ -573,8 +573,10 @@ def test_colour_codes_and_selectors_inside_a_secret_hide_it_from_no_printed_line
     stream = RedactingStream(target, Redactor([API_KEY]))
     print(f"key \x1b[1m{API_KEY[:7]}\x1b[0m{API_KEY[7:14]}\x1b[31;1m{API_KEY[14:]}\x1b[0m.", file=stream)
     print("\x1b[2m".join(OPENAI_KEY), file=stream)  # no known value: its shape
-    print("\ufe0f\ufe0f".join(API_KEY), file=stream, flush=True)
-    assert target.getvalue() == "key \x1b[1m***\x1b[0m.\n***\n***\n"
+    print("\ufe0f\ufe0f".join(API_KEY), file=stream)
+    link = "\x1b]8;;https://example.com\x1b\\"  # other escape sequences: a link (OSC 8), tput sgr0's charset
+    print(f"{OPENAI_KEY[:10]}\x1b(B{OPENAI_KEY[10:20]}{link}{OPENAI_KEY[20:]}", file=stream, flush=True)
+    assert target.getvalue() == "key \x1b[1m***\x1b[0m.\n***\n***\n***\n"
 
 
 ZWJ = "\u200d"
