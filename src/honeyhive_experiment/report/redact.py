@@ -48,7 +48,7 @@ piece of half the secret contains one of its evenly spaced quarter-length anchor
 
 Every rule looks at the text as it came, and the union of what they found is blanked at once, so one rule's
 ``***`` never hides a match from another (``Basic base64(user:secret)`` is ``Basic ***``, not the user's part).
-Invisible characters (:data:`INVISIBLE`: zero-width, bidi, controls) between a secret's characters hide nothing:
+Invisible characters (:data:`INVISIBLE`: zero-width, bidi, controls, tags) between a secret's characters hide nothing:
 the report's strings, what is printed and what is logged are looked at also without them
 (:meth:`Redactor.redact_shown`), and the ``***`` put in the text as it came, whose other characters stay (a
 terminal's escape sequences, the zero-width space that disarms a line that looks like a workflow command; the
@@ -60,7 +60,9 @@ Costs: the tables are built once per set of secrets (cached: every Redactor of a
 string that contains nothing costs a few substring checks per secret, two look-ups per line and one check per
 pattern's hint; the regular expressions run only when a hint is present. Strings up to 200 characters (names,
 ids) are cached. A terminal's colour codes are looked at as the spaces they show as (a key right after
-``\\x1b[31m`` is a word of its own), with no second look; text with other invisible characters is mapped back to
+``\\x1b[31m`` is a word of its own), with no second look but for a code between two of a token's characters, which
+a terminal shows as one word (``sk-ab\\x1b[0mcd…``; split by a code beside other punctuation, a secret is two
+fragments); text with other invisible characters is mapped back to
 the text as it came only when the look without them finds a secret. ``benchmarks/bench_redact.py`` compares it with
 the exact-value redactor it replaced.
 
@@ -169,16 +171,20 @@ _WORDISH: Final = re.compile(rf"[\W_]*(?:{_WORD}[\s,./:;_-]+)*{_WORD}?[\W_]*", r
 _GATE: Final = 16  # characters of a form or anchor checked first: enough to be rare, short enough to be cheap
 INVISIBLE_CHARS: Final = (  # the controls but line breaks, Unicode's default-ignorable characters (BMP) but selectors
     r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
-    r"\u202a-\u202e\u2060-\u206f\u3164\ufeff\uffa0"
+    r"\u202a-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff0-\ufff8"
 )
-_SELECTORS: Final = r"\ufe00-\ufe0f"
-INVISIBLE: Final = re.compile(
-    f"[{INVISIBLE_CHARS}{_SELECTORS}](?<![^\\x00-\\x7f{INVISIBLE_CHARS}][{_SELECTORS}])(?!\u20e3)"
+_SELECTORS: Final = r"\ufe00-\ufe0f\U000e0020-\U000e007f\U000e0100-\U000e01ef"  # variation selectors, a flag's tags
+_ASTRAL: Final = r"\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"  # default-ignorable past the BMP
+_UNSEEN_CHARS: Final = f"{INVISIBLE_CHARS}{_SELECTORS}{_ASTRAL}"
+INVISIBLE: Final = re.compile(  # past the BMP one range narrowed by a lookbehind: each range there costs each character
+    f"[{INVISIBLE_CHARS}\ufe00-\ufe0f\U0001bca0-\U000e0fff](?<=[{_UNSEEN_CHARS}])"
+    f"(?<![^\\x00-\\x7f{INVISIBLE_CHARS}][{_SELECTORS}])(?!\u20e3)"
 )
-"""Control characters but line breaks, zero-width, bidi and other invisible characters, and variation selectors
-but an emoji's (after another non-ASCII character: ⚠️; before a keycap: 1️⃣): what the redactor sees through
-(:meth:`Redactor.redact_shown`), and the report's builder then takes out of every string (so every output shows the
-same text), but the joiners that shape emoji and scripts (:data:`STRIPPED`)."""
+"""Control characters but line breaks, zero-width, bidi and other invisible characters, and variation selectors and
+tags but an emoji's (after another non-ASCII character: ⚠️, a region's flag; before a keycap: 1️⃣): where the
+redactor looks through them, and every selector and tag too (:meth:`Redactor.redact_shown`), and what the report's
+builder then takes out of every string (so every output shows the same text), but the joiners that shape emoji and
+scripts (:data:`STRIPPED`)."""
 JOINER: Final = rf"(?<=[^\x00-\x7f{INVISIBLE_CHARS}])[\u034f\u200c\u200d](?=[^\x00-\x7f{INVISIBLE_CHARS}])"
 """A joiner between two visible non-ASCII characters (👨‍👩‍👧, 🏳️‍🌈, Persian's ZWNJ, Indic conjuncts): it shapes what is
 shown, so the report keeps it (:data:`STRIPPED`); the redactor still sees through it."""
@@ -186,6 +192,11 @@ STRIPPED: Final = re.compile(f"(?!{JOINER}){INVISIBLE.pattern}")
 """What the report takes out of every string: :data:`INVISIBLE` but a :data:`JOINER` (bidi controls, zero-width
 characters between ASCII ones and every other format character go)."""
 _COLOUR: Final = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")  # a terminal's escape sequence (CSI): colours, cursor
+_WORD_CHAR: Final = r"[\w.~+/-]"  # keys and tokens: not a log line's INFO\x1b[0m: or key\x1b[0m=
+_GLUED: Final = re.compile(rf"\x1b(?<={_WORD_CHAR}\x1b)\x1b*(?={_WORD_CHAR})")  # in a text with each code one ESC
+_UNSEEN: Final = re.compile(  # what redact_shown looks through; also a link's or a title's OSC, tput sgr0's ESC ( B
+    rf"{_COLOUR.pattern}|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()*+][ -~]|[{_UNSEEN_CHARS}]"
+)
 
 
 # ------------------------------------------------------------------------------------ the secrets' tables
@@ -428,14 +439,25 @@ class Redactor:
         """``text`` redacted as it shows: looked at as it is and without its invisible characters, which stay where
         no secret is (the module's docstring says why)."""
         seen = _COLOUR.sub(_spaces, text) if "\x1b[" in text else text  # a colour code parts what it stands between
-        if INVISIBLE.search(seen) is None:
+        invisible = INVISIBLE.search(seen) is not None
+        glued = seen is not text and _GLUED.search(_COLOUR.sub("\x1b", text)) is not None
+        if not invisible and not glued:
             return self.redact(text) if seen is text else _blank(text, self._spans(seen))
-        shown = self._spans(INVISIBLE.sub("", seen))
+        spans = self._spans(seen)
+        if invisible:
+            spans += self._through(seen)
+        if glued:  # but for one between two characters of a token, which shows them as one word: sk-ab\x1b[0mcd…
+            spans += self._through(text)
+        return _blank(text, spans)
+
+    def _through(self, text: str) -> list[tuple[int, int]]:
+        """Where ``text``'s secrets are, looked at without its colour codes and invisible characters."""
+        shown = self._spans(_UNSEEN.sub("", text))
         if not shown:  # nothing more to find than in the text as it is (an emoji's joiner, a soft hyphen)
-            return _blank(text, self._spans(seen))
-        hidden = {found.start() for found in INVISIBLE.finditer(seen)}
-        where = [at for at in range(len(seen)) if at not in hidden]  # where each character of the text shown is
-        return _blank(text, self._spans(seen) + [(where[start], where[end - 1] + 1) for start, end in shown])
+            return []
+        hidden = {at for found in _UNSEEN.finditer(text) for at in range(*found.span())}
+        where = [at for at in range(len(text)) if at not in hidden]  # where each character of the text shown is
+        return [(where[start], where[end - 1] + 1) for start, end in shown]
 
     def _spans(self, text: str) -> list[tuple[int, int]]:
         """Where ``text``'s secrets are, by every rule at once (the module's docstring says why)."""

@@ -503,8 +503,9 @@ def test_a_redacting_stream_lets_no_two_writes_of_other_threads_join_into_a_comm
 # invisible characters between a secret's characters
 # ------------------------------------------------------------------------------------------------------------
 
-# zero-width space, combining grapheme joiner, variation selector 16, invisible separator, soft hyphen, Arabic mark
-INVISIBLES = ("\u200b", "\u034f", "\ufe0f", "\u2063", "\u00ad", "\u061c")
+# zero-width space, combining grapheme joiner, variation selector 16, invisible separator, soft hyphen, Arabic mark,
+# and past the BMP: the language tag, a tag space, a musical symbol's beam
+INVISIBLES = ("\u200b", "\u034f", "\ufe0f", "\u2063", "\u00ad", "\u061c", "\U000e0001", "\U000e0020", "\U0001d173")
 
 
 @pytest.mark.parametrize("invisible", INVISIBLES)
@@ -556,16 +557,30 @@ def test_colour_codes_cost_one_look_and_hide_no_secret(monkeypatch: pytest.Monke
     target = io.StringIO()
     stream = RedactingStream(target, Redactor([API_KEY]))
     for n in range(3):
-        print(f"\x1b[32mINFO\x1b[0m datapoint {n}: key {API_KEY} \x1b[1;31m{OPENAI_KEY}\x1b[0m", file=stream)
+        print(f"\x1b[32mINFO\x1b[0m:datapoint {n}: key {API_KEY} \x1b[1m\x1b[31m{OPENAI_KEY}\x1b[0m", file=stream)
     assert len(looks) == 3, looks
     assert target.getvalue() == "".join(
-        f"\x1b[32mINFO\x1b[0m datapoint {n}: key *** \x1b[1;31m***\x1b[0m\n" for n in range(3)
+        f"\x1b[32mINFO\x1b[0m:datapoint {n}: key *** \x1b[1m\x1b[31m***\x1b[0m\n" for n in range(3)
     )
     print("\x1b".join(API_KEY), file=stream, flush=True)  # an ESC alone is no colour code: seen through
     assert target.getvalue().endswith("\n***\n"), target.getvalue()
 
 
+def test_colour_codes_and_selectors_inside_a_secret_hide_it_from_no_printed_line() -> None:
+    """A colour code between two visible characters parts nothing on screen: ``sk-ab\x1b[0mcd…`` shows the key whole
+    (the line is then looked at also without its codes); nor does a run of variation selectors hide what it splits."""
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor([API_KEY]))
+    print(f"key \x1b[1m{API_KEY[:7]}\x1b[0m{API_KEY[7:14]}\x1b[31;1m{API_KEY[14:]}\x1b[0m.", file=stream)
+    print("\x1b[2m".join(OPENAI_KEY), file=stream)  # no known value: its shape
+    print("\ufe0f\ufe0f".join(API_KEY), file=stream)
+    link = "\x1b]8;;https://example.com\x1b\\"  # other escape sequences: a link (OSC 8), tput sgr0's charset
+    print(f"{OPENAI_KEY[:10]}\x1b(B{OPENAI_KEY[10:20]}{link}{OPENAI_KEY[20:]}", file=stream, flush=True)
+    assert target.getvalue() == "key \x1b[1m***\x1b[0m.\n***\n***\n***\n"
+
+
 ZWJ = "\u200d"
+SCOTLAND = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"  # 🏴 gbsct and a cancel tag
 PERSIAN = "Persian \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # می‌خواهم
 
 
@@ -575,6 +590,7 @@ PERSIAN = "Persian \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # می‌�
         ("family 👨\u200d👩\u200d👧, flag 🏳️\u200d🌈", "family 👨\u200d👩\u200d👧, flag 🏳️\u200d🌈"),  # ZWJ sequences
         (PERSIAN, PERSIAN),  # ZWNJ between two Arabic letters
         ("Hindi \u0915\u094d\u200d\u0937", "Hindi \u0915\u094d\u200d\u0937"),  # a half form (ZWJ after the virama)
+        (f"Scotland {SCOTLAND}", f"Scotland {SCOTLAND}"),  # a flag's tags
         # no joining: between ASCII characters, at an edge, bidi and other format characters go
         ("ad\u200dmin \u200c\u00e9 \U0001f600\u200d", "admin \u00e9 \U0001f600"),
         ("ok \u202eevil\u202c \u2066iso\u2069 \u200ex\u2060y", "ok evil iso xy"),
