@@ -11,9 +11,10 @@ connection pool is created per datapoint.
 
 Instrumentations (OpenLLMetry's, OpenInference's) are global in a process and open spans through the tracer
 provider they were given: the sink's own (``evaluate(instrumentors=...)``), or one of :func:`routed_provider`
-(``instrument:``), which hands every span opened inside a datapoint (its session id in the baggage) to that
-datapoint's router, whichever sink it belongs to; :func:`route_global_spans` makes OpenTelemetry's global provider
-do the same for the user's own spans. A router keeps only the spans of the datapoints it is running.
+(``instrument:``); :func:`route_global_spans` makes OpenTelemetry's global provider route the user's own spans.
+Each of these providers hands every span opened inside a datapoint (its session id in the baggage) to that
+datapoint's session, whichever sink it belongs to (a sink's own provider: only its own datapoints'), and keeps no
+other span.
 Spans opened while the evaluators run (:meth:`DatapointTracer.judging`) are the judge's; the LLM calls among a
 datapoint's finished spans (:meth:`DatapointTracer.llm_calls`) become its efficiency metrics in the runner.
 
@@ -36,7 +37,7 @@ import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from opentelemetry import baggage, context, trace
@@ -211,86 +212,50 @@ class DatapointIds:
         return items
 
 
-class _SessionRouter(SpanProcessor):
-    """Copies the datapoint's ids from baggage onto every span, over ids another span processor stamped (the
-    official SDK's tracer stamps its own session on every span of its provider), and buffers finished spans per
-    session."""
+@dataclass(slots=True)
+class _Session:
+    """A running datapoint's sink, its finished spans, and the ids of those opened while its evaluators ran
+    (:meth:`DatapointTracer.judging`)."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._buffers: dict[str, list[ReadableSpan]] = {}
-        self._judged: set[int] = set()  # ids of the spans opened while evaluators ran
+    sink: TraceSink
+    spans: list[ReadableSpan] = field(default_factory=list)
+    judged: set[int] = field(default_factory=set)
+
+
+# every datapoint running in this process, by session id (a DatapointTracer adds its own, TraceSink.export and discard
+# remove it): where a span opened inside a datapoint goes, through whichever tracer provider it was opened
+_SESSIONS: dict[str, _Session] = {}
+
+
+class _Routes(SpanProcessor):
+    """A span opened inside a datapoint (its session id in the baggage) goes to that datapoint's session, whichever
+    sink's (only the ``sink``'s own, on a sink's provider): the datapoint's ids are copied from the baggage onto it,
+    over ids another span processor stamped (the official SDK's tracer stamps its own session on every span of its
+    provider), and it is kept once finished. Other spans are left alone. Closed, it sends nothing more."""
+
+    def __init__(self, sink: TraceSink | None = None) -> None:
+        self.open = True
+        self.sink = sink
 
     def on_start(self, span: Span, parent_context: context.Context | None = None) -> None:
+        session = self._session(baggage.get_baggage("honeyhive.session_id", parent_context))
+        if session is None:
+            return
         for key, value in baggage.get_all(parent_context).items():
             attribute = INHERITED.get(key)
             if attribute and isinstance(value, str):
                 span.set_attribute(attribute, value)
         if context.get_value(_JUDGING, parent_context):
-            with self._lock:
-                self._judged.add(span.context.span_id)
+            session.judged.add(span.context.span_id)
 
     def on_end(self, span: ReadableSpan) -> None:
-        session_id = (span.attributes or {}).get(SESSION_ATTRIBUTE)
-        if not isinstance(session_id, str):
-            return  # not a datapoint's span; the backend would drop it anyway
-        if _ROUTES.get(session_id) is not self:
-            return  # a datapoint of another sink, or one already exported: kept by nobody, never exported twice
-        with self._lock:
-            self._buffers.setdefault(session_id, []).append(span)
+        session = self._session((span.attributes or {}).get(SESSION_ATTRIBUTE))
+        if session is not None:  # else no running datapoint's (one already exported, too): never exported twice
+            session.spans.append(span)
 
-    def take(self, session_id: str) -> list[ReadableSpan]:
-        with self._lock:
-            spans = self._buffers.pop(session_id, [])
-            if self._judged:
-                self._judged.difference_update(span.context.span_id for span in spans)
-            return spans
-
-    def llm_calls(self, session_id: str) -> tuple[list[LlmCall], list[LlmCall]]:
-        """The LLM calls among a session's finished spans: ``(the function's, the evaluators')``."""
-        with self._lock:
-            spans = list(self._buffers.get(session_id, ()))
-            judged = {s.context.span_id for s in spans if s.context.span_id in self._judged} if self._judged else ()
-        errored = {s.context.span_id for s in spans if s.status.status_code is StatusCode.ERROR}
-        calls = read_calls(
-            ((s.context.span_id, s.parent.span_id if s.parent else None, s.attributes) for s in spans), errored
-        )
-        function: list[LlmCall] = []
-        judge: list[LlmCall] = []
-        for span_id, call in calls.items():
-            (judge if span_id in judged else function).append(call)
-        return function, judge
-
-    def shutdown(self) -> None:
-        with self._lock:
-            self._buffers.clear()
-            self._judged.clear()
-
-
-# the session router of every datapoint running in this process, by session id (TraceSink.tracer adds, export and
-# discard remove): where a span opened through the global tracer provider inside a datapoint goes
-_ROUTES: dict[str, _SessionRouter] = {}
-
-
-class _Routes(SpanProcessor):
-    """On a tracer provider other than a sink's: a span opened inside a datapoint (its session id in the baggage)
-    goes to that datapoint's session router, whichever experiment's; other spans are left alone. Closed, it sends
-    nothing more."""
-
-    def __init__(self) -> None:
-        self.open = True
-
-    def on_start(self, span: Span, parent_context: context.Context | None = None) -> None:
-        session_id = baggage.get_baggage("honeyhive.session_id", parent_context) if self.open else None
-        router = _ROUTES.get(session_id) if isinstance(session_id, str) else None
-        if router is not None:
-            router.on_start(span, parent_context)
-
-    def on_end(self, span: ReadableSpan) -> None:
-        session_id = (span.attributes or {}).get(SESSION_ATTRIBUTE) if self.open else None
-        router = _ROUTES.get(session_id) if isinstance(session_id, str) else None
-        if router is not None:
-            router.on_end(span)
+    def _session(self, session_id: object) -> _Session | None:
+        session = _SESSIONS.get(session_id) if self.open and isinstance(session_id, str) else None
+        return session if session is not None and self.sink in (None, session.sink) else None
 
     def shutdown(self) -> None:
         self.open = False
@@ -534,10 +499,9 @@ class TraceSink:
         self.export_backoff = export_backoff
         self._answers = answers  # the exporter's HTTP answers, when it is the OTLP exporter of otlp()
         self._circuit = circuit
-        self._router = _SessionRouter()
         self._stopped = threading.Event()
         self.provider = _unlimited_provider(service_name)
-        self.provider.add_span_processor(self._router)
+        self.provider.add_span_processor(_Routes(self))
         self._tracer = self.provider.get_tracer("honeyhive_experiment")
 
     @classmethod
@@ -571,24 +535,18 @@ class TraceSink:
         return cls(exporter, answers=answers, circuit=circuit)
 
     def tracer(self, ids: DatapointIds) -> DatapointTracer:
-        _ROUTES[ids.session_id] = self._router
         return DatapointTracer(self, ids)
-
-    def _unroute(self, session_id: str) -> None:
-        if _ROUTES.get(session_id) is self._router:
-            del _ROUTES[session_id]
 
     def export(self, session_id: str) -> Export:
         """Export one datapoint's spans. The OTLP exporter retries only what the OTLP spec calls
         retryable (429, 502, 503, 504, connection errors); a 500 fails at once, so the whole export is
         retried here a few times too — safe, because the backend keys events by span id. An answer that
         refuses the spans (a 4xx, rejected spans in a partial success) is not retried: it is returned."""
-        self._unroute(session_id)
-        spans = self._router.take(session_id)
-        if not spans:
+        session = _SESSIONS.pop(session_id, None)
+        if session is None or not session.spans:
             return SENT
         for wait in (*self.export_backoff, None):
-            result = self._export_once(spans)
+            result = self._export_once(session.spans)
             refusal = None if self._answers is None else _refusal(self._answers.response)
             if refusal is not None:
                 return Export(refusal, refused=True)
@@ -624,8 +582,7 @@ class TraceSink:
 
     def discard(self, session_id: str) -> None:
         """Drop a datapoint's finished spans without exporting them."""
-        self._unroute(session_id)
-        self._router.take(session_id)
+        _SESSIONS.pop(session_id, None)
 
     def stop(self) -> None:
         """Stop exporting now (an interrupted run whose backend does not answer): exports in progress give
@@ -653,6 +610,7 @@ class DatapointTracer:
     def __init__(self, sink: TraceSink, ids: DatapointIds) -> None:
         self.sink = sink
         self.ids = ids
+        self._session = _SESSIONS[ids.session_id] = _Session(sink)  # the spans opened inside it, through any provider
 
     @property
     def session_id(self) -> str:
@@ -714,7 +672,16 @@ class DatapointTracer:
         """The LLM calls this datapoint's finished spans describe (:func:`~honeyhive_experiment.llm_calls.read_call`:
         instrumented clients' spans, and the user's own with GenAI attributes): ``(the function's, the
         evaluators')``."""
-        return self.sink._router.llm_calls(self.ids.session_id)
+        spans = list(self._session.spans)
+        errored = {s.context.span_id for s in spans if s.status.status_code is StatusCode.ERROR}
+        calls = read_calls(
+            ((s.context.span_id, s.parent.span_id if s.parent else None, s.attributes) for s in spans), errored
+        )
+        function: list[LlmCall] = []
+        judge: list[LlmCall] = []
+        for span_id, call in calls.items():
+            (judge if span_id in self._session.judged else function).append(call)
+        return function, judge
 
     def enrich_span(
         self,
