@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 # the OTLP/HTTP exporter's logger: it logs every failed export at ERROR (see _OwnExportFailures)
 EXPORTER_LOGGER = "opentelemetry.exporter.otlp.proto.http.trace_exporter"
 _REASON_LENGTH = 500
+_EXPORT_BACKOFF = (0.2, 0.5, 1.0)  # seconds between the attempts of one datapoint's export (TraceSink.export)
 
 SESSION_ATTRIBUTE = "honeyhive.session_id"
 # baggage key → span attribute: what every span of a datapoint inherits
@@ -261,10 +262,10 @@ class _Routes(SpanProcessor):
         self.open = False
 
 
-def _unlimited_provider(service_name: str = "honeyhive-experiment") -> TracerProvider:
+def _unlimited_provider() -> TracerProvider:
     """A provider without attribute limits, count or length (the module's docstring says why)."""
     limits = SpanLimits(max_span_attributes=SpanLimits.UNSET, max_span_attribute_length=SpanLimits.UNSET)
-    return TracerProvider(resource=Resource.create({"service.name": service_name}), span_limits=limits)
+    return TracerProvider(resource=Resource.create({"service.name": "honeyhive-experiment"}), span_limits=limits)
 
 
 @contextmanager
@@ -490,24 +491,21 @@ class TraceSink:
     def __init__(
         self,
         exporter: SpanExporter,
-        service_name: str = "honeyhive-experiment",
-        export_backoff: tuple[float, ...] = (0.2, 0.5, 1.0),
         answers: _LastAnswer | None = None,
         circuit: Circuit | None = None,
     ) -> None:
         self.exporter = exporter
-        self.export_backoff = export_backoff
         self._answers = answers  # the exporter's HTTP answers, when it is the OTLP exporter of otlp()
         self._circuit = circuit
         self._stopped = threading.Event()
-        self.provider = _unlimited_provider(service_name)
+        self.provider = _unlimited_provider()
         self.provider.add_span_processor(_Routes(self))
         self._tracer = self.provider.get_tracer("honeyhive_experiment")
 
     @classmethod
     def nowhere(cls) -> TraceSink:
         """A sink whose spans are made as in a run and then dropped: nothing is exported (``validate``'s probe)."""
-        return cls(_Dropped(), export_backoff=())
+        return cls(_Dropped())
 
     @classmethod
     def otlp(
@@ -545,7 +543,7 @@ class TraceSink:
         session = _SESSIONS.pop(session_id, None)
         if session is None or not session.spans:
             return SENT
-        for wait in (*self.export_backoff, None):
+        for wait in (*_EXPORT_BACKOFF, None):
             result = self._export_once(session.spans)
             refusal = None if self._answers is None else _refusal(self._answers.response)
             if refusal is not None:
