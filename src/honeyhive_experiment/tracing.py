@@ -51,7 +51,7 @@ from honeyhive_experiment.connection import Circuit, reason_in_body
 from honeyhive_experiment.llm_calls import LlmCall, read_calls
 
 log = logging.getLogger(__name__)
-# the OTLP/HTTP exporter's logger: it logs every failed export at ERROR (see _OwnExportFailures)
+# the OTLP/HTTP exporter's logger: it logs every failed export at ERROR (see _own_export_failures)
 EXPORTER_LOGGER = "opentelemetry.exporter.otlp.proto.http.trace_exporter"
 _REASON_LENGTH = 500
 _EXPORT_BACKOFF = (0.2, 0.5, 1.0)  # seconds between the attempts of one datapoint's export (TraceSink.export)
@@ -316,23 +316,28 @@ def route_global_spans() -> None:
             )
 
 
-class _LastAnswer(threading.local):
-    """This thread's latest export request: its response, or the error that left it without one."""
+class _Exporting(threading.local):
+    """This thread's export while it runs (:meth:`TraceSink._export_once`): its latest request's response, or the
+    error that left it without one (the exporter tells only success or failure; why is in them), and the latest
+    warning or error the exporter logged (why an export that sent nothing failed: :func:`_own_export_failures`)."""
 
+    active = False
     response: Any = None
     error: BaseException | None = None
+    logged: str | None = None
+
+
+_EXPORTING = _Exporting()
 
 
 class _NotSent(Exception):
     """The circuit is open: the export request was not sent (not a connection error: the exporter does not retry)."""
 
 
-def _exporter_session(
-    answers: _LastAnswer, circuit: Circuit | None = None, connect: float = 5.0, connections: int = 10
-) -> Any:
+def _exporter_session(circuit: Circuit | None = None, connect: float = 5.0, connections: int = 10) -> Any:
     """A ``requests.Session`` for the OTLP exporter that reads proxy settings from the environment once, and
-    keeps each thread's latest response in ``answers`` (the exporter tells only success or failure; why is in
-    the response). Each request is held to the ``circuit``, as the module's docstring says.
+    keeps each thread's latest response in :data:`_EXPORTING`. Each request is held to the ``circuit``, as the
+    module's docstring says.
 
     Its pool keeps ``connections`` connections per host: as many as datapoints export at once (the run's
     workers). requests' default of 10 made a run with more workers open a connection per export beyond the tenth
@@ -360,13 +365,13 @@ def _exporter_session(
             return dict(cached)
 
         def request(self, *args: Any, **kwargs: Any) -> Any:
-            answers.response = answers.error = None
+            _EXPORTING.response = _EXPORTING.error = None
             try:
                 if circuit is not None:
                     kwargs["timeout"] = _within(circuit, kwargs.get("timeout"), connect)
-                answers.response = response = super().request(*args, **kwargs)
+                _EXPORTING.response = response = super().request(*args, **kwargs)
             except Exception as exc:  # the exporter handles it; why the export failed is kept
-                answers.error = exc
+                _EXPORTING.error = exc
                 raise
             if circuit is not None:
                 circuit.answered()
@@ -428,35 +433,26 @@ def _refusal(response: Any) -> str | None:
     return None
 
 
-def _failure(answers: _LastAnswer, logged: str | None) -> str:
-    """Why an export failed: the backend's answer, else the error of the request, else what the exporter logged
-    (it sent nothing)."""
-    if answers.response is not None:
-        return f"HTTP {answers.response.status_code}: {_backend_reason(answers.response)}"
-    if answers.error is not None:
-        return f"no answer from the backend: {answers.error}"[:_REASON_LENGTH]
-    return (logged or "the exporter sent nothing")[:_REASON_LENGTH]
+def _failure() -> str:
+    """Why this thread's OTLP export failed: the backend's answer, else the error of the request, else what the
+    exporter logged (it sent nothing)."""
+    if _EXPORTING.response is not None:
+        return f"HTTP {_EXPORTING.response.status_code}: {_backend_reason(_EXPORTING.response)}"
+    if _EXPORTING.error is not None:
+        return f"no answer from the backend: {_EXPORTING.error}"[:_REASON_LENGTH]
+    return (_EXPORTING.logged or "the exporter sent nothing")[:_REASON_LENGTH]
 
 
-class _OwnExportFailures(logging.Filter):
-    """Keeps the OTLP exporter's ERROR records of this module's exports (``Failed to export spans batch code:
-    400, reason: Bad Request``, once per request: a line per datapoint, four when retried) out of the log: the
-    export reads the backend's answer itself, and the runner says once per run how many datapoints' spans were
-    lost and why. Other exports in the process (and the exporter's warnings) are left alone. The latest warning
-    or error of an export is ``exporting.logged``: why an export that sent nothing failed."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.exporting = threading.local()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno < logging.WARNING or not getattr(self.exporting, "active", False):
-            return True
-        self.exporting.logged = record.getMessage()
-        return record.levelno < logging.ERROR
-
-
-_OWN_EXPORTS = _OwnExportFailures()
+def _own_export_failures(record: logging.LogRecord) -> bool:
+    """The OTLP exporter's log filter: keeps its ERROR records of this module's exports (``Failed to export spans
+    batch code: 400, reason: Bad Request``, once per request: a line per datapoint, four when retried) out of the
+    log: the export reads the backend's answer itself, and the runner says once per run how many datapoints' spans
+    were lost and why. Other exports in the process (and the exporter's warnings) are left alone. The latest warning
+    or error of an export is ``_EXPORTING.logged``: why an export that sent nothing failed."""
+    if record.levelno < logging.WARNING or not _EXPORTING.active:
+        return True
+    _EXPORTING.logged = record.getMessage()
+    return record.levelno < logging.ERROR
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,11 +487,12 @@ class TraceSink:
     def __init__(
         self,
         exporter: SpanExporter,
-        answers: _LastAnswer | None = None,
         circuit: Circuit | None = None,
+        *,
+        otlp: bool = False,
     ) -> None:
         self.exporter = exporter
-        self._answers = answers  # the exporter's HTTP answers, when it is the OTLP exporter of otlp()
+        self._otlp = otlp  # the OTLP exporter of otlp(): its requests' answers are read (_EXPORTING)
         self._circuit = circuit
         self._stopped = threading.Event()
         self.provider = _unlimited_provider()
@@ -525,12 +522,11 @@ class TraceSink:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         exporter_log = logging.getLogger(EXPORTER_LOGGER)
-        if _OWN_EXPORTS not in exporter_log.filters:
-            exporter_log.addFilter(_OWN_EXPORTS)
-        answers = _LastAnswer()
-        session = _exporter_session(answers, circuit, connect, connections)
+        if _own_export_failures not in exporter_log.filters:
+            exporter_log.addFilter(_own_export_failures)
+        session = _exporter_session(circuit, connect, connections)
         exporter = OTLPSpanExporter(endpoint=endpoint, headers=dict(headers), timeout=timeout, session=session)
-        return cls(exporter, answers=answers, circuit=circuit)
+        return cls(exporter, circuit, otlp=True)
 
     def tracer(self, ids: DatapointIds) -> DatapointTracer:
         return DatapointTracer(self, ids)
@@ -545,7 +541,7 @@ class TraceSink:
             return SENT
         for wait in (*_EXPORT_BACKOFF, None):
             result = self._export_once(session.spans)
-            refusal = None if self._answers is None else _refusal(self._answers.response)
+            refusal = _refusal(_EXPORTING.response) if self._otlp else None
             if refusal is not None:
                 return Export(refusal, refused=True)
             if result is SpanExportResult.SUCCESS:
@@ -557,26 +553,21 @@ class TraceSink:
                 break
         if self._stopped.is_set():
             return Export("the export was stopped (the run was interrupted)")
-        if self._answers is None:  # not the OTLP exporter of otlp()
-            return Export(f"{type(self.exporter).__name__} failed")
-        return Export(_failure(self._answers, _OWN_EXPORTS.exporting.logged))
+        return Export(_failure() if self._otlp else f"{type(self.exporter).__name__} failed")
 
     def _export_once(self, spans: list[ReadableSpan]) -> SpanExportResult:
-        if self._answers is not None:
-            self._answers.response = self._answers.error = None
-        _OWN_EXPORTS.exporting.logged = None
-        _OWN_EXPORTS.exporting.active = True
+        _EXPORTING.response = _EXPORTING.error = _EXPORTING.logged = None
+        _EXPORTING.active = True
         try:
             if self._circuit is None:
                 return self.exporter.export(spans)
             with self._circuit.waiting():  # the exporter's own retries included
                 result = self.exporter.export(spans)
-            answers = self._answers
-            if answers is not None and answers.response is None and not isinstance(answers.error, _NotSent | None):
+            if _EXPORTING.response is None and not isinstance(_EXPORTING.error, _NotSent | None):
                 self._circuit.failed()  # found no backend, after the exporter's retries
             return result
         finally:
-            _OWN_EXPORTS.exporting.active = False
+            _EXPORTING.active = False
 
     def discard(self, session_id: str) -> None:
         """Drop a datapoint's finished spans without exporting them."""
