@@ -223,8 +223,8 @@ class _Session:
     judged: set[int] = field(default_factory=set)
 
 
-# every datapoint running in this process, by session id (a DatapointTracer adds its own, TraceSink.export and discard
-# remove it): where a span opened inside a datapoint goes, through whichever tracer provider it was opened
+# every datapoint running in this process, by session id (a DatapointTracer adds its own, TraceSink.export and
+# DatapointTracer.discard remove it): where a span opened inside a datapoint goes, through whichever provider
 _SESSIONS: dict[str, _Session] = {}
 
 
@@ -569,10 +569,6 @@ class TraceSink:
         finally:
             _EXPORTING.active = False
 
-    def discard(self, session_id: str) -> None:
-        """Drop a datapoint's finished spans without exporting them."""
-        _SESSIONS.pop(session_id, None)
-
     def stop(self) -> None:
         """Stop exporting now (an interrupted run whose backend does not answer): exports in progress give
         up instead of backing off, later ones fail at once."""
@@ -708,4 +704,4 @@ class DatapointTracer:
 
     def discard(self) -> None:
         """Drop this datapoint's spans (a datapoint abandoned by a cancel is not recorded as scored)."""
-        self.sink.discard(self.ids.session_id)
+        _SESSIONS.pop(self.ids.session_id, None)
