@@ -222,9 +222,7 @@ class Runner:
             self._calls.close()
         _say_lost_spans(outcomes)
         self._say_cut(total)
-        if done == total:  # every datapoint has its outcome: no copy of a list as long as the dataset
-            return outcomes  # type: ignore[return-value]
-        return [o for o in outcomes if o is not None]
+        return outcomes  # type: ignore[return-value]  # the pool ran them all: every execution has its outcome
 
     # ------------------------------------------------------------------ one datapoint
 
