@@ -272,13 +272,12 @@ def _unlimited_provider() -> TracerProvider:
 def routed_provider() -> Iterator[TracerProvider]:
     """A tracer provider for one run's instrumentations: a span opened through it inside a datapoint goes to that
     datapoint's session. Closed after the run: why, :mod:`~honeyhive_experiment.instrumentation` says."""
-    routes = _Routes()
     provider = _unlimited_provider()
-    provider.add_span_processor(routes)
+    provider.add_span_processor(_Routes())
     try:
         yield provider
     finally:
-        routes.shutdown()
+        provider.shutdown()  # its _Routes: closed
 
 
 _GLOBAL_ROUTES = _Routes()
