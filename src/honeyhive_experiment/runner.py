@@ -139,8 +139,6 @@ class Runner:
         self.client = client
         self.sink = sink
         self.run_id = run_id
-        self.max_workers = max(1, spec.max_workers)
-        self.trials = max(1, spec.trials)
         self.prices = Prices(spec.pricing)
         self._replaced: set[str] = set()  # built-in metrics an evaluator's metric replaced (said once per run)
         self._said_lock = threading.Lock()
@@ -160,7 +158,7 @@ class Runner:
         executions = [
             (index, datapoint, trial)
             for index, datapoint in enumerate(datapoints)
-            for trial in range(self.trials)
+            for trial in range(self.spec.trials)
             if session_id_for(self.run_id, datapoint.id, trial) not in skip
         ]
         total = len(executions)
@@ -168,9 +166,9 @@ class Runner:
         self.finished = outcomes  # readable while running: what an interrupt leaves behind
         started = time.monotonic()
         done = failed = errored = 0
-        executor = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="honeyhive-datapoint")
+        executor = ThreadPoolExecutor(max_workers=self.spec.max_workers, thread_name_prefix="honeyhive-datapoint")
         # a bounded window of submitted datapoints: memory stays flat however large the dataset is
-        window = 2 * self.max_workers
+        window = 2 * self.spec.max_workers
         queued = iter(enumerate(executions))
         futures: dict[Future[DatapointOutcome], int] = {}  # in flight
 
@@ -193,7 +191,7 @@ class Runner:
                         elapsed = max(time.monotonic() - started, 1e-9)
                         rate = done / elapsed
                         eta = (total - done) / rate if rate else None
-                        self.spec.progress(Progress(done, failed, total, rate, eta, errored, self.trials))
+                        self.spec.progress(Progress(done, failed, total, rate, eta, errored, self.spec.trials))
                 if getattr(self.client, "unreachable", False):  # the client's circuit is open: stop here
                     recorded = sum(o is not None and o.recorded for o in outcomes)
                     url = getattr(self.client, "base_url", "?")
@@ -258,7 +256,7 @@ class Runner:
             "dataset_id": datapoint.dataset_id,
             "datapoint_id": datapoint.id,
         }
-        if self.trials > 1:  # without trials a session is exactly the official SDK's
+        if self.spec.trials > 1:  # without trials a session is exactly the official SDK's
             metadata["trial"] = trial
         self.client.start_session(
             {
