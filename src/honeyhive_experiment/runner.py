@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from honeyhive_experiment.calling import callable_name, function_convention
 from honeyhive_experiment.cancellation import signals_to_main_thread
 from honeyhive_experiment.coroutines import run_coroutine
-from honeyhive_experiment.efficiency import Efficiency, combine, measure
+from honeyhive_experiment.efficiency import combine, measure
 from honeyhive_experiment.errors import BackendUnreachable
 from honeyhive_experiment.evaluators import run_evaluators
 from honeyhive_experiment.models.outcomes import (
@@ -273,8 +273,7 @@ class Runner:
         status, outputs, error = OutcomeStatus.OK, None, None
         outputs_recorded: Any = None
         elapsed = 0.0
-        efficiency = Efficiency()
-        metrics: dict[str, Any] = {}
+        evaluated: Mapping[str, object] = {}
         failures: tuple[EvaluatorFailure, ...] = ()
         warnings: list[str] = []
         with tracer.start_as_current_span(self.name, "chain", inputs=datapoint.inputs) as span:
@@ -296,19 +295,10 @@ class Runner:
                 status, error = OutcomeStatus.FUNCTION_ERROR, f"{type(exc).__name__}: {exc}"
             if error is not None:
                 tracer.record_error(span, error)
-                if status is not OutcomeStatus.CANCELLED:  # what it spent before it raised (or by its timeout)
-                    function_calls, _ = tracer.llm_calls()
-                    efficiency = measure(function_calls, (), None, self.prices, instrumented=self.spec.instrumented)
-                    metrics = dict(efficiency.metrics)
-                    if metrics:
-                        tracer.enrich_span(metrics=metrics, span=span)
             else:
                 with tracer.judging():  # an LLM judge's calls are not the function's
                     evaluation = run_evaluators(self.spec.evaluators, outputs, datapoint.inputs, datapoint.ground_truth)
-                failures = tuple(evaluation.errors)
-                efficiency = measure(*tracer.llm_calls(), elapsed, self.prices, instrumented=self.spec.instrumented)
-                metrics, replaced = combine(evaluation.metrics, efficiency.metrics)
-                self._say_replaced(replaced)
+                evaluated, failures = evaluation.metrics, tuple(evaluation.errors)
                 recorded = recordable(outputs)  # what the span, the session and the report get: JSON, cut if need be
                 if recorded.cut:
                     warnings.extend(recorded.cut)
@@ -316,11 +306,16 @@ class Runner:
                         more = f" (and {len(recorded.cut) - 1} more)" if len(recorded.cut) > 1 else ""
                         self._cut.append((index, f"datapoint {datapoint.id}: {recorded.cut[0]}{more}"))
                 outputs_recorded = recorded.value
-                tracer.enrich_span(outputs=outputs_recorded, metrics=metrics, span=span)
+            if status is OutcomeStatus.CANCELLED:
+                return DatapointOutcome(index, datapoint.id, session_id, status, error=error)
+            # the LLM calls made, also by a function that raised or timed out (what it spent by then); its wall time
+            duration = elapsed if error is None else None
+            efficiency = measure(*tracer.llm_calls(), duration, self.prices, instrumented=self.spec.instrumented)
+            metrics, replaced = combine(evaluated, efficiency.metrics)
+            self._say_replaced(replaced)
+            tracer.enrich_span(outputs=outputs_recorded, metrics=metrics, span=span)
         if status is OutcomeStatus.OK and not isinstance(outputs, Mapping):
             warnings.append(f"the function returned {type(outputs).__name__}, not a dict: recorded as outputs.result")
-        if status is OutcomeStatus.CANCELLED:
-            return DatapointOutcome(index, datapoint.id, session_id, status, error=error)
         try:
             changes: dict[str, Any] = {}
             if status is OutcomeStatus.OK:
