@@ -6,9 +6,8 @@ returns one typed :class:`DatapointOutcome` per datapoint, in input order. Per d
 1. start its session (``POST /v1/sessions``) with a session id derived from the run and datapoint
    ids, so a retried request, a re-run shard or a resumed run never creates a second session;
 2. open the ``chain`` span named after the function, with the datapoint's ids;
-3. call the function (sync or async) as its signature asks (:func:`function_convention`: the whole
-   datapoint record, or the older SDKs' ``(inputs, ground_truths)``; ``tracer=`` when it takes one) under a
-   per-datapoint timeout;
+3. call the function (sync or async) as its signature asks (:func:`function_convention`) under a per-datapoint
+   timeout;
 4. run the evaluators inside that span (their spans marked as the judge's) and write their metrics onto it, with
    the efficiency metrics of the LLM calls the datapoint's spans describe (:mod:`~honeyhive_experiment.efficiency`:
    tokens, calls, cost, the function's wall time; also of a function that raised or timed out, without evaluators);
