@@ -78,25 +78,24 @@ def callable_name(fn: object) -> str:
     return type(fn).__name__
 
 
-def _is_async(fn: Callable[..., Any]) -> bool:
+def _called(fn: Callable[..., Any]) -> Any:
+    """What calling ``fn`` runs: the function under its partials, or a callable object's own ``__call__``."""
     while isinstance(fn, functools.partial):
         fn = fn.func
-    if inspect.iscoroutinefunction(fn):
-        return True
-    if isinstance(fn, _PLAIN_CALLABLES):
-        return False
-    return inspect.iscoroutinefunction(getattr(fn, "__call__", None))  # noqa: B004 - async callable objects
+    return fn if isinstance(fn, _PLAIN_CALLABLES) else getattr(fn, "__call__", None)  # noqa: B004 - objects' own
+
+
+def _is_async(fn: Callable[..., Any]) -> bool:
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(_called(fn))
 
 
 def check_answers(fn: Callable[..., Any], role: str, name: str) -> None:
     """Raise when calling ``fn`` (the ``role`` "function" or "evaluator" named ``name``) can never give an answer,
     whatever its signature: a class (the call makes an instance) or a generator function (the call makes a
     generator, and nobody iterates it: its body never runs)."""
-    while isinstance(fn, functools.partial):
-        fn = fn.func
-    if isinstance(fn, type):
+    call = _called(fn)
+    if isinstance(call, type):
         raise EvaluatorSignatureError(f"{role} {name!r} is a class: name an instance of it (or a function)")
-    call = fn if isinstance(fn, _PLAIN_CALLABLES) else getattr(fn, "__call__", None)  # noqa: B004 - objects' own
     if inspect.isasyncgenfunction(call) or inspect.isgeneratorfunction(call):
         kind = "an async generator" if inspect.isasyncgenfunction(call) else "a generator"
         answer = "the answer (join the stream)" if role == "function" else "the score"

@@ -71,12 +71,7 @@ class Cancellation(threading.Event):
         self.signals = 0  # received so far: tells a signal apart from the runner stopping itself (it sets the event)
         self.interrupted = False  # an Interrupted was raised: later signals must not interrupt its unwinding
         self.previous: dict[int, Any] = {}  # the handlers install_signal_handlers replaced (release restores them)
-        self._cooperative = 0
-
-    @property
-    def cooperative(self) -> bool:
-        """Whether a signal now only sets the event (datapoints are running) instead of interrupting."""
-        return self._cooperative > 0
+        self.cooperative = False  # datapoints are running: a signal only sets the event instead of interrupting
 
 
 def enter(cancel: threading.Event | None, phase: str) -> None:
@@ -96,11 +91,11 @@ def cooperatively(cancel: threading.Event | None, phase: str) -> Iterator[None]:
         yield
         return
     cancel.phase = phase
-    cancel._cooperative += 1
+    cancel.cooperative = True
     try:
         yield
     finally:
-        cancel._cooperative -= 1
+        cancel.cooperative = False
 
 
 # ----------------------------------------------------------------------------- the process's signal handlers

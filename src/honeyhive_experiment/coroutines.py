@@ -29,7 +29,6 @@ _T = TypeVar("_T")
 _THREAD = "honeyhive-user-loop"
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
-_running: set[asyncio.Task[None]] = set()  # the loop holds its tasks weakly: these are held until they end
 
 
 def run_coroutine(coroutine: Coroutine[Any, Any, _T]) -> _T:
@@ -37,26 +36,21 @@ def run_coroutine(coroutine: Coroutine[Any, Any, _T]) -> _T:
     datapoint's baggage), and return what it returns or raise what it raises (``KeyboardInterrupt``, ``SystemExit``
     and a cancellation too: they are the user code's, and never stop the loop). Call it from any thread but the
     loop's own; the caller blocks, as for a sync call."""
-    context = contextvars.copy_context()
     if threading.current_thread().name == _THREAD:  # the loop's own thread (user code run on it, nested): it would
         with concurrent.futures.ThreadPoolExecutor(1) as aside:  # wait for itself; a loop of the coroutine's own
-            return aside.submit(context.run, asyncio.run, coroutine).result()
-    loop = _user_loop()
-    done: concurrent.futures.Future[_T] = concurrent.futures.Future()
+            return aside.submit(contextvars.copy_context().run, asyncio.run, coroutine).result()
 
-    async def settled() -> None:
+    async def settled() -> tuple[bool, Any]:
         try:
-            done.set_result(await coroutine)
-        except BaseException as exc:
-            done.set_exception(exc)
+            return True, await coroutine
+        except BaseException as exc:  # raised to the caller below: never by the loop's task, which would end the loop
+            return False, exc
 
-    def start() -> None:
-        task = loop.create_task(settled(), context=context)
-        _running.add(task)
-        task.add_done_callback(_running.discard)
-
-    loop.call_soon_threadsafe(start)
-    return done.result()
+    # its task runs in a copy of this thread's context (call_soon_threadsafe's), and the future holds it while it runs
+    returned, value = asyncio.run_coroutine_threadsafe(settled(), _user_loop()).result()
+    if returned:
+        return value  # type: ignore[no-any-return]
+    raise value
 
 
 def _user_loop() -> asyncio.AbstractEventLoop:

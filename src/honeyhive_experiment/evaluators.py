@@ -43,7 +43,6 @@ from honeyhive_experiment.errors import EvaluatorSignatureError
 from honeyhive_experiment.models.outcomes import COLLISION, EvaluatorFailure
 
 __all__ = [
-    "COLLISION",
     "DOTTED_NAME",
     "MISSING_GROUND_TRUTH",
     "NON_FINITE",

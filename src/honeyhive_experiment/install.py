@@ -45,6 +45,7 @@ from honeyhive_experiment.paths import inside
 
 __all__ = [
     "TOOL_DISTRIBUTION",
+    "canonical_name",
     "conflicts",
     "install",
     "installer_command",
@@ -80,7 +81,7 @@ _URL: Final = re.compile(r"(?i)[a-z][a-z0-9+.-]*://")
 _FILE_URL: Final = re.compile(r"(?i)(?<![a-z0-9.-])file:(?://[^/\s]*)?([^\s;#]*)")  # its path: group 1
 
 
-def _canonical(name: str) -> str:
+def canonical_name(name: str) -> str:
     """PEP 503's normalised name: ``Jinja2`` and ``jinja2``, ``typing_extensions`` and ``typing-extensions``."""
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -96,7 +97,7 @@ def tool_pins(distribution: str = TOOL_DISTRIBUTION) -> dict[str, str]:
     pending: list[tuple[str, frozenset[str]]] = [(distribution, frozenset())]
     while pending:
         name, extras = pending.pop()
-        key = _canonical(name)
+        key = canonical_name(name)
         try:
             dist = importlib.metadata.distribution(name)
         except importlib.metadata.PackageNotFoundError:
@@ -111,7 +112,7 @@ def tool_pins(distribution: str = TOOL_DISTRIBUTION) -> dict[str, str]:
                 continue
             match = _NAME.match(spec)
             if match is not None:
-                asked = frozenset(_canonical(e) for e in (match[2] or "").split(",") if e.strip())
+                asked = frozenset(canonical_name(e) for e in (match[2] or "").split(",") if e.strip())
                 pending.append((match[1], asked))
     return pins
 

@@ -24,7 +24,6 @@ client), :func:`~honeyhive_experiment.llm_calls.read_calls` counts the call once
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from typing import Any, Final
 
 from honeyhive_experiment.config import ExperimentConfig, all_of, config_error_at
 from honeyhive_experiment.errors import ConfigError
+from honeyhive_experiment.install import canonical_name
 from honeyhive_experiment.tracing import route_global_spans, routed_provider
 
 __all__ = ["GROUP", "Instrumentation", "load", "switched_on"]
@@ -53,31 +53,29 @@ class Instrumentation:
     where: tuple[str, tuple[str | int, ...]]  # the experiment file and the key, for errors found later
 
 
-def _normal(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def _package(entry: EntryPoint) -> str:
-    return _normal(entry.dist.name) if entry.dist is not None else entry.value.split(":")[0]
+    return canonical_name(entry.dist.name) if entry.dist is not None else entry.value.split(":")[0]
 
 
 def _rank(entry: EntryPoint) -> int:
     package = _package(entry)
-    return next((i for i, family in enumerate(_FAMILIES) if package == family + _normal(entry.name)), len(_FAMILIES))
+    return next(
+        (i for i, family in enumerate(_FAMILIES) if package == family + canonical_name(entry.name)), len(_FAMILIES)
+    )
 
 
 def _find(name: str) -> EntryPoint | str:
     """The entry point for ``name`` (a library or an instrumentation package), or why there is none."""
     installed = list(entry_points(group=GROUP))
-    chosen = [e for e in installed if _package(e) == _normal(name)]  # name is an installed package
+    chosen = [e for e in installed if _package(e) == canonical_name(name)]  # name is an installed package
     if chosen:
         return chosen[0]
     if name.startswith(_FAMILIES):
         return f"{name} is not installed: add it to the install input (install: {name}, or a line of your requirements)"
-    found = sorted((e for e in installed if _normal(e.name) == _normal(name)), key=_rank)
+    found = sorted((e for e in installed if canonical_name(e.name) == canonical_name(name)), key=_rank)
     if found:
         return found[0]
-    first, second = (family + _normal(name) for family in _FAMILIES)  # the packages that would instrument it
+    first, second = (family + canonical_name(name) for family in _FAMILIES)  # the packages that would instrument it
     return (
         f"no OpenTelemetry instrumentation for {name!r} is installed: add {first} (OpenLLMetry) or {second}"
         f" (OpenInference) to the install input (install: {first}, or a line of your requirements)"

@@ -15,14 +15,8 @@ from typing import Any
 
 from honeyhive_experiment.calling import callable_name
 from honeyhive_experiment.errors import ExperimentError
-from honeyhive_experiment.evaluators import (
-    COLLISION,
-    DOTTED_NAME,
-    MISSING_GROUND_TRUTH,
-    NON_FINITE,
-    UNSUPPORTED_RETURN,
-)
-from honeyhive_experiment.models.outcomes import Datapoint, OutcomeStatus
+from honeyhive_experiment.evaluators import DOTTED_NAME, MISSING_GROUND_TRUTH, NON_FINITE, UNSUPPORTED_RETURN
+from honeyhive_experiment.models.outcomes import COLLISION, Datapoint, OutcomeStatus
 from honeyhive_experiment.run_spec import RunSpec
 from honeyhive_experiment.runner import Runner
 from honeyhive_experiment.tracing import TraceSink

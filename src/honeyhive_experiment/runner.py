@@ -6,9 +6,8 @@ returns one typed :class:`DatapointOutcome` per datapoint, in input order. Per d
 1. start its session (``POST /v1/sessions``) with a session id derived from the run and datapoint
    ids, so a retried request, a re-run shard or a resumed run never creates a second session;
 2. open the ``chain`` span named after the function, with the datapoint's ids;
-3. call the function (sync or async) as its signature asks (:func:`function_convention`: the whole
-   datapoint record, or the older SDKs' ``(inputs, ground_truths)``; ``tracer=`` when it takes one) under a
-   per-datapoint timeout;
+3. call the function (sync or async) as its signature asks (:func:`function_convention`) under a per-datapoint
+   timeout;
 4. run the evaluators inside that span (their spans marked as the judge's) and write their metrics onto it, with
    the efficiency metrics of the LLM calls the datapoint's spans describe (:mod:`~honeyhive_experiment.efficiency`:
    tokens, calls, cost, the function's wall time; also of a function that raised or timed out, without evaluators);
@@ -41,7 +40,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from honeyhive_experiment.calling import callable_name, function_convention
 from honeyhive_experiment.cancellation import signals_to_main_thread
 from honeyhive_experiment.coroutines import run_coroutine
-from honeyhive_experiment.efficiency import Efficiency, combine, measure
+from honeyhive_experiment.efficiency import combine, measure
 from honeyhive_experiment.errors import BackendUnreachable
 from honeyhive_experiment.evaluators import run_evaluators
 from honeyhive_experiment.models.outcomes import (
@@ -139,8 +138,6 @@ class Runner:
         self.client = client
         self.sink = sink
         self.run_id = run_id
-        self.max_workers = max(1, spec.max_workers)
-        self.trials = max(1, spec.trials)
         self.prices = Prices(spec.pricing)
         self._replaced: set[str] = set()  # built-in metrics an evaluator's metric replaced (said once per run)
         self._said_lock = threading.Lock()
@@ -160,7 +157,7 @@ class Runner:
         executions = [
             (index, datapoint, trial)
             for index, datapoint in enumerate(datapoints)
-            for trial in range(self.trials)
+            for trial in range(self.spec.trials)
             if session_id_for(self.run_id, datapoint.id, trial) not in skip
         ]
         total = len(executions)
@@ -168,9 +165,9 @@ class Runner:
         self.finished = outcomes  # readable while running: what an interrupt leaves behind
         started = time.monotonic()
         done = failed = errored = 0
-        executor = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="honeyhive-datapoint")
+        executor = ThreadPoolExecutor(max_workers=self.spec.max_workers, thread_name_prefix="honeyhive-datapoint")
         # a bounded window of submitted datapoints: memory stays flat however large the dataset is
-        window = 2 * self.max_workers
+        window = 2 * self.spec.max_workers
         queued = iter(enumerate(executions))
         futures: dict[Future[DatapointOutcome], int] = {}  # in flight
 
@@ -193,7 +190,7 @@ class Runner:
                         elapsed = max(time.monotonic() - started, 1e-9)
                         rate = done / elapsed
                         eta = (total - done) / rate if rate else None
-                        self.spec.progress(Progress(done, failed, total, rate, eta, errored, self.trials))
+                        self.spec.progress(Progress(done, failed, total, rate, eta, errored, self.spec.trials))
                 if getattr(self.client, "unreachable", False):  # the client's circuit is open: stop here
                     recorded = sum(o is not None and o.recorded for o in outcomes)
                     url = getattr(self.client, "base_url", "?")
@@ -222,9 +219,7 @@ class Runner:
             self._calls.close()
         _say_lost_spans(outcomes)
         self._say_cut(total)
-        if done == total:  # every datapoint has its outcome: no copy of a list as long as the dataset
-            return outcomes  # type: ignore[return-value]
-        return [o for o in outcomes if o is not None]
+        return outcomes  # type: ignore[return-value]  # the pool ran them all: every execution has its outcome
 
     # ------------------------------------------------------------------ one datapoint
 
@@ -260,7 +255,7 @@ class Runner:
             "dataset_id": datapoint.dataset_id,
             "datapoint_id": datapoint.id,
         }
-        if self.trials > 1:  # without trials a session is exactly the official SDK's
+        if self.spec.trials > 1:  # without trials a session is exactly the official SDK's
             metadata["trial"] = trial
         self.client.start_session(
             {
@@ -277,8 +272,7 @@ class Runner:
         status, outputs, error = OutcomeStatus.OK, None, None
         outputs_recorded: Any = None
         elapsed = 0.0
-        efficiency = Efficiency()
-        metrics: dict[str, Any] = {}
+        evaluated: Mapping[str, object] = {}
         failures: tuple[EvaluatorFailure, ...] = ()
         warnings: list[str] = []
         with tracer.start_as_current_span(self.name, "chain", inputs=datapoint.inputs) as span:
@@ -300,19 +294,10 @@ class Runner:
                 status, error = OutcomeStatus.FUNCTION_ERROR, f"{type(exc).__name__}: {exc}"
             if error is not None:
                 tracer.record_error(span, error)
-                if status is not OutcomeStatus.CANCELLED:  # what it spent before it raised (or by its timeout)
-                    function_calls, _ = tracer.llm_calls()
-                    efficiency = measure(function_calls, (), None, self.prices, instrumented=self.spec.instrumented)
-                    metrics = dict(efficiency.metrics)
-                    if metrics:
-                        tracer.enrich_span(metrics=metrics, span=span)
             else:
                 with tracer.judging():  # an LLM judge's calls are not the function's
                     evaluation = run_evaluators(self.spec.evaluators, outputs, datapoint.inputs, datapoint.ground_truth)
-                failures = tuple(evaluation.errors)
-                efficiency = measure(*tracer.llm_calls(), elapsed, self.prices, instrumented=self.spec.instrumented)
-                metrics, replaced = combine(evaluation.metrics, efficiency.metrics)
-                self._say_replaced(replaced)
+                evaluated, failures = evaluation.metrics, tuple(evaluation.errors)
                 recorded = recordable(outputs)  # what the span, the session and the report get: JSON, cut if need be
                 if recorded.cut:
                     warnings.extend(recorded.cut)
@@ -320,11 +305,16 @@ class Runner:
                         more = f" (and {len(recorded.cut) - 1} more)" if len(recorded.cut) > 1 else ""
                         self._cut.append((index, f"datapoint {datapoint.id}: {recorded.cut[0]}{more}"))
                 outputs_recorded = recorded.value
-                tracer.enrich_span(outputs=outputs_recorded, metrics=metrics, span=span)
+            if status is OutcomeStatus.CANCELLED:
+                return DatapointOutcome(index, datapoint.id, session_id, status, error=error)
+            # the LLM calls made, also by a function that raised or timed out (what it spent by then); its wall time
+            duration = elapsed if error is None else None
+            efficiency = measure(*tracer.llm_calls(), duration, self.prices, instrumented=self.spec.instrumented)
+            metrics, replaced = combine(evaluated, efficiency.metrics)
+            self._say_replaced(replaced)
+            tracer.enrich_span(outputs=outputs_recorded, metrics=metrics, span=span)
         if status is OutcomeStatus.OK and not isinstance(outputs, Mapping):
             warnings.append(f"the function returned {type(outputs).__name__}, not a dict: recorded as outputs.result")
-        if status is OutcomeStatus.CANCELLED:
-            return DatapointOutcome(index, datapoint.id, session_id, status, error=error)
         try:
             changes: dict[str, Any] = {}
             if status is OutcomeStatus.OK:

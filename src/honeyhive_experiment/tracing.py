@@ -11,9 +11,10 @@ connection pool is created per datapoint.
 
 Instrumentations (OpenLLMetry's, OpenInference's) are global in a process and open spans through the tracer
 provider they were given: the sink's own (``evaluate(instrumentors=...)``), or one of :func:`routed_provider`
-(``instrument:``), which hands every span opened inside a datapoint (its session id in the baggage) to that
-datapoint's router, whichever sink it belongs to; :func:`route_global_spans` makes OpenTelemetry's global provider
-do the same for the user's own spans. A router keeps only the spans of the datapoints it is running.
+(``instrument:``); :func:`route_global_spans` makes OpenTelemetry's global provider route the user's own spans.
+Each of these providers hands every span opened inside a datapoint (its session id in the baggage) to that
+datapoint's session, whichever sink it belongs to (a sink's own provider: only its own datapoints'), and keeps no
+other span.
 Spans opened while the evaluators run (:meth:`DatapointTracer.judging`) are the judge's; the LLM calls among a
 datapoint's finished spans (:meth:`DatapointTracer.llm_calls`) become its efficiency metrics in the runner.
 
@@ -36,7 +37,7 @@ import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from opentelemetry import baggage, context, trace
@@ -50,9 +51,10 @@ from honeyhive_experiment.connection import Circuit, reason_in_body
 from honeyhive_experiment.llm_calls import LlmCall, read_calls
 
 log = logging.getLogger(__name__)
-# the OTLP/HTTP exporter's logger: it logs every failed export at ERROR (see _OwnExportFailures)
+# the OTLP/HTTP exporter's logger: it logs every failed export at ERROR (see _own_export_failures)
 EXPORTER_LOGGER = "opentelemetry.exporter.otlp.proto.http.trace_exporter"
 _REASON_LENGTH = 500
+_EXPORT_BACKOFF = (0.2, 0.5, 1.0)  # seconds between the attempts of one datapoint's export (TraceSink.export)
 
 SESSION_ATTRIBUTE = "honeyhive.session_id"
 # baggage key → span attribute: what every span of a datapoint inherits
@@ -211,108 +213,71 @@ class DatapointIds:
         return items
 
 
-class _SessionRouter(SpanProcessor):
-    """Copies the datapoint's ids from baggage onto every span, over ids another span processor stamped (the
-    official SDK's tracer stamps its own session on every span of its provider), and buffers finished spans per
-    session."""
+@dataclass(slots=True)
+class _Session:
+    """A running datapoint's sink, its finished spans, and the ids of those opened while its evaluators ran
+    (:meth:`DatapointTracer.judging`)."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._buffers: dict[str, list[ReadableSpan]] = {}
-        self._judged: set[int] = set()  # ids of the spans opened while evaluators ran
+    sink: TraceSink
+    spans: list[ReadableSpan] = field(default_factory=list)
+    judged: set[int] = field(default_factory=set)
+
+
+# every datapoint running in this process, by session id (a DatapointTracer adds its own, TraceSink.export and
+# DatapointTracer.discard remove it): where a span opened inside a datapoint goes, through whichever provider
+_SESSIONS: dict[str, _Session] = {}
+
+
+class _Routes(SpanProcessor):
+    """A span opened inside a datapoint (its session id in the baggage) goes to that datapoint's session, whichever
+    sink's (only the ``sink``'s own, on a sink's provider): the datapoint's ids are copied from the baggage onto it,
+    over ids another span processor stamped (the official SDK's tracer stamps its own session on every span of its
+    provider), and it is kept once finished. Other spans are left alone. Closed, it sends nothing more."""
+
+    def __init__(self, sink: TraceSink | None = None) -> None:
+        self.open = True
+        self.sink = sink
 
     def on_start(self, span: Span, parent_context: context.Context | None = None) -> None:
+        session = self._session(baggage.get_baggage("honeyhive.session_id", parent_context))
+        if session is None:
+            return
         for key, value in baggage.get_all(parent_context).items():
             attribute = INHERITED.get(key)
             if attribute and isinstance(value, str):
                 span.set_attribute(attribute, value)
         if context.get_value(_JUDGING, parent_context):
-            with self._lock:
-                self._judged.add(span.context.span_id)
+            session.judged.add(span.context.span_id)
 
     def on_end(self, span: ReadableSpan) -> None:
-        session_id = (span.attributes or {}).get(SESSION_ATTRIBUTE)
-        if not isinstance(session_id, str):
-            return  # not a datapoint's span; the backend would drop it anyway
-        if _ROUTES.get(session_id) is not self:
-            return  # a datapoint of another sink, or one already exported: kept by nobody, never exported twice
-        with self._lock:
-            self._buffers.setdefault(session_id, []).append(span)
+        session = self._session((span.attributes or {}).get(SESSION_ATTRIBUTE))
+        if session is not None:  # else no running datapoint's (one already exported, too): never exported twice
+            session.spans.append(span)
 
-    def take(self, session_id: str) -> list[ReadableSpan]:
-        with self._lock:
-            spans = self._buffers.pop(session_id, [])
-            if self._judged:
-                self._judged.difference_update(span.context.span_id for span in spans)
-            return spans
-
-    def llm_calls(self, session_id: str) -> tuple[list[LlmCall], list[LlmCall]]:
-        """The LLM calls among a session's finished spans: ``(the function's, the evaluators')``."""
-        with self._lock:
-            spans = list(self._buffers.get(session_id, ()))
-            judged = {s.context.span_id for s in spans if s.context.span_id in self._judged} if self._judged else ()
-        errored = {s.context.span_id for s in spans if s.status.status_code is StatusCode.ERROR}
-        calls = read_calls(
-            ((s.context.span_id, s.parent.span_id if s.parent else None, s.attributes) for s in spans), errored
-        )
-        function: list[LlmCall] = []
-        judge: list[LlmCall] = []
-        for span_id, call in calls.items():
-            (judge if span_id in judged else function).append(call)
-        return function, judge
-
-    def shutdown(self) -> None:
-        with self._lock:
-            self._buffers.clear()
-            self._judged.clear()
-
-
-# the session router of every datapoint running in this process, by session id (TraceSink.tracer adds, export and
-# discard remove): where a span opened through the global tracer provider inside a datapoint goes
-_ROUTES: dict[str, _SessionRouter] = {}
-
-
-class _Routes(SpanProcessor):
-    """On a tracer provider other than a sink's: a span opened inside a datapoint (its session id in the baggage)
-    goes to that datapoint's session router, whichever experiment's; other spans are left alone. Closed, it sends
-    nothing more."""
-
-    def __init__(self) -> None:
-        self.open = True
-
-    def on_start(self, span: Span, parent_context: context.Context | None = None) -> None:
-        session_id = baggage.get_baggage("honeyhive.session_id", parent_context) if self.open else None
-        router = _ROUTES.get(session_id) if isinstance(session_id, str) else None
-        if router is not None:
-            router.on_start(span, parent_context)
-
-    def on_end(self, span: ReadableSpan) -> None:
-        session_id = (span.attributes or {}).get(SESSION_ATTRIBUTE) if self.open else None
-        router = _ROUTES.get(session_id) if isinstance(session_id, str) else None
-        if router is not None:
-            router.on_end(span)
+    def _session(self, session_id: object) -> _Session | None:
+        session = _SESSIONS.get(session_id) if self.open and isinstance(session_id, str) else None
+        return session if session is not None and self.sink in (None, session.sink) else None
 
     def shutdown(self) -> None:
         self.open = False
 
 
-def _unlimited_provider(service_name: str = "honeyhive-experiment") -> TracerProvider:
+def _unlimited_provider() -> TracerProvider:
     """A provider without attribute limits, count or length (the module's docstring says why)."""
     limits = SpanLimits(max_span_attributes=SpanLimits.UNSET, max_span_attribute_length=SpanLimits.UNSET)
-    return TracerProvider(resource=Resource.create({"service.name": service_name}), span_limits=limits)
+    return TracerProvider(resource=Resource.create({"service.name": "honeyhive-experiment"}), span_limits=limits)
 
 
 @contextmanager
 def routed_provider() -> Iterator[TracerProvider]:
     """A tracer provider for one run's instrumentations: a span opened through it inside a datapoint goes to that
     datapoint's session. Closed after the run: why, :mod:`~honeyhive_experiment.instrumentation` says."""
-    routes = _Routes()
     provider = _unlimited_provider()
-    provider.add_span_processor(routes)
+    provider.add_span_processor(_Routes())
     try:
         yield provider
     finally:
-        routes.shutdown()
+        provider.shutdown()  # its _Routes: closed
 
 
 _GLOBAL_ROUTES = _Routes()
@@ -350,23 +315,28 @@ def route_global_spans() -> None:
             )
 
 
-class _LastAnswer(threading.local):
-    """This thread's latest export request: its response, or the error that left it without one."""
+class _Exporting(threading.local):
+    """This thread's export while it runs (:meth:`TraceSink._export_once`): its latest request's response, or the
+    error that left it without one (the exporter tells only success or failure; why is in them), and the latest
+    warning or error the exporter logged (why an export that sent nothing failed: :func:`_own_export_failures`)."""
 
+    active = False
     response: Any = None
     error: BaseException | None = None
+    logged: str | None = None
+
+
+_EXPORTING = _Exporting()
 
 
 class _NotSent(Exception):
     """The circuit is open: the export request was not sent (not a connection error: the exporter does not retry)."""
 
 
-def _exporter_session(
-    answers: _LastAnswer, circuit: Circuit | None = None, connect: float = 5.0, connections: int = 10
-) -> Any:
+def _exporter_session(circuit: Circuit | None = None, connect: float = 5.0, connections: int = 10) -> Any:
     """A ``requests.Session`` for the OTLP exporter that reads proxy settings from the environment once, and
-    keeps each thread's latest response in ``answers`` (the exporter tells only success or failure; why is in
-    the response). Each request is held to the ``circuit``, as the module's docstring says.
+    keeps each thread's latest response in :data:`_EXPORTING`. Each request is held to the ``circuit``, as the
+    module's docstring says.
 
     Its pool keeps ``connections`` connections per host: as many as datapoints export at once (the run's
     workers). requests' default of 10 made a run with more workers open a connection per export beyond the tenth
@@ -394,13 +364,13 @@ def _exporter_session(
             return dict(cached)
 
         def request(self, *args: Any, **kwargs: Any) -> Any:
-            answers.response = answers.error = None
+            _EXPORTING.response = _EXPORTING.error = None
             try:
                 if circuit is not None:
                     kwargs["timeout"] = _within(circuit, kwargs.get("timeout"), connect)
-                answers.response = response = super().request(*args, **kwargs)
+                _EXPORTING.response = response = super().request(*args, **kwargs)
             except Exception as exc:  # the exporter handles it; why the export failed is kept
-                answers.error = exc
+                _EXPORTING.error = exc
                 raise
             if circuit is not None:
                 circuit.answered()
@@ -462,35 +432,26 @@ def _refusal(response: Any) -> str | None:
     return None
 
 
-def _failure(answers: _LastAnswer, logged: str | None) -> str:
-    """Why an export failed: the backend's answer, else the error of the request, else what the exporter logged
-    (it sent nothing)."""
-    if answers.response is not None:
-        return f"HTTP {answers.response.status_code}: {_backend_reason(answers.response)}"
-    if answers.error is not None:
-        return f"no answer from the backend: {answers.error}"[:_REASON_LENGTH]
-    return (logged or "the exporter sent nothing")[:_REASON_LENGTH]
+def _failure() -> str:
+    """Why this thread's OTLP export failed: the backend's answer, else the error of the request, else what the
+    exporter logged (it sent nothing)."""
+    if _EXPORTING.response is not None:
+        return f"HTTP {_EXPORTING.response.status_code}: {_backend_reason(_EXPORTING.response)}"
+    if _EXPORTING.error is not None:
+        return f"no answer from the backend: {_EXPORTING.error}"[:_REASON_LENGTH]
+    return (_EXPORTING.logged or "the exporter sent nothing")[:_REASON_LENGTH]
 
 
-class _OwnExportFailures(logging.Filter):
-    """Keeps the OTLP exporter's ERROR records of this module's exports (``Failed to export spans batch code:
-    400, reason: Bad Request``, once per request: a line per datapoint, four when retried) out of the log: the
-    export reads the backend's answer itself, and the runner says once per run how many datapoints' spans were
-    lost and why. Other exports in the process (and the exporter's warnings) are left alone. The latest warning
-    or error of an export is ``exporting.logged``: why an export that sent nothing failed."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.exporting = threading.local()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno < logging.WARNING or not getattr(self.exporting, "active", False):
-            return True
-        self.exporting.logged = record.getMessage()
-        return record.levelno < logging.ERROR
-
-
-_OWN_EXPORTS = _OwnExportFailures()
+def _own_export_failures(record: logging.LogRecord) -> bool:
+    """The OTLP exporter's log filter: keeps its ERROR records of this module's exports (``Failed to export spans
+    batch code: 400, reason: Bad Request``, once per request: a line per datapoint, four when retried) out of the
+    log: the export reads the backend's answer itself, and the runner says once per run how many datapoints' spans
+    were lost and why. Other exports in the process (and the exporter's warnings) are left alone. The latest warning
+    or error of an export is ``_EXPORTING.logged``: why an export that sent nothing failed."""
+    if record.levelno < logging.WARNING or not _EXPORTING.active:
+        return True
+    _EXPORTING.logged = record.getMessage()
+    return record.levelno < logging.ERROR
 
 
 @dataclass(frozen=True, slots=True)
@@ -525,25 +486,22 @@ class TraceSink:
     def __init__(
         self,
         exporter: SpanExporter,
-        service_name: str = "honeyhive-experiment",
-        export_backoff: tuple[float, ...] = (0.2, 0.5, 1.0),
-        answers: _LastAnswer | None = None,
         circuit: Circuit | None = None,
+        *,
+        otlp: bool = False,
     ) -> None:
         self.exporter = exporter
-        self.export_backoff = export_backoff
-        self._answers = answers  # the exporter's HTTP answers, when it is the OTLP exporter of otlp()
+        self._otlp = otlp  # the OTLP exporter of otlp(): its requests' answers are read (_EXPORTING)
         self._circuit = circuit
-        self._router = _SessionRouter()
         self._stopped = threading.Event()
-        self.provider = _unlimited_provider(service_name)
-        self.provider.add_span_processor(self._router)
+        self.provider = _unlimited_provider()
+        self.provider.add_span_processor(_Routes(self))
         self._tracer = self.provider.get_tracer("honeyhive_experiment")
 
     @classmethod
     def nowhere(cls) -> TraceSink:
         """A sink whose spans are made as in a run and then dropped: nothing is exported (``validate``'s probe)."""
-        return cls(_Dropped(), export_backoff=())
+        return cls(_Dropped())
 
     @classmethod
     def otlp(
@@ -563,33 +521,26 @@ class TraceSink:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         exporter_log = logging.getLogger(EXPORTER_LOGGER)
-        if _OWN_EXPORTS not in exporter_log.filters:
-            exporter_log.addFilter(_OWN_EXPORTS)
-        answers = _LastAnswer()
-        session = _exporter_session(answers, circuit, connect, connections)
+        if _own_export_failures not in exporter_log.filters:
+            exporter_log.addFilter(_own_export_failures)
+        session = _exporter_session(circuit, connect, connections)
         exporter = OTLPSpanExporter(endpoint=endpoint, headers=dict(headers), timeout=timeout, session=session)
-        return cls(exporter, answers=answers, circuit=circuit)
+        return cls(exporter, circuit, otlp=True)
 
     def tracer(self, ids: DatapointIds) -> DatapointTracer:
-        _ROUTES[ids.session_id] = self._router
         return DatapointTracer(self, ids)
-
-    def _unroute(self, session_id: str) -> None:
-        if _ROUTES.get(session_id) is self._router:
-            del _ROUTES[session_id]
 
     def export(self, session_id: str) -> Export:
         """Export one datapoint's spans. The OTLP exporter retries only what the OTLP spec calls
         retryable (429, 502, 503, 504, connection errors); a 500 fails at once, so the whole export is
         retried here a few times too — safe, because the backend keys events by span id. An answer that
         refuses the spans (a 4xx, rejected spans in a partial success) is not retried: it is returned."""
-        self._unroute(session_id)
-        spans = self._router.take(session_id)
-        if not spans:
+        session = _SESSIONS.pop(session_id, None)
+        if session is None or not session.spans:
             return SENT
-        for wait in (*self.export_backoff, None):
-            result = self._export_once(spans)
-            refusal = None if self._answers is None else _refusal(self._answers.response)
+        for wait in (*_EXPORT_BACKOFF, None):
+            result = self._export_once(session.spans)
+            refusal = _refusal(_EXPORTING.response) if self._otlp else None
             if refusal is not None:
                 return Export(refusal, refused=True)
             if result is SpanExportResult.SUCCESS:
@@ -601,31 +552,21 @@ class TraceSink:
                 break
         if self._stopped.is_set():
             return Export("the export was stopped (the run was interrupted)")
-        if self._answers is None:  # not the OTLP exporter of otlp()
-            return Export(f"{type(self.exporter).__name__} failed")
-        return Export(_failure(self._answers, _OWN_EXPORTS.exporting.logged))
+        return Export(_failure() if self._otlp else f"{type(self.exporter).__name__} failed")
 
     def _export_once(self, spans: list[ReadableSpan]) -> SpanExportResult:
-        if self._answers is not None:
-            self._answers.response = self._answers.error = None
-        _OWN_EXPORTS.exporting.logged = None
-        _OWN_EXPORTS.exporting.active = True
+        _EXPORTING.response = _EXPORTING.error = _EXPORTING.logged = None
+        _EXPORTING.active = True
         try:
             if self._circuit is None:
                 return self.exporter.export(spans)
             with self._circuit.waiting():  # the exporter's own retries included
                 result = self.exporter.export(spans)
-            answers = self._answers
-            if answers is not None and answers.response is None and not isinstance(answers.error, _NotSent | None):
+            if _EXPORTING.response is None and not isinstance(_EXPORTING.error, _NotSent | None):
                 self._circuit.failed()  # found no backend, after the exporter's retries
             return result
         finally:
-            _OWN_EXPORTS.exporting.active = False
-
-    def discard(self, session_id: str) -> None:
-        """Drop a datapoint's finished spans without exporting them."""
-        self._unroute(session_id)
-        self._router.take(session_id)
+            _EXPORTING.active = False
 
     def stop(self) -> None:
         """Stop exporting now (an interrupted run whose backend does not answer): exports in progress give
@@ -653,6 +594,7 @@ class DatapointTracer:
     def __init__(self, sink: TraceSink, ids: DatapointIds) -> None:
         self.sink = sink
         self.ids = ids
+        self._session = _SESSIONS[ids.session_id] = _Session(sink)  # the spans opened inside it, through any provider
 
     @property
     def session_id(self) -> str:
@@ -714,7 +656,16 @@ class DatapointTracer:
         """The LLM calls this datapoint's finished spans describe (:func:`~honeyhive_experiment.llm_calls.read_call`:
         instrumented clients' spans, and the user's own with GenAI attributes): ``(the function's, the
         evaluators')``."""
-        return self.sink._router.llm_calls(self.ids.session_id)
+        spans = list(self._session.spans)
+        errored = {s.context.span_id for s in spans if s.status.status_code is StatusCode.ERROR}
+        calls = read_calls(
+            ((s.context.span_id, s.parent.span_id if s.parent else None, s.attributes) for s in spans), errored
+        )
+        function: list[LlmCall] = []
+        judge: list[LlmCall] = []
+        for span_id, call in calls.items():
+            (judge if span_id in self._session.judged else function).append(call)
+        return function, judge
 
     def enrich_span(
         self,
@@ -752,4 +703,4 @@ class DatapointTracer:
 
     def discard(self) -> None:
         """Drop this datapoint's spans (a datapoint abandoned by a cancel is not recorded as scored)."""
-        self.sink.discard(self.ids.session_id)
+        _SESSIONS.pop(self.ids.session_id, None)

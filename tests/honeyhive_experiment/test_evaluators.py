@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from honeyhive_experiment.calling import callable_name
 from honeyhive_experiment.errors import EvaluatorSignatureError
 from honeyhive_experiment.evaluators import (
-    COLLISION,
     DOTTED_NAME,
     MISSING_GROUND_TRUTH,
     NON_FINITE,
@@ -28,7 +27,7 @@ from honeyhive_experiment.evaluators import (
     normalize_result,
     run_evaluators,
 )
-from honeyhive_experiment.models.outcomes import EvaluatorFailure
+from honeyhive_experiment.models.outcomes import COLLISION, EvaluatorFailure
 
 pytestmark = pytest.mark.unit
 
