@@ -15,7 +15,13 @@ from typing import Any
 
 from honeyhive_experiment.calling import callable_name
 from honeyhive_experiment.errors import ExperimentError
-from honeyhive_experiment.evaluators import DOTTED_NAME, MISSING_GROUND_TRUTH, NON_FINITE, UNSUPPORTED_RETURN
+from honeyhive_experiment.evaluators import (
+    DOTTED_NAME,
+    MISSING_GROUND_TRUTH,
+    NON_FINITE,
+    OUT_OF_RANGE,
+    UNSUPPORTED_RETURN,
+)
 from honeyhive_experiment.models.outcomes import COLLISION, Datapoint, OutcomeStatus
 from honeyhive_experiment.run_spec import RunSpec
 from honeyhive_experiment.runner import Runner
@@ -25,7 +31,7 @@ from honeyhive_experiment.user_code import UserCode
 __all__ = ["probe"]
 
 # problems an evaluator reports
-_NOT_RAISED = {COLLISION, DOTTED_NAME, MISSING_GROUND_TRUTH, NON_FINITE, UNSUPPORTED_RETURN}
+_NOT_RAISED = {COLLISION, DOTTED_NAME, MISSING_GROUND_TRUTH, NON_FINITE, OUT_OF_RANGE, UNSUPPORTED_RETURN}
 
 
 class _NoBackend:

@@ -97,6 +97,10 @@ def _needs_ground_truth(outputs: Any, inputs: Any, ground_truth: Any) -> Any:
     return 1
 
 
+def _huge(outputs: Any, inputs: Any) -> Any:
+    return 10**400
+
+
 def _x(outputs: Any, inputs: Any) -> Any:
     return {"y": 1}
 
@@ -110,6 +114,7 @@ EVALUATOR_CASES: list[tuple[str, list[Callable[..., Any] | Evaluator], Datapoint
     ("raises", [_raises], LABELLED, "evaluator '_raises' raised KeyError: 'missing'"),
     ("returns-no-metric", [_a_list], LABELLED, "evaluator '_a_list': returned a list; expected a scalar, a dict"),
     ("not-finite", [_not_finite], LABELLED, "evaluator '_not_finite': metric '_not_finite' is nan; only finite"),
+    ("beyond-a-float", [_huge], LABELLED, "evaluator '_huge': metric '_huge' is an integer of about 400 digits"),
     ("no-ground-truth", [_needs_ground_truth], UNLABELLED, "evaluator '_needs_ground_truth': the datapoint has no"),
     (
         "same-name-twice",
