@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from honeyhive_experiment.client import HoneyHiveClient
@@ -33,12 +33,21 @@ def recorded_outcomes(
     client: HoneyHiveClient, run_id: str
 ) -> tuple[tuple[DatapointOutcome, ...], tuple[Datapoint, ...]]:
     """Each datapoint (and trial) of a run as the job that ran it holds it, for a job that judges a run it did not
-    run (report, publish, view): the function's and the evaluators' errors from its session's metadata, and its
-    first trial's outputs and metric values (the evaluators' own: a boolean stays a boolean, where the backend has
-    trials' means) from the run's events; a datapoint's trials together, its first first. Also each datapoint with
-    its inputs, as the events hold them."""
-    records = get_run_records(client, run_id).records
-    outcomes = [DatapointOutcome.from_session(i, *session) for i, session in enumerate(client.session_metadata(run_id))]
+    run (report, publish, view), from the run's events (read once): the function's and the evaluators' errors from
+    its session's metadata, and its first trial's outputs and metric values (the evaluators' own: a boolean stays a
+    boolean, where the backend has trials' means); a datapoint's trials together, its first first. Also each
+    datapoint with its inputs, as the events hold them."""
+    sessions: list[tuple[str, Mapping[str, Any]]] = []  # each session's id and metadata, as the events pass
+
+    def noting(events: Iterable[Any]) -> Iterator[Any]:
+        for event in events:
+            if isinstance(event, Mapping) and event.get("event_type") == "session":
+                metadata = event.get("metadata")
+                sessions.append((str(event.get("session_id")), metadata if isinstance(metadata, Mapping) else {}))
+            yield event
+
+    records = records_from_events(run_id, noting(client.iter_run_events(run_id))).records
+    outcomes = [DatapointOutcome.from_session(i, *session) for i, session in enumerate(sessions)]
     first: dict[str, int] = {}
     for outcome in outcomes:
         first.setdefault(outcome.datapoint_id, outcome.index)
