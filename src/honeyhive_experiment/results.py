@@ -10,15 +10,16 @@ on a server without them. The current compare route may lack the improved/degrad
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.errors import NotFoundError
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
 from honeyhive_experiment.models.details import RunRecords, records_from_events
-from honeyhive_experiment.models.outcomes import DatapointOutcome
+from honeyhive_experiment.models.outcomes import Datapoint, DatapointOutcome, MetricValues
 
 
 def get_run_result(
@@ -28,13 +29,35 @@ def get_run_result(
     return client.get_run_summary(run_id, aggregate_function)
 
 
-def recorded_outcomes(client: HoneyHiveClient, run_id: str) -> tuple[DatapointOutcome, ...]:
-    """Each datapoint (and trial) of a run as the job that ran it recorded it in its session: the function's error
-    and the evaluators' errors, for a job that judges a run it did not run (report, publish, view)."""
-    sessions = client.session_metadata(run_id)
-    return tuple(
-        DatapointOutcome.from_session(i, session_id, metadata) for i, (session_id, metadata) in enumerate(sessions)
-    )
+def recorded_outcomes(
+    client: HoneyHiveClient, run_id: str
+) -> tuple[tuple[DatapointOutcome, ...], tuple[Datapoint, ...]]:
+    """Each datapoint (and trial) of a run as the job that ran it holds it, for a job that judges a run it did not
+    run (report, publish, view), from the run's events (read once): the function's and the evaluators' errors from
+    its session's metadata, and its first trial's outputs and metric values (the evaluators' own: a boolean stays a
+    boolean, where the backend has trials' means); a datapoint's trials together, its first first. Also each
+    datapoint with its inputs, as the events hold them."""
+    sessions: list[tuple[str, Mapping[str, Any]]] = []  # each session's id and metadata, as the events pass
+
+    def noting(events: Iterable[Any]) -> Iterator[Any]:
+        for event in events:
+            if isinstance(event, Mapping) and event.get("event_type") == "session":
+                metadata = event.get("metadata")
+                sessions.append((str(event.get("session_id")), metadata if isinstance(metadata, Mapping) else {}))
+            yield event
+
+    records = records_from_events(run_id, noting(client.iter_run_events(run_id))).records
+    outcomes = [DatapointOutcome.from_session(i, *session) for i, session in enumerate(sessions)]
+    first: dict[str, int] = {}
+    for outcome in outcomes:
+        first.setdefault(outcome.datapoint_id, outcome.index)
+    outcomes.sort(key=lambda outcome: (first[outcome.datapoint_id], outcome.trial))
+    for i, outcome in enumerate(outcomes):
+        record = records.get(outcome.datapoint_id)
+        if record is not None and record.session_id == outcome.session_id:  # the trial the events' record is of
+            outcomes[i] = dataclasses.replace(outcome, outputs=record.outputs, metrics=MetricValues(record.values))
+    datapoints = tuple(Datapoint(key, {"inputs": record.inputs}) for key, record in records.items())
+    return tuple(outcomes), datapoints
 
 
 def get_run_metrics(client: HoneyHiveClient, run_id: str) -> dict[str, Any]:

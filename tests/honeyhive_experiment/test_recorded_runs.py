@@ -1,5 +1,6 @@
 """``view RUN_ID`` and ``mode: publish`` judge a run recorded earlier, named by an id a user typed or a pull request
-wrote (report.json): only a run id reaches the backend's routes, and only a completed run is judged.
+wrote (report.json): only a run id reaches the backend's routes, and only a completed run is judged. They, and the
+``mode: report`` job after sharded runs, read what the jobs that ran the datapoints held from the backend.
 
 ``view`` runs in process (``main([...])``) on a copy of the quickstart against ``honeyhive_local``, the action
 (``main(["action"])``) with the environment GitHub gives it and the fake GitHub REST server; the client's own
@@ -34,7 +35,7 @@ from tests.fakes.actions_runner import (
 )
 from tests.fakes.github_server import FakeGitHub
 from tests.honeyhive_experiment.faultproxy import FaultProxy
-from tests.quickstart import copy_quickstart, fresh_app
+from tests.quickstart import copy_quickstart, fresh_app, set_answers
 
 pytestmark = pytest.mark.integration
 
@@ -206,3 +207,54 @@ def test_publish_judges_with_comparisons_off_when_the_pull_requests_file_switche
     [comment] = world.github.comments(PR)
     assert "**No baseline: comparisons are switched off.**" in comment.body
     assert "by the pull request's experiment file, which changes the default branch's rules: baseline." in comment.body
+
+
+# ------------------------------------------------------------------------ jobs that did not run the datapoints
+
+
+def _report_json(root: Path) -> dict[str, Any]:
+    written: dict[str, Any] = json.loads((root / ".honeyhive" / "report.json").read_text(encoding="utf-8"))
+    return written
+
+
+def test_the_report_and_publish_jobs_preview_a_failed_datapoint_as_the_job_that_ran_it_does(world: World) -> None:
+    """The report job after sharded runs, the publish job (and ``view``) read a recorded run's outcomes from its
+    sessions' metadata only: a failed datapoint's outputs (publishing, its inputs too) read ``—`` and its
+    evaluator's explanation was gone, where the job that ran it shows them."""
+    set_answers(world.root, {"invoice": "Please write to our support team."})
+    code, shard = world.action("shard", {"mode": "run", "shard": "1/1"})
+    assert code == 0, shard.summary()
+    code, report = world.action("report", {"mode": "report", "shard": "1/1"})
+    assert (code, report.outputs()["verdict"]) == (1, "fail"), report.summary()
+    written = _report_json(world.root)
+    [failed] = written["datapoints"]["failed"]
+    inputs = '{"question": "Where do I find an invoice?"}'
+    outputs = '{"answer": "Please write to our support team.", "topic": "invoice"}'
+    explained = "Keyword recall = 0% (missing: billing, history, pdf)"
+    assert (failed["inputs"], failed["outputs"], failed["failing_metrics"][0]["text"]) == (inputs, outputs, explained)
+    assert f"| {explained} | {inputs} | {outputs} |" in report.summary()
+
+    publisher = world.publisher("publisher", written)
+    code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
+    assert (code, published.outputs()["verdict"]) == (1, "fail"), published.summary()
+    [comment] = world.github.comments(PR)
+    assert f"| {explained} | {inputs} | {outputs} |" in comment.body
+
+
+def test_a_sharded_runs_report_job_with_trials_fails_a_gate_no_pass_rate_can_cross_as_one_job_does(
+    world: World,
+) -> None:
+    """With trials the backend's values are a datapoint's means, so only the evaluators' own values tell a boolean
+    metric, and the report job had none: ``max_drop: 5`` on a pass rate (between 0 and 1) can never fail, yet the
+    report job's check passed (green while the job that ran it would fail) and the pass rate lost its percent."""
+    config = world.root / ".honeyhive" / "experiment.yml"
+    text = config.read_text(encoding="utf-8").replace('label: Topic match, format: ".0%", ', "label: Topic match, ")
+    config.write_text(text + "trials: 2\ngate: {topic_match: {max_drop: 5}}\n", encoding="utf-8")
+    code, shard = world.action("shard", {"mode": "run", "shard": "1/1"})
+    assert code == 0, shard.summary()
+    code, report = world.action("report", {"mode": "report", "shard": "1/1"})
+    assert (code, report.outputs()["verdict"]) == (1, "fail"), report.summary()
+    written = _report_json(world.root)
+    assert [reason[:51] for reason in written["reasons"]] == ["gate.topic_match: max_drop: 5 can never be crossed:"]
+    [row] = [metric for metric in written["metrics"] if metric["name"] == "topic_match"]
+    assert row["percent"] is True
