@@ -538,14 +538,6 @@ class HoneyHiveClient:
         how many it holds (more than one: two jobs ran it)."""
         return Counter(self._scored(run_id, sessions=True))
 
-    def session_metadata(self, run_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Each session of the run (one per datapoint and trial) as its id and metadata, page by page."""
-        flt = [_filter("metadata.run_id", run_id), _filter("event_type", "session")]
-        for events in self._export_pages(flt, _read_events_page, projections=("session_id", "metadata")):
-            for event in events:
-                metadata = event.get("metadata")
-                yield str(event.get("session_id")), metadata if isinstance(metadata, dict) else {}
-
     def errored_datapoints(self, run_id: str) -> set[str]:
         """Datapoints of the run whose function raised or timed out: their function span carries an ``error``."""
         return set(self._scored(run_id, ({"field": "error", "operator": "exists", "value": "", "type": "string"},)))

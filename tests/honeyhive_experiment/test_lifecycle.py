@@ -79,7 +79,8 @@ def stored_run(client: httpx.Client, run_id: str) -> dict[str, Any]:
 
 def backend_sessions(hh: HoneyHiveClient, run_id: str) -> dict[str, str]:
     """session id → datapoint id, for every session the backend holds for the run."""
-    return {session_id: metadata["datapoint_id"] for session_id, metadata in hh.session_metadata(run_id)}
+    events = hh.iter_run_events(run_id)
+    return {e["session_id"]: e["metadata"]["datapoint_id"] for e in events if e["event_type"] == "session"}
 
 
 def stop_from_progress(hh: HoneyHiveClient, run_id: str, stop: BaseException) -> tuple[PreparedDataset, list[Progress]]:
