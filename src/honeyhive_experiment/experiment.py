@@ -633,9 +633,10 @@ def _otlp_sink(client: HoneyHiveClient, workers: int) -> TraceSink:
 def _instrument(instrumentors: Sequence[Any], sink: TraceSink, cleanup: ExitStack) -> None:
     """Instrument each with the sink's tracer provider (its spans inside a datapoint's function are that
     datapoint's), and uninstrument it when ``cleanup`` closes. One already instrumented is left as it is. With
-    any, the spans user code opens through OpenTelemetry's global API are routed to their datapoint too."""
+    any, the spans user code opens through OpenTelemetry's global API are routed to their datapoint too, until
+    ``cleanup`` closes."""
     if instrumentors:
-        route_global_spans()
+        cleanup.enter_context(route_global_spans())
     for instrumentor in instrumentors:
         shown = type(instrumentor).__name__
         if getattr(instrumentor, "is_instrumented_by_opentelemetry", False):

@@ -10,7 +10,10 @@ Real parts throughout: ``honeyhive_local`` on loopback, the real OTLP exporter; 
 
 from __future__ import annotations
 
+import json
 import logging
+import subprocess
+import sys
 import threading
 import warnings
 from pathlib import Path
@@ -230,6 +233,60 @@ def test_an_instrumentor_instrumented_before_the_run_is_left_as_it_was(
         )
     assert already.calls == []  # neither instrumented again nor uninstrumented under the user
     assert "CompletionInstrumentor was instrumented before the run" in caplog.text
+
+
+GLOBAL_PROVIDER_APP = """
+import json
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from honeyhive_experiment import evaluate
+from honeyhive_experiment.instrumentation import Instrumentation, switched_on
+
+class Noop:  # any instrumentor
+    def instrument(self, **kwargs): pass
+    def uninstrument(self): pass
+
+def answer(datapoint):  # a call the app traces itself, through OpenTelemetry's global API
+    attributes = {"gen_ai.request.model": "my-model", "gen_ai.usage.input_tokens": 7}
+    with trace.get_tracer("my.app").start_as_current_span("my call", attributes=attributes):
+        return {}
+
+def calls(**kwargs):
+    result = evaluate(answer, [{"inputs": {"q": 1}}], print_results=False, **kwargs)
+    return result.outcomes[0].metrics.get("llm_calls")
+
+with switched_on([Instrumentation("x", "x", Noop(), ("experiment.yml", ("instrument", 0)))]):  # instrument:
+    first = calls()
+second = calls(instrumentors=[Noop()])
+# later in the same notebook: the user's own tracing
+mine = InMemorySpanExporter()
+provider = TracerProvider()
+provider.add_span_processor(SimpleSpanProcessor(mine))
+trace.set_tracer_provider(provider)
+with trace.get_tracer("my.app").start_as_current_span("after the runs"):
+    pass
+third = calls(instrumentors=[Noop()])
+spans = [span.name for span in mine.get_finished_spans()]
+print(json.dumps([first, second, trace.get_tracer_provider() is provider, third, spans]))
+"""
+
+
+def test_after_a_run_with_instrumentors_the_user_can_still_set_the_global_tracer_provider(tmp_path: Path) -> None:
+    """The run routes the app's own spans through OpenTelemetry's global provider (one of its own, when none is
+    set), and only while it runs: the provider was left set for the process, so the user's own
+    ``trace.set_tracer_provider`` was refused and their spans lost. A process of its own: the provider is global."""
+    script = tmp_path / "app.py"
+    script.write_text(GLOBAL_PROVIDER_APP)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "Overriding of current TracerProvider is not allowed" not in done.stderr
+    first, second, theirs, third, spans = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (first, second) == (1, 1)  # routed in both runs: the provider of the first is set again for the second
+    assert theirs is True
+    assert third == 1  # the user's provider routes the spans of the run too, and its exporter sees them
+    assert spans == ["after the runs", "my call"]
 
 
 @pytest.mark.parametrize("given", ["argument", "environment"])
