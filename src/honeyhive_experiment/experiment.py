@@ -49,7 +49,7 @@ from honeyhive_experiment.connection import (
     malformed_key,
     process_environment,
 )
-from honeyhive_experiment.errors import ApiError, ArgumentError, ExperimentCancelled, ShardsDisagree
+from honeyhive_experiment.errors import ApiError, ArgumentError, ExperimentCancelled, NotFoundError, ShardsDisagree
 from honeyhive_experiment.evaluators import Evaluator
 from honeyhive_experiment.external import content_datapoint_ids, prepare_external_dataset, prepare_run_request_data
 from honeyhive_experiment.models import (
@@ -305,6 +305,8 @@ def evaluate(
         ingestion = None
         if key is not None and ingestion_key:  # the same backend: one circuit, one deadline for both keys' requests
             ingestion = stack.enter_context(HoneyHiveClient(client.base_url, ingestion_key, circuit=client.circuit))
+        if run_id is not None:
+            _check_new_run(client, run_id)
         prepared = records if records is not None else managed_dataset(client, dataset_id=dataset_id)
         spec = RunSpec(
             function=function,
@@ -395,6 +397,21 @@ def _passing_ranges(ranges: Mapping[str, Mapping[str, float]] | None) -> dict[st
             reason = error["msg"].removeprefix("Value error, ")
             raise ArgumentError("passing_ranges", f"{metric!r}: {where}{reason}, got {bounds!r}") from None
     return checked
+
+
+def _check_new_run(client: HoneyHiveClient, run_id: str) -> None:
+    """``evaluate(run_id=...)`` makes a new run: one the backend already has (a notebook cell run again) would take
+    this run's sessions over its own (a session's id is the run's and the datapoint's), its name and its result.
+    ArgumentError naming it, before anything is written. (Shards join their shared run through :func:`run_slice`.)
+    The official SDK sends the id and leaves it to the backend."""
+    try:
+        run = client.get_run(run_id)
+    except NotFoundError:
+        return
+    raise ArgumentError(
+        "run_id",
+        f"run {run_id} ({run.get('name')!r}, {run.get('status')}) already exists: leave run_id out, or pass a new one",
+    )
 
 
 def _instrumentor_instances(items: Sequence[Any]) -> list[Any]:

@@ -15,6 +15,7 @@ import logging
 import subprocess
 import sys
 import threading
+import uuid
 import warnings
 from pathlib import Path
 from typing import Any
@@ -287,6 +288,39 @@ def test_after_a_run_with_instrumentors_the_user_can_still_set_the_global_tracer
     assert theirs is True
     assert third == 1  # the user's provider routes the spans of the run too, and its exporter sees them
     assert spans == ["after the runs", "my call"]
+
+
+def test_a_run_id_that_exists_is_refused_before_anything_is_written(hh: HoneyHiveClient) -> None:
+    """A notebook cell run again with a fixed ``run_id``: the second run wrote into the first (a session's id is the
+    run's and the datapoint's, so 4 datapoints held 8 values), renamed it and changed its result after the fact.
+    Shards join one run on purpose, but through the command's ``mode: run`` (tests/honeyhive_experiment/
+    test_sharding.py), not ``evaluate()``."""
+    run_id = str(uuid.uuid4())
+    records = [{"inputs": {"q": q}} for q in range(4)]
+
+    def score(outputs: dict[str, Any], inputs: dict[str, Any]) -> int:
+        return int(outputs["a"])
+
+    def run(answer: int, name: str) -> Any:
+        return evaluate(
+            lambda dp: {"a": answer},
+            records,
+            evaluators=[score],
+            client=hh,
+            run_id=run_id,
+            name=name,
+            print_results=False,
+        )
+
+    run(1, "v1")
+    before = (hh.get_run(run_id), hh.get_run_result(run_id))
+    with pytest.raises(ArgumentError) as raised:
+        run(0, "v2")
+    assert (
+        str(raised.value)
+        == f"run_id: run {run_id} ('v1', completed) already exists: leave run_id out, or pass a new one"
+    )
+    assert (hh.get_run(run_id), hh.get_run_result(run_id)) == before
 
 
 @pytest.mark.parametrize("given", ["argument", "environment"])
