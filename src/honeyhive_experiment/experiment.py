@@ -29,7 +29,7 @@ import sys
 import threading
 import uuid
 import warnings
-from collections.abc import Callable, Container, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TextIO, cast, overload
@@ -282,7 +282,7 @@ def evaluate(
             "needs an API key too: runs and results are sent with api_key, only sessions, "
             "events and traces with the ingestion key",
         )
-    instruments = _instrumentor_instances(instrumentors or ())
+    instruments = _instrumentor_instances(_listed("instrumentors", instrumentors, "instrumentors (or their factories)"))
     prices = _prices(pricing)
     passing_ranges = _passing_ranges(passing_ranges)
     try:
@@ -291,7 +291,8 @@ def evaluate(
         expected = "a number of datapoints (2) or a percentage ('5%')"
         raise ArgumentError("allow_evaluator_errors", f"expected {expected}, got {allow_evaluator_errors!r}") from None
     records = dataset if isinstance(dataset, PreparedDataset) or dataset is None else _records(dataset)
-    chosen = [Evaluator.from_callable(e) for e in evaluators or ()]  # an Evaluator comes back as it is
+    named = "evaluators (callables; Evaluator.from_callable(fn, name=...) names one's metric)"
+    chosen = [Evaluator.from_callable(e) for e in _listed("evaluators", evaluators, named)]  # an Evaluator as it is
     _check_evaluator_names(chosen)
     from honeyhive_experiment.report.redact import RedactingStream, Redactor
     from honeyhive_experiment.settings import environment_secrets
@@ -397,6 +398,19 @@ def _passing_ranges(ranges: Mapping[str, Mapping[str, float]] | None) -> dict[st
             reason = error["msg"].removeprefix("Value error, ")
             raise ArgumentError("passing_ranges", f"{metric!r}: {where}{reason}, got {bounds!r}") from None
     return checked
+
+
+def _listed(argument: str, items: object, what: str) -> list[Any]:
+    """``evaluators`` or ``instrumentors``: a list, as the SDK takes them (None: none). ArgumentError naming the
+    argument for one alone (it was a TypeError traceback), a mapping (its keys were taken) or text."""
+    if items is None:
+        return []
+    if isinstance(items, str | bytes | Mapping):
+        raise ArgumentError(argument, f"expected a list of {what}, got a {type(items).__name__}")
+    if isinstance(items, Iterable):
+        return list(items)
+    shown = callable_name(items) if callable(items) else type(items).__name__
+    raise ArgumentError(argument, f"expected a list of {what}, got one alone ({shown}): put it in a list")
 
 
 def _check_new_run(client: HoneyHiveClient, run_id: str) -> None:
