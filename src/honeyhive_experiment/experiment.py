@@ -29,7 +29,7 @@ import sys
 import threading
 import uuid
 import warnings
-from collections.abc import Callable, Container, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TextIO, cast, overload
@@ -49,7 +49,7 @@ from honeyhive_experiment.connection import (
     malformed_key,
     process_environment,
 )
-from honeyhive_experiment.errors import ApiError, ArgumentError, ExperimentCancelled, ShardsDisagree
+from honeyhive_experiment.errors import ApiError, ArgumentError, ExperimentCancelled, NotFoundError, ShardsDisagree
 from honeyhive_experiment.evaluators import Evaluator
 from honeyhive_experiment.external import content_datapoint_ids, prepare_external_dataset, prepare_run_request_data
 from honeyhive_experiment.models import (
@@ -282,7 +282,7 @@ def evaluate(
             "needs an API key too: runs and results are sent with api_key, only sessions, "
             "events and traces with the ingestion key",
         )
-    instruments = _instrumentor_instances(instrumentors or ())
+    instruments = _instrumentor_instances(_listed("instrumentors", instrumentors, "instrumentors (or their factories)"))
     prices = _prices(pricing)
     passing_ranges = _passing_ranges(passing_ranges)
     try:
@@ -291,7 +291,8 @@ def evaluate(
         expected = "a number of datapoints (2) or a percentage ('5%')"
         raise ArgumentError("allow_evaluator_errors", f"expected {expected}, got {allow_evaluator_errors!r}") from None
     records = dataset if isinstance(dataset, PreparedDataset) or dataset is None else _records(dataset)
-    chosen = [Evaluator.from_callable(e) for e in evaluators or ()]  # an Evaluator comes back as it is
+    named = "evaluators (callables; Evaluator.from_callable(fn, name=...) names one's metric)"
+    chosen = [Evaluator.from_callable(e) for e in _listed("evaluators", evaluators, named)]  # an Evaluator as it is
     _check_evaluator_names(chosen)
     from honeyhive_experiment.report.redact import RedactingStream, Redactor
     from honeyhive_experiment.settings import environment_secrets
@@ -305,6 +306,8 @@ def evaluate(
         ingestion = None
         if key is not None and ingestion_key:  # the same backend: one circuit, one deadline for both keys' requests
             ingestion = stack.enter_context(HoneyHiveClient(client.base_url, ingestion_key, circuit=client.circuit))
+        if run_id is not None:
+            _check_new_run(client, run_id)
         prepared = records if records is not None else managed_dataset(client, dataset_id=dataset_id)
         spec = RunSpec(
             function=function,
@@ -395,6 +398,34 @@ def _passing_ranges(ranges: Mapping[str, Mapping[str, float]] | None) -> dict[st
             reason = error["msg"].removeprefix("Value error, ")
             raise ArgumentError("passing_ranges", f"{metric!r}: {where}{reason}, got {bounds!r}") from None
     return checked
+
+
+def _listed(argument: str, items: object, what: str) -> list[Any]:
+    """``evaluators`` or ``instrumentors``: a list, as the SDK takes them (None: none). ArgumentError naming the
+    argument for one alone (it was a TypeError traceback), a mapping (its keys were taken) or text."""
+    if items is None:
+        return []
+    if isinstance(items, str | bytes | Mapping):
+        raise ArgumentError(argument, f"expected a list of {what}, got a {type(items).__name__}")
+    if isinstance(items, Iterable):
+        return list(items)
+    shown = callable_name(items) if callable(items) else type(items).__name__
+    raise ArgumentError(argument, f"expected a list of {what}, got one alone ({shown}): put it in a list")
+
+
+def _check_new_run(client: HoneyHiveClient, run_id: str) -> None:
+    """``evaluate(run_id=...)`` makes a new run: one the backend already has (a notebook cell run again) would take
+    this run's sessions over its own (a session's id is the run's and the datapoint's), its name and its result.
+    ArgumentError naming it, before anything is written. (Shards join their shared run through :func:`run_slice`.)
+    The official SDK sends the id and leaves it to the backend."""
+    try:
+        run = client.get_run(run_id)
+    except NotFoundError:
+        return
+    raise ArgumentError(
+        "run_id",
+        f"run {run_id} ({run.get('name')!r}, {run.get('status')}) already exists: leave run_id out, or pass a new one",
+    )
 
 
 def _instrumentor_instances(items: Sequence[Any]) -> list[Any]:
@@ -633,9 +664,10 @@ def _otlp_sink(client: HoneyHiveClient, workers: int) -> TraceSink:
 def _instrument(instrumentors: Sequence[Any], sink: TraceSink, cleanup: ExitStack) -> None:
     """Instrument each with the sink's tracer provider (its spans inside a datapoint's function are that
     datapoint's), and uninstrument it when ``cleanup`` closes. One already instrumented is left as it is. With
-    any, the spans user code opens through OpenTelemetry's global API are routed to their datapoint too."""
+    any, the spans user code opens through OpenTelemetry's global API are routed to their datapoint too, until
+    ``cleanup`` closes."""
     if instrumentors:
-        route_global_spans()
+        cleanup.enter_context(route_global_spans())
     for instrumentor in instrumentors:
         shown = type(instrumentor).__name__
         if getattr(instrumentor, "is_instrumented_by_opentelemetry", False):

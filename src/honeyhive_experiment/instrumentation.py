@@ -12,7 +12,8 @@ packages are the user's, installed with ``install:``; when none is, :func:`load`
 Switched on, each instrumentor gets the run's :func:`~honeyhive_experiment.tracing.routed_provider`, so a call an
 instrumented client makes inside a datapoint's function or evaluators is a span of that datapoint's session (and
 its numbers become the datapoint's efficiency metrics: :mod:`~honeyhive_experiment.efficiency`); OpenTelemetry's
-global provider routes the user's own spans the same way (:func:`~honeyhive_experiment.tracing.route_global_spans`).
+global provider routes the user's own spans the same way while the datapoints run
+(:func:`~honeyhive_experiment.tracing.route_global_spans`).
 
 Uninstrumenting is the package's business and not every one does it fully: OpenLLMetry's openai instrumentation
 (0.62) leaves its wrappers in place (its ``unwrap`` calls pass module paths that the ``opentelemetry-instrumentation``
@@ -115,8 +116,8 @@ def switched_on(instrumentations: Sequence[Instrumentation]) -> Iterator[None]:
     if not instrumentations:
         yield
         return
-    route_global_spans()  # the user's own spans, through OpenTelemetry's global API
     with ExitStack() as undo:
+        undo.enter_context(route_global_spans())  # the user's own spans, through OpenTelemetry's global API
         provider = undo.enter_context(routed_provider())
         for item in instrumentations:
             instrumentor = item.instrumentor

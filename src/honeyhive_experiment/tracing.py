@@ -282,37 +282,48 @@ def routed_provider() -> Iterator[TracerProvider]:
 
 _GLOBAL_ROUTES = _Routes()
 _global_lock = threading.Lock()
-_globally_routed = False  # route_global_spans has run
+_global_runs = 0  # the runs inside route_global_spans now
+_global_provider: TracerProvider | None = None  # ours, made once: a tracer taken from it during a run stays its
+_routed: set[TracerProvider] = set()  # the global providers given _GLOBAL_ROUTES (each once)
 
 
-def route_global_spans() -> None:
-    """Make OpenTelemetry's global tracer provider route every span opened inside a datapoint to that datapoint's
-    session, so the spans the user's code opens through ``opentelemetry.trace.get_tracer`` (and those of an
-    instrumentation the user switched on without a provider of its own) are its datapoint's.
+@contextmanager
+def route_global_spans() -> Iterator[None]:
+    """While the block runs, OpenTelemetry's global tracer provider routes every span opened inside a datapoint to
+    that datapoint's session, so the spans the user's code opens through ``opentelemetry.trace.get_tracer`` (and
+    those of an instrumentation the user switched on without a provider of its own) are its datapoint's.
 
-    Once per process: when no global provider is set, one of ours becomes it; one the user set (an SDK
-    ``TracerProvider``) gets our processor as well, and its own exporters still see every span. Any other kind
-    cannot be given a processor: said once in the log.
+    When no global provider is set, one of ours is it while any run is in the block, and none after, so the user can
+    still set theirs: OpenTelemetry lets a process set one only once. (A tracer that opened a span meanwhile stays
+    bound to ours, which keeps nothing outside a run.) One the user set (an SDK ``TracerProvider``) gets our processor
+    as well, and its own exporters still see every span. Any other kind cannot be given a processor: said in the log.
     """
-    global _globally_routed
+    global _global_runs, _global_provider
     with _global_lock:
-        if _globally_routed:
-            return
-        _globally_routed = True
-        current = trace.get_tracer_provider()
-        if isinstance(current, TracerProvider):
-            current.add_span_processor(_GLOBAL_ROUTES)
-            return
-        provider = _unlimited_provider()
-        provider.add_span_processor(_GLOBAL_ROUTES)
-        if isinstance(current, ProxyTracerProvider):
-            trace.set_tracer_provider(provider)
-        else:
-            log.warning(
-                "the global tracer provider is a %s, which takes no span processor: spans opened through it are not"
-                " in the datapoints' sessions (the instrumentations' are)",
-                type(current).__name__,
-            )
+        _global_runs += 1
+        if _global_runs == 1:
+            current = trace.get_tracer_provider()
+            if isinstance(current, ProxyTracerProvider):
+                current = _global_provider = _global_provider or _unlimited_provider()
+                trace.set_tracer_provider(current)
+            if not isinstance(current, TracerProvider):
+                log.warning(
+                    "the global tracer provider is a %s, which takes no span processor: spans opened through it are"
+                    " not in the datapoints' sessions (the instrumentations' are)",
+                    type(current).__name__,
+                )
+            elif current not in _routed:
+                current.add_span_processor(_GLOBAL_ROUTES)
+                _routed.add(current)
+    try:
+        yield
+    finally:
+        with _global_lock:
+            _global_runs -= 1
+            if _global_runs == 0 and _global_provider is not None and trace._TRACER_PROVIDER is _global_provider:
+                from opentelemetry.util._once import Once  # unset as OpenTelemetry's own tests do
+
+                trace._TRACER_PROVIDER, trace._TRACER_PROVIDER_SET_ONCE = None, Once()
 
 
 class _Exporting(threading.local):

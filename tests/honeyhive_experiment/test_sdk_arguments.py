@@ -30,6 +30,12 @@ def app2(outputs: Any, inputs: Any) -> int:
     return 1
 
 
+class Instrumentor:  # an OpenTelemetry instrumentor's shape
+    def instrument(self, **kwargs: Any) -> None: ...
+
+    def uninstrument(self) -> None: ...
+
+
 SENT = {"api_key": "k", "server_url": UNUSED}
 CYCLE: dict[str, Any] = {"inputs": {}}
 CYCLE["inputs"]["self"] = CYCLE
@@ -92,6 +98,10 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("a cycle in a record", {"dataset": [CYCLE], **SENT}, "dataset", "record 0 is not JSON"),
     ("a number as name", {"dataset": RECORDS, "name": 5, **SENT}, "name", "expected a string"),  # AttributeError
     ("a run id", {"dataset": RECORDS, "run_id": "my-run-1", **SENT}, "run_id", "expected a UUID"),  # HTTP 400
+    # a list, as the SDK takes them: one alone was a TypeError traceback, a dict's keys were taken as evaluators
+    ("one evaluator", {"dataset": RECORDS, "evaluators": app2, **SENT}, "evaluators", "one alone (app2): put it in"),
+    ("named evaluators", {"dataset": RECORDS, "evaluators": {"e": app2}, **SENT}, "evaluators", "got a dict"),
+    ("one instrumentor", {"dataset": RECORDS, "instrumentors": Instrumentor(), **SENT}, "instrumentors", "(Instr"),
     (
         "range of text",
         {"dataset": RECORDS, "passing_ranges": {"m": {"min": "a"}}, **SENT},

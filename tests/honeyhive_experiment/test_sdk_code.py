@@ -10,8 +10,12 @@ Real parts throughout: ``honeyhive_local`` on loopback, the real OTLP exporter; 
 
 from __future__ import annotations
 
+import json
 import logging
+import subprocess
+import sys
 import threading
+import uuid
 import warnings
 from pathlib import Path
 from typing import Any
@@ -230,6 +234,93 @@ def test_an_instrumentor_instrumented_before_the_run_is_left_as_it_was(
         )
     assert already.calls == []  # neither instrumented again nor uninstrumented under the user
     assert "CompletionInstrumentor was instrumented before the run" in caplog.text
+
+
+GLOBAL_PROVIDER_APP = """
+import json
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from honeyhive_experiment import evaluate
+from honeyhive_experiment.instrumentation import Instrumentation, switched_on
+
+class Noop:  # any instrumentor
+    def instrument(self, **kwargs): pass
+    def uninstrument(self): pass
+
+def answer(datapoint):  # a call the app traces itself, through OpenTelemetry's global API
+    attributes = {"gen_ai.request.model": "my-model", "gen_ai.usage.input_tokens": 7}
+    with trace.get_tracer("my.app").start_as_current_span("my call", attributes=attributes):
+        return {}
+
+def calls(**kwargs):
+    result = evaluate(answer, [{"inputs": {"q": 1}}], print_results=False, **kwargs)
+    return result.outcomes[0].metrics.get("llm_calls")
+
+with switched_on([Instrumentation("x", "x", Noop(), ("experiment.yml", ("instrument", 0)))]):  # instrument:
+    first = calls()
+second = calls(instrumentors=[Noop()])
+# later in the same notebook: the user's own tracing
+mine = InMemorySpanExporter()
+provider = TracerProvider()
+provider.add_span_processor(SimpleSpanProcessor(mine))
+trace.set_tracer_provider(provider)
+with trace.get_tracer("my.app").start_as_current_span("after the runs"):
+    pass
+third = calls(instrumentors=[Noop()])
+spans = [span.name for span in mine.get_finished_spans()]
+print(json.dumps([first, second, trace.get_tracer_provider() is provider, third, spans]))
+"""
+
+
+def test_after_a_run_with_instrumentors_the_user_can_still_set_the_global_tracer_provider(tmp_path: Path) -> None:
+    """The run routes the app's own spans through OpenTelemetry's global provider (one of its own, when none is
+    set), and only while it runs: the provider was left set for the process, so the user's own
+    ``trace.set_tracer_provider`` was refused and their spans lost. A process of its own: the provider is global."""
+    script = tmp_path / "app.py"
+    script.write_text(GLOBAL_PROVIDER_APP)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "Overriding of current TracerProvider is not allowed" not in done.stderr
+    first, second, theirs, third, spans = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (first, second) == (1, 1)  # routed in both runs: the provider of the first is set again for the second
+    assert theirs is True
+    assert third == 1  # the user's provider routes the spans of the run too, and its exporter sees them
+    assert spans == ["after the runs", "my call"]
+
+
+def test_a_run_id_that_exists_is_refused_before_anything_is_written(hh: HoneyHiveClient) -> None:
+    """A notebook cell run again with a fixed ``run_id``: the second run wrote into the first (a session's id is the
+    run's and the datapoint's, so 4 datapoints held 8 values), renamed it and changed its result after the fact.
+    Shards join one run on purpose, but through the command's ``mode: run`` (tests/honeyhive_experiment/
+    test_sharding.py), not ``evaluate()``."""
+    run_id = str(uuid.uuid4())
+    records = [{"inputs": {"q": q}} for q in range(4)]
+
+    def score(outputs: dict[str, Any], inputs: dict[str, Any]) -> int:
+        return int(outputs["a"])
+
+    def run(answer: int, name: str) -> Any:
+        return evaluate(
+            lambda dp: {"a": answer},
+            records,
+            evaluators=[score],
+            client=hh,
+            run_id=run_id,
+            name=name,
+            print_results=False,
+        )
+
+    run(1, "v1")
+    before = (hh.get_run(run_id), hh.get_run_result(run_id))
+    with pytest.raises(ArgumentError) as raised:
+        run(0, "v2")
+    assert (
+        str(raised.value)
+        == f"run_id: run {run_id} ('v1', completed) already exists: leave run_id out, or pass a new one"
+    )
+    assert (hh.get_run(run_id), hh.get_run_result(run_id)) == before
 
 
 @pytest.mark.parametrize("given", ["argument", "environment"])
