@@ -11,10 +11,10 @@ connection pool is created per datapoint.
 
 Instrumentations (OpenLLMetry's, OpenInference's) are global in a process and open spans through the tracer
 provider they were given: the sink's own (``evaluate(instrumentors=...)``), or one of :func:`routed_provider`
-(``instrument:``); :func:`route_global_spans` makes OpenTelemetry's global provider route the user's own spans.
-Each of these providers hands every span opened inside a datapoint (its session id in the baggage) to that
-datapoint's session, whichever sink it belongs to (a sink's own provider: only its own datapoints'), and keeps no
-other span.
+(``instrument:``); :func:`route_global_spans` makes OpenTelemetry's global provider route the user's own spans
+while a run lasts. Each of these providers hands every span opened inside a datapoint (its session id in the
+baggage) to that datapoint's session, whichever sink it belongs to (a sink's own provider: only its own
+datapoints'), and keeps no other span.
 Spans opened while the evaluators run (:meth:`DatapointTracer.judging`) are the judge's; the LLM calls among a
 datapoint's finished spans (:meth:`DatapointTracer.llm_calls`) become its efficiency metrics in the runner.
 
