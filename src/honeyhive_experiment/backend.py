@@ -69,9 +69,9 @@ def connect(
     except sqlite3.Error as exc:  # a file that is not a database (or a folder, or a truncated one)
         message = f"the embedded backend cannot open it ({exc}): move it away, and a new one is made"
         raise ExperimentError(message, file=str(local_db)) from None
-    with signals_to_main_thread():  # its server's threads leave the command's SIGTERM/SIGINT to the main thread
-        backend.start()
-    try:
+    try:  # stopped also when it does not start, or Ctrl-C comes while it starts
+        with signals_to_main_thread():  # its server's threads leave the command's SIGTERM/SIGINT to the main thread
+            backend.start()
         with HoneyHiveClient(backend.url, backend.api_key) as client:
             yield client
     finally:

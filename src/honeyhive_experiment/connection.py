@@ -173,6 +173,17 @@ def http_url_or_none(value: str) -> str | None:
     return url
 
 
+def shown_url(value: str) -> str:
+    """``value`` as an error message may quote it: the password of a user and password in it (``user:***@``), or a
+    user alone (``***@``: a token often is one), masked. Malformed values too: the userinfo runs to the last ``@``."""
+    start = value.find("://") + 3 if "://" in value else 0
+    end = value.rfind("@")
+    if end < start:
+        return value
+    user, colon, _ = value[start:end].partition(":")
+    return f"{value[:start]}{user + colon if colon else ''}***{value[end:]}"
+
+
 def process_environment() -> Mapping[str, str]:
     """The process environment: read only when a caller passed no mapping of its own."""
     return os.environ
@@ -224,7 +235,7 @@ def resolve_connection(
         env = process_environment() if environ is None else environ
         passed = bool(server_url and server_url.strip())
         source = next((f" (from {n})" for n in SERVER_URL_VARIABLES if not passed and (env.get(n) or "").strip()), "")
-        raise ArgumentError("server_url", f"{HTTP_URL_EXPECTED}, got {given!r}{source}")
+        raise ArgumentError("server_url", f"{HTTP_URL_EXPECTED}, got {shown_url(given)!r}{source}")
     key = find_api_key(api_key, environ)
     if not key:
         raise ArgumentError(

@@ -32,7 +32,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from honeyhive_experiment.connection import HTTP_URL_EXPECTED, http_url_or_none
+from honeyhive_experiment.connection import HTTP_URL_EXPECTED, http_url_or_none, shown_url
 from honeyhive_experiment.errors import SettingsError
 
 __all__ = [
@@ -168,7 +168,7 @@ def quote(value: str) -> str:
 def http_url(value: str, name: str, kind: Literal["input", "environment", "flag"] = "input") -> str:
     url = http_url_or_none(value)
     if url is None:
-        raise SettingsError(name, f"{HTTP_URL_EXPECTED}, got {quote(value)}", kind=kind)
+        raise SettingsError(name, f"{HTTP_URL_EXPECTED}, got {quote(shown_url(value))}", kind=kind)
     return url
 
 

@@ -606,6 +606,7 @@ class DatapointTracer:
         self.sink = sink
         self.ids = ids
         self._session = _SESSIONS[ids.session_id] = _Session(sink)  # the spans opened inside it, through any provider
+        self._root: ApiSpan | None = None  # its first span, the runner's chain span: the session enrich_session fills
 
     @property
     def session_id(self) -> str:
@@ -649,6 +650,8 @@ class DatapointTracer:
                 name, attributes=attributes, record_exception=False, set_status_on_exception=False
             ) as span,
         ):
+            if self._root is None:
+                self._root = span
             yield span
 
     trace = start_as_current_span
@@ -685,9 +688,11 @@ class DatapointTracer:
         metrics: Mapping[str, Any] | None = None,
         metadata: Mapping[str, Any] | None = None,
         feedback: Mapping[str, Any] | None = None,
+        config: Mapping[str, Any] | None = None,
+        user_properties: Mapping[str, Any] | None = None,
         span: ApiSpan | None = None,
     ) -> None:
-        """Add outputs, metrics, metadata or feedback to the current (or given) span."""
+        """Add outputs, metrics, metadata, feedback, config or user properties to the current (or given) span."""
         target = span or get_current_span()
         if isinstance(outputs, Mapping) or outputs is None:
             pairs = flatten("honeyhive_outputs", outputs)
@@ -696,8 +701,36 @@ class DatapointTracer:
         pairs.update(flatten("honeyhive_metrics", metrics))
         pairs.update(flatten("honeyhive_metadata", metadata))
         pairs.update(flatten("honeyhive_feedback", feedback))
+        pairs.update(flatten("honeyhive_config", config))
+        pairs.update(flatten("honeyhive_user_properties", user_properties))
         for key, value in pairs.items():
             target.set_attribute(key, value)
+
+    def enrich_session(
+        self,
+        metadata: Mapping[str, Any] | None = None,
+        inputs: Mapping[str, Any] | None = None,
+        outputs: Any = None,
+        config: Mapping[str, Any] | None = None,
+        feedback: Mapping[str, Any] | None = None,
+        metrics: Mapping[str, Any] | None = None,
+        user_properties: Mapping[str, Any] | None = None,
+        session_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """The official SDK's ``tracer.enrich_session``: add to this datapoint's session, its root ``chain`` span
+        (``session_id``: the datapoint's is the only one), whose metrics the evaluators' join (theirs win a name).
+        As the SDK does, ``inputs`` and any other keyword go into the metadata."""
+        metadata = {**(metadata or {}), **({"inputs": inputs} if inputs else {}), **kwargs}
+        self.enrich_span(
+            outputs=outputs,
+            metrics=metrics,
+            metadata=metadata,
+            feedback=feedback,
+            config=config,
+            user_properties=user_properties,
+            span=self._root,
+        )
 
     @staticmethod
     def record_error(span: ApiSpan, error: BaseException | str) -> None:

@@ -54,12 +54,16 @@ class ServerThread:
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, name=name, daemon=True
         )
-        self._thread.start()
         deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"{name} did not start on {self.url}")
-            time.sleep(0.005)
+        try:
+            self._thread.start()
+            while not self._server.started:
+                if not self._thread.is_alive() or time.monotonic() > deadline:
+                    raise RuntimeError(f"{name} did not start on {self.url}")
+                time.sleep(0.005)
+        except BaseException:  # it did not start, or Ctrl-C while it was starting: no thread or socket is left behind
+            self.stop(timeout)
+            raise
 
     def stop(self, timeout: float = 10.0) -> None:
         self._server.should_exit = True
@@ -100,7 +104,11 @@ class LocalBackend:
         return self._server.url
 
     def start(self, timeout: float = 10.0) -> LocalBackend:
-        self._server.start(timeout, name="honeyhive-local")
+        try:
+            self._server.start(timeout, name="honeyhive-local")
+        except BaseException:  # its server stopped itself: nor is the store left open
+            self.store.close()
+            raise
         return self
 
     def stop(self, timeout: float = 10.0) -> None:

@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from honeyhive_experiment import ArgumentError, ExperimentError, HoneyHiveClient, evaluate, external_dataset
+from honeyhive_experiment import (
+    ArgumentError,
+    ExperimentError,
+    HoneyHiveClient,
+    evaluate,
+    external_dataset,
+    run_config,
+)
 from honeyhive_experiment.connection import (
     API_KEY_VARIABLES,
     DEFAULT_SERVER_URL,
@@ -158,6 +165,38 @@ def test_connection_defaults(
 ) -> None:
     url, key = resolve_connection(given[0], given[1], environ)
     assert (url, key) == (expected[0] or DEFAULT_SERVER_URL, expected[1])  # "": HoneyHive's own URL
+
+
+PASSWORD = "s3cr3tpassw0rd"
+WITH_PASSWORD = f"http://user:{PASSWORD}@127.0.0.1:9"
+# every entry point that refuses a server URL with a user and password in it: (what it is, the call)
+URL_ENTRY_POINTS: list[tuple[str, Any]] = [
+    ("evaluate", lambda url: evaluate(app, RECORDS, api_key="k", server_url=url)),
+    ("client", lambda url: HoneyHiveClient(url, "k")),
+    ("client from HH_API_URL", lambda url: HoneyHiveClient(api_key="k", environ={"HH_API_URL": url})),
+    ("run_config", lambda url: run_config("missing.yml", server_url=url, environ={})),
+    ("run_config from HH_API_URL", lambda url: run_config("missing.yml", environ={"HH_API_URL": url})),
+]
+
+
+@pytest.mark.parametrize("call", [c[1] for c in URL_ENTRY_POINTS], ids=[c[0] for c in URL_ENTRY_POINTS])
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (WITH_PASSWORD, "http://user:***@127.0.0.1:9"),
+        (f"http://:{PASSWORD}@h", "http://:***@h"),  # a password alone
+        (f"http://{PASSWORD}@h", "http://***@h"),  # a user alone: a token often is one
+        (f"http://user:pa/ss@{PASSWORD}@h", "http://user:***@h"),  # unparsable: the userinfo runs to the last @
+        (f"user:{PASSWORD}@h", "user:***@h"),  # no scheme
+    ],
+)
+def test_a_password_in_a_refused_url_is_not_in_the_error(call: Any, url: str, shown: str) -> None:
+    """The URL was quoted verbatim: only the command line's redacted output hid its password."""
+    with pytest.raises(ExperimentError) as raised:
+        call(url)
+    assert PASSWORD not in str(raised.value)
+    assert "pa/ss" not in str(raised.value)
+    assert shown in str(raised.value)
 
 
 @pytest.mark.parametrize("variable", SERVER_URL_VARIABLES)

@@ -384,3 +384,54 @@ def test_an_evaluator_raising_on_some_rows_fails_unless_tolerated() -> None:
         function=app, dataset=ROWS, evaluators=[judge], allow_evaluator_errors="25%", print_results=False
     )
     assert (tolerant.success, tolerant.broken, len(tolerant.errors)) == (True, [], 1)
+
+
+def test_sdk_code_enriching_its_session_is_recorded_on_the_datapoints_chain_event(backend: LocalBackend) -> None:
+    """SDK 1.x's "primary pattern" ``tracer.enrich_session(...)`` failed every datapoint with an AttributeError. Its
+    fields land on the datapoint's root chain span (also from a nested span), its metrics in the run's result as an
+    evaluator's; as the SDK does, ``inputs`` and other keywords go into the metadata; an evaluator wins a name."""
+
+    def app(datapoint: dict[str, Any], tracer: Any) -> dict[str, Any]:
+        n = datapoint["inputs"]["n"]
+        with tracer.trace("retrieve"):  # the session is enriched, not the current span
+            tracer.enrich_session(
+                metadata={"model": "gpt-x"},
+                inputs={"asked": n},
+                outputs={"draft": n},
+                config={"temperature": 0},
+                feedback={"rating": 5},
+                metrics={"answer_len": n + 1, "judge": -1.0},
+                user_properties={"plan": "pro"},
+                session_id="ignored",
+                tag="nightly",
+            )
+        return {"sum": 2 * n}
+
+    def judge(outputs: Any, inputs: Any) -> float:
+        return 1.0
+
+    result = evaluate(
+        function=app, dataset=ROWS, evaluators=[judge], api_key=API_KEY, server_url=backend.url, print_results=False
+    )
+    assert (result.success, result.errors) == (True, [])
+    length = result.summary.metric("answer_len", "app")
+    assert length is not None
+    assert length.aggregate == pytest.approx(2.5)
+    judged = result.summary.metric("judge")
+    assert judged is not None
+    assert judged.aggregate == 1.0
+    with HoneyHiveClient(backend.url, API_KEY) as hh:
+        stored = list(hh.iter_run_events(result.run_id))
+    assert [e["metrics"] for e in stored if e["event_name"] == "retrieve"] == [{}] * len(ROWS)
+    events = [e for e in stored if e["event_type"] == "chain"]
+    assert len(events) == len(ROWS)
+    for event in events:
+        n = event["inputs"]["n"]
+        assert event["metadata"] | {"model": "gpt-x", "inputs": {"asked": n}, "tag": "nightly"} == event["metadata"]
+        assert (event["config"], event["feedback"], event["user_properties"]) == (
+            {"temperature": 0},
+            {"rating": 5},
+            {"plan": "pro"},
+        )
+        assert event["outputs"] == {"draft": n, "sum": 2 * n}
+        assert event["metrics"]["answer_len"] == n + 1

@@ -439,7 +439,8 @@ def test_server_url() -> None:
     for bad in bad_urls:
         with pytest.raises(SettingsError) as caught:
             Settings.from_mapping(action_inputs(server_url=bad))
-        assert str(caught.value) == f"input server-url: {HTTP_URL_EXPECTED}, got {json.dumps(bad)}"
+        shown = bad.replace(":p@", ":***@")  # the password is never quoted
+        assert str(caught.value) == f"input server-url: {HTTP_URL_EXPECTED}, got {json.dumps(shown)}"
 
 
 def test_config_working_directory_and_baseline() -> None:
