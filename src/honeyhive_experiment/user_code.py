@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import chdir, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from honeyhive_experiment.calling import function_convention
@@ -63,8 +62,10 @@ def _forget_repository_code(root: Path) -> None:
     _ROOTS.add(root)
 
     def from_a_root(name: str, module: object) -> bool:
-        # its __dict__ as stored: no lazy module's loader, no module __getattr__ runs
-        found = object.__getattribute__(module, "__dict__") if isinstance(module, ModuleType) else {}
+        try:  # its __dict__ as stored: no lazy module's loader, no module __getattr__ runs
+            found = object.__getattribute__(module, "__dict__")
+        except AttributeError:  # none (cffi's compiled libraries)
+            return False
         places = found.get("__path__") or [found.get("__file__")]  # a package's folders, else the module's file
         depth = name.count(".")  # a.b is <root>/a/b(.py): its root is the folder depth + 1 levels up
         ups = [Path(place).parents for place in places if isinstance(place, str)]
