@@ -12,14 +12,13 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from honeyhive_experiment import run_config
 from honeyhive_experiment.verdict import Verdict
-from tests.quickstart import copy_quickstart, fresh_app
+from tests.quickstart import copy_quickstart
 
 pytestmark = pytest.mark.e2e
 
@@ -29,9 +28,8 @@ CLOCK = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC")
 
 
 @pytest.fixture
-def repos(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
-    with fresh_app():  # run_config imports the copy's app in this process
-        yield copy_quickstart(tmp_path / "cli"), copy_quickstart(tmp_path / "api")
+def repos(tmp_path: Path) -> tuple[Path, Path]:
+    return copy_quickstart(tmp_path / "cli"), copy_quickstart(tmp_path / "api")
 
 
 def _mask(text: str) -> str:
