@@ -14,7 +14,7 @@ import pytest
 from honeyhive_experiment import HoneyHiveClient
 from honeyhive_local import LocalBackend
 from tests.fresh_venv import build_wheel, venv_with
-from tests.quickstart import copy_quickstart, fresh_app
+from tests.quickstart import copy_quickstart
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -63,11 +63,9 @@ def other_client(backend: LocalBackend) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def quickstart(tmp_path: Path) -> Iterator[Path]:
-    """A copy of examples/quickstart at ``tmp_path / "repo"`` (``tests/quickstart.py``), whose code a run in this
-    process imports afresh, as a process of its own would."""
-    with fresh_app():
-        yield copy_quickstart(tmp_path / "repo")
+def quickstart(tmp_path: Path) -> Path:
+    """A copy of examples/quickstart at ``tmp_path / "repo"`` (``tests/quickstart.py``)."""
+    return copy_quickstart(tmp_path / "repo")
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,6 @@
 """The user repositories tests run the program on: copies of ``examples/quickstart``, a monorepo, git repositories.
 
 A copy leaves out what a run of the original left behind (the embedded backend's ``*.db*``, ``__pycache__``).
-Tests that run the program in this process import the copy's ``support_bot`` package: :func:`fresh_app`
-(``conftest.py``'s ``quickstart`` fixture uses it) forgets that package before and after, so each test imports
-its own copy, as a process of its own would.
 """
 
 from __future__ import annotations
@@ -11,15 +8,12 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 QUICKSTART = Path(__file__).resolve().parents[1] / "examples" / "quickstart"
-APP_PACKAGE = "support_bot"  # the quickstart's code, imported by in-process runs
+APP_PACKAGE = "support_bot"  # the quickstart's code
 IN_A_FOLDER = "services/bot"  # where monorepo() puts its experiment
-FOLDER_APP = "bot_in_a_folder"  # its code, imported by in-process runs too
+FOLDER_APP = "bot_in_a_folder"  # its code
 LEFT_BEHIND = ("*.db*", "__pycache__", "report*.html", "report*.json")  # what a run of the original may write there
 
 
@@ -43,23 +37,6 @@ def set_answers(repo: Path, answers: dict[str, str]) -> None:
         source, found = line.subn(lambda m, text=answer: f"{m[1]}{text!r},", source)
         assert found == 1, f"no topic {topic!r} in {app}"
     app.write_text(source, encoding="utf-8")
-
-
-def forget_the_app() -> None:
-    """Drop the quickstart's package (and :func:`monorepo`'s) from ``sys.modules``: the next in-process run imports
-    its copy afresh."""
-    for name in [m for m in sys.modules if m.split(".")[0] in (APP_PACKAGE, FOLDER_APP)]:
-        del sys.modules[name]
-
-
-@contextmanager
-def fresh_app() -> Iterator[None]:
-    """Within: the quickstart's package is imported from whichever copy a run names; after: forgotten again."""
-    forget_the_app()
-    try:
-        yield
-    finally:
-        forget_the_app()
 
 
 def git(root: Path, *args: str) -> str:

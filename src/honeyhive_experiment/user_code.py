@@ -35,15 +35,46 @@ def in_repository(root: str | os.PathLike[str]) -> Iterator[None]:
     ``working-directory``, git's ``-C``). The directory is the process's: a block holds only the user's code (its
     import, its function and evaluators running); the tool's threads meanwhile (HTTP, OTLP export, the embedded
     backend's SQLite, open by its full path) read no file by a relative path, and the caller's relative paths (the
-    root itself, the reports) are used only outside it."""
-    entry = str(Path(root).resolve())
+    root itself, the reports) are used only outside it. It writes no bytecode: a module edited within the second of
+    its last import, at the same size, would be read back from the ``.pyc`` that import wrote (py_compile's check is
+    the source's mtime in whole seconds and its size)."""
+    entry, writes = str(Path(root).resolve()), sys.dont_write_bytecode
     sys.path.insert(0, entry)
+    sys.dont_write_bytecode = True
     try:
         with chdir(entry):
             yield
     finally:
+        sys.dont_write_bytecode = writes
         if entry in sys.path:
             sys.path.remove(entry)
+
+
+_ROOTS: set[Path] = set()  # every repository whose code this process imported (load_user_code)
+
+
+def _forget_repository_code(root: Path) -> None:
+    """Drop from ``sys.modules`` every module imported from ``root`` or from a repository imported before it (``a.b``
+    at ``<root>/a/b.py`` or ``<root>/a/b/``), so the import that follows reads ``root``'s code as it is now, as the
+    command's own process does: two runs in one notebook or script, of one repository edited between them or of two
+    holding the same names. Modules from anywhere else stay (installed ones, the caller's own, a ``.venv`` inside
+    the repository), and so does the caller's script (``__main__``)."""
+    _ROOTS.add(root)
+
+    def from_a_root(name: str, module: object) -> bool:
+        try:  # its __dict__ as stored: no lazy module's loader, no module __getattr__ runs
+            found = object.__getattribute__(module, "__dict__")
+        except AttributeError:  # none (cffi's compiled libraries)
+            return False
+        places = found.get("__path__") or [found.get("__file__")]  # a package's folders, else the module's file
+        depth = name.count(".")  # a.b is <root>/a/b(.py): its root is the folder depth + 1 levels up
+        ups = [Path(place).parents for place in places if isinstance(place, str)]
+        return any(depth < len(up) and up[depth] in _ROOTS for up in ups)
+
+    stale = [name for name, module in list(sys.modules.items()) if name != "__main__" and from_a_root(name, module)]
+    for name in stale:
+        del sys.modules[name]
+    importlib.invalidate_caches()  # a module added since: found even if its folder's listing is older than a tick
 
 
 def import_object(path: str) -> Any:
@@ -115,6 +146,7 @@ def load_user_code(config: ExperimentConfig, config_path: str, root: str | os.Pa
             metric names match no evaluator.
     """
     root = Path(root).resolve()  # a relative root would be taken from root itself in the block
+    _forget_repository_code(root)
     with in_repository(root):
         function = _load(config_path, ("function",), config.function, root)
         evaluators: list[Evaluator] = []

@@ -14,7 +14,7 @@ import pytest
 from honeyhive_experiment.backend import connect
 from honeyhive_experiment.cli import main
 from tests.browser.chromium import browser, missing
-from tests.quickstart import copy_quickstart, fresh_app, set_answers
+from tests.quickstart import copy_quickstart, set_answers
 
 XSS = "<script>document.title='pwned'</script><img src=x onerror=alert(1)>"
 LOWER_IS_BETTER = {"answer_words"}  # the quickstart's metrics.<name>.direction: lower
@@ -60,11 +60,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     """The quickstart's dry run, twice; the second with :data:`SECOND_RUN`'s answers. What got worse is asked of the
     backend's comparison directly, with the quickstart's directions."""
     repo = copy_quickstart(tmp_path_factory.mktemp("browser") / "repo")
-    with fresh_app():
-        dry_run(repo)
+    dry_run(repo)
     set_answers(repo, SECOND_RUN)
-    with fresh_app():
-        dry_run(repo)
+    dry_run(repo)
     with connect(None, None, local_db=repo / ".honeyhive" / "local.db", environ={}) as client:
         new, old = (run["run_id"] for run in client.list_runs(sort_order="desc")["evaluations"][:2])
         comparison = client.compare_runs(new, old)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.browser.conftest import SECOND_RUN, dry_run
-from tests.quickstart import copy_quickstart, fresh_app, set_answers
+from tests.quickstart import copy_quickstart, set_answers
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
@@ -43,11 +43,9 @@ def page_of_many_metrics(tmp_path_factory: pytest.TempPathFactory) -> Path:
                      "  - support_bot.evaluators:many\n"),
         encoding="utf-8",
     )  # fmt: skip
-    with fresh_app():
-        dry_run(repo)
+    dry_run(repo)
     set_answers(repo, SECOND_RUN)
-    with fresh_app():
-        dry_run(repo)
+    dry_run(repo)
     return repo / ".honeyhive" / "report.html"
 
 

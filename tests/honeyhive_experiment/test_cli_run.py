@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from honeyhive_experiment import run_config
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.connection import HTTP_URL_EXPECTED
-from tests.quickstart import IN_A_FOLDER, copy_quickstart, fresh_app, monorepo
+from tests.quickstart import IN_A_FOLDER, copy_quickstart, monorepo
 
 pytestmark = pytest.mark.integration
 
@@ -42,13 +41,12 @@ def _run(repo: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[i
 
 
 @pytest.fixture
-def typed_in_the_monorepo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def typed_in_the_monorepo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """``tests.quickstart.monorepo``, its experiment in services/bot, and the current directory its root: where the
     user types ``-C services/bot``."""
     root = monorepo(tmp_path / "mono").resolve()
     monkeypatch.chdir(root)
-    with fresh_app():
-        yield root
+    return root
 
 
 def test_validate_runs_the_code_in_the_working_directory(

@@ -14,7 +14,7 @@ import pytest
 from honeyhive_experiment.cli import main
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
-from tests.quickstart import forget_the_app, set_answers
+from tests.quickstart import set_answers
 
 pytestmark = pytest.mark.integration
 
@@ -22,7 +22,6 @@ XSS = "<script>document.title='pwned'</script><img src=x onerror=alert(1)>"
 
 
 def _dry_run(repo: Path, capsys: pytest.CaptureFixture[str], environ: dict[str, str] | None = None) -> str:
-    forget_the_app()  # each run imports the copy's code as it is now
     code = main(["run", "--dry-run", "-C", str(repo)], environ=environ or {})
     out = capsys.readouterr().out
     assert code in (0, 1), out
@@ -55,7 +54,6 @@ def test_a_dry_run_writes_report_html_and_says_where(
 
 
 def test_no_html_writes_none(quickstart: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    forget_the_app()
     assert main(["run", "--dry-run", "-C", str(quickstart), "--no-html"], environ={}) == 0
     assert "report.html" not in capsys.readouterr().out
     assert not (quickstart / ".honeyhive" / "report.html").exists()
@@ -64,7 +62,6 @@ def test_no_html_writes_none(quickstart: Path, capsys: pytest.CaptureFixture[str
 def test_report_html_goes_beside_report_json(
     quickstart: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    forget_the_app()
     report = tmp_path / "out" / "report.json"
     assert main(["run", "--dry-run", "-C", str(quickstart), "--report", str(report)], environ={}) == 0
     capsys.readouterr()
@@ -166,7 +163,6 @@ def test_with_trials_the_table_shows_flaky_datapoints_and_the_backends_means_of_
     app.write_text(app.read_text(encoding="utf-8") + FLAKY_STATUS_PAGE, encoding="utf-8")
     report = quickstart / ".honeyhive" / "report.json"
     for _ in range(2):
-        forget_the_app()
         code = main(["run", "--dry-run", "--trials", "2", "--report", str(report), "-C", str(quickstart)], environ={})
         assert code in (0, 1), capsys.readouterr().out
     capsys.readouterr()

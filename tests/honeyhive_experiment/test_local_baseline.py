@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from honeyhive_experiment.dataset_identity import DatasetIdentity
 from honeyhive_experiment.history import recent_run_rows
 from honeyhive_experiment.models import ExperimentRun
 from honeyhive_local import LocalBackend
-from tests.quickstart import copy_quickstart, forget_the_app, fresh_app, git, init_repository, set_answers
+from tests.quickstart import copy_quickstart, git, init_repository, set_answers
 
 pytestmark = pytest.mark.integration
 
@@ -83,12 +82,11 @@ class Run:
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repo]:
+def repo(tmp_path: Path) -> Repo:
     """The quickstart with its dataset cut to three questions, committed on ``main`` of a new git repository."""
-    with fresh_app():
-        root = copy_quickstart(tmp_path / "repo", questions=3)
-        init_repository(root)
-        yield Repo(root)
+    root = copy_quickstart(tmp_path / "repo", questions=3)
+    init_repository(root)
+    return Repo(root)
 
 
 def test_a_feature_branch_compares_with_the_run_at_its_merge_base_on_main(
@@ -150,7 +148,6 @@ def test_with_strategy_none_the_verdict_is_the_runs_own_result(repo: Repo, capsy
     assert named.report["comparison"] is not None
 
     set_answers(repo.root, {"change email": "I do not know."})  # a datapoint below its passing range fails the run
-    forget_the_app()  # the next run imports the edited code
     report = repo.root.parent / "failed.json"
     assert main(["run", "--dry-run", "-C", str(repo.root), "--report", str(report)], environ={}) == 1
     failed = json.loads(report.read_text(encoding="utf-8"))
@@ -332,7 +329,6 @@ def test_a_merge_base_run_whose_check_failed_is_said_to_have_failed(
     repo.run(capsys)
     app = repo.root / "support_bot" / "app.py"
     app.write_text(app.read_text().replace('STYLE = "concise"', 'STYLE = "friendly"'))
-    forget_the_app()  # imported afresh by the next run
     repo.git("commit", "-qam", "friendlier, longer answers")
     report = repo.root.parent / "report.json"
     assert main(["run", "--dry-run", "-C", str(repo.root), "--report", str(report)], environ={}) == 1

@@ -35,7 +35,7 @@ from tests.fakes.actions_runner import (
 )
 from tests.fakes.github_server import FakeGitHub
 from tests.honeyhive_experiment.faultproxy import FaultProxy
-from tests.quickstart import copy_quickstart, fresh_app, set_answers
+from tests.quickstart import copy_quickstart, set_answers
 
 pytestmark = pytest.mark.integration
 
@@ -129,7 +129,6 @@ class World:
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
     with (
-        fresh_app(),
         LocalBackend(":memory:", EXPERIMENT_KEY) as backend,
         FakeGitHub(repository=REPOSITORY) as github,
     ):

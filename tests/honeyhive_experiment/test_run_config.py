@@ -12,14 +12,13 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from honeyhive_experiment import run_config
 from honeyhive_experiment.verdict import Verdict
-from tests.quickstart import copy_quickstart, fresh_app
+from tests.quickstart import copy_quickstart
 
 pytestmark = pytest.mark.e2e
 
@@ -29,9 +28,8 @@ CLOCK = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC")
 
 
 @pytest.fixture
-def repos(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
-    with fresh_app():  # run_config imports the copy's app in this process
-        yield copy_quickstart(tmp_path / "cli"), copy_quickstart(tmp_path / "api")
+def repos(tmp_path: Path) -> tuple[Path, Path]:
+    return copy_quickstart(tmp_path / "cli"), copy_quickstart(tmp_path / "api")
 
 
 def _mask(text: str) -> str:
@@ -124,3 +122,41 @@ def test_ctrl_c_inside_the_run_is_the_commands_interrupted_report(repos: tuple[P
     assert run.exit_code == 130
     assert run.verdict is Verdict.ERROR
     assert "interrupted" in (run.report.error or "")
+
+
+def _answer_words(repo: Path) -> float:
+    """The mean answer length of a dry run of ``repo`` by ``run_config``, in this process."""
+    run = run_config(repo, dry_run=True, environ={})
+    [value] = [metric.value for metric in run.report.metrics if metric.name == "answer_words"]
+    assert value is not None
+    return value
+
+
+def test_each_call_imports_the_code_its_repository_holds(tmp_path: Path) -> None:
+    """Two repositories whose code has one name, run one after the other in one process (a script looping over
+    repositories, a notebook): the second call runs the second repository's code, as its command would (it ran the
+    first's: the same numbers for a changed style)."""
+    concise, friendly = (copy_quickstart(tmp_path / style, questions=3) for style in ("concise", "friendly"))
+    app = friendly / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8").replace('STYLE = "concise"', 'STYLE = "friendly"'), encoding="utf-8")
+
+    first, second = _answer_words(concise), _answer_words(friendly)
+
+    assert second > first  # the friendly style greets: longer answers
+
+
+def test_code_edited_between_two_calls_is_run_as_edited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's loop: run, edit the code, run again in the same process. The edit keeps the file's size and
+    its modification time (an edit within the second of the first import looks so to the bytecode cache)."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)  # as Python's default (this environment may not write)
+    repo = copy_quickstart(tmp_path / "repo", questions=3)
+    app = repo / "support_bot" / "app.py"
+    before = _answer_words(repo)
+    stat = app.stat()
+    app.write_text(app.read_text(encoding="utf-8").replace("Open Settings", "Open_Settings"), encoding="utf-8")
+    os.utime(app, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+    after = _answer_words(repo)
+
+    assert app.stat().st_size == stat.st_size
+    assert after == pytest.approx(before - 1)  # each of the 3 answers opens Settings: one word fewer

@@ -19,7 +19,7 @@ from honeyhive_experiment.report import marker
 from honeyhive_local import LocalBackend
 from tests.fakes.actions_runner import BASE_SHA, HEAD_REF, HEAD_SHA, PR, REPOSITORY, Step, pull_request
 from tests.fakes.github_server import FakeGitHub
-from tests.quickstart import copy_quickstart, fresh_app
+from tests.quickstart import copy_quickstart
 
 pytestmark = pytest.mark.integration
 
@@ -49,7 +49,6 @@ class World:
 def world(tmp_path: Path) -> Iterator[World]:
     """The quickstart with its dataset cut to three questions, the backend, and the fake GitHub with the PR."""
     with (
-        fresh_app(),
         LocalBackend(":memory:", API_KEY) as backend,
         FakeGitHub(repository=REPOSITORY) as github,
     ):

@@ -29,7 +29,7 @@ from honeyhive_experiment.cli import main
 from honeyhive_experiment.connection import API_KEY_VARIABLES, INGESTION_KEY_VARIABLES, SERVER_URL_VARIABLES
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
-from tests.quickstart import copy_quickstart, fresh_app
+from tests.quickstart import copy_quickstart
 
 pytestmark = pytest.mark.integration
 
@@ -355,9 +355,8 @@ def test_results_are_printed_by_default_as_the_sdk_does(capsys: pytest.CaptureFi
 
 
 def test_the_command_line_does_not_print_the_results_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    with fresh_app():
-        repo = copy_quickstart(tmp_path / "repo", questions=2)
-        code = main(["run", "--dry-run", "-C", str(repo), "--report", str(tmp_path / "report.json")], environ={})
+    repo = copy_quickstart(tmp_path / "repo", questions=2)
+    code = main(["run", "--dry-run", "-C", str(repo), "--report", str(tmp_path / "report.json")], environ={})
     out = capsys.readouterr().out
     assert code in (0, 1), out
     assert "Evaluation Results" not in out

@@ -11,7 +11,6 @@ secrets where the runner puts them (``HH_API_KEY`` and ``GITHUB_TOKEN`` from the
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ from honeyhive_local import LocalBackend
 from tests.fakes.actions_runner import BASE_SHA, HEAD_REF, HEAD_SHA, PR, REPOSITORY, Step, pull_request
 from tests.fakes.github_server import FakeGitHub
 from tests.honeyhive_experiment.report.scenarios import encodings, recognisable
-from tests.quickstart import copy_quickstart, fresh_app
+from tests.quickstart import copy_quickstart
 
 pytestmark = pytest.mark.integration
 
@@ -64,13 +63,12 @@ def answer(datapoint):
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Path]:
+def repo(tmp_path: Path) -> Path:
     """The quickstart whose function prints, logs, raises and returns the secrets in every shape (its answers
     have no topic, so every datapoint fails and its outputs are previewed in the report)."""
-    with fresh_app():
-        root = copy_quickstart(tmp_path / "repo")
-        (root / "support_bot" / "app.py").write_text(APP.format(forms=FORMS, splits=SPLITS), encoding="utf-8")
-        yield root
+    root = copy_quickstart(tmp_path / "repo")
+    (root / "support_bot" / "app.py").write_text(APP.format(forms=FORMS, splits=SPLITS), encoding="utf-8")
+    return root
 
 
 def unwanted() -> list[str]:

@@ -41,7 +41,6 @@ from tests.fakes.actions_runner import (
 )
 from tests.fakes.github_server import FakeGitHub
 from tests.honeyhive_experiment.faultproxy import Fault, FaultProxy
-from tests.quickstart import forget_the_app
 
 pytestmark = pytest.mark.integration
 
@@ -138,7 +137,6 @@ def _recorded_then_cancelled(world: World, trigger: Trigger) -> tuple[int, dict[
     """A push run records the baseline; then the pull request's run meets the signal."""
     code, _, outputs, _ = world.run_action(event="push")
     assert (code, outputs["verdict"]) == (0, "neutral")
-    forget_the_app()  # the pull request's run imports the app again, as its own process would
     trigger.armed = True
     try:
         return world.run_action()

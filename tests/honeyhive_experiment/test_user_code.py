@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib.util
 import inspect
 import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -317,6 +319,32 @@ def test_a_config_whose_names_all_match_loads(repo: Repo) -> None:
     code = repo.load(CONFIG + "passing_ranges:\n  helpfulness: {min: 1}\n")
     assert [e.name for e in code.evaluators] == ["topic_match", "keyword_recall", "helpfulness", "relevance"]
     assert code.function.__name__ == "answer"
+
+
+class _CompiledLibrary:
+    """As cffi's ``Lib``: it says it is a module, and has no ``__dict__``."""
+
+    __slots__ = ()
+    __class__ = property(lambda _: ModuleType)
+
+
+def test_loading_runs_no_other_modules_code_to_find_the_repositorys_own(
+    repo: Repo, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The modules a load forgets are told from their ``__dict__`` alone: a lazy module stays unloaded, and what has
+    no ``__dict__`` (cffi's compiled libraries, loaded with cryptography) is left alone."""
+    lazy = tmp_path_factory.mktemp("elsewhere") / "lazy_elsewhere.py"
+    lazy.write_text("raise RuntimeError('loaded')\n")
+    spec = importlib.util.spec_from_file_location("lazy_elsewhere", lazy)
+    assert spec is not None
+    assert spec.loader is not None
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setitem(sys.modules, "lazy_elsewhere", module)
+    monkeypatch.setitem(sys.modules, "compiled_library", _CompiledLibrary())
+
+    assert repo.load(CONFIG).function.__name__ == "answer"
 
 
 def test_the_older_convention_loads(repo: Repo) -> None:
