@@ -41,6 +41,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 AGGREGATE_FUNCTIONS: tuple[str, ...] = (
@@ -95,20 +96,30 @@ def _finite(value: float | None) -> float | None:
 
 
 def _fsum(numbers: Sequence[float]) -> float:
-    """``math.fsum``, or ``inf`` where the exact sum is beyond a double."""
+    """The exact sum, correctly rounded (``math.fsum``), or ``±inf`` where it is beyond a double: an intermediate
+    sum beyond one (``1e308 + 1e308 - 1e308``) is summed exactly as fractions."""
     try:
         return math.fsum(numbers)
     except OverflowError:
-        return sum(numbers)
+        exact = sum(map(Fraction, numbers), Fraction(0))
+        try:
+            return float(exact)
+        except OverflowError:
+            return math.inf if exact > 0 else -math.inf
 
 
 def _mean(numbers: Sequence[float]) -> float:
-    """The mean; where the sum overflows, computed on values scaled by 2**-64 (exact), so it does not."""
-    total = _fsum(numbers)
-    if math.isfinite(total):
-        return total / len(numbers)
-    scale = 2.0**64
-    return math.fsum(v / scale for v in numbers) / len(numbers) * scale
+    """The mean, correctly rounded: the quotient of the exact sum, corrected by what it leaves over (three trials
+    of 0.7 have the mean 0.7, where ``fsum / n`` is 0.6999999999999998, failing ``min: 0.7``). Where the sum
+    overflows, computed on values scaled by 2**-64 (exact), so it does not."""
+    total, n = _fsum(numbers), len(numbers)
+    if math.isinf(total) and all(map(math.isfinite, numbers)):
+        scale = 2.0**64
+        return _mean([v / scale for v in numbers]) * scale
+    mean = total / n
+    if not math.isfinite(mean):
+        return mean
+    return mean + _fsum([*numbers, *([-mean] * n)]) / n
 
 
 def _as_number(value: MetricValue) -> float:

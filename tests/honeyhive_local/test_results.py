@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -1194,3 +1195,28 @@ def test_a_comparison_with_trials_counts_a_datapoint_on_the_value_it_reports() -
 def test_trials_far_apart_have_a_finite_spread() -> None:
     body = summarize(trials("dp", {"a": 1e200}, {"a": 0.0}), None)
     assert detail(body, "a")["spread"] == pytest.approx(5e199)
+
+
+@pytest.mark.parametrize("value", [0.1, 0.2, 0.4, 0.7, 0.8, 0.9])
+@pytest.mark.parametrize("k", [2, 3, 6, 9])
+def test_identical_trials_have_their_value_as_mean_exactly(value: float, k: int) -> None:
+    # fsum / n gave 0.6999999999999998 for three 0.7s: failed at min 0.7, "degraded" against a baseline of 0.7
+    events = trials("dp", *[{"a": value}] * k)
+    body = summarize(events, {"a": {"min": value, "max": value}})
+    assert (body["passed"], detail(body, "a")["values"], detail(body, "a")["spread"]) == (["dp"], [value], 0.0)
+    a = compared(compare([*trials("dp", {"a": value})], events), "a")
+    assert (a["improved"], a["degraded"], a["same"]) == ([], [], ["dp"])
+
+
+@pytest.mark.parametrize(
+    ("values", "function", "expected"),
+    [
+        ([1e308, 1e308, -1e308], "sum", 1e308),  # an intermediate sum beyond a double; the sum is not (was None)
+        ([1e308, 1e308, -1e308], "average", 1e308 / 3),
+        ([1e308, 1e308], "sum", None),  # the sum itself beyond a double
+        ([1e308, 1e308], "average", 1e308),
+        ([0.1, 0.2, 0.4], "average", float(sum(map(Fraction, (0.1, 0.2, 0.4))) / 3)),  # correctly rounded
+    ],
+)
+def test_sums_and_means_of_large_values_are_exact(values: list[float], function: str, expected: float | None) -> None:
+    assert aggregate(values, function) == expected
