@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
+import inspect
 import itertools
 import logging
 import queue
@@ -374,7 +375,7 @@ class Runner:
         def target() -> tuple[Any, float]:
             started = time.perf_counter()
             result = self.spec.function(*args, **kwargs)
-            if self.convention.is_async:
+            if self.convention.is_async or inspect.iscoroutine(result):  # also a sync wrapper's (a lambda's) coroutine
                 result = run_coroutine(result if timeout is None else _within(result, timeout))
             return result, time.perf_counter() - started
 
