@@ -291,9 +291,13 @@ async def _settle(name: str, start: Callable[[], object]) -> _Verdict:
     return _verdict(name, raw)
 
 
-async def _gather(pending: Mapping[int, tuple[str, Callable[[], object]]]) -> dict[int, _Verdict]:
-    verdicts = await asyncio.gather(*(_settle(name, start) for name, start in pending.values()))
-    return dict(zip(pending, verdicts, strict=True))
+async def _gather(pending: Mapping[int, tuple[str, Callable[[], object]]], settled: dict[int, _Verdict]) -> None:
+    """Await the async evaluators together, each verdict into ``settled`` as soon as it is in."""
+
+    async def settle(index: int, name: str, start: Callable[[], object]) -> None:
+        settled[index] = await _settle(name, start)
+
+    await asyncio.gather(*(settle(index, name, start) for index, (name, start) in pending.items()))
 
 
 def _prepare(
@@ -349,6 +353,7 @@ def run_evaluators(
     outputs: Any,
     inputs: Any,
     ground_truth: Any = None,
+    call: Callable[[Callable[[], object]], object] = lambda make: make(),
 ) -> EvaluationOutcome:
     """Run every evaluator on one datapoint and collect the metrics.
 
@@ -360,13 +365,21 @@ def run_evaluators(
     :meth:`Evaluator.from_callable`; one that cannot be called as an evaluator is reported, not raised.
     Only a signal's ``KeyboardInterrupt`` propagates (:func:`~honeyhive_experiment.cancellation.by_signal`):
     anything else an evaluator raises (``sys.exit``, a ``KeyboardInterrupt`` of its own, too) is its error.
+    ``call`` makes each sync evaluator's call, and the async ones' wait, as the runner wants them made (on a thread it
+    may abandon): what it raises is the error of the evaluators it did not see return (a timeout).
     """
     prepared = [_prepare(item, outputs, inputs, ground_truth) for item in evaluators]
     started = [
-        step if is_async or isinstance(step, tuple) else _call_sync(name, step) for name, step, is_async in prepared
+        step if is_async or isinstance(step, tuple) else _call_sync(name, functools.partial(call, step))
+        for name, step, is_async in prepared
     ]
     # still to await, by position: the async evaluators, and sync ones that returned a coroutine
     pending = {index: (prepared[index][0], step) for index, step in enumerate(started) if not isinstance(step, tuple)}
-    awaited = run_coroutine(_gather(pending)) if pending else {}  # on the user's one loop
+    awaited: dict[int, _Verdict] = {}
+    if pending:
+        try:
+            call(lambda: run_coroutine(_gather(pending, awaited)))  # on the user's one loop
+        except Exception as exc:  # ``call``'s own (``_settle`` keeps each evaluator's): those not settled by then
+            awaited = {index: awaited.get(index) or _failure(name, exc) for index, (name, _) in pending.items()}
     verdicts = [step if isinstance(step, tuple) else awaited[index] for index, step in enumerate(started)]
     return _merge([name for name, _, _ in prepared], verdicts)

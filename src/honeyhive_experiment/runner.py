@@ -8,15 +8,17 @@ returns one typed :class:`DatapointOutcome` per datapoint, in input order. Per d
 2. open the ``chain`` span named after the function, with the datapoint's ids;
 3. call the function (sync or async) as its signature asks (:func:`function_convention`) under a per-datapoint
    timeout;
-4. run the evaluators inside that span (their spans marked as the judge's) and write their metrics onto it, with
-   the efficiency metrics of the LLM calls the datapoint's spans describe (:mod:`~honeyhive_experiment.efficiency`:
-   tokens, calls, cost, the function's wall time; also of a function that raised or timed out, without evaluators);
+4. run the evaluators inside that span (their spans marked as the judge's; each on a daemon thread, within what is
+   left of the timeout) and write their metrics onto it, with the efficiency metrics of the LLM calls the
+   datapoint's spans describe (:mod:`~honeyhive_experiment.efficiency`: tokens, calls, cost, the function's wall
+   time; also of a function that raised or timed out, without evaluators);
 5. record outputs and ground truth on the session (``PUT /v1/events/{session_id}``), and in its metadata the
    calls without a cost, by why (:data:`~honeyhive_experiment.models.outcomes.UNPRICED_KEYS`: model → calls);
 6. in ``finally``: export the datapoint's spans.
 
 A function that raises, hangs past the timeout, or a backend call that fails after its retries
-costs that datapoint only; the pool goes on. This module is the per-datapoint error boundary.
+costs that datapoint only (an evaluator that hangs past it, its metric there); the pool goes on. This module is the
+per-datapoint error boundary.
 The client and the trace sink are handed in; nothing here opens a connection or reads settings.
 """
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
+import inspect
 import itertools
 import logging
 import queue
@@ -295,8 +298,14 @@ class Runner:
             if error is not None:
                 tracer.record_error(span, error)
             else:
+                abandoned: list[bool] = []
+                judge = self._judge(call[1], abandoned)
                 with tracer.judging():  # an LLM judge's calls are not the function's
-                    evaluation = run_evaluators(self.spec.evaluators, outputs, datapoint.inputs, datapoint.ground_truth)
+                    evaluation = run_evaluators(
+                        self.spec.evaluators, outputs, datapoint.inputs, datapoint.ground_truth, judge
+                    )
+                if abandoned:
+                    status, error = OutcomeStatus.CANCELLED, "cancelled while the evaluators were running"
                 evaluated, failures = evaluation.metrics, tuple(evaluation.errors)
                 recorded = recordable(outputs)  # what the span, the session and the report get: JSON, cut if need be
                 if recorded.cut:
@@ -374,13 +383,34 @@ class Runner:
         def target() -> tuple[Any, float]:
             started = time.perf_counter()
             result = self.spec.function(*args, **kwargs)
-            if self.convention.is_async:
+            if self.convention.is_async or inspect.iscoroutine(result):  # also a sync wrapper's (a lambda's) coroutine
                 result = run_coroutine(result if timeout is None else _within(result, timeout))
             return result, time.perf_counter() - started
 
         ctx = contextvars.copy_context()  # the span and baggage follow the call into its thread
         future = self._calls.submit(lambda: ctx.run(target))
         return future, None if timeout is None else time.monotonic() + timeout
+
+    def _judge(self, deadline: float | None, abandoned: list[bool]) -> Callable[[Callable[[], object]], object]:
+        """How the evaluators are called: each on a daemon thread (with the current span and baggage), waited for as the
+        function is, until the datapoint's deadline (its timeout covers its evaluators too: then the evaluator's
+        TimeoutError, and one not called yet is not called) and no longer once the run is cancelled (noted in
+        ``abandoned``). One that hangs is abandoned, never joined."""
+
+        def call(fn: Callable[[], object]) -> object:
+            ctx = contextvars.copy_context()
+            try:
+                if deadline is not None and deadline <= time.monotonic():
+                    raise _TimedOut
+                return self._wait((self._calls.submit(lambda: ctx.run(fn)), deadline))
+            except _TimedOut:
+                seconds = self.spec.timeout or 0.0
+                raise TimeoutError(f"the datapoint's timeout ({seconds:g} s) ran out before it returned") from None
+            except _Abandoned:
+                abandoned.append(True)
+                raise
+
+        return call
 
     def _wait(self, call: tuple[Future[Any], float | None]) -> Any:
         """Wait for the function — up to its timeout, and no longer once the run is cancelled (a hung

@@ -102,6 +102,14 @@ def record_traced(seen: Seen) -> Callable[..., Any]:
     return calculator
 
 
+def record_wrapped(seen: Seen) -> Callable[..., Any]:
+    async def app(datapoint: dict[str, Any]) -> dict[str, Any]:
+        seen.add(datapoint["inputs"]["a"], datapoint)
+        return add(datapoint["inputs"])
+
+    return lambda datapoint: app(datapoint)  # sync, returning the async app's coroutine: awaited, as its outputs
+
+
 OLDER_CALLS = {1: ({"a": 1, "b": 2}, {"sum": 3}), 2: ({"a": 2, "b": 2}, {"sum": 4}), 5: ({"a": 5, "b": 5}, None)}
 
 # (case id, make the function, what it is called with by datapoint, whether it opened a child "tool" span)
@@ -111,6 +119,7 @@ CASES: list[tuple[str, Callable[[Seen], Callable[..., Any]], str, bool]] = [
     ("older-with-tracer", older_traced, "older", True),
     ("record", record, "record", False),
     ("record-async-with-tracer", record_traced, "record", True),
+    ("record-sync-returning-a-coroutine", record_wrapped, "record", False),
 ]
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -210,6 +211,48 @@ def test_a_signal_while_datapoints_run_says_when_the_run_could_not_be_marked_can
     assert "could not be marked cancelled in HoneyHive" in reason
     assert "is marked cancelled" not in reason
     assert world.statuses() == ["completed", "running"]  # the update was refused, as the report says
+
+
+HANGING_JUDGE = """
+import signal
+import threading
+
+release = threading.Event()  # set by the test at its end
+held = threading.Event()  # set if the run waited for the judge until its hold ran out
+_first = threading.Lock()
+
+
+def hanging_judge(outputs, inputs, ground_truth=None):
+    # an LLM judge whose call never returns: the job is cancelled while it hangs
+    if _first.acquire(blocking=False):
+        for signum in {signals}:
+            signal.pthread_kill(threading.main_thread().ident, signum)
+        if not release.wait({hold}):
+            held.set()
+    return 1
+"""
+
+
+def test_a_signal_while_an_evaluator_hangs_ends_the_run_without_it(
+    world: World, signals: tuple[tuple[signal.Signals, ...], int]
+) -> None:
+    """No timeout holds the judge (the config's is far off): the cancel abandons it, as a hanging function."""
+    sent, expected_code = signals
+    source = HANGING_JUDGE.format(signals=[int(signum) for signum in sent], hold=HOLD)
+    (world.root / "support_bot" / "hanging.py").write_text(source, encoding="utf-8")
+    config = world.root / ".honeyhive" / "experiment.yml"
+    judge = "evaluators:\n  - support_bot.hanging:hanging_judge\n"
+    config.write_text(config.read_text(encoding="utf-8").replace("evaluators:\n", judge), encoding="utf-8")
+    try:
+        code, report, outputs, summary = world.run_action()
+    finally:
+        hanging = sys.modules["support_bot.hanging"]
+        hanging.release.set()
+
+    assert not hanging.held.is_set(), "the run waited for the hanging evaluator"
+    assert code == expected_code
+    _assert_written(report, outputs, summary, "cancelled while running the datapoints")
+    assert world.statuses() == ["cancelled"]
 
 
 def test_a_second_signal_while_the_report_is_written_exits_130(world: World) -> None:

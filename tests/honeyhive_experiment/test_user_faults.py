@@ -32,6 +32,7 @@ from honeyhive_experiment import (
     evaluate,
     external_dataset,
 )
+from honeyhive_experiment.errors import ExperimentCancelled
 
 pytestmark = pytest.mark.integration
 
@@ -282,3 +283,79 @@ def test_a_base_exception_from_user_code_costs_its_datapoint_not_the_run(hh: Hon
     assert outcome["ok"].status is OutcomeStatus.OK
     assert [f.evaluator for f in outcome["ok"].evaluator_failures] == ["_cancelled_evaluator"]
     assert outcome["ok-too"].metrics == {"_cancelled_evaluator": True}
+
+
+class HangingJudges:
+    """LLM judges whose call never returns on the ``hang`` datapoint (a sync one and an async one), until the test
+    releases them at its end; ``returned``: one got past its hang before that (the run waited for it)."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.hanging = threading.Event()
+        self.returned = threading.Event()
+
+    def judge(self, outputs: Any, inputs: dict[str, Any], ground_truth: Any = None) -> float:
+        if inputs["kind"] == "hang":
+            self.hanging.set()
+            if not self.release.wait(SAFETY_BOUND):
+                self.returned.set()
+        return 1.0
+
+    async def async_judge(self, outputs: Any, inputs: dict[str, Any], ground_truth: Any = None) -> float:
+        if inputs["kind"] == "hang":
+            self.hanging.set()
+            for _ in range(int(SAFETY_BOUND / 0.05)):
+                if self.release.is_set():
+                    return 1.0
+                await asyncio.sleep(0.05)
+            self.returned.set()
+        return 1.0
+
+
+@pytest.fixture
+def judges() -> Iterator[HangingJudges]:
+    hanging = HangingJudges()
+    yield hanging
+    hanging.release.set()
+
+
+def _answer(datapoint: dict[str, Any]) -> dict[str, Any]:
+    return {"answer": datapoint["inputs"]["kind"]}
+
+
+@pytest.mark.parametrize("hanging", ["judge", "async_judge"])
+def test_a_hanging_evaluator_costs_its_metric_on_its_datapoint_within_the_timeout(
+    hh: HoneyHiveClient, judges: HangingJudges, hanging: str
+) -> None:
+    dataset = external_dataset(RECORDS[:3])  # ok, raise (not raised by this app), hang
+    evaluators = [quality, getattr(judges, hanging)]
+    result = evaluate(
+        _answer, dataset, client=hh, evaluators=evaluators, name="hanging-judge", timeout=0.5, ingestion_timeout=10.0
+    )
+    assert not judges.returned.is_set(), "the run waited for the hanging evaluator"
+    assert [o.status for o in result.outcomes] == [OutcomeStatus.OK] * 3
+    ok, _, hung = result.outcomes
+    assert dict(ok.metrics) == {"quality": 1.0, hanging: 1.0}
+    assert hung.outputs == {"answer": "hang"}
+    assert dict(hung.metrics) == {"quality": 1.0}  # the evaluator that answered keeps its metric
+    spent = "TimeoutError: the datapoint's timeout (0.5 s) ran out before it returned"
+    assert [(f.evaluator, f.error) for f in hung.evaluator_failures] == [(hanging, spent)]
+    assert not result.success
+
+
+def test_a_run_cancelled_while_an_evaluator_hangs_ends_without_it(hh: HoneyHiveClient, judges: HangingJudges) -> None:
+    cancel = threading.Event()
+    threading.Thread(target=lambda: judges.hanging.wait(SAFETY_BOUND) and cancel.set(), daemon=True).start()
+    with pytest.raises(ExperimentCancelled) as cancelled:  # no timeout: only the cancel ends the hang's datapoint
+        evaluate(
+            _answer,
+            external_dataset(RECORDS[2:3]),
+            client=hh,
+            evaluators=[judges.judge],
+            name="cancel-judge",
+            cancel=cancel,
+            ingestion_timeout=10.0,
+        )
+    assert not judges.returned.is_set(), "the cancelled run waited for the hanging evaluator"
+    [outcome] = cancelled.value.outcomes
+    assert (outcome.status, outcome.error) == (OutcomeStatus.CANCELLED, "cancelled while the evaluators were running")
