@@ -395,10 +395,14 @@ class Runner:
         """How the evaluators are called: each on a daemon thread (with the current span and baggage), waited for as the
         function is, until the datapoint's deadline (its timeout covers its evaluators too: then the evaluator's
         TimeoutError, and one not called yet is not called) and no longer once the run is cancelled (noted in
-        ``abandoned``). One that hangs is abandoned, never joined."""
+        ``abandoned``). One that hangs is abandoned, never joined. They share one context, one after another, as
+        when they ran on the worker's thread: what one sets in a context variable, the next sees."""
+        shared: list[contextvars.Context] = []  # taken at the first call: inside the judging span
 
         def call(fn: Callable[[], object]) -> object:
-            ctx = contextvars.copy_context()
+            if not shared:
+                shared.append(contextvars.copy_context())
+            ctx = shared[0]
             try:
                 if deadline is not None and deadline <= time.monotonic():
                     raise _TimedOut

@@ -16,6 +16,7 @@ exactly the raising and the hanging datapoints; the ``str`` one passes (its outp
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import subprocess
 import sys
 import threading
@@ -359,3 +360,32 @@ def test_a_run_cancelled_while_an_evaluator_hangs_ends_without_it(hh: HoneyHiveC
     assert not judges.returned.is_set(), "the cancelled run waited for the hanging evaluator"
     [outcome] = cancelled.value.outcomes
     assert (outcome.status, outcome.error) == (OutcomeStatus.CANCELLED, "cancelled while the evaluators were running")
+
+
+_VERDICT: contextvars.ContextVar[float] = contextvars.ContextVar("verdict")
+
+
+def _judged(outputs: Any, inputs: dict[str, Any], ground_truth: Any = None) -> float:
+    _VERDICT.set(len(inputs["kind"]))  # one call of a judge, its result kept for the evaluators after it
+    return 1.0
+
+
+def _seen(outputs: Any, inputs: dict[str, Any], ground_truth: Any = None) -> float:
+    return _VERDICT.get(-1.0)
+
+
+def test_a_datapoints_evaluators_share_their_context_variables_as_before_the_timeout_covered_them(
+    hh: HoneyHiveClient,
+) -> None:
+    """Each evaluator runs on a thread the runner may abandon; they still run in one context, one after another,
+    as they did on the worker's thread (each in a fresh copy, the later ones saw nothing)."""
+    result = evaluate(
+        _answer,
+        external_dataset(RECORDS[:2]),
+        client=hh,
+        evaluators=[_judged, _seen],
+        name="shared-context",
+        timeout=30.0,
+        ingestion_timeout=10.0,
+    )
+    assert [o.metrics["_seen"] for o in result.outcomes] == [float(len(r["inputs"]["kind"])) for r in RECORDS[:2]]
