@@ -67,7 +67,7 @@ class ServerThread:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._server.should_exit = True
-        if self._thread is not None:
+        if self._thread is not None and self._thread.ident is not None:  # started: a thread never started is not joined
             self._thread.join(timeout)
             self._thread = None
         self._socket.close()

@@ -86,6 +86,23 @@ def test_a_server_that_does_not_start_closes_its_socket() -> None:
         server.stop()
 
 
+def test_a_thread_the_os_would_not_start_is_the_error_said_and_its_socket_is_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No thread to start (the OS refuses one, or Ctrl-C before it exists): that error propagates, not the cleanup's
+    own ("cannot join thread before it is started")."""
+
+    def refused(thread: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    server = ServerThread("tests.no_such_module:app")
+    monkeypatch.setattr(threading.Thread, "start", refused)
+    with pytest.raises(RuntimeError, match="can't start new thread"):
+        server.start(name="never-started")
+    monkeypatch.undo()
+    assert port_free(server.port)
+
+
 def test_ctrl_c_while_evaluates_embedded_backend_starts_leaves_no_server_running(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
