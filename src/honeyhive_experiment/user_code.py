@@ -15,7 +15,7 @@ import difflib
 import importlib
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from contextlib import chdir, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +50,9 @@ def in_repository(root: str | os.PathLike[str]) -> Iterator[None]:
             sys.path.remove(entry)
 
 
-_ROOTS: set[Path] = set()  # every repository whose code this process imported (load_user_code)
+# every repository whose code this process imported (load_user_code), with the modules from it the caller had
+# imported before the first load: those are the caller's (patched, pickled, reloaded by it), never forgotten
+_ROOTS: dict[Path, frozenset[str]] = {}
 
 
 def _forget_repository_code(root: Path) -> None:
@@ -58,23 +60,31 @@ def _forget_repository_code(root: Path) -> None:
     at ``<root>/a/b.py`` or ``<root>/a/b/``), so the import that follows reads ``root``'s code as it is now, as the
     command's own process does: two runs in one notebook or script, of one repository edited between them or of two
     holding the same names. Modules from anywhere else stay (installed ones, the caller's own, a ``.venv`` inside
-    the repository), and so does the caller's script (``__main__``)."""
-    _ROOTS.add(root)
-
-    def from_a_root(name: str, module: object) -> bool:
-        try:  # its __dict__ as stored: no lazy module's loader, no module __getattr__ runs
-            found = object.__getattribute__(module, "__dict__")
-        except AttributeError:  # none (cffi's compiled libraries)
-            return False
-        places = found.get("__path__") or [found.get("__file__")]  # a package's folders, else the module's file
-        depth = name.count(".")  # a.b is <root>/a/b(.py): its root is the folder depth + 1 levels up
-        ups = [Path(place).parents for place in places if isinstance(place, str)]
-        return any(depth < len(up) and up[depth] in _ROOTS for up in ups)
-
-    stale = [name for name, module in list(sys.modules.items()) if name != "__main__" and from_a_root(name, module)]
+    the repository), and so do the caller's script (``__main__``) and the modules of ``root`` the caller had imported
+    before its first load."""
+    if root not in _ROOTS:
+        _ROOTS[root] = frozenset(name for name, module in list(sys.modules.items()) if _from(name, module, {root}))
+    kept = _ROOTS[root]  # another repository's are dropped all the same: its names would hide this one's
+    stale = [
+        name
+        for name, module in list(sys.modules.items())
+        if name != "__main__" and name not in kept and _from(name, module, _ROOTS)
+    ]
     for name in stale:
         del sys.modules[name]
     importlib.invalidate_caches()  # a module added since: found even if its folder's listing is older than a tick
+
+
+def _from(name: str, module: object, roots: Container[Path]) -> bool:
+    """Whether module ``name`` was imported from one of ``roots``."""
+    try:  # its __dict__ as stored: no lazy module's loader, no module __getattr__ runs
+        found = object.__getattribute__(module, "__dict__")
+    except AttributeError:  # none (cffi's compiled libraries)
+        return False
+    places = found.get("__path__") or [found.get("__file__")]  # a package's folders, else the module's file
+    depth = name.count(".")  # a.b is <root>/a/b(.py): its root is the folder depth + 1 levels up
+    ups = [Path(place).parents for place in places if isinstance(place, str)]
+    return any(depth < len(up) and up[depth] in roots for up in ups)
 
 
 def import_object(path: str) -> Any:

@@ -8,6 +8,7 @@ run ids and clock times, which differ between any two runs, are masked; and its 
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import subprocess
@@ -160,3 +161,20 @@ def test_code_edited_between_two_calls_is_run_as_edited(tmp_path: Path, monkeypa
 
     assert app.stat().st_size == stat.st_size
     assert after == pytest.approx(before - 1)  # each of the 3 answers opens Settings: one word fewer
+
+
+def test_the_repositorys_module_the_caller_imported_and_patched_is_the_one_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A caller that imported the repository's code itself (a test patching it, a notebook reloading it) keeps its
+    module: each call runs it, as patched, and it stays the one ``sys.modules`` holds (each call re-imported it)."""
+    repo = copy_quickstart(tmp_path / "repo", questions=3)
+    monkeypatch.syspath_prepend(str(repo))
+    monkeypatch.delitem(sys.modules, "support_bot", raising=False)
+    monkeypatch.delitem(sys.modules, "support_bot.app", raising=False)
+    app = importlib.import_module("support_bot.app")
+    concise = _answer_words(repo)
+    monkeypatch.setattr(app, "STYLE", "friendly")
+
+    assert _answer_words(repo) > concise
+    assert sys.modules["support_bot.app"] is app
