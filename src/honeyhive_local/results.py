@@ -101,6 +101,8 @@ def _fsum(numbers: Sequence[float]) -> float:
     try:
         return math.fsum(numbers)
     except OverflowError:
+        if not all(map(math.isfinite, numbers)):  # an infinity among them: the sum is one too
+            return sum(numbers)
         exact = sum(map(Fraction, numbers), Fraction(0))
         try:
             return float(exact)

@@ -1214,6 +1214,7 @@ def test_identical_trials_have_their_value_as_mean_exactly(value: float, k: int)
         ([1e308, 1e308, -1e308], "sum", 1e308),  # an intermediate sum beyond a double; the sum is not (was None)
         ([1e308, 1e308, -1e308], "average", 1e308 / 3),
         ([1e308, 1e308], "sum", None),  # the sum itself beyond a double
+        ([1e308, 1e308, math.inf], "sum", None),  # an infinity, and an intermediate sum beyond a double
         ([1e308, 1e308], "average", 1e308),
         ([0.1, 0.2, 0.4], "average", float(sum(map(Fraction, (0.1, 0.2, 0.4))) / 3)),  # correctly rounded
     ],
