@@ -220,7 +220,7 @@ def cancellation_text(exc: ExperimentCancelled) -> str:
         stopped = sum(1 for o in exc.outcomes if o.status is OutcomeStatus.CANCELLED)
         done = sum(1 for o in exc.outcomes if o.recorded) - stopped
         recorded = f" {done} of {len(exc.outcomes)} datapoint(s) were recorded"
-        recorded += f" ({stopped} more cancelled while their function ran);" if stopped else ";"
+        recorded += f" ({stopped} more cancelled while their function or evaluators ran);" if stopped else ";"
     if exc.marked is None:
         return (
             f"The run was cancelled while {exc.phase} ({exc.run_id}):{recorded} the run itself is complete"

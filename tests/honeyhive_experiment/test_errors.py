@@ -119,9 +119,10 @@ def test_a_dataset_error_announced_on_its_line_still_names_the_column(capsys: py
     [
         (("ok", "ok"), " 2 of 2 datapoint(s) were recorded; it is marked"),
         (("ok", "function_error", "skipped"), " 2 of 3 datapoint(s) were recorded; it is marked"),
-        # cancelled mid-function: a session, but nothing scored in it
-        (("ok", "cancelled", "skipped"), " 1 of 3 datapoint(s) were recorded (1 more cancelled while their function"),
-        (("cancelled", "backend_error"), " 0 of 2 datapoint(s) were recorded (1 more cancelled while their function"),
+        # cancelled mid-function or mid-evaluators: a session, but nothing scored in it
+        (("ok", "cancelled", "skipped"), " 1 of 3 datapoint(s) were recorded (1 more cancelled while their"),
+        (("cancelled", "backend_error"), " 0 of 2 datapoint(s) were recorded (1 more cancelled while their"),
+        (("cancelled",), "cancelled while their function or evaluators ran);"),
     ],
 )
 def test_a_cancelled_run_counts_only_the_datapoints_it_finished_as_recorded(
