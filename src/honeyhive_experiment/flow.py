@@ -575,7 +575,7 @@ def report_shared_run(
             aggregate_function=config.aggregate_function.value,
             datapoints=len(wanted),
         )
-        outcomes, _ = recorded_outcomes(client, run_id)  # the inputs are the dataset's
+        outcomes = recorded_outcomes(client, run_id)
         if problem := strays(run_id, owners, recorded, ((o.session_id, o.datapoint_id) for o in outcomes)):
             raise ShardsDisagree(problem)
         result = ExperimentResult(run_id, config.name, dataset.dataset_id, summary, outcomes)
@@ -751,13 +751,11 @@ def _as_recorded(
     client: HoneyHiveClient, config: ExperimentConfig, run: ExperimentRun
 ) -> tuple[ExperimentResult, PreparedDataset]:
     """A run an earlier invocation recorded, as :func:`judge` takes it: its result and outcomes from the backend,
-    its dataset the run's own (its id from the run object, its datapoints' inputs from its events; no dataset file
-    is read)."""
+    its dataset the run's own (its id from the run object; no dataset file is read)."""
     identity = DatasetIdentity.of_run(run)
+    dataset = PreparedDataset(identity.dataset_id, (), external=is_external_id(identity.dataset_id), identity=identity)
     summary = get_run_result(client, run.run_id, config.aggregate_function.value)
-    recorded, datapoints = recorded_outcomes(client, run.run_id)
-    external = is_external_id(identity.dataset_id)
-    dataset = PreparedDataset(identity.dataset_id, datapoints, external=external, identity=identity)
+    recorded = recorded_outcomes(client, run.run_id)
     return ExperimentResult(run.run_id, run.name or config.name, identity.dataset_id, summary, recorded), dataset
 
 

@@ -19,7 +19,7 @@ from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.errors import NotFoundError
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
 from honeyhive_experiment.models.details import RunRecords, records_from_events
-from honeyhive_experiment.models.outcomes import Datapoint, DatapointOutcome, MetricValues
+from honeyhive_experiment.models.outcomes import DatapointOutcome, MetricValues
 
 
 def get_run_result(
@@ -29,14 +29,14 @@ def get_run_result(
     return client.get_run_summary(run_id, aggregate_function)
 
 
-def recorded_outcomes(
-    client: HoneyHiveClient, run_id: str
-) -> tuple[tuple[DatapointOutcome, ...], tuple[Datapoint, ...]]:
+def recorded_outcomes(client: HoneyHiveClient, run_id: str) -> tuple[DatapointOutcome, ...]:
     """Each datapoint (and trial) of a run as the job that ran it holds it, for a job that judges a run it did not
     run (report, publish, view), from the run's events (read once): the function's and the evaluators' errors from
-    its session's metadata, and its first trial's outputs and metric values (the evaluators' own: a boolean stays a
-    boolean, where the backend has trials' means); a datapoint's trials together, its first first. Also each
-    datapoint with its inputs, as the events hold them."""
+    its session's metadata, and its first trial's numbers and booleans (the evaluators' own: a boolean stays a
+    boolean, where the backend has trials' means); a datapoint's trials together, its first first.
+
+    No outputs, inputs or text: the job that ran the function redacted them with its environment's secrets, which
+    this job does not hold (a secret value it would show in the comment), so their previews read ``—``."""
     sessions: list[tuple[str, Mapping[str, Any]]] = []  # each session's id and metadata, as the events pass
 
     def noting(events: Iterable[Any]) -> Iterator[Any]:
@@ -55,9 +55,12 @@ def recorded_outcomes(
     for i, outcome in enumerate(outcomes):
         record = records.get(outcome.datapoint_id)
         if record is not None and record.session_id == outcome.session_id:  # the trial the events' record is of
-            outcomes[i] = dataclasses.replace(outcome, outputs=record.outputs, metrics=MetricValues(record.values))
-    datapoints = tuple(Datapoint(key, {"inputs": record.inputs}) for key, record in records.items())
-    return tuple(outcomes), datapoints
+            values: dict[str, Any] = {}
+            for (name, _), value in record.metrics.items():
+                if not isinstance(value, str):
+                    values.setdefault(name, value)  # of several events', the first
+            outcomes[i] = dataclasses.replace(outcome, metrics=MetricValues(values))
+    return tuple(outcomes)
 
 
 def get_run_metrics(client: HoneyHiveClient, run_id: str) -> dict[str, Any]:

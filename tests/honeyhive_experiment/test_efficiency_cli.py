@@ -187,7 +187,7 @@ def test_failed_streamed_and_unpriced_calls_are_told_apart_each_with_its_fix(bot
     assert "unpriced model" not in run.out
 
     with HoneyHiveClient(bot.backend.url, API_KEY) as hh:  # what the report and publish jobs read
-        recorded = {key: dict(calls) for o in recorded_outcomes(hh, run.run_id)[0] for key, calls in o.unpriced.items()}
+        recorded = {key: dict(calls) for o in recorded_outcomes(hh, run.run_id) for key, calls in o.unpriced.items()}
     assert recorded == {"failed_llm_calls": {"fail:my-ft-model": 1}, "no_usage_llm_calls": {"my-ft-model": 1}}
 
 

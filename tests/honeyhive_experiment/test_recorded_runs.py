@@ -101,14 +101,20 @@ class World:
     github: FakeGitHub
 
     def action(
-        self, step: str, inputs: dict[str, str], *, root: Path | None = None, event: Event | None = None
+        self,
+        step: str,
+        inputs: dict[str, str],
+        *,
+        root: Path | None = None,
+        event: Event | None = None,
+        secrets: dict[str, str] | None = None,
     ) -> tuple[int, Step]:
-        """The action with ``inputs``, in process, as one job's step (the pull request's by default, in ``root``):
-        its exit code, and the step for its files."""
+        """The action with ``inputs`` (and ``secrets`` in its environment), in process, as one job's step (the pull
+        request's by default, in ``root``): its exit code, and the step for its files."""
         ran = Step(self.root.parent / "steps" / step, event or pull_request())
         given = {"api-key": EXPERIMENT_KEY, "server-url": self.backend.url, "github-token": self.github.token}
         env = ran.env(root or self.root, {**given, **inputs}, api_url=self.github.api_url)
-        return main(["action"], environ=env), ran
+        return main(["action"], environ={**env, **(secrets or {})}), ran
 
     def view(self, run_id: str) -> int:
         return main(
@@ -216,28 +222,30 @@ def _report_json(root: Path) -> dict[str, Any]:
     return written
 
 
-def test_the_report_and_publish_jobs_preview_a_failed_datapoint_as_the_job_that_ran_it_does(world: World) -> None:
-    """The report job after sharded runs, the publish job (and ``view``) read a recorded run's outcomes from its
-    sessions' metadata only: a failed datapoint's outputs (publishing, its inputs too) read ``—`` and its
-    evaluator's explanation was gone, where the job that ran it shows them."""
-    set_answers(world.root, {"invoice": "Please write to our support team."})
-    code, shard = world.action("shard", {"mode": "run", "shard": "1/1"})
+def test_the_report_and_publish_jobs_show_no_output_the_job_that_ran_it_redacted_with_its_own_secrets(
+    world: World,
+) -> None:
+    """The shard job redacts what its function returned with the secrets of its environment; the report and publish
+    jobs do not hold them, so they preview no outputs, inputs or explanations from the run's events (a secret the
+    function echoed was in their comment and summary): ``—``, as before they read events."""
+    secret = "plain-service-value-7788"
+    set_answers(world.root, {"invoice": f"Please write to our support team, code {secret}."})
+    code, shard = world.action("shard", {"mode": "run", "shard": "1/1"}, secrets={"MY_SERVICE_TOKEN": secret})
     assert code == 0, shard.summary()
     code, report = world.action("report", {"mode": "report", "shard": "1/1"})
     assert (code, report.outputs()["verdict"]) == (1, "fail"), report.summary()
     written = _report_json(world.root)
     [failed] = written["datapoints"]["failed"]
-    inputs = '{"question": "Where do I find an invoice?"}'
-    outputs = '{"answer": "Please write to our support team.", "topic": "invoice"}'
-    explained = "Keyword recall = 0% (missing: billing, history, pdf)"
-    assert (failed["inputs"], failed["outputs"], failed["failing_metrics"][0]["text"]) == (inputs, outputs, explained)
-    assert f"| {explained} | {inputs} | {outputs} |" in report.summary()
+    assert (failed["outputs"], failed["failing_metrics"][0]["text"]) == (None, "Keyword recall = 0%")
+    assert secret not in json.dumps(written["datapoints"])
+    assert secret not in report.summary()
 
     publisher = world.publisher("publisher", written)
     code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
     assert (code, published.outputs()["verdict"]) == (1, "fail"), published.summary()
     [comment] = world.github.comments(PR)
-    assert f"| {explained} | {inputs} | {outputs} |" in comment.body
+    assert "Keyword recall = 0%" in comment.body
+    assert secret not in comment.body
 
 
 def test_a_sharded_runs_report_job_with_trials_fails_a_gate_no_pass_rate_can_cross_as_one_job_does(

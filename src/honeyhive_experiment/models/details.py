@@ -48,15 +48,6 @@ class DatapointRecord:
     explanations: Mapping[str, str] = field(default_factory=dict)
     """String-valued metrics by name (``keyword_recall_explanation``), first event first."""
 
-    @property
-    def values(self) -> dict[str, Any]:
-        """Its metric values by name (of several events', the first) and its explanations: its metrics as the job
-        that ran it held them."""
-        values: dict[str, Any] = {}
-        for (name, _), value in self.metrics.items():
-            values.setdefault(name, value)
-        return {**self.explanations, **values}
-
 
 @dataclass(frozen=True, slots=True)
 class RunRecords:
