@@ -299,7 +299,8 @@ def evaluate(
 
     # what is printed (the table, verbose's log) is redacted of the run's keys and the environment's secrets, as the
     # command line's output is
-    redactor = Redactor((key, ingestion_key, *environment_secrets(process_environment())))
+    secrets = tuple(secret for secret in (key, ingestion_key, *environment_secrets(process_environment())) if secret)
+    redactor = Redactor(secrets)
     with ExitStack() as stack, _verbose(verbose, redactor):
         if client is None:
             client = stack.enter_context(backend.connect(server_url, api_key, local_db=local_db or backend.IN_MEMORY))
@@ -324,6 +325,7 @@ def evaluate(
             cancel=cancel or threading.Event(),
             pricing=prices,
             instrumented=bool(instruments),
+            secrets=secrets,
         ).configured(callable_name(function), [e.name for e in chosen])
         result = record_run(
             spec, prepared, client=client, sink=sink, run_id=run_id, ingestion=ingestion, instrumentors=instruments

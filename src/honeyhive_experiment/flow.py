@@ -192,6 +192,7 @@ def run_spec(
         ingestion_timeout=config.ingestion.timeout,
         progress=watch.progress if watch is not None else None,
         cancel=watch.cancel if watch is not None else threading.Event(),
+        secrets=settings.secrets(),
     ).configured(function, evaluators)
 
 

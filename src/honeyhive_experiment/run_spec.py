@@ -38,6 +38,7 @@ class RunSpec:
     ingestion_timeout: float = 120.0
     progress: Callable[[Progress], None] | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
+    secrets: tuple[str, ...] = ()  # values what the run records in HoneyHive is redacted of (the environment's)
 
     def configured(self, function: str, evaluators: Sequence[str]) -> RunSpec:
         """This spec with the run's ``configuration`` in HoneyHive: which function and evaluators (by name), on how

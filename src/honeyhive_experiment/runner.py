@@ -59,6 +59,7 @@ from honeyhive_experiment.models.outcomes import (
     timeout_error,
 )
 from honeyhive_experiment.pricing import Prices
+from honeyhive_experiment.report.redact import Redactor
 from honeyhive_experiment.tracing import SENT, DatapointIds, DatapointTracer, TraceSink, recordable
 
 if TYPE_CHECKING:
@@ -142,6 +143,7 @@ class Runner:
         self.sink = sink
         self.run_id = run_id
         self.prices = Prices(spec.pricing)
+        self.recorded = Redactor(spec.secrets)  # what goes to HoneyHive, redacted of the environment's secret values
         self._replaced: set[str] = set()  # built-in metrics an evaluator's metric replaced (said once per run)
         self._said_lock = threading.Lock()
         self._cut: list[tuple[int, str]] = []  # the datapoints whose outputs were cut to be recorded, and why
@@ -296,7 +298,7 @@ class Runner:
                 # its own too: no signal reaches this worker thread, cancellation.by_signal): its datapoint only
                 status, error = OutcomeStatus.FUNCTION_ERROR, f"{type(exc).__name__}: {exc}"
             if error is not None:
-                tracer.record_error(span, error)
+                tracer.record_error(span, self.recorded.redact_known(error))
             else:
                 abandoned: list[bool] = []
                 judge = self._judge(call[1], abandoned)
@@ -313,7 +315,7 @@ class Runner:
                     with self._said_lock:
                         more = f" (and {len(recorded.cut) - 1} more)" if len(recorded.cut) > 1 else ""
                         self._cut.append((index, f"datapoint {datapoint.id}: {recorded.cut[0]}{more}"))
-                outputs_recorded = recorded.value
+                outputs_recorded = self.recorded.redact_known(recorded.value)
             if status is OutcomeStatus.CANCELLED:
                 return DatapointOutcome(index, datapoint.id, session_id, status, error=error)
             # the LLM calls made, also by a function that raised or timed out (what it spent by then); its wall time
@@ -321,7 +323,7 @@ class Runner:
             efficiency = measure(*tracer.llm_calls(), duration, self.prices, instrumented=self.spec.instrumented)
             metrics, replaced = combine(evaluated, efficiency.metrics)
             self._say_replaced(replaced)
-            tracer.enrich_span(outputs=outputs_recorded, metrics=metrics, span=span)
+            tracer.enrich_span(outputs=outputs_recorded, metrics=self.recorded.redact_known(metrics), span=span)
         if status is OutcomeStatus.OK and not isinstance(outputs, Mapping):
             warnings.append(f"the function returned {type(outputs).__name__}, not a dict: recorded as outputs.result")
         try:
@@ -337,7 +339,7 @@ class Runner:
                 metadata[EVALUATOR_ERRORS_KEY] = {f.evaluator: f.error for f in failures}
             metadata.update(efficiency.unpriced)  # the calls without a cost, per model: for every job's report
             if metadata:
-                changes["metadata"] = metadata
+                changes["metadata"] = self.recorded.redact_known(metadata)  # errors can quote a secret
             if changes:
                 self.client.update_event(session_id, changes)
         except Exception as exc:  # outputs are also on the span; losing the session update is a warning

@@ -227,7 +227,9 @@ def test_the_report_and_publish_jobs_show_no_output_the_job_that_ran_it_redacted
 ) -> None:
     """The shard job redacts what its function returned with the secrets of its environment; the report and publish
     jobs do not hold them, so they preview no outputs, inputs or explanations from the run's events (a secret the
-    function echoed was in their comment and summary): ``—``, as before they read events."""
+    function echoed was in their comment and summary): ``—``, as before they read events. And what the shard job
+    records in HoneyHive holds none of its environment's secret values (the report job's table of every datapoint,
+    read from HoneyHive, showed it)."""
     secret = "plain-service-value-7788"
     set_answers(world.root, {"invoice": f"Please write to our support team, code {secret}."})
     code, shard = world.action("shard", {"mode": "run", "shard": "1/1"}, secrets={"MY_SERVICE_TOKEN": secret})
@@ -237,8 +239,10 @@ def test_the_report_and_publish_jobs_show_no_output_the_job_that_ran_it_redacted
     written = _report_json(world.root)
     [failed] = written["datapoints"]["failed"]
     assert (failed["outputs"], failed["failing_metrics"][0]["text"]) == (None, "Keyword recall = 0%")
-    assert secret not in json.dumps(written["datapoints"])
+    assert secret not in json.dumps(written)  # its table of every datapoint (report.html's) too
     assert secret not in report.summary()
+    with world.client() as client:
+        assert secret not in json.dumps(list(client.iter_run_events(written["run"]["id"])))
 
     publisher = world.publisher("publisher", written)
     code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))

@@ -459,8 +459,24 @@ class Redactor:
         where = [at for at in range(len(text)) if at not in hidden]  # where each character of the text shown is
         return [(where[start], where[end - 1] + 1) for start, end in shown]
 
-    def _spans(self, text: str) -> list[tuple[int, int]]:
-        """Where ``text``'s secrets are, by every rule at once (the module's docstring says why)."""
+    def redact_known(self, value: Any) -> Any:
+        """A copy of a JSON-like value with this redactor's secret values (their encodings and fragments) replaced in
+        its strings, and nothing else: no pattern, no key (what the user's code returned stays theirs). What the runner
+        records in HoneyHive, so a job that reads it back (a report job, ``view``) shows no secret that only the
+        recording job's environment held."""
+        if self._tables is None:
+            return value
+        if isinstance(value, str):
+            return _blank(value, self._spans(value, rules=False))
+        if isinstance(value, Mapping):
+            return {self.redact_known(key): self.redact_known(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.redact_known(item) for item in value]
+        return value
+
+    def _spans(self, text: str, *, rules: bool = True) -> list[tuple[int, int]]:
+        """Where ``text``'s secrets are, by every rule at once (the module's docstring says why); ``rules`` false:
+        only where its known values are."""
         spans: list[tuple[int, int]] = []
         tables = self._tables
         if tables is not None:
@@ -475,6 +491,8 @@ class Redactor:
                 if hint is None or hint in text:
                     spans.extend(match.span() for match in pattern.finditer(text))
             spans += _fragments(text, tables)
+        if not rules:
+            return spans
         lower = text.lower()  # the hints are checked case-insensitively: a superset of what can match
         for pattern, hints in _RULES:
             for hint in hints:

@@ -605,3 +605,27 @@ def test_the_report_keeps_the_joiners_of_emoji_and_scripts(text: str, shown: str
     data = dataclasses.replace(data, outcomes=[outcome, *data.outcomes[1:]])
     assert f"{shown} | ***" in json.dumps(report_json(data, secrets=(API_KEY,)), ensure_ascii=False)
     assert md_escape(text) == shown
+
+
+def test_what_is_recorded_loses_the_known_secret_values_and_nothing_else() -> None:
+    """``redact_known``: the runner's redaction of what it records in HoneyHive (a job that reads it back cannot know
+    the recording job's environment): the values and their encodings go; patterns and keys leave the user's data."""
+    secret = "plain-service-value-7788"
+    encoded = base64.b64encode(secret.encode()).decode()
+    recorded = {
+        "answer": f"code {secret} now",
+        "token": "expired",  # a key the text rules would blank, and a value that is no secret
+        "note": "password: sunshine",
+        "list": [secret, 3, None, True],
+        "b64": encoded,
+        secret: "in a key",
+    }
+    assert Redactor([secret]).redact_known(recorded) == {
+        "answer": "code *** now",
+        "token": "expired",
+        "note": "password: sunshine",
+        "list": ["***", 3, None, True],
+        "b64": "***",
+        "***": "in a key",
+    }
+    assert Redactor([]).redact_known(recorded) is recorded  # no secret: nothing walked
