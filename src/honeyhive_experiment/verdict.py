@@ -238,10 +238,13 @@ _UNBOUNDED: Final = frozenset({"sum", "count"})
 """The aggregate functions that can take 0/1 values past 1: the others stay between 0 and 1."""
 
 
+_SAMPLE: Final = 64  # the values that tell a boolean metric: a very large run's are not all walked
+
+
 def is_boolean(values: Sequence[Any] | None) -> bool:
     """Whether a metric's values, as the backend sent them, are booleans (their average is a pass rate, which the
     report shows as a percentage); the first 64 decide, so a very large run's list is not walked."""
-    sample = values[:64] if values else ()
+    sample = values[:_SAMPLE] if values else ()
     return bool(sample) and all(isinstance(value, bool) for value in sample)
 
 
@@ -250,10 +253,15 @@ def boolean_metrics(outcomes: Iterable[DatapointOutcome], metrics: Iterable[str]
     trials the backend sends a datapoint's mean over its trials, a float, so only the values the evaluators returned
     tell a pass rate (an outcome read back from a session has no metrics: nothing is found then)."""
     values: dict[str, list[Any]] = {name: [] for name in metrics}
+    sampling = dict(values)  # those still short of the values is_boolean looks at: the outcomes stop being read then
     for outcome in outcomes:
-        for name, found in values.items():
+        for name, found in list(sampling.items()):
             if name in outcome.metrics:
                 found.append(outcome.metrics[name])
+                if len(found) == _SAMPLE:
+                    del sampling[name]
+        if not sampling:
+            break
     return {name for name, found in values.items() if is_boolean(found)}
 
 

@@ -7,7 +7,7 @@ every expectation is a literal. Each row names the rule it holds, so a mutant th
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -1129,6 +1129,14 @@ def test_boolean_metrics_are_those_whose_own_values_are_booleans(
     outcomes: list[DatapointOutcome], metrics: list[str], booleans: set[str]
 ) -> None:
     assert boolean_metrics(outcomes, metrics) == booleans
+
+
+def test_boolean_metrics_read_no_more_outcomes_than_is_boolean_looks_at() -> None:
+    def outcomes() -> Iterator[DatapointOutcome]:  # a very large run: its 65th outcome is never read
+        yield from (_scored(i, ok=True) for i in range(64))
+        raise AssertionError("read past the values is_boolean looks at")
+
+    assert boolean_metrics(outcomes(), ["ok"]) == {"ok"}
 
 
 def test_gate_failures_are_also_listed_as_gate_failures_and_name_their_metric() -> None:
