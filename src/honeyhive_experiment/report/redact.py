@@ -466,13 +466,7 @@ class Redactor:
         recording job's environment held."""
         if self._tables is None:
             return value
-        if isinstance(value, str):
-            return _blank(value, self._spans(value, rules=False))
-        if isinstance(value, Mapping):
-            return {self.redact_known(key): self.redact_known(item) for key, item in value.items()}
-        if isinstance(value, list | tuple):
-            return [self.redact_known(item) for item in value]
-        return value
+        return self._walk(value, lambda text: _blank(text, self._spans(text, rules=False)), keys=False)
 
     def _spans(self, text: str, *, rules: bool = True) -> list[tuple[int, int]]:
         """Where ``text``'s secrets are, by every rule at once (the module's docstring says why); ``rules`` false:
@@ -504,18 +498,24 @@ class Redactor:
                     break
         return spans
 
-    def redact_value(self, value: Any, *, _depth: int = 0) -> Any:
+    def redact_value(self, value: Any) -> Any:
         """A copy of a JSON-like value with strings redacted and values under secret-looking keys replaced."""
+        return self._walk(value, self.redact, keys=True)
+
+    def _walk(self, value: Any, text: Callable[[str], str], *, keys: bool, depth: int = 0) -> Any:
+        """A copy of a JSON-like value with ``text`` of each string (keys too), and with ``keys``, values under
+        secret-looking keys replaced."""
         if isinstance(value, str):
-            return self.redact(value)
-        if _depth > 40:
+            return text(value)
+        if depth > 40:
             return REDACTED
         if isinstance(value, Mapping):
             result: dict[Any, Any] = {}
             for key, item in value.items():
-                shown = self.redact(key) if isinstance(key, str) else key
+                shown = text(key) if isinstance(key, str) else key
                 if (
-                    isinstance(key, str)
+                    keys
+                    and isinstance(key, str)
                     and _SENSITIVE_KEY.match(key)
                     and not _TEXT_TOKEN.match(key)
                     and isinstance(item, str | int | float | bytes)
@@ -524,10 +524,10 @@ class Redactor:
                 ):
                     result[shown] = REDACTED
                 else:
-                    result[shown] = self.redact_value(item, _depth=_depth + 1)
+                    result[shown] = self._walk(item, text, keys=keys, depth=depth + 1)
             return result
         if isinstance(value, list | tuple | set | frozenset):
-            return [self.redact_value(item, _depth=_depth + 1) for item in value]
+            return [self._walk(item, text, keys=keys, depth=depth + 1) for item in value]
         return value
 
 
