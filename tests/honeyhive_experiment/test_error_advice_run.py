@@ -67,7 +67,8 @@ def missing_baseline(repo: Path) -> dict[str, Any]:
 
 
 def broken_template(repo: Path) -> dict[str, Any]:
-    (repo / ".honeyhive" / "comment.md.j2").write_text("{{ marker }}\n{% if %}\n", encoding="utf-8")
+    # one that fails as it renders: one that cannot load or compile is a config error before the run
+    (repo / ".honeyhive" / "comment.md.j2").write_text("{{ marker }}\n{{ no_such_name }}\n", encoding="utf-8")
     _edit(
         _config(repo),
         "comment: {max_datapoints: 10}",
