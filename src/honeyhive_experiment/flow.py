@@ -47,6 +47,7 @@ from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.efficiency import presentation
 from honeyhive_experiment.errors import (
     ArgumentError,
+    ConfigError,
     ExperimentCancelled,
     ExperimentError,
     HoneyHiveError,
@@ -108,6 +109,7 @@ __all__ = [
     "Watch",
     "check_paths",
     "dataset_records",
+    "embedded_has_no_dataset",
     "find_baseline",
     "judge",
     "prepare_dataset",
@@ -161,7 +163,24 @@ def prepare_dataset(settings: Settings, config: ExperimentConfig, client: HoneyH
         where = relative(config_path, root)
         identity = file_identity(config.dataset, records, config_file=where, repository=settings.ci.repository)
         return external_dataset(records, identity=identity)
-    return managed_dataset(client, dataset_id=config.dataset.id, name=config.dataset.name)
+    try:
+        return managed_dataset(client, dataset_id=config.dataset.id, name=config.dataset.name)
+    except NotFoundError:
+        if settings.api_key:
+            raise
+        raise embedded_has_no_dataset(config, config_path) from None
+
+
+def embedded_has_no_dataset(config: ExperimentConfig, config_path: str) -> ConfigError:
+    """A managed dataset asked of the embedded backend: it holds what runs here recorded, never HoneyHive's datasets
+    (it was a 404 that said to check the dataset exists "in the project of this key", with no key)."""
+    key = "name" if config.dataset.name is not None else "id"
+    return config_error_at(
+        config_path,
+        ("dataset", key),
+        "the embedded local backend, used without HH_API_KEY (a dry run), has no managed datasets: set HH_API_KEY to"
+        " use HoneyHive's, or name a file in the repository with dataset.path",
+    )
 
 
 def run_spec(
