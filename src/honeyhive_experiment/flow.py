@@ -47,6 +47,7 @@ from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.efficiency import presentation
 from honeyhive_experiment.errors import (
     ArgumentError,
+    ConfigError,
     ExperimentCancelled,
     ExperimentError,
     HoneyHiveError,
@@ -54,6 +55,7 @@ from honeyhive_experiment.errors import (
     ReportError,
     ShardsDisagree,
     ShardsMissing,
+    TemplateError,
 )
 from honeyhive_experiment.experiment import (
     ExperimentResult,
@@ -80,6 +82,7 @@ from honeyhive_experiment.models.details import DatapointDetails, with_backend_v
 from honeyhive_experiment.models.outcomes import DatapointOutcome, Progress
 from honeyhive_experiment.paths import inside, relative
 from honeyhive_experiment.report import load_published
+from honeyhive_experiment.report.comment import _custom_template
 from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result, recorded_outcomes
 from honeyhive_experiment.run_spec import RunSpec
 from honeyhive_experiment.runner import session_id_for
@@ -106,6 +109,7 @@ __all__ = [
     "Watch",
     "check_paths",
     "dataset_records",
+    "embedded_has_no_dataset",
     "find_baseline",
     "judge",
     "prepare_dataset",
@@ -124,12 +128,19 @@ __all__ = [
 
 def check_paths(config: ExperimentConfig, config_path: str, root: Path) -> None:
     """The config's file paths (``dataset.path``, ``comment.template``) must stay inside the working directory,
-    symlinks followed; raises ConfigError naming the key otherwise."""
+    symlinks followed, and the template must load and compile (before any datapoint runs, not at the report);
+    raises ConfigError naming the key otherwise."""
     for key, value in (("dataset", config.dataset.path), ("comment", config.comment.template)):
         if value is not None and inside(root, value) is None:
             field = "path" if key == "dataset" else "template"
             message = f"{value} leads outside the working directory ({root}); keep it inside the repository"
             raise config_error_at(config_path, (key, field), message)
+    if (template := config.comment.template) is not None:
+        try:
+            _custom_template(root / template)
+        except TemplateError as exc:
+            where = template if exc.line is None else f"{template}:{exc.line}"
+            raise config_error_at(config_path, ("comment", "template"), f"{where}: {exc.message}") from None
 
 
 def dataset_records(config: ExperimentConfig, config_path: str, root: Path) -> list[Record] | None:
@@ -152,7 +163,24 @@ def prepare_dataset(settings: Settings, config: ExperimentConfig, client: HoneyH
         where = relative(config_path, root)
         identity = file_identity(config.dataset, records, config_file=where, repository=settings.ci.repository)
         return external_dataset(records, identity=identity)
-    return managed_dataset(client, dataset_id=config.dataset.id, name=config.dataset.name)
+    try:
+        return managed_dataset(client, dataset_id=config.dataset.id, name=config.dataset.name)
+    except NotFoundError:
+        if settings.api_key:
+            raise
+        raise embedded_has_no_dataset(config, config_path) from None
+
+
+def embedded_has_no_dataset(config: ExperimentConfig, config_path: str) -> ConfigError:
+    """A managed dataset asked of the embedded backend: it holds what runs here recorded, never HoneyHive's datasets
+    (it was a 404 that said to check the dataset exists "in the project of this key", with no key)."""
+    key = "name" if config.dataset.name is not None else "id"
+    return config_error_at(
+        config_path,
+        ("dataset", key),
+        "the embedded local backend, used without HH_API_KEY (a dry run), has no managed datasets: set HH_API_KEY to"
+        " use HoneyHive's, or name a file in the repository with dataset.path",
+    )
 
 
 def run_spec(

@@ -59,6 +59,7 @@ from honeyhive_experiment.flow import (
     Watch,
     check_paths,
     dataset_records,
+    embedded_has_no_dataset,
     find_baseline,
     prepare_dataset,
     published_run,
@@ -488,6 +489,8 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
         load_instrumentations(config, config_file)  # each library instrument names has one installed
         code = load_user_code(config, config_file, root)
         what = f"{len(records)} datapoints" if records is not None else "a managed dataset"
+        if records is None and not settings.api_key:  # what a run here would use has no managed dataset
+            log.warning("%s", embedded_has_no_dataset(config, config_file))
         found = f"{settings.config}: experiment {config.name!r}, {what}, {len(code.evaluators)} evaluator(s)"
         if not probe or not records:
             return found

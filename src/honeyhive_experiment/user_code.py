@@ -107,10 +107,12 @@ def missing_module_message(path: str, missing: str | None, root: str | os.PathLi
 
     A module of the user's own repository (its top-level package or module is under ``root``) is a wrong path
     in the config; one under ``root/src`` (the src layout) is the user's package, importable once the project is
-    installed; anything else is a dependency that is not installed where the action runs, and the ``install``
-    input is the fix."""
+    installed; one in a folder of the repository is named from the root (:func:`_below_root`); anything else is a
+    dependency that is not installed where the action runs, and the ``install`` input is the fix (never for a
+    module of the user's own: a PyPI project called ``utils`` is someone else's code)."""
     head = f"cannot import {path!r}: no module named {missing!r}"
     top = (missing or "").split(".")[0]
+    named = split_import_path(path)[0].split(".")[0] == top  # the config's own path, not an import in the user's code
 
     def under(folder: Path) -> bool:
         return (folder / top).is_dir() or (folder / f"{top}.py").is_file()
@@ -118,15 +120,44 @@ def missing_module_message(path: str, missing: str | None, root: str | os.PathLi
     if not top or under(Path(root)):
         return head
     if under(Path(root) / "src"):  # named from the root (src.{path}) it imports only if it never imports itself
-        also = f" or name it from the root ('src.{path}')" if split_import_path(path)[0].split(".")[0] == top else ""
+        also = f" or name it from the root ('src.{path}')" if named else ""
         return (
             f"{head}. {top!r} is under src/: install the project (install: -e ., command line: --install '-e .'){also}"
         )
+    if (found := _below_root(top, Path(root))) is not None:
+        package, file = found
+        how = f"name it '{package}.{path}'" if named else f"import it as `from {package} import {top}`"
+        return f"{head}. {file} is in the repository, but imports start from its root: {how}"
     return (
         f"{head}. {top!r} is not installed where the experiment runs: add it to requirements.txt and set the input"
         " `install: -r requirements.txt` (command line: --install '-r requirements.txt'), which installs your"
         " dependencies before your code is imported"
     )
+
+
+def _below_root(top: str, root: Path) -> tuple[str, str] | None:
+    """The package (dotted, from ``root``) and the file of the shallowest module or package ``top`` in a folder of the
+    repository, ``None`` when there is none: breadth first, 4 levels and 2,000 folders at most, through folders an
+    import can name (so no ``.git``, ``.venv`` or ``site-packages``), not through ``node_modules`` or a project."""
+    folders: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
+    for folder, parts in folders:  # the list grows as it is walked: breadth first
+        for file in (f"{top}.py", f"{top}/__init__.py"):
+            if parts and (folder / file).is_file():
+                return ".".join(parts), "/".join([*parts, file])
+        if len(parts) == 4 or len(folders) > 2_000:
+            continue
+        try:
+            names = sorted(e.name for e in os.scandir(folder) if e.is_dir(follow_symlinks=False))
+        except OSError:
+            continue
+        for name in names:  # a folder with its own pyproject.toml or setup.py is a project to install, not to name
+            if name.isidentifier() and name != "node_modules" and not _is_project(folder / name):
+                folders.append((folder / name, (*parts, name)))
+    return None
+
+
+def _is_project(folder: Path) -> bool:
+    return (folder / "pyproject.toml").is_file() or (folder / "setup.py").is_file()
 
 
 def _load(config_path: str, loc: tuple[str | int, ...], path: str, root: str | os.PathLike[str]) -> Any:

@@ -210,6 +210,12 @@ def test_csv_bare_columns_are_inputs_and_row_without_ground_truth_has_none(tmp_p
     assert loaded[1].get("ground_truth") is None  # the SDK then calls evaluators without ground truth
 
 
+def test_csv_datapoint_id_column_is_the_rows_id_as_in_json(tmp_path: Path) -> None:
+    loaded = load_dataset_file(write(tmp_path / "ids.csv", "datapoint_id,question\nq1,what?\n,why?\n"))
+    assert loaded == [{"datapoint_id": "q1", "inputs": {"question": "what?"}}, {"inputs": {"question": "why?"}}]
+    assert prepare_external_dataset(loaded)[1][0] == "EXT-q1"
+
+
 def test_large_dataset_loads_in_one_pass_and_finds_a_late_duplicate(tmp_path: Path) -> None:
     count = 20_000
     records = [{"id": f"q{i}", "inputs": {"question": f"q {i}", "n": i}} for i in range(count)]
@@ -482,6 +488,23 @@ MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
     ("csv-semicolons", C, "inputs.q;ground_truth.a\nx;y\n", "line 1", f"{ONE_COLUMN} semicolons: {USE_COMMAS}"),
     ("csv-tabs", C, "q\tinputs.n:int\nx\t1\n", "line 1", f"{ONE_COLUMN} tabs: {USE_COMMAS}"),
     ("csv-typed-id", C, "id:int,q\n1,a\n", "line 1, column 'id:int'", "the 'id' column takes no type suffix"),
+    (
+        "jsonl-content-in-a-json-file",
+        JS,
+        '{"inputs": {"q": 1}}\n{"inputs": {"q": 2}}\n',
+        "line 1, column 2",
+        "unknown top-level key 'inputs'; the top-level object holds only 'datapoints' (one object per line? name"
+        " the file .jsonl)",
+    ),
+    (
+        "jsonl-two-files-joined",
+        J,
+        b'{"inputs": {}}\n' + BOM + b'{"inputs": {}}\n',
+        "line 2",
+        "a byte-order mark (U+FEFF) starts the line: two files joined?",
+    ),
+    ("csv-both-ids", C, "id,datapoint_id,q\nA,,1\nB,C,2\n", "line 3", "both 'id' and 'datapoint_id' are set; use one"),
+    ("csv-id-twice", C, "datapoint_id,q\nA,1\nEXT-A,2\n", "line 3", "duplicate id 'EXT-A' (first used at line 2)"),
     ("csv-duplicate-id", C, "id,q\nA,1\n,2\nA,3\n", "line 4", "duplicate id 'EXT-A' (first used at line 2)"),
     ("csv-bad-utf8", C, b"q\nok\n\xff\n", "line 3", "not valid UTF-8 (byte 0xff)"),
     (

@@ -57,8 +57,14 @@ def no_key(repo: Path) -> dict[str, Any]:
     return {"dry_run": False}
 
 
-def missing_dataset(repo: Path) -> dict[str, Any]:
+def missing_dataset(repo: Path, backend: LocalBackend) -> dict[str, Any]:
     _edit(_config(repo), "  path: data/questions.jsonl", "  name: no-such-dataset")
+    return {"server_url": backend.url, "api_key": "the-key"}
+
+
+def managed_dataset_without_key(repo: Path) -> dict[str, Any]:
+    """Was a 404 saying to check the dataset is "in the project of this key", with no key."""
+    _edit(_config(repo), "  path: data/questions.jsonl", "  name: support-questions")
     return {}
 
 
@@ -67,7 +73,8 @@ def missing_baseline(repo: Path) -> dict[str, Any]:
 
 
 def broken_template(repo: Path) -> dict[str, Any]:
-    (repo / ".honeyhive" / "comment.md.j2").write_text("{{ marker }}\n{% if %}\n", encoding="utf-8")
+    # one that fails as it renders: one that cannot load or compile is a config error before the run
+    (repo / ".honeyhive" / "comment.md.j2").write_text("{{ marker }}\n{{ no_such_name }}\n", encoding="utf-8")
     _edit(
         _config(repo),
         "comment: {max_datapoints: 10}",
@@ -101,6 +108,7 @@ ROWS: list[tuple[Callable[..., dict[str, Any]], str, str, bool]] = [
     (bad_row, "dataset", "the dataset, at the row", False),
     (no_key, "input", "the input, flag, environment variable", False),
     (missing_dataset, "not_found", "exists in HoneyHive", False),
+    (managed_dataset_without_key, "config", "the experiment file", False),
     (missing_baseline, "baseline", "the baseline asked for", False),
     (broken_template, "template", "the comment template", False),
     (cancelled, "cancelled", "what cancelled the job", False),
@@ -113,9 +121,9 @@ ROWS: list[tuple[Callable[..., dict[str, Any]], str, str, bool]] = [
 def test_a_real_failure_gets_the_advice_for_its_kind(
     quickstart: Path, broken: Callable[..., dict[str, Any]], kind: str, about: str, key: bool
 ) -> None:
-    if broken is refused_key:
+    if broken in (refused_key, missing_dataset):
         with LocalBackend(":memory:", "the-key") as backend:
-            ran = run_config(quickstart, **{"dry_run": True, "environ": {}, **refused_key(quickstart, backend)})
+            ran = run_config(quickstart, **{"dry_run": True, "environ": {}, **broken(quickstart, backend)})
     else:
         ran = run_config(quickstart, **{"dry_run": True, "environ": {}, **broken(quickstart)})
     assert ran.verdict.value == "error", ran.terminal
@@ -145,3 +153,16 @@ def test_the_terminal_report_shows_the_error_once_and_stderr_names_it(
         assert shown in terminal
         assert comment.count(shown) == 1, comment  # and every problem in the comment, not only the first
     assert "Verdict: ERROR" in terminal
+
+
+def test_a_managed_dataset_without_a_key_is_named_at_its_line(
+    quickstart: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The embedded backend has no managed datasets: it was a 404 saying to check the dataset exists "in the project
+    of this key", with no key; validate said ok."""
+    _edit(_config(quickstart), "  path: data/questions.jsonl", "  name: support-questions")
+    where = "experiment.yml:6: dataset.name: the embedded local backend, used without HH_API_KEY (a dry run), has no"
+    assert main(["validate", "-C", str(quickstart)], environ={}) == 0  # run in CI with a key, it may exist
+    assert f".honeyhive/{where}" in capsys.readouterr().err
+    assert main(["run", "--dry-run", "-C", str(quickstart), "--no-html"], environ={}) == 2
+    assert f".honeyhive/{where}" in capsys.readouterr().err

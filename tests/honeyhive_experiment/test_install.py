@@ -205,6 +205,36 @@ def test_a_missing_module_outside_the_repository_points_at_install(
     assert (f"{(missing or '').split('.')[0]!r} is not installed" in message) is hint
 
 
+BELOW = "is in the repository, but imports start from its root"
+
+
+@pytest.mark.parametrize(
+    ("path", "missing", "advice"),
+    [
+        ("app:answer", "app", f"support_bot/app.py {BELOW}: name it 'support_bot.app:answer'"),
+        ("support_bot.dep:f", "utils", f"support_bot/utils.py {BELOW}: import it as `from support_bot import utils`"),
+        ("helpers.x:f", "helpers.x", f"lib/helpers/__init__.py {BELOW}: name it 'lib.helpers.x:f'"),
+        # only in a virtual environment, node_modules, a folder no import can name, a project of its own (installed,
+        # as tests/fixtures/apps/needs_dep/vendor/tinyfuzz), or too deep: not a module named from the root
+        ("vendored:f", "vendored", "'vendored' is not installed where the experiment runs"),
+    ],
+)
+def test_a_missing_module_in_a_folder_of_the_repository_is_named_from_the_root(
+    tmp_path: Path, path: str, missing: str, advice: str
+) -> None:
+    """'app' is not installed ...: add it to requirements.txt' was the advice for support_bot/app.py named 'app':
+    untrue, and installing a PyPI project of that name runs someone else's code."""
+    files = ["support_bot/app.py", "support_bot/utils.py", "lib/helpers/__init__.py", "node_modules/x/vendored.py"]
+    files += [".venv/lib/python3.11/site-packages/vendored.py", "my-dir/vendored.py", "a/b/c/d/e/vendored.py"]
+    files += ["vendor/fuzz/pyproject.toml", "vendor/fuzz/vendored/__init__.py"]
+    for file in files:
+        (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / file).write_text("")
+    message = missing_module_message(path, missing, tmp_path)
+    assert message.startswith(f"cannot import {path!r}: no module named {missing!r}. {advice}"), message
+    assert ("requirements.txt" in message) is (missing == "vendored")
+
+
 FIX = "run the runner as uid 1001"
 
 

@@ -84,6 +84,30 @@ def test_validate_refuses_a_config_path_that_leads_outside(
     assert "leads outside the working directory" in err
 
 
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (None, ".honeyhive/c.md.j2: template file not found"),
+        ("{{ marker }}\n{% if verdict %}oops\n", ".honeyhive/c.md.j2:2: invalid template: Unexpected end of template"),
+    ],
+    ids=["missing", "syntax-error"],
+)
+@pytest.mark.parametrize("command", [["validate", "--no-probe"], ["run", "--dry-run"]])
+def test_a_template_that_cannot_load_is_a_config_error_before_any_datapoint_runs(
+    repo: Path, capsys: pytest.CaptureFixture[str], source: str | None, message: str, command: list[str]
+) -> None:
+    """validate said ok, and run ran every datapoint before the report found the template missing or broken."""
+    config = repo / ".honeyhive" / "experiment.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("{max_datapoints: 10}", "{max_datapoints: 10, template: .honeyhive/c.md.j2}"))
+    if source is not None:
+        (repo / ".honeyhive" / "c.md.j2").write_text(source)
+    assert main([*command, "-C", str(repo)], environ={}) == 2
+    err = capsys.readouterr().err
+    assert f"experiment.yml:21: comment.template: {message}" in err, err
+    assert "datapoints (" not in err, err  # no progress: nothing ran
+
+
 def test_a_template_cannot_include_a_file_a_symlink_leads_out_to(tmp_path: Path) -> None:
     (tmp_path / "secret.md").write_text("TOP SECRET")
     folder = tmp_path / "repo" / ".honeyhive"

@@ -46,7 +46,8 @@ Read with the ``csv`` module (default dialect: comma, ``"`` quoting, multi-line 
 without a byte-order mark. The first row is the header; each column header is ``[section.]key[:type]``:
 
 - ``inputs.<key>`` → ``inputs[key]``; ``ground_truth.<key>`` → ``ground_truth[key]``;
-  ``metadata.<key>`` → ``metadata[key]``; ``id`` → the record's ``id``.
+  ``metadata.<key>`` → ``metadata[key]``; ``id`` (or ``datapoint_id``) → the record's ``id`` (or
+  ``datapoint_id``), as in a JSON record: a row may set only one of the two.
 - A column without a section prefix is an input: ``question`` is ``inputs.question``. A bare header with a
   dot whose first part is not a section (``groundtruth.answer``) is an error, to catch typos; write
   ``inputs.a.b`` for an input key that contains a dot. Keys are not nested: ``inputs.a.b`` is the key ``a.b``.
@@ -54,7 +55,7 @@ without a byte-order mark. The first row is the header; each column header is ``
   (``[+-]digits``), ``:float`` (a decimal number, finite), ``:bool`` (``true``/``false``, ``yes``/``no``,
   ``1``/``0``, any case), ``:json`` (any JSON value, e.g. a list, an object, ``null`` or ``""``). Any other
   suffix is an error. A key that itself contains a colon needs an explicit type: ``inputs.a:b:str``.
-  The ``id`` column takes no type suffix.
+  The ``id`` and ``datapoint_id`` columns take no type suffix.
 - Header cells are stripped of surrounding whitespace; data cells are not.
 - **An empty cell omits the key** (CSV cannot tell an empty string from a missing value; use ``:json`` with
   ``""`` for an explicit empty string). A ``ground_truth`` or ``metadata`` section with no non-empty cell

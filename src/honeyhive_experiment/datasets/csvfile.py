@@ -91,7 +91,7 @@ _CONVERTERS: dict[str, Callable[[str], Any]] = {
 class _Column:
     header: str
     section: str  # "inputs" | "ground_truth" | "metadata" | "id"
-    key: str
+    key: str  # for the "id" section: "id" or "datapoint_id", the record key it fills (as in a JSON record)
     convert: Callable[[str], Any]
 
 
@@ -106,10 +106,10 @@ def _parse_header(header: str) -> _Column:
         typed = True
         if type_name not in _CONVERTERS:
             raise ValueError(f"unknown type suffix ':{type_name}' (use one of {', '.join(':' + t for t in CSV_TYPES)})")
-    if spec == "id":
+    if spec in ("id", "datapoint_id"):
         if typed:
-            raise ValueError("the 'id' column takes no type suffix")
-        return _Column(header, "id", "id", str)
+            raise ValueError(f"the {spec!r} column takes no type suffix")
+        return _Column(header, "id", spec, str)
     section, dot, key = spec.partition(".")
     if not dot:
         if spec in CSV_SECTIONS:
@@ -185,21 +185,18 @@ def _csv_records(path: str, rows: Iterator[tuple[int, list[str]]]) -> list[Recor
             raise DatasetError(path, f"line {lineno}", f"expected {width} cells (as in the header), found {len(row)}")
         inputs: dict[str, Any] = {}
         sections: dict[str, dict[str, Any]] = {"inputs": inputs, "ground_truth": {}, "metadata": {}}
-        record_id: str | None = None
+        ids: Record = {}
         for column, cell in zip(columns, row, strict=True):
             if cell == "":
                 continue
             if column.section == "id":
-                record_id = cell
+                ids[column.key] = cell
                 continue
             try:
                 sections[column.section][column.key] = column.convert(cell)
             except ValueError as exc:
                 raise DatasetError(path, f"line {lineno}, column {column.header!r}", str(exc)) from None
-        record: Record = {}
-        if record_id is not None:
-            record["id"] = record_id
-        record["inputs"] = inputs
+        record: Record = {**ids, "inputs": inputs}
         if sections["ground_truth"]:
             record["ground_truth"] = sections["ground_truth"]
         if sections["metadata"]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from honeyhive_experiment.datasets.records import (
     _DECODER,
+    ALLOWED_RECORD_KEYS,
     Record,
     _decode_error,
     _NotStrictJson,
@@ -117,8 +118,11 @@ class _JsonScanner:
                 raise self._syntax_error(pos, "Expecting ':' delimiter")
             pos = self._skip(pos + 1)
             if key != "datapoints":
+                hint = " (one object per line? name the file .jsonl)" if key in ALLOWED_RECORD_KEYS else ""
                 raise DatasetError(
-                    self.path, where, f"unknown top-level key {key!r}; the top-level object holds only 'datapoints'"
+                    self.path,
+                    where,
+                    f"unknown top-level key {key!r}; the top-level object holds only 'datapoints'{hint}",
                 )
             if records is not None:
                 raise DatasetError(self.path, where, "'datapoints' appears twice")

@@ -1,7 +1,7 @@
 """The ``.jsonl`` reader: one JSON object per line, blank lines skipped, every error named ``line N``.
 
-Reads the file as bytes line by line (a byte-order mark on the first line is dropped), so a bad byte or a
-syntax error is located on its own line; each record goes through the shared shape and id checks of
+Reads the file as bytes line by line (a byte-order mark on the first line is dropped, on another is an error), so
+a bad byte or a syntax error is located on its own line; each record goes through the shared shape and id checks of
 :mod:`.records` and is returned exactly as parsed.
 """
 
@@ -27,9 +27,11 @@ def load_jsonl(path: str) -> list[Record]:
     records = _Records(path)
     with open(path, "rb") as handle:
         for lineno, raw in enumerate(handle, start=1):
-            if lineno == 1 and raw.startswith(_UTF8_BOM):
-                raw = raw[len(_UTF8_BOM) :]
             location = f"line {lineno}"
+            if raw.startswith(_UTF8_BOM):
+                if lineno > 1:  # JSON's "Expecting value" at column 1 would not say why
+                    raise DatasetError(path, location, "a byte-order mark (U+FEFF) starts the line: two files joined?")
+                raw = raw[len(_UTF8_BOM) :]
             try:
                 # without its line break, so a syntax error's column is on this line
                 line = raw.decode("utf-8").rstrip("\r\n")

@@ -99,6 +99,14 @@ def test_the_advice_is_for_the_kind_of_error_caught(caught: BaseException, kind:
     assert what_to_check(render_summary(data)) == advice  # the job summary renders from the same template
 
 
+@pytest.mark.parametrize("caught", [ROWS[0][0], ROWS[3][0]], ids=["config", "dataset"])
+def test_the_advice_to_validate_says_what_validate_runs(caught: BaseException) -> None:
+    """It said validate checks it "without running anything": validate runs the function and the evaluators on the
+    first datapoint (recording nothing), only ``--no-probe`` runs none."""
+    item = what_to_check(render_comment(judged(caught)).text)[0]
+    assert item.endswith("recording nothing: it runs the first datapoint only, or none with `--no-probe`)"), item
+
+
 def test_a_report_without_an_error_has_no_error_kind() -> None:
     assert report_json(base_input())["error_kind"] is None
 
