@@ -198,3 +198,34 @@ def test_a_dry_run_that_lists_fewer_datapoints_points_to_where_the_rest_are(
         assert "all of them are in the HTML report (.honeyhive/report.html)" in comment
     else:
         assert "pass --report FILE" in terminal
+
+
+def test_a_metric_whose_gate_failed_says_so_and_never_reads_better(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Latency (lower is better) improves a little on 11 of 12 datapoints and triples on one: its mean rises 15.8%,
+    past its 10% gate. The two-sided test calls 11 of 12 "better (p = 0.013)"; the row must say the gate failed and
+    show the gate's one-sided test instead, in the terminal, the comment, the HTML report and report.json."""
+    config = (
+        "evaluators: [truth_app.m:b]\nmetrics:\n  b: {direction: lower, label: Latency}\n"
+        "gate:\n  b: {max_worse_pct: 10}\n"
+    )
+    root = _experiment(tmp_path / "x", config, "def b(outputs, inputs):\n    return 10.0\n", rows=12)
+    _run(root, capsys)
+    _experiment(root, config, "def b(outputs, inputs):\n    return 30.0 if inputs['i'] == 0 else 9.9\n", rows=12)
+    code, out, report = _run(root, capsys)
+
+    assert code == 1
+    (latency,) = [m for m in report["metrics"] if m["name"] == "b"]
+    assert (latency["better_count"], latency["worse_count"]) == (11, 1)
+    assert latency["change"] != "better"
+    assert latency["one_sided"]
+    assert latency["gate_failed"] == "failed its gate (at most 10% worse)"
+    terminal, comment = out.split("the comment that would be posted")
+    (row,) = [line for line in terminal.splitlines() if line.startswith("Latency ")]
+    assert "failed its gate (at most 10% worse), within noise (p = 1)" in row
+    md_row = next(line for line in comment.splitlines() if line.startswith("| Latency |"))
+    assert md_row.endswith("| ❌ failed its gate (at most 10% worse) · ⚪ within noise (p = 1) |")
+    page = (root / "out" / "report.html").read_text(encoding="utf-8")
+    assert "failed its gate (at most 10% worse) · ⚪ within noise (p = 1)" in page
+    assert "better (p = 0.013)" not in out + page

@@ -342,6 +342,7 @@ class _Builder:
         label = config.label or name
         if ambiguous and event_name:
             label = f"{label} ({event_name})"
+        gate = self.j.gates.get(name)
         blamed = producer(name, self.evaluator_errors)
         raised = self.evaluator_errors[blamed] if blamed is not None else None
         return ReportMetric(
@@ -379,14 +380,16 @@ class _Builder:
             spread=finite(detail.spread) if detail is not None else None,
             efficiency=name in EFFICIENCY_METRICS,
             distribution=_distribution(detail, delta),
-            gate_limit=_gate_limit(self.j.gates.get(name), delta, lower),
+            gate_limit=_gate_limit(gate, delta, lower),
+            gate_failed=_gate_text(gate) if name in self.j.decision.gates_hit else None,
         )
 
     def _assessment(self, key: MetricKey) -> Assessment | None:
-        """A row's test: its gate's one-sided regression test when it is gated and got worse, else the two-sided
-        test across every metric (what better / worse / within noise mean on every other row)."""
+        """A row's test: its gate's one-sided regression test when it is gated and got worse or its gate failed
+        (whatever the counts say: never "better" beside a failed gate), else the two-sided test across every metric
+        (what better / worse / within noise mean on every other row)."""
         gated = self.j.gate_assessment.get(key)
-        if gated is not None and gated.worse > 0 and gated.worse >= gated.better:
+        if gated is not None and (key[0] in self.j.decision.gates_hit or 0 < gated.worse >= gated.better):
             return gated
         return self.j.assessment.get(key)
 
@@ -793,6 +796,18 @@ def _gate_limit(gate: GateRule | None, delta: MetricDelta | None, lower: bool) -
     if not allowed:
         return None
     return base + min(allowed) if lower else base - min(allowed)
+
+
+def _gate_text(gate: GateRule | None) -> str:
+    """A failed gate as its metric's row says it, with its bounds: ``failed its gate (at most 5% worse)``."""
+    if gate is None:
+        return "failed its gate"
+    bounds = [
+        f"{gate.max_drop:g}" if gate.max_drop is not None else "",
+        f"{gate.max_drop_pct:g}%" if gate.max_drop_pct is not None else "",
+        f"{gate.max_degraded:,} datapoints" if gate.max_degraded is not None else "",
+    ]
+    return f"failed its gate (at most {' and '.join(b for b in bounds if b)} worse)"
 
 
 def _since(baseline: frozenset[str] | None, *ids: str) -> Since | None:

@@ -283,6 +283,10 @@ class ReportMetric(_Part):
     gate_limit: float | None = Field(
         description="The aggregate past which the metric's gate fails (max_drop, max_drop_pct), from the baseline's."
     )
+    gate_failed: str | None = Field(
+        description="When its gate failed the check, as shown: 'failed its gate (at most 5% worse)'; its change and"
+        " p-values are then the gate's test. Null: no gate, or it held."
+    )
     spread: float | None = Field(
         description="With trials: the backend's mean over datapoints of the standard deviation across a "
         "datapoint's trials (null without trials, or when the backend does not say).",
@@ -351,9 +355,9 @@ class ReportMetric(_Part):
         return f"compared on {self.paired:,} of {self.shared:,}" if self.partial else ""
 
     def _status_parts(self) -> list[tuple[str, str]]:
-        """The status's parts, each an emoji and its words: how partial the comparison is, the change with its test
-        (on the paired datapoints), then failing or missing values."""
-        parts = []
+        """The status's parts, each an emoji and its words: the gate it failed, how partial the comparison is, the
+        change with its test (on the paired datapoints), then failing or missing values."""
+        parts = [("❌", self.gate_failed)] if self.gate_failed else []
         if self.partial:
             parts.append(("⚠️", self.partial_text))
         if self.change is not None:
