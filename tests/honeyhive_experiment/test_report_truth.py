@@ -229,3 +229,36 @@ def test_a_metric_whose_gate_failed_says_so_and_never_reads_better(
     page = (root / "out" / "report.html").read_text(encoding="utf-8")
     assert "failed its gate (at most 10% worse) · ⚪ within noise (p = 1)" in page
     assert "better (p = 0.013)" not in out + page
+
+
+def test_a_metric_compared_on_few_or_no_datapoints_is_not_a_plain_same(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """10 datapoints score 1 in the baseline; this run adds 10 new ones scoring 0: the mean halves while none of the
+    10 paired changed, so the row says it was compared on 10 of 20 (not a plain "same" beside -50%). Then a dataset
+    whose ids all changed: no datapoint is in both runs, and the row says nothing was compared."""
+    config = "evaluators: [truth_app.m:acc]\n"
+    code = "def acc(outputs, inputs):\n    return 1.0 if inputs['i'] < 10 else 0.0\n"
+    root = _experiment(tmp_path / "x", config, code, rows=10)
+    _run(root, capsys)
+    _experiment(root, config, code, rows=20)
+    _, out, report = _run(root, capsys)
+
+    (acc,) = [m for m in report["metrics"] if m["name"] == "acc"]
+    assert (acc["paired"], acc["shared"], acc["datapoints"], acc["same_count"]) == (10, 10, 20, 10)
+    terminal, comment = out.split("the comment that would be posted")
+    (row,) = [line for line in terminal.splitlines() if line.startswith("acc ")]
+    assert row.endswith("compared on 10 of 20 in either run, same on those 10")
+    md_row = next(line for line in comment.splitlines() if line.startswith("| acc |"))
+    assert md_row.endswith("| ⚠️ compared on 10 of 20 in either run · ⚪ same on those 10 |")
+
+    rows = "".join(json.dumps({"id": f"s{i}", "inputs": {"i": i}}) + "\n" for i in range(8))
+    (root / "d.jsonl").write_text(rows, encoding="utf-8")
+    _, out, report = _run(root, capsys)
+    (acc,) = [m for m in report["metrics"] if m["name"] == "acc"]
+    assert (acc["paired"], acc["change"]) == (0, None)
+    terminal, comment = out.split("the comment that would be posted")
+    (row,) = [line for line in terminal.splitlines() if line.startswith("acc ")]
+    assert row.endswith("  not compared: no datapoint has a value in both runs")
+    md_row = next(line for line in comment.splitlines() if line.startswith("| acc |"))
+    assert md_row.endswith("| ⚠️ not compared: no datapoint has a value in both runs |")

@@ -342,7 +342,7 @@ class _Builder:
         label = config.label or name
         if ambiguous and event_name:
             label = f"{label} ({event_name})"
-        gate = self.j.gates.get(name)
+        gate, comparison = self.j.gates.get(name), self.j.comparison
         blamed = producer(name, self.evaluator_errors)
         raised = self.evaluator_errors[blamed] if blamed is not None else None
         return ReportMetric(
@@ -374,9 +374,12 @@ class _Builder:
             errored=raised.count if raised is not None else None,
             evaluated=raised.of if raised is not None and raised.of else None,
             error=clip(r(raised.first), 200) if raised is not None else None,
-            compared=self.j.comparison is not None,
+            compared=comparison is not None,
             paired=delta.found_count if delta is not None else None,
-            shared=len(self.j.comparison.common_datapoints) if self.j.comparison is not None else None,
+            shared=len(comparison.common_datapoints) if comparison is not None else None,
+            datapoints=len(comparison.common_datapoints) + sum(n or 0 for n in unpaired_counts(comparison))
+            if comparison is not None
+            else None,
             spread=finite(detail.spread) if detail is not None else None,
             efficiency=name in EFFICIENCY_METRICS,
             distribution=_distribution(detail, delta),
@@ -820,13 +823,15 @@ def _since(baseline: frozenset[str] | None, *ids: str) -> Since | None:
 def _change(
     delta: MetricDelta, assessment: Assessment | None, lower: bool, spec: str | None, percent: bool
 ) -> tuple[str | None, str | None]:
-    """A row's ``(change, significance text)``: new or removed when one run has no aggregate; else the
-    assessment's when there is one; else the change the backend's difference shows, without telling noise apart
-    (no significance text)."""
+    """A row's ``(change, significance text)``: new or removed when one run has no aggregate; none when no datapoint
+    has a value in both runs (nothing was compared); else the assessment's when there is one; else the change the
+    backend's difference shows, without telling noise apart (no significance text)."""
     if delta.old_aggregate is None and delta.new_aggregate is not None:
         return "new", None
     if delta.new_aggregate is None and delta.old_aggregate is not None:
         return "removed", None
+    if delta.found_count == 0:
+        return None, None
     if assessment is not None:
         if assessment.changes == 0:
             return "same", None
