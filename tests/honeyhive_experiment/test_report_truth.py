@@ -262,3 +262,22 @@ def test_a_metric_compared_on_few_or_no_datapoints_is_not_a_plain_same(
     assert row.endswith("  not compared: no datapoint has a value in both runs")
     md_row = next(line for line in comment.splitlines() if line.startswith("| acc |"))
     assert md_row.endswith("| ⚠️ not compared: no datapoint has a value in both runs |")
+
+
+def test_float_noise_too_small_to_show_is_same_not_worse(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Accuracy is 0.8 in the baseline and 0.7999999999999999 in this run on all 10 datapoints: the backend counts
+    10 degraded (its counts stay), but 0.80 beside 0.80 and a 0.00 difference must not read "🔴 worse"."""
+    config = "evaluators: [truth_app.m:acc]\nmetrics:\n  acc: {format: '.2f', label: Accuracy}\n"
+    root = _experiment(tmp_path / "x", config, "def acc(outputs, inputs):\n    return 0.8\n", rows=10)
+    _run(root, capsys)
+    _experiment(root, config, "def acc(outputs, inputs):\n    return 0.7999999999999999\n", rows=10)
+    _, out, report = _run(root, capsys)
+
+    (acc,) = [m for m in report["metrics"] if m["name"] == "acc"]
+    assert (acc["better_count"], acc["worse_count"], acc["change"]) == (0, 10, "same")
+    terminal, comment = out.split("the comment that would be posted")
+    md_row = next(line for line in comment.splitlines() if line.startswith("| Accuracy |"))
+    assert md_row.startswith("| Accuracy | 0.80 | 0.80 | 0.00 | 0.0% | 0 / 10 |")
+    assert md_row.endswith("| ⚪ same (at the shown precision; 10 datapoints changed) |")
+    (row,) = [line for line in terminal.splitlines() if line.startswith("Accuracy ")]
+    assert row.endswith("same (at the shown precision; 10 datapoints changed)")

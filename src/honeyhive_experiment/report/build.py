@@ -74,7 +74,15 @@ from honeyhive_experiment.report.model import (
     TrendRow,
     UnpricedReason,
 )
-from honeyhive_experiment.report.numbers import as_utc, bin_values, finite, format_value, humanize_age, is_zero
+from honeyhive_experiment.report.numbers import (
+    as_utc,
+    bin_values,
+    finite,
+    format_number,
+    format_value,
+    humanize_age,
+    is_zero,
+)
 from honeyhive_experiment.report.pairing import changes_text, overlap_collapsed, unpaired_cause, unpaired_counts
 from honeyhive_experiment.report.redact import INVISIBLE, STRIPPED, Redactor
 from honeyhive_experiment.significance import Assessment, describe
@@ -824,8 +832,10 @@ def _change(
     delta: MetricDelta, assessment: Assessment | None, lower: bool, spec: str | None, percent: bool
 ) -> tuple[str | None, str | None]:
     """A row's ``(change, significance text)``: new or removed when one run has no aggregate; none when no datapoint
-    has a value in both runs (nothing was compared); else the assessment's when there is one; else the change the
-    backend's difference shows, without telling noise apart (no significance text)."""
+    has a value in both runs (nothing was compared); else the assessment's when there is one, but same when both
+    aggregates and the difference look the same in the metric's format (float noise: 0.8 against
+    0.7999999999999999 must not read "worse" beside 0.80 and 0.80); else the change the backend's difference shows,
+    without telling noise apart (no significance text)."""
     if delta.old_aggregate is None and delta.new_aggregate is not None:
         return "new", None
     if delta.new_aggregate is None and delta.old_aggregate is not None:
@@ -835,6 +845,11 @@ def _change(
     if assessment is not None:
         if assessment.changes == 0:
             return "same", None
+        old, new = (format_number(v, spec, percent=percent) for v in (delta.old_aggregate, delta.new_aggregate))
+        difference = finite(delta.difference)
+        if old == new and difference is not None and is_zero(difference, spec, percent):
+            changed = f"{assessment.changes:,} datapoint{'s' if assessment.changes != 1 else ''} changed"
+            return "same", f"at the shown precision; {changed}"
         return assessment.change.value, describe(assessment)
     difference = finite(delta.difference)
     if difference is None:
