@@ -55,6 +55,12 @@ def test_format_number(value: float | None, spec: str | None, percent: bool, exp
         (0.0004, ".2f", False, "0.00"),  # too small for the format: no sign, counts as "same"
         (0.0, None, False, "0"),
         (0.05, ".1%", False, "+5.0 pp"),
+        # a spec's own sign flag gives way to the difference's sign, not "-+0.30" or "++5.0 pp"
+        (-0.3, "+.2f", False, "-0.30"),
+        (0.05, "+.1%", False, "+5.0 pp"),
+        (-0.3, " .2f", False, "-0.30"),
+        (0.3, "*>+8.2f", False, "+****0.30"),  # a fill and an alignment before the flag stay
+        (0.0001, "+.2f", False, "0.00"),
     ],
 )
 def test_format_delta(value: float | None, spec: str | None, percent: bool, expected: str) -> None:
