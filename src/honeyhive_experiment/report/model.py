@@ -481,7 +481,10 @@ class ReportTotals(_Part):
             else:
                 parts.append(f"total cost {cost}{judge}")
         if self.duration_p50_ms is not None or self.duration_p95_ms is not None:
-            p50, p95 = (f"{v:,.0f} ms" if v is not None else "—" for v in (self.duration_p50_ms, self.duration_p95_ms))
+            p50, p95 = (
+                "—" if v is None else "< 1 ms" if v < 1 else f"{v:,.0f} ms"
+                for v in (self.duration_p50_ms, self.duration_p95_ms)
+            )
             parts.append(f"duration p50 {p50}, p95 {p95}")
         return " · ".join(parts)
 
