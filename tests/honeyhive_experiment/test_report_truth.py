@@ -223,11 +223,11 @@ def test_a_metric_whose_gate_failed_says_so_and_never_reads_better(
     assert latency["gate_failed"] == "failed its gate (at most 10% worse)"
     terminal, comment = out.split("the comment that would be posted")
     (row,) = [line for line in terminal.splitlines() if line.startswith("Latency ")]
-    assert "failed its gate (at most 10% worse), within noise (p = 1)" in row
+    assert row.endswith("  within noise (p = 1), failed its gate (at most 10% worse)")
     md_row = next(line for line in comment.splitlines() if line.startswith("| Latency |"))
-    assert md_row.endswith("| ❌ failed its gate (at most 10% worse) · ⚪ within noise (p = 1) |")
+    assert md_row.endswith("| ⚪ within noise (p = 1) · ❌ failed its gate (at most 10% worse) |")
     page = (root / "out" / "report.html").read_text(encoding="utf-8")
-    assert "failed its gate (at most 10% worse) · ⚪ within noise (p = 1)" in page
+    assert "⚪ within noise (p = 1) · ❌ failed its gate (at most 10% worse)" in page
     assert "better (p = 0.013)" not in out + page
 
 

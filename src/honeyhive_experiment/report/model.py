@@ -360,9 +360,9 @@ class ReportMetric(_Part):
         return f"compared on {self.paired:,} of {self.datapoints:,} in either run" if self.partial else ""
 
     def _status_parts(self) -> list[tuple[str, str]]:
-        """The status's parts, each an emoji and its words: the gate it failed, how partial the comparison is (or
-        that nothing was), the change with its test (on the paired datapoints), then failing or missing values."""
-        parts = [("❌", self.gate_failed)] if self.gate_failed else []
+        """The status's parts, each an emoji and its words: how partial the comparison is (or that nothing was), the
+        change with its test (on the paired datapoints), the gate it failed, then failing or missing values."""
+        parts = []
         if self.paired == 0 and self.change is None:
             parts.append(("⚠️", "not compared: no datapoint has a value in both runs"))
         if self.partial:
@@ -372,6 +372,8 @@ class ReportMetric(_Part):
             if self.partial:
                 words += f" on those {self.paired:,}"
             parts.append((emoji, words + (f" ({self.significance})" if self.significance else "")))
+        if self.gate_failed:
+            parts.append(("❌", self.gate_failed))
         if self.errored:
             parts.append(("⚠️", self.errored_text))
         elif self.absent:
