@@ -198,3 +198,86 @@ def test_a_dry_run_that_lists_fewer_datapoints_points_to_where_the_rest_are(
         assert "all of them are in the HTML report (.honeyhive/report.html)" in comment
     else:
         assert "pass --report FILE" in terminal
+
+
+def test_a_metric_whose_gate_failed_says_so_and_never_reads_better(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Latency (lower is better) improves a little on 11 of 12 datapoints and triples on one: its mean rises 15.8%,
+    past its 10% gate. The two-sided test calls 11 of 12 "better (p = 0.013)"; the row must say the gate failed and
+    show the gate's one-sided test instead, in the terminal, the comment, the HTML report and report.json."""
+    config = (
+        "evaluators: [truth_app.m:b]\nmetrics:\n  b: {direction: lower, label: Latency}\n"
+        "gate:\n  b: {max_worse_pct: 10}\n"
+    )
+    root = _experiment(tmp_path / "x", config, "def b(outputs, inputs):\n    return 10.0\n", rows=12)
+    _run(root, capsys)
+    _experiment(root, config, "def b(outputs, inputs):\n    return 30.0 if inputs['i'] == 0 else 9.9\n", rows=12)
+    code, out, report = _run(root, capsys)
+
+    assert code == 1
+    (latency,) = [m for m in report["metrics"] if m["name"] == "b"]
+    assert (latency["better_count"], latency["worse_count"]) == (11, 1)
+    assert latency["change"] != "better"
+    assert latency["one_sided"]
+    assert latency["gate_failed"] == "failed its gate (at most 10% worse)"
+    terminal, comment = out.split("the comment that would be posted")
+    (row,) = [line for line in terminal.splitlines() if line.startswith("Latency ")]
+    assert row.endswith("  within noise (p = 1), failed its gate (at most 10% worse)")
+    md_row = next(line for line in comment.splitlines() if line.startswith("| Latency |"))
+    assert md_row.endswith("| ⚪ within noise (p = 1) · ❌ failed its gate (at most 10% worse) |")
+    page = (root / "out" / "report.html").read_text(encoding="utf-8")
+    assert "⚪ within noise (p = 1) · ❌ failed its gate (at most 10% worse)" in page
+    assert "better (p = 0.013)" not in out + page
+
+
+def test_a_metric_compared_on_few_or_no_datapoints_is_not_a_plain_same(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """10 datapoints score 1 in the baseline; this run adds 10 new ones scoring 0: the mean halves while none of the
+    10 paired changed, so the row says it was compared on 10 of 20 (not a plain "same" beside -50%). Then a dataset
+    whose ids all changed: no datapoint is in both runs, and the row says nothing was compared."""
+    config = "evaluators: [truth_app.m:acc]\n"
+    code = "def acc(outputs, inputs):\n    return 1.0 if inputs['i'] < 10 else 0.0\n"
+    root = _experiment(tmp_path / "x", config, code, rows=10)
+    _run(root, capsys)
+    _experiment(root, config, code, rows=20)
+    _, out, report = _run(root, capsys)
+
+    (acc,) = [m for m in report["metrics"] if m["name"] == "acc"]
+    assert (acc["paired"], acc["shared"], acc["datapoints"], acc["same_count"]) == (10, 10, 20, 10)
+    terminal, comment = out.split("the comment that would be posted")
+    (row,) = [line for line in terminal.splitlines() if line.startswith("acc ")]
+    assert row.endswith("compared on 10 of 20 in either run, same on those 10")
+    md_row = next(line for line in comment.splitlines() if line.startswith("| acc |"))
+    assert md_row.endswith("| ⚠️ compared on 10 of 20 in either run · ⚪ same on those 10 |")
+
+    rows = "".join(json.dumps({"id": f"s{i}", "inputs": {"i": i}}) + "\n" for i in range(8))
+    (root / "d.jsonl").write_text(rows, encoding="utf-8")
+    _, out, report = _run(root, capsys)
+    (acc,) = [m for m in report["metrics"] if m["name"] == "acc"]
+    assert (acc["paired"], acc["change"]) == (0, None)
+    terminal, comment = out.split("the comment that would be posted")
+    (row,) = [line for line in terminal.splitlines() if line.startswith("acc ")]
+    assert row.endswith("  not compared: no datapoint has a value in both runs")
+    md_row = next(line for line in comment.splitlines() if line.startswith("| acc |"))
+    assert md_row.endswith("| ⚠️ not compared: no datapoint has a value in both runs |")
+
+
+def test_float_noise_too_small_to_show_is_same_not_worse(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Accuracy is 0.8 in the baseline and 0.7999999999999999 in this run on all 10 datapoints: the backend counts
+    10 degraded (its counts stay), but 0.80 beside 0.80 and a 0.00 difference must not read "🔴 worse"."""
+    config = "evaluators: [truth_app.m:acc]\nmetrics:\n  acc: {format: '.2f', label: Accuracy}\n"
+    root = _experiment(tmp_path / "x", config, "def acc(outputs, inputs):\n    return 0.8\n", rows=10)
+    _run(root, capsys)
+    _experiment(root, config, "def acc(outputs, inputs):\n    return 0.7999999999999999\n", rows=10)
+    _, out, report = _run(root, capsys)
+
+    (acc,) = [m for m in report["metrics"] if m["name"] == "acc"]
+    assert (acc["better_count"], acc["worse_count"], acc["change"]) == (0, 10, "same")
+    terminal, comment = out.split("the comment that would be posted")
+    md_row = next(line for line in comment.splitlines() if line.startswith("| Accuracy |"))
+    assert md_row.startswith("| Accuracy | 0.80 | 0.80 | 0.00 | 0.0% | 0 / 10 |")
+    assert md_row.endswith("| ⚪ same (at the shown precision; 10 datapoints changed) |")
+    (row,) = [line for line in terminal.splitlines() if line.startswith("Accuracy ")]
+    assert row.endswith("same (at the shown precision; 10 datapoints changed)")

@@ -74,7 +74,15 @@ from honeyhive_experiment.report.model import (
     TrendRow,
     UnpricedReason,
 )
-from honeyhive_experiment.report.numbers import as_utc, bin_values, finite, format_value, humanize_age, is_zero
+from honeyhive_experiment.report.numbers import (
+    as_utc,
+    bin_values,
+    finite,
+    format_number,
+    format_value,
+    humanize_age,
+    is_zero,
+)
 from honeyhive_experiment.report.pairing import changes_text, overlap_collapsed, unpaired_cause, unpaired_counts
 from honeyhive_experiment.report.redact import INVISIBLE, STRIPPED, Redactor
 from honeyhive_experiment.significance import Assessment, describe
@@ -342,6 +350,7 @@ class _Builder:
         label = config.label or name
         if ambiguous and event_name:
             label = f"{label} ({event_name})"
+        gate, comparison = self.j.gates.get(name), self.j.comparison
         blamed = producer(name, self.evaluator_errors)
         raised = self.evaluator_errors[blamed] if blamed is not None else None
         return ReportMetric(
@@ -373,20 +382,25 @@ class _Builder:
             errored=raised.count if raised is not None else None,
             evaluated=raised.of if raised is not None and raised.of else None,
             error=clip(r(raised.first), 200) if raised is not None else None,
-            compared=self.j.comparison is not None,
+            compared=comparison is not None,
             paired=delta.found_count if delta is not None else None,
-            shared=len(self.j.comparison.common_datapoints) if self.j.comparison is not None else None,
+            shared=len(comparison.common_datapoints) if comparison is not None else None,
+            datapoints=len(comparison.common_datapoints) + sum(n or 0 for n in unpaired_counts(comparison))
+            if comparison is not None
+            else None,
             spread=finite(detail.spread) if detail is not None else None,
             efficiency=name in EFFICIENCY_METRICS,
             distribution=_distribution(detail, delta),
-            gate_limit=_gate_limit(self.j.gates.get(name), delta, lower),
+            gate_limit=_gate_limit(gate, delta, lower),
+            gate_failed=_gate_text(gate) if name in self.j.decision.gates_hit else None,
         )
 
     def _assessment(self, key: MetricKey) -> Assessment | None:
-        """A row's test: its gate's one-sided regression test when it is gated and got worse, else the two-sided
-        test across every metric (what better / worse / within noise mean on every other row)."""
+        """A row's test: its gate's one-sided regression test when it is gated and got worse or its gate failed
+        (whatever the counts say: never "better" beside a failed gate), else the two-sided test across every metric
+        (what better / worse / within noise mean on every other row)."""
         gated = self.j.gate_assessment.get(key)
-        if gated is not None and gated.worse > 0 and gated.worse >= gated.better:
+        if gated is not None and (key[0] in self.j.decision.gates_hit or 0 < gated.worse >= gated.better):
             return gated
         return self.j.assessment.get(key)
 
@@ -795,6 +809,18 @@ def _gate_limit(gate: GateRule | None, delta: MetricDelta | None, lower: bool) -
     return base + min(allowed) if lower else base - min(allowed)
 
 
+def _gate_text(gate: GateRule | None) -> str:
+    """A failed gate as its metric's row says it, with its bounds: ``failed its gate (at most 5% worse)``."""
+    if gate is None:
+        return "failed its gate"
+    bounds = [
+        f"{gate.max_drop:g}" if gate.max_drop is not None else "",
+        f"{gate.max_drop_pct:g}%" if gate.max_drop_pct is not None else "",
+        f"{gate.max_degraded:,} datapoints" if gate.max_degraded is not None else "",
+    ]
+    return f"failed its gate (at most {' and '.join(b for b in bounds if b)} worse)"
+
+
 def _since(baseline: frozenset[str] | None, *ids: str) -> Since | None:
     """Whether a failure is ``new`` or was ``already failing`` in the baseline (``None`` without one)."""
     if baseline is None:
@@ -805,16 +831,25 @@ def _since(baseline: frozenset[str] | None, *ids: str) -> Since | None:
 def _change(
     delta: MetricDelta, assessment: Assessment | None, lower: bool, spec: str | None, percent: bool
 ) -> tuple[str | None, str | None]:
-    """A row's ``(change, significance text)``: new or removed when one run has no aggregate; else the
-    assessment's when there is one; else the change the backend's difference shows, without telling noise apart
-    (no significance text)."""
+    """A row's ``(change, significance text)``: new or removed when one run has no aggregate; none when no datapoint
+    has a value in both runs (nothing was compared); else the assessment's when there is one, but same when both
+    aggregates and the difference look the same in the metric's format (float noise: 0.8 against
+    0.7999999999999999 must not read "worse" beside 0.80 and 0.80); else the change the backend's difference shows,
+    without telling noise apart (no significance text)."""
     if delta.old_aggregate is None and delta.new_aggregate is not None:
         return "new", None
     if delta.new_aggregate is None and delta.old_aggregate is not None:
         return "removed", None
+    if delta.found_count == 0:
+        return None, None
     if assessment is not None:
         if assessment.changes == 0:
             return "same", None
+        old, new = (format_number(v, spec, percent=percent) for v in (delta.old_aggregate, delta.new_aggregate))
+        difference = finite(delta.difference)
+        if old == new and difference is not None and is_zero(difference, spec, percent):
+            changed = f"{assessment.changes:,} datapoint{'s' if assessment.changes != 1 else ''} changed"
+            return "same", f"at the shown precision; {changed}"
         return assessment.change.value, describe(assessment)
     difference = finite(delta.difference)
     if difference is None:

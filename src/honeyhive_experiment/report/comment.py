@@ -294,14 +294,15 @@ def _truncation_message(report: Report, plan: _Plan, mode: str, shown_metrics: i
 
 
 def metrics_shown(report: Report, limit: int | None) -> tuple[ReportMetric, ...]:
-    """At most ``limit`` metric rows, keeping key, failing and worse metrics first, in display order."""
+    """At most ``limit`` metric rows, keeping those whose gate failed, then key, failing and worse metrics first,
+    in display order."""
     quality = report.quality_metrics  # the efficiency metrics have a table of their own
     if limit is None or limit >= len(quality):
         return quality
 
     def priority(item: tuple[int, ReportMetric]) -> tuple[int, int]:
         index, row = item
-        firsts = (row.key, row.failing_datapoints, row.change == "worse", row.configured)
+        firsts = (row.gate_failed, row.key, row.failing_datapoints, row.change == "worse", row.configured)
         return next((rank for rank, first in enumerate(firsts) if first), len(firsts)), index
 
     chosen = sorted(enumerate(quality), key=priority)[: max(0, limit)]

@@ -245,10 +245,12 @@ class ReportMetric(_Part):
     change: Change | None = Field(
         description="better / worse (significant, by the direction), within noise, too few changes to tell, same "
         "(no datapoint changed, or too small to show), new (no baseline value), removed (no value in this run); "
-        "null without a comparison. Without the backend's improved/degraded counts: by the sign of the difference."
+        "null without a comparison, or when no datapoint has a value in both runs (paired 0). Without the backend's "
+        "improved/degraded counts: by the sign of the difference."
     )
     significance: str | None = Field(
-        description="The sign test behind the change, as shown: 'p = 0.003', 'needs ≥ 6 changes, has 4'."
+        description="The sign test behind the change, as shown: 'p = 0.003', 'needs ≥ 6 changes, has 4'; for a same"
+        " whose datapoints changed by less than the format shows: 'at the shown precision; 10 datapoints changed'."
     )
     p_value: float | None = Field(
         description="The exact sign test on better/worse counts: two-sided, or the gate's one-sided test (one_sided)."
@@ -271,17 +273,24 @@ class ReportMetric(_Part):
     compared: bool = Field(description="Whether this run was compared with a baseline.")
     paired: NonNegativeInt | None = Field(
         description="Datapoints the backend compared this metric on, a value in both runs (its found_count); null "
-        "without a comparison or when the backend does not say. Fewer than shared: the aggregates (and the "
-        "difference) are over different datapoints.",
+        "without a comparison or when the backend does not say. Fewer than datapoints: the aggregates (and the "
+        "difference) are over different datapoints; 0: nothing was compared (change is null).",
     )
     shared: NonNegativeInt | None = Field(
         description="Datapoints the two runs have in common (the comparison's); null without one."
+    )
+    datapoints: NonNegativeInt | None = Field(
+        description="Datapoints in either run (the comparison's common, new and gone); null without one."
     )
     distribution: ReportDistribution | None = Field(
         description="Both runs' values counted into bins (the HTML report's histograms)."
     )
     gate_limit: float | None = Field(
         description="The aggregate past which the metric's gate fails (max_drop, max_drop_pct), from the baseline's."
+    )
+    gate_failed: str | None = Field(
+        description="When its gate failed the check, as shown: 'failed its gate (at most 5% worse)'; its change and"
+        " p-values are then the gate's test. Null: no gate, or it held."
     )
     spread: float | None = Field(
         description="With trials: the backend's mean over datapoints of the standard deviation across a "
@@ -336,24 +345,26 @@ class ReportMetric(_Part):
 
     @property
     def partial(self) -> bool:
-        """Compared on fewer datapoints than the runs share (a value missing in one run on the others): its
-        change is the paired datapoints' only, its aggregates are not over the same datapoints."""
+        """Compared on fewer datapoints than are in either run (new or gone ones, or a value missing in one run):
+        its change is the paired datapoints' only, its aggregates are not over the same datapoints."""
         return (
             self.paired is not None
-            and self.shared is not None
-            and self.paired < self.shared
+            and self.datapoints is not None
+            and self.paired < self.datapoints
             and self.change not in (None, "new", "removed")
         )
 
     @property
     def partial_text(self) -> str:
-        """``compared on 2 of 20`` for a :attr:`partial` comparison, else empty."""
-        return f"compared on {self.paired:,} of {self.shared:,}" if self.partial else ""
+        """``compared on 2 of 20 in either run`` for a :attr:`partial` comparison, else empty."""
+        return f"compared on {self.paired:,} of {self.datapoints:,} in either run" if self.partial else ""
 
     def _status_parts(self) -> list[tuple[str, str]]:
-        """The status's parts, each an emoji and its words: how partial the comparison is, the change with its test
-        (on the paired datapoints), then failing or missing values."""
+        """The status's parts, each an emoji and its words: how partial the comparison is (or that nothing was), the
+        change with its test (on the paired datapoints), the gate it failed, then failing or missing values."""
         parts = []
+        if self.paired == 0 and self.change is None:
+            parts.append(("⚠️", "not compared: no datapoint has a value in both runs"))
         if self.partial:
             parts.append(("⚠️", self.partial_text))
         if self.change is not None:
@@ -361,6 +372,8 @@ class ReportMetric(_Part):
             if self.partial:
                 words += f" on those {self.paired:,}"
             parts.append((emoji, words + (f" ({self.significance})" if self.significance else "")))
+        if self.gate_failed:
+            parts.append(("❌", self.gate_failed))
         if self.errored:
             parts.append(("⚠️", self.errored_text))
         elif self.absent:
@@ -470,7 +483,10 @@ class ReportTotals(_Part):
             else:
                 parts.append(f"total cost {cost}{judge}")
         if self.duration_p50_ms is not None or self.duration_p95_ms is not None:
-            p50, p95 = (f"{v:,.0f} ms" if v is not None else "—" for v in (self.duration_p50_ms, self.duration_p95_ms))
+            p50, p95 = (
+                "—" if v is None else "< 1 ms" if v < 1 else f"{v:,.0f} ms"
+                for v in (self.duration_p50_ms, self.duration_p95_ms)
+            )
             parts.append(f"duration p50 {p50}, p95 {p95}")
         return " · ".join(parts)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Final
@@ -79,8 +80,13 @@ def format_value(value: bool | float | None, spec: str | None = None) -> str:
     return format_number(value, spec)
 
 
+_SIGN_FLAG: Final = re.compile(r"^((?:.?[<>=^])?)[-+ ]", re.DOTALL)
+"""A format spec's sign flag (after its fill and alignment, if any)."""
+
+
 def _magnitude(value: float, spec: str | None, percent: bool) -> str:
-    text = format_number(abs(value), spec, percent=percent)
+    # a difference puts its own sign: the spec's sign flag would give "-+0.30"
+    text = format_number(abs(value), _SIGN_FLAG.sub(r"\1", spec) if spec else spec, percent=percent)
     if text.endswith("%"):  # a difference of percentages is in percentage points
         text = text[:-1].rstrip() + " pp"
     return text

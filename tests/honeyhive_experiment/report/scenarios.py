@@ -599,6 +599,7 @@ def significance_input() -> Judgement:
         baseline=baseline_info(total_datapoints=20),
         assessment=assessment,
         gate_assessment=gated,
+        gates=gates,
         baseline_failed=frozenset(SIG_IDS[:2]),
         baseline_errored=frozenset(),
         inputs_by_datapoint={"EXT-d0": {"question": "What is the capital of Peru?"}},

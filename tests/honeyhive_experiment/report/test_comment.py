@@ -238,6 +238,21 @@ def test_too_many_metrics_are_cut_keeping_key_failing_and_worse_ones_first() -> 
     assert shown[1][0].startswith("extra\\_metric\\_0000")
 
 
+def test_a_shortened_comment_keeps_the_row_of_a_metric_whose_gate_failed_before_any_other() -> None:
+    """The gate failed on the last of 700 better metrics (not key, failing or worse): cut to fit, the comment still
+    shows its row, saying so, first."""
+    worse = [LONG_NAME.format(j) for j in range(300)]
+    better = [f"extra_metric_{k:04d}_" + "x" * 60 for k in range(700)]
+    data = many(50, worse, better, key=worse[-1])
+    data = dataclasses.replace(data, decision=dataclasses.replace(data.decision, gates_hit=(better[-1],)))
+    rendered = render_comment(data)
+    assert "metric_rows" in rendered.truncated_steps
+    shown = [cells(row) for row in table_rows(rendered.text, "| Metric |")[2:]]
+    gated = [row for row in shown if row[0].startswith("extra\\_metric\\_0699")]
+    assert len(gated) == 1
+    assert gated[0][6].endswith("❌ failed its gate")
+
+
 def test_the_big_job_summary_stays_under_1_mib_and_says_so(big_input: Judgement) -> None:
     text = render_summary(big_input)
     assert len(text.encode("utf-8")) <= SUMMARY_LIMIT_BYTES
@@ -369,8 +384,8 @@ def test_significance_golden_comment_tells_worse_from_noise_and_too_few() -> Non
     rows = {cells(row)[0]: cells(row)[-1] for row in table_rows(text, "| Metric")[2:]}
     # accuracy is gated and got worse: its row shows the gate's one-sided test, Holm over the gated metrics only:
     # 1 better / 15 worse, p = P(X ≥ 15 | n = 16) = 17/65536 = 0.00026 (the two-sided test across 3 metrics and
-    # pass/fail, what an ungated row shows, would be 0.0021)
-    assert rows["Accuracy"] == "🔴 worse (p &lt; 0.001)"
+    # pass/fail, what an ungated row shows, would be 0.0021), then the gate it failed
+    assert rows["Accuracy"] == "🔴 worse (p &lt; 0.001) · ❌ failed its gate (at most 5% worse)"
     assert data.gate_assessment[("accuracy", "answer")].p_adjusted == 17 / 65536
     assert rows["faithfulness"] == "⚪ within noise (p = 1)"
     assert rows["spend\\_usd"] == "⚪ too few changes to tell (needs ≥ 6 changes, has 3)"

@@ -89,6 +89,8 @@ def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
     assert (distribution["current"], distribution["baseline"]) == ([1, 0, 0, 2, 0, 1, 0, 0, 0, 0, 0, 1], None)
     assert distribution["edges"][0] == 1200.0
     assert latency.pop("gate_limit") is None  # no gate on it
+    assert latency.pop("gate_failed") is None
+    assert latency.pop("datapoints") == 8  # 4 in both runs, 2 new, 2 gone
     assert latency == {
         "name": "latency_ms",
         "event_name": "answer",

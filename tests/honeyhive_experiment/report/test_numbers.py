@@ -55,6 +55,12 @@ def test_format_number(value: float | None, spec: str | None, percent: bool, exp
         (0.0004, ".2f", False, "0.00"),  # too small for the format: no sign, counts as "same"
         (0.0, None, False, "0"),
         (0.05, ".1%", False, "+5.0 pp"),
+        # a spec's own sign flag gives way to the difference's sign, not "-+0.30" or "++5.0 pp"
+        (-0.3, "+.2f", False, "-0.30"),
+        (0.05, "+.1%", False, "+5.0 pp"),
+        (-0.3, " .2f", False, "-0.30"),
+        (0.3, "*>+8.2f", False, "+****0.30"),  # a fill and an alignment before the flag stay
+        (0.0001, "+.2f", False, "0.00"),
     ],
 )
 def test_format_delta(value: float | None, spec: str | None, percent: bool, expected: str) -> None:
@@ -113,3 +119,11 @@ def test_dollars_keep_three_significant_digits_below_one(dollars: float, shown: 
     # with trials the backend summed each datapoint's mean over its trials: one pass's cost, not the run's
     per_pass = f"cost {shown} + $0.0000663 (judge) per pass over the dataset (mean of 3 trials)"
     assert totals.model_copy(update={"trials": 3}).text == per_pass
+
+
+def test_a_duration_under_a_millisecond_is_not_zero() -> None:
+    """A function that answers in 0.16 ms read "duration p50 0 ms"."""
+    from honeyhive_experiment.report.model import ReportTotals
+
+    totals = ReportTotals(cost_usd=None, judge_cost_usd=None, duration_p50_ms=0.159, duration_p95_ms=1234.5, trials=1)
+    assert totals.text == "duration p50 < 1 ms, p95 1,234 ms"
