@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -326,6 +327,27 @@ def route_global_spans() -> Iterator[None]:
                 trace._TRACER_PROVIDER, trace._TRACER_PROVIDER_SET_ONCE = None, Once()
 
 
+def flush_other_providers() -> bool:
+    """Send what the tracer providers not ours hold, now: OpenTelemetry's global one (an app's
+    ``HoneyHiveTracer.init()`` makes the official SDK's it) and those of the SDK's tracers (one made while another
+    provider was global has its own). The spans an app opens through them inside a datapoint (the SDK's ``@trace``,
+    its ``enrich_span`` metrics) go to HoneyHive by their own exporter, batched every 5 s by default, so without this
+    they arrived after the run was judged. The SDK's ``evaluate()`` flushes its tracer after each datapoint too.
+    False when one of them could not."""
+    providers: list[object] = [trace.get_tracer_provider()]
+    registry = sys.modules.get("honeyhive.tracer.registry")  # the SDK, when the app imported it
+    if registry is not None:
+        providers += [getattr(sdk_tracer, "provider", None) for sdk_tracer in registry.get_all_tracers()]
+    flushed = True
+    for provider in {id(p): p for p in providers if isinstance(p, TracerProvider)}.values():
+        try:
+            flushed = provider.force_flush() and flushed
+        except Exception as exc:  # the app's exporter: its spans are late, the datapoint is not lost
+            log.warning("the app's tracer provider could not flush: %s: %s", type(exc).__name__, exc)
+            flushed = False
+    return flushed
+
+
 class _Exporting(threading.local):
     """This thread's export while it runs (:meth:`TraceSink._export_once`): its latest request's response, or the
     error that left it without one (the exporter tells only success or failure; why is in them), and the latest
@@ -547,6 +569,8 @@ class TraceSink:
         retried here a few times too — safe, because the backend keys events by span id. An answer that
         refuses the spans (a 4xx, rejected spans in a partial success) is not retried: it is returned."""
         session = _SESSIONS.pop(session_id, None)
+        if self._circuit is None or not self._circuit.open:  # the app's own spans of it, first
+            flush_other_providers()
         if session is None or not session.spans:
             return SENT
         for wait in (*_EXPORT_BACKOFF, None):
