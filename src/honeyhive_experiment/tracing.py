@@ -6,7 +6,7 @@ datapoint. A datapoint tracer holds that datapoint's own state (session id, run/
 ids, source ``evaluation``) and puts it on every span it opens as the attributes of
 honeyhive-api.md §6. While a datapoint runs its ids also sit in OpenTelemetry baggage, so spans the
 user's code opens through this provider inherit them. Finished spans are buffered per session and
-``flush()`` exports exactly that datapoint's spans in one OTLP request: no thread, timer or
+``export()`` exports exactly that datapoint's spans in one OTLP request: no thread, timer or
 connection pool is created per datapoint.
 
 Instrumentations (OpenLLMetry's, OpenInference's) are global in a process and open spans through the tracer
@@ -616,7 +616,7 @@ class TraceSink:
 
 
 class DatapointTracer:
-    """One datapoint's tracer: opens spans carrying its ids; ``flush()`` exports its spans.
+    """One datapoint's tracer: opens spans carrying its ids; ``export()`` exports its spans.
 
     Passed to user functions that accept a ``tracer`` parameter::
 
@@ -762,8 +762,18 @@ class DatapointTracer:
         span.set_attribute("honeyhive_error", message)
         span.set_status(Status(StatusCode.ERROR, message))
 
-    def flush(self) -> Export:
-        """Export this datapoint's finished spans now; false if they were not sent (its ``reason`` says why)."""
+    def flush(self, timeout_millis: float = 30000) -> bool:
+        """The official SDK's ``tracer.flush()`` (``force_flush``): the app's own tracer providers send what they hold
+        (:func:`flush_other_providers`). This datapoint's spans stay with it until the runner exports them when it is
+        over (:meth:`export`): a flush inside the function used to be that export, and the spans that ended after it
+        (the datapoint's own span, its metrics) were lost."""
+        return flush_other_providers()
+
+    force_flush = flush
+
+    def export(self) -> Export:
+        """The runner's: export this datapoint's spans, once it is over; false if they were not sent (its ``reason``
+        says why)."""
         export = self.sink.export(self.ids.session_id)
         if not export:
             log.debug("the spans of datapoint %s were not exported: %s", self.ids.datapoint_id, export.reason)

@@ -434,3 +434,33 @@ def test_sdk_code_enriching_its_session_is_recorded_on_the_datapoints_chain_even
         )
         assert event["outputs"] == {"draft": n, "sum": 2 * n}
         assert event["metrics"]["answer_len"] == n + 1
+
+
+def test_sdk_code_flushing_its_tracer_loses_nothing(backend: LocalBackend) -> None:
+    """``tracer.flush()`` (the SDK's alias of ``force_flush``) inside the function was the runner's export: it sent
+    the datapoint's spans so far and forgot the datapoint, so its own span (ended after) was dropped and evaluate()
+    waited for it until IngestionTimeout, blaming HoneyHive. Now it flushes the app's providers and loses nothing."""
+
+    def app(datapoint: dict[str, Any], tracer: Any) -> dict[str, Any]:
+        with tracer.trace("retrieve"):
+            pass
+        assert tracer.flush() is True
+        assert tracer.force_flush(timeout_millis=1000) is True
+        return {"sum": 2 * datapoint["inputs"]["n"]}
+
+    def judge(outputs: Any, inputs: Any) -> float:
+        return 1.0
+
+    result = evaluate(
+        function=app,
+        dataset=ROWS,
+        evaluators=[judge],
+        api_key=API_KEY,
+        server_url=backend.url,
+        ingestion_timeout=20,
+        print_results=False,
+    )
+    assert (result.success, result.errors, len(result.passed)) == (True, [], len(ROWS))
+    with HoneyHiveClient(backend.url, API_KEY) as hh:
+        names = sorted(e["event_name"] for e in hh.iter_run_events(result.run_id) if e["event_type"] != "session")
+    assert names == ["app"] * len(ROWS) + ["retrieve"] * len(ROWS)
