@@ -681,6 +681,14 @@ class DatapointTracer:
     trace = start_as_current_span
 
     @contextmanager
+    def start_span(self, name: str, **options: Any) -> Iterator[ApiSpan]:
+        """The official SDK's ``tracer.start_span`` (what its ``@trace(tracer=tracer)`` opens): a span of this datapoint
+        as OpenTelemetry's ``start_as_current_span`` makes it (``attributes``, ``kind``, ``links``, ``start_time``,
+        ``record_exception``, ``set_status_on_exception``), no HoneyHive attributes of its own."""
+        with self.activate(), self.sink._tracer.start_as_current_span(name, **options) as span:
+            yield span
+
+    @contextmanager
     def judging(self) -> Iterator[None]:
         """The spans opened while the block runs (the evaluators: an LLM judge) are the judge's, not the function's
         (:meth:`llm_calls`)."""
@@ -707,6 +715,7 @@ class DatapointTracer:
 
     def enrich_span(
         self,
+        attributes: Mapping[str, Any] | None = None,
         *,
         outputs: Any = None,
         metrics: Mapping[str, Any] | None = None,
@@ -714,16 +723,24 @@ class DatapointTracer:
         feedback: Mapping[str, Any] | None = None,
         config: Mapping[str, Any] | None = None,
         user_properties: Mapping[str, Any] | None = None,
+        inputs: Mapping[str, Any] | None = None,
+        error: str | None = None,
         span: ApiSpan | None = None,
+        **kwargs: Any,
     ) -> None:
-        """Add outputs, metrics, metadata, feedback, config or user properties to the current (or given) span."""
+        """Add outputs, metrics, metadata, feedback, config, user properties, inputs or an error to the current (or
+        given) span. As the official SDK's: ``attributes`` and any other keyword go into the metadata (the keyword
+        wins a name)."""
         target = span or get_current_span()
         if isinstance(outputs, Mapping) or outputs is None:
             pairs = flatten("honeyhive_outputs", outputs)
         else:
             pairs = flatten("honeyhive_outputs.result", outputs)
         pairs.update(flatten("honeyhive_metrics", metrics))
-        pairs.update(flatten("honeyhive_metadata", metadata))
+        pairs.update(flatten("honeyhive_metadata", {**(metadata or {}), **(attributes or {}), **kwargs}))
+        pairs.update(flatten("honeyhive_inputs", inputs))
+        if error is not None:
+            pairs["honeyhive_error"] = str(error)
         pairs.update(flatten("honeyhive_feedback", feedback))
         pairs.update(flatten("honeyhive_config", config))
         pairs.update(flatten("honeyhive_user_properties", user_properties))

@@ -464,3 +464,32 @@ def test_sdk_code_flushing_its_tracer_loses_nothing(backend: LocalBackend) -> No
     with HoneyHiveClient(backend.url, API_KEY) as hh:
         names = sorted(e["event_name"] for e in hh.iter_run_events(result.run_id) if e["event_type"] != "session")
     assert names == ["app"] * len(ROWS) + ["retrieve"] * len(ROWS)
+
+
+def test_the_sdks_documented_uses_of_the_tracer_are_recorded(backend: LocalBackend) -> None:
+    """What the SDK's README and examples do with the tracer the function gets failed each datapoint: no
+    ``start_span`` (``with tracer.start_span(...)``, and what ``@trace(tracer=tracer)`` calls), no ``attributes``,
+    ``inputs``, ``error`` or other keywords to ``enrich_span``. As the SDK: ``attributes`` and keywords → metadata."""
+    from honeyhive import trace
+
+    def app(datapoint: dict[str, Any], tracer: Any) -> dict[str, Any]:
+        n = datapoint["inputs"]["n"]
+
+        @trace(tracer=tracer, event_type="tool")
+        def step(x: int) -> int:
+            return 2 * x
+
+        with tracer.start_span("custom-operation"):
+            tracer.enrich_span(metrics={"m": n}, attributes={"k": "v"}, inputs={"q": n}, error="partial", tag="nightly")
+            return {"sum": step(n)}
+
+    result = evaluate(function=app, dataset=ROWS, api_key=API_KEY, server_url=backend.url, print_results=False)
+    assert (result.success, result.errors) == (True, [])
+    with HoneyHiveClient(backend.url, API_KEY) as hh:
+        events = list(hh.iter_run_events(result.run_id))
+    custom = sorted((e for e in events if e["event_name"] == "custom-operation"), key=lambda e: e["inputs"]["q"])
+    assert [(e["metrics"], e["metadata"]["k"], e["metadata"]["tag"], e["error"]) for e in custom] == [
+        ({"m": n}, "v", "nightly", "partial") for n in range(len(ROWS))
+    ]
+    steps = [e for e in events if e["event_name"].endswith("step")]
+    assert sorted((e["event_type"], e["outputs"]["result"]) for e in steps) == [("tool", 2 * n) for n in range(4)]
