@@ -333,7 +333,7 @@ def evaluate(
     result = replace(result, allow_evaluator_errors=tolerated)
     if print_results:
         out = RedactingStream(sys.stdout, redactor)
-        result.print_table(cast("TextIO", out))
+        result.print_table(file=cast("TextIO", out))
         out.flush()
     return result
 
