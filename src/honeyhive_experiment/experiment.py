@@ -330,7 +330,7 @@ def evaluate(
         result = record_run(
             spec, prepared, client=client, sink=sink, run_id=run_id, ingestion=ingestion, instrumentors=instruments
         )
-    result = replace(result, allow_evaluator_errors=tolerated)
+    result = replace(result, allow_evaluator_errors=tolerated, embedded=key is None)
     if print_results:
         out = RedactingStream(sys.stdout, redactor)
         result.print_table(file=cast("TextIO", out))

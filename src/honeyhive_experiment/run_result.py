@@ -53,6 +53,8 @@ class ExperimentResult:
     allow_evaluator_errors: int | str | None = None
     """How many datapoints (``2``) or which share of them (``"5%"``) an evaluator may raise on and the run still
     be a success, as the experiment file's ``verdict.allow_evaluator_errors``."""
+    embedded: bool = False
+    """The run was on the embedded local backend (no API key): nothing of it is in HoneyHive."""
 
     @property
     def errors(self) -> list[DatapointError]:
@@ -136,7 +138,10 @@ class ExperimentResult:
         rule = "=" * 80
         print(f"\n{rule}\nEvaluation Results: {run_name or self.name}\n{rule}", file=out)
         print(f"Run ID: {self.run_id}\nStatus: {self.status or 'unknown'}", file=out)
-        print(f"Success: {self.success} (HoneyHive: {self.summary.success})", file=out)
+        judged = f"HoneyHive: {self.summary.success}"
+        if self.embedded:
+            judged = f"embedded local backend: {self.summary.success}; nothing was sent to HoneyHive"
+        print(f"Success: {self.success} ({judged})", file=out)
         print(f"Passed: {len(self.passed)}\nFailed: {len(self.failed)}", file=out)
         how = self.metrics.aggregation_function or "average"
         if self.metrics.details:

@@ -352,6 +352,31 @@ def test_results_are_printed_by_default_as_the_sdk_does(capsys: pytest.CaptureFi
     assert f"Run ID: {result.run_id}" in out
     assert "Passed: 4\nFailed: 0" in out
     assert "Errors (1)" in out
+    # no key: the embedded backend judged it, and the table says so (it said "HoneyHive")
+    assert result.embedded
+    assert "(embedded local backend: True; nothing was sent to HoneyHive)" in out
+
+
+@pytest.mark.parametrize(
+    ("variable", "api_key", "says"),
+    [
+        ("HH_API_KEY", None, "HH_API_KEY is empty; set it, or unset it to use the embedded local backend"),
+        ("HONEYHIVE_API_KEY", None, "HONEYHIVE_API_KEY is empty"),
+        (None, "", "api_key is empty; pass the key (or set HH_API_KEY or HONEYHIVE_API_KEY), or leave api_key out"),
+    ],
+)
+def test_a_blank_key_is_refused_not_taken_for_no_key(
+    no_key: pytest.MonkeyPatch, variable: str | None, api_key: str | None, says: str
+) -> None:
+    """GitHub Actions gives ``${{ secrets.HH_API_KEY }}`` of a missing secret as "": that ran on the in-memory
+    embedded backend and reported a success (exit 0) nobody's HoneyHive had. A blank key is refused, naming where
+    it came from; a key that is not there at all still means the embedded backend."""
+    if variable is not None:
+        no_key.setenv(variable, " " if variable == "HONEYHIVE_API_KEY" else "")
+    with pytest.raises(ArgumentError) as raised:
+        evaluate(function=lambda datapoint: {"sum": 0}, dataset=ROWS, api_key=api_key, print_results=False)
+    assert raised.value.argument == "api_key"
+    assert str(raised.value).startswith(f"api_key: the HoneyHive API key is not set: {says}")
 
 
 def test_the_command_line_does_not_print_the_results_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
