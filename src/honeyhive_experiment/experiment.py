@@ -504,7 +504,12 @@ def _check_arguments(
 def _records(records: Sequence[Mapping[str, Any]]) -> PreparedDataset:
     """The SDK's form, records from the script, as :func:`external_dataset` makes them, and checked as a dataset file
     is (:func:`_check_ids`). Their ids are hashes of their JSON, as the SDK's are: one that is not JSON is an
-    ArgumentError naming it (looked for once hashing failed)."""
+    ArgumentError naming it (looked for once hashing failed), and so is one without ``inputs``, as a dataset file's
+    row (the SDK runs it with none: ``{"input": ...}`` or a flat row ran silently on empty inputs)."""
+    missing = next((index for index, record in enumerate(records) if "inputs" not in record), None)
+    if missing is not None:
+        keys = ", ".join(repr(key) for key in records[missing]) or "none"
+        raise ArgumentError("dataset", f"record {missing}: missing 'inputs' (a dict; the record's keys: {keys})")
     try:
         dataset = external_dataset(records)
     except (TypeError, ValueError, RecursionError):
