@@ -512,7 +512,7 @@ def _records(records: Sequence[Mapping[str, Any]]) -> PreparedDataset:
         raise ArgumentError("dataset", f"record {missing}: missing 'inputs' (a dict; the record's keys: {keys})")
     try:
         dataset = external_dataset(records)
-    except (TypeError, ValueError, RecursionError):
+    except (TypeError, ValueError, RecursionError) as error:
         for index, record in enumerate(records):
             try:
                 json.dumps(record)
@@ -520,7 +520,7 @@ def _records(records: Sequence[Mapping[str, Any]]) -> PreparedDataset:
                 raise ArgumentError(
                     "dataset", f"record {index} is not JSON, which its id is made from: {exc}"
                 ) from None
-        raise  # JSON, but not what an id is made of (a record's id that is no string)
+        raise ArgumentError("dataset", str(error)) from None  # JSON, but a record's id that is no string
     _check_ids(dataset)
     return dataset
 
