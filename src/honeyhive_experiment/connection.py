@@ -212,8 +212,21 @@ def malformed_key(key: str) -> bool:
 
 def find_api_key(api_key: str | None, environ: Mapping[str, str] | None = None) -> str | None:
     """The API key as given, else from ``environ`` (the process environment when ``None``); ``None`` when there
-    is none (the caller decides: an error, or the embedded local backend)."""
-    return _given(api_key, API_KEY_VARIABLES, environ)
+    is none (the caller decides: an error, or the embedded local backend).
+
+    Raises :class:`ArgumentError` naming where a blank one came from, when there is no other: a key passed blank, or
+    a variable set to nothing (what GitHub Actions makes of a missing secret) is a key that went missing, not a run
+    meant for the embedded backend, whose success nobody sees in HoneyHive."""
+    key = _given(api_key, API_KEY_VARIABLES, environ)
+    env = process_environment() if environ is None else environ
+    blank = "api_key" if api_key is not None else next((name for name in API_KEY_VARIABLES if name in env), None)
+    if key is None and blank is not None:
+        either = " or ".join(API_KEY_VARIABLES)
+        fix = f"pass the key (or set {either}), or leave api_key out" if blank == "api_key" else "set it, or unset it"
+        raise ArgumentError(
+            "api_key", f"the HoneyHive API key is not set: {blank} is empty; {fix} to use the embedded local backend"
+        )
+    return key
 
 
 def find_ingestion_key(ingestion_api_key: str | None, environ: Mapping[str, str] | None = None) -> str | None:

@@ -330,10 +330,10 @@ def evaluate(
         result = record_run(
             spec, prepared, client=client, sink=sink, run_id=run_id, ingestion=ingestion, instrumentors=instruments
         )
-    result = replace(result, allow_evaluator_errors=tolerated)
+    result = replace(result, allow_evaluator_errors=tolerated, embedded=key is None)
     if print_results:
         out = RedactingStream(sys.stdout, redactor)
-        result.print_table(cast("TextIO", out))
+        result.print_table(file=cast("TextIO", out))
         out.flush()
     return result
 
@@ -504,10 +504,15 @@ def _check_arguments(
 def _records(records: Sequence[Mapping[str, Any]]) -> PreparedDataset:
     """The SDK's form, records from the script, as :func:`external_dataset` makes them, and checked as a dataset file
     is (:func:`_check_ids`). Their ids are hashes of their JSON, as the SDK's are: one that is not JSON is an
-    ArgumentError naming it (looked for once hashing failed)."""
+    ArgumentError naming it (looked for once hashing failed), and so is one without ``inputs``, as a dataset file's
+    row (the SDK runs it with none: ``{"input": ...}`` or a flat row ran silently on empty inputs)."""
+    missing = next((index for index, record in enumerate(records) if "inputs" not in record), None)
+    if missing is not None:
+        keys = ", ".join(repr(key) for key in records[missing]) or "none"
+        raise ArgumentError("dataset", f"record {missing}: missing 'inputs' (a dict; the record's keys: {keys})")
     try:
         dataset = external_dataset(records)
-    except (TypeError, ValueError, RecursionError):
+    except (TypeError, ValueError, RecursionError) as error:
         for index, record in enumerate(records):
             try:
                 json.dumps(record)
@@ -515,7 +520,7 @@ def _records(records: Sequence[Mapping[str, Any]]) -> PreparedDataset:
                 raise ArgumentError(
                     "dataset", f"record {index} is not JSON, which its id is made from: {exc}"
                 ) from None
-        raise  # JSON, but not what an id is made of (a record's id that is no string)
+        raise ArgumentError("dataset", str(error)) from None  # JSON, but a record's id that is no string
     _check_ids(dataset)
     return dataset
 

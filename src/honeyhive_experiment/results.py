@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from honeyhive_experiment.client import HoneyHiveClient
-from honeyhive_experiment.errors import NotFoundError
+from honeyhive_experiment.errors import ArgumentError, NotFoundError
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
 from honeyhive_experiment.models.details import RunRecords, records_from_events
 from honeyhive_experiment.models.outcomes import DatapointOutcome, MetricValues
@@ -99,6 +99,9 @@ def compare_runs(
 
     Pass the runs' results when you have them, so new-only and old-only datapoints can be named.
     """
+    if not isinstance(client, HoneyHiveClient):  # the official SDK's HoneyHive(), say: its calls are not ours
+        shown = f"{type(client).__module__}.{type(client).__name__}"
+        raise ArgumentError("client", f"client must be a honeyhive_experiment.HoneyHiveClient, not a {shown}")
     body = client.compare_runs(new_run_id, old_run_id, aggregate_function)
     lacking = [m for m in body.get("metrics") or [] if isinstance(m, dict) and _COMPARE_COUNTS - m.keys()]
     if lacking and not client.uses_deprecated_route("compare"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 from honeyhive_experiment.config import VerdictConfig
 from honeyhive_experiment.models import AggregatedMetrics, DatapointResults, ExperimentResultSummary
@@ -53,6 +53,8 @@ class ExperimentResult:
     allow_evaluator_errors: int | str | None = None
     """How many datapoints (``2``) or which share of them (``"5%"``) an evaluator may raise on and the run still
     be a success, as the experiment file's ``verdict.allow_evaluator_errors``."""
+    embedded: bool = False
+    """The run was on the embedded local backend (no API key): nothing of it is in HoneyHive."""
 
     @property
     def errors(self) -> list[DatapointError]:
@@ -119,14 +121,27 @@ class ExperimentResult:
     def datapoints(self) -> DatapointResults:
         return self.summary.datapoints
 
-    def print_table(self, file: TextIO | None = None) -> None:
-        """What the SDK's ``print_results=True`` prints, as plain text: the run, its status and counts, each
-        metric's aggregate, the first datapoints' results, and here also why it is not a success and its errors."""
+    def model_dump(self, **options: Any) -> dict[str, Any]:
+        """The SDK's result is its summary, a pydantic model: this is the summary's, with this result's
+        :attr:`success`. ``options``: pydantic's."""
+        return self.summary.model_copy(update={"success": self.success}).model_dump(**options)
+
+    def model_dump_json(self, **options: Any) -> str:
+        """:meth:`model_dump` as JSON. ``options``: pydantic's."""
+        return self.summary.model_copy(update={"success": self.success}).model_dump_json(**options)
+
+    def print_table(self, run_name: str | None = None, file: TextIO | None = None) -> None:
+        """What the SDK's ``print_results=True`` (and its ``print_table``) prints, as plain text: the run (titled
+        ``run_name``, else its name), its status and counts, each metric's aggregate, the first datapoints'
+        results, and here also why it is not a success and its errors."""
         out = file or sys.stdout
         rule = "=" * 80
-        print(f"\n{rule}\nEvaluation Results: {self.name}\n{rule}", file=out)
+        print(f"\n{rule}\nEvaluation Results: {run_name or self.name}\n{rule}", file=out)
         print(f"Run ID: {self.run_id}\nStatus: {self.status or 'unknown'}", file=out)
-        print(f"Success: {self.success} (HoneyHive: {self.summary.success})", file=out)
+        judged = f"HoneyHive: {self.summary.success}"
+        if self.embedded:
+            judged = f"embedded local backend: {self.summary.success}; nothing was sent to HoneyHive"
+        print(f"Success: {self.success} ({judged})", file=out)
         print(f"Passed: {len(self.passed)}\nFailed: {len(self.failed)}", file=out)
         how = self.metrics.aggregation_function or "average"
         if self.metrics.details:

@@ -245,7 +245,7 @@ class Runner:
             tracer.discard()  # not scored: a re-run of the shard (or run) must do it again
             export = SENT
         else:
-            export = tracer.flush()
+            export = tracer.export()
         if export.refused:  # the backend will never have its function span: not recorded, and said why
             error = f"HoneyHive refused the spans of datapoint {datapoint.id}: {export.reason}"
             outcome = dataclasses.replace(outcome, status=OutcomeStatus.BACKEND_ERROR, error=error, exported=False)

@@ -6,7 +6,7 @@ datapoint. A datapoint tracer holds that datapoint's own state (session id, run/
 ids, source ``evaluation``) and puts it on every span it opens as the attributes of
 honeyhive-api.md §6. While a datapoint runs its ids also sit in OpenTelemetry baggage, so spans the
 user's code opens through this provider inherit them. Finished spans are buffered per session and
-``flush()`` exports exactly that datapoint's spans in one OTLP request: no thread, timer or
+``export()`` exports exactly that datapoint's spans in one OTLP request: no thread, timer or
 connection pool is created per datapoint.
 
 Instrumentations (OpenLLMetry's, OpenInference's) are global in a process and open spans through the tracer
@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -326,6 +327,27 @@ def route_global_spans() -> Iterator[None]:
                 trace._TRACER_PROVIDER, trace._TRACER_PROVIDER_SET_ONCE = None, Once()
 
 
+def flush_other_providers() -> bool:
+    """Send what the tracer providers not ours hold, now: OpenTelemetry's global one (an app's
+    ``HoneyHiveTracer.init()`` makes the official SDK's it) and those of the SDK's tracers (one made while another
+    provider was global has its own). The spans an app opens through them inside a datapoint (the SDK's ``@trace``,
+    its ``enrich_span`` metrics) go to HoneyHive by their own exporter, batched every 5 s by default, so without this
+    they arrived after the run was judged. The SDK's ``evaluate()`` flushes its tracer after each datapoint too.
+    False when one of them could not."""
+    providers: list[object] = [trace.get_tracer_provider()]
+    registry = sys.modules.get("honeyhive.tracer.registry")  # the SDK, when the app imported it
+    if registry is not None:
+        providers += [getattr(sdk_tracer, "provider", None) for sdk_tracer in registry.get_all_tracers()]
+    flushed = True
+    for provider in {id(p): p for p in providers if isinstance(p, TracerProvider)}.values():
+        try:
+            flushed = provider.force_flush() and flushed
+        except Exception as exc:  # the app's exporter: its spans are late, the datapoint is not lost
+            log.warning("the app's tracer provider could not flush: %s: %s", type(exc).__name__, exc)
+            flushed = False
+    return flushed
+
+
 class _Exporting(threading.local):
     """This thread's export while it runs (:meth:`TraceSink._export_once`): its latest request's response, or the
     error that left it without one (the exporter tells only success or failure; why is in them), and the latest
@@ -547,6 +569,8 @@ class TraceSink:
         retried here a few times too — safe, because the backend keys events by span id. An answer that
         refuses the spans (a 4xx, rejected spans in a partial success) is not retried: it is returned."""
         session = _SESSIONS.pop(session_id, None)
+        if self._circuit is None or not self._circuit.open:  # the app's own spans of it, first
+            flush_other_providers()
         if session is None or not session.spans:
             return SENT
         for wait in (*_EXPORT_BACKOFF, None):
@@ -592,7 +616,7 @@ class TraceSink:
 
 
 class DatapointTracer:
-    """One datapoint's tracer: opens spans carrying its ids; ``flush()`` exports its spans.
+    """One datapoint's tracer: opens spans carrying its ids; ``export()`` exports its spans.
 
     Passed to user functions that accept a ``tracer`` parameter::
 
@@ -657,6 +681,14 @@ class DatapointTracer:
     trace = start_as_current_span
 
     @contextmanager
+    def start_span(self, name: str, **options: Any) -> Iterator[ApiSpan]:
+        """The official SDK's ``tracer.start_span`` (what its ``@trace(tracer=tracer)`` opens): a span of this datapoint
+        as OpenTelemetry's ``start_as_current_span`` makes it (``attributes``, ``kind``, ``links``, ``start_time``,
+        ``record_exception``, ``set_status_on_exception``), no HoneyHive attributes of its own."""
+        with self.activate(), self.sink._tracer.start_as_current_span(name, **options) as span:
+            yield span
+
+    @contextmanager
     def judging(self) -> Iterator[None]:
         """The spans opened while the block runs (the evaluators: an LLM judge) are the judge's, not the function's
         (:meth:`llm_calls`)."""
@@ -683,6 +715,7 @@ class DatapointTracer:
 
     def enrich_span(
         self,
+        attributes: Mapping[str, Any] | None = None,
         *,
         outputs: Any = None,
         metrics: Mapping[str, Any] | None = None,
@@ -690,16 +723,24 @@ class DatapointTracer:
         feedback: Mapping[str, Any] | None = None,
         config: Mapping[str, Any] | None = None,
         user_properties: Mapping[str, Any] | None = None,
+        inputs: Mapping[str, Any] | None = None,
+        error: str | None = None,
         span: ApiSpan | None = None,
+        **kwargs: Any,
     ) -> None:
-        """Add outputs, metrics, metadata, feedback, config or user properties to the current (or given) span."""
+        """Add outputs, metrics, metadata, feedback, config, user properties, inputs or an error to the current (or
+        given) span. As the official SDK's: ``attributes`` and any other keyword go into the metadata (the keyword
+        wins a name)."""
         target = span or get_current_span()
         if isinstance(outputs, Mapping) or outputs is None:
             pairs = flatten("honeyhive_outputs", outputs)
         else:
             pairs = flatten("honeyhive_outputs.result", outputs)
         pairs.update(flatten("honeyhive_metrics", metrics))
-        pairs.update(flatten("honeyhive_metadata", metadata))
+        pairs.update(flatten("honeyhive_metadata", {**(metadata or {}), **(attributes or {}), **kwargs}))
+        pairs.update(flatten("honeyhive_inputs", inputs))
+        if error is not None:
+            pairs["honeyhive_error"] = str(error)
         pairs.update(flatten("honeyhive_feedback", feedback))
         pairs.update(flatten("honeyhive_config", config))
         pairs.update(flatten("honeyhive_user_properties", user_properties))
@@ -738,8 +779,18 @@ class DatapointTracer:
         span.set_attribute("honeyhive_error", message)
         span.set_status(Status(StatusCode.ERROR, message))
 
-    def flush(self) -> Export:
-        """Export this datapoint's finished spans now; false if they were not sent (its ``reason`` says why)."""
+    def flush(self, timeout_millis: float = 30000) -> bool:
+        """The official SDK's ``tracer.flush()`` (``force_flush``): the app's own tracer providers send what they hold
+        (:func:`flush_other_providers`). This datapoint's spans stay with it until the runner exports them when it is
+        over (:meth:`export`): a flush inside the function used to be that export, and the spans that ended after it
+        (the datapoint's own span, its metrics) were lost."""
+        return flush_other_providers()
+
+    force_flush = flush
+
+    def export(self) -> Export:
+        """The runner's: export this datapoint's spans, once it is over; false if they were not sent (its ``reason``
+        says why)."""
         export = self.sink.export(self.ids.session_id)
         if not export:
             log.debug("the spans of datapoint %s were not exported: %s", self.ids.datapoint_id, export.reason)

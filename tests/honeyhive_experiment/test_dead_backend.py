@@ -119,7 +119,7 @@ def test_span_exports_are_held_to_the_clients_deadline() -> None:
         tracer = sink.tracer(DatapointIds("session-1", "run-1", None, "dp-1"))
         with tracer.start_as_current_span("answer", "chain"):
             pass
-        export = tracer.flush()
+        export = tracer.export()
         sink.shutdown()
         assert client.unreachable  # the silence lasted the deadline: the backend is gone for this client
         with pytest.raises(BackendUnreachable, match="not sent"):

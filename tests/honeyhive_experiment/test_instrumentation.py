@@ -11,6 +11,7 @@ wrong token counts. Spans are read where they are exported (``InMemorySpanExport
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -249,6 +250,51 @@ def test_an_apps_sdk_trace_spans_land_in_the_datapoints_session(backend: LocalBa
     with HoneyHiveClient(backend.url, API_KEY) as client:
         events = [e for e in client.iter_run_events(run_id) if e.get("event_name") == "__main__.lookup"]
     assert sorted(e["session_id"] for e in events) == sorted(sessions)
+
+
+SDK_BATCHED_APP = """
+import json, sys
+from honeyhive import HoneyHiveTracer, enrich_span, trace
+from honeyhive_experiment import evaluate
+
+url, key = sys.argv[1], sys.argv[2]
+HoneyHiveTracer.init(api_key=key, server_url=url, source="dev")  # the SDK's default: batched export
+
+@trace
+def retrieve(q):
+    enrich_span(metrics={"n_docs": len(q)})
+    return q
+
+def app(datapoint):
+    return {"answer": retrieve(datapoint["inputs"]["q"])}
+
+result = evaluate(app, [{"inputs": {"q": "a"}}, {"inputs": {"q": "bbbbbbbbbb"}}], api_key=key, server_url=url,
+                  passing_ranges={"n_docs": {"max": 5}}, print_results=False)
+print(json.dumps([[d.metric_name for d in result.metrics.details], len(result.failed), result.broken]))
+"""
+
+
+def test_an_apps_batched_sdk_spans_are_in_honeyhive_before_the_run_is_judged(
+    backend: LocalBackend, tmp_path: Path
+) -> None:
+    """``HoneyHiveTracer.init()`` batches its export (every 5 s, here never by the clock): the metrics its
+    ``enrich_span`` put on an ``@trace`` span reached HoneyHive after the run was judged without them ("its evaluator
+    returned nothing"). Each datapoint's export flushes the app's tracer providers first, as the SDK's evaluate()
+    flushes its tracer."""
+    script = tmp_path / "app.py"
+    script.write_text(SDK_BATCHED_APP)
+    env = {**os.environ, "OTEL_BSP_SCHEDULE_DELAY": "600000"}
+    done = subprocess.run(
+        [sys.executable, str(script), backend.url, API_KEY],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    metrics, failed, broken = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (metrics, failed, broken) == (["n_docs"], 1, [])
 
 
 def test_one_async_client_serves_an_async_function_and_an_async_judge_on_every_worker(

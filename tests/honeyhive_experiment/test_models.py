@@ -210,7 +210,7 @@ def test_compare_body_of_the_local_backend_is_carried_unchanged(
     # the runs were created with datapoint_ids, so the embedded run objects give each run's ids
     assert comparison.new_only_datapoints == ["EXT-d"]
     assert comparison.old_only_datapoints == ["EXT-c"]
-    assert list(comparison.metric_deltas) == [(m["metric_name"], m["event_name"]) for m in body["metrics"]]
+    assert list(comparison.deltas) == [(m["metric_name"], m["event_name"]) for m in body["metrics"]]
     for wire in body["metrics"]:
         delta = comparison.delta(wire["metric_name"], wire["event_name"])
         assert delta is not None
@@ -542,7 +542,7 @@ def test_spec_only_comparison_metric_has_the_undocumented_fields_as_none() -> No
     delta = comparison.delta("accuracy")
     assert delta is not None
     assert delta.key == ("accuracy", None)
-    assert comparison.metric_deltas == {("accuracy", None): delta}
+    assert comparison.deltas == {("accuracy", None): delta}
     assert comparison.delta("accuracy", "answer") is None
     for field in ("found_count", "improved_count", "degraded_count", "same_count"):
         assert getattr(delta, field) is None
@@ -595,7 +595,7 @@ def test_same_metric_on_two_events_is_two_deltas() -> None:
         ],
     }
     comparison = RunComparisonResult.from_wire(body)
-    assert set(comparison.metric_deltas) == {("accuracy", "retrieve"), ("accuracy", "answer")}
+    assert set(comparison.deltas) == {("accuracy", "retrieve"), ("accuracy", "answer")}
     retrieve = comparison.delta("accuracy", "retrieve")
     answer = comparison.delta("accuracy", "answer")
     assert retrieve is not None

@@ -7,6 +7,7 @@ Inputs are hand-written wire bodies shaped like ``honeyhive_local``'s ``/summary
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -222,3 +223,21 @@ def test_errors_name_each_datapoint_and_what_failed_there() -> None:
         "EXT-0: evaluator judge: MissingGroundTruth: not called",
         "EXT-1: function: KeyError: 'question'",
     ]
+
+
+def test_the_result_answers_the_sdk_results_print_table_and_model_dump() -> None:
+    """SDK code calling ``result.print_table(run_name=...)`` or ``result.model_dump()`` / ``model_dump_json()`` (the
+    SDK's result is a pydantic model) raised: what they give is read back by the SDK's own result model, with this
+    result's success."""
+    from honeyhive.experiments.models import ExperimentResultSummary as SdkSummary
+
+    result = ExperimentResult("run", "name", "EXT-dataset", summary(ALL), (ok(0, BOOM),), ranged=("exact_match",))
+    shown = io.StringIO()
+    result.print_table(run_name="My Experiment", file=shown)
+    assert "Evaluation Results: My Experiment\n" in shown.getvalue()
+    dumped = result.model_dump()
+    assert (dumped["success"], result.summary.success) == (False, True)
+    sdk = SdkSummary.model_validate(dumped)
+    assert (sdk.run_id, sdk.status, sdk.success, sdk.passed) == ("run", "completed", False, IDS)
+    assert sdk.metrics.get_metric("exact_match").aggregate == 1.0
+    assert SdkSummary.model_validate_json(result.model_dump_json()) == sdk

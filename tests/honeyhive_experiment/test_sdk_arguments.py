@@ -103,6 +103,9 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     # the SDK's ids are hashes of the records' JSON: a set or a cycle was a TypeError / ValueError traceback
     ("a set in a record", {"dataset": [*RECORDS, {"inputs": {"x": {1}}}], **SENT}, "dataset", "record 1 is not JSON"),
     ("a cycle in a record", {"dataset": [CYCLE], **SENT}, "dataset", "record 0 is not JSON"),
+    # as a dataset file's row: a record without inputs ran on empty inputs; an id that is no string was a TypeError
+    ("no inputs", {"dataset": [*RECORDS, {"input": {}, "expected": 1}], **SENT}, "dataset", "record 1: missing 'in"),
+    ("a number as id", {"dataset": [{"id": 1, "inputs": {}}], **SENT}, "dataset", "its id must be a string, not int"),
     ("a number as name", {"dataset": RECORDS, "name": 5, **SENT}, "name", "expected a string"),  # AttributeError
     ("a run id", {"dataset": RECORDS, "run_id": "my-run-1", **SENT}, "run_id", "expected a UUID"),  # HTTP 400
     # a list, as the SDK takes them: one alone was a TypeError traceback, a dict's keys were taken as evaluators

@@ -352,6 +352,31 @@ def test_results_are_printed_by_default_as_the_sdk_does(capsys: pytest.CaptureFi
     assert f"Run ID: {result.run_id}" in out
     assert "Passed: 4\nFailed: 0" in out
     assert "Errors (1)" in out
+    # no key: the embedded backend judged it, and the table says so (it said "HoneyHive")
+    assert result.embedded
+    assert "(embedded local backend: True; nothing was sent to HoneyHive)" in out
+
+
+@pytest.mark.parametrize(
+    ("variable", "api_key", "says"),
+    [
+        ("HH_API_KEY", None, "HH_API_KEY is empty; set it, or unset it to use the embedded local backend"),
+        ("HONEYHIVE_API_KEY", None, "HONEYHIVE_API_KEY is empty"),
+        (None, "", "api_key is empty; pass the key (or set HH_API_KEY or HONEYHIVE_API_KEY), or leave api_key out"),
+    ],
+)
+def test_a_blank_key_is_refused_not_taken_for_no_key(
+    no_key: pytest.MonkeyPatch, variable: str | None, api_key: str | None, says: str
+) -> None:
+    """GitHub Actions gives ``${{ secrets.HH_API_KEY }}`` of a missing secret as "": that ran on the in-memory
+    embedded backend and reported a success (exit 0) nobody's HoneyHive had. A blank key is refused, naming where
+    it came from; a key that is not there at all still means the embedded backend."""
+    if variable is not None:
+        no_key.setenv(variable, " " if variable == "HONEYHIVE_API_KEY" else "")
+    with pytest.raises(ArgumentError) as raised:
+        evaluate(function=lambda datapoint: {"sum": 0}, dataset=ROWS, api_key=api_key, print_results=False)
+    assert raised.value.argument == "api_key"
+    assert str(raised.value).startswith(f"api_key: the HoneyHive API key is not set: {says}")
 
 
 def test_the_command_line_does_not_print_the_results_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -434,3 +459,62 @@ def test_sdk_code_enriching_its_session_is_recorded_on_the_datapoints_chain_even
         )
         assert event["outputs"] == {"draft": n, "sum": 2 * n}
         assert event["metrics"]["answer_len"] == n + 1
+
+
+def test_sdk_code_flushing_its_tracer_loses_nothing(backend: LocalBackend) -> None:
+    """``tracer.flush()`` (the SDK's alias of ``force_flush``) inside the function was the runner's export: it sent
+    the datapoint's spans so far and forgot the datapoint, so its own span (ended after) was dropped and evaluate()
+    waited for it until IngestionTimeout, blaming HoneyHive. Now it flushes the app's providers and loses nothing."""
+
+    def app(datapoint: dict[str, Any], tracer: Any) -> dict[str, Any]:
+        with tracer.trace("retrieve"):
+            pass
+        assert tracer.flush() is True
+        assert tracer.force_flush(timeout_millis=1000) is True
+        return {"sum": 2 * datapoint["inputs"]["n"]}
+
+    def judge(outputs: Any, inputs: Any) -> float:
+        return 1.0
+
+    result = evaluate(
+        function=app,
+        dataset=ROWS,
+        evaluators=[judge],
+        api_key=API_KEY,
+        server_url=backend.url,
+        ingestion_timeout=20,
+        print_results=False,
+    )
+    assert (result.success, result.errors, len(result.passed)) == (True, [], len(ROWS))
+    with HoneyHiveClient(backend.url, API_KEY) as hh:
+        names = sorted(e["event_name"] for e in hh.iter_run_events(result.run_id) if e["event_type"] != "session")
+    assert names == ["app"] * len(ROWS) + ["retrieve"] * len(ROWS)
+
+
+def test_the_sdks_documented_uses_of_the_tracer_are_recorded(backend: LocalBackend) -> None:
+    """What the SDK's README and examples do with the tracer the function gets failed each datapoint: no
+    ``start_span`` (``with tracer.start_span(...)``, and what ``@trace(tracer=tracer)`` calls), no ``attributes``,
+    ``inputs``, ``error`` or other keywords to ``enrich_span``. As the SDK: ``attributes`` and keywords → metadata."""
+    from honeyhive import trace
+
+    def app(datapoint: dict[str, Any], tracer: Any) -> dict[str, Any]:
+        n = datapoint["inputs"]["n"]
+
+        @trace(tracer=tracer, event_type="tool")
+        def step(x: int) -> int:
+            return 2 * x
+
+        with tracer.start_span("custom-operation"):
+            tracer.enrich_span(metrics={"m": n}, attributes={"k": "v"}, inputs={"q": n}, error="partial", tag="nightly")
+            return {"sum": step(n)}
+
+    result = evaluate(function=app, dataset=ROWS, api_key=API_KEY, server_url=backend.url, print_results=False)
+    assert (result.success, result.errors) == (True, [])
+    with HoneyHiveClient(backend.url, API_KEY) as hh:
+        events = list(hh.iter_run_events(result.run_id))
+    custom = sorted((e for e in events if e["event_name"] == "custom-operation"), key=lambda e: e["inputs"]["q"])
+    assert [(e["metrics"], e["metadata"]["k"], e["metadata"]["tag"], e["error"]) for e in custom] == [
+        ({"m": n}, "v", "nightly", "partial") for n in range(len(ROWS))
+    ]
+    steps = [e for e in events if e["event_name"].endswith("step")]
+    assert sorted((e["event_type"], e["outputs"]["result"]) for e in steps) == [("tool", 2 * n) for n in range(4)]

@@ -26,6 +26,7 @@ import httpx
 import pytest
 
 from honeyhive_experiment import (
+    ArgumentError,
     ExperimentResultSummary,
     HoneyHiveClient,
     OutcomeStatus,
@@ -221,3 +222,34 @@ def stored_by_datapoint(hh: HoneyHiveClient, run_id: str) -> dict[tuple[str, str
         assert key not in events, f"two {key[1]} events for datapoint {key[0]} in run {run_id}"
         events[key] = event
     return events
+
+
+def test_our_comparison_answers_the_sdks_accessors_as_the_sdks_does(sdk_env: LocalBackend, hh: HoneyHiveClient) -> None:
+    """SDK code reading ``comparison.get_metric_delta("exact_match")["new_aggregate"]``, ``metric_deltas[name]`` or
+    ``list_degraded_metrics()`` raised with ours (its ``metric_deltas`` was keyed by ``(name, event)``): the same
+    comparison read by the SDK's ``compare_runs`` and by ours gives the same answers. The SDK's client handed to
+    ours is refused by name."""
+
+    def answering(offset: int) -> Callable[..., Any]:
+        def app(datapoint: dict[str, Any]) -> dict[str, Any]:  # one name: the runs' metrics pair by event name
+            return {"answer": 3 * datapoint["inputs"]["n"] + offset}
+
+        return app
+
+    old, new = (
+        evaluate(answering(offset), DATASET[:7], client=hh, evaluators=[exact_match, has_answer], print_results=False)
+        for offset in (0, 1)
+    )
+    sdk_client = pytest.importorskip("honeyhive").HoneyHive(api_key=API_KEY, server_url=sdk_env.url)
+    sdk = sdk_experiments.compare_runs(sdk_client, new_run_id=new.run_id, old_run_id=old.run_id)
+    ours = compare_runs(hh, new_run_id=new.run_id, old_run_id=old.run_id)
+
+    assert ours.list_degraded_metrics() == sdk.list_degraded_metrics() == ["exact_match"]
+    assert ours.list_improved_metrics() == sdk.list_improved_metrics() == []
+    assert set(ours.metric_deltas) == set(sdk.metric_deltas) == {"exact_match", "has_answer"}
+    for name, sdk_delta in sdk.metric_deltas.items():
+        assert ours.get_metric_delta(name) == ours.metric_deltas[name]
+        assert ours.metric_deltas[name] | sdk_delta == ours.metric_deltas[name], name
+    assert ours.get_metric_delta("recall") is None
+    with pytest.raises(ArgumentError, match=r"must be a honeyhive_experiment\.HoneyHiveClient, not a honeyhive\."):
+        compare_runs(sdk_client, new_run_id=new.run_id, old_run_id=old.run_id)  # type: ignore[arg-type]

@@ -110,7 +110,7 @@ def test_the_span_attribute_limit_of_the_environment_does_not_apply_to_the_exper
         tracer.enrich_span(metrics={f"m{k}": k for k in range(WIDTH)}, span=span)
         with sink.provider.get_tracer("user-code").start_as_current_span("user") as user_span:
             user_span.set_attributes({f"a{k}": "a long value" for k in range(WIDTH)})
-    assert tracer.flush()
+    assert tracer.export()
     chain, user = sorted(exporter.get_finished_spans(), key=lambda s: s.name)
     for span in (chain, user):
         assert span.attributes is not None
@@ -256,7 +256,7 @@ def test_an_otlp_partial_success_is_a_refusal(rejected: int, expected: str | Non
         tracer = sink.tracer(DatapointIds("session-1", "run-1", None, "datapoint-1"))
         with tracer.start_as_current_span("chain", "chain"), tracer.start_as_current_span("child"):
             pass
-        export = tracer.flush()
+        export = tracer.export()
     finally:
         sink.shutdown()
         collector.close()

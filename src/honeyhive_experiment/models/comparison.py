@@ -82,8 +82,9 @@ class RunComparisonResult(_WireModel):
     """``GET /v1/runs/{new}/compare/{old}`` (or ``/compare-with/``): the backend's comparison of two runs.
 
     * ``common_datapoints``: the backend's ``commonDatapoints`` (ids present in both runs).
-    * ``metrics``: the per-metric deltas in the backend's order; :attr:`metric_deltas` keys them by
-      ``(metric_name, event_name)`` and :meth:`delta` looks one up.
+    * ``metrics``: the per-metric deltas in the backend's order; :attr:`deltas` keys them by
+      ``(metric_name, event_name)`` and :meth:`delta` looks one up (:attr:`metric_deltas` and the ``get_``/``list_``
+      methods: the official SDK's, by metric name).
     * ``new_only_datapoints`` / ``old_only_datapoints``: a run's datapoint ids that are not common,
       or ``None`` when that run's ids are unknown. They come from the lists given to
       :meth:`from_wire`, else from the embedded run objects' ``datapoint_ids`` when the backend sent
@@ -148,12 +149,36 @@ class RunComparisonResult(_WireModel):
         return cls.model_validate(data)
 
     @property
-    def metric_deltas(self) -> dict[MetricKey, MetricDelta]:
+    def deltas(self) -> dict[MetricKey, MetricDelta]:
         """The deltas keyed by ``(metric_name, event_name)``; the first wins if the backend repeats a key."""
         deltas: dict[MetricKey, MetricDelta] = {}
         for delta in self.metrics:
             deltas.setdefault(delta.key, delta)
         return deltas
+
+    # the official SDK's names and shapes, so a script written for it reads the same comparison
+    # (honeyhive.experiments.models): by metric name, its first delta (any event), as a dict
+
+    @property
+    def metric_deltas(self) -> dict[str, dict[str, Any]]:
+        """The SDK's: ``{metric name: its first delta as a dict}``; a count or list the backend did not send reads
+        ``0`` or ``[]``, as in the SDK."""
+        first: dict[str, MetricDelta] = {}
+        for delta in self.metrics:
+            first.setdefault(delta.metric_name, delta)
+        return {name: _sdk_delta(delta) for name, delta in first.items()}
+
+    def get_metric_delta(self, metric_name: str) -> dict[str, Any] | None:
+        """The SDK's: the first delta of ``metric_name`` as a dict (:attr:`metric_deltas`), ``None`` if absent."""
+        return self.metric_deltas.get(metric_name)
+
+    def list_improved_metrics(self) -> list[str]:
+        """The SDK's: the metrics with a datapoint the backend counts improved."""
+        return [name for name, delta in self.metric_deltas.items() if delta["improved_count"] > 0]
+
+    def list_degraded_metrics(self) -> list[str]:
+        """The SDK's: the metrics with a datapoint the backend counts degraded."""
+        return [name for name, delta in self.metric_deltas.items() if delta["degraded_count"] > 0]
 
     def delta(self, name: str, event_name: str | None = None) -> MetricDelta | None:
         """The delta of metric ``name`` (on ``event_name`` if given), ``None`` if absent.
@@ -161,3 +186,15 @@ class RunComparisonResult(_WireModel):
         Raises ``ValueError`` when ``event_name`` is omitted and several events report ``name``.
         """
         return _find(self.metrics, name, event_name)
+
+
+def _sdk_delta(delta: MetricDelta) -> dict[str, Any]:
+    """A delta as the SDK's comparison holds it: a dict whose counts (taken from the lists when only they were
+    sent) and lists are never ``None``."""
+    fields = delta.model_dump()
+    fields.update(improved_count=delta.improved_total, degraded_count=delta.degraded_total, same_count=delta.same_total)
+    for key in ("found_count", "improved_count", "degraded_count", "same_count"):
+        fields[key] = fields[key] or 0
+    for key in ("improved", "degraded", "same", "old_values", "new_values"):
+        fields[key] = fields[key] or []
+    return fields

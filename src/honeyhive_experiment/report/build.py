@@ -279,7 +279,7 @@ class _Builder:
         if summary is not None:
             for detail in summary.metrics.details:
                 details.setdefault(detail.key, detail)
-        deltas = comparison.metric_deltas if comparison is not None else {}
+        deltas = comparison.deltas if comparison is not None else {}
         entries: list[tuple[MetricKey, MetricDelta | None, MetricDetail | None]] = [
             (key, delta, details.get(key)) for key, delta in deltas.items()
         ]
