@@ -294,16 +294,27 @@ class _Invocation:
             # branch-baseline rule and ``runs`` read the check's verdict); only a run no check judged gets one
             publish = self.settings.mode is Mode.PUBLISH
             stamp_verdict(client, judgement.run_id, composed.report.verdict, baseline, rules, unless_judged=publish)
+        written = True
         if self.write:
             posting = cancellation.interruptible(self.post, log, self.cancel) if self.post is not None else None
-            deliver(
-                composed,
-                settings=self.settings,
-                report_file=self.report_file,
-                html_file=self.html_file,
-                post=posting,
-            )
-        return Outcome(exit_code(composed.report.verdict, fail_on_error=self.settings.fail_on_error), composed)
+            try:
+                written = deliver(
+                    composed,
+                    settings=self.settings,
+                    report_file=self.report_file,
+                    html_file=self.html_file,
+                    post=posting,
+                )
+            except NotWritable as exc:  # report.json or the HTML report (a full disk): the earlier ones stay whole,
+                self._announce("error", exc)  # and the comment, summary and outputs say the error, results and all
+                error = Decision(Verdict.ERROR, (str(exc),))
+                judgement = replace(judgement, decision=error, error=str(exc), error_kind=error_kind(exc))
+                composed = compose(judgement, settings=self.settings)
+                written = deliver(composed, settings=self.settings, report_file=None, post=posting)
+        code = exit_code(composed.report.verdict, fail_on_error=self.settings.fail_on_error)
+        if not written and code == 0:  # a runner's file its disk could not take (said): the check is not green
+            code = exit_code(Verdict.ERROR, fail_on_error=self.settings.fail_on_error)
+        return Outcome(code, composed)
 
 
 # ------------------------------------------------------------------------------------------ the real parts
