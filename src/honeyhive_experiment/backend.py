@@ -65,7 +65,8 @@ def connect(
         "no HoneyHive API key (%s): using the embedded local backend, its data %s", " / ".join(API_KEY_VARIABLES), where
     )
     try:
-        backend = LocalBackend(str(local_db))
+        # what its server would log (a request its database refused) its answer tells the client, which says it
+        backend = LocalBackend(str(local_db), log_level="error")
     except sqlite3.Error as exc:  # a file that is not a database (or a folder, or a truncated one)
         message = f"the embedded backend cannot open it ({exc}): move it away, and a new one is made"
         raise ExperimentError(message, file=str(local_db)) from None

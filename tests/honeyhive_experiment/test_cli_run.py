@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -262,3 +263,31 @@ def test_output_piped_into_a_reader_that_went_away_ends_quietly_with_the_report_
     report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
     assert report["verdict"] == "neutral", report  # the run's own verdict, kept: no baseline yet
     assert (repo / "r.html").is_file()  # beside --report
+
+
+FILE_SIZE_LIMIT = """
+import resource, runpy, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails (EFBIG), as on a full disk (ENOSPC)
+resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+sys.argv = ["honeyhive_experiment", *sys.argv[1:]]
+runpy.run_module("honeyhive_experiment", run_name="__main__", alter_sys=True)
+"""
+"""The command in a process that may write no file past 200 KB: the embedded backend's database fills up mid-run,
+as on a full disk (its schema fits, a run's spans do not); the reports are smaller."""
+
+
+def test_a_database_that_fills_up_mid_run_is_said_in_the_clients_words_without_the_servers_tracebacks(
+    tmp_path: Path,
+) -> None:
+    """A full disk under a dry run: each write the embedded backend's database refused put an "Exception in ASGI
+    application" traceback in the user's log (138 of them), the errors said only "internal error: OperationalError"."""
+    repo = copy_quickstart(tmp_path / "repo", questions=3)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    command = [sys.executable, "-c", FILE_SIZE_LIMIT, "run", "--dry-run", "-C", str(repo)]
+
+    done = subprocess.run(command, capture_output=True, env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, text=True)
+
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not re.search(r"^(GET|POST|PUT) /", done.stderr, re.M), "the embedded server's own lines are in the log"
+    assert f"OperationalError from the database {repo / '.honeyhive' / 'local.db'}: " in done.stderr
