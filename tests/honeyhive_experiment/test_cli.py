@@ -561,6 +561,31 @@ def test_a_local_database_that_cannot_be_written_is_kept_saying_what_to_check(
     assert database.read_bytes() == kept
 
 
+@pytest.mark.parametrize("made", ["nothing", "a file"])
+@pytest.mark.parametrize("command", [["run", "--dry-run"], ["validate"], ["runs"], ["view", "--no-open"], ["action"]])
+def test_a_working_directory_that_is_no_folder_is_said_and_nothing_is_made(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str], made: str
+) -> None:
+    """``run -C missing`` made missing/.honeyhive/ for the report of "config file not found"; ``-C a-file`` said
+    "cannot write the HTML report's folder (...): Not a directory ... (a read-only mount?)"."""
+    named = tmp_path / "typo"
+    if made == "a file":
+        named.write_text("")
+    problem = "does not exist" if made == "nothing" else "is a file, not a folder"
+    if command == ["action"]:
+        env = {"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(tmp_path), "HH_API_KEY": "hh-key"}
+        code = main(command, environ={**env, "HONEYHIVE_EXPERIMENT_WORKING_DIRECTORY": "typo"})
+        said = f"::error::working-directory: {named} {problem}"
+    else:
+        code = main([*command, "--working-directory", str(named)], environ={})
+        said = f"error: --working-directory: {named} {problem}"
+
+    out, err = capsys.readouterr()
+    assert code == 2, out + err
+    assert [line for line in (out + err).splitlines() if line.strip()] == [said]
+    assert sorted(tmp_path.iterdir()) == ([] if made == "nothing" else [named])
+
+
 def test_a_baseline_that_cannot_be_found_is_said_before_anything_is_run(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
