@@ -291,3 +291,31 @@ def test_a_database_that_fills_up_mid_run_is_said_in_the_clients_words_without_t
     assert "Traceback" not in done.stderr
     assert not re.search(r"^(GET|POST|PUT) /", done.stderr, re.M), "the embedded server's own lines are in the log"
     assert f"OperationalError from the database {repo / '.honeyhive' / 'local.db'}: " in done.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+@pytest.mark.parametrize(
+    "command", [["schema"], ["validate"], ["runs"], ["view", "--no-open"], ["run", "--dry-run", "--report", "r.json"]]
+)
+def test_output_to_a_full_disk_is_one_line_on_standard_error(tmp_path: Path, command: list[str]) -> None:
+    """``> /dev/full`` (standard output on a full disk) ended every command in a traceback, exit 1 (our "fail"),
+    or 120 and "Exception ignored" at exit; ``run`` first took the error for the run's and wrote its report again."""
+    repo = copy_quickstart(tmp_path / "repo", questions=3)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    if command[0] in ("runs", "view"):  # a run to list and view
+        done = subprocess.run([sys.executable, "-m", "honeyhive_experiment", "run", "--dry-run"], cwd=repo, env=env)
+        assert done.returncode == 0
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "honeyhive_experiment", *command],
+            cwd=repo,
+            env=env,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines()[-1] == "error: cannot write standard output: No space left on device"
+    assert not [said for said in ("Traceback", "Exception ignored", "unexpected") if said in done.stderr], done.stderr
+    if command[0] == "run":
+        assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "neutral"  # the run's own
