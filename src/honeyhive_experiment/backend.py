@@ -26,6 +26,7 @@ from honeyhive_experiment.cancellation import signals_to_main_thread
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.connection import API_KEY_VARIABLES, find_api_key
 from honeyhive_experiment.errors import ExperimentError
+from honeyhive_experiment.gha import cannot_write
 
 __all__ = ["IN_MEMORY", "connect"]
 
@@ -59,16 +60,27 @@ def connect(
     if str(local_db) == IN_MEMORY:
         where = "in memory, gone when the run is over (pass local_db=PATH to keep it)"
     else:
-        Path(local_db).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(local_db).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ExperimentError(cannot_write("the embedded backend's folder", folder, exc)) from None
         where = f"in {local_db} (add it to .gitignore)"
     log.warning(
         "no HoneyHive API key (%s): using the embedded local backend, its data %s", " / ".join(API_KEY_VARIABLES), where
     )
     try:
-        backend = LocalBackend(str(local_db))
-    except sqlite3.Error as exc:  # a file that is not a database (or a folder, or a truncated one)
-        message = f"the embedded backend cannot open it ({exc}): move it away, and a new one is made"
-        raise ExperimentError(message, file=str(local_db)) from None
+        # what its server would log (a request its database refused) its answer tells the client, which says it
+        backend = LocalBackend(str(local_db), log_level="error")
+    except sqlite3.Error as exc:
+        if Path(local_db).is_dir() or exc.sqlite_errorname.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+            advice = "it is no database (or a damaged one): move it away, and a new one is made"
+        else:  # a database it cannot use now: moved away, every local run (the local baselines) would be lost
+            advice = (
+                "check that it and its folder can be written (a read-only mount?), that its disk has room and that"
+                " no other process holds it locked; the runs in it are kept"
+            )
+        raise ExperimentError(f"the embedded backend cannot open it ({exc}): {advice}", file=str(local_db)) from None
     try:  # stopped also when it does not start, or Ctrl-C comes while it starts
         with signals_to_main_thread():  # its server's threads leave the command's SIGTERM/SIGINT to the main thread
             backend.start()

@@ -24,7 +24,7 @@ import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TextIO, cast
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from honeyhive_experiment.errors import EXIT_CLOSED_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, ExperimentError, SettingsError
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
@@ -140,7 +140,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         if args.command == "schema":
             from honeyhive_experiment.config import config_json_schema_text
 
-            sys.stdout.write(config_json_schema_text())  # as committed in schemas/experiment.schema.json
+            out = _Standard(sys.stdout, "standard output")
+            out.write(config_json_schema_text())  # as committed in schemas/experiment.schema.json
+            out.flush()
             return 0
         settings = _settings(args, env)
         if settings is None:
@@ -166,6 +168,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except _CannotWrite as exc:  # a full disk, `> /dev/full`: said on the other stream (the report files are written)
+        _discard(exc.stream)
+        print(f"error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
     except BrokenPipeError:  # what reads the output closed it: stop quietly (the report files are written first)
         return EXIT_CLOSED_PIPE
 
@@ -213,14 +219,15 @@ def _redacted_output(settings: Settings, *, for_good: bool) -> Iterator[Redactor
     redactor = Redactor(settings.secrets())
     streams = sys.stdout, sys.stderr
     others = neutralise if settings.in_actions else None
-    sys.stdout = cast("TextIO", RedactingStream(streams[0], redactor, others=others))
-    sys.stderr = cast("TextIO", RedactingStream(streams[1], redactor, others=others))
+    standard = _Standard(streams[0], "standard output"), _Standard(streams[1], "standard error")
+    sys.stdout = cast("TextIO", RedactingStream(cast("TextIO", standard[0]), redactor, others=others))
+    sys.stderr = cast("TextIO", RedactingStream(cast("TextIO", standard[1]), redactor, others=others))
     try:
         yield redactor
-    except BrokenPipeError:  # what is still written, flushed at exit too, goes nowhere: the Python docs' advice
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        for stream in streams:
-            os.dup2(devnull, stream.fileno())
+        for stream in (sys.stdout, sys.stderr):  # now: a stream that cannot take it is said while the command can
+            stream.flush()
+    except BrokenPipeError as exc:  # what is still written, flushed at exit too, goes nowhere: the Python docs' advice
+        _discard(*([exc.stream] if isinstance(exc, _CannotWrite) else streams))  # a full one's: the other says it
         raise
     finally:
         for stream in (sys.stdout, sys.stderr):
@@ -229,6 +236,51 @@ def _redacted_output(settings: Settings, *, for_good: bool) -> Iterator[Redactor
             sys.stdout, sys.stderr = streams
         elif settings.in_actions:
             stop_commands()  # its token never printed: nothing resumes them
+
+
+class _CannotWrite(BrokenPipeError):
+    """A standard stream that cannot take what is written, for another reason than a closed pipe (a full disk,
+    ``> /dev/full``): the command ends as for a closed pipe (nothing blames the run for it), then says it."""
+
+    def __init__(self, exc: OSError, stream: TextIO, name: str) -> None:
+        super().__init__(exc.errno, exc.strerror, name)
+        self.stream = stream
+
+
+class _Standard:
+    """``stream`` (the process's standard output or error, ``name``) whose failure to take what is written, but a
+    closed pipe's, is :class:`_CannotWrite`."""
+
+    def __init__(self, stream: TextIO, name: str) -> None:
+        self.stream = stream
+        self.name = name
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _CannotWrite(exc, self.stream, self.name) from None
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _CannotWrite(exc, self.stream, self.name) from None
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding…: the stream's
+        return getattr(self.stream, name)
+
+
+def _discard(*streams: TextIO) -> None:
+    """What is still written to ``streams``, flushed at exit too, goes nowhere: the Python docs' advice for a closed
+    pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in streams:
+        os.dup2(devnull, stream.fileno())
 
 
 def _run(settings: Settings) -> int:

@@ -14,15 +14,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import sys
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from honeyhive_experiment.config import CommentConfig
-from honeyhive_experiment.errors import ExperimentError, TemplateError
-from honeyhive_experiment.gha import annotation, append_summary, write_outputs
+from honeyhive_experiment.errors import ExperimentError, NotWritable, TemplateError
+from honeyhive_experiment.gha import annotation, append_summary, cannot_write, write_outputs
 from honeyhive_experiment.judgement import Judgement, error_kind
 from honeyhive_experiment.paths import relative
 from honeyhive_experiment.report import (
@@ -113,9 +115,34 @@ def html_location(settings: Settings, html_file: Path | None) -> ReportHtml | No
 
 
 def write_html(report: Report, path: Path) -> None:
-    """The HTML report of ``report`` (:func:`~honeyhive_experiment.report.render_html`) at ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(report), encoding="utf-8")
+    """The HTML report of ``report`` (:func:`~honeyhive_experiment.report.render_html`) at ``path`` (as
+    :func:`_replace` writes)."""
+    _replace([("the HTML report", path, render_html(report))])
+
+
+def _replace(files: list[tuple[str, Path, str]]) -> None:
+    """Each ``(what, path, text)`` written to a new file beside ``path``, then moved over it (:func:`os.replace`):
+    all of them, or when one cannot be written (a full disk) none, and what was there stays whole. A symbolic link
+    at ``path`` is replaced, not written through. Raises NotWritable naming the file and why."""
+    moved: list[tuple[str, Path, Path]] = []
+    try:
+        for what, path, text in files:
+            temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with temporary.open("x", encoding="utf-8") as handle:  # its mode the umask's, as a new file's
+                    moved.append((what, temporary, path))
+                    handle.write(text)
+            except OSError as exc:
+                raise NotWritable(cannot_write(what, path, exc)) from None
+        for what, temporary, path in moved:
+            try:
+                os.replace(temporary, path)
+            except OSError as exc:
+                raise NotWritable(cannot_write(what, path, exc)) from None
+    finally:
+        for _, temporary, _ in moved:
+            temporary.unlink(missing_ok=True)
 
 
 def deliver(
@@ -125,23 +152,35 @@ def deliver(
     report_file: Path | None,
     post: Poster | None,
     html_file: Path | None = None,
-) -> None:
+) -> bool:
     """Write the report everywhere it goes (``html_file``: the HTML report too); post the comment (through ``post``,
-    when the invocation is the action on a pull request and not a dry run)."""
+    when the invocation is the action on a pull request and not a dry run). Whether the runner's files (the step
+    summary, the outputs) were written: one its disk cannot take is said, and the comment still goes.
+
+    Raises NotWritable, before anything else is written or posted, when report.json or the HTML report cannot be
+    written (:func:`_replace`): the caller delivers the error instead."""
     report = composed.report
     verdict = report.verdict
+    files: list[tuple[str, Path, str]] = []
     if report_file is not None:
-        report_file.parent.mkdir(parents=True, exist_ok=True)
-        report_file.write_text(json.dumps(report_json(report), indent=2) + "\n", encoding="utf-8")
+        files.append(("report.json", report_file, json.dumps(report_json(report), indent=2) + "\n"))
     if html_file is not None:
-        write_html(report, html_file)
+        files.append(("the HTML report", html_file, render_html(report)))
+    _replace(files)
 
     # the summary and outputs before the comment: a job cancelled while the comment is posted still has them
+    written = True
     if settings.step_summary_path is not None:
-        append_summary(settings.step_summary_path, render_summary(report))
+        try:
+            append_summary(settings.step_summary_path, render_summary(report))
+        except OSError as exc:
+            written = _unwritten(settings, "GITHUB_STEP_SUMMARY", settings.step_summary_path, exc)
     if settings.output_path is not None:
-        files = (_for_the_workflow(path, settings.workspace) for path in (report_file, html_file))
-        write_outputs(settings.output_path, _outputs(report, *files).by_name())
+        files_shown = (_for_the_workflow(path, settings.workspace) for path in (report_file, html_file))
+        try:
+            write_outputs(settings.output_path, _outputs(report, *files_shown).by_name())
+        except OSError as exc:
+            written = _unwritten(settings, "GITHUB_OUTPUT", settings.output_path, exc)
     pr_number = settings.ci.pr_number
     if settings.dry_run or not settings.as_action:
         shown = f"{composed.terminal}\n\n----- the comment that would be posted -----\n\n{composed.comment}"
@@ -149,7 +188,10 @@ def deliver(
     elif post is not None and pr_number is not None:
         comment_url = post(pr_number, composed.comment, marker(report.experiment))
         if comment_url and settings.output_path is not None:  # a later value of an output replaces the earlier
-            write_outputs(settings.output_path, {"comment-url": comment_url})
+            try:
+                write_outputs(settings.output_path, {"comment-url": comment_url})
+            except OSError as exc:
+                written = _unwritten(settings, "GITHUB_OUTPUT", settings.output_path, exc)
     if verdict is Verdict.FAIL:  # a red job says why in its log, one line per reason (errors: where caught)
         for reason in report.reasons:
             announce(settings, "error", ExperimentError(f"verdict fail: {reason}"))
@@ -158,6 +200,13 @@ def deliver(
     if verdict is Verdict.NEUTRAL:
         reason = report.reasons[0] if report.reasons else "nothing to judge against"
         announce(settings, "warning", ExperimentError(f"verdict neutral: {reason}"))
+    return written
+
+
+def _unwritten(settings: Settings, what: str, path: Path, exc: OSError) -> Literal[False]:
+    """Says that the runner's file ``what`` could not be written, and why."""
+    announce(settings, "error", ExperimentError(cannot_write(what, path, exc)))
+    return False
 
 
 def announce_running(experiment: str, *, title: str | None, settings: Settings, post: Poster | None) -> None:

@@ -16,6 +16,7 @@ The formats are the runner's (and ``@actions/core``'s):
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -35,6 +36,7 @@ __all__ = [
     "WorkflowCommandHandler",
     "annotation",
     "append_summary",
+    "cannot_write",
     "escape_data",
     "escape_property",
     "group",
@@ -192,12 +194,17 @@ COMPOSITE_ACTION: Final = "honeyhiveai/honeyhive-experiment/python@v2"
 """The composite action: the same program in the job's own Python, as the runner's own user."""
 
 
-def not_writable_message(what: str, path: Path, reason: str, *, owner: int | None, uid: int) -> str:
-    """Why ``what`` (``GITHUB_OUTPUT``, ``report.json's folder``) at ``path`` cannot be written, and the fix.
+def not_writable_message(what: str, path: Path, error: OSError, *, owner: int | None, uid: int) -> str:
+    """Why ``what`` (``GITHUB_OUTPUT``, ``report.json's folder``) at ``path`` cannot be written (``error``), and the
+    fix: room on its disk for a full one; for a refusal, whose file it is.
 
-    Owned by another uid is the usual cause: a self-hosted runner running as root (or any uid but 1001) while
-    the action's image runs as uid 1001, so the runner's files are not ours to write."""
-    head = f"cannot write {what} ({path}): {reason}"
+    Owned by another uid is the usual cause of a refusal: a self-hosted runner running as root (or any uid but 1001)
+    while the action's image runs as uid 1001, so the runner's files are not ours to write."""
+    head = f"cannot write {what} ({path}): {error.strerror or error}"
+    if error.errno in _NO_ROOM:
+        return f"{head}; free some room on its disk (or raise the quota or file-size limit) and run the job again"
+    if error.errno not in _REFUSED:  # not a folder, a folder in place of the file, …: the message says it
+        return f"{head} (this process runs as uid {uid})"
     if owner is not None and owner != uid:
         return (
             f"{head}; it belongs to uid {owner}, and this process runs as uid {uid}. The runner runs as another"
@@ -206,6 +213,19 @@ def not_writable_message(what: str, path: Path, reason: str, *, owner: int | Non
             " which runs in the job's own Python as the runner's user"
         )
     return f"{head} (this process runs as uid {uid}); make it writable (a read-only mount?) and run the job again"
+
+
+_NO_ROOM: Final = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+_REFUSED: Final = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+
+
+def cannot_write(what: str, path: Path, error: OSError) -> str:
+    """:func:`not_writable_message` for ``error``, met writing ``path``, asking ``path`` whose it is."""
+    try:
+        owner: int | None = path.stat().st_uid
+    except OSError:
+        owner = None
+    return not_writable_message(what, path, error, owner=owner, uid=os.geteuid())
 
 
 def unwritable(what: str, path: Path, *, folder: bool = False) -> str | None:
@@ -227,11 +247,7 @@ def unwritable(what: str, path: Path, *, folder: bool = False) -> str | None:
             with tempfile.TemporaryFile(dir=target):
                 pass
     except OSError as exc:
-        try:
-            owner: int | None = target.stat().st_uid
-        except OSError:
-            owner = None
-        return not_writable_message(what, target, exc.strerror or str(exc), owner=owner, uid=os.geteuid())
+        return cannot_write(what, target, exc)
     return None
 
 

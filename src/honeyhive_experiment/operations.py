@@ -166,6 +166,8 @@ class _Invocation:
             _check_writable(settings, self.report_file, self.html_file)
             return self._run()
         except NotWritable as exc:  # nothing can be reported where it cannot be written: one line, and stop
+            if not self.write:  # the Python API raises what the command exits 2 for
+                raise
             self._announce("error", exc)
             return Outcome(EXIT_USAGE)
         except BrokenPipeError:  # what reads the output closed it (`| head`): not the run's error, the CLI's to end
@@ -294,16 +296,27 @@ class _Invocation:
             # branch-baseline rule and ``runs`` read the check's verdict); only a run no check judged gets one
             publish = self.settings.mode is Mode.PUBLISH
             stamp_verdict(client, judgement.run_id, composed.report.verdict, baseline, rules, unless_judged=publish)
+        written = True
         if self.write:
             posting = cancellation.interruptible(self.post, log, self.cancel) if self.post is not None else None
-            deliver(
-                composed,
-                settings=self.settings,
-                report_file=self.report_file,
-                html_file=self.html_file,
-                post=posting,
-            )
-        return Outcome(exit_code(composed.report.verdict, fail_on_error=self.settings.fail_on_error), composed)
+            try:
+                written = deliver(
+                    composed,
+                    settings=self.settings,
+                    report_file=self.report_file,
+                    html_file=self.html_file,
+                    post=posting,
+                )
+            except NotWritable as exc:  # report.json or the HTML report (a full disk): the earlier ones stay whole,
+                self._announce("error", exc)  # and the comment, summary and outputs say the error, results and all
+                error = Decision(Verdict.ERROR, (str(exc),))
+                judgement = replace(judgement, decision=error, error=str(exc), error_kind=error_kind(exc))
+                composed = compose(judgement, settings=self.settings)
+                written = deliver(composed, settings=self.settings, report_file=None, post=posting)
+        code = exit_code(composed.report.verdict, fail_on_error=self.settings.fail_on_error)
+        if not written and code == 0:  # a runner's file its disk could not take (said): the check is not green
+            code = exit_code(Verdict.ERROR, fail_on_error=self.settings.fail_on_error)
+        return Outcome(code, composed)
 
 
 # ------------------------------------------------------------------------------------------ the real parts
@@ -387,6 +400,7 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
     report.html, the embedded backend's database) would be written through a symbolic link; raises NotWritable
     naming the first that cannot."""
     _in_the_workspace(settings)
+    _check_root(settings)
     checks = [
         ("GITHUB_OUTPUT", settings.output_path, False),
         ("GITHUB_STEP_SUMMARY", settings.step_summary_path, False),
@@ -435,6 +449,15 @@ def _in_the_workspace(settings: Settings) -> None:
     )
 
 
+def _check_root(settings: Settings) -> None:
+    """The working directory is a folder that exists: nothing is made in a mistyped one (its .honeyhive/ folder
+    held the error's report). Raises NotWritable naming the flag or input."""
+    root = settings.root
+    problem = "does not exist" if not root.exists() else None if root.is_dir() else "is a file, not a folder"
+    if problem is not None:
+        raise NotWritable(f"{root} {problem}", key="working-directory" if settings.as_action else "--working-directory")
+
+
 def _not_through_a_link(root: Path, path: Path) -> None:
     """Raises NotWritable when writing ``path`` would go through a symbolic link (:func:`link_on_the_way`)."""
     if (link := link_on_the_way(root, path)) is not None:
@@ -479,6 +502,7 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     really produced: a raise there, a key no evaluator produced, a passing range or gate on a string, or a gate that
     a boolean metric can never cross (:func:`~honeyhive_experiment.verdict.unreachable_gate`) is an error. A managed
     dataset is not fetched (validate asks no backend): its names are checked by the evaluators' names only."""
+    _check_root(settings)
     root, config_file = settings.root, str(settings.config_path)
     config = _experiment_file(settings)
     records = dataset_records(config, config_file, root)
@@ -531,6 +555,7 @@ def runs(settings: Settings, *, limit: int) -> Runs:
     """``runs``: the experiment's recent runs from the backend, the one a run here would compare with marked.
     Raises the ExperimentError found."""
     now = datetime.now(UTC)
+    _check_root(settings)
     settings = locate(settings)
     config = _experiment_file(settings)
     with connect(settings) as client:
@@ -551,6 +576,7 @@ def view(settings: Settings, run_id: str | None = None) -> Path:
     to ``--html``, else ``.honeyhive/report.<run id>.html``. Returns the file's path; records nothing on the run and
     posts nothing. Raises the ExperimentError found."""
     now = datetime.now(UTC)
+    _check_root(settings)
     settings = locate(settings)
     config = _experiment_file(settings)
     with connect(settings) as client:

@@ -52,7 +52,7 @@ from honeyhive_local.parse import (
     query_list,
 )
 from honeyhive_local.results import compare, is_metric_value, summarize
-from honeyhive_local.store import NotFound, RunQuery, Store, to_record
+from honeyhive_local.store import DatabaseError, NotFound, RunQuery, Store, to_record
 
 Handler = Callable[["Call"], Any]
 
@@ -428,6 +428,10 @@ def _endpoint(backend: Backend, handler: Handler) -> Callable[[Request], Awaitab
         except ClientDisconnect:  # gone before its body arrived: nothing was done, and there is no one to answer
             _log.warning("client disconnected before sending the whole body of %s %s", request.method, request.url.path)
             return _error(400, "client disconnected before sending the whole body")
+        except DatabaseError as exc:  # the file's trouble (full, locked, read-only): SQLite's words, no traceback
+            problem = f"{type(exc).__name__} from the database {backend.store.path}: {exc}"
+            _log.warning("%s %s: %s", request.method, request.url.path, problem)
+            return _error(500, f"internal error: {problem}")
 
     return endpoint
 

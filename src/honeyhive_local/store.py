@@ -98,6 +98,10 @@ class NotFound(LookupError):
     """The id does not exist in the caller's project."""
 
 
+DatabaseError = sqlite3.Error
+"""What the store raises when its file refuses (full, locked, read-only), in SQLite's words."""
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 

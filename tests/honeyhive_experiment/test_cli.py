@@ -4,12 +4,18 @@ traceback; validate, schema and --help work. Only argv is made up; files and imp
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from honeyhive_experiment.cli import main
+from tests.honeyhive_experiment.test_install import effective_uid
+from tests.quickstart import copy_quickstart
 
 pytestmark = pytest.mark.unit
 
@@ -512,6 +518,72 @@ def test_a_damaged_local_database_is_named_not_a_traceback(
     err = capsys.readouterr().err
     assert code == 2, err
     assert f"error: {database}: the embedded backend cannot open it (" in err, err
+
+
+@pytest.fixture
+def repo_others_may_enter() -> Iterator[Path]:
+    """The quickstart (three questions) in a folder other users may enter (pytest's tmp_path is private to its
+    user), removed afterwards."""
+    base = Path(tempfile.mkdtemp(prefix="hh-read-only-"))
+    base.chmod(0o755)
+    yield copy_quickstart(base / "repo", questions=3)
+    shutil.rmtree(base)
+
+
+def test_a_local_database_that_cannot_be_written_is_kept_saying_what_to_check(
+    repo_others_may_enter: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A read-only mount (or a full disk, or a lock another process holds) was told "move it away, and a new one is
+    made", as for a file that is no database: moved away, every local run, the local baselines, is lost. Here the
+    database and its folder are another user's (as root: this process runs as uid 1001; else they are made
+    read-only)."""
+    repo = repo_others_may_enter
+    database = repo / ".honeyhive" / "local.db"
+    assert main(["run", "--dry-run", "-C", str(repo)], environ={}) == 0  # a run recorded
+    assert main(["runs", "-C", str(repo)], environ={}) == 0  # and what `runs` imports, imported as root
+    kept = database.read_bytes()
+    capsys.readouterr()
+    as_root = os.geteuid() == 0
+    if not as_root:
+        database.chmod(0o444)
+        database.parent.chmod(0o555)
+    try:
+        with effective_uid(1001 if as_root else None):
+            code = main(["runs", "-C", str(repo)], environ={})
+    finally:
+        database.parent.chmod(0o755)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"error: {database}: the embedded backend cannot open it (" in err, err  # then SQLite's words
+    assert "move it away" not in err
+    assert "(a read-only mount?)" in err
+    assert "no other process holds it locked; the runs in it are kept" in err
+    assert database.read_bytes() == kept
+
+
+@pytest.mark.parametrize("made", ["nothing", "a file"])
+@pytest.mark.parametrize("command", [["run", "--dry-run"], ["validate"], ["runs"], ["view", "--no-open"], ["action"]])
+def test_a_working_directory_that_is_no_folder_is_said_and_nothing_is_made(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str], made: str
+) -> None:
+    """``run -C missing`` made missing/.honeyhive/ for the report of "config file not found"; ``-C a-file`` said
+    "cannot write the HTML report's folder (...): Not a directory ... (a read-only mount?)"."""
+    named = tmp_path / "typo"
+    if made == "a file":
+        named.write_text("")
+    problem = "does not exist" if made == "nothing" else "is a file, not a folder"
+    if command == ["action"]:
+        env = {"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(tmp_path), "HH_API_KEY": "hh-key"}
+        code = main(command, environ={**env, "HONEYHIVE_EXPERIMENT_WORKING_DIRECTORY": "typo"})
+        said = f"::error::working-directory: {named} {problem}"
+    else:
+        code = main([*command, "--working-directory", str(named)], environ={})
+        said = f"error: --working-directory: {named} {problem}"
+
+    out, err = capsys.readouterr()
+    assert code == 2, out + err
+    assert [line for line in (out + err).splitlines() if line.strip()] == [said]
+    assert sorted(tmp_path.iterdir()) == ([] if made == "nothing" else [named])
 
 
 def test_a_baseline_that_cannot_be_found_is_said_before_anything_is_run(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -262,3 +263,59 @@ def test_output_piped_into_a_reader_that_went_away_ends_quietly_with_the_report_
     report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
     assert report["verdict"] == "neutral", report  # the run's own verdict, kept: no baseline yet
     assert (repo / "r.html").is_file()  # beside --report
+
+
+FILE_SIZE_LIMIT = """
+import resource, runpy, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails (EFBIG), as on a full disk (ENOSPC)
+resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+sys.argv = ["honeyhive_experiment", *sys.argv[1:]]
+runpy.run_module("honeyhive_experiment", run_name="__main__", alter_sys=True)
+"""
+"""The command in a process that may write no file past 200 KB: the embedded backend's database fills up mid-run,
+as on a full disk (its schema fits, a run's spans do not); the reports are smaller."""
+
+
+def test_a_database_that_fills_up_mid_run_is_said_in_the_clients_words_without_the_servers_tracebacks(
+    tmp_path: Path,
+) -> None:
+    """A full disk under a dry run: each write the embedded backend's database refused put an "Exception in ASGI
+    application" traceback in the user's log (138 of them), the errors said only "internal error: OperationalError"."""
+    repo = copy_quickstart(tmp_path / "repo", questions=3)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    command = [sys.executable, "-c", FILE_SIZE_LIMIT, "run", "--dry-run", "-C", str(repo)]
+
+    done = subprocess.run(command, capture_output=True, env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, text=True)
+
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not re.search(r"^(GET|POST|PUT) /", done.stderr, re.M), "the embedded server's own lines are in the log"
+    assert f"OperationalError from the database {repo / '.honeyhive' / 'local.db'}: " in done.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+@pytest.mark.parametrize(
+    "command", [["schema"], ["validate"], ["runs"], ["view", "--no-open"], ["run", "--dry-run", "--report", "r.json"]]
+)
+def test_output_to_a_full_disk_is_one_line_on_standard_error(tmp_path: Path, command: list[str]) -> None:
+    """``> /dev/full`` (standard output on a full disk) ended every command in a traceback, exit 1 (our "fail"),
+    or 120 and "Exception ignored" at exit; ``run`` first took the error for the run's and wrote its report again."""
+    repo = copy_quickstart(tmp_path / "repo", questions=3)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    if command[0] in ("runs", "view"):  # a run to list and view
+        done = subprocess.run([sys.executable, "-m", "honeyhive_experiment", "run", "--dry-run"], cwd=repo, env=env)
+        assert done.returncode == 0
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "honeyhive_experiment", *command],
+            cwd=repo,
+            env=env,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines()[-1] == "error: cannot write standard output: No space left on device"
+    assert not [said for said in ("Traceback", "Exception ignored", "unexpected") if said in done.stderr], done.stderr
+    if command[0] == "run":
+        assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "neutral"  # the run's own

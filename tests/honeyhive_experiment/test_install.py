@@ -3,6 +3,7 @@ what an unwritable runner file says. (Installing for real is tests/test_install_
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import shlex
@@ -236,26 +237,39 @@ def test_a_missing_module_in_a_folder_of_the_repository_is_named_from_the_root(
 
 
 FIX = "run the runner as uid 1001"
+READ_ONLY = "make it writable (a read-only mount?)"
+NO_ROOM = "free some room on its disk"
 
 
 @pytest.mark.parametrize(
-    ("owner", "uid", "names_owner", "fix"),
+    ("owner", "uid", "code", "names_owner", "fix", "advice"),
     [
-        (0, 1001, True, True),  # a self-hosted runner as root, the image as 1001
-        (1000, 1001, True, True),
-        (1001, 1001, False, False),  # our own file, still not writable: a read-only mount or mode bits
-        (None, 1001, False, False),  # cannot even stat it
+        (0, 1001, errno.EACCES, True, True, None),  # a self-hosted runner as root, the image as 1001
+        (1000, 1001, errno.EACCES, True, True, None),
+        (1001, 1001, errno.EACCES, False, False, READ_ONLY),  # our own file, still not writable: mode bits
+        (1001, 1001, errno.EROFS, False, False, READ_ONLY),  # a read-only mount
+        (None, 1001, errno.EACCES, False, False, READ_ONLY),  # cannot even stat it
+        # a full disk (or a quota, a file-size limit) is no one's file and no mount: the fix is room
+        (0, 1001, errno.ENOSPC, False, False, NO_ROOM),
+        (1001, 1001, errno.EDQUOT, False, False, NO_ROOM),
+        (1001, 1001, errno.EFBIG, False, False, NO_ROOM),
+        # a file where a folder should be: the message says it, and no mount or owner is to blame
+        (0, 1001, errno.ENOTDIR, False, False, None),
     ],
 )
-def test_the_not_writable_message(owner: int | None, uid: int, names_owner: bool, fix: bool) -> None:
-    message = not_writable_message(
-        "GITHUB_OUTPUT", Path("/github/file_commands/set_output_x"), "Permission denied", owner=owner, uid=uid
-    )
-    assert message.startswith("cannot write GITHUB_OUTPUT (/github/file_commands/set_output_x): Permission denied")
+def test_the_not_writable_message(
+    owner: int | None, uid: int, code: int, names_owner: bool, fix: bool, advice: str | None
+) -> None:
+    """The read-only-mount advice came with every cause, a full disk's and a file's in place of a folder's too."""
+    path = Path("/github/file_commands/set_output_x")
+    message = not_writable_message("GITHUB_OUTPUT", path, OSError(code, os.strerror(code)), owner=owner, uid=uid)
+    assert message.startswith(f"cannot write GITHUB_OUTPUT ({path}): {os.strerror(code)}")
     assert (f"it belongs to uid {owner}, and this process runs as uid {uid}" in message) is names_owner
     assert (FIX in message) is fix
     assert ("honeyhiveai/honeyhive-experiment/python@v2" in message) is fix
-    assert f"uid {uid}" in message
+    assert (READ_ONLY in message) is (advice == READ_ONLY)
+    assert (NO_ROOM in message) is (advice == NO_ROOM)
+    assert (f"uid {uid}" in message) is (advice != NO_ROOM)
 
 
 def test_a_writable_file_and_folder_pass(tmp_path: Path) -> None:

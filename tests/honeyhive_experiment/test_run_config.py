@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from honeyhive_experiment import run_config
+from honeyhive_experiment.errors import NotWritable
 from honeyhive_experiment.verdict import Verdict
 from tests.quickstart import copy_quickstart
 
@@ -178,3 +179,11 @@ def test_the_repositorys_module_the_caller_imported_and_patched_is_the_one_run(
 
     assert _answer_words(repo) > concise
     assert sys.modules["support_bot.app"] is app
+
+
+def test_a_working_directory_that_does_not_exist_is_raised_as_the_command_refuses_it(tmp_path: Path) -> None:
+    """The command says it and exits 2, with no report; run_config raises what the command says (it said "config
+    file not found")."""
+    with pytest.raises(NotWritable, match=r"^--working-directory: .*typo does not exist$"):
+        run_config(".honeyhive/experiment.yml", working_directory=tmp_path / "typo", dry_run=True, environ={})
+    assert list(tmp_path.iterdir()) == []

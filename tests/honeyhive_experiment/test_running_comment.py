@@ -8,6 +8,9 @@ made up.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,11 +37,13 @@ class World:
     backend: LocalBackend
     github: FakeGitHub
 
-    def action(self, **inputs: str) -> int:
+    def env(self, **inputs: str) -> dict[str, str]:
         step = Step(self.root.parent / "step", pull_request())
         given = {"api-key": API_KEY, "server-url": self.backend.url, "github-token": self.github.token, **inputs}
-        env = step.env(self.root, given, api_url=self.github.api_url)
-        return main(["action"], environ=env)
+        return step.env(self.root, given, api_url=self.github.api_url)
+
+    def action(self, **inputs: str) -> int:
+        return main(["action"], environ=self.env(**inputs))
 
     def writes(self) -> list[tuple[str, str, str]]:
         """(method, path, body) of every write GitHub received, in order."""
@@ -122,3 +127,37 @@ def test_comment_mode_new_still_ends_with_one_comment_per_run(world: World) -> N
     earlier, this_run = world.github.comments(PR)
     assert earlier.body.endswith("an earlier run's result")
     assert "3 of 3 datapoints passed" in this_run.body
+
+
+FULL_DISK = """
+import resource, runpy, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails (EFBIG), as on a full disk (ENOSPC)
+resource.setrlimit(resource.RLIMIT_FSIZE, (6000, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+sys.argv = ["honeyhive_experiment", "action"]
+runpy.run_module("honeyhive_experiment", run_name="__main__", alter_sys=True)
+"""
+"""The action in a process that may write no file past 6,000 bytes: the summary and outputs fit, report.json (8 KB)
+and report.html do not, as on a runner's disk that fills up while the run goes (the backend's process has room)."""
+
+
+def test_a_full_disk_keeps_the_last_report_and_replaces_running_with_the_error(world: World) -> None:
+    """A full disk ended in a traceback and exit 1 (a fail), report.json cut short, and the comment still said
+    running: report.json's write failed, the boundary took it for a bug and wrote it again, which failed again."""
+    report = world.root / ".honeyhive" / "report.json"
+    report.write_text("the last run's report\n", encoding="utf-8")
+    env = {**world.env(), "PYTHONPATH": os.environ.get("PYTHONPATH", ""), "PYTHONDONTWRITEBYTECODE": "1"}
+
+    done = subprocess.run(
+        [sys.executable, "-c", FULL_DISK], cwd=world.root, env=env, capture_output=True, text=True, timeout=180
+    )
+
+    log = done.stdout + done.stderr
+    assert done.returncode == 2, log
+    assert "Traceback" not in log
+    assert f"::error::cannot write report.json ({report}): File too large; free some room on its disk" in log, log
+    assert report.read_text(encoding="utf-8") == "the last run's report\n"  # neither cut short nor half-written
+    assert sorted(path.name for path in report.parent.iterdir()) == ["experiment.yml", "report.json"]
+    assert [method for method, _, _ in world.writes()] == ["POST", "PATCH"]
+    [comment] = world.github.comments(PR)
+    assert RUNNING not in comment.body
+    assert "cannot write report.json" in comment.body

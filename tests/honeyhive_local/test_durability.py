@@ -285,14 +285,24 @@ def test_restart_on_the_same_file_reads_everything_back(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- the real command line
 
 
+FILE_SIZE_LIMIT = """
+import resource, runpy, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails (EFBIG), as on a full disk (ENOSPC)
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[1]), resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+sys.argv = ["honeyhive_local", *sys.argv[2:]]
+runpy.run_module("honeyhive_local", run_name="__main__", alter_sys=True)
+"""
+
+
 @contextmanager
-def serve_cli(db: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """``python -m honeyhive_local serve --port 0`` as a subprocess; yields it and the URL it printed."""
+def serve_cli(db: Path, *, file_size_limit: int | None = None) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``python -m honeyhive_local serve --port 0`` as a subprocess; yields it and the URL it printed.
+    ``file_size_limit``: no file it writes may grow past so many bytes."""
+    program = ["-m", "honeyhive_local"] if file_size_limit is None else ["-c", FILE_SIZE_LIMIT, str(file_size_limit)]
     process = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "honeyhive_local",
+            *program,
             "serve",
             "--port",
             "0",
@@ -353,3 +363,23 @@ def test_cli_survives_sigterm_and_restart(tmp_path: Path) -> None:
         assert after == before
         _after_restart_writes_still_work(client, w, before)
         _terminate(process)
+
+
+def test_a_database_that_cannot_grow_answers_with_sqlites_words_and_logs_one_line(tmp_path: Path) -> None:
+    """A full disk: each refused write was an "Exception in ASGI application" traceback in the server's log (138
+    of them in a dry run's output) and a 500 saying only "internal error: OperationalError", naming neither the
+    file nor what SQLite said (a database locked by another process ended the same way, after a minute)."""
+    db = tmp_path / "full.sqlite"
+    with serve_cli(db, file_size_limit=300_000) as (process, url), _client(url) as client:
+        for _ in range(50):  # 50 KB each: the file reaches the limit well before
+            response = client.post("/v1/datapoints", json={"datapoint": {"inputs": {"text": "x" * 50_000}}})
+            if response.status_code != 200:
+                break
+        refused = f"OperationalError from the database {db}: "
+        assert response.status_code == 500, response.text
+        assert response.json()["error"].startswith(f"internal error: {refused}")  # then SQLite's words
+        _terminate(process)
+        log = process.stderr.read() if process.stderr else ""
+    assert "Traceback" not in log
+    [line] = log.splitlines()
+    assert line.startswith(f"POST /v1/datapoints: {refused}")
