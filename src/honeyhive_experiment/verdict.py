@@ -10,8 +10,9 @@
      whose function raised in this run but not in the baseline (a new crash, whatever ``allow_failed`` says);
      an evaluator that raised on every datapoint it ran on, or on more of them than
      ``verdict.allow_evaluator_errors`` tolerates (default none); a gate that can never fail: an absolute
-     bound of 1 or more on a boolean metric, whose aggregate (a pass rate) lies between 0 and 1
-     (:func:`unreachable_gate`; with trials told by the values the evaluators returned, :func:`boolean_metrics`);
+     bound of 1 or more on a metric the report shows as a percentage whose aggregate lies between 0 and 1 (a
+     boolean metric's pass rate, or a percentage format on values between 0 and 1: :func:`unreachable_gate`; with
+     trials a boolean metric is told by the values the evaluators returned, :func:`boolean_metrics`);
      and a gate the comparison never paired: both runs have the metric, but on events
      of different names (a renamed function), and the backend pairs metrics on ``(metric_name, event_name)``.
   2. **The backend's result reports failure**: ``success: false``, or datapoints in ``failed`` — unless
@@ -265,18 +266,31 @@ def boolean_metrics(outcomes: Iterable[DatapointOutcome], metrics: Iterable[str]
     return {name for name, found in values.items() if is_boolean(found)}
 
 
-def unreachable_gate(metric: str, gate: GateRule, shown: MetricConfig, *, aggregation: str | None) -> str | None:
-    """Why ``gate`` on ``metric``, a boolean metric aggregated by ``aggregation``, can never fail (``None`` when it
-    can): by anything but sum or count, 0/1 values aggregate to between 0 and 1, so no change crosses an absolute
-    bound (``max_drop``, said as ``max_worse`` for a metric ``shown`` lower-is-better) of 1 or more, a bound written
-    in percentage points of the report's pass rate (85%) instead of the metric's units (0.85)."""
+def unreachable_gate(
+    metric: str, gate: GateRule, shown: MetricConfig, *, aggregation: str | None, values: Sequence[Any], boolean: bool
+) -> str | None:
+    """Why ``gate`` on ``metric``, aggregated by ``aggregation``, can never fail (``None`` when it can). The report
+    shows a boolean metric (``boolean``: its values are booleans, or were before trials averaged them) or one
+    formatted as a percentage (``shown.format`` such as ``.0%``) in percent, its changes in percentage points; by
+    anything but sum or count, values between 0 and 1 aggregate to between 0 and 1, so no change crosses an absolute
+    bound (``max_drop``, said as ``max_worse`` for a metric ``shown`` lower-is-better) of 1 or more: a bound written
+    in the report's points (5 for 85% → 80%) instead of the metric's units (0.05). Only the run's ``values`` tell
+    whether a percentage format shows shares of 0 to 1 (150% is 1.5, whose bound of 1 stands)."""
     if gate.max_drop is None or gate.max_drop < 1 or aggregation in _UNBOUNDED:
+        return None
+    if boolean:
+        what = "a boolean metric, whose aggregate lies between 0 and 1 (a pass rate of 85% is 0.85)"
+    elif shown.format is not None and shown.format.endswith("%") and values and all(0 <= v <= 1 for v in values):
+        what = (
+            f"shown as a percentage (format {shown.format!r}) of values between 0 and 1, whose aggregate lies"
+            " between 0 and 1 too (85% is 0.85)"
+        )
+    else:
         return None
     key, bound = ("max_worse" if shown.direction is Direction.LOWER else "max_drop"), gate.max_drop
     return (
-        f"{key}: {bound:g} can never be crossed: {metric} is a boolean metric, whose aggregate lies between 0 and 1"
-        f" (a pass rate of 85% is 0.85), so this gate never fails; for {bound:g} pp (percentage points, as the report"
-        f" shows its change) write {key}: {bound / 100:g}"
+        f"{key}: {bound:g} can never be crossed: {metric} is {what}, so this gate never fails; for {bound:g} pp"
+        f" (percentage points, as the report shows its change) write {key}: {bound / 100:g}"
     )
 
 
@@ -286,15 +300,18 @@ def _unreachable_gates(
     presentation: Mapping[str, MetricConfig],
     booleans: Container[str],
 ) -> list[str]:
-    """:func:`unreachable_gate` of each gated metric of ``booleans`` or whose values in ``result`` are booleans,
-    named by its key."""
+    """:func:`unreachable_gate` of each gated metric, on its values in ``result``, boolean when it is one of
+    ``booleans`` or its values there are booleans; named by its key."""
     found: list[str] = []
     for metric, gate in gates.items():
-        if metric in booleans or any(is_boolean(d.values) for d in result.metrics.details if d.metric_name == metric):
-            shown = presentation.get(metric, MetricConfig())
-            why = unreachable_gate(metric, gate, shown, aggregation=result.metrics.aggregation_function)
-            if why is not None:
-                found.append(f"gate.{metric}: {why}")
+        details = [d for d in result.metrics.details if d.metric_name == metric]
+        boolean = metric in booleans or any(is_boolean(d.values) for d in details)
+        values = [value for d in details for value in d.values]
+        shown = presentation.get(metric, MetricConfig())
+        aggregation = result.metrics.aggregation_function
+        why = unreachable_gate(metric, gate, shown, aggregation=aggregation, values=values, boolean=boolean)
+        if why is not None:
+            found.append(f"gate.{metric}: {why}")
     return found
 
 

@@ -517,6 +517,12 @@ BOOLEAN_GATE = (
     " 1 (a pass rate of 85% is 0.85), so this gate never fails; for 5 pp (percentage points, as the report shows its"
     " change) write max_drop: 0.05"
 )
+PERCENT = {"accuracy": MetricConfig(format=".0%")}
+PERCENT_GATE = (
+    "gate.accuracy: max_drop: 5 can never be crossed: accuracy is shown as a percentage (format '.0%') of values"
+    " between 0 and 1, whose aggregate lies between 0 and 1 too (85% is 0.85), so this gate never fails; for 5 pp"
+    " (percentage points, as the report shows its change) write max_drop: 0.05"
+)
 TONE_WARNING = "evaluator tone raised on 3 datapoint(s): KeyError: 'answer'"
 RENAMED = (
     "accuracy's gate could not be checked: the function's event was 'answer' in the baseline and 'respond' now:"
@@ -897,6 +903,83 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(summary(value=85.0), gates={"accuracy": GateRule(max_drop=5)}),
         Verdict.NEUTRAL,
         ("no baseline run to compare with yet",),
+        (),
+    ),
+    # a metric formatted as a percentage shows 0.76 as 76% and its change in points (-24 pp): max_drop: 5 meant as 5
+    # points on values of 0 to 1 could never be crossed (the quickstart's keyword_recall passed a 24-point drop)
+    (
+        "an absolute gate of 1 or more on a percentage-formatted metric of values between 0 and 1 can never fail",
+        lambda: judge(summary(value=0.76), gates={"accuracy": GateRule(max_drop=5)}, presentation=PERCENT),
+        Verdict.FAIL,
+        (PERCENT_GATE,),
+        (),
+    ),
+    (
+        "values of exactly 1 are between 0 and 1; a legacy body's aggregate (none named) is an average",
+        lambda: judge(
+            summary(value=1.0, aggregation=None), gates={"accuracy": GateRule(max_drop=5)}, presentation=PERCENT
+        ),
+        Verdict.FAIL,
+        (PERCENT_GATE,),
+        (),
+    ),
+    (
+        "so are values of exactly 0, and a lower-is-better one's bound is max_worse",
+        lambda: judge(
+            summary(value=0),
+            gates={"accuracy": GateRule(max_worse=1)},
+            presentation={"accuracy": MetricConfig(direction=Direction.LOWER, format=".1%")},
+        ),
+        Verdict.FAIL,
+        (
+            "gate.accuracy: max_worse: 1 can never be crossed: accuracy is shown as a percentage (format '.1%') of"
+            " values between 0 and 1, whose aggregate lies between 0 and 1 too (85% is 0.85), so this gate never"
+            " fails; for 1 pp (percentage points, as the report shows its change) write max_worse: 0.01",
+        ),
+        (),
+    ),
+    (
+        "a percentage format on values past 1 (150% is 1.5): the run's values tell that its absolute gate stands",
+        lambda: judge(summary(value=1.5), gates={"accuracy": GateRule(max_drop=5)}, presentation=PERCENT),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
+    (
+        "so do values below 0",
+        lambda: judge(summary(value=-0.1), gates={"accuracy": GateRule(max_drop=5)}, presentation=PERCENT),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
+    (
+        "values between 0 and 1 in another format are no percentage: their gate stands",
+        lambda: judge(
+            summary(value=0.76),
+            gates={"accuracy": GateRule(max_drop=5)},
+            presentation={"accuracy": MetricConfig(format=".2f")},
+        ),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
+    (
+        "a sum of shares can grow past 1: its absolute gate stands",
+        lambda: judge(
+            summary(value=0.76, aggregation="sum"), gates={"accuracy": GateRule(max_drop=5)}, presentation=PERCENT
+        ),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
+    (
+        "a percentage metric without values is said once, as a missing value",
+        lambda: judge(summary(metrics={}), gates={"accuracy": GateRule(max_drop=5)}, presentation=PERCENT),
+        Verdict.FAIL,
+        (
+            "accuracy has a gate but no value on 12 of the datapoints the backend passed: its evaluator returned"
+            " nothing for them",
+        ),
         (),
     ),
     # the backend pairs metrics on (metric_name, event_name), the event named after the function: a renamed function
