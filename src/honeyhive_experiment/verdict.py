@@ -350,8 +350,8 @@ def assess_gates(
 def _evidence(found: Assessment | None, shared: int) -> str:
     """What the gate's test says, beside the bound: ``6 of 40 worse, p = 0.016``; ``4 of 40 worse, p = 0.062, too
     few changes to tell (needs ≥ 5)``."""
-    if found is None:
-        return "significance unknown: no per-datapoint counts"
+    if found is None or not shared:  # the test counts the datapoints both runs have
+        return f"significance unknown: {'no per-datapoint counts' if found is None else 'the runs share no datapoint'}"
     text = f"{found.worse} of {shared} worse, {p_text(found.p_adjusted)}"
     if found.change is Change.TOO_FEW:
         text += f", too few changes to tell (needs ≥ {min_changes(found.alpha, found.sides)})"
@@ -386,8 +386,8 @@ def gate_failures(
 
     ``assessment`` is :func:`assess_gates`. A bound exceeded is a failure, said with the test's count and
     p-value; a gate with ``significant: true`` fails only when the regression is also significant (or when
-    significance cannot be told: the backend sent no improved/degraded counts), and is otherwise said as a
-    warning.
+    significance cannot be told: the backend sent no improved/degraded counts, or the runs share no datapoint), and
+    is otherwise said as a warning.
     """
     failures: list[tuple[str, str]] = []
     noise: list[str] = []
@@ -400,7 +400,7 @@ def gate_failures(
             evidence = _evidence(found, shared)
             if not hits:
                 continue
-            if gate.significant and found is not None and found.change is not Change.WORSE:
+            if gate.significant and found is not None and found.change is not Change.WORSE and shared:
                 noise.extend(f"{hit}: {evidence}, not significant, so not failed (significant: true)" for hit in hits)
             else:
                 failures.extend((metric, f"{hit}: {evidence}") for hit in hits)
@@ -562,15 +562,22 @@ def decide(
         return Decision(Verdict.NEUTRAL, ("no baseline run to compare with yet",), warnings=tuple(warnings))
     deltas = comparison.metrics if comparison is not None else ()
     compared = {d.metric_name for d in deltas if d.old_aggregate is not None}
-    unchecked = [metric for metric in gates if metric not in compared]
-    if unchecked:  # a new metric, or a baseline whose evaluator broke: nothing to hold the gate against
-        missing = (
-            "the baseline has no value for it"
-            if comparison is not None
-            else "comparisons are switched off (baseline.strategy: none)"  # the experiment file refuses a gate then
-        )
-        why = tuple(f"{metric}'s gate could not be checked: {missing}" for metric in unchecked)
-        return Decision(Verdict.NEUTRAL, why, warnings=tuple(warnings))
+    # a new metric, or a baseline whose evaluator broke: nothing to hold the gate against
+    missing = (
+        "the baseline has no value for it"
+        if comparison is not None
+        else "comparisons are switched off (baseline.strategy: none)"  # the experiment file refuses a gate then
+    )
+    why = [f"{metric}'s gate could not be checked: {missing}" for metric in gates if metric not in compared]
+    if comparison is not None and not comparison.common_datapoints:  # every datapoint of the PR is new
+        why += [
+            f"{metric}'s max_degraded could not be checked: the two runs share no datapoint, and it counts the shared"
+            " ones that got worse"
+            for metric, gate in gates.items()
+            if metric in compared and gate.max_degraded is not None
+        ]
+    if why:
+        return Decision(Verdict.NEUTRAL, tuple(why), warnings=tuple(warnings))
     passed = (
         "every datapoint passed"
         if not failed

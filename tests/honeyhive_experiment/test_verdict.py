@@ -73,9 +73,9 @@ def summary(
     return ExperimentResultSummary.from_wire(body, run_id="run-new")
 
 
-def comparison(*deltas: dict[str, Any]) -> RunComparisonResult:
+def comparison(*deltas: dict[str, Any], common: Sequence[str] = IDS) -> RunComparisonResult:
     return RunComparisonResult.from_wire(
-        {"commonDatapoints": IDS, "metrics": list(deltas)}, new_run_id="run-new", old_run_id="run-old"
+        {"commonDatapoints": list(common), "metrics": list(deltas)}, new_run_id="run-new", old_run_id="run-old"
     )
 
 
@@ -807,6 +807,67 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         Verdict.PASS,
         ("every datapoint passed",),
+        (),
+    ),
+    # the PR replaced every dataset row: max_degraded counts the datapoints both runs have, of which there were none,
+    # and the check passed a gate it never checked
+    (
+        "max_degraded on runs that share no datapoint could not be checked: neutral, saying why",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0), common=()),
+            gates={"accuracy": GateRule(max_degraded=0)},
+            errors=TONE,
+            policy=TOLERANT,
+        ),
+        Verdict.NEUTRAL,
+        (
+            "accuracy's max_degraded could not be checked: the two runs share no datapoint, and it counts the shared"
+            " ones that got worse",
+        ),
+        (TONE_WARNING,),
+    ),
+    (
+        "the aggregates' bounds are checked all the same: within them, only max_degraded is said, after a gate the"
+        " baseline has no value for",
+        lambda: judge(
+            summary(metrics={"accuracy": IDS, "recall": IDS, "tone": IDS}),
+            comparison(
+                delta(improved=0, degraded=0),
+                delta("recall", improved=0, degraded=0),
+                {"metric_name": "tone", "new_aggregate": 0.5},
+                common=(),
+            ),
+            gates={
+                "accuracy": GateRule(max_drop_pct=10),
+                "recall": GateRule(max_drop=0.1, max_degraded=3),
+                "tone": GateRule(max_degraded=0),
+            },
+        ),
+        Verdict.NEUTRAL,
+        (
+            "tone's gate could not be checked: the baseline has no value for it",
+            "recall's max_degraded could not be checked: the two runs share no datapoint, and it counts the shared"
+            " ones that got worse",
+        ),
+        (),
+    ),
+    (
+        "past them, it fails: its test has no datapoint to count, so its significance is unknown",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0), common=()),
+            gates={"accuracy": GateRule(max_drop_pct=5, max_degraded=0)},
+        ),
+        Verdict.FAIL,
+        ("accuracy got worse by 8.0% (gate: at most 5%): significance unknown: the runs share no datapoint",),
+        (),
+    ),
+    (
+        "so does a noise-aware one: a test that could count nothing does not call the drop noise",
+        lambda: judge(summary(), comparison(delta(improved=0, degraded=0), common=()), gates=NOISE_AWARE),
+        Verdict.FAIL,
+        ("accuracy got worse by 8.0% (gate: at most 5%): significance unknown: the runs share no datapoint",),
         (),
     ),
     (
