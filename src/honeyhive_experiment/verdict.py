@@ -315,6 +315,16 @@ def _unreachable_gates(
     return found
 
 
+def _apart(value: float, bound: float, text: str) -> tuple[str, str]:
+    """``value``, past ``bound``, as ``text`` says it and the bound as ``g`` does, or else both with the fewest
+    significant digits that tell them apart (at most the 17 that give a float back): a 5.04% drop said "5.0%"
+    beside "at most 5%" reads as within its gate."""
+    digits, shown = 1, f"{bound:g}"
+    while float(text) <= float(shown):
+        text, shown, digits = f"{value:.{digits}g}", f"{bound:.{digits}g}", digits + 1
+    return text, shown
+
+
 def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool) -> list[str]:
     """The gate's bounds that the backend's numbers for ``delta`` exceed, in words."""
     hits: list[str] = []
@@ -324,9 +334,11 @@ def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool) -> list
     worse_pct = None if change is None else (-change if higher else change)
     degraded = delta.degraded_count if higher else delta.improved_count
     if gate.max_drop is not None and drop is not None and drop > gate.max_drop:
-        hits.append(f"{metric} got worse by {drop:g} (gate: at most {gate.max_drop:g})")
+        said, bound = _apart(drop, gate.max_drop, f"{drop:g}")
+        hits.append(f"{metric} got worse by {said} (gate: at most {bound})")
     if gate.max_drop_pct is not None and worse_pct is not None and worse_pct > gate.max_drop_pct:
-        hits.append(f"{metric} got worse by {worse_pct:.1f}% (gate: at most {gate.max_drop_pct:g}%)")
+        said, bound = _apart(worse_pct, gate.max_drop_pct, f"{worse_pct:.1f}")
+        hits.append(f"{metric} got worse by {said}% (gate: at most {bound}%)")
     elif gate.max_drop_pct is not None and delta.old_aggregate == 0 and drop is not None and drop > 0:
         # no percentage of 0 (the backend sends none): any worsening from 0 is past every percentage
         hits.append(f"{metric} got worse by {drop:g} from 0 (gate: at most {gate.max_drop_pct:g}%, of 0: none)")

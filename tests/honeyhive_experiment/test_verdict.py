@@ -481,6 +481,53 @@ CASES: list[tuple[str, Callable[[], Decision], Verdict, Sequence[str]]] = [
         Verdict.FAIL,
         ["latency got worse by 8 (gate: at most 5)"],
     ),
+    # a drop past its gate said rounded to the gate ("got worse by 5.0% (gate: at most 5%)") reads as within it
+    (
+        "a drop past its gate is said with the digits that tell it from the gate",
+        lambda: judge(summary(), comparison(delta(pct=-5.04, improved=0, degraded=12)), gates=GATE_PCT),
+        Verdict.FAIL,
+        ["accuracy got worse by 5.04% (gate: at most 5%)"],
+    ),
+    (
+        "as many as it takes",
+        lambda: judge(
+            summary(),
+            comparison(delta(difference=-0.10000001, improved=0, degraded=12)),
+            gates={"accuracy": GateRule(max_drop=0.1)},
+        ),
+        Verdict.FAIL,
+        ["accuracy got worse by 0.10000001 (gate: at most 0.1)"],
+    ),
+    (
+        "the gate too, when it has more digits than shown",
+        lambda: judge(
+            summary(),
+            comparison(delta(difference=-0.12345675, improved=0, degraded=12)),
+            gates={"accuracy": GateRule(max_drop=0.1234567)},
+        ),
+        Verdict.FAIL,
+        ["accuracy got worse by 0.1234568 (gate: at most 0.1234567)"],
+    ),
+    (
+        "and no more",
+        lambda: judge(
+            summary(),
+            comparison(delta(pct=-0.0412, improved=0, degraded=12)),
+            gates={"accuracy": GateRule(max_drop_pct=0.04)},
+        ),
+        Verdict.FAIL,
+        ["accuracy got worse by 0.041% (gate: at most 0.04%)"],
+    ),
+    (
+        "a float's noise past a gate of 0 is said as it is",
+        lambda: judge(
+            summary(),
+            comparison(delta(pct=-1.3877787807814457e-14, improved=0, degraded=12)),
+            gates={"accuracy": GateRule(max_drop_pct=0)},
+        ),
+        Verdict.FAIL,
+        ["accuracy got worse by 1e-14% (gate: at most 0%)"],
+    ),
     (
         "a metric on two events: a hit on the second event fails even when the first is within the gate",
         lambda: judge(
