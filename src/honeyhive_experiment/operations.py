@@ -500,8 +500,9 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     ``probe``: also run the function and the evaluators on the dataset file's first datapoint, recording nothing
     (:mod:`~honeyhive_experiment.probe`), and check the metric names the config uses against the names they
     really produced: a raise there, a key no evaluator produced, a passing range or gate on a string, or a gate that
-    a boolean metric can never cross (:func:`~honeyhive_experiment.verdict.unreachable_gate`) is an error. A managed
-    dataset is not fetched (validate asks no backend): its names are checked by the evaluators' names only."""
+    a boolean metric, or a percentage-formatted one whose value lies between 0 and 1, can never cross
+    (:func:`~honeyhive_experiment.verdict.unreachable_gate`) is an error. A managed dataset is not fetched (validate
+    asks no backend): its names are checked by the evaluators' names only."""
     _check_root(settings)
     root, config_file = settings.root, str(settings.config_path)
     config = _experiment_file(settings)
@@ -530,9 +531,12 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
             if isinstance(value, str):  # no number to compare: the run would find the metric without a value
                 shown = value if len(value) <= 40 else value[:40] + "…"
                 why = f"{metric} is a string ({shown!r}) on {where}; a passing range or gate needs a number or a bool"
-            elif isinstance(value, bool) and section == "gate":  # an absolute bound of 1 or more never fails
+            elif isinstance(value, int | float) and section == "gate":  # a bound in a percentage's points never fails
                 gate, aggregation = config.gate[metric], config.aggregate_function.value
-                why = unreachable_gate(metric, gate, config.metric(metric), aggregation=aggregation)
+                metric_config, boolean = config.metric(metric), isinstance(value, bool)
+                why = unreachable_gate(
+                    metric, gate, metric_config, aggregation=aggregation, values=[value], boolean=boolean
+                )
             if why is not None:
                 problems.append(config_error_at(config_file, (section, metric), why))
     if problems:

@@ -10,8 +10,9 @@
      whose function raised in this run but not in the baseline (a new crash, whatever ``allow_failed`` says);
      an evaluator that raised on every datapoint it ran on, or on more of them than
      ``verdict.allow_evaluator_errors`` tolerates (default none); a gate that can never fail: an absolute
-     bound of 1 or more on a boolean metric, whose aggregate (a pass rate) lies between 0 and 1
-     (:func:`unreachable_gate`; with trials told by the values the evaluators returned, :func:`boolean_metrics`);
+     bound of 1 or more on a metric the report shows as a percentage whose aggregate lies between 0 and 1 (a
+     boolean metric's pass rate, or a percentage format on values between 0 and 1: :func:`unreachable_gate`; with
+     trials a boolean metric is told by the values the evaluators returned, :func:`boolean_metrics`);
      and a gate the comparison never paired: both runs have the metric, but on events
      of different names (a renamed function), and the backend pairs metrics on ``(metric_name, event_name)``.
   2. **The backend's result reports failure**: ``success: false``, or datapoints in ``failed`` — unless
@@ -265,18 +266,31 @@ def boolean_metrics(outcomes: Iterable[DatapointOutcome], metrics: Iterable[str]
     return {name for name, found in values.items() if is_boolean(found)}
 
 
-def unreachable_gate(metric: str, gate: GateRule, shown: MetricConfig, *, aggregation: str | None) -> str | None:
-    """Why ``gate`` on ``metric``, a boolean metric aggregated by ``aggregation``, can never fail (``None`` when it
-    can): by anything but sum or count, 0/1 values aggregate to between 0 and 1, so no change crosses an absolute
-    bound (``max_drop``, said as ``max_worse`` for a metric ``shown`` lower-is-better) of 1 or more, a bound written
-    in percentage points of the report's pass rate (85%) instead of the metric's units (0.85)."""
+def unreachable_gate(
+    metric: str, gate: GateRule, shown: MetricConfig, *, aggregation: str | None, values: Sequence[Any], boolean: bool
+) -> str | None:
+    """Why ``gate`` on ``metric``, aggregated by ``aggregation``, can never fail (``None`` when it can). The report
+    shows a boolean metric (``boolean``: its values are booleans, or were before trials averaged them) or one
+    formatted as a percentage (``shown.format`` such as ``.0%``) in percent, its changes in percentage points; by
+    anything but sum or count, values between 0 and 1 aggregate to between 0 and 1, so no change crosses an absolute
+    bound (``max_drop``, said as ``max_worse`` for a metric ``shown`` lower-is-better) of 1 or more: a bound written
+    in the report's points (5 for 85% → 80%) instead of the metric's units (0.05). Only the run's ``values`` tell
+    whether a percentage format shows shares of 0 to 1 (150% is 1.5, whose bound of 1 stands)."""
     if gate.max_drop is None or gate.max_drop < 1 or aggregation in _UNBOUNDED:
+        return None
+    if boolean:
+        what = "a boolean metric, whose aggregate lies between 0 and 1 (a pass rate of 85% is 0.85)"
+    elif shown.format is not None and shown.format.endswith("%") and values and all(0 <= v <= 1 for v in values):
+        what = (
+            f"shown as a percentage (format {shown.format!r}) of values between 0 and 1, whose aggregate lies"
+            " between 0 and 1 too (85% is 0.85)"
+        )
+    else:
         return None
     key, bound = ("max_worse" if shown.direction is Direction.LOWER else "max_drop"), gate.max_drop
     return (
-        f"{key}: {bound:g} can never be crossed: {metric} is a boolean metric, whose aggregate lies between 0 and 1"
-        f" (a pass rate of 85% is 0.85), so this gate never fails; for {bound:g} pp (percentage points, as the report"
-        f" shows its change) write {key}: {bound / 100:g}"
+        f"{key}: {bound:g} can never be crossed: {metric} is {what}, so this gate never fails; for {bound:g} pp"
+        f" (percentage points, as the report shows its change) write {key}: {bound / 100:g}"
     )
 
 
@@ -286,16 +300,29 @@ def _unreachable_gates(
     presentation: Mapping[str, MetricConfig],
     booleans: Container[str],
 ) -> list[str]:
-    """:func:`unreachable_gate` of each gated metric of ``booleans`` or whose values in ``result`` are booleans,
-    named by its key."""
+    """:func:`unreachable_gate` of each gated metric, on its values in ``result``, boolean when it is one of
+    ``booleans`` or its values there are booleans; named by its key."""
     found: list[str] = []
     for metric, gate in gates.items():
-        if metric in booleans or any(is_boolean(d.values) for d in result.metrics.details if d.metric_name == metric):
-            shown = presentation.get(metric, MetricConfig())
-            why = unreachable_gate(metric, gate, shown, aggregation=result.metrics.aggregation_function)
-            if why is not None:
-                found.append(f"gate.{metric}: {why}")
+        details = [d for d in result.metrics.details if d.metric_name == metric]
+        boolean = metric in booleans or any(is_boolean(d.values) for d in details)
+        values = [value for d in details for value in d.values]
+        shown = presentation.get(metric, MetricConfig())
+        aggregation = result.metrics.aggregation_function
+        why = unreachable_gate(metric, gate, shown, aggregation=aggregation, values=values, boolean=boolean)
+        if why is not None:
+            found.append(f"gate.{metric}: {why}")
     return found
+
+
+def _apart(value: float, bound: float, text: str) -> tuple[str, str]:
+    """``value``, past ``bound``, as ``text`` says it and the bound as ``g`` does, or else both with the fewest
+    significant digits that tell them apart (at most the 17 that give a float back): a 5.04% drop said "5.0%"
+    beside "at most 5%" reads as within its gate."""
+    digits, shown = 1, f"{bound:g}"
+    while float(text) <= float(shown):
+        text, shown, digits = f"{value:.{digits}g}", f"{bound:.{digits}g}", digits + 1
+    return text, shown
 
 
 def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool) -> list[str]:
@@ -307,9 +334,11 @@ def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool) -> list
     worse_pct = None if change is None else (-change if higher else change)
     degraded = delta.degraded_count if higher else delta.improved_count
     if gate.max_drop is not None and drop is not None and drop > gate.max_drop:
-        hits.append(f"{metric} got worse by {drop:g} (gate: at most {gate.max_drop:g})")
+        said, bound = _apart(drop, gate.max_drop, f"{drop:g}")
+        hits.append(f"{metric} got worse by {said} (gate: at most {bound})")
     if gate.max_drop_pct is not None and worse_pct is not None and worse_pct > gate.max_drop_pct:
-        hits.append(f"{metric} got worse by {worse_pct:.1f}% (gate: at most {gate.max_drop_pct:g}%)")
+        said, bound = _apart(worse_pct, gate.max_drop_pct, f"{worse_pct:.1f}")
+        hits.append(f"{metric} got worse by {said}% (gate: at most {bound}%)")
     elif gate.max_drop_pct is not None and delta.old_aggregate == 0 and drop is not None and drop > 0:
         # no percentage of 0 (the backend sends none): any worsening from 0 is past every percentage
         hits.append(f"{metric} got worse by {drop:g} from 0 (gate: at most {gate.max_drop_pct:g}%, of 0: none)")
@@ -333,8 +362,8 @@ def assess_gates(
 def _evidence(found: Assessment | None, shared: int) -> str:
     """What the gate's test says, beside the bound: ``6 of 40 worse, p = 0.016``; ``4 of 40 worse, p = 0.062, too
     few changes to tell (needs ≥ 5)``."""
-    if found is None:
-        return "significance unknown: no per-datapoint counts"
+    if found is None or not shared:  # the test counts the datapoints both runs have
+        return f"significance unknown: {'no per-datapoint counts' if found is None else 'the runs share no datapoint'}"
     text = f"{found.worse} of {shared} worse, {p_text(found.p_adjusted)}"
     if found.change is Change.TOO_FEW:
         text += f", too few changes to tell (needs ≥ {min_changes(found.alpha, found.sides)})"
@@ -369,8 +398,8 @@ def gate_failures(
 
     ``assessment`` is :func:`assess_gates`. A bound exceeded is a failure, said with the test's count and
     p-value; a gate with ``significant: true`` fails only when the regression is also significant (or when
-    significance cannot be told: the backend sent no improved/degraded counts), and is otherwise said as a
-    warning.
+    significance cannot be told: the backend sent no improved/degraded counts, or the runs share no datapoint), and
+    is otherwise said as a warning.
     """
     failures: list[tuple[str, str]] = []
     noise: list[str] = []
@@ -383,7 +412,7 @@ def gate_failures(
             evidence = _evidence(found, shared)
             if not hits:
                 continue
-            if gate.significant and found is not None and found.change is not Change.WORSE:
+            if gate.significant and found is not None and found.change is not Change.WORSE and shared:
                 noise.extend(f"{hit}: {evidence}, not significant, so not failed (significant: true)" for hit in hits)
             else:
                 failures.extend((metric, f"{hit}: {evidence}") for hit in hits)
@@ -545,15 +574,22 @@ def decide(
         return Decision(Verdict.NEUTRAL, ("no baseline run to compare with yet",), warnings=tuple(warnings))
     deltas = comparison.metrics if comparison is not None else ()
     compared = {d.metric_name for d in deltas if d.old_aggregate is not None}
-    unchecked = [metric for metric in gates if metric not in compared]
-    if unchecked:  # a new metric, or a baseline whose evaluator broke: nothing to hold the gate against
-        missing = (
-            "the baseline has no value for it"
-            if comparison is not None
-            else "comparisons are switched off (baseline.strategy: none)"  # the experiment file refuses a gate then
-        )
-        why = tuple(f"{metric}'s gate could not be checked: {missing}" for metric in unchecked)
-        return Decision(Verdict.NEUTRAL, why, warnings=tuple(warnings))
+    # a new metric, or a baseline whose evaluator broke: nothing to hold the gate against
+    missing = (
+        "the baseline has no value for it"
+        if comparison is not None
+        else "comparisons are switched off (baseline.strategy: none)"  # the experiment file refuses a gate then
+    )
+    why = [f"{metric}'s gate could not be checked: {missing}" for metric in gates if metric not in compared]
+    if comparison is not None and not comparison.common_datapoints:  # every datapoint of the PR is new
+        why += [
+            f"{metric}'s max_degraded could not be checked: the two runs share no datapoint, and it counts the shared"
+            " ones that got worse"
+            for metric, gate in gates.items()
+            if metric in compared and gate.max_degraded is not None
+        ]
+    if why:
+        return Decision(Verdict.NEUTRAL, tuple(why), warnings=tuple(warnings))
     passed = (
         "every datapoint passed"
         if not failed

@@ -295,6 +295,13 @@ PROBE_CASES = [
         "experiment.yml:9: gate.topic_match: max_drop: 5 can never be crossed: topic_match is a boolean metric",
         "write max_drop: 0.05",
     ),
+    (  # rubric_grounded is 1.0, shown as 100%: its change shows in points, which max_drop: 5 is not in
+        "gate-in-points-on-a-percentage-formatted-metric",
+        WITH_RUBRIC + 'metrics:\n  rubric_grounded: {format: ".0%"}\ngate:\n  rubric_grounded: {max_drop: 5}\n',
+        "experiment.yml:11: gate.rubric_grounded: max_drop: 5 can never be crossed: rubric_grounded is shown as a"
+        " percentage (format '.0%') of values between 0 and 1",
+        "write max_drop: 0.05",
+    ),
     (  # the run would find no value for it and fail on a metric "its evaluator returned nothing for"
         "range-on-a-string-metric",
         GOOD + "  - probed:verdict\npassing_ranges:\n  verdict: {min: 1}\n",

@@ -73,9 +73,9 @@ def summary(
     return ExperimentResultSummary.from_wire(body, run_id="run-new")
 
 
-def comparison(*deltas: dict[str, Any]) -> RunComparisonResult:
+def comparison(*deltas: dict[str, Any], common: Sequence[str] = IDS) -> RunComparisonResult:
     return RunComparisonResult.from_wire(
-        {"commonDatapoints": IDS, "metrics": list(deltas)}, new_run_id="run-new", old_run_id="run-old"
+        {"commonDatapoints": list(common), "metrics": list(deltas)}, new_run_id="run-new", old_run_id="run-old"
     )
 
 
@@ -481,6 +481,53 @@ CASES: list[tuple[str, Callable[[], Decision], Verdict, Sequence[str]]] = [
         Verdict.FAIL,
         ["latency got worse by 8 (gate: at most 5)"],
     ),
+    # a drop past its gate said rounded to the gate ("got worse by 5.0% (gate: at most 5%)") reads as within it
+    (
+        "a drop past its gate is said with the digits that tell it from the gate",
+        lambda: judge(summary(), comparison(delta(pct=-5.04, improved=0, degraded=12)), gates=GATE_PCT),
+        Verdict.FAIL,
+        ["accuracy got worse by 5.04% (gate: at most 5%)"],
+    ),
+    (
+        "as many as it takes",
+        lambda: judge(
+            summary(),
+            comparison(delta(difference=-0.10000001, improved=0, degraded=12)),
+            gates={"accuracy": GateRule(max_drop=0.1)},
+        ),
+        Verdict.FAIL,
+        ["accuracy got worse by 0.10000001 (gate: at most 0.1)"],
+    ),
+    (
+        "the gate too, when it has more digits than shown",
+        lambda: judge(
+            summary(),
+            comparison(delta(difference=-0.12345675, improved=0, degraded=12)),
+            gates={"accuracy": GateRule(max_drop=0.1234567)},
+        ),
+        Verdict.FAIL,
+        ["accuracy got worse by 0.1234568 (gate: at most 0.1234567)"],
+    ),
+    (
+        "and no more",
+        lambda: judge(
+            summary(),
+            comparison(delta(pct=-0.0412, improved=0, degraded=12)),
+            gates={"accuracy": GateRule(max_drop_pct=0.04)},
+        ),
+        Verdict.FAIL,
+        ["accuracy got worse by 0.041% (gate: at most 0.04%)"],
+    ),
+    (
+        "a float's noise past a gate of 0 is said as it is",
+        lambda: judge(
+            summary(),
+            comparison(delta(pct=-1.3877787807814457e-14, improved=0, degraded=12)),
+            gates={"accuracy": GateRule(max_drop_pct=0)},
+        ),
+        Verdict.FAIL,
+        ["accuracy got worse by 1e-14% (gate: at most 0%)"],
+    ),
     (
         "a metric on two events: a hit on the second event fails even when the first is within the gate",
         lambda: judge(
@@ -516,6 +563,12 @@ BOOLEAN_GATE = (
     "gate.accuracy: max_drop: 5 can never be crossed: accuracy is a boolean metric, whose aggregate lies between 0 and"
     " 1 (a pass rate of 85% is 0.85), so this gate never fails; for 5 pp (percentage points, as the report shows its"
     " change) write max_drop: 0.05"
+)
+PERCENT = {"accuracy": MetricConfig(format=".0%")}
+PERCENT_GATE = (
+    "gate.accuracy: max_drop: 5 can never be crossed: accuracy is shown as a percentage (format '.0%') of values"
+    " between 0 and 1, whose aggregate lies between 0 and 1 too (85% is 0.85), so this gate never fails; for 5 pp"
+    " (percentage points, as the report shows its change) write max_drop: 0.05"
 )
 TONE_WARNING = "evaluator tone raised on 3 datapoint(s): KeyError: 'answer'"
 RENAMED = (
@@ -803,6 +856,67 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ("every datapoint passed",),
         (),
     ),
+    # the PR replaced every dataset row: max_degraded counts the datapoints both runs have, of which there were none,
+    # and the check passed a gate it never checked
+    (
+        "max_degraded on runs that share no datapoint could not be checked: neutral, saying why",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0), common=()),
+            gates={"accuracy": GateRule(max_degraded=0)},
+            errors=TONE,
+            policy=TOLERANT,
+        ),
+        Verdict.NEUTRAL,
+        (
+            "accuracy's max_degraded could not be checked: the two runs share no datapoint, and it counts the shared"
+            " ones that got worse",
+        ),
+        (TONE_WARNING,),
+    ),
+    (
+        "the aggregates' bounds are checked all the same: within them, only max_degraded is said, after a gate the"
+        " baseline has no value for",
+        lambda: judge(
+            summary(metrics={"accuracy": IDS, "recall": IDS, "tone": IDS}),
+            comparison(
+                delta(improved=0, degraded=0),
+                delta("recall", improved=0, degraded=0),
+                {"metric_name": "tone", "new_aggregate": 0.5},
+                common=(),
+            ),
+            gates={
+                "accuracy": GateRule(max_drop_pct=10),
+                "recall": GateRule(max_drop=0.1, max_degraded=3),
+                "tone": GateRule(max_degraded=0),
+            },
+        ),
+        Verdict.NEUTRAL,
+        (
+            "tone's gate could not be checked: the baseline has no value for it",
+            "recall's max_degraded could not be checked: the two runs share no datapoint, and it counts the shared"
+            " ones that got worse",
+        ),
+        (),
+    ),
+    (
+        "past them, it fails: its test has no datapoint to count, so its significance is unknown",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=0), common=()),
+            gates={"accuracy": GateRule(max_drop_pct=5, max_degraded=0)},
+        ),
+        Verdict.FAIL,
+        ("accuracy got worse by 8.0% (gate: at most 5%): significance unknown: the runs share no datapoint",),
+        (),
+    ),
+    (
+        "so does a noise-aware one: a test that could count nothing does not call the drop noise",
+        lambda: judge(summary(), comparison(delta(improved=0, degraded=0), common=()), gates=NOISE_AWARE),
+        Verdict.FAIL,
+        ("accuracy got worse by 8.0% (gate: at most 5%): significance unknown: the runs share no datapoint",),
+        (),
+    ),
     (
         "a noise-aware gate within noise is a warning with its test",
         lambda: judge(summary(), comparison(delta(improved=0, degraded=4)), gates=NOISE_AWARE),
@@ -897,6 +1011,83 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(summary(value=85.0), gates={"accuracy": GateRule(max_drop=5)}),
         Verdict.NEUTRAL,
         ("no baseline run to compare with yet",),
+        (),
+    ),
+    # a metric formatted as a percentage shows 0.76 as 76% and its change in points (-24 pp): max_drop: 5 meant as 5
+    # points on values of 0 to 1 could never be crossed (the quickstart's keyword_recall passed a 24-point drop)
+    (
+        "an absolute gate of 1 or more on a percentage-formatted metric of values between 0 and 1 can never fail",
+        lambda: judge(summary(value=0.76), gates={"accuracy": GateRule(max_drop=5)}, presentation=PERCENT),
+        Verdict.FAIL,
+        (PERCENT_GATE,),
+        (),
+    ),
+    (
+        "values of exactly 1 are between 0 and 1; a legacy body's aggregate (none named) is an average",
+        lambda: judge(
+            summary(value=1.0, aggregation=None), gates={"accuracy": GateRule(max_drop=5)}, presentation=PERCENT
+        ),
+        Verdict.FAIL,
+        (PERCENT_GATE,),
+        (),
+    ),
+    (
+        "so are values of exactly 0, and a lower-is-better one's bound is max_worse",
+        lambda: judge(
+            summary(value=0),
+            gates={"accuracy": GateRule(max_worse=1)},
+            presentation={"accuracy": MetricConfig(direction=Direction.LOWER, format=".1%")},
+        ),
+        Verdict.FAIL,
+        (
+            "gate.accuracy: max_worse: 1 can never be crossed: accuracy is shown as a percentage (format '.1%') of"
+            " values between 0 and 1, whose aggregate lies between 0 and 1 too (85% is 0.85), so this gate never"
+            " fails; for 1 pp (percentage points, as the report shows its change) write max_worse: 0.01",
+        ),
+        (),
+    ),
+    (
+        "a percentage format on values past 1 (150% is 1.5): the run's values tell that its absolute gate stands",
+        lambda: judge(summary(value=1.5), gates={"accuracy": GateRule(max_drop=5)}, presentation=PERCENT),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
+    (
+        "so do values below 0",
+        lambda: judge(summary(value=-0.1), gates={"accuracy": GateRule(max_drop=5)}, presentation=PERCENT),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
+    (
+        "values between 0 and 1 in another format are no percentage: their gate stands",
+        lambda: judge(
+            summary(value=0.76),
+            gates={"accuracy": GateRule(max_drop=5)},
+            presentation={"accuracy": MetricConfig(format=".2f")},
+        ),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
+    (
+        "a sum of shares can grow past 1: its absolute gate stands",
+        lambda: judge(
+            summary(value=0.76, aggregation="sum"), gates={"accuracy": GateRule(max_drop=5)}, presentation=PERCENT
+        ),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
+    (
+        "a percentage metric without values is said once, as a missing value",
+        lambda: judge(summary(metrics={}), gates={"accuracy": GateRule(max_drop=5)}, presentation=PERCENT),
+        Verdict.FAIL,
+        (
+            "accuracy has a gate but no value on 12 of the datapoints the backend passed: its evaluator returned"
+            " nothing for them",
+        ),
         (),
     ),
     # the backend pairs metrics on (metric_name, event_name), the event named after the function: a renamed function

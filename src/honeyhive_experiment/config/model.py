@@ -273,7 +273,8 @@ class GateRule(_Section):
     ``max_worse_pct`` are accepted as the same bounds under a name that reads right for costs. At least one bound."""
 
     max_drop: Annotated[_Number, Field(ge=0)] | None = None
-    """The largest allowed worsening of the aggregate, in the metric's units."""
+    """The largest allowed worsening of the aggregate, in the metric's units, not the report's percentage points:
+    a pass rate's or a percentage-formatted metric's 85% is 0.85, so 5 points is 0.05."""
     max_drop_pct: Annotated[_Number, Field(ge=0)] | None = None
     """The largest allowed worsening of the aggregate, in percent of the baseline (5 means 5 %)."""
     max_degraded: Annotated[_Int, Field(ge=0)] | None = None
