@@ -784,7 +784,7 @@ def _as_recorded(
     identity = DatasetIdentity.of_run(run)
     dataset = PreparedDataset(identity.dataset_id, (), external=is_external_id(identity.dataset_id), identity=identity)
     summary = get_run_result(client, run.run_id, config.aggregate_function.value)
-    recorded = recorded_outcomes(client, run.run_id)
+    recorded = recorded_outcomes(client, run.run_id, run)
     return ExperimentResult(run.run_id, run.name or config.name, identity.dataset_id, summary, recorded), dataset
 
 

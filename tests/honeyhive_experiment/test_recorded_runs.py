@@ -9,6 +9,7 @@ guards are checked through the ``hh`` client and, for an answer a real server ne
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -269,3 +270,42 @@ def test_a_sharded_runs_report_job_with_trials_fails_a_gate_no_pass_rate_can_cro
     assert [reason[:51] for reason in written["reasons"]] == ["gate.topic_match: max_drop: 5 can never be crossed:"]
     [row] = [metric for metric in written["metrics"] if metric["name"] == "topic_match"]
     assert row["percent"] is True
+
+
+@pytest.mark.parametrize(
+    "route", ["/opentelemetry/v1/traces", "/v1/sessions"], ids=["its spans refused", "its session never started"]
+)
+def test_publish_and_view_fail_a_run_the_backend_never_recorded_a_datapoint_of_as_its_job_did(
+    world: World, route: str
+) -> None:
+    """HoneyHive refused one datapoint's spans (or its session was never started): the job that ran it failed ("1
+    datapoint(s) of the dataset were not recorded by the backend"), but publish and view, reading the run's events,
+    which lack it, said ✅ Passed and turned the pull request's comment green (no passing range that the datapoint
+    lacks a value of fails it there)."""
+    config = world.root / ".honeyhive" / "experiment.yml"
+    ranges = "passing_ranges:\n  topic_match: {min: 1}\n  keyword_recall: {min: 0.5}\n"
+    config.write_text(config.read_text(encoding="utf-8").replace(ranges, ""), encoding="utf-8")
+    calls = itertools.count()
+    with FaultProxy(
+        world.backend.url, rate=0, missing=lambda method, path: method == "POST" and path == route and not next(calls)
+    ) as proxy:
+        code, ran = world.action("all", {"mode": "all", "comment-mode": "update", "server-url": proxy.url})
+    assert (code, ran.outputs()["verdict"]) == (1, "fail"), ran.summary()
+    written = _report_json(world.root)
+    [lost] = [row["id"] for row in written["datapoints"]["errored"]]
+    unrecorded = "1 datapoint(s) of the dataset were not recorded by the backend, so they were never judged"
+    assert written["reasons"][-1].startswith(unrecorded), written["reasons"]
+
+    publisher = world.publisher("publisher", written)
+    code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
+    assert (code, published.outputs()["verdict"]) == (1, "fail"), published.summary()
+    again = json.loads((publisher / ".honeyhive" / "report.published.json").read_text(encoding="utf-8"))
+    assert [(row["id"], row["kind"]) for row in again["datapoints"]["errored"]] == [(lost, "backend error")]
+    assert again["reasons"][-1].startswith(f"{unrecorded} (HoneyHive has no "), again["reasons"]
+    assert lost in again["reasons"][-1]
+    [comment] = world.github.comments(PR)
+    assert "❌ **Failed**" in comment.body
+
+    run_id = ran.outputs()["run-id"]
+    assert world.view(run_id) == 0
+    assert unrecorded in (world.root / ".honeyhive" / f"report.{run_id}.html").read_text(encoding="utf-8")
