@@ -35,7 +35,7 @@ from tests.fakes.actions_runner import (
     workflow_run,
 )
 from tests.fakes.github_server import FakeGitHub
-from tests.honeyhive_experiment.faultproxy import FaultProxy
+from tests.honeyhive_experiment.faultproxy import Fault, FaultProxy
 from tests.quickstart import copy_quickstart, set_answers
 
 pytestmark = pytest.mark.integration
@@ -309,3 +309,48 @@ def test_publish_and_view_fail_a_run_the_backend_never_recorded_a_datapoint_of_a
     run_id = ran.outputs()["run-id"]
     assert world.view(run_id) == 0
     assert unrecorded in (world.root / ".honeyhive" / f"report.{run_id}.html").read_text(encoding="utf-8")
+
+
+def test_a_report_job_judges_a_rerun_shard_by_what_the_rerun_recorded_not_by_the_failed_attempts_errors(
+    world: World, tmp_path: Path
+) -> None:
+    """A shard's first attempt lost its spans (the OTLP route answered 500) while its function raised on one
+    datapoint and an evaluator on the others (a rate limit); the re-run scored every datapoint cleanly, but the
+    failed attempt's ``error`` and ``evaluator_errors`` stayed in the sessions' metadata (the backend merges it
+    key by key) and the report job failed the run on errors that no longer held."""
+    limited = tmp_path / "rate-limited"
+    app = world.root / "support_bot" / "app.py"
+    app.write_text(
+        f"{app.read_text(encoding='utf-8')}\n\n_answer = answer\n\n\ndef answer(datapoint):\n"
+        f"    if __import__('pathlib').Path({str(limited)!r}).exists() and 'reset' in str(datapoint['inputs']):\n"
+        "        raise RuntimeError('HTTP 429: rate limited')\n"
+        "    return _answer(datapoint)\n",
+        encoding="utf-8",
+    )
+    evaluators = world.root / "support_bot" / "evaluators.py"
+    evaluators.write_text(
+        f"{evaluators.read_text(encoding='utf-8')}\n\ndef judge(outputs, inputs, ground_truth=None):\n"
+        f"    if __import__('pathlib').Path({str(limited)!r}).exists():\n"
+        "        raise RuntimeError('HTTP 429: rate limited')\n"
+        "    return 0.9\n",
+        encoding="utf-8",
+    )
+    config = world.root / ".honeyhive" / "experiment.yml"
+    anchor = "  - support_bot.evaluators:answer_words\n"
+    config.write_text(config.read_text(encoding="utf-8").replace(anchor, f"{anchor}  - support_bot.evaluators:judge\n"))
+
+    limited.touch()
+    traces = "/opentelemetry/v1/traces"
+    with FaultProxy(
+        world.backend.url, rate=1.0, kinds=(Fault.HTTP_500,), should_fault=lambda m, p: p == traces
+    ) as proxy:
+        code, lost = world.action("shard-attempt-1", {"mode": "run", "shard": "1/1", "server-url": proxy.url})
+    assert code == 2, lost.summary()
+    limited.unlink()
+    code, again = world.action("shard-attempt-2", {"mode": "run", "shard": "1/1"})
+    assert code == 0, again.summary()
+
+    code, report = world.action("report", {"mode": "report", "shard": "1/1"})
+    written = _report_json(world.root)
+    assert (code, written["verdict"], written["datapoints"]["errored"]) == (0, "neutral", []), written["reasons"]
+    assert "rate limited" not in report.summary()
