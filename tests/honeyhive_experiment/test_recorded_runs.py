@@ -354,3 +354,31 @@ def test_a_report_job_judges_a_rerun_shard_by_what_the_rerun_recorded_not_by_the
     written = _report_json(world.root)
     assert (code, written["verdict"], written["datapoints"]["errored"]) == (0, "neutral", []), written["reasons"]
     assert "rate limited" not in report.summary()
+
+
+def test_publish_and_view_take_a_runs_trials_from_the_run_not_from_their_experiment_file(world: World) -> None:
+    """The default branch's experiment file runs 3 trials, the pull request's 1: the publish job (and ``view`` from
+    a checkout of the default branch) said the run had "3 trials per datapoint" (and lost the warning that its
+    baseline had 3 where the run had 1)."""
+    code, ran = world.action("all", {"mode": "all", "comment-mode": "update"})
+    assert (code, ran.outputs()["verdict"]) == (0, "neutral"), ran.summary()
+    written = _report_json(world.root)
+    assert written["trials"] == 1
+
+    publisher = world.publisher("publisher", written)
+    config = publisher / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "trials: 3\n", encoding="utf-8")
+    code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
+    assert code == 0, published.summary()
+    again = json.loads((publisher / ".honeyhive" / "report.published.json").read_text(encoding="utf-8"))
+    assert again["trials"] == 1
+    [comment] = world.github.comments(PR)
+    assert "trials per datapoint" not in comment.body
+
+    config = world.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "trials: 3\n", encoding="utf-8")
+    run_id = ran.outputs()["run-id"]
+    assert world.view(run_id) == 0
+    assert "trials per datapoint" not in (world.root / ".honeyhive" / f"report.{run_id}.html").read_text(
+        encoding="utf-8"
+    )
