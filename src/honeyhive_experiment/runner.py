@@ -336,9 +336,10 @@ class Runner:
             # for the jobs that judge the run without having run it (report, publish): never silent. Every key, null
             # when there is nothing to say: the backend merges metadata key by key, and a re-run shard's session
             # must lose what its earlier attempt said (an error, an evaluator's, calls without a cost)
-            metadata: dict[str, Any] = {"error": error, EVALUATOR_ERRORS_KEY: None, **dict.fromkeys(UNPRICED_KEYS)}
-            if failures:
-                metadata[EVALUATOR_ERRORS_KEY] = {f.evaluator: f.error for f in failures}
+            raised: dict[str, list[str]] = {}
+            for failure in failures:  # every error of each evaluator (a dict's score and confidence both not finite)
+                raised.setdefault(failure.evaluator, []).append(failure.error)
+            metadata = {"error": error, EVALUATOR_ERRORS_KEY: raised or None, **dict.fromkeys(UNPRICED_KEYS)}
             metadata.update(efficiency.unpriced)  # the calls without a cost, per model: for every job's report
             changes["metadata"] = self.recorded.redact_known(metadata)  # errors can quote a secret
             self.client.update_event(session_id, changes)

@@ -382,3 +382,32 @@ def test_publish_and_view_take_a_runs_trials_from_the_run_not_from_their_experim
     assert "trials per datapoint" not in (world.root / ".honeyhive" / f"report.{run_id}.html").read_text(
         encoding="utf-8"
     )
+
+
+def test_the_report_job_shows_every_error_of_an_evaluator_as_the_job_that_ran_it_does(world: World) -> None:
+    """An evaluator's dict with two metrics not finite is two errors: the report job (and publish, view) kept one per
+    evaluator, the last, so it showed half of them and cited ``judge_confidence`` where the job that ran it cited
+    ``judge``."""
+    evaluators = world.root / "support_bot" / "evaluators.py"
+    evaluators.write_text(
+        f"{evaluators.read_text(encoding='utf-8')}\n\ndef judge(outputs, inputs, ground_truth=None):\n"
+        "    if 'password' in inputs['question']:\n"
+        "        return {'score': float('nan'), 'confidence': float('inf')}\n"
+        "    return {'score': 0.9, 'confidence': 0.8}\n",
+        encoding="utf-8",
+    )
+    config = world.root / ".honeyhive" / "experiment.yml"
+    anchor = "  - support_bot.evaluators:answer_words\n"
+    config.write_text(config.read_text(encoding="utf-8").replace(anchor, f"{anchor}  - support_bot.evaluators:judge\n"))
+    code, ran = world.action("all", {"mode": "all", "comment-mode": "off"})
+    assert code == 1, ran.summary()
+    by_the_run = _report_json(world.root)
+    assert len(by_the_run["datapoints"]["errored"]) == 4  # two datapoints, two metrics each
+
+    code, shard = world.action("shard", {"mode": "run", "shard": "1/1"})
+    assert code == 0, shard.summary()
+    code, report = world.action("report", {"mode": "report", "shard": "1/1"})
+    assert code == 1, report.summary()
+    by_the_report = _report_json(world.root)
+    assert by_the_report["datapoints"]["errored"] == by_the_run["datapoints"]["errored"]
+    assert by_the_report["reasons"] == by_the_run["reasons"]
