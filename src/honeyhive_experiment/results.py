@@ -36,8 +36,8 @@ def recorded_outcomes(
     """Each datapoint (and trial) of a run as the job that ran it holds it, for a job that judges a run it did not
     run (report, publish, view), from the run's events (read once): the function's and the evaluators' errors from
     its session's metadata, and its first trial's numbers and booleans (the evaluators' own: a boolean stays a
-    boolean, where the backend has trials' means); a datapoint's trials together, in the order of ``run``'s
-    dataset (``datapoint_ids``; else as the events came), its first first.
+    boolean, where the backend has trials' means) and strings, as ``""``; a datapoint's trials together, in the
+    order of ``run``'s dataset (``datapoint_ids``; else as the events came), its first first.
 
     What the backend never recorded is a backend error, as that job holds it: a session that its job did not list
     in ``run``'s ``event_ids`` and that has no function span (HoneyHive refused its spans), and a datapoint of
@@ -80,8 +80,9 @@ def recorded_outcomes(
         if record is not None and record.session_id == outcome.session_id:  # the trial the events' record is of
             values: dict[str, Any] = {}
             for (name, _), value in record.metrics.items():
-                if not isinstance(value, str):
-                    values.setdefault(name, value)  # of several events', the first
+                values.setdefault(name, value)  # of several events', the first
+            for name in record.explanations:  # a string: that it was one, not its text (which this job cannot redact)
+                values.setdefault(name, "")
             outcomes[i] = dataclasses.replace(outcome, metrics=MetricValues(values))
     return tuple(outcomes)
 

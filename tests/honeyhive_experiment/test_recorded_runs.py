@@ -411,3 +411,29 @@ def test_the_report_job_shows_every_error_of_an_evaluator_as_the_job_that_ran_it
     by_the_report = _report_json(world.root)
     assert by_the_report["datapoints"]["errored"] == by_the_run["datapoints"]["errored"]
     assert by_the_report["reasons"] == by_the_run["reasons"]
+
+
+def test_the_report_job_says_a_ranged_metric_was_a_string_without_showing_it(world: World) -> None:
+    """An evaluator returned a label ("PASS") for a metric with a passing range: the job that ran it said so, the
+    report job (and publish, view) said "its evaluator returned nothing". The string's text stays out of the
+    reasons and the comment: recorded redacted only of the running job's secrets, which the report job lacks."""
+    evaluators = world.root / "support_bot" / "evaluators.py"
+    evaluators.write_text(
+        f"{evaluators.read_text(encoding='utf-8')}\n\ndef grade(outputs, inputs, ground_truth=None):\n"
+        "    return 'PASS-label-7731'\n",
+        encoding="utf-8",
+    )
+    config = world.root / ".honeyhive" / "experiment.yml"
+    anchor = "  - support_bot.evaluators:answer_words\n"
+    text = config.read_text(encoding="utf-8").replace(anchor, f"{anchor}  - support_bot.evaluators:grade\n")
+    config.write_text(text.replace("passing_ranges:\n", "passing_ranges:\n  grade: {min: 1}\n"), encoding="utf-8")
+    code, shard = world.action("shard", {"mode": "run", "shard": "1/1"})
+    assert code == 0, shard.summary()
+    code, report = world.action("report", {"mode": "report", "shard": "1/1"})
+    assert code == 1, report.summary()
+    written = _report_json(world.root)
+    assert written["reasons"][0] == (
+        "grade has a passing range but no value on 6 of the datapoints the backend passed: its evaluator returned a"
+        " string; a passing range needs a number or a bool"
+    )
+    assert "PASS-label-7731" not in report.summary()
