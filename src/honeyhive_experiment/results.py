@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from honeyhive_experiment.client import HoneyHiveClient
@@ -35,29 +35,32 @@ def recorded_outcomes(
 ) -> tuple[DatapointOutcome, ...]:
     """Each datapoint (and trial) of a run as the job that ran it holds it, for a job that judges a run it did not
     run (report, publish, view), from the run's events (read once): the function's and the evaluators' errors from
-    its session's metadata, and its first trial's numbers and booleans (the evaluators' own: a boolean stays a
-    boolean, where the backend has trials' means) and strings, as ``""``; a datapoint's trials together, in the
-    order of ``run``'s dataset (``datapoint_ids``; else as the events came), its first first.
+    its session's metadata, and each trial's numbers and booleans (the evaluators' own: a boolean stays a boolean,
+    where the backend has trials' means) and strings, as ``""``; a datapoint's trials together, in the order of
+    ``run``'s dataset (``datapoint_ids``; else as the events came), its first first.
 
     What the backend never recorded is a backend error, as that job holds it: a session that its job did not list
     in ``run``'s ``event_ids`` and that has no function span (HoneyHive refused its spans), and a datapoint of
     ``run``'s dataset without a session (its session was never started).
 
     No outputs, inputs or text: the job that ran the function redacted them with its environment's secrets, which
-    this job does not hold (a secret value it would show in the comment), so their previews read ``—``."""
+    this job does not hold (a secret value it would show in the comment), so their previews read ``—``, and a
+    string is ``""``: that it was one, not its text."""
     sessions: list[tuple[str, Mapping[str, Any]]] = []  # each session's id and metadata, as the events pass
     scored: set[str] = set()  # the sessions with a function span
-
-    def noting(events: Iterable[Any]) -> Iterator[Any]:
-        for event in events:
-            if isinstance(event, Mapping) and event.get("event_type") == "session":
-                metadata = event.get("metadata")
-                sessions.append((str(event.get("session_id")), metadata if isinstance(metadata, Mapping) else {}))
-            elif isinstance(event, Mapping) and event.get("event_type") == "chain" and at_the_top(event):
-                scored.add(str(event.get("session_id")))
-            yield event
-
-    records = records_from_events(run_id, noting(client.iter_run_events(run_id))).records
+    values: dict[str, dict[str, Any]] = {}  # each session's metric values: of several events', the first
+    for event in client.iter_run_events(run_id):
+        if not isinstance(event, Mapping):
+            continue
+        session_id, kind, metrics = str(event.get("session_id")), event.get("event_type"), event.get("metrics")
+        if kind == "session":
+            metadata = event.get("metadata")
+            sessions.append((session_id, metadata if isinstance(metadata, Mapping) else {}))
+        elif kind == "chain" and at_the_top(event):
+            scored.add(session_id)
+        for name, value in metrics.items() if isinstance(metrics, Mapping) else ():
+            if isinstance(value, bool | int | float) or (isinstance(value, str) and value.strip()):
+                values.setdefault(session_id, {}).setdefault(str(name), "" if isinstance(value, str) else value)
     dataset = list(dict.fromkeys((run.datapoint_ids if run is not None else None) or []))
     listed = set(run.event_ids if run is not None else ())
     outcomes = [DatapointOutcome.from_session(i, *session) for i, session in enumerate(sessions)]
@@ -75,15 +78,8 @@ def recorded_outcomes(
             error = f"HoneyHive has no function span of datapoint {outcome.datapoint_id} (it refused its spans, or"
             error += " they never reached it)"
             outcomes[i] = dataclasses.replace(outcome, status=OutcomeStatus.BACKEND_ERROR, error=error)
-            continue
-        record = records.get(outcome.datapoint_id)
-        if record is not None and record.session_id == outcome.session_id:  # the trial the events' record is of
-            values: dict[str, Any] = {}
-            for (name, _), value in record.metrics.items():
-                values.setdefault(name, value)  # of several events', the first
-            for name in record.explanations:  # a string: that it was one, not its text (which this job cannot redact)
-                values.setdefault(name, "")
-            outcomes[i] = dataclasses.replace(outcome, metrics=MetricValues(values))
+        elif outcome.session_id in values:
+            outcomes[i] = dataclasses.replace(outcome, metrics=MetricValues(values[outcome.session_id]))
     return tuple(outcomes)
 
 

@@ -437,3 +437,29 @@ def test_the_report_job_says_a_ranged_metric_was_a_string_without_showing_it(wor
         " string; a passing range needs a number or a bool"
     )
     assert "PASS-label-7731" not in report.summary()
+
+
+def test_a_report_job_with_trials_reads_each_trials_values_not_only_the_firsts(world: World) -> None:
+    """A boolean metric whose evaluator abstains on each datapoint's first trial: the report job read the values of
+    first trials only, found none, so its gate no pass rate can cross read as a number and passed where the job that
+    ran it failed."""
+    evaluators = world.root / "support_bot" / "evaluators.py"
+    evaluators.write_text(
+        f"{evaluators.read_text(encoding='utf-8')}\n\n"
+        "from opentelemetry import baggage\n"
+        "from honeyhive_experiment.runner import session_id_for\n\n\n"
+        "def grounded(outputs, inputs, ground_truth=None):\n"
+        "    ids = [baggage.get_baggage(f'honeyhive.{key}') for key in ('session_id', 'run_id', 'datapoint_id')]\n"
+        "    return None if ids[0] == session_id_for(ids[1], ids[2], 0) else True\n",
+        encoding="utf-8",
+    )
+    config = world.root / ".honeyhive" / "experiment.yml"
+    anchor = "  - support_bot.evaluators:answer_words\n"
+    text = config.read_text(encoding="utf-8").replace(anchor, f"{anchor}  - support_bot.evaluators:grounded\n")
+    config.write_text(text + "trials: 2\ngate: {grounded: {max_drop: 5}}\n", encoding="utf-8")
+    code, shard = world.action("shard", {"mode": "run", "shard": "1/1"})
+    assert code == 0, shard.summary()
+    code, report = world.action("report", {"mode": "report", "shard": "1/1"})
+    assert (code, report.outputs()["verdict"]) == (1, "fail"), report.summary()
+    written = _report_json(world.root)
+    assert [reason[:50] for reason in written["reasons"]] == ["gate.grounded: max_drop: 5 can never be crossed: g"]
