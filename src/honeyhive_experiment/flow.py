@@ -719,7 +719,7 @@ def republish(
         config, notes = _judged_by(config, rules, run.run_id)
     if judged:  # else the run's own job never judged it: the baseline rules pick, as they would have then
         settings = settings.model_copy(update={"baseline_run_id": stamped})  # none: none may be picked now
-    judgement = judge(client, config, settings, *_as_recorded(client, config, run), now=now, pick=not judged)
+    judgement = _judge_recorded(client, config, settings, run, now=now, pick=not judged)
     judgement = _with_stamped_baseline(judgement) if judged else judgement
     return dataclasses.replace(judgement, notes=(*judgement.notes, *notes))
 
@@ -776,16 +776,25 @@ def _unfinished(run: ExperimentRun, again: str) -> str | None:
     return f"run {run.run_id} is {status}, not completed: {stopped}; re-run the experiment"
 
 
-def _as_recorded(
-    client: HoneyHiveClient, config: ExperimentConfig, run: ExperimentRun
-) -> tuple[ExperimentResult, PreparedDataset]:
-    """A run an earlier invocation recorded, as :func:`judge` takes it: its result and outcomes from the backend,
-    its dataset the run's own (its id from the run object; no dataset file is read)."""
+def _judge_recorded(
+    client: HoneyHiveClient,
+    config: ExperimentConfig,
+    settings: Settings,
+    run: ExperimentRun,
+    *,
+    now: datetime,
+    pick: bool,
+) -> Judgement:
+    """:func:`judge` of a run an earlier invocation recorded: its result and outcomes from the backend, its dataset
+    the run's own (its id from the run object; no dataset file is read), its trials the run's (not this checkout's
+    experiment file's)."""
     identity = DatasetIdentity.of_run(run)
     dataset = PreparedDataset(identity.dataset_id, (), external=is_external_id(identity.dataset_id), identity=identity)
     summary = get_run_result(client, run.run_id, config.aggregate_function.value)
-    recorded = recorded_outcomes(client, run.run_id)
-    return ExperimentResult(run.run_id, run.name or config.name, identity.dataset_id, summary, recorded), dataset
+    recorded = recorded_outcomes(client, run.run_id, run)
+    result = ExperimentResult(run.run_id, run.name or config.name, identity.dataset_id, summary, recorded)
+    settings = settings.model_copy(update={"trials": trials_of(run, summary)})
+    return judge(client, config, settings, result, dataset, now=now, pick=pick)
 
 
 # ------------------------------------------------------------------------------------------------- view
@@ -819,7 +828,7 @@ def review(
     from_stamp = not settings.baseline_run_id and stamped is not None
     baseline_run_id = stamped if from_stamp else settings.baseline_run_id
     settings = settings.model_copy(update={"baseline_run_id": baseline_run_id})
-    judged = judge(client, config, settings, *_as_recorded(client, config, run), now=now, pick=not judged_before)
+    judged = _judge_recorded(client, config, settings, run, now=now, pick=not judged_before)
     return _with_stamped_baseline(judged) if from_stamp else judged
 
 

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.errors import ArgumentError, NotFoundError
-from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
+from honeyhive_experiment.jsonstream import at_the_top
+from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, RunComparisonResult
 from honeyhive_experiment.models.details import RunRecords, records_from_events
-from honeyhive_experiment.models.outcomes import DatapointOutcome, MetricValues
+from honeyhive_experiment.models.outcomes import DatapointOutcome, MetricValues, OutcomeStatus
 
 
 def get_run_result(
@@ -29,37 +30,56 @@ def get_run_result(
     return client.get_run_summary(run_id, aggregate_function)
 
 
-def recorded_outcomes(client: HoneyHiveClient, run_id: str) -> tuple[DatapointOutcome, ...]:
+def recorded_outcomes(
+    client: HoneyHiveClient, run_id: str, run: ExperimentRun | None = None
+) -> tuple[DatapointOutcome, ...]:
     """Each datapoint (and trial) of a run as the job that ran it holds it, for a job that judges a run it did not
     run (report, publish, view), from the run's events (read once): the function's and the evaluators' errors from
-    its session's metadata, and its first trial's numbers and booleans (the evaluators' own: a boolean stays a
-    boolean, where the backend has trials' means); a datapoint's trials together, its first first.
+    its session's metadata, and each trial's numbers and booleans (the evaluators' own: a boolean stays a boolean,
+    where the backend has trials' means) and strings, as ``""``; a datapoint's trials together, in the order of
+    ``run``'s dataset (``datapoint_ids``; else as the events came), its first first.
+
+    What the backend never recorded is a backend error, as that job holds it: a session that its job did not list
+    in ``run``'s ``event_ids`` and that has no function span (HoneyHive refused its spans), and a datapoint of
+    ``run``'s dataset without a session (its session was never started).
 
     No outputs, inputs or text: the job that ran the function redacted them with its environment's secrets, which
-    this job does not hold (a secret value it would show in the comment), so their previews read ``—``."""
+    this job does not hold (a secret value it would show in the comment), so their previews read ``—``, and a
+    string is ``""``: that it was one, not its text."""
     sessions: list[tuple[str, Mapping[str, Any]]] = []  # each session's id and metadata, as the events pass
-
-    def noting(events: Iterable[Any]) -> Iterator[Any]:
-        for event in events:
-            if isinstance(event, Mapping) and event.get("event_type") == "session":
-                metadata = event.get("metadata")
-                sessions.append((str(event.get("session_id")), metadata if isinstance(metadata, Mapping) else {}))
-            yield event
-
-    records = records_from_events(run_id, noting(client.iter_run_events(run_id))).records
+    scored: set[str] = set()  # the sessions with a function span
+    values: dict[str, dict[str, Any]] = {}  # each session's metric values: of several events', the first
+    for event in client.iter_run_events(run_id):
+        if not isinstance(event, Mapping):
+            continue
+        session_id, kind, metrics = str(event.get("session_id")), event.get("event_type"), event.get("metrics")
+        if kind == "session":
+            metadata = event.get("metadata")
+            sessions.append((session_id, metadata if isinstance(metadata, Mapping) else {}))
+        elif kind == "chain" and at_the_top(event):
+            scored.add(session_id)
+        for name, value in metrics.items() if isinstance(metrics, Mapping) else ():
+            if isinstance(value, bool | int | float) or (isinstance(value, str) and value.strip()):
+                values.setdefault(session_id, {}).setdefault(str(name), "" if isinstance(value, str) else value)
+    dataset = list(dict.fromkeys((run.datapoint_ids if run is not None else None) or []))
+    listed = set(run.event_ids if run is not None else ())
     outcomes = [DatapointOutcome.from_session(i, *session) for i, session in enumerate(sessions)]
-    first: dict[str, int] = {}
+    started = {outcome.datapoint_id for outcome in outcomes}
+    for datapoint_id in (i for i in dataset if i not in started):
+        error = f"HoneyHive has no session of datapoint {datapoint_id} (it was never started)"
+        unrecorded = OutcomeStatus.BACKEND_ERROR
+        outcomes.append(DatapointOutcome(len(outcomes), datapoint_id, datapoint_id, unrecorded, error=error))
+    position = {datapoint_id: i for i, datapoint_id in enumerate(dataset)}
     for outcome in outcomes:
-        first.setdefault(outcome.datapoint_id, outcome.index)
-    outcomes.sort(key=lambda outcome: (first[outcome.datapoint_id], outcome.trial))
+        position.setdefault(outcome.datapoint_id, len(position))
+    outcomes.sort(key=lambda outcome: (position[outcome.datapoint_id], outcome.trial))
     for i, outcome in enumerate(outcomes):
-        record = records.get(outcome.datapoint_id)
-        if record is not None and record.session_id == outcome.session_id:  # the trial the events' record is of
-            values: dict[str, Any] = {}
-            for (name, _), value in record.metrics.items():
-                if not isinstance(value, str):
-                    values.setdefault(name, value)  # of several events', the first
-            outcomes[i] = dataclasses.replace(outcome, metrics=MetricValues(values))
+        if outcome.recorded and outcome.session_id not in scored and outcome.session_id not in listed:
+            error = f"HoneyHive has no function span of datapoint {outcome.datapoint_id} (it refused its spans, or"
+            error += " they never reached it)"
+            outcomes[i] = dataclasses.replace(outcome, status=OutcomeStatus.BACKEND_ERROR, error=error)
+        elif outcome.session_id in values:
+            outcomes[i] = dataclasses.replace(outcome, metrics=MetricValues(values[outcome.session_id]))
     return tuple(outcomes)
 
 

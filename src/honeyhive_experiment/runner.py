@@ -49,6 +49,7 @@ from honeyhive_experiment.evaluators import run_evaluators
 from honeyhive_experiment.models.outcomes import (
     EVALUATOR_ERRORS_KEY,
     NO_UNPRICED,
+    UNPRICED_KEYS,
     Datapoint,
     DatapointOutcome,
     EvaluatorFailure,
@@ -332,16 +333,16 @@ class Runner:
                 changes["outputs"] = outputs_recorded if isinstance(outputs, Mapping) else {"result": outputs_recorded}
             if datapoint.ground_truth is not None:
                 changes["feedback"] = {"ground_truth": datapoint.ground_truth}
-            metadata: dict[str, Any] = {}
-            if error is not None:
-                metadata["error"] = error
-            if failures:  # for the jobs that judge the run without having run it (report, publish): never silent
-                metadata[EVALUATOR_ERRORS_KEY] = {f.evaluator: f.error for f in failures}
+            # for the jobs that judge the run without having run it (report, publish): never silent. Every key, null
+            # when there is nothing to say: the backend merges metadata key by key, and a re-run shard's session
+            # must lose what its earlier attempt said (an error, an evaluator's, calls without a cost)
+            raised: dict[str, list[str]] = {}
+            for failure in failures:  # every error of each evaluator (a dict's score and confidence both not finite)
+                raised.setdefault(failure.evaluator, []).append(failure.error)
+            metadata = {"error": error, EVALUATOR_ERRORS_KEY: raised or None, **dict.fromkeys(UNPRICED_KEYS)}
             metadata.update(efficiency.unpriced)  # the calls without a cost, per model: for every job's report
-            if metadata:
-                changes["metadata"] = self.recorded.redact_known(metadata)  # errors can quote a secret
-            if changes:
-                self.client.update_event(session_id, changes)
+            changes["metadata"] = self.recorded.redact_known(metadata)  # errors can quote a secret
+            self.client.update_event(session_id, changes)
         except Exception as exc:  # outputs are also on the span; losing the session update is a warning
             warnings.append(f"session outputs not recorded: {exc}")
         return DatapointOutcome(

@@ -151,8 +151,8 @@ def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, Evaluato
 
 def string_values(outcomes: Iterable[DatapointOutcome], metrics: Iterable[str]) -> dict[str, str]:
     """Per metric of ``metrics``, the first string value this run's outcomes hold for it: the backend keeps only
-    numbers and booleans, so a range or a gate on it has no value to check (an outcome read back from a session
-    has no metrics: nothing is found then)."""
+    numbers and booleans, so a range or a gate on it has no value to check (an outcome read back from HoneyHive
+    holds a string without its text: ``""``)."""
     wanted = set(metrics)
     found: dict[str, str] = {}
     for outcome in outcomes:
@@ -472,8 +472,9 @@ def broken(
             blamed.add(blamer)
             raised = errors[blamer]
             reason += f": evaluator {blamer} raised on {raised.count} datapoint(s) ({raised.first})"
-        elif metric in strings:
-            reason += f": its evaluator returned a string ({strings[metric][:40]!r}); a {what} needs a number or a bool"
+        elif metric in strings:  # its text unknown (""): a run read back from HoneyHive, which this job cannot redact
+            text = f" ({strings[metric][:40]!r})" if strings[metric] else ""
+            reason += f": its evaluator returned a string{text}; a {what} needs a number or a bool"
         else:
             reason += ": its evaluator returned nothing for them"
         reasons.append(reason)

@@ -755,3 +755,14 @@ def test_an_outcome_read_back_from_its_session_keeps_its_calls_without_a_cost() 
         "failed_llm_calls": {"gpt-4o-mini": 1},
     }
     assert DatapointOutcome.from_session(0, "s", {}).unpriced is NO_UNPRICED
+
+
+def test_an_outcome_read_back_from_its_session_keeps_every_error_of_an_evaluator_and_reads_an_older_runs_one() -> None:
+    """Each evaluator's errors, a list (two metrics of one dict not finite), or an older run's one string each."""
+    raised = {"evaluator_errors": {"judge": ["NonFinite: judge", "NonFinite: judge_confidence"], "tone": "KeyError: x"}}
+    assert [(f.evaluator, f.error) for f in DatapointOutcome.from_session(0, "s", raised).evaluator_failures] == [
+        ("judge", "NonFinite: judge"),
+        ("judge", "NonFinite: judge_confidence"),
+        ("tone", "KeyError: x"),
+    ]
+    assert DatapointOutcome.from_session(0, "s", {"evaluator_errors": None, "error": None}).status is OutcomeStatus.OK

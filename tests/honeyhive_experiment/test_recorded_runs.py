@@ -9,6 +9,7 @@ guards are checked through the ``hh`` client and, for an answer a real server ne
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from tests.fakes.actions_runner import (
     workflow_run,
 )
 from tests.fakes.github_server import FakeGitHub
-from tests.honeyhive_experiment.faultproxy import FaultProxy
+from tests.honeyhive_experiment.faultproxy import Fault, FaultProxy
 from tests.quickstart import copy_quickstart, set_answers
 
 pytestmark = pytest.mark.integration
@@ -269,3 +270,196 @@ def test_a_sharded_runs_report_job_with_trials_fails_a_gate_no_pass_rate_can_cro
     assert [reason[:51] for reason in written["reasons"]] == ["gate.topic_match: max_drop: 5 can never be crossed:"]
     [row] = [metric for metric in written["metrics"] if metric["name"] == "topic_match"]
     assert row["percent"] is True
+
+
+@pytest.mark.parametrize(
+    "route", ["/opentelemetry/v1/traces", "/v1/sessions"], ids=["its spans refused", "its session never started"]
+)
+def test_publish_and_view_fail_a_run_the_backend_never_recorded_a_datapoint_of_as_its_job_did(
+    world: World, route: str
+) -> None:
+    """HoneyHive refused one datapoint's spans (or its session was never started): the job that ran it failed ("1
+    datapoint(s) of the dataset were not recorded by the backend"), but publish and view, reading the run's events,
+    which lack it, said ✅ Passed and turned the pull request's comment green (no passing range that the datapoint
+    lacks a value of fails it there)."""
+    config = world.root / ".honeyhive" / "experiment.yml"
+    ranges = "passing_ranges:\n  topic_match: {min: 1}\n  keyword_recall: {min: 0.5}\n"
+    config.write_text(config.read_text(encoding="utf-8").replace(ranges, ""), encoding="utf-8")
+    calls = itertools.count()
+    with FaultProxy(
+        world.backend.url, rate=0, missing=lambda method, path: method == "POST" and path == route and not next(calls)
+    ) as proxy:
+        code, ran = world.action("all", {"mode": "all", "comment-mode": "update", "server-url": proxy.url})
+    assert (code, ran.outputs()["verdict"]) == (1, "fail"), ran.summary()
+    written = _report_json(world.root)
+    [lost] = [row["id"] for row in written["datapoints"]["errored"]]
+    unrecorded = "1 datapoint(s) of the dataset were not recorded by the backend, so they were never judged"
+    assert written["reasons"][-1].startswith(unrecorded), written["reasons"]
+
+    publisher = world.publisher("publisher", written)
+    code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
+    assert (code, published.outputs()["verdict"]) == (1, "fail"), published.summary()
+    again = json.loads((publisher / ".honeyhive" / "report.published.json").read_text(encoding="utf-8"))
+    assert [(row["id"], row["kind"]) for row in again["datapoints"]["errored"]] == [(lost, "backend error")]
+    assert again["reasons"][-1].startswith(f"{unrecorded} (HoneyHive has no "), again["reasons"]
+    assert lost in again["reasons"][-1]
+    [comment] = world.github.comments(PR)
+    assert "❌ **Failed**" in comment.body
+
+    run_id = ran.outputs()["run-id"]
+    assert world.view(run_id) == 0
+    assert unrecorded in (world.root / ".honeyhive" / f"report.{run_id}.html").read_text(encoding="utf-8")
+
+
+def test_a_report_job_judges_a_rerun_shard_by_what_the_rerun_recorded_not_by_the_failed_attempts_errors(
+    world: World, tmp_path: Path
+) -> None:
+    """A shard's first attempt lost its spans (the OTLP route answered 500) while its function raised on one
+    datapoint and an evaluator on the others (a rate limit); the re-run scored every datapoint cleanly, but the
+    failed attempt's ``error`` and ``evaluator_errors`` stayed in the sessions' metadata (the backend merges it
+    key by key) and the report job failed the run on errors that no longer held."""
+    limited = tmp_path / "rate-limited"
+    app = world.root / "support_bot" / "app.py"
+    app.write_text(
+        f"{app.read_text(encoding='utf-8')}\n\n_answer = answer\n\n\ndef answer(datapoint):\n"
+        f"    if __import__('pathlib').Path({str(limited)!r}).exists() and 'reset' in str(datapoint['inputs']):\n"
+        "        raise RuntimeError('HTTP 429: rate limited')\n"
+        "    return _answer(datapoint)\n",
+        encoding="utf-8",
+    )
+    evaluators = world.root / "support_bot" / "evaluators.py"
+    evaluators.write_text(
+        f"{evaluators.read_text(encoding='utf-8')}\n\ndef judge(outputs, inputs, ground_truth=None):\n"
+        f"    if __import__('pathlib').Path({str(limited)!r}).exists():\n"
+        "        raise RuntimeError('HTTP 429: rate limited')\n"
+        "    return 0.9\n",
+        encoding="utf-8",
+    )
+    config = world.root / ".honeyhive" / "experiment.yml"
+    anchor = "  - support_bot.evaluators:answer_words\n"
+    config.write_text(config.read_text(encoding="utf-8").replace(anchor, f"{anchor}  - support_bot.evaluators:judge\n"))
+
+    limited.touch()
+    traces = "/opentelemetry/v1/traces"
+    with FaultProxy(
+        world.backend.url, rate=1.0, kinds=(Fault.HTTP_500,), should_fault=lambda m, p: p == traces
+    ) as proxy:
+        code, lost = world.action("shard-attempt-1", {"mode": "run", "shard": "1/1", "server-url": proxy.url})
+    assert code == 2, lost.summary()
+    limited.unlink()
+    code, again = world.action("shard-attempt-2", {"mode": "run", "shard": "1/1"})
+    assert code == 0, again.summary()
+
+    code, report = world.action("report", {"mode": "report", "shard": "1/1"})
+    written = _report_json(world.root)
+    assert (code, written["verdict"], written["datapoints"]["errored"]) == (0, "neutral", []), written["reasons"]
+    assert "rate limited" not in report.summary()
+
+
+def test_publish_and_view_take_a_runs_trials_from_the_run_not_from_their_experiment_file(world: World) -> None:
+    """The default branch's experiment file runs 3 trials, the pull request's 1: the publish job (and ``view`` from
+    a checkout of the default branch) said the run had "3 trials per datapoint" (and lost the warning that its
+    baseline had 3 where the run had 1)."""
+    code, ran = world.action("all", {"mode": "all", "comment-mode": "update"})
+    assert (code, ran.outputs()["verdict"]) == (0, "neutral"), ran.summary()
+    written = _report_json(world.root)
+    assert written["trials"] == 1
+
+    publisher = world.publisher("publisher", written)
+    config = publisher / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "trials: 3\n", encoding="utf-8")
+    code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
+    assert code == 0, published.summary()
+    again = json.loads((publisher / ".honeyhive" / "report.published.json").read_text(encoding="utf-8"))
+    assert again["trials"] == 1
+    [comment] = world.github.comments(PR)
+    assert "trials per datapoint" not in comment.body
+
+    config = world.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "trials: 3\n", encoding="utf-8")
+    run_id = ran.outputs()["run-id"]
+    assert world.view(run_id) == 0
+    assert "trials per datapoint" not in (world.root / ".honeyhive" / f"report.{run_id}.html").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_the_report_job_shows_every_error_of_an_evaluator_as_the_job_that_ran_it_does(world: World) -> None:
+    """An evaluator's dict with two metrics not finite is two errors: the report job (and publish, view) kept one per
+    evaluator, the last, so it showed half of them and cited ``judge_confidence`` where the job that ran it cited
+    ``judge``."""
+    evaluators = world.root / "support_bot" / "evaluators.py"
+    evaluators.write_text(
+        f"{evaluators.read_text(encoding='utf-8')}\n\ndef judge(outputs, inputs, ground_truth=None):\n"
+        "    if 'password' in inputs['question']:\n"
+        "        return {'score': float('nan'), 'confidence': float('inf')}\n"
+        "    return {'score': 0.9, 'confidence': 0.8}\n",
+        encoding="utf-8",
+    )
+    config = world.root / ".honeyhive" / "experiment.yml"
+    anchor = "  - support_bot.evaluators:answer_words\n"
+    config.write_text(config.read_text(encoding="utf-8").replace(anchor, f"{anchor}  - support_bot.evaluators:judge\n"))
+    code, ran = world.action("all", {"mode": "all", "comment-mode": "off"})
+    assert code == 1, ran.summary()
+    by_the_run = _report_json(world.root)
+    assert len(by_the_run["datapoints"]["errored"]) == 4  # two datapoints, two metrics each
+
+    code, shard = world.action("shard", {"mode": "run", "shard": "1/1"})
+    assert code == 0, shard.summary()
+    code, report = world.action("report", {"mode": "report", "shard": "1/1"})
+    assert code == 1, report.summary()
+    by_the_report = _report_json(world.root)
+    assert by_the_report["datapoints"]["errored"] == by_the_run["datapoints"]["errored"]
+    assert by_the_report["reasons"] == by_the_run["reasons"]
+
+
+def test_the_report_job_says_a_ranged_metric_was_a_string_without_showing_it(world: World) -> None:
+    """An evaluator returned a label ("PASS") for a metric with a passing range: the job that ran it said so, the
+    report job (and publish, view) said "its evaluator returned nothing". The string's text stays out of the
+    reasons and the comment: recorded redacted only of the running job's secrets, which the report job lacks."""
+    evaluators = world.root / "support_bot" / "evaluators.py"
+    evaluators.write_text(
+        f"{evaluators.read_text(encoding='utf-8')}\n\ndef grade(outputs, inputs, ground_truth=None):\n"
+        "    return 'PASS-label-7731'\n",
+        encoding="utf-8",
+    )
+    config = world.root / ".honeyhive" / "experiment.yml"
+    anchor = "  - support_bot.evaluators:answer_words\n"
+    text = config.read_text(encoding="utf-8").replace(anchor, f"{anchor}  - support_bot.evaluators:grade\n")
+    config.write_text(text.replace("passing_ranges:\n", "passing_ranges:\n  grade: {min: 1}\n"), encoding="utf-8")
+    code, shard = world.action("shard", {"mode": "run", "shard": "1/1"})
+    assert code == 0, shard.summary()
+    code, report = world.action("report", {"mode": "report", "shard": "1/1"})
+    assert code == 1, report.summary()
+    written = _report_json(world.root)
+    assert written["reasons"][0] == (
+        "grade has a passing range but no value on 6 of the datapoints the backend passed: its evaluator returned a"
+        " string; a passing range needs a number or a bool"
+    )
+    assert "PASS-label-7731" not in report.summary()
+
+
+def test_a_report_job_with_trials_reads_each_trials_values_not_only_the_firsts(world: World) -> None:
+    """A boolean metric whose evaluator abstains on each datapoint's first trial: the report job read the values of
+    first trials only, found none, so its gate no pass rate can cross read as a number and passed where the job that
+    ran it failed."""
+    evaluators = world.root / "support_bot" / "evaluators.py"
+    evaluators.write_text(
+        f"{evaluators.read_text(encoding='utf-8')}\n\n"
+        "from opentelemetry import baggage\n"
+        "from honeyhive_experiment.runner import session_id_for\n\n\n"
+        "def grounded(outputs, inputs, ground_truth=None):\n"
+        "    ids = [baggage.get_baggage(f'honeyhive.{key}') for key in ('session_id', 'run_id', 'datapoint_id')]\n"
+        "    return None if ids[0] == session_id_for(ids[1], ids[2], 0) else True\n",
+        encoding="utf-8",
+    )
+    config = world.root / ".honeyhive" / "experiment.yml"
+    anchor = "  - support_bot.evaluators:answer_words\n"
+    text = config.read_text(encoding="utf-8").replace(anchor, f"{anchor}  - support_bot.evaluators:grounded\n")
+    config.write_text(text + "trials: 2\ngate: {grounded: {max_drop: 5}}\n", encoding="utf-8")
+    code, shard = world.action("shard", {"mode": "run", "shard": "1/1"})
+    assert code == 0, shard.summary()
+    code, report = world.action("report", {"mode": "report", "shard": "1/1"})
+    assert (code, report.outputs()["verdict"]) == (1, "fail"), report.summary()
+    written = _report_json(world.root)
+    assert [reason[:50] for reason in written["reasons"]] == ["gate.grounded: max_drop: 5 can never be crossed: g"]

@@ -1225,6 +1225,16 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (),
     ),
     (
+        "a string read back from HoneyHive, its text not held (a job that cannot redact it), is named without it",
+        lambda: judge(summary(metrics={}), ranged=["verdict"], strings={"verdict": ""}),
+        Verdict.FAIL,
+        (
+            "verdict has a passing range but no value on 12 of the datapoints the backend passed: its evaluator"
+            " returned a string; a passing range needs a number or a bool",
+        ),
+        (),
+    ),
+    (
         "an evaluator that raised is blamed before its strings",
         lambda: judge(summary(metrics={}), ranged=["accuracy"], errors=RAISED, strings={"accuracy": "PASS"}),
         Verdict.FAIL,

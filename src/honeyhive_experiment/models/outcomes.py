@@ -103,8 +103,9 @@ COLLISION = "MetricNameCollision"
 value is kept): nothing raised, and the verdict says what happened instead."""
 
 EVALUATOR_ERRORS_KEY = "evaluator_errors"
-"""The session metadata key of the evaluators that raised on a datapoint: ``{evaluator: "Type: message"}`` (the
-function's error is ``metadata.error``), so that a job that did not run the datapoints sees them too."""
+"""The session metadata key of the evaluators that raised on a datapoint: ``{evaluator: ["Type: message", ...]}``
+(an older run's: one ``"Type: message"`` each; the function's error is ``metadata.error``), so that a job that did
+not run the datapoints sees them too."""
 
 _TIMED_OUT = "timed out after"
 
@@ -163,7 +164,8 @@ class DatapointOutcome:
         raised = metadata.get(EVALUATOR_ERRORS_KEY)
         failures = tuple(
             EvaluatorFailure(str(name), str(text))
-            for name, text in (raised.items() if isinstance(raised, Mapping) else ())
+            for name, texts in (raised.items() if isinstance(raised, Mapping) else ())
+            for text in (texts if isinstance(texts, list) else [texts])
         )
         trial = metadata.get("trial")
         unpriced = {
