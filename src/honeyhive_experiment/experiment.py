@@ -598,7 +598,7 @@ def record_run(
     instrumented with the run's tracer provider while its datapoints run."""
     run_id = run_id or str(uuid.uuid4())
     if not spec.name:
-        spec = replace(spec, name=f"{callable_name(spec.function)}-{run_id[:8]}")
+        spec = replace(spec, name=f"experiment-{run_id[:8]}")  # the official SDK's default name
     cancel = spec.cancel
     sender = ingestion or client
     own_sink = sink is None

@@ -282,3 +282,10 @@ def test_every_public_function_taking_a_client_names_the_sdks_client_as_the_wron
     sdk_client = pytest.importorskip("honeyhive").HoneyHive(api_key=API_KEY, server_url=sdk_env.url)
     with pytest.raises(ArgumentError, match=r"^client: client must be a honeyhive_experiment\.HoneyHiveClient, not a"):
         call(sdk_client)
+
+
+def test_a_run_without_a_name_is_named_as_the_sdk_names_it(sdk_env: LocalBackend, hh: HoneyHiveClient) -> None:
+    sdk_run = sdk_experiments.evaluate(tripler, dataset=copy.deepcopy(DATASET[:1]), print_results=False)
+    ours = evaluate(tripler, DATASET[:1], client=hh, print_results=False)
+    for run_id in (sdk_run.run_id, ours.run_id):
+        assert hh.get_run(run_id)["name"] == f"experiment-{run_id[:8]}"
