@@ -57,7 +57,7 @@ from honeyhive_experiment.models import ExperimentResultSummary
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_SERVER_URL", "HoneyHiveClient", "RetryPolicy", "Timeouts", "is_run_id", "poll"]
+__all__ = ["DEFAULT_SERVER_URL", "HoneyHiveClient", "RetryPolicy", "Timeouts", "check_client", "is_run_id", "poll"]
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 Scalar = str | int | float | bool | None  # what httpx takes as a query value
 _T = TypeVar("_T")
@@ -160,6 +160,14 @@ class _PastDeadline(stop_base):
 
     def __call__(self, retry_state: RetryCallState) -> bool:
         return retry_state.upcoming_sleep >= self.circuit.time_left()
+
+
+def check_client(client: object) -> None:
+    """The check of a public function's ``client`` argument: one of ours, else ArgumentError naming its type (the
+    official SDK's ``HoneyHive()``, say, whose calls are not ours), not an AttributeError from within."""
+    if not isinstance(client, HoneyHiveClient):
+        shown = f"{type(client).__module__}.{type(client).__name__}"
+        raise ArgumentError("client", f"client must be a honeyhive_experiment.HoneyHiveClient, not a {shown}")
 
 
 def _reason(response: httpx.Response) -> str:

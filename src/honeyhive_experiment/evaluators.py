@@ -40,7 +40,7 @@ from honeyhive_experiment.calling import callable_name, check_answers, inspect_c
 from honeyhive_experiment.cancellation import by_signal
 from honeyhive_experiment.coroutines import run_coroutine
 from honeyhive_experiment.errors import EvaluatorSignatureError
-from honeyhive_experiment.models.outcomes import COLLISION, EvaluatorFailure
+from honeyhive_experiment.models.outcomes import COLLISION, MISSING_GROUND_TRUTH, EvaluatorFailure
 
 __all__ = [
     "DOTTED_NAME",
@@ -69,8 +69,6 @@ UNSUPPORTED_RETURN = "UnsupportedReturn"
 DOTTED_NAME = "DottedMetricName"
 """A metric name has a dot: the spans' attributes are flattened with dots, so the backend stores it as a nested
 field, not a metric (the value is still sent, as the SDK sends it)."""
-MISSING_GROUND_TRUTH = "MissingGroundTruth"
-"""The evaluator requires ``ground_truth`` but the datapoint has none; it was not called."""
 
 
 @dataclass
@@ -273,8 +271,8 @@ def _missing_ground_truth(name: str) -> _Verdict:
     return {}, [
         EvaluatorFailure(
             name,
-            f"{MISSING_GROUND_TRUTH}: the datapoint has no ground_truth and the evaluator's third parameter has no"
-            " default (declare ground_truth=None); not called",
+            f"{MISSING_GROUND_TRUTH}: no ground_truth, which the evaluator's third parameter requires: declare"
+            " ground_truth=None to run it without one",
         )
     ]
 

@@ -39,7 +39,7 @@ from pydantic import ValidationError
 from honeyhive_experiment import backend
 from honeyhive_experiment.calling import callable_name
 from honeyhive_experiment.cancellation import Interrupted, cooperatively, enter, phase_of
-from honeyhive_experiment.client import HoneyHiveClient, is_run_id
+from honeyhive_experiment.client import HoneyHiveClient, check_client, is_run_id
 from honeyhive_experiment.config import ModelPrice, VerdictConfig
 from honeyhive_experiment.connection import (
     API_KEY_VARIABLES,
@@ -149,6 +149,7 @@ def managed_dataset(
     client: HoneyHiveClient, *, dataset_id: str | None = None, name: str | None = None
 ) -> PreparedDataset:
     """A HoneyHive dataset, by id or by name, with its datapoints in the dataset's order."""
+    check_client(client)
     dataset = client.get_dataset(dataset_id=dataset_id, name=name)
     wanted = [str(i) for i in dataset.get("datapoints") or []]
     by_id = {str(dp["id"]): dp for dp in client.get_datapoints(wanted)}
@@ -479,6 +480,8 @@ def _check_arguments(
         bad = next((i for i, record in enumerate(dataset) if not isinstance(record, Mapping)), None)
         if bad is not None:
             raise ArgumentError("dataset", f"record {bad} is not a mapping ({type(dataset[bad]).__name__})")
+    if client is not None:
+        check_client(client)
     if client is not None and (api_key is not None or server_url is not None):
         which = "api_key" if api_key is not None else "server_url"
         raise ArgumentError(which, f"client= already has its key and URL: pass client= or {which}=, not both")
@@ -595,7 +598,7 @@ def record_run(
     instrumented with the run's tracer provider while its datapoints run."""
     run_id = run_id or str(uuid.uuid4())
     if not spec.name:
-        spec = replace(spec, name=f"{callable_name(spec.function)}-{run_id[:8]}")
+        spec = replace(spec, name=f"experiment-{run_id[:8]}")  # the official SDK's default name
     cancel = spec.cancel
     sender = ingestion or client
     own_sink = sink is None
@@ -707,6 +710,7 @@ def run_slice(
     """Run some datapoints (each ``spec.trials`` times, but for the sessions in ``skip``, already recorded) into a
     shared run (created if missing) and leave it ``running``. Raises :class:`ShardsDisagree` before running any
     when the run was started with other terms (:func:`shared_run`)."""
+    check_client(client)
     try:
         client.create_run(_run_body(run_id, spec, dataset, ExperimentRunStatus.RUNNING))
     except ApiError as exc:  # the first shard creates it; the local backend returns it to the others

@@ -15,8 +15,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from honeyhive_experiment.client import HoneyHiveClient
-from honeyhive_experiment.errors import ArgumentError, NotFoundError
+from honeyhive_experiment.client import HoneyHiveClient, check_client
+from honeyhive_experiment.errors import NotFoundError
 from honeyhive_experiment.jsonstream import at_the_top
 from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, RunComparisonResult
 from honeyhive_experiment.models.details import RunRecords, records_from_events
@@ -27,6 +27,7 @@ def get_run_result(
     client: HoneyHiveClient, run_id: str, aggregate_function: str = "average"
 ) -> ExperimentResultSummary:
     """The backend's summary of a run (``GET /v1/runs/{id}/summary``, else the deprecated ``/result``)."""
+    check_client(client)
     return client.get_run_summary(run_id, aggregate_function)
 
 
@@ -85,6 +86,7 @@ def recorded_outcomes(
 
 def get_run_metrics(client: HoneyHiveClient, run_id: str) -> dict[str, Any]:
     """Raw, unaggregated metric values per event (``GET /v1/runs/{id}/metrics``)."""
+    check_client(client)
     return client.get_run_metrics(run_id)
 
 
@@ -103,6 +105,7 @@ def wait_for_run_result(
     aggregate_function: str = "average",
 ) -> ExperimentResultSummary:
     """Poll until the backend's summary covers ``expected_datapoints``; raises ``IngestionTimeout``."""
+    check_client(client)
     return client.wait_for_result(run_id, expected_datapoints, timeout=timeout, aggregate_function=aggregate_function)
 
 
@@ -119,9 +122,7 @@ def compare_runs(
 
     Pass the runs' results when you have them, so new-only and old-only datapoints can be named.
     """
-    if not isinstance(client, HoneyHiveClient):  # the official SDK's HoneyHive(), say: its calls are not ours
-        shown = f"{type(client).__module__}.{type(client).__name__}"
-        raise ArgumentError("client", f"client must be a honeyhive_experiment.HoneyHiveClient, not a {shown}")
+    check_client(client)
     body = client.compare_runs(new_run_id, old_run_id, aggregate_function)
     lacking = [m for m in body.get("metrics") or [] if isinstance(m, dict) and _COMPARE_COUNTS - m.keys()]
     if lacking and not client.uses_deprecated_route("compare"):

@@ -727,10 +727,10 @@ class DatapointTracer:
         error: str | None = None,
         span: ApiSpan | None = None,
         **kwargs: Any,
-    ) -> None:
+    ) -> bool:
         """Add outputs, metrics, metadata, feedback, config, user properties, inputs or an error to the current (or
-        given) span. As the official SDK's: ``attributes`` and any other keyword go into the metadata (the keyword
-        wins a name)."""
+        given) span; whether the span took them (it is recording: not ended, and not outside any span). As the
+        official SDK's: ``attributes`` and any other keyword go into the metadata (the keyword wins a name)."""
         target = span or get_current_span()
         if isinstance(outputs, Mapping) or outputs is None:
             pairs = flatten("honeyhive_outputs", outputs)
@@ -746,6 +746,7 @@ class DatapointTracer:
         pairs.update(flatten("honeyhive_user_properties", user_properties))
         for key, value in pairs.items():
             target.set_attribute(key, value)
+        return target.is_recording()
 
     def enrich_session(
         self,

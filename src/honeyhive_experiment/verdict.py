@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Final
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.models import ExperimentResultSummary, MetricDelta, MetricKey, RunComparisonResult
-from honeyhive_experiment.models.outcomes import COLLISION
+from honeyhive_experiment.models.outcomes import COLLISION, MISSING_GROUND_TRUTH
 from honeyhive_experiment.significance import (
     Assessment,
     Change,
@@ -422,6 +422,18 @@ def gate_failures(
 # ---------------------------------------------------------------------------------------------------- decide
 
 
+def _said(name: str, first: str) -> tuple[str, str]:
+    """Evaluator ``name``'s errors as the verdict says them, from its ``first`` (``Type: message``): what it did on
+    the datapoints, and why. Two kinds are no exception it raised: two evaluators producing one metric name, and a
+    datapoint without the ground truth it requires (it was not called)."""
+    kind, _, detail = first.partition(": ")
+    if kind == COLLISION:
+        return detail, "rename one of them"
+    if kind == MISSING_GROUND_TRUTH:
+        return f"evaluator {name} was not called", detail
+    return f"evaluator {name} raised", first
+
+
 def broken(
     result: ExperimentResultSummary,
     *,
@@ -471,7 +483,8 @@ def broken(
         elif blamer is not None:
             blamed.add(blamer)
             raised = errors[blamer]
-            reason += f": evaluator {blamer} raised on {raised.count} datapoint(s) ({raised.first})"
+            who, why = _said(blamer, raised.first)
+            reason += f": {who} on {raised.count} datapoint(s) ({why})"
         elif metric in strings:  # its text unknown (""): a run read back from HoneyHive, which this job cannot redact
             text = f" ({strings[metric][:40]!r})" if strings[metric] else ""
             reason += f": its evaluator returned a string{text}; a {what} needs a number or a bool"
@@ -492,10 +505,7 @@ def broken(
     for name, raised in errors.items():
         if name in blamed:
             continue
-        clash = raised.first.removeprefix(f"{COLLISION}: ")  # nothing raised: two evaluators made one metric name
-        who, why = (
-            (clash, "rename one of them") if clash != raised.first else (f"evaluator {name} raised", raised.first)
-        )
+        who, why = _said(name, raised.first)
         if raised.everywhere:
             reasons.append(f"{who} on every datapoint ({raised.count} of {raised.of}): {why}")
         elif raised.count > policy.tolerated_evaluator_errors(raised.of):

@@ -556,6 +556,28 @@ def test_an_unknown_key_lists_the_allowed_keys() -> None:
     assert caught.value.message == "an unknown key 'wait' (allowed: timeout)"
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("  max_workers: 3\n", "an unknown key 'max_workers'; 'max_workers' is a top-level key"),
+        ("verdict:\n  gate: {}\n", "an unknown key 'gate'; 'gate' is a top-level key"),
+        ("baseline:\n  allow_failed: 1\n", "an unknown key 'allow_failed'; 'allow_failed' is a key of verdict"),
+        ("metrics:\n  m:\n    min: 0\n", "an unknown key 'min'; 'min' is a key of passing_ranges.<metric>"),
+        ("comment:\n  timeout: 3\n", "an unknown key 'timeout'; 'timeout' is a top-level key and a key of ingestion"),
+        ("gate: {max_drop: 1}\n", "must be a mapping, got an integer (1); 'max_drop' is a key of gate.<metric>"),
+        ("pricing: {input: 1}\n", "must be a mapping, got an integer (1); 'input' is a key of pricing.<name>"),
+        ("gate: {accuracy: 5}\n", "must be a mapping, got an integer (5)"),  # a metric's name: no key anywhere
+        ("comment:\n  max_datapoint: 3\n", "an unknown key 'max_datapoint'; did you mean 'max_datapoints'?"),
+    ],
+    ids=["top-in-dataset", "top-in-verdict", "verdict-in-baseline", "range-in-metrics", "two-homes", "gate-level",
+         "pricing-level", "a-metric", "misspelt"],
+)  # fmt: skip
+def test_a_key_at_the_wrong_level_says_where_it_is_one(extra: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(BASE + extra)
+    assert caught.value.message.split(" (allowed: ")[0] == message
+
+
 def test_config_error_without_line_or_key() -> None:
     assert str(ConfigError("exp.yml", None, "", "config file not found")) == "exp.yml: config file not found"
     assert str(ConfigError("exp.yml", 3, "", "invalid YAML: x")) == "exp.yml:3: invalid YAML: x"

@@ -115,7 +115,7 @@ EVALUATOR_CASES: list[tuple[str, list[Callable[..., Any] | Evaluator], Datapoint
     ("returns-no-metric", [_a_list], LABELLED, "evaluator '_a_list': returned a list; expected a scalar, a dict"),
     ("not-finite", [_not_finite], LABELLED, "evaluator '_not_finite': metric '_not_finite' is nan; only finite"),
     ("beyond-a-float", [_huge], LABELLED, "evaluator '_huge': metric '_huge' is an integer of about 400 digits"),
-    ("no-ground-truth", [_needs_ground_truth], UNLABELLED, "evaluator '_needs_ground_truth': the datapoint has no"),
+    ("no-ground-truth", [_needs_ground_truth], UNLABELLED, "evaluator '_needs_ground_truth': no ground_truth, which"),
     (
         "same-name-twice",
         [Evaluator.from_callable(_x, name="x"), Evaluator.from_callable(_x_y, name="x_y")],

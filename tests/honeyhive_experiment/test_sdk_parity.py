@@ -33,8 +33,13 @@ from honeyhive_experiment import (
     compare_runs,
     evaluate,
     external_dataset,
+    get_run_metrics,
     get_run_result,
+    managed_dataset,
+    run_slice,
+    wait_for_run_result,
 )
+from honeyhive_experiment.run_spec import RunSpec
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
 
@@ -253,3 +258,34 @@ def test_our_comparison_answers_the_sdks_accessors_as_the_sdks_does(sdk_env: Loc
     assert ours.get_metric_delta("recall") is None
     with pytest.raises(ArgumentError, match=r"must be a honeyhive_experiment\.HoneyHiveClient, not a honeyhive\."):
         compare_runs(sdk_client, new_run_id=new.run_id, old_run_id=old.run_id)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: get_run_result(c, "r"),
+        lambda c: get_run_metrics(c, "r"),
+        lambda c: wait_for_run_result(c, "r", 1),
+        lambda c: compare_runs(c, "a", "b"),
+        lambda c: managed_dataset(c, dataset_id="d"),
+        lambda c: evaluate(tripler, DATASET, client=c, print_results=False),
+        lambda c: run_slice(RunSpec(function=tripler, name="n"), external_dataset(DATASET), [], client=c, run_id="r"),
+    ],
+    ids=["get_run_result", "get_run_metrics", "wait_for_run_result", "compare_runs", "managed_dataset", "evaluate",
+         "run_slice"],
+)  # fmt: skip
+def test_every_public_function_taking_a_client_names_the_sdks_client_as_the_wrong_one(
+    call: Callable[[Any], object], sdk_env: LocalBackend
+) -> None:
+    """The official SDK's HoneyHive() passed where ours is expected: an ArgumentError naming its type, before any
+    call, not an AttributeError from within."""
+    sdk_client = pytest.importorskip("honeyhive").HoneyHive(api_key=API_KEY, server_url=sdk_env.url)
+    with pytest.raises(ArgumentError, match=r"^client: client must be a honeyhive_experiment\.HoneyHiveClient, not a"):
+        call(sdk_client)
+
+
+def test_a_run_without_a_name_is_named_as_the_sdk_names_it(sdk_env: LocalBackend, hh: HoneyHiveClient) -> None:
+    sdk_run = sdk_experiments.evaluate(tripler, dataset=copy.deepcopy(DATASET[:1]), print_results=False)
+    ours = evaluate(tripler, DATASET[:1], client=hh, print_results=False)
+    for run_id in (sdk_run.run_id, ours.run_id):
+        assert hh.get_run(run_id)["name"] == f"experiment-{run_id[:8]}"

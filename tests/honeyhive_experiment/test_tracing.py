@@ -254,3 +254,18 @@ def test_spans_names_parents_and_attributes(hh: HoneyHiveClient, timeout: float 
         {},
         {"exact": True, "graded": 0.75, "graded_explanation": "close enough"},
     ]
+
+
+def test_enrich_span_says_whether_the_span_took_it_as_the_sdks_does(hh: HoneyHiveClient) -> None:
+    """True on the function's span; False on a span that has ended, which keeps nothing."""
+    took: list[bool] = []
+
+    def enriching(datapoint: dict[str, Any], tracer: DatapointTracer) -> dict[str, Any]:
+        took.append(tracer.enrich_span(metrics={"m": 1}))
+        with tracer.start_as_current_span("retrieve", "tool") as ended:
+            pass
+        took.append(tracer.enrich_span(metrics={"m": 2}, span=ended))
+        return {}
+
+    evaluate(enriching, RECORDS[:1], client=hh, sink=TraceSink(InMemorySpanExporter()), print_results=False)
+    assert took == [True, False]

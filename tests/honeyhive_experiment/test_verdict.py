@@ -578,6 +578,8 @@ RENAMED = (
 )
 CLASH = "MetricNameCollision: evaluators 'a' and 'a_b' both produce the metric 'a_b' (the value of 'a' is kept)"
 CLASHED = "evaluators 'a' and 'a_b' both produce the metric 'a_b' (the value of 'a' is kept)"
+NO_TRUTH_SAID = "no ground_truth, which the evaluator's third parameter requires: declare ground_truth=None to run it"
+NO_TRUTH = f"MissingGroundTruth: {NO_TRUTH_SAID}"
 
 EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[str, ...]]] = [
     # (rule, decision, verdict, every reason, every warning): whole sentences, and warnings on every way out
@@ -1268,6 +1270,27 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         Verdict.PASS,
         ("every datapoint passed",),
         (f"{CLASHED} on 3 datapoint(s): rename one of them",),
+    ),
+    # an evaluator requiring ground_truth on datapoints without one: counted, and said as not called, not 'raised'
+    (
+        "not called on a ranged metric's datapoints",
+        lambda: judge(summary(metrics={}), ranged=["judge"], errors={"judge": EvaluatorErrors(12, NO_TRUTH, 12)}),
+        Verdict.FAIL,
+        (
+            "judge has a passing range but no value on 12 of the datapoints the backend passed: evaluator judge was"
+            f" not called on 12 datapoint(s) ({NO_TRUTH_SAID})",
+        ),
+        (),
+    ),
+    (
+        "not called on more datapoints than allow_evaluator_errors tolerates",
+        lambda: judge(summary(), comparison(delta()), errors={"judge": EvaluatorErrors(1, NO_TRUTH, 12)}),
+        Verdict.FAIL,
+        (
+            f"evaluator judge was not called on 1 datapoint(s) ({NO_TRUTH_SAID}); verdict.allow_evaluator_errors"
+            " tolerates a count or a share of them",
+        ),
+        (),
     ),
     (
         "a gated metric without values is not taken for a boolean one",

@@ -63,9 +63,9 @@ config must work in every checkout. Resolving them is the caller's job.
 
 Rules
 -----
-* **Nothing unknown, nothing coerced.** Every mapping rejects unknown keys (with a "did you mean"); strings,
-  integers and booleans are strict (``max_workers: "10"`` or ``name: yes`` is an error; a whole number
-  is accepted where a number is expected); numbers must be finite.
+* **Nothing unknown, nothing coerced.** Every mapping rejects unknown keys (saying where else one is a key, or
+  "did you mean"); strings, integers and booleans are strict (``max_workers: "10"`` or ``name: yes`` is an
+  error; a whole number is accepted where a number is expected); numbers must be finite.
 * **No nulls in the file.** A key is either given a value or left out to take its default; ``key: null``
   (or a bare ``key:``) is an error. (Built in Python, an optional field takes ``None`` as usual; dump with
   ``model_dump(exclude_none=True)`` to get what a file would say.)

@@ -22,7 +22,13 @@ from pydantic_core import ErrorDetails
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from honeyhive_experiment.config.fields import _BASELINE_NAMED, _FROM_FILE, _describe, _LocatedValueError
+from honeyhive_experiment.config.fields import (
+    _BASELINE_NAMED,
+    _FROM_FILE,
+    MetricName,
+    _describe,
+    _LocatedValueError,
+)
 from honeyhive_experiment.config.model import ExperimentConfig
 from honeyhive_experiment.errors import ConfigError
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
@@ -265,6 +271,28 @@ def _allowed_keys(loc: Sequence[str | int]) -> list[str]:
     return []
 
 
+def _homes(key: str, model: type[BaseModel] = ExperimentConfig, where: str = "") -> list[str]:
+    """Where in the file ``key`` is a section's key: ``""`` (the top level), ``"verdict"``, ``"gate.<metric>"``
+    (under a metric's name), ``"evaluators[]"`` (in an item)."""
+    found = [where] if key in model.model_fields else []
+    for name, field in model.model_fields.items():
+        inner, shown = field.annotation, _join(where, name)
+        if typing.get_origin(inner) is dict:
+            named, inner = typing.get_args(inner)
+            shown += ".<metric>" if named == MetricName else ".<name>"
+        elif typing.get_origin(inner) is tuple:
+            inner, shown = typing.get_args(inner)[0], f"{shown}[]"
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            found += _homes(key, inner, shown)
+    return found
+
+
+def _elsewhere(key: str) -> str:
+    """Where ``key``, given at a level that has no such key, is one (``""``: nowhere)."""
+    homes = [f"a key of {home}" if home else "a top-level key" for home in _homes(key)]
+    return f"; {key!r} is {' and '.join(homes)}" if homes else ""
+
+
 def _issue(error: ErrorDetails, root: Node, path: str) -> ConfigError:
     loc: tuple[str | int, ...] = tuple(error["loc"])
     kind = error["type"]
@@ -278,8 +306,9 @@ def _issue(error: ErrorDetails, root: Node, path: str) -> ConfigError:
     if kind == "extra_forbidden":
         unknown = str(loc[-1])
         allowed = _allowed_keys(loc[:-1])
-        close = difflib.get_close_matches(unknown, allowed, n=1)
-        message = f"an unknown key {unknown!r}"
+        elsewhere = _elsewhere(unknown)  # a key at the wrong level, rather than a misspelt one
+        close = [] if elsewhere else difflib.get_close_matches(unknown, allowed, n=1)
+        message = f"an unknown key {unknown!r}{elsewhere}"
         if close:
             message += f"; did you mean {close[0]!r}?"
         if allowed:
@@ -293,6 +322,8 @@ def _issue(error: ErrorDetails, root: Node, path: str) -> ConfigError:
         if message.startswith("Input should "):  # pydantic's "Input should be a valid integer"
             message = "must " + message.removeprefix("Input should ")
         message = f"{message}, got {_describe(value)}"
+        if len(loc) > 1 and isinstance(loc[-1], str) and not _allowed_keys(loc[:-1]):  # a name of the user's
+            message += _elsewhere(loc[-1])  # gate: {max_drop: 5}, a level short
         if isinstance(value, bool) and kind in ("string_type", "invalid_key"):
             message += "; YAML reads unquoted yes/no/on/off/true/false as booleans: quote it"
     return ConfigError(path, line, dotted, message)

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 __all__ = [
     "COLLISION",
     "EVALUATOR_ERRORS_KEY",
+    "MISSING_GROUND_TRUTH",
     "NO_UNPRICED",
     "UNPRICED_KEYS",
     "Datapoint",
@@ -101,6 +102,10 @@ class EvaluatorFailure:
 COLLISION = "MetricNameCollision"
 """The ``Type`` of the :class:`EvaluatorFailure` of two evaluators producing the same metric name (the first one's
 value is kept): nothing raised, and the verdict says what happened instead."""
+
+MISSING_GROUND_TRUTH = "MissingGroundTruth"
+"""The ``Type`` of the :class:`EvaluatorFailure` of an evaluator whose third parameter (``ground_truth``) has no
+default, on a datapoint without a ground truth: it was not called, and the verdict says so."""
 
 EVALUATOR_ERRORS_KEY = "evaluator_errors"
 """The session metadata key of the evaluators that raised on a datapoint: ``{evaluator: ["Type: message", ...]}``

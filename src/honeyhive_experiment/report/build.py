@@ -93,6 +93,7 @@ from honeyhive_experiment.verdict import (
     evaluator_errors,
     is_boolean,
     producer,
+    unreachable_gate,
 )
 
 __all__ = ["DIRTY_LABEL", "PREVIEW_SHORT", "build_report"]
@@ -351,6 +352,10 @@ class _Builder:
         if ambiguous and event_name:
             label = f"{label} ({event_name})"
         gate, comparison = self.j.gates.get(name), self.j.comparison
+        boolean = name in self.booleans or is_boolean(sample)
+        crossable = gate is None or not unreachable_gate(
+            name, gate, config, aggregation=self.aggregation, values=sample or [], boolean=boolean
+        )
         blamed = producer(name, self.evaluator_errors)
         raised = self.evaluator_errors[blamed] if blamed is not None else None
         return ReportMetric(
@@ -391,7 +396,7 @@ class _Builder:
             spread=finite(detail.spread) if detail is not None else None,
             efficiency=name in EFFICIENCY_METRICS,
             distribution=_distribution(detail, delta),
-            gate_limit=_gate_limit(gate, delta, lower),
+            gate_limit=_gate_limit(gate, delta, lower, crossable=crossable),
             gate_failed=_gate_text(gate) if name in self.j.decision.gates_hit else None,
         )
 
@@ -796,14 +801,16 @@ def _distribution(detail: MetricDetail | None, delta: MetricDelta | None) -> Rep
     return ReportDistribution(edges=edges, current=now or (), baseline=before, boolean=boolean)
 
 
-def _gate_limit(gate: GateRule | None, delta: MetricDelta | None, lower: bool) -> float | None:
+def _gate_limit(gate: GateRule | None, delta: MetricDelta | None, lower: bool, *, crossable: bool) -> float | None:
     """The aggregate past which ``gate`` fails, from the baseline's aggregate (the strictest of max_drop and
-    max_drop_pct); drawn on the metric's histograms, decided by :mod:`honeyhive_experiment.verdict`."""
+    max_drop_pct); drawn on the metric's histograms, decided by :mod:`honeyhive_experiment.verdict`. A max_drop
+    that is not ``crossable`` (:func:`~honeyhive_experiment.verdict.unreachable_gate`: the verdict fails on it,
+    saying why) is no limit."""
     base = finite(delta.old_aggregate) if delta is not None else None
     if gate is None or base is None:
         return None
     pct = abs(base) * gate.max_drop_pct / 100 if gate.max_drop_pct is not None else None
-    allowed = [d for d in (gate.max_drop, pct) if d is not None]
+    allowed = [d for d in (gate.max_drop if crossable else None, pct) if d is not None]
     if not allowed:
         return None
     return base + min(allowed) if lower else base - min(allowed)

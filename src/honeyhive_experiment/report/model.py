@@ -286,7 +286,8 @@ class ReportMetric(_Part):
         description="Both runs' values counted into bins (the HTML report's histograms)."
     )
     gate_limit: float | None = Field(
-        description="The aggregate past which the metric's gate fails (max_drop, max_drop_pct), from the baseline's."
+        description="The aggregate past which the metric's gate fails (max_drop, max_drop_pct), from the baseline's;"
+        " null without one, or when the gate can never be crossed (the verdict fails on it)."
     )
     gate_failed: str | None = Field(
         description="When its gate failed the check, as shown: 'failed its gate (at most 5% worse)'; its change and"

@@ -5,6 +5,7 @@ its own style and script. A browser's view of it is in ``tests/browser``."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import html
 import re
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from honeyhive_experiment.config import Direction, MetricConfig
+from honeyhive_experiment.config import Direction, GateRule, MetricConfig
 from honeyhive_experiment.models.details import DatapointDetails, records_from_events, with_backend_values
 from honeyhive_experiment.report import build_report, render_html
 from honeyhive_experiment.report.build import TEXT_LIMIT
@@ -302,6 +303,23 @@ def test_a_metric_with_values_but_no_aggregate_range_or_gate_still_gets_its_hist
     page = render_html(build_report(base_input(summary=summary_of(body))))
     assert page.count('<figure class="hist">') == 1
     assert 'class="mark-' not in page
+
+
+@pytest.mark.parametrize(
+    ("gate", "limit"),
+    [
+        (GateRule(max_drop=0.05), 0.55),
+        (GateRule(max_drop=5), None),  # 5 on a 0-1 percentage can never be crossed: the verdict fails on it
+        (GateRule(max_drop=5, max_drop_pct=10), 0.54),  # the bound that can be crossed is the one drawn
+    ],
+    ids=["reachable", "unreachable", "unreachable-and-pct"],
+)
+def test_the_gate_mark_draws_only_a_bound_the_aggregate_can_cross(gate: GateRule, limit: float | None) -> None:
+    metrics = {**METRICS, "accuracy": MetricConfig(label="Accuracy", format=".0%")}
+    report = build_report(dataclasses.replace(judgement(), metrics=metrics, gates={"accuracy": gate}))
+    found = next(m.gate_limit for m in report.metrics if m.name == "accuracy")
+    assert found == (pytest.approx(limit) if limit is not None else None)
+    assert ("gate: the aggregate may reach" in render_html(report)) is (limit is not None)
 
 
 # ------------------------------------------------------------------------------------------------ trials
