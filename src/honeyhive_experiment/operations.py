@@ -42,6 +42,7 @@ from honeyhive_experiment.delivery import (
     deliver,
     deliver_shard,
     write_html,
+    written_through,
 )
 from honeyhive_experiment.errors import (
     EXIT_INTERRUPTED,
@@ -407,8 +408,9 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
     ]
     ours: list[Path] = []
     if settings.mode is not Mode.RUN:  # a shard job writes no report
-        checks.append(("report.json's folder", report_file.parent if report_file else None, True))
-        checks.append(("the HTML report's folder", html_file.parent if html_file else None, True))
+        for what, path in (("report.json's folder", report_file), ("the HTML report's folder", html_file)):
+            if path is not None and not written_through(path):  # a device (/dev/null) is written into, nothing beside
+                checks.append((what, path.parent, True))
         # an existing file is written over: a --report or --html naming a folder is refused here
         checks += [
             (what, path, False)
