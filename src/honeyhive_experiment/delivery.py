@@ -15,6 +15,7 @@ import dataclasses
 import json
 import logging
 import os
+import stat
 import sys
 import uuid
 from collections.abc import Callable
@@ -57,6 +58,7 @@ __all__ = [
     "deliver_shard",
     "html_location",
     "write_html",
+    "written_through",
 ]
 
 log = logging.getLogger("honeyhive_experiment")
@@ -120,13 +122,29 @@ def write_html(report: Report, path: Path) -> None:
     _replace([("the HTML report", path, render_html(report))])
 
 
+def written_through(path: Path) -> bool:
+    """Whether ``path`` is something other than a file or a symbolic link (a device such as ``/dev/null``, a FIFO):
+    :func:`_replace` writes into it, since a file moved over it would take its place (a device node, a pipe whose
+    reader then waits forever)."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISLNK(mode))
+
+
 def _replace(files: list[tuple[str, Path, str]]) -> None:
     """Each ``(what, path, text)`` written to a new file beside ``path``, then moved over it (:func:`os.replace`):
     all of them, or when one cannot be written (a full disk) none, and what was there stays whole. A symbolic link
-    at ``path`` is replaced, not written through. Raises NotWritable naming the file and why."""
+    at ``path`` is replaced, not written through; a device or a FIFO (:func:`written_through`) is written into, last.
+    Raises NotWritable naming the file and why."""
     moved: list[tuple[str, Path, Path]] = []
+    into: list[tuple[str, Path, str]] = []
     try:
         for what, path, text in files:
+            if written_through(path):
+                into.append((what, path, text))
+                continue
             temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -138,6 +156,12 @@ def _replace(files: list[tuple[str, Path, str]]) -> None:
         for what, temporary, path in moved:
             try:
                 os.replace(temporary, path)
+            except OSError as exc:
+                raise NotWritable(cannot_write(what, path, exc)) from None
+        for what, path, text in into:
+            try:  # no O_CREAT: a device or FIFO gone meanwhile is an error, not a new file made in its place
+                with open(os.open(path, os.O_WRONLY | os.O_NOFOLLOW), "w", encoding="utf-8") as handle:
+                    handle.write(text)
             except OSError as exc:
                 raise NotWritable(cannot_write(what, path, exc)) from None
     finally:

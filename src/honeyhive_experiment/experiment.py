@@ -60,7 +60,7 @@ from honeyhive_experiment.run_result import ExperimentResult as ExperimentResult
 from honeyhive_experiment.run_spec import RunSpec
 from honeyhive_experiment.runner import Runner
 from honeyhive_experiment.sharding import disagreement, terms
-from honeyhive_experiment.tracing import TraceSink, route_global_spans
+from honeyhive_experiment.tracing import TraceSink, flush_other_providers, route_global_spans
 
 if TYPE_CHECKING:
     from honeyhive_experiment.dataset_identity import DatasetIdentity
@@ -620,6 +620,7 @@ def record_run(
             if cancel.is_set():
                 marked = finish_run(client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
                 raise ExperimentCancelled(run_id, outcomes, marked=marked, phase=phase_of(cancel))
+            _flush_the_apps(sender, spec.ingestion_timeout)
             finish_run(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, sessions)
         except KeyboardInterrupt as interrupt:
             sessions = runner.finished_sessions()
@@ -657,6 +658,19 @@ def record_run(
     log.debug("run %s summarised: %d passed, %d failed", run_id, len(summary.passed), len(summary.failed))
     ranged = tuple(spec.passing_ranges or ())
     return ExperimentResult(run_id, spec.name, dataset.dataset_id, summary, tuple(outcomes), ranged)
+
+
+APP_FLUSH_S = 5.0
+"""How long the app's own exporters may take, at most, to send their spans once a run's datapoints are done."""
+
+
+def _flush_the_apps(client: HoneyHiveClient, ingestion_timeout: float) -> None:
+    """The app's own tracer providers send what they hold (:func:`flush_other_providers`) once the datapoints are
+    done, so an SDK-traced app's batched spans (its ``enrich_span`` metrics) are in HoneyHive before the run is
+    judged: once a run (an app's dead collector costs one wait, not one a datapoint), within :data:`APP_FLUSH_S` and
+    the ingestion timeout, and not while ``client``'s backend does not answer (its circuit is open)."""
+    if not client.circuit.open:
+        flush_other_providers(min(ingestion_timeout, APP_FLUSH_S) * 1000)
 
 
 def _otlp_sink(client: HoneyHiveClient, workers: int) -> TraceSink:
@@ -720,7 +734,9 @@ def run_slice(
     own_sink = sink is None
     sink = sink or _otlp_sink(client, spec.max_workers)
     try:
-        return Runner(spec, client=client, sink=sink, run_id=run_id).run(datapoints, skip=skip)
+        outcomes = Runner(spec, client=client, sink=sink, run_id=run_id).run(datapoints, skip=skip)
+        _flush_the_apps(client, spec.ingestion_timeout)  # before the report job judges the run
+        return outcomes
     finally:
         if own_sink:
             sink.shutdown()

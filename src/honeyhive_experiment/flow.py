@@ -82,7 +82,7 @@ from honeyhive_experiment.models.details import DatapointDetails, with_backend_v
 from honeyhive_experiment.models.outcomes import DatapointOutcome, Progress
 from honeyhive_experiment.paths import inside, relative
 from honeyhive_experiment.report import load_published
-from honeyhive_experiment.report.comment import _custom_template
+from honeyhive_experiment.report.comment import custom_template
 from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result, recorded_outcomes
 from honeyhive_experiment.run_spec import RunSpec
 from honeyhive_experiment.runner import session_id_for
@@ -126,20 +126,22 @@ __all__ = [
 # ----------------------------------------------------------------------------------------------- preparing
 
 
-def check_paths(config: ExperimentConfig, config_path: str, root: Path) -> None:
+def check_paths(config: ExperimentConfig, config_path: str, root: Path, *, comment: bool) -> None:
     """The config's file paths (``dataset.path``, ``comment.template``) must stay inside the working directory,
-    symlinks followed, and the template must load and compile (before any datapoint runs, not at the report);
-    raises ConfigError naming the key otherwise."""
+    symlinks followed, and with ``comment`` (a command that renders the comment) the template must load and compile,
+    with what it includes or extends (before any datapoint runs, not at the report); raises ConfigError naming the
+    key otherwise."""
     for key, value in (("dataset", config.dataset.path), ("comment", config.comment.template)):
         if value is not None and inside(root, value) is None:
             field = "path" if key == "dataset" else "template"
             message = f"{value} leads outside the working directory ({root}); keep it inside the repository"
             raise config_error_at(config_path, (key, field), message)
-    if (template := config.comment.template) is not None:
+    if comment and (template := config.comment.template) is not None:
         try:
-            _custom_template(root / template)
-        except TemplateError as exc:
-            where = template if exc.line is None else f"{template}:{exc.line}"
+            custom_template(root / template)
+        except TemplateError as exc:  # in the template, or in a file it includes or extends
+            shown = relative(exc.path, root) or exc.path
+            where = shown if exc.line is None else f"{shown}:{exc.line}"
             raise config_error_at(config_path, ("comment", "template"), f"{where}: {exc.message}") from None
 
 

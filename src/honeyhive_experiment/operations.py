@@ -42,6 +42,7 @@ from honeyhive_experiment.delivery import (
     deliver,
     deliver_shard,
     write_html,
+    written_through,
 )
 from honeyhive_experiment.errors import (
     EXIT_INTERRUPTED,
@@ -203,7 +204,7 @@ class _Invocation:
     def _run(self) -> Outcome:
         settings = locate(self.settings)
         self.settings = settings
-        config = self.config = _experiment_file(settings)
+        config = self.config = _experiment_file(settings, comment=settings.mode is not Mode.RUN)
         if not settings.api_key and not settings.dry_run:
             if settings.is_fork:
                 self.post = None  # nothing to post with, and nothing was run
@@ -407,8 +408,9 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
     ]
     ours: list[Path] = []
     if settings.mode is not Mode.RUN:  # a shard job writes no report
-        checks.append(("report.json's folder", report_file.parent if report_file else None, True))
-        checks.append(("the HTML report's folder", html_file.parent if html_file else None, True))
+        for what, path in (("report.json's folder", report_file), ("the HTML report's folder", html_file)):
+            if path is not None and not written_through(path):  # a device (/dev/null) is written into, nothing beside
+                checks.append((what, path.parent, True))
         # an existing file is written over: a --report or --html naming a folder is refused here
         checks += [
             (what, path, False)
@@ -482,11 +484,12 @@ def _install(settings: Settings) -> None:
     )
 
 
-def _experiment_file(settings: Settings) -> ExperimentConfig:
+def _experiment_file(settings: Settings, *, comment: bool) -> ExperimentConfig:
     """The experiment file every command reads, its paths (``dataset.path``, ``comment.template``) held inside the
-    working directory (:func:`~honeyhive_experiment.flow.check_paths`). Raises the ConfigError found."""
+    working directory, and with ``comment`` (the command renders it) its template compiled
+    (:func:`~honeyhive_experiment.flow.check_paths`). Raises the ConfigError found."""
     config = load_config(settings.config_path, baseline_named=settings.baseline_run_id is not None)
-    check_paths(config, str(settings.config_path), settings.root)
+    check_paths(config, str(settings.config_path), settings.root, comment=comment)
     return config
 
 
@@ -505,7 +508,7 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     asks no backend): its names are checked by the evaluators' names only."""
     _check_root(settings)
     root, config_file = settings.root, str(settings.config_path)
-    config = _experiment_file(settings)
+    config = _experiment_file(settings, comment=True)
     records = dataset_records(config, config_file, root)
     # what runs from here is the user's (their installer's build, their code): inside Actions it issues no command
     with settings.fence():
@@ -561,7 +564,7 @@ def runs(settings: Settings, *, limit: int) -> Runs:
     now = datetime.now(UTC)
     _check_root(settings)
     settings = locate(settings)
-    config = _experiment_file(settings)
+    config = _experiment_file(settings, comment=False)
     with connect(settings) as client:
         dataset = prepare_dataset(settings, config, client)
         baseline = find_baseline(client, config, settings, dataset, now=now)
@@ -582,7 +585,7 @@ def view(settings: Settings, run_id: str | None = None) -> Path:
     now = datetime.now(UTC)
     _check_root(settings)
     settings = locate(settings)
-    config = _experiment_file(settings)
+    config = _experiment_file(settings, comment=False)
     with connect(settings) as client:
         judgement = review(settings, config, client, run_id, now=now)
         judgement = with_details(client, judgement, settings)

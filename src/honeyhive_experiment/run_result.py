@@ -130,10 +130,13 @@ class ExperimentResult:
         """:meth:`model_dump` as JSON. ``options``: pydantic's."""
         return self.summary.model_copy(update={"success": self.success}).model_dump_json(**options)
 
-    def print_table(self, run_name: str | None = None, file: TextIO | None = None) -> None:
+    def print_table(self, run_name: str | TextIO | None = None, file: TextIO | None = None) -> None:
         """What the SDK's ``print_results=True`` (and its ``print_table``) prints, as plain text: the run (titled
         ``run_name``, else its name), its status and counts, each metric's aggregate, the first datapoints'
-        results, and here also why it is not a success and its errors."""
+        results, and here also why it is not a success and its errors. A stream as the first argument is ``file``
+        (this method's signature before the SDK's: ``print_table(sys.stderr)``)."""
+        if hasattr(run_name, "write"):
+            run_name, file = None, run_name
         out = file or sys.stdout
         rule = "=" * 80
         print(f"\n{rule}\nEvaluation Results: {run_name or self.name}\n{rule}", file=out)

@@ -327,25 +327,32 @@ def route_global_spans() -> Iterator[None]:
                 trace._TRACER_PROVIDER, trace._TRACER_PROVIDER_SET_ONCE = None, Once()
 
 
-def flush_other_providers() -> bool:
-    """Send what the tracer providers not ours hold, now: OpenTelemetry's global one (an app's
-    ``HoneyHiveTracer.init()`` makes the official SDK's it) and those of the SDK's tracers (one made while another
-    provider was global has its own). The spans an app opens through them inside a datapoint (the SDK's ``@trace``,
-    its ``enrich_span`` metrics) go to HoneyHive by their own exporter, batched every 5 s by default, so without this
-    they arrived after the run was judged. The SDK's ``evaluate()`` flushes its tracer after each datapoint too.
-    False when one of them could not."""
+def flush_other_providers(timeout_millis: float = 30000) -> bool:
+    """Send what the tracer providers not ours hold, now, waiting ``timeout_millis`` at most: OpenTelemetry's global
+    one (an app's ``HoneyHiveTracer.init()`` makes the official SDK's it) and those of the SDK's tracers (one made
+    while another provider was global has its own). The spans an app opens through them inside a datapoint (the SDK's
+    ``@trace``, its ``enrich_span`` metrics) go to HoneyHive by their own exporter, batched every 5 s by default, so
+    without this they arrived after the run was judged. False when one of them could not."""
     providers: list[object] = [trace.get_tracer_provider()]
     registry = sys.modules.get("honeyhive.tracer.registry")  # the SDK, when the app imported it
     if registry is not None:
         providers += [getattr(sdk_tracer, "provider", None) for sdk_tracer in registry.get_all_tracers()]
-    flushed = True
-    for provider in {id(p): p for p in providers if isinstance(p, TracerProvider)}.values():
-        try:
-            flushed = provider.force_flush() and flushed
-        except Exception as exc:  # the app's exporter: its spans are late, the datapoint is not lost
-            log.warning("the app's tracer provider could not flush: %s: %s", type(exc).__name__, exc)
-            flushed = False
-    return flushed
+    flushed: list[bool] = []
+
+    def flush() -> None:
+        for provider in {id(p): p for p in providers if isinstance(p, TracerProvider)}.values():
+            try:
+                flushed.append(provider.force_flush(int(timeout_millis)))
+            except Exception as exc:  # the app's exporter: its spans are late, the datapoint is not lost
+                log.warning("the app's tracer provider could not flush: %s: %s", type(exc).__name__, exc)
+                flushed.append(False)
+
+    # waited for here at most timeout_millis: a batch processor exports in the thread that flushes it, for as long
+    # as its exporter takes (a dead collector: its own timeout and retries), whatever timeout it is given
+    worker = threading.Thread(target=flush, name="honeyhive-app-flush", daemon=True)
+    worker.start()
+    worker.join(timeout_millis / 1000)
+    return not worker.is_alive() and all(flushed)
 
 
 class _Exporting(threading.local):
@@ -569,8 +576,6 @@ class TraceSink:
         retried here a few times too — safe, because the backend keys events by span id. An answer that
         refuses the spans (a 4xx, rejected spans in a partial success) is not retried: it is returned."""
         session = _SESSIONS.pop(session_id, None)
-        if self._circuit is None or not self._circuit.open:  # the app's own spans of it, first
-            flush_other_providers()
         if session is None or not session.spans:
             return SENT
         for wait in (*_EXPORT_BACKOFF, None):
@@ -782,10 +787,10 @@ class DatapointTracer:
 
     def flush(self, timeout_millis: float = 30000) -> bool:
         """The official SDK's ``tracer.flush()`` (``force_flush``): the app's own tracer providers send what they hold
-        (:func:`flush_other_providers`). This datapoint's spans stay with it until the runner exports them when it is
-        over (:meth:`export`): a flush inside the function used to be that export, and the spans that ended after it
-        (the datapoint's own span, its metrics) were lost."""
-        return flush_other_providers()
+        (:func:`flush_other_providers`) within ``timeout_millis``. This datapoint's spans stay with it until the runner
+        exports them when it is over (:meth:`export`): a flush inside the function used to be that export, and the
+        spans that ended after it (the datapoint's own span, its metrics) were lost."""
+        return flush_other_providers(timeout_millis)
 
     force_flush = flush
 

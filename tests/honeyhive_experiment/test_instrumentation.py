@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -27,6 +28,7 @@ from opentelemetry.instrumentation.openai import OpenAIInstrumentor as OpenLLMet
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from honeyhive_experiment import HoneyHiveClient, TraceSink, evaluate
+from honeyhive_experiment.experiment import APP_FLUSH_S
 from honeyhive_experiment.instrumentation import Instrumentation, switched_on
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
@@ -279,22 +281,76 @@ def test_an_apps_batched_sdk_spans_are_in_honeyhive_before_the_run_is_judged(
 ) -> None:
     """``HoneyHiveTracer.init()`` batches its export (every 5 s, here never by the clock): the metrics its
     ``enrich_span`` put on an ``@trace`` span reached HoneyHive after the run was judged without them ("its evaluator
-    returned nothing"). Each datapoint's export flushes the app's tracer providers first, as the SDK's evaluate()
-    flushes its tracer."""
+    returned nothing"). The app's tracer providers are flushed once its datapoints are done."""
+    metrics, failed, broken = _script(tmp_path, SDK_BATCHED_APP, backend.url, API_KEY)
+    assert (metrics, failed, broken) == (["n_docs"], 1, [])
+
+
+DEAD_COLLECTOR_APP = """
+import json, sys
+from opentelemetry import trace
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from honeyhive_experiment import evaluate
+
+url, key, dead = sys.argv[1:]
+attempts, flushes = [], []
+
+class Dead(OTLPSpanExporter):  # the app's own collector, which is down
+    def export(self, spans):
+        attempts.append(len(spans))
+        return super().export(spans)
+
+class Counted(SpanProcessor):
+    def force_flush(self, timeout_millis=30000):
+        flushes.append(timeout_millis)
+        return True
+
+provider = TracerProvider()
+provider.add_span_processor(Counted())
+provider.add_span_processor(BatchSpanProcessor(Dead(endpoint=dead, timeout=1)))
+trace.set_tracer_provider(provider)
+
+def app(datapoint, tracer):
+    with trace.get_tracer("app").start_as_current_span("retrieve"):
+        if datapoint["inputs"]["q"] == "flush":
+            tracer.flush(timeout_millis=1500)
+    return {"answer": datapoint["inputs"]["q"]}
+
+records = [{"inputs": {"q": q}} for q in ("a", "b", "c", "flush", "d", "e")]
+evaluate(app, records, api_key=key, server_url=url, max_workers=1, print_results=False)
+print(json.dumps([attempts, flushes]))
+"""
+
+
+def test_an_apps_dead_collector_costs_one_bounded_wait_a_run_not_one_a_datapoint(
+    backend: LocalBackend, tmp_path: Path
+) -> None:
+    """Each datapoint's export flushed the app's own providers and waited for their exporter (30 s at most, each):
+    an app whose collector was down made a 6-datapoint run take 31 s instead of 9. The run flushes them once, when
+    its datapoints are done, within APP_FLUSH_S; the app's own ``tracer.flush(timeout_millis)`` within that."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{closed.getsockname()[1]}/v1/traces"
+    attempts, flushes = _script(tmp_path, DEAD_COLLECTOR_APP, backend.url, API_KEY, dead)
+    assert attempts == [3, 3]  # the app's tracer.flush() (a, b, c), then the run's (flush, d, e)
+    assert len(flushes) == 2
+    assert 0 < flushes[0] <= 1500
+    assert 0 < flushes[1] <= APP_FLUSH_S * 1000
+
+
+def _script(tmp_path: Path, source: str, *args: str) -> Any:
+    """The last line ``source`` prints, as JSON, run in a process of its own (OpenTelemetry takes one global tracer
+    provider a process) whose batch processors export only when flushed."""
     script = tmp_path / "app.py"
-    script.write_text(SDK_BATCHED_APP)
+    script.write_text(source)
     env = {**os.environ, "OTEL_BSP_SCHEDULE_DELAY": "600000"}
     done = subprocess.run(
-        [sys.executable, str(script), backend.url, API_KEY],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
+        [sys.executable, str(script), *args], capture_output=True, text=True, timeout=120, check=False, env=env
     )
     assert done.returncode == 0, done.stderr
-    metrics, failed, broken = json.loads(done.stdout.strip().splitlines()[-1])
-    assert (metrics, failed, broken) == (["n_docs"], 1, [])
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_one_async_client_serves_an_async_function_and_an_async_judge_on_every_worker(

@@ -84,28 +84,54 @@ def test_validate_refuses_a_config_path_that_leads_outside(
     assert "leads outside the working directory" in err
 
 
+EXTENDED = '{% extends "builtin/comment.md.j2" %}{% block links %}{{ super() }}{% include "extra.md" %}{% endblock %}'
+
+
 @pytest.mark.parametrize(
-    ("source", "message"),
+    ("files", "message"),
     [
-        (None, ".honeyhive/c.md.j2: template file not found"),
-        ("{{ marker }}\n{% if verdict %}oops\n", ".honeyhive/c.md.j2:2: invalid template: Unexpected end of template"),
+        ({}, ".honeyhive/c.md.j2: template file not found"),
+        (
+            {"c.md.j2": "{{ marker }}\n{% if verdict %}oops\n"},
+            ".honeyhive/c.md.j2:2: invalid template: Unexpected end of template",
+        ),
+        (
+            {"c.md.j2": EXTENDED, "extra.md": "extra {{ 1 + }}"},
+            ".honeyhive/extra.md:1: invalid template: unexpected 'end of print statement'",
+        ),
+        ({"c.md.j2": '{{ marker }}{% include "gone.md" %}'}, ".honeyhive/c.md.j2: template not found: gone.md"),
     ],
-    ids=["missing", "syntax-error"],
+    ids=["missing", "syntax-error", "included-syntax-error", "included-missing"],
 )
 @pytest.mark.parametrize("command", [["validate", "--no-probe"], ["run", "--dry-run"]])
 def test_a_template_that_cannot_load_is_a_config_error_before_any_datapoint_runs(
-    repo: Path, capsys: pytest.CaptureFixture[str], source: str | None, message: str, command: list[str]
+    repo: Path, capsys: pytest.CaptureFixture[str], files: dict[str, str], message: str, command: list[str]
 ) -> None:
-    """validate said ok, and run ran every datapoint before the report found the template missing or broken."""
+    """validate said ok, and run ran every datapoint before the report found the template (or a file it includes or
+    extends) missing or broken."""
     config = repo / ".honeyhive" / "experiment.yml"
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace("{max_datapoints: 10}", "{max_datapoints: 10, template: .honeyhive/c.md.j2}"))
-    if source is not None:
-        (repo / ".honeyhive" / "c.md.j2").write_text(source)
+    for name, source in files.items():
+        (repo / ".honeyhive" / name).write_text(source)
     assert main([*command, "-C", str(repo)], environ={}) == 2
     err = capsys.readouterr().err
     assert f"experiment.yml:21: comment.template: {message}" in err, err
     assert "datapoints (" not in err, err  # no progress: nothing ran
+
+
+def test_view_and_runs_work_whatever_the_template_since_neither_renders_the_comment(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Checking the template with the experiment file made ``view`` and ``runs`` refuse to work on a broken one."""
+    assert main(["run", "--dry-run", "-C", str(repo)], environ={}) == 0
+    config = repo / ".honeyhive" / "experiment.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("{max_datapoints: 10}", "{max_datapoints: 10, template: .honeyhive/gone.md.j2}"))
+    capsys.readouterr()
+    assert main(["runs", "-C", str(repo)], environ={}) == 0
+    assert main(["view", "--no-open", "-C", str(repo)], environ={}) == 0
+    assert "comment.template" not in capsys.readouterr().err
 
 
 def test_a_template_cannot_include_a_file_a_symlink_leads_out_to(tmp_path: Path) -> None:

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -49,6 +52,39 @@ def test_a_report_file_that_is_a_link_is_refused(
     assert code == 2
     assert f"{report} is a symbolic link" in capsys.readouterr().err
     assert target.read_text(encoding="utf-8") == "keep me\n"
+
+
+def test_a_report_at_a_fifo_or_a_device_is_written_into_it_not_put_in_its_place(
+    quickstart: Path, tmp_path: Path
+) -> None:
+    """``--report`` at a FIFO had a file moved over it (its reader waited forever), and ``--html /dev/null`` made
+    /dev/null a file (as root; as another user a temporary file in /dev was refused): they are written into."""
+    fifo, device = tmp_path / "report.fifo", Path("/dev/null")
+    os.mkfifo(fifo)
+    if os.geteuid() == 0:  # a copy of /dev/null: the real one is not put at risk
+        device = tmp_path / "null"
+        try:
+            os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        except PermissionError:
+            pytest.skip("root here may not make a device node (a user namespace)")
+    read: list[bytes] = []
+
+    def reader() -> None:  # as `while true; do cat report.fifo; done`: the writability check opens it once first
+        while not read or not read[-1]:
+            with fifo.open("rb") as handle:
+                read.append(handle.read())
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+
+    code = main(["run", "--dry-run", "-C", str(quickstart), "--report", str(fifo), "--html", str(device)], environ={})
+
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert stat.S_ISCHR(os.lstat(device).st_mode)
+    thread.join()
+    assert code == 0
+    assert json.loads(read[-1])["experiment"] == "support-bot-quickstart"
+    assert not list(tmp_path.glob(".*.tmp"))  # no file was made beside them
 
 
 @pytest.mark.parametrize(

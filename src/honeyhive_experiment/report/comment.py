@@ -62,6 +62,7 @@ __all__ = [
     "SUMMARY_LIMIT_BYTES",
     "VERDICT_WORDS",
     "Rendered",
+    "custom_template",
     "render_comment",
     "render_summary",
 ]
@@ -149,8 +150,10 @@ def _builtin_template() -> jinja2.Template:
     return _environment(jinja2.Environment, _builtin_loader()).get_template(BUILTIN_TEMPLATE)
 
 
-def _custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str, threading.Event]:
-    """The template, its name, and the event that stops its ``range`` loops once a render is abandoned."""
+def custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str, threading.Event]:
+    """The template, its name, and the event that stops its ``range`` loops once a render is abandoned. What it
+    includes or extends is loaded and compiled too (:func:`_load_referenced`): TemplateError names the file that
+    cannot be."""
     import jinja2
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -173,9 +176,48 @@ def _custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str
     abandoned = threading.Event()
     env.globals["range"] = partial(_budgeted_range, abandoned)
     try:
-        return env.from_string(source), shown, abandoned
+        template = env.from_string(source)
+        _load_referenced(env, loader, env.parse(source))
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(shown, f"invalid template: {exc.message}", exc.lineno) from None
+        raise TemplateError(exc.filename or shown, f"invalid template: {exc.message}", exc.lineno) from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(shown, f"template not found: {exc.name}") from None
+    return template, shown, abandoned
+
+
+_REFERENCED_MAX = 50  # the templates a custom one includes, imports or extends (theirs too) loaded with it
+
+
+def _load_referenced(env: jinja2.Environment, loader: jinja2.BaseLoader, tree: jinja2.nodes.Template) -> None:
+    """Load and compile, through ``env``'s ``loader`` as the render will, what ``tree`` includes, imports or extends,
+    and what those do in turn (at most :data:`_REFERENCED_MAX`): a missing or broken one is found with the template,
+    not after the run. A name only the render knows (a variable) is skipped, and a missing one an include may do
+    without (``ignore missing``, or one of a list: the first found is used)."""
+    import jinja2
+    from jinja2 import meta, nodes
+
+    pending, seen = [tree], set[str]()
+    while pending:
+        tree = pending.pop()
+        optional = {
+            const.value
+            for include in tree.find_all(nodes.Include)
+            if include.ignore_missing or not isinstance(include.template, nodes.Const)
+            for const in (include.template, *include.template.find_all(nodes.Const))
+            if isinstance(const, nodes.Const)
+        }
+        for name in meta.find_referenced_templates(tree):
+            if name is None or name in seen or len(seen) >= _REFERENCED_MAX:
+                continue
+            seen.add(name)
+            try:
+                source, filename, _ = loader.get_source(env, name)
+            except jinja2.TemplateNotFound:
+                if name in optional:
+                    continue
+                raise
+            pending.append(env.parse(source, name, filename))
+            env.compile(pending[-1], name, filename)
 
 
 def _confined_loader(folder: Path) -> jinja2.BaseLoader:
@@ -521,7 +563,7 @@ def render_comment(
     if template_path is None:
         template, name = _builtin_template(), f"<built-in {BUILTIN_TEMPLATE}>"
     else:
-        template, name, abandoned = _custom_template(template_path)
+        template, name, abandoned = custom_template(template_path)
 
     def render(plan: _Plan) -> str:
         text = _run_template(template, _context(report, plan, "comment", mark, meta), name, abandoned)
