@@ -250,7 +250,8 @@ class ReportMetric(_Part):
     )
     significance: str | None = Field(
         description="The sign test behind the change, as shown: 'p = 0.003', 'needs ≥ 6 changes, has 4'; for a same"
-        " whose datapoints changed by less than the format shows: 'at the shown precision; 10 datapoints changed'."
+        " whose aggregates are equal but for float rounding though datapoints changed: 'at the shown precision; 10"
+        " datapoints changed'."
     )
     p_value: float | None = Field(
         description="The exact sign test on better/worse counts: two-sided, or the gate's one-sided test (one_sided)."
