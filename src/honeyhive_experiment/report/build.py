@@ -352,6 +352,8 @@ class _Builder:
         )
         blamed = producer(name, self.evaluator_errors)
         raised = self.evaluator_errors[blamed] if blamed is not None else None
+        if gate is not None and delta is not None and delta.found_count == 0:  # no count for max_degraded to bound
+            gate = gate.model_copy(update={"max_degraded": None})
         return ReportMetric(
             name=r(name),
             event_name=r(event_name) if event_name is not None else None,

@@ -275,7 +275,7 @@ class ReportMetric(_Part):
     paired: NonNegativeInt | None = Field(
         description="Datapoints the backend compared this metric on, a value in both runs (its found_count); null "
         "without a comparison or when the backend does not say. Fewer than datapoints: the aggregates (and the "
-        "difference) are over different datapoints; 0: nothing was compared (change is null).",
+        "difference) are over different datapoints; 0: the aggregates are of different datapoints (change is null).",
     )
     shared: NonNegativeInt | None = Field(
         description="Datapoints the two runs have in common (the comparison's); null without one."
@@ -362,11 +362,11 @@ class ReportMetric(_Part):
         return f"compared on {self.paired:,} of {self.datapoints:,} in either run" if self.partial else ""
 
     def _status_parts(self) -> list[tuple[str, str]]:
-        """The status's parts, each an emoji and its words: how partial the comparison is (or that nothing was), the
+        """The status's parts, each an emoji and its words: how partial the comparison is (or that it is empty), the
         change with its test (on the paired datapoints), the gate it failed, then failing or missing values."""
         parts = []
         if self.paired == 0 and self.change is None:
-            parts.append(("⚠️", "not compared: no datapoint has a value in both runs"))
+            parts.append(("⚠️", "no datapoint has a value in both runs: the aggregates are of different datapoints"))
         if self.partial:
             parts.append(("⚠️", self.partial_text))
         if self.change is not None:

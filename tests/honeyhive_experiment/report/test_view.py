@@ -134,7 +134,7 @@ def test_a_missing_difference_is_shown_as_unknown_not_computed() -> None:
     data = base_input(summary=summary, comparison=comparison_of(body, summary), metrics={})
     row = metric_row(render_comment(data).text, "accuracy")
     assert row[3:5] == ["—", "—"]
-    assert row[6] == "⚠️ not compared: no datapoint has a value in both runs"  # the backend paired none
+    assert row[6] == "⚠️ no datapoint has a value in both runs: the aggregates are of different datapoints"
 
 
 def test_boolean_metrics_show_as_percentages_and_their_deltas_in_points() -> None:
