@@ -235,12 +235,15 @@ def test_a_metric_compared_on_few_or_no_datapoints_is_not_a_plain_same(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """10 datapoints score 1 in the baseline; this run adds 10 new ones scoring 0: the mean halves while none of the
-    10 paired changed, so the row says it was compared on 10 of 20 (not a plain "same" beside -50%). Then a dataset
-    whose ids all changed and a gate: no datapoint is in both runs, so the row says its aggregates are of different
-    datapoints, and its failed gate names only the bound that was checked (max_drop, not max_degraded: no datapoint
-    to count)."""
-    config = "evaluators: [truth_app.m:acc]\n"
-    code = "def acc(outputs, inputs):\n    return 1.0 if inputs['i'] < 10 else 0.0\n"
+    10 paired changed, so the row says it was compared on 10 of 20 (not a plain "same" beside -50%); a metric whose
+    aggregate did not move is a plain "same" (the header says 10 are new). Then a dataset whose ids all changed and
+    a gate: no datapoint is in both runs, so the row says its aggregates are of different datapoints, and its failed
+    gate names only the bound that was checked (max_drop, not max_degraded: no datapoint to count)."""
+    config = "evaluators: [truth_app.m:acc, truth_app.m:one]\n"
+    code = (
+        "def acc(outputs, inputs):\n    return 1.0 if inputs['i'] < 10 else 0.0\n\n\n"
+        "def one(outputs, inputs):\n    return 1\n"
+    )
     root = _experiment(tmp_path / "x", config, code, rows=10)
     _run(root, capsys)
     _experiment(root, config, code, rows=20)
@@ -253,6 +256,7 @@ def test_a_metric_compared_on_few_or_no_datapoints_is_not_a_plain_same(
     assert row.endswith("compared on 10 of 20 in either run, same on those 10")
     md_row = next(line for line in comment.splitlines() if line.startswith("| acc |"))
     assert md_row.endswith("| ⚠️ compared on 10 of 20 in either run · ⚪ same on those 10 |")
+    assert "| one | 1 | 1 | 0 | 0.0% | 0 / 0 | ⚪ same |" in comment
 
     _experiment(root, config + "gate:\n  acc: {max_drop: 0.05, max_degraded: 1}\n", code.replace("1.0 if", "0.0 if"))
     rows = "".join(json.dumps({"id": f"s{i}", "inputs": {"i": i}}) + "\n" for i in range(8))

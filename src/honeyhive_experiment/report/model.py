@@ -38,6 +38,7 @@ from honeyhive_experiment.report.numbers import (
     format_percentage_change,
     format_range,
     format_usd,
+    is_zero,
     sparkline,
 )
 from honeyhive_experiment.verdict import Verdict
@@ -347,14 +348,19 @@ class ReportMetric(_Part):
 
     @property
     def partial(self) -> bool:
-        """Compared on fewer datapoints than are in either run (new or gone ones, or a value missing in one run):
-        its change is the paired datapoints' only, its aggregates are not over the same datapoints."""
-        return (
-            self.paired is not None
-            and self.datapoints is not None
-            and self.paired < self.datapoints
-            and self.change not in (None, "new", "removed")
-        )
+        """Compared on fewer datapoints than the runs share (a value missing in one run on the others), or than are
+        in either run (new or gone ones, which the header counts) where its aggregates moved as shown and not the way
+        its change says (a plain "same" beside -50%): its change is the paired datapoints' only, its aggregates are
+        not over the same datapoints."""
+        if self.paired is None or self.shared is None or self.change in (None, "new", "removed"):
+            return False
+        if self.paired < self.shared:
+            return True
+        if self.difference is None or self.datapoints is None or self.paired >= self.datapoints:
+            return False
+        if is_zero(self.difference, self.format, self.percent) and round(self.percentage_change or 0.0, 1) == 0:
+            return False  # the aggregates did not move as shown
+        return self.change != ("better" if (self.difference > 0) != (self.direction is Direction.LOWER) else "worse")
 
     @property
     def partial_text(self) -> str:
