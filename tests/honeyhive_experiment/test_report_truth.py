@@ -235,10 +235,15 @@ def test_a_metric_compared_on_few_or_no_datapoints_is_not_a_plain_same(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """10 datapoints score 1 in the baseline; this run adds 10 new ones scoring 0: the mean halves while none of the
-    10 paired changed, so the row says it was compared on 10 of 20 (not a plain "same" beside -50%). Then a dataset
-    whose ids all changed: no datapoint is in both runs, and the row says nothing was compared."""
-    config = "evaluators: [truth_app.m:acc]\n"
-    code = "def acc(outputs, inputs):\n    return 1.0 if inputs['i'] < 10 else 0.0\n"
+    10 paired changed, so the row says it was compared on 10 of 20 (not a plain "same" beside -50%); a metric whose
+    aggregate did not move is a plain "same" (the header says 10 are new). Then a dataset whose ids all changed and
+    a gate: no datapoint is in both runs, so the row says its aggregates are of different datapoints, and its failed
+    gate names only the bound that was checked (max_drop, not max_degraded: no datapoint to count)."""
+    config = "evaluators: [truth_app.m:acc, truth_app.m:one]\n"
+    code = (
+        "def acc(outputs, inputs):\n    return 1.0 if inputs['i'] < 10 else 0.0\n\n\n"
+        "def one(outputs, inputs):\n    return 1\n"
+    )
     root = _experiment(tmp_path / "x", config, code, rows=10)
     _run(root, capsys)
     _experiment(root, config, code, rows=20)
@@ -251,33 +256,80 @@ def test_a_metric_compared_on_few_or_no_datapoints_is_not_a_plain_same(
     assert row.endswith("compared on 10 of 20 in either run, same on those 10")
     md_row = next(line for line in comment.splitlines() if line.startswith("| acc |"))
     assert md_row.endswith("| ⚠️ compared on 10 of 20 in either run · ⚪ same on those 10 |")
+    assert "| one | 1 | 1 | 0 | 0.0% | 0 / 0 | ⚪ same |" in comment
 
+    _experiment(root, config + "gate:\n  acc: {max_drop: 0.05, max_degraded: 1}\n", code.replace("1.0 if", "0.0 if"))
     rows = "".join(json.dumps({"id": f"s{i}", "inputs": {"i": i}}) + "\n" for i in range(8))
     (root / "d.jsonl").write_text(rows, encoding="utf-8")
     _, out, report = _run(root, capsys)
     (acc,) = [m for m in report["metrics"] if m["name"] == "acc"]
     assert (acc["paired"], acc["change"]) == (0, None)
+    status = "no datapoint has a value in both runs: the aggregates are of different datapoints"
     terminal, comment = out.split("the comment that would be posted")
     (row,) = [line for line in terminal.splitlines() if line.startswith("acc ")]
-    assert row.endswith("  not compared: no datapoint has a value in both runs")
+    assert row.endswith(f"  {status}, failed its gate (at most 0.05 worse)")
     md_row = next(line for line in comment.splitlines() if line.startswith("| acc |"))
-    assert md_row.endswith("| ⚠️ not compared: no datapoint has a value in both runs |")
+    assert md_row.endswith(f"| ⚠️ {status} · ❌ failed its gate (at most 0.05 worse) |")
 
 
-def test_float_noise_too_small_to_show_is_same_not_worse(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Accuracy is 0.8 in the baseline and 0.7999999999999999 in this run on all 10 datapoints: the backend counts
-    10 degraded (its counts stay), but 0.80 beside 0.80 and a 0.00 difference must not read "🔴 worse"."""
-    config = "evaluators: [truth_app.m:acc]\nmetrics:\n  acc: {format: '.2f', label: Accuracy}\n"
-    root = _experiment(tmp_path / "x", config, "def acc(outputs, inputs):\n    return 0.8\n", rows=10)
+@pytest.mark.parametrize(
+    ("spec", "gate", "before", "after", "shown", "status"),
+    [
+        # float noise: the backend counts 10 worse (its counts stay), but 0.80 beside 0.80 is no regression
+        (
+            ".2f",
+            "max_drop_pct: 0.1",
+            0.7999999999999999,
+            0.8,
+            "0.80 | 0.80 | 0.00 | 0.0%",
+            "⚪ same (at the shown precision; 10 datapoints changed)",
+        ),
+        # ... unless a gate failed on the backend's counts: never "same" beside a failed gate
+        (
+            ".2f",
+            "max_degraded: 0",
+            0.7999999999999999,
+            0.8,
+            "0.80 | 0.80 | 0.00 | 0.0%",
+            "🔴 worse (p < 0.001) · ❌ failed its gate (at most 0 datapoints worse)",
+        ),
+        # a real regression the format rounds away (auditor qs4: answer length 13.0 -> 13.5 read "same" as 13 and 13)
+        (
+            ".0f",
+            "max_drop_pct: 0.1",
+            13.0,
+            13.4,
+            "13 | 13 | 0 | +3.1%",
+            "🔴 worse (p < 0.001) · ❌ failed its gate (at most 0.1% worse)",
+        ),
+    ],
+    ids=["float-noise", "float-noise-gate-failed", "rounded-away"],
+)
+def test_a_difference_too_small_to_show_is_same_only_when_it_is_float_noise(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    spec: str,
+    gate: str,
+    before: float,
+    after: float,
+    shown: str,
+    status: str,
+) -> None:
+    """All 10 datapoints score ``before`` in the baseline and ``after`` in this run (lower is better, gated):
+    a row reads "same" beside aggregates equal but for float rounding, never beside a change the format hides."""
+    config = (
+        f"evaluators: [truth_app.m:acc]\nmetrics:\n  acc: {{format: '{spec}', label: Accuracy, direction: lower}}\n"
+        f"gate:\n  acc: {{{gate}}}\n"
+    )
+    root = _experiment(tmp_path / "x", config, f"def acc(outputs, inputs):\n    return {before!r}\n", rows=10)
     _run(root, capsys)
-    _experiment(root, config, "def acc(outputs, inputs):\n    return 0.7999999999999999\n", rows=10)
+    _experiment(root, config, f"def acc(outputs, inputs):\n    return {after!r}\n", rows=10)
     _, out, report = _run(root, capsys)
 
     (acc,) = [m for m in report["metrics"] if m["name"] == "acc"]
-    assert (acc["better_count"], acc["worse_count"], acc["change"]) == (0, 10, "same")
+    assert (acc["better_count"], acc["worse_count"]) == (0, 10)  # the backend's counts, whatever the row says
     terminal, comment = out.split("the comment that would be posted")
     md_row = next(line for line in comment.splitlines() if line.startswith("| Accuracy |"))
-    assert md_row.startswith("| Accuracy | 0.80 | 0.80 | 0.00 | 0.0% | 0 / 10 |")
-    assert md_row.endswith("| ⚪ same (at the shown precision; 10 datapoints changed) |")
+    assert md_row == f"| Accuracy | {shown} | 0 / 10 | {status.replace('<', '&lt;')} |"
     (row,) = [line for line in terminal.splitlines() if line.startswith("Accuracy ")]
-    assert row.endswith("same (at the shown precision; 10 datapoints changed)")
+    assert row.endswith("  " + re.sub(r"[⚪🔴❌] ", "", status).replace(" · ", ", "))

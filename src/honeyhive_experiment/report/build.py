@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 import urllib.parse
 from collections import Counter
@@ -74,15 +75,7 @@ from honeyhive_experiment.report.model import (
     TrendRow,
     UnpricedReason,
 )
-from honeyhive_experiment.report.numbers import (
-    as_utc,
-    bin_values,
-    finite,
-    format_number,
-    format_value,
-    humanize_age,
-    is_zero,
-)
+from honeyhive_experiment.report.numbers import as_utc, bin_values, finite, format_value, humanize_age, is_zero
 from honeyhive_experiment.report.pairing import changes_text, overlap_collapsed, unpaired_cause, unpaired_counts
 from honeyhive_experiment.report.redact import INVISIBLE, STRIPPED, Redactor
 from honeyhive_experiment.significance import Assessment, describe
@@ -335,7 +328,8 @@ class _Builder:
         if delta is not None:
             improved, degraded, same = delta.improved_total, delta.degraded_total, delta.same_total
             assessed = self._assessment(key)
-            change, significance = _change(delta, assessed, lower, spec, percent)
+            failed = name in self.j.decision.gates_hit
+            change, significance = _change(delta, assessed, lower, spec, percent, failed=failed)
         better, worse = (degraded, improved) if lower else (improved, degraded)
         passing_range = None
         failing = None
@@ -358,6 +352,8 @@ class _Builder:
         )
         blamed = producer(name, self.evaluator_errors)
         raised = self.evaluator_errors[blamed] if blamed is not None else None
+        if gate is not None and delta is not None and delta.found_count == 0:  # no count for max_degraded to bound
+            gate = gate.model_copy(update={"max_degraded": None})
         return ReportMetric(
             name=r(name),
             event_name=r(event_name) if event_name is not None else None,
@@ -836,25 +832,25 @@ def _since(baseline: frozenset[str] | None, *ids: str) -> Since | None:
 
 
 def _change(
-    delta: MetricDelta, assessment: Assessment | None, lower: bool, spec: str | None, percent: bool
+    delta: MetricDelta, assessment: Assessment | None, lower: bool, spec: str | None, percent: bool, *, failed: bool
 ) -> tuple[str | None, str | None]:
     """A row's ``(change, significance text)``: new or removed when one run has no aggregate; none when no datapoint
-    has a value in both runs (nothing was compared); else the assessment's when there is one, but same when both
-    aggregates and the difference look the same in the metric's format (float noise: 0.8 against
-    0.7999999999999999 must not read "worse" beside 0.80 and 0.80); else the change the backend's difference shows,
-    without telling noise apart (no significance text)."""
-    if delta.old_aggregate is None and delta.new_aggregate is not None:
+    has a value in both runs (nothing was compared); else the assessment's when there is one, but same when the two
+    aggregates are equal but for float rounding and the gate held (float noise: 0.8 against 0.7999999999999999 on
+    every datapoint must not read "worse"; a real change too small for the format, 13.0 against 13.5 shown as 13,
+    stays the test's); else the change the backend's difference shows, without telling noise apart (no
+    significance text)."""
+    old, new = delta.old_aggregate, delta.new_aggregate
+    if old is None and new is not None:
         return "new", None
-    if delta.new_aggregate is None and delta.old_aggregate is not None:
+    if new is None and old is not None:
         return "removed", None
     if delta.found_count == 0:
         return None, None
     if assessment is not None:
         if assessment.changes == 0:
             return "same", None
-        old, new = (format_number(v, spec, percent=percent) for v in (delta.old_aggregate, delta.new_aggregate))
-        difference = finite(delta.difference)
-        if old == new and difference is not None and is_zero(difference, spec, percent):
+        if old is not None and new is not None and not failed and math.isclose(old, new, rel_tol=1e-9, abs_tol=1e-12):
             changed = f"{assessment.changes:,} datapoint{'s' if assessment.changes != 1 else ''} changed"
             return "same", f"at the shown precision; {changed}"
         return assessment.change.value, describe(assessment)

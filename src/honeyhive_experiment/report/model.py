@@ -38,6 +38,7 @@ from honeyhive_experiment.report.numbers import (
     format_percentage_change,
     format_range,
     format_usd,
+    is_zero,
     sparkline,
 )
 from honeyhive_experiment.verdict import Verdict
@@ -250,7 +251,8 @@ class ReportMetric(_Part):
     )
     significance: str | None = Field(
         description="The sign test behind the change, as shown: 'p = 0.003', 'needs ≥ 6 changes, has 4'; for a same"
-        " whose datapoints changed by less than the format shows: 'at the shown precision; 10 datapoints changed'."
+        " whose aggregates are equal but for float rounding though datapoints changed: 'at the shown precision; 10"
+        " datapoints changed'."
     )
     p_value: float | None = Field(
         description="The exact sign test on better/worse counts: two-sided, or the gate's one-sided test (one_sided)."
@@ -274,7 +276,7 @@ class ReportMetric(_Part):
     paired: NonNegativeInt | None = Field(
         description="Datapoints the backend compared this metric on, a value in both runs (its found_count); null "
         "without a comparison or when the backend does not say. Fewer than datapoints: the aggregates (and the "
-        "difference) are over different datapoints; 0: nothing was compared (change is null).",
+        "difference) are over different datapoints; 0: the aggregates are of different datapoints (change is null).",
     )
     shared: NonNegativeInt | None = Field(
         description="Datapoints the two runs have in common (the comparison's); null without one."
@@ -346,14 +348,19 @@ class ReportMetric(_Part):
 
     @property
     def partial(self) -> bool:
-        """Compared on fewer datapoints than are in either run (new or gone ones, or a value missing in one run):
-        its change is the paired datapoints' only, its aggregates are not over the same datapoints."""
-        return (
-            self.paired is not None
-            and self.datapoints is not None
-            and self.paired < self.datapoints
-            and self.change not in (None, "new", "removed")
-        )
+        """Compared on fewer datapoints than the runs share (a value missing in one run on the others), or than are
+        in either run (new or gone ones, which the header counts) where its aggregates moved as shown and not the way
+        its change says (a plain "same" beside -50%): its change is the paired datapoints' only, its aggregates are
+        not over the same datapoints."""
+        if self.paired is None or self.shared is None or self.change in (None, "new", "removed"):
+            return False
+        if self.paired < self.shared:
+            return True
+        if self.difference is None or self.datapoints is None or self.paired >= self.datapoints:
+            return False
+        if is_zero(self.difference, self.format, self.percent) and round(self.percentage_change or 0.0, 1) == 0:
+            return False  # the aggregates did not move as shown
+        return self.change != ("better" if (self.difference > 0) != (self.direction is Direction.LOWER) else "worse")
 
     @property
     def partial_text(self) -> str:
@@ -361,11 +368,11 @@ class ReportMetric(_Part):
         return f"compared on {self.paired:,} of {self.datapoints:,} in either run" if self.partial else ""
 
     def _status_parts(self) -> list[tuple[str, str]]:
-        """The status's parts, each an emoji and its words: how partial the comparison is (or that nothing was), the
+        """The status's parts, each an emoji and its words: how partial the comparison is (or that it is empty), the
         change with its test (on the paired datapoints), the gate it failed, then failing or missing values."""
         parts = []
         if self.paired == 0 and self.change is None:
-            parts.append(("⚠️", "not compared: no datapoint has a value in both runs"))
+            parts.append(("⚠️", "no datapoint has a value in both runs: the aggregates are of different datapoints"))
         if self.partial:
             parts.append(("⚠️", self.partial_text))
         if self.change is not None:

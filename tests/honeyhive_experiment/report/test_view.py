@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from honeyhive_experiment.config import CommentConfig, Direction, MetricConfig
+from honeyhive_experiment.report.model import ReportMetric
 from honeyhive_experiment.verdict import Decision, Verdict
 from tests.honeyhive_experiment.report.scenarios import (
     IDS,
@@ -134,7 +135,36 @@ def test_a_missing_difference_is_shown_as_unknown_not_computed() -> None:
     data = base_input(summary=summary, comparison=comparison_of(body, summary), metrics={})
     row = metric_row(render_comment(data).text, "accuracy")
     assert row[3:5] == ["—", "—"]
-    assert row[6] == "⚠️ not compared: no datapoint has a value in both runs"  # the backend paired none
+    assert row[6] == "⚠️ no datapoint has a value in both runs: the aggregates are of different datapoints"
+
+
+@pytest.mark.parametrize(
+    ("paired", "shared", "either", "change", "difference", "percentage", "partial"),
+    [
+        (2, 20, 20, "same", 0.4, 66.7, True),  # the metric lost values on 18 shared datapoints: the header says nothing
+        (22, 22, 23, "same", 0.0, 0.0, False),  # one new datapoint, the aggregate did not move: the header says 1 new
+        (22, 22, 23, "too few changes to tell", 0.2, 1.3, True),  # ... it moved +1.3% (a Δ of 0 at .0f)
+        (10, 10, 20, "same", -0.5, -50.0, True),  # 10 new scoring 0: "same" beside -50% tells the wrong thing
+        (4, 4, 8, "worse", -0.1, -12.2, False),  # the aggregate moved the way the paired datapoints did
+        (4, 4, 8, "worse", 0.1, 12.2, True),  # ... the other way
+        (4, 4, 8, "new", 0.1, None, False),
+    ],
+)
+def test_a_row_is_marked_partial_only_where_its_aggregates_tell_another_story(
+    paired: int, shared: int, either: int, change: str, difference: float, percentage: float | None, partial: bool
+) -> None:
+    metric = ReportMetric.model_construct(
+        direction=Direction.HIGHER,
+        format=".0f",
+        percent=False,
+        paired=paired,
+        shared=shared,
+        datapoints=either,
+        change=change,
+        difference=difference,
+        percentage_change=percentage,
+    )
+    assert metric.partial is partial
 
 
 def test_boolean_metrics_show_as_percentages_and_their_deltas_in_points() -> None:
