@@ -13,7 +13,7 @@ import pytest
 
 from honeyhive_experiment import HoneyHiveClient
 from honeyhive_local import LocalBackend
-from tests.fresh_venv import build_wheel, venv_with
+from tests.fresh_venv import build_wheel, once, venv_with
 from tests.quickstart import copy_quickstart
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,15 +77,15 @@ def dataplane_spec_path() -> Path:
 
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel, built as the Dockerfile builds it (tests/fresh_venv.py), once per session."""
-    return build_wheel(tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("dist"))
+    """The wheel, built as the Dockerfile builds it (tests/fresh_venv.py), once per test run (all workers)."""
+    return once(tmp_path_factory, "wheel", lambda folder: build_wheel(folder / "source", folder / "dist"))
 
 
 @pytest.fixture(scope="session")
 def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtual environment with the wheel and its dependencies, once per session; returns its python.
-    Tests that install into it take a ``fresh_venv.layered_venv`` on top instead of changing it."""
-    return venv_with(wheel, tmp_path_factory.mktemp("venv"))
+    """A fresh virtual environment with the wheel and its dependencies, once per test run (all workers); returns
+    its python. Tests that install into it take a ``fresh_venv.layered_venv`` on top instead of changing it."""
+    return once(tmp_path_factory, "installed", lambda folder: venv_with(wheel, folder / "venv"))
 
 
 LAYERS = ("unit", "integration", "e2e", "image", "browser")
