@@ -1,21 +1,43 @@
 """The built wheel in fresh virtual environments, for tests that run the program as installed.
 
 The wheel is built the way the Dockerfile builds it (``pip wheel . --no-deps`` from exactly the files it copies)
-and installed with its dependencies into one fresh virtual environment per session (``conftest.py``'s
-``wheel`` and ``installed`` fixtures). A test that installs more into an environment (the ``install`` input)
-gets a :func:`layered_venv` on top of it: its own, empty, site-packages first, then the session's, so what the
-test installs or breaks stays in its own folder and the session's environment is reused as it is.
+and installed with its dependencies into one fresh virtual environment per test run (``conftest.py``'s
+``wheel`` and ``installed`` fixtures), which the run's xdist workers share (:func:`once`). A test that installs
+more into an environment (the ``install`` input) gets a :func:`layered_venv` on top of it: its own, empty,
+site-packages first, then the shared one's, so what the test installs or breaks stays in its own folder and the
+shared environment is reused as it is.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DOCKER_IMAGE_FILES = ("pyproject.toml", "README.md", "src", "templates")  # what the Dockerfile copies for the wheel
+
+
+def once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], Path]) -> Path:
+    """What ``make(folder)`` returns, made once per test run in ``folder`` (``name`` in the run's temporary folder,
+    which its xdist workers share): the first worker to get here makes it, holding a lock the others wait on, and
+    they take what it made. A ``make`` that failed leaves nothing: the next worker tries again (and fails alike)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # a worker's basetemp is popen-gwN
+    folder, made = shared / name, shared / f"{name}.made"
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if not made.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a failed attempt left
+            folder.mkdir()
+            made.write_text(str(make(folder)))
+        return Path(made.read_text())
 
 
 def _run(command: list[str], timeout: float) -> None:
@@ -25,6 +47,7 @@ def _run(command: list[str], timeout: float) -> None:
 
 def build_wheel(source: Path, out: Path) -> Path:
     """The wheel, built from a copy of exactly the files the Dockerfile copies (no build/ or egg-info)."""
+    source.mkdir(parents=True)
     for name in DOCKER_IMAGE_FILES:
         if (REPO / name).is_dir():
             ignored = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")

@@ -26,7 +26,7 @@ from tests.fresh_venv import DOCKER_IMAGE_FILES, layered_venv
 from tests.quickstart import copy_quickstart
 from tests.test_packaging import ZIZMOR_CONFIG, shown, tool
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("installed")]  # one worker builds the wheel and its venv
+pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[1]
 API_KEY = "hh-composite-e2e-key-0123456789"

@@ -23,7 +23,7 @@ from honeyhive_local import LocalBackend
 from tests.fakes.actions_runner import Step, issued, push, run_action
 from tests.fresh_venv import layered_venv
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("installed")]  # one worker builds the wheel and its venv
+pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "tests" / "fixtures" / "apps" / "needs_dep"

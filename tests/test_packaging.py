@@ -27,7 +27,7 @@ import pytest
 
 from tests.fresh_venv import DOCKER_IMAGE_FILES
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("installed")]  # one worker builds the wheel and its venv
+pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOWS = REPO / "docs" / "workflows"

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
+from honeyhive_experiment.connection import tls_for
 from honeyhive_experiment.datasets import load_dataset_file
 from honeyhive_experiment.experiment import external_dataset
 from honeyhive_experiment.sharding import assign, shared_run_id
@@ -145,7 +146,8 @@ def run_shards(world: World, indexes: range | list[int], *, run_id: str = "9101"
 
 
 def backend_client(world: World) -> httpx.Client:
-    return httpx.Client(base_url=world.backend.url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30)
+    url, headers = world.backend.url, {"Authorization": f"Bearer {API_KEY}"}
+    return httpx.Client(base_url=url, headers=headers, timeout=30, verify=tls_for(url))
 
 
 def run_events(hh: httpx.Client, run_id: str, event_type: str) -> list[dict[str, Any]]:

@@ -60,6 +60,8 @@ from typing import Any
 
 import httpx
 
+from honeyhive_experiment.connection import tls_for
+
 
 class Fault(StrEnum):
     HTTP_500 = "500 before forwarding"
@@ -245,7 +247,9 @@ class FaultProxy:
         self.released = threading.Event()  # set when the proxy stops: hung requests end
         self._planned: tuple[Outage, str | None, int] | None = None
         self._plugs: list[socket.socket] = []  # a black hole's own connections, filling the backlog
-        self._http = httpx.Client(base_url=self.upstream, timeout=120, headers={"Accept-Encoding": "identity"})
+        self._http = httpx.Client(
+            base_url=self.upstream, timeout=120, headers={"Accept-Encoding": "identity"}, verify=tls_for(self.upstream)
+        )
         self._server = _Server((host, 0), _Handler)
         self._server.proxy = self
         self._thread: threading.Thread | None = None
