@@ -333,14 +333,15 @@ class Runner:
                 changes["outputs"] = outputs_recorded if isinstance(outputs, Mapping) else {"result": outputs_recorded}
             if datapoint.ground_truth is not None:
                 changes["feedback"] = {"ground_truth": datapoint.ground_truth}
-            # for the jobs that judge the run without having run it (report, publish): never silent. Every key, null
-            # when there is nothing to say: the backend merges metadata key by key, and a re-run shard's session
-            # must lose what its earlier attempt said (an error, an evaluator's, calls without a cost)
-            raised: dict[str, list[str]] = {}
-            for failure in failures:  # every error of each evaluator (a dict's score and confidence both not finite)
-                raised.setdefault(failure.evaluator, []).append(failure.error)
-            metadata = {"error": error, EVALUATOR_ERRORS_KEY: raised or None, **dict.fromkeys(UNPRICED_KEYS)}
-            metadata.update(efficiency.unpriced)  # the calls without a cost, per model: for every job's report
+            # for the jobs that judge the run without having run it (report, publish): never silent. Every key, even
+            # with nothing to say: the backend merges metadata, and a re-run shard's session must lose what its
+            # earlier attempt said. Only a scalar or a list replaces a stored value under both a shallow and a deep
+            # merge, and a null may keep it ("null preserves" is all the contract says of one): "" and 0 say nothing
+            raised = [{"evaluator": f.evaluator, "error": f.error} for f in failures]  # a dict's two metrics: two
+            metadata: dict[str, Any] = {"error": error or "", EVALUATOR_ERRORS_KEY: raised or 0}
+            for key in UNPRICED_KEYS:  # the calls without a cost, per model: for every job's report
+                calls = efficiency.unpriced.get(key, {})
+                metadata[key] = [{"model": model, "calls": n} for model, n in calls.items()] or 0
             changes["metadata"] = self.recorded.redact_known(metadata)  # errors can quote a secret
             self.client.update_event(session_id, changes)
         except Exception as exc:  # outputs are also on the span; losing the session update is a warning

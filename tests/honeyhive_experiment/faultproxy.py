@@ -38,8 +38,9 @@ ways (:class:`Outage`):
 :attr:`FaultProxy.outage_started` an event set then.
 
 Beyond faults, it can play an older or newer server: ``missing(method, path)`` makes a route answer 404 as a
-server without it would (never forwarded), and ``rewrite(method, path, body)`` changes a forwarded answer's
-JSON body. :attr:`FaultProxy.routes` counts every request by ``"METHOD /path"`` (without the query).
+server without it would (never forwarded), ``rewrite(method, path, body)`` changes a forwarded answer's
+JSON body, and ``rewrite_request(method, path, body)`` a request's before it is forwarded (a backend that reads it
+otherwise). :attr:`FaultProxy.routes` counts every request by ``"METHOD /path"`` (without the query).
 """
 
 from __future__ import annotations
@@ -162,6 +163,8 @@ class _Handler(BaseHTTPRequestHandler):
             extra = {"Retry-After": proxy.retry_after} if fault is Fault.HTTP_429 else {}
             self._reply(status, {"Content-Type": "application/json", **extra}, b'{"error":"injected fault"}')
             return
+        if proxy.rewrite_request is not None and "json" in (self.headers.get("Content-Type") or ""):
+            body = json.dumps(proxy.rewrite_request(self.command, self.path, json.loads(body))).encode()
         try:
             upstream = proxy.forward(self.command, self.path, self.headers.items(), body)
         except httpx.HTTPError:
@@ -224,6 +227,7 @@ class FaultProxy:
         should_fault: Callable[[str, str], bool] | None = None,
         missing: Callable[[str, str], bool] | None = None,
         rewrite: Callable[[str, str, Any], Any] | None = None,
+        rewrite_request: Callable[[str, str, Any], Any] | None = None,
         host: str = "127.0.0.1",
     ) -> None:
         if not kinds:
@@ -235,6 +239,7 @@ class FaultProxy:
         self.should_fault = should_fault or (lambda method, path: True)
         self.missing = missing or (lambda method, path: False)
         self.rewrite = rewrite
+        self.rewrite_request = rewrite_request
         self.routes: Counter[str] = Counter()
         self.injected: list[Injected] = []
         self.forwarded = 0

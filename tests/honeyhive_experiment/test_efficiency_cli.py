@@ -78,7 +78,8 @@ def test_an_unpriced_model_has_no_cost_and_pricing_prices_it_to_the_cent(bot: Bo
     with HoneyHiveClient(bot.backend.url, API_KEY) as hh:
         sessions = [e for e in hh.iter_run_events(unpriced.run_id) if e["event_type"] == "session"]
     assert len(sessions) == ROWS
-    assert all(s["metadata"]["unpriced_llm_calls"] == {"my-ft-model": 1} for s in sessions)
+    assert all(s["metadata"]["unpriced_llm_calls"] == [{"model": "my-ft-model", "calls": 1}] for s in sessions)
+    assert all(s["metadata"]["judge_unpriced_llm_calls"] == 0 for s in sessions)  # a list or a scalar: replaces
     assert unpriced.report["unpriced"] == [
         {"model": "my-ft-model", "calls": ROWS, "judge": False, "reason": "no_price"}
     ]

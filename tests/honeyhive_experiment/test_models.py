@@ -766,3 +766,42 @@ def test_an_outcome_read_back_from_its_session_keeps_every_error_of_an_evaluator
         ("tone", "KeyError: x"),
     ]
     assert DatapointOutcome.from_session(0, "s", {"evaluator_errors": None, "error": None}).status is OutcomeStatus.OK
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        pytest.param({"error": "", "evaluator_errors": 0, "unpriced_llm_calls": 0}, id="nothing-now"),
+        pytest.param({"error": None, "evaluator_errors": None, "unpriced_llm_calls": None}, id="nothing-earlier"),
+        pytest.param({"evaluator_errors": [], "failed_llm_calls": [], "no_usage_llm_calls": {}}, id="empty"),
+    ],
+)
+def test_an_outcome_read_back_from_a_session_with_nothing_to_say_has_no_error(metadata: dict[str, Any]) -> None:
+    """What a clean attempt writes over a failed one's ("" and 0: a null may keep the stored value), and what an
+    earlier version wrote (null)."""
+    outcome = DatapointOutcome.from_session(0, "s", metadata)
+    assert (outcome.status, outcome.error, outcome.evaluator_failures, outcome.unpriced) == (
+        OutcomeStatus.OK,
+        None,
+        (),
+        NO_UNPRICED,
+    )
+
+
+def test_an_outcome_read_back_from_its_session_reads_the_lists_a_run_writes() -> None:
+    """Lists, not objects: a re-run's replace a failed attempt's whole under a deep merge of metadata too."""
+    metadata = {
+        "evaluator_errors": [
+            {"evaluator": "judge", "error": "NonFinite: judge"},
+            {"evaluator": "judge", "error": "NonFinite: judge_confidence"},
+            {"evaluator": "tone"},
+            "not an entry",
+        ],
+        "unpriced_llm_calls": [{"model": "my-ft-model", "calls": 2}, {"model": "x", "calls": "2"}, {"calls": 1}],
+    }
+    outcome = DatapointOutcome.from_session(0, "s", metadata)
+    assert [(f.evaluator, f.error) for f in outcome.evaluator_failures] == [
+        ("judge", "NonFinite: judge"),
+        ("judge", "NonFinite: judge_confidence"),
+    ]
+    assert outcome.unpriced == {"unpriced_llm_calls": {"my-ft-model": 2}}

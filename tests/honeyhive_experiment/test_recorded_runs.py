@@ -311,13 +311,39 @@ def test_publish_and_view_fail_a_run_the_backend_never_recorded_a_datapoint_of_a
     assert unrecorded in (world.root / ".honeyhive" / f"report.{run_id}.html").read_text(encoding="utf-8")
 
 
+def _deep(stored: Any, sent: Any) -> Any:
+    """A deep merge: objects key by key, all the way down; anything else replaces."""
+    if isinstance(stored, dict) and isinstance(sent, dict):
+        return {**stored, **{key: _deep(stored.get(key), value) for key, value in sent.items()}}
+    return sent
+
+
+def _merging_deep_keeping_nulls(world: World) -> Callable[[str, str, Any], Any]:
+    """A backend's other reading of ``PUT /v1/events/{id}``'s metadata, played in front of honeyhive_local (which
+    merges it one level deep and stores a null): nested objects merged too, and a null keeping the stored value
+    (as a null ``outputs`` does)."""
+
+    def rewrite(method: str, path: str, body: Any) -> Any:
+        if method != "PUT" or not path.startswith("/v1/events/") or not isinstance(body.get("metadata"), dict):
+            return body
+        with world.client() as hh:
+            stored = hh.request("GET", path)["event"].get("metadata") or {}
+        sent = {key: _deep(stored.get(key), value) for key, value in body["metadata"].items() if value is not None}
+        return {**body, "metadata": sent}
+
+    return rewrite
+
+
+@pytest.mark.parametrize("deep_keeping_nulls", [False, True], ids=["merged-one-level", "merged-deep-nulls-kept"])
 def test_a_report_job_judges_a_rerun_shard_by_what_the_rerun_recorded_not_by_the_failed_attempts_errors(
-    world: World, tmp_path: Path
+    world: World, tmp_path: Path, deep_keeping_nulls: bool
 ) -> None:
     """A shard's first attempt lost its spans (the OTLP route answered 500) while its function raised on one
     datapoint and an evaluator on the others (a rate limit); the re-run scored every datapoint cleanly, but the
     failed attempt's ``error`` and ``evaluator_errors`` stayed in the sessions' metadata (the backend merges it
-    key by key) and the report job failed the run on errors that no longer held."""
+    key by key) and the report job failed the run on errors that no longer held. Whichever way the backend merges:
+    the contract says neither whether nested objects merge nor what a null does (a null ``outputs`` keeps)."""
+    rewrite = _merging_deep_keeping_nulls(world) if deep_keeping_nulls else None
     limited = tmp_path / "rate-limited"
     app = world.root / "support_bot" / "app.py"
     app.write_text(
@@ -342,12 +368,17 @@ def test_a_report_job_judges_a_rerun_shard_by_what_the_rerun_recorded_not_by_the
     limited.touch()
     traces = "/opentelemetry/v1/traces"
     with FaultProxy(
-        world.backend.url, rate=1.0, kinds=(Fault.HTTP_500,), should_fault=lambda m, p: p == traces
+        world.backend.url,
+        rate=1.0,
+        kinds=(Fault.HTTP_500,),
+        should_fault=lambda m, p: p == traces,
+        rewrite_request=rewrite,
     ) as proxy:
         code, lost = world.action("shard-attempt-1", {"mode": "run", "shard": "1/1", "server-url": proxy.url})
     assert code == 2, lost.summary()
     limited.unlink()
-    code, again = world.action("shard-attempt-2", {"mode": "run", "shard": "1/1"})
+    with FaultProxy(world.backend.url, rate=0, rewrite_request=rewrite) as proxy:
+        code, again = world.action("shard-attempt-2", {"mode": "run", "shard": "1/1", "server-url": proxy.url})
     assert code == 0, again.summary()
 
     code, report = world.action("report", {"mode": "report", "shard": "1/1"})

@@ -108,9 +108,11 @@ MISSING_GROUND_TRUTH = "MissingGroundTruth"
 default, on a datapoint without a ground truth: it was not called, and the verdict says so."""
 
 EVALUATOR_ERRORS_KEY = "evaluator_errors"
-"""The session metadata key of the evaluators that raised on a datapoint: ``{evaluator: ["Type: message", ...]}``
-(an older run's: one ``"Type: message"`` each; the function's error is ``metadata.error``), so that a job that did
-not run the datapoints sees them too."""
+"""The session metadata key of the evaluators that raised on a datapoint: ``[{"evaluator": name, "error": "Type:
+message"}, ...]``, ``0`` when none (an older run's: ``{evaluator: ["Type: message", ...]}``, ``{evaluator: "Type:
+message"}`` or null; the function's error is ``metadata.error``, ``""`` when none), so that a job that did not run
+the datapoints sees them too. A list or a scalar, never an object: a re-run's must replace a failed attempt's whole,
+under a deep merge of metadata too."""
 
 _TIMED_OUT = "timed out after"
 
@@ -121,10 +123,21 @@ def timeout_error(seconds: float) -> str:
     return f"{_TIMED_OUT} {seconds:g} s"
 
 
+def _pairs(value: object, name: str, item: str) -> Iterator[tuple[object, object]]:
+    """The (name, item) pairs of a session metadata value: a list of ``{name: …, item: …}``, or an older run's
+    ``{name: item}`` / ``{name: [item, ...]}``; nothing of anything else (``0``, ``""``, null)."""
+    if isinstance(value, Mapping):
+        for key, found in value.items():
+            yield from ((key, one) for one in (found if isinstance(found, list) else [found]))
+    elif isinstance(value, list):
+        yield from ((e[name], e[item]) for e in value if isinstance(e, Mapping) and name in e and item in e)
+
+
 UNPRICED_KEYS = tuple(
     side + key for side in ("", "judge_") for key in ("unpriced_llm_calls", "no_usage_llm_calls", "failed_llm_calls")
 )
-"""The session metadata keys of a datapoint's LLM calls that have no cost, per model (``{model: calls}``), by why:
+"""The session metadata keys of a datapoint's LLM calls that have no cost, per model (``[{"model": name, "calls": n},
+...]``, ``0`` when none; an older run's: ``{model: calls}`` or null), by why:
 answered with tokens but no known price; answered without token usage (a stream that was not asked for it);
 failed (not billed). ``judge_`` + each: the evaluators' calls."""
 NO_UNPRICED: Mapping[str, Mapping[str, int]] = MappingProxyType({})
@@ -162,22 +175,20 @@ class DatapointOutcome:
         from :func:`timeout_error`), its evaluators' errors and its calls without a cost; for a job that judges a run
         it did not run."""
         error = metadata.get("error")
-        error = str(error) if error is not None else None
+        error = str(error) if error not in (None, "") else None  # "": none (a later attempt's, over an error)
         status = OutcomeStatus.OK
         if error is not None:
             status = OutcomeStatus.TIMEOUT if error.startswith(_TIMED_OUT) else OutcomeStatus.FUNCTION_ERROR
-        raised = metadata.get(EVALUATOR_ERRORS_KEY)
         failures = tuple(
             EvaluatorFailure(str(name), str(text))
-            for name, texts in (raised.items() if isinstance(raised, Mapping) else ())
-            for text in (texts if isinstance(texts, list) else [texts])
+            for name, text in _pairs(metadata.get(EVALUATOR_ERRORS_KEY), "evaluator", "error")
         )
         trial = metadata.get("trial")
-        unpriced = {
-            key: {str(model): n for model, n in found.items() if type(n) is int and n > 0}
-            for key in UNPRICED_KEYS
-            if isinstance(found := metadata.get(key), Mapping)
-        }
+        unpriced: dict[str, dict[str, int]] = {}
+        for key in UNPRICED_KEYS:
+            for model, n in _pairs(metadata.get(key), "model", "calls"):
+                if type(n) is int and n > 0:
+                    unpriced.setdefault(key, {})[str(model)] = n
         return cls(
             index,
             str(metadata.get("datapoint_id") or session_id),
@@ -186,7 +197,7 @@ class DatapointOutcome:
             error=error,
             evaluator_failures=failures,
             trial=trial if isinstance(trial, int) and not isinstance(trial, bool) else 0,
-            unpriced={key: calls for key, calls in unpriced.items() if calls} or NO_UNPRICED,
+            unpriced=unpriced or NO_UNPRICED,
         )
 
     @property
