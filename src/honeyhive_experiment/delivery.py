@@ -123,9 +123,9 @@ def write_html(report: Report, path: Path) -> None:
 
 
 def written_through(path: Path) -> bool:
-    """Whether ``path`` is something other than a file or a symbolic link (a device such as ``/dev/null``, a FIFO):
-    :func:`_replace` writes into it, since a file moved over it would take its place (a device node, a pipe whose
-    reader then waits forever)."""
+    """Whether ``path`` is something other than a file or a symbolic link (a device such as ``/dev/null``; a FIFO is
+    refused before the run, :func:`~honeyhive_experiment.gha.a_pipe`): :func:`_replace` writes into it, since a file
+    moved over it would take its place."""
     try:
         mode = path.lstat().st_mode
     except OSError:

@@ -669,8 +669,13 @@ def _flush_the_apps(client: HoneyHiveClient, ingestion_timeout: float) -> None:
     done, so an SDK-traced app's batched spans (its ``enrich_span`` metrics) are in HoneyHive before the run is
     judged: once a run (an app's dead collector costs one wait, not one a datapoint), within :data:`APP_FLUSH_S` and
     the ingestion timeout, and not while ``client``'s backend does not answer (its circuit is open)."""
-    if not client.circuit.open:
-        flush_other_providers(min(ingestion_timeout, APP_FLUSH_S) * 1000)
+    seconds = min(ingestion_timeout, APP_FLUSH_S)
+    if not client.circuit.open and not flush_other_providers(seconds * 1000):
+        log.warning(
+            "the app's tracer provider did not send its spans within %g s: metrics it records (enrich_span) may be"
+            " missing from this run's result",
+            seconds,
+        )
 
 
 def _otlp_sink(client: HoneyHiveClient, workers: int) -> TraceSink:

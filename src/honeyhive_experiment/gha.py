@@ -21,6 +21,7 @@ import logging
 import os
 import re
 import secrets
+import stat
 import sys
 import tempfile
 import uuid
@@ -228,6 +229,17 @@ def cannot_write(what: str, path: Path, error: OSError) -> str:
     return not_writable_message(what, path, error, owner=owner, uid=os.geteuid())
 
 
+def a_pipe(path: Path) -> str | None:
+    """``"a named pipe"`` or ``"a socket"`` when ``path`` (through links) is one, else ``None``: nothing is written
+    there, nor opened to be tried, since opening a FIFO waits for a reader (forever, signals too), and a reader
+    waiting for the report would take the try's end of file for it."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    return "a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else None
+
+
 def unwritable(what: str, path: Path, *, folder: bool = False) -> str | None:
     """``None`` when this process can write ``path`` (a file the runner created, or creates in its folder: that
     folder must exist; or with ``folder`` a folder to create a file in, made later if missing), else
@@ -237,6 +249,8 @@ def unwritable(what: str, path: Path, *, folder: bool = False) -> str | None:
     temporary file in the nearest existing folder, so root, ACLs and read-only mounts answer truthfully."""
     as_file = not folder and path.exists()
     target = path if as_file else path.parent if not folder else path
+    if as_file and (kind := a_pipe(path)):
+        return f"{what} ({path}) is {kind}: give a regular file path"
     while folder and not target.exists() and target != target.parent:
         target = target.parent
     try:

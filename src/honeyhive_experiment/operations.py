@@ -72,7 +72,7 @@ from honeyhive_experiment.flow import (
     stamp_verdict,
     with_details,
 )
-from honeyhive_experiment.gha import unwritable
+from honeyhive_experiment.gha import a_pipe, unwritable
 from honeyhive_experiment.history import RunRow, recent_run_rows
 from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.judgement import Judgement, error_kind, failure, judgement_without_run
@@ -408,6 +408,9 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
     ]
     ours: list[Path] = []
     if settings.mode is not Mode.RUN:  # a shard job writes no report
+        for flag, given in (("--report", settings.report_path), ("--html", settings.html_path)):
+            if given is not None and (kind := a_pipe(given)):  # never opened (see a_pipe); unwritable says the rest
+                raise NotWritable(f"{flag} {given} is {kind}: give a regular file path")
         for what, path in (("report.json's folder", report_file), ("the HTML report's folder", html_file)):
             if path is not None and not written_through(path):  # a device (/dev/null) is written into, nothing beside
                 checks.append((what, path.parent, True))
@@ -592,6 +595,8 @@ def view(settings: Settings, run_id: str | None = None) -> Path:
     name = _UNSAFE_IN_A_NAME.sub("_", judgement.run_id or "run")
     target = settings.html_path or settings.root / ".honeyhive" / f"report.{name}.html"
     _not_through_a_link(settings.root, target)
+    if kind := a_pipe(target):
+        raise NotWritable(f"the HTML report's path {target} is {kind}: give --html a regular file path")
     if (problem := unwritable("the HTML report's folder", target.parent, folder=True)) is not None:
         raise NotWritable(problem)
     composed = compose(judgement, settings=settings)

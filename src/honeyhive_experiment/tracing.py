@@ -36,6 +36,7 @@ import logging
 import re
 import sys
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -327,12 +328,16 @@ def route_global_spans() -> Iterator[None]:
                 trace._TRACER_PROVIDER, trace._TRACER_PROVIDER_SET_ONCE = None, Once()
 
 
+_app_flush: threading.Thread | None = None  # flush_other_providers' latest, one at a time (under its lock)
+_app_flush_lock = threading.Lock()
+
+
 def flush_other_providers(timeout_millis: float = 30000) -> bool:
     """Send what the tracer providers not ours hold, now, waiting ``timeout_millis`` at most: OpenTelemetry's global
     one (an app's ``HoneyHiveTracer.init()`` makes the official SDK's it) and those of the SDK's tracers (one made
     while another provider was global has its own). The spans an app opens through them inside a datapoint (the SDK's
     ``@trace``, its ``enrich_span`` metrics) go to HoneyHive by their own exporter, batched every 5 s by default, so
-    without this they arrived after the run was judged. False when one of them could not."""
+    without this they arrived after the run was judged. False when one of them could not (in time)."""
     providers: list[object] = [trace.get_tracer_provider()]
     registry = sys.modules.get("honeyhive.tracer.registry")  # the SDK, when the app imported it
     if registry is not None:
@@ -348,10 +353,18 @@ def flush_other_providers(timeout_millis: float = 30000) -> bool:
                 flushed.append(False)
 
     # waited for here at most timeout_millis: a batch processor exports in the thread that flushes it, for as long
-    # as its exporter takes (a dead collector: its own timeout and retries), whatever timeout it is given
-    worker = threading.Thread(target=flush, name="honeyhive-app-flush", daemon=True)
-    worker.start()
-    worker.join(timeout_millis / 1000)
+    # as its exporter takes (a dead collector: its own timeout and retries), whatever timeout it is given. A run
+    # after one whose flush still runs (evaluate() in a loop) waits on that one instead of starting another.
+    global _app_flush
+    deadline = time.monotonic() + timeout_millis / 1000
+    with _app_flush_lock:
+        if _app_flush is not None:
+            _app_flush.join(timeout_millis / 1000)
+            if _app_flush.is_alive():
+                return False
+        worker = _app_flush = threading.Thread(target=flush, name="honeyhive-app-flush", daemon=True)
+        worker.start()
+        worker.join(max(0.0, deadline - time.monotonic()))
     return not worker.is_alive() and all(flushed)
 
 

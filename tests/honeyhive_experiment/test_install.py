@@ -282,6 +282,19 @@ def test_a_writable_file_and_folder_pass(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [output]
 
 
+def test_a_fifo_is_refused_without_being_opened(tmp_path: Path) -> None:
+    """Appending nothing to a FIFO, to try it, waited for a reader forever (SIGTERM too), or gave a waiting reader
+    an empty report. (A reader is held open here only so that the old code's try returns instead of hanging.)"""
+    fifo = tmp_path / "output"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        assert unwritable("GITHUB_OUTPUT", fifo) == f"GITHUB_OUTPUT ({fifo}) is a named pipe: give a regular file path"
+        assert os.read(reader, 1) == b""  # no writer ever opened it (else a read here would raise BlockingIOError)
+    finally:
+        os.close(reader)
+
+
 def test_a_runner_file_whose_folder_is_missing_is_named(tmp_path: Path) -> None:
     """The runner's file is appended to in place: a missing folder was taken for writable (the nearest existing
     folder was tried), and the action ended in "unexpected FileNotFoundError", exit 1, after the whole run."""

@@ -340,6 +340,48 @@ def test_an_apps_dead_collector_costs_one_bounded_wait_a_run_not_one_a_datapoint
     assert 0 < flushes[1] <= APP_FLUSH_S * 1000
 
 
+STUCK_COLLECTOR_APP = """
+import json, logging, sys, threading
+from opentelemetry import trace
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from honeyhive_experiment import evaluate
+
+url, key = sys.argv[1:]
+released, warned = threading.Event(), []
+
+class Stuck(SpanProcessor):  # the app's exporter, its collector slow: a flush ends when the script ends
+    def force_flush(self, timeout_millis=30000):
+        return released.wait()
+
+class Warnings(logging.Handler):
+    def emit(self, record):
+        warned.append(record.getMessage())
+
+provider = TracerProvider()
+provider.add_span_processor(Stuck())
+trace.set_tracer_provider(provider)
+logging.getLogger("honeyhive_experiment").addHandler(Warnings(logging.WARNING))
+threads = []
+for _ in range(3):
+    evaluate(lambda datapoint: {}, [{"inputs": {}}], api_key=key, server_url=url, ingestion_timeout=1,
+             print_results=False)
+    threads.append(sum(t.name == "honeyhive-app-flush" for t in threading.enumerate()))
+released.set()
+print(json.dumps([threads, [w for w in warned if "tracer provider" in w]]))
+"""
+
+
+def test_an_app_flush_that_does_not_end_is_said_and_not_started_again_each_run(
+    backend: LocalBackend, tmp_path: Path
+) -> None:
+    """A flush of the app's providers past its time was silent (the run judged without the spans' metrics), and
+    evaluate() in a loop started one more flush thread each run while the previous one still ran."""
+    threads, warned = _script(tmp_path, STUCK_COLLECTOR_APP, backend.url, API_KEY)
+    assert threads == [1, 1, 1]
+    said = "the app's tracer provider did not send its spans within 1 s: metrics it records (enrich_span) may be"
+    assert warned == [f"{said} missing from this run's result"] * 3
+
+
 def _script(tmp_path: Path, source: str, *args: str) -> Any:
     """The last line ``source`` prints, as JSON, run in a process of its own (OpenTelemetry takes one global tracer
     provider a process) whose batch processors export only when flushed."""

@@ -162,10 +162,8 @@ def custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str,
         source = Path(shown).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise TemplateError(shown, "template file not found") from None
-    except UnicodeDecodeError as exc:
-        raise TemplateError(shown, f"not valid UTF-8 (byte {exc.start})") from None
-    except OSError as exc:
-        raise TemplateError(shown, f"cannot read the template: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, OSError) as exc:
+        raise _unreadable(shown, exc) from None
     loader = jinja2.ChoiceLoader(
         [
             jinja2.PrefixLoader({"builtin": _builtin_loader()}),
@@ -220,6 +218,13 @@ def _load_referenced(env: jinja2.Environment, loader: jinja2.BaseLoader, tree: j
             env.compile(pending[-1], name, filename)
 
 
+def _unreadable(shown: str, exc: UnicodeDecodeError | OSError) -> TemplateError:
+    """The error of template file ``shown`` that could not be read or decoded."""
+    if isinstance(exc, UnicodeDecodeError):
+        return TemplateError(shown, f"not valid UTF-8 (byte {exc.start})")
+    return TemplateError(shown, f"cannot read the template: {exc.strerror or exc}")
+
+
 def _confined_loader(folder: Path) -> jinja2.BaseLoader:
     """The custom template's own folder for ``{% include %}`` / ``{% extends %}``: Jinja refuses ``..`` in a
     name already; this also refuses a file that a symlink leads out of the folder."""
@@ -227,7 +232,12 @@ def _confined_loader(folder: Path) -> jinja2.BaseLoader:
 
     class ConfinedLoader(jinja2.FileSystemLoader):
         def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
-            source, filename, uptodate = super().get_source(environment, template)
+            try:
+                source, filename, uptodate = super().get_source(environment, template)
+            except jinja2.TemplateNotFound:  # an OSError too
+                raise
+            except (UnicodeDecodeError, OSError) as exc:  # named as the template itself is
+                raise _unreadable(os.path.join(folder, template), exc) from None
             if inside(folder, filename) is None:
                 raise jinja2.TemplateNotFound(f"{template} (it leads outside {folder.name}/)")
             return source, filename, uptodate

@@ -375,6 +375,21 @@ def test_a_missing_or_unreadable_custom_template_is_a_template_error(tmp_path: P
         render_comment(pass_input(), template_path=binary)
 
 
+def test_an_included_file_that_cannot_be_read_is_named_as_the_template_is(tmp_path: Path) -> None:
+    """An included file not in UTF-8 was a UnicodeDecodeError traceback in ``validate`` ("unexpected
+    UnicodeDecodeError" in ``run``); one that cannot be read (its permissions) likewise."""
+    template, part = tmp_path / "comment.md.j2", tmp_path / "part.j2"
+    template.write_text('{{ marker }}\n{% include "part.j2" %}\n', encoding="utf-8")
+    part.write_bytes(b"\xff\xfe{{ marker }}")
+    with pytest.raises(TemplateError) as caught:
+        render_comment(pass_input(), template_path=template)
+    assert str(caught.value) == f"{part}: not valid UTF-8 (byte 0)"
+    if os.geteuid() != 0:  # root reads it whatever its mode
+        part.chmod(0)
+        with pytest.raises(TemplateError, match=f"^{re.escape(str(part))}: cannot read the template: Permission"):
+            render_comment(pass_input(), template_path=template)
+
+
 def test_significance_golden_comment_tells_worse_from_noise_and_too_few() -> None:
     """One metric significantly worse, one within noise, one with too few changes to tell (golden), the
     pass/fail flips line, and the datapoints that got worse on the metric whose gate failed."""
