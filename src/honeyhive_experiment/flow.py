@@ -606,7 +606,9 @@ def report_shared_run(
             aggregate_function=config.aggregate_function.value,
             datapoints=len(wanted),
         )
-        outcomes = recorded_outcomes(client, run_id)
+        position = {datapoint_id: i for i, datapoint_id in enumerate(wanted)}  # the dataset's order, not the shards'
+        in_order = sorted(recorded_outcomes(client, run_id), key=lambda o: (position.get(o.datapoint_id, 0), o.trial))
+        outcomes = tuple(in_order)
         if problem := strays(run_id, owners, recorded, ((o.session_id, o.datapoint_id) for o in outcomes)):
             raise ShardsDisagree(problem)
         result = ExperimentResult(run_id, config.name, dataset.dataset_id, summary, outcomes)
