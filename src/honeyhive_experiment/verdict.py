@@ -67,6 +67,7 @@ __all__ = [
     "assess_gates",
     "boolean_metrics",
     "decide",
+    "did",
     "evaluator_errors",
     "exit_code",
     "gate_failures",
@@ -123,6 +124,8 @@ class EvaluatorErrors:
     count: int
     first: str
     of: int = 0
+    kinds: tuple[tuple[int, str], ...] = ()
+    """Errors of more than one kind (it raised; it was not called; :func:`did`): each kind's count and first error."""
 
     @property
     def everywhere(self) -> bool:
@@ -139,6 +142,7 @@ def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, Evaluato
     of its trials counts once."""
     raised: dict[str, set[str]] = {}
     first: dict[str, str] = {}
+    kinds: dict[str, dict[str, tuple[str, set[str]]]] = {}  # per evaluator, per kind: its first error, datapoints
     evaluated: set[str] = set()
     for outcome in outcomes:
         if outcome.status == "ok":
@@ -146,7 +150,23 @@ def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, Evaluato
         for failure in outcome.evaluator_failures:
             first.setdefault(failure.evaluator, failure.error)
             raised.setdefault(failure.evaluator, set()).add(outcome.datapoint_id)
-    return {name: EvaluatorErrors(len(ids), first[name], len(evaluated)) for name, ids in raised.items()}
+            kind = kinds.setdefault(failure.evaluator, {}).setdefault(did(failure.error), (failure.error, set()))
+            kind[1].add(outcome.datapoint_id)
+    return {
+        name: EvaluatorErrors(
+            len(ids),
+            first[name],
+            len(evaluated),
+            tuple((len(k[1]), k[0]) for k in kinds[name].values()) if len(kinds[name]) > 1 else (),
+        )
+        for name, ids in raised.items()
+    }
+
+
+def did(error: str) -> str:
+    """What an evaluator did on a datapoint, from its error (``Type: message``), as words after its name: it raised;
+    it was not called (the datapoint has no ground truth it requires); nothing (its metric's name is another's)."""
+    return {COLLISION: "", MISSING_GROUND_TRUTH: " was not called"}.get(error.partition(": ")[0], " raised")
 
 
 def string_values(outcomes: Iterable[DatapointOutcome], metrics: Iterable[str]) -> dict[str, str]:
@@ -422,10 +442,21 @@ def gate_failures(
 # ---------------------------------------------------------------------------------------------------- decide
 
 
-def _said(name: str, first: str) -> tuple[str, str]:
-    """Evaluator ``name``'s errors as the verdict says them, from its ``first`` (``Type: message``): what it did on
-    the datapoints, and why. Two kinds are no exception it raised: two evaluators producing one metric name, and a
-    datapoint without the ground truth it requires (it was not called)."""
+def _said(name: str, raised: EvaluatorErrors) -> tuple[str, str]:
+    """Evaluator ``name``'s errors as the verdict says them: what it did on the datapoints, and why; of more than
+    one kind, each kind on how many."""
+    if raised.kinds:
+        said = [(count, *_said_one(name, first)) for count, first in raised.kinds]
+        return f"evaluator {name} errored", "; ".join(
+            f"{who.removeprefix(f'evaluator {name} ')} on {count} ({why})" for count, who, why in said
+        )
+    return _said_one(name, raised.first)
+
+
+def _said_one(name: str, first: str) -> tuple[str, str]:
+    """One kind of evaluator ``name``'s errors, from its ``first`` (``Type: message``): what it did, and why. Two
+    kinds are no exception it raised: two evaluators producing one metric name, and a datapoint without the ground
+    truth it requires (it was not called)."""
     kind, _, detail = first.partition(": ")
     if kind == COLLISION:
         return detail, "rename one of them"
@@ -483,7 +514,7 @@ def broken(
         elif blamer is not None:
             blamed.add(blamer)
             raised = errors[blamer]
-            who, why = _said(blamer, raised.first)
+            who, why = _said(blamer, raised)
             reason += f": {who} on {raised.count} datapoint(s) ({why})"
         elif metric in strings:  # its text unknown (""): a run read back from HoneyHive, which this job cannot redact
             text = f" ({strings[metric][:40]!r})" if strings[metric] else ""
@@ -505,7 +536,7 @@ def broken(
     for name, raised in errors.items():
         if name in blamed:
             continue
-        who, why = _said(name, raised.first)
+        who, why = _said(name, raised)
         if raised.everywhere:
             reasons.append(f"{who} on every datapoint ({raised.count} of {raised.of}): {why}")
         elif raised.count > policy.tolerated_evaluator_errors(raised.of):

@@ -25,6 +25,7 @@ from honeyhive_experiment.verdict import (
     assess_gates,
     boolean_metrics,
     decide,
+    did,
     evaluator_errors,
     exit_code,
     is_boolean,
@@ -580,6 +581,7 @@ CLASH = "MetricNameCollision: evaluators 'a' and 'a_b' both produce the metric '
 CLASHED = "evaluators 'a' and 'a_b' both produce the metric 'a_b' (the value of 'a' is kept)"
 NO_TRUTH_SAID = "no ground_truth, which the evaluator's third parameter requires: declare ground_truth=None to run it"
 NO_TRUTH = f"MissingGroundTruth: {NO_TRUTH_SAID}"
+MIXED = EvaluatorErrors(12, NO_TRUTH, 12, ((6, NO_TRUTH), (6, "ValueError: garbage")))
 
 EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[str, ...]]] = [
     # (rule, decision, verdict, every reason, every warning): whole sentences, and warnings on every way out
@@ -1292,6 +1294,39 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         (),
     ),
+    # not called on some datapoints, raised on others: each kind said with its count (all were "not called")
+    (
+        "not called on some datapoints and raised on the others: every datapoint, each kind on how many",
+        lambda: judge(summary(), comparison(delta()), errors={"judge": MIXED}),
+        Verdict.FAIL,
+        (
+            f"evaluator judge errored on every datapoint (12 of 12): was not called on 6 ({NO_TRUTH_SAID}); raised"
+            " on 6 (ValueError: garbage)",
+        ),
+        (),
+    ),
+    (
+        "a ranged metric's evaluator with both kinds is blamed with both",
+        lambda: judge(summary(metrics={}), ranged=["judge"], errors={"judge": MIXED}),
+        Verdict.FAIL,
+        (
+            "judge has a passing range but no value on 12 of the datapoints the backend passed: evaluator judge"
+            f" errored on 12 datapoint(s) (was not called on 6 ({NO_TRUTH_SAID}); raised on 6 (ValueError: garbage))",
+        ),
+        (),
+    ),
+    (
+        "a collision beside a raise, tolerated: a warning naming both",
+        lambda: judge(
+            summary(),
+            comparison(delta()),
+            errors={"a_b": EvaluatorErrors(3, CLASH, 12, ((2, CLASH), (1, "KeyError: 'x'")))},
+            policy=TOLERANT,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (f"evaluator a_b errored on 3 datapoint(s): {CLASHED} on 2 (rename one of them); raised on 1 (KeyError: 'x')",),
+    ),
     (
         "a gated metric without values is not taken for a boolean one",
         lambda: judge(summary(metrics={"accuracy": []}, value=True), gates={"accuracy": GateRule(max_drop=5)}),
@@ -1484,6 +1519,19 @@ def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> N
     # 3 datapoints x 3 trials as 9 "datapoints", and failed the check)
     trials = [dataclasses.replace(o, trial=t) for o in (outcome(0, ("a", "E1")), outcome(1)) for t in (1, 2, 3)]
     assert evaluator_errors(trials) == {"a": EvaluatorErrors(1, "E1", 2)}
+    # errors of more than one kind: each kind's datapoints and first error (one kind: none, as above)
+    mixed = [outcome(0, ("a", NO_TRUTH)), outcome(1, ("a", "E1")), outcome(2, ("a", NO_TRUTH), ("a", CLASH))]
+    kinds = ((2, NO_TRUTH), (1, "E1"), (1, CLASH))
+    assert evaluator_errors(mixed) == {"a": EvaluatorErrors(3, NO_TRUTH, 3, kinds)}
+    two = [outcome(0, ("a", "E1")), outcome(1, ("a", NO_TRUTH))]
+    assert evaluator_errors(two) == {"a": EvaluatorErrors(2, "E1", 2, ((1, "E1"), (1, NO_TRUTH)))}
+
+
+@pytest.mark.parametrize(
+    ("error", "said"), [(NO_TRUTH, " was not called"), (CLASH, ""), ("ValueError: x", " raised"), ("E", " raised")]
+)
+def test_did_says_what_an_evaluator_did_from_its_error(error: str, said: str) -> None:
+    assert did(error) == said
 
 
 @pytest.mark.parametrize(

@@ -287,10 +287,12 @@ def _homes(key: str, model: type[BaseModel] = ExperimentConfig, where: str = "")
     return found
 
 
-def _elsewhere(key: str) -> str:
-    """Where ``key``, given at a level that has no such key, is one (``""``: nowhere)."""
-    homes = [f"a key of {home}" if home else "a top-level key" for home in _homes(key)]
-    return f"; {key!r} is {' and '.join(homes)}" if homes else ""
+def _elsewhere(key: str, names: str | None = None) -> str:
+    """Where ``key``, given at a level that has no such key, is one (``""``: nowhere); given among the names of
+    section ``names``, only a key of that section's items (``gate: {max_drop: 5}``), else it is a name."""
+    homes = [home for home in _homes(key) if names is None or [names] == home.split(".")[-2:-1]]
+    said = [f"a key of {home}" if home else "a top-level key" for home in homes]
+    return f"{key!r} is {' and '.join(said)}" if said else ""
 
 
 def _issue(error: ErrorDetails, root: Node, path: str) -> ConfigError:
@@ -306,11 +308,13 @@ def _issue(error: ErrorDetails, root: Node, path: str) -> ConfigError:
     if kind == "extra_forbidden":
         unknown = str(loc[-1])
         allowed = _allowed_keys(loc[:-1])
-        elsewhere = _elsewhere(unknown)  # a key at the wrong level, rather than a misspelt one
-        close = [] if elsewhere else difflib.get_close_matches(unknown, allowed, n=1)
-        message = f"an unknown key {unknown!r}{elsewhere}"
+        elsewhere = _elsewhere(unknown)  # a key at the wrong level, or a misspelt one: both said when both may be
+        close = difflib.get_close_matches(unknown, allowed, n=1)
+        message = f"an unknown key {unknown!r}"
         if close:
-            message += f"; did you mean {close[0]!r}?"
+            message += f"; did you mean {close[0]!r}?" + (f" ({elsewhere})" if elsewhere else "")
+        elif elsewhere:
+            message += f"; {elsewhere}"
         if allowed:
             message += f" (allowed: {', '.join(allowed)})"
     elif kind == "missing":
@@ -322,8 +326,9 @@ def _issue(error: ErrorDetails, root: Node, path: str) -> ConfigError:
         if message.startswith("Input should "):  # pydantic's "Input should be a valid integer"
             message = "must " + message.removeprefix("Input should ")
         message = f"{message}, got {_describe(value)}"
-        if len(loc) > 1 and isinstance(loc[-1], str) and not _allowed_keys(loc[:-1]):  # a name of the user's
-            message += _elsewhere(loc[-1])  # gate: {max_drop: 5}, a level short
+        named = len(loc) > 1 and isinstance(loc[-1], str) and not _allowed_keys(loc[:-1])  # a name of the user's
+        if named and (elsewhere := _elsewhere(str(loc[-1]), str(loc[-2]))):  # gate: {max_drop: 5}, a level short
+            message += f"; {elsewhere}"
         if isinstance(value, bool) and kind in ("string_type", "invalid_key"):
             message += "; YAML reads unquoted yes/no/on/off/true/false as booleans: quote it"
     return ConfigError(path, line, dotted, message)

@@ -83,6 +83,7 @@ from honeyhive_experiment.verdict import (
     PASS_FAIL,
     EvaluatorErrors,
     boolean_metrics,
+    did,
     evaluator_errors,
     is_boolean,
     producer,
@@ -513,7 +514,7 @@ class _Builder:
                         id=ident,
                         since=None,
                         status="evaluator_error",
-                        kind=f"evaluator {evaluator} raised{on_trial}",
+                        kind=f"evaluator {evaluator}{did(failure.error)}{on_trial}",
                         error=error,
                         evaluator=evaluator,
                         trial=trial,
@@ -712,7 +713,7 @@ class _Builder:
             return None
         errors = [current.error[:_RAW_SLICE]] if current.error else []
         errors += [
-            f"evaluator {name} raised: {error[:_RAW_SLICE]}"
+            f"evaluator {name}{did(error)}: {error[:_RAW_SLICE]}"
             for name, error in self._evaluator_errors(ident, current).items()
         ]
         return clip(self.r("\n".join(errors)), TEXT_LIMIT) if errors else None

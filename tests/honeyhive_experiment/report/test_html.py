@@ -15,6 +15,7 @@ import pytest
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig
 from honeyhive_experiment.models.details import DatapointDetails, records_from_events, with_backend_values
+from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
 from honeyhive_experiment.report import build_report, render_html
 from honeyhive_experiment.report.build import TEXT_LIMIT
 from honeyhive_experiment.report.html import DIFF_PAIRS, word_diff
@@ -150,6 +151,19 @@ def test_every_text_is_redacted_and_cut_with_its_full_length() -> None:
     assert q5.baseline_output is not None
     assert q5.baseline_output.text == "a plain string output with ***"
     assert SECRET not in render_html(report)
+
+
+def test_an_evaluator_not_called_or_whose_metric_name_collides_is_not_said_to_have_raised() -> None:
+    errors = ("MissingGroundTruth: no ground_truth", "MetricNameCollision: 'a' and 'a_b' both", "KeyError: 'x'")
+    names = ("judge", "a_b", "tone")
+    failures = tuple(EvaluatorFailure(name, error) for name, error in zip(names, errors, strict=True))
+    outcome = DatapointOutcome(0, "q1", "s-q1", OutcomeStatus.OK, evaluator_failures=failures)
+    report = build_report(dataclasses.replace(judgement(), outcomes=[outcome]))
+    said = ["evaluator judge was not called", "evaluator a_b", "evaluator tone raised"]
+    assert [(e.kind, e.error) for e in report.datapoints.errored] == list(zip(said, errors, strict=True))
+    assert report.table is not None
+    q1 = next(row for row in report.table.rows if row.id == "q1")
+    assert q1.error == "\n".join(f"{kind}: {error}" for kind, error in zip(said, errors, strict=True))
 
 
 def test_no_app_no_session_link() -> None:
