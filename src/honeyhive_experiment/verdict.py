@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Final
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.models import ExperimentResultSummary, MetricDelta, MetricKey, RunComparisonResult
-from honeyhive_experiment.models.outcomes import COLLISION, MISSING_GROUND_TRUTH
+from honeyhive_experiment.models.outcomes import COLLISION, MISSING_GROUND_TRUTH, NOT_RAISED
 from honeyhive_experiment.significance import (
     Assessment,
     Change,
@@ -165,8 +165,12 @@ def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, Evaluato
 
 def did(error: str) -> str:
     """What an evaluator did on a datapoint, from its error (``Type: message``), as words after its name: it raised;
-    it was not called (the datapoint has no ground truth it requires); nothing (its metric's name is another's)."""
-    return {COLLISION: "", MISSING_GROUND_TRUTH: " was not called"}.get(error.partition(": ")[0], " raised")
+    it was not called (the datapoint has no ground truth it requires); nothing (its metric's name is another's); it
+    returned an invalid metric (NaN, a value that is no metric, ...: the other kinds of :data:`NOT_RAISED`)."""
+    kind = error.partition(": ")[0]
+    return {COLLISION: "", MISSING_GROUND_TRUTH: " was not called"}.get(
+        kind, " returned an invalid metric" if kind in NOT_RAISED else " raised"
+    )
 
 
 def string_values(outcomes: Iterable[DatapointOutcome], metrics: Iterable[str]) -> dict[str, str]:
@@ -454,15 +458,12 @@ def _said(name: str, raised: EvaluatorErrors) -> tuple[str, str]:
 
 
 def _said_one(name: str, first: str) -> tuple[str, str]:
-    """One kind of evaluator ``name``'s errors, from its ``first`` (``Type: message``): what it did, and why. Two
-    kinds are no exception it raised: two evaluators producing one metric name, and a datapoint without the ground
-    truth it requires (it was not called)."""
+    """One kind of evaluator ``name``'s errors, from its ``first`` (``Type: message``): what it did (:func:`did`),
+    and why: of two evaluators producing one metric name, what to do; of a kind it did not raise, its message."""
     kind, _, detail = first.partition(": ")
     if kind == COLLISION:
         return detail, "rename one of them"
-    if kind == MISSING_GROUND_TRUTH:
-        return f"evaluator {name} was not called", detail
-    return f"evaluator {name} raised", first
+    return f"evaluator {name}{did(first)}", detail if kind in NOT_RAISED else first
 
 
 def broken(
