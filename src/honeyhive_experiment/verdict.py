@@ -132,8 +132,14 @@ class EvaluatorErrors:
         """It raised on every datapoint it ran on: it is broken, not unlucky."""
         return self.of > 0 and self.count >= self.of
 
+    @property
+    def said(self) -> str:
+        """Its errors in words: its first error; of more than one kind, what it did on how many of each, and why."""
+        said = [(count, *_said_one(first)) for count, first in self.kinds]
+        return "; ".join(f"{who} on {count} ({why})" for count, who, why in said) or self.first
+
     def __str__(self) -> str:
-        return f"errored on {self.count} of {self.of}: {self.first}" if self.of else f"errored: {self.first}"
+        return f"errored on {self.count} of {self.of}: {self.said}" if self.of else f"errored: {self.said}"
 
 
 def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, EvaluatorErrors]:
@@ -450,20 +456,19 @@ def _said(name: str, raised: EvaluatorErrors) -> tuple[str, str]:
     """Evaluator ``name``'s errors as the verdict says them: what it did on the datapoints, and why; of more than
     one kind, each kind on how many."""
     if raised.kinds:
-        said = [(count, *_said_one(name, first)) for count, first in raised.kinds]
-        return f"evaluator {name} errored", "; ".join(
-            f"{who.removeprefix(f'evaluator {name} ')} on {count} ({why})" for count, who, why in said
-        )
-    return _said_one(name, raised.first)
+        return f"evaluator {name} errored", raised.said
+    who, why = _said_one(raised.first)
+    return (f"evaluator {name} {who}" if did(raised.first) else who), why
 
 
-def _said_one(name: str, first: str) -> tuple[str, str]:
-    """One kind of evaluator ``name``'s errors, from its ``first`` (``Type: message``): what it did (:func:`did`),
-    and why: of two evaluators producing one metric name, what to do; of a kind it did not raise, its message."""
+def _said_one(first: str) -> tuple[str, str]:
+    """One kind of an evaluator's errors, from its ``first`` (``Type: message``): what it did (:func:`did`; two
+    evaluators producing one metric name: the collision's own words, which name both), and why: of a collision, what
+    to do; of a kind it did not raise, its message."""
     kind, _, detail = first.partition(": ")
     if kind == COLLISION:
         return detail, "rename one of them"
-    return f"evaluator {name}{did(first)}", detail if kind in NOT_RAISED else first
+    return did(first).lstrip(), detail if kind in NOT_RAISED else first
 
 
 def broken(
