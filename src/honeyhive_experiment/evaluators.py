@@ -40,7 +40,15 @@ from honeyhive_experiment.calling import callable_name, check_answers, inspect_c
 from honeyhive_experiment.cancellation import by_signal
 from honeyhive_experiment.coroutines import run_coroutine
 from honeyhive_experiment.errors import EvaluatorSignatureError
-from honeyhive_experiment.models.outcomes import COLLISION, MISSING_GROUND_TRUTH, EvaluatorFailure
+from honeyhive_experiment.models.outcomes import (
+    COLLISION,
+    DOTTED_NAME,
+    MISSING_GROUND_TRUTH,
+    NON_FINITE,
+    OUT_OF_RANGE,
+    UNSUPPORTED_RETURN,
+    EvaluatorFailure,
+)
 
 __all__ = [
     "DOTTED_NAME",
@@ -57,18 +65,6 @@ __all__ = [
 
 MetricValue: TypeAlias = float | int | bool | str
 """A value HoneyHive can store and compare as a metric (``bool`` is listed although it is an ``int``)."""
-
-# The ``Type`` of an :class:`EvaluatorFailure`'s ``Type: message`` for problems that are not exceptions raised by the
-# evaluator.
-NON_FINITE = "NonFiniteMetric"
-"""A float metric was NaN or infinite; it was dropped."""
-OUT_OF_RANGE = "MetricOutOfRange"
-"""An integer metric too large for a float; it was dropped."""
-UNSUPPORTED_RETURN = "UnsupportedReturn"
-"""The evaluator returned something that is not a metric (or a dict whose ``score`` is not a scalar)."""
-DOTTED_NAME = "DottedMetricName"
-"""A metric name has a dot: the spans' attributes are flattened with dots, so the backend stores it as a nested
-field, not a metric (the value is still sent, as the SDK sends it)."""
 
 
 @dataclass

@@ -15,23 +15,13 @@ from typing import Any
 
 from honeyhive_experiment.calling import callable_name
 from honeyhive_experiment.errors import ExperimentError
-from honeyhive_experiment.evaluators import (
-    DOTTED_NAME,
-    MISSING_GROUND_TRUTH,
-    NON_FINITE,
-    OUT_OF_RANGE,
-    UNSUPPORTED_RETURN,
-)
-from honeyhive_experiment.models.outcomes import COLLISION, Datapoint, OutcomeStatus
+from honeyhive_experiment.models.outcomes import NOT_RAISED, Datapoint, OutcomeStatus
 from honeyhive_experiment.run_spec import RunSpec
 from honeyhive_experiment.runner import Runner
 from honeyhive_experiment.tracing import TraceSink
 from honeyhive_experiment.user_code import UserCode
 
 __all__ = ["probe"]
-
-# problems an evaluator reports
-_NOT_RAISED = {COLLISION, DOTTED_NAME, MISSING_GROUND_TRUTH, NON_FINITE, OUT_OF_RANGE, UNSUPPORTED_RETURN}
 
 
 class _NoBackend:
@@ -68,7 +58,7 @@ def probe(code: UserCode, datapoint: Datapoint, *, name: str, timeout: float | N
         problems.append(f"function {function!r} {outcome.error}")
     for failure in outcome.evaluator_failures:  # "KeyError: 'x'", or one of the problems evaluators.py reports
         kind, _, detail = failure.error.partition(": ")
-        said = f": {detail}" if kind in _NOT_RAISED else f" raised {failure.error}"
+        said = f": {detail}" if kind in NOT_RAISED else f" raised {failure.error}"
         problems.append(f"evaluator {failure.evaluator!r}{said}")
     if problems:
         raise ExperimentError(f"probing {where} (id {datapoint.id}): " + "; ".join(problems))

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Final
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.models import ExperimentResultSummary, MetricDelta, MetricKey, RunComparisonResult
-from honeyhive_experiment.models.outcomes import COLLISION, MISSING_GROUND_TRUTH
+from honeyhive_experiment.models.outcomes import COLLISION, MISSING_GROUND_TRUTH, NOT_RAISED
 from honeyhive_experiment.significance import (
     Assessment,
     Change,
@@ -132,8 +132,14 @@ class EvaluatorErrors:
         """It raised on every datapoint it ran on: it is broken, not unlucky."""
         return self.of > 0 and self.count >= self.of
 
+    @property
+    def said(self) -> str:
+        """Its errors in words: its first error; of more than one kind, what it did on how many of each, and why."""
+        said = [(count, *_said_one(first)) for count, first in self.kinds]
+        return "; ".join(f"{who} on {count} ({why})" for count, who, why in said) or self.first
+
     def __str__(self) -> str:
-        return f"errored on {self.count} of {self.of}: {self.first}" if self.of else f"errored: {self.first}"
+        return f"errored on {self.count} of {self.of}: {self.said}" if self.of else f"errored: {self.said}"
 
 
 def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, EvaluatorErrors]:
@@ -165,8 +171,12 @@ def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, Evaluato
 
 def did(error: str) -> str:
     """What an evaluator did on a datapoint, from its error (``Type: message``), as words after its name: it raised;
-    it was not called (the datapoint has no ground truth it requires); nothing (its metric's name is another's)."""
-    return {COLLISION: "", MISSING_GROUND_TRUTH: " was not called"}.get(error.partition(": ")[0], " raised")
+    it was not called (the datapoint has no ground truth it requires); nothing (its metric's name is another's); it
+    returned an invalid metric (NaN, a value that is no metric, ...: the other kinds of :data:`NOT_RAISED`)."""
+    kind = error.partition(": ")[0]
+    return {COLLISION: "", MISSING_GROUND_TRUTH: " was not called"}.get(
+        kind, " returned an invalid metric" if kind in NOT_RAISED else " raised"
+    )
 
 
 def string_values(outcomes: Iterable[DatapointOutcome], metrics: Iterable[str]) -> dict[str, str]:
@@ -446,23 +456,19 @@ def _said(name: str, raised: EvaluatorErrors) -> tuple[str, str]:
     """Evaluator ``name``'s errors as the verdict says them: what it did on the datapoints, and why; of more than
     one kind, each kind on how many."""
     if raised.kinds:
-        said = [(count, *_said_one(name, first)) for count, first in raised.kinds]
-        return f"evaluator {name} errored", "; ".join(
-            f"{who.removeprefix(f'evaluator {name} ')} on {count} ({why})" for count, who, why in said
-        )
-    return _said_one(name, raised.first)
+        return f"evaluator {name} errored", raised.said
+    who, why = _said_one(raised.first)
+    return (f"evaluator {name} {who}" if did(raised.first) else who), why
 
 
-def _said_one(name: str, first: str) -> tuple[str, str]:
-    """One kind of evaluator ``name``'s errors, from its ``first`` (``Type: message``): what it did, and why. Two
-    kinds are no exception it raised: two evaluators producing one metric name, and a datapoint without the ground
-    truth it requires (it was not called)."""
+def _said_one(first: str) -> tuple[str, str]:
+    """One kind of an evaluator's errors, from its ``first`` (``Type: message``): what it did (:func:`did`; two
+    evaluators producing one metric name: the collision's own words, which name both), and why: of a collision, what
+    to do; of a kind it did not raise, its message."""
     kind, _, detail = first.partition(": ")
     if kind == COLLISION:
         return detail, "rename one of them"
-    if kind == MISSING_GROUND_TRUTH:
-        return f"evaluator {name} was not called", detail
-    return f"evaluator {name} raised", first
+    return did(first).lstrip(), detail if kind in NOT_RAISED else first
 
 
 def broken(

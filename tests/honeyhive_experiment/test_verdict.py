@@ -582,6 +582,8 @@ CLASHED = "evaluators 'a' and 'a_b' both produce the metric 'a_b' (the value of 
 NO_TRUTH_SAID = "no ground_truth, which the evaluator's third parameter requires: declare ground_truth=None to run it"
 NO_TRUTH = f"MissingGroundTruth: {NO_TRUTH_SAID}"
 MIXED = EvaluatorErrors(12, NO_TRUTH, 12, ((6, NO_TRUTH), (6, "ValueError: garbage")))
+NAN_SAID = "metric 'judge' is nan; only finite numbers are metrics"
+NAN = f"NonFiniteMetric: {NAN_SAID}"
 
 EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[str, ...]]] = [
     # (rule, decision, verdict, every reason, every warning): whole sentences, and warnings on every way out
@@ -1328,6 +1330,31 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (f"evaluator a_b errored on 3 datapoint(s): {CLASHED} on 2 (rename one of them); raised on 1 (KeyError: 'x')",),
     ),
     (
+        "a NaN beside a raise, tolerated: it returned an invalid metric, it did not raise",
+        lambda: judge(
+            summary(),
+            comparison(delta()),
+            errors={"judge": EvaluatorErrors(3, "E: x", 12, ((2, "E: x"), (1, NAN)))},
+            policy=TOLERANT,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (
+            "evaluator judge errored on 3 datapoint(s): raised on 2 (E: x); returned an invalid metric on 1"
+            f" ({NAN_SAID})",
+        ),
+    ),
+    (
+        "only NaNs, on a ranged metric: it returned an invalid metric, and why",
+        lambda: judge(summary(metrics={}), ranged=["judge"], errors={"judge": EvaluatorErrors(12, NAN, 12)}),
+        Verdict.FAIL,
+        (
+            "judge has a passing range but no value on 12 of the datapoints the backend passed: evaluator judge"
+            f" returned an invalid metric on 12 datapoint(s) ({NAN_SAID})",
+        ),
+        (),
+    ),
+    (
         "a gated metric without values is not taken for a boolean one",
         lambda: judge(summary(metrics={"accuracy": []}, value=True), gates={"accuracy": GateRule(max_drop=5)}),
         Verdict.FAIL,
@@ -1525,10 +1552,24 @@ def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> N
     assert evaluator_errors(mixed) == {"a": EvaluatorErrors(3, NO_TRUTH, 3, kinds)}
     two = [outcome(0, ("a", "E1")), outcome(1, ("a", NO_TRUTH))]
     assert evaluator_errors(two) == {"a": EvaluatorErrors(2, "E1", 2, ((1, "E1"), (1, NO_TRUTH)))}
+    # a NaN is no raise: a kind of its own beside the exceptions
+    nan = [outcome(0, ("a", "E: 1")), outcome(1, ("a", NAN)), outcome(2, ("a", "E: 2"))]
+    assert evaluator_errors(nan) == {"a": EvaluatorErrors(3, "E: 1", 3, ((2, "E: 1"), (1, NAN)))}
 
 
 @pytest.mark.parametrize(
-    ("error", "said"), [(NO_TRUTH, " was not called"), (CLASH, ""), ("ValueError: x", " raised"), ("E", " raised")]
+    ("error", "said"),
+    [
+        (NO_TRUTH, " was not called"),
+        (CLASH, ""),
+        ("ValueError: x", " raised"),
+        ("E", " raised"),
+        # what it returned was no metric: it raised nothing
+        (NAN, " returned an invalid metric"),
+        ("UnsupportedReturn: returned a bytes; expected a scalar, a dict or None", " returned an invalid metric"),
+        ("MetricOutOfRange: metric 'x' is an integer of about 400 digits", " returned an invalid metric"),
+        ("DottedMetricName: x.y", " returned an invalid metric"),
+    ],
 )
 def test_did_says_what_an_evaluator_did_from_its_error(error: str, said: str) -> None:
     assert did(error) == said
@@ -1541,6 +1582,18 @@ def test_did_says_what_an_evaluator_did_from_its_error(error: str, said: str) ->
         (EvaluatorErrors(2, "E: x", 3), False, "errored on 2 of 3: E: x"),
         (EvaluatorErrors(2, "E: x"), False, "errored: E: x"),
         (EvaluatorErrors(0, "E: x", 0), False, "errored: E: x"),
+        # of more than one kind: each with its count, not all of them credited to the first
+        (
+            EvaluatorErrors(22, "E: x", 22, ((3, "E: x"), (16, CLASH), (3, NO_TRUTH))),
+            True,
+            f"errored on 22 of 22: raised on 3 (E: x); {CLASHED} on 16 (rename one of them); was not called on 3"
+            f" ({NO_TRUTH_SAID})",
+        ),
+        (
+            EvaluatorErrors(2, NAN, 0, ((1, NAN), (1, "E: x"))),
+            False,
+            f"errored: returned an invalid metric on 1 ({NAN_SAID}); raised on 1 (E: x)",
+        ),
     ],
 )
 def test_evaluator_errors_every_datapoint_and_words(errors: EvaluatorErrors, everywhere: bool, text: str) -> None:

@@ -16,10 +16,15 @@ from typing import Any, ClassVar
 
 __all__ = [
     "COLLISION",
+    "DOTTED_NAME",
     "EVALUATOR_ERRORS_KEY",
     "MISSING_GROUND_TRUTH",
+    "NON_FINITE",
+    "NOT_RAISED",
     "NO_UNPRICED",
+    "OUT_OF_RANGE",
     "UNPRICED_KEYS",
+    "UNSUPPORTED_RETURN",
     "Datapoint",
     "DatapointOutcome",
     "EvaluatorFailure",
@@ -106,6 +111,20 @@ value is kept): nothing raised, and the verdict says what happened instead."""
 MISSING_GROUND_TRUTH = "MissingGroundTruth"
 """The ``Type`` of the :class:`EvaluatorFailure` of an evaluator whose third parameter (``ground_truth``) has no
 default, on a datapoint without a ground truth: it was not called, and the verdict says so."""
+
+# The other ``Type``s of :class:`EvaluatorFailure`s that are no exception the evaluator raised: it returned a value
+# that is no metric (evaluators.py drops it, or sends it where the backend keeps no metric).
+NON_FINITE = "NonFiniteMetric"
+"""A float metric was NaN or infinite; it was dropped."""
+OUT_OF_RANGE = "MetricOutOfRange"
+"""An integer metric too large for a float; it was dropped."""
+UNSUPPORTED_RETURN = "UnsupportedReturn"
+"""The evaluator returned something that is not a metric (or a dict whose ``score`` is not a scalar)."""
+DOTTED_NAME = "DottedMetricName"
+"""A metric name has a dot: the spans' attributes are flattened with dots, so the backend stores it as a nested
+field, not a metric (the value is still sent, as the SDK sends it)."""
+NOT_RAISED = frozenset({COLLISION, DOTTED_NAME, MISSING_GROUND_TRUTH, NON_FINITE, OUT_OF_RANGE, UNSUPPORTED_RETURN})
+"""The ``Type``s of evaluator errors that are no exception it raised (the rest are the exceptions' own types)."""
 
 EVALUATOR_ERRORS_KEY = "evaluator_errors"
 """The session metadata key of the evaluators that raised on a datapoint: ``[{"evaluator": name, "error": "Type:

@@ -383,7 +383,7 @@ class _Builder:
             absent=absent,
             errored=raised.count if raised is not None else None,
             evaluated=raised.of if raised is not None and raised.of else None,
-            error=clip(r(raised.first), 200) if raised is not None else None,
+            error=clip(r(raised.said), 200) if raised is not None else None,
             compared=comparison is not None,
             paired=delta.found_count if delta is not None else None,
             shared=len(comparison.common_datapoints) if comparison is not None else None,

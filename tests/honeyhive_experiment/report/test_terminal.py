@@ -54,3 +54,16 @@ def test_terminal_metric_status_keeps_a_multiline_evaluator_error_on_its_row() -
     text = render_terminal(dataclasses.replace(data, outcomes=outcomes))
     assert not any(line.startswith("::") for line in text.splitlines())
     assert any("errored on" in line and "ValueError: bad ::error::forged" in line for line in text.splitlines())
+
+
+def test_terminal_metric_status_tells_each_kind_of_an_evaluators_errors_with_its_count() -> None:
+    # it raised on one datapoint and returned a NaN on the other: the note said "errored on 2 of 2: ZeroDivisionError"
+    # as though it had raised on both
+    data = fail_input()
+    nan = EvaluatorFailure("similarity", "NonFiniteMetric: metric 'similarity' is nan")
+    outcomes = [
+        dataclasses.replace(o, evaluator_failures=(nan,)) if o.datapoint_id == "EXT-q2" else o for o in data.outcomes
+    ]
+    text = render_terminal(dataclasses.replace(data, outcomes=outcomes))
+    nan_said = "returned an invalid metric on 1 (metric 'similarity' is nan)"
+    assert f"errored on 2 of 2: {nan_said}; raised on 1 (ZeroDivisionError: division by zero)" in text
