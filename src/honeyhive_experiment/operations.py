@@ -258,9 +258,7 @@ class _Invocation:
             pr_numbers=triggering.pr_numbers if triggering else (),
             head_sha=triggering.head_sha if triggering else None,
         )
-        self.report_file = self.report_file.with_name("report.published.json")
-        if self.html_file is not None and self.settings.html_path is None:  # beside it: report.published.html
-            self.html_file = self.report_file.with_suffix(".html")
+        self.report_file, self.html_file = _published_files(self.settings, self.report_file, self.html_file)
         return published
 
     def _signalled(self) -> bool:
@@ -407,6 +405,11 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
         ("GITHUB_STEP_SUMMARY", settings.step_summary_path, False),
     ]
     ours: list[Path] = []
+    report = "report.json"
+    if settings.mode is Mode.PUBLISH and report_file is not None:  # report.json is read; the files beside it written
+        ours.append(report_file)
+        report_file, html_file = _published_files(settings, report_file, html_file)
+        report = "report.published.json"
     if settings.mode is not Mode.RUN:  # a shard job writes no report
         for flag, given in (("--report", settings.report_path), ("--html", settings.html_path)):
             if given is not None and (kind := a_pipe(given)):  # never opened (see a_pipe); unwritable says the rest
@@ -417,13 +420,10 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
         # an existing file is written over: a --report or --html naming a folder is refused here
         checks += [
             (what, path, False)
-            for what, path in (("report.json", report_file), ("the HTML report", html_file))
+            for what, path in ((report, report_file), ("the HTML report", html_file))
             if path is not None and path.exists()
         ]
-        if report_file is not None:
-            ours += [report_file, report_file.with_name("report.published.json")]
-        if html_file is not None:
-            ours += [html_file, html_file.with_name("report.published.html")]
+        ours += [path for path in (report_file, html_file) if path is not None]
     if not settings.api_key:  # the embedded backend keeps its data in the repository
         ours += [settings.root / f"{LOCAL_DB_PATH}{suffix}" for suffix in LOCAL_DB_FILES]
     for what, path, folder in checks:
@@ -431,6 +431,14 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
             raise NotWritable(problem)
     for path in ours:
         _not_through_a_link(settings.root, path)
+
+
+def _published_files(settings: Settings, report_file: Path, html_file: Path | None) -> tuple[Path, Path | None]:
+    """What ``mode: publish`` writes: report.published.json beside the downloaded report.json, which stays as it
+    came, and the HTML report (``--html``, else report.published.html beside it)."""
+    published = report_file.with_name("report.published.json")
+    beside = html_file is not None and settings.html_path is None
+    return published, published.with_suffix(".html") if beside else html_file
 
 
 def _in_the_workspace(settings: Settings) -> None:

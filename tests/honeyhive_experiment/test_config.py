@@ -568,16 +568,20 @@ def test_an_unknown_key_lists_the_allowed_keys() -> None:
         ("pricing: {input: 1}\n", "must be a mapping, got an integer (1); 'input' is a key of pricing.<name>"),
         ("gate: {accuracy: 5}\n", "must be a mapping, got an integer (5)"),  # a metric's name: no key anywhere
         ("comment:\n  max_datapoint: 3\n", "an unknown key 'max_datapoint'; did you mean 'max_datapoints'?"),
-        # misspelt here and a key elsewhere: both said (the level's hint hid the did-you-mean)
+        # misspelt here and a key elsewhere: both said (the level's hint hid the did-you-mean), the exact key first
+        # (a guess first, taken, set max_workers where a gate was meant)
         ("gate: {keyword_recall: {max_workers: 2}}\n",
-         "an unknown key 'max_workers'; did you mean 'max_worse'? ('max_workers' is a top-level key)"),
+         "an unknown key 'max_workers'; 'max_workers' is a top-level key, or did you mean 'max_worse'?"),
         ("verdict: {evaluators: 2}\n",
-         "an unknown key 'evaluators'; did you mean 'allow_evaluator_errors'? ('evaluators' is a top-level key)"),
+         "an unknown key 'evaluators'; 'evaluators' is a top-level key, or did you mean 'allow_evaluator_errors'?"),
+        ("max_worse: 2\n",
+         "an unknown key 'max_worse'; 'max_worse' is a key of gate.<metric>, or did you mean 'max_workers'?"),
         # a metric named like a key of another section is the user's name, not a key a level short
         ("passing_ranges: {format: 1}\n", "must be a mapping, got an integer (1)"),
     ],
     ids=["top-in-dataset", "top-in-verdict", "verdict-in-baseline", "range-in-metrics", "two-homes", "gate-level",
-         "pricing-level", "a-metric", "misspelt", "misspelt-and-elsewhere", "misspelt-and-top", "a-metric-like-a-key"],
+         "pricing-level", "a-metric", "misspelt", "misspelt-and-elsewhere", "misspelt-and-top", "gate-key-at-top",
+         "a-metric-like-a-key"],
 )  # fmt: skip
 def test_a_key_at_the_wrong_level_says_where_it_is_one(extra: str, message: str) -> None:
     with pytest.raises(ConfigError) as caught:

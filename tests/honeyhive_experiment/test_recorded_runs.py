@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,7 @@ from tests.fakes.actions_runner import (
     Event,
     Step,
     pull_request,
+    run_action,
     workflow_run,
 )
 from tests.fakes.github_server import FakeGitHub
@@ -196,6 +199,30 @@ def test_publish_refuses_a_report_json_naming_no_run_id_or_a_run_not_completed(
     assert expected in published.summary(), published.summary()
     assert world.github.writes == [], "a refused report posts nothing"
     capsys.readouterr()
+
+
+@pytest.mark.parametrize(("name", "what"), [("json", "report.published.json"), ("html", "the HTML report")])
+def test_publish_refuses_a_published_report_at_a_fifo_before_reading_the_run(
+    world: World, name: str, what: str
+) -> None:
+    """report.published.json (or .html) a named pipe: the publish job judged the run, then wrote into the pipe and
+    waited for a reader for ever, SIGTERM too (only --report, --html and the runner's files were tried as pipes). In
+    a process of its own, so the old code's hang is a timeout, not a stuck test."""
+    code, recorded = world.action("run-for-publish", {"mode": "all", "comment-mode": "off"})
+    assert code == 0, recorded.summary()
+    publisher = world.publisher("publisher", _report_json(world.root))
+    fifo = publisher / ".honeyhive" / f"report.published.{name}"
+    os.mkfifo(fifo)
+    step = Step(world.root.parent / "steps" / "publish", workflow_run(HEAD_SHA))
+    given = {"api-key": EXPERIMENT_KEY, "server-url": world.backend.url, "github-token": world.github.token}
+    env = step.env(publisher, {**given, "mode": "publish"}, api_url=world.github.api_url)
+
+    done = run_action(env, publisher, timeout=60)
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"::error::{what} ({fifo}) is a named pipe: give a regular file path" in done.stdout, done.stdout
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert world.github.writes == []
 
 
 def test_publish_judges_with_comparisons_off_when_the_pull_requests_file_switched_them_off(world: World) -> None:

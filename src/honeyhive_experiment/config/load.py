@@ -308,13 +308,13 @@ def _issue(error: ErrorDetails, root: Node, path: str) -> ConfigError:
     if kind == "extra_forbidden":
         unknown = str(loc[-1])
         allowed = _allowed_keys(loc[:-1])
-        elsewhere = _elsewhere(unknown)  # a key at the wrong level, or a misspelt one: both said when both may be
+        # a key at the wrong level, or a misspelt one: both said when both may be, the key it exactly is first (a
+        # top-level max_worse was "did you mean 'max_workers'?" first: taken, it set concurrency, not a gate)
+        elsewhere = _elsewhere(unknown)
         close = difflib.get_close_matches(unknown, allowed, n=1)
-        message = f"an unknown key {unknown!r}"
+        message = f"an unknown key {unknown!r}" + (f"; {elsewhere}" if elsewhere else "")
         if close:
-            message += f"; did you mean {close[0]!r}?" + (f" ({elsewhere})" if elsewhere else "")
-        elif elsewhere:
-            message += f"; {elsewhere}"
+            message += f"{', or' if elsewhere else ';'} did you mean {close[0]!r}?"
         if allowed:
             message += f" (allowed: {', '.join(allowed)})"
     elif kind == "missing":
