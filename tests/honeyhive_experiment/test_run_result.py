@@ -139,8 +139,8 @@ CASES: list[tuple[str, Any, list[DatapointOutcome], tuple[str, ...], bool, list[
         (),
         False,
         [
-            "evaluator exact_match raised on 1 datapoint(s) (ValueError: boom); the allow_evaluator_errors argument"
-            " tolerates a count or a share of them"
+            "evaluator exact_match errored on 1 datapoint(s) (raised on 1 (ValueError: boom); returned an invalid"
+            " metric on 1 (nan)); the allow_evaluator_errors argument tolerates a count or a share of them"
         ],
     ),
     (
