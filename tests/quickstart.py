@@ -39,6 +39,19 @@ def set_answers(repo: Path, answers: dict[str, str]) -> None:
     app.write_text(source, encoding="utf-8")
 
 
+def add_evaluator(repo: Path, name: str, source: str) -> Path:
+    """Append evaluator ``name`` (``source``: its ``def`` and what it needs) to the copy's evaluators module and list it
+    in the experiment file after ``answer_words``; returns the experiment file."""
+    evaluators = repo / APP_PACKAGE / "evaluators.py"
+    evaluators.write_text(f"{evaluators.read_text(encoding='utf-8')}\n\n{source}", encoding="utf-8")
+    config = repo / ".honeyhive" / "experiment.yml"
+    anchor = f"  - {APP_PACKAGE}.evaluators:answer_words\n"
+    text = config.read_text(encoding="utf-8")
+    assert anchor in text, f"no answer_words evaluator listed in {config}"
+    config.write_text(text.replace(anchor, f"{anchor}  - {APP_PACKAGE}.evaluators:{name}\n"), encoding="utf-8")
+    return config
+
+
 def git(root: Path, *args: str) -> str:
     """``git`` in ``root`` as a developer with no global config (a made-up author, no signing); its stdout."""
     author = ["-c", "user.name=Dev", "-c", "user.email=dev@example.com", "-c", "commit.gpgsign=false"]

@@ -41,7 +41,7 @@ from tests.fakes.actions_runner import (
     workflow_run,
 )
 from tests.honeyhive_experiment.faultproxy import Fault, FaultProxy
-from tests.quickstart import copy_quickstart
+from tests.quickstart import add_evaluator, copy_quickstart
 
 pytestmark = pytest.mark.e2e
 
@@ -609,19 +609,14 @@ def test_four_shards_with_two_trials_record_every_trial_once_and_judge_like_one_
 def test_an_evaluator_that_raised_in_a_shard_fails_the_report_job_that_did_not_run_it(world: World) -> None:
     """The shard that ran the datapoints records its evaluators' errors in their sessions; the report job, which
     ran nothing, reads them from the backend: never a green check over an evaluator that raised."""
-    evaluators = world.root / "support_bot" / "evaluators.py"
-    evaluators.write_text(
-        evaluators.read_text()
-        + "\n\ndef cites_policy(outputs, inputs, ground_truth=None):\n"
-        + "    if (ground_truth or {}).get('topic') == 'refund':\n"
-        + "        raise KeyError('citations')\n"
-        + "    return 1.0\n"
+    add_evaluator(
+        world.root,
+        "cites_policy",
+        "def cites_policy(outputs, inputs, ground_truth=None):\n"
+        "    if (ground_truth or {}).get('topic') == 'refund':\n"
+        "        raise KeyError('citations')\n"
+        "    return 1.0\n",
     )
-    config = world.root / ".honeyhive" / "experiment.yml"
-    text = config.read_text()
-    anchor = "  - support_bot.evaluators:answer_words\n"
-    assert anchor in text
-    config.write_text(text.replace(anchor, anchor + "  - support_bot.evaluators:cites_policy\n"))
 
     for job in run_shards(world, range(1, SHARDS + 1)):
         assert job.returncode == 0, job.shown()  # a shard records; the report job judges

@@ -39,7 +39,7 @@ from tests.fakes.actions_runner import (
 )
 from tests.fakes.github_server import FakeGitHub
 from tests.honeyhive_experiment.faultproxy import Fault, FaultProxy
-from tests.quickstart import copy_quickstart, set_answers
+from tests.quickstart import add_evaluator, copy_quickstart, set_answers
 
 pytestmark = pytest.mark.integration
 
@@ -380,17 +380,14 @@ def test_a_report_job_judges_a_rerun_shard_by_what_the_rerun_recorded_not_by_the
         "    return _answer(datapoint)\n",
         encoding="utf-8",
     )
-    evaluators = world.root / "support_bot" / "evaluators.py"
-    evaluators.write_text(
-        f"{evaluators.read_text(encoding='utf-8')}\n\ndef judge(outputs, inputs, ground_truth=None):\n"
+    add_evaluator(
+        world.root,
+        "judge",
+        "def judge(outputs, inputs, ground_truth=None):\n"
         f"    if __import__('pathlib').Path({str(limited)!r}).exists():\n"
         "        raise RuntimeError('HTTP 429: rate limited')\n"
         "    return 0.9\n",
-        encoding="utf-8",
     )
-    config = world.root / ".honeyhive" / "experiment.yml"
-    anchor = "  - support_bot.evaluators:answer_words\n"
-    config.write_text(config.read_text(encoding="utf-8").replace(anchor, f"{anchor}  - support_bot.evaluators:judge\n"))
 
     limited.touch()
     traces = "/opentelemetry/v1/traces"
@@ -446,17 +443,14 @@ def test_the_report_job_shows_every_error_of_an_evaluator_as_the_job_that_ran_it
     """An evaluator's dict with two metrics not finite is two errors: the report job (and publish, view) kept one per
     evaluator, the last, so it showed half of them and cited ``judge_confidence`` where the job that ran it cited
     ``judge``."""
-    evaluators = world.root / "support_bot" / "evaluators.py"
-    evaluators.write_text(
-        f"{evaluators.read_text(encoding='utf-8')}\n\ndef judge(outputs, inputs, ground_truth=None):\n"
+    add_evaluator(
+        world.root,
+        "judge",
+        "def judge(outputs, inputs, ground_truth=None):\n"
         "    if 'password' in inputs['question']:\n"
         "        return {'score': float('nan'), 'confidence': float('inf')}\n"
         "    return {'score': 0.9, 'confidence': 0.8}\n",
-        encoding="utf-8",
     )
-    config = world.root / ".honeyhive" / "experiment.yml"
-    anchor = "  - support_bot.evaluators:answer_words\n"
-    config.write_text(config.read_text(encoding="utf-8").replace(anchor, f"{anchor}  - support_bot.evaluators:judge\n"))
     code, ran = world.action("all", {"mode": "all", "comment-mode": "off"})
     assert code == 1, ran.summary()
     by_the_run = _report_json(world.root)
@@ -475,15 +469,10 @@ def test_the_report_job_says_a_ranged_metric_was_a_string_without_showing_it(wor
     """An evaluator returned a label ("PASS") for a metric with a passing range: the job that ran it said so, the
     report job (and publish, view) said "its evaluator returned nothing". The string's text stays out of the
     reasons and the comment: recorded redacted only of the running job's secrets, which the report job lacks."""
-    evaluators = world.root / "support_bot" / "evaluators.py"
-    evaluators.write_text(
-        f"{evaluators.read_text(encoding='utf-8')}\n\ndef grade(outputs, inputs, ground_truth=None):\n"
-        "    return 'PASS-label-7731'\n",
-        encoding="utf-8",
+    config = add_evaluator(
+        world.root, "grade", "def grade(outputs, inputs, ground_truth=None):\n    return 'PASS-label-7731'\n"
     )
-    config = world.root / ".honeyhive" / "experiment.yml"
-    anchor = "  - support_bot.evaluators:answer_words\n"
-    text = config.read_text(encoding="utf-8").replace(anchor, f"{anchor}  - support_bot.evaluators:grade\n")
+    text = config.read_text(encoding="utf-8")
     config.write_text(text.replace("passing_ranges:\n", "passing_ranges:\n  grade: {min: 1}\n"), encoding="utf-8")
     code, shard = world.action("shard", {"mode": "run", "shard": "1/1"})
     assert code == 0, shard.summary()
@@ -501,19 +490,16 @@ def test_a_report_job_with_trials_reads_each_trials_values_not_only_the_firsts(w
     """A boolean metric whose evaluator abstains on each datapoint's first trial: the report job read the values of
     first trials only, found none, so its gate no pass rate can cross read as a number and passed where the job that
     ran it failed."""
-    evaluators = world.root / "support_bot" / "evaluators.py"
-    evaluators.write_text(
-        f"{evaluators.read_text(encoding='utf-8')}\n\n"
+    config = add_evaluator(
+        world.root,
+        "grounded",
         "from opentelemetry import baggage\n"
         "from honeyhive_experiment.runner import session_id_for\n\n\n"
         "def grounded(outputs, inputs, ground_truth=None):\n"
         "    ids = [baggage.get_baggage(f'honeyhive.{key}') for key in ('session_id', 'run_id', 'datapoint_id')]\n"
         "    return None if ids[0] == session_id_for(ids[1], ids[2], 0) else True\n",
-        encoding="utf-8",
     )
-    config = world.root / ".honeyhive" / "experiment.yml"
-    anchor = "  - support_bot.evaluators:answer_words\n"
-    text = config.read_text(encoding="utf-8").replace(anchor, f"{anchor}  - support_bot.evaluators:grounded\n")
+    text = config.read_text(encoding="utf-8")
     config.write_text(text + "trials: 2\ngate: {grounded: {max_drop: 5}}\n", encoding="utf-8")
     code, shard = world.action("shard", {"mode": "run", "shard": "1/1"})
     assert code == 0, shard.summary()
