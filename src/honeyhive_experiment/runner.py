@@ -13,7 +13,8 @@ returns one typed :class:`DatapointOutcome` per datapoint, in input order. Per d
    datapoint's spans describe (:mod:`~honeyhive_experiment.efficiency`: tokens, calls, cost, the function's wall
    time; also of a function that raised or timed out, without evaluators);
 5. record outputs and ground truth on the session (``PUT /v1/events/{session_id}``), and in its metadata the
-   calls without a cost, by why (:data:`~honeyhive_experiment.models.outcomes.UNPRICED_KEYS`: model → calls);
+   calls without a cost, by why (:data:`~honeyhive_experiment.models.outcomes.UNPRICED_KEYS`: each a list of
+   ``{model, calls}``);
 6. in ``finally``: export the datapoint's spans.
 
 A function that raises, hangs past the timeout, or a backend call that fails after its retries
