@@ -134,6 +134,32 @@ def test_view_and_runs_work_whatever_the_template_since_neither_renders_the_comm
     assert "comment.template" not in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("where", ["-C", "cwd"])
+@pytest.mark.parametrize("command", [["validate", "--no-probe"], ["run", "--dry-run"]])
+def test_an_include_a_symlink_leads_out_of_the_folder_is_refused_saying_so(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: list[str], where: str
+) -> None:
+    """Run from inside the repository (no -C) the check joined the folder twice, found no such file, and let the
+    include print what the link led to (the runner's /proc/self/environ) into the comment; with -C it was refused as
+    "template not found", without the reason."""
+    (repo.parent / "secret.md").write_text("TOP SECRET")
+    folder = repo / ".honeyhive" / "tpl"
+    folder.mkdir()
+    (folder / "part.md").symlink_to(repo.parent / "secret.md")
+    (folder / "c.md.j2").write_text(
+        '{% extends "builtin/comment.md.j2" %}{% block table %}{{ super() }}[{% include "part.md" %}]{% endblock %}'
+    )
+    config = repo / ".honeyhive" / "experiment.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("{max_datapoints: 10}", "{max_datapoints: 10, template: .honeyhive/tpl/c.md.j2}"))
+    monkeypatch.chdir(repo)
+    assert main([*command, *(["-C", str(repo)] if where == "-C" else [])], environ={}) == 2
+    out, err = capsys.readouterr()
+    message = ".honeyhive/tpl/c.md.j2: cannot include part.md: a symlink leads it outside tpl/"
+    assert f"experiment.yml:21: comment.template: {message}" in err, err
+    assert "TOP SECRET" not in out + err
+
+
 def test_a_template_cannot_include_a_file_a_symlink_leads_out_to(tmp_path: Path) -> None:
     (tmp_path / "secret.md").write_text("TOP SECRET")
     folder = tmp_path / "repo" / ".honeyhive"

@@ -167,7 +167,7 @@ def custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str,
     loader = jinja2.ChoiceLoader(
         [
             jinja2.PrefixLoader({"builtin": _builtin_loader()}),
-            _confined_loader(Path(shown).parent),
+            _confined_loader(shown),
         ]
     )
     env = _environment(ImmutableSandboxedEnvironment, loader)
@@ -225,10 +225,13 @@ def _unreadable(shown: str, exc: UnicodeDecodeError | OSError) -> TemplateError:
     return TemplateError(shown, f"cannot read the template: {exc.strerror or exc}")
 
 
-def _confined_loader(folder: Path) -> jinja2.BaseLoader:
-    """The custom template's own folder for ``{% include %}`` / ``{% extends %}``: Jinja refuses ``..`` in a
-    name already; this also refuses a file that a symlink leads out of the folder."""
+def _confined_loader(shown: str) -> jinja2.BaseLoader:
+    """The folder of custom template ``shown`` for ``{% include %}`` / ``{% extends %}``: Jinja refuses ``..`` in a
+    name already; this also refuses a file that a symlink leads out of the folder, as a TemplateError naming
+    ``shown`` (Jinja's ChoiceLoader would replace a TemplateNotFound by its own, without the reason)."""
     import jinja2
+
+    folder = Path(shown).parent.absolute()  # Jinja's filename is folder / name: inside() must not join it again
 
     class ConfinedLoader(jinja2.FileSystemLoader):
         def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
@@ -239,7 +242,7 @@ def _confined_loader(folder: Path) -> jinja2.BaseLoader:
             except (UnicodeDecodeError, OSError) as exc:  # named as the template itself is
                 raise _unreadable(os.path.join(folder, template), exc) from None
             if inside(folder, filename) is None:
-                raise jinja2.TemplateNotFound(f"{template} (it leads outside {folder.name}/)")
+                raise TemplateError(shown, f"cannot include {template}: a symlink leads it outside {folder.name}/")
             return source, filename, uptodate
 
     return ConfinedLoader(str(folder))
@@ -290,6 +293,8 @@ def _render(template: jinja2.Template, context: Mapping[str, Any], name: str) ->
 
     try:
         return template.render(context)
+    except TemplateError:  # a file the loader refused or could not read
+        raise
     except jinja2.TemplateSyntaxError as exc:  # an included or extended file
         raise TemplateError(exc.filename or name, f"invalid template: {exc.message}", exc.lineno) from None
     except jinja2.TemplateNotFound as exc:
