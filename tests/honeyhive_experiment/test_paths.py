@@ -9,7 +9,7 @@ import pytest
 
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.paths import inside
-from honeyhive_experiment.report.comment import TemplateError
+from honeyhive_experiment.report.comment import TemplateError, custom_template
 from tests.honeyhive_experiment.report.scenarios import pass_input, render_comment
 
 pytestmark = pytest.mark.unit
@@ -100,8 +100,35 @@ EXTENDED = '{% extends "builtin/comment.md.j2" %}{% block links %}{{ super() }}{
             ".honeyhive/extra.md:1: invalid template: unexpected 'end of print statement'",
         ),
         ({"c.md.j2": '{{ marker }}{% include "gone.md" %}'}, ".honeyhive/c.md.j2: template not found: gone.md"),
+        # each include on its own: a list needs one of its names, a conditional each of its names, and another
+        # include's ``ignore missing`` makes nothing optional here (all three passed, then failed the report)
+        (
+            {"c.md.j2": '{{ marker }}{% include ["nope.md", "nada.md"] %}'},
+            ".honeyhive/c.md.j2: template not found: nope.md or nada.md",
+        ),
+        (
+            {"c.md.j2": '{{ marker }}{% include "ok.md" if verdict else "gone.md" %}', "ok.md": "ok"},
+            ".honeyhive/c.md.j2: template not found: gone.md",
+        ),
+        (
+            {"c.md.j2": '{{ marker }}{% include "gone.md" ignore missing %}{% include "gone.md" %}'},
+            ".honeyhive/c.md.j2: template not found: gone.md",
+        ),
+        (
+            {"c.md.j2": '{{ marker }}{% include "part.md" %}', "part.md": '{% include "gone.md" %}'},
+            ".honeyhive/part.md: template not found: gone.md",
+        ),
     ],
-    ids=["missing", "syntax-error", "included-syntax-error", "included-missing"],
+    ids=[
+        "missing",
+        "syntax-error",
+        "included-syntax-error",
+        "included-missing",
+        "list-include-none-found",
+        "conditional-include",
+        "ignore-missing-elsewhere",
+        "missing-in-an-included-file",
+    ],
 )
 @pytest.mark.parametrize("command", [["validate", "--no-probe"], ["run", "--dry-run"]])
 def test_a_template_that_cannot_load_is_a_config_error_before_any_datapoint_runs(
@@ -132,6 +159,47 @@ def test_view_and_runs_work_whatever_the_template_since_neither_renders_the_comm
     assert main(["runs", "-C", str(repo)], environ={}) == 0
     assert main(["view", "--no-open", "-C", str(repo)], environ={}) == 0
     assert "comment.template" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '{% include ["nope.md", "ok.md"] %}',
+        '{% include ["nope.md", name] %}',  # the render's to pick
+        '{% include "ok.md" if verdict else "nope.md" ignore missing %}',
+        '{% include "nope.md" ignore missing %}',
+    ],
+)
+def test_an_include_that_can_do_without_a_file_loads(tmp_path: Path, source: str) -> None:
+    (tmp_path / "ok.md").write_text("ok")
+    (tmp_path / "c.md.j2").write_text(f"{{{{ marker }}}}{source}")
+    custom_template(tmp_path / "c.md.j2")
+
+
+@pytest.mark.parametrize("where", ["-C", "cwd"])
+@pytest.mark.parametrize("command", [["validate", "--no-probe"], ["run", "--dry-run"]])
+def test_an_include_a_symlink_leads_out_of_the_folder_is_refused_saying_so(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: list[str], where: str
+) -> None:
+    """Run from inside the repository (no -C) the check joined the folder twice, found no such file, and let the
+    include print what the link led to (the runner's /proc/self/environ) into the comment; with -C it was refused as
+    "template not found", without the reason."""
+    (repo.parent / "secret.md").write_text("TOP SECRET")
+    folder = repo / ".honeyhive" / "tpl"
+    folder.mkdir()
+    (folder / "part.md").symlink_to(repo.parent / "secret.md")
+    (folder / "c.md.j2").write_text(
+        '{% extends "builtin/comment.md.j2" %}{% block table %}{{ super() }}[{% include "part.md" %}]{% endblock %}'
+    )
+    config = repo / ".honeyhive" / "experiment.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("{max_datapoints: 10}", "{max_datapoints: 10, template: .honeyhive/tpl/c.md.j2}"))
+    monkeypatch.chdir(repo)
+    assert main([*command, *(["-C", str(repo)] if where == "-C" else [])], environ={}) == 2
+    out, err = capsys.readouterr()
+    message = ".honeyhive/tpl/c.md.j2: cannot include part.md: a symlink leads it outside tpl/"
+    assert f"experiment.yml:21: comment.template: {message}" in err, err
+    assert "TOP SECRET" not in out + err
 
 
 def test_a_template_cannot_include_a_file_a_symlink_leads_out_to(tmp_path: Path) -> None:

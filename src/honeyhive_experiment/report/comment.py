@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from markupsafe import Markup
 
@@ -167,7 +167,7 @@ def custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str,
     loader = jinja2.ChoiceLoader(
         [
             jinja2.PrefixLoader({"builtin": _builtin_loader()}),
-            _confined_loader(Path(shown).parent),
+            _confined_loader(shown),
         ]
     )
     env = _environment(ImmutableSandboxedEnvironment, loader)
@@ -175,47 +175,66 @@ def custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str,
     env.globals["range"] = partial(_budgeted_range, abandoned)
     try:
         template = env.from_string(source)
-        _load_referenced(env, loader, env.parse(source))
+        _load_referenced(env, loader, env.parse(source), shown)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(exc.filename or shown, f"invalid template: {exc.message}", exc.lineno) from None
-    except jinja2.TemplateNotFound as exc:
-        raise TemplateError(shown, f"template not found: {exc.name}") from None
     return template, shown, abandoned
 
 
 _REFERENCED_MAX = 50  # the templates a custom one includes, imports or extends (theirs too) loaded with it
 
 
-def _load_referenced(env: jinja2.Environment, loader: jinja2.BaseLoader, tree: jinja2.nodes.Template) -> None:
-    """Load and compile, through ``env``'s ``loader`` as the render will, what ``tree`` includes, imports or extends,
-    and what those do in turn (at most :data:`_REFERENCED_MAX`): a missing or broken one is found with the template,
-    not after the run. A name only the render knows (a variable) is skipped, and a missing one an include may do
-    without (``ignore missing``, or one of a list: the first found is used)."""
+def _load_referenced(
+    env: jinja2.Environment, loader: jinja2.BaseLoader, tree: jinja2.nodes.Template, shown: str
+) -> None:
+    """Load and compile, through ``env``'s ``loader`` as the render will, what ``tree`` (the template ``shown``)
+    includes, imports or extends, and what those do in turn (at most :data:`_REFERENCED_MAX`): a missing or broken one
+    is found with the template, not after the run. Each include is checked on its own: of a list the first name
+    found is used, so one must exist; each name of a conditional may be used, so each must exist; ``ignore missing``
+    makes that include's names optional. A name only the render knows (a variable) is skipped."""
     import jinja2
-    from jinja2 import meta, nodes
+    from jinja2 import nodes
 
-    pending, seen = [tree], set[str]()
+    pending, seen = [(tree, shown)], set[str]()
     while pending:
-        tree = pending.pop()
-        optional = {
-            const.value
-            for include in tree.find_all(nodes.Include)
-            if include.ignore_missing or not isinstance(include.template, nodes.Const)
-            for const in (include.template, *include.template.find_all(nodes.Const))
-            if isinstance(const, nodes.Const)
-        }
-        for name in meta.find_referenced_templates(tree):
-            if name is None or name in seen or len(seen) >= _REFERENCED_MAX:
-                continue
-            seen.add(name)
-            try:
-                source, filename, _ = loader.get_source(env, name)
-            except jinja2.TemplateNotFound:
-                if name in optional:
-                    continue
-                raise
-            pending.append(env.parse(source, name, filename))
-            env.compile(pending[-1], name, filename)
+        tree, filename = pending.pop()
+        referencing = (nodes.Extends, nodes.FromImport, nodes.Import, nodes.Include)
+        for node in cast(
+            "Iterable[nodes.Extends | nodes.FromImport | nodes.Import | nodes.Include]", tree.find_all(referencing)
+        ):
+            for names in _choices(node.template):
+                for name in names:
+                    if name is None or name in seen or len(seen) >= _REFERENCED_MAX:
+                        break  # the render's to pick, or loaded already
+                    try:
+                        source, path, _ = loader.get_source(env, name)
+                    except jinja2.TemplateNotFound:
+                        continue  # the next of a list
+                    seen.add(name)
+                    pending.append((env.parse(source, name, path), path or name))
+                    env.compile(pending[-1][0], name, path)
+                    break
+                else:
+                    if not (isinstance(node, nodes.Include) and node.ignore_missing):
+                        raise TemplateError(filename, f"template not found: {' or '.join(map(str, names))}")
+
+
+def _choices(expr: jinja2.nodes.Expr) -> list[list[str | None]]:
+    """The names an include's (import's, extends') expression may load, as lists of which the render uses the first
+    found: one list per name it can pick (both of a conditional), a list of names as one; ``None`` for a name only
+    the render knows."""
+    from jinja2 import nodes
+
+    if isinstance(expr, nodes.CondExpr):
+        return _choices(expr.expr1) + (_choices(expr.expr2) if expr.expr2 is not None else [])
+    if isinstance(expr, (nodes.List, nodes.Tuple)):
+        return [
+            [
+                item.value if isinstance(item, nodes.Const) and isinstance(item.value, str) else None
+                for item in expr.items
+            ]
+        ]
+    return [[expr.value if isinstance(expr, nodes.Const) and isinstance(expr.value, str) else None]]
 
 
 def _unreadable(shown: str, exc: UnicodeDecodeError | OSError) -> TemplateError:
@@ -225,10 +244,13 @@ def _unreadable(shown: str, exc: UnicodeDecodeError | OSError) -> TemplateError:
     return TemplateError(shown, f"cannot read the template: {exc.strerror or exc}")
 
 
-def _confined_loader(folder: Path) -> jinja2.BaseLoader:
-    """The custom template's own folder for ``{% include %}`` / ``{% extends %}``: Jinja refuses ``..`` in a
-    name already; this also refuses a file that a symlink leads out of the folder."""
+def _confined_loader(shown: str) -> jinja2.BaseLoader:
+    """The folder of custom template ``shown`` for ``{% include %}`` / ``{% extends %}``: Jinja refuses ``..`` in a
+    name already; this also refuses a file that a symlink leads out of the folder, as a TemplateError naming
+    ``shown`` (Jinja's ChoiceLoader would replace a TemplateNotFound by its own, without the reason)."""
     import jinja2
+
+    folder = Path(shown).parent.absolute()  # Jinja's filename is folder / name: inside() must not join it again
 
     class ConfinedLoader(jinja2.FileSystemLoader):
         def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
@@ -239,7 +261,7 @@ def _confined_loader(folder: Path) -> jinja2.BaseLoader:
             except (UnicodeDecodeError, OSError) as exc:  # named as the template itself is
                 raise _unreadable(os.path.join(folder, template), exc) from None
             if inside(folder, filename) is None:
-                raise jinja2.TemplateNotFound(f"{template} (it leads outside {folder.name}/)")
+                raise TemplateError(shown, f"cannot include {template}: a symlink leads it outside {folder.name}/")
             return source, filename, uptodate
 
     return ConfinedLoader(str(folder))
@@ -290,6 +312,8 @@ def _render(template: jinja2.Template, context: Mapping[str, Any], name: str) ->
 
     try:
         return template.render(context)
+    except TemplateError:  # a file the loader refused or could not read
+        raise
     except jinja2.TemplateSyntaxError as exc:  # an included or extended file
         raise TemplateError(exc.filename or name, f"invalid template: {exc.message}", exc.lineno) from None
     except jinja2.TemplateNotFound as exc:
