@@ -524,8 +524,7 @@ def shared_run_id_of(settings: Settings, experiment: str) -> str:
     """The run every job of one workflow run records into for one experiment file (``mode: run`` shards and their
     ``report`` job)."""
     workflow_run = str(settings.run_id) if settings.run_id is not None else "local"
-    config_file = relative(settings.config_path, settings.root) or str(settings.config_path)
-    return shared_run_id(settings.ci.repository or "local", workflow_run, experiment, config_file)
+    return shared_run_id(settings.ci.repository or "local", workflow_run, experiment, settings.config_file)
 
 
 @dataclass(frozen=True, slots=True)

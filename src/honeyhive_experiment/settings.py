@@ -78,7 +78,7 @@ from honeyhive_experiment.context import (
 )
 from honeyhive_experiment.errors import SettingsError
 from honeyhive_experiment.gha import commands_stopped, neutralise
-from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, REPORT_HTML_PATH, REPORT_PATH
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, REPORT_HTML_PATH, REPORT_PATH, relative
 from honeyhive_experiment.sharding import ShardSpec
 
 __all__ = [
@@ -367,6 +367,15 @@ class Settings(BaseModel):
     def config_path(self) -> Path:
         """The experiment file, resolved against the working directory (unless absolute)."""
         return self.root / self.config
+
+    @property
+    def config_file(self) -> str:
+        """The experiment file as the repository names it: its path from the workspace (the checkout; the working
+        directory outside Actions), in ``/`` form, or as given when it lies outside. With the experiment's name it
+        tells one experiment from another: the run its jobs share
+        (:func:`~honeyhive_experiment.flow.shared_run_id_of`) and its pull-request comment
+        (:func:`~honeyhive_experiment.report.marker`)."""
+        return relative(self.config_path, self.workspace or self.root) or str(self.config_path)
 
     @property
     def report_file(self) -> Path | None:

@@ -21,6 +21,7 @@ from honeyhive_experiment.config import CommentConfig, Direction, MetricConfig
 from honeyhive_experiment.judgement import BaselineInfo, Judgement, TrendPoint
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
 from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_experiment.report import Rendered, build_report
 from honeyhive_experiment.verdict import Decision, Verdict
 
@@ -32,7 +33,9 @@ from honeyhive_experiment.verdict import Decision, Verdict
 def render_comment(data: Judgement, *, secrets: Sequence[str | None] = (), template_path: Any = None) -> Rendered:
     built = build_report(data, secrets=secrets)
     rows = data.comment.max_datapoints
-    return report.render_comment(built, template_path=template_path, max_datapoints=rows, secrets=secrets)
+    return report.render_comment(
+        built, config_file=DEFAULT_CONFIG_PATH, template_path=template_path, max_datapoints=rows, secrets=secrets
+    )
 
 
 def render_summary(data: Judgement, *, secrets: Sequence[str | None] = ()) -> str:
