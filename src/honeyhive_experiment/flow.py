@@ -348,14 +348,14 @@ def judge(
         if ci.merge_base_unknown:
             notes = (
                 "The pull request's merge base is unknown (a shallow checkout: set fetch-depth: 0 on"
-                " actions/checkout), so the baseline is the latest passing run on the base branch instead of the"
-                " run at the merge base.",
+                " actions/checkout), so the baseline is the latest run on the base branch whose check passed,"
+                " instead of the run at the merge base.",
             )
         elif ci.merge_base_sha and ci.merge_base_sha != baseline.commit_sha:
             notes = (
                 f"No completed run (yet) at {ci.merge_base_sha[:7]}, the base commit this change is measured"
-                " against, so the baseline is the latest passing run on the base branch: what changed on it since"
-                " that run's commit counts here as this change's.",
+                " against, so the baseline is the latest run on the base branch whose check passed: what changed"
+                " on it since that run's commit counts here as this change's.",
             )
     if baseline is not None and baseline.run.name != config.name:  # a run id named explicitly is used as is
         notes += (
