@@ -343,6 +343,14 @@ def judge(
         strings=string_values(result.outcomes, [*config.passing_ranges, *config.gate]),
         booleans=boolean_metrics(result.outcomes, config.gate),
     )
+    if settings.as_action and not settings.api_key:  # a dry run: the embedded backend, in a workspace the job drops
+        embedded = (
+            "A dry run without api-key: it ran on an embedded local backend in the job's workspace, gone when the job"
+            " ends, which has none of HoneyHive's runs (and was sent nothing)"
+            + (": no baseline, so no gate can fire" if baseline is None else "")
+            + ". Pass api-key to compare with the runs in HoneyHive."
+        )
+        decision = dataclasses.replace(decision, warnings=(*decision.warnings, embedded))
     notes: tuple[str, ...] = ()
     if baseline is not None and baseline.reason == "branch":  # the fallback stood in for the merge base's run
         if ci.merge_base_unknown:
