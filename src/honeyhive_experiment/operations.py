@@ -538,7 +538,7 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
         where = f"the first datapoint of {config.dataset.path}"
         with in_repository(root):  # as in a run: in the working directory, its siblings importable lazily
             metrics = probe_datapoint(code, first, name=config.name, timeout=config.timeout, where=where)
-    problems = check_produced_names(config, tuple(metrics), config_file, where=f"{where} (id {first.id})")
+    problems = check_produced_names(config, metrics, config_file, where=f"{where} (id {first.id})")
     for section, keys in (("passing_ranges", config.passing_ranges), ("gate", config.gate)):
         for metric in keys:
             why, value = None, metrics.get(metric)
