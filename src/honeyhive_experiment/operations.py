@@ -205,10 +205,10 @@ class _Invocation:
         settings = locate(self.settings)
         self.settings = settings
         config = self.config = _experiment_file(settings, comment=settings.mode is not Mode.RUN)
+        if not settings.api_key and settings.is_fork:  # a dry run too: its embedded backend could compare nothing
+            self.post = None  # nothing to post with, and nothing was run
+            return self.finish(judgement_without_run(settings, config, _FORK_WITHOUT_SECRETS, now=self.now))
         if not settings.api_key and not settings.dry_run:
-            if settings.is_fork:
-                self.post = None  # nothing to post with, and nothing was run
-                return self.finish(judgement_without_run(settings, config, _FORK_WITHOUT_SECRETS, now=self.now))
             if settings.as_action:
                 raise SettingsError("api-key", "the HoneyHive API key is not set: pass it from a secret")
             raise SettingsError(  # the command line has no api-key input: the SDK's variables, or the local backend
@@ -538,7 +538,7 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
         where = f"the first datapoint of {config.dataset.path}"
         with in_repository(root):  # as in a run: in the working directory, its siblings importable lazily
             metrics = probe_datapoint(code, first, name=config.name, timeout=config.timeout, where=where)
-    problems = check_produced_names(config, tuple(metrics), config_file, where=f"{where} (id {first.id})")
+    problems = check_produced_names(config, metrics, config_file, where=f"{where} (id {first.id})")
     for section, keys in (("passing_ranges", config.passing_ranges), ("gate", config.gate)):
         for metric in keys:
             why, value = None, metrics.get(metric)

@@ -309,6 +309,13 @@ PROBE_CASES = [
         "verdict is a string ('PASS') on the first datapoint of data/questions.jsonl; a passing range or gate needs a"
         " number or a bool",
     ),
+    (  # keyword_recall_explanation is closer, but a string: a range on it would be the error above
+        "range-misspelt-near-a-string-metric",
+        GOOD + "  - support_bot.evaluators:keyword_recall\npassing_ranges:\n  keyword_recall_explained: {min: 0.5}\n",
+        "experiment.yml:9: passing_ranges.keyword_recall_explained",
+        "(did you mean 'keyword_recall'?) on the first datapoint of data/questions.jsonl (id EXT-first); they"
+        " produced: topic_match, keyword_recall, keyword_recall_explanation (a string)",
+    ),
     (
         "gate-on-a-string-metric",
         GOOD + "  - probed:verdict\ngate:\n  verdict: {max_drop: 0.1}\n",
