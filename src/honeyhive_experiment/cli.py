@@ -184,7 +184,7 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings | No
     try:
         if args.command == "action":
             payload = load_event_payload(env["GITHUB_EVENT_PATH"]) if env.get("GITHUB_EVENT_PATH") else {}
-            return Settings.from_mapping(env, event_payload=payload)
+            return Settings.for_action(env, event_payload=payload)
         return Settings.from_args(vars(args), env)
     except SettingsError as exc:
         from honeyhive_experiment.gha import annotation
