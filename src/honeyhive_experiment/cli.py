@@ -178,7 +178,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
 def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings | None:
     """The command's settings: the action's inputs and ``GITHUB_*`` context with its event payload, or the flags and
-    the HoneyHive variables; ``None`` after saying why they cannot be used (exit 2)."""
+    the HoneyHive variables; ``None`` after saying why they cannot be used (exit 2). The action's inputs that cannot be
+    used are kept in ``refused`` instead: its run reports them as its error verdict."""
     from honeyhive_experiment.settings import Settings, load_event_payload
 
     try:
