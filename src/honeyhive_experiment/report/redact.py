@@ -8,8 +8,9 @@ environment's secrets; values under 4 characters are ignored) and replaces, in e
   base64 string such as ``Basic base64(user:secret)``: the secret's bytes can start at any of 3 offsets of a
   base64 group, so each offset has its own *core*, the characters that depend on the secret's bits alone),
   hex (lower and upper case), percent-encoding (``quote``, ``quote_plus``, ``encodeURIComponent``: each
-  character as itself or as ``%XX`` in either case, a space also as ``+``) and JSON string escapes (``\\"``,
-  ``\\\\``, ``\\/``, ``\\uXXXX``);
+  character as itself or as ``%XX`` in either case, a space also as ``+``), JSON string escapes (``\\"``,
+  ``\\\\``, ``\\/``, ``\\uXXXX``), HTML's character references (``&amp;``, ``&quot;``, ``&#39;``, ``&#x27;``: what
+  ``html.escape``, Jinja and PHP write) and ``repr``'s ``\\'``;
 * **fragments of the value**, for a secret split across two log lines (two log records, two prints, two strings
   of a value): how long a fragment must be, at a line's edge and anywhere, is *Fragments: the trade-off* below.
   Fragments of the hex and base64 forms count at a line's edge too;
@@ -80,6 +81,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import html.entities
 import io
 import json
 import logging
@@ -167,6 +169,7 @@ EDGE_FRAGMENT: Final = 8  # a fragment this long at a line's edge is redacted (h
 FRAGMENT_FLOOR: Final = 6
 _EDGE_TRIM: Final = " \t\r\n\"'`,;:.!?()[]{}<>"  # what may stand between a fragment and its line's edge
 _URL_SAFE: Final = frozenset(string.ascii_letters + string.digits + "-_.~")  # never percent- or JSON-escaped
+_ENTITIES: Final = {chr(point): name for point, name in html.entities.codepoint2name.items()} | {"'": "apos"}
 _WORDISH: Final = re.compile(rf"[\W_]*(?:{_WORD}[\s,./:;_-]+)*{_WORD}?[\W_]*", re.ASCII)
 _GATE: Final = 16  # characters of a form or anchor checked first: enough to be rare, short enough to be cheap
 INVISIBLE_CHARS: Final = (  # the controls but line breaks, Unicode's default-ignorable characters (BMP) but selectors
@@ -222,9 +225,9 @@ def _either_case(hex_digits: str) -> str:
 
 
 def _escaped(secret: str) -> tuple[str | None, re.Pattern[str]] | None:
-    """A pattern for ``secret`` percent-encoded or JSON-escaped (each character as itself or escaped, so partial
-    encoders match too), with a substring every match contains (``None``: no long enough one); ``None`` when
-    neither encoding changes the secret."""
+    """A pattern for ``secret`` percent-encoded, JSON-, HTML- or backslash-escaped (each character as itself or
+    escaped, so partial encoders match too), with a substring every match contains (``None``: no long enough one);
+    ``None`` when no encoding changes the secret."""
     if all(c in _URL_SAFE for c in secret):
         return None
     parts = []
@@ -235,14 +238,21 @@ def _escaped(secret: str) -> tuple[str | None, re.Pattern[str]] | None:
         units = c.encode("utf-16-be")  # \\uXXXX escapes are UTF-16 code units (a surrogate pair past U+FFFF)
         options = {
             re.escape(c),
-            re.escape(json.dumps(c)[1:-1]),  # \\" \\\\ \\n …
+            re.escape(json.dumps(c)[1:-1]),  # \\" \\\\ \\n …: repr's too
             "".join(f"%{_either_case(f'{b:02x}')}" for b in c.encode("utf-8")),
             "".join(r"\\u" + _either_case(units[i : i + 2].hex()) for i in range(0, len(units), 2)),
+            # HTML: numeric (markupsafe's &#34; &#39;, PHP's &#039;, html.escape's &#x27;) and named (&amp; &quot;)
+            rf"&\#0{{0,3}}{ord(c)};",
+            rf"&\#[xX]0{{0,3}}{_either_case(f'{ord(c):x}')};",
         }
+        if c in _ENTITIES:
+            options.add(f"&{_ENTITIES[c]};")
         if c == " ":
             options.add(r"\+")
         if c == "/":
             options.add(r"\\/")
+        if c == "'":
+            options.add(r"\\'")  # repr's, of a string holding both quotes
         parts.append("(?:" + "|".join(sorted(options, key=lambda o: (-len(o), o))) + ")")
     hint = _longest_run(secret, r"[A-Za-z0-9._~-]+")
     return (hint if len(hint) >= 4 else None), re.compile("".join(parts))
@@ -277,7 +287,7 @@ _Edge = tuple[int, frozenset[str], tuple[str, ...], Callable[[str], str], Callab
 @dataclass(frozen=True, slots=True)
 class _Tables:
     encoded: tuple[tuple[str, tuple[str, ...]], ...]  # (gate, hex or base64 forms every one of which contains it)
-    escaped: tuple[tuple[str | None, re.Pattern[str]], ...]  # (hint, percent-encoded or JSON-escaped value)
+    escaped: tuple[tuple[str | None, re.Pattern[str]], ...]  # (hint, the value percent-, JSON-, HTML-escaped…)
     anchors: tuple[tuple[str, str, str, int, int], ...]  # (gate, anchor, value, where it is, least fragment length)
     edges: tuple[_Edge, ...]  # one per window length: mostly 8 only
 

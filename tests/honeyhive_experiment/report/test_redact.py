@@ -316,7 +316,10 @@ def test_redacting_filter_scrubs_messages_arguments_and_tracebacks(caplog: pytes
 PASSWORD = 'hh-Pw/4f7c+2a9e 1b3d="5f60\\x'  # a key with characters every encoding escapes (/ + space = " \)
 
 
-@pytest.mark.parametrize("secret", [API_KEY, GITHUB_TOKEN, PASSWORD, "pässwörd-ünïcode-9f3a"])
+HTML_KEY = "Zq9\"w&K<x>v'Lm#p2Rt!yU7"  # what HTML escapes (& < > " ') and both quotes (repr writes \')
+
+
+@pytest.mark.parametrize("secret", [API_KEY, GITHUB_TOKEN, PASSWORD, HTML_KEY, "pässwörd-ünïcode-9f3a"])
 @pytest.mark.parametrize("shape", list(encodings(API_KEY)))
 def test_a_known_secret_is_redacted_in_every_common_encoding(secret: str, shape: str) -> None:
     form = encodings(secret)[shape]
@@ -324,6 +327,7 @@ def test_a_known_secret_is_redacted_in_every_common_encoding(secret: str, shape:
     for text in (form, f"sent {form} to the server", f'{{"auth": "{form}"}}', f"Authorization: Basic {form}"):
         redacted = redactor.redact(text)
         assert [piece for piece in recognisable(form) if piece in redacted] == [], redacted
+        assert [piece for piece in (secret[:8], secret[-8:]) if piece in redacted] == [], redacted  # repr's \'
         assert "***" in redacted
     assert redactor.redact(f"sent {form} to the server").startswith("sent ")
     assert redactor.redact(f"sent {form} to the server").endswith(" to the server")
@@ -407,7 +411,7 @@ def test_encoded_and_split_secrets_appear_in_no_output() -> None:
         outcomes=[
             *data.outcomes[:1],
             dataclasses.replace(
-                data.outcomes[1], error=f"HTTPError 401\n{shapes_text}\nthe key was:\n{split}\nend of error"
+                data.outcomes[1], error=f"HTTPError 401\nthe key was:\n{split}\n{shapes_text}\nend of error"
             ),
             *data.outcomes[2:],
         ],
