@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import html
 import io
 import json
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -466,6 +468,42 @@ def test_a_redacting_stream_redacts_whole_lines_whatever_the_writes() -> None:
     print(API_KEY[:12], file=stream, flush=True)
     print(API_KEY[12:], file=stream)
     assert target.getvalue().splitlines()[-3:] == ["[##..] 50%***", "***", "***"]
+
+
+@pytest.mark.parametrize("ending", ["a line's end", "close"])
+@pytest.mark.parametrize("others", [None, neutralise], ids=["the main thread", "another thread in Actions"])
+@pytest.mark.parametrize("piece", [1, 3, 4])
+def test_a_secret_printed_in_small_flushed_pieces_is_redacted(
+    piece: int, others: Callable[[str], str] | None, ending: str
+) -> None:
+    """Streamed output (an LLM's answer printed as it comes, ``print(chunk, end="", flush=True)``): every flush passed
+    its pieces on, so no redaction saw a secret whole and the terminal showed it. A flush now holds back what may be
+    the start of one (the rest shows), until the line ends or the stream closes; another thread's pieces inside Actions
+    stay one line (each was a line of its own, which GitHub's masker does not see across either)."""
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor([API_KEY, HTML_KEY]), others=others)
+    text = f"Sure! Your key is {API_KEY}, as HTML {html.escape(HTML_KEY)}, as repr {HTML_KEY!r}. Done"
+    line = "Sure! Your key is ***, as HTML ***, as repr '***'. Done"
+
+    def print_it() -> None:
+        for at in range(0, len(text), piece):
+            print(text[at : at + piece], end="", file=stream, flush=True)
+
+    if others is None:
+        print_it()
+    else:
+        thread = threading.Thread(target=print_it)
+        thread.start()
+        thread.join()
+    shown = target.getvalue()
+    assert shown == ("" if others else line[: len(shown)]), shown
+    assert len(shown) >= (0 if others else len(line) - len("Done")), shown  # the rest shows as it comes
+    if ending == "close":
+        stream.close()
+        assert target.getvalue() == line + ("\n" if others else "")
+    else:
+        print(" here", file=stream)  # from the main thread
+        assert target.getvalue() == (f"{line}\n here\n" if others else f"{line} here\n")
 
 
 def test_a_redacting_stream_lets_no_two_writes_of_other_threads_join_into_a_command() -> None:
