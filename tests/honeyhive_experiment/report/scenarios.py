@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import html
 import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, quote_plus
+
+import markupsafe
 
 from honeyhive_experiment import report
 from honeyhive_experiment.config import CommentConfig, Direction, MetricConfig
@@ -635,6 +638,11 @@ def encodings(secret: str) -> dict[str, str]:
         "JSON string": json.dumps(secret),
         "JSON with \\/": json.dumps(secret).replace("/", "\\/"),
         "JSON in JSON": json.dumps({"headers": {"x-key": secret}}),
+        "HTML-escaped": html.escape(secret),  # &amp; &lt; &gt; &quot; &#x27;
+        "HTML-escaped by Jinja": str(markupsafe.escape(secret)),  # &#34; &#39;
+        "HTML numeric": "".join(c if c.isalnum() or c in "-_.~" else f"&#{ord(c)};" for c in secret),
+        "HTML numeric hex": "".join(c if c.isalnum() or c in "-_.~" else f"&#x{ord(c):X};" for c in secret),
+        "repr": repr(secret),  # \' when it holds both quotes, \\ for a backslash
     }
 
 
