@@ -552,6 +552,8 @@ def broken(
             raised = errors[blamer]
             who, why = _said(blamer, raised)
             reason += f": {who} on {raised.count} datapoint(s) ({why})"
+            if missing > raised.count:  # on the others it raised nothing: it gave no number
+                reason += f"; returned {'a string' if metric in strings else 'nothing'} on {missing - raised.count}"
         elif metric in strings:  # its text unknown (""): a run read back from HoneyHive, which this job cannot redact
             text = f" ({strings[metric][:40]!r})" if strings[metric] else ""
             reason += f": its evaluator returned a string{text}; a {what} needs a number or a bool"

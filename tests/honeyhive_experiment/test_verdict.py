@@ -700,7 +700,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         Verdict.FAIL,
         (
             "tone_judge_score has a passing range but no value on 12 of the datapoints the backend passed:"
-            " evaluator tone_judge raised on 2 datapoint(s) (E: x)",
+            " evaluator tone_judge raised on 2 datapoint(s) (E: x); returned nothing on 10",
         ),
         (TONE_WARNING,),
     ),
@@ -1352,6 +1352,35 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (
             "judge has a passing range but no value on 12 of the datapoints the backend passed: evaluator judge"
             f" returned an invalid metric on 12 datapoint(s) ({NAN_SAID})",
+        ),
+        (),
+    ),
+    # an evaluator raising on some datapoints and returning None on others: the None ones went unsaid
+    (
+        "an evaluator blamed for some of a metric's missing values: the others, where it returned nothing, are said",
+        lambda: judge(
+            summary(metrics={"judge": IDS[:3]}), ranged=["judge"], errors={"judge": EvaluatorErrors(6, "E: x", 12)}
+        ),
+        Verdict.FAIL,
+        (
+            "judge has a passing range but no value on 9 of the datapoints the backend passed: evaluator judge raised"
+            " on 6 datapoint(s) (E: x); returned nothing on 3",
+        ),
+        (),
+    ),
+    (
+        "or a string",
+        lambda: judge(
+            summary(metrics={"judge": IDS[:3]}),
+            ranged=["judge"],
+            errors={"judge": EvaluatorErrors(6, "E: x", 12, ((3, "E: x"), (3, NAN)))},
+            strings={"judge": ""},
+        ),
+        Verdict.FAIL,
+        (
+            "judge has a passing range but no value on 9 of the datapoints the backend passed: evaluator judge errored"
+            f" on 6 datapoint(s) (raised on 3 (E: x); returned an invalid metric on 3 ({NAN_SAID})); returned a string"
+            " on 3",
         ),
         (),
     ),
