@@ -1440,6 +1440,15 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (),
     ),
     (
+        "to a tenth of a point, as a percentage change is",
+        lambda: judge(
+            summary(), comparison(delta(difference=-0.136364, counts=False)), gates=DROP, presentation=PERCENT
+        ),
+        Verdict.FAIL,
+        ("accuracy got worse by 13.6 pp (gate: at most 5 pp): significance unknown: no per-datapoint counts",),
+        (),
+    ),
+    (
         "ten points are 10 pp",
         lambda: judge(summary(), comparison(delta(difference=-0.1, counts=False)), gates=DROP, presentation=PERCENT),
         Verdict.FAIL,
