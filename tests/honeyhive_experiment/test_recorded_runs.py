@@ -512,6 +512,28 @@ def test_the_report_job_says_a_ranged_metric_was_a_string_without_showing_it(wor
     assert "PASS-label-7731" not in report.summary()
 
 
+def test_the_report_job_says_an_empty_string_was_a_string_as_the_job_that_ran_it_does(world: World) -> None:
+    """An evaluator returned "" for a ranged metric: the job that ran it said "its evaluator returned a string", the
+    report job (and publish, view) "its evaluator returned nothing for them": an empty string was not kept."""
+    config = add_evaluator(
+        world.root,
+        "grade",
+        "def grade(outputs, inputs, ground_truth=None):\n    return '' if 'password' in inputs['question'] else 0.8\n",
+    )
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("passing_ranges:\n", "passing_ranges:\n  grade: {min: 0.5}\n"), encoding="utf-8")
+    code, ran = world.action("all", {"mode": "all", "comment-mode": "off"})
+    assert code == 1, ran.summary()
+    by_the_run = _report_json(world.root)["reasons"]
+    assert by_the_run[0].endswith(": its evaluator returned a string; a passing range needs a number or a bool")
+
+    code, shard = world.action("shard", {"mode": "run", "shard": "1/1"})
+    assert code == 0, shard.summary()
+    code, report = world.action("report", {"mode": "report", "shard": "1/1"})
+    assert code == 1, report.summary()
+    assert _report_json(world.root)["reasons"] == by_the_run
+
+
 def test_a_report_job_with_trials_reads_each_trials_values_not_only_the_firsts(world: World) -> None:
     """A boolean metric whose evaluator abstains on each datapoint's first trial: the report job read the values of
     first trials only, found none, so its gate no pass rate can cross read as a number and passed where the job that
