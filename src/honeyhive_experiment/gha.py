@@ -175,7 +175,7 @@ def fence(redactor: Redactor) -> Callable[[], None]:
 
 _FENCE_DRAIN: Final = 5.0
 _fenced: _Pump | None = None  # standard output's pump while the fence holds
-_issuing = threading.Lock()
+_issuing = threading.RLock()  # reentrant: a signal handler may log while the main thread issues
 
 
 class _Pump:
