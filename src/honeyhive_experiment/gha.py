@@ -26,6 +26,7 @@ import stat
 import sys
 import tempfile
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -126,15 +127,15 @@ def issue(line: str, stream: TextIO | None = None) -> None:
     """Print ``line``, a workflow command of ours (or a line of the log that goes with them), on ``stream`` (default
     standard output, where the runner reads commands). While :func:`fence` holds, a line for standard output reaches
     the log as it is, on a line of its own, in its place among the rest, which issues no command."""
-    out = sys.stdout if stream is None else stream
     with _issuing:
-        if _fenced is None or out is not sys.stdout:
-            out.write(line + "\n")
-            out.flush()
+        if _fenced is not None and (stream is None or stream is sys.stdout):
+            sys.stdout.flush()  # what was printed before it comes before it
+            _fenced.ours.append(line)
+            os.write(_fenced.fd, f"{_fenced.mark}\n".encode())  # one write under PIPE_BUF: no other write splits it
             return
-        out.flush()  # what was printed before it comes before it
-        _fenced.ours.append(line)
-        os.write(_fenced.fd, f"{_fenced.mark}\n".encode())  # one write under PIPE_BUF: no other write splits it
+        out = sys.stdout if stream is None else stream
+        out.write(line + "\n")
+        out.flush()
 
 
 def fence(redactor: Redactor) -> Callable[[], None]:
@@ -165,8 +166,9 @@ def fence(redactor: Redactor) -> Callable[[], None]:
         for pump in pumps:
             os.dup2(nowhere, pump.fd)  # the pipe's last writer gone (but a subprocess's): its thread reads to the end
         os.close(nowhere)
+        deadline = time.monotonic() + _FENCE_DRAIN
         for pump in pumps:
-            pump.thread.join(_FENCE_DRAIN)
+            pump.thread.join(max(deadline - time.monotonic(), 0))
             with suppress(OSError, ValueError):
                 pump.shown.flush()
 
