@@ -149,6 +149,8 @@ def fence(redactor: Redactor) -> Callable[[], None]:
     Returns what takes it down, at the end of the process: what was written is passed on (up to
     :data:`_FENCE_DRAIN` seconds, the bound for a subprocess still holding a pipe: what it writes later is dropped),
     and from then on what is written goes nowhere (never unfiltered)."""
+    from honeyhive_experiment.report.redact import RedactingStream
+
     global _fenced
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
@@ -157,9 +159,9 @@ def fence(redactor: Redactor) -> Callable[[], None]:
 
     def down() -> None:
         global _fenced
-        for stream in (sys.stdout, sys.stderr):
+        for stream in (sys.stdout, sys.stderr):  # a redacting stream's held-back tail too: closed, it holds nothing
             with suppress(OSError, ValueError):
-                stream.flush()
+                stream.close() if isinstance(stream, RedactingStream) else stream.flush()
         with _issuing:
             _fenced = None
         nowhere = os.open(os.devnull, os.O_WRONLY)
@@ -170,7 +172,7 @@ def fence(redactor: Redactor) -> Callable[[], None]:
         for pump in pumps:
             pump.thread.join(max(deadline - time.monotonic(), 0))
             with suppress(OSError, ValueError):
-                pump.shown.flush()
+                pump.shown.close()
 
     return down
 
@@ -213,7 +215,7 @@ class _Pump:
             if not failed:
                 with suppress(Exception):
                     self.shown.write(self._pass_on(rest + decoder.decode(b"", final=True)))
-                    self.shown.flush()  # an unfinished last line, ended
+                    self.shown.close()  # an unfinished last line, ended
 
     def _pass_on(self, text: str) -> str:
         """Pass on ``text``'s whole lines; what is left of it."""
