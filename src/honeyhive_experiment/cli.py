@@ -228,7 +228,7 @@ def _redacted_output(settings: Settings, *, for_good: bool) -> Iterator[Redactor
     if fenced:
         atexit.register(fence(redactor))  # taken down after the user's own atexit functions, which come later
     streams = sys.stdout, sys.stderr
-    others = neutralise if settings.in_actions and not fenced else None  # fenced: whole lines are, after any flush
+    others = neutralise if settings.in_actions and not fenced else None  # fenced: the pipes neutralise whole lines
     standard = _Standard(streams[0], "standard output"), _Standard(streams[1], "standard error")
     sys.stdout = cast("TextIO", RedactingStream(cast("TextIO", standard[0]), redactor, others=others))
     sys.stderr = cast("TextIO", RedactingStream(cast("TextIO", standard[1]), redactor, others=others))
