@@ -11,6 +11,7 @@ user's code at exit or calling ``sys.exit``, the backend's names, a refused inpu
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
@@ -372,4 +373,121 @@ def test_a_user_thread_printing_after_the_command_issues_no_workflow_command_and
     assert "the runner's token:" in log, log
     assert RUNTIME_TOKEN not in log, log
     assert forged(log) == [], log
+    assert code == 0, log
+
+
+LATE = """
+import os as _os
+import subprocess as _subprocess
+import sys as _sys
+import threading as _threading
+
+_delivering = _threading.Event()  # the program opens GITHUB_OUTPUT: the datapoints have run, it delivers
+_written = _threading.Event()
+
+
+def _on_audit(event, args):
+    if event == "open" and not _delivering.is_set() and isinstance(args[0], (str, _os.PathLike)):
+        if _os.fspath(args[0]) == _os.environ["GITHUB_OUTPUT"]:
+            _delivering.set()
+            _written.wait(120)  # the program goes on once the thread has written
+
+
+_sys.addaudithook(_on_audit)
+
+
+def _late():
+    _delivering.wait()
+    _os.write(1, b"::error::forged-thread-fd\\n")
+    _os.write(2, b"::add-mask::forged-thread-fd2\\n")
+    _subprocess.run([_sys.executable, "-c", "print('::set-output name=verdict::pass-forged-subprocess')"])
+    _os.write(1, b"::stop-commands::forged-stop\\n")  # would hide the program's own commands from here on
+    _written.set()
+
+
+_threading.Thread(target=_late, daemon=True).start()
+"""
+
+
+def failing_quickstart(root: Path) -> Path:
+    """The quickstart whose every datapoint fails its passing range: the program issues ``::error::verdict fail``."""
+    copy_quickstart(root, questions=2)
+    config = root / ".honeyhive" / "experiment.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("topic_match: {min: 1}", "topic_match: {min: 2}"), encoding="utf-8")
+    assert "topic_match: {min: 2}" in config.read_text(encoding="utf-8")
+    return root
+
+
+def test_a_user_thread_and_subprocess_writing_while_the_program_delivers_issue_no_workflow_command(
+    tmp_path: Path,
+) -> None:
+    """What the user's code started (a daemon thread, the subprocess it runs) writes straight to file descriptors 1
+    and 2 after the datapoints ran, while the program judges and delivers: only text, and a forged
+    ``::stop-commands::`` hides none of the program's own commands."""
+    root = failing_quickstart(tmp_path / "repo")
+    app = root / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + LATE, encoding="utf-8")
+    step = Step(tmp_path / "step", push())
+    env = {**step.env(root, {"dry-run": "true", "comment-mode": "off"}), "HOME": str(tmp_path)}
+    code, log = run_step(root, env, "action")
+    for text in ("forged-thread-fd", "forged-thread-fd2", "pass-forged-subprocess", "forged-stop"):
+        assert text in log, log  # written, as text
+    assert forged(log) == [], log
+    assert [c for c in issued(log) if c.startswith("::error::verdict fail")], log  # the program's commands stand
+    assert step.outputs()["verdict"] == "fail", log
+    assert code == 1, log
+
+
+def test_an_unfinished_line_of_the_users_hides_no_command_of_the_programs(tmp_path: Path) -> None:
+    """The user's module ends a progress line without its line feed: what the program prints next must still start
+    a line of its own for the runner to read it as a command."""
+    root = failing_quickstart(tmp_path / "repo")
+    app = root / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + '\nprint("loading knowledge base...", end="")\n', encoding="utf-8")
+    step = Step(tmp_path / "step", push())
+    env = {**step.env(root, {"dry-run": "true", "comment-mode": "off"}), "HOME": str(tmp_path)}
+    code, log = run_step(root, env, "action")
+    assert "loading knowledge base..." in log, log
+    assert [c for c in issued(log) if c.startswith("::error::verdict fail")], log
+    assert code == 1, log
+
+
+SECRET = "Xq1Pz9Lm2Nb8Vc7Rt5Yh4Jk3Wd6Gf0Ab"  # an OpenAI key of no known shape: known by its value alone
+BYPASS = """
+import base64 as _base64
+import os as _os
+import subprocess as _subprocess
+import sys as _sys
+
+_answer = answer
+
+
+def answer(datapoint):
+    key = _os.environ["OPENAI_API_KEY"]
+    for at in range(0, len(key), 3):  # an LLM's streamed tokens, each flushed
+        print(key[at : at + 3], end="", flush=True)
+    print(flush=True)
+    _subprocess.run([_sys.executable, "-c", "import os; print('from-subprocess:', os.environ['OPENAI_API_KEY'])"])
+    _os.write(2, b"from-fd2: " + _base64.b64encode(key.encode()) + b"\\n")
+    _sys.stdout.buffer.write(b"from-buffer: " + key.encode() + b"\\n")
+    _sys.stdout.buffer.flush()
+    return _answer(datapoint)
+"""
+
+
+def test_a_secret_written_past_pythons_text_streams_is_redacted_in_the_log(tmp_path: Path) -> None:
+    """In Actions GitHub masks only the plain values of the secrets it registered: the user's function writes one
+    through a subprocess, base64-encoded to file descriptor 2, and to ``sys.stdout.buffer``."""
+    root = copy_quickstart(tmp_path / "repo", questions=2)
+    app = root / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + BYPASS, encoding="utf-8")
+    step = Step(tmp_path / "step", push())
+    inputs = {"dry-run": "true", "comment-mode": "off"}
+    env = {**step.env(root, inputs), "HOME": str(tmp_path), "OPENAI_API_KEY": SECRET}
+    code, log = run_step(root, env, "action")
+    said = ("from-subprocess: ***", "from-fd2: ***", "from-buffer: ***")
+    assert [line for line in said if line not in log] == [], log  # each wrote, redacted
+    assert SECRET[:8] not in log, log
+    assert base64.b64encode(SECRET.encode()).decode()[:12] not in log, log
     assert code == 0, log

@@ -207,19 +207,28 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings | No
 def _redacted_output(settings: Settings, *, for_good: bool) -> Iterator[Redactor]:
     """While a command runs, what anything in the process prints (the user's code too) is redacted of the
     settings' secrets, line by line, like the log, and inside GitHub Actions what threads other than the main one
-    print issues no workflow command (the user's: a timed-out function's, one its module started, also after
-    :meth:`~honeyhive_experiment.settings.Settings.fence` is lifted); the redactor is the command's.
+    print issues no workflow command (for a command called from Python; the process's own is fenced, below); the
+    redactor is the command's.
 
     ``for_good``, the process's own command (``argv`` read from ``sys.argv``: ``python -m``, the console script):
     what still runs when the command has returned is the user's code (the threads Python waits for, what it
-    registered with :mod:`atexit`), so the streams stay until the process ends, and inside Actions workflow commands
-    stop for the rest of the step."""
-    from honeyhive_experiment.gha import neutralise, stop_commands
+    registered with :mod:`atexit`), so the streams stay until the process ends. Inside Actions the process's
+    descriptors are fenced too, before any user code runs and to the end (:func:`~honeyhive_experiment.gha.fence`):
+    what reaches the log by any way (a subprocess, ``os.write``, ``sys.stdout.buffer``, a thread, the main thread) is
+    redacted and issues no command, but for ours (:func:`~honeyhive_experiment.gha.issue`). Outside Actions the
+    descriptors stay the terminal's (a bar, colours, a prompt) or the file's: bytes that bypass Python's streams there
+    are not redacted."""
+    import atexit
+
+    from honeyhive_experiment.gha import fence, neutralise
     from honeyhive_experiment.report.redact import RedactingStream, Redactor
 
     redactor = Redactor(settings.secrets())
+    fenced = for_good and settings.in_actions
+    if fenced:
+        atexit.register(fence(redactor))  # taken down after the user's own atexit functions, which come later
     streams = sys.stdout, sys.stderr
-    others = neutralise if settings.in_actions else None
+    others = neutralise if settings.in_actions and not fenced else None  # fenced: the pipes neutralise whole lines
     standard = _Standard(streams[0], "standard output"), _Standard(streams[1], "standard error")
     sys.stdout = cast("TextIO", RedactingStream(cast("TextIO", standard[0]), redactor, others=others))
     sys.stderr = cast("TextIO", RedactingStream(cast("TextIO", standard[1]), redactor, others=others))
@@ -235,8 +244,6 @@ def _redacted_output(settings: Settings, *, for_good: bool) -> Iterator[Redactor
             stream.flush()
         if not for_good:
             sys.stdout, sys.stderr = streams
-        elif settings.in_actions:
-            stop_commands()  # its token never printed: nothing resumes them
 
 
 class _CannotWrite(BrokenPipeError):

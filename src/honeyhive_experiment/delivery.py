@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Literal
 
 from honeyhive_experiment.config import CommentConfig
 from honeyhive_experiment.errors import ExperimentError, NotWritable, TemplateError
-from honeyhive_experiment.gha import annotation, append_summary, cannot_write, write_outputs
+from honeyhive_experiment.gha import annotation, append_summary, cannot_write, issue, write_outputs
 from honeyhive_experiment.judgement import Judgement, error_kind
 from honeyhive_experiment.paths import relative
 from honeyhive_experiment.report import (
@@ -318,7 +318,7 @@ def announce(settings: Settings, level: Literal["error", "warning", "notice"], p
     text = Redactor(settings.secrets()).redact(text)
     if settings.as_action:
         line = problem.line if file is not None else None
-        print(annotation(level, text, file=file, line=line))
+        issue(annotation(level, text, file=file, line=line))
     else:
         # no escape sequence of the user's code
         print(settings.printable(f"{level}: {plain_lines(text)}"), file=sys.stderr)

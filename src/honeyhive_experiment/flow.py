@@ -21,7 +21,7 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -236,27 +236,24 @@ def _no_function(datapoint: Any) -> Any:  # a report job's spec: it records noth
 @dataclass(frozen=True, slots=True)
 class Watch:
     """How an invocation follows a run: its cancel event (a :class:`~honeyhive_experiment.cancellation.Cancellation`
-    from the command line, which also notes the phase), what is told of its progress, and what holds while the
-    user's code runs (inside GitHub Actions: no workflow command from its output)."""
+    from the command line, which also notes the phase) and what is told of its progress."""
 
     cancel: threading.Event
     progress: Callable[[Progress], None] | None = None
-    user_code: Callable[[], AbstractContextManager[object]] = nullcontext
 
 
 @contextmanager
 def _user_code(
     settings: Settings, config: ExperimentConfig, dataset: PreparedDataset, watch: Watch
 ) -> Iterator[RunSpec]:
-    """The run's spec, its user code imported, while that code runs: under ``watch.user_code`` from the import on, in
-    the working directory (:func:`in_repository`), its siblings importable lazily, and its LLM calls captured by
-    the instrumentations the experiment file names."""
-    with watch.user_code():
-        instrumentations = load_instrumentations(config, str(settings.config_path))
-        code = load_user_code(config, str(settings.config_path), settings.root)
-        spec = run_spec(settings, config, dataset, code, watch=watch)
-        with in_repository(settings.root), switched_on(instrumentations):
-            yield spec
+    """The run's spec, its user code imported, while that code runs: in the working directory
+    (:func:`in_repository`), its siblings importable lazily, and its LLM calls captured by the instrumentations the
+    experiment file names."""
+    instrumentations = load_instrumentations(config, str(settings.config_path))
+    code = load_user_code(config, str(settings.config_path), settings.root)
+    spec = run_spec(settings, config, dataset, code, watch=watch)
+    with in_repository(settings.root), switched_on(instrumentations):
+        yield spec
 
 
 def run_experiment(

@@ -16,6 +16,7 @@ The formats are the runner's (and ``@actions/core``'s):
 
 from __future__ import annotations
 
+import codecs
 import errno
 import logging
 import os
@@ -24,11 +25,17 @@ import secrets
 import stat
 import sys
 import tempfile
+import threading
+import time
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Final, Literal, TextIO
+from typing import TYPE_CHECKING, Final, Literal, TextIO
+
+if TYPE_CHECKING:
+    from honeyhive_experiment.report.redact import Redactor
 
 __all__ = [
     "SUMMARY_LIMIT",
@@ -40,7 +47,9 @@ __all__ = [
     "cannot_write",
     "escape_data",
     "escape_property",
+    "fence",
     "group",
+    "issue",
     "neutralise",
     "not_writable_message",
     "unwritable",
@@ -107,34 +116,123 @@ def annotation(
 @contextmanager
 def group(title: str, stream: TextIO) -> Iterator[None]:
     """A collapsible group of log lines on ``stream``: ``::group::title`` … ``::endgroup::`` (also on error)."""
-    print(_command("group", title), file=stream, flush=True)
+    issue(_command("group", title), stream)
     try:
         yield
     finally:
-        print("::endgroup::", file=stream, flush=True)
+        issue("::endgroup::", stream)
 
 
-@contextmanager
-def commands_stopped() -> Iterator[None]:
-    """While the block runs, the runner processes no workflow command from this step's output: what user code
-    prints (``::set-output``, ``::add-mask::``, ``::error::``, ``##[...]``, on any stream or file descriptor) is
-    only text. :func:`stop_commands`, and ``::<token>::`` to resume, also on error: nobody can resume processing
-    without the token."""
-    token = stop_commands()
-    try:
-        yield
-    finally:
-        sys.stderr.flush()
-        print(f"::{token}::", flush=True)
+def issue(line: str, stream: TextIO | None = None) -> None:
+    """Print ``line``, a workflow command of ours (or a line of the log that goes with them), on ``stream`` (default
+    standard output, where the runner reads commands). While :func:`fence` holds, a line for standard output reaches
+    the log as it is, on a line of its own, in its place among the rest, which issues no command."""
+    with _issuing:
+        if _fenced is not None and (stream is None or stream is sys.stdout):
+            sys.stdout.flush()  # what was printed before it comes before it
+            _fenced.ours.append(line)
+            os.write(_fenced.fd, f"{_fenced.mark}\n".encode())  # one write under PIPE_BUF: no other write splits it
+            return
+        out = sys.stdout if stream is None else stream
+        out.write(line + "\n")
+        out.flush()
 
 
-def stop_commands() -> str:
-    """Stop the runner processing workflow commands: ``::stop-commands::<token>`` with a fresh random token, on
-    standard output (where the runner reads commands) on a line of its own even after someone's unfinished one
-    (written straight after a line break); the token, which resumes them."""
-    token = secrets.token_hex(16)
-    print(f"\n::stop-commands::{token}", flush=True)
-    return token
+def fence(redactor: Redactor) -> Callable[[], None]:
+    """From now on, what this process writes to its standard output and error reaches the log redacted and issuing no
+    workflow command (:func:`neutralise`), whoever writes it and how: Python's streams, ``sys.stdout.buffer``,
+    ``os.write(1, …)``, a subprocess, a thread the user's code started; but the lines :func:`issue` prints. Inside
+    GitHub Actions, the CLI puts it up before the user's code is imported, for the rest of the process.
+
+    Descriptors 1 and 2 are pointed at pipes that threads copy to where they pointed (the runner's log); :func:`issue`
+    puts a mark in standard output's pipe that only this process knows, and its line is passed on in its place.
+    Returns what takes it down, at the end of the process: what was written is passed on (up to
+    :data:`_FENCE_DRAIN` seconds, the bound for a subprocess still holding a pipe: what it writes later is dropped),
+    and from then on what is written goes nowhere (never unfiltered)."""
+    from honeyhive_experiment.report.redact import RedactingStream
+
+    global _fenced
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    pumps = _Pump(1, redactor), _Pump(2, redactor)
+    _fenced = pumps[0]
+
+    def down() -> None:
+        global _fenced
+        for stream in (sys.stdout, sys.stderr):  # a redacting stream's held-back tail too: closed, it holds nothing
+            with suppress(OSError, ValueError):
+                stream.close() if isinstance(stream, RedactingStream) else stream.flush()
+        with _issuing:
+            _fenced = None
+        nowhere = os.open(os.devnull, os.O_WRONLY)
+        for pump in pumps:
+            os.dup2(nowhere, pump.fd)  # the pipe's last writer gone (but a subprocess's): its thread reads to the end
+        os.close(nowhere)
+        deadline = time.monotonic() + _FENCE_DRAIN
+        for pump in pumps:
+            pump.thread.join(max(deadline - time.monotonic(), 0))
+            with suppress(OSError, ValueError):
+                pump.shown.close()
+
+    return down
+
+
+_FENCE_DRAIN: Final = 5.0
+_fenced: _Pump | None = None  # standard output's pump while the fence holds
+_issuing = threading.RLock()  # reentrant: a signal handler may log while the main thread issues
+
+
+class _Pump:
+    """Descriptor ``fd`` (1 or 2) pointed at a pipe whose thread copies what comes to where ``fd`` pointed, a line at a
+    time, redacted and neutralised; but where the ``mark`` of a line of ours (in ``ours``, in order) comes, that line,
+    as it is. A line is passed on whole: one the user's code left unfinished waits for its end, ours go before it.
+    Whatever goes wrong passing text on, the pipe is still read (its writers never block) and that text is dropped,
+    never shown unfiltered."""
+
+    def __init__(self, fd: int, redactor: Redactor) -> None:
+        from honeyhive_experiment.report.redact import RedactingStream
+
+        self.fd = fd
+        self.mark = secrets.token_hex(16)  # never printed: no line can claim to be ours
+        self.ours: deque[str] = deque()
+        self.log = open(os.dup(fd), "w", encoding="utf-8", errors="surrogateescape")  # noqa: SIM115 - the process's
+        self.shown = RedactingStream(self.log, redactor, others=neutralise)  # the thread below is another's
+        read, write = os.pipe()
+        os.dup2(write, fd)
+        os.close(write)
+        self.thread = threading.Thread(target=self._copy, args=(read,), name=f"fence-{fd}", daemon=True)
+        self.thread.start()
+
+    def _copy(self, read: int) -> None:
+        decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")  # bytes that are no UTF-8 stay as they are
+        rest, failed = "", False
+        with open(read, "rb", buffering=0) as pipe:
+            while chunk := pipe.read(_CHUNK):
+                try:
+                    rest = "" if failed else self._pass_on(rest + decoder.decode(chunk))
+                except Exception:  # a log that takes nothing more: read on, show nothing
+                    failed = True
+            if not failed:
+                with suppress(Exception):
+                    self.shown.write(self._pass_on(rest + decoder.decode(b"", final=True)))
+                    self.shown.close()  # an unfinished last line, ended
+
+    def _pass_on(self, text: str) -> str:
+        """Pass on ``text``'s whole lines; what is left of it."""
+        cut = max(text.rfind("\n"), text.rfind("\r")) + 1
+        if len(text) - cut > _CHUNK:  # a very long unfinished line goes on, but where a mark may start
+            cut = len(text) - len(self.mark)
+        theirs, *after_marks = text[:cut].split(self.mark)
+        self.shown.write(theirs)
+        for after in after_marks:
+            if self.ours:
+                self.log.write(self.ours.popleft().encode("utf-8", "backslashreplace").decode() + "\n")
+            self.shown.write(after.removeprefix("\n"))  # the mark's own line feed
+        self.log.flush()
+        return text[cut:]
+
+
+_CHUNK: Final = 65_536
 
 
 def write_outputs(path: str | os.PathLike[str], outputs: Mapping[str, str]) -> None:
@@ -280,9 +378,7 @@ class WorkflowCommandHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            out = self.stream if self.stream is not None else sys.stdout
-            out.write(self._render(record) + "\n")
-            out.flush()
+            issue(self._render(record), self.stream)
         except Exception:
             self.handleError(record)
 

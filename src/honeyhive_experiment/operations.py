@@ -226,7 +226,7 @@ class _Invocation:
         if published is not None:
             self.settings = settings = settings.with_ci(pr_number=published.pr_number, sha=published.head_sha)
         announce_running(config.name, title=config.comment.title, settings=settings, post=self.post)
-        watch = Watch(self.cancel, self.progress, settings.fence)  # inside Actions, user code issues no command
+        watch = Watch(self.cancel, self.progress)
         with connect(settings) as client:
             if settings.mode is Mode.RUN:
                 shard = record_shard(settings, config, client, watch=watch)
@@ -540,23 +540,21 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     root, config_file = settings.root, str(settings.config_path)
     config = _experiment_file(settings, comment=True)
     records = dataset_records(config, config_file, root)
-    # what runs from here is the user's (their installer's build, their code): inside Actions it issues no command
-    with settings.fence():
-        if settings.install:
-            _install(settings)
-        load_instrumentations(config, config_file)  # each library instrument names has one installed
-        code = load_user_code(config, config_file, root)
-        what = f"{len(records)} datapoints" if records is not None else "a managed dataset"
-        if records is None and not settings.api_key:  # what a run here would use has no managed dataset
-            log.warning("%s", embedded_has_no_dataset(config, config_file))
-        found = f"{settings.config}: experiment {config.name!r}, {what}, {len(code.evaluators)} evaluator(s)"
-        if not probe or not records:
-            return found
-        identity = file_identity(config.dataset, records, config_file=None, repository=None)  # ids as a run's
-        first = external_dataset(records, identity=identity).datapoints[0]
-        where = f"the first datapoint of {config.dataset.path}"
-        with in_repository(root):  # as in a run: in the working directory, its siblings importable lazily
-            metrics = probe_datapoint(code, first, name=config.name, timeout=config.timeout, where=where)
+    if settings.install:
+        _install(settings)
+    load_instrumentations(config, config_file)  # each library instrument names has one installed
+    code = load_user_code(config, config_file, root)
+    what = f"{len(records)} datapoints" if records is not None else "a managed dataset"
+    if records is None and not settings.api_key:  # what a run here would use has no managed dataset
+        log.warning("%s", embedded_has_no_dataset(config, config_file))
+    found = f"{settings.config}: experiment {config.name!r}, {what}, {len(code.evaluators)} evaluator(s)"
+    if not probe or not records:
+        return found
+    identity = file_identity(config.dataset, records, config_file=None, repository=None)  # ids as a run's
+    first = external_dataset(records, identity=identity).datapoints[0]
+    where = f"the first datapoint of {config.dataset.path}"
+    with in_repository(root):  # as in a run: in the working directory, its siblings importable lazily
+        metrics = probe_datapoint(code, first, name=config.name, timeout=config.timeout, where=where)
     problems = check_produced_names(config, metrics, config_file, where=f"{where} (id {first.id})")
     for section, keys in (("passing_ranges", config.passing_ranges), ("gate", config.gate)):
         for metric in keys:

@@ -46,7 +46,6 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable, Mapping, Set
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -77,7 +76,7 @@ from honeyhive_experiment.context import (
     quote,
 )
 from honeyhive_experiment.errors import SettingsError
-from honeyhive_experiment.gha import commands_stopped, neutralise
+from honeyhive_experiment.gha import neutralise
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, REPORT_HTML_PATH, REPORT_PATH, relative
 from honeyhive_experiment.sharding import ShardSpec
 
@@ -368,12 +367,6 @@ class Settings(BaseModel):
         """``text`` for the log: inside GitHub Actions (a dry run there too) no line of it may issue a workflow
         command (:func:`~honeyhive_experiment.gha.neutralise`)."""
         return neutralise(text) if self.in_actions else text
-
-    def fence(self) -> AbstractContextManager[None]:
-        """What holds while the user's code (or what it installs) runs: inside GitHub Actions its output issues no
-        workflow command (:func:`~honeyhive_experiment.gha.commands_stopped`; once the command has returned, what
-        still runs of it does so with commands stopped for good: ``cli._redacted_output``)."""
-        return commands_stopped() if self.in_actions else nullcontext()
 
     @property
     def as_action(self) -> bool:
