@@ -41,6 +41,7 @@ import pathlib
 import threading
 
 import openai
+from opentelemetry import trace
 
 SETTINGS = pathlib.Path(__file__).resolve().parent / "settings.json"
 CLIENTS = {}
@@ -76,6 +77,16 @@ def answer(datapoint):
     if mode == "stream":
         chunks = client.chat.completions.create(model=settings["model"], messages=messages, stream=True)
         return {"answer": "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)}
+    if mode in ("responses", "responses-twice"):  # OpenLLMetry's span of it is beside OpenInference's, not around it
+        for _ in range(1 + (mode == "responses-twice")):
+            response = client.responses.create(model=settings["model"], input=prompt)
+        return {"answer": response.output_text}
+    if mode == "own-span":  # the function's own span of a call to a self-hosted model, around an embedding lookup
+        with trace.get_tracer("bot").start_as_current_span("generate") as span:
+            client.embeddings.create(model="text-embedding-3-small", input=question)
+            span.set_attributes({"gen_ai.request.model": "my-local-llm", "gen_ai.usage.input_tokens": 5000})
+            span.set_attribute("gen_ai.usage.output_tokens", 1000)
+        return {"answer": "answer: from my own model"}
     reply = client.chat.completions.create(model=settings["model"], messages=messages)
     if mode == "raise":
         raise RuntimeError("the bot broke after its call")
@@ -134,7 +145,9 @@ class Bot:
         """Which model the bot asks, how many times it repeats the prompt, and what some datapoints do instead of
         one call (by id: ``cached`` no call, ``stream`` a call streamed without usage, ``failed`` a call the server
         fails before the call, ``embed`` an embedding before it, ``raise`` raises after it, ``hang`` waits after it
-        until ``bot.RELEASE`` is set)."""
+        until ``bot.RELEASE`` is set; ``responses`` makes a Responses API call instead, ``responses-twice`` two alike;
+        ``own-span`` opens its own GenAI span of a call to ``my-local-llm``, 5000 tokens in and 1000 out, around an
+        embedding of the question, instead)."""
         settings = {"base_url": self.server.base_url, "model": model, "repeat": repeat, "modes": modes or {}}
         (self.root / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
 

@@ -51,6 +51,7 @@ from opentelemetry.trace import Span as ApiSpan
 
 from honeyhive_experiment.connection import Circuit, reason_in_body
 from honeyhive_experiment.llm_calls import LlmCall, read_calls
+from honeyhive_experiment.llm_calls import Span as CallSpan
 
 log = logging.getLogger(__name__)
 # the OTLP/HTTP exporter's logger: it logs every failed export at ERROR (see _own_export_failures)
@@ -223,6 +224,7 @@ class _Session:
     sink: TraceSink
     spans: list[ReadableSpan] = field(default_factory=list)
     judged: set[int] = field(default_factory=set)
+    bridges: dict[int, int | None] = field(default_factory=dict)  # a closed provider's spans: their parents (_Routes)
 
 
 # every datapoint running in this process, by session id (a DatapointTracer adds its own, TraceSink.export and
@@ -241,8 +243,14 @@ class _Routes(SpanProcessor):
         self.sink = sink
 
     def on_start(self, span: Span, parent_context: context.Context | None = None) -> None:
-        session = self._session(baggage.get_baggage("honeyhive.session_id", parent_context))
+        session_id = baggage.get_baggage("honeyhive.session_id", parent_context)
+        session = self._session(session_id)
         if session is None:
+            running = _SESSIONS.get(session_id) if isinstance(session_id, str) else None
+            if running is not None:
+                # not kept (an earlier run's instrumentation whose wrapper stayed in place, as OpenLLMetry's does,
+                # opens it through that run's provider), but a call span inside it is inside what it is inside
+                running.bridges[span.context.span_id] = span.parent.span_id if span.parent else None
             return
         for key, value in baggage.get_all(parent_context).items():
             attribute = INHERITED.get(key)
@@ -262,6 +270,12 @@ class _Routes(SpanProcessor):
 
     def shutdown(self) -> None:
         self.open = False
+
+
+def _span(span: ReadableSpan) -> CallSpan:
+    """What :func:`~honeyhive_experiment.llm_calls.read_calls` reads of a finished span."""
+    scope = span.instrumentation_scope.name if span.instrumentation_scope else ""
+    return CallSpan(span.context.span_id, span.parent.span_id if span.parent else None, span.attributes, scope)
 
 
 def _unlimited_provider() -> TracerProvider:
@@ -722,9 +736,8 @@ class DatapointTracer:
         evaluators')``."""
         spans = list(self._session.spans)
         errored = {s.context.span_id for s in spans if s.status.status_code is StatusCode.ERROR}
-        calls = read_calls(
-            ((s.context.span_id, s.parent.span_id if s.parent else None, s.attributes) for s in spans), errored
-        )
+        bridges = [CallSpan(span_id, parent, None) for span_id, parent in list(self._session.bridges.items())]
+        calls = read_calls([*map(_span, spans), *bridges], errored)
         function: list[LlmCall] = []
         judge: list[LlmCall] = []
         for span_id, call in calls.items():
