@@ -36,9 +36,12 @@ OPENINFERENCE = "openinference-instrumentation-openai"
 API_KEY = "hh-efficiency-e2e-key"
 
 BOT = """
+import asyncio
 import json
 import pathlib
+import queue
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import openai
 from opentelemetry import trace
@@ -46,6 +49,17 @@ from opentelemetry import trace
 SETTINGS = pathlib.Path(__file__).resolve().parent / "settings.json"
 CLIENTS = {}
 RELEASE = threading.Event()
+POOL = ThreadPoolExecutor(2)  # made at import: a task submitted inside a datapoint is still that datapoint's
+ERRANDS = queue.Queue()  # calls made by a thread started at import, outside every datapoint
+
+
+def _errands():
+    while True:
+        call, answered = ERRANDS.get()
+        answered.put(call())
+
+
+threading.Thread(target=_errands, daemon=True).start()
 
 
 def _settings():
@@ -87,7 +101,29 @@ def answer(datapoint):
             span.set_attributes({"gen_ai.request.model": "my-local-llm", "gen_ai.usage.input_tokens": 5000})
             span.set_attribute("gen_ai.usage.output_tokens", 1000)
         return {"answer": "answer: from my own model"}
-    reply = client.chat.completions.create(model=settings["model"], messages=messages)
+
+    def call():
+        return client.chat.completions.create(model=settings["model"], messages=messages)
+
+    if mode == "thread":
+        replies = []
+        thread = threading.Thread(target=lambda: replies.append(call()))
+        thread.start()
+        thread.join()
+        reply = replies[0]
+    elif mode == "pool":
+        [reply] = POOL.map(lambda _: call(), [0])
+    elif mode == "executor":
+        async def in_executor():
+            return await asyncio.get_running_loop().run_in_executor(None, call)
+
+        reply = asyncio.run(in_executor())
+    elif mode == "errand":
+        answered = queue.Queue()
+        ERRANDS.put((call, answered))
+        reply = answered.get()
+    else:
+        reply = call()
     if mode == "raise":
         raise RuntimeError("the bot broke after its call")
     if mode == "hang":
@@ -145,9 +181,11 @@ class Bot:
         """Which model the bot asks, how many times it repeats the prompt, and what some datapoints do instead of
         one call (by id: ``cached`` no call, ``stream`` a call streamed without usage, ``failed`` a call the server
         fails before the call, ``embed`` an embedding before it, ``raise`` raises after it, ``hang`` waits after it
-        until ``bot.RELEASE`` is set; ``responses`` makes a Responses API call instead, ``responses-twice`` two alike;
-        ``own-span`` opens its own GenAI span of a call to ``my-local-llm``, 5000 tokens in and 1000 out, around an
-        embedding of the question, instead)."""
+        until ``bot.RELEASE`` is set; ``thread``, ``pool``, ``executor`` make it from a ``threading.Thread``, a
+        ``ThreadPoolExecutor`` made at import, ``loop.run_in_executor``; ``errand`` has a thread started at import
+        make it; ``responses`` makes a Responses API call instead, ``responses-twice`` two alike; ``own-span`` opens
+        its own GenAI span of a call to ``my-local-llm``, 5000 tokens in and 1000 out, around an embedding of the
+        question, instead)."""
         settings = {"base_url": self.server.base_url, "model": model, "repeat": repeat, "modes": modes or {}}
         (self.root / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
 

@@ -14,7 +14,9 @@ import importlib
 import json
 import re
 import sys
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -150,6 +152,31 @@ def test_a_datapoint_without_a_call_costs_zero_so_a_cost_gate_sees_a_cache_come_
 def own_calls(bot: Bot, since: int, datapoint: str) -> list[Call]:
     """The calls the server answered the function of ``datapoint`` (not its judge) since its ``since``-th call."""
     return [c for c in bot.server.calls[since:] if f"[{datapoint}] " in c.prompt and not c.prompt.startswith("Judge")]
+
+
+def test_calls_from_threads_the_function_starts_are_its_own_and_one_outside_every_datapoint_is_said(bot: Bot) -> None:
+    """A call made from a thread the function starts, a task it submits to a pool made at import, or
+    ``loop.run_in_executor`` is the datapoint's (it was 0 calls, $0, and a cost gate passed on it); a call made by a
+    thread that carries no datapoint's context is in no metric, and the report says so."""
+    bot.configure(OPENLLMETRY)
+    bot.settings(modes={"q01": "thread", "q02": "pool", "q03": "executor", "q04": "errand"})
+    since = len(bot.server.calls)
+    start, submit = threading.Thread.start, ThreadPoolExecutor.submit
+    run = bot.run()
+    assert run.code == 0, run.out
+    assert (threading.Thread.start, ThreadPoolExecutor.submit) == (start, submit)  # as they were, after the run
+
+    measured = by_id(bot, run.run_id)
+    for datapoint in ("q01", "q02", "q03", "q05"):
+        [own] = own_calls(bot, since, datapoint)
+        assert measured[datapoint]["llm_calls"] == 1, datapoint
+        assert measured[datapoint]["input_tokens"] == own.prompt_tokens, datapoint
+        assert measured[datapoint]["cost_usd"] == pytest.approx(mini_cost(own.prompt_tokens, own.completion_tokens))
+    assert len(own_calls(bot, since, "q04")) == 1  # made, by the errand thread: in no datapoint's metrics
+    assert measured["q04"]["llm_calls"] == 0
+    warning = "1 LLM call(s) were made outside any datapoint's context"
+    assert [w for w in run.report["warnings"] if w.startswith(warning)], run.report["warnings"]
+    assert warning in run.out.split("----- the comment that would be posted -----", 1)[1]
 
 
 def test_two_instrumentations_of_one_client_count_each_call_once_responses_api_too(bot: Bot) -> None:
