@@ -367,6 +367,7 @@ def test_a_run_whose_spans_never_reached_honeyhive_fails_whatever_the_backend_an
         code, ran = world.action("all", {"mode": "all", "comment-mode": "off", "server-url": proxy.url})
     assert (code, ran.outputs()["verdict"]) == (1, "fail"), ran.summary()
     written = _report_json(world.root)
+    assert written["counts"] == {"passed": 0, "failed": 0, "errored": 6, "unrecorded": 6, "total": 6}
     [reason] = written["reasons"]
     assert reason.startswith(f"6 {UNRECORDED} ("), reason
     assert f": {answer}: " in reason, reason
@@ -387,6 +388,7 @@ def test_a_datapoint_whose_outputs_the_backend_refused_is_not_recorded(world: Wo
         code, ran = world.action("all", {"mode": "all", "comment-mode": "off", "server-url": proxy.url})
     assert (code, ran.outputs()["verdict"]) == (1, "fail"), ran.summary()
     written = _report_json(world.root)
+    assert written["counts"] == {"passed": 5, "failed": 0, "errored": 1, "unrecorded": 1, "total": 6}
     [reason] = written["reasons"]
     [lost] = [row["id"] for row in written["datapoints"]["errored"]]
     assert reason.startswith(f"1 {UNRECORDED} (the outputs of datapoint {lost} were not recorded: "), reason
