@@ -52,6 +52,16 @@ def add_evaluator(repo: Path, name: str, source: str) -> Path:
     return config
 
 
+def stricter_twin(repo: Path, path: str = ".honeyhive/strict.yml") -> str:
+    """A second experiment file at ``path`` under the same ``name``: the copy's experiment file with a passing range
+    no answer meets (``answer_words`` at most 1), so its check fails where the first passes. Returns ``path``."""
+    config = (repo / ".honeyhive" / "experiment.yml").read_text(encoding="utf-8")
+    anchor = "  keyword_recall: {min: 0.5}\n"
+    assert anchor in config, f"no keyword_recall range in {repo}'s experiment file"
+    (repo / path).write_text(config.replace(anchor, f"{anchor}  answer_words: {{max: 1}}\n"), encoding="utf-8")
+    return path
+
+
 def git(root: Path, *args: str) -> str:
     """``git`` in ``root`` as a developer with no global config (a made-up author, no signing); its stdout."""
     author = ["-c", "user.name=Dev", "-c", "user.email=dev@example.com", "-c", "commit.gpgsign=false"]

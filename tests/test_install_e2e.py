@@ -90,13 +90,14 @@ def test_without_install_the_error_names_the_missing_module_and_install(job: Job
 @pytest.mark.parametrize("job", ["pip"], indirect=True)  # refused before any installer runs
 def test_an_install_input_reading_a_file_outside_the_repository_is_refused(job: Job) -> None:
     """``-r /proc/self/environ`` had the installer print the environment (each line an invalid requirement):
-    now the input is refused, naming the argument, before anything runs; the run and validate alike."""
+    now the input is refused, naming the argument, before anything runs (the check's verdict is error); the run
+    and validate alike."""
     done, outputs = job.action({"install": "-r /proc/self/environ"})
 
     assert done.returncode == 2, done.stdout + done.stderr
     (error,) = _errors(done.stdout)
-    assert "input install: -r /proc/self/environ: not inside the working directory" in error, error
-    assert outputs == {}  # nothing ran
+    assert "::error::install: -r /proc/self/environ: not inside the working directory" in error, error
+    assert outputs["verdict"] == "error"  # nothing ran
     shown = done.stdout + done.stderr
     for leaked in (API_KEY, f"GITHUB_WORKSPACE={job.root}", f"HOME={job.tmp}", "Installing your dependencies"):
         assert leaked not in shown, shown

@@ -187,6 +187,10 @@ def test_an_input_the_action_refuses_is_quoted_without_the_credential_in_it(
     assert "cannot split" in log, log
     assert token not in log, log
     assert f"https://{shown}@pkgs.example" in log, log
+    if command == "action":  # its error report says it too, alike
+        reported = step.summary() + (root / ".honeyhive" / "report.json").read_text(encoding="utf-8")
+        assert "cannot split" in reported, reported
+        assert token not in reported, reported
 
 
 EXITS = {  # the user's code ends the process with a message: sys.exit(text) raises SystemExit(text)

@@ -81,7 +81,7 @@ class Baseline:
         if self.reason == "merge-base":
             return f"run at merge-base {sha} with {self.ref}" if self.ref else f"run at merge-base {sha}"
         if self.reason == "branch":
-            return f"latest passing run on {self.branch}"
+            return f"latest run on {self.branch} whose check passed"
         if self.reason == "previous":
             return "previous local run"
         if self.ref and self.ref != self.run.run_id:

@@ -178,13 +178,14 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
 def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings | None:
     """The command's settings: the action's inputs and ``GITHUB_*`` context with its event payload, or the flags and
-    the HoneyHive variables; ``None`` after saying why they cannot be used (exit 2)."""
+    the HoneyHive variables; ``None`` after saying why they cannot be used (exit 2). The action's inputs that cannot be
+    used are kept in ``refused`` instead: its run reports them as its error verdict."""
     from honeyhive_experiment.settings import Settings, load_event_payload
 
     try:
         if args.command == "action":
             payload = load_event_payload(env["GITHUB_EVENT_PATH"]) if env.get("GITHUB_EVENT_PATH") else {}
-            return Settings.from_mapping(env, event_payload=payload)
+            return Settings.for_action(env, event_payload=payload)
         return Settings.from_args(vars(args), env)
     except SettingsError as exc:
         from honeyhive_experiment.gha import annotation

@@ -92,14 +92,18 @@ def compose(judgement: Judgement, *, settings: Settings, html_file: Path | None 
     error: TemplateError | None = None
     try:
         text = render_comment(
-            report, template_path=template, max_datapoints=comment.max_datapoints, secrets=settings.secrets()
+            report,
+            config_file=settings.config_file,
+            template_path=template,
+            max_datapoints=comment.max_datapoints,
+            secrets=settings.secrets(),
         ).text
     except TemplateError as exc:
         judgement = dataclasses.replace(
             judgement, decision=Decision(Verdict.ERROR, (str(exc),)), error=str(exc), error_kind=error_kind(exc)
         )
         report = build_report(judgement, secrets=settings.secrets(), html=html)
-        text = render_comment(report, max_datapoints=comment.max_datapoints).text
+        text = render_comment(report, config_file=settings.config_file, max_datapoints=comment.max_datapoints).text
         template, error = None, exc
     # the terminal's path is the shell's: relative to where the command was typed (-C may have moved the root)
     shown = None if html_file is None else (relative(html_file, Path.cwd()) or str(html_file.resolve()))
@@ -210,7 +214,7 @@ def deliver(
         shown = f"{composed.terminal}\n\n----- the comment that would be posted -----\n\n{composed.comment}"
         print(settings.printable(shown))
     elif post is not None and pr_number is not None:
-        comment_url = post(pr_number, composed.comment, marker(report.experiment))
+        comment_url = post(pr_number, composed.comment, marker(report.experiment, settings.config_file))
         if comment_url and settings.output_path is not None:  # a later value of an output replaces the earlier
             try:
                 write_outputs(settings.output_path, {"comment-url": comment_url})
@@ -244,9 +248,14 @@ def announce_running(experiment: str, *, title: str | None, settings: Settings, 
     if settings.comment_mode is CommentMode.OFF or settings.mode not in (Mode.ALL, Mode.REPORT):
         return
     body = render_running(
-        experiment, title=title, head_sha=ci.sha, workflow_run_url=ci.workflow_run_url, secrets=settings.secrets()
+        experiment,
+        config_file=settings.config_file,
+        title=title,
+        head_sha=ci.sha,
+        workflow_run_url=ci.workflow_run_url,
+        secrets=settings.secrets(),
     )
-    post(ci.pr_number, body, marker(experiment))
+    post(ci.pr_number, body, marker(experiment, settings.config_file))
 
 
 def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> int:

@@ -343,19 +343,27 @@ def judge(
         strings=string_values(result.outcomes, [*config.passing_ranges, *config.gate]),
         booleans=boolean_metrics(result.outcomes, config.gate),
     )
+    if settings.as_action and not settings.api_key:  # a dry run: the embedded backend, in a workspace the job drops
+        embedded = (
+            "A dry run without api-key: it ran on an embedded local backend in the job's workspace, gone when the job"
+            " ends, which has none of HoneyHive's runs (and was sent nothing)"
+            + (": no baseline, so no gate can fire" if baseline is None else "")
+            + ". Pass api-key to compare with the runs in HoneyHive."
+        )
+        decision = dataclasses.replace(decision, warnings=(*decision.warnings, embedded))
     notes: tuple[str, ...] = ()
     if baseline is not None and baseline.reason == "branch":  # the fallback stood in for the merge base's run
         if ci.merge_base_unknown:
             notes = (
                 "The pull request's merge base is unknown (a shallow checkout: set fetch-depth: 0 on"
-                " actions/checkout), so the baseline is the latest passing run on the base branch instead of the"
-                " run at the merge base.",
+                " actions/checkout), so the baseline is the latest run on the base branch whose check passed,"
+                " instead of the run at the merge base.",
             )
         elif ci.merge_base_sha and ci.merge_base_sha != baseline.commit_sha:
             notes = (
                 f"No completed run (yet) at {ci.merge_base_sha[:7]}, the base commit this change is measured"
-                " against, so the baseline is the latest passing run on the base branch: what changed on it since"
-                " that run's commit counts here as this change's.",
+                " against, so the baseline is the latest run on the base branch whose check passed: what changed"
+                " on it since that run's commit counts here as this change's.",
             )
     if baseline is not None and baseline.run.name != config.name:  # a run id named explicitly is used as is
         notes += (
@@ -524,8 +532,7 @@ def shared_run_id_of(settings: Settings, experiment: str) -> str:
     """The run every job of one workflow run records into for one experiment file (``mode: run`` shards and their
     ``report`` job)."""
     workflow_run = str(settings.run_id) if settings.run_id is not None else "local"
-    config_file = relative(settings.config_path, settings.root) or str(settings.config_path)
-    return shared_run_id(settings.ci.repository or "local", workflow_run, experiment, config_file)
+    return shared_run_id(settings.ci.repository or "local", workflow_run, experiment, settings.config_file)
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,7 +147,7 @@ def _github_message(exc: GithubException) -> str:
 
 
 class CommentPublisher:
-    """Posts one sticky comment per pull request and experiment, found again by its marker."""
+    """Posts one sticky comment per pull request and experiment file, found again by its marker."""
 
     def __init__(
         self,

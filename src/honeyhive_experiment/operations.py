@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from honeyhive_experiment import backend, cancellation
 from honeyhive_experiment.checkout import checked_out, git, local_checkout
@@ -165,12 +165,19 @@ class _Invocation:
         settings = self.settings
         try:
             _check_writable(settings, self.report_file, self.html_file)
+            if settings.refused is not None:  # the action's inputs that cannot be used: its error, nothing run
+                raise settings.refused
             return self._run()
-        except NotWritable as exc:  # nothing can be reported where it cannot be written: one line, and stop
+        except NotWritable as exc:
             if not self.write:  # the Python API raises what the command exits 2 for
                 raise
-            self._announce("error", exc)
-            return Outcome(EXIT_USAGE)
+            if exc.key != "working-directory":  # nothing can be reported where it cannot be written: one line, stop
+                self._announce("error", exc)
+                return Outcome(EXIT_USAGE)
+            # the action's working-directory input: an input's error, said in the runner's files (nothing is read or
+            # written in that folder, nor posted: the experiment's name is in it)
+            self.report_file, self.html_file, self.post = None, None, None
+            return self._error(exc, SettingsError("working-directory", exc.message))
         except BrokenPipeError:  # what reads the output closed it (`| head`): not the run's error, the CLI's to end
             raise
         except Exception as exc:  # the boundary: an error, expected or not, is an error verdict, never a traceback
@@ -178,13 +185,9 @@ class _Invocation:
             if error is None:  # a bug of ours: named by its type; where it happened is in the debug log
                 log.debug("unexpected error", exc_info=True)
                 error = ExperimentError(f"unexpected {type(exc).__name__}: {exc}")
-            for problem in error.issues:
-                self._announce("error", problem)
-            if settings.mode is Mode.RUN:  # a shard job reports nothing: the report job judges the run
-                return Outcome(exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error))
             if isinstance(error, ReportError):  # a refused report.json is neither overwritten nor posted
                 self.report_file, self.html_file, self.post = None, None, None
-            return self.finish(self._failed(error, exc, cancelled=self._signalled()))
+            return self._error(error, exc)
         except KeyboardInterrupt as interrupt:  # a signal where the flow could not say more (or Ctrl-C): say so
             second = not isinstance(interrupt, cancellation.Interrupted) or interrupt.second
             if isinstance(self.cancel, cancellation.Cancellation):
@@ -205,10 +208,10 @@ class _Invocation:
         settings = locate(self.settings)
         self.settings = settings
         config = self.config = _experiment_file(settings, comment=settings.mode is not Mode.RUN)
+        if not settings.api_key and settings.is_fork:  # a dry run too: its embedded backend could compare nothing
+            self.post = None  # nothing to post with, and nothing was run
+            return self.finish(judgement_without_run(settings, config, _FORK_WITHOUT_SECRETS, now=self.now))
         if not settings.api_key and not settings.dry_run:
-            if settings.is_fork:
-                self.post = None  # nothing to post with, and nothing was run
-                return self.finish(judgement_without_run(settings, config, _FORK_WITHOUT_SECRETS, now=self.now))
             if settings.as_action:
                 raise SettingsError("api-key", "the HoneyHive API key is not set: pass it from a secret")
             raise SettingsError(  # the command line has no api-key input: the SDK's variables, or the local backend
@@ -271,11 +274,22 @@ class _Invocation:
         if self.write:  # the Python API prints nothing: the report says it
             announce(self.settings, level, problem)
 
+    def _error(self, error: ExperimentError, caught: BaseException) -> Outcome:
+        """How an invocation ends that could not evaluate the experiment (``error``; ``caught``, the exception):
+        each problem said (a warning with ``fail-on-error: false``), then its error report, as any verdict's."""
+        level: Literal["error", "warning"] = "error" if self.settings.fail_on_error else "warning"
+        for problem in error.issues:
+            self._announce(level, problem)
+        if self.settings.mode is Mode.RUN:  # a shard job reports nothing: the report job judges the run
+            return Outcome(exit_code(Verdict.ERROR, fail_on_error=self.settings.fail_on_error))
+        return self.finish(self._failed(error, caught, cancelled=self._signalled()))
+
     def _failed(self, exc: ExperimentError, caught: BaseException, *, cancelled: bool) -> Judgement:
         """The error judgement of ``exc``, its kind that of the exception ``caught`` (``exc`` names a bug)."""
         decision, error, notes = failure(exc, cancelled=cancelled)
         judgement = judgement_without_run(self.settings, self.config, decision, now=self.now)
-        if self.config is None:  # titled, and its comment keyed, by the name the file declares, as when it loads
+        # titled, and its comment keyed, by the name the file declares, as when it loads (not read in a refused folder)
+        if self.config is None and not isinstance(exc, NotWritable):
             judgement = replace(judgement, experiment=declared_name(self.settings.config_path) or judgement.experiment)
         return replace(judgement, error=error, error_kind=error_kind(caught), notes=notes)
 
@@ -369,11 +383,16 @@ def connect(settings: Settings) -> Iterator[HoneyHiveClient]:
         yield client
 
 
+_COMMENT_INPUTS: Final = frozenset({"mode", "dry-run", "comment-mode"})  # and github-token: no token, no comment
+
+
 def _poster(settings: Settings) -> Poster | None:
     """How the comment is posted: the sticky-comment publisher, when the action has a token and a repository."""
     repository = settings.ci.repository
     if not settings.as_action or settings.github_token is None or repository is None:
         return None
+    if settings.refused is not None and {issue.key for issue in settings.refused.issues} & _COMMENT_INPUTS:
+        return None  # the inputs that say whether and how to comment were not understood: no comment
     token = settings.github_token.get_secret_value()
     posted: list[str] = []  # a comment this invocation posted ("running"): the result then edits it
 
@@ -538,7 +557,7 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
         where = f"the first datapoint of {config.dataset.path}"
         with in_repository(root):  # as in a run: in the working directory, its siblings importable lazily
             metrics = probe_datapoint(code, first, name=config.name, timeout=config.timeout, where=where)
-    problems = check_produced_names(config, tuple(metrics), config_file, where=f"{where} (id {first.id})")
+    problems = check_produced_names(config, metrics, config_file, where=f"{where} (id {first.id})")
     for section, keys in (("passing_ranges", config.passing_ranges), ("gate", config.gate)):
         for metric in keys:
             why, value = None, metrics.get(metric)
@@ -603,8 +622,12 @@ def view(settings: Settings, run_id: str | None = None) -> Path:
     name = _UNSAFE_IN_A_NAME.sub("_", judgement.run_id or "run")
     target = settings.html_path or settings.root / ".honeyhive" / f"report.{name}.html"
     _not_through_a_link(settings.root, target)
-    if kind := a_pipe(target):
-        raise NotWritable(f"the HTML report's path {target} is {kind}: give --html a regular file path")
+    if (kind := a_pipe(target)) and settings.html_path:
+        raise NotWritable(f"--html {target} is {kind}: give a regular file path")
+    if kind:  # the default path, no --html given
+        raise NotWritable(
+            f"{target} is {kind}, where view writes this run's HTML report: remove it, or give --html FILE"
+        )
     if (problem := unwritable("the HTML report's folder", target.parent, folder=True)) is not None:
         raise NotWritable(problem)
     composed = compose(judgement, settings=settings)

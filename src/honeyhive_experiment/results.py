@@ -60,7 +60,7 @@ def recorded_outcomes(
         elif kind == "chain" and at_the_top(event):
             scored.add(session_id)
         for name, value in metrics.items() if isinstance(metrics, Mapping) else ():
-            if isinstance(value, bool | int | float) or (isinstance(value, str) and value.strip()):
+            if isinstance(value, bool | int | float | str):  # a string, even "": that it was one, as the run held it
                 values.setdefault(session_id, {}).setdefault(str(name), "" if isinstance(value, str) else value)
     dataset = list(dict.fromkeys((run.datapoint_ids if run is not None else None) or []))
     listed = set(run.event_ids if run is not None else ())

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
@@ -78,7 +78,7 @@ from honeyhive_experiment.context import (
 )
 from honeyhive_experiment.errors import SettingsError
 from honeyhive_experiment.gha import commands_stopped, neutralise
-from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, REPORT_HTML_PATH, REPORT_PATH
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, REPORT_HTML_PATH, REPORT_PATH, relative
 from honeyhive_experiment.sharding import ShardSpec
 
 __all__ = [
@@ -189,11 +189,11 @@ class CommentMode(StrEnum):
 
 class Settings(BaseModel):
     """Everything one invocation was told, frozen: the inputs (or flags), the runner's context and where the run
-    comes from (:attr:`ci`). Build it with :meth:`from_mapping` (the action) or :meth:`from_args` (the command
-    line); nothing here does I/O (the merge base and a local checkout's commit are filled into ``ci`` by
-    :func:`honeyhive_experiment.operations.locate`)."""
+    comes from (:attr:`ci`). Build it with :meth:`from_mapping` (the action; :meth:`for_action` keeps the inputs it
+    cannot use to report them) or :meth:`from_args` (the command line); nothing here does I/O (the merge base and a
+    local checkout's commit are filled into ``ci`` by :func:`honeyhive_experiment.operations.locate`)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     api_key: SecretStr | None = None
     server_url: str = DEFAULT_SERVER_URL
@@ -240,14 +240,20 @@ class Settings(BaseModel):
     # the secrets found in the environment (the runner's tokens, HoneyHive's keys, variables named as secrets),
     # only for secrets(); never shown
     runner_secrets: tuple[SecretStr, ...] = Field(default=(), repr=False, exclude=True)
+    refused: SettingsError | None = Field(default=None, repr=False, exclude=True)
+    """The action's inputs that cannot be used, each one of its ``issues``, left at their defaults
+    (:meth:`for_action`): the invocation reports them as its error and runs nothing."""
 
     @classmethod
-    def from_mapping(cls, env: Mapping[str, str], *, event_payload: Mapping[str, Any] | None = None) -> Self:
-        """Read the inputs (by the names in :data:`INPUTS`) and the GitHub context from ``env``, and the
-        event from ``event_payload`` (the parsed ``GITHUB_EVENT_PATH`` file). Raises :class:`SettingsError`."""
+    def from_mapping(
+        cls, env: Mapping[str, str], *, event_payload: Mapping[str, Any] | None = None, unread: Set[str] = frozenset()
+    ) -> Self:
+        """Read the inputs (by the names in :data:`INPUTS`, but those ``unread``: their defaults) and the GitHub
+        context from ``env``, and the event from ``event_payload`` (the parsed ``GITHUB_EVENT_PATH`` file). Raises
+        :class:`SettingsError`."""
         values: dict[str, Any] = {}
         for spec in INPUTS:
-            if (text := env_text(env, spec.env)) is not None:
+            if spec.name not in unread and (text := env_text(env, spec.env)) is not None:
                 values[spec.name.replace("-", "_")] = spec.read(text, spec.name)
         if values.get("shard") is not None and values.get("mode", Mode.ALL) not in (Mode.RUN, Mode.REPORT):
             raise SettingsError(
@@ -263,6 +269,25 @@ class Settings(BaseModel):
         settings = cls(**values)
         _check_install(settings, "install", "input")
         return settings
+
+    @classmethod
+    def for_action(cls, env: Mapping[str, str], *, event_payload: Mapping[str, Any] | None = None) -> Self:
+        """:meth:`from_mapping`, but the inputs that cannot be used are left at their defaults and kept in
+        :attr:`refused`, so that the action still writes its report (the error verdict, naming every such input);
+        raises :class:`SettingsError` for what is not an input (the runner's context, the environment)."""
+        refused: list[SettingsError] = []
+        while True:
+            try:
+                settings = cls.from_mapping(env, event_payload=event_payload, unread={e.name for e in refused})
+            except SettingsError as exc:
+                if exc.kind != "input" or any(e.name == exc.name for e in refused):
+                    raise
+                refused.append(exc)
+                continue
+            if not refused:
+                return settings
+            refused[0].issues = tuple(refused)
+            return settings.model_copy(update={"refused": refused[0]})
 
     @classmethod
     def from_args(cls, flags: Mapping[str, Any], env: Mapping[str, str]) -> Self:
@@ -369,6 +394,15 @@ class Settings(BaseModel):
         return self.root / self.config
 
     @property
+    def config_file(self) -> str:
+        """The experiment file as the repository names it: its path from the workspace (the checkout; the working
+        directory outside Actions), in ``/`` form, or as given when it lies outside. With the experiment's name it
+        tells one experiment from another: the run its jobs share
+        (:func:`~honeyhive_experiment.flow.shared_run_id_of`) and its pull-request comment
+        (:func:`~honeyhive_experiment.report.marker`)."""
+        return relative(self.config_path, self.workspace or self.root) or str(self.config_path)
+
+    @property
     def report_file(self) -> Path | None:
         """Where ``report.json`` goes: ``--report`` for the command line (none without it), else
         :data:`~honeyhive_experiment.paths.REPORT_PATH` under the working directory."""
@@ -473,7 +507,7 @@ class ActionInput:
     default: str | None = None
 
 
-# in action.yml's order, which is also the order they are read in: the first bad one is the one reported
+# in action.yml's order, which is also the order they are read in (and reported in, when some cannot be used)
 INPUTS: Final[tuple[ActionInput, ...]] = (
     ActionInput("api-key", "HH_API_KEY", _secret),
     ActionInput("server-url", "HH_API_URL", http_url, DEFAULT_SERVER_URL),

@@ -15,7 +15,7 @@ import difflib
 import importlib
 import os
 import sys
-from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import chdir, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -264,19 +264,22 @@ def check_metric_names(
 
 
 def check_produced_names(
-    config: ExperimentConfig, produced: Sequence[str], config_path: str, *, where: str
+    config: ExperimentConfig, produced: Mapping[str, object], config_path: str, *, where: str
 ) -> list[ConfigError]:
     """The keys of ``passing_ranges``, ``gate`` and ``metrics`` that are not among the metric names the
-    evaluators ``produced`` on a datapoint (``where`` says which) and not declared in ``other_metrics``: each a
-    :class:`ConfigError` at its line, with the closest produced name as a suggestion (``rubric_grounded_`` for
-    ``rubric_grounded``, which :func:`check_metric_names` cannot tell)."""
-    got = ", ".join(produced) if produced else "none"
+    evaluators ``produced`` on a datapoint (name → value; ``where`` says which) and not declared in
+    ``other_metrics``: each a :class:`ConfigError` at its line, with the closest produced name as a suggestion
+    (``rubric_grounded_`` for ``rubric_grounded``, which :func:`check_metric_names` cannot tell); never a string
+    for a passing range or a gate, which need a number (``keyword_recall``, not ``keyword_recall_explanation``)."""
+    strings = {name for name, value in produced.items() if isinstance(value, str)}
+    got = ", ".join(f"{name} (a string)" if name in strings else name for name in produced) or "none"
     return _unknown_names(
         config,
         config_path,
-        set(produced).__contains__,
-        produced,
+        produced.__contains__,
+        list(produced),
         lambda key, hint: f"no evaluator produced metric {key!r}{hint} on {where}; they produced: {got}",
+        strings=strings,
     )
 
 
@@ -286,9 +289,11 @@ def _unknown_names(
     produced: Callable[[str], bool],
     names: Sequence[str],
     say: Callable[[str, str], str],
+    strings: Container[str] = (),
 ) -> list[ConfigError]:
     """Each metric key of the config neither ``produced`` nor in ``other_metrics``: ``say(key, hint)`` (``hint``
-    suggests the closest of ``names`` and the declared ones) at its line, in section order."""
+    suggests the closest of ``names`` and the declared ones, but none of the ``strings`` for a passing range or
+    a gate) at its line, in section order."""
     declared = set(config.other_metrics)  # recorded by the function (tracer.enrich_span) or by HoneyHive itself
     if config.instrument:  # each datapoint's LLM calls become the efficiency metrics
         declared.update(EFFICIENCY_METRICS)
@@ -302,7 +307,9 @@ def _unknown_names(
         for key in keys:
             if key in declared or produced(key):
                 continue
-            close = difflib.get_close_matches(key, [*names, *declared], n=1)
+            # a passing range or a gate needs a number or a bool: a string-valued name is no suggestion for one
+            candidates = names if section == "metrics" else [name for name in names if name not in strings]
+            close = difflib.get_close_matches(key, [*candidates, *declared], n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.append(config_error_at(config_path, (section, key), say(key, hint) + _OTHER_METRICS))
     return problems

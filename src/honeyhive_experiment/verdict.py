@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 
@@ -72,6 +73,8 @@ __all__ = [
     "evaluator_errors",
     "exit_code",
     "gate_failures",
+    "in_points",
+    "in_units",
     "is_boolean",
     "producer",
     "string_values",
@@ -305,6 +308,24 @@ def boolean_metrics(outcomes: Iterable[DatapointOutcome], metrics: Iterable[str]
     return {name for name, found in values.items() if is_boolean(found)}
 
 
+_PERCENT_AGGREGATES: Final = frozenset({None, "average"})
+"""The aggregate functions whose aggregate of a boolean metric is its pass rate, which the report shows in percent."""
+
+
+def in_points(spec: str | None, boolean: bool, aggregation: str | None) -> bool:
+    """Whether the report shows a metric's numbers as percentages, so its changes in percentage points
+    (:func:`~honeyhive_experiment.report.numbers.format_delta`): its format is a percentage (``.0%``), or it has no
+    format and is ``boolean``, its values averaged (a pass rate)."""
+    return spec.endswith("%") if spec else boolean and aggregation in _PERCENT_AGGREGATES
+
+
+def in_units(text: str, points: bool) -> str:
+    """An amount of a metric written in its own units (``0.05``, as a gate's ``max_drop`` is) in the units the report
+    shows its changes in: percentage points (``5 pp``) when ``points`` (:func:`in_points`), else as written. The
+    decimal point is moved, not the number multiplied: no float noise is added (0.07 is 7 pp, not 7.000000000000001)."""
+    return f"{Decimal(text).scaleb(2).normalize():f} pp" if points else text
+
+
 def unreachable_gate(
     metric: str, gate: GateRule, shown: MetricConfig, *, aggregation: str | None, values: Sequence[Any], boolean: bool
 ) -> str | None:
@@ -344,7 +365,7 @@ def _unreachable_gates(
     found: list[str] = []
     for metric, gate in gates.items():
         details = [d for d in result.metrics.details if d.metric_name == metric]
-        boolean = metric in booleans or any(is_boolean(d.values) for d in details)
+        boolean = _boolean(result, metric, booleans)
         values = [value for d in details for value in d.values]
         shown = presentation.get(metric, MetricConfig())
         aggregation = result.metrics.aggregation_function
@@ -352,6 +373,11 @@ def _unreachable_gates(
         if why is not None:
             found.append(f"gate.{metric}: {why}")
     return found
+
+
+def _boolean(result: ExperimentResultSummary, metric: str, booleans: Container[str]) -> bool:
+    """Whether ``metric`` is boolean: one of ``booleans``, or its values in ``result`` are booleans."""
+    return metric in booleans or any(is_boolean(d.values) for d in result.metrics.details if d.metric_name == metric)
 
 
 def _apart(value: float, bound: float, text: str) -> tuple[str, str]:
@@ -364,8 +390,9 @@ def _apart(value: float, bound: float, text: str) -> tuple[str, str]:
     return text, shown
 
 
-def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool) -> list[str]:
-    """The gate's bounds that the backend's numbers for ``delta`` exceed, in words."""
+def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points: bool) -> list[str]:
+    """The gate's bounds that the backend's numbers for ``delta`` exceed, in words: a change in the metric's units in
+    the units the report shows its change in (``points``: :func:`in_units`)."""
     hits: list[str] = []
     difference, change = delta.difference, delta.percentage_change
     # how much worse the metric got (positive = worse), from the backend's difference and percentage change
@@ -373,14 +400,15 @@ def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool) -> list
     worse_pct = None if change is None else (-change if higher else change)
     degraded = delta.degraded_count if higher else delta.improved_count
     if gate.max_drop is not None and drop is not None and drop > gate.max_drop:
-        said, bound = _apart(drop, gate.max_drop, f"{drop:g}")
-        hits.append(f"{metric} got worse by {said} (gate: at most {bound})")
+        said, bound = _apart(drop, gate.max_drop, f"{drop:.3f}" if points else f"{drop:g}")  # points: 13.6 pp
+        hits.append(f"{metric} got worse by {in_units(said, points)} (gate: at most {in_units(bound, points)})")
     if gate.max_drop_pct is not None and worse_pct is not None and worse_pct > gate.max_drop_pct:
         said, bound = _apart(worse_pct, gate.max_drop_pct, f"{worse_pct:.1f}")
         hits.append(f"{metric} got worse by {said}% (gate: at most {bound}%)")
     elif gate.max_drop_pct is not None and delta.old_aggregate == 0 and drop is not None and drop > 0:
         # no percentage of 0 (the backend sends none): any worsening from 0 is past every percentage
-        hits.append(f"{metric} got worse by {drop:g} from 0 (gate: at most {gate.max_drop_pct:g}%, of 0: none)")
+        said = in_units(f"{drop:g}", points)
+        hits.append(f"{metric} got worse by {said} from 0 (gate: at most {gate.max_drop_pct:g}%, of 0: none)")
     if gate.max_degraded is not None and degraded is not None and degraded > gate.max_degraded:
         hits.append(f"{metric} degraded on {degraded} datapoints (gate: at most {gate.max_degraded})")
     return hits
@@ -432,13 +460,15 @@ def gate_failures(
     gates: Mapping[str, GateRule],
     presentation: Mapping[str, MetricConfig],
     assessment: Mapping[MetricKey | str, Assessment] | None = None,
+    points: Container[str] = (),
 ) -> tuple[list[tuple[str, str]], list[str]]:
     """Which configured gates the backend's comparison crosses: ``([(metric, why)], [not failed, in words])``.
 
-    ``assessment`` is :func:`assess_gates`. A bound exceeded is a failure, said with the test's count and
-    p-value; a gate with ``significant: true`` fails only when the regression is also significant (or when
-    significance cannot be told: the backend sent no improved/degraded counts, or the runs share no datapoint), and
-    is otherwise said as a warning.
+    ``assessment`` is :func:`assess_gates`; ``points`` the gated metrics the report shows in percent, whose changes
+    and bounds are said in percentage points (:func:`in_points`), as its Δ column says them. A bound exceeded is a
+    failure, said with the test's count and p-value; a gate with ``significant: true`` fails only when the
+    regression is also significant (or when significance cannot be told: the backend sent no improved/degraded
+    counts, or the runs share no datapoint), and is otherwise said as a warning.
     """
     failures: list[tuple[str, str]] = []
     noise: list[str] = []
@@ -446,7 +476,7 @@ def gate_failures(
     for metric, gate in gates.items():
         higher = presentation.get(metric, MetricConfig()).direction is Direction.HIGHER
         for delta in (d for d in comparison.metrics if d.metric_name == metric):
-            hits = _hits(metric, delta, gate, higher)
+            hits = _hits(metric, delta, gate, higher, metric in points)
             found = (assessment or {}).get(delta.key)
             evidence = _evidence(found, shared)
             if not hits:
@@ -531,6 +561,8 @@ def broken(
             raised = errors[blamer]
             who, why = _said(blamer, raised)
             reason += f": {who} on {raised.count} datapoint(s) ({why})"
+            if missing > raised.count:  # on the others it raised nothing: it gave no number
+                reason += f"; returned {'a string' if metric in strings else 'nothing'} on {missing - raised.count}"
         elif metric in strings:  # its text unknown (""): a run read back from HoneyHive, which this job cannot redact
             text = f" ({strings[metric][:40]!r})" if strings[metric] else ""
             reason += f": its evaluator returned a string{text}; a {what} needs a number or a bool"
@@ -587,11 +619,11 @@ def decide(
     ``new_errors`` the datapoints whose function raised in this run and not in the baseline; ``strings`` the judged
     metrics whose values in this run are strings (:func:`string_values`); ``booleans`` the gated metrics whose values
     in this run are booleans (:func:`boolean_metrics`: with trials the backend's values are means, no longer
-    booleans).
+    booleans), whose pass rates the report shows in percent (:func:`in_points`).
     ``compare`` false: comparisons are switched off (``baseline.strategy: none``), so no ``comparison`` is the
     result's own verdict, not neutral; a gate then is never checked, and says so (the experiment file refuses one).
     """
-    gates = gates or {}
+    gates, presentation = gates or {}, presentation or {}
     policy = policy or VerdictConfig()
     reasons, warnings = broken(
         result,
@@ -603,7 +635,7 @@ def decide(
         new_errors=new_errors,
         strings=strings,
     )
-    reasons.extend(_unreachable_gates(result, gates, presentation or {}, booleans))
+    reasons.extend(_unreachable_gates(result, gates, presentation, booleans))
     reasons.extend(_unpaired(comparison, gates))
 
     failed = list(dict.fromkeys(result.failed))
@@ -619,8 +651,14 @@ def decide(
     elif not result.success:
         reasons.append(result.error or "the backend reported the run as not successful")
     # the gates are judged whatever else failed: a crossed one is said now, not after the other reasons are fixed
+    aggregation = result.metrics.aggregation_function
+    points = {
+        metric
+        for metric in gates
+        if in_points(presentation.get(metric, MetricConfig()).format, _boolean(result, metric, booleans), aggregation)
+    }
     hit, noise = (
-        ([], []) if comparison is None else gate_failures(comparison, gates, presentation or {}, gate_assessment)
+        ([], []) if comparison is None else gate_failures(comparison, gates, presentation, gate_assessment, points)
     )
     warnings.extend(noise)
     texts = tuple(text for _, text in hit)

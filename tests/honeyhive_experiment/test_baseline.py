@@ -807,7 +807,7 @@ WHY: list[tuple[str, Baseline, str]] = [
     # (rule, baseline, what the output says)
     ("merge base", Baseline(run("r", sha=MB), "merge-base", "main"), "run at merge-base 9e8d7c6 with main"),
     ("merge base, branch unknown", Baseline(run("r", sha=MB), "merge-base"), "run at merge-base 9e8d7c6"),
-    ("branch fallback", Baseline(run("r", branch="release"), "branch"), "latest passing run on release"),
+    ("branch fallback", Baseline(run("r", branch="release"), "branch"), "latest run on release whose check passed"),
     ("a local run's fallback", Baseline(run("r"), "previous"), "previous local run"),
     ("--baseline main", Baseline(run("r"), "explicit", "main"), "latest run on main"),
     ("--baseline <sha>", Baseline(run("r", sha=FULL), "explicit", FULL[:10]), "latest run at commit a1b2c3d"),

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from honeyhive_experiment.cli import main
+from tests.fakes.actions_runner import BASE_SHA, HEAD_REF, HEAD_SHA, PR, REPOSITORY, Step, pull_request
+from tests.fakes.github_server import FakeGitHub
 from tests.honeyhive_experiment.test_install import effective_uid
 from tests.quickstart import copy_quickstart
 
@@ -309,6 +311,13 @@ PROBE_CASES = [
         "verdict is a string ('PASS') on the first datapoint of data/questions.jsonl; a passing range or gate needs a"
         " number or a bool",
     ),
+    (  # keyword_recall_explanation is closer, but a string: a range on it would be the error above
+        "range-misspelt-near-a-string-metric",
+        GOOD + "  - support_bot.evaluators:keyword_recall\npassing_ranges:\n  keyword_recall_explained: {min: 0.5}\n",
+        "experiment.yml:9: passing_ranges.keyword_recall_explained",
+        "(did you mean 'keyword_recall'?) on the first datapoint of data/questions.jsonl (id EXT-first); they"
+        " produced: topic_match, keyword_recall, keyword_recall_explanation (a string)",
+    ),
     (
         "gate-on-a-string-metric",
         GOOD + "  - probed:verdict\ngate:\n  verdict: {max_drop: 0.1}\n",
@@ -591,6 +600,65 @@ def test_a_working_directory_that_is_no_folder_is_said_and_nothing_is_made(
     assert code == 2, out + err
     assert [line for line in (out + err).splitlines() if line.strip()] == [said]
     assert sorted(tmp_path.iterdir()) == ([] if made == "nothing" else [named])
+
+
+TRIALS_0 = 'input trials: expected a whole number from 1 to 100, got "0"'
+INPUT_ERRORS = [  # the inputs, what the job summary says (each), the exit code, whether the comment says it too
+    ({"trials": "0"}, [TRIALS_0], 2, True),
+    ({"trials": "0", "fail-on-error": "false"}, [TRIALS_0], 0, True),
+    ({"shard": "1/2"}, ["input shard: only applies with mode: run or report (got mode: all)"], 2, True),
+    ({"install": "-r /proc/self/environ"}, ["input install: -r /proc/self/environ: not inside the working"], 2, True),
+    # not understood: whether (and how) to comment, so no comment
+    ({"comment-mode": "bogus"}, ['input comment-mode: expected one of update | new | off, got "bogus"'], 2, False),
+    (
+        {"trials": "0", "comment-mode": "bogus", "fail-on-error": "maybe"},  # every one said; maybe: not false
+        ["input comment-mode: expected one of", 'input fail-on-error: expected true or false, got "maybe"', TRIALS_0],
+        2,
+        False,
+    ),
+    # a folder outside the workspace: nothing is read or written there, so no report.json and no comment (the
+    # experiment's name is in it)
+    ({"working-directory": "../x"}, ["working-directory: refusing to work in ../x: it leads outside"], 2, False),
+]
+
+
+@pytest.mark.parametrize(("inputs", "said", "code", "commented"), INPUT_ERRORS)
+def test_an_input_the_action_cannot_use_is_its_error_verdict_reported_as_any_other(
+    quickstart: Path,
+    capsys: pytest.CaptureFixture[str],
+    inputs: dict[str, str],
+    said: list[str],
+    code: int,
+    commented: bool,
+) -> None:
+    """``trials: "0"`` exited 2 and wrote no output, no job summary and no comment: ``verdict == 'error'`` never
+    matched, ``fail-on-error: false`` did not apply, and the pull request kept the previous commit's comment.
+    Now it is the error verdict, reported as a config error is (the runner's files, report.json, the comment)."""
+    with FakeGitHub(repository=REPOSITORY) as github:
+        github.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref=HEAD_REF)
+        step = Step(quickstart.parent / "step", pull_request())
+        given = {"api-key": "hh-input-errors-key-0123456789", "github-token": github.token, **inputs}
+
+        exit_code = main(["action"], environ=step.env(quickstart, given, api_url=github.api_url))
+
+        comments = [comment.body for comment in github.comments(PR)]
+    out = capsys.readouterr().out
+    assert exit_code == code, out
+    outputs, summary = step.outputs(), step.summary()
+    assert outputs["verdict"] == "error", out
+    level = "warning" if code == 0 else "error"  # fail-on-error: false turns it into a warning
+    annotations = [line for line in out.splitlines() if line.startswith(f"::{level}::")]
+    for text in said:
+        assert text in summary, summary
+        assert any(text.removeprefix("input ") in line for line in annotations), out
+        assert all(text in body for body in comments), comments
+    assert len(comments) == commented
+    report = quickstart / ".honeyhive" / "report.json"
+    if "working-directory" in inputs:
+        assert (outputs["report-path"], report.exists()) == ("", False)
+    else:
+        assert outputs["report-path"] == ".honeyhive/report.json"
+        assert json.loads(report.read_text())["verdict"] == "error"
 
 
 def test_a_baseline_that_cannot_be_found_is_said_before_anything_is_run(

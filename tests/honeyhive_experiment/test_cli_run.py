@@ -265,6 +265,47 @@ def test_output_piped_into_a_reader_that_went_away_ends_quietly_with_the_report_
     assert (repo / "r.html").is_file()  # beside --report
 
 
+STREAMED_TOKEN = "sbt-Zq9wK2xv7Lm4p2Rt8yU7cW"
+STREAMING_APP = """
+import atexit
+import os
+
+_answer = answer
+
+
+def stream(text):  # an LLM's answer, printed as it comes
+    for at in range(0, len(text), 3):
+        print(text[at : at + 3], end="", flush=True)
+
+
+def answer(datapoint):
+    stream(f"streaming with {os.environ['SUPPORT_BOT_TOKEN']}, then the answer\\n")
+    return _answer(datapoint)
+
+
+atexit.register(stream, f"bye from {os.environ['SUPPORT_BOT_TOKEN']}")  # left unfinished, at exit
+"""
+
+
+def test_a_secret_printed_in_small_flushed_pieces_is_redacted_up_to_the_exit(tmp_path: Path) -> None:
+    """``print(piece, end="", flush=True)`` (streamed output) of a secret in 3-character pieces showed it whole: each
+    flush passed its pieces on. A flush holds back what may be a secret's start, and what the user's code left
+    unfinished at exit (its exit handler's, after the command) is shown then, redacted: nothing is lost."""
+    repo = copy_quickstart(tmp_path / "repo", questions=1)
+    app = repo / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + STREAMING_APP, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    env["SUPPORT_BOT_TOKEN"] = STREAMED_TOKEN  # a secret by its name
+    command = [sys.executable, "-m", "honeyhive_experiment", "run", "--dry-run"]
+
+    done = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=180, check=False)
+
+    assert done.returncode == 0, done.stderr
+    assert STREAMED_TOKEN[4:12] not in done.stdout + done.stderr, done.stdout
+    assert "streaming with ***, then the answer\n" in done.stdout, done.stdout
+    assert done.stdout.endswith("\nbye from ***"), done.stdout[-200:]
+
+
 FILE_SIZE_LIMIT = """
 import resource, runpy, signal, sys
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails (EFBIG), as on a full disk (ENOSPC)

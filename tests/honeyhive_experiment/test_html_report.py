@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import stat
 from pathlib import Path
 
 import pytest
@@ -97,6 +99,27 @@ def test_view_after_two_local_runs_prints_the_page_comparing_the_second_with_the
     # a run named explicitly: the first one, which had no baseline
     assert main(["view", first, "--no-open", "-C", str(quickstart)], environ={}) == 0
     assert "no baseline to compare with yet" in Path(capsys.readouterr().out.strip()).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("given", [False, True])
+def test_view_refuses_a_named_pipe_at_the_reports_path_naming_what_put_it_there(
+    quickstart: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path, given: bool
+) -> None:
+    """A named pipe at view's default path said "give --html a regular file path" though no --html was given."""
+    _dry_run(quickstart, capsys)
+    run_id = _run_ids((quickstart / ".honeyhive" / "report.html").read_text(encoding="utf-8"))[0]
+    fifo = tmp_path / "page.html" if given else quickstart / ".honeyhive" / f"report.{run_id}.html"
+    os.mkfifo(fifo)
+
+    flags = ["--html", str(fifo)] if given else []
+    assert main(["view", "--no-open", "-C", str(quickstart), *flags], environ={}) == 2
+    said = (
+        f"--html {fifo} is a named pipe: give a regular file path"
+        if given
+        else f"{fifo} is a named pipe, where view writes this run's HTML report: remove it, or give --html FILE"
+    )
+    assert capsys.readouterr().err.endswith(f"\nerror: {said}\n")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
 
 def test_view_of_an_unknown_run_names_it(quickstart: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -39,7 +39,7 @@ from tests.fakes.actions_runner import (
 )
 from tests.fakes.github_server import FakeGitHub
 from tests.honeyhive_experiment.faultproxy import Fault, FaultProxy
-from tests.quickstart import add_evaluator, copy_quickstart, set_answers
+from tests.quickstart import add_evaluator, copy_quickstart, set_answers, stricter_twin
 
 pytestmark = pytest.mark.integration
 
@@ -240,6 +240,32 @@ def test_publish_judges_with_comparisons_off_when_the_pull_requests_file_switche
     [comment] = world.github.comments(PR)
     assert "**No baseline: comparisons are switched off.**" in comment.body
     assert "by the pull request's experiment file, which changes the default branch's rules: baseline." in comment.body
+
+
+def test_publish_edits_the_comment_of_its_own_experiment_file_not_the_other_file_of_that_name(world: World) -> None:
+    """Two experiment files under one name, each with its own comment: publishing the stricter file's failing run
+    (``config`` naming that file, as its run job did) edits that file's comment and leaves the other's green one."""
+    strict = stricter_twin(world.root)
+    assert world.action("default", {"mode": "all"})[0] == 0
+    code, ran = world.action("strict", {"mode": "all", "config": strict})
+    assert (code, ran.outputs()["verdict"]) == (1, "fail"), ran.summary()
+    green, red = world.github.comments(PR)
+    report = json.loads((world.root / ".honeyhive" / "report.json").read_text(encoding="utf-8"))
+    publisher = world.publisher("publisher", report)
+    stricter_twin(publisher)  # the default branch has both files too
+    world.github.clear_requests()
+
+    code, published = world.action(
+        "publish", {"mode": "publish", "config": strict}, root=publisher, event=workflow_run(HEAD_SHA)
+    )
+
+    assert (code, published.outputs()["verdict"]) == (1, "fail"), published.summary()
+    assert [(w.method, w.path) for w in world.github.writes] == [
+        ("PATCH", f"/repos/{REPOSITORY}/issues/comments/{red.id}")
+    ]
+    assert world.github.comments(PR)[0].body == green.body
+    assert "❌ **Failed**" in world.github.comments(PR)[1].body
+    assert "❌ **Failed**" not in green.body
 
 
 # ------------------------------------------------------------------------ jobs that did not run the datapoints
@@ -575,6 +601,28 @@ def test_the_report_job_says_a_ranged_metric_was_a_string_without_showing_it(wor
         " string; a passing range needs a number or a bool"
     )
     assert "PASS-label-7731" not in report.summary()
+
+
+def test_the_report_job_says_an_empty_string_was_a_string_as_the_job_that_ran_it_does(world: World) -> None:
+    """An evaluator returned "" for a ranged metric: the job that ran it said "its evaluator returned a string", the
+    report job (and publish, view) "its evaluator returned nothing for them": an empty string was not kept."""
+    config = add_evaluator(
+        world.root,
+        "grade",
+        "def grade(outputs, inputs, ground_truth=None):\n    return '' if 'password' in inputs['question'] else 0.8\n",
+    )
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("passing_ranges:\n", "passing_ranges:\n  grade: {min: 0.5}\n"), encoding="utf-8")
+    code, ran = world.action("all", {"mode": "all", "comment-mode": "off"})
+    assert code == 1, ran.summary()
+    by_the_run = _report_json(world.root)["reasons"]
+    assert by_the_run[0].endswith(": its evaluator returned a string; a passing range needs a number or a bool")
+
+    code, shard = world.action("shard", {"mode": "run", "shard": "1/1"})
+    assert code == 0, shard.summary()
+    code, report = world.action("report", {"mode": "report", "shard": "1/1"})
+    assert code == 1, report.summary()
+    assert _report_json(world.root)["reasons"] == by_the_run
 
 
 def test_a_report_job_with_trials_reads_each_trials_values_not_only_the_firsts(world: World) -> None:

@@ -231,6 +231,46 @@ def test_a_metric_whose_gate_failed_says_so_and_never_reads_better(
     assert "better (p = 0.013)" not in out + page
 
 
+def test_a_gate_on_a_metric_shown_in_percent_is_said_in_points_as_its_change_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """max_drop 0.05 on a metric formatted '.0%' and on a boolean one (a pass rate): both shown as 100% → 85%, their Δ
+    -15 pp; the row read "failed its gate (at most 0.05 worse)" and the verdict "got worse by 0.15 (gate: at most
+    0.05)", raw units beside a change in points. A metric shown in its own units keeps them."""
+    config = (
+        "evaluators: [truth_app.m:rec, truth_app.m:ok, truth_app.m:raw]\n"
+        "metrics:\n  rec: {format: '.0%'}\n"
+        "gate:\n  rec: {max_drop: 0.05}\n  ok: {max_drop: 0.05}\n  raw: {max_drop: 0.05}\n"
+    )
+    code = (
+        "def rec(outputs, inputs):\n    return 1.0 if inputs['i'] >= WORSE else 0.0\n\n\n"
+        "def ok(outputs, inputs):\n    return inputs['i'] >= WORSE\n\n\n"
+        "def raw(outputs, inputs):\n    return 1.0 if inputs['i'] >= WORSE else 0.0\n"
+    )
+    root = _experiment(tmp_path / "x", config, code.replace("WORSE", "0"))
+    _run(root, capsys)
+    _experiment(root, config, code.replace("WORSE", "3"))  # 3 of 20 worse: 100% → 85%
+    exit_code, out, report = _run(root, capsys)
+
+    assert exit_code == 1
+    gated = {m["name"]: m["gate_failed"] for m in report["metrics"]}
+    assert gated == {
+        "rec": "failed its gate (at most 5 pp worse)",
+        "ok": "failed its gate (at most 5 pp worse)",
+        "raw": "failed its gate (at most 0.05 worse)",
+    }
+    assert [reason.partition(":")[0] for reason in report["gate_failures"]] == [
+        "rec got worse by 15 pp (gate",
+        "ok got worse by 15 pp (gate",
+        "raw got worse by 0.15 (gate",
+    ]
+    assert "rec got worse by 15 pp (gate: at most 5 pp): 3 of 20 worse" in out
+    terminal = out.split("the comment that would be posted")[0]
+    (row,) = [line for line in terminal.splitlines() if line.startswith("ok ")]
+    assert "-15.0 pp" in row
+    assert row.endswith("failed its gate (at most 5 pp worse)")
+
+
 def test_a_metric_compared_on_few_or_no_datapoints_is_not_a_plain_same(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

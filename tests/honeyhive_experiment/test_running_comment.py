@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 
 from honeyhive_experiment.cli import main
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_experiment.report import marker
 from honeyhive_local import LocalBackend
 from tests.fakes.actions_runner import BASE_SHA, HEAD_REF, HEAD_SHA, PR, REPOSITORY, Step, pull_request
 from tests.fakes.github_server import FakeGitHub
-from tests.quickstart import copy_quickstart
+from tests.quickstart import copy_quickstart, stricter_twin
 
 pytestmark = pytest.mark.integration
 
@@ -70,7 +71,7 @@ def test_the_comment_says_running_first_then_the_same_comment_shows_the_result(
     assert [method for method, _, _ in writes] == ["POST", "PATCH"], writes
     (_, created_at, running), (_, edited_at, result) = writes
     assert created_at == f"/repos/{REPOSITORY}/issues/{PR}/comments"
-    assert marker(EXPERIMENT) in running
+    assert marker(EXPERIMENT, DEFAULT_CONFIG_PATH) in running
     assert f"{RUNNING} · the experiment is running for commit {HEAD_SHA[:7]}" in running
     [comment] = world.github.comments(PR)  # one comment in the end: the running one, edited
     assert edited_at == f"/repos/{REPOSITORY}/issues/comments/{comment.id}"
@@ -112,6 +113,47 @@ def test_a_cancelled_run_replaces_running_with_the_cancellation(world: World) ->
     assert "cancelled" in comment.body
 
 
+PASSED, FAILED = "· 3 of 3 datapoints passed", "❌ **Failed**"  # no baseline: neutral, exit 0
+
+
+def test_two_experiment_files_under_one_name_keep_a_comment_each(world: World) -> None:
+    """Both files are named support-bot-quickstart: the green job's "running" comment, then its result, edited the
+    failing job's comment, so the pull request showed a green result for a check that failed."""
+    strict = stricter_twin(world.root)
+
+    assert world.action(config=strict) == 1
+    [failed] = world.github.comments(PR)
+    assert FAILED in failed.body
+    world.github.clear_requests()
+
+    assert world.action() == 0
+
+    assert [method for method, _, _ in world.writes()] == ["POST", "PATCH"]  # its own comment, never the other's
+    failed_now, passed = world.github.comments(PR)
+    assert (failed_now.id, failed_now.body) == (failed.id, failed.body)
+    assert PASSED in passed.body
+
+
+def test_one_files_running_comment_leaves_the_other_files_result(world: World) -> None:
+    strict = stricter_twin(world.root)
+    assert world.action() == 0
+    assert world.action(config=strict) == 1
+    passed, failed = world.github.comments(PR)
+    world.github.clear_requests()
+
+    assert world.action(config=strict) == 1  # the strict file's second run: "running", then its result, in its own
+
+    writes = world.writes()
+    assert [(method, path) for method, path, _ in writes] == [
+        ("PATCH", f"/repos/{REPOSITORY}/issues/comments/{failed.id}"),
+        ("PATCH", f"/repos/{REPOSITORY}/issues/comments/{failed.id}"),
+    ]
+    assert RUNNING in writes[0][2]
+    assert world.github.comments(PR)[0].body == passed.body
+    assert PASSED in passed.body
+    assert FAILED in world.github.comments(PR)[1].body
+
+
 @pytest.mark.parametrize("inputs", [{"dry-run": "true"}, {"comment-mode": "off"}], ids=["dry run", "comment off"])
 def test_nothing_is_posted_when_no_comment_would_be(world: World, inputs: dict[str, str]) -> None:
     assert world.action(**inputs) == 0
@@ -119,7 +161,7 @@ def test_nothing_is_posted_when_no_comment_would_be(world: World, inputs: dict[s
 
 
 def test_comment_mode_new_still_ends_with_one_comment_per_run(world: World) -> None:
-    world.github.add_comment(PR, f"{marker(EXPERIMENT)}\nan earlier run's result")
+    world.github.add_comment(PR, f"{marker(EXPERIMENT, DEFAULT_CONFIG_PATH)}\nan earlier run's result")
 
     assert world.action(**{"comment-mode": "new"}) == 0
 

@@ -1,6 +1,6 @@
 """The user's code prints, logs, raises and returns the action's secrets encoded (base64, hex, percent-encoded,
-JSON-escaped) and split across two lines: none of it reaches the job's log, the comment, the job summary or
-report.json (issue 21, "secrets in other shapes").
+JSON-, HTML- and repr-escaped) and split across two lines: none of it reaches the job's log, the comment, the job
+summary or report.json (issue 21, "secrets in other shapes").
 
 ``python -m honeyhive_experiment action`` runs in process as a dry run on a ``pull_request`` event, with the
 secrets where the runner puts them (``HH_API_KEY`` and ``GITHUB_TOKEN`` from the inputs, the runner's own

@@ -739,6 +739,26 @@ def test_from_args_writes_no_report_unless_asked_and_the_action_always_does() ->
 
 
 @pytest.mark.parametrize(
+    ("inputs", "config_file"),
+    [
+        ({}, ".honeyhive/experiment.yml"),
+        ({"config": "evals/strict.yml"}, "evals/strict.yml"),
+        ({"config": "./.honeyhive/../.honeyhive/experiment.yml"}, ".honeyhive/experiment.yml"),  # one file, one name
+        # from the workspace, not the working directory: two folders' default files are two experiment files
+        ({"working_directory": "services/bot"}, "services/bot/.honeyhive/experiment.yml"),
+        ({"working_directory": "services/bot", "config": "evals/x.yml"}, "services/bot/evals/x.yml"),
+    ],
+)
+def test_the_experiment_files_name_is_its_path_from_the_workspace(inputs: dict[str, str], config_file: str) -> None:
+    """What, with the experiment's name, keys its shared run and its pull-request comment."""
+    assert Settings.from_mapping({**action_inputs(**inputs), "GITHUB_WORKSPACE": "/ws"}).config_file == config_file
+
+
+def test_outside_actions_the_experiment_files_name_is_its_path_from_the_working_directory() -> None:
+    assert Settings.from_args(run_flags(config="evals/x.yml", working_directory="svc"), {}).config_file == "evals/x.yml"
+
+
+@pytest.mark.parametrize(
     ("flag", "env", "expected"),
     [
         (None, {}, DEFAULT_SERVER_URL),

@@ -143,7 +143,11 @@ def test_the_actions_working_directory_must_be_a_folder_of_the_workspace(
     said = problem.format(workspace=workspace, outside=quickstart)
     assert f"::error::working-directory: refusing to work in {named}: {said}" in out
     assert _files(quickstart) == before  # no report.json, report.html or local.db outside the workspace
-    assert step.outputs() == {}
+    outputs = step.outputs()  # the runner's files (not the repository's) say the error: the check reads it there
+    assert (outputs["verdict"], outputs["report-path"], outputs["html-report-path"]) == ("error", "", "")
+    summary = step.summary()
+    assert f"working-directory: refusing to work in {named}: {said}" in summary
+    assert summary.startswith("### .honeyhive/experiment.yml\n")  # titled by the input: the file there is not read
 
 
 def test_a_working_directory_inside_the_workspace_works(

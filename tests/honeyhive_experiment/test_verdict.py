@@ -570,6 +570,7 @@ BOOLEAN_GATE = (
     " change) write max_drop: 0.05"
 )
 PERCENT = {"accuracy": MetricConfig(format=".0%")}
+DROP = {"accuracy": GateRule(max_drop=0.05)}
 PERCENT_GATE = (
     "gate.accuracy: max_drop: 5 can never be crossed: accuracy is shown as a percentage (format '.0%') of values"
     " between 0 and 1, whose aggregate lies between 0 and 1 too (85% is 0.85), so this gate never fails; for 5 pp"
@@ -703,7 +704,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         Verdict.FAIL,
         (
             "tone_judge_score has a passing range but no value on 12 of the datapoints the backend passed:"
-            " evaluator tone_judge raised on 2 datapoint(s) (E: x)",
+            " evaluator tone_judge raised on 2 datapoint(s) (E: x); returned nothing on 10",
         ),
         (TONE_WARNING,),
     ),
@@ -1355,6 +1356,121 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (
             "judge has a passing range but no value on 12 of the datapoints the backend passed: evaluator judge"
             f" returned an invalid metric on 12 datapoint(s) ({NAN_SAID})",
+        ),
+        (),
+    ),
+    # an evaluator raising on some datapoints and returning None on others: the None ones went unsaid
+    (
+        "an evaluator blamed for some of a metric's missing values: the others, where it returned nothing, are said",
+        lambda: judge(
+            summary(metrics={"judge": IDS[:3]}), ranged=["judge"], errors={"judge": EvaluatorErrors(6, "E: x", 12)}
+        ),
+        Verdict.FAIL,
+        (
+            "judge has a passing range but no value on 9 of the datapoints the backend passed: evaluator judge raised"
+            " on 6 datapoint(s) (E: x); returned nothing on 3",
+        ),
+        (),
+    ),
+    (
+        "or a string",
+        lambda: judge(
+            summary(metrics={"judge": IDS[:3]}),
+            ranged=["judge"],
+            errors={"judge": EvaluatorErrors(6, "E: x", 12, ((3, "E: x"), (3, NAN)))},
+            strings={"judge": ""},
+        ),
+        Verdict.FAIL,
+        (
+            "judge has a passing range but no value on 9 of the datapoints the backend passed: evaluator judge errored"
+            f" on 6 datapoint(s) (raised on 3 (E: x); returned an invalid metric on 3 ({NAN_SAID})); returned a string"
+            " on 3",
+        ),
+        (),
+    ),
+    # the gate's bound and the change were said in the metric's units (0.05) beside a Δ in points (-8 pp)
+    (
+        "max_drop on a metric formatted as a percentage is said in percentage points, as the report's change is",
+        lambda: judge(summary(), comparison(delta(counts=False)), gates=DROP, presentation=PERCENT),
+        Verdict.FAIL,
+        ("accuracy got worse by 8 pp (gate: at most 5 pp): significance unknown: no per-datapoint counts",),
+        (),
+    ),
+    (
+        "on a boolean metric (a pass rate) too",
+        lambda: judge(summary(value=True), comparison(delta(counts=False)), gates=DROP),
+        Verdict.FAIL,
+        ("accuracy got worse by 8 pp (gate: at most 5 pp): significance unknown: no per-datapoint counts",),
+        (),
+    ),
+    (
+        "a boolean metric told by its own values (trials' means reach the backend), with no aggregation named",
+        lambda: judge(
+            summary(aggregation=None), comparison(delta(counts=False)), gates=DROP, booleans=frozenset({"accuracy"})
+        ),
+        Verdict.FAIL,
+        ("accuracy got worse by 8 pp (gate: at most 5 pp): significance unknown: no per-datapoint counts",),
+        (),
+    ),
+    (
+        "a boolean metric summed is a count: its own units",
+        lambda: judge(summary(value=True, aggregation="sum"), comparison(delta(counts=False)), gates=DROP),
+        Verdict.FAIL,
+        ("accuracy got worse by 0.08 (gate: at most 0.05): significance unknown: no per-datapoint counts",),
+        (),
+    ),
+    (
+        "a boolean metric with a format that is no percentage: its own units",
+        lambda: judge(
+            summary(value=True),
+            comparison(delta(counts=False)),
+            gates=DROP,
+            presentation={"accuracy": MetricConfig(format=".2f")},
+        ),
+        Verdict.FAIL,
+        ("accuracy got worse by 0.08 (gate: at most 0.05): significance unknown: no per-datapoint counts",),
+        (),
+    ),
+    (
+        "in points, with the digits that tell the change from the bound, and no float noise (0.07 is 7 pp)",
+        lambda: judge(
+            summary(),
+            comparison(delta(difference=-0.0704, counts=False)),
+            gates={"accuracy": GateRule(max_drop=0.07)},
+            presentation=PERCENT,
+        ),
+        Verdict.FAIL,
+        ("accuracy got worse by 7.04 pp (gate: at most 7 pp): significance unknown: no per-datapoint counts",),
+        (),
+    ),
+    (
+        "to a tenth of a point, as a percentage change is",
+        lambda: judge(
+            summary(), comparison(delta(difference=-0.136364, counts=False)), gates=DROP, presentation=PERCENT
+        ),
+        Verdict.FAIL,
+        ("accuracy got worse by 13.6 pp (gate: at most 5 pp): significance unknown: no per-datapoint counts",),
+        (),
+    ),
+    (
+        "ten points are 10 pp",
+        lambda: judge(summary(), comparison(delta(difference=-0.1, counts=False)), gates=DROP, presentation=PERCENT),
+        Verdict.FAIL,
+        ("accuracy got worse by 10 pp (gate: at most 5 pp): significance unknown: no per-datapoint counts",),
+        (),
+    ),
+    (
+        "a rate in percent that got worse from 0: in points",
+        lambda: judge(
+            summary(metrics={"lat": IDS}, value=True),
+            comparison(delta("lat", difference=0.25, pct=None, old=0, counts=False)),
+            gates={"lat": GateRule(max_drop_pct=5)},
+            presentation={"lat": MetricConfig(direction=Direction.LOWER)},
+        ),
+        Verdict.FAIL,
+        (
+            "lat got worse by 25 pp from 0 (gate: at most 5%, of 0: none): significance unknown: no per-datapoint"
+            " counts",
         ),
         (),
     ),

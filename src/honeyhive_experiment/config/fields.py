@@ -223,9 +223,9 @@ class BaselineStrategy(StrEnum):
     uncommitted changes).
 
     * ``auto`` (default): the run for the merge-base commit of the PR head and the base branch, whatever its
-      result; when there is none, the latest passing run on the base branch;
+      result; when there is none, the latest run on the base branch whose check passed;
     * ``merge-base``: only the run for the merge-base commit;
-    * ``branch``: the latest passing run on the base branch;
+    * ``branch``: the latest run on the base branch whose check passed;
     * ``none``: no baseline is looked for and nothing is compared: the verdict is the backend's result alone (pass
       when every datapoint passed and the evaluation did not break, else fail; never neutral). A ``gate`` needs a
       baseline, so with ``none`` it is a configuration error. A run named for one invocation (``--baseline``, the

@@ -217,14 +217,14 @@ class ModelPrice(_Section):
 
 class BaselineConfig(_Section):
     """How the baseline run is chosen among earlier runs of the same experiment name: the run at the merge base
-    whatever its result, else the latest passing run on the branch; never a run with uncommitted changes.
+    whatever its result, else the latest run on the branch whose check passed; never a run with uncommitted changes.
 
     ``strategy`` picks it (see :class:`BaselineStrategy`); ``run_id`` pins one run instead, and then
     ``strategy``, ``branch`` and ``max_age_days`` must be left out."""
 
     strategy: BaselineStrategy = BaselineStrategy.AUTO
-    """auto (merge-base, then the latest passing run on the branch), merge-base, branch, or none (no comparison:
-    the verdict is the run's own result; no gate allowed)."""
+    """auto (merge-base, then the latest run on the branch whose check passed), merge-base, branch, or none (no
+    comparison: the verdict is the run's own result; no gate allowed)."""
     branch: NonEmptyStr | None = None
     """The branch baselines come from; default: the pull request's base branch."""
     run_id: NonEmptyStr | None = None

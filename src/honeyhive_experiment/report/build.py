@@ -85,6 +85,8 @@ from honeyhive_experiment.verdict import (
     boolean_metrics,
     did,
     evaluator_errors,
+    in_points,
+    in_units,
     is_boolean,
     producer,
     unreachable_gate,
@@ -98,7 +100,6 @@ PREVIEW_SHORT: Final = 80  # characters of an input/output preview where room is
 _PREVIEW_STORED: Final = 1000  # characters of an input/output preview kept
 _DEGRADED_STORED: Final = 100  # datapoints kept per degraded metric (the comment shows fewer; the count is exact)
 _RAW_SLICE: Final = 20_000  # a string output is cut to this before redaction (far beyond any preview)
-_PERCENT_AGGREGATES: Final = frozenset({None, "average"})
 TEXT_LIMIT: Final = 1000  # characters of each text of the datapoint table (inputs, outputs), with the full length
 _EXPLANATION_LIMIT: Final = 300
 _EXPLANATIONS: Final = 10  # explanations kept per datapoint
@@ -155,8 +156,7 @@ class _Builder:
 
     def _percent(self, name: str, spec: str | None, values: Sequence[Any] | None) -> bool:
         """Whether a metric's numbers show as a percentage: boolean values the backend averaged, and no format."""
-        booleans = name in self.booleans or is_boolean(values)
-        return spec is None and booleans and self.aggregation in _PERCENT_AGGREGATES
+        return spec is None and in_points(spec, name in self.booleans or is_boolean(values), self.aggregation)
 
     def _texts(self, texts: Iterable[str], limit: int) -> tuple[str, ...]:
         return tuple(clip(self.r(text), limit) for text in texts)
@@ -396,7 +396,9 @@ class _Builder:
             efficiency=name in EFFICIENCY_METRICS,
             distribution=_distribution(detail, delta),
             gate_limit=_gate_limit(gate, delta, lower, crossable=crossable),
-            gate_failed=_gate_text(gate) if name in self.j.decision.gates_hit else None,
+            gate_failed=_gate_text(gate, in_points(spec, boolean, self.aggregation))
+            if name in self.j.decision.gates_hit
+            else None,
         )
 
     def _assessment(self, key: MetricKey) -> Assessment | None:
@@ -815,12 +817,13 @@ def _gate_limit(gate: GateRule | None, delta: MetricDelta | None, lower: bool, *
     return base + min(allowed) if lower else base - min(allowed)
 
 
-def _gate_text(gate: GateRule | None) -> str:
-    """A failed gate as its metric's row says it, with its bounds: ``failed its gate (at most 5% worse)``."""
+def _gate_text(gate: GateRule | None, points: bool) -> str:
+    """A failed gate as its metric's row says it, with its bounds: ``failed its gate (at most 5% worse)``; a
+    max_drop in percentage points on a metric shown in percent (``points``: ``at most 5 pp worse``)."""
     if gate is None:
         return "failed its gate"
     bounds = [
-        f"{gate.max_drop:g}" if gate.max_drop is not None else "",
+        in_units(f"{gate.max_drop:g}", points) if gate.max_drop is not None else "",
         f"{gate.max_drop_pct:g}%" if gate.max_drop_pct is not None else "",
         f"{gate.max_degraded:,} datapoints" if gate.max_degraded is not None else "",
     ]

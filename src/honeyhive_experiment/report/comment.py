@@ -509,15 +509,21 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
 
 
 def render_running(
-    experiment: str, *, title: str | None, head_sha: str | None, workflow_run_url: str | None, secrets: Iterable[str]
+    experiment: str,
+    *,
+    config_file: str,
+    title: str | None,
+    head_sha: str | None,
+    workflow_run_url: str | None,
+    secrets: Iterable[str],
 ) -> str:
-    """The comment a pull request shows while its run is in progress, with the experiment's marker (when it is
-    posted and what replaces it: :func:`honeyhive_experiment.delivery.announce_running`)."""
+    """The comment a pull request shows while its run is in progress, with the marker of the experiment and its file
+    (when it is posted and what replaces it: :func:`honeyhive_experiment.delivery.announce_running`)."""
     redactor = Redactor(secrets)
     sha = re.sub(r"[^0-9A-Za-z]", "", head_sha or "")[:7]
     link = url_filter(redactor.redact(workflow_run_url)) if workflow_run_url else ""
     lines = [
-        marker(experiment),
+        marker(experiment, config_file),
         comment_metadata(head_sha, None),
         "",
         f"### {md_escape(clip(redactor.redact(title or experiment), 200))}",
@@ -577,12 +583,14 @@ def _hard_truncate(text: str, limit: int, head: str, note: str) -> str:
 def render_comment(
     report: Report,
     *,
+    config_file: str,
     template_path: str | os.PathLike[str] | None = None,
     max_datapoints: int = DEFAULT_MAX_DATAPOINTS,
     secrets: Iterable[str | None] = (),
 ) -> Rendered:
     """The pull-request comment, at most :data:`COMMENT_LIMIT` characters (see the module docstring), listing at
-    most ``max_datapoints`` failed / errored datapoints per section.
+    most ``max_datapoints`` failed / errored datapoints per section; ``config_file``, the experiment file's path
+    (:attr:`~honeyhive_experiment.settings.Settings.config_file`), keys it with the experiment's name.
 
     The report's values were redacted when it was built. A custom template is the repository's own code, though:
     what it writes besides them (a literal in the template) is redacted of ``secrets`` as it leaves, like anything
@@ -591,7 +599,7 @@ def render_comment(
     Raises:
         TemplateError: ``template_path`` cannot be read, parsed or rendered, or its output lacks the marker.
     """
-    mark, meta = marker(report.experiment), comment_metadata(report.run.head_sha, report.run.id)
+    mark, meta = marker(report.experiment, config_file), comment_metadata(report.run.head_sha, report.run.id)
     redactor = Redactor(secrets) if template_path is not None else None
     abandoned = None
     if template_path is None:

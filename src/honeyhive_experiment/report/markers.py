@@ -2,10 +2,10 @@
 
 ::
 
-    <!-- honeyhive-experiment:v1 key=<16 hex digits> -->           marker(experiment): finds the comment again
-    <!-- honeyhive-experiment:meta head=<sha> run=<run id> -->     comment_metadata(head_sha, run_id)
+    <!-- honeyhive-experiment:v1 key=<16 hex digits> -->       marker(experiment, config_file): finds the comment again
+    <!-- honeyhive-experiment:meta head=<sha> run=<run id> -->   comment_metadata(head_sha, run_id)
 
-The marker identifies the comment of one experiment on a pull request (the comment is upserted by it). The
+The marker identifies the comment of one experiment file on a pull request (the comment is upserted by it). The
 metadata line says which head commit and run the comment shows; :mod:`honeyhive_experiment.github` reads the
 head back (:func:`comment_head_sha`) so that a run for an older commit never overwrites the comment of a
 newer one. Values are reduced to ``[A-Za-z0-9._:-]`` (``-`` when absent), so nothing can close the comment.
@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import re
 from typing import Final
+
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 
 __all__ = ["comment_head_sha", "comment_metadata", "marker", "parse_comment_metadata"]
 
@@ -28,9 +30,15 @@ _ABSENT: Final = "-"
 _SHA: Final = re.compile(r"[0-9a-fA-F]{7,40}")
 
 
-def marker(experiment: str) -> str:
-    """The hidden HTML comment that identifies the comment of one experiment on a pull request."""
-    key = hashlib.sha256(experiment.encode("utf-8")).hexdigest()[:16]
+def marker(experiment: str, config_file: str) -> str:
+    """The hidden HTML comment that identifies the comment of one experiment file on a pull request: its key is the
+    experiment's name and the file's path (``config_file``, see
+    :attr:`~honeyhive_experiment.settings.Settings.config_file`), so two files under one name keep a comment each.
+    The default file (:data:`~honeyhive_experiment.paths.DEFAULT_CONFIG_PATH`) keys by the name alone, as every
+    comment was keyed before the path counted: an open pull request's comment from an earlier version is still the
+    one edited, not left behind showing an old verdict."""
+    identity = experiment if config_file == DEFAULT_CONFIG_PATH else f"{experiment}\x00{config_file}"
+    key = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:16]
     return _MARKER_FORMAT.format(key=key)
 
 

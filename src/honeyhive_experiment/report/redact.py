@@ -8,8 +8,9 @@ environment's secrets; values under 4 characters are ignored) and replaces, in e
   base64 string such as ``Basic base64(user:secret)``: the secret's bytes can start at any of 3 offsets of a
   base64 group, so each offset has its own *core*, the characters that depend on the secret's bits alone),
   hex (lower and upper case), percent-encoding (``quote``, ``quote_plus``, ``encodeURIComponent``: each
-  character as itself or as ``%XX`` in either case, a space also as ``+``) and JSON string escapes (``\\"``,
-  ``\\\\``, ``\\/``, ``\\uXXXX``);
+  character as itself or as ``%XX`` in either case, a space also as ``+``), JSON string escapes (``\\"``,
+  ``\\\\``, ``\\/``, ``\\uXXXX``), HTML's character references (``&amp;``, ``&quot;``, ``&#39;``, ``&#x27;``: what
+  ``html.escape``, Jinja and PHP write) and ``repr``'s ``\\'``;
 * **fragments of the value**, for a secret split across two log lines (two log records, two prints, two strings
   of a value): how long a fragment must be, at a line's edge and anywhere, is *Fragments: the trade-off* below.
   Fragments of the hex and base64 forms count at a line's edge too;
@@ -70,7 +71,8 @@ The report runs it on every string before it enters a template (so truncating a 
 secret) and a custom template's own output again; values under keys such as ``api_key``, ``token`` or
 ``password`` in datapoint inputs and outputs are replaced whole. :class:`RedactingFilter` does the same to log
 records (the CLI installs it on its log handlers), and :class:`RedactingStream` to what is printed (the CLI
-wraps standard output and error with it while it runs, so the user's code's ``print`` is redacted too).
+wraps standard output and error with it while it runs, so the user's code's ``print`` is redacted too, also
+printed in small flushed pieces as streamed output is: a flush holds back what may be the start of a secret).
 
 This module is imported by every job (a shard job redacts its logs and renders nothing): it needs only the
 standard library.
@@ -78,8 +80,11 @@ standard library.
 
 from __future__ import annotations
 
+import atexit
 import base64
+import contextlib
 import functools
+import html.entities
 import io
 import json
 import logging
@@ -87,6 +92,7 @@ import math
 import re
 import string
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import chain, repeat
@@ -167,8 +173,12 @@ EDGE_FRAGMENT: Final = 8  # a fragment this long at a line's edge is redacted (h
 FRAGMENT_FLOOR: Final = 6
 _EDGE_TRIM: Final = " \t\r\n\"'`,;:.!?()[]{}<>"  # what may stand between a fragment and its line's edge
 _URL_SAFE: Final = frozenset(string.ascii_letters + string.digits + "-_.~")  # never percent- or JSON-escaped
+_ENTITIES: Final = {chr(point): name for point, name in html.entities.codepoint2name.items()} | {"'": "apos"}
 _WORDISH: Final = re.compile(rf"[\W_]*(?:{_WORD}[\s,./:;_-]+)*{_WORD}?[\W_]*", re.ASCII)
 _GATE: Final = 16  # characters of a form or anchor checked first: enough to be rare, short enough to be cheap
+_ESCAPE_LONGEST: Final = 13  # characters an escape of one character takes at most: &#0001114111; %F4%8F%BF%BF
+_HOLD: Final = 64  # a flush holds back up to this much of an unfinished line at least: the common shapes' starts
+_HELD: Final = string.ascii_letters + string.digits + "-_.~+/=:@[;"  # a token's, a URL's credentials, a colour code's
 INVISIBLE_CHARS: Final = (  # the controls but line breaks, Unicode's default-ignorable characters (BMP) but selectors
     r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
     r"\u202a-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff0-\ufff8"
@@ -222,9 +232,9 @@ def _either_case(hex_digits: str) -> str:
 
 
 def _escaped(secret: str) -> tuple[str | None, re.Pattern[str]] | None:
-    """A pattern for ``secret`` percent-encoded or JSON-escaped (each character as itself or escaped, so partial
-    encoders match too), with a substring every match contains (``None``: no long enough one); ``None`` when
-    neither encoding changes the secret."""
+    """A pattern for ``secret`` percent-encoded, JSON-, HTML- or backslash-escaped (each character as itself or
+    escaped, so partial encoders match too), with a substring every match contains (``None``: no long enough one);
+    ``None`` when no encoding changes the secret."""
     if all(c in _URL_SAFE for c in secret):
         return None
     parts = []
@@ -235,14 +245,21 @@ def _escaped(secret: str) -> tuple[str | None, re.Pattern[str]] | None:
         units = c.encode("utf-16-be")  # \\uXXXX escapes are UTF-16 code units (a surrogate pair past U+FFFF)
         options = {
             re.escape(c),
-            re.escape(json.dumps(c)[1:-1]),  # \\" \\\\ \\n …
+            re.escape(json.dumps(c)[1:-1]),  # \\" \\\\ \\n …: repr's too
             "".join(f"%{_either_case(f'{b:02x}')}" for b in c.encode("utf-8")),
             "".join(r"\\u" + _either_case(units[i : i + 2].hex()) for i in range(0, len(units), 2)),
+            # HTML: numeric (markupsafe's &#34; &#39;, PHP's &#039;, html.escape's &#x27;) and named (&amp; &quot;)
+            rf"&\#0{{0,3}}{ord(c)};",
+            rf"&\#[xX]0{{0,3}}{_either_case(f'{ord(c):x}')};",
         }
+        if c in _ENTITIES:
+            options.add(f"&{_ENTITIES[c]};")
         if c == " ":
             options.add(r"\+")
         if c == "/":
             options.add(r"\\/")
+        if c == "'":
+            options.add(r"\\'")  # repr's, of a string holding both quotes
         parts.append("(?:" + "|".join(sorted(options, key=lambda o: (-len(o), o))) + ")")
     hint = _longest_run(secret, r"[A-Za-z0-9._~-]+")
     return (hint if len(hint) >= 4 else None), re.compile("".join(parts))
@@ -277,9 +294,11 @@ _Edge = tuple[int, frozenset[str], tuple[str, ...], Callable[[str], str], Callab
 @dataclass(frozen=True, slots=True)
 class _Tables:
     encoded: tuple[tuple[str, tuple[str, ...]], ...]  # (gate, hex or base64 forms every one of which contains it)
-    escaped: tuple[tuple[str | None, re.Pattern[str]], ...]  # (hint, percent-encoded or JSON-escaped value)
+    escaped: tuple[tuple[str | None, re.Pattern[str]], ...]  # (hint, the value percent-, JSON-, HTML-escaped…)
     anchors: tuple[tuple[str, str, str, int, int], ...]  # (gate, anchor, value, where it is, least fragment length)
     edges: tuple[_Edge, ...]  # one per window length: mostly 8 only
+    hold: int  # the longest form but one: how far back a secret still being written can start
+    tail: re.Pattern[str]  # a run of what the values, their forms and the common shapes are made of (reversed)
 
 
 @functools.lru_cache(maxsize=8)
@@ -289,6 +308,8 @@ def _tables(values: tuple[str, ...]) -> _Tables:
     escaped = []
     anchors = []
     sources = dict.fromkeys(values)  # the values and their encoded forms, whose fragments count at a line's edge
+    longest = 0
+    held = set(_HELD).union(*values)
     for value in values:
         raw = value.encode("utf-8")
         hexes = (raw.hex(), raw.hex().upper())
@@ -300,6 +321,8 @@ def _tables(values: tuple[str, ...]) -> _Tables:
             sources.update(dict.fromkeys(forms))
         if (found := _escaped(value)) is not None:
             escaped.append(found)
+            longest = max(longest, sum(1 if c in _URL_SAFE else _ESCAPE_LONGEST for c in value))
+            held.update("%\\&#;'\"")
         least = _anywhere_length(len(value))
         size = max(4, math.ceil(least / 2)) if least < len(value) else len(value)
         step = least - size + 1  # any ``least`` characters of the value hold one of these anchors
@@ -316,7 +339,16 @@ def _tables(values: tuple[str, ...]) -> _Tables:
         escaped=tuple(escaped),
         anchors=tuple(anchors),
         edges=tuple(edges),
+        hold=max(_HOLD, longest - 1, *(len(source) - 1 for source in sources)),
+        tail=_tail(held),
     )
+
+
+def _tail(held: Iterable[str]) -> re.Pattern[str]:
+    return re.compile(f"[{re.escape(''.join(sorted(held)))}{_UNSEEN_CHARS}]*")
+
+
+_TAIL: Final = _tail(_HELD)  # no known value: the common shapes'
 
 
 def _extend(text: str, start: int, length: int, source: str, at: int) -> tuple[int, int]:
@@ -438,17 +470,36 @@ class Redactor:
     def redact_shown(self, text: str) -> str:
         """``text`` redacted as it shows: looked at as it is and without its invisible characters, which stay where
         no secret is (the module's docstring says why)."""
+        if "\x1b[" not in text and INVISIBLE.search(text) is None:
+            return self.redact(text)
+        return _blank(text, self._shown(text))
+
+    def redact_unfinished(self, line: str) -> tuple[str, str]:
+        """An unfinished ``line`` (a flush of output written in pieces) as what can be shown now, redacted as it shows,
+        and the tail to hold back until more of it is written: what may be the start of a secret or of one of its
+        forms. That is the line's last run of the characters those are made of (the known values', their forms' and
+        escapes', the common shapes' tokens), no longer than the longest form but one, and from the start of any
+        secret found across the cut."""
+        hold, tail = (self._tables.hold, self._tables.tail) if self._tables is not None else (_HOLD, _TAIL)
+        run = tail.match(line[: -hold - 1 : -1])  # the last ``hold`` characters, reversed
+        cut = len(line) - (run.end() if run is not None else 0)
+        if cut in (0, len(line)):  # all of it may be (a word still being written), or none of it
+            return self.redact_shown(line[:cut]), line[cut:]
+        spans = self._shown(line)
+        for start, end in sorted(spans, reverse=True):
+            if start < cut < end:
+                cut = start
+        return _blank(line[:cut], [span for span in spans if span[1] <= cut]), line[cut:]
+
+    def _shown(self, text: str) -> list[tuple[int, int]]:
+        """Where ``text``'s secrets are as it shows (:meth:`redact_shown`)."""
         seen = _COLOUR.sub(_spaces, text) if "\x1b[" in text else text  # a colour code parts what it stands between
-        invisible = INVISIBLE.search(seen) is not None
-        glued = seen is not text and _GLUED.search(_COLOUR.sub("\x1b", text)) is not None
-        if not invisible and not glued:
-            return self.redact(text) if seen is text else _blank(text, self._spans(seen))
         spans = self._spans(seen)
-        if invisible:
+        if INVISIBLE.search(seen) is not None:
             spans += self._through(seen)
-        if glued:  # but for one between two characters of a token, which shows them as one word: sk-ab\x1b[0mcd…
-            spans += self._through(text)
-        return _blank(text, spans)
+        if seen is not text and _GLUED.search(_COLOUR.sub("\x1b", text)) is not None:
+            spans += self._through(text)  # but for one between two characters of a token, shown as one: sk-ab\x1b[0mcd…
+        return spans
 
     def _through(self, text: str) -> list[tuple[int, int]]:
         """Where ``text``'s secrets are, looked at without its colour codes and invisible characters."""
@@ -565,7 +616,9 @@ class RedactingFilter(logging.Filter):
 
 class RedactingStream(io.TextIOBase):
     """A text stream that passes what is written to ``target`` redacted, a line at a time (a line ends at
-    ``\\n`` or ``\\r``; :meth:`flush` passes on an unfinished one). Thread-safe.
+    ``\\n`` or ``\\r``; :meth:`flush` passes on an unfinished one but the tail that may be the start of a secret still
+    being written, :meth:`Redactor.redact_unfinished`, which goes on at the line's end, at :meth:`close` or at the
+    process's exit). Thread-safe.
 
     The CLI puts it in place of ``sys.stdout`` and ``sys.stderr`` while it runs, so that what the user's code
     prints is redacted like a log record. Bytes written to ``buffer`` or to the file descriptor (a subprocess's
@@ -573,7 +626,8 @@ class RedactingStream(io.TextIOBase):
 
     ``others`` rewrites what threads other than the main one write (inside GitHub Actions: the user's threads issue
     no workflow command), whole lines at a time: their text never shares a line with the main thread's, and what
-    of it is passed on unfinished (a flush, a very long line) is ended there, so no two writes join into one."""
+    of it is passed on unfinished (a very long line, the main thread writing) is ended there, so no two writes join
+    into one; a flush passes none of theirs on (each piece of a streamed line would be a line of its own)."""
 
     _LIMIT: Final = 65_536  # an unfinished line longer than this is passed on (redacted) without waiting
 
@@ -585,13 +639,15 @@ class RedactingStream(io.TextIOBase):
         self._pending = ""
         self._pending_other = False  # the unfinished line is another thread's
         self._mid_line = False  # what was passed on last ended no line
+        self._holding = True  # a flush holds back what may be the start of a secret (not at close, at exit)
         self._lock = threading.Lock()
+        _STREAMS.add(self)
 
     def write(self, text: str) -> int:
         other = self._others is not None and threading.current_thread() is not threading.main_thread()
         with self._lock:
             if self._pending and other != self._pending_other:  # the main thread's and another's: never one line
-                self._pass_on(self._pending, end=True)
+                self._pass_on(self._redactor.redact_shown(self._pending), end=True)
                 self._pending = ""
             self._pending_other = other
             pending = self._pending + text
@@ -599,19 +655,28 @@ class RedactingStream(io.TextIOBase):
             if len(pending) - cut > self._LIMIT:
                 cut = len(pending)
             if cut:
-                self._pass_on(pending[:cut])
+                self._pass_on(self._redactor.redact_shown(pending[:cut]))
             self._pending = pending[cut:]
         return len(text)
 
     def flush(self) -> None:
         with self._lock:
-            if self._pending:
-                self._pass_on(self._pending)
+            if self._pending and not self._holding:
+                self._pass_on(self._redactor.redact_shown(self._pending))
                 self._pending = ""
+            elif self._pending and not self._pending_other:  # another thread's unfinished line waits whole
+                shown, self._pending = self._redactor.redact_unfinished(self._pending)
+                if shown:
+                    self._pass_on(shown)
             self.target.flush()
 
-    def _pass_on(self, text: str, *, end: bool = False) -> None:
-        shown = self._redactor.redact_shown(text)  # first: a rewrite must not split a secret
+    def close(self) -> None:
+        """Passes on what is held back (the target stays open)."""
+        self._holding = False
+        super().close()
+
+    def _pass_on(self, shown: str, *, end: bool = False) -> None:
+        """``shown``, redacted first (a rewrite must not split a secret), to the target."""
         if self._others is not None and self._pending_other:
             shown = ("\n" if self._mid_line else "") + self._others(shown)
             end = True
@@ -639,3 +704,16 @@ class RedactingStream(io.TextIOBase):
 
     def __getattr__(self, name: str) -> Any:  # buffer, mode, name, reconfigure…: the target's
         return getattr(self.target, name)
+
+
+_STREAMS: Final[weakref.WeakSet[RedactingStream]] = weakref.WeakSet()
+
+
+@atexit.register  # at the process's exit, before Python's last flush: after the user's own exit handlers
+def _release() -> None:
+    """What every stream holds back is shown at exit, and after it nothing is held (the CLI leaves the streams in
+    place until then: threads and exit handlers of the user's code may still print)."""
+    for stream in list(_STREAMS):
+        stream._holding = False
+        with contextlib.suppress(ValueError, OSError):  # a closed target or pipe: nowhere left to show it
+            stream.flush()

@@ -37,7 +37,9 @@ def _efficiency(report: Report) -> list[str]:
     return lines
 
 
-_NO_BASELINE = "Baseline: none yet (a run at the merge base, or a passing run on the base branch, becomes one)"
+_NO_BASELINE = (
+    "Baseline: none yet (a run at the merge base, or a run on the base branch whose check passed, becomes one)"
+)
 _COMPARISONS_OFF = "Baseline: none (baseline.strategy: none switches comparisons off: the verdict is this run's result)"
 
 

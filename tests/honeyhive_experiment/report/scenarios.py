@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import html
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -16,11 +17,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+import markupsafe
+
 from honeyhive_experiment import report
 from honeyhive_experiment.config import CommentConfig, Direction, MetricConfig
 from honeyhive_experiment.judgement import BaselineInfo, Judgement, TrendPoint
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
 from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_experiment.report import Rendered, build_report
 from honeyhive_experiment.verdict import Decision, Verdict
 
@@ -32,7 +36,9 @@ from honeyhive_experiment.verdict import Decision, Verdict
 def render_comment(data: Judgement, *, secrets: Sequence[str | None] = (), template_path: Any = None) -> Rendered:
     built = build_report(data, secrets=secrets)
     rows = data.comment.max_datapoints
-    return report.render_comment(built, template_path=template_path, max_datapoints=rows, secrets=secrets)
+    return report.render_comment(
+        built, config_file=DEFAULT_CONFIG_PATH, template_path=template_path, max_datapoints=rows, secrets=secrets
+    )
 
 
 def render_summary(data: Judgement, *, secrets: Sequence[str | None] = ()) -> str:
@@ -632,6 +638,11 @@ def encodings(secret: str) -> dict[str, str]:
         "JSON string": json.dumps(secret),
         "JSON with \\/": json.dumps(secret).replace("/", "\\/"),
         "JSON in JSON": json.dumps({"headers": {"x-key": secret}}),
+        "HTML-escaped": html.escape(secret),  # &amp; &lt; &gt; &quot; &#x27;
+        "HTML-escaped by Jinja": str(markupsafe.escape(secret)),  # &#34; &#39;
+        "HTML numeric": "".join(c if c.isalnum() or c in "-_.~" else f"&#{ord(c)};" for c in secret),
+        "HTML numeric hex": "".join(c if c.isalnum() or c in "-_.~" else f"&#x{ord(c):X};" for c in secret),
+        "repr": repr(secret),  # \' when it holds both quotes, \\ for a backslash
     }
 
 

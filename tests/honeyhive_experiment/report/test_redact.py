@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import html
 import io
 import json
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -316,7 +318,10 @@ def test_redacting_filter_scrubs_messages_arguments_and_tracebacks(caplog: pytes
 PASSWORD = 'hh-Pw/4f7c+2a9e 1b3d="5f60\\x'  # a key with characters every encoding escapes (/ + space = " \)
 
 
-@pytest.mark.parametrize("secret", [API_KEY, GITHUB_TOKEN, PASSWORD, "pässwörd-ünïcode-9f3a"])
+HTML_KEY = "Zq9\"w&K<x>v'Lm#p2Rt!yU7"  # what HTML escapes (& < > " ') and both quotes (repr writes \')
+
+
+@pytest.mark.parametrize("secret", [API_KEY, GITHUB_TOKEN, PASSWORD, HTML_KEY, "pässwörd-ünïcode-9f3a"])
 @pytest.mark.parametrize("shape", list(encodings(API_KEY)))
 def test_a_known_secret_is_redacted_in_every_common_encoding(secret: str, shape: str) -> None:
     form = encodings(secret)[shape]
@@ -324,6 +329,7 @@ def test_a_known_secret_is_redacted_in_every_common_encoding(secret: str, shape:
     for text in (form, f"sent {form} to the server", f'{{"auth": "{form}"}}', f"Authorization: Basic {form}"):
         redacted = redactor.redact(text)
         assert [piece for piece in recognisable(form) if piece in redacted] == [], redacted
+        assert [piece for piece in (secret[:8], secret[-8:]) if piece in redacted] == [], redacted  # repr's \'
         assert "***" in redacted
     assert redactor.redact(f"sent {form} to the server").startswith("sent ")
     assert redactor.redact(f"sent {form} to the server").endswith(" to the server")
@@ -407,7 +413,7 @@ def test_encoded_and_split_secrets_appear_in_no_output() -> None:
         outcomes=[
             *data.outcomes[:1],
             dataclasses.replace(
-                data.outcomes[1], error=f"HTTPError 401\n{shapes_text}\nthe key was:\n{split}\nend of error"
+                data.outcomes[1], error=f"HTTPError 401\nthe key was:\n{split}\n{shapes_text}\nend of error"
             ),
             *data.outcomes[2:],
         ],
@@ -462,6 +468,42 @@ def test_a_redacting_stream_redacts_whole_lines_whatever_the_writes() -> None:
     print(API_KEY[:12], file=stream, flush=True)
     print(API_KEY[12:], file=stream)
     assert target.getvalue().splitlines()[-3:] == ["[##..] 50%***", "***", "***"]
+
+
+@pytest.mark.parametrize("ending", ["a line's end", "close"])
+@pytest.mark.parametrize("others", [None, neutralise], ids=["the main thread", "another thread in Actions"])
+@pytest.mark.parametrize("piece", [1, 3, 4])
+def test_a_secret_printed_in_small_flushed_pieces_is_redacted(
+    piece: int, others: Callable[[str], str] | None, ending: str
+) -> None:
+    """Streamed output (an LLM's answer printed as it comes, ``print(chunk, end="", flush=True)``): every flush passed
+    its pieces on, so no redaction saw a secret whole and the terminal showed it. A flush now holds back what may be
+    the start of one (the rest shows), until the line ends or the stream closes; another thread's pieces inside Actions
+    stay one line (each was a line of its own, which GitHub's masker does not see across either)."""
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor([API_KEY, HTML_KEY]), others=others)
+    text = f"Sure! Your key is {API_KEY}, as HTML {html.escape(HTML_KEY)}, as repr {HTML_KEY!r}. Done"
+    line = "Sure! Your key is ***, as HTML ***, as repr '***'. Done"
+
+    def print_it() -> None:
+        for at in range(0, len(text), piece):
+            print(text[at : at + piece], end="", file=stream, flush=True)
+
+    if others is None:
+        print_it()
+    else:
+        thread = threading.Thread(target=print_it)
+        thread.start()
+        thread.join()
+    shown = target.getvalue()
+    assert shown == ("" if others else line[: len(shown)]), shown
+    assert len(shown) >= (0 if others else len(line) - len("Done")), shown  # the rest shows as it comes
+    if ending == "close":
+        stream.close()
+        assert target.getvalue() == line + ("\n" if others else "")
+    else:
+        print(" here", file=stream)  # from the main thread
+        assert target.getvalue() == (f"{line}\n here\n" if others else f"{line} here\n")
 
 
 def test_a_redacting_stream_lets_no_two_writes_of_other_threads_join_into_a_command() -> None:
