@@ -260,17 +260,18 @@ def announce_running(experiment: str, *, title: str | None, settings: Settings, 
 
 def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> int:
     """A shard job's end (``mode: run``): the ``run-id`` output and a line saying what was recorded; nothing is
-    judged or posted (the report job does that). An error when some of its datapoints were not recorded, or
-    their spans never reached HoneyHive: re-running the job records what is missing."""
+    judged or posted (the report job does that). An error when some of its datapoints were not recorded (their
+    session, its outputs or their spans never reached HoneyHive): re-running the job records what is missing."""
     which = f"shard {done.shard}" if done.shard else "the whole dataset"
     failed = sum(1 for o in done.outcomes if o.failed)
-    unfinished = sum(1 for o in done.outcomes if not o.recorded or not o.exported or o.status.value == "cancelled")
+    unfinished = sum(1 for o in done.outcomes if not o.recorded or o.status.value == "cancelled")
     if settings.output_path is not None:
         write_outputs(settings.output_path, ActionOutputs(run_id=done.run_id).by_name())
     if cancelled or unfinished:
         message = (
             f"{which}: {unfinished} datapoint(s) of run {done.run_id} were not recorded (cancelled, or the backend"
-            " failed or never got their spans); re-run the job to record them (what is recorded is kept)"
+            " failed or never got their session, its outputs or their spans); re-run the job to record them (what is"
+            " recorded is kept)"
         )
         announce(settings, "error", ExperimentError(message))
         return exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)

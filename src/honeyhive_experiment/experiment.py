@@ -639,7 +639,7 @@ def record_run(
     del sessions  # a list as long as the run: not kept while the summary is read
     # with our own OTLP sink every exported function span must be in the backend before the result is read (once
     # per trial); a sink the caller passed in may export elsewhere (tests, other collectors): then sessions are the bar
-    scored = (o.datapoint_id for o in outcomes if o.recorded and o.exported and own_sink)
+    scored = (o.datapoint_id for o in outcomes if o.recorded and own_sink)
     covered = len({o.datapoint_id for o in outcomes if o.recorded}) if spec.trials > 1 else recorded
     enter(cancel, "waiting for HoneyHive to ingest the run")
     try:

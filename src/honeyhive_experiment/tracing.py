@@ -511,9 +511,9 @@ def _own_export_failures(record: logging.LogRecord) -> bool:
 class Export:
     """What became of a datapoint's spans; true when they were sent (or there were none).
 
-    Else ``reason`` says why not, and ``refused`` whether the backend answered that it will not take them (a
-    4xx, or an OTLP partial success that rejected spans): then the datapoint is not recorded, and sending the
-    same spans again cannot help.
+    Else ``reason`` says why not (the datapoint is not recorded), and ``refused`` whether the backend answered that
+    it will not take them (a 4xx, or an OTLP partial success that rejected spans): sending the same spans again
+    cannot help.
     """
 
     reason: str | None = None
