@@ -91,6 +91,32 @@ def test_an_answer_without_the_run_object_is_an_api_error_naming_the_route(backe
         client.get_run(A_RUN)
 
 
+@pytest.mark.parametrize(("answer", "what"), [(None, "null"), ([], "an array"), (3, "3"), ("x", "a string")])
+def test_an_answer_that_is_json_but_no_object_is_an_api_error_naming_the_route(
+    backend: LocalBackend, answer: Any, what: str
+) -> None:
+    """A ``null`` summary or comparison was "unexpected TypeError: 'NoneType' object is not iterable": a bug, as far
+    as the user could tell, and no route named. Every route answers an object (the API spec)."""
+    with HoneyHiveClient(backend.url, API_KEY) as direct:
+        direct.create_run({"run_id": A_RUN, "name": "answer-shapes", "status": "completed"})
+    route = f"/v1/runs/{A_RUN}"
+    calls: list[tuple[str, Callable[[HoneyHiveClient], object]]] = [
+        (f"{route}/summary", lambda client: client.get_run_summary(A_RUN)),
+        (f"{route}/summary", lambda client: client.get_run_result(A_RUN)),
+        (f"{route}/compare/{A_RUN}", lambda client: client.compare_runs(A_RUN, A_RUN)),
+        (f"{route}/metrics", lambda client: client.get_run_metrics(A_RUN)),
+        (route, lambda client: client.get_run(A_RUN)),
+    ]
+    with (
+        FaultProxy(backend.url, rate=0, rewrite=lambda method, path, body: answer) as proxy,
+        HoneyHiveClient(proxy.url, API_KEY) as client,
+    ):
+        for path, call in calls:
+            with pytest.raises(ApiError) as raised:
+                call(client)
+            assert str(raised.value) == f"GET {path} failed with HTTP 200: the answer is {what}, not a JSON object"
+
+
 # ---------------------------------------------------------------------------------------- unfinished runs
 
 EXPERIMENT_KEY = "hh-recorded-runs-key-0123456789"
