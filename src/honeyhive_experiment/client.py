@@ -44,6 +44,7 @@ from tenacity.stop import stop_base
 
 from honeyhive_experiment.connection import (
     DEFAULT_SERVER_URL,
+    RETRYABLE_STATUSES,
     Circuit,
     RetryPolicy,
     Timeouts,
@@ -58,7 +59,6 @@ from honeyhive_experiment.models import ExperimentResultSummary
 log = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_SERVER_URL", "HoneyHiveClient", "RetryPolicy", "Timeouts", "check_client", "is_run_id", "poll"]
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 Scalar = str | int | float | bool | None  # what httpx takes as a query value
 _T = TypeVar("_T")
 
@@ -296,7 +296,7 @@ class HoneyHiveClient:
                     with attempt:
                         timeout = self._timeout(method, route, longest, bounded=bounded)
                         with self._stream(method, route, params=params, timeout=timeout, **body) as response:
-                            self.circuit.answered()
+                            self.circuit.answered(response.status_code)
                             if response.status_code < 400:
                                 try:
                                     return read(response)
@@ -310,6 +310,7 @@ class HoneyHiveClient:
                                 raise NotFoundError(method, route, 404, _reason(response))
                             raise ApiError(method, route, response.status_code, _reason(response))
         except _RetryableStatus as exc:
+            self.circuit.failed()
             raise ApiError(method, route, exc.response.status_code, _reason(exc.response)) from None
         except httpx.TransportError as exc:
             self.circuit.failed()

@@ -426,7 +426,7 @@ def _exporter_session(circuit: Circuit | None = None, connect: float = 5.0, conn
                 _EXPORTING.error = exc
                 raise
             if circuit is not None:
-                circuit.answered()
+                circuit.answered(response.status_code)
             return response
 
     session = ExporterSession()
