@@ -203,6 +203,37 @@ def test_view_of_a_run_still_recording_or_cancelled_says_so_instead_of_a_verdict
     assert "re-run the experiment" in err
 
 
+def _null_summary(method: str, path: str, body: Any) -> Any:
+    return None if path.split("?", 1)[0].endswith("/summary") else body
+
+
+def test_an_error_after_the_run_was_recorded_names_the_run_and_publish_does_not_judge_it_again(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An error once the run existed (here the backend's summary of it is ``null``) left report.json's ``run.id``
+    null, the comment's marker ``run=-`` and the ``run-id`` output empty: the run, recorded and stamped error, could
+    not be found from what the job left."""
+    with FaultProxy(world.backend.url, rate=0, rewrite=_null_summary) as proxy:
+        code, ran = world.action("errored", {"mode": "all", "server-url": proxy.url})
+    assert code == 2, ran.summary()
+    run_id = ran.outputs()["run-id"]
+    report = _report_json(world.root)
+    assert (report["verdict"], report["run"]["id"]) == ("error", run_id)
+    assert f"{run_id}/summary failed with HTTP 200: the answer is null, not a JSON object" in report["error"]
+    [comment] = world.github.comments(PR)
+    assert f"run={run_id} -->" in comment.body
+    with world.client() as hh:
+        assert hh.get_run(run_id)["metadata"]["check"]["verdict"] == "error"
+
+    # the check said error: a publish job must not judge the run again into another verdict (the backend's summary
+    # answers now), as it did not when report.json named no run
+    publisher = world.publisher("publisher", report)
+    code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
+    assert (code, published.outputs()["verdict"]) == (2, "error"), published.summary()
+    assert f"refusing to publish: run {run_id}'s check ended in an error" in published.summary()
+    capsys.readouterr()
+
+
 @pytest.mark.parametrize("named", ["a path", "a run still recording"])
 def test_publish_refuses_a_report_json_naming_no_run_id_or_a_run_not_completed(
     world: World, capsys: pytest.CaptureFixture[str], named: str
