@@ -710,6 +710,9 @@ def republish(
     _check_published_run(run, config, settings, published)
     if (unfinished := _unfinished(run, "re-run this job")) is not None:
         raise ReportError(f"refusing to publish: {unfinished}", file="report.json", key="run.id")
+    if check_verdict(run) == Verdict.ERROR:  # judged again, it would get a verdict its check never gave
+        why = f"run {run.run_id}'s check ended in an error, so it has no verdict: its job says why; re-run it"
+        raise ReportError(f"refusing to publish: {why}", file="report.json", key="run.id")
     judged, stamped, rules = _stamped_check(run)
     if judged and published.baseline_run_id != stamped:  # an edited baseline would re-decide the verdict
         raise ReportError(

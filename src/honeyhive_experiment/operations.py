@@ -285,13 +285,17 @@ class _Invocation:
         return self.finish(self._failed(error, caught, cancelled=self._signalled()))
 
     def _failed(self, exc: ExperimentError, caught: BaseException, *, cancelled: bool) -> Judgement:
-        """The error judgement of ``exc``, its kind that of the exception ``caught`` (``exc`` names a bug)."""
+        """The error judgement of ``exc``, its kind that of the exception ``caught`` (``exc`` names a bug); naming the
+        run recorded before the error, if any (stamped error, or marked cancelled), so what it holds can be found."""
         decision, error, notes = failure(exc, cancelled=cancelled)
         judgement = judgement_without_run(self.settings, self.config, decision, now=self.now)
         # titled, and its comment keyed, by the name the file declares, as when it loads (not read in a refused folder)
         if self.config is None and not isinstance(exc, NotWritable):
             judgement = replace(judgement, experiment=declared_name(self.settings.config_path) or judgement.experiment)
-        return replace(judgement, error=error, error_kind=error_kind(caught), notes=notes)
+        run_url = self.settings.run_link(exc.run_id) if exc.run_id is not None else None
+        return replace(
+            judgement, error=error, error_kind=error_kind(caught), notes=notes, run_id=exc.run_id, run_url=run_url
+        )
 
     def finish(self, judgement: Judgement, client: HoneyHiveClient | None = None) -> Outcome:
         """The report of ``judgement``, written everywhere it goes (unless ``write`` is off), and the check's verdict

@@ -42,7 +42,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any, Protocol
 
-from honeyhive_experiment.calling import callable_name, function_convention
+from honeyhive_experiment.calling import callable_name, error_text, function_convention
 from honeyhive_experiment.cancellation import signals_to_main_thread
 from honeyhive_experiment.coroutines import run_coroutine
 from honeyhive_experiment.efficiency import combine, measure
@@ -297,7 +297,7 @@ class Runner:
                 status, error = OutcomeStatus.TIMEOUT, timeout_error(self.spec.timeout or 0.0)
             except BaseException as exc:  # the user's function (sys.exit, a cancelled task, a KeyboardInterrupt of
                 # its own too: no signal reaches this worker thread, cancellation.by_signal): its datapoint only
-                status, error = OutcomeStatus.FUNCTION_ERROR, f"{type(exc).__name__}: {exc}"
+                status, error = OutcomeStatus.FUNCTION_ERROR, error_text(exc)
             if error is not None:
                 tracer.record_error(span, self.recorded.redact_known(error))
             else:

@@ -514,6 +514,15 @@ MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
         "line 3",
         "invalid CSV: field larger than field limit (131072)",
     ),
+    # an unclosed quote is reported at the row it opens in, not read as one cell holding the rest of the file
+    (
+        "csv-unclosed-quote",
+        C,
+        'id,q\na,What is 1?\nb,"Say ""hi"" 2\nc,What is 3?\nd,What is 4?\n',
+        "line 3",
+        "invalid CSV: a quote opened in this row is never closed: unexpected end of data",
+    ),
+    ("csv-text-after-closing-quote", C, 'q\n"x"y\n', "line 2", "invalid CSV: ',' expected after '\"'"),
     ("csv-header-only", C, "q,ground_truth.a\n", None, "the dataset has no records"),
     ("csv-empty-rows-only", C, "q,r\n,\n\n", None, "the dataset has no records"),
     ("csv-empty-file", C, BOM, None, "the file is empty (no header row)"),

@@ -91,6 +91,32 @@ def test_an_answer_without_the_run_object_is_an_api_error_naming_the_route(backe
         client.get_run(A_RUN)
 
 
+@pytest.mark.parametrize(("answer", "what"), [(None, "null"), ([], "an array"), (3, "3"), ("x", "a string")])
+def test_an_answer_that_is_json_but_no_object_is_an_api_error_naming_the_route(
+    backend: LocalBackend, answer: Any, what: str
+) -> None:
+    """A ``null`` summary or comparison was "unexpected TypeError: 'NoneType' object is not iterable": a bug, as far
+    as the user could tell, and no route named. Every route answers an object (the API spec)."""
+    with HoneyHiveClient(backend.url, API_KEY) as direct:
+        direct.create_run({"run_id": A_RUN, "name": "answer-shapes", "status": "completed"})
+    route = f"/v1/runs/{A_RUN}"
+    calls: list[tuple[str, Callable[[HoneyHiveClient], object]]] = [
+        (f"{route}/summary", lambda client: client.get_run_summary(A_RUN)),
+        (f"{route}/summary", lambda client: client.get_run_result(A_RUN)),
+        (f"{route}/compare/{A_RUN}", lambda client: client.compare_runs(A_RUN, A_RUN)),
+        (f"{route}/metrics", lambda client: client.get_run_metrics(A_RUN)),
+        (route, lambda client: client.get_run(A_RUN)),
+    ]
+    with (
+        FaultProxy(backend.url, rate=0, rewrite=lambda method, path, body: answer) as proxy,
+        HoneyHiveClient(proxy.url, API_KEY) as client,
+    ):
+        for path, call in calls:
+            with pytest.raises(ApiError) as raised:
+                call(client)
+            assert str(raised.value) == f"GET {path} failed with HTTP 200: the answer is {what}, not a JSON object"
+
+
 # ---------------------------------------------------------------------------------------- unfinished runs
 
 EXPERIMENT_KEY = "hh-recorded-runs-key-0123456789"
@@ -175,6 +201,37 @@ def test_view_of_a_run_still_recording_or_cancelled_says_so_instead_of_a_verdict
     err = capsys.readouterr().err
     assert f"error: RUN_ID: run {run_id} is cancelled, not completed:" in err
     assert "re-run the experiment" in err
+
+
+def _null_summary(method: str, path: str, body: Any) -> Any:
+    return None if path.split("?", 1)[0].endswith("/summary") else body
+
+
+def test_an_error_after_the_run_was_recorded_names_the_run_and_publish_does_not_judge_it_again(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An error once the run existed (here the backend's summary of it is ``null``) left report.json's ``run.id``
+    null, the comment's marker ``run=-`` and the ``run-id`` output empty: the run, recorded and stamped error, could
+    not be found from what the job left."""
+    with FaultProxy(world.backend.url, rate=0, rewrite=_null_summary) as proxy:
+        code, ran = world.action("errored", {"mode": "all", "server-url": proxy.url})
+    assert code == 2, ran.summary()
+    run_id = ran.outputs()["run-id"]
+    report = _report_json(world.root)
+    assert (report["verdict"], report["run"]["id"]) == ("error", run_id)
+    assert f"{run_id}/summary failed with HTTP 200: the answer is null, not a JSON object" in report["error"]
+    [comment] = world.github.comments(PR)
+    assert f"run={run_id} -->" in comment.body
+    with world.client() as hh:
+        assert hh.get_run(run_id)["metadata"]["check"]["verdict"] == "error"
+
+    # the check said error: a publish job must not judge the run again into another verdict (the backend's summary
+    # answers now), as it did not when report.json named no run
+    publisher = world.publisher("publisher", report)
+    code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
+    assert (code, published.outputs()["verdict"]) == (2, "error"), published.summary()
+    assert f"refusing to publish: run {run_id}'s check ended in an error" in published.summary()
+    capsys.readouterr()
 
 
 @pytest.mark.parametrize("named", ["a path", "a run still recording"])
