@@ -89,6 +89,7 @@ import io
 import json
 import logging
 import math
+import os
 import re
 import string
 import threading
@@ -618,7 +619,7 @@ class RedactingStream(io.TextIOBase):
     """A text stream that passes what is written to ``target`` redacted, a line at a time (a line ends at
     ``\\n`` or ``\\r``; :meth:`flush` passes on an unfinished one but the tail that may be the start of a secret still
     being written, :meth:`Redactor.redact_unfinished`, which goes on at the line's end, at :meth:`close` or at the
-    process's exit). Thread-safe.
+    process's exit; a forked child holds nothing back). Thread-safe.
 
     The CLI puts it in place of ``sys.stdout`` and ``sys.stderr`` while it runs, so that what the user's code
     prints is redacted like a log record. Bytes written to ``buffer`` or to the file descriptor (a subprocess's
@@ -717,3 +718,16 @@ def _release() -> None:
         stream._holding = False
         with contextlib.suppress(ValueError, OSError):  # a closed target or pipe: nowhere left to show it
             stream.flush()
+
+
+def _forked() -> None:
+    """A forked child (multiprocessing's) holds nothing back: it ends with ``os._exit``, past the exit hook. What its
+    parent held stays the parent's to show (the child's copy would show it twice), and a lock another of the parent's
+    threads held is not the child's."""
+    for stream in list(_STREAMS):
+        stream._lock = threading.Lock()
+        stream._pending = ""
+        stream._holding = False
+
+
+os.register_at_fork(after_in_child=_forked)

@@ -9,6 +9,8 @@ import html
 import io
 import json
 import logging
+import multiprocessing
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -504,6 +506,24 @@ def test_a_secret_printed_in_small_flushed_pieces_is_redacted(
     else:
         print(" here", file=stream)  # from the main thread
         assert target.getvalue() == (f"{line}\n here\n" if others else f"{line} here\n")
+
+
+def _print_in_a_child() -> None:
+    print("child computed value 12345", end="", flush=True)  # then multiprocessing ends the child with os._exit
+
+
+def test_a_forked_childs_unfinished_output_is_shown_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A child forked by multiprocessing ends with os._exit, past the exit hook that shows what a flush held back: its
+    last piece was lost. It holds nothing back; what its parent held is the parent's to show, not shown twice."""
+    with (tmp_path / "out").open("w", encoding="utf-8") as target:
+        stream = RedactingStream(target, Redactor(()))
+        monkeypatch.setattr(sys, "stdout", stream)
+        print("parent working", end="", flush=True)  # "working" held back
+        child = multiprocessing.get_context("fork").Process(target=_print_in_a_child)
+        child.start()
+        child.join()
+        print(" done", flush=True)
+    assert (tmp_path / "out").read_text(encoding="utf-8") == "parent child computed value 12345working done\n"
 
 
 def test_a_redacting_stream_lets_no_two_writes_of_other_threads_join_into_a_command() -> None:
