@@ -285,6 +285,8 @@ def child():  # multiprocessing ends it with os._exit, past the exit hook
 
 def answer(datapoint):
     stream(f"streaming with {os.environ['SUPPORT_BOT_TOKEN']}, then the answer\\n")
+    print("calling upstream with Authorization: Bearer abcdEFGHijklMNOPqrst1234", end="", flush=True)
+    print(" ok")
     process = multiprocessing.get_context("fork").Process(target=child)
     process.start()
     process.join()
@@ -298,7 +300,8 @@ atexit.register(stream, f"bye from {os.environ['SUPPORT_BOT_TOKEN']}")  # left u
 
 def test_a_secret_printed_in_small_flushed_pieces_is_redacted_up_to_the_exit(tmp_path: Path) -> None:
     """``print(piece, end="", flush=True)`` (streamed output) of a secret in 3-character pieces showed it whole: each
-    flush passed its pieces on. A flush holds back what may be a secret's start, and what the user's code left
+    flush passed its pieces on. A flush holds back what may be a secret's start, with what names it (a bearer token
+    flushed before its line's end showed in clear, judged without its ``Bearer``), and what the user's code left
     unfinished at exit (its exit handler's, after the command) is shown then, redacted: nothing is lost. A forked
     child, which exits past the exit hook, holds nothing back (its last piece was lost)."""
     repo = copy_quickstart(tmp_path / "repo", questions=1)
@@ -313,6 +316,7 @@ def test_a_secret_printed_in_small_flushed_pieces_is_redacted_up_to_the_exit(tmp
     assert done.returncode == 0, done.stderr
     assert STREAMED_TOKEN[4:12] not in done.stdout + done.stderr, done.stdout
     assert "streaming with ***, then the answer\n" in done.stdout, done.stdout
+    assert "calling upstream with Authorization: Bearer *** ok\n" in done.stdout, done.stdout
     assert "\nchild computed value 12345\n" in done.stdout, done.stdout
     assert done.stdout.endswith("\nbye from ***"), done.stdout[-200:]
 
