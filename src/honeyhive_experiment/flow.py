@@ -885,7 +885,8 @@ def with_details(client: HoneyHiveClient, judgement: Judgement, settings: Settin
         if judgement.baseline is not None and judgement.baseline.trials > 1:  # its values: its datapoints' means
             baseline = with_backend_values(baseline, get_run_result(client, comparison.old_run_id))
     shown = tuple(ident for ident in dict.fromkeys(order) if ident in chosen)
-    details = DatapointDetails(current, baseline, shown, len(dict.fromkeys(order)), settings.session_link())
+    total = len(dict.fromkeys(order))
+    details = DatapointDetails(current, baseline, shown, total, settings.session_link(), not settings.api_key)
     return dataclasses.replace(judgement, details=details)
 
 

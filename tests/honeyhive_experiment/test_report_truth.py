@@ -430,3 +430,5 @@ def test_a_table_cut_to_its_cap_keeps_the_failed_and_crashed_datapoints_though_e
     assert "errored" in rows.pop("EXT-r19")
     assert rows.pop("EXT-r17") == ["degraded", "errored"]  # its evaluator raised: not failed, but errored
     assert all(status == ["degraded"] for status in rows.values())  # then 2 of those that only got worse
+    page = (root / "out" / "report.html").read_text(encoding="utf-8")
+    assert "(the 5 worst of 20; the rest are in the embedded local backend&#39;s .honeyhive/local.db)" in page

@@ -262,6 +262,18 @@ def test_the_page_allows_only_its_own_style_and_script_and_loads_nothing() -> No
     assert render_html(report) == page  # the same report is the same bytes
 
 
+@pytest.mark.parametrize(
+    ("embedded", "where"),
+    [(False, "HoneyHive"), (True, "the embedded local backend's .honeyhive/local.db")],  # a dry run said HoneyHive
+)
+def test_a_table_cut_to_its_cap_says_where_the_rest_are(embedded: bool, where: str) -> None:
+    judged = judgement()
+    assert judged.details is not None
+    details = dataclasses.replace(judged.details, total=7, embedded=embedded)
+    page = render_html(build_report(dataclasses.replace(judged, details=details)))
+    assert f"</span> of 5 datapoints shown (the 5 worst of 7; the rest are in {where})</span>" in html.unescape(page)
+
+
 def test_a_report_without_a_table_says_so() -> None:
     page = render_html(build_report(base_input()))
     assert "The datapoints were not read from the backend for this report." in page
