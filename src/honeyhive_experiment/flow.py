@@ -854,28 +854,33 @@ def _latest_run(client: HoneyHiveClient, experiment: str) -> str:
 # ----------------------------------------------------------------------------------- the datapoint table
 
 MAX_TABLE_ROWS = 5000
-"""The most datapoints a report's table holds: beyond it, those that got worse or failed first."""
+"""The most datapoints a report's table holds: beyond it, those that failed or errored first, then those that got
+worse."""
 
 
 def with_details(client: HoneyHiveClient, judgement: Judgement, settings: Settings) -> Judgement:
     """``judgement`` with both runs' datapoints read back from the backend (their events): inputs, outputs, errors,
     metric values and explanations, for the HTML report's table, each linked to its session's page in the app
     (:meth:`~honeyhive_experiment.settings.Settings.session_link`). At most :data:`MAX_TABLE_ROWS` datapoints are
-    held: those the backend's comparison says got worse (in their metric's direction) or its result says failed
-    first, then the rest in the backend's order. With trials, a datapoint's texts are its first trial's and its
-    values the backend's summary's (its means)."""
+    held (:func:`_table_choice`): those its result says failed and those whose function or evaluators raised first,
+    then those the backend's comparison says got worse (in their metric's direction), then the rest in the
+    backend's order. With trials, a datapoint's texts are its first trial's and its values the backend's summary's
+    (its means)."""
     summary, comparison = judgement.summary, judgement.comparison
     if judgement.run_id is None or summary is None:
         return judgement
     order = list(summary.datapoint_ids)
-    first = set(summary.failed)
+    failed = set(summary.failed)
+    for outcome in judgement.outcomes:
+        if outcome.failed or outcome.evaluator_failures:  # a new crash too: the table's "errored"
+            failed.update((outcome.datapoint_id, outcome.session_id))
+    worse: set[str] = set()
     if comparison is not None:
         order += comparison.old_only_datapoints or []
         for delta in comparison.metrics:
             lower = judgement.metrics.get(delta.metric_name, _PLAIN).direction is Direction.LOWER
-            first.update(delta.moved(lower=lower)[1])
-    # a stable sort: the backend's order, those that got worse or failed first
-    chosen = set(sorted(order, key=lambda ident: ident not in first)[:MAX_TABLE_ROWS])
+            worse.update(delta.moved(lower=lower)[1])
+    chosen = _table_choice(order, failed, worse)
     current = with_backend_values(get_run_records(client, judgement.run_id, keep=chosen.__contains__), summary)
     baseline = None
     if comparison is not None:
@@ -883,8 +888,20 @@ def with_details(client: HoneyHiveClient, judgement: Judgement, settings: Settin
         if judgement.baseline is not None and judgement.baseline.trials > 1:  # its values: its datapoints' means
             baseline = with_backend_values(baseline, get_run_result(client, comparison.old_run_id))
     shown = tuple(ident for ident in dict.fromkeys(order) if ident in chosen)
-    details = DatapointDetails(current, baseline, shown, len(dict.fromkeys(order)), settings.session_link())
+    total = len(dict.fromkeys(order))
+    details = DatapointDetails(current, baseline, shown, total, settings.session_link(), not settings.api_key)
     return dataclasses.replace(judgement, details=details)
+
+
+def _table_choice(order: Collection[str], failed: Collection[str], worse: Collection[str]) -> set[str]:
+    """The datapoints of ``order`` a report's table holds, at most :data:`MAX_TABLE_ROWS`: the ``failed`` (or
+    errored) first, then those that got ``worse``, then the rest, each group in ``order``'s order (a stable sort).
+    A failed datapoint is never left out for one that only got worse: the table's status filter counts them."""
+
+    def group(ident: str) -> int:
+        return 0 if ident in failed else 1 if ident in worse else 2
+
+    return set(sorted(dict.fromkeys(order), key=group)[:MAX_TABLE_ROWS])
 
 
 _PLAIN = MetricConfig()

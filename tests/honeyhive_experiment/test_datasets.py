@@ -291,6 +291,28 @@ MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
         "line 1",
         "'datapoint_id' must be a non-empty string or null, found an empty string",
     ),
+    # SQLite's json_extract cuts a text at NUL: on the embedded backend the datapoint came back as an empty "gone" one
+    (
+        "jsonl-id-nul",
+        J,
+        '{"inputs": {}}\n{"id": "nul\\u0000byte", "inputs": {}}\n',
+        "line 2",
+        "'id' has a control character (U+0000) at index 3: an id must be printable text",
+    ),
+    (
+        "json-datapoint-id-newline",
+        JS,
+        '[{"datapoint_id": "two\\nlines", "inputs": {}}]',
+        "record 1 (line 1)",
+        "'datapoint_id' has a control character (U+000A) at index 3: an id must be printable text",
+    ),
+    (
+        "csv-id-control",
+        C,
+        "id,inputs.q\nq\x01,a\n",
+        "line 2",
+        "'id' has a control character (U+0001) at index 1: an id must be printable text",
+    ),
     (
         "jsonl-both-ids",
         J,

@@ -671,7 +671,7 @@ class _Builder:
                 status.add("same")
             rows.append(self._row(ident, current, baseline, details, cells, status, trials.get(ident)))
         ordered = sorted(rows, key=lambda row: row.rank)  # stable: rows of one rank stay in the backend's order
-        return ReportTable(rows=tuple(ordered), total=details.total, text_limit=TEXT_LIMIT)
+        return ReportTable(rows=tuple(ordered), total=details.total, text_limit=TEXT_LIMIT, embedded=details.embedded)
 
     def _row(
         self,
