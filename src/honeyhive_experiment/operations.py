@@ -56,6 +56,7 @@ from honeyhive_experiment.errors import (
 )
 from honeyhive_experiment.experiment import external_dataset
 from honeyhive_experiment.flow import (
+    FORK_WITHOUT_SECRETS,
     PublishedRun,
     Watch,
     check_paths,
@@ -99,8 +100,7 @@ log = logging.getLogger("honeyhive_experiment")
 _FORK_WITHOUT_SECRETS = Decision(
     Verdict.NEUTRAL,
     (
-        "This pull request comes from a fork, and GitHub does not give workflows triggered by forks"
-        " access to secrets, so the HoneyHive API key is not available. No experiment was run."
+        f"{FORK_WITHOUT_SECRETS} No experiment was run."
         " A maintainer can run it by pushing the changes to a branch of this repository.",
     ),
 )
@@ -208,10 +208,10 @@ class _Invocation:
         settings = locate(self.settings)
         self.settings = settings
         config = self.config = _experiment_file(settings, comment=settings.mode is not Mode.RUN)
-        if not settings.api_key and settings.is_fork:  # a dry run too: its embedded backend could compare nothing
-            self.post = None  # nothing to post with, and nothing was run
-            return self.finish(judgement_without_run(settings, config, _FORK_WITHOUT_SECRETS, now=self.now))
-        if not settings.api_key and not settings.dry_run:
+        if not settings.api_key and not settings.dry_run:  # a dry run goes on, on the embedded backend (it says so)
+            if settings.is_fork:
+                self.post = None  # nothing to post with, and nothing was run
+                return self.finish(judgement_without_run(settings, config, _FORK_WITHOUT_SECRETS, now=self.now))
             if settings.as_action:
                 raise SettingsError("api-key", "the HoneyHive API key is not set: pass it from a secret")
             raise SettingsError(  # the command line has no api-key input: the SDK's variables, or the local backend
