@@ -288,7 +288,7 @@ class _Invocation:
         """The error judgement of ``exc``, its kind that of the exception ``caught`` (``exc`` names a bug)."""
         decision, error, notes = failure(exc, cancelled=cancelled)
         judgement = judgement_without_run(self.settings, self.config, decision, now=self.now)
-        # titled, and its comment keyed, by the name the file declares, as when it loads (not read in a refused folder)
+        # titled by the name the file declares, as when it loads (not read in a refused folder)
         if self.config is None and not isinstance(exc, NotWritable):
             judgement = replace(judgement, experiment=declared_name(self.settings.config_path) or judgement.experiment)
         return replace(judgement, error=error, error_kind=error_kind(caught), notes=notes)
@@ -396,12 +396,14 @@ def _poster(settings: Settings) -> Poster | None:
     token = settings.github_token.get_secret_value()
     posted: list[str] = []  # a comment this invocation posted ("running"): the result then edits it
 
-    def post(pr_number: int, body: str, marker: str) -> str | None:
+    def post(pr_number: int, body: str, marker: str, earlier: str | None) -> str | None:
         from honeyhive_experiment.github import CommentPublisher
 
         mode = CommentMode.UPDATE if posted else settings.comment_mode  # comment-mode new: one comment per run
         with CommentPublisher(token, repository, api_url=settings.github_api_url) as publisher:
-            result = publisher.publish(pr_number, body, marker=marker, head_sha=settings.ci.sha, mode=mode)
+            result = publisher.publish(
+                pr_number, body, marker=marker, earlier=earlier, head_sha=settings.ci.sha, mode=mode
+            )
         if result.warning:
             log.warning("%s", result.warning)
         if result.posted and result.url:
