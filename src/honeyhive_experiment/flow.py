@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from pydantic import ValidationError
 
@@ -102,7 +102,15 @@ from honeyhive_experiment.verdict import (
 
 log = logging.getLogger(__name__)
 
+FORK_WITHOUT_SECRETS: Final = (
+    "This pull request comes from a fork, and GitHub does not give workflows triggered by forks access to secrets,"
+    " so the HoneyHive API key is not available."
+)
+"""Why a fork's pull request has no api-key: its check says so, neutral without dry-run (nothing runs), else beside
+the embedded backend's warning (:func:`judge`)."""
+
 __all__ = [
+    "FORK_WITHOUT_SECRETS",
     "MAX_TABLE_ROWS",
     "PublishedRun",
     "ShardResult",
@@ -345,9 +353,14 @@ def judge(
             "A dry run without api-key: it ran on an embedded local backend in the job's workspace, gone when the job"
             " ends, which has none of HoneyHive's runs (and was sent nothing)"
             + (": no baseline, so no gate can fire" if baseline is None else "")
-            + ". Pass api-key to compare with the runs in HoneyHive."
+            + ("." if settings.is_fork else ". Pass api-key to compare with the runs in HoneyHive.")
         )
-        decision = dataclasses.replace(decision, warnings=(*decision.warnings, embedded))
+        fork = (
+            f"{FORK_WITHOUT_SECRETS} A maintainer can compare it with HoneyHive's runs by pushing the changes to a"
+            " branch of this repository."
+        )
+        warnings = (fork, embedded) if settings.is_fork else (embedded,)
+        decision = dataclasses.replace(decision, warnings=(*decision.warnings, *warnings))
     notes: tuple[str, ...] = ()
     if baseline is not None and baseline.reason == "branch":  # the fallback stood in for the merge base's run
         if ci.merge_base_unknown:
