@@ -25,6 +25,7 @@ from tests.fakes.actions_runner import (
     HEAD_SHA,
     PR,
     REPOSITORY,
+    Event,
     Step,
     pull_request,
     push,
@@ -82,6 +83,29 @@ def test_baseline_then_pr_comment_created_once_and_edited(world: World) -> None:
     for secret in (API_KEY, GITHUB_TOKEN):
         assert secret not in comments[0].body
         assert secret not in second.stdout + second.stderr
+
+
+def test_a_release_branch_is_compared_with_its_own_runs_and_its_queue_with_its_base(world: World) -> None:
+    """A push to ``release/1.x`` compares with that branch's previous run, not main's; a merge queue's entry into
+    it with the run at the queue's base commit (its merge base), though a later run on the branch exists."""
+    runs: dict[str, str] = {"": ""}
+    for branch, sha, compared_with in (("main", "a", ""), ("release/1.x", "b", ""), ("release/1.x", "c", "b")):
+        step, env = world.step(push(sha * 40, branch), name=f"push-{sha}")
+        done = run_action(env, world.root)
+        assert done.returncode == 0, done.stdout + done.stderr
+        runs[sha] = step.outputs()["run-id"]
+        assert step.outputs()["baseline-run-id"] == runs[compared_with], f"{branch} {sha}: runs {runs}"
+
+    queue = f"refs/heads/gh-readonly-queue/release/1.x/pr-9-{'b' * 40}"
+    group = {"head_sha": "d" * 40, "head_ref": queue, "base_sha": "b" * 40, "base_ref": "refs/heads/release/1.x"}
+    payload = {"action": "checks_requested", "merge_group": group, "repository": push().payload["repository"]}
+    entry = Event("merge_group", payload, sha="d" * 40, ref=queue, ref_name=queue.removeprefix("refs/heads/"))
+    step, env = world.step(entry, inputs={"comment-mode": "off"}, name="merge-group")
+    done = run_action(env, world.root)  # no git history to ask: the payload says the merge base
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert step.outputs()["baseline-run-id"] == runs["b"]
+    assert "merge-base bbbbbbb with release/1.x" in step.summary()
 
 
 def test_exit_codes_follow_the_verdict(world: World) -> None:

@@ -342,7 +342,8 @@ class _Invocation:
 def locate(settings: Settings) -> Settings:
     """Where the run comes from, asked of git (and of GitHub for a shallow checkout): a local run's branch,
     commit, merge base with the default branch (or ``--base``) and uncommitted changes; the action's merge base
-    of the pull request's base and head. ``settings.ci`` with what was found.
+    of the pull request's base and head (a merge queue's entry has its own: the queue's base commit).
+    ``settings.ci`` with what was found.
 
     A pull request's checkout that is not its head (``ci.sha``) is stamped ``checkout_sha``: its run measured other
     code than the head's. GitHub's merge commit of the head into the base's tip (what ``actions/checkout`` checks
@@ -353,7 +354,7 @@ def locate(settings: Settings) -> Settings:
         # a local run's ci is git's alone (from_args reads no GitHub context)
         return settings.model_copy(update={"ci": local_checkout(settings.root, settings.base, own_files=own)})
     ci = settings.ci
-    if not ci.base_sha or not ci.sha:
+    if not ci.base_sha or not ci.sha or ci.merge_base_sha:  # known already: a merge queue's entry's
         return settings
     found = checked_out(settings.root) if ci.event in PULL_REQUEST_EVENTS else ()
     if found and found[0] != ci.sha:
