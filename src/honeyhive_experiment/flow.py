@@ -85,7 +85,7 @@ from honeyhive_experiment.report import load_published
 from honeyhive_experiment.report.comment import custom_template
 from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result, recorded_outcomes
 from honeyhive_experiment.run_spec import RunSpec
-from honeyhive_experiment.runner import session_id_for
+from honeyhive_experiment.runner import outside_calls_warning, session_id_for
 from honeyhive_experiment.settings import Mode, Settings
 from honeyhive_experiment.sharding import ShardSpec, missing_message, select, shared_run_id, strays
 from honeyhive_experiment.significance import Assessment
@@ -361,6 +361,10 @@ def judge(
         )
         warnings = (fork, embedded) if settings.is_fork else (embedded,)
         decision = dataclasses.replace(decision, warnings=(*decision.warnings, *warnings))
+    if result.outside_calls:  # spent, and in no datapoint's cost: a cost gate cannot see them
+        decision = dataclasses.replace(
+            decision, warnings=(*decision.warnings, outside_calls_warning(result.outside_calls))
+        )
     notes: tuple[str, ...] = ()
     if baseline is not None and baseline.reason == "branch":  # the fallback stood in for the merge base's run
         if ci.merge_base_unknown:

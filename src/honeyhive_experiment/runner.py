@@ -63,7 +63,7 @@ from honeyhive_experiment.models.outcomes import (
 )
 from honeyhive_experiment.pricing import Prices
 from honeyhive_experiment.report.redact import Redactor
-from honeyhive_experiment.tracing import SENT, DatapointIds, DatapointTracer, TraceSink, recordable
+from honeyhive_experiment.tracing import SENT, DatapointIds, DatapointTracer, TraceSink, counting_outside, recordable
 
 if TYPE_CHECKING:
     from honeyhive_experiment.run_spec import RunSpec
@@ -152,6 +152,7 @@ class Runner:
         self._cut: list[tuple[int, str]] = []  # the datapoints whose outputs were cut to be recorded, and why
         self._calls = _DaemonCalls()
         self.finished: list[DatapointOutcome | None] = []
+        self.outside_calls = 0  # LLM calls made outside any datapoint's context while they ran (run)
 
     def finished_sessions(self) -> list[str]:
         """Session ids of the datapoints recorded so far (also after an interrupt)."""
@@ -161,7 +162,16 @@ class Runner:
 
     def run(self, datapoints: Sequence[Datapoint], *, skip: Container[str] = ()) -> list[DatapointOutcome]:
         """Run every datapoint (each :attr:`trials` times; the executions share the pool) and return their outcomes
-        in input order, a datapoint's trials together; ``skip``: session ids already recorded (a re-run shard)."""
+        in input order, a datapoint's trials together; ``skip``: session ids already recorded (a re-run shard).
+        The LLM calls made meanwhile outside any datapoint's context, in no metric, are :attr:`outside_calls`."""
+        with counting_outside() as outside:
+            outcomes = self._run(datapoints, skip)
+        self.outside_calls = outside.calls
+        if self.outside_calls:
+            log.warning("%s", outside_calls_warning(self.outside_calls))
+        return outcomes
+
+    def _run(self, datapoints: Sequence[Datapoint], skip: Container[str]) -> list[DatapointOutcome]:
         executions = [
             (index, datapoint, trial)
             for index, datapoint in enumerate(datapoints)
@@ -458,6 +468,14 @@ async def _within(coroutine: Coroutine[Any, Any, Any], seconds: float) -> Any:
         if scope.expired():
             raise _TimedOut from None
         raise
+
+
+def outside_calls_warning(calls: int) -> str:
+    """What a run says of the LLM calls made outside any datapoint's context while its datapoints ran."""
+    return (
+        f"{calls} LLM call(s) were made outside any datapoint's context (a thread that does not carry it, or after"
+        " its datapoint was over); counted in no metric"
+    )
 
 
 def _say_lost_spans(outcomes: Sequence[DatapointOutcome | None]) -> None:
