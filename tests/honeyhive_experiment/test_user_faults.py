@@ -4,7 +4,7 @@ One run over six datapoints, each provoking one behaviour of the user's code:
 
 * ``ok`` / ``ok-too`` — a normal answer;
 * ``raise`` — the function raises;
-* ``hang`` — the function waits on a ``threading.Event`` nobody sets, past ``timeout=0.5``;
+* ``hang`` — the function waits on a ``threading.Event`` nobody sets, past ``timeout=TIMEOUT``;
 * ``text`` — the function returns a ``str`` instead of a dict;
 * ``bad-eval`` — the function is fine, but the ``fragile`` evaluator raises on it.
 
@@ -41,6 +41,9 @@ KINDS = ["ok", "raise", "hang", "text", "bad-eval", "ok-too"]
 RECORDS: list[dict[str, Any]] = [{"inputs": {"kind": kind}, "ground_truth": {"answer": kind}} for kind in KINDS]
 # a broken timeout makes the tests fail after this long instead of hanging forever
 SAFETY_BOUND = 10.0
+# Long enough that a datapoint that returns at once never meets it on a loaded machine (at 0.5 s the evaluator
+# datapoint timed out once, at 0.81 s, with eight test processes on two cores); the hang still waits it out.
+TIMEOUT = 2.0
 PASSING_RANGES: dict[str, dict[str, float]] = {"quality": {"min": 0.5}, "fragile": {"min": 1}}
 
 
@@ -91,7 +94,7 @@ def test_faults_are_recorded_and_the_run_completes_with_the_right_counts(
         evaluators=[quality, fragile],
         name="user-faults",
         max_workers=6,
-        timeout=0.5,
+        timeout=TIMEOUT,
         passing_ranges=PASSING_RANGES,
         progress=reports.append,
         ingestion_timeout=10.0,
@@ -110,7 +113,7 @@ def test_faults_are_recorded_and_the_run_completes_with_the_right_counts(
     assert outcome["raise"].metrics == {}
 
     assert outcome["hang"].status is OutcomeStatus.TIMEOUT
-    assert outcome["hang"].error == "timed out after 0.5 s"
+    assert outcome["hang"].error == f"timed out after {TIMEOUT:g} s"
     assert outcome["hang"].metrics == {}
 
     assert outcome["text"].status is OutcomeStatus.OK
@@ -157,7 +160,7 @@ def test_faults_are_recorded_and_the_run_completes_with_the_right_counts(
     # what the backend stored for the faulty datapoints
     events = {(e["metadata"]["datapoint_id"], e["event_type"]): e for e in hh.iter_run_events(result.run_id)}
     assert events[ids["raise"], "chain"]["error"] == "RuntimeError: user bug"
-    assert events[ids["hang"], "chain"]["error"] == "timed out after 0.5 s"
+    assert events[ids["hang"], "chain"]["error"] == f"timed out after {TIMEOUT:g} s"
     assert events[ids["raise"], "session"]["metadata"]["error"] == "RuntimeError: user bug"
     assert events[ids["text"], "session"]["outputs"] == {"result": "plain text"}
     assert events[ids["text"], "chain"]["outputs"] == {"result": "plain text"}
@@ -188,11 +191,11 @@ def test_an_async_function_past_the_timeout_is_cancelled_and_recorded(hh: HoneyH
         evaluators=[quality],
         name="async-hang",
         max_workers=4,
-        timeout=0.5,
+        timeout=TIMEOUT,
         ingestion_timeout=10.0,
     )
     assert [o.status for o in result.outcomes] == [OutcomeStatus.OK, OutcomeStatus.OK, OutcomeStatus.TIMEOUT]
-    assert result.outcomes[2].error == "timed out after 0.5 s"
+    assert result.outcomes[2].error == f"timed out after {TIMEOUT:g} s"
     assert result.summary.failed == [dataset.datapoints[2].id]
     assert sorted(result.summary.passed) == sorted(dp.id for dp in dataset.datapoints[:2])
     # the coroutine was cancelled, not left running on its thread
