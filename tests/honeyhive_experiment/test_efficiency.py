@@ -45,6 +45,34 @@ PRICES = Prices({"My-FT-Model": ModelPrice(input=3.0, output=15.0)})
             Decimal("0.0015"),
             id="pricing-beats-the-library",
         ),
+        pytest.param(
+            LlmCall("openai", "gpt-4o", None, 1000, 100, cache_read_tokens=800),
+            Prices({"gpt-4o": ModelPrice(input=2.5, output=10, cache_read=1.25)}),
+            Decimal("0.0025"),  # the library's price of the same call
+            id="pricing-charges-cache-reads-their-price",
+        ),
+        pytest.param(
+            LlmCall("openai", "gpt-4o", None, 1000, 100, cache_read_tokens=800),
+            Prices({"gpt-4o": ModelPrice(input=2.5, output=10)}),
+            Decimal("0.0035"),
+            id="pricing-without-a-cache-read-price-charges-them-the-input-price",
+        ),
+        pytest.param(
+            LlmCall("openai", "gpt-4o", None, 1000, 100, cache_read_tokens=5000),
+            Prices({"gpt-4o": ModelPrice(input=2.5, output=10, cache_read=1.25)}),
+            Decimal("0.00225"),
+            id="no-more-cache-reads-than-input-tokens",
+        ),
+        pytest.param(
+            LlmCall("openai", "openai/gpt-4o-mini", "openai/gpt-4o-mini", 1000, 500),
+            Prices(),
+            Decimal("0.00045"),
+            id="provider-slash-model-at-that-providers-price",
+        ),
+        pytest.param(
+            LlmCall(None, None, "acme/gpt-4o-mini", 1000, 500), Prices(), None, id="an-unknown-prefix-is-unpriced"
+        ),
+        pytest.param(LlmCall(None, None, "openai/", 1000, 500), Prices(), None, id="a-prefix-alone-is-unpriced"),
         pytest.param(LlmCall("openai", "gpt-4o-mini", None, 1000, None), Prices(), Decimal("0.00015"), id="input-only"),
         pytest.param(LlmCall("openai", "gpt-4o-mini"), Prices(), None, id="no-tokens-is-unpriced"),
         pytest.param(LlmCall(None, None, None, 10, 10), Prices(), None, id="no-model-is-unpriced"),
