@@ -77,6 +77,8 @@ def answer(datapoint):
         chunks = client.chat.completions.create(model=settings["model"], messages=messages, stream=True)
         return {"answer": "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)}
     reply = client.chat.completions.create(model=settings["model"], messages=messages)
+    if settings.get("also"):  # a second model asked the same
+        client.chat.completions.create(model=settings["also"], messages=messages)
     if mode == "raise":
         raise RuntimeError("the bot broke after its call")
     if mode == "hang":
@@ -130,12 +132,15 @@ class Bot:
         (self.root / ".honeyhive" / "experiment.yml").write_text(config, encoding="utf-8")
         self.settings(model=model)
 
-    def settings(self, *, model: str = "gpt-4o-mini", repeat: int = 1, modes: dict[str, str] | None = None) -> None:
-        """Which model the bot asks, how many times it repeats the prompt, and what some datapoints do instead of
-        one call (by id: ``cached`` no call, ``stream`` a call streamed without usage, ``failed`` a call the server
-        fails before the call, ``embed`` an embedding before it, ``raise`` raises after it, ``hang`` waits after it
-        until ``bot.RELEASE`` is set)."""
+    def settings(
+        self, *, model: str = "gpt-4o-mini", repeat: int = 1, modes: dict[str, str] | None = None, also: str = ""
+    ) -> None:
+        """Which model the bot asks (and ``also``, a second one asked after it), how many times it repeats the
+        prompt, and what some datapoints do instead of one call (by id: ``cached`` no call, ``stream`` a call
+        streamed without usage, ``failed`` a call the server fails before the call, ``embed`` an embedding before
+        it, ``raise`` raises after it, ``hang`` waits after it until ``bot.RELEASE`` is set)."""
         settings = {"base_url": self.server.base_url, "model": model, "repeat": repeat, "modes": modes or {}}
+        settings["also"] = also
         (self.root / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
 
     def _argv(self, report: Path) -> list[str]:

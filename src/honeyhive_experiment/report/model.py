@@ -41,7 +41,7 @@ from honeyhive_experiment.report.numbers import (
     is_zero,
     sparkline,
 )
-from honeyhive_experiment.verdict import Verdict
+from honeyhive_experiment.verdict import Verdict, left_out_text
 
 __all__ = [
     "CHANGE_TEXT",
@@ -303,6 +303,13 @@ class ReportMetric(_Part):
         description="A built-in efficiency metric (tokens, LLM calls, cost, duration of the datapoint's LLM calls): "
         "shown in the Efficiency table, apart from the quality metrics."
     )
+    baseline_left_out: NonNegativeInt = Field(
+        description="An efficiency metric's LLM calls the baseline's values leave out (no price, or no token usage):"
+        " its change is not of the whole, and a gate on it could not be checked (0: none, or no baseline)."
+    )
+    left_out: NonNegativeInt = Field(
+        description="The same of this run's values (compared with a baseline; the unpriced list says which calls)."
+    )
 
     # ------------------------------------------------------------------ as shown
 
@@ -371,6 +378,8 @@ class ReportMetric(_Part):
         """The status's parts, each an emoji and its words: how partial the comparison is (or that it is empty), the
         change with its test (on the paired datapoints), the gate it failed, then failing or missing values."""
         parts = []
+        if left_out := left_out_text((self.baseline_left_out, self.left_out)):
+            parts.append(("⚠️", left_out))
         if self.paired == 0 and self.change is None:
             parts.append(("⚠️", "no datapoint has a value in both runs: the aggregates are of different datapoints"))
         if self.partial:
