@@ -16,12 +16,13 @@ calls, 0 tokens and $0 (a cached answer is free, and the mean per datapoint must
 caches half its rows would compare as costing what one that caches none does); without, a datapoint records them
 only when one of its spans describes a call (the user's own GenAI spans), so a run without instrumentation records
 what it always did. The evaluators' metrics are recorded where an evaluator made a call. A failed call (its span
-failed and it reported no usage: :attr:`~honeyhive_experiment.llm_calls.LlmCall.failed`) was not billed: it is in
-no metric. Tokens are recorded when an answered call reported them (or none was answered), a cost when one could
-be priced (:mod:`~honeyhive_experiment.pricing`) or none was answered; the calls without a cost are counted per
-model in :attr:`Efficiency.unpriced` by why (no price, no usage, failed), never priced at $0: a cost (or a token
-count) that leaves some out is not the whole, which :func:`left_out` tells the verdict and the report. ``duration_ms``,
-the function's wall time, goes with the other metrics of a function that returned. An evaluator's metric of the
+failed and it reported no usage: :attr:`~honeyhive_experiment.llm_calls.LlmCall.failed`) is in no metric (a
+provider may still bill one the client gave up on, as on a timeout: its usage is unknown). Tokens are recorded when
+an answered call reported them (or none was answered), a cost when one could be priced
+(:mod:`~honeyhive_experiment.pricing`) or none was answered; the calls without a cost are counted per model in
+:attr:`Efficiency.unpriced` by why (no price, no usage, failed), never priced at $0: a cost (or a token count) that
+leaves some out is not the whole, which :func:`left_out` tells the verdict and the report. ``duration_ms``, the
+function's wall time, goes with the other metrics of a function that returned. An evaluator's metric of the
 same name wins (:func:`combine`).
 """
 
