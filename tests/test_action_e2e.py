@@ -157,27 +157,22 @@ def test_fork_without_api_key_is_neutral_and_writes_nothing_to_github(world: Wor
 
 
 @pytest.mark.parametrize("fork", [False, True], ids=["same repository", "fork"])
-def test_a_dry_run_without_an_api_key_says_what_it_ran_on(world: World, fork: bool) -> None:
-    """``dry-run: true`` with a blank ``api-key`` (a secret that is not set, or a fork's pull request) ran on the
-    embedded backend, in the job's workspace and gone with it, and read as an ordinary "no baseline yet": the summary
-    now says so (no baseline can exist there, so no gate can fire). A fork's pull request still gets the fork's
-    explanation, as without dry-run, and nothing runs."""
+def test_a_dry_run_without_an_api_key_runs_on_the_embedded_backend_and_says_so(world: World, fork: bool) -> None:
+    """``dry-run: true`` with a blank ``api-key`` (a secret that is not set, or a fork's pull request) runs on the
+    embedded backend, in the job's workspace and gone with it: the summary says so (no baseline can exist there, so
+    no gate can fire), and a fork's says why there is no key. Its datapoints' passing ranges need no baseline: a fork's
+    failing run was a green neutral "No experiment was run"."""
     world.run_action(event="push", head_sha=BASE_SHA)  # a baseline in HoneyHive, which the embedded backend lacks
-    inputs = {"dry-run": "true", "api-key": ""}
+    _break_the_app(world.root)
 
-    done, outputs, summary = world.run_action(inputs=inputs, fork=fork)
+    done, outputs, summary = world.run_action(inputs={"dry-run": "true", "api-key": ""}, fork=fork)
 
-    assert done.returncode == 0, done.stderr
-    assert outputs["verdict"] == "neutral"
-    if fork:
-        assert "comes from a fork" in summary
-        assert "No experiment was run" in summary
-        assert outputs["run-id"] == ""
-    else:
-        assert "No baseline yet" in summary
-        assert "embedded local backend in the job's workspace, gone when the job ends" in summary
-        assert "no baseline, so no gate can fire" in summary
-        assert outputs["run-id"]
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert outputs["verdict"] == "fail"
+    assert outputs["run-id"]
+    assert "embedded local backend in the job's workspace, gone when the job ends" in summary
+    assert "no baseline, so no gate can fire" in summary
+    assert ("This pull request comes from a fork" in summary) is fork
     assert [r for r in world.github.requests if r.method != "GET"] == []
 
 

@@ -389,11 +389,10 @@ class Settings(BaseModel):
     @property
     def config_file(self) -> str:
         """The experiment file as the repository names it: its path from the workspace (the checkout; the working
-        directory outside Actions), in ``/`` form, or as given when it lies outside. With the experiment's name it
-        tells one experiment from another: the run its jobs share
-        (:func:`~honeyhive_experiment.flow.shared_run_id_of`) and its pull-request comment
-        (:func:`~honeyhive_experiment.report.marker`)."""
-        return relative(self.config_path, self.workspace or self.root) or str(self.config_path)
+        directory outside Actions), in ``/`` form, a link in it not followed, or as given when it lies outside. It
+        tells one experiment from another: the run its jobs share (:func:`~honeyhive_experiment.flow.shared_run_id_of`,
+        with the experiment's name) and its pull-request comment (:func:`~honeyhive_experiment.report.marker`)."""
+        return relative(self.config_path, self.workspace or self.root, follow_links=False) or str(self.config_path)
 
     @property
     def report_file(self) -> Path | None:

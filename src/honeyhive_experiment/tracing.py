@@ -49,6 +49,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import ProxyTracerProvider, Status, StatusCode, get_current_span
 from opentelemetry.trace import Span as ApiSpan
 
+from honeyhive_experiment.calling import error_text, shown
 from honeyhive_experiment.connection import Circuit, reason_in_body
 from honeyhive_experiment.llm_calls import LlmCall, read_calls
 
@@ -124,22 +125,29 @@ def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: lis
     if isinstance(value, int):
         return value if value in _INT64 else _digits(value)
     if not isinstance(value, Mapping | list | tuple | set | frozenset):
-        return _text(_shown(value))
+        return _text(shown(value))
     if id(value) in holding:
         cut.append(f"{_said(path)} holds itself (a reference cycle): recorded as {CYCLE!r}")
         return CYCLE
     if depth >= MAX_DEPTH:
         cut.append(f"{_said(path)} is nested deeper than {MAX_DEPTH} levels: recorded as {TOO_DEEP!r}")
         return TOO_DEEP
+    try:  # the user's container: its items() or iteration may raise, which costs this value, not the run
+        items = list(value.items() if isinstance(value, Mapping) else value)
+    except Exception as exc:
+        empty: dict[str, Any] | list[Any] = {} if isinstance(value, Mapping) else []
+        cut.append(f"{_said(path)} could not be read ({error_text(exc)}): recorded as {empty}")
+        return empty
     holding.add(id(value))  # the containers on the way here: a shared one elsewhere is no cycle
     try:
         if isinstance(value, Mapping):
             copy: dict[str, Any] = {}
-            for key, item in value.items():
-                name = _text(key) if isinstance(key, str) else _text(_shown(key))
+            for key, item in items:
+                name = _text(key) if isinstance(key, str) else _text(shown(key))
                 copy[name] = _recordable(item, (path, name), depth + 1, holding, cut)
             return copy
-        items = _ordered(value) if isinstance(value, set | frozenset) else value
+        if isinstance(value, set | frozenset):
+            items = _ordered(items)
         return [_recordable(item, (path, index), depth + 1, holding, cut) for index, item in enumerate(items)]
     finally:
         holding.discard(id(value))
@@ -150,14 +158,6 @@ def _text(text: str) -> str:
     return text if text.isascii() else _SURROGATES.sub("\ufffd", text)
 
 
-def _shown(value: Any) -> str:
-    """``str(value)``; a type name when that raises."""
-    try:
-        return str(value)
-    except Exception:  # the user's __str__
-        return f"<{type(value).__name__} object>"
-
-
 def _digits(number: int) -> str:
     try:
         return str(number)
@@ -165,7 +165,7 @@ def _digits(number: int) -> str:
         return f"[an integer of {number.bit_length()} bits]"
 
 
-def _ordered(items: set[Any] | frozenset[Any]) -> list[Any]:
+def _ordered(items: list[Any]) -> list[Any]:
     try:
         return sorted(items)
     except TypeError:  # mixed types: the set's own order
@@ -426,7 +426,7 @@ def _exporter_session(circuit: Circuit | None = None, connect: float = 5.0, conn
                 _EXPORTING.error = exc
                 raise
             if circuit is not None:
-                circuit.answered()
+                circuit.answered(response.status_code)
             return response
 
     session = ExporterSession()
@@ -511,9 +511,9 @@ def _own_export_failures(record: logging.LogRecord) -> bool:
 class Export:
     """What became of a datapoint's spans; true when they were sent (or there were none).
 
-    Else ``reason`` says why not, and ``refused`` whether the backend answered that it will not take them (a
-    4xx, or an OTLP partial success that rejected spans): then the datapoint is not recorded, and sending the
-    same spans again cannot help.
+    Else ``reason`` says why not (the datapoint is not recorded), and ``refused`` whether the backend answered that
+    it will not take them (a 4xx, or an OTLP partial success that rejected spans): sending the same spans again
+    cannot help.
     """
 
     reason: str | None = None
@@ -794,7 +794,7 @@ class DatapointTracer:
 
     @staticmethod
     def record_error(span: ApiSpan, error: BaseException | str) -> None:
-        message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+        message = error if isinstance(error, str) else error_text(error)
         span.set_attribute("honeyhive_error", message)
         span.set_status(Status(StatusCode.ERROR, message))
 

@@ -10,6 +10,7 @@ process of its own: test_efficiency_e2e.py.)"""
 from __future__ import annotations
 
 import contextlib
+import html
 import importlib
 import json
 import re
@@ -87,6 +88,7 @@ def test_an_unpriced_model_has_no_cost_and_pricing_prices_it_to_the_cent(bot: Bo
     terminal, comment = unpriced.out.split("----- the comment that would be posted -----", 1)
     assert note in comment
     assert note in terminal.lower()
+    assert f"💲 {note}" in page(bot)  # the HTML report says it too (it said nothing of the cost left out)
 
     # $1,000 and $4,000 per million tokens, so that 30 datapoints cost dollars and cents
     bot.configure(OPENLLMETRY, "pricing:\n  my-ft-model: {input: 1000, output: 4000}\n", model="my-ft-model")
@@ -106,8 +108,14 @@ def test_an_unpriced_model_has_no_cost_and_pricing_prices_it_to_the_cent(bot: Bo
     assert totals["judge_cost_usd"] > 0
     assert 0 < totals["duration_p50_ms"] <= totals["duration_p95_ms"]
     assert f"This run: total cost ${round(expected, 2):,.2f} + $" in priced.out
+    assert f'<p class="note" id="totals">This run: total cost ${round(expected, 2):,.2f} + $' in page(bot)
     assert unpriced.report["totals"]["cost_usd"] is None  # no call of the function could be priced
     assert "unpriced" not in priced.out
+
+
+def page(bot: Bot) -> str:
+    """The HTML report of the bot's last run (beside its report.json), its entities decoded."""
+    return html.unescape((bot.root.parent / "report.html").read_text(encoding="utf-8"))
 
 
 def by_id(bot: Bot, run_id: str) -> dict[str, dict[str, Any]]:

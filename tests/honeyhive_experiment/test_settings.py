@@ -750,8 +750,26 @@ def test_from_args_writes_no_report_unless_asked_and_the_action_always_does() ->
     ],
 )
 def test_the_experiment_files_name_is_its_path_from_the_workspace(inputs: dict[str, str], config_file: str) -> None:
-    """What, with the experiment's name, keys its shared run and its pull-request comment."""
+    """What keys its pull-request comment and, with the experiment's name, its shared run."""
     assert Settings.from_mapping({**action_inputs(**inputs), "GITHUB_WORKSPACE": "/ws"}).config_file == config_file
+
+
+@pytest.mark.parametrize("linked", [".honeyhive/experiment.yml", ".honeyhive"], ids=["file", "folder"])
+def test_the_experiment_files_name_follows_no_link(tmp_path: Path, linked: str) -> None:
+    """A link is named as the workflow names it, not by what it points at: the default file stays the default one
+    (an earlier version's comment is still found), and retargeting the link keeps the comment."""
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    (configs / "experiment.yml").write_text("name: x\n", encoding="utf-8")
+    if linked == ".honeyhive":
+        (tmp_path / ".honeyhive").symlink_to(configs)
+    else:
+        (tmp_path / ".honeyhive").mkdir()
+        (tmp_path / linked).symlink_to(configs / "experiment.yml")
+
+    settings = Settings.from_mapping({**action_inputs(), "GITHUB_WORKSPACE": str(tmp_path)})
+
+    assert settings.config_file == ".honeyhive/experiment.yml"
 
 
 def test_outside_actions_the_experiment_files_name_is_its_path_from_the_working_directory() -> None:
