@@ -124,6 +124,8 @@ def answer(datapoint):
         reply = answered.get()
     else:
         reply = call()
+    if settings.get("also"):  # a second model asked the same
+        client.chat.completions.create(model=settings["also"], messages=messages)
     if mode == "raise":
         raise RuntimeError("the bot broke after its call")
     if mode == "hang":
@@ -177,16 +179,19 @@ class Bot:
         (self.root / ".honeyhive" / "experiment.yml").write_text(config, encoding="utf-8")
         self.settings(model=model)
 
-    def settings(self, *, model: str = "gpt-4o-mini", repeat: int = 1, modes: dict[str, str] | None = None) -> None:
-        """Which model the bot asks, how many times it repeats the prompt, and what some datapoints do instead of
-        one call (by id: ``cached`` no call, ``stream`` a call streamed without usage, ``failed`` a call the server
-        fails before the call, ``embed`` an embedding before it, ``raise`` raises after it, ``hang`` waits after it
-        until ``bot.RELEASE`` is set; ``thread``, ``pool``, ``executor`` make it from a ``threading.Thread``, a
-        ``ThreadPoolExecutor`` made at import, ``loop.run_in_executor``; ``errand`` has a thread started at import
-        make it; ``responses`` makes a Responses API call instead, ``responses-twice`` two alike; ``own-span`` opens
-        its own GenAI span of a call to ``my-local-llm``, 5000 tokens in and 1000 out, around an embedding of the
-        question, instead)."""
+    def settings(
+        self, *, model: str = "gpt-4o-mini", repeat: int = 1, modes: dict[str, str] | None = None, also: str = ""
+    ) -> None:
+        """Which model the bot asks (and ``also``, a second one asked after it), how many times it repeats the
+        prompt, and what some datapoints do instead of one call (by id: ``cached`` no call, ``stream`` a call
+        streamed without usage, ``failed`` a call the server fails before the call, ``embed`` an embedding before
+        it, ``raise`` raises after it, ``hang`` waits after it until ``bot.RELEASE`` is set; ``thread``, ``pool``,
+        ``executor`` make it from a ``threading.Thread``, a ``ThreadPoolExecutor`` made at import,
+        ``loop.run_in_executor``; ``errand`` has a thread started at import make it; ``responses`` makes a Responses
+        API call instead, ``responses-twice`` two alike; ``own-span`` opens its own GenAI span of a call to
+        ``my-local-llm``, 5000 tokens in and 1000 out, around an embedding of the question, instead)."""
         settings = {"base_url": self.server.base_url, "model": model, "repeat": repeat, "modes": modes or {}}
+        settings["also"] = also
         (self.root / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
 
     def _argv(self, report: Path) -> list[str]:

@@ -16,25 +16,27 @@ calls, 0 tokens and $0 (a cached answer is free, and the mean per datapoint must
 caches half its rows would compare as costing what one that caches none does); without, a datapoint records them
 only when one of its spans describes a call (the user's own GenAI spans), so a run without instrumentation records
 what it always did. The evaluators' metrics are recorded where an evaluator made a call. A failed call (its span
-failed and it reported no usage: :attr:`~honeyhive_experiment.llm_calls.LlmCall.failed`) was not billed: it is in
-no metric. Tokens are recorded when an answered call reported them (or none was answered), a cost when one could
-be priced (:mod:`~honeyhive_experiment.pricing`) or none was answered; the calls without a cost are counted per
-model in :attr:`Efficiency.unpriced` by why (no price, no usage, failed), never priced at $0. ``duration_ms``,
-the function's wall time, goes with the other metrics of a function that returned. An evaluator's metric of the
+failed and it reported no usage: :attr:`~honeyhive_experiment.llm_calls.LlmCall.failed`) is in no metric (a
+provider may still bill one the client gave up on, as on a timeout: its usage is unknown). Tokens are recorded when
+an answered call reported them (or none was answered), a cost when one could be priced
+(:mod:`~honeyhive_experiment.pricing`) or none was answered; the calls without a cost are counted per model in
+:attr:`Efficiency.unpriced` by why (no price, no usage, failed), never priced at $0: a cost (or a token count) that
+leaves some out is not the whole, which :func:`left_out` tells the verdict and the report. ``duration_ms``, the
+function's wall time, goes with the other metrics of a function that returned. An evaluator's metric of the
 same name wins (:func:`combine`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final
 
 from honeyhive_experiment.config import Direction, MetricConfig
 from honeyhive_experiment.llm_calls import LlmCall
-from honeyhive_experiment.models.outcomes import UNPRICED_KEYS
+from honeyhive_experiment.models.outcomes import UNPRICED_KEYS, DatapointOutcome
 from honeyhive_experiment.pricing import Prices
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "METRICS",
     "Efficiency",
     "combine",
+    "left_out",
     "measure",
     "presentation",
 ]
@@ -52,6 +55,8 @@ _PER_SIDE: Final = ("input_tokens", "output_tokens", "llm_calls", "cost_usd")
 METRICS: Final = (*_PER_SIDE, "duration_ms", *(JUDGE + name for name in _PER_SIDE))  # the function's, the judge's
 NO_PRICE, NO_USAGE, FAILED = UNPRICED_KEYS[:3]
 """The session metadata keys of the function's calls without a cost, by why (``judge_`` + each: the judge's)."""
+_LEFT_OUT_OF: Final = {"input_tokens": (NO_USAGE,), "output_tokens": (NO_USAGE,), "cost_usd": (NO_PRICE, NO_USAGE)}
+"""The metrics an answered call can be missing from, and why (a failed call is in none: it was not answered)."""
 _UNKNOWN_MODEL: Final = "(model not named)"
 _LOWER: Final = MetricConfig(direction=Direction.LOWER)
 
@@ -103,6 +108,23 @@ def measure(
     if duration is not None:
         metrics["duration_ms"] = round(duration * 1000, 3)
     return Efficiency(metrics, unpriced)
+
+
+def left_out(outcomes: Iterable[DatapointOutcome]) -> dict[str, int]:
+    """Per efficiency metric, how many of the answered calls the ``outcomes`` recorded it leaves out (calls without a
+    price or without token usage: :attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.unpriced`, which the
+    job that ran them wrote); a metric that leaves none out is not listed. A count of calls, not an aggregate: the
+    backend's value of such a metric is not the whole, so a gate on it cannot be judged (the verdict)."""
+    calls: Counter[str] = Counter()
+    for outcome in outcomes:
+        for key, per_model in outcome.unpriced.items():
+            calls[key] += sum(per_model.values())
+    found = {
+        prefix + metric: sum(calls[prefix + why] for why in whys)
+        for prefix in ("", JUDGE)
+        for metric, whys in _LEFT_OUT_OF.items()
+    }
+    return {metric: n for metric, n in found.items() if n}
 
 
 def _dollars(amount: Decimal) -> float:

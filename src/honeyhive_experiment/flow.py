@@ -44,7 +44,7 @@ from honeyhive_experiment.config import (
 from honeyhive_experiment.dataset_identity import DatasetIdentity, file_identity
 from honeyhive_experiment.datasets import Record, load_dataset_file
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
-from honeyhive_experiment.efficiency import presentation
+from honeyhive_experiment.efficiency import left_out, presentation
 from honeyhive_experiment.errors import (
     ArgumentError,
     ConfigError,
@@ -317,6 +317,7 @@ def judge(
     assessment: dict[MetricKey | str, Assessment] = {}
     gate_assessment: dict[MetricKey | str, Assessment] = {}
     new_errors: list[str] = []
+    left: dict[str, tuple[int, int]] = {}  # per efficiency metric, the calls it leaves out: the baseline's, this run's
     if baseline is not None:
         enter(cancel, "comparing with the baseline")
         aggregate = config.aggregate_function.value
@@ -333,6 +334,10 @@ def judge(
         errored = client.errored_datapoints(result.run_id)
         baseline_errored = client.errored_datapoints(baseline.run.run_id)
         new_errors = sorted(errored - baseline_errored)
+        if any(d.metric_name in EFFICIENCY_METRICS for d in comparison.metrics if d.old_aggregate is not None):
+            enter(cancel, "reading the baseline's calls without a cost")
+            old_left, new_left = left_out(recorded_outcomes(client, baseline.run.run_id)), left_out(result.outcomes)
+            left = {m: (old_left.get(m, 0), new_left.get(m, 0)) for m in {**old_left, **new_left}}
     decision = decide(
         result.summary,
         comparison,
@@ -347,6 +352,7 @@ def judge(
         compare=config.baseline.strategy is not BaselineStrategy.NONE,
         strings=string_values(result.outcomes, [*config.passing_ranges, *config.gate]),
         booleans=boolean_metrics(result.outcomes, config.gate),
+        left_out=left,
     )
     if settings.as_action and not settings.api_key:  # a dry run: the embedded backend, in a workspace the job drops
         embedded = (
@@ -411,6 +417,7 @@ def judge(
         trials=max(result.summary.trials, settings.trials or config.trials),
         totals=totals,
         baseline_totals=baseline_totals,
+        left_out=left,
     )
 
 

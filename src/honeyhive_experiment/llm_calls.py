@@ -20,7 +20,7 @@ in the order OpenTelemetry's GenAI conventions / OpenLLMetry's older names / Ope
 as the providers count them. A span is a call when it reports token usage or names a model; spans around calls
 (OpenInference's agent and chain spans, GenAI ``invoke_agent`` / ``execute_tool`` spans) are not calls even when
 they sum their children's usage. A call whose span failed (status ERROR, or an ``error.type``: an HTTP 500 after
-the client's retries) and reports no usage is :attr:`LlmCall.failed`: nothing was billed.
+the client's retries) and reports no usage is :attr:`LlmCall.failed`: in no metric.
 
 One call may be described by more than one span (two instrumentations of one client, a framework's LLM span around
 the client's, the user's own span around an instrumented call); :func:`read_calls` counts it once, by two rules:
@@ -76,7 +76,7 @@ class LlmCall:
     input_tokens: int | None = None
     output_tokens: int | None = None
     cache_read_tokens: int | None = None
-    failed: bool = False  # its span failed and it reported no usage: not answered, not billed
+    failed: bool = False  # its span failed and it reported no usage: not answered (a timeout may still be billed)
 
     @property
     def model(self) -> str | None:

@@ -5,8 +5,10 @@ A call is priced by the provider and the model its span names (:class:`~honeyhiv
 endpoint's URL, so an OpenAI-compatible proxy is priced as the model it serves. For each model, most specific
 first: a price the experiment file gives for that model name (private or fine-tuned models, negotiated prices;
 it overrides the library), else genai-prices' price for that provider, else its price for the model whichever
-provider it names (the proxy case: OpenLLMetry calls every OpenAI-compatible endpoint ``openai``). A call nobody
-has a price for, or one that reports no tokens, is unpriced: :meth:`Prices.cost` is None, never 0.
+provider it names (the proxy case: OpenLLMetry calls every OpenAI-compatible endpoint ``openai``), else, of a
+``provider/model`` name (a router's, as OpenInference reports it: ``openai/gpt-4o-mini``), that provider's price for
+the model. A price from ``pricing:`` charges cache reads its ``cache_read`` price (default: its input price). A call
+nobody has a price for, or one that reports no tokens, is unpriced: :meth:`Prices.cost` is None, never 0.
 
 genai-prices (pydantic's; per provider and model, with dated price changes, cache-read prices and the
 OpenTelemetry provider names) is imported on the first call that needs it, and only its bundled price snapshot is
@@ -38,25 +40,36 @@ class Prices:
         if call.input_tokens is None and call.output_tokens is None:
             return None
         input_tokens, output_tokens = call.input_tokens or 0, call.output_tokens or 0
+        cached = min(call.cache_read_tokens or 0, input_tokens)  # input tokens include cache reads
         for model in call.models:
             price = self._overrides.get(model.lower())
             if price is not None:
-                dollars = Decimal(str(price.input)) * input_tokens + Decimal(str(price.output)) * output_tokens
+                cache_read = price.input if price.cache_read is None else price.cache_read
+                dollars = (
+                    Decimal(str(price.input)) * (input_tokens - cached)
+                    + Decimal(str(cache_read)) * cached
+                    + Decimal(str(price.output)) * output_tokens
+                )
                 return dollars / _MILLION
         for model in call.models:
-            found = self._from_library(call, model, input_tokens, output_tokens)
+            found = self._from_library(call, model, input_tokens, output_tokens, cached)
             if found is not None:
                 return found
         return None
 
-    def _from_library(self, call: LlmCall, model: str, input_tokens: int, output_tokens: int) -> Decimal | None:
+    def _from_library(
+        self, call: LlmCall, model: str, input_tokens: int, output_tokens: int, cached: int
+    ) -> Decimal | None:
         import genai_prices as prices  # the first call that needs it imports it; Python keeps the module
 
-        cache_read = min(call.cache_read_tokens, input_tokens) if call.cache_read_tokens else None
-        usage = prices.Usage(input_tokens=input_tokens, output_tokens=output_tokens, cache_read_tokens=cache_read)
-        for provider in dict.fromkeys((call.provider, None)):
+        usage = prices.Usage(input_tokens=input_tokens, output_tokens=output_tokens, cache_read_tokens=cached or None)
+        lookups = [(model, provider) for provider in dict.fromkeys((call.provider, None))]
+        prefix, slash, name = model.partition("/")
+        if slash and prefix and name:  # a router's or a proxy's provider/model (openai/gpt-4o-mini): that provider's
+            lookups.append((name, prefix))
+        for named, provider in lookups:
             try:
-                found = prices.calc_price(usage, model, provider_id=provider)
+                found = prices.calc_price(usage, named, provider_id=provider)
             except (LookupError, ValueError):  # no such provider or model, or usage it cannot price
                 continue
             return Decimal(found.total_price)

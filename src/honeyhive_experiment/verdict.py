@@ -24,7 +24,10 @@
      gating, the user's opt-in).
 
 - ``neutral`` (exit 0, with a warning): nothing to judge against — no baseline yet, or a fork PR without
-  secrets (decided in the flow). With comparisons switched off (``baseline.strategy: none``) no baseline is
+  secrets (decided in the flow) — or a gate that could not be checked: the baseline has no value for its metric,
+  the runs share no datapoint for its ``max_degraded``, or its metric is an efficiency metric whose value in
+  either run leaves out LLM calls (no price, or no token usage: the change is not of the whole, in either
+  direction). With comparisons switched off (``baseline.strategy: none``) no baseline is
   coming, and a run without one is judged by reasons 1 and 2 alone: ``pass`` or ``fail``, never neutral.
 - ``error`` (exit 2, or 0 with ``fail-on-error: false``): the experiment could not be evaluated (decided where
   the error is caught: the CLI).
@@ -76,6 +79,7 @@ __all__ = [
     "in_points",
     "in_units",
     "is_boolean",
+    "left_out_text",
     "producer",
     "string_values",
     "unchecked_metrics",
@@ -437,6 +441,17 @@ def _evidence(found: Assessment | None, shared: int) -> str:
     return text
 
 
+def left_out_text(calls: tuple[int, int]) -> str:
+    """The LLM calls an efficiency metric's value leaves out, ``(the baseline's, this run's)``, in words (empty when
+    neither leaves any out): ``the baseline's value excludes 8 LLM calls and this run's 1``."""
+    old, new = calls
+    whose, n = ("the baseline's", old) if old else ("this run's", new)
+    if not n:
+        return ""
+    text = f"{whose} value excludes {n:,} LLM call{'s' if n != 1 else ''}"
+    return text + (f" and this run's {new:,}" if old and new else "")
+
+
 def _unpaired(comparison: RunComparisonResult | None, gates: Iterable[str]) -> list[str]:
     """Why a gate was never checked though both runs have its metric: no row of ``comparison`` has both runs'
     aggregates, because the backend pairs metrics on ``(metric_name, event_name)`` and the event, named after the
@@ -610,6 +625,7 @@ def decide(
     compare: bool = True,
     strings: Mapping[str, str] | None = None,
     booleans: Container[str] = (),
+    left_out: Mapping[str, tuple[int, int]] | None = None,
 ) -> Decision:
     """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
 
@@ -619,12 +635,16 @@ def decide(
     ``new_errors`` the datapoints whose function raised in this run and not in the baseline; ``strings`` the judged
     metrics whose values in this run are strings (:func:`string_values`); ``booleans`` the gated metrics whose values
     in this run are booleans (:func:`boolean_metrics`: with trials the backend's values are means, no longer
-    booleans), whose pass rates the report shows in percent (:func:`in_points`).
+    booleans), whose pass rates the report shows in percent (:func:`in_points`); ``left_out`` the efficiency
+    metrics whose values leave out LLM calls (:func:`~honeyhive_experiment.efficiency.left_out`): how many, ``(the
+    baseline's, this run's)``, a gate on which could not be checked (:func:`left_out_text`).
     ``compare`` false: comparisons are switched off (``baseline.strategy: none``), so no ``comparison`` is the
     result's own verdict, not neutral; a gate then is never checked, and says so (the experiment file refuses one).
     """
     gates, presentation = gates or {}, presentation or {}
     policy = policy or VerdictConfig()
+    # a gate on a value that leaves calls out is not judged on it: its change is not of the whole, either way
+    unjudged = {m: said for m, calls in (left_out or {}).items() if m in gates and (said := left_out_text(calls))}
     reasons, warnings = broken(
         result,
         ranged=ranged,
@@ -657,8 +677,9 @@ def decide(
         for metric in gates
         if in_points(presentation.get(metric, MetricConfig()).format, _boolean(result, metric, booleans), aggregation)
     }
+    judged = {metric: gate for metric, gate in gates.items() if metric not in unjudged}
     hit, noise = (
-        ([], []) if comparison is None else gate_failures(comparison, gates, presentation, gate_assessment, points)
+        ([], []) if comparison is None else gate_failures(comparison, judged, presentation, gate_assessment, points)
     )
     warnings.extend(noise)
     texts = tuple(text for _, text in hit)
@@ -676,12 +697,21 @@ def decide(
         if comparison is not None
         else "comparisons are switched off (baseline.strategy: none)"  # the experiment file refuses a gate then
     )
-    why = [f"{metric}'s gate could not be checked: {missing}" for metric in gates if metric not in compared]
+    why = [
+        f"{metric}'s gate could not be checked: "
+        + (
+            missing
+            if metric not in compared
+            else f"{unjudged[metric]} (without a price or token usage), so its change leaves them out"
+        )
+        for metric in gates
+        if metric not in compared or metric in unjudged
+    ]
     if comparison is not None and not comparison.common_datapoints:  # every datapoint of the PR is new
         why += [
             f"{metric}'s max_degraded could not be checked: the two runs share no datapoint, and it counts the shared"
             " ones that got worse"
-            for metric, gate in gates.items()
+            for metric, gate in judged.items()
             if metric in compared and gate.max_degraded is not None
         ]
     if why:

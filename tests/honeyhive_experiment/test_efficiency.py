@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 
 from honeyhive_experiment.config import Direction, MetricConfig, ModelPrice
-from honeyhive_experiment.efficiency import METRICS, Efficiency, combine, measure, presentation
+from honeyhive_experiment.efficiency import METRICS, Efficiency, combine, left_out, measure, presentation
 from honeyhive_experiment.llm_calls import LlmCall
+from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus
 from honeyhive_experiment.pricing import Prices
 
 pytestmark = pytest.mark.unit
@@ -45,6 +46,34 @@ PRICES = Prices({"My-FT-Model": ModelPrice(input=3.0, output=15.0)})
             Decimal("0.0015"),
             id="pricing-beats-the-library",
         ),
+        pytest.param(
+            LlmCall("openai", "gpt-4o", None, 1000, 100, cache_read_tokens=800),
+            Prices({"gpt-4o": ModelPrice(input=2.5, output=10, cache_read=1.25)}),
+            Decimal("0.0025"),  # the library's price of the same call
+            id="pricing-charges-cache-reads-their-price",
+        ),
+        pytest.param(
+            LlmCall("openai", "gpt-4o", None, 1000, 100, cache_read_tokens=800),
+            Prices({"gpt-4o": ModelPrice(input=2.5, output=10)}),
+            Decimal("0.0035"),
+            id="pricing-without-a-cache-read-price-charges-them-the-input-price",
+        ),
+        pytest.param(
+            LlmCall("openai", "gpt-4o", None, 1000, 100, cache_read_tokens=5000),
+            Prices({"gpt-4o": ModelPrice(input=2.5, output=10, cache_read=1.25)}),
+            Decimal("0.00225"),
+            id="no-more-cache-reads-than-input-tokens",
+        ),
+        pytest.param(
+            LlmCall("openai", "openai/gpt-4o-mini", "openai/gpt-4o-mini", 1000, 500),
+            Prices(),
+            Decimal("0.00045"),
+            id="provider-slash-model-at-that-providers-price",
+        ),
+        pytest.param(
+            LlmCall(None, None, "acme/gpt-4o-mini", 1000, 500), Prices(), None, id="an-unknown-prefix-is-unpriced"
+        ),
+        pytest.param(LlmCall(None, None, "openai/", 1000, 500), Prices(), None, id="a-prefix-alone-is-unpriced"),
         pytest.param(LlmCall("openai", "gpt-4o-mini", None, 1000, None), Prices(), Decimal("0.00015"), id="input-only"),
         pytest.param(LlmCall("openai", "gpt-4o-mini"), Prices(), None, id="no-tokens-is-unpriced"),
         pytest.param(LlmCall(None, None, None, 10, 10), Prices(), None, id="no-model-is-unpriced"),
@@ -197,3 +226,27 @@ def test_every_efficiency_metric_is_lower_is_better_unless_configured() -> None:
         "duration_ms"
     }
     assert len(METRICS) == 9
+
+
+def test_left_out_counts_the_calls_each_metric_leaves_out_across_datapoints_and_trials() -> None:
+    """What the verdict holds a gate back for: a cost leaves out the calls without a price and those without token
+    usage, the token counts only the latter; a failed call is in no metric, so none leaves it out."""
+
+    def outcome(i: int, unpriced: dict[str, dict[str, int]]) -> DatapointOutcome:
+        return DatapointOutcome(i, f"dp-{i}", f"s-{i}", OutcomeStatus.OK, unpriced=unpriced)
+
+    outcomes = [
+        outcome(0, {"unpriced_llm_calls": {"acme-llm": 1, "other": 2}, "failed_llm_calls": {"gpt-4o": 5}}),
+        outcome(1, {"unpriced_llm_calls": {"acme-llm": 1}, "no_usage_llm_calls": {"gpt-4o-mini": 4}}),
+        outcome(2, {"judge_no_usage_llm_calls": {"gpt-4o-mini": 1}, "judge_failed_llm_calls": {"gpt-4o-mini": 3}}),
+        outcome(3, {}),
+    ]
+    assert left_out(outcomes) == {
+        "input_tokens": 4,
+        "output_tokens": 4,
+        "cost_usd": 8,
+        "judge_input_tokens": 1,
+        "judge_output_tokens": 1,
+        "judge_cost_usd": 1,
+    }
+    assert left_out([outcome(0, {"failed_llm_calls": {"gpt-4o": 1}}), outcome(1, {})]) == {}

@@ -237,7 +237,7 @@ def test_the_functions_own_genai_span_around_an_instrumented_call_of_another_mod
 
 @pytest.mark.parametrize("instrument", [OPENLLMETRY, OPENINFERENCE])
 def test_failed_streamed_and_unpriced_calls_are_told_apart_each_with_its_fix(bot: Bot, instrument: str) -> None:
-    """``pricing:`` prices the bot's model: a call the server failed (an HTTP 500: not billed) is in no metric; a
+    """``pricing:`` prices the bot's model: a call the server failed (an HTTP 500: no usage) is in no metric; a
     call streamed without usage counts as a call without tokens or cost, and the note says how to get its usage,
     not to add a price; an embedding is priced by its model (OpenInference names it in ``embedding.model_name``).
     A job that did not run the datapoints (report, publish) reads the same back from their sessions."""
@@ -266,14 +266,17 @@ def test_failed_streamed_and_unpriced_calls_are_told_apart_each_with_its_fix(bot
     ]
     assert run.report["unpriced"] == expected
     terminal, comment = run.out.split("----- the comment that would be posted -----", 1)
+    failed = (
+        "failed: 1 call to fail:my-ft-model (no usage reported: counted in no metric, though a provider may still"
+        " bill a call the client gave up on, as on a timeout)"
+    )
     note = (
-        "Cost excludes 1 call to my-ft-model without token usage (a stream reports it with"
-        ' stream_options={"include_usage": True}); failed: 1 call to fail:my-ft-model'
-        " (not billed: counted in no metric)"
+        "Cost excludes 1 call to my-ft-model without token usage (a stream reports it when asked with"
+        f' stream_options={{"include_usage": True}} and read to its end); {failed}'
     )
     assert note in terminal
     assert "pricing:" not in note
-    assert "failed: 1 call to fail:my-ft-model (not billed: counted in no metric)" in comment
+    assert failed in comment
     assert "unpriced model" not in run.out
 
     with HoneyHiveClient(bot.backend.url, API_KEY) as hh:  # what the report and publish jobs read
@@ -373,3 +376,46 @@ def test_evaluate_with_pricing_prices_a_private_model_as_the_files_pricing_does(
 def test_evaluate_refuses_a_price_it_cannot_use_naming_the_model(pricing: Any) -> None:
     with pytest.raises(ArgumentError, match=r"pricing.*'m'"):
         evaluate(lambda datapoint: {}, [{"inputs": {}}], pricing=pricing, print_results=False)
+
+
+def test_a_cost_gate_is_not_judged_on_a_cost_that_leaves_calls_out_in_either_run(bot: Bot) -> None:
+    """A second model without a price added to every datapoint: the cost leaves its calls out, so it read "0.0%
+    same" beside twice the tokens and passed its gate. Priced then (as the note advises), against that run as the
+    baseline: +300% against a cost that left them out, and failed. Neither can be judged: neutral, saying whose
+    value leaves how many calls out, in the reasons and on the row; against a baseline that left none out, it fails."""
+    gate = "gate: {cost_usd: {max_worse_pct: 10}}\n"
+    bot.configure(OPENLLMETRY, gate)
+    first = bot.run()
+    assert first.code == 0, first.out
+
+    bot.settings(also="acme-llm")
+    added = bot.run("--baseline", first.run_id)
+    assert added.metric("llm_calls")["percentage_change"] == 100.0
+    assert added.report["verdict"] == "neutral", added.out
+    assert added.report["reasons"] == [
+        "cost_usd's gate could not be checked: this run's value excludes 30 LLM calls (without a price or token"
+        " usage), so its change leaves them out"
+    ]
+    cost = added.metric("cost_usd")
+    assert (cost["baseline_left_out"], cost["left_out"]) == (0, 30)
+    row = next(line for line in added.out.splitlines() if line.startswith("cost_usd "))  # the terminal's
+    assert "this run's value excludes 30 LLM calls" in row
+
+    bot.configure(OPENLLMETRY, gate + "pricing:\n  acme-llm: {input: 1, output: 1}\n")
+    bot.settings(also="acme-llm")
+    priced = bot.run("--baseline", added.run_id)
+    assert priced.metric("cost_usd")["percentage_change"] > 100
+    assert priced.report["verdict"] == "neutral", priced.out
+    assert priced.report["reasons"] == [
+        "cost_usd's gate could not be checked: the baseline's value excludes 30 LLM calls (without a price or token"
+        " usage), so its change leaves them out"
+    ]
+    cost = priced.metric("cost_usd")
+    assert (cost["baseline_left_out"], cost["left_out"]) == (30, 0)
+    assert priced.report["unpriced"] == []  # this run's note: nothing of this run's
+
+    against_the_first = bot.run("--baseline", first.run_id)  # both runs' costs whole: judged
+    assert against_the_first.code == 1, against_the_first.out
+    assert against_the_first.report["reasons"][0].startswith("cost_usd got worse by")
+    cost = against_the_first.metric("cost_usd")
+    assert (cost["baseline_left_out"], cost["left_out"]) == (0, 0)

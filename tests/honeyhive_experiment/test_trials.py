@@ -249,6 +249,21 @@ def test_with_trials_the_cost_total_is_said_to_be_one_pass_over_the_dataset_not_
     assert "total cost" not in shown
 
 
+def test_with_trials_the_calls_a_cost_excludes_are_said_to_be_every_trials(repository: Path) -> None:
+    """Beside a cost per pass over the dataset, "cost excludes 15 calls" read as one pass's: they are 3 trials'."""
+    code, report, shown = dry_run(repository, "trials: 3\n", function="priced")  # counting-model has no price
+    assert code == 0, shown
+    assert report["unpriced"] == [{"model": "counting-model", "calls": 15, "judge": False, "reason": "no_price"}]
+    terminal, comment = shown.split("----- the comment that would be posted -----", 1)
+    said = "cost excludes 15 calls to unpriced model counting-model (pricing: in the experiment file prices them)"
+    assert f"Across 3 trials: {said}" in terminal
+    assert f"across 3 trials: {said}" in comment
+
+    code, report, shown = dry_run(repository, "", function="priced")
+    assert code == 0, shown
+    assert "\nCost excludes 5 calls to unpriced model counting-model" in shown  # one trial: nothing of trials
+
+
 def test_trials_that_agree_on_every_datapoint_list_no_flaky_datapoint(repository: Path) -> None:
     code, report, shown = dry_run(repository, "trials: 3\npassing_ranges: {value: {min: 25}}\n")
     assert code == 1, shown  # numbers 0, 1 and 2 fail every trial: failed, not flaky

@@ -128,6 +128,7 @@ def judge(
     compare: bool = True,
     strings: dict[str, str] | None = None,
     booleans: frozenset[str] = frozenset(),
+    left_out: dict[str, tuple[int, int]] | None = None,
 ) -> Decision:
     alpha = (policy or VerdictConfig()).alpha
     gated = assess_gates(compared, gates or {}, presentation or {}, alpha=alpha) if compared is not None else {}
@@ -144,6 +145,7 @@ def judge(
         compare=compare,
         strings=strings,
         booleans=booleans,
+        left_out=left_out,
     )
 
 
@@ -154,6 +156,7 @@ GATE_PCT = {"accuracy": GateRule(max_drop_pct=5)}
 NOISE_AWARE = {"accuracy": GateRule(max_drop_pct=5, significant=True)}
 TOLERANT = VerdictConfig(allow_evaluator_errors=3)
 COST_GATE = GateRule(max_worse_pct=10)
+LOWER = MetricConfig(direction=Direction.LOWER)
 LOST = {  # datapoints the backend never recorded, each with why (their sessions exist: it passed them)
     "EXT-10": "HoneyHive did not take the spans of datapoint EXT-10: HTTP 500: injected",
     "EXT-11": "HoneyHive did not take the spans of datapoint EXT-11: HTTP 500: injected",
@@ -1172,6 +1175,123 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             "cost_usd has a gate but no value on any of the 12 datapoints the backend passed: its LLM calls could not"
             " be priced or reported no token usage (see the note under the Efficiency table)",
         ),
+        (),
+    ),
+    # a cost that leaves out the calls to a model without a price: a second, unpriced model added to every datapoint
+    # read "0.0% same" and passed; pricing it then read as +333.7% against a baseline that left it out, and failed
+    (
+        "a gate on a cost this run's values leave calls out of could not be checked: neutral, saying how many",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS}),
+            comparison(delta("cost_usd", difference=0, pct=0.0, improved=0, degraded=0)),
+            gates={"cost_usd": COST_GATE},
+            left_out={"cost_usd": (0, 12)},
+        ),
+        Verdict.NEUTRAL,
+        (
+            "cost_usd's gate could not be checked: this run's value excludes 12 LLM calls (without a price or token"
+            " usage), so its change leaves them out",
+        ),
+        (),
+    ),
+    (
+        "the baseline's, past the gate: not failed, could not be checked",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS}),
+            comparison(delta("cost_usd", difference=3.3, pct=333.7, improved=12, degraded=0)),
+            gates={"cost_usd": COST_GATE},
+            presentation={"cost_usd": LOWER},
+            left_out={"cost_usd": (1, 0)},
+        ),
+        Verdict.NEUTRAL,
+        (
+            "cost_usd's gate could not be checked: the baseline's value excludes 1 LLM call (without a price or token"
+            " usage), so its change leaves them out",
+        ),
+        (),
+    ),
+    (
+        "both runs', and another gate that holds: in the gates' order, only the unjudged one said",
+        lambda: judge(
+            summary(metrics={"input_tokens": IDS, "cost_usd": IDS}),
+            comparison(
+                delta("input_tokens", difference=0, pct=0.0, improved=0, degraded=0),
+                delta("cost_usd", difference=0, pct=0.0, improved=0, degraded=0),
+            ),
+            gates={"input_tokens": COST_GATE, "cost_usd": COST_GATE},
+            left_out={"cost_usd": (1234, 5), "judge_cost_usd": (3, 3)},
+        ),
+        Verdict.NEUTRAL,
+        (
+            "cost_usd's gate could not be checked: the baseline's value excludes 1,234 LLM calls and this run's 5"
+            " (without a price or token usage), so its change leaves them out",
+        ),
+        (),
+    ),
+    (
+        "a gate on a value that leaves nothing out is judged, and one that does not hide another's failure",
+        lambda: judge(
+            summary(metrics={"input_tokens": IDS, "cost_usd": IDS}),
+            comparison(
+                delta("input_tokens", difference=500, pct=50.0, improved=12, degraded=0),
+                delta("cost_usd", difference=3, pct=50.0, improved=12, degraded=0),
+            ),
+            gates={"input_tokens": COST_GATE, "cost_usd": COST_GATE},
+            presentation={"input_tokens": LOWER, "cost_usd": LOWER},
+            left_out={"input_tokens": (0, 0), "cost_usd": (0, 2)},
+        ),
+        Verdict.FAIL,
+        ("input_tokens got worse by 50.0% (gate: at most 10%): 12 of 12 worse, p < 0.001",),
+        (),
+    ),
+    (
+        "a value leaving calls out without a gate on it changes nothing",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS}),
+            comparison(delta("cost_usd", difference=3, pct=50.0, improved=12, degraded=0)),
+            left_out={"cost_usd": (2, 2)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "a baseline without a value is said as such, not as calls left out",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS}),
+            comparison(only("new", "cost_usd")),
+            gates={"cost_usd": COST_GATE},
+            left_out={"cost_usd": (0, 4)},
+        ),
+        Verdict.NEUTRAL,
+        ("cost_usd's gate could not be checked: the baseline has no value for it",),
+        (),
+    ),
+    (
+        "nor is its max_degraded on runs that share no datapoint said twice",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS}),
+            comparison(delta("cost_usd", difference=0, pct=0.0, improved=0, degraded=0), common=()),
+            gates={"cost_usd": GateRule(max_degraded=0)},
+            left_out={"cost_usd": (0, 4)},
+        ),
+        Verdict.NEUTRAL,
+        (
+            "cost_usd's gate could not be checked: this run's value excludes 4 LLM calls (without a price or token"
+            " usage), so its change leaves them out",
+        ),
+        (),
+    ),
+    (
+        "another reason fails the check all the same",
+        lambda: judge(
+            summary(IDS[:8], IDS[8:], metrics={"cost_usd": IDS}),
+            comparison(delta("cost_usd", difference=0, pct=0.0, improved=0, degraded=0)),
+            gates={"cost_usd": COST_GATE},
+            left_out={"cost_usd": (0, 4)},
+        ),
+        Verdict.FAIL,
+        ("4 datapoint(s) failed their passing ranges or errored",),
         (),
     ),
     (

@@ -213,6 +213,9 @@ class ModelPrice(_Section):
     """US dollars per million input tokens."""
     output: Annotated[_Number, Field(ge=0)]
     """US dollars per million output tokens."""
+    cache_read: Annotated[_Number, Field(ge=0)] | None = None
+    """US dollars per million input tokens read from the provider's prompt cache (genai-prices calls it
+    cache_read); default: the input price."""
 
 
 class BaselineConfig(_Section):

@@ -158,7 +158,7 @@ UNPRICED_KEYS = tuple(
 """The session metadata keys of a datapoint's LLM calls that have no cost, per model (``[{"model": name, "calls": n},
 ...]``, ``0`` when none; an older run's: ``{model: calls}`` or null), by why:
 answered with tokens but no known price; answered without token usage (a stream that was not asked for it);
-failed (not billed). ``judge_`` + each: the evaluators' calls."""
+failed (no usage reported). ``judge_`` + each: the evaluators' calls."""
 NO_UNPRICED: Mapping[str, Mapping[str, int]] = MappingProxyType({})
 """The :attr:`DatapointOutcome.unpriced` of a datapoint whose every call was priced: one shared empty mapping."""
 

@@ -394,6 +394,8 @@ class _Builder:
             else None,
             spread=finite(detail.spread) if detail is not None else None,
             efficiency=name in EFFICIENCY_METRICS,
+            baseline_left_out=self.j.left_out.get(name, (0, 0))[0],
+            left_out=self.j.left_out.get(name, (0, 0))[1],
             distribution=_distribution(detail, delta),
             gate_limit=_gate_limit(gate, delta, lower, crossable=crossable),
             gate_failed=_gate_text(gate, in_points(spec, boolean, self.aggregation))

@@ -41,7 +41,7 @@ from honeyhive_experiment.report.numbers import (
     is_zero,
     sparkline,
 )
-from honeyhive_experiment.verdict import Verdict
+from honeyhive_experiment.verdict import Verdict, left_out_text
 
 __all__ = [
     "CHANGE_TEXT",
@@ -303,6 +303,13 @@ class ReportMetric(_Part):
         description="A built-in efficiency metric (tokens, LLM calls, cost, duration of the datapoint's LLM calls): "
         "shown in the Efficiency table, apart from the quality metrics."
     )
+    baseline_left_out: NonNegativeInt = Field(
+        description="An efficiency metric's LLM calls the baseline's values leave out (no price, or no token usage):"
+        " its change is not of the whole, and a gate on it could not be checked (0: none, or no baseline)."
+    )
+    left_out: NonNegativeInt = Field(
+        description="The same of this run's values (compared with a baseline; the unpriced list says which calls)."
+    )
 
     # ------------------------------------------------------------------ as shown
 
@@ -371,6 +378,8 @@ class ReportMetric(_Part):
         """The status's parts, each an emoji and its words: how partial the comparison is (or that it is empty), the
         change with its test (on the paired datapoints), the gate it failed, then failing or missing values."""
         parts = []
+        if left_out := left_out_text((self.baseline_left_out, self.left_out)):
+            parts.append(("⚠️", left_out))
         if self.paired == 0 and self.change is None:
             parts.append(("⚠️", "no datapoint has a value in both runs: the aggregates are of different datapoints"))
         if self.partial:
@@ -504,14 +513,15 @@ UnpricedReason = Literal["no_price", "no_usage", "failed"]
 
 class ReportUnpriced(_Part):
     """LLM calls without a cost: to a model without a known price, or that reported no token usage (their cost is
-    left out, never $0), or that failed (not billed: in no metric)."""
+    left out, never $0), or that failed (no usage reported: in no metric)."""
 
     model: str = Field(description="The model the calls named.")
     calls: NonNegativeInt = Field(description="How many of this run's calls named it.")
     judge: bool = Field(description="Whether they were the evaluators' calls (judge_cost_usd), not the function's.")
     reason: UnpricedReason = Field(
         description="no_price: the model has no known price (pricing: gives one); no_usage: the call reported no"
-        " token usage (a stream without stream_options include_usage); failed: the call failed, nothing was billed."
+        " token usage (a stream not asked for it with stream_options include_usage, or not read to its end); failed:"
+        " the call failed and reported no usage (a provider may still bill one the client gave up on)."
     )
 
 
@@ -800,7 +810,8 @@ class Report(_Part):
     @property
     def unpriced_text(self) -> str:
         """``cost excludes 12 calls to unpriced model my-ft-model (pricing: …)``, then the calls that reported no
-        token usage and the failed ones, each with what to do (empty when every call was answered and priced)."""
+        token usage and the failed ones, each with what to do (empty when every call was answered and priced); with
+        trials, ``across 3 trials: …``: the calls of every trial, beside a cost per pass over the dataset."""
 
         def said(reason: UnpricedReason, text: str) -> str:
             return ", ".join(
@@ -813,10 +824,17 @@ class Report(_Part):
         if calls := said("no_price", "{} to unpriced model {}"):
             parts.append(f"cost excludes {calls} (pricing: in the experiment file prices them)")
         if calls := said("no_usage", "{} to {} without token usage"):
-            parts.append(f'cost excludes {calls} (a stream reports it with stream_options={{"include_usage": True}})')
+            parts.append(
+                f"cost excludes {calls} (a stream reports it when asked with"
+                ' stream_options={"include_usage": True} and read to its end)'
+            )
         if calls := said("failed", "{} to {}"):
-            parts.append(f"failed: {calls} (not billed: counted in no metric)")
-        return "; ".join(parts)
+            parts.append(
+                f"failed: {calls} (no usage reported: counted in no metric, though a provider may still bill a call"
+                " the client gave up on, as on a timeout)"
+            )
+        across = f"across {self.trials:,} trials: " if self.trials > 1 and parts else ""
+        return across + "; ".join(parts)
 
     @property
     def trials_differ_text(self) -> str:

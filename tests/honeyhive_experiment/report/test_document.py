@@ -125,6 +125,8 @@ def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
         "shared": 4,
         "spread": None,
         "efficiency": False,
+        "baseline_left_out": 0,
+        "left_out": 0,
     }
     assert doc["datapoints"]["failed"] == [
         {
