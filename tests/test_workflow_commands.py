@@ -491,3 +491,45 @@ def test_a_secret_written_past_pythons_text_streams_is_redacted_in_the_log(tmp_p
     assert SECRET[:8] not in log, log
     assert base64.b64encode(SECRET.encode()).decode()[:12] not in log, log
     assert code == 0, log
+
+
+LEFT_RUNNING = """
+import atexit as _atexit
+import os as _os
+import sys as _sys
+import threading as _threading
+
+_threading.Thread(target=_threading.Event().wait, name="user-flusher").start()  # no daemon: it never ends
+
+
+def _goodbye():
+    _sys.stdout.write("::error::forged-goodbye ")
+    _sys.stdout.write(f"the runner's token: {_os.environ.get('ACTIONS_RUNTIME_TOKEN')}")  # no line feed
+    _sys.stdout.flush()
+
+
+_atexit.register(_goodbye)
+"""
+
+
+def test_a_thread_left_running_ends_the_step_with_the_verdicts_code_after_the_exit_functions(tmp_path: Path) -> None:
+    """A thread the user's module left running held the step until the job's timeout (cancelled, its comment saying
+    pass): the process ends without it after a warning, with the verdict's exit code, and what the exit functions do
+    still happens as at a normal exit: the user's run, and what they print reaches the log, whole and redacted."""
+    root = failing_quickstart(tmp_path / "repo")
+    app = root / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + LEFT_RUNNING, encoding="utf-8")
+    step = Step(tmp_path / "step", push())
+    env = {
+        **step.env(root, {"dry-run": "true", "comment-mode": "off"}),
+        "HOME": str(tmp_path),
+        "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN,
+    }
+    code, log = run_step(root, env, "action")
+    warned = [c for c in issued(log) if c.startswith("::warning::your code left thread(s) 'user-flusher' running")]
+    assert warned, log
+    assert "forged-goodbye the runner's token: ***" in log, log  # the user's exit function ran, its line passed on
+    assert RUNTIME_TOKEN not in log, log
+    assert forged(log) == [], log
+    assert step.outputs()["verdict"] == "fail", log
+    assert code == 1, log

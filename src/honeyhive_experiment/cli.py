@@ -23,8 +23,8 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING, Any, Final, TextIO, cast
 
 from honeyhive_experiment.errors import EXIT_CLOSED_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, ExperimentError, SettingsError
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
@@ -32,6 +32,7 @@ from honeyhive_experiment.version import __version__
 
 if TYPE_CHECKING:
     import logging
+    import threading
 
     from honeyhive_experiment.report.redact import Redactor
     from honeyhive_experiment.settings import Settings
@@ -134,6 +135,13 @@ def _at_least_one(text: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    code = _command(argv, environ)
+    if argv is None:  # the process's own command (python -m, the console script, the action): the process ends
+        _not_held_up(code)
+    return code
+
+
+def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> int:
     args = build_parser().parse_args(argv)
     env = dict(os.environ if environ is None else environ)
     try:
@@ -174,6 +182,63 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return EXIT_USAGE
     except BrokenPipeError:  # what reads the output closed it: stop quietly (the report files are written first)
         return EXIT_CLOSED_PIPE
+
+
+LEFTOVER_WAIT: Final = 5.0
+"""Seconds the process waits, once its command is done, for the threads the user's code left running."""
+
+
+def _not_held_up(code: int) -> None:
+    """The command is done (its report delivered): Python now waits, before it exits, for every thread that is not a
+    daemon and for the workers of thread and process pools (whatever their flag), so a thread the user's code left
+    running (``Event().wait()``, a pool's hung task) would hold the process, and the job, for ever. They get
+    :data:`LEFTOVER_WAIT` seconds; then a warning names them and the process ends with ``code``, after the exit
+    functions (the user's, the fence's drain in Actions, the redacting streams' release) and a flush of the streams,
+    as a normal exit would."""
+    import atexit
+    import logging
+    import threading
+
+    claimed = threading.Lock()  # by whichever comes first: Python's exit going on, or the watch ending the process
+    going_on = threading.Event()
+
+    def exiting() -> None:  # the first exit function (the last registered): Python waits for no more threads
+        if not claimed.acquire(blocking=False):
+            threading.Event().wait()  # the watch is ending the process, running the exit functions itself
+        going_on.set()
+
+    def watch() -> None:
+        if going_on.wait(LEFTOVER_WAIT) or not claimed.acquire(blocking=False):
+            return
+        atexit.unregister(exiting)
+        if names := ", ".join(repr(thread.name) for thread in _holding_the_exit()):  # none: they just ended
+            logging.getLogger(__name__).warning(
+                f"your code left thread(s) {names} running after the command ended; the process ends without waiting"
+                f" for them past {LEFTOVER_WAIT:g} s (make them daemon threads, or end them: shut a pool down)"
+            )
+        atexit._run_exitfuncs()
+        for stream in (sys.stdout, sys.stderr):  # what Python's own exit flushes after the exit functions
+            with suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
+
+    atexit.register(exiting)
+    threading.Thread(target=watch, name="honeyhive-exit", daemon=True).start()
+
+
+def _holding_the_exit() -> list[threading.Thread]:
+    """The threads Python's exit waits for: those that are not daemons, and the pools' workers and managers, which
+    :mod:`concurrent.futures` joins at exit (its registries of them are private)."""
+    import threading
+
+    pooled: set[threading.Thread] = set()
+    for module, registry in (
+        ("concurrent.futures.thread", "_threads_queues"),
+        ("concurrent.futures.process", "_threads_wakeups"),
+    ):
+        pooled.update(getattr(sys.modules.get(module), registry, {}))
+    ignored = threading.main_thread(), threading.current_thread()
+    return [t for t in threading.enumerate() if t not in ignored and t.is_alive() and (not t.daemon or t in pooled)]
 
 
 def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings | None:

@@ -218,8 +218,15 @@ class HoneyHiveClient:
 
     @property
     def unreachable(self) -> bool:
-        """True once the backend stopped answering (the circuit is open): nothing more is sent."""
+        """True once the backend stopped answering, or answered only 5xx/429 (the circuit is open): nothing more is
+        sent."""
         return self.circuit.open
+
+    @property
+    def gone(self) -> str:
+        """How the backend went, once :attr:`unreachable`: it stopped answering, or answered only an error status."""
+        status = self.circuit.opened_on
+        return "stopped answering" if status is None else f"answered only HTTP {status} (every retry too)"
 
     def close(self) -> None:
         self._http.close()
@@ -310,7 +317,7 @@ class HoneyHiveClient:
                                 raise NotFoundError(method, route, 404, _reason(response))
                             raise ApiError(method, route, response.status_code, _reason(response))
         except _RetryableStatus as exc:
-            self.circuit.failed()
+            self.circuit.failed(exc.response.status_code)
             raise ApiError(method, route, exc.response.status_code, _reason(exc.response)) from None
         except httpx.TransportError as exc:
             self.circuit.failed()
@@ -321,7 +328,7 @@ class HoneyHiveClient:
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
     def _unsent(self, method: str, route: str) -> BackendUnreachable:
-        return BackendUnreachable(f"{method} {route}: not sent: the backend at {self.base_url} stopped answering")
+        return BackendUnreachable(f"{method} {route}: not sent: the backend at {self.base_url} {self.gone}")
 
     def _timeout(self, method: str, route: str, longest: float, *, bounded: bool) -> httpx.Timeout:
         """An attempt's timeouts: its own, within what is left of the circuit's deadline when ``bounded``. An

@@ -88,6 +88,8 @@ class Circuit:
         self.threshold = threshold
         self.silence = silence
         self.opened = threading.Event()  # set for good: once open, nothing is sent that could close it
+        self.opened_on: int | None = None
+        """The status (5xx, 429) the backend kept answering, when that opened the circuit; None: no answer."""
         self._clock = clock
         self._lock = threading.Lock()
         self._streak = 0
@@ -124,7 +126,7 @@ class Circuit:
         with self._lock:
             left = self._left()
             if left <= 0:
-                self.opened.set()
+                self._open(None)
         return max(left, 0.0)
 
     def _left(self) -> float:
@@ -132,12 +134,17 @@ class Circuit:
             return math.inf
         return self._since + self.silence - (self._idle_since if self._idle_since is not None else self._clock())
 
-    def failed(self) -> None:
-        """A request found no backend, or only a retryable answer, after its retries."""
+    def failed(self, status: int | None = None) -> None:
+        """A request found no backend, or only a retryable answer (``status``), after its retries."""
         with self._lock:
             self._streak += 1
             if self._left() <= 0 or (self.threshold > 0 and self._streak >= self.threshold):
-                self.opened.set()
+                self._open(status)
+
+    def _open(self, status: int | None) -> None:
+        if not self.opened.is_set():
+            self.opened_on = status
+            self.opened.set()
 
     def answered(self, status: int) -> None:
         """The backend answered a request waiting in :meth:`waiting` (any status): it is there. The other requests

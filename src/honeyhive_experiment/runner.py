@@ -212,8 +212,9 @@ class Runner:
                 if getattr(self.client, "unreachable", False):  # the client's circuit is open: stop here
                     recorded = sum(o is not None and o.recorded for o in outcomes)
                     url = getattr(self.client, "base_url", "?")
+                    gone = getattr(self.client, "gone", "stopped answering")  # or answered only 503
                     raise BackendUnreachable(
-                        f"the backend at {url} stopped answering after {done} of {total} datapoint(s) had run:"
+                        f"the backend at {url} {gone} after {done} of {total} datapoint(s) had run:"
                         f" run {self.run_id} stops here, keeping the {recorded} it recorded"
                     )
                 submit(len(finished))

@@ -68,7 +68,9 @@ def test_a_backend_answering_only_errors_stops_the_run_early(fault: Fault) -> No
         FaultProxy(backend.url, rate=1.0, kinds=(fault,), should_fault=lambda m, p: p == "/v1/sessions") as proxy,
         HoneyHiveClient(proxy.url, backend.api_key, retry=retry) as client,
     ):
-        with pytest.raises(BackendUnreachable, match="stopped answering"):
+        status = 503 if fault is Fault.HTTP_503 else 429  # said as it is: the backend answers, only that
+        said = rf"the backend at \S+ answered only HTTP {status} \(every retry too\) after \d+ of 64 datapoint"
+        with pytest.raises(BackendUnreachable, match=said):
             evaluate(lambda datapoint: {"n": 1}, external_dataset(records), client=client, max_workers=8)
         assert client.unreachable
     # the streak of 3 plus what the 8 workers had in flight, each with its 3 attempts: not every datapoint's
@@ -76,25 +78,35 @@ def test_a_backend_answering_only_errors_stops_the_run_early(fault: Fault) -> No
 
 
 @pytest.mark.parametrize(
-    ("events", "threshold", "opened"),
+    ("events", "threshold", "opened", "opened_on"),
     [
-        ("fff", 3, True),
-        ("ff", 3, False),
-        ("ffaff", 3, False),  # an answer resets the count
-        ("ffaff" + "f", 3, True),
-        ("ffffff", 0, False),  # 0: never opens
-        ("f", 1, True),
-        ("555", 3, False),  # an error answer (5xx, 429) lifts the deadline, and is no failure by itself...
-        ("f5ff", 3, True),  # ...nor ends the streak: a request that gets only those, after its retries, fails (f)
-        ("f4ff", 3, False),  # a 4xx refuses one request: the backend is there
+        ("fff", 3, True, None),
+        ("ff", 3, False, None),
+        ("ffaff", 3, False, None),  # an answer resets the count
+        ("ffaff" + "f", 3, True, None),
+        ("ffffff", 0, False, None),  # 0: never opens
+        ("f", 1, True, None),
+        ("555", 3, False, None),  # an error answer (5xx, 429) lifts the deadline, and is no failure by itself...
+        ("f5ff", 3, True, None),  # ...nor ends the streak: a request that gets only those, after its retries, fails
+        ("f4ff", 3, False, None),  # a 4xx refuses one request: the backend is there
+        ("5F5F5F", 3, True, 503),  # requests that got only 503 opened it: it answers, but only that
+        ("5FfF", 3, True, 503),  # the failure that opens it says how the backend went
+        ("5F5Ff", 3, True, None),
+        ("fffF", 3, True, None),  # open, it stays as it opened
     ],
 )
-def test_the_circuit(events: str, threshold: int, opened: bool) -> None:
+def test_the_circuit(events: str, threshold: int, opened: bool, opened_on: int | None) -> None:
+    """``f``: a request found no backend, after its retries; ``F``: one got only HTTP 503; ``a``/``4``/``5``: an
+    answer 200, 400, 503."""
     circuit = Circuit(threshold)
     for event in events:
-        circuit.failed() if event == "f" else circuit.answered({"a": 200, "4": 400, "5": 503}[event])
+        if event in "fF":
+            circuit.failed(503 if event == "F" else None)
+        else:
+            circuit.answered({"a": 200, "4": 400, "5": 503}[event])
     assert circuit.open is opened
     assert circuit.opened.is_set() is opened
+    assert circuit.opened_on == opened_on
 
 
 def test_the_run_is_marked_failed_where_the_backend_still_takes_it(caplog: pytest.LogCaptureFixture) -> None:
