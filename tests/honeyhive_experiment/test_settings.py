@@ -163,7 +163,7 @@ def test_the_run_is_stamped_with_where_it_comes_from_and_no_unknown_value() -> N
             "merge_checkout": True,
         }
     )
-    assert found.metadata("digest") == {
+    assert found.metadata("digest", ".honeyhive/strict.yml") == {
         "repository": "acme/support-bot",
         "branch": "feature/shorter-prompt",
         "sha": PR_HEAD,
@@ -175,6 +175,7 @@ def test_the_run_is_stamped_with_where_it_comes_from_and_no_unknown_value() -> N
         "dirty": False,  # known, so stamped; diff_sha256 is unknown (None), so left out
         "checkout_sha": MERGE_SHA,  # the code it ran: never another pull request's merge-base run
         "config_hash": "digest",
+        "config_file": ".honeyhive/strict.yml",  # two files under one name are two experiments: never each other's
     }  # base_ref, merge_base_ref, merge_base_unknown and merge_checkout serve only this run's own baseline search
 
 
