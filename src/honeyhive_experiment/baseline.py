@@ -316,7 +316,7 @@ def pick_baseline(
 
     checked = 0
     branch_match: Baseline | None = None
-    other_at_merge_base: Baseline | None = None  # a local run, a pull request's or another branch's
+    others_at_merge_base: list[Baseline] = []  # local runs, pull requests' or other branches' runs, newest first
     fallback = "branch" if require_passing else "previous"
     for run in _candidates(runs, experiment, dataset_id, exclude_run_ids, oldest, config_file, repository):
         ci = run.ci
@@ -326,11 +326,11 @@ def pick_baseline(
             and ci.get("sha") == merge_base_sha
             and ci.get("checkout_sha") is None  # else it ran a merge of that commit, not the commit
             and check_verdict(run) != "error"  # it could not be evaluated: it says nothing of the base
-            and may_be_baseline(run, reason="merge-base", head_sha=head_sha, dirty=dirty)
+            and not is_dirty(run)  # may_be_baseline: only a previous run may have uncommitted changes
         ):
             if of_the_branch(run) and ci.get("branch") == home:
                 return Baseline(run, "merge-base", merge_base_ref)
-            other_at_merge_base = other_at_merge_base or Baseline(run, "merge-base", merge_base_ref)
+            others_at_merge_base.append(Baseline(run, "merge-base", merge_base_ref))
             continue
         if (
             use_branch
@@ -346,7 +346,7 @@ def pick_baseline(
                 branch_match = Baseline(run, fallback)
                 if not (use_merge_base and merge_base_sha):
                     return branch_match
-    return other_at_merge_base or branch_match
+    return others_at_merge_base[0] if others_at_merge_base else branch_match
 
 
 _SHORT_SHA = re.compile(r"[0-9a-f]{7,64}")

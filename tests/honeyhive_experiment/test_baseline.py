@@ -348,6 +348,8 @@ CASES: list[Row] = [
         ("release", "merge-base"),
         asked=("b1",),
         read=3,
+        merge_base_ref="main",
+        ref="main",
     ),
     Row(
         "the base branch is the one the merge base was taken with",
@@ -1107,11 +1109,15 @@ def seed(
     dataset: str = DATASET,
     check: str | None = None,
     dirty: bool = False,
+    repository: str | None = None,
 ) -> str:
     """A run created through the client; it passes when it has a datapoint (the backend fails an empty run);
-    ``check``: the verdict the action's check stamped on it; ``dirty``: made with uncommitted changes."""
+    ``check``: the verdict the action's check stamped on it; ``dirty``: made with uncommitted changes;
+    ``repository``: the one stamped."""
     run_id = str(uuid.uuid4())
     ci: dict[str, Any] = {"branch": branch, "sha": sha, **({"dirty": True} if dirty else {})}
+    if repository is not None:
+        ci["repository"] = repository
     metadata: dict[str, Any] = {"offline_dataset_id": dataset, "ci": ci}
     if check is not None:
         metadata["check"] = {"verdict": check}
@@ -1262,6 +1268,23 @@ def test_the_strategy_reads_this_experiments_completed_runs_from_the_backend(hh:
         "older than max_age_days": None,
         "strategy none": None,
     }
+
+
+def test_another_repositorys_runs_are_skipped_by_every_rule(hh: HoneyHiveClient, name: str) -> None:
+    """A project shared by two repositories whose experiments have one name and one managed dataset: neither the
+    merge base, nor the branch, nor ``--baseline main``, nor the trend take the other repository's runs."""
+    ours = seed(hh, name, sha=MB, repository=REPOSITORY)
+    seed(hh, name, sha=MB, repository="other/bot")  # newer, at the same commit, on a main of its own
+    picks = {
+        "merge base": choose(hh, name, merge_base_sha=MB, repository=REPOSITORY),
+        "branch": choose(hh, name, repository=REPOSITORY),
+        "--baseline main": choose(hh, name, explicit_run_id="main", repository=REPOSITORY),
+    }
+    assert {k: None if v is None else v.run.run_id for k, v in picks.items()} == dict.fromkeys(picks, ours)
+    recent = recent_runs(
+        hh, experiment=name, dataset_id=DATASET, branch="main", config_file=FILE_PATH, repository=REPOSITORY
+    )
+    assert [r.run_id for r in recent] == [ours]
 
 
 def test_the_strategy_is_told_what_is_known_of_the_run_being_judged(hh: HoneyHiveClient, name: str) -> None:
