@@ -755,8 +755,14 @@ def test_the_experiment_files_name_is_its_path_from_the_workspace(inputs: dict[s
     assert Settings.from_mapping({**action_inputs(**inputs), "GITHUB_WORKSPACE": "/ws"}).config_file == config_file
 
 
-def test_outside_actions_the_experiment_files_name_is_its_path_from_the_working_directory() -> None:
-    assert Settings.from_args(run_flags(config="evals/x.yml", working_directory="svc"), {}).config_file == "evals/x.yml"
+def test_outside_actions_the_experiment_files_name_is_its_path_from_the_repositorys_root(tmp_path: Path) -> None:
+    """As the workflow's job names it (the workspace is the checkout), so a local run in a folder of a monorepo is
+    compared with that job's runs; outside a repository, its path from the working directory."""
+    folder = tmp_path / "services" / "bot"
+    assert Settings.from_args(run_flags(working_directory=str(folder)), {}).config_file == ".honeyhive/experiment.yml"
+    (tmp_path / ".git").mkdir()
+    flags = run_flags(config="evals/x.yml", working_directory=str(folder))
+    assert Settings.from_args(flags, {}).config_file == "services/bot/evals/x.yml"
 
 
 @pytest.mark.parametrize(
