@@ -90,12 +90,11 @@ class Baseline:
     @property
     def why(self) -> str:
         """Which baseline this is and why, as the terminal and the comment say it: a local or a pull request's
-        run named as one, and a merge-base run that is not the base branch's (``ref``) with its own branch."""
+        run named as one (:attr:`whose`)."""
         sha = self.commit_sha[:7] if self.commit_sha else "?"
-        kind = run_kind(self.run)
+        kind = _run_kind(self.run)
         if self.reason == "merge-base":
-            on = f" on {self.branch}" if self.branch and self.branch != self.ref else ""
-            return f"{kind}{on} at merge-base {sha}" + (f" with {self.ref}" if self.ref else "")
+            return f"{self.whose} at merge-base {sha}" + (f" with {self.ref}" if self.ref else "")
         if self.reason == "branch":
             return f"latest run on {self.branch} whose check passed"
         if self.reason == "previous":
@@ -104,6 +103,13 @@ class Baseline:
             at_commit = self.commit_sha is not None and self.commit_sha.lower().startswith(self.ref.lower())
             return f"latest {kind} at commit {self.ref[:7]}" if at_commit else f"latest {kind} on {self.ref}"
         return "the run asked for"
+
+    @property
+    def whose(self) -> str:
+        """Whose run a merge-base baseline is, as its label starts: ``run`` (the base branch's own, a push or a
+        schedule), ``local run`` or ``pull request run``, with its branch when that is not the base's (``ref``)."""
+        on = f" on {self.branch}" if self.branch and self.branch != self.ref else ""
+        return f"{_run_kind(self.run)}{on}"
 
     @property
     def commit_sha(self) -> str | None:
@@ -143,7 +149,7 @@ def of_the_branch(run: ExperimentRun) -> bool:
     return not _for_a_pull_request(run) and run.ci.get("event") != "local"
 
 
-def run_kind(run: ExperimentRun) -> str:
+def _run_kind(run: ExperimentRun) -> str:
     """What made the run, as a baseline's label says it: ``local run``, ``pull request run`` or (a push, a
     schedule, an older version's) ``run``."""
     if run.ci.get("event") == "local":

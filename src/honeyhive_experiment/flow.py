@@ -437,7 +437,8 @@ def _baseline_info(
     why = baseline.why
     if settings.ci.merge_checkout and baseline.reason == "merge-base":  # the commit the checkout merged the head into
         tip = f"{baseline.ref}'s tip" if baseline.ref else "the base's tip"
-        why = f"run at {tip} {str(baseline.commit_sha)[:7]}, which the checkout merged this pull request into"
+        at = f"{tip} {str(baseline.commit_sha)[:7]}"
+        why = f"{baseline.whose} at {at}, which the checkout merged this pull request into"
     return BaselineInfo(
         run_id=run_id,
         name=baseline.run.name,
