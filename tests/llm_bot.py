@@ -36,15 +36,30 @@ OPENINFERENCE = "openinference-instrumentation-openai"
 API_KEY = "hh-efficiency-e2e-key"
 
 BOT = """
+import asyncio
 import json
 import pathlib
+import queue
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import openai
+from opentelemetry import trace
 
 SETTINGS = pathlib.Path(__file__).resolve().parent / "settings.json"
 CLIENTS = {}
 RELEASE = threading.Event()
+POOL = ThreadPoolExecutor(2)  # made at import: a task submitted inside a datapoint is still that datapoint's
+ERRANDS = queue.Queue()  # calls made by a thread started at import, outside every datapoint
+
+
+def _errands():
+    while True:
+        call, answered = ERRANDS.get()
+        answered.put(call())
+
+
+threading.Thread(target=_errands, daemon=True).start()
 
 
 def _settings():
@@ -76,7 +91,39 @@ def answer(datapoint):
     if mode == "stream":
         chunks = client.chat.completions.create(model=settings["model"], messages=messages, stream=True)
         return {"answer": "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)}
-    reply = client.chat.completions.create(model=settings["model"], messages=messages)
+    if mode in ("responses", "responses-twice"):  # OpenLLMetry's span of it is beside OpenInference's, not around it
+        for _ in range(1 + (mode == "responses-twice")):
+            response = client.responses.create(model=settings["model"], input=prompt)
+        return {"answer": response.output_text}
+    if mode == "own-span":  # the function's own span of a call to a self-hosted model, around an embedding lookup
+        with trace.get_tracer("bot").start_as_current_span("generate") as span:
+            client.embeddings.create(model="text-embedding-3-small", input=question)
+            span.set_attributes({"gen_ai.request.model": "my-local-llm", "gen_ai.usage.input_tokens": 5000})
+            span.set_attribute("gen_ai.usage.output_tokens", 1000)
+        return {"answer": "answer: from my own model"}
+
+    def call():
+        return client.chat.completions.create(model=settings["model"], messages=messages)
+
+    if mode == "thread":
+        replies = []
+        thread = threading.Thread(target=lambda: replies.append(call()))
+        thread.start()
+        thread.join()
+        reply = replies[0]
+    elif mode == "pool":
+        [reply] = POOL.map(lambda _: call(), [0])
+    elif mode == "executor":
+        async def in_executor():
+            return await asyncio.get_running_loop().run_in_executor(None, call)
+
+        reply = asyncio.run(in_executor())
+    elif mode == "errand":
+        answered = queue.Queue()
+        ERRANDS.put((call, answered))
+        reply = answered.get()
+    else:
+        reply = call()
     if mode == "raise":
         raise RuntimeError("the bot broke after its call")
     if mode == "hang":
@@ -134,7 +181,11 @@ class Bot:
         """Which model the bot asks, how many times it repeats the prompt, and what some datapoints do instead of
         one call (by id: ``cached`` no call, ``stream`` a call streamed without usage, ``failed`` a call the server
         fails before the call, ``embed`` an embedding before it, ``raise`` raises after it, ``hang`` waits after it
-        until ``bot.RELEASE`` is set)."""
+        until ``bot.RELEASE`` is set; ``thread``, ``pool``, ``executor`` make it from a ``threading.Thread``, a
+        ``ThreadPoolExecutor`` made at import, ``loop.run_in_executor``; ``errand`` has a thread started at import
+        make it; ``responses`` makes a Responses API call instead, ``responses-twice`` two alike; ``own-span`` opens
+        its own GenAI span of a call to ``my-local-llm``, 5000 tokens in and 1000 out, around an embedding of the
+        question, instead)."""
         settings = {"base_url": self.server.base_url, "model": model, "repeat": repeat, "modes": modes or {}}
         (self.root / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
 

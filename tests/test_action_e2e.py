@@ -26,6 +26,7 @@ from tests.fakes.actions_runner import (
     HEAD_SHA,
     PR,
     REPOSITORY,
+    Event,
     Step,
     pull_request,
     push,
@@ -83,6 +84,29 @@ def test_baseline_then_pr_comment_created_once_and_edited(world: World) -> None:
     for secret in (API_KEY, GITHUB_TOKEN):
         assert secret not in comments[0].body
         assert secret not in second.stdout + second.stderr
+
+
+def test_a_release_branch_is_compared_with_its_own_runs_and_its_queue_with_its_base(world: World) -> None:
+    """A push to ``release/1.x`` compares with that branch's previous run, not main's; a merge queue's entry into
+    it with the run at the queue's base commit (its merge base), though a later run on the branch exists."""
+    runs: dict[str, str] = {"": ""}
+    for branch, sha, compared_with in (("main", "a", ""), ("release/1.x", "b", ""), ("release/1.x", "c", "b")):
+        step, env = world.step(push(sha * 40, branch), name=f"push-{sha}")
+        done = run_action(env, world.root)
+        assert done.returncode == 0, done.stdout + done.stderr
+        runs[sha] = step.outputs()["run-id"]
+        assert step.outputs()["baseline-run-id"] == runs[compared_with], f"{branch} {sha}: runs {runs}"
+
+    queue = f"refs/heads/gh-readonly-queue/release/1.x/pr-9-{'b' * 40}"
+    group = {"head_sha": "d" * 40, "head_ref": queue, "base_sha": "b" * 40, "base_ref": "refs/heads/release/1.x"}
+    payload = {"action": "checks_requested", "merge_group": group, "repository": push().payload["repository"]}
+    entry = Event("merge_group", payload, sha="d" * 40, ref=queue, ref_name=queue.removeprefix("refs/heads/"))
+    step, env = world.step(entry, inputs={"comment-mode": "off"}, name="merge-group")
+    done = run_action(env, world.root)  # no git history to ask: the payload says the merge base
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert step.outputs()["baseline-run-id"] == runs["b"]
+    assert "merge-base bbbbbbb with release/1.x" in step.summary()
 
 
 def test_exit_codes_follow_the_verdict(world: World) -> None:
@@ -158,27 +182,22 @@ def test_fork_without_api_key_is_neutral_and_writes_nothing_to_github(world: Wor
 
 
 @pytest.mark.parametrize("fork", [False, True], ids=["same repository", "fork"])
-def test_a_dry_run_without_an_api_key_says_what_it_ran_on(world: World, fork: bool) -> None:
-    """``dry-run: true`` with a blank ``api-key`` (a secret that is not set, or a fork's pull request) ran on the
-    embedded backend, in the job's workspace and gone with it, and read as an ordinary "no baseline yet": the summary
-    now says so (no baseline can exist there, so no gate can fire). A fork's pull request still gets the fork's
-    explanation, as without dry-run, and nothing runs."""
+def test_a_dry_run_without_an_api_key_runs_on_the_embedded_backend_and_says_so(world: World, fork: bool) -> None:
+    """``dry-run: true`` with a blank ``api-key`` (a secret that is not set, or a fork's pull request) runs on the
+    embedded backend, in the job's workspace and gone with it: the summary says so (no baseline can exist there, so
+    no gate can fire), and a fork's says why there is no key. Its datapoints' passing ranges need no baseline: a fork's
+    failing run was a green neutral "No experiment was run"."""
     world.run_action(event="push", head_sha=BASE_SHA)  # a baseline in HoneyHive, which the embedded backend lacks
-    inputs = {"dry-run": "true", "api-key": ""}
+    _break_the_app(world.root)
 
-    done, outputs, summary = world.run_action(inputs=inputs, fork=fork)
+    done, outputs, summary = world.run_action(inputs={"dry-run": "true", "api-key": ""}, fork=fork)
 
-    assert done.returncode == 0, done.stderr
-    assert outputs["verdict"] == "neutral"
-    if fork:
-        assert "comes from a fork" in summary
-        assert "No experiment was run" in summary
-        assert outputs["run-id"] == ""
-    else:
-        assert "No baseline yet" in summary
-        assert "embedded local backend in the job's workspace, gone when the job ends" in summary
-        assert "no baseline, so no gate can fire" in summary
-        assert outputs["run-id"]
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert outputs["verdict"] == "fail"
+    assert outputs["run-id"]
+    assert "embedded local backend in the job's workspace, gone when the job ends" in summary
+    assert "no baseline, so no gate can fire" in summary
+    assert ("This pull request comes from a fork" in summary) is fork
     assert [r for r in world.github.requests if r.method != "GET"] == []
 
 

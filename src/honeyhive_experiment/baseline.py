@@ -2,9 +2,9 @@
 
 Only runs of the same experiment are candidates (:func:`_candidates`): the same name, the same experiment file
 (``metadata.ci.config_file``, :attr:`~honeyhive_experiment.settings.Settings.config_file`; a run an older version
-stamped without it counts as the default file's, as the pull request's comment is keyed), the same dataset
-(dataset_identity.py) and, when both runs know it, the same repository (``metadata.ci.repository``). Two files
-under one name are two experiments: one's runs are never the other's baseline, nor in its trend. In order
+stamped without it counts as a default file's, as the pull request's comment of an earlier version is adopted),
+the same dataset (dataset_identity.py) and, when both runs know it, the same repository (``metadata.ci.repository``).
+Two files under one name are two experiments: one's runs are never the other's baseline, nor in its trend. In order
 (product.md, the ``baseline`` config):
 
 1. an explicit baseline (``baseline-run-id``, ``--baseline``, the config's ``run_id``): a run id, used as is;
@@ -159,11 +159,14 @@ def _run_kind(run: ExperimentRun) -> str:
 
 def _same_origin(run: ExperimentRun, config_file: str, repository: str | None) -> bool:
     """Whether ``run`` was made from the experiment file ``config_file`` (``metadata.ci.config_file``; a run
-    without it, stamped by an older version, counts as the default file's) and, when both runs know theirs, in
-    ``repository`` (GitHub's names ignore case)."""
+    without it, stamped by an older version, counts as a default file's: ``.honeyhive/experiment.yml`` of its
+    working directory, as the pull request's comment of an earlier version is adopted) and, when both runs know
+    theirs, in ``repository`` (GitHub's names ignore case)."""
     ci = run.ci
     file = ci.get("config_file")
-    if (file if isinstance(file, str) else DEFAULT_CONFIG_PATH) != config_file:
+    if isinstance(file, str) and file != config_file:
+        return False
+    if not isinstance(file, str) and not f"/{config_file}".endswith(f"/{DEFAULT_CONFIG_PATH}"):
         return False
     theirs = ci.get("repository")
     return not (isinstance(theirs, str) and repository and theirs.lower() != repository.lower())
@@ -411,8 +414,8 @@ def choose_baseline(
 
     ``explicit_run_id`` (or the config's ``run_id``) is a run id (used as is, whatever it is), else a commit or
     branch (:func:`pick_named`; :class:`BaselineError` when it names nothing); ``require_passing=False`` for a
-    local dry run (:func:`pick_baseline`); ``config_file`` and ``repository``:
-    which runs are this experiment's (:func:`_candidates`).
+    local dry run (:func:`pick_baseline`); ``config_file`` and ``repository``: which runs are this experiment's
+    (:func:`_candidates`).
     """
     explicit = explicit_run_id or policy.run_id
     if explicit:

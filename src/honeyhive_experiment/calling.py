@@ -268,3 +268,16 @@ def function_convention(function: Callable[..., Any]) -> FunctionConvention:
     return FunctionConvention(
         inputs_and_ground_truth=older, tracer=tracer, is_async=shape.is_async, ground_truth=not older or passed == 2
     )
+
+
+def shown(value: Any) -> str:
+    """``str(value)``; when the user's ``__str__`` raises, the type and what it raised: one value, never the run."""
+    try:
+        return str(value)
+    except Exception as exc:
+        return f"<{type(value).__name__} object: str() raised {type(exc).__name__}>"
+
+
+def error_text(exc: BaseException) -> str:
+    """``"ValueError: the message"`` of an exception the user's code raised, even when its ``str()`` raises."""
+    return f"{type(exc).__name__}: {shown(exc)}"

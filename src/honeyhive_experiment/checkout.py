@@ -4,10 +4,11 @@ merge base with it, and whether the working tree has uncommitted changes; for a 
 
 A local run's baseline is the run at the merge base of ``HEAD`` with the default branch (what a pull request
 from this branch would be compared with), so a dry run on a feature branch compares with ``main`` without a
-run id copied from old output. A run made with uncommitted changes is stamped ``dirty`` with a digest of
-the changes (``diff_sha256``): it is labelled with ``HEAD``'s commit, but that is not the code it ran, so it
-is never another commit's baseline (:func:`honeyhive_experiment.baseline.may_be_baseline`). In GitHub Actions,
-:func:`checked_out` tells which commit a pull request's run really has: its head, or GitHub's merge commit of it.
+run id copied from old output. A run made with uncommitted changes (anywhere in the repository, not only in
+the folder it runs in) is stamped ``dirty`` with a digest of the changes (``diff_sha256``): it is labelled with
+``HEAD``'s commit, but that is not the code it ran, so it is never another commit's baseline
+(:func:`honeyhive_experiment.baseline.may_be_baseline`). In GitHub Actions, :func:`checked_out` tells which
+commit a pull request's run really has: its head, or GitHub's merge commit of it.
 
 The digest covers git's diff against ``HEAD`` and every untracked file, read the way git would store it: a
 symlink is its target's path (never followed: a link to ``/dev/zero`` is 9 bytes of text), a regular file its
@@ -36,11 +37,12 @@ __all__ = ["MAX_HASHED_BYTES", "checked_out", "git", "local_checkout"]
 MAX_HASHED_BYTES = 64 * 1024 * 1024  # of one untracked file; past it, only its size is in the digest
 _CHUNK = 1024 * 1024
 
-# what the tool itself writes into the repository, and Python's byte-code caches: not "changes"
+# what the tool itself writes into the repository (in whichever folder it ran), and Python's byte-code caches: not
+# "changes"
 _OWN_FILES = (
-    ":(exclude,glob).honeyhive/local.db*",
-    ":(exclude,glob).honeyhive/report*.json",
-    ":(exclude,glob).honeyhive/report*.html",
+    ":(exclude,glob)**/.honeyhive/local.db*",
+    ":(exclude,glob)**/.honeyhive/report*.json",
+    ":(exclude,glob)**/.honeyhive/report*.html",
     ":(exclude,glob)**/__pycache__/**",
     ":(exclude,glob)**/*.pyc",
 )
@@ -84,7 +86,12 @@ def default_branch(root: Path) -> str | None:
 
 def _changes(root: Path, also_own: Sequence[Path]) -> tuple[bool, str | None]:
     """Whether the working tree differs from ``HEAD`` (tracked changes or untracked files, the tool's own files
-    and ``also_own`` left out), and a digest of those changes."""
+    and ``also_own`` left out), and a digest of those changes: the whole repository's, not only ``root``'s (a
+    folder of a monorepo), since the code run there may import from anywhere in it."""
+    top = git(root, "rev-parse", "--show-toplevel")
+    if top is None:
+        return False, None
+    root = Path(top)
     own = [*_OWN_FILES]
     for path in also_own:
         if (inside := relative(path, root)) is not None:  # outside the repository: not a change of it

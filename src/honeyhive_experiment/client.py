@@ -44,6 +44,7 @@ from tenacity.stop import stop_base
 
 from honeyhive_experiment.connection import (
     DEFAULT_SERVER_URL,
+    RETRYABLE_STATUSES,
     Circuit,
     RetryPolicy,
     Timeouts,
@@ -52,13 +53,12 @@ from honeyhive_experiment.connection import (
 )
 from honeyhive_experiment.connection import tls_for as _tls_for
 from honeyhive_experiment.errors import ApiError, ArgumentError, BackendUnreachable, IngestionTimeout, NotFoundError
-from honeyhive_experiment.jsonstream import JsonBody, export_total, read_scored_page
+from honeyhive_experiment.jsonstream import JsonBody, export_total, json_object, read_scored_page
 from honeyhive_experiment.models import ExperimentResultSummary
 
 log = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_SERVER_URL", "HoneyHiveClient", "RetryPolicy", "Timeouts", "check_client", "is_run_id", "poll"]
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 Scalar = str | int | float | bool | None  # what httpx takes as a query value
 _T = TypeVar("_T")
 
@@ -132,12 +132,13 @@ def _filter(field: str, value: str) -> dict[str, str]:
 _CLOSED = httpx.ByteStream(b"")
 
 
-def _read_json(response: httpx.Response) -> Any:
+def _read_json(response: httpx.Response) -> dict[str, Any]:
     response.read()
     try:
-        return response.json()
+        body = response.json()
     except ValueError:
         raise ValueError("response is not JSON") from None
+    return json_object(body)
 
 
 def _discard(response: httpx.Response) -> None:
@@ -148,7 +149,7 @@ def _discard(response: httpx.Response) -> None:
 def _read_events_page(response: httpx.Response) -> tuple[list[dict[str, Any]], int, int]:
     """An export page → (its events, how many, the export's total)."""
     body = _read_json(response)
-    events: list[dict[str, Any]] = (body.get("events") if isinstance(body, dict) else None) or []
+    events: list[dict[str, Any]] = body.get("events") or []
     return events, len(events), export_total(body)
 
 
@@ -248,8 +249,9 @@ class HoneyHiveClient:
         params: Mapping[str, Scalar] | list[tuple[str, Scalar]] | None = None,
         json: Any = None,
         long: bool = False,
-    ) -> Any:
-        """Send one request with retries; return the decoded JSON body or raise a HoneyHiveError."""
+    ) -> dict[str, Any]:
+        """Send one request with retries; return the decoded JSON object or raise a HoneyHiveError (also when the
+        answer is JSON but no object: every route answers one)."""
         return self._call(method, route, _read_json, params=params, json=json, long=long)
 
     def _call(
@@ -294,7 +296,7 @@ class HoneyHiveClient:
                     with attempt:
                         timeout = self._timeout(method, route, longest, bounded=bounded)
                         with self._stream(method, route, params=params, timeout=timeout, **body) as response:
-                            self.circuit.answered()
+                            self.circuit.answered(response.status_code)
                             if response.status_code < 400:
                                 try:
                                     return read(response)
@@ -308,6 +310,7 @@ class HoneyHiveClient:
                                 raise NotFoundError(method, route, 404, _reason(response))
                             raise ApiError(method, route, response.status_code, _reason(response))
         except _RetryableStatus as exc:
+            self.circuit.failed()
             raise ApiError(method, route, exc.response.status_code, _reason(exc.response)) from None
         except httpx.TransportError as exc:
             self.circuit.failed()
@@ -361,7 +364,7 @@ class HoneyHiveClient:
         """``GET /v1/runs/{id}``: the run object (the answer's ``evaluation``)."""
         route = f"/v1/runs/{_checked(run_id)}"
         body = self.request("GET", route)
-        run = body.get("evaluation") if isinstance(body, dict) else None
+        run = body.get("evaluation")
         if not isinstance(run, dict):
             raise ApiError("GET", route, 200, "the answer holds no run object ('evaluation')")
         return run
@@ -524,8 +527,9 @@ class HoneyHiveClient:
         return result
 
     def update_event(self, event_id: str, changes: Mapping[str, Any]) -> None:
-        """``PUT /v1/events/{id}``: metadata/metrics/feedback merge, outputs replace."""
-        self.request("PUT", f"/v1/events/{event_id}", json=dict(changes))
+        """``PUT /v1/events/{id}``: metadata/metrics/feedback merge, outputs replace. The answer is not read (the API
+        spec gives it no content)."""
+        self._call("PUT", f"/v1/events/{event_id}", _discard, json=dict(changes))
 
     def export_events(
         self,

@@ -33,6 +33,8 @@ DEFAULT_SERVER_URL = "https://api.dp1.us.honeyhive.ai"
 API_KEY_VARIABLES = ("HH_API_KEY", "HONEYHIVE_API_KEY")
 SERVER_URL_VARIABLES = ("HH_API_URL", "HONEYHIVE_SERVER_URL", "HH_SERVER_URL")
 INGESTION_KEY_VARIABLES = ("HH_INGESTION_API_KEY",)
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+"""The answers a request retries, as it retries finding no backend; still one after the retries, a failure too."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +43,8 @@ class RetryPolicy:
     initial_wait: float = 0.2
     max_wait: float = 10.0
     circuit: int = 3
-    """Requests in a row that find no backend (each after its retries) before the client stops trying (0: never)."""
+    """Requests in a row that find no backend, or only a :data:`RETRYABLE_STATUSES` answer (each after its retries),
+    before the client stops trying (0: never)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +73,10 @@ class Circuit:
     everything in flight ends with it, since no request waits beyond it.
 
     The breaker: besides, once ``threshold`` requests in a row found no backend at all (connection refused or
-    reset, timeouts — each after its own retries), the circuit opens at once, without waiting out the deadline.
+    reset, timeouts) or, for the client's requests, a backend that answers only :data:`RETRYABLE_STATUSES` (5xx,
+    429) — each after its own retries —, the circuit opens at once, without waiting out the deadline. Another answer
+    (a success, or a 4xx refusing one request) ends the streak. (A span export that gets only those fails its
+    datapoint alone, as not recorded: the backend takes the rest.)
 
     Open, the client sends nothing more and every request fails at once: a run of thousands of datapoints ends in
     seconds, not in thousands of retry schedules. It stays open for the client's life (nothing is sent that could
@@ -127,17 +133,19 @@ class Circuit:
         return self._since + self.silence - (self._idle_since if self._idle_since is not None else self._clock())
 
     def failed(self) -> None:
-        """A request found no backend, after its retries."""
+        """A request found no backend, or only a retryable answer, after its retries."""
         with self._lock:
             self._streak += 1
             if self._left() <= 0 or (self.threshold > 0 and self._streak >= self.threshold):
                 self.opened.set()
 
-    def answered(self) -> None:
+    def answered(self, status: int) -> None:
         """The backend answered a request waiting in :meth:`waiting` (any status): it is there. The other requests
-        still waiting give it a new deadline from now."""
+        still waiting give it a new deadline from now. An answer that is not :data:`RETRYABLE_STATUSES` ends the
+        streak of failures."""
         with self._lock:
-            self._streak = 0
+            if status not in RETRYABLE_STATUSES:
+                self._streak = 0
             self._since = self._clock() if self._waiting > 1 else None
             self._idle_since = None
 

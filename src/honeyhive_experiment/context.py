@@ -10,8 +10,8 @@ the run's provenance from them (the head branch and commit of a pull request, no
 the payload's path (``event payload pull_request.number: …``). Nothing here reads ``os.environ``: the mapping
 and the parsed payload are passed in.
 
-What is taken from the payload (of ``pull_request``, ``pull_request_target``, ``push``, ``workflow_run``,
-``schedule`` and ``workflow_dispatch`` events):
+What is taken from the payload (of ``pull_request``, ``pull_request_target``, ``push``, ``merge_group``,
+``workflow_run``, ``schedule`` and ``workflow_dispatch`` events):
 
 * pull requests: number, head sha/ref, base sha/ref, and whether it comes from a fork — the head repository
   differs from the base repository (or was deleted). ``head.repo.fork`` alone is not used: it is also true for a
@@ -19,7 +19,9 @@ What is taken from the payload (of ``pull_request``, ``pull_request_target``, ``
 * ``workflow_run``: the triggering run (:class:`TriggeringRun`: head sha/branch, its pull request numbers, fork or
   not). GitHub lists no pull requests there for a run that came from a fork, so ``pr_numbers`` is empty in exactly
   the case a two-workflow setup cares about.
-* every event: the repository's default branch (a push's base for the baseline search).
+* ``merge_group``: the queue's base branch and commit (``merge_group.base_ref``, ``base_sha``).
+* every event: the repository's default branch (the baseline search's branch when the run's own is unknown: a tag,
+  a fork's triggering run).
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ class CiContext(BaseModel):
     branch: str | None = None  # the branch under test (a pull request's head branch); None for tags
     sha: str | None = None  # the commit under test (a pull request's head, not GITHUB_SHA's merge commit)
     base_sha: str | None = None
-    base_ref: str | None = None  # the branch a pull request goes into (else the default branch)
+    base_ref: str | None = None  # baselines' branch: a pull request's or queue's base, else the run's own branch
     merge_base_sha: str | None = None
     merge_base_ref: str | None = None  # the branch merge_base_sha was taken with (shown with the baseline)
     pr_number: int | None = None
@@ -112,11 +114,18 @@ def ci_context(context: Mapping[str, Any]) -> CiContext:
     The branch is a pull request's head branch, the triggering run's for ``workflow_run``, else
     ``GITHUB_REF_NAME`` (``None`` for tags; never ``"HEAD"``); the commit is a pull request's head (``GITHUB_SHA``
     is the merge commit there), the triggering run's head for ``workflow_run``, else ``GITHUB_SHA``; the workflow
-    run's URL is ``{server}/{owner}/{repo}/actions/runs/{id}/attempts/{attempt}``."""
+    run's URL is ``{server}/{owner}/{repo}/actions/runs/{id}/attempts/{attempt}``.
+
+    The base branch (where the baseline is looked for) is the one a pull request or a merge queue's entry goes
+    into; for a run of a branch (a push, a schedule, a dispatch) that branch itself, so it is compared with its
+    own previous state (a push to ``release/1.x`` with ``release/1.x``'s latest passing run, not ``main``'s);
+    the default branch when there is no branch (a tag) or it is a fork's. A queue entry's merge base is the
+    queue's base commit."""
     triggering: TriggeringRun | None = context.get("triggering_run")
     pr_number = context.get("pr_number")
     ref = context.get("ref")
-    if context.get("event_name") in PULL_REQUEST_EVENTS or pr_number is not None:
+    is_pull_request = context.get("event_name") in PULL_REQUEST_EVENTS or pr_number is not None
+    if is_pull_request:
         branch = context.get("head_ref")
     elif triggering is not None:
         branch = triggering.head_branch
@@ -130,14 +139,25 @@ def ci_context(context: Mapping[str, Any]) -> CiContext:
     if repository is not None and run_id is not None:
         server, attempt = context.get("github_server_url", DEFAULT_GITHUB_SERVER_URL), context.get("run_attempt", 1)
         url = f"{server}/{repository}/actions/runs/{run_id}/attempts/{attempt}"
+    branch = branch if branch and branch != "HEAD" else None
+    event = context.get("event_name")
+    if is_pull_request or event == "merge_group":
+        base_ref = context.get("base_ref")  # the branch it goes into
+    elif triggering is not None and triggering.is_fork:
+        base_ref = None  # a fork's branch: its name says nothing of this repository's branches
+    else:
+        base_ref = branch  # a run of a branch (a push, a schedule): compared with that branch's previous state
+    base_sha = context.get("base_sha")
     return CiContext(
         repository=repository,
-        branch=branch if branch and branch != "HEAD" else None,
+        branch=branch,
         sha=sha,
-        base_sha=context.get("base_sha"),
-        base_ref=context.get("base_ref") or context.get("default_branch"),
+        base_sha=base_sha,
+        base_ref=base_ref or context.get("default_branch"),
+        # a queue entry is built on the base's tip: that is its merge base, whatever the checkout's depth
+        merge_base_sha=base_sha if event == "merge_group" else None,
         pr_number=pr_number,
-        event=context.get("event_name"),
+        event=event,
         workflow_run_url=url,
     )
 
@@ -301,6 +321,11 @@ def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, An
             values["head_ref"] = payload.text("pull_request.head.ref")
         if context["base_ref"] is None:
             values["base_ref"] = payload.text("pull_request.base.ref")
+
+    if payload.obj("merge_group") is not None:
+        values["base_sha"] = payload.sha("merge_group.base_sha")
+        if base_ref := payload.text("merge_group.base_ref"):
+            values["base_ref"] = base_ref.removeprefix("refs/heads/")
 
     if (found := payload.obj("workflow_run")) is not None:
         run = _Payload(found, "workflow_run.")

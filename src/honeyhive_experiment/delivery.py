@@ -27,12 +27,13 @@ from honeyhive_experiment.config import CommentConfig
 from honeyhive_experiment.errors import ExperimentError, NotWritable, TemplateError
 from honeyhive_experiment.gha import annotation, append_summary, cannot_write, issue, write_outputs
 from honeyhive_experiment.judgement import Judgement, error_kind
-from honeyhive_experiment.paths import relative
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, relative
 from honeyhive_experiment.report import (
     Redactor,
     Report,
     ReportHtml,
     build_report,
+    earlier_marker,
     marker,
     render_comment,
     render_html,
@@ -63,9 +64,10 @@ __all__ = [
 
 log = logging.getLogger("honeyhive_experiment")
 
-Poster = Callable[[int, str, str], str | None]
-"""``post(pr_number, body, marker)`` → the comment's URL (``None`` when nothing was posted); never raises for
-GitHub's refusals, which are logged as warnings (a comment that cannot be posted does not fail the check)."""
+Poster = Callable[[int, str, str, str | None], str | None]
+"""``post(pr_number, body, marker, earlier)`` → the comment's URL (``None`` when nothing was posted): the comment
+carrying ``marker`` edited, else one carrying ``earlier`` (an earlier version's marker), else one created; never
+raises for GitHub's refusals, which are logged as warnings (a comment that cannot be posted does not fail the check)."""
 
 
 @dataclass(frozen=True)
@@ -214,7 +216,7 @@ def deliver(
         shown = f"{composed.terminal}\n\n----- the comment that would be posted -----\n\n{composed.comment}"
         print(settings.printable(shown))
     elif post is not None and pr_number is not None:
-        comment_url = post(pr_number, composed.comment, marker(report.experiment, settings.config_file))
+        comment_url = _post(post, pr_number, composed.comment, report.experiment, settings)
         if comment_url and settings.output_path is not None:  # a later value of an output replaces the earlier
             try:
                 write_outputs(settings.output_path, {"comment-url": comment_url})
@@ -255,22 +257,31 @@ def announce_running(experiment: str, *, title: str | None, settings: Settings, 
         workflow_run_url=ci.workflow_run_url,
         secrets=settings.secrets(),
     )
-    post(ci.pr_number, body, marker(experiment, settings.config_file))
+    _post(post, ci.pr_number, body, experiment, settings)
+
+
+def _post(post: Poster, pr_number: int, body: str, experiment: str, settings: Settings) -> str | None:
+    """``body`` posted as the comment of the experiment file. The default file (from the working directory, as the
+    workflow names it) edits the comment an earlier version keyed by the ``experiment``'s name alone, when it has
+    none of its own yet."""
+    default = relative(settings.config_path, settings.root, follow_links=False) == DEFAULT_CONFIG_PATH
+    return post(pr_number, body, marker(settings.config_file), earlier_marker(experiment) if default else None)
 
 
 def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> int:
     """A shard job's end (``mode: run``): the ``run-id`` output and a line saying what was recorded; nothing is
-    judged or posted (the report job does that). An error when some of its datapoints were not recorded, or
-    their spans never reached HoneyHive: re-running the job records what is missing."""
+    judged or posted (the report job does that). An error when some of its datapoints were not recorded (their
+    session, its outputs or their spans never reached HoneyHive): re-running the job records what is missing."""
     which = f"shard {done.shard}" if done.shard else "the whole dataset"
     failed = sum(1 for o in done.outcomes if o.failed)
-    unfinished = sum(1 for o in done.outcomes if not o.recorded or not o.exported or o.status.value == "cancelled")
+    unfinished = sum(1 for o in done.outcomes if not o.recorded or o.status.value == "cancelled")
     if settings.output_path is not None:
         write_outputs(settings.output_path, ActionOutputs(run_id=done.run_id).by_name())
     if cancelled or unfinished:
         message = (
             f"{which}: {unfinished} datapoint(s) of run {done.run_id} were not recorded (cancelled, or the backend"
-            " failed or never got their spans); re-run the job to record them (what is recorded is kept)"
+            " failed or never got their session, its outputs or their spans); re-run the job to record them (what is"
+            " recorded is kept)"
         )
         announce(settings, "error", ExperimentError(message))
         return exit_code(Verdict.ERROR, fail_on_error=settings.fail_on_error)

@@ -76,7 +76,7 @@ class ExperimentError(Exception):
     :class:`ConfigError` stands for more than itself."""
 
     run_id: str | None = None
-    """The run recorded before the error, if any: :class:`IngestionTimeout`'s, or the run the flow was judging."""
+    """The run recorded before the error, if any (the report names it): the run being recorded or judged."""
 
     def __init__(
         self, message: str, *, file: str | None = None, line: int | None = None, key: str | None = None

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias, TypeGuard
 
-from honeyhive_experiment.calling import callable_name, check_answers, inspect_callable
+from honeyhive_experiment.calling import callable_name, check_answers, error_text, inspect_callable
 from honeyhive_experiment.cancellation import by_signal
 from honeyhive_experiment.coroutines import run_coroutine
 from honeyhive_experiment.errors import EvaluatorSignatureError
@@ -260,7 +260,7 @@ def _verdict(name: str, raw: object) -> _Verdict:
 
 
 def _failure(name: str, exc: BaseException) -> _Verdict:
-    return {}, [EvaluatorFailure(name, f"{type(exc).__name__}: {exc}")]
+    return {}, [EvaluatorFailure(name, error_text(exc))]
 
 
 def _missing_ground_truth(name: str) -> _Verdict:

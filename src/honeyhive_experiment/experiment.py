@@ -49,7 +49,14 @@ from honeyhive_experiment.connection import (
     malformed_key,
     process_environment,
 )
-from honeyhive_experiment.errors import ApiError, ArgumentError, ExperimentCancelled, NotFoundError, ShardsDisagree
+from honeyhive_experiment.errors import (
+    ApiError,
+    ArgumentError,
+    ExperimentCancelled,
+    ExperimentError,
+    NotFoundError,
+    ShardsDisagree,
+)
 from honeyhive_experiment.evaluators import Evaluator
 from honeyhive_experiment.external import content_datapoint_ids, prepare_external_dataset, prepare_run_request_data
 from honeyhive_experiment.models import (
@@ -630,16 +637,18 @@ def record_run(
             raise
         except ExperimentCancelled:
             raise
-        except BaseException:
+        except BaseException as exc:
             sessions = runner.finished_sessions()
             finish_run(client, run_id, spec, dataset, ExperimentRunStatus.FAILED, sessions)
+            if isinstance(exc, ExperimentError):  # the run exists, marked failed: the report names it
+                exc.run_id = run_id
             raise
 
     recorded = len(sessions)
     del sessions  # a list as long as the run: not kept while the summary is read
     # with our own OTLP sink every exported function span must be in the backend before the result is read (once
     # per trial); a sink the caller passed in may export elsewhere (tests, other collectors): then sessions are the bar
-    scored = (o.datapoint_id for o in outcomes if o.recorded and o.exported and own_sink)
+    scored = (o.datapoint_id for o in outcomes if o.recorded and own_sink)
     covered = len({o.datapoint_id for o in outcomes if o.recorded}) if spec.trials > 1 else recorded
     enter(cancel, "waiting for HoneyHive to ingest the run")
     try:
@@ -655,9 +664,14 @@ def record_run(
         sessions = [o.session_id for o in outcomes if o.recorded]
         marked = finish_run(client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
         raise ExperimentCancelled(run_id, outcomes, marked=marked, phase=phase_of(cancel)) from interrupt
+    except ExperimentError as exc:  # the run is recorded, completed: the report names it
+        exc.run_id = run_id
+        raise
     log.debug("run %s summarised: %d passed, %d failed", run_id, len(summary.passed), len(summary.failed))
     ranged = tuple(spec.passing_ranges or ())
-    return ExperimentResult(run_id, spec.name, dataset.dataset_id, summary, tuple(outcomes), ranged)
+    return ExperimentResult(
+        run_id, spec.name, dataset.dataset_id, summary, tuple(outcomes), ranged, outside_calls=runner.outside_calls
+    )
 
 
 APP_FLUSH_S = 5.0

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from pydantic import ValidationError
 
@@ -85,7 +85,7 @@ from honeyhive_experiment.report import load_published
 from honeyhive_experiment.report.comment import custom_template
 from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result, recorded_outcomes
 from honeyhive_experiment.run_spec import RunSpec
-from honeyhive_experiment.runner import session_id_for
+from honeyhive_experiment.runner import outside_calls_warning, session_id_for
 from honeyhive_experiment.settings import Mode, Settings
 from honeyhive_experiment.sharding import ShardSpec, missing_message, select, shared_run_id, strays
 from honeyhive_experiment.significance import Assessment
@@ -102,7 +102,15 @@ from honeyhive_experiment.verdict import (
 
 log = logging.getLogger(__name__)
 
+FORK_WITHOUT_SECRETS: Final = (
+    "This pull request comes from a fork, and GitHub does not give workflows triggered by forks access to secrets,"
+    " so the HoneyHive API key is not available."
+)
+"""Why a fork's pull request has no api-key: its check says so, neutral without dry-run (nothing runs), else beside
+the embedded backend's warning (:func:`judge`)."""
+
 __all__ = [
+    "FORK_WITHOUT_SECRETS",
     "MAX_TABLE_ROWS",
     "PublishedRun",
     "ShardResult",
@@ -345,9 +353,18 @@ def judge(
             "A dry run without api-key: it ran on an embedded local backend in the job's workspace, gone when the job"
             " ends, which has none of HoneyHive's runs (and was sent nothing)"
             + (": no baseline, so no gate can fire" if baseline is None else "")
-            + ". Pass api-key to compare with the runs in HoneyHive."
+            + ("." if settings.is_fork else ". Pass api-key to compare with the runs in HoneyHive.")
         )
-        decision = dataclasses.replace(decision, warnings=(*decision.warnings, embedded))
+        fork = (
+            f"{FORK_WITHOUT_SECRETS} A maintainer can compare it with HoneyHive's runs by pushing the changes to a"
+            " branch of this repository."
+        )
+        warnings = (fork, embedded) if settings.is_fork else (embedded,)
+        decision = dataclasses.replace(decision, warnings=(*decision.warnings, *warnings))
+    if result.outside_calls:  # spent, and in no datapoint's cost: a cost gate cannot see them
+        decision = dataclasses.replace(
+            decision, warnings=(*decision.warnings, outside_calls_warning(result.outside_calls))
+        )
     notes: tuple[str, ...] = ()
     if baseline is not None and baseline.reason == "branch":  # the fallback stood in for the merge base's run
         if ci.merge_base_unknown:
@@ -726,6 +743,9 @@ def republish(
     _check_published_run(run, config, settings, published)
     if (unfinished := _unfinished(run, "re-run this job")) is not None:
         raise ReportError(f"refusing to publish: {unfinished}", file="report.json", key="run.id")
+    if check_verdict(run) == Verdict.ERROR:  # judged again, it would get a verdict its check never gave
+        why = f"run {run.run_id}'s check ended in an error, so it has no verdict: its job says why; re-run it"
+        raise ReportError(f"refusing to publish: {why}", file="report.json", key="run.id")
     judged, stamped, rules = _stamped_check(run)
     if judged and published.baseline_run_id != stamped:  # an edited baseline would re-decide the verdict
         raise ReportError(
@@ -867,28 +887,33 @@ def _latest_run(client: HoneyHiveClient, experiment: str) -> str:
 # ----------------------------------------------------------------------------------- the datapoint table
 
 MAX_TABLE_ROWS = 5000
-"""The most datapoints a report's table holds: beyond it, those that got worse or failed first."""
+"""The most datapoints a report's table holds: beyond it, those that failed or errored first, then those that got
+worse."""
 
 
 def with_details(client: HoneyHiveClient, judgement: Judgement, settings: Settings) -> Judgement:
     """``judgement`` with both runs' datapoints read back from the backend (their events): inputs, outputs, errors,
     metric values and explanations, for the HTML report's table, each linked to its session's page in the app
     (:meth:`~honeyhive_experiment.settings.Settings.session_link`). At most :data:`MAX_TABLE_ROWS` datapoints are
-    held: those the backend's comparison says got worse (in their metric's direction) or its result says failed
-    first, then the rest in the backend's order. With trials, a datapoint's texts are its first trial's and its
-    values the backend's summary's (its means)."""
+    held (:func:`_table_choice`): those its result says failed and those whose function or evaluators raised first,
+    then those the backend's comparison says got worse (in their metric's direction), then the rest in the
+    backend's order. With trials, a datapoint's texts are its first trial's and its values the backend's summary's
+    (its means)."""
     summary, comparison = judgement.summary, judgement.comparison
     if judgement.run_id is None or summary is None:
         return judgement
     order = list(summary.datapoint_ids)
-    first = set(summary.failed)
+    failed = set(summary.failed)
+    for outcome in judgement.outcomes:
+        if outcome.failed or outcome.evaluator_failures:  # a new crash too: the table's "errored"
+            failed.update((outcome.datapoint_id, outcome.session_id))
+    worse: set[str] = set()
     if comparison is not None:
         order += comparison.old_only_datapoints or []
         for delta in comparison.metrics:
             lower = judgement.metrics.get(delta.metric_name, _PLAIN).direction is Direction.LOWER
-            first.update(delta.moved(lower=lower)[1])
-    # a stable sort: the backend's order, those that got worse or failed first
-    chosen = set(sorted(order, key=lambda ident: ident not in first)[:MAX_TABLE_ROWS])
+            worse.update(delta.moved(lower=lower)[1])
+    chosen = _table_choice(order, failed, worse)
     current = with_backend_values(get_run_records(client, judgement.run_id, keep=chosen.__contains__), summary)
     baseline = None
     if comparison is not None:
@@ -896,8 +921,20 @@ def with_details(client: HoneyHiveClient, judgement: Judgement, settings: Settin
         if judgement.baseline is not None and judgement.baseline.trials > 1:  # its values: its datapoints' means
             baseline = with_backend_values(baseline, get_run_result(client, comparison.old_run_id))
     shown = tuple(ident for ident in dict.fromkeys(order) if ident in chosen)
-    details = DatapointDetails(current, baseline, shown, len(dict.fromkeys(order)), settings.session_link())
+    total = len(dict.fromkeys(order))
+    details = DatapointDetails(current, baseline, shown, total, settings.session_link(), not settings.api_key)
     return dataclasses.replace(judgement, details=details)
+
+
+def _table_choice(order: Collection[str], failed: Collection[str], worse: Collection[str]) -> set[str]:
+    """The datapoints of ``order`` a report's table holds, at most :data:`MAX_TABLE_ROWS`: the ``failed`` (or
+    errored) first, then those that got ``worse``, then the rest, each group in ``order``'s order (a stable sort).
+    A failed datapoint is never left out for one that only got worse: the table's status filter counts them."""
+
+    def group(ident: str) -> int:
+        return 0 if ident in failed else 1 if ident in worse else 2
+
+    return set(sorted(dict.fromkeys(order), key=group)[:MAX_TABLE_ROWS])
 
 
 _PLAIN = MetricConfig()

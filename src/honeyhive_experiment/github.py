@@ -212,15 +212,16 @@ class CommentPublisher:
         body: str,
         *,
         marker: str,
+        earlier: str | None = None,
         head_sha: str | None = None,
         mode: CommentMode | str = CommentMode.UPDATE,
     ) -> PublishResult:
         """Create or edit the comment on pull request ``pr_number`` whose body contains ``marker``.
 
-        ``update``: edit the newest comment containing ``marker`` (every page of comments is read),
-        or create one. ``new``: always create one. ``off``: nothing. With ``head_sha``, nothing is
-        written unless it is the pull request's current head (a run for an older commit never
-        overwrites the comment of a newer one).
+        ``update``: edit the newest comment containing ``marker`` (every page of comments is read), else the newest
+        containing ``earlier`` (the marker an earlier version wrote, when given), or create one; no other comment
+        is touched. ``new``: always create one. ``off``: nothing. With ``head_sha``, nothing is written unless it is
+        the pull request's current head (a run for an older commit never overwrites the comment of a newer one).
         """
         if mode not in COMMENT_MODES:
             raise ValueError(f"comment mode must be one of {', '.join(COMMENT_MODES)}; got {mode!r}")
@@ -232,7 +233,7 @@ class CommentPublisher:
         pull: PullRequestInfo | None = None
         try:
             issue = self._repo.get_issue(pr_number)  # lazy: no request
-            existing = self._find(issue, marker) if mode == "update" else None
+            existing = self._find(issue, marker, earlier) if mode == "update" else None
             if head_sha is not None:
                 step = "reading the pull request's head commit"
                 pull = self._pull(pr_number)
@@ -260,28 +261,28 @@ class CommentPublisher:
         except OSError as exc:  # requests' errors (connection refused/reset, timeouts) are OSErrors
             return PublishResult("failed", warning=self._redact(f"Could not reach GitHub while {step}: {exc}"))
 
-    def _find(self, issue: Issue, marker: str) -> IssueComment | None:
-        """The newest comment carrying ``marker`` that the token's account wrote; other authors' are ignored,
-        each with a warning."""
+    def _find(self, issue: Issue, marker: str, earlier: str | None = None) -> IssueComment | None:
+        """The newest comment carrying ``marker`` that the token's account wrote, else the newest carrying
+        ``earlier``; other authors' are ignored, each with a warning."""
         # every page; per_page=100, next pages from the Link header; oldest first
-        marked = [comment for comment in issue.get_comments() if marker in (comment.body or "")]
-        if not marked:
-            return None
-        me = self._own_login
-        found: IssueComment | None = None
-        for comment in marked:
-            author = comment.user.login if comment.user is not None else None
-            if author is not None and author.lower() == me.lower():
-                found = comment  # the newest one wins
-            else:
-                log.warning(
-                    "Ignoring a comment by %s that carries this experiment's marker: only comments written by %s"
-                    " (the GitHub token's account) are edited. %s",
-                    author or "a deleted account",
-                    me,
-                    comment.html_url,
-                )
-        return found
+        comments = list(issue.get_comments())
+        for wanted in (marker, earlier) if earlier is not None else (marker,):
+            found: IssueComment | None = None
+            for comment in (comment for comment in comments if wanted in (comment.body or "")):
+                author = comment.user.login if comment.user is not None else None
+                if author is not None and author.lower() == self._own_login.lower():
+                    found = comment  # the newest one wins
+                else:
+                    log.warning(
+                        "Ignoring a comment by %s that carries this experiment's marker: only comments written by"
+                        " %s (the GitHub token's account) are edited. %s",
+                        author or "a deleted account",
+                        self._own_login,
+                        comment.html_url,
+                    )
+            if found is not None:
+                return found
+        return None
 
     @functools.cached_property
     def _own_login(self) -> str:

@@ -18,8 +18,9 @@ global provider routes the user's own spans the same way while the datapoints ru
 Uninstrumenting is the package's business and not every one does it fully: OpenLLMetry's openai instrumentation
 (0.62) leaves its wrappers in place (its ``unwrap`` calls pass module paths that the ``opentelemetry-instrumentation``
 it runs with no longer reads), so a process that switches it on again wraps twice. The provider of the earlier run
-is closed by then, so its wrappers send nothing; should two live ones nest anyway (two instrumentations of one
-client), :func:`~honeyhive_experiment.llm_calls.read_calls` counts the call once.
+is closed by then, so its wrappers' spans are kept by no one; a call span opened inside one is still inside the span
+around it (the router links the two), so with two instrumentations of one client
+:func:`~honeyhive_experiment.llm_calls.read_calls` still counts the call once.
 """
 
 from __future__ import annotations

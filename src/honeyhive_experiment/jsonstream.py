@@ -20,6 +20,15 @@ class NotJson(ValueError):
     """The bytes are not (complete) JSON."""
 
 
+def json_object(body: Any) -> dict[str, Any]:
+    """``body``, a HoneyHive answer, when it is a JSON object, as every route's answer is (the API spec); else a
+    ``ValueError`` saying what it is, which the client locates by its route."""
+    if isinstance(body, dict):
+        return body
+    what = "an array" if isinstance(body, list) else "a string" if isinstance(body, str) else json.dumps(body)
+    raise ValueError(f"the answer is {what}, not a JSON object")
+
+
 class _Reader:
     def __init__(self, array_key: str, on_item: Callable[[Any], None]) -> None:
         import ijson  # only where a large body is read: the CLI's start-up does not pay for it
@@ -63,9 +72,10 @@ class _Reader:
         self.body.event(event, value)
 
 
-def read_array_items(chunks: Iterable[bytes], array_key: str, on_item: Callable[[Any], None]) -> Any:
-    """Parse the JSON in ``chunks``; each item of the top-level ``array_key`` array goes to ``on_item``
-    (in order) and the returned body has ``[]`` in its place. :class:`NotJson` when it is not JSON."""
+def read_array_items(chunks: Iterable[bytes], array_key: str, on_item: Callable[[Any], None]) -> dict[str, Any]:
+    """Parse the JSON object in ``chunks``; each item of the top-level ``array_key`` array goes to ``on_item``
+    (in order) and the returned body has ``[]`` in its place. :class:`NotJson` when it is not JSON, ``ValueError``
+    when it is not an object (:func:`json_object`)."""
     import ijson
 
     reader = _Reader(array_key, on_item)
@@ -82,7 +92,7 @@ def read_array_items(chunks: Iterable[bytes], array_key: str, on_item: Callable[
         raise NotJson(f"not JSON: {str(exc).splitlines()[0]}") from None
     for event, value in events:
         reader.event(event, value)
-    return getattr(reader.body, "value", None)
+    return json_object(getattr(reader.body, "value", None))
 
 
 class JsonBody(Iterable[bytes]):

@@ -20,9 +20,22 @@ in the order OpenTelemetry's GenAI conventions / OpenLLMetry's older names / Ope
 as the providers count them. A span is a call when it reports token usage or names a model; spans around calls
 (OpenInference's agent and chain spans, GenAI ``invoke_agent`` / ``execute_tool`` spans) are not calls even when
 they sum their children's usage. A call whose span failed (status ERROR, or an ``error.type``: an HTTP 500 after
-the client's retries) and reports no usage is :attr:`LlmCall.failed`: nothing was billed. Of call spans inside one
-another (two instrumentations of one client, a framework's LLM span around the client's) only the innermost are
-calls (:func:`read_calls`), so a call is never counted twice. Plain data in, a value out: no I/O here.
+the client's retries) and reports no usage is :attr:`LlmCall.failed`: nothing was billed.
+
+One call may be described by more than one span (two instrumentations of one client, a framework's LLM span around
+the client's, the user's own span around an instrumented call); :func:`read_calls` counts it once, by two rules:
+
+* **Side by side.** Of call spans with the same parent, one of another instrumentation (scope) that reports the same
+  usage (input and output tokens, or none) and names a model the other names is the same call (OpenLLMetry opens its
+  Responses API span after the call returned, beside OpenInference's, not around it). Two calls of one
+  instrumentation are never one.
+* **One inside another.** A call span around other calls (the nearest ones inside it, each counted once) is the same
+  call as they are, and not counted, when it reports no usage, or the usage of one of them, or of all of them
+  together; when it names the model of one of them that reports no usage and did not fail (a stream without usage),
+  it is counted in that one's place. Otherwise it is a call of its own, counted besides them: the user's span of a
+  call to a self-hosted model around an instrumented embedding lookup is two calls.
+
+Plain data in, a value out: no I/O here.
 """
 
 from __future__ import annotations
@@ -30,9 +43,9 @@ from __future__ import annotations
 import json
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
-__all__ = ["LlmCall", "read_call", "read_calls"]
+__all__ = ["LlmCall", "Span", "read_call", "read_calls"]
 
 _PROVIDER: Final = ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system")
 _REQUEST_MODEL: Final = ("gen_ai.request.model",)
@@ -147,23 +160,87 @@ def read_call(attributes: Mapping[str, Any] | None, *, errored: bool = False) ->
     )
 
 
-def read_calls(
-    spans: Iterable[tuple[int, int | None, Mapping[str, Any] | None]], errored: Container[int] = ()
-) -> dict[int, LlmCall]:
-    """The calls among ``spans`` (``(span id, parent span id, attributes)``, one datapoint's; ``errored``: the ids of
-    those whose status is ERROR), by span id: each span :func:`read_call` reads as a call, unless another such span
-    is inside it (then only the innermost counts)."""
+class Span(NamedTuple):
+    """What :func:`read_calls` needs of a finished span."""
+
+    span_id: int
+    parent_id: int | None
+    attributes: Mapping[str, Any] | None
+    scope: str = ""  # the name of the instrumentation (tracer) that opened it
+
+
+def read_calls(spans: Iterable[Span], errored: Container[int] = ()) -> dict[int, LlmCall]:
+    """The calls among ``spans`` (one datapoint's; ``errored``: the ids of those whose status is ERROR), by span id:
+    each span :func:`read_call` reads as a call, each call once (the module's two rules)."""
     parents: dict[int, int | None] = {}
     calls: dict[int, LlmCall] = {}
-    for span_id, parent_id, attributes in spans:
-        parents[span_id] = parent_id
-        call = read_call(attributes, errored=span_id in errored)
-        if call is not None:
-            calls[span_id] = call
-    around: set[int] = set()
-    for span_id in calls:
-        parent = parents.get(span_id)
-        while parent is not None and parent not in around:
-            around.add(parent)
-            parent = parents.get(parent)
-    return {span_id: call for span_id, call in calls.items() if span_id not in around}
+    beside: dict[int | None, list[tuple[int, str]]] = {}  # the calls under each parent not yet matched, by scope
+    for span in spans:
+        parents[span.span_id] = span.parent_id
+        call = read_call(span.attributes, errored=span.span_id in errored)
+        if call is None:
+            continue
+        unmatched = beside.setdefault(span.parent_id, [])
+        twin = next((t for t in unmatched if t[1] != span.scope and _same_call(calls[t[0]], call)), None)
+        if twin is None:
+            unmatched.append((span.span_id, span.scope))
+            calls[span.span_id] = call
+        else:  # another instrumentation's span of that call: the one kept stands for both, and matches no third
+            unmatched.remove(twin)
+    outer = {span_id: _enclosing(span_id, parents, calls) for span_id in calls}  # the nearest call around each
+    inner: dict[int, list[int]] = {span_id: [] for span_id in calls}
+    for span_id, around in outer.items():
+        if around is not None:
+            inner[around].append(span_id)
+    counted = dict(calls)
+    stands_for: dict[int, list[int]] = {}  # the counted calls a call span comes to (its own inner ones' included)
+    for span_id in sorted(calls, key=lambda s: -_depth(s, outer)):  # the innermost first
+        inside = [counted_id for i in inner[span_id] for counted_id in stands_for[i]]
+        call = calls[span_id]
+        if inside and _describes(call, [counted[i] for i in inside]):
+            del counted[span_id]
+            stands_for[span_id] = inside
+            continue
+        unmeasured = [i for i in inside if _usage(counted[i]) == (None, None) and not counted[i].failed]
+        replaced = [i for i in unmeasured if set(counted[i].models) & set(call.models)]
+        for i in replaced:
+            del counted[i]
+        stands_for[span_id] = [span_id, *(i for i in inside if i not in replaced)]
+    return counted
+
+
+def _usage(call: LlmCall) -> tuple[int | None, int | None]:
+    return call.input_tokens, call.output_tokens
+
+
+def _same_call(one: LlmCall, other: LlmCall) -> bool:
+    """Two spans side by side describe one call: the same usage, a model in common (the side-by-side rule)."""
+    return _usage(one) == _usage(other) and bool(set(one.models) & set(other.models))
+
+
+def _describes(outer: LlmCall, inside: list[LlmCall]) -> bool:
+    """A call span around the calls ``inside`` is one of them, or all of them (the one-inside-another rule)."""
+    usage = _usage(outer)
+    if usage == (None, None) or any(_usage(call) == usage for call in inside):
+        return True
+    return usage == (sum(c.input_tokens or 0 for c in inside), sum(c.output_tokens or 0 for c in inside))
+
+
+def _enclosing(span_id: int, parents: Mapping[int, int | None], calls: Container[int]) -> int | None:
+    """The nearest call span around ``span_id``, if any."""
+    seen = {span_id}
+    parent = parents.get(span_id)
+    while parent is not None and parent not in seen:
+        if parent in calls:
+            return parent
+        seen.add(parent)
+        parent = parents.get(parent)
+    return None
+
+
+def _depth(span_id: int, outer: Mapping[int, int | None]) -> int:
+    """How many call spans are around ``span_id``."""
+    depth, around = 0, outer.get(span_id)
+    while around is not None and depth <= len(outer):
+        depth, around = depth + 1, outer.get(around)
+    return depth

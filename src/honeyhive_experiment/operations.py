@@ -56,6 +56,7 @@ from honeyhive_experiment.errors import (
 )
 from honeyhive_experiment.experiment import external_dataset
 from honeyhive_experiment.flow import (
+    FORK_WITHOUT_SECRETS,
     PublishedRun,
     Watch,
     check_paths,
@@ -99,8 +100,7 @@ log = logging.getLogger("honeyhive_experiment")
 _FORK_WITHOUT_SECRETS = Decision(
     Verdict.NEUTRAL,
     (
-        "This pull request comes from a fork, and GitHub does not give workflows triggered by forks"
-        " access to secrets, so the HoneyHive API key is not available. No experiment was run."
+        f"{FORK_WITHOUT_SECRETS} No experiment was run."
         " A maintainer can run it by pushing the changes to a branch of this repository.",
     ),
 )
@@ -208,10 +208,10 @@ class _Invocation:
         settings = locate(self.settings)
         self.settings = settings
         config = self.config = _experiment_file(settings, comment=settings.mode is not Mode.RUN)
-        if not settings.api_key and settings.is_fork:  # a dry run too: its embedded backend could compare nothing
-            self.post = None  # nothing to post with, and nothing was run
-            return self.finish(judgement_without_run(settings, config, _FORK_WITHOUT_SECRETS, now=self.now))
-        if not settings.api_key and not settings.dry_run:
+        if not settings.api_key and not settings.dry_run:  # a dry run goes on, on the embedded backend (it says so)
+            if settings.is_fork:
+                self.post = None  # nothing to post with, and nothing was run
+                return self.finish(judgement_without_run(settings, config, _FORK_WITHOUT_SECRETS, now=self.now))
             if settings.as_action:
                 raise SettingsError("api-key", "the HoneyHive API key is not set: pass it from a secret")
             raise SettingsError(  # the command line has no api-key input: the SDK's variables, or the local backend
@@ -285,13 +285,17 @@ class _Invocation:
         return self.finish(self._failed(error, caught, cancelled=self._signalled()))
 
     def _failed(self, exc: ExperimentError, caught: BaseException, *, cancelled: bool) -> Judgement:
-        """The error judgement of ``exc``, its kind that of the exception ``caught`` (``exc`` names a bug)."""
+        """The error judgement of ``exc``, its kind that of the exception ``caught`` (``exc`` names a bug); naming the
+        run recorded before the error, if any (stamped error, or marked cancelled), so what it holds can be found."""
         decision, error, notes = failure(exc, cancelled=cancelled)
         judgement = judgement_without_run(self.settings, self.config, decision, now=self.now)
-        # titled, and its comment keyed, by the name the file declares, as when it loads (not read in a refused folder)
+        # titled by the name the file declares, as when it loads (not read in a refused folder)
         if self.config is None and not isinstance(exc, NotWritable):
             judgement = replace(judgement, experiment=declared_name(self.settings.config_path) or judgement.experiment)
-        return replace(judgement, error=error, error_kind=error_kind(caught), notes=notes)
+        run_url = self.settings.run_link(exc.run_id) if exc.run_id is not None else None
+        return replace(
+            judgement, error=error, error_kind=error_kind(caught), notes=notes, run_id=exc.run_id, run_url=run_url
+        )
 
     def finish(self, judgement: Judgement, client: HoneyHiveClient | None = None) -> Outcome:
         """The report of ``judgement``, written everywhere it goes (unless ``write`` is off), and the check's verdict
@@ -338,7 +342,8 @@ class _Invocation:
 def locate(settings: Settings) -> Settings:
     """Where the run comes from, asked of git (and of GitHub for a shallow checkout): a local run's branch,
     commit, merge base with the default branch (or ``--base``) and uncommitted changes; the action's merge base
-    of the pull request's base and head. ``settings.ci`` with what was found.
+    of the pull request's base and head (a merge queue's entry has its own: the queue's base commit).
+    ``settings.ci`` with what was found.
 
     A pull request's checkout that is not its head (``ci.sha``) is stamped ``checkout_sha``: its run measured other
     code than the head's. GitHub's merge commit of the head into the base's tip (what ``actions/checkout`` checks
@@ -349,7 +354,7 @@ def locate(settings: Settings) -> Settings:
         # a local run's ci is git's alone (from_args reads no GitHub context)
         return settings.model_copy(update={"ci": local_checkout(settings.root, settings.base, own_files=own)})
     ci = settings.ci
-    if not ci.base_sha or not ci.sha:
+    if not ci.base_sha or not ci.sha or ci.merge_base_sha:  # known already: a merge queue's entry's
         return settings
     found = checked_out(settings.root) if ci.event in PULL_REQUEST_EVENTS else ()
     if found and found[0] != ci.sha:
@@ -396,12 +401,14 @@ def _poster(settings: Settings) -> Poster | None:
     token = settings.github_token.get_secret_value()
     posted: list[str] = []  # a comment this invocation posted ("running"): the result then edits it
 
-    def post(pr_number: int, body: str, marker: str) -> str | None:
+    def post(pr_number: int, body: str, marker: str, earlier: str | None) -> str | None:
         from honeyhive_experiment.github import CommentPublisher
 
         mode = CommentMode.UPDATE if posted else settings.comment_mode  # comment-mode new: one comment per run
         with CommentPublisher(token, repository, api_url=settings.github_api_url) as publisher:
-            result = publisher.publish(pr_number, body, marker=marker, head_sha=settings.ci.sha, mode=mode)
+            result = publisher.publish(
+                pr_number, body, marker=marker, earlier=earlier, head_sha=settings.ci.sha, mode=mode
+            )
         if result.warning:
             log.warning("%s", result.warning)
         if result.posted and result.url:

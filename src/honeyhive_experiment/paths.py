@@ -44,11 +44,18 @@ def inside(root: str | os.PathLike[str], relative: str | os.PathLike[str]) -> Pa
     return target if target == base or target.is_relative_to(base) else None
 
 
-def relative(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> str | None:
+def relative(path: str | os.PathLike[str], root: str | os.PathLike[str], *, follow_links: bool = True) -> str | None:
     """``path`` relative to ``root`` in ``/`` form, both resolved (symlinks followed); ``None`` when it is not under
-    ``root``. How the tool names a file of the repository to the user, to git and to GitHub's annotations."""
+    ``root``. How the tool names a file of the repository to the user, to git and to GitHub's annotations.
+
+    Without ``follow_links``, as the paths are written (``.`` and ``..`` taken away, no link followed): what names a
+    file as the workflow and the repository name it, whatever a link in it points at."""
+    if follow_links:
+        whole, base = Path(path).resolve(), Path(root).resolve()
+    else:
+        whole, base = Path(os.path.abspath(path)), Path(os.path.abspath(root))
     try:
-        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+        return whole.relative_to(base).as_posix()
     except ValueError:
         return None
 

@@ -41,8 +41,8 @@ def recorded_outcomes(
     ``run``'s dataset (``datapoint_ids``; else as the events came), its first first.
 
     What the backend never recorded is a backend error, as that job holds it: a session that its job did not list
-    in ``run``'s ``event_ids`` and that has no function span (HoneyHive refused its spans), and a datapoint of
-    ``run``'s dataset without a session (its session was never started).
+    in ``run``'s ``event_ids`` and that has no function span (HoneyHive did not take its spans or its outputs), and a
+    datapoint of ``run``'s dataset without a session (its session was never started).
 
     No outputs, inputs or text: the job that ran the function redacted them with its environment's secrets, which
     this job does not hold (a secret value it would show in the comment), so their previews read ``—``, and a

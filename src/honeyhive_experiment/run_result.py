@@ -55,6 +55,8 @@ class ExperimentResult:
     be a success, as the experiment file's ``verdict.allow_evaluator_errors``."""
     embedded: bool = False
     """The run was on the embedded local backend (no API key): nothing of it is in HoneyHive."""
+    outside_calls: int = 0
+    """LLM calls made outside any datapoint's context while the datapoints ran: counted in no metric."""
 
     @property
     def errors(self) -> list[DatapointError]:
@@ -70,17 +72,21 @@ class ExperimentResult:
         return found
 
     @property
-    def unrecorded(self) -> list[str]:
-        """The error of each dataset row the backend never recorded (it refused the datapoint's session), in input
-        order: its success says nothing of them."""
-        return [o.error or "backend error" for o in self.outcomes if o.status is OutcomeStatus.BACKEND_ERROR]
+    def unrecorded(self) -> dict[str, str]:
+        """The error of each dataset row the backend never recorded (its session, its outputs or its spans), by
+        datapoint id in input order (with trials: its first trial's): its success says nothing of them."""
+        found: dict[str, str] = {}
+        for o in self.outcomes:
+            if o.status is OutcomeStatus.BACKEND_ERROR:
+                found.setdefault(o.datapoint_id, o.error or "backend error")
+        return found
 
     @property
     def broken(self) -> list[str]:
         """Why the evaluation itself broke, in words (empty when it did not), by the command line's rule and in its
         words (:func:`~honeyhive_experiment.verdict.broken`): a metric with a passing range has no value on
         datapoints the backend passed (the range was never checked there), a dataset row was never recorded by the
-        backend (it refused the datapoint's session), or an evaluator raised on every datapoint it was run on, or
+        backend (its session, its outputs or its spans), or an evaluator raised on every datapoint it was run on, or
         on more of them than :attr:`allow_evaluator_errors` tolerates (default none)."""
         reasons, _ = broken(
             self.summary,

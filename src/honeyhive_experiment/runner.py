@@ -18,8 +18,9 @@ returns one typed :class:`DatapointOutcome` per datapoint, in input order. Per d
 6. in ``finally``: export the datapoint's spans.
 
 A function that raises, hangs past the timeout, or a backend call that fails after its retries
-costs that datapoint only (an evaluator that hangs past it, its metric there); the pool goes on. This module is the
-per-datapoint error boundary.
+costs that datapoint only (an evaluator that hangs past it, its metric there); the pool goes on. A datapoint whose
+session, session update or spans the backend did not take (whatever it answered) is not recorded: a backend error.
+This module is the per-datapoint error boundary.
 The client and the trace sink are handed in; nothing here opens a connection or reads settings.
 """
 
@@ -41,7 +42,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any, Protocol
 
-from honeyhive_experiment.calling import callable_name, function_convention
+from honeyhive_experiment.calling import callable_name, error_text, function_convention
 from honeyhive_experiment.cancellation import signals_to_main_thread
 from honeyhive_experiment.coroutines import run_coroutine
 from honeyhive_experiment.efficiency import combine, measure
@@ -62,7 +63,7 @@ from honeyhive_experiment.models.outcomes import (
 )
 from honeyhive_experiment.pricing import Prices
 from honeyhive_experiment.report.redact import Redactor
-from honeyhive_experiment.tracing import SENT, DatapointIds, DatapointTracer, TraceSink, recordable
+from honeyhive_experiment.tracing import SENT, DatapointIds, DatapointTracer, TraceSink, counting_outside, recordable
 
 if TYPE_CHECKING:
     from honeyhive_experiment.run_spec import RunSpec
@@ -151,6 +152,7 @@ class Runner:
         self._cut: list[tuple[int, str]] = []  # the datapoints whose outputs were cut to be recorded, and why
         self._calls = _DaemonCalls()
         self.finished: list[DatapointOutcome | None] = []
+        self.outside_calls = 0  # LLM calls made outside any datapoint's context while they ran (run)
 
     def finished_sessions(self) -> list[str]:
         """Session ids of the datapoints recorded so far (also after an interrupt)."""
@@ -160,7 +162,16 @@ class Runner:
 
     def run(self, datapoints: Sequence[Datapoint], *, skip: Container[str] = ()) -> list[DatapointOutcome]:
         """Run every datapoint (each :attr:`trials` times; the executions share the pool) and return their outcomes
-        in input order, a datapoint's trials together; ``skip``: session ids already recorded (a re-run shard)."""
+        in input order, a datapoint's trials together; ``skip``: session ids already recorded (a re-run shard).
+        The LLM calls made meanwhile outside any datapoint's context, in no metric, are :attr:`outside_calls`."""
+        with counting_outside() as outside:
+            outcomes = self._run(datapoints, skip)
+        self.outside_calls = outside.calls
+        if self.outside_calls:
+            log.warning("%s", outside_calls_warning(self.outside_calls))
+        return outcomes
+
+    def _run(self, datapoints: Sequence[Datapoint], skip: Container[str]) -> list[DatapointOutcome]:
         executions = [
             (index, datapoint, trial)
             for index, datapoint in enumerate(datapoints)
@@ -248,12 +259,10 @@ class Runner:
             export = SENT
         else:
             export = tracer.export()
-        if export.refused:  # the backend will never have its function span: not recorded, and said why
-            error = f"HoneyHive refused the spans of datapoint {datapoint.id}: {export.reason}"
+        if not export:  # refused, or lost after the retries: the backend has no function span, so not recorded
+            refused = "refused" if export.refused else "did not take"
+            error = f"HoneyHive {refused} the spans of datapoint {datapoint.id}: {export.reason}"
             outcome = dataclasses.replace(outcome, status=OutcomeStatus.BACKEND_ERROR, error=error, exported=False)
-        elif not export:
-            warning = f"spans were not exported: {export.reason}"
-            outcome = dataclasses.replace(outcome, exported=False, warnings=(*outcome.warnings, warning))
         return dataclasses.replace(outcome, duration=time.monotonic() - started)
 
     def _start_session(self, datapoint: Datapoint, session_id: str, trial: int) -> None:
@@ -298,7 +307,7 @@ class Runner:
                 status, error = OutcomeStatus.TIMEOUT, timeout_error(self.spec.timeout or 0.0)
             except BaseException as exc:  # the user's function (sys.exit, a cancelled task, a KeyboardInterrupt of
                 # its own too: no signal reaches this worker thread, cancellation.by_signal): its datapoint only
-                status, error = OutcomeStatus.FUNCTION_ERROR, f"{type(exc).__name__}: {exc}"
+                status, error = OutcomeStatus.FUNCTION_ERROR, error_text(exc)
             if error is not None:
                 tracer.record_error(span, self.recorded.redact_known(error))
             else:
@@ -345,8 +354,10 @@ class Runner:
                 metadata[key] = [{"model": model, "calls": n} for model, n in calls.items()] or 0
             changes["metadata"] = self.recorded.redact_known(metadata)  # errors can quote a secret
             self.client.update_event(session_id, changes)
-        except Exception as exc:  # outputs are also on the span; losing the session update is a warning
-            warnings.append(f"session outputs not recorded: {exc}")
+        except Exception as exc:  # the session lacks what a report job judges it by (its errors): not recorded, its
+            # spans dropped (run_one) so that a re-run shard records it again
+            status = OutcomeStatus.BACKEND_ERROR
+            error = f"the outputs of datapoint {datapoint.id} were not recorded: {exc}"
         return DatapointOutcome(
             index,
             datapoint.id,
@@ -459,11 +470,17 @@ async def _within(coroutine: Coroutine[Any, Any, Any], seconds: float) -> Any:
         raise
 
 
+def outside_calls_warning(calls: int) -> str:
+    """What a run says of the LLM calls made outside any datapoint's context while its datapoints ran."""
+    return (
+        f"{calls} LLM call(s) were made outside any datapoint's context (a thread that does not carry it, or after"
+        " its datapoint was over); counted in no metric"
+    )
+
+
 def _say_lost_spans(outcomes: Sequence[DatapointOutcome | None]) -> None:
     """One line per run for the datapoints whose spans the backend refused or never got (each outcome says why)."""
     lost = [o for o in outcomes if o is not None and not o.exported]
     if lost:
-        first = lost[0]
-        refused = first.status is OutcomeStatus.BACKEND_ERROR
-        why = first.error if refused else f"datapoint {first.datapoint_id}: {first.warnings[-1]}"
+        why = lost[0].error
         log.warning("the spans of %d of %d datapoint(s) are not in HoneyHive: %s", len(lost), len(outcomes), why)

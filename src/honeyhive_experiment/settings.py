@@ -43,6 +43,7 @@ what is taken from each event; where the run comes from becomes :attr:`Settings.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from collections.abc import Callable, Mapping, Set
@@ -389,14 +390,14 @@ class Settings(BaseModel):
     @property
     def config_file(self) -> str:
         """The experiment file as the repository names it: its path from the workspace (the checkout; outside
-        Actions, the repository's root: :func:`_repository_root`, else the working directory), in ``/`` form, or as
-        given when it lies outside. With the experiment's name it tells one experiment from another: the run its
-        jobs share (:func:`~honeyhive_experiment.flow.shared_run_id_of`), its pull-request comment
-        (:func:`~honeyhive_experiment.report.marker`) and its baselines (``metadata.ci.config_file``,
+        Actions, the repository's root: :func:`_repository_root`, else the working directory), in ``/`` form, a link
+        in it not followed, or as given when it lies outside. It tells one experiment from another: the run its jobs
+        share (:func:`~honeyhive_experiment.flow.shared_run_id_of`, with the experiment's name), its pull-request
+        comment (:func:`~honeyhive_experiment.report.marker`) and its baselines (``metadata.ci.config_file``,
         :mod:`~honeyhive_experiment.baseline`): a local run in a folder of a monorepo names its file as the
         workflow's job with that ``working-directory`` does, so it is compared with that job's runs."""
         top = self.workspace or _repository_root(self.root) or self.root
-        return relative(self.config_path, top) or str(self.config_path)
+        return relative(self.config_path, top, follow_links=False) or str(self.config_path)
 
     @property
     def report_file(self) -> Path | None:
@@ -578,6 +579,7 @@ def _first_set(env: Mapping[str, str], *names: str) -> str | None:
 
 
 def _repository_root(folder: Path) -> Path | None:
-    """The nearest folder from ``folder`` up that holds ``.git`` (a repository's folder, or a worktree's file)."""
-    here = folder.resolve()
+    """The nearest folder from ``folder`` up that holds ``.git`` (a repository's folder, or a worktree's file), as
+    the path is written (no link followed, as :attr:`Settings.config_file` names the file)."""
+    here = Path(os.path.abspath(folder))
     return next((path for path in (here, *here.parents) if (path / ".git").exists()), None)

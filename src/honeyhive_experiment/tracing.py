@@ -12,9 +12,10 @@ connection pool is created per datapoint.
 Instrumentations (OpenLLMetry's, OpenInference's) are global in a process and open spans through the tracer
 provider they were given: the sink's own (``evaluate(instrumentors=...)``), or one of :func:`routed_provider`
 (``instrument:``); :func:`route_global_spans` makes OpenTelemetry's global provider route the user's own spans
-while a run lasts. Each of these providers hands every span opened inside a datapoint (its session id in the
-baggage) to that datapoint's session, whichever sink it belongs to (a sink's own provider: only its own
-datapoints'), and keeps no other span.
+while a run lasts, and the threads and thread pool tasks a datapoint's code starts carry its context. Each of these
+providers hands every span opened inside a datapoint (its session id in the baggage) to that datapoint's session,
+whichever sink it belongs to (a sink's own provider: only its own datapoints'), and keeps no other span; the LLM
+calls opened in no datapoint while a run counts them (:func:`counting_outside`) are said by the run.
 Spans opened while the evaluators run (:meth:`DatapointTracer.judging`) are the judge's; the LLM calls among a
 datapoint's finished spans (:meth:`DatapointTracer.llm_calls`) become its efficiency metrics in the runner.
 
@@ -32,12 +33,14 @@ client's would, and once the circuit is open nothing is exported.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,8 +52,10 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import ProxyTracerProvider, Status, StatusCode, get_current_span
 from opentelemetry.trace import Span as ApiSpan
 
+from honeyhive_experiment.calling import error_text, shown
 from honeyhive_experiment.connection import Circuit, reason_in_body
-from honeyhive_experiment.llm_calls import LlmCall, read_calls
+from honeyhive_experiment.llm_calls import LlmCall, read_call, read_calls
+from honeyhive_experiment.llm_calls import Span as CallSpan
 
 log = logging.getLogger(__name__)
 # the OTLP/HTTP exporter's logger: it logs every failed export at ERROR (see _own_export_failures)
@@ -124,22 +129,29 @@ def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: lis
     if isinstance(value, int):
         return value if value in _INT64 else _digits(value)
     if not isinstance(value, Mapping | list | tuple | set | frozenset):
-        return _text(_shown(value))
+        return _text(shown(value))
     if id(value) in holding:
         cut.append(f"{_said(path)} holds itself (a reference cycle): recorded as {CYCLE!r}")
         return CYCLE
     if depth >= MAX_DEPTH:
         cut.append(f"{_said(path)} is nested deeper than {MAX_DEPTH} levels: recorded as {TOO_DEEP!r}")
         return TOO_DEEP
+    try:  # the user's container: its items() or iteration may raise, which costs this value, not the run
+        items = list(value.items() if isinstance(value, Mapping) else value)
+    except Exception as exc:
+        empty: dict[str, Any] | list[Any] = {} if isinstance(value, Mapping) else []
+        cut.append(f"{_said(path)} could not be read ({error_text(exc)}): recorded as {empty}")
+        return empty
     holding.add(id(value))  # the containers on the way here: a shared one elsewhere is no cycle
     try:
         if isinstance(value, Mapping):
             copy: dict[str, Any] = {}
-            for key, item in value.items():
-                name = _text(key) if isinstance(key, str) else _text(_shown(key))
+            for key, item in items:
+                name = _text(key) if isinstance(key, str) else _text(shown(key))
                 copy[name] = _recordable(item, (path, name), depth + 1, holding, cut)
             return copy
-        items = _ordered(value) if isinstance(value, set | frozenset) else value
+        if isinstance(value, set | frozenset):
+            items = _ordered(items)
         return [_recordable(item, (path, index), depth + 1, holding, cut) for index, item in enumerate(items)]
     finally:
         holding.discard(id(value))
@@ -150,14 +162,6 @@ def _text(text: str) -> str:
     return text if text.isascii() else _SURROGATES.sub("\ufffd", text)
 
 
-def _shown(value: Any) -> str:
-    """``str(value)``; a type name when that raises."""
-    try:
-        return str(value)
-    except Exception:  # the user's __str__
-        return f"<{type(value).__name__} object>"
-
-
 def _digits(number: int) -> str:
     try:
         return str(number)
@@ -165,7 +169,7 @@ def _digits(number: int) -> str:
         return f"[an integer of {number.bit_length()} bits]"
 
 
-def _ordered(items: set[Any] | frozenset[Any]) -> list[Any]:
+def _ordered(items: list[Any]) -> list[Any]:
     try:
         return sorted(items)
     except TypeError:  # mixed types: the set's own order
@@ -223,6 +227,7 @@ class _Session:
     sink: TraceSink
     spans: list[ReadableSpan] = field(default_factory=list)
     judged: set[int] = field(default_factory=set)
+    bridges: dict[int, int | None] = field(default_factory=dict)  # a closed provider's spans: their parents (_Routes)
 
 
 # every datapoint running in this process, by session id (a DatapointTracer adds its own, TraceSink.export and
@@ -241,8 +246,16 @@ class _Routes(SpanProcessor):
         self.sink = sink
 
     def on_start(self, span: Span, parent_context: context.Context | None = None) -> None:
-        session = self._session(baggage.get_baggage("honeyhive.session_id", parent_context))
+        session_id = baggage.get_baggage("honeyhive.session_id", parent_context)
+        session = self._session(session_id)
         if session is None:
+            running = _SESSIONS.get(session_id) if isinstance(session_id, str) else None
+            if running is not None:
+                # not kept (an earlier run's instrumentation whose wrapper stayed in place, as OpenLLMetry's does,
+                # opens it through that run's provider), but a call span inside it is inside what it is inside
+                running.bridges[span.context.span_id] = span.parent.span_id if span.parent else None
+            elif _OUTSIDE:
+                _STARTED_OUTSIDE.add(span.context.span_id)
             return
         for key, value in baggage.get_all(parent_context).items():
             attribute = INHERITED.get(key)
@@ -252,9 +265,12 @@ class _Routes(SpanProcessor):
             session.judged.add(span.context.span_id)
 
     def on_end(self, span: ReadableSpan) -> None:
-        session = self._session((span.attributes or {}).get(SESSION_ATTRIBUTE))
+        session_id = (span.attributes or {}).get(SESSION_ATTRIBUTE)
+        session = self._session(session_id)
         if session is not None:  # else no running datapoint's (one already exported, too): never exported twice
             session.spans.append(span)
+        elif span.context.span_id in _STARTED_OUTSIDE:
+            _outside(span, kept=self.open)
 
     def _session(self, session_id: object) -> _Session | None:
         session = _SESSIONS.get(session_id) if self.open and isinstance(session_id, str) else None
@@ -262,6 +278,61 @@ class _Routes(SpanProcessor):
 
     def shutdown(self) -> None:
         self.open = False
+
+
+@dataclass(slots=True)
+class Outside:
+    """The spans opened in no running datapoint while :func:`counting_outside` ran (by a thread that does not carry a
+    datapoint's context, or after its datapoint was over), read as :attr:`calls`."""
+
+    spans: list[CallSpan] = field(default_factory=list)
+    errored: set[int] = field(default_factory=set)
+
+    @property
+    def calls(self) -> int:
+        """How many LLM calls (answered: a failed one is in no metric anyway) those spans describe: in no metric."""
+        return sum(not call.failed for call in read_calls(self.spans, self.errored).values())
+
+
+_OUTSIDE: list[Outside] = []  # the counts running now (counting_outside)
+_STARTED_OUTSIDE: set[int] = set()  # the spans opened in no running datapoint while any count runs, not yet ended
+_outside_lock = threading.Lock()
+
+
+@contextmanager
+def counting_outside() -> Iterator[Outside]:
+    """While the block runs (a run's datapoints), keep the spans opened in no running datapoint, by any provider that
+    routes spans to datapoints: the LLM calls among them are counted in no metric, and said."""
+    outside = Outside()
+    with _outside_lock:
+        _OUTSIDE.append(outside)
+    try:
+        yield outside
+    finally:
+        with _outside_lock:
+            _OUTSIDE.remove(outside)
+            if not _OUTSIDE:
+                _STARTED_OUTSIDE.clear()
+
+
+def _outside(span: ReadableSpan, *, kept: bool) -> None:
+    """Keep ``span``: its attributes only when it describes a call (enough to tell calls inside one another) and it is
+    ``kept`` (a closed provider's, of an earlier run, is only a link between its parent and what is inside it)."""
+    errored = span.status.status_code is StatusCode.ERROR
+    call = kept and read_call(span.attributes, errored=errored) is not None
+    read = _span(span) if call else _span(span)._replace(attributes=None)
+    with _outside_lock:
+        _STARTED_OUTSIDE.discard(read.span_id)
+        for outside in _OUTSIDE:
+            outside.spans.append(read)
+            if errored:
+                outside.errored.add(read.span_id)
+
+
+def _span(span: ReadableSpan) -> CallSpan:
+    """What :func:`~honeyhive_experiment.llm_calls.read_calls` reads of a finished span."""
+    scope = span.instrumentation_scope.name if span.instrumentation_scope else ""
+    return CallSpan(span.context.span_id, span.parent.span_id if span.parent else None, span.attributes, scope)
 
 
 def _unlimited_provider() -> TracerProvider:
@@ -293,7 +364,8 @@ _routed: set[TracerProvider] = set()  # the global providers given _GLOBAL_ROUTE
 def route_global_spans() -> Iterator[None]:
     """While the block runs, OpenTelemetry's global tracer provider routes every span opened inside a datapoint to
     that datapoint's session, so the spans the user's code opens through ``opentelemetry.trace.get_tracer`` (and
-    those of an instrumentation the user switched on without a provider of its own) are its datapoint's.
+    those of an instrumentation the user switched on without a provider of its own) are its datapoint's; and the
+    threads and pool tasks a datapoint's code starts carry its context (:func:`_carry_into_threads`).
 
     When no global provider is set, one of ours is it while any run is in the block, and none after, so the user can
     still set theirs: OpenTelemetry lets a process set one only once. (A tracer that opened a span meanwhile stays
@@ -317,15 +389,71 @@ def route_global_spans() -> Iterator[None]:
             elif current not in _routed:
                 current.add_span_processor(_GLOBAL_ROUTES)
                 _routed.add(current)
+            _carry_into_threads(True)
     try:
         yield
     finally:
         with _global_lock:
             _global_runs -= 1
+            if _global_runs == 0:
+                _carry_into_threads(False)
             if _global_runs == 0 and _global_provider is not None and trace._TRACER_PROVIDER is _global_provider:
                 from opentelemetry.util._once import Once  # unset as OpenTelemetry's own tests do
 
                 trace._TRACER_PROVIDER, trace._TRACER_PROVIDER_SET_ONCE = None, Once()
+
+
+_THREAD_START = threading.Thread.start
+_POOL_SUBMIT = ThreadPoolExecutor.submit
+
+
+def _carry_into_threads(on: bool) -> None:
+    """Switch on (or off) carrying a datapoint's OpenTelemetry context into the threads its code starts
+    (``threading.Thread``, ``Timer``) and the tasks it submits to a ``ThreadPoolExecutor`` (``map``, ``submit``,
+    ``loop.run_in_executor``), wherever the pool was made: their spans are the datapoint's, as a task's
+    (``asyncio.to_thread``) are. Only what is started inside a datapoint is touched. What the user's code (or
+    OpenTelemetry's threading instrumentation) put in place of ours meanwhile is left as it is.
+
+    Ours, not ``opentelemetry-instrumentation-threading``: that package pins ``opentelemetry-instrumentation`` to its
+    own release (``==0.66b1`` when 0.66b2 is out), so depending on it would hold back, or fail to install beside, the
+    user's instrumentations; and it gives a pool's worker thread the context of the task that started it, for good."""
+    start, submit = (_start_carrying, _submit_carrying) if on else (_THREAD_START, _POOL_SUBMIT)
+    if threading.Thread.start in (_THREAD_START, _start_carrying):
+        setattr(threading.Thread, "start", start)  # noqa: B010  # mypy: a method is not assignable
+    if ThreadPoolExecutor.submit in (_POOL_SUBMIT, _submit_carrying):
+        setattr(ThreadPoolExecutor, "submit", submit)  # noqa: B010
+
+
+def _in_datapoint(ctx: context.Context) -> bool:
+    return baggage.get_baggage("honeyhive.session_id", ctx) is not None
+
+
+def _attached(carried: context.Context, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    token = context.attach(carried)
+    try:
+        return function(*args, **kwargs)
+    finally:
+        context.detach(token)
+
+
+def _start_carrying(thread: threading.Thread) -> None:
+    """``Thread.start`` while datapoints run: a thread started inside a datapoint runs in its context."""
+    carried = context.get_current()
+    if _in_datapoint(carried):
+        setattr(thread, "run", functools.partial(_attached, carried, thread.run))  # noqa: B010  # this thread's only
+    _THREAD_START(thread)
+
+
+def _submit_carrying(pool: ThreadPoolExecutor, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+    """``ThreadPoolExecutor.submit`` while datapoints run: a task submitted inside a datapoint runs in its context."""
+    carried = context.get_current()
+    if not _in_datapoint(carried):
+        return _POOL_SUBMIT(pool, fn, *args, **kwargs)
+    token = context.attach(context.Context())  # a worker thread the pool starts now is the pool's, no datapoint's
+    try:
+        return _POOL_SUBMIT(pool, functools.partial(_attached, carried, fn), *args, **kwargs)
+    finally:
+        context.detach(token)
 
 
 _app_flush: threading.Thread | None = None  # flush_other_providers' latest, one at a time (under its lock)
@@ -426,7 +554,7 @@ def _exporter_session(circuit: Circuit | None = None, connect: float = 5.0, conn
                 _EXPORTING.error = exc
                 raise
             if circuit is not None:
-                circuit.answered()
+                circuit.answered(response.status_code)
             return response
 
     session = ExporterSession()
@@ -511,9 +639,9 @@ def _own_export_failures(record: logging.LogRecord) -> bool:
 class Export:
     """What became of a datapoint's spans; true when they were sent (or there were none).
 
-    Else ``reason`` says why not, and ``refused`` whether the backend answered that it will not take them (a
-    4xx, or an OTLP partial success that rejected spans): then the datapoint is not recorded, and sending the
-    same spans again cannot help.
+    Else ``reason`` says why not (the datapoint is not recorded), and ``refused`` whether the backend answered that
+    it will not take them (a 4xx, or an OTLP partial success that rejected spans): sending the same spans again
+    cannot help.
     """
 
     reason: str | None = None
@@ -722,9 +850,8 @@ class DatapointTracer:
         evaluators')``."""
         spans = list(self._session.spans)
         errored = {s.context.span_id for s in spans if s.status.status_code is StatusCode.ERROR}
-        calls = read_calls(
-            ((s.context.span_id, s.parent.span_id if s.parent else None, s.attributes) for s in spans), errored
-        )
+        bridges = [CallSpan(span_id, parent, None) for span_id, parent in list(self._session.bridges.items())]
+        calls = read_calls([*map(_span, spans), *bridges], errored)
         function: list[LlmCall] = []
         judge: list[LlmCall] = []
         for span_id, call in calls.items():
@@ -794,7 +921,7 @@ class DatapointTracer:
 
     @staticmethod
     def record_error(span: ApiSpan, error: BaseException | str) -> None:
-        message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+        message = error if isinstance(error, str) else error_text(error)
         span.set_attribute("honeyhive_error", message)
         span.set_status(Status(StatusCode.ERROR, message))
 

@@ -6,7 +6,8 @@
   1. **The evaluation broke.** A metric with a passing range or a gate has no value on datapoints the backend
      passed (its evaluator raised, returned nothing or a string, or names another metric): the range or gate was
      never checked there, so a green check would be a false one. The reason names the metric, the count and the
-     evaluator's error. Likewise a dataset row the backend never recorded (it refused its session); a datapoint
+     evaluator's error (a datapoint the backend never recorded is not among them: it was never judged, and says
+     so). Likewise a dataset row the backend never recorded (its session, its outputs or its spans); a datapoint
      whose function raised in this run but not in the baseline (a new crash, whatever ``allow_failed`` says);
      an evaluator that raised on every datapoint it ran on, or on more of them than
      ``verdict.allow_evaluator_errors`` tolerates (default none); a gate that can never fail: an absolute
@@ -205,15 +206,18 @@ def producer(metric: str, errors: Mapping[str, Any]) -> str | None:
 # ------------------------------------------------------------------------------------------ missing values
 
 
-def unchecked_metrics(result: ExperimentResultSummary, metrics: Iterable[str]) -> dict[str, int]:
+def unchecked_metrics(
+    result: ExperimentResultSummary, metrics: Iterable[str], unrecorded: Container[str] = ()
+) -> dict[str, int]:
     """Per metric of ``metrics``, how many datapoints the backend *passed* have no value for it.
 
     A datapoint without a value for a ranged metric is not failed by it (honeyhive-api.md §3), so these are
     the datapoints whose range or gate was never checked. Set differences of the backend's own id lists:
     the run's ``passed`` minus the ids the metric's details list (any event); a legacy body without those lists
-    is judged by its value count. Metrics with nothing missing are left out.
+    is judged by its value count. Metrics with nothing missing are left out. The datapoints of ``unrecorded``
+    (ids) do not count: the backend passes a session it holds no span of, and it is no evaluator's doing.
     """
-    passed = list(dict.fromkeys(result.passed))
+    passed = _judged(result, unrecorded)
     found: dict[str, int] = {}
     for name in dict.fromkeys(metrics):
         details = [d for d in result.metrics.details if d.metric_name == name]
@@ -228,6 +232,11 @@ def unchecked_metrics(result: ExperimentResultSummary, metrics: Iterable[str]) -
         if missing:
             found[name] = missing
     return found
+
+
+def _judged(result: ExperimentResultSummary, unrecorded: Container[str]) -> list[str]:
+    """The datapoints the backend passed, once each, but those of ``unrecorded``."""
+    return [i for i in dict.fromkeys(result.passed) if i not in unrecorded]
 
 
 # ------------------------------------------------------------------------------------------------ comparison
@@ -508,7 +517,7 @@ def broken(
     gates: Iterable[str] = (),
     errors: Mapping[str, EvaluatorErrors] | None = None,
     policy: VerdictConfig | None = None,
-    unrecorded: Sequence[str] = (),
+    unrecorded: Mapping[str, str] | None = None,
     new_errors: Sequence[str] = (),
     tolerance: str = "verdict.allow_evaluator_errors",
     strings: Mapping[str, str] | None = None,
@@ -520,14 +529,14 @@ def broken(
     measures itself (:data:`~honeyhive_experiment.efficiency.METRICS`) without a value on some datapoints is a
     warning, not a reason: their calls had no price or token usage, or they made none the run could see, and no
     evaluator failed; without a value on any, it is a reason: the range or gate was never checked."""
-    errors, strings = errors or {}, strings or {}
+    errors, strings, unrecorded = errors or {}, strings or {}, unrecorded or {}
     policy = policy or VerdictConfig()
     reasons: list[str] = []
     warnings: list[str] = []
 
     judged = [*ranged, *gates]
-    unchecked = unchecked_metrics(result, judged)
-    passed = len(dict.fromkeys(result.passed))
+    unchecked = unchecked_metrics(result, judged, unrecorded)
+    passed = len(_judged(result, unrecorded))
     blamed: set[str] = set()
     for metric, missing in unchecked.items():
         what = "passing range" if metric in ranged else "gate"
@@ -563,7 +572,7 @@ def broken(
     if unrecorded:
         reasons.append(
             f"{len(unrecorded)} datapoint(s) of the dataset were not recorded by the backend, so they were never"
-            f" judged ({unrecorded[0]})"
+            f" judged ({next(iter(unrecorded.values()))})"
         )
     if new_errors:
         shown = ", ".join(new_errors[:5]) + (f" and {len(new_errors) - 5} more" if len(new_errors) > 5 else "")
@@ -596,7 +605,7 @@ def decide(
     errors: Mapping[str, EvaluatorErrors] | None = None,
     policy: VerdictConfig | None = None,
     gate_assessment: Mapping[MetricKey | str, Assessment] | None = None,
-    unrecorded: Sequence[str] = (),
+    unrecorded: Mapping[str, str] | None = None,
     new_errors: Sequence[str] = (),
     compare: bool = True,
     strings: Mapping[str, str] | None = None,
@@ -605,12 +614,12 @@ def decide(
     """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
 
     ``ranged`` names the metrics with a passing range; ``errors`` are the evaluators' errors in this run
-    (:func:`evaluator_errors`); ``gate_assessment`` is :func:`assess_gates` of ``comparison``; ``unrecorded`` has
-    the error of each dataset row the backend never recorded (it refused the datapoint's session); ``new_errors``
-    the datapoints whose function raised in this run and not in the baseline; ``strings`` the judged metrics whose
-    values in this run are strings (:func:`string_values`); ``booleans`` the gated metrics whose values in this run
-    are booleans (:func:`boolean_metrics`: with trials the backend's values are means, no longer booleans), whose
-    pass rates the report shows in percent (:func:`in_points`).
+    (:func:`evaluator_errors`); ``gate_assessment`` is :func:`assess_gates` of ``comparison``; ``unrecorded``, by
+    datapoint id, the error of each dataset row the backend never recorded (its session, outputs or spans);
+    ``new_errors`` the datapoints whose function raised in this run and not in the baseline; ``strings`` the judged
+    metrics whose values in this run are strings (:func:`string_values`); ``booleans`` the gated metrics whose values
+    in this run are booleans (:func:`boolean_metrics`: with trials the backend's values are means, no longer
+    booleans), whose pass rates the report shows in percent (:func:`in_points`).
     ``compare`` false: comparisons are switched off (``baseline.strategy: none``), so no ``comparison`` is the
     result's own verdict, not neutral; a gate then is never checked, and says so (the experiment file refuses one).
     """

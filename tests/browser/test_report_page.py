@@ -107,6 +107,28 @@ def test_sorting_by_a_column_and_searching_change_the_visible_rows(opened: Opene
     assert opened.console == []
 
 
+def test_a_sort_button_reached_by_tab_shows_its_focus_and_is_named_without_its_arrow(opened: Opened) -> None:
+    """WCAG 2.4.7: the buttons' ``all: unset`` took away the browser's focus ring, so a keyboard user could not see
+    which heading Tab had reached; and the CSS arrow was read out as part of each button's name ("Datapoint ↕")."""
+    page = opened.page
+    page.focus("#search")
+    page.keyboard.press("Tab")  # the next control: the first column's sort button
+    focused = page.evaluate(
+        "() => { const b = document.activeElement, s = getComputedStyle(b);"
+        " return [b.textContent, b.matches(':focus-visible'), s.outlineStyle, s.outlineWidth]; }"
+    )
+    assert focused == ["Datapoint", True, "solid", "2px"]
+    heading = page.locator("#datapoints thead").aria_snapshot()
+    assert '- button "Datapoint"' in heading
+    assert "↕" not in heading
+    page.keyboard.press("Enter")  # sorted: the arrow drawn is another, still not said
+    assert "↑" not in page.locator("#datapoints thead").aria_snapshot()
+    # the count of the rows shown is announced as a filter changes it
+    assert page.locator("[aria-live=polite]").inner_text() == "22 of 22 datapoints shown"
+    page.fill("#search", "dark mode")
+    assert page.locator("[aria-live=polite]").inner_text() == "1 of 22 datapoints shown"
+
+
 def test_markup_in_an_output_is_shown_as_text_and_never_runs(opened: Opened, runs: Runs) -> None:
     page = opened.page
     assert page.title().endswith(" · support-bot-quickstart")

@@ -68,10 +68,10 @@ def _repository() -> dict[str, Any]:
     return {"full_name": REPOSITORY, "fork": False, "default_branch": "main"}
 
 
-def push(sha: str = HEAD_SHA) -> Event:
-    """A push to ``main`` whose head is ``sha``."""
-    payload = {"ref": "refs/heads/main", "after": sha, "repository": _repository()}
-    return Event("push", payload, sha=sha, ref="refs/heads/main", ref_name="main")
+def push(sha: str = HEAD_SHA, branch: str = "main") -> Event:
+    """A push to ``branch`` whose head is ``sha``."""
+    payload = {"ref": f"refs/heads/{branch}", "after": sha, "repository": _repository()}
+    return Event("push", payload, sha=sha, ref=f"refs/heads/{branch}", ref_name=branch)
 
 
 def pull_request(*, head_sha: str = HEAD_SHA, base_sha: str = BASE_SHA, fork: bool = False) -> Event:

@@ -8,8 +8,9 @@
 It is a real HTTP server (Starlette on uvicorn, in a background thread, as ``honeyhive_local``'s) that the real
 ``openai`` client reaches through ``base_url``, so the real instrumentations (OpenLLMetry's, OpenInference's) see
 real responses. It answers ``POST /v1/chat/completions`` (also streamed: the usage comes as a last chunk only when
-``stream_options.include_usage`` asks for it, as OpenAI's does) and ``POST /v1/embeddings`` (one token per word of
-the inputs), and its usage depends on the request, so a call attributed to the wrong datapoint shows:
+``stream_options.include_usage`` asks for it, as OpenAI's does), ``POST /v1/responses`` (the Responses API, its
+``input`` a text or messages, not streamed) and ``POST /v1/embeddings`` (one token per word of the inputs), and its
+usage depends on the request, so a call attributed to the wrong datapoint shows:
 
 * ``prompt_tokens``: the number of whitespace-separated words in all the messages' contents;
 * the reply: ``"answer:"`` and the last message's first words, as many as ``len(words) % 7 + 1``;
@@ -40,7 +41,7 @@ from honeyhive_local.server import ServerThread
 
 @dataclass(frozen=True)
 class Call:
-    """One chat completion the server answered."""
+    """One call the server answered (a chat completion, a response, an embedding)."""
 
     model: str  # as answered
     prompt: str  # the messages' contents, joined by newlines
@@ -55,6 +56,11 @@ def usage_of(prompt: str) -> tuple[str, int, int]:
     return reply, len(words), len(reply.split())
 
 
+def answered_model(requested: str) -> str:
+    """The model the server answers with: ``gpt-4o-mini`` dated, as OpenAI answers; any other as asked."""
+    return f"{requested}-2024-07-18" if requested == "gpt-4o-mini" else requested
+
+
 class FakeOpenAI:
     """A running fake OpenAI server; a context manager that stops it on exit."""
 
@@ -63,6 +69,7 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         routes = [
             Route("/v1/chat/completions", self._chat, methods=["POST"]),
+            Route("/v1/responses", self._responses, methods=["POST"]),
             Route("/v1/embeddings", self._embeddings, methods=["POST"]),
         ]
         self._server = ServerThread(Starlette(routes=routes))
@@ -83,7 +90,7 @@ class FakeOpenAI:
         requested = str(body.get("model") or "")
         if requested.startswith("fail:"):
             return JSONResponse({"error": {"message": "the fake server failed", "type": "server_error"}}, 500)
-        model = f"{requested}-2024-07-18" if requested == "gpt-4o-mini" else requested
+        model = answered_model(requested)
         number = self._answered(model, prompt, prompt_tokens, completion_tokens)
         usage = {
             "prompt_tokens": prompt_tokens,
@@ -101,6 +108,44 @@ class FakeOpenAI:
                 **answer,
                 "object": "chat.completion",
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}],
+                "usage": usage,
+            }
+        )
+
+    async def _responses(self, request: Request) -> JSONResponse:
+        body: dict[str, Any] = await request.json()
+        given = body.get("input")
+        prompt = given if isinstance(given, str) else "\n".join(str(m.get("content") or "") for m in given or [])
+        reply, prompt_tokens, completion_tokens = usage_of(prompt)
+        model = answered_model(str(body.get("model") or ""))
+        number = self._answered(model, prompt, prompt_tokens, completion_tokens)
+        message = {"type": "output_text", "text": reply, "annotations": []}
+        usage = {
+            "input_tokens": prompt_tokens,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": completion_tokens,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": prompt_tokens + completion_tokens,
+        }
+        return JSONResponse(
+            {
+                "id": f"resp_{number}",
+                "object": "response",
+                "created_at": 1_700_000_000,
+                "status": "completed",
+                "model": model,
+                "output": [
+                    {
+                        "type": "message",
+                        "id": f"msg_{number}",
+                        "status": "completed",
+                        "role": "assistant",
+                        "content": [message],
+                    }
+                ],
+                "parallel_tool_calls": True,
+                "tool_choice": "auto",
+                "tools": [],
                 "usage": usage,
             }
         )

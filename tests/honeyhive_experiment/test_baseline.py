@@ -749,6 +749,22 @@ CASES: list[Row] = [
         config_file=OTHER_FILE,
     ),
     Row(
+        "and the default file's in a working directory (an older version's run of a monorepo's folder)",
+        [run("older", sha=MB)],
+        ("older", "merge-base"),
+        asked=(),
+        read=1,
+        config_file=f"services/bot/{FILE_PATH}",
+    ),
+    Row(
+        "but not of a file that only ends like it",
+        [run("older", sha=MB)],
+        None,
+        asked=(),
+        read=1,
+        config_file=f"x{FILE_PATH}",
+    ),
+    Row(
         "a file stamp that is not text counts as none",
         [run("odd", ci={"branch": "main", "sha": MB, "config_file": 1})],
         ("odd", "merge-base"),

@@ -171,6 +171,32 @@ def test_uncommitted_changes_and_their_digest(tmp_path: Path) -> None:
     assert local_checkout(root).dirty is False
 
 
+def test_a_folders_run_sees_the_whole_repositorys_changes(tmp_path: Path) -> None:
+    """A monorepo's service imports a shared library from outside its folder: an edit there changes the code the
+    run measures, so it is uncommitted changes too; the tool's own files are not, in whichever folder it ran."""
+    root = repository(tmp_path / "repo")
+    service, library = root / "services" / "bot", root / "libs" / "shared_prompts.py"
+    service.mkdir(parents=True)
+    library.parent.mkdir()
+    (service / "app.py").write_text("from libs.shared_prompts import SYSTEM\n")
+    library.write_text("SYSTEM = 'be polite'\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "monorepo")
+    for own in ("services/bot/.honeyhive/local.db", "services/api/.honeyhive/report.json", ".honeyhive/report.html"):
+        (root / own).parent.mkdir(parents=True, exist_ok=True)
+        (root / own).write_text("written by a run")
+    (root / "out.json").write_text("{}")
+    clean = local_checkout(service, own_files=[root / "out.json"])  # --report ../../out.json
+    assert (clean.dirty, clean.diff_sha256) == (False, None)
+
+    library.write_text("SYSTEM = 'be rude'\n")
+    edited = local_checkout(service, own_files=[root / "out.json"])
+    assert edited.dirty is True
+    assert edited.diff_sha256 is not None
+    (root / "libs" / "new.py").write_text("an untracked file outside the folder counts too")
+    assert local_checkout(service, own_files=[root / "out.json"]).diff_sha256 not in (None, edited.diff_sha256)
+
+
 @contextmanager
 def address_space(extra: int) -> Iterator[None]:
     """This process may map at most ``extra`` more bytes while inside: an unbounded read raises MemoryError

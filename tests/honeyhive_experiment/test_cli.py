@@ -676,17 +676,17 @@ def test_a_baseline_that_cannot_be_found_is_said_before_anything_is_run(
 
 
 @pytest.mark.parametrize(
-    ("typo", "keyed_by_name"),
+    "typo",
     [
-        ("max_wokers: 3\n", True),  # a file that does not validate still declares its name
-        ("name: [unclosed\n", False),  # one whose YAML cannot be read does not: its path, as before
+        "max_wokers: 3\n",  # a file that does not validate still declares its name
+        "name: [unclosed\n",  # one whose YAML cannot be read does not: its comment is the file's all the same
     ],
 )
 def test_a_config_error_replaces_the_experiments_comment_instead_of_adding_one(
-    repo: Path, capsys: pytest.CaptureFixture[str], typo: str, keyed_by_name: bool
+    repo: Path, capsys: pytest.CaptureFixture[str], typo: str
 ) -> None:
-    """A typo in the experiment file posted a second comment (keyed by the file's path, not the experiment's
-    name), and left the first one showing an older commit's result."""
+    """A typo in the experiment file posted a second comment, and left the first one showing an older commit's
+    result: the comment was keyed by the experiment's name, which a file that no longer parses does not give."""
 
     def comment_marker() -> str:
         code = main(["run", "--dry-run", "--no-html", "--working-directory", str(repo)], environ={})
@@ -699,7 +699,7 @@ def test_a_config_error_replaces_the_experiments_comment_instead_of_adding_one(
     broken = comment_marker()
 
     assert (good[0], broken[0]) == ("0", "2")
-    assert (good[1:] == broken[1:]) is keyed_by_name
+    assert good[1:] == broken[1:]
 
 
 def test_a_baseline_run_of_another_experiment_is_used_as_asked_but_said(

@@ -268,6 +268,7 @@ def test_output_piped_into_a_reader_that_went_away_ends_quietly_with_the_report_
 STREAMED_TOKEN = "sbt-Zq9wK2xv7Lm4p2Rt8yU7cW"
 STREAMING_APP = """
 import atexit
+import multiprocessing
 import os
 
 _answer = answer
@@ -278,8 +279,18 @@ def stream(text):  # an LLM's answer, printed as it comes
         print(text[at : at + 3], end="", flush=True)
 
 
+def child():  # multiprocessing ends it with os._exit, past the exit hook
+    print("child computed value 12345", end="", flush=True)
+
+
 def answer(datapoint):
     stream(f"streaming with {os.environ['SUPPORT_BOT_TOKEN']}, then the answer\\n")
+    print("calling upstream with Authorization: Bearer abcdEFGHijklMNOPqrst1234", end="", flush=True)
+    print(" ok")
+    process = multiprocessing.get_context("fork").Process(target=child)
+    process.start()
+    process.join()
+    print()
     return _answer(datapoint)
 
 
@@ -289,8 +300,10 @@ atexit.register(stream, f"bye from {os.environ['SUPPORT_BOT_TOKEN']}")  # left u
 
 def test_a_secret_printed_in_small_flushed_pieces_is_redacted_up_to_the_exit(tmp_path: Path) -> None:
     """``print(piece, end="", flush=True)`` (streamed output) of a secret in 3-character pieces showed it whole: each
-    flush passed its pieces on. A flush holds back what may be a secret's start, and what the user's code left
-    unfinished at exit (its exit handler's, after the command) is shown then, redacted: nothing is lost."""
+    flush passed its pieces on. A flush holds back what may be a secret's start, with what names it (a bearer token
+    flushed before its line's end showed in clear, judged without its ``Bearer``), and what the user's code left
+    unfinished at exit (its exit handler's, after the command) is shown then, redacted: nothing is lost. A forked
+    child, which exits past the exit hook, holds nothing back (its last piece was lost)."""
     repo = copy_quickstart(tmp_path / "repo", questions=1)
     app = repo / "support_bot" / "app.py"
     app.write_text(app.read_text(encoding="utf-8") + STREAMING_APP, encoding="utf-8")
@@ -303,6 +316,8 @@ def test_a_secret_printed_in_small_flushed_pieces_is_redacted_up_to_the_exit(tmp
     assert done.returncode == 0, done.stderr
     assert STREAMED_TOKEN[4:12] not in done.stdout + done.stderr, done.stdout
     assert "streaming with ***, then the answer\n" in done.stdout, done.stdout
+    assert "calling upstream with Authorization: Bearer *** ok\n" in done.stdout, done.stdout
+    assert "\nchild computed value 12345\n" in done.stdout, done.stdout
     assert done.stdout.endswith("\nbye from ***"), done.stdout[-200:]
 
 

@@ -291,6 +291,28 @@ MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
         "line 1",
         "'datapoint_id' must be a non-empty string or null, found an empty string",
     ),
+    # SQLite's json_extract cuts a text at NUL: on the embedded backend the datapoint came back as an empty "gone" one
+    (
+        "jsonl-id-nul",
+        J,
+        '{"inputs": {}}\n{"id": "nul\\u0000byte", "inputs": {}}\n',
+        "line 2",
+        "'id' has a control character (U+0000) at index 3: an id must be printable text",
+    ),
+    (
+        "json-datapoint-id-newline",
+        JS,
+        '[{"datapoint_id": "two\\nlines", "inputs": {}}]',
+        "record 1 (line 1)",
+        "'datapoint_id' has a control character (U+000A) at index 3: an id must be printable text",
+    ),
+    (
+        "csv-id-control",
+        C,
+        "id,inputs.q\nq\x01,a\n",
+        "line 2",
+        "'id' has a control character (U+0001) at index 1: an id must be printable text",
+    ),
     (
         "jsonl-both-ids",
         J,
@@ -514,6 +536,15 @@ MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
         "line 3",
         "invalid CSV: field larger than field limit (131072)",
     ),
+    # an unclosed quote is reported at the row it opens in, not read as one cell holding the rest of the file
+    (
+        "csv-unclosed-quote",
+        C,
+        'id,q\na,What is 1?\nb,"Say ""hi"" 2\nc,What is 3?\nd,What is 4?\n',
+        "line 3",
+        "invalid CSV: a quote opened in this row is never closed: unexpected end of data",
+    ),
+    ("csv-text-after-closing-quote", C, 'q\n"x"y\n', "line 2", "invalid CSV: ',' expected after '\"'"),
     ("csv-header-only", C, "q,ground_truth.a\n", None, "the dataset has no records"),
     ("csv-empty-rows-only", C, "q,r\n,\n\n", None, "the dataset has no records"),
     ("csv-empty-file", C, BOM, None, "the file is empty (no header row)"),

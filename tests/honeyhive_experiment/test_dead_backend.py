@@ -56,6 +56,25 @@ def test_a_backend_killed_mid_run_stops_the_run_early(size: int, caplog: pytest.
     assert any("could not mark run" in r.getMessage() for r in caplog.records), "the log says what was not recorded"
 
 
+@pytest.mark.parametrize("fault", [Fault.HTTP_503, Fault.HTTP_429])
+def test_a_backend_answering_only_errors_stops_the_run_early(fault: Fault) -> None:
+    """Every session start answered 503 (or 429), after its retries: each answer lifted the deadline and reset the
+    streak, so the run retried every datapoint's request (64 rows: 384 requests, 29 s; 50k rows: ~5 h) and ended
+    as a FAIL of datapoints "not recorded" instead of the error of a backend that cannot take the run."""
+    records = [{"inputs": {"n": i}} for i in range(64)]
+    retry = RetryPolicy(attempts=3, initial_wait=0.01, max_wait=0.02, circuit=3)
+    with (
+        LocalBackend() as backend,
+        FaultProxy(backend.url, rate=1.0, kinds=(fault,), should_fault=lambda m, p: p == "/v1/sessions") as proxy,
+        HoneyHiveClient(proxy.url, backend.api_key, retry=retry) as client,
+    ):
+        with pytest.raises(BackendUnreachable, match="stopped answering"):
+            evaluate(lambda datapoint: {"n": 1}, external_dataset(records), client=client, max_workers=8)
+        assert client.unreachable
+    # the streak of 3 plus what the 8 workers had in flight, each with its 3 attempts: not every datapoint's
+    assert proxy.routes["POST /v1/sessions"] <= (3 + 8) * 3
+
+
 @pytest.mark.parametrize(
     ("events", "threshold", "opened"),
     [
@@ -65,12 +84,15 @@ def test_a_backend_killed_mid_run_stops_the_run_early(size: int, caplog: pytest.
         ("ffaff" + "f", 3, True),
         ("ffffff", 0, False),  # 0: never opens
         ("f", 1, True),
+        ("555", 3, False),  # an error answer (5xx, 429) lifts the deadline, and is no failure by itself...
+        ("f5ff", 3, True),  # ...nor ends the streak: a request that gets only those, after its retries, fails (f)
+        ("f4ff", 3, False),  # a 4xx refuses one request: the backend is there
     ],
 )
 def test_the_circuit(events: str, threshold: int, opened: bool) -> None:
     circuit = Circuit(threshold)
     for event in events:
-        circuit.failed() if event == "f" else circuit.answered()
+        circuit.failed() if event == "f" else circuit.answered({"a": 200, "4": 400, "5": 503}[event])
     assert circuit.open is opened
     assert circuit.opened.is_set() is opened
 
@@ -159,7 +181,7 @@ def test_the_circuits_deadline(steps: list[tuple[float, str]], silence: float, o
         elif step == "-":
             waits.pop(0).__exit__(None, None, None)
         elif step == "a":
-            circuit.answered()
+            circuit.answered(200)
         elif step == "f":
             circuit.failed()
     assert circuit.time_left() == left

@@ -10,11 +10,14 @@ process of its own: test_efficiency_e2e.py.)"""
 from __future__ import annotations
 
 import contextlib
+import html
 import importlib
 import json
 import re
 import sys
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -24,6 +27,7 @@ from honeyhive_experiment import HoneyHiveClient, evaluate
 from honeyhive_experiment.errors import ArgumentError
 from honeyhive_experiment.results import recorded_outcomes
 from honeyhive_experiment.user_code import in_repository
+from tests.fakes.openai_server import Call
 from tests.llm_bot import API_KEY, OPENINFERENCE, OPENLLMETRY, ROWS, Bot, make_bot, mini_cost
 
 pytestmark = pytest.mark.integration
@@ -87,6 +91,7 @@ def test_an_unpriced_model_has_no_cost_and_pricing_prices_it_to_the_cent(bot: Bo
     terminal, comment = unpriced.out.split("----- the comment that would be posted -----", 1)
     assert note in comment
     assert note in terminal.lower()
+    assert f"💲 {note}" in page(bot)  # the HTML report says it too (it said nothing of the cost left out)
 
     # $1,000 and $4,000 per million tokens, so that 30 datapoints cost dollars and cents
     bot.configure(OPENLLMETRY, "pricing:\n  my-ft-model: {input: 1000, output: 4000}\n", model="my-ft-model")
@@ -106,8 +111,14 @@ def test_an_unpriced_model_has_no_cost_and_pricing_prices_it_to_the_cent(bot: Bo
     assert totals["judge_cost_usd"] > 0
     assert 0 < totals["duration_p50_ms"] <= totals["duration_p95_ms"]
     assert f"This run: total cost ${round(expected, 2):,.2f} + $" in priced.out
+    assert f'<p class="note" id="totals">This run: total cost ${round(expected, 2):,.2f} + $' in page(bot)
     assert unpriced.report["totals"]["cost_usd"] is None  # no call of the function could be priced
     assert "unpriced" not in priced.out
+
+
+def page(bot: Bot) -> str:
+    """The HTML report of the bot's last run (beside its report.json), its entities decoded."""
+    return html.unescape((bot.root.parent / "report.html").read_text(encoding="utf-8"))
 
 
 def by_id(bot: Bot, run_id: str) -> dict[str, dict[str, Any]]:
@@ -144,6 +155,84 @@ def test_a_datapoint_without_a_call_costs_zero_so_a_cost_gate_sees_a_cache_come_
     again = bot.run("--baseline", every.run_id)
     assert again.code == 0, again.out
     assert again.metric("cost_usd")["change"] == "better"
+
+
+def own_calls(bot: Bot, since: int, datapoint: str) -> list[Call]:
+    """The calls the server answered the function of ``datapoint`` (not its judge) since its ``since``-th call."""
+    return [c for c in bot.server.calls[since:] if f"[{datapoint}] " in c.prompt and not c.prompt.startswith("Judge")]
+
+
+def test_calls_from_threads_the_function_starts_are_its_own_and_one_outside_every_datapoint_is_said(bot: Bot) -> None:
+    """A call made from a thread the function starts, a task it submits to a pool made at import, or
+    ``loop.run_in_executor`` is the datapoint's (it was 0 calls, $0, and a cost gate passed on it); a call made by a
+    thread that carries no datapoint's context is in no metric, and the report says so."""
+    bot.configure(OPENLLMETRY)
+    bot.settings(modes={"q01": "thread", "q02": "pool", "q03": "executor", "q04": "errand"})
+    since = len(bot.server.calls)
+    start, submit = threading.Thread.start, ThreadPoolExecutor.submit
+    run = bot.run()
+    assert run.code == 0, run.out
+    assert (threading.Thread.start, ThreadPoolExecutor.submit) == (start, submit)  # as they were, after the run
+
+    measured = by_id(bot, run.run_id)
+    for datapoint in ("q01", "q02", "q03", "q05"):
+        [own] = own_calls(bot, since, datapoint)
+        assert measured[datapoint]["llm_calls"] == 1, datapoint
+        assert measured[datapoint]["input_tokens"] == own.prompt_tokens, datapoint
+        assert measured[datapoint]["cost_usd"] == pytest.approx(mini_cost(own.prompt_tokens, own.completion_tokens))
+    assert len(own_calls(bot, since, "q04")) == 1  # made, by the errand thread: in no datapoint's metrics
+    assert measured["q04"]["llm_calls"] == 0
+    warning = "1 LLM call(s) were made outside any datapoint's context"
+    assert [w for w in run.report["warnings"] if w.startswith(warning)], run.report["warnings"]
+    assert warning in run.out.split("----- the comment that would be posted -----", 1)[1]
+
+
+def test_two_instrumentations_of_one_client_count_each_call_once_responses_api_too(bot: Bot) -> None:
+    """OpenLLMetry and OpenInference both on: a chat completion (one span inside the other), a Responses API call
+    (OpenLLMetry's span beside OpenInference's: it was counted twice) and an embedding are each one call; two alike
+    Responses API calls are two."""
+    bot.configure(f"{OPENLLMETRY}, {OPENINFERENCE}")
+    bot.settings(modes={"q01": "responses", "q02": "responses-twice", "q03": "embed"})
+    since = len(bot.server.calls)
+    run = bot.run()
+    assert run.code == 0, run.out
+
+    for datapoint, metrics in by_id(bot, run.run_id).items():
+        own = own_calls(bot, since, datapoint)
+        assert len(own) == {"q02": 2, "q03": 2}.get(datapoint, 1), datapoint
+        cost = sum(
+            c.prompt_tokens * 0.02 / 1e6
+            if c.model.startswith("text-embedding")
+            else mini_cost(c.prompt_tokens, c.completion_tokens)
+            for c in own
+        )
+        assert metrics["llm_calls"] == len(own), datapoint
+        assert metrics["input_tokens"] == sum(c.prompt_tokens for c in own), datapoint
+        assert metrics["output_tokens"] == sum(c.completion_tokens for c in own), datapoint
+        assert metrics["cost_usd"] == pytest.approx(cost), datapoint
+        assert metrics["judge_llm_calls"] == 1, datapoint
+
+
+def test_the_functions_own_genai_span_around_an_instrumented_call_of_another_model_is_a_call_of_its_own(
+    bot: Bot,
+) -> None:
+    """The function's own span of a call to a self-hosted model (5000 tokens in, 1000 out, priced by ``pricing:``)
+    around an instrumented embedding lookup: two calls, both priced (the span was dropped as the embedding's)."""
+    bot.configure(OPENLLMETRY, "pricing:\n  my-local-llm: {input: 1000, output: 2000}\n")
+    bot.settings(modes={"q05": "own-span"})
+    since = len(bot.server.calls)
+    run = bot.run()
+    assert run.code == 0, run.out
+
+    [embedding] = own_calls(bot, since, "q05")
+    assert embedding.model == "text-embedding-3-small"
+    metrics = by_id(bot, run.run_id)["q05"]
+    assert metrics["llm_calls"] == 2
+    assert metrics["input_tokens"] == 5000 + embedding.prompt_tokens
+    assert metrics["output_tokens"] == 1000
+    assert metrics["cost_usd"] == pytest.approx(
+        (5000 * 1000 + 1000 * 2000) / 1e6 + embedding.prompt_tokens * 0.02 / 1e6
+    )
 
 
 @pytest.mark.parametrize("instrument", [OPENLLMETRY, OPENINFERENCE])

@@ -128,6 +128,34 @@ def test_an_other_experiments_comment_is_not_touched(gh: FakeGitHub, make_publis
     assert [c.body for c in gh.comments(PR)] == [other.body, body("qa report")]
 
 
+EARLIER = "<!-- honeyhive-experiment:comment key=the-name -->"
+
+
+@pytest.mark.parametrize(
+    ("seeded", "edited"),
+    [
+        ([(EARLIER, "bot")], 0),  # an earlier version's comment: edited, and carries the marker from now on
+        ([(EARLIER, "bot"), (MARKER, "bot")], 1),  # this version's own comment comes first, however old
+        ([(MARKER, "bot"), (EARLIER, "bot")], 0),
+        ([(EARLIER, "bot"), (EARLIER, "bot")], 1),  # the newest of several; the other left as it is
+        ([(EARLIER, "mallory")], None),  # someone else's: never edited
+    ],
+)
+def test_without_its_marker_the_comment_an_earlier_version_marked_is_edited(
+    gh: FakeGitHub, make_publisher: PublisherFactory, seeded: list[tuple[str, str]], edited: int | None
+) -> None:
+    comments = [gh.add_comment(PR, f"{mark}\nold", user=gh.bot_login if who == "bot" else who) for mark, who in seeded]
+
+    result = make_publisher().publish(PR, body("this run"), marker=MARKER, earlier=EARLIER)
+
+    assert result.action == ("created" if edited is None else "updated")
+    if edited is not None:
+        assert result.comment_id == comments[edited].id
+    bodies = [c.body for c in gh.comments(PR)]
+    assert bodies.count(body("this run")) == 1
+    assert len(bodies) == len(seeded) + (edited is None)
+
+
 def test_a_comment_by_someone_else_carrying_the_marker_is_never_edited(
     gh: FakeGitHub, make_publisher: PublisherFactory, caplog: pytest.LogCaptureFixture
 ) -> None:

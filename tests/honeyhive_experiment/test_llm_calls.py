@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from honeyhive_experiment.llm_calls import LlmCall, read_call, read_calls
+from honeyhive_experiment.llm_calls import LlmCall, Span, read_call, read_calls
 
 pytestmark = pytest.mark.unit
 
@@ -175,7 +175,7 @@ def test_a_span_that_failed_without_usage_is_a_failed_call(
     call = read_call(attributes, errored=errored)
     assert call is not None
     assert call.failed is failed
-    assert read_calls([(1, None, attributes)], errored={1} if errored else ())[1].failed is failed
+    assert read_calls([Span(1, None, attributes)], errored={1} if errored else ())[1].failed is failed
 
 
 def test_a_call_names_its_models_most_specific_first() -> None:
@@ -186,27 +186,105 @@ def test_a_call_names_its_models_most_specific_first() -> None:
     assert LlmCall().models == ()
 
 
-CALL = {"gen_ai.request.model": "m", "gen_ai.usage.input_tokens": 1}
-AROUND = {
-    "gen_ai.request.model": "m",
-    "gen_ai.usage.input_tokens": 2,
-}  # e.g. a framework's span, or a 2nd instrumentation
+def usage(model: str, tokens_in: int | None = None, tokens_out: int | None = None, **more: Any) -> dict[str, Any]:
+    """A GenAI call span's attributes: its model and usage."""
+    attributes = {"gen_ai.request.model": model, **more}
+    if tokens_in is not None:
+        attributes["gen_ai.usage.input_tokens"] = tokens_in
+    if tokens_out is not None:
+        attributes["gen_ai.usage.output_tokens"] = tokens_out
+    return attributes
+
+
+CALL = usage("m", 1, 1)
+OL, OI, USER = "opentelemetry.instrumentation.openai.v1", "openinference.instrumentation.openai", "user"
+# OpenInference's span of the call CALL describes: the same usage and model, in its own dialect
+OI_CALL = {"llm.model_name": "m", "llm.token_count.prompt": 1, "llm.token_count.completion": 1}
 
 
 @pytest.mark.parametrize(
     ("spans", "counted"),
     [
-        pytest.param([(1, None, CALL)], [1], id="one-call"),
-        pytest.param([(1, None, AROUND), (2, 1, CALL)], [2], id="two-instrumentations-of-one-call"),
-        pytest.param([(2, 1, CALL), (1, None, AROUND)], [2], id="inner-ends-first"),
-        pytest.param([(1, None, AROUND), (2, 1, CHAIN_SPAN), (3, 2, CALL)], [3], id="a-call-deeper-inside"),
-        pytest.param([(1, None, AROUND), (2, 1, CALL), (3, 1, CALL)], [2, 3], id="a-wrapper-of-two-calls"),
-        pytest.param([(9, None, CHAIN_SPAN), (1, 9, CALL), (2, 9, CALL)], [1, 2], id="sibling-calls"),
-        pytest.param([(1, 7, CALL), (2, 8, CALL)], [1, 2], id="parents-not-among-them"),
-        pytest.param([(1, None, CHAIN_SPAN)], [], id="no-call"),
+        pytest.param([Span(1, None, CALL)], [1], id="one-call"),
+        pytest.param([Span(9, None, CHAIN_SPAN)], [], id="no-call"),
+        pytest.param([Span(9, None, CHAIN_SPAN), Span(1, 9, CALL), Span(2, 9, CALL)], [1, 2], id="sibling-calls"),
+        pytest.param([Span(1, 7, CALL), Span(2, 8, CALL)], [1, 2], id="parents-not-among-them"),
+        # one inside another: the same call when the outer reports no usage, one inner's, or all of theirs together
+        pytest.param([Span(1, None, CALL, OL), Span(2, 1, OI_CALL, OI)], [2], id="two-instrumentations-nested"),
+        pytest.param([Span(2, 1, OI_CALL, OI), Span(1, None, CALL, OL)], [2], id="inner-ends-first"),
+        pytest.param([Span(1, None, usage("m")), Span(2, 1, CALL)], [2], id="outer-without-usage"),
+        pytest.param([Span(1, None, usage("other")), Span(2, 1, CALL)], [2], id="outer-without-usage-other-model"),
+        pytest.param(
+            [Span(1, None, usage("gpt-4o", 1, 1)), Span(2, 1, usage("gpt-4o-2024-08-06", 1, 1))],
+            [2],
+            id="outer-same-usage-other-model-name",
+        ),
+        pytest.param([Span(1, None, CALL), Span(2, 1, CHAIN_SPAN), Span(3, 2, CALL)], [3], id="a-call-deeper-inside"),
+        pytest.param([Span(1, None, usage("m", 2, 2)), Span(2, 1, CALL), Span(3, 1, CALL)], [2, 3], id="outer-sums"),
+        pytest.param(
+            [Span(1, None, usage("m", 1, 1)), Span(2, 1, CALL), Span(3, 1, usage("m", 5, 5))],
+            [2, 3],
+            id="outer-is-one-of-them",
+        ),
+        pytest.param(
+            [Span(1, None, usage("m")), Span(2, 1, usage("m", 1, 1)), Span(3, 2, OI_CALL, OI)],
+            [3],
+            id="three-deep-one-call",
+        ),
+        # ... else a call of its own, counted besides them
+        pytest.param(
+            [Span(1, None, usage("my-local-llm", 5000, 1000), USER), Span(2, 1, usage("text-embedding", 100, 0), OL)],
+            [1, 2],
+            id="own-call-around-another-model",
+        ),
+        pytest.param(
+            [Span(1, None, usage("m", 5000, 1000), USER), Span(2, 1, usage("m", 100, 10), OL)],
+            [1, 2],
+            id="own-call-around-another-usage",
+        ),
+        pytest.param(
+            [Span(1, None, usage("a", 9, 9)), Span(2, 1, usage("b", 5, 5)), Span(3, 2, usage("b", 5, 5))],
+            [1, 3],
+            id="own-call-around-a-call-seen-twice",
+        ),
+        # an inner call without usage naming the outer's model: the outer, which has the usage, stands for it
+        pytest.param([Span(1, None, usage("m", 7, 7), USER), Span(2, 1, usage("m"), OL)], [1], id="outer-has-usage"),
+        pytest.param(
+            [
+                Span(1, None, usage("m", 7, 7)),
+                Span(2, 1, usage("m", **{"error.type": "E"})),
+                Span(3, 1, usage("m", 7, 7)),
+            ],
+            [2, 3],
+            id="a-retried-call",
+        ),
+        # side by side: another instrumentation's span of the same call (OpenLLMetry's of the Responses API)
+        pytest.param([Span(1, 9, CALL, OL), Span(2, 9, OI_CALL, OI)], [1], id="two-instrumentations-side-by-side"),
+        pytest.param(
+            [Span(1, 9, CALL, OL), Span(2, 9, OI_CALL, OI), Span(3, 9, CALL, OL), Span(4, 9, OI_CALL, OI)],
+            [1, 3],
+            id="two-calls-alike-two-instrumentations",
+        ),
+        pytest.param([Span(1, 9, CALL, OL), Span(2, 9, CALL, OL)], [1, 2], id="two-calls-alike-one-instrumentation"),
+        pytest.param([Span(1, 9, CALL, OL), Span(2, 8, OI_CALL, OI)], [1, 2], id="not-side-by-side"),
+        pytest.param([Span(1, 9, CALL, OL), Span(2, 9, usage("m", 1, 2), OI)], [1, 2], id="other-usage"),
+        pytest.param([Span(1, 9, CALL, OL), Span(2, 9, usage("n", 1, 1), OI)], [1, 2], id="other-model"),
+        pytest.param(
+            [Span(1, 9, usage("m", **{"error.type": "E"}), OL), Span(2, 9, usage("m", **{"error.type": "E"}), OI)],
+            [1],
+            id="one-failed-call-two-instrumentations",
+        ),
+        pytest.param(
+            [Span(1, 9, usage("m"), USER), Span(2, 9, CALL, OL), Span(3, 9, OI_CALL, OI)],
+            [1, 2],
+            id="no-usage-beside-usage",
+        ),
+        pytest.param(
+            [Span(1, None, usage("m", 2, 2)), Span(2, 1, CALL, OL), Span(3, 1, OI_CALL, OI), Span(4, 1, CALL, OL)],
+            [2, 4],
+            id="outer-sums-calls-each-seen-twice",
+        ),
     ],
 )
-def test_of_calls_inside_one_another_only_the_innermost_count(
-    spans: list[tuple[int, int | None, dict[str, Any]]], counted: list[int]
-) -> None:
+def test_each_call_counts_once_however_many_spans_describe_it(spans: list[Span], counted: list[int]) -> None:
     assert sorted(read_calls(spans)) == counted

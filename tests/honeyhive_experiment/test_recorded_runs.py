@@ -91,6 +91,32 @@ def test_an_answer_without_the_run_object_is_an_api_error_naming_the_route(backe
         client.get_run(A_RUN)
 
 
+@pytest.mark.parametrize(("answer", "what"), [(None, "null"), ([], "an array"), (3, "3"), ("x", "a string")])
+def test_an_answer_that_is_json_but_no_object_is_an_api_error_naming_the_route(
+    backend: LocalBackend, answer: Any, what: str
+) -> None:
+    """A ``null`` summary or comparison was "unexpected TypeError: 'NoneType' object is not iterable": a bug, as far
+    as the user could tell, and no route named. Every route answers an object (the API spec)."""
+    with HoneyHiveClient(backend.url, API_KEY) as direct:
+        direct.create_run({"run_id": A_RUN, "name": "answer-shapes", "status": "completed"})
+    route = f"/v1/runs/{A_RUN}"
+    calls: list[tuple[str, Callable[[HoneyHiveClient], object]]] = [
+        (f"{route}/summary", lambda client: client.get_run_summary(A_RUN)),
+        (f"{route}/summary", lambda client: client.get_run_result(A_RUN)),
+        (f"{route}/compare/{A_RUN}", lambda client: client.compare_runs(A_RUN, A_RUN)),
+        (f"{route}/metrics", lambda client: client.get_run_metrics(A_RUN)),
+        (route, lambda client: client.get_run(A_RUN)),
+    ]
+    with (
+        FaultProxy(backend.url, rate=0, rewrite=lambda method, path, body: answer) as proxy,
+        HoneyHiveClient(proxy.url, API_KEY) as client,
+    ):
+        for path, call in calls:
+            with pytest.raises(ApiError) as raised:
+                call(client)
+            assert str(raised.value) == f"GET {path} failed with HTTP 200: the answer is {what}, not a JSON object"
+
+
 # ---------------------------------------------------------------------------------------- unfinished runs
 
 EXPERIMENT_KEY = "hh-recorded-runs-key-0123456789"
@@ -175,6 +201,37 @@ def test_view_of_a_run_still_recording_or_cancelled_says_so_instead_of_a_verdict
     err = capsys.readouterr().err
     assert f"error: RUN_ID: run {run_id} is cancelled, not completed:" in err
     assert "re-run the experiment" in err
+
+
+def _null_summary(method: str, path: str, body: Any) -> Any:
+    return None if path.split("?", 1)[0].endswith("/summary") else body
+
+
+def test_an_error_after_the_run_was_recorded_names_the_run_and_publish_does_not_judge_it_again(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An error once the run existed (here the backend's summary of it is ``null``) left report.json's ``run.id``
+    null, the comment's marker ``run=-`` and the ``run-id`` output empty: the run, recorded and stamped error, could
+    not be found from what the job left."""
+    with FaultProxy(world.backend.url, rate=0, rewrite=_null_summary) as proxy:
+        code, ran = world.action("errored", {"mode": "all", "server-url": proxy.url})
+    assert code == 2, ran.summary()
+    run_id = ran.outputs()["run-id"]
+    report = _report_json(world.root)
+    assert (report["verdict"], report["run"]["id"]) == ("error", run_id)
+    assert f"{run_id}/summary failed with HTTP 200: the answer is null, not a JSON object" in report["error"]
+    [comment] = world.github.comments(PR)
+    assert f"run={run_id} -->" in comment.body
+    with world.client() as hh:
+        assert hh.get_run(run_id)["metadata"]["check"]["verdict"] == "error"
+
+    # the check said error: a publish job must not judge the run again into another verdict (the backend's summary
+    # answers now), as it did not when report.json named no run
+    publisher = world.publisher("publisher", report)
+    code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
+    assert (code, published.outputs()["verdict"]) == (2, "error"), published.summary()
+    assert f"refusing to publish: run {run_id}'s check ended in an error" in published.summary()
+    capsys.readouterr()
 
 
 @pytest.mark.parametrize("named", ["a path", "a run still recording"])
@@ -362,6 +419,97 @@ def test_publish_and_view_fail_a_run_the_backend_never_recorded_a_datapoint_of_a
     run_id = ran.outputs()["run-id"]
     assert world.view(run_id) == 0
     assert unrecorded in (world.root / ".honeyhive" / f"report.{run_id}.html").read_text(encoding="utf-8")
+
+
+UNRECORDED = "datapoint(s) of the dataset were not recorded by the backend, so they were never judged"
+TRACES = "/opentelemetry/v1/traces"
+
+
+@pytest.mark.parametrize(
+    ("answer", "ranged"),
+    [("HTTP 500", False), ("HTTP 500", True), ("HTTP 404", True)],
+    ids=["500", "500-with-passing-ranges", "404-with-passing-ranges"],
+)
+def test_a_run_whose_spans_never_reached_honeyhive_fails_whatever_the_backend_answered(
+    world: World, answer: str, ranged: bool
+) -> None:
+    """Every export of the spans answered 500 (retried, then given up): the run passed ("6 of 6 datapoints passed",
+    report.json without a warning or a reason) with none of their function spans, outputs or metrics in HoneyHive,
+    where a 4xx failed it ("not recorded by the backend"). One rule: spans that never reached the
+    backend leave their datapoint not recorded, whatever it answered. With passing ranges it failed also "its
+    evaluator returned nothing for them": the backend passes a session without spans, but no evaluator is to blame."""
+    if not ranged:
+        config = world.root / ".honeyhive" / "experiment.yml"
+        ranges = "passing_ranges:\n  topic_match: {min: 1}\n  keyword_recall: {min: 0.5}\n"
+        config.write_text(config.read_text(encoding="utf-8").replace(ranges, ""), encoding="utf-8")
+    if answer == "HTTP 500":
+        proxy = FaultProxy(world.backend.url, rate=1.0, kinds=(Fault.HTTP_500,), should_fault=lambda m, p: p == TRACES)
+    else:
+        proxy = FaultProxy(world.backend.url, rate=0, missing=lambda method, path: path == TRACES)
+    with proxy:
+        code, ran = world.action("all", {"mode": "all", "comment-mode": "off", "server-url": proxy.url})
+    assert (code, ran.outputs()["verdict"]) == (1, "fail"), ran.summary()
+    written = _report_json(world.root)
+    assert written["counts"] == {"passed": 0, "failed": 0, "errored": 6, "unrecorded": 6, "total": 6}
+    [reason] = written["reasons"]
+    assert reason.startswith(f"6 {UNRECORDED} ("), reason
+    assert f": {answer}: " in reason, reason
+    assert len(written["datapoints"]["errored"]) == 6
+
+
+def test_a_datapoint_whose_outputs_the_backend_refused_is_not_recorded(world: World) -> None:
+    """``PUT /v1/events/{id}`` (the session's outputs, ground truth and metadata: the function's and the evaluators'
+    errors) refused for one datapoint: the run was neutral ("6 of 6 datapoints passed"), the session in HoneyHive
+    without what a report job judges it by, and only a warning on its row said so."""
+    calls = itertools.count()
+    refused = FaultProxy(
+        world.backend.url,
+        rate=0,
+        missing=lambda method, path: method == "PUT" and path.startswith("/v1/events/") and not next(calls),
+    )
+    with refused as proxy:
+        code, ran = world.action("all", {"mode": "all", "comment-mode": "off", "server-url": proxy.url})
+    assert (code, ran.outputs()["verdict"]) == (1, "fail"), ran.summary()
+    written = _report_json(world.root)
+    assert written["counts"] == {"passed": 5, "failed": 0, "errored": 1, "unrecorded": 1, "total": 6}
+    [reason] = written["reasons"]
+    [lost] = [row["id"] for row in written["datapoints"]["errored"]]
+    assert reason.startswith(f"1 {UNRECORDED} (the outputs of datapoint {lost} were not recorded: "), reason
+    assert "404" in reason, reason
+
+
+def test_a_shard_whose_outputs_the_backend_refused_fails_and_its_evaluator_error_reaches_the_report(
+    world: World,
+) -> None:
+    """A shard's evaluator raised on one datapoint, and every ``PUT /v1/events/{id}`` was refused: the evaluator's
+    error, which only the session's metadata carries, was lost; the shard job said "recorded 6 … 0 failed" and the
+    report job "6 of 6 datapoints passed". Now the shard fails (its datapoints are not recorded: re-run it), the report
+    job cannot go green meanwhile, and the re-run's report fails on the evaluator's error."""
+    config = add_evaluator(
+        world.root,
+        "cites_policy",
+        "def cites_policy(outputs, inputs, ground_truth=None):\n"
+        "    if (ground_truth or {}).get('topic') == 'invoice':\n"
+        "        raise KeyError('citations')\n"
+        "    return 1.0\n",
+    )
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("ingestion: {timeout: 30}", "ingestion: {timeout: 1}"), encoding="utf-8")
+    refused = FaultProxy(
+        world.backend.url, rate=0, missing=lambda method, path: method == "PUT" and path.startswith("/v1/events/")
+    )
+    with refused as proxy:
+        code, lost = world.action("shard-attempt-1", {"mode": "run", "shard": "1/1", "server-url": proxy.url})
+    assert code == 2, lost.summary()
+    code, early = world.action("report-early", {"mode": "report", "shard": "1/1"})
+    assert (code, early.outputs()["verdict"]) == (2, "error"), early.summary()
+
+    code, again = world.action("shard-attempt-2", {"mode": "run", "shard": "1/1"})
+    assert code == 0, again.summary()
+    code, report = world.action("report", {"mode": "report", "shard": "1/1"})
+    assert (code, report.outputs()["verdict"]) == (1, "fail"), report.summary()
+    written = _report_json(world.root)
+    assert any("cites_policy" in reason for reason in written["reasons"]), written["reasons"]
 
 
 def _deep(stored: Any, sent: Any) -> Any:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from honeyhive_experiment import flow
 from honeyhive_experiment.cli import main
 
 pytestmark = pytest.mark.integration
@@ -373,3 +374,61 @@ def test_a_difference_too_small_to_show_is_same_only_when_it_is_float_noise(
     assert md_row == f"| Accuracy | {shown} | 0 / 10 | {status.replace('<', '&lt;')} |"
     (row,) = [line for line in terminal.splitlines() if line.startswith("Accuracy ")]
     assert row.endswith("  " + re.sub(r"[⚪🔴❌] ", "", status).replace(" · ", ", "))
+
+
+@pytest.mark.parametrize(
+    ("failed", "worse", "held"),
+    [
+        ({"d5"}, {"d0", "d1", "d2", "d3", "d4", "d5"}, {"d5", "d0", "d1"}),  # every one worse: the failed one first
+        ({"d4", "d5"}, set(), {"d4", "d5", "d0"}),
+        (set(), {"d3", "d5"}, {"d3", "d5", "d0"}),
+        ({"d5"}, {"d4"}, {"d5", "d4", "d0"}),
+        ({"d1", "d3", "d4", "d5"}, {"d0"}, {"d1", "d3", "d4"}),  # more failed than fit: the backend's order
+        (set(), set(), {"d0", "d1", "d2"}),
+    ],
+)
+def test_the_tables_cap_keeps_the_failed_then_the_worse_then_the_rest(
+    monkeypatch: pytest.MonkeyPatch, failed: set[str], worse: set[str], held: set[str]
+) -> None:
+    monkeypatch.setattr(flow, "MAX_TABLE_ROWS", 3)
+    order = ["d0", "d1", "d2", "d0", "d3", "d4", "d5"]  # a repeated id takes one place
+    assert flow._table_choice(order, failed, worse) == held
+
+
+def test_a_table_cut_to_its_cap_keeps_the_failed_and_crashed_datapoints_though_every_one_got_worse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every datapoint got worse on ``n``; of the last three one failed, one crashed, one's evaluator raised: a
+    table of 5 held the first 5 in the backend's order, and its page said it showed the 5 worst while its status
+    filter counted fewer failures than its heading."""
+    monkeypatch.setattr(flow, "MAX_TABLE_ROWS", 5)
+    config = (
+        "evaluators: [truth_app.m:n, truth_app.m:judge]\npassing_ranges:\n  n: {max: 18.5}\n"
+        "metrics:\n  n: {direction: lower}\n"
+    )
+    judge = (
+        "def judge(outputs, inputs):\n    if inputs['i'] == RAISES:\n        raise RuntimeError('no')\n    return 1\n"
+    )
+    before = "RAISES = -1\n\n\ndef n(outputs, inputs):\n    return float(inputs['i'])\n\n\n" + judge
+    root = _experiment(tmp_path / "x", config, before)
+    _run(root, capsys)
+    crash = (
+        "RAISES = 17\n\n\n"
+        "def run(datapoint):\n"
+        "    if datapoint['inputs']['i'] == 19:\n"
+        "        raise RuntimeError('crashed')\n"
+        "    return {'a': datapoint['inputs']['i']}\n\n\n"
+        "def n(outputs, inputs):\n    return float(inputs['i'] + 1)\n\n\n" + judge
+    )
+    _experiment(root, config, crash)
+    _, _, report = _run(root, capsys)
+
+    rows = {row["id"]: row["status"] for row in report["table"]["rows"]}
+    assert report["table"]["total"] == 20
+    assert len(rows) == 5
+    assert "failed" in rows.pop("EXT-r18")
+    assert "errored" in rows.pop("EXT-r19")
+    assert rows.pop("EXT-r17") == ["degraded", "errored"]  # its evaluator raised: not failed, but errored
+    assert all(status == ["degraded"] for status in rows.values())  # then 2 of those that only got worse
+    page = (root / "out" / "report.html").read_text(encoding="utf-8")
+    assert "(the 5 worst of 20; the rest are in the embedded local backend&#39;s .honeyhive/local.db)" in page

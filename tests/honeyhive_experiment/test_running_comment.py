@@ -8,6 +8,7 @@ made up.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from honeyhive_experiment.report import marker
 from honeyhive_local import LocalBackend
 from tests.fakes.actions_runner import BASE_SHA, HEAD_REF, HEAD_SHA, PR, REPOSITORY, Step, pull_request
 from tests.fakes.github_server import FakeGitHub
-from tests.quickstart import copy_quickstart, stricter_twin
+from tests.quickstart import IN_A_FOLDER, copy_quickstart, monorepo, stricter_twin
 
 pytestmark = pytest.mark.integration
 
@@ -71,7 +72,7 @@ def test_the_comment_says_running_first_then_the_same_comment_shows_the_result(
     assert [method for method, _, _ in writes] == ["POST", "PATCH"], writes
     (_, created_at, running), (_, edited_at, result) = writes
     assert created_at == f"/repos/{REPOSITORY}/issues/{PR}/comments"
-    assert marker(EXPERIMENT, DEFAULT_CONFIG_PATH) in running
+    assert marker(DEFAULT_CONFIG_PATH) in running
     assert f"{RUNNING} · the experiment is running for commit {HEAD_SHA[:7]}" in running
     [comment] = world.github.comments(PR)  # one comment in the end: the running one, edited
     assert edited_at == f"/repos/{REPOSITORY}/issues/comments/{comment.id}"
@@ -154,6 +155,74 @@ def test_one_files_running_comment_leaves_the_other_files_result(world: World) -
     assert FAILED in world.github.comments(PR)[1].body
 
 
+def _earlier_versions_comment(world: World, experiment: str) -> int:
+    """A comment an earlier version wrote, keyed by the experiment's name alone, showing a green result."""
+    key = hashlib.sha256(experiment.encode("utf-8")).hexdigest()[:16]
+    body = f"<!-- honeyhive-experiment:v1 key={key} -->\n✅ **Passed** (an earlier version's)"
+    return world.github.add_comment(PR, body, user=world.github.bot_login).id
+
+
+def test_a_folders_default_file_edits_the_comment_an_earlier_version_wrote(world: World) -> None:
+    """working-directory: services/bot and its default file: the file's path from the workspace was compared with
+    the default path, so the earlier version's "Passed" stayed beside a second comment."""
+    monorepo(world.root)
+    earlier = _earlier_versions_comment(world, "bot-in-a-folder")
+
+    assert world.action(**{"working-directory": IN_A_FOLDER}) == 0
+
+    [comment] = world.github.comments(PR)
+    assert comment.id == earlier
+    assert "2 of 2 datapoints passed" in comment.body
+
+
+def test_a_default_file_that_is_a_link_edits_the_comment_an_earlier_version_wrote(world: World) -> None:
+    """The identity is the path the workflow names: a link is not followed (it was, so the file read as another)."""
+    config = world.root / DEFAULT_CONFIG_PATH
+    config.rename(config.with_name("main.yml"))
+    config.symlink_to("main.yml")
+    earlier = _earlier_versions_comment(world, EXPERIMENT)
+
+    assert world.action() == 0
+
+    [comment] = world.github.comments(PR)
+    assert comment.id == earlier
+    assert "3 of 3 datapoints passed" in comment.body
+
+
+def test_another_file_leaves_the_comment_an_earlier_version_wrote_under_its_name(world: World) -> None:
+    """Only the default file's run adopts it: the name alone cannot say which file an earlier version ran."""
+    earlier = _earlier_versions_comment(world, EXPERIMENT)
+
+    assert world.action(config=stricter_twin(world.root)) == 1
+
+    kept, failed = world.github.comments(PR)
+    assert kept.id == earlier
+    assert "an earlier version's" in kept.body
+    assert FAILED in failed.body
+
+
+def test_a_file_that_no_longer_parses_edits_its_comment_and_so_does_its_fix(world: World) -> None:
+    """Its name cannot be read: the error got a comment of its own, and the earlier green one stayed beside it."""
+    config = world.root / DEFAULT_CONFIG_PATH
+    good = config.read_text(encoding="utf-8")
+    assert world.action() == 0
+    [passed] = world.github.comments(PR)
+
+    config.write_text(good + "\npassing_ranges: [oops\n", encoding="utf-8")
+    assert world.action() == 2
+
+    [errored] = world.github.comments(PR)
+    assert errored.id == passed.id
+    assert "Error" in errored.body
+    assert PASSED not in errored.body
+
+    config.write_text(good, encoding="utf-8")  # fixed: the same comment shows the result again
+    assert world.action() == 0
+    [fixed] = world.github.comments(PR)
+    assert fixed.id == passed.id
+    assert PASSED in fixed.body
+
+
 @pytest.mark.parametrize("inputs", [{"dry-run": "true"}, {"comment-mode": "off"}], ids=["dry run", "comment off"])
 def test_nothing_is_posted_when_no_comment_would_be(world: World, inputs: dict[str, str]) -> None:
     assert world.action(**inputs) == 0
@@ -161,7 +230,7 @@ def test_nothing_is_posted_when_no_comment_would_be(world: World, inputs: dict[s
 
 
 def test_comment_mode_new_still_ends_with_one_comment_per_run(world: World) -> None:
-    world.github.add_comment(PR, f"{marker(EXPERIMENT, DEFAULT_CONFIG_PATH)}\nan earlier run's result")
+    world.github.add_comment(PR, f"{marker(DEFAULT_CONFIG_PATH)}\nan earlier run's result")
 
     assert world.action(**{"comment-mode": "new"}) == 0
 

@@ -223,7 +223,7 @@ def test_push_event() -> None:
     assert s.ci.branch == "main"
     assert s.ci.sha == PUSH_SHA
     assert s.ci.base_sha is None
-    assert s.ci.base_ref == "main"  # the repository's default branch
+    assert s.ci.base_ref == "main"  # the branch pushed to
     assert s.is_fork is False
     assert s.comment_mode is CommentMode.OFF
 
@@ -286,6 +286,76 @@ def test_schedule_and_workflow_dispatch_use_the_ref() -> None:
         env = runner_env(name, GITHUB_SHA=PUSH_SHA, GITHUB_REF="refs/heads/main", GITHUB_REF_NAME="main")
         s = Settings.from_mapping(env, event_payload=payload)
         assert (s.ci.branch, s.ci.sha, s.ci.pr_number, s.is_fork) == ("main", PUSH_SHA, None, False), name
+
+
+QUEUE_BASE = "b0a5eb0a5eb0a5eb0a5eb0a5eb0a5eb0a5eb0a5e"
+
+
+def _queue_entry(base: str) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """A merge queue's entry into ``base``: GitHub sets no GITHUB_BASE_REF (pull requests only); the payload says it."""
+    ref = f"refs/heads/gh-readonly-queue/{base}/pr-9-{QUEUE_BASE}"
+    group = {"head_sha": PUSH_SHA, "head_ref": ref, "base_sha": QUEUE_BASE, "base_ref": f"refs/heads/{base}"}
+    return "merge_group", {"GITHUB_REF": ref}, {"action": "checks_requested", "merge_group": group}
+
+
+def _triggered_by(branch: str, *, fork: bool = False) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """A ``workflow_run`` whose triggering run lists no pull request: a push to ``branch``, or a fork's pull request."""
+    payload = event("workflow_run")
+    payload["workflow_run"].update(pull_requests=[], head_branch=branch, event="pull_request" if fork else "push")
+    if fork:
+        payload["workflow_run"]["head_repository"]["full_name"] = "drive-by-contributor/support-bot"
+    return "workflow_run", {"GITHUB_REF": "refs/heads/main"}, payload
+
+
+def _on(name: str, ref: str) -> tuple[str, dict[str, str], dict[str, Any]]:
+    return name, {"GITHUB_REF": ref}, {"ref": ref, "repository": event("push")["repository"]}
+
+
+# (event, its variables, its payload) → the branch, the base branch baselines come from, the merge base
+@pytest.mark.parametrize(
+    ("case", "branch", "base_ref", "merge_base"),
+    [
+        (_on("push", "refs/heads/main"), "main", "main", None),
+        (_on("push", "refs/heads/release/1.x"), "release/1.x", "release/1.x", None),  # not main's: its own
+        (_on("push", "refs/heads/feature/x"), "feature/x", "feature/x", None),  # a first push: no baseline yet
+        (_on("push", "refs/tags/v2.0.0"), None, "main", None),  # a tag has no branch: the default branch's
+        (_on("workflow_dispatch", "refs/heads/main"), "main", "main", None),
+        (_on("workflow_dispatch", "refs/heads/release/1.x"), "release/1.x", "release/1.x", None),
+        (("schedule", {"GITHUB_REF": "refs/heads/main"}, {"schedule": "23 4 * * 1"}), "main", "main", None),
+        (_queue_entry("main"), f"gh-readonly-queue/main/pr-9-{QUEUE_BASE}", "main", QUEUE_BASE),
+        (_queue_entry("release/1.x"), f"gh-readonly-queue/release/1.x/pr-9-{QUEUE_BASE}", "release/1.x", QUEUE_BASE),
+        (_triggered_by("release/1.x"), "release/1.x", "release/1.x", None),
+        (_triggered_by("main", fork=True), "main", "main", None),  # the fork's main: the default branch's
+        (_triggered_by("patch-1", fork=True), "patch-1", "main", None),
+    ],
+    ids=[
+        "push main",
+        "push release",
+        "push feature",
+        "tag",
+        "dispatch main",
+        "dispatch release",
+        "schedule",
+        "queue into main",
+        "queue into release",
+        "workflow_run of a push to release",
+        "workflow_run of a fork's main",
+        "workflow_run of a fork's branch",
+    ],
+)
+def test_the_base_branch_of_every_event(
+    case: tuple[str, dict[str, str], dict[str, Any]], branch: str | None, base_ref: str, merge_base: str | None
+) -> None:
+    """A run of a branch (push, dispatch, schedule) is compared with that branch's previous state, a queue entry
+    like a pull request into the queue's base; a tag, or a fork's branch, with the default branch."""
+    name, variables, payload = case
+    ref = variables["GITHUB_REF"]
+    ref_name = ref.split("/", 2)[2]
+    env = runner_env(name, GITHUB_SHA=PUSH_SHA, GITHUB_REF=ref, GITHUB_REF_NAME=ref_name)
+    ci = Settings.from_mapping(env, event_payload=payload).ci
+    assert (ci.branch, ci.base_ref, ci.merge_base_sha) == (branch, base_ref, merge_base)
+    assert ci.base_sha == merge_base  # only a queue entry has a base commit
+    assert ci.pr_number is None
 
 
 def test_repository_falls_back_to_the_payload() -> None:
@@ -751,8 +821,26 @@ def test_from_args_writes_no_report_unless_asked_and_the_action_always_does() ->
     ],
 )
 def test_the_experiment_files_name_is_its_path_from_the_workspace(inputs: dict[str, str], config_file: str) -> None:
-    """What, with the experiment's name, keys its shared run and its pull-request comment."""
+    """What keys its pull-request comment and, with the experiment's name, its shared run."""
     assert Settings.from_mapping({**action_inputs(**inputs), "GITHUB_WORKSPACE": "/ws"}).config_file == config_file
+
+
+@pytest.mark.parametrize("linked", [".honeyhive/experiment.yml", ".honeyhive"], ids=["file", "folder"])
+def test_the_experiment_files_name_follows_no_link(tmp_path: Path, linked: str) -> None:
+    """A link is named as the workflow names it, not by what it points at: the default file stays the default one
+    (an earlier version's comment is still found), and retargeting the link keeps the comment."""
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    (configs / "experiment.yml").write_text("name: x\n", encoding="utf-8")
+    if linked == ".honeyhive":
+        (tmp_path / ".honeyhive").symlink_to(configs)
+    else:
+        (tmp_path / ".honeyhive").mkdir()
+        (tmp_path / linked).symlink_to(configs / "experiment.yml")
+
+    settings = Settings.from_mapping({**action_inputs(), "GITHUB_WORKSPACE": str(tmp_path)})
+
+    assert settings.config_file == ".honeyhive/experiment.yml"
 
 
 def test_outside_actions_the_experiment_files_name_is_its_path_from_the_repositorys_root(tmp_path: Path) -> None:

@@ -184,6 +184,12 @@ def test_a_signal_after_the_run_is_recorded_stops_at_once_and_marks_the_run_canc
     assert world.statuses() == ["completed", "cancelled"]
     [comment] = world.github.comments(PR)
     assert "cancelled" in comment.body.lower()
+    if sent == (signal.SIGTERM,):  # the run cancelled is named, so what it recorded can be found (it was not)
+        run_id = outputs["run-id"]
+        assert report["run"]["id"] == run_id != ""
+        answer = httpx.get(f"{world.backend.url}/v1/runs/{run_id}", headers={"Authorization": f"Bearer {API_KEY}"})
+        assert answer.json()["evaluation"]["status"] == "cancelled"
+        assert f"run={run_id} -->" in comment.body
 
 
 def test_a_signal_while_datapoints_run_says_when_the_run_could_not_be_marked_cancelled(

@@ -235,3 +235,61 @@ def test_an_evaluators_return_value_that_cannot_be_read_is_that_evaluators_error
     [failure] = outcome.evaluator_failures
     assert failure.evaluator == "explains_too_deeply"
     assert failure.error.startswith("RecursionError: maximum recursion depth exceeded")
+
+
+class Unprintable(Exception):
+    def __str__(self) -> str:
+        raise ValueError("no str for you")
+
+
+class Unreadable(dict[str, Any]):
+    def items(self) -> Any:
+        raise RuntimeError("items broke")
+
+
+def unreadable(datapoint: dict[str, Any]) -> Any:
+    n = datapoint["inputs"]["n"]
+    if n == 1:
+        raise Unprintable()
+    if n == 2:
+        return {"answer": n, "nested": Unreadable(a=1)}
+    if n == 3:
+        return Unreadable(answer=n)
+    return {"answer": n}
+
+
+def raises_unprintably(outputs: dict[str, Any], inputs: dict[str, Any], ground_truth: Any = None) -> bool:
+    if inputs["n"] == 0:
+        raise Unprintable()
+    return True
+
+
+def test_an_error_or_output_the_users_code_cannot_show_costs_its_datapoint_not_the_run(
+    hh: HoneyHiveClient, client: httpx.Client
+) -> None:
+    """An exception whose ``str()`` raises (of the function or an evaluator), or an output whose ``items()`` raises,
+    ended the whole run as "unexpected ValueError: no str for you", no datapoint named, the good rows unreported."""
+    result = evaluate(
+        unreadable,
+        [{"inputs": {"n": n}} for n in range(5)],
+        client=hh,
+        evaluators=[raises_unprintably],
+        name="unreadable",
+        max_workers=2,
+        ingestion_timeout=10.0,
+        print_results=False,
+    )
+
+    unprintable = "Unprintable: <Unprintable object: str() raised ValueError>"
+    ok, fn_error = OutcomeStatus.OK, OutcomeStatus.FUNCTION_ERROR
+    assert [o.status for o in result.outcomes] == [ok, fn_error, ok, ok, ok]
+    assert result.outcomes[1].error == unprintable
+    assert [(f.evaluator, f.error) for f in result.outcomes[0].evaluator_failures] == [
+        ("raises_unprintably", unprintable)
+    ]
+    nested, top = result.outcomes[2], result.outcomes[3]
+    assert (nested.outputs, top.outputs) == ({"answer": 2, "nested": {}}, {})
+    assert nested.warnings == ("outputs.nested could not be read (RuntimeError: items broke): recorded as {}",)
+    assert top.warnings == ("outputs could not be read (RuntimeError: items broke): recorded as {}",)
+    assert all(o.recorded for o in result.outcomes)
+    assert session_event(client, result.run_id, top.session_id)["outputs"] == {}

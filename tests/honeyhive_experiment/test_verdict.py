@@ -154,6 +154,10 @@ GATE_PCT = {"accuracy": GateRule(max_drop_pct=5)}
 NOISE_AWARE = {"accuracy": GateRule(max_drop_pct=5, significant=True)}
 TOLERANT = VerdictConfig(allow_evaluator_errors=3)
 COST_GATE = GateRule(max_worse_pct=10)
+LOST = {  # datapoints the backend never recorded, each with why (their sessions exist: it passed them)
+    "EXT-10": "HoneyHive did not take the spans of datapoint EXT-10: HTTP 500: injected",
+    "EXT-11": "HoneyHive did not take the spans of datapoint EXT-11: HTTP 500: injected",
+}
 
 CASES: list[tuple[str, Callable[[], Decision], Verdict, Sequence[str]]] = [
     # (rule, decision, verdict, words every reason list must contain, in order). The decision is made when the
@@ -1480,6 +1484,40 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         (),
     ),
+    (  # the backend passes a session it holds no span of: its missing values were blamed on the evaluator
+        "a ranged metric missing only where the backend never recorded the datapoint is said as unrecorded, once",
+        lambda: decide(summary(metrics={"accuracy": IDS[:10]}), None, ranged=["accuracy"], unrecorded=LOST),
+        Verdict.FAIL,
+        (
+            "2 datapoint(s) of the dataset were not recorded by the backend, so they were never judged (HoneyHive did"
+            " not take the spans of datapoint EXT-10: HTTP 500: injected)",
+        ),
+        (),
+    ),
+    (
+        "a ranged metric missing elsewhere too is still blamed there",
+        lambda: decide(summary(metrics={"accuracy": IDS[:9]}), None, ranged=["accuracy"], unrecorded=LOST),
+        Verdict.FAIL,
+        (
+            "accuracy has a passing range but no value on 1 of the datapoints the backend passed: its evaluator"
+            " returned nothing for them",
+            "2 datapoint(s) of the dataset were not recorded by the backend, so they were never judged (HoneyHive did"
+            " not take the spans of datapoint EXT-10: HTTP 500: injected)",
+        ),
+        (),
+    ),
+    (
+        "an efficiency metric missing on every datapoint the backend recorded is a reason, not a warning",
+        lambda: decide(summary(metrics={"cost_usd": []}), None, ranged=["cost_usd"], unrecorded=LOST),
+        Verdict.FAIL,
+        (
+            "cost_usd has a passing range but no value on any of the 10 datapoints the backend passed: the run saw"
+            " no LLM call that reported it",
+            "2 datapoint(s) of the dataset were not recorded by the backend, so they were never judged (HoneyHive did"
+            " not take the spans of datapoint EXT-10: HTTP 500: injected)",
+        ),
+        (),
+    ),
 ]
 
 
@@ -1604,6 +1642,33 @@ def test_unchecked_metrics(
     assert unchecked_metrics(result, metrics) == expected
 
 
+def legacy_summary(passed: Sequence[str], failed: Sequence[str], values: int) -> ExperimentResultSummary:
+    """A summary without id lists: ``accuracy`` has ``values`` values."""
+    body = summary(passed, failed, metrics={"accuracy": None})
+    return ExperimentResultSummary.from_wire(
+        {
+            **body.model_dump(),
+            "metrics": {"details": [{"metric_name": "accuracy", "aggregate": 1.0, "values": [1.0] * values}]},
+        },
+        run_id="r",
+    )
+
+
+UNRECORDED: list[tuple[str, ExperimentResultSummary, dict[str, int]]] = [
+    # (rule, result, missing) with LOST (EXT-10, EXT-11) never recorded: the backend passed their sessions
+    ("only the unrecorded ones lack it", summary(metrics={"accuracy": IDS[:10]}), {}),
+    ("one more lacks it", summary(metrics={"accuracy": IDS[:9]}), {"accuracy": 1}),
+    ("legacy: a value for every recorded datapoint", legacy_summary(IDS, [], 10), {}),
+]
+
+
+@pytest.mark.parametrize(("rule", "result", "expected"), UNRECORDED, ids=[c[0] for c in UNRECORDED])
+def test_unchecked_metrics_leave_out_the_datapoints_the_backend_never_recorded(
+    rule: str, result: ExperimentResultSummary, expected: dict[str, int]
+) -> None:
+    assert unchecked_metrics(result, ["accuracy"], LOST) == expected
+
+
 LEGACY: list[tuple[str, Sequence[str], Sequence[str], int, dict[str, int]]] = [
     # (rule, passed, failed, values the metric has, missing): a body without id lists is judged by its value count
     ("too few values", IDS, [], 7, {"accuracy": 5}),
@@ -1617,15 +1682,7 @@ LEGACY: list[tuple[str, Sequence[str], Sequence[str], int, dict[str, int]]] = [
 def test_unchecked_metrics_of_a_legacy_body(
     rule: str, passed: Sequence[str], failed: Sequence[str], values: int, expected: dict[str, int]
 ) -> None:
-    body = summary(passed, failed, metrics={"accuracy": None})
-    legacy = ExperimentResultSummary.from_wire(
-        {
-            **body.model_dump(),
-            "metrics": {"details": [{"metric_name": "accuracy", "aggregate": 1.0, "values": [1.0] * values}]},
-        },
-        run_id="r",
-    )
-    assert unchecked_metrics(legacy, ["accuracy"]) == expected
+    assert unchecked_metrics(legacy_summary(passed, failed, values), ["accuracy"]) == expected
 
 
 def test_string_values_are_the_first_string_of_each_judged_metric() -> None:
@@ -1838,10 +1895,10 @@ def test_verdict_words_and_emoji() -> None:
 
 @pytest.mark.parametrize(
     ("unrecorded", "verdict"),
-    [((), Verdict.PASS), (("ApiError: session not started",), Verdict.FAIL)],
+    [({}, Verdict.PASS), ({"EXT-11": "ApiError: session not started"}, Verdict.FAIL)],
     ids=["all-recorded", "one-refused"],
 )
-def test_a_row_the_backend_never_recorded_fails(unrecorded: tuple[str, ...], verdict: Verdict) -> None:
+def test_a_row_the_backend_never_recorded_fails(unrecorded: dict[str, str], verdict: Verdict) -> None:
     decision = decide(summary(), comparison(delta()), unrecorded=unrecorded)
     assert decision.verdict is verdict
     if unrecorded:

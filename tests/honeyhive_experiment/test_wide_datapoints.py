@@ -173,8 +173,9 @@ def test_a_refused_datapoint_is_named_with_the_backends_reason_in_one_line(
 def test_spans_lost_to_a_failing_backend_are_said_once_per_run(
     backend: LocalBackend, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Every export answered 500 (retried, then given up): the datapoints stay scored by this run but their
-    outcomes say the spans were not exported and why, in one line for the run instead of one per request."""
+    """Every export answered 500 (retried, then given up): the datapoints are not recorded, as when the backend
+    refuses their spans (they were left scored, their outputs and metrics in no span), and their outcomes say why,
+    in one line for the run instead of one per request."""
     caplog.set_level(logging.WARNING)
     traces = "/opentelemetry/v1/traces"
     with (
@@ -190,17 +191,20 @@ def test_spans_lost_to_a_failing_backend_are_said_once_per_run(
             ingestion_timeout=10.0,
             print_results=False,
         )
-    assert [o.status for o in result.outcomes] == [OutcomeStatus.OK] * 3
+    assert [o.status for o in result.outcomes] == [OutcomeStatus.BACKEND_ERROR] * 3
     assert [o.exported for o in result.outcomes] == [False] * 3
     for outcome in result.outcomes:
-        assert outcome.warnings == ("spans were not exported: HTTP 500: injected fault",)
+        error = f"HoneyHive did not take the spans of datapoint {outcome.datapoint_id}: HTTP 500: injected fault"
+        assert outcome.error == error
+    assert not result.success
+    assert len(result.unrecorded) == 3
     first = result.outcomes[0].datapoint_id
     warnings = [(r.name, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING]
     assert warnings == [
         (
             "honeyhive_experiment.runner",
-            f"the spans of 3 of 3 datapoint(s) are not in HoneyHive: datapoint {first}: spans were not exported:"
-            " HTTP 500: injected fault",
+            f"the spans of 3 of 3 datapoint(s) are not in HoneyHive: HoneyHive did not take the spans of datapoint"
+            f" {first}: HTTP 500: injected fault",
         )
     ]
 

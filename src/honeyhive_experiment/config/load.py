@@ -89,8 +89,8 @@ def parse_config(text: str, *, path: str = DEFAULT_CONFIG_PATH, baseline_named: 
 
 def declared_name(path: str | os.PathLike[str]) -> str | None:
     """The experiment's name as a file that does not validate still declares it (a top-level ``name:`` that is a
-    valid name), else ``None`` (unreadable, not YAML, no such name): what an error's report is titled and its
-    PR comment keyed by, so that it replaces the experiment's comment instead of adding a second one."""
+    valid name), else ``None`` (unreadable, not YAML, no such name): what an error's report is titled by (its PR
+    comment is the file's, named or not)."""
     shown = os.fspath(path)
     try:
         _, data = _read_yaml(Path(shown).read_text(encoding="utf-8-sig"), shown)

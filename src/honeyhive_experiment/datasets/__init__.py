@@ -23,9 +23,9 @@ A record has exactly the shape the official SDK takes for an external dataset::
 
 Only ``inputs`` is required. The allowed top-level keys are ``inputs`` (an object), ``ground_truth`` (an
 object or null), ``metadata`` (an object or null), ``history`` (a list of objects, or null), and ``id`` /
-``datapoint_id`` (a non-empty string, or null; at most one of the two may be set). Any other key is an error
-that names it. Ids must be unique within a file; ``q1`` and ``EXT-q1`` count as the same id, because the
-SDK adds the ``EXT-`` prefix to an id that lacks it.
+``datapoint_id`` (a non-empty string without control characters, or null; at most one of the two may be set).
+Any other key is an error that names it. Ids must be unique within a file; ``q1`` and ``EXT-q1`` count as the
+same id, because the SDK adds the ``EXT-`` prefix to an id that lacks it.
 
 JSON files (``.json``, ``.jsonl``) are returned **exactly as parsed**: no key is added, removed or reordered
 and no value is converted, so the ``EXT-`` ids (a sha256 over ``json.dumps(records, sort_keys=True)``) are

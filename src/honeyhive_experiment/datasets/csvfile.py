@@ -152,7 +152,7 @@ def _csv_columns(path: str, header_row: list[str]) -> list[_Column]:
 def _csv_rows(path: str) -> Generator[tuple[int, list[str]], None, None]:
     """(starting line, cells) for every row; a decoding error is located by a second, binary pass."""
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(handle, strict=True)  # not strict, an unclosed quote swallows every later row silently
         previous_end = 0
         try:
             for row in reader:
@@ -166,7 +166,8 @@ def _csv_rows(path: str) -> Generator[tuple[int, list[str]], None, None]:
                 raise _decode_error(path, raw, exc) from None
             raise  # pragma: no cover - the text layer and bytes.decode agree on what is valid UTF-8
         except csv.Error as exc:
-            raise DatasetError(path, f"line {previous_end + 1}", f"invalid CSV: {exc}") from None
+            unclosed = "a quote opened in this row is never closed: " if "end of data" in str(exc) else ""
+            raise DatasetError(path, f"line {previous_end + 1}", f"invalid CSV: {unclosed}{exc}") from None
 
 
 def _csv_records(path: str, rows: Iterator[tuple[int, list[str]]]) -> list[Record]:

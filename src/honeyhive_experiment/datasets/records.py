@@ -22,6 +22,10 @@ Record: TypeAlias = dict[str, Any]
 """One datapoint as the SDK takes it: ``{"inputs": ..., "ground_truth"?: ..., "id"?: ..., "metadata"?: ...}``."""
 
 ALLOWED_RECORD_KEYS: frozenset[str] = frozenset({"id", "datapoint_id", "inputs", "ground_truth", "metadata", "history"})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+"""A control character, refused in an id: SQLite's ``json_extract`` (the embedded backend reads ids back with it)
+cuts a text at NUL, so the datapoint came back as another, empty one; a line break or a tab breaks the comment's
+and the terminal's rows."""
 
 
 # ------------------------------------------------------------------------------------------- strict JSON
@@ -132,6 +136,11 @@ def _check_record(value: object) -> str | None:
         if not isinstance(raw, str) or not raw:
             found = "an empty string" if raw == "" else _type_name(raw)
             raise ValueError(f"{key!r} must be a non-empty string or null, found {found}")
+        if (control := _CONTROL.search(raw)) is not None:
+            raise ValueError(
+                f"{key!r} has a control character (U+{ord(control[0]):04X}) at index {control.start()}: an id must be"
+                " printable text"
+            )
         if explicit is not None:
             raise ValueError("both 'id' and 'datapoint_id' are set; use one")
         explicit = prefixed(raw)

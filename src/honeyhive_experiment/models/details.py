@@ -73,6 +73,8 @@ class DatapointDetails:
     """Datapoints of the two runs together (``order`` may hold fewer: a report shows at most so many)."""
     session_url: str | None = None
     """A session's page in the HoneyHive app, ``{session_id}`` in it; ``None`` where no app is known."""
+    embedded: bool = False
+    """The runs are on the embedded local backend (no API key): what ``order`` leaves out is there, not in HoneyHive."""
 
 
 @dataclass(slots=True)

@@ -258,14 +258,14 @@ class ExperimentResultSummary(_WireModel):
     def from_json_chunks(cls, chunks: Iterable[bytes], *, run_id: str | None = None) -> Self:
         """Parse a summary body as it arrives, chunk by chunk (see :meth:`from_wire` for ``run_id``): the whole body
         is never in memory, the ``datapoints`` become compact rows one by one and strings are interned
-        (:mod:`~honeyhive_experiment.jsonstream` says why). ``ValueError`` when the bytes are not JSON."""
+        (:mod:`~honeyhive_experiment.jsonstream` says why). ``ValueError`` when the bytes are not a JSON object."""
         rows = DatapointResults.reading()
         try:
             body = read_array_items(chunks, "datapoints", rows.append)
         except NotJson as exc:
             raise NotJson(f"the summary is {exc}") from None
         rows.seal()
-        if isinstance(body, dict) and isinstance(body.get("datapoints"), list):
+        if isinstance(body.get("datapoints"), list):
             body["datapoints"] = rows
         return cls.from_wire(body, run_id=run_id)
 

@@ -36,7 +36,13 @@ from honeyhive_experiment.report.comment import (
 )
 from honeyhive_experiment.report.html import render_html
 from honeyhive_experiment.report.markdown import md_escape
-from honeyhive_experiment.report.markers import comment_head_sha, comment_metadata, marker, parse_comment_metadata
+from honeyhive_experiment.report.markers import (
+    comment_head_sha,
+    comment_metadata,
+    earlier_marker,
+    marker,
+    parse_comment_metadata,
+)
 from honeyhive_experiment.report.model import (
     REPORT_SCHEMA_ID,
     REPORT_VERSION,
@@ -68,6 +74,7 @@ __all__ = [
     "build_report",
     "comment_head_sha",
     "comment_metadata",
+    "earlier_marker",
     "format_delta",
     "format_number",
     "format_percentage_change",

@@ -243,13 +243,15 @@ class _Builder:
         errored = len({o.datapoint_id for o in self.j.outcomes if o.status in _ERROR_KINDS})
         if summary is None:
             return ReportCounts(passed=None, failed=None, errored=errored, unrecorded=0, total=None)
-        # rows the backend never recorded (it refused their session) count too: totals equal the dataset's size
-        # (with trials: the datapoints none of whose trials the backend has)
-        summarised = {*summary.passed, *summary.failed}
-        unrecorded = len({o.datapoint_id for o in self.j.outcomes if o.status == "backend_error"} - summarised)
-        passed, failed = len(summary.passed), len(summary.failed)
+        # rows the backend never recorded (their session, outputs or spans) count as such, not as passed (the backend
+        # passes a session it holds no span of): totals equal the dataset's size (with trials: the datapoints none of
+        # whose trials were recorded)
+        recorded = {o.datapoint_id for o in self.j.outcomes if o.status != "backend_error"}
+        lost = {o.datapoint_id for o in self.j.outcomes if o.status == "backend_error"} - recorded
+        passed = sum(1 for i in summary.passed if i not in lost)
+        failed = sum(1 for i in summary.failed if i not in lost)
         return ReportCounts(
-            passed=passed, failed=failed, errored=errored, unrecorded=unrecorded, total=passed + failed + unrecorded
+            passed=passed, failed=failed, errored=errored, unrecorded=len(lost), total=passed + failed + len(lost)
         )
 
     @staticmethod
@@ -670,7 +672,7 @@ class _Builder:
                 status.add("same")
             rows.append(self._row(ident, current, baseline, details, cells, status, trials.get(ident)))
         ordered = sorted(rows, key=lambda row: row.rank)  # stable: rows of one rank stay in the backend's order
-        return ReportTable(rows=tuple(ordered), total=details.total, text_limit=TEXT_LIMIT)
+        return ReportTable(rows=tuple(ordered), total=details.total, text_limit=TEXT_LIMIT, embedded=details.embedded)
 
     def _row(
         self,

@@ -517,13 +517,13 @@ def render_running(
     workflow_run_url: str | None,
     secrets: Iterable[str],
 ) -> str:
-    """The comment a pull request shows while its run is in progress, with the marker of the experiment and its file
+    """The comment a pull request shows while its run is in progress, with the marker of the experiment's file
     (when it is posted and what replaces it: :func:`honeyhive_experiment.delivery.announce_running`)."""
     redactor = Redactor(secrets)
     sha = re.sub(r"[^0-9A-Za-z]", "", head_sha or "")[:7]
     link = url_filter(redactor.redact(workflow_run_url)) if workflow_run_url else ""
     lines = [
-        marker(experiment, config_file),
+        marker(config_file),
         comment_metadata(head_sha, None),
         "",
         f"### {md_escape(clip(redactor.redact(title or experiment), 200))}",
@@ -590,7 +590,7 @@ def render_comment(
 ) -> Rendered:
     """The pull-request comment, at most :data:`COMMENT_LIMIT` characters (see the module docstring), listing at
     most ``max_datapoints`` failed / errored datapoints per section; ``config_file``, the experiment file's path
-    (:attr:`~honeyhive_experiment.settings.Settings.config_file`), keys it with the experiment's name.
+    (:attr:`~honeyhive_experiment.settings.Settings.config_file`), keys it.
 
     The report's values were redacted when it was built. A custom template is the repository's own code, though:
     what it writes besides them (a literal in the template) is redacted of ``secrets`` as it leaves, like anything
@@ -599,7 +599,7 @@ def render_comment(
     Raises:
         TemplateError: ``template_path`` cannot be read, parsed or rendered, or its output lacks the marker.
     """
-    mark, meta = marker(report.experiment, config_file), comment_metadata(report.run.head_sha, report.run.id)
+    mark, meta = marker(config_file), comment_metadata(report.run.head_sha, report.run.id)
     redactor = Redactor(secrets) if template_path is not None else None
     abandoned = None
     if template_path is None:

@@ -189,6 +189,15 @@ class _MetricView:
     scatter: _Scatter | None
 
 
+def _within_shares(metric: ReportMetric, low: float, high: float, data: tuple[float, float]) -> tuple[float, float]:
+    """An axis from ``low`` to ``high`` that stops at 0 and 1 (0% and 100%) for a metric of shares or booleans whose
+    values (``data``: the lowest, the highest) are within them: its padding never shows an impossible 105%."""
+    shares = metric.percent or (metric.format or "").endswith("%")
+    if not shares and not (metric.distribution is not None and metric.distribution.boolean):
+        return low, high
+    return (max(low, 0.0) if data[0] >= 0 else low), (min(high, 1.0) if data[1] <= 1 else high)
+
+
 def _histograms(metric: ReportMetric) -> tuple[_Histogram, ...]:
     found = metric.distribution
     if found is None:
@@ -210,6 +219,9 @@ def _histogram(
     edges = found.edges
     marked = [v for v in (aggregate, metric.range_min, metric.range_max, metric.gate_limit) if v is not None]
     low, high = min([edges[0], *marked]), max([edges[-1], *marked])  # every line drawn falls inside
+    if not found.boolean:  # one value's bin is around it (bin_values): the value is its middle
+        data = (sum(edges) / 2,) * 2 if len(edges) == 2 else (edges[0], edges[-1])
+        low, high = _within_shares(metric, low, high, data)
     span = (high - low) or 1.0
     inner = _HIST_W - 2 * _HIST_PAD
 
@@ -261,6 +273,7 @@ def _scatter(metric: ReportMetric, index: int, table: ReportTable) -> _Scatter |
     low, high = min(values), max(values)
     if low == high:  # one value in both runs: it sits in the middle
         low, high = low - 1, high + 1
+    low, high = _within_shares(metric, low, high, (min(values), max(values)))
     span = high - low
     inner = _SCATTER - 2 * _SCATTER_PAD
 

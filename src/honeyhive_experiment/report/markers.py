@@ -2,13 +2,14 @@
 
 ::
 
-    <!-- honeyhive-experiment:v1 key=<16 hex digits> -->       marker(experiment, config_file): finds the comment again
+    <!-- honeyhive-experiment:v1 file=<16 hex digits> -->      marker(config_file): finds the comment again
     <!-- honeyhive-experiment:meta head=<sha> run=<run id> -->   comment_metadata(head_sha, run_id)
 
-The marker identifies the comment of one experiment file on a pull request (the comment is upserted by it). The
-metadata line says which head commit and run the comment shows; :mod:`honeyhive_experiment.github` reads the
-head back (:func:`comment_head_sha`) so that a run for an older commit never overwrites the comment of a
-newer one. Values are reduced to ``[A-Za-z0-9._:-]`` (``-`` when absent), so nothing can close the comment.
+The marker identifies the comment of one experiment file on a pull request (the comment is upserted by it);
+:func:`earlier_marker` is the one earlier versions wrote, keyed by the experiment's name. The metadata line says
+which head commit and run the comment shows; :mod:`honeyhive_experiment.github` reads the head back
+(:func:`comment_head_sha`) so that a run for an older commit never overwrites the comment of a newer one. Values are
+reduced to ``[A-Za-z0-9._:-]`` (``-`` when absent), so nothing can close the comment.
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ import hashlib
 import re
 from typing import Final
 
-from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
+__all__ = ["comment_head_sha", "comment_metadata", "earlier_marker", "marker", "parse_comment_metadata"]
 
-__all__ = ["comment_head_sha", "comment_metadata", "marker", "parse_comment_metadata"]
-
-_MARKER_FORMAT: Final = "<!-- honeyhive-experiment:v1 key={key} -->"
+_MARKER_FORMAT: Final = "<!-- honeyhive-experiment:v1 file={key} -->"
+_EARLIER_FORMAT: Final = "<!-- honeyhive-experiment:v1 key={key} -->"
 _META_FORMAT: Final = "<!-- honeyhive-experiment:meta head={head} run={run} -->"
 # read leniently (spacing, field order): the fields of the first metadata comment in a body
 _META_RE: Final = re.compile(r"<!--\s*honeyhive-experiment:meta\b(?P<fields>[^>]*?)\s*-->")
@@ -30,16 +30,22 @@ _ABSENT: Final = "-"
 _SHA: Final = re.compile(r"[0-9a-fA-F]{7,40}")
 
 
-def marker(experiment: str, config_file: str) -> str:
-    """The hidden HTML comment that identifies the comment of one experiment file on a pull request: its key is the
-    experiment's name and the file's path (``config_file``, see
-    :attr:`~honeyhive_experiment.settings.Settings.config_file`), so two files under one name keep a comment each.
-    The default file (:data:`~honeyhive_experiment.paths.DEFAULT_CONFIG_PATH`) keys by the name alone, as every
-    comment was keyed before the path counted: an open pull request's comment from an earlier version is still the
-    one edited, not left behind showing an old verdict."""
-    identity = experiment if config_file == DEFAULT_CONFIG_PATH else f"{experiment}\x00{config_file}"
-    key = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:16]
-    return _MARKER_FORMAT.format(key=key)
+def _key(identity: str) -> str:
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:16]
+
+
+def marker(config_file: str) -> str:
+    """The hidden HTML comment that identifies the comment of one experiment file on a pull request, keyed by the
+    file's path (``config_file``, see :attr:`~honeyhive_experiment.settings.Settings.config_file`): two files under
+    one name keep a comment each, and a file whose name cannot be read (it no longer parses) still edits its own."""
+    return _MARKER_FORMAT.format(key=_key(config_file))
+
+
+def earlier_marker(experiment: str) -> str:
+    """The marker every comment carried before the file counted, keyed by the experiment's name alone: the default
+    file's run edits the comment carrying it when none carries its own :func:`marker` (an open pull request's
+    comment from an earlier version, not left behind showing an old verdict), which then carries the new one."""
+    return _EARLIER_FORMAT.format(key=_key(experiment))
 
 
 def _meta_token(value: str | None) -> str:

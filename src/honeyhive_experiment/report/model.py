@@ -653,6 +653,10 @@ class ReportTable(_Part):
     rows: tuple[ReportRow, ...] = Field(description="The datapoints shown: worse first, then the backend's order.")
     total: NonNegativeInt = Field(description="Datapoints of the two runs together.")
     text_limit: NonNegativeInt = Field(description="How many characters of a long text are kept.")
+    embedded: bool = Field(
+        description="Whether the runs are on the embedded local backend (no API key): the datapoints left out are in"
+        " its .honeyhive/local.db, not in HoneyHive."
+    )
 
     def count(self, status: RowStatus) -> int:
         return sum(1 for row in self.rows if status in row.status)

@@ -72,7 +72,8 @@ secret) and a custom template's own output again; values under keys such as ``ap
 ``password`` in datapoint inputs and outputs are replaced whole. :class:`RedactingFilter` does the same to log
 records (the CLI installs it on its log handlers), and :class:`RedactingStream` to what is printed (the CLI
 wraps standard output and error with it while it runs, so the user's code's ``print`` is redacted too, also
-printed in small flushed pieces as streamed output is: a flush holds back what may be the start of a secret).
+printed in small flushed pieces as streamed output is: a flush holds back what may be the start of a secret, with
+what names it, so the line shows as it would have whole).
 
 This module is imported by every job (a shard job redacts its logs and renders nothing): it needs only the
 standard library.
@@ -89,6 +90,7 @@ import io
 import json
 import logging
 import math
+import os
 import re
 import string
 import threading
@@ -103,6 +105,11 @@ __all__ = ["REDACTED", "SECRET_PATTERNS", "RedactingFilter", "RedactingStream", 
 
 REDACTED: Final = "***"
 _WORD: Final = r"(?:[A-Z][a-z]+|[a-z]{2,}|[A-Z]{2,}|[0-9]+)"  # no single letter: w(3)^Lm is no prose
+
+_KEYWORD: Final = (  # what names the secret after it: password: …, api_key = …
+    r"(?<![A-Za-z0-9])(?i:api[_-]?key|access[_-]?(?:key|token)|auth[_-]?token|refresh[_-]?token"
+    r"|client[_-]?secret|secret[_-]?(?:access[_-]?)?key|secret|password|passwd|token)(?![A-Za-z0-9])"
+)
 
 SECRET_PATTERNS: Final[tuple[str, ...]] = (
     r"-----BEGIN[A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z ]*PRIVATE KEY-----|\Z)",
@@ -121,10 +128,7 @@ SECRET_PATTERNS: Final[tuple[str, ...]] = (
     # token: 12 characters or more, not shaped like words (not ssh://deploy@, https://first.last@)
     r"(?P<keep>://(?:[^\s/?#:@]+:(?=[^\s/?#@]))?)(?:(?<=:)[^\s/?#@]+|[^\s/?#:@]*:[^\s/?#@]*"
     rf"|(?!(?:{_WORD}[,.;_-]+)*{_WORD}@)[^\s/?#:@]{{12,}})(?=@)",
-    r"(?P<keep>(?<![A-Za-z0-9])(?i:api[_-]?key|access[_-]?(?:key|token)|auth[_-]?token|refresh[_-]?token"
-    r"|client[_-]?secret|secret[_-]?(?:access[_-]?)?key|secret|password|passwd|token)"
-    r"(?![A-Za-z0-9])[\"']?\s*[:=]\s*[\"']?)(?!\*\*\*)"
-    r"[A-Za-z0-9._~+/=-]{6,}",
+    rf"(?P<keep>{_KEYWORD}[\"']?\s*[:=]\s*[\"']?)(?!\*\*\*)[A-Za-z0-9._~+/=-]{{6,}}",
 )
 """Common secret shapes (the module's docstring names them), replaced by ``***`` (a ``keep`` group stays:
 ``Bearer ***``)."""
@@ -177,8 +181,13 @@ _ENTITIES: Final = {chr(point): name for point, name in html.entities.codepoint2
 _WORDISH: Final = re.compile(rf"[\W_]*(?:{_WORD}[\s,./:;_-]+)*{_WORD}?[\W_]*", re.ASCII)
 _GATE: Final = 16  # characters of a form or anchor checked first: enough to be rare, short enough to be cheap
 _ESCAPE_LONGEST: Final = 13  # characters an escape of one character takes at most: &#0001114111; %F4%8F%BF%BF
-_HOLD: Final = 64  # a flush holds back up to this much of an unfinished line at least: the common shapes' starts
+_HOLD: Final = 4096  # a flush holds back up to this much of an unfinished line at least: a JWT, a private key's line
 _HELD: Final = string.ascii_letters + string.digits + "-_.~+/=:@[;"  # a token's, a URL's credentials, a colour code's
+_CONTEXT: Final = re.compile(  # at a flush's cut, what may name or begin the secret held after it: keep it with it
+    rf"(?:\b(?i:bearer|basic)\s+|{_KEYWORD}[\"']?\s*(?:[:=]\s*[\"']?)?|://[^\s/?#@]*|-----BEGIN[A-Z ]*)\Z"
+)
+_CONTEXT_HINT: Final = re.compile(r"(?i:bearer|basic|key|token|secret|passw)|://|-----BEGIN")  # one _CONTEXT needs
+_REACH: Final = 256  # how far before the cut _CONTEXT is looked for
 INVISIBLE_CHARS: Final = (  # the controls but line breaks, Unicode's default-ignorable characters (BMP) but selectors
     r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
     r"\u202a-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff0-\ufff8"
@@ -298,7 +307,8 @@ class _Tables:
     anchors: tuple[tuple[str, str, str, int, int], ...]  # (gate, anchor, value, where it is, least fragment length)
     edges: tuple[_Edge, ...]  # one per window length: mostly 8 only
     hold: int  # the longest form but one: how far back a secret still being written can start
-    tail: re.Pattern[str]  # a run of what the values, their forms and the common shapes are made of (reversed)
+    tail: re.Pattern[str]  # a run of what the values, their forms and the common shapes are made of, but a space
+    spaced: tuple[str, ...]  # the values holding a space as they are printed (as they are, JSON-, HTML-escaped, repr)
 
 
 @functools.lru_cache(maxsize=8)
@@ -309,7 +319,8 @@ def _tables(values: tuple[str, ...]) -> _Tables:
     anchors = []
     sources = dict.fromkeys(values)  # the values and their encoded forms, whose fragments count at a line's edge
     longest = 0
-    held = set(_HELD).union(*values)
+    held = {c for c in set(_HELD).union(*values) if not c.isspace()}  # a space would hold back prose whole
+    spaced: dict[str, None] = {}
     for value in values:
         raw = value.encode("utf-8")
         hexes = (raw.hex(), raw.hex().upper())
@@ -319,6 +330,9 @@ def _tables(values: tuple[str, ...]) -> _Tables:
         for gate, forms in groups:
             encoded.setdefault(forms, gate)
             sources.update(dict.fromkeys(forms))
+        if any(c.isspace() for c in value):
+            escapes = (json.dumps(value)[1:-1], html.escape(value), html.escape(value).replace("&#x27;", "&#39;"))
+            spaced.update(dict.fromkeys((value, *escapes, repr(value)[1:-1])))
         if (found := _escaped(value)) is not None:
             escaped.append(found)
             longest = max(longest, sum(1 if c in _URL_SAFE else _ESCAPE_LONGEST for c in value))
@@ -341,6 +355,7 @@ def _tables(values: tuple[str, ...]) -> _Tables:
         edges=tuple(edges),
         hold=max(_HOLD, longest - 1, *(len(source) - 1 for source in sources)),
         tail=_tail(held),
+        spaced=tuple(spaced),
     )
 
 
@@ -477,19 +492,36 @@ class Redactor:
     def redact_unfinished(self, line: str) -> tuple[str, str]:
         """An unfinished ``line`` (a flush of output written in pieces) as what can be shown now, redacted as it shows,
         and the tail to hold back until more of it is written: what may be the start of a secret or of one of its
-        forms. That is the line's last run of the characters those are made of (the known values', their forms' and
-        escapes', the common shapes' tokens), no longer than the longest form but one, and from the start of any
-        secret found across the cut."""
-        hold, tail = (self._tables.hold, self._tables.tail) if self._tables is not None else (_HOLD, _TAIL)
-        run = tail.match(line[: -hold - 1 : -1])  # the last ``hold`` characters, reversed
-        cut = len(line) - (run.end() if run is not None else 0)
-        if cut in (0, len(line)):  # all of it may be (a word still being written), or none of it
-            return self.redact_shown(line[:cut]), line[cut:]
+        forms, with what names it. That is the line's last run of the characters those are made of but spaces (the
+        known values', their forms' and escapes', the common shapes' tokens), no longer than the longest form but one,
+        or its end that is a piece of a known value holding a space; from the start of any secret found across the cut,
+        and of the keyword, ``Bearer`` or URL before it (a secret judged by what stands before it is judged with it:
+        whatever the pieces, the line shows as it would have whole)."""
+        cut = len(line)
+        for form in self._tables.spaced if self._tables is not None else ():
+            cut = min(cut, len(line) - _overlap(line, form))
+        cut = self._held(line, cut)
+        if cut == 0:  # all of it may be (a word still being written)
+            return "", line
         spans = self._shown(line)
-        for start, end in sorted(spans, reverse=True):
-            if start < cut < end:
-                cut = start
+        while True:  # a secret across the cut, or found up to the line's end (it may go on), is held back whole
+            start = min((start for start, end in spans if start < cut and (cut < end or end == len(line))), default=cut)
+            if start == cut:
+                break
+            cut = self._held(line, start)
         return _blank(line[:cut], [span for span in spans if span[1] <= cut]), line[cut:]
+
+    def _held(self, line: str, cut: int) -> int:
+        """``cut`` moved back over the run of what the secrets and their forms are made of before it, and to the start
+        of what may name or begin the secret after it (:data:`_CONTEXT`), as long as either moves it."""
+        hold, tail = (self._tables.hold, self._tables.tail) if self._tables is not None else (_HOLD, _TAIL)
+        while True:
+            run = tail.match(line[max(0, cut - hold) : cut][::-1])
+            cut -= run.end() if run is not None else 0
+            start = _context(line, cut)
+            if start == cut:
+                return cut
+            cut = start
 
     def _shown(self, text: str) -> list[tuple[int, int]]:
         """Where ``text``'s secrets are as it shows (:meth:`redact_shown`)."""
@@ -582,6 +614,26 @@ class Redactor:
         return value
 
 
+def _overlap(line: str, form: str) -> int:
+    """How long the end of ``line`` is that is a piece of ``form`` (each shorter end of it is one too: halved)."""
+    low, high = 0, min(len(line), len(form))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if line[-middle:] in form:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _context(line: str, cut: int) -> int:
+    """``cut`` moved back to the start of what may name or begin the secret after it (:data:`_CONTEXT`)."""
+    begin = max(0, cut - _REACH)
+    if _CONTEXT_HINT.search(line, begin, cut) and (found := _CONTEXT.search(line, begin, cut)) is not None:
+        return found.start()
+    return cut
+
+
 def _spaces(match: re.Match[str]) -> str:
     return " " * len(match[0])
 
@@ -618,7 +670,7 @@ class RedactingStream(io.TextIOBase):
     """A text stream that passes what is written to ``target`` redacted, a line at a time (a line ends at
     ``\\n`` or ``\\r``; :meth:`flush` passes on an unfinished one but the tail that may be the start of a secret still
     being written, :meth:`Redactor.redact_unfinished`, which goes on at the line's end, at :meth:`close` or at the
-    process's exit). Thread-safe.
+    process's exit; a forked child holds nothing back). Thread-safe.
 
     The CLI puts it in place of ``sys.stdout`` and ``sys.stderr`` while it runs, so that what the user's code
     prints is redacted like a log record. Bytes written to ``buffer`` or to the file descriptor (a subprocess's
@@ -717,3 +769,16 @@ def _release() -> None:
         stream._holding = False
         with contextlib.suppress(ValueError, OSError):  # a closed target or pipe: nowhere left to show it
             stream.flush()
+
+
+def _forked() -> None:
+    """A forked child (multiprocessing's) holds nothing back: it ends with ``os._exit``, past the exit hook. What its
+    parent held stays the parent's to show (the child's copy would show it twice), and a lock another of the parent's
+    threads held is not the child's."""
+    for stream in list(_STREAMS):
+        stream._lock = threading.Lock()
+        stream._pending = ""
+        stream._holding = False
+
+
+os.register_at_fork(after_in_child=_forked)

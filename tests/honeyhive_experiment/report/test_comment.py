@@ -100,7 +100,7 @@ def test_summary_and_terminal_match_golden_files() -> None:
 def test_every_comment_starts_with_the_marker_and_the_metadata(scenario: str) -> None:
     data = SCENARIOS[scenario]()
     lines = render_comment(data).text.splitlines()
-    assert lines[0] == marker("support-bot", DEFAULT_CONFIG_PATH)
+    assert lines[0] == marker(DEFAULT_CONFIG_PATH)
     assert lines[1] == comment_metadata(HEAD_SHA, data.run_id)
 
 
@@ -225,9 +225,7 @@ def test_5000_failing_datapoints_by_300_metrics_stay_under_the_limit_and_say_so(
     assert len(table_rows(rendered.text, "| Metric |")) == 2 + BIG_M
     assert len(table_rows(rendered.text, "| Datapoint | Failing metrics |")) == 2 + 5
     assert f"Showing 5 of {BIG_N}; all of them are in the job summary." in rendered.text
-    assert rendered.text.startswith(
-        marker("support-bot", DEFAULT_CONFIG_PATH) + "\n" + comment_metadata(HEAD_SHA, RUN_ID) + "\n"
-    )
+    assert rendered.text.startswith(marker(DEFAULT_CONFIG_PATH) + "\n" + comment_metadata(HEAD_SHA, RUN_ID) + "\n")
     assert rendered.text.endswith("</sub>\n")
 
 
@@ -319,7 +317,7 @@ def test_a_custom_template_that_ignores_the_budget_is_cut_keeping_the_marker(tmp
     rendered = render_comment(pass_input(), template_path=template)
     assert rendered.truncated_steps[-1] == "hard_truncate"
     assert len(rendered.text) <= COMMENT_LIMIT
-    assert rendered.text.startswith(marker("support-bot", DEFAULT_CONFIG_PATH) + "\n")
+    assert rendered.text.startswith(marker(DEFAULT_CONFIG_PATH) + "\n")
     assert "Cut at 65,000 characters" in rendered.text
 
 
@@ -334,7 +332,7 @@ def test_a_custom_template_with_the_marker_is_used_with_escaping_and_metadata(tm
     data = dataclasses.replace(pass_input(), comment=CommentConfig(title="<b>bot</b> @team"))
     text = render_comment(data, template_path=template).text
     assert text == (
-        f"{marker('support-bot', DEFAULT_CONFIG_PATH)}\n{comment_metadata(HEAD_SHA, RUN_ID)}\n"
+        f"{marker(DEFAULT_CONFIG_PATH)}\n{comment_metadata(HEAD_SHA, RUN_ID)}\n"
         "## &lt;b&gt;bot&lt;/b&gt; @\u200dteam\n✅ 6 of 6 datapoints passed\n"
     )
 

@@ -262,6 +262,18 @@ def test_the_page_allows_only_its_own_style_and_script_and_loads_nothing() -> No
     assert render_html(report) == page  # the same report is the same bytes
 
 
+@pytest.mark.parametrize(
+    ("embedded", "where"),
+    [(False, "HoneyHive"), (True, "the embedded local backend's .honeyhive/local.db")],  # a dry run said HoneyHive
+)
+def test_a_table_cut_to_its_cap_says_where_the_rest_are(embedded: bool, where: str) -> None:
+    judged = judgement()
+    assert judged.details is not None
+    details = dataclasses.replace(judged.details, total=7, embedded=embedded)
+    page = render_html(build_report(dataclasses.replace(judged, details=details)))
+    assert f"</span> of 5 datapoints shown (the 5 worst of 7; the rest are in {where})</span>" in html.unescape(page)
+
+
 def test_a_report_without_a_table_says_so() -> None:
     page = render_html(build_report(base_input()))
     assert "The datapoints were not read from the backend for this report." in page
@@ -309,6 +321,39 @@ def test_the_function_event_is_the_chain_at_the_top_of_its_session(parent_id: st
         ],
     )  # fmt: skip
     assert found.records["d1"].outputs == ({"a": 2} if is_root else {})
+
+
+@pytest.mark.parametrize(
+    ("value", "histogram"),
+    [(True, ("false", "true")), (1.0, ("95%", "100%")), (0.0, ("0%", "5%")), (0.5, ("45%", "55%"))],
+    ids=["boolean", "all-1", "all-0", "all-0.5"],
+)
+def test_the_axes_of_a_share_or_a_boolean_stop_at_0_and_100_percent(
+    value: bool | float, histogram: tuple[str, str]
+) -> None:
+    """Every datapoint has the same value in both runs: the scatter's axis was padded by 1 on each side (0% to
+    200% for a boolean) and one value's bin by 5% (95% to 105%), past what a share can be."""
+    ids = ["q1", "q2", "q3"]
+    body = {"metric_name": "accuracy", "event_name": "answer", "aggregate": float(value), "values": [value] * 3}
+    summary = summary_of({**SUMMARY, "metrics": {"details": [body]}})
+    delta = {"metric_name": "accuracy", "event_name": "answer", "old_aggregate": float(value), "new_aggregate":
+             float(value), "improved": [], "degraded": [], "same": ids, "old_values": [value] * 3,
+             "new_values": [value] * 3}  # fmt: skip
+    old_run = {"run_id": OLD_RUN, "datapoint_ids": ids}
+    comparison = comparison_of({"commonDatapoints": ids, "metrics": [delta], "old_run": old_run}, summary)
+    rows = {i: {"outputs": {"answer": i}, "metrics": {"accuracy": value}} for i in ids}
+    details = DatapointDetails(
+        records_from_events(RUN_ID, events(RUN_ID, rows)), records_from_events(OLD_RUN, events(OLD_RUN, rows)),
+        tuple(ids), 3, None,
+    )  # fmt: skip
+    metrics = {"accuracy": MetricConfig(label="Accuracy", format=".0%")}
+    judged = base_input(summary=summary, comparison=comparison, metrics=metrics, details=details)
+    page = render_html(build_report(judged))
+    scatter = re.search(r'<text x="28" y="266">(.*?)</text><text x="252" y="266" text-anchor="end">(.*?)</text>', page)
+    assert scatter is not None
+    assert scatter.groups() == ("0%", "100%")
+    captions = re.findall(r"<figcaption><span>(.*?)</span><span>(?:this run|baseline)</span><span>(.*?)</span>", page)
+    assert set(captions) == {histogram}
 
 
 def test_a_metric_with_values_but_no_aggregate_range_or_gate_still_gets_its_histogram() -> None:

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_experiment.report import (
     comment_metadata,
     marker,
@@ -234,7 +233,7 @@ def test_an_error_quoting_another_comments_marker_does_not_carry_it() -> None:
     # the error is fenced as it is: an exception message quoting another experiment's hidden marker put that marker
     # in this comment's body, and the comment is found again by the marker anywhere in its body, so the other
     # experiment's next run would have taken this comment for its own and overwritten it
-    other = marker("another experiment", DEFAULT_CONFIG_PATH)
+    other = marker(".honeyhive/another.yml")
     data = dataclasses.replace(
         error_input(), error=f"RuntimeError: quoting\n{other}\n{comment_metadata('abc1234', 'r')}"
     )

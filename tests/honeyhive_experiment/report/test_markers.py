@@ -14,6 +14,7 @@ from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_experiment.report import (
     comment_head_sha,
     comment_metadata,
+    earlier_marker,
     marker,
     parse_comment_metadata,
 )
@@ -37,29 +38,29 @@ IN_A_FOLDER = "services/bot/.honeyhive/experiment.yml"  # working-directory: ser
 @pytest.mark.parametrize(
     ("one", "other", "same"),
     [
-        (("support-bot", DEFAULT_CONFIG_PATH), ("support-bot", DEFAULT_CONFIG_PATH), True),
-        (("support-bot", STRICT), ("support-bot", STRICT), True),
-        (("support-bot", DEFAULT_CONFIG_PATH), ("support-bot-2", DEFAULT_CONFIG_PATH), False),
+        (DEFAULT_CONFIG_PATH, DEFAULT_CONFIG_PATH, True),
+        (STRICT, STRICT, True),
         # two experiment files under one name: a comment each (they shared one, the last job's verdict shown)
-        (("support-bot", DEFAULT_CONFIG_PATH), ("support-bot", STRICT), False),
-        (("support-bot", DEFAULT_CONFIG_PATH), ("support-bot", IN_A_FOLDER), False),
-        (("support-bot", STRICT), ("support-bot", ".honeyhive/smoke.yml"), False),
+        (DEFAULT_CONFIG_PATH, STRICT, False),
+        (DEFAULT_CONFIG_PATH, IN_A_FOLDER, False),
+        (STRICT, ".honeyhive/smoke.yml", False),
     ],
 )
-def test_the_marker_is_a_hidden_comment_keyed_by_the_experiment_and_its_file(
-    one: tuple[str, str], other: tuple[str, str], same: bool
-) -> None:
-    assert re.fullmatch(r"<!-- honeyhive-experiment:v1 key=[0-9a-f]{16} -->", marker(*one))
-    assert (marker(*one) == marker(*other)) is same
+def test_the_marker_is_a_hidden_comment_keyed_by_the_experiment_file(one: str, other: str, same: bool) -> None:
+    """Keyed by the file alone: a file whose name cannot be read (it no longer parses) still finds its comment."""
+    assert re.fullmatch(r"<!-- honeyhive-experiment:v1 file=[0-9a-f]{16} -->", marker(one))
+    assert (marker(one) == marker(other)) is same
 
 
-def test_the_default_files_key_is_the_name_alone_as_before_the_file_counted() -> None:
-    """An open pull request's comment written by an earlier version (keyed by sha256 of the name) is still found."""
-    assert marker("support-bot", DEFAULT_CONFIG_PATH) == "<!-- honeyhive-experiment:v1 key=fd825d2dc3d5d8c6 -->"
+def test_the_earlier_marker_is_the_name_alone_as_before_the_file_counted() -> None:
+    """An open pull request's comment written by an earlier version (keyed by sha256 of the name) is still found;
+    no comment of this version carries it."""
+    assert earlier_marker("support-bot") == "<!-- honeyhive-experiment:v1 key=fd825d2dc3d5d8c6 -->"
+    assert earlier_marker("support-bot") not in marker(DEFAULT_CONFIG_PATH)
 
 
 def test_comment_metadata_round_trips() -> None:
-    body = f"{marker('x', DEFAULT_CONFIG_PATH)}\n{comment_metadata(HEAD_SHA, RUN_ID)}\n### x\n"
+    body = f"{marker(DEFAULT_CONFIG_PATH)}\n{comment_metadata(HEAD_SHA, RUN_ID)}\n### x\n"
     assert parse_comment_metadata(body) == {"head": HEAD_SHA, "run": RUN_ID}
     assert parse_comment_metadata(comment_metadata(None, RUN_ID)) == {"run": RUN_ID}
     assert parse_comment_metadata("no metadata here") == {}
@@ -86,7 +87,7 @@ def test_comment_metadata_cannot_close_the_html_comment() -> None:
     ],
 )
 def test_markers_parse_what_they_write(head: str | None, run: str | None, expected: dict[str, str]) -> None:
-    body = f"{marker('x', DEFAULT_CONFIG_PATH)}\n{comment_metadata(head, run)}\n### x\n"
+    body = f"{marker(DEFAULT_CONFIG_PATH)}\n{comment_metadata(head, run)}\n### x\n"
     assert parse_comment_metadata(body) == expected
 
 

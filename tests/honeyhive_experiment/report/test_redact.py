@@ -9,11 +9,15 @@ import html
 import io
 import json
 import logging
+import multiprocessing
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from honeyhive_experiment.config import CommentConfig
 from honeyhive_experiment.gha import neutralise
@@ -504,6 +508,112 @@ def test_a_secret_printed_in_small_flushed_pieces_is_redacted(
     else:
         print(" here", file=stream)  # from the main thread
         assert target.getvalue() == (f"{line}\n here\n" if others else f"{line} here\n")
+
+
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.c2lnbmF0dXJl"
+NAMED = (  # secrets known by what stands before them, the shapes that can be longer than a flush holds or hold spaces
+    "Authorization: Bearer {token}",
+    "authorization: basic {token}",
+    "password: {token}",
+    "PASSWORD : {token}",
+    "api_key = '{token}'",
+    'client_secret="{token}"',
+    "aws_secret_access_key = {token}",
+    "https://user:{token}@pypi.example.com/simple",
+    f"jwt {JWT}",
+    "-----BEGIN RSA PRIVATE KEY----- {token}",
+)
+KNOWN = (API_KEY, HTML_KEY, PASSWORD, "correct horse battery staple")  # PASSWORD and the passphrase hold a space
+PROSE = ("The model says:", "the quick brown fox", "ok,", "(see above)", "- step 2", "token", "key", "Bearer", "://")
+
+
+@st.composite
+def streamed_lines(draw: st.DrawFn) -> tuple[str, list[int]]:
+    """A line of prose, known secrets in every encoding, common shapes and secrets named by what stands before them,
+    and where it is cut into flushed pieces."""
+    token = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~+/=$!", min_size=8, max_size=40)
+    named = st.builds(str.format, st.sampled_from(NAMED), token=token)
+    forms = st.sampled_from([*KNOWN, *(form for secret in KNOWN for form in encodings(secret).values()), *PLANTED])
+    items = draw(st.lists(st.one_of(st.sampled_from(PROSE), named, forms), min_size=1, max_size=6))
+    line = "".join(item + draw(st.sampled_from([" ", "", ", "])) for item in items)
+    return line, sorted(draw(st.sets(st.integers(1, len(line) - 1), max_size=12)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(streamed_lines(), st.sampled_from(["\n", "close"]))
+def test_a_line_flushed_in_any_pieces_shows_as_it_would_have_whole(
+    streamed: tuple[str, list[int]], ending: str
+) -> None:
+    """Whatever the pieces a line is written and flushed in, what is shown is what its whole would have shown: a flush
+    holds back a secret still being written with what names it (``password: `` or ``Bearer `` before it was shown,
+    the secret then judged alone and shown in clear), and a flush shows nothing that the line's end takes back."""
+    line, cuts = streamed
+    redactor = Redactor(KNOWN)
+    whole, pieces = io.StringIO(), io.StringIO()
+    for target, at in ((whole, []), (pieces, cuts)):
+        stream = RedactingStream(target, redactor)
+        for start, end in zip([0, *at], [*at, len(line)], strict=True):
+            stream.write(line[start:end])
+            stream.flush()
+        stream.write("\n") if ending == "\n" else stream.close()
+    assert pieces.getvalue() == whole.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("Authorization: Bearer abcdEFGHijklMNOPqrst1234", "Authorization: Bearer ***"),
+        ("password: hunter2hunter2XYZmore", "password: ***"),
+        ("aws_secret_access_key = wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", "aws_secret_access_key = ***"),
+    ],
+)
+@pytest.mark.parametrize("then", ["its end", "another thread's line"])
+def test_a_secret_named_before_it_and_flushed_before_the_lines_end_is_redacted(
+    line: str, shown: str, then: str
+) -> None:
+    """Written whole, flushed, then ended: the flush held the secret back without its name (cut at the space before
+    it), and judged alone at the line's end (or when another thread's line ended it) it showed in clear."""
+    target = io.StringIO()
+    stream = RedactingStream(target, Redactor(()), others=neutralise)
+    stream.write(line)
+    stream.flush()
+    if then == "another thread's line":
+        thread = threading.Thread(target=print, args=("from a thread",), kwargs={"file": stream})
+        thread.start()
+        thread.join()
+    stream.write("\n")
+    assert target.getvalue() == f"{shown}\n" + ("from a thread\n\n" if then == "another thread's line" else "")
+
+
+def test_a_known_secret_holding_a_space_holds_back_no_prose() -> None:
+    """A passphrase (or a service account's JSON key) put the space among what a flush holds back: streamed prose was
+    held back whole; now only what may be the start of the secret is."""
+    redactor = Redactor(["correct horse battery staple", PASSWORD])
+    assert redactor.redact_unfinished("The model says: the quick brown fox") == (
+        "The model says: the quick brown ",
+        "fox",
+    )
+    assert redactor.redact_unfinished("The key: correct horse bat") == ("The key: ", "correct horse bat")
+    held = json.dumps(PASSWORD)[1:-6]  # hh-Pw/4f7c+2a9e 1b3d=\"5f
+    assert redactor.redact_unfinished(f"as JSON: {held}") == ("as JSON: ", held)
+
+
+def _print_in_a_child() -> None:
+    print("child computed value 12345", end="", flush=True)  # then multiprocessing ends the child with os._exit
+
+
+def test_a_forked_childs_unfinished_output_is_shown_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A child forked by multiprocessing ends with os._exit, past the exit hook that shows what a flush held back: its
+    last piece was lost. It holds nothing back; what its parent held is the parent's to show, not shown twice."""
+    with (tmp_path / "out").open("w", encoding="utf-8") as target:
+        stream = RedactingStream(target, Redactor(()))
+        monkeypatch.setattr(sys, "stdout", stream)
+        print("parent working", end="", flush=True)  # "working" held back
+        child = multiprocessing.get_context("fork").Process(target=_print_in_a_child)
+        child.start()
+        child.join()
+        print(" done", flush=True)
+    assert (tmp_path / "out").read_text(encoding="utf-8") == "parent child computed value 12345working done\n"
 
 
 def test_a_redacting_stream_lets_no_two_writes_of_other_threads_join_into_a_command() -> None:
