@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from honeyhive_experiment.client import HoneyHiveClient
 from tests.action_world import API_KEY, World
 from tests.action_world import world as world  # the fixture
 from tests.fakes.actions_runner import (
@@ -294,9 +295,22 @@ def test_the_code_runs_in_the_working_directory(tmp_path: Path) -> None:
     assert outputs["report-path"] == f"{IN_A_FOLDER}/.honeyhive/report.json"
 
 
-def test_a_known_merge_base_without_a_run_is_said_when_the_branch_fallback_stands_in(world: World) -> None:
+@pytest.mark.parametrize(
+    ("config", "none"),
+    [
+        ("", "none has completed yet"),
+        # a run there older than that is not looked at: "no run there" would not be true
+        ("baseline: {max_age_days: 30}\n", r"none completed in the last 30 days (baseline.max\_age\_days)"),  # markdown
+    ],
+    ids=["no age limit", "max_age_days"],
+)
+def test_a_known_merge_base_without_a_run_is_said_when_the_branch_fallback_stands_in(
+    world: World, config: str, none: str
+) -> None:
     """The merge base is known but nothing ran there (its push job still running, or one push of several
     commits): the comment says the baseline is older, so the base branch's own changes since count here too."""
+    experiment = world.root / ".honeyhive" / "experiment.yml"
+    experiment.write_text(experiment.read_text(encoding="utf-8") + config, encoding="utf-8")
     merge_base = "c" * 40
     world.github.set_merge_base(BASE_SHA, HEAD_SHA, merge_base)
     world.run_action(event="push", head_sha=BASE_SHA)
@@ -307,9 +321,50 @@ def test_a_known_merge_base_without_a_run_is_said_when_the_branch_fallback_stand
     assert outputs["baseline-run-id"]
     [comment] = world.github.comments(PR)
     assert (
-        f"No completed run (yet) at {merge_base[:7]}, the base commit this change is measured against" in comment.body
+        f"No run at {merge_base[:7]}, the base commit this change is measured against, could be the baseline ({none},"
+        " or it errored), so the baseline is the latest run on the base branch whose check passed" in comment.body
     )
     assert "merge base is unknown" not in comment.body
+
+
+DECOYS: list[tuple[str, dict[str, Any] | None]] = [
+    # (what a newer run at the merge base is, what is stamped on it: None, a real run of .honeyhive/strict.yml)
+    ("a run of another experiment file under the same name", None),
+    ("a developer's local run recorded to the shared project", {"ci": {"event": "local"}}),
+    ("a push of another branch at that commit", {"ci": {"branch": "release"}}),
+    ("a re-run the check could not evaluate (an ingestion timeout)", {"check": {"verdict": "error"}}),
+    ("a run of another repository (same name, same dataset)", {"ci": {"repository": "someone/else"}}),
+]
+
+
+@pytest.mark.parametrize(("rule", "stamp"), DECOYS, ids=[decoy[0] for decoy in DECOYS])
+def test_the_baseline_at_the_merge_base_is_the_base_branchs_own_run_of_this_file(
+    world: World, rule: str, stamp: dict[str, Any] | None
+) -> None:
+    """main's push ran at the merge base with short answers; then a newer run at that commit with the pull request's
+    longer answers (each decoy). Compared with it, the pull request's longer answers were no change and its gate
+    stayed green; compared with main's own run of this experiment file, the gate fails."""
+    config = world.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "gate:\n  answer_words: {max_worse_pct: 1}\n")
+    world.github.set_merge_base(BASE_SHA, HEAD_SHA, BASE_SHA)
+    _, main_run, _ = world.run_action(event="push", head_sha=BASE_SHA)
+    app = world.root / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8").replace('STYLE = "concise"', 'STYLE = "friendly"'))
+    if stamp is None:
+        (config.parent / "strict.yml").write_text(config.read_text(encoding="utf-8"), encoding="utf-8")
+        _, decoy, _ = world.run_action(event="push", head_sha=BASE_SHA, inputs={"config": ".honeyhive/strict.yml"})
+    else:
+        _, decoy, _ = world.run_action(event="push", head_sha=BASE_SHA)
+        with HoneyHiveClient(world.backend.url, API_KEY) as hh:
+            metadata = hh.get_run(decoy["run-id"])["metadata"]
+            for key, values in stamp.items():
+                metadata[key] = {**metadata.get(key, {}), **values}
+            hh.update_run(decoy["run-id"], {"metadata": metadata})
+
+    done, outputs, _ = world.run_action()
+
+    assert (outputs["baseline-run-id"], outputs["verdict"]) == (main_run["run-id"], "fail"), done.stdout
+    assert outputs["baseline-run-id"] != decoy["run-id"]
 
 
 def test_a_checkout_of_githubs_merge_commit_is_compared_with_the_base_it_merged_into(world: World) -> None:

@@ -1,14 +1,23 @@
 """Choosing the baseline run a PR's run is compared with.
 
-In order (product.md, the ``baseline`` config):
+Only runs of the same experiment are candidates (:func:`_candidates`): the same name, the same experiment file
+(``metadata.ci.config_file``, :attr:`~honeyhive_experiment.settings.Settings.config_file`; a run an older version
+stamped without it counts as a default file's, as the pull request's comment of an earlier version is adopted),
+the same dataset (dataset_identity.py) and, when both runs know it, the same repository (``metadata.ci.repository``).
+Two files under one name are two experiments: one's runs are never the other's baseline, nor in its trend. In order
+(product.md, the ``baseline`` config):
 
 1. an explicit baseline (``baseline-run-id``, ``--baseline``, the config's ``run_id``): a run id, used as is;
-   else a commit (full or short sha) or a branch, whose latest run is taken (:func:`pick_named`);
-2. ``merge-base``: the completed run of the same experiment and dataset at the PR's merge-base commit (a local
-   run: the merge base of ``HEAD`` with the default branch; a checkout of GitHub's merge commit: its first parent,
-   the base's tip), never a run that checked out another commit than its own (``metadata.ci.checkout_sha``);
+   else a commit (full or short sha) or a branch, whose latest run is taken (:func:`pick_named`): a run of the
+   branch itself (:func:`of_the_branch`) if there is one, else a local or pull request's run, said so;
+2. ``merge-base``: the completed run at the PR's merge-base commit (a local run: the merge base of ``HEAD``
+   with the default branch; a checkout of GitHub's merge commit: its first parent, the base's tip): the base
+   branch's own run there (a push, a schedule), else any other run at that commit (a developer's local run, a
+   pull request's, another branch's), said so; never a run that checked out another commit than its own
+   (``metadata.ci.checkout_sha``), nor one whose check errored (it could not be evaluated: nothing is known of
+   the base from it);
 3. ``branch``: the latest completed run of the same experiment and dataset on the base branch that the
-   backend reports as passing; for a local run, the previous local run on the current branch instead.
+   backend reports as passing; for a local run, the previous run on the current branch instead.
 
 ``auto`` (the default) tries 2 then 3; ``none`` picks nothing (comparisons off: the verdict is the run's own
 result, verdict.py), though an explicit baseline (1) is still used: it was asked for by name.
@@ -18,6 +27,9 @@ The baseline policy (README, the example workflows and the comment's "no baselin
 * **A run at the merge base is used whatever its result.** It is exactly the code the pull request changes
   from, so the comparison is like for like; a failing merge-base run is still the truth about the base, and
   the comment says that it failed (a PR that fixes a broken main shows as an improvement, not "no baseline").
+  An errored one is not a result: it is passed over. The base branch's own run is preferred: a developer's
+  local run recorded to the shared project (made with another environment), or another branch's push at the
+  same commit, is only used when the base branch has none there, and the baseline is then named for what it is.
 * **A branch fallback must have passed its check.** Without a run at the merge base, the latest run on the base
   branch stands in for it; only a run whose check was green is taken, so a broken main is not what a PR is
   measured against by accident (up to :data:`MAX_RESULT_CHECKS` candidates are asked). The check's own verdict
@@ -27,8 +39,8 @@ The baseline policy (README, the example workflows and the comment's "no baselin
   must also be a run *of* the branch (a push, a schedule), not of a pull request: a fork's pull request from its
   own ``main`` is stamped with that branch name, but its code is the fork's; nor a developer's local run, whose
   commit may never have been pushed (:func:`of_the_branch`).
-* **A local dry run's fallback is the previous local run, whatever its result**: successive attempts on one
-  machine are compared with each other.
+* **A local dry run's fallback is the previous run on its branch, whatever its result**: successive attempts on
+  one machine are compared with each other.
 * **A run with uncommitted changes is never another run's baseline** (:func:`may_be_baseline`): it is
   stamped with a commit its code does not match. The one exception is the previous local run of a later run
   with uncommitted changes on the same commit (two attempts at one edit). An explicit run id is used as is.
@@ -57,6 +69,7 @@ from honeyhive_experiment.context import PULL_REQUEST_EVENTS
 from honeyhive_experiment.dataset_identity import DatasetIdentity, same_dataset
 from honeyhive_experiment.errors import BaselineError, NotFoundError
 from honeyhive_experiment.models import ExperimentRun
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +79,7 @@ MAX_RESULT_CHECKS = 10  # candidates on the base branch whose result is fetched 
 @dataclass(frozen=True, slots=True)
 class Baseline:
     run: ExperimentRun
-    reason: str  # "explicit" | "merge-base" | "branch" | "previous" (a local run's previous local run)
+    reason: str  # "explicit" | "merge-base" | "branch" | "previous" (a local run's previous run on its branch)
     ref: str | None = None  # explicit: what was asked for; merge-base: the branch the merge base is taken with
 
     @property
@@ -76,18 +89,27 @@ class Baseline:
 
     @property
     def why(self) -> str:
-        """Which baseline this is and why, as the terminal and the comment say it."""
+        """Which baseline this is and why, as the terminal and the comment say it: a local or a pull request's
+        run named as one (:attr:`whose`)."""
         sha = self.commit_sha[:7] if self.commit_sha else "?"
+        kind = _run_kind(self.run)
         if self.reason == "merge-base":
-            return f"run at merge-base {sha} with {self.ref}" if self.ref else f"run at merge-base {sha}"
+            return f"{self.whose} at merge-base {sha}" + (f" with {self.ref}" if self.ref else "")
         if self.reason == "branch":
             return f"latest run on {self.branch} whose check passed"
         if self.reason == "previous":
-            return "previous local run"
+            return f"previous {kind}"
         if self.ref and self.ref != self.run.run_id:
             at_commit = self.commit_sha is not None and self.commit_sha.lower().startswith(self.ref.lower())
-            return f"latest run at commit {self.ref[:7]}" if at_commit else f"latest run on {self.ref}"
+            return f"latest {kind} at commit {self.ref[:7]}" if at_commit else f"latest {kind} on {self.ref}"
         return "the run asked for"
+
+    @property
+    def whose(self) -> str:
+        """Whose run a merge-base baseline is, as its label starts: ``run`` (the base branch's own, a push or a
+        schedule), ``local run`` or ``pull request run``, with its branch when that is not the base's (``ref``)."""
+        on = f" on {self.branch}" if self.branch and self.branch != self.ref else ""
+        return f"{_run_kind(self.run)}{on}"
 
     @property
     def commit_sha(self) -> str | None:
@@ -127,6 +149,29 @@ def of_the_branch(run: ExperimentRun) -> bool:
     return not _for_a_pull_request(run) and run.ci.get("event") != "local"
 
 
+def _run_kind(run: ExperimentRun) -> str:
+    """What made the run, as a baseline's label says it: ``local run``, ``pull request run`` or (a push, a
+    schedule, an older version's) ``run``."""
+    if run.ci.get("event") == "local":
+        return "local run"
+    return "pull request run" if _for_a_pull_request(run) else "run"
+
+
+def _same_origin(run: ExperimentRun, config_file: str, repository: str | None) -> bool:
+    """Whether ``run`` was made from the experiment file ``config_file`` (``metadata.ci.config_file``; a run
+    without it, stamped by an older version, counts as a default file's: ``.honeyhive/experiment.yml`` of its
+    working directory, as the pull request's comment of an earlier version is adopted) and, when both runs know
+    theirs, in ``repository`` (GitHub's names ignore case)."""
+    ci = run.ci
+    file = ci.get("config_file")
+    if isinstance(file, str) and file != config_file:
+        return False
+    if not isinstance(file, str) and not f"/{config_file}".endswith(f"/{DEFAULT_CONFIG_PATH}"):
+        return False
+    theirs = ci.get("repository")
+    return not (isinstance(theirs, str) and repository and theirs.lower() != repository.lower())
+
+
 def _created(run: ExperimentRun) -> datetime | None:
     """When the backend created the run; a timestamp without a zone is taken as UTC (as the report does)."""
     if not run.created_at:
@@ -144,13 +189,16 @@ def _candidates(
     dataset_id: str | DatasetIdentity | None,
     exclude: Collection[str],
     oldest: datetime | None,
+    config_file: str,
+    repository: str | None,
 ) -> Iterator[ExperimentRun]:
-    """The runs of this experiment and dataset (dataset_identity.py: also those recorded under an older id of a
-    repository file) among ``runs`` (newest first), down to ``oldest``."""
+    """The runs of this experiment (its name, its file, its repository: :func:`_same_origin`) and dataset
+    (dataset_identity.py: also those recorded under an older id of a repository file) among ``runs`` (newest
+    first), down to ``oldest``."""
     for run in runs:
         if run.name != name or run.run_id in exclude:
             continue
-        if not same_dataset(run, dataset_id):
+        if not same_dataset(run, dataset_id) or not _same_origin(run, config_file, repository):
             continue
         created = _created(run)
         if oldest is not None and created is not None and created < oldest:
@@ -198,11 +246,13 @@ def pick_recent(
     branch: str | None,
     exclude_run_ids: Collection[str],
     limit: int,
+    config_file: str,
+    repository: str | None,
 ) -> list[ExperimentRun]:
-    """The first ``limit`` runs of ``runs`` (completed, newest first) of this experiment and dataset on
-    ``branch`` (any branch when ``None``) that could be a baseline: none made with uncommitted changes or for a
-    pull request."""
-    candidates = _candidates(runs, experiment, dataset_id, exclude_run_ids, None)
+    """The first ``limit`` runs of ``runs`` (completed, newest first) of this experiment (``config_file``,
+    ``repository``: :func:`_candidates`) and dataset on ``branch`` (any branch when ``None``) that could be a
+    baseline: none made with uncommitted changes or for a pull request."""
+    candidates = _candidates(runs, experiment, dataset_id, exclude_run_ids, None, config_file, repository)
     on_branch = (
         run
         for run in candidates
@@ -219,6 +269,8 @@ def recent_runs(
     branch: str | None,
     exclude_run_ids: tuple[str, ...] = (),
     limit: int = 5,
+    config_file: str,
+    repository: str | None,
 ) -> list[ExperimentRun]:
     """The latest completed runs of this experiment and dataset on ``branch``, newest first (for trends)."""
     return pick_recent(
@@ -228,6 +280,8 @@ def recent_runs(
         branch=branch,
         exclude_run_ids=set(exclude_run_ids),
         limit=limit,
+        config_file=config_file,
+        repository=repository,
     )
 
 
@@ -243,19 +297,23 @@ def pick_baseline(
     exclude_run_ids: Collection[str],
     now: datetime,
     require_passing: bool,
+    config_file: str,
+    repository: str | None,
     head_sha: str | None = None,
     dirty: bool = False,
     merge_base_ref: str | None = None,
 ) -> Baseline | None:
     """The baseline among ``runs`` (the completed runs whose name contains ``experiment``, newest first, read
     lazily: nothing after the choice is read), by ``policy.strategy``; ``policy.run_id`` is not looked at
-    (:func:`choose_baseline` uses it as is).
+    (:func:`choose_baseline` uses it as is). ``config_file`` and ``repository`` say which runs are this
+    experiment's (:func:`_candidates`).
 
     ``passed(run)`` tells whether a run passed its check; it is asked only of branch candidates, at most
     :data:`MAX_RESULT_CHECKS` of them. ``require_passing`` false (a local run): the branch
     fallback is the previous local run (reason ``previous``), whatever its result, and nothing is asked.
     ``head_sha``/``dirty`` describe the run being judged (:func:`may_be_baseline`); ``merge_base_ref`` names the
-    branch the merge base was taken with, for :attr:`Baseline.why`.
+    branch the merge base was taken with (else ``base_branch``): its own run at the merge base is preferred, and
+    :attr:`Baseline.why` names it.
     """
     if policy.strategy is BaselineStrategy.NONE:
         return None
@@ -263,20 +321,26 @@ def pick_baseline(
     use_merge_base = policy.strategy in (BaselineStrategy.AUTO, BaselineStrategy.MERGE_BASE)
     use_branch = policy.strategy in (BaselineStrategy.AUTO, BaselineStrategy.BRANCH)
     branch = policy.branch or base_branch
+    home = merge_base_ref or base_branch
 
     checked = 0
     branch_match: Baseline | None = None
+    others_at_merge_base: list[Baseline] = []  # local runs, pull requests' or other branches' runs, newest first
     fallback = "branch" if require_passing else "previous"
-    for run in _candidates(runs, experiment, dataset_id, exclude_run_ids, oldest):
+    for run in _candidates(runs, experiment, dataset_id, exclude_run_ids, oldest, config_file, repository):
         ci = run.ci
         if (
             use_merge_base
             and merge_base_sha
             and ci.get("sha") == merge_base_sha
             and ci.get("checkout_sha") is None  # else it ran a merge of that commit, not the commit
-            and may_be_baseline(run, reason="merge-base", head_sha=head_sha, dirty=dirty)
+            and check_verdict(run) != "error"  # it could not be evaluated: it says nothing of the base
+            and not is_dirty(run)  # may_be_baseline: only a previous run may have uncommitted changes
         ):
-            return Baseline(run, "merge-base", merge_base_ref)
+            if of_the_branch(run) and ci.get("branch") == home:
+                return Baseline(run, "merge-base", merge_base_ref)
+            others_at_merge_base.append(Baseline(run, "merge-base", merge_base_ref))
+            continue
         if (
             use_branch
             and branch
@@ -291,7 +355,7 @@ def pick_baseline(
                 branch_match = Baseline(run, fallback)
                 if not (use_merge_base and merge_base_sha):
                     return branch_match
-    return branch_match
+    return others_at_merge_base[0] if others_at_merge_base else branch_match
 
 
 _SHORT_SHA = re.compile(r"[0-9a-f]{7,64}")
@@ -303,21 +367,28 @@ def pick_named(
     *,
     experiment: str,
     dataset_id: str | DatasetIdentity | None,
+    config_file: str,
+    repository: str | None,
     exclude_run_ids: Collection[str] = (),
 ) -> Baseline | None:
-    """The latest run among ``runs`` (completed, newest first) of this experiment and dataset at commit ``ref``
-    (a full sha, or at least 7 of its first hex digits) or on branch ``ref``; runs with uncommitted changes are
-    not at any commit (:func:`may_be_baseline`). Used whatever its result: it was asked for by name."""
+    """The latest run among ``runs`` (completed, newest first) of this experiment (:func:`_candidates`) and
+    dataset at commit ``ref`` (a full sha, or at least 7 of its first hex digits) or on branch ``ref``: a run of the
+    branch itself (:func:`of_the_branch`), else the latest local or pull request's run there; runs with
+    uncommitted changes are not at any commit (:func:`may_be_baseline`). Used whatever its result: it was asked
+    for by name."""
     folded = ref.strip().lower()
     is_sha = _SHORT_SHA.fullmatch(folded) is not None
-    for run in _candidates(runs, experiment, dataset_id, exclude_run_ids, None):
+    other: Baseline | None = None
+    for run in _candidates(runs, experiment, dataset_id, exclude_run_ids, None, config_file, repository):
         ci = run.ci
         sha, branch = ci.get("sha"), ci.get("branch")
         # a run of GitHub's merge commit (checkout_sha) never ran its head commit alone
         at_commit = is_sha and isinstance(sha, str) and sha.lower().startswith(folded) and not ci.get("checkout_sha")
         if (at_commit or branch == ref) and not is_dirty(run):
-            return Baseline(run, "explicit", ref)
-    return None
+            if of_the_branch(run):
+                return Baseline(run, "explicit", ref)
+            other = other or Baseline(run, "explicit", ref)
+    return other
 
 
 def choose_baseline(
@@ -331,6 +402,8 @@ def choose_baseline(
     base_branch: str | None = None,
     exclude_run_ids: tuple[str, ...] = (),
     now: datetime,
+    config_file: str,
+    repository: str | None,
     require_passing: bool = True,
     head_sha: str | None = None,
     dirty: bool = False,
@@ -339,12 +412,34 @@ def choose_baseline(
     """The baseline to compare with, or None when there is none (the verdict is then neutral, or with strategy
     ``none`` the run's own result).
 
-    ``explicit_run_id`` (or the config's ``run_id``) is a run id, else a commit or branch (:func:`pick_named`);
-    ``require_passing=False`` for a local dry run (:func:`pick_baseline`).
+    ``explicit_run_id`` (or the config's ``run_id``) is a run id (used as is, whatever it is), else a commit or
+    branch (:func:`pick_named`; :class:`BaselineError` when it names nothing); ``require_passing=False`` for a
+    local dry run (:func:`pick_baseline`); ``config_file`` and ``repository``: which runs are this experiment's
+    (:func:`_candidates`).
     """
     explicit = explicit_run_id or policy.run_id
     if explicit:
-        return _explicit(client, explicit, experiment=experiment, dataset_id=dataset_id, exclude=exclude_run_ids)
+        if is_run_id(explicit):  # anything else is a commit or a branch
+            try:
+                return Baseline(ExperimentRun.model_validate(client.get_run(explicit)), "explicit")  # its id says it
+            except NotFoundError:
+                pass
+        runs = _completed_runs(client, experiment)
+        named = pick_named(
+            runs,
+            explicit,
+            experiment=experiment,
+            dataset_id=dataset_id,
+            config_file=config_file,
+            repository=repository,
+            exclude_run_ids=exclude_run_ids,
+        )
+        if named is not None:
+            return named
+        raise BaselineError(
+            f"baseline run {explicit} does not exist in this HoneyHive project, and no completed run of {experiment}"
+            " (on this dataset, without uncommitted changes) is at a commit or on a branch of that name"
+        )
     return pick_baseline(
         _completed_runs(client, experiment),
         experiment=experiment,
@@ -356,32 +451,9 @@ def choose_baseline(
         exclude_run_ids=set(exclude_run_ids),
         now=now,
         require_passing=require_passing,
+        config_file=config_file,
+        repository=repository,
         head_sha=head_sha,
         dirty=dirty,
         merge_base_ref=merge_base_ref,
-    )
-
-
-def _explicit(
-    client: HoneyHiveClient,
-    ref: str,
-    *,
-    experiment: str,
-    dataset_id: str | DatasetIdentity | None,
-    exclude: Collection[str],
-) -> Baseline:
-    """The run ``ref`` names: a run id (used as is, whatever it is), else the latest run at that commit or on
-    that branch; :class:`BaselineError` when there is none."""
-    if is_run_id(ref):  # anything else is a commit or a branch
-        try:
-            return Baseline(ExperimentRun.model_validate(client.get_run(ref)), "explicit")  # its id says it
-        except NotFoundError:
-            pass
-    runs = _completed_runs(client, experiment)
-    named = pick_named(runs, ref, experiment=experiment, dataset_id=dataset_id, exclude_run_ids=exclude)
-    if named is not None:
-        return named
-    raise BaselineError(
-        f"baseline run {ref} does not exist in this HoneyHive project, and no completed run of {experiment}"
-        " (on this dataset, without uncommitted changes) is at a commit or on a branch of that name"
     )

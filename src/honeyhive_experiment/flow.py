@@ -206,7 +206,7 @@ def run_spec(
     stamp = dataset.identity.stamp() if dataset.identity is not None else {}
     trials = settings.trials or config.trials
     metadata = {
-        "ci": settings.ci.metadata(config_hash(config)),
+        "ci": settings.ci.metadata(config_hash(config), settings.config_file),
         "experiment": config.name,
         "dataset_id": dataset.dataset_id,
         **stamp,
@@ -380,10 +380,14 @@ def judge(
                 " instead of the run at the merge base.",
             )
         elif ci.merge_base_sha and ci.merge_base_sha != baseline.commit_sha:
+            days = config.baseline.max_age_days
+            none = "none has completed yet"
+            if days:  # older runs are not looked at: one there may be older
+                none = f"none completed in the last {days} days (baseline.max_age_days)"
             notes = (
-                f"No completed run (yet) at {ci.merge_base_sha[:7]}, the base commit this change is measured"
-                " against, so the baseline is the latest run on the base branch whose check passed: what changed"
-                " on it since that run's commit counts here as this change's.",
+                f"No run at {ci.merge_base_sha[:7]}, the base commit this change is measured against, could be the"
+                f" baseline ({none}, or it errored), so the baseline is the latest run on the base branch"
+                " whose check passed: what changed on it since that run's commit counts here as this change's.",
             )
     if baseline is not None and baseline.run.name != config.name:  # a run id named explicitly is used as is
         notes += (
@@ -396,7 +400,15 @@ def judge(
     if totals is not None and baseline is not None and baseline_result is not None:
         baseline_totals = run_totals(client, baseline.run.run_id, baseline_result)
     enter(cancel, "reading the key metrics' trend")
-    trend = key_metric_trend(client, config, identity, ci.base_ref, exclude=(result.run_id,))
+    trend = key_metric_trend(
+        client,
+        config,
+        identity,
+        ci.base_ref,
+        exclude=(result.run_id,),
+        config_file=settings.config_file,
+        repository=ci.repository,
+    )
     return dataclasses.replace(
         judgement_without_run(settings, config, decision, now=now),
         run_id=result.run_id,
@@ -449,7 +461,8 @@ def _baseline_info(
     why = baseline.why
     if settings.ci.merge_checkout and baseline.reason == "merge-base":  # the commit the checkout merged the head into
         tip = f"{baseline.ref}'s tip" if baseline.ref else "the base's tip"
-        why = f"run at {tip} {str(baseline.commit_sha)[:7]}, which the checkout merged this pull request into"
+        at = f"{tip} {str(baseline.commit_sha)[:7]}"
+        why = f"{baseline.whose} at {at}, which the checkout merged this pull request into"
     return BaselineInfo(
         run_id=run_id,
         name=baseline.run.name,
@@ -461,6 +474,7 @@ def _baseline_info(
         why=why,
         dirty=baseline.dirty,
         passed=check_passed(baseline.run, lambda: baseline_result.success if baseline_result is not None else None),
+        errored=check_verdict(baseline.run) == "error",
         trials=trials_of(baseline.run, baseline_result),
     )
 
@@ -497,6 +511,8 @@ def find_baseline(
         base_branch=ci.base_ref,
         exclude_run_ids=exclude,
         now=now,
+        config_file=settings.config_file,
+        repository=ci.repository,
         require_passing=settings.as_action,
         head_sha=ci.sha,
         dirty=bool(ci.dirty),

@@ -137,15 +137,25 @@ def key_metric_trend(
     branch: str | None,
     *,
     exclude: tuple[str, ...],
+    config_file: str,
+    repository: str | None,
 ) -> tuple[TrendPoint, ...]:
-    """The key metrics (``metrics.<name>.key: true``) of the last few runs on the base branch, oldest
+    """The key metrics (``metrics.<name>.key: true``) of the last few runs of this experiment file
+    (``config_file``, ``repository``: :func:`~honeyhive_experiment.baseline.recent_runs`) on the base branch, oldest
     first, each as that run's backend summary reports it. Nothing is fetched without key metrics."""
     keys = [name for name, shown in config.metrics.items() if shown.key]
     if not keys or not branch:
         return ()
     points = []
     runs = recent_runs(
-        client, experiment=config.name, dataset_id=dataset_id, branch=branch, exclude_run_ids=exclude, limit=TREND_RUNS
+        client,
+        experiment=config.name,
+        dataset_id=dataset_id,
+        branch=branch,
+        exclude_run_ids=exclude,
+        limit=TREND_RUNS,
+        config_file=config_file,
+        repository=repository,
     )
     for run in reversed(runs):
         summary = client.get_run_summary(run.run_id, config.aggregate_function.value)

@@ -129,6 +129,7 @@ class BaselineInfo:
     why: str | None = None  # which baseline and why ("run at merge-base a1b2c3d with main", "previous local run")
     dirty: bool = False  # made with uncommitted changes (only ever an explicitly named run)
     passed: bool | None = None  # its check passed (else the backend's result): a merge-base baseline may have failed
+    errored: bool = False  # its check could not evaluate it (verdict error): said as that, not as failed
     trials: int = 1  # how many times it ran each datapoint
 
 

@@ -43,6 +43,7 @@ what is taken from each event; where the run comes from becomes :attr:`Settings.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from collections.abc import Callable, Mapping, Set
@@ -388,11 +389,15 @@ class Settings(BaseModel):
 
     @property
     def config_file(self) -> str:
-        """The experiment file as the repository names it: its path from the workspace (the checkout; the working
-        directory outside Actions), in ``/`` form, a link in it not followed, or as given when it lies outside. It
-        tells one experiment from another: the run its jobs share (:func:`~honeyhive_experiment.flow.shared_run_id_of`,
-        with the experiment's name) and its pull-request comment (:func:`~honeyhive_experiment.report.marker`)."""
-        return relative(self.config_path, self.workspace or self.root, follow_links=False) or str(self.config_path)
+        """The experiment file as the repository names it: its path from the workspace (the checkout; outside
+        Actions, the repository's root: :func:`_repository_root`, else the working directory), in ``/`` form, a link
+        in it not followed, or as given when it lies outside. It tells one experiment from another: the run its jobs
+        share (:func:`~honeyhive_experiment.flow.shared_run_id_of`, with the experiment's name), its pull-request
+        comment (:func:`~honeyhive_experiment.report.marker`) and its baselines (``metadata.ci.config_file``,
+        :mod:`~honeyhive_experiment.baseline`): a local run in a folder of a monorepo names its file as the
+        workflow's job with that ``working-directory`` does, so it is compared with that job's runs."""
+        top = self.workspace or _repository_root(self.root) or self.root
+        return relative(self.config_path, top, follow_links=False) or str(self.config_path)
 
     @property
     def report_file(self) -> Path | None:
@@ -571,3 +576,10 @@ def _flag(flags: Mapping[str, Any], name: str) -> str | None:
 def _first_set(env: Mapping[str, str], *names: str) -> str | None:
     """The first of ``names`` set to a non-empty value in ``env``."""
     return next((name for name in names if env_text(env, name)), None)
+
+
+def _repository_root(folder: Path) -> Path | None:
+    """The nearest folder from ``folder`` up that holds ``.git`` (a repository's folder, or a worktree's file), as
+    the path is written (no link followed, as :attr:`Settings.config_file` names the file)."""
+    here = Path(os.path.abspath(folder))
+    return next((path for path in (here, *here.parents) if (path / ".git").exists()), None)

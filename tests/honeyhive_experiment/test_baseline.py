@@ -49,6 +49,9 @@ DATASET = "EXT-5f1c0a9e2b7d4c3a8e6f1b2d"
 MANAGED = "66f0a1b2c3d4e5f601234567"
 MB = "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d"  # the PR's merge-base commit
 HEAD = "c0ffee0c0ffee0c0ffee0c0ffee0c0ffee0c0ffe"  # the commit of the run being judged
+FILE_PATH = ".honeyhive/experiment.yml"  # the default experiment file: a run stamped without one is its
+OTHER_FILE = ".honeyhive/strict.yml"  # another experiment file declaring the same name
+REPOSITORY = "acme/bot"
 FROM_AGE = "from age"  # run()'s default created_at: NOW - age
 
 
@@ -123,6 +126,8 @@ class Row:
     dirty: bool = False  # the run being judged has uncommitted changes
     merge_base_ref: str | None = None  # the branch the merge base was taken with
     ref: str | None = None  # what the chosen baseline says it was found by (merge-base: that branch)
+    config_file: str = FILE_PATH  # the experiment file of the run being judged
+    repository: str | None = None  # its repository (None: unknown, as for a local run)
 
 
 FILE = DatasetIdentity(DATASET, "data/q.jsonl", ".honeyhive/experiment.yml")  # a repository file's identity
@@ -175,7 +180,7 @@ CASES: list[Row] = [
         merge_base=None,
     ),
     Row(
-        "auto: the run at the merge-base counts whatever branch it was stamped with",
+        "auto: a run at the merge-base of another branch counts when the base branch has none there",
         [run("mb", sha=MB, branch="feature")],
         ("mb", "merge-base"),
         asked=(),
@@ -310,6 +315,73 @@ CASES: list[Row] = [
         read=2,
         merge_base=None,
         failing=failing("b1"),
+    ),
+    # ----------------------------------------------------------------------- whose run at the merge base
+    Row(
+        "the base branch's own run at the merge base wins over a newer local run there (another environment)",
+        [run("local", ci={"branch": "main", "sha": MB, "event": "local"}), run("pushed", sha=MB, age=2 * DAY)],
+        ("pushed", "merge-base"),
+        asked=(),
+        read=2,
+    ),
+    Row(
+        "over a newer push of another branch at that commit",
+        [run("release", sha=MB, branch="release"), run("pushed", sha=MB, age=2 * DAY)],
+        ("pushed", "merge-base"),
+        asked=(),
+        read=2,
+    ),
+    Row(
+        "over a newer pull request's run stamped with that commit and the base's name (a fork's main)",
+        [run("fork", ci={"branch": "main", "sha": MB, "pr_number": 7}), run("pushed", sha=MB, age=2 * DAY)],
+        ("pushed", "merge-base"),
+        asked=(),
+        read=2,
+    ),
+    Row(
+        "only other runs there: the newest of them, over a passing run on the branch (read to the end)",
+        [
+            run("release", sha=MB, branch="release"),
+            run("local", ci={"branch": "main", "sha": MB, "event": "local"}),
+            run("b1", age=2 * DAY),
+        ],
+        ("release", "merge-base"),
+        asked=("b1",),
+        read=3,
+        merge_base_ref="main",
+        ref="main",
+    ),
+    Row(
+        "the base branch is the one the merge base was taken with",
+        [run("main", sha=MB), run("release", sha=MB, branch="release", age=2 * DAY)],
+        ("release", "merge-base"),
+        asked=(),
+        read=2,
+        merge_base_ref="release",
+        ref="release",
+    ),
+    Row(
+        "an errored run at the merge base (a re-run the backend did not ingest in time) gives way to a good one",
+        [stamped(run("rerun", sha=MB), check={"verdict": "error"}), run("mb", sha=MB, age=2 * DAY)],
+        ("mb", "merge-base"),
+        asked=("rerun",),  # a branch candidate, whose check did not pass
+        read=2,
+        failing=failing("rerun"),
+    ),
+    Row(
+        "only an errored run at the merge base: the branch fallback stands in",
+        [stamped(run("rerun", sha=MB), check={"verdict": "error"}), run("b1", age=2 * DAY)],
+        ("b1", "branch"),
+        asked=("rerun", "b1"),
+        read=2,
+        failing=failing("rerun"),
+    ),
+    Row(
+        "a run at the merge base whose check failed is still the baseline",
+        [stamped(run("mb", sha=MB), check={"verdict": "fail"})],
+        ("mb", "merge-base"),
+        asked=(),
+        read=1,
     ),
     # ------------------------------------------------------------------------ runs made for pull requests
     Row(
@@ -654,6 +726,83 @@ CASES: list[Row] = [
         dataset_id=FILE,
     ),
     Row(
+        "another experiment file's run under the same name and dataset is skipped",
+        [run("strict", ci={"branch": "main", "sha": MB, "config_file": OTHER_FILE}), run("b1")],
+        ("b1", "branch"),
+        asked=("b1",),
+        read=2,
+    ),
+    Row(
+        "a run of the same experiment file is a candidate",
+        [run("strict", ci={"branch": "main", "sha": MB, "config_file": OTHER_FILE})],
+        ("strict", "merge-base"),
+        asked=(),
+        read=1,
+        config_file=OTHER_FILE,
+    ),
+    Row(
+        "a run an older version stamped without its file is the default file's, not another file's",
+        [run("older", sha=MB), run("b1", ci={"branch": "main", "config_file": OTHER_FILE})],
+        ("b1", "branch"),
+        asked=("b1",),
+        read=2,
+        config_file=OTHER_FILE,
+    ),
+    Row(
+        "and the default file's in a working directory (an older version's run of a monorepo's folder)",
+        [run("older", sha=MB)],
+        ("older", "merge-base"),
+        asked=(),
+        read=1,
+        config_file=f"services/bot/{FILE_PATH}",
+    ),
+    Row(
+        "but not of a file that only ends like it",
+        [run("older", sha=MB)],
+        None,
+        asked=(),
+        read=1,
+        config_file=f"x{FILE_PATH}",
+    ),
+    Row(
+        "a file stamp that is not text counts as none",
+        [run("odd", ci={"branch": "main", "sha": MB, "config_file": 1})],
+        ("odd", "merge-base"),
+        asked=(),
+        read=1,
+    ),
+    Row(
+        "a run of another repository (same name, same managed dataset) is skipped",
+        [run("theirs", ci={"branch": "main", "sha": MB, "repository": "other/bot"}), run("b1")],
+        ("b1", "branch"),
+        asked=("b1",),
+        read=2,
+        repository=REPOSITORY,
+    ),
+    Row(
+        "a repository's name is matched whatever its case",
+        [run("ours", ci={"branch": "main", "sha": MB, "repository": "Acme/Bot"})],
+        ("ours", "merge-base"),
+        asked=(),
+        read=1,
+        repository=REPOSITORY,
+    ),
+    Row(
+        "a run that does not know its repository is not skipped",
+        [run("unknown", sha=MB)],
+        ("unknown", "merge-base"),
+        asked=(),
+        read=1,
+        repository=REPOSITORY,
+    ),
+    Row(
+        "nor any run when this one does not know its own (a local run)",
+        [run("theirs", ci={"branch": "main", "sha": MB, "repository": "other/bot"})],
+        ("theirs", "merge-base"),
+        asked=(),
+        read=1,
+    ),
+    Row(
         "a run without metadata.ci has no commit and no branch",
         [run("bare", ci={})],
         None,
@@ -693,6 +842,8 @@ def test_the_baseline_table(row: Row) -> None:
         head_sha=row.head,
         dirty=row.dirty,
         merge_base_ref=row.merge_base_ref,
+        config_file=row.config_file,
+        repository=row.repository,
     )
     assert (None if chosen is None else (chosen.run.run_id, chosen.reason, chosen.ref)) == (
         None if row.chosen is None else (*row.chosen, row.ref)
@@ -744,6 +895,18 @@ RECENT: list[tuple[str, list[ExperimentRun], str | None, int, list[str], int]] =
         4,
     ),
     (
+        "another experiment file's runs and another repository's are not in the trend",
+        [
+            run("strict", ci={"branch": "main", "config_file": OTHER_FILE}),
+            run("theirs", ci={"branch": "main", "repository": "other/bot"}),
+            run("m1"),
+        ],
+        "main",
+        5,
+        ["m1"],
+        3,
+    ),
+    (
         "a local run on the branch is in a local run's trend",
         [run("l1", ci={"branch": "main", "event": "local"})],
         "main",
@@ -762,7 +925,14 @@ def test_recent_runs_table(
 ) -> None:
     listing = Listing(runs)
     found = pick_recent(
-        listing, experiment=NAME, dataset_id=DATASET, branch=branch, exclude_run_ids=("own",), limit=limit
+        listing,
+        experiment=NAME,
+        dataset_id=DATASET,
+        branch=branch,
+        exclude_run_ids=("own",),
+        limit=limit,
+        config_file=FILE_PATH,
+        repository=REPOSITORY,
     )
     assert [r.run_id for r in found] == expected
     assert listing.read == read
@@ -771,6 +941,7 @@ def test_recent_runs_table(
 # ------------------------------------------------------------------------- --baseline REF: a commit or a branch
 
 FULL = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
+LOCAL_MAIN = {"branch": "main", "event": "local"}  # a developer's run on a main of their own
 NAMED: list[tuple[str, list[ExperimentRun], str, str | None]] = [
     # (rule, listing, ref, run id chosen)
     ("a branch: its latest run", [run("f1", branch="feature"), run("m1"), run("m2")], "main", "m1"),
@@ -792,12 +963,37 @@ NAMED: list[tuple[str, list[ExperimentRun], str, str | None]] = [
     ("another dataset's run is not taken", [run("o", dataset="EXT-0000000000000000000000aa")], "main", None),
     ("nothing matches", [run("m1")], "release", None),
     ("the run being judged is not its own baseline", [run("own"), run("m1")], "main", "m1"),
+    ("a branch: its own run over a newer local run on it", [run("l", ci=LOCAL_MAIN), run("m1")], "main", "m1"),
+    ("a branch: a local run when it has no other", [run("l1", ci=LOCAL_MAIN), run("l2", ci=LOCAL_MAIN)], "main", "l1"),
+    (
+        "a commit: a push over a newer pull request's run at it",
+        [run("pr", ci={"branch": "feature", "sha": FULL, "pr_number": 3}), run("at", sha=FULL)],
+        FULL,
+        "at",
+    ),
+    (
+        "another experiment file's or repository's run is not taken",
+        [
+            run("strict", ci={"branch": "main", "config_file": OTHER_FILE}),
+            run("theirs", ci={"branch": "main", "repository": "other/bot"}),
+        ],
+        "main",
+        None,
+    ),
 ]
 
 
 @pytest.mark.parametrize(("rule", "runs", "ref", "expected"), NAMED, ids=[case[0] for case in NAMED])
 def test_a_named_baseline_table(rule: str, runs: list[ExperimentRun], ref: str, expected: str | None) -> None:
-    chosen = pick_named(runs, ref, experiment=NAME, dataset_id=DATASET, exclude_run_ids=("own",))
+    chosen = pick_named(
+        runs,
+        ref,
+        experiment=NAME,
+        dataset_id=DATASET,
+        config_file=FILE_PATH,
+        repository=REPOSITORY,
+        exclude_run_ids=("own",),
+    )
     assert (None if chosen is None else (chosen.run.run_id, chosen.reason, chosen.ref)) == (
         None if expected is None else (expected, "explicit", ref)
     )
@@ -806,10 +1002,28 @@ def test_a_named_baseline_table(rule: str, runs: list[ExperimentRun], ref: str, 
 WHY: list[tuple[str, Baseline, str]] = [
     # (rule, baseline, what the output says)
     ("merge base", Baseline(run("r", sha=MB), "merge-base", "main"), "run at merge-base 9e8d7c6 with main"),
-    ("merge base, branch unknown", Baseline(run("r", sha=MB), "merge-base"), "run at merge-base 9e8d7c6"),
+    ("merge base, branch unknown", Baseline(run("r", sha=MB), "merge-base"), "run on main at merge-base 9e8d7c6"),
+    ("merge base, neither known", Baseline(run("r", ci={}), "merge-base"), "run at merge-base ?"),
+    (
+        "a local run at the merge base",
+        Baseline(run("r", ci={**LOCAL_MAIN, "sha": MB}), "merge-base", "main"),
+        "local run at merge-base 9e8d7c6 with main",
+    ),
+    (
+        "another branch's run at the merge base",
+        Baseline(run("r", sha=MB, branch="release"), "merge-base", "main"),
+        "run on release at merge-base 9e8d7c6 with main",
+    ),
+    (
+        "a pull request's run at the merge base",
+        Baseline(run("r", ci={"branch": "feature", "sha": MB, "pr_number": 7}), "merge-base", "main"),
+        "pull request run on feature at merge-base 9e8d7c6 with main",
+    ),
     ("branch fallback", Baseline(run("r", branch="release"), "branch"), "latest run on release whose check passed"),
-    ("a local run's fallback", Baseline(run("r"), "previous"), "previous local run"),
+    ("a local run's fallback, a local run", Baseline(run("r", ci=LOCAL_MAIN), "previous"), "previous local run"),
+    ("a local run's fallback, a CI run on a branch of that name", Baseline(run("r"), "previous"), "previous run"),
     ("--baseline main", Baseline(run("r"), "explicit", "main"), "latest run on main"),
+    ("--baseline main, a local run", Baseline(run("r", ci=LOCAL_MAIN), "explicit", "main"), "latest local run on main"),
     ("--baseline <sha>", Baseline(run("r", sha=FULL), "explicit", FULL[:10]), "latest run at commit a1b2c3d"),
     ("--baseline <run id>", Baseline(run("r"), "explicit", "r"), "the run asked for"),
     ("the config's run_id", Baseline(run("r"), "explicit"), "the run asked for"),
@@ -911,11 +1125,15 @@ def seed(
     dataset: str = DATASET,
     check: str | None = None,
     dirty: bool = False,
+    repository: str | None = None,
 ) -> str:
     """A run created through the client; it passes when it has a datapoint (the backend fails an empty run);
-    ``check``: the verdict the action's check stamped on it; ``dirty``: made with uncommitted changes."""
+    ``check``: the verdict the action's check stamped on it; ``dirty``: made with uncommitted changes;
+    ``repository``: the one stamped."""
     run_id = str(uuid.uuid4())
     ci: dict[str, Any] = {"branch": branch, "sha": sha, **({"dirty": True} if dirty else {})}
+    if repository is not None:
+        ci["repository"] = repository
     metadata: dict[str, Any] = {"offline_dataset_id": dataset, "ci": ci}
     if check is not None:
         metadata["check"] = {"verdict": check}
@@ -941,6 +1159,8 @@ def choose(hh: HoneyHiveClient, name: str, **kwargs: Any) -> Baseline | None:
         policy=kwargs.pop("policy", AUTO),
         base_branch=kwargs.pop("base_branch", "main"),
         now=kwargs.pop("now", datetime.now(UTC)),
+        config_file=kwargs.pop("config_file", FILE_PATH),
+        repository=kwargs.pop("repository", None),
         **kwargs,
     )
 
@@ -1066,6 +1286,23 @@ def test_the_strategy_reads_this_experiments_completed_runs_from_the_backend(hh:
     }
 
 
+def test_another_repositorys_runs_are_skipped_by_every_rule(hh: HoneyHiveClient, name: str) -> None:
+    """A project shared by two repositories whose experiments have one name and one managed dataset: neither the
+    merge base, nor the branch, nor ``--baseline main``, nor the trend take the other repository's runs."""
+    ours = seed(hh, name, sha=MB, repository=REPOSITORY)
+    seed(hh, name, sha=MB, repository="other/bot")  # newer, at the same commit, on a main of its own
+    picks = {
+        "merge base": choose(hh, name, merge_base_sha=MB, repository=REPOSITORY),
+        "branch": choose(hh, name, repository=REPOSITORY),
+        "--baseline main": choose(hh, name, explicit_run_id="main", repository=REPOSITORY),
+    }
+    assert {k: None if v is None else v.run.run_id for k, v in picks.items()} == dict.fromkeys(picks, ours)
+    recent = recent_runs(
+        hh, experiment=name, dataset_id=DATASET, branch="main", config_file=FILE_PATH, repository=REPOSITORY
+    )
+    assert [r.run_id for r in recent] == [ours]
+
+
 def test_the_strategy_is_told_what_is_known_of_the_run_being_judged(hh: HoneyHiveClient, name: str) -> None:
     """Its commit and uncommitted changes (a dirty local run's previous attempt on its commit is its baseline) and
     the branch its merge base was taken with (what the comment says the merge-base run was found by)."""
@@ -1099,7 +1336,7 @@ def test_the_listing_asks_for_this_experiments_completed_runs_newest_first(
     recorder.clear()
     choose(hh, name)
     choose(hh, name, explicit_run_id="main")  # a baseline named by its branch
-    recent_runs(hh, experiment=name, dataset_id=DATASET, branch="main")
+    recent_runs(hh, experiment=name, dataset_id=DATASET, branch="main", config_file=FILE_PATH, repository=None)
     asked = [{k: query.get(k) for k in ("name", "status", "sort_by", "sort_order")} for query in recorder.listings]
     listing = {"name": name, "status": "completed", "sort_by": "created_at", "sort_order": "desc"}
     assert asked == [listing, listing, listing]
@@ -1117,7 +1354,16 @@ def test_recent_runs_fetches_this_experiments_runs_on_the_branch(hh: HoneyHiveCl
     newest_first = on_main[::-1]
 
     def ids(**kwargs: Any) -> list[str]:
-        found = recent_runs(hh, experiment=name, dataset_id=DATASET, branch="main", exclude_run_ids=(own,), **kwargs)
+        found = recent_runs(
+            hh,
+            experiment=name,
+            dataset_id=DATASET,
+            branch="main",
+            exclude_run_ids=(own,),
+            config_file=FILE_PATH,
+            repository=None,
+            **kwargs,
+        )
         return [r.run_id for r in found]
 
     assert ids() == newest_first[:5]  # 5 by default

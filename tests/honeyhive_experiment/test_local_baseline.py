@@ -106,7 +106,7 @@ def test_a_feature_branch_compares_with_the_run_at_its_merge_base_on_main(
     on_feature = repo.run(capsys)
 
     assert on_feature.baseline_id == at_fork.id
-    why = f"run at merge-base {fork_point[:7]} with main"
+    why = f"local run at merge-base {fork_point[:7]} with main"  # main has no CI run there: a local one, said so
     assert on_feature.baseline_line == f"Baseline: support-bot-quickstart ({why})"
     assert f"baseline support-bot-quickstart ({why}, " in on_feature.out  # the comment says it too
     latest = repo.run(capsys)
@@ -211,7 +211,7 @@ def test_a_run_with_uncommitted_changes_is_labelled_and_never_a_later_clean_runs
 
     assert "+ uncommitted changes" not in reverted.out
     assert reverted.baseline_id == clean.id  # not the newer run at the same commit, whose code differed
-    assert reverted.baseline_line == f"Baseline: support-bot-quickstart (run at merge-base {head[:7]} with main)"
+    assert reverted.baseline_line == f"Baseline: support-bot-quickstart (local run at merge-base {head[:7]} with main)"
 
 
 def test_the_tools_own_files_are_not_uncommitted_changes(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
@@ -314,6 +314,8 @@ def test_a_run_whose_check_ended_in_an_error_is_stamped_so_and_is_never_a_branch
             policy=BaselineConfig(strategy=BaselineStrategy.BRANCH),
             base_branch="main",
             now=datetime.now(UTC),
+            config_file=".honeyhive/experiment.yml",
+            repository=None,
         )
     assert chosen is None
 

@@ -163,7 +163,7 @@ def test_the_run_is_stamped_with_where_it_comes_from_and_no_unknown_value() -> N
             "merge_checkout": True,
         }
     )
-    assert found.metadata("digest") == {
+    assert found.metadata("digest", ".honeyhive/strict.yml") == {
         "repository": "acme/support-bot",
         "branch": "feature/shorter-prompt",
         "sha": PR_HEAD,
@@ -175,6 +175,7 @@ def test_the_run_is_stamped_with_where_it_comes_from_and_no_unknown_value() -> N
         "dirty": False,  # known, so stamped; diff_sha256 is unknown (None), so left out
         "checkout_sha": MERGE_SHA,  # the code it ran: never another pull request's merge-base run
         "config_hash": "digest",
+        "config_file": ".honeyhive/strict.yml",  # two files under one name are two experiments: never each other's
     }  # base_ref, merge_base_ref, merge_base_unknown and merge_checkout serve only this run's own baseline search
 
 
@@ -842,8 +843,14 @@ def test_the_experiment_files_name_follows_no_link(tmp_path: Path, linked: str) 
     assert settings.config_file == ".honeyhive/experiment.yml"
 
 
-def test_outside_actions_the_experiment_files_name_is_its_path_from_the_working_directory() -> None:
-    assert Settings.from_args(run_flags(config="evals/x.yml", working_directory="svc"), {}).config_file == "evals/x.yml"
+def test_outside_actions_the_experiment_files_name_is_its_path_from_the_repositorys_root(tmp_path: Path) -> None:
+    """As the workflow's job names it (the workspace is the checkout), so a local run in a folder of a monorepo is
+    compared with that job's runs; outside a repository, its path from the working directory."""
+    folder = tmp_path / "services" / "bot"
+    assert Settings.from_args(run_flags(working_directory=str(folder)), {}).config_file == ".honeyhive/experiment.yml"
+    (tmp_path / ".git").mkdir()
+    flags = run_flags(config="evals/x.yml", working_directory=str(folder))
+    assert Settings.from_args(flags, {}).config_file == "services/bot/evals/x.yml"
 
 
 @pytest.mark.parametrize(

@@ -483,7 +483,8 @@ class _Builder:
         if age:
             about = f"{about}, {age}" if about else age
         if info is not None and info.passed is False:
-            about = f"{about}, failed" if about else "failed"
+            result = "errored" if info.errored else "failed"
+            about = f"{about}, {result}" if about else result
         return about or None
 
     # ------------------------------------------------------------------------------------------ datapoints

@@ -129,9 +129,21 @@ def test_links_name_the_run_and_the_baseline_with_its_commit_and_age() -> None:
             {"why": "run at merge-base 1a2b3c4 with main", "passed": False},
             "run at merge-base 1a2b3c4 with main, 3 days ago, failed",
         ),
+        (  # its check could not evaluate it (verdict error): not a result, so not "failed"
+            {"why": "the run asked for", "passed": False, "errored": True},
+            "the run asked for: commit 1a2b3c4 on main, 3 days ago, errored",
+        ),
         ({"dirty": True}, "commit 1a2b3c4 + uncommitted changes on main, 3 days ago"),
     ],
-    ids=["plain", "merge base", "branch", "previous local run", "a failing merge-base run", "uncommitted changes"],
+    ids=[
+        "plain",
+        "merge base",
+        "branch",
+        "previous local run",
+        "a failing merge-base run",
+        "an errored run",
+        "uncommitted changes",
+    ],
 )
 def test_the_baseline_says_why_it_was_chosen_and_whether_it_failed(changes: dict[str, Any], about: str) -> None:
     text = render_comment(base_input(baseline=baseline_info(**changes))).text
