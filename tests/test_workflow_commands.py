@@ -533,3 +533,43 @@ def test_a_thread_left_running_ends_the_step_with_the_verdicts_code_after_the_ex
     assert forged(log) == [], log
     assert step.outputs()["verdict"] == "fail", log
     assert code == 1, log
+
+
+FORK_ISSUING = """
+import multiprocessing
+
+from honeyhive_experiment import gha
+from honeyhive_experiment.report.redact import Redactor
+
+down = gha.fence(Redactor(()))
+gha.issue("::notice::ours-before")
+child = multiprocessing.get_context("fork").Process(target=gha.issue, args=("::warning::from-the-child",))
+child.start()
+child.join()
+gha.issue("::notice::ours-after")
+down()
+"""
+
+
+def test_a_line_a_forked_child_issues_through_the_fence_is_text_in_its_place() -> None:
+    """The fence's queue of our lines is the process's own: a forked child's copy of it is not what the pump reads.
+    What the child issues (a log record of ours: an inherited handler) is passed on as the user's lines are, neither
+    lost nor taking the parent's next line's place."""
+    code, log = run_script(FORK_ISSUING)
+    assert code == 0, log
+    assert log.splitlines() == ["::notice::ours-before", "\u200b::warning::from-the-child", "::notice::ours-after"]
+
+
+def run_script(source: str) -> tuple[int, str]:
+    """``python -c source`` (with this process's ``PYTHONPATH``): its exit code, and its standard output and error
+    as one log."""
+    path = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
+    done = subprocess.run(
+        [sys.executable, "-c", source],
+        env={"PATH": os.environ.get("PATH", ""), **path},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=60,
+        check=False,
+    )
+    return done.returncode, done.stdout.decode("utf-8", errors="replace")
