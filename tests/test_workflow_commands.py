@@ -535,6 +535,58 @@ def test_a_thread_left_running_ends_the_step_with_the_verdicts_code_after_the_ex
     assert code == 1, log
 
 
+FORKED = """
+import logging as _logging
+import multiprocessing as _multiprocessing
+
+_answer = answer
+
+
+def _in_a_child(question):
+    _logging.getLogger("user.child").warning("from-child-warning %s", question)
+    _logging.getLogger("user.child").info("from-child-info %s", question)
+    print("from-child-print", question, flush=True)
+
+
+def answer(datapoint):
+    question = datapoint["inputs"]["question"][:12]
+    child = _multiprocessing.get_context("fork").Process(target=_in_a_child, args=(question,))
+    child.start()
+    child.join()
+    _logging.getLogger("user.parent").warning("from-parent-warning %s", question)
+    _logging.getLogger("user.parent").error("two lines\\n::add-mask::forged-logged")
+    return _answer(datapoint)
+"""
+
+
+def test_what_the_users_code_logs_reaches_the_log_as_text_from_a_forked_child_too(tmp_path: Path) -> None:
+    """The user's code logs, also from a child it forks: each record is a line of the log, ``LEVEL: message`` as
+    outside Actions, in its place, annotating nothing (GitHub shows 10 warnings and 10 errors a step: a library
+    logging per datapoint hid the verdict's) and issuing no command. A forked child's records were lost: its lines
+    of ours were marked in its copy of the fence's queue, and the parent's pump dropped them."""
+    root = failing_quickstart(tmp_path / "repo")
+    config = root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("max_workers: 8", "max_workers: 1"), encoding="utf-8")
+    app = root / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + FORKED, encoding="utf-8")
+    step = Step(tmp_path / "step", push())
+    env = {**step.env(root, {"dry-run": "true", "comment-mode": "off"}), "HOME": str(tmp_path)}
+    code, log = run_step(root, env, "action")
+    lines = log.splitlines()
+    for question in ("How do I res", "I forgot my "):
+        said = [
+            f"WARNING: from-child-warning {question}",
+            f"INFO: from-child-info {question}",
+            f"from-child-print {question}",
+            f"WARNING: from-parent-warning {question}",
+        ]
+        assert [line for line in lines if line in said] == said, log  # each once, in the order written
+    assert "\u200b::add-mask::forged-logged" in lines, log  # a line of a record's: text
+    assert [c for c in issued(log) if "from-" in c or "forged" in c] == [], log
+    assert [c for c in issued(log) if c.startswith("::error::verdict fail")], log  # the program's commands stand
+    assert code == 1, log
+
+
 FORK_ISSUING = """
 import multiprocessing
 
