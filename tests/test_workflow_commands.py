@@ -647,3 +647,26 @@ def test_a_secret_in_a_line_longer_than_a_pipes_read_is_redacted_whole(tmp_path:
     assert "hunter2" not in log, [line[:80] for line in log.splitlines() if "hunter2" in line]
     assert "A" * 131_030 + " password=*** " + "B" * 70_000 in log.replace("\n", ""), "cut"  # all there
     assert code == 0, log[-2000:]
+
+
+@pytest.mark.parametrize("closed", [1, 2])
+def test_a_closed_standard_descriptor_is_said_and_nothing_runs(tmp_path: Path, closed: int) -> None:
+    """Started with descriptor 1 or 2 closed (``>&-``), Python's stream is ``None``: the action ended in a
+    traceback putting up the fence. It says which is closed, on the other one, and exits 2."""
+    root = copy_quickstart(tmp_path / "repo", questions=1)
+    step = Step(tmp_path / "step", push())
+    env = {**step.env(root, {"dry-run": "true", "comment-mode": "off"}), "HOME": str(tmp_path)}
+    path = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
+    done = subprocess.run(
+        ["bash", "-c", f'exec "$0" -m honeyhive_experiment action {closed}>&-', sys.executable],
+        cwd=root,
+        env={**env, **path},
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    said = (done.stderr if closed == 1 else done.stdout).decode("utf-8", errors="replace")
+    name = "standard output" if closed == 1 else "standard error"
+    assert said == f"error: {name} is closed: send it to a file or to /dev/null (`>/dev/null`, not `>&-`)\n", said
+    assert done.returncode == 2
+    assert step.outputs() == {}

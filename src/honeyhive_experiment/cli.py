@@ -135,6 +135,8 @@ def _at_least_one(text: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    if sys.stdout is None or sys.stderr is None:  # started with descriptor 1 or 2 closed (`>&-`)
+        return _closed()
     code = _command(argv, environ)
     if argv is None:  # the process's own command (python -m, the console script, the action): the process ends
         _not_held_up(code)
@@ -182,6 +184,15 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
         return EXIT_USAGE
     except BrokenPipeError:  # what reads the output closed it: stop quietly (the report files are written first)
         return EXIT_CLOSED_PIPE
+
+
+def _closed() -> int:
+    """Exit 2, saying on the other stream (when open) which is closed: what the command prints and the action's workflow
+    commands would go nowhere, and a file the program opens would take the descriptor's number and get them."""
+    name, other = ("standard output", sys.stderr) if sys.stdout is None else ("standard error", sys.stdout)
+    if other is not None:
+        print(f"error: {name} is closed: send it to a file or to /dev/null (`>/dev/null`, not `>&-`)", file=other)
+    return EXIT_USAGE
 
 
 LEFTOVER_WAIT: Final = 5.0
