@@ -533,3 +533,140 @@ def test_a_thread_left_running_ends_the_step_with_the_verdicts_code_after_the_ex
     assert forged(log) == [], log
     assert step.outputs()["verdict"] == "fail", log
     assert code == 1, log
+
+
+FORKED = """
+import logging as _logging
+import multiprocessing as _multiprocessing
+
+_answer = answer
+
+
+def _in_a_child(question):
+    _logging.getLogger("user.child").warning("from-child-warning %s", question)
+    _logging.getLogger("user.child").info("from-child-info %s", question)
+    print("from-child-print", question, flush=True)
+
+
+def answer(datapoint):
+    question = datapoint["inputs"]["question"][:12]
+    child = _multiprocessing.get_context("fork").Process(target=_in_a_child, args=(question,))
+    child.start()
+    child.join()
+    _logging.getLogger("user.parent").warning("from-parent-warning %s", question)
+    _logging.getLogger("user.parent").error("two lines\\n::add-mask::forged-logged")
+    return _answer(datapoint)
+"""
+
+
+def test_what_the_users_code_logs_reaches_the_log_as_text_from_a_forked_child_too(tmp_path: Path) -> None:
+    """The user's code logs, also from a child it forks: each record is a line of the log, ``LEVEL: message`` as
+    outside Actions, in its place, annotating nothing (GitHub shows 10 warnings and 10 errors a step: a library
+    logging per datapoint hid the verdict's) and issuing no command. A forked child's records were lost: its lines
+    of ours were marked in its copy of the fence's queue, and the parent's pump dropped them."""
+    root = failing_quickstart(tmp_path / "repo")
+    config = root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("max_workers: 8", "max_workers: 1"), encoding="utf-8")
+    app = root / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + FORKED, encoding="utf-8")
+    step = Step(tmp_path / "step", push())
+    env = {**step.env(root, {"dry-run": "true", "comment-mode": "off"}), "HOME": str(tmp_path)}
+    code, log = run_step(root, env, "action")
+    lines = log.splitlines()
+    for question in ("How do I res", "I forgot my "):
+        said = [
+            f"WARNING: from-child-warning {question}",
+            f"INFO: from-child-info {question}",
+            f"from-child-print {question}",
+            f"WARNING: from-parent-warning {question}",
+        ]
+        assert [line for line in lines if line in said] == said, log  # each once, in the order written
+    assert "\u200b::add-mask::forged-logged" in lines, log  # a line of a record's: text
+    assert [c for c in issued(log) if "from-" in c or "forged" in c] == [], log
+    assert [c for c in issued(log) if c.startswith("::error::verdict fail")], log  # the program's commands stand
+    assert code == 1, log
+
+
+FORK_ISSUING = """
+import multiprocessing
+
+from honeyhive_experiment import gha
+from honeyhive_experiment.report.redact import Redactor
+
+down = gha.fence(Redactor(()))
+gha.issue("::notice::ours-before")
+child = multiprocessing.get_context("fork").Process(target=gha.issue, args=("::warning::from-the-child",))
+child.start()
+child.join()
+gha.issue("::notice::ours-after")
+down()
+"""
+
+
+def test_a_line_a_forked_child_issues_through_the_fence_is_text_in_its_place() -> None:
+    """The fence's queue of our lines is the process's own: a forked child's copy of it is not what the pump reads.
+    What the child issues (a log record of ours: an inherited handler) is passed on as the user's lines are, neither
+    lost nor taking the parent's next line's place."""
+    code, log = run_script(FORK_ISSUING)
+    assert code == 0, log
+    assert log.splitlines() == ["::notice::ours-before", "\u200b::warning::from-the-child", "::notice::ours-after"]
+
+
+def run_script(source: str) -> tuple[int, str]:
+    """``python -c source`` (with this process's ``PYTHONPATH``): its exit code, and its standard output and error
+    as one log."""
+    path = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
+    done = subprocess.run(
+        [sys.executable, "-c", source],
+        env={"PATH": os.environ.get("PATH", ""), **path},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=60,
+        check=False,
+    )
+    return done.returncode, done.stdout.decode("utf-8", errors="replace")
+
+
+LONG_LINE = """
+import os as _os
+
+_os.write(1, ("A" * 131_030 + " password=hunter2hunter2xyz " + "B" * 70_000 + "\\n").encode())
+"""
+
+
+def test_a_secret_in_a_line_longer_than_a_pipes_read_is_redacted_whole(tmp_path: Path) -> None:
+    """A line longer than what is held waiting for its end (64 KiB) is passed on in pieces: a cut between a secret
+    and what names it (``password=``) showed the secret, judged alone on the next line."""
+    root = copy_quickstart(tmp_path / "repo", questions=1)
+    app = root / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + LONG_LINE, encoding="utf-8")
+    step = Step(tmp_path / "step", push())
+    env = {**step.env(root, {"dry-run": "true", "comment-mode": "off"}), "HOME": str(tmp_path)}
+    code, log = run_step(root, env, "action")
+    assert "password=***" in log, log[:2000]
+    assert "hunter2" not in log, [line[:80] for line in log.splitlines() if "hunter2" in line]
+    assert "A" * 131_030 + " password=*** " + "B" * 70_000 in log.replace("\n", ""), "cut"  # all there
+    assert code == 0, log[-2000:]
+
+
+@pytest.mark.parametrize("closed", [1, 2])
+def test_a_closed_standard_descriptor_is_said_and_nothing_runs(tmp_path: Path, closed: int) -> None:
+    """Started with descriptor 1 or 2 closed (``>&-``), Python's stream is ``None``: the action ended in a
+    traceback putting up the fence. It says which is closed, on the other one, and exits 2."""
+    root = copy_quickstart(tmp_path / "repo", questions=1)
+    step = Step(tmp_path / "step", push())
+    env = {**step.env(root, {"dry-run": "true", "comment-mode": "off"}), "HOME": str(tmp_path)}
+    path = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
+    done = subprocess.run(
+        ["bash", "-c", f'exec "$0" -m honeyhive_experiment action {closed}>&-', sys.executable],
+        cwd=root,
+        env={**env, **path},
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    said = (done.stderr if closed == 1 else done.stdout).decode("utf-8", errors="replace")
+    name = "standard output" if closed == 1 else "standard error"
+    assert said == f"error: {name} is closed: send it to a file or to /dev/null (`>/dev/null`, not `>&-`)\n", said
+    assert done.returncode == 2
+    assert step.outputs() == {}

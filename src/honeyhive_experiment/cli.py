@@ -135,6 +135,8 @@ def _at_least_one(text: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    if sys.stdout is None or sys.stderr is None:  # started with descriptor 1 or 2 closed (`>&-`)
+        return _closed()
     code = _command(argv, environ)
     if argv is None:  # the process's own command (python -m, the console script, the action): the process ends
         _not_held_up(code)
@@ -182,6 +184,15 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
         return EXIT_USAGE
     except BrokenPipeError:  # what reads the output closed it: stop quietly (the report files are written first)
         return EXIT_CLOSED_PIPE
+
+
+def _closed() -> int:
+    """Exit 2, saying on the other stream (when open) which is closed: what the command prints and the action's workflow
+    commands would go nowhere, and a file the program opens would take the descriptor's number and get them."""
+    name, other = ("standard output", sys.stderr) if sys.stdout is None else ("standard error", sys.stdout)
+    if other is not None:
+        print(f"error: {name} is closed: send it to a file or to /dev/null (`>/dev/null`, not `>&-`)", file=other)
+    return EXIT_USAGE
 
 
 LEFTOVER_WAIT: Final = 5.0
@@ -412,8 +423,11 @@ def _view(settings: Settings, run_id: str | None, *, open_it: bool) -> int:
 
 
 def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
-    """One handler of ours on the root logger: workflow commands for the action, else ``level: message`` lines
-    (neutralised inside GitHub Actions, where no line may issue a workflow command); every record redacted."""
+    """Handlers of ours on the root logger, every record redacted: ``level: message`` lines (neutralised inside GitHub
+    Actions, where no line may issue a workflow command); for the action, the program's own records are workflow
+    commands instead (its loggers', ``honeyhive_experiment`` and ``honeyhive_local``), and another's (the user's code,
+    a library, a forked child's) such a line on standard output, as the user's output is: it annotates nothing (GitHub
+    shows 10 errors and 10 warnings a step, and a library logging per datapoint would hide the verdict's)."""
     import logging
 
     from honeyhive_experiment.gha import WorkflowCommandHandler
@@ -422,19 +436,25 @@ def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
         def format(self, record: logging.LogRecord) -> str:
             return settings.printable(super().format(record))
 
+    def ours(record: logging.LogRecord) -> bool:
+        return record.name.partition(".")[0] in ("honeyhive_experiment", "honeyhive_local")
+
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_honeyhive_experiment", False):
             root.removeHandler(handler)
-    ours: logging.Handler
+    lines = logging.StreamHandler(sys.stdout if settings.as_action else sys.stderr)
+    lines.setFormatter(Formatter("%(levelname)s: %(message)s"))
+    handlers: list[logging.Handler] = [lines]
     if settings.as_action:
-        ours = WorkflowCommandHandler(debug=settings.debug)
-    else:
-        ours = logging.StreamHandler(sys.stderr)
-        ours.setFormatter(Formatter("%(levelname)s: %(message)s"))
-    ours.addFilter(redacting)
-    setattr(ours, "_honeyhive_experiment", True)  # noqa: B010 - marks the handler this CLI installed
-    root.addHandler(ours)
+        commands = WorkflowCommandHandler(debug=settings.debug)
+        commands.addFilter(ours)
+        lines.addFilter(lambda record: not ours(record))
+        handlers.append(commands)
+    for handler in handlers:
+        handler.addFilter(redacting)
+        setattr(handler, "_honeyhive_experiment", True)  # noqa: B010 - marks the handlers this CLI installed
+        root.addHandler(handler)
     root.setLevel(logging.DEBUG if settings.debug else logging.INFO)
     for noisy in ("httpx", "httpcore", "urllib3", "github", "opentelemetry", "uvicorn"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

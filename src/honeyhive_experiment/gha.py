@@ -182,6 +182,17 @@ _fenced: _Pump | None = None  # standard output's pump while the fence holds
 _issuing = threading.RLock()  # reentrant: a signal handler may log while the main thread issues
 
 
+def _forked() -> None:
+    """A forked child's lines are not ours to mark: its copy of the queue is not the one the parent's pump reads (its
+    mark took the parent's next line, or nothing, and the child's line was lost). What it issues goes through the pipe
+    as the user's lines do; and a lock another of the parent's threads held is not the child's."""
+    global _fenced, _issuing
+    _fenced, _issuing = None, threading.RLock()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
 class _Pump:
     """Descriptor ``fd`` (1 or 2) pointed at a pipe whose thread copies what comes to where ``fd`` pointed, a line at a
     time, redacted and neutralised; but where the ``mark`` of a line of ours (in ``ours``, in order) comes, that line,

@@ -704,11 +704,13 @@ class RedactingStream(io.TextIOBase):
             self._pending_other = other
             pending = self._pending + text
             cut = max(pending.rfind("\n"), pending.rfind("\r")) + 1
-            if len(pending) - cut > self._LIMIT:
-                cut = len(pending)
             if cut:
                 self._pass_on(self._redactor.redact_shown(pending[:cut]))
             self._pending = pending[cut:]
+            if len(self._pending) > self._LIMIT:  # passed on, but what may be a secret's start, with what names it
+                shown, held = self._redactor.redact_unfinished(self._pending)
+                self._pass_on(shown or self._redactor.redact_shown(held))
+                self._pending = held if shown else ""
         return len(text)
 
     def flush(self) -> None:
