@@ -372,7 +372,8 @@ def judge(
             decision, warnings=(*decision.warnings, outside_calls_warning(result.outside_calls))
         )
     notes: tuple[str, ...] = ()
-    if baseline is not None and baseline.reason == "branch":  # the fallback stood in for the merge base's run
+    own = ci.fallback_ref is not None and baseline is not None and not baseline.instead_of  # a branch's own run
+    if baseline is not None and baseline.reason == "branch" and not own:  # it stood in for the merge base's run
         if ci.merge_base_unknown:
             notes = (
                 "The pull request's merge base is unknown (a shallow checkout: set fetch-depth: 0 on"
@@ -517,6 +518,7 @@ def find_baseline(
         head_sha=ci.sha,
         dirty=bool(ci.dirty),
         merge_base_ref=ci.merge_base_ref or ci.base_ref,
+        fallback_branch=ci.fallback_ref,
     )
 
 

@@ -145,6 +145,27 @@ def test_a_pull_requests_checkout_is_what_its_run_is_compared_and_stamped_by(
     assert ("is neither the pull request's head" in caplog.text) is warned
 
 
+def test_a_branchs_push_is_located_at_its_merge_base_with_the_default_branch(tmp_path: Path) -> None:
+    """A push of a branch that is not the default one (``fallback_ref``) falls back on the default branch's run at
+    their merge base without a passing run of its own: git tells it with the default branch fetched (origin's, as
+    actions/checkout names it); a shallow clone knows none, and says nothing (the fallback is then the default
+    branch's latest passing run, not a pull request's unknown merge base)."""
+    origin = repository(tmp_path / "origin")
+    fork_point = git(origin, "rev-parse", "HEAD")
+    git(origin, "checkout", "-qb", "feature-x")
+    git(origin, "commit", "-q", "--allow-empty", "-m", "feature")
+    head = git(origin, "rev-parse", "HEAD")
+    git(origin, "checkout", "-q", "main")
+    git(origin, "commit", "-q", "--allow-empty", "-m", "main moves on")
+    ci = CiContext(branch="feature-x", sha=head, base_ref="feature-x", fallback_ref="main", event="push")
+
+    for depth, merge_base in (("--no-single-branch", fork_point), ("--depth=1", None)):
+        root = tmp_path / depth
+        git(tmp_path, "clone", "-q", depth, "--branch=feature-x", origin.as_uri(), str(root))
+        found = locate(Settings(command="action", workspace=root, ci=ci)).ci
+        assert (found.merge_base_sha, found.merge_base_unknown, found.base_ref) == (merge_base, False, "feature-x")
+
+
 def test_uncommitted_changes_and_their_digest(tmp_path: Path) -> None:
     root = repository(tmp_path / "repo")
     clean = local_checkout(root)
