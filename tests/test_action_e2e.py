@@ -87,15 +87,20 @@ def test_baseline_then_pr_comment_created_once_and_edited(world: World) -> None:
 
 
 def test_a_release_branch_is_compared_with_its_own_runs_and_its_queue_with_its_base(world: World) -> None:
-    """A push to ``release/1.x`` compares with that branch's previous run, not main's; a merge queue's entry into
-    it with the run at the queue's base commit (its merge base), though a later run on the branch exists."""
+    """A push to ``release/1.x`` compares with that branch's previous run, not main's; a branch's first push with
+    main's run at their merge base (GitHub's compare: no git history here), else main's latest passing run; a merge
+    queue's entry into it with the run at the queue's base commit (its merge base), though a later run exists."""
+    world.github.set_merge_base("main", "f" * 40, "a" * 40)
     runs: dict[str, str] = {"": ""}
-    for branch, sha, compared_with in (("main", "a", ""), ("release/1.x", "b", ""), ("release/1.x", "c", "b")):
+    pushes = [("main", "a", ""), ("main", "m", "a"), ("feature-x", "f", "a"), ("release/1.x", "b", "m")]
+    for branch, sha, compared_with in [*pushes, ("release/1.x", "c", "b")]:
         step, env = world.step(push(sha * 40, branch), name=f"push-{sha}")
         done = run_action(env, world.root)
         assert done.returncode == 0, done.stdout + done.stderr
         runs[sha] = step.outputs()["run-id"]
         assert step.outputs()["baseline-run-id"] == runs[compared_with], f"{branch} {sha}: runs {runs}"
+        if sha == "f":
+            assert "no passing run of feature-x yet: run at merge-base aaaaaaa with main" in step.summary()
 
     queue = f"refs/heads/gh-readonly-queue/release/1.x/pr-9-{'b' * 40}"
     group = {"head_sha": "d" * 40, "head_ref": queue, "base_sha": "b" * 40, "base_ref": "refs/heads/release/1.x"}

@@ -19,6 +19,10 @@ Two files under one name are two experiments: one's runs are never the other's b
 3. ``branch``: the latest completed run of the same experiment and dataset on the base branch that the
    backend reports as passing; for a local run, the previous run on the current branch instead.
 
+A run of a branch other than the default (a push, a schedule, a dispatch) has that branch as its base and no merge
+base: its own latest passing run is its baseline; a branch without one (a feature branch's first push) takes the
+default branch's by 2 then 3, at the branch's merge base with it, and says so (:attr:`Baseline.instead_of`).
+
 ``auto`` (the default) tries 2 then 3; ``none`` picks nothing (comparisons off: the verdict is the run's own
 result, verdict.py), though an explicit baseline (1) is still used: it was asked for by name.
 
@@ -55,6 +59,7 @@ that take the client (:func:`choose_baseline`, :func:`recent_runs`) only fetch a
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import re
@@ -81,6 +86,7 @@ class Baseline:
     run: ExperimentRun
     reason: str  # "explicit" | "merge-base" | "branch" | "previous" (a local run's previous run on its branch)
     ref: str | None = None  # explicit: what was asked for; merge-base: the branch the merge base is taken with
+    instead_of: str | None = None  # a run of a branch that had no passing run: that branch (the default's run is)
 
     @property
     def dirty(self) -> bool:
@@ -91,6 +97,8 @@ class Baseline:
     def why(self) -> str:
         """Which baseline this is and why, as the terminal and the comment say it: a local or a pull request's
         run named as one (:attr:`whose`)."""
+        if self.instead_of:
+            return f"no passing run of {self.instead_of} yet: {dataclasses.replace(self, instead_of=None).why}"
         sha = self.commit_sha[:7] if self.commit_sha else "?"
         kind = _run_kind(self.run)
         if self.reason == "merge-base":
@@ -302,6 +310,7 @@ def pick_baseline(
     head_sha: str | None = None,
     dirty: bool = False,
     merge_base_ref: str | None = None,
+    fallback_branch: str | None = None,
 ) -> Baseline | None:
     """The baseline among ``runs`` (the completed runs whose name contains ``experiment``, newest first, read
     lazily: nothing after the choice is read), by ``policy.strategy``; ``policy.run_id`` is not looked at
@@ -314,48 +323,64 @@ def pick_baseline(
     ``head_sha``/``dirty`` describe the run being judged (:func:`may_be_baseline`); ``merge_base_ref`` names the
     branch the merge base was taken with (else ``base_branch``): its own run at the merge base is preferred, and
     :attr:`Baseline.why` names it.
+
+    ``fallback_branch`` (the default branch, for a run of another branch ``base_branch``: a push, a schedule):
+    the branch's own latest passing run first; without one, the default branch's baseline by the rules above,
+    ``merge_base_sha`` being the branch's merge base with it, named :attr:`Baseline.instead_of` the branch.
     """
     if policy.strategy is BaselineStrategy.NONE:
         return None
     oldest = now - timedelta(days=policy.max_age_days) if policy.max_age_days else None
     use_merge_base = policy.strategy in (BaselineStrategy.AUTO, BaselineStrategy.MERGE_BASE)
     use_branch = policy.strategy in (BaselineStrategy.AUTO, BaselineStrategy.BRANCH)
-    branch = policy.branch or base_branch
-    home = merge_base_ref or base_branch
-
-    checked = 0
-    branch_match: Baseline | None = None
-    others_at_merge_base: list[Baseline] = []  # local runs, pull requests' or other branches' runs, newest first
     fallback = "branch" if require_passing else "previous"
-    for run in _candidates(runs, experiment, dataset_id, exclude_run_ids, oldest, config_file, repository):
-        ci = run.ci
-        if (
-            use_merge_base
-            and merge_base_sha
-            and ci.get("sha") == merge_base_sha
-            and ci.get("checkout_sha") is None  # else it ran a merge of that commit, not the commit
-            and check_verdict(run) != "error"  # it could not be evaluated: it says nothing of the base
-            and not is_dirty(run)  # may_be_baseline: only a previous run may have uncommitted changes
-        ):
-            if of_the_branch(run) and ci.get("branch") == home:
-                return Baseline(run, "merge-base", merge_base_ref)
-            others_at_merge_base.append(Baseline(run, "merge-base", merge_base_ref))
-            continue
-        if (
-            use_branch
-            and branch
-            and branch_match is None
-            and ci.get("branch") == branch
-            and (not require_passing or of_the_branch(run))
-            and checked < MAX_RESULT_CHECKS
-            and may_be_baseline(run, reason=fallback, head_sha=head_sha, dirty=dirty)
-        ):
-            checked += 1
-            if not require_passing or passed(run):
-                branch_match = Baseline(run, fallback)
-                if not (use_merge_base and merge_base_sha):
-                    return branch_match
-    return others_at_merge_base[0] if others_at_merge_base else branch_match
+
+    def among(
+        runs: Iterable[ExperimentRun], branch: str | None, merge_base_sha: str | None, ref: str | None
+    ) -> Baseline | None:
+        """The baseline on ``branch``, or at ``merge_base_sha`` taken with ``ref`` (else ``base_branch``)."""
+        home = ref or base_branch
+        checked = 0
+        branch_match: Baseline | None = None
+        others_at_merge_base: list[Baseline] = []  # local runs, pull requests' or other branches' runs, newest first
+        for run in _candidates(runs, experiment, dataset_id, exclude_run_ids, oldest, config_file, repository):
+            ci = run.ci
+            if (
+                use_merge_base
+                and merge_base_sha
+                and ci.get("sha") == merge_base_sha
+                and ci.get("checkout_sha") is None  # else it ran a merge of that commit, not the commit
+                and check_verdict(run) != "error"  # it could not be evaluated: it says nothing of the base
+                and not is_dirty(run)  # may_be_baseline: only a previous run may have uncommitted changes
+            ):
+                if of_the_branch(run) and ci.get("branch") == home:
+                    return Baseline(run, "merge-base", ref)
+                others_at_merge_base.append(Baseline(run, "merge-base", ref))
+                continue
+            if (
+                use_branch
+                and branch
+                and branch_match is None
+                and ci.get("branch") == branch
+                and (not require_passing or of_the_branch(run))
+                and checked < MAX_RESULT_CHECKS
+                and may_be_baseline(run, reason=fallback, head_sha=head_sha, dirty=dirty)
+            ):
+                checked += 1
+                if not require_passing or passed(run):
+                    branch_match = Baseline(run, fallback)
+                    if not (use_merge_base and merge_base_sha):
+                        return branch_match
+        return others_at_merge_base[0] if others_at_merge_base else branch_match
+
+    if not fallback_branch or fallback_branch == base_branch or policy.branch:
+        return among(runs, policy.branch or base_branch, merge_base_sha, merge_base_ref)
+    own_runs, runs = itertools.tee(runs)  # the listing is read once: the second pass rereads what the first read
+    own = among(own_runs, base_branch, None, None)
+    if own is not None:
+        return own
+    found = among(runs, fallback_branch, merge_base_sha, fallback_branch)
+    return dataclasses.replace(found, instead_of=base_branch) if found is not None else None
 
 
 _SHORT_SHA = re.compile(r"[0-9a-f]{7,64}")
@@ -408,14 +433,15 @@ def choose_baseline(
     head_sha: str | None = None,
     dirty: bool = False,
     merge_base_ref: str | None = None,
+    fallback_branch: str | None = None,
 ) -> Baseline | None:
     """The baseline to compare with, or None when there is none (the verdict is then neutral, or with strategy
     ``none`` the run's own result).
 
     ``explicit_run_id`` (or the config's ``run_id``) is a run id (used as is, whatever it is), else a commit or
     branch (:func:`pick_named`; :class:`BaselineError` when it names nothing); ``require_passing=False`` for a
-    local dry run (:func:`pick_baseline`); ``config_file`` and ``repository``: which runs are this experiment's
-    (:func:`_candidates`).
+    local dry run (:func:`pick_baseline`, as ``fallback_branch``); ``config_file`` and ``repository``: which runs
+    are this experiment's (:func:`_candidates`).
     """
     explicit = explicit_run_id or policy.run_id
     if explicit:
@@ -456,4 +482,5 @@ def choose_baseline(
         head_sha=head_sha,
         dirty=dirty,
         merge_base_ref=merge_base_ref,
+        fallback_branch=fallback_branch,
     )

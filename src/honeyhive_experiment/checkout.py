@@ -134,6 +134,17 @@ def _entry_digest(path: bytes) -> bytes:
     return content.digest()
 
 
+def _branch_name(root: Path, ref: str) -> str:
+    """``ref`` as runs' ``metadata.ci.branch`` names it: a remote-tracking branch without its remote's name
+    (``origin/main``, ``upstream/main``: ``main``, which the base branch's own runs are stamped with); anything
+    else (a local branch, a tag, a commit) as it is."""
+    full = git(root, "rev-parse", "--symbolic-full-name", ref) or ""
+    for remote in sorted((git(root, "remote") or "").splitlines(), key=len, reverse=True):  # up/stream before up
+        if full.startswith(f"refs/remotes/{remote}/"):
+            return full.removeprefix(f"refs/remotes/{remote}/")
+    return ref
+
+
 def local_checkout(root: Path, base: str | None = None, *, own_files: Sequence[Path] = ()) -> CiContext:
     """The checkout in ``root`` as a local run's context: event ``local``, the branch (``local`` when ``HEAD`` is
     detached or there is no repository; baselines are looked for on it too), the commit, the merge base with
@@ -147,14 +158,13 @@ def local_checkout(root: Path, base: str | None = None, *, own_files: Sequence[P
     compare_with = base or default_branch(root)
     merge_base = git(root, "merge-base", "HEAD", compare_with) if sha and compare_with else None
     dirty, digest = _changes(root, own_files) if sha else (None, None)
-    shown_base = compare_with.removeprefix("origin/") if compare_with and base is None else compare_with
     return CiContext(
         branch=branch,
         base_ref=branch,
         sha=sha,
         event="local",
         merge_base_sha=merge_base,
-        merge_base_ref=shown_base,
+        merge_base_ref=_branch_name(root, compare_with) if compare_with else None,
         dirty=dirty,
         diff_sha256=digest,
     )

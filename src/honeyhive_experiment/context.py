@@ -87,6 +87,7 @@ class CiContext(BaseModel):
     base_ref: str | None = None  # baselines' branch: a pull request's or queue's base, else the run's own branch
     merge_base_sha: str | None = None
     merge_base_ref: str | None = None  # the branch merge_base_sha was taken with (shown with the baseline)
+    fallback_ref: str | None = None  # a run of a branch not the default: the default, its baseline without its own
     pr_number: int | None = None
     event: str | None = None  # the GitHub event, or "local"
     workflow_run_url: str | None = None
@@ -104,7 +105,7 @@ class CiContext(BaseModel):
         return {**stamped, "config_hash": config_digest, "config_file": config_file}
 
 
-_NOT_STAMPED: Final = {"base_ref", "merge_base_ref", "merge_base_unknown", "merge_checkout"}
+_NOT_STAMPED: Final = {"base_ref", "merge_base_ref", "fallback_ref", "merge_base_unknown", "merge_checkout"}
 """What :meth:`CiContext.metadata` leaves out: what only this run's own baseline search reads."""
 
 
@@ -119,8 +120,9 @@ def ci_context(context: Mapping[str, Any]) -> CiContext:
     The base branch (where the baseline is looked for) is the one a pull request or a merge queue's entry goes
     into; for a run of a branch (a push, a schedule, a dispatch) that branch itself, so it is compared with its
     own previous state (a push to ``release/1.x`` with ``release/1.x``'s latest passing run, not ``main``'s);
-    the default branch when there is no branch (a tag) or it is a fork's. A queue entry's merge base is the
-    queue's base commit."""
+    the default branch when there is no branch (a tag) or it is a fork's. Such a run of a branch that is not the
+    default one falls back on the default branch (``fallback_ref``) while the branch has no passing run. A queue
+    entry's merge base is the queue's base commit."""
     triggering: TriggeringRun | None = context.get("triggering_run")
     pr_number = context.get("pr_number")
     ref = context.get("ref")
@@ -140,20 +142,23 @@ def ci_context(context: Mapping[str, Any]) -> CiContext:
         server, attempt = context.get("github_server_url", DEFAULT_GITHUB_SERVER_URL), context.get("run_attempt", 1)
         url = f"{server}/{repository}/actions/runs/{run_id}/attempts/{attempt}"
     branch = branch if branch and branch != "HEAD" else None
-    event = context.get("event_name")
+    event, default = context.get("event_name"), context.get("default_branch")
+    fallback_ref = None
     if is_pull_request or event == "merge_group":
         base_ref = context.get("base_ref")  # the branch it goes into
     elif triggering is not None and triggering.is_fork:
         base_ref = None  # a fork's branch: its name says nothing of this repository's branches
     else:
         base_ref = branch  # a run of a branch (a push, a schedule): compared with that branch's previous state
+        fallback_ref = default if branch and branch != default else None
     base_sha = context.get("base_sha")
     return CiContext(
         repository=repository,
         branch=branch,
         sha=sha,
         base_sha=base_sha,
-        base_ref=base_ref or context.get("default_branch"),
+        base_ref=base_ref or default,
+        fallback_ref=fallback_ref,
         # a queue entry is built on the base's tip: that is its merge base, whatever the checkout's depth
         merge_base_sha=base_sha if event == "merge_group" else None,
         pr_number=pr_number,

@@ -6,7 +6,7 @@ run of a repository file is stamped with ``metadata.dataset = {path, config, dat
 experiment recorded the same dataset when (:func:`same_dataset`):
 
 1. its dataset id (the managed ``dataset_id`` or ``metadata.offline_dataset_id``) is this one's; else, for a
-   repository file only, and only when the two runs' ``metadata.ci.repository`` agree (or one is unknown):
+   repository file only (a run of another repository is no baseline anyway: baseline.py's ``_same_origin``):
 2. its stamp names the same dataset path or the same config file (``dataset.id`` was added or changed); or
 3. it has no stamp but is one of this tool's runs recorded by an older version (``metadata.ci`` and
    ``metadata.dataset_id``) on an ``EXT-`` dataset: older versions derived that id from the file's content,
@@ -40,7 +40,6 @@ class DatasetIdentity:
     """The repository file, as the config names it (``None`` for a managed dataset)."""
     config: str | None = None
     """The config file that named it, relative to the repository root."""
-    repository: str | None = None
     datapoint_ids: DatapointIds = DatapointIds.SDK
     own_ids: bool = False
     """Every row has its own ``id``: no row's id depends on its position or content."""
@@ -65,8 +64,7 @@ class DatasetIdentity:
         stamp = _stamp(run)
         path, config = _text(stamp.get("path")), _text(stamp.get("config"))
         scheme = DatapointIds.CONTENT if stamp.get("datapoint_ids") == DatapointIds.CONTENT else DatapointIds.SDK
-        repository = _text(run.ci.get("repository"))
-        return cls(run.effective_dataset_id or "", path, config, repository, scheme)
+        return cls(run.effective_dataset_id or "", path, config, scheme)
 
 
 def file_identity(
@@ -82,7 +80,7 @@ def file_identity(
         raise ValueError("a managed dataset has no file identity")
     dataset_id = repository_dataset_id(dataset.path, repository) if dataset.id is None else prefixed(dataset.id)
     own_ids = bool(records) and all(r.get("id") or r.get("datapoint_id") for r in records)
-    return DatasetIdentity(dataset_id, dataset.path, config_file, repository, dataset.datapoint_ids, own_ids)
+    return DatasetIdentity(dataset_id, dataset.path, config_file, dataset.datapoint_ids, own_ids)
 
 
 def same_dataset(run: ExperimentRun, wanted: str | DatasetIdentity | None) -> bool:
@@ -94,14 +92,10 @@ def same_dataset(run: ExperimentRun, wanted: str | DatasetIdentity | None) -> bo
         return True
     if isinstance(wanted, str) or wanted.path is None:
         return False
-    ci = run.ci
-    theirs = _text(ci.get("repository"))
-    if theirs and wanted.repository and theirs.lower() != wanted.repository.lower():
-        return False
     stamp = _stamp(run)
     if stamp:
         return stamp.get("path") == wanted.path or (wanted.config is not None and stamp.get("config") == wanted.config)
-    recorded_by_older_version = bool(ci) and "dataset_id" in run.metadata
+    recorded_by_older_version = bool(run.ci) and "dataset_id" in run.metadata
     return recorded_by_older_version and is_external_id(run.effective_dataset_id)
 
 

@@ -372,7 +372,8 @@ def judge(
             decision, warnings=(*decision.warnings, outside_calls_warning(result.outside_calls))
         )
     notes: tuple[str, ...] = ()
-    if baseline is not None and baseline.reason == "branch":  # the fallback stood in for the merge base's run
+    own = ci.fallback_ref is not None and baseline is not None and not baseline.instead_of  # a branch's own run
+    if baseline is not None and baseline.reason == "branch" and not own:  # it stood in for the merge base's run
         if ci.merge_base_unknown:
             notes = (
                 "The pull request's merge base is unknown (a shallow checkout: set fetch-depth: 0 on"
@@ -517,6 +518,7 @@ def find_baseline(
         head_sha=ci.sha,
         dirty=bool(ci.dirty),
         merge_base_ref=ci.merge_base_ref or ci.base_ref,
+        fallback_branch=ci.fallback_ref,
     )
 
 
@@ -838,13 +840,15 @@ def _judge_recorded(
 ) -> Judgement:
     """:func:`judge` of a run an earlier invocation recorded: its result and outcomes from the backend, its dataset
     the run's own (its id from the run object; no dataset file is read), its trials the run's (not this checkout's
-    experiment file's)."""
+    experiment file's), its repository the run's when this invocation knows none (a view outside Actions)."""
     identity = DatasetIdentity.of_run(run)
     dataset = PreparedDataset(identity.dataset_id, (), external=is_external_id(identity.dataset_id), identity=identity)
     summary = get_run_result(client, run.run_id, config.aggregate_function.value)
     recorded = recorded_outcomes(client, run.run_id, run)
     result = ExperimentResult(run.run_id, run.name or config.name, identity.dataset_id, summary, recorded)
-    settings = settings.model_copy(update={"trials": trials_of(run, summary)})
+    stamped = run.ci.get("repository")  # a view outside Actions has none: the run's baselines are of its own
+    repository = settings.ci.repository or (stamped if isinstance(stamped, str) else None)
+    settings = settings.model_copy(update={"trials": trials_of(run, summary)}).with_ci(repository=repository)
     return judge(client, config, settings, result, dataset, now=now, pick=pick)
 
 

@@ -342,8 +342,9 @@ class _Invocation:
 def locate(settings: Settings) -> Settings:
     """Where the run comes from, asked of git (and of GitHub for a shallow checkout): a local run's branch,
     commit, merge base with the default branch (or ``--base``) and uncommitted changes; the action's merge base
-    of the pull request's base and head (a merge queue's entry has its own: the queue's base commit).
-    ``settings.ci`` with what was found.
+    of the pull request's base and head (a merge queue's entry has its own: the queue's base commit), and of a
+    branch's run with the default branch (``fallback_ref``, what the branch falls back on without a run of its
+    own). ``settings.ci`` with what was found.
 
     A pull request's checkout that is not its head (``ci.sha``) is stamped ``checkout_sha``: its run measured other
     code than the head's. GitHub's merge commit of the head into the base's tip (what ``actions/checkout`` checks
@@ -354,7 +355,8 @@ def locate(settings: Settings) -> Settings:
         # a local run's ci is git's alone (from_args reads no GitHub context)
         return settings.model_copy(update={"ci": local_checkout(settings.root, settings.base, own_files=own)})
     ci = settings.ci
-    if not ci.base_sha or not ci.sha or ci.merge_base_sha:  # known already: a merge queue's entry's
+    base = ci.base_sha or ci.fallback_ref
+    if not base or not ci.sha or ci.merge_base_sha:  # known already: a merge queue's entry's
         return settings
     found = checked_out(settings.root) if ci.event in PULL_REQUEST_EVENTS else ()
     if found and found[0] != ci.sha:
@@ -369,14 +371,17 @@ def locate(settings: Settings) -> Settings:
             ci.sha[:12],
         )
         settings = settings.with_ci(checkout_sha=head)
-    merge_base = git(settings.root, "merge-base", ci.base_sha, ci.sha)
+    # a branch is origin's (actions/checkout's remote) in git, and GitHub's compare takes its name
+    merge_base = git(settings.root, "merge-base", ci.base_sha or f"origin/{base}", ci.sha)
     if merge_base is None and settings.github_token is not None and ci.repository is not None:
         from honeyhive_experiment.github import CommentPublisher
 
         token = settings.github_token.get_secret_value()
         with CommentPublisher(token, ci.repository, api_url=settings.github_api_url) as github:
-            merge_base = github.merge_base(ci.base_sha, ci.sha)
-    return settings.with_ci(merge_base_sha=merge_base, merge_base_unknown=merge_base is None)
+            merge_base = github.merge_base(base, ci.sha)
+    # a branch's run without it still has the default branch's latest passing run: nothing to warn of
+    unknown = merge_base is None and ci.base_sha is not None
+    return settings.with_ci(merge_base_sha=merge_base, merge_base_unknown=unknown)
 
 
 @contextmanager

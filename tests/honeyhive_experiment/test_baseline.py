@@ -128,6 +128,8 @@ class Row:
     ref: str | None = None  # what the chosen baseline says it was found by (merge-base: that branch)
     config_file: str = FILE_PATH  # the experiment file of the run being judged
     repository: str | None = None  # its repository (None: unknown, as for a local run)
+    fallback: str | None = None  # a run of base_branch, not the default branch: the default branch
+    instead_of: str | None = None  # the chosen baseline is the default branch's, in place of base_branch's
 
 
 FILE = DatasetIdentity(DATASET, "data/q.jsonl", ".honeyhive/experiment.yml")  # a repository file's identity
@@ -816,6 +818,94 @@ CASES: list[Row] = [
         asked=(),
         read=1,
     ),
+    # -------------------------------------------------- a run of a branch (a push, a schedule) not the default
+    Row(
+        "a branch's own latest passing run, though the default branch has one at their merge base",
+        [run("mb", sha=MB), run("own", branch="feature", age=2 * DAY)],
+        ("own", "branch"),
+        asked=("own",),
+        read=2,
+        base_branch="feature",
+        fallback="main",
+    ),
+    Row(
+        "a branch's first run: the default branch's run at their merge base, though a newer one passed",
+        [run("new"), run("mb", sha=MB, age=2 * DAY)],
+        ("mb", "merge-base"),
+        asked=("new",),
+        read=2,  # the second pass rereads the first's runs
+        base_branch="feature",
+        fallback="main",
+        ref="main",
+        instead_of="feature",
+    ),
+    Row(
+        "a branch whose own runs failed their check: the default branch's",
+        [run("own", branch="feature"), run("mb", sha=MB, age=2 * DAY)],
+        ("mb", "merge-base"),
+        asked=("own",),
+        read=2,
+        base_branch="feature",
+        fallback="main",
+        failing=failing("own"),
+        ref="main",
+        instead_of="feature",
+    ),
+    Row(
+        "a branch's first run, its merge base unknown: the default branch's latest passing run",
+        [run("other", branch="other"), run("m1"), run("m2")],
+        ("m1", "branch"),
+        asked=("m1",),
+        read=3,
+        merge_base=None,
+        base_branch="feature",
+        fallback="main",
+        instead_of="feature",
+    ),
+    Row(
+        "a branch's first run, nothing on the default branch either: no baseline",
+        [run("other", branch="other")],
+        None,
+        asked=(),
+        read=1,
+        base_branch="feature",
+        fallback="main",
+    ),
+    Row(
+        "a branch's run under merge-base: only the run at its merge base with the default branch",
+        [run("own", branch="feature"), run("mb", sha=MB, age=2 * DAY)],
+        ("mb", "merge-base"),
+        asked=(),
+        read=2,
+        policy=MERGE_BASE,
+        base_branch="feature",
+        fallback="main",
+        ref="main",
+        instead_of="feature",
+    ),
+    Row(
+        "a branch's run under branch: its own latest passing run, else the default branch's",
+        [run("mb", sha=MB), run("own", branch="feature", age=2 * DAY)],
+        ("mb", "branch"),
+        asked=("own", "mb"),
+        read=2,
+        policy=BRANCH,
+        base_branch="feature",
+        fallback="main",
+        failing=failing("own"),
+        instead_of="feature",
+    ),
+    Row(
+        "a branch's run with baseline.branch named: that branch's, no fallback",
+        [run("m1"), run("rel", branch="release")],
+        ("rel", "branch"),
+        asked=("rel",),
+        read=2,
+        policy=BaselineConfig(branch="release"),
+        merge_base=None,
+        base_branch="feature",
+        fallback="main",
+    ),
 ]
 
 
@@ -844,9 +934,10 @@ def test_the_baseline_table(row: Row) -> None:
         merge_base_ref=row.merge_base_ref,
         config_file=row.config_file,
         repository=row.repository,
+        fallback_branch=row.fallback,
     )
-    assert (None if chosen is None else (chosen.run.run_id, chosen.reason, chosen.ref)) == (
-        None if row.chosen is None else (*row.chosen, row.ref)
+    assert (None if chosen is None else (chosen.run.run_id, chosen.reason, chosen.ref, chosen.instead_of)) == (
+        None if row.chosen is None else (*row.chosen, row.ref, row.instead_of)
     )
     assert tuple(asked) == row.asked
     assert listing.read == row.read
@@ -1020,6 +1111,16 @@ WHY: list[tuple[str, Baseline, str]] = [
         "pull request run on feature at merge-base 9e8d7c6 with main",
     ),
     ("branch fallback", Baseline(run("r", branch="release"), "branch"), "latest run on release whose check passed"),
+    (
+        "a branch's first run, at its merge base with main",
+        Baseline(run("r", sha=MB), "merge-base", "main", "feature-x"),
+        "no passing run of feature-x yet: run at merge-base 9e8d7c6 with main",
+    ),
+    (
+        "a branch's first run, main's latest passing",
+        Baseline(run("r"), "branch", instead_of="release/1.x"),
+        "no passing run of release/1.x yet: latest run on main whose check passed",
+    ),
     ("a local run's fallback, a local run", Baseline(run("r", ci=LOCAL_MAIN), "previous"), "previous local run"),
     ("a local run's fallback, a CI run on a branch of that name", Baseline(run("r"), "previous"), "previous run"),
     ("--baseline main", Baseline(run("r"), "explicit", "main"), "latest run on main"),
@@ -1304,8 +1405,9 @@ def test_another_repositorys_runs_are_skipped_by_every_rule(hh: HoneyHiveClient,
 
 
 def test_the_strategy_is_told_what_is_known_of_the_run_being_judged(hh: HoneyHiveClient, name: str) -> None:
-    """Its commit and uncommitted changes (a dirty local run's previous attempt on its commit is its baseline) and
-    the branch its merge base was taken with (what the comment says the merge-base run was found by)."""
+    """Its commit and uncommitted changes (a dirty local run's previous attempt on its commit is its baseline), the
+    branch its merge base was taken with (what the comment says the merge-base run was found by), and for a run of
+    another branch the default branch it falls back on."""
     seeded = {  # oldest first
         "at merge-base": seed(hh, name, sha=MB),
         "clean, at HEAD": seed(hh, name, sha=HEAD),
@@ -1318,12 +1420,16 @@ def test_the_strategy_is_told_what_is_known_of_the_run_being_judged(hh: HoneyHiv
         "a PR with a merge base taken with main": choose(
             hh, name, merge_base_sha=MB, merge_base_ref="main", head_sha=HEAD, dirty=False
         ),
+        "a feature branch's first push": choose(
+            hh, name, base_branch="feature", merge_base_sha=MB, fallback_branch="main"
+        ),
     }
     by_id = {run_id: label for label, run_id in seeded.items()}
     assert {k: None if v is None else (by_id[v.run.run_id], v.reason, v.ref) for k, v in picks.items()} == {
         "a dirty local run": ("dirty attempt, at HEAD", "previous", None),
         "a clean local run": ("clean, at HEAD", "previous", None),
         "a PR with a merge base taken with main": ("at merge-base", "merge-base", "main"),
+        "a feature branch's first push": ("at merge-base", "merge-base", "main"),
     }
 
 

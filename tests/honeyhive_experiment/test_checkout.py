@@ -8,12 +8,16 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from honeyhive_experiment.baseline import pick_baseline
 from honeyhive_experiment.checkout import MAX_HASHED_BYTES, default_branch, local_checkout
+from honeyhive_experiment.config import BaselineConfig
 from honeyhive_experiment.errors import SettingsError
+from honeyhive_experiment.models import ExperimentRun
 from honeyhive_experiment.operations import locate
 from honeyhive_experiment.settings import CiContext, Settings
 
@@ -143,6 +147,73 @@ def test_a_pull_requests_checkout_is_what_its_run_is_compared_and_stamped_by(
     assert found.merge_checkout is merged
     assert found.sha == commits["head"]  # the run is still the pull request's head's: the comment, publish
     assert ("is neither the pull request's head" in caplog.text) is warned
+
+
+def test_a_branchs_push_is_located_at_its_merge_base_with_the_default_branch(tmp_path: Path) -> None:
+    """A push of a branch that is not the default one (``fallback_ref``) falls back on the default branch's run at
+    their merge base without a passing run of its own: git tells it with the default branch fetched (origin's, as
+    actions/checkout names it); a shallow clone knows none, and says nothing (the fallback is then the default
+    branch's latest passing run, not a pull request's unknown merge base)."""
+    origin = repository(tmp_path / "origin")
+    fork_point = git(origin, "rev-parse", "HEAD")
+    git(origin, "checkout", "-qb", "feature-x")
+    git(origin, "commit", "-q", "--allow-empty", "-m", "feature")
+    head = git(origin, "rev-parse", "HEAD")
+    git(origin, "checkout", "-q", "main")
+    git(origin, "commit", "-q", "--allow-empty", "-m", "main moves on")
+    ci = CiContext(branch="feature-x", sha=head, base_ref="feature-x", fallback_ref="main", event="push")
+
+    for depth, merge_base in (("--no-single-branch", fork_point), ("--depth=1", None)):
+        root = tmp_path / depth
+        git(tmp_path, "clone", "-q", depth, "--branch=feature-x", origin.as_uri(), str(root))
+        found = locate(Settings(command="action", workspace=root, ci=ci)).ci
+        assert (found.merge_base_sha, found.merge_base_unknown, found.base_ref) == (merge_base, False, "feature-x")
+
+
+def test_a_remote_tracking_base_is_its_branch_whose_own_run_at_the_merge_base_wins(tmp_path: Path) -> None:
+    """``run --base origin/main`` names main: main's CI run at the merge base is the base branch's own, preferred
+    to a newer local run there (compared as "origin/main", it was one more other run, and the newest won). Which
+    prefixes are remotes git says (``up/stream`` is one too); a local branch, a tag or a commit stays as named."""
+    origin = repository(tmp_path / "origin")
+    root = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", origin.as_uri(), str(root))
+    git(root, "remote", "add", "up/stream", origin.as_uri())
+    git(root, "fetch", "-q", "up/stream")
+    fork_point = git(root, "rev-parse", "HEAD")
+    git(root, "tag", "v1")
+    git(root, "checkout", "-qb", "feature")
+    git(root, "commit", "-q", "--allow-empty", "-m", "feature")
+
+    for base, named in [("origin/main", "main"), ("up/stream/main", "main"), (None, "main"), ("main", "main")]:
+        assert local_checkout(root, base).merge_base_ref == named, base
+    assert [local_checkout(root, base).merge_base_ref for base in ("v1", fork_point[:9])] == ["v1", fork_point[:9]]
+
+    ci = local_checkout(root, "origin/main")
+    stamped = [
+        ("local", {"branch": "main", "sha": fork_point, "event": "local"}),  # newer: a developer's run there
+        ("ci", {"branch": "main", "sha": fork_point, "event": "push"}),
+    ]
+    runs = [
+        ExperimentRun.model_validate({"run_id": run_id, "name": "x", "status": "completed", "metadata": {"ci": ci}})
+        for run_id, ci in stamped
+    ]
+    chosen = pick_baseline(
+        runs,
+        experiment="x",
+        dataset_id=None,
+        policy=BaselineConfig(),
+        passed=lambda run: True,
+        merge_base_sha=ci.merge_base_sha,
+        base_branch=ci.base_ref,
+        exclude_run_ids=(),
+        now=datetime.now(UTC),
+        require_passing=False,
+        config_file=".honeyhive/experiment.yml",
+        repository=None,
+        merge_base_ref=ci.merge_base_ref,
+    )
+    assert chosen is not None
+    assert (chosen.run.run_id, chosen.why) == ("ci", f"run at merge-base {fork_point[:7]} with main")
 
 
 def test_uncommitted_changes_and_their_digest(tmp_path: Path) -> None:

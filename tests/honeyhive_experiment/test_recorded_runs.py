@@ -13,6 +13,7 @@ import itertools
 import json
 import os
 import stat
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +40,7 @@ from tests.fakes.actions_runner import (
 )
 from tests.fakes.github_server import FakeGitHub
 from tests.honeyhive_experiment.faultproxy import Fault, FaultProxy
-from tests.quickstart import add_evaluator, copy_quickstart, set_answers, stricter_twin
+from tests.quickstart import add_evaluator, copy_quickstart, init_repository, set_answers, stricter_twin
 
 pytestmark = pytest.mark.integration
 
@@ -48,6 +49,35 @@ NOT_RUN_IDS = ["../runs", f"{A_RUN}/", f"{A_RUN}/summary", "..", f"{A_RUN}?statu
 
 
 # ------------------------------------------------------------------------------------------- run ids
+
+
+def test_view_compares_a_run_with_its_own_repositorys_runs_only(
+    backend: LocalBackend, hh: HoneyHiveClient, tmp_path: Path
+) -> None:
+    """``view`` outside Actions knows no repository of its own: a run it judges is compared with runs of the
+    repository the run was made in, never another's run of the same experiment file and dataset path (under another
+    dataset id), though that one is newer at the same commit of a main of its own."""
+    root = copy_quickstart(tmp_path / "repo", questions=1)
+    head = init_repository(root)
+    config = ".honeyhive/experiment.yml"
+
+    def record(repository: str, dataset_id: str) -> str:
+        run_id = str(uuid.uuid4())
+        ci = {"branch": "main", "sha": head, "event": "push", "repository": repository, "config_file": config}
+        stamp = {"path": "data/questions.jsonl", "config": config}
+        metadata = {"ci": ci, "offline_dataset_id": dataset_id, "dataset": stamp}
+        hh.create_run({"run_id": run_id, "name": "support-bot-quickstart", "status": "completed", "metadata": metadata})
+        return run_id
+
+    ours = record(REPOSITORY, "EXT-0000000000000001")
+    theirs = record("other/bot", "EXT-0000000000000002")
+    viewed = record(REPOSITORY, "EXT-0000000000000001")  # no check stamped: the baseline rules pick its baseline
+
+    main(["view", viewed, "--no-open", "-C", str(root)], environ={"HH_API_KEY": API_KEY, "HH_API_URL": backend.url})
+
+    page = (root / ".honeyhive" / f"report.{viewed}.html").read_text(encoding="utf-8")
+    assert ours in page
+    assert theirs not in page
 
 
 @pytest.mark.parametrize("run_id", NOT_RUN_IDS)

@@ -311,22 +311,29 @@ def _on(name: str, ref: str) -> tuple[str, dict[str, str], dict[str, Any]]:
     return name, {"GITHUB_REF": ref}, {"ref": ref, "repository": event("push")["repository"]}
 
 
-# (event, its variables, its payload) → the branch, the base branch baselines come from, the merge base
+# (event, its variables, its payload) → the branch, the base branch baselines come from, the merge base, the branch
+# it falls back on
 @pytest.mark.parametrize(
-    ("case", "branch", "base_ref", "merge_base"),
+    ("case", "branch", "base_ref", "merge_base", "fallback"),
     [
-        (_on("push", "refs/heads/main"), "main", "main", None),
-        (_on("push", "refs/heads/release/1.x"), "release/1.x", "release/1.x", None),  # not main's: its own
-        (_on("push", "refs/heads/feature/x"), "feature/x", "feature/x", None),  # a first push: no baseline yet
-        (_on("push", "refs/tags/v2.0.0"), None, "main", None),  # a tag has no branch: the default branch's
-        (_on("workflow_dispatch", "refs/heads/main"), "main", "main", None),
-        (_on("workflow_dispatch", "refs/heads/release/1.x"), "release/1.x", "release/1.x", None),
-        (("schedule", {"GITHUB_REF": "refs/heads/main"}, {"schedule": "23 4 * * 1"}), "main", "main", None),
-        (_queue_entry("main"), f"gh-readonly-queue/main/pr-9-{QUEUE_BASE}", "main", QUEUE_BASE),
-        (_queue_entry("release/1.x"), f"gh-readonly-queue/release/1.x/pr-9-{QUEUE_BASE}", "release/1.x", QUEUE_BASE),
-        (_triggered_by("release/1.x"), "release/1.x", "release/1.x", None),
-        (_triggered_by("main", fork=True), "main", "main", None),  # the fork's main: the default branch's
-        (_triggered_by("patch-1", fork=True), "patch-1", "main", None),
+        (_on("push", "refs/heads/main"), "main", "main", None, None),
+        (_on("push", "refs/heads/release/1.x"), "release/1.x", "release/1.x", None, "main"),  # its own, else main's
+        (_on("push", "refs/heads/feature/x"), "feature/x", "feature/x", None, "main"),  # a first push: main's
+        (_on("push", "refs/tags/v2.0.0"), None, "main", None, None),  # a tag has no branch: the default branch's
+        (_on("workflow_dispatch", "refs/heads/main"), "main", "main", None, None),
+        (_on("workflow_dispatch", "refs/heads/release/1.x"), "release/1.x", "release/1.x", None, "main"),
+        (("schedule", {"GITHUB_REF": "refs/heads/main"}, {"schedule": "23 4 * * 1"}), "main", "main", None, None),
+        (_queue_entry("main"), f"gh-readonly-queue/main/pr-9-{QUEUE_BASE}", "main", QUEUE_BASE, None),
+        (
+            _queue_entry("release/1.x"),
+            f"gh-readonly-queue/release/1.x/pr-9-{QUEUE_BASE}",
+            "release/1.x",
+            QUEUE_BASE,
+            None,
+        ),
+        (_triggered_by("release/1.x"), "release/1.x", "release/1.x", None, "main"),
+        (_triggered_by("main", fork=True), "main", "main", None, None),  # the fork's main: the default branch's
+        (_triggered_by("patch-1", fork=True), "patch-1", "main", None, None),
     ],
     ids=[
         "push main",
@@ -344,16 +351,21 @@ def _on(name: str, ref: str) -> tuple[str, dict[str, str], dict[str, Any]]:
     ],
 )
 def test_the_base_branch_of_every_event(
-    case: tuple[str, dict[str, str], dict[str, Any]], branch: str | None, base_ref: str, merge_base: str | None
+    case: tuple[str, dict[str, str], dict[str, Any]],
+    branch: str | None,
+    base_ref: str,
+    merge_base: str | None,
+    fallback: str | None,
 ) -> None:
     """A run of a branch (push, dispatch, schedule) is compared with that branch's previous state, a queue entry
-    like a pull request into the queue's base; a tag, or a fork's branch, with the default branch."""
+    like a pull request into the queue's base; a tag, or a fork's branch, with the default branch. A branch not the
+    default falls back on it (``fallback_ref``) while it has no passing run of its own."""
     name, variables, payload = case
     ref = variables["GITHUB_REF"]
     ref_name = ref.split("/", 2)[2]
     env = runner_env(name, GITHUB_SHA=PUSH_SHA, GITHUB_REF=ref, GITHUB_REF_NAME=ref_name)
     ci = Settings.from_mapping(env, event_payload=payload).ci
-    assert (ci.branch, ci.base_ref, ci.merge_base_sha) == (branch, base_ref, merge_base)
+    assert (ci.branch, ci.base_ref, ci.merge_base_sha, ci.fallback_ref) == (branch, base_ref, merge_base, fallback)
     assert ci.base_sha == merge_base  # only a queue entry has a base commit
     assert ci.pr_number is None
 
