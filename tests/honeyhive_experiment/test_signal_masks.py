@@ -213,3 +213,42 @@ def test_the_python_api_leaves_the_threads_of_the_users_process_as_they_are() ->
 
     assert result.success
     assert blocked == [set()] * 4
+
+
+TAKEN = """
+
+import signal as _signal
+import threading as _threading
+
+release = _threading.Event()  # set by the test at its end
+held = _threading.Event()  # set if the run waited for the function until the hold ran out
+
+
+def answer(datapoint):
+    # the kernel handed the job's SIGTERM to this thread, which does not block it: only the handler is tripped
+    _signal.pthread_kill(_threading.get_ident(), _signal.SIGTERM)
+    if not release.wait(60):
+        held.set()
+    return _answer(datapoint)
+"""
+
+
+def test_a_signal_the_users_thread_takes_still_cancels_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The main thread, waiting for the only datapoint, is not woken by it: it looks between steps of its wait."""
+    repo = copy_quickstart(tmp_path / "repo", questions=1)
+    app = repo / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + "\n_answer = answer\n" + TAKEN, encoding="utf-8")
+    config = repo / ".honeyhive" / "experiment.yml"  # no timeout ends the datapoint first
+    config.write_text(config.read_text(encoding="utf-8").replace("\ntimeout: 10\n", "\ntimeout: 300\n"), "utf-8")
+    try:
+        code = main(["run", "--dry-run", "-C", str(repo), "--report", str(tmp_path / "report.json")], environ={})
+    finally:
+        taken = sys.modules["support_bot.app"]
+        taken.release.set()
+
+    assert not taken.held.is_set(), "the run waited for the function to return"
+    assert code == 2, capsys.readouterr().err
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert "cancelled while running the datapoints" in " ".join(report["reasons"])
