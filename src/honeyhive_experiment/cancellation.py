@@ -16,12 +16,18 @@ interrupts its system call (a socket read, a lock): one taken by another thread 
 thread waiting until that call returns on its own, which a backend holding a request can make minutes. A process's
 signal goes to any thread that does not block it (Linux wakes the main thread first, but a thread woken for the
 second of SIGINT-then-SIGTERM may take both before it runs), so the threads the command starts block SIGTERM and
-SIGINT (:func:`signals_to_main_thread`).
+SIGINT (:func:`signals_to_main_thread`). Except while they run the user's code (:func:`signals_as_usual`): what that
+code starts inherits the mask of the thread that starts it — a subprocess keeps it across exec, a forked worker
+(a multiprocessing pool's) too — and a child blocking both ignores its ``terminate()``, holding the job for good. A
+signal such a thread takes is seen by the runner's main thread within its poll (the runner waits for datapoints in
+steps). A forked child gets the process's handlers back (:func:`_forked`): its SIGTERM ends it, not a run.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -39,11 +45,16 @@ __all__ = [
     "interruptible",
     "phase_of",
     "release",
+    "signals_as_usual",
     "signals_to_main_thread",
 ]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
+
+_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+_installed: Cancellation | None = None  # whose handlers install_signal_handlers made the process's (a fork gives back)
+_user_code = threading.local()  # per thread: how many blocks of signals_as_usual it is in, and the mask before them
 
 
 class Interrupted(KeyboardInterrupt):
@@ -105,6 +116,7 @@ def install_signal_handlers(cancel: Cancellation) -> None:
     """SIGTERM/SIGINT → cancel the run: while datapoints run, the runner winds down and the run is marked
     cancelled; in any other phase the main thread is interrupted at once (:mod:`honeyhive_experiment.cancellation`).
     A second signal always interrupts at once; either way the report says what was recorded."""
+    global _installed
 
     def handler(signum: int, frame: Any) -> None:
         cancel.signals += 1
@@ -120,13 +132,12 @@ def install_signal_handlers(cancel: Cancellation) -> None:
             raise Interrupted(signum, second=second)
 
     cancel.previous = _handle_signals(handler)
+    _installed = cancel
 
 
 def release(cancel: Cancellation) -> None:
     """Give SIGTERM/SIGINT back the handlers :func:`install_signal_handlers` replaced (once; later calls do
     nothing): from then on a signal does what it did before, e.g. ends the process."""
-    import signal
-
     previous, cancel.previous = cancel.previous, {}
     for signum, handler in previous.items():
         signal.signal(signum, handler)
@@ -174,24 +185,54 @@ def signals_to_main_thread() -> Iterator[None]:
     while this module's handlers are the process's (the command line; the Python API runs in the user's process,
     whose threads are left as they are), and only where threads have signal masks (POSIX). The block itself
     defers the signals (they arrive when it ends): keep it to starting threads."""
-    import signal
-
-    ours = getattr(signal.getsignal(signal.SIGINT), "__module__", None) == __name__  # the command's handlers
-    if not ours or not hasattr(signal, "pthread_sigmask"):
+    if not _ours() or not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+@contextmanager
+def signals_as_usual() -> Iterator[None]:
+    """The block runs the user's code (its function, evaluators, coroutines): this thread takes SIGTERM and SIGINT
+    as any thread of a program does, so the processes the code starts (which inherit the mask) obey them. Blocks may
+    nest or interleave on one thread (coroutines on the user's loop): the mask comes back when the last one ends."""
+    depth = getattr(_user_code, "depth", 0)
+    if depth == 0:  # only threads that signals_to_main_thread blocked them in, while the command's handlers are in
+        ours = _ours() and hasattr(signal, "pthread_sigmask")
+        _user_code.mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS) if ours else None
+    _user_code.depth = depth + 1
+    try:
+        yield
+    finally:
+        _user_code.depth -= 1
+        if _user_code.depth == 0 and _user_code.mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, _user_code.mask)
+
+
+def _forked() -> None:
+    """A process the user's code forks (a multiprocessing pool's worker) is its own: SIGTERM/SIGINT do there what
+    they did before the command took them — its pool's ``terminate()`` ends it — and reach every thread."""
+    if _installed is not None and _ours():
+        release(_installed)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+
+
+def _ours() -> bool:
+    """Whether this module's handlers are the process's (the command line's; the Python API leaves them alone)."""
+    return getattr(signal.getsignal(signal.SIGINT), "__module__", None) == __name__
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)
+
+
 def _handle_signals(handler: Callable[[int, Any], None]) -> dict[int, Any]:
     """Make ``handler`` the one for SIGTERM and SIGINT; the handlers it replaced (none off the main thread,
     where Python cannot set handlers and no signal is delivered to Python code anyway)."""
-    import signal
-
     if threading.current_thread() is not threading.main_thread():
         return {}
     return {signum: signal.signal(signum, handler) for signum in (signal.SIGTERM, signal.SIGINT)}

@@ -7,8 +7,9 @@ two loops (``... is bound to a different event loop``). Datapoints still overlap
 is a task on the loop, so while one awaits its LLM call the others run. The price is the one asyncio always asks:
 code that blocks inside a coroutine (a sync HTTP call, ``time.sleep``) holds up the other datapoints' coroutines.
 
-The loop runs on a daemon thread started on first use (with the command's signals left to the main thread), so a
-coroutine the runner abandoned (a timeout, a cancelled run) never keeps the process alive.
+The loop runs on a daemon thread started on first use (with the command's signals left to the main thread, but while
+a user's coroutine runs), so a coroutine the runner abandoned (a timeout, a cancelled run) never keeps the process
+alive.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from honeyhive_experiment.cancellation import signals_to_main_thread
+from honeyhive_experiment.cancellation import signals_as_usual, signals_to_main_thread
 
 __all__ = ["run_coroutine"]
 
@@ -42,7 +43,8 @@ def run_coroutine(coroutine: Coroutine[Any, Any, _T]) -> _T:
 
     async def settled() -> tuple[bool, Any]:
         try:
-            return True, await coroutine
+            with signals_as_usual():  # the user's code: a subprocess it starts must obey SIGTERM/SIGINT
+                return True, await coroutine
         except BaseException as exc:  # raised to the caller below: never by the loop's task, which would end the loop
             return False, exc
 

@@ -43,7 +43,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any, Protocol
 
 from honeyhive_experiment.calling import callable_name, error_text, function_convention
-from honeyhive_experiment.cancellation import signals_to_main_thread
+from honeyhive_experiment.cancellation import signals_as_usual, signals_to_main_thread
 from honeyhive_experiment.coroutines import run_coroutine
 from honeyhive_experiment.efficiency import combine, measure
 from honeyhive_experiment.errors import BackendUnreachable
@@ -123,7 +123,9 @@ class _DaemonCalls:
             fn, future = task
             if future.set_running_or_notify_cancel():
                 try:
-                    future.set_result(fn())
+                    with signals_as_usual():  # the user's code: what it starts must obey SIGTERM/SIGINT
+                        result = fn()
+                    future.set_result(result)
                 except BaseException as exc:  # handed to the waiting worker
                     future.set_exception(exc)
             with self._lock:
@@ -197,7 +199,10 @@ class Runner:
         try:
             submit(window)
             while futures:
-                finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+                # in steps: a signal the user's code's thread took (signals_as_usual) only trips the handler
+                finished, _ = wait(futures, timeout=_CANCEL_POLL, return_when=FIRST_COMPLETED)
+                if not finished:
+                    continue
                 for future in finished:
                     outcome = future.result()
                     outcomes[futures.pop(future)] = outcome

@@ -5,7 +5,9 @@ thread interrupts the system call it waits in (Python runs handlers there only):
 embedded backend's server leaves the main thread in its socket read until the backend answers (the stall
 ``test_signals.py`` met now and then: SIGINT-then-SIGTERM while the ingestion wait's export was held). So every
 thread the command starts blocks both, which the kernel's record of each thread (``/proc/self/task/<tid>/status``)
-shows while the datapoints run. The Python API runs in the user's process: its threads are left as they are.
+shows while the datapoints run — but a thread running the user's code: a process it starts inherits its mask (a
+subprocess keeps it across exec), and one blocking SIGTERM ignores its ``terminate()`` (a multiprocessing pool's
+exit waited for its worker for good). The Python API runs in the user's process: its threads are left as they are.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -21,6 +25,7 @@ import pytest
 
 from honeyhive_experiment import evaluate
 from honeyhive_experiment.cli import main
+from tests.quickstart import copy_quickstart
 
 pytestmark = pytest.mark.integration
 
@@ -59,7 +64,7 @@ def answer(datapoint: dict[str, Any]) -> dict[str, Any]:
         status = (task / "status").read_text(encoding="ascii")
         blocked = next(line for line in status.splitlines() if line.startswith("SigBlk:")).split()[1]
         masks[task.name] = [names.get(int(task.name), "?"), blocked]
-    _Path({seen!r}).write_text(_json.dumps(masks), encoding="utf-8")
+    _Path({seen!r}).write_text(_json.dumps({{"masks": masks, "self": _threading.get_native_id()}}), encoding="utf-8")
     return _answer(datapoint)
 '''
 
@@ -76,17 +81,125 @@ def test_every_thread_the_command_starts_leaves_sigterm_and_sigint_to_the_main_t
     code = main(["run", "--dry-run", "-C", str(quickstart), "--report", str(tmp_path / "report.json")], environ={})
 
     assert code == 0, capsys.readouterr().err
-    masks: dict[str, list[str]] = json.loads(seen.read_text(encoding="utf-8"))
+    looked = json.loads(seen.read_text(encoding="utf-8"))
+    masks: dict[str, list[str]] = looked["masks"]
     started = {name for tid, (name, _) in masks.items() if int(tid) not in before}
     assert any(name.startswith("honeyhive-datapoint") for name in started), started  # the runner's pool
     assert "honeyhive-local" in started, started  # the embedded backend's server
     signals_free = {
         name: sorted(s.name for s in SIGNALS if not int(mask, 16) & (1 << (s - 1)))
         for tid, (name, mask) in masks.items()
-        if int(tid) not in before
+        if int(tid) not in before and name != "honeyhive-call"  # those run the user's function (this one too)
     }
     assert {name: free for name, free in signals_free.items() if free} == {}
+    name, mask = masks[str(looked["self"])]  # the thread the user's function ran on: as any program's
+    assert (name, {s for s in SIGNALS if int(mask, 16) & (1 << (s - 1))}) == ("honeyhive-call", set())
     assert _blocked(threading.get_native_id()) == set()  # the main thread takes them, before and after the run
+
+
+ASYNC = """
+
+import threading as _threading
+from pathlib import Path as _Path
+
+_answer = answer
+
+
+async def answer(datapoint: dict[str, Any]) -> dict[str, Any]:
+    \"\"\"The quickstart's answer as a coroutine, noting the mask of the thread it runs on (the user's loop).\"\"\"
+    status = _Path(f"/proc/self/task/{{_threading.get_native_id()}}/status").read_text(encoding="ascii")
+    blocked = next(line for line in status.splitlines() if line.startswith("SigBlk:")).split()[1]
+    _Path({seen!r}).write_text(f"{{_threading.current_thread().name}} {{blocked}}", encoding="utf-8")
+    return _answer(datapoint)
+"""
+
+
+def test_a_users_coroutine_runs_with_sigterm_and_sigint_as_usual(
+    quickstart: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The user's loop leaves them to the main thread while idle, not while a coroutine runs: a subprocess the
+    coroutine starts (``asyncio.create_subprocess_exec`` too) inherits the mask of the loop's thread."""
+    seen = tmp_path / "mask.txt"
+    app = quickstart / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + ASYNC.format(seen=str(seen)), encoding="utf-8")
+
+    code = main(["run", "--dry-run", "-C", str(quickstart), "--report", str(tmp_path / "report.json")], environ={})
+
+    assert code == 0, capsys.readouterr().err
+    name, mask = seen.read_text(encoding="utf-8").split()
+    assert (name, {s for s in SIGNALS if int(mask, 16) & (1 << (s - 1))}) == ("honeyhive-user-loop", set())
+
+
+# appended to the quickstart's app: the first datapoint starts a subprocess and a forked process and ends each with
+# SIGTERM, as a multiprocessing pool's exit (terminate) does with its workers; the waits are only safety nets
+CHILDREN = """
+
+import json as _json
+import multiprocessing as _multiprocessing
+import subprocess as _subprocess
+import time as _time
+from pathlib import Path as _Path
+
+_answer = answer
+
+
+def _ended(child, wait):
+    \"\"\"How ``child`` ended once sent SIGTERM: its exit status, or that it ignored it (alive 30 s on).\"\"\"
+    status = _Path(f"/proc/{{child.pid}}/status").read_text(encoding="ascii")
+    mask = next(line for line in status.splitlines() if line.startswith("SigBlk:")).split()[1]
+    child.terminate()
+    ended = wait(child)
+    if ended is None:
+        child.kill()
+        wait(child)
+        ended = "ignored SIGTERM"
+    return {{"ended": ended, "mask": mask}}
+
+
+def _wait_process(child):
+    child.join(30)
+    return child.exitcode
+
+
+def _wait_subprocess(child):
+    try:
+        return child.wait(30)
+    except _subprocess.TimeoutExpired:
+        return None
+
+
+def answer(datapoint):
+    if not _Path({seen!r}).exists():
+        forked = _multiprocessing.get_context("fork").Process(target=_time.sleep, args=(300,))
+        forked.start()
+        seen = {{
+            "subprocess": _ended(_subprocess.Popen(["sleep", "300"]), _wait_subprocess),
+            "fork": _ended(forked, _wait_process),
+        }}
+        _Path({seen!r}).write_text(_json.dumps(seen), encoding="utf-8")
+    return _answer(datapoint)
+"""
+
+
+def test_what_the_users_function_starts_ends_on_sigterm(tmp_path: Path) -> None:
+    """A real command: the subprocess kept the blocked mask across exec and the forked child inherited it (and the
+    command's handlers, which took its SIGTERM for a cancel): neither ended, and a pool's exit waited for good."""
+    repo = copy_quickstart(tmp_path / "repo", questions=1)
+    seen = tmp_path / "children.json"
+    app = repo / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + CHILDREN.format(seen=str(seen)), encoding="utf-8")
+    config = repo / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("\ntimeout: 10\n", "\ntimeout: 300\n"), "utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    command = [sys.executable, "-m", "honeyhive_experiment", "run", "--dry-run", "-C", str(repo), "--report", "r.json"]
+
+    done = subprocess.run(command, cwd=repo, env=env, timeout=300, check=False, capture_output=True, text=True)
+
+    assert done.returncode == 0, done.stderr
+    children = json.loads(seen.read_text(encoding="utf-8"))
+    ended = {how: child["ended"] for how, child in children.items()}
+    assert ended == {"subprocess": -signal.SIGTERM, "fork": -signal.SIGTERM}, children
+    assert "received signal" not in done.stderr  # the forked child's SIGTERM was not taken for the command's
 
 
 def test_the_python_api_leaves_the_threads_of_the_users_process_as_they_are() -> None:
@@ -100,3 +213,42 @@ def test_the_python_api_leaves_the_threads_of_the_users_process_as_they_are() ->
 
     assert result.success
     assert blocked == [set()] * 4
+
+
+TAKEN = """
+
+import signal as _signal
+import threading as _threading
+
+release = _threading.Event()  # set by the test at its end
+held = _threading.Event()  # set if the run waited for the function until the hold ran out
+
+
+def answer(datapoint):
+    # the kernel handed the job's SIGTERM to this thread, which does not block it: only the handler is tripped
+    _signal.pthread_kill(_threading.get_ident(), _signal.SIGTERM)
+    if not release.wait(60):
+        held.set()
+    return _answer(datapoint)
+"""
+
+
+def test_a_signal_the_users_thread_takes_still_cancels_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The main thread, waiting for the only datapoint, is not woken by it: it looks between steps of its wait."""
+    repo = copy_quickstart(tmp_path / "repo", questions=1)
+    app = repo / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + "\n_answer = answer\n" + TAKEN, encoding="utf-8")
+    config = repo / ".honeyhive" / "experiment.yml"  # no timeout ends the datapoint first
+    config.write_text(config.read_text(encoding="utf-8").replace("\ntimeout: 10\n", "\ntimeout: 300\n"), "utf-8")
+    try:
+        code = main(["run", "--dry-run", "-C", str(repo), "--report", str(tmp_path / "report.json")], environ={})
+    finally:
+        taken = sys.modules["support_bot.app"]
+        taken.release.set()
+
+    assert not taken.held.is_set(), "the run waited for the function to return"
+    assert code == 2, capsys.readouterr().err
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert "cancelled while running the datapoints" in " ".join(report["reasons"])
