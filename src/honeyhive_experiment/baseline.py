@@ -237,11 +237,11 @@ def other_files(
     for run in runs:
         ci, file = run.ci, run.ci.get("config_file")
         file = file if isinstance(file, str) else DEFAULT_CONFIG_PATH  # a run stamped without it: a default file's
-        if run.name != experiment or is_dirty(run) or _same_origin(run, config_file, repository):
-            continue
         at_base = merge_base_sha is not None and ci.get("sha") == merge_base_sha
-        if _same_origin(run, file, repository) and (at_base or (ci.get("branch") in branches and of_the_branch(run))):
-            found[file] = found.get(file, False) or at_base
+        there = at_base or (ci.get("branch") in branches and of_the_branch(run))
+        other = _same_origin(run, file, repository) and not _same_origin(run, config_file, None)  # None: just checked
+        if run.name == experiment and there and not is_dirty(run) and other:
+            found[file] = at_base or found.get(file, False)
     return found
 
 

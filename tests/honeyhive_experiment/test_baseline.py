@@ -1541,6 +1541,14 @@ def stamped(file: str | None, *, sha: str | None = None, branch: str = "main", *
             {FILE_PATH: True},  # at the merge base, though a newer one is not
         ),
         (
+            [run("a", ci=stamped(OTHER_FILE, sha=MB)), run("b", ci=stamped(FILE_PATH, sha=MB))],
+            {FILE_PATH: True},  # beside this file's own
+        ),
+        (
+            [run("a", ci=stamped(FILE_PATH, sha=MB)), run("b", ci=stamped(FILE_PATH, sha=HEAD))],
+            {FILE_PATH: True},  # at the merge base, though an older one is not
+        ),
+        (
             [run("a", ci=stamped(FILE_PATH, sha=MB)), run("b", ci=stamped("evals/x.yml", sha=HEAD))],
             {FILE_PATH: True, "evals/x.yml": False},
         ),
@@ -1557,6 +1565,8 @@ def stamped(file: str | None, *, sha: str | None = None, branch: str = "main", *
         "other-name",
         "dirty",
         "any-at-merge-base",
+        "beside-this-files",
+        "newest-at-merge-base",
         "two-files",
     ],
 )
@@ -1569,3 +1579,9 @@ def test_other_files_are_the_files_whose_runs_of_this_experiment_are_where_a_bas
     assert other_files(runs, **kwargs, merge_base_sha=MB, branches={"main"}) == found
     if not any(found.values()):
         assert other_files(runs, **kwargs, merge_base_sha=None, branches=()) == {}  # neither looked for
+
+
+def test_a_run_stamped_without_a_file_is_a_folders_default_files_own_not_another_files() -> None:
+    unstamped = [run("a", ci=stamped(None, sha=MB))]
+    kwargs: dict[str, Any] = {"experiment": NAME, "repository": REPOSITORY, "merge_base_sha": MB, "branches": ()}
+    assert other_files(unstamped, config_file=f"services/bot/{FILE_PATH}", **kwargs) == {}
