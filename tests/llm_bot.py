@@ -66,6 +66,12 @@ def _settings():
     return json.loads(SETTINGS.read_text(encoding="utf-8"))
 
 
+if _settings().get("wrapped"):  # as sentry_sdk.init() does (its ThreadingIntegration): its own Thread.start
+    WRAPPED = (threading.Thread.start, ThreadPoolExecutor.submit)
+    threading.Thread.start = START = lambda thread: WRAPPED[0](thread)
+    ThreadPoolExecutor.submit = SUBMIT = lambda pool, fn, /, *args, **kwargs: WRAPPED[1](pool, fn, *args, **kwargs)
+
+
 def _client(url):
     if url not in CLIENTS:
         CLIENTS[url] = openai.OpenAI(base_url=url, api_key="test-key", max_retries=0)
@@ -180,7 +186,13 @@ class Bot:
         self.settings(model=model)
 
     def settings(
-        self, *, model: str = "gpt-4o-mini", repeat: int = 1, modes: dict[str, str] | None = None, also: str = ""
+        self,
+        *,
+        model: str = "gpt-4o-mini",
+        repeat: int = 1,
+        modes: dict[str, str] | None = None,
+        also: str = "",
+        wrapped: bool = False,
     ) -> None:
         """Which model the bot asks (and ``also``, a second one asked after it), how many times it repeats the
         prompt, and what some datapoints do instead of one call (by id: ``cached`` no call, ``stream`` a call
@@ -189,9 +201,10 @@ class Bot:
         ``executor`` make it from a ``threading.Thread``, a ``ThreadPoolExecutor`` made at import,
         ``loop.run_in_executor``; ``errand`` has a thread started at import make it; ``responses`` makes a Responses
         API call instead, ``responses-twice`` two alike; ``own-span`` opens its own GenAI span of a call to
-        ``my-local-llm``, 5000 tokens in and 1000 out, around an embedding of the question, instead)."""
+        ``my-local-llm``, 5000 tokens in and 1000 out, around an embedding of the question, instead). ``wrapped``: its
+        import puts pass-through wrappers of its own in place of ``Thread.start`` and ``ThreadPoolExecutor.submit``."""
         settings = {"base_url": self.server.base_url, "model": model, "repeat": repeat, "modes": modes or {}}
-        settings["also"] = also
+        settings.update(also=also, wrapped=wrapped)
         (self.root / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
 
     def _argv(self, report: Path) -> list[str]:

@@ -214,10 +214,35 @@ def _candidates(
         yield run
 
 
-def _completed_runs(client: HoneyHiveClient, name: str) -> Iterator[ExperimentRun]:
+def completed_runs(client: HoneyHiveClient, name: str) -> Iterator[ExperimentRun]:
     """The completed runs whose name contains ``name`` (the server's filter), newest first, fetched as read."""
     for raw in client.iter_runs(name=name, status="completed", sort_by="created_at", sort_order="desc"):
         yield ExperimentRun.model_validate(raw)
+
+
+def other_files(
+    runs: Iterable[ExperimentRun],
+    *,
+    experiment: str,
+    config_file: str,
+    repository: str | None,
+    merge_base_sha: str | None,
+    branches: Collection[str],
+) -> dict[str, bool]:
+    """The experiment files other than ``config_file`` that runs of ``experiment`` in ``repository`` (without
+    uncommitted changes) were made from at commit ``merge_base_sha`` or on one of ``branches`` (the branch's own
+    runs), each with whether one is at that commit: none of them may be this file's baseline (:func:`_same_origin`),
+    as after the file was renamed or moved."""
+    found: dict[str, bool] = {}
+    for run in runs:
+        ci, file = run.ci, run.ci.get("config_file")
+        file = file if isinstance(file, str) else DEFAULT_CONFIG_PATH  # a run stamped without it: a default file's
+        at_base = merge_base_sha is not None and ci.get("sha") == merge_base_sha
+        there = at_base or (ci.get("branch") in branches and of_the_branch(run))
+        other = _same_origin(run, file, repository) and not _same_origin(run, config_file, None)  # None: just checked
+        if run.name == experiment and there and not is_dirty(run) and other:
+            found[file] = at_base or found.get(file, False)
+    return found
 
 
 GREEN: Final = frozenset({"pass", "neutral"})
@@ -282,7 +307,7 @@ def recent_runs(
 ) -> list[ExperimentRun]:
     """The latest completed runs of this experiment and dataset on ``branch``, newest first (for trends)."""
     return pick_recent(
-        _completed_runs(client, experiment),
+        completed_runs(client, experiment),
         experiment=experiment,
         dataset_id=dataset_id,
         branch=branch,
@@ -450,7 +475,7 @@ def choose_baseline(
                 return Baseline(ExperimentRun.model_validate(client.get_run(explicit)), "explicit")  # its id says it
             except NotFoundError:
                 pass
-        runs = _completed_runs(client, experiment)
+        runs = completed_runs(client, experiment)
         named = pick_named(
             runs,
             explicit,
@@ -467,7 +492,7 @@ def choose_baseline(
             " (on this dataset, without uncommitted changes) is at a commit or on a branch of that name"
         )
     return pick_baseline(
-        _completed_runs(client, experiment),
+        completed_runs(client, experiment),
         experiment=experiment,
         dataset_id=dataset_id,
         policy=policy,

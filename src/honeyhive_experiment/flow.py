@@ -29,7 +29,14 @@ from typing import Any, Final
 
 from pydantic import ValidationError
 
-from honeyhive_experiment.baseline import Baseline, check_passed, check_verdict, choose_baseline
+from honeyhive_experiment.baseline import (
+    Baseline,
+    check_passed,
+    check_verdict,
+    choose_baseline,
+    completed_runs,
+    other_files,
+)
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
 from honeyhive_experiment.client import HoneyHiveClient, is_run_id, poll
 from honeyhive_experiment.config import (
@@ -390,6 +397,8 @@ def judge(
                 f" baseline ({none}, or it errored), so the baseline is the latest run on the base branch"
                 " whose check passed: what changed on it since that run's commit counts here as this change's.",
             )
+    if baseline is None and pick and config.baseline.strategy is not BaselineStrategy.NONE:
+        notes += _other_files_note(client, config.name, settings)
     if baseline is not None and baseline.run.name != config.name:  # a run id named explicitly is used as is
         notes += (
             f"The baseline asked for is a run of another experiment, {baseline.run.name!r}: its datapoints and"
@@ -431,6 +440,29 @@ def judge(
         totals=totals,
         baseline_totals=baseline_totals,
         left_out=left,
+    )
+
+
+def _other_files_note(client: HoneyHiveClient, experiment: str, settings: Settings) -> tuple[str, ...]:
+    """Why there is no baseline when runs of ``experiment`` from another experiment file are where one is looked
+    for (:func:`~honeyhive_experiment.baseline.other_files`): the file was renamed or moved, say."""
+    ci, branches = settings.ci, {ref for ref in (settings.ci.base_ref, settings.ci.fallback_ref) if ref}
+    found = other_files(
+        completed_runs(client, experiment),
+        experiment=experiment,
+        config_file=settings.config_file,
+        repository=ci.repository,
+        merge_base_sha=ci.merge_base_sha,
+        branches=branches,
+    )
+    if not found:
+        return ()
+    at_base = sorted(file for file, at in found.items() if at)
+    where = "at the merge base" if at_base else f"on {' and '.join(sorted(branches))}"
+    return (
+        f"Runs of {experiment} exist {where} from {', '.join(at_base or sorted(found))}; a baseline must be a run of"
+        f" this file, {settings.config_file}: if you renamed or moved it, compare once with --baseline RUN_ID (the"
+        " action's baseline-run-id).",
     )
 
 

@@ -389,14 +389,15 @@ class Settings(BaseModel):
 
     @property
     def config_file(self) -> str:
-        """The experiment file as the repository names it: its path from the workspace (the checkout; outside
-        Actions, the repository's root: :func:`_repository_root`, else the working directory), in ``/`` form, a link
-        in it not followed, or as given when it lies outside. It tells one experiment from another: the run its jobs
-        share (:func:`~honeyhive_experiment.flow.shared_run_id_of`, with the experiment's name), its pull-request
-        comment (:func:`~honeyhive_experiment.report.marker`) and its baselines (``metadata.ci.config_file``,
-        :mod:`~honeyhive_experiment.baseline`): a local run in a folder of a monorepo names its file as the
-        workflow's job with that ``working-directory`` does, so it is compared with that job's runs."""
-        top = self.workspace or _repository_root(self.root) or self.root
+        """The experiment file as the repository names it: its path from the repository's root
+        (:func:`_repository_root`, in Actions never above the workspace; else the workspace, else the working
+        directory), in ``/`` form, a link in it not followed, or as given when it lies outside. It tells one
+        experiment from another: the run its jobs share (:func:`~honeyhive_experiment.flow.shared_run_id_of`, with
+        the experiment's name), its pull-request comment (:func:`~honeyhive_experiment.report.marker`) and its
+        baselines (``metadata.ci.config_file``, :mod:`~honeyhive_experiment.baseline`): a local run in a folder of a
+        monorepo names its file as the workflow's job with that ``working-directory`` does, and as a job whose
+        checkout is a folder of the workspace (``actions/checkout``'s ``path:``), so it is compared with its runs."""
+        top = _repository_root(self.root, self.workspace) or self.workspace or self.root
         return relative(self.config_path, top, follow_links=False) or str(self.config_path)
 
     @property
@@ -578,8 +579,12 @@ def _first_set(env: Mapping[str, str], *names: str) -> str | None:
     return next((name for name in names if env_text(env, name)), None)
 
 
-def _repository_root(folder: Path) -> Path | None:
-    """The nearest folder from ``folder`` up that holds ``.git`` (a repository's folder, or a worktree's file), as
-    the path is written (no link followed, as :attr:`Settings.config_file` names the file)."""
+def _repository_root(folder: Path, top: Path | None) -> Path | None:
+    """The nearest folder from ``folder`` up to ``top`` (if given) that holds ``.git`` (a repository's folder, or a
+    worktree's file), as the path is written (no link followed, as :attr:`Settings.config_file` names the file)."""
     here = Path(os.path.abspath(folder))
-    return next((path for path in (here, *here.parents) if (path / ".git").exists()), None)
+    ups = (here, *here.parents)
+    if top is not None:
+        stop = Path(os.path.abspath(top))
+        ups = tuple(path for path in ups if path == stop or stop in path.parents)
+    return next((path for path in ups if (path / ".git").exists()), None)

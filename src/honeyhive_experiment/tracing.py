@@ -403,25 +403,32 @@ def route_global_spans() -> Iterator[None]:
                 trace._TRACER_PROVIDER, trace._TRACER_PROVIDER_SET_ONCE = None, Once()
 
 
-_THREAD_START = threading.Thread.start
-_POOL_SUBMIT = ThreadPoolExecutor.submit
+_next: dict[str, Any] = {"start": threading.Thread.start, "submit": ThreadPoolExecutor.submit}  # ours call these
+_in_place: set[str] = set()  # ours put in place by _carry_into_threads and not put back
 
 
 def _carry_into_threads(on: bool) -> None:
     """Switch on (or off) carrying a datapoint's OpenTelemetry context into the threads its code starts
     (``threading.Thread``, ``Timer``) and the tasks it submits to a ``ThreadPoolExecutor`` (``map``, ``submit``,
     ``loop.run_in_executor``), wherever the pool was made: their spans are the datapoint's, as a task's
-    (``asyncio.to_thread``) are. Only what is started inside a datapoint is touched. What the user's code (or
-    OpenTelemetry's threading instrumentation) put in place of ours meanwhile is left as it is.
+    (``asyncio.to_thread``) are. Only what is started inside a datapoint is touched. Ours call on to what was in place
+    (another's wrapper: ``sentry_sdk.init()`` puts its own ``Thread.start``), which is put back after; what the user's
+    code (or OpenTelemetry's threading instrumentation) put in place of ours meanwhile is left as it is.
 
     Ours, not ``opentelemetry-instrumentation-threading``: that package pins ``opentelemetry-instrumentation`` to its
     own release (``==0.66b1`` when 0.66b2 is out), so depending on it would hold back, or fail to install beside, the
     user's instrumentations; and it gives a pool's worker thread the context of the task that started it, for good."""
-    start, submit = (_start_carrying, _submit_carrying) if on else (_THREAD_START, _POOL_SUBMIT)
-    if threading.Thread.start in (_THREAD_START, _start_carrying):
-        setattr(threading.Thread, "start", start)  # noqa: B010  # mypy: a method is not assignable
-    if ThreadPoolExecutor.submit in (_POOL_SUBMIT, _submit_carrying):
-        setattr(ThreadPoolExecutor, "submit", submit)  # noqa: B010
+    for owner, name, ours in (
+        (threading.Thread, "start", _start_carrying),
+        (ThreadPoolExecutor, "submit", _submit_carrying),
+    ):
+        if on and name not in _in_place:  # else ours are in place still, or under what replaced them
+            _next[name] = getattr(owner, name)
+            setattr(owner, name, ours)
+            _in_place.add(name)
+        elif not on and getattr(owner, name) is ours:
+            setattr(owner, name, _next[name])
+            _in_place.discard(name)
 
 
 def _in_datapoint(ctx: context.Context) -> bool:
@@ -441,17 +448,18 @@ def _start_carrying(thread: threading.Thread) -> None:
     carried = context.get_current()
     if _in_datapoint(carried):
         setattr(thread, "run", functools.partial(_attached, carried, thread.run))  # noqa: B010  # this thread's only
-    _THREAD_START(thread)
+    _next["start"](thread)
 
 
 def _submit_carrying(pool: ThreadPoolExecutor, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
     """``ThreadPoolExecutor.submit`` while datapoints run: a task submitted inside a datapoint runs in its context."""
     carried = context.get_current()
+    submit: Callable[..., Future[Any]] = _next["submit"]  # ThreadPoolExecutor's, or what was in place before ours
     if not _in_datapoint(carried):
-        return _POOL_SUBMIT(pool, fn, *args, **kwargs)
+        return submit(pool, fn, *args, **kwargs)
     token = context.attach(context.Context())  # a worker thread the pool starts now is the pool's, no datapoint's
     try:
-        return _POOL_SUBMIT(pool, functools.partial(_attached, carried, fn), *args, **kwargs)
+        return submit(pool, functools.partial(_attached, carried, fn), *args, **kwargs)
     finally:
         context.detach(token)
 

@@ -27,6 +27,7 @@ from honeyhive_experiment.baseline import (
     check_passed,
     check_verdict,
     choose_baseline,
+    other_files,
     pick_baseline,
     pick_named,
     pick_recent,
@@ -1514,3 +1515,73 @@ def test_an_explicit_ref_that_names_nothing_is_an_error_saying_what_was_looked_f
         " (on this dataset, without uncommitted changes) is at a commit or on a branch of that name"
     )
     assert recorder.fetched == ([ref] if as_run_id else [])  # GET /v1/runs/{run_id} takes only a UUID
+
+
+def stamped(file: str | None, *, sha: str | None = None, branch: str = "main", **ci: Any) -> dict[str, Any]:
+    """``metadata.ci`` of a push's run made from ``file`` (``None``: stamped without one, by an older version)."""
+    made = {"branch": branch, "event": "push", "repository": REPOSITORY, **ci}
+    return {**made, **({"sha": sha} if sha else {}), **({"config_file": file} if file else {})}
+
+
+@pytest.mark.parametrize(
+    ("runs", "found"),
+    [
+        ([run("a", ci=stamped(FILE_PATH, sha=MB))], {FILE_PATH: True}),  # the file was .honeyhive/experiment.yml
+        ([run("a", ci=stamped(None, sha=MB))], {FILE_PATH: True}),  # stamped without a file: the default file's
+        ([run("a", ci=stamped(FILE_PATH, sha=HEAD))], {FILE_PATH: False}),  # the base branch's own run
+        ([run("a", ci=stamped(FILE_PATH, sha=HEAD, branch="dev"))], {}),  # another branch's
+        ([run("a", ci=stamped(FILE_PATH, sha=HEAD, event="pull_request"))], {}),  # a pull request's, not main's
+        ([run("a", ci=stamped(FILE_PATH, sha=MB, branch="dev", event="pull_request"))], {FILE_PATH: True}),
+        ([run("a", ci=stamped(OTHER_FILE, sha=MB))], {}),  # this file's own: a baseline, were it of this dataset
+        ([run("a", ci=stamped(FILE_PATH, sha=MB, repository="acme/other"))], {}),  # another repository's
+        ([run("a", ci=stamped(FILE_PATH, sha=MB), name="other")], {}),  # another experiment's
+        ([run("a", ci=stamped(FILE_PATH, sha=MB), dirty=True)], {}),  # uncommitted changes: at no commit
+        (
+            [run("a", ci=stamped(FILE_PATH, sha=HEAD)), run("b", ci=stamped(FILE_PATH, sha=MB))],
+            {FILE_PATH: True},  # at the merge base, though a newer one is not
+        ),
+        (
+            [run("a", ci=stamped(OTHER_FILE, sha=MB)), run("b", ci=stamped(FILE_PATH, sha=MB))],
+            {FILE_PATH: True},  # beside this file's own
+        ),
+        (
+            [run("a", ci=stamped(FILE_PATH, sha=MB)), run("b", ci=stamped(FILE_PATH, sha=HEAD))],
+            {FILE_PATH: True},  # at the merge base, though an older one is not
+        ),
+        (
+            [run("a", ci=stamped(FILE_PATH, sha=MB)), run("b", ci=stamped("evals/x.yml", sha=HEAD))],
+            {FILE_PATH: True, "evals/x.yml": False},
+        ),
+    ],
+    ids=[
+        "renamed",
+        "unstamped-default",
+        "on-base-branch",
+        "other-branch",
+        "pull-request-on-main",
+        "pull-request-at-merge-base",
+        "this-file",
+        "other-repository",
+        "other-name",
+        "dirty",
+        "any-at-merge-base",
+        "beside-this-files",
+        "newest-at-merge-base",
+        "two-files",
+    ],
+)
+def test_other_files_are_the_files_whose_runs_of_this_experiment_are_where_a_baseline_is_looked_for(
+    runs: list[ExperimentRun], found: dict[str, bool]
+) -> None:
+    """A renamed or moved file's runs are not its baseline: which files they are, and whether one is at the merge
+    base (the note on 'no baseline yet' says so)."""
+    kwargs: dict[str, Any] = {"experiment": NAME, "config_file": OTHER_FILE, "repository": REPOSITORY}
+    assert other_files(runs, **kwargs, merge_base_sha=MB, branches={"main"}) == found
+    if not any(found.values()):
+        assert other_files(runs, **kwargs, merge_base_sha=None, branches=()) == {}  # neither looked for
+
+
+def test_a_run_stamped_without_a_file_is_a_folders_default_files_own_not_another_files() -> None:
+    unstamped = [run("a", ci=stamped(None, sha=MB))]
+    kwargs: dict[str, Any] = {"experiment": NAME, "repository": REPOSITORY, "merge_base_sha": MB, "branches": ()}
+    assert other_files(unstamped, config_file=f"services/bot/{FILE_PATH}", **kwargs) == {}

@@ -187,6 +187,30 @@ def test_calls_from_threads_the_function_starts_are_its_own_and_one_outside_ever
     assert warning in run.out.split("----- the comment that would be posted -----", 1)[1]
 
 
+def test_threads_carry_their_datapoint_when_the_users_code_wrapped_start_and_submit_at_import(bot: Bot) -> None:
+    """The user's code puts its own ``Thread.start`` and ``ThreadPoolExecutor.submit`` in place at import, as
+    ``sentry_sdk.init()`` does: calls from the threads and pool tasks its function starts are still the datapoint's
+    (ours went in only over the originals: 0 calls, $0, 'made outside any datapoint'); its own are in place after."""
+    bot.configure(OPENLLMETRY)
+    bot.settings(modes={"q01": "thread", "q02": "pool", "q03": "executor"}, wrapped=True)
+    since = len(bot.server.calls)
+    start, submit = threading.Thread.start, ThreadPoolExecutor.submit
+    try:
+        run = bot.run()
+        users = sys.modules["bot"]
+        assert (threading.Thread.start, ThreadPoolExecutor.submit) == (users.START, users.SUBMIT)  # as they were
+    finally:
+        setattr(threading.Thread, "start", start)  # noqa: B010
+        setattr(ThreadPoolExecutor, "submit", submit)  # noqa: B010
+        bot.settings()
+    assert run.code == 0, run.out
+    measured = by_id(bot, run.run_id)
+    for datapoint in ("q01", "q02", "q03"):
+        [own] = own_calls(bot, since, datapoint)
+        assert (measured[datapoint]["llm_calls"], measured[datapoint]["input_tokens"]) == (1, own.prompt_tokens)
+    assert not [w for w in run.report["warnings"] if "outside any datapoint" in w], run.report["warnings"]
+
+
 def test_two_instrumentations_of_one_client_count_each_call_once_responses_api_too(bot: Bot) -> None:
     """OpenLLMetry and OpenInference both on: a chat completion (one span inside the other), a Responses API call
     (OpenLLMetry's span beside OpenInference's: it was counted twice) and an embedding are each one call; two alike

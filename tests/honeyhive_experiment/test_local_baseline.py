@@ -115,6 +115,31 @@ def test_a_feature_branch_compares_with_the_run_at_its_merge_base_on_main(
     assert named.baseline_id == latest.id
 
 
+def test_a_renamed_experiment_file_has_no_baseline_and_the_note_names_the_file_of_the_runs_there(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A baseline is a run of the same file: after ``git mv`` the runs at the merge base are the old file's, and the
+    comment said 'There is no run of support-bot-quickstart at this change's merge base', which was false."""
+    at_fork = repo.run(capsys)
+    assert "Runs of" not in at_fork.out  # no other file's runs: no such note
+    repo.git("checkout", "-qb", "rename")
+    repo.git("mv", ".honeyhive/experiment.yml", ".honeyhive/bot.yml")
+    repo.git("commit", "-qm", "rename the experiment file")
+
+    renamed = repo.run(capsys, "--config", ".honeyhive/bot.yml")
+
+    assert renamed.baseline_id is None
+    note = (
+        "Runs of support-bot-quickstart exist at the merge base from .honeyhive/experiment.yml; a baseline must be a"
+        " run of this file, .honeyhive/bot.yml: if you renamed or moved it, compare once with --baseline RUN_ID"
+    )
+    terminal, comment = renamed.out.split("----- the comment that would be posted -----", 1)
+    assert note in terminal
+    assert note.replace("_", "\\_") in comment  # markdown's escape
+    assert "no run of **support-bot-quickstart** from this experiment file at this change's merge base" in comment
+    assert repo.run(capsys, "--config", ".honeyhive/bot.yml", "--baseline", at_fork.id).baseline_id == at_fork.id
+
+
 COMPARISONS_OFF = "Baseline: none (baseline.strategy: none switches comparisons off: the verdict is this run's result)"
 
 

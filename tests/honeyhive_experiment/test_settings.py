@@ -866,6 +866,32 @@ def test_outside_actions_the_experiment_files_name_is_its_path_from_the_reposito
 
 
 @pytest.mark.parametrize(
+    ("checkout", "working_directory", "config_file"),
+    [
+        ("app", "app", ".honeyhive/experiment.yml"),  # actions/checkout's path: app, as a local run names it
+        ("app", "app/services/bot", "services/bot/.honeyhive/experiment.yml"),
+        ("", "services/bot", "services/bot/.honeyhive/experiment.yml"),
+        (None, "app", "app/.honeyhive/experiment.yml"),  # no repository in the workspace: named from the workspace
+    ],
+)
+def test_in_actions_the_experiment_files_name_is_its_path_from_the_checkouts_root(
+    tmp_path: Path, checkout: str | None, working_directory: str, config_file: str
+) -> None:
+    """Its baselines, comment and shared run do not depend on where in the workspace the repository was checked out:
+    a local run finds the runs CI made. A repository above the workspace is not the checkout."""
+    workspace = tmp_path / "ws"
+    (tmp_path / ".git").mkdir()
+    (workspace / working_directory).mkdir(parents=True)
+    if checkout is not None:
+        (workspace / checkout / ".git").mkdir()
+    inputs = {**action_inputs(working_directory=working_directory), "GITHUB_WORKSPACE": str(workspace)}
+    assert Settings.from_mapping(inputs).config_file == config_file
+    if checkout is not None:
+        local = Settings.from_args(run_flags(working_directory=str(workspace / working_directory)), {})
+        assert local.config_file == config_file
+
+
+@pytest.mark.parametrize(
     ("flag", "env", "expected"),
     [
         (None, {}, DEFAULT_SERVER_URL),
