@@ -442,8 +442,7 @@ def test_a_cost_leaving_calls_out_is_a_lower_bound_so_a_regression_past_the_gate
     was neutral, for the built-in's calls)."""
     gate = "gate: {cost_usd: {max_worse_pct: 10}}\n"
     bot.configure(OPENLLMETRY, gate)
-    first = bot.run()
-    assert first.code == 0, first.out
+    first = bot.run()  # the baseline (its own verdict is against an earlier test's run)
 
     bot.settings(repeat=2, also="acme-llm")
     worse = bot.run("--baseline", first.run_id)
