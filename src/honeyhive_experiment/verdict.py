@@ -463,19 +463,19 @@ def _excludes(whose: str, calls: Mapping[str, int]) -> str:
 
 
 def _unjudged(
-    comparison: RunComparisonResult,
     gates: Mapping[str, GateRule],
     presentation: Mapping[str, MetricConfig],
     left_out: Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]],
     failed: Container[str],
-    points: Container[str],
+    crossed: Container[str],
 ) -> dict[str, str]:
     """The gates on efficiency metrics whose values leave LLM calls out (``left_out``: the baseline's, this run's, by
     why) that cannot be judged on those values, each with why. Such a value is a lower bound of the whole, so of a
     lower-is-better metric: when only this run's leaves calls out, the whole change is at least the one shown, so a
-    gate it crosses (``failed``) is failed, and otherwise could not be checked; when only the baseline's does, the
-    whole change is at most the one shown, so a gate it does not cross holds, and otherwise could not be checked;
-    when both do (or the metric is higher-is-better), the whole could be either way. Significance: this run's calls
+    gate it fails (``failed``; ``crossed``: whose bound it crosses, significant or not) is failed, and otherwise
+    could not be checked; when only the baseline's does, the whole change is at most the one shown, so a gate it
+    does not cross holds, and otherwise could not be checked; when both do (or the metric is higher-is-better), the
+    whole could be either way. Significance: this run's calls
     left out can only make more datapoints worse and fewer better, so a significant regression stays one; but Holm's
     correction also takes the other gates' tests, so not when another gate's baseline leaves calls out."""
     partial_baseline = any(left_out[metric][0] for metric in gates if metric in left_out)
@@ -493,9 +493,7 @@ def _unjudged(
                 continue
             tail = "with them this run's value is higher, and could be past the gate (or significantly worse)"
         elif lower and not new:
-            if not any(
-                _hits(metric, d, gate, False, metric in points) for d in comparison.metrics if d.metric_name == metric
-            ):
+            if metric not in crossed:
                 continue
             tail = "with them the baseline's value is higher, and the change could be within the gate"
         else:
@@ -728,19 +726,18 @@ def decide(
         if in_points(presentation.get(metric, MetricConfig()).format, _boolean(result, metric, booleans), aggregation)
     }
     left = left_out or {}
-    unjudged: dict[str, str] = {}
-    hit: list[tuple[str, str]] = []
-    noise: list[str] = []
-    if comparison is not None:
-        crossed = {metric for metric, _ in gate_failures(comparison, gates, presentation, gate_assessment, points)[0]}
-        unjudged = _unjudged(comparison, gates, presentation, left, crossed, points)
-        hit, noise = gate_failures(
-            comparison,
-            {m: gate for m, gate in gates.items() if m not in unjudged},
-            presentation,
-            gate_assessment,
-            points,
-        )
+    # the gates failed, and crossed (significant or not), on the values as they are: what they say of the whole
+    failing = (
+        set()
+        if comparison is None
+        else {m for m, _ in gate_failures(comparison, gates, presentation, gate_assessment)[0]}
+    )
+    crossing = set() if comparison is None else {m for m, _ in gate_failures(comparison, gates, presentation)[0]}
+    unjudged = _unjudged(gates, presentation, left, failing, crossing)
+    judged = {metric: gate for metric, gate in gates.items() if metric not in unjudged}
+    hit, noise = (
+        ([], []) if comparison is None else gate_failures(comparison, judged, presentation, gate_assessment, points)
+    )
     warnings.extend(noise)
     # a failed gate whose value leaves calls out: only this run's, which with them is worse still
     this_run = "this run's"

@@ -29,6 +29,7 @@ from honeyhive_experiment.verdict import (
     evaluator_errors,
     exit_code,
     is_boolean,
+    left_out_text,
     string_values,
     unchecked_metrics,
 )
@@ -1754,6 +1755,61 @@ def test_this_runs_calls_left_out_fail_a_gate_only_when_that_is_sound(
         left_out={"cost_usd": THIS, "input_tokens": BASELINE},
     )
     assert decision.verdict is verdict
+
+
+@pytest.mark.parametrize(
+    ("calls", "tokens", "cost", "verdict", "hit", "unchecked"),
+    [
+        # each gate by its own calls, whichever comes first: one judged does not end the others'
+        (
+            {"judge_cost_usd": THIS, "cost_usd": THIS},
+            WITHIN,
+            WITHIN,
+            Verdict.NEUTRAL,
+            (),
+            ["cost_usd"],
+        ),  # judge's: no gate
+        ({"input_tokens": THIS, "cost_usd": BASELINE}, CROSSED, CROSSED, Verdict.FAIL, ("input_tokens",), []),
+        ({"input_tokens": BASELINE, "cost_usd": THIS}, WITHIN, WITHIN, Verdict.NEUTRAL, (), ["cost_usd"]),
+        ({"cost_usd": left(), "input_tokens": left()}, WITHIN, WITHIN, Verdict.PASS, (), []),  # none left out: judged
+    ],
+)
+def test_each_gate_is_judged_by_the_calls_its_own_values_leave_out(
+    calls: dict[str, tuple[dict[str, int], dict[str, int]]],
+    tokens: dict[str, Any],
+    cost: dict[str, Any],
+    verdict: Verdict,
+    hit: tuple[str, ...],
+    unchecked: list[str],
+) -> None:
+    decision = judge(
+        summary(metrics={"cost_usd": IDS, "input_tokens": IDS}),
+        comparison(delta("input_tokens", **tokens), delta("cost_usd", **cost)),
+        gates={"cost_usd": BY_PCT, "input_tokens": BY_PCT},
+        presentation={"cost_usd": LOWER, "input_tokens": LOWER},
+        left_out=calls,
+    )
+    assert (decision.verdict, decision.gates_hit) == (verdict, hit)
+    said = [reason.split("'s gate could not be checked")[0] for reason in decision.reasons if "could not" in reason]
+    assert said == unchecked
+
+
+def test_without_a_baseline_calls_left_out_change_nothing() -> None:
+    decision = judge(summary(metrics={"cost_usd": IDS}), gates={"cost_usd": BY_PCT}, left_out={"cost_usd": THIS})
+    assert (decision.verdict, decision.reasons) == (Verdict.NEUTRAL, ("no baseline run to compare with yet",))
+
+
+@pytest.mark.parametrize(
+    ("calls", "said"),
+    [
+        ((0, 0), ""),
+        ((0, 1), "this run's value excludes 1 LLM call"),
+        ((3, 0), "the baseline's value excludes 3 LLM calls"),
+        ((1234, 5), "the baseline's value excludes 1,234 LLM calls and this run's 5"),
+    ],
+)
+def test_the_row_says_whose_value_leaves_how_many_calls_out(calls: tuple[int, int], said: str) -> None:
+    assert left_out_text(calls) == said
 
 
 @pytest.mark.parametrize(("calls", "difference"), [(THIS, -0.005), (BASELINE, 0.005)])
