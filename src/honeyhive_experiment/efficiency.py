@@ -57,6 +57,7 @@ NO_PRICE, NO_USAGE, FAILED = UNPRICED_KEYS[:3]
 """The session metadata keys of the function's calls without a cost, by why (``judge_`` + each: the judge's)."""
 _LEFT_OUT_OF: Final = {"input_tokens": (NO_USAGE,), "output_tokens": (NO_USAGE,), "cost_usd": (NO_PRICE, NO_USAGE)}
 """The metrics an answered call can be missing from, and why (a failed call is in none: it was not answered)."""
+_WHY: Final = {NO_PRICE: "to unpriced model {}", NO_USAGE: "to {} without token usage"}
 _UNKNOWN_MODEL: Final = "(model not named)"
 _LOWER: Final = MetricConfig(direction=Direction.LOWER)
 
@@ -110,21 +111,27 @@ def measure(
     return Efficiency(metrics, unpriced)
 
 
-def left_out(outcomes: Iterable[DatapointOutcome]) -> dict[str, int]:
-    """Per efficiency metric, how many of the answered calls the ``outcomes`` recorded it leaves out (calls without a
+def left_out(outcomes: Iterable[DatapointOutcome], outside: int = 0) -> dict[str, dict[str, int]]:
+    """Per efficiency metric, the answered calls the ``outcomes`` recorded it leaves out, by why (calls without a
     price or without token usage: :attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.unpriced`, which the
-    job that ran them wrote); a metric that leaves none out is not listed. A count of calls, not an aggregate: the
-    backend's value of such a metric is not the whole, so a gate on it cannot be judged (the verdict)."""
-    calls: Counter[str] = Counter()
+    job that ran them wrote; of a datapoint whose evaluator's metric replaced the built-in, none:
+    :attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.replaced`), and the ``outside`` calls made outside
+    every datapoint's context, which every metric but ``duration_ms`` leaves out (whose they were is not known); a
+    metric that leaves none out is not listed. Counts of calls, not aggregates: the backend's value of such a metric
+    is a lower bound of the whole, which the verdict judges a gate by."""
+    found: dict[str, Counter[str]] = {}
     for outcome in outcomes:
-        for key, per_model in outcome.unpriced.items():
-            calls[key] += sum(per_model.values())
-    found = {
-        prefix + metric: sum(calls[prefix + why] for why in whys)
-        for prefix in ("", JUDGE)
-        for metric, whys in _LEFT_OUT_OF.items()
-    }
-    return {metric: n for metric, n in found.items() if n}
+        for prefix in ("", JUDGE):
+            for metric, whys in _LEFT_OUT_OF.items():
+                if prefix + metric in outcome.replaced:
+                    continue
+                for why in whys:
+                    for model, n in outcome.unpriced.get(prefix + why, {}).items():
+                        found.setdefault(prefix + metric, Counter())[_WHY[why].format(model)] += n
+    for metric in METRICS if outside else ():
+        if metric != "duration_ms":
+            found.setdefault(metric, Counter())["outside any datapoint"] += outside
+    return {metric: dict(calls) for metric, calls in found.items()}
 
 
 def _dollars(amount: Decimal) -> float:

@@ -324,7 +324,8 @@ def judge(
     assessment: dict[MetricKey | str, Assessment] = {}
     gate_assessment: dict[MetricKey | str, Assessment] = {}
     new_errors: list[str] = []
-    left: dict[str, tuple[int, int]] = {}  # per efficiency metric, the calls it leaves out: the baseline's, this run's
+    left: dict[str, tuple[dict[str, int], dict[str, int]]] = {}  # per efficiency metric, the calls it leaves out
+    # by why: the baseline's, this run's
     if baseline is not None:
         enter(cancel, "comparing with the baseline")
         aggregate = config.aggregate_function.value
@@ -343,8 +344,9 @@ def judge(
         new_errors = sorted(errored - baseline_errored)
         if any(d.metric_name in EFFICIENCY_METRICS for d in comparison.metrics if d.old_aggregate is not None):
             enter(cancel, "reading the baseline's calls without a cost")
-            old_left, new_left = left_out(recorded_outcomes(client, baseline.run.run_id)), left_out(result.outcomes)
-            left = {m: (old_left.get(m, 0), new_left.get(m, 0)) for m in {**old_left, **new_left}}
+            old_left = left_out(recorded_outcomes(client, baseline.run.run_id))
+            new_left = left_out(result.outcomes, result.outside_calls)
+            left = {m: (old_left.get(m, {}), new_left.get(m, {})) for m in {**old_left, **new_left}}
     decision = decide(
         result.summary,
         comparison,
@@ -439,7 +441,7 @@ def judge(
         trials=max(result.summary.trials, settings.trials or config.trials),
         totals=totals,
         baseline_totals=baseline_totals,
-        left_out=left,
+        left_out={m: (sum(before.values()), sum(after.values())) for m, (before, after) in left.items()},
     )
 
 

@@ -202,8 +202,9 @@ class Judgement:
     baseline_totals: RunTotals | None = None
     """The baseline's total cost and duration percentiles (``None``: no baseline, or this run has no totals)."""
     left_out: Mapping[str, tuple[int, int]] = field(default_factory=dict)
-    """Per efficiency metric, the LLM calls its values leave out (no price, or no token usage), the baseline's and
-    this run's (:func:`~honeyhive_experiment.efficiency.left_out`); empty without a baseline."""
+    """Per efficiency metric, the LLM calls its values leave out (no price, no token usage, or made outside every
+    datapoint), the baseline's and this run's (:func:`~honeyhive_experiment.efficiency.left_out`); empty without a
+    baseline."""
     dry_run: bool = False
     dirty: bool = False
     """This run was made with uncommitted changes: its commit is labelled as such."""

@@ -14,7 +14,7 @@ returns one typed :class:`DatapointOutcome` per datapoint, in input order. Per d
    time; also of a function that raised or timed out, without evaluators);
 5. record outputs and ground truth on the session (``PUT /v1/events/{session_id}``), and in its metadata the
    calls without a cost, by why (:data:`~honeyhive_experiment.models.outcomes.UNPRICED_KEYS`: each a list of
-   ``{model, calls}``);
+   ``{model, calls}``), and the built-in metrics an evaluator's replaced (``replaced_metrics``);
 6. in ``finally``: export the datapoint's spans.
 
 A function that raises, hangs past the timeout, or a backend call that fails after its retries
@@ -51,6 +51,7 @@ from honeyhive_experiment.evaluators import run_evaluators
 from honeyhive_experiment.models.outcomes import (
     EVALUATOR_ERRORS_KEY,
     NO_UNPRICED,
+    REPLACED_KEY,
     UNPRICED_KEYS,
     Datapoint,
     DatapointOutcome,
@@ -358,6 +359,7 @@ class Runner:
             for key in UNPRICED_KEYS:  # the calls without a cost, per model: for every job's report
                 calls = efficiency.unpriced.get(key, {})
                 metadata[key] = [{"model": model, "calls": n} for model, n in calls.items()] or 0
+            metadata[REPLACED_KEY] = list(replaced) or 0
             changes["metadata"] = self.recorded.redact_known(metadata)  # errors can quote a secret
             self.client.update_event(session_id, changes)
         except Exception as exc:  # the session lacks what a report job judges it by (its errors): not recorded, its
@@ -375,6 +377,7 @@ class Runner:
             evaluator_failures=failures,
             warnings=tuple(warnings),
             unpriced=efficiency.unpriced or NO_UNPRICED,
+            replaced=replaced,
         )
 
     def _say_replaced(self, names: Sequence[str]) -> None:

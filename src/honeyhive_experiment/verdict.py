@@ -21,13 +21,15 @@
   3. **A gate is crossed** on the backend's comparison: a metric got worse past a bound. The gate's change is
      tested one-sided in the worse direction, Holm-corrected over the gated metrics only, and its p-value is said
      beside it; only a gate with ``significant: true`` also needs that test to be significant (noise-aware
-     gating, the user's opt-in).
+     gating, the user's opt-in). An efficiency metric's value that leaves LLM calls out (no price, no token
+     usage, made outside every datapoint) is a lower bound of the whole: this run's alone crossing the gate is a
+     failure all the same (:func:`_unjudged`).
 
 - ``neutral`` (exit 0, with a warning): nothing to judge against — no baseline yet, or a fork PR without
   secrets (decided in the flow) — or a gate that could not be checked: the baseline has no value for its metric,
-  the runs share no datapoint for its ``max_degraded``, or its metric is an efficiency metric whose value in
-  either run leaves out LLM calls (no price, or no token usage: the change is not of the whole, in either
-  direction). With comparisons switched off (``baseline.strategy: none``) no baseline is
+  the runs share no datapoint for its ``max_degraded``, or its metric is an efficiency metric whose values leave
+  out LLM calls so that the whole could be on the gate's other side (:func:`_unjudged`). With comparisons
+  switched off (``baseline.strategy: none``) no baseline is
   coming, and a run without one is judged by reasons 1 and 2 alone: ``pass`` or ``fail``, never neutral.
 - ``error`` (exit 2, or 0 with ``fail-on-error: false``): the experiment could not be evaluated (decided where
   the error is caught: the CLI).
@@ -452,6 +454,54 @@ def left_out_text(calls: tuple[int, int]) -> str:
     return text + (f" and this run's {new:,}" if old and new else "")
 
 
+def _excludes(whose: str, calls: Mapping[str, int]) -> str:
+    """What one run's value of an efficiency metric leaves out, by why: ``this run's value excludes 6 LLM calls (4 to
+    unpriced model m, 2 outside any datapoint)``."""
+    n = sum(calls.values())
+    said = ", ".join(f"{count:,} {why}" for why, count in calls.items())
+    return f"{whose} value excludes {n:,} LLM call{'s' if n != 1 else ''} ({said})"
+
+
+def _unjudged(
+    gates: Mapping[str, GateRule],
+    presentation: Mapping[str, MetricConfig],
+    left_out: Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]],
+    failed: Container[str],
+    crossed: Container[str],
+) -> dict[str, str]:
+    """The gates on efficiency metrics whose values leave LLM calls out (``left_out``: the baseline's, this run's, by
+    why) that cannot be judged on those values, each with why. Such a value is a lower bound of the whole, so of a
+    lower-is-better metric: when only this run's leaves calls out, the whole change is at least the one shown, so a
+    gate it fails (``failed``; ``crossed``: whose bound it crosses, significant or not) is failed, and otherwise
+    could not be checked; when only the baseline's does, the whole change is at most the one shown, so a gate it
+    does not cross holds, and otherwise could not be checked; when both do (or the metric is higher-is-better), the
+    whole could be either way. Significance: this run's calls
+    left out can only make more datapoints worse and fewer better, so a significant regression stays one; but Holm's
+    correction also takes the other gates' tests, so not when another gate's baseline leaves calls out."""
+    partial_baseline = any(left_out[metric][0] for metric in gates if metric in left_out)
+    found: dict[str, str] = {}
+    for metric, (old, new) in left_out.items():
+        gate = gates.get(metric)
+        if gate is None or not (old or new):
+            continue
+        lower = presentation.get(metric, MetricConfig()).direction is Direction.LOWER
+        sides = " and ".join(
+            _excludes(whose, calls) for whose, calls in (("the baseline's", old), ("this run's", new)) if calls
+        )
+        if lower and not old:
+            if metric in failed and not (gate.significant and partial_baseline):
+                continue
+            tail = "with them this run's value is higher, and could be past the gate (or significantly worse)"
+        elif lower and not new:
+            if metric not in crossed:
+                continue
+            tail = "with them the baseline's value is higher, and the change could be within the gate"
+        else:
+            tail = "with them the change could be larger or smaller"
+        found[metric] = f"{sides}: {tail}"
+    return found
+
+
 def _unpaired(comparison: RunComparisonResult | None, gates: Iterable[str]) -> list[str]:
     """Why a gate was never checked though both runs have its metric: no row of ``comparison`` has both runs'
     aggregates, because the backend pairs metrics on ``(metric_name, event_name)`` and the event, named after the
@@ -625,7 +675,7 @@ def decide(
     compare: bool = True,
     strings: Mapping[str, str] | None = None,
     booleans: Container[str] = (),
-    left_out: Mapping[str, tuple[int, int]] | None = None,
+    left_out: Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]] | None = None,
 ) -> Decision:
     """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
 
@@ -636,15 +686,13 @@ def decide(
     metrics whose values in this run are strings (:func:`string_values`); ``booleans`` the gated metrics whose values
     in this run are booleans (:func:`boolean_metrics`: with trials the backend's values are means, no longer
     booleans), whose pass rates the report shows in percent (:func:`in_points`); ``left_out`` the efficiency
-    metrics whose values leave out LLM calls (:func:`~honeyhive_experiment.efficiency.left_out`): how many, ``(the
-    baseline's, this run's)``, a gate on which could not be checked (:func:`left_out_text`).
+    metrics whose values leave out LLM calls (:func:`~honeyhive_experiment.efficiency.left_out`): how many by why,
+    ``(the baseline's, this run's)``, whose gates are judged by the direction rule of :func:`_unjudged`.
     ``compare`` false: comparisons are switched off (``baseline.strategy: none``), so no ``comparison`` is the
     result's own verdict, not neutral; a gate then is never checked, and says so (the experiment file refuses one).
     """
     gates, presentation = gates or {}, presentation or {}
     policy = policy or VerdictConfig()
-    # a gate on a value that leaves calls out is not judged on it: its change is not of the whole, either way
-    unjudged = {m: said for m, calls in (left_out or {}).items() if m in gates and (said := left_out_text(calls))}
     reasons, warnings = broken(
         result,
         ranged=ranged,
@@ -677,12 +725,28 @@ def decide(
         for metric in gates
         if in_points(presentation.get(metric, MetricConfig()).format, _boolean(result, metric, booleans), aggregation)
     }
+    left = left_out or {}
+    # the gates failed, and crossed (significant or not), on the values as they are: what they say of the whole
+    failing = (
+        set()
+        if comparison is None
+        else {m for m, _ in gate_failures(comparison, gates, presentation, gate_assessment)[0]}
+    )
+    crossing = set() if comparison is None else {m for m, _ in gate_failures(comparison, gates, presentation)[0]}
+    unjudged = _unjudged(gates, presentation, left, failing, crossing)
     judged = {metric: gate for metric, gate in gates.items() if metric not in unjudged}
     hit, noise = (
         ([], []) if comparison is None else gate_failures(comparison, judged, presentation, gate_assessment, points)
     )
     warnings.extend(noise)
-    texts = tuple(text for _, text in hit)
+    # a failed gate whose value leaves calls out: only this run's, which with them is worse still
+    this_run = "this run's"
+    texts = tuple(
+        f"{text}; {_excludes(this_run, calls)}: with them it is worse still"
+        if (calls := left.get(metric, ({}, {}))[1])
+        else text
+        for metric, text in hit
+    )
     metrics = tuple(dict.fromkeys(metric for metric, _ in hit))
     if reasons or hit:
         return Decision(Verdict.FAIL, (*reasons, *texts), texts, warnings=tuple(warnings), gates_hit=metrics)
@@ -698,12 +762,7 @@ def decide(
         else "comparisons are switched off (baseline.strategy: none)"  # the experiment file refuses a gate then
     )
     why = [
-        f"{metric}'s gate could not be checked: "
-        + (
-            missing
-            if metric not in compared
-            else f"{unjudged[metric]} (without a price or token usage), so its change leaves them out"
-        )
+        f"{metric}'s gate could not be checked: " + (missing if metric not in compared else unjudged[metric])
         for metric in gates
         if metric not in compared or metric in unjudged
     ]
@@ -711,8 +770,8 @@ def decide(
         why += [
             f"{metric}'s max_degraded could not be checked: the two runs share no datapoint, and it counts the shared"
             " ones that got worse"
-            for metric, gate in judged.items()
-            if metric in compared and gate.max_degraded is not None
+            for metric, gate in gates.items()
+            if metric in compared and metric not in unjudged and gate.max_degraded is not None
         ]
     if why:
         return Decision(Verdict.NEUTRAL, tuple(why), warnings=tuple(warnings))

@@ -229,11 +229,11 @@ def test_every_efficiency_metric_is_lower_is_better_unless_configured() -> None:
 
 
 def test_left_out_counts_the_calls_each_metric_leaves_out_across_datapoints_and_trials() -> None:
-    """What the verdict holds a gate back for: a cost leaves out the calls without a price and those without token
-    usage, the token counts only the latter; a failed call is in no metric, so none leaves it out."""
+    """What the verdict judges a gate by: a cost leaves out the calls without a price and those without token usage,
+    the token counts only the latter, each said by why; a failed call is in no metric, so none leaves it out."""
 
-    def outcome(i: int, unpriced: dict[str, dict[str, int]]) -> DatapointOutcome:
-        return DatapointOutcome(i, f"dp-{i}", f"s-{i}", OutcomeStatus.OK, unpriced=unpriced)
+    def outcome(i: int, unpriced: dict[str, dict[str, int]], replaced: tuple[str, ...] = ()) -> DatapointOutcome:
+        return DatapointOutcome(i, f"dp-{i}", f"s-{i}", OutcomeStatus.OK, unpriced=unpriced, replaced=replaced)
 
     outcomes = [
         outcome(0, {"unpriced_llm_calls": {"acme-llm": 1, "other": 2}, "failed_llm_calls": {"gpt-4o": 5}}),
@@ -241,12 +241,27 @@ def test_left_out_counts_the_calls_each_metric_leaves_out_across_datapoints_and_
         outcome(2, {"judge_no_usage_llm_calls": {"gpt-4o-mini": 1}, "judge_failed_llm_calls": {"gpt-4o-mini": 3}}),
         outcome(3, {}),
     ]
+    mini = {"to gpt-4o-mini without token usage": 4}
     assert left_out(outcomes) == {
-        "input_tokens": 4,
-        "output_tokens": 4,
-        "cost_usd": 8,
-        "judge_input_tokens": 1,
-        "judge_output_tokens": 1,
-        "judge_cost_usd": 1,
+        "input_tokens": mini,
+        "output_tokens": mini,
+        "cost_usd": {"to unpriced model acme-llm": 2, "to unpriced model other": 2, **mini},
+        "judge_input_tokens": {"to gpt-4o-mini without token usage": 1},
+        "judge_output_tokens": {"to gpt-4o-mini without token usage": 1},
+        "judge_cost_usd": {"to gpt-4o-mini without token usage": 1},
     }
     assert left_out([outcome(0, {"failed_llm_calls": {"gpt-4o": 1}}), outcome(1, {})]) == {}
+
+
+def test_a_metric_an_evaluator_replaced_leaves_nothing_out_and_calls_outside_every_datapoint_every_metric() -> None:
+    """The user's own ``cost_usd`` is whole whatever the built-in's calls without a price (it was judged "could not be
+    checked"); calls made outside every datapoint's context are in none of the metrics but ``duration_ms``."""
+    unpriced = {"unpriced_llm_calls": {"acme-llm": 3}, "no_usage_llm_calls": {"m": 1}}
+    replaced = DatapointOutcome(0, "dp-0", "s-0", OutcomeStatus.OK, unpriced=unpriced, replaced=("cost_usd",))
+    assert left_out([replaced]) == {
+        "input_tokens": {"to m without token usage": 1},
+        "output_tokens": {"to m without token usage": 1},
+    }
+    outside = {"outside any datapoint": 7}
+    assert left_out([], 7) == {name: outside for name in METRICS if name != "duration_ms"}
+    assert left_out([replaced], 0) == left_out([replaced])

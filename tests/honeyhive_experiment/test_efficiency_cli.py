@@ -405,8 +405,10 @@ def test_evaluate_refuses_a_price_it_cannot_use_naming_the_model(pricing: Any) -
 def test_a_cost_gate_is_not_judged_on_a_cost_that_leaves_calls_out_in_either_run(bot: Bot) -> None:
     """A second model without a price added to every datapoint: the cost leaves its calls out, so it read "0.0%
     same" beside twice the tokens and passed its gate. Priced then (as the note advises), against that run as the
-    baseline: +300% against a cost that left them out, and failed. Neither can be judged: neutral, saying whose
-    value leaves how many calls out, in the reasons and on the row; against a baseline that left none out, it fails."""
+    baseline: +300% against a cost that left them out, and failed. Neither can be judged (this run's value is at
+    least the one shown, within the gate; the baseline's at least its own, the change past it): neutral, saying
+    whose value leaves how many calls out and why, in the reasons and on the row; against a baseline that left none
+    out, it fails."""
     gate = "gate: {cost_usd: {max_worse_pct: 10}}\n"
     bot.configure(OPENLLMETRY, gate)
     first = bot.run()
@@ -417,8 +419,8 @@ def test_a_cost_gate_is_not_judged_on_a_cost_that_leaves_calls_out_in_either_run
     assert added.metric("llm_calls")["percentage_change"] == 100.0
     assert added.report["verdict"] == "neutral", added.out
     assert added.report["reasons"] == [
-        "cost_usd's gate could not be checked: this run's value excludes 30 LLM calls (without a price or token"
-        " usage), so its change leaves them out"
+        "cost_usd's gate could not be checked: this run's value excludes 30 LLM calls (30 to unpriced model"
+        " acme-llm): with them this run's value is higher, and could be past the gate (or significantly worse)"
     ]
     cost = added.metric("cost_usd")
     assert (cost["baseline_left_out"], cost["left_out"]) == (0, 30)
@@ -431,8 +433,8 @@ def test_a_cost_gate_is_not_judged_on_a_cost_that_leaves_calls_out_in_either_run
     assert priced.metric("cost_usd")["percentage_change"] > 100
     assert priced.report["verdict"] == "neutral", priced.out
     assert priced.report["reasons"] == [
-        "cost_usd's gate could not be checked: the baseline's value excludes 30 LLM calls (without a price or token"
-        " usage), so its change leaves them out"
+        "cost_usd's gate could not be checked: the baseline's value excludes 30 LLM calls (30 to unpriced model"
+        " acme-llm): with them the baseline's value is higher, and the change could be within the gate"
     ]
     cost = priced.metric("cost_usd")
     assert (cost["baseline_left_out"], cost["left_out"]) == (30, 0)
@@ -443,3 +445,59 @@ def test_a_cost_gate_is_not_judged_on_a_cost_that_leaves_calls_out_in_either_run
     assert against_the_first.report["reasons"][0].startswith("cost_usd got worse by")
     cost = against_the_first.metric("cost_usd")
     assert (cost["baseline_left_out"], cost["left_out"]) == (0, 0)
+
+
+BILLING = """
+import json
+import pathlib
+
+
+def cost_usd(outputs, inputs):  # the team's own cost, from its billing: a dollar a repeat of the prompt
+    return float(json.loads((pathlib.Path(__file__).resolve().parent / "settings.json").read_text())["repeat"])
+"""
+
+
+def test_a_cost_leaving_calls_out_is_a_lower_bound_so_a_regression_past_the_gate_fails(bot: Bot) -> None:
+    """A value that leaves calls out is at most the whole. The prompt repeated twice and a second, unpriced model
+    asked too: this run's cost, +100% without that model's calls, is past the gate whatever they cost, so it fails
+    (it was "could not be checked", neutral). Every call made by a thread started at import, outside every datapoint:
+    this run's cost is $0, -100%, but leaves 30 calls out: could not be checked (it passed). An evaluator's own
+    cost_usd, in both runs, replaces the built-in, whose unpriced calls leave nothing out of it: +100%, failed (it
+    was neutral, for the built-in's calls)."""
+    gate = "gate: {cost_usd: {max_worse_pct: 10}}\n"
+    bot.configure(OPENLLMETRY, gate)
+    first = bot.run()  # the baseline (its own verdict is against an earlier test's run)
+
+    bot.settings(repeat=2, also="acme-llm")
+    worse = bot.run("--baseline", first.run_id)
+    assert worse.code == 1, worse.out
+    [reason] = worse.report["reasons"]
+    assert reason.startswith("cost_usd got worse by "), reason
+    assert reason.endswith(
+        "; this run's value excludes 30 LLM calls (30 to unpriced model acme-llm): with them it is worse still"
+    )
+
+    bot.settings(modes={f"q{i:02}": "errand" for i in range(ROWS)})
+    outside = bot.run("--baseline", first.run_id)
+    assert outside.metric("cost_usd")["percentage_change"] == -100.0
+    assert outside.report["verdict"] == "neutral", outside.out
+    assert outside.report["reasons"] == [
+        "cost_usd's gate could not be checked: this run's value excludes 30 LLM calls (30 outside any datapoint): with"
+        " them this run's value is higher, and could be past the gate (or significantly worse)"
+    ]
+    assert outside.metric("cost_usd")["left_out"] == 30
+
+    (bot.root / "billing.py").write_text(BILLING, encoding="utf-8")
+    config = (bot.root / ".honeyhive" / "experiment.yml").read_text(encoding="utf-8")
+    own = config.replace(
+        "evaluators: [bot:answered, bot:judge]", "evaluators: [bot:answered, bot:judge, billing:cost_usd]"
+    )
+    (bot.root / ".honeyhive" / "experiment.yml").write_text(own, encoding="utf-8")
+    bot.settings(also="acme-llm")
+    own_first = bot.run()
+    bot.settings(repeat=2, also="acme-llm")
+    own_worse = bot.run("--baseline", own_first.run_id)
+    assert own_worse.metric("cost_usd")["percentage_change"] == 100.0
+    assert own_worse.code == 1, own_worse.out
+    assert own_worse.report["reasons"][0].startswith("cost_usd got worse by 100.0% (gate: at most 10%)")
+    assert (own_worse.metric("cost_usd")["baseline_left_out"], own_worse.metric("cost_usd")["left_out"]) == (0, 0)

@@ -771,7 +771,9 @@ def test_an_outcome_read_back_from_its_session_keeps_every_error_of_an_evaluator
 @pytest.mark.parametrize(
     "metadata",
     [
-        pytest.param({"error": "", "evaluator_errors": 0, "unpriced_llm_calls": 0}, id="nothing-now"),
+        pytest.param(
+            {"error": "", "evaluator_errors": 0, "unpriced_llm_calls": 0, "replaced_metrics": 0}, id="nothing-now"
+        ),
         pytest.param({"error": None, "evaluator_errors": None, "unpriced_llm_calls": None}, id="nothing-earlier"),
         pytest.param({"evaluator_errors": [], "failed_llm_calls": [], "no_usage_llm_calls": {}}, id="empty"),
     ],
@@ -780,11 +782,12 @@ def test_an_outcome_read_back_from_a_session_with_nothing_to_say_has_no_error(me
     """What a clean attempt writes over a failed one's ("" and 0: a null may keep the stored value), and what an
     earlier version wrote (null)."""
     outcome = DatapointOutcome.from_session(0, "s", metadata)
-    assert (outcome.status, outcome.error, outcome.evaluator_failures, outcome.unpriced) == (
+    assert (outcome.status, outcome.error, outcome.evaluator_failures, outcome.unpriced, outcome.replaced) == (
         OutcomeStatus.OK,
         None,
         (),
         NO_UNPRICED,
+        (),
     )
 
 
@@ -798,8 +801,10 @@ def test_an_outcome_read_back_from_its_session_reads_the_lists_a_run_writes() ->
             "not an entry",
         ],
         "unpriced_llm_calls": [{"model": "my-ft-model", "calls": 2}, {"model": "x", "calls": "2"}, {"calls": 1}],
+        "replaced_metrics": ["cost_usd"],  # an evaluator's cost_usd: the unpriced calls are not left out of it
     }
     outcome = DatapointOutcome.from_session(0, "s", metadata)
+    assert outcome.replaced == ("cost_usd",)
     assert [(f.evaluator, f.error) for f in outcome.evaluator_failures] == [
         ("judge", "NonFinite: judge"),
         ("judge", "NonFinite: judge_confidence"),

@@ -29,6 +29,7 @@ from honeyhive_experiment.verdict import (
     evaluator_errors,
     exit_code,
     is_boolean,
+    left_out_text,
     string_values,
     unchecked_metrics,
 )
@@ -128,7 +129,7 @@ def judge(
     compare: bool = True,
     strings: dict[str, str] | None = None,
     booleans: frozenset[str] = frozenset(),
-    left_out: dict[str, tuple[int, int]] | None = None,
+    left_out: dict[str, tuple[dict[str, int], dict[str, int]]] | None = None,
 ) -> Decision:
     alpha = (policy or VerdictConfig()).alpha
     gated = assess_gates(compared, gates or {}, presentation or {}, alpha=alpha) if compared is not None else {}
@@ -157,6 +158,13 @@ NOISE_AWARE = {"accuracy": GateRule(max_drop_pct=5, significant=True)}
 TOLERANT = VerdictConfig(allow_evaluator_errors=3)
 COST_GATE = GateRule(max_worse_pct=10)
 LOWER = MetricConfig(direction=Direction.LOWER)
+
+
+def left(old: int = 0, new: int = 0, why: str = "to unpriced model m") -> tuple[dict[str, int], dict[str, int]]:
+    """The calls an efficiency metric's values leave out, ``(the baseline's, this run's)``, all for one ``why``."""
+    return ({why: old} if old else {}, {why: new} if new else {})
+
+
 LOST = {  # datapoints the backend never recorded, each with why (their sessions exist: it passed them)
     "EXT-10": "HoneyHive did not take the spans of datapoint EXT-10: HTTP 500: injected",
     "EXT-11": "HoneyHive did not take the spans of datapoint EXT-11: HTTP 500: injected",
@@ -1185,12 +1193,13 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             summary(metrics={"cost_usd": IDS}),
             comparison(delta("cost_usd", difference=0, pct=0.0, improved=0, degraded=0)),
             gates={"cost_usd": COST_GATE},
-            left_out={"cost_usd": (0, 12)},
+            presentation={"cost_usd": LOWER},
+            left_out={"cost_usd": left(0, 12)},
         ),
         Verdict.NEUTRAL,
         (
-            "cost_usd's gate could not be checked: this run's value excludes 12 LLM calls (without a price or token"
-            " usage), so its change leaves them out",
+            "cost_usd's gate could not be checked: this run's value excludes 12 LLM calls (12 to unpriced model m):"
+            " with them this run's value is higher, and could be past the gate (or significantly worse)",
         ),
         (),
     ),
@@ -1201,12 +1210,12 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             comparison(delta("cost_usd", difference=3.3, pct=333.7, improved=12, degraded=0)),
             gates={"cost_usd": COST_GATE},
             presentation={"cost_usd": LOWER},
-            left_out={"cost_usd": (1, 0)},
+            left_out={"cost_usd": left(1, 0, "to gpt-4o without token usage")},
         ),
         Verdict.NEUTRAL,
         (
-            "cost_usd's gate could not be checked: the baseline's value excludes 1 LLM call (without a price or token"
-            " usage), so its change leaves them out",
+            "cost_usd's gate could not be checked: the baseline's value excludes 1 LLM call (1 to gpt-4o without token"
+            " usage): with them the baseline's value is higher, and the change could be within the gate",
         ),
         (),
     ),
@@ -1219,17 +1228,19 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
                 delta("cost_usd", difference=0, pct=0.0, improved=0, degraded=0),
             ),
             gates={"input_tokens": COST_GATE, "cost_usd": COST_GATE},
-            left_out={"cost_usd": (1234, 5), "judge_cost_usd": (3, 3)},
+            left_out={"cost_usd": left(1234, 5), "judge_cost_usd": left(3, 3)},
         ),
         Verdict.NEUTRAL,
         (
-            "cost_usd's gate could not be checked: the baseline's value excludes 1,234 LLM calls and this run's 5"
-            " (without a price or token usage), so its change leaves them out",
+            "cost_usd's gate could not be checked: the baseline's value excludes 1,234 LLM calls (1,234 to unpriced"
+            " model m) and this run's value excludes 5 LLM calls (5 to unpriced model m): with them the change could"
+            " be larger or smaller",
         ),
         (),
     ),
     (
-        "a gate on a value that leaves nothing out is judged, and one that does not hide another's failure",
+        "a gate on a value that leaves nothing out is judged; only this run's leaving calls out, past the gate: failed"
+        " too, saying what it leaves out (with them it is worse still)",
         lambda: judge(
             summary(metrics={"input_tokens": IDS, "cost_usd": IDS}),
             comparison(
@@ -1238,10 +1249,14 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             ),
             gates={"input_tokens": COST_GATE, "cost_usd": COST_GATE},
             presentation={"input_tokens": LOWER, "cost_usd": LOWER},
-            left_out={"input_tokens": (0, 0), "cost_usd": (0, 2)},
+            left_out={"input_tokens": left(), "cost_usd": ({}, {"to unpriced model m": 1, "outside any datapoint": 2})},
         ),
         Verdict.FAIL,
-        ("input_tokens got worse by 50.0% (gate: at most 10%): 12 of 12 worse, p < 0.001",),
+        (
+            "input_tokens got worse by 50.0% (gate: at most 10%): 12 of 12 worse, p < 0.001",
+            "cost_usd got worse by 50.0% (gate: at most 10%): 12 of 12 worse, p < 0.001; this run's value excludes 3"
+            " LLM calls (1 to unpriced model m, 2 outside any datapoint): with them it is worse still",
+        ),
         (),
     ),
     (
@@ -1249,7 +1264,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(
             summary(metrics={"cost_usd": IDS}),
             comparison(delta("cost_usd", difference=3, pct=50.0, improved=12, degraded=0)),
-            left_out={"cost_usd": (2, 2)},
+            left_out={"cost_usd": left(2, 2)},
         ),
         Verdict.PASS,
         ("every datapoint passed",),
@@ -1261,7 +1276,8 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             summary(metrics={"cost_usd": IDS}),
             comparison(only("new", "cost_usd")),
             gates={"cost_usd": COST_GATE},
-            left_out={"cost_usd": (0, 4)},
+            presentation={"cost_usd": LOWER},
+            left_out={"cost_usd": left(0, 4)},
         ),
         Verdict.NEUTRAL,
         ("cost_usd's gate could not be checked: the baseline has no value for it",),
@@ -1273,12 +1289,13 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             summary(metrics={"cost_usd": IDS}),
             comparison(delta("cost_usd", difference=0, pct=0.0, improved=0, degraded=0), common=()),
             gates={"cost_usd": GateRule(max_degraded=0)},
-            left_out={"cost_usd": (0, 4)},
+            presentation={"cost_usd": LOWER},
+            left_out={"cost_usd": left(0, 4)},
         ),
         Verdict.NEUTRAL,
         (
-            "cost_usd's gate could not be checked: this run's value excludes 4 LLM calls (without a price or token"
-            " usage), so its change leaves them out",
+            "cost_usd's gate could not be checked: this run's value excludes 4 LLM calls (4 to unpriced model m):"
+            " with them this run's value is higher, and could be past the gate (or significantly worse)",
         ),
         (),
     ),
@@ -1288,7 +1305,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             summary(IDS[:8], IDS[8:], metrics={"cost_usd": IDS}),
             comparison(delta("cost_usd", difference=0, pct=0.0, improved=0, degraded=0)),
             gates={"cost_usd": COST_GATE},
-            left_out={"cost_usd": (0, 4)},
+            left_out={"cost_usd": left(0, 4)},
         ),
         Verdict.FAIL,
         ("4 datapoint(s) failed their passing ranges or errored",),
@@ -1651,6 +1668,164 @@ def test_the_whole_decision(
 ) -> None:
     decision = decide_it()
     assert (decision.verdict, decision.reasons, decision.warnings) == (verdict, reasons, warnings)
+
+
+# A cost or token value that leaves LLM calls out is a lower bound of the whole (lower is better): this run's alone
+# past its gate is failed, the baseline's alone within it holds, anything else could not be checked. Each gate kind ×
+# whose value leaves calls out × crossed or not. A PR adding two calls per datapoint to an unpriced model and three
+# priced ones read +200% against max_worse_pct: 10 and was neutral.
+BY_PCT, BY_DROP, BY_DEGRADED = GateRule(max_worse_pct=10), GateRule(max_drop=0.01), GateRule(max_degraded=2)
+SIGNIFICANT = GateRule(max_worse_pct=10, significant=True)
+CROSSED = {"difference": 0.02, "pct": 200.0, "improved": 12, "degraded": 0, "old": 0.01}  # 12 of 12 worse
+WITHIN = {"difference": 0.0005, "pct": 5.0, "improved": 1, "degraded": 0, "old": 0.01}
+NOISY = {"difference": 0.02, "pct": 200.0, "improved": 3, "degraded": 2, "old": 0.01}  # past it, not significant
+FROM_ZERO = {"difference": 0.01, "pct": None, "improved": 12, "degraded": 0, "old": 0.0}
+THIS, BASELINE, BOTH = left(0, 6), left(6, 0), left(6, 6)
+DIRECTION = [
+    (BY_PCT, CROSSED, THIS, Verdict.FAIL),
+    (BY_PCT, WITHIN, THIS, Verdict.NEUTRAL),
+    (BY_PCT, CROSSED, BASELINE, Verdict.NEUTRAL),
+    (BY_PCT, WITHIN, BASELINE, Verdict.PASS),
+    (BY_PCT, CROSSED, BOTH, Verdict.NEUTRAL),
+    (BY_PCT, WITHIN, BOTH, Verdict.NEUTRAL),
+    (BY_PCT, FROM_ZERO, THIS, Verdict.FAIL),
+    (BY_PCT, FROM_ZERO, BASELINE, Verdict.NEUTRAL),
+    (BY_DROP, CROSSED, THIS, Verdict.FAIL),
+    (BY_DROP, WITHIN, THIS, Verdict.NEUTRAL),
+    (BY_DROP, CROSSED, BASELINE, Verdict.NEUTRAL),
+    (BY_DROP, WITHIN, BASELINE, Verdict.PASS),
+    (BY_DROP, CROSSED, BOTH, Verdict.NEUTRAL),
+    (BY_DROP, WITHIN, BOTH, Verdict.NEUTRAL),
+    (BY_DEGRADED, CROSSED, THIS, Verdict.FAIL),
+    (BY_DEGRADED, WITHIN, THIS, Verdict.NEUTRAL),
+    (BY_DEGRADED, CROSSED, BASELINE, Verdict.NEUTRAL),
+    (BY_DEGRADED, WITHIN, BASELINE, Verdict.PASS),
+    (BY_DEGRADED, CROSSED, BOTH, Verdict.NEUTRAL),
+    (BY_DEGRADED, WITHIN, BOTH, Verdict.NEUTRAL),
+    (SIGNIFICANT, CROSSED, THIS, Verdict.FAIL),  # more worse datapoints with them: significant still
+    (SIGNIFICANT, NOISY, THIS, Verdict.NEUTRAL),  # with them it could be significant
+    (SIGNIFICANT, WITHIN, THIS, Verdict.NEUTRAL),
+    (SIGNIFICANT, CROSSED, BASELINE, Verdict.NEUTRAL),
+    (SIGNIFICANT, NOISY, BASELINE, Verdict.NEUTRAL),  # past the bound: with them it could be within it
+    (SIGNIFICANT, WITHIN, BASELINE, Verdict.PASS),
+    (SIGNIFICANT, CROSSED, BOTH, Verdict.NEUTRAL),
+    (SIGNIFICANT, NOISY, BOTH, Verdict.NEUTRAL),
+    (SIGNIFICANT, WITHIN, BOTH, Verdict.NEUTRAL),
+]
+
+
+@pytest.mark.parametrize(("gate", "change", "calls", "verdict"), DIRECTION)
+def test_a_value_leaving_calls_out_is_a_lower_bound(
+    gate: GateRule, change: dict[str, Any], calls: tuple[dict[str, int], dict[str, int]], verdict: Verdict
+) -> None:
+    decision = judge(
+        summary(metrics={"cost_usd": IDS}),
+        comparison(delta("cost_usd", **change)),
+        gates={"cost_usd": gate},
+        presentation={"cost_usd": LOWER},
+        left_out={"cost_usd": calls},
+    )
+    assert decision.verdict is verdict
+    assert decision.gates_hit == (("cost_usd",) if verdict is Verdict.FAIL else ())
+    unchecked = [reason for reason in decision.reasons if reason.startswith("cost_usd's gate could not be checked")]
+    assert len(unchecked) == (verdict is Verdict.NEUTRAL)
+
+
+@pytest.mark.parametrize(
+    ("gates", "presentation", "verdict"),
+    [
+        # Holm's correction takes every gate's test: another's baseline leaving calls out could make it either way
+        (
+            {"cost_usd": SIGNIFICANT, "input_tokens": BY_PCT},
+            {"cost_usd": LOWER, "input_tokens": LOWER},
+            Verdict.NEUTRAL,
+        ),
+        ({"cost_usd": BY_PCT, "input_tokens": BY_PCT}, {"cost_usd": LOWER, "input_tokens": LOWER}, Verdict.FAIL),
+        ({"cost_usd": SIGNIFICANT}, {"cost_usd": LOWER}, Verdict.FAIL),  # the other one's without a gate: no matter
+    ],
+)
+def test_this_runs_calls_left_out_fail_a_gate_only_when_that_is_sound(
+    gates: dict[str, GateRule], presentation: dict[str, MetricConfig], verdict: Verdict
+) -> None:
+    decision = judge(
+        summary(metrics={"cost_usd": IDS, "input_tokens": IDS}),
+        comparison(delta("cost_usd", **CROSSED), delta("input_tokens", **WITHIN)),
+        gates=gates,
+        presentation=presentation,
+        left_out={"cost_usd": THIS, "input_tokens": BASELINE},
+    )
+    assert decision.verdict is verdict
+
+
+@pytest.mark.parametrize(
+    ("calls", "tokens", "cost", "verdict", "hit", "unchecked"),
+    [
+        # each gate by its own calls, whichever comes first: one judged does not end the others'
+        (
+            {"judge_cost_usd": THIS, "cost_usd": THIS},
+            WITHIN,
+            WITHIN,
+            Verdict.NEUTRAL,
+            (),
+            ["cost_usd"],
+        ),  # judge's: no gate
+        ({"input_tokens": THIS, "cost_usd": BASELINE}, CROSSED, CROSSED, Verdict.FAIL, ("input_tokens",), []),
+        ({"input_tokens": BASELINE, "cost_usd": THIS}, WITHIN, WITHIN, Verdict.NEUTRAL, (), ["cost_usd"]),
+        ({"cost_usd": left(), "input_tokens": left()}, WITHIN, WITHIN, Verdict.PASS, (), []),  # none left out: judged
+    ],
+)
+def test_each_gate_is_judged_by_the_calls_its_own_values_leave_out(
+    calls: dict[str, tuple[dict[str, int], dict[str, int]]],
+    tokens: dict[str, Any],
+    cost: dict[str, Any],
+    verdict: Verdict,
+    hit: tuple[str, ...],
+    unchecked: list[str],
+) -> None:
+    decision = judge(
+        summary(metrics={"cost_usd": IDS, "input_tokens": IDS}),
+        comparison(delta("input_tokens", **tokens), delta("cost_usd", **cost)),
+        gates={"cost_usd": BY_PCT, "input_tokens": BY_PCT},
+        presentation={"cost_usd": LOWER, "input_tokens": LOWER},
+        left_out=calls,
+    )
+    assert (decision.verdict, decision.gates_hit) == (verdict, hit)
+    said = [reason.split("'s gate could not be checked")[0] for reason in decision.reasons if "could not" in reason]
+    assert said == unchecked
+
+
+def test_without_a_baseline_calls_left_out_change_nothing() -> None:
+    decision = judge(summary(metrics={"cost_usd": IDS}), gates={"cost_usd": BY_PCT}, left_out={"cost_usd": THIS})
+    assert (decision.verdict, decision.reasons) == (Verdict.NEUTRAL, ("no baseline run to compare with yet",))
+
+
+@pytest.mark.parametrize(
+    ("calls", "said"),
+    [
+        ((0, 0), ""),
+        ((0, 1), "this run's value excludes 1 LLM call"),
+        ((3, 0), "the baseline's value excludes 3 LLM calls"),
+        ((1234, 5), "the baseline's value excludes 1,234 LLM calls and this run's 5"),
+    ],
+)
+def test_the_row_says_whose_value_leaves_how_many_calls_out(calls: tuple[int, int], said: str) -> None:
+    assert left_out_text(calls) == said
+
+
+@pytest.mark.parametrize(("calls", "difference"), [(THIS, -0.005), (BASELINE, 0.005)])
+def test_a_higher_is_better_value_leaving_calls_out_bounds_nothing(
+    calls: tuple[dict[str, int], dict[str, int]], difference: float
+) -> None:
+    """Configured higher-is-better, a value that leaves calls out bounds the change neither way: never judged."""
+    higher = MetricConfig(direction=Direction.HIGHER)
+    decision = judge(
+        summary(metrics={"cost_usd": IDS}),
+        comparison(delta("cost_usd", difference=difference, pct=difference * 10_000, improved=6, degraded=6, old=0.01)),
+        gates={"cost_usd": BY_PCT},
+        presentation={"cost_usd": higher},
+        left_out={"cost_usd": calls},
+    )
+    assert decision.verdict is Verdict.NEUTRAL
 
 
 @pytest.mark.parametrize(

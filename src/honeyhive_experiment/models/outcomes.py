@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 __all__ = [
     "COLLISION",
@@ -23,6 +23,7 @@ __all__ = [
     "NOT_RAISED",
     "NO_UNPRICED",
     "OUT_OF_RANGE",
+    "REPLACED_KEY",
     "UNPRICED_KEYS",
     "UNSUPPORTED_RETURN",
     "Datapoint",
@@ -159,6 +160,8 @@ UNPRICED_KEYS = tuple(
 ...]``, ``0`` when none; an older run's: ``{model: calls}`` or null), by why:
 answered with tokens but no known price; answered without token usage (a stream that was not asked for it);
 failed (no usage reported). ``judge_`` + each: the evaluators' calls."""
+REPLACED_KEY: Final = "replaced_metrics"
+"""The session metadata key of the built-in metrics an evaluator's metric replaced (a list of names, ``0``: none)."""
 NO_UNPRICED: Mapping[str, Mapping[str, int]] = MappingProxyType({})
 """The :attr:`DatapointOutcome.unpriced` of a datapoint whose every call was priced: one shared empty mapping."""
 
@@ -183,6 +186,9 @@ class DatapointOutcome:
     """LLM calls without a cost in ``cost_usd`` / ``judge_cost_usd``, per model, by why (:data:`UNPRICED_KEYS`):
     ``{"unpriced_llm_calls": {model: calls}, "failed_llm_calls": {...}, ...}`` (also in the session's metadata);
     empty when every call was answered and priced."""
+    replaced: tuple[str, ...] = ()
+    """The built-in efficiency metrics an evaluator's metric of the same name replaced (also in the session's
+    metadata, :data:`REPLACED_KEY`): what :attr:`unpriced` leaves out of the built-in is not left out of those."""
 
     @property
     def failed(self) -> bool:
@@ -208,6 +214,7 @@ class DatapointOutcome:
             for model, n in _pairs(metadata.get(key), "model", "calls"):
                 if type(n) is int and n > 0:
                     unpriced.setdefault(key, {})[str(model)] = n
+        replaced = metadata.get(REPLACED_KEY)
         return cls(
             index,
             str(metadata.get("datapoint_id") or session_id),
@@ -217,6 +224,7 @@ class DatapointOutcome:
             evaluator_failures=failures,
             trial=trial if isinstance(trial, int) and not isinstance(trial, bool) else 0,
             unpriced=unpriced or NO_UNPRICED,
+            replaced=tuple(str(name) for name in replaced) if isinstance(replaced, list) else (),
         )
 
     @property

@@ -305,10 +305,11 @@ class ReportMetric(_Part):
     )
     baseline_left_out: NonNegativeInt = Field(
         description="An efficiency metric's LLM calls the baseline's values leave out (no price, or no token usage):"
-        " its change is not of the whole, and a gate on it could not be checked (0: none, or no baseline)."
+        " its value is a lower bound of the whole, which the verdict judges a gate by (0: none, or no baseline)."
     )
     left_out: NonNegativeInt = Field(
-        description="The same of this run's values (compared with a baseline; the unpriced list says which calls)."
+        description="The same of this run's values, also the calls made outside every datapoint (compared with a"
+        " baseline; the unpriced list says which calls)."
     )
 
     # ------------------------------------------------------------------ as shown
