@@ -33,6 +33,7 @@ from honeyhive_experiment.version import __version__
 if TYPE_CHECKING:
     import logging
     import threading
+    from multiprocessing.process import BaseProcess
 
     from honeyhive_experiment.report.redact import Redactor
     from honeyhive_experiment.settings import Settings
@@ -196,45 +197,102 @@ def _closed() -> int:
 
 
 LEFTOVER_WAIT: Final = 5.0
-"""Seconds the process waits, once its command is done, for the threads the user's code left running."""
+"""Seconds the process waits, once its command is done, for what the user's code left running (threads, processes)."""
+_CHILD_GRACE: Final = 1.0
+"""Seconds a leftover child process has to end once terminated, then once killed."""
 
 
 def _not_held_up(code: int) -> None:
     """The command is done (its report delivered): Python now waits, before it exits, for every thread that is not a
-    daemon and for the workers of thread and process pools (whatever their flag), so a thread the user's code left
-    running (``Event().wait()``, a pool's hung task) would hold the process, and the job, for ever. They get
-    :data:`LEFTOVER_WAIT` seconds; then a warning names them and the process ends with ``code``, after the exit
+    daemon and for the workers of thread and process pools (whatever their flag), then runs the exit functions, of
+    which :mod:`multiprocessing`'s waits for every child process that is not a daemon; so what the user's code left
+    running (``Event().wait()``, a pool's hung task, a ``Process`` never joined) would hold the process, and the job,
+    for ever. They get :data:`LEFTOVER_WAIT` seconds from now, the exit functions included; then a warning names them,
+    the child processes are terminated (killed if they must be), and the process ends with ``code``, after the exit
     functions (the user's, the fence's drain in Actions, the redacting streams' release) and a flush of the streams,
-    as a normal exit would."""
+    as a normal exit would. SIGTERM or SIGINT in that time ends the wait at once, the same way (with 128 + its number
+    while threads hold the process); a second one, or one once the wait is over, does what it did before."""
     import atexit
-    import logging
+    import signal
     import threading
+    import time
 
-    claimed = threading.Lock()  # by whichever comes first: Python's exit going on, or the watch ending the process
-    going_on = threading.Event()
+    deadline = time.monotonic() + LEFTOVER_WAIT
+    claimed = threading.Lock()  # by whichever comes first: Python's exit functions, or the watch ending the process
+    over = threading.Event()  # the wait: cut short by a signal
+    signalled: list[int] = []
 
     def exiting() -> None:  # the first exit function (the last registered): Python waits for no more threads
         if not claimed.acquire(blocking=False):
             threading.Event().wait()  # the watch is ending the process, running the exit functions itself
-        going_on.set()
 
     def watch() -> None:
-        if going_on.wait(LEFTOVER_WAIT) or not claimed.acquire(blocking=False):
+        over.wait(max(deadline - time.monotonic(), 0))
+        over.set()
+        children = _children()
+        if not claimed.acquire(blocking=False):  # Python runs the exit functions: only child processes can hold them
+            _left_running([], children)  # first: ended, they may let the process end
+            _end(children)
             return
         atexit.unregister(exiting)
-        if names := ", ".join(repr(thread.name) for thread in _holding_the_exit()):  # none: they just ended
-            logging.getLogger(__name__).warning(
-                f"your code left thread(s) {names} running after the command ended; the process ends without waiting"
-                f" for them past {LEFTOVER_WAIT:g} s (make them daemon threads, or end them: shut a pool down)"
-            )
+        _left_running(_holding_the_exit(), children)
+        _end(children)
         atexit._run_exitfuncs()
         for stream in (sys.stdout, sys.stderr):  # what Python's own exit flushes after the exit functions
             with suppress(OSError, ValueError):
                 stream.flush()
-        os._exit(code)
+        os._exit(128 + signalled[0] if signalled else code)
 
+    def cut_short(signum: int, frame: object) -> None:
+        if over.is_set():  # a second signal, or the wait is over: as before
+            signal.signal(signum, previous[signal.Signals(signum)])
+            signal.raise_signal(signum)
+            return
+        signalled.append(signum)
+        over.set()
+
+    on_main_thread = threading.current_thread() is threading.main_thread()  # where Python's handlers are set
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT) if on_main_thread}
+    for signum, handler in previous.items():
+        if handler not in (signal.SIG_IGN, None):  # an ignored signal stays ignored
+            signal.signal(signum, cut_short)
     atexit.register(exiting)
     threading.Thread(target=watch, name="honeyhive-exit", daemon=True).start()
+
+
+def _left_running(threads: list[threading.Thread], children: list[BaseProcess]) -> None:
+    """Warn that the user's code left ``threads`` and ``children`` (its child processes but daemons, which are ended at
+    exit anyway) running."""
+    import logging
+
+    named = [f"{child.name!r} (pid {child.pid})" for child in children if not child.daemon]
+    left = [f"thread(s) {', '.join(repr(thread.name) for thread in threads)}"] if threads else []
+    left += [f"child process(es) {', '.join(named)}"] if named else []
+    if left:  # none: they just ended
+        logging.getLogger(__name__).warning(
+            f"your code left {' and '.join(left)} running after the command ended; the process ends without waiting"
+            f" for them past {LEFTOVER_WAIT:g} s{', terminating the processes' if named else ''} (make them daemons, or"
+            " end them: shut a pool down, join a process)"
+        )
+
+
+def _children() -> list[BaseProcess]:
+    """The child processes :mod:`multiprocessing` started that still run (none if it was never used)."""
+    process = sys.modules.get("multiprocessing.process")
+    return process.active_children() if process is not None else []
+
+
+def _end(children: list[BaseProcess]) -> None:
+    """Terminate ``children``, kill those still there after :data:`_CHILD_GRACE`, and reap them."""
+    import time
+
+    for end in ("terminate", "kill"):
+        for child in children:
+            getattr(child, end)()
+        deadline = time.monotonic() + _CHILD_GRACE
+        for child in children:
+            child.join(max(deadline - time.monotonic(), 0))
+        children = [child for child in children if child.is_alive()]
 
 
 def _holding_the_exit() -> list[threading.Thread]:
