@@ -213,29 +213,35 @@ def _not_held_up(code: int) -> None:
     as a normal exit would. SIGTERM or SIGINT in that time ends the wait at once, the same way (with 128 + its number
     while threads hold the process); a second one, or one once the wait is over, does what it did before."""
     import atexit
+    import select
     import signal
+    import socket
     import threading
     import time
 
     deadline = time.monotonic() + LEFTOVER_WAIT
     claimed = threading.Lock()  # by whichever comes first: Python's exit functions, or the watch ending the process
-    over = threading.Event()  # the wait: cut short by a signal
-    signalled: list[int] = []
+    over = threading.Event()  # the wait, which a signal cuts short
+    signalled: list[int] = []  # what the watch read: the signal that cut the wait short
+    heard: list[int] = []  # what the main thread handled: it may be stuck waiting for a thread, or be later
+    woken, wake = socket.socketpair()  # the signals' numbers, written whichever thread the kernel gives them to:
+    wake.setblocking(False)  # Python runs handlers in the main thread only, maybe stuck in a wait for a thread
 
     def exiting() -> None:  # the first exit function (the last registered): Python waits for no more threads
         if not claimed.acquire(blocking=False):
             threading.Event().wait()  # the watch is ending the process, running the exit functions itself
 
     def watch() -> None:
-        over.wait(max(deadline - time.monotonic(), 0))
+        while not signalled and (left := deadline - time.monotonic()) > 0 and select.select([woken], [], [], left)[0]:
+            signalled.extend(signum for signum in woken.recv(64) if signum in previous)
         over.set()
         children = _children()
         if not claimed.acquire(blocking=False):  # Python runs the exit functions: only child processes can hold them
-            _left_running([], children)  # first: ended, they may let the process end
+            _left_running([], children, signalled)  # first: ended, they may let the process end
             _end(children)
             return
         atexit.unregister(exiting)
-        _left_running(_holding_the_exit(), children)
+        _left_running(_holding_the_exit(), children, signalled)
         _end(children)
         atexit._run_exitfuncs()
         for stream in (sys.stdout, sys.stderr):  # what Python's own exit flushes after the exit functions
@@ -243,36 +249,37 @@ def _not_held_up(code: int) -> None:
                 stream.flush()
         os._exit(128 + signalled[0] if signalled else code)
 
-    def cut_short(signum: int, frame: object) -> None:
-        if over.is_set():  # a second signal, or the wait is over: as before
+    def cut_short(signum: int, frame: object, _open: socket.socket = wake) -> None:  # the watch reads the signal
+        heard.append(signum)
+        if len(heard) > 1 or (over.is_set() and not signalled):  # a second, or the wait is over: as before
+            signal.set_wakeup_fd(-1)  # and ``_open`` may close
             signal.signal(signum, previous[signal.Signals(signum)])
             signal.raise_signal(signum)
-            return
-        signalled.append(signum)
-        over.set()
 
-    on_main_thread = threading.current_thread() is threading.main_thread()  # where Python's handlers are set
-    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT) if on_main_thread}
-    for signum, handler in previous.items():
-        if handler not in (signal.SIG_IGN, None):  # an ignored signal stays ignored
-            signal.signal(signum, cut_short)
+    previous = {}
+    if threading.current_thread() is threading.main_thread():  # where Python's handlers are set
+        signal.set_wakeup_fd(wake.fileno(), warn_on_full_buffer=False)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            if signal.getsignal(signum) not in (signal.SIG_IGN, None):  # an ignored signal stays ignored
+                previous[signum] = signal.signal(signum, cut_short)
     atexit.register(exiting)
     threading.Thread(target=watch, name="honeyhive-exit", daemon=True).start()
 
 
-def _left_running(threads: list[threading.Thread], children: list[BaseProcess]) -> None:
+def _left_running(threads: list[threading.Thread], children: list[BaseProcess], signalled: list[int]) -> None:
     """Warn that the user's code left ``threads`` and ``children`` (its child processes but daemons, which are ended at
-    exit anyway) running."""
+    exit anyway) running, past the wait or a signal (``signalled``)."""
     import logging
 
     named = [f"{child.name!r} (pid {child.pid})" for child in children if not child.daemon]
     left = [f"thread(s) {', '.join(repr(thread.name) for thread in threads)}"] if threads else []
     left += [f"child process(es) {', '.join(named)}"] if named else []
+    when = f"after signal {signalled[0]}" if signalled else f"past {LEFTOVER_WAIT:g} s"
     if left:  # none: they just ended
         logging.getLogger(__name__).warning(
             f"your code left {' and '.join(left)} running after the command ended; the process ends without waiting"
-            f" for them past {LEFTOVER_WAIT:g} s{', terminating the processes' if named else ''} (make them daemons, or"
-            " end them: shut a pool down, join a process)"
+            f" for them {when}{', terminating the processes' if named else ''} (make them daemons, or end them: shut a"
+            " pool down, join a process)"
         )
 
 
