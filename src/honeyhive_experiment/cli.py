@@ -215,7 +215,6 @@ def _not_held_up(code: int) -> None:
     import atexit
     import select
     import signal
-    import socket
     import threading
     import time
 
@@ -224,16 +223,18 @@ def _not_held_up(code: int) -> None:
     over = threading.Event()  # the wait, which a signal cuts short
     signalled: list[int] = []  # what the watch read: the signal that cut the wait short
     heard: list[int] = []  # what the main thread handled: it may be stuck waiting for a thread, or be later
-    woken, wake = socket.socketpair()  # the signals' numbers, written whichever thread the kernel gives them to:
-    wake.setblocking(False)  # Python runs handlers in the main thread only, maybe stuck in a wait for a thread
+    previous: dict[signal.Signals, Any] = {}  # the handlers replaced: the signals the watch is woken by
 
     def exiting() -> None:  # the first exit function (the last registered): Python waits for no more threads
         if not claimed.acquire(blocking=False):
             threading.Event().wait()  # the watch is ending the process, running the exit functions itself
 
     def watch() -> None:
-        while not signalled and (left := deadline - time.monotonic()) > 0 and select.select([woken], [], [], left)[0]:
-            signalled.extend(signum for signum in woken.recv(64) if signum in previous)
+        while not signalled and (left := deadline - time.monotonic()) > 0:
+            if not previous:
+                time.sleep(left)
+            elif select.select([woken], [], [], left)[0]:
+                signalled.extend(signum for signum in os.read(woken, 64) if signum in previous)
         over.set()
         children = _children()
         if not claimed.acquire(blocking=False):  # Python runs the exit functions: only child processes can hold them
@@ -249,16 +250,16 @@ def _not_held_up(code: int) -> None:
                 stream.flush()
         os._exit(128 + signalled[0] if signalled else code)
 
-    def cut_short(signum: int, frame: object, _open: socket.socket = wake) -> None:  # the watch reads the signal
+    def cut_short(signum: int, frame: object) -> None:  # the watch reads the signal from the pipe
         heard.append(signum)
         if len(heard) > 1 or (over.is_set() and not signalled):  # a second, or the wait is over: as before
-            signal.set_wakeup_fd(-1)  # and ``_open`` may close
             signal.signal(signum, previous[signal.Signals(signum)])
             signal.raise_signal(signum)
 
-    previous = {}
-    if threading.current_thread() is threading.main_thread():  # where Python's handlers are set
-        signal.set_wakeup_fd(wake.fileno(), warn_on_full_buffer=False)
+    if os.name == "posix" and threading.current_thread() is threading.main_thread():  # where handlers are set
+        woken, wake = os.pipe()  # the signals' numbers, written whichever thread the kernel gives them to: Python
+        os.set_blocking(wake, False)  # runs handlers in the main thread only, maybe stuck in its wait for a thread
+        signal.set_wakeup_fd(wake, warn_on_full_buffer=False)
         for signum in (signal.SIGTERM, signal.SIGINT):
             if signal.getsignal(signum) not in (signal.SIG_IGN, None):  # an ignored signal stays ignored
                 previous[signum] = signal.signal(signum, cut_short)
