@@ -32,6 +32,7 @@ from honeyhive_experiment.version import __version__
 
 if TYPE_CHECKING:
     import logging
+    import signal
     import threading
     from multiprocessing.process import BaseProcess
 
@@ -263,8 +264,33 @@ def _not_held_up(code: int) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
             if signal.getsignal(signum) not in (signal.SIG_IGN, None):  # an ignored signal stays ignored
                 previous[signum] = signal.signal(signum, cut_short)
+        _forks_as_before(previous)
     atexit.register(exiting)
     threading.Thread(target=watch, name="honeyhive-exit", daemon=True).start()
+
+
+def _forks_as_before(handlers: dict[signal.Signals, Any]) -> None:
+    """A child forked from now on (by a thread left running) gets back the ``handlers`` the wait replaced, and no
+    wakeup (the parent's pipe: its signal would end the parent's wait); the forking thread blocks their signals over
+    the fork, so one sent to the child before that goes to its own handler."""
+    import signal
+    import threading
+
+    masks: dict[int, set[int | signal.Signals]] = {}  # the forking threads' own
+
+    def before() -> None:
+        masks[threading.get_ident()] = signal.pthread_sigmask(signal.SIG_BLOCK, handlers)
+
+    def in_parent() -> None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, masks.pop(threading.get_ident()))
+
+    def in_child() -> None:
+        signal.set_wakeup_fd(-1)
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+        in_parent()
+
+    os.register_at_fork(before=before, after_in_parent=in_parent, after_in_child=in_child)
 
 
 def _left_running(threads: list[threading.Thread], children: list[BaseProcess], signalled: list[int]) -> None:
