@@ -7,8 +7,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -94,3 +96,60 @@ def test_a_thread_the_users_code_leaves_running_does_not_keep_the_process_alive(
     assert all(name in warned[0] for name in names), warned
     assert "the process ends without waiting for them" in warned[0]
     assert "Traceback" not in done.stderr
+
+
+CHILD_LEFT_RUNNING = """
+import multiprocessing as _mp
+import threading as _threading
+import time as _time
+
+_started = []
+_starting = _threading.Lock()
+_answer_without_child = answer
+
+
+def answer(datapoint):
+    with _starting:
+        if not _started:  # the first datapoint starts a worker process and forgets it (no daemon: never joined)
+            child = _mp.get_context({method!r}).Process(target=_time.sleep, args=(3600,), name="user-child")
+            child.start()
+            _started.append(child)
+            with open("child.pid", "w") as pid:
+                pid.write(str(child.pid))
+    return _answer_without_child(datapoint)
+"""
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_a_child_process_the_users_code_leaves_running_is_ended_with_the_process(tmp_path: Path, method: str) -> None:
+    """multiprocessing's exit function waits for every child that is no daemon, after the wait for threads: one the
+    user's code left running held the process after its report for ever, with no word. It gets the same few seconds
+    from the end of the command, then is named, terminated and the process ends with the verdict's code."""
+    repo = copy_quickstart(tmp_path / "repo", questions=2)
+    app = repo / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + CHILD_LEFT_RUNNING.format(method=method), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    command = ["run", "--dry-run", "--no-html", "--report", "r.json"]
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "honeyhive_experiment", *command],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,  # a safety net: the process used never to end
+            check=False,
+        )
+        child = int((repo / "child.pid").read_text(encoding="utf-8"))
+        assert done.returncode == 0, done.stdout + done.stderr  # the verdict's
+        assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "neutral"  # a first run
+        warned = [line for line in done.stderr.splitlines() if line.startswith("WARNING: your code left ")]
+        assert len(warned) == 1, done.stderr
+        assert f"child process(es) 'user-child' (pid {child})" in warned[0], warned
+        assert "Traceback" not in done.stderr, done.stderr
+        with pytest.raises(ProcessLookupError):  # ended, and reaped: not even a zombie is left
+            os.kill(child, 0)
+    finally:
+        if (repo / "child.pid").exists():  # never left behind, whatever failed above
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int((repo / "child.pid").read_text(encoding="utf-8")), signal.SIGKILL)

@@ -12,9 +12,12 @@ user's code at exit or calling ``sys.exit``, the backend's names, a refused inpu
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -493,13 +496,11 @@ def test_a_secret_written_past_pythons_text_streams_is_redacted_in_the_log(tmp_p
     assert code == 0, log
 
 
-LEFT_RUNNING = """
+GOODBYE = """
 import atexit as _atexit
 import os as _os
 import sys as _sys
 import threading as _threading
-
-_threading.Thread(target=_threading.Event().wait, name="user-flusher").start()  # no daemon: it never ends
 
 
 def _goodbye():
@@ -510,29 +511,114 @@ def _goodbye():
 
 _atexit.register(_goodbye)
 """
+LEFT_RUNNING = {  # what the user's module leaves running, and how the warning names it
+    "thread(s) 'user-flusher'": """
+_threading.Thread(target=_threading.Event().wait, name="user-flusher").start()  # no daemon: it never ends
+""",
+    "child process(es) 'user-child' (pid ": """
+import multiprocessing as _multiprocessing
+import time as _time
+
+_child = _multiprocessing.get_context("fork").Process(target=_time.sleep, args=(3600,), name="user-child")
+_child.start()  # no daemon: multiprocessing's exit function joins it
+with open("child.pid", "w") as _pid:
+    _pid.write(str(_child.pid))
+""",
+}
 
 
-def test_a_thread_left_running_ends_the_step_with_the_verdicts_code_after_the_exit_functions(tmp_path: Path) -> None:
-    """A thread the user's module left running held the step until the job's timeout (cancelled, its comment saying
-    pass): the process ends without it after a warning, with the verdict's exit code, and what the exit functions do
-    still happens as at a normal exit: the user's run, and what they print reaches the log, whole and redacted."""
+@pytest.mark.parametrize("left", LEFT_RUNNING)
+def test_what_is_left_running_ends_the_step_with_the_verdicts_code_after_the_exit_functions(
+    tmp_path: Path, left: str
+) -> None:
+    """A thread or child process the user's module left running held the step until the job's timeout (cancelled,
+    its comment saying pass): the process ends without it after a warning, with the verdict's exit code, and what the
+    exit functions do still happens as at a normal exit: the user's run, and what they print reaches the log, whole
+    and redacted (the fence's drain, not held up by the child's copy of its pipes)."""
     root = failing_quickstart(tmp_path / "repo")
     app = root / "support_bot" / "app.py"
-    app.write_text(app.read_text(encoding="utf-8") + LEFT_RUNNING, encoding="utf-8")
+    app.write_text(app.read_text(encoding="utf-8") + GOODBYE + LEFT_RUNNING[left], encoding="utf-8")
     step = Step(tmp_path / "step", push())
     env = {
         **step.env(root, {"dry-run": "true", "comment-mode": "off"}),
         "HOME": str(tmp_path),
         "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN,
     }
-    code, log = run_step(root, env, "action")
-    warned = [c for c in issued(log) if c.startswith("::warning::your code left thread(s) 'user-flusher' running")]
+    try:
+        code, log = run_step(root, env, "action")
+    finally:
+        _kill_left(root / "child.pid")
+    warned = [c for c in issued(log) if c.startswith(f"::warning::your code left {left}")]
     assert warned, log
     assert "forged-goodbye the runner's token: ***" in log, log  # the user's exit function ran, its line passed on
     assert RUNTIME_TOKEN not in log, log
     assert forged(log) == [], log
     assert step.outputs()["verdict"] == "fail", log
     assert code == 1, log
+
+
+def _kill_left(pid_file: Path) -> None:
+    """A safety net: the child process whose id is in ``pid_file`` (if any) is not left running, whatever failed."""
+    if pid_file.exists():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(pid_file.read_text(encoding="utf-8")), signal.SIGKILL)
+
+
+LINGERING = """
+def _linger():
+    _threading.main_thread().join()  # the command is done: Python waits for the threads
+    print("lingering after the command", flush=True)
+    _threading.Event().wait()
+
+
+_threading.Thread(target=_linger, name="user-lingerer").start()
+"""
+
+
+def test_a_signal_while_the_process_waits_for_what_was_left_running_still_runs_the_exit_functions(
+    tmp_path: Path,
+) -> None:
+    """SIGTERM (a cancelled job) while the process waits for a thread the user's code left running ended it at once,
+    past the exit functions: the fence's drain, what the user's printed. It now ends the wait: they run, then the
+    process ends as a signal's (143)."""
+    root = failing_quickstart(tmp_path / "repo")
+    app = root / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + GOODBYE + LINGERING, encoding="utf-8")
+    step = Step(tmp_path / "step", push())
+    env = {
+        **step.env(root, {"dry-run": "true", "comment-mode": "off"}),
+        "HOME": str(tmp_path),
+        "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN,
+        **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}),
+    }
+    step_process = subprocess.Popen(
+        [sys.executable, "-m", "honeyhive_experiment", "action"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert step_process.stdout is not None
+    safety_net = threading.Timer(180, step_process.kill)  # never left hanging, whatever happens
+    safety_net.start()
+    try:
+        lines = []
+        for line in step_process.stdout:  # up to the thread's line: the command is done, Python waits for it
+            lines.append(line)
+            if line == "lingering after the command\n":
+                step_process.send_signal(signal.SIGTERM)
+                break
+        log = "".join(lines) + step_process.stdout.read()
+        code = step_process.wait()
+    finally:
+        safety_net.cancel()
+    assert "lingering after the command\n" in lines, log
+    assert "forged-goodbye the runner's token: ***" in log, log  # the exit functions ran, the fence's drain too
+    assert RUNTIME_TOKEN not in log, log
+    assert forged(log) == [], log
+    assert step.outputs()["verdict"] == "fail", log
+    assert code == 128 + signal.SIGTERM, log
 
 
 FORKED = """
