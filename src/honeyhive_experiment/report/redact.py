@@ -93,6 +93,7 @@ import math
 import os
 import re
 import string
+import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping
@@ -783,4 +784,27 @@ def _forked() -> None:
         stream._holding = False
 
 
-os.register_at_fork(after_in_child=_forked)
+_HELD_AT_FORK: list[RedactingStream] = []
+
+
+def _forking() -> None:
+    """Before a fork, wait until no thread is writing through ``sys.stdout`` / ``sys.stderr``: a child forked while
+    another thread (the progress line on the main thread) held the text file's own lock under ours inherits it held,
+    and hangs at its exit's flush. Only those two: a fence pump's stream is left free to drain the pipe a writer
+    may be waiting on."""
+    for stream in dict.fromkeys(s for s in (sys.stdout, sys.stderr) if isinstance(s, RedactingStream)):
+        stream._lock.acquire()
+        _HELD_AT_FORK.append(stream)
+
+
+def _forked_parent() -> None:
+    while _HELD_AT_FORK:
+        _HELD_AT_FORK.pop()._lock.release()
+
+
+def _forked_child() -> None:
+    _HELD_AT_FORK.clear()
+    _forked()
+
+
+os.register_at_fork(before=_forking, after_in_parent=_forked_parent, after_in_child=_forked_child)
