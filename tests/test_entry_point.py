@@ -69,25 +69,23 @@ def answer(datapoint):
 }
 
 
+def _run_with(repo: Path, app_tail: str) -> subprocess.CompletedProcess[str]:
+    """``run --dry-run --report r.json`` as a process of its own, with ``app_tail`` appended to the quickstart's app
+    (no HoneyHive or Actions variables from this environment). The timeout is a safety net: these used never to end."""
+    app = repo / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + app_tail, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    command = [sys.executable, "-m", "honeyhive_experiment", "run", "--dry-run", "--no-html", "--report", "r.json"]
+    return subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=180, check=False)
+
+
 @pytest.mark.parametrize("left", LEFT_RUNNING)
 def test_a_thread_the_users_code_leaves_running_does_not_keep_the_process_alive(tmp_path: Path, left: str) -> None:
     """Python waits at exit for every thread that is no daemon, and for a pool's workers whatever their flag: one
     the user's module left running held the process after its report for ever (in Actions, the job until its 6 h
     timeout, cancelled, while the comment said pass). It gets a few seconds, then is named and not waited for."""
     repo = copy_quickstart(tmp_path / "repo", questions=2)
-    app = repo / "support_bot" / "app.py"
-    app.write_text(app.read_text(encoding="utf-8") + LEFT_RUNNING[left], encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
-    command = ["run", "--dry-run", "--no-html", "--report", "r.json"]
-    done = subprocess.run(
-        [sys.executable, "-m", "honeyhive_experiment", *command],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,  # a safety net: the process used never to end
-        check=False,
-    )
+    done = _run_with(repo, LEFT_RUNNING[left])
     assert done.returncode == 0, done.stdout + done.stderr  # the verdict's
     assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "neutral"  # a first run
     warned = [line for line in done.stderr.splitlines() if line.startswith("WARNING: your code left thread(s) ")]
@@ -126,20 +124,8 @@ def test_a_child_process_the_users_code_leaves_running_is_ended_with_the_process
     user's code left running held the process after its report for ever, with no word. It gets the same few seconds
     from the end of the command, then is named, terminated and the process ends with the verdict's code."""
     repo = copy_quickstart(tmp_path / "repo", questions=2)
-    app = repo / "support_bot" / "app.py"
-    app.write_text(app.read_text(encoding="utf-8") + CHILD_LEFT_RUNNING.format(method=method), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
-    command = ["run", "--dry-run", "--no-html", "--report", "r.json"]
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "honeyhive_experiment", *command],
-            cwd=repo,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,  # a safety net: the process used never to end
-            check=False,
-        )
+        done = _run_with(repo, CHILD_LEFT_RUNNING.format(method=method))
         child = int((repo / "child.pid").read_text(encoding="utf-8"))
         assert done.returncode == 0, done.stdout + done.stderr  # the verdict's
         assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "neutral"  # a first run
