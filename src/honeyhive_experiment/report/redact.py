@@ -777,7 +777,8 @@ def _release() -> None:
 def _forked() -> None:
     """A forked child (multiprocessing's) holds nothing back: it ends with ``os._exit``, past the exit hook. What its
     parent held stays the parent's to show (the child's copy would show it twice), and a lock another of the parent's
-    threads held is not the child's."""
+    threads held is not the child's (nor are those :func:`_forking` took for the fork)."""
+    _HELD_AT_FORK.clear()
     for stream in list(_STREAMS):
         stream._lock = threading.Lock()
         stream._pending = ""
@@ -802,9 +803,4 @@ def _forked_parent() -> None:
         _HELD_AT_FORK.pop()._lock.release()
 
 
-def _forked_child() -> None:
-    _HELD_AT_FORK.clear()
-    _forked()
-
-
-os.register_at_fork(before=_forking, after_in_parent=_forked_parent, after_in_child=_forked_child)
+os.register_at_fork(before=_forking, after_in_parent=_forked_parent, after_in_child=_forked)
