@@ -62,7 +62,7 @@ OWNERS = {
     "github": {"github"},
     "opentelemetry": {"tracing"},
     "genai_prices": {"pricing"},
-    "signal": {"cancellation", "cli"},  # handlers, the mask of the threads the command starts; cli: the wait at exit
+    "signal": {"cancellation"},  # handlers, the mask of the threads the command starts, the wait at exit
     "jinja2": {"report.comment", "report.html"},  # the Markdown reports, and the HTML report (its own autoescape)
     "markupsafe": {"report.markdown", "report.comment", "report.html"},
 }

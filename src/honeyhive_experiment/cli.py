@@ -3,8 +3,9 @@
 This is the only module that reads ``os.environ`` and ``sys.argv`` (besides ``connection.py``, for the SDK's
 ``HH_API_KEY`` / ``HH_API_URL`` defaults). It parses them into one frozen
 :class:`~honeyhive_experiment.settings.Settings`, sets up what belongs to the process (logging, the signal
-handlers, standard output and error redacted of the secrets), calls one operation of
-:mod:`honeyhive_experiment.operations` and maps what it returns or raises to an exit code::
+handlers and the bound on its exit: :mod:`~honeyhive_experiment.cancellation`, standard output and error redacted
+of the secrets), calls one operation of :mod:`honeyhive_experiment.operations` and maps what it returns or raises
+to an exit code::
 
     argv / environment ──► Settings ──► operations.run / validate / runs / view ──► exit code
 
@@ -23,8 +24,8 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
-from typing import TYPE_CHECKING, Any, Final, TextIO, cast
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from honeyhive_experiment.errors import EXIT_CLOSED_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, ExperimentError, SettingsError
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
@@ -32,9 +33,6 @@ from honeyhive_experiment.version import __version__
 
 if TYPE_CHECKING:
     import logging
-    import signal
-    import threading
-    from multiprocessing.process import BaseProcess
 
     from honeyhive_experiment.report.redact import Redactor
     from honeyhive_experiment.settings import Settings
@@ -141,7 +139,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return _closed()
     code = _command(argv, environ)
     if argv is None:  # the process's own command (python -m, the console script, the action): the process ends
-        _not_held_up(code)
+        from honeyhive_experiment.cancellation import exit_not_held_up
+
+        exit_not_held_up(code)
     return code
 
 
@@ -195,153 +195,6 @@ def _closed() -> int:
     if other is not None:
         print(f"error: {name} is closed: send it to a file or to /dev/null (`>/dev/null`, not `>&-`)", file=other)
     return EXIT_USAGE
-
-
-LEFTOVER_WAIT: Final = 5.0
-"""Seconds the process waits, once its command is done, for what the user's code left running (threads, processes)."""
-_CHILD_GRACE: Final = 1.0
-"""Seconds a leftover child process has to end once terminated, then once killed."""
-
-
-def _not_held_up(code: int) -> None:
-    """The command is done (its report delivered): Python now waits, before it exits, for every thread that is not a
-    daemon and for the workers of thread and process pools (whatever their flag), then runs the exit functions, of
-    which :mod:`multiprocessing`'s waits for every child process that is not a daemon; so what the user's code left
-    running (``Event().wait()``, a pool's hung task, a ``Process`` never joined) would hold the process, and the job,
-    for ever. They get :data:`LEFTOVER_WAIT` seconds from now, the exit functions included; then a warning names them,
-    the child processes are terminated (killed if they must be), and the process ends with ``code``, after the exit
-    functions (the user's, the fence's drain in Actions, the redacting streams' release) and a flush of the streams,
-    as a normal exit would. SIGTERM or SIGINT in that time ends the wait at once, the same way (with 128 + its number
-    while threads hold the process); a second one, or one once the wait is over, does what it did before."""
-    import atexit
-    import select
-    import signal
-    import threading
-    import time
-
-    deadline = time.monotonic() + LEFTOVER_WAIT
-    claimed = threading.Lock()  # by whichever comes first: Python's exit functions, or the watch ending the process
-    over = threading.Event()  # the wait, which a signal cuts short
-    signalled: list[int] = []  # what the watch read: the signal that cut the wait short
-    heard: list[int] = []  # what the main thread handled: it may be stuck waiting for a thread, or be later
-    previous: dict[signal.Signals, Any] = {}  # the handlers replaced: the signals the watch is woken by
-
-    def exiting() -> None:  # the first exit function (the last registered): Python waits for no more threads
-        if not claimed.acquire(blocking=False):
-            threading.Event().wait()  # the watch is ending the process, running the exit functions itself
-
-    def watch() -> None:
-        while not signalled and (left := deadline - time.monotonic()) > 0:
-            if not previous:
-                time.sleep(left)
-            elif select.select([woken], [], [], left)[0]:
-                signalled.extend(signum for signum in os.read(woken, 64) if signum in previous)
-        over.set()
-        children = _children()
-        if not claimed.acquire(blocking=False):  # Python runs the exit functions: only child processes can hold them
-            _left_running([], children, signalled)  # first: ended, they may let the process end
-            _end(children)
-            return
-        atexit.unregister(exiting)
-        _left_running(_holding_the_exit(), children, signalled)
-        _end(children)
-        atexit._run_exitfuncs()
-        for stream in (sys.stdout, sys.stderr):  # what Python's own exit flushes after the exit functions
-            with suppress(OSError, ValueError):
-                stream.flush()
-        os._exit(128 + signalled[0] if signalled else code)
-
-    def cut_short(signum: int, frame: object) -> None:  # the watch reads the signal from the pipe
-        heard.append(signum)
-        if len(heard) > 1 or (over.is_set() and not signalled):  # a second, or the wait is over: as before
-            signal.signal(signum, previous[signal.Signals(signum)])
-            signal.raise_signal(signum)
-
-    if os.name == "posix" and threading.current_thread() is threading.main_thread():  # where handlers are set
-        woken, wake = os.pipe()  # the signals' numbers, written whichever thread the kernel gives them to: Python
-        os.set_blocking(wake, False)  # runs handlers in the main thread only, maybe stuck in its wait for a thread
-        signal.set_wakeup_fd(wake, warn_on_full_buffer=False)
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            if signal.getsignal(signum) not in (signal.SIG_IGN, None):  # an ignored signal stays ignored
-                previous[signum] = signal.signal(signum, cut_short)
-        _forks_as_before(previous)
-    atexit.register(exiting)
-    threading.Thread(target=watch, name="honeyhive-exit", daemon=True).start()
-
-
-def _forks_as_before(handlers: dict[signal.Signals, Any]) -> None:
-    """A child forked from now on (by a thread left running) gets back the ``handlers`` the wait replaced, and no
-    wakeup (the parent's pipe: its signal would end the parent's wait); the forking thread blocks their signals over
-    the fork, so one sent to the child before that goes to its own handler."""
-    import signal
-    import threading
-
-    masks: dict[int, set[int | signal.Signals]] = {}  # the forking threads' own
-
-    def before() -> None:
-        masks[threading.get_ident()] = signal.pthread_sigmask(signal.SIG_BLOCK, handlers)
-
-    def in_parent() -> None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, masks.pop(threading.get_ident()))
-
-    def in_child() -> None:
-        signal.set_wakeup_fd(-1)
-        for signum, handler in handlers.items():
-            signal.signal(signum, handler)
-        in_parent()
-
-    os.register_at_fork(before=before, after_in_parent=in_parent, after_in_child=in_child)
-
-
-def _left_running(threads: list[threading.Thread], children: list[BaseProcess], signalled: list[int]) -> None:
-    """Warn that the user's code left ``threads`` and ``children`` (its child processes but daemons, which are ended at
-    exit anyway) running, past the wait or a signal (``signalled``)."""
-    import logging
-
-    named = [f"{child.name!r} (pid {child.pid})" for child in children if not child.daemon]
-    left = [f"thread(s) {', '.join(repr(thread.name) for thread in threads)}"] if threads else []
-    left += [f"child process(es) {', '.join(named)}"] if named else []
-    when = f"after signal {signalled[0]}" if signalled else f"past {LEFTOVER_WAIT:g} s"
-    if left:  # none: they just ended
-        logging.getLogger(__name__).warning(
-            f"your code left {' and '.join(left)} running after the command ended; the process ends without waiting"
-            f" for them {when}{', terminating the processes' if named else ''} (make them daemons, or end them: shut a"
-            " pool down, join a process)"
-        )
-
-
-def _children() -> list[BaseProcess]:
-    """The child processes :mod:`multiprocessing` started that still run (none if it was never used)."""
-    process = sys.modules.get("multiprocessing.process")
-    return process.active_children() if process is not None else []
-
-
-def _end(children: list[BaseProcess]) -> None:
-    """Terminate ``children``, kill those still there after :data:`_CHILD_GRACE`, and reap them."""
-    import time
-
-    for end in ("terminate", "kill"):
-        for child in children:
-            getattr(child, end)()
-        deadline = time.monotonic() + _CHILD_GRACE
-        for child in children:
-            child.join(max(deadline - time.monotonic(), 0))
-        children = [child for child in children if child.is_alive()]
-
-
-def _holding_the_exit() -> list[threading.Thread]:
-    """The threads Python's exit waits for: those that are not daemons, and the pools' workers and managers, which
-    :mod:`concurrent.futures` joins at exit (its registries of them are private)."""
-    import threading
-
-    pooled: set[threading.Thread] = set()
-    for module, registry in (
-        ("concurrent.futures.thread", "_threads_queues"),
-        ("concurrent.futures.process", "_threads_wakeups"),
-    ):
-        pooled.update(getattr(sys.modules.get(module), registry, {}))
-    ignored = threading.main_thread(), threading.current_thread()
-    return [t for t in threading.enumerate() if t not in ignored and t.is_alive() and (not t.daemon or t in pooled)]
 
 
 def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings | None:
