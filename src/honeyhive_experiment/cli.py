@@ -2,10 +2,10 @@
 
 This is the only module that reads ``os.environ`` and ``sys.argv`` (besides ``connection.py``, for the SDK's
 ``HH_API_KEY`` / ``HH_API_URL`` defaults). It parses them into one frozen
-:class:`~honeyhive_experiment.settings.Settings`, sets up what belongs to the process (logging, the signal
-handlers and the bound on its exit: :mod:`~honeyhive_experiment.cancellation`, standard output and error redacted
-of the secrets), calls one operation of :mod:`honeyhive_experiment.operations` and maps what it returns or raises
-to an exit code::
+:class:`~honeyhive_experiment.settings.Settings`, sets up what belongs to the process (its standard output,
+error and log: :mod:`~honeyhive_experiment.streams`; its signal handlers, and the bound on its exit:
+:mod:`~honeyhive_experiment.cancellation`), calls one operation of :mod:`honeyhive_experiment.operations` and maps
+what it returns or raises to an exit code::
 
     argv / environment ──► Settings ──► operations.run / validate / runs / view ──► exit code
 
@@ -23,18 +23,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from honeyhive_experiment.errors import EXIT_CLOSED_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, ExperimentError, SettingsError
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
+from honeyhive_experiment.streams import CannotWrite, Standard, discard, redacted_output
 from honeyhive_experiment.version import __version__
 
 if TYPE_CHECKING:
-    import logging
-
-    from honeyhive_experiment.report.redact import Redactor
     from honeyhive_experiment.settings import Settings
 
 # ----------------------------------------------------------------------------- the parser
@@ -152,17 +149,14 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
         if args.command == "schema":
             from honeyhive_experiment.config import config_json_schema_text
 
-            out = _Standard(sys.stdout, "standard output")
+            out = Standard(sys.stdout, "standard output")
             out.write(config_json_schema_text())  # as committed in schemas/experiment.schema.json
             out.flush()
             return 0
         settings = _settings(args, env)
         if settings is None:
             return EXIT_USAGE
-        with _redacted_output(settings, for_good=argv is None) as redactor:
-            from honeyhive_experiment.report.redact import RedactingFilter
-
-            _configure_logging(settings, RedactingFilter(redactor))  # every command logs what the backend says
+        with redacted_output(settings, for_good=argv is None):
             if args.command in ("run", "action"):  # it reports its own problems, in its report
                 return _run(settings)
             try:
@@ -180,8 +174,8 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except _CannotWrite as exc:  # a full disk, `> /dev/full`: said on the other stream (the report files are written)
-        _discard(exc.stream)
+    except CannotWrite as exc:  # a full disk, `> /dev/full`: said on the other stream (the report files are written)
+        discard(exc.stream)
         print(f"error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # what reads the output closed it: stop quietly (the report files are written first)
@@ -222,94 +216,6 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings | No
 
 
 # ----------------------------------------------------------------------------- the commands
-
-
-@contextmanager
-def _redacted_output(settings: Settings, *, for_good: bool) -> Iterator[Redactor]:
-    """While a command runs, what anything in the process prints (the user's code too) is redacted of the
-    settings' secrets, line by line, like the log, and inside GitHub Actions what threads other than the main one
-    print issues no workflow command (for a command called from Python; the process's own is fenced, below); the
-    redactor is the command's.
-
-    ``for_good``, the process's own command (``argv`` read from ``sys.argv``: ``python -m``, the console script):
-    what still runs when the command has returned is the user's code (the threads Python waits for, what it
-    registered with :mod:`atexit`), so the streams stay until the process ends. Inside Actions the process's
-    descriptors are fenced too, before any user code runs and to the end (:func:`~honeyhive_experiment.gha.fence`):
-    what reaches the log by any way (a subprocess, ``os.write``, ``sys.stdout.buffer``, a thread, the main thread) is
-    redacted and issues no command, but for ours (:func:`~honeyhive_experiment.gha.issue`). Outside Actions the
-    descriptors stay the terminal's (a bar, colours, a prompt) or the file's: bytes that bypass Python's streams there
-    are not redacted."""
-    import atexit
-
-    from honeyhive_experiment.gha import fence, neutralise
-    from honeyhive_experiment.report.redact import RedactingStream, Redactor
-
-    redactor = Redactor(settings.secrets())
-    fenced = for_good and settings.in_actions
-    if fenced:
-        atexit.register(fence(redactor))  # taken down after the user's own atexit functions, which come later
-    streams = sys.stdout, sys.stderr
-    others = neutralise if settings.in_actions and not fenced else None  # fenced: the pipes neutralise whole lines
-    standard = _Standard(streams[0], "standard output"), _Standard(streams[1], "standard error")
-    sys.stdout = cast("TextIO", RedactingStream(cast("TextIO", standard[0]), redactor, others=others))
-    sys.stderr = cast("TextIO", RedactingStream(cast("TextIO", standard[1]), redactor, others=others))
-    try:
-        yield redactor
-        for stream in (sys.stdout, sys.stderr):  # now: a stream that cannot take it is said while the command can
-            stream.flush()
-    except BrokenPipeError as exc:  # what is still written, flushed at exit too, goes nowhere: the Python docs' advice
-        _discard(*([exc.stream] if isinstance(exc, _CannotWrite) else streams))  # a full one's: the other says it
-        raise
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()
-        if not for_good:
-            sys.stdout, sys.stderr = streams
-
-
-class _CannotWrite(BrokenPipeError):
-    """A standard stream that cannot take what is written, for another reason than a closed pipe (a full disk,
-    ``> /dev/full``): the command ends as for a closed pipe (nothing blames the run for it), then says it."""
-
-    def __init__(self, exc: OSError, stream: TextIO, name: str) -> None:
-        super().__init__(exc.errno, exc.strerror, name)
-        self.stream = stream
-
-
-class _Standard:
-    """``stream`` (the process's standard output or error, ``name``) whose failure to take what is written, but a
-    closed pipe's, is :class:`_CannotWrite`."""
-
-    def __init__(self, stream: TextIO, name: str) -> None:
-        self.stream = stream
-        self.name = name
-
-    def write(self, text: str) -> int:
-        try:
-            return self.stream.write(text)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise _CannotWrite(exc, self.stream, self.name) from None
-
-    def flush(self) -> None:
-        try:
-            self.stream.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise _CannotWrite(exc, self.stream, self.name) from None
-
-    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding…: the stream's
-        return getattr(self.stream, name)
-
-
-def _discard(*streams: TextIO) -> None:
-    """What is still written to ``streams``, flushed at exit too, goes nowhere: the Python docs' advice for a closed
-    pipe."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    for stream in streams:
-        os.dup2(devnull, stream.fileno())
 
 
 def _run(settings: Settings) -> int:
@@ -362,44 +268,3 @@ def _view(settings: Settings, run_id: str | None, *, open_it: bool) -> int:
         if not webbrowser.open(path.resolve().as_uri()):
             print("no browser could be opened: open the file above", file=sys.stderr)
     return 0
-
-
-# ----------------------------------------------------------------------------- logging
-
-
-def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
-    """Handlers of ours on the root logger, every record redacted: ``level: message`` lines (neutralised inside GitHub
-    Actions, where no line may issue a workflow command); for the action, the program's own records are workflow
-    commands instead (its loggers', ``honeyhive_experiment`` and ``honeyhive_local``), and another's (the user's code,
-    a library, a forked child's) such a line on standard output, as the user's output is: it annotates nothing (GitHub
-    shows 10 errors and 10 warnings a step, and a library logging per datapoint would hide the verdict's)."""
-    import logging
-
-    from honeyhive_experiment.gha import WorkflowCommandHandler
-
-    class Formatter(logging.Formatter):
-        def format(self, record: logging.LogRecord) -> str:
-            return settings.printable(super().format(record))
-
-    def ours(record: logging.LogRecord) -> bool:
-        return record.name.partition(".")[0] in ("honeyhive_experiment", "honeyhive_local")
-
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_honeyhive_experiment", False):
-            root.removeHandler(handler)
-    lines = logging.StreamHandler(sys.stdout if settings.as_action else sys.stderr)
-    lines.setFormatter(Formatter("%(levelname)s: %(message)s"))
-    handlers: list[logging.Handler] = [lines]
-    if settings.as_action:
-        commands = WorkflowCommandHandler(debug=settings.debug)
-        commands.addFilter(ours)
-        lines.addFilter(lambda record: not ours(record))
-        handlers.append(commands)
-    for handler in handlers:
-        handler.addFilter(redacting)
-        setattr(handler, "_honeyhive_experiment", True)  # noqa: B010 - marks the handlers this CLI installed
-        root.addHandler(handler)
-    root.setLevel(logging.DEBUG if settings.debug else logging.INFO)
-    for noisy in ("httpx", "httpcore", "urllib3", "github", "opentelemetry", "uvicorn"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
