@@ -21,18 +21,27 @@ code starts inherits the mask of the thread that starts it — a subprocess keep
 (a multiprocessing pool's) too — and a child blocking both ignores its ``terminate()``, holding the job for good. A
 signal such a thread takes is seen by the runner's main thread within its poll (the runner waits for datapoints in
 steps). A forked child gets the process's handlers back (:func:`_forked`): its SIGTERM ends it, not a run.
+
+Once the process's own command is done, :func:`exit_not_held_up` bounds its exit: what the user's code left running
+gets :data:`LEFTOVER_WAIT` seconds, which SIGTERM/SIGINT cut short, then the process ends with the command's code.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import select
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any, ParamSpec, TypeVar
+from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
+
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
 
 __all__ = [
     "Cancellation",
@@ -40,6 +49,7 @@ __all__ = [
     "by_signal",
     "cooperatively",
     "enter",
+    "exit_not_held_up",
     "hold_signals",
     "install_signal_handlers",
     "interruptible",
@@ -55,6 +65,8 @@ _R = TypeVar("_R")
 _SIGNALS = {signal.SIGTERM, signal.SIGINT}
 _installed: Cancellation | None = None  # whose handlers install_signal_handlers made the process's (a fork gives back)
 _user_code = threading.local()  # per thread: how many blocks of signals_as_usual it is in, and the mask before them
+_exit_wait: dict[int, Any] | None = None  # the handlers exit_not_held_up replaced (a forked child gets them back)
+_fork_masks: dict[int, set[int | signal.Signals]] = {}  # the forking threads' own, while the exit waits
 
 
 class Interrupted(KeyboardInterrupt):
@@ -213,26 +225,166 @@ def signals_as_usual() -> Iterator[None]:
             signal.pthread_sigmask(signal.SIG_SETMASK, _user_code.mask)
 
 
+def _forking() -> None:
+    """Before a fork while the exit waits (by a thread left running): the forking thread blocks the signals whose
+    handlers the wait replaced over the fork, so one sent to the child before :func:`_forked` goes to its own
+    handler."""
+    if _exit_wait is not None:
+        _fork_masks[threading.get_ident()] = signal.pthread_sigmask(signal.SIG_BLOCK, _exit_wait)
+
+
+def _forked_in_parent() -> None:
+    mask = _fork_masks.pop(threading.get_ident(), None)
+    if mask is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
 def _forked() -> None:
     """A process the user's code forks (a multiprocessing pool's worker) is its own: SIGTERM/SIGINT do there what
-    they did before the command took them — its pool's ``terminate()`` ends it — and reach every thread."""
+    they did before the command took them — its pool's ``terminate()`` ends it — and reach every thread. Forked
+    while the exit waits, it gets back the handlers the wait replaced, and no wakeup (the parent's pipe: its signal
+    would end the parent's wait)."""
     if _installed is not None and _ours():
         release(_installed)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+    if _exit_wait is not None:
+        signal.set_wakeup_fd(-1)
+        for signum, handler in _exit_wait.items():
+            signal.signal(signum, handler)
+        _forked_in_parent()
 
 
 def _ours() -> bool:
-    """Whether this module's handlers are the process's (the command line's; the Python API leaves them alone)."""
-    return getattr(signal.getsignal(signal.SIGINT), "__module__", None) == __name__
+    """Whether this module's handlers are the process's (the command line's; the Python API leaves them alone), but
+    the exit's (:func:`exit_not_held_up`: the command is done)."""
+    return getattr(signal.getsignal(signal.SIGINT), "__module__", None) == __name__ and _exit_wait is None
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forked)
+    os.register_at_fork(before=_forking, after_in_parent=_forked_in_parent, after_in_child=_forked)
 
 
-def _handle_signals(handler: Callable[[int, Any], None]) -> dict[int, Any]:
-    """Make ``handler`` the one for SIGTERM and SIGINT; the handlers it replaced (none off the main thread,
-    where Python cannot set handlers and no signal is delivered to Python code anyway)."""
+def _handle_signals(handler: Callable[[int, Any], None], *, but_ignored: bool = False) -> dict[int, Any]:
+    """Make ``handler`` the one for SIGTERM and SIGINT (``but_ignored``: but an ignored one, which stays ignored); the
+    handlers it replaced (none off the main thread, where Python cannot set handlers and no signal is delivered to
+    Python code anyway)."""
     if threading.current_thread() is not threading.main_thread():
         return {}
-    return {signum: signal.signal(signum, handler) for signum in (signal.SIGTERM, signal.SIGINT)}
+    return {
+        signum: signal.signal(signum, handler)
+        for signum in (signal.SIGTERM, signal.SIGINT)
+        if not (but_ignored and signal.getsignal(signum) in (signal.SIG_IGN, None))
+    }
+
+
+# ----------------------------------------------------------------------------- the exit
+
+LEFTOVER_WAIT: Final = 5.0
+"""Seconds the process waits, once its command is done, for what the user's code left running (threads, processes)."""
+_CHILD_GRACE: Final = 1.0
+"""Seconds a leftover child process has to end once terminated, then once killed."""
+
+
+def exit_not_held_up(code: int) -> None:
+    """The command is done (its report delivered): Python now waits, before it exits, for every thread that is not a
+    daemon and for the workers of thread and process pools (whatever their flag), then runs the exit functions, of
+    which :mod:`multiprocessing`'s waits for every child process that is not a daemon; so what the user's code left
+    running (``Event().wait()``, a pool's hung task, a ``Process`` never joined) would hold the process, and the job,
+    for ever. They get :data:`LEFTOVER_WAIT` seconds from now, the exit functions included; then a warning names them,
+    the child processes are terminated (killed if they must be), and the process ends with ``code``, after the exit
+    functions (the user's, the fence's drain in Actions, the redacting streams' release) and a flush of the streams,
+    as a normal exit would. SIGTERM or SIGINT in that time ends the wait at once, the same way (with 128 + its number
+    while threads hold the process); a second one, or one once the wait is over, does what it did before."""
+    global _exit_wait
+
+    deadline = time.monotonic() + LEFTOVER_WAIT
+    claimed = threading.Lock()  # by whichever comes first: Python's exit functions, or the watch ending the process
+    over = threading.Event()  # the wait, which a signal cuts short
+    signalled: list[int] = []  # what the watch read: the signal that cut the wait short
+    heard: list[int] = []  # what the main thread handled: it may be stuck waiting for a thread, or be later
+    previous: dict[int, Any] = {}  # the handlers replaced: the signals the watch is woken by
+
+    def exiting() -> None:  # the first exit function (the last registered): Python waits for no more threads
+        if not claimed.acquire(blocking=False):
+            threading.Event().wait()  # the watch is ending the process, running the exit functions itself
+
+    def watch() -> None:
+        while not signalled and (left := deadline - time.monotonic()) > 0:
+            if not previous:
+                time.sleep(left)
+            elif select.select([woken], [], [], left)[0]:
+                signalled.extend(signum for signum in os.read(woken, 64) if signum in previous)
+        over.set()
+        children = _children()
+        if not claimed.acquire(blocking=False):  # Python runs the exit functions: only child processes can hold them
+            _left_running([], children, signalled)  # first: ended, they may let the process end
+            _end(children)
+            return
+        atexit.unregister(exiting)
+        _left_running(_holding_the_exit(), children, signalled)
+        _end(children)
+        atexit._run_exitfuncs()
+        for stream in (sys.stdout, sys.stderr):  # what Python's own exit flushes after the exit functions
+            with suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(128 + signalled[0] if signalled else code)
+
+    def cut_short(signum: int, frame: object) -> None:  # the watch reads the signal from the pipe
+        heard.append(signum)
+        if len(heard) > 1 or (over.is_set() and not signalled):  # a second, or the wait is over: as before
+            signal.signal(signum, previous[signum])
+            signal.raise_signal(signum)
+
+    if os.name == "posix" and threading.current_thread() is threading.main_thread():  # where handlers are set
+        woken, wake = os.pipe()  # the signals' numbers, written whichever thread the kernel gives them to: Python
+        os.set_blocking(wake, False)  # runs handlers in the main thread only, maybe stuck in its wait for a thread
+        signal.set_wakeup_fd(wake, warn_on_full_buffer=False)
+        previous.update(_handle_signals(cut_short, but_ignored=True))  # an ignored signal stays ignored
+        _exit_wait = previous  # a child forked from now on (by a thread left running) gets them back: _forked
+    atexit.register(exiting)
+    threading.Thread(target=watch, name="honeyhive-exit", daemon=True).start()
+
+
+def _left_running(threads: list[threading.Thread], children: list[BaseProcess], signalled: list[int]) -> None:
+    """Warn that the user's code left ``threads`` and ``children`` (its child processes but daemons, which are ended at
+    exit anyway) running, past the wait or a signal (``signalled``)."""
+    named = [f"{child.name!r} (pid {child.pid})" for child in children if not child.daemon]
+    left = [f"thread(s) {', '.join(repr(thread.name) for thread in threads)}"] if threads else []
+    left += [f"child process(es) {', '.join(named)}"] if named else []
+    when = f"after signal {signalled[0]}" if signalled else f"past {LEFTOVER_WAIT:g} s"
+    if left:  # none: they just ended
+        logging.getLogger(__name__).warning(
+            f"your code left {' and '.join(left)} running after the command ended; the process ends without waiting"
+            f" for them {when}{', terminating the processes' if named else ''} (make them daemons, or end them: shut a"
+            " pool down, join a process)"
+        )
+
+
+def _children() -> list[BaseProcess]:
+    """The child processes :mod:`multiprocessing` started that still run (none if it was never used)."""
+    process = sys.modules.get("multiprocessing.process")
+    return process.active_children() if process is not None else []
+
+
+def _end(children: list[BaseProcess]) -> None:
+    """Terminate ``children``, kill those still there after :data:`_CHILD_GRACE`, and reap them."""
+    for end in ("terminate", "kill"):
+        for child in children:
+            getattr(child, end)()
+        deadline = time.monotonic() + _CHILD_GRACE
+        for child in children:
+            child.join(max(deadline - time.monotonic(), 0))
+        children = [child for child in children if child.is_alive()]
+
+
+def _holding_the_exit() -> list[threading.Thread]:
+    """The threads Python's exit waits for: those that are not daemons, and the pools' workers and managers, which
+    :mod:`concurrent.futures` joins at exit (its registries of them are private)."""
+    pooled: set[threading.Thread] = set()
+    for module, registry in (
+        ("concurrent.futures.thread", "_threads_queues"),
+        ("concurrent.futures.process", "_threads_wakeups"),
+    ):
+        pooled.update(getattr(sys.modules.get(module), registry, {}))
+    ignored = threading.main_thread(), threading.current_thread()
+    return [t for t in threading.enumerate() if t not in ignored and t.is_alive() and (not t.daemon or t in pooled)]

@@ -2,9 +2,10 @@
 
 This is the only module that reads ``os.environ`` and ``sys.argv`` (besides ``connection.py``, for the SDK's
 ``HH_API_KEY`` / ``HH_API_URL`` defaults). It parses them into one frozen
-:class:`~honeyhive_experiment.settings.Settings`, sets up what belongs to the process (logging, the signal
-handlers, standard output and error redacted of the secrets), calls one operation of
-:mod:`honeyhive_experiment.operations` and maps what it returns or raises to an exit code::
+:class:`~honeyhive_experiment.settings.Settings`, sets up what belongs to the process (its standard output,
+error and log: :mod:`~honeyhive_experiment.streams`; its signal handlers, and the bound on its exit:
+:mod:`~honeyhive_experiment.cancellation`), calls one operation of :mod:`honeyhive_experiment.operations` and maps
+what it returns or raises to an exit code::
 
     argv / environment ──► Settings ──► operations.run / validate / runs / view ──► exit code
 
@@ -22,21 +23,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
-from typing import TYPE_CHECKING, Any, Final, TextIO, cast
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from honeyhive_experiment.errors import EXIT_CLOSED_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, ExperimentError, SettingsError
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
+from honeyhive_experiment.streams import CannotWrite, Standard, discard, redacted_output
 from honeyhive_experiment.version import __version__
 
 if TYPE_CHECKING:
-    import logging
-    import signal
-    import threading
-    from multiprocessing.process import BaseProcess
-
-    from honeyhive_experiment.report.redact import Redactor
     from honeyhive_experiment.settings import Settings
 
 # ----------------------------------------------------------------------------- the parser
@@ -141,7 +136,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return _closed()
     code = _command(argv, environ)
     if argv is None:  # the process's own command (python -m, the console script, the action): the process ends
-        _not_held_up(code)
+        from honeyhive_experiment.cancellation import exit_not_held_up
+
+        exit_not_held_up(code)
     return code
 
 
@@ -152,17 +149,14 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
         if args.command == "schema":
             from honeyhive_experiment.config import config_json_schema_text
 
-            out = _Standard(sys.stdout, "standard output")
+            out = Standard(sys.stdout, "standard output")
             out.write(config_json_schema_text())  # as committed in schemas/experiment.schema.json
             out.flush()
             return 0
         settings = _settings(args, env)
         if settings is None:
             return EXIT_USAGE
-        with _redacted_output(settings, for_good=argv is None) as redactor:
-            from honeyhive_experiment.report.redact import RedactingFilter
-
-            _configure_logging(settings, RedactingFilter(redactor))  # every command logs what the backend says
+        with redacted_output(settings, for_good=argv is None):
             if args.command in ("run", "action"):  # it reports its own problems, in its report
                 return _run(settings)
             try:
@@ -180,8 +174,8 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except _CannotWrite as exc:  # a full disk, `> /dev/full`: said on the other stream (the report files are written)
-        _discard(exc.stream)
+    except CannotWrite as exc:  # a full disk, `> /dev/full`: said on the other stream (the report files are written)
+        discard(exc.stream)
         print(f"error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # what reads the output closed it: stop quietly (the report files are written first)
@@ -195,153 +189,6 @@ def _closed() -> int:
     if other is not None:
         print(f"error: {name} is closed: send it to a file or to /dev/null (`>/dev/null`, not `>&-`)", file=other)
     return EXIT_USAGE
-
-
-LEFTOVER_WAIT: Final = 5.0
-"""Seconds the process waits, once its command is done, for what the user's code left running (threads, processes)."""
-_CHILD_GRACE: Final = 1.0
-"""Seconds a leftover child process has to end once terminated, then once killed."""
-
-
-def _not_held_up(code: int) -> None:
-    """The command is done (its report delivered): Python now waits, before it exits, for every thread that is not a
-    daemon and for the workers of thread and process pools (whatever their flag), then runs the exit functions, of
-    which :mod:`multiprocessing`'s waits for every child process that is not a daemon; so what the user's code left
-    running (``Event().wait()``, a pool's hung task, a ``Process`` never joined) would hold the process, and the job,
-    for ever. They get :data:`LEFTOVER_WAIT` seconds from now, the exit functions included; then a warning names them,
-    the child processes are terminated (killed if they must be), and the process ends with ``code``, after the exit
-    functions (the user's, the fence's drain in Actions, the redacting streams' release) and a flush of the streams,
-    as a normal exit would. SIGTERM or SIGINT in that time ends the wait at once, the same way (with 128 + its number
-    while threads hold the process); a second one, or one once the wait is over, does what it did before."""
-    import atexit
-    import select
-    import signal
-    import threading
-    import time
-
-    deadline = time.monotonic() + LEFTOVER_WAIT
-    claimed = threading.Lock()  # by whichever comes first: Python's exit functions, or the watch ending the process
-    over = threading.Event()  # the wait, which a signal cuts short
-    signalled: list[int] = []  # what the watch read: the signal that cut the wait short
-    heard: list[int] = []  # what the main thread handled: it may be stuck waiting for a thread, or be later
-    previous: dict[signal.Signals, Any] = {}  # the handlers replaced: the signals the watch is woken by
-
-    def exiting() -> None:  # the first exit function (the last registered): Python waits for no more threads
-        if not claimed.acquire(blocking=False):
-            threading.Event().wait()  # the watch is ending the process, running the exit functions itself
-
-    def watch() -> None:
-        while not signalled and (left := deadline - time.monotonic()) > 0:
-            if not previous:
-                time.sleep(left)
-            elif select.select([woken], [], [], left)[0]:
-                signalled.extend(signum for signum in os.read(woken, 64) if signum in previous)
-        over.set()
-        children = _children()
-        if not claimed.acquire(blocking=False):  # Python runs the exit functions: only child processes can hold them
-            _left_running([], children, signalled)  # first: ended, they may let the process end
-            _end(children)
-            return
-        atexit.unregister(exiting)
-        _left_running(_holding_the_exit(), children, signalled)
-        _end(children)
-        atexit._run_exitfuncs()
-        for stream in (sys.stdout, sys.stderr):  # what Python's own exit flushes after the exit functions
-            with suppress(OSError, ValueError):
-                stream.flush()
-        os._exit(128 + signalled[0] if signalled else code)
-
-    def cut_short(signum: int, frame: object) -> None:  # the watch reads the signal from the pipe
-        heard.append(signum)
-        if len(heard) > 1 or (over.is_set() and not signalled):  # a second, or the wait is over: as before
-            signal.signal(signum, previous[signal.Signals(signum)])
-            signal.raise_signal(signum)
-
-    if os.name == "posix" and threading.current_thread() is threading.main_thread():  # where handlers are set
-        woken, wake = os.pipe()  # the signals' numbers, written whichever thread the kernel gives them to: Python
-        os.set_blocking(wake, False)  # runs handlers in the main thread only, maybe stuck in its wait for a thread
-        signal.set_wakeup_fd(wake, warn_on_full_buffer=False)
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            if signal.getsignal(signum) not in (signal.SIG_IGN, None):  # an ignored signal stays ignored
-                previous[signum] = signal.signal(signum, cut_short)
-        _forks_as_before(previous)
-    atexit.register(exiting)
-    threading.Thread(target=watch, name="honeyhive-exit", daemon=True).start()
-
-
-def _forks_as_before(handlers: dict[signal.Signals, Any]) -> None:
-    """A child forked from now on (by a thread left running) gets back the ``handlers`` the wait replaced, and no
-    wakeup (the parent's pipe: its signal would end the parent's wait); the forking thread blocks their signals over
-    the fork, so one sent to the child before that goes to its own handler."""
-    import signal
-    import threading
-
-    masks: dict[int, set[int | signal.Signals]] = {}  # the forking threads' own
-
-    def before() -> None:
-        masks[threading.get_ident()] = signal.pthread_sigmask(signal.SIG_BLOCK, handlers)
-
-    def in_parent() -> None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, masks.pop(threading.get_ident()))
-
-    def in_child() -> None:
-        signal.set_wakeup_fd(-1)
-        for signum, handler in handlers.items():
-            signal.signal(signum, handler)
-        in_parent()
-
-    os.register_at_fork(before=before, after_in_parent=in_parent, after_in_child=in_child)
-
-
-def _left_running(threads: list[threading.Thread], children: list[BaseProcess], signalled: list[int]) -> None:
-    """Warn that the user's code left ``threads`` and ``children`` (its child processes but daemons, which are ended at
-    exit anyway) running, past the wait or a signal (``signalled``)."""
-    import logging
-
-    named = [f"{child.name!r} (pid {child.pid})" for child in children if not child.daemon]
-    left = [f"thread(s) {', '.join(repr(thread.name) for thread in threads)}"] if threads else []
-    left += [f"child process(es) {', '.join(named)}"] if named else []
-    when = f"after signal {signalled[0]}" if signalled else f"past {LEFTOVER_WAIT:g} s"
-    if left:  # none: they just ended
-        logging.getLogger(__name__).warning(
-            f"your code left {' and '.join(left)} running after the command ended; the process ends without waiting"
-            f" for them {when}{', terminating the processes' if named else ''} (make them daemons, or end them: shut a"
-            " pool down, join a process)"
-        )
-
-
-def _children() -> list[BaseProcess]:
-    """The child processes :mod:`multiprocessing` started that still run (none if it was never used)."""
-    process = sys.modules.get("multiprocessing.process")
-    return process.active_children() if process is not None else []
-
-
-def _end(children: list[BaseProcess]) -> None:
-    """Terminate ``children``, kill those still there after :data:`_CHILD_GRACE`, and reap them."""
-    import time
-
-    for end in ("terminate", "kill"):
-        for child in children:
-            getattr(child, end)()
-        deadline = time.monotonic() + _CHILD_GRACE
-        for child in children:
-            child.join(max(deadline - time.monotonic(), 0))
-        children = [child for child in children if child.is_alive()]
-
-
-def _holding_the_exit() -> list[threading.Thread]:
-    """The threads Python's exit waits for: those that are not daemons, and the pools' workers and managers, which
-    :mod:`concurrent.futures` joins at exit (its registries of them are private)."""
-    import threading
-
-    pooled: set[threading.Thread] = set()
-    for module, registry in (
-        ("concurrent.futures.thread", "_threads_queues"),
-        ("concurrent.futures.process", "_threads_wakeups"),
-    ):
-        pooled.update(getattr(sys.modules.get(module), registry, {}))
-    ignored = threading.main_thread(), threading.current_thread()
-    return [t for t in threading.enumerate() if t not in ignored and t.is_alive() and (not t.daemon or t in pooled)]
 
 
 def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings | None:
@@ -369,94 +216,6 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings | No
 
 
 # ----------------------------------------------------------------------------- the commands
-
-
-@contextmanager
-def _redacted_output(settings: Settings, *, for_good: bool) -> Iterator[Redactor]:
-    """While a command runs, what anything in the process prints (the user's code too) is redacted of the
-    settings' secrets, line by line, like the log, and inside GitHub Actions what threads other than the main one
-    print issues no workflow command (for a command called from Python; the process's own is fenced, below); the
-    redactor is the command's.
-
-    ``for_good``, the process's own command (``argv`` read from ``sys.argv``: ``python -m``, the console script):
-    what still runs when the command has returned is the user's code (the threads Python waits for, what it
-    registered with :mod:`atexit`), so the streams stay until the process ends. Inside Actions the process's
-    descriptors are fenced too, before any user code runs and to the end (:func:`~honeyhive_experiment.gha.fence`):
-    what reaches the log by any way (a subprocess, ``os.write``, ``sys.stdout.buffer``, a thread, the main thread) is
-    redacted and issues no command, but for ours (:func:`~honeyhive_experiment.gha.issue`). Outside Actions the
-    descriptors stay the terminal's (a bar, colours, a prompt) or the file's: bytes that bypass Python's streams there
-    are not redacted."""
-    import atexit
-
-    from honeyhive_experiment.gha import fence, neutralise
-    from honeyhive_experiment.report.redact import RedactingStream, Redactor
-
-    redactor = Redactor(settings.secrets())
-    fenced = for_good and settings.in_actions
-    if fenced:
-        atexit.register(fence(redactor))  # taken down after the user's own atexit functions, which come later
-    streams = sys.stdout, sys.stderr
-    others = neutralise if settings.in_actions and not fenced else None  # fenced: the pipes neutralise whole lines
-    standard = _Standard(streams[0], "standard output"), _Standard(streams[1], "standard error")
-    sys.stdout = cast("TextIO", RedactingStream(cast("TextIO", standard[0]), redactor, others=others))
-    sys.stderr = cast("TextIO", RedactingStream(cast("TextIO", standard[1]), redactor, others=others))
-    try:
-        yield redactor
-        for stream in (sys.stdout, sys.stderr):  # now: a stream that cannot take it is said while the command can
-            stream.flush()
-    except BrokenPipeError as exc:  # what is still written, flushed at exit too, goes nowhere: the Python docs' advice
-        _discard(*([exc.stream] if isinstance(exc, _CannotWrite) else streams))  # a full one's: the other says it
-        raise
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()
-        if not for_good:
-            sys.stdout, sys.stderr = streams
-
-
-class _CannotWrite(BrokenPipeError):
-    """A standard stream that cannot take what is written, for another reason than a closed pipe (a full disk,
-    ``> /dev/full``): the command ends as for a closed pipe (nothing blames the run for it), then says it."""
-
-    def __init__(self, exc: OSError, stream: TextIO, name: str) -> None:
-        super().__init__(exc.errno, exc.strerror, name)
-        self.stream = stream
-
-
-class _Standard:
-    """``stream`` (the process's standard output or error, ``name``) whose failure to take what is written, but a
-    closed pipe's, is :class:`_CannotWrite`."""
-
-    def __init__(self, stream: TextIO, name: str) -> None:
-        self.stream = stream
-        self.name = name
-
-    def write(self, text: str) -> int:
-        try:
-            return self.stream.write(text)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise _CannotWrite(exc, self.stream, self.name) from None
-
-    def flush(self) -> None:
-        try:
-            self.stream.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise _CannotWrite(exc, self.stream, self.name) from None
-
-    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding…: the stream's
-        return getattr(self.stream, name)
-
-
-def _discard(*streams: TextIO) -> None:
-    """What is still written to ``streams``, flushed at exit too, goes nowhere: the Python docs' advice for a closed
-    pipe."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    for stream in streams:
-        os.dup2(devnull, stream.fileno())
 
 
 def _run(settings: Settings) -> int:
@@ -509,44 +268,3 @@ def _view(settings: Settings, run_id: str | None, *, open_it: bool) -> int:
         if not webbrowser.open(path.resolve().as_uri()):
             print("no browser could be opened: open the file above", file=sys.stderr)
     return 0
-
-
-# ----------------------------------------------------------------------------- logging
-
-
-def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
-    """Handlers of ours on the root logger, every record redacted: ``level: message`` lines (neutralised inside GitHub
-    Actions, where no line may issue a workflow command); for the action, the program's own records are workflow
-    commands instead (its loggers', ``honeyhive_experiment`` and ``honeyhive_local``), and another's (the user's code,
-    a library, a forked child's) such a line on standard output, as the user's output is: it annotates nothing (GitHub
-    shows 10 errors and 10 warnings a step, and a library logging per datapoint would hide the verdict's)."""
-    import logging
-
-    from honeyhive_experiment.gha import WorkflowCommandHandler
-
-    class Formatter(logging.Formatter):
-        def format(self, record: logging.LogRecord) -> str:
-            return settings.printable(super().format(record))
-
-    def ours(record: logging.LogRecord) -> bool:
-        return record.name.partition(".")[0] in ("honeyhive_experiment", "honeyhive_local")
-
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_honeyhive_experiment", False):
-            root.removeHandler(handler)
-    lines = logging.StreamHandler(sys.stdout if settings.as_action else sys.stderr)
-    lines.setFormatter(Formatter("%(levelname)s: %(message)s"))
-    handlers: list[logging.Handler] = [lines]
-    if settings.as_action:
-        commands = WorkflowCommandHandler(debug=settings.debug)
-        commands.addFilter(ours)
-        lines.addFilter(lambda record: not ours(record))
-        handlers.append(commands)
-    for handler in handlers:
-        handler.addFilter(redacting)
-        setattr(handler, "_honeyhive_experiment", True)  # noqa: B010 - marks the handlers this CLI installed
-        root.addHandler(handler)
-    root.setLevel(logging.DEBUG if settings.debug else logging.INFO)
-    for noisy in ("httpx", "httpcore", "urllib3", "github", "opentelemetry", "uvicorn"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,147 @@
+"""The process's standard output and error while a command runs: redacted of the settings' secrets (fenced inside
+GitHub Actions), the log written to them, a stream that cannot take what is written told apart from a closed pipe.
+
+:func:`redacted_output` sets them up around one command of :mod:`honeyhive_experiment.cli`, which maps
+:class:`CannotWrite` and ``BrokenPipeError`` to their exit codes. Heavy modules are imported inside the functions,
+so ``--help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TextIO, cast
+
+if TYPE_CHECKING:
+    import logging
+
+    from honeyhive_experiment.settings import Settings
+
+
+@contextmanager
+def redacted_output(settings: Settings, *, for_good: bool) -> Iterator[None]:
+    """While a command runs, what anything in the process prints (the user's code too) is redacted of the
+    settings' secrets, line by line, like the log, and inside GitHub Actions what threads other than the main one
+    print issues no workflow command (for a command called from Python; the process's own is fenced, below); the
+    log's handlers are the command's (:func:`_configure_logging`): every command logs what the backend says.
+
+    ``for_good``, the process's own command (``argv`` read from ``sys.argv``: ``python -m``, the console script):
+    what still runs when the command has returned is the user's code (the threads Python waits for, what it
+    registered with :mod:`atexit`), so the streams stay until the process ends. Inside Actions the process's
+    descriptors are fenced too, before any user code runs and to the end (:func:`~honeyhive_experiment.gha.fence`):
+    what reaches the log by any way (a subprocess, ``os.write``, ``sys.stdout.buffer``, a thread, the main thread) is
+    redacted and issues no command, but for ours (:func:`~honeyhive_experiment.gha.issue`). Outside Actions the
+    descriptors stay the terminal's (a bar, colours, a prompt) or the file's: bytes that bypass Python's streams there
+    are not redacted."""
+    import atexit
+
+    from honeyhive_experiment.gha import fence, neutralise
+    from honeyhive_experiment.report.redact import RedactingFilter, RedactingStream, Redactor
+
+    redactor = Redactor(settings.secrets())
+    fenced = for_good and settings.in_actions
+    if fenced:
+        atexit.register(fence(redactor))  # taken down after the user's own atexit functions, which come later
+    streams = sys.stdout, sys.stderr
+    others = neutralise if settings.in_actions and not fenced else None  # fenced: the pipes neutralise whole lines
+    standard = Standard(streams[0], "standard output"), Standard(streams[1], "standard error")
+    sys.stdout = cast("TextIO", RedactingStream(cast("TextIO", standard[0]), redactor, others=others))
+    sys.stderr = cast("TextIO", RedactingStream(cast("TextIO", standard[1]), redactor, others=others))
+    try:
+        _configure_logging(settings, RedactingFilter(redactor))
+        yield
+        for stream in (sys.stdout, sys.stderr):  # now: a stream that cannot take it is said while the command can
+            stream.flush()
+    except BrokenPipeError as exc:  # what is still written, flushed at exit too, goes nowhere: the Python docs' advice
+        discard(*([exc.stream] if isinstance(exc, CannotWrite) else streams))  # a full one's: the other says it
+        raise
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        if not for_good:
+            sys.stdout, sys.stderr = streams
+
+
+class CannotWrite(BrokenPipeError):
+    """A standard stream that cannot take what is written, for another reason than a closed pipe (a full disk,
+    ``> /dev/full``): the command ends as for a closed pipe (nothing blames the run for it), then says it."""
+
+    def __init__(self, exc: OSError, stream: TextIO, name: str) -> None:
+        super().__init__(exc.errno, exc.strerror, name)
+        self.stream = stream
+
+
+class Standard:
+    """``stream`` (the process's standard output or error, ``name``) whose failure to take what is written, but a
+    closed pipe's, is :class:`CannotWrite`."""
+
+    def __init__(self, stream: TextIO, name: str) -> None:
+        self.stream = stream
+        self.name = name
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise CannotWrite(exc, self.stream, self.name) from None
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise CannotWrite(exc, self.stream, self.name) from None
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding…: the stream's
+        return getattr(self.stream, name)
+
+
+def discard(*streams: TextIO) -> None:
+    """What is still written to ``streams``, flushed at exit too, goes nowhere: the Python docs' advice for a closed
+    pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in streams:
+        os.dup2(devnull, stream.fileno())
+
+
+def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
+    """Handlers of ours on the root logger, every record redacted: ``level: message`` lines (neutralised inside GitHub
+    Actions, where no line may issue a workflow command); for the action, the program's own records are workflow
+    commands instead (its loggers', ``honeyhive_experiment`` and ``honeyhive_local``), and another's (the user's code,
+    a library, a forked child's) such a line on standard output, as the user's output is: it annotates nothing (GitHub
+    shows 10 errors and 10 warnings a step, and a library logging per datapoint would hide the verdict's)."""
+    import logging
+
+    from honeyhive_experiment.gha import WorkflowCommandHandler
+
+    class Formatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return settings.printable(super().format(record))
+
+    def ours(record: logging.LogRecord) -> bool:
+        return record.name.partition(".")[0] in ("honeyhive_experiment", "honeyhive_local")
+
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_honeyhive_experiment", False):
+            root.removeHandler(handler)
+    lines = logging.StreamHandler(sys.stdout if settings.as_action else sys.stderr)
+    lines.setFormatter(Formatter("%(levelname)s: %(message)s"))
+    handlers: list[logging.Handler] = [lines]
+    if settings.as_action:
+        commands = WorkflowCommandHandler(debug=settings.debug)
+        commands.addFilter(ours)
+        lines.addFilter(lambda record: not ours(record))
+        handlers.append(commands)
+    for handler in handlers:
+        handler.addFilter(redacting)
+        setattr(handler, "_honeyhive_experiment", True)  # noqa: B010 - marks the handlers this CLI installed
+        root.addHandler(handler)
+    root.setLevel(logging.DEBUG if settings.debug else logging.INFO)
+    for noisy in ("httpx", "httpcore", "urllib3", "github", "opentelemetry", "uvicorn"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
