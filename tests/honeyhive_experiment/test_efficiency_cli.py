@@ -243,9 +243,10 @@ def test_the_functions_own_genai_span_around_an_instrumented_call_of_another_mod
     bot: Bot,
 ) -> None:
     """The function's own span of a call to a self-hosted model (5000 tokens in, 1000 out, priced by ``pricing:``)
-    around an instrumented embedding lookup: two calls, both priced (the span was dropped as the embedding's)."""
+    around an instrumented embedding lookup: two calls, both priced (the span was dropped as the embedding's). Two
+    such spans alike, one after the other, from two modules' tracers: two calls (they were one, side by side)."""
     bot.configure(OPENLLMETRY, "pricing:\n  my-local-llm: {input: 1000, output: 2000}\n")
-    bot.settings(modes={"q05": "own-span"})
+    bot.settings(modes={"q05": "own-span", "q06": "modules"})
     since = len(bot.server.calls)
     run = bot.run()
     assert run.code == 0, run.out
@@ -259,6 +260,9 @@ def test_the_functions_own_genai_span_around_an_instrumented_call_of_another_mod
     assert metrics["cost_usd"] == pytest.approx(
         (5000 * 1000 + 1000 * 2000) / 1e6 + embedding.prompt_tokens * 0.02 / 1e6
     )
+    twice = by_id(bot, run.run_id)["q06"]
+    assert [twice[name] for name in ("llm_calls", "input_tokens", "output_tokens")] == [2, 10000, 2000]
+    assert twice["cost_usd"] == pytest.approx(2 * (5000 * 1000 + 1000 * 2000) / 1e6)
 
 
 @pytest.mark.parametrize("instrument", [OPENLLMETRY, OPENINFERENCE])
