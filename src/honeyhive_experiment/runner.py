@@ -182,11 +182,8 @@ class Runner:
             try:
                 self.client.update_event(outcomes[at].session_id, {"metadata": {OUTSIDE_KEY: calls}})
             except Exception as exc:  # this job still judges by them
-                log.error(
-                    "those calls are not recorded on run %s, so a job reading it back counts it whole: %s",
-                    self.run_id,
-                    exc,
-                )
+                why = "so a job that reads it back (report, publish, view, a baseline) counts its cost as whole"
+                log.error("they could not be recorded on run %s, %s: %s", self.run_id, why, exc)
         outcomes[at] = dataclasses.replace(outcomes[at], outside=calls)
         return outcomes
 
