@@ -107,6 +107,12 @@ def answer(datapoint):
             span.set_attributes({"gen_ai.request.model": "my-local-llm", "gen_ai.usage.input_tokens": 5000})
             span.set_attribute("gen_ai.usage.output_tokens", 1000)
         return {"answer": "answer: from my own model"}
+    if mode == "modules":  # the same, alike, one after the other from two modules' tracers (get_tracer(__name__))
+        for module in ("bot.draft", "bot.revise"):
+            with trace.get_tracer(module).start_as_current_span("generate") as span:
+                span.set_attributes({"gen_ai.request.model": "my-local-llm", "gen_ai.usage.input_tokens": 5000})
+                span.set_attribute("gen_ai.usage.output_tokens", 1000)
+        return {"answer": "answer: from my own model, twice"}
 
     def call():
         return client.chat.completions.create(model=settings["model"], messages=messages)
@@ -201,7 +207,8 @@ class Bot:
         ``executor`` make it from a ``threading.Thread``, a ``ThreadPoolExecutor`` made at import,
         ``loop.run_in_executor``; ``errand`` has a thread started at import make it; ``responses`` makes a Responses
         API call instead, ``responses-twice`` two alike; ``own-span`` opens its own GenAI span of a call to
-        ``my-local-llm``, 5000 tokens in and 1000 out, around an embedding of the question, instead). ``wrapped``: its
+        ``my-local-llm``, 5000 tokens in and 1000 out, around an embedding of the question, instead; ``modules`` two
+        such spans without the embedding, one after the other, from two tracers). ``wrapped``: its
         import puts pass-through wrappers of its own in place of ``Thread.start`` and ``ThreadPoolExecutor.submit``."""
         settings = {"base_url": self.server.base_url, "model": model, "repeat": repeat, "modes": modes or {}}
         settings.update(also=also, wrapped=wrapped)

@@ -324,6 +324,49 @@ def test_the_report_job_says_the_unpriced_calls_the_shards_made_as_one_job_does(
     assert note in report.summary, report.shown()
 
 
+ERRANDS = """
+
+import queue as _queue
+import threading as _threading
+
+from opentelemetry import trace as _trace
+
+_ERRANDS = _queue.Queue()
+
+
+def _errands():  # a thread started at import, which carries no datapoint: its calls are outside every one
+    while True:
+        done = _ERRANDS.get()
+        with _trace.get_tracer("errands").start_as_current_span("call") as span:
+            span.set_attributes({"gen_ai.request.model": "gpt-4o-mini", "gen_ai.usage.input_tokens": 100})
+        done.put(None)
+
+
+_threading.Thread(target=_errands, daemon=True).start()
+_answer = answer
+
+
+def answer(datapoint):
+    done = _queue.Queue()
+    _ERRANDS.put(done)
+    done.get()
+    return _answer(datapoint)
+"""
+
+
+def test_the_report_job_says_the_calls_the_shards_made_outside_every_datapoint(world: World) -> None:
+    """Each shard job knew of its own calls outside every datapoint, and the report job of none: it read the run's
+    cost as whole. Each shard records its count on one of its sessions, and the report job says their sum."""
+    app = world.root / "support_bot" / "app.py"
+    app.write_text(app.read_text() + ERRANDS)
+    config = world.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text() + "instrument: [openai]\n")
+    for job in run_shards(world, range(1, SHARDS + 1)):
+        assert job.returncode == 0, job.shown()
+    report = run_job(world, "report", inputs={"mode": "report", "shard": f"{SHARDS}/{SHARDS}"})
+    assert "22 LLM call(s) were made outside any datapoint's context" in report.summary, report.shown()
+
+
 def test_a_shard_that_never_ran_is_named_with_what_it_owes(world: World) -> None:
     config = world.root / ".honeyhive" / "experiment.yml"
     config.write_text(config.read_text().replace("ingestion: {timeout: 30}", "ingestion: {timeout: 3}"))

@@ -111,16 +111,19 @@ def measure(
     return Efficiency(metrics, unpriced)
 
 
-def left_out(outcomes: Iterable[DatapointOutcome], outside: int = 0) -> dict[str, dict[str, int]]:
+def left_out(outcomes: Iterable[DatapointOutcome]) -> dict[str, dict[str, int]]:
     """Per efficiency metric, the answered calls the ``outcomes`` recorded it leaves out, by why (calls without a
     price or without token usage: :attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.unpriced`, which the
     job that ran them wrote; of a datapoint whose evaluator's metric replaced the built-in, none:
-    :attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.replaced`), and the ``outside`` calls made outside
-    every datapoint's context, which every metric but ``duration_ms`` leaves out (whose they were is not known); a
-    metric that leaves none out is not listed. Counts of calls, not aggregates: the backend's value of such a metric
-    is a lower bound of the whole, which the verdict judges a gate by."""
+    :attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.replaced`), and the calls made outside every
+    datapoint's context (:attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.outside`), which every metric
+    but ``duration_ms`` leaves out (whose they were is not known); a metric that leaves none out is not listed.
+    Counts of calls, not aggregates: the backend's value of such a metric is a lower bound of the whole, which the
+    verdict judges a gate by."""
     found: dict[str, Counter[str]] = {}
+    outside = 0
     for outcome in outcomes:
+        outside += outcome.outside
         for prefix in ("", JUDGE):
             for metric, whys in _LEFT_OUT_OF.items():
                 if prefix + metric in outcome.replaced:

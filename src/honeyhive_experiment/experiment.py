@@ -669,9 +669,7 @@ def record_run(
         raise
     log.debug("run %s summarised: %d passed, %d failed", run_id, len(summary.passed), len(summary.failed))
     ranged = tuple(spec.passing_ranges or ())
-    return ExperimentResult(
-        run_id, spec.name, dataset.dataset_id, summary, tuple(outcomes), ranged, outside_calls=runner.outside_calls
-    )
+    return ExperimentResult(run_id, spec.name, dataset.dataset_id, summary, tuple(outcomes), ranged)
 
 
 APP_FLUSH_S = 5.0

@@ -345,7 +345,7 @@ def judge(
         if any(d.metric_name in EFFICIENCY_METRICS for d in comparison.metrics if d.old_aggregate is not None):
             enter(cancel, "reading the baseline's calls without a cost")
             old_left = left_out(recorded_outcomes(client, baseline.run.run_id))
-            new_left = left_out(result.outcomes, result.outside_calls)
+            new_left = left_out(result.outcomes)
             left = {m: (old_left.get(m, {}), new_left.get(m, {})) for m in {**old_left, **new_left}}
     decision = decide(
         result.summary,

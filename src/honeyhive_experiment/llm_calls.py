@@ -25,15 +25,21 @@ the client's retries) and reports no usage is :attr:`LlmCall.failed`: in no metr
 One call may be described by more than one span (two instrumentations of one client, a framework's LLM span around
 the client's, the user's own span around an instrumented call); :func:`read_calls` counts it once, by two rules:
 
-* **Side by side.** Of call spans with the same parent, one of another instrumentation (scope) that reports the same
-  usage (input and output tokens, or none) and names a model the other names is the same call (OpenLLMetry opens its
-  Responses API span after the call returned, beside OpenInference's, not around it). Two calls of one
-  instrumentation are never one.
+* **Side by side.** Of call spans with the same parent, one of another instrumentation (scope) whose time is within
+  the other's, or the other's within its (one instrumentation wraps the other), that reports the same usage (input
+  and output tokens, or none) and names a model the other names is the same call (OpenLLMetry opens its Responses
+  API span after the call returned, beside OpenInference's, not around it, but from the time the call began). Two
+  calls of one instrumentation are never one, nor two made one after the other (the user's own spans, from two
+  modules' tracers: ``get_tracer(__name__)``); two alike made at once from two tracers can be, when one's time
+  happens to be within the other's.
 * **One inside another.** A call span around other calls (the nearest ones inside it, each counted once) is the same
   call as they are, and not counted, when it reports no usage, or the usage of one of them, or of all of them
   together; when it names the model of one of them that reports no usage and did not fail (a stream without usage),
   it is counted in that one's place. Otherwise it is a call of its own, counted besides them: the user's span of a
-  call to a self-hosted model around an instrumented embedding lookup is two calls.
+  call to a self-hosted model around an instrumented embedding lookup is two calls. (A span in a stream's place
+  whose usage also has the other calls' inside it, counted by a framework that counts the stream's tokens itself,
+  counts theirs twice: its numbers are those of a span of the stream alone around other calls, which must count
+  them, so nothing tells the two apart. A stream that reports its usage is counted once either way.)
 
 Plain data in, a value out: no I/O here.
 """
@@ -167,6 +173,8 @@ class Span(NamedTuple):
     parent_id: int | None
     attributes: Mapping[str, Any] | None
     scope: str = ""  # the name of the instrumentation (tracer) that opened it
+    start: int = 0  # when it started and ended, in ns (0: not known)
+    end: int = 0
 
 
 def read_calls(spans: Iterable[Span], errored: Container[int] = ()) -> dict[int, LlmCall]:
@@ -174,16 +182,16 @@ def read_calls(spans: Iterable[Span], errored: Container[int] = ()) -> dict[int,
     each span :func:`read_call` reads as a call, each call once (the module's two rules)."""
     parents: dict[int, int | None] = {}
     calls: dict[int, LlmCall] = {}
-    beside: dict[int | None, list[tuple[int, str]]] = {}  # the calls under each parent not yet matched, by scope
+    beside: dict[int | None, list[Span]] = {}  # the call spans under each parent not yet matched
     for span in spans:
         parents[span.span_id] = span.parent_id
         call = read_call(span.attributes, errored=span.span_id in errored)
         if call is None:
             continue
         unmatched = beside.setdefault(span.parent_id, [])
-        twin = next((t for t in unmatched if t[1] != span.scope and _same_call(calls[t[0]], call)), None)
+        twin = next((t for t in unmatched if _wrapped(t, span) and _same_call(calls[t.span_id], call)), None)
         if twin is None:
-            unmatched.append((span.span_id, span.scope))
+            unmatched.append(span)
             calls[span.span_id] = call
         else:  # another instrumentation's span of that call: the one kept stands for both, and matches no third
             unmatched.remove(twin)
@@ -211,6 +219,12 @@ def read_calls(spans: Iterable[Span], errored: Container[int] = ()) -> dict[int,
 
 def _usage(call: LlmCall) -> tuple[int | None, int | None]:
     return call.input_tokens, call.output_tokens
+
+
+def _wrapped(one: Span, other: Span) -> bool:
+    """Two spans side by side of two instrumentations, one's time within the other's: one wrapped the other's call."""
+    inside = one.start <= other.start <= other.end <= one.end or other.start <= one.start <= one.end <= other.end
+    return one.scope != other.scope and inside
 
 
 def _same_call(one: LlmCall, other: LlmCall) -> bool:

@@ -55,8 +55,11 @@ class ExperimentResult:
     be a success, as the experiment file's ``verdict.allow_evaluator_errors``."""
     embedded: bool = False
     """The run was on the embedded local backend (no API key): nothing of it is in HoneyHive."""
-    outside_calls: int = 0
-    """LLM calls made outside any datapoint's context while the datapoints ran: counted in no metric."""
+
+    @property
+    def outside_calls(self) -> int:
+        """LLM calls made outside any datapoint's context while the datapoints ran: counted in no metric."""
+        return sum(outcome.outside for outcome in self.outcomes)
 
     @property
     def errors(self) -> list[DatapointError]:

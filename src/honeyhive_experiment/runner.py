@@ -17,6 +17,9 @@ returns one typed :class:`DatapointOutcome` per datapoint, in input order. Per d
    ``{model, calls}``), and the built-in metrics an evaluator's replaced (``replaced_metrics``);
 6. in ``finally``: export the datapoint's spans.
 
+The LLM calls made meanwhile outside every datapoint's context are said, and recorded on the first session the
+job recorded (``outside_llm_calls``), so a job that reads the run back counts them as this one does.
+
 A function that raises, hangs past the timeout, or a backend call that fails after its retries
 costs that datapoint only (an evaluator that hangs past it, its metric there); the pool goes on. A datapoint whose
 session, session update or spans the backend did not take (whatever it answered) is not recorded: a backend error.
@@ -51,6 +54,7 @@ from honeyhive_experiment.evaluators import run_evaluators
 from honeyhive_experiment.models.outcomes import (
     EVALUATOR_ERRORS_KEY,
     NO_UNPRICED,
+    OUTSIDE_KEY,
     REPLACED_KEY,
     UNPRICED_KEYS,
     Datapoint,
@@ -155,7 +159,6 @@ class Runner:
         self._cut: list[tuple[int, str]] = []  # the datapoints whose outputs were cut to be recorded, and why
         self._calls = _DaemonCalls()
         self.finished: list[DatapointOutcome | None] = []
-        self.outside_calls = 0  # LLM calls made outside any datapoint's context while they ran (run)
 
     def finished_sessions(self) -> list[str]:
         """Session ids of the datapoints recorded so far (also after an interrupt)."""
@@ -166,12 +169,22 @@ class Runner:
     def run(self, datapoints: Sequence[Datapoint], *, skip: Container[str] = ()) -> list[DatapointOutcome]:
         """Run every datapoint (each :attr:`trials` times; the executions share the pool) and return their outcomes
         in input order, a datapoint's trials together; ``skip``: session ids already recorded (a re-run shard).
-        The LLM calls made meanwhile outside any datapoint's context, in no metric, are :attr:`outside_calls`."""
+        The LLM calls made meanwhile outside any datapoint's context, in no metric, are said and are the first
+        recorded outcome's :attr:`~DatapointOutcome.outside`, also in its session's metadata."""
         with counting_outside() as outside:
             outcomes = self._run(datapoints, skip)
-        self.outside_calls = outside.calls
-        if self.outside_calls:
-            log.warning("%s", outside_calls_warning(self.outside_calls))
+        if calls := outside.calls:
+            log.warning("%s", outside_calls_warning(calls))
+        if not calls or not outcomes:
+            return outcomes
+        at = next((i for i, o in enumerate(outcomes) if o.recorded), 0)
+        if outcomes[at].recorded:  # merged into its metadata: the run's own is replaced whole, and shards share it
+            try:
+                self.client.update_event(outcomes[at].session_id, {"metadata": {OUTSIDE_KEY: calls}})
+            except Exception as exc:  # this job still judges by them
+                why = "so a job that reads it back (report, publish, view, a baseline) counts its cost as whole"
+                log.error("they could not be recorded on run %s, %s: %s", self.run_id, why, exc)
+        outcomes[at] = dataclasses.replace(outcomes[at], outside=calls)
         return outcomes
 
     def _run(self, datapoints: Sequence[Datapoint], skip: Container[str]) -> list[DatapointOutcome]:

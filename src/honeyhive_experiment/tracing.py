@@ -332,7 +332,8 @@ def _outside(span: ReadableSpan, *, kept: bool) -> None:
 def _span(span: ReadableSpan) -> CallSpan:
     """What :func:`~honeyhive_experiment.llm_calls.read_calls` reads of a finished span."""
     scope = span.instrumentation_scope.name if span.instrumentation_scope else ""
-    return CallSpan(span.context.span_id, span.parent.span_id if span.parent else None, span.attributes, scope)
+    parent = span.parent.span_id if span.parent else None
+    return CallSpan(span.context.span_id, parent, span.attributes, scope, span.start_time or 0, span.end_time or 0)
 
 
 def _unlimited_provider() -> TracerProvider:

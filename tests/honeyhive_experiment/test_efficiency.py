@@ -262,6 +262,6 @@ def test_a_metric_an_evaluator_replaced_leaves_nothing_out_and_calls_outside_eve
         "input_tokens": {"to m without token usage": 1},
         "output_tokens": {"to m without token usage": 1},
     }
-    outside = {"outside any datapoint": 7}
-    assert left_out([], 7) == {name: outside for name in METRICS if name != "duration_ms"}
-    assert left_out([replaced], 0) == left_out([replaced])
+    outside = {"outside any datapoint": 7}  # the job's, on one of its outcomes (two jobs of a sharded run: both)
+    jobs = [DatapointOutcome(i, f"dp-{i}", f"s-{i}", OutcomeStatus.OK, outside=n) for i, n in enumerate((3, 0, 4))]
+    assert left_out(jobs) == {name: outside for name in METRICS if name != "duration_ms"}

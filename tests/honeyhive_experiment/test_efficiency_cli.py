@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import html
 import importlib
+import io
 import json
 import re
 import sys
@@ -24,6 +25,7 @@ import pytest
 from openinference.instrumentation.openai import OpenAIInstrumentor as OpenInferenceInstrumentor
 
 from honeyhive_experiment import HoneyHiveClient, evaluate
+from honeyhive_experiment.cli import main
 from honeyhive_experiment.errors import ArgumentError
 from honeyhive_experiment.results import recorded_outcomes
 from honeyhive_experiment.user_code import in_repository
@@ -241,9 +243,10 @@ def test_the_functions_own_genai_span_around_an_instrumented_call_of_another_mod
     bot: Bot,
 ) -> None:
     """The function's own span of a call to a self-hosted model (5000 tokens in, 1000 out, priced by ``pricing:``)
-    around an instrumented embedding lookup: two calls, both priced (the span was dropped as the embedding's)."""
+    around an instrumented embedding lookup: two calls, both priced (the span was dropped as the embedding's). Two
+    such spans alike, one after the other, from two modules' tracers: two calls (they were one, side by side)."""
     bot.configure(OPENLLMETRY, "pricing:\n  my-local-llm: {input: 1000, output: 2000}\n")
-    bot.settings(modes={"q05": "own-span"})
+    bot.settings(modes={"q05": "own-span", "q06": "modules"})
     since = len(bot.server.calls)
     run = bot.run()
     assert run.code == 0, run.out
@@ -257,6 +260,9 @@ def test_the_functions_own_genai_span_around_an_instrumented_call_of_another_mod
     assert metrics["cost_usd"] == pytest.approx(
         (5000 * 1000 + 1000 * 2000) / 1e6 + embedding.prompt_tokens * 0.02 / 1e6
     )
+    twice = by_id(bot, run.run_id)["q06"]
+    assert [twice[name] for name in ("llm_calls", "input_tokens", "output_tokens")] == [2, 10000, 2000]
+    assert twice["cost_usd"] == pytest.approx(2 * (5000 * 1000 + 1000 * 2000) / 1e6)
 
 
 @pytest.mark.parametrize("instrument", [OPENLLMETRY, OPENINFERENCE])
@@ -445,6 +451,36 @@ def test_a_cost_gate_is_not_judged_on_a_cost_that_leaves_calls_out_in_either_run
     assert against_the_first.report["reasons"][0].startswith("cost_usd got worse by")
     cost = against_the_first.metric("cost_usd")
     assert (cost["baseline_left_out"], cost["left_out"]) == (0, 0)
+
+
+def test_calls_outside_every_datapoint_are_on_the_run_for_the_jobs_that_read_it_back(bot: Bot) -> None:
+    """Every call made by a thread started at import: the run's job judged its cost gate "could not be checked", but
+    only it knew of those calls. ``view`` (as a report or publish job, it reads the run back) passed it, -100%
+    better, and a later run taking it as its baseline failed against its $0. The count is on one of its sessions:
+    each says what the run's job said, and applies the same rule."""
+    bot.configure(OPENLLMETRY, "gate: {cost_usd: {max_worse_pct: 10}}\n")
+    first = bot.run()
+    bot.settings(modes={f"q{i:02}": "errand" for i in range(ROWS)})
+    outside = bot.run("--baseline", first.run_id)
+    assert outside.report["verdict"] == "neutral", outside.out
+    [reason] = outside.report["reasons"]
+    [warning] = [w for w in outside.report["warnings"] if "outside any datapoint" in w]
+
+    argv = ["view", outside.run_id, "--no-open", "-C", str(bot.root), "--server-url", bot.backend.url]
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(argv, environ={"HH_API_KEY": API_KEY}) == 0
+    viewed = html.unescape((bot.root / ".honeyhive" / f"report.{outside.run_id}.html").read_text(encoding="utf-8"))
+    assert 'class="verdict verdict-neutral"' in viewed
+    assert f"<li>{reason}</li>" in viewed
+    assert f"<li>⚠️ {warning}</li>" in viewed
+
+    bot.settings()
+    after = bot.run("--baseline", outside.run_id)
+    assert after.metric("cost_usd")["baseline_left_out"] == 30
+    assert after.report["verdict"] == "neutral", after.out
+    assert after.report["reasons"][0].startswith(
+        "cost_usd's gate could not be checked: the baseline's value excludes 30 LLM calls (30 outside any datapoint)"
+    )
 
 
 BILLING = """

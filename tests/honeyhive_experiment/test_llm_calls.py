@@ -249,6 +249,11 @@ OI_CALL = {"llm.model_name": "m", "llm.token_count.prompt": 1, "llm.token_count.
         ),
         # an inner call without usage naming the outer's model: the outer, which has the usage, stands for it
         pytest.param([Span(1, None, usage("m", 7, 7), USER), Span(2, 1, usage("m"), OL)], [1], id="outer-has-usage"),
+        pytest.param(  # its usage the sum of both (the stream's counted by a framework): CALL's twice, as documented
+            [Span(1, None, usage("m", 7, 7), USER), Span(2, 1, CALL, OL), Span(3, 1, usage("m"), OL)],
+            [1, 2],
+            id="outer-has-usage-of-a-stream-and-of-a-call-beside-it",
+        ),
         pytest.param(
             [
                 Span(1, None, usage("m", 7, 7)),
@@ -266,6 +271,19 @@ OI_CALL = {"llm.model_name": "m", "llm.token_count.prompt": 1, "llm.token_count.
             id="two-calls-alike-two-instrumentations",
         ),
         pytest.param([Span(1, 9, CALL, OL), Span(2, 9, CALL, OL)], [1, 2], id="two-calls-alike-one-instrumentation"),
+        # ... when one's time is within the other's (one wraps the other): as OpenLLMetry's and OpenInference's
+        pytest.param([Span(1, 9, CALL, OL, 2, 8), Span(2, 9, OI_CALL, OI, 1, 9)], [1], id="within-the-other"),
+        pytest.param([Span(1, 9, CALL, OL, 1, 9), Span(2, 9, OI_CALL, OI, 2, 8)], [1], id="the-other-within"),
+        pytest.param([Span(1, 9, CALL, OL, 1, 9), Span(2, 9, OI_CALL, OI, 1, 9)], [1], id="at-the-same-times"),
+        pytest.param([Span(1, 9, CALL, "app.a", 1, 4), Span(2, 9, CALL, "app.b", 5, 9)], [1, 2], id="one-then-another"),
+        pytest.param([Span(1, 9, CALL, "app.a", 1, 5), Span(2, 9, CALL, "app.b", 5, 9)], [1, 2], id="end-to-start"),
+        pytest.param([Span(1, 9, CALL, "app.a", 1, 6), Span(2, 9, CALL, "app.b", 4, 9)], [1, 2], id="overlapping"),
+        pytest.param([Span(1, 9, CALL, "app.a", 1, 9), Span(2, 9, CALL, "app.b", 0, 0)], [1, 2], id="one-time-unknown"),
+        pytest.param(
+            [Span(2, 9, CALL, "app.b", 10, 20), Span(1, 9, CALL, OL, 1, 9), Span(3, 9, OI_CALL, OI, 2, 8)],
+            [1, 2],
+            id="matched-by-time-not-order",
+        ),
         pytest.param([Span(1, 9, CALL, OL), Span(2, 8, OI_CALL, OI)], [1, 2], id="not-side-by-side"),
         pytest.param([Span(1, 9, CALL, OL), Span(2, 9, usage("m", 1, 2), OI)], [1, 2], id="other-usage"),
         pytest.param([Span(1, 9, CALL, OL), Span(2, 9, usage("n", 1, 1), OI)], [1, 2], id="other-model"),

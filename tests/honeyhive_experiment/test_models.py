@@ -757,6 +757,17 @@ def test_an_outcome_read_back_from_its_session_keeps_its_calls_without_a_cost() 
     assert DatapointOutcome.from_session(0, "s", {}).unpriced is NO_UNPRICED
 
 
+@pytest.mark.parametrize(
+    ("recorded", "outside"),
+    [(3, 3), (0, 0), (None, 0), ("3", 0), (True, 0), (-2, 0), (1.0, 0), ([3], 0)],
+)
+def test_an_outcome_read_back_from_its_session_keeps_its_jobs_calls_outside_every_datapoint(
+    recorded: object, outside: int
+) -> None:
+    """A whole count only (outside_llm_calls: the job wrote it on one of its sessions)."""
+    assert DatapointOutcome.from_session(0, "s", {"outside_llm_calls": recorded}).outside == outside
+
+
 def test_an_outcome_read_back_from_its_session_keeps_every_error_of_an_evaluator_and_reads_an_older_runs_one() -> None:
     """Each evaluator's errors, a list (two metrics of one dict not finite), or an older run's one string each."""
     raised = {"evaluator_errors": {"judge": ["NonFinite: judge", "NonFinite: judge_confidence"], "tone": "KeyError: x"}}

@@ -22,6 +22,7 @@ __all__ = [
     "NON_FINITE",
     "NOT_RAISED",
     "NO_UNPRICED",
+    "OUTSIDE_KEY",
     "OUT_OF_RANGE",
     "REPLACED_KEY",
     "UNPRICED_KEYS",
@@ -162,6 +163,9 @@ answered with tokens but no known price; answered without token usage (a stream 
 failed (no usage reported). ``judge_`` + each: the evaluators' calls."""
 REPLACED_KEY: Final = "replaced_metrics"
 """The session metadata key of the built-in metrics an evaluator's metric replaced (a list of names, ``0``: none)."""
+OUTSIDE_KEY: Final = "outside_llm_calls"
+"""The session metadata key of the LLM calls its job made outside every datapoint's context (on one session of the
+job: the run's own metadata is replaced whole on update, and shared by shard jobs running at once)."""
 NO_UNPRICED: Mapping[str, Mapping[str, int]] = MappingProxyType({})
 """The :attr:`DatapointOutcome.unpriced` of a datapoint whose every call was priced: one shared empty mapping."""
 
@@ -189,6 +193,9 @@ class DatapointOutcome:
     replaced: tuple[str, ...] = ()
     """The built-in efficiency metrics an evaluator's metric of the same name replaced (also in the session's
     metadata, :data:`REPLACED_KEY`): what :attr:`unpriced` leaves out of the built-in is not left out of those."""
+    outside: int = 0
+    """The LLM calls its job made outside every datapoint's context, in no metric (:data:`OUTSIDE_KEY`): on one
+    outcome of the job, so that a run's are the sum over its outcomes, also as read back."""
 
     @property
     def failed(self) -> bool:
@@ -197,8 +204,8 @@ class DatapointOutcome:
     @classmethod
     def from_session(cls, index: int, session_id: str, metadata: Mapping[str, Any]) -> DatapointOutcome:
         """What the job that ran a datapoint recorded in its session's metadata: its function's error (a timeout's
-        from :func:`timeout_error`), its evaluators' errors and its calls without a cost; for a job that judges a run
-        it did not run."""
+        from :func:`timeout_error`), its evaluators' errors, its calls without a cost and its job's calls
+        outside every datapoint; for a job that judges a run it did not run."""
         error = metadata.get("error")
         error = str(error) if error not in (None, "") else None  # "": none (a later attempt's, over an error)
         status = OutcomeStatus.OK
@@ -214,7 +221,7 @@ class DatapointOutcome:
             for model, n in _pairs(metadata.get(key), "model", "calls"):
                 if type(n) is int and n > 0:
                     unpriced.setdefault(key, {})[str(model)] = n
-        replaced = metadata.get(REPLACED_KEY)
+        replaced, outside = metadata.get(REPLACED_KEY), metadata.get(OUTSIDE_KEY)
         return cls(
             index,
             str(metadata.get("datapoint_id") or session_id),
@@ -225,6 +232,7 @@ class DatapointOutcome:
             trial=trial if isinstance(trial, int) and not isinstance(trial, bool) else 0,
             unpriced=unpriced or NO_UNPRICED,
             replaced=tuple(str(name) for name in replaced) if isinstance(replaced, list) else (),
+            outside=outside if type(outside) is int and outside > 0 else 0,
         )
 
     @property
