@@ -203,6 +203,7 @@ def test_a_remote_tracking_base_is_its_branch_whose_own_run_at_the_merge_base_wi
         dataset_id=None,
         policy=BaselineConfig(),
         passed=lambda run: True,
+        ancestry=lambda commit, of: None,
         merge_base_sha=ci.merge_base_sha,
         base_branch=ci.base_ref,
         exclude_run_ids=(),
