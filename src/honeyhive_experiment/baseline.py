@@ -405,17 +405,18 @@ def pick_baseline(
                 and may_be_baseline(run, reason=fallback, head_sha=head_sha, dirty=dirty)
             ):
                 sha = ci.get("sha")
-                ahead = False
                 if fork_point is not None and isinstance(sha, str):
                     if asked == MAX_ANCESTRY_CHECKS:
-                        continue  # no more are asked: the first passing one ahead of it (if any) will do
+                        continue  # no more are asked (the merge base's runs still are): the passing one ahead will do
                     asked += 1
-                    ahead = ancestry(sha, fork_point) is False
-                if ahead and ahead_match is not None:
+                    of_history = ancestry(sha, fork_point) is not False  # unknown (a shallow clone): taken as of it
+                else:
+                    of_history = True  # nothing to ask
+                if not of_history and ahead_match is not None:
                     continue
                 checked += 1
                 if not require_passing or passed(run):
-                    if ahead:
+                    if not of_history:
                         ahead_match = Baseline(run, fallback, ahead=True)
                         continue
                     branch_match = Baseline(run, fallback)

@@ -972,6 +972,18 @@ CASES: list[Row] = [
         ahead=True,
     ),
     Row(
+        f"past the {MAX_ANCESTRY_CHECKS} asked, a run at the merge base is still looked for",
+        [
+            *(run(f"h{i}", sha=f"a{i}", age=timedelta(hours=i)) for i in range(1, MAX_ANCESTRY_CHECKS + 2)),
+            run("mb", sha=MB, age=2 * DAY),
+        ],
+        ("mb", "merge-base"),
+        asked=("h1",),
+        read=MAX_ANCESTRY_CHECKS + 2,
+        not_ancestors=frozenset(f"a{i}" for i in range(1, MAX_ANCESTRY_CHECKS + 2)),
+        ancestry=tuple(f"a{i}" for i in range(1, MAX_ANCESTRY_CHECKS + 1)),
+    ),
+    Row(
         "no merge base: no ancestry to ask",
         [run("ahead", sha="a2"), run("older", sha="a0", age=2 * DAY)],
         ("ahead", "branch"),
