@@ -452,16 +452,17 @@ def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None
     none = "none has completed yet"
     if max_age_days:  # older runs are not looked at: one there may be older
         none = f"none completed in the last {max_age_days} days (baseline.max_age_days)"
-    no_run = f"No run at {at}, the base commit this change is measured against, could be the baseline ({none}, or it"
+    no_run = f"No run at {at}, the base commit this change is measured against, could be the baseline"
+    no_run += f" ({none}, or it errored)"
     if baseline.ahead:
         branch = baseline.branch or "the base branch"
         return (
-            f"{no_run} errored), nor an earlier run on {branch} whose check passed, so the baseline is a run on"
-            f" {branch} ahead of it, at {str(baseline.commit_sha)[:7]}, a commit this change does not have: its deltas"
-            f" include {branch}'s changes since {at}, as if this change undid them."
+            f"{no_run}, nor an earlier run on {branch} whose check passed, so the baseline is a run on {branch} ahead"
+            f" of it, at {str(baseline.commit_sha)[:7]}, a commit this change does not have: its deltas include"
+            f" {branch}'s changes since {at}, as if this change undid them."
         )
     return (
-        f"{no_run} errored), so the baseline is {latest}: what changed on it since that run's commit counts here as"
+        f"{no_run}, so the baseline is {latest}: what changed on it since that run's commit counts here as"
         " this change's."
     )
 
