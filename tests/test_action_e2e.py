@@ -332,6 +332,79 @@ def test_a_known_merge_base_without_a_run_is_said_when_the_branch_fallback_stand
     assert "merge base is unknown" not in comment.body
 
 
+def test_a_fallback_baseline_is_a_run_of_the_merge_bases_history_before_one_on_main_ahead_of_it(world: World) -> None:
+    """No run at the merge base; main has a passing run before the fork point and a newer one after it (main moved
+    on). The newer one was taken: its deltas had main's later changes in them, undone by the pull request. The one of
+    the merge base's history is the baseline (git tells which: the checkout has both); a run ahead is taken only
+    when no other passed, and the note says what it is."""
+    root = world.root
+    before = init_repository(root)
+    git(root, "commit", "--quiet", "--allow-empty", "--message=the fork point")
+    fork_point = git(root, "rev-parse", "HEAD")
+    git(root, "checkout", "--quiet", "-b", HEAD_REF)
+    git(root, "commit", "--quiet", "--allow-empty", "--message=the change")
+    head = git(root, "rev-parse", "HEAD")
+    git(root, "checkout", "--quiet", "main")
+    git(root, "commit", "--quiet", "--allow-empty", "--message=main moves on")
+    tip = git(root, "rev-parse", "HEAD")
+    runs: dict[str, str] = {}
+    for sha in (before, tip):  # the baseline workflow's runs on main, the one ahead of the fork point the newest
+        step, env = world.step(push(sha), name=f"push-{sha[:7]}")
+        assert run_action(env, root).returncode == 0
+        runs[sha] = step.outputs()["run-id"]
+    git(root, "checkout", "--quiet", "--detach", head)
+    world.github.push(PR, head)
+
+    def pull_request_run(name: str) -> tuple[str, str]:
+        step, env = world.step(pull_request(head_sha=head, base_sha=tip), inputs={"comment-mode": "off"}, name=name)
+        done = run_action(env, root)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return step.outputs()["baseline-run-id"], step.summary()
+
+    baseline, summary = pull_request_run("pull-request")
+    assert baseline == runs[before]
+    assert f"No run at {fork_point[:7]}, the base commit this change is measured against" in summary
+    assert "ahead of it" not in summary
+
+    with HoneyHiveClient(world.backend.url, API_KEY) as hh:  # its check failed: no run of the history passed
+        metadata = hh.get_run(runs[before])["metadata"]
+        hh.update_run(runs[before], {"metadata": {**metadata, "check": {"verdict": "fail"}}})
+    baseline, summary = pull_request_run("pull-request-again")
+    assert baseline == runs[tip]
+    assert (
+        f"nor an earlier run on main whose check passed, so the baseline is a run on main ahead of it, at {tip[:7]},"
+        f" a commit this change does not have: its deltas include main's changes since {fork_point[:7]}, as if this"
+        " change undid them."
+    ) in summary
+
+
+def test_a_branchs_first_push_without_a_merge_base_with_main_says_so_without_a_warning(world: World) -> None:
+    """A branch that shares no history with main (an orphan branch; or a shallow checkout GitHub's compare cannot
+    help): GitHub's compare failure was a ``::warning::`` annotation, and the comparison with main's latest run was
+    unexplained. Now nothing is warned of, and the note says what the baseline stands in for."""
+    root = world.root
+    on_main = init_repository(root)
+    step, env = world.step(push(on_main), name="push-main")
+    assert run_action(env, root).returncode == 0
+    main_run = step.outputs()["run-id"]
+    git(root, "checkout", "--quiet", "--orphan", "feature-x")
+    git(root, "commit", "--quiet", "--message=a history of its own")
+    orphan = git(root, "rev-parse", "HEAD")
+    step, env = world.step(push(orphan, "feature-x"), name="push-feature-x")
+
+    done = run_action(env, root)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert step.outputs()["baseline-run-id"] == main_run
+    assert "Could not compare" not in done.stdout + done.stderr
+    assert "::warning" not in done.stdout
+    assert (
+        "feature-x's merge base with main is unknown (a shallow checkout: set fetch-depth: 0 on actions/checkout; or"
+        " feature-x shares no history with main), so the baseline is the latest run on main whose check passed,"
+        " instead of the run at the merge base."
+    ) in step.summary()
+
+
 DECOYS: list[tuple[str, dict[str, Any] | None]] = [
     # (what a newer run at the merge base is, what is stamped on it: None, a real run of .honeyhive/strict.yml)
     ("a run of another experiment file under the same name", None),

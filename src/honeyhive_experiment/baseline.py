@@ -42,7 +42,10 @@ The baseline policy (README, the example workflows and the comment's "no baselin
   baselines); a run without it (an older run, the SDK's) is green when the backend reports it successful. It
   must also be a run *of* the branch (a push, a schedule), not of a pull request: a fork's pull request from its
   own ``main`` is stamped with that branch name, but its code is the fork's; nor a developer's local run, whose
-  commit may never have been pushed (:func:`of_the_branch`).
+  commit may never have been pushed (:func:`of_the_branch`). And it must be of the merge base's history (git asks
+  :func:`~honeyhive_experiment.checkout.is_ancestor`): a run at a commit the branch made after the fork point would
+  count its later changes as undone by the pull request, so it is taken only when no other is found, and said
+  (:attr:`Baseline.ahead`).
 * **A local dry run's fallback is the previous run on its branch, whatever its result**: successive attempts on
   one machine are compared with each other.
 * **A run with uncommitted changes is never another run's baseline** (:func:`may_be_baseline`): it is
@@ -79,6 +82,7 @@ from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 log = logging.getLogger(__name__)
 
 MAX_RESULT_CHECKS = 10  # candidates on the base branch whose result is fetched before giving up
+MAX_ANCESTRY_CHECKS = 30  # candidates on the base branch whose ancestry git is asked before giving up
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +91,7 @@ class Baseline:
     reason: str  # "explicit" | "merge-base" | "branch" | "previous" (a local run's previous run on its branch)
     ref: str | None = None  # explicit: what was asked for; merge-base: the branch the merge base is taken with
     instead_of: str | None = None  # a run of a branch that had no passing run: that branch (the default's run is)
+    ahead: bool = False  # branch: git says its commit is not the merge base's ancestor (the branch moved on past it)
 
     @property
     def dirty(self) -> bool:
@@ -216,7 +221,7 @@ def _candidates(
 
 def completed_runs(client: HoneyHiveClient, name: str) -> Iterator[ExperimentRun]:
     """The completed runs whose name contains ``name`` (the server's filter), newest first, fetched as read."""
-    for raw in client.iter_runs(name=name, status="completed", sort_by="created_at", sort_order="desc"):
+    for raw in client.iter_runs(name=name, status="completed"):  # newest first: the client sorts so by default
         yield ExperimentRun.model_validate(raw)
 
 
@@ -325,6 +330,7 @@ def pick_baseline(
     dataset_id: str | DatasetIdentity | None,
     policy: BaselineConfig,
     passed: Callable[[ExperimentRun], bool | None],
+    ancestry: Callable[[str, str], bool | None],
     merge_base_sha: str | None,
     base_branch: str | None,
     exclude_run_ids: Collection[str],
@@ -343,7 +349,11 @@ def pick_baseline(
     experiment's (:func:`_candidates`).
 
     ``passed(run)`` tells whether a run passed its check; it is asked only of branch candidates, at most
-    :data:`MAX_RESULT_CHECKS` of them. ``require_passing`` false (a local run): the branch
+    :data:`MAX_RESULT_CHECKS` of them. ``ancestry(commit, merge_base)`` tells whether a branch candidate's commit is
+    the merge base or one of its ancestors (``None``: unknown), asked of at most :data:`MAX_ANCESTRY_CHECKS` of them
+    when the merge base was taken with the branch searched: one that is not (the branch moved on since the fork
+    point; its deltas would hold the branch's later changes, undone) is the fallback only when no other passing run
+    is found, marked :attr:`Baseline.ahead`. ``require_passing`` false (a local run): the branch
     fallback is the previous local run (reason ``previous``), whatever its result, and nothing is asked.
     ``head_sha``/``dirty`` describe the run being judged (:func:`may_be_baseline`); ``merge_base_ref`` names the
     branch the merge base was taken with (else ``base_branch``): its own run at the merge base is preferred, and
@@ -365,8 +375,11 @@ def pick_baseline(
     ) -> Baseline | None:
         """The baseline on ``branch``, or at ``merge_base_sha`` taken with ``ref`` (else ``base_branch``)."""
         home = ref or base_branch
-        checked = 0
+        checked = asked = 0
         branch_match: Baseline | None = None
+        ahead_match: Baseline | None = None  # the newest passing one not of the merge base's history
+        # the fallback stands in for the run at the merge base taken with this branch: it must be of its history
+        fork_point = merge_base_sha if require_passing and branch == home else None
         others_at_merge_base: list[Baseline] = []  # local runs, pull requests' or other branches' runs, newest first
         for run in _candidates(runs, experiment, dataset_id, exclude_run_ids, oldest, config_file, repository):
             ci = run.ci
@@ -391,12 +404,25 @@ def pick_baseline(
                 and checked < MAX_RESULT_CHECKS
                 and may_be_baseline(run, reason=fallback, head_sha=head_sha, dirty=dirty)
             ):
+                sha = ci.get("sha")
+                if fork_point is not None and isinstance(sha, str):
+                    if asked == MAX_ANCESTRY_CHECKS:
+                        continue  # no more are asked (the merge base's runs still are): the passing one ahead will do
+                    asked += 1
+                    of_history = ancestry(sha, fork_point) is not False  # unknown (a shallow clone): taken as of it
+                else:
+                    of_history = True  # nothing to ask
+                if not of_history and ahead_match is not None:
+                    continue
                 checked += 1
                 if not require_passing or passed(run):
+                    if not of_history:
+                        ahead_match = Baseline(run, fallback, ahead=True)
+                        continue
                     branch_match = Baseline(run, fallback)
                     if not (use_merge_base and merge_base_sha):
                         return branch_match
-        return others_at_merge_base[0] if others_at_merge_base else branch_match
+        return others_at_merge_base[0] if others_at_merge_base else branch_match or ahead_match
 
     if not fallback_branch or fallback_branch == base_branch or policy.branch:
         return among(runs, policy.branch or base_branch, merge_base_sha, merge_base_ref)
@@ -454,6 +480,7 @@ def choose_baseline(
     now: datetime,
     config_file: str,
     repository: str | None,
+    ancestry: Callable[[str, str], bool | None],
     require_passing: bool = True,
     head_sha: str | None = None,
     dirty: bool = False,
@@ -465,8 +492,8 @@ def choose_baseline(
 
     ``explicit_run_id`` (or the config's ``run_id``) is a run id (used as is, whatever it is), else a commit or
     branch (:func:`pick_named`; :class:`BaselineError` when it names nothing); ``require_passing=False`` for a
-    local dry run (:func:`pick_baseline`, as ``fallback_branch``); ``config_file`` and ``repository``: which runs
-    are this experiment's (:func:`_candidates`).
+    local dry run (:func:`pick_baseline`, as ``fallback_branch`` and ``ancestry``: git's, of the checkout);
+    ``config_file`` and ``repository``: which runs are this experiment's (:func:`_candidates`).
     """
     explicit = explicit_run_id or policy.run_id
     if explicit:
@@ -497,6 +524,7 @@ def choose_baseline(
         dataset_id=dataset_id,
         policy=policy,
         passed=lambda run: check_passed(run, lambda: _reports_success(client, run.run_id)),
+        ancestry=ancestry,
         merge_base_sha=merge_base_sha,
         base_branch=base_branch,
         exclude_run_ids=set(exclude_run_ids),

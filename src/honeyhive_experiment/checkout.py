@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import subprocess
 from collections.abc import Sequence
@@ -32,10 +33,11 @@ from honeyhive_experiment.context import CiContext
 from honeyhive_experiment.errors import SettingsError
 from honeyhive_experiment.paths import relative
 
-__all__ = ["MAX_HASHED_BYTES", "checked_out", "git", "local_checkout"]
+__all__ = ["MAX_HASHED_BYTES", "checked_out", "git", "is_ancestor", "local_checkout"]
 
 MAX_HASHED_BYTES = 64 * 1024 * 1024  # of one untracked file; past it, only its size is in the digest
 _CHUNK = 1024 * 1024
+_COMMIT = re.compile(r"[0-9a-fA-F]{7,64}")
 
 # what the tool itself writes into the repository (in whichever folder it ran), and Python's byte-code caches: not
 # "changes"
@@ -60,6 +62,25 @@ def _git_bytes(root: Path, args: Sequence[str], *, timeout: float = 30) -> bytes
     except (OSError, subprocess.SubprocessError):
         return b""
     return done.stdout if done.returncode == 0 else b""
+
+
+def is_ancestor(root: Path, commit: str, of: str) -> bool | None:
+    """Whether ``commit`` is ``of`` or one of its ancestors (``git merge-base --is-ancestor``); ``None`` when git
+    cannot tell: a commit this checkout does not have (a shallow clone, one never fetched), or no commit id at all
+    (a run's stamped ``sha`` is the backend's text, never passed to git as an option)."""
+    if not (_COMMIT.fullmatch(commit) and _COMMIT.fullmatch(of)):
+        return None
+    try:
+        done = subprocess.run(  # noqa: S603
+            ["git", "merge-base", "--is-ancestor", commit, of],  # noqa: S607
+            cwd=root,
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {0: True, 1: False}.get(done.returncode)  # else (128): git could not tell
 
 
 def checked_out(root: Path) -> tuple[str, ...]:

@@ -93,7 +93,7 @@ class CiContext(BaseModel):
     workflow_run_url: str | None = None
     dirty: bool | None = None  # a local run: made with uncommitted changes (None: not checked, as in Actions)
     diff_sha256: str | None = None  # a digest of those changes
-    merge_base_unknown: bool = False  # a pull request whose merge base neither git nor GitHub could tell
+    merge_base_unknown: bool = False  # a pull request's or branch's merge base that neither git nor GitHub could tell
     checkout_sha: str | None = None  # the commit checked out, when not sha: the code run, never a merge-base run
     merge_checkout: bool = False  # checkout_sha is GitHub's merge of sha into merge_base_sha (the base's tip)
 

@@ -38,6 +38,7 @@ from honeyhive_experiment.baseline import (
     other_files,
 )
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
+from honeyhive_experiment.checkout import is_ancestor
 from honeyhive_experiment.client import HoneyHiveClient, is_run_id, poll
 from honeyhive_experiment.config import (
     BaselineStrategy,
@@ -48,6 +49,7 @@ from honeyhive_experiment.config import (
     config_error_at,
     config_hash,
 )
+from honeyhive_experiment.context import CiContext
 from honeyhive_experiment.dataset_identity import DatasetIdentity, file_identity
 from honeyhive_experiment.datasets import Record, load_dataset_file
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
@@ -380,25 +382,8 @@ def judge(
         decision = dataclasses.replace(
             decision, warnings=(*decision.warnings, outside_calls_warning(result.outside_calls))
         )
-    notes: tuple[str, ...] = ()
-    own = ci.fallback_ref is not None and baseline is not None and not baseline.instead_of  # a branch's own run
-    if baseline is not None and baseline.reason == "branch" and not own:  # it stood in for the merge base's run
-        if ci.merge_base_unknown:
-            notes = (
-                "The pull request's merge base is unknown (a shallow checkout: set fetch-depth: 0 on"
-                " actions/checkout), so the baseline is the latest run on the base branch whose check passed,"
-                " instead of the run at the merge base.",
-            )
-        elif ci.merge_base_sha and ci.merge_base_sha != baseline.commit_sha:
-            days = config.baseline.max_age_days
-            none = "none has completed yet"
-            if days:  # older runs are not looked at: one there may be older
-                none = f"none completed in the last {days} days (baseline.max_age_days)"
-            notes = (
-                f"No run at {ci.merge_base_sha[:7]}, the base commit this change is measured against, could be the"
-                f" baseline ({none}, or it errored), so the baseline is the latest run on the base branch"
-                " whose check passed: what changed on it since that run's commit counts here as this change's.",
-            )
+    stood_in = _stood_in(ci, baseline, config.baseline.max_age_days)
+    notes: tuple[str, ...] = (stood_in,) if stood_in else ()
     if baseline is None and pick and config.baseline.strategy is not BaselineStrategy.NONE:
         notes += _other_files_note(client, config.name, settings)
     if baseline is not None and baseline.run.name != config.name:  # a run id named explicitly is used as is
@@ -427,7 +412,7 @@ def judge(
         run_url=settings.run_link(result.run_id),
         summary=result.summary,
         comparison=comparison,
-        baseline=_baseline_info(baseline, baseline_result, result, dataset, settings),
+        baseline=_baseline_info(baseline, baseline_result, result, dataset, settings, stood_in),
         outcomes=result.outcomes,
         notes=notes,
         inputs_by_datapoint={dp.id: dp.inputs for dp in dataset.datapoints},
@@ -442,6 +427,43 @@ def judge(
         totals=totals,
         baseline_totals=baseline_totals,
         left_out={m: (sum(before.values()), sum(after.values())) for m, (before, after) in left.items()},
+    )
+
+
+def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None) -> str | None:
+    """What a branch fallback stands in for, the run at the merge base (``None``: it does not), as the report's note
+    says it; stamped with the check (:func:`stamp_verdict`), so publish and view say it too."""
+    own = ci.fallback_ref is not None and baseline is not None and not baseline.instead_of  # a branch's own run
+    if baseline is None or baseline.reason != "branch" or own:
+        return None
+    latest = f"the latest run on {ci.fallback_ref or 'the base branch'} whose check passed"
+    if ci.merge_base_unknown:
+        whose, unrelated = "The pull request's merge base", ""
+        if ci.fallback_ref:
+            whose = f"{ci.base_ref}'s merge base with {ci.fallback_ref}"
+            unrelated = f"; or {ci.base_ref} shares no history with {ci.fallback_ref}"
+        return (
+            f"{whose} is unknown (a shallow checkout: set fetch-depth: 0 on actions/checkout{unrelated}), so the"
+            f" baseline is {latest}, instead of the run at the merge base."
+        )
+    if not ci.merge_base_sha or ci.merge_base_sha == baseline.commit_sha:
+        return None
+    at = ci.merge_base_sha[:7]
+    none = "none has completed yet"
+    if max_age_days:  # older runs are not looked at: one there may be older
+        none = f"none completed in the last {max_age_days} days (baseline.max_age_days)"
+    no_run = f"No run at {at}, the base commit this change is measured against, could be the baseline"
+    no_run += f" ({none}, or it errored)"
+    if baseline.ahead:
+        branch = baseline.branch or "the base branch"
+        return (
+            f"{no_run}, nor an earlier run on {branch} whose check passed, so the baseline is a run on {branch} ahead"
+            f" of it, at {str(baseline.commit_sha)[:7]}, a commit this change does not have: its deltas include"
+            f" {branch}'s changes since {at}, as if this change undid them."
+        )
+    return (
+        f"{no_run}, so the baseline is {latest}: what changed on it since that run's commit counts here as"
+        " this change's."
     )
 
 
@@ -489,6 +511,7 @@ def _baseline_info(
     result: ExperimentResult,
     dataset: PreparedDataset,
     settings: Settings,
+    stood_in: str | None,
 ) -> BaselineInfo | None:
     if baseline is None:
         return None
@@ -511,6 +534,7 @@ def _baseline_info(
         passed=check_passed(baseline.run, lambda: baseline_result.success if baseline_result is not None else None),
         errored=check_verdict(baseline.run) == "error",
         trials=trials_of(baseline.run, baseline_result),
+        stood_in=stood_in,
     )
 
 
@@ -553,6 +577,7 @@ def find_baseline(
         dirty=bool(ci.dirty),
         merge_base_ref=ci.merge_base_ref or ci.base_ref,
         fallback_branch=ci.fallback_ref,
+        ancestry=lambda commit, of: is_ancestor(settings.root, commit, of),
     )
 
 
@@ -564,14 +589,16 @@ def stamp_verdict(
     rules: Mapping[str, Any] | None = None,
     *,
     unless_judged: bool = False,
+    stood_in: str | None = None,
 ) -> None:
     """Record the check's own verdict on the run (``metadata.check.verdict``): the branch-baseline rule takes the
     latest run whose check was green (:mod:`~honeyhive_experiment.baseline`), and ``runs`` shows it. The baseline
     it was judged against goes beside it (``metadata.check.baseline_run_id``), so ``view`` compares the run with
-    the same one later, and the rules that judged it (``metadata.check.rules``, :meth:`ExperimentConfig.rules`), so
-    ``mode: publish`` judges it as the check did. ``unless_judged``: leave a run whose check already has a verdict
-    as it is. The run's metadata is read and written back whole (HoneyHive replaces an object field on update).
-    Best effort: when the backend refuses, a warning says so."""
+    the same one later, with the note on what it stood in for (``metadata.check.baseline_note``, :func:`_stood_in`),
+    which publish and view cannot tell again, and the rules that judged it (``metadata.check.rules``,
+    :meth:`ExperimentConfig.rules`), so ``mode: publish`` judges it as the check did. ``unless_judged``: leave a run
+    whose check already has a verdict as it is. The run's metadata is read and written back whole (HoneyHive replaces
+    an object field on update). Best effort: when the backend refuses, a warning says so."""
     try:
         run = client.get_run(run_id)
         if unless_judged and _stamped_check(ExperimentRun.model_validate(run))[0]:
@@ -580,6 +607,8 @@ def stamp_verdict(
         check: dict[str, Any] = {"verdict": verdict.value}
         if baseline_run_id:
             check["baseline_run_id"] = baseline_run_id
+        if stood_in:
+            check["baseline_note"] = stood_in
         if rules is not None:
             check["rules"] = rules
         metadata["check"] = check
@@ -807,7 +836,7 @@ def republish(
     if judged:  # else the run's own job never judged it: the baseline rules pick, as they would have then
         settings = settings.model_copy(update={"baseline_run_id": stamped})  # none: none may be picked now
     judgement = _judge_recorded(client, config, settings, run, now=now, pick=not judged)
-    judgement = _with_stamped_baseline(judgement) if judged else judgement
+    judgement = _with_stamped_baseline(judgement, run) if judged else judgement
     return dataclasses.replace(judgement, notes=(*judgement.notes, *notes))
 
 
@@ -821,13 +850,17 @@ def _stamped_check(run: ExperimentRun) -> tuple[bool, str | None, object]:
     return True, stamped if isinstance(stamped, str) and stamped else None, check.get("rules")
 
 
-def _with_stamped_baseline(judgement: Judgement) -> Judgement:
-    """``judgement`` of a run judged again against the baseline its check stamped: the baseline named as that, not
-    as one asked for (``judge`` took it as an explicit run id)."""
+def _with_stamped_baseline(judgement: Judgement, run: ExperimentRun) -> Judgement:
+    """``judgement`` of ``run`` judged again against the baseline its check stamped: the baseline named as that, not
+    as one asked for (``judge`` took it as an explicit run id), with the check's note on what it stood in for."""
     if judgement.baseline is None:
         return judgement
-    baseline = dataclasses.replace(judgement.baseline, why="the baseline its check was judged against")
-    return dataclasses.replace(judgement, baseline=baseline)
+    note = run.metadata["check"].get("baseline_note")  # a mapping, since the check has a verdict
+    stood_in = note if isinstance(note, str) and note else None
+    why = "the baseline its check was judged against"
+    baseline = dataclasses.replace(judgement.baseline, why=why, stood_in=stood_in)
+    notes = (stood_in, *judgement.notes) if stood_in else judgement.notes
+    return dataclasses.replace(judgement, baseline=baseline, notes=notes)
 
 
 def _judged_by(config: ExperimentConfig, rules: object, run_id: str) -> tuple[ExperimentConfig, tuple[str, ...]]:
@@ -918,7 +951,7 @@ def review(
     baseline_run_id = stamped if from_stamp else settings.baseline_run_id
     settings = settings.model_copy(update={"baseline_run_id": baseline_run_id})
     judged = _judge_recorded(client, config, settings, run, now=now, pick=not judged_before)
-    return _with_stamped_baseline(judged) if from_stamp else judged
+    return _with_stamped_baseline(judged, run) if from_stamp else judged
 
 
 def _latest_run(client: HoneyHiveClient, experiment: str) -> str:

@@ -367,12 +367,14 @@ class CommentPublisher:
             log.debug("could not read pull request #%d: %s", pr_number, self._redact(str(exc)))
             return None
 
-    def merge_base(self, base_sha: str, head_sha: str) -> str | None:
-        """The merge base of two commits (``GET /compare/{base}...{head}``), or None if GitHub cannot tell."""
+    def merge_base(self, base_sha: str, head_sha: str, *, quiet: bool = False) -> str | None:
+        """The merge base of two commits (``GET /compare/{base}...{head}``), or None if GitHub cannot tell (warned
+        of, unless ``quiet``: a branch that shares no history with the base has none)."""
         try:
             return str(self._repo.compare(base_sha, head_sha).merge_base_commit.sha)
         except (GithubException, OSError) as exc:
-            log.warning("Could not compare %s...%s on GitHub: %s", base_sha[:7], head_sha[:7], _describe(exc))
+            level = logging.DEBUG if quiet else logging.WARNING
+            log.log(level, "Could not compare %s...%s on GitHub: %s", base_sha[:7], head_sha[:7], _describe(exc))
             return None
 
 

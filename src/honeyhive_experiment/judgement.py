@@ -131,6 +131,7 @@ class BaselineInfo:
     passed: bool | None = None  # its check passed (else the backend's result): a merge-base baseline may have failed
     errored: bool = False  # its check could not evaluate it (verdict error): said as that, not as failed
     trials: int = 1  # how many times it ran each datapoint
+    stood_in: str | None = None  # the note saying what this baseline stands in for (the merge base's run), if it does
 
 
 @dataclass(frozen=True)

@@ -308,11 +308,13 @@ class _Invocation:
             self._announce("error", composed.template_error)
         if client is not None and judgement.run_id is not None:
             baseline = judgement.baseline.run_id if judgement.baseline is not None else None
+            stood_in = judgement.baseline.stood_in if judgement.baseline is not None else None
             rules = self.config.rules() if self.config is not None else None
             # ``mode: publish`` judged a run another job recorded: the stamp that job's check wrote stays (the
             # branch-baseline rule and ``runs`` read the check's verdict); only a run no check judged gets one
             publish = self.settings.mode is Mode.PUBLISH
-            stamp_verdict(client, judgement.run_id, composed.report.verdict, baseline, rules, unless_judged=publish)
+            verdict = composed.report.verdict
+            stamp_verdict(client, judgement.run_id, verdict, baseline, rules, unless_judged=publish, stood_in=stood_in)
         written = True
         if self.write:
             posting = cancellation.interruptible(self.post, log, self.cancel) if self.post is not None else None
@@ -378,10 +380,9 @@ def locate(settings: Settings) -> Settings:
 
         token = settings.github_token.get_secret_value()
         with CommentPublisher(token, ci.repository, api_url=settings.github_api_url) as github:
-            merge_base = github.merge_base(base, ci.sha)
-    # a branch's run without it still has the default branch's latest passing run: nothing to warn of
-    unknown = merge_base is None and ci.base_sha is not None
-    return settings.with_ci(merge_base_sha=merge_base, merge_base_unknown=unknown)
+            merge_base = github.merge_base(base, ci.sha, quiet=ci.base_sha is None)
+    # unknown, a branch's baseline is the default branch's latest passing run: said (the report's note), not warned
+    return settings.with_ci(merge_base_sha=merge_base, merge_base_unknown=merge_base is None)
 
 
 @contextmanager

@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from honeyhive_experiment.baseline import (
+    MAX_ANCESTRY_CHECKS,
     Baseline,
     _reports_success,
     check_passed,
@@ -131,6 +132,10 @@ class Row:
     repository: str | None = None  # its repository (None: unknown, as for a local run)
     fallback: str | None = None  # a run of base_branch, not the default branch: the default branch
     instead_of: str | None = None  # the chosen baseline is the default branch's, in place of base_branch's
+    not_ancestors: frozenset[str] = frozenset()  # commits git says are not the merge base's ancestors (ahead of it)
+    unknown: frozenset[str] = frozenset()  # commits git cannot tell of (a shallow clone); any other is an ancestor
+    ancestry: tuple[str, ...] | None = None  # the commits whose ancestry was asked, in order (None: not checked)
+    ahead: bool = False  # the chosen baseline is ahead of the merge base (Baseline.ahead)
 
 
 FILE = DatasetIdentity(DATASET, "data/q.jsonl", ".honeyhive/experiment.yml")  # a repository file's identity
@@ -896,6 +901,130 @@ CASES: list[Row] = [
         failing=failing("own"),
         instead_of="feature",
     ),
+    # ------------------------------------------------------------------ ancestry: the merge base's history first
+    Row(
+        "a fallback of the merge base's history wins over a newer one ahead of it (main moved on)",
+        [run("ahead", sha="a2"), run("older", sha="a0", age=2 * DAY)],
+        ("older", "branch"),
+        asked=("ahead", "older"),
+        read=2,
+        not_ancestors=frozenset({"a2"}),
+        ancestry=("a2", "a0"),
+    ),
+    Row(
+        "only runs ahead of the merge base: the newest passing one, marked ahead",
+        [run("a3", sha="a3"), run("a2", sha="a2", age=2 * DAY)],
+        ("a2", "branch"),
+        asked=("a3", "a2"),
+        read=2,
+        failing=failing("a3"),
+        not_ancestors=frozenset({"a2", "a3"}),
+        ancestry=("a3", "a2"),
+        ahead=True,
+    ),
+    Row(
+        "once one ahead passed, no other ahead is asked for its result",
+        [run("a3", sha="a3"), run("a2", sha="a2", age=2 * DAY), run("old", sha="a0", age=3 * DAY)],
+        ("old", "branch"),
+        asked=("a3", "old"),
+        read=3,
+        not_ancestors=frozenset({"a2", "a3"}),
+        ancestry=("a3", "a2", "a0"),
+    ),
+    Row(
+        "ancestry git cannot tell (a shallow clone): taken as of the history",
+        [run("u1", sha="u1"), run("old", sha="a0", age=2 * DAY)],
+        ("u1", "branch"),
+        asked=("u1",),
+        read=2,
+        unknown=frozenset({"u1"}),
+        ancestry=("u1",),
+    ),
+    Row(
+        "a run stamped without a commit: nothing to ask git",
+        [run("nosha"), run("old", sha="a0", age=2 * DAY)],
+        ("nosha", "branch"),
+        asked=("nosha",),
+        read=2,
+        ancestry=(),
+    ),
+    Row(
+        "under branch, with a merge base: the first passing run of its history",
+        [run("ahead", sha="a2"), run("a0", sha="a0", age=2 * DAY), run("older", sha="z0", age=3 * DAY)],
+        ("a0", "branch"),
+        asked=("ahead", "a0"),
+        read=2,
+        policy=BRANCH,
+        not_ancestors=frozenset({"a2"}),
+        ancestry=("a2", "a0"),
+    ),
+    Row(
+        f"at most {MAX_ANCESTRY_CHECKS} are asked: past them, the passing one ahead",
+        [
+            *(run(f"h{i}", sha=f"a{i}", age=timedelta(hours=i)) for i in range(1, MAX_ANCESTRY_CHECKS + 1)),
+            run("old", sha="a0", age=2 * DAY),
+        ],
+        ("h1", "branch"),
+        asked=("h1",),
+        read=MAX_ANCESTRY_CHECKS + 1,
+        not_ancestors=frozenset(f"a{i}" for i in range(1, MAX_ANCESTRY_CHECKS + 1)),
+        ancestry=tuple(f"a{i}" for i in range(1, MAX_ANCESTRY_CHECKS + 1)),
+        ahead=True,
+    ),
+    Row(
+        f"past the {MAX_ANCESTRY_CHECKS} asked, a run at the merge base is still looked for",
+        [
+            *(run(f"h{i}", sha=f"a{i}", age=timedelta(hours=i)) for i in range(1, MAX_ANCESTRY_CHECKS + 2)),
+            run("mb", sha=MB, age=2 * DAY),
+        ],
+        ("mb", "merge-base"),
+        asked=("h1",),
+        read=MAX_ANCESTRY_CHECKS + 2,
+        not_ancestors=frozenset(f"a{i}" for i in range(1, MAX_ANCESTRY_CHECKS + 2)),
+        ancestry=tuple(f"a{i}" for i in range(1, MAX_ANCESTRY_CHECKS + 1)),
+    ),
+    Row(
+        "no merge base: no ancestry to ask",
+        [run("ahead", sha="a2"), run("older", sha="a0", age=2 * DAY)],
+        ("ahead", "branch"),
+        asked=("ahead",),
+        read=1,
+        merge_base=None,
+        not_ancestors=frozenset({"a2"}),
+        ancestry=(),
+    ),
+    Row(
+        "a local run's previous run is its branch's own: no ancestry asked",
+        [run("ahead", sha="a2"), run("older", sha="a0", age=2 * DAY)],
+        ("ahead", "previous"),
+        asked=(),
+        read=2,
+        require_passing=False,
+        not_ancestors=frozenset({"a2"}),
+        ancestry=(),
+    ),
+    Row(
+        "baseline.branch named: not the branch the merge base was taken with, no ancestry asked",
+        [run("rel", branch="release", sha="r1"), run("m1", sha="a0", age=2 * DAY)],
+        ("rel", "branch"),
+        asked=("rel",),
+        read=2,
+        policy=BaselineConfig(branch="release"),
+        not_ancestors=frozenset({"r1"}),
+        ancestry=(),
+    ),
+    Row(
+        "a branch's first push: the default branch's run of their merge base's history",
+        [run("ahead", sha="a2"), run("older", sha="a0", age=2 * DAY)],
+        ("older", "branch"),
+        asked=("ahead", "older"),
+        read=2,
+        base_branch="feature",
+        fallback="main",
+        instead_of="feature",
+        not_ancestors=frozenset({"a2"}),
+        ancestry=("a2", "a0"),
+    ),
     Row(
         "a branch's run with baseline.branch named: that branch's, no fallback",
         [run("m1"), run("rel", branch="release")],
@@ -919,29 +1048,38 @@ def test_the_baseline_table(row: Row) -> None:
         asked.append(candidate.run_id)
         return candidate.run_id not in row.failing
 
+    ancestry: list[str] = []
+
+    def of_history(commit: str, merge_base: str) -> bool | None:
+        assert merge_base == row.merge_base
+        ancestry.append(commit)
+        return None if commit in row.unknown else commit not in row.not_ancestors
+
     chosen = pick_baseline(
         listing,
         experiment=NAME,
         dataset_id=row.dataset_id,
         policy=row.policy,
         passed=passed,
+        ancestry=of_history,
         merge_base_sha=row.merge_base,
         base_branch=row.base_branch,
         exclude_run_ids=row.exclude,
         now=NOW,
         require_passing=row.require_passing,
         head_sha=row.head,
-        dirty=row.dirty,
+        **({"dirty": True} if row.dirty else {}),  # a caller that says nothing judges a clean run
         merge_base_ref=row.merge_base_ref,
         config_file=row.config_file,
         repository=row.repository,
         fallback_branch=row.fallback,
     )
-    assert (None if chosen is None else (chosen.run.run_id, chosen.reason, chosen.ref, chosen.instead_of)) == (
-        None if row.chosen is None else (*row.chosen, row.ref, row.instead_of)
-    )
+    found = None if chosen is None else (chosen.run.run_id, chosen.reason, chosen.ref, chosen.instead_of, chosen.ahead)
+    assert found == (None if row.chosen is None else (*row.chosen, row.ref, row.instead_of, row.ahead))
     assert tuple(asked) == row.asked
     assert listing.read == row.read
+    if row.ancestry is not None:
+        assert tuple(ancestry) == row.ancestry
 
 
 # ----------------------------------------------------------------------------------------------- recent runs
@@ -1263,6 +1401,7 @@ def choose(hh: HoneyHiveClient, name: str, **kwargs: Any) -> Baseline | None:
         now=kwargs.pop("now", datetime.now(UTC)),
         config_file=kwargs.pop("config_file", FILE_PATH),
         repository=kwargs.pop("repository", None),
+        ancestry=kwargs.pop("ancestry", lambda commit, of: None),
         **kwargs,
     )
 
@@ -1417,7 +1556,7 @@ def test_the_strategy_is_told_what_is_known_of_the_run_being_judged(hh: HoneyHiv
     local = {"require_passing": False, "head_sha": HEAD}
     picks = {
         "a dirty local run": choose(hh, name, **local, dirty=True),
-        "a clean local run": choose(hh, name, **local, dirty=False),
+        "a clean local run": choose(hh, name, **local),  # saying nothing of uncommitted changes: none
         "a PR with a merge base taken with main": choose(
             hh, name, merge_base_sha=MB, merge_base_ref="main", head_sha=HEAD, dirty=False
         ),

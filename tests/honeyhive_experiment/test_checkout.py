@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from honeyhive_experiment.baseline import pick_baseline
-from honeyhive_experiment.checkout import MAX_HASHED_BYTES, default_branch, local_checkout
+from honeyhive_experiment.checkout import MAX_HASHED_BYTES, default_branch, is_ancestor, local_checkout
 from honeyhive_experiment.config import BaselineConfig
 from honeyhive_experiment.errors import SettingsError
 from honeyhive_experiment.models import ExperimentRun
@@ -152,8 +152,8 @@ def test_a_pull_requests_checkout_is_what_its_run_is_compared_and_stamped_by(
 def test_a_branchs_push_is_located_at_its_merge_base_with_the_default_branch(tmp_path: Path) -> None:
     """A push of a branch that is not the default one (``fallback_ref``) falls back on the default branch's run at
     their merge base without a passing run of its own: git tells it with the default branch fetched (origin's, as
-    actions/checkout names it); a shallow clone knows none, and says nothing (the fallback is then the default
-    branch's latest passing run, not a pull request's unknown merge base)."""
+    actions/checkout names it); a shallow clone knows none, which the report's note then says (the fallback is the
+    default branch's latest passing run instead of its run at the merge base)."""
     origin = repository(tmp_path / "origin")
     fork_point = git(origin, "rev-parse", "HEAD")
     git(origin, "checkout", "-qb", "feature-x")
@@ -167,7 +167,24 @@ def test_a_branchs_push_is_located_at_its_merge_base_with_the_default_branch(tmp
         root = tmp_path / depth
         git(tmp_path, "clone", "-q", depth, "--branch=feature-x", origin.as_uri(), str(root))
         found = locate(Settings(command="action", workspace=root, ci=ci)).ci
-        assert (found.merge_base_sha, found.merge_base_unknown, found.base_ref) == (merge_base, False, "feature-x")
+        unknown = merge_base is None
+        assert (found.merge_base_sha, found.merge_base_unknown, found.base_ref) == (merge_base, unknown, "feature-x")
+
+
+def test_whether_a_commit_is_of_the_merge_bases_history(tmp_path: Path) -> None:
+    """git's answer, yes or no; ``None`` when it cannot tell (a commit the checkout lacks, outside a repository), and
+    for a stamped ``sha`` that is not a commit id (never handed to git, where it could read as an option)."""
+    root = repository(tmp_path / "repo")
+    before = git(root, "rev-parse", "HEAD")
+    git(root, "commit", "-q", "--allow-empty", "-m", "fork point")
+    fork_point = git(root, "rev-parse", "HEAD")
+    git(root, "commit", "-q", "--allow-empty", "-m", "main moves on")
+    ahead = git(root, "rev-parse", "HEAD")
+
+    asked = [(before, fork_point), (fork_point[:7], fork_point), (ahead, fork_point), ("f" * 40, fork_point)]
+    assert [is_ancestor(root, commit, of) for commit, of in asked] == [True, True, False, None]
+    assert [is_ancestor(root, commit, fork_point) for commit in ("--all", "HEAD", "")] == [None, None, None]
+    assert is_ancestor(tmp_path, before, fork_point) is None  # not a repository
 
 
 def test_a_remote_tracking_base_is_its_branch_whose_own_run_at_the_merge_base_wins(tmp_path: Path) -> None:
@@ -203,6 +220,7 @@ def test_a_remote_tracking_base_is_its_branch_whose_own_run_at_the_merge_base_wi
         dataset_id=None,
         policy=BaselineConfig(),
         passed=lambda run: True,
+        ancestry=lambda commit, of: None,
         merge_base_sha=ci.merge_base_sha,
         base_branch=ci.base_ref,
         exclude_run_ids=(),

@@ -341,6 +341,7 @@ def test_a_run_whose_check_ended_in_an_error_is_stamped_so_and_is_never_a_branch
             now=datetime.now(UTC),
             config_file=".honeyhive/experiment.yml",
             repository=None,
+            ancestry=lambda commit, of: None,
         )
     assert chosen is None
 

@@ -35,6 +35,7 @@ from tests.fakes.actions_runner import (
     Event,
     Step,
     pull_request,
+    push,
     run_action,
     workflow_run,
 )
@@ -327,6 +328,33 @@ def test_publish_judges_with_comparisons_off_when_the_pull_requests_file_switche
     [comment] = world.github.comments(PR)
     assert "**No baseline: comparisons are switched off.**" in comment.body
     assert "by the pull request's experiment file, which changes the default branch's rules: baseline." in comment.body
+
+
+def test_publish_and_view_say_what_the_baseline_stood_in_for_as_the_run_job_did(world: World) -> None:
+    """The run job said its merge base was unknown, so the baseline was main's latest passing run instead of the run
+    there; publish and view compared with the same run and said nothing of it (they judge against the stamped
+    baseline, and cannot tell again how it was chosen: the check stamps its note)."""
+    code, pushed = world.action("push", {"comment-mode": "off"}, event=push(BASE_SHA))
+    assert code == 0, pushed.summary()
+    code, ran = world.action("run", {"mode": "all"})  # not a git repository, and GitHub cannot tell either
+    assert code == 0, ran.summary()
+    assert ran.outputs()["baseline-run-id"] == pushed.outputs()["run-id"]
+    written = _report_json(world.root)
+    [note] = [note for note in written["notes"] if "merge base is unknown" in note]
+    assert note.startswith("The pull request's merge base is unknown (a shallow checkout: set fetch-depth: 0")
+
+    publisher = world.publisher("publisher", written)
+    code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
+    assert code == 0, published.summary()
+    again = json.loads((publisher / ".honeyhive" / "report.published.json").read_text(encoding="utf-8"))
+    assert note in again["notes"]
+    [comment] = world.github.comments(PR)
+    assert "merge base is unknown" in comment.body
+
+    run_id = ran.outputs()["run-id"]
+    assert world.view(run_id) == 0
+    page = (world.root / ".honeyhive" / f"report.{run_id}.html").read_text(encoding="utf-8")
+    assert "merge base is unknown" in page
 
 
 def test_publish_edits_the_comment_of_its_own_experiment_file_not_the_other_file_of_that_name(world: World) -> None:
