@@ -777,12 +777,14 @@ def published_run(path: Path, *, pr_numbers: Collection[int], head_sha: str | No
 def _check_published_run(
     run: ExperimentRun, config: ExperimentConfig, settings: Settings, published: PublishedRun
 ) -> None:
-    """The run report.json names must be, in HoneyHive, a run of this experiment made for this repository, pull
-    request and commit (its ``metadata.ci``): a pull request can write its report.json, so a run id in it is
-    checked against the backend before it decides anything. Raises ReportError naming each mismatch."""
+    """The run report.json names must be, in HoneyHive, a run of this experiment file (``settings.config_file``:
+    another file of the experiment has its own rules and comment) made for this repository, pull request and commit
+    (its ``metadata.ci``): a pull request can write its report.json, so a run id in it is checked against the
+    backend before it decides anything. Raises ReportError naming each mismatch."""
     stamped = run.ci
     wanted = {
         "experiment": (run.name, config.name),
+        "experiment file": (stamped.get("config_file"), settings.config_file),
         "repository": (stamped.get("repository"), settings.ci.repository),
         "pull request": (stamped.get("pr_number"), published.pr_number),
         "commit": (stamped.get("sha"), published.head_sha),
@@ -792,8 +794,8 @@ def _check_published_run(
     ]
     if mismatches:
         raise ReportError(
-            f"refusing to publish: run {run.run_id} in HoneyHive was not made for this pull request:"
-            f" {'; '.join(mismatches)}",
+            f"refusing to publish: run {run.run_id} in HoneyHive was not made for this pull request and experiment"
+            f" file: {'; '.join(mismatches)}",
             file="report.json",
         )
 

@@ -383,6 +383,34 @@ def test_publish_edits_the_comment_of_its_own_experiment_file_not_the_other_file
     assert "❌ **Failed**" not in green.body
 
 
+def test_publish_of_one_experiment_file_refuses_the_run_of_the_other_file_of_that_name(world: World) -> None:
+    """The pull request's report.json for the stricter file named the default file's run (same experiment,
+    repository, pull request and commit): the publish job judged it as the stricter file's, neutral, and turned
+    that file's red comment into "6 of 6 datapoints passed"."""
+    strict = stricter_twin(world.root)
+    assert world.action("default", {"mode": "all"})[0] == 0
+    lenient = json.loads((world.root / ".honeyhive" / "report.json").read_text(encoding="utf-8"))
+    code, ran = world.action("strict", {"mode": "all", "config": strict})
+    assert (code, ran.outputs()["verdict"]) == (1, "fail"), ran.summary()
+    comments = world.github.comments(PR)
+    publisher = world.publisher("publisher", lenient)
+    stricter_twin(publisher)
+    world.github.clear_requests()
+
+    code, published = world.action(
+        "publish", {"mode": "publish", "config": strict}, root=publisher, event=workflow_run(HEAD_SHA)
+    )
+
+    assert (code, published.outputs()["verdict"]) == (2, "error"), published.summary()
+    expected = (
+        f"refusing to publish: run {lenient['run']['id']} in HoneyHive was not made for this pull request and"
+        f" experiment file: experiment file '.honeyhive/experiment.yml' (expected '{strict}')"
+    )
+    assert expected in published.summary(), published.summary()
+    assert world.github.writes == [], "a refused report posts nothing"
+    assert world.github.comments(PR) == comments
+
+
 # ------------------------------------------------------------------------ jobs that did not run the datapoints
 
 
