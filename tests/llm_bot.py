@@ -42,6 +42,7 @@ import pathlib
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.pool import ThreadPool
 
 import openai
 from opentelemetry import trace
@@ -51,6 +52,8 @@ CLIENTS = {}
 RELEASE = threading.Event()
 POOL = ThreadPoolExecutor(2)  # made at import: a task submitted inside a datapoint is still that datapoint's
 ERRANDS = queue.Queue()  # calls made by a thread started at import, outside every datapoint
+LAZY = {}  # the ThreadPool the first "lazy-" datapoint makes, as a library makes one on first use
+LAZY_LOCK = threading.Lock()
 
 
 def _errands():
@@ -134,6 +137,23 @@ def answer(datapoint):
         answered = queue.Queue()
         ERRANDS.put((call, answered))
         reply = answered.get()
+    elif mode.startswith("lazy-"):
+        with LAZY_LOCK:
+            if not LAZY:
+                lazy = sum(m.startswith("lazy-") for m in settings["modes"].values())
+                LAZY.update(pool=ThreadPool(2), called=threading.Barrier(lazy, timeout=60))
+        pool = LAZY["pool"]
+        if mode == "lazy-apply":
+            reply = pool.apply(call)
+        elif mode == "lazy-map":
+            [reply] = pool.map(lambda _: call(), [0])
+        elif mode == "lazy-imap":
+            [reply] = pool.imap_unordered(lambda _: call(), [0])
+        else:  # lazy-errand: the thread started at import gives the pool the call
+            answered = queue.Queue()
+            ERRANDS.put((lambda: pool.apply(call), answered))
+            reply = answered.get()
+        LAZY["called"].wait()  # the datapoint that made the pool runs on until every lazy- datapoint has called
     else:
         reply = call()
     if settings.get("also"):  # a second model asked the same
@@ -209,7 +229,10 @@ class Bot:
         API call instead, ``responses-twice`` two alike; ``own-span`` opens its own GenAI span of a call to
         ``my-local-llm``, 5000 tokens in and 1000 out, around an embedding of the question, instead; ``modules`` two
         such spans without the embedding, one after the other, from two tracers). ``wrapped``: its
-        import puts pass-through wrappers of its own in place of ``Thread.start`` and ``ThreadPoolExecutor.submit``."""
+        import puts pass-through wrappers of its own in place of ``Thread.start`` and ``ThreadPoolExecutor.submit``.
+        ``lazy-apply``, ``lazy-map``, ``lazy-imap`` make the call from a ``multiprocessing.pool.ThreadPool`` the first
+        of them makes (each waits until all of them have called); ``lazy-errand`` has the thread started at import
+        give that pool the call."""
         settings = {"base_url": self.server.base_url, "model": model, "repeat": repeat, "modes": modes or {}}
         settings.update(also=also, wrapped=wrapped)
         (self.root / "settings.json").write_text(json.dumps(settings), encoding="utf-8")

@@ -410,25 +410,41 @@ _in_place: set[str] = set()  # ours put in place by _carry_into_threads and not 
 
 def _carry_into_threads(on: bool) -> None:
     """Switch on (or off) carrying a datapoint's OpenTelemetry context into the threads its code starts
-    (``threading.Thread``, ``Timer``) and the tasks it submits to a ``ThreadPoolExecutor`` (``map``, ``submit``,
-    ``loop.run_in_executor``), wherever the pool was made: their spans are the datapoint's, as a task's
-    (``asyncio.to_thread``) are. Only what is started inside a datapoint is touched. Ours call on to what was in place
-    (another's wrapper: ``sentry_sdk.init()`` puts its own ``Thread.start``), which is put back after; what the user's
-    code (or OpenTelemetry's threading instrumentation) put in place of ours meanwhile is left as it is.
+    (``threading.Thread``, ``Timer``) and the tasks it gives a ``ThreadPoolExecutor`` (``map``, ``submit``,
+    ``loop.run_in_executor``) or a ``multiprocessing.pool.ThreadPool`` (``apply``, ``map``, ``imap`` and the rest),
+    wherever the pool was made: their spans are the datapoint's, as a task's (``asyncio.to_thread``) are. Only what
+    is started inside a datapoint is touched. A pool's own threads (its workers) carry no datapoint's context, even
+    when a datapoint made the pool (lazily, on first use): they serve every datapoint's tasks, each in its own. Ours
+    call on to what was in place (another's wrapper: ``sentry_sdk.init()`` puts its own ``Thread.start``), which is
+    put back after; what the user's code (or OpenTelemetry's threading instrumentation) put in place of ours
+    meanwhile is left as it is.
+
+    A long-lived thread of the user's own that a datapoint started (a queue's consumer) carries that datapoint's
+    context for good: which datapoint a job it takes is for cannot be known. Once that datapoint is over, the spans
+    opened in its context are in no running datapoint: counted outside (:func:`counting_outside`), not its.
 
     Ours, not ``opentelemetry-instrumentation-threading``: that package pins ``opentelemetry-instrumentation`` to its
     own release (``==0.66b1`` when 0.66b2 is out), so depending on it would hold back, or fail to install beside, the
     user's instrumentations; and it gives a pool's worker thread the context of the task that started it, for good."""
+    from multiprocessing.pool import ThreadPool  # here, not at import: the command's start does not wait on it
+
     for owner, name, ours in (
         (threading.Thread, "start", _start_carrying),
         (ThreadPoolExecutor, "submit", _submit_carrying),
+        (ThreadPool, "__init__", _pool_made_carrying),
+        (ThreadPool, "apply_async", _apply_carrying),  # apply's too
+        (ThreadPool, "_guarded_task_generation", _tasks_carrying),  # called as map, imap, ... are, for their tasks
     ):
+        if not hasattr(owner, name):  # a later Python's ThreadPool without _guarded_task_generation: left alone
+            continue
         if on and name not in _in_place:  # else ours are in place still, or under what replaced them
             _next[name] = getattr(owner, name)
             setattr(owner, name, ours)
             _in_place.add(name)
         elif not on and getattr(owner, name) is ours:
-            setattr(owner, name, _next[name])
+            delattr(owner, name)  # what it inherits (ThreadPool's from Pool) shows again
+            if getattr(owner, name, None) is not _next[name]:
+                setattr(owner, name, _next[name])
             _in_place.discard(name)
 
 
@@ -444,6 +460,12 @@ def _attached(carried: context.Context, function: Callable[..., Any], *args: Any
         context.detach(token)
 
 
+def _carried(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function``, to run in the current context wherever it is called, when that is a datapoint's."""
+    carried = context.get_current()
+    return functools.partial(_attached, carried, function) if _in_datapoint(carried) else function
+
+
 def _start_carrying(thread: threading.Thread) -> None:
     """``Thread.start`` while datapoints run: a thread started inside a datapoint runs in its context."""
     carried = context.get_current()
@@ -454,15 +476,29 @@ def _start_carrying(thread: threading.Thread) -> None:
 
 def _submit_carrying(pool: ThreadPoolExecutor, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
     """``ThreadPoolExecutor.submit`` while datapoints run: a task submitted inside a datapoint runs in its context."""
-    carried = context.get_current()
     submit: Callable[..., Future[Any]] = _next["submit"]  # ThreadPoolExecutor's, or what was in place before ours
-    if not _in_datapoint(carried):
+    task = _carried(fn)
+    if task is fn:
         return submit(pool, fn, *args, **kwargs)
-    token = context.attach(context.Context())  # a worker thread the pool starts now is the pool's, no datapoint's
-    try:
-        return submit(pool, functools.partial(_attached, carried, fn), *args, **kwargs)
-    finally:
-        context.detach(token)
+    # a worker thread the pool starts now is the pool's, no datapoint's
+    future: Future[Any] = _attached(context.Context(), submit, pool, task, *args, **kwargs)
+    return future
+
+
+def _pool_made_carrying(pool: Any, *args: Any, **kwargs: Any) -> None:
+    """``ThreadPool.__init__`` while datapoints run: the threads it starts are the pool's, no datapoint's."""
+    _attached(context.Context(), _next["__init__"], pool, *args, **kwargs)
+
+
+def _apply_carrying(pool: Any, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``ThreadPool.apply_async`` while datapoints run: a task given inside a datapoint runs in its context."""
+    return _next["apply_async"](pool, _carried(func), *args, **kwargs)
+
+
+def _tasks_carrying(pool: Any, job: int, func: Callable[..., Any], iterable: Any) -> Any:
+    """``ThreadPool._guarded_task_generation``, which ``map``, ``starmap``, ``imap``, ``imap_unordered`` (and the
+    ``_async`` ones) call in the thread that gives the tasks: the tasks given inside a datapoint run in its context."""
+    return _next["_guarded_task_generation"](pool, job, _carried(func), iterable)
 
 
 _app_flush: threading.Thread | None = None  # flush_other_providers' latest, one at a time (under its lock)

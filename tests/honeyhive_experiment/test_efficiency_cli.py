@@ -19,6 +19,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.pool import ThreadPool
 from typing import Any
 
 import pytest
@@ -187,6 +188,31 @@ def test_calls_from_threads_the_function_starts_are_its_own_and_one_outside_ever
     warning = "1 LLM call(s) were made outside any datapoint's context"
     assert [w for w in run.report["warnings"] if w.startswith(warning)], run.report["warnings"]
     assert warning in run.out.split("----- the comment that would be posted -----", 1)[1]
+
+
+def test_a_thread_pool_the_first_datapoint_makes_runs_each_datapoints_tasks_as_that_datapoints(bot: Bot) -> None:
+    """A ``multiprocessing.pool.ThreadPool`` made lazily by the first datapoint that needs it serves the others while
+    that one still runs: each datapoint's call is its own (its workers carried the first's context, which had every
+    call, the others 0), and a call given the pool by a thread outside every datapoint is outside, and said."""
+    bot.configure(OPENLLMETRY)
+    bot.settings(modes={"q01": "lazy-apply", "q02": "lazy-map", "q03": "lazy-imap", "q04": "lazy-errand"})
+    since = len(bot.server.calls)
+    pool = dict(vars(ThreadPool))
+    try:
+        run = bot.run()
+    finally:
+        bot.settings()
+    assert run.code == 0, run.out
+    assert dict(vars(ThreadPool)) == pool  # as it was, after the run: inheriting Pool's methods
+
+    measured = by_id(bot, run.run_id)
+    for datapoint in ("q01", "q02", "q03"):
+        [own] = own_calls(bot, since, datapoint)
+        assert (measured[datapoint]["llm_calls"], measured[datapoint]["input_tokens"]) == (1, own.prompt_tokens)
+    assert len(own_calls(bot, since, "q04")) == 1
+    assert (measured["q04"]["llm_calls"], measured["q04"]["input_tokens"]) == (0, 0)
+    warning = "1 LLM call(s) were made outside any datapoint's context"
+    assert [w for w in run.report["warnings"] if w.startswith(warning)], run.report["warnings"]
 
 
 def test_threads_carry_their_datapoint_when_the_users_code_wrapped_start_and_submit_at_import(bot: Bot) -> None:
