@@ -173,7 +173,8 @@ def fence(redactor: Redactor) -> Callable[[], None]:
         nowhere = os.open(os.devnull, os.O_WRONLY)
         for pump in pumps:
             os.dup2(nowhere, pump.fd)  # the pipe's last writers gone (but a subprocess's): its thread reads to the end
-            os.close(pump.marks)
+            with suppress(OSError):  # the user's code may have closed it
+                os.close(pump.marks)
         os.close(nowhere)
         deadline = time.monotonic() + _FENCE_DRAIN
         for pump in pumps:
