@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.actions_runner import Step, issued, push
-from tests.quickstart import copy_quickstart
+from tests.quickstart import add_evaluator, copy_quickstart
 
 pytestmark = pytest.mark.e2e
 
@@ -698,12 +698,92 @@ def test_a_line_a_forked_child_issues_through_the_fence_is_text_in_its_place() -
     assert log.splitlines() == ["::notice::ours-before", "\u200b::warning::from-the-child", "::notice::ours-after"]
 
 
-def run_script(source: str) -> tuple[int, str]:
-    """``python -c source`` (with this process's ``PYTHONPATH``): its exit code, and its standard output and error
-    as one log."""
+QUIETING = """import os as _os
+
+_quiet = []  # descriptor 1 as it was, while it points at /dev/null
+
+
+def llm_calls(outputs, inputs, ground_truth=None):  # the built-in metric's name: the program warns, once
+    if not _quiet:  # the first datapoint's: quiet a C library's chatter, as suppress_stdout helpers do
+        _quiet.append(_os.dup(1))
+        _os.dup2(_os.open(_os.devnull, _os.O_WRONLY), 1)
+    return 0
+"""
+UNQUIETING = """
+from support_bot import evaluators as _evaluators
+
+_answer = answer
+
+
+def answer(datapoint):
+    if _evaluators._quiet and _evaluators._quiet[0] is not None:  # the next datapoint's: descriptor 1 back
+        _os.dup2(_evaluators._quiet[0], 1)
+        _evaluators._quiet[0] = None
+    return _answer(datapoint)
+"""
+
+
+def test_a_line_of_ours_issued_while_the_users_code_points_descriptor_1_elsewhere_is_in_its_place(
+    tmp_path: Path,
+) -> None:
+    """The user's code points descriptor 1 at ``/dev/null`` for a while (to quiet a C library) and the program warns
+    meanwhile (datapoints one at a time: the first one's evaluator quiets it, the program warns, the second one's
+    function restores it): the warning's mark went to ``/dev/null``, each later line of ours took the place of the
+    one before it (the warning came where the verdict's ``::error::`` should be) and the last one was lost."""
+    root = failing_quickstart(tmp_path / "repo")
+    config = add_evaluator(root, "llm_calls", QUIETING)
+    text = config.read_text(encoding="utf-8").replace("max_workers: 8", "max_workers: 1")
+    config.write_text(text + "instrument: [openai]\n", encoding="utf-8")  # llm_calls is a built-in metric then
+    app = root / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + "\nimport os as _os\n" + UNQUIETING, encoding="utf-8")
+    step = Step(tmp_path / "step", push())
+    env = {**step.env(root, {"dry-run": "true", "comment-mode": "off"}), "HOME": str(tmp_path)}
+    code, log = run_step(root, env, "action")
+    commands = issued(log)
+    warned = "::warning::an evaluator's metric replaces the built-in llm_calls (the evaluator's is kept)"
+    assert commands.count(warned) == 1, log
+    assert log.index(warned) < log.index("## "), log  # in its place: before the report, not at the end
+    assert [c for c in commands if c.startswith("::error::verdict fail")], log
+    assert [c for c in commands if c.startswith("::warning::A dry run without api-key")], log  # the last: not lost
+    assert code == 1, log
+
+
+ASIDE = """
+import os
+import sys
+
+from honeyhive_experiment import gha
+from honeyhive_experiment.report.redact import Redactor
+
+down = gha.fence(Redactor(()))
+gha.issue("::notice::ours-before")
+saved, aside = os.dup(1), os.open(sys.argv[1], os.O_WRONLY)
+os.dup2(aside, 1)
+print("theirs-aside", flush=True)
+gha.issue("::warning::ours-while-aside")
+os.dup2(saved, 1)
+gha.issue("::notice::ours-after")
+down()
+"""
+
+
+def test_descriptor_1_pointed_at_a_file_of_the_users_takes_no_mark_of_ours(tmp_path: Path) -> None:
+    """Where the user's code points descriptor 1 gets what is written to it but none of the fence's marks: one there
+    is a line of ours lost (and the mark, read back and printed, would claim it), the lines after it shifted."""
+    aside = tmp_path / "aside.txt"
+    aside.touch()
+    code, log = run_script(ASIDE, str(aside))
+    assert code == 0, log
+    assert log.splitlines() == ["::notice::ours-before", "::warning::ours-while-aside", "::notice::ours-after"], log
+    assert aside.read_text(encoding="utf-8") == "theirs-aside\n"
+
+
+def run_script(source: str, *args: str) -> tuple[int, str]:
+    """``python -c source args`` (with this process's ``PYTHONPATH``): its exit code, and its standard output and
+    error as one log."""
     path = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
     done = subprocess.run(
-        [sys.executable, "-c", source],
+        [sys.executable, "-c", source, *args],
         env={"PATH": os.environ.get("PATH", ""), **path},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import errno
+import itertools
 import logging
 import os
 import re
@@ -126,12 +127,16 @@ def group(title: str, stream: TextIO) -> Iterator[None]:
 def issue(line: str, stream: TextIO | None = None) -> None:
     """Print ``line``, a workflow command of ours (or a line of the log that goes with them), on ``stream`` (default
     standard output, where the runner reads commands). While :func:`fence` holds, a line for standard output reaches
-    the log as it is, on a line of its own, in its place among the rest, which issues no command."""
+    the log as it is, on a line of its own, in its place among the rest, which issues no command: its numbered mark
+    goes into the pipe through the fence's own descriptor, wherever the user's code points descriptor 1 meanwhile
+    (``/dev/null``, to quiet a C library: the line was lost, and each later one took the next one's place)."""
     with _issuing:
         if _fenced is not None and (stream is None or stream is sys.stdout):
             sys.stdout.flush()  # what was printed before it comes before it
-            _fenced.ours.append(line)
-            os.write(_fenced.fd, f"{_fenced.mark}\n".encode())  # one write under PIPE_BUF: no other write splits it
+            number = next(_fenced.numbers)
+            _fenced.ours.append((number, line))
+            with suppress(OSError):  # a mark lost: its line is passed on at the next one's, or when the fence is down
+                os.write(_fenced.marks, _fenced.marked(number))  # one write under PIPE_BUF: no other write splits it
             return
         out = sys.stdout if stream is None else stream
         out.write(line + "\n")
@@ -145,7 +150,8 @@ def fence(redactor: Redactor) -> Callable[[], None]:
     GitHub Actions, the CLI puts it up before the user's code is imported, for the rest of the process.
 
     Descriptors 1 and 2 are pointed at pipes that threads copy to where they pointed (the runner's log); :func:`issue`
-    puts a mark in standard output's pipe that only this process knows, and its line is passed on in its place.
+    puts a mark in standard output's pipe that only this process knows, and its line is passed on in its place (a
+    line whose mark never came, at the end).
     Returns what takes it down, at the end of the process: what was written is passed on (up to
     :data:`_FENCE_DRAIN` seconds, the bound for a subprocess still holding a pipe: what it writes later is dropped),
     and from then on what is written goes nowhere (never unfiltered)."""
@@ -166,12 +172,15 @@ def fence(redactor: Redactor) -> Callable[[], None]:
             _fenced = None
         nowhere = os.open(os.devnull, os.O_WRONLY)
         for pump in pumps:
-            os.dup2(nowhere, pump.fd)  # the pipe's last writer gone (but a subprocess's): its thread reads to the end
+            os.dup2(nowhere, pump.fd)  # the pipe's last writers gone (but a subprocess's): its thread reads to the end
+            with suppress(OSError):  # the user's code may have closed it
+                os.close(pump.marks)
         os.close(nowhere)
         deadline = time.monotonic() + _FENCE_DRAIN
         for pump in pumps:
             pump.thread.join(max(deadline - time.monotonic(), 0))
             with suppress(OSError, ValueError):
+                pump.pass_on_ours(None)
                 pump.shown.close()
 
     return down
@@ -195,22 +204,26 @@ os.register_at_fork(after_in_child=_forked)
 
 class _Pump:
     """Descriptor ``fd`` (1 or 2) pointed at a pipe whose thread copies what comes to where ``fd`` pointed, a line at a
-    time, redacted and neutralised; but where the ``mark`` of a line of ours (in ``ours``, in order) comes, that line,
-    as it is. A line is passed on whole: one the user's code left unfinished waits for its end, ours go before it.
-    Whatever goes wrong passing text on, the pipe is still read (its writers never block) and that text is dropped,
-    never shown unfiltered."""
+    time, redacted and neutralised; but where the mark of a line of ours comes (written to ``marks``, the pipe's own
+    end, never to ``fd``: the user's code may point that elsewhere), that line, as it is. A mark is ``mark`` and the
+    line's number in ``ours``: a lost one leaves its line to the next mark, in order, and takes no other's place. A line
+    is passed on whole: one the user's code left unfinished waits for its end, ours go before it. Whatever goes wrong
+    passing text on, the pipe is still read (its writers never block) and that text is dropped, never shown
+    unfiltered."""
 
     def __init__(self, fd: int, redactor: Redactor) -> None:
         from honeyhive_experiment.report.redact import RedactingStream
 
         self.fd = fd
         self.mark = secrets.token_hex(16)  # never printed: no line can claim to be ours
-        self.ours: deque[str] = deque()
+        self.marks_in = re.compile(f"{self.mark}([0-9a-f]{{{_NUMBER}}})\n")
+        self.numbers = itertools.count()
+        self.ours: deque[tuple[int, str]] = deque()
+        self.passing = threading.RLock()  # the pump's thread, and down() for the lines it left
         self.log = open(os.dup(fd), "w", encoding="utf-8", errors="surrogateescape")  # noqa: SIM115 - the process's
         self.shown = RedactingStream(self.log, redactor, others=neutralise)  # the thread below is another's
-        read, write = os.pipe()
-        os.dup2(write, fd)
-        os.close(write)
+        read, self.marks = os.pipe()
+        os.dup2(self.marks, fd)
         self.thread = threading.Thread(target=self._copy, args=(read,), name=f"fence-{fd}", daemon=True)
         self.thread.start()
 
@@ -228,22 +241,34 @@ class _Pump:
                     self.shown.write(self._pass_on(rest + decoder.decode(b"", final=True)))
                     self.shown.close()  # an unfinished last line, ended
 
+    def marked(self, number: int) -> bytes:
+        """The mark of our line ``number``, a line of its own."""
+        return f"{self.mark}{number:0{_NUMBER}x}\n".encode()
+
     def _pass_on(self, text: str) -> str:
         """Pass on ``text``'s whole lines; what is left of it."""
         cut = max(text.rfind("\n"), text.rfind("\r")) + 1
         if len(text) - cut > _CHUNK:  # a very long unfinished line goes on, but where a mark may start
-            cut = len(text) - len(self.mark)
-        theirs, *after_marks = text[:cut].split(self.mark)
-        self.shown.write(theirs)
-        for after in after_marks:
-            if self.ours:
-                self.log.write(self.ours.popleft().encode("utf-8", "backslashreplace").decode() + "\n")
-            self.shown.write(after.removeprefix("\n"))  # the mark's own line feed
-        self.log.flush()
+            cut = len(text) - len(self.marked(0))
+        theirs, *after_marks = self.marks_in.split(text[:cut])
+        with self.passing:
+            self.shown.write(theirs)
+            for number, after in zip(after_marks[::2], after_marks[1::2], strict=True):
+                self.pass_on_ours(int(number, 16))
+                self.shown.write(after)
+            self.log.flush()
         return text[cut:]
+
+    def pass_on_ours(self, number: int | None) -> None:
+        """Pass on our lines up to ``number`` (those before it: their marks were lost), or all (``None``)."""
+        with self.passing:
+            while self.ours and (number is None or self.ours[0][0] <= number):
+                self.log.write(self.ours.popleft()[1].encode("utf-8", "backslashreplace").decode() + "\n")
+            self.log.flush()
 
 
 _CHUNK: Final = 65_536
+_NUMBER: Final = 12  # hexadecimal digits of a mark's line number
 
 
 def write_outputs(path: str | os.PathLike[str], outputs: Mapping[str, str]) -> None:
