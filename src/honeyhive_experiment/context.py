@@ -52,6 +52,7 @@ __all__ = [
     "http_url",
     "load_event_payload",
     "quote",
+    "workflow_run_id",
 ]
 
 DEFAULT_GITHUB_SERVER_URL: Final = "https://github.com"
@@ -62,6 +63,7 @@ TRUE: Final = frozenset({"true", "yes", "on", "1"})
 
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _NULL_SHA = re.compile(r"0+")
+_RUN_URL = re.compile(r".*/actions/runs/([0-9]+)/attempts/[0-9]+")
 
 
 class TriggeringRun(BaseModel):
@@ -69,6 +71,7 @@ class TriggeringRun(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    run_id: int | None = None  # its workflow run id, the same for each of its attempts (a re-run)
     head_sha: str | None = None
     head_branch: str | None = None
     pr_numbers: tuple[int, ...] = ()
@@ -165,6 +168,13 @@ def ci_context(context: Mapping[str, Any]) -> CiContext:
         event=event,
         workflow_run_url=url,
     )
+
+
+def workflow_run_id(url: object) -> int | None:
+    """The workflow run id in a run's stamped ``workflow_run_url`` (:func:`ci_context` builds it), whichever attempt
+    made the run; ``None`` when there is no such URL."""
+    found = _RUN_URL.fullmatch(url) if isinstance(url, str) else None
+    return int(found[1]) if found is not None else None
 
 
 def load_event_payload(path: str | Path) -> dict[str, Any]:
@@ -343,6 +353,7 @@ def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, An
         head_name = run.text("head_repository.full_name")
         base_name = run.text("repository.full_name") or context["repository"]
         triggering = TriggeringRun(
+            run_id=run.number("id"),
             head_sha=run.sha("head_sha"),
             head_branch=run.text("head_branch"),
             pr_numbers=numbers,

@@ -49,7 +49,7 @@ from honeyhive_experiment.config import (
     config_error_at,
     config_hash,
 )
-from honeyhive_experiment.context import CiContext
+from honeyhive_experiment.context import CiContext, workflow_run_id
 from honeyhive_experiment.dataset_identity import DatasetIdentity, file_identity
 from honeyhive_experiment.datasets import Record, load_dataset_file
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
@@ -779,15 +779,19 @@ def _check_published_run(
 ) -> None:
     """The run report.json names must be, in HoneyHive, a run of this experiment file (``settings.config_file``:
     another file of the experiment has its own rules and comment) made for this repository, pull request and commit
-    (its ``metadata.ci``): a pull request can write its report.json, so a run id in it is checked against the
-    backend before it decides anything. Raises ReportError naming each mismatch."""
-    stamped = run.ci
+    by the triggering workflow run (its ``metadata.ci``; any attempt of that run: a re-run of its failed jobs keeps the
+    artifact of a run job that passed): a pull request can write its report.json, so a run id in it is checked
+    against the backend before it decides anything; another workflow run's, of the same commit, has its own check.
+    Raises ReportError naming each mismatch."""
+    stamped, triggering = run.ci, settings.triggering_run
+    triggering_id = triggering.run_id if triggering is not None else None
     wanted = {
         "experiment": (run.name, config.name),
         "experiment file": (stamped.get("config_file"), settings.config_file),
         "repository": (stamped.get("repository"), settings.ci.repository),
         "pull request": (stamped.get("pr_number"), published.pr_number),
         "commit": (stamped.get("sha"), published.head_sha),
+        "workflow run": (workflow_run_id(stamped.get("workflow_run_url")), triggering_id),
     }
     mismatches = [
         f"{what} {found!r} (expected {expected!r})" for what, (found, expected) in wanted.items() if found != expected
