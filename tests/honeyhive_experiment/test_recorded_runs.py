@@ -179,9 +179,10 @@ class World:
         env = ran.env(root or self.root, {**given, **inputs}, api_url=self.github.api_url, run_id=run_id)
         return main(["action"], environ={**env, **(secrets or {})}), ran
 
-    def view(self, run_id: str) -> int:
+    def view(self, *args: str) -> int:
+        """``view`` with ``args`` (a run id, flags) in ``root``, against the backend."""
         return main(
-            ["view", run_id, "--no-open", "-C", str(self.root)],
+            ["view", *args, "--no-open", "-C", str(self.root)],
             environ={"HH_API_KEY": EXPERIMENT_KEY, "HH_API_URL": self.backend.url},
         )
 
@@ -444,6 +445,34 @@ def test_publish_refuses_the_report_of_another_workflow_run_of_the_same_commit(w
     assert (code, again.outputs()["verdict"]) == (0, "neutral"), again.summary()
     [comment] = world.github.comments(PR)
     assert passing["run"]["id"] in comment.body
+
+
+def test_view_of_one_experiment_file_shows_its_own_latest_run_and_refuses_the_other_files(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two experiment files under one name: ``view --config`` the stricter one showed the newest run of the name, the
+    default file's, judged by the stricter file's rules; named, the other file's run was judged so too."""
+    strict = stricter_twin(world.root)
+    code, ran = world.action("strict", {"mode": "all", "config": strict})
+    assert (code, ran.outputs()["verdict"]) == (1, "fail"), ran.summary()
+    strict_run = ran.outputs()["run-id"]
+    code, ran = world.action("default", {"mode": "all"})  # newer, of the default file
+    assert code == 0, ran.summary()
+    default_run = ran.outputs()["run-id"]
+    capsys.readouterr()
+
+    assert world.view("--config", strict) == 0
+    page = world.root / ".honeyhive" / f"report.{strict_run}.html"
+    assert capsys.readouterr().out.strip() == str(page)
+    assert "Failed" in page.read_text(encoding="utf-8")  # as its check said
+    assert world.view() == 0
+    assert capsys.readouterr().out.strip() == str(world.root / ".honeyhive" / f"report.{default_run}.html")
+
+    assert world.view(default_run, "--config", strict) == 2
+    assert (
+        f"error: RUN_ID: run {default_run} was made from the experiment file .honeyhive/experiment.yml, not from"
+        f" {strict} (this one), whose rules would judge it: view it with --config naming that file"
+    ) in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------------ jobs that did not run the datapoints
