@@ -16,9 +16,9 @@ What is taken from the payload (of ``pull_request``, ``pull_request_target``, ``
 * pull requests: number, head sha/ref, base sha/ref, and whether it comes from a fork — the head repository
   differs from the base repository (or was deleted). ``head.repo.fork`` alone is not used: it is also true for a
   pull request between two branches *of* a fork, where secrets are available.
-* ``workflow_run``: the triggering run (:class:`TriggeringRun`: head sha/branch, its pull request numbers, fork or
-  not). GitHub lists no pull requests there for a run that came from a fork, so ``pr_numbers`` is empty in exactly
-  the case a two-workflow setup cares about.
+* ``workflow_run``: the triggering run (:class:`TriggeringRun`: its id, head sha/branch, its pull request numbers,
+  fork or not). GitHub lists no pull requests there for a run that came from a fork, so ``pr_numbers`` is empty in
+  exactly the case a two-workflow setup cares about.
 * ``merge_group``: the queue's base branch and commit (``merge_group.base_ref``, ``base_sha``).
 * every event: the repository's default branch (the baseline search's branch when the run's own is unknown: a tag,
   a fork's triggering run).
