@@ -49,6 +49,7 @@ EXPERIMENT = "support-bot-quickstart"  # the quickstart config's name: part of t
 CONFIG = ".honeyhive/experiment.yml"  # the experiment file: part of the shared run id too
 DATASET = "data/questions.jsonl"
 SHARDS = 4
+PR_RUN = "9101"  # the pull request's workflow run: a job's GITHUB_RUN_ID unless it is given another, and publish's
 PROCESS_TIMEOUT = 90  # seconds: a hung job fails the test instead of hanging the suite
 
 
@@ -105,7 +106,7 @@ def start_job(
     inputs: Mapping[str, str],
     event: Event | None = None,
     root: Path | None = None,
-    run_id: str = "9101",
+    run_id: str = PR_RUN,
     attempt: str = "1",
 ) -> Job:
     """Start one job's action process (not waiting for it) for ``event`` (the pull request's by default), with
@@ -123,7 +124,7 @@ def run_job(world: World, name: str, **kwargs: Any) -> Job:
     return start_job(world, name, **kwargs).wait()
 
 
-def run_shards(world: World, indexes: range | list[int], *, run_id: str = "9101", attempt: str = "1") -> list[Job]:
+def run_shards(world: World, indexes: range | list[int], *, run_id: str = PR_RUN, attempt: str = "1") -> list[Job]:
     """The matrix: every shard job started at once, then all of them awaited."""
     jobs = [
         start_job(
@@ -466,7 +467,7 @@ def test_publish_refuses_a_report_for_another_commit_and_posts_the_matching_one(
     refused = run_job(
         world,
         "publish-stale",
-        event=workflow_run(other_commit),
+        event=workflow_run(other_commit, triggering_run_id=int(PR_RUN)),
         inputs={"mode": "publish"},
         root=publisher_checkout(world, "publisher-stale", report_json),
         run_id="9201",
@@ -487,7 +488,7 @@ def test_publish_refuses_a_report_for_another_commit_and_posts_the_matching_one(
     impostor = run_job(
         world,
         "publish-forged",
-        event=workflow_run(HEAD_SHA),
+        event=workflow_run(HEAD_SHA, triggering_run_id=int(PR_RUN)),
         inputs={"mode": "publish"},
         root=publisher_checkout(world, "publisher-forged", forged_json),
         run_id="9203",
@@ -507,7 +508,7 @@ def test_publish_refuses_a_report_for_another_commit_and_posts_the_matching_one(
     rebaser = run_job(
         world,
         "publish-rebased",
-        event=workflow_run(HEAD_SHA),
+        event=workflow_run(HEAD_SHA, triggering_run_id=int(PR_RUN)),
         inputs={"mode": "publish"},
         root=publisher_checkout(world, "publisher-rebased", rebased_json),
         run_id="9204",
@@ -528,7 +529,7 @@ def test_publish_refuses_a_report_for_another_commit_and_posts_the_matching_one(
     published = run_job(
         world,
         "publish",
-        event=workflow_run(HEAD_SHA),
+        event=workflow_run(HEAD_SHA, triggering_run_id=int(PR_RUN)),
         inputs={"mode": "publish"},
         root=publisher_checkout(world, "publisher", other_json),
         run_id="9202",
@@ -547,7 +548,7 @@ def test_publish_refuses_a_report_for_another_commit_and_posts_the_matching_one(
 
 def publish_job(world: World, name: str, report_json: Path, run_id: str) -> Job:
     """``mode: publish`` for the pull request's head commit, in a checkout of the default branch."""
-    event, inputs = workflow_run(HEAD_SHA), {"mode": "publish"}
+    event, inputs = workflow_run(HEAD_SHA, triggering_run_id=int(PR_RUN)), {"mode": "publish"}
     return run_job(
         world, name, event=event, inputs=inputs, root=publisher_checkout(world, name, report_json), run_id=run_id
     )

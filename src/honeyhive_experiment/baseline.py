@@ -170,7 +170,7 @@ def _run_kind(run: ExperimentRun) -> str:
     return "pull request run" if _for_a_pull_request(run) else "run"
 
 
-def _same_origin(run: ExperimentRun, config_file: str, repository: str | None) -> bool:
+def same_origin(run: ExperimentRun, config_file: str, repository: str | None) -> bool:
     """Whether ``run`` was made from the experiment file ``config_file`` (``metadata.ci.config_file``; a run
     without it, stamped by an older version, counts as a default file's: ``.honeyhive/experiment.yml`` of its
     working directory, as the pull request's comment of an earlier version is adopted) and, when both runs know
@@ -205,13 +205,13 @@ def _candidates(
     config_file: str,
     repository: str | None,
 ) -> Iterator[ExperimentRun]:
-    """The runs of this experiment (its name, its file, its repository: :func:`_same_origin`) and dataset
+    """The runs of this experiment (its name, its file, its repository: :func:`same_origin`) and dataset
     (dataset_identity.py: also those recorded under an older id of a repository file) among ``runs`` (newest
     first), down to ``oldest``."""
     for run in runs:
         if run.name != name or run.run_id in exclude:
             continue
-        if not same_dataset(run, dataset_id) or not _same_origin(run, config_file, repository):
+        if not same_dataset(run, dataset_id) or not same_origin(run, config_file, repository):
             continue
         created = _created(run)
         if oldest is not None and created is not None and created < oldest:
@@ -236,7 +236,7 @@ def other_files(
 ) -> dict[str, bool]:
     """The experiment files other than ``config_file`` that runs of ``experiment`` in ``repository`` (without
     uncommitted changes) were made from at commit ``merge_base_sha`` or on one of ``branches`` (the branch's own
-    runs), each with whether one is at that commit: none of them may be this file's baseline (:func:`_same_origin`),
+    runs), each with whether one is at that commit: none of them may be this file's baseline (:func:`same_origin`),
     as after the file was renamed or moved."""
     found: dict[str, bool] = {}
     for run in runs:
@@ -244,7 +244,7 @@ def other_files(
         file = file if isinstance(file, str) else DEFAULT_CONFIG_PATH  # a run stamped without it: a default file's
         at_base = merge_base_sha is not None and ci.get("sha") == merge_base_sha
         there = at_base or (ci.get("branch") in branches and of_the_branch(run))
-        other = _same_origin(run, file, repository) and not _same_origin(run, config_file, None)  # None: just checked
+        other = same_origin(run, file, repository) and not same_origin(run, config_file, None)  # None: just checked
         if run.name == experiment and there and not is_dirty(run) and other:
             found[file] = at_base or found.get(file, False)
     return found

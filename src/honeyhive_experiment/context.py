@@ -16,9 +16,9 @@ What is taken from the payload (of ``pull_request``, ``pull_request_target``, ``
 * pull requests: number, head sha/ref, base sha/ref, and whether it comes from a fork — the head repository
   differs from the base repository (or was deleted). ``head.repo.fork`` alone is not used: it is also true for a
   pull request between two branches *of* a fork, where secrets are available.
-* ``workflow_run``: the triggering run (:class:`TriggeringRun`: head sha/branch, its pull request numbers, fork or
-  not). GitHub lists no pull requests there for a run that came from a fork, so ``pr_numbers`` is empty in exactly
-  the case a two-workflow setup cares about.
+* ``workflow_run``: the triggering run (:class:`TriggeringRun`: its id, head sha/branch, its pull request numbers,
+  fork or not). GitHub lists no pull requests there for a run that came from a fork, so ``pr_numbers`` is empty in
+  exactly the case a two-workflow setup cares about.
 * ``merge_group``: the queue's base branch and commit (``merge_group.base_ref``, ``base_sha``).
 * every event: the repository's default branch (the baseline search's branch when the run's own is unknown: a tag,
   a fork's triggering run).
@@ -52,6 +52,7 @@ __all__ = [
     "http_url",
     "load_event_payload",
     "quote",
+    "workflow_run_id",
 ]
 
 DEFAULT_GITHUB_SERVER_URL: Final = "https://github.com"
@@ -62,6 +63,7 @@ TRUE: Final = frozenset({"true", "yes", "on", "1"})
 
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _NULL_SHA = re.compile(r"0+")
+_RUN_URL = re.compile(r".*/actions/runs/([0-9]+)/attempts/[0-9]+")
 
 
 class TriggeringRun(BaseModel):
@@ -69,6 +71,7 @@ class TriggeringRun(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    run_id: int | None = None  # its workflow run id, the same for each of its attempts (a re-run)
     head_sha: str | None = None
     head_branch: str | None = None
     pr_numbers: tuple[int, ...] = ()
@@ -165,6 +168,13 @@ def ci_context(context: Mapping[str, Any]) -> CiContext:
         event=event,
         workflow_run_url=url,
     )
+
+
+def workflow_run_id(url: object) -> int | None:
+    """The workflow run id in a run's stamped ``workflow_run_url`` (:func:`ci_context` builds it), whichever attempt
+    made the run; ``None`` when there is no such URL."""
+    found = _RUN_URL.fullmatch(url) if isinstance(url, str) else None
+    return int(found[1]) if found is not None else None
 
 
 def load_event_payload(path: str | Path) -> dict[str, Any]:
@@ -343,6 +353,7 @@ def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, An
         head_name = run.text("head_repository.full_name")
         base_name = run.text("repository.full_name") or context["repository"]
         triggering = TriggeringRun(
+            run_id=run.number("id"),
             head_sha=run.sha("head_sha"),
             head_branch=run.text("head_branch"),
             pr_numbers=numbers,

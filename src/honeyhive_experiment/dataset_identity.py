@@ -6,7 +6,7 @@ run of a repository file is stamped with ``metadata.dataset = {path, config, dat
 experiment recorded the same dataset when (:func:`same_dataset`):
 
 1. its dataset id (the managed ``dataset_id`` or ``metadata.offline_dataset_id``) is this one's; else, for a
-   repository file only (a run of another repository is no baseline anyway: baseline.py's ``_same_origin``):
+   repository file only (a run of another repository is no baseline anyway: baseline.py's ``same_origin``):
 2. its stamp names the same dataset path or the same config file (``dataset.id`` was added or changed); or
 3. it has no stamp but is one of this tool's runs recorded by an older version (``metadata.ci`` and
    ``metadata.dataset_id``) on an ``EXT-`` dataset: older versions derived that id from the file's content,

@@ -36,6 +36,7 @@ from honeyhive_experiment.baseline import (
     choose_baseline,
     completed_runs,
     other_files,
+    same_origin,
 )
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
 from honeyhive_experiment.checkout import is_ancestor
@@ -49,7 +50,7 @@ from honeyhive_experiment.config import (
     config_error_at,
     config_hash,
 )
-from honeyhive_experiment.context import CiContext
+from honeyhive_experiment.context import CiContext, workflow_run_id
 from honeyhive_experiment.dataset_identity import DatasetIdentity, file_identity
 from honeyhive_experiment.datasets import Record, load_dataset_file
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
@@ -89,7 +90,7 @@ from honeyhive_experiment.models import (
 )
 from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
 from honeyhive_experiment.models.outcomes import DatapointOutcome, Progress
-from honeyhive_experiment.paths import inside, relative
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, inside, relative
 from honeyhive_experiment.report import load_published
 from honeyhive_experiment.report.comment import custom_template
 from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result, recorded_outcomes
@@ -779,15 +780,19 @@ def _check_published_run(
 ) -> None:
     """The run report.json names must be, in HoneyHive, a run of this experiment file (``settings.config_file``:
     another file of the experiment has its own rules and comment) made for this repository, pull request and commit
-    (its ``metadata.ci``): a pull request can write its report.json, so a run id in it is checked against the
-    backend before it decides anything. Raises ReportError naming each mismatch."""
-    stamped = run.ci
+    by the triggering workflow run (its ``metadata.ci``; any attempt of that run: a re-run of its failed jobs keeps the
+    artifact of a run job that passed): a pull request can write its report.json, so a run id in it is checked
+    against the backend before it decides anything; another workflow run's, of the same commit, has its own check.
+    Raises ReportError naming each mismatch."""
+    stamped, triggering = run.ci, settings.triggering_run
+    triggering_id = triggering.run_id if triggering is not None else None
     wanted = {
         "experiment": (run.name, config.name),
         "experiment file": (stamped.get("config_file"), settings.config_file),
         "repository": (stamped.get("repository"), settings.ci.repository),
         "pull request": (stamped.get("pr_number"), published.pr_number),
         "commit": (stamped.get("sha"), published.head_sha),
+        "workflow run": (workflow_run_id(stamped.get("workflow_run_url")), triggering_id),
     }
     mismatches = [
         f"{what} {found!r} (expected {expected!r})" for what, (found, expected) in wanted.items() if found != expected
@@ -927,15 +932,16 @@ def _judge_recorded(
 def review(
     settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, run_id: str | None, *, now: datetime
 ) -> Judgement:
-    """``view``: judge a run already recorded, from the backend's own result: ``run_id``, else the experiment's
+    """``view``: judge a run already recorded, from the backend's own result: ``run_id``, else this experiment file's
     latest run. It is compared with ``--baseline``, else with the baseline its check used
     (``metadata.check.baseline_run_id``; none when its check had none), else (a run this tool did not judge) with
     the one the baseline rules pick now. Nothing is recorded on the run.
 
-    Raises :class:`~honeyhive_experiment.errors.ArgumentError` when the experiment has no run (or ``run_id`` is
-    not a run id, or not one of its runs), naming what was looked for, and when the run is not completed."""
+    Raises :class:`~honeyhive_experiment.errors.ArgumentError` when the experiment file has no run (or ``run_id`` is
+    not a run id, or not one of its runs: another experiment's, or another file's of that name, judged by this file's
+    rules, would mislead), naming what was looked for, and when the run is not completed."""
     if run_id is None:
-        run_id = _latest_run(client, config.name)
+        run_id = _latest_run(client, config.name, settings)
     elif not is_run_id(run_id):  # a path (../runs) would reach another route of the backend
         raise ArgumentError("RUN_ID", f"{run_id!r} is not a run id (python -m honeyhive_experiment runs lists them)")
     try:
@@ -945,6 +951,13 @@ def review(
         raise ArgumentError("RUN_ID", message) from None
     if run.name != config.name:  # judged by this file's ranges and gates, another experiment's run would mislead
         message = f"run {run_id} is a run of {run.name!r}, not of {config.name!r} (this experiment file's)"
+        raise ArgumentError("RUN_ID", message)
+    if not same_origin(run, settings.config_file, None):  # nor the run of another file of that name: its own rules
+        file = run.ci.get("config_file") or DEFAULT_CONFIG_PATH  # stamped by an older version without it: a default
+        message = (
+            f"run {run_id} was made from the experiment file {file}, not from {settings.config_file} (this one), whose"
+            " rules would judge it: view it with --config naming that file"
+        )
         raise ArgumentError("RUN_ID", message)
     if (unfinished := _unfinished(run, "view it again")) is not None:
         raise ArgumentError("RUN_ID", unfinished)
@@ -956,12 +969,15 @@ def review(
     return _with_stamped_baseline(judged, run) if from_stamp else judged
 
 
-def _latest_run(client: HoneyHiveClient, experiment: str) -> str:
-    """The experiment's newest run (the backend's ``name`` filter is a substring match: the name is checked)."""
-    for run in client.iter_runs(max_pages=5, name=experiment):
-        if run.get("name") == experiment and isinstance(run.get("run_id"), str):
-            return str(run["run_id"])
-    raise ArgumentError("RUN_ID", f"experiment {experiment!r} has no run in the backend yet: run it first")
+def _latest_run(client: HoneyHiveClient, experiment: str, settings: Settings) -> str:
+    """The experiment's newest run of this experiment file in this repository, as baselines are (the backend's
+    ``name`` filter is a substring match: the name is checked; another file of that name has its own rules)."""
+    for raw in client.iter_runs(max_pages=5, name=experiment):
+        run = ExperimentRun.model_validate(raw)
+        if run.name == experiment and same_origin(run, settings.config_file, settings.ci.repository):
+            return run.run_id
+    message = f"experiment {experiment!r} has no run of {settings.config_file} in the backend yet: run it first"
+    raise ArgumentError("RUN_ID", message)
 
 
 # ----------------------------------------------------------------------------------- the datapoint table

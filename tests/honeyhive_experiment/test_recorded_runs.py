@@ -32,6 +32,7 @@ from tests.fakes.actions_runner import (
     HEAD_SHA,
     PR,
     REPOSITORY,
+    RUN_ID,
     Event,
     Step,
     pull_request,
@@ -169,17 +170,19 @@ class World:
         root: Path | None = None,
         event: Event | None = None,
         secrets: dict[str, str] | None = None,
+        run_id: str = RUN_ID,
     ) -> tuple[int, Step]:
         """The action with ``inputs`` (and ``secrets`` in its environment), in process, as one job's step (the pull
-        request's by default, in ``root``): its exit code, and the step for its files."""
+        request's by default, in ``root``; of workflow run ``run_id``): its exit code, and the step for its files."""
         ran = Step(self.root.parent / "steps" / step, event or pull_request())
         given = {"api-key": EXPERIMENT_KEY, "server-url": self.backend.url, "github-token": self.github.token}
-        env = ran.env(root or self.root, {**given, **inputs}, api_url=self.github.api_url)
+        env = ran.env(root or self.root, {**given, **inputs}, api_url=self.github.api_url, run_id=run_id)
         return main(["action"], environ={**env, **(secrets or {})}), ran
 
-    def view(self, run_id: str) -> int:
+    def view(self, *args: str) -> int:
+        """``view`` with ``args`` (a run id, flags) in ``root``, against the backend."""
         return main(
-            ["view", run_id, "--no-open", "-C", str(self.root)],
+            ["view", *args, "--no-open", "-C", str(self.root)],
             environ={"HH_API_KEY": EXPERIMENT_KEY, "HH_API_URL": self.backend.url},
         )
 
@@ -409,6 +412,67 @@ def test_publish_of_one_experiment_file_refuses_the_run_of_the_other_file_of_tha
     assert expected in published.summary(), published.summary()
     assert world.github.writes == [], "a refused report posts nothing"
     assert world.github.comments(PR) == comments
+
+
+def test_publish_refuses_the_report_of_another_workflow_run_of_the_same_commit(world: World) -> None:
+    """The pull request's workflow run 9101 was green (neutral: no baseline yet); run 9102, of the same commit (its
+    file made stricter), failed its check. The publish job for run 9102, given run 9101's report.json, posted the
+    green comment on the pull request: the run's experiment, file, repository, pull request and commit were all the
+    triggering run's. A re-run attempt of run 9101 (its failed jobs re-run, its run job's artifact kept) is run 9101:
+    its report is posted."""
+    code, passed = world.action("run-9101", {"mode": "all", "comment-mode": "off"}, run_id="9101")
+    assert (code, passed.outputs()["verdict"]) == (0, "neutral"), passed.summary()  # no baseline yet
+    passing = _report_json(world.root)
+    stricter_twin(world.root, ".honeyhive/experiment.yml")  # the same file, with a range no answer meets
+    code, failed = world.action("run-9102", {"mode": "all", "comment-mode": "off"}, run_id="9102")
+    assert (code, failed.outputs()["verdict"]) == (1, "fail"), failed.summary()
+    publisher = world.publisher("publisher", passing)
+
+    code, published = world.action(
+        "publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA, triggering_run_id=9102)
+    )
+
+    assert (code, published.outputs()["verdict"]) == (2, "error"), published.summary()
+    expected = (
+        f"refusing to publish: run {passing['run']['id']} in HoneyHive was not made for this pull request and"
+        " experiment file: workflow run 9101 (expected 9102)"
+    )
+    assert expected in published.summary(), published.summary()
+    assert world.github.writes == [], "a refused report posts nothing"
+
+    event = workflow_run(HEAD_SHA, triggering_run_id=9101, attempt=2)
+    code, again = world.action("publish-attempt-2", {"mode": "publish"}, root=publisher, event=event)
+    assert (code, again.outputs()["verdict"]) == (0, "neutral"), again.summary()
+    [comment] = world.github.comments(PR)
+    assert passing["run"]["id"] in comment.body
+
+
+def test_view_of_one_experiment_file_shows_its_own_latest_run_and_refuses_the_other_files(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two experiment files under one name: ``view --config`` the stricter one showed the newest run of the name, the
+    default file's, judged by the stricter file's rules; named, the other file's run was judged so too."""
+    strict = stricter_twin(world.root)
+    code, ran = world.action("strict", {"mode": "all", "config": strict})
+    assert (code, ran.outputs()["verdict"]) == (1, "fail"), ran.summary()
+    strict_run = ran.outputs()["run-id"]
+    code, ran = world.action("default", {"mode": "all"})  # newer, of the default file
+    assert code == 0, ran.summary()
+    default_run = ran.outputs()["run-id"]
+    capsys.readouterr()
+
+    assert world.view("--config", strict) == 0
+    page = world.root / ".honeyhive" / f"report.{strict_run}.html"
+    assert capsys.readouterr().out.strip() == str(page)
+    assert "Failed" in page.read_text(encoding="utf-8")  # as its check said
+    assert world.view() == 0
+    assert capsys.readouterr().out.strip() == str(world.root / ".honeyhive" / f"report.{default_run}.html")
+
+    assert world.view(default_run, "--config", strict) == 2
+    assert (
+        f"error: RUN_ID: run {default_run} was made from the experiment file .honeyhive/experiment.yml, not from"
+        f" {strict} (this one), whose rules would judge it: view it with --config naming that file"
+    ) in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------------ jobs that did not run the datapoints

@@ -247,6 +247,7 @@ def test_workflow_run_event_describes_the_triggering_run() -> None:
     s = Settings.from_mapping(env, event_payload=event("workflow_run"))
     run = s.triggering_run
     assert run is not None
+    assert run.run_id == 13641151203  # workflow_run.id: the run this one is about, not its own GITHUB_RUN_ID
     assert run.head_sha == PR_HEAD
     assert run.head_branch == "feature/shorter-prompt"
     assert run.pr_numbers == (42,)
