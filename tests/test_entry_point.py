@@ -195,9 +195,9 @@ def test_an_exit_function_that_never_returns_is_given_up_on_and_none_runs_twice(
     done = _run_with(repo, tail)
     assert done.returncode == 0, done.stdout + done.stderr  # the verdict's
     assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "neutral"  # a first run
+    goodbye = repo / "goodbye.txt"  # the threads _goodbye ran on, one a line
+    assert len(ran := goodbye.read_text(encoding="utf-8").splitlines() if goodbye.exists() else []) == runs, ran
     warned = [line for line in done.stderr.splitlines() if line.startswith("WARNING: your code")]
     assert len(warned) == len(named), done.stderr
     assert all(name in line for name, line in zip(named, warned, strict=True)), warned
     assert "Traceback" not in done.stderr, done.stderr
-    goodbye = repo / "goodbye.txt"
-    assert len(goodbye.read_text(encoding="utf-8").splitlines() if goodbye.exists() else []) == runs

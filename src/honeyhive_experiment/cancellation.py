@@ -23,7 +23,8 @@ signal such a thread takes is seen by the runner's main thread within its poll (
 steps). A forked child gets the process's handlers back (:func:`_forked`): its SIGTERM ends it, not a run.
 
 Once the process's own command is done, :func:`exit_not_held_up` bounds its exit: what the user's code left running
-gets :data:`LEFTOVER_WAIT` seconds, which SIGTERM/SIGINT cut short, then the process ends with the command's code.
+(its exit functions too) gets :data:`LEFTOVER_WAIT` seconds, which SIGTERM/SIGINT cut short, then the process ends with
+the command's code.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from types import FrameType
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
@@ -348,19 +350,21 @@ def exit_not_held_up(code: int) -> None:
             runner.start()
         if threads or children:  # what was given up on held the exit functions up: their time starts now
             _last_begun.wait(LEFTOVER_WAIT)
-        if _last_taken.acquire(blocking=False):  # one of the user's exit functions still runs: given up on
-            held = runner if threads else threading.main_thread()
-            _given_up(held, [] if threads or children else signalled)
-            for ours in _last:
-                ours()
-        elif not threads:  # Python's exit runs ours, then ends the process
+        given_up = _last_taken.acquire(blocking=False)  # one of the user's exit functions still runs
+        if not given_up and not threads:  # ours run on the main thread, then Python's exit ends the process
             return
-        else:
-            runner.join()  # ours, then the exit functions registered before them
-        for stream in (sys.stdout, sys.stderr):  # what a redacting stream holds back, and what Python's exit flushes
-            with suppress(OSError, ValueError):
-                stream.close()
-        os._exit(128 + signalled[0] if signalled else code)
+        try:
+            if given_up:
+                _given_up(runner if threads else threading.main_thread(), [] if threads or children else signalled)
+                for ours in _last:
+                    ours()
+            else:
+                runner.join()  # ours, then the exit functions registered before them
+            for stream in (sys.stdout, sys.stderr):  # what a redacting stream holds back; what Python's exit flushes
+                with suppress(OSError, ValueError):
+                    stream.close()
+        finally:  # whatever failed: the main thread waits for this
+            os._exit(128 + signalled[0] if signalled else code)
 
     def cut_short(signum: int, frame: object) -> None:  # the watch reads the signal from the pipe
         heard.append(signum)
@@ -379,15 +383,20 @@ def exit_not_held_up(code: int) -> None:
 
 
 def _given_up(thread: threading.Thread, signalled: list[int]) -> None:
-    """Warn that the user's exit function ``thread`` runs (its outermost frame but the thread's own) is given up on."""
+    """Warn that the user's exit function ``thread`` runs is given up on: named by its frame, the outermost of the
+    main thread's, or the first under :meth:`threading.Thread.run` (the runner calls them from there)."""
+    frames: list[FrameType] = []
     frame = sys._current_frames().get(thread.ident or 0)
-    while frame is not None and frame.f_back is not None and frame.f_back.f_code is not threading.Thread.run.__code__:
+    while frame is not None:
+        frames.insert(0, frame)
         frame = frame.f_back
-    name = f"{frame.f_globals.get('__name__')}.{frame.f_code.co_qualname}" if frame is not None else "(not Python)"
+    codes = [frame.f_code for frame in frames]
+    first = codes.index(threading.Thread.run.__code__) + 1 if threading.Thread.run.__code__ in codes else 0
+    named = [f" {frame.f_globals.get('__name__')}.{frame.f_code.co_qualname}" for frame in frames[first : first + 1]]
     when = f"after signal {signalled[0]}" if signalled else f"past its {LEFTOVER_WAIT:g} s"
     logging.getLogger(__name__).warning(
-        f"your code's exit function {name} (atexit) was still running {when}; the process ends without waiting for it"
-        " (make it return: wait with a timeout)"
+        f"your code's exit function{''.join(named)} (atexit) was still running {when}; the process ends without"
+        " waiting for it (make it return: wait with a timeout)"
     )
 
 
