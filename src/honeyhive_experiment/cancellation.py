@@ -37,9 +37,9 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from types import FrameType
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
@@ -319,7 +319,7 @@ def exit_not_held_up(code: int) -> None:
     :data:`LEFTOVER_WAIT` seconds of their own. One of the user's still running then is named and given up on. The
     process ends with ``code``, after ours (:func:`at_exit`: the fence's drain in Actions) and the redacting streams'
     release, as a normal exit would. SIGTERM or SIGINT in the first wait ends it at once, the same way (with 128 + its
-    number, but when the process ends on its own); a second one, or one once that wait is over, does what it did
+    number, unless Python's own exit ends the process); a second one, or one once that wait is over, does what it did
     before."""
     global _exit_wait
 
@@ -385,11 +385,8 @@ def exit_not_held_up(code: int) -> None:
 def _given_up(thread: threading.Thread, signalled: list[int]) -> None:
     """Warn that the user's exit function ``thread`` runs is given up on: named by its frame, the outermost of the
     main thread's, or the first under :meth:`threading.Thread.run` (the runner calls them from there)."""
-    frames: list[FrameType] = []
     frame = sys._current_frames().get(thread.ident or 0)
-    while frame is not None:
-        frames.insert(0, frame)
-        frame = frame.f_back
+    frames = [frame for frame, _ in traceback.walk_stack(frame)][::-1] if frame is not None else []
     codes = [frame.f_code for frame in frames]
     first = codes.index(threading.Thread.run.__code__) + 1 if threading.Thread.run.__code__ in codes else 0
     named = [f" {frame.f_globals.get('__name__')}.{frame.f_code.co_qualname}" for frame in frames[first : first + 1]]
