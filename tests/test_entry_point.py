@@ -139,3 +139,65 @@ def test_a_child_process_the_users_code_leaves_running_is_ended_with_the_process
         if (repo / "child.pid").exists():  # never left behind, whatever failed above
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int((repo / "child.pid").read_text(encoding="utf-8")), signal.SIGKILL)
+
+
+EXIT_FUNCTION_HOLDING = {  # what the user's module leaves holding the exit, what the warnings name, _goodbye's runs
+    "an exit function joining a worker that never ends": (
+        """
+import atexit as _atexit
+import threading as _threading
+
+_flusher = _threading.Thread(target=_threading.Event().wait, name="user-flusher", daemon=True)
+_flusher.start()
+_atexit.register(_flusher.join)  # a library's flush at exit: waits for its worker, which never ends
+""",
+        ["exit function threading.Thread.join "],
+        0,
+    ),
+    "a thread, then an exit function that waits for a second run of itself": (
+        """
+import atexit as _atexit
+import threading as _threading
+
+_runs = []
+_second = _threading.Event()
+_lingering = _threading.Event()
+
+
+def _goodbye():
+    _runs.append(_threading.current_thread().name)
+    with open("goodbye.txt", "a") as goodbye:
+        print(_runs[-1], file=goodbye)
+    if len(_runs) > 1:  # a second run while the first one runs
+        _second.set()
+        return
+    _lingering.set()  # the thread ends: Python's own wait for threads is over
+    _second.wait()  # until a second run starts: there must be none
+
+
+_atexit.register(_goodbye)
+_threading.Thread(target=_lingering.wait, name="user-lingerer").start()  # no daemon: ends once the exit functions run
+""",
+        ["thread(s) 'user-lingerer'", "exit function support_bot.app._goodbye "],
+        1,
+    ),
+}
+
+
+@pytest.mark.parametrize("holding", EXIT_FUNCTION_HOLDING)
+def test_an_exit_function_that_never_returns_is_given_up_on_and_none_runs_twice(tmp_path: Path, holding: str) -> None:
+    """An exit function of the user's code that waits for ever (a library's flush joining its worker) held the process
+    after its report for ever, with no word: it is part of the few seconds the process waits, then is named and given
+    up on, and the process ends with the verdict's code. When a thread held the process past them, the exit functions
+    ran twice at once, the second run (Python's own, once the thread ended) cut off: they run once."""
+    repo = copy_quickstart(tmp_path / "repo", questions=2)
+    tail, named, runs = EXIT_FUNCTION_HOLDING[holding]
+    done = _run_with(repo, tail)
+    assert done.returncode == 0, done.stdout + done.stderr  # the verdict's
+    assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "neutral"  # a first run
+    goodbye = repo / "goodbye.txt"  # the threads _goodbye ran on, one a line
+    assert len(ran := goodbye.read_text(encoding="utf-8").splitlines() if goodbye.exists() else []) == runs, ran
+    warned = [line for line in done.stderr.splitlines() if line.startswith("WARNING: your code")]
+    assert len(warned) == len(named), done.stderr
+    assert all(name in line for name, line in zip(named, warned, strict=True)), warned
+    assert "Traceback" not in done.stderr, done.stderr

@@ -512,10 +512,10 @@ def _goodbye():
 _atexit.register(_goodbye)
 """
 LEFT_RUNNING = {  # what the user's module leaves running, and how the warning names it
-    "thread(s) 'user-flusher'": """
+    "your code left thread(s) 'user-flusher'": """
 _threading.Thread(target=_threading.Event().wait, name="user-flusher").start()  # no daemon: it never ends
 """,
-    "child process(es) 'user-child' (pid ": """
+    "your code left child process(es) 'user-child' (pid ": """
 import multiprocessing as _multiprocessing
 import time as _time
 
@@ -524,6 +524,13 @@ _child.start()  # no daemon: multiprocessing's exit function joins it
 with open("child.pid", "w") as _pid:
     _pid.write(str(_child.pid))
 """,
+    "your code's exit function threading.Thread.join (atexit) ": """
+_flusher = _threading.Thread(target=_threading.Event().wait, name="user-flusher", daemon=True)
+_flusher.start()
+_atexit.unregister(_goodbye)  # registered again below: it runs first
+_atexit.register(_flusher.join)  # a library's flush at exit: waits for its worker, which never ends
+_atexit.register(_goodbye)
+""",
 }
 
 
@@ -531,10 +538,11 @@ with open("child.pid", "w") as _pid:
 def test_what_is_left_running_ends_the_step_with_the_verdicts_code_after_the_exit_functions(
     tmp_path: Path, left: str
 ) -> None:
-    """A thread or child process the user's module left running held the step until the job's timeout (cancelled,
-    its comment saying pass): the process ends without it after a warning, with the verdict's exit code, and what the
-    exit functions do still happens as at a normal exit: the user's run, and what they print reaches the log, whole
-    and redacted (the fence's drain, not held up by the child's copy of its pipes)."""
+    """A thread or child process the user's module left running, or an exit function of its that never returns, held
+    the step until the job's timeout (cancelled, its comment saying pass): the process ends without it after a
+    warning, with the verdict's exit code, and what the exit functions do still happens as at a normal exit: the
+    user's run, and what they print reaches the log, whole and redacted (the fence's drain, not held up by the child's
+    copy of its pipes, nor by the hung exit function)."""
     root = failing_quickstart(tmp_path / "repo")
     app = root / "support_bot" / "app.py"
     app.write_text(app.read_text(encoding="utf-8") + GOODBYE + LEFT_RUNNING[left], encoding="utf-8")
@@ -548,7 +556,7 @@ def test_what_is_left_running_ends_the_step_with_the_verdicts_code_after_the_exi
         code, log = run_step(root, env, "action")
     finally:
         _kill_left(root / "child.pid")
-    warned = [c for c in issued(log) if c.startswith(f"::warning::your code left {left}")]
+    warned = [c for c in issued(log) if c.startswith(f"::warning::{left}")]
     assert warned, log
     assert "forged-goodbye the runner's token: ***" in log, log  # the user's exit function ran, its line passed on
     assert RUNTIME_TOKEN not in log, log

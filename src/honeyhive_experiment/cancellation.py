@@ -23,7 +23,8 @@ signal such a thread takes is seen by the runner's main thread within its poll (
 steps). A forked child gets the process's handlers back (:func:`_forked`): its SIGTERM ends it, not a run.
 
 Once the process's own command is done, :func:`exit_not_held_up` bounds its exit: what the user's code left running
-gets :data:`LEFTOVER_WAIT` seconds, which SIGTERM/SIGINT cut short, then the process ends with the command's code.
+(its exit functions too) gets :data:`LEFTOVER_WAIT` seconds, which SIGTERM/SIGINT cut short, then the process ends with
+the command's code.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Cancellation",
     "Interrupted",
+    "at_exit",
     "by_signal",
     "cooperatively",
     "enter",
@@ -280,33 +283,57 @@ def _handle_signals(handler: Callable[[int, Any], None], *, but_ignored: bool = 
 # ----------------------------------------------------------------------------- the exit
 
 LEFTOVER_WAIT: Final = 5.0
-"""Seconds the process waits, once its command is done, for what the user's code left running (threads, processes)."""
+"""Seconds the process waits, once its command is done, for what the user's code left running (threads, processes,
+exit functions)."""
 _CHILD_GRACE: Final = 1.0
 """Seconds a leftover child process has to end once terminated, then once killed."""
+_last: list[Callable[[], None]] = []  # at_exit's: run after the user's exit functions, whatever those do
+_last_taken = threading.Lock()  # by the thread that runs them: Python's exit, or the watch giving up on the user's
+_last_begun = threading.Event()  # the user's exit functions are over
+
+
+def at_exit(*ours: Callable[[], None]) -> None:
+    """The exit functions registered from now on are the user's code's (imported next), which :func:`exit_not_held_up`
+    bounds; ``ours`` run after them at the process's exit, as if registered now with :mod:`atexit`, and also when one
+    of the user's is given up on (then by the exit's watch, before it ends the process)."""
+    _last[:] = reversed(ours)
+    atexit.register(_run_last)
+
+
+def _run_last() -> None:
+    if not _last_taken.acquire(blocking=False):  # the exit's watch gave up on the user's exit functions: it runs ours
+        threading.Event().wait()  # and ends the process
+    _last_begun.set()
+    for ours in _last:
+        ours()
 
 
 def exit_not_held_up(code: int) -> None:
     """The command is done (its report delivered): Python now waits, before it exits, for every thread that is not a
     daemon and for the workers of thread and process pools (whatever their flag), then runs the exit functions, of
     which :mod:`multiprocessing`'s waits for every child process that is not a daemon; so what the user's code left
-    running (``Event().wait()``, a pool's hung task, a ``Process`` never joined) would hold the process, and the job,
-    for ever. They get :data:`LEFTOVER_WAIT` seconds from now, the exit functions included; then a warning names them,
-    the child processes are terminated (killed if they must be), and the process ends with ``code``, after the exit
-    functions (the user's, the fence's drain in Actions, the redacting streams' release) and a flush of the streams,
-    as a normal exit would. SIGTERM or SIGINT in that time ends the wait at once, the same way (with 128 + its number
-    while threads hold the process); a second one, or one once the wait is over, does what it did before."""
+    running (``Event().wait()``, a pool's hung task, a ``Process`` never joined, an exit function joining a worker that
+    never ends) would hold the process, and the job, for ever. They get :data:`LEFTOVER_WAIT` seconds from now, the
+    exit functions included; then a warning names the threads and child processes, which are given up on (the children
+    terminated, killed if they must be), and the exit functions they held up (not begun, or waiting for a child) get
+    :data:`LEFTOVER_WAIT` seconds of their own. One of the user's still running then is named and given up on. The
+    process ends with ``code``, after ours (:func:`at_exit`: the fence's drain in Actions) and the redacting streams'
+    release, as a normal exit would. SIGTERM or SIGINT in the first wait ends it at once, the same way (with 128 + its
+    number, unless Python's own exit ends the process); a second one, or one once that wait is over, does what it did
+    before."""
     global _exit_wait
 
     deadline = time.monotonic() + LEFTOVER_WAIT
-    claimed = threading.Lock()  # by whichever comes first: Python's exit functions, or the watch ending the process
+    claimed = threading.Lock()  # by whichever comes first: Python's exit functions, or the watch to run them on runner
     over = threading.Event()  # the wait, which a signal cuts short
     signalled: list[int] = []  # what the watch read: the signal that cut the wait short
     heard: list[int] = []  # what the main thread handled: it may be stuck waiting for a thread, or be later
     previous: dict[int, Any] = {}  # the handlers replaced: the signals the watch is woken by
+    runner = threading.Thread(target=atexit._run_exitfuncs, name="honeyhive-exit-functions", daemon=True)
 
     def exiting() -> None:  # the first exit function (the last registered): Python waits for no more threads
-        if not claimed.acquire(blocking=False):
-            threading.Event().wait()  # the watch is ending the process, running the exit functions itself
+        if threading.current_thread() is not runner and not claimed.acquire(blocking=False):
+            threading.Event().wait()  # the watch runs them on runner (this was their second run), and ends the process
 
     def watch() -> None:
         while not signalled and (left := deadline - time.monotonic()) > 0:
@@ -316,18 +343,28 @@ def exit_not_held_up(code: int) -> None:
                 signalled.extend(signum for signum in os.read(woken, 64) if signum in previous)
         over.set()
         children = _children()
-        if not claimed.acquire(blocking=False):  # Python runs the exit functions: only child processes can hold them
-            _left_running([], children, signalled)  # first: ended, they may let the process end
-            _end(children)
+        threads = claimed.acquire(blocking=False)  # Python still waits for threads: the exit functions run on runner
+        _left_running(_holding_the_exit() if threads else [], children, signalled)
+        _end(children)  # first: ended, they may let the exit functions go on
+        if threads:
+            runner.start()
+        if threads or children:  # what was given up on held the exit functions up: their time starts now
+            _last_begun.wait(LEFTOVER_WAIT)
+        given_up = _last_taken.acquire(blocking=False)  # one of the user's exit functions still runs
+        if not given_up and not threads:  # ours run on the main thread, then Python's exit ends the process
             return
-        atexit.unregister(exiting)
-        _left_running(_holding_the_exit(), children, signalled)
-        _end(children)
-        atexit._run_exitfuncs()
-        for stream in (sys.stdout, sys.stderr):  # what Python's own exit flushes after the exit functions
-            with suppress(OSError, ValueError):
-                stream.flush()
-        os._exit(128 + signalled[0] if signalled else code)
+        try:
+            if given_up:
+                _given_up(runner if threads else threading.main_thread(), [] if threads or children else signalled)
+                for ours in _last:
+                    ours()
+            else:
+                runner.join()  # ours, then the exit functions registered before them
+            for stream in (sys.stdout, sys.stderr):  # what a redacting stream holds back; what Python's exit flushes
+                with suppress(OSError, ValueError):
+                    stream.close()
+        finally:  # whatever failed: the main thread waits for this
+            os._exit(128 + signalled[0] if signalled else code)
 
     def cut_short(signum: int, frame: object) -> None:  # the watch reads the signal from the pipe
         heard.append(signum)
@@ -343,6 +380,21 @@ def exit_not_held_up(code: int) -> None:
         _exit_wait = previous  # a child forked from now on (by a thread left running) gets them back: _forked
     atexit.register(exiting)
     threading.Thread(target=watch, name="honeyhive-exit", daemon=True).start()
+
+
+def _given_up(thread: threading.Thread, signalled: list[int]) -> None:
+    """Warn that the user's exit function ``thread`` runs is given up on: named by its frame, the outermost of the
+    main thread's, or the first under :meth:`threading.Thread.run` (the runner calls them from there)."""
+    frame = sys._current_frames().get(thread.ident or 0)
+    frames = [frame for frame, _ in traceback.walk_stack(frame)][::-1] if frame is not None else []
+    codes = [frame.f_code for frame in frames]
+    first = codes.index(threading.Thread.run.__code__) + 1 if threading.Thread.run.__code__ in codes else 0
+    named = [f" {frame.f_globals.get('__name__')}.{frame.f_code.co_qualname}" for frame in frames[first : first + 1]]
+    when = f"after signal {signalled[0]}" if signalled else f"past its {LEFTOVER_WAIT:g} s"
+    logging.getLogger(__name__).warning(
+        f"your code's exit function{''.join(named)} (atexit) was still running {when}; the process ends without"
+        " waiting for it (make it return: wait with a timeout)"
+    )
 
 
 def _left_running(threads: list[threading.Thread], children: list[BaseProcess], signalled: list[int]) -> None:

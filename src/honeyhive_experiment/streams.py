@@ -35,15 +35,14 @@ def redacted_output(settings: Settings, *, for_good: bool) -> Iterator[None]:
     redacted and issues no command, but for ours (:func:`~honeyhive_experiment.gha.issue`). Outside Actions the
     descriptors stay the terminal's (a bar, colours, a prompt) or the file's: bytes that bypass Python's streams there
     are not redacted."""
-    import atexit
-
+    from honeyhive_experiment.cancellation import at_exit
     from honeyhive_experiment.gha import fence, neutralise
     from honeyhive_experiment.report.redact import RedactingFilter, RedactingStream, Redactor
 
     redactor = Redactor(settings.secrets())
     fenced = for_good and settings.in_actions
-    if fenced:
-        atexit.register(fence(redactor))  # taken down after the user's own atexit functions, which come later
+    if for_good:  # ours (the fence's drain) after the user's own exit functions, which come later: even a hung one
+        at_exit(*([fence(redactor)] if fenced else []))
     streams = sys.stdout, sys.stderr
     others = neutralise if settings.in_actions and not fenced else None  # fenced: the pipes neutralise whole lines
     standard = Standard(streams[0], "standard output"), Standard(streams[1], "standard error")
