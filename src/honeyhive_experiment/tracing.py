@@ -51,6 +51,7 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanLimits, SpanProcesso
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import ProxyTracerProvider, Status, StatusCode, get_current_span
 from opentelemetry.trace import Span as ApiSpan
+from opentelemetry.util.types import Attributes
 
 from honeyhive_experiment.calling import error_text, shown
 from honeyhive_experiment.connection import Circuit, reason_in_body
@@ -336,10 +337,10 @@ def _span(span: ReadableSpan) -> CallSpan:
     return CallSpan(span.context.span_id, parent, span.attributes, scope, span.start_time or 0, span.end_time or 0)
 
 
-def _unlimited_provider() -> TracerProvider:
+def _unlimited_provider(kind: type[TracerProvider] = TracerProvider) -> TracerProvider:
     """A provider without attribute limits, count or length (the module's docstring says why)."""
     limits = SpanLimits(max_span_attributes=SpanLimits.UNSET, max_span_attribute_length=SpanLimits.UNSET)
-    return TracerProvider(resource=Resource.create({"service.name": "honeyhive-experiment"}), span_limits=limits)
+    return kind(resource=Resource.create({"service.name": "honeyhive-experiment"}), span_limits=limits)
 
 
 @contextmanager
@@ -354,10 +355,41 @@ def routed_provider() -> Iterator[TracerProvider]:
         provider.shutdown()  # its _Routes: closed
 
 
+class _RunTracer(trace.ProxyTracer):
+    """A tracer of :class:`_GlobalProvider`'s: its own while that provider is the global one (a run), after that
+    OpenTelemetry's proxy, which follows the provider set then. A tracer is bound for good to the provider that is
+    global when it first opens a span (``ProxyTracer``) or when it is taken (``get_tracer``): to one of these, not
+    to ours, so the user's module-level ``tracer = trace.get_tracer(__name__)`` reaches the provider they set after
+    the run."""
+
+    def __init__(self, ours: trace.Tracer, *named: Any) -> None:
+        super().__init__(*named)
+        self._ours = ours
+
+    @property
+    def _tracer(self) -> trace.Tracer:
+        return self._ours if trace._TRACER_PROVIDER is _global_provider else super()._tracer
+
+
+class _GlobalProvider(TracerProvider):
+    """Ours, OpenTelemetry's global provider while a run is in :func:`route_global_spans` and none was set: its
+    tracers are :class:`_RunTracer`'s."""
+
+    def get_tracer(
+        self,
+        instrumenting_module_name: str,
+        instrumenting_library_version: str | None = None,
+        schema_url: str | None = None,
+        attributes: Attributes = None,
+    ) -> trace.Tracer:
+        named = (instrumenting_module_name, instrumenting_library_version, schema_url, attributes)
+        return _RunTracer(super().get_tracer(*named), *named)
+
+
 _GLOBAL_ROUTES = _Routes()
 _global_lock = threading.Lock()
 _global_runs = 0  # the runs inside route_global_spans now
-_global_provider: TracerProvider | None = None  # ours, made once: a tracer taken from it during a run stays its
+_global_provider: TracerProvider | None = None  # ours (a _GlobalProvider), made once
 _routed: set[TracerProvider] = set()  # the global providers given _GLOBAL_ROUTES (each once)
 
 
@@ -369,9 +401,10 @@ def route_global_spans() -> Iterator[None]:
     threads and pool tasks a datapoint's code starts carry its context (:func:`_carry_into_threads`).
 
     When no global provider is set, one of ours is it while any run is in the block, and none after, so the user can
-    still set theirs: OpenTelemetry lets a process set one only once. (A tracer that opened a span meanwhile stays
-    bound to ours, which keeps nothing outside a run.) One the user set (an SDK ``TracerProvider``) gets our processor
-    as well, and its own exporters still see every span. Any other kind cannot be given a processor: said in the log.
+    still set theirs: OpenTelemetry lets a process set one only once; and the tracers bound to ours meanwhile (the
+    user's ``trace.get_tracer`` of before or during the run) follow theirs after (:class:`_RunTracer`). One the user
+    set (an SDK ``TracerProvider``) gets our processor as well, and its own exporters still see every span. Any other
+    kind cannot be given a processor: said in the log.
     """
     global _global_runs, _global_provider
     with _global_lock:
@@ -379,7 +412,7 @@ def route_global_spans() -> Iterator[None]:
         if _global_runs == 1:
             current = trace.get_tracer_provider()
             if isinstance(current, ProxyTracerProvider):
-                current = _global_provider = _global_provider or _unlimited_provider()
+                current = _global_provider = _global_provider or _unlimited_provider(_GlobalProvider)
                 trace.set_tracer_provider(current)
             if not isinstance(current, TracerProvider):
                 log.warning(

@@ -17,16 +17,23 @@ import sys
 import threading
 import uuid
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import TracerProvider
+from opentelemetry.util._once import Once
 
 from honeyhive_experiment import ArgumentError, DatapointError, HoneyHiveClient, evaluate
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.connection import API_KEY_VARIABLES, INGESTION_KEY_VARIABLES, SERVER_URL_VARIABLES
+from honeyhive_experiment.models.outcomes import Progress
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
 from tests.quickstart import copy_quickstart
@@ -288,6 +295,70 @@ def test_after_a_run_with_instrumentors_the_user_can_still_set_the_global_tracer
     assert theirs is True
     assert third == 1  # the user's provider routes the spans of the run too, and its exporter sees them
     assert spans == ["after the runs", "my call"]
+
+
+@pytest.fixture
+def no_global_provider() -> Iterator[None]:
+    """OpenTelemetry's global tracer provider unset for the test, and put back after (as OpenTelemetry's own tests
+    do): the test sets one, as the user's app does, which a process can do only once."""
+    saved = trace._TRACER_PROVIDER, trace._TRACER_PROVIDER_SET_ONCE
+    trace._TRACER_PROVIDER, trace._TRACER_PROVIDER_SET_ONCE = None, Once()
+    yield
+    trace._TRACER_PROVIDER, trace._TRACER_PROVIDER_SET_ONCE = saved
+
+
+class Noop:
+    """Any instrumentor: with one, the run routes the app's own spans through OpenTelemetry's global provider."""
+
+    def instrument(self, **kwargs: Any) -> None:
+        pass
+
+    def uninstrument(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    "stop",
+    [None, RuntimeError("progress display crashed"), KeyboardInterrupt()],
+    ids=["returned", "raised", "interrupted"],
+)
+@pytest.mark.usefixtures("no_global_provider")
+def test_the_apps_tracers_reach_the_provider_it_sets_after_a_run(
+    hh: HoneyHiveClient, stop: BaseException | None
+) -> None:
+    """The usual ``tracer = trace.get_tracer(__name__)`` at import, before the run, and one taken inside it: the
+    run set its own global provider, and OpenTelemetry binds a tracer for good to the provider global when it opens
+    its first span (or when it is taken), so both stayed bound to the run's and every span they opened after it was
+    lost, the user's provider set later notwithstanding. However the run ends: returned, raised, interrupted."""
+    module_tracer = trace.get_tracer("my.app")
+    taken: list[trace.Tracer] = []
+
+    def answer(datapoint: dict[str, Any]) -> dict[str, Any]:
+        taken.append(trace.get_tracer("my.app.lazy"))
+        with module_tracer.start_as_current_span("my call", attributes={"gen_ai.request.model": "my-model"}):
+            return {}
+
+    def progress(progress: Progress) -> None:
+        if stop is not None:
+            raise stop
+
+    def run() -> Any:
+        return evaluate(
+            answer, [{"inputs": {"q": 1}}], client=hh, instrumentors=[Noop()], progress=progress, print_results=False
+        )
+
+    if stop is None:
+        assert run().outcomes[0].metrics["llm_calls"] == 1  # the app's span was its datapoint's
+    else:
+        with pytest.raises(type(stop)):
+            run()
+    mine = InMemorySpanExporter()
+    provider = SdkTracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(mine))
+    trace.set_tracer_provider(provider)
+    with module_tracer.start_as_current_span("after the run"), taken[0].start_as_current_span("taken in the run"):
+        pass
+    assert [span.name for span in mine.get_finished_spans()] == ["taken in the run", "after the run"]
 
 
 def test_a_run_id_that_exists_is_refused_before_anything_is_written(hh: HoneyHiveClient) -> None:
