@@ -4,8 +4,9 @@
 - ``fail`` (exit 1), in this order of reasons:
 
   1. **The evaluation broke.** A metric with a passing range or a gate has no value on datapoints the backend
-     passed (its evaluator raised, returned nothing or a string, or names another metric): the range or gate was
-     never checked there, so a green check would be a false one. The reason names the metric, the count and the
+     passed (its evaluator raised, returned nothing or a string, or names another metric), or with trials in some
+     of their trials (:func:`partly_missing`): the range or gate was never checked there, so a green check would be
+     a false one. The reason names the metric, the count and the
      evaluator's error (a datapoint the backend never recorded is not among them: it was never judged, and says
      so). Likewise a dataset row the backend never recorded (its session, its outputs or its spans); a datapoint
      whose function raised in this run but not in the baseline (a new crash, whatever ``allow_failed`` says);
