@@ -107,6 +107,7 @@ from honeyhive_experiment.verdict import (
     boolean_metrics,
     decide,
     evaluator_errors,
+    partly_missing,
     string_values,
 )
 
@@ -363,6 +364,7 @@ def judge(
         new_errors=new_errors,
         compare=config.baseline.strategy is not BaselineStrategy.NONE,
         strings=string_values(result.outcomes, [*config.passing_ranges, *config.gate]),
+        partly=partly_missing(result.outcomes, [*config.passing_ranges, *config.gate]),
         booleans=boolean_metrics(result.outcomes, config.gate),
         left_out=left,
     )

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from honeyhive_experiment.config import VerdictConfig
 from honeyhive_experiment.models import AggregatedMetrics, DatapointResults, ExperimentResultSummary
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus
-from honeyhive_experiment.verdict import broken, evaluator_errors, string_values
+from honeyhive_experiment.verdict import broken, evaluator_errors, partly_missing, string_values
 
 __all__ = ["DatapointError", "ExperimentResult"]
 
@@ -99,6 +99,7 @@ class ExperimentResult:
             unrecorded=self.unrecorded,
             tolerance="the allow_evaluator_errors argument",
             strings=string_values(self.outcomes, self.ranged),
+            partly=partly_missing(self.outcomes, self.ranged),
         )
         return reasons
 

@@ -4,8 +4,9 @@
 - ``fail`` (exit 1), in this order of reasons:
 
   1. **The evaluation broke.** A metric with a passing range or a gate has no value on datapoints the backend
-     passed (its evaluator raised, returned nothing or a string, or names another metric): the range or gate was
-     never checked there, so a green check would be a false one. The reason names the metric, the count and the
+     passed (its evaluator raised, returned nothing or a string, or names another metric), or with trials in some
+     of their trials (:func:`partly_missing`): the range or gate was never checked there, so a green check would be
+     a false one. The reason names the metric, the count and the
      evaluator's error (a datapoint the backend never recorded is not among them: it was never judged, and says
      so). Likewise a dataset row the backend never recorded (its session, its outputs or its spans); a datapoint
      whose function raised in this run but not in the baseline (a new crash, whatever ``allow_failed`` says);
@@ -82,6 +83,7 @@ __all__ = [
     "in_units",
     "is_boolean",
     "left_out_text",
+    "partly_missing",
     "producer",
     "string_values",
     "unchecked_metrics",
@@ -212,8 +214,32 @@ def producer(metric: str, errors: Mapping[str, Any]) -> str | None:
 # ------------------------------------------------------------------------------------------ missing values
 
 
+def partly_missing(
+    outcomes: Iterable[DatapointOutcome], metrics: Iterable[str]
+) -> dict[str, dict[str, tuple[int, int]]]:
+    """Per metric of ``metrics``, the datapoints whose trials disagree on having a value for it, from the run's own
+    outcomes: a trial the evaluators ran on (the function returned) has no number or bool for it (its evaluator
+    raised, returned nothing or a string) while another trial has one; each as ``(its trials without a value, its
+    trials)``. The backend's value of such a datapoint is the mean of the trials that have one, so its range or
+    gate was never checked on the others. A count of what was recorded, as :func:`evaluator_errors`'s; metrics and
+    datapoints with none are left out (without trials there are none)."""
+    trials: dict[str, list[DatapointOutcome]] = {}
+    for outcome in outcomes:
+        trials.setdefault(outcome.datapoint_id, []).append(outcome)
+    found: dict[str, dict[str, tuple[int, int]]] = {}
+    for name in dict.fromkeys(metrics):
+        for datapoint, group in trials.items():
+            have = [isinstance(o.metrics.get(name), bool | int | float) for o in group if o.status == "ok"]
+            if any(have) and not all(have):
+                found.setdefault(name, {})[datapoint] = (have.count(False), len(group))
+    return found
+
+
 def unchecked_metrics(
-    result: ExperimentResultSummary, metrics: Iterable[str], unrecorded: Container[str] = ()
+    result: ExperimentResultSummary,
+    metrics: Iterable[str],
+    unrecorded: Container[str] = (),
+    partly: Mapping[str, Container[str]] | None = None,
 ) -> dict[str, int]:
     """Per metric of ``metrics``, how many datapoints the backend *passed* have no value for it.
 
@@ -221,20 +247,24 @@ def unchecked_metrics(
     the datapoints whose range or gate was never checked. Set differences of the backend's own id lists:
     the run's ``passed`` minus the ids the metric's details list (any event); a legacy body without those lists
     is judged by its value count. Metrics with nothing missing are left out. The datapoints of ``unrecorded``
-    (ids) do not count: the backend passes a session it holds no span of, and it is no evaluator's doing.
+    (ids) do not count: the backend passes a session it holds no span of, and it is no evaluator's doing. With
+    trials, those of ``partly`` (per metric, :func:`partly_missing`) count too: the backend has a value for them,
+    but not from every trial.
     """
     passed = _judged(result, unrecorded)
     found: dict[str, int] = {}
     for name in dict.fromkeys(metrics):
         details = [d for d in result.metrics.details if d.metric_name == name]
+        some = (partly or {}).get(name, ())
         if any(d.datapoints is None for d in details):  # no id lists (legacy bodies): count values instead
             total = len(passed) + len(dict.fromkeys(result.failed))
-            missing = min(len(passed), max(0, total - sum(len(d.values) for d in details)))
+            lacking = max(0, total - sum(len(d.values) for d in details)) + sum(1 for i in passed if i in some)
+            missing = min(len(passed), lacking)
         else:
             have = {
                 i for d in details if d.datapoints is not None for i in (*d.datapoints.passed, *d.datapoints.failed)
             }
-            missing = sum(1 for i in passed if i not in have)
+            missing = sum(1 for i in passed if i not in have or i in some)
         if missing:
             found[name] = missing
     return found
@@ -556,6 +586,17 @@ def gate_failures(
 # ---------------------------------------------------------------------------------------------------- decide
 
 
+def _in_trials(some: Sequence[tuple[int, int]], missing: int) -> str:
+    """Of the ``missing`` datapoints without a value, those without one in some of their trials only (``some``:
+    each one's trials without a value, and its trials), in words: which trials, of one; that it is some, of more."""
+    if not some:
+        return ""
+    them = "" if len(some) == missing else f"{len(some)} of them "
+    if len(some) == 1:
+        return f" ({them}in {some[0][0]} of its {some[0][1]} trials)"
+    return f" ({them}in some of their trials)"
+
+
 def _said(name: str, raised: EvaluatorErrors) -> tuple[str, str]:
     """Evaluator ``name``'s errors as the verdict says them: what it did on the datapoints, and why; of more than
     one kind, each kind on how many."""
@@ -586,6 +627,7 @@ def broken(
     new_errors: Sequence[str] = (),
     tolerance: str = "verdict.allow_evaluator_errors",
     strings: Mapping[str, str] | None = None,
+    partly: Mapping[str, Mapping[str, tuple[int, int]]] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Why the evaluation itself broke (reason 1 of the module docstring), as ``(reasons, warnings)``: the
     warnings are the evaluator errors ``policy`` tolerates. The check's :func:`decide` and ``evaluate()``'s
@@ -594,21 +636,23 @@ def broken(
     measures itself (:data:`~honeyhive_experiment.efficiency.METRICS`) without a value on some datapoints is a
     warning, not a reason: their calls had no price or token usage, or they made none the run could see, and no
     evaluator failed; without a value on any, it is a reason: the range or gate was never checked."""
-    errors, strings, unrecorded = errors or {}, strings or {}, unrecorded or {}
+    errors, strings, unrecorded, partly = errors or {}, strings or {}, unrecorded or {}, partly or {}
     policy = policy or VerdictConfig()
     reasons: list[str] = []
     warnings: list[str] = []
 
     judged = [*ranged, *gates]
-    unchecked = unchecked_metrics(result, judged, unrecorded)
-    passed = len(_judged(result, unrecorded))
+    unchecked = unchecked_metrics(result, judged, unrecorded, partly)
+    passed = set(_judged(result, unrecorded))
     blamed: set[str] = set()
     for metric, missing in unchecked.items():
         what = "passing range" if metric in ranged else "gate"
+        some = [trials for i, trials in partly.get(metric, {}).items() if i in passed]
         reason = f"{metric} has a {what} but no value on {missing} of the datapoints the backend passed"
+        reason += _in_trials(some, missing)
         blamer = producer(metric, errors)
         if blamer is None and metric in EFFICIENCY_METRICS:  # the run's own measurement, and no evaluator raised
-            if missing < passed:  # the datapoints without a call: the others were checked
+            if missing < len(passed) or some:  # the datapoints (or trials) without a call: the others were checked
                 warnings.append(
                     f"{reason}: their LLM calls had no price or token usage, or they made none the run could see,"
                     " so it was not checked there"
@@ -674,6 +718,7 @@ def decide(
     new_errors: Sequence[str] = (),
     compare: bool = True,
     strings: Mapping[str, str] | None = None,
+    partly: Mapping[str, Mapping[str, tuple[int, int]]] | None = None,
     booleans: Container[str] = (),
     left_out: Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]] | None = None,
 ) -> Decision:
@@ -683,7 +728,8 @@ def decide(
     (:func:`evaluator_errors`); ``gate_assessment`` is :func:`assess_gates` of ``comparison``; ``unrecorded``, by
     datapoint id, the error of each dataset row the backend never recorded (its session, outputs or spans);
     ``new_errors`` the datapoints whose function raised in this run and not in the baseline; ``strings`` the judged
-    metrics whose values in this run are strings (:func:`string_values`); ``booleans`` the gated metrics whose values
+    metrics whose values in this run are strings (:func:`string_values`); ``partly`` the judged metrics' datapoints
+    with a value in some of their trials only (:func:`partly_missing`); ``booleans`` the gated metrics whose values
     in this run are booleans (:func:`boolean_metrics`: with trials the backend's values are means, no longer
     booleans), whose pass rates the report shows in percent (:func:`in_points`); ``left_out`` the efficiency
     metrics whose values leave out LLM calls (:func:`~honeyhive_experiment.efficiency.left_out`): how many by why,
@@ -702,6 +748,7 @@ def decide(
         unrecorded=unrecorded,
         new_errors=new_errors,
         strings=strings,
+        partly=partly,
     )
     reasons.extend(_unreachable_gates(result, gates, presentation, booleans))
     reasons.extend(_unpaired(comparison, gates))

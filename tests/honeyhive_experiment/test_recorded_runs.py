@@ -852,4 +852,9 @@ def test_a_report_job_with_trials_reads_each_trials_values_not_only_the_firsts(w
     code, report = world.action("report", {"mode": "report", "shard": "1/1"})
     assert (code, report.outputs()["verdict"]) == (1, "fail"), report.summary()
     written = _report_json(world.root)
-    assert [reason[:50] for reason in written["reasons"]] == ["gate.grounded: max_drop: 5 can never be crossed: g"]
+    # and its first trials were never checked against the gate: each datapoint's value is its second trial's alone
+    assert [reason[:50] for reason in written["reasons"]] == [
+        "grounded has a gate but no value on 6 of the datap",
+        "gate.grounded: max_drop: 5 can never be crossed: g",
+    ]
+    assert "(in some of their trials): its evaluator returned nothing for them" in written["reasons"][0]

@@ -51,6 +51,11 @@ def value(outputs: dict[str, float], inputs: dict[str, Any], ground_truth: Any =
     return outputs["value"]
 
 
+def sometimes(outputs: dict[str, float], inputs: dict[str, Any], ground_truth: Any = None) -> float | None:
+    """1 on every trial but number 3's after its first (``n`` > 0): nothing there."""
+    return None if inputs["number"] == 3 and outputs["value"] > 30 else 1.0
+
+
 def sessions_of(backend: LocalBackend, run_id: str) -> list[dict[str, Any]]:
     body = {
         "filters": [
@@ -107,6 +112,29 @@ def test_three_trials_of_twenty_datapoints_are_sixty_sessions_and_the_result_hol
     assert sorted(Counter(o.trial for o in result.outcomes).items()) == [(0, 20), (1, 20), (2, 20)]
 
 
+SOMETIMES = (
+    "sometimes has a passing range but no value on 1 of the datapoints the backend passed (in 2 of its 3 trials): its"
+    " evaluator returned nothing for them"
+)
+
+
+def test_a_ranged_metric_without_a_value_in_some_trials_is_no_success(backend: LocalBackend) -> None:
+    """The backend's value of number 3 is the mean of its one trial with a value (1): its range was never checked on
+    the other two. Without trials a datapoint without a value breaks the evaluation; with them, one trial without."""
+    result = evaluate(
+        function=Counting(),
+        dataset=[{"inputs": {"number": i}} for i in range(5)],
+        evaluators=[sometimes],
+        api_key=API_KEY,
+        server_url=backend.url,
+        name="sometimes",
+        trials=3,
+        passing_ranges={"sometimes": {"min": 0.5}},
+        print_results=False,
+    )
+    assert (result.summary.success, result.success, result.broken) == (True, False, [SOMETIMES])
+
+
 def test_one_trial_records_no_trial_metadata_and_the_summary_says_nothing_of_trials(backend: LocalBackend) -> None:
     result = evaluate(
         function=Counting(),
@@ -147,6 +175,10 @@ def value(outputs, inputs, ground_truth=None):
     return outputs["value"]
 
 
+def sometimes(outputs, inputs, ground_truth=None):  # nothing on number 3's trials after its first
+    return None if inputs["number"] == 3 and outputs["value"] > 30 else 1.0
+
+
 def priced(datapoint, tracer):  # answer, and an LLM call costing $(n + 1) (pricing: $1 per million tokens)
     outputs = answer(datapoint)
     n = int(outputs["value"] - 10 * datapoint["inputs"]["number"])
@@ -161,7 +193,7 @@ CONFIG = """\
 name: counting
 function: counting_app:{function}
 dataset: {{path: numbers.jsonl}}
-evaluators: [counting_app:value]
+evaluators: [counting_app:{evaluator}]
 max_workers: 4
 {extra}"""
 
@@ -178,8 +210,10 @@ def repository(tmp_path: Path) -> Iterator[Path]:
     sys.modules.pop("counting_app", None)  # imported by the in-process run: the next test's counts start at 0
 
 
-def dry_run(root: Path, config_extra: str, *argv: str, function: str = "answer") -> tuple[int, dict[str, Any], str]:
-    config = CONFIG.format(function=function, extra=config_extra)
+def dry_run(
+    root: Path, config_extra: str, *argv: str, function: str = "answer", evaluator: str = "value"
+) -> tuple[int, dict[str, Any], str]:
+    config = CONFIG.format(function=function, extra=config_extra, evaluator=evaluator)
     (root / ".honeyhive" / "experiment.yml").write_text(config, encoding="utf-8")
     report = root.parent / "report.json"
     out, err = io.StringIO(), io.StringIO()
@@ -262,6 +296,26 @@ def test_with_trials_the_calls_a_cost_excludes_are_said_to_be_every_trials(repos
     code, report, shown = dry_run(repository, "", function="priced")
     assert code == 0, shown
     assert "\nCost excludes 5 calls to unpriced model counting-model" in shown  # one trial: nothing of trials
+
+
+def test_a_ranged_metric_without_a_value_in_some_trials_fails_the_run_and_its_view(repository: Path) -> None:
+    """Number 3's evaluator returned nothing in 2 of its 3 trials: the backend's mean of the one left (1) is within
+    the range, and the check passed, saying nothing. It fails as without trials, and so does the view of the run,
+    which reads the trials back from their sessions."""
+    ranged = "trials: 3\npassing_ranges: {sometimes: {min: 0.5}}\n"
+    code, report, shown = dry_run(repository, ranged, evaluator="sometimes")
+    assert code == 1, shown
+    assert (report["verdict"], report["reasons"]) == ("fail", [SOMETIMES])
+    assert SOMETIMES in posted_comment(shown)
+
+    html = repository.parent / "view.html"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = main(["view", "--no-open", "-C", str(repository), "--html", str(html), report["run"]["id"]], environ={})
+    assert code == 0, out.getvalue()
+    viewed = html.read_text(encoding="utf-8")
+    assert "Failed · counting" in viewed
+    assert SOMETIMES in viewed
 
 
 def test_trials_that_agree_on_every_datapoint_list_no_flaky_datapoint(repository: Path) -> None:

@@ -30,6 +30,7 @@ from honeyhive_experiment.verdict import (
     exit_code,
     is_boolean,
     left_out_text,
+    partly_missing,
     string_values,
     unchecked_metrics,
 )
@@ -130,6 +131,7 @@ def judge(
     strings: dict[str, str] | None = None,
     booleans: frozenset[str] = frozenset(),
     left_out: dict[str, tuple[dict[str, int], dict[str, int]]] | None = None,
+    partly: dict[str, dict[str, tuple[int, int]]] | None = None,
 ) -> Decision:
     alpha = (policy or VerdictConfig()).alpha
     gated = assess_gates(compared, gates or {}, presentation or {}, alpha=alpha) if compared is not None else {}
@@ -147,6 +149,7 @@ def judge(
         strings=strings,
         booleans=booleans,
         left_out=left_out,
+        partly=partly,
     )
 
 
@@ -1978,6 +1981,242 @@ def test_unchecked_metrics_of_a_legacy_body(
     rule: str, passed: Sequence[str], failed: Sequence[str], values: int, expected: dict[str, int]
 ) -> None:
     assert unchecked_metrics(legacy_summary(passed, failed, values), ["accuracy"]) == expected
+
+
+# ------------------------------------------------------------------ trials: a value missing in some trials only
+# The backend's value of a datapoint with trials is the mean of the trials that produced one: a trial without a
+# value went unchecked, and the run passed silently. The rule without trials holds per trial.
+
+
+def _trial(datapoint: int, trial: int, status: OutcomeStatus = OutcomeStatus.OK, **metrics: Any) -> DatapointOutcome:
+    return DatapointOutcome(datapoint, f"dp{datapoint}", f"s{datapoint}-{trial}", status, metrics=metrics, trial=trial)
+
+
+RAN_OUT = OutcomeStatus.TIMEOUT
+PARTLY: list[tuple[str, list[DatapointOutcome], list[str], dict[str, dict[str, tuple[int, int]]]]] = [
+    # (rule, outcomes, metrics, per metric the datapoints without a value in some trials: (those trials, its trials))
+    (
+        "nothing on 2 of 3 trials",
+        [_trial(0, 0, s=1.0), _trial(0, 1), _trial(0, 2, s=None), _trial(1, 0, s=1.0), _trial(1, 1, s=0.0)],
+        ["s"],
+        {"s": {"dp0": (2, 3)}},
+    ),
+    ("a string is no value", [_trial(0, 0, s=1), _trial(0, 1, s="x")], ["s"], {"s": {"dp0": (1, 2)}}),
+    ("a bool is one, false too", [_trial(0, 0, s=True), _trial(0, 1, s=False)], ["s"], {}),
+    ("no value in any trial: the backend has none either", [_trial(0, 0), _trial(0, 1, s="x")], ["s"], {}),
+    (
+        "a trial whose function did not return ran no evaluator: not counted, but one of its trials",
+        [_trial(0, 0, s=1.0), _trial(0, 1, RAN_OUT), _trial(0, 2), _trial(1, 0, s=1.0), _trial(1, 1, RAN_OUT)],
+        ["s"],
+        {"s": {"dp0": (1, 3)}},
+    ),
+    ("without trials: none", [_trial(0, 0, s=1.0), _trial(1, 0)], ["s"], {}),
+    (
+        "each metric asked about, once",
+        [_trial(0, 0, s=1.0, t=1.0, u=1.0), _trial(0, 1, t=1.0)],
+        ["s", "t", "s"],
+        {"s": {"dp0": (1, 2)}},
+    ),
+    ("no metric asked about", [_trial(0, 0, s=1.0), _trial(0, 1)], [], {}),
+]
+
+
+@pytest.mark.parametrize(("rule", "outcomes", "metrics", "expected"), PARTLY, ids=[c[0] for c in PARTLY])
+def test_partly_missing_are_the_datapoints_whose_trials_disagree_on_having_a_value(
+    rule: str, outcomes: list[DatapointOutcome], metrics: list[str], expected: dict[str, dict[str, tuple[int, int]]]
+) -> None:
+    assert partly_missing(outcomes, metrics) == expected
+
+
+PARTLY_UNCHECKED: list[tuple[str, ExperimentResultSummary, dict[str, set[str]], Sequence[str], dict[str, int]]] = [
+    # (rule, result, partly missing, unrecorded, missing): the backend has a value (a mean) for those datapoints
+    ("one missing in some trials counts", summary(), {"accuracy": {"EXT-0"}}, (), {"accuracy": 1}),
+    ("another metric's do not", summary(), {"judge": {"EXT-0"}}, (), {}),
+    ("a failed datapoint's do not", summary(IDS[:6], IDS[6:]), {"accuracy": {"EXT-7"}}, (), {}),
+    ("an unrecorded datapoint's do not", summary(), {"accuracy": {"EXT-10"}}, LOST, {}),
+    (
+        "beside those without any value, each once",
+        summary(metrics={"accuracy": IDS[:10]}),
+        {"accuracy": {"EXT-0", "EXT-11"}},
+        (),
+        {"accuracy": 3},
+    ),
+    ("legacy: added to the values missing", legacy_summary(IDS, [], 10), {"accuracy": {"EXT-0"}}, (), {"accuracy": 3}),
+    ("legacy: a value for every datapoint", legacy_summary(IDS, [], 12), {"accuracy": {"EXT-0"}}, (), {"accuracy": 1}),
+    ("legacy: a failed datapoint's do not", legacy_summary(IDS[:8], IDS[8:], 12), {"accuracy": {"EXT-9"}}, (), {}),
+    (
+        "legacy: never more than the datapoints the backend passed",
+        legacy_summary(IDS[:3], IDS[3:], 11),
+        {"accuracy": {"EXT-0", "EXT-1", "EXT-2"}},
+        (),
+        {"accuracy": 3},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "result", "partly", "unrecorded", "expected"), PARTLY_UNCHECKED, ids=[c[0] for c in PARTLY_UNCHECKED]
+)
+def test_unchecked_metrics_count_the_datapoints_without_a_value_in_some_trials(
+    rule: str,
+    result: ExperimentResultSummary,
+    partly: dict[str, set[str]],
+    unrecorded: Sequence[str],
+    expected: dict[str, int],
+) -> None:
+    assert unchecked_metrics(result, ["accuracy"], unrecorded, partly) == expected
+
+
+NOTHING = "its evaluator returned nothing for them"
+ONE_TRIAL = {"EXT-3": (2, 3)}
+FLAKED = {"accuracy": EvaluatorErrors(1, "ValueError: judge flaked", 12)}
+UNPRICED = "their LLM calls had no price or token usage, or they made none the run could see, so it was not checked"
+TRIALS: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[str, ...]]] = [
+    # (rule, decision, verdict, reasons, warnings), each exact
+    (
+        "a ranged metric without a value in 2 of one datapoint's 3 trials fails, in the words without trials",
+        lambda: decide(summary(), None, ranged=["accuracy"], partly={"accuracy": ONE_TRIAL}),
+        Verdict.FAIL,
+        (
+            "accuracy has a passing range but no value on 1 of the datapoints the backend passed (in 2 of its 3"
+            f" trials): {NOTHING}",
+        ),
+        (),
+    ),
+    (
+        "several: in some of their trials",
+        lambda: decide(summary(), None, ranged=["accuracy"], partly={"accuracy": {**ONE_TRIAL, "EXT-4": (1, 3)}}),
+        Verdict.FAIL,
+        (
+            "accuracy has a passing range but no value on 2 of the datapoints the backend passed (in some of their"
+            f" trials): {NOTHING}",
+        ),
+        (),
+    ),
+    (
+        "beside a datapoint without any value: which of them",
+        lambda: decide(
+            summary(metrics={"accuracy": IDS[:11]}), None, ranged=["accuracy"], partly={"accuracy": ONE_TRIAL}
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy has a passing range but no value on 2 of the datapoints the backend passed (1 of them in 2 of"
+            f" its 3 trials): {NOTHING}",
+        ),
+        (),
+    ),
+    (
+        "several beside one without any value",
+        lambda: decide(
+            summary(metrics={"accuracy": IDS[:11]}),
+            None,
+            ranged=["accuracy"],
+            partly={"accuracy": {**ONE_TRIAL, "EXT-4": (1, 3)}},
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy has a passing range but no value on 3 of the datapoints the backend passed (2 of them in some"
+            f" of their trials): {NOTHING}",
+        ),
+        (),
+    ),
+    (
+        "a failed datapoint's trials are not said",
+        lambda: decide(
+            summary(IDS[1:], IDS[:1], metrics={"accuracy": IDS[:11]}),
+            None,
+            ranged=["accuracy"],
+            partly={"accuracy": {"EXT-0": (1, 3)}},
+        ),
+        Verdict.FAIL,
+        (
+            f"accuracy has a passing range but no value on 1 of the datapoints the backend passed: {NOTHING}",
+            "1 datapoint(s) failed their passing ranges or errored",
+        ),
+        (),
+    ),
+    (
+        "another metric's trials change nothing",
+        lambda: decide(summary(), None, ranged=["accuracy"], partly={"judge": ONE_TRIAL}, compare=False),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "a gated metric too",
+        lambda: judge(
+            summary(), comparison(delta(difference=0.0, pct=0.0)), gates=GATE_PCT, partly={"accuracy": ONE_TRIAL}
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy has a gate but no value on 1 of the datapoints the backend passed (in 2 of its 3 trials):"
+            f" {NOTHING}",
+        ),
+        (),
+    ),
+    (
+        "an evaluator raising in some trials is blamed, whatever allow_evaluator_errors tolerates",
+        lambda: judge(summary(), ranged=["accuracy"], errors=FLAKED, policy=TOLERANT, partly={"accuracy": ONE_TRIAL}),
+        Verdict.FAIL,
+        (
+            "accuracy has a passing range but no value on 1 of the datapoints the backend passed (in 2 of its 3"
+            " trials): evaluator accuracy raised on 1 datapoint(s) (ValueError: judge flaked)",
+        ),
+        (),
+    ),
+    (
+        "a string in some trials",
+        lambda: decide(
+            summary(), None, ranged=["accuracy"], partly={"accuracy": ONE_TRIAL}, strings={"accuracy": "no"}
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy has a passing range but no value on 1 of the datapoints the backend passed (in 2 of its 3"
+            " trials): its evaluator returned a string ('no'); a passing range needs a number or a bool",
+        ),
+        (),
+    ),
+    (
+        "an efficiency metric without a value in some trials is a warning, as on some datapoints",
+        lambda: decide(
+            summary(metrics={"cost_usd": IDS}), None, ranged=["cost_usd"], partly={"cost_usd": ONE_TRIAL}, compare=False
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (
+            "cost_usd has a passing range but no value on 1 of the datapoints the backend passed (in 2 of its 3"
+            f" trials): {UNPRICED} there",
+        ),
+    ),
+    (
+        "an efficiency metric in some trials of one datapoint and none of the others: a warning, not 'on any'",
+        lambda: decide(
+            summary(metrics={"cost_usd": IDS[3:4]}),
+            None,
+            ranged=["cost_usd"],
+            partly={"cost_usd": ONE_TRIAL},
+            compare=False,
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (
+            "cost_usd has a passing range but no value on 12 of the datapoints the backend passed (1 of them in 2 of"
+            f" its 3 trials): {UNPRICED} there",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "decide_it", "verdict", "reasons", "warnings"), TRIALS, ids=[c[0] for c in TRIALS])
+def test_a_value_missing_in_some_trials_is_judged_as_one_missing_without_trials(
+    rule: str,
+    decide_it: Callable[[], Decision],
+    verdict: Verdict,
+    reasons: tuple[str, ...],
+    warnings: tuple[str, ...],
+) -> None:
+    decision = decide_it()
+    assert (decision.verdict, decision.reasons, decision.warnings) == (verdict, reasons, warnings)
 
 
 def test_string_values_are_the_first_string_of_each_judged_metric() -> None:
