@@ -506,13 +506,20 @@ def test_validate_prints_no_terminal_escape_of_the_users_code(repo: Path, capsys
     assert "\x1b" not in output
 
 
-@pytest.mark.parametrize("limit", ["0", "-5", "x"])
-def test_runs_limit_below_one_is_a_usage_error(capsys: pytest.CaptureFixture[str], limit: str) -> None:
-    """``runs --limit 0`` and ``--limit -5`` were accepted and listed one run, exit 0."""
+@pytest.mark.parametrize("limit", ["0", "-5", "x", "1001", "9223372036854775808", "1" + "0" * 5000])
+def test_runs_limit_out_of_its_range_is_a_usage_error(capsys: pytest.CaptureFixture[str], limit: str) -> None:
+    """``runs --limit 0`` and ``--limit -5`` were accepted and listed one run, exit 0; ``--limit 2**63`` was
+    islice's traceback, exit 1 (a "fail")."""
     with pytest.raises(SystemExit) as exited:
         main(["runs", "--limit", limit], environ={})
     assert exited.value.code == 2
-    assert f"argument --limit: expected a whole number ≥ 1, got '{limit}'" in capsys.readouterr().err
+    assert f"argument --limit: expected a whole number from 1 to 1,000, got '{limit[:20]}" in capsys.readouterr().err
+
+
+def test_runs_help_says_the_limits_range(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["runs", "--help"])
+    assert "how many runs, 1 to 1,000 (default: 20)" in " ".join(capsys.readouterr().out.split())
 
 
 @pytest.mark.parametrize("damage", ["not a database", "a folder"])
