@@ -240,9 +240,10 @@ def _run(settings: Settings) -> int:
 
 def _validate(settings: Settings, *, probe: bool) -> int:
     from honeyhive_experiment.operations import validate
+    from honeyhive_experiment.report.markdown import plain
 
     found = validate(settings, probe=probe)
-    print(settings.printable(f"ok: {found}"))  # the metric names the user's code produced
+    print(settings.printable(f"ok: {plain(found)}"))  # the metric names the user's code produced
     return 0
 
 
@@ -251,12 +252,17 @@ def _runs(settings: Settings, *, as_json: bool, limit: int) -> int:
 
     from honeyhive_experiment.history import runs_json, runs_table
     from honeyhive_experiment.operations import runs
+    from honeyhive_experiment.report.markdown import plain
 
     found = runs(settings, limit=limit)
-    shown = runs_json(found.rows) if as_json else runs_table(found.rows, now=datetime.now(UTC))
-    print(settings.printable(shown))  # the runs' ids and branches are whoever recorded the runs'
-    if not as_json:
-        print(settings.printable(f"* baseline: {found.baseline}" if found.baseline else "no baseline"), file=sys.stderr)
+    if as_json:
+        print(settings.printable(runs_json(found.rows)))  # the runs' ids and branches are whoever recorded the runs'
+    elif not found.rows:
+        print(settings.printable(f"no runs yet for experiment {found.experiment!r}"))
+    else:
+        print(settings.printable(runs_table(found.rows, now=datetime.now(UTC))))
+        baseline = f"* baseline: {plain(found.baseline)}" if found.baseline else "no baseline"  # names a branch
+        print(settings.printable(baseline), file=sys.stderr)
     return 0
 
 

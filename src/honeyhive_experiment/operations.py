@@ -595,6 +595,7 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
 class Runs:
     """The experiment's recent runs, newest first, and why the marked one is the baseline."""
 
+    experiment: str
     rows: list[RunRow]
     baseline: str | None  # "previous local run (run id)", or None without a baseline
 
@@ -610,7 +611,7 @@ def runs(settings: Settings, *, limit: int) -> Runs:
         dataset = prepare_dataset(settings, config, client)
         baseline = find_baseline(client, config, settings, dataset, now=now)
         rows = recent_run_rows(client, config.name, limit=limit, baseline=baseline)
-    return Runs(rows, f"{baseline.why} ({baseline.run.run_id})" if baseline else None)
+    return Runs(config.name, rows, f"{baseline.why} ({baseline.run.run_id})" if baseline else None)
 
 
 # --------------------------------------------------------------------------------------------------- view
