@@ -565,6 +565,24 @@ def test_runs_of_an_experiment_without_runs_says_so(repo: Path, capsys: pytest.C
     assert "baseline" not in output.err
 
 
+def test_view_without_a_run_id_names_no_run_id_argument(
+    quickstart: Path, backend: LocalBackend, hh: HoneyHiveClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The latest run's problem was said as "error: RUN_ID: ..." though no RUN_ID was given."""
+    argv = ["view", "--no-open", "-C", str(quickstart), "--server-url", backend.url]
+    assert main(argv, environ={"HH_API_KEY": API_KEY}) == 2
+    err = "\n" + capsys.readouterr().err
+    assert "\nerror: experiment 'support-bot-quickstart' has no run" in err, err
+    failed = str(uuid.uuid4())
+    hh.create_run({"run_id": failed, "name": "support-bot-quickstart", "status": "failed"})
+    assert main(argv, environ={"HH_API_KEY": API_KEY}) == 2
+    err += "\n" + capsys.readouterr().err
+    assert f"\nerror: run {failed} is failed, not completed" in err, err
+    assert "RUN_ID" not in err
+    assert main([*argv, failed], environ={"HH_API_KEY": API_KEY}) == 2  # given: the argument it is about is named
+    assert capsys.readouterr().err.startswith(f"error: RUN_ID: run {failed} is failed, not completed")
+
+
 @pytest.mark.parametrize("damage", ["not a database", "a folder"])
 @pytest.mark.parametrize("command", [["runs"], ["view", "--no-open"], ["run", "--dry-run"]])
 def test_a_damaged_local_database_is_named_not_a_traceback(
