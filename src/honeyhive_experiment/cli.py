@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
 # ----------------------------------------------------------------------------- the parser
 
+MAX_RUNS = 1000
+"""The most runs ``runs --limit`` lists: each listed run is a request for its summary."""
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -100,7 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--base", metavar="REF", help="take the merge base with REF (default: origin/HEAD, main)")
         sub.add_argument("--server-url", metavar="URL", help="HoneyHive API URL (default: $HH_API_URL or HoneyHive's)")
     runs.add_argument("--json", action="store_true", help="print the runs as JSON")
-    runs.add_argument("--limit", type=_at_least_one, default=20, metavar="N", help="how many runs (default: 20)")
+    runs.add_argument(
+        "--limit", type=_limit, default=20, metavar="N", help=f"how many runs, 1 to {MAX_RUNS:,} (default: 20)"
+    )
 
     validate = commands.add_parser(
         "validate",
@@ -121,10 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _at_least_one(text: str) -> int:
-    """``--limit``: a whole number ≥ 1 (0 or -5 listed one run)."""
-    if not (text.isascii() and text.isdigit() and int(text) >= 1):
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}")
+def _limit(text: str) -> int:
+    """``--limit``: a whole number from 1 to :data:`MAX_RUNS` (0 or -5 listed one run; 2**63 was a traceback)."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 9 and 1 <= int(text) <= MAX_RUNS):
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_RUNS:,}, got {text!r}")
     return int(text)
 
 
@@ -235,9 +240,10 @@ def _run(settings: Settings) -> int:
 
 def _validate(settings: Settings, *, probe: bool) -> int:
     from honeyhive_experiment.operations import validate
+    from honeyhive_experiment.report.markdown import plain
 
     found = validate(settings, probe=probe)
-    print(settings.printable(f"ok: {found}"))  # the metric names the user's code produced
+    print(settings.printable(f"ok: {plain(found)}"))  # the metric names the user's code produced
     return 0
 
 
@@ -246,12 +252,17 @@ def _runs(settings: Settings, *, as_json: bool, limit: int) -> int:
 
     from honeyhive_experiment.history import runs_json, runs_table
     from honeyhive_experiment.operations import runs
+    from honeyhive_experiment.report.markdown import plain
 
     found = runs(settings, limit=limit)
-    shown = runs_json(found.rows) if as_json else runs_table(found.rows, now=datetime.now(UTC))
-    print(settings.printable(shown))  # the runs' ids and branches are whoever recorded the runs'
-    if not as_json:
-        print(settings.printable(f"* baseline: {found.baseline}" if found.baseline else "no baseline"), file=sys.stderr)
+    if as_json:
+        print(settings.printable(runs_json(found.rows)))  # the runs' ids and branches are whoever recorded the runs'
+    elif not found.rows:
+        print(settings.printable(f"no runs yet for experiment {found.experiment!r}"))
+    else:
+        print(settings.printable(runs_table(found.rows, now=datetime.now(UTC))))
+        baseline = f"* baseline: {plain(found.baseline)}" if found.baseline else "no baseline"  # names a branch
+        print(settings.printable(baseline), file=sys.stderr)
     return 0
 
 

@@ -26,6 +26,7 @@ from honeyhive_experiment.errors import NotFoundError
 from honeyhive_experiment.judgement import TrendPoint
 from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun
 from honeyhive_experiment.report.build import DIRTY_LABEL
+from honeyhive_experiment.report.markdown import plain
 from honeyhive_experiment.report.numbers import humanize_age
 
 __all__ = ["TREND_RUNS", "RunRow", "key_metric_trend", "metric_aggregate", "recent_run_rows", "runs_json", "runs_table"]
@@ -96,25 +97,27 @@ def _age(created_at: str | None, now: datetime) -> str:
 
 
 def runs_table(rows: Sequence[RunRow], *, now: datetime) -> str:
-    """The rows as an aligned text table; the baseline's row starts with ``*``."""
+    """The rows as an aligned text table; the baseline's row starts with ``*``. Every cell is :func:`plain`: whoever
+    can record a run in the project wrote its branch, commit and check (an escape sequence would clear or retitle
+    the terminal, a line break fake a row)."""
     header = ("", "run id", "commit", "branch", "check", "backend", "passed", "failed", "age")
     lines: list[tuple[str, ...]] = [header]
     for row in rows:
-        commit = row.commit[:7] if row.commit else "—"
+        commit = plain(row.commit)[:7] if row.commit else "—"
         if row.dirty:
             commit += f" + {DIRTY_LABEL}"
         verdict = row.verdict or (row.status or "—")
         lines.append(
             (
                 "*" if row.baseline else "",
-                row.run_id,
+                plain(row.run_id),
                 commit,
-                row.branch or "—",
-                row.check or "—",
-                verdict,
+                plain(row.branch or "—"),
+                plain(row.check or "—"),
+                plain(verdict),
                 "—" if row.passed is None else str(row.passed),
                 "—" if row.failed is None else str(row.failed),
-                _age(row.created_at, now),
+                plain(_age(row.created_at, now)),
             )
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]

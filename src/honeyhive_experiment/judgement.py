@@ -10,6 +10,7 @@ yet: that happens once, when the report is built. This module does no I/O.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -224,9 +225,15 @@ def cancellation_text(exc: ExperimentCancelled) -> str:
     if exc.outcomes:
         # a datapoint cancelled mid-function has a session, but nothing scored in it
         stopped = sum(1 for o in exc.outcomes if o.status is OutcomeStatus.CANCELLED)
-        done = sum(1 for o in exc.outcomes if o.recorded) - stopped
-        recorded = f" {done} of {len(exc.outcomes)} datapoint(s) were recorded"
+        done = [o.datapoint_id for o in exc.outcomes if o.recorded and o.status is not OutcomeStatus.CANCELLED]
+        trials = any(o.trial for o in exc.outcomes)  # an outcome per trial then: trials are not datapoints
+        recorded = f" {len(done)} of {len(exc.outcomes)} {'trials' if trials else 'datapoint(s)'} were recorded"
         recorded += f" ({stopped} more cancelled while their function or evaluators ran);" if stopped else ";"
+        if trials:
+            datapoints, whole = Counter(o.datapoint_id for o in exc.outcomes), Counter(done)
+            complete = sum(1 for d, n in whole.items() if n == datapoints[d])
+            has = "has" if complete == 1 else "have"
+            recorded += f" {complete} of the {len(datapoints)} datapoints {has} every trial recorded;"
     if exc.marked is None:
         return (
             f"The run was cancelled while {exc.phase} ({exc.run_id}):{recorded} the run itself is complete"

@@ -47,6 +47,7 @@ from honeyhive_experiment.delivery import (
 from honeyhive_experiment.errors import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
+    ArgumentError,
     ExperimentCancelled,
     ExperimentError,
     HoneyHiveError,
@@ -595,6 +596,7 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
 class Runs:
     """The experiment's recent runs, newest first, and why the marked one is the baseline."""
 
+    experiment: str
     rows: list[RunRow]
     baseline: str | None  # "previous local run (run id)", or None without a baseline
 
@@ -610,7 +612,7 @@ def runs(settings: Settings, *, limit: int) -> Runs:
         dataset = prepare_dataset(settings, config, client)
         baseline = find_baseline(client, config, settings, dataset, now=now)
         rows = recent_run_rows(client, config.name, limit=limit, baseline=baseline)
-    return Runs(rows, f"{baseline.why} ({baseline.run.run_id})" if baseline else None)
+    return Runs(config.name, rows, f"{baseline.why} ({baseline.run.run_id})" if baseline else None)
 
 
 # --------------------------------------------------------------------------------------------------- view
@@ -628,7 +630,12 @@ def view(settings: Settings, run_id: str | None = None) -> Path:
     settings = locate(settings)
     config = _experiment_file(settings, comment=False)
     with connect(settings) as client:
-        judgement = review(settings, config, client, run_id, now=now)
+        try:
+            judgement = review(settings, config, client, run_id, now=now)
+        except ArgumentError as exc:  # of the latest run when no RUN_ID was given: no "RUN_ID:" before it then
+            if run_id is not None or exc.argument != "RUN_ID":
+                raise
+            raise ExperimentError(exc.message) from None
         judgement = with_details(client, judgement, settings)
     name = _UNSAFE_IN_A_NAME.sub("_", judgement.run_id or "run")
     target = settings.html_path or settings.root / ".honeyhive" / f"report.{name}.html"

@@ -8,12 +8,16 @@ import os
 import re
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from honeyhive_experiment.cli import main
+from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_local import LocalBackend
+from tests.conftest import API_KEY
 from tests.fakes.actions_runner import BASE_SHA, HEAD_REF, HEAD_SHA, PR, REPOSITORY, Step, pull_request
 from tests.fakes.github_server import FakeGitHub
 from tests.honeyhive_experiment.test_install import effective_uid
@@ -58,6 +62,10 @@ def broken(outputs, inputs, ground_truth=None):
 
 def colourful(outputs, inputs, ground_truth=None):
     raise ValueError("bad \\x1b[2J\\x1b[31mred\\x1b[0m")
+
+
+def titling(outputs, inputs, ground_truth=None):
+    return {"\x1b]0;pwned\x07x": 1.0}
 
 
 def failing(datapoint):
@@ -506,13 +514,73 @@ def test_validate_prints_no_terminal_escape_of_the_users_code(repo: Path, capsys
     assert "\x1b" not in output
 
 
-@pytest.mark.parametrize("limit", ["0", "-5", "x"])
-def test_runs_limit_below_one_is_a_usage_error(capsys: pytest.CaptureFixture[str], limit: str) -> None:
-    """``runs --limit 0`` and ``--limit -5`` were accepted and listed one run, exit 0."""
+def test_validate_prints_no_terminal_escape_of_a_metric_name(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the "ok:" line lists the metric names the probe found: an escape sequence in one retitled the terminal
+    _write(repo, GOOD + "  - probed:titling\n")
+    code, output = _validate(repo, capsys)
+    assert code == 0, output
+    assert "metrics: topic_match, titling_]0;pwnedx\n" in output, output
+    assert "\x1b" not in output
+
+
+@pytest.mark.parametrize("limit", ["0", "-5", "x", "1001", "9223372036854775808", "1" + "0" * 5000])
+def test_runs_limit_out_of_its_range_is_a_usage_error(capsys: pytest.CaptureFixture[str], limit: str) -> None:
+    """``runs --limit 0`` and ``--limit -5`` were accepted and listed one run, exit 0; ``--limit 2**63`` was
+    islice's traceback, exit 1 (a "fail")."""
     with pytest.raises(SystemExit) as exited:
         main(["runs", "--limit", limit], environ={})
     assert exited.value.code == 2
-    assert f"argument --limit: expected a whole number ≥ 1, got '{limit}'" in capsys.readouterr().err
+    assert f"argument --limit: expected a whole number from 1 to 1,000, got '{limit[:20]}" in capsys.readouterr().err
+
+
+def test_runs_help_says_the_limits_range(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["runs", "--help"])
+    assert "how many runs, 1 to 1,000 (default: 20)" in " ".join(capsys.readouterr().out.split())
+
+
+def test_runs_prints_no_escape_sequence_or_line_break_a_run_was_stamped_with(
+    quickstart: Path, backend: LocalBackend, hh: HoneyHiveClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Whoever can record runs in the project wrote their branch, commit and check: printed raw, they cleared and
+    retitled the terminal of whoever listed the runs, and a line break faked a row."""
+    ci = {"branch": "\x1b]0;pwned\x07\x1b[31mmain\nfake row", "sha": "\x1b[2Jabc1234", "dirty": False}
+    hostile = {"ci": ci, "check": {"verdict": "\x1b[32mpass"}}
+    hh.create_run({"run_id": str(uuid.uuid4()), "name": "support-bot-quickstart", "metadata": hostile})
+    argv = ["runs", "-C", str(quickstart), "--server-url", backend.url]
+
+    assert main(argv, environ={"HH_API_KEY": API_KEY}) == 0
+    out = capsys.readouterr().out
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", out), repr(out)
+    [_, row] = out.splitlines()  # the header and the run's one row
+    assert "]0;pwned[31mmain fake row" in row
+    assert "[2Jabc" in row
+
+
+def test_runs_of_an_experiment_without_runs_says_so(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A bare header and "no baseline" were printed."""
+    assert main(["runs", "-C", str(repo)], environ={}) == 0
+    output = capsys.readouterr()
+    assert output.out == "no runs yet for experiment 'support-bot-quickstart'\n"
+    assert "baseline" not in output.err
+
+
+def test_view_without_a_run_id_names_no_run_id_argument(
+    quickstart: Path, backend: LocalBackend, hh: HoneyHiveClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The latest run's problem was said as "error: RUN_ID: ..." though no RUN_ID was given."""
+    argv = ["view", "--no-open", "-C", str(quickstart), "--server-url", backend.url]
+    assert main(argv, environ={"HH_API_KEY": API_KEY}) == 2
+    err = "\n" + capsys.readouterr().err
+    assert "\nerror: experiment 'support-bot-quickstart' has no run" in err, err
+    failed = str(uuid.uuid4())
+    hh.create_run({"run_id": failed, "name": "support-bot-quickstart", "status": "failed"})
+    assert main(argv, environ={"HH_API_KEY": API_KEY}) == 2
+    err += "\n" + capsys.readouterr().err
+    assert f"\nerror: run {failed} is failed, not completed" in err, err
+    assert "RUN_ID" not in err
+    assert main([*argv, failed], environ={"HH_API_KEY": API_KEY}) == 2  # given: the argument it is about is named
+    assert capsys.readouterr().err.startswith(f"error: RUN_ID: run {failed} is failed, not completed")
 
 
 @pytest.mark.parametrize("damage", ["not a database", "a folder"])

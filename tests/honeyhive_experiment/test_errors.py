@@ -133,3 +133,33 @@ def test_a_cancelled_run_counts_only_the_datapoints_it_finished_as_recorded(
         for i, status in enumerate(statuses)
     ]
     assert said in cancellation_text(ExperimentCancelled("r1", outcomes, marked=True))
+
+
+@pytest.mark.parametrize(
+    ("statuses", "said"),
+    [
+        # datapoint d0's trials, then d1's: "8 of 30 datapoint(s) were recorded" counted trials as datapoints
+        (
+            (("ok", "ok"), ("ok", "skipped")),
+            " 3 of 4 trials were recorded; 1 of the 2 datapoints has every trial recorded; it is marked",
+        ),
+        (
+            (("ok", "cancelled", "skipped"), ("ok", "function_error", "ok")),
+            " 4 of 6 trials were recorded (1 more cancelled while their function or evaluators ran); 1 of the 2"
+            " datapoints has every trial recorded;",
+        ),
+        ((("skipped", "skipped"), ("cancelled", "skipped")), " 0 of 4 trials were recorded (1 more cancelled"),
+        ((("ok", "ok"), ("ok", "ok")), " 4 of 4 trials were recorded; 2 of the 2 datapoints have every trial"),
+    ],
+)
+def test_a_cancelled_run_with_trials_counts_trials_and_the_datapoints_whole(
+    statuses: tuple[tuple[str, ...], ...], said: str
+) -> None:
+    outcomes = [
+        DatapointOutcome(index=i, datapoint_id=f"d{i}", session_id=f"s{i}-{t}", status=OutcomeStatus(status), trial=t)
+        for i, trials in enumerate(statuses)
+        for t, status in enumerate(trials)
+    ]
+    text = cancellation_text(ExperimentCancelled("r1", outcomes, marked=True))
+    assert said in text
+    assert "datapoint(s) were recorded" not in text

@@ -179,6 +179,13 @@ def sometimes(outputs, inputs, ground_truth=None):  # nothing on number 3's tria
     return None if inputs["number"] == 3 and outputs["value"] > 30 else 1.0
 
 
+def crashing(datapoint):  # answer, but number 0's second trial raises
+    outputs = answer(datapoint)
+    if outputs["value"] == 1.0:
+        raise RuntimeError("trial crashed")
+    return outputs
+
+
 def priced(datapoint, tracer):  # answer, and an LLM call costing $(n + 1) (pricing: $1 per million tokens)
     outputs = answer(datapoint)
     n = int(outputs["value"] - 10 * datapoint["inputs"]["number"])
@@ -263,7 +270,22 @@ def test_a_datapoint_passing_one_of_three_trials_is_flaky_in_the_comment_the_ter
     assert "· 3 trials per datapoint" in comment
     assert f"| {flaky['id']} (🎲 flaky: 1 of 3 trials passed) |" in comment
     assert "🎲 1 flaky datapoint: its trials disagree on pass/fail" in comment
-    assert f"| {flaky['id']} | 1 of 3 | ❌ failed |" in comment
+    assert f"| {flaky['id']} | 1 of 3 | ❌ failed on the mean |" in comment
+
+
+def test_a_flaky_datapoint_failed_by_a_trial_that_raised_says_so_not_that_it_failed_on_the_mean(
+    repository: Path,
+) -> None:
+    # number 0's trials answer 0, (raises), 2: the mean of its values passes min 0, its raised trial fails it; it was
+    # said to have "failed on the mean", under a column headed "Result (on the mean of its trials)"
+    code, report, shown = dry_run(repository, "trials: 3\npassing_ranges: {value: {min: 0}}\n", function="crashing")
+    assert code == 1, shown
+    (flaky,) = report["datapoints"]["flaky"]
+    assert (flaky["trials_passed"], flaky["trials"], flaky["failed"], flaky["errored_trials"]) == (2, 3, True, 1)
+    terminal, comment = shown.split("----- the comment that would be posted -----", 1)
+    assert f"{flaky['id']}: 2 of 3 trials passed, failed: its function errored in 1 trial\n" in terminal
+    assert f"| {flaky['id']} | 2 of 3 | ❌ failed: its function errored in 1 trial |" in comment
+    assert "on the mean" not in shown
 
 
 def test_with_trials_the_cost_total_is_said_to_be_one_pass_over_the_dataset_not_the_runs_spend(

@@ -599,6 +599,8 @@ class _Builder:
             return ()
         results = summary.datapoints.find(summary.flaky)
         failed = set(summary.failed)
+        # a trial whose function raised or timed out fails its datapoint, whatever the means
+        raised = Counter(o.datapoint_id for o in self.j.outcomes if o.status in ("function_error", "timeout"))
         rows = []
         for key in summary.flaky:
             result = results.get(key)
@@ -608,6 +610,7 @@ class _Builder:
                     trials_passed=result.trials_passed if result is not None else None,
                     trials=result.trials if result is not None and result.trials else None,
                     failed=key in failed,
+                    errored_trials=raised[key],
                 )
             )
         return tuple(rows)

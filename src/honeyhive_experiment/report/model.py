@@ -532,13 +532,29 @@ class ReportFlakyDatapoint(_Part):
     id: str = Field(description="The datapoint's id.")
     trials_passed: NonNegativeInt | None = Field(description="How many of its trials passed (the backend's).")
     trials: int | None = Field(ge=1, description="How many trials it had (the backend's).")
-    failed: bool = Field(description="Whether the datapoint failed (on the mean of its trials).")
+    failed: bool = Field(
+        description="Whether the datapoint failed: on the mean of its trials, or because its function raised or "
+        "timed out in one of them (errored_trials)."
+    )
+    errored_trials: NonNegativeInt = Field(
+        description="In how many of its trials its function raised or timed out: any fails the datapoint, whatever "
+        "the means of its trials."
+    )
 
     @property
     def passed_text(self) -> str:
         """``2 of 3`` (``?`` where the backend did not say)."""
         passed = "?" if self.trials_passed is None else f"{self.trials_passed:,}"
         return f"{passed} of {'?' if self.trials is None else f'{self.trials:,}'}"
+
+    @property
+    def result_text(self) -> str:
+        """Why it failed or passed: ``failed: its function errored in 1 trial``, else ``failed on the mean`` or
+        ``passed on the mean`` (of its trials)."""
+        if self.failed and self.errored_trials:
+            plural = "s" if self.errored_trials != 1 else ""
+            return f"failed: its function errored in {self.errored_trials:,} trial{plural}"
+        return f"{'failed' if self.failed else 'passed'} on the mean"
 
 
 class ReportErroredDatapoint(_Part):

@@ -177,10 +177,7 @@ def _errors(report: Report, limit: int) -> list[str]:
 
 def _flaky(report: Report, limit: int) -> list[str]:
     flaky = report.datapoints.flaky
-    lines = [
-        f"{plain(row.id)}: {row.passed_text} trials passed, {'failed' if row.failed else 'passed'} on the mean"
-        for row in flaky[:limit]
-    ]
+    lines = [f"{plain(row.id)}: {row.passed_text} trials passed, {row.result_text}" for row in flaky[:limit]]
     title = f"Flaky datapoints ({len(flaky):,}): their trials disagree on pass/fail"
     return _listed(title, lines, limit, len(flaky), _rest(report))
 

@@ -65,8 +65,8 @@ def test_the_comment_says_the_trials_the_spread_and_the_flaky_datapoints() -> No
     [latency] = [line for line in text.splitlines() if line.startswith("| Latency (ms) |")]
     assert "| 1,480 ± 86 |" in latency
     assert "🎲 2 flaky datapoints: their trials disagree on pass/fail" in text
-    assert "| EXT-q2 | 1 of 3 | ❌ failed |" in text
-    assert "| EXT-q4 | 2 of 3 | ✅ passed |" in text
+    assert "| EXT-q2 | 1 of 3 | ❌ failed on the mean |" in text
+    assert "| EXT-q4 | 2 of 3 | ✅ passed on the mean |" in text
     [failed_row] = [line for line in text.splitlines() if line.startswith("| EXT-q2 (")]
     assert "(🎲 flaky: 1 of 3 trials passed)" in failed_row
 
@@ -103,8 +103,8 @@ def test_report_json_carries_trials_spread_and_the_flaky_datapoints() -> None:
     spreads = {m["name"]: m["spread"] for m in doc["metrics"]}
     assert spreads == {"accuracy": 0.1204, "latency_ms": 85.5, "similarity": None}  # similarity: its evaluator raised
     assert doc["datapoints"]["flaky"] == [
-        {"id": "EXT-q2", "trials_passed": 1, "trials": 3, "failed": True},
-        {"id": "EXT-q4", "trials_passed": 2, "trials": 3, "failed": False},
+        {"id": "EXT-q2", "trials_passed": 1, "trials": 3, "failed": True, "errored_trials": 0},
+        {"id": "EXT-q4", "trials_passed": 2, "trials": 3, "failed": False, "errored_trials": 0},
     ]
     [failed] = doc["datapoints"]["failed"]
     assert (failed["id"], failed["trials_passed"], failed["trials"]) == ("EXT-q2", 1, 3)
