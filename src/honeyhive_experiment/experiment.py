@@ -275,6 +275,17 @@ def evaluate(
     result holds of the run's code (outputs, errors, metrics and explanations) is what the run recorded: redacted of
     the keys and the environment's secret values. Raises :class:`ArgumentError` naming the argument that cannot be
     used, before anything is sent."""
+    _check_types(
+        api_key=api_key,
+        hh_api_key=hh_api_key,
+        server_url=server_url,
+        ingestion_api_key=ingestion_api_key,
+        local_db=local_db,
+        sink=sink,
+        metadata=metadata,
+        pricing=pricing,
+        passing_ranges=passing_ranges,
+    )
     _check_metadata(metadata)
     api_key, metadata = _legacy_arguments(api_key, metadata, hh_api_key, hh_project, suite)
     _check_arguments(function, name, run_id, dataset, dataset_id, client, api_key, server_url, aggregate_function)
@@ -573,12 +584,33 @@ def _check_count(argument: str, count: object, most: int) -> None:
         raise ArgumentError(argument, f"expected a whole number from 1 to {most}, got {count!r}")
 
 
-def _check_metadata(metadata: object) -> None:
-    """``metadata``, what the run's metadata gets besides ours: a mapping of JSON values (it is sent as JSON)."""
+_KINDS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "api_key": (str, "a string (a HoneyHive API key)"),
+    "hh_api_key": (str, "a string (a HoneyHive API key)"),
+    "server_url": (str, "a string (an http(s) URL)"),
+    "ingestion_api_key": (str, "a string (a HoneyHive ingestion key)"),
+    "local_db": ((str, os.PathLike), "a path (the embedded backend's SQLite file)"),
+    "sink": (TraceSink, "a TraceSink"),
+    "metadata": (Mapping, "a dict (the run's metadata)"),
+    "pricing": (Mapping, "a dict {model: {'input': $ per million tokens, 'output': ...}}"),
+    "passing_ranges": (Mapping, "a dict {metric: {'min': ..., 'max': ...}}"),
+}
+"""What each of :func:`evaluate`'s arguments :func:`_check_types` checks must be, when it is not None."""
+
+
+def _check_types(**arguments: object) -> None:
+    """ArgumentError naming the first argument that is not of its kind (:data:`_KINDS`): each was an AttributeError or
+    a TypeError from where it was used (``api_key=123``: ``'int' object has no attribute 'strip'``)."""
+    for argument, value in arguments.items():
+        kind, what = _KINDS[argument]
+        if value is not None and not isinstance(value, kind):
+            raise ArgumentError(argument, f"expected {what}, got {type(value).__name__}")
+
+
+def _check_metadata(metadata: Mapping[str, Any] | None) -> None:
+    """``metadata``, what the run's metadata gets besides ours: JSON values (it is sent as JSON)."""
     if metadata is None:
         return
-    if not isinstance(metadata, Mapping):
-        raise ArgumentError("metadata", f"expected a dict (the run's metadata), got {type(metadata).__name__}")
     try:
         json.dumps(dict(metadata), allow_nan=False)
     except (TypeError, ValueError, RecursionError) as exc:

@@ -77,7 +77,7 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     # the experiment file's bound: 10**7 hung, filling a connection pool's queue that size, the run created
     ("too many workers", {"dataset": RECORDS, "max_workers": 257}, "max_workers", "from 1 to 256, got 257"),
     ("too many trials", {"dataset": RECORDS, "trials": 101}, "trials", "from 1 to 100, got 101"),
-    # each was a raw TypeError, ValueError or AttributeError, the last three once the run existed (marked failed)
+    # each was a raw TypeError, ValueError or AttributeError, progress's, cancel's and sink's once the run existed
     ("aggregate list", {"dataset": RECORDS, "aggregate_function": ["average"]}, "aggregate_function", "['average']"),
     ("metadata list", {"dataset": RECORDS, "metadata": [1, 2]}, "metadata", "expected a dict"),
     ("metadata text", {"dataset": RECORDS, "metadata": "x"}, "metadata", "got str"),
@@ -85,6 +85,14 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("metadata not JSON", {"dataset": RECORDS, "metadata": {"a": {1}}}, "metadata", "is sent as JSON"),
     ("progress a number", {"dataset": RECORDS, "progress": 1}, "progress", "expected a callable"),
     ("cancel a flag", {"dataset": RECORDS, "cancel": True}, "cancel", "expected a threading.Event"),
+    ("a number as key", {"dataset": RECORDS, "api_key": 123}, "api_key", "expected a string"),
+    ("a number as legacy key", {"dataset": RECORDS, "hh_api_key": 123}, "hh_api_key", "got int"),
+    ("a number as URL", {"dataset": RECORDS, "api_key": "k", "server_url": 5}, "server_url", "expected a string"),
+    ("a number as ingestion key", {"dataset": RECORDS, **SENT, "ingestion_api_key": 5}, "ingestion_api_key", "int"),
+    ("a number as local_db", {"dataset": RECORDS, "local_db": 5}, "local_db", "expected a path"),
+    ("text as sink", {"dataset": RECORDS, "sink": "x"}, "sink", "expected a TraceSink, got str"),
+    ("prices in a list", {"dataset": RECORDS, "pricing": [1]}, "pricing", "expected a dict"),
+    ("ranges in a list", {"dataset": RECORDS, "passing_ranges": [1]}, "passing_ranges", "expected a dict"),
     # as the experiment file's timeout / ingestion.timeout: greater than 0 (timeout=None is no limit)
     ("no time", {"dataset": RECORDS, "timeout": 0}, "timeout", "greater than 0, got 0"),
     ("negative time", {"dataset": RECORDS, "timeout": -1.0}, "timeout", "greater than 0"),
