@@ -15,6 +15,7 @@ becomes an ``error`` verdict, as the command reports it.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -66,11 +67,17 @@ def run_config(
     experiment file (relative to ``working_directory``, default the current directory, as ``--config``). The
     other arguments are the command's flags (``trials`` is ``--trials``: it overrides the file's); ``api_key``
     stands in for ``HH_API_KEY``. Raises ``SettingsError``
-    for a flag or variable the command would refuse (it exits 2 then)."""
+    for a flag or variable the command would refuse (it exits 2 then), :class:`ArgumentError` naming an argument the
+    command has no flag for that cannot be used (``path``, ``progress``, ``cancel``), before anything is sent."""
     from honeyhive_experiment.connection import process_environment
+    from honeyhive_experiment.errors import ArgumentError
+    from honeyhive_experiment.experiment import check_watchers
     from honeyhive_experiment.operations import run
     from honeyhive_experiment.settings import Settings
 
+    if not isinstance(path, str | os.PathLike):
+        raise ArgumentError("path", f"expected a directory or an experiment file's path, got {path!r}")
+    check_watchers(progress, cancel)
     target = Path(path)
     root, config = (target, DEFAULT_CONFIG_PATH) if working_directory is None and target.is_dir() else (None, target)
     flags = {

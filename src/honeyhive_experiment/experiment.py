@@ -41,6 +41,7 @@ from honeyhive_experiment.calling import callable_name
 from honeyhive_experiment.cancellation import Interrupted, cooperatively, enter, phase_of
 from honeyhive_experiment.client import HoneyHiveClient, check_client, is_run_id
 from honeyhive_experiment.config import ModelPrice, VerdictConfig
+from honeyhive_experiment.config.model import MOST_TRIALS, MOST_WORKERS
 from honeyhive_experiment.connection import (
     API_KEY_VARIABLES,
     MALFORMED_KEY,
@@ -266,17 +267,32 @@ def evaluate(
     :meth:`ExperimentResult.print_table`, as the SDK does. The legacy SDK's ``hh_api_key`` (``api_key``),
     ``hh_project`` (ignored) and ``suite`` (recorded in the run's metadata) work with a DeprecationWarning.
     ``trials`` runs each datapoint that many times (1 to 100), each trial its own session; the backend compares
-    datapoints on the mean of their trials. ``allow_evaluator_errors`` (a count, or a share such as ``"5%"``) is
-    how often an evaluator may raise and the result still be a success, as the experiment file's
-    ``verdict.allow_evaluator_errors`` (default none). Raises :class:`ArgumentError` naming the argument that
-    cannot be used."""
-    api_key, metadata = _legacy_arguments(api_key, metadata, hh_api_key, hh_project, suite)
-    _check_arguments(
-        function, name, run_id, dataset, dataset_id, client, api_key, server_url, max_workers, aggregate_function
+    datapoints on the mean of their trials. ``max_workers`` datapoints (1 to 256, as the experiment file's) run at
+    once. ``progress`` is called with a :class:`Progress` as each datapoint finishes (one that raises is named in a
+    warning and not called again: the run goes on); setting ``cancel`` (a :class:`threading.Event`) cancels the run.
+    ``allow_evaluator_errors`` (a count, or a share such as ``"5%"``) is how often an evaluator may raise and the
+    result still be a success, as the experiment file's ``verdict.allow_evaluator_errors`` (default none). What the
+    result holds of the run's code (outputs, errors, metrics and explanations) is what the run recorded: redacted of
+    the keys and the environment's secret values. Raises :class:`ArgumentError` naming the argument that cannot be
+    used, before anything is sent."""
+    _check_types(
+        api_key=api_key,
+        hh_api_key=hh_api_key,
+        server_url=server_url,
+        ingestion_api_key=ingestion_api_key,
+        local_db=local_db,
+        sink=sink,
+        metadata=metadata,
+        pricing=pricing,
+        passing_ranges=passing_ranges,
     )
+    _check_metadata(metadata)
+    api_key, metadata = _legacy_arguments(api_key, metadata, hh_api_key, hh_project, suite)
+    _check_arguments(function, name, run_id, dataset, dataset_id, client, api_key, server_url, aggregate_function)
+    _check_count("max_workers", max_workers, MOST_WORKERS)
+    _check_count("trials", trials, MOST_TRIALS)
     _check_seconds(timeout=timeout, ingestion_timeout=ingestion_timeout)
-    if isinstance(trials, bool) or not isinstance(trials, int) or not 1 <= trials <= 100:
-        raise ArgumentError("trials", f"expected a whole number from 1 to 100, got {trials!r}")
+    check_watchers(progress, cancel)
     if project is not None:
         warnings.warn("project is ignored: HoneyHive's API key implies the project", DeprecationWarning, stacklevel=2)
     key = client.api_key if client is not None else find_api_key(api_key)  # None: the embedded local backend
@@ -468,7 +484,6 @@ def _check_arguments(
     client: HoneyHiveClient | None,
     api_key: str | None,
     server_url: str | None,
-    max_workers: int,
     aggregate_function: str,
 ) -> None:
     """The first argument of :func:`evaluate` that cannot be used (alone or with another) → ArgumentError."""
@@ -504,22 +519,27 @@ def _check_arguments(
         raise ArgumentError("name", f"expected a string (the run's name), got {type(name).__name__}")
     if run_id is not None and not is_run_id(run_id):
         raise ArgumentError("run_id", f"expected a UUID (HoneyHive's run ids are), got {run_id!r}")
-    if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
-        raise ArgumentError("max_workers", f"expected a whole number of at least 1, got {max_workers!r}")
-    if aggregate_function not in set(AggregateFunction):
+    if not isinstance(aggregate_function, str) or aggregate_function not in set(AggregateFunction):
         allowed = ", ".join(f.value for f in AggregateFunction)
         raise ArgumentError("aggregate_function", f"expected one of {allowed}, got {aggregate_function!r}")
 
 
 def _records(records: Sequence[Mapping[str, Any]]) -> PreparedDataset:
-    """The SDK's form, records from the script, as :func:`external_dataset` makes them, and checked as a dataset file
-    is (:func:`_check_ids`). Their ids are hashes of their JSON, as the SDK's are: one that is not JSON is an
-    ArgumentError naming it (looked for once hashing failed), and so is one without ``inputs``, as a dataset file's
-    row (the SDK runs it with none: ``{"input": ...}`` or a flat row ran silently on empty inputs)."""
-    missing = next((index for index, record in enumerate(records) if "inputs" not in record), None)
-    if missing is not None:
-        keys = ", ".join(repr(key) for key in records[missing]) or "none"
-        raise ArgumentError("dataset", f"record {missing}: missing 'inputs' (a dict; the record's keys: {keys})")
+    """The SDK's form, records from the script, as :func:`external_dataset` makes them, and checked as a dataset file's
+    rows are (:func:`~honeyhive_experiment.datasets.records.check_record`, :func:`_check_ids`), keys of their own (the
+    legacy ``ground_truths``) aside: ``inputs`` a dict (the SDK runs a record with none: ``{"input": ...}`` or a flat
+    row ran silently on empty inputs), ``ground_truth`` and ``metadata`` dicts or None, an ``id`` printable text.
+    Their ids are hashes of their JSON, as the SDK's are: one that is not JSON is an ArgumentError naming it (looked
+    for once hashing failed)."""
+    from honeyhive_experiment.datasets.records import check_record
+
+    for index, record in enumerate(records):
+        try:
+            check_record(_current(record), other_keys=True)
+        except ValueError as exc:
+            keys = ", ".join(repr(key) for key in record) or "none"
+            shown = f"{exc} (the record's keys: {keys})" if "inputs" not in record else str(exc)
+            raise ArgumentError("dataset", f"record {index}: {shown}") from None
     try:
         dataset = external_dataset(records)
     except (TypeError, ValueError, RecursionError) as error:
@@ -530,7 +550,7 @@ def _records(records: Sequence[Mapping[str, Any]]) -> PreparedDataset:
                 raise ArgumentError(
                     "dataset", f"record {index} is not JSON, which its id is made from: {exc}"
                 ) from None
-        raise ArgumentError("dataset", str(error)) from None  # JSON, but a record's id that is no string
+        raise ArgumentError("dataset", str(error)) from None
     _check_ids(dataset)
     return dataset
 
@@ -555,6 +575,56 @@ def _check_evaluator_names(chosen: Sequence[Evaluator]) -> None:
     if twice is not None:
         message = f"two are named {twice!r}, the name of their metric: rename one (Evaluator.from_callable(fn, name=))"
         raise ArgumentError("evaluators", message)
+
+
+def _check_count(argument: str, count: object, most: int) -> None:
+    """A whole number from 1 to ``most``, the experiment file's bound of the same key (``max_workers``, ``trials``):
+    ArgumentError naming ``argument`` otherwise (``max_workers=10**7`` made a connection pool that size)."""
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= most:
+        raise ArgumentError(argument, f"expected a whole number from 1 to {most}, got {count!r}")
+
+
+_KINDS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "api_key": (str, "a string (a HoneyHive API key)"),
+    "hh_api_key": (str, "a string (a HoneyHive API key)"),
+    "server_url": (str, "a string (an http(s) URL)"),
+    "ingestion_api_key": (str, "a string (a HoneyHive ingestion key)"),
+    "local_db": ((str, os.PathLike), "a path (the embedded backend's SQLite file)"),
+    "sink": (TraceSink, "a TraceSink"),
+    "metadata": (Mapping, "a dict (the run's metadata)"),
+    "pricing": (Mapping, "a dict {model: {'input': $ per million tokens, 'output': ...}}"),
+    "passing_ranges": (Mapping, "a dict {metric: {'min': ..., 'max': ...}}"),
+}
+"""What each of :func:`evaluate`'s arguments :func:`_check_types` checks must be, when it is not None."""
+
+
+def _check_types(**arguments: object) -> None:
+    """ArgumentError naming the first argument that is not of its kind (:data:`_KINDS`): each was an AttributeError or
+    a TypeError from where it was used (``api_key=123``: ``'int' object has no attribute 'strip'``)."""
+    for argument, value in arguments.items():
+        kind, what = _KINDS[argument]
+        if value is not None and not isinstance(value, kind):
+            raise ArgumentError(argument, f"expected {what}, got {type(value).__name__}")
+
+
+def _check_metadata(metadata: Mapping[str, Any] | None) -> None:
+    """``metadata``, what the run's metadata gets besides ours: JSON values (it is sent as JSON)."""
+    if metadata is None:
+        return
+    try:
+        json.dumps(dict(metadata), allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ArgumentError("metadata", f"is sent as JSON, which it is not: {exc}") from None
+
+
+def check_watchers(progress: object, cancel: object) -> None:
+    """``progress`` (called with each datapoint's :class:`Progress`) a callable and ``cancel`` a
+    :class:`threading.Event`, or None: ArgumentError naming the one that is not (it was a TypeError or an
+    AttributeError once the run existed). :func:`evaluate`'s and :func:`~honeyhive_experiment.run_config`'s."""
+    if progress is not None and not callable(progress):
+        raise ArgumentError("progress", f"expected a callable taking a Progress, got {progress!r}")
+    if cancel is not None and not isinstance(cancel, threading.Event):
+        raise ArgumentError("cancel", f"expected a threading.Event (set it to cancel the run), got {cancel!r}")
 
 
 def _check_seconds(**waits: float | None) -> None:

@@ -199,6 +199,7 @@ class Runner:
         self.finished = outcomes  # readable while running: what an interrupt leaves behind
         started = time.monotonic()
         done = failed = errored = 0
+        progress = self.spec.progress
         executor = ThreadPoolExecutor(max_workers=self.spec.max_workers, thread_name_prefix="honeyhive-datapoint")
         # a bounded window of submitted datapoints: memory stays flat however large the dataset is
         window = 2 * self.spec.max_workers
@@ -223,11 +224,12 @@ class Runner:
                     done += 1
                     errored += outcome.failed or bool(outcome.evaluator_failures)
                     failed += outside_ranges(outcome.metrics, self.spec.passing_ranges)
-                    if self.spec.progress is not None:
+                    if progress is not None:
                         elapsed = max(time.monotonic() - started, 1e-9)
                         rate = done / elapsed
                         eta = (total - done) / rate if rate else None
-                        self.spec.progress(Progress(done, failed, total, rate, eta, errored, self.spec.trials))
+                        state = Progress(done, failed, total, rate, eta, errored, self.spec.trials)
+                        progress = self._told(progress, state)
                 if getattr(self.client, "unreachable", False):  # the client's circuit is open: stop here
                     recorded = sum(o is not None and o.recorded for o in outcomes)
                     url = getattr(self.client, "base_url", "?")
@@ -259,6 +261,19 @@ class Runner:
         self._say_cut(total)
         return outcomes  # type: ignore[return-value]  # the pool ran them all: every execution has its outcome
 
+    def _told(self, progress: Callable[[Progress], None], state: Progress) -> Callable[[Progress], None] | None:
+        """``progress`` (the caller's callback) told ``state``; ``None`` once it raised: the caller's code, a fault of
+        its own, as a function's or an evaluator's is, named in a warning and not called again (the run goes on)."""
+        try:
+            progress(state)
+        except Exception as exc:
+            shown = self.recorded.redact_known(error_text(exc))
+            log.warning(
+                "the progress callback %s raised %s: not called again, the run goes on", callable_name(progress), shown
+            )
+            return None
+        return progress
+
     # ------------------------------------------------------------------ one datapoint
 
     def run_one(self, index: int, datapoint: Datapoint, trial: int = 0) -> DatapointOutcome:
@@ -283,7 +298,9 @@ class Runner:
             refused = "refused" if export.refused else "did not take"
             error = f"HoneyHive {refused} the spans of datapoint {datapoint.id}: {export.reason}"
             outcome = dataclasses.replace(outcome, status=OutcomeStatus.BACKEND_ERROR, error=error, exported=False)
-        return dataclasses.replace(outcome, duration=time.monotonic() - started)
+        # the caller's result holds what was recorded: a backend's error (quoting a request?) redacted as the function's
+        error = self.recorded.redact_known(outcome.error)
+        return dataclasses.replace(outcome, error=error, duration=time.monotonic() - started)
 
     def _start_session(self, datapoint: Datapoint, session_id: str, trial: int) -> None:
         metadata: dict[str, Any] = {
@@ -327,9 +344,9 @@ class Runner:
                 status, error = OutcomeStatus.TIMEOUT, timeout_error(self.spec.timeout or 0.0)
             except BaseException as exc:  # the user's function (sys.exit, a cancelled task, a KeyboardInterrupt of
                 # its own too: no signal reaches this worker thread, cancellation.by_signal): its datapoint only
-                status, error = OutcomeStatus.FUNCTION_ERROR, error_text(exc)
+                status, error = OutcomeStatus.FUNCTION_ERROR, self.recorded.redact_known(error_text(exc))
             if error is not None:
-                tracer.record_error(span, self.recorded.redact_known(error))
+                tracer.record_error(span, error)
             else:
                 abandoned: list[bool] = []
                 judge = self._judge(call[1], abandoned)
@@ -339,7 +356,10 @@ class Runner:
                     )
                 if abandoned:
                     status, error = OutcomeStatus.CANCELLED, "cancelled while the evaluators were running"
-                evaluated, failures = evaluation.metrics, tuple(evaluation.errors)
+                evaluated = evaluation.metrics
+                failures = tuple(
+                    EvaluatorFailure(f.evaluator, self.recorded.redact_known(f.error)) for f in evaluation.errors
+                )
                 recorded = recordable(outputs)  # what the span, the session and the report get: JSON, cut if need be
                 if recorded.cut:
                     warnings.extend(recorded.cut)
@@ -353,8 +373,9 @@ class Runner:
             duration = elapsed if error is None else None
             efficiency = measure(*tracer.llm_calls(), duration, self.prices, instrumented=self.spec.instrumented)
             metrics, replaced = combine(evaluated, efficiency.metrics)
+            metrics = self.recorded.redact_known(metrics)  # an explanation can quote a secret
             self._say_replaced(replaced)
-            tracer.enrich_span(outputs=outputs_recorded, metrics=self.recorded.redact_known(metrics), span=span)
+            tracer.enrich_span(outputs=outputs_recorded, metrics=metrics, span=span)
         if status is OutcomeStatus.OK and not isinstance(outputs, Mapping):
             warnings.append(f"the function returned {type(outputs).__name__}, not a dict: recorded as outputs.result")
         try:

@@ -1,7 +1,8 @@
 """A run's lifecycle: never left ``pending`` or ``running``, whatever stops ``evaluate``.
 
-* an exception after the run exists (here: the ``progress`` callback raises ``RuntimeError``) →
-  ``evaluate`` raises it and the run is ``failed``;
+* an exception after the run exists (here: the ``progress`` callback raises ``SystemExit``; an ``Exception`` of
+  the callback costs only its own later calls, as test_sdk_api's progress test shows) → ``evaluate`` raises it and
+  the run is ``failed``;
 * an interrupt (``KeyboardInterrupt`` from the callback) → re-raised, the run is ``cancelled``;
 * the caller's ``cancel`` event (set from the callback) → ``ExperimentCancelled``, the run is
   ``cancelled``, the datapoints not yet started are ``skipped`` and have no session.
@@ -113,7 +114,7 @@ def stop_from_progress(hh: HoneyHiveClient, run_id: str, stop: BaseException) ->
 
 
 STOPS: list[tuple[str, Callable[[], BaseException], str]] = [
-    ("exception", lambda: RuntimeError("progress display crashed"), "failed"),
+    ("exception", lambda: SystemExit("progress display exited"), "failed"),
     ("interrupt", KeyboardInterrupt, "cancelled"),
 ]
 

@@ -226,7 +226,7 @@ def test_what_evaluate_prints_is_redacted_of_its_key(
     printed = capsys.readouterr()
     assert "upstream refused the key ***" in printed.out, printed.out  # the error is printed, its key is not
     assert API_KEY not in printed.out + printed.err
-    assert result.errors[0].error.endswith(API_KEY)  # the result itself is the caller's: as raised
+    assert result.errors[0].error == "PermissionError: upstream refused the key ***"  # the result is redacted too
 
 
 def test_what_evaluate_prints_is_redacted_of_the_environments_secrets(
@@ -247,3 +247,78 @@ def test_what_evaluate_prints_is_redacted_of_the_environments_secrets(
     assert "the database refused ***, HoneyHive ***" in printed.out, printed.out
     assert password not in printed.out + printed.err
     assert other_key not in printed.out + printed.err
+
+
+def test_what_evaluate_returns_is_redacted_as_what_it_records(hh: HoneyHiveClient) -> None:
+    """The result holds what the run recorded in HoneyHive: its outputs were redacted of the run's keys and the
+    environment's secrets, and now so are its errors, its evaluators' errors and its metrics (an explanation), which
+    held them as raised (``print(result.errors)``, as the README's example does, put the key into a CI log)."""
+
+    def leaky(datapoint: dict[str, Any]) -> dict[str, Any]:
+        if datapoint["inputs"]["n"] == 0:
+            raise PermissionError(f"upstream refused the key {API_KEY}")
+        return {"answer": f"called with {API_KEY}"}
+
+    def judge(outputs: Any, inputs: Any) -> dict[str, Any]:
+        return {"score": 1, "explanation": f"the key was {API_KEY}"}
+
+    def broken_judge(outputs: Any, inputs: Any) -> float:
+        raise ValueError(f"no judge for {API_KEY}")
+
+    records = [{"inputs": {"n": n}} for n in range(2)]
+    result = evaluate(leaky, records, evaluators=[judge, broken_judge], client=hh, print_results=False)
+    assert [str(e) for e in result.errors] == [
+        f"{result.outcomes[0].datapoint_id}: function: PermissionError: upstream refused the key ***",
+        f"{result.outcomes[1].datapoint_id}: evaluator broken_judge: ValueError: no judge for ***",
+    ]
+    assert result.outcomes[1].outputs == {"answer": "called with ***"}
+    assert result.outcomes[1].metrics["judge_explanation"] == "the key was ***"
+    assert result.broken  # broken_judge raised on every datapoint it ran on
+    shown = repr((result.errors, result.broken, result.outcomes, result.unrecorded))
+    assert API_KEY not in shown
+
+
+BAD_ARGUMENTS: list[tuple[str, dict[str, Any]]] = [
+    ("progress", {"progress": 1}),
+    ("cancel", {"cancel": True}),
+    ("metadata", {"metadata": [1, 2]}),
+    ("aggregate_function", {"aggregate_function": ["average"]}),
+    ("max_workers", {"max_workers": 257}),
+    ("dataset", {"dataset": [{"inputs": "hello"}]}),
+]
+
+
+@pytest.mark.parametrize(("argument", "bad"), BAD_ARGUMENTS, ids=[b[0] for b in BAD_ARGUMENTS])
+def test_a_misused_argument_creates_no_run(hh: HoneyHiveClient, argument: str, bad: dict[str, Any]) -> None:
+    """Named before anything is sent: the first four were a TypeError or an AttributeError from a run created and
+    marked failed, max_workers=10**7 hung once the run existed, and a record's text inputs ran."""
+    arguments: dict[str, Any] = {"dataset": [{"inputs": {"n": 1}}], "print_results": False, **bad}
+    with pytest.raises(ArgumentError) as raised:
+        evaluate(lambda datapoint: {"answer": 1}, client=hh, **arguments)
+    assert raised.value.argument == argument
+    assert hh.list_runs()["evaluations"] == []
+
+
+def test_a_progress_callback_that_raises_is_named_and_the_run_goes_on(
+    hh: HoneyHiveClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The caller's callback is user code, as the function and the evaluators are: its exception ended the whole run
+    (marked failed). Now it is named in one warning and not called again."""
+    told: list[int] = []
+
+    def bar(progress: Any) -> None:
+        told.append(progress.done)
+        raise RuntimeError("the bar broke")
+
+    records = [{"inputs": {"n": n}} for n in range(3)]
+    with caplog.at_level(logging.WARNING, logger="honeyhive_experiment"):
+        result = evaluate(
+            lambda dp: {"answer": 1}, records, client=hh, progress=bar, max_workers=1, print_results=False
+        )
+    assert result.success
+    assert len(result.outcomes) == 3
+    assert told == [1]
+    warned = [r.getMessage() for r in caplog.records if "progress callback" in r.getMessage()]
+    assert warned == [
+        "the progress callback bar raised RuntimeError: the bar broke: not called again, the run goes on"
+    ], warned

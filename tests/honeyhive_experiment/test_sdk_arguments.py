@@ -71,9 +71,28 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("no key", {"dataset": RECORDS, "server_url": UNUSED}, "api_key", "HH_API_KEY"),
     ("blank key", {"dataset": RECORDS, "api_key": "  ", "server_url": UNUSED}, "api_key", "HH_API_KEY"),
     ("not a URL", {"dataset": RECORDS, "api_key": "k", "server_url": "localhost:8080"}, "server_url", "http(s)"),
-    ("no workers", {"dataset": RECORDS, "api_key": "k", "max_workers": 0}, "max_workers", "at least 1"),
-    ("bool workers", {"dataset": RECORDS, "api_key": "k", "max_workers": True}, "max_workers", "at least 1"),
+    ("no workers", {"dataset": RECORDS, "api_key": "k", "max_workers": 0}, "max_workers", "from 1 to 256"),
+    ("bool workers", {"dataset": RECORDS, "api_key": "k", "max_workers": True}, "max_workers", "from 1 to 256"),
     ("aggregate", {"dataset": RECORDS, "api_key": "k", "aggregate_function": "mean"}, "aggregate_function", "p95"),
+    # the experiment file's bound: 10**7 hung, filling a connection pool's queue that size, the run created
+    ("too many workers", {"dataset": RECORDS, "max_workers": 257}, "max_workers", "from 1 to 256, got 257"),
+    ("too many trials", {"dataset": RECORDS, "trials": 101}, "trials", "from 1 to 100, got 101"),
+    # each was a raw TypeError, ValueError or AttributeError, progress's, cancel's and sink's once the run existed
+    ("aggregate list", {"dataset": RECORDS, "aggregate_function": ["average"]}, "aggregate_function", "['average']"),
+    ("metadata list", {"dataset": RECORDS, "metadata": [1, 2]}, "metadata", "expected a dict"),
+    ("metadata text", {"dataset": RECORDS, "metadata": "x"}, "metadata", "got str"),
+    ("metadata and suite", {"dataset": RECORDS, "metadata": [1], "suite": "s"}, "metadata", "got list"),
+    ("metadata not JSON", {"dataset": RECORDS, "metadata": {"a": {1}}}, "metadata", "is sent as JSON"),
+    ("progress a number", {"dataset": RECORDS, "progress": 1}, "progress", "expected a callable"),
+    ("cancel a flag", {"dataset": RECORDS, "cancel": True}, "cancel", "expected a threading.Event"),
+    ("a number as key", {"dataset": RECORDS, "api_key": 123}, "api_key", "expected a string"),
+    ("a number as legacy key", {"dataset": RECORDS, "hh_api_key": 123}, "hh_api_key", "got int"),
+    ("a number as URL", {"dataset": RECORDS, "api_key": "k", "server_url": 5}, "server_url", "expected a string"),
+    ("a number as ingestion key", {"dataset": RECORDS, **SENT, "ingestion_api_key": 5}, "ingestion_api_key", "int"),
+    ("a number as local_db", {"dataset": RECORDS, "local_db": 5}, "local_db", "expected a path"),
+    ("text as sink", {"dataset": RECORDS, "sink": "x"}, "sink", "expected a TraceSink, got str"),
+    ("prices in a list", {"dataset": RECORDS, "pricing": [1]}, "pricing", "expected a dict"),
+    ("ranges in a list", {"dataset": RECORDS, "passing_ranges": [1]}, "passing_ranges", "expected a dict"),
     # as the experiment file's timeout / ingestion.timeout: greater than 0 (timeout=None is no limit)
     ("no time", {"dataset": RECORDS, "timeout": 0}, "timeout", "greater than 0, got 0"),
     ("negative time", {"dataset": RECORDS, "timeout": -1.0}, "timeout", "greater than 0"),
@@ -105,7 +124,14 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("a cycle in a record", {"dataset": [CYCLE], **SENT}, "dataset", "record 0 is not JSON"),
     # as a dataset file's row: a record without inputs ran on empty inputs; an id that is no string was a TypeError
     ("no inputs", {"dataset": [*RECORDS, {"input": {}, "expected": 1}], **SENT}, "dataset", "record 1: missing 'in"),
-    ("a number as id", {"dataset": [{"id": 1, "inputs": {}}], **SENT}, "dataset", "its id must be a string, not int"),
+    ("a number as id", {"dataset": [{"id": 1, "inputs": {}}], **SENT}, "dataset", "record 0: 'id' must be a non-em"),
+    # a dataset file's row checks (the command line refused these rows; evaluate() ran them)
+    ("inputs as text", {"dataset": [{"inputs": "hello"}]}, "dataset", "record 0: 'inputs' must be an object"),
+    ("inputs None", {"dataset": [*RECORDS, {"inputs": None}]}, "dataset", "record 1: 'inputs' must be an object"),
+    ("ground truth text", {"dataset": [{"inputs": {}, "ground_truth": "x"}]}, "dataset", "'ground_truth' must be"),
+    ("legacy ground truths", {"dataset": [{"inputs": {}, "ground_truths": 3}]}, "dataset", "'ground_truth' must be"),
+    ("metadata of a record", {"dataset": [{"inputs": {}, "metadata": [1]}]}, "dataset", "'metadata' must be an"),
+    ("control in id", {"dataset": [{"id": "a\x00b", "inputs": {}}]}, "dataset", "control character (U+0000)"),
     ("a number as name", {"dataset": RECORDS, "name": 5, **SENT}, "name", "expected a string"),  # AttributeError
     ("a run id", {"dataset": RECORDS, "run_id": "my-run-1", **SENT}, "run_id", "expected a UUID"),  # HTTP 400
     # a list, as the SDK takes them: one alone was a TypeError traceback, a dict's keys were taken as evaluators
@@ -137,6 +163,23 @@ def test_an_argument_that_cannot_be_used_is_named(kwargs: dict[str, Any], argume
     assert says in str(raised.value)
     assert isinstance(raised.value, ValueError)
     assert isinstance(raised.value, ExperimentError)
+
+
+RUN_CONFIG_CASES: list[tuple[str, dict[str, Any], str]] = [
+    ("path None", {"path": None}, "path"),  # was a TypeError from pathlib
+    ("progress a number", {"progress": 1}, "progress"),  # was an error verdict: 'int' object is not callable
+    ("cancel a flag", {"cancel": True}, "cancel"),  # was an AttributeError
+]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"), [c[1:] for c in RUN_CONFIG_CASES], ids=[c[0] for c in RUN_CONFIG_CASES]
+)
+def test_run_config_names_an_argument_that_cannot_be_used(kwargs: dict[str, Any], argument: str) -> None:
+    path = kwargs.pop("path", "missing-directory")
+    with pytest.raises(ArgumentError) as raised:
+        run_config(path, dry_run=True, environ={}, **kwargs)
+    assert raised.value.argument == argument
 
 
 def test_a_function_that_is_not_callable_is_named_before_a_run_is_created() -> None:

@@ -53,6 +53,8 @@ from honeyhive_experiment.datasets import SUPPORTED_SUFFIXES
 
 __all__ = [
     "CONFIG_VERSION",
+    "MOST_TRIALS",
+    "MOST_WORKERS",
     "BaselineConfig",
     "CommentConfig",
     "DatasetConfig",
@@ -67,6 +69,11 @@ __all__ = [
 ]
 
 CONFIG_VERSION: Final = 1
+MOST_WORKERS: Final = 256
+"""The most datapoints that run at once (``max_workers``, also ``evaluate(max_workers=)``): each holds a thread and a
+connection of the run's pool."""
+MOST_TRIALS: Final = 100
+"""The most times each datapoint runs (``trials``, also ``evaluate(trials=)``)."""
 
 
 class _Section(BaseModel):
@@ -409,9 +416,9 @@ class ExperimentConfig(_Section):
     """Per metric presentation: direction, label, format, key."""
     aggregate_function: AggregateFunction = AggregateFunction.AVERAGE
     """How the backend aggregates each metric."""
-    max_workers: Annotated[_Int, Field(ge=1, le=256)] = 10
+    max_workers: Annotated[_Int, Field(ge=1, le=MOST_WORKERS)] = 10
     """Datapoints run concurrently."""
-    trials: Annotated[_Int, Field(ge=1, le=100)] = 1
+    trials: Annotated[_Int, Field(ge=1, le=MOST_TRIALS)] = 1
     """How many times each datapoint runs (function and evaluators); the backend compares datapoints on the mean
     of their trials. The trials input and --trials override it."""
     timeout: Annotated[_Number, Field(gt=0)] = 300.0

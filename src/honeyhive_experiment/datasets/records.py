@@ -1,7 +1,7 @@
 """What a dataset record is, checked the same way by every reader: its shape, its id, and strict JSON.
 
 Owns :data:`Record` and :data:`ALLOWED_RECORD_KEYS`, the shape check every parsed record goes through
-(:func:`_check_record`), ``EXT-`` id normalisation and duplicate-id detection (:class:`_Records`), and the
+(:func:`check_record`), ``EXT-`` id normalisation and duplicate-id detection (:class:`_Records`), and the
 helpers the readers share: the strict JSON decoder (no repeated keys, no ``NaN``/``Infinity``) and the
 located message for bytes that are not UTF-8. The package docstring states the rules.
 """
@@ -16,7 +16,7 @@ from typing import Any, TypeAlias
 from honeyhive_experiment.errors import DatasetError
 from honeyhive_experiment.external import prefixed
 
-__all__ = ["ALLOWED_RECORD_KEYS", "Record"]
+__all__ = ["ALLOWED_RECORD_KEYS", "Record", "check_record"]
 
 Record: TypeAlias = dict[str, Any]
 """One datapoint as the SDK takes it: ``{"inputs": ..., "ground_truth"?: ..., "id"?: ..., "metadata"?: ...}``."""
@@ -103,17 +103,19 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
-def _check_record(value: object) -> str | None:
-    """Validate one parsed record; returns its explicit id (``EXT-``-normalised) or ``None``.
+def check_record(value: object, *, other_keys: bool = False) -> str | None:
+    """Validate one parsed record; returns its explicit id (``EXT-``-normalised) or ``None``. ``other_keys``: keys
+    besides :data:`ALLOWED_RECORD_KEYS` are let through (``evaluate()``'s records, as the SDK takes them: the legacy
+    ``ground_truths``, say).
 
     Raises ``ValueError`` with the message; the caller adds the path and location.
     """
     if not isinstance(value, dict):
         raise ValueError(f"a record must be a JSON object, found {_type_name(value)}")
-    for key in value:
-        if key not in ALLOWED_RECORD_KEYS:
-            allowed = ", ".join(sorted(ALLOWED_RECORD_KEYS))
-            raise ValueError(f"unknown key {key!r} (allowed: {allowed})")
+    unknown = next((key for key in value if key not in ALLOWED_RECORD_KEYS), None)
+    if unknown is not None and not other_keys:
+        allowed = ", ".join(sorted(ALLOWED_RECORD_KEYS))
+        raise ValueError(f"unknown key {unknown!r} (allowed: {allowed})")
     if "inputs" not in value:
         raise ValueError("missing 'inputs' (an object)")
     if not isinstance(value["inputs"], dict):
@@ -149,7 +151,7 @@ def _check_record(value: object) -> str | None:
 
 class _Records:
     """A file's records as a reader finds them, each checked the same way whatever the format: its shape
-    (:func:`_check_record`) and its id, against the earlier records' in O(1)."""
+    (:func:`check_record`) and its id, against the earlier records' in O(1)."""
 
     def __init__(self, path: str) -> None:
         self._path = path
@@ -159,7 +161,7 @@ class _Records:
     def add(self, value: Any, location: str) -> None:
         """Check ``value`` (found at ``location``) and keep it; :class:`DatasetError` when it cannot be used."""
         try:
-            ext_id = _check_record(value)
+            ext_id = check_record(value)
         except ValueError as exc:
             raise DatasetError(self._path, location, str(exc)) from None
         if ext_id is not None:
