@@ -281,6 +281,7 @@ def stream(text):  # an LLM's answer, printed as it comes
 
 
 def child():  # multiprocessing ends it with os._exit, past the exit hook
+    stream(f"child streaming {os.environ['SUPPORT_BOT_TOKEN']}\\n")
     print("child computed value 12345", end="", flush=True)
 
 
@@ -304,7 +305,8 @@ def test_a_secret_printed_in_small_flushed_pieces_is_redacted_up_to_the_exit(tmp
     flush passed its pieces on. A flush holds back what may be a secret's start, with what names it (a bearer token
     flushed before its line's end showed in clear, judged without its ``Bearer``), and what the user's code left
     unfinished at exit (its exit handler's, after the command) is shown then, redacted: nothing is lost. A forked
-    child, which exits past the exit hook, holds nothing back (its last piece was lost)."""
+    child holds back too (it held nothing back, so the secret it streamed showed whole outside Actions), and shows
+    what it held at its exit, past the exit hook (its last piece was lost)."""
     repo = copy_quickstart(tmp_path / "repo", questions=1)
     app = repo / "support_bot" / "app.py"
     app.write_text(app.read_text(encoding="utf-8") + STREAMING_APP, encoding="utf-8")
@@ -318,7 +320,7 @@ def test_a_secret_printed_in_small_flushed_pieces_is_redacted_up_to_the_exit(tmp
     assert STREAMED_TOKEN[4:12] not in done.stdout + done.stderr, done.stdout
     assert "streaming with ***, then the answer\n" in done.stdout, done.stdout
     assert "calling upstream with Authorization: Bearer *** ok\n" in done.stdout, done.stdout
-    assert "\nchild computed value 12345\n" in done.stdout, done.stdout
+    assert "\nchild streaming ***\nchild computed value 12345\n" in done.stdout, done.stdout
     assert done.stdout.endswith("\nbye from ***"), done.stdout[-200:]
 
 

@@ -604,7 +604,7 @@ def _print_in_a_child() -> None:
 
 def test_a_forked_childs_unfinished_output_is_shown_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A child forked by multiprocessing ends with os._exit, past the exit hook that shows what a flush held back: its
-    last piece was lost. It holds nothing back; what its parent held is the parent's to show, not shown twice."""
+    last piece was lost. It shows it at multiprocessing's exit; its parent's is the parent's, not shown twice."""
     with (tmp_path / "out").open("w", encoding="utf-8") as target:
         stream = RedactingStream(target, Redactor(()))
         monkeypatch.setattr(sys, "stdout", stream)
