@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -280,6 +281,7 @@ def stream(text):  # an LLM's answer, printed as it comes
 
 
 def child():  # multiprocessing ends it with os._exit, past the exit hook
+    stream(f"child streaming {os.environ['SUPPORT_BOT_TOKEN']}\\n")
     print("child computed value 12345", end="", flush=True)
 
 
@@ -303,7 +305,8 @@ def test_a_secret_printed_in_small_flushed_pieces_is_redacted_up_to_the_exit(tmp
     flush passed its pieces on. A flush holds back what may be a secret's start, with what names it (a bearer token
     flushed before its line's end showed in clear, judged without its ``Bearer``), and what the user's code left
     unfinished at exit (its exit handler's, after the command) is shown then, redacted: nothing is lost. A forked
-    child, which exits past the exit hook, holds nothing back (its last piece was lost)."""
+    child holds back too (it held nothing back, so the secret it streamed showed whole outside Actions), and shows
+    what it held at its exit, past the exit hook (its last piece was lost)."""
     repo = copy_quickstart(tmp_path / "repo", questions=1)
     app = repo / "support_bot" / "app.py"
     app.write_text(app.read_text(encoding="utf-8") + STREAMING_APP, encoding="utf-8")
@@ -317,8 +320,49 @@ def test_a_secret_printed_in_small_flushed_pieces_is_redacted_up_to_the_exit(tmp
     assert STREAMED_TOKEN[4:12] not in done.stdout + done.stderr, done.stdout
     assert "streaming with ***, then the answer\n" in done.stdout, done.stdout
     assert "calling upstream with Authorization: Bearer *** ok\n" in done.stdout, done.stdout
-    assert "\nchild computed value 12345\n" in done.stdout, done.stdout
+    assert "\nchild streaming ***\nchild computed value 12345\n" in done.stdout, done.stdout
     assert done.stdout.endswith("\nbye from ***"), done.stdout[-200:]
+
+
+WRITING_AT_IMPORT = """
+import os as _os
+import sys as _sys
+
+print("writing", flush=True)
+_sys.stderr.write(f"a line with {_os.environ['SUPPORT_BOT_TOKEN']}\\n" * 50_000)  # 2 MB: more than a pipe holds
+"""
+
+
+def test_a_signal_while_the_main_thread_writes_is_obeyed(tmp_path: Path) -> None:
+    """SIGTERM while the main thread was inside a write to standard error: the handler's message re-entered the
+    redacting stream, whose lock the write it interrupted held, and the process hung for good (a cancelled job wrote
+    no report). Here the user's code writes at import more than standard error's pipe holds while this test does not
+    read it: the write is blocked, its lock held, when the signal comes."""
+    repo = copy_quickstart(tmp_path / "repo", questions=1)
+    app = repo / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + WRITING_AT_IMPORT, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    env["SUPPORT_BOT_TOKEN"] = STREAMED_TOKEN
+    command = [sys.executable, "-m", "honeyhive_experiment", "run", "--dry-run", "-C", str(repo)]
+    process = subprocess.Popen(command, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    assert process.stderr is not None
+    try:
+        while process.stdout.readline() not in (b"writing\n", b""):
+            pass
+        seen = b""
+        while b"a line with" not in seen and (chunk := os.read(process.stderr.fileno(), 65_536)):
+            seen += chunk  # the write has begun: the rest waits for the pipe
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    errors = (seen + err).decode()
+    assert process.returncode == 2, errors[-2000:]
+    assert "received signal 15 while preparing the run: cancelling the run\n" in errors, errors[-2000:]
+    assert "error: interrupted by a signal while preparing the run" in errors, errors[-2000:]
+    assert STREAMED_TOKEN[4:12] not in errors + out.decode()
+    assert "a line with ***\n" in errors
 
 
 FILE_SIZE_LIMIT = """

@@ -96,6 +96,7 @@ import string
 import sys
 import threading
 import weakref
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import chain, repeat
@@ -671,7 +672,8 @@ class RedactingStream(io.TextIOBase):
     """A text stream that passes what is written to ``target`` redacted, a line at a time (a line ends at
     ``\\n`` or ``\\r``; :meth:`flush` passes on an unfinished one but the tail that may be the start of a secret still
     being written, :meth:`Redactor.redact_unfinished`, which goes on at the line's end, at :meth:`close` or at the
-    process's exit; a forked child holds nothing back). Thread-safe.
+    process's exit, a forked child's too). Thread-safe, and reentrant: what a signal handler writes (or logs) while
+    the main thread it interrupted is writing comes after that write, redacted the same.
 
     The CLI puts it in place of ``sys.stdout`` and ``sys.stderr`` while it runs, so that what the user's code
     prints is redacted like a log record. Bytes written to ``buffer`` or to the file descriptor (a subprocess's
@@ -693,37 +695,60 @@ class RedactingStream(io.TextIOBase):
         self._pending_other = False  # the unfinished line is another thread's
         self._mid_line = False  # what was passed on last ended no line
         self._holding = True  # a flush holds back what may be the start of a secret (not at close, at exit)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._queued: deque[str | None] = deque()  # writes (None: a flush) made while _busy: after the one going on
+        self._busy = False  # the thread holding the lock is mid-write: a signal handler's write must wait for it
         _STREAMS.add(self)
 
     def write(self, text: str) -> int:
-        other = self._others is not None and threading.current_thread() is not threading.main_thread()
-        with self._lock:
-            if self._pending and other != self._pending_other:  # the main thread's and another's: never one line
-                self._pass_on(self._redactor.redact_shown(self._pending), end=True)
-                self._pending = ""
-            self._pending_other = other
-            pending = self._pending + text
-            cut = max(pending.rfind("\n"), pending.rfind("\r")) + 1
-            if cut:
-                self._pass_on(self._redactor.redact_shown(pending[:cut]))
-            self._pending = pending[cut:]
-            if len(self._pending) > self._LIMIT:  # passed on, but what may be a secret's start, with what names it
-                shown, held = self._redactor.redact_unfinished(self._pending)
-                self._pass_on(shown or self._redactor.redact_shown(held))
-                self._pending = held if shown else ""
+        self._in_turn(text)
         return len(text)
 
     def flush(self) -> None:
+        self._in_turn(None)
+
+    def _in_turn(self, text: str | None) -> None:
+        """Write ``text`` (``None``: flush), after what is being written. A signal handler runs on the main thread
+        between any two steps of what it was doing: mid-write, it held the lock (the handler's print hung the process
+        for good, a cancelled job wrote no report), and the stream's state was half updated. Its writes wait in
+        ``_queued`` for the write it interrupted, which makes them before it returns; one that ends in an exception
+        (the handler's ``Interrupted``) leaves them to the next write or flush (at the latest the exit's)."""
         with self._lock:
-            if self._pending and not self._holding:
-                self._pass_on(self._redactor.redact_shown(self._pending))
-                self._pending = ""
-            elif self._pending and not self._pending_other:  # another thread's unfinished line waits whole
-                shown, self._pending = self._redactor.redact_unfinished(self._pending)
-                if shown:
-                    self._pass_on(shown)
-            self.target.flush()
+            self._queued.append(text)
+            while self._queued and not self._busy:  # again once not busy: one queued just before is not left behind
+                self._busy = True
+                try:
+                    while self._queued:
+                        queued = self._queued.popleft()
+                        self._write(queued) if queued is not None else self._flush()
+                finally:
+                    self._busy = False
+
+    def _write(self, text: str) -> None:
+        other = self._others is not None and threading.current_thread() is not threading.main_thread()
+        if self._pending and other != self._pending_other:  # the main thread's and another's: never one line
+            self._pass_on(self._redactor.redact_shown(self._pending), end=True)
+            self._pending = ""
+        self._pending_other = other
+        pending = self._pending + text
+        cut = max(pending.rfind("\n"), pending.rfind("\r")) + 1
+        if cut:
+            self._pass_on(self._redactor.redact_shown(pending[:cut]))
+        self._pending = pending[cut:]
+        if len(self._pending) > self._LIMIT:  # passed on, but what may be a secret's start, with what names it
+            shown, held = self._redactor.redact_unfinished(self._pending)
+            self._pass_on(shown or self._redactor.redact_shown(held))
+            self._pending = held if shown else ""
+
+    def _flush(self) -> None:
+        if self._pending and not self._holding:
+            self._pass_on(self._redactor.redact_shown(self._pending))
+            self._pending = ""
+        elif self._pending and not self._pending_other:  # another thread's unfinished line waits whole
+            shown, self._pending = self._redactor.redact_unfinished(self._pending)
+            if shown:
+                self._pass_on(shown)
+        self.target.flush()
 
     def close(self) -> None:
         """Passes on what is held back (the target stays open)."""
@@ -765,27 +790,44 @@ _STREAMS: Final[weakref.WeakSet[RedactingStream]] = weakref.WeakSet()
 
 
 @atexit.register  # at the process's exit, before Python's last flush: after the user's own exit handlers
-def _release() -> None:
+def _release(streams: Iterable[RedactingStream] = _STREAMS) -> None:
     """What every stream holds back is shown at exit, and after it nothing is held (the CLI leaves the streams in
     place until then: threads and exit handlers of the user's code may still print)."""
-    for stream in list(_STREAMS):
+    for stream in list(streams):
         stream._holding = False
         with contextlib.suppress(ValueError, OSError):  # a closed target or pipe: nowhere left to show it
             stream.flush()
 
 
 def _forked() -> None:
-    """A forked child (multiprocessing's) holds nothing back: it ends with ``os._exit``, past the exit hook. What its
-    parent held stays the parent's to show (the child's copy would show it twice), and a lock another of the parent's
-    threads held is not the child's (nor are those :func:`_forking` took for the fork)."""
+    """A forked child holds back as its parent does, and shows what it holds at its exit: a plain ``os.fork``'s at the
+    exit hook; multiprocessing's child ends with ``os._exit``, past it, and shows it at multiprocessing's own exit
+    (:func:`_at_its_exit`). What its parent held stays the parent's to show (the child's copy would show it twice),
+    and a lock another of the parent's threads held is not the child's (nor are those :func:`_forking` took)."""
     _HELD_AT_FORK.clear()
     for stream in list(_STREAMS):
-        stream._lock = threading.Lock()
+        stream._lock = threading.RLock()
         stream._pending = ""
-        stream._holding = False
+        stream._queued.clear()
+        stream._busy = False
+
+
+def _at_its_exit(release: Callable[[], None]) -> None:
+    """In a child multiprocessing starts, once it has forgotten its parent's finalizers: ``release`` runs in its exit
+    function, after multiprocessing's own finalizers (priority 0 and up), before ``os._exit``."""
+    from multiprocessing import util
+
+    util.Finalize(None, release, exitpriority=-1)
+
+
+def _release_standard() -> None:
+    """:func:`_release` of ``sys.stdout`` and ``sys.stderr``, all a multiprocessing child prints to (and flushes at its
+    exit): a fence's pumps are its parent's, whose file's buffer, maybe copied mid-write, is no child's to flush."""
+    _release(s for s in (sys.stdout, sys.stderr) if isinstance(s, RedactingStream))
 
 
 _HELD_AT_FORK: list[RedactingStream] = []
+_at_exits = False  # _at_its_exit is one of multiprocessing's after-fork functions (a child's children inherit it)
 
 
 def _forking() -> None:
@@ -793,6 +835,12 @@ def _forking() -> None:
     another thread (the progress line on the main thread) held the text file's own lock under ours inherits it held,
     and hangs at its exit's flush. Only those two: a fence pump's stream is left free to drain the pipe a writer
     may be waiting on."""
+    global _at_exits
+    if not _at_exits and "multiprocessing.util" in sys.modules:  # a multiprocessing child to come, maybe
+        from multiprocessing import util
+
+        util.register_after_fork(_release_standard, _at_its_exit)
+        _at_exits = True
     for stream in dict.fromkeys(s for s in (sys.stdout, sys.stderr) if isinstance(s, RedactingStream)):
         stream._lock.acquire()
         _HELD_AT_FORK.append(stream)

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from honeyhive_experiment.config import CommentConfig
-from honeyhive_experiment.gha import neutralise
+from honeyhive_experiment.gha import issue, neutralise
 from honeyhive_experiment.judgement import Judgement, TrendPoint
 from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
 from honeyhive_experiment.report import (
@@ -604,7 +604,7 @@ def _print_in_a_child() -> None:
 
 def test_a_forked_childs_unfinished_output_is_shown_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A child forked by multiprocessing ends with os._exit, past the exit hook that shows what a flush held back: its
-    last piece was lost. It holds nothing back; what its parent held is the parent's to show, not shown twice."""
+    last piece was lost. It shows it at multiprocessing's exit; its parent's is the parent's, not shown twice."""
     with (tmp_path / "out").open("w", encoding="utf-8") as target:
         stream = RedactingStream(target, Redactor(()))
         monkeypatch.setattr(sys, "stdout", stream)
@@ -614,6 +614,32 @@ def test_a_forked_childs_unfinished_output_is_shown_once(monkeypatch: pytest.Mon
         child.join()
         print(" done", flush=True)
     assert (tmp_path / "out").read_text(encoding="utf-8") == "parent child computed value 12345working done\n"
+
+
+def test_what_a_signal_handler_logs_or_issues_mid_write_comes_after_that_write_redacted() -> None:
+    """A signal handler runs on the main thread between any two steps of what it interrupted: mid-write, its log record
+    or workflow command re-entered the stream, whose lock the write it interrupted held, and the process hung for good.
+    Here the target's first write stands for the handler's moment."""
+    stream: RedactingStream
+    log = logging.Logger("handler")
+
+    class Interrupted(io.StringIO):
+        def write(self, text: str) -> int:
+            if not self.getvalue():
+                log.warning("the handler's record %s", API_KEY)
+                issue("::notice::the handler's command", stream)
+            return super().write(text)
+
+    target = Interrupted()
+    stream = RedactingStream(target, Redactor([API_KEY]))
+    log.addHandler(logging.StreamHandler(stream))
+    writing = threading.Thread(target=stream.write, args=(f"the interrupted write {API_KEY}\n",), daemon=True)
+    writing.start()
+    writing.join(60)
+    assert not writing.is_alive(), "the write and its handler wait for each other"
+    assert target.getvalue() == (
+        "the interrupted write ***\nthe handler's record ***\n::notice::the handler's command\n"
+    )
 
 
 def test_a_redacting_stream_lets_no_two_writes_of_other_threads_join_into_a_command() -> None:
