@@ -405,6 +405,7 @@ class WorkflowCommandHandler(logging.Handler):
 
     A record may point an annotation at a place with ``extra={"gha_file": ..., "gha_line": ...,
     "gha_title": ...}``. Plain lines go through :func:`neutralise`: logged user data cannot issue commands.
+    Every message is terminal-safe (:func:`~honeyhive_experiment.report.markdown.plain_lines`), as the log's lines are.
     """
 
     def __init__(self, stream: TextIO | None = None, *, debug: bool = False) -> None:
@@ -419,7 +420,9 @@ class WorkflowCommandHandler(logging.Handler):
             self.handleError(record)
 
     def _render(self, record: logging.LogRecord) -> str:
-        message = self.format(record)
+        from honeyhive_experiment.report.markdown import plain_lines
+
+        message = plain_lines(self.format(record))  # terminal-safe as the log's lines are (a local runner shows it)
         if record.levelno >= logging.WARNING:
             level: AnnotationLevel = "error" if record.levelno >= logging.ERROR else "warning"
             return annotation(
