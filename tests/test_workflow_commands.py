@@ -706,6 +706,42 @@ def test_a_line_a_forked_child_issues_through_the_fence_is_text_in_its_place() -
     assert log.splitlines() == ["::notice::ours-before", "\u200b::warning::from-the-child", "::notice::ours-after"]
 
 
+FORK_HOLDING = """
+import fcntl
+import os
+import stat
+
+from honeyhive_experiment import gha
+from honeyhive_experiment.report.redact import Redactor
+
+down = gha.fence(Redactor(()))
+pid = os.fork()
+if pid == 0:  # the child: its descriptors but 1 and 2 that write into the fence's pipes
+    pipes = {os.fstat(fd).st_ino for fd in (1, 2)}
+    writers = []
+    for fd in sorted(int(name) for name in os.listdir("/proc/self/fd")):
+        try:
+            found, flags = os.fstat(fd), fcntl.fcntl(fd, fcntl.F_GETFL)
+        except OSError:
+            continue
+        if fd > 2 and stat.S_ISFIFO(found.st_mode) and found.st_ino in pipes and flags & os.O_ACCMODE == os.O_WRONLY:
+            writers.append(fd)
+    print("the child's other writers:", writers, flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+down()
+"""
+
+
+def test_a_forked_child_holds_no_end_of_the_fences_pipes_but_its_1_and_2() -> None:
+    """Each pump kept its pipe's own write end, and a child the user's code forks (without exec) inherited both: one
+    that points its 1 and 2 elsewhere and outlives the process held the pipes open, and the fence's ``down()`` waited
+    out its drain limit at exit."""
+    code, log = run_script(FORK_HOLDING)
+    assert code == 0, log
+    assert log.splitlines() == ["the child's other writers: []"], log
+
+
 QUIETING = """import os as _os
 
 _quiet = []  # descriptor 1 as it was, while it points at /dev/null

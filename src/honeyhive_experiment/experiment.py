@@ -545,11 +545,12 @@ def _records(records: Sequence[Mapping[str, Any]]) -> PreparedDataset:
     except (TypeError, ValueError, RecursionError) as error:
         for index, record in enumerate(records):
             try:
-                json.dumps(record)
+                json.dumps(record, sort_keys=True)  # as its id is made: keys of two types (1 and "a") cannot be sorted
             except (TypeError, ValueError, RecursionError) as exc:
                 raise ArgumentError(
                     "dataset", f"record {index} is not JSON, which its id is made from: {exc}"
                 ) from None
+        # reached: a record nested near the recursion limit, hashed deeper in the stack than dumped here (990 levels)
         raise ArgumentError("dataset", str(error)) from None
     _check_ids(dataset)
     return dataset

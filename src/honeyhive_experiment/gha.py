@@ -157,19 +157,19 @@ def fence(redactor: Redactor) -> Callable[[], None]:
     and from then on what is written goes nowhere (never unfiltered)."""
     from honeyhive_experiment.report.redact import RedactingStream
 
-    global _fenced
+    global _fenced, _pumps
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     pumps = _Pump(1, redactor), _Pump(2, redactor)
-    _fenced = pumps[0]
+    _fenced, _pumps = pumps[0], pumps
 
     def down() -> None:
-        global _fenced
+        global _fenced, _pumps
         for stream in (sys.stdout, sys.stderr):  # a redacting stream's held-back tail too: closed, it holds nothing
             with suppress(OSError, ValueError):
                 stream.close() if isinstance(stream, RedactingStream) else stream.flush()
         with _issuing:
-            _fenced = None
+            _fenced, _pumps = None, ()  # before their ends are closed: a child forked later closes no other descriptor
         nowhere = os.open(os.devnull, os.O_WRONLY)
         for pump in pumps:
             os.dup2(nowhere, pump.fd)  # the pipe's last writers gone (but a subprocess's): its thread reads to the end
@@ -188,15 +188,21 @@ def fence(redactor: Redactor) -> Callable[[], None]:
 
 _FENCE_DRAIN: Final = 5.0
 _fenced: _Pump | None = None  # standard output's pump while the fence holds
+_pumps: tuple[_Pump, ...] = ()  # both, while it holds
 _issuing = threading.RLock()  # reentrant: a signal handler may log while the main thread issues
 
 
 def _forked() -> None:
     """A forked child's lines are not ours to mark: its copy of the queue is not the one the parent's pump reads (its
     mark took the parent's next line, or nothing, and the child's line was lost). What it issues goes through the pipe
-    as the user's lines do; and a lock another of the parent's threads held is not the child's."""
-    global _fenced, _issuing
-    _fenced, _issuing = None, threading.RLock()
+    as the user's lines do; and a lock another of the parent's threads held is not the child's. Nor are the pipes' own
+    ends: a child that points its 1 and 2 elsewhere and outlives the parent kept them open, and the parent's
+    :func:`fence` waited out its drain limit at exit."""
+    global _fenced, _pumps, _issuing
+    for pump in _pumps:
+        with suppress(OSError):
+            os.close(pump.marks)
+    _fenced, _pumps, _issuing = None, (), threading.RLock()
 
 
 os.register_at_fork(after_in_child=_forked)
@@ -405,6 +411,7 @@ class WorkflowCommandHandler(logging.Handler):
 
     A record may point an annotation at a place with ``extra={"gha_file": ..., "gha_line": ...,
     "gha_title": ...}``. Plain lines go through :func:`neutralise`: logged user data cannot issue commands.
+    Every message is terminal-safe (:func:`~honeyhive_experiment.report.markdown.plain_lines`), as the log's lines are.
     """
 
     def __init__(self, stream: TextIO | None = None, *, debug: bool = False) -> None:
@@ -419,7 +426,9 @@ class WorkflowCommandHandler(logging.Handler):
             self.handleError(record)
 
     def _render(self, record: logging.LogRecord) -> str:
-        message = self.format(record)
+        from honeyhive_experiment.report.markdown import plain_lines
+
+        message = plain_lines(self.format(record))  # terminal-safe as the log's lines are (a local runner shows it)
         if record.levelno >= logging.WARNING:
             level: AnnotationLevel = "error" if record.levelno >= logging.ERROR else "warning"
             return annotation(

@@ -479,10 +479,13 @@ def _shard(value: str, name: str) -> ShardSpec:
 
 
 def _trials(value: str, name: str, kind: Literal["input", "flag"] = "input") -> int:
-    """How many times each datapoint runs: a whole number from 1 to 100 (ASCII digits, as the experiment file's)."""
-    if value.isascii() and value.isdigit() and 1 <= int(value) <= 100:
+    """How many times each datapoint runs: a whole number from 1 to the experiment file's bound (ASCII digits, as the
+    experiment file's)."""
+    from honeyhive_experiment.config.model import MOST_TRIALS  # not at import: the config package imports YAML
+
+    if value.isascii() and value.isdigit() and 1 <= int(value) <= MOST_TRIALS:
         return int(value)
-    raise SettingsError(name, f"expected a whole number from 1 to 100, got {quote(value)}", kind=kind)
+    raise SettingsError(name, f"expected a whole number from 1 to {MOST_TRIALS}, got {quote(value)}", kind=kind)
 
 
 def _install_arguments(value: str, name: str, kind: Literal["input", "flag"] = "input") -> tuple[str, ...]:

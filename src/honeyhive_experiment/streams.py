@@ -109,18 +109,21 @@ def discard(*streams: TextIO) -> None:
 
 
 def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
-    """Handlers of ours on the root logger, every record redacted: ``level: message`` lines (neutralised inside GitHub
-    Actions, where no line may issue a workflow command); for the action, the program's own records are workflow
-    commands instead (its loggers', ``honeyhive_experiment`` and ``honeyhive_local``), and another's (the user's code,
-    a library, a forked child's) such a line on standard output, as the user's output is: it annotates nothing (GitHub
-    shows 10 errors and 10 warnings a step, and a library logging per datapoint would hide the verdict's)."""
+    """Handlers of ours on the root logger, every record redacted: ``level: message`` lines, terminal-safe as the
+    terminal report is (:func:`~honeyhive_experiment.report.markdown.plain_lines`: a record quoting the backend, an id
+    or an error's body, neither retitles nor clears the terminal) and neutralised inside GitHub Actions, where no line
+    may issue a workflow command; for the action, the program's own records are workflow commands instead (its
+    loggers', ``honeyhive_experiment`` and ``honeyhive_local``), and another's (the user's code, a library, a forked
+    child's) such a line on standard output, as the user's output is: it annotates nothing (GitHub shows 10 errors and
+    10 warnings a step, and a library logging per datapoint would hide the verdict's)."""
     import logging
 
     from honeyhive_experiment.gha import WorkflowCommandHandler
+    from honeyhive_experiment.report.markdown import plain_lines
 
     class Formatter(logging.Formatter):
         def format(self, record: logging.LogRecord) -> str:
-            return settings.printable(super().format(record))
+            return settings.printable(plain_lines(super().format(record)))
 
     def ours(record: logging.LogRecord) -> bool:
         return record.name.partition(".")[0] in ("honeyhive_experiment", "honeyhive_local")

@@ -557,6 +557,32 @@ def test_runs_prints_no_escape_sequence_or_line_break_a_run_was_stamped_with(
     assert "[2Jabc" in row
 
 
+def test_a_warning_quoting_the_backend_prints_no_escape_sequence_or_control_character(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The log's lines were redacted but printed raw: a managed dataset (in a committed ``.honeyhive/local.db``, say)
+    listing a datapoint id the backend does not return, which the warning quotes, cleared and retitled the terminal,
+    and its carriage return wrote over the warning's start."""
+    from honeyhive_local.app import Project
+    from honeyhive_local.server import DEFAULT_API_KEY
+    from honeyhive_local.store import Store
+
+    root = copy_quickstart(tmp_path / "repo", questions=2)
+    (root / ".honeyhive").mkdir(exist_ok=True)
+    store = Store(str(root / ".honeyhive" / "local.db"))
+    project = Project.for_key(DEFAULT_API_KEY).project_id
+    dataset = store.create_dataset(project, "managed", None, ["\x1b]0;pwned\x07\x1b[2Jgone\rERROR: forged"])["id"]
+    store.close()
+    config = root / ".honeyhive" / "experiment.yml"
+    text = config.read_text(encoding="utf-8").replace("  path: data/questions.jsonl", f"  id: {dataset}")
+    config.write_text(text, encoding="utf-8")
+
+    assert main(["runs", "-C", str(root)], environ={}) == 0
+    err = capsys.readouterr().err
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", err), repr(err)
+    assert f"WARNING: dataset {dataset} lists datapoint ]0;pwned[2Jgone\nERROR: forged, which" in err, err
+
+
 def test_runs_of_an_experiment_without_runs_says_so(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A bare header and "no baseline" were printed."""
     assert main(["runs", "-C", str(repo)], environ={}) == 0

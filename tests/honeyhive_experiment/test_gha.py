@@ -261,6 +261,18 @@ def test_debug_lines_appear_with_runner_debug(logger: logging.Logger) -> None:
     assert out.getvalue().splitlines() == ["::debug::retrying in 200 ms", "done"]
 
 
+def test_logged_data_is_terminal_safe(logger: logging.Logger) -> None:
+    """A record quoting the backend (a branch, an error's body) reached the log with its escape sequences (a local
+    runner's terminal retitled, cleared, coloured) as the log's other lines do not."""
+    out = io.StringIO()
+    logger.addHandler(WorkflowCommandHandler(out))
+
+    logger.warning("run on \x1b]0;pwned\x07\x1b[2Jmain\rfake")
+    logger.info("branch \x1b[31mred\x1b[0m\nnext\x08")
+
+    assert out.getvalue().splitlines() == ["::warning::run on ]0;pwned[2Jmain%0Afake", "branch [31mred[0m", "next"]
+
+
 def test_logged_data_cannot_issue_commands(logger: logging.Logger) -> None:
     out = io.StringIO()
     logger.addHandler(WorkflowCommandHandler(out))

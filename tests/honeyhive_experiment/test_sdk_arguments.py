@@ -122,6 +122,8 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     # the SDK's ids are hashes of the records' JSON: a set or a cycle was a TypeError / ValueError traceback
     ("a set in a record", {"dataset": [*RECORDS, {"inputs": {"x": {1}}}], **SENT}, "dataset", "record 1 is not JSON"),
     ("a cycle in a record", {"dataset": [CYCLE], **SENT}, "dataset", "record 0 is not JSON"),
+    # the ids hash JSON with sorted keys: keys of two types were "dataset: '<' not supported between…", no record named
+    ("int and str keys", {"dataset": [*RECORDS, {"inputs": {"a": 1, 2: "b"}}], **SENT}, "dataset", "record 1 is not"),
     # as a dataset file's row: a record without inputs ran on empty inputs; an id that is no string was a TypeError
     ("no inputs", {"dataset": [*RECORDS, {"input": {}, "expected": 1}], **SENT}, "dataset", "record 1: missing 'in"),
     ("a number as id", {"dataset": [{"id": 1, "inputs": {}}], **SENT}, "dataset", "record 0: 'id' must be a non-em"),
