@@ -818,7 +818,8 @@ def republish(
     by the rules its check recorded on it (``metadata.check.rules``: the pull request's experiment file's gate,
     passing ranges, verdict policy, metrics and baseline strategy), so the comment says what the check said;
     ``config``, the default branch's file, gives the rest, and the rules too for a run whose check recorded none (a
-    note says so).
+    note says so). A pass or neutral verdict for a triggering workflow run whose conclusion is not ``success`` is
+    refused: the comment is never greener than the check.
     """
     run = ExperimentRun.model_validate(client.get_run(published.run_id))
     _check_published_run(run, config, settings, published)
@@ -846,6 +847,17 @@ def republish(
         settings = settings.model_copy(update={"baseline_run_id": stamped})  # none: none may be picked now
     judgement = _judge_recorded(client, config, settings, run, now=now, pick=not judged)
     judgement = _with_stamped_baseline(judgement, run) if judged else judgement
+    triggering = settings.triggering_run
+    conclusion = triggering.conclusion if triggering is not None else None
+    verdict = judgement.decision.verdict
+    if verdict in (Verdict.PASS, Verdict.NEUTRAL) and conclusion != "success":  # never greener than the check
+        raise ReportError(
+            f"refusing to publish: the triggering workflow run concluded {conclusion or 'with no conclusion'}, but"
+            f" run {run.run_id} reads {verdict} here (an earlier attempt's artifact, a job other than the"
+            " experiment's failing, or the run's check changed in HoneyHive): the comment would be greener than the"
+            " check; see the triggering run's log",
+            file="report.json",
+        )
     return dataclasses.replace(judgement, notes=(*judgement.notes, *notes))
 
 

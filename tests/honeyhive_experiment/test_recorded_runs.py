@@ -447,6 +447,54 @@ def test_publish_refuses_the_report_of_another_workflow_run_of_the_same_commit(w
     assert passing["run"]["id"] in comment.body
 
 
+def test_publish_never_posts_a_verdict_greener_than_the_triggering_runs_conclusion(world: World) -> None:
+    """Attempt 1 of workflow run 9101 passed and uploaded report.json; "re-run all jobs": attempt 2's run job failed,
+    and its upload was refused (upload-artifact v4+ keeps one artifact of a name per workflow run), so publish was
+    given attempt 1's report and posted it green under the red check. Code holding the run job's key rewrote the
+    failing run's stamp to pass: green again. The event's conclusion (failure) now refuses both."""
+    code, first = world.action("attempt-1", {"mode": "all", "comment-mode": "off"}, run_id="9101")
+    assert (code, first.outputs()["verdict"]) == (0, "neutral"), first.summary()  # no baseline yet
+    attempt_1 = _report_json(world.root)
+    set_answers(world.root, dict.fromkeys(WRONG_TOPICS, "no idea"))
+    code, second = world.action("attempt-2", {"mode": "all", "comment-mode": "off"}, run_id="9101")
+    assert (code, second.outputs()["verdict"]) == (1, "fail"), second.summary()
+    attempt_2 = _report_json(world.root)
+    red = workflow_run(HEAD_SHA, triggering_run_id=9101, attempt=2, conclusion="failure")
+
+    code, published = world.action("publish", {"mode": "publish"}, root=world.publisher("p1", attempt_1), event=red)
+
+    assert (code, published.outputs()["verdict"]) == (2, "error"), published.summary()
+    expected = (
+        f"refusing to publish: the triggering workflow run concluded failure, but run {attempt_1['run']['id']}"
+        " reads neutral here"
+    )
+    assert expected in published.summary(), published.summary()
+    assert world.github.writes == [], "a refused report posts nothing"
+
+    run_id = attempt_2["run"]["id"]
+    with world.client() as hh:  # the run job's key: its stamp says pass, by rules nothing fails
+        metadata = dict(hh.get_run(run_id)["metadata"])
+        forged_check = {**metadata["check"], "verdict": "pass", "rules": FORGIVING}
+        hh.update_run(run_id, {"metadata": {**metadata, "check": forged_check}})
+    code, forged = world.action("forged", {"mode": "publish"}, root=world.publisher("p2", attempt_2), event=red)
+    assert (code, forged.outputs()["verdict"]) == (2, "error"), forged.summary()
+    assert f"concluded failure, but run {run_id} reads neutral here" in forged.summary(), forged.summary()
+    assert world.github.writes == []
+
+    with world.client() as hh:  # as the check stamped it: its failure is posted
+        hh.update_run(run_id, {"metadata": metadata})
+    code, posted = world.action("posted", {"mode": "publish"}, root=world.publisher("p3", attempt_2), event=red)
+    assert posted.outputs()["verdict"] == "fail", posted.summary()
+    [comment] = world.github.comments(PR)
+    assert run_id in comment.body
+
+
+FORGIVING = {"verdict": {"allow_failed": 100}, "passing_ranges": {}}
+"""Rules a forged stamp names: nothing can fail by them."""
+WRONG_TOPICS = ("reset password", "change email", "delete account", "export data", "invoice", "refund")
+"""The six questions' topics of the world's quickstart: each answered wrongly, every datapoint fails."""
+
+
 def test_view_of_one_experiment_file_shows_its_own_latest_run_and_refuses_the_other_files(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
