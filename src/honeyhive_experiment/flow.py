@@ -777,19 +777,17 @@ def published_run(path: Path, *, pr_numbers: Collection[int], head_sha: str | No
     return PublishedRun(run.id, baseline_run_id, run.pr_number, run.head_sha)
 
 
-def _check_published_run(
-    run: ExperimentRun, config: ExperimentConfig, settings: Settings, published: PublishedRun
-) -> None:
+def _check_published_run(run: ExperimentRun, settings: Settings, published: PublishedRun) -> None:
     """The run report.json names must be, in HoneyHive, a run of this experiment file (``settings.config_file``:
     another file of the experiment has its own rules and comment) made for this repository, pull request and commit
     by the triggering workflow run (its ``metadata.ci``; any attempt of that run: a re-run of its failed jobs keeps the
     artifact of a run job that passed): a pull request can write its report.json, so a run id in it is checked
     against the backend before it decides anything; another workflow run's, of the same commit, has its own check.
+    Its experiment's name is not compared: these identify the run, and a pull request may rename the experiment.
     Raises ReportError naming each mismatch."""
     stamped, triggering = run.ci, settings.triggering_run
     triggering_id = triggering.run_id if triggering is not None else None
     wanted = {
-        "experiment": (run.name, config.name),
         "experiment file": (stamped.get("config_file"), settings.config_file),
         "repository": (stamped.get("repository"), settings.ci.repository),
         "pull request": (stamped.get("pr_number"), published.pr_number),
@@ -822,7 +820,9 @@ def republish(
     refused: the comment is never greener than the check.
     """
     run = ExperimentRun.model_validate(client.get_run(published.run_id))
-    _check_published_run(run, config, settings, published)
+    _check_published_run(run, settings, published)
+    if run.name and run.name != config.name:  # the pull request renamed it: titled, and its trend found, as its check's
+        config = config.model_copy(update={"name": run.name})
     if (unfinished := _unfinished(run, "re-run this job")) is not None:
         raise ReportError(f"refusing to publish: {unfinished}", file="report.json", key="run.id")
     if check_verdict(run) == Verdict.ERROR:  # judged again, it would get a verdict its check never gave

@@ -414,6 +414,29 @@ def test_publish_of_one_experiment_file_refuses_the_run_of_the_other_file_of_tha
     assert world.github.comments(PR) == comments
 
 
+def test_publish_posts_the_run_of_a_pull_request_that_renamed_its_experiment(world: World) -> None:
+    """The pull request renames its experiment (``name:``) and its check passed; publish refused the run ("experiment
+    'support-bot' (expected 'support-bot-quickstart')", the default branch's name), so such a pull request could never
+    get its comment. The file, repository, pull request, commit and workflow run identify the run: it is posted, as
+    the comment of its experiment file (the one it edits after the rename too), titled with the run's name."""
+    config = world.root / ".honeyhive" / "experiment.yml"
+    assert world.action("before", {"mode": "all"})[0] == 0  # the comment of the file, before the rename
+    [before] = world.github.comments(PR)
+    renamed = config.read_text(encoding="utf-8").replace("name: support-bot-quickstart", "name: support-bot")
+    config.write_text(renamed, encoding="utf-8")
+    code, ran = world.action("run", {"mode": "all", "comment-mode": "off"})
+    assert code == 0, ran.summary()
+    publisher = world.publisher("publisher", _report_json(world.root))  # the default branch's file: the old name
+
+    code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
+
+    assert (code, published.outputs()["verdict"]) == (0, "neutral"), published.summary()
+    [comment] = world.github.comments(PR)
+    assert comment.id == before.id
+    assert "\n### support-bot\n" in comment.body, comment.body[:300]  # not the default branch's name
+    assert ran.outputs()["run-id"] in comment.body
+
+
 def test_publish_refuses_the_report_of_another_workflow_run_of_the_same_commit(world: World) -> None:
     """The pull request's workflow run 9101 was green (neutral: no baseline yet); run 9102, of the same commit (its
     file made stricter), failed its check. The publish job for run 9102, given run 9101's report.json, posted the
