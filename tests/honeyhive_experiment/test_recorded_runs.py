@@ -414,6 +414,26 @@ def test_publish_of_one_experiment_file_refuses_the_run_of_the_other_file_of_tha
     assert world.github.comments(PR) == comments
 
 
+def test_publishs_comment_points_to_the_page_in_the_triggering_runs_artifacts(world: World) -> None:
+    """Publish's comment sent readers to "**report.published.html** in this workflow run's artifacts", linking the
+    publish run (5555), which uploads nothing: the page is report.html, which the run job of workflow run 9101
+    uploaded beside report.json."""
+    code, ran = world.action("run", {"mode": "all", "comment-mode": "off"}, run_id="9101")
+    assert code == 0, ran.summary()
+    publisher = world.publisher("publisher", _report_json(world.root))
+    event = workflow_run(HEAD_SHA, triggering_run_id=9101)
+
+    code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=event, run_id="5555")
+
+    assert code == 0, published.summary()
+    [comment] = world.github.comments(PR)
+    [line] = [line for line in comment.body.splitlines() if line.startswith("🔎 Every datapoint")]
+    runs = f"https://github.com/{REPOSITORY}/actions/runs"
+    assert f"**report.html** in [the artifacts of the workflow run that ran the experiment]({runs}/9101)" in line
+    assert "5555" not in line
+    assert "published" not in line
+
+
 def test_publish_posts_the_run_of_a_pull_request_that_renamed_its_experiment(world: World) -> None:
     """The pull request renames its experiment (``name:``) and its check passed; publish refused the run ("experiment
     'support-bot' (expected 'support-bot-quickstart')", the default branch's name), so such a pull request could never
