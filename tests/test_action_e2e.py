@@ -70,7 +70,8 @@ def test_baseline_then_pr_comment_created_once_and_edited(world: World) -> None:
     page = world.root / outputs["html-report-path"]
     assert page.name == "report.html"
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    artifacts = f"**report.html** in [this workflow run's artifacts](https://github.com/{REPOSITORY}/actions/runs/"
+    run_link = f"https://github.com/{REPOSITORY}/actions/runs/"
+    artifacts = f"**report.html** in [the artifacts of the workflow run that ran the experiment]({run_link}"
     assert artifacts in comment.body
     assert artifacts in summary
 

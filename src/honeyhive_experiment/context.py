@@ -17,8 +17,8 @@ What is taken from the payload (of ``pull_request``, ``pull_request_target``, ``
   differs from the base repository (or was deleted). ``head.repo.fork`` alone is not used: it is also true for a
   pull request between two branches *of* a fork, where secrets are available.
 * ``workflow_run``: the triggering run (:class:`TriggeringRun`: its id, head sha/branch, its pull request numbers,
-  fork or not). GitHub lists no pull requests there for a run that came from a fork, so ``pr_numbers`` is empty in
-  exactly the case a two-workflow setup cares about.
+  fork or not, its conclusion). GitHub lists no pull requests there for a run that came from a fork, so
+  ``pr_numbers`` is empty in exactly the case a two-workflow setup cares about.
 * ``merge_group``: the queue's base branch and commit (``merge_group.base_ref``, ``base_sha``).
 * every event: the repository's default branch (the baseline search's branch when the run's own is unknown: a tag,
   a fork's triggering run).
@@ -76,6 +76,7 @@ class TriggeringRun(BaseModel):
     head_branch: str | None = None
     pr_numbers: tuple[int, ...] = ()
     is_fork: bool = False
+    conclusion: str | None = None  # its check's: success, failure, ... (mode publish posts nothing greener)
 
 
 class CiContext(BaseModel):
@@ -358,6 +359,7 @@ def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, An
             head_branch=run.text("head_branch"),
             pr_numbers=numbers,
             is_fork=from_a_fork(head_name, base_name),
+            conclusion=run.text("conclusion"),
         )
         values["triggering_run"] = triggering
         values["is_fork"] = triggering.is_fork

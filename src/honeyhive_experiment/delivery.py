@@ -115,11 +115,20 @@ def compose(judgement: Judgement, *, settings: Settings, html_file: Path | None 
 
 def html_location(settings: Settings, html_file: Path | None) -> ReportHtml | None:
     """Where the comment says the HTML report is: the file (relative to the working directory when inside it)
-    and, in GitHub Actions, the workflow run whose artifacts hold it once the workflow uploads it."""
+    and, in GitHub Actions, the workflow run whose artifacts hold it once the workflow uploads it. ``mode: publish``
+    names the run job's page, report.html beside the report.json it uploaded, in the triggering workflow run's
+    artifacts (the publish workflow uploads nothing); none when that run is not known."""
     if html_file is None:
         return None
+    url = settings.ci.workflow_run_url if settings.as_action else None
+    if settings.mode is Mode.PUBLISH:
+        triggering, repository, report = settings.triggering_run, settings.ci.repository, settings.report_file
+        if triggering is None or triggering.run_id is None or repository is None or report is None:
+            return None
+        html_file = report.with_suffix(".html")
+        url = f"{settings.github_server_url}/{repository}/actions/runs/{triggering.run_id}"
     shown = relative(html_file, settings.root) or str(html_file)
-    return ReportHtml(file=shown, artifacts_url=settings.ci.workflow_run_url if settings.as_action else None)
+    return ReportHtml(file=shown, artifacts_url=url)
 
 
 def write_html(report: Report, path: Path) -> None:

@@ -777,19 +777,17 @@ def published_run(path: Path, *, pr_numbers: Collection[int], head_sha: str | No
     return PublishedRun(run.id, baseline_run_id, run.pr_number, run.head_sha)
 
 
-def _check_published_run(
-    run: ExperimentRun, config: ExperimentConfig, settings: Settings, published: PublishedRun
-) -> None:
+def _check_published_run(run: ExperimentRun, settings: Settings, published: PublishedRun) -> None:
     """The run report.json names must be, in HoneyHive, a run of this experiment file (``settings.config_file``:
     another file of the experiment has its own rules and comment) made for this repository, pull request and commit
     by the triggering workflow run (its ``metadata.ci``; any attempt of that run: a re-run of its failed jobs keeps the
     artifact of a run job that passed): a pull request can write its report.json, so a run id in it is checked
     against the backend before it decides anything; another workflow run's, of the same commit, has its own check.
+    Its experiment's name is not compared: these identify the run, and a pull request may rename the experiment.
     Raises ReportError naming each mismatch."""
     stamped, triggering = run.ci, settings.triggering_run
     triggering_id = triggering.run_id if triggering is not None else None
     wanted = {
-        "experiment": (run.name, config.name),
         "experiment file": (stamped.get("config_file"), settings.config_file),
         "repository": (stamped.get("repository"), settings.ci.repository),
         "pull request": (stamped.get("pr_number"), published.pr_number),
@@ -818,10 +816,13 @@ def republish(
     by the rules its check recorded on it (``metadata.check.rules``: the pull request's experiment file's gate,
     passing ranges, verdict policy, metrics and baseline strategy), so the comment says what the check said;
     ``config``, the default branch's file, gives the rest, and the rules too for a run whose check recorded none (a
-    note says so).
+    note says so). A pass or neutral verdict for a triggering workflow run whose conclusion is not ``success`` is
+    refused: the comment is never greener than the check.
     """
     run = ExperimentRun.model_validate(client.get_run(published.run_id))
-    _check_published_run(run, config, settings, published)
+    _check_published_run(run, settings, published)
+    if run.name and run.name != config.name:  # the pull request renamed it: titled, and its trend found, as its check's
+        config = config.model_copy(update={"name": run.name})
     if (unfinished := _unfinished(run, "re-run this job")) is not None:
         raise ReportError(f"refusing to publish: {unfinished}", file="report.json", key="run.id")
     if check_verdict(run) == Verdict.ERROR:  # judged again, it would get a verdict its check never gave
@@ -846,6 +847,17 @@ def republish(
         settings = settings.model_copy(update={"baseline_run_id": stamped})  # none: none may be picked now
     judgement = _judge_recorded(client, config, settings, run, now=now, pick=not judged)
     judgement = _with_stamped_baseline(judgement, run) if judged else judgement
+    triggering = settings.triggering_run
+    conclusion = triggering.conclusion if triggering is not None else None
+    verdict = judgement.decision.verdict
+    if verdict in (Verdict.PASS, Verdict.NEUTRAL) and conclusion != "success":  # never greener than the check
+        raise ReportError(
+            f"refusing to publish: the triggering workflow run concluded {conclusion or 'with no conclusion'}, but"
+            f" run {run.run_id} reads {verdict} here (an earlier attempt's artifact, a job other than the"
+            " experiment's failing, or the run's check changed in HoneyHive): the comment would be greener than the"
+            " check; see the triggering run's log",
+            file="report.json",
+        )
     return dataclasses.replace(judgement, notes=(*judgement.notes, *notes))
 
 

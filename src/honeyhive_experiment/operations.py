@@ -333,7 +333,10 @@ class _Invocation:
                 judgement = replace(judgement, decision=error, error=str(exc), error_kind=error_kind(exc))
                 composed = compose(judgement, settings=self.settings)
                 written = deliver(composed, settings=self.settings, report_file=None, post=posting)
-        code = exit_code(composed.report.verdict, fail_on_error=self.settings.fail_on_error)
+        verdict = composed.report.verdict
+        code = exit_code(verdict, fail_on_error=self.settings.fail_on_error)
+        if verdict is Verdict.FAIL and self.settings.mode is Mode.PUBLISH:  # the check is the run workflow's: the
+            code = 0  # comment and the verdict output say fail (a failed publish run would show on the default branch)
         if not written and code == 0:  # a runner's file its disk could not take (said): the check is not green
             code = exit_code(Verdict.ERROR, fail_on_error=self.settings.fail_on_error)
         return Outcome(code, composed)

@@ -96,17 +96,19 @@ def pull_request(*, head_sha: str = HEAD_SHA, base_sha: str = BASE_SHA, fork: bo
     )
 
 
-def workflow_run(head_sha: str, *, triggering_run_id: int = int(RUN_ID), attempt: int = 1) -> Event:
+def workflow_run(
+    head_sha: str, *, triggering_run_id: int = int(RUN_ID), attempt: int = 1, conclusion: str = "success"
+) -> Event:
     """A ``workflow_run`` (completed) event on ``main`` about the pull request's workflow run
     ``triggering_run_id`` (by default the one a step's context names: :func:`context_env`), attempt ``attempt``,
-    which ran at ``head_sha``."""
+    which ran at ``head_sha`` and concluded ``conclusion``."""
     run = {
         "id": triggering_run_id,
         "run_attempt": attempt,
         "name": "experiment (run)",
         "event": "pull_request",
         "status": "completed",
-        "conclusion": "success",
+        "conclusion": conclusion,
         "head_sha": head_sha,
         "head_branch": HEAD_REF,
         "pull_requests": [

@@ -377,7 +377,7 @@ def test_publish_edits_the_comment_of_its_own_experiment_file_not_the_other_file
         "publish", {"mode": "publish", "config": strict}, root=publisher, event=workflow_run(HEAD_SHA)
     )
 
-    assert (code, published.outputs()["verdict"]) == (1, "fail"), published.summary()
+    assert (code, published.outputs()["verdict"]) == (0, "fail"), published.summary()
     assert [(w.method, w.path) for w in world.github.writes] == [
         ("PATCH", f"/repos/{REPOSITORY}/issues/comments/{red.id}")
     ]
@@ -414,6 +414,49 @@ def test_publish_of_one_experiment_file_refuses_the_run_of_the_other_file_of_tha
     assert world.github.comments(PR) == comments
 
 
+def test_publishs_comment_points_to_the_page_in_the_triggering_runs_artifacts(world: World) -> None:
+    """Publish's comment sent readers to "**report.published.html** in this workflow run's artifacts", linking the
+    publish run (5555), which uploads nothing: the page is report.html, which the run job of workflow run 9101
+    uploaded beside report.json."""
+    code, ran = world.action("run", {"mode": "all", "comment-mode": "off"}, run_id="9101")
+    assert code == 0, ran.summary()
+    publisher = world.publisher("publisher", _report_json(world.root))
+    event = workflow_run(HEAD_SHA, triggering_run_id=9101)
+
+    code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=event, run_id="5555")
+
+    assert code == 0, published.summary()
+    [comment] = world.github.comments(PR)
+    [line] = [line for line in comment.body.splitlines() if line.startswith("🔎 Every datapoint")]
+    runs = f"https://github.com/{REPOSITORY}/actions/runs"
+    assert f"**report.html** in [the artifacts of the workflow run that ran the experiment]({runs}/9101)" in line
+    assert "5555" not in line
+    assert "published" not in line
+
+
+def test_publish_posts_the_run_of_a_pull_request_that_renamed_its_experiment(world: World) -> None:
+    """The pull request renames its experiment (``name:``) and its check passed; publish refused the run ("experiment
+    'support-bot' (expected 'support-bot-quickstart')", the default branch's name), so such a pull request could never
+    get its comment. The file, repository, pull request, commit and workflow run identify the run: it is posted, as
+    the comment of its experiment file (the one it edits after the rename too), titled with the run's name."""
+    config = world.root / ".honeyhive" / "experiment.yml"
+    assert world.action("before", {"mode": "all"})[0] == 0  # the comment of the file, before the rename
+    [before] = world.github.comments(PR)
+    renamed = config.read_text(encoding="utf-8").replace("name: support-bot-quickstart", "name: support-bot")
+    config.write_text(renamed, encoding="utf-8")
+    code, ran = world.action("run", {"mode": "all", "comment-mode": "off"})
+    assert code == 0, ran.summary()
+    publisher = world.publisher("publisher", _report_json(world.root))  # the default branch's file: the old name
+
+    code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
+
+    assert (code, published.outputs()["verdict"]) == (0, "neutral"), published.summary()
+    [comment] = world.github.comments(PR)
+    assert comment.id == before.id
+    assert "\n### support-bot\n" in comment.body, comment.body[:300]  # not the default branch's name
+    assert ran.outputs()["run-id"] in comment.body
+
+
 def test_publish_refuses_the_report_of_another_workflow_run_of_the_same_commit(world: World) -> None:
     """The pull request's workflow run 9101 was green (neutral: no baseline yet); run 9102, of the same commit (its
     file made stricter), failed its check. The publish job for run 9102, given run 9101's report.json, posted the
@@ -445,6 +488,55 @@ def test_publish_refuses_the_report_of_another_workflow_run_of_the_same_commit(w
     assert (code, again.outputs()["verdict"]) == (0, "neutral"), again.summary()
     [comment] = world.github.comments(PR)
     assert passing["run"]["id"] in comment.body
+
+
+def test_publish_never_posts_a_verdict_greener_than_the_triggering_runs_conclusion(world: World) -> None:
+    """Attempt 1 of workflow run 9101 passed and uploaded report.json; "re-run all jobs": attempt 2's run job failed,
+    and its upload was refused (upload-artifact v4+ keeps one artifact of a name per workflow run), so publish was
+    given attempt 1's report and posted it green under the red check. Code holding the run job's key rewrote the
+    failing run's stamp to pass: green again. The event's conclusion (failure) now refuses both."""
+    code, first = world.action("attempt-1", {"mode": "all", "comment-mode": "off"}, run_id="9101")
+    assert (code, first.outputs()["verdict"]) == (0, "neutral"), first.summary()  # no baseline yet
+    attempt_1 = _report_json(world.root)
+    set_answers(world.root, dict.fromkeys(WRONG_TOPICS, "no idea"))
+    code, second = world.action("attempt-2", {"mode": "all", "comment-mode": "off"}, run_id="9101")
+    assert (code, second.outputs()["verdict"]) == (1, "fail"), second.summary()
+    attempt_2 = _report_json(world.root)
+    red = workflow_run(HEAD_SHA, triggering_run_id=9101, attempt=2, conclusion="failure")
+
+    code, published = world.action("publish", {"mode": "publish"}, root=world.publisher("p1", attempt_1), event=red)
+
+    assert (code, published.outputs()["verdict"]) == (2, "error"), published.summary()
+    expected = (
+        f"refusing to publish: the triggering workflow run concluded failure, but run {attempt_1['run']['id']}"
+        " reads neutral here"
+    )
+    assert expected in published.summary(), published.summary()
+    assert world.github.writes == [], "a refused report posts nothing"
+
+    run_id = attempt_2["run"]["id"]
+    with world.client() as hh:  # the run job's key: its stamp says pass, by rules nothing fails
+        metadata = dict(hh.get_run(run_id)["metadata"])
+        forged_check = {**metadata["check"], "verdict": "pass", "rules": FORGIVING}
+        hh.update_run(run_id, {"metadata": {**metadata, "check": forged_check}})
+    code, forged = world.action("forged", {"mode": "publish"}, root=world.publisher("p2", attempt_2), event=red)
+    assert (code, forged.outputs()["verdict"]) == (2, "error"), forged.summary()
+    assert f"concluded failure, but run {run_id} reads neutral here" in forged.summary(), forged.summary()
+    assert world.github.writes == []
+
+    with world.client() as hh:  # as the check stamped it: its failure is posted
+        hh.update_run(run_id, {"metadata": metadata})
+    code, posted = world.action("posted", {"mode": "publish"}, root=world.publisher("p3", attempt_2), event=red)
+    # exit 0: the check is the run workflow's (a failed publish run would show on the default branch's head commit)
+    assert (code, posted.outputs()["verdict"]) == (0, "fail"), posted.summary()
+    [comment] = world.github.comments(PR)
+    assert run_id in comment.body
+
+
+FORGIVING = {"verdict": {"allow_failed": 100}, "passing_ranges": {}}
+"""Rules a forged stamp names: nothing can fail by them."""
+WRONG_TOPICS = ("reset password", "change email", "delete account", "export data", "invoice", "refund")
+"""The six questions' topics of the world's quickstart: each answered wrongly, every datapoint fails."""
 
 
 def test_view_of_one_experiment_file_shows_its_own_latest_run_and_refuses_the_other_files(
@@ -507,7 +599,7 @@ def test_the_report_and_publish_jobs_show_no_output_the_job_that_ran_it_redacted
 
     publisher = world.publisher("publisher", written)
     code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
-    assert (code, published.outputs()["verdict"]) == (1, "fail"), published.summary()
+    assert (code, published.outputs()["verdict"]) == (0, "fail"), published.summary()
     [comment] = world.github.comments(PR)
     assert "Keyword recall = 0%" in comment.body
     assert secret not in comment.body
@@ -558,7 +650,7 @@ def test_publish_and_view_fail_a_run_the_backend_never_recorded_a_datapoint_of_a
 
     publisher = world.publisher("publisher", written)
     code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
-    assert (code, published.outputs()["verdict"]) == (1, "fail"), published.summary()
+    assert (code, published.outputs()["verdict"]) == (0, "fail"), published.summary()
     again = json.loads((publisher / ".honeyhive" / "report.published.json").read_text(encoding="utf-8"))
     assert [(row["id"], row["kind"]) for row in again["datapoints"]["errored"]] == [(lost, "backend error")]
     assert again["reasons"][-1].startswith(f"{unrecorded} (HoneyHive has no "), again["reasons"]
