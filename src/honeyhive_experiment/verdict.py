@@ -24,7 +24,8 @@
      beside it; only a gate with ``significant: true`` also needs that test to be significant (noise-aware
      gating, the user's opt-in). An efficiency metric's value that leaves LLM calls out (no price, no token
      usage, made outside every datapoint) is a lower bound of the whole: this run's alone crossing the gate is a
-     failure all the same (:func:`_unjudged`).
+     failure all the same; both leaving out only calls made outside every datapoint, as many in each, are judged on
+     the datapoints' own calls, with a warning (:func:`_unjudged`).
 
 - ``neutral`` (exit 0, with a warning): nothing to judge against — no baseline yet, or a fork PR without
   secrets (decided in the flow) — or a gate that could not be checked: the baseline has no value for its metric,
