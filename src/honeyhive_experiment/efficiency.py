@@ -42,6 +42,7 @@ from honeyhive_experiment.pricing import Prices
 __all__ = [
     "JUDGE",
     "METRICS",
+    "OUTSIDE",
     "Efficiency",
     "combine",
     "left_out",
@@ -57,6 +58,9 @@ NO_PRICE, NO_USAGE, FAILED = UNPRICED_KEYS[:3]
 """The session metadata keys of the function's calls without a cost, by why (``judge_`` + each: the judge's)."""
 _LEFT_OUT_OF: Final = {"input_tokens": (NO_USAGE,), "output_tokens": (NO_USAGE,), "cost_usd": (NO_PRICE, NO_USAGE)}
 """The metrics an answered call can be missing from, and why (a failed call is in none: it was not answered)."""
+OUTSIDE: Final = "outside any datapoint"
+"""Why :func:`left_out` leaves out the calls made outside every datapoint's context (of every metric but
+``duration_ms``)."""
 _WHY: Final = {NO_PRICE: "to unpriced model {}", NO_USAGE: "to {} without token usage"}
 _UNKNOWN_MODEL: Final = "(model not named)"
 _LOWER: Final = MetricConfig(direction=Direction.LOWER)
@@ -133,7 +137,7 @@ def left_out(outcomes: Iterable[DatapointOutcome]) -> dict[str, dict[str, int]]:
                         found.setdefault(prefix + metric, Counter())[_WHY[why].format(model)] += n
     for metric in METRICS if outside else ():
         if metric != "duration_ms":
-            found.setdefault(metric, Counter())["outside any datapoint"] += outside
+            found.setdefault(metric, Counter())[OUTSIDE] += outside
     return {metric: dict(calls) for metric, calls in found.items()}
 
 

@@ -24,7 +24,8 @@
      beside it; only a gate with ``significant: true`` also needs that test to be significant (noise-aware
      gating, the user's opt-in). An efficiency metric's value that leaves LLM calls out (no price, no token
      usage, made outside every datapoint) is a lower bound of the whole: this run's alone crossing the gate is a
-     failure all the same (:func:`_unjudged`).
+     failure all the same; both leaving out only calls made outside every datapoint, as many in each, are judged on
+     the datapoints' own calls, with a warning (:func:`_unjudged`).
 
 - ``neutral`` (exit 0, with a warning): nothing to judge against — no baseline yet, or a fork PR without
   secrets (decided in the flow) — or a gate that could not be checked: the baseline has no value for its metric,
@@ -51,6 +52,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
+from honeyhive_experiment.efficiency import OUTSIDE
 from honeyhive_experiment.models import ExperimentResultSummary, MetricDelta, MetricKey, RunComparisonResult
 from honeyhive_experiment.models.outcomes import COLLISION, MISSING_GROUND_TRUTH, NOT_RAISED
 from honeyhive_experiment.significance import (
@@ -492,6 +494,12 @@ def _excludes(whose: str, calls: Mapping[str, int]) -> str:
     return f"{whose} value excludes {n:,} LLM call{'s' if n != 1 else ''} ({said})"
 
 
+def _alike(old: Mapping[str, int], new: Mapping[str, int]) -> bool:
+    """Whether both runs' values leave out LLM calls only as calls made outside every datapoint, as many in each
+    (``old``, ``new``: the baseline's and this run's, by why): their datapoints' own calls are all in them."""
+    return list(old) == [OUTSIDE] and old == new
+
+
 def _unjudged(
     gates: Mapping[str, GateRule],
     presentation: Mapping[str, MetricConfig],
@@ -505,14 +513,20 @@ def _unjudged(
     gate it fails (``failed``; ``crossed``: whose bound it crosses, significant or not) is failed, and otherwise
     could not be checked; when only the baseline's does, the whole change is at most the one shown, so a gate it
     does not cross holds, and otherwise could not be checked; when both do (or the metric is higher-is-better), the
-    whole could be either way. Significance: this run's calls
+    whole could be either way, unless both leave out only calls made outside every datapoint, as many in each
+    (:func:`_alike`: an import-time call, a library's background thread, once a run): those are not the datapoints'
+    calls, which the values hold whole, so the gate is judged on them as if neither left anything out (the
+    verdict warns so). Significance: this run's calls
     left out can only make more datapoints worse and fewer better, so a significant regression stays one; but Holm's
-    correction also takes the other gates' tests, so not when another gate's baseline leaves calls out."""
-    partial_baseline = any(left_out[metric][0] for metric in gates if metric in left_out)
+    correction also takes the other gates' tests, so not when another gate's baseline leaves calls out (but for
+    :func:`_alike` ones)."""
+    partial_baseline = any(
+        left_out[metric][0] and not _alike(*left_out[metric]) for metric in gates if metric in left_out
+    )
     found: dict[str, str] = {}
     for metric, (old, new) in left_out.items():
         gate = gates.get(metric)
-        if gate is None or not (old or new):
+        if gate is None or not (old or new) or _alike(old, new):
             continue
         lower = presentation.get(metric, MetricConfig()).direction is Direction.LOWER
         sides = " and ".join(
@@ -529,6 +543,21 @@ def _unjudged(
         else:
             tail = "with them the change could be larger or smaller"
         found[metric] = f"{sides}: {tail}"
+    return found
+
+
+def _own_calls(gates: Iterable[str], left_out: Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]]) -> list[str]:
+    """The gates judged on their datapoints' own calls (:func:`_alike`), each in words: ``cost_usd judged on the
+    datapoints' own calls: both runs made 1 LLM call outside any datapoint, counted in neither``."""
+    found: list[str] = []
+    for metric in gates:
+        old, new = left_out.get(metric, ({}, {}))
+        if _alike(old, new):
+            n = old[OUTSIDE]
+            found.append(
+                f"{metric} judged on the datapoints' own calls: both runs made {n:,} LLM call{'s' if n != 1 else ''}"
+                f" {OUTSIDE}, counted in neither"
+            )
     return found
 
 
@@ -781,18 +810,20 @@ def decide(
     )
     crossing = set() if comparison is None else {m for m, _ in gate_failures(comparison, gates, presentation)[0]}
     unjudged = _unjudged(gates, presentation, left, failing, crossing)
+    if comparison is not None:
+        warnings.extend(_own_calls(gates, left))
     judged = {metric: gate for metric, gate in gates.items() if metric not in unjudged}
     hit, noise = (
         ([], []) if comparison is None else gate_failures(comparison, judged, presentation, gate_assessment, points)
     )
     warnings.extend(noise)
-    # a failed gate whose value leaves calls out: only this run's, which with them is worse still
+    # a failed gate whose value leaves calls out: only this run's, which with them is worse still (both runs' alike:
+    # judged on their datapoints' own calls, which the warning says)
     this_run = "this run's"
     texts = tuple(
-        f"{text}; {_excludes(this_run, calls)}: with them it is worse still"
-        if (calls := left.get(metric, ({}, {}))[1])
-        else text
+        f"{text}; {_excludes(this_run, new)}: with them it is worse still" if new and not old else text
         for metric, text in hit
+        for old, new in [left.get(metric, ({}, {}))]
     )
     metrics = tuple(dict.fromkeys(metric for metric, _ in hit))
     if reasons or hit:

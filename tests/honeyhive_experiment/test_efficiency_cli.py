@@ -509,6 +509,43 @@ def test_calls_outside_every_datapoint_are_on_the_run_for_the_jobs_that_read_it_
     )
 
 
+def test_as_many_calls_outside_every_datapoint_in_both_runs_leave_a_cost_gate_judged_on_the_datapoints_own(
+    bot: Bot,
+) -> None:
+    """One datapoint's call made by a thread started at import, in the baseline and in this run: each run's cost
+    leaves that one call out, so a cost gate "could not be checked" (neutral) though the prompt tripled and the cost
+    rose 97% on 28 of 30 datapoints; any app making one call outside its datapoints lost every efficiency gate once
+    its baselines carried the count. As many in each: judged on the datapoints' own calls, failed, and a warning says
+    so. Two now against the baseline's one: the change could be either way, still neutral."""
+    bot.configure(OPENLLMETRY, "gate: {cost_usd: {max_worse_pct: 10}}\n")
+    bot.settings(modes={"q00": "errand"})
+    first = bot.run()
+
+    bot.settings(repeat=3, modes={"q00": "errand"})
+    worse = bot.run("--baseline", first.run_id)
+    cost = worse.metric("cost_usd")
+    assert (cost["baseline_left_out"], cost["left_out"]) == (1, 1)
+    assert cost["percentage_change"] > 90
+    assert worse.code == 1, worse.out
+    [reason] = worse.report["reasons"]
+    assert reason.startswith("cost_usd got worse by "), reason
+    assert "excludes" not in reason  # not "with them it is worse still": both runs' leave the same call out
+    assert (
+        "cost_usd judged on the datapoints' own calls: both runs made 1 LLM call outside any datapoint, counted in"
+        " neither"
+    ) in worse.report["warnings"]
+
+    bot.settings(repeat=3, modes={"q00": "errand", "q01": "errand"})
+    unlike = bot.run("--baseline", first.run_id)
+    assert unlike.report["verdict"] == "neutral", unlike.out
+    assert unlike.report["reasons"] == [
+        "cost_usd's gate could not be checked: the baseline's value excludes 1 LLM call (1 outside any datapoint)"
+        " and this run's value excludes 2 LLM calls (2 outside any datapoint): with them the change could be larger"
+        " or smaller"
+    ]
+    assert not [w for w in unlike.report["warnings"] if "judged on the datapoints' own calls" in w]
+
+
 BILLING = """
 import json
 import pathlib

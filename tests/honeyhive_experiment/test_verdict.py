@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
+from honeyhive_experiment.efficiency import OUTSIDE
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
 from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
 from honeyhive_experiment.significance import Change
@@ -1241,6 +1242,112 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         (),
     ),
+    # one call outside every datapoint in each run (an import-time call, a library's background thread): the
+    # baseline's count read back from its run made every efficiency gate "could not be checked", a cost that rose 97%
+    # on 28 of 30 datapoints neutral
+    (
+        "both runs' values leave out only as many calls outside every datapoint: judged on the datapoints' own calls,"
+        " past the gate: failed, with a warning saying so (not 'worse still')",
+        lambda: judge(
+            summary(metrics={"input_tokens": IDS, "cost_usd": IDS}),
+            comparison(
+                delta("input_tokens", difference=500, pct=50.0, improved=12, degraded=0),
+                delta("cost_usd", difference=3, pct=50.0, improved=12, degraded=0),
+            ),
+            gates={"input_tokens": COST_GATE, "cost_usd": COST_GATE},
+            presentation={"input_tokens": LOWER, "cost_usd": LOWER},
+            left_out={"input_tokens": left(1, 1, OUTSIDE), "cost_usd": left(1, 1, OUTSIDE)},
+        ),
+        Verdict.FAIL,
+        (
+            "input_tokens got worse by 50.0% (gate: at most 10%): 12 of 12 worse, p < 0.001",
+            "cost_usd got worse by 50.0% (gate: at most 10%): 12 of 12 worse, p < 0.001",
+        ),
+        (
+            "input_tokens judged on the datapoints' own calls: both runs made 1 LLM call outside any datapoint,"
+            " counted in neither",
+            "cost_usd judged on the datapoints' own calls: both runs made 1 LLM call outside any datapoint, counted in"
+            " neither",
+        ),
+    ),
+    (
+        "within the gate: passed, with the warning",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS}),
+            comparison(delta("cost_usd", difference=0, pct=0.0, improved=0, degraded=0)),
+            gates={"cost_usd": COST_GATE},
+            presentation={"cost_usd": LOWER},
+            left_out={"cost_usd": left(1234, 1234, OUTSIDE)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (
+            "cost_usd judged on the datapoints' own calls: both runs made 1,234 LLM calls outside any datapoint,"
+            " counted in neither",
+        ),
+    ),
+    (
+        "as many outside, but the baseline's also left calls out inside its datapoints: could not be checked",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS}),
+            comparison(delta("cost_usd", difference=3, pct=50.0, improved=12, degraded=0)),
+            gates={"cost_usd": COST_GATE},
+            presentation={"cost_usd": LOWER},
+            left_out={"cost_usd": ({OUTSIDE: 1, "to unpriced model m": 2}, {OUTSIDE: 1})},
+        ),
+        Verdict.NEUTRAL,
+        (
+            "cost_usd's gate could not be checked: the baseline's value excludes 3 LLM calls (1 outside any"
+            " datapoint, 2 to unpriced model m) and this run's value excludes 1 LLM call (1 outside any datapoint):"
+            " with them the change could be larger or smaller",
+        ),
+        (),
+    ),
+    (
+        "both runs' inside their datapoints, as many: could not be checked",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS}),
+            comparison(delta("cost_usd", difference=3, pct=50.0, improved=12, degraded=0)),
+            gates={"cost_usd": COST_GATE},
+            presentation={"cost_usd": LOWER},
+            left_out={"cost_usd": ({OUTSIDE: 1, "to unpriced model m": 2}, {OUTSIDE: 1, "to unpriced model m": 2})},
+        ),
+        Verdict.NEUTRAL,
+        (
+            "cost_usd's gate could not be checked: the baseline's value excludes 3 LLM calls (1 outside any"
+            " datapoint, 2 to unpriced model m) and this run's value excludes 3 LLM calls (1 outside any datapoint, 2"
+            " to unpriced model m): with them the change could be larger or smaller",
+        ),
+        (),
+    ),
+    (
+        "outside every datapoint in both, not as many: could not be checked",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS}),
+            comparison(delta("cost_usd", difference=3, pct=50.0, improved=12, degraded=0)),
+            gates={"cost_usd": COST_GATE},
+            presentation={"cost_usd": LOWER},
+            left_out={"cost_usd": left(1, 2, OUTSIDE)},
+        ),
+        Verdict.NEUTRAL,
+        (
+            "cost_usd's gate could not be checked: the baseline's value excludes 1 LLM call (1 outside any datapoint)"
+            " and this run's value excludes 2 LLM calls (2 outside any datapoint): with them the change could be"
+            " larger or smaller",
+        ),
+        (),
+    ),
+    (
+        "without a baseline, no gate judged: no warning",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS}),
+            gates={"cost_usd": COST_GATE},
+            left_out={"cost_usd": left(1, 1, OUTSIDE)},
+        ),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
     (
         "a gate on a value that leaves nothing out is judged; only this run's leaving calls out, past the gate: failed"
         " too, saying what it leaves out (with them it is worse still)",
@@ -1684,6 +1791,7 @@ WITHIN = {"difference": 0.0005, "pct": 5.0, "improved": 1, "degraded": 0, "old":
 NOISY = {"difference": 0.02, "pct": 200.0, "improved": 3, "degraded": 2, "old": 0.01}  # past it, not significant
 FROM_ZERO = {"difference": 0.01, "pct": None, "improved": 12, "degraded": 0, "old": 0.0}
 THIS, BASELINE, BOTH = left(0, 6), left(6, 0), left(6, 6)
+ALIKE, UNALIKE = left(6, 6, OUTSIDE), left(6, 5, OUTSIDE)  # both runs' outside every datapoint: as many, or not
 DIRECTION = [
     (BY_PCT, CROSSED, THIS, Verdict.FAIL),
     (BY_PCT, WITHIN, THIS, Verdict.NEUTRAL),
@@ -1714,6 +1822,20 @@ DIRECTION = [
     (SIGNIFICANT, CROSSED, BOTH, Verdict.NEUTRAL),
     (SIGNIFICANT, NOISY, BOTH, Verdict.NEUTRAL),
     (SIGNIFICANT, WITHIN, BOTH, Verdict.NEUTRAL),
+    # as many outside every datapoint in both: judged on the values shown, as if neither left anything out
+    (BY_PCT, CROSSED, ALIKE, Verdict.FAIL),
+    (BY_PCT, WITHIN, ALIKE, Verdict.PASS),
+    (BY_PCT, FROM_ZERO, ALIKE, Verdict.FAIL),
+    (BY_DROP, CROSSED, ALIKE, Verdict.FAIL),
+    (BY_DROP, WITHIN, ALIKE, Verdict.PASS),
+    (BY_DEGRADED, CROSSED, ALIKE, Verdict.FAIL),
+    (BY_DEGRADED, WITHIN, ALIKE, Verdict.PASS),
+    (SIGNIFICANT, CROSSED, ALIKE, Verdict.FAIL),
+    (SIGNIFICANT, NOISY, ALIKE, Verdict.PASS),  # past the bound, not significant: a warning
+    (SIGNIFICANT, WITHIN, ALIKE, Verdict.PASS),
+    (BY_PCT, CROSSED, UNALIKE, Verdict.NEUTRAL),
+    (BY_PCT, WITHIN, UNALIKE, Verdict.NEUTRAL),
+    (SIGNIFICANT, CROSSED, UNALIKE, Verdict.NEUTRAL),
 ]
 
 
@@ -1756,6 +1878,27 @@ def test_this_runs_calls_left_out_fail_a_gate_only_when_that_is_sound(
         gates=gates,
         presentation=presentation,
         left_out={"cost_usd": THIS, "input_tokens": BASELINE},
+    )
+    assert decision.verdict is verdict
+
+
+@pytest.mark.parametrize(
+    ("other", "verdict"),
+    [
+        (ALIKE, Verdict.FAIL),  # judged as if neither left anything out: not a partial baseline
+        (UNALIKE, Verdict.NEUTRAL),
+        (({OUTSIDE: 6, "to unpriced model m": 1}, {OUTSIDE: 6, "to unpriced model m": 1}), Verdict.NEUTRAL),
+    ],
+)
+def test_another_gates_calls_outside_every_datapoint_as_many_in_both_runs_keep_holm_sound(
+    other: tuple[dict[str, int], dict[str, int]], verdict: Verdict
+) -> None:
+    decision = judge(
+        summary(metrics={"cost_usd": IDS, "input_tokens": IDS}),
+        comparison(delta("cost_usd", **CROSSED), delta("input_tokens", **WITHIN)),
+        gates={"cost_usd": SIGNIFICANT, "input_tokens": BY_PCT},
+        presentation={"cost_usd": LOWER, "input_tokens": LOWER},
+        left_out={"cost_usd": THIS, "input_tokens": other},
     )
     assert decision.verdict is verdict
 
