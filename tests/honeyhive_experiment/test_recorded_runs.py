@@ -422,6 +422,7 @@ def test_publish_of_one_experiment_file_refuses_the_run_of_the_other_file_of_tha
         ({"repository": REPOSITORY.upper()}, None),  # GitHub's owner/repo names ignore case
         ({"config_file": "ci/other.yml"}, "experiment file 'ci/other.yml' of repository"),
     ],
+    ids=["file-unstamped", "repository-case", "other-file"],
 )
 def test_publish_takes_a_runs_file_and_repository_as_the_baseline_rules_do(
     world: World, stamp: dict[str, str | None], refused: str | None
