@@ -783,13 +783,13 @@ def _check_published_run(run: ExperimentRun, settings: Settings, published: Publ
     by the triggering workflow run (its ``metadata.ci``; any attempt of that run: a re-run of its failed jobs keeps the
     artifact of a run job that passed): a pull request can write its report.json, so a run id in it is checked
     against the backend before it decides anything; another workflow run's, of the same commit, has its own check.
-    Its experiment's name is not compared: these identify the run, and a pull request may rename the experiment.
-    Raises ReportError naming each mismatch."""
+    Its experiment's name is not compared: these identify the run, and a pull request may rename the experiment. The
+    file and repository are compared as the baseline rules do (:func:`~honeyhive_experiment.baseline.same_origin`): a
+    run an older version stamped without its file is a default file's, and GitHub's names ignore case (a run without
+    a repository has no workflow run URL either, which is compared). Raises ReportError naming each mismatch."""
     stamped, triggering = run.ci, settings.triggering_run
     triggering_id = triggering.run_id if triggering is not None else None
     wanted = {
-        "experiment file": (stamped.get("config_file"), settings.config_file),
-        "repository": (stamped.get("repository"), settings.ci.repository),
         "pull request": (stamped.get("pr_number"), published.pr_number),
         "commit": (stamped.get("sha"), published.head_sha),
         "workflow run": (workflow_run_id(stamped.get("workflow_run_url")), triggering_id),
@@ -797,6 +797,10 @@ def _check_published_run(run: ExperimentRun, settings: Settings, published: Publ
     mismatches = [
         f"{what} {found!r} (expected {expected!r})" for what, (found, expected) in wanted.items() if found != expected
     ]
+    if not same_origin(run, settings.config_file, settings.ci.repository):
+        found = f"{stamped.get('config_file')!r} of repository {stamped.get('repository')!r}"
+        expected = f"{settings.config_file!r} of {settings.ci.repository!r}"
+        mismatches.insert(0, f"experiment file {found} (expected {expected})")
     if mismatches:
         raise ReportError(
             f"refusing to publish: run {run.run_id} in HoneyHive was not made for this pull request and experiment"

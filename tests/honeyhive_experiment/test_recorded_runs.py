@@ -407,11 +407,50 @@ def test_publish_of_one_experiment_file_refuses_the_run_of_the_other_file_of_tha
     assert (code, published.outputs()["verdict"]) == (2, "error"), published.summary()
     expected = (
         f"refusing to publish: run {lenient['run']['id']} in HoneyHive was not made for this pull request and"
-        f" experiment file: experiment file '.honeyhive/experiment.yml' (expected '{strict}')"
+        f" experiment file: experiment file '.honeyhive/experiment.yml' of repository '{REPOSITORY}' (expected"
+        f" '{strict}' of '{REPOSITORY}')"
     )
     assert expected in published.summary(), published.summary()
     assert world.github.writes == [], "a refused report posts nothing"
     assert world.github.comments(PR) == comments
+
+
+@pytest.mark.parametrize(
+    ("stamp", "refused"),
+    [
+        ({"config_file": None}, None),  # an older version's run: no file stamped, so the default file's
+        ({"repository": REPOSITORY.upper()}, None),  # GitHub's owner/repo names ignore case
+        ({"config_file": "ci/other.yml"}, "experiment file 'ci/other.yml' of repository"),
+    ],
+    ids=["file-unstamped", "repository-case", "other-file"],
+)
+def test_publish_takes_a_runs_file_and_repository_as_the_baseline_rules_do(
+    world: World, stamp: dict[str, str | None], refused: str | None
+) -> None:
+    """A run recorded before ``metadata.ci.config_file`` was stamped (re-running publish for it after the upgrade, or
+    a run workflow pinned to an older action) was refused: "experiment file None (expected
+    '.honeyhive/experiment.yml')", though ``view`` and the baseline rules take it as the default file's; its repository
+    in another case was refused too. Another file's run still is."""
+    code, ran = world.action("run", {"mode": "all", "comment-mode": "off"})
+    assert code == 0, ran.summary()
+    report = _report_json(world.root)
+    run_id = report["run"]["id"]
+    with world.client() as hh:
+        metadata = hh.get_run(run_id)["metadata"]
+        ci = {k: v for k, v in {**metadata["ci"], **stamp}.items() if v is not None}
+        hh.update_run(run_id, {"metadata": {**metadata, "ci": ci}})
+    publisher = world.publisher("publisher", report)
+
+    code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
+
+    if refused is None:
+        assert (code, published.outputs()["verdict"]) == (0, "neutral"), published.summary()
+        [comment] = world.github.comments(PR)
+        assert run_id in comment.body
+    else:
+        assert (code, published.outputs()["verdict"]) == (2, "error"), published.summary()
+        assert f"was not made for this pull request and experiment file: {refused}" in published.summary()
+        assert world.github.comments(PR) == []
 
 
 def test_publishs_comment_points_to_the_page_in_the_triggering_runs_artifacts(world: World) -> None:
