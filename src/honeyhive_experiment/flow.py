@@ -457,12 +457,18 @@ def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None
         none = f"none completed in the last {max_age_days} days (baseline.max_age_days)"
     no_run = f"No run at {at}, the base commit this change is measured against, could be the baseline"
     no_run += f" ({none}, or it errored)"
+    branch, sha = baseline.branch or "the base branch", str(baseline.commit_sha)[:7]
     if baseline.ahead:
-        branch = baseline.branch or "the base branch"
         return (
             f"{no_run}, nor an earlier run on {branch} whose check passed, so the baseline is a run on {branch} ahead"
-            f" of it, at {str(baseline.commit_sha)[:7]}, a commit this change does not have: its deltas include"
-            f" {branch}'s changes since {at}, as if this change undid them."
+            f" of it, at {sha}, a commit this change does not have: its deltas include {branch}'s changes since {at},"
+            " as if this change undid them."
+        )
+    if baseline.behind:  # newer passing runs were passed over: "the latest … whose check passed" would be theirs
+        return (
+            f"{no_run}, so the baseline is the latest passing run on {branch} at or before it, at {sha} (newer ones are"
+            f" at commits this change does not have): what changed on {branch} between {sha} and {at} counts here as"
+            " this change's."
         )
     return (
         f"{no_run}, so the baseline is {latest}: what changed on it since that run's commit counts here as"
