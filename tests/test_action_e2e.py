@@ -337,7 +337,8 @@ def test_a_fallback_baseline_is_a_run_of_the_merge_bases_history_before_one_on_m
     """No run at the merge base; main has a passing run before the fork point and a newer one after it (main moved
     on). The newer one was taken: its deltas had main's later changes in them, undone by the pull request. The one of
     the merge base's history is the baseline (git tells which: the checkout has both); a run ahead is taken only
-    when no other passed, and the note says what it is."""
+    when no other passed, and the note says what it is. The note and the baseline's label called the one of the
+    history "the latest run on the base branch whose check passed", though the newer one at main's tip passed too."""
     root = world.root
     before = init_repository(root)
     git(root, "commit", "--quiet", "--allow-empty", "--message=the fork point")
@@ -366,6 +367,14 @@ def test_a_fallback_baseline_is_a_run_of_the_merge_bases_history_before_one_on_m
     assert baseline == runs[before]
     assert f"No run at {fork_point[:7]}, the base commit this change is measured against" in summary
     assert "ahead of it" not in summary
+    # not "the latest run on the base branch whose check passed": the run at the tip is newer, and passed
+    assert (
+        f"so the baseline is the latest passing run on main at or before it, at {before[:7]} (newer ones are at"
+        f" commits this change does not have): what changed on main between {before[:7]} and {fork_point[:7]} counts"
+        " here as this change's."
+    ) in summary
+    assert "latest passing run on main at or before the merge base" in summary  # the baseline's label
+    assert "whose check passed" not in summary
 
     with HoneyHiveClient(world.backend.url, API_KEY) as hh:  # its check failed: no run of the history passed
         metadata = hh.get_run(runs[before])["metadata"]

@@ -92,6 +92,7 @@ class Baseline:
     ref: str | None = None  # explicit: what was asked for; merge-base: the branch the merge base is taken with
     instead_of: str | None = None  # a run of a branch that had no passing run: that branch (the default's run is)
     ahead: bool = False  # branch: git says its commit is not the merge base's ancestor (the branch moved on past it)
+    behind: bool = False  # branch: a newer passing run was passed over as ahead: this one is the latest at or before
 
     @property
     def dirty(self) -> bool:
@@ -108,6 +109,8 @@ class Baseline:
         kind = _run_kind(self.run)
         if self.reason == "merge-base":
             return f"{self.whose} at merge-base {sha}" + (f" with {self.ref}" if self.ref else "")
+        if self.reason == "branch" and self.behind:  # "latest ... whose check passed" would be a newer one's
+            return f"latest passing run on {self.branch} at or before the merge base"
         if self.reason == "branch":
             return f"latest run on {self.branch} whose check passed"
         if self.reason == "previous":
@@ -353,8 +356,9 @@ def pick_baseline(
     the merge base or one of its ancestors (``None``: unknown), asked of at most :data:`MAX_ANCESTRY_CHECKS` of them
     when the merge base was taken with the branch searched: one that is not (the branch moved on since the fork
     point; its deltas would hold the branch's later changes, undone) is the fallback only when no other passing run
-    is found, marked :attr:`Baseline.ahead`. ``require_passing`` false (a local run): the branch
-    fallback is the previous local run (reason ``previous``), whatever its result, and nothing is asked.
+    is found, marked :attr:`Baseline.ahead`; one of its history chosen over a passing one ahead is marked
+    :attr:`Baseline.behind` (it is not the branch's latest passing run). ``require_passing`` false (a local run):
+    the branch fallback is the previous local run (reason ``previous``), whatever its result, and nothing is asked.
     ``head_sha``/``dirty`` describe the run being judged (:func:`may_be_baseline`); ``merge_base_ref`` names the
     branch the merge base was taken with (else ``base_branch``): its own run at the merge base is preferred, and
     :attr:`Baseline.why` names it.
@@ -419,7 +423,7 @@ def pick_baseline(
                     if not of_history:
                         ahead_match = Baseline(run, fallback, ahead=True)
                         continue
-                    branch_match = Baseline(run, fallback)
+                    branch_match = Baseline(run, fallback, behind=ahead_match is not None)
                     if not (use_merge_base and merge_base_sha):
                         return branch_match
         return others_at_merge_base[0] if others_at_merge_base else branch_match or ahead_match

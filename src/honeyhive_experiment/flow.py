@@ -457,12 +457,18 @@ def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None
         none = f"none completed in the last {max_age_days} days (baseline.max_age_days)"
     no_run = f"No run at {at}, the base commit this change is measured against, could be the baseline"
     no_run += f" ({none}, or it errored)"
+    branch, sha = baseline.branch or "the base branch", str(baseline.commit_sha)[:7]
     if baseline.ahead:
-        branch = baseline.branch or "the base branch"
         return (
             f"{no_run}, nor an earlier run on {branch} whose check passed, so the baseline is a run on {branch} ahead"
-            f" of it, at {str(baseline.commit_sha)[:7]}, a commit this change does not have: its deltas include"
-            f" {branch}'s changes since {at}, as if this change undid them."
+            f" of it, at {sha}, a commit this change does not have: its deltas include {branch}'s changes since {at},"
+            " as if this change undid them."
+        )
+    if baseline.behind:  # newer passing runs were passed over: "the latest … whose check passed" would be theirs
+        return (
+            f"{no_run}, so the baseline is the latest passing run on {branch} at or before it, at {sha} (newer ones are"
+            f" at commits this change does not have): what changed on {branch} between {sha} and {at} counts here as"
+            " this change's."
         )
     return (
         f"{no_run}, so the baseline is {latest}: what changed on it since that run's commit counts here as"
@@ -957,7 +963,9 @@ def review(
 
     Raises :class:`~honeyhive_experiment.errors.ArgumentError` when the experiment file has no run (or ``run_id`` is
     not a run id, or not one of its runs: another experiment's, or another file's of that name, judged by this file's
-    rules, would mislead), naming what was looked for, and when the run is not completed."""
+    rules, would mislead), naming what was looked for, and when the run is not completed. A run named by its id that
+    carries no experiment-file stamp (evaluate()'s, an older version's) is judged by this file's rules, and a note
+    says so unless this is the default file (whose run such a run counts as, for baselines too)."""
     if run_id is None:
         run_id = _latest_run(client, config.name, settings)
     elif not is_run_id(run_id):  # a path (../runs) would reach another route of the backend
@@ -970,8 +978,8 @@ def review(
     if run.name != config.name:  # judged by this file's ranges and gates, another experiment's run would mislead
         message = f"run {run_id} is a run of {run.name!r}, not of {config.name!r} (this experiment file's)"
         raise ArgumentError("RUN_ID", message)
-    if not same_origin(run, settings.config_file, None):  # nor the run of another file of that name: its own rules
-        file = run.ci.get("config_file") or DEFAULT_CONFIG_PATH  # stamped by an older version without it: a default
+    file = run.ci.get("config_file")
+    if isinstance(file, str) and file != settings.config_file:  # nor another file's run of that name: its own rules
         message = (
             f"run {run_id} was made from the experiment file {file}, not from {settings.config_file} (this one), whose"
             " rules would judge it: view it with --config naming that file"
@@ -984,17 +992,35 @@ def review(
     baseline_run_id = stamped if from_stamp else settings.baseline_run_id
     settings = settings.model_copy(update={"baseline_run_id": baseline_run_id})
     judged = _judge_recorded(client, config, settings, run, now=now, pick=not judged_before)
-    return _with_stamped_baseline(judged, run) if from_stamp else judged
+    judged = _with_stamped_baseline(judged, run) if from_stamp else judged
+    if same_origin(run, settings.config_file, None):  # stamped with this file, or unstamped and this is the default
+        return judged
+    unstamped = (  # named by its id: viewed as asked, and said (the baseline rules count it as the default file's)
+        f"Run {run_id} carries no experiment-file stamp (evaluate() or an older version of this tool made it):"
+        f" nothing says it was made from {settings.config_file}, whose gates and verdict rules judge it here; which"
+        " datapoints passed is what the backend recorded, by the passing ranges the run was made with."
+    )
+    return dataclasses.replace(judged, notes=(*judged.notes, unstamped))
 
 
 def _latest_run(client: HoneyHiveClient, experiment: str, settings: Settings) -> str:
     """The experiment's newest run of this experiment file in this repository, as baselines are (the backend's
-    ``name`` filter is a substring match: the name is checked; another file of that name has its own rules)."""
+    ``name`` filter is a substring match: the name is checked; another file of that name has its own rules). A run
+    without an experiment-file stamp (evaluate()'s, an older version's) counts as the default file's, as for
+    baselines (:func:`~honeyhive_experiment.baseline.same_origin`): another file's view names the newest such run."""
+    unstamped = None
     for raw in client.iter_runs(max_pages=5, name=experiment):
         run = ExperimentRun.model_validate(raw)
         if run.name == experiment and same_origin(run, settings.config_file, settings.ci.repository):
             return run.run_id
+        if run.name == experiment and not isinstance(run.ci.get("config_file"), str):
+            unstamped = unstamped or run.run_id
     message = f"experiment {experiment!r} has no run of {settings.config_file} in the backend yet: run it first"
+    if unstamped:
+        message += (
+            f"; its runs without an experiment-file stamp (evaluate()'s, an older version's) count as"
+            f" {DEFAULT_CONFIG_PATH}'s: view one by its id (the newest: {unstamped})"
+        )
     raise ArgumentError("RUN_ID", message)
 
 

@@ -136,6 +136,7 @@ class Row:
     unknown: frozenset[str] = frozenset()  # commits git cannot tell of (a shallow clone); any other is an ancestor
     ancestry: tuple[str, ...] | None = None  # the commits whose ancestry was asked, in order (None: not checked)
     ahead: bool = False  # the chosen baseline is ahead of the merge base (Baseline.ahead)
+    behind: bool = False  # a newer passing run ahead of the merge base was passed over for it (Baseline.behind)
 
 
 FILE = DatasetIdentity(DATASET, "data/q.jsonl", ".honeyhive/experiment.yml")  # a repository file's identity
@@ -910,6 +911,17 @@ CASES: list[Row] = [
         read=2,
         not_ancestors=frozenset({"a2"}),
         ancestry=("a2", "a0"),
+        behind=True,
+    ),
+    Row(
+        "a newer one ahead of the merge base that failed: the one of its history is the latest passing",
+        [run("ahead", sha="a2"), run("older", sha="a0", age=2 * DAY)],
+        ("older", "branch"),
+        asked=("ahead", "older"),
+        read=2,
+        failing=failing("ahead"),
+        not_ancestors=frozenset({"a2"}),
+        ancestry=("a2", "a0"),
     ),
     Row(
         "only runs ahead of the merge base: the newest passing one, marked ahead",
@@ -930,6 +942,7 @@ CASES: list[Row] = [
         read=3,
         not_ancestors=frozenset({"a2", "a3"}),
         ancestry=("a3", "a2", "a0"),
+        behind=True,
     ),
     Row(
         "ancestry git cannot tell (a shallow clone): taken as of the history",
@@ -957,6 +970,7 @@ CASES: list[Row] = [
         policy=BRANCH,
         not_ancestors=frozenset({"a2"}),
         ancestry=("a2", "a0"),
+        behind=True,
     ),
     Row(
         f"at most {MAX_ANCESTRY_CHECKS} are asked: past them, the passing one ahead",
@@ -1024,6 +1038,7 @@ CASES: list[Row] = [
         instead_of="feature",
         not_ancestors=frozenset({"a2"}),
         ancestry=("a2", "a0"),
+        behind=True,
     ),
     Row(
         "a branch's run with baseline.branch named: that branch's, no fallback",
@@ -1074,8 +1089,10 @@ def test_the_baseline_table(row: Row) -> None:
         repository=row.repository,
         fallback_branch=row.fallback,
     )
-    found = None if chosen is None else (chosen.run.run_id, chosen.reason, chosen.ref, chosen.instead_of, chosen.ahead)
-    assert found == (None if row.chosen is None else (*row.chosen, row.ref, row.instead_of, row.ahead))
+    found = None
+    if chosen is not None:
+        found = (chosen.run.run_id, chosen.reason, chosen.ref, chosen.instead_of, chosen.ahead, chosen.behind)
+    assert found == (None if row.chosen is None else (*row.chosen, row.ref, row.instead_of, row.ahead, row.behind))
     assert tuple(asked) == row.asked
     assert listing.read == row.read
     if row.ancestry is not None:
@@ -1250,6 +1267,16 @@ WHY: list[tuple[str, Baseline, str]] = [
         "pull request run on feature at merge-base 9e8d7c6 with main",
     ),
     ("branch fallback", Baseline(run("r", branch="release"), "branch"), "latest run on release whose check passed"),
+    (
+        "a branch fallback chosen over a newer passing run ahead of the merge base",
+        Baseline(run("r"), "branch", behind=True),
+        "latest passing run on main at or before the merge base",
+    ),
+    (
+        "a branch's first run, main's latest passing at or before their merge base",
+        Baseline(run("r"), "branch", instead_of="feature", behind=True),
+        "no passing run of feature yet: latest passing run on main at or before the merge base",
+    ),
     (
         "a branch's first run, at its merge base with main",
         Baseline(run("r", sha=MB), "merge-base", "main", "feature-x"),

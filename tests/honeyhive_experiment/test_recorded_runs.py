@@ -23,7 +23,10 @@ import pytest
 
 from honeyhive_experiment import HoneyHiveClient
 from honeyhive_experiment.cli import main
+from honeyhive_experiment.config import load_config
 from honeyhive_experiment.errors import ApiError, ArgumentError
+from honeyhive_experiment.experiment import evaluate
+from honeyhive_experiment.user_code import in_repository, load_user_code
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
 from tests.fakes.actions_runner import (
@@ -603,6 +606,46 @@ def test_view_of_one_experiment_file_shows_its_own_latest_run_and_refuses_the_ot
     assert (
         f"error: RUN_ID: run {default_run} was made from the experiment file .honeyhive/experiment.yml, not from"
         f" {strict} (this one), whose rules would judge it: view it with --config naming that file"
+    ) in capsys.readouterr().err
+
+
+def test_view_of_a_run_no_experiment_file_stamped_judges_it_by_the_file_named_and_says_so(
+    backend: LocalBackend, hh: HoneyHiveClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The quickstart's file moved to experiments/bot.yml; evaluate() made a run of its code (no ``metadata.ci``).
+    ``view RUN --config experiments/bot.yml`` refused it: "was made from the experiment file .honeyhive/experiment.yml"
+    (a file that did not exist). Named, it is judged by the file named, and the page says the run carries no stamp;
+    unnamed, the file's latest run is its own (such a run counts as the default file's, as for baselines), and the
+    error names the run to view."""
+    root = copy_quickstart(tmp_path / "repo", questions=2)
+    moved = "experiments/bot.yml"
+    (root / "experiments").mkdir()
+    (root / ".honeyhive" / "experiment.yml").rename(root / moved)
+    init_repository(root)
+    config = load_config(root / moved)
+    rows = [json.loads(line) for line in (root / "data" / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+    with in_repository(root):
+        code = load_user_code(config, moved, root)
+        made = evaluate(
+            code.function, rows, client=hh, evaluators=code.evaluators, name=config.name, print_results=False
+        )
+    view = ["view", "--no-open", "-C", str(root), "--config", moved]
+    environ = {"HH_API_KEY": API_KEY, "HH_API_URL": backend.url}
+
+    assert main([*view, made.run_id], environ=environ) == 0, capsys.readouterr().err
+    page = (root / ".honeyhive" / f"report.{made.run_id}.html").read_text(encoding="utf-8")
+    assert "Answer length (words)" in page  # the moved file's label of answer_words
+    assert (
+        f"Run {made.run_id} carries no experiment-file stamp (evaluate() or an older version of this tool made it):"
+        f" nothing says it was made from {moved}, whose gates and verdict rules judge it here; which datapoints passed"
+        " is what the backend recorded, by the passing ranges the run was made with."
+    ) in page
+
+    assert main(view, environ=environ) == 2
+    assert (
+        f"error: experiment 'support-bot-quickstart' has no run of {moved} in the backend yet: run it first; its runs"
+        " without an experiment-file stamp (evaluate()'s, an older version's) count as .honeyhive/experiment.yml's:"
+        f" view one by its id (the newest: {made.run_id})"
     ) in capsys.readouterr().err
 
 
