@@ -316,6 +316,68 @@ def test_publish_refuses_a_published_report_at_a_fifo_before_reading_the_run(
     assert world.github.writes == []
 
 
+# what the runner gives the action's process that its code, and what that code starts, must not find (only their names
+# are ever printed); and what the workflow gave the step for the code, which it keeps
+WITHHELD = (
+    "GITHUB_TOKEN",
+    "INPUT_GITHUB-TOKEN",
+    "INPUT_API-KEY",
+    "ACTIONS_RUNTIME_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+    "GITHUB_ENV",
+    "GITHUB_OUTPUT",
+    "GITHUB_PATH",
+    "GITHUB_STATE",
+    "GITHUB_STEP_SUMMARY",
+)
+KEPT = ("HH_API_KEY", "OPENAI_API_KEY", "GITHUB_REPOSITORY")
+
+
+def test_the_users_code_and_the_processes_it_starts_find_no_token_or_file_command_of_the_action(
+    world: World, tmp_path: Path
+) -> None:
+    """An evaluator (any library it imports, a dependency ``install`` pulled) found the write token, the runner's own
+    tokens and the files whose lines become workflow commands in ``os.environ``, and so did every process it (or
+    ``install``) started: a Dependabot bump could take the token, or write ``GITHUB_ENV`` into later steps. The
+    action as a process of its own, as GitHub starts it; it still writes its outputs and summary."""
+    seen = tmp_path / "seen"
+    names = (*WITHHELD, *KEPT)
+    add_evaluator(
+        world.root,
+        "snoop",
+        f"""
+import os as _os
+import subprocess as _subprocess
+import sys as _sys
+
+def snoop(outputs, inputs, ground_truth=None):
+    names = {names!r}
+    child = _subprocess.run(
+        [_sys.executable, "-c", f"import os; print(' '.join(n for n in {{names!r}} if n in os.environ))"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()
+    with open({str(seen)!r}, "w") as f:
+        f.write(" ".join(n for n in names if n in _os.environ) + " | " + " ".join(child))
+    return 1
+""",
+    )
+    step = Step(world.root.parent / "steps" / "run", pull_request())
+    given = {"api-key": EXPERIMENT_KEY, "server-url": world.backend.url, "github-token": world.github.token}
+    env = step.env(world.root, {**given, "comment-mode": "off"}, api_url=world.github.api_url)
+    runner = {name: str(tmp_path / name.lower()) for name in ("GITHUB_ENV", "GITHUB_PATH", "GITHUB_STATE")}
+    tokens = {"ACTIONS_RUNTIME_TOKEN": "runtime-token-0123456789", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "id-token-012345"}
+    env |= runner | tokens | {"ACTIONS_ID_TOKEN_REQUEST_URL": "https://id.example/token", "OPENAI_API_KEY": "sk-x" * 5}
+
+    done = run_action(env, world.root, timeout=120)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    in_process, in_child = (set(part.split()) for part in seen.read_text(encoding="utf-8").split("|"))
+    assert (in_process, in_child) == (set(KEPT), set(KEPT))
+    assert step.outputs()["verdict"] == "neutral"  # no baseline: written to GITHUB_OUTPUT all the same
+    assert "support-bot-quickstart" in step.summary()
+
+
 def test_publish_judges_with_comparisons_off_when_the_pull_requests_file_switched_them_off(world: World) -> None:
     """The pull request's file sets ``baseline: {strategy: none}``: its check passed on the run's own result, but the
     publish job, judging with the default branch's file (strategy auto), found no baseline and said neutral."""
