@@ -316,6 +316,67 @@ def test_publish_refuses_a_published_report_at_a_fifo_before_reading_the_run(
     assert world.github.writes == []
 
 
+ARTIFACT = "honeyhive-artifact/report.json"  # where publish.yml downloads the run job's artifact, and its report input
+
+
+def test_publish_reads_the_report_its_report_input_names_and_the_default_branchs_experiment_file(world: World) -> None:
+    """publish.yml downloaded the run job's artifact into .honeyhive/ of the default branch's checkout: the pull
+    request's workflow uploads it, so an experiment.yml in it replaced the default branch's (its name, its comment
+    settings, the rules of a run no check judged), and no input could name the report anywhere else. Now the artifact
+    goes into a folder of its own, which the ``report`` input names; the default branch's file is the one read."""
+    code, recorded = world.action("run-for-publish", {"mode": "all", "comment-mode": "off"})
+    assert code == 0, recorded.summary()
+    publisher = world.publisher("publisher", _report_json(world.root))
+    default_branchs = (publisher / ".honeyhive" / "experiment.yml").read_text(encoding="utf-8")
+    (publisher / ".honeyhive" / "report.json").unlink()  # nothing is downloaded there any more
+    artifact = publisher / ARTIFACT
+    artifact.parent.mkdir()
+    artifact.write_text(json.dumps(_report_json(world.root)), encoding="utf-8")
+    forged = default_branchs.replace("comment: {max_datapoints: 10}", "comment: {title: Forged by the pull request}")
+    (artifact.parent / "experiment.yml").write_text(forged, encoding="utf-8")  # the pull request's choice of files
+
+    code, published = world.action(
+        "publish", {"mode": "publish", "report": ARTIFACT}, root=publisher, event=workflow_run(HEAD_SHA)
+    )
+
+    assert code == 0, published.summary()
+    [comment] = world.github.comments(PR)
+    assert recorded.outputs()["run-id"] in comment.body
+    assert "Forged" not in comment.body
+    assert (publisher / ".honeyhive" / "experiment.yml").read_text(encoding="utf-8") == default_branchs
+    assert published.outputs()["report-path"] == "honeyhive-artifact/report.published.json"
+    assert (artifact.parent / "report.published.json").is_file()
+
+
+@pytest.mark.parametrize("where", ["through a link", "outside the workspace"])
+def test_publish_refuses_a_report_input_through_a_link_or_outside_the_workspace(
+    world: World, tmp_path: Path, where: str
+) -> None:
+    """The ``report`` input is held to the workspace as ``working-directory`` is: nothing read or written elsewhere,
+    nor through a symbolic link; said as the input's error, and nothing posted."""
+    code, recorded = world.action("run-for-publish", {"mode": "all", "comment-mode": "off"})
+    assert code == 0, recorded.summary()
+    publisher = world.publisher("publisher", _report_json(world.root))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "report.json").write_text(json.dumps(_report_json(world.root)), encoding="utf-8")
+    if where == "through a link":
+        (publisher / "honeyhive-artifact").symlink_to(elsewhere)
+        named, said = ARTIFACT, f"{publisher / 'honeyhive-artifact'} is a symbolic link (to {elsewhere})"
+    else:
+        named, said = os.path.relpath(elsewhere / "report.json", publisher), "it leads outside the workspace"
+    world.github.clear_requests()
+
+    code, published = world.action(
+        "publish", {"mode": "publish", "report": named}, root=publisher, event=workflow_run(HEAD_SHA)
+    )
+
+    assert (code, published.outputs()["verdict"]) == (2, "error"), published.summary()
+    assert f"report: refusing to read or write {named}: {said}" in published.summary(), published.summary()
+    assert world.github.writes == []
+    assert sorted(path.name for path in elsewhere.iterdir()) == ["report.json"], "nothing written there"
+
+
 # what the runner gives the action's process that its code, and what that code starts, must not find (only their names
 # are ever printed); and what the workflow gave the step for the code, which it keeps
 WITHHELD = (
