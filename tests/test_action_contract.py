@@ -122,6 +122,7 @@ NON_DEFAULT: dict[str, tuple[str, str, object]] = {
     "fail-on-error": ("false", "fail_on_error", False),
     "install": ("-r 'my requirements.txt'", "install", ("-r", "my requirements.txt")),
     "trials": ("5", "trials", 5),
+    "report": ("artifact/report.json", "report", Path("artifact/report.json")),
 }
 
 

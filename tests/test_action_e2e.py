@@ -154,7 +154,9 @@ def test_a_runner_token_leaked_into_outputs_and_logs_is_redacted_everywhere(worl
     source = source.replace("import time\n", "import logging\nimport os\nimport time\n", 1)
     source = source.replace(
         '    return {"answer": reply, "topic": topic}',
-        '    leaked = os.environ["ACTIONS_RUNTIME_TOKEN"]\n'
+        # not in os.environ (the action takes it out), but in the environment the process started with
+        '    started = open("/proc/self/environ", "rb").read().decode().split(chr(0))\n'
+        '    leaked = next(v.partition("=")[2] for v in started if v.startswith("ACTIONS_RUNTIME_TOKEN="))\n'
         '    logging.getLogger("support_bot").warning("calling the model with %s", leaked)\n'
         '    return {"answer": f"{reply} (debug: {leaked})", "topic": topic}',
     )

@@ -131,13 +131,25 @@ def test_runs_inside_actions_lets_backend_names_issue_no_workflow_command(tmp_pa
     assert code == 0, log
 
 
+RUNNER_TOKEN = """
+import os as _os
+
+
+def _runner_token():  # as code in the process still finds it: the action takes it out of os.environ, but
+    # /proc/self/environ keeps the environment the process started with (and what prints it is redacted)
+    with open("/proc/self/environ", "rb") as environ:
+        pairs = environ.read().decode().split("\\0")
+    return next((pair.partition("=")[2] for pair in pairs if pair.startswith("ACTIONS_RUNTIME_TOKEN=")), None)
+"""
+
+
 AT_EXIT = """
 import atexit as _atexit
 
 
 def _at_exit():
     print("::error::forged-exit")
-    print("the runner's token:", _os.environ.get("ACTIONS_RUNTIME_TOKEN"))
+    print("the runner's token:", _runner_token())
     _sys.stdout.flush()
 
 
@@ -152,7 +164,7 @@ def test_user_code_run_at_exit_issues_no_workflow_command_and_prints_no_secret(t
     still the user's code, inside Actions, with the runner's token in the environment."""
     root = attacked_quickstart(tmp_path / "repo")
     app = root / "support_bot" / "app.py"
-    app.write_text(app.read_text(encoding="utf-8") + AT_EXIT, encoding="utf-8")
+    app.write_text(app.read_text(encoding="utf-8") + RUNNER_TOKEN + AT_EXIT, encoding="utf-8")
     step = Step(tmp_path / "step", push())
     inputs = {"dry-run": "true", "comment-mode": "off"} if command == "action" else None
     env = {**step.env(root, inputs), "HOME": str(tmp_path), "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN}
@@ -211,7 +223,7 @@ import sys as _sys
 
 
 def _exit_message():
-    return "::error::forged-sysexit " + _os.environ.get("ACTIONS_RUNTIME_TOKEN", "")
+    return "::error::forged-sysexit " + (_runner_token() or "")
 """
 
 
@@ -226,7 +238,7 @@ def test_user_code_calling_sys_exit_issues_no_workflow_command_and_prints_no_sec
     root = copy_quickstart(tmp_path / "repo", questions=2)
     module, attack = EXITS[where]
     source = root / "support_bot" / module
-    source.write_text(source.read_text(encoding="utf-8") + EXIT_MESSAGE + attack, encoding="utf-8")
+    source.write_text(source.read_text(encoding="utf-8") + RUNNER_TOKEN + EXIT_MESSAGE + attack, encoding="utf-8")
     step = Step(tmp_path / "step", push())
     inputs = {"dry-run": "true", "comment-mode": "off"} if command == "action" else None
     env = {**step.env(root, inputs), "HOME": str(tmp_path), "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN}
@@ -306,7 +318,7 @@ _answer = answer
 
 def _on_audit(event, args):
     if event == "open" and not _delivering.is_set() and isinstance(args[0], (str, _os.PathLike)):
-        if _os.fspath(args[0]) == _os.environ["GITHUB_OUTPUT"]:
+        if _os.fspath(args[0]).endswith("github_output"):
             _delivering.set()
             _printed.wait(120)  # the program goes on once its abandoned call has printed
 
@@ -351,7 +363,7 @@ def _after_main():
     _threading.main_thread().join()  # the command has returned: Python waits for this thread before it exits
     print("::error::forged-after-main")
     print("##[add-mask]forged-after-main")
-    print("the runner's token:", _os.environ.get("ACTIONS_RUNTIME_TOKEN"), flush=True)
+    print("the runner's token:", _runner_token(), flush=True)
     _os.write(1, b"::add-mask::forged-after-main-fd\\n")
 
 
@@ -367,7 +379,7 @@ def test_a_user_thread_printing_after_the_command_issues_no_workflow_command_and
     process exits, and what it prints then is still redacted and issues no command (on any stream or descriptor)."""
     root = copy_quickstart(tmp_path / "repo", questions=2)
     app = root / "support_bot" / "app.py"
-    app.write_text(app.read_text(encoding="utf-8") + AFTER_MAIN, encoding="utf-8")
+    app.write_text(app.read_text(encoding="utf-8") + RUNNER_TOKEN + AFTER_MAIN, encoding="utf-8")
     step = Step(tmp_path / "step", push())
     inputs = {"dry-run": "true", "comment-mode": "off"} if command == "action" else None
     env = {**step.env(root, inputs), "HOME": str(tmp_path), "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN}
@@ -391,7 +403,7 @@ _written = _threading.Event()
 
 def _on_audit(event, args):
     if event == "open" and not _delivering.is_set() and isinstance(args[0], (str, _os.PathLike)):
-        if _os.fspath(args[0]) == _os.environ["GITHUB_OUTPUT"]:
+        if _os.fspath(args[0]).endswith("github_output"):
             _delivering.set()
             _written.wait(120)  # the program goes on once the thread has written
 
@@ -505,7 +517,7 @@ import threading as _threading
 
 def _goodbye():
     _sys.stdout.write("::error::forged-goodbye ")
-    _sys.stdout.write(f"the runner's token: {_os.environ.get('ACTIONS_RUNTIME_TOKEN')}")  # no line feed
+    _sys.stdout.write(f"the runner's token: {_runner_token()}")  # no line feed
     _sys.stdout.flush()
 
 
@@ -545,7 +557,7 @@ def test_what_is_left_running_ends_the_step_with_the_verdicts_code_after_the_exi
     copy of its pipes, nor by the hung exit function)."""
     root = failing_quickstart(tmp_path / "repo")
     app = root / "support_bot" / "app.py"
-    app.write_text(app.read_text(encoding="utf-8") + GOODBYE + LEFT_RUNNING[left], encoding="utf-8")
+    app.write_text(app.read_text(encoding="utf-8") + RUNNER_TOKEN + GOODBYE + LEFT_RUNNING[left], encoding="utf-8")
     step = Step(tmp_path / "step", push())
     env = {
         **step.env(root, {"dry-run": "true", "comment-mode": "off"}),
@@ -591,7 +603,7 @@ def test_a_signal_while_the_process_waits_for_what_was_left_running_still_runs_t
     process ends as a signal's (143)."""
     root = failing_quickstart(tmp_path / "repo")
     app = root / "support_bot" / "app.py"
-    app.write_text(app.read_text(encoding="utf-8") + GOODBYE + LINGERING, encoding="utf-8")
+    app.write_text(app.read_text(encoding="utf-8") + RUNNER_TOKEN + GOODBYE + LINGERING, encoding="utf-8")
     step = Step(tmp_path / "step", push())
     env = {
         **step.env(root, {"dry-run": "true", "comment-mode": "off"}),

@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING
 
 from honeyhive_experiment.errors import EXIT_CLOSED_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, ExperimentError, SettingsError
@@ -161,6 +161,8 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
         settings = _settings(args, env)
         if settings is None:
             return EXIT_USAGE
+        if args.command == "action" and argv is None and environ is None:  # the process's own: read, then withheld
+            _withhold(os.environ)
         with redacted_output(settings, for_good=argv is None):
             if args.command in ("run", "action"):  # it reports its own problems, in its report
                 return _run(settings)
@@ -185,6 +187,36 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
         return EXIT_USAGE
     except BrokenPipeError:  # what reads the output closed it: stop quietly (the report files are written first)
         return EXIT_CLOSED_PIPE
+
+
+# What the action's process keeps from the code it runs (the user's, what ``install`` builds, every library they import,
+# and the processes they start, which inherit ``os.environ``), once the settings have read it: the tokens that write to
+# GitHub or reach the runner's services, the action's inputs (``INPUT_API-KEY``, ``INPUT_GITHUB-TOKEN``), and the files
+# whose lines become workflow commands (``GITHUB_ENV`` sets later steps' environment). ``HH_API_KEY`` stays: code using
+# HoneyHive's SDK reads it. Code running in the process can still read /proc/self/environ, which never changes.
+_WITHHELD = frozenset(
+    {
+        "GITHUB_TOKEN",
+        "ACTIONS_RUNTIME_TOKEN",
+        "ACTIONS_RUNTIME_URL",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "ACTIONS_CACHE_URL",
+        "ACTIONS_RESULTS_URL",
+        "GITHUB_ENV",
+        "GITHUB_OUTPUT",
+        "GITHUB_PATH",
+        "GITHUB_STATE",
+        "GITHUB_STEP_SUMMARY",
+    }
+)
+
+
+def _withhold(environ: MutableMapping[str, str]) -> None:
+    """Takes :data:`_WITHHELD` and every ``INPUT_*`` variable out of ``environ`` (``os.environ``: unset in the process,
+    so no process it starts gets them either)."""
+    for name in [name for name in environ if name in _WITHHELD or name.startswith("INPUT_")]:
+        del environ[name]
 
 
 def _closed() -> int:

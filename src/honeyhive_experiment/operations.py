@@ -172,13 +172,13 @@ class _Invocation:
         except NotWritable as exc:
             if not self.write:  # the Python API raises what the command exits 2 for
                 raise
-            if exc.key != "working-directory":  # nothing can be reported where it cannot be written: one line, stop
+            if exc.key not in ("working-directory", "report"):  # nothing can be reported where it cannot be written
                 self._announce("error", exc)
                 return Outcome(EXIT_USAGE)
-            # the action's working-directory input: an input's error, said in the runner's files (nothing is read or
-            # written in that folder, nor posted: the experiment's name is in it)
+            # the action's working-directory or report input: an input's error, said in the runner's files (nothing is
+            # read or written there, nor posted: the experiment's name is in the folder)
             self.report_file, self.html_file, self.post = None, None, None
-            return self._error(exc, SettingsError("working-directory", exc.message))
+            return self._error(exc, SettingsError(exc.key, exc.message))
         except BrokenPipeError:  # what reads the output closed it (`| head`): not the run's error, the CLI's to end
             raise
         except Exception as exc:  # the boundary: an error, expected or not, is an error verdict, never a traceback
@@ -447,7 +447,8 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
         report_file, html_file = _published_files(settings, report_file, html_file)
         report = "report.published.json"
     if settings.mode is not Mode.RUN:  # a shard job writes no report
-        for flag, given in (("--report", settings.report_path), ("--html", settings.html_path)):
+        given_report = settings.report if not settings.as_action else None  # the input: see _in_the_workspace
+        for flag, given in (("--report", given_report), ("--html", settings.html_path)):
             if given is not None and (kind := a_pipe(given)):  # never opened (see a_pipe); unwritable says the rest
                 raise NotWritable(f"{flag} {given} is {kind}: give a regular file path")
         for what, path in (("report.json's folder", report_file), ("the HTML report's folder", html_file)):
@@ -478,24 +479,30 @@ def _published_files(settings: Settings, report_file: Path, html_file: Path | No
 
 
 def _in_the_workspace(settings: Settings) -> None:
-    """The action's ``working-directory`` is a folder of the workspace reached through no symbolic link: a pull
-    request can commit ``evals -> /elsewhere``, and the action would read its config there and write its reports
-    there (and ``..`` leaves the workspace). A local run's ``--working-directory`` is the user's own choice, links
-    and all; below it, the files written are held by :func:`_not_through_a_link` alike. Raises NotWritable."""
+    """The action's ``working-directory`` is a folder of the workspace, and its ``report`` a file of it, each reached
+    through no symbolic link: a pull request can commit ``evals -> /elsewhere``, and the action would read its config
+    there and write its reports there (and ``..`` leaves the workspace); ``mode: publish`` reads the report a pull
+    request's job made. A local run's ``--working-directory`` and ``--report`` are the user's own choice, links and all;
+    below the working directory, the files written are held by :func:`_not_through_a_link` alike. Raises NotWritable
+    naming the input."""
     if not settings.as_action:
         return
-    workspace, named = settings.workspace or Path("."), settings.working_directory
-    if (link := link_on_the_way(workspace, named)) is not None:
-        problem = f"{link} is a symbolic link (to {os.readlink(link)})"
-    elif inside(workspace, named) is None:
-        problem = f"it leads outside the workspace ({workspace})"
-    else:
-        return
-    raise NotWritable(
-        f"refusing to work in {named}: {problem}; name a folder of the workspace itself (the action reads and"
-        " writes nowhere else, and never through a link)",
-        key="working-directory",
-    )
+    workspace, folder = settings.workspace or Path("."), settings.working_directory
+    for key, path, what in (
+        ("working-directory", folder, "work in"),
+        ("report", folder / (settings.report or ""), "read or write"),
+    ):
+        if (link := link_on_the_way(workspace, path)) is not None:
+            problem = f"{link} is a symbolic link (to {os.readlink(link)})"
+        elif inside(workspace, path) is None:
+            problem = f"it leads outside the workspace ({workspace})"
+        else:
+            continue
+        raise NotWritable(
+            f"refusing to {what} {path}: {problem}; name a {'file' if key == 'report' else 'folder'} of the workspace"
+            " itself (the action reads and writes nowhere else, and never through a link)",
+            key=key,
+        )
 
 
 def _check_root(settings: Settings) -> None:

@@ -28,7 +28,8 @@ LOCAL_DB_PATH: Final = ".honeyhive/local.db"
 LOCAL_DB_FILES: Final = ("", "-wal", "-shm", "-journal")
 """What SQLite writes for a database file: the file itself and these beside it (suffixes of its name)."""
 REPORT_PATH: Final = ".honeyhive/report.json"
-"""Where the action writes ``report.json`` (the ``report-path`` output); ``mode: publish`` reads it from here."""
+"""Where the action writes ``report.json`` (the ``report-path`` output), and ``mode: publish`` reads it, unless the
+``report`` input names another file."""
 REPORT_HTML_PATH: Final = ".honeyhive/report.html"
 """Where the HTML report goes without ``--html`` or ``--report``: beside ``report.json`` (``html-report-path``)."""
 

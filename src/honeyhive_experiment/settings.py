@@ -216,7 +216,7 @@ class Settings(BaseModel):
     in_actions: bool = False
     """Inside GitHub Actions (``GITHUB_ACTIONS=true``, or started as the action): no line this process prints may
     issue a workflow command."""
-    report_path: Path | None = None  # run --report; the action writes REPORT_PATH under the working directory
+    report: Path | None = Path(REPORT_PATH)  # the report input (under the working directory) or run --report (none)
     html_path: Path | None = None  # run --html / view --html; else beside report.json (see html_file)
     html: bool = True  # run --no-html: no HTML report
     session_url_template: str | None = None  # HONEYHIVE_SESSION_URL_TEMPLATE: a session's page in the app
@@ -296,8 +296,8 @@ class Settings(BaseModel):
         ``install``, ``base``, ``trials``) and the HoneyHive variables of ``env`` (the module docstring's, by
         :mod:`~honeyhive_experiment.connection`'s names). No GitHub context: a local run learns its branch and
         commit from git. Raises :class:`SettingsError` naming the flag or variable."""
-        values: dict[str, Any] = {"command": "run", "dry_run": bool(flags.get("dry_run"))}
-        renamed = {"report": "report_path", "html": "html_path"}
+        values: dict[str, Any] = {"command": "run", "dry_run": bool(flags.get("dry_run")), "report": None}
+        renamed = {"html": "html_path"}
         for name in ("config", "working_directory", "report", "html"):
             if text := _flag(flags, name):
                 values[renamed.get(name, name)] = Path(text)
@@ -402,11 +402,12 @@ class Settings(BaseModel):
 
     @property
     def report_file(self) -> Path | None:
-        """Where ``report.json`` goes: ``--report`` for the command line (none without it), else
-        :data:`~honeyhive_experiment.paths.REPORT_PATH` under the working directory."""
-        if self.report_path is not None:
-            return self.report_path
-        return self.root / REPORT_PATH if self.as_action else None
+        """Where ``report.json`` goes (and where ``mode: publish`` reads the earlier job's): the ``report`` input under
+        the working directory (by default :data:`~honeyhive_experiment.paths.REPORT_PATH`), or ``--report`` for the
+        command line (none without it)."""
+        if self.report is None:
+            return None
+        return self.root / self.report if self.as_action else self.report
 
     @property
     def html_file(self) -> Path | None:
@@ -524,6 +525,7 @@ INPUTS: Final[tuple[ActionInput, ...]] = (
     ActionInput("fail-on-error", "HONEYHIVE_EXPERIMENT_FAIL_ON_ERROR", parse_bool, "true"),
     ActionInput("install", "HONEYHIVE_EXPERIMENT_INSTALL", _install_arguments),
     ActionInput("trials", "HONEYHIVE_EXPERIMENT_TRIALS", _trials),
+    ActionInput("report", "HONEYHIVE_EXPERIMENT_REPORT", _path, REPORT_PATH),
 )
 _ENV: Final = {spec.name: spec.env for spec in INPUTS}
 

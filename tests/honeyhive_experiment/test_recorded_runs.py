@@ -319,6 +319,129 @@ def test_publish_refuses_a_published_report_at_a_fifo_before_reading_the_run(
     assert world.github.writes == []
 
 
+ARTIFACT = "honeyhive-artifact/report.json"  # where publish.yml downloads the run job's artifact, and its report input
+
+
+def test_publish_reads_the_report_its_report_input_names_and_the_default_branchs_experiment_file(world: World) -> None:
+    """publish.yml downloaded the run job's artifact into .honeyhive/ of the default branch's checkout: the pull
+    request's workflow uploads it, so an experiment.yml in it replaced the default branch's (its name, its comment
+    settings, the rules of a run no check judged), and no input could name the report anywhere else. Now the artifact
+    goes into a folder of its own, which the ``report`` input names; the default branch's file is the one read."""
+    code, recorded = world.action("run-for-publish", {"mode": "all", "comment-mode": "off"})
+    assert code == 0, recorded.summary()
+    publisher = world.publisher("publisher", _report_json(world.root))
+    default_branchs = (publisher / ".honeyhive" / "experiment.yml").read_text(encoding="utf-8")
+    (publisher / ".honeyhive" / "report.json").unlink()  # nothing is downloaded there any more
+    artifact = publisher / ARTIFACT
+    artifact.parent.mkdir()
+    artifact.write_text(json.dumps(_report_json(world.root)), encoding="utf-8")
+    forged = default_branchs.replace("comment: {max_datapoints: 10}", "comment: {title: Forged by the pull request}")
+    (artifact.parent / "experiment.yml").write_text(forged, encoding="utf-8")  # the pull request's choice of files
+
+    code, published = world.action(
+        "publish", {"mode": "publish", "report": ARTIFACT}, root=publisher, event=workflow_run(HEAD_SHA)
+    )
+
+    assert code == 0, published.summary()
+    [comment] = world.github.comments(PR)
+    assert recorded.outputs()["run-id"] in comment.body
+    assert "Forged" not in comment.body
+    assert (publisher / ".honeyhive" / "experiment.yml").read_text(encoding="utf-8") == default_branchs
+    assert published.outputs()["report-path"] == "honeyhive-artifact/report.published.json"
+    assert (artifact.parent / "report.published.json").is_file()
+
+
+@pytest.mark.parametrize("where", ["through a link", "outside the workspace"])
+def test_publish_refuses_a_report_input_through_a_link_or_outside_the_workspace(
+    world: World, tmp_path: Path, where: str
+) -> None:
+    """The ``report`` input is held to the workspace as ``working-directory`` is: nothing read or written elsewhere,
+    nor through a symbolic link; said as the input's error, and nothing posted."""
+    code, recorded = world.action("run-for-publish", {"mode": "all", "comment-mode": "off"})
+    assert code == 0, recorded.summary()
+    publisher = world.publisher("publisher", _report_json(world.root))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "report.json").write_text(json.dumps(_report_json(world.root)), encoding="utf-8")
+    if where == "through a link":
+        (publisher / "honeyhive-artifact").symlink_to(elsewhere)
+        named, said = ARTIFACT, f"{publisher / 'honeyhive-artifact'} is a symbolic link (to {elsewhere})"
+    else:
+        named, said = os.path.relpath(elsewhere / "report.json", publisher), "it leads outside the workspace"
+    world.github.clear_requests()
+
+    code, published = world.action(
+        "publish", {"mode": "publish", "report": named}, root=publisher, event=workflow_run(HEAD_SHA)
+    )
+
+    assert (code, published.outputs()["verdict"]) == (2, "error"), published.summary()
+    assert f"report: refusing to read or write {named}: {said}" in published.summary(), published.summary()
+    assert world.github.writes == []
+    assert sorted(path.name for path in elsewhere.iterdir()) == ["report.json"], "nothing written there"
+
+
+# what the runner gives the action's process that its code, and what that code starts, must not find (only their names
+# are ever printed); and what the workflow gave the step for the code, which it keeps
+WITHHELD = (
+    "GITHUB_TOKEN",
+    "INPUT_GITHUB-TOKEN",
+    "INPUT_API-KEY",
+    "ACTIONS_RUNTIME_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+    "GITHUB_ENV",
+    "GITHUB_OUTPUT",
+    "GITHUB_PATH",
+    "GITHUB_STATE",
+    "GITHUB_STEP_SUMMARY",
+)
+KEPT = ("HH_API_KEY", "OPENAI_API_KEY", "GITHUB_REPOSITORY")
+
+
+def test_the_users_code_and_the_processes_it_starts_find_no_token_or_file_command_of_the_action(
+    world: World, tmp_path: Path
+) -> None:
+    """An evaluator (any library it imports, a dependency ``install`` pulled) found the write token, the runner's own
+    tokens and the files whose lines become workflow commands in ``os.environ``, and so did every process it (or
+    ``install``) started: a Dependabot bump could take the token, or write ``GITHUB_ENV`` into later steps. The
+    action as a process of its own, as GitHub starts it; it still writes its outputs and summary."""
+    seen = tmp_path / "seen"
+    names = (*WITHHELD, *KEPT)
+    add_evaluator(
+        world.root,
+        "snoop",
+        f"""
+import os as _os
+import subprocess as _subprocess
+import sys as _sys
+
+def snoop(outputs, inputs, ground_truth=None):
+    names = {names!r}
+    child = _subprocess.run(
+        [_sys.executable, "-c", f"import os; print(' '.join(n for n in {{names!r}} if n in os.environ))"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()
+    with open({str(seen)!r}, "w") as f:
+        f.write(" ".join(n for n in names if n in _os.environ) + " | " + " ".join(child))
+    return 1
+""",
+    )
+    step = Step(world.root.parent / "steps" / "run", pull_request())
+    given = {"api-key": EXPERIMENT_KEY, "server-url": world.backend.url, "github-token": world.github.token}
+    env = step.env(world.root, {**given, "comment-mode": "off"}, api_url=world.github.api_url)
+    runner = {name: str(tmp_path / name.lower()) for name in ("GITHUB_ENV", "GITHUB_PATH", "GITHUB_STATE")}
+    tokens = {"ACTIONS_RUNTIME_TOKEN": "runtime-token-0123456789", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "id-token-012345"}
+    env |= runner | tokens | {"ACTIONS_ID_TOKEN_REQUEST_URL": "https://id.example/token", "OPENAI_API_KEY": "sk-x" * 5}
+
+    done = run_action(env, world.root, timeout=120)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    in_process, in_child = (set(part.split()) for part in seen.read_text(encoding="utf-8").split("|"))
+    assert (in_process, in_child) == (set(KEPT), set(KEPT))
+    assert step.outputs()["verdict"] == "neutral"  # no baseline: written to GITHUB_OUTPUT all the same
+    assert "support-bot-quickstart" in step.summary()
+
+
 def test_publish_judges_with_comparisons_off_when_the_pull_requests_file_switched_them_off(world: World) -> None:
     """The pull request's file sets ``baseline: {strategy: none}``: its check passed on the run's own result, but the
     publish job, judging with the default branch's file (strategy auto), found no baseline and said neutral."""
