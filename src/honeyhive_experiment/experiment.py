@@ -525,31 +525,39 @@ def _check_arguments(
 
 
 def _records(records: Sequence[Mapping[str, Any]]) -> PreparedDataset:
-    """The SDK's form, records from the script, as :func:`external_dataset` makes them, and checked as a dataset file's
-    rows are (:func:`~honeyhive_experiment.datasets.records.check_record`, :func:`_check_ids`), keys of their own (the
-    legacy ``ground_truths``) aside: ``inputs`` a dict (the SDK runs a record with none: ``{"input": ...}`` or a flat
-    row ran silently on empty inputs), ``ground_truth`` and ``metadata`` dicts or None, an ``id`` printable text.
-    Their ids are hashes of their JSON, as the SDK's are: one that is not JSON is an ArgumentError naming it (looked
-    for once hashing failed)."""
-    from honeyhive_experiment.datasets.records import check_record
+    """The SDK's form, records from the script, as :func:`external_dataset` makes them, taken as the SDK takes them:
+    ``inputs`` a mapping (the session's inputs, an object on the wire; the SDK runs a record with none:
+    ``{"input": ...}`` or a flat row ran silently on empty inputs) and an ``id`` printable text, as a dataset file's
+    row (:func:`~honeyhive_experiment.datasets.records.check_inputs`, :func:`_check_ids`); the rest is the user's,
+    whatever its type: a ground truth ``"Paris"`` reaches the function and evaluators as it is, and the session's
+    ``feedback.ground_truth`` (an object's value: any JSON), a record's ``metadata`` and ``history`` only the
+    function. A mapping that is no dict (the record, its inputs) is taken as a dict. Their ids are hashes of their
+    JSON, as the SDK's are: one that is not JSON is an ArgumentError naming it and its key (looked for once hashing
+    failed)."""
+    from honeyhive_experiment.datasets.records import check_inputs, explicit_id
 
     for index, record in enumerate(records):
         try:
-            check_record(_current(record), other_keys=True)
+            check_inputs(record)
+            explicit_id(record)
         except ValueError as exc:
             keys = ", ".join(repr(key) for key in record) or "none"
             shown = f"{exc} (the record's keys: {keys})" if "inputs" not in record else str(exc)
             raise ArgumentError("dataset", f"record {index}: {shown}") from None
+    if not all(isinstance(record, dict) and isinstance(record["inputs"], dict) for record in records):
+        records = [{**record, "inputs": dict(record["inputs"])} for record in records]
     try:
         dataset = external_dataset(records)
     except (TypeError, ValueError, RecursionError) as error:
         for index, record in enumerate(records):
-            try:
-                json.dumps(record, sort_keys=True)  # as its id is made: keys of two types (1 and "a") cannot be sorted
-            except (TypeError, ValueError, RecursionError) as exc:
-                raise ArgumentError(
-                    "dataset", f"record {index} is not JSON, which its id is made from: {exc}"
-                ) from None
+            parts = [(f"{key!r}: ", value) for key, value in record.items()]  # the key the user wrote named
+            for where, value in [*parts, ("", record)]:  # then the record: keys of two types (1 and "a")
+                try:
+                    json.dumps(value, sort_keys=True)  # as its id is made: keys of two types cannot be sorted
+                except (TypeError, ValueError, RecursionError) as exc:
+                    raise ArgumentError(
+                        "dataset", f"record {index} is not JSON, which its id is made from: {where}{exc}"
+                    ) from None
         # reached: a record nested near the recursion limit, hashed deeper in the stack than dumped here (990 levels)
         raise ArgumentError("dataset", str(error)) from None
     _check_ids(dataset)

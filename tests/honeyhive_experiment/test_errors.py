@@ -100,7 +100,7 @@ def test_a_local_run_announces_an_error_without_the_terminal_escapes_in_it(capsy
 
     announce(Settings.from_args({}, {}), "error", ExperimentError("verdict fail: bad \x1b[2J\x1b[31mred\x1b[0m\nnext"))
 
-    assert capsys.readouterr().err == "error: verdict fail: bad [2J[31mred[0m\nnext\n"
+    assert capsys.readouterr().err == "error: verdict fail: bad red\nnext\n"
 
 
 def test_a_dataset_error_announced_on_its_line_still_names_the_column(capsys: pytest.CaptureFixture[str]) -> None:

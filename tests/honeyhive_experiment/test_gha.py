@@ -270,7 +270,7 @@ def test_logged_data_is_terminal_safe(logger: logging.Logger) -> None:
     logger.warning("run on \x1b]0;pwned\x07\x1b[2Jmain\rfake")
     logger.info("branch \x1b[31mred\x1b[0m\nnext\x08")
 
-    assert out.getvalue().splitlines() == ["::warning::run on ]0;pwned[2Jmain%0Afake", "branch [31mred[0m", "next"]
+    assert out.getvalue().splitlines() == ["::warning::run on main%0Afake", "branch red", "next"]
 
 
 def test_logged_data_cannot_issue_commands(logger: logging.Logger) -> None:

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections import UserDict
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -130,9 +133,13 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     # a dataset file's row checks (the command line refused these rows; evaluate() ran them)
     ("inputs as text", {"dataset": [{"inputs": "hello"}]}, "dataset", "record 0: 'inputs' must be an object"),
     ("inputs None", {"dataset": [*RECORDS, {"inputs": None}]}, "dataset", "record 1: 'inputs' must be an object"),
-    ("ground truth text", {"dataset": [{"inputs": {}, "ground_truth": "x"}]}, "dataset", "'ground_truth' must be"),
-    ("legacy ground truths", {"dataset": [{"inputs": {}, "ground_truths": 3}]}, "dataset", "'ground_truth' must be"),
-    ("metadata of a record", {"dataset": [{"inputs": {}, "metadata": [1]}]}, "dataset", "'metadata' must be an"),
+    # what cannot be sent names the key the user wrote (the record's JSON is hashed into its id)
+    (
+        "a set as ground truths",
+        {"dataset": [{"inputs": {}, "ground_truths": {1}}]},
+        "dataset",
+        "record 0 is not JSON, which its id is made from: 'ground_truths': Object of type set",
+    ),
     ("control in id", {"dataset": [{"id": "a\x00b", "inputs": {}}]}, "dataset", "control character (U+0000)"),
     ("a number as name", {"dataset": RECORDS, "name": 5, **SENT}, "name", "expected a string"),  # AttributeError
     ("a run id", {"dataset": RECORDS, "run_id": "my-run-1", **SENT}, "run_id", "expected a UUID"),  # HTTP 400
@@ -165,6 +172,60 @@ def test_an_argument_that_cannot_be_used_is_named(kwargs: dict[str, Any], argume
     assert says in str(raised.value)
     assert isinstance(raised.value, ValueError)
     assert isinstance(raised.value, ExperimentError)
+
+
+# records the SDK runs and the wire can carry (a ground truth is sent as the value of the session's
+# feedback.ground_truth, any JSON; a record's metadata and history only reach the function): (record, its ground truth)
+ACCEPTED: list[tuple[str, Mapping[str, Any], Any]] = [
+    ("ground truths text", {"inputs": {"q": "a"}, "ground_truths": "Paris"}, "Paris"),
+    ("ground truth text", {"inputs": {"q": "a"}, "ground_truth": "Paris"}, "Paris"),
+    ("ground truths list", {"inputs": {"q": "a"}, "ground_truths": ["Paris", "paris"]}, ["Paris", "paris"]),
+    ("ground truths number", {"inputs": {"q": "a"}, "ground_truths": 42}, 42),
+    ("ground truth false", {"inputs": {"q": "a"}, "ground_truth": False}, False),
+    ("metadata text", {"inputs": {"q": "a"}, "metadata": "note"}, None),
+    ("history text", {"inputs": {"q": "a"}, "history": "prior chat"}, None),
+    ("keys of its own", {"inputs": {"q": "a"}, "ground_truths": {"x": 1}, "expected": 1, "tags": ["t"]}, {"x": 1}),
+    ("a UserDict", UserDict({"inputs": {"q": "a"}, "ground_truth": "Paris"}), "Paris"),
+    ("a mapping proxy", MappingProxyType({"inputs": {"q": "a"}, "ground_truth": {"a": "Paris"}}), {"a": "Paris"}),
+    ("UserDict inputs", {"inputs": UserDict({"q": "a"}), "ground_truths": "Paris"}, "Paris"),
+]
+
+
+@pytest.mark.parametrize(("record", "ground_truth"), [c[1:] for c in ACCEPTED], ids=[c[0] for c in ACCEPTED])
+def test_a_record_the_sdk_runs_runs_with_its_values_as_they_are(
+    hh: HoneyHiveClient, record: Mapping[str, Any], ground_truth: Any
+) -> None:
+    """The dataset file's row checks refused these (``'ground_truth' must be an object or null, found a string``,
+    ``a record must be a JSON object, found UserDict``): the SDK passes them through to the function and evaluators
+    untouched, and so does evaluate(). Older code's ``function(inputs, ground_truths)`` gets them too."""
+    seen: dict[str, Any] = {}
+
+    def answer(datapoint: dict[str, Any]) -> dict[str, Any]:
+        seen["datapoint"] = datapoint
+        return {"answer": datapoint["inputs"]["q"]}
+
+    def legacy(inputs: dict[str, Any], ground_truths: Any = None) -> dict[str, Any]:
+        seen["function"] = ground_truths
+        return {"answer": inputs["q"]}
+
+    def judge(outputs: Any, inputs: Any, ground_truth: Any = None) -> float:
+        seen["evaluator"] = ground_truth
+        return 1.0
+
+    result = evaluate(answer, [record], evaluators=[judge], client=hh, print_results=False)
+    assert result.success, result.errors
+    assert seen["evaluator"] is record.get("ground_truth", record.get("ground_truths"))
+    assert seen["evaluator"] == ground_truth
+    assert seen["datapoint"] == {
+        **record,
+        "inputs": {"q": "a"},
+        **({"ground_truth": ground_truth} if ground_truth is not None else {}),
+    }
+    events = list(hh.iter_run_events(result.run_id))
+    (session,) = [e for e in events if e["event_type"] == "session"]
+    assert session["feedback"] == ({"ground_truth": ground_truth} if ground_truth is not None else {})
+    assert evaluate(legacy, [record], evaluators=[judge], client=hh, print_results=False).success
+    assert seen["function"] is seen["evaluator"]
 
 
 RUN_CONFIG_CASES: list[tuple[str, dict[str, Any], str]] = [

@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from typing import Any, TypeAlias
 
 from honeyhive_experiment.errors import DatasetError
 from honeyhive_experiment.external import prefixed
 
-__all__ = ["ALLOWED_RECORD_KEYS", "Record", "check_record"]
+__all__ = ["ALLOWED_RECORD_KEYS", "Record", "check_inputs", "check_record", "explicit_id"]
 
 Record: TypeAlias = dict[str, Any]
 """One datapoint as the SDK takes it: ``{"inputs": ..., "ground_truth"?: ..., "id"?: ..., "metadata"?: ...}``."""
@@ -103,23 +104,18 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
-def check_record(value: object, *, other_keys: bool = False) -> str | None:
-    """Validate one parsed record; returns its explicit id (``EXT-``-normalised) or ``None``. ``other_keys``: keys
-    besides :data:`ALLOWED_RECORD_KEYS` are let through (``evaluate()``'s records, as the SDK takes them: the legacy
-    ``ground_truths``, say).
+def check_record(value: object) -> str | None:
+    """Validate one parsed record; returns its explicit id (``EXT-``-normalised) or ``None``.
 
     Raises ``ValueError`` with the message; the caller adds the path and location.
     """
     if not isinstance(value, dict):
         raise ValueError(f"a record must be a JSON object, found {_type_name(value)}")
-    unknown = next((key for key in value if key not in ALLOWED_RECORD_KEYS), None)
-    if unknown is not None and not other_keys:
-        allowed = ", ".join(sorted(ALLOWED_RECORD_KEYS))
-        raise ValueError(f"unknown key {unknown!r} (allowed: {allowed})")
-    if "inputs" not in value:
-        raise ValueError("missing 'inputs' (an object)")
-    if not isinstance(value["inputs"], dict):
-        raise ValueError(f"'inputs' must be an object, found {_type_name(value['inputs'])}")
+    for key in value:
+        if key not in ALLOWED_RECORD_KEYS:
+            allowed = ", ".join(sorted(ALLOWED_RECORD_KEYS))
+            raise ValueError(f"unknown key {key!r} (allowed: {allowed})")
+    check_inputs(value)
     for key in ("ground_truth", "metadata"):
         if key in value and value[key] is not None and not isinstance(value[key], dict):
             raise ValueError(f"{key!r} must be an object or null, found {_type_name(value[key])}")
@@ -130,6 +126,21 @@ def check_record(value: object, *, other_keys: bool = False) -> str | None:
         for index, item in enumerate(history):
             if not isinstance(item, dict):
                 raise ValueError(f"'history' item {index} must be an object, found {_type_name(item)}")
+    return explicit_id(value)
+
+
+def check_inputs(value: Mapping[str, Any]) -> None:
+    """``inputs`` present and an object (a mapping: the session's inputs, which the wire requires to be one):
+    what every record needs, ``evaluate()``'s too. ``ValueError`` with the message."""
+    if "inputs" not in value:
+        raise ValueError("missing 'inputs' (an object)")
+    if not isinstance(value["inputs"], Mapping):
+        raise ValueError(f"'inputs' must be an object, found {_type_name(value['inputs'])}")
+
+
+def explicit_id(value: Mapping[str, Any]) -> str | None:
+    """The record's own ``id`` (or ``datapoint_id``), ``EXT-``-normalised, or ``None``: ``ValueError`` when it is
+    not printable text, or both are set. Every record's, ``evaluate()``'s too."""
     explicit: str | None = None
     for key in ("id", "datapoint_id"):
         raw = value.get(key)

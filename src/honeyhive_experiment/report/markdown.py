@@ -23,7 +23,7 @@ from typing import Any, Final
 
 from markupsafe import Markup
 
-from honeyhive_experiment.report.redact import INVISIBLE_CHARS, JOINER
+from honeyhive_experiment.report.redact import ESCAPE, INVISIBLE_CHARS, JOINER
 
 __all__ = ["clip", "codeblock", "finalize", "http_url", "md_escape", "plain", "url_filter"]
 
@@ -105,8 +105,11 @@ def finalize(value: Any) -> Any:
 
 
 def plain(text: str) -> str:
-    """One line of terminal-safe text (no escape sequences)."""
-    return _NEWLINES.sub(" ", _CONTROL.sub("", text.replace("\x1b", "")))
+    """One line of terminal-safe text: no escape sequence, each taken out whole (:data:`ESCAPE`: ``red`` of
+    ``\\x1b[31mred\\x1b[0m``, not ``[31mred[0m``), nor what is left of one (a lone ESC), nor a control character."""
+    if "\x1b" in text:
+        text = ESCAPE.sub("", text).replace("\x1b", "")
+    return _NEWLINES.sub(" ", _CONTROL.sub("", text))
 
 
 def plain_lines(text: str) -> str:

@@ -215,9 +215,11 @@ characters between ASCII ones and every other format character go)."""
 _COLOUR: Final = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")  # a terminal's escape sequence (CSI): colours, cursor
 _WORD_CHAR: Final = r"[\w.~+/-]"  # keys and tokens: not a log line's INFO\x1b[0m: or key\x1b[0m=
 _GLUED: Final = re.compile(rf"\x1b(?<={_WORD_CHAR}\x1b)\x1b*(?={_WORD_CHAR})")  # in a text with each code one ESC
-_UNSEEN: Final = re.compile(  # what redact_shown looks through; also a link's or a title's OSC, tput sgr0's ESC ( B
-    rf"{_COLOUR.pattern}|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()*+][ -~]|[{_UNSEEN_CHARS}]"
-)
+ESCAPE: Final = re.compile(rf"{_COLOUR.pattern}|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()*+][ -~]")
+"""A terminal's escape sequence, whole: a CSI (:data:`_COLOUR`), a link's or a title's OSC (ended by BEL or ST), a
+charset's designation (tput sgr0's ESC ( B). What the terminal's text goes without
+(:func:`~honeyhive_experiment.report.markdown.plain`) and :meth:`Redactor.redact_shown` looks through."""
+_UNSEEN: Final = re.compile(rf"{ESCAPE.pattern}|[{_UNSEEN_CHARS}]")  # what redact_shown looks through
 
 
 # ------------------------------------------------------------------------------------ the secrets' tables

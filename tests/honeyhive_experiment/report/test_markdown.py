@@ -17,6 +17,7 @@ from honeyhive_experiment.report import (
     marker,
     md_escape,
 )
+from honeyhive_experiment.report.markdown import plain, plain_lines
 from honeyhive_experiment.verdict import Decision, Verdict
 from tests.honeyhive_experiment.report.scenarios import (
     FAIL_COMPARE_BODY,
@@ -87,6 +88,31 @@ def test_md_escape_renders_back_to_the_text_in_a_paragraph_and_a_table_cell(text
     assert shown == f"x {expected}".rstrip(" ")
     table = md.render(f"| a | b |\n|---|---|\n| x | {escaped} |\n")
     assert table.count("<td") == 2
+
+
+PLAIN: list[tuple[str, str, str]] = [
+    ("colour", "\x1b[33mcolored\x1b[0m text", "colored text"),  # was "[33mcolored[0m text": the ESC alone went
+    ("cursor and clear", "\x1b[2J\x1b[1;1Hgone", "gone"),
+    ("private mode", "\x1b[?25lhidden cursor\x1b[?25h", "hidden cursor"),
+    ("title ended by BEL", "\x1b]0;pwned\x07main", "main"),
+    ("link ended by ST", "\x1b]8;;https://x.example\x1b\\label\x1b]8;;\x1b\\", "label"),
+    ("tput sgr0", "bold\x1b(B\x1b[m", "bold"),
+    ("a lone ESC", "a\x1bb", "ab"),
+    ("an escape cut short", "a\x1b[31", "a[31"),  # no final byte: the ESC goes, the rest is text
+    ("control characters", "a\x07b\x08c\rd\ne", "abcd e"),  # a line break a space
+    ("no escape", "C:\\Users\\me [0m", "C:\\Users\\me [0m"),  # brackets of the text's own are kept
+]
+
+
+@pytest.mark.parametrize(("text", "shown"), [c[1:] for c in PLAIN], ids=[c[0] for c in PLAIN])
+def test_plain_takes_each_escape_sequence_out_whole(text: str, shown: str) -> None:
+    assert plain(text) == shown
+
+
+def test_plain_lines_keeps_the_lines_of_a_log_record() -> None:
+    """The log formatter's: a user's coloured warning left ``[33mcolored[0m`` on the terminal."""
+    record = "\x1b[33mcolored\x1b[0m C:\\data\r\nsecond \x1b[1mline\x1b[0m\ttab"
+    assert plain_lines(record) == "colored C:\\data\nsecond line\ttab"
 
 
 def test_md_escape_passes_markup_through_and_empties_none() -> None:
