@@ -324,13 +324,15 @@ def exit_not_held_up(code: int) -> None:
     before.
 
     The exit functions a thread held up run on the main thread, as at any exit (``signal.signal`` works only there, and
-    code that checks ``threading.current_thread()`` expects it): Python's wait for the threads (``threading._shutdown``,
-    which the main thread runs before the exit functions) is a lock's ``acquire``, which a signal interrupts on POSIX,
-    so the watch sends SIGUSR2 to the main thread, whose handler runs the exit functions right there, inside that wait,
-    then ends the process. No exception leaves the wait and nothing of Python's is patched: the wait is simply never
-    resumed; a thread's ``join`` in an exit function still waits for that thread. Where a lock's wait is not
-    interrupted (a C library without interruptible semaphores: musl, macOS), or SIGUSR2 is the user's, or this is not
-    the main thread, they run on a thread of their own, and a warning says so."""
+    code may check ``threading.current_thread()``). That thread is then in Python's wait for the threads
+    (``threading._shutdown``, which Python's exit runs before the exit functions): a lock's ``acquire``, which a signal
+    interrupts on POSIX. So the watch sends SIGUSR2 to the main thread, whose handler runs the exit functions right
+    there, then ends the process: the wait is never resumed, and nothing of Python's is patched. Not the other ways
+    out: releasing the locks that wait takes (the threads') would make a ``join`` in an exit function return before
+    its thread ends; raising out of the wait would go on to the interpreter's finalization with those threads still
+    running (a thread printing then aborts it). Where the wait is not interrupted within :data:`_CHILD_GRACE` (locks a
+    signal does not interrupt: musl, maybe macOS), or SIGUSR2 is the user's, or this is not the main thread, they run
+    on a thread of their own, and a warning says so."""
     global _exit_wait
 
     deadline = time.monotonic() + LEFTOVER_WAIT
@@ -423,6 +425,7 @@ def exit_not_held_up(code: int) -> None:
         _exit_wait = previous  # a child forked from now on (by a thread left running) gets them back: _forked
     if here and signal.getsignal(signal.SIGUSR2) is signal.SIG_DFL:  # not the user's
         signal.signal(signal.SIGUSR2, asked)
+        _exit_wait = {**(_exit_wait or {}), signal.SIGUSR2: signal.SIG_DFL}
     else:
         here = False
     atexit.register(exiting)
