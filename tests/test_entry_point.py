@@ -177,6 +177,23 @@ def test_the_exit_functions_a_thread_held_up_run_on_the_main_thread(tmp_path: Pa
     assert "Traceback" not in done.stderr, done.stderr
 
 
+def test_the_exit_functions_run_off_the_main_thread_only_with_a_warning(tmp_path: Path) -> None:
+    """The main thread is asked with SIGUSR2: where that is the user's code's, the exit functions a thread held up
+    run on a thread of ours, once, and a warning says so, naming the thread (its signal reset is refused there)."""
+    repo = copy_quickstart(tmp_path / "repo", questions=2)
+    done = _run_with(repo, TELEMETRY + "_signal.signal(_signal.SIGUSR2, print)\n")
+    assert done.returncode == 0, done.stdout + done.stderr  # the verdict's
+    assert done.stdout.endswith("flushed on honeyhive-exit-functions\n"), done.stdout + done.stderr
+    assert done.stdout.count("flushed on") == 1, done.stdout
+    warned = [line for line in done.stderr.splitlines() if line.startswith("WARNING: your code")]
+    assert len(warned) == 2, done.stderr
+    assert warned[1].startswith(
+        "WARNING: your code's exit functions (atexit) run off the main thread: thread(s)"
+        " 'user-telemetry' still held the exit"
+    ), warned
+    assert "ValueError: signal only works in main thread" in done.stderr, done.stderr
+
+
 EXIT_FUNCTION_HOLDING = {  # what the user's module leaves holding the exit, what the warnings name, _goodbye's runs
     "an exit function joining a worker that never ends": (
         """
