@@ -141,6 +141,59 @@ def test_a_child_process_the_users_code_leaves_running_is_ended_with_the_process
                 os.kill(int((repo / "child.pid").read_text(encoding="utf-8")), signal.SIGKILL)
 
 
+TELEMETRY = """
+import atexit as _atexit
+import signal as _signal
+import threading as _threading
+
+_stop = _threading.Event()
+_worker = _threading.Thread(target=_stop.wait, name="user-telemetry")  # no daemon: ends once its exit function runs
+_worker.start()
+
+
+def _flush():  # a telemetry library's exit function: stops its worker, joins it, gives the signal back
+    _stop.set()
+    _worker.join()
+    print("flushed on", _threading.current_thread().name, flush=True)
+    _signal.signal(_signal.SIGTERM, _signal.SIG_DFL)  # only on the main thread
+    print("signal reset ok", flush=True)
+
+
+_atexit.register(_flush)
+"""
+
+
+def test_the_exit_functions_a_thread_held_up_run_on_the_main_thread(tmp_path: Path) -> None:
+    """A worker that only ends when its exit function stops it holds Python's exit (which waits for threads before it
+    runs the exit functions) past the wait: the exit functions ran on a thread of ours, where resetting a signal's
+    handler raised ValueError (a traceback, the library's clean-up cut short). They run on the main thread."""
+    repo = copy_quickstart(tmp_path / "repo", questions=2)
+    done = _run_with(repo, TELEMETRY)
+    assert done.returncode == 0, done.stdout + done.stderr  # the verdict's
+    assert done.stdout.endswith("flushed on MainThread\nsignal reset ok\n"), done.stdout + done.stderr
+    warned = [line for line in done.stderr.splitlines() if line.startswith("WARNING: your code")]
+    assert len(warned) == 1, done.stderr
+    assert "thread(s) 'user-telemetry'" in warned[0], warned
+    assert "Traceback" not in done.stderr, done.stderr
+
+
+def test_the_exit_functions_run_off_the_main_thread_only_with_a_warning(tmp_path: Path) -> None:
+    """The main thread is asked with SIGUSR2: where that is the user's code's, the exit functions a thread held up
+    run on a thread of ours, once, and a warning says so, naming the thread (its signal reset is refused there)."""
+    repo = copy_quickstart(tmp_path / "repo", questions=2)
+    done = _run_with(repo, TELEMETRY + "_signal.signal(_signal.SIGUSR2, print)\n")
+    assert done.returncode == 0, done.stdout + done.stderr  # the verdict's
+    assert done.stdout.endswith("flushed on honeyhive-exit-functions\n"), done.stdout + done.stderr
+    assert done.stdout.count("flushed on") == 1, done.stdout
+    warned = [line for line in done.stderr.splitlines() if line.startswith("WARNING: your code")]
+    assert len(warned) == 2, done.stderr
+    assert warned[1].startswith(
+        "WARNING: your code's exit functions (atexit) run off the main thread: thread(s)"
+        " 'user-telemetry' still held the exit"
+    ), warned
+    assert "ValueError: signal only works in main thread" in done.stderr, done.stderr
+
+
 EXIT_FUNCTION_HOLDING = {  # what the user's module leaves holding the exit, what the warnings name, _goodbye's runs
     "an exit function joining a worker that never ends": (
         """

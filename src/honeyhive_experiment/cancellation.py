@@ -40,6 +40,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from types import CodeType
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
@@ -320,20 +321,67 @@ def exit_not_held_up(code: int) -> None:
     process ends with ``code``, after ours (:func:`at_exit`: the fence's drain in Actions) and the redacting streams'
     release, as a normal exit would. SIGTERM or SIGINT in the first wait ends it at once, the same way (with 128 + its
     number, unless Python's own exit ends the process); a second one, or one once that wait is over, does what it did
-    before."""
+    before.
+
+    The exit functions a thread held up run on the main thread, as at any exit (``signal.signal`` works only there, and
+    code may check ``threading.current_thread()``). That thread is then in Python's wait for the threads
+    (``threading._shutdown``, which Python's exit runs before the exit functions): a lock's ``acquire``, which a signal
+    interrupts on POSIX. So the watch sends SIGUSR2 to the main thread, whose handler runs the exit functions right
+    there, then ends the process: the wait is never resumed, and nothing of Python's is patched. Not the other ways
+    out: releasing the locks that wait takes (the threads') would make a ``join`` in an exit function return before
+    its thread ends; raising out of the wait would go on to the interpreter's finalization with those threads still
+    running (a thread printing then aborts it). Where the wait is not interrupted within :data:`_CHILD_GRACE` (locks a
+    signal does not interrupt: musl, maybe macOS), or SIGUSR2 is the user's, or this is not the main thread, they run
+    on a thread of their own, and a warning says so."""
     global _exit_wait
 
     deadline = time.monotonic() + LEFTOVER_WAIT
-    claimed = threading.Lock()  # by whichever comes first: Python's exit functions, or the watch to run them on runner
+    claimed = threading.Lock()  # by whichever comes first: Python's exit functions, or the watch (a thread holds them)
+    running = threading.Lock()  # by what the watch hands them to: the main thread (its signal's handler), or runner
+    by: list[threading.Thread] = []  # which of the two
+    handing = threading.Event()  # the watch's SIGUSR2 is on its way to the main thread
+    taken = threading.Event()  # the main thread runs them
     over = threading.Event()  # the wait, which a signal cuts short
     signalled: list[int] = []  # what the watch read: the signal that cut the wait short
     heard: list[int] = []  # what the main thread handled: it may be stuck waiting for a thread, or be later
     previous: dict[int, Any] = {}  # the handlers replaced: the signals the watch is woken by
-    runner = threading.Thread(target=atexit._run_exitfuncs, name="honeyhive-exit-functions", daemon=True)
+    main = threading.main_thread()
+    here = threading.current_thread() is main and hasattr(signal, "pthread_kill")  # the main thread can be asked
+
+    def run_them() -> None:  # on runner, or on the main thread in its wait for threads: then the process ends
+        atexit._run_exitfuncs()
+        if by == [main]:
+            _end_process(128 + signalled[0] if signalled else code)
+
+    runner = threading.Thread(target=run_them, name="honeyhive-exit-functions", daemon=True)
 
     def exiting() -> None:  # the first exit function (the last registered): Python waits for no more threads
-        if threading.current_thread() is not runner and not claimed.acquire(blocking=False):
-            threading.Event().wait()  # the watch runs them on runner (this was their second run), and ends the process
+        if not claimed.acquire(blocking=False) and by != [threading.current_thread()]:
+            threading.Event().wait()  # the watch had runner run them (this was their second run): it ends the process
+
+    def asked(signum: int, frame: object) -> None:  # the watch's SIGUSR2, on the main thread
+        if not handing.is_set():  # not the watch's: what it did before
+            signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)
+        elif running.acquire(blocking=False):  # else runner has them
+            by.append(main)
+            taken.set()
+            run_them()
+
+    def hand_over(threads: list[threading.Thread]) -> threading.Thread:  # the exit functions the threads held up
+        if here:  # to the main thread, if its wait is interrupted (at once where it can be)
+            handing.set()
+            signal.pthread_kill(main.ident or 0, signal.SIGUSR2)
+            taken.wait(_CHILD_GRACE)
+        if running.acquire(blocking=False):  # else the main thread has them
+            by.append(runner)
+            named = ", ".join(repr(thread.name) for thread in threads)
+            logging.getLogger(__name__).warning(
+                f"your code's exit functions (atexit) run off the main thread: thread(s) {named} still held the exit"
+                " (Python runs them once every thread that is not a daemon has ended)"
+            )
+            runner.start()
+        return by[0]
 
     def watch() -> None:
         while not signalled and (left := deadline - time.monotonic()) > 0:
@@ -343,28 +391,25 @@ def exit_not_held_up(code: int) -> None:
                 signalled.extend(signum for signum in os.read(woken, 64) if signum in previous)
         over.set()
         children = _children()
-        threads = claimed.acquire(blocking=False)  # Python still waits for threads: the exit functions run on runner
-        _left_running(_holding_the_exit() if threads else [], children, signalled)
+        threads = claimed.acquire(blocking=False)  # Python still waits for threads: the exit functions are handed over
+        holding = _holding_the_exit() if threads else []
+        _left_running(holding, children, signalled)
         _end(children)  # first: ended, they may let the exit functions go on
-        if threads:
-            runner.start()
+        holder = hand_over(holding) if threads else main
         if threads or children:  # what was given up on held the exit functions up: their time starts now
             _last_begun.wait(LEFTOVER_WAIT)
         given_up = _last_taken.acquire(blocking=False)  # one of the user's exit functions still runs
-        if not given_up and not threads:  # ours run on the main thread, then Python's exit ends the process
+        if not given_up and holder is main:  # ours run on the main thread, then it ends the process (or Python's exit)
             return
         try:
             if given_up:
-                _given_up(runner if threads else threading.main_thread(), [] if threads or children else signalled)
+                _given_up(holder, run_them.__code__, [] if threads or children else signalled)
                 for ours in _last:
                     ours()
             else:
                 runner.join()  # ours, then the exit functions registered before them
-            for stream in (sys.stdout, sys.stderr):  # what a redacting stream holds back; what Python's exit flushes
-                with suppress(OSError, ValueError):
-                    stream.close()
         finally:  # whatever failed: the main thread waits for this
-            os._exit(128 + signalled[0] if signalled else code)
+            _end_process(128 + signalled[0] if signalled else code)
 
     def cut_short(signum: int, frame: object) -> None:  # the watch reads the signal from the pipe
         heard.append(signum)
@@ -372,23 +417,39 @@ def exit_not_held_up(code: int) -> None:
             signal.signal(signum, previous[signum])
             signal.raise_signal(signum)
 
-    if os.name == "posix" and threading.current_thread() is threading.main_thread():  # where handlers are set
+    if os.name == "posix" and threading.current_thread() is main:  # where handlers are set
         woken, wake = os.pipe()  # the signals' numbers, written whichever thread the kernel gives them to: Python
         os.set_blocking(wake, False)  # runs handlers in the main thread only, maybe stuck in its wait for a thread
         signal.set_wakeup_fd(wake, warn_on_full_buffer=False)
         previous.update(_handle_signals(cut_short, but_ignored=True))  # an ignored signal stays ignored
         _exit_wait = previous  # a child forked from now on (by a thread left running) gets them back: _forked
+    if here and signal.getsignal(signal.SIGUSR2) is signal.SIG_DFL:  # not the user's
+        signal.signal(signal.SIGUSR2, asked)
+        _exit_wait = {**(_exit_wait or {}), signal.SIGUSR2: signal.SIG_DFL}
+    else:
+        here = False
     atexit.register(exiting)
     threading.Thread(target=watch, name="honeyhive-exit", daemon=True).start()
 
 
-def _given_up(thread: threading.Thread, signalled: list[int]) -> None:
-    """Warn that the user's exit function ``thread`` runs is given up on: named by its frame, the outermost of the
-    main thread's, or the first under :meth:`threading.Thread.run` (the runner calls them from there)."""
+def _end_process(code: int) -> None:
+    """End the process with ``code`` at once, after what the redacting streams hold back (Python's exit flushes it)."""
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(OSError, ValueError):
+                stream.close()
+    finally:
+        os._exit(code)
+
+
+def _given_up(thread: threading.Thread, under: CodeType, signalled: list[int]) -> None:
+    """Warn that the user's exit function ``thread`` runs is given up on: named by its frame, the first one called from
+    ``under`` (what runs them, on runner or in the main thread's wait for threads), else the main thread's outermost
+    (Python's exit calls them from no Python code)."""
     frame = sys._current_frames().get(thread.ident or 0)
     frames = [frame for frame, _ in traceback.walk_stack(frame)][::-1] if frame is not None else []
     codes = [frame.f_code for frame in frames]
-    first = codes.index(threading.Thread.run.__code__) + 1 if threading.Thread.run.__code__ in codes else 0
+    first = codes.index(under) + 1 if under in codes else 0
     named = [f" {frame.f_globals.get('__name__')}.{frame.f_code.co_qualname}" for frame in frames[first : first + 1]]
     when = f"after signal {signalled[0]}" if signalled else f"past its {LEFTOVER_WAIT:g} s"
     logging.getLogger(__name__).warning(
