@@ -427,34 +427,37 @@ DECOYS: list[tuple[str, dict[str, Any] | None]] = [
 ]
 
 
-@pytest.mark.parametrize(("rule", "stamp"), DECOYS, ids=[decoy[0] for decoy in DECOYS])
-def test_the_baseline_at_the_merge_base_is_the_base_branchs_own_run_of_this_file(
-    world: World, rule: str, stamp: dict[str, Any] | None
-) -> None:
-    """main's push ran at the merge base with short answers; then a newer run at that commit with the pull request's
-    longer answers (each decoy). Compared with it, the pull request's longer answers were no change and its gate
-    stayed green; compared with main's own run of this experiment file, the gate fails."""
+def test_the_baseline_at_the_merge_base_is_the_base_branchs_own_run_of_this_file(world: World) -> None:
+    """main's push ran at the merge base with short answers; then newer runs at that commit with the pull request's
+    longer answers (the decoys, all of them: the baseline is the newest run that qualifies, so any decoy a rule let
+    through would be taken). Compared with one, the pull request's longer answers were no change and its gate stayed
+    green; compared with main's own run of this experiment file, the gate fails."""
     config = world.root / ".honeyhive" / "experiment.yml"
     config.write_text(config.read_text(encoding="utf-8") + "gate:\n  answer_words: {max_worse_pct: 1}\n")
     world.github.set_merge_base(BASE_SHA, HEAD_SHA, BASE_SHA)
     _, main_run, _ = world.run_action(event="push", head_sha=BASE_SHA)
     app = world.root / "support_bot" / "app.py"
     app.write_text(app.read_text(encoding="utf-8").replace('STYLE = "concise"', 'STYLE = "friendly"'))
-    if stamp is None:
-        (config.parent / "strict.yml").write_text(config.read_text(encoding="utf-8"), encoding="utf-8")
-        _, decoy, _ = world.run_action(event="push", head_sha=BASE_SHA, inputs={"config": ".honeyhive/strict.yml"})
-    else:
-        _, decoy, _ = world.run_action(event="push", head_sha=BASE_SHA)
-        with HoneyHiveClient(world.backend.url, API_KEY) as hh:
-            metadata = hh.get_run(decoy["run-id"])["metadata"]
-            for key, values in stamp.items():
-                metadata[key] = {**metadata.get(key, {}), **values}
-            hh.update_run(decoy["run-id"], {"metadata": metadata})
+    decoys: dict[str, str] = {}  # run id -> the rule that must refuse it
+    for rule, stamp in DECOYS:
+        if stamp is None:
+            (config.parent / "strict.yml").write_text(config.read_text(encoding="utf-8"), encoding="utf-8")
+            _, decoy, _ = world.run_action(event="push", head_sha=BASE_SHA, inputs={"config": ".honeyhive/strict.yml"})
+        else:
+            _, decoy, _ = world.run_action(event="push", head_sha=BASE_SHA)
+            with HoneyHiveClient(world.backend.url, API_KEY) as hh:
+                metadata = hh.get_run(decoy["run-id"])["metadata"]
+                for key, values in stamp.items():
+                    metadata[key] = {**metadata.get(key, {}), **values}
+                hh.update_run(decoy["run-id"], {"metadata": metadata})
+        assert decoy["run-id"] not in (*decoys, main_run["run-id"]), rule
+        decoys[decoy["run-id"]] = rule
 
     done, outputs, _ = world.run_action()
 
-    assert (outputs["baseline-run-id"], outputs["verdict"]) == (main_run["run-id"], "fail"), done.stdout
-    assert outputs["baseline-run-id"] != decoy["run-id"]
+    taken = decoys.get(outputs["baseline-run-id"], "not a decoy")
+    assert outputs["baseline-run-id"] == main_run["run-id"], f"took the decoy of rule: {taken}\n{done.stdout}"
+    assert outputs["verdict"] == "fail", done.stdout
 
 
 def test_a_checkout_of_githubs_merge_commit_is_compared_with_the_base_it_merged_into(world: World) -> None:
