@@ -312,19 +312,6 @@ def answer(datapoint, tracer):  # one call to a model without a price, reported 
 """
 
 
-def test_the_report_job_says_the_unpriced_calls_the_shards_made_as_one_job_does(world: World) -> None:
-    """The report job did not run the datapoints: it reads their calls without a cost back from their sessions."""
-    app = world.root / "support_bot" / "app.py"
-    app.write_text(app.read_text() + UNPRICED_CALL)
-    for job in run_shards(world, range(1, SHARDS + 1)):
-        assert job.returncode == 0, job.shown()
-    report = run_job(world, "report", inputs={"mode": "report", "shard": f"{SHARDS}/{SHARDS}"})
-    unsharded = run_job(world, "unsharded", inputs={"mode": "all", "comment-mode": "off"}, run_id="9102")
-    note = "cost excludes 22 calls to unpriced model my-ft-model"
-    assert note in unsharded.summary, unsharded.shown()
-    assert note in report.summary, report.shown()
-
-
 ERRANDS = """
 
 import queue as _queue
@@ -650,9 +637,14 @@ def test_four_shards_with_two_trials_record_every_trial_once_and_judge_like_one_
     assert (report.outputs["verdict"], report.outputs["passed"], report.outputs["failed"]) == ("fail", "20", "2")
 
 
-def test_an_evaluator_that_raised_in_a_shard_fails_the_report_job_that_did_not_run_it(world: World) -> None:
-    """The shard that ran the datapoints records its evaluators' errors in their sessions; the report job, which
-    ran nothing, reads them from the backend: never a green check over an evaluator that raised."""
+def test_the_report_job_fails_on_an_evaluator_a_shard_saw_raise_and_says_the_unpriced_calls_as_one_job_does(
+    world: World,
+) -> None:
+    """The report job ran no datapoint: it reads back from their sessions what the shards recorded there. The
+    errors of an evaluator that raised in a shard: never a green check over them. The calls to a model without a
+    price: said as one unsharded job says them. (One sharded run for both: neither changes what the other reads.)"""
+    app = world.root / "support_bot" / "app.py"
+    app.write_text(app.read_text() + UNPRICED_CALL)
     add_evaluator(
         world.root,
         "cites_policy",
@@ -675,6 +667,11 @@ def test_an_evaluator_that_raised_in_a_shard_fails_the_report_job_that_did_not_r
     assert metric["error"] == "KeyError: 'citations'"
     raised = [e for e in written["datapoints"]["errored"] if e["evaluator"] == "cites_policy"]
     assert len(raised) == 2
+
+    unsharded = run_job(world, "unsharded", inputs={"mode": "all", "comment-mode": "off"}, run_id="9102")
+    note = "cost excludes 22 calls to unpriced model my-ft-model"
+    assert note in unsharded.summary, unsharded.shown()
+    assert note in report.summary, report.shown()
 
 
 # ------------------------------------------------------------------------- jobs that would make the run otherwise
