@@ -189,27 +189,33 @@ def test_fork_without_api_key_is_neutral_and_writes_nothing_to_github(world: Wor
     assert world.github.comments(PR) == []
 
 
-@pytest.mark.parametrize("fork", [False, True], ids=["same repository", "fork"])
-def test_a_dry_run_without_an_api_key_runs_on_the_embedded_backend_and_says_so(world: World, fork: bool) -> None:
+def test_a_dry_run_without_an_api_key_runs_on_the_embedded_backend_and_says_so(world: World) -> None:
     """``dry-run: true`` with a blank ``api-key`` (a secret that is not set, or a fork's pull request) runs on the
     embedded backend, in the job's workspace and gone with it: the summary says so (no baseline can exist there, so
     no gate can fire), and a fork's says why there is no key. Its datapoints' passing ranges need no baseline: a fork's
-    failing run was a green neutral "No experiment was run"."""
+    failing run was a green neutral "No experiment was run". Both jobs after one baseline, each in a fresh workspace
+    (the embedded backend's database of the first job removed, as its job's end removes it)."""
     world.run_action(event="push", head_sha=BASE_SHA)  # a baseline in HoneyHive, which the embedded backend lacks
     _break_the_app(world.root)
 
-    done, outputs, summary = world.run_action(inputs={"dry-run": "true", "api-key": ""}, fork=fork)
+    for fork in (False, True):
+        for left in (world.root / ".honeyhive").glob("local.db*"):
+            left.unlink()
+        done, outputs, summary = world.run_action(inputs={"dry-run": "true", "api-key": ""}, fork=fork)
 
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert outputs["verdict"] == "fail"
-    assert outputs["run-id"]
-    assert "embedded local backend in the job's workspace, gone when the job ends" in summary
-    assert "no baseline, so no gate can fire" in summary
-    assert ("This pull request comes from a fork" in summary) is fork
-    assert [r for r in world.github.requests if r.method != "GET"] == []
+        shown = f"fork: {fork}\n{done.stdout}{done.stderr}"
+        assert done.returncode == 1, shown
+        assert outputs["verdict"] == "fail", shown
+        assert outputs["run-id"], shown
+        assert "embedded local backend in the job's workspace, gone when the job ends" in summary, shown
+        assert "no baseline, so no gate can fire" in summary, shown
+        assert ("This pull request comes from a fork" in summary) is fork, shown
+        assert [r for r in world.github.requests if r.method != "GET"] == [], shown
 
 
-def test_missing_comment_permission_is_a_warning_and_the_verdict_decides(world: World) -> None:
+def test_missing_comment_permission_is_a_warning_and_a_stale_run_leaves_the_newer_heads_comment(world: World) -> None:
+    """Two pull-request runs after one baseline: without the permission to comment (403) the verdict still decides;
+    then, the pull request having moved on while a run for its older head was going, that run comments nothing."""
     world.run_action(event="push", head_sha=BASE_SHA)
     world.github.forbid_writes = True
     done, outputs, _ = world.run_action()
@@ -219,9 +225,7 @@ def test_missing_comment_permission_is_a_warning_and_the_verdict_decides(world: 
     assert "::warning::" in done.stdout
     assert "pull-requests: write" in done.stdout
 
-
-def test_a_stale_run_does_not_overwrite_the_newer_heads_comment(world: World) -> None:
-    world.run_action(event="push", head_sha=BASE_SHA)
+    world.github.forbid_writes = False
     newer = "9" * 40
     world.github.push(PR, newer)  # the PR moved on while this (older) run was going
     done, outputs, _ = world.run_action(head_sha=HEAD_SHA)
