@@ -307,36 +307,34 @@ def test_the_code_runs_in_the_working_directory(tmp_path: Path) -> None:
     assert outputs["report-path"] == f"{IN_A_FOLDER}/.honeyhive/report.json"
 
 
-@pytest.mark.parametrize(
-    ("config", "none"),
-    [
-        ("", "none has completed yet"),
-        # a run there older than that is not looked at: "no run there" would not be true
-        ("baseline: {max_age_days: 30}\n", r"none completed in the last 30 days (baseline.max\_age\_days)"),  # markdown
-    ],
-    ids=["no age limit", "max_age_days"],
-)
-def test_a_known_merge_base_without_a_run_is_said_when_the_branch_fallback_stands_in(
-    world: World, config: str, none: str
-) -> None:
+def test_a_known_merge_base_without_a_run_is_said_when_the_branch_fallback_stands_in(world: World) -> None:
     """The merge base is known but nothing ran there (its push job still running, or one push of several
-    commits): the comment says the baseline is older, so the base branch's own changes since count here too."""
+    commits): the comment says the baseline is older, so the base branch's own changes since count here too. With
+    ``baseline.max_age_days`` a run there older than that is not looked at: "no run there" would not be true, the
+    comment says none completed in that time. (Both after one push to the base branch: the pull request's file
+    changes between its two runs, which edit one comment.)"""
     experiment = world.root / ".honeyhive" / "experiment.yml"
-    experiment.write_text(experiment.read_text(encoding="utf-8") + config, encoding="utf-8")
     merge_base = "c" * 40
     world.github.set_merge_base(BASE_SHA, HEAD_SHA, merge_base)
     world.run_action(event="push", head_sha=BASE_SHA)
 
-    done, outputs, _ = world.run_action()
+    for config, none in [
+        ("", "none has completed yet"),
+        ("baseline: {max_age_days: 30}\n", r"none completed in the last 30 days (baseline.max\_age\_days)"),  # markdown
+    ]:
+        experiment.write_text(experiment.read_text(encoding="utf-8") + config, encoding="utf-8")
 
-    assert done.returncode == 0, done.stderr
-    assert outputs["baseline-run-id"]
-    [comment] = world.github.comments(PR)
-    assert (
-        f"No run at {merge_base[:7]}, the base commit this change is measured against, could be the baseline ({none},"
-        " or it errored), so the baseline is the latest run on the base branch whose check passed" in comment.body
-    )
-    assert "merge base is unknown" not in comment.body
+        done, outputs, _ = world.run_action()
+
+        assert done.returncode == 0, f"{config!r}: {done.stderr}"
+        assert outputs["baseline-run-id"], config
+        [comment] = world.github.comments(PR)
+        assert (
+            f"No run at {merge_base[:7]}, the base commit this change is measured against, could be the baseline"
+            f" ({none}, or it errored), so the baseline is the latest run on the base branch whose check passed"
+            in comment.body
+        ), f"{config!r}: {comment.body}"
+        assert "merge base is unknown" not in comment.body, config
 
 
 def test_a_fallback_baseline_is_a_run_of_the_merge_bases_history_before_one_on_main_ahead_of_it(world: World) -> None:
