@@ -189,27 +189,33 @@ def test_fork_without_api_key_is_neutral_and_writes_nothing_to_github(world: Wor
     assert world.github.comments(PR) == []
 
 
-@pytest.mark.parametrize("fork", [False, True], ids=["same repository", "fork"])
-def test_a_dry_run_without_an_api_key_runs_on_the_embedded_backend_and_says_so(world: World, fork: bool) -> None:
+def test_a_dry_run_without_an_api_key_runs_on_the_embedded_backend_and_says_so(world: World) -> None:
     """``dry-run: true`` with a blank ``api-key`` (a secret that is not set, or a fork's pull request) runs on the
     embedded backend, in the job's workspace and gone with it: the summary says so (no baseline can exist there, so
     no gate can fire), and a fork's says why there is no key. Its datapoints' passing ranges need no baseline: a fork's
-    failing run was a green neutral "No experiment was run"."""
+    failing run was a green neutral "No experiment was run". Both jobs after one baseline, each in a fresh workspace
+    (the embedded backend's database of the first job removed, as its job's end removes it)."""
     world.run_action(event="push", head_sha=BASE_SHA)  # a baseline in HoneyHive, which the embedded backend lacks
     _break_the_app(world.root)
 
-    done, outputs, summary = world.run_action(inputs={"dry-run": "true", "api-key": ""}, fork=fork)
+    for fork in (False, True):
+        for left in (world.root / ".honeyhive").glob("local.db*"):
+            left.unlink()
+        done, outputs, summary = world.run_action(inputs={"dry-run": "true", "api-key": ""}, fork=fork)
 
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert outputs["verdict"] == "fail"
-    assert outputs["run-id"]
-    assert "embedded local backend in the job's workspace, gone when the job ends" in summary
-    assert "no baseline, so no gate can fire" in summary
-    assert ("This pull request comes from a fork" in summary) is fork
-    assert [r for r in world.github.requests if r.method != "GET"] == []
+        shown = f"fork: {fork}\n{done.stdout}{done.stderr}"
+        assert done.returncode == 1, shown
+        assert outputs["verdict"] == "fail", shown
+        assert outputs["run-id"], shown
+        assert "embedded local backend in the job's workspace, gone when the job ends" in summary, shown
+        assert "no baseline, so no gate can fire" in summary, shown
+        assert ("This pull request comes from a fork" in summary) is fork, shown
+        assert [r for r in world.github.requests if r.method != "GET"] == [], shown
 
 
-def test_missing_comment_permission_is_a_warning_and_the_verdict_decides(world: World) -> None:
+def test_missing_comment_permission_is_a_warning_and_a_stale_run_leaves_the_newer_heads_comment(world: World) -> None:
+    """Two pull-request runs after one baseline: without the permission to comment (403) the verdict still decides;
+    then, the pull request having moved on while a run for its older head was going, that run comments nothing."""
     world.run_action(event="push", head_sha=BASE_SHA)
     world.github.forbid_writes = True
     done, outputs, _ = world.run_action()
@@ -219,9 +225,7 @@ def test_missing_comment_permission_is_a_warning_and_the_verdict_decides(world: 
     assert "::warning::" in done.stdout
     assert "pull-requests: write" in done.stdout
 
-
-def test_a_stale_run_does_not_overwrite_the_newer_heads_comment(world: World) -> None:
-    world.run_action(event="push", head_sha=BASE_SHA)
+    world.github.forbid_writes = False
     newer = "9" * 40
     world.github.push(PR, newer)  # the PR moved on while this (older) run was going
     done, outputs, _ = world.run_action(head_sha=HEAD_SHA)
@@ -303,36 +307,34 @@ def test_the_code_runs_in_the_working_directory(tmp_path: Path) -> None:
     assert outputs["report-path"] == f"{IN_A_FOLDER}/.honeyhive/report.json"
 
 
-@pytest.mark.parametrize(
-    ("config", "none"),
-    [
-        ("", "none has completed yet"),
-        # a run there older than that is not looked at: "no run there" would not be true
-        ("baseline: {max_age_days: 30}\n", r"none completed in the last 30 days (baseline.max\_age\_days)"),  # markdown
-    ],
-    ids=["no age limit", "max_age_days"],
-)
-def test_a_known_merge_base_without_a_run_is_said_when_the_branch_fallback_stands_in(
-    world: World, config: str, none: str
-) -> None:
+def test_a_known_merge_base_without_a_run_is_said_when_the_branch_fallback_stands_in(world: World) -> None:
     """The merge base is known but nothing ran there (its push job still running, or one push of several
-    commits): the comment says the baseline is older, so the base branch's own changes since count here too."""
+    commits): the comment says the baseline is older, so the base branch's own changes since count here too. With
+    ``baseline.max_age_days`` a run there older than that is not looked at: "no run there" would not be true, the
+    comment says none completed in that time. (Both after one push to the base branch: the pull request's file
+    changes between its two runs, which edit one comment.)"""
     experiment = world.root / ".honeyhive" / "experiment.yml"
-    experiment.write_text(experiment.read_text(encoding="utf-8") + config, encoding="utf-8")
     merge_base = "c" * 40
     world.github.set_merge_base(BASE_SHA, HEAD_SHA, merge_base)
     world.run_action(event="push", head_sha=BASE_SHA)
 
-    done, outputs, _ = world.run_action()
+    for config, none in [
+        ("", "none has completed yet"),
+        ("baseline: {max_age_days: 30}\n", r"none completed in the last 30 days (baseline.max\_age\_days)"),  # markdown
+    ]:
+        experiment.write_text(experiment.read_text(encoding="utf-8") + config, encoding="utf-8")
 
-    assert done.returncode == 0, done.stderr
-    assert outputs["baseline-run-id"]
-    [comment] = world.github.comments(PR)
-    assert (
-        f"No run at {merge_base[:7]}, the base commit this change is measured against, could be the baseline ({none},"
-        " or it errored), so the baseline is the latest run on the base branch whose check passed" in comment.body
-    )
-    assert "merge base is unknown" not in comment.body
+        done, outputs, _ = world.run_action()
+
+        assert done.returncode == 0, f"{config!r}: {done.stderr}"
+        assert outputs["baseline-run-id"], config
+        [comment] = world.github.comments(PR)
+        assert (
+            f"No run at {merge_base[:7]}, the base commit this change is measured against, could be the baseline"
+            f" ({none}, or it errored), so the baseline is the latest run on the base branch whose check passed"
+            in comment.body
+        ), f"{config!r}: {comment.body}"
+        assert "merge base is unknown" not in comment.body, config
 
 
 def test_a_fallback_baseline_is_a_run_of_the_merge_bases_history_before_one_on_main_ahead_of_it(world: World) -> None:
@@ -427,34 +429,37 @@ DECOYS: list[tuple[str, dict[str, Any] | None]] = [
 ]
 
 
-@pytest.mark.parametrize(("rule", "stamp"), DECOYS, ids=[decoy[0] for decoy in DECOYS])
-def test_the_baseline_at_the_merge_base_is_the_base_branchs_own_run_of_this_file(
-    world: World, rule: str, stamp: dict[str, Any] | None
-) -> None:
-    """main's push ran at the merge base with short answers; then a newer run at that commit with the pull request's
-    longer answers (each decoy). Compared with it, the pull request's longer answers were no change and its gate
-    stayed green; compared with main's own run of this experiment file, the gate fails."""
+def test_the_baseline_at_the_merge_base_is_the_base_branchs_own_run_of_this_file(world: World) -> None:
+    """main's push ran at the merge base with short answers; then newer runs at that commit with the pull request's
+    longer answers (the decoys, all of them: the baseline is the newest run that qualifies, so any decoy a rule let
+    through would be taken). Compared with one, the pull request's longer answers were no change and its gate stayed
+    green; compared with main's own run of this experiment file, the gate fails."""
     config = world.root / ".honeyhive" / "experiment.yml"
     config.write_text(config.read_text(encoding="utf-8") + "gate:\n  answer_words: {max_worse_pct: 1}\n")
     world.github.set_merge_base(BASE_SHA, HEAD_SHA, BASE_SHA)
     _, main_run, _ = world.run_action(event="push", head_sha=BASE_SHA)
     app = world.root / "support_bot" / "app.py"
     app.write_text(app.read_text(encoding="utf-8").replace('STYLE = "concise"', 'STYLE = "friendly"'))
-    if stamp is None:
-        (config.parent / "strict.yml").write_text(config.read_text(encoding="utf-8"), encoding="utf-8")
-        _, decoy, _ = world.run_action(event="push", head_sha=BASE_SHA, inputs={"config": ".honeyhive/strict.yml"})
-    else:
-        _, decoy, _ = world.run_action(event="push", head_sha=BASE_SHA)
-        with HoneyHiveClient(world.backend.url, API_KEY) as hh:
-            metadata = hh.get_run(decoy["run-id"])["metadata"]
-            for key, values in stamp.items():
-                metadata[key] = {**metadata.get(key, {}), **values}
-            hh.update_run(decoy["run-id"], {"metadata": metadata})
+    decoys: dict[str, str] = {}  # run id -> the rule that must refuse it
+    for rule, stamp in DECOYS:
+        if stamp is None:
+            (config.parent / "strict.yml").write_text(config.read_text(encoding="utf-8"), encoding="utf-8")
+            _, decoy, _ = world.run_action(event="push", head_sha=BASE_SHA, inputs={"config": ".honeyhive/strict.yml"})
+        else:
+            _, decoy, _ = world.run_action(event="push", head_sha=BASE_SHA)
+            with HoneyHiveClient(world.backend.url, API_KEY) as hh:
+                metadata = hh.get_run(decoy["run-id"])["metadata"]
+                for key, values in stamp.items():
+                    metadata[key] = {**metadata.get(key, {}), **values}
+                hh.update_run(decoy["run-id"], {"metadata": metadata})
+        assert decoy["run-id"] not in (*decoys, main_run["run-id"]), rule
+        decoys[decoy["run-id"]] = rule
 
     done, outputs, _ = world.run_action()
 
-    assert (outputs["baseline-run-id"], outputs["verdict"]) == (main_run["run-id"], "fail"), done.stdout
-    assert outputs["baseline-run-id"] != decoy["run-id"]
+    taken = decoys.get(outputs["baseline-run-id"], "not a decoy")
+    assert outputs["baseline-run-id"] == main_run["run-id"], f"took the decoy of rule: {taken}\n{done.stdout}"
+    assert outputs["verdict"] == "fail", done.stdout
 
 
 def test_a_checkout_of_githubs_merge_commit_is_compared_with_the_base_it_merged_into(world: World) -> None:

@@ -79,66 +79,85 @@ def _run_with(repo: Path, app_tail: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=180, check=False)
 
 
-@pytest.mark.parametrize("left", LEFT_RUNNING)
-def test_a_thread_the_users_code_leaves_running_does_not_keep_the_process_alive(tmp_path: Path, left: str) -> None:
+def test_threads_the_users_code_leaves_running_do_not_keep_the_process_alive(tmp_path: Path) -> None:
     """Python waits at exit for every thread that is no daemon, and for a pool's workers whatever their flag: one
     the user's module left running held the process after its report for ever (in Actions, the job until its 6 h
-    timeout, cancelled, while the comment said pass). It gets a few seconds, then is named and not waited for."""
+    timeout, cancelled, while the comment said pass). They get a few seconds, then are named and not waited for.
+    Both kinds in one process (one wait of the few seconds): each must be named."""
     repo = copy_quickstart(tmp_path / "repo", questions=2)
-    done = _run_with(repo, LEFT_RUNNING[left])
+    done = _run_with(repo, "".join(LEFT_RUNNING.values()))
     assert done.returncode == 0, done.stdout + done.stderr  # the verdict's
     assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "neutral"  # a first run
     warned = [line for line in done.stderr.splitlines() if line.startswith("WARNING: your code left thread(s) ")]
     assert len(warned) == 1, done.stderr
-    names = ["'user-flusher'"] if left.endswith("import") else ["'user-pool_0'", "'user-pool_1'"]  # 2 hung tasks
-    assert all(name in warned[0] for name in names), warned
+    names = {  # per kind left running, how the warning names it
+        "a thread started at import": ["'user-flusher'"],
+        "a pool's hung task": ["'user-pool_0'", "'user-pool_1'"],  # 2 hung tasks
+    }
+    assert names.keys() == LEFT_RUNNING.keys()
+    for left, named in names.items():
+        assert all(name in warned[0] for name in named), f"{left}: {warned}"
     assert "the process ends without waiting for them" in warned[0]
     assert "Traceback" not in done.stderr
 
 
-CHILD_LEFT_RUNNING = """
+CHILDREN_LEFT_RUNNING = """
 import multiprocessing as _mp
 import threading as _threading
 import time as _time
 
 _started = []
 _starting = _threading.Lock()
-_answer_without_child = answer
+_answer_without_children = answer
 
 
 def answer(datapoint):
     with _starting:
-        if not _started:  # the first datapoint starts a worker process and forgets it (no daemon: never joined)
-            child = _mp.get_context({method!r}).Process(target=_time.sleep, args=(3600,), name="user-child")
-            child.start()
-            _started.append(child)
-            with open("child.pid", "w") as pid:
-                pid.write(str(child.pid))
-    return _answer_without_child(datapoint)
+        if not _started:  # the first datapoint starts a worker process per start method and forgets them (no daemon)
+            for method in ("fork", "spawn"):
+                child = _mp.get_context(method).Process(target=_time.sleep, args=(3600,), name=f"user-child-{method}")
+                child.start()
+                _started.append(child)
+                with open(f"child-{method}.pid", "w") as pid:
+                    pid.write(str(child.pid))
+    return _answer_without_children(datapoint)
 """
+METHODS = ("fork", "spawn")
 
 
-@pytest.mark.parametrize("method", ["fork", "spawn"])
-def test_a_child_process_the_users_code_leaves_running_is_ended_with_the_process(tmp_path: Path, method: str) -> None:
+def _still_there(pid: int) -> bool:
+    """Whether process ``pid`` exists, running or a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_child_processes_the_users_code_leaves_running_are_ended_with_the_process(tmp_path: Path) -> None:
     """multiprocessing's exit function waits for every child that is no daemon, after the wait for threads: one the
-    user's code left running held the process after its report for ever, with no word. It gets the same few seconds
-    from the end of the command, then is named, terminated and the process ends with the verdict's code."""
+    user's code left running held the process after its report for ever, with no word. They get the same few seconds
+    from the end of the command, then are named, terminated and the process ends with the verdict's code. A child of
+    each start method (fork, spawn) in one process (one wait of the few seconds): each must be named and ended."""
     repo = copy_quickstart(tmp_path / "repo", questions=2)
     try:
-        done = _run_with(repo, CHILD_LEFT_RUNNING.format(method=method))
-        child = int((repo / "child.pid").read_text(encoding="utf-8"))
+        done = _run_with(repo, CHILDREN_LEFT_RUNNING)
+        children = {method: int((repo / f"child-{method}.pid").read_text(encoding="utf-8")) for method in METHODS}
         assert done.returncode == 0, done.stdout + done.stderr  # the verdict's
         assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "neutral"  # a first run
         warned = [line for line in done.stderr.splitlines() if line.startswith("WARNING: your code left ")]
         assert len(warned) == 1, done.stderr
-        assert f"child process(es) 'user-child' (pid {child})" in warned[0], warned
+        assert "child process(es) 'user-child-" in warned[0], warned
+        for method, child in children.items():
+            assert f"'user-child-{method}' (pid {child})" in warned[0], f"{method}: {warned}"
         assert "Traceback" not in done.stderr, done.stderr
-        with pytest.raises(ProcessLookupError):  # ended, and reaped: not even a zombie is left
-            os.kill(child, 0)
+        left = [f"{method} (pid {child})" for method, child in children.items() if _still_there(child)]
+        assert left == [], "ended, and reaped: not even a zombie is left"
     finally:
-        if (repo / "child.pid").exists():  # never left behind, whatever failed above
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(int((repo / "child.pid").read_text(encoding="utf-8")), signal.SIGKILL)
+        for method in METHODS:  # never left behind, whatever failed above
+            if (repo / f"child-{method}.pid").exists():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int((repo / f"child-{method}.pid").read_text(encoding="utf-8")), signal.SIGKILL)
 
 
 TELEMETRY = """

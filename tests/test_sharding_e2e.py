@@ -263,6 +263,12 @@ def test_four_concurrent_shards_then_the_report_equal_one_unsharded_run(world: W
         assert job.outputs["run-id"] == run_id, "every shard job derives the same run"
         mine = sum(1 for i in ids if assign(ids, SHARDS)[i] == index)
         assert f"recorded {mine} datapoint(s) of shard {index}/{SHARDS}" in job.stdout, job.shown()
+    # "Re-run failed jobs" of shard 2 (same workflow run id): it records nothing again (each datapoint once: below)
+    [again] = run_shards(world, [2], attempt="2")
+    assert again.returncode == 0, again.shown()
+    assert again.outputs["run-id"] == run_id
+    assert f"recorded 0 datapoint(s) of shard 2/{SHARDS}" in again.stdout, again.shown()
+    assert f"({len(shard_of(ids, 2, SHARDS))} already there from an earlier attempt" in again.stdout, again.shown()
     assert world.github.writes == [], "shard jobs never comment"
 
     with backend_client(world) as hh:
@@ -310,19 +316,6 @@ def answer(datapoint, tracer):  # one call to a model without a price, reported 
         span.set_attribute("gen_ai.usage.input_tokens", 100)
     return _answer(datapoint)
 """
-
-
-def test_the_report_job_says_the_unpriced_calls_the_shards_made_as_one_job_does(world: World) -> None:
-    """The report job did not run the datapoints: it reads their calls without a cost back from their sessions."""
-    app = world.root / "support_bot" / "app.py"
-    app.write_text(app.read_text() + UNPRICED_CALL)
-    for job in run_shards(world, range(1, SHARDS + 1)):
-        assert job.returncode == 0, job.shown()
-    report = run_job(world, "report", inputs={"mode": "report", "shard": f"{SHARDS}/{SHARDS}"})
-    unsharded = run_job(world, "unsharded", inputs={"mode": "all", "comment-mode": "off"}, run_id="9102")
-    note = "cost excludes 22 calls to unpriced model my-ft-model"
-    assert note in unsharded.summary, unsharded.shown()
-    assert note in report.summary, report.shown()
 
 
 ERRANDS = """
@@ -394,24 +387,6 @@ def test_a_shard_that_never_ran_is_named_with_what_it_owes(world: World) -> None
         assert stored_run(hh, run_id)["status"] != "completed", "an incomplete run is never marked completed"
     [comment] = world.github.comments(PR)
     assert expected in comment.body
-
-
-def test_rerunning_a_shard_adds_no_duplicate_sessions_or_spans(world: World) -> None:
-    ids = dataset_ids(world.root)
-    mine = [i for i in ids if assign(ids, SHARDS)[i] == 2]
-    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
-
-    [first] = run_shards(world, [2], attempt="1")
-    assert first.returncode == 0, first.shown()
-    assert f"recorded {len(mine)} datapoint(s) of shard 2/{SHARDS}" in first.stdout
-    [again] = run_shards(world, [2], attempt="2")  # "Re-run failed jobs": same workflow run id
-    assert again.returncode == 0, again.shown()
-    assert again.outputs["run-id"] == run_id
-    assert f"recorded 0 datapoint(s) of shard 2/{SHARDS}" in again.stdout, again.shown()
-    assert f"({len(mine)} already there from an earlier attempt" in again.stdout
-
-    with backend_client(world) as hh:
-        assert_each_datapoint_once(hh, run_id, mine)
 
 
 def test_rerunning_a_killed_shard_scores_what_the_killed_attempt_left_unscored(world: World) -> None:
@@ -650,9 +625,14 @@ def test_four_shards_with_two_trials_record_every_trial_once_and_judge_like_one_
     assert (report.outputs["verdict"], report.outputs["passed"], report.outputs["failed"]) == ("fail", "20", "2")
 
 
-def test_an_evaluator_that_raised_in_a_shard_fails_the_report_job_that_did_not_run_it(world: World) -> None:
-    """The shard that ran the datapoints records its evaluators' errors in their sessions; the report job, which
-    ran nothing, reads them from the backend: never a green check over an evaluator that raised."""
+def test_the_report_job_fails_on_an_evaluator_a_shard_saw_raise_and_says_the_unpriced_calls_as_one_job_does(
+    world: World,
+) -> None:
+    """The report job ran no datapoint: it reads back from their sessions what the shards recorded there. The
+    errors of an evaluator that raised in a shard: never a green check over them. The calls to a model without a
+    price: said as one unsharded job says them. (One sharded run for both: neither changes what the other reads.)"""
+    app = world.root / "support_bot" / "app.py"
+    app.write_text(app.read_text() + UNPRICED_CALL)
     add_evaluator(
         world.root,
         "cites_policy",
@@ -676,32 +656,17 @@ def test_an_evaluator_that_raised_in_a_shard_fails_the_report_job_that_did_not_r
     raised = [e for e in written["datapoints"]["errored"] if e["evaluator"] == "cites_policy"]
     assert len(raised) == 2
 
+    unsharded = run_job(world, "unsharded", inputs={"mode": "all", "comment-mode": "off"}, run_id="9102")
+    note = "cost excludes 22 calls to unpriced model my-ft-model"
+    assert note in unsharded.summary, unsharded.shown()
+    assert note in report.summary, report.shown()
+
 
 # ------------------------------------------------------------------------- jobs that would make the run otherwise
 
 
 def shard_of(ids: list[str], index: int, total: int) -> list[str]:
     return [i for i in ids if assign(ids, total)[i] == index]
-
-
-def test_a_shard_job_of_another_count_or_other_trials_is_refused_before_it_runs_anything(world: World) -> None:
-    """``shard: 1/2`` beside ``shard: 1/1`` (a matrix edited in one place) would score shard 1's datapoints twice,
-    and a job with other trials would record a run of mixed trials: the job that joins second is refused, naming
-    both values, and records nothing."""
-    ids = dataset_ids(world.root)
-    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
-    first = run_job(world, "shard-1-of-2", inputs={"mode": "run", "shard": "1/2"})
-    assert first.returncode == 0, first.shown()
-
-    whole = run_job(world, "shard-1-of-1", inputs={"mode": "run", "shard": "1/1"})
-    assert whole.returncode == 2, whole.shown()
-    assert f"run {run_id} was started with shard count 2 (this job: 1)" in whole.stdout, whole.shown()
-    trials = run_job(world, "shard-2-of-2-trials", inputs={"mode": "run", "shard": "2/2", "trials": "3"})
-    assert trials.returncode == 2, trials.shown()
-    assert f"run {run_id} was started with trials 1 (this job: 3)" in trials.stdout, trials.shown()
-
-    with backend_client(world) as hh:
-        assert_each_datapoint_once(hh, run_id, shard_of(ids, 1, 2))  # the refused jobs added nothing
 
 
 def test_the_report_job_refuses_other_trials_than_the_shards_and_keeps_what_they_recorded(world: World) -> None:
@@ -767,10 +732,13 @@ def test_the_report_refuses_a_run_with_a_datapoint_scored_twice_or_one_of_anothe
         assert stored_run(hh, run_id)["metadata"]["check"]["verdict"] == "error", "never a baseline"
 
 
-def test_two_experiment_files_of_one_name_record_into_runs_of_their_own(world: World) -> None:
+def test_two_experiment_files_of_one_name_record_into_runs_of_their_own_and_a_job_of_other_terms_is_refused(
+    world: World,
+) -> None:
     """A smoke experiment (``.honeyhive/smoke.yml``, another dataset, the same ``name``) run in the same workflow
     run as the sharded one: each experiment file has its own shared run, so the report judges its own 22
-    datapoints, not 27."""
+    datapoints, not 27. Between the two shard jobs, jobs of another shard count or other trials join the sharded
+    run and are refused before they run anything."""
     ids = dataset_ids(world.root)
     rows = (world.root / DATASET).read_text().splitlines()[:5]
     smoke_rows = [row.replace('"question": "', '"question": "(smoke) ') for row in rows]
@@ -778,14 +746,28 @@ def test_two_experiment_files_of_one_name_record_into_runs_of_their_own(world: W
     config = world.root / ".honeyhive" / "experiment.yml"
     (world.root / ".honeyhive" / "smoke.yml").write_text(config.read_text().replace(DATASET, "data/smoke.jsonl"))
 
+    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
     smoke = run_job(world, "smoke", inputs={"mode": "run", "config": ".honeyhive/smoke.yml"})
     assert smoke.returncode == 0, smoke.shown()
-    for index in (1, 2):
-        job = run_job(world, f"shard-{index}", inputs={"mode": "run", "shard": f"{index}/2"})
-        assert job.returncode == 0, job.shown()
+    first = run_job(world, "shard-1", inputs={"mode": "run", "shard": "1/2"})
+    assert first.returncode == 0, first.shown()
+
+    # ``shard: 1/2`` beside ``shard: 1/1`` (a matrix edited in one place) would score shard 1's datapoints twice,
+    # and a job with other trials would record a run of mixed trials: the job that joins second is refused, naming
+    # both values, and records nothing
+    whole = run_job(world, "shard-1-of-1", inputs={"mode": "run", "shard": "1/1"})
+    assert whole.returncode == 2, whole.shown()
+    assert f"run {run_id} was started with shard count 2 (this job: 1)" in whole.stdout, whole.shown()
+    trials = run_job(world, "shard-2-of-2-trials", inputs={"mode": "run", "shard": "2/2", "trials": "3"})
+    assert trials.returncode == 2, trials.shown()
+    assert f"run {run_id} was started with trials 1 (this job: 3)" in trials.stdout, trials.shown()
+    with backend_client(world) as hh:
+        assert_each_datapoint_once(hh, run_id, shard_of(ids, 1, 2))  # the refused jobs added nothing
+
+    second = run_job(world, "shard-2", inputs={"mode": "run", "shard": "2/2"})
+    assert second.returncode == 0, second.shown()
     report = run_job(world, "report", inputs={"mode": "report", "shard": "2/2"})
 
-    run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
     assert report.outputs["run-id"] == run_id
     assert smoke.outputs["run-id"] == shared_run_id(REPOSITORY, "9101", EXPERIMENT, ".honeyhive/smoke.yml") != run_id
     assert report.returncode == 0, report.shown()
