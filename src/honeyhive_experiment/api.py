@@ -66,18 +66,39 @@ def run_config(
     ``path`` is a repository directory (its ``.honeyhive/experiment.yml`` is run, paths relative to it) or an
     experiment file (relative to ``working_directory``, default the current directory, as ``--config``). The
     other arguments are the command's flags (``trials`` is ``--trials``: it overrides the file's); ``api_key``
-    stands in for ``HH_API_KEY``. Raises ``SettingsError``
-    for a flag or variable the command would refuse (it exits 2 then), :class:`ArgumentError` naming an argument the
-    command has no flag for that cannot be used (``path``, ``progress``, ``cancel``), before anything is sent."""
+    stands in for ``HH_API_KEY``. Raises :class:`ArgumentError` naming an argument that cannot be used (of the wrong
+    type, or a value its flag would refuse, checked as :func:`~honeyhive_experiment.evaluate` checks its own), and
+    what the command says and exits 2 for otherwise (``SettingsError`` naming a variable of ``environ`` it would
+    refuse, ``NotWritable`` for a ``working_directory`` that does not exist), before anything is sent."""
+    from honeyhive_experiment.config.model import MOST_TRIALS
     from honeyhive_experiment.connection import process_environment
     from honeyhive_experiment.errors import ArgumentError
-    from honeyhive_experiment.experiment import check_watchers
+    from honeyhive_experiment.experiment import check_count, check_server, check_types, check_watchers
     from honeyhive_experiment.operations import run
     from honeyhive_experiment.settings import Settings
 
     if not isinstance(path, str | os.PathLike):
         raise ArgumentError("path", f"expected a directory or an experiment file's path, got {path!r}")
+    check_types(
+        working_directory=working_directory,
+        dry_run=dry_run,
+        baseline_run_id=baseline_run_id,
+        server_url=server_url,
+        api_key=api_key,
+        environ=environ,
+    )
+    if baseline_run_id is not None and len(baseline_run_id.split()) > 1:
+        raise ArgumentError("baseline_run_id", f"expected one run id, commit or branch, got {baseline_run_id!r}")
+    if trials is not None:
+        check_count("trials", trials, MOST_TRIALS)
     check_watchers(progress, cancel)
+    env = dict(process_environment() if environ is None else environ)
+    for name, value in env.items():
+        if not isinstance(name, str) or not isinstance(value, str):  # os.environ holds strings only
+            raise ArgumentError("environ", f"expected strings, got {name!r}: {type(value).__name__}")
+    if api_key:
+        env["HH_API_KEY"] = api_key
+    check_server(server_url, api_key, env)
     target = Path(path)
     root, config = (target, DEFAULT_CONFIG_PATH) if working_directory is None and target.is_dir() else (None, target)
     flags = {
@@ -88,9 +109,6 @@ def run_config(
         "trials": trials,
         "server_url": server_url,
     }
-    env = dict(process_environment() if environ is None else environ)
-    if api_key:
-        env["HH_API_KEY"] = api_key
     outcome = run(Settings.from_args(flags, env), cancel=cancel, progress=progress, write=False)
     composed = outcome.composed
     assert composed is not None, "a run that is not a shard job always has a report"

@@ -44,11 +44,14 @@ from honeyhive_experiment.config import ModelPrice, VerdictConfig
 from honeyhive_experiment.config.model import MOST_TRIALS, MOST_WORKERS
 from honeyhive_experiment.connection import (
     API_KEY_VARIABLES,
+    HTTP_URL_EXPECTED,
     MALFORMED_KEY,
     find_api_key,
     find_ingestion_key,
+    http_url_or_none,
     malformed_key,
     process_environment,
+    shown_url,
 )
 from honeyhive_experiment.errors import (
     ApiError,
@@ -275,7 +278,7 @@ def evaluate(
     result holds of the run's code (outputs, errors, metrics and explanations) is what the run recorded: redacted of
     the keys and the environment's secret values. Raises :class:`ArgumentError` naming the argument that cannot be
     used, before anything is sent."""
-    _check_types(
+    check_types(
         api_key=api_key,
         hh_api_key=hh_api_key,
         server_url=server_url,
@@ -285,12 +288,15 @@ def evaluate(
         metadata=metadata,
         pricing=pricing,
         passing_ranges=passing_ranges,
+        dataset_id=dataset_id,
+        verbose=verbose,
+        print_results=print_results,
     )
     _check_metadata(metadata)
     api_key, metadata = _legacy_arguments(api_key, metadata, hh_api_key, hh_project, suite)
     _check_arguments(function, name, run_id, dataset, dataset_id, client, api_key, server_url, aggregate_function)
-    _check_count("max_workers", max_workers, MOST_WORKERS)
-    _check_count("trials", trials, MOST_TRIALS)
+    check_count("max_workers", max_workers, MOST_WORKERS)
+    check_count("trials", trials, MOST_TRIALS)
     _check_seconds(timeout=timeout, ingestion_timeout=ingestion_timeout)
     check_watchers(progress, cancel)
     if project is not None:
@@ -316,7 +322,11 @@ def evaluate(
         raise ArgumentError("allow_evaluator_errors", f"expected {expected}, got {allow_evaluator_errors!r}") from None
     records = dataset if isinstance(dataset, PreparedDataset) or dataset is None else _records(dataset)
     named = "evaluators (callables; Evaluator.from_callable(fn, name=...) names one's metric)"
-    chosen = [Evaluator.from_callable(e) for e in _listed("evaluators", evaluators, named)]  # an Evaluator as it is
+    listed = _listed("evaluators", evaluators, named)
+    for index, evaluator in enumerate(listed):  # one of the wrong shape is an EvaluatorSignatureError: it says why
+        if not callable(evaluator) and not isinstance(evaluator, Evaluator):
+            raise ArgumentError("evaluators", f"evaluators[{index}] is not callable ({type(evaluator).__name__})")
+    chosen = [Evaluator.from_callable(e) for e in listed]  # an Evaluator as it is
     _check_evaluator_names(chosen)
     from honeyhive_experiment.report.redact import RedactingStream, Redactor
     from honeyhive_experiment.settings import environment_secrets
@@ -507,12 +517,8 @@ def _check_arguments(
     if client is not None and (api_key is not None or server_url is not None):
         which = "api_key" if api_key is not None else "server_url"
         raise ArgumentError(which, f"client= already has its key and URL: pass client= or {which}=, not both")
-    if client is None and server_url is not None and find_api_key(api_key) is None:
-        raise ArgumentError(
-            "api_key",
-            f"no HoneyHive API key for server_url=: pass api_key=... or set {' or '.join(API_KEY_VARIABLES)}"
-            " (without server_url= and a key, the run uses the embedded local backend)",
-        )
+    if client is None:
+        check_server(server_url, api_key)
     if not callable(function):
         raise ArgumentError("function", f"expected a callable (the function to evaluate), got {function!r}")
     if name is not None and not isinstance(name, str):
@@ -586,7 +592,7 @@ def _check_evaluator_names(chosen: Sequence[Evaluator]) -> None:
         raise ArgumentError("evaluators", message)
 
 
-def _check_count(argument: str, count: object, most: int) -> None:
+def check_count(argument: str, count: object, most: int) -> None:
     """A whole number from 1 to ``most``, the experiment file's bound of the same key (``max_workers``, ``trials``):
     ArgumentError naming ``argument`` otherwise (``max_workers=10**7`` made a connection pool that size)."""
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= most:
@@ -603,11 +609,20 @@ _KINDS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "metadata": (Mapping, "a dict (the run's metadata)"),
     "pricing": (Mapping, "a dict {model: {'input': $ per million tokens, 'output': ...}}"),
     "passing_ranges": (Mapping, "a dict {metric: {'min': ..., 'max': ...}}"),
+    "dataset_id": (str, "a string (a managed dataset's id)"),
+    "verbose": (bool, "True or False"),
+    "print_results": (bool, "True or False"),
+    # run_config()'s
+    "working_directory": ((str, os.PathLike), "a path (the folder the experiment file's paths are relative to)"),
+    "dry_run": (bool, "True or False"),
+    "baseline_run_id": (str, "a string (a run id, a commit or a branch)"),
+    "environ": (Mapping, "a dict of environment variables (as os.environ)"),
 }
-"""What each of :func:`evaluate`'s arguments :func:`_check_types` checks must be, when it is not None."""
+"""What each of :func:`evaluate`'s and :func:`~honeyhive_experiment.run_config`'s arguments :func:`check_types`
+checks must be, when it is not None."""
 
 
-def _check_types(**arguments: object) -> None:
+def check_types(**arguments: object) -> None:
     """ArgumentError naming the first argument that is not of its kind (:data:`_KINDS`): each was an AttributeError or
     a TypeError from where it was used (``api_key=123``: ``'int' object has no attribute 'strip'``)."""
     for argument, value in arguments.items():
@@ -624,6 +639,25 @@ def _check_metadata(metadata: Mapping[str, Any] | None) -> None:
         json.dumps(dict(metadata), allow_nan=False)
     except (TypeError, ValueError, RecursionError) as exc:
         raise ArgumentError("metadata", f"is sent as JSON, which it is not: {exc}") from None
+
+
+def check_server(server_url: str | None, api_key: str | None, environ: Mapping[str, str] | None = None) -> None:
+    """:func:`evaluate`'s and :func:`~honeyhive_experiment.run_config`'s ``server_url`` and ``api_key`` (``environ``,
+    default the process environment, holding the key if not passed): a key no header can carry, a server URL that
+    is no http(s) URL (its password not shown) or has no key (without one the embedded local backend would run, the
+    URL ignored) → ArgumentError naming the argument."""
+    if api_key is not None and malformed_key(api_key.strip()):  # stripped, as it is sent
+        raise ArgumentError("api_key", f"the key {MALFORMED_KEY}")
+    if server_url is None:
+        return
+    if server_url.strip() and http_url_or_none(server_url) is None:  # blank: HH_API_URL's, else HoneyHive's
+        raise ArgumentError("server_url", f"{HTTP_URL_EXPECTED}, got {shown_url(server_url)!r}")
+    if find_api_key(api_key, environ) is None:
+        raise ArgumentError(
+            "api_key",
+            f"no HoneyHive API key for server_url=: pass api_key=... or set {' or '.join(API_KEY_VARIABLES)}"
+            " (without server_url= and a key, the run uses the embedded local backend)",
+        )
 
 
 def check_watchers(progress: object, cancel: object) -> None:

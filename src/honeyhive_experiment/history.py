@@ -1,7 +1,8 @@
 """An experiment's history, as the backend records it: the ``runs`` command's rows and the key metrics' trend.
 
 ``python -m honeyhive_experiment runs`` lists an experiment's recent runs.
-Each row is one run of the experiment (its exact name), newest first: its id, the commit and branch stamped in
+Each row is one run of the experiment file (the experiment's exact name, and the file as the baseline rules
+tell it), newest first: its id, the commit and branch stamped in
 ``metadata.ci``, whether it was made with uncommitted changes, its status, the verdict of the action's check
 (stamped in ``metadata.check``) and — for a completed run — the backend's own result and passed/failed
 datapoint counts (``success``, ``passed``, ``failed``), never recomputed
@@ -18,7 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from honeyhive_experiment.baseline import Baseline, check_verdict, is_dirty, recent_runs
+from honeyhive_experiment.baseline import Baseline, check_verdict, is_dirty, recent_runs, same_origin
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import ExperimentConfig
 from honeyhive_experiment.dataset_identity import DatasetIdentity
@@ -74,16 +75,26 @@ def _row(client: HoneyHiveClient, run: ExperimentRun, baseline_id: str | None) -
 
 
 def recent_run_rows(
-    client: HoneyHiveClient, experiment: str, *, limit: int, baseline: Baseline | None = None
+    client: HoneyHiveClient,
+    experiment: str,
+    *,
+    limit: int,
+    config_file: str,
+    repository: str | None,
+    baseline: Baseline | None = None,
 ) -> list[RunRow]:
-    """The latest ``limit`` runs of ``experiment`` (any status), newest first, with the backend's results."""
+    """The latest ``limit`` runs of ``experiment`` (any status) made from the experiment file ``config_file`` in
+    ``repository``, as baselines are (:func:`~honeyhive_experiment.baseline.same_origin`: an unstamped run is the
+    default file's), newest first, with the backend's results."""
     baseline_id = baseline.run.run_id if baseline is not None else None
     runs = (
         ExperimentRun.model_validate(raw)
         for raw in client.iter_runs(name=experiment, sort_by="created_at", sort_order="desc")
     )
-    named = (run for run in runs if run.name == experiment)  # the server's name filter is a substring
-    return [_row(client, run, baseline_id) for run in itertools.islice(named, limit)]
+    ours = (  # the server's name filter is a substring; another file of that name has its own runs
+        run for run in runs if run.name == experiment and same_origin(run, config_file, repository)
+    )
+    return [_row(client, run, baseline_id) for run in itertools.islice(ours, limit)]
 
 
 def _age(created_at: str | None, now: datetime) -> str:

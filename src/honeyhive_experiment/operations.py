@@ -612,7 +612,7 @@ class Runs:
 
 
 def runs(settings: Settings, *, limit: int) -> Runs:
-    """``runs``: the experiment's recent runs from the backend, the one a run here would compare with marked.
+    """``runs``: the experiment file's recent runs from the backend, the one a run here would compare with marked.
     Raises the ExperimentError found."""
     now = datetime.now(UTC)
     _check_root(settings)
@@ -621,7 +621,10 @@ def runs(settings: Settings, *, limit: int) -> Runs:
     with connect(settings) as client:
         dataset = prepare_dataset(settings, config, client)
         baseline = find_baseline(client, config, settings, dataset, now=now)
-        rows = recent_run_rows(client, config.name, limit=limit, baseline=baseline)
+        file, repository = settings.config_file, settings.ci.repository
+        rows = recent_run_rows(
+            client, config.name, limit=limit, config_file=file, repository=repository, baseline=baseline
+        )
     return Runs(config.name, rows, f"{baseline.why} ({baseline.run.run_id})" if baseline else None)
 
 

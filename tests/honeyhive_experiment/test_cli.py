@@ -21,7 +21,7 @@ from tests.conftest import API_KEY
 from tests.fakes.actions_runner import BASE_SHA, HEAD_REF, HEAD_SHA, PR, REPOSITORY, Step, pull_request
 from tests.fakes.github_server import FakeGitHub
 from tests.honeyhive_experiment.test_install import effective_uid
-from tests.quickstart import copy_quickstart
+from tests.quickstart import copy_quickstart, stricter_twin
 
 pytestmark = pytest.mark.unit
 
@@ -555,6 +555,31 @@ def test_runs_prints_no_escape_sequence_or_line_break_a_run_was_stamped_with(
     [_, row] = out.splitlines()  # the header and the run's one row
     assert "  main fake row  " in row  # each escape gone whole: no "]0;pwned[31m" left of them
     assert "  abc1234  " in row
+
+
+def test_runs_lists_the_runs_of_the_experiment_file_named_only(
+    quickstart: Path, backend: LocalBackend, hh: HoneyHiveClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two experiment files under one name: ``runs`` listed both files' runs, with no file column, and ``view`` then
+    refused the other file's as made from another file. Each file's list is its runs as ``view`` and the baselines
+    tell them (:func:`~honeyhive_experiment.baseline.same_origin`): a run with no file stamped is the default file's."""
+    strict = stricter_twin(quickstart)
+
+    def record(ci: dict[str, str]) -> str:
+        run_id = str(uuid.uuid4())
+        hh.create_run({"run_id": run_id, "name": "support-bot-quickstart", "metadata": {"ci": ci}})
+        return run_id
+
+    default_run = record({"config_file": ".honeyhive/experiment.yml"})
+    strict_run = record({"config_file": strict})
+    unstamped_run = record({"branch": "main"})  # evaluate()'s, an older version's
+    listed = {}
+    for file in (".honeyhive/experiment.yml", strict):
+        argv = ["runs", "--json", "-C", str(quickstart), "--config", file, "--server-url", backend.url]
+        assert main(argv, environ={"HH_API_KEY": API_KEY}) == 0
+        listed[file] = {row["run_id"] for row in json.loads(capsys.readouterr().out)}
+
+    assert listed == {".honeyhive/experiment.yml": {default_run, unstamped_run}, strict: {strict_run}}
 
 
 def test_a_warning_quoting_the_backend_prints_no_escape_sequence_or_control_character(

@@ -25,6 +25,7 @@ from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
 from honeyhive_experiment.dataset_identity import DatasetIdentity
 from honeyhive_experiment.history import recent_run_rows
 from honeyhive_experiment.models import ExperimentRun
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_local import LocalBackend
 from tests.quickstart import copy_quickstart, git, init_repository, set_answers
 
@@ -328,7 +329,7 @@ def test_a_run_whose_check_ended_in_an_error_is_stamped_so_and_is_never_a_branch
         argv = ["run", "--dry-run", "-C", str(repo.root), "--server-url", served.url, "--report", str(report)]
         assert main(argv, environ={"HH_API_KEY": API_KEY}) == 2, capsys.readouterr().out
         assert json.loads(report.read_text(encoding="utf-8"))["verdict"] == "error"
-        [row] = recent_run_rows(hh, "support-bot-quickstart", limit=5)
+        [row] = recent_run_rows(hh, "support-bot-quickstart", limit=5, config_file=DEFAULT_CONFIG_PATH, repository=None)
         assert (row.status, row.check) == ("completed", "error")  # what ``runs`` shows
         run = ExperimentRun.model_validate(hh.get_run(row.run_id))
         assert run.metadata["check"] == {"verdict": "error"}

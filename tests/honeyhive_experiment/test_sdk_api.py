@@ -285,6 +285,10 @@ BAD_ARGUMENTS: list[tuple[str, dict[str, Any]]] = [
     ("aggregate_function", {"aggregate_function": ["average"]}),
     ("max_workers", {"max_workers": 257}),
     ("dataset", {"dataset": [{"inputs": "hello"}]}),
+    ("verbose", {"verbose": "yes"}),  # these two were taken for their truth, the run made
+    ("print_results", {"print_results": "no"}),
+    ("dataset_id", {"dataset": None, "dataset_id": 1}),  # was a GET of the datasets, then a NotFoundError
+    ("evaluators", {"evaluators": [1]}),  # was an EvaluatorSignatureError
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import UserDict
 from collections.abc import Mapping
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -25,6 +26,8 @@ from honeyhive_experiment.connection import (
     SERVER_URL_VARIABLES,
     resolve_connection,
 )
+from honeyhive_local import LocalBackend
+from tests.conftest import API_KEY
 
 pytestmark = pytest.mark.unit
 
@@ -160,6 +163,12 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "max (1)",
     ),
     ("range of nothing", {"dataset": RECORDS, "passing_ranges": {"m": {}}, **SENT}, "passing_ranges", "at least one"),
+    # was an EvaluatorSignatureError (a TypeError): the list's item is misused, not an evaluator's signature
+    ("a number as evaluator", {"dataset": RECORDS, "evaluators": [app2, 1], **SENT}, "evaluators", "evaluators[1] is"),
+    ("a number as dataset id", {"dataset_id": 1, **SENT}, "dataset_id", "expected a string"),  # was a GET, then 404
+    # each was taken for its truth: "no" printed the table, the run made
+    ("verbose in words", {"dataset": RECORDS, "verbose": "yes", **SENT}, "verbose", "expected True or False, got str"),
+    ("print_results in words", {"dataset": RECORDS, "print_results": "no", **SENT}, "print_results", "got str"),
 ]
 
 
@@ -228,21 +237,50 @@ def test_a_record_the_sdk_runs_runs_with_its_values_as_they_are(
     assert seen["function"] is seen["evaluator"]
 
 
-RUN_CONFIG_CASES: list[tuple[str, dict[str, Any], str]] = [
-    ("path None", {"path": None}, "path"),  # was a TypeError from pathlib
-    ("progress a number", {"progress": 1}, "progress"),  # was an error verdict: 'int' object is not callable
-    ("cancel a flag", {"cancel": True}, "cancel"),  # was an AttributeError
+RUN_CONFIG_CASES: list[tuple[str, dict[str, Any], str, str]] = [
+    ("path None", {"path": None}, "path", "got None"),  # was a TypeError from pathlib
+    ("progress a number", {"progress": 1}, "progress", "expected a callable"),  # was an error verdict
+    ("cancel a flag", {"cancel": True}, "cancel", "expected a threading.Event"),  # was an AttributeError
+    # checked as evaluate() checks its own: each was an AttributeError or a TypeError from within, a SettingsError
+    # naming a command-line flag, or a value taken for its truth or its text
+    ("a number as key", {"api_key": 12345}, "api_key", "expected a string"),
+    ("broken key", {"api_key": "k\nX-Injected: 1"}, "api_key", "(not shown)"),  # was "environment HH_API_KEY: …"
+    ("a number in environ", {"environ": {"HH_API_KEY": 1}}, "environ", "'HH_API_KEY': int"),
+    ("environ a number", {"environ": 1}, "environ", "expected a dict"),
+    ("no trials", {"trials": 0}, "trials", "from 1 to 100, got 0"),
+    ("too many trials", {"trials": 101}, "trials", "from 1 to 100, got 101"),
+    ("trials in words", {"trials": "3"}, "trials", "got '3'"),
+    ("trials a flag", {"trials": True}, "trials", "got True"),
+    ("dry_run in words", {"dry_run": "no"}, "dry_run", "expected True or False, got str"),
+    ("a number as folder", {"working_directory": 1}, "working_directory", "expected a path"),
+    ("a number as baseline", {"baseline_run_id": 1}, "baseline_run_id", "expected a string"),
+    ("two baselines", {"baseline_run_id": "main dev"}, "baseline_run_id", "expected one run id"),
+    ("a number as URL", {"server_url": 1}, "server_url", "expected a string"),
+    ("not a URL", {"server_url": "localhost:8080", "api_key": "k"}, "server_url", "http(s)"),
+    ("a URL without a key", {"server_url": UNUSED}, "api_key", "no HoneyHive API key for server_url="),
 ]
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "argument"), [c[1:] for c in RUN_CONFIG_CASES], ids=[c[0] for c in RUN_CONFIG_CASES]
+    ("kwargs", "argument", "says"), [c[1:] for c in RUN_CONFIG_CASES], ids=[c[0] for c in RUN_CONFIG_CASES]
 )
-def test_run_config_names_an_argument_that_cannot_be_used(kwargs: dict[str, Any], argument: str) -> None:
-    path = kwargs.pop("path", "missing-directory")
+def test_run_config_names_an_argument_that_cannot_be_used(kwargs: dict[str, Any], argument: str, says: str) -> None:
+    arguments = {"path": "missing-directory", "dry_run": True, "environ": {}, **kwargs}
     with pytest.raises(ArgumentError) as raised:
-        run_config(path, dry_run=True, environ={}, **kwargs)
+        run_config(**arguments)
     assert raised.value.argument == argument
+    assert says in str(raised.value)
+
+
+@pytest.mark.parametrize("bad", [{"dry_run": "no"}, {"dry_run": True, "trials": "2"}], ids=["dry_run", "trials"])
+def test_run_config_refuses_a_misused_argument_before_a_run_is_created(
+    quickstart: Path, backend: LocalBackend, hh: HoneyHiveClient, bad: dict[str, Any]
+) -> None:
+    """``dry_run="no"`` made a dry run and ``trials="2"`` two trials, as the command's flags' text: each recorded a
+    run in the backend."""
+    with pytest.raises(ArgumentError):
+        run_config(quickstart, server_url=backend.url, api_key=API_KEY, environ={}, **bad)
+    assert hh.list_runs()["evaluations"] == []
 
 
 def test_a_function_that_is_not_callable_is_named_before_a_run_is_created() -> None:
