@@ -62,6 +62,25 @@ def stricter_twin(repo: Path, path: str = ".honeyhive/strict.yml") -> str:
     return path
 
 
+def with_managed_dataset(repo: Path, datapoint_ids: list[str]) -> str:
+    """The copy's experiment file reads a managed dataset of the embedded backend instead of its file: one listing
+    ``datapoint_ids`` (none of which the backend returns), in the ``.honeyhive/local.db`` a repository may commit.
+    Returns the dataset's id."""
+    from honeyhive_local.app import Project
+    from honeyhive_local.server import DEFAULT_API_KEY
+    from honeyhive_local.store import Store
+
+    (repo / ".honeyhive").mkdir(exist_ok=True)
+    store = Store(str(repo / ".honeyhive" / "local.db"))
+    project = Project.for_key(DEFAULT_API_KEY).project_id
+    dataset = str(store.create_dataset(project, "managed", None, datapoint_ids)["id"])
+    store.close()
+    config = repo / ".honeyhive" / "experiment.yml"
+    text = config.read_text(encoding="utf-8").replace("  path: data/questions.jsonl", f"  id: {dataset}")
+    config.write_text(text, encoding="utf-8")
+    return dataset
+
+
 def git(root: Path, *args: str) -> str:
     """``git`` in ``root`` as a developer with no global config (a made-up author, no signing); its stdout."""
     author = ["-c", "user.name=Dev", "-c", "user.email=dev@example.com", "-c", "commit.gpgsign=false"]

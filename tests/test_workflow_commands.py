@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.actions_runner import Step, issued, push
-from tests.quickstart import add_evaluator, copy_quickstart
+from tests.quickstart import add_evaluator, copy_quickstart, with_managed_dataset
 
 pytestmark = pytest.mark.e2e
 
@@ -255,19 +255,8 @@ def test_user_code_calling_sys_exit_issues_no_workflow_command_and_prints_no_sec
 def test_runs_inside_actions_logs_backend_ids_issuing_no_workflow_command(tmp_path: Path) -> None:
     """What ``runs`` logs quotes the backend too: a managed dataset (in the ``.honeyhive/local.db`` a pull request
     commits, say) listing a datapoint the backend does not return is a warning naming that id."""
-    from honeyhive_local.app import Project
-    from honeyhive_local.server import DEFAULT_API_KEY
-    from honeyhive_local.store import Store
-
     root = copy_quickstart(tmp_path / "repo", questions=2)
-    (root / ".honeyhive").mkdir(exist_ok=True)
-    store = Store(str(root / ".honeyhive" / "local.db"))
-    project = Project.for_key(DEFAULT_API_KEY).project_id
-    dataset = store.create_dataset(project, "managed", None, ["gone\n::add-mask::forged-datapoint"])["id"]
-    store.close()
-    config = root / ".honeyhive" / "experiment.yml"
-    text = config.read_text(encoding="utf-8").replace("  path: data/questions.jsonl", f"  id: {dataset}")
-    config.write_text(text, encoding="utf-8")
+    with_managed_dataset(root, ["gone\n::add-mask::forged-datapoint"])
     env = {**Step(tmp_path / "step", push()).env(root, None), "HOME": str(tmp_path)}
     code, log = run_step(root, env, "runs")
     assert "forged-datapoint" in log, log  # shown, as text

@@ -21,7 +21,7 @@ from tests.conftest import API_KEY
 from tests.fakes.actions_runner import BASE_SHA, HEAD_REF, HEAD_SHA, PR, REPOSITORY, Step, pull_request
 from tests.fakes.github_server import FakeGitHub
 from tests.honeyhive_experiment.test_install import effective_uid
-from tests.quickstart import copy_quickstart, stricter_twin
+from tests.quickstart import copy_quickstart, stricter_twin, with_managed_dataset
 
 pytestmark = pytest.mark.unit
 
@@ -588,19 +588,8 @@ def test_a_warning_quoting_the_backend_prints_no_escape_sequence_or_control_char
     """The log's lines were redacted but printed raw: a managed dataset (in a committed ``.honeyhive/local.db``, say)
     listing a datapoint id the backend does not return, which the warning quotes, cleared and retitled the terminal,
     and its carriage return wrote over the warning's start."""
-    from honeyhive_local.app import Project
-    from honeyhive_local.server import DEFAULT_API_KEY
-    from honeyhive_local.store import Store
-
     root = copy_quickstart(tmp_path / "repo", questions=2)
-    (root / ".honeyhive").mkdir(exist_ok=True)
-    store = Store(str(root / ".honeyhive" / "local.db"))
-    project = Project.for_key(DEFAULT_API_KEY).project_id
-    dataset = store.create_dataset(project, "managed", None, ["\x1b]0;pwned\x07\x1b[2Jgone\rERROR: forged"])["id"]
-    store.close()
-    config = root / ".honeyhive" / "experiment.yml"
-    text = config.read_text(encoding="utf-8").replace("  path: data/questions.jsonl", f"  id: {dataset}")
-    config.write_text(text, encoding="utf-8")
+    dataset = with_managed_dataset(root, ["\x1b]0;pwned\x07\x1b[2Jgone\rERROR: forged"])
 
     assert main(["runs", "-C", str(root)], environ={}) == 0
     err = capsys.readouterr().err
