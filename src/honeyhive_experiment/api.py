@@ -54,7 +54,7 @@ def run_config(
     working_directory: str | Path | None = None,
     dry_run: bool = False,
     baseline_run_id: str | None = None,
-    trials: int | None = None,
+    trials: int | str | None = None,
     server_url: str | None = None,
     api_key: str | None = None,
     environ: Mapping[str, str] | None = None,
@@ -65,7 +65,8 @@ def run_config(
 
     ``path`` is a repository directory (its ``.honeyhive/experiment.yml`` is run, paths relative to it) or an
     experiment file (relative to ``working_directory``, default the current directory, as ``--config``). The
-    other arguments are the command's flags (``trials`` is ``--trials``: it overrides the file's); ``api_key``
+    other arguments are the command's flags (``trials`` is ``--trials``, a whole number or its digits: it overrides
+    the file's; a blank ``server_url`` is none given, as ``--server-url ""``); ``api_key``
     stands in for ``HH_API_KEY``. Raises :class:`ArgumentError` naming an argument that cannot be used (of the wrong
     type, or a value its flag would refuse, checked as :func:`~honeyhive_experiment.evaluate` checks its own), and
     what the command says and exits 2 for otherwise (``SettingsError`` naming a variable of ``environ`` it would
@@ -89,8 +90,10 @@ def run_config(
     )
     if baseline_run_id is not None and len(baseline_run_id.split()) > 1:
         raise ArgumentError("baseline_run_id", f"expected one run id, commit or branch, got {baseline_run_id!r}")
+    if isinstance(trials, str) and trials.strip().isascii() and trials.strip().isdigit():
+        trials = int(trials)  # the text --trials takes
     if trials is not None:
-        check_count("trials", trials, MOST_TRIALS)
+        trials = check_count("trials", trials, MOST_TRIALS)
     check_watchers(progress, cancel)
     env = dict(process_environment() if environ is None else environ)
     for name, value in env.items():

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import operator
 import os
 import sys
 import threading
@@ -295,8 +296,8 @@ def evaluate(
     _check_metadata(metadata)
     api_key, metadata = _legacy_arguments(api_key, metadata, hh_api_key, hh_project, suite)
     _check_arguments(function, name, run_id, dataset, dataset_id, client, api_key, server_url, aggregate_function)
-    check_count("max_workers", max_workers, MOST_WORKERS)
-    check_count("trials", trials, MOST_TRIALS)
+    max_workers = check_count("max_workers", max_workers, MOST_WORKERS)
+    trials = check_count("trials", trials, MOST_TRIALS)
     _check_seconds(timeout=timeout, ingestion_timeout=ingestion_timeout)
     check_watchers(progress, cancel)
     if project is not None:
@@ -592,11 +593,17 @@ def _check_evaluator_names(chosen: Sequence[Evaluator]) -> None:
         raise ArgumentError("evaluators", message)
 
 
-def check_count(argument: str, count: object, most: int) -> None:
-    """A whole number from 1 to ``most``, the experiment file's bound of the same key (``max_workers``, ``trials``):
-    ArgumentError naming ``argument`` otherwise (``max_workers=10**7`` made a connection pool that size)."""
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= most:
+def check_count(argument: str, count: object, most: int) -> int:
+    """``count`` as an int, a whole number from 1 to ``most``, the experiment file's bound of the same key
+    (``max_workers``, ``trials``): any integer type (``operator.index``: numpy's too), not a bool; ArgumentError
+    naming ``argument`` otherwise (``max_workers=10**7`` made a connection pool that size)."""
+    try:
+        whole = None if isinstance(count, bool) else operator.index(count)  # type: ignore[arg-type]
+    except TypeError:  # 2.0, "3", None: not an integer
+        whole = None
+    if whole is None or not 1 <= whole <= most:
         raise ArgumentError(argument, f"expected a whole number from 1 to {most}, got {count!r}")
+    return whole
 
 
 _KINDS: dict[str, tuple[type | tuple[type, ...], str]] = {
@@ -648,9 +655,9 @@ def check_server(server_url: str | None, api_key: str | None, environ: Mapping[s
     URL ignored) → ArgumentError naming the argument."""
     if api_key is not None and malformed_key(api_key.strip()):  # stripped, as it is sent
         raise ArgumentError("api_key", f"the key {MALFORMED_KEY}")
-    if server_url is None:
+    if server_url is None or not server_url.strip():  # blank: none given (HH_API_URL's, else HoneyHive's)
         return
-    if server_url.strip() and http_url_or_none(server_url) is None:  # blank: HH_API_URL's, else HoneyHive's
+    if http_url_or_none(server_url) is None:
         raise ArgumentError("server_url", f"{HTTP_URL_EXPECTED}, got {shown_url(server_url)!r}")
     if find_api_key(api_key, environ) is None:
         raise ArgumentError(

@@ -31,7 +31,7 @@ from honeyhive_experiment import backend, cancellation
 from honeyhive_experiment.checkout import checked_out, git, local_checkout
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import ExperimentConfig, all_of, config_error_at, declared_name, load_config
-from honeyhive_experiment.context import PULL_REQUEST_EVENTS
+from honeyhive_experiment.context import PULL_REQUEST_EVENTS, quote
 from honeyhive_experiment.dataset_identity import file_identity
 from honeyhive_experiment.delivery import (
     Composed,
@@ -82,7 +82,7 @@ from honeyhive_experiment.models.outcomes import Progress
 from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, inside, link_on_the_way
 from honeyhive_experiment.probe import probe as probe_datapoint
 from honeyhive_experiment.report import Redactor
-from honeyhive_experiment.settings import CommentMode, Mode, Settings
+from honeyhive_experiment.settings import REPORT_FOLDER, CommentMode, Mode, Settings
 from honeyhive_experiment.user_code import check_produced_names, in_repository, load_user_code
 from honeyhive_experiment.verdict import Decision, Verdict, exit_code, unreachable_gate
 
@@ -167,6 +167,8 @@ class _Invocation:
         try:
             _check_writable(settings, self.report_file, self.html_file)
             if settings.refused is not None:  # the action's inputs that cannot be used: its error, nothing run
+                if any(issue.key == "report" for issue in settings.refused.issues):  # as a report folder, below
+                    self.report_file, self.html_file, self.post = None, None, None
                 raise settings.refused
             return self._run()
         except NotWritable as exc:
@@ -465,7 +467,10 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
         ours += [settings.root / f"{LOCAL_DB_PATH}{suffix}" for suffix in LOCAL_DB_FILES]
     for what, path, folder in checks:
         if path is not None and (problem := unwritable(what, path, folder=folder)) is not None:
-            raise NotWritable(problem)
+            # the action writes report.json (and report.html beside it) where its report input says: that input's
+            # error, reported as one (publish writes files of its own beside the report it reads)
+            the_input = settings.as_action and settings.mode is not Mode.PUBLISH and not what.startswith("GITHUB_")
+            raise NotWritable(problem, key="report" if the_input else None)
     for path in ours:
         _not_through_a_link(settings.root, path)
 
@@ -496,6 +501,8 @@ def _in_the_workspace(settings: Settings) -> None:
             problem = f"{link} is a symbolic link (to {os.readlink(link)})"
         elif inside(workspace, path) is None:
             problem = f"it leads outside the workspace ({workspace})"
+        elif key == "report" and (workspace / path).is_dir():
+            raise NotWritable(f"{quote(str(settings.report))} {REPORT_FOLDER}", key=key)
         else:
             continue
         raise NotWritable(

@@ -463,6 +463,17 @@ def _path(value: str, name: str) -> Path:
     return Path(value)
 
 
+REPORT_FOLDER: Final = "names a folder: name the file, e.g. out/report.json"
+
+
+def _report(value: str, name: str) -> Path:
+    """The ``report`` input, report.json's path: a value ending in ``/`` names a folder (``Path`` reads ``out/`` as
+    the file ``out``); an existing folder is refused before the run (see ``operations._in_the_workspace``)."""
+    if value.endswith(("/", os.sep)):
+        raise SettingsError(name, f"{quote(value)} {REPORT_FOLDER}")
+    return Path(value)
+
+
 def _run_id(value: str, name: str, kind: Literal["input", "flag"] = "input") -> str:
     if any(ch.isspace() for ch in value):
         raise SettingsError(name, f"expected one run id, got {quote(value)}", kind=kind)
@@ -525,7 +536,7 @@ INPUTS: Final[tuple[ActionInput, ...]] = (
     ActionInput("fail-on-error", "HONEYHIVE_EXPERIMENT_FAIL_ON_ERROR", parse_bool, "true"),
     ActionInput("install", "HONEYHIVE_EXPERIMENT_INSTALL", _install_arguments),
     ActionInput("trials", "HONEYHIVE_EXPERIMENT_TRIALS", _trials),
-    ActionInput("report", "HONEYHIVE_EXPERIMENT_REPORT", _path, REPORT_PATH),
+    ActionInput("report", "HONEYHIVE_EXPERIMENT_REPORT", _report, REPORT_PATH),
 )
 _ENV: Final = {spec.name: spec.env for spec in INPUTS}
 

@@ -727,6 +727,11 @@ INPUT_ERRORS = [  # the inputs, what the job summary says (each), the exit code,
     # a folder outside the workspace: nothing is read or written there, so no report.json and no comment (the
     # experiment's name is in it)
     ({"working-directory": "../x"}, ["working-directory: refusing to work in ../x: it leads outside"], 2, False),
+    # a report naming a folder, existing or by its trailing slash (taken as the file out): "Is a directory", exit 2,
+    # no output, fail-on-error ignored; now refused as ../outside.json is, nothing written where it names
+    ({"report": ".honeyhive", "fail-on-error": "false"}, ['report: ".honeyhive" names a folder: name'], 0, False),
+    ({"report": "out/"}, ['input report: "out/" names a folder: name the file, e.g. out/report.json'], 2, False),
+    ({"report": "README.md/report.json"}, ["report: cannot write report.json's folder"], 2, False),
 ]
 
 
@@ -762,8 +767,8 @@ def test_an_input_the_action_cannot_use_is_its_error_verdict_reported_as_any_oth
         assert all(text in body for body in comments), comments
     assert len(comments) == commented
     report = quickstart / ".honeyhive" / "report.json"
-    if "working-directory" in inputs:
-        assert (outputs["report-path"], report.exists()) == ("", False)
+    if "working-directory" in inputs or "report" in inputs:
+        assert (outputs["report-path"], report.exists(), (quickstart / "out").exists()) == ("", False, False)
     else:
         assert outputs["report-path"] == ".honeyhive/report.json"
         assert json.loads(report.read_text())["verdict"] == "error"

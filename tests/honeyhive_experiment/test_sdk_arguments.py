@@ -249,7 +249,8 @@ RUN_CONFIG_CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("environ a number", {"environ": 1}, "environ", "expected a dict"),
     ("no trials", {"trials": 0}, "trials", "from 1 to 100, got 0"),
     ("too many trials", {"trials": 101}, "trials", "from 1 to 100, got 101"),
-    ("trials in words", {"trials": "3"}, "trials", "got '3'"),
+    ("trials in words", {"trials": "three"}, "trials", "got 'three'"),  # "3" is --trials 3's: taken
+    ("trials a float", {"trials": 2.0}, "trials", "got 2.0"),
     ("trials a flag", {"trials": True}, "trials", "got True"),
     ("dry_run in words", {"dry_run": "no"}, "dry_run", "expected True or False, got str"),
     ("a number as folder", {"working_directory": 1}, "working_directory", "expected a path"),
@@ -272,15 +273,43 @@ def test_run_config_names_an_argument_that_cannot_be_used(kwargs: dict[str, Any]
     assert says in str(raised.value)
 
 
-@pytest.mark.parametrize("bad", [{"dry_run": "no"}, {"dry_run": True, "trials": "2"}], ids=["dry_run", "trials"])
 def test_run_config_refuses_a_misused_argument_before_a_run_is_created(
-    quickstart: Path, backend: LocalBackend, hh: HoneyHiveClient, bad: dict[str, Any]
+    quickstart: Path, backend: LocalBackend, hh: HoneyHiveClient
 ) -> None:
-    """``dry_run="no"`` made a dry run and ``trials="2"`` two trials, as the command's flags' text: each recorded a
-    run in the backend."""
+    """``dry_run="no"`` made a dry run, taken for its truth: it recorded a run in the backend."""
     with pytest.raises(ArgumentError):
-        run_config(quickstart, server_url=backend.url, api_key=API_KEY, environ={}, **bad)
+        run_config(quickstart, server_url=backend.url, api_key=API_KEY, environ={}, dry_run="no")  # type: ignore[arg-type]
     assert hh.list_runs()["evaluations"] == []
+
+
+class Count:
+    """An integer of another type, as numpy's ``int64``: ``operator.index`` reads it."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __index__(self) -> int:
+        return self.value
+
+
+# each ran before run_config checked its arguments as evaluate() does (an ArgumentError since), as the command's flag
+RUN_CONFIG_TAKES: list[tuple[str, dict[str, Any], int]] = [
+    ("a numpy-like count", {"trials": Count(2)}, 2),
+    ("trials' digits", {"trials": "3"}, 3),  # --trials 3
+    ("a blank URL", {"server_url": ""}, 1),  # --server-url "": none given, so no key needed (the embedded backend)
+]
+
+
+@pytest.mark.parametrize(("kwargs", "trials"), [c[1:] for c in RUN_CONFIG_TAKES], ids=[c[0] for c in RUN_CONFIG_TAKES])
+def test_run_config_takes_what_its_flag_takes(quickstart: Path, kwargs: dict[str, Any], trials: int) -> None:
+    run = run_config(quickstart, dry_run=True, environ={}, **kwargs)
+    assert (run.exit_code, run.report.trials) == (0, trials), run.terminal
+
+
+def test_evaluate_takes_any_integer_type_for_its_counts(hh: HoneyHiveClient) -> None:
+    """``trials=numpy.int64(2)`` (a count computed with numpy) was an ArgumentError: not an int."""
+    result = evaluate(app, RECORDS, client=hh, trials=Count(2), max_workers=Count(2), print_results=False)  # type: ignore[arg-type]
+    assert (result.success, result.summary.trials) == (True, 2)
 
 
 def test_a_function_that_is_not_callable_is_named_before_a_run_is_created() -> None:
