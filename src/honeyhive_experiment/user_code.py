@@ -311,11 +311,13 @@ def _unknown_names(
             candidates = names if section == "metrics" else [name for name in names if name not in strings]
             close = difflib.get_close_matches(key, [*candidates, *declared], n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(config_error_at(config_path, (section, key), say(key, hint) + _OTHER_METRICS))
+            where = _INSTRUMENT if key in EFFICIENCY_METRICS else _OTHER_METRICS
+            problems.append(config_error_at(config_path, (section, key), say(key, hint) + where))
     return problems
 
 
 _OTHER_METRICS = " (a metric your function records, or one HoneyHive computes, goes in other_metrics)"
+_INSTRUMENT = " (the LLM calls' metrics are recorded with instrument: naming your LLM library, e.g. [openai])"
 
 
 __all__ = [

@@ -267,6 +267,12 @@ def test_with_instrument_the_efficiency_metrics_are_known(repo: Repo) -> None:
     tail = "gate:\n  input_tokens: {max_drop_pct: 20}\n  judge_cost_usd: {max_drop_pct: 10}\n"
     assert repo.problems(CONFIG + "instrument: [openai]\n" + tail) == []
     assert [key for _, key, _ in repo.problems(CONFIG + tail)] == ["gate.input_tokens", "gate.judge_cost_usd"]
+    # which says to name the library: other_metrics made validate say ok, and the run fail on a metric never recorded
+    assert [message for _, _, message in repo.problems(CONFIG + tail)] == [
+        f"no evaluator produces metric '{name}'; evaluators: topic_match, keyword_recall, helpfulness, relevance"
+        " (the LLM calls' metrics are recorded with instrument: naming your LLM library, e.g. [openai])"
+        for name in ("input_tokens", "judge_cost_usd")
+    ]
     assert repo.problems(CONFIG + "instrument: [openai]\ngate:\n  cost_usdd: {max_drop_pct: 10}\n") == [
         (14, "gate.cost_usdd", f"no evaluator produces metric 'cost_usdd' (did you mean 'cost_usd'?); {EVALUATORS}")
     ]
