@@ -93,6 +93,7 @@ from honeyhive_experiment.models.outcomes import DatapointOutcome, Progress
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, inside, relative
 from honeyhive_experiment.report import load_published
 from honeyhive_experiment.report.comment import custom_template
+from honeyhive_experiment.report.markdown import clip
 from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result, recorded_outcomes
 from honeyhive_experiment.run_spec import RunSpec
 from honeyhive_experiment.runner import outside_calls_warning, session_id_for
@@ -976,13 +977,14 @@ def review(
         message = f"no run {run_id} in the backend (python -m honeyhive_experiment runs lists them)"
         raise ArgumentError("RUN_ID", message) from None
     if run.name != config.name:  # judged by this file's ranges and gates, another experiment's run would mislead
-        message = f"run {run_id} is a run of {run.name!r}, not of {config.name!r} (this experiment file's)"
+        name = clip(run.name or "", 200)  # whoever recorded the run's
+        message = f"run {run_id} is a run of {name!r}, not of {config.name!r} (this experiment file's)"
         raise ArgumentError("RUN_ID", message)
     file = run.ci.get("config_file")
     if isinstance(file, str) and file != settings.config_file:  # nor another file's run of that name: its own rules
         message = (
-            f"run {run_id} was made from the experiment file {file}, not from {settings.config_file} (this one), whose"
-            " rules would judge it: view it with --config naming that file"
+            f"run {run_id} was made from the experiment file {clip(file, 200)!r}, not from"
+            f" {settings.config_file!r} (this one), whose rules would judge it: view it with --config naming that file"
         )
         raise ArgumentError("RUN_ID", message)
     if (unfinished := _unfinished(run, "view it again")) is not None:

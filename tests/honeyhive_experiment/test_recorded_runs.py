@@ -727,9 +727,19 @@ def test_view_of_one_experiment_file_shows_its_own_latest_run_and_refuses_the_ot
 
     assert world.view(default_run, "--config", strict) == 2
     assert (
-        f"error: RUN_ID: run {default_run} was made from the experiment file .honeyhive/experiment.yml, not from"
-        f" {strict} (this one), whose rules would judge it: view it with --config naming that file"
+        f"error: RUN_ID: run {default_run} was made from the experiment file '.honeyhive/experiment.yml', not from"
+        f" '{strict}' (this one), whose rules would judge it: view it with --config naming that file"
     ) in capsys.readouterr().err
+
+    # the stamp is whoever recorded the run's: quoted and cut, its line breaks print no lines of their own
+    with world.client() as hh:
+        metadata = hh.get_run(default_run)["metadata"]
+        forged = "x.yml\nerror: forged line\n" + "W" * 400
+        hh.update_run(default_run, {"metadata": {**metadata, "ci": {**metadata["ci"], "config_file": forged}}})
+    assert world.view(default_run) == 2
+    [said] = capsys.readouterr().err.splitlines()
+    assert "'x.yml\\nerror: forged line\\nWWW" in said, said
+    assert "W" * 300 not in said, said
 
 
 def test_view_of_a_run_no_experiment_file_stamped_judges_it_by_the_file_named_and_says_so(
