@@ -206,3 +206,48 @@ def test_with_trials_the_table_shows_flaky_datapoints_and_the_backends_means_of_
     assert page.count("1 of 2 trials passed") == 1
     assert page.count("2 of 2 trials passed") == 21
     assert '<option value="flaky">flaky (trials disagree) (1)</option>' in page
+
+
+CRASHING_STATUS_PAGE = """
+
+import itertools as _itertools
+
+_status_calls = _itertools.count()
+_answer = answer
+
+
+def answer(datapoint):
+    \"\"\"The status page's second call (one of its trials, whichever) raises.\"\"\"
+    if "status page" in datapoint["inputs"]["question"] and next(_status_calls) == 1:
+        raise RuntimeError("trial crashed")
+    return _answer(datapoint)
+"""
+
+
+def test_with_trials_a_row_whose_function_raised_on_one_trial_is_errored_with_that_trials_error(
+    quickstart: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Three trials, the status page's function raising on one (not necessarily the trial its row's record is
+    from): the row is errored, the status filter offers errored, and the row shows the Errors section's entry for
+    that trial (the comment's words), in the run's page and in ``view``'s. The row was only failed and flaky, with
+    no error: the row's record is one trial's, and only that trial's error counted."""
+    app = quickstart / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + CRASHING_STATUS_PAGE, encoding="utf-8")
+    report = quickstart / ".honeyhive" / "report.json"
+    code = main(["run", "--dry-run", "--trials", "3", "--report", str(report), "-C", str(quickstart)], environ={})
+    assert code == 1, capsys.readouterr().out
+    capsys.readouterr()
+    found = json.loads(report.read_text(encoding="utf-8"))
+    [entry] = found["datapoints"]["errored"]
+    assert re.fullmatch(r"function raised \(trial [123] of 3\)", entry["kind"]), entry
+    assert entry["error"] == "RuntimeError: trial crashed"
+    [row] = [row for row in found["table"]["rows"] if row["id"] == entry["id"]]
+    assert {"errored", "failed"} <= set(row["status"])
+    assert row["error"] == f"{entry['kind']}: RuntimeError: trial crashed"
+    assert [row["id"] for row in found["table"]["rows"] if "errored" in row["status"]] == [entry["id"]]
+    assert main(["view", found["run"]["id"], "--no-open", "-C", str(quickstart)], environ={}) == 0
+    viewed = quickstart / ".honeyhive" / f"report.{found['run']['id']}.html"
+    for page in ((quickstart / ".honeyhive" / "report.html").read_text(encoding="utf-8"), viewed.read_text("utf-8")):
+        assert '<option value="errored">' in page
+        assert re.search(rf'<tr data-id="{entry["id"]}" data-s="errored failed[^"]*">', page)
+        assert f"{entry['kind']}: RuntimeError: trial crashed" in _text(page)

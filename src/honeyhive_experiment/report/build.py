@@ -27,7 +27,7 @@ import math
 import re
 import urllib.parse
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, PassingRangeConfig
@@ -229,7 +229,7 @@ class _Builder:
             totals=_totals(j.totals),
             baseline_totals=_totals(j.baseline_totals),
             unpriced=self._unpriced(),
-            table=self._table(rows),
+            table=self._table(rows, errored_ids),
             html=None
             if html is None
             else ReportHtml(
@@ -489,10 +489,12 @@ class _Builder:
 
     # ------------------------------------------------------------------------------------------ datapoints
 
-    def _errored(self) -> tuple[tuple[ReportErroredDatapoint, ...], set[str]]:
+    def _errored(self) -> tuple[tuple[ReportErroredDatapoint, ...], dict[str, list[str]]]:
+        """The Errors section's entries, and per datapoint (and session) id whose function raised, timed out or
+        was lost, those entries as ``kind: error`` (with trials, one per trial that did: the table's rows say it)."""
         r = self.r
         rows: list[ReportErroredDatapoint] = []
-        errored: set[str] = set()
+        errored: dict[str, list[str]] = {}
         trials = self.j.trials
         for outcome in self.j.outcomes:
             ident = clip(r(outcome.datapoint_id), 100)
@@ -500,8 +502,9 @@ class _Builder:
             trial = outcome.trial if trials > 1 else None
             on_trial = f" (trial {outcome.trial + 1} of {trials})" if trial is not None else ""
             if status in _ERROR_KINDS:
-                errored.update((outcome.datapoint_id, outcome.session_id))
                 error = clip(r((outcome.error or "")[:_RAW_SLICE]), _PREVIEW_STORED)
+                errored.setdefault(outcome.datapoint_id, []).append(f"{_ERROR_KINDS[status]}{on_trial}: {error}")
+                errored[outcome.session_id] = errored[outcome.datapoint_id]
                 rows.append(
                     ReportErroredDatapoint(
                         id=ident,
@@ -529,7 +532,7 @@ class _Builder:
                 )
         return tuple(rows), errored
 
-    def _failed(self, errored_ids: set[str]) -> tuple[ReportFailedDatapoint, ...]:
+    def _failed(self, errored_ids: Mapping[str, list[str]]) -> tuple[ReportFailedDatapoint, ...]:
         """The failed datapoints in the backend's order, leaving out those that errored (listed with the errors)."""
         summary = self.j.summary
         if summary is None:
@@ -634,8 +637,9 @@ class _Builder:
 
     # ------------------------------------------------------------------------------------- datapoint table
 
-    def _table(self, metrics: Sequence[_MetricRow]) -> ReportTable | None:
-        """Every datapoint the backend holds for the two runs (as many as were read), worse ones first."""
+    def _table(self, metrics: Sequence[_MetricRow], raised: Mapping[str, list[str]]) -> ReportTable | None:
+        """Every datapoint the backend holds for the two runs (as many as were read), worse ones first; ``raised``:
+        the Errors section's function errors per datapoint (any of its trials, not only the one its record is)."""
         details = self.j.details
         if details is None:
             return None
@@ -659,7 +663,8 @@ class _Builder:
                 for key, moved in moves
             )
             status: set[RowStatus] = set()
-            if current is not None and (current.error or self._evaluator_errors(ident, current)):
+            function_errors = _function_errors(raised, ident, current)
+            if current is not None and (current.error or function_errors or self._evaluator_errors(ident, current)):
                 status.add("errored")
             if ident in failed or (current is not None and current.session_id in failed):
                 status.add("failed")
@@ -675,7 +680,8 @@ class _Builder:
                 status.add("improved")
             if comparison is not None and not status:
                 status.add("same")
-            rows.append(self._row(ident, current, baseline, details, cells, status, trials.get(ident)))
+            error = self._row_error(ident, current, function_errors)
+            rows.append(self._row(ident, current, baseline, details, cells, status, trials.get(ident), error))
         ordered = sorted(rows, key=lambda row: row.rank)  # stable: rows of one rank stay in the backend's order
         return ReportTable(rows=tuple(ordered), total=details.total, text_limit=TEXT_LIMIT, embedded=details.embedded)
 
@@ -688,6 +694,7 @@ class _Builder:
         cells: tuple[ReportCell, ...],
         status: set[RowStatus],
         result: DatapointResult | None,
+        error: str | None,
     ) -> ReportRow:
         r = self.r
         either = current or baseline
@@ -706,7 +713,7 @@ class _Builder:
             inputs=self._text(either.inputs) if either is not None else None,
             output=self._text(current.outputs) if current is not None else None,
             baseline_output=self._text(baseline.outputs) if baseline is not None else None,
-            error=self._row_error(ident, current),
+            error=error,
             metrics=cells,
             explanations=explanations,
             trials=result.trials if result is not None and result.trials else None,
@@ -717,11 +724,12 @@ class _Builder:
         """The evaluators that raised on this datapoint in this run (any of its trials), with their first errors."""
         return self.raised.get(ident) or (self.raised.get(current.session_id) if current.session_id else None) or {}
 
-    def _row_error(self, ident: str, current: DatapointRecord | None) -> str | None:
-        """A row's error: its function's (the backend's record of it), then each evaluator's that raised on it."""
+    def _row_error(self, ident: str, current: DatapointRecord | None, function_errors: list[str]) -> str | None:
+        """A row's error: its function's (the Errors section's entries, every trial's; else the backend's record
+        of it), then each evaluator's that raised on it."""
         if current is None:
             return None
-        errors = [current.error[:_RAW_SLICE]] if current.error else []
+        errors = [*function_errors] or ([current.error[:_RAW_SLICE]] if current.error else [])
         errors += [
             f"evaluator {name}{did(error)}: {error[:_RAW_SLICE]}"
             for name, error in self._evaluator_errors(ident, current).items()
@@ -834,6 +842,12 @@ def _gate_text(gate: GateRule | None, points: bool) -> str:
         f"{gate.max_degraded:,} datapoints" if gate.max_degraded is not None else "",
     ]
     return f"failed its gate (at most {' and '.join(b for b in bounds if b)} worse)"
+
+
+def _function_errors(raised: Mapping[str, list[str]], ident: str, current: DatapointRecord | None) -> list[str]:
+    """A datapoint's function errors in the Errors section (by its id, else its record's session)."""
+    session = current.session_id if current is not None else None
+    return raised.get(ident) or (raised.get(session) if session else None) or []
 
 
 def _since(baseline: frozenset[str] | None, *ids: str) -> Since | None:

@@ -649,8 +649,9 @@ class ReportRow(_Part):
     output: ReportText | None = Field(description="This run's output, as JSON text (or the text returned).")
     baseline_output: ReportText | None = Field(description="The baseline run's output.")
     error: str | None = Field(
-        description="This run's errors: the function's (it raised or timed out), then each evaluator's that raised "
-        "('evaluator NAME raised: Type: message'), one a line."
+        description="This run's errors: the function's as the errored list says them ('function raised (trial 2 "
+        "of 3): Type: message'; with trials, every trial's that raised or timed out), then each evaluator's that "
+        "raised ('evaluator NAME raised: Type: message'), one a line."
     )
     metrics: tuple[ReportCell, ...] = Field(description="Its value of each metric, in the order of metrics.")
     explanations: tuple[ReportExplanation, ...] = Field(description="What the evaluators said of it.")
