@@ -90,7 +90,9 @@ def run_config(
     )
     if baseline_run_id is not None and len(baseline_run_id.split()) > 1:
         raise ArgumentError("baseline_run_id", f"expected one run id, commit or branch, got {baseline_run_id!r}")
-    if isinstance(trials, str) and trials.strip().isascii() and trials.strip().isdigit():
+    if isinstance(trials, str) and not trials.strip():
+        trials = None  # as a blank --trials: the file's
+    elif isinstance(trials, str) and trials.strip().isascii() and trials.strip().isdigit():
         trials = int(trials)  # the text --trials takes
     if trials is not None:
         trials = check_count("trials", trials, MOST_TRIALS)

@@ -467,9 +467,10 @@ REPORT_FOLDER: Final = "names a folder: name the file, e.g. out/report.json"
 
 
 def _report(value: str, name: str) -> Path:
-    """The ``report`` input, report.json's path: a value ending in ``/`` names a folder (``Path`` reads ``out/`` as
-    the file ``out``); an existing folder is refused before the run (see ``operations._in_the_workspace``)."""
-    if value.endswith(("/", os.sep)):
+    """The ``report`` input, report.json's path: a value ending in ``/``, ``/.`` or ``..`` names a folder (``Path``
+    reads ``out/`` and ``out/.`` as the file ``out``); an existing folder is refused before the run (see
+    ``operations._in_the_workspace``)."""
+    if value.replace(os.sep, "/").rsplit("/", 1)[-1] in ("", ".", ".."):  # out/, out/., ..
         raise SettingsError(name, f"{quote(value)} {REPORT_FOLDER}")
     return Path(value)
 

@@ -731,6 +731,7 @@ INPUT_ERRORS = [  # the inputs, what the job summary says (each), the exit code,
     # no output, fail-on-error ignored; now refused as ../outside.json is, nothing written where it names
     ({"report": ".honeyhive", "fail-on-error": "false"}, ['report: ".honeyhive" names a folder: name'], 0, False),
     ({"report": "out/"}, ['input report: "out/" names a folder: name the file, e.g. out/report.json'], 2, False),
+    ({"report": "out/."}, ['input report: "out/." names a folder: name the file'], 2, False),  # the file out too
     ({"report": "README.md/report.json"}, ["report: cannot write report.json's folder"], 2, False),
 ]
 

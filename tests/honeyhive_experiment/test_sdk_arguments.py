@@ -296,6 +296,7 @@ class Count:
 RUN_CONFIG_TAKES: list[tuple[str, dict[str, Any], int]] = [
     ("a numpy-like count", {"trials": Count(2)}, 2),
     ("trials' digits", {"trials": "3"}, 3),  # --trials 3
+    ("blank trials", {"trials": " "}, 1),  # --trials "": the file's
     ("a blank URL", {"server_url": ""}, 1),  # --server-url "": none given, so no key needed (the embedded backend)
 ]
 
