@@ -305,6 +305,10 @@ def _run_last() -> None:
     if not _last_taken.acquire(blocking=False):  # the exit's watch gave up on the user's exit functions: it runs ours
         threading.Event().wait()  # and ends the process
     _last_begun.set()
+    _run_ours()
+
+
+def _run_ours() -> None:
     for ours in _last:
         ours()
 
@@ -348,10 +352,13 @@ def exit_not_held_up(code: int) -> None:
     main = threading.main_thread()
     here = threading.current_thread() is main and hasattr(signal, "pthread_kill")  # the main thread can be asked
 
+    def exit_code() -> int:  # the command's, or 128 + the signal that cut the wait short
+        return 128 + signalled[0] if signalled else code
+
     def run_them() -> None:  # on runner, or on the main thread in its wait for threads: then the process ends
         atexit._run_exitfuncs()
         if by == [main]:
-            _end_process(128 + signalled[0] if signalled else code)
+            _end_process(exit_code())
 
     runner = threading.Thread(target=run_them, name="honeyhive-exit-functions", daemon=True)
 
@@ -404,12 +411,11 @@ def exit_not_held_up(code: int) -> None:
         try:
             if given_up:
                 _given_up(holder, run_them.__code__, [] if threads or children else signalled)
-                for ours in _last:
-                    ours()
+                _run_ours()
             else:
                 runner.join()  # ours, then the exit functions registered before them
         finally:  # whatever failed: the main thread waits for this
-            _end_process(128 + signalled[0] if signalled else code)
+            _end_process(exit_code())
 
     def cut_short(signum: int, frame: object) -> None:  # the watch reads the signal from the pipe
         heard.append(signum)
@@ -451,11 +457,16 @@ def _given_up(thread: threading.Thread, under: CodeType, signalled: list[int]) -
     codes = [frame.f_code for frame in frames]
     first = codes.index(under) + 1 if under in codes else 0
     named = [f" {frame.f_globals.get('__name__')}.{frame.f_code.co_qualname}" for frame in frames[first : first + 1]]
-    when = f"after signal {signalled[0]}" if signalled else f"past its {LEFTOVER_WAIT:g} s"
+    when = _when(signalled, "its ")
     logging.getLogger(__name__).warning(
         f"your code's exit function{''.join(named)} (atexit) was still running {when}; the process ends without"
         " waiting for it (make it return: wait with a timeout)"
     )
+
+
+def _when(signalled: list[int], its: str = "") -> str:
+    """When the exit's wait ended, for its warnings: at a signal, or at its bound."""
+    return f"after signal {signalled[0]}" if signalled else f"past {its}{LEFTOVER_WAIT:g} s"
 
 
 def _left_running(threads: list[threading.Thread], children: list[BaseProcess], signalled: list[int]) -> None:
@@ -464,7 +475,7 @@ def _left_running(threads: list[threading.Thread], children: list[BaseProcess], 
     named = [f"{child.name!r} (pid {child.pid})" for child in children if not child.daemon]
     left = [f"thread(s) {', '.join(repr(thread.name) for thread in threads)}"] if threads else []
     left += [f"child process(es) {', '.join(named)}"] if named else []
-    when = f"after signal {signalled[0]}" if signalled else f"past {LEFTOVER_WAIT:g} s"
+    when = _when(signalled)
     if left:  # none: they just ended
         logging.getLogger(__name__).warning(
             f"your code left {' and '.join(left)} running after the command ended; the process ends without waiting"
