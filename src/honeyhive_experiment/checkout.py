@@ -57,11 +57,16 @@ def git(root: Path, *args: str) -> str | None:
 
 def _git_bytes(root: Path, args: Sequence[str], *, timeout: float = 30) -> bytes:
     """``git <args>`` in ``root``: its output as it is (a diff, NUL-separated names), empty when git fails."""
+    done = _run_git(root, args, timeout=timeout)
+    return done.stdout if done is not None and done.returncode == 0 else b""
+
+
+def _run_git(root: Path, args: Sequence[str], *, timeout: float) -> subprocess.CompletedProcess[bytes] | None:
+    """``git <args>`` run in ``root``; ``None`` when it could not be run (no git, a timeout)."""
     try:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, timeout=timeout, check=False)  # noqa: S603, S607
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, timeout=timeout, check=False)  # noqa: S603, S607
     except (OSError, subprocess.SubprocessError):
-        return b""
-    return done.stdout if done.returncode == 0 else b""
+        return None
 
 
 def is_ancestor(root: Path, commit: str, of: str) -> bool | None:
@@ -70,17 +75,8 @@ def is_ancestor(root: Path, commit: str, of: str) -> bool | None:
     (a run's stamped ``sha`` is the backend's text, never passed to git as an option)."""
     if not (_COMMIT.fullmatch(commit) and _COMMIT.fullmatch(of)):
         return None
-    try:
-        done = subprocess.run(  # noqa: S603
-            ["git", "merge-base", "--is-ancestor", commit, of],  # noqa: S607
-            cwd=root,
-            capture_output=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return {0: True, 1: False}.get(done.returncode)  # else (128): git could not tell
+    done = _run_git(root, ["merge-base", "--is-ancestor", commit, of], timeout=10)
+    return None if done is None else {0: True, 1: False}.get(done.returncode)  # else (128): git could not tell
 
 
 def checked_out(root: Path) -> tuple[str, ...]:

@@ -501,9 +501,9 @@ def _carried(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def _start_carrying(thread: threading.Thread) -> None:
     """``Thread.start`` while datapoints run: a thread started inside a datapoint runs in its context."""
-    carried = context.get_current()
-    if _in_datapoint(carried):
-        setattr(thread, "run", functools.partial(_attached, carried, thread.run))  # noqa: B010  # this thread's only
+    run = thread.run
+    if (task := _carried(run)) is not run:
+        setattr(thread, "run", task)  # noqa: B010  # this thread's only
     _next["start"](thread)
 
 
