@@ -1011,13 +1011,14 @@ def _latest_run(client: HoneyHiveClient, experiment: str, settings: Settings) ->
     without an experiment-file stamp (evaluate()'s, an older version's) counts as the default file's, as for
     baselines (:func:`~honeyhive_experiment.baseline.same_origin`): another file's view names the newest such run."""
     unstamped = None
+    config_file = settings.config_file  # read once: it looks for the repository's root on disk
     for raw in client.iter_runs(max_pages=5, name=experiment):
         run = ExperimentRun.model_validate(raw)
-        if run.name == experiment and same_origin(run, settings.config_file, settings.ci.repository):
+        if run.name == experiment and same_origin(run, config_file, settings.ci.repository):
             return run.run_id
         if run.name == experiment and not isinstance(run.ci.get("config_file"), str):
             unstamped = unstamped or run.run_id
-    message = f"experiment {experiment!r} has no run of {settings.config_file} in the backend yet: run it first"
+    message = f"experiment {experiment!r} has no run of {config_file} in the backend yet: run it first"
     if unstamped:
         message += (
             f"; its runs without an experiment-file stamp (evaluate()'s, an older version's) count as"
