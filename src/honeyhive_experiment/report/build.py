@@ -28,7 +28,7 @@ import re
 import urllib.parse
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, PassingRangeConfig
 from honeyhive_experiment.efficiency import FAILED, JUDGE, NO_PRICE, NO_USAGE
@@ -100,6 +100,7 @@ PREVIEW_SHORT: Final = 80  # characters of an input/output preview where room is
 _PREVIEW_STORED: Final = 1000  # characters of an input/output preview kept
 _DEGRADED_STORED: Final = 100  # datapoints kept per degraded metric (the comment shows fewer; the count is exact)
 _RAW_SLICE: Final = 20_000  # a string output is cut to this before redaction (far beyond any preview)
+_V = TypeVar("_V")
 TEXT_LIMIT: Final = 1000  # characters of each text of the datapoint table (inputs, outputs), with the full length
 _EXPLANATION_LIMIT: Final = 300
 _EXPLANATIONS: Final = 10  # explanations kept per datapoint
@@ -722,7 +723,7 @@ class _Builder:
 
     def _evaluator_errors(self, ident: str, current: DatapointRecord) -> dict[str, str]:
         """The evaluators that raised on this datapoint in this run (any of its trials), with their first errors."""
-        return self.raised.get(ident) or (self.raised.get(current.session_id) if current.session_id else None) or {}
+        return _by_row(self.raised, ident, current) or {}
 
     def _row_error(self, ident: str, current: DatapointRecord | None, function_errors: list[str]) -> str | None:
         """A row's error: its function's (the Errors section's entries, every trial's; else the backend's record
@@ -845,9 +846,14 @@ def _gate_text(gate: GateRule | None, points: bool) -> str:
 
 
 def _function_errors(raised: Mapping[str, list[str]], ident: str, current: DatapointRecord | None) -> list[str]:
-    """A datapoint's function errors in the Errors section (by its id, else its record's session)."""
+    """A datapoint's function errors in the Errors section."""
+    return _by_row(raised, ident, current) or []
+
+
+def _by_row(table: Mapping[str, _V], ident: str, current: DatapointRecord | None) -> _V | None:
+    """What ``table`` (keyed by datapoint id and by session id) has for a row: by its id, else its record's session."""
     session = current.session_id if current is not None else None
-    return raised.get(ident) or (raised.get(session) if session else None) or []
+    return table.get(ident) or (table.get(session) if session else None)
 
 
 def _since(baseline: frozenset[str] | None, *ids: str) -> Since | None:
