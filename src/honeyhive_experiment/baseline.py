@@ -384,7 +384,7 @@ def pick_baseline(
         ahead_match: Baseline | None = None  # the newest passing one not of the merge base's history
         # the fallback stands in for the run at the merge base taken with this branch: it must be of its history
         fork_point = merge_base_sha if require_passing and branch == home else None
-        others_at_merge_base: list[Baseline] = []  # local runs, pull requests' or other branches' runs, newest first
+        other_at_merge_base: Baseline | None = None  # the newest local run, pull request's or other branch's run
         for run in _candidates(runs, experiment, dataset_id, exclude_run_ids, oldest, config_file, repository):
             ci = run.ci
             if (
@@ -397,7 +397,8 @@ def pick_baseline(
             ):
                 if of_the_branch(run) and ci.get("branch") == home:
                     return Baseline(run, "merge-base", ref)
-                others_at_merge_base.append(Baseline(run, "merge-base", ref))
+                if other_at_merge_base is None:
+                    other_at_merge_base = Baseline(run, "merge-base", ref)
                 continue
             if (
                 use_branch
@@ -426,7 +427,7 @@ def pick_baseline(
                     branch_match = Baseline(run, fallback, behind=ahead_match is not None)
                     if not (use_merge_base and merge_base_sha):
                         return branch_match
-        return others_at_merge_base[0] if others_at_merge_base else branch_match or ahead_match
+        return other_at_merge_base if other_at_merge_base is not None else branch_match or ahead_match
 
     if not fallback_branch or fallback_branch == base_branch or policy.branch:
         return among(runs, policy.branch or base_branch, merge_base_sha, merge_base_ref)
