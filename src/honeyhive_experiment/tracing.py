@@ -119,7 +119,8 @@ def _said(path: _Path) -> str:
         path, key = path
         keys.append(str(key))
     keys.append(path[0])
-    return _clip(".".join(reversed(keys)))
+    said = ".".join(reversed(keys))
+    return said if len(said) <= 200 else f"{said[:100]}…{said[-100:]}"
 
 
 def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: list[str]) -> Any:
@@ -175,10 +176,6 @@ def _ordered(items: list[Any]) -> list[Any]:
         return sorted(items)
     except TypeError:  # mixed types: the set's own order
         return list(items)
-
-
-def _clip(path: str, length: int = 200) -> str:
-    return path if len(path) <= length else f"{path[: length // 2]}…{path[-length // 2 :]}"
 
 
 def flatten(prefix: str, value: Any) -> dict[str, AttributeValue]:
