@@ -478,10 +478,6 @@ def _carry_into_threads(on: bool) -> None:
             _in_place.discard(name)
 
 
-def _in_datapoint(ctx: context.Context) -> bool:
-    return baggage.get_baggage("honeyhive.session_id", ctx) is not None
-
-
 def _attached(carried: context.Context, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     token = context.attach(carried)
     try:
@@ -493,7 +489,9 @@ def _attached(carried: context.Context, function: Callable[..., Any], *args: Any
 def _carried(function: Callable[..., Any]) -> Callable[..., Any]:
     """``function``, to run in the current context wherever it is called, when that is a datapoint's."""
     carried = context.get_current()
-    return functools.partial(_attached, carried, function) if _in_datapoint(carried) else function
+    if baggage.get_baggage("honeyhive.session_id", carried) is None:
+        return function
+    return functools.partial(_attached, carried, function)
 
 
 def _start_carrying(thread: threading.Thread) -> None:
