@@ -887,12 +887,9 @@ class DatapointTracer:
         attributes.update(flatten("honeyhive_inputs", inputs))
         attributes.update(flatten("honeyhive_metadata", metadata))
         attributes.update(flatten("honeyhive_config", config))
-        with (
-            self.activate(),
-            self.sink._tracer.start_as_current_span(
-                name, attributes=attributes, record_exception=False, set_status_on_exception=False
-            ) as span,
-        ):
+        with self.start_span(
+            name, attributes=attributes, record_exception=False, set_status_on_exception=False
+        ) as span:
             if self._root is None:
                 self._root = span
             yield span
