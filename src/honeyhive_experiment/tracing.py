@@ -774,9 +774,7 @@ class TraceSink:
         at once (the run's workers), the connections its pool keeps."""
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        exporter_log = logging.getLogger(EXPORTER_LOGGER)
-        if _own_export_failures not in exporter_log.filters:
-            exporter_log.addFilter(_own_export_failures)
+        logging.getLogger(EXPORTER_LOGGER).addFilter(_own_export_failures)  # logging adds it once, however many sinks
         session = _exporter_session(circuit, connect, connections)
         exporter = OTLPSpanExporter(endpoint=endpoint, headers=dict(headers), timeout=timeout, session=session)
         return cls(exporter, circuit, otlp=True)
