@@ -119,7 +119,8 @@ def _said(path: _Path) -> str:
         path, key = path
         keys.append(str(key))
     keys.append(path[0])
-    return _clip(".".join(reversed(keys)))
+    said = ".".join(reversed(keys))
+    return said if len(said) <= 200 else f"{said[:100]}…{said[-100:]}"
 
 
 def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: list[str]) -> Any:
@@ -175,10 +176,6 @@ def _ordered(items: list[Any]) -> list[Any]:
         return sorted(items)
     except TypeError:  # mixed types: the set's own order
         return list(items)
-
-
-def _clip(path: str, length: int = 200) -> str:
-    return path if len(path) <= length else f"{path[: length // 2]}…{path[-length // 2 :]}"
 
 
 def flatten(prefix: str, value: Any) -> dict[str, AttributeValue]:
@@ -481,10 +478,6 @@ def _carry_into_threads(on: bool) -> None:
             _in_place.discard(name)
 
 
-def _in_datapoint(ctx: context.Context) -> bool:
-    return baggage.get_baggage("honeyhive.session_id", ctx) is not None
-
-
 def _attached(carried: context.Context, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     token = context.attach(carried)
     try:
@@ -496,7 +489,9 @@ def _attached(carried: context.Context, function: Callable[..., Any], *args: Any
 def _carried(function: Callable[..., Any]) -> Callable[..., Any]:
     """``function``, to run in the current context wherever it is called, when that is a datapoint's."""
     carried = context.get_current()
-    return functools.partial(_attached, carried, function) if _in_datapoint(carried) else function
+    if baggage.get_baggage("honeyhive.session_id", carried) is None:
+        return function
+    return functools.partial(_attached, carried, function)
 
 
 def _start_carrying(thread: threading.Thread) -> None:
@@ -779,9 +774,7 @@ class TraceSink:
         at once (the run's workers), the connections its pool keeps."""
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        exporter_log = logging.getLogger(EXPORTER_LOGGER)
-        if _own_export_failures not in exporter_log.filters:
-            exporter_log.addFilter(_own_export_failures)
+        logging.getLogger(EXPORTER_LOGGER).addFilter(_own_export_failures)  # logging adds it once, however many sinks
         session = _exporter_session(circuit, connect, connections)
         exporter = OTLPSpanExporter(endpoint=endpoint, headers=dict(headers), timeout=timeout, session=session)
         return cls(exporter, circuit, otlp=True)
@@ -892,12 +885,9 @@ class DatapointTracer:
         attributes.update(flatten("honeyhive_inputs", inputs))
         attributes.update(flatten("honeyhive_metadata", metadata))
         attributes.update(flatten("honeyhive_config", config))
-        with (
-            self.activate(),
-            self.sink._tracer.start_as_current_span(
-                name, attributes=attributes, record_exception=False, set_status_on_exception=False
-            ) as span,
-        ):
+        with self.start_span(
+            name, attributes=attributes, record_exception=False, set_status_on_exception=False
+        ) as span:
             if self._root is None:
                 self._root = span
             yield span
