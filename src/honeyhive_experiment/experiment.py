@@ -124,10 +124,6 @@ class _RecordDatapoints(Sequence[Datapoint]):
             return [self[i] for i in range(len(self))[index]]
         return Datapoint(self.ids[index], _current(self._records[index]), self.dataset_id)
 
-    def __iter__(self) -> Iterator[Datapoint]:
-        for datapoint_id, record in zip(self.ids, self._records, strict=True):
-            yield Datapoint(datapoint_id, _current(record), self.dataset_id)
-
 
 def _current(record: Mapping[str, Any]) -> Mapping[str, Any]:
     """A record whose ground truth is under the legacy SDK's ``ground_truths`` also has it as ``ground_truth``
