@@ -298,9 +298,11 @@ class Settings(BaseModel):
         commit from git. Raises :class:`SettingsError` naming the flag or variable."""
         values: dict[str, Any] = {"command": "run", "dry_run": bool(flags.get("dry_run")), "report": None}
         renamed = {"html": "html_path"}
-        for name in ("config", "working_directory", "report", "html"):
+        for name in ("config", "working_directory", "html"):
             if text := _flag(flags, name):
                 values[renamed.get(name, name)] = Path(text)
+        if report := _flag(flags, "report"):
+            values["report"] = _report(report, "--report", "flag")
         if flags.get("no_html"):
             values["html"] = False
         if baseline := _flag(flags, "baseline_run_id"):
@@ -466,12 +468,12 @@ def _path(value: str, name: str) -> Path:
 REPORT_FOLDER: Final = "names a folder: name the file, e.g. out/report.json"
 
 
-def _report(value: str, name: str) -> Path:
-    """The ``report`` input, report.json's path: a value ending in ``/``, ``/.`` or ``..`` names a folder (``Path``
-    reads ``out/`` and ``out/.`` as the file ``out``); an existing folder is refused before the run (see
-    ``operations._in_the_workspace``)."""
+def _report(value: str, name: str, kind: Literal["input", "flag"] = "input") -> Path:
+    """The ``report`` input (and ``run --report``), report.json's path: a value ending in ``/``, ``/.`` or ``..``
+    names a folder (``Path`` reads ``out/`` and ``out/.`` as the file ``out``, which was written); an existing folder
+    is refused before the run (``operations._check_writable``)."""
     if value.replace(os.sep, "/").rsplit("/", 1)[-1] in ("", ".", ".."):  # out/, out/., ..
-        raise SettingsError(name, f"{quote(value)} {REPORT_FOLDER}")
+        raise SettingsError(name, f"{quote(value)} {REPORT_FOLDER}", kind=kind)
     return Path(value)
 
 

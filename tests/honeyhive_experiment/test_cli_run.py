@@ -240,6 +240,26 @@ def test_a_report_path_that_cannot_be_a_file_is_refused_before_the_run(
     assert "datapoints" not in out + err  # nothing was run
 
 
+@pytest.mark.parametrize("exists", [False, True], ids=["new", "existing"])
+@pytest.mark.parametrize("ending", ["/", "/.", "/.."])
+def test_a_report_path_naming_a_folder_by_its_ending_is_refused_as_the_actions_input_is(
+    quickstart: Path, capsys: pytest.CaptureFixture[str], ending: str, exists: bool
+) -> None:
+    """``--report out/`` (``out/.``) ran the experiment and wrote report.json as a file named ``out`` (and the HTML
+    report as ``out.html``): ``Path`` drops the slash. Now refused before the run, as the action's ``report`` input
+    is, by the same check: one line, exit 2, nothing written."""
+    folder = quickstart.parent / "out"
+    if exists:
+        folder.mkdir()
+    given = f"{folder}{ending}"
+    code = main(["run", "--dry-run", "-C", str(quickstart), "--report", given], environ={})
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err == f'error: flag --report: "{given}" names a folder: name the file, e.g. out/report.json\n'
+    assert sorted(path.name for path in quickstart.parent.iterdir()) == (["out", "repo"] if exists else ["repo"])
+    assert not exists or not any(folder.iterdir())
+
+
 @pytest.mark.parametrize("closed", [("stdout",), ("stdout", "stderr")], ids=["| head", "2>&1 | head"])
 def test_output_piped_into_a_reader_that_went_away_ends_quietly_with_the_report_written(
     tmp_path: Path, closed: tuple[str, ...]
