@@ -492,24 +492,26 @@ def _in_the_workspace(settings: Settings) -> None:
     naming the input."""
     if not settings.as_action:
         return
+    assert settings.report is not None, "the action's report input has a default (only --report may be left out)"
     workspace, folder = settings.workspace or Path("."), settings.working_directory
-    for key, path, what in (
-        ("working-directory", folder, "work in"),
-        ("report", folder / (settings.report or ""), "read or write"),
+    report = folder / settings.report
+    for key, path, what, kind in (
+        ("working-directory", folder, "work in", "folder"),
+        ("report", report, "read or write", "file"),
     ):
         if (link := link_on_the_way(workspace, path)) is not None:
             problem = f"{link} is a symbolic link (to {os.readlink(link)})"
         elif inside(workspace, path) is None:
             problem = f"it leads outside the workspace ({workspace})"
-        elif key == "report" and (workspace / path).is_dir():
-            raise NotWritable(f"{quote(str(settings.report))} {REPORT_FOLDER}", key=key)
         else:
             continue
         raise NotWritable(
-            f"refusing to {what} {path}: {problem}; name a {'file' if key == 'report' else 'folder'} of the workspace"
-            " itself (the action reads and writes nowhere else, and never through a link)",
+            f"refusing to {what} {path}: {problem}; name a {kind} of the workspace itself (the action reads and writes"
+            " nowhere else, and never through a link)",
             key=key,
         )
+    if (workspace / report).is_dir():
+        raise NotWritable(f"{quote(str(settings.report))} {REPORT_FOLDER}", key="report")
 
 
 def _check_root(settings: Settings) -> None:
