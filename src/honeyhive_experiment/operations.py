@@ -487,9 +487,10 @@ def _in_the_workspace(settings: Settings) -> None:
     """The action's ``working-directory`` is a folder of the workspace, and its ``report`` a file of it, each reached
     through no symbolic link: a pull request can commit ``evals -> /elsewhere``, and the action would read its config
     there and write its reports there (and ``..`` leaves the workspace); ``mode: publish`` reads the report a pull
-    request's job made. A local run's ``--working-directory`` and ``--report`` are the user's own choice, links and all;
-    below the working directory, the files written are held by :func:`_not_through_a_link` alike. Raises NotWritable
-    naming the input."""
+    request's job made. A shard job, which writes no report, holds its ``report`` all the same, as every input is read
+    in every mode: its jobs share the workflow's inputs, and the first to start says the mistake. A local run's
+    ``--working-directory`` and ``--report`` are the user's own choice, links and all; below the working directory, the
+    files written are held by :func:`_not_through_a_link` alike. Raises NotWritable naming the input."""
     if not settings.as_action:
         return
     assert settings.report is not None, "the action's report input has a default (only --report may be left out)"
