@@ -110,14 +110,19 @@ def _checked(run_id: str) -> str:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
+    """The wait ``Retry-After`` asks for, in seconds or until an HTTP date; ``None`` without one, or when it is
+    neither (the backoff's wait then)."""
     value = response.headers.get("retry-after")
     if not value:
         return None
     try:
         return max(0.0, float(value))
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
-        return max(0.0, parsed.timestamp() - time.time())
+        pass
+    try:
+        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
 
 
 _SCORED_FIELDS = ("session_id", "parent_id", "metadata")  # what the scored-span reads take of an event
