@@ -126,12 +126,18 @@ def run(
     progress: Callable[[Progress], None] | None = None,
     write: bool = True,
 ) -> Outcome:
-    """Run, judge and report the experiment of ``settings`` (its ``mode``); the exit code follows the verdict.
+    """Run, judge and report the experiment of ``settings`` (its ``mode``); the exit code follows the verdict, but a
+    second signal, whichever phase it came in (obeyed, or noted while the first was obeyed or the report written),
+    makes it 130.
 
     ``cancel``: the cancel event (a :class:`~honeyhive_experiment.cancellation.Cancellation` when the caller
     installed the signal handlers: it notes the phase a signal arrives in). ``write=False`` (the Python API) writes
     no file and prints and posts nothing: the report is returned."""
-    return _Invocation(settings, cancel or cancellation.Cancellation(), progress, write).run()
+    cancel = cancel or cancellation.Cancellation()
+    outcome = _Invocation(settings, cancel, progress, write).outcome()
+    if isinstance(cancel, cancellation.Cancellation) and cancel.signals > 1:
+        return replace(outcome, exit_code=EXIT_INTERRUPTED)
+    return outcome
 
 
 class _Invocation:
@@ -154,15 +160,7 @@ class _Invocation:
         self.html_file = settings.html_file if write else None
         self.config: ExperimentConfig | None = None
 
-    def run(self) -> Outcome:
-        """The invocation's outcome; a second signal, whichever phase it came in (obeyed, or noted while the first
-        was obeyed or the report written), makes its exit code 130."""
-        outcome = self._outcome()
-        if isinstance(self.cancel, cancellation.Cancellation) and self.cancel.signals > 1:
-            return replace(outcome, exit_code=EXIT_INTERRUPTED)
-        return outcome
-
-    def _outcome(self) -> Outcome:
+    def outcome(self) -> Outcome:
         settings = self.settings
         try:
             _check_writable(settings, self.report_file, self.html_file)
