@@ -93,8 +93,7 @@ def poll(
         sleep=sleep,
         retry_error_callback=lambda _state: None,
     )
-    found: _T | None = retrying(check)
-    return found
+    return retrying(check)
 
 
 def is_run_id(value: object) -> bool:
@@ -111,14 +110,19 @@ def _checked(run_id: str) -> str:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
+    """The wait ``Retry-After`` asks for, in seconds or until an HTTP date; ``None`` without one, or when it is
+    neither (the backoff's wait then)."""
     value = response.headers.get("retry-after")
     if not value:
         return None
     try:
         return max(0.0, float(value))
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
-        return max(0.0, parsed.timestamp() - time.time())
+        pass
+    try:
+        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
 
 
 _SCORED_FIELDS = ("session_id", "parent_id", "metadata")  # what the scored-span reads take of an event
@@ -393,8 +397,7 @@ class HoneyHiveClient:
         params.append(("sort_order", sort_order))
         params += [(k, v) for k, v in (("name", name), ("status", status), ("dataset_id", dataset_id)) if v]
         params += [("run_ids[]", run_id) for run_id in run_ids]
-        result: dict[str, Any] = self.request("GET", "/v1/runs", params=params)
-        return result
+        return self.request("GET", "/v1/runs", params=params)
 
     def iter_runs(self, max_pages: int = 50, **filters: Any) -> Iterator[dict[str, Any]]:
         """Every run matching the filters, newest first, following ``pagination.has_next``."""
@@ -423,8 +426,7 @@ class HoneyHiveClient:
 
     def get_run_result(self, run_id: str, aggregate_function: str = "average") -> dict[str, Any]:
         """The run's summary as a dict (``GET /v1/runs/{id}/summary``, else the deprecated ``/result``)."""
-        result: dict[str, Any] = self._summary(run_id, aggregate_function, _read_json)
-        return result
+        return self._summary(run_id, aggregate_function, _read_json)
 
     def get_run_summary(self, run_id: str, aggregate_function: str = "average") -> ExperimentResultSummary:
         """:meth:`get_run_result` parsed as it arrives into a compact summary
@@ -442,8 +444,7 @@ class HoneyHiveClient:
         return self._current_or_legacy("summary", f"{route}/summary", f"{route}/result", read, params=params, long=True)
 
     def get_run_metrics(self, run_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.request("GET", f"/v1/runs/{_checked(run_id)}/metrics", long=True)
-        return result
+        return self.request("GET", f"/v1/runs/{_checked(run_id)}/metrics", long=True)
 
     def compare_runs(
         self, new_run_id: str, old_run_id: str, aggregate_function: str = "average", *, legacy: bool = False
@@ -452,10 +453,8 @@ class HoneyHiveClient:
         params, route = {"aggregate_function": aggregate_function}, f"/v1/runs/{_checked(new_run_id)}"
         old, current = f"{route}/compare-with/{_checked(old_run_id)}", f"{route}/compare/{old_run_id}"
         if legacy:
-            result: dict[str, Any] = self.request("GET", old, params=params, long=True)
-        else:
-            result = self._current_or_legacy("compare", current, old, _read_json, params=params, long=True)
-        return result
+            return self.request("GET", old, params=params, long=True)
+        return self._current_or_legacy("compare", current, old, _read_json, params=params, long=True)
 
     def uses_deprecated_route(self, kind: str) -> bool:
         """Whether this server was found to lack the current route of ``kind`` (``summary`` or ``compare``)."""
@@ -530,8 +529,7 @@ class HoneyHiveClient:
 
     def start_session(self, session: Mapping[str, Any]) -> dict[str, Any]:
         """``POST /v1/sessions`` (idempotent on the client-chosen ``session_id``)."""
-        result: dict[str, Any] = self.request("POST", "/v1/sessions", json=dict(session))
-        return result
+        return self.request("POST", "/v1/sessions", json=dict(session))
 
     def update_event(self, event_id: str, changes: Mapping[str, Any]) -> None:
         """``PUT /v1/events/{id}``: metadata/metrics/feedback merge, outputs replace. The answer is not read (the API
@@ -549,8 +547,7 @@ class HoneyHiveClient:
         body: dict[str, Any] = {"filters": list(filters), "page": page, "limit": limit}
         if projections:
             body["projections"] = list(projections)
-        result: dict[str, Any] = self.request("POST", "/v1/events/export", json=body, long=True)
-        return result
+        return self.request("POST", "/v1/events/export", json=body, long=True)
 
     def scored_sessions(self, run_id: str) -> Counter[str]:
         """The sessions of the run whose function span the backend holds (one per datapoint and trial), each with

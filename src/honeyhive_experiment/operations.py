@@ -126,12 +126,18 @@ def run(
     progress: Callable[[Progress], None] | None = None,
     write: bool = True,
 ) -> Outcome:
-    """Run, judge and report the experiment of ``settings`` (its ``mode``); the exit code follows the verdict.
+    """Run, judge and report the experiment of ``settings`` (its ``mode``); the exit code follows the verdict, but a
+    second signal, whichever phase it came in (obeyed, or noted while the first was obeyed or the report written),
+    makes it 130.
 
     ``cancel``: the cancel event (a :class:`~honeyhive_experiment.cancellation.Cancellation` when the caller
     installed the signal handlers: it notes the phase a signal arrives in). ``write=False`` (the Python API) writes
     no file and prints and posts nothing: the report is returned."""
-    return _Invocation(settings, cancel or cancellation.Cancellation(), progress, write).run()
+    cancel = cancel or cancellation.Cancellation()
+    outcome = _Invocation(settings, cancel, progress, write).outcome()
+    if isinstance(cancel, cancellation.Cancellation) and cancel.signals > 1:
+        return replace(outcome, exit_code=EXIT_INTERRUPTED)
+    return outcome
 
 
 class _Invocation:
@@ -154,15 +160,7 @@ class _Invocation:
         self.html_file = settings.html_file if write else None
         self.config: ExperimentConfig | None = None
 
-    def run(self) -> Outcome:
-        """The invocation's outcome; a second signal, whichever phase it came in (obeyed, or noted while the first
-        was obeyed or the report written), makes its exit code 130."""
-        outcome = self._outcome()
-        if isinstance(self.cancel, cancellation.Cancellation) and self.cancel.signals > 1:
-            return replace(outcome, exit_code=EXIT_INTERRUPTED)
-        return outcome
-
-    def _outcome(self) -> Outcome:
+    def outcome(self) -> Outcome:
         settings = self.settings
         try:
             _check_writable(settings, self.report_file, self.html_file)
@@ -487,29 +485,32 @@ def _in_the_workspace(settings: Settings) -> None:
     """The action's ``working-directory`` is a folder of the workspace, and its ``report`` a file of it, each reached
     through no symbolic link: a pull request can commit ``evals -> /elsewhere``, and the action would read its config
     there and write its reports there (and ``..`` leaves the workspace); ``mode: publish`` reads the report a pull
-    request's job made. A local run's ``--working-directory`` and ``--report`` are the user's own choice, links and all;
-    below the working directory, the files written are held by :func:`_not_through_a_link` alike. Raises NotWritable
-    naming the input."""
+    request's job made. A shard job, which writes no report, holds its ``report`` all the same, as every input is read
+    in every mode: its jobs share the workflow's inputs, and the first to start says the mistake. A local run's
+    ``--working-directory`` and ``--report`` are the user's own choice, links and all; below the working directory, the
+    files written are held by :func:`_not_through_a_link` alike. Raises NotWritable naming the input."""
     if not settings.as_action:
         return
+    assert settings.report is not None, "the action's report input has a default (only --report may be left out)"
     workspace, folder = settings.workspace or Path("."), settings.working_directory
-    for key, path, what in (
-        ("working-directory", folder, "work in"),
-        ("report", folder / (settings.report or ""), "read or write"),
+    report = folder / settings.report
+    for key, path, what, kind in (
+        ("working-directory", folder, "work in", "folder"),
+        ("report", report, "read or write", "file"),
     ):
         if (link := link_on_the_way(workspace, path)) is not None:
             problem = f"{link} is a symbolic link (to {os.readlink(link)})"
         elif inside(workspace, path) is None:
             problem = f"it leads outside the workspace ({workspace})"
-        elif key == "report" and (workspace / path).is_dir():
-            raise NotWritable(f"{quote(str(settings.report))} {REPORT_FOLDER}", key=key)
         else:
             continue
         raise NotWritable(
-            f"refusing to {what} {path}: {problem}; name a {'file' if key == 'report' else 'folder'} of the workspace"
-            " itself (the action reads and writes nowhere else, and never through a link)",
+            f"refusing to {what} {path}: {problem}; name a {kind} of the workspace itself (the action reads and writes"
+            " nowhere else, and never through a link)",
             key=key,
         )
+    if (workspace / report).is_dir():
+        raise NotWritable(f"{quote(str(settings.report))} {REPORT_FOLDER}", key="report")
 
 
 def _check_root(settings: Settings) -> None:

@@ -297,10 +297,12 @@ class Settings(BaseModel):
         :mod:`~honeyhive_experiment.connection`'s names). No GitHub context: a local run learns its branch and
         commit from git. Raises :class:`SettingsError` naming the flag or variable."""
         values: dict[str, Any] = {"command": "run", "dry_run": bool(flags.get("dry_run")), "report": None}
-        renamed = {"html": "html_path"}
-        for name in ("config", "working_directory", "report", "html"):
+        for name in ("config", "working_directory"):
             if text := _flag(flags, name):
-                values[renamed.get(name, name)] = Path(text)
+                values[name] = Path(text)
+        for name, flag, field in (("report", "--report", "report"), ("html", "--html", "html_path")):
+            if text := _flag(flags, name):
+                values[field] = _report(text, flag, "flag")
         if flags.get("no_html"):
             values["html"] = False
         if baseline := _flag(flags, "baseline_run_id"):
@@ -466,12 +468,13 @@ def _path(value: str, name: str) -> Path:
 REPORT_FOLDER: Final = "names a folder: name the file, e.g. out/report.json"
 
 
-def _report(value: str, name: str) -> Path:
-    """The ``report`` input, report.json's path: a value ending in ``/``, ``/.`` or ``..`` names a folder (``Path``
-    reads ``out/`` and ``out/.`` as the file ``out``); an existing folder is refused before the run (see
-    ``operations._in_the_workspace``)."""
+def _report(value: str, name: str, kind: Literal["input", "flag"] = "input") -> Path:
+    """A report's path: the ``report`` input, ``--report`` and ``--html``. A value ending in ``/``, ``/.`` or ``..``
+    names a folder (``Path`` reads ``out/`` and ``out/.`` as the file ``out``, which was written, over a file of that
+    name too); an existing folder is refused before the run (``operations._check_writable``)."""
     if value.replace(os.sep, "/").rsplit("/", 1)[-1] in ("", ".", ".."):  # out/, out/., ..
-        raise SettingsError(name, f"{quote(value)} {REPORT_FOLDER}")
+        said = REPORT_FOLDER.replace("report.json", "report.html") if name == "--html" else REPORT_FOLDER
+        raise SettingsError(name, f"{quote(value)} {said}", kind=kind)
     return Path(value)
 
 

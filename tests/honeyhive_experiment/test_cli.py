@@ -775,6 +775,35 @@ def test_an_input_the_action_cannot_use_is_its_error_verdict_reported_as_any_oth
         assert json.loads(report.read_text())["verdict"] == "error"
 
 
+@pytest.mark.parametrize(
+    ("report", "said"),
+    [
+        (".honeyhive", 'report: ".honeyhive" names a folder: name the file, e.g. out/report.json'),
+        ("out/", 'report: "out/" names a folder: name the file, e.g. out/report.json'),
+        ("../outside.json", "report: refusing to read or write ../outside.json: it leads outside the workspace"),
+    ],
+)
+def test_a_shard_job_refuses_a_report_input_it_cannot_use_as_every_job_does(
+    quickstart: Path, capsys: pytest.CaptureFixture[str], report: str, said: str
+) -> None:
+    """A shard job (``mode: run``) writes no report, but its ``report`` input is held as every job's (as its
+    ``comment-mode`` is, though it posts nothing): the workflow's jobs usually share it, and the first job to start
+    says the mistake, before any shard records anything. An error, exit 2, nothing run; nothing written where it
+    names."""
+    step = Step(quickstart.parent / "step", pull_request())
+    inputs = {"api-key": "hh-shard-report-key-0123456789", "mode": "run", "shard": "1/2", "report": report}
+
+    code = main(["action"], environ=step.env(quickstart, inputs))
+
+    out = capsys.readouterr().out
+    assert code == 2, out
+    errors = [line for line in out.splitlines() if line.startswith("::error::")]
+    assert [line[: len(said) + 9] for line in errors] == [f"::error::{said}"], out
+    assert "recorded" not in out, out
+    assert sorted(path.name for path in quickstart.parent.iterdir()) == ["repo", "step"]
+    assert not (quickstart / "out").exists()
+
+
 def test_a_baseline_that_cannot_be_found_is_said_before_anything_is_run(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

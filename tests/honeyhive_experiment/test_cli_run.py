@@ -240,6 +240,35 @@ def test_a_report_path_that_cannot_be_a_file_is_refused_before_the_run(
     assert "datapoints" not in out + err  # nothing was run
 
 
+@pytest.mark.parametrize("exists", ["nothing", "a folder", "a file"])
+@pytest.mark.parametrize("ending", ["/", "/.", "/.."])
+@pytest.mark.parametrize(("command", "flag"), [("run", "--report"), ("run", "--html"), ("view", "--html")])
+def test_a_report_path_naming_a_folder_by_its_ending_is_refused_as_the_actions_input_is(
+    quickstart: Path, capsys: pytest.CaptureFixture[str], command: str, flag: str, ending: str, exists: str
+) -> None:
+    """``--report out/`` (``out/.``; ``--html`` alike) ran the experiment and wrote report.json as a file named
+    ``out`` (and the HTML report as ``out.html``), over a file of that name too (``--html README.md/``): ``Path`` drops
+    the slash. Now refused before anything runs, as the action's ``report`` input is, by the same check: one line,
+    exit 2, nothing written."""
+    out = quickstart.parent / "out"
+    if exists == "a folder":
+        out.mkdir()
+    elif exists == "a file":
+        out.write_text("kept", encoding="utf-8")
+    given = f"{out}{ending}"
+    extra = ["--dry-run"] if command == "run" else ["--no-open"]
+    code = main([command, *extra, "-C", str(quickstart), flag, given], environ={})
+    printed, err = capsys.readouterr()
+    assert (code, printed) == (2, "")
+    example = "out/report.json" if flag == "--report" else "out/report.html"
+    assert err == f'error: flag {flag}: "{given}" names a folder: name the file, e.g. {example}\n'
+    assert sorted(path.name for path in quickstart.parent.iterdir()) == (
+        ["repo"] if exists == "nothing" else ["out", "repo"]
+    )
+    assert exists != "a folder" or not any(out.iterdir())
+    assert exists != "a file" or out.read_text(encoding="utf-8") == "kept"
+
+
 @pytest.mark.parametrize("closed", [("stdout",), ("stdout", "stderr")], ids=["| head", "2>&1 | head"])
 def test_output_piped_into_a_reader_that_went_away_ends_quietly_with_the_report_written(
     tmp_path: Path, closed: tuple[str, ...]

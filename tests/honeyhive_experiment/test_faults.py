@@ -34,7 +34,7 @@ from honeyhive_experiment.models.outcomes import OutcomeStatus
 from honeyhive_experiment.runner import session_id_for
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
-from tests.honeyhive_experiment.faultproxy import ALL_FAULTS, FaultProxy
+from tests.honeyhive_experiment.faultproxy import ALL_FAULTS, Fault, FaultProxy
 
 pytestmark = pytest.mark.integration
 
@@ -190,3 +190,25 @@ def test_run_survives_20_percent_faults_with_one_session_per_datapoint_and_no_du
     ]
     assert len(result.outcomes) == DATAPOINTS
     assert problems == [], f"{problems}\n{faults}"
+
+
+def test_a_retry_after_that_is_neither_seconds_nor_a_date_is_waited_out_with_the_backoff(backend: LocalBackend) -> None:
+    """A 429 whose ``Retry-After`` was neither a number of seconds nor an HTTP date (``soon``) escaped the client as
+    a bare ValueError ("Invalid date value or format") at its first attempt: no retry, and the boundary called it an
+    unexpected error. Now the backoff's wait is taken and the request retried."""
+    seen: list[str] = []
+
+    def the_first(method: str, path: str) -> bool:
+        seen.append(f"{method} {path}")
+        return len(seen) == 1
+
+    waits: list[float] = []
+    with (
+        FaultProxy(backend.url, rate=1.0, kinds=[Fault.HTTP_429], retry_after="soon", should_fault=the_first) as p,
+        HoneyHiveClient(p.url, API_KEY, retry=RetryPolicy(max_wait=0.5), sleep=waits.append) as client,
+    ):
+        assert client.list_runs()["evaluations"] == []
+
+    assert (p.counts, p.requests) == (Counter({Fault.HTTP_429: 1}), 2)
+    assert len(waits) == 1
+    assert 0 <= waits[0] <= 0.5
