@@ -664,8 +664,9 @@ class _Builder:
                 for key, moved in moves
             )
             status: set[RowStatus] = set()
-            function_errors = _function_errors(raised, ident, current)
-            if current is not None and (current.error or function_errors or self._evaluator_errors(ident, current)):
+            function_errors = _by_row(raised, ident, current) or []
+            evaluator_errors = _by_row(self.raised, ident, current) or {}
+            if current is not None and (current.error or function_errors or evaluator_errors):
                 status.add("errored")
             if ident in failed or (current is not None and current.session_id in failed):
                 status.add("failed")
@@ -681,7 +682,7 @@ class _Builder:
                 status.add("improved")
             if comparison is not None and not status:
                 status.add("same")
-            error = self._row_error(ident, current, function_errors)
+            error = self._row_error(current, function_errors, evaluator_errors)
             rows.append(self._row(ident, current, baseline, details, cells, status, trials.get(ident), error))
         ordered = sorted(rows, key=lambda row: row.rank)  # stable: rows of one rank stay in the backend's order
         return ReportTable(rows=tuple(ordered), total=details.total, text_limit=TEXT_LIMIT, embedded=details.embedded)
@@ -721,20 +722,15 @@ class _Builder:
             trials_passed=result.trials_passed if result is not None and result.trials else None,
         )
 
-    def _evaluator_errors(self, ident: str, current: DatapointRecord) -> dict[str, str]:
-        """The evaluators that raised on this datapoint in this run (any of its trials), with their first errors."""
-        return _by_row(self.raised, ident, current) or {}
-
-    def _row_error(self, ident: str, current: DatapointRecord | None, function_errors: list[str]) -> str | None:
+    def _row_error(
+        self, current: DatapointRecord | None, function_errors: list[str], evaluator_errors: Mapping[str, str]
+    ) -> str | None:
         """A row's error: its function's (the Errors section's entries, every trial's; else the backend's record
-        of it), then each evaluator's that raised on it."""
+        of it), then each evaluator's that raised on it (any of its trials), with its first error."""
         if current is None:
             return None
         errors = [*function_errors] or ([current.error[:_RAW_SLICE]] if current.error else [])
-        errors += [
-            f"evaluator {name}{did(error)}: {error[:_RAW_SLICE]}"
-            for name, error in self._evaluator_errors(ident, current).items()
-        ]
+        errors += [f"evaluator {name}{did(error)}: {error[:_RAW_SLICE]}" for name, error in evaluator_errors.items()]
         return clip(self.r("\n".join(errors)), TEXT_LIMIT) if errors else None
 
     def _text(self, value: Any) -> ReportText | None:
@@ -843,11 +839,6 @@ def _gate_text(gate: GateRule | None, points: bool) -> str:
         f"{gate.max_degraded:,} datapoints" if gate.max_degraded is not None else "",
     ]
     return f"failed its gate (at most {' and '.join(b for b in bounds if b)} worse)"
-
-
-def _function_errors(raised: Mapping[str, list[str]], ident: str, current: DatapointRecord | None) -> list[str]:
-    """A datapoint's function errors in the Errors section."""
-    return _by_row(raised, ident, current) or []
 
 
 def _by_row(table: Mapping[str, _V], ident: str, current: DatapointRecord | None) -> _V | None:
