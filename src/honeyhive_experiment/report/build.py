@@ -97,11 +97,11 @@ __all__ = ["DIRTY_LABEL", "PREVIEW_SHORT", "build_report"]
 DIRTY_LABEL: Final = "uncommitted changes"
 """How a run made with uncommitted changes is labelled wherever it is shown (comment, terminal, ``runs``)."""
 PREVIEW_SHORT: Final = 80  # characters of an input/output preview where room is short (terminal, degraded comment)
-_PREVIEW_STORED: Final = 1000  # characters of an input/output preview kept
+_PREVIEW_STORED: Final = 1000  # characters of an error kept (the Errors section's)
 _DEGRADED_STORED: Final = 100  # datapoints kept per degraded metric (the comment shows fewer; the count is exact)
 _RAW_SLICE: Final = 20_000  # a string output is cut to this before redaction (far beyond any preview)
 _V = TypeVar("_V")
-TEXT_LIMIT: Final = 1000  # characters of each text of the datapoint table (inputs, outputs), with the full length
+TEXT_LIMIT: Final = 1000  # characters of a datapoint's inputs or output kept (the table's, with their length; previews)
 _EXPLANATION_LIMIT: Final = 300
 _EXPLANATIONS: Final = 10  # explanations kept per datapoint
 _DEFAULT_METRIC: Final = MetricConfig()
@@ -620,21 +620,9 @@ class _Builder:
         return tuple(rows)
 
     def _preview(self, value: Any) -> str:
-        """A value as JSON text (a string as it is), redacted and cut to the stored length; ``—`` for none."""
-        if value is None:
-            return "—"
-        return clip(self.r(self._json_text(value)), _PREVIEW_STORED)
-
-    def _json_text(self, value: Any) -> str:
-        """A value as JSON text with its secrets redacted value by value (a string as it is, its first
-        :data:`_RAW_SLICE` characters); the caller redacts the text and cuts it."""
-        if isinstance(value, str):
-            return value[:_RAW_SLICE]
-        safe = self.redactor.redact_value(value)
-        try:
-            return json.dumps(safe, ensure_ascii=False, default=str)
-        except (TypeError, ValueError):
-            return repr(safe)
+        """A value's :meth:`_text`, its text alone; ``—`` for none."""
+        text = self._text(value)
+        return text.text if text is not None else "—"
 
     # ------------------------------------------------------------------------------------- datapoint table
 
@@ -734,14 +722,21 @@ class _Builder:
         return clip(self.r("\n".join(errors)), TEXT_LIMIT) if errors else None
 
     def _text(self, value: Any) -> ReportText | None:
-        """A datapoint's value as text (JSON for structures, a string as it is), redacted, cut to
-        :data:`TEXT_LIMIT` characters with its full length noted."""
+        """A datapoint's value as text (JSON for structures, its secrets redacted value by value first; a string as
+        it is, its first :data:`_RAW_SLICE` characters), redacted, cut to :data:`TEXT_LIMIT` characters with its full
+        length noted."""
         if value is None:
             return None
-        text = self._json_text(value)
-        length = len(value) if isinstance(value, str) else len(text)  # a string's whole length, not its slice's
-        shown = clip(self.r(text), TEXT_LIMIT)
-        return ReportText(text=shown, length=length, truncated=length > TEXT_LIMIT)
+        if isinstance(value, str):
+            text, length = value[:_RAW_SLICE], len(value)  # a string's whole length, not its slice's
+        else:
+            safe = self.redactor.redact_value(value)
+            try:
+                text = json.dumps(safe, ensure_ascii=False, default=str)
+            except (TypeError, ValueError):
+                text = repr(safe)
+            length = len(text)
+        return ReportText(text=clip(self.r(text), TEXT_LIMIT), length=length, truncated=length > TEXT_LIMIT)
 
     # ----------------------------------------------------------------------------------------------- trend
 
