@@ -97,11 +97,11 @@ __all__ = ["DIRTY_LABEL", "PREVIEW_SHORT", "build_report"]
 DIRTY_LABEL: Final = "uncommitted changes"
 """How a run made with uncommitted changes is labelled wherever it is shown (comment, terminal, ``runs``)."""
 PREVIEW_SHORT: Final = 80  # characters of an input/output preview where room is short (terminal, degraded comment)
-_PREVIEW_STORED: Final = 1000  # characters of an input/output preview kept
+_PREVIEW_STORED: Final = 1000  # characters of an error kept (the Errors section's)
 _DEGRADED_STORED: Final = 100  # datapoints kept per degraded metric (the comment shows fewer; the count is exact)
 _RAW_SLICE: Final = 20_000  # a string output is cut to this before redaction (far beyond any preview)
 _V = TypeVar("_V")
-TEXT_LIMIT: Final = 1000  # characters of each text of the datapoint table (inputs, outputs), with the full length
+TEXT_LIMIT: Final = 1000  # characters of a datapoint's inputs or output kept (the table's, with their length; previews)
 _EXPLANATION_LIMIT: Final = 300
 _EXPLANATIONS: Final = 10  # explanations kept per datapoint
 _DEFAULT_METRIC: Final = MetricConfig()
@@ -620,21 +620,9 @@ class _Builder:
         return tuple(rows)
 
     def _preview(self, value: Any) -> str:
-        """A value as JSON text (a string as it is), redacted and cut to the stored length; ``—`` for none."""
-        if value is None:
-            return "—"
-        return clip(self.r(self._json_text(value)), _PREVIEW_STORED)
-
-    def _json_text(self, value: Any) -> str:
-        """A value as JSON text with its secrets redacted value by value (a string as it is, its first
-        :data:`_RAW_SLICE` characters); the caller redacts the text and cuts it."""
-        if isinstance(value, str):
-            return value[:_RAW_SLICE]
-        safe = self.redactor.redact_value(value)
-        try:
-            return json.dumps(safe, ensure_ascii=False, default=str)
-        except (TypeError, ValueError):
-            return repr(safe)
+        """A value's :meth:`_text`, its text alone; ``—`` for none."""
+        text = self._text(value)
+        return text.text if text is not None else "—"
 
     # ------------------------------------------------------------------------------------- datapoint table
 
@@ -664,8 +652,9 @@ class _Builder:
                 for key, moved in moves
             )
             status: set[RowStatus] = set()
-            function_errors = _function_errors(raised, ident, current)
-            if current is not None and (current.error or function_errors or self._evaluator_errors(ident, current)):
+            function_errors = _by_row(raised, ident, current) or []
+            evaluator_errors = _by_row(self.raised, ident, current) or {}
+            if current is not None and (current.error or function_errors or evaluator_errors):
                 status.add("errored")
             if ident in failed or (current is not None and current.session_id in failed):
                 status.add("failed")
@@ -681,7 +670,7 @@ class _Builder:
                 status.add("improved")
             if comparison is not None and not status:
                 status.add("same")
-            error = self._row_error(ident, current, function_errors)
+            error = self._row_error(current, function_errors, evaluator_errors)
             rows.append(self._row(ident, current, baseline, details, cells, status, trials.get(ident), error))
         ordered = sorted(rows, key=lambda row: row.rank)  # stable: rows of one rank stay in the backend's order
         return ReportTable(rows=tuple(ordered), total=details.total, text_limit=TEXT_LIMIT, embedded=details.embedded)
@@ -721,31 +710,33 @@ class _Builder:
             trials_passed=result.trials_passed if result is not None and result.trials else None,
         )
 
-    def _evaluator_errors(self, ident: str, current: DatapointRecord) -> dict[str, str]:
-        """The evaluators that raised on this datapoint in this run (any of its trials), with their first errors."""
-        return _by_row(self.raised, ident, current) or {}
-
-    def _row_error(self, ident: str, current: DatapointRecord | None, function_errors: list[str]) -> str | None:
+    def _row_error(
+        self, current: DatapointRecord | None, function_errors: list[str], evaluator_errors: Mapping[str, str]
+    ) -> str | None:
         """A row's error: its function's (the Errors section's entries, every trial's; else the backend's record
-        of it), then each evaluator's that raised on it."""
+        of it), then each evaluator's that raised on it (any of its trials), with its first error."""
         if current is None:
             return None
         errors = [*function_errors] or ([current.error[:_RAW_SLICE]] if current.error else [])
-        errors += [
-            f"evaluator {name}{did(error)}: {error[:_RAW_SLICE]}"
-            for name, error in self._evaluator_errors(ident, current).items()
-        ]
+        errors += [f"evaluator {name}{did(error)}: {error[:_RAW_SLICE]}" for name, error in evaluator_errors.items()]
         return clip(self.r("\n".join(errors)), TEXT_LIMIT) if errors else None
 
     def _text(self, value: Any) -> ReportText | None:
-        """A datapoint's value as text (JSON for structures, a string as it is), redacted, cut to
-        :data:`TEXT_LIMIT` characters with its full length noted."""
+        """A datapoint's value as text (JSON for structures, its secrets redacted value by value first; a string as
+        it is, its first :data:`_RAW_SLICE` characters), redacted, cut to :data:`TEXT_LIMIT` characters with its full
+        length noted."""
         if value is None:
             return None
-        text = self._json_text(value)
-        length = len(value) if isinstance(value, str) else len(text)  # a string's whole length, not its slice's
-        shown = clip(self.r(text), TEXT_LIMIT)
-        return ReportText(text=shown, length=length, truncated=length > TEXT_LIMIT)
+        if isinstance(value, str):
+            text, length = value[:_RAW_SLICE], len(value)  # a string's whole length, not its slice's
+        else:
+            safe = self.redactor.redact_value(value)
+            try:
+                text = json.dumps(safe, ensure_ascii=False, default=str)
+            except (TypeError, ValueError):
+                text = repr(safe)
+            length = len(text)
+        return ReportText(text=clip(self.r(text), TEXT_LIMIT), length=length, truncated=length > TEXT_LIMIT)
 
     # ----------------------------------------------------------------------------------------------- trend
 
@@ -843,11 +834,6 @@ def _gate_text(gate: GateRule | None, points: bool) -> str:
         f"{gate.max_degraded:,} datapoints" if gate.max_degraded is not None else "",
     ]
     return f"failed its gate (at most {' and '.join(b for b in bounds if b)} worse)"
-
-
-def _function_errors(raised: Mapping[str, list[str]], ident: str, current: DatapointRecord | None) -> list[str]:
-    """A datapoint's function errors in the Errors section."""
-    return _by_row(raised, ident, current) or []
 
 
 def _by_row(table: Mapping[str, _V], ident: str, current: DatapointRecord | None) -> _V | None:

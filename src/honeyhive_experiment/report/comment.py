@@ -227,14 +227,8 @@ def _choices(expr: jinja2.nodes.Expr) -> list[list[str | None]]:
 
     if isinstance(expr, nodes.CondExpr):
         return _choices(expr.expr1) + (_choices(expr.expr2) if expr.expr2 is not None else [])
-    if isinstance(expr, (nodes.List, nodes.Tuple)):
-        return [
-            [
-                item.value if isinstance(item, nodes.Const) and isinstance(item.value, str) else None
-                for item in expr.items
-            ]
-        ]
-    return [[expr.value if isinstance(expr, nodes.Const) and isinstance(expr.value, str) else None]]
+    items = expr.items if isinstance(expr, (nodes.List, nodes.Tuple)) else [expr]
+    return [[item.value if isinstance(item, nodes.Const) and isinstance(item.value, str) else None for item in items]]
 
 
 def _unreadable(shown: str, exc: UnicodeDecodeError | OSError) -> TemplateError:

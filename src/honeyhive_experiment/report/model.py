@@ -370,11 +370,6 @@ class ReportMetric(_Part):
             return False  # the aggregates did not move as shown
         return self.change != ("better" if (self.difference > 0) != (self.direction is Direction.LOWER) else "worse")
 
-    @property
-    def partial_text(self) -> str:
-        """``compared on 2 of 20 in either run`` for a :attr:`partial` comparison, else empty."""
-        return f"compared on {self.paired:,} of {self.datapoints:,} in either run" if self.partial else ""
-
     def _status_parts(self) -> list[tuple[str, str]]:
         """The status's parts, each an emoji and its words: how partial the comparison is (or that it is empty), the
         change with its test (on the paired datapoints), the gate it failed, then failing or missing values."""
@@ -384,7 +379,7 @@ class ReportMetric(_Part):
         if self.paired == 0 and self.change is None:
             parts.append(("⚠️", "no datapoint has a value in both runs: the aggregates are of different datapoints"))
         if self.partial:
-            parts.append(("⚠️", self.partial_text))
+            parts.append(("⚠️", f"compared on {self.paired:,} of {self.datapoints:,} in either run"))
         if self.change is not None:
             emoji, words = CHANGE_TEXT[self.change]
             if self.partial:

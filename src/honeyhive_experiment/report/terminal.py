@@ -163,7 +163,7 @@ def _failed(report: Report, limit: int) -> list[str]:
             lines.append(f"  inputs:  {plain(clip(row.inputs, PREVIEW_SHORT))}")
         if row.outputs is not None:
             lines.append(f"  outputs: {plain(clip(row.outputs, PREVIEW_SHORT))}")
-    return _listed(f"Failed datapoints ({len(failed):,}):", lines, limit, len(failed), _rest(report))
+    return _listed(report, f"Failed datapoints ({len(failed):,}):", lines, limit, len(failed))
 
 
 def _errors(report: Report, limit: int) -> list[str]:
@@ -172,31 +172,29 @@ def _errors(report: Report, limit: int) -> list[str]:
         f"{plain(e.id)}{f' ({e.since})' if e.since else ''}: {plain(e.kind)}: {plain(clip(e.error, 200))}"
         for e in errors[:limit]
     ]
-    return _listed(f"Errors ({len(errors):,}):", lines, limit, len(errors), _rest(report))
+    return _listed(report, f"Errors ({len(errors):,}):", lines, limit, len(errors))
 
 
 def _flaky(report: Report, limit: int) -> list[str]:
     flaky = report.datapoints.flaky
     lines = [f"{plain(row.id)}: {row.passed_text} trials passed, {row.result_text}" for row in flaky[:limit]]
     title = f"Flaky datapoints ({len(flaky):,}): their trials disagree on pass/fail"
-    return _listed(title, lines, limit, len(flaky), _rest(report))
+    return _listed(report, title, lines, limit, len(flaky))
 
 
-def _rest(report: Report) -> str:
-    """Where the rows a section leaves out are: the HTML report when one is written (its table has every
-    datapoint), else report.json, which only ``--report`` writes."""
-    if report.html is not None:
-        return "all of them are in the HTML report"
-    return "pass --report FILE to have all of them in report.json"
-
-
-def _listed(title: str, lines: list[str], limit: int, total: int, rest: str) -> list[str]:
+def _listed(report: Report, title: str, lines: list[str], limit: int, total: int) -> list[str]:
     """A section, none when ``total`` is 0: a blank line, its title, the ``lines`` of its first ``limit`` rows (of
-    ``total``) indented, and how many more there are (``rest``: where)."""
+    ``total``) indented, and how many more there are and where: the HTML report when one is written (its table has
+    every datapoint), else report.json, which only ``--report`` writes."""
     if not total:
         return []
     section = ["", title, *(f"  {line}" for line in lines)]
     if total > limit:
+        rest = (
+            "all of them are in the HTML report"
+            if report.html is not None
+            else "pass --report FILE to have all of them in report.json"
+        )
         section.append(f"  ... and {total - limit:,} more ({rest})")
     return section
 
