@@ -240,10 +240,6 @@ def _base64_cores(raw: bytes) -> list[tuple[str, str]]:
 _URL_SAFE_BASE64: Final = str.maketrans("+/", "-_")
 
 
-def _either_case(hex_digits: str) -> str:
-    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in hex_digits)
-
-
 def _escaped(secret: str) -> tuple[str | None, re.Pattern[str]] | None:
     """A pattern for ``secret`` percent-encoded, JSON-, HTML- or backslash-escaped (each character as itself or
     escaped, so partial encoders match too), with a substring every match contains (``None``: no long enough one);
@@ -256,14 +252,14 @@ def _escaped(secret: str) -> tuple[str | None, re.Pattern[str]] | None:
             parts.append(re.escape(c))
             continue
         units = c.encode("utf-16-be")  # \\uXXXX escapes are UTF-16 code units (a surrogate pair past U+FFFF)
-        options = {
+        options = {  # hexadecimal digits in either case: (?i:…)
             re.escape(c),
             re.escape(json.dumps(c)[1:-1]),  # \\" \\\\ \\n …: repr's too
-            "".join(f"%{_either_case(f'{b:02x}')}" for b in c.encode("utf-8")),
-            "".join(r"\\u" + _either_case(units[i : i + 2].hex()) for i in range(0, len(units), 2)),
+            "(?i:" + "".join(f"%{b:02x}" for b in c.encode("utf-8")) + ")",
+            "".join(rf"\\u(?i:{units[i : i + 2].hex()})" for i in range(0, len(units), 2)),
             # HTML: numeric (markupsafe's &#34; &#39;, PHP's &#039;, html.escape's &#x27;) and named (&amp; &quot;)
             rf"&\#0{{0,3}}{ord(c)};",
-            rf"&\#[xX]0{{0,3}}{_either_case(f'{ord(c):x}')};",
+            rf"(?i:&\#x0{{0,3}}{ord(c):x};)",
         }
         if c in _ENTITIES:
             options.add(f"&{_ENTITIES[c]};")
