@@ -518,10 +518,10 @@ class Redactor:
         while True:
             run = tail.match(line[max(0, cut - hold) : cut][::-1])
             cut -= run.end() if run is not None else 0
-            start = _context(line, cut)
-            if start == cut:
+            begin = max(0, cut - _REACH)
+            if not _CONTEXT_HINT.search(line, begin, cut) or (found := _CONTEXT.search(line, begin, cut)) is None:
                 return cut
-            cut = start
+            cut = found.start()  # never cut itself: every _CONTEXT is one character or more
 
     def _shown(self, text: str) -> list[tuple[int, int]]:
         """Where ``text``'s secrets are as it shows (:meth:`redact_shown`)."""
@@ -624,14 +624,6 @@ def _overlap(line: str, form: str) -> int:
         else:
             high = middle - 1
     return low
-
-
-def _context(line: str, cut: int) -> int:
-    """``cut`` moved back to the start of what may name or begin the secret after it (:data:`_CONTEXT`)."""
-    begin = max(0, cut - _REACH)
-    if _CONTEXT_HINT.search(line, begin, cut) and (found := _CONTEXT.search(line, begin, cut)) is not None:
-        return found.start()
-    return cut
 
 
 def _spaces(match: re.Match[str]) -> str:
