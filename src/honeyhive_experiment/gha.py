@@ -46,8 +46,6 @@ __all__ = [
     "annotation",
     "append_summary",
     "cannot_write",
-    "escape_data",
-    "escape_property",
     "fence",
     "group",
     "issue",
@@ -68,6 +66,8 @@ TRUNCATION_NOTE: Final = (
 _LEVELS: Final[frozenset[str]] = frozenset({"error", "warning", "notice"})
 _OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _COMMAND_LIKE = re.compile(r"(^|\r)(\s*)::", re.MULTILINE)  # see neutralise
+_DATA: Final = str.maketrans({"%": "%25", "\r": "%0D", "\n": "%0A"})  # a command's data (after the second ::)
+_PROPERTY: Final = _DATA | str.maketrans({":": "%3A", ",": "%2C"})  # a property's value (file=…,title=…)
 
 
 def neutralise(text: str) -> str:
@@ -78,21 +78,11 @@ def neutralise(text: str) -> str:
     return _COMMAND_LIKE.sub("\\1\\2\u200b::", text).replace("##[", "##\u200b[")
 
 
-def escape_data(value: str) -> str:
-    """Escape a workflow command's data (after the second ``::``)."""
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(value: str) -> str:
-    """Escape a workflow command's property value (``file=…,title=…``)."""
-    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
-
-
 def _command(name: str, data: str, properties: Mapping[str, str | int | None] | None = None) -> str:
     props = ",".join(
-        f"{key}={escape_property(str(value))}" for key, value in (properties or {}).items() if value is not None
+        f"{key}={str(value).translate(_PROPERTY)}" for key, value in (properties or {}).items() if value is not None
     )
-    return f"::{name}{' ' + props if props else ''}::{escape_data(data)}"
+    return f"::{name}{' ' + props if props else ''}::{data.translate(_DATA)}"
 
 
 def annotation(
