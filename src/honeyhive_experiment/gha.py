@@ -33,7 +33,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal, TextIO
+from typing import TYPE_CHECKING, Final, Literal, TextIO, get_args
 
 if TYPE_CHECKING:
     from honeyhive_experiment.report.redact import Redactor
@@ -63,7 +63,6 @@ TRUNCATION_NOTE: Final = (
     "> This summary was cut short: GitHub shows at most 1 MiB of job summary per step. "
     "The full report is in `report.json`."
 )
-_LEVELS: Final[frozenset[str]] = frozenset({"error", "warning", "notice"})
 _OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _COMMAND_LIKE = re.compile(r"(^|\r)(\s*)::", re.MULTILINE)  # see neutralise
 _DATA: Final = str.maketrans({"%": "%25", "\r": "%0D", "\n": "%0A"})  # a command's data (after the second ::)
@@ -94,7 +93,7 @@ def annotation(
     title: str | None = None,
 ) -> str:
     """An ``::error``/``::warning``/``::notice`` command; with ``file`` and ``line`` it points there."""
-    if level not in _LEVELS:
+    if level not in get_args(AnnotationLevel):
         raise ValueError(f"annotation level must be error, warning or notice; got {level!r}")
     properties: dict[str, str | int | None] = {
         "file": os.fspath(file) if file is not None else None,
