@@ -525,7 +525,8 @@ class Redactor:
 
     def _shown(self, text: str) -> list[tuple[int, int]]:
         """Where ``text``'s secrets are as it shows (:meth:`redact_shown`)."""
-        seen = _COLOUR.sub(_spaces, text) if "\x1b[" in text else text  # a colour code parts what it stands between
+        # a colour code parts what it stands between: it is looked at as the spaces it shows as
+        seen = _COLOUR.sub(lambda code: " " * len(code[0]), text) if "\x1b[" in text else text
         spans = self._spans(seen)
         if INVISIBLE.search(seen) is not None:
             spans += self._through(seen)
@@ -624,10 +625,6 @@ def _overlap(line: str, form: str) -> int:
         else:
             high = middle - 1
     return low
-
-
-def _spaces(match: re.Match[str]) -> str:
-    return " " * len(match[0])
 
 
 class RedactingFilter(logging.Filter):
