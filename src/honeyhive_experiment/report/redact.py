@@ -635,8 +635,8 @@ class RedactingFilter(logging.Filter):
         handler.addFilter(RedactingFilter(Redactor([api_key, github_token])))
     """
 
-    def __init__(self, redactor: Redactor, name: str = "") -> None:
-        super().__init__(name)
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
         self.redactor = redactor
 
     def filter(self, record: logging.LogRecord) -> bool:
