@@ -406,7 +406,6 @@ class WorkflowCommandHandler(logging.Handler):
     def __init__(self, stream: TextIO | None = None, *, debug: bool = False) -> None:
         super().__init__(logging.DEBUG if debug else logging.INFO)  # without debug, no DEBUG record reaches emit
         self.stream = stream
-        self.setFormatter(logging.Formatter("%(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
