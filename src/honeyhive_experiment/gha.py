@@ -33,7 +33,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal, TextIO
+from typing import TYPE_CHECKING, Final, Literal, TextIO, get_args
 
 if TYPE_CHECKING:
     from honeyhive_experiment.report.redact import Redactor
@@ -46,8 +46,6 @@ __all__ = [
     "annotation",
     "append_summary",
     "cannot_write",
-    "escape_data",
-    "escape_property",
     "fence",
     "group",
     "issue",
@@ -65,9 +63,10 @@ TRUNCATION_NOTE: Final = (
     "> This summary was cut short: GitHub shows at most 1 MiB of job summary per step. "
     "The full report is in `report.json`."
 )
-_LEVELS: Final[frozenset[str]] = frozenset({"error", "warning", "notice"})
 _OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _COMMAND_LIKE = re.compile(r"(^|\r)(\s*)::", re.MULTILINE)  # see neutralise
+_DATA: Final = str.maketrans({"%": "%25", "\r": "%0D", "\n": "%0A"})  # a command's data (after the second ::)
+_PROPERTY: Final = _DATA | str.maketrans({":": "%3A", ",": "%2C"})  # a property's value (file=…,title=…)
 
 
 def neutralise(text: str) -> str:
@@ -78,21 +77,11 @@ def neutralise(text: str) -> str:
     return _COMMAND_LIKE.sub("\\1\\2\u200b::", text).replace("##[", "##\u200b[")
 
 
-def escape_data(value: str) -> str:
-    """Escape a workflow command's data (after the second ``::``)."""
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(value: str) -> str:
-    """Escape a workflow command's property value (``file=…,title=…``)."""
-    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
-
-
 def _command(name: str, data: str, properties: Mapping[str, str | int | None] | None = None) -> str:
     props = ",".join(
-        f"{key}={escape_property(str(value))}" for key, value in (properties or {}).items() if value is not None
+        f"{key}={str(value).translate(_PROPERTY)}" for key, value in (properties or {}).items() if value is not None
     )
-    return f"::{name}{' ' + props if props else ''}::{escape_data(data)}"
+    return f"::{name}{' ' + props if props else ''}::{data.translate(_DATA)}"
 
 
 def annotation(
@@ -104,7 +93,7 @@ def annotation(
     title: str | None = None,
 ) -> str:
     """An ``::error``/``::warning``/``::notice`` command; with ``file`` and ``line`` it points there."""
-    if level not in _LEVELS:
+    if level not in get_args(AnnotationLevel):
         raise ValueError(f"annotation level must be error, warning or notice; got {level!r}")
     properties: dict[str, str | int | None] = {
         "file": os.fspath(file) if file is not None else None,
@@ -417,7 +406,6 @@ class WorkflowCommandHandler(logging.Handler):
     def __init__(self, stream: TextIO | None = None, *, debug: bool = False) -> None:
         super().__init__(logging.DEBUG if debug else logging.INFO)  # without debug, no DEBUG record reaches emit
         self.stream = stream
-        self.setFormatter(logging.Formatter("%(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:

@@ -240,10 +240,6 @@ def _base64_cores(raw: bytes) -> list[tuple[str, str]]:
 _URL_SAFE_BASE64: Final = str.maketrans("+/", "-_")
 
 
-def _either_case(hex_digits: str) -> str:
-    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in hex_digits)
-
-
 def _escaped(secret: str) -> tuple[str | None, re.Pattern[str]] | None:
     """A pattern for ``secret`` percent-encoded, JSON-, HTML- or backslash-escaped (each character as itself or
     escaped, so partial encoders match too), with a substring every match contains (``None``: no long enough one);
@@ -256,14 +252,14 @@ def _escaped(secret: str) -> tuple[str | None, re.Pattern[str]] | None:
             parts.append(re.escape(c))
             continue
         units = c.encode("utf-16-be")  # \\uXXXX escapes are UTF-16 code units (a surrogate pair past U+FFFF)
-        options = {
+        options = {  # hexadecimal digits in either case: (?i:…)
             re.escape(c),
             re.escape(json.dumps(c)[1:-1]),  # \\" \\\\ \\n …: repr's too
-            "".join(f"%{_either_case(f'{b:02x}')}" for b in c.encode("utf-8")),
-            "".join(r"\\u" + _either_case(units[i : i + 2].hex()) for i in range(0, len(units), 2)),
+            "(?i:" + "".join(f"%{b:02x}" for b in c.encode("utf-8")) + ")",
+            "".join(rf"\\u(?i:{units[i : i + 2].hex()})" for i in range(0, len(units), 2)),
             # HTML: numeric (markupsafe's &#34; &#39;, PHP's &#039;, html.escape's &#x27;) and named (&amp; &quot;)
             rf"&\#0{{0,3}}{ord(c)};",
-            rf"&\#[xX]0{{0,3}}{_either_case(f'{ord(c):x}')};",
+            rf"(?i:&\#x0{{0,3}}{ord(c):x};)",
         }
         if c in _ENTITIES:
             options.add(f"&{_ENTITIES[c]};")
@@ -522,14 +518,15 @@ class Redactor:
         while True:
             run = tail.match(line[max(0, cut - hold) : cut][::-1])
             cut -= run.end() if run is not None else 0
-            start = _context(line, cut)
-            if start == cut:
+            begin = max(0, cut - _REACH)
+            if not _CONTEXT_HINT.search(line, begin, cut) or (found := _CONTEXT.search(line, begin, cut)) is None:
                 return cut
-            cut = start
+            cut = found.start()  # never cut itself: every _CONTEXT is one character or more
 
     def _shown(self, text: str) -> list[tuple[int, int]]:
         """Where ``text``'s secrets are as it shows (:meth:`redact_shown`)."""
-        seen = _COLOUR.sub(_spaces, text) if "\x1b[" in text else text  # a colour code parts what it stands between
+        # a colour code parts what it stands between: it is looked at as the spaces it shows as
+        seen = _COLOUR.sub(lambda code: " " * len(code[0]), text) if "\x1b[" in text else text
         spans = self._spans(seen)
         if INVISIBLE.search(seen) is not None:
             spans += self._through(seen)
@@ -630,18 +627,6 @@ def _overlap(line: str, form: str) -> int:
     return low
 
 
-def _context(line: str, cut: int) -> int:
-    """``cut`` moved back to the start of what may name or begin the secret after it (:data:`_CONTEXT`)."""
-    begin = max(0, cut - _REACH)
-    if _CONTEXT_HINT.search(line, begin, cut) and (found := _CONTEXT.search(line, begin, cut)) is not None:
-        return found.start()
-    return cut
-
-
-def _spaces(match: re.Match[str]) -> str:
-    return " " * len(match[0])
-
-
 class RedactingFilter(logging.Filter):
     """A logging filter that redacts a record's message (with its args), exception text and stack.
 
@@ -650,8 +635,8 @@ class RedactingFilter(logging.Filter):
         handler.addFilter(RedactingFilter(Redactor([api_key, github_token])))
     """
 
-    def __init__(self, redactor: Redactor, name: str = "") -> None:
-        super().__init__(name)
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
         self.redactor = redactor
 
     def filter(self, record: logging.LogRecord) -> bool:
