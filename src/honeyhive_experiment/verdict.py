@@ -583,10 +583,10 @@ def gate_failures(
     comparison: RunComparisonResult,
     gates: Mapping[str, GateRule],
     presentation: Mapping[str, MetricConfig],
-    assessment: Mapping[MetricKey | str, Assessment] | None = None,
-    points: Container[str] = (),
-) -> tuple[list[tuple[str, str]], list[str]]:
-    """Which configured gates the backend's comparison crosses: ``([(metric, why)], [not failed, in words])``.
+    assessment: Mapping[MetricKey | str, Assessment] | None,
+    points: Container[str],
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Which configured gates the backend's comparison crosses: ``([(metric, why failed)], [(metric, why not)])``.
 
     ``assessment`` is :func:`assess_gates`; ``points`` the gated metrics the report shows in percent, whose changes
     and bounds are said in percentage points (:func:`in_points`), as its Δ column says them. A bound exceeded is a
@@ -595,7 +595,7 @@ def gate_failures(
     counts, or the runs share no datapoint), and is otherwise said as a warning.
     """
     failures: list[tuple[str, str]] = []
-    noise: list[str] = []
+    noise: list[tuple[str, str]] = []
     shared = len(comparison.common_datapoints)
     for metric, gate in gates.items():
         higher = presentation.get(metric, MetricConfig()).direction is Direction.HIGHER
@@ -606,7 +606,8 @@ def gate_failures(
             if not hits:
                 continue
             if gate.significant and found is not None and found.change is not Change.WORSE and shared:
-                noise.extend(f"{hit}: {evidence}, not significant, so not failed (significant: true)" for hit in hits)
+                said = (f"{hit}: {evidence}, not significant, so not failed (significant: true)" for hit in hits)
+                noise.extend((metric, text) for text in said)
             else:
                 failures.extend((metric, f"{hit}: {evidence}") for hit in hits)
     return failures, noise
@@ -802,21 +803,17 @@ def decide(
         if in_points(presentation.get(metric, MetricConfig()).format, _boolean(result, metric, booleans), aggregation)
     }
     left = left_out or {}
-    # the gates failed, and crossed (significant or not), on the values as they are: what they say of the whole
-    failing = (
-        set()
-        if comparison is None
-        else {m for m, _ in gate_failures(comparison, gates, presentation, gate_assessment)[0]}
+    # every gate's failures and crossings within noise, on the values as they are (gate_assessment is Holm over all
+    # the gates, whichever are judged): what they say of the whole, then only the gates those values can judge
+    failures, noise = (
+        ([], []) if comparison is None else gate_failures(comparison, gates, presentation, gate_assessment, points)
     )
-    crossing = set() if comparison is None else {m for m, _ in gate_failures(comparison, gates, presentation)[0]}
-    unjudged = _unjudged(gates, presentation, left, failing, crossing)
+    failing = {metric for metric, _ in failures}
+    unjudged = _unjudged(gates, presentation, left, failing, failing | {metric for metric, _ in noise})
     if comparison is not None:
         warnings.extend(_own_calls(gates, left))
-    judged = {metric: gate for metric, gate in gates.items() if metric not in unjudged}
-    hit, noise = (
-        ([], []) if comparison is None else gate_failures(comparison, judged, presentation, gate_assessment, points)
-    )
-    warnings.extend(noise)
+    hit = [(metric, text) for metric, text in failures if metric not in unjudged]
+    warnings.extend(text for metric, text in noise if metric not in unjudged)
     # a failed gate whose value leaves calls out: only this run's, which with them is worse still (both runs' alike:
     # judged on their datapoints' own calls, which the warning says)
     this_run = "this run's"
