@@ -160,27 +160,21 @@ def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, Evaluato
     """Per evaluator name, the datapoints it raised on, of those its evaluators ran on (the function returned),
     from the run's own outcomes, in input order. With trials the datapoint stays the unit: one that raised on any
     of its trials counts once."""
-    raised: dict[str, set[str]] = {}
-    first: dict[str, str] = {}
     kinds: dict[str, dict[str, tuple[str, set[str]]]] = {}  # per evaluator, per kind: its first error, datapoints
     evaluated: set[str] = set()
     for outcome in outcomes:
         if outcome.status == "ok":
             evaluated.add(outcome.datapoint_id)
         for failure in outcome.evaluator_failures:
-            first.setdefault(failure.evaluator, failure.error)
-            raised.setdefault(failure.evaluator, set()).add(outcome.datapoint_id)
             kind = kinds.setdefault(failure.evaluator, {}).setdefault(did(failure.error), (failure.error, set()))
             kind[1].add(outcome.datapoint_id)
-    return {
-        name: EvaluatorErrors(
-            len(ids),
-            first[name],
-            len(evaluated),
-            tuple((len(k[1]), k[0]) for k in kinds[name].values()) if len(kinds[name]) > 1 else (),
-        )
-        for name, ids in raised.items()
-    }
+    found: dict[str, EvaluatorErrors] = {}
+    for name, of_kinds in kinds.items():
+        first = next(iter(of_kinds.values()))[0]  # its first error is its first kind's
+        raised = set().union(*(ids for _, ids in of_kinds.values()))
+        counted = tuple((len(ids), error) for error, ids in of_kinds.values()) if len(of_kinds) > 1 else ()
+        found[name] = EvaluatorErrors(len(raised), first, len(evaluated), counted)
+    return found
 
 
 def did(error: str) -> str:
