@@ -646,7 +646,7 @@ def broken(
     ranged: Iterable[str] = (),
     gates: Iterable[str] = (),
     errors: Mapping[str, EvaluatorErrors] | None = None,
-    policy: VerdictConfig | None = None,
+    policy: VerdictConfig,
     unrecorded: Mapping[str, str] | None = None,
     new_errors: Sequence[str] = (),
     tolerance: str = "verdict.allow_evaluator_errors",
@@ -661,7 +661,6 @@ def broken(
     warning, not a reason: their calls had no price or token usage, or they made none the run could see, and no
     evaluator failed; without a value on any, it is a reason: the range or gate was never checked."""
     errors, strings, unrecorded, partly = errors or {}, strings or {}, unrecorded or {}, partly or {}
-    policy = policy or VerdictConfig()
     reasons: list[str] = []
     warnings: list[str] = []
 
