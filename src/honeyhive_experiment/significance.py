@@ -169,13 +169,9 @@ def smallest_p(n: int, sides: int = 2) -> float:
     """The p-value of a unanimous result on ``n`` changes (all one way): ``sides * 0.5**n``, at most 1 (``sides``
     2 for the two-sided sign test, 1 for the one-sided :func:`regression_test`)."""
     _check_count("n", n)
-    _check_sides(sides)
-    return min(1.0, sides * 0.5**n)
-
-
-def _check_sides(sides: int) -> None:
     if sides not in (1, 2):
         raise ValueError(f"sides must be 1 or 2, got {sides!r}")
+    return min(1.0, sides * 0.5**n)
 
 
 def can_be_significant(n: int, alpha: float = DEFAULT_ALPHA, sides: int = 2) -> bool:
