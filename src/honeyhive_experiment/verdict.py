@@ -152,9 +152,6 @@ class EvaluatorErrors:
         said = [(count, *_said_one(first)) for count, first in self.kinds]
         return "; ".join(f"{who} on {count} ({why})" for count, who, why in said) or self.first
 
-    def __str__(self) -> str:
-        return f"errored on {self.count} of {self.of}: {self.said}" if self.of else f"errored: {self.said}"
-
 
 def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, EvaluatorErrors]:
     """Per evaluator name, the datapoints it raised on, of those its evaluators ran on (the function returned),
