@@ -88,14 +88,8 @@ def sign_test(improved: int, degraded: int) -> float:
     _check_count("improved", improved)
     _check_count("degraded", degraded)
     n = improved + degraded
-    k = min(improved, degraded)
-    tail = 0  # sum of C(n, i) for i = 0..k
-    term = 1  # C(n, i), updated exactly: C(n, i + 1) = C(n, i) * (n - i) / (i + 1)
-    for i in range(k + 1):
-        tail += term
-        term = term * (n - i) // (i + 1)
     # int / int is correctly rounded in Python, however large the integers
-    return min(1.0, 2 * tail / (1 << n))
+    return min(1.0, 2 * _tail(n, min(improved, degraded)) / (1 << n))
 
 
 def regression_test(worse: int, better: int) -> float:
@@ -107,12 +101,18 @@ def regression_test(worse: int, better: int) -> float:
     _check_count("worse", worse)
     _check_count("better", better)
     n = worse + better
-    tail = 0  # sum of C(n, i) for i = worse..n, which is C(n, j) for j = 0..better
-    term = 1
-    for i in range(better + 1):
+    # the sum of C(n, i) for i = worse..n is that of C(n, j) for j = 0..better; it is at most 2**n: p at most 1
+    return _tail(n, better) / (1 << n)
+
+
+def _tail(n: int, k: int) -> int:
+    """The sum of C(n, i) for i = 0..k, in exact integers."""
+    tail = 0
+    term = 1  # C(n, i), updated exactly: C(n, i + 1) = C(n, i) * (n - i) / (i + 1)
+    for i in range(k + 1):
         tail += term
         term = term * (n - i) // (i + 1)
-    return tail / (1 << n)  # tail <= 2**n: at most 1
+    return tail
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,13 +169,9 @@ def smallest_p(n: int, sides: int = 2) -> float:
     """The p-value of a unanimous result on ``n`` changes (all one way): ``sides * 0.5**n``, at most 1 (``sides``
     2 for the two-sided sign test, 1 for the one-sided :func:`regression_test`)."""
     _check_count("n", n)
-    _check_sides(sides)
-    return min(1.0, sides * 0.5**n)
-
-
-def _check_sides(sides: int) -> None:
     if sides not in (1, 2):
         raise ValueError(f"sides must be 1 or 2, got {sides!r}")
+    return min(1.0, sides * 0.5**n)
 
 
 def can_be_significant(n: int, alpha: float = DEFAULT_ALPHA, sides: int = 2) -> bool:

@@ -152,35 +152,26 @@ class EvaluatorErrors:
         said = [(count, *_said_one(first)) for count, first in self.kinds]
         return "; ".join(f"{who} on {count} ({why})" for count, who, why in said) or self.first
 
-    def __str__(self) -> str:
-        return f"errored on {self.count} of {self.of}: {self.said}" if self.of else f"errored: {self.said}"
-
 
 def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, EvaluatorErrors]:
     """Per evaluator name, the datapoints it raised on, of those its evaluators ran on (the function returned),
     from the run's own outcomes, in input order. With trials the datapoint stays the unit: one that raised on any
     of its trials counts once."""
-    raised: dict[str, set[str]] = {}
-    first: dict[str, str] = {}
     kinds: dict[str, dict[str, tuple[str, set[str]]]] = {}  # per evaluator, per kind: its first error, datapoints
     evaluated: set[str] = set()
     for outcome in outcomes:
         if outcome.status == "ok":
             evaluated.add(outcome.datapoint_id)
         for failure in outcome.evaluator_failures:
-            first.setdefault(failure.evaluator, failure.error)
-            raised.setdefault(failure.evaluator, set()).add(outcome.datapoint_id)
             kind = kinds.setdefault(failure.evaluator, {}).setdefault(did(failure.error), (failure.error, set()))
             kind[1].add(outcome.datapoint_id)
-    return {
-        name: EvaluatorErrors(
-            len(ids),
-            first[name],
-            len(evaluated),
-            tuple((len(k[1]), k[0]) for k in kinds[name].values()) if len(kinds[name]) > 1 else (),
-        )
-        for name, ids in raised.items()
-    }
+    found: dict[str, EvaluatorErrors] = {}
+    for name, of_kinds in kinds.items():
+        first = next(iter(of_kinds.values()))[0]  # its first error is its first kind's
+        raised = set().union(*(ids for _, ids in of_kinds.values()))
+        counted = tuple((len(ids), error) for error, ids in of_kinds.values()) if len(of_kinds) > 1 else ()
+        found[name] = EvaluatorErrors(len(raised), first, len(evaluated), counted)
+    return found
 
 
 def did(error: str) -> str:
@@ -583,10 +574,10 @@ def gate_failures(
     comparison: RunComparisonResult,
     gates: Mapping[str, GateRule],
     presentation: Mapping[str, MetricConfig],
-    assessment: Mapping[MetricKey | str, Assessment] | None = None,
-    points: Container[str] = (),
-) -> tuple[list[tuple[str, str]], list[str]]:
-    """Which configured gates the backend's comparison crosses: ``([(metric, why)], [not failed, in words])``.
+    assessment: Mapping[MetricKey | str, Assessment] | None,
+    points: Container[str],
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Which configured gates the backend's comparison crosses: ``([(metric, why failed)], [(metric, why not)])``.
 
     ``assessment`` is :func:`assess_gates`; ``points`` the gated metrics the report shows in percent, whose changes
     and bounds are said in percentage points (:func:`in_points`), as its Δ column says them. A bound exceeded is a
@@ -595,7 +586,7 @@ def gate_failures(
     counts, or the runs share no datapoint), and is otherwise said as a warning.
     """
     failures: list[tuple[str, str]] = []
-    noise: list[str] = []
+    noise: list[tuple[str, str]] = []
     shared = len(comparison.common_datapoints)
     for metric, gate in gates.items():
         higher = presentation.get(metric, MetricConfig()).direction is Direction.HIGHER
@@ -606,7 +597,8 @@ def gate_failures(
             if not hits:
                 continue
             if gate.significant and found is not None and found.change is not Change.WORSE and shared:
-                noise.extend(f"{hit}: {evidence}, not significant, so not failed (significant: true)" for hit in hits)
+                said = (f"{hit}: {evidence}, not significant, so not failed (significant: true)" for hit in hits)
+                noise.extend((metric, text) for text in said)
             else:
                 failures.extend((metric, f"{hit}: {evidence}") for hit in hits)
     return failures, noise
@@ -651,7 +643,7 @@ def broken(
     ranged: Iterable[str] = (),
     gates: Iterable[str] = (),
     errors: Mapping[str, EvaluatorErrors] | None = None,
-    policy: VerdictConfig | None = None,
+    policy: VerdictConfig,
     unrecorded: Mapping[str, str] | None = None,
     new_errors: Sequence[str] = (),
     tolerance: str = "verdict.allow_evaluator_errors",
@@ -666,7 +658,6 @@ def broken(
     warning, not a reason: their calls had no price or token usage, or they made none the run could see, and no
     evaluator failed; without a value on any, it is a reason: the range or gate was never checked."""
     errors, strings, unrecorded, partly = errors or {}, strings or {}, unrecorded or {}, partly or {}
-    policy = policy or VerdictConfig()
     reasons: list[str] = []
     warnings: list[str] = []
 
@@ -802,21 +793,17 @@ def decide(
         if in_points(presentation.get(metric, MetricConfig()).format, _boolean(result, metric, booleans), aggregation)
     }
     left = left_out or {}
-    # the gates failed, and crossed (significant or not), on the values as they are: what they say of the whole
-    failing = (
-        set()
-        if comparison is None
-        else {m for m, _ in gate_failures(comparison, gates, presentation, gate_assessment)[0]}
+    # every gate's failures and crossings within noise, on the values as they are (gate_assessment is Holm over all
+    # the gates, whichever are judged): what they say of the whole, then only the gates those values can judge
+    failures, noise = (
+        ([], []) if comparison is None else gate_failures(comparison, gates, presentation, gate_assessment, points)
     )
-    crossing = set() if comparison is None else {m for m, _ in gate_failures(comparison, gates, presentation)[0]}
-    unjudged = _unjudged(gates, presentation, left, failing, crossing)
+    failing = {metric for metric, _ in failures}
+    unjudged = _unjudged(gates, presentation, left, failing, failing | {metric for metric, _ in noise})
     if comparison is not None:
         warnings.extend(_own_calls(gates, left))
-    judged = {metric: gate for metric, gate in gates.items() if metric not in unjudged}
-    hit, noise = (
-        ([], []) if comparison is None else gate_failures(comparison, judged, presentation, gate_assessment, points)
-    )
-    warnings.extend(noise)
+    hit = [(metric, text) for metric, text in failures if metric not in unjudged]
+    warnings.extend(text for metric, text in noise if metric not in unjudged)
     # a failed gate whose value leaves calls out: only this run's, which with them is worse still (both runs' alike:
     # judged on their datapoints' own calls, which the warning says)
     this_run = "this run's"

@@ -26,7 +26,6 @@ from honeyhive_experiment.models.wire import (
     _keyed_list,
     _list_or_empty,
     _Status,
-    _unique,
     _WireModel,
 )
 
@@ -276,4 +275,4 @@ class ExperimentResultSummary(_WireModel):
     @property
     def datapoint_ids(self) -> list[str]:
         """The ``datapoint_id`` of each reported datapoint, in order, without repeats or nulls."""
-        return _unique(d for d in self.datapoints.column("datapoint_id") if d)
+        return list(dict.fromkeys(d for d in self.datapoints.column("datapoint_id") if d))

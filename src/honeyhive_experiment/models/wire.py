@@ -97,14 +97,10 @@ def _get(obj: Any, name: str) -> Any:
     return getattr(obj, name, None)
 
 
-def _unique(ids: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(ids))
-
-
 def _only(ids: Iterable[str], common: Iterable[str]) -> list[str]:
     """Ids in ``ids`` (first-seen order, without repeats) that are not in ``common``."""
     shared = set(common)
-    return [i for i in _unique(ids) if i not in shared]
+    return [i for i in dict.fromkeys(ids) if i not in shared]
 
 
 def _keyed_list(value: Any, name_field: str, value_field: str | None = None) -> Any:
