@@ -82,7 +82,7 @@ from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 log = logging.getLogger(__name__)
 
 MAX_RESULT_CHECKS = 10  # candidates on the base branch whose result is fetched before giving up
-MAX_ANCESTRY_CHECKS = 30  # candidates on the base branch whose ancestry git is asked before giving up
+MAX_ANCESTRY_CHECKS = 30  # commits of candidates on the base branch whose ancestry git is asked before giving up
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,12 +353,13 @@ def pick_baseline(
 
     ``passed(run)`` tells whether a run passed its check; it is asked only of branch candidates, at most
     :data:`MAX_RESULT_CHECKS` of them. ``ancestry(commit, merge_base)`` tells whether a branch candidate's commit is
-    the merge base or one of its ancestors (``None``: unknown), asked of at most :data:`MAX_ANCESTRY_CHECKS` of them
-    when the merge base was taken with the branch searched: one that is not (the branch moved on since the fork
-    point; its deltas would hold the branch's later changes, undone) is the fallback only when no other passing run
-    is found, marked :attr:`Baseline.ahead`; one of its history chosen over a passing one ahead is marked
-    :attr:`Baseline.behind` (it is not the branch's latest passing run). ``require_passing`` false (a local run):
-    the branch fallback is the previous local run (reason ``previous``), whatever its result, and nothing is asked.
+    the merge base or one of its ancestors (``None``: unknown), asked once per commit, of at most
+    :data:`MAX_ANCESTRY_CHECKS` commits, when the merge base was taken with the branch searched: one that is not (the
+    branch moved on since the fork point; its deltas would hold the branch's later changes, undone) is the fallback
+    only when no other passing run is found, marked :attr:`Baseline.ahead`; one of its history chosen over a passing
+    one ahead is marked :attr:`Baseline.behind` (it is not the branch's latest passing run). ``require_passing``
+    false (a local run): the branch fallback is the previous local run (reason ``previous``), whatever its result,
+    and nothing is asked.
     ``head_sha``/``dirty`` describe the run being judged (:func:`may_be_baseline`); ``merge_base_ref`` names the
     branch the merge base was taken with (else ``base_branch``): its own run at the merge base is preferred, and
     :attr:`Baseline.why` names it.
@@ -379,7 +380,8 @@ def pick_baseline(
     ) -> Baseline | None:
         """The baseline on ``branch``, or at ``merge_base_sha`` taken with ``ref`` (else ``base_branch``)."""
         home = ref or base_branch
-        checked = asked = 0
+        checked = 0
+        known: dict[str, bool | None] = {}  # what git said of each commit: several runs at one commit ask it once
         branch_match: Baseline | None = None
         ahead_match: Baseline | None = None  # the newest passing one not of the merge base's history
         # the fallback stands in for the run at the merge base taken with this branch: it must be of its history
@@ -411,10 +413,11 @@ def pick_baseline(
             ):
                 sha = ci.get("sha")
                 if fork_point is not None and isinstance(sha, str):
-                    if asked == MAX_ANCESTRY_CHECKS:
-                        continue  # no more are asked (the merge base's runs still are): the passing one ahead will do
-                    asked += 1
-                    of_history = ancestry(sha, fork_point) is not False  # unknown (a shallow clone): taken as of it
+                    if sha not in known:
+                        if len(known) == MAX_ANCESTRY_CHECKS:  # no more are asked (the merge base's runs still are)
+                            continue  # the passing one ahead will do
+                        known[sha] = ancestry(sha, fork_point)
+                    of_history = known[sha] is not False  # unknown (a shallow clone): taken as of it
                 else:
                     of_history = True  # nothing to ask
                 if not of_history and ahead_match is not None:

@@ -986,6 +986,36 @@ CASES: list[Row] = [
         ahead=True,
     ),
     Row(
+        "several runs at one commit: git is asked of that commit once",
+        [
+            run("x1", sha="a2"),
+            run("x2", sha="a2", age=2 * DAY),
+            run("x3", sha="a2", age=3 * DAY),
+            run("old", sha="a0", age=4 * DAY),
+        ],
+        ("old", "branch"),
+        asked=("x1", "x2", "x3", "old"),
+        read=4,
+        failing=failing("x1", "x2", "x3"),
+        not_ancestors=frozenset({"a2"}),
+        ancestry=("a2", "a0"),
+    ),
+    Row(
+        f"a commit already asked about is not counted again among the {MAX_ANCESTRY_CHECKS} asked",
+        [
+            run("h0", sha="a0", age=timedelta(hours=1)),
+            *(run(f"h{i}", sha=f"a{i}", age=timedelta(hours=i)) for i in range(2, MAX_ANCESTRY_CHECKS + 1)),
+            run("again", sha="a0", age=2 * DAY),  # past the cap, at a commit git already said is of the history
+        ],
+        ("again", "branch"),
+        asked=("h0", "h2", "again"),
+        read=MAX_ANCESTRY_CHECKS + 1,
+        failing=failing("h0"),
+        not_ancestors=frozenset(f"a{i}" for i in range(2, MAX_ANCESTRY_CHECKS + 1)),
+        ancestry=("a0", *(f"a{i}" for i in range(2, MAX_ANCESTRY_CHECKS + 1))),
+        behind=True,
+    ),
+    Row(
         f"past the {MAX_ANCESTRY_CHECKS} asked, a run at the merge base is still looked for",
         [
             *(run(f"h{i}", sha=f"a{i}", age=timedelta(hours=i)) for i in range(1, MAX_ANCESTRY_CHECKS + 2)),
