@@ -56,8 +56,8 @@ Runs are found by paging ``GET /v1/runs`` (``name`` is a substring filter on the
 matched here) and matched on the ``metadata.ci`` this tool stamps on every run. Whether a run passed is asked of the
 backend (its result's ``success``), never inferred.
 
-The choice itself is pure (:func:`pick_baseline`, :func:`pick_recent`: runs in, a run out); the functions
-that take the client (:func:`choose_baseline`, :func:`recent_runs`) only fetch and hand the runs over.
+The choice itself is pure (:func:`pick_baseline`, :func:`pick_recent`: runs in, a run out); the function
+that takes the client (:func:`choose_baseline`) only fetches and hands the runs over.
 """
 
 from __future__ import annotations
@@ -302,30 +302,6 @@ def pick_recent(
     return list(itertools.islice(on_branch, limit))  # nothing after the last one is read
 
 
-def recent_runs(
-    client: HoneyHiveClient,
-    *,
-    experiment: str,
-    dataset_id: str | DatasetIdentity | None,
-    branch: str | None,
-    exclude_run_ids: tuple[str, ...] = (),
-    limit: int = 5,
-    config_file: str,
-    repository: str | None,
-) -> list[ExperimentRun]:
-    """The latest completed runs of this experiment and dataset on ``branch``, newest first (for trends)."""
-    return pick_recent(
-        completed_runs(client, experiment),
-        experiment=experiment,
-        dataset_id=dataset_id,
-        branch=branch,
-        exclude_run_ids=set(exclude_run_ids),
-        limit=limit,
-        config_file=config_file,
-        repository=repository,
-    )
-
-
 def pick_baseline(
     runs: Iterable[ExperimentRun],
     *,
@@ -494,6 +470,7 @@ def choose_baseline(
     dirty: bool = False,
     merge_base_ref: str | None = None,
     fallback_branch: str | None = None,
+    runs: Iterable[ExperimentRun] | None = None,
 ) -> Baseline | None:
     """The baseline to compare with, or None when there is none (the verdict is then neutral, or with strategy
     ``none`` the run's own result).
@@ -501,8 +478,10 @@ def choose_baseline(
     ``explicit_run_id`` (or the config's ``run_id``) is a run id (used as is, whatever it is), else a commit or
     branch (:func:`pick_named`; :class:`BaselineError` when it names nothing); ``require_passing=False`` for a
     local dry run (:func:`pick_baseline`, as ``fallback_branch`` and ``ancestry``: git's, of the checkout);
-    ``config_file`` and ``repository``: which runs are this experiment's (:func:`_candidates`).
+    ``config_file`` and ``repository``: which runs are this experiment's (:func:`_candidates`). ``runs``: the
+    :func:`completed_runs` of ``experiment`` when the caller reads them too (else they are listed here).
     """
+    runs = completed_runs(client, experiment) if runs is None else runs
     explicit = explicit_run_id or policy.run_id
     if explicit:
         if is_run_id(explicit):  # anything else is a commit or a branch
@@ -510,7 +489,6 @@ def choose_baseline(
                 return Baseline(ExperimentRun.model_validate(client.get_run(explicit)), "explicit")  # its id says it
             except NotFoundError:
                 pass
-        runs = completed_runs(client, experiment)
         named = pick_named(
             runs,
             explicit,
@@ -527,7 +505,7 @@ def choose_baseline(
             " (on this dataset, without uncommitted changes) is at a commit or on a branch of that name"
         )
     return pick_baseline(
-        completed_runs(client, experiment),
+        runs,
         experiment=experiment,
         dataset_id=dataset_id,
         policy=policy,

@@ -17,10 +17,11 @@ invocation layer (:mod:`~honeyhive_experiment.operations`) builds the real parts
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -318,9 +319,12 @@ def judge(
     ``pick`` false: no rule may pick a baseline, only ``settings.baseline_run_id`` names one (a run judged again
     as its check judged it, with none: still neutral under a strategy that looks for one)."""
     ci, identity = settings.ci, dataset.identity or dataset.dataset_id
+    # the experiment's completed runs, listed once for the baseline rules, the note on other files' runs and the
+    # trend: each reads as far as it needs, and what one has read the others are handed without asking again
+    for_baseline, for_note, for_trend = itertools.tee(completed_runs(client, config.name), 3)
     enter(cancel, "choosing the baseline")
     baseline = (
-        find_baseline(client, config, settings, dataset, now=now, exclude=(result.run_id,))
+        find_baseline(client, config, settings, dataset, now=now, exclude=(result.run_id,), runs=for_baseline)
         if pick or settings.baseline_run_id
         else None
     )
@@ -389,7 +393,7 @@ def judge(
     stood_in = _stood_in(ci, baseline, config.baseline.max_age_days)
     notes: tuple[str, ...] = (stood_in,) if stood_in else ()
     if baseline is None and pick and config.baseline.strategy is not BaselineStrategy.NONE:
-        notes += _other_files_note(client, config.name, settings)
+        notes += _other_files_note(for_note, config.name, settings)
     if baseline is not None and baseline.run.name != config.name:  # a run id named explicitly is used as is
         notes += (
             f"The baseline asked for is a run of another experiment, {baseline.run.name!r}: its datapoints and"
@@ -406,6 +410,7 @@ def judge(
         config,
         identity,
         ci.base_ref,
+        runs=for_trend,
         exclude=(result.run_id,),
         config_file=settings.config_file,
         repository=ci.repository,
@@ -477,12 +482,12 @@ def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None
     )
 
 
-def _other_files_note(client: HoneyHiveClient, experiment: str, settings: Settings) -> tuple[str, ...]:
-    """Why there is no baseline when runs of ``experiment`` from another experiment file are where one is looked
-    for (:func:`~honeyhive_experiment.baseline.other_files`): the file was renamed or moved, say."""
+def _other_files_note(runs: Iterable[ExperimentRun], experiment: str, settings: Settings) -> tuple[str, ...]:
+    """Why there is no baseline when ``runs`` of ``experiment`` (its completed runs) from another experiment file are
+    where one is looked for (:func:`~honeyhive_experiment.baseline.other_files`): the file was renamed or moved, say."""
     ci, branches = settings.ci, {ref for ref in (settings.ci.base_ref, settings.ci.fallback_ref) if ref}
     found = other_files(
-        completed_runs(client, experiment),
+        runs,
         experiment=experiment,
         config_file=settings.config_file,
         repository=ci.repository,
@@ -565,10 +570,12 @@ def find_baseline(
     *,
     now: datetime,
     exclude: tuple[str, ...] = (),
+    runs: Iterable[ExperimentRun] | None = None,
 ) -> Baseline | None:
     """The baseline of a run of ``dataset`` made where ``settings.ci`` says (the rules:
     :mod:`honeyhive_experiment.baseline`); ``settings.baseline_run_id`` when given. Outside GitHub Actions the
-    previous run on the branch will do, whatever its result, so successive local runs compare with each other."""
+    previous run on the branch will do, whatever its result, so successive local runs compare with each other.
+    ``runs``: the experiment's completed runs, when the caller reads them too."""
     ci = settings.ci
     return choose_baseline(
         client,
@@ -588,6 +595,7 @@ def find_baseline(
         merge_base_ref=ci.merge_base_ref or ci.base_ref,
         fallback_branch=ci.fallback_ref,
         ancestry=lambda commit, of: is_ancestor(settings.root, commit, of),
+        runs=runs,
     )
 
 
