@@ -862,10 +862,8 @@ def republish(
         )
     else:
         config, notes = _judged_by(config, rules, run.run_id)
-    if judged:  # else the run's own job never judged it: the baseline rules pick, as they would have then
-        settings = settings.model_copy(update={"baseline_run_id": stamped})  # none: none may be picked now
-    judgement = _judge_recorded(client, config, settings, run, now=now, pick=not judged)
-    judgement = _with_stamped_baseline(judgement, run) if judged else judgement
+    explicit = None if judged else settings.baseline_run_id  # judged: as its check was, whatever baseline-run-id says
+    judgement = _judge_recorded(client, config, settings, run, now=now, baseline_run_id=explicit)
     triggering = settings.triggering_run
     conclusion = triggering.conclusion if triggering is not None else None
     verdict = judgement.decision.verdict
@@ -943,11 +941,14 @@ def _judge_recorded(
     run: ExperimentRun,
     *,
     now: datetime,
-    pick: bool,
+    baseline_run_id: str | None,
 ) -> Judgement:
     """:func:`judge` of a run an earlier invocation recorded: its result and outcomes from the backend, its dataset
     the run's own (its id from the run object; no dataset file is read), its trials the run's (not this checkout's
-    experiment file's), its repository the run's when this invocation knows none (a view outside Actions)."""
+    experiment file's), its repository the run's when this invocation knows none (a view outside Actions); its
+    baseline ``baseline_run_id``, else its check's (none: none is picked), else (never judged) the rules' pick."""
+    judged, stamped_baseline, _ = _stamped_check(run)
+    from_stamp = judged and not baseline_run_id
     identity = DatasetIdentity.of_run(run)
     dataset = PreparedDataset(identity.dataset_id, (), external=is_external_id(identity.dataset_id), identity=identity)
     summary = get_run_result(client, run.run_id, config.aggregate_function.value)
@@ -955,8 +956,10 @@ def _judge_recorded(
     result = ExperimentResult(run.run_id, run.name or config.name, identity.dataset_id, summary, recorded)
     stamped = run.ci.get("repository")  # a view outside Actions has none: the run's baselines are of its own
     repository = settings.ci.repository or (stamped if isinstance(stamped, str) else None)
-    settings = settings.model_copy(update={"trials": trials_of(run, summary)}).with_ci(repository=repository)
-    return judge(client, config, settings, result, dataset, now=now, pick=pick)
+    update = {"trials": trials_of(run, summary), "baseline_run_id": stamped_baseline if from_stamp else baseline_run_id}
+    settings = settings.model_copy(update=update).with_ci(repository=repository)
+    judgement = judge(client, config, settings, result, dataset, now=now, pick=not judged)
+    return _with_stamped_baseline(judgement, run) if from_stamp else judgement
 
 
 # ------------------------------------------------------------------------------------------------- view
@@ -997,12 +1000,7 @@ def review(
         raise ArgumentError("RUN_ID", message)
     if (unfinished := _unfinished(run, "view it again")) is not None:
         raise ArgumentError("RUN_ID", unfinished)
-    judged_before, stamped, _ = _stamped_check(run)
-    from_stamp = not settings.baseline_run_id and stamped is not None
-    baseline_run_id = stamped if from_stamp else settings.baseline_run_id
-    settings = settings.model_copy(update={"baseline_run_id": baseline_run_id})
-    judged = _judge_recorded(client, config, settings, run, now=now, pick=not judged_before)
-    judged = _with_stamped_baseline(judged, run) if from_stamp else judged
+    judged = _judge_recorded(client, config, settings, run, now=now, baseline_run_id=settings.baseline_run_id)
     if same_origin(run, settings.config_file, None):  # stamped with this file, or unstamped and this is the default
         return judged
     unstamped = (  # named by its id: viewed as asked, and said (the baseline rules count it as the default file's)
