@@ -95,11 +95,6 @@ class Baseline:
     behind: bool = False  # branch: a newer passing run was passed over as ahead: this one is the latest at or before
 
     @property
-    def dirty(self) -> bool:
-        """The run was made with uncommitted changes (``metadata.ci.dirty``)."""
-        return is_dirty(self.run)
-
-    @property
     def why(self) -> str:
         """Which baseline this is and why, as the terminal and the comment say it: a local or a pull request's
         run named as one (:attr:`whose`)."""

@@ -36,6 +36,7 @@ from honeyhive_experiment.baseline import (
     check_verdict,
     choose_baseline,
     completed_runs,
+    is_dirty,
     other_files,
     same_origin,
 )
@@ -545,7 +546,7 @@ def _baseline_info(
         created_at=baseline.created_at,
         total_datapoints=len(result.summary.datapoint_ids) or len(dataset.datapoints),
         why=why,
-        dirty=baseline.dirty,
+        dirty=is_dirty(baseline.run),
         passed=check_passed(baseline.run, lambda: baseline_result.success if baseline_result is not None else None),
         errored=check_verdict(baseline.run) == "error",
         trials=trials_of(baseline.run, baseline_result),
