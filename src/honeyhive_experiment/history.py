@@ -87,10 +87,7 @@ def recent_run_rows(
     ``repository``, as baselines are (:func:`~honeyhive_experiment.baseline.same_origin`: an unstamped run is the
     default file's), newest first, with the backend's results."""
     baseline_id = baseline.run.run_id if baseline is not None else None
-    runs = (
-        ExperimentRun.model_validate(raw)
-        for raw in client.iter_runs(name=experiment, sort_by="created_at", sort_order="desc")
-    )
+    runs = (ExperimentRun.model_validate(raw) for raw in client.iter_runs(name=experiment))  # newest first: the default
     ours = (  # the server's name filter is a substring; another file of that name has its own runs
         run for run in runs if run.name == experiment and same_origin(run, config_file, repository)
     )
