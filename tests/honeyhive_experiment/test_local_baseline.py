@@ -153,7 +153,12 @@ def test_a_run_without_a_baseline_lists_the_experiments_runs_once(
     once more."""
     with LocalBackend(str(tmp_path / "served.db"), API_KEY) as served, FaultProxy(served.url, rate=0) as proxy:
         env = {"HH_API_KEY": API_KEY, "HH_API_URL": proxy.url}
-        repo.run(capsys, env=env)
+        first = repo.run(capsys, env=env)
+        proxy.routes.clear()
+        second = repo.run(capsys, env=env)  # its baseline and its trend from one listing too
+        assert proxy.routes["GET /v1/runs"] == 1
+        assert second.baseline_id == first.id
+        assert [point["run_id"] for point in second.report["trend"]] == [first.id]
         repo.git("checkout", "-qb", "rename")
         repo.git("mv", ".honeyhive/experiment.yml", ".honeyhive/bot.yml")
         repo.git("commit", "-qm", "rename the experiment file")
