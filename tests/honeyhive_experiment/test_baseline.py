@@ -1657,6 +1657,21 @@ def test_the_listing_asks_for_this_experiments_completed_runs_newest_first(
     assert asked == [listing, listing, listing]
 
 
+def test_a_listing_handed_over_is_read_instead_of_the_backends(
+    hh: HoneyHiveClient, recorder: Recorder, name: str
+) -> None:
+    """``flow.judge`` lists the experiment's runs once, for the baseline rules, the note on other files' runs and the
+    trend: the listing it hands over is the one read (this run is in no backend), and nothing is listed again."""
+    handed = [run("handed", name=name, sha=MB)]
+    recorder.clear()
+    picks = [choose(hh, name, merge_base_sha=MB, runs=handed), choose(hh, name, explicit_run_id="main", runs=handed)]
+    assert [(p.run.run_id, p.reason) if p else None for p in picks] == [
+        ("handed", "merge-base"),
+        ("handed", "explicit"),
+    ]
+    assert recorder.listings == []
+
+
 def test_recent_runs_fetches_this_experiments_runs_on_the_branch(hh: HoneyHiveClient, name: str) -> None:
     on_main = [seed(hh, name) for _ in range(4)]
     on_main.append(seed(hh, name, passing=False))  # trends show failed runs too
