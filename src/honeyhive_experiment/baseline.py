@@ -56,8 +56,8 @@ Runs are found by paging ``GET /v1/runs`` (``name`` is a substring filter on the
 matched here) and matched on the ``metadata.ci`` this tool stamps on every run. Whether a run passed is asked of the
 backend (its result's ``success``), never inferred.
 
-The choice itself is pure (:func:`pick_baseline`, :func:`pick_recent`: runs in, a run out); the functions
-that take the client (:func:`choose_baseline`, :func:`recent_runs`) only fetch and hand the runs over.
+The choice itself is pure (:func:`pick_baseline`, :func:`pick_recent`: runs in, a run out); the function
+that takes the client (:func:`choose_baseline`) only fetches and hands the runs over.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 log = logging.getLogger(__name__)
 
 MAX_RESULT_CHECKS = 10  # candidates on the base branch whose result is fetched before giving up
-MAX_ANCESTRY_CHECKS = 30  # candidates on the base branch whose ancestry git is asked before giving up
+MAX_ANCESTRY_CHECKS = 30  # commits of candidates on the base branch whose ancestry git is asked before giving up
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +93,6 @@ class Baseline:
     instead_of: str | None = None  # a run of a branch that had no passing run: that branch (the default's run is)
     ahead: bool = False  # branch: git says its commit is not the merge base's ancestor (the branch moved on past it)
     behind: bool = False  # branch: a newer passing run was passed over as ahead: this one is the latest at or before
-
-    @property
-    def dirty(self) -> bool:
-        """The run was made with uncommitted changes (``metadata.ci.dirty``)."""
-        return is_dirty(self.run)
 
     @property
     def why(self) -> str:
@@ -302,30 +297,6 @@ def pick_recent(
     return list(itertools.islice(on_branch, limit))  # nothing after the last one is read
 
 
-def recent_runs(
-    client: HoneyHiveClient,
-    *,
-    experiment: str,
-    dataset_id: str | DatasetIdentity | None,
-    branch: str | None,
-    exclude_run_ids: tuple[str, ...] = (),
-    limit: int = 5,
-    config_file: str,
-    repository: str | None,
-) -> list[ExperimentRun]:
-    """The latest completed runs of this experiment and dataset on ``branch``, newest first (for trends)."""
-    return pick_recent(
-        completed_runs(client, experiment),
-        experiment=experiment,
-        dataset_id=dataset_id,
-        branch=branch,
-        exclude_run_ids=set(exclude_run_ids),
-        limit=limit,
-        config_file=config_file,
-        repository=repository,
-    )
-
-
 def pick_baseline(
     runs: Iterable[ExperimentRun],
     *,
@@ -353,12 +324,13 @@ def pick_baseline(
 
     ``passed(run)`` tells whether a run passed its check; it is asked only of branch candidates, at most
     :data:`MAX_RESULT_CHECKS` of them. ``ancestry(commit, merge_base)`` tells whether a branch candidate's commit is
-    the merge base or one of its ancestors (``None``: unknown), asked of at most :data:`MAX_ANCESTRY_CHECKS` of them
-    when the merge base was taken with the branch searched: one that is not (the branch moved on since the fork
-    point; its deltas would hold the branch's later changes, undone) is the fallback only when no other passing run
-    is found, marked :attr:`Baseline.ahead`; one of its history chosen over a passing one ahead is marked
-    :attr:`Baseline.behind` (it is not the branch's latest passing run). ``require_passing`` false (a local run):
-    the branch fallback is the previous local run (reason ``previous``), whatever its result, and nothing is asked.
+    the merge base or one of its ancestors (``None``: unknown), asked once per commit, of at most
+    :data:`MAX_ANCESTRY_CHECKS` commits, when the merge base was taken with the branch searched: one that is not (the
+    branch moved on since the fork point; its deltas would hold the branch's later changes, undone) is the fallback
+    only when no other passing run is found, marked :attr:`Baseline.ahead`; one of its history chosen over a passing
+    one ahead is marked :attr:`Baseline.behind` (it is not the branch's latest passing run). ``require_passing``
+    false (a local run): the branch fallback is the previous local run (reason ``previous``), whatever its result,
+    and nothing is asked.
     ``head_sha``/``dirty`` describe the run being judged (:func:`may_be_baseline`); ``merge_base_ref`` names the
     branch the merge base was taken with (else ``base_branch``): its own run at the merge base is preferred, and
     :attr:`Baseline.why` names it.
@@ -379,7 +351,8 @@ def pick_baseline(
     ) -> Baseline | None:
         """The baseline on ``branch``, or at ``merge_base_sha`` taken with ``ref`` (else ``base_branch``)."""
         home = ref or base_branch
-        checked = asked = 0
+        checked = 0
+        known: dict[str, bool | None] = {}  # what git said of each commit: several runs at one commit ask it once
         branch_match: Baseline | None = None
         ahead_match: Baseline | None = None  # the newest passing one not of the merge base's history
         # the fallback stands in for the run at the merge base taken with this branch: it must be of its history
@@ -411,10 +384,11 @@ def pick_baseline(
             ):
                 sha = ci.get("sha")
                 if fork_point is not None and isinstance(sha, str):
-                    if asked == MAX_ANCESTRY_CHECKS:
-                        continue  # no more are asked (the merge base's runs still are): the passing one ahead will do
-                    asked += 1
-                    of_history = ancestry(sha, fork_point) is not False  # unknown (a shallow clone): taken as of it
+                    if sha not in known:
+                        if len(known) == MAX_ANCESTRY_CHECKS:  # no more are asked (the merge base's runs still are)
+                            continue  # the passing one ahead will do
+                        known[sha] = ancestry(sha, fork_point)
+                    of_history = known[sha] is not False  # unknown (a shallow clone): taken as of it
                 else:
                     of_history = True  # nothing to ask
                 if not of_history and ahead_match is not None:
@@ -491,6 +465,7 @@ def choose_baseline(
     dirty: bool = False,
     merge_base_ref: str | None = None,
     fallback_branch: str | None = None,
+    runs: Iterable[ExperimentRun] | None = None,
 ) -> Baseline | None:
     """The baseline to compare with, or None when there is none (the verdict is then neutral, or with strategy
     ``none`` the run's own result).
@@ -498,8 +473,10 @@ def choose_baseline(
     ``explicit_run_id`` (or the config's ``run_id``) is a run id (used as is, whatever it is), else a commit or
     branch (:func:`pick_named`; :class:`BaselineError` when it names nothing); ``require_passing=False`` for a
     local dry run (:func:`pick_baseline`, as ``fallback_branch`` and ``ancestry``: git's, of the checkout);
-    ``config_file`` and ``repository``: which runs are this experiment's (:func:`_candidates`).
+    ``config_file`` and ``repository``: which runs are this experiment's (:func:`_candidates`). ``runs``: the
+    :func:`completed_runs` of ``experiment`` when the caller reads them too (else they are listed here).
     """
+    runs = completed_runs(client, experiment) if runs is None else runs
     explicit = explicit_run_id or policy.run_id
     if explicit:
         if is_run_id(explicit):  # anything else is a commit or a branch
@@ -507,7 +484,6 @@ def choose_baseline(
                 return Baseline(ExperimentRun.model_validate(client.get_run(explicit)), "explicit")  # its id says it
             except NotFoundError:
                 pass
-        runs = completed_runs(client, experiment)
         named = pick_named(
             runs,
             explicit,
@@ -524,7 +500,7 @@ def choose_baseline(
             " (on this dataset, without uncommitted changes) is at a commit or on a branch of that name"
         )
     return pick_baseline(
-        completed_runs(client, experiment),
+        runs,
         experiment=experiment,
         dataset_id=dataset_id,
         policy=policy,

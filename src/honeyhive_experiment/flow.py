@@ -17,10 +17,11 @@ invocation layer (:mod:`~honeyhive_experiment.operations`) builds the real parts
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +36,7 @@ from honeyhive_experiment.baseline import (
     check_verdict,
     choose_baseline,
     completed_runs,
+    is_dirty,
     other_files,
     same_origin,
 )
@@ -318,9 +320,12 @@ def judge(
     ``pick`` false: no rule may pick a baseline, only ``settings.baseline_run_id`` names one (a run judged again
     as its check judged it, with none: still neutral under a strategy that looks for one)."""
     ci, identity = settings.ci, dataset.identity or dataset.dataset_id
+    # the experiment's completed runs, listed once for the baseline rules, the note on other files' runs and the
+    # trend: each reads as far as it needs, and what one has read the others are handed without asking again
+    for_baseline, for_note, for_trend = itertools.tee(completed_runs(client, config.name), 3)
     enter(cancel, "choosing the baseline")
     baseline = (
-        find_baseline(client, config, settings, dataset, now=now, exclude=(result.run_id,))
+        find_baseline(client, config, settings, dataset, now=now, exclude=(result.run_id,), runs=for_baseline)
         if pick or settings.baseline_run_id
         else None
     )
@@ -389,7 +394,7 @@ def judge(
     stood_in = _stood_in(ci, baseline, config.baseline.max_age_days)
     notes: tuple[str, ...] = (stood_in,) if stood_in else ()
     if baseline is None and pick and config.baseline.strategy is not BaselineStrategy.NONE:
-        notes += _other_files_note(client, config.name, settings)
+        notes += _other_files_note(for_note, config.name, settings)
     if baseline is not None and baseline.run.name != config.name:  # a run id named explicitly is used as is
         notes += (
             f"The baseline asked for is a run of another experiment, {baseline.run.name!r}: its datapoints and"
@@ -406,6 +411,7 @@ def judge(
         config,
         identity,
         ci.base_ref,
+        runs=for_trend,
         exclude=(result.run_id,),
         config_file=settings.config_file,
         repository=ci.repository,
@@ -477,12 +483,12 @@ def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None
     )
 
 
-def _other_files_note(client: HoneyHiveClient, experiment: str, settings: Settings) -> tuple[str, ...]:
-    """Why there is no baseline when runs of ``experiment`` from another experiment file are where one is looked
-    for (:func:`~honeyhive_experiment.baseline.other_files`): the file was renamed or moved, say."""
+def _other_files_note(runs: Iterable[ExperimentRun], experiment: str, settings: Settings) -> tuple[str, ...]:
+    """Why there is no baseline when ``runs`` of ``experiment`` (its completed runs) from another experiment file are
+    where one is looked for (:func:`~honeyhive_experiment.baseline.other_files`): the file was renamed or moved, say."""
     ci, branches = settings.ci, {ref for ref in (settings.ci.base_ref, settings.ci.fallback_ref) if ref}
     found = other_files(
-        completed_runs(client, experiment),
+        runs,
         experiment=experiment,
         config_file=settings.config_file,
         repository=ci.repository,
@@ -540,7 +546,7 @@ def _baseline_info(
         created_at=baseline.created_at,
         total_datapoints=len(result.summary.datapoint_ids) or len(dataset.datapoints),
         why=why,
-        dirty=baseline.dirty,
+        dirty=is_dirty(baseline.run),
         passed=check_passed(baseline.run, lambda: baseline_result.success if baseline_result is not None else None),
         errored=check_verdict(baseline.run) == "error",
         trials=trials_of(baseline.run, baseline_result),
@@ -565,10 +571,12 @@ def find_baseline(
     *,
     now: datetime,
     exclude: tuple[str, ...] = (),
+    runs: Iterable[ExperimentRun] | None = None,
 ) -> Baseline | None:
     """The baseline of a run of ``dataset`` made where ``settings.ci`` says (the rules:
     :mod:`honeyhive_experiment.baseline`); ``settings.baseline_run_id`` when given. Outside GitHub Actions the
-    previous run on the branch will do, whatever its result, so successive local runs compare with each other."""
+    previous run on the branch will do, whatever its result, so successive local runs compare with each other.
+    ``runs``: the experiment's completed runs, when the caller reads them too."""
     ci = settings.ci
     return choose_baseline(
         client,
@@ -588,6 +596,7 @@ def find_baseline(
         merge_base_ref=ci.merge_base_ref or ci.base_ref,
         fallback_branch=ci.fallback_ref,
         ancestry=lambda commit, of: is_ancestor(settings.root, commit, of),
+        runs=runs,
     )
 
 
@@ -854,10 +863,8 @@ def republish(
         )
     else:
         config, notes = _judged_by(config, rules, run.run_id)
-    if judged:  # else the run's own job never judged it: the baseline rules pick, as they would have then
-        settings = settings.model_copy(update={"baseline_run_id": stamped})  # none: none may be picked now
-    judgement = _judge_recorded(client, config, settings, run, now=now, pick=not judged)
-    judgement = _with_stamped_baseline(judgement, run) if judged else judgement
+    explicit = None if judged else settings.baseline_run_id  # judged: as its check was, whatever baseline-run-id says
+    judgement = _judge_recorded(client, config, settings, run, now=now, baseline_run_id=explicit)
     triggering = settings.triggering_run
     conclusion = triggering.conclusion if triggering is not None else None
     verdict = judgement.decision.verdict
@@ -935,11 +942,14 @@ def _judge_recorded(
     run: ExperimentRun,
     *,
     now: datetime,
-    pick: bool,
+    baseline_run_id: str | None,
 ) -> Judgement:
     """:func:`judge` of a run an earlier invocation recorded: its result and outcomes from the backend, its dataset
     the run's own (its id from the run object; no dataset file is read), its trials the run's (not this checkout's
-    experiment file's), its repository the run's when this invocation knows none (a view outside Actions)."""
+    experiment file's), its repository the run's when this invocation knows none (a view outside Actions); its
+    baseline ``baseline_run_id``, else its check's (none: none is picked), else (never judged) the rules' pick."""
+    judged, stamped_baseline, _ = _stamped_check(run)
+    from_stamp = judged and not baseline_run_id
     identity = DatasetIdentity.of_run(run)
     dataset = PreparedDataset(identity.dataset_id, (), external=is_external_id(identity.dataset_id), identity=identity)
     summary = get_run_result(client, run.run_id, config.aggregate_function.value)
@@ -947,8 +957,10 @@ def _judge_recorded(
     result = ExperimentResult(run.run_id, run.name or config.name, identity.dataset_id, summary, recorded)
     stamped = run.ci.get("repository")  # a view outside Actions has none: the run's baselines are of its own
     repository = settings.ci.repository or (stamped if isinstance(stamped, str) else None)
-    settings = settings.model_copy(update={"trials": trials_of(run, summary)}).with_ci(repository=repository)
-    return judge(client, config, settings, result, dataset, now=now, pick=pick)
+    update = {"trials": trials_of(run, summary), "baseline_run_id": stamped_baseline if from_stamp else baseline_run_id}
+    settings = settings.model_copy(update=update).with_ci(repository=repository)
+    judgement = judge(client, config, settings, result, dataset, now=now, pick=not judged)
+    return _with_stamped_baseline(judgement, run) if from_stamp else judgement
 
 
 # ------------------------------------------------------------------------------------------------- view
@@ -989,12 +1001,7 @@ def review(
         raise ArgumentError("RUN_ID", message)
     if (unfinished := _unfinished(run, "view it again")) is not None:
         raise ArgumentError("RUN_ID", unfinished)
-    judged_before, stamped, _ = _stamped_check(run)
-    from_stamp = not settings.baseline_run_id and stamped is not None
-    baseline_run_id = stamped if from_stamp else settings.baseline_run_id
-    settings = settings.model_copy(update={"baseline_run_id": baseline_run_id})
-    judged = _judge_recorded(client, config, settings, run, now=now, pick=not judged_before)
-    judged = _with_stamped_baseline(judged, run) if from_stamp else judged
+    judged = _judge_recorded(client, config, settings, run, now=now, baseline_run_id=settings.baseline_run_id)
     if same_origin(run, settings.config_file, None):  # stamped with this file, or unstamped and this is the default
         return judged
     unstamped = (  # named by its id: viewed as asked, and said (the baseline rules count it as the default file's)

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from honeyhive_experiment.baseline import Baseline, check_verdict, is_dirty, recent_runs, same_origin
+from honeyhive_experiment.baseline import Baseline, check_verdict, is_dirty, pick_recent, same_origin
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import ExperimentConfig
 from honeyhive_experiment.dataset_identity import DatasetIdentity
@@ -87,10 +87,7 @@ def recent_run_rows(
     ``repository``, as baselines are (:func:`~honeyhive_experiment.baseline.same_origin`: an unstamped run is the
     default file's), newest first, with the backend's results."""
     baseline_id = baseline.run.run_id if baseline is not None else None
-    runs = (
-        ExperimentRun.model_validate(raw)
-        for raw in client.iter_runs(name=experiment, sort_by="created_at", sort_order="desc")
-    )
+    runs = (ExperimentRun.model_validate(raw) for raw in client.iter_runs(name=experiment))  # newest first: the default
     ours = (  # the server's name filter is a substring; another file of that name has its own runs
         run for run in runs if run.name == experiment and same_origin(run, config_file, repository)
     )
@@ -150,19 +147,21 @@ def key_metric_trend(
     dataset_id: str | DatasetIdentity,
     branch: str | None,
     *,
+    runs: Iterable[ExperimentRun],
     exclude: tuple[str, ...],
     config_file: str,
     repository: str | None,
 ) -> tuple[TrendPoint, ...]:
-    """The key metrics (``metrics.<name>.key: true``) of the last few runs of this experiment file
-    (``config_file``, ``repository``: :func:`~honeyhive_experiment.baseline.recent_runs`) on the base branch, oldest
-    first, each as that run's backend summary reports it. Nothing is fetched without key metrics."""
+    """The key metrics (``metrics.<name>.key: true``) of the last few of ``runs`` (the experiment's completed runs,
+    newest first) of this experiment file (``config_file``, ``repository``:
+    :func:`~honeyhive_experiment.baseline.pick_recent`) on the base branch, oldest first, each as that run's backend
+    summary reports it. Nothing is fetched without key metrics."""
     keys = [name for name, shown in config.metrics.items() if shown.key]
     if not keys or not branch:
         return ()
     points = []
-    runs = recent_runs(
-        client,
+    recent = pick_recent(
+        runs,
         experiment=config.name,
         dataset_id=dataset_id,
         branch=branch,
@@ -171,7 +170,7 @@ def key_metric_trend(
         config_file=config_file,
         repository=repository,
     )
-    for run in reversed(runs):
+    for run in reversed(recent):
         summary = client.get_run_summary(run.run_id, config.aggregate_function.value)
         values = {name: metric_aggregate(summary, name) for name in keys}
         sha = run.ci.get("sha")

@@ -28,11 +28,11 @@ from honeyhive_experiment.baseline import (
     check_passed,
     check_verdict,
     choose_baseline,
+    completed_runs,
     other_files,
     pick_baseline,
     pick_named,
     pick_recent,
-    recent_runs,
 )
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
@@ -986,6 +986,36 @@ CASES: list[Row] = [
         ahead=True,
     ),
     Row(
+        "several runs at one commit: git is asked of that commit once",
+        [
+            run("x1", sha="a2"),
+            run("x2", sha="a2", age=2 * DAY),
+            run("x3", sha="a2", age=3 * DAY),
+            run("old", sha="a0", age=4 * DAY),
+        ],
+        ("old", "branch"),
+        asked=("x1", "x2", "x3", "old"),
+        read=4,
+        failing=failing("x1", "x2", "x3"),
+        not_ancestors=frozenset({"a2"}),
+        ancestry=("a2", "a0"),
+    ),
+    Row(
+        f"a commit already asked about is not counted again among the {MAX_ANCESTRY_CHECKS} asked",
+        [
+            run("h0", sha="a0", age=timedelta(hours=1)),
+            *(run(f"h{i}", sha=f"a{i}", age=timedelta(hours=i)) for i in range(2, MAX_ANCESTRY_CHECKS + 1)),
+            run("again", sha="a0", age=2 * DAY),  # past the cap, at a commit git already said is of the history
+        ],
+        ("again", "branch"),
+        asked=("h0", "h2", "again"),
+        read=MAX_ANCESTRY_CHECKS + 1,
+        failing=failing("h0"),
+        not_ancestors=frozenset(f"a{i}" for i in range(2, MAX_ANCESTRY_CHECKS + 1)),
+        ancestry=("a0", *(f"a{i}" for i in range(2, MAX_ANCESTRY_CHECKS + 1))),
+        behind=True,
+    ),
+    Row(
         f"past the {MAX_ANCESTRY_CHECKS} asked, a run at the merge base is still looked for",
         [
             *(run(f"h{i}", sha=f"a{i}", age=timedelta(hours=i)) for i in range(1, MAX_ANCESTRY_CHECKS + 2)),
@@ -1433,6 +1463,21 @@ def choose(hh: HoneyHiveClient, name: str, **kwargs: Any) -> Baseline | None:
     )
 
 
+def recent_runs(hh: HoneyHiveClient, name: str, **kwargs: Any) -> list[ExperimentRun]:
+    """The trend's runs on main: :func:`pick_recent` of the backend's listing, as ``flow.judge`` hands it to
+    ``key_metric_trend`` (5 by default)."""
+    return pick_recent(
+        completed_runs(hh, name),
+        experiment=name,
+        dataset_id=DATASET,
+        branch="main",
+        exclude_run_ids=kwargs.pop("exclude_run_ids", ()),
+        limit=kwargs.pop("limit", 5),
+        config_file=FILE_PATH,
+        repository=kwargs.pop("repository", None),
+    )
+
+
 def test_the_backend_says_whether_a_run_passed(hh: HoneyHiveClient, name: str) -> None:
     passing, failed = seed(hh, name), seed(hh, name, passing=False)
     assert [_reports_success(hh, r) for r in (passing, failed, "00000000-0000-4000-8000-000000000000")] == [
@@ -1565,10 +1610,7 @@ def test_another_repositorys_runs_are_skipped_by_every_rule(hh: HoneyHiveClient,
         "--baseline main": choose(hh, name, explicit_run_id="main", repository=REPOSITORY),
     }
     assert {k: None if v is None else v.run.run_id for k, v in picks.items()} == dict.fromkeys(picks, ours)
-    recent = recent_runs(
-        hh, experiment=name, dataset_id=DATASET, branch="main", config_file=FILE_PATH, repository=REPOSITORY
-    )
-    assert [r.run_id for r in recent] == [ours]
+    assert [r.run_id for r in recent_runs(hh, name, repository=REPOSITORY)] == [ours]
 
 
 def test_the_strategy_is_told_what_is_known_of_the_run_being_judged(hh: HoneyHiveClient, name: str) -> None:
@@ -1609,10 +1651,25 @@ def test_the_listing_asks_for_this_experiments_completed_runs_newest_first(
     recorder.clear()
     choose(hh, name)
     choose(hh, name, explicit_run_id="main")  # a baseline named by its branch
-    recent_runs(hh, experiment=name, dataset_id=DATASET, branch="main", config_file=FILE_PATH, repository=None)
+    recent_runs(hh, name)
     asked = [{k: query.get(k) for k in ("name", "status", "sort_by", "sort_order")} for query in recorder.listings]
     listing = {"name": name, "status": "completed", "sort_by": "created_at", "sort_order": "desc"}
     assert asked == [listing, listing, listing]
+
+
+def test_a_listing_handed_over_is_read_instead_of_the_backends(
+    hh: HoneyHiveClient, recorder: Recorder, name: str
+) -> None:
+    """``flow.judge`` lists the experiment's runs once, for the baseline rules, the note on other files' runs and the
+    trend: the listing it hands over is the one read (this run is in no backend), and nothing is listed again."""
+    handed = [run("handed", name=name, sha=MB)]
+    recorder.clear()
+    picks = [choose(hh, name, merge_base_sha=MB, runs=handed), choose(hh, name, explicit_run_id="main", runs=handed)]
+    assert [(p.run.run_id, p.reason) if p else None for p in picks] == [
+        ("handed", "merge-base"),
+        ("handed", "explicit"),
+    ]
+    assert recorder.listings == []
 
 
 def test_recent_runs_fetches_this_experiments_runs_on_the_branch(hh: HoneyHiveClient, name: str) -> None:
@@ -1627,17 +1684,7 @@ def test_recent_runs_fetches_this_experiments_runs_on_the_branch(hh: HoneyHiveCl
     newest_first = on_main[::-1]
 
     def ids(**kwargs: Any) -> list[str]:
-        found = recent_runs(
-            hh,
-            experiment=name,
-            dataset_id=DATASET,
-            branch="main",
-            exclude_run_ids=(own,),
-            config_file=FILE_PATH,
-            repository=None,
-            **kwargs,
-        )
-        return [r.run_id for r in found]
+        return [r.run_id for r in recent_runs(hh, name, exclude_run_ids=(own,), **kwargs)]
 
     assert ids() == newest_first[:5]  # 5 by default
     assert ids(limit=2) == newest_first[:2]

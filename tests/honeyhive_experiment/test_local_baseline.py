@@ -27,6 +27,7 @@ from honeyhive_experiment.history import recent_run_rows
 from honeyhive_experiment.models import ExperimentRun
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_local import LocalBackend
+from tests.honeyhive_experiment.faultproxy import FaultProxy
 from tests.quickstart import copy_quickstart, git, init_repository, set_answers
 
 pytestmark = pytest.mark.integration
@@ -142,6 +143,31 @@ def test_a_renamed_experiment_file_has_no_baseline_and_the_note_names_the_file_o
 
 
 COMPARISONS_OFF = "Baseline: none (baseline.strategy: none switches comparisons off: the verdict is this run's result)"
+
+
+def test_a_run_without_a_baseline_lists_the_experiments_runs_once(
+    repo: Repo, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The baseline rules, the note on another file's runs and the key metrics' trend read one listing of the
+    experiment's runs: with no baseline found, the note had listed them all again (up to 50 pages), and the trend
+    once more."""
+    with LocalBackend(str(tmp_path / "served.db"), API_KEY) as served, FaultProxy(served.url, rate=0) as proxy:
+        env = {"HH_API_KEY": API_KEY, "HH_API_URL": proxy.url}
+        first = repo.run(capsys, env=env)
+        proxy.routes.clear()
+        second = repo.run(capsys, env=env)  # its baseline and its trend from one listing too
+        assert proxy.routes["GET /v1/runs"] == 1
+        assert second.baseline_id == first.id
+        assert [point["run_id"] for point in second.report["trend"]] == [first.id]
+        repo.git("checkout", "-qb", "rename")
+        repo.git("mv", ".honeyhive/experiment.yml", ".honeyhive/bot.yml")
+        repo.git("commit", "-qm", "rename the experiment file")
+        proxy.routes.clear()
+        renamed = repo.run(capsys, "--config", ".honeyhive/bot.yml", env=env)
+        listings = proxy.routes["GET /v1/runs"]
+    assert renamed.baseline_id is None
+    assert "Runs of support-bot-quickstart exist at the merge base from .honeyhive/experiment.yml" in renamed.out
+    assert listings == 1
 
 
 def test_with_strategy_none_the_verdict_is_the_runs_own_result(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
