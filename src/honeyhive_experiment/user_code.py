@@ -160,21 +160,26 @@ def _is_project(folder: Path) -> bool:
     return (folder / "pyproject.toml").is_file() or (folder / "setup.py").is_file()
 
 
-def _load(config_path: str, loc: tuple[str | int, ...], path: str, root: str | os.PathLike[str]) -> Any:
+class _Unusable(Exception):
+    """Why a path of the config names nothing usable: :func:`load_user_code` says it at the path's line."""
+
+
+def _load(path: str, root: Path) -> Any:
+    """The callable ``path`` names, imported in ``root``; raises :class:`_Unusable`."""
     try:
         obj = import_object(path)
     except ModuleNotFoundError as exc:
-        raise config_error_at(config_path, loc, missing_module_message(path, exc.name, root)) from None
+        raise _Unusable(missing_module_message(path, exc.name, root)) from None
     except ImportError as exc:
-        raise config_error_at(config_path, loc, f"cannot import {path!r}: {exc}") from None
+        raise _Unusable(f"cannot import {path!r}: {exc}") from None
     except AttributeError:
-        raise config_error_at(config_path, loc, f"{path!r} does not exist (no such attribute)") from None
+        raise _Unusable(f"{path!r} does not exist (no such attribute)") from None
     except KeyboardInterrupt:  # an interrupt (the command's cancellation) stops the command
         raise
     except BaseException as exc:  # the user's module raised while being imported (sys.exit too)
-        raise config_error_at(config_path, loc, f"importing {path!r} raised {type(exc).__name__}: {exc}") from None
+        raise _Unusable(f"importing {path!r} raised {type(exc).__name__}: {exc}") from None
     if not callable(obj):
-        raise config_error_at(config_path, loc, f"{path!r} is a {type(obj).__name__}, not a function")
+        raise _Unusable(f"{path!r} is a {type(obj).__name__}, not a function")
     return obj
 
 
@@ -188,15 +193,16 @@ def load_user_code(config: ExperimentConfig, config_path: str, root: str | os.Pa
     """
     root = Path(root).resolve()  # a relative root would be taken from root itself in the block
     _forget_repository_code(root)
-    with in_repository(root):
-        function = _load(config_path, ("function",), config.function, root)
-        evaluators: list[Evaluator] = []
-        for index, spec in enumerate(config.evaluators):
-            fn = _load(config_path, ("evaluators", index), spec.path, root)
-            try:
-                evaluators.append(Evaluator.from_callable(fn, name=spec.name))
-            except EvaluatorSignatureError as exc:
-                raise config_error_at(config_path, ("evaluators", index), str(exc)) from None
+    loc: tuple[str | int, ...] = ("function",)
+    evaluators: list[Evaluator] = []
+    try:
+        with in_repository(root):
+            function = _load(config.function, root)
+            for index, spec in enumerate(config.evaluators):
+                loc = ("evaluators", index)
+                evaluators.append(Evaluator.from_callable(_load(spec.path, root), name=spec.name))
+    except (_Unusable, EvaluatorSignatureError) as exc:  # located out of the block: in it a relative path opens nothing
+        raise config_error_at(config_path, loc, str(exc)) from None
     problems: list[ConfigError] = []
     try:
         function_convention(function)

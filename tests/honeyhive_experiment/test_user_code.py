@@ -93,6 +93,7 @@ class Judge:
 
 helpful = Judge("helpful")
 grounded = Judge("grounded")
+STYLE = "concise"
 """
 
 # Lines 1-11; a case that appends to it starts on line 12.
@@ -125,14 +126,18 @@ class Repo:
     def write(self, config: str) -> None:
         self.config_path.write_text(config.replace("{m}", self.module))
 
-    def load(self, config: str) -> UserCode:
+    def load(self, config: str, *, relative: bool = False) -> UserCode:
+        """``relative``: the paths as given from the folder above (the caller's current directory), as the README's
+        quickstart runs ``--working-directory examples/quickstart``."""
         self.write(config)
-        return load_user_code(load_config(self.config_path), str(self.config_path), self.root)
+        root = Path(self.root.name) if relative else self.root
+        config_path = root / self.config_path.relative_to(self.root)
+        return load_user_code(load_config(config_path), str(config_path), root)
 
-    def problems(self, config: str) -> list[tuple[int | None, str, str]]:
+    def problems(self, config: str, *, relative: bool = False) -> list[tuple[int | None, str, str]]:
         """Every issue load_user_code reports, as (line, key, message); [] when it loads."""
         try:
-            self.load(config)
+            self.load(config, relative=relative)
         except ConfigError as exc:
             return [(issue.line, issue.key or "", issue.message) for issue in exc.issues]
         return []
@@ -428,6 +433,37 @@ def test_code_that_never_gives_an_answer_is_refused_at_its_line(
     class would hand them an instance: each run would pass on nothing."""
     attribute, named = instead.split(":")
     assert repo.problems(CONFIG.replace("{m}:" + attribute, "{m}:" + named)) == [(*where, message)]
+
+
+# (case id, the path named instead of one of CONFIG's, where, the error): what only importing tells, at its line
+IMPORTED_CASES = [
+    ("function-not-callable", "answer:STYLE", (2, "function"), "'{m}:STYLE' is a str, not a function"),
+    ("evaluator-missing", "topic_match:nope", (6, "evaluators[0]"), "'{m}:nope' does not exist (no such attribute)"),
+    (
+        "evaluator-signature",
+        "topic_match:scores",
+        (6, "evaluators[0]"),
+        "evaluator 'scores' is a generator function: its body never runs; return the score",
+    ),
+]
+
+
+@pytest.mark.parametrize("relative", [False, True], ids=["absolute", "relative"])
+@pytest.mark.parametrize(
+    ("instead", "where", "message"), [c[1:] for c in IMPORTED_CASES], ids=[c[0] for c in IMPORTED_CASES]
+)
+def test_an_import_problem_is_at_its_line_with_relative_paths_too(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, relative: bool, instead: str, where: tuple[int, str], message: str
+) -> None:
+    """The user's code is imported in its repository (its current directory): the config's line is found all the
+    same when the paths were given relative to the caller's, and the file is named as given."""
+    monkeypatch.chdir(repo.root.parent)
+    attribute, named = instead.split(":")
+    config = CONFIG.replace("{m}:" + attribute, "{m}:" + named)
+    assert repo.problems(config, relative=relative) == [(*where, message.replace("{m}", repo.module))]
+    with pytest.raises(ConfigError) as raised:
+        repo.load(config, relative=relative)
+    assert raised.value.path == str(Path(repo.root.name if relative else repo.root, ".honeyhive", "experiment.yml"))
 
 
 def test_two_evaluators_with_one_name_are_refused_at_the_second_saying_how_to_name_it(repo: Repo) -> None:
