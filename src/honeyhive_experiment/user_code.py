@@ -15,6 +15,7 @@ import difflib
 import importlib
 import os
 import sys
+import traceback
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import chdir, contextmanager
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from honeyhive_experiment.config import ExperimentConfig, all_of, config_error_a
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.errors import ConfigError, EvaluatorSignatureError
 from honeyhive_experiment.evaluators import Evaluator
+from honeyhive_experiment.paths import relative
 
 
 @contextmanager
@@ -85,15 +87,6 @@ def _from(name: str, module: object, roots: Container[Path]) -> bool:
     depth = name.count(".")  # a.b is <root>/a/b(.py): its root is the folder depth + 1 levels up
     ups = [Path(place).parents for place in places if isinstance(place, str)]
     return any(depth < len(up) and up[depth] in roots for up in ups)
-
-
-def import_object(path: str) -> Any:
-    """``"package.module:attr.sub"`` → the object; raises ImportError or AttributeError."""
-    module_name, attribute = split_import_path(path)
-    obj: Any = importlib.import_module(module_name)
-    for part in attribute.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,22 +153,46 @@ def _is_project(folder: Path) -> bool:
     return (folder / "pyproject.toml").is_file() or (folder / "setup.py").is_file()
 
 
-def _load(config_path: str, loc: tuple[str | int, ...], path: str, root: str | os.PathLike[str]) -> Any:
+class _Unusable(Exception):
+    """Why a path of the config names nothing usable: :func:`load_user_code` says it at the path's line."""
+
+
+def _load(path: str, root: Path) -> Any:
+    """The callable ``path`` (``"package.module:attr.sub"``) names, imported in ``root``; raises :class:`_Unusable`."""
+    module_name, attribute = split_import_path(path)
     try:
-        obj = import_object(path)
+        obj: Any = importlib.import_module(module_name)
+        for part in attribute.split("."):
+            try:  # only the path's own attribute is "no such attribute": not one the module's code missed
+                obj = getattr(obj, part)
+            except AttributeError:
+                raise _Unusable(f"{path!r} does not exist (no such attribute)") from None
     except ModuleNotFoundError as exc:
-        raise config_error_at(config_path, loc, missing_module_message(path, exc.name, root)) from None
-    except ImportError as exc:
-        raise config_error_at(config_path, loc, f"cannot import {path!r}: {exc}") from None
-    except AttributeError:
-        raise config_error_at(config_path, loc, f"{path!r} does not exist (no such attribute)") from None
-    except KeyboardInterrupt:  # an interrupt (the command's cancellation) stops the command
+        raise _Unusable(missing_module_message(path, exc.name, root)) from None
+    except (KeyboardInterrupt, _Unusable):  # an interrupt (the command's cancellation) stops the command
         raise
     except BaseException as exc:  # the user's module raised while being imported (sys.exit too)
-        raise config_error_at(config_path, loc, f"importing {path!r} raised {type(exc).__name__}: {exc}") from None
+        raise _Unusable(f"importing {path!r} raised {_raised(exc, root)}") from None
     if not callable(obj):
-        raise config_error_at(config_path, loc, f"{path!r} is a {type(obj).__name__}, not a function")
+        raise _Unusable(f"{path!r} is a {type(obj).__name__}, not a function")
     return obj
+
+
+def _raised(exc: BaseException, root: Path) -> str:
+    """``exc`` as ``Type at file:line: message``, the place where the user's code failed: the innermost frame of its
+    traceback under ``root``, named from it (not the stdlib's module it called, nor an installed package's, even one in
+    a ``.venv`` there), or the line a SyntaxError names. ``Type: message`` without one."""
+    places = [(frame.f_code.co_filename, line) for frame, line in traceback.walk_tb(exc.__traceback__)]
+    message = str(exc)
+    if isinstance(exc, SyntaxError):  # its str() names the file without its folder, its place is no frame's
+        message = exc.msg
+        if exc.filename and exc.lineno:
+            places.append((exc.filename, exc.lineno))
+    for file, line in reversed(places):  # "<frozen importlib._bootstrap>" is no file (it would be taken from root)
+        shown = relative(file, root, follow_links=False) if os.path.isabs(file) else None
+        if shown is not None and not {"site-packages", "dist-packages"} & set(shown.split("/")):
+            return f"{type(exc).__name__} at {shown}:{line}: {message}"
+    return f"{type(exc).__name__}: {message}"
 
 
 def load_user_code(config: ExperimentConfig, config_path: str, root: str | os.PathLike[str]) -> UserCode:
@@ -188,15 +205,16 @@ def load_user_code(config: ExperimentConfig, config_path: str, root: str | os.Pa
     """
     root = Path(root).resolve()  # a relative root would be taken from root itself in the block
     _forget_repository_code(root)
-    with in_repository(root):
-        function = _load(config_path, ("function",), config.function, root)
-        evaluators: list[Evaluator] = []
-        for index, spec in enumerate(config.evaluators):
-            fn = _load(config_path, ("evaluators", index), spec.path, root)
-            try:
-                evaluators.append(Evaluator.from_callable(fn, name=spec.name))
-            except EvaluatorSignatureError as exc:
-                raise config_error_at(config_path, ("evaluators", index), str(exc)) from None
+    loc: tuple[str | int, ...] = ("function",)
+    evaluators: list[Evaluator] = []
+    try:
+        with in_repository(root):
+            function = _load(config.function, root)
+            for index, spec in enumerate(config.evaluators):
+                loc = ("evaluators", index)
+                evaluators.append(Evaluator.from_callable(_load(spec.path, root), name=spec.name))
+    except (_Unusable, EvaluatorSignatureError) as exc:  # located out of the block: in it a relative path opens nothing
+        raise config_error_at(config_path, loc, str(exc)) from None
     problems: list[ConfigError] = []
     try:
         function_convention(function)
@@ -324,7 +342,6 @@ __all__ = [
     "UserCode",
     "check_metric_names",
     "check_produced_names",
-    "import_object",
     "in_repository",
     "load_user_code",
     "missing_module_message",

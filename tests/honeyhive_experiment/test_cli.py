@@ -214,6 +214,35 @@ def test_malformed_config_exits_2_naming_the_place(
     assert "Traceback" not in output
 
 
+# the CONFIG_CASES that importing the user's code finds (in the repository, its current directory)
+IMPORT_CASES = [
+    c for c in CONFIG_CASES if c[0] in {"function-attr-missing", "function-not-callable", "evaluator-missing"}
+]
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+@pytest.mark.parametrize(("config", "place", "word"), [c[1:] for c in IMPORT_CASES], ids=[c[0] for c in IMPORT_CASES])
+def test_with_a_relative_working_directory_an_import_problem_is_at_its_line(
+    repo: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    config: str,
+    place: str,
+    word: str,
+) -> None:
+    """As the README's quickstart gives it (``--working-directory examples/quickstart``): the experiment file, named
+    from the caller's directory, is read for the line after the user's code was imported from the repository's."""
+    _write(repo, config)
+    monkeypatch.chdir(repo.parent)
+    argv = [command, "--working-directory", repo.name] + (["--dry-run"] if command == "run" else [])
+    code = main(argv, environ={})
+    output = capsys.readouterr().err
+    assert code == 2, output
+    assert f"error: {repo.name}/.honeyhive/{place}" in output, output
+    assert word in output, output
+
+
 @pytest.mark.parametrize(
     ("content", "place", "word"), [c[1:] for c in DATASET_CASES], ids=[c[0] for c in DATASET_CASES]
 )

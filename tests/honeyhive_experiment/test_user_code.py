@@ -7,6 +7,7 @@ import asyncio
 import functools
 import importlib.util
 import inspect
+import os
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -93,6 +94,7 @@ class Judge:
 
 helpful = Judge("helpful")
 grounded = Judge("grounded")
+STYLE = "concise"
 """
 
 # Lines 1-11; a case that appends to it starts on line 12.
@@ -125,14 +127,18 @@ class Repo:
     def write(self, config: str) -> None:
         self.config_path.write_text(config.replace("{m}", self.module))
 
-    def load(self, config: str) -> UserCode:
+    def load(self, config: str, *, relative: bool = False) -> UserCode:
+        """``relative``: the paths as given from the folder above (the caller's current directory), as the README's
+        quickstart runs ``--working-directory examples/quickstart``."""
         self.write(config)
-        return load_user_code(load_config(self.config_path), str(self.config_path), self.root)
+        root = Path(self.root.name) if relative else self.root
+        config_path = root / self.config_path.relative_to(self.root)
+        return load_user_code(load_config(config_path), str(config_path), root)
 
-    def problems(self, config: str) -> list[tuple[int | None, str, str]]:
+    def problems(self, config: str, *, relative: bool = False) -> list[tuple[int | None, str, str]]:
         """Every issue load_user_code reports, as (line, key, message); [] when it loads."""
         try:
-            self.load(config)
+            self.load(config, relative=relative)
         except ConfigError as exc:
             return [(issue.line, issue.key or "", issue.message) for issue in exc.issues]
         return []
@@ -428,6 +434,124 @@ def test_code_that_never_gives_an_answer_is_refused_at_its_line(
     class would hand them an instance: each run would pass on nothing."""
     attribute, named = instead.split(":")
     assert repo.problems(CONFIG.replace("{m}:" + attribute, "{m}:" + named)) == [(*where, message)]
+
+
+# (case id, the path named instead of one of CONFIG's, where, the error): what only importing tells, at its line
+IMPORTED_CASES = [
+    ("function-not-callable", "answer:STYLE", (2, "function"), "'{m}:STYLE' is a str, not a function"),
+    ("evaluator-missing", "topic_match:nope", (6, "evaluators[0]"), "'{m}:nope' does not exist (no such attribute)"),
+    (
+        "evaluator-signature",
+        "topic_match:scores",
+        (6, "evaluators[0]"),
+        "evaluator 'scores' is a generator function: its body never runs; return the score",
+    ),
+]
+
+
+@pytest.mark.parametrize("relative", [False, True], ids=["absolute", "relative"])
+@pytest.mark.parametrize(
+    ("instead", "where", "message"), [c[1:] for c in IMPORTED_CASES], ids=[c[0] for c in IMPORTED_CASES]
+)
+def test_an_import_problem_is_at_its_line_with_relative_paths_too(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, relative: bool, instead: str, where: tuple[int, str], message: str
+) -> None:
+    """The user's code is imported in its repository (its current directory): the config's line is found all the
+    same when the paths were given relative to the caller's, and the file is named as given."""
+    monkeypatch.chdir(repo.root.parent)
+    attribute, named = instead.split(":")
+    config = CONFIG.replace("{m}:" + attribute, "{m}:" + named)
+    assert repo.problems(config, relative=relative) == [(*where, message.replace("{m}", repo.module))]
+    with pytest.raises(ConfigError) as raised:
+        repo.load(config, relative=relative)
+    assert raised.value.path == str(Path(repo.root.name if relative else repo.root, ".honeyhive", "experiment.yml"))
+
+
+# (case id, files written in the repository ({m}_app.py holds the function), the error at function:): an import that
+# fails is said where the user's code failed, "no such attribute" only when the module has none by the config's name
+FAILED_IMPORT_CASES = [
+    (
+        "attribute-missing",
+        {"{m}_app.py": "def reply(datapoint):\n    return {}\n"},
+        "'{m}_app:answer' does not exist (no such attribute)",
+    ),
+    (
+        "attribute-error-in-the-module",
+        {"{m}_app.py": "import os\n\nVALUE = os.no_such_thing\n"},
+        "importing '{m}_app:answer' raised AttributeError at {m}_app.py:3: module 'os' has no attribute"
+        " 'no_such_thing'",
+    ),
+    (
+        "circular-import",
+        {
+            "{m}_app.py": "import {m}_other\n\nanswer = len\n",
+            "{m}_other.py": "import {m}_app\n\nVALUE = {m}_app.answer\n",
+        },
+        "importing '{m}_app:answer' raised AttributeError at {m}_other.py:3: partially initialized module '{m}_app' has"
+        " no attribute 'answer' (most likely due to a circular import)",
+    ),
+    (
+        "raised-in-the-module",
+        {"{m}_app.py": 'import os\nraise ValueError("config missing")\n'},
+        "importing '{m}_app:answer' raised ValueError at {m}_app.py:2: config missing",
+    ),
+    (
+        "import-error-in-a-folder",
+        {
+            "{m}_app.py": "from {m}_pkg import bot\n",
+            "{m}_pkg/__init__.py": "",
+            "{m}_pkg/bot.py": "\nfrom os import nope\n",
+        },
+        f"importing '{{m}}_app:answer' raised ImportError at {{m}}_pkg/bot.py:2: cannot import name 'nope' from 'os'"
+        f" ({os.__file__})",  # the user's line, not the stdlib's os.py
+    ),
+    (
+        "raised-by-the-stdlib-it-called",
+        {"{m}_app.py": 'import json\n\njson.loads("{")\n'},
+        "importing '{m}_app:answer' raised JSONDecodeError at {m}_app.py:3: Expecting property name enclosed in double"
+        " quotes: line 1 column 2 (char 1)",
+    ),
+    (
+        "raised-by-a-package-installed-in-the-repository",
+        {
+            "{m}_app.py": "import {m}_lib\n",
+            ".venv/lib/python3.11/site-packages/{m}_lib.py": "\n\nraise RuntimeError('no key')\n",
+        },
+        "importing '{m}_app:answer' raised RuntimeError at {m}_app.py:1: no key",
+    ),
+    (
+        "syntax-error",
+        {
+            "{m}_pkg/__init__.py": "",
+            "{m}_pkg/bot.py": "\ndef answer(datapoint):\n    return {\n",
+            "{m}_app.py": "from {m}_pkg.bot import answer\n",
+        },
+        "importing '{m}_app:answer' raised SyntaxError at {m}_pkg/bot.py:3: '{' was never closed",
+    ),
+    (
+        "exit",
+        {"{m}_app.py": "import sys\nsys.exit(3)\n"},
+        "importing '{m}_app:answer' raised SystemExit at {m}_app.py:2: 3",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("files", "message"), [c[1:] for c in FAILED_IMPORT_CASES], ids=[c[0] for c in FAILED_IMPORT_CASES]
+)
+def test_an_import_that_fails_is_said_where_the_users_code_failed(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, files: dict[str, str], message: str
+) -> None:
+    """The innermost line of the traceback in the repository (named from its root), not the module's name the import
+    was reached from, the stdlib's file or an installed package's, with the exception's type and message."""
+    # the repository's .venv is importable, as when the command runs from it
+    monkeypatch.setattr(sys, "path", [*sys.path, str(repo.root / ".venv/lib/python3.11/site-packages")])
+    for name, text in files.items():
+        file = repo.root / name.replace("{m}", repo.module)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(text.replace("{m}", repo.module))
+    config = CONFIG.replace("{m}:answer", "{m}_app:answer")
+    assert repo.problems(config) == [(2, "function", message.replace("{m}", repo.module))]
 
 
 def test_two_evaluators_with_one_name_are_refused_at_the_second_saying_how_to_name_it(repo: Repo) -> None:
