@@ -503,6 +503,25 @@ MALFORMED: list[Any] = [
     pytest.param(
         BASE + "pricing:\n  my-ft: {input: '1', output: 2}\n", 6, "pricing.my-ft.input", "number", id="pricing-string"
     ),
+    # validated, then the run overflowed timedelta(days=...) after recording
+    pytest.param(
+        BASE + "baseline: {max_age_days: 1000000}\n",
+        5,
+        "baseline.max_age_days",
+        "less than or equal to 36500",
+        id="age-over-a-century",
+    ),
+    # gate.<metric>.significant took 1, 'yes', 'on' and 0, though every other boolean is strict
+    *(
+        pytest.param(
+            BASE + f"gate: {{m: {{max_drop: 1, significant: {given}}}}}\n",
+            5,
+            "gate.m.significant",
+            "valid boolean",
+            id=f"significant-{given}",
+        )
+        for given in ("1", "'yes'", "'on'", "0")
+    ),
     pytest.param(BASE + "x: !!python/name:os.system\n", 5, "", "constructor", id="unsafe-tag"),
     pytest.param(BASE.encode() + b"comment: {title: caf\xe9}\n", 5, "", "UTF-8", id="not-utf8"),
     pytest.param(None, None, "", "not found", id="missing-file"),
