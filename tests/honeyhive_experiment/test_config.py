@@ -503,6 +503,56 @@ MALFORMED: list[Any] = [
     pytest.param(
         BASE + "pricing:\n  my-ft: {input: '1', output: 2}\n", 6, "pricing.my-ft.input", "number", id="pricing-string"
     ),
+    # a scalar PyYAML's constructors cannot read raised their ValueError/KeyError/AttributeError: a traceback, exit 1,
+    # and in run/action no report (the error handler read the file again and crashed a second time)
+    pytest.param(
+        BASE + "comment: {title: 2024-13-45}\n",
+        5,
+        "comment.title",
+        "not a valid date ('2024-13-45': month must be in 1..12); quote it",
+        id="yaml-date-month",
+    ),
+    pytest.param(BASE + "branch: 2025-02-30\n", 5, "branch", "day is out of range for month", id="yaml-date-day"),
+    pytest.param(
+        BASE + "timeout: !!float ten\n",
+        5,
+        "timeout",
+        "not a valid number ('ten') for its tag !!float",
+        id="yaml-float-tag",
+    ),
+    pytest.param(
+        BASE + "metrics: {m: {key: !!bool maybe}}\n",
+        5,
+        "metrics.m.key",
+        "not a valid boolean ('maybe')",
+        id="yaml-bool-tag",
+    ),
+    pytest.param(BASE + "max_workers: !!int ten\n", 5, "max_workers", "not a valid integer ('ten')", id="yaml-int-tag"),
+    pytest.param(
+        BASE + "comment:\n  title: !!timestamp soon\n",
+        6,
+        "comment.title",
+        "not a valid date ('soon')",
+        id="yaml-timestamp-tag",
+    ),
+    pytest.param(BASE + "timeout: !!float ''\n", 5, "timeout", "not a valid number ('')", id="yaml-float-empty"),
+    pytest.param(BASE + "timeout: 1" + "0" * 5000 + "\n", 5, "timeout", "not a valid integer ('1000", id="yaml-digits"),
+    pytest.param(BASE + "? !!int ten\n: 1\n", 5, "ten", "not a valid integer ('ten')", id="yaml-key-int-tag"),
+    pytest.param(
+        BASE + 'comment:\n  title: "a\x07b"\n',
+        6,
+        "",
+        "invalid YAML: unacceptable character #x0007",
+        id="yaml-control-character",
+    ),
+    # str() of an integer over 4,300 digits raises: the message's "got an integer (...)" crashed
+    pytest.param(
+        BASE + "max_workers: 0x" + "f" * 5000 + "\n",
+        5,
+        "max_workers",
+        "got an integer (over 60 digits)",
+        id="workers-huge-hex",
+    ),
     # validated, then the run overflowed timedelta(days=...) after recording
     pytest.param(
         BASE + "baseline: {max_age_days: 1000000}\n",

@@ -62,8 +62,8 @@ def _describe(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return f"a boolean ({'true' if value else 'false'})"
-    if isinstance(value, int):
-        return f"an integer ({value})"
+    if isinstance(value, int):  # 0x and 5,000 f's: str() refuses over 4,300 digits
+        return f"an integer ({value})" if abs(value) < 10**60 else "an integer (over 60 digits)"
     if isinstance(value, float):
         return f"a number ({value:g})"
     if isinstance(value, str):
