@@ -553,6 +553,7 @@ MALFORMED: list[Any] = [
         "got an integer (over 60 digits)",
         id="workers-huge-hex",
     ),
+    pytest.param(BASE + "max_workers: 4.0\n", 5, "max_workers", "got a number (4.0)", id="workers-whole-float"),
     # validated, then the run overflowed timedelta(days=...) after recording
     pytest.param(
         BASE + "baseline: {max_age_days: 1000000}\n",
@@ -561,6 +562,15 @@ MALFORMED: list[Any] = [
         "less than or equal to 36500",
         id="age-over-a-century",
     ),
+    # a YAML 1.1 boolean or null as a key: named as written, at its own line (was the parent's, as 1 or None)
+    pytest.param(
+        BASE + "passing_ranges:\n  yes: {min: 1}\n",
+        6,
+        "passing_ranges.yes",
+        "booleans: quote it",
+        id="metric-named-yes",
+    ),
+    pytest.param(BASE + "~: 1\n", 5, "~", "keys must be strings, got null", id="null-key"),
     # gate.<metric>.significant took 1, 'yes', 'on' and 0, though every other boolean is strict
     *(
         pytest.param(

@@ -65,7 +65,7 @@ def _describe(value: object) -> str:
     if isinstance(value, int):  # 0x and 5,000 f's: str() refuses over 4,300 digits
         return f"an integer ({value})" if abs(value) < 10**60 else "an integer (over 60 digits)"
     if isinstance(value, float):
-        return f"a number ({value:g})"
+        return f"a number ({value!r})"  # 4.0, not 4: an integer would have been accepted
     if isinstance(value, str):
         shown = value if len(value) <= 60 else value[:57] + "..."
         return f"a string ({shown!r})"

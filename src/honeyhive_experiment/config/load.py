@@ -195,6 +195,11 @@ def _unreadable(node: ScalarNode) -> str | None:
     return None
 
 
+def _written(node: Node, key: Any) -> str:
+    """A mapping key as the file writes it (``yes``, ``~``), not as YAML reads it (True, None)."""
+    return node.value if isinstance(node, ScalarNode) else str(key)
+
+
 def _check_nodes(root: Node, path: str) -> None:
     """Raise on every scalar PyYAML cannot construct (located, unlike its exception) and every mapping that repeats
     a key (PyYAML keeps the last silently)."""
@@ -213,7 +218,7 @@ def _check_nodes(root: Node, path: str) -> None:
             first_line: dict[tuple[type, Any], int] = {}
             for key_node, value_node in node.value:
                 key = _key_value(key_node)
-                child = _join(where, str(key))
+                child = _join(where, _written(key_node, key))
                 if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                     pass  # complex keys are rejected by the constructor; merge keys ("<<") may repeat
                 elif (type(key), key) in first_line:
@@ -242,8 +247,9 @@ def _find_key(node: MappingNode, segment: str | int) -> tuple[Node, Node] | None
         key = _key_value(key_node)
         if type(key) is type(segment) and key == segment:
             return key_node, value_node
-    for key_node, value_node in node.value:
-        if isinstance(key_node, ScalarNode) and key_node.value == str(segment):
+    for key_node, value_node in node.value:  # pydantic's loc has any other key as its str(), a boolean as 1 or 0
+        key = _key_value(key_node)
+        if (int(key) if isinstance(key, bool) else key if isinstance(key, int) else str(key)) == segment:
             return key_node, value_node
     return None
 
@@ -264,9 +270,10 @@ def _locate(root: Node, loc: Sequence[str | int]) -> tuple[int, str]:
             pair = _find_key(node, segment)
             if pair is not None:
                 line, node = _line(pair[0]), pair[1]
+                dotted = _join(dotted, _written(pair[0], segment))
             else:
                 node = None
-            dotted = _join(dotted, str(segment))
+                dotted = _join(dotted, str(segment))
         elif isinstance(node, SequenceNode) and isinstance(segment, int) and 0 <= segment < len(node.value):
             node = node.value[segment]
             line = _line(node)
