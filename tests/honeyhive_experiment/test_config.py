@@ -554,6 +554,15 @@ MALFORMED: list[Any] = [
         id="workers-huge-hex",
     ),
     pytest.param(BASE + "max_workers: 4.0\n", 5, "max_workers", "got a number (4.0)", id="workers-whole-float"),
+    # validated, then the run ended in "unexpected ValueError": the config is hashed as JSON, which refuses them
+    *(
+        pytest.param(BASE + extra.replace("HUGE", "0x" + "f" * 5000) + "\n", 5, key, word, id=f"huge-{key}")
+        for extra, key, word in [
+            ("comment: {max_datapoints: HUGE}", "comment.max_datapoints", "less than or equal to 9223372036854775807"),
+            ("gate: {m: {max_degraded: HUGE}}", "gate.m.max_degraded", "less than or equal to 9223372036854775807"),
+            ("verdict: {allow_failed: HUGE}", "verdict.allow_failed", "got an integer (over 60 digits)"),
+        ]
+    ),
     # validated, then the run overflowed timedelta(days=...) after recording
     pytest.param(
         BASE + "baseline: {max_age_days: 1000000}\n",

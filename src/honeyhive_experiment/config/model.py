@@ -33,6 +33,7 @@ from honeyhive_experiment.config.fields import (
     _DATASET_SUFFIX_PATTERN,
     _FROM_FILE,
     _IMPORT_PATH_PATTERN,
+    _LARGEST_INT,
     AggregateFunction,
     BaselineStrategy,
     DatapointIds,
@@ -317,7 +318,7 @@ _PERCENT_RE: Final = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*%$")
 
 
 def _allow_failed(value: Any) -> int | str:
-    if type(value) is int and value >= 0:
+    if type(value) is int and 0 <= value <= _LARGEST_INT:
         return value
     if isinstance(value, str) and (found := _PERCENT_RE.match(value.strip())) and float(found.group(1)) <= 100:
         return value.strip()
@@ -330,7 +331,7 @@ AllowFailed = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "integer", "minimum": 0},
+                {"type": "integer", "minimum": 0, "maximum": _LARGEST_INT},
                 {"type": "string", "pattern": r"^\s*[0-9]+(\.[0-9]+)?\s*%\s*$"},
             ]
         }
