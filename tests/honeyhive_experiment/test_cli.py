@@ -257,17 +257,46 @@ def test_malformed_dataset_exits_2_naming_the_row(
     assert "Traceback" not in output
 
 
+# YAML a scalar constructor cannot read (a ValueError, KeyError, AttributeError, not a YAMLError), or that the reader
+# refuses: a traceback, exit 1 and no report, as the error handler read the file again and crashed a second time
+UNREADABLE_YAML = [
+    "comment: {title: 2024-13-45}\n",
+    "timeout: !!float ten\n",
+    "metrics: {topic_match: {key: !!bool maybe}}\n",
+    'comment: {title: "bell\x07"}\n',
+]
+
+
+@pytest.mark.parametrize("extra", ["max_workers: 0\n", *UNREADABLE_YAML])
 def test_malformed_config_in_a_dry_run_exits_2_with_an_error_report(
-    repo: Path, capsys: pytest.CaptureFixture[str]
+    repo: Path, capsys: pytest.CaptureFixture[str], extra: str
 ) -> None:
-    _write(repo, GOOD + "max_workers: 0\n")
+    _write(repo, GOOD + extra)
     report = repo / "report.json"
     code = main(["run", "--dry-run", "--working-directory", str(repo), "--report", str(report)], environ={})
     output = capsys.readouterr()
     assert code == 2
     assert ".honeyhive/experiment.yml:7" in output.err
+    assert "Traceback" not in output.err
     body = json.loads(report.read_text())
     assert body["verdict"] == "error"
+
+
+@pytest.mark.parametrize("extra", UNREADABLE_YAML)
+def test_unreadable_yaml_in_the_action_is_a_config_error_that_fail_on_error_false_lets_pass(
+    quickstart: Path, capsys: pytest.CaptureFixture[str], extra: str
+) -> None:
+    _write(quickstart, GOOD + extra)
+    step = Step(quickstart.parent / "step", pull_request())
+    inputs = {"api-key": "hh-unreadable-yaml-key-0123456789", "fail-on-error": "false", "comment-mode": "off"}
+
+    code = main(["action"], environ=step.env(quickstart, inputs))
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert step.outputs()["verdict"] == "error", out
+    assert any(line.startswith("::warning") and "experiment.yml,line=7" in line for line in out.splitlines()), out
+    assert json.loads((quickstart / ".honeyhive" / "report.json").read_text())["verdict"] == "error"
 
 
 @pytest.mark.parametrize("command", [["validate", "--no-probe"], ["runs"], ["view", "--no-open"]])

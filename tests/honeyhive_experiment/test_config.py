@@ -503,6 +503,94 @@ MALFORMED: list[Any] = [
     pytest.param(
         BASE + "pricing:\n  my-ft: {input: '1', output: 2}\n", 6, "pricing.my-ft.input", "number", id="pricing-string"
     ),
+    # a scalar PyYAML's constructors cannot read raised their ValueError/KeyError/AttributeError: a traceback, exit 1,
+    # and in run/action no report (the error handler read the file again and crashed a second time)
+    pytest.param(
+        BASE + "comment: {title: 2024-13-45}\n",
+        5,
+        "comment.title",
+        "not a valid date ('2024-13-45': month must be in 1..12); quote it",
+        id="yaml-date-month",
+    ),
+    pytest.param(BASE + "branch: 2025-02-30\n", 5, "branch", "day is out of range for month", id="yaml-date-day"),
+    pytest.param(
+        BASE + "timeout: !!float ten\n",
+        5,
+        "timeout",
+        "not a valid number ('ten') for its tag !!float",
+        id="yaml-float-tag",
+    ),
+    pytest.param(
+        BASE + "metrics: {m: {key: !!bool maybe}}\n",
+        5,
+        "metrics.m.key",
+        "not a valid boolean ('maybe')",
+        id="yaml-bool-tag",
+    ),
+    pytest.param(BASE + "max_workers: !!int ten\n", 5, "max_workers", "not a valid integer ('ten')", id="yaml-int-tag"),
+    pytest.param(
+        BASE + "comment:\n  title: !!timestamp soon\n",
+        6,
+        "comment.title",
+        "not a valid date ('soon')",
+        id="yaml-timestamp-tag",
+    ),
+    pytest.param(BASE + "timeout: !!float ''\n", 5, "timeout", "not a valid number ('')", id="yaml-float-empty"),
+    pytest.param(BASE + "timeout: 1" + "0" * 5000 + "\n", 5, "timeout", "not a valid integer ('1000", id="yaml-digits"),
+    pytest.param(BASE + "? !!int ten\n: 1\n", 5, "ten", "not a valid integer ('ten')", id="yaml-key-int-tag"),
+    pytest.param(
+        BASE + 'comment:\n  title: "a\x07b"\n',
+        6,
+        "",
+        "invalid YAML: unacceptable character #x0007",
+        id="yaml-control-character",
+    ),
+    # str() of an integer over 4,300 digits raises: the message's "got an integer (...)" crashed
+    pytest.param(
+        BASE + "max_workers: 0x" + "f" * 5000 + "\n",
+        5,
+        "max_workers",
+        "got an integer (over 60 digits)",
+        id="workers-huge-hex",
+    ),
+    pytest.param(BASE + "max_workers: 4.0\n", 5, "max_workers", "got a number (4.0)", id="workers-whole-float"),
+    # validated, then the run ended in "unexpected ValueError": the config is hashed as JSON, which refuses them
+    *(
+        pytest.param(BASE + extra.replace("HUGE", "0x" + "f" * 5000) + "\n", 5, key, word, id=f"huge-{key}")
+        for extra, key, word in [
+            ("comment: {max_datapoints: HUGE}", "comment.max_datapoints", "less than or equal to 9223372036854775807"),
+            ("gate: {m: {max_degraded: HUGE}}", "gate.m.max_degraded", "less than or equal to 9223372036854775807"),
+            ("verdict: {allow_failed: HUGE}", "verdict.allow_failed", "got an integer (over 60 digits)"),
+        ]
+    ),
+    # validated, then the run overflowed timedelta(days=...) after recording
+    pytest.param(
+        BASE + "baseline: {max_age_days: 1000000}\n",
+        5,
+        "baseline.max_age_days",
+        "less than or equal to 36500",
+        id="age-over-a-century",
+    ),
+    # a YAML 1.1 boolean or null as a key: named as written, at its own line (was the parent's, as 1 or None)
+    pytest.param(
+        BASE + "passing_ranges:\n  yes: {min: 1}\n",
+        6,
+        "passing_ranges.yes",
+        "booleans: quote it",
+        id="metric-named-yes",
+    ),
+    pytest.param(BASE + "~: 1\n", 5, "~", "keys must be strings, got null", id="null-key"),
+    # gate.<metric>.significant took 1, 'yes', 'on' and 0, though every other boolean is strict
+    *(
+        pytest.param(
+            BASE + f"gate: {{m: {{max_drop: 1, significant: {given}}}}}\n",
+            5,
+            "gate.m.significant",
+            "valid boolean",
+            id=f"significant-{given}",
+        )
+        for given in ("1", "'yes'", "'on'", "0")
+    ),
     pytest.param(BASE + "x: !!python/name:os.system\n", 5, "", "constructor", id="unsafe-tag"),
     pytest.param(BASE.encode() + b"comment: {title: caf\xe9}\n", 5, "", "UTF-8", id="not-utf8"),
     pytest.param(None, None, "", "not found", id="missing-file"),

@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Annotated, Final
 
-from pydantic import AfterValidator, AllowInfNan, Strict
+from pydantic import AfterValidator, AllowInfNan, Field, Strict
 from pydantic.json_schema import WithJsonSchema
 
 __all__ = [
@@ -62,10 +62,10 @@ def _describe(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return f"a boolean ({'true' if value else 'false'})"
-    if isinstance(value, int):
-        return f"an integer ({value})"
+    if isinstance(value, int):  # 0x and 5,000 f's: str() refuses over 4,300 digits
+        return f"an integer ({value})" if abs(value) < 10**60 else "an integer (over 60 digits)"
     if isinstance(value, float):
-        return f"a number ({value:g})"
+        return f"a number ({value!r})"  # 4.0, not 4: an integer would have been accepted
     if isinstance(value, str):
         shown = value if len(value) <= 60 else value[:57] + "..."
         return f"a string ({shown!r})"
@@ -140,7 +140,10 @@ def _check_format_spec(value: str) -> str:
 
 
 _Str = Annotated[str, Strict()]
-_Int = Annotated[int, Strict()]
+_LARGEST_INT: Final = 2**63 - 1
+"""The largest integer of the file (a 64-bit one): Python's are unbounded, but str() and JSON refuse one of over
+4,300 digits, which ``0x`` and 5,000 ``f``'s is, and the run hashes and stamps the config as JSON."""
+_Int = Annotated[int, Strict(), Field(le=_LARGEST_INT)]
 _Bool = Annotated[bool, Strict()]
 _Number = Annotated[float, Strict(), AllowInfNan(False)]
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
 from honeyhive_experiment.config.fields import (
     _BASELINE_NAMED,
@@ -128,18 +129,20 @@ def config_error_at(path: str | os.PathLike[str], loc: Sequence[str | int], mess
 
 
 def _read_yaml(text: str, path: str) -> tuple[Node, Any]:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character: the reader checks the whole text first, unmarked
+        line = text.count("\n", 0, exc.position) + 1
+        raise ConfigError(path, line, "", f"invalid YAML: {str(exc).splitlines()[0]}") from None
     try:
         root = loader.get_single_node()
         if root is None:
             raise ConfigError(path, None, "", "the config file is empty")
-        _check_duplicates(root, path)  # before constructing, which flattens merge keys ("<<") in place
+        _check_nodes(root, path)  # before constructing, which flattens merge keys ("<<") in place
         return root, loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise ConfigError(path, None if mark is None else mark.line + 1, "", _yaml_problem(exc)) from None
-    except yaml.YAMLError as exc:  # a reader error (e.g. a control character) carries no mark
-        raise ConfigError(path, None, "", f"invalid YAML: {exc}") from None
     except RecursionError:  # PyYAML composes and constructs recursively
         raise ConfigError(path, None, "", "invalid YAML: nested too deeply") from None
     finally:
@@ -157,18 +160,49 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
     return f"invalid YAML: {problem}"
 
 
+_UNREADABLE: Final = (ValueError, KeyError, AttributeError, IndexError, TypeError, OverflowError)
+"""What PyYAML's safe constructors raise, besides a YAMLError, for a scalar they cannot read: ``2024-13-45`` (a date
+by YAML 1.1's rules), ``!!int ten``, ``!!bool maybe``, ``!!timestamp soon``, an integer of 5,000 digits."""
+_KINDS: Final = {"timestamp": "date", "int": "integer", "float": "number", "bool": "boolean"}
+
+
 def _key_value(node: Node) -> Any:
     """The Python value of a mapping key node, as PyYAML constructs it (the node's text when it cannot)."""
     if isinstance(node, ScalarNode):
         try:
             return SafeConstructor().construct_object(node, deep=True)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, *_UNREADABLE):
             return node.value
     return None
 
 
-def _check_duplicates(root: Node, path: str) -> None:
-    """Raise on the first mapping (in document order) that repeats a key; PyYAML keeps the last silently."""
+def _unreadable(node: ScalarNode) -> str | None:
+    """Why PyYAML cannot construct scalar ``node`` but by a YAMLError (which _read_yaml reports), else None."""
+    try:
+        SafeConstructor().construct_object(node, deep=True)
+    except yaml.YAMLError:
+        return None
+    except _UNREADABLE as exc:
+        kind = node.tag.rsplit(":", 1)[-1]
+        what = _KINDS.get(kind, kind)
+        shown = node.value if len(node.value) <= 60 else node.value[:57] + "..."
+        implicit = Resolver().resolve(ScalarNode, node.value, (True, False))  # type: ignore[no-untyped-call]
+        if node.style is None and implicit == node.tag:
+            # read by YAML 1.1's implicit rules: 2024-13-45 is a date, which quoted would be a string
+            hint = "; quote it if it is text" if kind == "timestamp" else ""
+            return f"not a valid {what} ({shown!r}: {str(exc).split(';')[0]}){hint}"
+        return f"not a valid {what} ({shown!r}) for its tag !!{kind}"
+    return None
+
+
+def _written(node: Node, key: Any) -> str:
+    """A mapping key as the file writes it (``yes``, ``~``), not as YAML reads it (True, None)."""
+    return node.value if isinstance(node, ScalarNode) else str(key)
+
+
+def _check_nodes(root: Node, path: str) -> None:
+    """Raise on every scalar PyYAML cannot construct (located, unlike its exception) and every mapping that repeats
+    a key (PyYAML keeps the last silently)."""
     seen_nodes: set[int] = set()
     stack: list[tuple[Node, str]] = [(root, "")]
     found: list[ConfigError] = []
@@ -177,11 +211,14 @@ def _check_duplicates(root: Node, path: str) -> None:
         if id(node) in seen_nodes:  # aliases share nodes, and may be recursive
             continue
         seen_nodes.add(id(node))
-        if isinstance(node, MappingNode):
+        if isinstance(node, ScalarNode):
+            if (problem := _unreadable(node)) is not None:
+                found.append(ConfigError(path, _line(node), where, problem))
+        elif isinstance(node, MappingNode):
             first_line: dict[tuple[type, Any], int] = {}
             for key_node, value_node in node.value:
                 key = _key_value(key_node)
-                child = _join(where, str(key))
+                child = _join(where, _written(key_node, key))
                 if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                     pass  # complex keys are rejected by the constructor; merge keys ("<<") may repeat
                 elif (type(key), key) in first_line:
@@ -191,6 +228,7 @@ def _check_duplicates(root: Node, path: str) -> None:
                     )
                 else:
                     first_line[(type(key), key)] = _line(key_node)
+                    stack.append((key_node, child))  # a key too may be a scalar PyYAML cannot construct
                 stack.append((value_node, child))
         elif isinstance(node, SequenceNode):
             stack.extend((item, f"{where}[{index}]") for index, item in enumerate(node.value))
@@ -209,8 +247,9 @@ def _find_key(node: MappingNode, segment: str | int) -> tuple[Node, Node] | None
         key = _key_value(key_node)
         if type(key) is type(segment) and key == segment:
             return key_node, value_node
-    for key_node, value_node in node.value:
-        if isinstance(key_node, ScalarNode) and key_node.value == str(segment):
+    for key_node, value_node in node.value:  # pydantic's loc has any other key as its str(), a boolean as 1 or 0
+        key = _key_value(key_node)
+        if (int(key) if isinstance(key, bool) else key if isinstance(key, int) else str(key)) == segment:
             return key_node, value_node
     return None
 
@@ -231,9 +270,10 @@ def _locate(root: Node, loc: Sequence[str | int]) -> tuple[int, str]:
             pair = _find_key(node, segment)
             if pair is not None:
                 line, node = _line(pair[0]), pair[1]
+                dotted = _join(dotted, _written(pair[0], segment))
             else:
                 node = None
-            dotted = _join(dotted, str(segment))
+                dotted = _join(dotted, str(segment))
         elif isinstance(node, SequenceNode) and isinstance(segment, int) and 0 <= segment < len(node.value):
             node = node.value[segment]
             line = _line(node)

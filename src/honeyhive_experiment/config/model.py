@@ -33,6 +33,7 @@ from honeyhive_experiment.config.fields import (
     _DATASET_SUFFIX_PATTERN,
     _FROM_FILE,
     _IMPORT_PATH_PATTERN,
+    _LARGEST_INT,
     AggregateFunction,
     BaselineStrategy,
     DatapointIds,
@@ -239,8 +240,8 @@ class BaselineConfig(_Section):
     """The branch baselines come from; default: the pull request's base branch."""
     run_id: NonEmptyStr | None = None
     """Always compare with this run (the strategy and its options then do not apply)."""
-    max_age_days: Annotated[_Int, Field(ge=1)] | None = None
-    """Ignore candidate baseline runs older than this many days."""
+    max_age_days: Annotated[_Int, Field(ge=1, le=36500)] | None = None
+    """Ignore candidate baseline runs older than this many days (at most 36500, a hundred years)."""
 
     @model_validator(mode="after")
     def _pinned(self) -> Self:
@@ -293,7 +294,7 @@ class GateRule(_Section):
     """max_drop under a name that reads right for a lower-is-better metric such as cost; give one of the two."""
     max_worse_pct: Annotated[_Number, Field(ge=0)] | None = Field(default=None, exclude=True)
     """max_drop_pct under a name that reads right for a lower-is-better metric such as cost; give one of the two."""
-    significant: bool = False
+    significant: _Bool = False
     """true: fail only when the regression is also significant (a one-sided sign test in the worse direction on
     the backend's improved/degraded counts, Holm-corrected over the gated metrics; see verdict.alpha). false (the
     default): crossing a bound fails, and the change's p-value is said beside it."""
@@ -317,7 +318,7 @@ _PERCENT_RE: Final = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*%$")
 
 
 def _allow_failed(value: Any) -> int | str:
-    if type(value) is int and value >= 0:
+    if type(value) is int and 0 <= value <= _LARGEST_INT:
         return value
     if isinstance(value, str) and (found := _PERCENT_RE.match(value.strip())) and float(found.group(1)) <= 100:
         return value.strip()
@@ -330,7 +331,7 @@ AllowFailed = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "integer", "minimum": 0},
+                {"type": "integer", "minimum": 0, "maximum": _LARGEST_INT},
                 {"type": "string", "pattern": r"^\s*[0-9]+(\.[0-9]+)?\s*%\s*$"},
             ]
         }
