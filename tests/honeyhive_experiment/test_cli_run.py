@@ -273,6 +273,22 @@ def answer(datapoint):
     assert row["check"] == "error"
 
 
+@pytest.mark.parametrize("present", [False, True], ids=["missing", "present"])
+def test_an_experiment_file_whose_name_is_not_utf8_is_a_usage_error_before_anything_is_sent(
+    quickstart: Path, capsys: pytest.CaptureFixture[str], present: bool
+) -> None:
+    """``--config $'x\\xff.yml'``: missing, "config file not found" and then a UnicodeEncodeError traceback from the
+    comment's marker (exit 1, no report); present, the run's creation failed (the name cannot be sent as UTF-8) with
+    the same traceback after it. Now one line naming the flag, as the terminal shows the name; nothing recorded."""
+    name = "x\udcff.yml"  # the byte 0xff, as Python reads it from argv
+    if present:
+        (quickstart / name).write_bytes((quickstart / ".honeyhive" / "experiment.yml").read_bytes())
+    code = main(["run", "--dry-run", "-C", str(quickstart), "--config", name], environ={})
+    out, err = capsys.readouterr()
+    assert (code, out, err) == (2, "", "error: flag --config: x\\udcff.yml is not a UTF-8 name: rename it\n")
+    assert not (quickstart / ".honeyhive" / "local.db").exists()  # nothing sent to the embedded backend
+
+
 @pytest.mark.parametrize("exists", ["nothing", "a folder", "a file"])
 @pytest.mark.parametrize("ending", ["/", "/.", "/.."])
 @pytest.mark.parametrize(("command", "flag"), [("run", "--report"), ("run", "--html"), ("view", "--html")])
