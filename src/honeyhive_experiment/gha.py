@@ -371,8 +371,8 @@ def a_pipe(path: Path) -> str | None:
 
 def unwritable(what: str, path: Path, *, folder: bool = False) -> str | None:
     """``None`` when this process can write ``path`` (a file the runner created, or creates in its folder: that
-    folder must exist; or with ``folder`` a folder to create a file in, made later if missing), else
-    :func:`not_writable_message`.
+    folder must exist; or with ``folder`` a folder to create a file in, made later if missing, but not through a
+    symbolic link to nothing), else :func:`not_writable_message`.
 
     It is tried, not guessed from mode bits: appending nothing to the file, or creating and removing a
     temporary file in the nearest existing folder, so root, ACLs and read-only mounts answer truthfully."""
@@ -381,6 +381,11 @@ def unwritable(what: str, path: Path, *, folder: bool = False) -> str | None:
     if as_file and (kind := a_pipe(path)):
         return f"{what} ({path}) is {kind}: give a regular file path"
     while folder and not target.exists() and target != target.parent:
+        if target.is_symlink():  # to nothing: the folder cannot be made there (mkdir finds the link: "File exists")
+            return (
+                f"cannot write {what} ({path}): {target} is a symbolic link to {os.readlink(target)}, which does not"
+                " exist; make that folder, or remove the link"
+            )
         target = target.parent
     try:
         if as_file:

@@ -299,41 +299,53 @@ class _Invocation:
         )
 
     def finish(self, judgement: Judgement, client: HoneyHiveClient | None = None) -> Outcome:
-        """The report of ``judgement``, written everywhere it goes (unless ``write`` is off), and the check's verdict
+        """The report of ``judgement``, written everywhere it goes (unless ``write`` is off), then the check's verdict
         recorded on the run (through ``client``, when the run was judged): the last step of every invocation that
-        judged something. A signal from here on is only noted (the report is written whatever comes now)."""
+        judged something. A signal from here on is only noted (the report is written whatever comes now).
+
+        Recorded last, the verdict is the one the check ends with (a later branch's baseline is the latest run whose
+        check was green): a report.json that cannot be written (a full disk) makes it an error, and so does a bug while
+        delivering (the boundary reports it so), never the pass a run stamped first would keep."""
         if self.write and isinstance(self.cancel, cancellation.Cancellation):
             cancellation.hold_signals(self.cancel)
         composed = compose(judgement, settings=self.settings, html_file=self.html_file)
         if composed.template_error is not None:
             self._announce("error", composed.template_error)
-        if client is not None and judgement.run_id is not None:
-            baseline = judgement.baseline.run_id if judgement.baseline is not None else None
-            stood_in = judgement.baseline.stood_in if judgement.baseline is not None else None
-            rules = self.config.rules() if self.config is not None else None
-            # ``mode: publish`` judged a run another job recorded: the stamp that job's check wrote stays (the
-            # branch-baseline rule and ``runs`` read the check's verdict); only a run no check judged gets one
-            publish = self.settings.mode is Mode.PUBLISH
-            verdict = composed.report.verdict
-            stamp_verdict(client, judgement.run_id, verdict, baseline, rules, unless_judged=publish, stood_in=stood_in)
-        written = True
-        if self.write:
-            posting = cancellation.interruptible(self.post, log, self.cancel) if self.post is not None else None
-            try:
-                written = deliver(
-                    composed,
-                    settings=self.settings,
-                    report_file=self.report_file,
-                    html_file=self.html_file,
-                    post=posting,
+        written, verdict = True, composed.report.verdict
+        try:
+            if self.write:
+                posting = cancellation.interruptible(self.post, log, self.cancel) if self.post is not None else None
+                try:
+                    written = deliver(
+                        composed,
+                        settings=self.settings,
+                        report_file=self.report_file,
+                        html_file=self.html_file,
+                        post=posting,
+                    )
+                except NotWritable as exc:  # report.json or the HTML report (a full disk): the earlier ones stay whole,
+                    self._announce("error", exc)  # and the comment, summary and outputs say the error, results and all
+                    error = Decision(Verdict.ERROR, (str(exc),))
+                    judgement = replace(judgement, decision=error, error=str(exc), error_kind=error_kind(exc))
+                    composed = compose(judgement, settings=self.settings)
+                    verdict = composed.report.verdict
+                    written = deliver(composed, settings=self.settings, report_file=None, post=posting)
+        except BrokenPipeError:  # what reads the terminal's report closed it (`| head`): the files were written first
+            raise
+        except Exception:  # a bug of ours while delivering: the boundary ends the check in an error
+            verdict = Verdict.ERROR
+            raise
+        finally:
+            if client is not None and judgement.run_id is not None:
+                baseline = judgement.baseline.run_id if judgement.baseline is not None else None
+                stood_in = judgement.baseline.stood_in if judgement.baseline is not None else None
+                rules = self.config.rules() if self.config is not None else None
+                # ``mode: publish`` judged a run another job recorded: the stamp that job's check wrote stays (the
+                # branch-baseline rule and ``runs`` read the check's verdict); only a run no check judged gets one
+                publish = self.settings.mode is Mode.PUBLISH
+                stamp_verdict(
+                    client, judgement.run_id, verdict, baseline, rules, unless_judged=publish, stood_in=stood_in
                 )
-            except NotWritable as exc:  # report.json or the HTML report (a full disk): the earlier ones stay whole,
-                self._announce("error", exc)  # and the comment, summary and outputs say the error, results and all
-                error = Decision(Verdict.ERROR, (str(exc),))
-                judgement = replace(judgement, decision=error, error=str(exc), error_kind=error_kind(exc))
-                composed = compose(judgement, settings=self.settings)
-                written = deliver(composed, settings=self.settings, report_file=None, post=posting)
-        verdict = composed.report.verdict
         code = exit_code(verdict, fail_on_error=self.settings.fail_on_error)
         if verdict is Verdict.FAIL and self.settings.mode is Mode.PUBLISH:  # the check is the run workflow's: the
             code = 0  # comment and the verdict output say fail (a failed publish run would show on the default branch)

@@ -299,7 +299,7 @@ class Settings(BaseModel):
         values: dict[str, Any] = {"command": "run", "dry_run": bool(flags.get("dry_run")), "report": None}
         for name in ("config", "working_directory"):
             if text := _flag(flags, name):
-                values[name] = Path(text)
+                values[name] = _path(text, f"--{name.replace('_', '-')}", "flag")
         for name, flag, field in (("report", "--report", "report"), ("html", "--html", "html_path")):
             if text := _flag(flags, name):
                 values[field] = _report(text, flag, "flag")
@@ -461,7 +461,15 @@ def _choice(enum: type[_E]) -> Callable[[str, str], _E]:
     return read
 
 
-def _path(value: str, name: str) -> Path:
+def _path(value: str, name: str, kind: Literal["input", "flag"] = "input") -> Path:
+    """The ``config`` and ``working-directory`` inputs and flags: a path whose name is text. One that is not UTF-8 (its
+    bytes read as lone surrogates) could not be sent to HoneyHive, where the run is stamped with the file's name
+    (``metadata.ci.config_file``): refused before anything is sent, shown as the terminal shows it."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = value.encode("utf-8", "backslashreplace").decode("utf-8")
+        raise SettingsError(name, f"{shown} is not a UTF-8 name: rename it", kind=kind) from None
     return Path(value)
 
 

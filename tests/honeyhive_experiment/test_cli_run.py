@@ -240,6 +240,55 @@ def test_a_report_path_that_cannot_be_a_file_is_refused_before_the_run(
     assert "datapoints" not in out + err  # nothing was run
 
 
+def test_a_report_that_cannot_be_written_at_the_end_stamps_its_run_error_never_a_baseline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """report.json's folder passed the check before the run (missing: made at the end), then became a file while the
+    run went (as a full disk would fail it): the verdict shown was error, exit 2, but the run had been stamped with
+    the verdict before the report was written, so ``runs`` listed its check as ``neutral``, and the branch-baseline
+    rule would take such a run for green. The verdict is now stamped once the report is delivered: the one the check
+    ended with."""
+    repo = copy_quickstart(tmp_path / "repo", questions=3)
+    folder = tmp_path / "out"
+    app = repo / "support_bot" / "app.py"
+    blocker = f"""
+from pathlib import Path
+
+_answer = answer
+
+
+def answer(datapoint):
+    Path({str(folder)!r}).touch()
+    return _answer(datapoint)
+"""
+    app.write_text(app.read_text(encoding="utf-8") + blocker, encoding="utf-8")
+
+    code = main(["run", "--dry-run", "-C", str(repo), "--report", str(folder / "report.json")], environ={})
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"error: cannot write report.json ({folder / 'report.json'}): File exists" in err, err
+
+    assert main(["runs", "-C", str(repo), "--json"], environ={}) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["check"] == "error"
+
+
+@pytest.mark.parametrize("present", [False, True], ids=["missing", "present"])
+def test_an_experiment_file_whose_name_is_not_utf8_is_a_usage_error_before_anything_is_sent(
+    quickstart: Path, capsys: pytest.CaptureFixture[str], present: bool
+) -> None:
+    """``--config $'x\\xff.yml'``: missing, "config file not found" and then a UnicodeEncodeError traceback from the
+    comment's marker (exit 1, no report); present, the run's creation failed (the name cannot be sent as UTF-8) with
+    the same traceback after it. Now one line naming the flag, as the terminal shows the name; nothing recorded."""
+    name = "x\udcff.yml"  # the byte 0xff, as Python reads it from argv
+    if present:
+        (quickstart / name).write_bytes((quickstart / ".honeyhive" / "experiment.yml").read_bytes())
+    code = main(["run", "--dry-run", "-C", str(quickstart), "--config", name], environ={})
+    out, err = capsys.readouterr()
+    assert (code, out, err) == (2, "", "error: flag --config: x\\udcff.yml is not a UTF-8 name: rename it\n")
+    assert not (quickstart / ".honeyhive" / "local.db").exists()  # nothing sent to the embedded backend
+
+
 @pytest.mark.parametrize("exists", ["nothing", "a folder", "a file"])
 @pytest.mark.parametrize("ending", ["/", "/.", "/.."])
 @pytest.mark.parametrize(("command", "flag"), [("run", "--report"), ("run", "--html"), ("view", "--html")])

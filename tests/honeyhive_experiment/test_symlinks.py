@@ -88,6 +88,31 @@ def test_a_report_at_a_fifo_is_refused_before_the_run(quickstart: Path, tmp_path
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
 
+@pytest.mark.parametrize("flag", ["--report", "--html"])
+@pytest.mark.parametrize("below", ["", "a/b"], ids=["its-folder", "a-folder-above"])
+def test_a_report_whose_folder_is_a_link_to_nothing_is_refused_before_the_run(
+    quickstart: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str, below: str
+) -> None:
+    """A dangling link on the way was taken for a folder still to be made: the experiment ran, then making the folder
+    met the link ("cannot write report.json (…): File exists"), exit 2 after the work. Now refused up front, saying
+    which link leads nowhere."""
+    link = tmp_path / "dl"
+    link.symlink_to(tmp_path / "nonexist")
+    folder = link / below if below else link
+    target = folder / ("x.json" if flag == "--report" else "x.html")
+
+    code = main(["run", "--dry-run", "-C", str(quickstart), flag, str(target)], environ={})
+
+    out, err = capsys.readouterr()
+    what = "report.json" if flag == "--report" else "the HTML report"
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: cannot write {what}'s folder ({folder}): {link} is a symbolic link to {tmp_path / 'nonexist'}, which"
+        " does not exist; make that folder, or remove the link\n"
+    )
+    assert not (quickstart / ".honeyhive" / "local.db").exists()  # nothing was run
+
+
 @pytest.mark.parametrize(
     ("links", "path", "found"),
     [

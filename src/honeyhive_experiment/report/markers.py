@@ -31,7 +31,8 @@ _SHA: Final = re.compile(r"[0-9a-fA-F]{7,40}")
 
 
 def _key(identity: str) -> str:
-    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:16]
+    # surrogatepass: a name that is not UTF-8 (a file's bytes read as lone surrogates) keys a comment of its own too
+    return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def marker(config_file: str) -> str:

@@ -44,6 +44,10 @@ IN_A_FOLDER = "services/bot/.honeyhive/experiment.yml"  # working-directory: ser
         (DEFAULT_CONFIG_PATH, STRICT, False),
         (DEFAULT_CONFIG_PATH, IN_A_FOLDER, False),
         (STRICT, ".honeyhive/smoke.yml", False),
+        # a name that is not UTF-8 (its bytes read as lone surrogates): keyed, not a traceback, and told apart
+        ("x\udcff.yml", "x\udcff.yml", True),
+        ("x\udcff.yml", "x\udcfe.yml", False),
+        ("x\udcff.yml", "x\xff.yml", False),
     ],
 )
 def test_the_marker_is_a_hidden_comment_keyed_by_the_experiment_file(one: str, other: str, same: bool) -> None:
