@@ -168,11 +168,11 @@ def check_paths(config: ExperimentConfig, config_path: str, root: Path, *, comme
 
 def dataset_records(config: ExperimentConfig, config_path: str, root: Path) -> list[Record] | None:
     """The records of the config's dataset file, ``None`` for a managed dataset; a missing file is a ConfigError at
-    ``dataset.path``, a malformed one the DatasetError naming its row."""
+    ``dataset.path``, a folder or a malformed file the DatasetError saying so (naming its row)."""
     file = config.dataset.file(root)
     if file is None:
         return None
-    if not file.is_file():
+    if not file.is_file() and not file.is_dir():  # nor is anything else read (a FIFO would never end)
         raise config_error_at(config_path, ("dataset", "path"), f"dataset file {config.dataset.path} not found")
     return load_dataset_file(file)
 
