@@ -62,6 +62,7 @@ that takes the client (:func:`choose_baseline`) only fetches and hands the runs 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import logging
@@ -341,7 +342,10 @@ def pick_baseline(
     """
     if policy.strategy is BaselineStrategy.NONE:
         return None
-    oldest = now - timedelta(days=policy.max_age_days) if policy.max_age_days else None
+    oldest: datetime | None = None
+    if policy.max_age_days:
+        with contextlib.suppress(OverflowError):  # further back than a date goes (1000000 days): no age limit
+            oldest = now - timedelta(days=policy.max_age_days)
     use_merge_base = policy.strategy in (BaselineStrategy.AUTO, BaselineStrategy.MERGE_BASE)
     use_branch = policy.strategy in (BaselineStrategy.AUTO, BaselineStrategy.BRANCH)
     fallback = "branch" if require_passing else "previous"

@@ -61,7 +61,6 @@ from honeyhive_experiment.errors import (
     ArgumentError,
     ConfigError,
     ExperimentCancelled,
-    ExperimentError,
     HoneyHiveError,
     NotFoundError,
     ReportError,
@@ -169,11 +168,11 @@ def check_paths(config: ExperimentConfig, config_path: str, root: Path, *, comme
 
 def dataset_records(config: ExperimentConfig, config_path: str, root: Path) -> list[Record] | None:
     """The records of the config's dataset file, ``None`` for a managed dataset; a missing file is a ConfigError at
-    ``dataset.path``, a malformed one the DatasetError naming its row."""
+    ``dataset.path``, a folder or a malformed file the DatasetError saying so (naming its row)."""
     file = config.dataset.file(root)
     if file is None:
         return None
-    if not file.is_file():
+    if not file.is_file() and not file.is_dir():  # nor is anything else read (a FIFO would never end)
         raise config_error_at(config_path, ("dataset", "path"), f"dataset file {config.dataset.path} not found")
     return load_dataset_file(file)
 
@@ -296,8 +295,9 @@ def run_experiment(
         raise ExperimentCancelled(result.run_id, result.outcomes, marked=marked, phase=phase_of(watch.cancel)) from (
             interrupt
         )
-    except ExperimentError as exc:  # the recorded run is named: the invocation stamps its check error
-        exc.run_id = result.run_id
+    except Exception as exc:  # the recorded run is named, whatever failed: the invocation stamps its check error
+        # (a bug of ours too, an OverflowError once: the exception stays what it is, its kind and message with it)
+        exc.run_id = result.run_id  # type: ignore[attr-defined]  # an ExperimentError's, or set on another one
         raise
 
 
@@ -746,8 +746,8 @@ def report_shared_run(
         raise ExperimentCancelled(run_id, marked=marked, phase="waiting for the shards' run and comparing it") from (
             interrupt
         )
-    except ExperimentError as exc:  # the completed run is named: the invocation stamps its check error
-        exc.run_id = run_id
+    except Exception as exc:  # the completed run is named, whatever failed: the invocation stamps its check error
+        exc.run_id = run_id  # type: ignore[attr-defined]  # as run_experiment's
         raise
 
 

@@ -186,6 +186,7 @@ class _Invocation:
             if error is None:  # a bug of ours: named by its type; where it happened is in the debug log
                 log.debug("unexpected error", exc_info=True)
                 error = ExperimentError(f"unexpected {type(exc).__name__}: {exc}")
+                error.run_id = getattr(exc, "run_id", None)  # the run recorded before it, which the report names
             if isinstance(error, ReportError):  # a refused report.json is neither overwritten nor posted
                 self.report_file, self.html_file, self.post = None, None, None
             return self._error(error, exc)
@@ -241,9 +242,10 @@ class _Invocation:
                     judgement = republish(settings, config, client, published, now=self.now)
                 else:
                     judgement = run_experiment(settings, config, client, now=self.now, watch=watch)
-            except ExperimentError as exc:  # a run recorded, then an error: stamped so, never a branch baseline
-                if exc.run_id is not None and not isinstance(exc, ExperimentCancelled):  # marked cancelled instead
-                    stamp_verdict(client, exc.run_id, Verdict.ERROR)
+            except Exception as exc:  # a run recorded, then an error (a bug of ours too): stamped so, never a baseline
+                run_id = getattr(exc, "run_id", None)  # the flow names the run on any exception
+                if run_id is not None and not isinstance(exc, ExperimentCancelled):  # marked cancelled instead
+                    stamp_verdict(client, run_id, Verdict.ERROR)
                 raise
             if self.html_file is not None:  # the backend cannot give the table: the page says it is missing
                 try:

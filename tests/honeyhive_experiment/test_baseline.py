@@ -618,6 +618,24 @@ CASES: list[Row] = [
         merge_base=None,
     ),
     Row(
+        "max_age_days further back than a date goes (1000000 days): no age limit, not an OverflowError",
+        [run("b1", age=400 * DAY)],
+        ("b1", "branch"),
+        asked=("b1",),
+        read=1,
+        policy=BaselineConfig.model_construct(max_age_days=1_000_000),  # unvalidated: safe whatever the config's bound
+        merge_base=None,
+    ),
+    Row(
+        "max_age_days beyond what a timedelta holds: no age limit either",
+        [run("b1", age=400 * DAY)],
+        ("b1", "branch"),
+        asked=("b1",),
+        read=1,
+        policy=BaselineConfig.model_construct(max_age_days=10**12),
+        merge_base=None,
+    ),
+    Row(
         "max_age_days: a run without created_at is not judged by age",
         [run("b1", created_at=None)],
         ("b1", "branch"),

@@ -105,6 +105,16 @@ def test_a_partial_comparison_is_warned_about_once(quickstart: Path, capsys: pyt
     assert (baseline["shared_datapoints"], baseline["total_datapoints"]) == (5, 22)
 
 
+def test_a_dataset_path_naming_a_folder_says_it_is_one(quickstart: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``dataset.path`` naming a folder was said to be a file not found (only a file was looked for)."""
+    folder = quickstart / "data" / "questions.jsonl"
+    folder.unlink()
+    folder.mkdir()
+    code, out, report = _run(quickstart, capsys)
+    assert code == 2, out
+    assert (report["error_kind"], report["error"]) == ("dataset", f"{folder}: is a directory, not a dataset file")
+
+
 def test_a_bad_flag_is_a_usage_error_naming_it(quickstart: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["run", "--dry-run", "-C", str(quickstart), "--server-url", "ftp://nope"], environ={})
     err = capsys.readouterr().err

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from honeyhive_experiment import baseline
 from honeyhive_experiment.baseline import choose_baseline
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.client import HoneyHiveClient
@@ -371,6 +372,35 @@ def test_a_run_whose_check_ended_in_an_error_is_stamped_so_and_is_never_a_branch
             ancestry=lambda commit, of: None,
         )
     assert chosen is None
+
+
+def test_a_bug_of_ours_after_the_run_was_recorded_names_the_run_and_stamps_it_error(
+    repo: Repo, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An exception no code of ours raises on purpose, once the run was recorded (``max_age_days: 1000000`` made the
+    baseline search raise OverflowError: the report named no run, and the run stayed ``completed`` with no check, a
+    later baseline): the report names the run, its check says ``error`` (never a branch baseline), and the error
+    stays the bug it is, exit code and all. The one mock: no input makes our code raise so (that overflow is fixed),
+    so ``baseline.pick_baseline`` is made to raise it; what is tested is the invocation's handling of any exception.
+    """
+
+    def overflows(*args: object, **kwargs: object) -> None:
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(baseline, "pick_baseline", overflows)
+    with (
+        LocalBackend(str(tmp_path / "served.db"), API_KEY) as served,
+        HoneyHiveClient(served.url, API_KEY) as hh,
+    ):
+        report_file = tmp_path / "report.json"
+        argv = ["run", "--dry-run", "-C", str(repo.root), "--server-url", served.url, "--report", str(report_file)]
+        assert main(argv, environ={"HH_API_KEY": API_KEY}) == 2, capsys.readouterr().out
+        report = json.loads(report_file.read_text(encoding="utf-8"))
+        [row] = recent_run_rows(hh, "support-bot-quickstart", limit=5, config_file=DEFAULT_CONFIG_PATH, repository=None)
+        assert (report["verdict"], report["error_kind"], report["run"]["id"]) == ("error", "bug", row.run_id)
+        assert report["error"] == "unexpected OverflowError: date value out of range"
+        assert (row.status, row.check) == ("completed", "error")  # what ``runs`` shows
+        assert hh.get_run(row.run_id)["metadata"]["check"] == {"verdict": "error"}
 
 
 def test_a_merge_base_run_whose_check_failed_is_said_to_have_failed(
