@@ -183,16 +183,16 @@ def _raised(exc: BaseException, root: Path) -> str:
     traceback under ``root``, named from it (not the stdlib's module it called, nor an installed package's, even one in
     a ``.venv`` there), or the line a SyntaxError names. ``Type: message`` without one."""
     places = [(frame.f_code.co_filename, line) for frame, line in traceback.walk_tb(exc.__traceback__)]
-    message = str(exc)
-    if isinstance(exc, SyntaxError):  # its str() names the file without its folder, its place is no frame's
-        message = exc.msg
-        if exc.filename and exc.lineno:
-            places.append((exc.filename, exc.lineno))
+    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:  # its place is no frame's
+        places.append((exc.filename, exc.lineno))
     for file, line in reversed(places):  # "<frozen importlib._bootstrap>" is no file (it would be taken from root)
         shown = relative(file, root, follow_links=False) if os.path.isabs(file) else None
         if shown is not None and not {"site-packages", "dist-packages"} & set(shown.split("/")):
-            return f"{type(exc).__name__} at {shown}:{line}: {message}"
-    return f"{type(exc).__name__}: {message}"
+            # a SyntaxError's str() names its file without the folder: said here, at its own place, its text alone;
+            # one outside the repository (an installed module's) keeps it, beside the user's line that imported it
+            text = exc.msg if isinstance(exc, SyntaxError) and (file, line) == places[-1] else str(exc)
+            return f"{type(exc).__name__} at {shown}:{line}: {text}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def load_user_code(config: ExperimentConfig, config_path: str, root: str | os.PathLike[str]) -> UserCode:

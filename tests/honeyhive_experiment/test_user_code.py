@@ -529,6 +529,14 @@ FAILED_IMPORT_CASES = [
         "importing '{m}_app:answer' raised SyntaxError at {m}_pkg/bot.py:3: '{' was never closed",
     ),
     (
+        "syntax-error-in-an-installed-package",  # its own file and line are kept, beside the user's line importing it
+        {
+            "{m}_app.py": "\nimport {m}_broken\n",
+            ".venv/lib/python3.11/site-packages/{m}_broken.py": "\n\n\nx = = 2\n",
+        },
+        "importing '{m}_app:answer' raised SyntaxError at {m}_app.py:2: invalid syntax ({m}_broken.py, line 4)",
+    ),
+    (
         "exit",
         {"{m}_app.py": "import sys\nsys.exit(3)\n"},
         "importing '{m}_app:answer' raised SystemExit at {m}_app.py:2: 3",
