@@ -715,17 +715,17 @@ def view(settings: Settings, run_id: str | None = None) -> Path:
                 raise
             raise ExperimentError(exc.message) from None
         judgement = with_details(client, judgement, settings)
-    name = _UNSAFE_IN_A_NAME.sub("_", judgement.run_id or "run")
-    target = settings.html_path or settings.root / ".honeyhive" / f"report.{name}.html"
-    _not_through_a_link(settings.root, target)
-    if (kind := a_pipe(target)) and settings.html_path:
-        raise NotWritable(f"--html {target} is {kind}: give a regular file path")
-    if kind:  # the default path, no --html given
-        raise NotWritable(
-            f"{target} is {kind}, where view writes this run's HTML report: remove it, or give --html FILE"
-        )
-    if (problem := unwritable("the HTML report's folder", target.parent, folder=True)) is not None:
-        raise NotWritable(problem)
+    target = settings.html_path
+    if target is None:  # the default path, named by the run (--html was checked with the rest, before the work)
+        name = _UNSAFE_IN_A_NAME.sub("_", judgement.run_id or "run")
+        target = settings.root / ".honeyhive" / f"report.{name}.html"
+        _not_through_a_link(settings.root, target)
+        if kind := a_pipe(target):
+            raise NotWritable(
+                f"{target} is {kind}, where view writes this run's HTML report: remove it, or give --html FILE"
+            )
+        if (problem := unwritable("the HTML report's folder", target.parent, folder=True)) is not None:
+            raise NotWritable(problem)
     composed = compose(judgement, settings=settings)
     write_html(composed.report, target)
     return target

@@ -290,6 +290,9 @@ LONG_NAME = "a" * 300 + ".json"  # longer than any common file system takes: loo
         (["--report", ".honeyhive/experiment.yml"], "--report: refusing to write report.json over the experiment file"),
         (["--html", "data/../data/questions.jsonl"], "--html: refusing to write the HTML report over the experiment's"),
         (["--html", ".honeyhive/comment.md.j2"], "--html: refusing to write the HTML report over the comment's"),
+        # view writes its page over the database it reads the run from alike
+        (["view", "--html", ".honeyhive/local.db"], "--html: refusing to write the HTML report over the embedded"),
+        (["view", "--html="], 'flag --html: "" names no file: name the file, e.g. out/report.html'),
     ],
 )
 def test_a_report_path_that_names_no_file_or_one_of_the_tools_is_refused_before_the_run(
@@ -302,7 +305,8 @@ def test_a_report_path_that_names_no_file_or_one_of_the_tools_is_refused_before_
     monkeypatch.chdir(quickstart)
     before = {path: path.read_bytes() for path in quickstart.rglob("*") if path.is_file()}
 
-    code = main(["run", "--dry-run", *args], environ={})
+    command = ["view", "--no-open", *args[1:]] if args[0] == "view" else ["run", "--dry-run", *args]
+    code = main(command, environ={})
 
     out, err = capsys.readouterr()
     assert (code, out) == (2, ""), err
