@@ -481,11 +481,11 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
 def _not_ours(settings: Settings, written: tuple[tuple[str, Path | None], ...], read: Path | None) -> None:
     """Neither report replaces a file the tool reads or keeps (``--html .honeyhive/local.db`` lost every local run;
     :func:`_kept_files`, and ``read``, the report ``mode: publish`` reads), nor are the two one file (``--report
-    out.html``: the HTML report, beside report.json by default, took its place). Raises NotWritable naming the flag,
-    or the action's ``report`` input."""
+    out.html``: the HTML report, beside report.json by default, took its place; a device such as /dev/null takes
+    both). Raises NotWritable naming the flag, or the action's ``report`` input."""
     derived = settings.html_path is None  # the HTML report's name is report.json's, with .html
     (report, report_file), (_, html_file) = written
-    if report_file is not None and html_file is not None and _same_file(report_file, html_file):
+    if report_file and html_file and _same_file(report_file, html_file) and not written_through(report_file):
         beside = " (the HTML report goes beside it, its name with .html: name report.json with .json)"
         problem = f"{report} and the HTML report would both be written to {report_file}{beside if derived else ''}"
         raise NotWritable(f"{problem}; name two files", key=_report_key(settings, html=not derived))

@@ -300,7 +300,7 @@ def test_a_report_path_that_names_no_file_or_one_of_the_tools_is_refused_before_
 ) -> None:
     """Each was run, then wrote the report (or none) where it should not: one line naming the flag, exit 2, nothing
     run and every file as it was."""
-    _use_template(quickstart, "{{ report.experiment }}")
+    _use_template(quickstart, "a comment of its own\n")
     sqlite3.connect(quickstart / ".honeyhive" / "local.db").execute("CREATE TABLE runs (id TEXT)").connection.close()
     monkeypatch.chdir(quickstart)
     before = {path: path.read_bytes() for path in quickstart.rglob("*") if path.is_file()}

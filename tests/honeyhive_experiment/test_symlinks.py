@@ -85,8 +85,12 @@ def test_a_report_through_a_link_is_refused_however_the_working_directory_is_nam
     assert list(elsewhere.iterdir()) == []
 
 
-def test_a_report_at_a_device_is_written_into_it_not_put_in_its_place(quickstart: Path, tmp_path: Path) -> None:
-    """``--html /dev/null`` made /dev/null a file (as root; as another user a temporary file in /dev was refused)."""
+@pytest.mark.parametrize("flags", [["--html"], ["--report", "--html"]])
+def test_a_report_at_a_device_is_written_into_it_not_put_in_its_place(
+    quickstart: Path, tmp_path: Path, flags: list[str]
+) -> None:
+    """``--html /dev/null`` made /dev/null a file (as root; as another user a temporary file in /dev was refused).
+    Both reports may go into one device: nothing there is lost."""
     device = Path("/dev/null")
     if os.geteuid() == 0:  # a copy of /dev/null: the real one is not put at risk
         device = tmp_path / "null"
@@ -95,7 +99,8 @@ def test_a_report_at_a_device_is_written_into_it_not_put_in_its_place(quickstart
         except PermissionError:
             pytest.skip("root here may not make a device node (a user namespace)")
 
-    code = main(["run", "--dry-run", "-C", str(quickstart), "--html", str(device)], environ={})
+    given = [word for flag in flags for word in (flag, str(device))]
+    code = main(["run", "--dry-run", "-C", str(quickstart), *given], environ={})
 
     assert code == 0
     assert stat.S_ISCHR(os.lstat(device).st_mode)
