@@ -441,7 +441,7 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
         ("GITHUB_OUTPUT", settings.output_path, False),
         ("GITHUB_STEP_SUMMARY", settings.step_summary_path, False),
     ]
-    the_report = "report" if settings.as_action else None  # the action's input the reports are written where says
+    the_report = "report" if settings.as_action else None  # the action's input that says where the reports go
     ours: list[tuple[Path, str | None]] = []
     report, read = "report.json", None
     if settings.mode is Mode.PUBLISH and report_file is not None:  # report.json is read; the files beside it written
@@ -450,7 +450,7 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
         report_file, html_file = _published_files(settings, report_file, html_file)
         report = "report.published.json"
     if settings.mode is not Mode.RUN:  # a shard job writes no report
-        _not_ours(settings, ((report, report_file), ("the HTML report", html_file)), read)
+        _not_ours(settings, report, report_file, html_file, read)
         given_report = settings.report if not settings.as_action else None  # the input: see _in_the_workspace
         for flag, given in (("--report", given_report), ("--html", settings.html_path)):
             if given is not None and (kind := a_pipe(given)):  # never opened (see a_pipe); unwritable says the rest
@@ -478,13 +478,14 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
         _not_through_a_link(settings.root, path, key=key)
 
 
-def _not_ours(settings: Settings, written: tuple[tuple[str, Path | None], ...], read: Path | None) -> None:
+def _not_ours(
+    settings: Settings, report: str, report_file: Path | None, html_file: Path | None, read: Path | None
+) -> None:
     """Neither report replaces a file the tool reads or keeps (``--html .honeyhive/local.db`` lost every local run;
     :func:`_kept_files`, and ``read``, the report ``mode: publish`` reads), nor are the two one file (``--report
     out.html``: the HTML report, beside report.json by default, took its place; a device such as /dev/null takes
     both). Raises NotWritable naming the flag, or the action's ``report`` input."""
     derived = settings.html_path is None  # the HTML report's name is report.json's, with .html
-    (report, report_file), (_, html_file) = written
     if report_file and html_file and _same_file(report_file, html_file) and not written_through(report_file):
         beside = " (the HTML report goes beside it, its name with .html: name report.json with .json)"
         problem = f"{report} and the HTML report would both be written to {report_file}{beside if derived else ''}"
@@ -492,10 +493,10 @@ def _not_ours(settings: Settings, written: tuple[tuple[str, Path | None], ...], 
     if report_file is None and html_file is None:
         return
     kept = _kept_files(settings) + ([("the report it publishes", read)] if read is not None else [])
-    for what, path in written:
+    for what, path, html in ((report, report_file, False), ("the HTML report", html_file, not derived)):
         for its, file in kept:
             if path is not None and _same_file(path, file):
-                key = _report_key(settings, html=what == "the HTML report" and not derived)
+                key = _report_key(settings, html=html)
                 raise NotWritable(f"refusing to write {what} over {its} ({path}): name another file", key=key)
 
 
