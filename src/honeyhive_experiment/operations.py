@@ -445,22 +445,26 @@ def _poster(settings: Settings) -> Poster | None:
 def _check_writable(settings: Settings, report_file: Path | None, html_file: Path | None = None) -> None:
     """Before any work: the action's working directory is a folder of the workspace (:func:`_in_the_workspace`),
     every file this invocation will write at its end can be written (see
-    :func:`~honeyhive_experiment.gha.unwritable`), and none of the files it writes in the repository (report.json,
-    report.html, the embedded backend's database) would be written through a symbolic link; raises NotWritable
-    naming the first that cannot."""
+    :func:`~honeyhive_experiment.gha.unwritable`), neither report replaces a file of the tool's (:func:`_not_ours`),
+    and none of the files it writes in the repository (report.json, report.html, the embedded backend's database)
+    would be written through a symbolic link; raises NotWritable naming the first that cannot (in the action, the
+    input whose files they are: its error is then reported as any input's)."""
     _in_the_workspace(settings)
     _check_root(settings)
     checks = [
         ("GITHUB_OUTPUT", settings.output_path, False),
         ("GITHUB_STEP_SUMMARY", settings.step_summary_path, False),
     ]
-    ours: list[Path] = []
-    report = "report.json"
+    the_report = "report" if settings.as_action else None  # the action's input that says where the reports go
+    ours: list[tuple[Path, str | None]] = []
+    report, read = "report.json", None
     if settings.mode is Mode.PUBLISH and report_file is not None:  # report.json is read; the files beside it written
-        ours.append(report_file)
+        read = report_file
+        ours.append((report_file, the_report))
         report_file, html_file = _published_files(settings, report_file, html_file)
         report = "report.published.json"
     if settings.mode is not Mode.RUN:  # a shard job writes no report
+        _not_ours(settings, report, report_file, html_file, read)
         given_report = settings.report if not settings.as_action else None  # the input: see _in_the_workspace
         for flag, given in (("--report", given_report), ("--html", settings.html_path)):
             if given is not None and (kind := a_pipe(given)):  # never opened (see a_pipe); unwritable says the rest
@@ -474,17 +478,69 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
             for what, path in ((report, report_file), ("the HTML report", html_file))
             if path is not None and path.exists()
         ]
-        ours += [path for path in (report_file, html_file) if path is not None]
-    if not settings.api_key:  # the embedded backend keeps its data in the repository
-        ours += [settings.root / f"{LOCAL_DB_PATH}{suffix}" for suffix in LOCAL_DB_FILES]
+        ours += [(path, the_report) for path in (report_file, html_file) if path is not None]
+    if not settings.api_key:  # the embedded backend keeps its data in the repository (the working directory's)
+        where = "working-directory" if settings.as_action else None
+        ours += [(settings.root / f"{LOCAL_DB_PATH}{suffix}", where) for suffix in LOCAL_DB_FILES]
     for what, path, folder in checks:
         if path is not None and (problem := unwritable(what, path, folder=folder)) is not None:
             # the action writes report.json (and report.html beside it) where its report input says: that input's
             # error, reported as one (publish writes files of its own beside the report it reads)
             the_input = settings.as_action and settings.mode is not Mode.PUBLISH and not what.startswith("GITHUB_")
             raise NotWritable(problem, key="report" if the_input else None)
-    for path in ours:
-        _not_through_a_link(settings.root, path)
+    for path, key in ours:
+        _not_through_a_link(settings.root, path, key=key)
+
+
+def _not_ours(
+    settings: Settings, report: str, report_file: Path | None, html_file: Path | None, read: Path | None
+) -> None:
+    """Neither report replaces a file the tool reads or keeps (``--html .honeyhive/local.db`` lost every local run;
+    :func:`_kept_files`, and ``read``, the report ``mode: publish`` reads), nor are the two one file (``--report
+    out.html``: the HTML report, beside report.json by default, took its place; a device such as /dev/null takes
+    both). Raises NotWritable naming the flag, or the action's ``report`` input."""
+    derived = settings.html_path is None  # the HTML report's name is report.json's, with .html
+    if report_file and html_file and _same_file(report_file, html_file) and not written_through(report_file):
+        beside = " (the HTML report goes beside it, its name with .html: name report.json with .json)"
+        problem = f"{report} and the HTML report would both be written to {report_file}{beside if derived else ''}"
+        raise NotWritable(f"{problem}; name two files", key=_report_key(settings, html=not derived))
+    if report_file is None and html_file is None:
+        return
+    kept = _kept_files(settings) + ([("the report it publishes", read)] if read is not None else [])
+    for what, path, html in ((report, report_file, False), ("the HTML report", html_file, not derived)):
+        for its, file in kept:
+            if path is not None and _same_file(path, file):
+                key = _report_key(settings, html=html)
+                raise NotWritable(f"refusing to write {what} over {its} ({path}): name another file", key=key)
+
+
+def _report_key(settings: Settings, *, html: bool) -> str:
+    """What named a report's path: the action's ``report`` input, ``--html``, else ``--report``."""
+    return "report" if settings.as_action else "--html" if html else "--report"
+
+
+def _kept_files(settings: Settings) -> list[tuple[str, Path]]:
+    """The files of the working directory the tool reads or keeps: the embedded backend's database (and SQLite's
+    files beside it: with an API key too, it holds the local runs), the experiment file, and the dataset file and
+    comment template it names (when it can be read: else the run says why)."""
+    root = settings.root
+    kept = [("the embedded backend's database", root / f"{LOCAL_DB_PATH}{suffix}") for suffix in LOCAL_DB_FILES]
+    kept.append(("the experiment file", settings.config_path))
+    try:
+        config = load_config(settings.config_path, baseline_named=settings.baseline_run_id is not None)
+    except ExperimentError:
+        return kept
+    named = (("the experiment's dataset", config.dataset.path), ("the comment's template", config.comment.template))
+    return kept + [(what, root / path) for what, path in named if path is not None]
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    """Whether ``one`` and ``other`` are the same file, however named (links followed, a hard link too), or would be
+    once written."""
+    try:
+        return os.path.samefile(one, other)
+    except OSError:  # either is not there (yet)
+        return os.path.realpath(one) == os.path.realpath(other)
 
 
 def _published_files(settings: Settings, report_file: Path, html_file: Path | None) -> tuple[Path, Path | None]:
@@ -512,7 +568,7 @@ def _in_the_workspace(settings: Settings) -> None:
         ("working-directory", folder, "work in", "folder"),
         ("report", report, "read or write", "file"),
     ):
-        if (link := link_on_the_way(workspace, path)) is not None:
+        if (link := link_on_the_way(workspace, workspace / path)) is not None:
             problem = f"{link} is a symbolic link (to {os.readlink(link)})"
         elif inside(workspace, path) is None:
             problem = f"it leads outside the workspace ({workspace})"
@@ -536,12 +592,14 @@ def _check_root(settings: Settings) -> None:
         raise NotWritable(f"{root} {problem}", key="working-directory" if settings.as_action else "--working-directory")
 
 
-def _not_through_a_link(root: Path, path: Path) -> None:
-    """Raises NotWritable when writing ``path`` would go through a symbolic link (:func:`link_on_the_way`)."""
+def _not_through_a_link(root: Path, path: Path, *, key: str | None = None) -> None:
+    """Raises NotWritable (naming ``key``) when writing ``path`` would go through a symbolic link
+    (:func:`link_on_the_way`)."""
     if (link := link_on_the_way(root, path)) is not None:
         raise NotWritable(
             f"refusing to write {path}: {link} is a symbolic link (to {os.readlink(link)}), and the files this"
-            " tool writes in the repository never go through one; remove the link (or make it a folder)"
+            " tool writes in the repository never go through one; remove the link (or make it a folder)",
+            key=key,
         )
 
 
@@ -637,7 +695,7 @@ def runs(settings: Settings, *, limit: int) -> Runs:
     """``runs``: the experiment file's recent runs from the backend, the one a run here would compare with marked.
     Raises the ExperimentError found."""
     now = datetime.now(UTC)
-    _check_root(settings)
+    _check_writable(settings, None)  # the embedded backend's database is written (made) there too
     settings = locate(settings)
     config = _experiment_file(settings, comment=False)
     with connect(settings) as client:
@@ -661,7 +719,7 @@ def view(settings: Settings, run_id: str | None = None) -> Path:
     to ``--html``, else ``.honeyhive/report.<run id>.html``. Returns the file's path; records nothing on the run and
     posts nothing. Raises the ExperimentError found."""
     now = datetime.now(UTC)
-    _check_root(settings)
+    _check_writable(settings, None, settings.html_path)  # the default file's name is the run's, checked below
     settings = locate(settings)
     config = _experiment_file(settings, comment=False)
     with connect(settings) as client:
@@ -672,17 +730,17 @@ def view(settings: Settings, run_id: str | None = None) -> Path:
                 raise
             raise ExperimentError(exc.message) from None
         judgement = with_details(client, judgement, settings)
-    name = _UNSAFE_IN_A_NAME.sub("_", judgement.run_id or "run")
-    target = settings.html_path or settings.root / ".honeyhive" / f"report.{name}.html"
-    _not_through_a_link(settings.root, target)
-    if (kind := a_pipe(target)) and settings.html_path:
-        raise NotWritable(f"--html {target} is {kind}: give a regular file path")
-    if kind:  # the default path, no --html given
-        raise NotWritable(
-            f"{target} is {kind}, where view writes this run's HTML report: remove it, or give --html FILE"
-        )
-    if (problem := unwritable("the HTML report's folder", target.parent, folder=True)) is not None:
-        raise NotWritable(problem)
+    target = settings.html_path
+    if target is None:  # the default path, named by the run (--html was checked with the rest, before the work)
+        name = _UNSAFE_IN_A_NAME.sub("_", judgement.run_id or "run")
+        target = settings.root / ".honeyhive" / f"report.{name}.html"
+        _not_through_a_link(settings.root, target)
+        if kind := a_pipe(target):
+            raise NotWritable(
+                f"{target} is {kind}, where view writes this run's HTML report: remove it, or give --html FILE"
+            )
+        if (problem := unwritable("the HTML report's folder", target.parent, folder=True)) is not None:
+            raise NotWritable(problem)
     composed = compose(judgement, settings=settings)
     write_html(composed.report, target)
     return target

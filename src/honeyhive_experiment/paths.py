@@ -62,19 +62,26 @@ def relative(path: str | os.PathLike[str], root: str | os.PathLike[str], *, foll
 
 
 def link_on_the_way(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> Path | None:
-    """The first symbolic link on the way to writing ``path`` (relative to ``root``, or absolute): ``path`` itself,
-    or a folder between ``root`` and it; ``None`` when there is none. A repository can commit a link
-    (``.honeyhive -> /somewhere``): writing through it would put the tool's files outside the working directory,
-    so whoever writes refuses."""
-    base = Path(root).absolute()
-    target = base / path
-    try:
-        parts = target.relative_to(base).parts
-    except ValueError:  # outside the working directory (a --report path of the user's): only the file itself
-        return target if target.is_symlink() else None
-    current = base
-    for part in parts:
-        current = current / part
-        if current.is_symlink():
-            return current
+    """The first symbolic link on the way to writing ``path``: ``path`` itself, or a folder of it inside ``root``;
+    ``None`` when there is none. A repository can commit a link (``.honeyhive -> /somewhere``): writing through it
+    would put the tool's files outside the working directory, so whoever writes refuses.
+
+    Both paths mean what they mean to the system (relative to the current directory, or absolute), and ``path`` is
+    followed as the system follows it, ``..`` and links above ``root`` (``~/code -> /mnt/code``) included: the link
+    found is the one the write would really go through, however ``path`` names the folder (``repo/.honeyhive`` or
+    ``/abs/repo/.honeyhive``, from inside or outside ``root``)."""
+    base = Path(os.path.realpath(root))  # as Path.resolve, but a loop of links is no RuntimeError
+    parts = Path(path).absolute().parts
+    current = Path(parts[0])
+    for index, part in enumerate(parts[1:], start=1):
+        if part == "..":
+            current = current.parent
+            continue
+        step = current / part
+        if step.is_symlink():
+            if index == len(parts) - 1 or current.is_relative_to(base):
+                return step
+            current = Path(os.path.realpath(step))  # a link outside the working directory, or to it: the user's
+        else:
+            current = step
     return None

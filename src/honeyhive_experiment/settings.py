@@ -301,8 +301,8 @@ class Settings(BaseModel):
             if text := _flag(flags, name):
                 values[name] = _path(text, f"--{name.replace('_', '-')}", "flag")
         for name, flag, field in (("report", "--report", "report"), ("html", "--html", "html_path")):
-            if text := _flag(flags, name):
-                values[field] = _report(text, flag, "flag")
+            if flags.get(name) is not None:  # given, even empty (--report=): a file to name
+                values[field] = _report(str(flags[name]).strip(), flag, "flag")
         if flags.get("no_html"):
             values["html"] = False
         if baseline := _flag(flags, "baseline_run_id"):
@@ -474,15 +474,23 @@ def _path(value: str, name: str, kind: Literal["input", "flag"] = "input") -> Pa
 
 
 REPORT_FOLDER: Final = "names a folder: name the file, e.g. out/report.json"
+_NAME_MAX: Final = 255  # the bytes of a file's or folder's name: the longest ext4, XFS, Btrfs, tmpfs or APFS takes
 
 
 def _report(value: str, name: str, kind: Literal["input", "flag"] = "input") -> Path:
-    """A report's path: the ``report`` input, ``--report`` and ``--html``. A value ending in ``/``, ``/.`` or ``..``
-    names a folder (``Path`` reads ``out/`` and ``out/.`` as the file ``out``, which was written, over a file of that
-    name too); an existing folder is refused before the run (``operations._check_writable``)."""
+    """A report's path: the ``report`` input, ``--report`` and ``--html``. An empty one (``--report=``) names no file
+    (the report was not written, or written to the default); a value ending in ``/``, ``/.`` or ``..`` names a folder
+    (``Path`` reads ``out/`` and ``out/.`` as the file ``out``, which was written, over a file of that name too); an
+    existing folder is refused before the run (``operations._check_writable``); a name longer than a file system
+    takes could not even be looked for."""
+    example = "out/report.html" if name == "--html" else "out/report.json"
+    if not value:
+        raise SettingsError(name, f'"" names no file: name the file, e.g. {example}', kind=kind)
     if value.replace(os.sep, "/").rsplit("/", 1)[-1] in ("", ".", ".."):  # out/, out/., ..
-        said = REPORT_FOLDER.replace("report.json", "report.html") if name == "--html" else REPORT_FOLDER
+        said = REPORT_FOLDER.replace("out/report.json", example)
         raise SettingsError(name, f"{quote(value)} {said}", kind=kind)
+    if any(len(os.fsencode(part)) > _NAME_MAX for part in Path(value).parts):
+        raise SettingsError(name, f"a name in it is longer than {_NAME_MAX} bytes: {quote(value)}", kind=kind)
     return Path(value)
 
 

@@ -791,6 +791,11 @@ INPUT_ERRORS = [  # the inputs, what the job summary says (each), the exit code,
     ({"report": "out/"}, ['input report: "out/" names a folder: name the file, e.g. out/report.json'], 2, False),
     ({"report": "out/."}, ['input report: "out/." names a folder: name the file'], 2, False),  # the file out too
     ({"report": "README.md/report.json"}, ["report: cannot write report.json's folder"], 2, False),
+    # report.json lost under the HTML report beside it (its name with .html), or written over a file of the tool's
+    ({"report": "out/report.html"}, ["report: report.json and the HTML report would both be written to"], 2, False),
+    ({"report": ".honeyhive/experiment.yml"}, ["report: refusing to write report.json over the experiment"], 2, False),
+    # looking for it raised ENAMETOOLONG: "unexpected OSError", a bug of ours
+    ({"report": "a" * 300 + ".json"}, ["input report: a name in it is longer than 255 bytes"], 2, False),
 ]
 
 

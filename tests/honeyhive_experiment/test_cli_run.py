@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -326,6 +327,50 @@ def test_a_report_path_naming_a_folder_by_its_ending_is_refused_as_the_actions_i
     )
     assert exists != "a folder" or not any(out.iterdir())
     assert exists != "a file" or out.read_text(encoding="utf-8") == "kept"
+
+
+LONG_NAME = "a" * 300 + ".json"  # longer than any common file system takes: lookups raised ENAMETOOLONG
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        # --report= wrote no report at all; --html= wrote it to the default place
+        (["--report="], 'flag --report: "" names no file: name the file, e.g. out/report.json'),
+        (["--html="], 'flag --html: "" names no file: name the file, e.g. out/report.html'),
+        (["--report", LONG_NAME], f'flag --report: a name in it is longer than 255 bytes: "{LONG_NAME}"'),
+        (["--html", LONG_NAME], f'flag --html: a name in it is longer than 255 bytes: "{LONG_NAME}"'),
+        # the HTML report goes beside report.json, its name with .html: the same file, report.json lost
+        (["--report", "out.html"], "--report: report.json and the HTML report would both be written to out.html"),
+        (["--report", "both.json", "--html", "both.json"], "--html: report.json and the HTML report would both be"),
+        # a file of the tool's replaced by a report: the database (every local run lost), the experiment, its dataset
+        (["--html", ".honeyhive/local.db"], "--html: refusing to write the HTML report over the embedded backend's"),
+        (["--html", "./.honeyhive/local.db-wal"], "--html: refusing to write the HTML report over the embedded"),
+        (["--report", ".honeyhive/experiment.yml"], "--report: refusing to write report.json over the experiment file"),
+        (["--html", "data/../data/questions.jsonl"], "--html: refusing to write the HTML report over the experiment's"),
+        (["--html", ".honeyhive/comment.md.j2"], "--html: refusing to write the HTML report over the comment's"),
+        # view writes its page over the database it reads the run from alike
+        (["view", "--html", ".honeyhive/local.db"], "--html: refusing to write the HTML report over the embedded"),
+        (["view", "--html="], 'flag --html: "" names no file: name the file, e.g. out/report.html'),
+    ],
+)
+def test_a_report_path_that_names_no_file_or_one_of_the_tools_is_refused_before_the_run(
+    quickstart: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, args: list[str], said: str
+) -> None:
+    """Each was run, then wrote the report (or none) where it should not: one line naming the flag, exit 2, nothing
+    run and every file as it was."""
+    _use_template(quickstart, "a comment of its own\n")
+    sqlite3.connect(quickstart / ".honeyhive" / "local.db").execute("CREATE TABLE runs (id TEXT)").connection.close()
+    monkeypatch.chdir(quickstart)
+    before = {path: path.read_bytes() for path in quickstart.rglob("*") if path.is_file()}
+
+    command = ["view", "--no-open", *args[1:]] if args[0] == "view" else ["run", "--dry-run", *args]
+    code = main(command, environ={})
+
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, ""), err
+    assert err.startswith(f"error: {said}"), err
+    assert {path: path.read_bytes() for path in quickstart.rglob("*") if path.is_file()} == before
 
 
 @pytest.mark.parametrize("closed", [("stdout",), ("stdout", "stderr")], ids=["| head", "2>&1 | head"])

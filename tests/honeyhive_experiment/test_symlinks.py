@@ -22,15 +22,26 @@ def _files(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 
 
+@pytest.mark.parametrize("command", [["run", "--dry-run"], ["runs"], ["view", "--no-open"]])
+@pytest.mark.parametrize("folder", ["absolute", "relative"])
 def test_a_honeyhive_folder_that_links_elsewhere_is_refused(
-    quickstart: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    quickstart: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+    folder: str,
 ) -> None:
+    """With ``-C repo`` (the README's form) the link went unseen, looked for at ``repo/repo/.honeyhive``: local.db and
+    report.html were written through it; ``runs`` and ``view`` made and wrote local.db through it with any ``-C``."""
     elsewhere = tmp_path / "elsewhere"
     (quickstart / ".honeyhive").rename(elsewhere)
     (quickstart / ".honeyhive").symlink_to(elsewhere)
     before = _files(elsewhere)
+    monkeypatch.chdir(tmp_path)
+    given = str(quickstart) if folder == "absolute" else quickstart.name
 
-    code = main(["run", "--dry-run", "-C", str(quickstart)], environ={})
+    code = main([*command, "-C", given], environ={})
 
     assert code == 2
     err = capsys.readouterr().err
@@ -54,8 +65,32 @@ def test_a_report_file_that_is_a_link_is_refused(
     assert target.read_text(encoding="utf-8") == "keep me\n"
 
 
-def test_a_report_at_a_device_is_written_into_it_not_put_in_its_place(quickstart: Path, tmp_path: Path) -> None:
-    """``--html /dev/null`` made /dev/null a file (as root; as another user a temporary file in /dev was refused)."""
+@pytest.mark.parametrize("flag", ["--report", "--html"])
+def test_a_report_through_a_link_is_refused_however_the_working_directory_is_named(
+    quickstart: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, flag: str
+) -> None:
+    """``--report`` is the shell's path, but it was looked for links from the working directory: typed in repo/sub,
+    ``-C .. --report out/report.json`` (sub/out a link elsewhere) was checked as repo/out/report.json, and written
+    through the link."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (quickstart / "sub").mkdir()
+    (quickstart / "sub" / "out").symlink_to(elsewhere)
+    monkeypatch.chdir(quickstart / "sub")
+
+    code = main(["run", "--dry-run", "-C", "..", flag, "out/report.json"], environ={})
+
+    assert code == 2
+    assert f"{quickstart / 'sub' / 'out'} is a symbolic link (to {elsewhere})" in capsys.readouterr().err
+    assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize("flags", [["--html"], ["--report", "--html"]])
+def test_a_report_at_a_device_is_written_into_it_not_put_in_its_place(
+    quickstart: Path, tmp_path: Path, flags: list[str]
+) -> None:
+    """``--html /dev/null`` made /dev/null a file (as root; as another user a temporary file in /dev was refused).
+    Both reports may go into one device: nothing there is lost."""
     device = Path("/dev/null")
     if os.geteuid() == 0:  # a copy of /dev/null: the real one is not put at risk
         device = tmp_path / "null"
@@ -64,7 +99,8 @@ def test_a_report_at_a_device_is_written_into_it_not_put_in_its_place(quickstart
         except PermissionError:
             pytest.skip("root here may not make a device node (a user namespace)")
 
-    code = main(["run", "--dry-run", "-C", str(quickstart), "--html", str(device)], environ={})
+    given = [word for flag in flags for word in (flag, str(device))]
+    code = main(["run", "--dry-run", "-C", str(quickstart), *given], environ={})
 
     assert code == 0
     assert stat.S_ISCHR(os.lstat(device).st_mode)
@@ -131,7 +167,29 @@ def test_link_on_the_way(tmp_path: Path, links: tuple[str, ...], path: str, foun
     for folder in (".honeyhive", "a/b"):
         if not any(link.startswith(folder.split("/")[0]) for link in links):
             (tmp_path / folder).mkdir(parents=True, exist_ok=True)
-    assert link_on_the_way(tmp_path, path) == (tmp_path / found if found else None)
+    assert link_on_the_way(tmp_path, tmp_path / path) == (tmp_path / found if found else None)
+
+
+@pytest.mark.parametrize("cwd", ["above", "inside", "beside"])
+def test_link_on_the_way_takes_paths_as_the_system_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cwd: str
+) -> None:
+    """Relative paths are the current directory's, as open() takes them: the same link however root and path are
+    named (``repo`` and ``repo/.honeyhive/local.db`` was looked for at ``repo/repo/.honeyhive``); a link above root
+    (the working directory reached through one) is followed, not found."""
+    root = tmp_path / "real"
+    (root / "sub").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    (root / ".honeyhive").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / "via").symlink_to(root)
+    here = {"above": tmp_path, "inside": root / "sub", "beside": tmp_path / "elsewhere"}[cwd]
+    monkeypatch.chdir(here)
+    link = root / ".honeyhive"
+    for given_root in (root, tmp_path / "via"):
+        for named_root in (str(given_root), os.path.relpath(given_root)):
+            for below in (".honeyhive/local.db", "sub/../.honeyhive/x"):  # joined as text: relpath drops ".."
+                assert link_on_the_way(named_root, f"{named_root}/{below}") == link, (named_root, below)
+            assert link_on_the_way(named_root, f"{named_root}/sub/x.json") is None
 
 
 def test_a_file_outside_the_working_directory_is_checked_itself(tmp_path: Path) -> None:
@@ -173,6 +231,32 @@ def test_the_actions_working_directory_must_be_a_folder_of_the_workspace(
     summary = step.summary()
     assert f"working-directory: refusing to work in {named}: {said}" in summary
     assert summary.startswith("### .honeyhive/experiment.yml\n")  # titled by the input: the file there is not read
+
+
+@pytest.mark.parametrize(
+    ("link", "said"),
+    [(REPORT_HTML_PATH, "report: refusing to write"), (".honeyhive/local.db", "working-directory: refusing to write")],
+)
+def test_a_file_of_the_action_that_is_a_link_is_its_inputs_error_verdict(
+    quickstart: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], link: str, said: str
+) -> None:
+    """A link at ``.honeyhive/report.html`` or ``.honeyhive/local.db`` exited 2 with no outputs and no summary, even
+    with ``fail-on-error: false`` (a pull request kept its stale comment): now the error verdict of the input whose
+    file it is, as a link on the ``report`` input's own path is, nothing written through it."""
+    precious = tmp_path / "precious"
+    precious.write_text("keep me\n", encoding="utf-8")
+    (quickstart / link).symlink_to(precious)
+    step = Step(tmp_path / "step", push())
+    inputs = {"dry-run": "true", "comment-mode": "off", "fail-on-error": "false"}
+
+    code = main(["action"], environ=step.env(quickstart, inputs))
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    outputs = step.outputs()
+    assert (outputs["verdict"], outputs["report-path"], outputs["html-report-path"]) == ("error", "", ""), out
+    assert f"{said} {quickstart / link}: {quickstart / link} is a symbolic link" in step.summary()
+    assert precious.read_text(encoding="utf-8") == "keep me\n"
 
 
 def test_a_working_directory_inside_the_workspace_works(
