@@ -5,6 +5,7 @@ surface."""
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import inspect
 import re
@@ -20,11 +21,18 @@ LOCAL = SRC / "honeyhive_local"
 ARCHITECTURE = SRC.parent / "docs" / "architecture.md"
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """``path`` parsed, once per session: the source does not change while the tests read it, and the tests only read
+    the tree (parsing every module again in each of ~50 tests was most of this file's time)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def _imports(path: Path) -> set[str]:
     """Full dotted names this file imports (anywhere in it), relative imports resolved."""
     package = ".".join(path.relative_to(SRC).with_suffix("").parts[:-1])
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -150,7 +158,7 @@ def test_honeyhive_local_never_imports_honeyhive_experiment() -> None:
 
 def _reads_environment(path: Path) -> list[int]:
     lines = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(_tree(path)):
         if (
             isinstance(node, ast.Attribute)
             and isinstance(node.value, ast.Name)
@@ -291,7 +299,7 @@ def _internal_imports(name: str, path: Path, known: set[str]) -> set[str]:
     counts as the submodule when there is one, else as the package's ``__init__``."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(_tree(path)):
         if isinstance(node, ast.ImportFrom):
             base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
             module = (f"{base}.{node.module}" if node.module else base) if node.level else node.module or ""
@@ -378,7 +386,7 @@ def _definitions(name: str) -> list[str]:
     """Where ``name`` is defined at module level under src/ (a class, a function or an assignment)."""
     found = []
     for path in sorted(SRC.rglob("*.py")):
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        for node in _tree(path).body:
             targets: list[str] = []
             if isinstance(node, ast.ClassDef | ast.FunctionDef):
                 targets = [node.name]
