@@ -29,6 +29,7 @@ results or warnings.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import logging
 import re
 from collections.abc import Iterable, Mapping
@@ -36,6 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Final, Literal
+from urllib.parse import urlsplit
 
 from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededException
 from github.Issue import Issue
@@ -146,6 +148,16 @@ def _github_message(exc: GithubException) -> str:
     return "; ".join(parts)
 
 
+def _paced(api_url: str) -> bool:
+    """Whether requests to ``api_url`` are paced: GitHub's servers (github.com, an Enterprise Server) have secondary
+    rate limits; an address on this machine's loopback (``127.0.0.0/8``, ``::1``, ``localhost``) has not."""
+    host = urlsplit(api_url).hostname or ""
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name, not an address
+        return host != "localhost"
+
+
 class CommentPublisher:
     """Posts one sticky comment per pull request and experiment file, found again by its marker."""
 
@@ -159,19 +171,23 @@ class CommentPublisher:
         backoff: float = 1.0,
         secondary_rate_wait: float = 60.0,
         max_rate_limit_wait: float | None = 300.0,
-        seconds_between_requests: float | None = 0.25,
-        seconds_between_writes: float | None = 1.0,
+        seconds_between_requests: float | None = None,
+        seconds_between_writes: float | None = None,
     ) -> None:
         """The retry is the module docstring's (urllib3 waits 0 s before the first retry); ``secondary_rate_wait``:
         the wait after a secondary rate limit without ``Retry-After``. ``seconds_between_requests``/
-        ``seconds_between_writes``: PyGithub's pacing, which keeps a job clear of GitHub's secondary rate limits
-        (its defaults; tests pass 0)."""
+        ``seconds_between_writes``: PyGithub's pacing, which keeps a job clear of GitHub's secondary rate limits;
+        when not given, PyGithub's defaults (0.25 s, 1 s) toward a GitHub server, and none toward an API on this
+        machine's loopback (a local proxy, or a test's fake server), which has no such limits (:func:`_paced`)."""
         if not token:
             raise ValueError("a GitHub token is required to publish a comment")
         if not _REPOSITORY.match(repository):
             raise ValueError(f"repository must be 'owner/name', got {repository!r}")
         self.repository = repository
         self._token = token
+        if _paced(api_url):
+            seconds_between_requests = 0.25 if seconds_between_requests is None else seconds_between_requests
+            seconds_between_writes = 1.0 if seconds_between_writes is None else seconds_between_writes
         self._github = Github(
             auth=Auth.Token(token),
             base_url=api_url.rstrip("/"),

@@ -540,3 +540,26 @@ def test_merge_base_via_the_compare_api(gh: FakeGitHub, make_publisher: Publishe
 def test_meta_head(text: str | None, expected: str | None) -> None:
     """The publisher reads the head back with report.markers, the module that writes it."""
     assert comment_head_sha(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("api_url", "pacing"),
+    [
+        ("https://api.github.com", (0.25, 1.0)),  # PyGithub's defaults, clear of GitHub's secondary rate limits
+        ("https://github.example.com/api/v3", (0.25, 1.0)),  # an Enterprise Server is GitHub too
+        ("https://127.example.com/api/v3", (0.25, 1.0)),  # a name that starts like an address is a name
+        ("http://127.0.0.1:8080/api/v3", (None, None)),  # this machine's loopback: a local proxy, a test's fake
+        ("http://127.9.9.9/api/v3", (None, None)),
+        ("http://[::1]:8080/api/v3", (None, None)),
+        ("http://localhost:8080/api/v3", (None, None)),
+    ],
+)
+def test_requests_to_a_github_server_are_paced_and_to_this_machines_loopback_not(
+    api_url: str, pacing: tuple[float | None, float | None]
+) -> None:
+    """PyGithub's pacing by where the API is; what a caller gives is kept (no request is made)."""
+    with CommentPublisher("t", "o/r", api_url=api_url) as publisher:
+        kwargs = publisher._github.requester.kwargs
+        assert (kwargs["seconds_between_requests"], kwargs["seconds_between_writes"]) == pacing
+    with CommentPublisher("t", "o/r", api_url=api_url, seconds_between_requests=2, seconds_between_writes=3) as given:
+        assert given._github.requester.kwargs["seconds_between_writes"] == 3
