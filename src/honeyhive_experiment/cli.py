@@ -232,7 +232,7 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings | No
     """The command's settings: the action's inputs and ``GITHUB_*`` context with its event payload, or the flags and
     the HoneyHive variables; ``None`` after saying why they cannot be used (exit 2). The action's inputs that cannot be
     used are kept in ``refused`` instead: its run reports them as its error verdict."""
-    from honeyhive_experiment.settings import Settings, load_event_payload
+    from honeyhive_experiment.settings import Settings, environment_secrets, load_event_payload
 
     try:
         if args.command == "action":
@@ -243,8 +243,9 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings | No
         from honeyhive_experiment.gha import annotation
         from honeyhive_experiment.report.redact import Redactor
 
-        # the value it quotes may carry a credential (an index URL's password): no settings, so the common shapes
-        message = Redactor().redact(str(exc))
+        # the value it quotes may be or carry a secret (a path or URL naming a key, an index URL's password): with no
+        # settings, those of the environment (the inputs' too), with the common shapes, redacted as printed
+        message = Redactor(environment_secrets(env)).redact_shown(str(exc))
         if args.command == "action":
             print(annotation("error", message, title="honeyhive-experiment input"), flush=True)
         else:

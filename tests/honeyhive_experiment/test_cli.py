@@ -547,6 +547,79 @@ def test_a_malformed_key_is_refused_in_words_the_log_keeps(
     )
 
 
+SECRET = "Zq7vP2mXk9Lw4Rt8Ns6Yb3Hc"  # 24 characters: a piece of 11 is under half of it
+TEMPLATE = {"HONEYHIVE_RUN_URL_TEMPLATE": f"https://app.example.com/runs?key={SECRET}"}
+
+
+def _pieces_of_the_secret(*texts: str) -> list[str]:
+    """Every 6 characters of :data:`SECRET` that ``texts`` show."""
+    return [SECRET[at : at + 6] for at in range(len(SECRET) - 5) if any(SECRET[at : at + 6] in t for t in texts)]
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "words"),
+    [
+        pytest.param(
+            ["validate", "--config", f"x{SECRET}\udcff.yml"], {"HH_API_KEY": SECRET}, "is not a UTF-8 name", id="config"
+        ),
+        pytest.param(["run", "--dry-run", "--report", f"o/{SECRET}/"], {"DB_PASSWORD": SECRET}, "folder", id="report"),
+        pytest.param(["runs"], {"OPENAI_API_KEY": SECRET, **TEMPLATE}, "must contain {run_id}", id="run-url-template"),
+        pytest.param(["action"], {"OPENAI_API_KEY": SECRET, **TEMPLATE}, "::error title=", id="action-annotation"),
+    ],
+)
+def test_a_usage_error_before_the_settings_shows_no_secret_of_the_environment(
+    quickstart: Path, capsys: pytest.CaptureFixture[str], argv: list[str], environ: dict[str, str], words: str
+) -> None:
+    """Said before the settings (which know the secrets) exist: the value it quotes was redacted of the common shapes
+    only, and a flag's path, a link's template naming a secret the environment holds showed it whole."""
+    if argv == ["action"]:
+        environ = {**Step(quickstart.parent / "step", pull_request()).env(quickstart, {"api-key": API_KEY}), **environ}
+    else:
+        argv = [*argv, "--working-directory", str(quickstart)]
+
+    code = main(argv, environ=environ)
+
+    output = capsys.readouterr()
+    assert code == 2, output
+    assert words in output.out + output.err, output
+    assert "***" in output.out + output.err, output
+    assert not _pieces_of_the_secret(output.out, output.err), output
+
+
+# a secret the environment holds, split by a line break the message quotes escaped (repr's \n) or shows (U+2028)
+SPLIT = SECRET[:11] + "\n" + SECRET[11:]
+SPLIT_SECRET_CASES = [
+    pytest.param(f"max_workers: !!int {json.dumps(SPLIT)}\n", None, id="yaml-value-of-a-tag"),
+    pytest.param(f"{json.dumps(SPLIT)}: 1\n", None, id="yaml-key"),
+    pytest.param(None, f"raise KeyError({SPLIT!r})\n", id="import-keyerror"),
+    pytest.param(None, f"raise ValueError({'x ' + SECRET[:11] + chr(0x2028) + SECRET[11:] + ' y'!r})\n", id="u2028"),
+]
+
+
+@pytest.mark.parametrize(("appended", "module"), SPLIT_SECRET_CASES)
+def test_a_split_secret_quoted_in_an_error_shows_no_piece_of_it(
+    quickstart: Path, capsys: pytest.CaptureFixture[str], appended: str | None, module: str | None
+) -> None:
+    """repr writes a line break as ``\\n``, and U+2028 breaks a line as ``\\n`` does: the piece of 11 characters before
+    it was mid-line for the redactor, and shown on the terminal, in the comment, report.json and the HTML report."""
+    if module is not None:
+        (quickstart / "leaky.py").write_text(module)
+    _write(quickstart, GOOD.replace("support_bot.app:answer", "leaky:answer") if module else GOOD + appended)
+    out = quickstart / "out"
+    environ = {"DB_PASSWORD": SECRET}
+    root = ["--working-directory", str(quickstart)]
+
+    validated = main(["validate", *root], environ=environ)
+    checked = capsys.readouterr()
+    ran = main(["run", "--dry-run", *root, "--report", str(out / "r.json"), "--html", str(out / "r.html")], environ)
+    run = capsys.readouterr()
+
+    assert (validated, ran) == (2, 2), (checked, run)
+    reports = [(out / name).read_text(encoding="utf-8") for name in ("r.json", "r.html")]
+    assert "***" in checked.err, checked
+    assert not _pieces_of_the_secret(checked.out, checked.err, run.out, run.err, *reports), (checked, run)
+
+
 @pytest.mark.parametrize("command", [["validate", "--no-probe"], ["runs"], ["view", "--no-open"], ["run", "--dry-run"]])
 def test_every_command_keeps_the_dataset_inside_the_working_directory(
     repo: Path, capsys: pytest.CaptureFixture[str], command: list[str]

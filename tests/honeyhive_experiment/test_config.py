@@ -623,6 +623,29 @@ def test_malformed_config_names_file_line_and_key(
         assert Redactor().redact(under_a_secret_like_key) == under_a_secret_like_key
 
 
+SECRET = "Zq7vP2mXk9Lw4Rt8Ns6Yb3Hc"  # 24 characters: a piece under 12 inside a line is not redacted
+
+
+@pytest.mark.parametrize(
+    ("value", "tag"),
+    [
+        pytest.param("A" * 46 + SECRET, "!!float ", id="11 characters before a cut at 57"),
+        pytest.param("A" * 52 + SECRET, "!!float ", id="5 before it"),
+        pytest.param("A" * 40 + SECRET + "B" * 30, "!!timestamp ", id="17 before it"),
+    ],
+)
+def test_a_long_unreadable_value_is_quoted_whole_so_no_piece_of_a_secret_in_it_survives_redaction(
+    value: str, tag: str
+) -> None:
+    """Cut before the redactor saw it, the value's end put a piece of a secret mid-line, before ``...') for its
+    tag``, where a piece under half a secret is left; whole, the secret is redacted whole."""
+    with pytest.raises(ConfigError) as caught:
+        parse_config(f"{BASE}comment: {{title: {tag}{value}}}\n")
+    shown = Redactor([SECRET]).redact(str(caught.value))
+    assert value.replace(SECRET, "***") in shown, shown
+    assert not [SECRET[at : at + 4] for at in range(len(SECRET) - 3) if SECRET[at : at + 4] in shown], shown
+
+
 def test_there_are_at_least_thirty_malformed_cases() -> None:
     assert len(MALFORMED) >= 30
 

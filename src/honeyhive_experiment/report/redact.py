@@ -34,7 +34,9 @@ the more innocent text is blanked (and the more places each string must be searc
   two by a line break leaves its first part at the end of one line and its second at the start of the next, so
   whatever the cut, at most 7 of its characters stay visible on each side of the break (both halves of a secret
   under 16 characters can be shorter than that, and then both are shown: no secret this action knows is that
-  short). A line made only of a piece of the secret (a token wrapped at 76 columns) touches both edges.
+  short). A line made only of a piece of the secret (a token wrapped at 76 columns) touches both edges. A line
+  ends at every break ``str.splitlines()`` makes (a line feed, U+2028…) and at one escaped as ``repr`` and
+  JSON write it (``\\n``, ``\\\\n``, ``\\u2028``…): a split secret quoted on one line is still split at an edge.
 * **anywhere else**: a fragment of at least half the secret (never under 8 characters). A piece that long is the
   secret for anyone who sees it; a shorter piece inside a line is left alone, so that the secret's pieces that
   are ordinary text cannot blank that text everywhere.
@@ -177,7 +179,10 @@ MIN_SECRET: Final = 4  # a shorter "secret" is ignored: it would blank the whole
 MIN_FORM: Final = 8  # an encoded form (hex, a base64 core) shorter than this is not looked for
 EDGE_FRAGMENT: Final = 8  # a fragment this long at a line's edge is redacted (half a shorter secret, never < 6)
 FRAGMENT_FLOOR: Final = 6
-_EDGE_TRIM: Final = " \t\r\n\"'`,;:.!?()[]{}<>"  # what may stand between a fragment and its line's edge
+_EDGE_TRIM: Final = " \t\r\n\"'`,;:.!?()[]{}<>\\"  # what may stand between a fragment and its line's edge
+_BREAK: Final = re.compile(  # where a line ends: str.splitlines()'s breaks, and those repr and JSON write escaped
+    r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]|\\+(?:[nrfv]|x(?i:0[bc]|1[c-e]|85)|u(?i:000[bc]|001[c-e]|0085|202[89]))"
+)
 _URL_SAFE: Final = frozenset(string.ascii_letters + string.digits + "-_.~")  # never percent- or JSON-escaped
 _ENTITIES: Final = {chr(point): name for point, name in html.entities.codepoint2name.items()} | {"'": "apos"}
 _WORDISH: Final = re.compile(rf"[\W_]*(?:{_WORD}[\s,./:;_-]+)*{_WORD}?[\W_]*", re.ASCII)
@@ -395,14 +400,15 @@ def _fragments(text: str, tables: _Tables) -> list[tuple[int, int]]:
                 if span[1] - span[0] >= least and _identifying(text[span[0] : span[1]], value):
                     spans.append(span)
                 start = text.find(anchor, start + 1)
-    if "\n" in text or "\r" in text:
-        trimmed = list(map(str.strip, text.splitlines(), repeat(_EDGE_TRIM)))
+    lines = _BREAK.split(text) if "\\" in text else text.splitlines()  # str.splitlines(): no regex, the common case
+    if len(lines) > 1:
+        trimmed = list(map(str.strip, lines, repeat(_EDGE_TRIM)))
         for edge in tables.edges:
             window, grams, _, heads, tails = edge
             if not grams.isdisjoint(chain(map(heads, trimmed), map(tails, trimmed))):
                 spans.extend(_at_edges(text, edge))
-    else:
-        line = text.strip(_EDGE_TRIM)
+    elif lines:
+        line = lines[0].strip(_EDGE_TRIM)  # not text's: a break it ends with (U+2028) is no part of its last edge
         for edge in tables.edges:
             window, grams = edge[0], edge[1]
             if line[:window] in grams or line[-window:] in grams:
@@ -414,11 +420,13 @@ def _at_edges(text: str, edge: _Edge) -> list[tuple[int, int]]:
     """The fragments at the lines' edges that ``edge``'s windows find (rare: plain loops)."""
     window, grams, fitting, _, _ = edge
     spans = []
-    begin = 0
-    for line in text.splitlines(keepends=True):
+    breaks = [found.span() for found in _BREAK.finditer(text)]
+    starts = [0, *(after for _, after in breaks)]
+    ends = [*(before for before, _ in breaks), len(text)]
+    for begin, end in zip(starts, ends, strict=True):
+        line = text[begin:end]
         first = begin + len(line) - len(line.lstrip(_EDGE_TRIM))
         last = begin + len(line.rstrip(_EDGE_TRIM))
-        begin += len(line)
         if last - first < window:
             continue
         for start in (first, last - window):

@@ -358,6 +358,46 @@ def test_a_secret_split_across_two_lines_leaves_neither_part(secret: str, where:
     assert as_records == ["the key is ***", "*** (continued)"]
 
 
+SPLIT = "Zq7vP2mXk9Lw4Rt8Ns6Yb3Hc"  # 24 characters: a piece of 11 is under half of it, redacted only at a line's edge
+
+# a line break between two pieces of a secret, as it is written: every break str.splitlines() makes, and the line
+# breaks repr and JSON escape (a quoted exception, a YAML value or key named as written, a repr put in JSON)
+LINE_BREAKS = [
+    *(pytest.param(c, id=f"U+{ord(c):04X}") for c in "\v\f\x1c\x1d\x1e\x85\u2028\u2029"),
+    *(pytest.param(repr(c)[1:-1], id=f"repr {repr(c)[1:-1]}") for c in "\n\r\v\f\x1c\x85\u2028\u2029"),
+    *(pytest.param(json.dumps(c)[1:-1], id=f"JSON {json.dumps(c)[1:-1]}") for c in "\n\r\f\x0b\x1e\x85\u2028"),
+    pytest.param("\\\\n", id="repr in JSON \\\\n"),
+    pytest.param("\\r\\n", id="repr \\r\\n"),
+    pytest.param("\\u000B", id="JSON in upper case \\u000B"),
+]
+
+
+@pytest.mark.parametrize("cut", [11, 13], ids=["short first piece", "short second piece"])
+@pytest.mark.parametrize("escaped", LINE_BREAKS)
+def test_a_secret_split_by_any_line_break_as_written_leaves_neither_piece(escaped: str, cut: int) -> None:
+    """Each piece is at an edge of its line, whatever the break: one ``str.splitlines()`` makes besides ``\\n`` and
+    ``\\r`` (U+2028, ``\\x85``…), or one written escaped (``'…\\n…'``). 11 of the secret's 24 characters showed
+    mid-line (an error message in the report, the comment, report.json)."""
+    first, second = SPLIT[:cut], SPLIT[cut:]
+    redactor = Redactor([SPLIT])
+    quoted = f"raised KeyError('x {first}{escaped}{second} y')"
+    assert redactor.redact(quoted) == f"raised KeyError('x ***{escaped}*** y')"
+    assert redactor.redact(f"the key: {first}{escaped}") == f"the key: ***{escaped}"  # a break that ends the text
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        pytest.param(repr(KeyError(SPLIT[:11] + "\n" + SPLIT[11:])), "KeyError('***\\n***')", id="repr of a KeyError"),
+        pytest.param(json.dumps(repr(f"x {SPLIT[:11]}\r\n{SPLIT[11:]}")), "\"'x ***\\\\r\\\\n***'\"", id="in JSON"),
+        pytest.param(repr({"auth": [SPLIT[:11] + "\n" + SPLIT[11:]]}), "{'auth': ['***\\n***']}", id="repr of a dict"),
+        pytest.param(r"\new\nothing\u2028", r"\new\nothing\u2028", id="escapes with no secret"),
+    ],
+)
+def test_what_repr_and_json_write_of_a_split_secret_shows_neither_piece(written: str, shown: str) -> None:
+    assert Redactor([SPLIT]).redact(written) == shown
+
+
 def test_half_a_secret_is_redacted_anywhere_in_a_line() -> None:
     redactor = Redactor([API_KEY])
     half = API_KEY[3 : 3 + (len(API_KEY) + 1) // 2]
