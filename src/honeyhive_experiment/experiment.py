@@ -278,6 +278,7 @@ def evaluate(
     check_types(
         api_key=api_key,
         hh_api_key=hh_api_key,
+        suite=suite,
         server_url=server_url,
         ingestion_api_key=ingestion_api_key,
         local_db=local_db,
@@ -605,6 +606,7 @@ def check_count(argument: str, count: object, most: int) -> int:
 _KINDS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "api_key": (str, "a string (a HoneyHive API key)"),
     "hh_api_key": (str, "a string (a HoneyHive API key)"),
+    "suite": (str, "a string (the legacy SDK's label, recorded in the run's metadata)"),
     "server_url": (str, "a string (an http(s) URL)"),
     "ingestion_api_key": (str, "a string (a HoneyHive ingestion key)"),
     "local_db": ((str, os.PathLike), "a path (the embedded backend's SQLite file)"),
