@@ -278,6 +278,8 @@ def evaluate(
     check_types(
         api_key=api_key,
         hh_api_key=hh_api_key,
+        suite=suite,
+        name=name,
         server_url=server_url,
         ingestion_api_key=ingestion_api_key,
         local_db=local_db,
@@ -291,7 +293,7 @@ def evaluate(
     )
     _check_metadata(metadata)
     api_key, metadata = _legacy_arguments(api_key, metadata, hh_api_key, hh_project, suite)
-    _check_arguments(function, name, run_id, dataset, dataset_id, client, api_key, server_url, aggregate_function)
+    _check_arguments(function, run_id, dataset, dataset_id, client, api_key, server_url, aggregate_function)
     max_workers = check_count("max_workers", max_workers, MOST_WORKERS)
     trials = check_count("trials", trials, MOST_TRIALS)
     _check_seconds(timeout=timeout, ingestion_timeout=ingestion_timeout)
@@ -484,7 +486,6 @@ def _instrumentor_instances(items: Sequence[Any]) -> list[Any]:
 
 def _check_arguments(
     function: object,
-    name: object,
     run_id: object,
     dataset: object,
     dataset_id: str | None,
@@ -518,8 +519,6 @@ def _check_arguments(
         check_server(server_url, api_key)
     if not callable(function):
         raise ArgumentError("function", f"expected a callable (the function to evaluate), got {function!r}")
-    if name is not None and not isinstance(name, str):
-        raise ArgumentError("name", f"expected a string (the run's name), got {type(name).__name__}")
     if run_id is not None and not is_run_id(run_id):
         raise ArgumentError("run_id", f"expected a UUID (HoneyHive's run ids are), got {run_id!r}")
     if not isinstance(aggregate_function, str) or aggregate_function not in set(AggregateFunction):
@@ -605,6 +604,8 @@ def check_count(argument: str, count: object, most: int) -> int:
 _KINDS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "api_key": (str, "a string (a HoneyHive API key)"),
     "hh_api_key": (str, "a string (a HoneyHive API key)"),
+    "suite": (str, "a string (the legacy SDK's label, recorded in the run's metadata)"),
+    "name": (str, "a string (the run's name)"),
     "server_url": (str, "a string (an http(s) URL)"),
     "ingestion_api_key": (str, "a string (a HoneyHive ingestion key)"),
     "local_db": ((str, os.PathLike), "a path (the embedded backend's SQLite file)"),

@@ -40,7 +40,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Container, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Container, Coroutine, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any, Protocol
@@ -188,13 +188,16 @@ class Runner:
         return outcomes
 
     def _run(self, datapoints: Sequence[Datapoint], skip: Container[str]) -> list[DatapointOutcome]:
-        executions = [
-            (index, datapoint, trial)
-            for index, datapoint in enumerate(datapoints)
-            for trial in range(self.spec.trials)
-            if session_id_for(self.run_id, datapoint.id, trial) not in skip
-        ]
-        total = len(executions)
+        def executions() -> Iterator[tuple[int, Datapoint, int]]:
+            """Each datapoint's trials to run, made as the pool takes them: the datapoints of a large dataset (made
+            when read, :class:`~honeyhive_experiment.experiment.PreparedDataset`'s) are not all held at once."""
+            for index, datapoint in enumerate(datapoints):
+                for trial in range(self.spec.trials):
+                    if session_id_for(self.run_id, datapoint.id, trial) not in skip:
+                        yield index, datapoint, trial
+
+        # nothing to skip (all but a re-run shard): every execution runs, counted without making a session id each
+        total = len(datapoints) * self.spec.trials if not skip else sum(1 for _ in executions())
         outcomes: list[DatapointOutcome | None] = [None] * total
         self.finished = outcomes  # readable while running: what an interrupt leaves behind
         started = time.monotonic()
@@ -203,7 +206,7 @@ class Runner:
         executor = ThreadPoolExecutor(max_workers=self.spec.max_workers, thread_name_prefix="honeyhive-datapoint")
         # a bounded window of submitted datapoints: memory stays flat however large the dataset is
         window = 2 * self.spec.max_workers
-        queued = iter(enumerate(executions))
+        queued = enumerate(executions())
         futures: dict[Future[DatapointOutcome], int] = {}  # in flight
 
         def submit(count: int) -> None:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import copy
 import gc
 import json
+import threading
+import weakref
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -20,9 +23,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from honeyhive_experiment import HoneyHiveClient, IngestionTimeout, evaluate, external_dataset
+from honeyhive_experiment.experiment import PreparedDataset
 from honeyhive_experiment.jsonstream import JsonBody, NotJson, read_array_items
 from honeyhive_experiment.models import DatapointResult, DatapointResults, ExperimentResultSummary
-from honeyhive_experiment.models.outcomes import MetricValues
+from honeyhive_experiment.models.outcomes import Datapoint, MetricValues
 from honeyhive_local import LocalBackend
 
 from .test_ingestion_wait import double, exact
@@ -191,6 +195,53 @@ def test_a_run_reads_its_summary_once_and_leaves_no_cyclic_garbage() -> None:
     assert leaked == {}
     assert summary == plain == result.summary
     assert len(summary.datapoints) == len(RECORDS)
+
+
+class _Watched(Datapoint):
+    __slots__ = ("__weakref__",)
+
+
+class MadeWhenRead(Sequence[Datapoint]):
+    """Datapoints each made when read, as a large dataset's are (experiment._RecordDatapoints), watched while alive."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.alive = 0  # made and not yet collected (by whichever thread dropped it last)
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index: Any) -> Any:
+        if not isinstance(index, int) or not 0 <= index < self.count:
+            raise IndexError(index)
+        datapoint = _Watched(f"dp-{index}", {"inputs": {"n": index}}, "EXT-watched")
+        with self._lock:
+            self.alive += 1
+        weakref.finalize(datapoint, self._collected)
+        return datapoint
+
+    def _collected(self) -> None:
+        with self._lock:
+            self.alive -= 1
+
+
+def test_the_pool_holds_the_datapoints_in_flight_not_every_one() -> None:
+    """The pool takes each datapoint's trials as it has room for them: a datapoint made when read is dropped after
+    its run, so a large dataset's are never all in memory at once (they were, as a list of every execution)."""
+    datapoints = MadeWhenRead(60)
+    seen: list[int] = []
+
+    def watch(inputs: dict[str, Any]) -> dict[str, Any]:
+        seen.append(datapoints.alive)
+        return {"n": inputs["n"]}
+
+    dataset = PreparedDataset("EXT-watched", datapoints, external=True)
+    with LocalBackend() as backend, HoneyHiveClient(backend.url, backend.api_key) as client:
+        result = evaluate(watch, dataset, client=client, max_workers=2, trials=2, print_results=False)
+    assert [(o.datapoint_id, o.trial) for o in result.outcomes] == [(f"dp-{i}", t) for i in range(60) for t in (0, 1)]
+    # the in-flight window (2 x max_workers) and what the pool's threads last ran, not all 60
+    assert max(seen) <= 16
 
 
 def test_the_wait_matches_each_function_span_once_and_ignores_strangers() -> None:

@@ -93,6 +93,9 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("cancel a flag", {"dataset": RECORDS, "cancel": True}, "cancel", "expected a threading.Event"),
     ("a number as key", {"dataset": RECORDS, "api_key": 123}, "api_key", "expected a string"),
     ("a number as legacy key", {"dataset": RECORDS, "hh_api_key": 123}, "hh_api_key", "got int"),
+    # the legacy label goes into the run's metadata: an object was a raw TypeError (not JSON serializable)
+    ("an object as suite", {"dataset": RECORDS, **SENT, "suite": object()}, "suite", "got object"),
+    ("a number as suite", {"dataset": RECORDS, "suite": 5}, "suite", "got int"),
     ("a number as URL", {"dataset": RECORDS, "api_key": "k", "server_url": 5}, "server_url", "expected a string"),
     ("a number as ingestion key", {"dataset": RECORDS, **SENT, "ingestion_api_key": 5}, "ingestion_api_key", "int"),
     ("a number as local_db", {"dataset": RECORDS, "local_db": 5}, "local_db", "expected a path"),
