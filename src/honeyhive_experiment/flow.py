@@ -59,6 +59,7 @@ from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.efficiency import left_out, presentation
 from honeyhive_experiment.errors import (
     ArgumentError,
+    BaselineError,
     ConfigError,
     ExperimentCancelled,
     HoneyHiveError,
@@ -177,11 +178,14 @@ def dataset_records(config: ExperimentConfig, config_path: str, root: Path) -> l
     return load_dataset_file(file)
 
 
-def prepare_dataset(settings: Settings, config: ExperimentConfig, client: HoneyHiveClient) -> PreparedDataset:
+def prepare_dataset(
+    settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, read: bool = True
+) -> PreparedDataset:
     """The config's dataset: a repository file becomes an EXT- dataset (its id from the repository and the path,
-    see dataset_identity.py), a managed one is fetched."""
+    see dataset_identity.py), a managed one is fetched. ``read`` false (``runs``: which runs are this dataset's, as
+    its path says): a file is not read, nor need it exist or parse (mid-edit), and the dataset has no datapoints."""
     root, config_path = settings.root, str(settings.config_path)
-    records = dataset_records(config, config_path, root)
+    records = [] if not read and config.dataset.path is not None else dataset_records(config, config_path, root)
     if records is not None:
         where = relative(config_path, root)
         identity = file_identity(config.dataset, records, config_file=where, repository=settings.ci.repository)
@@ -283,7 +287,7 @@ def run_experiment(
     """Run the experiment as one HoneyHive run, then judge it."""
     enter(watch.cancel, "preparing the run")
     dataset = prepare_dataset(settings, config, client)
-    if settings.baseline_run_id:  # a baseline that cannot be found is said before the run, not after it
+    if settings.baseline_run_id or config.baseline.run_id:  # one that cannot be found is said before the run
         find_baseline(client, config, settings, dataset, now=now)
     with _user_code(settings, config, dataset, watch) as spec:
         result = record_run(spec, dataset, client=client)
@@ -576,28 +580,35 @@ def find_baseline(
     """The baseline of a run of ``dataset`` made where ``settings.ci`` says (the rules:
     :mod:`honeyhive_experiment.baseline`); ``settings.baseline_run_id`` when given. Outside GitHub Actions the
     previous run on the branch will do, whatever its result, so successive local runs compare with each other.
-    ``runs``: the experiment's completed runs, when the caller reads them too."""
+    ``runs``: the experiment's completed runs, when the caller reads them too. A ``baseline.run_id`` of the config
+    that names nothing is a BaselineError at its line (``--baseline``'s is said as it is)."""
     ci = settings.ci
-    return choose_baseline(
-        client,
-        experiment=config.name,
-        dataset_id=dataset.identity or dataset.dataset_id,
-        policy=config.baseline,
-        explicit_run_id=settings.baseline_run_id,
-        merge_base_sha=ci.merge_base_sha,
-        base_branch=ci.base_ref,
-        exclude_run_ids=exclude,
-        now=now,
-        config_file=settings.config_file,
-        repository=ci.repository,
-        require_passing=settings.as_action,
-        head_sha=ci.sha,
-        dirty=bool(ci.dirty),
-        merge_base_ref=ci.merge_base_ref or ci.base_ref,
-        fallback_branch=ci.fallback_ref,
-        ancestry=lambda commit, of: is_ancestor(settings.root, commit, of),
-        runs=runs,
-    )
+    try:
+        return choose_baseline(
+            client,
+            experiment=config.name,
+            dataset_id=dataset.identity or dataset.dataset_id,
+            policy=config.baseline,
+            explicit_run_id=settings.baseline_run_id,
+            merge_base_sha=ci.merge_base_sha,
+            base_branch=ci.base_ref,
+            exclude_run_ids=exclude,
+            now=now,
+            config_file=settings.config_file,
+            repository=ci.repository,
+            require_passing=settings.as_action,
+            head_sha=ci.sha,
+            dirty=bool(ci.dirty),
+            merge_base_ref=ci.merge_base_ref or ci.base_ref,
+            fallback_branch=ci.fallback_ref,
+            ancestry=lambda commit, of: is_ancestor(settings.root, commit, of),
+            runs=runs,
+        )
+    except BaselineError as exc:
+        if settings.baseline_run_id or not config.baseline.run_id:
+            raise
+        at = config_error_at(str(settings.config_path), ("baseline", "run_id"), exc.message)
+        raise BaselineError(exc.message, file=at.file, line=at.line, key=at.key) from None
 
 
 def stamp_verdict(
