@@ -20,6 +20,7 @@ import dataclasses
 import itertools
 import logging
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -994,6 +995,8 @@ def review(
         run_id = _latest_run(client, config.name, settings)
     elif not is_run_id(run_id):  # a path (../runs) would reach another route of the backend
         raise ArgumentError("RUN_ID", f"{run_id!r} is not a run id (python -m honeyhive_experiment runs lists them)")
+    else:  # a UUID, as the runs are named (lower case, dashed), however it was typed or pasted
+        run_id = str(uuid.UUID(run_id))
     try:
         run = ExperimentRun.model_validate(client.get_run(run_id))
     except NotFoundError:
@@ -1027,15 +1030,24 @@ def _latest_run(client: HoneyHiveClient, experiment: str, settings: Settings) ->
     """The experiment's newest run of this experiment file in this repository, as baselines are (the backend's
     ``name`` filter is a substring match: the name is checked; another file of that name has its own rules). A run
     without an experiment-file stamp (evaluate()'s, an older version's) counts as the default file's, as for
-    baselines (:func:`~honeyhive_experiment.baseline.same_origin`): another file's view names the newest such run."""
-    unstamped = None
+    baselines (:func:`~honeyhive_experiment.baseline.same_origin`): another file's view names the newest such run.
+    The newest completed one: a newer run still running or cancelled is passed over, and said so (none completed:
+    the newest, which :func:`review` refuses, saying why)."""
+    unstamped = unfinished = None
     config_file = settings.config_file  # read once: it looks for the repository's root on disk
     for raw in client.iter_runs(max_pages=5, name=experiment):
         run = ExperimentRun.model_validate(raw)
         if run.name == experiment and same_origin(run, config_file, settings.ci.repository):
-            return run.run_id
+            if _unfinished(run, "") is None:
+                if unfinished is not None:
+                    shown = f"run {unfinished.run_id} is {unfinished.status}, not completed"
+                    log.warning("viewing run %s, the newest completed run of %s: %s", run.run_id, config_file, shown)
+                return run.run_id
+            unfinished = unfinished or run
         if run.name == experiment and not isinstance(run.ci.get("config_file"), str):
             unstamped = unstamped or run.run_id
+    if unfinished is not None:
+        return unfinished.run_id
     message = f"experiment {experiment!r} has no run of {config_file} in the backend yet: run it first"
     if unstamped:
         message += (
