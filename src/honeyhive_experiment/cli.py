@@ -296,6 +296,8 @@ def _runs(settings: Settings, *, as_json: bool, limit: int) -> int:
         print(settings.printable(runs_table(found.rows, now=datetime.now(UTC))))
         baseline = f"* baseline: {plain(found.baseline)}" if found.baseline else "no baseline"  # names a branch
         print(settings.printable(baseline), file=sys.stderr)
+    if found.missing:  # the list is what a new baseline is picked from: shown, then why a run here would fail
+        print(settings.printable(f"warning: {found.missing}"), file=sys.stderr)
     return 0
 
 

@@ -20,6 +20,7 @@ import dataclasses
 import itertools
 import logging
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -59,6 +60,7 @@ from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.efficiency import left_out, presentation
 from honeyhive_experiment.errors import (
     ArgumentError,
+    BaselineError,
     ConfigError,
     ExperimentCancelled,
     HoneyHiveError,
@@ -177,11 +179,14 @@ def dataset_records(config: ExperimentConfig, config_path: str, root: Path) -> l
     return load_dataset_file(file)
 
 
-def prepare_dataset(settings: Settings, config: ExperimentConfig, client: HoneyHiveClient) -> PreparedDataset:
+def prepare_dataset(
+    settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, read: bool = True
+) -> PreparedDataset:
     """The config's dataset: a repository file becomes an EXT- dataset (its id from the repository and the path,
-    see dataset_identity.py), a managed one is fetched."""
+    see dataset_identity.py), a managed one is fetched. ``read`` false (``runs``: which runs are this dataset's, as
+    its path says): a file is not read, nor need it exist or parse (mid-edit), and the dataset has no datapoints."""
     root, config_path = settings.root, str(settings.config_path)
-    records = dataset_records(config, config_path, root)
+    records = [] if not read and config.dataset.path is not None else dataset_records(config, config_path, root)
     if records is not None:
         where = relative(config_path, root)
         identity = file_identity(config.dataset, records, config_file=where, repository=settings.ci.repository)
@@ -283,7 +288,7 @@ def run_experiment(
     """Run the experiment as one HoneyHive run, then judge it."""
     enter(watch.cancel, "preparing the run")
     dataset = prepare_dataset(settings, config, client)
-    if settings.baseline_run_id:  # a baseline that cannot be found is said before the run, not after it
+    if settings.baseline_run_id or config.baseline.run_id:  # one that cannot be found is said before the run
         find_baseline(client, config, settings, dataset, now=now)
     with _user_code(settings, config, dataset, watch) as spec:
         result = record_run(spec, dataset, client=client)
@@ -576,28 +581,35 @@ def find_baseline(
     """The baseline of a run of ``dataset`` made where ``settings.ci`` says (the rules:
     :mod:`honeyhive_experiment.baseline`); ``settings.baseline_run_id`` when given. Outside GitHub Actions the
     previous run on the branch will do, whatever its result, so successive local runs compare with each other.
-    ``runs``: the experiment's completed runs, when the caller reads them too."""
+    ``runs``: the experiment's completed runs, when the caller reads them too. A ``baseline.run_id`` of the config
+    that names nothing is a BaselineError at its line (``--baseline``'s is said as it is)."""
     ci = settings.ci
-    return choose_baseline(
-        client,
-        experiment=config.name,
-        dataset_id=dataset.identity or dataset.dataset_id,
-        policy=config.baseline,
-        explicit_run_id=settings.baseline_run_id,
-        merge_base_sha=ci.merge_base_sha,
-        base_branch=ci.base_ref,
-        exclude_run_ids=exclude,
-        now=now,
-        config_file=settings.config_file,
-        repository=ci.repository,
-        require_passing=settings.as_action,
-        head_sha=ci.sha,
-        dirty=bool(ci.dirty),
-        merge_base_ref=ci.merge_base_ref or ci.base_ref,
-        fallback_branch=ci.fallback_ref,
-        ancestry=lambda commit, of: is_ancestor(settings.root, commit, of),
-        runs=runs,
-    )
+    try:
+        return choose_baseline(
+            client,
+            experiment=config.name,
+            dataset_id=dataset.identity or dataset.dataset_id,
+            policy=config.baseline,
+            explicit_run_id=settings.baseline_run_id,
+            merge_base_sha=ci.merge_base_sha,
+            base_branch=ci.base_ref,
+            exclude_run_ids=exclude,
+            now=now,
+            config_file=settings.config_file,
+            repository=ci.repository,
+            require_passing=settings.as_action,
+            head_sha=ci.sha,
+            dirty=bool(ci.dirty),
+            merge_base_ref=ci.merge_base_ref or ci.base_ref,
+            fallback_branch=ci.fallback_ref,
+            ancestry=lambda commit, of: is_ancestor(settings.root, commit, of),
+            runs=runs,
+        )
+    except BaselineError as exc:
+        if settings.baseline_run_id or not config.baseline.run_id:
+            raise
+        at = config_error_at(str(settings.config_path), ("baseline", "run_id"), exc.message)
+        raise BaselineError(exc.message, file=at.file, line=at.line, key=at.key) from None
 
 
 def stamp_verdict(
@@ -983,6 +995,8 @@ def review(
         run_id = _latest_run(client, config.name, settings)
     elif not is_run_id(run_id):  # a path (../runs) would reach another route of the backend
         raise ArgumentError("RUN_ID", f"{run_id!r} is not a run id (python -m honeyhive_experiment runs lists them)")
+    else:  # a UUID, as the runs are named (lower case, dashed), however it was typed or pasted
+        run_id = str(uuid.UUID(run_id))
     try:
         run = ExperimentRun.model_validate(client.get_run(run_id))
     except NotFoundError:
@@ -1016,15 +1030,24 @@ def _latest_run(client: HoneyHiveClient, experiment: str, settings: Settings) ->
     """The experiment's newest run of this experiment file in this repository, as baselines are (the backend's
     ``name`` filter is a substring match: the name is checked; another file of that name has its own rules). A run
     without an experiment-file stamp (evaluate()'s, an older version's) counts as the default file's, as for
-    baselines (:func:`~honeyhive_experiment.baseline.same_origin`): another file's view names the newest such run."""
-    unstamped = None
+    baselines (:func:`~honeyhive_experiment.baseline.same_origin`): another file's view names the newest such run.
+    The newest completed one: a newer run still running or cancelled is passed over, and said so (none completed:
+    the newest, which :func:`review` refuses, saying why)."""
+    unstamped = unfinished = None
     config_file = settings.config_file  # read once: it looks for the repository's root on disk
     for raw in client.iter_runs(max_pages=5, name=experiment):
         run = ExperimentRun.model_validate(raw)
         if run.name == experiment and same_origin(run, config_file, settings.ci.repository):
-            return run.run_id
+            if _unfinished(run, "") is None:
+                if unfinished is not None:
+                    shown = f"run {unfinished.run_id} is {unfinished.status}, not completed"
+                    log.warning("viewing run %s, the newest completed run of %s: %s", run.run_id, config_file, shown)
+                return run.run_id
+            unfinished = unfinished or run
         if run.name == experiment and not isinstance(run.ci.get("config_file"), str):
             unstamped = unstamped or run.run_id
+    if unfinished is not None:
+        return unfinished.run_id
     message = f"experiment {experiment!r} has no run of {config_file} in the backend yet: run it first"
     if unstamped:
         message += (

@@ -48,6 +48,7 @@ from honeyhive_experiment.errors import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
     ArgumentError,
+    BaselineError,
     ExperimentCancelled,
     ExperimentError,
     HoneyHiveError,
@@ -689,23 +690,29 @@ class Runs:
     experiment: str
     rows: list[RunRow]
     baseline: str | None  # "previous local run (run id)", or None without a baseline
+    missing: str | None = None  # the baseline asked for (the config's run_id, --baseline) that names no run: why
 
 
 def runs(settings: Settings, *, limit: int) -> Runs:
-    """``runs``: the experiment file's recent runs from the backend, the one a run here would compare with marked.
-    Raises the ExperimentError found."""
+    """``runs``: the experiment file's recent runs from the backend, the one a run here would compare with marked;
+    a baseline asked for that names no run is said beside them (a new one is picked from the list). Raises the
+    ExperimentError found."""
     now = datetime.now(UTC)
     _check_writable(settings, None)  # the embedded backend's database is written (made) there too
     settings = locate(settings)
     config = _experiment_file(settings, comment=False)
+    missing = None
     with connect(settings) as client:
-        dataset = prepare_dataset(settings, config, client)
-        baseline = find_baseline(client, config, settings, dataset, now=now)
+        dataset = prepare_dataset(settings, config, client, read=False)
+        try:
+            baseline = find_baseline(client, config, settings, dataset, now=now)
+        except BaselineError as exc:
+            baseline, missing = None, str(exc)
         file, repository = settings.config_file, settings.ci.repository
         rows = recent_run_rows(
             client, config.name, limit=limit, config_file=file, repository=repository, baseline=baseline
         )
-    return Runs(config.name, rows, f"{baseline.why} ({baseline.run.run_id})" if baseline else None)
+    return Runs(config.name, rows, f"{baseline.why} ({baseline.run.run_id})" if baseline else None, missing)
 
 
 # --------------------------------------------------------------------------------------------------- view

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -305,6 +304,46 @@ def test_runs_lists_the_local_backends_runs_and_marks_the_baseline(
     assert on_main.id in marked[0]
 
 
+@pytest.mark.parametrize("pinned", ["00000000-0000-0000-0000-000000000000", "nope"])
+def test_a_baseline_the_experiment_file_pins_that_names_no_run_is_refused_at_its_line_before_the_run(
+    repo: Repo, capsys: pytest.CaptureFixture[str], pinned: str
+) -> None:
+    """A stale ``baseline.run_id`` was found once every datapoint was recorded (the run then stamped ``error``), its
+    error naming no line, though ``--baseline`` naming it is refused before the run; and ``runs``, where a new one is
+    picked, exited 2 listing nothing. The run is refused before it starts, at the file's line, and ``runs`` lists the
+    runs, saying why a run would be refused."""
+    first = repo.run(capsys)
+    config = repo.root / ".honeyhive" / "experiment.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(f"{text}baseline: {{run_id: {pinned}}}\n", encoding="utf-8")
+    repo.commit("a stale baseline")
+    said = (
+        f"experiment.yml:{text.count(chr(10)) + 1}: baseline.run_id: baseline run {pinned} does not exist in this"
+        " HoneyHive project"
+    )
+    assert main(["run", "--dry-run", "-C", str(repo.root)], environ={}) == 2
+    refused = capsys.readouterr()
+    assert said in refused.err, refused.err
+    assert "datapoints" not in refused.err  # no progress: nothing ran
+
+    assert main(["runs", "--json", "-C", str(repo.root)], environ={}) == 0
+    listed = capsys.readouterr()
+    assert [row["run_id"] for row in json.loads(listed.out)] == [first.id]  # the refused run recorded nothing
+    assert f"warning: {config}:" in listed.err
+    assert said in listed.err
+
+
+def test_runs_lists_the_runs_while_the_dataset_file_is_mid_edit(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    """``runs`` read every record of the dataset file (for its identity, which needs only its path): a file being
+    edited, not JSON Lines for a moment, or moved away, hid the list; ``view`` never needed it."""
+    first = repo.run(capsys)
+    data = repo.root / "data" / "questions.jsonl"
+    data.write_text('{"inputs": {"question": "half written', encoding="utf-8")
+    assert [(r["run_id"], r["baseline"]) for r in repo.runs(capsys, "--json")] == [(first.id, True)]
+    data.unlink()
+    assert [(r["run_id"], r["baseline"]) for r in repo.runs(capsys, "--json")] == [(first.id, True)]
+
+
 def test_runs_lists_a_served_backends_runs(repo: Repo, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """``--server-url`` (or ``HH_API_URL``) with ``HH_API_KEY``: the runs of a served backend, not the local db."""
     with LocalBackend(str(tmp_path / "served.db"), API_KEY) as served:
@@ -322,13 +361,16 @@ def test_runs_lists_a_served_backends_runs(repo: Repo, capsys: pytest.CaptureFix
     assert not (repo.root / ".honeyhive" / "local.db").exists()
 
 
+PINNED = "5b1c3a3e-0c1d-4f0e-9a55-6f1d2b7c9e01"  # a literal: xdist workers must collect the same ids
+"""A run of the served backend, which answers 404 for it once it was asked for it once: deleted meanwhile."""
+
 ERRORS_AFTER_RECORDING = [
     # (what went wrong once the run was recorded, a line of the experiment file, what it becomes, the backend's
     # ingestion delay in seconds)
     (
-        "the baseline the experiment file pins does not exist (found while judging)",
+        "the baseline the experiment file pins was deleted while the run was recorded (found while judging)",
         "comment: {max_datapoints: 10}",
-        f"comment: {{max_datapoints: 10}}\nbaseline: {{run_id: {uuid.uuid4()}}}",
+        f"comment: {{max_datapoints: 10}}\nbaseline: {{run_id: {PINNED}}}",
         0.0,
     ),
     ("the backend did not ingest the run in time", "ingestion: {timeout: 30}", "ingestion: {timeout: 0.5}", 60.0),
@@ -348,12 +390,18 @@ def test_a_run_whose_check_ended_in_an_error_is_stamped_so_and_is_never_a_branch
     assert line in text
     config.write_text(text.replace(line, becomes, 1), encoding="utf-8")
     repo.commit(rule)  # committed: a run with uncommitted changes is no baseline anyway
+
+    def deleted_once_found(method: str, path: str) -> bool:  # found before the run, gone when it is judged
+        return path == f"/v1/runs/{PINNED}" and proxy.routes[f"GET /v1/runs/{PINNED}"] > 1
+
     with (
         LocalBackend(str(tmp_path / "served.db"), API_KEY, ingest_delay=delay) as served,
+        FaultProxy(served.url, rate=0, missing=deleted_once_found) as proxy,
         HoneyHiveClient(served.url, API_KEY) as hh,
     ):
+        hh.create_run({"run_id": PINNED, "name": "another experiment", "status": "completed"})
         report = tmp_path / "report.json"
-        argv = ["run", "--dry-run", "-C", str(repo.root), "--server-url", served.url, "--report", str(report)]
+        argv = ["run", "--dry-run", "-C", str(repo.root), "--server-url", proxy.url, "--report", str(report)]
         assert main(argv, environ={"HH_API_KEY": API_KEY}) == 2, capsys.readouterr().out
         assert json.loads(report.read_text(encoding="utf-8"))["verdict"] == "error"
         [row] = recent_run_rows(hh, "support-bot-quickstart", limit=5, config_file=DEFAULT_CONFIG_PATH, repository=None)

@@ -240,6 +240,39 @@ def test_view_of_a_run_still_recording_or_cancelled_says_so_instead_of_a_verdict
     assert "re-run the experiment" in err
 
 
+def test_view_without_a_run_id_shows_the_newest_completed_run_and_says_a_newer_one_is_not(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``view`` with no RUN_ID took the newest run whatever its status: a run still recording, or cancelled, newer
+    than a completed one, made view refuse ("is cancelled, not completed"). The newest completed run is viewed, and
+    the newer one is named."""
+    code, ran = world.action("complete", {"mode": "all"})
+    assert code == 0, ran.summary()
+    completed = ran.outputs()["run-id"]
+    newer = _half_recorded(world)
+    page = world.root / ".honeyhive" / f"report.{completed}.html"
+    for status in ("running", "cancelled"):
+        if status == "cancelled":
+            with world.client() as hh:
+                hh.update_run(newer, {"status": "cancelled"})
+        capsys.readouterr()
+        assert world.view() == 0, capsys.readouterr().err
+        viewed = capsys.readouterr()
+        assert viewed.out.strip() == str(page)
+        assert f"viewing run {completed}, the newest completed run of .honeyhive/experiment.yml" in viewed.err
+        assert f"run {newer} is {status}, not completed" in viewed.err
+
+
+def test_view_of_a_run_id_typed_in_upper_case_shows_that_run(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    """Run ids are UUIDs, whose hex digits ignore case: ``view A75AFF86-…`` said there was no such run."""
+    code, ran = world.action("complete", {"mode": "all"})
+    assert code == 0, ran.summary()
+    run_id = ran.outputs()["run-id"]
+    capsys.readouterr()
+    assert world.view(run_id.upper()) == 0, capsys.readouterr().err
+    assert capsys.readouterr().out.strip() == str(world.root / ".honeyhive" / f"report.{run_id}.html")
+
+
 def _null_summary(method: str, path: str, body: Any) -> Any:
     return None if path.split("?", 1)[0].endswith("/summary") else body
 
