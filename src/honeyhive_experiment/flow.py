@@ -88,6 +88,7 @@ from honeyhive_experiment.models import (
     ExperimentRun,
     ExperimentRunStatus,
     MetricKey,
+    RunComparisonResult,
 )
 from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
 from honeyhive_experiment.models.outcomes import DatapointOutcome, Progress
@@ -178,12 +179,14 @@ def _sample_report(config: ExperimentConfig) -> Report:
     """A passing run's report, compared with a baseline, with one datapoint that scored 1.0 on each metric the
     config names (else on ``score``): what a custom template is rendered against before a run."""
     names = dict.fromkeys([*config.metrics, *config.passing_ranges, *config.gate]) or {"score": None}
-    ids = ["sample-1"]
-    details = [
-        {"metric_name": n, "event_name": "sample", "event_type": "chain", "aggregate": 1.0, "values": [1.0]}
-        for n in names
-    ]
-    scores = [{"name": n, "event_name": "sample", "event_type": "chain", "value": 1.0, "passed": True} for n in names]
+    ids, event = ["sample-1"], {"event_name": "sample", "event_type": "chain"}
+    details = [{"metric_name": n, **event, "aggregate": 1.0, "values": [1.0]} for n in names]
+    scores = [{"name": n, **event, "value": 1.0, "passed": True} for n in names]
+    same = {"old_aggregate": 1.0, "new_aggregate": 1.0, "difference": 0.0, "percentage_change": 0.0, "same": ids}
+    deltas = [{"metric_name": n, **event, **same, "found_count": 1, "same_count": 1} for n in names]
+    comparison = RunComparisonResult.from_wire(
+        {"commonDatapoints": ids, "metrics": deltas}, new_run_id="sample-run", old_run_id="sample-baseline"
+    )
     summary = ExperimentResultSummary.from_wire(
         {
             "run_id": "sample-run",
@@ -206,7 +209,10 @@ def _sample_report(config: ExperimentConfig) -> Report:
             head_sha="0" * 40,
             pr_number=1,
             summary=summary,
+            comparison=comparison,
             baseline=baseline,
+            baseline_failed=frozenset(),
+            baseline_errored=frozenset(),
             metrics=config.metrics,
             comment=config.comment,
             passing_ranges=config.passing_ranges,
