@@ -43,9 +43,12 @@ def connect(
     *,
     local_db: str | os.PathLike[str] = IN_MEMORY,
     environ: Mapping[str, str] | None = None,
+    create: bool = True,
 ) -> Iterator[HoneyHiveClient]:
     """The client the module docstring describes: the key is ``api_key``, else found in ``environ`` (the process
     environment when ``None``); ``local_db`` is a SQLite file, created with its folder, or :data:`IN_MEMORY`.
+    Without ``create`` (a command that only reads) a ``local_db`` that does not exist is not made: an empty
+    in-memory backend answers instead, with no runs.
 
     Raises :class:`~honeyhive_experiment.errors.ArgumentError` naming ``server_url`` when it is not an http(s)
     URL (with a key), :class:`~honeyhive_experiment.errors.ExperimentError` naming ``local_db`` when it is not a
@@ -59,6 +62,8 @@ def connect(
 
     if str(local_db) == IN_MEMORY:
         where = "in memory, gone when the run is over (pass local_db=PATH to keep it)"
+    elif not create and not os.path.lexists(local_db):  # nothing recorded there yet: nothing to read, nothing made
+        where, local_db = f"in {local_db}, which no run has made yet", IN_MEMORY
     else:
         folder = Path(local_db).parent
         try:
@@ -75,6 +80,10 @@ def connect(
     except sqlite3.Error as exc:
         if Path(local_db).is_dir() or exc.sqlite_errorname.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
             advice = "it is no database (or a damaged one): move it away, and a new one is made"
+        elif exc.sqlite_errorname == "SQLITE_ERROR":  # its tables are not the backend's ("no such column: seq")
+            advice = (
+                "it is a SQLite database, but not this tool's (another program's?): move it away, and a new one is made"
+            )
         else:  # a database it cannot use now: moved away, every local run (the local baselines) would be lost
             advice = (
                 "check that it and its folder can be written (a read-only mount?), that its disk has room and that"

@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -90,12 +90,12 @@ from honeyhive_experiment.models import (
     ExperimentRun,
     ExperimentRunStatus,
     MetricKey,
+    RunComparisonResult,
 )
 from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
 from honeyhive_experiment.models.outcomes import DatapointOutcome, Progress
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, inside, relative
-from honeyhive_experiment.report import load_published
-from honeyhive_experiment.report.comment import custom_template
+from honeyhive_experiment.report import Report, build_report, load_published, render_comment
 from honeyhive_experiment.report.markdown import clip
 from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result, recorded_outcomes
 from honeyhive_experiment.run_spec import RunSpec
@@ -105,6 +105,7 @@ from honeyhive_experiment.sharding import ShardSpec, missing_message, select, sh
 from honeyhive_experiment.significance import Assessment
 from honeyhive_experiment.user_code import UserCode, in_repository, load_user_code
 from honeyhive_experiment.verdict import (
+    Decision,
     Verdict,
     assess_comparison,
     assess_gates,
@@ -114,6 +115,7 @@ from honeyhive_experiment.verdict import (
     partly_missing,
     string_values,
 )
+from honeyhive_experiment.version import __version__
 
 log = logging.getLogger(__name__)
 
@@ -151,9 +153,10 @@ __all__ = [
 
 def check_paths(config: ExperimentConfig, config_path: str, root: Path, *, comment: bool) -> None:
     """The config's file paths (``dataset.path``, ``comment.template``) must stay inside the working directory,
-    symlinks followed, and with ``comment`` (a command that renders the comment) the template must load and compile,
-    with what it includes or extends (before any datapoint runs, not at the report); raises ConfigError naming the
-    key otherwise."""
+    symlinks followed, and with ``comment`` (a command that renders the comment) the template must load, compile
+    (with what it includes or extends) and render a sample report (:func:`_sample_report`) into a comment that keeps
+    its marker: before any datapoint runs, not after the run is recorded; raises ConfigError naming the key
+    otherwise."""
     for key, value in (("dataset", config.dataset.path), ("comment", config.comment.template)):
         if value is not None and inside(root, value) is None:
             field = "path" if key == "dataset" else "template"
@@ -161,11 +164,65 @@ def check_paths(config: ExperimentConfig, config_path: str, root: Path, *, comme
             raise config_error_at(config_path, (key, field), message)
     if comment and (template := config.comment.template) is not None:
         try:
-            custom_template(root / template)
+            sample = _sample_report(config)
+            rows = config.comment.max_datapoints
+            shown_config = relative(config_path, root) or config_path  # its marker as the run's, mostly
+            render_comment(sample, config_file=shown_config, template_path=root / template, max_datapoints=rows)
         except TemplateError as exc:  # in the template, or in a file it includes or extends
             shown = relative(exc.path, root) or exc.path
             where = shown if exc.line is None else f"{shown}:{exc.line}"
-            raise config_error_at(config_path, ("comment", "template"), f"{where}: {exc.message}") from None
+            said = f"{where}: {exc.message}"
+            if exc.message.startswith(("rendering failed", "the rendered comment")):  # not the file, but its output
+                said += " (rendering a sample report, as a run's comment will be)"
+            raise config_error_at(config_path, ("comment", "template"), said) from None
+
+
+def _sample_report(config: ExperimentConfig) -> Report:
+    """A passing run's report, compared with a baseline, with one datapoint that scored 1.0 on each metric the
+    config names (else on ``score``): what a custom template is rendered against before a run."""
+    names = dict.fromkeys([*config.metrics, *config.passing_ranges, *config.gate]) or {"score": None}
+    ids, event = ["sample-1"], {"event_name": "sample", "event_type": "chain"}
+    details = [{"metric_name": n, **event, "aggregate": 1.0, "values": [1.0]} for n in names]
+    scores = [{"name": n, **event, "value": 1.0, "passed": True} for n in names]
+    same = {"old_aggregate": 1.0, "new_aggregate": 1.0, "difference": 0.0, "percentage_change": 0.0, "same": ids}
+    deltas = [{"metric_name": n, **event, **same, "found_count": 1, "same_count": 1} for n in names]
+    comparison = RunComparisonResult.from_wire(
+        {"commonDatapoints": ids, "metrics": deltas}, new_run_id="sample-run", old_run_id="sample-baseline"
+    )
+    summary = ExperimentResultSummary.from_wire(
+        {
+            "run_id": "sample-run",
+            "status": "completed",
+            "success": True,
+            "passed": ids,
+            "failed": [],
+            "metrics": {"aggregation_function": "average", "details": details},
+            "datapoints": [{"datapoint_id": ids[0], "session_id": "sample-session", "passed": True, "metrics": scores}],
+        }
+    )
+    now, url = datetime(2025, 1, 1, tzinfo=UTC), "https://app.honeyhive.ai/runs/sample"
+    baseline = BaselineInfo("sample-baseline", "sample baseline", url, "1" * 40, "main", now)
+    return build_report(
+        Judgement(
+            experiment=config.name,
+            decision=Decision(Verdict.PASS, ()),
+            run_id="sample-run",
+            run_url=url,
+            head_sha="0" * 40,
+            pr_number=1,
+            summary=summary,
+            comparison=comparison,
+            baseline=baseline,
+            baseline_failed=frozenset(),
+            baseline_errored=frozenset(),
+            metrics=config.metrics,
+            comment=config.comment,
+            passing_ranges=config.passing_ranges,
+            gates=config.gate,
+            generated_at=now,
+            tool_version=__version__,
+        )
+    )
 
 
 def dataset_records(config: ExperimentConfig, config_path: str, root: Path) -> list[Record] | None:

@@ -230,7 +230,7 @@ class _Invocation:
             self.settings = settings = settings.with_ci(pr_number=published.pr_number, sha=published.head_sha)
         announce_running(config.name, title=config.comment.title, settings=settings, post=self.post)
         watch = Watch(self.cancel, self.progress)
-        with connect(settings) as client:
+        with connect(settings, create=True) as client:
             if settings.mode is Mode.RUN:
                 shard = record_shard(settings, config, client, watch=watch)
                 return Outcome(deliver_shard(settings, shard, cancelled=self._signalled()))
@@ -405,11 +405,13 @@ def locate(settings: Settings) -> Settings:
 
 
 @contextmanager
-def connect(settings: Settings) -> Iterator[HoneyHiveClient]:
-    """:func:`backend.connect` for the settings, the embedded backend's data in ``.honeyhive/local.db``."""
+def connect(settings: Settings, *, create: bool = False) -> Iterator[HoneyHiveClient]:
+    """:func:`backend.connect` for the settings, the embedded backend's data in ``.honeyhive/local.db``, made only
+    with ``create`` (a run): a command that reads (``runs``, ``view``) makes no file where none was."""
     key = settings.api_key.get_secret_value() if settings.api_key else None
     # the settings already read the environment (or the mapping run_config was given): nothing more to find there
-    with backend.connect(settings.server_url, key, local_db=settings.root / LOCAL_DB_PATH, environ={}) as client:
+    local_db = settings.root / LOCAL_DB_PATH
+    with backend.connect(settings.server_url, key, local_db=local_db, environ={}, create=create) as client:
         yield client
 
 

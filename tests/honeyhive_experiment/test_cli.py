@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -736,6 +737,21 @@ def test_runs_of_an_experiment_without_runs_says_so(repo: Path, capsys: pytest.C
     assert "baseline" not in output.err
 
 
+@pytest.mark.parametrize(("command", "code"), [(["runs"], 0), (["view", "--no-open"], 2)])
+def test_a_command_that_reads_makes_no_local_database(
+    repo: Path, capsys: pytest.CaptureFixture[str], command: list[str], code: int
+) -> None:
+    """``runs`` and ``view`` in a repository no run was made in created .honeyhive/local.db (73 KB) to say there
+    was no run: only ``run`` makes it."""
+    before = sorted(repo.rglob("*"))
+    assert main([*command, "-C", str(repo)], environ={}) == code
+    err = capsys.readouterr().err
+    assert "which no run has made yet" in err, err
+    assert sorted(repo.rglob("*")) == before
+    assert main(["run", "--dry-run", "-C", str(repo)], environ={}) == 0
+    assert (repo / ".honeyhive" / "local.db").is_file()
+
+
 def test_view_without_a_run_id_names_no_run_id_argument(
     quickstart: Path, backend: LocalBackend, hh: HoneyHiveClient, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -754,25 +770,30 @@ def test_view_without_a_run_id_names_no_run_id_argument(
     assert capsys.readouterr().err.startswith(f"error: RUN_ID: run {failed} is failed, not completed")
 
 
-@pytest.mark.parametrize("damage", ["not a database", "a folder"])
+@pytest.mark.parametrize("damage", ["not a database", "a folder", "another program's database"])
 @pytest.mark.parametrize("command", [["runs"], ["view", "--no-open"], ["run", "--dry-run"]])
 def test_a_damaged_local_database_is_named_not_a_traceback(
     repo: Path, capsys: pytest.CaptureFixture[str], command: list[str], damage: str
 ) -> None:
     """``runs`` and ``view`` ended in sqlite3's traceback (exit 1, a 'fail'); ``run`` said 'unexpected
-    DatabaseError' without naming the file."""
+    DatabaseError' without naming the file. Another program's SQLite database was said as a read-only mount's
+    ("check that it and its folder can be written")."""
     database = repo / ".honeyhive" / "local.db"
     database.parent.mkdir(exist_ok=True)
     if damage == "a folder":
         database.mkdir()
-    else:
+    elif damage == "not a database":
         database.write_text("garbage\n")
+    else:
+        sqlite3.connect(database).execute("CREATE TABLE runs (x)").connection.close()
 
     code = main([*command, "--working-directory", str(repo)], environ={})
 
     err = capsys.readouterr().err
     assert code == 2, err
     assert f"error: {database}: the embedded backend cannot open it (" in err, err
+    assert "move it away, and a new one is made" in err, err
+    assert ("not this tool's" in err) is (damage == "another program's database"), err
 
 
 @pytest.fixture

@@ -166,6 +166,23 @@ def test_load_config_defaults_to_the_repository_path(tmp_path: Path, monkeypatch
     assert load_config().name == "support-bot"
 
 
+@pytest.mark.parametrize(
+    ("extra", "read"),
+    [
+        ("timeout: 1e3", lambda c: c.timeout == 1000.0),
+        ("verdict: {alpha: 1e-2}", lambda c: c.verdict.alpha == 0.01),
+        ("ingestion: {timeout: 1.5E3}", lambda c: c.ingestion.timeout == 1500.0),
+        ("timeout: .5e1", lambda c: c.timeout == 5.0),
+        ("timeout: 1.0e+3", lambda c: c.timeout == 1000.0),  # YAML 1.1's own form
+    ],
+    ids=["exponent", "negative-exponent", "capital-e", "leading-dot", "yaml-1.1-form"],
+)
+def test_a_number_with_an_exponent_is_a_number_as_in_yaml_1_2(extra: str, read: Any) -> None:
+    """YAML 1.1 reads ``1e3`` (no dot, or no sign) as text, refused as "not a valid number"; JSON Schema editors and
+    YAML 1.2 read it as a number, and so does the loader now."""
+    assert read(parse_config(BASE.replace("path: data/questions.jsonl", "id: abc") + extra + "\n"))
+
+
 def test_config_is_frozen() -> None:
     config = parse_config(BASE)
     with pytest.raises(ValidationError):
@@ -554,6 +571,13 @@ MALFORMED: list[Any] = [
         id="workers-huge-hex",
     ),
     pytest.param(BASE + "max_workers: 4.0\n", 5, "max_workers", "got a number (4.0)", id="workers-whole-float"),
+    # a percentage over 100 matched the schema and was refused as "a number of datapoints or a percentage"
+    *(
+        pytest.param(
+            BASE + f"verdict: {{{key}: '{given}'}}\n", 5, f"verdict.{key}", "at most 100%", id=f"{key}-{given}"
+        )
+        for key, given in (("allow_failed", "150%"), ("allow_evaluator_errors", "100.5%"))
+    ),
     # validated, then the run ended in "unexpected ValueError": the config is hashed as JSON, which refuses them
     *(
         pytest.param(BASE + extra.replace("HUGE", "0x" + "f" * 5000) + "\n", 5, key, word, id=f"huge-{key}")
@@ -769,6 +793,11 @@ def test_schema_and_models_accept_each_dataset_source(dataset: dict[str, str]) -
         pytest.param({"instrument": ["Open AI"]}, "does not match", id="instrument-name"),
         pytest.param({"pricing": {"m": {"input": 1}}}, "'output' is a required property", id="pricing-output"),
         pytest.param({"gate": {"cost_usd": {"max_worse_pct": -1}}}, "minimum", id="gate-worse-negative"),
+        # a metric name's pattern held only elsewhere: these keys got a length and no pattern
+        pytest.param({"passing_ranges": {"a.b": {"min": 1}}}, "does not match", id="range-dotted-metric"),
+        pytest.param({"metrics": {"a.b": {"label": "x"}}}, "does not match", id="metrics-dotted-metric"),
+        pytest.param({"gate": {"a.b": {"max_drop": 1}}}, "does not match", id="gate-dotted-metric"),
+        pytest.param({"verdict": {"allow_failed": "150%"}}, "not valid under any", id="allow-failed-over-100"),
     ],
 )
 def test_schema_rejects_what_the_models_reject(change: dict[str, Any], word: str) -> None:

@@ -73,8 +73,10 @@ def missing_baseline(repo: Path) -> dict[str, Any]:
 
 
 def broken_template(repo: Path) -> dict[str, Any]:
-    # one that fails as it renders: one that cannot load or compile is a config error before the run
-    (repo / ".honeyhive" / "comment.md.j2").write_text("{{ marker }}\n{{ no_such_name }}\n", encoding="utf-8")
+    # one that fails as it renders this run's report: one that cannot load or compile, or fails on the sample report
+    # validate renders, is a config error before the run
+    source = "{{ marker }}\n{% if '22 datapoints' in headline %}{{ no_such_name }}{% endif %}\n"
+    (repo / ".honeyhive" / "comment.md.j2").write_text(source, encoding="utf-8")
     _edit(
         _config(repo),
         "comment: {max_datapoints: 10}",

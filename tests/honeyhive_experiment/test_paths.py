@@ -118,6 +118,15 @@ EXTENDED = '{% extends "builtin/comment.md.j2" %}{% block links %}{{ super() }}{
             {"c.md.j2": '{{ marker }}{% include "part.md" %}', "part.md": '{% include "gone.md" %}'},
             ".honeyhive/part.md: template not found: gone.md",
         ),
+        # it compiles, but a run's comment from it is refused: validate said ok and run recorded the whole run first
+        (
+            {"c.md.j2": "## {{ title }}\n{{ headline }}\n"},
+            ".honeyhive/c.md.j2: the rendered comment does not contain the marker {{ marker }}",
+        ),
+        (
+            {"c.md.j2": "{{ marker }}\n{{ no_such_name.value }}\n"},
+            ".honeyhive/c.md.j2: rendering failed: UndefinedError: 'no_such_name' is undefined (rendering a sample",
+        ),
     ],
     ids=[
         "missing",
@@ -128,6 +137,8 @@ EXTENDED = '{% extends "builtin/comment.md.j2" %}{% block links %}{{ super() }}{
         "conditional-include",
         "ignore-missing-elsewhere",
         "missing-in-an-included-file",
+        "renders-without-the-marker",
+        "renders-an-undefined-name",
     ],
 )
 @pytest.mark.parametrize("command", [["validate", "--no-probe"], ["run", "--dry-run"]])
@@ -135,7 +146,7 @@ def test_a_template_that_cannot_load_is_a_config_error_before_any_datapoint_runs
     repo: Path, capsys: pytest.CaptureFixture[str], files: dict[str, str], message: str, command: list[str]
 ) -> None:
     """validate said ok, and run ran every datapoint before the report found the template (or a file it includes or
-    extends) missing or broken."""
+    extends) missing or broken, or its comment (rendered from a sample report now) without the marker or failing."""
     config = repo / ".honeyhive" / "experiment.yml"
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace("{max_datapoints: 10}", "{max_datapoints: 10, template: .honeyhive/c.md.j2}"))
@@ -145,6 +156,24 @@ def test_a_template_that_cannot_load_is_a_config_error_before_any_datapoint_runs
     err = capsys.readouterr().err
     assert f"experiment.yml:21: comment.template: {message}" in err, err
     assert "datapoints (" not in err, err  # no progress: nothing ran
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '{% extends "builtin/comment.md.j2" %}{% block links %}{{ super() }}extra{% endblock %}',
+        "{{ marker }}\n{{ title }}: {{ headline }} ({{ run.url }}, {{ baseline.label }})\n",
+    ],
+    ids=["extends-the-built-in", "own"],
+)
+def test_a_template_that_renders_a_comment_with_its_marker_validates(
+    repo: Path, capsys: pytest.CaptureFixture[str], source: str
+) -> None:
+    config = repo / ".honeyhive" / "experiment.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("{max_datapoints: 10}", "{max_datapoints: 10, template: .honeyhive/c.md.j2}"))
+    (repo / ".honeyhive" / "c.md.j2").write_text(source)
+    assert main(["validate", "--no-probe", "-C", str(repo)], environ={}) == 0, capsys.readouterr().err
 
 
 def test_view_and_runs_work_whatever_the_template_since_neither_renders_the_comment(

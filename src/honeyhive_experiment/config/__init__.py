@@ -69,8 +69,9 @@ Rules
 * **No nulls in the file.** A key is either given a value or left out to take its default; ``key: null``
   (or a bare ``key:``) is an error. (Built in Python, an optional field takes ``None`` as usual; dump with
   ``model_dump(exclude_none=True)`` to get what a file would say.)
-* **The YAML is read safely and literally**: ``yaml.SafeLoader`` only; a mapping that repeats a key is an
-  error (PyYAML would silently keep the last one); one document per file.
+* **The YAML is read safely and literally**: ``yaml.SafeLoader`` only (a number written ``1e3`` read as YAML 1.2
+  reads it, a number); a mapping that repeats a key is an error (PyYAML would silently keep the last one); one
+  document per file.
 
 The gate (``gate: {metric: {max_drop?, max_drop_pct?, max_degraded?}}``)
 --------------------------------------------------------------------------

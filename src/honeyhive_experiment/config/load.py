@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import typing
 from collections.abc import Sequence
 from pathlib import Path
@@ -128,9 +129,21 @@ def config_error_at(path: str | os.PathLike[str], loc: Sequence[str | int], mess
     return ConfigError(shown, line, dotted, message)
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader (YAML 1.1), reading a number with an exponent but no dot or no exponent sign (``1e3``,
+    ``1e-2``, ``1.5E3``) as YAML 1.2 and JSON Schema editors do, a number, not YAML 1.1's text."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
+    list("-+.0123456789"),
+)
+
+
 def _read_yaml(text: str, path: str) -> tuple[Node, Any]:
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
     except yaml.reader.ReaderError as exc:  # a control character: the reader checks the whole text first, unmarked
         line = text.count("\n", 0, exc.position) + 1
         raise ConfigError(path, line, "", f"invalid YAML: {str(exc).splitlines()[0]}") from None

@@ -320,9 +320,13 @@ _PERCENT_RE: Final = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*%$")
 def _allow_failed(value: Any) -> int | str:
     if type(value) is int and 0 <= value <= _LARGEST_INT:
         return value
-    if isinstance(value, str) and (found := _PERCENT_RE.match(value.strip())) and float(found.group(1)) <= 100:
-        return value.strip()
-    raise ValueError(f"must be a number of datapoints (2) or a percentage ('5%'), got {_describe(value)}")
+    if isinstance(value, str) and (found := _PERCENT_RE.match(value.strip())):
+        if float(found.group(1)) <= 100:
+            return value.strip()
+        raise ValueError(f"must be a percentage of at most 100% ('5%'), got {_describe(value)}")
+    raise ValueError(
+        f"must be a number of datapoints (2) or a percentage of at most 100% ('5%'), got {_describe(value)}"
+    )
 
 
 AllowFailed = Annotated[
@@ -332,7 +336,11 @@ AllowFailed = Annotated[
         {
             "anyOf": [
                 {"type": "integer", "minimum": 0, "maximum": _LARGEST_INT},
-                {"type": "string", "pattern": r"^\s*[0-9]+(\.[0-9]+)?\s*%\s*$"},
+                {
+                    "type": "string",
+                    "pattern": r"^\s*0*(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)\s*%\s*$",
+                    "description": "A percentage of at most 100%, e.g. '5%'.",
+                },
             ]
         }
     ),

@@ -33,6 +33,17 @@ class _WithoutNull(GenerateJsonSchema):
     def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
         return self.generate_inner(schema["schema"])
 
+    def dict_schema(self, schema: core_schema.DictSchema) -> JsonSchemaValue:
+        """A key's pattern (a metric name's ``^[^.]+$``) constrains every key, as the loader does: pydantic puts it in
+        ``patternProperties``, which lets a key that does not match (``a.b``) through with any value."""
+        json_schema = super().dict_schema(schema)
+        patterns = json_schema.pop("patternProperties", None)
+        if patterns is not None:
+            [(pattern, values)] = patterns.items()
+            json_schema["additionalProperties"] = values
+            json_schema["propertyNames"] = {**json_schema.get("propertyNames", {}), "pattern": pattern}
+        return json_schema
+
     def get_default_value(self, schema: core_schema.WithDefaultSchema) -> Any:
         default = super().get_default_value(schema)
         return NoDefault if default is None else default
