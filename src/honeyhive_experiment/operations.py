@@ -623,8 +623,8 @@ def _install(settings: Settings) -> None:
 
 def _experiment_file(settings: Settings, *, comment: bool) -> ExperimentConfig:
     """The experiment file every command reads, its paths (``dataset.path``, ``comment.template``) held inside the
-    working directory, and with ``comment`` (the command renders it) its template compiled
-    (:func:`~honeyhive_experiment.flow.check_paths`). Raises the ConfigError found."""
+    working directory, and with ``comment`` (the command renders it) its template rendered once against a sample
+    report (:func:`~honeyhive_experiment.flow.check_paths`). Raises the ConfigError found."""
     config = load_config(settings.config_path, baseline_named=settings.baseline_run_id is not None)
     check_paths(config, str(settings.config_path), settings.root, comment=comment)
     return config
@@ -700,7 +700,7 @@ def runs(settings: Settings, *, limit: int) -> Runs:
     a baseline asked for that names no run is said beside them (a new one is picked from the list). Raises the
     ExperimentError found."""
     now = datetime.now(UTC)
-    _check_writable(settings, None)  # the embedded backend's database is written (made) there too
+    _check_writable(settings, None)  # the embedded backend's database, when there is one, is written there (WAL)
     settings = locate(settings)
     config = _experiment_file(settings, comment=False)
     missing = None
