@@ -670,6 +670,18 @@ def test_a_long_unreadable_value_is_quoted_whole_so_no_piece_of_a_secret_in_it_s
     assert not [SECRET[at : at + 4] for at in range(len(SECRET) - 3) if SECRET[at : at + 4] in shown], shown
 
 
+@pytest.mark.parametrize("value", ["A" * 50 + SECRET, "A" * 40 + SECRET + "B" * 30], ids=["7 before a cut", "17"])
+def test_a_long_string_of_the_wrong_type_is_quoted_whole_so_no_piece_of_a_secret_in_it_survives_redaction(
+    value: str,
+) -> None:
+    """``got a string ('…')``: the same as an unreadable value's, for a value read but of the wrong type."""
+    with pytest.raises(ConfigError) as caught:
+        parse_config(f"{BASE}max_workers: '{value}'\n")
+    shown = Redactor([SECRET]).redact(str(caught.value))
+    assert f"a string ('{value.replace(SECRET, '***')}')" in shown, shown
+    assert not [SECRET[at : at + 4] for at in range(len(SECRET) - 3) if SECRET[at : at + 4] in shown], shown
+
+
 def test_there_are_at_least_thirty_malformed_cases() -> None:
     assert len(MALFORMED) >= 30
 
