@@ -84,7 +84,7 @@ from honeyhive_experiment.external import is_external_id
 from honeyhive_experiment.history import key_metric_trend, metric_aggregate
 from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.instrumentation import switched_on
-from honeyhive_experiment.judgement import BaselineInfo, Judgement, RunTotals, judgement_without_run
+from honeyhive_experiment.judgement import BaselineInfo, Judgement, RunTotals, TrendPoint, judgement_without_run
 from honeyhive_experiment.models import (
     ExperimentResultSummary,
     ExperimentRun,
@@ -95,8 +95,9 @@ from honeyhive_experiment.models import (
 from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
 from honeyhive_experiment.models.outcomes import DatapointOutcome, Progress
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, inside, relative
-from honeyhive_experiment.report import Report, build_report, load_published, render_comment
+from honeyhive_experiment.report import Report, ReportHtml, build_report, load_published, render_comment
 from honeyhive_experiment.report.markdown import clip
+from honeyhive_experiment.report.model import ReportTable
 from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result, recorded_outcomes
 from honeyhive_experiment.run_spec import RunSpec
 from honeyhive_experiment.runner import outside_calls_warning, session_id_for
@@ -179,7 +180,8 @@ def check_paths(config: ExperimentConfig, config_path: str, root: Path, *, comme
 
 def _sample_report(config: ExperimentConfig) -> Report:
     """A passing run's report, compared with a baseline, with one datapoint that scored 1.0 on each metric the
-    config names (else on ``score``): what a custom template is rendered against before a run."""
+    config names (else on ``score``), its HTML report and an earlier run in the key metrics' trend, as a passing run
+    with history has: what a custom template is rendered against before a run."""
     names = dict.fromkeys([*config.metrics, *config.passing_ranges, *config.gate]) or {"score": None}
     ids, event = ["sample-1"], {"event_name": "sample", "event_type": "chain"}
     details = [{"metric_name": n, **event, "aggregate": 1.0, "values": [1.0]} for n in names]
@@ -202,7 +204,7 @@ def _sample_report(config: ExperimentConfig) -> Report:
     )
     now, url = datetime(2025, 1, 1, tzinfo=UTC), "https://app.honeyhive.ai/runs/sample"
     baseline = BaselineInfo("sample-baseline", "sample baseline", url, "1" * 40, "main", now)
-    return build_report(
+    report = build_report(
         Judgement(
             experiment=config.name,
             decision=Decision(Verdict.PASS, ()),
@@ -221,8 +223,11 @@ def _sample_report(config: ExperimentConfig) -> Report:
             gates=config.gate,
             generated_at=now,
             tool_version=__version__,
-        )
-    )
+            trend=(TrendPoint("earlier", "sample-earlier", dict.fromkeys(names, 1.0)),),
+        ),
+        html=ReportHtml(file="report.html", artifacts_url=None),
+    )  # the page's table, which the comment's link to it needs, is the backend's events' (none here)
+    return report.model_copy(update={"table": ReportTable(rows=(), total=1, text_limit=1000, embedded=True)})
 
 
 def dataset_records(config: ExperimentConfig, config_path: str, root: Path) -> list[Record] | None:

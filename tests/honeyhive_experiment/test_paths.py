@@ -163,8 +163,10 @@ def test_a_template_that_cannot_load_is_a_config_error_before_any_datapoint_runs
     [
         '{% extends "builtin/comment.md.j2" %}{% block links %}{{ super() }}extra{% endblock %}',
         "{{ marker }}\n{{ title }}: {{ headline }} ({{ run.url }}, {{ baseline.label }})\n",
+        # what a passing run with datapoints and history has: the page's link and the key metrics' trend
+        "{{ marker }}\nReport: {{ html_report.name }}, trend rows: {{ trend.rows|length }}\n",
     ],
-    ids=["extends-the-built-in", "own"],
+    ids=["extends-the-built-in", "own", "reads-the-html-report-and-the-trend"],
 )
 def test_a_template_that_renders_a_comment_with_its_marker_validates(
     repo: Path, capsys: pytest.CaptureFixture[str], source: str
