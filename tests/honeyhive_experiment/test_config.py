@@ -167,20 +167,38 @@ def test_load_config_defaults_to_the_repository_path(tmp_path: Path, monkeypatch
 
 
 @pytest.mark.parametrize(
-    ("extra", "read"),
+    ("extra", "said"),
     [
-        ("timeout: 1e3", lambda c: c.timeout == 1000.0),
-        ("verdict: {alpha: 1e-2}", lambda c: c.verdict.alpha == 0.01),
-        ("ingestion: {timeout: 1.5E3}", lambda c: c.ingestion.timeout == 1500.0),
-        ("timeout: .5e1", lambda c: c.timeout == 5.0),
-        ("timeout: 1.0e+3", lambda c: c.timeout == 1000.0),  # YAML 1.1's own form
+        (
+            "timeout: 1e3",
+            "timeout: must be a valid number, got a string ('1e3'); YAML 1.1 reads a number with an exponent"
+            " only with a dot and a sign: write 1000.0",
+        ),
+        ("verdict: {alpha: 1e-2}", "write 0.01"),
+        ("ingestion: {timeout: 1.5E3}", "write 1500.0"),
+        ("timeout: .5e1", "write 5.0"),
+        ("timeout: 1e300", "write 1.0e+300"),
     ],
-    ids=["exponent", "negative-exponent", "capital-e", "leading-dot", "yaml-1.1-form"],
+    ids=["exponent", "negative-exponent", "capital-e", "leading-dot", "still-an-exponent"],
 )
-def test_a_number_with_an_exponent_is_a_number_as_in_yaml_1_2(extra: str, read: Any) -> None:
-    """YAML 1.1 reads ``1e3`` (no dot, or no sign) as text, refused as "not a valid number"; JSON Schema editors and
-    YAML 1.2 read it as a number, and so does the loader now."""
-    assert read(parse_config(BASE.replace("path: data/questions.jsonl", "id: abc") + extra + "\n"))
+def test_a_number_with_an_exponent_yaml_1_1_reads_as_text_says_how_to_write_it(extra: str, said: str) -> None:
+    """YAML 1.1 reads ``1e3`` (no dot, or no sign) as text; JSON Schema editors and YAML 1.2 read a number. Read as
+    one here, a text field in that form (a name, a commit-like id) would stop being text: a number field says how."""
+    with pytest.raises(ConfigError) as caught:
+        parse_config(BASE.replace("path: data/questions.jsonl", "id: abc") + extra + "\n")
+    assert said in str(caught.value), str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["6650e01234567890123456", "2e5", "1e3"])
+def test_a_name_in_the_form_of_a_yaml_1_2_number_stays_text(value: str) -> None:
+    """``6650e0123…`` (a hex id) and ``2e5`` are text to YAML 1.1: names and ids keep them as written."""
+    text = BASE.replace("support-bot", value).replace("path: data/questions.jsonl", f"id: {value}")
+    config = parse_config(text)
+    assert (config.name, config.dataset.id) == (value, value)
+
+
+def test_timeout_in_yaml_1_1_exponent_form_is_a_number() -> None:
+    assert parse_config(BASE.replace("path: data/questions.jsonl", "id: abc") + "timeout: 1.0e+3\n").timeout == 1000.0
 
 
 def test_config_is_frozen() -> None:

@@ -129,21 +129,15 @@ def config_error_at(path: str | os.PathLike[str], loc: Sequence[str | int], mess
     return ConfigError(shown, line, dotted, message)
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader (YAML 1.1), reading a number with an exponent but no dot or no exponent sign (``1e3``,
-    ``1e-2``, ``1.5E3``) as YAML 1.2 and JSON Schema editors do, a number, not YAML 1.1's text."""
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
-    list("-+.0123456789"),
-)
+# a number as YAML 1.2 and JSON Schema editors read it, which YAML 1.1 (PyYAML) reads as text: ``1e3``, ``1e-2``,
+# ``1.5E3`` (1.1 wants a dot and a sign: ``1.0e+3``). Not read as a number here: a name or id in that form (a hex
+# commit-like ``6650e0123``) would stop being text; a number field given one says how to write it instead.
+_YAML12_FLOAT: Final = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$")
 
 
 def _read_yaml(text: str, path: str) -> tuple[Node, Any]:
     try:
-        loader = _Loader(text)
+        loader = yaml.SafeLoader(text)
     except yaml.reader.ReaderError as exc:  # a control character: the reader checks the whole text first, unmarked
         line = text.count("\n", 0, exc.position) + 1
         raise ConfigError(path, line, "", f"invalid YAML: {str(exc).splitlines()[0]}") from None
@@ -384,4 +378,8 @@ def _issue(error: ErrorDetails, root: Node, path: str) -> ConfigError:
             message += f"; {elsewhere}"
         if isinstance(value, bool) and kind in ("string_type", "invalid_key"):
             message += "; YAML reads unquoted yes/no/on/off/true/false as booleans: quote it"
+        if isinstance(value, str) and kind == "float_type" and _YAML12_FLOAT.match(value):
+            number = repr(float(value))  # 1000.0, 0.01; 1e+300 wants its dot too
+            number = number if "e" not in number or "." in number else number.replace("e", ".0e", 1)
+            message += f"; YAML 1.1 reads a number with an exponent only with a dot and a sign: write {number}"
     return ConfigError(path, line, dotted, message)
