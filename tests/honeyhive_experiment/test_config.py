@@ -571,7 +571,17 @@ MALFORMED: list[Any] = [
         id="yaml-timestamp-tag",
     ),
     pytest.param(BASE + "timeout: !!float ''\n", 5, "timeout", "not a valid number ('')", id="yaml-float-empty"),
-    pytest.param(BASE + "timeout: 1" + "0" * 5000 + "\n", 5, "timeout", "not a valid integer ('1000", id="yaml-digits"),
+    pytest.param(
+        BASE + "timeout: 1" + "0" * 5000 + "\n",
+        5,
+        "timeout",
+        "not a valid integer (5,001 characters, not shown: Exceeds the limit",
+        id="yaml-digits",
+    ),
+    pytest.param(
+        BASE + "timeout: '" + "x" * 201 + "'\n", 5, "timeout", "got a string (201 characters, not shown)", id="long"
+    ),
+    pytest.param(BASE + "timeout: '" + "x" * 200 + "'\n", 5, "timeout", "got a string ('xxxxxxx", id="not-long"),
     pytest.param(BASE + "? !!int ten\n: 1\n", 5, "ten", "not a valid integer ('ten')", id="yaml-key-int-tag"),
     pytest.param(
         BASE + 'comment:\n  title: "a\x07b"\n',

@@ -56,6 +56,12 @@ class _LocatedValueError(ValueError):
         self.loc = loc
 
 
+def shown_text(value: str) -> str:
+    """A value of the file in a message: quoted whole (cut, before the redactor saw it, a piece of a secret could be
+    left mid-line), or, when long, only its length (a 20,000-character line in the terminal says nothing more)."""
+    return repr(value) if len(value) <= 200 else f"{len(value):,} characters, not shown"
+
+
 def _describe(value: object) -> str:
     """A value as the YAML author sees it: ``a string ('10')``, ``a list``, ``null``."""
     if value is None:
@@ -66,8 +72,8 @@ def _describe(value: object) -> str:
         return f"an integer ({value})" if abs(value) < 10**60 else "an integer (over 60 digits)"
     if isinstance(value, float):
         return f"a number ({value!r})"  # 4.0, not 4: an integer would have been accepted
-    if isinstance(value, str):  # whole: cut here, before the redactor saw it, a piece of a secret could be left
-        return f"a string ({value!r})"  # (the report cuts long messages after redacting)
+    if isinstance(value, str):
+        return f"a string ({shown_text(value)})"
     if isinstance(value, Mapping):
         return "a mapping"
     if isinstance(value, (list, tuple)):

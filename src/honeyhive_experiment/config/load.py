@@ -30,6 +30,7 @@ from honeyhive_experiment.config.fields import (
     MetricName,
     _describe,
     _LocatedValueError,
+    shown_text,
 )
 from honeyhive_experiment.config.model import ExperimentConfig
 from honeyhive_experiment.errors import ConfigError
@@ -192,13 +193,12 @@ def _unreadable(node: ScalarNode) -> str | None:
     except _UNREADABLE as exc:
         kind = node.tag.rsplit(":", 1)[-1]
         what = _KINDS.get(kind, kind)
-        # the value is quoted whole (the report cuts it once redacted): cut here, a piece of a secret stayed mid-line
         implicit = Resolver().resolve(ScalarNode, node.value, (True, False))  # type: ignore[no-untyped-call]
         if node.style is None and implicit == node.tag:
             # read by YAML 1.1's implicit rules: 2024-13-45 is a date, which quoted would be a string
             hint = "; quote it if it is text" if kind == "timestamp" else ""
-            return f"not a valid {what} ({node.value!r}: {str(exc).split(';')[0]}){hint}"
-        return f"not a valid {what} ({node.value!r}) for its tag !!{kind}"
+            return f"not a valid {what} ({shown_text(node.value)}: {str(exc).split(';')[0]}){hint}"
+        return f"not a valid {what} ({shown_text(node.value)}) for its tag !!{kind}"
     return None
 
 
