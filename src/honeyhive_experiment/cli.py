@@ -24,7 +24,7 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping, MutableMapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from honeyhive_experiment.errors import EXIT_CLOSED_PIPE, EXIT_INTERRUPTED, EXIT_USAGE, ExperimentError, SettingsError
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
@@ -40,8 +40,19 @@ MAX_RUNS = 1000
 """The most runs ``runs --limit`` lists: each listed run is a request for its summary."""
 
 
+class _Usage(Exception):
+    """A usage error argparse found, as it would print it: raised for :func:`_command` to print it redacted."""
+
+
+class _Parser(argparse.ArgumentParser):  # its subcommands' parsers are of its class too
+    def error(self, message: str) -> NoReturn:
+        """Raises :class:`_Usage` instead of printing: argparse quotes a refused value or an unknown argument whole
+        (``--limit``'s, a mistyped command), which may be a secret (a key pasted into the wrong flag)."""
+        raise _Usage(f"{self.format_usage()}{self.prog}: error: {message}")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m honeyhive_experiment",
         description="Run a HoneyHive experiment from your repository's config, compare it with a baseline run, "
         "and report the metric deltas (as a PR comment in GitHub Actions).",
@@ -148,8 +159,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
 
 def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> int:
-    args = build_parser().parse_args(argv)
     env = dict(os.environ if environ is None else environ)
+    try:
+        args = build_parser().parse_args(argv)
+    except _Usage as exc:  # argparse's exit code, its message redacted as the settings' are
+        print(_redacted(str(exc), env), file=sys.stderr)
+        return EXIT_USAGE
     try:
         if args.command == "schema":
             from honeyhive_experiment.config import config_json_schema_text
@@ -232,7 +247,7 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings | No
     """The command's settings: the action's inputs and ``GITHUB_*`` context with its event payload, or the flags and
     the HoneyHive variables; ``None`` after saying why they cannot be used (exit 2). The action's inputs that cannot be
     used are kept in ``refused`` instead: its run reports them as its error verdict."""
-    from honeyhive_experiment.settings import Settings, environment_secrets, load_event_payload
+    from honeyhive_experiment.settings import Settings, load_event_payload
 
     try:
         if args.command == "action":
@@ -241,16 +256,23 @@ def _settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings | No
         return Settings.from_args(vars(args), env)
     except SettingsError as exc:
         from honeyhive_experiment.gha import annotation
-        from honeyhive_experiment.report.redact import Redactor
 
-        # the value it quotes may be or carry a secret (a path or URL naming a key, an index URL's password): with no
-        # settings, those of the environment (the inputs' too), with the common shapes, redacted as printed
-        message = Redactor(environment_secrets(env)).redact_shown(str(exc))
+        # the value it quotes may be or carry a secret (a path or URL naming a key, an index URL's password)
+        message = _redacted(str(exc), env)
         if args.command == "action":
             print(annotation("error", message, title="honeyhive-experiment input"), flush=True)
         else:
             print(f"error: {message}", file=sys.stderr)
         return None
+
+
+def _redacted(message: str, env: Mapping[str, str]) -> str:
+    """A usage error's ``message`` as printed before there are settings: redacted of the secrets of the environment (the
+    action's inputs' too) and the common shapes, as it shows."""
+    from honeyhive_experiment.report.redact import Redactor
+    from honeyhive_experiment.settings import environment_secrets
+
+    return Redactor(environment_secrets(env)).redact_shown(message)
 
 
 # ----------------------------------------------------------------------------- the commands

@@ -621,6 +621,38 @@ def test_a_split_secret_quoted_in_an_error_shows_no_piece_of_it(
     assert not _pieces_of_the_secret(checked.out, checked.err, run.out, run.err, *reports), (checked, run)
 
 
+QUOTED = SECRET[:11] + "'\"" + SECRET[11:]  # repr writes it with \'
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "words"),
+    [
+        pytest.param(["runs", "--limit", SECRET], {"HH_API_KEY": SECRET}, "argument --limit: expected", id="type"),
+        pytest.param(["runs", f"--limit={SPLIT}"], {"DB_PASSWORD": SECRET}, "argument --limit: expected", id="split"),
+        pytest.param(["runs", "--limit", QUOTED], {"HH_API_KEY": QUOTED}, "argument --limit: expected", id="repr"),
+        pytest.param([SECRET], {"INPUT_API-KEY": SECRET}, "argument COMMAND: invalid choice: '***'", id="choice"),
+        pytest.param(["run", SECRET], {"GITHUB_TOKEN": SECRET}, "unrecognized arguments: ***", id="unknown"),
+        pytest.param(
+            ["validate", f"--api-key={SECRET}"], {"INPUT_GITHUB-TOKEN": SECRET}, "arguments: --api-key=***", id="flag"
+        ),
+        pytest.param(["run", f"--h={SECRET}"], {"HH_API_KEY": SECRET}, "option: --h=*** could match", id="ambiguous"),
+    ],
+)
+def test_argparses_usage_error_shows_no_secret_of_the_environment(
+    capsys: pytest.CaptureFixture[str], argv: list[str], environ: dict[str, str], words: str
+) -> None:
+    """argparse printed its usage errors before any redactor: a key pasted as a flag's value, a command or an argument
+    was quoted whole (``runs --limit $HH_API_KEY``). Now they are redacted as the settings' are, and still name the flag
+    and exit 2."""
+    code = main(argv, environ=environ)
+
+    output = capsys.readouterr()
+    assert code == 2, output
+    assert output.err.startswith("usage: python -m honeyhive_experiment"), output
+    assert words in output.err, output
+    assert not _pieces_of_the_secret(output.out, output.err), output
+
+
 @pytest.mark.parametrize("command", [["validate", "--no-probe"], ["runs"], ["view", "--no-open"], ["run", "--dry-run"]])
 def test_every_command_keeps_the_dataset_inside_the_working_directory(
     repo: Path, capsys: pytest.CaptureFixture[str], command: list[str]
@@ -659,9 +691,7 @@ def test_validate_prints_no_terminal_escape_of_a_metric_name(repo: Path, capsys:
 def test_runs_limit_out_of_its_range_is_a_usage_error(capsys: pytest.CaptureFixture[str], limit: str) -> None:
     """``runs --limit 0`` and ``--limit -5`` were accepted and listed one run, exit 0; ``--limit 2**63`` was
     islice's traceback, exit 1 (a "fail")."""
-    with pytest.raises(SystemExit) as exited:
-        main(["runs", "--limit", limit], environ={})
-    assert exited.value.code == 2
+    assert main(["runs", "--limit", limit], environ={}) == 2
     assert f"argument --limit: expected a whole number from 1 to 1,000, got '{limit[:20]}" in capsys.readouterr().err
 
 
