@@ -22,6 +22,7 @@ import logging
 import math
 import re
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -58,7 +59,16 @@ from honeyhive_experiment.models import ExperimentResultSummary
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_SERVER_URL", "HoneyHiveClient", "RetryPolicy", "Timeouts", "check_client", "is_run_id", "poll"]
+__all__ = [
+    "DEFAULT_SERVER_URL",
+    "HoneyHiveClient",
+    "RetryPolicy",
+    "Timeouts",
+    "check_client",
+    "is_run_id",
+    "poll",
+    "run_id_as_named",
+]
 Scalar = str | int | float | bool | None  # what httpx takes as a query value
 _T = TypeVar("_T")
 
@@ -100,6 +110,12 @@ def is_run_id(value: object) -> bool:
     """Whether ``value`` has the shape of HoneyHive's run ids, UUIDs (32 hex digits, with or without dashes): the
     only ids this client puts into a route's path, where another (``../runs``) would name another route."""
     return isinstance(value, str) and re.fullmatch(r"[0-9a-fA-F]{32}", value.replace("-", "")) is not None
+
+
+def run_id_as_named(value: str) -> str:
+    """``value`` as the runs are named (lower case, dashed) when it is a run id (:func:`is_run_id`), however it was
+    typed or pasted: the backend finds a run by its name only. Anything else (a commit, a branch) as it is."""
+    return str(uuid.UUID(value)) if is_run_id(value) else value
 
 
 def _checked(run_id: str) -> str:

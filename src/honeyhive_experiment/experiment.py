@@ -40,7 +40,7 @@ from pydantic import ValidationError
 from honeyhive_experiment import backend
 from honeyhive_experiment.calling import callable_name
 from honeyhive_experiment.cancellation import Interrupted, cooperatively, enter, phase_of
-from honeyhive_experiment.client import HoneyHiveClient, check_client, is_run_id
+from honeyhive_experiment.client import HoneyHiveClient, check_client, is_run_id, run_id_as_named
 from honeyhive_experiment.config import ModelPrice, VerdictConfig
 from honeyhive_experiment.config.model import MOST_TRIALS, MOST_WORKERS
 from honeyhive_experiment.connection import (
@@ -341,6 +341,7 @@ def evaluate(
         if key is not None and ingestion_key:  # the same backend: one circuit, one deadline for both keys' requests
             ingestion = stack.enter_context(HoneyHiveClient(client.base_url, ingestion_key, circuit=client.circuit))
         if run_id is not None:
+            run_id = run_id_as_named(run_id)  # as view and a baseline's run id are looked up, however it was typed
             _check_new_run(client, run_id)
         prepared = records if records is not None else managed_dataset(client, dataset_id=dataset_id)
         spec = RunSpec(

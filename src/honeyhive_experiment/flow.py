@@ -20,7 +20,6 @@ import dataclasses
 import itertools
 import logging
 import threading
-import uuid
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -43,7 +42,7 @@ from honeyhive_experiment.baseline import (
 )
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
 from honeyhive_experiment.checkout import is_ancestor
-from honeyhive_experiment.client import HoneyHiveClient, is_run_id, poll
+from honeyhive_experiment.client import HoneyHiveClient, is_run_id, poll, run_id_as_named
 from honeyhive_experiment.config import (
     BaselineStrategy,
     Direction,
@@ -1057,8 +1056,8 @@ def review(
         run_id = _latest_run(client, config.name, settings)
     elif not is_run_id(run_id):  # a path (../runs) would reach another route of the backend
         raise ArgumentError("RUN_ID", f"{run_id!r} is not a run id (python -m honeyhive_experiment runs lists them)")
-    else:  # a UUID, as the runs are named (lower case, dashed), however it was typed or pasted
-        run_id = str(uuid.UUID(run_id))
+    else:
+        run_id = run_id_as_named(run_id)
     try:
         run = ExperimentRun.model_validate(client.get_run(run_id))
     except NotFoundError:

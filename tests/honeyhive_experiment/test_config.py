@@ -270,6 +270,29 @@ def test_config_hash_ignores_spelling_but_not_meaning() -> None:
     assert len(config_hash(plain)) == 64
 
 
+A_RUN = "6650e012-3456-4890-abcd-ef0123456789"
+
+
+@pytest.mark.parametrize(
+    ("pinned", "read"),
+    [
+        (A_RUN, A_RUN),
+        (A_RUN.upper(), A_RUN),  # a UUID's hex digits ignore case: the run is named in lower case
+        (A_RUN.replace("-", ""), A_RUN),  # and its dashes may be left out: the run is named with them
+        (A_RUN.upper().replace("-", ""), A_RUN),
+        ("6650E0123456", "6650E0123456"),  # not a run id (a commit, a branch): as written
+        ("Feature/X", "Feature/X"),
+    ],
+)
+def test_a_pinned_run_id_is_read_as_the_runs_are_named_and_hashes_so(pinned: str, read: str) -> None:
+    """``baseline: {run_id: 6650E012-…}`` was looked up as written, and said not to exist. The same run, however
+    written, is the same experiment: one hash (as the rules a check stamps on a run, which are read the same way)."""
+    config = parse_config(BASE + f"baseline: {{run_id: {pinned}}}\n")
+    assert config.baseline.run_id == read
+    assert config_hash(config) == config_hash(parse_config(BASE + f"baseline: {{run_id: {read}}}\n"))
+    assert JudgingRules.model_validate({"baseline": {"run_id": pinned}}).baseline.run_id == read
+
+
 @pytest.mark.parametrize(
     ("worse", "drop"),
     [("max_worse_pct: 10", "max_drop_pct: 10"), ("max_worse: 0.5", "max_drop: 0.5"), ("max_worse: 0", "max_drop: 0")],

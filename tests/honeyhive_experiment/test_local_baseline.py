@@ -333,6 +333,27 @@ def test_a_baseline_the_experiment_file_pins_that_names_no_run_is_refused_at_its
     assert said in listed.err
 
 
+def test_a_baseline_run_id_typed_in_upper_case_is_that_run(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    """Run ids are UUIDs, whose hex digits ignore case (``view`` takes them so): ``--baseline 6650E012-…`` (the
+    baseline-run-id input) and a pinned ``baseline.run_id`` in capitals were refused as runs that do not exist."""
+    first = repo.run(capsys)
+    latest = repo.run(capsys)  # what the rules would pick: the run named is the baseline instead
+    typed = first.id.upper()
+    asked = repo.run(capsys, "--baseline", typed)
+    assert asked.baseline_id == first.id
+    assert asked.report["baseline"]["about"].startswith("the run asked for")
+    assert repo.run(capsys, "--baseline", typed.replace("-", "")).baseline_id == first.id
+    rows = repo.runs(capsys, "--json", "--baseline", typed)
+    assert [row["run_id"] for row in rows if row["baseline"]] == [first.id]
+
+    config = repo.root / ".honeyhive" / "experiment.yml"
+    config.write_text(f"{config.read_text(encoding='utf-8')}baseline: {{run_id: {typed}}}\n", encoding="utf-8")
+    repo.commit("a baseline pinned in capitals")
+    pinned = repo.run(capsys)
+    assert pinned.baseline_id == first.id != latest.id
+    assert pinned.report["baseline"]["about"].startswith("the run asked for")
+
+
 def test_runs_lists_the_runs_while_the_dataset_file_is_mid_edit(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     """``runs`` read every record of the dataset file (for its identity, which needs only its path): a file being
     edited, not JSON Lines for a moment, or moved away, hid the list; ``view`` never needed it."""

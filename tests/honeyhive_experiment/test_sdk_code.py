@@ -395,6 +395,17 @@ def test_a_run_id_that_exists_is_refused_before_anything_is_written(hh: HoneyHiv
     assert (hh.get_run(run_id), hh.get_run_result(run_id)) == before
 
 
+def test_a_run_id_given_in_upper_case_names_the_run_as_it_is_looked_up(hh: HoneyHiveClient) -> None:
+    """``evaluate(run_id="6650E012-…")`` made a run named in capitals, which ``view`` and a baseline's run id, looked
+    up in lower case (as UUIDs are named), could not find."""
+    run_id = str(uuid.uuid4())
+    result = evaluate(
+        lambda dp: {"a": 1}, [{"inputs": {"q": 1}}], client=hh, run_id=run_id.upper(), print_results=False
+    )
+    assert result.run_id == run_id
+    assert hh.get_run(run_id)["run_id"] == run_id
+
+
 @pytest.mark.parametrize("given", ["argument", "environment"])
 def test_the_ingestion_key_sends_the_sessions_and_the_api_key_the_run(
     backend: LocalBackend, no_key: pytest.MonkeyPatch, given: str

@@ -793,6 +793,27 @@ def test_from_args_baseline_is_one_run_id_as_the_input_is() -> None:
     assert Settings.from_args(run_flags(baseline_run_id=" main "), {}).baseline_run_id == "main"
 
 
+A_RUN = "6650e012-3456-4890-abcd-ef0123456789"
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        (A_RUN, A_RUN),
+        (A_RUN.upper(), A_RUN),  # a UUID's hex digits ignore case: the run is named in lower case
+        (A_RUN.replace("-", ""), A_RUN),  # and its dashes may be left out: the run is named with them
+        (A_RUN.upper().replace("-", ""), A_RUN),
+        ("6650E0123456", "6650E0123456"),  # a short sha: as typed (matched ignoring case, baseline.pick_named)
+        ("Feature/X", "Feature/X"),  # a branch: as typed, its case is its own
+        ("run-0193", "run-0193"),
+    ],
+)
+def test_a_baseline_run_id_is_read_as_the_runs_are_named(typed: str, read: str) -> None:
+    """``--baseline 6650E012-…`` (the baseline-run-id input too) was looked up as typed, and said not to exist."""
+    assert Settings.from_args(run_flags(baseline_run_id=typed), {}).baseline_run_id == read
+    assert Settings.from_mapping(action_inputs(baseline_run_id=typed)).baseline_run_id == read
+
+
 def test_from_args_reads_the_flags_and_no_github_context() -> None:
     s = Settings.from_args(
         run_flags(

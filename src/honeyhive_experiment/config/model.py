@@ -226,6 +226,12 @@ class ModelPrice(_Section):
     cache_read); default: the input price."""
 
 
+def _as_named(run_id: str) -> str:
+    from honeyhive_experiment.client import run_id_as_named  # not at import: the client imports httpx
+
+    return run_id_as_named(run_id)
+
+
 class BaselineConfig(_Section):
     """How the baseline run is chosen among earlier runs of the same experiment name: the run at the merge base
     whatever its result, else the latest run on the branch whose check passed; never a run with uncommitted changes.
@@ -238,7 +244,7 @@ class BaselineConfig(_Section):
     comparison: the verdict is the run's own result; no gate allowed)."""
     branch: NonEmptyStr | None = None
     """The branch baselines come from; default: the pull request's base branch."""
-    run_id: NonEmptyStr | None = None
+    run_id: Annotated[NonEmptyStr, AfterValidator(_as_named)] | None = None
     """Always compare with this run (the strategy and its options then do not apply)."""
     max_age_days: Annotated[_Int, Field(ge=1, le=36500)] | None = None
     """Ignore candidate baseline runs older than this many days (at most 36500, a hundred years)."""
