@@ -776,6 +776,37 @@ def test_two_experiment_files_of_one_name_record_into_runs_of_their_own_and_a_jo
         assert_each_datapoint_once(hh, run_id, ids)
 
 
+def test_a_shard_job_refuses_a_pinned_baseline_that_names_no_run_at_its_line_before_it_runs_anything(
+    world: World,
+) -> None:
+    """A ``baseline.run_id`` of the experiment file that names no run is refused before a single-job run starts, at
+    its line; shard jobs did not check it: each ran its whole slice of the user's code, and only the report job,
+    once every shard had spent its budget, found the baseline was wrong. A shard job now refuses it as the single
+    job does, recording nothing; pinned to a run that exists, the shards record and the report compares with it."""
+    baseline_run = record_baseline(world)
+    config = world.root / ".honeyhive" / "experiment.yml"
+    text = config.read_text()
+    line = text.count("\n") + 1
+    missing = "00000000-0000-0000-0000-000000000000"
+    config.write_text(f"{text}baseline: {{run_id: {missing}}}\n")
+    run_id = shared_run_id(REPOSITORY, PR_RUN, EXPERIMENT, CONFIG)
+
+    refused = run_job(world, "shard-1-missing-baseline", inputs={"mode": "run", "shard": "1/1"})
+    assert refused.returncode == 2, refused.shown()
+    said = f"baseline.run_id: baseline run {missing} does not exist in this HoneyHive project"
+    assert f"::error file={CONFIG},line={line}" in refused.stdout, refused.shown()
+    assert said in refused.stdout, refused.shown()
+    with backend_client(world) as hh:
+        assert hh.get(f"/v1/runs/{run_id}").status_code == 404, "nothing was recorded"
+
+    config.write_text(f"{text}baseline: {{run_id: {baseline_run}}}\n")
+    shard = run_job(world, "shard-1", inputs={"mode": "run", "shard": "1/1"})
+    assert shard.returncode == 0, shard.shown()
+    report = run_job(world, "report", inputs={"mode": "report", "shard": "1/1"})
+    assert report.returncode == 0, report.shown()
+    assert (report.outputs["run-id"], report.outputs["baseline-run-id"]) == (run_id, baseline_run)
+
+
 def test_a_shard_whose_spans_never_reached_honeyhive_fails_so_rerunning_it_repairs_the_run(world: World) -> None:
     """The OTLP export fails (every request answered 500): the shard's sessions exist, its scored function spans
     do not. The job ends in error, so "Re-run failed jobs" re-runs it, and the re-run scores them."""
