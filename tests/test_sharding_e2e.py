@@ -591,6 +591,30 @@ def test_publish_judges_by_the_tolerance_the_pull_request_added_and_refuses_a_ma
     assert len(world.github.writes) == writes, "a malformed stamp posts nothing"
 
 
+def test_publish_posts_a_run_an_older_version_judged_with_a_max_age_days_over_the_files_bound(world: World) -> None:
+    """``baseline.max_age_days`` is at most 36500 in the experiment file since 052e981, and publish validated the
+    rules a check stamped on its run (``metadata.check.rules``) by the same bound: a run an older version judged
+    with ``max_age_days: 50000`` (valid then) was refused, its comment never posted. The bound is the file's: a
+    stamp is read as the check that judged the run wrote it."""
+    config = world.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text() + "baseline: {max_age_days: 36500}\n")
+    run = run_job(world, "run-for-publish", inputs={"mode": "all", "comment-mode": "off"})
+    assert (run.returncode, run.outputs["verdict"]) == (0, "neutral"), run.shown()
+    hh, run_id = backend_client(world), run.outputs["run-id"]
+    metadata = stored_run(hh, run_id)["metadata"]
+    stamp = metadata["check"]
+    assert stamp["rules"]["baseline"] == {"max_age_days": 36500}
+    older = {**stamp, "rules": {**stamp["rules"], "baseline": {"max_age_days": 50000}}}  # as an older version wrote it
+    assert hh.put(f"/v1/runs/{run_id}", json={"metadata": {**metadata, "check": older}}).status_code == 200
+
+    published = publish_job(world, "publish", world.root / ".honeyhive" / "report.json", "9202")
+    assert (published.returncode, published.outputs["verdict"]) == (0, "neutral"), published.shown()
+    assert published.outputs["run-id"] == run_id
+    [comment] = world.github.comments(PR)
+    assert "by the pull request's experiment file, which changes the default branch's rules: baseline." in comment.body
+    assert stored_run(hh, run_id)["metadata"]["check"] == older, "publish keeps the check's stamp"
+
+
 def test_four_shards_with_two_trials_record_every_trial_once_and_judge_like_one_job(world: World) -> None:
     config = world.root / ".honeyhive" / "experiment.yml"
     config.write_text(config.read_text() + "trials: 2\n")
