@@ -591,6 +591,30 @@ def test_publish_judges_by_the_tolerance_the_pull_request_added_and_refuses_a_ma
     assert len(world.github.writes) == writes, "a malformed stamp posts nothing"
 
 
+def test_publish_posts_a_run_an_older_version_judged_with_a_max_age_days_over_the_files_bound(world: World) -> None:
+    """``baseline.max_age_days`` is at most 36500 in the experiment file since 052e981, and publish validated the
+    rules a check stamped on its run (``metadata.check.rules``) by the same bound: a run an older version judged
+    with ``max_age_days: 50000`` (valid then) was refused, its comment never posted. The bound is the file's: a
+    stamp is read as the check that judged the run wrote it."""
+    config = world.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text() + "baseline: {max_age_days: 36500}\n")
+    run = run_job(world, "run-for-publish", inputs={"mode": "all", "comment-mode": "off"})
+    assert (run.returncode, run.outputs["verdict"]) == (0, "neutral"), run.shown()
+    hh, run_id = backend_client(world), run.outputs["run-id"]
+    metadata = stored_run(hh, run_id)["metadata"]
+    stamp = metadata["check"]
+    assert stamp["rules"]["baseline"] == {"max_age_days": 36500}
+    older = {**stamp, "rules": {**stamp["rules"], "baseline": {"max_age_days": 50000}}}  # as an older version wrote it
+    assert hh.put(f"/v1/runs/{run_id}", json={"metadata": {**metadata, "check": older}}).status_code == 200
+
+    published = publish_job(world, "publish", world.root / ".honeyhive" / "report.json", "9202")
+    assert (published.returncode, published.outputs["verdict"]) == (0, "neutral"), published.shown()
+    assert published.outputs["run-id"] == run_id
+    [comment] = world.github.comments(PR)
+    assert "by the pull request's experiment file, which changes the default branch's rules: baseline." in comment.body
+    assert stored_run(hh, run_id)["metadata"]["check"] == older, "publish keeps the check's stamp"
+
+
 def test_four_shards_with_two_trials_record_every_trial_once_and_judge_like_one_job(world: World) -> None:
     config = world.root / ".honeyhive" / "experiment.yml"
     config.write_text(config.read_text() + "trials: 2\n")
@@ -774,6 +798,37 @@ def test_two_experiment_files_of_one_name_record_into_runs_of_their_own_and_a_jo
     assert (report.outputs["passed"], report.outputs["failed"]) == ("22", "0")
     with backend_client(world) as hh:
         assert_each_datapoint_once(hh, run_id, ids)
+
+
+def test_a_shard_job_refuses_a_pinned_baseline_that_names_no_run_at_its_line_before_it_runs_anything(
+    world: World,
+) -> None:
+    """A ``baseline.run_id`` of the experiment file that names no run is refused before a single-job run starts, at
+    its line; shard jobs did not check it: each ran its whole slice of the user's code, and only the report job,
+    once every shard had spent its budget, found the baseline was wrong. A shard job now refuses it as the single
+    job does, recording nothing; pinned to a run that exists, the shards record and the report compares with it."""
+    baseline_run = record_baseline(world)
+    config = world.root / ".honeyhive" / "experiment.yml"
+    text = config.read_text()
+    line = text.count("\n") + 1
+    missing = "00000000-0000-0000-0000-000000000000"
+    config.write_text(f"{text}baseline: {{run_id: {missing}}}\n")
+    run_id = shared_run_id(REPOSITORY, PR_RUN, EXPERIMENT, CONFIG)
+
+    refused = run_job(world, "shard-1-missing-baseline", inputs={"mode": "run", "shard": "1/1"})
+    assert refused.returncode == 2, refused.shown()
+    said = f"baseline.run_id: baseline run {missing} does not exist in this HoneyHive project"
+    assert f"::error file={CONFIG},line={line}" in refused.stdout, refused.shown()
+    assert said in refused.stdout, refused.shown()
+    with backend_client(world) as hh:
+        assert hh.get(f"/v1/runs/{run_id}").status_code == 404, "nothing was recorded"
+
+    config.write_text(f"{text}baseline: {{run_id: {baseline_run}}}\n")
+    shard = run_job(world, "shard-1", inputs={"mode": "run", "shard": "1/1"})
+    assert shard.returncode == 0, shard.shown()
+    report = run_job(world, "report", inputs={"mode": "report", "shard": "1/1"})
+    assert report.returncode == 0, report.shown()
+    assert (report.outputs["run-id"], report.outputs["baseline-run-id"]) == (run_id, baseline_run)
 
 
 def test_a_shard_whose_spans_never_reached_honeyhive_fails_so_rerunning_it_repairs_the_run(world: World) -> None:

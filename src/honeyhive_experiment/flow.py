@@ -343,14 +343,24 @@ def _user_code(
         yield spec
 
 
+def _dataset_to_record(
+    settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, now: datetime
+) -> PreparedDataset:
+    """The dataset a run (or a shard of one) is about to record, once the baseline the invocation names
+    (``--baseline``, ``baseline-run-id``, the file's ``baseline.run_id``) is found: one that cannot be is said
+    before any datapoint runs, the file's at its line, not after every datapoint (of every shard) was recorded."""
+    dataset = prepare_dataset(settings, config, client)
+    if settings.baseline_run_id or config.baseline.run_id:
+        find_baseline(client, config, settings, dataset, now=now)
+    return dataset
+
+
 def run_experiment(
     settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, now: datetime, watch: Watch
 ) -> Judgement:
     """Run the experiment as one HoneyHive run, then judge it."""
     enter(watch.cancel, "preparing the run")
-    dataset = prepare_dataset(settings, config, client)
-    if settings.baseline_run_id or config.baseline.run_id:  # one that cannot be found is said before the run
-        find_baseline(client, config, settings, dataset, now=now)
+    dataset = _dataset_to_record(settings, config, client, now=now)
     with _user_code(settings, config, dataset, watch) as spec:
         result = record_run(spec, dataset, client=client)
     try:
@@ -738,16 +748,19 @@ class ShardResult:
     trials: int
 
 
-def record_shard(settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, watch: Watch) -> ShardResult:
+def record_shard(
+    settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, now: datetime, watch: Watch
+) -> ShardResult:
     """``mode: run``: record this shard (or the whole dataset) into the shared run and leave it ``running`` for the
     report job.
 
     Datapoints an earlier attempt already recorded are skipped, so re-running a failed shard job adds
     only what is missing and never a second session or a second scored span for a datapoint. A run started with
-    other terms (shard count, trials, experiment file) is refused before anything runs (:class:`ShardsDisagree`).
+    other terms (shard count, trials, experiment file), or a named baseline that cannot be found, is refused before
+    anything runs (:class:`ShardsDisagree`, :class:`BaselineError`).
     """
     run_id = shared_run_id_of(settings, config.name)
-    dataset = prepare_dataset(settings, config, client)
+    dataset = _dataset_to_record(settings, config, client, now=now)
     mine = list(dataset.datapoints)
     if settings.shard is not None:  # all trials of a datapoint run in the shard the datapoint belongs to
         mine = select(mine, [dp.id for dp in mine], settings.shard)

@@ -232,7 +232,7 @@ class _Invocation:
         watch = Watch(self.cancel, self.progress)
         with connect(settings, create=True) as client:
             if settings.mode is Mode.RUN:
-                shard = record_shard(settings, config, client, watch=watch)
+                shard = record_shard(settings, config, client, now=self.now, watch=watch)
                 return Outcome(deliver_shard(settings, shard, cancelled=self._signalled()))
             try:
                 if settings.mode is Mode.REPORT:

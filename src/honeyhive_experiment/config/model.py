@@ -27,6 +27,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticKnownError
 
 from honeyhive_experiment.config.fields import (
     _BASELINE_NAMED,
@@ -232,6 +233,18 @@ def _as_named(run_id: str) -> str:
     return run_id_as_named(run_id)
 
 
+MOST_DAYS: Final = 36500
+"""The most days ``baseline.max_age_days`` may say in the experiment file: a hundred years."""
+
+
+def _at_most_a_century(days: int, info: ValidationInfo) -> int:
+    # The file's bound only: the rules a check stamped on its run (metadata.check.rules, which mode: publish judges
+    # by) are read as that check wrote them, and a version before the bound stamped any number of days.
+    if days > MOST_DAYS and isinstance(info.context, Mapping) and info.context.get(_FROM_FILE):
+        raise PydanticKnownError("less_than_equal", {"le": MOST_DAYS})
+    return days
+
+
 class BaselineConfig(_Section):
     """How the baseline run is chosen among earlier runs of the same experiment name: the run at the merge base
     whatever its result, else the latest run on the branch whose check passed; never a run with uncommitted changes.
@@ -246,7 +259,10 @@ class BaselineConfig(_Section):
     """The branch baselines come from; default: the pull request's base branch."""
     run_id: Annotated[NonEmptyStr, AfterValidator(_as_named)] | None = None
     """Always compare with this run (the strategy and its options then do not apply)."""
-    max_age_days: Annotated[_Int, Field(ge=1, le=36500)] | None = None
+    max_age_days: (
+        Annotated[_Int, Field(ge=1, json_schema_extra={"maximum": MOST_DAYS}), AfterValidator(_at_most_a_century)]
+        | None
+    ) = None
     """Ignore candidate baseline runs older than this many days (at most 36500, a hundred years)."""
 
     @model_validator(mode="after")
@@ -390,8 +406,9 @@ def _tolerated(allowed: int | str | None, total: int) -> int:
 
 class JudgingRules(_Section):
     """The part of an experiment file that judges a run, as a check records it on the run it judged
-    (``metadata.check.rules``): data only, validated as the file's own keys are, so ``mode: publish`` judges the
-    run by the rules its check had, not by the default branch's file."""
+    (``metadata.check.rules``): data only, validated as the file's own keys are (but for the file's bound on
+    ``baseline.max_age_days``, which an older check did not have), so ``mode: publish`` judges the run by the rules
+    its check had, not by the default branch's file."""
 
     gate: dict[MetricName, GateRule] = Field(default_factory=dict)
     passing_ranges: dict[MetricName, PassingRangeConfig] = Field(default_factory=dict)
