@@ -32,8 +32,9 @@ from tests.fakes.actions_runner import (
     push,
     run_action,
     start_action,
+    workflow_run,
 )
-from tests.quickstart import IN_A_FOLDER, git, init_repository, monorepo, set_answers
+from tests.quickstart import IN_A_FOLDER, git, init_repository, monorepo, set_answers, stricter_twin
 
 pytestmark = pytest.mark.e2e
 
@@ -505,3 +506,41 @@ def test_a_checkout_of_githubs_merge_commit_is_compared_with_the_base_it_merged_
     made = httpx.get(f"{world.backend.url}/v1/runs/{outputs['run-id']}", headers=headers).json()["evaluation"]
     stamped = made["metadata"]["ci"]
     assert (stamped["sha"], stamped["checkout_sha"], stamped["merge_base_sha"]) == (head, merge, tip)
+
+
+def test_two_experiment_files_in_one_job_keep_a_report_each_and_publish_reads_its_own(world: World) -> None:
+    """Two steps of one job, one per experiment file (the default one and ``config: .honeyhive/strict.yml``), both
+    wrote .honeyhive/report.json and report.html: the second step's replaced the first's, so an artifact upload after
+    both, or a later ``mode: publish`` step, took the strict file's report for the default file's. The default file's
+    reports stay where they were; the other file's are named after it, and publish reads (and writes) its own."""
+    strict = stricter_twin(world.root)
+    ran: dict[str, tuple[dict[str, str], str]] = {}
+    for name, inputs in (("default", {}), ("strict", {"config": strict})):
+        step, env = world.step(pull_request(), inputs=inputs, name=name)
+        done = run_action(env, world.root)
+        assert done.returncode == (1 if name == "strict" else 0), done.stdout + done.stderr
+        ran[name] = step.outputs(), step.summary()
+
+    reports = {"default": ".honeyhive/report", "strict": ".honeyhive/report.strict"}
+    for name, (outputs, summary) in ran.items():
+        assert (outputs["report-path"], outputs["html-report-path"]) == (
+            f"{reports[name]}.json",
+            f"{reports[name]}.html",
+        )
+        written = json.loads((world.root / outputs["report-path"]).read_text(encoding="utf-8"))
+        assert (written["run"]["id"], written["verdict"]) == (outputs["run-id"], outputs["verdict"]), name
+        assert outputs["run-id"] in (world.root / outputs["html-report-path"]).read_text(encoding="utf-8"), name
+        assert f"**{Path(outputs['html-report-path']).name}** in [the artifacts" in summary, name
+    assert (ran["default"][0]["verdict"], ran["strict"][0]["verdict"]) == ("neutral", "fail")  # no baseline yet
+
+    world.github.clear_requests()
+    for name, inputs in (("default", {}), ("strict", {"config": strict})):
+        step, env = world.step(workflow_run(HEAD_SHA), inputs={"mode": "publish", **inputs}, name=f"publish-{name}")
+        done = run_action(env, world.root)
+        assert done.returncode == 0, done.stdout + done.stderr
+        outputs, summary = step.outputs(), step.summary()
+        assert (outputs["run-id"], outputs["verdict"]) == (ran[name][0]["run-id"], ran[name][0]["verdict"]), name
+        assert outputs["report-path"] == f"{reports[name]}.published.json", name
+        assert (world.root / outputs["report-path"]).is_file(), name
+        assert f"**{Path(reports[name]).name}.html** in [the artifacts" in summary, name
+    assert len({write.path for write in world.github.writes}) == 2, "each publish step edits its own file's comment"

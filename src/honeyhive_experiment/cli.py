@@ -85,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     html.add_argument(
         "--html",
         metavar="PATH",
-        help="write the HTML report of every datapoint here (default: beside --report, else .honeyhive/report.html)",
+        help="write the HTML report of every datapoint here (default: beside --report, else .honeyhive/report.html;"
+        " another --config's is named after it: .honeyhive/report.rag.html for .honeyhive/rag.yml)",
     )
     html.add_argument("--no-html", action="store_true", help="write no HTML report")
     run.add_argument(

@@ -465,7 +465,7 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
         read = report_file
         ours.append((report_file, the_report))
         report_file, html_file = _published_files(settings, report_file, html_file)
-        report = "report.published.json"
+        report = report_file.name
     if settings.mode is not Mode.RUN:  # a shard job writes no report
         _not_ours(settings, report, report_file, html_file, read)
         given_report = settings.report if not settings.as_action else None  # the input: see _in_the_workspace
@@ -548,8 +548,9 @@ def _same_file(one: Path, other: Path) -> bool:
 
 def _published_files(settings: Settings, report_file: Path, html_file: Path | None) -> tuple[Path, Path | None]:
     """What ``mode: publish`` writes: report.published.json beside the downloaded report.json, which stays as it
-    came, and the HTML report (``--html``, else report.published.html beside it)."""
-    published = report_file.with_name("report.published.json")
+    came (named after it: report.rag.json's is report.rag.published.json), and the HTML report (``--html``, else
+    report.published.html beside it)."""
+    published = report_file.with_suffix(".published.json")
     beside = html_file is not None and settings.html_path is None
     return published, published.with_suffix(".html") if beside else html_file
 
@@ -564,9 +565,9 @@ def _in_the_workspace(settings: Settings) -> None:
     files written are held by :func:`_not_through_a_link` alike. Raises NotWritable naming the input."""
     if not settings.as_action:
         return
-    assert settings.report is not None, "the action's report input has a default (only --report may be left out)"
     workspace, folder = settings.workspace or Path("."), settings.working_directory
-    report = folder / settings.report
+    named = settings.report or settings.default_report
+    report = folder / named
     for key, path, what, kind in (
         ("working-directory", folder, "work in", "folder"),
         ("report", report, "read or write", "file"),
@@ -583,7 +584,7 @@ def _in_the_workspace(settings: Settings) -> None:
             key=key,
         )
     if (workspace / report).is_dir():
-        raise NotWritable(f"{quote(str(settings.report))} {REPORT_FOLDER}", key="report")
+        raise NotWritable(f"{quote(str(named))} {REPORT_FOLDER}", key="report")
 
 
 def _check_root(settings: Settings) -> None:

@@ -28,10 +28,12 @@ LOCAL_DB_PATH: Final = ".honeyhive/local.db"
 LOCAL_DB_FILES: Final = ("", "-wal", "-shm", "-journal")
 """What SQLite writes for a database file: the file itself and these beside it (suffixes of its name)."""
 REPORT_PATH: Final = ".honeyhive/report.json"
-"""Where the action writes ``report.json`` (the ``report-path`` output), and ``mode: publish`` reads it, unless the
-``report`` input names another file."""
+"""Where the action writes the default experiment file's ``report.json`` (the ``report-path`` output), and ``mode:
+publish`` reads it, unless the ``report`` input names another file (another experiment file's is named after it:
+:attr:`~honeyhive_experiment.settings.Settings.default_report`)."""
 REPORT_HTML_PATH: Final = ".honeyhive/report.html"
-"""Where the HTML report goes without ``--html`` or ``--report``: beside ``report.json`` (``html-report-path``)."""
+"""Where the default experiment file's HTML report goes without ``--html`` or ``--report``: beside ``report.json``
+(``html-report-path``)."""
 
 
 def inside(root: str | os.PathLike[str], relative: str | os.PathLike[str]) -> Path | None:

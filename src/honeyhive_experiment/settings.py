@@ -78,7 +78,7 @@ from honeyhive_experiment.context import (
 )
 from honeyhive_experiment.errors import SettingsError
 from honeyhive_experiment.gha import neutralise
-from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, REPORT_HTML_PATH, REPORT_PATH, relative
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, REPORT_PATH, relative
 from honeyhive_experiment.sharding import ShardSpec
 
 __all__ = [
@@ -216,7 +216,7 @@ class Settings(BaseModel):
     in_actions: bool = False
     """Inside GitHub Actions (``GITHUB_ACTIONS=true``, or started as the action): no line this process prints may
     issue a workflow command."""
-    report: Path | None = Path(REPORT_PATH)  # the report input (under the working directory) or run --report (none)
+    report: Path | None = None  # the report input (under the working directory; none: default_report) or run --report
     html_path: Path | None = None  # run --html / view --html; else beside report.json (see html_file)
     html: bool = True  # run --no-html: no HTML report
     session_url_template: str | None = None  # HONEYHIVE_SESSION_URL_TEMPLATE: a session's page in the app
@@ -296,7 +296,7 @@ class Settings(BaseModel):
         ``install``, ``base``, ``trials``) and the HoneyHive variables of ``env`` (the module docstring's, by
         :mod:`~honeyhive_experiment.connection`'s names). No GitHub context: a local run learns its branch and
         commit from git. Raises :class:`SettingsError` naming the flag or variable."""
-        values: dict[str, Any] = {"command": "run", "dry_run": bool(flags.get("dry_run")), "report": None}
+        values: dict[str, Any] = {"command": "run", "dry_run": bool(flags.get("dry_run"))}
         for name in ("config", "working_directory"):
             if text := _flag(flags, name):
                 values[name] = _path(text, f"--{name.replace('_', '-')}", "flag")
@@ -403,25 +403,37 @@ class Settings(BaseModel):
         return relative(self.config_path, top, follow_links=False) or str(self.config_path)
 
     @property
+    def default_report(self) -> Path:
+        """Where ``report.json`` goes, under the working directory, when the ``report`` input does not say: the
+        default experiment file's is :data:`~honeyhive_experiment.paths.REPORT_PATH`; another file's is named after
+        it, beside that one (``.honeyhive/rag.yml``: ``.honeyhive/report.rag.json``; ``evals/rag.yml``:
+        ``.honeyhive/report.evals.rag.json``), so that two experiment files run in one job keep a report each, as
+        they keep a comment each (``mode: publish`` reads it there too)."""
+        config = relative(self.config_path, self.root, follow_links=False) or self.config.name
+        if config == DEFAULT_CONFIG_PATH:
+            return Path(REPORT_PATH)
+        name = os.path.splitext(config.removeprefix(".honeyhive/"))[0].replace("/", ".")
+        return Path(REPORT_PATH).with_name(f"report.{name}.json")
+
+    @property
     def report_file(self) -> Path | None:
-        """Where ``report.json`` goes (and where ``mode: publish`` reads the earlier job's): the ``report`` input under
-        the working directory (by default :data:`~honeyhive_experiment.paths.REPORT_PATH`), or ``--report`` for the
-        command line (none without it)."""
-        if self.report is None:
-            return None
-        return self.root / self.report if self.as_action else self.report
+        """Where ``report.json`` goes (and where ``mode: publish`` reads the earlier job's): the ``report`` input, else
+        :attr:`default_report`, under the working directory; or ``--report`` for the command line (none without
+        it)."""
+        if self.as_action:
+            return self.root / (self.report or self.default_report)
+        return self.report
 
     @property
     def html_file(self) -> Path | None:
         """Where the HTML report goes: ``--html``, else beside ``report.json`` (its name with ``.html``), else
-        (a local run without ``--report``) :data:`~honeyhive_experiment.paths.REPORT_HTML_PATH` under the working
-        directory; ``None`` with ``--no-html``."""
+        (a local run without ``--report``) beside :attr:`default_report` (by default
+        :data:`~honeyhive_experiment.paths.REPORT_HTML_PATH`); ``None`` with ``--no-html``."""
         if not self.html:
             return None
         if self.html_path is not None:
             return self.html_path
-        report = self.report_file
-        return report.with_suffix(".html") if report is not None else self.root / REPORT_HTML_PATH
+        return (self.report_file or self.root / self.default_report).with_suffix(".html")
 
     def with_ci(self, **changes: Any) -> Settings:
         """A copy whose :attr:`ci` has ``changes`` (what git or GitHub told about the checkout)."""
@@ -559,7 +571,7 @@ INPUTS: Final[tuple[ActionInput, ...]] = (
     ActionInput("fail-on-error", "HONEYHIVE_EXPERIMENT_FAIL_ON_ERROR", parse_bool, "true"),
     ActionInput("install", "HONEYHIVE_EXPERIMENT_INSTALL", _install_arguments),
     ActionInput("trials", "HONEYHIVE_EXPERIMENT_TRIALS", _trials),
-    ActionInput("report", "HONEYHIVE_EXPERIMENT_REPORT", _report, REPORT_PATH),
+    ActionInput("report", "HONEYHIVE_EXPERIMENT_REPORT", _report),
 )
 _ENV: Final = {spec.name: spec.env for spec in INPUTS}
 

@@ -192,10 +192,11 @@ class World:
     def client(self) -> HoneyHiveClient:
         return HoneyHiveClient(self.backend.url, EXPERIMENT_KEY)
 
-    def publisher(self, name: str, report: dict[str, Any]) -> Path:
-        """A publish job's workspace: the default branch's config and code, and ``report`` as its report.json."""
+    def publisher(self, name: str, report: dict[str, Any], file: str = "report.json") -> Path:
+        """A publish job's workspace: the default branch's config and code, and ``report`` as its ``.honeyhive/``
+        ``file`` (the default experiment file's report.json, or another's)."""
         root = copy_quickstart(self.root.parent / name, leave_out=("*.jsonl",))
-        (root / ".honeyhive" / "report.json").write_text(json.dumps(report), encoding="utf-8")
+        (root / ".honeyhive" / file).write_text(json.dumps(report), encoding="utf-8")
         return root
 
 
@@ -527,8 +528,8 @@ def test_publish_edits_the_comment_of_its_own_experiment_file_not_the_other_file
     code, ran = world.action("strict", {"mode": "all", "config": strict})
     assert (code, ran.outputs()["verdict"]) == (1, "fail"), ran.summary()
     green, red = world.github.comments(PR)
-    report = json.loads((world.root / ".honeyhive" / "report.json").read_text(encoding="utf-8"))
-    publisher = world.publisher("publisher", report)
+    report = json.loads((world.root / ".honeyhive" / "report.strict.json").read_text(encoding="utf-8"))
+    publisher = world.publisher("publisher", report, "report.strict.json")
     stricter_twin(publisher)  # the default branch has both files too
     world.github.clear_requests()
 
@@ -555,7 +556,7 @@ def test_publish_of_one_experiment_file_refuses_the_run_of_the_other_file_of_tha
     code, ran = world.action("strict", {"mode": "all", "config": strict})
     assert (code, ran.outputs()["verdict"]) == (1, "fail"), ran.summary()
     comments = world.github.comments(PR)
-    publisher = world.publisher("publisher", lenient)
+    publisher = world.publisher("publisher", lenient, "report.strict.json")  # where the stricter file's is read
     stricter_twin(publisher)
     world.github.clear_requests()
 

@@ -844,6 +844,34 @@ def test_from_args_writes_no_report_unless_asked_and_the_action_always_does() ->
 
 
 @pytest.mark.parametrize(
+    ("inputs", "report", "html"),
+    [
+        ({}, ".honeyhive/report.json", ".honeyhive/report.html"),  # as before: existing workflows' paths stay
+        ({"config": "./.honeyhive/../.honeyhive/experiment.yml"}, ".honeyhive/report.json", ".honeyhive/report.html"),
+        ({"config": ".honeyhive/rag.yml"}, ".honeyhive/report.rag.json", ".honeyhive/report.rag.html"),
+        ({"config": "evals/rag.yml"}, ".honeyhive/report.evals.rag.json", ".honeyhive/report.evals.rag.html"),
+        ({"config": ".honeyhive/rag.yml", "report": "out/r.json"}, "out/r.json", "out/r.html"),  # the input wins
+        (
+            {"config": ".honeyhive/rag.yml", "report": ".honeyhive/report.json"},
+            ".honeyhive/report.json",
+            ".honeyhive/report.html",
+        ),
+    ],
+)
+def test_each_experiment_file_has_a_report_of_its_own_unless_the_report_input_names_one(
+    inputs: dict[str, str], report: str, html: str
+) -> None:
+    """Two experiment files run in one job wrote one report.json: the second replaced the first's. The default
+    file's report is where it always was; another file's is named after it, for the action (run and publish alike)
+    and, for its HTML report, for a local run."""
+    action = Settings.from_mapping({**action_inputs(**inputs), "GITHUB_WORKSPACE": "/ws"})
+    assert (action.report_file, action.html_file) == (Path("/ws", report), Path("/ws", html))
+    if "report" not in inputs:  # --report has no default: a local run writes only the HTML report unless told
+        local = Settings.from_args(run_flags(**inputs), {})
+        assert (local.report_file, local.html_file) == (None, Path(html))
+
+
+@pytest.mark.parametrize(
     ("inputs", "config_file"),
     [
         ({}, ".honeyhive/experiment.yml"),
