@@ -95,15 +95,18 @@ class UserCode:
     evaluators: tuple[Evaluator, ...]
 
 
-def missing_module_message(path: str, missing: str | None, root: str | os.PathLike[str]) -> str:
-    """Why ``path`` cannot be imported when module ``missing`` is not found, and what to do.
+def missing_module_message(
+    path: str, missing: str | None, root: str | os.PathLike[str], *, at: str | None = None
+) -> str:
+    """Why ``path`` cannot be imported when module ``missing`` is not found (imported ``at`` the user's
+    file:line, when a file of theirs imports it), and what to do.
 
     A module of the user's own repository (its top-level package or module is under ``root``) is a wrong path
     in the config; one under ``root/src`` (the src layout) is the user's package, importable once the project is
     installed; one in a folder of the repository is named from the root (:func:`_below_root`); anything else is a
     dependency that is not installed where the action runs, and the ``install`` input is the fix (never for a
     module of the user's own: a PyPI project called ``utils`` is someone else's code)."""
-    head = f"cannot import {path!r}: no module named {missing!r}"
+    head = f"cannot import {path!r}: no module named {missing!r}" + (f" (from {at})" if at else "")
     top = (missing or "").split(".")[0]
     named = split_import_path(path)[0].split(".")[0] == top  # the config's own path, not an import in the user's code
 
@@ -167,8 +170,10 @@ def _load(path: str, root: Path) -> Any:
                 obj = getattr(obj, part)
             except AttributeError:
                 raise _Unusable(f"{path!r} does not exist (no such attribute)") from None
-    except ModuleNotFoundError as exc:
-        raise _Unusable(missing_module_message(path, exc.name, root)) from None
+    except ModuleNotFoundError as exc:  # at the user's line that imports it (none: the config's path is the module)
+        where = _where(exc, root)
+        at = f"{where[0]}:{where[1]}" if where is not None else None
+        raise _Unusable(missing_module_message(path, exc.name, root, at=at)) from None
     except (KeyboardInterrupt, _Unusable):  # an interrupt (the command's cancellation) stops the command
         raise
     except BaseException as exc:  # the user's module raised while being imported (sys.exit too)
@@ -179,20 +184,28 @@ def _load(path: str, root: Path) -> Any:
 
 
 def _raised(exc: BaseException, root: Path) -> str:
-    """``exc`` as ``Type at file:line: message``, the place where the user's code failed: the innermost frame of its
-    traceback under ``root``, named from it (not the stdlib's module it called, nor an installed package's, even one in
-    a ``.venv`` there), or the line a SyntaxError names. ``Type: message`` without one."""
+    """``exc`` as ``Type at file:line: message``, at :func:`_where` it failed; ``Type: message`` without a place."""
+    if (where := _where(exc, root)) is None:
+        return f"{type(exc).__name__}: {exc}"
+    shown, line, own = where
+    # a SyntaxError's str() names its file without the folder: said at its own place, its text alone; one outside the
+    # repository (an installed module's) keeps it, beside the user's line that imported it
+    text = exc.msg if isinstance(exc, SyntaxError) and own else str(exc)
+    return f"{type(exc).__name__} at {shown}:{line}: {text}"
+
+
+def _where(exc: BaseException, root: Path) -> tuple[str, int, bool] | None:
+    """The place where the user's code failed, as ``(file from root, line, is the SyntaxError's own place)``: the
+    innermost frame of ``exc``'s traceback under ``root`` (not the stdlib's module it called, nor an installed
+    package's, even one in a ``.venv`` there), or the line a SyntaxError names; ``None`` without one."""
     places = [(frame.f_code.co_filename, line) for frame, line in traceback.walk_tb(exc.__traceback__)]
     if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:  # its place is no frame's
         places.append((exc.filename, exc.lineno))
     for file, line in reversed(places):  # "<frozen importlib._bootstrap>" is no file (it would be taken from root)
         shown = relative(file, root, follow_links=False) if os.path.isabs(file) else None
         if shown is not None and not {"site-packages", "dist-packages"} & set(shown.split("/")):
-            # a SyntaxError's str() names its file without the folder: said here, at its own place, its text alone;
-            # one outside the repository (an installed module's) keeps it, beside the user's line that imported it
-            text = exc.msg if isinstance(exc, SyntaxError) and (file, line) == places[-1] else str(exc)
-            return f"{type(exc).__name__} at {shown}:{line}: {text}"
-    return f"{type(exc).__name__}: {exc}"
+            return shown, line, (file, line) == places[-1]
+    return None
 
 
 def load_user_code(config: ExperimentConfig, config_path: str, root: str | os.PathLike[str]) -> UserCode:

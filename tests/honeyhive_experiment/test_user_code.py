@@ -537,6 +537,27 @@ FAILED_IMPORT_CASES = [
         "importing '{m}_app:answer' raised SyntaxError at {m}_app.py:2: invalid syntax ({m}_broken.py, line 4)",
     ),
     (
+        "missing-dependency",  # the user's line that imports it (the config's own module missing has none)
+        {"{m}_app.py": "import os\n\nimport {m}_absent\n"},
+        "cannot import '{m}_app:answer': no module named '{m}_absent' (from {m}_app.py:3). '{m}_absent' is not"
+        " installed where the experiment runs: add it to requirements.txt and set the input `install: -r"
+        " requirements.txt` (command line: --install '-r requirements.txt'), which installs your dependencies before"
+        " your code is imported",
+    ),
+    (
+        "missing-dependency-of-an-installed-package",  # the user's line that reached it, not the package's
+        {
+            "{m}_pkg/__init__.py": "",
+            "{m}_pkg/bot.py": "\n\nimport {m}_lib\n",
+            "{m}_app.py": "from {m}_pkg import bot\n",
+            ".venv/lib/python3.11/site-packages/{m}_lib.py": "import {m}_absent\n",
+        },
+        "cannot import '{m}_app:answer': no module named '{m}_absent' (from {m}_pkg/bot.py:3). '{m}_absent' is not"
+        " installed where the experiment runs: add it to requirements.txt and set the input `install: -r"
+        " requirements.txt` (command line: --install '-r requirements.txt'), which installs your dependencies before"
+        " your code is imported",
+    ),
+    (
         "exit",
         {"{m}_app.py": "import sys\nsys.exit(3)\n"},
         "importing '{m}_app:answer' raised SystemExit at {m}_app.py:2: 3",
