@@ -221,3 +221,23 @@ def test_the_composite_action_runs_the_same_entry_point_with_the_same_variables(
     install = steps[0]
     assert "github.action_path" in str(install["env"]), "installs the tool from the action's own checkout"
     assert "${{" not in install["run"], "expressions go through env:, never into the script"
+
+
+def _action_step(workflow: str) -> dict[str, Any]:
+    loaded = yaml.safe_load((REPO / "docs" / "workflows" / workflow).read_text(encoding="utf-8"))
+    steps = [step for job in loaded["jobs"].values() for step in job["steps"]]
+    (step,) = [step for step in steps if str(step.get("uses", "")).startswith("honeyhiveai/honeyhive-experiment@")]
+    return {"with": step.get("with", {}), "steps": steps}
+
+
+def test_run_for_publish_uploads_the_report_publish_reads_whatever_experiment_file_it_runs() -> None:
+    """The run half names its report (else another experiment file's is named after that file, and the upload of
+    .honeyhive/report.json would find nothing) and uploads it with its HTML page; the publish half reads that name."""
+    run = _action_step("run-for-publish.yml")
+    report = run["with"].get("report")
+    assert report, "run-for-publish.yml leaves the report's name to the experiment file that config: names"
+    (upload,) = [step for step in run["steps"] if str(step.get("uses", "")).startswith("actions/upload-artifact@")]
+    uploaded = upload["with"]["path"].split()
+    assert uploaded == [report, str(Path(report).with_suffix(".html"))]
+    published = _action_step("publish.yml")["with"]["report"]
+    assert Path(published).name == Path(report).name
