@@ -662,7 +662,9 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     first = external_dataset(records, identity=identity).datapoints[0]
     where = f"the first datapoint of {config.dataset.path}"
     with in_repository(root):  # as in a run: in the working directory, its siblings importable lazily
-        metrics = probe_datapoint(code, first, name=config.name, timeout=config.timeout, where=where)
+        metrics = probe_datapoint(
+            code, first, name=config.name, timeout=config.timeout, pricing=config.pricing, where=where
+        )
     problems = check_produced_names(config, metrics, config_file, where=f"{where} (id {first.id})")
     for section, keys in (("passing_ranges", config.passing_ranges), ("gate", config.gate)):
         for metric in keys:

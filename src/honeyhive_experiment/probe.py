@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from honeyhive_experiment.calling import callable_name
+from honeyhive_experiment.config import ModelPrice
 from honeyhive_experiment.errors import ExperimentError
 from honeyhive_experiment.models.outcomes import NOT_RAISED, Datapoint, OutcomeStatus
 from honeyhive_experiment.run_spec import RunSpec
@@ -34,9 +35,18 @@ class _NoBackend:
         return None
 
 
-def probe(code: UserCode, datapoint: Datapoint, *, name: str, timeout: float | None, where: str) -> Mapping[str, Any]:
+def probe(
+    code: UserCode,
+    datapoint: Datapoint,
+    *,
+    name: str,
+    timeout: float | None,
+    where: str,
+    pricing: Mapping[str, ModelPrice] | None = None,
+) -> Mapping[str, Any]:
     """Run ``code``'s function and evaluators on ``datapoint`` as the run would, recording nothing: the metrics the
-    evaluators produced (name → value), in their order.
+    evaluators produced (name → value), in their order, and those of the LLM calls its spans describe (``cost_usd``
+    by the experiment file's ``pricing``, as the run prices them).
 
     ``where`` says which datapoint it is in errors (``"the first datapoint of data/questions.jsonl"``).
 
@@ -44,7 +54,14 @@ def probe(code: UserCode, datapoint: Datapoint, *, name: str, timeout: float | N
         ExperimentError: the function raised or timed out, or an evaluator raised or reported a problem (a
             return value that is no metric, a missing ground truth, ...), each named with the datapoint's id.
     """
-    spec = RunSpec(function=code.function, evaluators=code.evaluators, name=name, max_workers=1, timeout=timeout)
+    spec = RunSpec(
+        function=code.function,
+        evaluators=code.evaluators,
+        name=name,
+        max_workers=1,
+        timeout=timeout,
+        pricing=pricing or {},
+    )
     sink = TraceSink.nowhere()
     try:
         (outcome,) = Runner(spec, client=_NoBackend(), sink=sink, run_id="probe").run([datapoint])

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from honeyhive_experiment.config import ModelPrice
 from honeyhive_experiment.errors import ExperimentError
 from honeyhive_experiment.evaluators import Evaluator
 from honeyhive_experiment.models.outcomes import Datapoint
@@ -58,6 +59,29 @@ def test_the_values_are_what_the_evaluators_returned() -> None:
     code = UserCode(answer, (Evaluator.from_callable(exact), Evaluator.from_callable(rubric)))
     metrics = probe(code, LABELLED, name="values", timeout=10.0, where=WHERE)
     assert (metrics["exact"], metrics["rubric_grounded"]) == (True, 0.5)
+
+
+def _own_call(datapoint: dict[str, Any], tracer: Any) -> dict[str, Any]:
+    """A call described by the function's own GenAI span (no instrumentation), of a model only ``pricing:`` prices."""
+    usage = {"gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 100}
+    with tracer.start_span(
+        "chat my-ft", attributes={"gen_ai.system": "openai", "gen_ai.request.model": "my-ft", **usage}
+    ):
+        pass
+    return {"answer": datapoint["inputs"]["q"]}
+
+
+@pytest.mark.parametrize(
+    ("pricing", "cost"), [({"my-ft": ModelPrice(input=1.0, output=4.0)}, 0.0014), (None, None)], ids=["priced", "not"]
+)
+def test_the_calls_of_the_functions_own_genai_spans_are_measured_and_priced_as_in_a_run(
+    pricing: dict[str, ModelPrice] | None, cost: float | None
+) -> None:
+    """As a run records them without instrument: (validate refused a gate on cost_usd that the run then judged)."""
+    code = UserCode(_own_call, (Evaluator.from_callable(exact),))
+    metrics = probe(code, LABELLED, name="own", timeout=10.0, where=WHERE, pricing=pricing)
+    assert (metrics["llm_calls"], metrics["input_tokens"], metrics["output_tokens"]) == (1, 1000, 100)
+    assert metrics.get("cost_usd") == pytest.approx(cost) if cost else "cost_usd" not in metrics
 
 
 def test_an_async_function_and_one_taking_a_tracer_are_called_as_in_a_run() -> None:
