@@ -46,6 +46,7 @@ class RunRow:
     failed: int | None
     created_at: str | None
     baseline: bool = False  # the run the baseline rules (or --baseline) pick
+    url: str | None = None  # its page in the HoneyHive app (Settings.run_link; none for the embedded backend's)
 
 
 def _row(client: HoneyHiveClient, run: ExperimentRun, baseline_id: str | None) -> RunRow:

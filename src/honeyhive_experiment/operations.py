@@ -15,6 +15,7 @@ and never a traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -717,6 +718,7 @@ def runs(settings: Settings, *, limit: int) -> Runs:
         rows = recent_run_rows(
             client, config.name, limit=limit, config_file=file, repository=repository, baseline=baseline
         )
+    rows = [dataclasses.replace(row, url=settings.run_link(row.run_id)) for row in rows]
     return Runs(config.name, rows, f"{baseline.why} ({baseline.run.run_id})" if baseline else None, missing)
 
 

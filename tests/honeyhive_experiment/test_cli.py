@@ -744,6 +744,35 @@ def test_runs_lists_the_runs_of_the_experiment_file_named_only(
     assert listed == {".honeyhive/experiment.yml": {default_run, unstamped_run}, strict: {strict_run}}
 
 
+@pytest.mark.parametrize(
+    ("env", "url"),
+    [
+        ({"HONEYHIVE_APP_URL": "https://app.example.test/"}, "https://app.example.test/evaluate/{run_id}"),
+        (
+            {"HONEYHIVE_RUN_URL_TEMPLATE": "https://runs.example.test/r/{run_id}"},
+            "https://runs.example.test/r/{run_id}",
+        ),
+        ({}, None),  # a server of no known app: no link rather than one to the wrong app
+    ],
+    ids=["app-url", "template", "unknown-app"],
+)
+def test_runs_json_gives_each_runs_page_in_the_app(
+    quickstart: Path,
+    hh: HoneyHiveClient,
+    backend: LocalBackend,
+    capsys: pytest.CaptureFixture[str],
+    env: dict[str, str],
+    url: str | None,
+) -> None:
+    """README promised run links in the list of runs, which had none."""
+    run_id = str(uuid.uuid4())
+    hh.create_run({"run_id": run_id, "name": "support-bot-quickstart", "metadata": {"ci": {"branch": "main"}}})
+    argv = ["runs", "--json", "-C", str(quickstart), "--server-url", backend.url]
+    assert main(argv, environ={"HH_API_KEY": API_KEY, **env}) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["run_id"], row["url"]) == (run_id, url and url.format(run_id=run_id))
+
+
 def test_a_warning_quoting_the_backend_prints_no_escape_sequence_or_control_character(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
