@@ -465,12 +465,14 @@ def _check_new_run(client: HoneyHiveClient, run_id: str) -> None:
 
 
 def _instrumentor_instances(items: Sequence[Any]) -> list[Any]:
-    """OpenTelemetry instrumentors (anything with ``instrument()``), the SDK's factories of them called once.
-    Raises ArgumentError naming the one that is neither."""
+    """OpenTelemetry instrumentors (anything with ``instrument()``), the SDK's factories of them called once: a
+    function, or the instrumentor's class (its ``instrument`` is found on the class too, but unbound: taken for an
+    instrumentor, it was never instrumented and the run recorded no LLM calls). Raises ArgumentError naming the one
+    that is neither."""
     found = []
     for index, item in enumerate(items):
         instrumentor = item
-        if not callable(getattr(item, "instrument", None)) and callable(item):
+        if isinstance(item, type) or (callable(item) and not callable(getattr(item, "instrument", None))):
             try:
                 instrumentor = item()
             except Exception as exc:  # the user's factory: named, with its error, before anything is sent

@@ -25,6 +25,8 @@ import pytest
 from openinference.instrumentation.openai import OpenAIInstrumentor as OpenInferenceInstrumentor
 from opentelemetry import trace
 from opentelemetry.instrumentation.openai import OpenAIInstrumentor as OpenLLMetryInstrumentor
+from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from honeyhive_experiment import HoneyHiveClient, TraceSink, evaluate
@@ -140,6 +142,71 @@ def test_32_workers_every_call_in_its_own_datapoint(
     for span in llm_spans:  # and each span is in the session of the datapoint whose question it carries
         attributes = dict(span.attributes or {})
         assert markers[str(attributes["honeyhive.session_id"])] in " ".join(map(str, attributes.values()))
+
+
+def _priced_run(
+    server: FakeOpenAI, hh: HoneyHiveClient, tag: str, instrumentors: list[Any], caplog: pytest.LogCaptureFixture
+) -> tuple[list[tuple[dict[str, Any], Any]], list[str]]:
+    """Three datapoints, one OpenAI call each, run with ``instrumentors``: each datapoint's metrics beside the call
+    the server answered for it, and what the run warned about instrumentors."""
+    data = [{"inputs": {"question": f"[{tag}-{i}] " + "why " * i}} for i in range(3)]
+    answer, _ = app(server, own_span=False)
+    with caplog.at_level("WARNING", logger="honeyhive_experiment"):
+        result = evaluate(answer, data, client=hh, instrumentors=instrumentors, max_workers=3, print_results=False)
+    called = []
+    for outcome in result.outcomes:
+        [call] = server.calls_about(data[outcome.index]["inputs"]["question"].split()[0] + " ")
+        called.append((dict(outcome.metrics), call))
+    return called, [r.getMessage() for r in caplog.records if "instrumented before" in r.getMessage()]
+
+
+@pytest.mark.parametrize(
+    ("form", "given"),
+    [
+        pytest.param("class", lambda: OpenLLMetryInstrumentor, id="the class (SDK 1.7: a class is a factory)"),
+        pytest.param("instance", lambda: OpenLLMetryInstrumentor(), id="an instance"),
+        pytest.param("function", lambda: lambda: OpenLLMetryInstrumentor(), id="a function making one"),
+    ],
+)
+def test_an_instrumentor_its_class_or_a_function_making_it_records_each_call_its_tokens_and_cost(
+    server: FakeOpenAI, hh: HoneyHiveClient, caplog: pytest.LogCaptureFixture, form: str, given: Callable[[], Any]
+) -> None:
+    """``instrumentors=[OpenAIInstrumentor]``, the class as the factory: its ``instrument`` is found on the class
+    too, so it was taken for an instrumentor and never instrumented; the run recorded 0 calls and $0 (a cost gate
+    read it as an improvement) and warned that "ABCMeta was instrumented before the run"."""
+    called, warned = _priced_run(server, hh, form, [given()], caplog)
+    assert len(called) == 3
+    for metrics, call in called:
+        assert (metrics.get("llm_calls"), metrics.get("input_tokens"), metrics.get("output_tokens")) == (
+            1,
+            call.prompt_tokens,
+            call.completion_tokens,
+        )
+        assert metrics["cost_usd"] == pytest.approx((call.prompt_tokens * 0.15 + call.completion_tokens * 0.6) / 1e6)
+        assert metrics["cost_usd"] > 0
+    assert warned == []
+    assert not OpenLLMetryInstrumentor().is_instrumented_by_opentelemetry  # switched off after the run
+
+
+def test_an_instrumentor_the_user_instrumented_before_the_run_is_named_and_left_as_it_was(
+    server: FakeOpenAI, hh: HoneyHiveClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Instrumented by the user's own setup with their own provider: the run leaves it (its spans go to that
+    provider) and says so, naming the instrumentor, even when it is given as its class (the same instance: an
+    instrumentor is one per class)."""
+    theirs = SdkTracerProvider()
+    exporter = InMemorySpanExporter()
+    theirs.add_span_processor(SimpleSpanProcessor(exporter))
+    OpenLLMetryInstrumentor().instrument(tracer_provider=theirs)
+    try:
+        called, warned = _priced_run(server, hh, "before", [OpenLLMetryInstrumentor], caplog)
+        assert OpenLLMetryInstrumentor().is_instrumented_by_opentelemetry  # not uninstrumented under the user
+    finally:
+        OpenLLMetryInstrumentor().uninstrument()
+        theirs.shutdown()
+    said = "OpenAIInstrumentor was instrumented before the run: its spans go where it was told, not to the run"
+    assert warned == [said]
+    assert len(exporter.get_finished_spans()) == len(called) == 3
 
 
 def test_the_users_own_genai_spans_count_and_an_evaluators_metric_of_the_same_name_wins(
