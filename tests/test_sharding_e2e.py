@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
+from honeyhive_experiment import tracing
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.connection import tls_for
 from honeyhive_experiment.datasets import load_dataset_file
@@ -391,8 +392,9 @@ def test_the_report_job_says_the_calls_the_shards_made_outside_every_datapoint(w
 
 def test_a_shard_that_never_ran_is_named_with_what_it_owes(world: World) -> None:
     config = world.root / ".honeyhive" / "experiment.yml"
-    config.write_text(config.read_text().replace("ingestion: {timeout: 30}", "ingestion: {timeout: 3}"))
-    assert "ingestion: {timeout: 3}" in config.read_text()
+    # the report job waits this long for the datapoints that never come: a real wait, so the shortest there is
+    config.write_text(config.read_text().replace("ingestion: {timeout: 30}", "ingestion: {timeout: 1}"))
+    assert "ingestion: {timeout: 1}" in config.read_text()
     ids = dataset_ids(world.root)
     owed = sum(1 for i in ids if assign(ids, SHARDS)[i] == 4)
     assert owed > 0
@@ -405,7 +407,7 @@ def test_a_shard_that_never_ran_is_named_with_what_it_owes(world: World) -> None
     assert report.outputs["verdict"] == "error"
     expected = f"shard 4/{SHARDS}: {owed} datapoint(s)"
     assert expected in report.summary, report.summary
-    assert f"{owed} of 22 datapoints never reached HoneyHive (waited 3 s)" in report.summary
+    assert f"{owed} of 22 datapoints never reached HoneyHive (waited 1 s)" in report.summary
     for other in (1, 2, 3):
         assert f"shard {other}/{SHARDS}:" not in report.summary, "only the shard that never ran is named"
 
@@ -859,9 +861,12 @@ def test_a_shard_job_refuses_a_pinned_baseline_that_names_no_run_at_its_line_bef
     assert (report.outputs["run-id"], report.outputs["baseline-run-id"]) == (run_id, baseline_run)
 
 
-def test_a_shard_whose_spans_never_reached_honeyhive_fails_so_rerunning_it_repairs_the_run(world: World) -> None:
+def test_a_shard_whose_spans_never_reached_honeyhive_fails_so_rerunning_it_repairs_the_run(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The OTLP export fails (every request answered 500): the shard's sessions exist, its scored function spans
     do not. The job ends in error, so "Re-run failed jobs" re-runs it, and the re-run scores them."""
+    monkeypatch.setattr(tracing, "_EXPORT_BACKOFF", (0.0, 0.0, 0.0))  # every attempt of an export, without its waits
     ids = dataset_ids(world.root)
     mine = shard_of(ids, 2, SHARDS)
     run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
