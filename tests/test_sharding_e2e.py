@@ -1,15 +1,18 @@
 """Scale-out across a workflow matrix, run as GitHub runs it: shard jobs, the report job, run + publish.
 
-Each job is ``python -m honeyhive_experiment action`` in its own process, with the environment GitHub would
-give it (action.yml's ``runs.env``, the ``GITHUB_*`` context and an event payload file, as
-``tests/fakes/actions_runner.py`` builds them), against ``honeyhive_local`` and the fake GitHub REST server
-over real sockets. Jobs of one workflow run share ``GITHUB_RUN_ID``, which is all that makes them write into
-the same HoneyHive run. What the backend holds is checked through its own HTTP API (``POST
-/v1/events/export``, ``GET /v1/runs``).
+Each job is the action's entry point with the environment GitHub would give it (action.yml's ``runs.env``, the
+``GITHUB_*`` context and an event payload file, as ``tests/fakes/actions_runner.py`` builds them), against
+``honeyhive_local`` and the fake GitHub REST server over real sockets: ``python -m honeyhive_experiment action`` in
+a process of its own where processes matter (the matrix's shard jobs running at once, a runner killed), else
+``main(["action"])`` in this one (a process would only add the interpreter's start and imports). Jobs of one
+workflow run share ``GITHUB_RUN_ID``, which is all that makes them write into the same HoneyHive run. What the
+backend holds is checked through its own HTTP API (``POST /v1/events/export``, ``GET /v1/runs``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import shutil
 import subprocess
@@ -23,6 +26,8 @@ from typing import Any
 import httpx
 import pytest
 
+from honeyhive_experiment import tracing
+from honeyhive_experiment.cli import main
 from honeyhive_experiment.connection import tls_for
 from honeyhive_experiment.datasets import load_dataset_file
 from honeyhive_experiment.experiment import external_dataset
@@ -58,31 +63,12 @@ PROCESS_TIMEOUT = 90  # seconds: a hung job fails the test instead of hanging th
 
 @dataclass
 class Job:
-    """One action process: started with :func:`start_job`, collected with :meth:`wait`."""
+    """One job's action, ended: its exit code, output, and step files (outputs, summary)."""
 
-    process: subprocess.Popen[str]
     step: Step
-    stdout: str = ""
-    stderr: str = ""
-
-    def wait(self) -> Job:
-        try:
-            self.stdout, self.stderr = self.process.communicate(timeout=PROCESS_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.stop()
-            raise
-        return self
-
-    def stop(self) -> None:
-        """Kill the process if it still runs (a test that failed early leaves no job behind)."""
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.communicate()
-
-    @property
-    def returncode(self) -> int:
-        assert self.process.returncode is not None, "wait() first"
-        return self.process.returncode
+    returncode: int
+    stdout: str
+    stderr: str
 
     @property
     def outputs(self) -> dict[str, str]:
@@ -94,12 +80,34 @@ class Job:
 
     def shown(self) -> str:
         return (
-            f"exit {self.process.returncode}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+            f"exit {self.returncode}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
             f"\n--- step summary\n{self.summary}"
         )
 
 
-def start_job(
+@dataclass
+class Started:
+    """One action process: started with :func:`start_job`, collected with :meth:`wait`."""
+
+    process: subprocess.Popen[str]
+    step: Step
+
+    def wait(self) -> Job:
+        try:
+            stdout, stderr = self.process.communicate(timeout=PROCESS_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise
+        return Job(self.step, self.process.returncode, stdout, stderr)
+
+    def stop(self) -> None:
+        """Kill the process if it still runs (a test that failed early leaves no job behind)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+
+
+def job_step(
     world: World,
     name: str,
     *,
@@ -108,38 +116,59 @@ def start_job(
     root: Path | None = None,
     run_id: str = PR_RUN,
     attempt: str = "1",
-) -> Job:
-    """Start one job's action process (not waiting for it) for ``event`` (the pull request's by default), with
-    its own output and summary files."""
+) -> tuple[Step, dict[str, str], Path]:
+    """One job's step files (a folder of its own: a name used twice is a mistake), environment and workspace, for
+    ``event`` (the pull request's by default)."""
     (world.tmp / "jobs").mkdir(exist_ok=True)
-    (world.tmp / "jobs" / name).mkdir()  # one folder per job: a name used twice is a mistake
+    (world.tmp / "jobs" / name).mkdir()
     root = root or world.root
     step, env = world.step(
         event or pull_request(), inputs=inputs, name=f"jobs/{name}", workspace=root, run_id=run_id, attempt=attempt
     )
-    return Job(start_action(env, root), step)
+    return step, env, root
+
+
+def start_job(world: World, name: str, **kwargs: Any) -> Started:
+    """Start one job's action process (not waiting for it): for the jobs of a matrix that run at once, or one a
+    test kills."""
+    step, env, root = job_step(world, name, **kwargs)
+    return Started(start_action(env, root), step)
 
 
 def run_job(world: World, name: str, **kwargs: Any) -> Job:
-    return start_job(world, name, **kwargs).wait()
+    """One job's action run to its end in this process (``main(["action"])`` with the job's environment, its
+    output captured): a process of its own would only add the interpreter's start and imports."""
+    step, env, _root = job_step(world, name, **kwargs)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(["action"], environ=env)
+    return Job(step, code, stdout.getvalue(), stderr.getvalue())
 
 
 def run_shards(world: World, indexes: range | list[int], *, run_id: str = PR_RUN, attempt: str = "1") -> list[Job]:
-    """The matrix: every shard job started at once, then all of them awaited."""
-    jobs = [
-        start_job(
+    """Shard jobs of the matrix, one after the other in this process."""
+    inputs = {"mode": "run"}
+    return [
+        run_job(
             world,
             f"shard-{i}-attempt-{attempt}",
-            inputs={"mode": "run", "shard": f"{i}/{SHARDS}"},
+            inputs={**inputs, "shard": f"{i}/{SHARDS}"},
             run_id=run_id,
             attempt=attempt,
         )
         for i in indexes
     ]
+
+
+def start_shards(world: World, indexes: range | list[int]) -> list[Job]:
+    """The matrix as GitHub runs it: every shard job a process, all started at once, then all of them awaited."""
+    started = [
+        start_job(world, f"shard-{i}-attempt-1", inputs={"mode": "run", "shard": f"{i}/{SHARDS}"}) for i in indexes
+    ]
     try:
-        return [job.wait() for job in jobs]
+        return [job.wait() for job in started]
     finally:
-        for job in jobs:
+        for job in started:
             job.stop()
 
 
@@ -256,7 +285,7 @@ def test_four_concurrent_shards_then_the_report_equal_one_unsharded_run(world: W
     owners = {assign(ids, SHARDS)[i] for i in ids}
     assert owners == {1, 2, 3, 4}, "the quickstart must give every shard some work, else this proves less"
 
-    shards = run_shards(world, range(1, SHARDS + 1))
+    shards = start_shards(world, range(1, SHARDS + 1))
     run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
     for index, job in enumerate(shards, start=1):
         assert job.returncode == 0, job.shown()
@@ -363,8 +392,9 @@ def test_the_report_job_says_the_calls_the_shards_made_outside_every_datapoint(w
 
 def test_a_shard_that_never_ran_is_named_with_what_it_owes(world: World) -> None:
     config = world.root / ".honeyhive" / "experiment.yml"
-    config.write_text(config.read_text().replace("ingestion: {timeout: 30}", "ingestion: {timeout: 3}"))
-    assert "ingestion: {timeout: 3}" in config.read_text()
+    # the report job waits this long for the datapoints that never come: a real wait, so the shortest there is
+    config.write_text(config.read_text().replace("ingestion: {timeout: 30}", "ingestion: {timeout: 1}"))
+    assert "ingestion: {timeout: 1}" in config.read_text()
     ids = dataset_ids(world.root)
     owed = sum(1 for i in ids if assign(ids, SHARDS)[i] == 4)
     assert owed > 0
@@ -377,7 +407,7 @@ def test_a_shard_that_never_ran_is_named_with_what_it_owes(world: World) -> None
     assert report.outputs["verdict"] == "error"
     expected = f"shard 4/{SHARDS}: {owed} datapoint(s)"
     assert expected in report.summary, report.summary
-    assert f"{owed} of 22 datapoints never reached HoneyHive (waited 3 s)" in report.summary
+    assert f"{owed} of 22 datapoints never reached HoneyHive (waited 1 s)" in report.summary
     for other in (1, 2, 3):
         assert f"shard {other}/{SHARDS}:" not in report.summary, "only the shard that never ran is named"
 
@@ -831,9 +861,12 @@ def test_a_shard_job_refuses_a_pinned_baseline_that_names_no_run_at_its_line_bef
     assert (report.outputs["run-id"], report.outputs["baseline-run-id"]) == (run_id, baseline_run)
 
 
-def test_a_shard_whose_spans_never_reached_honeyhive_fails_so_rerunning_it_repairs_the_run(world: World) -> None:
+def test_a_shard_whose_spans_never_reached_honeyhive_fails_so_rerunning_it_repairs_the_run(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The OTLP export fails (every request answered 500): the shard's sessions exist, its scored function spans
     do not. The job ends in error, so "Re-run failed jobs" re-runs it, and the re-run scores them."""
+    monkeypatch.setattr(tracing, "_EXPORT_BACKOFF", (0.0, 0.0, 0.0))  # every attempt of an export, without its waits
     ids = dataset_ids(world.root)
     mine = shard_of(ids, 2, SHARDS)
     run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)
