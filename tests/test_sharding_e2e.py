@@ -26,7 +26,6 @@ from typing import Any
 import httpx
 import pytest
 
-from honeyhive_experiment import tracing
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.connection import tls_for
 from honeyhive_experiment.datasets import load_dataset_file
@@ -861,12 +860,9 @@ def test_a_shard_job_refuses_a_pinned_baseline_that_names_no_run_at_its_line_bef
     assert (report.outputs["run-id"], report.outputs["baseline-run-id"]) == (run_id, baseline_run)
 
 
-def test_a_shard_whose_spans_never_reached_honeyhive_fails_so_rerunning_it_repairs_the_run(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_shard_whose_spans_never_reached_honeyhive_fails_so_rerunning_it_repairs_the_run(world: World) -> None:
     """The OTLP export fails (every request answered 500): the shard's sessions exist, its scored function spans
     do not. The job ends in error, so "Re-run failed jobs" re-runs it, and the re-run scores them."""
-    monkeypatch.setattr(tracing, "_EXPORT_BACKOFF", (0.0, 0.0, 0.0))  # every attempt of an export, without its waits
     ids = dataset_ids(world.root)
     mine = shard_of(ids, 2, SHARDS)
     run_id = shared_run_id(REPOSITORY, "9101", EXPERIMENT, CONFIG)

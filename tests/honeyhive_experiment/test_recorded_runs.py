@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from honeyhive_experiment import HoneyHiveClient, tracing
+from honeyhive_experiment import HoneyHiveClient
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.config import load_config
 from honeyhive_experiment.errors import ApiError, ArgumentError
@@ -208,12 +208,6 @@ def world(tmp_path: Path) -> Iterator[World]:
     ):
         github.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref=HEAD_REF)
         yield World(copy_quickstart(tmp_path / "repo", questions=6), backend, github)
-
-
-@pytest.fixture
-def no_export_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every attempt of a datapoint's span export, without the waits between them (a real wait, ~1.7 s a run)."""
-    monkeypatch.setattr(tracing, "_EXPORT_BACKOFF", (0.0, 0.0, 0.0))
 
 
 def _half_recorded(world: World) -> str:
@@ -928,7 +922,7 @@ TRACES = "/opentelemetry/v1/traces"
     ids=["500", "500-with-passing-ranges", "404-with-passing-ranges"],
 )
 def test_a_run_whose_spans_never_reached_honeyhive_fails_whatever_the_backend_answered(
-    world: World, answer: str, ranged: bool, no_export_backoff: None
+    world: World, answer: str, ranged: bool
 ) -> None:
     """Every export of the spans answered 500 (retried, then given up): the run passed ("6 of 6 datapoints passed",
     report.json without a warning or a reason) with none of their function spans, outputs or metrics in HoneyHive,
@@ -1034,7 +1028,7 @@ def _merging_deep_keeping_nulls(world: World) -> Callable[[str, str, Any], Any]:
 
 @pytest.mark.parametrize("deep_keeping_nulls", [False, True], ids=["merged-one-level", "merged-deep-nulls-kept"])
 def test_a_report_job_judges_a_rerun_shard_by_what_the_rerun_recorded_not_by_the_failed_attempts_errors(
-    world: World, tmp_path: Path, deep_keeping_nulls: bool, no_export_backoff: None
+    world: World, tmp_path: Path, deep_keeping_nulls: bool
 ) -> None:
     """A shard's first attempt lost its spans (the OTLP route answered 500) while its function raised on one
     datapoint and an evaluator on the others (a rate limit); the re-run scored every datapoint cleanly, but the
