@@ -807,7 +807,9 @@ def report_shared_run(
     timeout = config.ingestion.timeout
     if not poll(all_recorded, timeout=timeout, maximum=2.0):
         shards = settings.shard.total if settings.shard else None
-        raise ShardsMissing(missing_message(run_id, missing, wanted, shards, timeout))
+        gave_up = ShardsMissing(missing_message(run_id, missing, wanted, shards, timeout))
+        gave_up.run_id = run_id if stored else None  # the run the error names, once a shard job created it
+        raise gave_up
     # completed with the shards' metadata kept (a report job without shard keeps their n), the rest its own
     spec = dataclasses.replace(spec, metadata={**(stored.get("metadata") or {}), **spec.metadata})
     sessions = list(owners)

@@ -1076,6 +1076,40 @@ def test_a_report_job_judges_a_rerun_shard_by_what_the_rerun_recorded_not_by_the
     assert "rate limited" not in report.summary()
 
 
+def test_a_report_job_that_gives_up_on_a_shard_names_the_run_its_error_names_and_a_rerun_judges_it(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Shard 2/2 never ran: the report job's error named run … in its text, but its ``run-id`` output, report.json's
+    ``run.id`` and the comment's marker (``run=-``) were empty, so the run the re-run must complete could not be
+    found from what the job left. Re-run once shard 2 delivered, the report job judges the run as usual."""
+    config = world.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("{timeout: 30}", "{timeout: 0.1}"), encoding="utf-8")
+    assert "ingestion: {timeout: 0.1}" in config.read_text(encoding="utf-8")  # the report job gives up at once
+    run_id = _half_recorded(world)
+
+    code, report = world.action("report", {"mode": "report", "shard": "2/2"})
+
+    assert (code, report.outputs()["verdict"], report.outputs()["run-id"]) == (2, "error", run_id), report.summary()
+    written = _report_json(world.root)
+    assert written["run"]["id"] == run_id
+    assert f"run {run_id}: 3 of 6 datapoints never reached HoneyHive" in written["error"], written["error"]
+    assert "missing from shard 2/2: 3 datapoint(s)" in written["error"]
+    [comment] = world.github.comments(PR)
+    assert f"run={run_id} -->" in comment.body
+    with world.client() as hh:
+        assert hh.get_run(run_id)["status"] == "running", "left open, so that re-running the failed jobs completes it"
+        assert hh.get_run(run_id)["metadata"]["check"]["verdict"] == "error"
+
+    code, shard = world.action("shard-2", {"mode": "run", "shard": "2/2"})
+    assert code == 0, shard.summary()
+    code, again = world.action("report-attempt-2", {"mode": "report", "shard": "2/2"})
+    assert (code, again.outputs()["verdict"], again.outputs()["run-id"]) == (0, "neutral", run_id), again.summary()
+    with world.client() as hh:
+        stamped = hh.get_run(run_id)["metadata"]["check"]["verdict"]
+    assert stamped == "neutral", "the re-run's verdict replaces the error its first attempt stamped"
+    capsys.readouterr()
+
+
 def test_publish_and_view_take_a_runs_trials_from_the_run_not_from_their_experiment_file(world: World) -> None:
     """The default branch's experiment file runs 3 trials, the pull request's 1: the publish job (and ``view`` from
     a checkout of the default branch) said the run had "3 trials per datapoint" (and lost the warning that its
