@@ -414,6 +414,39 @@ def test_publish_refuses_a_report_input_through_a_link_or_outside_the_workspace(
     assert sorted(path.name for path in elsewhere.iterdir()) == ["report.json"], "nothing written there"
 
 
+@pytest.mark.parametrize("refused", ["a run still recording", "another workflow run's run"])
+def test_publish_refusals_are_annotated_on_the_report_file_the_step_read(
+    world: World, capsys: pytest.CaptureFixture[str], refused: str
+) -> None:
+    """The ``report`` input named honeyhive-artifact/report.json, but a refusal of the run it names (not completed,
+    not this workflow run's) was annotated ``::error file=report.json``: a file the job never read, which GitHub
+    places nowhere (or on another report.json of the repository)."""
+    if refused == "a run still recording":
+        run_id, expected = _half_recorded(world), "is still running, not completed"
+    else:
+        code, other = world.action("other-workflow-run", {"mode": "all", "comment-mode": "off"}, run_id="4242")
+        assert code == 0, other.summary()
+        run_id, expected = other.outputs()["run-id"], "was not made for this pull request"
+    code, recorded = world.action("run-for-publish", {"mode": "all", "comment-mode": "off"})
+    assert code == 0, recorded.summary()
+    report = _report_json(world.root)
+    publisher = world.publisher("publisher", report)
+    artifact = publisher / ARTIFACT
+    artifact.parent.mkdir()
+    artifact.write_text(json.dumps({**report, "run": {**report["run"], "id": run_id}}), encoding="utf-8")
+    capsys.readouterr()
+
+    code, published = world.action(
+        "publish", {"mode": "publish", "report": ARTIFACT}, root=publisher, event=workflow_run(HEAD_SHA)
+    )
+
+    assert (code, published.outputs()["verdict"]) == (2, "error"), published.summary()
+    [annotation] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("::error")]
+    assert annotation.startswith(f"::error file={ARTIFACT}::"), annotation
+    assert expected in annotation, annotation
+    assert world.github.writes == []
+
+
 # what the runner gives the action's process that its code, and what that code starts, must not find (only their names
 # are ever printed); and what the workflow gave the step for the code, which it keeps
 WITHHELD = (
