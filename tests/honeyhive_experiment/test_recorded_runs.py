@@ -419,8 +419,8 @@ def test_publish_refusals_are_annotated_on_the_report_file_the_step_read(
     world: World, capsys: pytest.CaptureFixture[str], refused: str
 ) -> None:
     """The ``report`` input named honeyhive-artifact/report.json, but a refusal of the run it names (not completed,
-    not this workflow run's) was annotated ``::error file=report.json``: a file the job never read, which GitHub
-    places nowhere (or on another report.json of the repository)."""
+    not this workflow run's) said ``::error::report.json: …``: a file the job never read, on no file of the
+    workspace; the annotation is now on the file the step read."""
     if refused == "a run still recording":
         run_id, expected = _half_recorded(world), "is still running, not completed"
     else:
