@@ -807,7 +807,9 @@ def report_shared_run(
     timeout = config.ingestion.timeout
     if not poll(all_recorded, timeout=timeout, maximum=2.0):
         shards = settings.shard.total if settings.shard else None
-        raise ShardsMissing(missing_message(run_id, missing, wanted, shards, timeout))
+        gave_up = ShardsMissing(missing_message(run_id, missing, wanted, shards, timeout))
+        gave_up.run_id = run_id if stored else None  # the run the error names, once a shard job created it
+        raise gave_up
     # completed with the shards' metadata kept (a report job without shard keeps their n), the rest its own
     spec = dataclasses.replace(spec, metadata={**(stored.get("metadata") or {}), **spec.metadata})
     sessions = list(owners)
@@ -848,6 +850,7 @@ class PublishedRun:
     baseline_run_id: str | None
     pr_number: int
     head_sha: str
+    file: str  # the report.json read (the ``report`` input's), which a refusal names
 
 
 def published_run(path: Path, *, pr_numbers: Collection[int], head_sha: str | None) -> PublishedRun:
@@ -876,7 +879,7 @@ def published_run(path: Path, *, pr_numbers: Collection[int], head_sha: str | No
             file=where,
         )
     baseline_run_id = report.baseline.run_id if report.baseline is not None else None
-    return PublishedRun(run.id, baseline_run_id, run.pr_number, run.head_sha)
+    return PublishedRun(run.id, baseline_run_id, run.pr_number, run.head_sha, where)
 
 
 def _check_published_run(run: ExperimentRun, settings: Settings, published: PublishedRun) -> None:
@@ -907,7 +910,7 @@ def _check_published_run(run: ExperimentRun, settings: Settings, published: Publ
         raise ReportError(
             f"refusing to publish: run {run.run_id} in HoneyHive was not made for this pull request and experiment"
             f" file: {'; '.join(mismatches)}",
-            file="report.json",
+            file=published.file,
         )
 
 
@@ -930,16 +933,16 @@ def republish(
     if run.name and run.name != config.name:  # the pull request renamed it: titled, and its trend found, as its check's
         config = config.model_copy(update={"name": run.name})
     if (unfinished := _unfinished(run, "re-run this job")) is not None:
-        raise ReportError(f"refusing to publish: {unfinished}", file="report.json", key="run.id")
+        raise ReportError(f"refusing to publish: {unfinished}", file=published.file, key="run.id")
     if check_verdict(run) == Verdict.ERROR:  # judged again, it would get a verdict its check never gave
         why = f"run {run.run_id}'s check ended in an error, so it has no verdict: its job says why; re-run it"
-        raise ReportError(f"refusing to publish: {why}", file="report.json", key="run.id")
+        raise ReportError(f"refusing to publish: {why}", file=published.file, key="run.id")
     judged, stamped, rules = _stamped_check(run)
     if judged and published.baseline_run_id != stamped:  # an edited baseline would re-decide the verdict
         raise ReportError(
             f"refusing to publish: report.json names baseline {published.baseline_run_id or 'none'}, but run"
             f" {run.run_id}'s check was judged against {stamped or 'none'} in HoneyHive",
-            file="report.json",
+            file=published.file,
         )
     if rules is None:
         notes: tuple[str, ...] = (
@@ -960,7 +963,7 @@ def republish(
             f" run {run.run_id} reads {verdict} here (an earlier attempt's artifact, a job other than the"
             " experiment's failing, or the run's check changed in HoneyHive): the comment would be greener than the"
             " check; see the triggering run's log",
-            file="report.json",
+            file=published.file,
         )
     return dataclasses.replace(judgement, notes=(*judgement.notes, *notes))
 

@@ -414,6 +414,39 @@ def test_publish_refuses_a_report_input_through_a_link_or_outside_the_workspace(
     assert sorted(path.name for path in elsewhere.iterdir()) == ["report.json"], "nothing written there"
 
 
+@pytest.mark.parametrize("refused", ["a run still recording", "another workflow run's run"])
+def test_publish_refusals_are_annotated_on_the_report_file_the_step_read(
+    world: World, capsys: pytest.CaptureFixture[str], refused: str
+) -> None:
+    """The ``report`` input named honeyhive-artifact/report.json, but a refusal of the run it names (not completed,
+    not this workflow run's) said ``::error::report.json: …``: a file the job never read, on no file of the
+    workspace; the annotation is now on the file the step read."""
+    if refused == "a run still recording":
+        run_id, expected = _half_recorded(world), "is still running, not completed"
+    else:
+        code, other = world.action("other-workflow-run", {"mode": "all", "comment-mode": "off"}, run_id="4242")
+        assert code == 0, other.summary()
+        run_id, expected = other.outputs()["run-id"], "was not made for this pull request"
+    code, recorded = world.action("run-for-publish", {"mode": "all", "comment-mode": "off"})
+    assert code == 0, recorded.summary()
+    report = _report_json(world.root)
+    publisher = world.publisher("publisher", report)
+    artifact = publisher / ARTIFACT
+    artifact.parent.mkdir()
+    artifact.write_text(json.dumps({**report, "run": {**report["run"], "id": run_id}}), encoding="utf-8")
+    capsys.readouterr()
+
+    code, published = world.action(
+        "publish", {"mode": "publish", "report": ARTIFACT}, root=publisher, event=workflow_run(HEAD_SHA)
+    )
+
+    assert (code, published.outputs()["verdict"]) == (2, "error"), published.summary()
+    [annotation] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("::error")]
+    assert annotation.startswith(f"::error file={ARTIFACT}::"), annotation
+    assert expected in annotation, annotation
+    assert world.github.writes == []
+
+
 # what the runner gives the action's process that its code, and what that code starts, must not find (only their names
 # are ever printed); and what the workflow gave the step for the code, which it keeps
 WITHHELD = (
@@ -1074,6 +1107,40 @@ def test_a_report_job_judges_a_rerun_shard_by_what_the_rerun_recorded_not_by_the
     written = _report_json(world.root)
     assert (code, written["verdict"], written["datapoints"]["errored"]) == (0, "neutral", []), written["reasons"]
     assert "rate limited" not in report.summary()
+
+
+def test_a_report_job_that_gives_up_on_a_shard_names_the_run_its_error_names_and_a_rerun_judges_it(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Shard 2/2 never ran: the report job's error named run … in its text, but its ``run-id`` output, report.json's
+    ``run.id`` and the comment's marker (``run=-``) were empty, so the run the re-run must complete could not be
+    found from what the job left. Re-run once shard 2 delivered, the report job judges the run as usual."""
+    config = world.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("{timeout: 30}", "{timeout: 0.1}"), encoding="utf-8")
+    assert "ingestion: {timeout: 0.1}" in config.read_text(encoding="utf-8")  # the report job gives up at once
+    run_id = _half_recorded(world)
+
+    code, report = world.action("report", {"mode": "report", "shard": "2/2"})
+
+    assert (code, report.outputs()["verdict"], report.outputs()["run-id"]) == (2, "error", run_id), report.summary()
+    written = _report_json(world.root)
+    assert written["run"]["id"] == run_id
+    assert f"run {run_id}: 3 of 6 datapoints never reached HoneyHive" in written["error"], written["error"]
+    assert "missing from shard 2/2: 3 datapoint(s)" in written["error"]
+    [comment] = world.github.comments(PR)
+    assert f"run={run_id} -->" in comment.body
+    with world.client() as hh:
+        assert hh.get_run(run_id)["status"] == "running", "left open, so that re-running the failed jobs completes it"
+        assert hh.get_run(run_id)["metadata"]["check"]["verdict"] == "error"
+
+    code, shard = world.action("shard-2", {"mode": "run", "shard": "2/2"})
+    assert code == 0, shard.summary()
+    code, again = world.action("report-attempt-2", {"mode": "report", "shard": "2/2"})
+    assert (code, again.outputs()["verdict"], again.outputs()["run-id"]) == (0, "neutral", run_id), again.summary()
+    with world.client() as hh:
+        stamped = hh.get_run(run_id)["metadata"]["check"]["verdict"]
+    assert stamped == "neutral", "the re-run's verdict replaces the error its first attempt stamped"
+    capsys.readouterr()
 
 
 def test_publish_and_view_take_a_runs_trials_from_the_run_not_from_their_experiment_file(world: World) -> None:
