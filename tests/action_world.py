@@ -1,12 +1,15 @@
 """The world an end-to-end test of the action runs in: a copy of the quickstart, ``honeyhive_local``, and the
 fake GitHub with the pull request of ``tests/fakes/actions_runner.py``; the action runs in it as a subprocess,
-one :class:`~tests.fakes.actions_runner.Step` at a time. ``test_action_e2e.py``, ``test_sharding_e2e.py`` and
-``test_backend_gone_e2e.py`` take the ``world`` fixture (imported by name); :meth:`World.through_outage` runs the
-action against a backend that goes away mid-run (also ``benchmarks/bench_backend_gone.py``).
+one :class:`~tests.fakes.actions_runner.Step` at a time (or in this process, :meth:`World.in_process`, a step no
+assertion on the process is about: one recording the history the step under test runs on). ``test_action_e2e.py``,
+``test_sharding_e2e.py`` and ``test_backend_gone_e2e.py`` take the ``world`` fixture (imported by name);
+:meth:`World.through_outage` runs the action against a backend that goes away mid-run (also
+``benchmarks/bench_backend_gone.py``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import time
 from collections.abc import Iterator, Mapping
@@ -15,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from honeyhive_experiment.cli import main
 from honeyhive_local import LocalBackend
 from tests.fakes.actions_runner import (
     BASE_SHA,
@@ -63,6 +67,24 @@ class World:
         given = {"api-key": API_KEY, "server-url": self.backend.url, **(inputs or {})}
         env = step.env(workspace or self.root, given, api_url=self.github.api_url, run_id=run_id, attempt=attempt)
         return step, {"PATH": "/usr/bin:/bin", "HOME": str(self.tmp), **env}
+
+    def in_process(
+        self, event: Event, *, inputs: Mapping[str, str] | None = None, name: str = "step"
+    ) -> tuple[int, Step]:
+        """Step ``name`` run in this process, in ``root``, as ``python -m honeyhive_experiment action`` runs it
+        (``main(["action"])`` with the step's environment): its exit code and the step, for its outputs and summary.
+        For a step no assertion on the process is about (its log, how it ends, its environment): no interpreter to
+        start and nothing to import, it takes a quarter of a subprocess's CPU (a tenth with three questions)."""
+        step, env = self.step(event, inputs=inputs, name=name)
+        with contextlib.chdir(self.root):
+            return main(["action"], environ=env), step
+
+    def keep_questions(self, count: int) -> None:
+        """Cut the copy's dataset to its first ``count`` questions, for a test the number of datapoints is not the
+        point of: a quicker run."""
+        dataset = self.root / "data" / "questions.jsonl"
+        rows = dataset.read_text(encoding="utf-8").splitlines(True)
+        dataset.write_text("".join(rows[:count]), encoding="utf-8")
 
     def run_action(
         self,

@@ -11,6 +11,8 @@ API (through PyGithub's ``base_url``), the OTLP exporter and the files are real.
 from __future__ import annotations
 
 import json
+import os
+import select
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,8 @@ from tests.quickstart import IN_A_FOLDER, git, init_repository, monorepo, set_an
 
 pytestmark = pytest.mark.e2e
 
+HANG_GUARD = 120.0  # seconds a test waits for the action before it fails: only keeps a hung test from hanging the suite
+
 
 def _break_the_app(root: Path) -> None:
     """A change that makes every answer miss its topic: the backend then reports failures."""
@@ -46,15 +50,19 @@ def _break_the_app(root: Path) -> None:
 
 
 def test_baseline_then_pr_comment_created_once_and_edited(world: World) -> None:
+    """The first two steps in this process (their outputs, summary and comment are the point), the last as GitHub
+    runs it (its log too)."""
     # a push to main records the baseline (nothing to compare with yet: neutral, exit 0)
-    push, push_outputs, push_summary = world.run_action(event="push", head_sha=BASE_SHA)
-    assert push.returncode == 0, push.stderr
+    code, pushed = world.in_process(push(BASE_SHA), name="push")
+    push_outputs = pushed.outputs()
+    assert code == 0
     assert push_outputs["verdict"] == "neutral"
-    assert "No baseline yet" in push_summary
+    assert "No baseline yet" in pushed.summary()
     assert world.github.writes == []  # no pull request: nothing to comment on
 
-    first, outputs, summary = world.run_action()
-    assert first.returncode == 0, first.stderr
+    code, first = world.in_process(pull_request(), name="first")
+    outputs, summary = first.outputs(), first.summary()
+    assert code == 0
     assert outputs["verdict"] == "pass"
     assert outputs["baseline-run-id"] == push_outputs["run-id"]
     assert outputs["passed"] == "22"
@@ -91,14 +99,15 @@ def test_baseline_then_pr_comment_created_once_and_edited(world: World) -> None:
 def test_a_release_branch_is_compared_with_its_own_runs_and_its_queue_with_its_base(world: World) -> None:
     """A push to ``release/1.x`` compares with that branch's previous run, not main's; a branch's first push with
     main's run at their merge base (GitHub's compare: no git history here), else main's latest passing run; a merge
-    queue's entry into it with the run at the queue's base commit (its merge base), though a later run exists."""
+    queue's entry into it with the run at the queue's base commit (its merge base), though a later run exists. (The
+    pushes in this process, three questions each.)"""
+    world.keep_questions(3)
     world.github.set_merge_base("main", "f" * 40, "a" * 40)
     runs: dict[str, str] = {"": ""}
     pushes = [("main", "a", ""), ("main", "m", "a"), ("feature-x", "f", "a"), ("release/1.x", "b", "m")]
     for branch, sha, compared_with in [*pushes, ("release/1.x", "c", "b")]:
-        step, env = world.step(push(sha * 40, branch), name=f"push-{sha}")
-        done = run_action(env, world.root)
-        assert done.returncode == 0, done.stdout + done.stderr
+        code, step = world.in_process(push(sha * 40, branch), name=f"push-{sha}")
+        assert code == 0, f"{branch} {sha}"
         runs[sha] = step.outputs()["run-id"]
         assert step.outputs()["baseline-run-id"] == runs[compared_with], f"{branch} {sha}: runs {runs}"
         if sha == "f":
@@ -117,8 +126,10 @@ def test_a_release_branch_is_compared_with_its_own_runs_and_its_queue_with_its_b
 
 
 def test_exit_codes_follow_the_verdict(world: World) -> None:
-    baseline, _, _ = world.run_action(event="push", head_sha=BASE_SHA)
-    assert baseline.returncode == 0, baseline.stderr
+    """Exit 1 and 2 as GitHub runs the action (with their log); the baseline, and exit 0 (what ``main`` returns is the
+    process's exit code, as the other two show), in this process."""
+    code, _ = world.in_process(push(BASE_SHA), name="baseline")
+    assert code == 0
     _break_the_app(world.root)
 
     failed, outputs, summary = world.run_action()
@@ -139,9 +150,11 @@ def test_exit_codes_follow_the_verdict(world: World) -> None:
     assert "::error file=.honeyhive/broken.yml,line=4" in errored.stdout
     assert "max_workers" in summary
 
-    tolerated, outputs, _ = world.run_action(inputs={"config": ".honeyhive/broken.yml", "fail-on-error": "false"})
-    assert tolerated.returncode == 0
-    assert outputs["verdict"] == "error"
+    code, tolerated = world.in_process(
+        pull_request(), inputs={"config": ".honeyhive/broken.yml", "fail-on-error": "false"}, name="tolerated"
+    )
+    assert code == 0
+    assert tolerated.outputs()["verdict"] == "error"
 
 
 def test_a_runner_token_leaked_into_outputs_and_logs_is_redacted_everywhere(world: World) -> None:
@@ -196,7 +209,7 @@ def test_a_dry_run_without_an_api_key_runs_on_the_embedded_backend_and_says_so(w
     no gate can fire), and a fork's says why there is no key. Its datapoints' passing ranges need no baseline: a fork's
     failing run was a green neutral "No experiment was run". Both jobs after one baseline, each in a fresh workspace
     (the embedded backend's database of the first job removed, as its job's end removes it)."""
-    world.run_action(event="push", head_sha=BASE_SHA)  # a baseline in HoneyHive, which the embedded backend lacks
+    assert world.in_process(push(BASE_SHA), name="baseline")[0] == 0  # in HoneyHive, which the embedded backend lacks
     _break_the_app(world.root)
 
     for fork in (False, True):
@@ -216,8 +229,10 @@ def test_a_dry_run_without_an_api_key_runs_on_the_embedded_backend_and_says_so(w
 
 def test_missing_comment_permission_is_a_warning_and_a_stale_run_leaves_the_newer_heads_comment(world: World) -> None:
     """Two pull-request runs after one baseline: without the permission to comment (403) the verdict still decides;
-    then, the pull request having moved on while a run for its older head was going, that run comments nothing."""
-    world.run_action(event="push", head_sha=BASE_SHA)
+    then, the pull request having moved on while a run for its older head was going, that run comments nothing. (The
+    baseline and the stale run in this process.)"""
+    world.keep_questions(3)
+    assert world.in_process(push(BASE_SHA), name="baseline")[0] == 0
     world.github.forbid_writes = True
     done, outputs, _ = world.run_action()
     assert done.returncode == 0, done.stderr  # the verdict is pass; the 403 does not fail the check
@@ -229,10 +244,10 @@ def test_missing_comment_permission_is_a_warning_and_a_stale_run_leaves_the_newe
     world.github.forbid_writes = False
     newer = "9" * 40
     world.github.push(PR, newer)  # the PR moved on while this (older) run was going
-    done, outputs, _ = world.run_action(head_sha=HEAD_SHA)
-    assert done.returncode == 0, done.stderr
+    code, stale = world.in_process(pull_request(head_sha=HEAD_SHA), name="stale")
+    assert code == 0
     assert world.github.comments(PR) == []
-    assert outputs["comment-url"] == ""
+    assert stale.outputs()["comment-url"] == ""
 
 
 @pytest.mark.parametrize(
@@ -242,31 +257,42 @@ def test_missing_comment_permission_is_a_warning_and_a_stale_run_leaves_the_newe
 )
 def test_a_signal_cancels_the_run_and_the_comment_says_so(world: World, signals: tuple[str, ...], code: int) -> None:
     """SIGTERM cancels; SIGINT then SIGTERM (what the runner sends when a job is cancelled) stops at once — and
-    either way the run is marked cancelled and the report, outputs and summary are written before exiting."""
+    either way the run is marked cancelled and the report, outputs and summary are written before exiting. Every
+    datapoint's function would run for ten minutes (the experiment file allows it an hour), so that the action exits
+    at all is the signal's doing: how soon is for a benchmark to measure, not for a test on a shared machine
+    (``HANG_GUARD`` only stops a test that hangs)."""
     import signal
-    import time
 
     import httpx
 
+    began = world.tmp / "began"  # a FIFO: each datapoint's function says it has begun
+    os.mkfifo(began)
     app = world.root / "support_bot" / "app.py"
-    app.write_text(app.read_text().replace("SIMULATED_LATENCY_S = 0.02", "SIMULATED_LATENCY_S = 5.0"))
+    source = app.read_text().replace("SIMULATED_LATENCY_S = 0.02", "SIMULATED_LATENCY_S = 600.0")
+    sleep = "    time.sleep(SIMULATED_LATENCY_S)\n"
+    said = f"    with open({str(began)!r}, 'w') as fifo:\n        fifo.write('began\\n')\n"
+    app.write_text(source.replace(sleep, said + sleep))
+    config = world.root / ".honeyhive" / "experiment.yml"
+    assert "\ntimeout: 10\n" in config.read_text()
+    config.write_text(config.read_text().replace("\ntimeout: 10\n", "\ntimeout: 3600\n"))
     step, env = world.step(pull_request(), run_id="9002")
+    reader = os.open(began, os.O_RDONLY | os.O_NONBLOCK)  # before the functions' open(), which waits for a reader
     process = start_action(env, world.root)
-    headers = {"Authorization": f"Bearer {API_KEY}"}
-    deadline = time.monotonic() + 60
-    runs: list[dict[str, Any]] = []
-    while not runs and time.monotonic() < deadline:  # wait until the run exists and datapoints are running
-        runs = httpx.get(f"{world.backend.url}/v1/runs", headers=headers).json()["evaluations"]
-        if not runs:
-            time.sleep(0.1)
-    assert runs, "the action never created its run"
-    sent = time.monotonic()
-    for name in signals:  # back to back: the second arrives while the first is still cancelling the run
-        process.send_signal(getattr(signal, name))
-    _, stderr = process.communicate(timeout=30)
-    assert time.monotonic() - sent < 10, "the action must exit within 10 s of the signal"
+    try:
+        # Linux: a FIFO no writer has opened yet is not readable: this waits for the first function to begin
+        assert select.select([reader], [], [], HANG_GUARD)[0], "no datapoint's function began"
+        for name in signals:  # back to back: the second arrives while the first is still cancelling the run
+            process.send_signal(getattr(signal, name))
+        _, stderr = process.communicate(timeout=HANG_GUARD)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        os.close(reader)
     assert process.returncode == code, stderr
-    run = httpx.get(f"{world.backend.url}/v1/runs/{runs[0]['run_id']}", headers=headers).json()["evaluation"]
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    [listed] = httpx.get(f"{world.backend.url}/v1/runs", headers=headers).json()["evaluations"]
+    run = httpx.get(f"{world.backend.url}/v1/runs/{listed['run_id']}", headers=headers).json()["evaluation"]
     assert run["status"] == "cancelled"
     assert step.outputs().get("verdict") == "error", stderr
     assert "cancelled" in step.summary().lower()
@@ -276,15 +302,16 @@ def test_a_signal_cancels_the_run_and_the_comment_says_so(world: World, signals:
 
 def test_the_unknown_merge_base_is_said_only_when_the_branch_fallback_stood_in_for_it(world: World) -> None:
     """A shallow checkout (GitHub cannot tell the merge base either): the comment says the baseline is the latest
-    passing run on the base branch instead, only when one was used; with none yet it would be a false claim."""
-    first, _, _ = world.run_action()
-    assert first.returncode == 0, first.stderr
+    passing run on the base branch instead, only when one was used; with none yet it would be a false claim. (The
+    first two steps in this process.)"""
+    world.keep_questions(3)
+    assert world.in_process(pull_request(), name="first")[0] == 0
     [comment] = world.github.comments(PR)
     assert "No baseline yet" in comment.body
     assert "merge base is unknown" not in comment.body
     assert "🔎 Every datapoint of this run: **report.html**" in comment.body  # no baseline's output to show beside
 
-    world.run_action(event="push", head_sha=BASE_SHA)
+    assert world.in_process(push(BASE_SHA), name="push")[0] == 0
     again, outputs, _ = world.run_action()
     assert again.returncode == 0, again.stderr
     assert outputs["baseline-run-id"]
@@ -313,11 +340,12 @@ def test_a_known_merge_base_without_a_run_is_said_when_the_branch_fallback_stand
     commits): the comment says the baseline is older, so the base branch's own changes since count here too. With
     ``baseline.max_age_days`` a run there older than that is not looked at: "no run there" would not be true, the
     comment says none completed in that time. (Both after one push to the base branch: the pull request's file
-    changes between its two runs, which edit one comment.)"""
+    changes between its two runs, which edit one comment. The push and the first run in this process.)"""
+    world.keep_questions(3)
     experiment = world.root / ".honeyhive" / "experiment.yml"
     merge_base = "c" * 40
     world.github.set_merge_base(BASE_SHA, HEAD_SHA, merge_base)
-    world.run_action(event="push", head_sha=BASE_SHA)
+    assert world.in_process(push(BASE_SHA), name="push")[0] == 0
 
     for config, none in [
         ("", "none has completed yet"),
@@ -325,9 +353,14 @@ def test_a_known_merge_base_without_a_run_is_said_when_the_branch_fallback_stand
     ]:
         experiment.write_text(experiment.read_text(encoding="utf-8") + config, encoding="utf-8")
 
-        done, outputs, _ = world.run_action()
+        if config:
+            done, outputs, _ = world.run_action()
+            code, log = done.returncode, done.stderr
+        else:
+            code, step = world.in_process(pull_request(), name="first")
+            outputs, log = step.outputs(), "(in this process)"
 
-        assert done.returncode == 0, f"{config!r}: {done.stderr}"
+        assert code == 0, f"{config!r}: {log}"
         assert outputs["baseline-run-id"], config
         [comment] = world.github.comments(PR)
         assert (
@@ -343,8 +376,10 @@ def test_a_fallback_baseline_is_a_run_of_the_merge_bases_history_before_one_on_m
     on). The newer one was taken: its deltas had main's later changes in them, undone by the pull request. The one of
     the merge base's history is the baseline (git tells which: the checkout has both); a run ahead is taken only
     when no other passed, and the note says what it is. The note and the baseline's label called the one of the
-    history "the latest run on the base branch whose check passed", though the newer one at main's tip passed too."""
+    history "the latest run on the base branch whose check passed", though the newer one at main's tip passed too.
+    (Three questions; the pushes and the first pull request run in this process.)"""
     root = world.root
+    world.keep_questions(3)
     before = init_repository(root)
     git(root, "commit", "--quiet", "--allow-empty", "--message=the fork point")
     fork_point = git(root, "rev-parse", "HEAD")
@@ -356,19 +391,16 @@ def test_a_fallback_baseline_is_a_run_of_the_merge_bases_history_before_one_on_m
     tip = git(root, "rev-parse", "HEAD")
     runs: dict[str, str] = {}
     for sha in (before, tip):  # the baseline workflow's runs on main, the one ahead of the fork point the newest
-        step, env = world.step(push(sha), name=f"push-{sha[:7]}")
-        assert run_action(env, root).returncode == 0
+        code, step = world.in_process(push(sha), name=f"push-{sha[:7]}")
+        assert code == 0
         runs[sha] = step.outputs()["run-id"]
     git(root, "checkout", "--quiet", "--detach", head)
     world.github.push(PR, head)
+    event, inputs = pull_request(head_sha=head, base_sha=tip), {"comment-mode": "off"}
 
-    def pull_request_run(name: str) -> tuple[str, str]:
-        step, env = world.step(pull_request(head_sha=head, base_sha=tip), inputs={"comment-mode": "off"}, name=name)
-        done = run_action(env, root)
-        assert done.returncode == 0, done.stdout + done.stderr
-        return step.outputs()["baseline-run-id"], step.summary()
-
-    baseline, summary = pull_request_run("pull-request")
+    code, step = world.in_process(event, inputs=inputs, name="pull-request")
+    assert code == 0
+    baseline, summary = step.outputs()["baseline-run-id"], step.summary()
     assert baseline == runs[before]
     assert f"No run at {fork_point[:7]}, the base commit this change is measured against" in summary
     assert "ahead of it" not in summary
@@ -384,7 +416,10 @@ def test_a_fallback_baseline_is_a_run_of_the_merge_bases_history_before_one_on_m
     with HoneyHiveClient(world.backend.url, API_KEY) as hh:  # its check failed: no run of the history passed
         metadata = hh.get_run(runs[before])["metadata"]
         hh.update_run(runs[before], {"metadata": {**metadata, "check": {"verdict": "fail"}}})
-    baseline, summary = pull_request_run("pull-request-again")
+    step, env = world.step(event, inputs=inputs, name="pull-request-again")
+    done = run_action(env, root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    baseline, summary = step.outputs()["baseline-run-id"], step.summary()
     assert baseline == runs[tip]
     assert (
         f"nor an earlier run on main whose check passed, so the baseline is a run on main ahead of it, at {tip[:7]},"
@@ -398,9 +433,10 @@ def test_a_branchs_first_push_without_a_merge_base_with_main_says_so_without_a_w
     help): GitHub's compare failure was a ``::warning::`` annotation, and the comparison with main's latest run was
     unexplained. Now nothing is warned of, and the note says what the baseline stands in for."""
     root = world.root
+    world.keep_questions(3)
     on_main = init_repository(root)
-    step, env = world.step(push(on_main), name="push-main")
-    assert run_action(env, root).returncode == 0
+    code, step = world.in_process(push(on_main), name="push-main")
+    assert code == 0
     main_run = step.outputs()["run-id"]
     git(root, "checkout", "--quiet", "--orphan", "feature-x")
     git(root, "commit", "--quiet", "--message=a history of its own")
@@ -434,20 +470,26 @@ def test_the_baseline_at_the_merge_base_is_the_base_branchs_own_run_of_this_file
     """main's push ran at the merge base with short answers; then newer runs at that commit with the pull request's
     longer answers (the decoys, all of them: the baseline is the newest run that qualifies, so any decoy a rule let
     through would be taken). Compared with one, the pull request's longer answers were no change and its gate stayed
-    green; compared with main's own run of this experiment file, the gate fails."""
+    green; compared with main's own run of this experiment file, the gate fails. (Three questions; the pushes in this
+    process.)"""
+    world.keep_questions(3)
     config = world.root / ".honeyhive" / "experiment.yml"
     config.write_text(config.read_text(encoding="utf-8") + "gate:\n  answer_words: {max_worse_pct: 1}\n")
     world.github.set_merge_base(BASE_SHA, HEAD_SHA, BASE_SHA)
-    _, main_run, _ = world.run_action(event="push", head_sha=BASE_SHA)
+
+    def pushed(name: str, inputs: dict[str, str] | None = None) -> dict[str, str]:
+        return world.in_process(push(BASE_SHA), inputs=inputs, name=name)[1].outputs()  # a decoy's gate may fail
+
+    main_run = pushed("main")
     app = world.root / "support_bot" / "app.py"
     app.write_text(app.read_text(encoding="utf-8").replace('STYLE = "concise"', 'STYLE = "friendly"'))
     decoys: dict[str, str] = {}  # run id -> the rule that must refuse it
-    for rule, stamp in DECOYS:
+    for number, (rule, stamp) in enumerate(DECOYS):
         if stamp is None:
             (config.parent / "strict.yml").write_text(config.read_text(encoding="utf-8"), encoding="utf-8")
-            _, decoy, _ = world.run_action(event="push", head_sha=BASE_SHA, inputs={"config": ".honeyhive/strict.yml"})
+            decoy = pushed(f"decoy-{number}", {"config": ".honeyhive/strict.yml"})
         else:
-            _, decoy, _ = world.run_action(event="push", head_sha=BASE_SHA)
+            decoy = pushed(f"decoy-{number}")
             with HoneyHiveClient(world.backend.url, API_KEY) as hh:
                 metadata = hh.get_run(decoy["run-id"])["metadata"]
                 for key, values in stamp.items():
@@ -485,10 +527,10 @@ def test_a_checkout_of_githubs_merge_commit_is_compared_with_the_base_it_merged_
     git(root, "commit", "--quiet", "--all", "--message=the reset answer says the link is emailed")
     tip = git(root, "rev-parse", "HEAD")
     runs: dict[str, str] = {}
-    for sha in (fork_point, tip):  # the baseline workflow's runs on main
+    for sha in (fork_point, tip):  # the baseline workflow's runs on main (in this process)
         git(root, "checkout", "--quiet", "--detach", sha)
-        step, env = world.step(push(sha), name=f"push-{sha[:7]}")
-        assert run_action(env, root).returncode == 0
+        code, step = world.in_process(push(sha), name=f"push-{sha[:7]}")
+        assert code == 0
         runs[sha] = step.outputs()["run-id"]
     git(root, "merge", "--quiet", "--no-ff", "--no-edit", head)  # refs/pull/7/merge, on the tip
     merge = git(root, "rev-parse", "HEAD")
@@ -512,13 +554,14 @@ def test_two_experiment_files_in_one_job_keep_a_report_each_and_publish_reads_it
     """Two steps of one job, one per experiment file (the default one and ``config: .honeyhive/strict.yml``), both
     wrote .honeyhive/report.json and report.html: the second step's replaced the first's, so an artifact upload after
     both, or a later ``mode: publish`` step, took the strict file's report for the default file's. The default file's
-    reports stay where they were; the other file's are named after it, and publish reads (and writes) its own."""
+    reports stay where they were; the other file's are named after it, and publish reads (and writes) its own. (Three
+    questions; the experiment steps in this process.)"""
+    world.keep_questions(3)
     strict = stricter_twin(world.root)
     ran: dict[str, tuple[dict[str, str], str]] = {}
     for name, inputs in (("default", {}), ("strict", {"config": strict})):
-        step, env = world.step(pull_request(), inputs=inputs, name=name)
-        done = run_action(env, world.root)
-        assert done.returncode == (1 if name == "strict" else 0), done.stdout + done.stderr
+        code, step = world.in_process(pull_request(), inputs=inputs, name=name)
+        assert code == (1 if name == "strict" else 0), name
         ran[name] = step.outputs(), step.summary()
 
     reports = {"default": ".honeyhive/report", "strict": ".honeyhive/report.strict"}
