@@ -283,8 +283,6 @@ def check_metric_names(
     known = ", ".join(names) if names else "none configured"
 
     def produced(key: str) -> bool:
-        if key in EFFICIENCY_METRICS:  # the LLM calls' spans make them: instrument:'s or the function's own GenAI
-            return True  # spans, which only running it shows (validate's probe; a run without them: not checked)
         return any(key == name or (key.startswith(name + "_") and len(key) > len(name) + 1) for name in names)
 
     return _unknown_names(
@@ -342,7 +340,7 @@ def _unknown_names(
                 continue
             # a passing range or a gate needs a number or a bool: a string-valued name is no suggestion for one
             candidates = names if section == "metrics" else [name for name in names if name not in strings]
-            close = difflib.get_close_matches(key, [*candidates, *declared, *EFFICIENCY_METRICS], n=1)
+            close = difflib.get_close_matches(key, [*candidates, *declared], n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             where = _INSTRUMENT if key in EFFICIENCY_METRICS else _OTHER_METRICS
             problems.append(config_error_at(config_path, (section, key), say(key, hint) + where))
@@ -351,8 +349,9 @@ def _unknown_names(
 
 _OTHER_METRICS = " (a metric your function records, or one HoneyHive computes, goes in other_metrics)"
 _INSTRUMENT = (
-    " (the LLM calls' metrics are recorded from the calls' spans: name your LLM library in instrument:, e.g. [openai],"
-    " or open GenAI spans in your function)"
+    " (the LLM calls' metrics need instrument: naming your LLM library, e.g. [openai]: with it every datapoint records"
+    " them, 0 for one that made no call, so that two runs are compared on every datapoint; without it only datapoints"
+    " whose spans describe a call have them, and a cache that comes or goes would move no value)"
 )
 
 

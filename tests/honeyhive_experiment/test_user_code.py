@@ -267,22 +267,23 @@ def test_metrics_the_function_records_are_declared_in_other_metrics(repo: Repo) 
     assert [key for _, key, _ in repo.problems(CONFIG + tail)] == ["passing_ranges.n_docs", "gate.n_doc"]
 
 
-def test_the_efficiency_metrics_are_known_with_or_without_instrument(repo: Repo) -> None:
-    """The LLM calls' metrics (input_tokens, cost_usd, ...: efficiency.py) come from an instrumentation
-    (``instrument:``) or from the function's own GenAI spans, which only running it shows (validate's probe; a run
-    without them fails the gate as not checked): gates on them are fine without ``instrument:`` too, and a misspelt
-    one is still an error."""
+def test_with_instrument_the_efficiency_metrics_are_known(repo: Repo) -> None:
+    """``instrument:`` makes each datapoint record input_tokens, cost_usd, ... (efficiency.py), 0 for one that made no
+    call: gates on them are fine then, and a misspelt one is still an error. Without ``instrument:`` only datapoints
+    whose own GenAI spans describe a call have them: a gate would compare two runs on different datapoints (half the
+    rows cached in the baseline, none in this run: the same cost per datapoint), so it is refused, saying why."""
     tail = "gate:\n  input_tokens: {max_drop_pct: 20}\n  judge_cost_usd: {max_drop_pct: 10}\n"
     assert repo.problems(CONFIG + "instrument: [openai]\n" + tail) == []
-    assert repo.problems(CONFIG + tail) == []
-    for instrument in ("instrument: [openai]\n", ""):
-        assert repo.problems(CONFIG + instrument + "gate:\n  cost_usdd: {max_drop_pct: 10}\n") == [
-            (
-                13 + instrument.count("\n"),
-                "gate.cost_usdd",
-                f"no evaluator produces metric 'cost_usdd' (did you mean 'cost_usd'?); {EVALUATORS}",
-            )
-        ]
+    assert [message for _, _, message in repo.problems(CONFIG + tail)] == [
+        f"no evaluator produces metric '{name}'; evaluators: topic_match, keyword_recall, helpfulness, relevance"
+        " (the LLM calls' metrics need instrument: naming your LLM library, e.g. [openai]: with it every datapoint"
+        " records them, 0 for one that made no call, so that two runs are compared on every datapoint; without it"
+        " only datapoints whose spans describe a call have them, and a cache that comes or goes would move no value)"
+        for name in ("input_tokens", "judge_cost_usd")
+    ]
+    assert repo.problems(CONFIG + "instrument: [openai]\ngate:\n  cost_usdd: {max_drop_pct: 10}\n") == [
+        (14, "gate.cost_usdd", f"no evaluator produces metric 'cost_usdd' (did you mean 'cost_usd'?); {EVALUATORS}")
+    ]
 
 
 def test_without_evaluators_every_metric_name_is_an_error(repo: Repo) -> None:
