@@ -765,6 +765,7 @@ _answer = answer
 def answer(datapoint):
     if _evaluators._quiet and _evaluators._quiet[0] is not None:  # the next datapoint's: descriptor 1 back
         _os.dup2(_evaluators._quiet[0], 1)
+        _os.close(_evaluators._quiet[0])  # as such helpers do (left open, the fence waits out its drain limit at exit)
         _evaluators._quiet[0] = None
     return _answer(datapoint)
 """
@@ -809,6 +810,7 @@ os.dup2(aside, 1)
 print("theirs-aside", flush=True)
 gha.issue("::warning::ours-while-aside")
 os.dup2(saved, 1)
+os.close(saved)  # left open, it would hold the pipe: the fence would wait out its drain limit at exit
 gha.issue("::notice::ours-after")
 down()
 """
