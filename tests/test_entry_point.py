@@ -69,12 +69,19 @@ def answer(datapoint):
 }
 
 
+EXIT_WAIT = "1"
+"""``HONEYHIVE_EXIT_WAIT`` for these processes: what never ends is given up on whatever the wait (it is never raced
+against), and what must end within it (the user's quick exit functions, ours) takes milliseconds."""
+
+
 def _run_with(repo: Path, app_tail: str) -> subprocess.CompletedProcess[str]:
     """``run --dry-run --report r.json`` as a process of its own, with ``app_tail`` appended to the quickstart's app
-    (no HoneyHive or Actions variables from this environment). The timeout is a safety net: these used never to end."""
+    (no HoneyHive or Actions variables from this environment; the exit's wait :data:`EXIT_WAIT`). The timeout is a
+    safety net: these used never to end."""
     app = repo / "support_bot" / "app.py"
     app.write_text(app.read_text(encoding="utf-8") + app_tail, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    env["HONEYHIVE_EXIT_WAIT"] = EXIT_WAIT
     command = [sys.executable, "-m", "honeyhive_experiment", "run", "--dry-run", "--no-html", "--report", "r.json"]
     return subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=180, check=False)
 
@@ -82,8 +89,8 @@ def _run_with(repo: Path, app_tail: str) -> subprocess.CompletedProcess[str]:
 def test_threads_the_users_code_leaves_running_do_not_keep_the_process_alive(tmp_path: Path) -> None:
     """Python waits at exit for every thread that is no daemon, and for a pool's workers whatever their flag: one
     the user's module left running held the process after its report for ever (in Actions, the job until its 6 h
-    timeout, cancelled, while the comment said pass). They get a few seconds, then are named and not waited for.
-    Both kinds in one process (one wait of the few seconds): each must be named."""
+    timeout, cancelled, while the comment said pass). They get a few seconds (``HONEYHIVE_EXIT_WAIT``'s: one wait for
+    all of them, not one each), then are named and not waited for. Both kinds in one process: each must be named."""
     repo = copy_quickstart(tmp_path / "repo", questions=2)
     done = _run_with(repo, "".join(LEFT_RUNNING.values()))
     assert done.returncode == 0, done.stdout + done.stderr  # the verdict's
@@ -97,7 +104,7 @@ def test_threads_the_users_code_leaves_running_do_not_keep_the_process_alive(tmp
     assert names.keys() == LEFT_RUNNING.keys()
     for left, named in names.items():
         assert all(name in warned[0] for name in named), f"{left}: {warned}"
-    assert "the process ends without waiting for them" in warned[0]
+    assert f"the process ends without waiting for them past {EXIT_WAIT} s" in warned[0]
     assert "Traceback" not in done.stderr
 
 
@@ -150,6 +157,7 @@ def test_child_processes_the_users_code_leaves_running_are_ended_with_the_proces
         assert "child process(es) 'user-child-" in warned[0], warned
         for method, child in children.items():
             assert f"'user-child-{method}' (pid {child})" in warned[0], f"{method}: {warned}"
+        assert f"past {EXIT_WAIT} s, terminating the processes" in warned[0], warned
         assert "Traceback" not in done.stderr, done.stderr
         left = [f"{method} (pid {child})" for method, child in children.items() if _still_there(child)]
         assert left == [], "ended, and reaped: not even a zombie is left"
@@ -193,6 +201,7 @@ def test_the_exit_functions_a_thread_held_up_run_on_the_main_thread(tmp_path: Pa
     warned = [line for line in done.stderr.splitlines() if line.startswith("WARNING: your code")]
     assert len(warned) == 1, done.stderr
     assert "thread(s) 'user-telemetry'" in warned[0], warned
+    assert f"past {EXIT_WAIT} s" in warned[0], warned
     assert "Traceback" not in done.stderr, done.stderr
 
 
@@ -206,6 +215,7 @@ def test_the_exit_functions_run_off_the_main_thread_only_with_a_warning(tmp_path
     assert done.stdout.count("flushed on") == 1, done.stdout
     warned = [line for line in done.stderr.splitlines() if line.startswith("WARNING: your code")]
     assert len(warned) == 2, done.stderr
+    assert f"past {EXIT_WAIT} s" in warned[0], warned
     assert warned[1].startswith(
         "WARNING: your code's exit functions (atexit) run off the main thread: thread(s)"
         " 'user-telemetry' still held the exit"
@@ -272,4 +282,29 @@ def test_an_exit_function_that_never_returns_is_given_up_on_and_none_runs_twice(
     warned = [line for line in done.stderr.splitlines() if line.startswith("WARNING: your code")]
     assert len(warned) == len(named), done.stderr
     assert all(name in line for name, line in zip(named, warned, strict=True)), warned
+    assert all(f" {EXIT_WAIT} s" in line for line in warned), warned  # each wait HONEYHIVE_EXIT_WAIT's
     assert "Traceback" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "2.5", "soon", "3601"])
+def test_an_exit_wait_that_is_no_whole_number_of_seconds_is_named_and_the_default_kept(
+    tmp_path: Path, value: str
+) -> None:
+    """``HONEYHIVE_EXIT_WAIT`` is a whole number of seconds from 1 to 3600 (0 would give up on exit functions before
+    Python's exit began them); another value is named with the variable, the command's result unchanged."""
+    path = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
+    done = subprocess.run(
+        [sys.executable, "-m", "honeyhive_experiment", "schema"],
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", ""), **path, "HONEYHIVE_EXIT_WAIT": value},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["title"], done.stdout  # the schema, printed
+    assert done.stderr == (
+        f"environment HONEYHIVE_EXIT_WAIT: expected a whole number of seconds from 1 to 3600, got {value!r};"
+        " waiting 5 s for what your code left running\n"
+    ), done.stderr

@@ -552,6 +552,7 @@ def test_what_is_left_running_ends_the_step_with_the_verdicts_code_after_the_exi
         **step.env(root, {"dry-run": "true", "comment-mode": "off"}),
         "HOME": str(tmp_path),
         "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN,
+        "HONEYHIVE_EXIT_WAIT": "1",  # what is left never ends, whatever the wait; the exit functions take milliseconds
     }
     try:
         code, log = run_step(root, env, "action")
@@ -559,6 +560,7 @@ def test_what_is_left_running_ends_the_step_with_the_verdicts_code_after_the_exi
         _kill_left(root / "child.pid")
     warned = [c for c in issued(log) if c.startswith(f"::warning::{left}")]
     assert warned, log
+    assert all(" 1 s" in c for c in warned), warned  # past the wait the step set
     assert "forged-goodbye the runner's token: ***" in log, log  # the user's exit function ran, its line passed on
     assert RUNTIME_TOKEN not in log, log
     assert forged(log) == [], log
@@ -763,6 +765,7 @@ _answer = answer
 def answer(datapoint):
     if _evaluators._quiet and _evaluators._quiet[0] is not None:  # the next datapoint's: descriptor 1 back
         _os.dup2(_evaluators._quiet[0], 1)
+        _os.close(_evaluators._quiet[0])  # as such helpers do (left open, the fence waits out its drain limit at exit)
         _evaluators._quiet[0] = None
     return _answer(datapoint)
 """
@@ -807,6 +810,7 @@ os.dup2(aside, 1)
 print("theirs-aside", flush=True)
 gha.issue("::warning::ours-while-aside")
 os.dup2(saved, 1)
+os.close(saved)  # left open, it would hold the pipe: the fence would wait out its drain limit at exit
 gha.issue("::notice::ours-after")
 down()
 """

@@ -23,8 +23,8 @@ signal such a thread takes is seen by the runner's main thread within its poll (
 steps). A forked child gets the process's handlers back (:func:`_forked`): its SIGTERM ends it, not a run.
 
 Once the process's own command is done, :func:`exit_not_held_up` bounds its exit: what the user's code left running
-(its exit functions too) gets :data:`LEFTOVER_WAIT` seconds, which SIGTERM/SIGINT cut short, then the process ends with
-the command's code.
+(its exit functions too) gets :data:`LEFTOVER_WAIT` seconds (or ``HONEYHIVE_EXIT_WAIT``'s), which SIGTERM/SIGINT cut
+short, then the process ends with the command's code.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from types import CodeType
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
@@ -285,7 +285,10 @@ def _handle_signals(handler: Callable[[int, Any], None], *, but_ignored: bool = 
 
 LEFTOVER_WAIT: Final = 5.0
 """Seconds the process waits, once its command is done, for what the user's code left running (threads, processes,
-exit functions)."""
+exit functions), unless :data:`EXIT_WAIT_VARIABLE` says otherwise."""
+EXIT_WAIT_VARIABLE: Final = "HONEYHIVE_EXIT_WAIT"
+"""The environment variable that sets that wait: a whole number of seconds from 1 to 3600. Not 0: a wait that runs out
+before Python's own exit has begun would name and cut short exit functions that were never held up."""
 _CHILD_GRACE: Final = 1.0
 """Seconds a leftover child process has to end once terminated, then once killed."""
 _last: list[Callable[[], None]] = []  # at_exit's: run after the user's exit functions, whatever those do
@@ -313,19 +316,19 @@ def _run_ours() -> None:
         ours()
 
 
-def exit_not_held_up(code: int) -> None:
+def exit_not_held_up(code: int, environ: Mapping[str, str]) -> None:
     """The command is done (its report delivered): Python now waits, before it exits, for every thread that is not a
     daemon and for the workers of thread and process pools (whatever their flag), then runs the exit functions, of
     which :mod:`multiprocessing`'s waits for every child process that is not a daemon; so what the user's code left
     running (``Event().wait()``, a pool's hung task, a ``Process`` never joined, an exit function joining a worker that
-    never ends) would hold the process, and the job, for ever. They get :data:`LEFTOVER_WAIT` seconds from now, the
-    exit functions included; then a warning names the threads and child processes, which are given up on (the children
-    terminated, killed if they must be), and the exit functions they held up (not begun, or waiting for a child) get
-    :data:`LEFTOVER_WAIT` seconds of their own. One of the user's still running then is named and given up on. The
-    process ends with ``code``, after ours (:func:`at_exit`: the fence's drain in Actions) and the redacting streams'
-    release, as a normal exit would. SIGTERM or SIGINT in the first wait ends it at once, the same way (with 128 + its
-    number, unless Python's own exit ends the process); a second one, or one once that wait is over, does what it did
-    before.
+    never ends) would hold the process, and the job, for ever. They get :func:`_leftover_wait` seconds from now
+    (``environ``'s :data:`EXIT_WAIT_VARIABLE`), the exit functions included; then a warning names the threads and child
+    processes, which are given up on (the children terminated, killed if they must be), and the exit functions they
+    held up (not begun, or waiting for a child) get as many seconds of their own. One of the user's still running then
+    is named and given up on. The process ends with ``code``, after ours (:func:`at_exit`: the fence's drain in
+    Actions) and the redacting streams' release, as a normal exit would. SIGTERM or SIGINT in the first wait ends it at
+    once, the same way (with 128 + its number, unless Python's own exit ends the process); a second one, or one once
+    that wait is over, does what it did before.
 
     The exit functions a thread held up run on the main thread, as at any exit (``signal.signal`` works only there, and
     code may check ``threading.current_thread()``). That thread is then in Python's wait for the threads
@@ -339,7 +342,8 @@ def exit_not_held_up(code: int) -> None:
     on a thread of their own, and a warning says so."""
     global _exit_wait
 
-    deadline = time.monotonic() + LEFTOVER_WAIT
+    wait = _leftover_wait(environ)  # one deadline for all that is left, however many threads, processes, exit functions
+    deadline = time.monotonic() + wait
     claimed = threading.Lock()  # by whichever comes first: Python's exit functions, or the watch (a thread holds them)
     running = threading.Lock()  # by what the watch hands them to: the main thread (its signal's handler), or runner
     by: list[threading.Thread] = []  # which of the two
@@ -400,17 +404,17 @@ def exit_not_held_up(code: int) -> None:
         children = _children()
         threads = claimed.acquire(blocking=False)  # Python still waits for threads: the exit functions are handed over
         holding = _holding_the_exit() if threads else []
-        _left_running(holding, children, signalled)
+        _left_running(holding, children, signalled, wait)
         _end(children)  # first: ended, they may let the exit functions go on
         holder = hand_over(holding) if threads else main
         if threads or children:  # what was given up on held the exit functions up: their time starts now
-            _last_begun.wait(LEFTOVER_WAIT)
+            _last_begun.wait(wait)
         given_up = _last_taken.acquire(blocking=False)  # one of the user's exit functions still runs
         if not given_up and holder is main:  # ours run on the main thread, then it ends the process (or Python's exit)
             return
         try:
             if given_up:
-                _given_up(holder, run_them.__code__, [] if threads or children else signalled)
+                _given_up(holder, run_them.__code__, [] if threads or children else signalled, wait)
                 _run_ours()
             else:
                 runner.join()  # ours, then the exit functions registered before them
@@ -448,7 +452,7 @@ def _end_process(code: int) -> None:
         os._exit(code)
 
 
-def _given_up(thread: threading.Thread, under: CodeType, signalled: list[int]) -> None:
+def _given_up(thread: threading.Thread, under: CodeType, signalled: list[int], wait: float) -> None:
     """Warn that the user's exit function ``thread`` runs is given up on: named by its frame, the first one called from
     ``under`` (what runs them, on runner or in the main thread's wait for threads), else the main thread's outermost
     (Python's exit calls them from no Python code)."""
@@ -457,25 +461,41 @@ def _given_up(thread: threading.Thread, under: CodeType, signalled: list[int]) -
     codes = [frame.f_code for frame in frames]
     first = codes.index(under) + 1 if under in codes else 0
     named = [f" {frame.f_globals.get('__name__')}.{frame.f_code.co_qualname}" for frame in frames[first : first + 1]]
-    when = _when(signalled, "its ")
+    when = _when(signalled, wait, "its ")
     logging.getLogger(__name__).warning(
         f"your code's exit function{''.join(named)} (atexit) was still running {when}; the process ends without"
         " waiting for it (make it return: wait with a timeout)"
     )
 
 
-def _when(signalled: list[int], its: str = "") -> str:
-    """When the exit's wait ended, for its warnings: at a signal, or at its bound."""
-    return f"after signal {signalled[0]}" if signalled else f"past {its}{LEFTOVER_WAIT:g} s"
+def _when(signalled: list[int], wait: float, its: str = "") -> str:
+    """When the exit's wait ended, for its warnings: at a signal, or at its bound (``wait`` seconds)."""
+    return f"after signal {signalled[0]}" if signalled else f"past {its}{wait:g} s"
 
 
-def _left_running(threads: list[threading.Thread], children: list[BaseProcess], signalled: list[int]) -> None:
+def _leftover_wait(environ: Mapping[str, str]) -> float:
+    """The exit's wait: ``environ``'s :data:`EXIT_WAIT_VARIABLE`, else :data:`LEFTOVER_WAIT` (with a warning naming the
+    variable when it is set to anything but a whole number from 1 to 3600: the command is done, nothing is refused)."""
+    value = environ.get(EXIT_WAIT_VARIABLE, "").strip()
+    if value.isascii() and value.isdigit() and len(value) <= 4 and 1 <= int(value) <= 3600:
+        return float(value)
+    if value:
+        logging.getLogger(__name__).warning(
+            f"environment {EXIT_WAIT_VARIABLE}: expected a whole number of seconds from 1 to 3600, got {value[:40]!r};"
+            f" waiting {LEFTOVER_WAIT:g} s for what your code left running"
+        )
+    return LEFTOVER_WAIT
+
+
+def _left_running(
+    threads: list[threading.Thread], children: list[BaseProcess], signalled: list[int], wait: float
+) -> None:
     """Warn that the user's code left ``threads`` and ``children`` (its child processes but daemons, which are ended at
     exit anyway) running, past the wait or a signal (``signalled``)."""
     named = [f"{child.name!r} (pid {child.pid})" for child in children if not child.daemon]
     left = [f"thread(s) {', '.join(repr(thread.name) for thread in threads)}"] if threads else []
     left += [f"child process(es) {', '.join(named)}"] if named else []
-    when = _when(signalled)
+    when = _when(signalled, wait)
     if left:  # none: they just ended
         logging.getLogger(__name__).warning(
             f"your code left {' and '.join(left)} running after the command ended; the process ends without waiting"

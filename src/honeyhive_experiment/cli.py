@@ -155,7 +155,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     if argv is None:  # the process's own command (python -m, the console script, the action): the process ends
         from honeyhive_experiment.cancellation import exit_not_held_up
 
-        exit_not_held_up(code)
+        exit_not_held_up(code, os.environ)
     return code
 
 

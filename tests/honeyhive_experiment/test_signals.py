@@ -100,7 +100,8 @@ class World:
 def world(quickstart: Path, tmp_path: Path) -> Iterator[World]:
     refuse_cancel = threading.Event()
 
-    def refused(method: str, path: str) -> bool:  # the backend refuses run updates once told to
+    def refused(method: str, path: str) -> bool:  # the backend refuses run updates once told to: 429s until the
+        # client's retries are spent, as 5xx would be, but asking for no wait between them (Retry-After: 0)
         for hook in hooks:
             hook(method, path.split("?", 1)[0])
         return refuse_cancel.is_set() and method == "PUT" and path.startswith("/v1/runs/")
@@ -109,7 +110,7 @@ def world(quickstart: Path, tmp_path: Path) -> Iterator[World]:
 
     with (
         LocalBackend(":memory:", API_KEY) as backend,
-        FaultProxy(backend.url, rate=1.0, kinds=(Fault.HTTP_500,), should_fault=refused) as proxy,
+        FaultProxy(backend.url, rate=1.0, kinds=(Fault.HTTP_429,), retry_after="0", should_fault=refused) as proxy,
         FakeGitHub(token=GITHUB_TOKEN, repository=REPOSITORY) as github,
     ):
         github.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref=HEAD_REF, base_ref="main")
