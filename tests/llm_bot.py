@@ -1,7 +1,7 @@
 """The user repository of issue 23's tests (LLM calls: tokens, cost, latency): a bot whose function answers
 through the real ``openai`` client and whose LLM judge does too, against tests/fakes/openai_server.py on
-loopback, with ``instrument:`` naming the real OpenLLMetry or OpenInference instrumentation; 30 datapoints on
-16 workers, dry runs against a ``honeyhive_local`` backend (``--server-url``).
+loopback, with ``instrument:`` naming the real OpenLLMetry or OpenInference instrumentation; 12 datapoints on
+6 workers (each worker runs two), dry runs against a ``honeyhive_local`` backend (``--server-url``).
 
 The fake server's usage depends on the prompt (every question has its own length, and its own marker
 ``[q07]``), so the backend's per-datapoint numbers can be compared with what the server answered each
@@ -24,13 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import wrapt
+
 from honeyhive_experiment import HoneyHiveClient
 from honeyhive_experiment.cli import main
 from honeyhive_local import LocalBackend
 from tests.fakes.openai_server import Call, FakeOpenAI
 from tests.quickstart import init_repository
 
-ROWS = 30
+ROWS = 12
+WORKERS = 6
 OPENLLMETRY = "opentelemetry-instrumentation-openai"
 OPENINFERENCE = "openinference-instrumentation-openai"
 API_KEY = "hh-efficiency-e2e-key"
@@ -181,7 +184,7 @@ name: costs-bot
 function: bot:answer
 dataset: {{path: questions.jsonl}}
 evaluators: [bot:answered, bot:judge]
-max_workers: 16
+max_workers: {workers}
 instrument: [{instrument}]
 {extra}"""
 
@@ -207,7 +210,7 @@ class Bot:
     backend: LocalBackend
 
     def configure(self, instrument: str = OPENLLMETRY, extra: str = "", *, model: str = "gpt-4o-mini") -> None:
-        config = CONFIG.format(instrument=instrument, extra=extra)
+        config = CONFIG.format(instrument=instrument, extra=extra, workers=WORKERS)
         (self.root / ".honeyhive" / "experiment.yml").write_text(config, encoding="utf-8")
         self.settings(model=model)
 
@@ -246,8 +249,11 @@ class Bot:
         report = self.root.parent / "report.json"
         argv = self._argv(report)
         out = io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-            code = main([*argv, *extra], environ={"HH_API_KEY": API_KEY})
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+                code = main([*argv, *extra], environ={"HH_API_KEY": API_KEY})
+        finally:
+            _unwrap_openai()
         return Run(code, out.getvalue(), json.loads(report.read_text(encoding="utf-8")))
 
     def run_command(self, *extra: str) -> Run:
@@ -280,12 +286,28 @@ class Bot:
         return own[-1], judged[-1]
 
 
+def _unwrap_openai() -> None:
+    """Take off what OpenLLMetry's ``uninstrument()`` leaves around the ``openai`` client's methods, as a process of
+    its own starts without it: its ``unwrap()`` calls name a module where opentelemetry-instrumentation's now takes
+    the class, and unwrap nothing. Left on, each in-process run added one more wrapper (a span) to every call: the
+    module's last runs were three times as slow as its first."""
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("openai.resources."):
+            continue
+        for owner in [value for value in vars(module).values() if isinstance(value, type)]:
+            for attribute, method in list(vars(owner).items()):
+                if isinstance(method, wrapt.FunctionWrapper):
+                    while isinstance(method, wrapt.FunctionWrapper):
+                        method = method.__wrapped__
+                    setattr(owner, attribute, method)
+
+
 @contextmanager
 def make_bot(root: Path) -> Iterator[Bot]:
     """The bot's repository at ``root``, its fake OpenAI server and its backend, running while the block runs."""
     (root / ".honeyhive").mkdir(parents=True)
     (root / "bot.py").write_text(BOT, encoding="utf-8")
-    rows = [{"id": f"q{i:02}", "inputs": {"question": f"[q{i:02}] " + "why " * i}} for i in range(ROWS)]
+    rows = [{"id": f"q{i:02}", "inputs": {"question": f"[q{i:02}] " + "why " * 3 * i}} for i in range(ROWS)]
     (root / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     (root / ".gitignore").write_text("settings.json\n.honeyhive/local.db*\n__pycache__/\n", encoding="utf-8")
     with FakeOpenAI() as server, LocalBackend(":memory:", API_KEY) as backend:

@@ -54,7 +54,7 @@ from opentelemetry.trace import Span as ApiSpan
 from opentelemetry.util.types import Attributes
 
 from honeyhive_experiment.calling import error_text, shown
-from honeyhive_experiment.connection import Circuit, reason_in_body
+from honeyhive_experiment.connection import RETRYABLE_STATUSES, Circuit, reason_in_body
 from honeyhive_experiment.llm_calls import LlmCall, read_call, read_calls
 from honeyhive_experiment.llm_calls import Span as CallSpan
 
@@ -675,13 +675,14 @@ def _rejected_spans(response: Any) -> str | None:
 
 def _refusal(response: Any) -> str | None:
     """The backend's reason when its answer refuses the export for good: a 4xx (not 408 or 429, which the
-    exporter retries), or a 2xx whose OTLP partial success rejected spans. None otherwise."""
+    exporter retries) or a 5xx the client does not retry either (507: the local backend's full disk), or a 2xx
+    whose OTLP partial success rejected spans. None otherwise."""
     if response is None:
         return None
     status = response.status_code
     if 200 <= status < 300:
         return _rejected_spans(response)
-    if 400 <= status < 500 and status not in (408, 429):
+    if 400 <= status < 600 and status not in (408, 429, *RETRYABLE_STATUSES):
         return f"HTTP {status}: {_backend_reason(response)}"
     return None
 

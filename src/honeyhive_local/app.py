@@ -431,7 +431,10 @@ def _endpoint(backend: Backend, handler: Handler) -> Callable[[Request], Awaitab
         except DatabaseError as exc:  # the file's trouble (full, locked, read-only): SQLite's words, no traceback
             problem = f"{type(exc).__name__} from the database {backend.store.path}: {exc}"
             _log.warning("%s %s: %s", request.method, request.url.path, problem)
-            return _error(500, f"internal error: {problem}")
+            # a full disk, or a write the file system refused (SQLITE_IOERR: EFBIG past a file size limit, EIO):
+            # no retry helps, so 507, which a client does not retry; the rest (busy, locked) may pass: 500
+            lasting = str(getattr(exc, "sqlite_errorname", "")).startswith(("SQLITE_FULL", "SQLITE_IOERR"))
+            return _error(507 if lasting else 500, f"internal error: {problem}")
 
     return endpoint
 

@@ -1,5 +1,5 @@
 """Issue 23 through the command line, in this process with only argv made up (tests/llm_bot.py's bot: the real
-``openai`` client, the real instrumentations, the fake OpenAI server, 30 datapoints on 16 workers): a prompt that
+``openai`` client, the real instrumentations, the fake OpenAI server, 12 datapoints on 6 workers): a prompt that
 doubles fails an ``input_tokens`` gate and leaves quality alone; an unpriced model has no cost and ``pricing:``
 prices it to the cent; a datapoint without a call costs $0, so a cost gate sees a cache go; failed, streamed and
 unpriced calls are told apart, with the fix for each, also by a job that reads the run back; a function that raised
@@ -31,15 +31,34 @@ from honeyhive_experiment.errors import ArgumentError
 from honeyhive_experiment.results import recorded_outcomes
 from honeyhive_experiment.user_code import in_repository
 from tests.fakes.openai_server import Call
-from tests.llm_bot import API_KEY, OPENINFERENCE, OPENLLMETRY, ROWS, Bot, make_bot, mini_cost
+from tests.llm_bot import API_KEY, OPENINFERENCE, OPENLLMETRY, ROWS, WORKERS, Bot, Run, make_bot, mini_cost
 
 pytestmark = pytest.mark.integration
+
+
+GATE = "gate: {cost_usd: {max_worse_pct: 10}}\n"
 
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     with make_bot(tmp_path_factory.mktemp("efficiency") / "bot") as made:
         yield made
+
+
+@pytest.fixture(scope="module")
+def gated(bot: Bot) -> Run:
+    """A run of the bot as it is (each datapoint one call of its own) with a cost gate: the baseline of the cost gate
+    tests, run once (its own verdict is against an earlier test's run)."""
+    bot.configure(OPENLLMETRY, GATE)
+    return bot.run()
+
+
+@pytest.fixture(scope="module")
+def outside(bot: Bot, gated: Run) -> Run:
+    """Against ``gated``: every call made by a thread started at import, outside every datapoint (run once)."""
+    bot.configure(OPENLLMETRY, GATE)
+    bot.settings(modes={f"q{i:02}": "errand" for i in range(ROWS)})
+    return bot.run("--baseline", gated.run_id)
 
 
 def test_doubling_the_prompt_fails_an_input_tokens_gate_and_leaves_quality_alone(bot: Bot) -> None:
@@ -96,14 +115,14 @@ def test_an_unpriced_model_has_no_cost_and_pricing_prices_it_to_the_cent(bot: Bo
     assert note in terminal.lower()
     assert f"💲 {note}" in page(bot)  # the HTML report says it too (it said nothing of the cost left out)
 
-    # $1,000 and $4,000 per million tokens, so that 30 datapoints cost dollars and cents
-    bot.configure(OPENLLMETRY, "pricing:\n  my-ft-model: {input: 1000, output: 4000}\n", model="my-ft-model")
+    # $3,000 and $12,000 per million tokens, so that 12 datapoints cost dollars and cents
+    bot.configure(OPENLLMETRY, "pricing:\n  my-ft-model: {input: 3000, output: 12000}\n", model="my-ft-model")
     priced = bot.run()
     assert priced.code == 0, priced.out
     expected = 0.0
     for datapoint_id, metrics in bot.per_datapoint(priced.run_id).items():
         own, _ = bot.served(datapoint_id.removeprefix("EXT-"))
-        cost = (own.prompt_tokens * 1000 + own.completion_tokens * 4000) / 1e6
+        cost = (own.prompt_tokens * 3000 + own.completion_tokens * 12000) / 1e6
         assert metrics["cost_usd"] == pytest.approx(cost), datapoint_id
         expected += cost
     average = priced.metric("cost_usd")["value"]  # the backend's aggregate
@@ -130,9 +149,10 @@ def by_id(bot: Bot, run_id: str) -> dict[str, dict[str, Any]]:
 
 
 def test_a_datapoint_without_a_call_costs_zero_so_a_cost_gate_sees_a_cache_come_and_go(bot: Bot) -> None:
-    """Every other row answered from a cache (no LLM call) costs $0, not nothing: without it the backend's cost per
-    datapoint would be over the rows that called only, the same with the cache as without, and the gate blind."""
-    cached = {f"q{i:02}": "cached" for i in range(0, ROWS, 2)}
+    """Five rows in six answered from a cache (no LLM call) cost $0, not nothing: without it the backend's cost per
+    datapoint would be over the rows that called only, the same with the cache as without, and the gate blind. (So
+    many that the cache's going is significantly worse on 12 datapoints.)"""
+    cached = {f"q{i:02}": "cached" for i in range(ROWS) if i % 6}
     bot.configure(OPENLLMETRY, "gate: {cost_usd: {max_worse_pct: 10}}\n")
     bot.settings(modes=cached)
     half = bot.run()
@@ -344,7 +364,7 @@ def test_a_function_that_raised_or_timed_out_counts_what_its_calls_spent(bot: Bo
     """A datapoint whose function raised after its call, and one still running at the timeout after its call: the
     calls were paid for, so they are the datapoints' metrics and in the run's total cost (no duration_ms: the
     function did not finish)."""
-    bot.configure(OPENLLMETRY, "timeout: 5\n")  # generous: only the hanging one reaches it
+    bot.configure(OPENLLMETRY, "timeout: 3\n")  # generous: only the hanging one reaches it
     bot.settings(modes={"q05": "raise", "q06": "hang"})
     try:
         run = bot.run()
@@ -379,7 +399,7 @@ def test_a_library_without_an_instrumentation_installed_is_an_error_naming_the_p
 
 
 def evaluate_the_bot(bot: Bot, **kwargs: Any) -> Any:
-    """The bot's run through ``evaluate()``, as the command line runs it (OpenInference, 16 workers)."""
+    """The bot's run through ``evaluate()``, as the command line runs it (OpenInference, its workers)."""
     with in_repository(bot.root):
         app = importlib.import_module("bot")
     records = [json.loads(line) for line in (bot.root / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -390,7 +410,7 @@ def evaluate_the_bot(bot: Bot, **kwargs: Any) -> Any:
             client=hh,
             evaluators=[app.answered, app.judge],
             instrumentors=[OpenInferenceInstrumentor()],
-            max_workers=16,
+            max_workers=WORKERS,
             print_results=False,
             **kwargs,
         )
@@ -434,42 +454,41 @@ def test_evaluate_refuses_a_price_it_cannot_use_naming_the_model(pricing: Any) -
         evaluate(lambda datapoint: {}, [{"inputs": {}}], pricing=pricing, print_results=False)
 
 
-def test_a_cost_gate_is_not_judged_on_a_cost_that_leaves_calls_out_in_either_run(bot: Bot) -> None:
+def test_a_cost_gate_is_not_judged_on_a_cost_that_leaves_calls_out_in_either_run(bot: Bot, gated: Run) -> None:
     """A second model without a price added to every datapoint: the cost leaves its calls out, so it read "0.0%
     same" beside twice the tokens and passed its gate. Priced then (as the note advises), against that run as the
-    baseline: +300% against a cost that left them out, and failed. Neither can be judged (this run's value is at
+    baseline: +400% against a cost that left them out, and failed. Neither can be judged (this run's value is at
     least the one shown, within the gate; the baseline's at least its own, the change past it): neutral, saying
     whose value leaves how many calls out and why, in the reasons and on the row; against a baseline that left none
     out, it fails."""
-    gate = "gate: {cost_usd: {max_worse_pct: 10}}\n"
-    bot.configure(OPENLLMETRY, gate)
-    first = bot.run()
+    first = gated
     assert first.code == 0, first.out
 
+    bot.configure(OPENLLMETRY, GATE)
     bot.settings(also="acme-llm")
     added = bot.run("--baseline", first.run_id)
     assert added.metric("llm_calls")["percentage_change"] == 100.0
     assert added.report["verdict"] == "neutral", added.out
     assert added.report["reasons"] == [
-        "cost_usd's gate could not be checked: this run's value excludes 30 LLM calls (30 to unpriced model"
+        f"cost_usd's gate could not be checked: this run's value excludes {ROWS} LLM calls ({ROWS} to unpriced model"
         " acme-llm): with them this run's value is higher, and could be past the gate (or significantly worse)"
     ]
     cost = added.metric("cost_usd")
-    assert (cost["baseline_left_out"], cost["left_out"]) == (0, 30)
+    assert (cost["baseline_left_out"], cost["left_out"]) == (0, ROWS)
     row = next(line for line in added.out.splitlines() if line.startswith("cost_usd "))  # the terminal's
-    assert "this run's value excludes 30 LLM calls" in row
+    assert f"this run's value excludes {ROWS} LLM calls" in row
 
-    bot.configure(OPENLLMETRY, gate + "pricing:\n  acme-llm: {input: 1, output: 1}\n")
+    bot.configure(OPENLLMETRY, GATE + "pricing:\n  acme-llm: {input: 1, output: 1}\n")
     bot.settings(also="acme-llm")
     priced = bot.run("--baseline", added.run_id)
     assert priced.metric("cost_usd")["percentage_change"] > 100
     assert priced.report["verdict"] == "neutral", priced.out
     assert priced.report["reasons"] == [
-        "cost_usd's gate could not be checked: the baseline's value excludes 30 LLM calls (30 to unpriced model"
-        " acme-llm): with them the baseline's value is higher, and the change could be within the gate"
+        f"cost_usd's gate could not be checked: the baseline's value excludes {ROWS} LLM calls ({ROWS} to unpriced"
+        " model acme-llm): with them the baseline's value is higher, and the change could be within the gate"
     ]
     cost = priced.metric("cost_usd")
-    assert (cost["baseline_left_out"], cost["left_out"]) == (30, 0)
+    assert (cost["baseline_left_out"], cost["left_out"]) == (ROWS, 0)
     assert priced.report["unpriced"] == []  # this run's note: nothing of this run's
 
     against_the_first = bot.run("--baseline", first.run_id)  # both runs' costs whole: judged
@@ -479,15 +498,11 @@ def test_a_cost_gate_is_not_judged_on_a_cost_that_leaves_calls_out_in_either_run
     assert (cost["baseline_left_out"], cost["left_out"]) == (0, 0)
 
 
-def test_calls_outside_every_datapoint_are_on_the_run_for_the_jobs_that_read_it_back(bot: Bot) -> None:
+def test_calls_outside_every_datapoint_are_on_the_run_for_the_jobs_that_read_it_back(bot: Bot, outside: Run) -> None:
     """Every call made by a thread started at import: the run's job judged its cost gate "could not be checked", but
     only it knew of those calls. ``view`` (as a report or publish job, it reads the run back) passed it, -100%
     better, and a later run taking it as its baseline failed against its $0. The count is on one of its sessions:
     each says what the run's job said, and applies the same rule."""
-    bot.configure(OPENLLMETRY, "gate: {cost_usd: {max_worse_pct: 10}}\n")
-    first = bot.run()
-    bot.settings(modes={f"q{i:02}": "errand" for i in range(ROWS)})
-    outside = bot.run("--baseline", first.run_id)
     assert outside.report["verdict"] == "neutral", outside.out
     [reason] = outside.report["reasons"]
     [warning] = [w for w in outside.report["warnings"] if "outside any datapoint" in w]
@@ -500,12 +515,13 @@ def test_calls_outside_every_datapoint_are_on_the_run_for_the_jobs_that_read_it_
     assert f"<li>{reason}</li>" in viewed
     assert f"<li>⚠️ {warning}</li>" in viewed
 
-    bot.settings()
+    bot.configure(OPENLLMETRY, GATE)
     after = bot.run("--baseline", outside.run_id)
-    assert after.metric("cost_usd")["baseline_left_out"] == 30
+    assert after.metric("cost_usd")["baseline_left_out"] == ROWS
     assert after.report["verdict"] == "neutral", after.out
     assert after.report["reasons"][0].startswith(
-        "cost_usd's gate could not be checked: the baseline's value excludes 30 LLM calls (30 outside any datapoint)"
+        f"cost_usd's gate could not be checked: the baseline's value excludes {ROWS} LLM calls ({ROWS} outside any"
+        " datapoint)"
     )
 
 
@@ -514,10 +530,10 @@ def test_as_many_calls_outside_every_datapoint_in_both_runs_leave_a_cost_gate_ju
 ) -> None:
     """One datapoint's call made by a thread started at import, in the baseline and in this run: each run's cost
     leaves that one call out, so a cost gate "could not be checked" (neutral) though the prompt tripled and the cost
-    rose 97% on 28 of 30 datapoints; any app making one call outside its datapoints lost every efficiency gate once
+    rose 102% on 11 of 12 datapoints; any app making one call outside its datapoints lost every efficiency gate once
     its baselines carried the count. As many in each: judged on the datapoints' own calls, failed, and a warning says
     so. Two now against the baseline's one: the change could be either way, still neutral."""
-    bot.configure(OPENLLMETRY, "gate: {cost_usd: {max_worse_pct: 10}}\n")
+    bot.configure(OPENLLMETRY, GATE)
     bot.settings(modes={"q00": "errand"})
     first = bot.run()
 
@@ -556,35 +572,33 @@ def cost_usd(outputs, inputs):  # the team's own cost, from its billing: a dolla
 """
 
 
-def test_a_cost_leaving_calls_out_is_a_lower_bound_so_a_regression_past_the_gate_fails(bot: Bot) -> None:
+def test_a_cost_leaving_calls_out_is_a_lower_bound_so_a_regression_past_the_gate_fails(
+    bot: Bot, gated: Run, outside: Run
+) -> None:
     """A value that leaves calls out is at most the whole. The prompt repeated twice and a second, unpriced model
     asked too: this run's cost, +100% without that model's calls, is past the gate whatever they cost, so it fails
     (it was "could not be checked", neutral). Every call made by a thread started at import, outside every datapoint:
-    this run's cost is $0, -100%, but leaves 30 calls out: could not be checked (it passed). An evaluator's own
+    this run's cost is $0, -100%, but leaves every call out: could not be checked (it passed). An evaluator's own
     cost_usd, in both runs, replaces the built-in, whose unpriced calls leave nothing out of it: +100%, failed (it
     was neutral, for the built-in's calls)."""
-    gate = "gate: {cost_usd: {max_worse_pct: 10}}\n"
-    bot.configure(OPENLLMETRY, gate)
-    first = bot.run()  # the baseline (its own verdict is against an earlier test's run)
-
+    first = gated
+    bot.configure(OPENLLMETRY, GATE)
     bot.settings(repeat=2, also="acme-llm")
     worse = bot.run("--baseline", first.run_id)
     assert worse.code == 1, worse.out
     [reason] = worse.report["reasons"]
     assert reason.startswith("cost_usd got worse by "), reason
     assert reason.endswith(
-        "; this run's value excludes 30 LLM calls (30 to unpriced model acme-llm): with them it is worse still"
+        f"; this run's value excludes {ROWS} LLM calls ({ROWS} to unpriced model acme-llm): with them it is worse still"
     )
 
-    bot.settings(modes={f"q{i:02}": "errand" for i in range(ROWS)})
-    outside = bot.run("--baseline", first.run_id)
-    assert outside.metric("cost_usd")["percentage_change"] == -100.0
+    assert outside.metric("cost_usd")["percentage_change"] == -100.0  # against first, every call made outside
     assert outside.report["verdict"] == "neutral", outside.out
     assert outside.report["reasons"] == [
-        "cost_usd's gate could not be checked: this run's value excludes 30 LLM calls (30 outside any datapoint): with"
-        " them this run's value is higher, and could be past the gate (or significantly worse)"
+        f"cost_usd's gate could not be checked: this run's value excludes {ROWS} LLM calls ({ROWS} outside any"
+        " datapoint): with them this run's value is higher, and could be past the gate (or significantly worse)"
     ]
-    assert outside.metric("cost_usd")["left_out"] == 30
+    assert outside.metric("cost_usd")["left_out"] == ROWS
 
     (bot.root / "billing.py").write_text(BILLING, encoding="utf-8")
     config = (bot.root / ".honeyhive" / "experiment.yml").read_text(encoding="utf-8")

@@ -1,7 +1,7 @@
 """Issue 23's first promise as a user runs it: ``python -m honeyhive_experiment run --dry-run`` with ``instrument:``
 naming the real OpenLLMetry, then the real OpenInference instrumentation, each in a process of its own (nothing
-else instrumented), over tests/llm_bot.py's bot (the real ``openai`` client against the fake OpenAI server, 30
-datapoints on 16 workers): every datapoint's tokens in the backend are what the server answered that datapoint's
+else instrumented), over tests/llm_bot.py's bot (the real ``openai`` client against the fake OpenAI server, 12
+datapoints on 6 workers): every datapoint's tokens in the backend are what the server answered that datapoint's
 own calls, the LLM judge's counted as the judge's."""
 
 from __future__ import annotations

@@ -376,7 +376,7 @@ class Counted(SpanProcessor):
 
 provider = TracerProvider()
 provider.add_span_processor(Counted())
-provider.add_span_processor(BatchSpanProcessor(Dead(endpoint=dead, timeout=1)))
+provider.add_span_processor(BatchSpanProcessor(Dead(endpoint=dead, timeout=0.25)))  # each export's wait
 trace.set_tracer_provider(provider)
 
 def app(datapoint, tracer):
@@ -430,7 +430,7 @@ trace.set_tracer_provider(provider)
 logging.getLogger("honeyhive_experiment").addHandler(Warnings(logging.WARNING))
 threads = []
 for _ in range(3):
-    evaluate(lambda datapoint: {}, [{"inputs": {}}], api_key=key, server_url=url, ingestion_timeout=1,
+    evaluate(lambda datapoint: {}, [{"inputs": {}}], api_key=key, server_url=url, ingestion_timeout=0.25,
              print_results=False)
     threads.append(sum(t.name == "honeyhive-app-flush" for t in threading.enumerate()))
 released.set()
@@ -445,7 +445,7 @@ def test_an_app_flush_that_does_not_end_is_said_and_not_started_again_each_run(
     evaluate() in a loop started one more flush thread each run while the previous one still ran."""
     threads, warned = _script(tmp_path, STUCK_COLLECTOR_APP, backend.url, API_KEY)
     assert threads == [1, 1, 1]
-    said = "the app's tracer provider did not send its spans within 1 s: metrics it records (enrich_span) may be"
+    said = "the app's tracer provider did not send its spans within 0.25 s: metrics it records (enrich_span) may be"
     assert warned == [f"{said} missing from this run's result"] * 3
 
 

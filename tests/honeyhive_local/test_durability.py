@@ -376,7 +376,7 @@ def test_a_database_that_cannot_grow_answers_with_sqlites_words_and_logs_one_lin
             if response.status_code != 200:
                 break
         refused = f"OperationalError from the database {db}: "
-        assert response.status_code == 500, response.text
+        assert response.status_code == 507, response.text  # Insufficient Storage: no retry can help, none is made
         assert response.json()["error"].startswith(f"internal error: {refused}")  # then SQLite's words
         _terminate(process)
         log = process.stderr.read() if process.stderr else ""
