@@ -284,6 +284,24 @@ def answer(datapoint):
     assert row["check"] == "error"
 
 
+def test_an_experiment_file_whose_name_is_long_runs_and_writes_its_html_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--config .honeyhive/<248 r>.yml``, a valid file name: its default HTML report, report.<its name>.html, was
+    over 255 bytes, and the run ended "error: unexpected OSError: [Errno 36] File name too long" naming neither the
+    flag nor the file. Its report's name is shortened (with a hash of the file's path), and the run runs."""
+    repo = copy_quickstart(tmp_path / "repo", questions=2)
+    config = f".honeyhive/{'r' * 248}.yml"
+    (repo / config).write_bytes((repo / ".honeyhive" / "experiment.yml").read_bytes())
+    code = main(["run", "--dry-run", "-C", str(repo), "--config", config], environ={})
+    out, err = capsys.readouterr()
+    assert "unexpected OSError" not in err, err
+    assert code == 0, err
+    [html] = (repo / ".honeyhive").glob("report.r*.html")
+    assert f"HTML report: {repo / '.honeyhive' / html.name}\n" in out
+    assert re.fullmatch(r"report\.r{100}\.[0-9a-f]{12}\.html", html.name), html.name
+
+
 @pytest.mark.parametrize("present", [False, True], ids=["missing", "present"])
 def test_an_experiment_file_whose_name_is_not_utf8_is_a_usage_error_before_anything_is_sent(
     quickstart: Path, capsys: pytest.CaptureFixture[str], present: bool
