@@ -507,7 +507,8 @@ def _report(value: str, name: str, kind: Literal["input", "flag"] = "input") -> 
     (the report was not written, or written to the default); a value ending in ``/``, ``/.`` or ``..`` names a folder
     (``Path`` reads ``out/`` and ``out/.`` as the file ``out``, which was written, over a file of that name too); an
     existing folder is refused before the run (``operations._check_writable``); a name longer than a file system
-    takes could not even be looked for."""
+    takes could not even be looked for, nor that of a file written beside it, named after it (``--report``'s HTML
+    report; the input's report.published.json, which ``mode: publish`` writes)."""
     example = "out/report.html" if name == "--html" else "out/report.json"
     if not value:
         raise SettingsError(name, f'"" names no file: name the file, e.g. {example}', kind=kind)
@@ -516,6 +517,10 @@ def _report(value: str, name: str, kind: Literal["input", "flag"] = "input") -> 
         raise SettingsError(name, f"{quote(value)} {said}", kind=kind)
     if any(len(os.fsencode(part)) > _NAME_MAX for part in Path(value).parts):
         raise SettingsError(name, f"a name in it is longer than {_NAME_MAX} bytes: {quote(value)}", kind=kind)
+    beside = Path(value).with_suffix({"--html": "", "--report": ".html"}.get(name, ".published.json"))
+    if len(os.fsencode(beside.name)) > _NAME_MAX:
+        said = f"the file written beside it, {quote(beside.name)}, would be longer than {_NAME_MAX} bytes"
+        raise SettingsError(name, f"{said}: shorten {quote(value)}", kind=kind)
     return Path(value)
 
 

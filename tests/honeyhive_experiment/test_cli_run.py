@@ -358,6 +358,8 @@ LONG_NAME = "a" * 300 + ".json"  # longer than any common file system takes: loo
         (["--html="], 'flag --html: "" names no file: name the file, e.g. out/report.html'),
         (["--report", LONG_NAME], f'flag --report: a name in it is longer than 255 bytes: "{LONG_NAME}"'),
         (["--html", LONG_NAME], f'flag --html: a name in it is longer than 255 bytes: "{LONG_NAME}"'),
+        # a name that fits, but not its HTML report's beside it: "unexpected OSError" after the run
+        (["--report", "b" * 252], f'flag --report: the file written beside it, "{"b" * 252}.html", would be longer'),
         # the HTML report goes beside report.json, its name with .html: the same file, report.json lost
         (["--report", "out.html"], "--report: report.json and the HTML report would both be written to out.html"),
         (["--report", "both.json", "--html", "both.json"], "--html: report.json and the HTML report would both be"),
