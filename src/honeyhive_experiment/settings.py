@@ -43,6 +43,7 @@ what is taken from each event; where the run comes from becomes :attr:`Settings.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shlex
@@ -405,15 +406,27 @@ class Settings(BaseModel):
     @property
     def default_report(self) -> Path:
         """Where ``report.json`` goes, under the working directory, when the ``report`` input does not say: the
-        default experiment file's is :data:`~honeyhive_experiment.paths.REPORT_PATH`; another file's is named after
-        it, beside that one (``.honeyhive/rag.yml``: ``.honeyhive/report.rag.json``; ``evals/rag.yml``:
-        ``.honeyhive/report.evals.rag.json``), so that two experiment files run in one job keep a report each, as
-        they keep a comment each (``mode: publish`` reads it there too)."""
-        config = relative(self.config_path, self.root, follow_links=False) or self.config.name
+        default experiment file's is :data:`~honeyhive_experiment.paths.REPORT_PATH`, and every other file has one of
+        its own beside it, so that two experiment files run in one job keep a report each, as they keep a comment
+        each (``mode: publish`` reads it there too). ``.honeyhive/<name>.yml`` (a short name, no dot) gets
+        ``.honeyhive/report.<name>.json``; any other file (``evals/rag.yml``, ``.honeyhive/rag.yaml``, a long name,
+        one outside the working directory) its name, shortened, and a hash of its path from the working directory:
+        ``.honeyhive/report.evals.rag.<12 hex>.json``. No two files get one name, none is what ``mode: publish``
+        writes beside another (``report.<x>.published.json``), and every name fits a file system's 255 bytes."""
+        config = relative(self.config_path, self.root, follow_links=False)
         if config == DEFAULT_CONFIG_PATH:
             return Path(REPORT_PATH)
-        name = os.path.splitext(config.removeprefix(".honeyhive/"))[0].replace("/", ".")
-        return Path(REPORT_PATH).with_name(f"report.{name}.json")
+        name = config.removeprefix(".honeyhive/") if config else self.config.name
+        stem = os.path.splitext(name)[0]
+        readable = (
+            config == f".honeyhive/{stem}.yml" and not re.search(r"[./]", stem) and stem.casefold() != "published"
+        )
+        if not readable or len(os.fsencode(stem)) > 100:
+            path = os.path.relpath(self.config_path, self.root)  # with .. for a file outside the working directory
+            digest = hashlib.sha256(os.fsencode(path)).hexdigest()[:12]
+            shortened = os.fsencode(stem.replace("/", "."))[:100].decode("utf-8", "ignore")
+            stem = f"{shortened}.{digest}"
+        return Path(REPORT_PATH).with_name(f"report.{stem}.json")
 
     @property
     def report_file(self) -> Path | None:
@@ -494,7 +507,8 @@ def _report(value: str, name: str, kind: Literal["input", "flag"] = "input") -> 
     (the report was not written, or written to the default); a value ending in ``/``, ``/.`` or ``..`` names a folder
     (``Path`` reads ``out/`` and ``out/.`` as the file ``out``, which was written, over a file of that name too); an
     existing folder is refused before the run (``operations._check_writable``); a name longer than a file system
-    takes could not even be looked for."""
+    takes could not even be looked for, nor that of a file written beside it, named after it (``--report``'s HTML
+    report; the input's report.published.json, which ``mode: publish`` writes)."""
     example = "out/report.html" if name == "--html" else "out/report.json"
     if not value:
         raise SettingsError(name, f'"" names no file: name the file, e.g. {example}', kind=kind)
@@ -503,6 +517,10 @@ def _report(value: str, name: str, kind: Literal["input", "flag"] = "input") -> 
         raise SettingsError(name, f"{quote(value)} {said}", kind=kind)
     if any(len(os.fsencode(part)) > _NAME_MAX for part in Path(value).parts):
         raise SettingsError(name, f"a name in it is longer than {_NAME_MAX} bytes: {quote(value)}", kind=kind)
+    beside = Path(value).with_suffix({"--html": "", "--report": ".html"}.get(name, ".published.json"))
+    if len(os.fsencode(beside.name)) > _NAME_MAX:
+        said = f"the file written beside it, {quote(beside.name)}, would be longer than {_NAME_MAX} bytes"
+        raise SettingsError(name, f"{said}: shorten {quote(value)}", kind=kind)
     return Path(value)
 
 

@@ -284,6 +284,24 @@ def answer(datapoint):
     assert row["check"] == "error"
 
 
+def test_an_experiment_file_whose_name_is_long_runs_and_writes_its_html_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--config .honeyhive/<248 r>.yml``, a valid file name: its default HTML report, report.<its name>.html, was
+    over 255 bytes, and the run ended "error: unexpected OSError: [Errno 36] File name too long" naming neither the
+    flag nor the file. Its report's name is shortened (with a hash of the file's path), and the run runs."""
+    repo = copy_quickstart(tmp_path / "repo", questions=2)
+    config = f".honeyhive/{'r' * 248}.yml"
+    (repo / config).write_bytes((repo / ".honeyhive" / "experiment.yml").read_bytes())
+    code = main(["run", "--dry-run", "-C", str(repo), "--config", config], environ={})
+    out, err = capsys.readouterr()
+    assert "unexpected OSError" not in err, err
+    assert code == 0, err
+    [html] = (repo / ".honeyhive").glob("report.r*.html")
+    assert f"HTML report: {repo / '.honeyhive' / html.name}\n" in out
+    assert re.fullmatch(r"report\.r{100}\.[0-9a-f]{12}\.html", html.name), html.name
+
+
 @pytest.mark.parametrize("present", [False, True], ids=["missing", "present"])
 def test_an_experiment_file_whose_name_is_not_utf8_is_a_usage_error_before_anything_is_sent(
     quickstart: Path, capsys: pytest.CaptureFixture[str], present: bool
@@ -340,6 +358,8 @@ LONG_NAME = "a" * 300 + ".json"  # longer than any common file system takes: loo
         (["--html="], 'flag --html: "" names no file: name the file, e.g. out/report.html'),
         (["--report", LONG_NAME], f'flag --report: a name in it is longer than 255 bytes: "{LONG_NAME}"'),
         (["--html", LONG_NAME], f'flag --html: a name in it is longer than 255 bytes: "{LONG_NAME}"'),
+        # a name that fits, but not its HTML report's beside it: "unexpected OSError" after the run
+        (["--report", "b" * 252], f'flag --report: the file written beside it, "{"b" * 252}.html", would be longer'),
         # the HTML report goes beside report.json, its name with .html: the same file, report.json lost
         (["--report", "out.html"], "--report: report.json and the HTML report would both be written to out.html"),
         (["--report", "both.json", "--html", "both.json"], "--html: report.json and the HTML report would both be"),

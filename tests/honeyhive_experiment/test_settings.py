@@ -7,7 +7,9 @@ in a Docker action's container, with the inputs under the names action.yml maps 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+import os
 import pickle
 import traceback
 from collections.abc import Callable
@@ -843,13 +845,47 @@ def test_from_args_writes_no_report_unless_asked_and_the_action_always_does() ->
     assert action.config_path == Path("/ws/bot/.honeyhive/experiment.yml")
 
 
+def _hashed(stem: str, path: str, folder: str = "") -> tuple[str, str]:
+    """The default report.json and report.html of an experiment file whose name is not readable alone: ``stem`` and
+    the hash of ``path`` (the file's path from the working directory ``folder``)."""
+    report = f"{folder}.honeyhive/report.{stem}.{hashlib.sha256(os.fsencode(path)).hexdigest()[:12]}"
+    return f"{report}.json", f"{report}.html"
+
+
+LONG = "r" * 296  # .honeyhive/<296 bytes>.yml: a 300-byte file name, whose report.<name>.html went over 255 bytes
+ACCENTS = "é" * 150  # 300 bytes in UTF-8 (150 characters): bytes count, not characters
+WIDE = "日" * 100  # 3 bytes each: shortened at a character, never inside one
+
+
 @pytest.mark.parametrize(
     ("inputs", "report", "html"),
     [
         ({}, ".honeyhive/report.json", ".honeyhive/report.html"),  # as before: existing workflows' paths stay
         ({"config": "./.honeyhive/../.honeyhive/experiment.yml"}, ".honeyhive/report.json", ".honeyhive/report.html"),
         ({"config": ".honeyhive/rag.yml"}, ".honeyhive/report.rag.json", ".honeyhive/report.rag.html"),
-        ({"config": "evals/rag.yml"}, ".honeyhive/report.evals.rag.json", ".honeyhive/report.evals.rag.html"),
+        ({"config": ".honeyhive/rag-v2_x.yml"}, ".honeyhive/report.rag-v2_x.json", ".honeyhive/report.rag-v2_x.html"),
+        (
+            {"config": f".honeyhive/{'q' * 100}.yml"},
+            f".honeyhive/report.{'q' * 100}.json",
+            f".honeyhive/report.{'q' * 100}.html",
+        ),
+        # a name that could be another's: evals/rag.yml, .honeyhive/evals.rag.yml and .honeyhive/evals/rag.yml were
+        # all report.evals.rag.json; .honeyhive/rag.yaml was .honeyhive/rag.yml's
+        ({"config": "evals/rag.yml"}, *_hashed("evals.rag", "evals/rag.yml")),
+        ({"config": ".honeyhive/evals.rag.yml"}, *_hashed("evals.rag", ".honeyhive/evals.rag.yml")),
+        ({"config": ".honeyhive/evals/rag.yml"}, *_hashed("evals.rag", ".honeyhive/evals/rag.yml")),
+        ({"config": ".honeyhive/rag.yaml"}, *_hashed("rag", ".honeyhive/rag.yaml")),
+        ({"config": "rag.yml"}, *_hashed("rag", "rag.yml")),
+        # report.published.json is what mode: publish writes beside report.json
+        ({"config": ".honeyhive/published.yml"}, *_hashed("published", ".honeyhive/published.yml")),
+        ({"config": ".honeyhive/Published.yml"}, *_hashed("Published", ".honeyhive/Published.yml")),
+        # outside the working directory: two files of one name were one report.exp.json
+        ({"working_directory": "app", "config": "../cfg/exp.yml"}, *_hashed("exp", "../cfg/exp.yml", "app/")),
+        ({"working_directory": "app", "config": "../cfg2/exp.yml"}, *_hashed("exp", "../cfg2/exp.yml", "app/")),
+        # too long for a file name with report. and .published.json around it: shortened to 100 bytes
+        ({"config": f".honeyhive/{LONG}.yml"}, *_hashed("r" * 100, f".honeyhive/{LONG}.yml")),
+        ({"config": f".honeyhive/{ACCENTS}.yml"}, *_hashed("é" * 50, f".honeyhive/{ACCENTS}.yml")),
+        ({"config": f".honeyhive/{WIDE}.yml"}, *_hashed("日" * 33, f".honeyhive/{WIDE}.yml")),
         ({"config": ".honeyhive/rag.yml", "report": "out/r.json"}, "out/r.json", "out/r.html"),  # the input wins
         (
             {"config": ".honeyhive/rag.yml", "report": ".honeyhive/report.json"},
@@ -863,12 +899,28 @@ def test_each_experiment_file_has_a_report_of_its_own_unless_the_report_input_na
 ) -> None:
     """Two experiment files run in one job wrote one report.json: the second replaced the first's. The default
     file's report is where it always was; another file's is named after it, for the action (run and publish alike)
-    and, for its HTML report, for a local run."""
+    and, for its HTML report, for a local run: .honeyhive/<name>.yml by its name alone, any other with a hash of its
+    path, so that no two files share one (nor one what publish writes beside another) and no name is too long."""
     action = Settings.from_mapping({**action_inputs(**inputs), "GITHUB_WORKSPACE": "/ws"})
     assert (action.report_file, action.html_file) == (Path("/ws", report), Path("/ws", html))
     if "report" not in inputs:  # --report has no default: a local run writes only the HTML report unless told
         local = Settings.from_args(run_flags(**inputs), {})
         assert (local.report_file, local.html_file) == (None, Path(html))
+        assert len(os.fsencode(Path(report).with_suffix(".published.html").name)) <= 255
+
+
+def test_no_two_experiment_files_share_a_default_report_or_one_publish_writes() -> None:
+    """Each of these files' report, and the report.<x>.published.json mode publish writes beside it, is a file no
+    other of them writes, lower-cased: a file system that does not tell the case cannot hold both rag.yml and Rag.yml,
+    but it holds Published.yml beside experiment.yml."""
+    configs = ["experiment.yml", "rag.yml", "rag.yaml", "evals.rag.yml", "evals/rag.yml", "published.yml"]
+    configs += ["Published.yml", "rag.published.yml", "../cfg/exp.yml", "../cfg2/exp.yml", "exp.yml"]
+    written: list[str] = []
+    for config in [*configs, *(f".honeyhive/{name}" for name in configs)]:
+        report = Settings.from_mapping({**action_inputs(config=config), "GITHUB_WORKSPACE": "/ws"}).report_file
+        assert report is not None
+        written += [report.name.lower(), report.with_suffix(".published.json").name.lower()]
+    assert len(written) == len(set(written)), sorted(name for name in written if written.count(name) > 1)
 
 
 @pytest.mark.parametrize(
