@@ -3,11 +3,13 @@ of the quickstart to run the program on, and the built wheel in a fresh virtual 
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import httpx
 import pytest
@@ -98,6 +100,80 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtual environment with the wheel and its dependencies, once per test run (all workers); returns
     its python. Tests that install into it take a ``fresh_venv.layered_venv`` on top instead of changing it."""
     return once(tmp_path_factory, "installed", lambda folder: venv_with(wheel, folder / "venv"))
+
+
+class NetworkForbidden(RuntimeError):
+    """Raised in place of a lookup of, or a connection to, a host that is not this machine's: tests are hermetic."""
+
+
+_REAL_GETADDRINFO: Final = socket.getaddrinfo
+_REAL_CONNECT: Final = socket.socket.connect
+_REAL_CONNECT_EX: Final = socket.socket.connect_ex
+_current_test = ["(no test)"]  # the node id of the test running in this process
+_reached: list[str] = []  # what it tried to reach; the guard raises, and the test fails even if the code caught it
+
+
+def _loopback(host: object) -> bool:
+    if host is None:
+        return True
+    name = (host.decode() if isinstance(host, bytes) else str(host)).strip("[]").lower()
+    if name in ("", "localhost") or name.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(name.split("%")[0])
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def _refuse(host: object, port: object) -> None:
+    if not _loopback(host):
+        what = f"{_current_test[0]} tried to reach {host}:{port}"
+        _reached.append(what)
+        raise NetworkForbidden(
+            f"tests must not reach the network: {what}; give it tests/fakes/github_server.py, honeyhive_local"
+            " or a loopback URL (tests/conftest.py)"
+        )
+
+
+def _guarded_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+    _refuse(host, port)
+    return _REAL_GETADDRINFO(host, port, *args, **kwargs)
+
+
+def _guarded_connect(sock: socket.socket, address: Any) -> None:
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        _refuse(address[0], address[1])
+    _REAL_CONNECT(sock, address)
+
+
+def _guarded_connect_ex(sock: socket.socket, address: Any) -> int:
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        _refuse(address[0], address[1])
+    return _REAL_CONNECT_EX(sock, address)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """No test reaches a host other than this machine (api.github.com, HoneyHive, pypi.org): in this process a
+    lookup of or a connection to one raises :class:`NetworkForbidden` at once, naming the test and the host.
+    Subprocesses are kept off the network by their environment (``tests/fakes/actions_runner.py``)."""
+    socket.getaddrinfo = _guarded_getaddrinfo
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign, assignment]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign, assignment]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _current_test[0] = item.nodeid
+
+
+@pytest.fixture(autouse=True)
+def _hermetic() -> Iterator[None]:
+    """Fails the test that tried to reach the network, even where the code under test caught the error."""
+    yield
+    reached, _reached[:] = list(_reached), []
+    if reached:
+        pytest.fail("tests must not reach the network: " + "; ".join(dict.fromkeys(reached)), pytrace=False)
 
 
 LAYERS = ("unit", "integration", "e2e", "image", "browser")

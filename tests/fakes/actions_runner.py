@@ -36,6 +36,9 @@ MERGE_SHA = "f" * 40  # a pull request's GITHUB_SHA: the merge commit GitHub mak
 HEAD_REF = "feature/shorter"
 GITHUB_TOKEN = "ghs_fakeworkflowtoken0123456789abcdef"  # what github-token's default, ${{ github.token }}, gives
 RUN_ID = "9001"
+# GITHUB_API_URL unless a test gives its fake GitHub's: a closed port on loopback, so an action a test runs as a
+# process of its own never reaches api.github.com (in this process tests/conftest.py refuses it at once)
+NO_GITHUB = "http://127.0.0.1:9"
 ENTRY_POINT = ("-m", "honeyhive_experiment", "action")  # what the Docker image's ENTRYPOINT runs with its python
 
 
@@ -126,7 +129,7 @@ def context_env(
     *,
     event_path: str | Path,
     workspace: str | Path,
-    api_url: str = "https://api.github.com",
+    api_url: str = NO_GITHUB,
     run_id: str = RUN_ID,
     attempt: str = "1",
 ) -> dict[str, str]:
@@ -230,7 +233,7 @@ class Step:
         workspace: Path,
         inputs: Mapping[str, str] | None,
         *,
-        api_url: str = "https://api.github.com",
+        api_url: str = NO_GITHUB,
         run_id: str = RUN_ID,
         attempt: str = "1",
     ) -> dict[str, str]:

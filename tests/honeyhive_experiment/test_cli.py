@@ -289,9 +289,16 @@ def test_unreadable_yaml_in_the_action_is_a_config_error_that_fail_on_error_fals
 ) -> None:
     _write(quickstart, GOOD + extra)
     step = Step(quickstart.parent / "step", pull_request())
-    inputs = {"api-key": "hh-unreadable-yaml-key-0123456789", "fail-on-error": "false", "comment-mode": "off"}
+    with FakeGitHub(repository=REPOSITORY) as github:  # the job still asks GitHub for the merge base
+        github.set_merge_base(BASE_SHA, HEAD_SHA, BASE_SHA)
+        inputs = {
+            "api-key": "hh-unreadable-yaml-key-0123456789",
+            "github-token": github.token,
+            "fail-on-error": "false",
+            "comment-mode": "off",
+        }
 
-    code = main(["action"], environ=step.env(quickstart, inputs))
+        code = main(["action"], environ=step.env(quickstart, inputs, api_url=github.api_url))
 
     out = capsys.readouterr().out
     assert code == 0, out

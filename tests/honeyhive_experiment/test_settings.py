@@ -73,6 +73,7 @@ def runner_env(event_name: str, **extra: str) -> dict[str, str]:
         Event(event_name, {}),
         event_path="/github/workflow/event.json",
         workspace="/github/workspace",
+        api_url="https://api.github.com",
         run_id="13641151203",
         attempt="2",
     )
