@@ -7,9 +7,10 @@ the same dataset (dataset_identity.py) and, when both runs know it, the same rep
 Two files under one name are two experiments: one's runs are never the other's baseline, nor in its trend. In order
 (product.md, the ``baseline`` config):
 
-1. an explicit baseline (``baseline-run-id``, ``--baseline``, the config's ``run_id``): a run id, used as is;
-   else a commit (full or short sha) or a branch, whose latest run is taken (:func:`pick_named`): a run of the
-   branch itself (:func:`of_the_branch`) if there is one, else a local or pull request's run, said so;
+1. an explicit baseline (``baseline-run-id``, ``--baseline``, the config's ``run_id``): a run id (looked up as the
+   runs are named, however it was typed), used as is; else, as typed, a commit (full or short sha: 32 hex digits may
+   be either) or a branch, whose latest run is taken (:func:`pick_named`): a run of the branch itself
+   (:func:`of_the_branch`) if there is one, else a local or pull request's run, said so;
 2. ``merge-base``: the completed run at the PR's merge-base commit (a local run: the merge base of ``HEAD``
    with the default branch; a checkout of GitHub's merge commit: its first parent, the base's tip): the base
    branch's own run there (a push, a schedule), else any other run at that commit (a developer's local run, a
@@ -72,7 +73,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from honeyhive_experiment.client import HoneyHiveClient, is_run_id
+from honeyhive_experiment.client import HoneyHiveClient, is_run_id, run_id_as_named
 from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
 from honeyhive_experiment.context import PULL_REQUEST_EVENTS
 from honeyhive_experiment.dataset_identity import DatasetIdentity, same_dataset
@@ -475,17 +476,19 @@ def choose_baseline(
     ``none`` the run's own result).
 
     ``explicit_run_id`` (or the config's ``run_id``) is a run id (used as is, whatever it is), else a commit or
-    branch (:func:`pick_named`; :class:`BaselineError` when it names nothing); ``require_passing=False`` for a
-    local dry run (:func:`pick_baseline`, as ``fallback_branch`` and ``ancestry``: git's, of the checkout);
-    ``config_file`` and ``repository``: which runs are this experiment's (:func:`_candidates`). ``runs``: the
-    :func:`completed_runs` of ``experiment`` when the caller reads them too (else they are listed here).
+    branch as typed (:func:`pick_named`; :class:`BaselineError` quoting it when it names nothing);
+    ``require_passing=False`` for a local dry run (:func:`pick_baseline`, as ``fallback_branch`` and ``ancestry``:
+    git's, of the checkout); ``config_file`` and ``repository``: which runs are this experiment's
+    (:func:`_candidates`). ``runs``: the :func:`completed_runs` of ``experiment`` when the caller reads them too
+    (else they are listed here).
     """
     runs = completed_runs(client, experiment) if runs is None else runs
     explicit = explicit_run_id or policy.run_id
     if explicit:
         if is_run_id(explicit):  # anything else is a commit or a branch
-            try:
-                return Baseline(ExperimentRun.model_validate(client.get_run(explicit)), "explicit")  # its id says it
+            try:  # as the runs are named (lower case, dashed), however it was typed or pasted
+                run = client.get_run(run_id_as_named(explicit))
+                return Baseline(ExperimentRun.model_validate(run), "explicit")  # its id says it
             except NotFoundError:
                 pass
         named = pick_named(

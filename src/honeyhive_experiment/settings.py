@@ -525,12 +525,10 @@ def _report(value: str, name: str, kind: Literal["input", "flag"] = "input") -> 
 
 
 def _run_id(value: str, name: str, kind: Literal["input", "flag"] = "input") -> str:
-    """One run id (as the runs are named, however it was typed), commit or branch."""
-    from honeyhive_experiment.client import run_id_as_named  # not at import: the client imports httpx
-
+    """One run id, commit or branch, as typed: only baseline.choose_baseline knows which it names."""
     if any(ch.isspace() for ch in value):
         raise SettingsError(name, f"expected one run id, got {quote(value)}", kind=kind)
-    return run_id_as_named(value)
+    return value
 
 
 def _shard(value: str, name: str) -> ShardSpec:

@@ -13,7 +13,7 @@ Every choice is made inside a test, never while the tables are built, so that mu
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -1250,6 +1250,8 @@ NAMED: list[tuple[str, list[ExperimentRun], str, str | None]] = [
         "at",
     ),
     ("a short sha in capitals", [run("at", sha=FULL)], FULL[:9].upper(), "at"),
+    ("a sha's first 32 hex digits (as many as a run id's)", [run("m1"), run("at", sha=FULL)], FULL[:32], "at"),
+    ("and in capitals", [run("at", sha=FULL)], FULL[:32].upper(), "at"),
     ("6 hex digits are too few to be a commit", [run("at", sha=FULL)], FULL[:6], None),
     ("not a prefix of the sha", [run("at", sha=FULL)], FULL[1:9], None),
     ("a run with uncommitted changes is at no commit", [run("d", sha=FULL, dirty=True), run("c", sha=FULL)], FULL, "c"),
@@ -1746,6 +1748,47 @@ def test_an_explicit_ref_that_names_nothing_is_an_error_saying_what_was_looked_f
         " (on this dataset, without uncommitted changes) is at a commit or on a branch of that name"
     )
     assert recorder.fetched == ([ref] if as_run_id else [])  # GET /v1/runs/{run_id} takes only a UUID
+
+
+THIRTY_TWO: list[tuple[str, str, Callable[[str], str], str | None]] = [
+    # (rule, what is named: the run "pinned" by its id, or its "sha", as typed, the run chosen: None, an error)
+    ("a run id: the run", "pinned", str, "pinned"),
+    ("a run id in capitals: the run (its name is in lower case)", "pinned", str.upper, "pinned"),
+    ("a run id without its dashes: the run", "pinned", lambda ref: ref.replace("-", ""), "pinned"),
+    ("both", "pinned", lambda ref: ref.upper().replace("-", ""), "pinned"),
+    ("a commit's first 32 hex digits, no run's id: the latest run at the commit", "sha", lambda ref: ref[:32], "at"),
+    ("in capitals", "sha", lambda ref: ref[:32].upper(), "at"),
+    ("32 hex digits naming neither: an error quoting them as typed", "sha", lambda ref: ref[8:40].upper(), None),
+]
+
+
+@pytest.mark.parametrize(("rule", "named", "typed", "chosen"), THIRTY_TWO, ids=[case[0] for case in THIRTY_TWO])
+def test_an_explicit_ref_of_32_hex_digits_is_a_run_id_else_a_commit_as_typed(
+    hh: HoneyHiveClient,
+    recorder: Recorder,
+    name: str,
+    rule: str,
+    named: str,
+    typed: Callable[[str], str],
+    chosen: str | None,
+) -> None:
+    """32 hex digits are a run id (however typed: the run is fetched as the runs are named) or a commit's first 32
+    (matched as typed): ``--baseline ${SHA:0:32}`` was once rewritten into a run id that named nothing, its commit
+    never looked for, and the error quoted an id nobody typed. The experiment file's pin is read the same way."""
+    seeded = {"pinned": seed(hh, name, branch="elsewhere"), "at": seed(hh, name, sha=FULL, branch="feature")}
+    seed(hh, name, sha=MB)  # what the strategy would pick
+    ref = typed(seeded["pinned"] if named == "pinned" else FULL)
+    for asked in ({"explicit_run_id": ref}, {"policy": BaselineConfig(run_id=ref)}):
+        recorder.clear()
+        if chosen is None:
+            with pytest.raises(BaselineError, match=f"^baseline run {ref} does not exist in this HoneyHive project"):
+                choose(hh, name, merge_base_sha=MB, **asked)
+        else:
+            found = choose(hh, name, merge_base_sha=MB, **asked)
+            assert found is not None
+            assert (found.run.run_id, found.reason) == (seeded[chosen], "explicit")
+            assert found.ref == (None if chosen == "pinned" else ref)  # "the run asked for", else "... at commit"
+        assert recorder.fetched == [str(uuid.UUID(ref))]  # asked for as a run first, as the runs are named
 
 
 def stamped(file: str | None, *, sha: str | None = None, branch: str = "main", **ci: Any) -> dict[str, Any]:

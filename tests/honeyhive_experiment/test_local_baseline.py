@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -352,6 +353,34 @@ def test_a_baseline_run_id_typed_in_upper_case_is_that_run(repo: Repo, capsys: p
     pinned = repo.run(capsys)
     assert pinned.baseline_id == first.id != latest.id
     assert pinned.report["baseline"]["about"].startswith("the run asked for")
+
+
+@pytest.mark.parametrize("case", [str.lower, str.upper], ids=["lower", "upper"])
+def test_a_commit_named_by_32_hex_digits_is_that_commit_not_a_run_id(
+    repo: Repo, capsys: pytest.CaptureFixture[str], case: Callable[[str], str]
+) -> None:
+    """32 hex digits are a run id without its dashes or a commit's first 32: ``--baseline ${SHA:0:32}`` (the
+    baseline-run-id input, a pinned ``baseline.run_id``) was rewritten into a run id as it was read, so the commit
+    was never looked for, and the error quoted a dashed id nobody typed."""
+    first = repo.run(capsys)
+    prefix = case(first.report["run"]["head_sha"][:32])
+    repo.commit("main moves on")
+    latest = repo.run(capsys)  # what the rules would pick: the commit named is the baseline instead
+    asked = repo.run(capsys, "--baseline", prefix)
+    assert asked.baseline_id == first.id != latest.id
+    assert asked.report["baseline"]["about"].startswith(f"latest local run at commit {prefix[:7]}")
+    rows = repo.runs(capsys, "--json", "--baseline", prefix)
+    assert [row["run_id"] for row in rows if row["baseline"]] == [first.id]
+
+    config = repo.root / ".honeyhive" / "experiment.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(f"{text}baseline: {{run_id: {prefix}}}\n", encoding="utf-8")
+    repo.commit("a baseline pinned by its commit")
+    assert repo.run(capsys).baseline_id == first.id
+
+    nothing = case("0123456789abcdef" * 2)  # neither a run's id nor a commit's: said as typed
+    assert main(["run", "--dry-run", "-C", str(repo.root), "--baseline", nothing], environ={}) == 2
+    assert f"baseline run {nothing} does not exist in this HoneyHive project" in capsys.readouterr().err
 
 
 def test_runs_lists_the_runs_while_the_dataset_file_is_mid_edit(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:

@@ -800,21 +800,22 @@ A_RUN = "6650e012-3456-4890-abcd-ef0123456789"
 
 
 @pytest.mark.parametrize(
-    ("typed", "read"),
+    "typed",
     [
-        (A_RUN, A_RUN),
-        (A_RUN.upper(), A_RUN),  # a UUID's hex digits ignore case: the run is named in lower case
-        (A_RUN.replace("-", ""), A_RUN),  # and its dashes may be left out: the run is named with them
-        (A_RUN.upper().replace("-", ""), A_RUN),
-        ("6650E0123456", "6650E0123456"),  # a short sha: as typed (matched ignoring case, baseline.pick_named)
-        ("Feature/X", "Feature/X"),  # a branch: as typed, its case is its own
-        ("run-0193", "run-0193"),
+        A_RUN,
+        A_RUN.upper(),  # looked up as the runs are named (baseline.choose_baseline), kept as typed
+        A_RUN.replace("-", ""),
+        "A1B2C3D4E5F60718293A4B5C6D7E8F90",  # 32 hex digits may be a commit's first 32, too: only the lookup knows
+        "6650E0123456",  # a short sha: as typed (matched ignoring case, baseline.pick_named)
+        "Feature/X",  # a branch: as typed, its case is its own
+        "run-0193",
     ],
 )
-def test_a_baseline_run_id_is_read_as_the_runs_are_named(typed: str, read: str) -> None:
-    """``--baseline 6650E012-…`` (the baseline-run-id input too) was looked up as typed, and said not to exist."""
-    assert Settings.from_args(run_flags(baseline_run_id=typed), {}).baseline_run_id == read
-    assert Settings.from_mapping(action_inputs(baseline_run_id=typed)).baseline_run_id == read
+def test_a_baseline_run_id_is_read_as_typed(typed: str) -> None:
+    """``--baseline`` (the baseline-run-id input too) is a run id, a commit or a branch, as typed: read as a run id,
+    ``--baseline ${SHA:0:32}`` was never looked for as a commit, and its error quoted an id nobody typed."""
+    assert Settings.from_args(run_flags(baseline_run_id=typed), {}).baseline_run_id == typed
+    assert Settings.from_mapping(action_inputs(baseline_run_id=typed)).baseline_run_id == typed
 
 
 def test_from_args_reads_the_flags_and_no_github_context() -> None:

@@ -227,12 +227,6 @@ class ModelPrice(_Section):
     cache_read); default: the input price."""
 
 
-def _as_named(run_id: str) -> str:
-    from honeyhive_experiment.client import run_id_as_named  # not at import: the client imports httpx
-
-    return run_id_as_named(run_id)
-
-
 MOST_DAYS: Final = 36500
 """The most days ``baseline.max_age_days`` may say in the experiment file: a hundred years."""
 
@@ -257,7 +251,7 @@ class BaselineConfig(_Section):
     comparison: the verdict is the run's own result; no gate allowed)."""
     branch: NonEmptyStr | None = None
     """The branch baselines come from; default: the pull request's base branch."""
-    run_id: Annotated[NonEmptyStr, AfterValidator(_as_named)] | None = None
+    run_id: NonEmptyStr | None = None
     """Always compare with this run (the strategy and its options then do not apply)."""
     max_age_days: (
         Annotated[_Int, Field(ge=1, json_schema_extra={"maximum": MOST_DAYS}), AfterValidator(_at_most_a_century)]
