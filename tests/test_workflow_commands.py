@@ -765,7 +765,7 @@ _answer = answer
 def answer(datapoint):
     if _evaluators._quiet and _evaluators._quiet[0] is not None:  # the next datapoint's: descriptor 1 back
         _os.dup2(_evaluators._quiet[0], 1)
-        _os.close(_evaluators._quiet[0])  # as such helpers do (left open, the fence waits out its drain limit at exit)
+        _os.close(_evaluators._quiet[0])  # as such helpers do
         _evaluators._quiet[0] = None
     return _answer(datapoint)
 """
@@ -809,8 +809,7 @@ saved, aside = os.dup(1), os.open(sys.argv[1], os.O_WRONLY)
 os.dup2(aside, 1)
 print("theirs-aside", flush=True)
 gha.issue("::warning::ours-while-aside")
-os.dup2(saved, 1)
-os.close(saved)  # left open, it would hold the pipe: the fence would wait out its drain limit at exit
+os.dup2(saved, 1)  # saved is left open, holding the pipe: the fence's down() waits for it no more
 gha.issue("::notice::ours-after")
 down()
 """
@@ -825,6 +824,42 @@ def test_descriptor_1_pointed_at_a_file_of_the_users_takes_no_mark_of_ours(tmp_p
     assert code == 0, log
     assert log.splitlines() == ["::notice::ours-before", "::warning::ours-while-aside", "::notice::ours-after"], log
     assert aside.read_text(encoding="utf-8") == "theirs-aside\n"
+
+
+LEFT_OPEN = """
+import os
+import subprocess
+import sys
+import threading
+
+from honeyhive_experiment import gha
+from honeyhive_experiment.report.redact import Redactor
+
+down = gha.fence(Redactor(()))
+gha.issue("::notice::ours")
+saved = os.dup(1)  # a library's copy of descriptor 1, never closed
+subprocess.Popen(["cat"], stdin=subprocess.PIPE)  # a child holding 1 and 2 until this process ends (its stdin's)
+os.write(saved, b"::error::theirs-through-the-copy\\n##[error]theirs-unfinished")
+down()
+with open(sys.argv[1], "w", encoding="utf-8") as left:  # standard output goes nowhere now
+    left.write(repr([thread.name for thread in threading.enumerate() if thread.name.startswith("fence-")]))
+"""
+
+
+def test_a_copy_of_descriptor_1_the_users_code_keeps_holds_up_no_exit(tmp_path: Path) -> None:
+    """The user's code keeps a copy of descriptor 1 open (a library's ``os.dup(1)``, a child left running): the fence's
+    ``down()`` waited for it to close, which it never did, so every such job waited out the drain limit (5 s), and the
+    unfinished last line written through it was lost. It reads up to its own end mark and stops: what was written is
+    passed on, neutralised, and its threads are done when it returns (they were still waiting)."""
+    left = tmp_path / "left.txt"
+    code, log = run_script(LEFT_OPEN, str(left))
+    assert code == 0, log
+    assert log.splitlines() == [
+        "::notice::ours",
+        "\u200b::error::theirs-through-the-copy",
+        "##\u200b[error]theirs-unfinished",
+    ]
+    assert left.read_text(encoding="utf-8") == "[]"
 
 
 def run_script(source: str, *args: str) -> tuple[int, str]:

@@ -141,9 +141,10 @@ def fence(redactor: Redactor) -> Callable[[], None]:
     Descriptors 1 and 2 are pointed at pipes that threads copy to where they pointed (the runner's log); :func:`issue`
     puts a mark in standard output's pipe that only this process knows, and its line is passed on in its place (a
     line whose mark never came, at the end).
-    Returns what takes it down, at the end of the process: what was written is passed on (up to
-    :data:`_FENCE_DRAIN` seconds, the bound for a subprocess still holding a pipe: what it writes later is dropped),
-    and from then on what is written goes nowhere (never unfiltered)."""
+    Returns what takes it down, at the end of the process: what was written is passed on, up to an end mark it puts in
+    each pipe (within :data:`_FENCE_DRAIN` seconds), without waiting for the copies of the pipes' ends the user's code
+    still holds (a library's ``os.dup(1)``, a child left running: what they write later belongs to no step), and from
+    then on what is written goes nowhere (never unfiltered)."""
     from honeyhive_experiment.report.redact import RedactingStream
 
     global _fenced, _pumps
@@ -161,8 +162,10 @@ def fence(redactor: Redactor) -> Callable[[], None]:
             _fenced, _pumps = None, ()  # before their ends are closed: a child forked later closes no other descriptor
         nowhere = os.open(os.devnull, os.O_WRONLY)
         for pump in pumps:
-            os.dup2(nowhere, pump.fd)  # the pipe's last writers gone (but a subprocess's): its thread reads to the end
+            os.dup2(nowhere, pump.fd)
+            pump.end = next(pump.numbers)  # its thread reads up to its mark, or to the pipe's end without it
             with suppress(OSError):  # the user's code may have closed it
+                os.write(pump.marks, pump.marked(pump.end))
                 os.close(pump.marks)
         os.close(nowhere)
         deadline = time.monotonic() + _FENCE_DRAIN
@@ -214,6 +217,8 @@ class _Pump:
         self.marks_in = re.compile(f"{self.mark}([0-9a-f]{{{_NUMBER}}})\n")
         self.numbers = itertools.count()
         self.ours: deque[tuple[int, str]] = deque()
+        self.end: int | None = None  # the number of the mark fence's down() puts last: nothing after it is waited for
+        self.ended = False  # that mark read
         self.passing = threading.RLock()  # the pump's thread, and down() for the lines it left
         self.log = open(os.dup(fd), "w", encoding="utf-8", errors="surrogateescape")  # noqa: SIM115 - the process's
         self.shown = RedactingStream(self.log, redactor, others=neutralise)  # the thread below is another's
@@ -226,7 +231,7 @@ class _Pump:
         decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")  # bytes that are no UTF-8 stay as they are
         rest, failed = "", False
         with open(read, "rb", buffering=0) as pipe:
-            while chunk := pipe.read(_CHUNK):
+            while not self.ended and (chunk := pipe.read(_CHUNK)):
                 try:
                     rest = "" if failed else self._pass_on(rest + decoder.decode(chunk))
                 except Exception:  # a log that takes nothing more: read on, show nothing
@@ -251,6 +256,7 @@ class _Pump:
             for number, after in zip(after_marks[::2], after_marks[1::2], strict=True):
                 self.pass_on_ours(int(number, 16))
                 self.shown.write(after)
+                self.ended = self.ended or int(number, 16) == self.end
             self.log.flush()
         return text[cut:]
 
