@@ -14,6 +14,7 @@ the runner interns the ids it makes, so the summary's ids are the same objects a
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from enum import Enum
 from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from pydantic import BaseModel
@@ -55,8 +56,13 @@ def _optional(value: Any, kind: Kinds) -> bool:
     return value is None or isinstance(value, kind)
 
 
-_ABSENT: Any = object()
-"""In a column: the item had no such key (one of :attr:`ColumnRows.optional`), so the model gets its default."""
+class _Absent(Enum):
+    ABSENT = "absent"
+
+
+_ABSENT: Any = _Absent.ABSENT
+"""In a column: the item had no such key (one of :attr:`ColumnRows.optional`), so the model gets its default. An enum
+member, not ``object()``: a result pickled (sent back from a worker process) or deep-copied keeps it the same object."""
 
 
 class _RowBuilder:

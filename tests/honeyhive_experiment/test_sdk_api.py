@@ -9,7 +9,9 @@ SDK's attributes with the same values. Then the SDK's environment defaults, for 
 
 from __future__ import annotations
 
+import copy
 import logging
+import pickle
 import warnings
 from typing import Any
 
@@ -326,3 +328,22 @@ def test_a_progress_callback_that_raises_is_named_and_the_run_goes_on(
     assert warned == [
         "the progress callback bar raised RuntimeError: the bar broke: not called again, the run goes on"
     ], warned
+
+
+def _doubled(datapoint: dict[str, Any]) -> dict[str, Any]:
+    return {"answer": 2 * datapoint["inputs"]["n"]}
+
+
+def _exact(outputs: dict[str, Any], inputs: dict[str, Any], ground_truth: dict[str, Any]) -> bool:
+    return bool(outputs["answer"] == ground_truth["answer"])
+
+
+def test_the_result_pickles_and_copies_as_the_sdks_does(backend: LocalBackend, clean_env: pytest.MonkeyPatch) -> None:
+    """A result goes back from a worker process (a ProcessPoolExecutor running two experiments) or is deep-copied:
+    the SDK's result allows both, ours raised TypeError ("cannot pickle 'mappingproxy' object") once the run was
+    over, losing it."""
+    dataset = [{"inputs": {"n": n}, "ground_truths": {"answer": 2 * n}} for n in range(3)]
+    result = evaluate(function=_doubled, dataset=dataset, evaluators=[_exact], api_key=API_KEY, server_url=backend.url)
+    for copied in (pickle.loads(pickle.dumps(result)), copy.deepcopy(result)):
+        assert (copied.run_id, copied.success, len(copied.datapoints)) == (result.run_id, result.success, 3)
+        assert copied.model_dump() == result.model_dump()

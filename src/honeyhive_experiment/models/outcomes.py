@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from types import MappingProxyType
 from typing import Any, ClassVar, Final
 
 __all__ = [
@@ -166,8 +165,9 @@ REPLACED_KEY: Final = "replaced_metrics"
 OUTSIDE_KEY: Final = "outside_llm_calls"
 """The session metadata key of the LLM calls its job made outside every datapoint's context (on one session of the
 job: the run's own metadata is replaced whole on update, and shared by shard jobs running at once)."""
-NO_UNPRICED: Mapping[str, Mapping[str, int]] = MappingProxyType({})
-"""The :attr:`DatapointOutcome.unpriced` of a datapoint whose every call was priced: one shared empty mapping."""
+NO_UNPRICED: Mapping[str, Mapping[str, int]] = {}
+"""The :attr:`DatapointOutcome.unpriced` of a datapoint whose every call was priced: one shared empty mapping (a
+dict, read only as a Mapping: a ``MappingProxyType`` made every result unpicklable, so a worker process's lost)."""
 
 
 @dataclass(frozen=True, slots=True)
