@@ -251,6 +251,8 @@ def evaluate(
     hh_api_key: str | None = None,
     hh_project: str | None = None,
     suite: str | None = None,
+    run_concurrently: bool | None = None,
+    disable_http_tracing: bool | None = None,
 ) -> ExperimentResult:
     """Run ``function`` over a dataset as one HoneyHive run and return the backend's result.
 
@@ -265,7 +267,9 @@ def evaluate(
     ``ingestion_api_key`` (default ``HH_INGESTION_API_KEY``) sends the sessions, events and traces, as the SDK
     does. ``verbose`` shows the run's log on standard error for this call; ``print_results`` prints
     :meth:`ExperimentResult.print_table`, as the SDK does. The legacy SDK's ``hh_api_key`` (``api_key``),
-    ``hh_project`` (ignored) and ``suite`` (recorded in the run's metadata) work with a DeprecationWarning.
+    ``hh_project`` (ignored), ``suite`` (recorded in the run's metadata), ``run_concurrently`` (``False``: one
+    datapoint at a time, ``max_workers=1``) and ``disable_http_tracing`` (ignored: nothing traces HTTP unless an
+    instrumentor does) work with a DeprecationWarning.
     ``trials`` runs each datapoint that many times (1 to 100), each trial its own session; the backend compares
     datapoints on the mean of their trials. ``max_workers`` datapoints (1 to 256, as the experiment file's) run at
     once. ``progress`` is called with a :class:`Progress` as each datapoint finishes (one that raises is named in a
@@ -290,9 +294,13 @@ def evaluate(
         dataset_id=dataset_id,
         verbose=verbose,
         print_results=print_results,
+        run_concurrently=run_concurrently,
+        disable_http_tracing=disable_http_tracing,
     )
     _check_metadata(metadata)
     api_key, metadata = _legacy_arguments(api_key, metadata, hh_api_key, hh_project, suite)
+    if _legacy_flags(run_concurrently, disable_http_tracing):  # run_concurrently=False
+        max_workers = 1
     _check_arguments(function, run_id, dataset, dataset_id, client, api_key, server_url, aggregate_function)
     max_workers = check_count("max_workers", max_workers, MOST_WORKERS)
     trials = check_count("trials", trials, MOST_TRIALS)
@@ -400,6 +408,25 @@ def _legacy_arguments(
         )
         metadata = {"suite": suite, **(metadata or {})}
     return api_key, metadata
+
+
+def _legacy_flags(run_concurrently: bool | None, disable_http_tracing: bool | None) -> bool:
+    """The legacy SDK's (0.2) ``run_concurrently`` and ``disable_http_tracing``, each with a DeprecationWarning
+    (its scripts raised TypeError here while its other keywords worked); whether the datapoints run one at a time."""
+    if run_concurrently is not None:
+        warnings.warn(
+            "run_concurrently is the legacy SDK's: max_workers= says how many datapoints run at once"
+            f" ({'max_workers=1' if run_concurrently is False else 'its default, 10'} here)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+    if disable_http_tracing is not None:
+        warnings.warn(
+            "disable_http_tracing is ignored: no HTTP call is traced unless an instrumentor traces it",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+    return run_concurrently is False
 
 
 def _prices(pricing: Mapping[str, Mapping[str, float]] | None) -> dict[str, ModelPrice]:
@@ -619,6 +646,8 @@ _KINDS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "dataset_id": (str, "a string (a managed dataset's id)"),
     "verbose": (bool, "True or False"),
     "print_results": (bool, "True or False"),
+    "run_concurrently": (bool, "True or False (the legacy SDK's; max_workers= says how many run at once)"),
+    "disable_http_tracing": (bool, "True or False (the legacy SDK's; ignored)"),
     # run_config()'s
     "working_directory": ((str, os.PathLike), "a path (the folder the experiment file's paths are relative to)"),
     "dry_run": (bool, "True or False"),

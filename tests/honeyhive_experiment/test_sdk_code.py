@@ -133,16 +133,25 @@ def test_the_legacy_sdks_keywords_work_with_a_deprecation_warning(backend: Local
             hh_api_key=API_KEY,
             hh_project="my-project",
             suite="nightly-suite",
+            run_concurrently=False,  # its own example script's keywords raised TypeError
+            disable_http_tracing=True,
             server_url=backend.url,
             name="legacy-keywords",
             print_results=False,
         )
     said = [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)]
-    assert [s.split(" ")[0] for s in said] == ["hh_api_key", "hh_project", "suite"]
+    assert [s.split(" ")[0] for s in said] == [
+        "hh_api_key",
+        "hh_project",
+        "suite",
+        "run_concurrently",
+        "disable_http_tracing",
+    ]
     assert all(w.filename == __file__ for w in caught if issubclass(w.category, DeprecationWarning))
     stored = client.get(f"/v1/runs/{result.run_id}").json()["evaluation"]  # the key was hh_api_key's
     assert stored["name"] == "legacy-keywords"
     assert stored["metadata"]["suite"] == "nightly-suite"
+    assert stored["configuration"]["max_workers"] == 1  # run_concurrently=False: one datapoint at a time
 
 
 @pytest.mark.parametrize(
