@@ -858,10 +858,18 @@ class DatapointTracer:
     def activate(self) -> Iterator[None]:
         """Put this datapoint's ids into the current context's baggage while the block runs: ours, and the official
         SDK's names, from which the span processor of an app's own ``HoneyHiveTracer`` takes a span's session and
-        run (so the app's ``@trace`` spans land in this datapoint's session, as under the SDK's ``evaluate()``)."""
+        run (so the app's ``@trace`` spans land in this datapoint's session, as under the SDK's ``evaluate()``).
+
+        An app that imported the SDK but made no ``HoneyHiveTracer`` (its ``evaluate()`` makes one) has its global
+        ``@trace`` look for a tracer by the id in the baggage: this one is registered with the SDK, so each step is
+        a span of this datapoint (its own event, its own ``enrich_span``), opened by :meth:`start_span`. An app's own
+        tracer (the SDK's default, or one in the context) is left to do it."""
         ctx = context.get_current()
         items = self.ids.baggage_items()
         items |= {key.removeprefix("honeyhive."): value for key, value in items.items()}  # the SDK's names
+        registry = sys.modules.get("honeyhive.tracer.registry")  # the SDK, when the app imported it
+        if registry and not (registry.get_default_tracer() or baggage.get_baggage("honeyhive_tracer_id", ctx)):
+            items["honeyhive_tracer_id"] = registry.register_tracer(self)  # weakly held: gone with this tracer
         for key, value in items.items():
             ctx = baggage.set_baggage(key, value, ctx)
         token = context.attach(ctx)

@@ -353,6 +353,63 @@ def test_an_apps_batched_sdk_spans_are_in_honeyhive_before_the_run_is_judged(
     assert (metrics, failed, broken) == (["n_docs"], 1, [])
 
 
+SDK_GLOBAL_TRACE_APP = """
+import json, sys
+from honeyhive import enrich_span, trace
+from honeyhive import evaluate as sdk_evaluate
+from honeyhive_experiment import HoneyHiveClient, evaluate
+
+url, key = sys.argv[1], sys.argv[2]
+
+@trace(event_type="tool")
+def retrieve(q):
+    enrich_span(metrics={"latency_ok": 1})
+    return q
+
+@trace(event_type="model")
+def generate(q):
+    enrich_span(metrics={"latency_ok": 0})  # the slow step
+    return q.upper()
+
+def app(datapoint):
+    return {"answer": generate(retrieve(datapoint["inputs"]["q"]))}
+
+def sessions(run_id):  # each datapoint's events: (type, name, metrics, inside the datapoint's chain event)
+    with HoneyHiveClient(url, key) as client:
+        events = [e for e in client.iter_run_events(run_id) if e["event_type"] != "session"]
+    chains = {e["session_id"]: e["event_id"] for e in events if e["event_type"] == "chain"}
+    return {
+        session: sorted([e["event_type"], e["event_name"], e["metrics"], e["parent_id"] == chains[session]]
+                        for e in events if e["session_id"] == session)
+        for session in chains
+    }
+
+dataset = [{"inputs": {"q": q}} for q in "ab"]
+# ours first: the SDK's evaluate() leaves its tracer behind as the SDK's default one
+ours = evaluate(app, dataset, api_key=key, server_url=url, max_workers=2, print_results=False)
+sdk = sdk_evaluate(function=app, dataset=dataset, api_key=key, server_url=url, max_workers=2, print_results=False)
+print(json.dumps([sessions(ours.run_id), sorted(o.session_id for o in ours.outcomes), sessions(sdk.run_id)]))
+"""
+
+
+def test_the_sdks_global_trace_without_a_tracer_of_the_apps_records_each_step_as_under_the_sdk(
+    backend: LocalBackend, tmp_path: Path
+) -> None:
+    """An SDK 1.x app uses ``from honeyhive import trace, enrich_span`` and no ``HoneyHiveTracer.init()``: the SDK's
+    ``evaluate()`` makes the tracer its ``@trace`` finds. Under ours the SDK found none ("No tracer available for
+    @trace decorator"): the steps were no events, and both ``enrich_span`` calls landed on the datapoint's chain span,
+    where the second overwrote the first (``latency_ok`` 1 lost). Each step is now its own event in its datapoint's
+    session, with its own metric, as under the SDK's ``evaluate()``."""
+    ours, our_sessions, sdk = _script(tmp_path, SDK_GLOBAL_TRACE_APP, backend.url, API_KEY)
+    steps = [
+        ["chain", "app", {}, False],  # the enrich_span calls no longer land here
+        ["model", "__main__.generate", {"latency_ok": 0}, True],
+        ["tool", "__main__.retrieve", {"latency_ok": 1}, True],
+    ]
+    assert sorted(ours) == our_sessions
+    assert list(ours.values()) == list(sdk.values()) == [steps, steps]
+
+
 DEAD_COLLECTOR_APP = """
 import json, sys
 from opentelemetry import trace
