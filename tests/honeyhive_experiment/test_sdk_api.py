@@ -326,3 +326,38 @@ def test_a_progress_callback_that_raises_is_named_and_the_run_goes_on(
     assert warned == [
         "the progress callback bar raised RuntimeError: the bar broke: not called again, the run goes on"
     ], warned
+
+
+def test_an_evaluators_dict_without_a_score_is_said_once_per_evaluator_and_the_run_succeeds(
+    hh: HoneyHiveClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``judge`` returned ``value`` for ``score``: its metric was lost without a word (the SDK logs it on every
+    datapoint). Now one warning per evaluator for the run, naming it and the keys it returned, and on each outcome;
+    not an error (a dict of several metrics is one), so the run succeeds."""
+
+    def judge(outputs: Any, inputs: Any, ground_truth: Any = None) -> dict[str, Any]:
+        return {"value": 0.2, "reason": "answer is off-topic"}
+
+    def grader(outputs: Any, inputs: Any, ground_truth: Any = None) -> dict[str, Any]:
+        return {"score": None, "explanation": "could not grade"}
+
+    records = [{"inputs": {"n": n}} for n in range(3)]
+    with caplog.at_level(logging.WARNING, logger="honeyhive_experiment"):
+        result = evaluate(
+            lambda dp: {"answer": 1}, records, evaluators=[judge, grader], client=hh, max_workers=2, print_results=False
+        )
+
+    judge_said = (
+        "evaluator 'judge' returned a dict with no 'score' (keys: 'value', 'reason'), so there is no metric 'judge',"
+        " only judge_<key> ones: fine for a dict of several metrics, else return the metric as 'score'"
+    )
+    grader_said = (
+        "evaluator 'grader' returned a dict with 'score': None (keys: 'score', 'explanation'), so there is no metric"
+        " 'grader' where it did"
+    )
+    warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warned == [judge_said, grader_said], warned
+    assert [o.warnings for o in result.outcomes] == [(judge_said, grader_said)] * 3
+    assert result.success
+    assert result.errors == []
+    assert {"judge_value", "judge_reason", "grader_explanation"} <= set(result.outcomes[0].metrics)
