@@ -8,7 +8,8 @@ run id copied from old output. A run made with uncommitted changes (anywhere in 
 the folder it runs in) is stamped ``dirty`` with a digest of the changes (``diff_sha256``): it is labelled with
 ``HEAD``'s commit, but that is not the code it ran, so it is never another commit's baseline
 (:func:`honeyhive_experiment.baseline.may_be_baseline`). In GitHub Actions, :func:`checked_out` tells which
-commit a pull request's run really has: its head, or GitHub's merge commit of it.
+commit a pull request's run really has: its head, or GitHub's merge commit of it. :func:`git_metadata` is what
+``evaluate()`` records of the checkout, as the official SDK's does.
 
 The digest covers git's diff against ``HEAD`` and every untracked file, read the way git would store it: a
 symlink is its target's path (never followed: a link to ``/dev/zero`` is 9 bytes of text), a regular file its
@@ -33,7 +34,7 @@ from honeyhive_experiment.context import CiContext
 from honeyhive_experiment.errors import SettingsError
 from honeyhive_experiment.paths import relative
 
-__all__ = ["MAX_HASHED_BYTES", "checked_out", "git", "is_ancestor", "local_checkout"]
+__all__ = ["MAX_HASHED_BYTES", "checked_out", "git", "git_metadata", "is_ancestor", "local_checkout"]
 
 MAX_HASHED_BYTES = 64 * 1024 * 1024  # of one untracked file; past it, only its size is in the digest
 _CHUNK = 1024 * 1024
@@ -149,6 +150,28 @@ def _entry_digest(path: bytes) -> bytes:
         except OSError:
             return b"unreadable"
     return content.digest()
+
+
+def git_metadata(root: Path) -> dict[str, str | bool]:
+    """What the official SDK's ``evaluate()`` (1.7) records of the checkout it runs in as its run's ``metadata.git``:
+    ``HEAD``'s commit (``commit_hash``, ``commit_hash_short``, ``commit_message``: its subject, ``author_name``,
+    ``author_email``), ``branch`` (``HEAD`` when detached), ``remote_url`` (origin's, its userinfo left out: it can
+    be a token) and ``is_dirty`` (``git status``, untracked files too); each only when git says it, and nothing
+    outside a repository or without git."""
+    if git(root, "rev-parse", "--is-inside-work-tree") != "true":
+        return {}
+    head = (git(root, "log", "-1", "--format=%H%n%h%n%s%n%an%n%ae") or "").split("\n")
+    keys = ("commit_hash", "commit_hash_short", "commit_message", "author_name", "author_email")
+    found: dict[str, str | bool] = {key: value.strip() for key, value in zip(keys, head, strict=False) if value.strip()}
+    if branch := git(root, "rev-parse", "--abbrev-ref", "HEAD"):
+        found["branch"] = branch
+    if remote := git(root, "remote", "get-url", "origin"):
+        scheme, sep, rest = remote.partition("://")
+        found["remote_url"] = f"{scheme}://{rest.rpartition('@')[2]}" if sep else remote  # user@host:path: no secret
+    status = _run_git(root, ["status", "--porcelain"], timeout=10)
+    if status is not None and status.returncode == 0:
+        found["is_dirty"] = bool(status.stdout.strip())
+    return found
 
 
 def _branch_name(root: Path, ref: str) -> str:

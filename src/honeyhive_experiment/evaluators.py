@@ -18,7 +18,8 @@ Where this module deliberately differs from the SDK (1.7.0), it is kinder and sa
 * an integer beyond 64 bits (which no span attribute holds) is recorded as a float, as HoneyHive's JSON reads
   any number; one beyond a float's range is dropped and reported;
 * every lost metric is reported in :attr:`EvaluationOutcome.errors` instead of being logged only
-  with ``verbose=True``;
+  with ``verbose=True``; a dict without a scalar ``score`` (none, or ``None``) has no metric of the evaluator's
+  name, which is no error (a dict of several metrics is one) but is said in :attr:`EvaluationOutcome.warnings`;
 * two evaluators producing the same metric name: the first one (in list order) keeps it and the
   collision is reported (the SDK lets whichever thread finishes last win).
 
@@ -73,6 +74,14 @@ class EvaluationOutcome:
 
     metrics: dict[str, MetricValue] = field(default_factory=dict)
     errors: list[EvaluatorFailure] = field(default_factory=list)
+    warnings: dict[str, str] = field(default_factory=dict)
+    """Per evaluator, why there is no metric of its name though nothing went wrong: it returned a dict without a
+    scalar ``score`` (what it said, after ``evaluator 'name' ``)."""
+
+
+_NO_SCORE = "no score"
+"""The kind of the problem that is a warning, not an error (:attr:`EvaluationOutcome.warnings`): with a blank, so
+that no exception's type name is taken for it."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -106,12 +115,20 @@ def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tup
     if _is_scalar(raw):
         candidates.append((name, raw))
     elif isinstance(raw, dict):
-        if "score" in raw:
-            score = _plain(raw["score"])
-            if _is_scalar(score):
-                candidates.append((name, score))
-            elif score is not None:
-                problems.append((UNSUPPORTED_RETURN, f"'score' is a {type(score).__name__}, not a bool/int/float/str"))
+        score = _plain(raw.get("score"))
+        if _is_scalar(score):
+            candidates.append((name, score))
+        elif score is not None:
+            problems.append((UNSUPPORTED_RETURN, f"'score' is a {type(score).__name__}, not a bool/int/float/str"))
+        else:  # the SDK logs it on every datapoint: said, once per run (the runner), not an error
+            keys = ", ".join(repr(key)[:40] for key in list(raw)[:10]) + (", ..." if len(raw) > 10 else "")
+            said = (
+                f"'score': None (keys: {keys}), so there is no metric {name!r} where it did"
+                if "score" in raw
+                else f"no 'score' (keys: {keys or 'none'}), so there is no metric {name!r}, only {name}_<key> ones:"
+                " fine for a dict of several metrics, else return the metric as 'score'"
+            )
+            problems.append((_NO_SCORE, f"returned a dict with {said}"))
         explanation = raw.get("explanation")
         if explanation is not None:
             candidates.append((f"{name}_explanation", str(explanation)))
@@ -326,7 +343,12 @@ def _merge(names: Iterable[str], verdicts: Iterable[_Verdict]) -> EvaluationOutc
     outcome = EvaluationOutcome()
     owner: dict[str, str] = {}
     for name, (metrics, errors) in zip(names, verdicts, strict=True):
-        outcome.errors.extend(errors)
+        for error in errors:
+            kind, _, said = error.error.partition(": ")
+            if kind == _NO_SCORE:
+                outcome.warnings[name] = said
+            else:
+                outcome.errors.append(error)
         for key, value in metrics.items():
             if key in owner:
                 outcome.errors.append(

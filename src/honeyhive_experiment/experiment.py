@@ -33,6 +33,7 @@ import warnings
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast, overload
 
 from pydantic import ValidationError
@@ -40,6 +41,7 @@ from pydantic import ValidationError
 from honeyhive_experiment import backend
 from honeyhive_experiment.calling import callable_name
 from honeyhive_experiment.cancellation import Interrupted, cooperatively, enter, phase_of
+from honeyhive_experiment.checkout import git_metadata
 from honeyhive_experiment.client import HoneyHiveClient, check_client, is_run_id, run_id_as_named
 from honeyhive_experiment.config import ModelPrice, VerdictConfig
 from honeyhive_experiment.config.model import MOST_TRIALS, MOST_WORKERS
@@ -269,7 +271,8 @@ def evaluate(
     :meth:`ExperimentResult.print_table`, as the SDK does. The legacy SDK's ``hh_api_key`` (``api_key``),
     ``hh_project`` (ignored), ``suite`` (recorded in the run's metadata), ``run_concurrently`` (``False``: one
     datapoint at a time, ``max_workers=1``) and ``disable_http_tracing`` (ignored: nothing traces HTTP unless an
-    instrumentor does) work with a DeprecationWarning.
+    instrumentor does) work with a DeprecationWarning. The run's metadata gets ``git``, the working directory's
+    checkout, as the SDK's does (:func:`~.checkout.git_metadata`; a ``metadata["git"]`` given replaces it).
     ``trials`` runs each datapoint that many times (1 to 100), each trial its own session; the backend compares
     datapoints on the mean of their trials. ``max_workers`` datapoints (1 to 256, as the experiment file's) run at
     once. ``progress`` is called with a :class:`Progress` as each datapoint finishes (one that raises is named in a
@@ -360,7 +363,7 @@ def evaluate(
             trials=trials,
             timeout=timeout,
             passing_ranges=passing_ranges,
-            metadata=dict(metadata or {}),
+            metadata={**_git(), **(metadata or {})},
             aggregate_function=aggregate_function,
             ingestion_timeout=ingestion_timeout,
             progress=progress,
@@ -665,6 +668,12 @@ def check_types(**arguments: object) -> None:
         kind, what = _KINDS[argument]
         if value is not None and not isinstance(value, kind):
             raise ArgumentError(argument, f"expected {what}, got {type(value).__name__}")
+
+
+def _git() -> dict[str, Any]:
+    """The run's ``metadata.git``, as the SDK records it: of the checkout in the working directory, if any."""
+    found = git_metadata(Path())
+    return {"git": found} if found else {}
 
 
 def _check_metadata(metadata: Mapping[str, Any] | None) -> None:

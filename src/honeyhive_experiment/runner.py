@@ -155,6 +155,7 @@ class Runner:
         self.prices = Prices(spec.pricing)
         self.recorded = Redactor(spec.secrets)  # what goes to HoneyHive, redacted of the environment's secret values
         self._replaced: set[str] = set()  # built-in metrics an evaluator's metric replaced (said once per run)
+        self._warned: set[str] = set()  # evaluators whose warning was said (once per run)
         self._said_lock = threading.Lock()
         self._cut: list[tuple[int, str]] = []  # the datapoints whose outputs were cut to be recorded, and why
         self._calls = _DaemonCalls()
@@ -363,6 +364,12 @@ class Runner:
                 failures = tuple(
                     EvaluatorFailure(f.evaluator, self.recorded.redact_known(f.error)) for f in evaluation.errors
                 )
+                said = {
+                    name: self.recorded.redact_known(f"evaluator {name!r} {text}")
+                    for name, text in evaluation.warnings.items()
+                }
+                warnings.extend(said.values())
+                self._say_once(said)
                 recorded = recordable(outputs)  # what the span, the session and the report get: JSON, cut if need be
                 if recorded.cut:
                     warnings.extend(recorded.cut)
@@ -426,6 +433,14 @@ class Runner:
             self._replaced.update(new)
         if new:
             log.warning("an evaluator's metric replaces the built-in %s (the evaluator's is kept)", ", ".join(new))
+
+    def _say_once(self, warnings: Mapping[str, str]) -> None:
+        """Say each evaluator's warning once per run (on its first datapoint), not on each datapoint."""
+        with self._said_lock:
+            new = [text for name, text in warnings.items() if name not in self._warned]
+            self._warned.update(warnings)
+        for text in new:
+            log.warning("%s", text)
 
     def _say_cut(self, total: int) -> None:
         """One line per run for the datapoints whose outputs were cut to be recorded (a cycle, too deep), the first in

@@ -505,6 +505,10 @@ def test_validate_accepts_what_the_evaluators_produced_and_what_the_function_rec
     code, output = _validate(repo, capsys)
     assert code == 0, output
     assert output == (
+        # rubric's dict of two metrics has no score: fine, but said, as the run says it (once per evaluator)
+        "WARNING: evaluator 'rubric' returned a dict with no 'score' (keys: 'grounded', 'concise'), so there is no"
+        " metric 'rubric', only rubric_<key> ones: fine for a dict of several metrics, else return the metric as"
+        " 'score'\n"
         "ok: .honeyhive/experiment.yml: experiment 'bot', 22 datapoints, 2 evaluator(s); the first datapoint's"
         " metrics: topic_match, rubric_grounded, rubric_concise\n"
     )

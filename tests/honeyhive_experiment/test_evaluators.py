@@ -6,6 +6,7 @@ import asyncio
 import contextvars
 import dataclasses
 import functools
+import logging
 import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -371,6 +372,47 @@ def test_unsupported_returns_are_reported_but_nested_extras_are_not() -> None:
     assert "list" in _message(outcome.errors[1])
 
 
+def test_a_dict_without_a_score_is_a_warning_naming_its_keys_not_an_error() -> None:
+    """The metric of the evaluator's name was lost without a word (the SDK logs it): now a warning, as a dict of
+    several metrics is no mistake; a score that is no scalar stays an error."""
+
+    def judge(outputs: Any, inputs: Any) -> dict[str, Any]:
+        return {"value": 0.2, "reason": "off-topic"}  # 'value', not 'score'
+
+    def grader(outputs: Any, inputs: Any) -> dict[str, Any]:
+        return {"score": None, "explanation": "could not grade"}
+
+    def empty(outputs: Any, inputs: Any) -> dict[str, Any]:
+        return {}
+
+    def scored(outputs: Any, inputs: Any) -> dict[str, Any]:
+        return {"score": 0.5, "value": 1}
+
+    outcome = run_evaluators([judge, grader, empty, scored, nested_extras_list_score], OUTPUTS, INPUTS)
+
+    assert outcome.metrics == {  # normalize_result's mapping, unchanged
+        "judge_value": 0.2,
+        "judge_reason": "off-topic",
+        "grader_explanation": "could not grade",
+        "scored": 0.5,
+        "scored_value": 1,
+        "nested_extras_list_score_n": 2,
+    }
+    assert [(e.evaluator, _kind(e)) for e in outcome.errors] == [("nested_extras_list_score", UNSUPPORTED_RETURN)]
+    assert outcome.warnings == {
+        "judge": "returned a dict with no 'score' (keys: 'value', 'reason'), so there is no metric 'judge', only"
+        " judge_<key> ones: fine for a dict of several metrics, else return the metric as 'score'",
+        "grader": "returned a dict with 'score': None (keys: 'score', 'explanation'), so there is no metric"
+        " 'grader' where it did",
+        "empty": "returned a dict with no 'score' (keys: none), so there is no metric 'empty', only empty_<key>"
+        " ones: fine for a dict of several metrics, else return the metric as 'score'",
+    }
+
+
+def nested_extras_list_score(outputs: Any, inputs: Any) -> dict[str, Any]:
+    return {"score": [0.1], "n": 2}
+
+
 # -- failures and collisions ---------------------------------------------------------------------------
 
 
@@ -596,6 +638,28 @@ def test_normalize_result_equals_the_sdk(raw: Any) -> None:
     assert {k: type(v) for k, v in normalize_result("accuracy", raw).items()} == {
         k: type(v) for k, v in expected.items()
     }
+
+
+@needs_sdk
+@pytest.mark.parametrize("raw", [r for r in COMPAT_RETURNS if isinstance(r, dict)], ids=repr)
+def test_a_lost_score_is_said_where_the_sdk_logs_it(raw: Any) -> None:
+    """Where the SDK logs that a dict's score is missing or no scalar, there is a warning or an error; else neither."""
+    said: list[str] = []
+    sdk_log = logging.getLogger("honeyhive.experiments.core")
+    handler = logging.Handler()
+    handler.emit = lambda record: said.append(record.getMessage())  # type: ignore[method-assign]
+    sdk_log.addHandler(handler)
+    try:
+        sdk_metrics("m", raw)
+    finally:
+        sdk_log.removeHandler(handler)
+
+    def m(outputs: Any, inputs: Any) -> Any:
+        return raw
+
+    outcome = run_evaluators([m], OUTPUTS, INPUTS)
+    ours = [*outcome.warnings, *(e.evaluator for e in outcome.errors if _kind(e) == UNSUPPORTED_RETURN)]
+    assert ours == (["m"] if any("'score'" in text for text in said) else [])
 
 
 @needs_sdk

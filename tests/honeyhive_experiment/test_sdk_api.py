@@ -10,9 +10,11 @@ SDK's attributes with the same values. Then the SDK's environment defaults, for 
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import pickle
 import warnings
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +25,8 @@ from honeyhive_experiment.connection import API_KEY_VARIABLES, DEFAULT_SERVER_UR
 from honeyhive_experiment.external import prepare_external_dataset
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
+from tests.quickstart import git as quickstart_git
+from tests.quickstart import init_repository
 
 pytestmark = pytest.mark.integration
 
@@ -347,3 +351,97 @@ def test_the_result_pickles_and_copies_as_the_sdks_does(backend: LocalBackend, c
     for copied in (pickle.loads(pickle.dumps(result)), copy.deepcopy(result)):
         assert (copied.run_id, copied.success, len(copied.datapoints)) == (result.run_id, result.success, 3)
         assert copied.model_dump() == result.model_dump()
+
+
+def test_an_evaluators_dict_without_a_score_is_said_once_per_evaluator_and_the_run_succeeds(
+    hh: HoneyHiveClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``judge`` returned ``value`` for ``score``: its metric was lost without a word (the SDK logs it on every
+    datapoint). Now one warning per evaluator for the run, naming it and the keys it returned, and on each outcome;
+    not an error (a dict of several metrics is one), so the run succeeds."""
+
+    def judge(outputs: Any, inputs: Any, ground_truth: Any = None) -> dict[str, Any]:
+        return {"value": 0.2, "reason": "answer is off-topic"}
+
+    def grader(outputs: Any, inputs: Any, ground_truth: Any = None) -> dict[str, Any]:
+        return {"score": None, "explanation": "could not grade"}
+
+    records = [{"inputs": {"n": n}} for n in range(3)]
+    with caplog.at_level(logging.WARNING, logger="honeyhive_experiment"):
+        result = evaluate(
+            lambda dp: {"answer": 1}, records, evaluators=[judge, grader], client=hh, max_workers=2, print_results=False
+        )
+
+    judge_said = (
+        "evaluator 'judge' returned a dict with no 'score' (keys: 'value', 'reason'), so there is no metric 'judge',"
+        " only judge_<key> ones: fine for a dict of several metrics, else return the metric as 'score'"
+    )
+    grader_said = (
+        "evaluator 'grader' returned a dict with 'score': None (keys: 'score', 'explanation'), so there is no metric"
+        " 'grader' where it did"
+    )
+    warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warned == [judge_said, grader_said], warned
+    assert [o.warnings for o in result.outcomes] == [(judge_said, grader_said)] * 3
+    assert result.success
+    assert result.errors == []
+    assert {"judge_value", "judge_reason", "grader_explanation"} <= set(result.outcomes[0].metrics)
+
+
+@pytest.mark.parametrize(
+    ("remote", "recorded"),
+    [
+        ("https://dev:tok123@example.com/o/r.git", "https://example.com/o/r.git"),
+        ("https://ghp_tok123@example.com/o/r.git", "https://example.com/o/r.git"),
+        ("ssh://git@example.com/o/r.git", "ssh://example.com/o/r.git"),
+        ("git@example.com:o/r.git", "git@example.com:o/r.git"),  # scp-like: a user name, no password
+    ],
+)
+def test_evaluate_records_the_checkouts_git_metadata_as_the_sdk_does(
+    hh: HoneyHiveClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, remote: str, recorded: str
+) -> None:
+    """The SDK's evaluate() records ``metadata.git`` (commit, branch, author, origin, dirty) of the checkout it runs
+    in; ours recorded ``{}``. Now the same, but origin's URL without the credentials in it."""
+    from honeyhive.utils.git_context import get_git_context
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "app.py").write_text("print('hi')\n")
+    commit = init_repository(repo, "the app\n\nwith a body the SDK leaves out")
+    quickstart_git(repo, "remote", "add", "origin", remote)
+    (repo / "notes.txt").write_text("uncommitted\n")  # dirty
+    monkeypatch.chdir(repo)
+
+    result = evaluate(lambda dp: {"answer": 1}, [{"inputs": {"n": 1}}], client=hh, print_results=False)
+
+    stored = hh.get_run(result.run_id)["metadata"]["git"]
+    assert stored == {**get_git_context(), "remote_url": recorded}
+    assert stored["commit_hash"] == commit
+    assert stored["commit_message"] == "the app"
+    assert stored["branch"] == "main"
+    assert stored["is_dirty"] is True
+    assert "tok123" not in json.dumps(hh.get_run(result.run_id))
+
+
+def test_evaluate_without_a_repository_or_without_git_records_no_git_and_runs(
+    hh: HoneyHiveClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from honeyhive.utils.git_context import get_git_context
+
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    monkeypatch.chdir(outside)
+    assert get_git_context() == {}  # the SDK records no git key here either
+    result = evaluate(lambda dp: {"answer": 1}, [{"inputs": {"n": 1}}], client=hh, print_results=False)
+    assert result.success
+    assert "git" not in hh.get_run(result.run_id)["metadata"]
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "app.py").write_text("print('hi')\n")
+    init_repository(repo)
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-git-here"))  # a repository, but no git to ask
+    result = evaluate(lambda dp: {"answer": 1}, [{"inputs": {"n": 1}}], client=hh, print_results=False)
+    assert result.success
+    assert "git" not in hh.get_run(result.run_id)["metadata"]
