@@ -495,8 +495,8 @@ class Runner:
                     said, self._said_blocked = self._said_blocked, True
                 if not said:
                     log.warning(
-                        "your async code blocks the event loop (it held it over %g s at a time: time.sleep or a"
-                        " sync client in an async function): its datapoints run one at a time, not max_workers at a"
+                        "your async code blocks the event loop (held over %g s at a time: time.sleep or a sync"
+                        " client in an async function): its datapoints run one at a time, not max_workers at a"
                         " time; await an async client, or make the function sync",
                         _BLOCKED,
                     )
