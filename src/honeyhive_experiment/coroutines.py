@@ -6,8 +6,8 @@ under the next call (``RuntimeError: Event loop is closed``), and loops per work
 two loops (``... is bound to a different event loop``). Datapoints still overlap: each worker thread's coroutine
 is a task on the loop, so while one awaits its LLM call the others run. The price is the one asyncio always asks:
 code that blocks inside a coroutine (a sync HTTP call, ``time.sleep``) holds up the other datapoints' coroutines.
-The loop beats while it runs the user's coroutines, so :func:`blocked_for` tells the runner when one holds it: the
-runner says so, and does not count a datapoint's wait for its turn against its timeout.
+The loop beats while it runs the user's coroutines, so :func:`held` tells the runner when one holds it, and which: the
+runner says so, and does not count the time one datapoint's coroutine holds the loop against the others' timeouts.
 
 The loop runs on a daemon thread started on first use (with the command's signals left to the main thread, but while
 a user's coroutine runs), so a coroutine the runner abandoned (a timeout, a cancelled run) never keeps the process
@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from honeyhive_experiment.cancellation import signals_as_usual, signals_to_main_thread
 
-__all__ = ["blocked_for", "run_coroutine"]
+__all__ = ["held", "run_coroutine"]
 
 _T = TypeVar("_T")
 
@@ -70,10 +70,13 @@ def run_coroutine(coroutine: Coroutine[Any, Any, _T]) -> _T:
     raise value
 
 
-def blocked_for() -> float:
-    """How long (seconds) the user's loop has gone without a beat: held by code that does not await (``time.sleep``,
-    a sync client inside a coroutine), no other coroutine of the user's runs meanwhile. 0 while it runs none."""
-    return max(0.0, time.monotonic() - _beat - _BEAT) if _in_flight else 0.0
+def held() -> tuple[float, asyncio.Task[Any] | None] | None:
+    """The user's loop held by code that does not await (``time.sleep``, a sync client inside a coroutine), no other
+    coroutine of the user's running meanwhile: since when (``time.monotonic()``), and the task running it. None while
+    it beats, or runs no coroutine of the user's."""
+    if not _in_flight or _loop is None or time.monotonic() - _beat <= _BEAT:
+        return None
+    return _beat, asyncio.current_task(_loop)
 
 
 def _heartbeat() -> None:

@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from honeyhive_experiment.calling import callable_name, error_text, function_convention
 from honeyhive_experiment.cancellation import signals_as_usual, signals_to_main_thread
-from honeyhive_experiment.coroutines import blocked_for, run_coroutine
+from honeyhive_experiment.coroutines import held, run_coroutine
 from honeyhive_experiment.efficiency import combine, measure
 from honeyhive_experiment.errors import BackendUnreachable
 from honeyhive_experiment.evaluators import run_evaluators
@@ -489,8 +489,8 @@ class Runner:
         function is abandoned, never joined). Say once per run that async code blocks the event loop."""
         future, clock = call
         while True:
-            blocked = blocked_for()
-            if blocked > _BLOCKED and not self._said_blocked:
+            now, holding = time.monotonic(), held()
+            if holding is not None and now - holding[0] > _BLOCKED and not self._said_blocked:
                 with self._said_lock:
                     said, self._said_blocked = self._said_blocked, True
                 if not said:
@@ -500,10 +500,15 @@ class Runner:
                         " time; await an async client, or make the function sync",
                         _BLOCKED,
                     )
-            left = clock.left(time.monotonic(), blocked)
-            wait_for = _CANCEL_POLL if left is None else min(_CANCEL_POLL, left)
-            if wait_for <= 0:
-                raise _TimedOut
+            try:
+                left = clock.left(now, holding)
+                wait_for = _CANCEL_POLL if left is None else min(_CANCEL_POLL, left)
+                if wait_for <= 0:
+                    raise _TimedOut
+            except _TimedOut:
+                if clock.task is not None:  # cancelled at its next await (at once if it awaits now)
+                    clock.task.get_loop().call_soon_threadsafe(clock.task.cancel)
+                raise
             try:
                 return future.result(timeout=wait_for)
             except FutureTimeout:  # the builtin TimeoutError: also what the function raised, if it raised one
@@ -523,24 +528,33 @@ class _TimedOut(Exception):
 
 @dataclasses.dataclass
 class _Clock:
-    """A datapoint's timeout (``deadline``, by ``time.monotonic()``), stopped while an async function's coroutine
-    waits for the loop (since ``stopped``), to run it or to hand back its result: a coroutine that blocks the one loop
-    makes the others wait their turn, and that wait is not theirs to be timed out for."""
+    """A datapoint's timeout (``deadline``, by ``time.monotonic()``). An async function's is stopped while its
+    coroutine waits for the loop (since ``stopped``), to run it or to hand back its result, and, once it runs (as
+    ``task``), does not count the time another coroutine holds the loop (credited up to ``credited``): a coroutine
+    that blocks the one loop makes the others wait their turn, and that wait is not theirs to be timed out for."""
 
     timeout: float | None
     deadline: float | None
     stopped: float | None = None
+    task: asyncio.Task[Any] | None = None
+    credited: float = 0.0
 
-    def left(self, now: float, blocked: float) -> float | None:
-        """Seconds left (0 or less: timed out); None while there is no deadline or the clock is stopped. ``blocked``:
-        how long the loop has been held (:func:`blocked_for`): longer than the timeout, waiting for it is given up."""
+    def left(self, now: float, holding: tuple[float, asyncio.Task[Any] | None] | None) -> float | None:
+        """Seconds left (0 or less: timed out); None while there is no deadline or the clock is stopped. ``holding``:
+        since when and by which task the loop is held (:func:`~honeyhive_experiment.coroutines.held`); held by
+        another longer than the timeout, waiting for it is given up."""
         if self.deadline is None or self.timeout is None:
             return None
-        if self.stopped is None:
+        if self.stopped is None and self.task is None:  # a sync function's, an evaluator's: all its time is its own
             return self.deadline - now
-        if blocked > self.timeout:
-            raise _TimedOut(" waiting for the event loop (held longer than that by async code that blocks it)")
-        return None
+        if holding is not None and holding[1] is not self.task:
+            since, _ = holding
+            if now - since > self.timeout:
+                raise _TimedOut(" waiting for the event loop (held longer than that by async code that blocks it)")
+            if self.stopped is None:
+                self.deadline += now - max(since, self.credited)
+                self.credited = now
+        return None if self.stopped is not None else self.deadline - now
 
     def restart(self, now: float) -> float | None:
         """The clock goes on from where it stopped (if it did). Returns the seconds left (None: no timeout)."""
@@ -548,22 +562,19 @@ class _Clock:
             return None
         if self.stopped is not None:
             self.deadline += now - self.stopped  # before ``stopped`` is cleared: left() reads them in the other order
+        self.credited = now
         self.stopped = None
         return self.deadline - now
 
 
 async def _within(coroutine: Coroutine[Any, Any, Any], clock: _Clock) -> Any:
-    """Await an async function's coroutine, cancelled after the time its clock has left, counted from now: when the
-    loop first runs it (then :class:`_TimedOut`; a TimeoutError the coroutine raises itself passes through as its
-    own). The clock stops again when it ends: the loop hands its result back after the steps already queued."""
-    scope = asyncio.timeout(clock.restart(time.monotonic()))
+    """Await an async function's coroutine with its clock running from now, when the loop first runs it (cancelled by
+    :meth:`Runner._wait` when it runs out). The clock stops again when it ends: the loop hands its result back after
+    the steps already queued."""
+    clock.task = asyncio.current_task()
+    clock.restart(time.monotonic())
     try:
-        async with scope:
-            return await coroutine
-    except TimeoutError:
-        if scope.expired():
-            raise _TimedOut from None
-        raise
+        return await coroutine
     finally:
         clock.stopped = time.monotonic()
 

@@ -216,12 +216,18 @@ async def blocking_async_app(datapoint: dict[str, Any]) -> dict[str, Any]:
     return {"answer": datapoint["inputs"]["kind"]}
 
 
+async def awaits_then_blocks_app(datapoint: dict[str, Any]) -> dict[str, Any]:
+    await asyncio.sleep(0)  # every datapoint's coroutine starts, then each waits for the others' blocking calls
+    return await blocking_async_app(datapoint)
+
+
+@pytest.mark.parametrize("app", [blocking_async_app, awaits_then_blocks_app], ids=["blocks", "awaits-then-blocks"])
 def test_an_async_function_that_blocks_the_loop_is_not_timed_out_for_its_wait_behind_the_others(
-    hh: HoneyHiveClient, caplog: pytest.LogCaptureFixture
+    hh: HoneyHiveClient, caplog: pytest.LogCaptureFixture, app: Callable[[dict[str, Any]], Any]
 ) -> None:
     assert BLOCKING_CALL * 2 < TIMEOUT < BLOCKING_CALL * len(RECORDS) - 1.0  # the margins this test relies on
     result = evaluate(
-        blocking_async_app,
+        app,
         external_dataset(RECORDS),
         client=hh,
         name="async-blocks",
@@ -258,38 +264,54 @@ def test_an_async_function_that_blocks_the_loop_for_good_times_out_and_so_does_t
     assert sorted(result.summary.failed) == sorted(dp.id for dp in dataset.datapoints)
 
 
-def _clock(stopped: float | None = None, timeout: float | None = 2.0) -> _Clock:
-    return _Clock(timeout, None if timeout is None else 10.0 + timeout, stopped)  # started at 10.0
+MINE, OTHER = object(), object()  # the tasks running a datapoint's coroutine, this one's and another's
+
+
+def _clock(stopped: float | None = None, timeout: float | None = 2.0, task: object = None) -> _Clock:
+    return _Clock(timeout, None if timeout is None else 10.0 + timeout, stopped, task, 10.0)  # started at 10.0
 
 
 @pytest.mark.parametrize(
-    ("clock", "now", "blocked", "left"),
+    ("clock", "now", "holding", "left"),
     [
-        (_clock(timeout=None), 99.0, 99.0, None),  # no timeout: only the cancel ends the wait
-        (_clock(), 11.5, 0.0, 0.5),  # running: the time left
-        (_clock(), 12.5, 0.0, -0.5),  # running, past its deadline: timed out
-        (_clock(), 12.5, 5.0, -0.5),  # running while the loop is held (by itself, say): its own clock decides
-        (_clock(stopped=10.5), 90.0, 0.0, None),  # waiting for the loop (others' turns): no time of its own spent
-        (_clock(stopped=11.0), 90.0, 0.0, None),  # returned, its result not handed back yet (the loop is busy)
-        (_clock(stopped=10.5), 90.0, 1.9, None),  # the loop held, but by less than a timeout: it will come
-        (_clock(stopped=10.5), 10.6, 2.1, "waiting for the event loop"),  # held beyond a timeout: given up
+        (_clock(timeout=None), 99.0, (1.0, OTHER), None),  # no timeout: only the cancel ends the wait
+        (_clock(), 11.5, None, 0.5),  # a sync function's: the time left
+        (_clock(), 12.5, None, -0.5),  # past its deadline: timed out
+        (_clock(), 12.5, (10.0, OTHER), -0.5),  # a sync function's time is all its own, whatever the loop does
+        (_clock(task=MINE), 11.5, None, 0.5),  # an async one's, running
+        (_clock(task=MINE), 12.5, (10.0, MINE), -0.5),  # holding the loop itself: its own time
+        (_clock(task=MINE), 12.5, (11.0, OTHER), 1.0),  # suspended while another holds the loop: not its time
+        (_clock(task=MINE), 11.5, (9.8, OTHER), 2.0),  # ... counted from its own start, not the hold's
+        (_clock(task=MINE), 11.5, (10.0, None), 2.0),  # held by a callback, not a task: not its time either
+        (_clock(task=MINE), 12.5, (10.4, OTHER), "waiting for the event loop"),  # held beyond a timeout: given up
+        (_clock(stopped=10.5), 90.0, None, None),  # waiting for the loop to start it: no time of its own spent
+        (_clock(stopped=11.0, task=MINE), 90.0, None, None),  # returned, its result not handed back yet
+        (_clock(stopped=10.5), 90.0, (88.1, OTHER), None),  # the loop held, but by less than a timeout: it will come
+        (_clock(stopped=10.5), 10.6, (8.5, OTHER), "waiting for the event loop"),  # held beyond a timeout: given up
     ],
 )
 def test_a_datapoints_clock_counts_its_own_time_not_its_wait_for_the_loop(
-    clock: _Clock, now: float, blocked: float, left: float | str | None
+    clock: _Clock, now: float, holding: tuple[float, object] | None, left: float | str | None
 ) -> None:
     if isinstance(left, str):
         with pytest.raises(_TimedOut, match=left):
-            clock.left(now, blocked)
+            clock.left(now, holding)
     else:
-        assert clock.left(now, blocked) == left
+        assert clock.left(now, holding) == left
+
+
+def test_a_datapoints_clock_credits_a_hold_by_another_once() -> None:
+    clock = _clock(task=MINE)
+    assert clock.left(11.0, (10.5, OTHER)) == 1.5  # 0.5 s of the other's hold credited
+    assert clock.left(11.5, (10.5, OTHER)) == 1.5  # the same hold, 0.5 s on: credited from where it was
+    assert clock.left(12.0, None) == 1.0  # the loop free again: its clock runs
 
 
 def test_a_datapoints_clock_goes_on_from_where_it_stopped_when_its_coroutine_runs() -> None:
     clock = _clock(stopped=10.5)  # 1.5 s left when its coroutine started waiting for the loop
     assert clock.restart(30.0) == 1.5
     assert (clock.deadline, clock.stopped) == (31.5, None)
-    assert clock.left(31.0, 0.0) == 0.5
+    assert clock.left(31.0, None) == 0.5
     assert clock.restart(31.0) == 0.5  # running: goes on as it was
     assert _clock(timeout=None).restart(30.0) is None
 
