@@ -486,36 +486,39 @@ class Runner:
 
     def _wait(self, call: tuple[Future[Any], _Clock]) -> Any:
         """Wait for the function — up to its timeout, and no longer once the run is cancelled (a hung
-        function is abandoned, never joined). Say once per run that async code blocks the event loop."""
+        function is abandoned, never joined; its coroutine cancelled)."""
         future, clock = call
-        while True:
-            now, holding = time.monotonic(), held()
-            if holding is not None and now - holding[0] > _BLOCKED and not self._said_blocked:
-                with self._said_lock:
-                    said, self._said_blocked = self._said_blocked, True
-                if not said:
-                    log.warning(
-                        "your async code blocks the event loop (held over %g s at a time: time.sleep or a sync"
-                        " client in an async function): its datapoints run one at a time, not max_workers at a"
-                        " time; await an async client, or make the function sync",
-                        _BLOCKED,
-                    )
-            try:
+        try:
+            while True:
+                now, holding = time.monotonic(), held()
+                if holding is not None and now - holding[0] > _BLOCKED:
+                    self._say_blocked()
                 left = clock.left(now, holding)
                 wait_for = _CANCEL_POLL if left is None else min(_CANCEL_POLL, left)
                 if wait_for <= 0:
                     raise _TimedOut
-            except _TimedOut:
-                if clock.task is not None:  # cancelled at its next await (at once if it awaits now)
-                    clock.task.get_loop().call_soon_threadsafe(clock.task.cancel)
-                raise
-            try:
-                return future.result(timeout=wait_for)
-            except FutureTimeout:  # the builtin TimeoutError: also what the function raised, if it raised one
-                if future.done():
-                    return future.result()
-                if self.spec.cancel.is_set():
-                    raise _Abandoned from None
+                try:
+                    return future.result(timeout=wait_for)
+                except FutureTimeout:  # the builtin TimeoutError: also what the function raised, if it raised one
+                    if future.done():
+                        return future.result()
+                    if self.spec.cancel.is_set():
+                        raise _Abandoned from None
+        except (_TimedOut, _Abandoned):
+            clock.end()
+            raise
+
+    def _say_blocked(self) -> None:
+        """Say once per run that the user's async code blocks the event loop, and what that costs."""
+        with self._said_lock:
+            said, self._said_blocked = self._said_blocked, True
+        if not said:
+            log.warning(
+                "your async code blocks the event loop (held over %g s at a time: time.sleep or a sync client in an"
+                " async function): its datapoints run one at a time, not max_workers at a time; await an async"
+                " client, or make the function sync",
+                _BLOCKED,
+            )
 
 
 class _Abandoned(Exception):
@@ -538,6 +541,7 @@ class _Clock:
     stopped: float | None = None
     task: asyncio.Task[Any] | None = None
     credited: float = 0.0
+    over: bool = False  # the runner stopped waiting (timed out, cancelled)
 
     def left(self, now: float, holding: tuple[float, asyncio.Task[Any] | None] | None) -> float | None:
         """Seconds left (0 or less: timed out); None while there is no deadline or the clock is stopped. ``holding``:
@@ -556,6 +560,13 @@ class _Clock:
                 self.credited = now
         return None if self.stopped is not None else self.deadline - now
 
+    def end(self) -> None:
+        """The runner stopped waiting: the coroutine is cancelled (at its next await), or never runs (:func:`_within`
+        sees ``over`` after setting ``task``, the order opposite to this)."""
+        self.over = True
+        if self.task is not None:
+            self.task.get_loop().call_soon_threadsafe(self.task.cancel)
+
     def restart(self, now: float) -> float | None:
         """The clock goes on from where it stopped (if it did). Returns the seconds left (None: no timeout)."""
         if self.deadline is None:
@@ -572,6 +583,9 @@ async def _within(coroutine: Coroutine[Any, Any, Any], clock: _Clock) -> Any:
     :meth:`Runner._wait` when it runs out). The clock stops again when it ends: the loop hands its result back after
     the steps already queued."""
     clock.task = asyncio.current_task()
+    if clock.over:  # timed out while it waited for the loop: never run
+        coroutine.close()
+        raise _TimedOut
     clock.restart(time.monotonic())
     try:
         return await coroutine

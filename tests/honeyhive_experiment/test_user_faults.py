@@ -33,6 +33,7 @@ from honeyhive_experiment import (
     evaluate,
     external_dataset,
 )
+from honeyhive_experiment.coroutines import run_coroutine
 from honeyhive_experiment.errors import ExperimentCancelled
 from honeyhive_experiment.runner import _Clock, _TimedOut
 
@@ -246,7 +247,10 @@ def test_an_async_function_that_blocks_the_loop_is_not_timed_out_for_its_wait_be
 def test_an_async_function_that_blocks_the_loop_for_good_times_out_and_so_does_the_one_waiting_behind_it(
     hh: HoneyHiveClient, never_set: threading.Event
 ) -> None:
+    ran: list[str] = []
+
     async def stuck_app(datapoint: dict[str, Any]) -> dict[str, Any]:
+        ran.append(datapoint["inputs"]["kind"])
         if datapoint["inputs"]["kind"] == "hang":
             never_set.wait(SAFETY_BOUND)  # blocks the loop: no cancellation reaches it, only the runner's timeout
         return {"answer": datapoint["inputs"]["kind"]}
@@ -262,6 +266,9 @@ def test_an_async_function_that_blocks_the_loop_for_good_times_out_and_so_does_t
         f"timed out after {TIMEOUT:g} s waiting for the event loop (held longer than that by async code that blocks it)"
     )
     assert sorted(result.summary.failed) == sorted(dp.id for dp in dataset.datapoints)
+    never_set.set()  # the loop goes on: the datapoint given up on is not run behind the run's back
+    run_coroutine(asyncio.sleep(0))  # queued on the loop after it
+    assert ran == ["hang"]
 
 
 MINE, OTHER = object(), object()  # the tasks running a datapoint's coroutine, this one's and another's
