@@ -6,6 +6,8 @@ under the next call (``RuntimeError: Event loop is closed``), and loops per work
 two loops (``... is bound to a different event loop``). Datapoints still overlap: each worker thread's coroutine
 is a task on the loop, so while one awaits its LLM call the others run. The price is the one asyncio always asks:
 code that blocks inside a coroutine (a sync HTTP call, ``time.sleep``) holds up the other datapoints' coroutines.
+The loop beats while it runs the user's coroutines, so :func:`held` tells the runner when one holds it, and which: the
+runner says so, and does not count the time one datapoint's coroutine holds the loop against the others' timeouts.
 
 The loop runs on a daemon thread started on first use (with the command's signals left to the main thread, but while
 a user's coroutine runs), so a coroutine the runner abandoned (a timeout, a cancelled run) never keeps the process
@@ -18,18 +20,23 @@ import asyncio
 import concurrent.futures
 import contextvars
 import threading
+import time
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from honeyhive_experiment.cancellation import signals_as_usual, signals_to_main_thread
 
-__all__ = ["run_coroutine"]
+__all__ = ["held", "run_coroutine"]
 
 _T = TypeVar("_T")
 
 _THREAD = "honeyhive-user-loop"
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
+_BEAT = 0.1  # seconds between the loop's heartbeats while it runs a user's coroutine
+_beat = 0.0  # time.monotonic() of its last heartbeat
+_beating: asyncio.TimerHandle | None = None
+_in_flight = 0  # the user's coroutines on the loop (changed on the loop's thread only)
 
 
 def run_coroutine(coroutine: Coroutine[Any, Any, _T]) -> _T:
@@ -42,17 +49,40 @@ def run_coroutine(coroutine: Coroutine[Any, Any, _T]) -> _T:
             return aside.submit(contextvars.copy_context().run, asyncio.run, coroutine).result()
 
     async def settled() -> tuple[bool, Any]:
+        global _in_flight, _beat
+        _in_flight += 1
+        _beat = time.monotonic()  # the loop runs: a coroutine starting or ending is a beat too
+        if _beating is None:
+            _heartbeat()
         try:
             with signals_as_usual():  # the user's code: a subprocess it starts must obey SIGTERM/SIGINT
                 return True, await coroutine
         except BaseException as exc:  # raised to the caller below: never by the loop's task, which would end the loop
             return False, exc
+        finally:
+            _in_flight -= 1
+            _beat = time.monotonic()
 
     # its task runs in a copy of this thread's context (call_soon_threadsafe's), and the future holds it while it runs
     returned, value = asyncio.run_coroutine_threadsafe(settled(), _user_loop()).result()
     if returned:
         return value  # type: ignore[no-any-return]
     raise value
+
+
+def held() -> tuple[float, asyncio.Task[Any] | None] | None:
+    """The user's loop held by code that does not await (``time.sleep``, a sync client inside a coroutine), no other
+    coroutine of the user's running meanwhile: since when (``time.monotonic()``), and the task running it. None while
+    it beats, or runs no coroutine of the user's."""
+    if not _in_flight or _loop is None or time.monotonic() - _beat <= _BEAT:
+        return None
+    return _beat, asyncio.current_task(_loop)
+
+
+def _heartbeat() -> None:
+    global _beat, _beating
+    _beat = time.monotonic()
+    _beating = asyncio.get_running_loop().call_later(_BEAT, _heartbeat) if _in_flight else None
 
 
 def _user_loop() -> asyncio.AbstractEventLoop:

@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from honeyhive_experiment.calling import callable_name, error_text, function_convention
 from honeyhive_experiment.cancellation import signals_as_usual, signals_to_main_thread
-from honeyhive_experiment.coroutines import run_coroutine
+from honeyhive_experiment.coroutines import held, run_coroutine
 from honeyhive_experiment.efficiency import combine, measure
 from honeyhive_experiment.errors import BackendUnreachable
 from honeyhive_experiment.evaluators import run_evaluators
@@ -76,6 +76,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _CANCEL_POLL = 0.1  # seconds between checks of the cancel event while a function runs
+_BLOCKED = 0.3  # seconds the user's event loop may be held by one coroutine before the run says it blocks the loop
 _EXPORT_GRACE = 2.0  # seconds an interrupted run gives datapoints in flight before their exports are stopped
 SESSION_NAMESPACE = uuid.UUID("6f1c1d4e-8a0b-4c55-9a53-3f0e5b0f4a11")
 
@@ -157,6 +158,7 @@ class Runner:
         self._replaced: set[str] = set()  # built-in metrics an evaluator's metric replaced (said once per run)
         self._warned: set[str] = set()  # evaluators whose warning was said (once per run)
         self._said_lock = threading.Lock()
+        self._said_blocked = False  # the run said its async code blocks the event loop
         self._cut: list[tuple[int, str]] = []  # the datapoints whose outputs were cut to be recorded, and why
         self._calls = _DaemonCalls()
         self.finished: list[DatapointOutcome | None] = []
@@ -344,8 +346,8 @@ class Runner:
                 outputs, elapsed = self._wait(call)
             except _Abandoned:
                 status, error = OutcomeStatus.CANCELLED, "cancelled while the function was running"
-            except _TimedOut:  # ours: the function's own TimeoutError (a socket's, say) is its error
-                status, error = OutcomeStatus.TIMEOUT, timeout_error(self.spec.timeout or 0.0)
+            except _TimedOut as exc:  # ours: the function's own TimeoutError (a socket's, say) is its error
+                status, error = OutcomeStatus.TIMEOUT, timeout_error(self.spec.timeout or 0.0) + "".join(exc.args)
             except BaseException as exc:  # the user's function (sys.exit, a cancelled task, a KeyboardInterrupt of
                 # its own too: no signal reaches this worker thread, cancellation.by_signal): its datapoint only
                 status, error = OutcomeStatus.FUNCTION_ERROR, self.recorded.redact_known(error_text(exc))
@@ -353,7 +355,8 @@ class Runner:
                 tracer.record_error(span, error)
             else:
                 abandoned: list[bool] = []
-                judge = self._judge(call[1], abandoned)
+                call[1].restart(time.monotonic())  # the evaluators' time goes on from the function's
+                judge = self._judge(call[1].deadline, abandoned)
                 with tracer.judging():  # an LLM judge's calls are not the function's
                     evaluation = run_evaluators(
                         self.spec.evaluators, outputs, datapoint.inputs, datapoint.ground_truth, judge
@@ -451,22 +454,25 @@ class Runner:
                 "the outputs of %d of %d datapoint(s) were cut to be recorded: %s", len(self._cut), total, first
             )
 
-    def _submit(self, datapoint: Datapoint, tracer: DatapointTracer) -> tuple[Future[Any], float | None]:
+    def _submit(self, datapoint: Datapoint, tracer: DatapointTracer) -> tuple[Future[Any], _Clock]:
         """Start the user's function on a reusable daemon thread (with the current span and baggage); its result is
-        ``(what it returned, its wall time in seconds)``."""
+        ``(what it returned, its wall time in seconds)``; the clock is its timeout's."""
         args, kwargs = self.convention.arguments(datapoint, tracer)
         timeout = self.spec.timeout
+        clock = _Clock(timeout, None if timeout is None else time.monotonic() + timeout)
 
         def target() -> tuple[Any, float]:
             started = time.perf_counter()
             result = self.spec.function(*args, **kwargs)
             if self.convention.is_async or inspect.iscoroutine(result):  # also a sync wrapper's (a lambda's) coroutine
-                result = run_coroutine(result if timeout is None else _within(result, timeout))
+                if timeout is not None:
+                    clock.stopped = time.monotonic()  # until the loop runs it: it may wait behind another's turn
+                    result = _within(result, clock)
+                result = run_coroutine(result)
             return result, time.perf_counter() - started
 
         ctx = contextvars.copy_context()  # the span and baggage follow the call into its thread
-        future = self._calls.submit(lambda: ctx.run(target))
-        return future, None if timeout is None else time.monotonic() + timeout
+        return self._calls.submit(lambda: ctx.run(target)), clock
 
     def _judge(self, deadline: float | None, abandoned: list[bool]) -> Callable[[Callable[[], object]], object]:
         """How the evaluators are called: each on a daemon thread (with the current span and baggage), waited for as the
@@ -483,7 +489,7 @@ class Runner:
             try:
                 if deadline is not None and deadline <= time.monotonic():
                     raise _TimedOut
-                return self._wait((self._calls.submit(lambda: ctx.run(fn)), deadline))
+                return self._wait((self._calls.submit(lambda: ctx.run(fn)), _Clock(self.spec.timeout, deadline)))
             except _TimedOut:
                 seconds = self.spec.timeout or 0.0
                 raise TimeoutError(f"the datapoint's timeout ({seconds:g} s) ran out before it returned") from None
@@ -493,21 +499,41 @@ class Runner:
 
         return call
 
-    def _wait(self, call: tuple[Future[Any], float | None]) -> Any:
+    def _wait(self, call: tuple[Future[Any], _Clock]) -> Any:
         """Wait for the function — up to its timeout, and no longer once the run is cancelled (a hung
-        function is abandoned, never joined)."""
-        future, deadline = call
-        while True:
-            wait_for = _CANCEL_POLL if deadline is None else min(_CANCEL_POLL, deadline - time.monotonic())
-            if wait_for <= 0:
-                raise _TimedOut
-            try:
-                return future.result(timeout=wait_for)
-            except FutureTimeout:  # the builtin TimeoutError: also what the function raised, if it raised one
-                if future.done():
-                    return future.result()
-                if self.spec.cancel.is_set():
-                    raise _Abandoned from None
+        function is abandoned, never joined; its coroutine cancelled)."""
+        future, clock = call
+        try:
+            while True:
+                now, holding = time.monotonic(), held()
+                if holding is not None and now - holding[0] > _BLOCKED:
+                    self._say_blocked()
+                left = clock.left(now, holding)
+                wait_for = _CANCEL_POLL if left is None else min(_CANCEL_POLL, left)
+                if wait_for <= 0:
+                    raise _TimedOut
+                try:
+                    return future.result(timeout=wait_for)
+                except FutureTimeout:  # the builtin TimeoutError: also what the function raised, if it raised one
+                    if future.done():
+                        return future.result()
+                    if self.spec.cancel.is_set():
+                        raise _Abandoned from None
+        except (_TimedOut, _Abandoned):
+            clock.end()
+            raise
+
+    def _say_blocked(self) -> None:
+        """Say once per run that the user's async code blocks the event loop, and what that costs."""
+        with self._said_lock:
+            said, self._said_blocked = self._said_blocked, True
+        if not said:
+            log.warning(
+                "your async code blocks the event loop (held over %g s at a time: time.sleep or a sync client in an"
+                " async function): its datapoints run one at a time, not max_workers at a time; await an async"
+                " client, or make the function sync",
+                _BLOCKED,
+            )
 
 
 class _Abandoned(Exception):
@@ -515,20 +541,71 @@ class _Abandoned(Exception):
 
 
 class _TimedOut(Exception):
-    """The function did not return within the run's timeout."""
+    """The function did not return within the run's timeout (its argument, if any, says more)."""
 
 
-async def _within(coroutine: Coroutine[Any, Any, Any], seconds: float) -> Any:
-    """Await an async function's coroutine, cancelled after ``seconds`` (then :class:`_TimedOut`; a TimeoutError the
-    coroutine raises itself passes through as its own)."""
-    scope = asyncio.timeout(seconds)
+@dataclasses.dataclass
+class _Clock:
+    """A datapoint's timeout (``deadline``, by ``time.monotonic()``). An async function's is stopped while its
+    coroutine waits for the loop (since ``stopped``), to run it or to hand back its result, and, once it runs (as
+    ``task``), does not count the time another coroutine holds the loop (credited up to ``credited``): a coroutine
+    that blocks the one loop makes the others wait their turn, and that wait is not theirs to be timed out for."""
+
+    timeout: float | None
+    deadline: float | None
+    stopped: float | None = None
+    task: asyncio.Task[Any] | None = None
+    credited: float = 0.0
+    over: bool = False  # the runner stopped waiting (timed out, cancelled)
+
+    def left(self, now: float, holding: tuple[float, asyncio.Task[Any] | None] | None) -> float | None:
+        """Seconds left (0 or less: timed out); None while there is no deadline or the clock is stopped. ``holding``:
+        since when and by which task the loop is held (:func:`~honeyhive_experiment.coroutines.held`); held by
+        another longer than the timeout, waiting for it is given up."""
+        if self.deadline is None or self.timeout is None:
+            return None
+        if self.stopped is None and self.task is None:  # a sync function's, an evaluator's: all its time is its own
+            return self.deadline - now
+        if holding is not None and holding[1] is not self.task:
+            since, _ = holding
+            if now - since > self.timeout:
+                raise _TimedOut(" waiting for the event loop (held longer than that by async code that blocks it)")
+            if self.stopped is None:
+                self.deadline += now - max(since, self.credited)
+                self.credited = now
+        return None if self.stopped is not None else self.deadline - now
+
+    def end(self) -> None:
+        """The runner stopped waiting: the coroutine is cancelled (at its next await), or never runs (:func:`_within`
+        sees ``over`` after setting ``task``, the order opposite to this)."""
+        self.over = True
+        if self.task is not None:
+            self.task.get_loop().call_soon_threadsafe(self.task.cancel)
+
+    def restart(self, now: float) -> float | None:
+        """The clock goes on from where it stopped (if it did). Returns the seconds left (None: no timeout)."""
+        if self.deadline is None:
+            return None
+        if self.stopped is not None:
+            self.deadline += now - self.stopped  # before ``stopped`` is cleared: left() reads them in the other order
+        self.credited = now
+        self.stopped = None
+        return self.deadline - now
+
+
+async def _within(coroutine: Coroutine[Any, Any, Any], clock: _Clock) -> Any:
+    """Await an async function's coroutine with its clock running from now, when the loop first runs it (cancelled by
+    :meth:`Runner._wait` when it runs out). The clock stops again when it ends: the loop hands its result back after
+    the steps already queued."""
+    clock.task = asyncio.current_task()
+    if clock.over:  # timed out while it waited for the loop: never run
+        coroutine.close()
+        raise _TimedOut
+    clock.restart(time.monotonic())
     try:
-        async with scope:
-            return await coroutine
-    except TimeoutError:
-        if scope.expired():
-            raise _TimedOut from None
-        raise
+        return await coroutine
+    finally:
+        clock.stopped = time.monotonic()
 
 
 def outside_calls_warning(calls: int) -> str:

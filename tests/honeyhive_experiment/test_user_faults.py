@@ -33,7 +33,9 @@ from honeyhive_experiment import (
     evaluate,
     external_dataset,
 )
+from honeyhive_experiment.coroutines import run_coroutine
 from honeyhive_experiment.errors import ExperimentCancelled
+from honeyhive_experiment.runner import _Clock, _TimedOut
 
 pytestmark = pytest.mark.integration
 
@@ -181,7 +183,9 @@ def make_async_app(cancelled: threading.Event) -> Callable[[dict[str, Any]], Any
     return async_hang
 
 
-def test_an_async_function_past_the_timeout_is_cancelled_and_recorded(hh: HoneyHiveClient) -> None:
+def test_an_async_function_past_the_timeout_is_cancelled_and_recorded(
+    hh: HoneyHiveClient, caplog: pytest.LogCaptureFixture
+) -> None:
     dataset = external_dataset(RECORDS[:3])  # ok, raise (not raised by this app), hang
     cancelled = threading.Event()
     result = evaluate(
@@ -200,6 +204,123 @@ def test_an_async_function_past_the_timeout_is_cancelled_and_recorded(hh: HoneyH
     assert sorted(result.summary.passed) == sorted(dp.id for dp in dataset.datapoints[:2])
     # the coroutine was cancelled, not left running on its thread
     assert cancelled.wait(2.0), "the timed-out coroutine never saw CancelledError"
+    assert "blocks the event loop" not in caplog.text  # it awaits: the loop was never held
+
+
+# An async function that blocks (a sync client inside it): the one event loop runs such coroutines one at a time, so
+# six of them take six calls' time. Each is well within TIMEOUT; six in a row are well past it.
+BLOCKING_CALL = 0.6
+
+
+async def blocking_async_app(datapoint: dict[str, Any]) -> dict[str, Any]:
+    threading.Event().wait(BLOCKING_CALL)  # a sync call inside async code: holds the loop, awaits nothing
+    return {"answer": datapoint["inputs"]["kind"]}
+
+
+async def awaits_then_blocks_app(datapoint: dict[str, Any]) -> dict[str, Any]:
+    await asyncio.sleep(0)  # every datapoint's coroutine starts, then each waits for the others' blocking calls
+    return await blocking_async_app(datapoint)
+
+
+@pytest.mark.parametrize("app", [blocking_async_app, awaits_then_blocks_app], ids=["blocks", "awaits-then-blocks"])
+def test_an_async_function_that_blocks_the_loop_is_not_timed_out_for_its_wait_behind_the_others(
+    hh: HoneyHiveClient, caplog: pytest.LogCaptureFixture, app: Callable[[dict[str, Any]], Any]
+) -> None:
+    assert BLOCKING_CALL * 2 < TIMEOUT < BLOCKING_CALL * len(RECORDS) - 1.0  # the margins this test relies on
+    result = evaluate(
+        app,
+        external_dataset(RECORDS),
+        client=hh,
+        name="async-blocks",
+        max_workers=len(RECORDS),
+        timeout=TIMEOUT,
+        ingestion_timeout=10.0,
+        print_results=False,
+    )
+    # the datapoints waited their turn on the loop (up to five calls' time): only their own call counts
+    assert [(o.status, o.error) for o in result.outcomes] == [(OutcomeStatus.OK, None)] * len(RECORDS)
+    said = [r.getMessage() for r in caplog.records if "blocks the event loop" in r.getMessage()]
+    assert len(said) == 1, said  # what the user needs to know: once per run
+    assert "its datapoints run one at a time, not max_workers at a time" in said[0]
+
+
+def test_an_async_function_that_blocks_the_loop_for_good_times_out_and_so_does_the_one_waiting_behind_it(
+    hh: HoneyHiveClient, never_set: threading.Event
+) -> None:
+    ran: list[str] = []
+
+    async def stuck_app(datapoint: dict[str, Any]) -> dict[str, Any]:
+        ran.append(datapoint["inputs"]["kind"])
+        if datapoint["inputs"]["kind"] == "hang":
+            never_set.wait(SAFETY_BOUND)  # blocks the loop: no cancellation reaches it, only the runner's timeout
+        return {"answer": datapoint["inputs"]["kind"]}
+
+    dataset = external_dataset([RECORDS[2], RECORDS[0]])  # hang, then ok: one worker, so ok waits behind hang
+    result = evaluate(
+        stuck_app, dataset, client=hh, name="async-stuck", max_workers=1, timeout=TIMEOUT, ingestion_timeout=10.0
+    )
+    hang, waiting = result.outcomes
+    assert (hang.status, hang.error) == (OutcomeStatus.TIMEOUT, f"timed out after {TIMEOUT:g} s")
+    assert waiting.status is OutcomeStatus.TIMEOUT  # the run ends: waiting for the loop is not waiting for ever
+    assert waiting.error == (
+        f"timed out after {TIMEOUT:g} s waiting for the event loop (held longer than that by async code that blocks it)"
+    )
+    assert sorted(result.summary.failed) == sorted(dp.id for dp in dataset.datapoints)
+    never_set.set()  # the loop goes on: the datapoint given up on is not run behind the run's back
+    run_coroutine(asyncio.sleep(0))  # queued on the loop after it
+    assert ran == ["hang"]
+
+
+MINE, OTHER = object(), object()  # the tasks running a datapoint's coroutine, this one's and another's
+
+
+def _clock(stopped: float | None = None, timeout: float | None = 2.0, task: object = None) -> _Clock:
+    return _Clock(timeout, None if timeout is None else 10.0 + timeout, stopped, task, 10.0)  # started at 10.0
+
+
+@pytest.mark.parametrize(
+    ("clock", "now", "holding", "left"),
+    [
+        (_clock(timeout=None), 99.0, (1.0, OTHER), None),  # no timeout: only the cancel ends the wait
+        (_clock(), 11.5, None, 0.5),  # a sync function's: the time left
+        (_clock(), 12.5, None, -0.5),  # past its deadline: timed out
+        (_clock(), 12.5, (10.0, OTHER), -0.5),  # a sync function's time is all its own, whatever the loop does
+        (_clock(task=MINE), 11.5, None, 0.5),  # an async one's, running
+        (_clock(task=MINE), 12.5, (10.0, MINE), -0.5),  # holding the loop itself: its own time
+        (_clock(task=MINE), 12.5, (11.0, OTHER), 1.0),  # suspended while another holds the loop: not its time
+        (_clock(task=MINE), 11.5, (9.8, OTHER), 2.0),  # ... counted from its own start, not the hold's
+        (_clock(task=MINE), 11.5, (10.0, None), 2.0),  # held by a callback, not a task: not its time either
+        (_clock(task=MINE), 12.5, (10.4, OTHER), "waiting for the event loop"),  # held beyond a timeout: given up
+        (_clock(stopped=10.5), 90.0, None, None),  # waiting for the loop to start it: no time of its own spent
+        (_clock(stopped=11.0, task=MINE), 90.0, None, None),  # returned, its result not handed back yet
+        (_clock(stopped=10.5), 90.0, (88.1, OTHER), None),  # the loop held, but by less than a timeout: it will come
+        (_clock(stopped=10.5), 10.6, (8.5, OTHER), "waiting for the event loop"),  # held beyond a timeout: given up
+    ],
+)
+def test_a_datapoints_clock_counts_its_own_time_not_its_wait_for_the_loop(
+    clock: _Clock, now: float, holding: tuple[float, object] | None, left: float | str | None
+) -> None:
+    if isinstance(left, str):
+        with pytest.raises(_TimedOut, match=left):
+            clock.left(now, holding)
+    else:
+        assert clock.left(now, holding) == left
+
+
+def test_a_datapoints_clock_credits_a_hold_by_another_once() -> None:
+    clock = _clock(task=MINE)
+    assert clock.left(11.0, (10.5, OTHER)) == 1.5  # 0.5 s of the other's hold credited
+    assert clock.left(11.5, (10.5, OTHER)) == 1.5  # the same hold, 0.5 s on: credited from where it was
+    assert clock.left(12.0, None) == 1.0  # the loop free again: its clock runs
+
+
+def test_a_datapoints_clock_goes_on_from_where_it_stopped_when_its_coroutine_runs() -> None:
+    clock = _clock(stopped=10.5)  # 1.5 s left when its coroutine started waiting for the loop
+    assert clock.restart(30.0) == 1.5
+    assert (clock.deadline, clock.stopped) == (31.5, None)
+    assert clock.left(31.0, None) == 0.5
+    assert clock.restart(31.0) == 0.5  # running: goes on as it was
+    assert _clock(timeout=None).restart(30.0) is None
 
 
 def raises_its_own_timeout(datapoint: dict[str, Any]) -> Any:
