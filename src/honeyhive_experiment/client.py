@@ -627,9 +627,13 @@ class HoneyHiveClient:
         flt = [_filter("metadata.run_id", run_id), _filter("event_type", "session")]
         return export_total(self.export_events(flt, page=1, limit=1, projections=("event_id",)))
 
-    def iter_run_events(self, run_id: str) -> Iterator[dict[str, Any]]:
-        """Every event whose ``metadata.run_id`` is this run, page by page: one page in memory at a time."""
-        for events in self._export_pages([_filter("metadata.run_id", run_id)], _read_events_page):
+    def iter_run_events(
+        self, run_id: str, event_type: str | None = None, projections: Sequence[str] = ()
+    ) -> Iterator[dict[str, Any]]:
+        """Every event whose ``metadata.run_id`` is this run (of ``event_type``; only the ``projections`` fields),
+        page by page: one page in memory at a time."""
+        flt = [_filter("metadata.run_id", run_id), *([_filter("event_type", event_type)] if event_type else [])]
+        for events in self._export_pages(flt, _read_events_page, projections):
             yield from events
 
     @property

@@ -286,6 +286,13 @@ def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> 
     unfinished = sum(1 for o in done.outcomes if not o.recorded or o.status.value == "cancelled")
     if settings.output_path is not None:
         write_outputs(settings.output_path, ActionOutputs(run_id=done.run_id).by_name())
+    if done.errored_earlier:  # re-running the job cannot clear them: say so now, not after the report job fails
+        message = (
+            f"{which}: {done.errored_earlier} datapoint(s) an earlier attempt recorded with an error are not run again"
+            " in this workflow run (its run keeps them): start a new workflow run (push a commit, or close and reopen"
+            " the pull request) to run them again"
+        )
+        announce(settings, "warning", ExperimentError(message))
     if cancelled or unfinished:
         message = (
             f"{which}: {unfinished} datapoint(s) of run {done.run_id} were not recorded (cancelled, or the backend"

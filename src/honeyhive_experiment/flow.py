@@ -744,6 +744,7 @@ class ShardResult:
     run_id: str
     shard: ShardSpec | None
     already_recorded: int  # sessions (datapoints × trials) skipped because an earlier attempt recorded them
+    errored_earlier: int  # datapoints of those whose function or an evaluator raised (the report job's "errored")
     outcomes: tuple[DatapointOutcome, ...]  # one per session run now
     trials: int
 
@@ -767,8 +768,22 @@ def record_shard(
     recorded = _recorded_sessions(client, run_id)
     with _user_code(settings, config, dataset, watch) as spec:
         outcomes = run_slice(spec, dataset, mine, client=client, run_id=run_id, skip=recorded)
-    sessions = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)}
-    return ShardResult(run_id, settings.shard, len(sessions & recorded.keys()), tuple(outcomes), spec.trials)
+    skipped = {session_id_for(run_id, dp.id, t) for dp in mine for t in range(spec.trials)} & recorded.keys()
+    errored = _errored_earlier(client, run_id, skipped) if skipped else 0  # a first attempt reads nothing more
+    return ShardResult(run_id, settings.shard, len(skipped), errored, tuple(outcomes), spec.trials)
+
+
+def _errored_earlier(client: HoneyHiveClient, run_id: str, skipped: Collection[str]) -> int:
+    """How many datapoints of the sessions ``skipped`` (an earlier attempt recorded them) hold an error the report
+    job counts against the run (:meth:`DatapointOutcome.from_session`: the function raised or timed out, or an
+    evaluator raised): a re-run does not run them again. The sessions' metadata only, one event per session."""
+    errored: set[str] = set()
+    for event in client.iter_run_events(run_id, "session", ("session_id", "metadata")):
+        session_id, metadata = str(event.get("session_id")), event.get("metadata")
+        outcome = DatapointOutcome.from_session(0, session_id, metadata if isinstance(metadata, Mapping) else {})
+        if session_id in skipped and (outcome.failed or outcome.evaluator_failures):
+            errored.add(outcome.datapoint_id)
+    return len(errored)
 
 
 def report_shared_run(

@@ -174,12 +174,16 @@ class World:
         event: Event | None = None,
         secrets: dict[str, str] | None = None,
         run_id: str = RUN_ID,
+        attempt: str = "1",
     ) -> tuple[int, Step]:
         """The action with ``inputs`` (and ``secrets`` in its environment), in process, as one job's step (the pull
-        request's by default, in ``root``; of workflow run ``run_id``): its exit code, and the step for its files."""
+        request's by default, in ``root``; of workflow run ``run_id``, its ``attempt``): its exit code, and the step
+        for its files."""
         ran = Step(self.root.parent / "steps" / step, event or pull_request())
         given = {"api-key": EXPERIMENT_KEY, "server-url": self.backend.url, "github-token": self.github.token}
-        env = ran.env(root or self.root, {**given, **inputs}, api_url=self.github.api_url, run_id=run_id)
+        env = ran.env(
+            root or self.root, {**given, **inputs}, api_url=self.github.api_url, run_id=run_id, attempt=attempt
+        )
         return main(["action"], environ={**env, **(secrets or {})}), ran
 
     def view(self, *args: str) -> int:
@@ -1107,6 +1111,56 @@ def test_a_report_job_judges_a_rerun_shard_by_what_the_rerun_recorded_not_by_the
     written = _report_json(world.root)
     assert (code, written["verdict"], written["datapoints"]["errored"]) == (0, "neutral", []), written["reasons"]
     assert "rate limited" not in report.summary()
+
+
+RERUN_WARNING = (
+    "::warning::shard 1/1: {n} datapoint(s) an earlier attempt recorded with an error are not run again in this"
+    " workflow run (its run keeps them): start a new workflow run (push a commit, or close and reopen the pull"
+    " request) to run them again"
+)
+
+
+def test_a_rerun_shard_warns_that_the_datapoints_an_earlier_attempt_recorded_with_an_error_are_not_run_again(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A provider outage: attempt 1's function raised on two datapoints and an evaluator on a third; "Re-run jobs"
+    once it was over, and the re-run shard skipped all three (recorded by attempt 1, same workflow run, same run)
+    saying only "recorded 0 … (6 already there …, 0 failed)", and the report job failed again on them. Now the re-run
+    says at once how many it does not run again and what does; a re-run after a clean attempt says nothing."""
+    app = world.root / "support_bot" / "app.py"
+    app.write_text(
+        f"{app.read_text(encoding='utf-8')}\n\n_answer = answer\n\n\ndef answer(datapoint):\n"
+        "    if __import__('os').environ.get('PROVIDER_DOWN') and 'reset' in str(datapoint['inputs']):\n"
+        "        raise RuntimeError('HTTP 503: provider down')\n"
+        "    return _answer(datapoint)\n",
+        encoding="utf-8",
+    )
+    add_evaluator(
+        world.root,
+        "judge",
+        "def judge(outputs, inputs, ground_truth=None):\n"
+        "    if __import__('os').environ.get('PROVIDER_DOWN') and (ground_truth or {}).get('topic') == 'invoice':\n"
+        "        raise RuntimeError('HTTP 503: provider down')\n"
+        "    return 0.9\n",
+    )
+    shard = {"mode": "run", "shard": "1/1"}
+    monkeypatch.setenv("PROVIDER_DOWN", "1")
+    assert world.action("outage-attempt-1", shard, run_id="9101")[0] == 0
+    monkeypatch.delenv("PROVIDER_DOWN")
+    capsys.readouterr()
+    assert world.action("outage-attempt-2", shard, run_id="9101", attempt="2")[0] == 0
+    out = capsys.readouterr().out
+    assert RERUN_WARNING.format(n=3) in out.splitlines(), out
+    code, report = world.action("outage-report", {"mode": "report", "shard": "1/1"}, run_id="9101", attempt="2")
+    errored = _report_json(world.root)["datapoints"]["errored"]
+    assert (code, len(errored)) == (1, 3), report.summary()  # the three the report job fails the run on
+
+    assert world.action("clean-attempt-1", shard, run_id="9102")[0] == 0
+    capsys.readouterr()
+    assert world.action("clean-attempt-2", shard, run_id="9102", attempt="2")[0] == 0
+    out = capsys.readouterr().out
+    assert "(6 already there from an earlier attempt, 0 failed)" in out, out
+    assert "recorded with an error" not in out, out
 
 
 def test_a_report_job_that_gives_up_on_a_shard_names_the_run_its_error_names_and_a_rerun_judges_it(
