@@ -67,12 +67,13 @@ def run_config(
     experiment file (relative to ``working_directory``, default the current directory, as ``--config``). The
     other arguments are the command's flags (``trials`` is ``--trials``, a whole number or its digits: it overrides
     the file's; a blank ``server_url`` is none given, as ``--server-url ""``); ``api_key``
-    stands in for ``HH_API_KEY``. Raises :class:`ArgumentError` naming an argument that cannot be used (of the wrong
-    type, or a value its flag would refuse, checked as :func:`~honeyhive_experiment.evaluate` checks its own), and
+    stands in for ``HH_API_KEY`` (a blank one is an error, as evaluate()'s). Raises :class:`ArgumentError` naming an
+    argument that cannot be used (of the wrong type, or a value its flag would refuse, checked as
+    :func:`~honeyhive_experiment.evaluate` checks its own), and
     what the command says and exits 2 for otherwise (``SettingsError`` naming a variable of ``environ`` it would
     refuse, ``NotWritable`` for a ``working_directory`` that does not exist), before anything is sent."""
     from honeyhive_experiment.config.model import MOST_TRIALS
-    from honeyhive_experiment.connection import process_environment
+    from honeyhive_experiment.connection import find_api_key, process_environment
     from honeyhive_experiment.errors import ArgumentError
     from honeyhive_experiment.experiment import check_count, check_server, check_types, check_watchers
     from honeyhive_experiment.operations import run
@@ -101,6 +102,8 @@ def run_config(
     for name, value in env.items():
         if not isinstance(name, str) or not isinstance(value, str):  # os.environ holds strings only
             raise ArgumentError("environ", f"expected strings, got {name!r}: {type(value).__name__}")
+    if api_key is not None:
+        find_api_key(api_key, env)  # a blank one, with no key in env, is refused as evaluate() refuses it
     if api_key:
         env["HH_API_KEY"] = api_key
     check_server(server_url, api_key, env)

@@ -226,6 +226,7 @@ class _Session:
     spans: list[ReadableSpan] = field(default_factory=list)
     judged: set[int] = field(default_factory=set)
     bridges: dict[int, int | None] = field(default_factory=dict)  # a closed provider's spans: their parents (_Routes)
+    root: ApiSpan | None = None  # its first span, the runner's chain span: the session enrich_session fills
 
 
 # every datapoint running in this process, by session id (a DatapointTracer adds its own, TraceSink.export and
@@ -752,6 +753,7 @@ class TraceSink:
         self.provider = _unlimited_provider()
         self.provider.add_span_processor(_Routes(self))
         self._tracer = self.provider.get_tracer("honeyhive_experiment")
+        self.sdk_default: DatapointTracer | None = None  # the SDK's default tracer when the app had none (activate)
 
     @classmethod
     def nowhere(cls) -> TraceSink:
@@ -831,6 +833,10 @@ class TraceSink:
     def shutdown(self) -> None:
         self.provider.shutdown()
         self.stop()
+        registry = sys.modules.get("honeyhive.tracer.registry")
+        if registry and self.sdk_default and registry.get_default_tracer() is self.sdk_default:
+            registry.set_default_tracer(None)  # an app's HoneyHiveTracer made after the run is the default again
+        self.sdk_default = None
 
 
 class DatapointTracer:
@@ -848,7 +854,6 @@ class DatapointTracer:
         self.sink = sink
         self.ids = ids
         self._session = _SESSIONS[ids.session_id] = _Session(sink)  # the spans opened inside it, through any provider
-        self._root: ApiSpan | None = None  # its first span, the runner's chain span: the session enrich_session fills
 
     @property
     def session_id(self) -> str:
@@ -862,14 +867,24 @@ class DatapointTracer:
 
         An app that imported the SDK but made no ``HoneyHiveTracer`` (its ``evaluate()`` makes one) has its global
         ``@trace`` look for a tracer by the id in the baggage: this one is registered with the SDK, so each step is
-        a span of this datapoint (its own event, its own ``enrich_span``), opened by :meth:`start_span`. An app's own
-        tracer (the SDK's default, or one in the context) is left to do it."""
+        a span of this datapoint (its own event, its own ``enrich_span``), opened by :meth:`start_span`. Its global
+        ``enrich_session(session_id, ...)`` looks only at the SDK's default tracer: the first datapoint's is made it,
+        for the run (its sink holds it), and fills the session named (:meth:`enrich_session`). An app's own tracer
+        (the SDK's default, or one in the context) is left to do it all."""
         ctx = context.get_current()
         items = self.ids.baggage_items()
         items |= {key.removeprefix("honeyhive."): value for key, value in items.items()}  # the SDK's names
         registry = sys.modules.get("honeyhive.tracer.registry")  # the SDK, when the app imported it
-        if registry and not (registry.get_default_tracer() or baggage.get_baggage("honeyhive_tracer_id", ctx)):
+        default = registry.get_default_tracer() if registry else None
+        if (
+            registry
+            and isinstance(default, DatapointTracer | None)
+            and not baggage.get_baggage("honeyhive_tracer_id", ctx)
+        ):
             items["honeyhive_tracer_id"] = registry.register_tracer(self)  # weakly held: gone with this tracer
+            if default is None:
+                registry.set_default_tracer(self)
+                self.sink.sdk_default = self
         for key, value in items.items():
             ctx = baggage.set_baggage(key, value, ctx)
         token = context.attach(ctx)
@@ -897,8 +912,8 @@ class DatapointTracer:
         with self.start_span(
             name, attributes=attributes, record_exception=False, set_status_on_exception=False
         ) as span:
-            if self._root is None:
-                self._root = span
+            if self._session.root is None:
+                self._session.root = span
             yield span
 
     trace = start_as_current_span
@@ -982,9 +997,10 @@ class DatapointTracer:
         session_id: str | None = None,
         **kwargs: Any,
     ) -> None:
-        """The official SDK's ``tracer.enrich_session``: add to this datapoint's session, its root ``chain`` span
-        (``session_id``: the datapoint's is the only one), whose metrics the evaluators' join (theirs win a name).
-        As the SDK does, ``inputs`` and any other keyword go into the metadata."""
+        """The official SDK's ``tracer.enrich_session``: add to this datapoint's session (``session_id``: a running
+        datapoint's, as the SDK's global ``enrich_session`` gives it), its root ``chain`` span, whose metrics the
+        evaluators' join (theirs win a name). As the SDK does, ``inputs`` and any other keyword go into the metadata."""
+        session = _SESSIONS.get(session_id) if session_id else None
         metadata = {**(metadata or {}), **({"inputs": inputs} if inputs else {}), **kwargs}
         self.enrich_span(
             outputs=outputs,
@@ -993,7 +1009,7 @@ class DatapointTracer:
             feedback=feedback,
             config=config,
             user_properties=user_properties,
-            span=self._root,
+            span=(session or self._session).root,
         )
 
     @staticmethod

@@ -410,6 +410,48 @@ def test_the_sdks_global_trace_without_a_tracer_of_the_apps_records_each_step_as
     assert list(ours.values()) == list(sdk.values()) == [steps, steps]
 
 
+SDK_GLOBAL_ENRICH_SESSION_APP = """
+import json, sys
+from opentelemetry import baggage
+from honeyhive import enrich_session
+from honeyhive import evaluate as sdk_evaluate
+from honeyhive_experiment import HoneyHiveClient, evaluate
+
+url, key = sys.argv[1], sys.argv[2]
+
+def app(datapoint):  # the SDK 1.x global takes the session id (required) and metadata
+    q = datapoint["inputs"]["q"]
+    enrich_session(baggage.get_baggage("session_id"), metadata={"q": q})
+    enrich_session(session_id=baggage.get_baggage("session_id"), metadata={"length": len(q)})
+    return {"answer": q}
+
+def sessions(run_id):  # the metadata the app set on each datapoint's session: its session or chain event (ours)
+    with HoneyHiveClient(url, key) as client:
+        events = [e for e in client.iter_run_events(run_id) if e["event_type"] in ("session", "chain")]
+    found = {e["session_id"]: [None, None] for e in events}
+    for e in events:
+        for i, name in enumerate(("q", "length")):
+            found[e["session_id"]][i] = e["metadata"].get(name, found[e["session_id"]][i])
+    return sorted(found.values())
+
+dataset = [{"inputs": {"q": q}} for q in ("a", "bb", "ccc")]
+# ours first: the SDK's evaluate() leaves its tracer behind as the SDK's default one
+ours = evaluate(app, dataset, api_key=key, server_url=url, max_workers=2, print_results=False)
+sdk = sdk_evaluate(function=app, dataset=dataset, api_key=key, server_url=url, max_workers=2, print_results=False)
+print(json.dumps([sessions(ours.run_id), sessions(sdk.run_id)]))
+"""
+
+
+def test_the_sdks_global_enrich_session_without_a_tracer_of_the_apps_fills_the_datapoints_session_as_under_the_sdk(
+    backend: LocalBackend, tmp_path: Path
+) -> None:
+    """An SDK 1.x app calls the global ``enrich_session(session_id, metadata=...)`` and no ``HoneyHiveTracer.init()``:
+    the SDK's ``evaluate()`` makes the tracer it finds (the SDK's default), which adds the metadata to that session.
+    Under ours the SDK found none ("No tracer available for session enrichment") and the metadata was lost."""
+    ours, sdk = _script(tmp_path, SDK_GLOBAL_ENRICH_SESSION_APP, backend.url, API_KEY)
+    assert ours == sdk == [["a", 1], ["bb", 2], ["ccc", 3]]
+
+
 DEAD_COLLECTOR_APP = """
 import json, sys
 from opentelemetry import trace

@@ -240,6 +240,10 @@ def test_a_record_the_sdk_runs_runs_with_its_values_as_they_are(
     assert seen["function"] is seen["evaluator"]
 
 
+BLANK_KEY = (  # evaluate()'s words (test_sdk_code.py's test_a_blank_key_is_refused_not_taken_for_no_key)
+    "api_key: the HoneyHive API key is not set: api_key is empty; pass the key (or set HH_API_KEY or "
+    "HONEYHIVE_API_KEY), or leave api_key out"
+)
 RUN_CONFIG_CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("path None", {"path": None}, "path", "got None"),  # was a TypeError from pathlib
     ("progress a number", {"progress": 1}, "progress", "expected a callable"),  # was an error verdict
@@ -262,6 +266,10 @@ RUN_CONFIG_CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("a number as URL", {"server_url": 1}, "server_url", "expected a string"),
     ("not a URL", {"server_url": "localhost:8080", "api_key": "k"}, "server_url", "http(s)"),
     ("a URL without a key", {"server_url": UNUSED}, "api_key", "no HoneyHive API key for server_url="),
+    # a key that went missing (was taken for none: the embedded backend, a dry run's success nobody sees)
+    ("a blank key", {"api_key": ""}, "api_key", BLANK_KEY),
+    ("a whitespace key", {"api_key": " \t"}, "api_key", BLANK_KEY),
+    ("a blank key and variable", {"api_key": "", "environ": {"HH_API_KEY": " "}}, "api_key", BLANK_KEY),
 ]
 
 
