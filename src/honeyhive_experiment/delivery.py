@@ -27,7 +27,7 @@ from honeyhive_experiment.config import CommentConfig
 from honeyhive_experiment.errors import ExperimentError, NotWritable, TemplateError
 from honeyhive_experiment.gha import annotation, append_summary, cannot_write, issue, write_outputs
 from honeyhive_experiment.judgement import Judgement, error_kind
-from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, relative
+from honeyhive_experiment.paths import relative
 from honeyhive_experiment.report import (
     Redactor,
     Report,
@@ -273,8 +273,8 @@ def _post(post: Poster, pr_number: int, body: str, experiment: str, settings: Se
     """``body`` posted as the comment of the experiment file. The default file (from the working directory, as the
     workflow names it) edits the comment an earlier version keyed by the ``experiment``'s name alone, when it has
     none of its own yet."""
-    default = relative(settings.config_path, settings.root, follow_links=False) == DEFAULT_CONFIG_PATH
-    return post(pr_number, body, marker(settings.config_file), earlier_marker(experiment) if default else None)
+    earlier = earlier_marker(experiment) if settings.default_config else None
+    return post(pr_number, body, marker(settings.config_file), earlier)
 
 
 def deliver_shard(settings: Settings, done: ShardResult, *, cancelled: bool) -> int:

@@ -404,6 +404,12 @@ class Settings(BaseModel):
         return relative(self.config_path, top, follow_links=False) or str(self.config_path)
 
     @property
+    def default_config(self) -> bool:
+        """Whether the experiment file is the default one, ``.honeyhive/experiment.yml`` from the working directory (as
+        the workflow names it): its report and comment keep the names they had before each file had its own."""
+        return relative(self.config_path, self.root, follow_links=False) == DEFAULT_CONFIG_PATH
+
+    @property
     def default_report(self) -> Path:
         """Where ``report.json`` goes, under the working directory, when the ``report`` input does not say: the
         default experiment file's is :data:`~honeyhive_experiment.paths.REPORT_PATH`, and every other file has one of
@@ -413,9 +419,9 @@ class Settings(BaseModel):
         one outside the working directory) its name, shortened, and a hash of its path from the working directory:
         ``.honeyhive/report.evals.rag.<12 hex>.json``. No two files get one name, none is what ``mode: publish``
         writes beside another (``report.<x>.published.json``), and every name fits a file system's 255 bytes."""
-        config = relative(self.config_path, self.root, follow_links=False)
-        if config == DEFAULT_CONFIG_PATH:
+        if self.default_config:
             return Path(REPORT_PATH)
+        config = relative(self.config_path, self.root, follow_links=False)
         name = config.removeprefix(".honeyhive/") if config else self.config.name
         stem = os.path.splitext(name)[0]
         readable = (
