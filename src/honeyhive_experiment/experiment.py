@@ -301,9 +301,16 @@ def evaluate(
         disable_http_tracing=disable_http_tracing,
     )
     _check_metadata(metadata)
-    api_key, metadata = _legacy_arguments(api_key, metadata, hh_api_key, hh_project, suite)
-    if _legacy_flags(run_concurrently, disable_http_tracing):  # run_concurrently=False
-        max_workers = 1
+    api_key, metadata, max_workers = _legacy_arguments(
+        api_key,
+        metadata,
+        max_workers,
+        hh_api_key=hh_api_key,
+        hh_project=hh_project,
+        suite=suite,
+        run_concurrently=run_concurrently,
+        disable_http_tracing=disable_http_tracing,
+    )
     _check_arguments(function, run_id, dataset, dataset_id, client, api_key, server_url, aggregate_function)
     max_workers = check_count("max_workers", max_workers, MOST_WORKERS)
     trials = check_count("trials", trials, MOST_TRIALS)
@@ -386,13 +393,19 @@ def evaluate(
 def _legacy_arguments(
     api_key: str | None,
     metadata: Mapping[str, Any] | None,
+    max_workers: int,
+    *,
     hh_api_key: str | None,
     hh_project: str | None,
     suite: str | None,
-) -> tuple[str | None, Mapping[str, Any] | None]:
+    run_concurrently: bool | None,
+    disable_http_tracing: bool | None,
+) -> tuple[str | None, Mapping[str, Any] | None, int]:
     """The legacy SDK's (0.2) keywords, each with a DeprecationWarning: ``hh_api_key`` is ``api_key``,
     ``hh_project`` is ignored like ``project``, ``suite`` (its label for the printed table and JSON file, not
-    sent to HoneyHive; the run's name is ``name``) goes into the run's metadata as ``suite``."""
+    sent to HoneyHive; the run's name is ``name``) goes into the run's metadata as ``suite``, ``run_concurrently``
+    false is ``max_workers=1`` and ``disable_http_tracing`` is ignored (its scripts raised TypeError here while its
+    other keywords worked)."""
 
     def deprecated(message: str) -> None:
         warnings.warn(message, DeprecationWarning, stacklevel=4)
@@ -410,26 +423,15 @@ def _legacy_arguments(
             "recorded in the run's metadata as suite"
         )
         metadata = {"suite": suite, **(metadata or {})}
-    return api_key, metadata
-
-
-def _legacy_flags(run_concurrently: bool | None, disable_http_tracing: bool | None) -> bool:
-    """The legacy SDK's (0.2) ``run_concurrently`` and ``disable_http_tracing``, each with a DeprecationWarning
-    (its scripts raised TypeError here while its other keywords worked); whether the datapoints run one at a time."""
     if run_concurrently is not None:
-        warnings.warn(
+        deprecated(
             "run_concurrently is the legacy SDK's: max_workers= says how many datapoints run at once"
-            f" ({'max_workers=1' if run_concurrently is False else 'its default, 10'} here)",
-            DeprecationWarning,
-            stacklevel=3,
+            + (" (max_workers=1 here)" if run_concurrently is False else "")
         )
+        max_workers = 1 if run_concurrently is False else max_workers
     if disable_http_tracing is not None:
-        warnings.warn(
-            "disable_http_tracing is ignored: no HTTP call is traced unless an instrumentor traces it",
-            DeprecationWarning,
-            stacklevel=3,
-        )
-    return run_concurrently is False
+        deprecated("disable_http_tracing is ignored: no HTTP call is traced unless an instrumentor traces it")
+    return api_key, metadata, max_workers
 
 
 def _prices(pricing: Mapping[str, Mapping[str, float]] | None) -> dict[str, ModelPrice]:
