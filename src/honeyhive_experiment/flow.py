@@ -1050,7 +1050,8 @@ def _judge_recorded(
 ) -> Judgement:
     """:func:`judge` of a run an earlier invocation recorded: its result and outcomes from the backend, its dataset
     the run's own (its id from the run object; no dataset file is read), its trials the run's (not this checkout's
-    experiment file's), its repository the run's when this invocation knows none (a view outside Actions); its
+    experiment file's), its repository the run's when this invocation knows none (a view outside Actions), its
+    commit and uncommitted changes the run's (not the checkout's when ``view`` runs; none when it recorded none); its
     baseline ``baseline_run_id``, else its check's (none: none is picked), else (never judged) the rules' pick."""
     judged, stamped_baseline, _ = _stamped_check(run)
     from_stamp = judged and not baseline_run_id
@@ -1061,8 +1062,10 @@ def _judge_recorded(
     result = ExperimentResult(run.run_id, run.name or config.name, identity.dataset_id, summary, recorded)
     stamped = run.ci.get("repository")  # a view outside Actions has none: the run's baselines are of its own
     repository = settings.ci.repository or (stamped if isinstance(stamped, str) else None)
+    sha = run.ci.get("sha")  # what the run measured, not what is checked out now (publish checked it is ci.sha)
+    commit = sha if isinstance(sha, str) else None
     update = {"trials": trials_of(run, summary), "baseline_run_id": stamped_baseline if from_stamp else baseline_run_id}
-    settings = settings.model_copy(update=update).with_ci(repository=repository)
+    settings = settings.model_copy(update=update).with_ci(repository=repository, sha=commit, dirty=is_dirty(run))
     judgement = judge(client, config, settings, result, dataset, now=now, pick=not judged)
     return _with_stamped_baseline(judgement, run) if from_stamp else judgement
 

@@ -267,6 +267,50 @@ def test_a_run_with_uncommitted_changes_is_labelled_and_never_a_later_clean_runs
     assert reverted.baseline_line == f"Baseline: support-bot-quickstart (local run at merge-base {head[:7]} with main)"
 
 
+def test_view_shows_the_commit_each_run_was_made_at_not_the_checkouts(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """view labelled an older run with the commit checked out when view ran (and "+ uncommitted changes" when the
+    working tree was dirty then): the page said the run measured code it was not made from."""
+    made_at = repo.git("rev-parse", "HEAD")
+    clean = repo.run(capsys)
+    app = repo.root / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + "\n# an experiment in progress\n", encoding="utf-8")
+    dirty = repo.run(capsys)
+    assert dirty.baseline_id == clean.id
+    now_at = repo.commit("later")  # the edit committed, and the tree dirty again when view runs
+    (repo.root / "README.md").write_text("edited\n", encoding="utf-8")
+
+    def page(run_id: str) -> str:
+        assert main(["view", run_id, "--no-open", "-C", str(repo.root)], environ={}) == 0
+        return Path(capsys.readouterr().out.strip()).read_text(encoding="utf-8")
+
+    def commit(text: str) -> str | None:  # the run's, beside its id at the top of the page
+        found = re.search(r"Run \S+ at commit ([0-9a-f]+(?: \+ uncommitted changes)?)", text)
+        return found[1] if found else None
+
+    assert commit(page(clean.id)) == made_at[:7]  # made clean: no "+ uncommitted changes" from today's tree
+    shown = page(dirty.id)
+    assert commit(shown) == f"{made_at[:7]} + uncommitted changes"
+    assert now_at[:7] not in shown
+    assert f"({clean.id}; the baseline its check was judged against: commit {made_at[:7]} on main" in shown
+
+
+def test_view_of_a_run_made_outside_git_shows_no_commit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A run that recorded no commit was labelled with the commit checked out when view ran."""
+    root = copy_quickstart(tmp_path / "repo", questions=3)
+    report = tmp_path / "report.json"
+    assert main(["run", "--dry-run", "-C", str(root), "--report", str(report)], environ={}) == 0
+    run_id = json.loads(report.read_text(encoding="utf-8"))["run"]["id"]
+    init_repository(root)
+    capsys.readouterr()
+
+    assert main(["view", run_id, "--no-open", "-C", str(root)], environ={}) == 0
+    page = Path(capsys.readouterr().out.strip()).read_text(encoding="utf-8")
+    assert f"Run {run_id} · " in page
+    assert " at commit " not in page
+
+
 def test_the_tools_own_files_are_not_uncommitted_changes(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     """.honeyhive/local.db (the embedded backend) and --report's file are written by the run itself."""
     report = repo.root / ".honeyhive" / "report.json"

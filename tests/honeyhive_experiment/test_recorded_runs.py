@@ -550,11 +550,13 @@ def test_publish_and_view_say_what_the_baseline_stood_in_for_as_the_run_job_did(
     assert note in again["notes"]
     [comment] = world.github.comments(PR)
     assert "merge base is unknown" in comment.body
+    assert f"for commit {HEAD_SHA[:7]}" in comment.body  # the run's commit, not the publishing job's checkout's
 
     run_id = ran.outputs()["run-id"]
     assert world.view(run_id) == 0
     page = (world.root / ".honeyhive" / f"report.{run_id}.html").read_text(encoding="utf-8")
     assert "merge base is unknown" in page
+    assert f" at commit {HEAD_SHA[:7]} " in page  # the run's, though view runs outside any git repository
 
 
 def test_publish_edits_the_comment_of_its_own_experiment_file_not_the_other_file_of_that_name(world: World) -> None:
