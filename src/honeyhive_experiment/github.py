@@ -42,6 +42,9 @@ from urllib.parse import urlsplit
 from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededException
 from github.Issue import Issue
 from github.IssueComment import IssueComment
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.response import HTTPResponse
 from urllib3.util.retry import Retry
 
 from honeyhive_experiment.context import DEFAULT_GITHUB_API_URL, from_a_fork
@@ -92,12 +95,31 @@ class PullRequestInfo:
 
 
 class _Retry(GithubRetry):
-    """GitHub's retry, except that a POST answered with a 5xx is not re-sent: it may have been applied."""
+    """GitHub's retry, except that a POST answered with a 5xx is not re-sent (it may have been applied), and that an
+    answer asking for a wait longer than ``max_rate_limit_wait`` (``Retry-After``, on a 429, a 503 or a secondary rate
+    limit's 403) is not waited for: it ends the retries at once, and becomes the error."""
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         if method.upper() == "POST" and status_code >= 500:
             return False
         return bool(super().is_retry(method, status_code, has_retry_after))
+
+    def increment(  # type: ignore[override]  # GithubRetry's signature
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: HTTPResponse | None = None,  # type: ignore[override]
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Retry:
+        # urllib3 would sleep for Retry-After whatever its length; PyGithub caps only the waits it computes itself
+        wait = self.get_retry_after(response) if response is not None else None
+        if wait is not None and self.max_rate_limit_wait is not None and wait > self.max_rate_limit_wait:
+            # what urllib3 raises when retries run out: with raise_on_status=False the answer is returned as it is
+            reason = ResponseError(f"Retry-After: {wait:g} s is longer than {self.max_rate_limit_wait:g} s")
+            raise MaxRetryError(_pool, url or "", reason)  # type: ignore[arg-type]  # as urllib3's own increment
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 def _same_commit(a: str, b: str) -> bool:
@@ -339,11 +361,13 @@ class CommentPublisher:
         answer = _describe(exc)
         if _is_rate_limited(exc):
             headers = exc.headers or {}
-            reset = headers.get("x-ratelimit-reset", "")
+            reset, retry_after = headers.get("x-ratelimit-reset", ""), headers.get("retry-after", "")
             when = ""
             if reset.isdigit() and headers.get("x-ratelimit-remaining") == "0":
                 when = f"; the limit resets at {datetime.fromtimestamp(int(reset), UTC):%H:%M:%S} UTC"
-            warning = f"GitHub's API rate limit was still exceeded after retrying ({answer}) while {step}{when}."
+            elif retry_after.isdigit() and int(retry_after) > 0:  # longer than the job waits, or waited in vain
+                when = f"; GitHub asked to wait {retry_after} s before trying again"
+            warning = f"GitHub's API rate limit was exceeded ({answer}) while {step}{when}."
         elif exc.status == 403 or (exc.status == 404 and step in ("creating the comment", "updating the comment")):
             if pull is None:
                 pull = self._pull_or_none(pr_number)

@@ -275,15 +275,20 @@ class FakeGitHub:
         status: int = 502,
         methods: Collection[str] | None = ("POST", "PATCH"),
         after_apply: bool = False,
+        retry_after: int | None = None,
     ) -> None:
-        """Answer the next ``count`` requests of ``methods`` (None: all) with ``status``.
+        """Answer the next ``count`` requests of ``methods`` (None: all) with ``status`` (and ``Retry-After``,
+        when given).
 
         With ``after_apply`` the write is applied first and only the answer is lost — a client that
         blindly re-sends it duplicates the comment.
         """
 
         def respond() -> Response:
-            return _error(status, "Server Error" if status >= 500 else "Error")
+            response = _error(status, "Server Error" if status >= 500 else "Error")
+            if retry_after is not None:
+                response.headers["Retry-After"] = str(retry_after)
+            return response
 
         with self._lock:
             self._state.faults.append(_Fault(count, respond, _upper(methods), after_apply))

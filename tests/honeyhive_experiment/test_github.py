@@ -425,6 +425,33 @@ def test_a_rate_limit_reset_too_far_away_is_not_waited_for(gh: FakeGitHub, make_
     assert len(gh.requests) == 1
 
 
+@pytest.mark.parametrize(
+    ("kind", "status"), [("secondary", 403), ("429", 429), (None, 503)], ids=["secondary-403", "429", "503"]
+)
+def test_a_retry_after_longer_than_the_job_waits_is_not_waited_for(
+    gh: FakeGitHub, make_publisher: PublisherFactory, kind: RateLimitKind | None, status: int
+) -> None:
+    """urllib3 sleeps for whatever ``Retry-After`` says (GitHub can say an hour), on every retry of every request,
+    until the job's timeout ends a passing check red: a wait longer than ``max_rate_limit_wait`` gives up at once.
+    Here the answer asks for 2 s and the job waits 1 s at most: the request is not retried, so nothing waited."""
+    if kind is None:
+        gh.fail_next(1, status=status, methods=None, retry_after=2)
+    else:
+        gh.rate_limit_next(1, kind=kind, retry_after=2)
+
+    result = make_publisher(max_rate_limit_wait=1).publish(PR, body("this run"), marker=MARKER, head_sha=HEAD)
+
+    assert result.action == "failed"
+    assert result.warning is not None
+    assert f"HTTP {status}" in result.warning
+    assert "while reading the pull request's comments" in result.warning
+    if kind is not None:
+        assert "rate limit was exceeded" in result.warning
+        assert "GitHub asked to wait 2 s" in result.warning
+    assert [r.status for r in gh.requests] == [status]  # not retried: nothing waited
+    assert gh.comments(PR) == []
+
+
 @pytest.mark.parametrize("after_apply", [False, True], ids=["lost-before-applied", "applied-but-answer-lost"])
 def test_a_5xx_on_create_leaves_exactly_one_comment(
     gh: FakeGitHub, make_publisher: PublisherFactory, after_apply: bool
