@@ -8,8 +8,9 @@ needed) and a retry policy (:class:`_Retry`, a ``github.GithubRetry``, so rate-l
   (``backoff`` × 2ⁿ) or as long as the answer says: ``Retry-After``, or for a primary rate limit
   (``X-RateLimit-Remaining: 0``) until ``X-RateLimit-Reset`` — unless that is longer than
   ``max_rate_limit_wait``, which gives up at once instead of blocking the job;
-* a comment is created with POST, which is not idempotent: a POST that got a 5xx is never re-sent
-  blindly (the comment may exist); :meth:`CommentPublisher.publish` looks for it first;
+* a comment is created with POST, which is not idempotent: a POST that got a 5xx, or whose answer was
+  lost (a connection reset, a read timeout), is never re-sent blindly (the comment may exist);
+  :meth:`CommentPublisher.publish` looks for it first;
 * when retries run out the last answer becomes the error (``raise_on_status=False``), not an opaque
   ``requests`` ``RetryError``.
 
@@ -95,9 +96,10 @@ class PullRequestInfo:
 
 
 class _Retry(GithubRetry):
-    """GitHub's retry, except that a POST answered with a 5xx is not re-sent (it may have been applied), and that an
-    answer asking for a wait longer than ``max_rate_limit_wait`` (``Retry-After``, on a 429, a 503 or a secondary rate
-    limit's 403) is not waited for: it ends the retries at once, and becomes the error."""
+    """GitHub's retry, except that a POST that may have been applied is not re-sent (answered with a 5xx, or its
+    answer lost: a connection reset or a read timeout once it was sent), and that an answer asking for a wait longer
+    than ``max_rate_limit_wait`` (``Retry-After``, on a 429, a 503 or a secondary rate limit's 403) is not waited
+    for: it ends the retries at once, and becomes the error."""
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         if method.upper() == "POST" and status_code >= 500:
@@ -113,6 +115,9 @@ class _Retry(GithubRetry):
         _pool: ConnectionPool | None = None,
         _stacktrace: TracebackType | None = None,
     ) -> Retry:
+        write = (method or "").upper() == "POST" and not (url or "").endswith("/graphql")  # a query writes nothing
+        if error is not None and write and self._is_read_error(error):
+            raise error  # as urllib3 does for a method it does not retry: CommentPublisher._create looks first
         # urllib3 would sleep for Retry-After whatever its length; PyGithub caps only the waits it computes itself
         wait = self.get_retry_after(response) if response is not None else None
         if wait is not None and self.max_rate_limit_wait is not None and wait > self.max_rate_limit_wait:
@@ -345,11 +350,11 @@ class CommentPublisher:
     def _create(self, issue: Issue, body: str, marker: str | None) -> IssueComment:
         try:
             return issue.create_comment(body)
-        except GithubException as exc:
-            if marker is None or exc.status < 500:
+        except (GithubException, OSError) as exc:  # requests' errors are OSErrors
+            if marker is None or (isinstance(exc, GithubException) and exc.status < 500):
                 raise
-            # a 5xx on a create may still have created it: look before creating again
-            log.info("GitHub answered %d to creating the comment; checking whether it was created", exc.status)
+            # a 5xx, or an answer lost on the way (a reset, a read timeout): it may still have been created
+            log.info("Creating the comment failed (%s); checking whether it was created", _describe(exc))
             found = self._find(issue, marker)
             if found is None:
                 return issue.create_comment(body)

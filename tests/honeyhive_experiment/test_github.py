@@ -16,6 +16,7 @@ from honeyhive_experiment.github import CommentPublisher, PublishResult
 from honeyhive_experiment.report.markers import comment_head_sha
 from tests.fakes import FakeGitHub
 from tests.fakes.github_server import RateLimitKind
+from tests.honeyhive_experiment.faultproxy import Fault, FaultProxy
 from tests.honeyhive_experiment.report.scenarios import base_input, render_comment
 
 pytestmark = pytest.mark.integration
@@ -463,6 +464,26 @@ def test_a_5xx_on_create_leaves_exactly_one_comment(
     assert result.action == "created"
     assert bot_comments(gh) == [body("this run")]
     assert [w.status for w in gh.writes] == ([502] if after_apply else [502, 201])
+    assert result.comment_id == gh.comments(PR)[0].id
+
+
+@pytest.mark.parametrize("fault", [Fault.RESET, Fault.RESET_AFTER], ids=["reset-before-applied", "applied-then-reset"])
+def test_a_create_whose_answer_is_lost_leaves_exactly_one_comment(
+    gh: FakeGitHub, make_publisher: PublisherFactory, fault: Fault
+) -> None:
+    """A proxy resets the connection once the POST was sent: the comment may exist or not. urllib3 re-sent such a
+    POST (a read error, on a method it was allowed to retry), and a created comment was there twice, for good."""
+    first = iter([True])
+
+    def the_first_create(method: str, path: str) -> bool:
+        return method == "POST" and path.endswith(f"/issues/{PR}/comments") and next(first, False)
+
+    with FaultProxy(gh.url, rate=1.0, kinds=[fault], should_fault=the_first_create) as proxy:
+        result = make_publisher(api_url=proxy.url + gh.prefix).publish(PR, body("this run"), marker=MARKER)
+
+    assert [injected.fault for injected in proxy.injected] == [fault]
+    assert result.action == "created"
+    assert bot_comments(gh) == [body("this run")]
     assert result.comment_id == gh.comments(PR)[0].id
 
 
