@@ -31,18 +31,20 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import json
 import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Final, Literal
+from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededException
 from github.Issue import Issue
 from github.IssueComment import IssueComment
+from github.Requester import Requester
 from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.response import HTTPResponse
@@ -125,6 +127,35 @@ class _Retry(GithubRetry):
             reason = ResponseError(f"Retry-After: {wait:g} s is longer than {self.max_rate_limit_wait:g} s")
             raise MaxRetryError(_pool, url or "", reason)  # type: ignore[arg-type]  # as urllib3's own increment
         return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+class _Unreadable(OSError):
+    """A 2xx answer that is not JSON: a proxy's or single sign-on's login page, a body cut short. An OSError, as
+    requests' own JSONDecodeError is: like a lost answer, it says nothing of what GitHub did."""
+
+
+def _read_strictly(requester: Requester) -> None:
+    """Make ``requester`` raise :class:`_Unreadable`, naming the request, for an answer that is not JSON. PyGithub
+    raises a JSONDecodeError for a body cut short, and reads any other text as ``{"data": text}``: an object whose
+    fields are all None (a created comment without a url, a token whose account is "None"), or a TypeError deep
+    inside."""
+    send = requester.requestJsonAndCheck
+    api = urlsplit(requester.base_url).path
+
+    def checked(verb: str, url: str, *args: Any, **kwargs: Any) -> tuple[dict[str, Any], Any]:
+        request = f"{verb} {urlsplit(url).path.removeprefix(api)}"
+        try:
+            headers, data = send(verb, url, *args, **kwargs)
+        except json.JSONDecodeError as exc:  # PyGithub parses a body that starts with { or [
+            raise _Unreadable(f"GitHub's answer to {request} could not be read: it is not valid JSON ({exc})") from exc
+        if data is None or (
+            isinstance(data, dict) and isinstance(data.get("data"), str) and data.keys() <= {"data", "url"}
+        ):
+            what = "it is empty" if data is None else f"it is not JSON ({headers.get('content-type', 'no type')})"
+            raise _Unreadable(f"GitHub's answer to {request} could not be read: {what}")
+        return headers, data
+
+    setattr(requester, "requestJsonAndCheck", checked)  # noqa: B010 - this instance's, which every request goes through
 
 
 def _same_commit(a: str, b: str) -> bool:
@@ -234,6 +265,7 @@ class CommentPublisher:
             seconds_between_writes=seconds_between_writes,
             lazy=True,
         )
+        _read_strictly(self._github.requester)
         self._repo = self._github.get_repo(repository)  # lazy: no request
 
     def close(self) -> None:
@@ -301,6 +333,8 @@ class CommentPublisher:
             return PublishResult("created", created.html_url, created.id)
         except GithubException as exc:
             return self._failed(pr_number, step, exc, pull)
+        except _Unreadable as exc:
+            return PublishResult("failed", warning=self._redact(f"While {step}, {exc}."))
         except OSError as exc:  # requests' errors (connection refused/reset, timeouts) are OSErrors
             return PublishResult("failed", warning=self._redact(f"Could not reach GitHub while {step}: {exc}"))
 
@@ -424,6 +458,8 @@ class CommentPublisher:
 
 
 def _describe(exc: Exception) -> str:
+    if isinstance(exc, _Unreadable):
+        return str(exc)
     if isinstance(exc, GithubException):
         detail = _github_message(exc)
         return f"HTTP {exc.status}" + (f" ({detail})" if detail else "")

@@ -530,6 +530,50 @@ def test_an_unreachable_github_is_a_warning(gh: FakeGitHub) -> None:
     assert "Could not reach GitHub" in result.warning
 
 
+@pytest.mark.parametrize("truncated", [False, True], ids=["html-login-page", "truncated-json"])
+def test_an_answer_that_is_not_json_is_a_warning_naming_the_request(
+    gh: FakeGitHub, make_publisher: PublisherFactory, truncated: bool
+) -> None:
+    """A proxy's sign-on page, or JSON cut short, answered with a 200: PyGithub failed deep inside (a TypeError, a
+    JSONDecodeError), which ended the run with a traceback before the experiment ran."""
+    gh.garble_next(1, truncated=truncated, methods=["GET"])
+
+    result = make_publisher().publish(PR, body("this run"), marker=MARKER, head_sha=HEAD)
+
+    assert result.action == "failed"
+    assert result.warning is not None
+    assert result.warning.startswith("While reading the pull request's comments, GitHub's answer to GET")
+    assert f"GET /repos/{gh.repository}/issues/{PR}/comments could not be read" in result.warning
+    assert ("it is not valid JSON" if truncated else "it is not JSON (text/html") in result.warning
+    assert gh.comments(PR) == []
+
+
+def test_a_create_answered_with_a_login_page_is_looked_for_then_made(
+    gh: FakeGitHub, make_publisher: PublisherFactory
+) -> None:
+    """PyGithub read the page as a comment whose fields are all None: 'created', with no url and no comment."""
+    gh.garble_next(1, methods=["POST"])
+
+    result = make_publisher().publish(PR, body("this run"), marker=MARKER)
+
+    assert result.action == "created"
+    assert bot_comments(gh) == [body("this run")]
+    assert result.comment_id == gh.comments(PR)[0].id
+    assert [(w.method, w.status) for w in gh.writes] == [("POST", 200), ("POST", 201)]
+
+
+@pytest.mark.parametrize("truncated", [False, True], ids=["html-login-page", "truncated-json"])
+def test_merge_base_is_unknown_when_the_answer_is_not_json(
+    gh: FakeGitHub, make_publisher: PublisherFactory, caplog: pytest.LogCaptureFixture, truncated: bool
+) -> None:
+    """As for any other failure of GitHub's (locate asks it before the run: the traceback ended the job)."""
+    gh.set_merge_base("b" * 40, HEAD, "c" * 40)
+    gh.garble_next(1, truncated=truncated)
+
+    assert make_publisher().merge_base("b" * 40, HEAD) is None
+    assert f"GitHub's answer to GET /repos/{gh.repository}/compare/{'b' * 40}...{HEAD} could not be read" in caplog.text
+
+
 def test_the_token_is_never_shown(
     gh: FakeGitHub, make_publisher: PublisherFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
