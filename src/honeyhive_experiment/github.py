@@ -64,6 +64,13 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# PyGithub's import sets its logger to INFO and gives it a handler of its own, on stderr: every run that reads who an
+# installation token is printed "Request GET /user failed with 403" twice (the 403 that token always gets), before
+# "Updated the comment". Only its warnings are shown, through the root logger's handlers (redacted, as ours are).
+_PYGITHUB_LOG: Final = logging.getLogger("github")
+_PYGITHUB_LOG.setLevel(logging.WARNING)
+_PYGITHUB_LOG.handlers = [handler for handler in _PYGITHUB_LOG.handlers if type(handler) is not logging.StreamHandler]
+
 PublishAction = Literal["created", "updated", "skipped-stale", "skipped-off", "failed"]
 COMMENT_MODES: Final[tuple[str, ...]] = tuple(mode.value for mode in CommentMode)
 

@@ -2,16 +2,20 @@
 
 The fake (``tests.fakes.FakeGitHub``) serves under ``/api/v3`` like GitHub Enterprise, so every test
 also proves that ``api_url`` is honoured. Waits are zero: PyGithub's pacing is turned off, the backoff
-factor is 0 and the fake's rate limits say ``Retry-After: 0`` (or a reset already in the past).
+factor is 0 and the fake's rate limits say ``Retry-After: 0`` (or a reset already in the past), or ask for
+longer than ``max_rate_limit_wait``, which is never waited for.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
+import sys
 from collections.abc import Callable, Iterator
 
 import pytest
 
+import honeyhive_experiment
 from honeyhive_experiment.github import CommentPublisher, PublishResult
 from honeyhive_experiment.report.markers import comment_head_sha
 from tests.fakes import FakeGitHub
@@ -595,6 +599,34 @@ def test_the_token_is_never_shown(
     for text in shown:
         assert gh.token not in text
         assert "ghs_wrong_token" not in text
+
+
+def test_pygithub_prints_nothing_of_its_own_when_the_comment_is_edited_with_an_installation_token(
+    gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Who an installation token is: ``GET /user`` answers 403, as expected. PyGithub logged "Request GET /api/v3/user
+    failed with 403: Forbidden" at INFO, and its import gave its logger a stderr handler of its own: every run that
+    updated its comment printed that failure twice. The CLI set PyGithub's logger to WARNING before PyGithub was
+    imported, which set it back: here both are imported afresh, as in the action."""
+    pygithub = logging.getLogger("github")
+    level, handlers = pygithub.level, list(pygithub.handlers)
+    for name in ("github", "honeyhive_experiment.github"):
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(honeyhive_experiment, "github", honeyhive_experiment.github)
+    gh.add_comment(PR, body("previous"), user=gh.bot_login)
+    try:
+        fresh = importlib.import_module("honeyhive_experiment.github")
+        with fresh.CommentPublisher(gh.token, gh.repository, api_url=gh.api_url, backoff=0) as publisher:
+            result = publisher.publish(PR, body("this run"), marker=MARKER, head_sha=HEAD)
+        printed = capfd.readouterr()
+    finally:
+        pygithub.setLevel(level)
+        pygithub.handlers = handlers
+
+    assert result.action == "updated"
+    assert ("GET", "/user", 403) in [(r.method, r.path, r.status) for r in gh.requests]
+    assert "403" not in printed.err + printed.out
+    assert "403" not in caplog.text
 
 
 def test_the_marker_must_be_in_the_body_and_the_mode_known(make_publisher: PublisherFactory) -> None:
