@@ -8,8 +8,9 @@ needed) and a retry policy (:class:`_Retry`, a ``github.GithubRetry``, so rate-l
   (``backoff`` × 2ⁿ) or as long as the answer says: ``Retry-After``, or for a primary rate limit
   (``X-RateLimit-Remaining: 0``) until ``X-RateLimit-Reset`` — unless that is longer than
   ``max_rate_limit_wait``, which gives up at once instead of blocking the job;
-* a comment is created with POST, which is not idempotent: a POST that got a 5xx is never re-sent
-  blindly (the comment may exist); :meth:`CommentPublisher.publish` looks for it first;
+* a comment is created with POST, which is not idempotent: a POST that got a 5xx, or whose answer was
+  lost (a connection reset, a read timeout), is never re-sent blindly (the comment may exist);
+  :meth:`CommentPublisher.publish` looks for it first;
 * when retries run out the last answer becomes the error (``raise_on_status=False``), not an opaque
   ``requests`` ``RetryError``.
 
@@ -30,18 +31,23 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import json
 import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Final, Literal
+from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 from github import Auth, Github, GithubException, GithubRetry, RateLimitExceededException
 from github.Issue import Issue
 from github.IssueComment import IssueComment
+from github.Requester import Requester
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.response import HTTPResponse
 from urllib3.util.retry import Retry
 
 from honeyhive_experiment.context import DEFAULT_GITHUB_API_URL, from_a_fork
@@ -57,6 +63,13 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+# PyGithub's import sets its logger to INFO and gives it a handler of its own, on stderr: every run that reads who an
+# installation token is printed "Request GET /user failed with 403" twice (the 403 that token always gets), before
+# "Updated the comment". Only its warnings are shown, through the root logger's handlers (redacted, as ours are).
+_PYGITHUB_LOG: Final = logging.getLogger("github")
+_PYGITHUB_LOG.setLevel(logging.WARNING)
+_PYGITHUB_LOG.handlers = [handler for handler in _PYGITHUB_LOG.handlers if type(handler) is not logging.StreamHandler]
 
 PublishAction = Literal["created", "updated", "skipped-stale", "skipped-off", "failed"]
 COMMENT_MODES: Final[tuple[str, ...]] = tuple(mode.value for mode in CommentMode)
@@ -92,12 +105,64 @@ class PullRequestInfo:
 
 
 class _Retry(GithubRetry):
-    """GitHub's retry, except that a POST answered with a 5xx is not re-sent: it may have been applied."""
+    """GitHub's retry, except that a POST that may have been applied is not re-sent (answered with a 5xx, or its
+    answer lost: a connection reset or a read timeout once it was sent), and that an answer asking for a wait longer
+    than ``max_rate_limit_wait`` (``Retry-After``, on a 429, a 503 or a secondary rate limit's 403) is not waited
+    for: it ends the retries at once, and becomes the error."""
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         if method.upper() == "POST" and status_code >= 500:
             return False
         return bool(super().is_retry(method, status_code, has_retry_after))
+
+    def increment(  # type: ignore[override]  # GithubRetry's signature
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: HTTPResponse | None = None,  # type: ignore[override]
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Retry:
+        write = (method or "").upper() == "POST" and not (url or "").endswith("/graphql")  # a query writes nothing
+        if error is not None and write and self._is_read_error(error):
+            raise error  # as urllib3 does for a method it does not retry: CommentPublisher._create looks first
+        # urllib3 would sleep for Retry-After whatever its length; PyGithub caps only the waits it computes itself
+        wait = self.get_retry_after(response) if response is not None else None
+        if wait is not None and self.max_rate_limit_wait is not None and wait > self.max_rate_limit_wait:
+            # what urllib3 raises when retries run out: with raise_on_status=False the answer is returned as it is
+            reason = ResponseError(f"Retry-After: {wait:g} s is longer than {self.max_rate_limit_wait:g} s")
+            raise MaxRetryError(_pool, url or "", reason)  # type: ignore[arg-type]  # as urllib3's own increment
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+class _Unreadable(OSError):
+    """A 2xx answer that is not JSON: a proxy's or single sign-on's login page, a body cut short. An OSError, as
+    requests' own JSONDecodeError is: like a lost answer, it says nothing of what GitHub did."""
+
+
+def _read_strictly(requester: Requester) -> None:
+    """Make ``requester`` raise :class:`_Unreadable`, naming the request, for an answer that is not JSON. PyGithub
+    raises a JSONDecodeError for a body cut short, and reads any other text as ``{"data": text}``: an object whose
+    fields are all None (a created comment without a url, a token whose account is "None"), or a TypeError deep
+    inside."""
+    send = requester.requestJsonAndCheck
+    api = urlsplit(requester.base_url).path
+
+    def checked(verb: str, url: str, *args: Any, **kwargs: Any) -> tuple[dict[str, Any], Any]:
+        request = f"{verb} {urlsplit(url).path.removeprefix(api)}"
+        try:
+            headers, data = send(verb, url, *args, **kwargs)
+        except json.JSONDecodeError as exc:  # PyGithub parses a body that starts with { or [
+            raise _Unreadable(f"GitHub's answer to {request} could not be read: it is not valid JSON ({exc})") from exc
+        if data is None or (
+            isinstance(data, dict) and isinstance(data.get("data"), str) and data.keys() <= {"data", "url"}
+        ):
+            what = "it is empty" if data is None else f"it is not JSON ({headers.get('content-type', 'no type')})"
+            raise _Unreadable(f"GitHub's answer to {request} could not be read: {what}")
+        return headers, data
+
+    setattr(requester, "requestJsonAndCheck", checked)  # noqa: B010 - this instance's, which every request goes through
 
 
 def _same_commit(a: str, b: str) -> bool:
@@ -207,6 +272,7 @@ class CommentPublisher:
             seconds_between_writes=seconds_between_writes,
             lazy=True,
         )
+        _read_strictly(self._github.requester)
         self._repo = self._github.get_repo(repository)  # lazy: no request
 
     def close(self) -> None:
@@ -274,6 +340,8 @@ class CommentPublisher:
             return PublishResult("created", created.html_url, created.id)
         except GithubException as exc:
             return self._failed(pr_number, step, exc, pull)
+        except _Unreadable as exc:
+            return PublishResult("failed", warning=self._redact(f"While {step}, {exc}."))
         except OSError as exc:  # requests' errors (connection refused/reset, timeouts) are OSErrors
             return PublishResult("failed", warning=self._redact(f"Could not reach GitHub while {step}: {exc}"))
 
@@ -323,11 +391,11 @@ class CommentPublisher:
     def _create(self, issue: Issue, body: str, marker: str | None) -> IssueComment:
         try:
             return issue.create_comment(body)
-        except GithubException as exc:
-            if marker is None or exc.status < 500:
+        except (GithubException, OSError) as exc:  # requests' errors are OSErrors
+            if marker is None or (isinstance(exc, GithubException) and exc.status < 500):
                 raise
-            # a 5xx on a create may still have created it: look before creating again
-            log.info("GitHub answered %d to creating the comment; checking whether it was created", exc.status)
+            # a 5xx, or an answer lost on the way (a reset, a read timeout): it may still have been created
+            log.info("Creating the comment failed (%s); checking whether it was created", _describe(exc))
             found = self._find(issue, marker)
             if found is None:
                 return issue.create_comment(body)
@@ -339,11 +407,13 @@ class CommentPublisher:
         answer = _describe(exc)
         if _is_rate_limited(exc):
             headers = exc.headers or {}
-            reset = headers.get("x-ratelimit-reset", "")
+            reset, retry_after = headers.get("x-ratelimit-reset", ""), headers.get("retry-after", "")
             when = ""
             if reset.isdigit() and headers.get("x-ratelimit-remaining") == "0":
                 when = f"; the limit resets at {datetime.fromtimestamp(int(reset), UTC):%H:%M:%S} UTC"
-            warning = f"GitHub's API rate limit was still exceeded after retrying ({answer}) while {step}{when}."
+            elif retry_after.isdigit() and int(retry_after) > 0:  # longer than the job waits, or waited in vain
+                when = f"; GitHub asked to wait {retry_after} s before trying again"
+            warning = f"GitHub's API rate limit was exceeded ({answer}) while {step}{when}."
         elif exc.status == 403 or (exc.status == 404 and step in ("creating the comment", "updating the comment")):
             if pull is None:
                 pull = self._pull_or_none(pr_number)
@@ -395,6 +465,8 @@ class CommentPublisher:
 
 
 def _describe(exc: Exception) -> str:
+    if isinstance(exc, _Unreadable):
+        return str(exc)
     if isinstance(exc, GithubException):
         detail = _github_message(exc)
         return f"HTTP {exc.status}" + (f" ({detail})" if detail else "")

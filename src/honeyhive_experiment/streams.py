@@ -145,5 +145,6 @@ def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
         setattr(handler, "_honeyhive_experiment", True)  # noqa: B010 - marks the handlers this CLI installed
         root.addHandler(handler)
     root.setLevel(logging.DEBUG if settings.debug else logging.INFO)
-    for noisy in ("httpx", "httpcore", "urllib3", "github", "opentelemetry", "uvicorn"):
+    # PyGithub's logger is quietened by honeyhive_experiment.github, after PyGithub's import has set it
+    for noisy in ("httpx", "httpcore", "urllib3", "opentelemetry", "uvicorn"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -38,6 +38,7 @@ Knobs (all thread-safe; set them from the test at any time):
   ``Retry-After``), a primary limit (403, ``X-RateLimit-Remaining: 0`` + ``X-RateLimit-Reset``) or a 429;
 * :meth:`fail_next` — the next ``count`` matching requests answer an error status, either before the
   request is applied or *after* (the write happened, the client sees a failure);
+* :meth:`garble_next` — the next ``count`` matching requests answer a 200 that is not JSON (or is cut short);
 * :meth:`add_pull` / :meth:`push` / :meth:`add_comment` / :meth:`seed_comments` / :meth:`set_merge_base`.
 
 What happened is inspectable: :meth:`comments` (per pull request, in id order), :attr:`requests`
@@ -71,6 +72,7 @@ BOT_LOGIN = "github-actions[bot]"
 MAX_COMMENT_LENGTH = 65536
 _DOCS = "https://docs.github.com/rest"
 _EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+_LOGIN_PAGE = "<!DOCTYPE html><html><head><title>Sign in</title></head><body>Single sign-on required</body></html>"
 
 RateLimitKind = Literal["secondary", "primary", "429"]
 
@@ -275,18 +277,36 @@ class FakeGitHub:
         status: int = 502,
         methods: Collection[str] | None = ("POST", "PATCH"),
         after_apply: bool = False,
+        retry_after: int | None = None,
     ) -> None:
-        """Answer the next ``count`` requests of ``methods`` (None: all) with ``status``.
+        """Answer the next ``count`` requests of ``methods`` (None: all) with ``status`` (and ``Retry-After``,
+        when given).
 
         With ``after_apply`` the write is applied first and only the answer is lost — a client that
         blindly re-sends it duplicates the comment.
         """
 
         def respond() -> Response:
-            return _error(status, "Server Error" if status >= 500 else "Error")
+            response = _error(status, "Server Error" if status >= 500 else "Error")
+            if retry_after is not None:
+                response.headers["Retry-After"] = str(retry_after)
+            return response
 
         with self._lock:
             self._state.faults.append(_Fault(count, respond, _upper(methods), after_apply))
+
+    def garble_next(self, count: int = 1, *, truncated: bool = False, methods: Collection[str] | None = None) -> None:
+        """Answer the next ``count`` requests of ``methods`` (None: all), not applied, with a 200 that is not GitHub's
+        JSON: a proxy's single sign-on page (HTML), or with ``truncated`` JSON cut short."""
+        text, media_type = (
+            ('{"id": 1, "body": "cut sh', "application/json") if truncated else (_LOGIN_PAGE, "text/html")
+        )
+
+        def respond() -> Response:
+            return Response(text, 200, media_type=media_type)
+
+        with self._lock:
+            self._state.faults.append(_Fault(count, respond, _upper(methods)))
 
     # -- inspection --------------------------------------------------------------------------------
 

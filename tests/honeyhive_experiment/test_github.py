@@ -2,20 +2,25 @@
 
 The fake (``tests.fakes.FakeGitHub``) serves under ``/api/v3`` like GitHub Enterprise, so every test
 also proves that ``api_url`` is honoured. Waits are zero: PyGithub's pacing is turned off, the backoff
-factor is 0 and the fake's rate limits say ``Retry-After: 0`` (or a reset already in the past).
+factor is 0 and the fake's rate limits say ``Retry-After: 0`` (or a reset already in the past), or ask for
+longer than ``max_rate_limit_wait``, which is never waited for.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
+import sys
 from collections.abc import Callable, Iterator
 
 import pytest
 
+import honeyhive_experiment
 from honeyhive_experiment.github import CommentPublisher, PublishResult
 from honeyhive_experiment.report.markers import comment_head_sha
 from tests.fakes import FakeGitHub
 from tests.fakes.github_server import RateLimitKind
+from tests.honeyhive_experiment.faultproxy import Fault, FaultProxy
 from tests.honeyhive_experiment.report.scenarios import base_input, render_comment
 
 pytestmark = pytest.mark.integration
@@ -425,6 +430,33 @@ def test_a_rate_limit_reset_too_far_away_is_not_waited_for(gh: FakeGitHub, make_
     assert len(gh.requests) == 1
 
 
+@pytest.mark.parametrize(
+    ("kind", "status"), [("secondary", 403), ("429", 429), (None, 503)], ids=["secondary-403", "429", "503"]
+)
+def test_a_retry_after_longer_than_the_job_waits_is_not_waited_for(
+    gh: FakeGitHub, make_publisher: PublisherFactory, kind: RateLimitKind | None, status: int
+) -> None:
+    """urllib3 sleeps for whatever ``Retry-After`` says (GitHub can say an hour), on every retry of every request,
+    until the job's timeout ends a passing check red: a wait longer than ``max_rate_limit_wait`` gives up at once.
+    Here the answer asks for 2 s and the job waits 1 s at most: the request is not retried, so nothing waited."""
+    if kind is None:
+        gh.fail_next(1, status=status, methods=None, retry_after=2)
+    else:
+        gh.rate_limit_next(1, kind=kind, retry_after=2)
+
+    result = make_publisher(max_rate_limit_wait=1).publish(PR, body("this run"), marker=MARKER, head_sha=HEAD)
+
+    assert result.action == "failed"
+    assert result.warning is not None
+    assert f"HTTP {status}" in result.warning
+    assert "while reading the pull request's comments" in result.warning
+    if kind is not None:
+        assert "rate limit was exceeded" in result.warning
+        assert "GitHub asked to wait 2 s" in result.warning
+    assert [r.status for r in gh.requests] == [status]  # not retried: nothing waited
+    assert gh.comments(PR) == []
+
+
 @pytest.mark.parametrize("after_apply", [False, True], ids=["lost-before-applied", "applied-but-answer-lost"])
 def test_a_5xx_on_create_leaves_exactly_one_comment(
     gh: FakeGitHub, make_publisher: PublisherFactory, after_apply: bool
@@ -436,6 +468,26 @@ def test_a_5xx_on_create_leaves_exactly_one_comment(
     assert result.action == "created"
     assert bot_comments(gh) == [body("this run")]
     assert [w.status for w in gh.writes] == ([502] if after_apply else [502, 201])
+    assert result.comment_id == gh.comments(PR)[0].id
+
+
+@pytest.mark.parametrize("fault", [Fault.RESET, Fault.RESET_AFTER], ids=["reset-before-applied", "applied-then-reset"])
+def test_a_create_whose_answer_is_lost_leaves_exactly_one_comment(
+    gh: FakeGitHub, make_publisher: PublisherFactory, fault: Fault
+) -> None:
+    """A proxy resets the connection once the POST was sent: the comment may exist or not. urllib3 re-sent such a
+    POST (a read error, on a method it was allowed to retry), and a created comment was there twice, for good."""
+    first = iter([True])
+
+    def the_first_create(method: str, path: str) -> bool:
+        return method == "POST" and path.endswith(f"/issues/{PR}/comments") and next(first, False)
+
+    with FaultProxy(gh.url, rate=1.0, kinds=[fault], should_fault=the_first_create) as proxy:
+        result = make_publisher(api_url=proxy.url + gh.prefix).publish(PR, body("this run"), marker=MARKER)
+
+    assert [injected.fault for injected in proxy.injected] == [fault]
+    assert result.action == "created"
+    assert bot_comments(gh) == [body("this run")]
     assert result.comment_id == gh.comments(PR)[0].id
 
 
@@ -482,6 +534,50 @@ def test_an_unreachable_github_is_a_warning(gh: FakeGitHub) -> None:
     assert "Could not reach GitHub" in result.warning
 
 
+@pytest.mark.parametrize("truncated", [False, True], ids=["html-login-page", "truncated-json"])
+def test_an_answer_that_is_not_json_is_a_warning_naming_the_request(
+    gh: FakeGitHub, make_publisher: PublisherFactory, truncated: bool
+) -> None:
+    """A proxy's sign-on page, or JSON cut short, answered with a 200: PyGithub failed deep inside (a TypeError, a
+    JSONDecodeError), which ended the run with a traceback before the experiment ran."""
+    gh.garble_next(1, truncated=truncated, methods=["GET"])
+
+    result = make_publisher().publish(PR, body("this run"), marker=MARKER, head_sha=HEAD)
+
+    assert result.action == "failed"
+    assert result.warning is not None
+    assert result.warning.startswith("While reading the pull request's comments, GitHub's answer to GET")
+    assert f"GET /repos/{gh.repository}/issues/{PR}/comments could not be read" in result.warning
+    assert ("it is not valid JSON" if truncated else "it is not JSON (text/html") in result.warning
+    assert gh.comments(PR) == []
+
+
+def test_a_create_answered_with_a_login_page_is_looked_for_then_made(
+    gh: FakeGitHub, make_publisher: PublisherFactory
+) -> None:
+    """PyGithub read the page as a comment whose fields are all None: 'created', with no url and no comment."""
+    gh.garble_next(1, methods=["POST"])
+
+    result = make_publisher().publish(PR, body("this run"), marker=MARKER)
+
+    assert result.action == "created"
+    assert bot_comments(gh) == [body("this run")]
+    assert result.comment_id == gh.comments(PR)[0].id
+    assert [(w.method, w.status) for w in gh.writes] == [("POST", 200), ("POST", 201)]
+
+
+@pytest.mark.parametrize("truncated", [False, True], ids=["html-login-page", "truncated-json"])
+def test_merge_base_is_unknown_when_the_answer_is_not_json(
+    gh: FakeGitHub, make_publisher: PublisherFactory, caplog: pytest.LogCaptureFixture, truncated: bool
+) -> None:
+    """As for any other failure of GitHub's (locate asks it before the run: the traceback ended the job)."""
+    gh.set_merge_base("b" * 40, HEAD, "c" * 40)
+    gh.garble_next(1, truncated=truncated)
+
+    assert make_publisher().merge_base("b" * 40, HEAD) is None
+    assert f"GitHub's answer to GET /repos/{gh.repository}/compare/{'b' * 40}...{HEAD} could not be read" in caplog.text
+
+
 def test_the_token_is_never_shown(
     gh: FakeGitHub, make_publisher: PublisherFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -503,6 +599,34 @@ def test_the_token_is_never_shown(
     for text in shown:
         assert gh.token not in text
         assert "ghs_wrong_token" not in text
+
+
+def test_pygithub_prints_nothing_of_its_own_when_the_comment_is_edited_with_an_installation_token(
+    gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Who an installation token is: ``GET /user`` answers 403, as expected. PyGithub logged "Request GET /api/v3/user
+    failed with 403: Forbidden" at INFO, and its import gave its logger a stderr handler of its own: every run that
+    updated its comment printed that failure twice. The CLI set PyGithub's logger to WARNING before PyGithub was
+    imported, which set it back: here both are imported afresh, as in the action."""
+    pygithub = logging.getLogger("github")
+    level, handlers = pygithub.level, list(pygithub.handlers)
+    for name in ("github", "honeyhive_experiment.github"):
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(honeyhive_experiment, "github", honeyhive_experiment.github)
+    gh.add_comment(PR, body("previous"), user=gh.bot_login)
+    try:
+        fresh = importlib.import_module("honeyhive_experiment.github")
+        with fresh.CommentPublisher(gh.token, gh.repository, api_url=gh.api_url, backoff=0) as publisher:
+            result = publisher.publish(PR, body("this run"), marker=MARKER, head_sha=HEAD)
+        printed = capfd.readouterr()
+    finally:
+        pygithub.setLevel(level)
+        pygithub.handlers = handlers
+
+    assert result.action == "updated"
+    assert ("GET", "/user", 403) in [(r.method, r.path, r.status) for r in gh.requests]
+    assert "403" not in printed.err + printed.out
+    assert "403" not in caplog.text
 
 
 def test_the_marker_must_be_in_the_body_and_the_mode_known(make_publisher: PublisherFactory) -> None:
