@@ -427,7 +427,7 @@ def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points:
     # how much worse the metric got (positive = worse), from the backend's difference and percentage change
     drop = None if difference is None else (-difference if higher else difference)
     worse_pct = None if change is None else (-change if higher else change)
-    degraded = delta.degraded_count if higher else delta.improved_count
+    degraded = delta.degraded_total if higher else delta.improved_total
     if gate.max_drop is not None and drop is not None and drop > gate.max_drop:
         said, bound = _apart(drop, gate.max_drop, f"{drop:.3f}" if points else f"{drop:g}")  # points: 13.6 pp
         hits.append(f"{metric} got worse by {in_units(said, points)} (gate: at most {in_units(bound, points)})")

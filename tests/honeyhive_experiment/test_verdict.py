@@ -882,6 +882,33 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ("every datapoint passed",),
         (),
     ),
+    # the backend may send the improved/degraded id lists without their counts (the report counts the lists): the gate
+    # read only the counts, so max_degraded: 2 with 6 degraded ids passed
+    (
+        "max_degraded counts the degraded ids when the backend sends no count",
+        lambda: judge(
+            summary(),
+            comparison(delta(counts=False) | {"improved": IDS[:3], "degraded": IDS[3:9]}),
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.FAIL,
+        ("accuracy degraded on 6 datapoints (gate: at most 2): 6 of 12 worse, p = 0.25",),
+        (),
+    ),
+    (
+        "lower is better: the improved ids are the degraded ones, without counts too",
+        lambda: judge(
+            summary(metrics={"latency": IDS}),
+            comparison(
+                delta("latency", difference=8.0, pct=8.0, counts=False) | {"improved": IDS[:6], "degraded": IDS[6:9]}
+            ),
+            gates={"latency": GateRule(max_degraded=5)},
+            presentation={"latency": LOWER},
+        ),
+        Verdict.FAIL,
+        ("latency degraded on 6 datapoints (gate: at most 5): 6 of 12 worse, p = 0.25",),
+        (),
+    ),
     # the PR replaced every dataset row: max_degraded counts the datapoints both runs have, of which there were none,
     # and the check passed a gate it never checked
     (
