@@ -460,7 +460,7 @@ def _evidence(found: Assessment | None, shared: int) -> str:
     few changes to tell (needs ≥ 5)``."""
     if found is None or not shared:  # the test counts the datapoints both runs have
         return f"significance unknown: {'no per-datapoint counts' if found is None else 'the runs share no datapoint'}"
-    text = f"{found.worse} of {shared} worse, {p_text(found.p_adjusted)}"
+    text = f"{found.worse} of {shared} worse, {p_text(found.p_adjusted, found.alpha)}"
     if found.change is Change.TOO_FEW:
         text += f", too few changes to tell (needs ≥ {min_changes(found.alpha, found.sides)})"
     return text

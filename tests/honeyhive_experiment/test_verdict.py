@@ -980,6 +980,21 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             " (needs ≥ 5), not significant, so not failed (significant: true)",
         ),
     ),
+    (  # p = 0.01003 was said "p = 0.01, not significant" at alpha 0.01
+        "the gate's p-value is never rounded onto alpha's other side",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=9, degraded=23), common=[f"EXT-{i}" for i in range(40)]),
+            gates=NOISE_AWARE,
+            policy=VerdictConfig(alpha=0.01),
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (
+            "accuracy got worse by 8.0% (gate: at most 5%): 23 of 40 worse, p = 0.01003, not significant, so not"
+            " failed (significant: true)",
+        ),
+    ),
     # a boolean metric's aggregate is a pass rate between 0 and 1 (the report shows 0.85 as 85%): an absolute bound
     # of 5 meant as 5 percentage points could never be crossed, and the check would be green for ever
     (
