@@ -960,14 +960,14 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             gates={"accuracy": GateRule(max_drop_pct=5, max_degraded=0)},
         ),
         Verdict.FAIL,
-        ("accuracy got worse by 8.0% (gate: at most 5%): significance unknown: the runs share no datapoint",),
+        ("accuracy got worse by 8.0% (gate: at most 5%): significance unknown: no datapoint has a value in both runs",),
         (),
     ),
     (
         "so does a noise-aware one: a test that could count nothing does not call the drop noise",
         lambda: judge(summary(), comparison(delta(improved=0, degraded=0), common=()), gates=NOISE_AWARE),
         Verdict.FAIL,
-        ("accuracy got worse by 8.0% (gate: at most 5%): significance unknown: the runs share no datapoint",),
+        ("accuracy got worse by 8.0% (gate: at most 5%): significance unknown: no datapoint has a value in both runs",),
         (),
     ),
     (
@@ -979,6 +979,26 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             "accuracy got worse by 8.0% (gate: at most 5%): 4 of 12 worse, p = 0.062, too few changes to tell"
             " (needs ≥ 5), not significant, so not failed (significant: true)",
         ),
+    ),
+    # the test counts the datapoints the backend compared the metric on (its found_count), not every shared one: with
+    # the baseline lacking the metric on 20 of 40 shared rows, 6 of 20 worse was said "6 of 40 worse"
+    (
+        "the gate's test says of how many datapoints the metric was compared on",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=6) | {"found_count": 20}, common=[f"EXT-{i}" for i in range(40)]),
+            gates=GATE_PCT,
+        ),
+        Verdict.FAIL,
+        ("accuracy got worse by 8.0% (gate: at most 5%): 6 of 20 worse, p = 0.016",),
+        (),
+    ),
+    (
+        "a noise-aware gate whose metric no shared datapoint has in both runs fails: its test counted nothing",
+        lambda: judge(summary(), comparison(delta(improved=0, degraded=0) | {"found_count": 0}), gates=NOISE_AWARE),
+        Verdict.FAIL,
+        ("accuracy got worse by 8.0% (gate: at most 5%): significance unknown: no datapoint has a value in both runs",),
+        (),
     ),
     (  # p = 0.01003 was said "p = 0.01, not significant" at alpha 0.01
         "the gate's p-value is never rounded onto alpha's other side",
