@@ -273,9 +273,16 @@ def describe(a: Assessment) -> str:
     worth showing: ``"needs ≥ 6 changes, has 4"`` (``≥ 5`` for a one-sided regression test)."""
     if a.change is Change.TOO_FEW:
         return f"needs ≥ {min_changes(a.alpha, a.sides)} changes, has {a.changes}"
-    return p_text(a.p_adjusted)
+    return p_text(a.p_adjusted, a.alpha)
 
 
-def p_text(p: float) -> str:
-    """A p-value as shown: ``p = 0.003``, ``p = 0.21`` (two significant digits), ``p < 0.001``."""
-    return f"p < {_SMALLEST_SHOWN_P:g}" if p < _SMALLEST_SHOWN_P else f"p = {p:.2g}"
+def p_text(p: float, alpha: float) -> str:
+    """A p-value as shown: ``p = 0.003``, ``p = 0.21`` (two significant digits), ``p < 0.001``; never rounded across
+    ``alpha``, which it is compared with: with more digits where two would put it on alpha's other side (``p = 0.0503``
+    at 0.05, not ``p = 0.05``, which reads as significant), and not ``p < 0.001`` when alpha is below 0.001."""
+    if p < _SMALLEST_SHOWN_P <= alpha:
+        return f"p < {_SMALLEST_SHOWN_P:g}"
+    digits = 2
+    while (float(f"{p:.{digits}g}") <= alpha) is not (p <= alpha):  # by 17 digits it is p itself
+        digits += 1
+    return f"p = {p:.{digits}g}"

@@ -427,7 +427,7 @@ def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points:
     # how much worse the metric got (positive = worse), from the backend's difference and percentage change
     drop = None if difference is None else (-difference if higher else difference)
     worse_pct = None if change is None else (-change if higher else change)
-    degraded = delta.degraded_count if higher else delta.improved_count
+    degraded = delta.degraded_total if higher else delta.improved_total
     if gate.max_drop is not None and drop is not None and drop > gate.max_drop:
         said, bound = _apart(drop, gate.max_drop, f"{drop:.3f}" if points else f"{drop:g}")  # points: 13.6 pp
         hits.append(f"{metric} got worse by {in_units(said, points)} (gate: at most {in_units(bound, points)})")
@@ -455,12 +455,13 @@ def assess_gates(
     return assess_regressions(_better_worse(comparison, presentation, only=gates), alpha=alpha)
 
 
-def _evidence(found: Assessment | None, shared: int) -> str:
-    """What the gate's test says, beside the bound: ``6 of 40 worse, p = 0.016``; ``4 of 40 worse, p = 0.062, too
-    few changes to tell (needs ≥ 5)``."""
-    if found is None or not shared:  # the test counts the datapoints both runs have
-        return f"significance unknown: {'no per-datapoint counts' if found is None else 'the runs share no datapoint'}"
-    text = f"{found.worse} of {shared} worse, {p_text(found.p_adjusted)}"
+def _evidence(found: Assessment | None, paired: int) -> str:
+    """What the gate's test says, beside the bound, of the ``paired`` datapoints it counted: ``6 of 40 worse, p =
+    0.016``; ``4 of 40 worse, p = 0.062, too few changes to tell (needs ≥ 5)``."""
+    if found is None or not paired:  # the test counts the datapoints with a value in both runs
+        why = "no per-datapoint counts" if found is None else "no datapoint has a value in both runs"
+        return f"significance unknown: {why}"
+    text = f"{found.worse} of {paired} worse, {p_text(found.p_adjusted, found.alpha)}"
     if found.change is Change.TOO_FEW:
         text += f", too few changes to tell (needs ≥ {min_changes(found.alpha, found.sides)})"
     return text
@@ -583,7 +584,7 @@ def gate_failures(
     and bounds are said in percentage points (:func:`in_points`), as its Δ column says them. A bound exceeded is a
     failure, said with the test's count and p-value; a gate with ``significant: true`` fails only when the
     regression is also significant (or when significance cannot be told: the backend sent no improved/degraded
-    counts, or the runs share no datapoint), and is otherwise said as a warning.
+    counts, or no datapoint has a value in both runs), and is otherwise said as a warning.
     """
     failures: list[tuple[str, str]] = []
     noise: list[tuple[str, str]] = []
@@ -593,10 +594,11 @@ def gate_failures(
         for delta in (d for d in comparison.metrics if d.metric_name == metric):
             hits = _hits(metric, delta, gate, higher, metric in points)
             found = (assessment or {}).get(delta.key)
-            evidence = _evidence(found, shared)
+            paired = shared if delta.found_count is None else delta.found_count  # the backend's count, when sent
+            evidence = _evidence(found, paired)
             if not hits:
                 continue
-            if gate.significant and found is not None and found.change is not Change.WORSE and shared:
+            if gate.significant and found is not None and found.change is not Change.WORSE and paired:
                 said = (f"{hit}: {evidence}, not significant, so not failed (significant: true)" for hit in hits)
                 noise.extend((metric, text) for text in said)
             else:

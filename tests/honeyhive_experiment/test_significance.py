@@ -25,6 +25,7 @@ from honeyhive_experiment.significance import (
     flips,
     holm,
     min_changes,
+    p_text,
     regression_test,
     sign_test,
     smallest_p,
@@ -404,6 +405,46 @@ def test_describe_formats_the_adjusted_p(p: float, text: str) -> None:
 def test_describe_uses_the_default_alpha_of_an_assessment() -> None:
     a = Assessment(better=4, worse=0, p_value=0.125, p_adjusted=0.125, change=Change.TOO_FEW)
     assert describe(a) == "needs ≥ 6 changes, has 4"
+
+
+# (p, alpha, text): two significant digits, but never rounded onto alpha's other side (p <= alpha is significant):
+# "p = 0.05" beside "not significant" at alpha 0.05 read as a contradiction, and was one for p = 0.0503
+P_TEXTS = [
+    (0.050322, 0.05, "p = 0.0503"),  # 0.05 would read significant
+    (0.0104, 0.01, "p = 0.0104"),
+    (0.010030803503468633, 0.01, "p = 0.01003"),  # 23 of 32 worse, one-sided; 0.0100 is still 0.01
+    (0.1004, 0.1, "p = 0.1004"),
+    (0.0436, 0.0437, "p = 0.0436"),  # 0.044 would read not significant
+    (0.0498, 0.05, "p = 0.05"),  # rounded onto alpha, still significant: two digits
+    (0.05, 0.05, "p = 0.05"),  # alpha itself is significant
+    (0.051, 0.05, "p = 0.051"),
+    (0.21, 0.05, "p = 0.21"),
+    (0.0005, 0.001, "p < 0.001"),
+    (0.001, 0.001, "p = 0.001"),
+    (0.0007, 0.0005, "p = 0.0007"),  # "p < 0.001" would not say which side of alpha 0.0005
+    (0.0004, 0.0005, "p = 0.0004"),
+    (0.0, 0.0005, "p = 0"),
+]
+
+
+@pytest.mark.parametrize(("p", "alpha", "text"), P_TEXTS)
+def test_p_text_never_rounds_across_alpha(p: float, alpha: float, text: str) -> None:
+    assert p_text(p, alpha) == text
+
+
+@given(st.floats(0, 1), st.floats(0.0001, 0.9999))
+def test_a_shown_p_value_is_on_the_side_of_alpha_the_p_value_is(p: float, alpha: float) -> None:
+    shown = p_text(p, alpha)
+    if shown == "p < 0.001":
+        assert p < 0.001 <= alpha
+    else:
+        assert (float(shown.removeprefix("p = ")) <= alpha) is (p <= alpha)
+
+
+def test_describe_shows_the_p_value_against_the_assessments_alpha() -> None:
+    a = Assessment(better=10, worse=30, p_value=0.01, p_adjusted=0.050322, change=Change.WITHIN_NOISE)
+    assert describe(a) == "p = 0.0503"
+    assert describe(dataclasses.replace(a, alpha=0.1, change=Change.WORSE)) == "p = 0.05"
 
 
 # --- flips ----------------------------------------------------------------------------------------------------------

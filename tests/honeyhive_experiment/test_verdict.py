@@ -882,6 +882,33 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ("every datapoint passed",),
         (),
     ),
+    # the backend may send the improved/degraded id lists without their counts (the report counts the lists): the gate
+    # read only the counts, so max_degraded: 2 with 6 degraded ids passed
+    (
+        "max_degraded counts the degraded ids when the backend sends no count",
+        lambda: judge(
+            summary(),
+            comparison(delta(counts=False) | {"improved": IDS[:3], "degraded": IDS[3:9]}),
+            gates={"accuracy": GateRule(max_degraded=2)},
+        ),
+        Verdict.FAIL,
+        ("accuracy degraded on 6 datapoints (gate: at most 2): 6 of 12 worse, p = 0.25",),
+        (),
+    ),
+    (
+        "lower is better: the improved ids are the degraded ones, without counts too",
+        lambda: judge(
+            summary(metrics={"latency": IDS}),
+            comparison(
+                delta("latency", difference=8.0, pct=8.0, counts=False) | {"improved": IDS[:6], "degraded": IDS[6:9]}
+            ),
+            gates={"latency": GateRule(max_degraded=5)},
+            presentation={"latency": LOWER},
+        ),
+        Verdict.FAIL,
+        ("latency degraded on 6 datapoints (gate: at most 5): 6 of 12 worse, p = 0.25",),
+        (),
+    ),
     # the PR replaced every dataset row: max_degraded counts the datapoints both runs have, of which there were none,
     # and the check passed a gate it never checked
     (
@@ -933,14 +960,14 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             gates={"accuracy": GateRule(max_drop_pct=5, max_degraded=0)},
         ),
         Verdict.FAIL,
-        ("accuracy got worse by 8.0% (gate: at most 5%): significance unknown: the runs share no datapoint",),
+        ("accuracy got worse by 8.0% (gate: at most 5%): significance unknown: no datapoint has a value in both runs",),
         (),
     ),
     (
         "so does a noise-aware one: a test that could count nothing does not call the drop noise",
         lambda: judge(summary(), comparison(delta(improved=0, degraded=0), common=()), gates=NOISE_AWARE),
         Verdict.FAIL,
-        ("accuracy got worse by 8.0% (gate: at most 5%): significance unknown: the runs share no datapoint",),
+        ("accuracy got worse by 8.0% (gate: at most 5%): significance unknown: no datapoint has a value in both runs",),
         (),
     ),
     (
@@ -951,6 +978,41 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (
             "accuracy got worse by 8.0% (gate: at most 5%): 4 of 12 worse, p = 0.062, too few changes to tell"
             " (needs ≥ 5), not significant, so not failed (significant: true)",
+        ),
+    ),
+    # the test counts the datapoints the backend compared the metric on (its found_count), not every shared one: with
+    # the baseline lacking the metric on 20 of 40 shared rows, 6 of 20 worse was said "6 of 40 worse"
+    (
+        "the gate's test says of how many datapoints the metric was compared on",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=0, degraded=6) | {"found_count": 20}, common=[f"EXT-{i}" for i in range(40)]),
+            gates=GATE_PCT,
+        ),
+        Verdict.FAIL,
+        ("accuracy got worse by 8.0% (gate: at most 5%): 6 of 20 worse, p = 0.016",),
+        (),
+    ),
+    (
+        "a noise-aware gate whose metric no shared datapoint has in both runs fails: its test counted nothing",
+        lambda: judge(summary(), comparison(delta(improved=0, degraded=0) | {"found_count": 0}), gates=NOISE_AWARE),
+        Verdict.FAIL,
+        ("accuracy got worse by 8.0% (gate: at most 5%): significance unknown: no datapoint has a value in both runs",),
+        (),
+    ),
+    (  # p = 0.01003 was said "p = 0.01, not significant" at alpha 0.01
+        "the gate's p-value is never rounded onto alpha's other side",
+        lambda: judge(
+            summary(),
+            comparison(delta(improved=9, degraded=23), common=[f"EXT-{i}" for i in range(40)]),
+            gates=NOISE_AWARE,
+            policy=VerdictConfig(alpha=0.01),
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (
+            "accuracy got worse by 8.0% (gate: at most 5%): 23 of 40 worse, p = 0.01003, not significant, so not"
+            " failed (significant: true)",
         ),
     ),
     # a boolean metric's aggregate is a pass rate between 0 and 1 (the report shows 0.85 as 85%): an absolute bound

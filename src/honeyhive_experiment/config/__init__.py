@@ -81,7 +81,7 @@ recomputed). The bounds, their ``max_worse*`` spellings and the direction that m
 ``max_drop`` its ``difference`` (sign-adjusted for the direction), ``max_drop_pct`` its ``percentage_change``
 (already in percent: ``5`` means 5 %; not judged when the backend sends none, old aggregate 0), and
 ``max_degraded`` its ``degraded_count`` for ``higher``, its ``improved_count`` for ``lower`` (the backend calls
-a smaller value "degraded").
+a smaller value "degraded"), or the length of its ``degraded`` / ``improved`` id list when it sends no count.
 
 Exceeding any bound makes the verdict ``fail``. Without a baseline the gate is not evaluated (the verdict
 is then decided by the backend's result alone); a gated metric absent from the comparison is reported,
