@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 
 from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
+from honeyhive_experiment.report import marker
 from tests.action_world import API_KEY, World
 from tests.action_world import world as world  # the fixture
 from tests.fakes.actions_runner import (
@@ -229,8 +231,9 @@ def test_a_dry_run_without_an_api_key_runs_on_the_embedded_backend_and_says_so(w
 
 def test_missing_comment_permission_is_a_warning_and_a_stale_run_leaves_the_newer_heads_comment(world: World) -> None:
     """Two pull-request runs after one baseline: without the permission to comment (403) the verdict still decides;
-    then, the pull request having moved on while a run for its older head was going, that run comments nothing. (The
-    baseline and the stale run in this process.)"""
+    then, the pull request having moved on while a run for its older head was going and the newer head's run having
+    commented, that run leaves the comment alone, and its comment-url output names none (it named the newer head's
+    comment). (The baseline and the stale run in this process.)"""
     world.keep_questions(3)
     assert world.in_process(push(BASE_SHA), name="baseline")[0] == 0
     world.github.forbid_writes = True
@@ -243,11 +246,14 @@ def test_missing_comment_permission_is_a_warning_and_a_stale_run_leaves_the_newe
 
     world.github.forbid_writes = False
     newer = "9" * 40
-    world.github.push(PR, newer)  # the PR moved on while this (older) run was going
+    world.github.push(PR, newer)  # the PR moved on while this (older) run was going, and its run commented
+    meta = f"<!-- honeyhive-experiment:meta head={newer} run=r2 -->"
+    newers = f"{marker(DEFAULT_CONFIG_PATH)}\n{meta}\nthe newer head's result"
+    world.github.add_comment(PR, newers, user=world.github.bot_login)
     code, stale = world.in_process(pull_request(head_sha=HEAD_SHA), name="stale")
     assert code == 0
-    assert world.github.comments(PR) == []
-    assert stale.outputs()["comment-url"] == ""
+    assert [comment.body for comment in world.github.comments(PR)] == [newers]
+    assert stale.outputs()["comment-url"] == ""  # it named the comment it left alone
 
 
 @pytest.mark.parametrize(

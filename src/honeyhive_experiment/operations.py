@@ -439,7 +439,9 @@ def _poster(settings: Settings) -> Poster | None:
             )
         if result.warning:
             log.warning("%s", result.warning)
-        if result.posted and result.url:
+        if not result.posted:  # skipped, or failed: the comment-url output names no comment this run did not write
+            return None
+        if result.url:
             posted.append(result.url)
         return result.url
 
