@@ -422,7 +422,12 @@ _COMMENT_INPUTS: Final = frozenset({"mode", "dry-run", "comment-mode"})  # and g
 def _poster(settings: Settings) -> Poster | None:
     """How the comment is posted: the sticky-comment publisher, when the action has a token and a repository."""
     repository = settings.ci.repository
-    if not settings.as_action or settings.github_token is None or repository is None:
+    if not settings.as_action or repository is None:
+        return None
+    if settings.github_token is None:  # an unset secret (Dependabot's pull requests get none): said, not silent
+        commented = settings.mode is not Mode.RUN and settings.comment_mode is not CommentMode.OFF  # a shard: never
+        if settings.ci.pr_number is not None and commented and not settings.dry_run:
+            announce(settings, "notice", ExperimentError("no github-token: no pull-request comment posted"))
         return None
     if settings.refused is not None and {issue.key for issue in settings.refused.issues} & _COMMENT_INPUTS:
         return None  # the inputs that say whether and how to comment were not understood: no comment

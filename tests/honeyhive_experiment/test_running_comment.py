@@ -148,6 +148,17 @@ def test_a_push_after_the_running_comment_leaves_the_result_not_running(world: W
     assert world.outputs()["comment-url"].endswith(f"/pull/{PR}#issuecomment-{comment.id}")
 
 
+def test_a_pull_request_without_a_token_is_told_no_comment_was_posted(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``github-token: ${{ secrets.BOT_PAT }}`` on a Dependabot pull request (no secrets there): nothing was posted,
+    and nothing said so."""
+    assert world.action(**{"github-token": ""}) == 0
+
+    assert world.writes() == []
+    assert "::notice::no github-token: no pull-request comment posted" in capsys.readouterr().out
+
+
 PASSED, FAILED = "· 3 of 3 datapoints passed", "❌ **Failed**"  # no baseline: neutral, exit 0
 
 
