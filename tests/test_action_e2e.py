@@ -397,6 +397,7 @@ def test_a_fallback_baseline_is_a_run_of_the_merge_bases_history_before_one_on_m
     tip = git(root, "rev-parse", "HEAD")
     runs: dict[str, str] = {}
     for sha in (before, tip):  # the baseline workflow's runs on main, the one ahead of the fork point the newest
+        git(root, "checkout", "--quiet", "--detach", sha)  # what each push checked out
         code, step = world.in_process(push(sha), name=f"push-{sha[:7]}")
         assert code == 0
         runs[sha] = step.outputs()["run-id"]
@@ -554,6 +555,48 @@ def test_a_checkout_of_githubs_merge_commit_is_compared_with_the_base_it_merged_
     made = httpx.get(f"{world.backend.url}/v1/runs/{outputs['run-id']}", headers=headers).json()["evaluation"]
     stamped = made["metadata"]["ci"]
     assert (stamped["sha"], stamped["checkout_sha"], stamped["merge_base_sha"]) == (head, merge, tip)
+
+
+def test_an_issue_comment_on_a_pull_request_is_that_pull_requests_run_never_mains(world: World) -> None:
+    """A "/evaluate" comment on the pull request (``issue_comment``: GITHUB_SHA and GITHUB_REF are main's; the job
+    checks out the pull request's head, which breaks an answer) was recorded as main's run at main's tip, commented
+    nowhere, and was then the next pull request's baseline at that merge base: its comment showed the broken answer
+    as its own change. It is the pull request's run now, at the commit checked out, commented on the pull request.
+    (Three questions, both steps in this process.)"""
+    import httpx
+
+    root = world.root
+    world.keep_questions(3)
+    tip = init_repository(root)
+    git(root, "update-ref", "refs/remotes/origin/main", tip)  # actions/checkout's remote
+    git(root, "checkout", "--quiet", "-b", HEAD_REF)
+    set_answers(root, {"reset password": "Nonsense."})
+    git(root, "commit", "--quiet", "--all", "--message=a broken answer")
+    head = git(root, "rev-parse", "HEAD")
+    world.github.push(PR, head)
+    repository = {"full_name": REPOSITORY, "default_branch": "main"}
+    issue = {"number": PR, "pull_request": {"url": f"https://api.github.com/repos/{REPOSITORY}/pulls/{PR}"}}
+    payload = {"action": "created", "issue": issue, "comment": {"body": "/evaluate"}, "repository": repository}
+    evaluate = Event("issue_comment", payload, sha=tip, ref="refs/heads/main", ref_name="main")
+
+    code, step = world.in_process(evaluate, name="evaluate")
+
+    assert (code, step.outputs()["verdict"]) == (1, "fail")
+    [comment] = world.github.comments(PR)
+    assert f"for commit {head[:7]}" in comment.body
+    assert "moved on" not in comment.body
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    made = httpx.get(f"{world.backend.url}/v1/runs/{step.outputs()['run-id']}", headers=headers).json()["evaluation"]
+    stamped = made["metadata"]["ci"]
+    assert (stamped["sha"], stamped["pr_number"], stamped["event"]) == (head, PR, "issue_comment")
+    assert (stamped.get("branch"), stamped["merge_base_sha"]) == (None, tip)
+
+    git(root, "checkout", "--quiet", "-b", "other", "main")  # a pull request from main's tip, the code unchanged
+    git(root, "commit", "--quiet", "--allow-empty", "--message=a note")
+    other = git(root, "rev-parse", "HEAD")
+    world.github.push(PR, other)
+    code, step = world.in_process(pull_request(head_sha=other, base_sha=tip), name="other")
+    assert (code, step.outputs()["baseline-run-id"]) == (0, "")  # no run at main's tip to compare with
 
 
 def test_two_experiment_files_in_one_job_keep_a_report_each_and_publish_reads_its_own(world: World) -> None:
