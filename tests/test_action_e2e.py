@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 
 from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
+from honeyhive_experiment.report import marker
 from tests.action_world import API_KEY, World
 from tests.action_world import world as world  # the fixture
 from tests.fakes.actions_runner import (
@@ -229,8 +231,9 @@ def test_a_dry_run_without_an_api_key_runs_on_the_embedded_backend_and_says_so(w
 
 def test_missing_comment_permission_is_a_warning_and_a_stale_run_leaves_the_newer_heads_comment(world: World) -> None:
     """Two pull-request runs after one baseline: without the permission to comment (403) the verdict still decides;
-    then, the pull request having moved on while a run for its older head was going, that run comments nothing. (The
-    baseline and the stale run in this process.)"""
+    then, the pull request having moved on while a run for its older head was going and the newer head's run having
+    commented, that run leaves the comment alone, and its comment-url output names none (it named the newer head's
+    comment). (The baseline and the stale run in this process.)"""
     world.keep_questions(3)
     assert world.in_process(push(BASE_SHA), name="baseline")[0] == 0
     world.github.forbid_writes = True
@@ -243,11 +246,14 @@ def test_missing_comment_permission_is_a_warning_and_a_stale_run_leaves_the_newe
 
     world.github.forbid_writes = False
     newer = "9" * 40
-    world.github.push(PR, newer)  # the PR moved on while this (older) run was going
+    world.github.push(PR, newer)  # the PR moved on while this (older) run was going, and its run commented
+    meta = f"<!-- honeyhive-experiment:meta head={newer} run=r2 -->"
+    newers = f"{marker(DEFAULT_CONFIG_PATH)}\n{meta}\nthe newer head's result"
+    world.github.add_comment(PR, newers, user=world.github.bot_login)
     code, stale = world.in_process(pull_request(head_sha=HEAD_SHA), name="stale")
     assert code == 0
-    assert world.github.comments(PR) == []
-    assert stale.outputs()["comment-url"] == ""
+    assert [comment.body for comment in world.github.comments(PR)] == [newers]
+    assert stale.outputs()["comment-url"] == ""  # it named the comment it left alone
 
 
 @pytest.mark.parametrize(
@@ -391,6 +397,7 @@ def test_a_fallback_baseline_is_a_run_of_the_merge_bases_history_before_one_on_m
     tip = git(root, "rev-parse", "HEAD")
     runs: dict[str, str] = {}
     for sha in (before, tip):  # the baseline workflow's runs on main, the one ahead of the fork point the newest
+        git(root, "checkout", "--quiet", "--detach", sha)  # what each push checked out
         code, step = world.in_process(push(sha), name=f"push-{sha[:7]}")
         assert code == 0
         runs[sha] = step.outputs()["run-id"]
@@ -548,6 +555,48 @@ def test_a_checkout_of_githubs_merge_commit_is_compared_with_the_base_it_merged_
     made = httpx.get(f"{world.backend.url}/v1/runs/{outputs['run-id']}", headers=headers).json()["evaluation"]
     stamped = made["metadata"]["ci"]
     assert (stamped["sha"], stamped["checkout_sha"], stamped["merge_base_sha"]) == (head, merge, tip)
+
+
+def test_an_issue_comment_on_a_pull_request_is_that_pull_requests_run_never_mains(world: World) -> None:
+    """A "/evaluate" comment on the pull request (``issue_comment``: GITHUB_SHA and GITHUB_REF are main's; the job
+    checks out the pull request's head, which breaks an answer) was recorded as main's run at main's tip, commented
+    nowhere, and was then the next pull request's baseline at that merge base: its comment showed the broken answer
+    as its own change. It is the pull request's run now, at the commit checked out, commented on the pull request.
+    (Three questions, both steps in this process.)"""
+    import httpx
+
+    root = world.root
+    world.keep_questions(3)
+    tip = init_repository(root)
+    git(root, "update-ref", "refs/remotes/origin/main", tip)  # actions/checkout's remote
+    git(root, "checkout", "--quiet", "-b", HEAD_REF)
+    set_answers(root, {"reset password": "Nonsense."})
+    git(root, "commit", "--quiet", "--all", "--message=a broken answer")
+    head = git(root, "rev-parse", "HEAD")
+    world.github.push(PR, head)
+    repository = {"full_name": REPOSITORY, "default_branch": "main"}
+    issue = {"number": PR, "pull_request": {"url": f"https://api.github.com/repos/{REPOSITORY}/pulls/{PR}"}}
+    payload = {"action": "created", "issue": issue, "comment": {"body": "/evaluate"}, "repository": repository}
+    evaluate = Event("issue_comment", payload, sha=tip, ref="refs/heads/main", ref_name="main")
+
+    code, step = world.in_process(evaluate, name="evaluate")
+
+    assert (code, step.outputs()["verdict"]) == (1, "fail")
+    [comment] = world.github.comments(PR)
+    assert f"for commit {head[:7]}" in comment.body
+    assert "moved on" not in comment.body
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    made = httpx.get(f"{world.backend.url}/v1/runs/{step.outputs()['run-id']}", headers=headers).json()["evaluation"]
+    stamped = made["metadata"]["ci"]
+    assert (stamped["sha"], stamped["pr_number"], stamped["event"]) == (head, PR, "issue_comment")
+    assert (stamped.get("branch"), stamped["merge_base_sha"]) == (None, tip)
+
+    git(root, "checkout", "--quiet", "-b", "other", "main")  # a pull request from main's tip, the code unchanged
+    git(root, "commit", "--quiet", "--allow-empty", "--message=a note")
+    other = git(root, "rev-parse", "HEAD")
+    world.github.push(PR, other)
+    code, step = world.in_process(pull_request(head_sha=other, base_sha=tip), name="other")
+    assert (code, step.outputs()["baseline-run-id"]) == (0, "")  # no run at main's tip to compare with
 
 
 def test_two_experiment_files_in_one_job_keep_a_report_each_and_publish_reads_its_own(world: World) -> None:

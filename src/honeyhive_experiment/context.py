@@ -11,7 +11,7 @@ the payload's path (``event payload pull_request.number: …``). Nothing here re
 and the parsed payload are passed in.
 
 What is taken from the payload (of ``pull_request``, ``pull_request_target``, ``push``, ``merge_group``,
-``workflow_run``, ``schedule`` and ``workflow_dispatch`` events):
+``workflow_run``, ``issue_comment``, ``schedule`` and ``workflow_dispatch`` events):
 
 * pull requests: number, head sha/ref, base sha/ref, and whether it comes from a fork — the head repository
   differs from the base repository (or was deleted). ``head.repo.fork`` alone is not used: it is also true for a
@@ -20,6 +20,9 @@ What is taken from the payload (of ``pull_request``, ``pull_request_target``, ``
   fork or not, its conclusion). GitHub lists no pull requests there for a run that came from a fork, so
   ``pr_numbers`` is empty in exactly the case a two-workflow setup cares about.
 * ``merge_group``: the queue's base branch and commit (``merge_group.base_ref``, ``base_sha``).
+* ``issue_comment`` on a pull request (``issue.pull_request``): its number only; the payload names no commit
+  (``GITHUB_SHA`` is the default branch's tip), so its head is the commit checked out
+  (:func:`~honeyhive_experiment.operations.locate`).
 * every event: the repository's default branch (the baseline search's branch when the run's own is unknown: a tag,
   a fork's triggering run).
 """
@@ -337,6 +340,9 @@ def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, An
             values["head_ref"] = payload.text("pull_request.head.ref")
         if context["base_ref"] is None:
             values["base_ref"] = payload.text("pull_request.base.ref")
+
+    if payload.obj("issue.pull_request") is not None:  # issue_comment on a pull request ("/evaluate"): its number,
+        values["pr_number"] = payload.number("issue.number")  # no commit: the head is what the job checked out (locate)
 
     if payload.obj("merge_group") is not None:
         values["base_sha"] = payload.sha("merge_group.base_sha")

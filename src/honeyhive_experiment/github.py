@@ -173,17 +173,20 @@ def _same_commit(a: str, b: str) -> bool:
 
 def _stale_reason(ours: str, current: str, shown: str | None) -> str | None:
     """Why a run for commit ``ours`` must not write, when the PR's head is ``current`` and the existing
-    comment shows ``shown`` — or None when it may write."""
-    if _same_commit(ours, current):
+    comment shows ``shown`` — or None when it may write: the head is ours, or the comment shows ours (our own
+    "running" placeholder or an earlier result) or none (no comment, or one naming no commit). A run for a commit
+    the head has moved on from still writes then: no run may come for the newer head (a ``[skip ci]`` commit, a push
+    by the workflow's token), and our placeholder would say "running" for ever."""
+    if _same_commit(ours, current) or shown is None or _same_commit(shown, ours):
         return None
-    if shown is not None and _same_commit(shown, current):
+    if _same_commit(shown, current):
         return (
             f"Not updating the pull request comment: it already shows the pull request's head {current[:7]},"
             f" and this run is for the older commit {ours[:7]}."
         )
     return (
-        f"Not updating the pull request comment: this run is for commit {ours[:7]}, but the pull request's"
-        f" head is now {current[:7]}; the run for the newer commit will comment."
+        f"Not updating the pull request comment: it shows commit {shown[:7]}, and this run is for commit {ours[:7]}"
+        f" (the pull request's head is now {current[:7]})."
     )
 
 
@@ -302,8 +305,10 @@ class CommentPublisher:
 
         ``update``: edit the newest comment containing ``marker`` (every page of comments is read), else the newest
         containing ``earlier`` (the marker an earlier version wrote, when given), or create one; no other comment
-        is touched. ``new``: always create one. ``off``: nothing. With ``head_sha``, nothing is written unless it is
-        the pull request's current head (a run for an older commit never overwrites the comment of a newer one).
+        is touched. ``new``: always create one. ``off``: nothing. With ``head_sha``, the comment of another commit is
+        written over only by a run for the pull request's current head (a run for an older commit never overwrites
+        the comment of a newer one); a run for an older commit writes its own (and one where there is none), saying
+        that the head has moved on (:func:`_stale_reason`).
         """
         if mode not in COMMENT_MODES:
             raise ValueError(f"comment mode must be one of {', '.join(COMMENT_MODES)}; got {mode!r}")
@@ -329,6 +334,9 @@ class CommentPublisher:
                         existing.id if existing else None,
                         reason,
                     )
+                if not _same_commit(head_sha, pull.head_sha):  # written all the same (see _stale_reason): said
+                    moved = f"the pull request's head has since moved on to {pull.head_sha[:7]}"
+                    body = f"{body.rstrip()}\n\n⚠️ This is for commit {head_sha[:7]}; {moved}.\n"
             if existing is not None:
                 step = "updating the comment"
                 existing.edit(body)

@@ -32,7 +32,7 @@ from honeyhive_experiment import backend, cancellation
 from honeyhive_experiment.checkout import checked_out, git, local_checkout
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import ExperimentConfig, all_of, config_error_at, declared_name, load_config
-from honeyhive_experiment.context import PULL_REQUEST_EVENTS, quote
+from honeyhive_experiment.context import quote
 from honeyhive_experiment.dataset_identity import file_identity
 from honeyhive_experiment.delivery import (
     Composed,
@@ -211,6 +211,8 @@ class _Invocation:
     def _run(self) -> Outcome:
         settings = locate(self.settings)
         self.settings = settings
+        if self.post is not None:  # the comment is about the commit located (an issue_comment's: the one checked out)
+            self.post = _poster(settings)
         config = self.config = _experiment_file(settings, comment=settings.mode is not Mode.RUN)
         if not settings.api_key and not settings.dry_run:  # a dry run goes on, on the embedded backend (it says so)
             if settings.is_fork:
@@ -366,33 +368,17 @@ def locate(settings: Settings) -> Settings:
     commit, merge base with the default branch (or ``--base``) and uncommitted changes; the action's merge base
     of the pull request's base and head (a merge queue's entry has its own: the queue's base commit), and of a
     branch's run with the default branch (``fallback_ref``, what the branch falls back on without a run of its
-    own). ``settings.ci`` with what was found.
-
-    A pull request's checkout that is not its head (``ci.sha``) is stamped ``checkout_sha``: its run measured other
-    code than the head's. GitHub's merge commit of the head into the base's tip (what ``actions/checkout`` checks
-    out without ``ref``) is compared with the run at that tip, its first parent, as like for like; any other
-    commit is warned about."""
+    own). ``settings.ci`` with what was found, and with what is checked out (:func:`_checked_out`)."""
     if not settings.as_action:
         own = tuple(path for path in (settings.report_file, settings.html_file) if path is not None)
         # a local run's ci is git's alone (from_args reads no GitHub context)
         return settings.model_copy(update={"ci": local_checkout(settings.root, settings.base, own_files=own)})
+    settings = _checked_out(settings)
     ci = settings.ci
-    base = ci.base_sha or ci.fallback_ref
-    if not base or not ci.sha or ci.merge_base_sha:  # known already: a merge queue's entry's
+    # an issue_comment's pull request: its payload names no base commit, its base branch is the default one
+    base = ci.base_sha or ci.fallback_ref or (ci.base_ref if ci.pr_number is not None else None)
+    if not base or not ci.sha or ci.merge_base_sha:  # known already: a merge queue's entry's, a merge commit's
         return settings
-    found = checked_out(settings.root) if ci.event in PULL_REQUEST_EVENTS else ()
-    if found and found[0] != ci.sha:
-        head, parents = found[0], found[1:]
-        if len(parents) == 2 and parents[1] == ci.sha:  # GitHub's merge commit: (the base's tip, the head)
-            return settings.with_ci(checkout_sha=head, merge_checkout=True, merge_base_sha=parents[0])
-        log.warning(
-            "the checkout, commit %s, is neither the pull request's head %s nor GitHub's merge commit of it: the"
-            " run measures the checked-out code, is labelled with the head and is compared with the run at the"
-            " merge base; check out the head (actions/checkout with ref: ${{ github.event.pull_request.head.sha }})",
-            head[:12],
-            ci.sha[:12],
-        )
-        settings = settings.with_ci(checkout_sha=head)
     # a branch is origin's (actions/checkout's remote) in git, and GitHub's compare takes its name
     merge_base = git(settings.root, "merge-base", ci.base_sha or f"origin/{base}", ci.sha)
     if merge_base is None and settings.github_token is not None and ci.repository is not None:
@@ -403,6 +389,56 @@ def locate(settings: Settings) -> Settings:
             merge_base = github.merge_base(base, ci.sha, quiet=ci.base_sha is None)
     # unknown, a branch's baseline is the default branch's latest passing run: said (the report's note), not warned
     return settings.with_ci(merge_base_sha=merge_base, merge_base_unknown=merge_base is None)
+
+
+def _checked_out(settings: Settings) -> Settings:
+    """``settings`` with the commit checked out, where the event says another (``ci.sha``): a run is never stamped
+    with a commit it did not run (the job checks out what it likes).
+
+    A pull request's checkout that is not its head is stamped ``checkout_sha``: its run measured other code than the
+    head's. GitHub's merge commit of the head into the base's tip (what ``actions/checkout`` checks out without
+    ``ref``) is compared with the run at that tip, its first parent, as like for like; any other commit is warned
+    about. An ``issue_comment`` on a pull request names no commit: the head is the commit checked out. Any other
+    event's run (a push, a schedule, a dispatch, a comment on an issue) at another commit is stamped with that commit
+    and no branch, warned about: it is not the branch's run, never its baseline. ``mode: publish`` runs nothing."""
+    ci = settings.ci
+    if not ci.sha or settings.mode is Mode.PUBLISH:
+        return settings
+    found = checked_out(settings.root)
+    on_a_comment = ci.event == "issue_comment" and ci.pr_number is not None
+    if not found or found[0] == ci.sha:
+        if found and on_a_comment:  # GITHUB_SHA: the default branch's tip
+            log.warning(
+                "the checkout is the default branch's commit %s, not pull request #%d's head: the run measures it;"
+                " check out the head (actions/checkout with ref: refs/pull/%d/head)",
+                found[0][:12],
+                ci.pr_number,
+                ci.pr_number,
+            )
+        return settings
+    head, parents = found[0], found[1:]
+    if on_a_comment:
+        return settings.with_ci(sha=head)
+    if ci.pr_number is None:
+        log.warning(
+            "the checkout, commit %s, is not the %s event's commit %s: the run is recorded at the commit checked out,"
+            " as no branch's run (never %s's baseline)",
+            head[:12],
+            ci.event,
+            ci.sha[:12],
+            ci.branch or "a branch",
+        )
+        return settings.with_ci(sha=head, branch=None)
+    if len(parents) == 2 and parents[1] == ci.sha:  # GitHub's merge commit: (the base's tip, the head)
+        return settings.with_ci(checkout_sha=head, merge_checkout=True, merge_base_sha=parents[0])
+    log.warning(
+        "the checkout, commit %s, is neither the pull request's head %s nor GitHub's merge commit of it: the"
+        " run measures the checked-out code, is labelled with the head and is compared with the run at the"
+        " merge base; check out the head (actions/checkout with ref: ${{ github.event.pull_request.head.sha }})",
+        head[:12],
+        ci.sha[:12],
+    )
+    return settings.with_ci(checkout_sha=head)
 
 
 @contextmanager
@@ -422,7 +458,12 @@ _COMMENT_INPUTS: Final = frozenset({"mode", "dry-run", "comment-mode"})  # and g
 def _poster(settings: Settings) -> Poster | None:
     """How the comment is posted: the sticky-comment publisher, when the action has a token and a repository."""
     repository = settings.ci.repository
-    if not settings.as_action or settings.github_token is None or repository is None:
+    if not settings.as_action or repository is None:
+        return None
+    if settings.github_token is None:  # an unset secret (Dependabot's pull requests get none): said, not silent
+        commented = settings.mode is not Mode.RUN and settings.comment_mode is not CommentMode.OFF  # a shard: never
+        if settings.ci.pr_number is not None and commented and not settings.dry_run:
+            announce(settings, "notice", ExperimentError("no github-token: no pull-request comment posted"))
         return None
     if settings.refused is not None and {issue.key for issue in settings.refused.issues} & _COMMENT_INPUTS:
         return None  # the inputs that say whether and how to comment were not understood: no comment
@@ -439,7 +480,9 @@ def _poster(settings: Settings) -> Poster | None:
             )
         if result.warning:
             log.warning("%s", result.warning)
-        if result.posted and result.url:
+        if not result.posted:  # skipped, or failed: the comment-url output names no comment this run did not write
+            return None
+        if result.url:
             posted.append(result.url)
         return result.url
 

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from honeyhive_experiment.baseline import pick_baseline
+from honeyhive_experiment.baseline import of_the_branch, pick_baseline
 from honeyhive_experiment.checkout import MAX_HASHED_BYTES, default_branch, is_ancestor, local_checkout
 from honeyhive_experiment.config import BaselineConfig
+from honeyhive_experiment.context import ci_context, github_context
 from honeyhive_experiment.errors import SettingsError
 from honeyhive_experiment.models import ExperimentRun
 from honeyhive_experiment.operations import locate
-from honeyhive_experiment.settings import CiContext, Settings
+from honeyhive_experiment.settings import CiContext, Mode, Settings
 
 pytestmark = pytest.mark.integration
 
@@ -138,15 +139,72 @@ def test_a_pull_requests_checkout_is_what_its_run_is_compared_and_stamped_by(
         root = origin
         git(root, "checkout", "-q", "--detach", commits[checkout])
     ci = CiContext(sha=commits["head"], base_sha=commits["tip"], base_ref="main", event=event, pr_number=7)
+    mode = Mode.PUBLISH if event == "workflow_run" else Mode.ALL
 
     with caplog.at_level("WARNING", logger="honeyhive_experiment"):
-        found = locate(Settings(command="action", workspace=root, ci=ci)).ci
+        found = locate(Settings(command="action", workspace=root, ci=ci, mode=mode)).ci
 
     assert found.merge_base_sha == commits[merge_base]
     assert found.checkout_sha == (commits[stamped] if stamped else None)
     assert found.merge_checkout is merged
     assert found.sha == commits["head"]  # the run is still the pull request's head's: the comment, publish
     assert ("is neither the pull request's head" in caplog.text) is warned
+
+
+@pytest.mark.parametrize(
+    ("event", "checkout", "sha", "branch", "pr_number", "warned"),
+    [
+        ("push", "tip", "tip", "main", None, False),
+        ("push", "head", "head", None, None, True),  # actions/checkout with another ref: never main's run
+        ("workflow_dispatch", "head", "head", None, None, True),
+        ("issue_comment", "head", "head", None, 7, False),  # "/evaluate" on pull request 7: its head checked out
+        ("issue_comment", "tip", "tip", None, 7, True),  # ... or GITHUB_SHA, the default branch's tip: said
+        ("issue_comment on an issue", "head", "head", None, None, True),  # not a pull request: a run of no branch
+    ],
+)
+def test_a_run_is_stamped_with_the_commit_checked_out_whatever_the_event(
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    event: str,
+    checkout: str,
+    sha: str,
+    branch: str | None,
+    pr_number: int | None,
+    warned: bool,
+) -> None:
+    """GITHUB_SHA is the default branch's tip for a ``push`` or a ``workflow_dispatch`` of main, and for an
+    ``issue_comment`` (a "/evaluate" comment on a pull request, whose job checks out the pull request's code): the
+    run of another commit was stamped as main's run at main's tip, commented nowhere, and became other pull
+    requests' baseline with the broken pull request's results as theirs. Now the run is stamped with the commit
+    checked out and, when that is not the event's, as no branch's; a pull request's comment names the pull request,
+    whose merge base with the default branch is looked for."""
+    origin = repository(tmp_path / "origin")
+    commits = {"fork point": git(origin, "rev-parse", "HEAD")}
+    git(origin, "checkout", "-qb", "feature")
+    git(origin, "commit", "-q", "--allow-empty", "-m", "head")
+    commits["head"] = git(origin, "rev-parse", "HEAD")
+    git(origin, "checkout", "-q", "main")
+    git(origin, "commit", "-q", "--allow-empty", "-m", "main moves on")
+    commits["tip"] = git(origin, "rev-parse", "HEAD")
+    root = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--no-single-branch", origin.as_uri(), str(root))
+    git(root, "checkout", "-q", "--detach", commits[checkout])
+    issue: dict[str, object] = {"number": 7}
+    if event == "issue_comment":
+        issue["pull_request"] = {"url": "https://api.github.com/repos/acme/app/pulls/7"}
+    payload = {"repository": {"full_name": "acme/app", "default_branch": "main"}, "issue": issue}
+    variables = {"GITHUB_EVENT_NAME": event.split()[0], "GITHUB_SHA": commits["tip"], "GITHUB_REF_NAME": "main"}
+    ci = ci_context(github_context({**variables, "GITHUB_REF": "refs/heads/main"}, payload))
+
+    with caplog.at_level("WARNING", logger="honeyhive_experiment"):
+        found = locate(Settings(command="action", workspace=root, ci=ci)).ci
+
+    assert (found.sha, found.branch, found.pr_number) == (commits[sha], branch, pr_number)
+    assert found.checkout_sha is None
+    assert ("the checkout" in caplog.text) is warned, caplog.text
+    if pr_number is not None:
+        assert (found.base_ref, found.merge_base_sha) == ("main", commits["fork point" if sha == "head" else "tip"])
+        assert not of_the_branch(ExperimentRun(run_id="r", name="e", metadata={"ci": found.metadata("c", "f")}))
 
 
 def test_a_branchs_push_is_located_at_its_merge_base_with_the_default_branch(tmp_path: Path) -> None:

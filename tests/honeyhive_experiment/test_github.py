@@ -314,13 +314,43 @@ def test_the_head_is_read_from_the_comment_the_report_rendered(
     assert bot_comments(gh) == [newer]
 
 
-def test_a_stale_run_creates_no_comment_either(gh: FakeGitHub, make_publisher: PublisherFactory) -> None:
-    gh.push(PR, NEWER)
+MOVED_ON = f"⚠️ This is for commit {HEAD[:7]}; the pull request's head has since moved on to {NEWER[:7]}."
 
-    for mode in ("update", "new"):
-        result = make_publisher().publish(PR, body("old"), marker=MARKER, head_sha=HEAD, mode=mode)
-        assert result.action == "skipped-stale"
-    assert gh.comments(PR) == []
+
+@pytest.mark.parametrize(
+    ("shown", "action"),
+    [
+        (
+            HEAD,
+            "updated",
+        ),  # its own "running" placeholder, or its earlier result: replaced, or it says running for ever
+        (None, "created"),  # no comment: no run may come for the newer head (a [skip ci] commit)
+        (NEWER, "skipped-stale"),  # the newer head's result
+        ("0123456789abcdef0123456789abcdef01234567", "skipped-stale"),  # another commit's
+    ],
+    ids=["its own", "none", "the head's", "another commit's"],
+)
+def test_a_run_for_a_commit_the_head_moved_on_from_replaces_its_own_comment_only(
+    gh: FakeGitHub, make_publisher: PublisherFactory, shown: str | None, action: str
+) -> None:
+    """The head moved on after the run's "running" comment was posted (a [skip ci] commit, a push by the workflow's
+    token: no run for it ever comments): the result replaced no comment, which said running for ever."""
+    gh.push(PR, NEWER)
+    if shown is not None:
+        gh.add_comment(PR, body("a comment", head=shown), user=gh.bot_login)
+
+    for mode in ("update", "new") if shown is None else ("update",):
+        result = make_publisher().publish(PR, body("results"), marker=MARKER, head_sha=HEAD, mode=mode)
+        assert result.action == action
+
+    if shown is not None and action == "skipped-stale":
+        assert bot_comments(gh) == [body("a comment", head=shown)]
+        assert result.warning is not None
+        assert shown[:7] in result.warning
+        assert HEAD[:7] in result.warning
+    else:
+        assert result.warning is None
+        assert bot_comments(gh)[-1] == f"{body('results')}\n{MOVED_ON}\n"
 
 
 def test_the_current_head_overwrites_an_older_comment_and_short_shas_match(

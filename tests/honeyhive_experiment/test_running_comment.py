@@ -22,7 +22,16 @@ from honeyhive_experiment.cli import main
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_experiment.report import marker
 from honeyhive_local import LocalBackend
-from tests.fakes.actions_runner import BASE_SHA, HEAD_REF, HEAD_SHA, PR, REPOSITORY, Step, pull_request
+from tests.fakes.actions_runner import (
+    BASE_SHA,
+    HEAD_REF,
+    HEAD_SHA,
+    PR,
+    REPOSITORY,
+    Step,
+    parse_outputs,
+    pull_request,
+)
 from tests.fakes.github_server import FakeGitHub
 from tests.quickstart import IN_A_FOLDER, copy_quickstart, monorepo, stricter_twin
 
@@ -46,6 +55,10 @@ class World:
 
     def action(self, **inputs: str) -> int:
         return main(["action"], environ=self.env(**inputs))
+
+    def outputs(self) -> dict[str, str]:
+        """What the last :meth:`action` wrote to GITHUB_OUTPUT."""
+        return parse_outputs((self.root.parent / "step" / "github_output").read_text(encoding="utf-8"))
 
     def writes(self) -> list[tuple[str, str, str]]:
         """(method, path, body) of every write GitHub received, in order."""
@@ -112,6 +125,38 @@ def test_a_cancelled_run_replaces_running_with_the_cancellation(world: World) ->
     assert RUNNING in world.writes()[0][2]
     assert RUNNING not in comment.body
     assert "cancelled" in comment.body
+
+
+def test_a_push_after_the_running_comment_leaves_the_result_not_running(world: World) -> None:
+    """A commit pushed to the pull request while its run goes (a [skip ci] commit, a push by the workflow's token, a
+    path-filtered one: no run for it ever comments): the result was not posted ("the run for the newer commit will
+    comment"), the comment said running for ever, and the comment-url output named it. The result replaces the run's
+    own comment, saying that the head has moved on."""
+    newer = "c" * 40
+    pull = world.github.add_pull(PR, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref=HEAD_REF)
+    world.github.before_write = lambda method, path: setattr(pull, "head_sha", newer)  # after "running" is posted
+
+    assert world.action() == 0
+
+    assert [method for method, _, _ in world.writes()] == ["POST", "PATCH"]
+    [comment] = world.github.comments(PR)
+    assert RUNNING not in comment.body
+    assert "3 of 3 datapoints passed" in comment.body
+    assert (
+        f"This is for commit {HEAD_SHA[:7]}; the pull request's head has since moved on to {newer[:7]}." in comment.body
+    )
+    assert world.outputs()["comment-url"].endswith(f"/pull/{PR}#issuecomment-{comment.id}")
+
+
+def test_a_pull_request_without_a_token_is_told_no_comment_was_posted(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``github-token: ${{ secrets.BOT_PAT }}`` on a Dependabot pull request (no secrets there): nothing was posted,
+    and nothing said so."""
+    assert world.action(**{"github-token": ""}) == 0
+
+    assert world.writes() == []
+    assert "::notice::no github-token: no pull-request comment posted" in capsys.readouterr().out
 
 
 PASSED, FAILED = "· 3 of 3 datapoints passed", "❌ **Failed**"  # no baseline: neutral, exit 0
