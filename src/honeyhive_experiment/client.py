@@ -191,6 +191,24 @@ def check_client(client: object) -> None:
         raise ArgumentError("client", f"client must be a honeyhive_experiment.HoneyHiveClient, not a {shown}")
 
 
+_NAMED = 5  # how many missing datapoint ids an error names
+
+
+def _summary_lacks(summary: ExperimentResultSummary, sent: set[str], expected: int) -> str | None:
+    """What keeps ``summary`` from being the run's final one, as the error of a wait that ends says it; ``None``
+    when nothing does. It must list every datapoint ``sent`` (its entries are counted only without ids, by
+    distinct datapoint: an entry listed twice covers one datapoint)."""
+    listed = set(summary.datapoints.keys())
+    if not sent:
+        count = len(listed - {None})
+        return None if count >= expected else f"its summary lists only {count} of {expected} datapoints"
+    missing = sorted(sent - listed)
+    if not missing:
+        return None
+    named = ", ".join(missing[:_NAMED]) + (", …" if len(missing) > _NAMED else "")
+    return f"its summary still lacks {len(missing)} of the {len(sent)} datapoints sent ({named})"
+
+
 def _reason(response: httpx.Response) -> str:
     return reason_in_body(response) or response.text[:300] or response.reason_phrase
 
@@ -484,32 +502,34 @@ class HoneyHiveClient:
         timeout: float = 60.0,
         aggregate_function: str = "average",
         scored: Iterable[str] = (),
-        datapoints: int | None = None,
+        datapoints: Iterable[str] = (),
     ) -> ExperimentResultSummary:
         """Poll (:func:`poll`) until the result covers every datapoint sent; bounded by ``timeout``.
 
-        ``expected_datapoints`` sessions must be visible (with trials, one per trial) and the summary must cover
-        ``datapoints`` datapoints (default: as many). ``scored`` names datapoints whose function span must be
-        visible too, once per trial (a session is visible before its spans are ingested, and a summary without
-        them lacks their metrics).
+        ``expected_datapoints`` sessions must be visible (with trials, one per trial), and the summary must list
+        every id of ``datapoints`` (the datapoints sent; without them, ``expected_datapoints`` distinct ones).
+        ``scored`` names datapoints whose function span must be visible too, once per trial (a session is visible
+        before its spans are ingested, and a summary without them lacks their metrics).
 
         Each poll first counts the run's sessions (one small export page), then checks the function
         spans, and reads the summary — whose size grows with the run — only once both are complete.
         """
         started = time.monotonic()
         wanted = sorted(scored)  # a sorted list (an eighth of a set's memory for a large run), a datapoint per trial
-        covered = expected_datapoints if datapoints is None else datapoints
+        sent = set(datapoints)
         seen = (0, 0)  # sessions visible, function spans visible: for the error when the wait runs out
+        lacking: str | None = None  # what the last summary read lacked, for that error
 
         def check() -> ExperimentResultSummary | None:
-            nonlocal seen
+            nonlocal seen, lacking
+            lacking = None
             visible = self.count_sessions(run_id)
             have = self._count_scored(run_id, wanted) if wanted and visible >= expected_datapoints else 0
             seen = (visible, have)
             if visible >= expected_datapoints and have >= len(wanted):
                 result = self.get_run_summary(run_id, aggregate_function)
-                seen = (len(result.datapoints), have)
-                if len(result.datapoints) >= covered:
+                lacking = _summary_lacks(result, sent, expected_datapoints)
+                if lacking is None:
                     return result
                 # the summary lags behind the events: poll again without holding it
             return None
@@ -519,7 +539,7 @@ class HoneyHiveClient:
             visible, have = seen
             waited = time.monotonic() - started
             raise IngestionTimeout(
-                run_id, visible, expected_datapoints, waited, (have, len(wanted)) if wanted else None
+                run_id, visible, expected_datapoints, waited, (have, len(wanted)) if wanted else None, lacking
             )
         return found
 

@@ -835,7 +835,7 @@ def report_shared_run(
             len(sessions),
             timeout=timeout,
             aggregate_function=config.aggregate_function.value,
-            datapoints=len(wanted),
+            datapoints=wanted,
         )
         position = {datapoint_id: i for i, datapoint_id in enumerate(wanted)}  # the dataset's order, not the shards'
         in_order = sorted(recorded_outcomes(client, run_id), key=lambda o: (position.get(o.datapoint_id, 0), o.trial))

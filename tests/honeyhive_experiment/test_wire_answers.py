@@ -1,0 +1,106 @@
+"""What the CLI makes of the backend's answers that are well-formed HTTP but wrong for the API: a comparison without
+its required fields, a summary still being computed or listing a datapoint twice, an older run's summary gone.
+
+Real dry runs of the quickstart (three questions, a git repository on ``main``) against a served ``honeyhive_local``
+through the fault proxy (faultproxy.py), whose ``rewrite`` and ``missing`` hooks each test sets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from honeyhive_experiment.cli import main
+from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_local import LocalBackend
+from tests.honeyhive_experiment.faultproxy import FaultProxy
+from tests.quickstart import copy_quickstart, init_repository
+
+pytestmark = pytest.mark.integration
+
+API_KEY = "hh-wire-answers-key-0123456789"
+Rewrite = Callable[[str, str, Any], Any]
+
+
+@dataclass
+class Wire:
+    root: Path
+    backend: LocalBackend
+    proxy: FaultProxy
+    rewrite: Rewrite = field(default=lambda method, path, body: body)
+    missing: Callable[[str, str], bool] = field(default=lambda method, path: False)
+
+    def run(self, capsys: pytest.CaptureFixture[str], *, direct: bool = False) -> tuple[int, str, dict[str, Any]]:
+        """A dry run through the proxy (``direct``: to the backend): its exit code, what it printed, report.json."""
+        report = self.root.parent / "report.json"
+        url = self.backend.url if direct else self.proxy.url
+        argv = ["run", "--dry-run", "-C", str(self.root), "--server-url", url, "--report", str(report)]
+        code = main(argv, environ={"HH_API_KEY": API_KEY})
+        return code, capsys.readouterr().out, json.loads(report.read_text(encoding="utf-8"))
+
+    def ingestion_timeout(self, seconds: float) -> None:
+        config = self.root / ".honeyhive" / "experiment.yml"
+        text = config.read_text(encoding="utf-8")
+        assert "ingestion: {timeout: 30}" in text
+        config.write_text(text.replace("{timeout: 30}", f"{{timeout: {seconds}}}"), encoding="utf-8")
+
+
+@pytest.fixture
+def wire(tmp_path: Path) -> Iterator[Wire]:
+    root = copy_quickstart(tmp_path / "repo", questions=3)
+    init_repository(root)
+    with LocalBackend(str(tmp_path / "served.db"), API_KEY) as backend:
+        hooks: list[Wire] = []
+        with FaultProxy(
+            backend.url,
+            rate=0,
+            rewrite=lambda method, path, body: hooks[0].rewrite(method, path, body),
+            missing=lambda method, path: hooks[0].missing(method, path),
+        ) as proxy:
+            hooks.append(Wire(root, backend, proxy))
+            yield hooks[0]
+
+
+def _summary(path: str) -> bool:
+    route = path.split("?", 1)[0]
+    return route.endswith("/summary") or route.endswith("/result")
+
+
+# ------------------------------------------------------------------------------------------ the ingestion wait
+
+
+def _one_twice_one_missing(method: str, path: str, body: Any) -> Any:
+    if _summary(path):
+        body["datapoints"][-1] = body["datapoints"][0]
+    return body
+
+
+def _each_twice(method: str, path: str, body: Any) -> Any:
+    """A summary listing each datapoint once per trial (as a backend that does not reduce trials might)."""
+    if _summary(path):
+        body["datapoints"] = [row for row in body["datapoints"] for _ in range(2)]
+    return body
+
+
+def test_a_summary_listing_a_datapoint_twice_and_missing_another_is_not_the_runs_result(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The wait counted the summary's entries: one datapoint listed twice stood in for one not listed yet, and the
+    run "passed 3 of 3". The summary must list every datapoint sent; the wait names those it never listed."""
+    wire.ingestion_timeout(0.1)  # one look, no wait
+    wire.rewrite = _one_twice_one_missing
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (2, "error"), out
+    run_id = report["run"]["id"]
+    with HoneyHiveClient(wire.backend.url, API_KEY) as direct:
+        missing = direct.get_run_summary(run_id).datapoint_ids[-1]
+    lacks = f"HoneyHive: run {run_id}: its summary still lacks 1 of the 3 datapoints sent ({missing}) after waiting "
+    assert report["error"].startswith(lacks), report["error"]
+
+    wire.rewrite = _each_twice  # every datapoint listed, some more than once: the summary covers the run
+    code, out, report = wire.run(capsys)
+    assert code == 0, out
