@@ -191,13 +191,16 @@ def check_client(client: object) -> None:
         raise ArgumentError("client", f"client must be a honeyhive_experiment.HoneyHiveClient, not a {shown}")
 
 
+_COMPUTING = frozenset({"pending", "running"})  # a summary's status while the backend still computes it
 _NAMED = 5  # how many missing datapoint ids an error names
 
 
 def _summary_lacks(summary: ExperimentResultSummary, sent: set[str], expected: int) -> str | None:
     """What keeps ``summary`` from being the run's final one, as the error of a wait that ends says it; ``None``
-    when nothing does. It must list every datapoint ``sent`` (its entries are counted only without ids, by
-    distinct datapoint: an entry listed twice covers one datapoint)."""
+    when nothing does. Its status must be computed, and it must list every datapoint ``sent`` (its entries are
+    counted only without ids, by distinct datapoint: an entry listed twice covers one datapoint)."""
+    if summary.status in _COMPUTING:
+        return f"the backend was still computing its summary (status {str(summary.status)!r})"
     listed = set(summary.datapoints.keys())
     if not sent:
         count = len(listed - {None})
@@ -507,9 +510,10 @@ class HoneyHiveClient:
         """Poll (:func:`poll`) until the result covers every datapoint sent; bounded by ``timeout``.
 
         ``expected_datapoints`` sessions must be visible (with trials, one per trial), and the summary must list
-        every id of ``datapoints`` (the datapoints sent; without them, ``expected_datapoints`` distinct ones).
-        ``scored`` names datapoints whose function span must be visible too, once per trial (a session is visible
-        before its spans are ingested, and a summary without them lacks their metrics).
+        every id of ``datapoints`` (the datapoints sent; without them, ``expected_datapoints`` distinct ones) and be
+        computed: a summary whose ``status`` is still ``pending`` or ``running`` lacks aggregates. ``scored`` names
+        datapoints whose function span must be visible too, once per trial (a session is visible before its spans
+        are ingested, and a summary without them lacks their metrics).
 
         Each poll first counts the run's sessions (one small export page), then checks the function
         spans, and reads the summary — whose size grows with the run — only once both are complete.

@@ -104,3 +104,35 @@ def test_a_summary_listing_a_datapoint_twice_and_missing_another_is_not_the_runs
     wire.rewrite = _each_twice  # every datapoint listed, some more than once: the summary covers the run
     code, out, report = wire.run(capsys)
     assert code == 0, out
+
+
+def _still_running(method: str, path: str, body: Any) -> Any:
+    """A summary the backend is still computing: ``running``, nothing aggregated or passed yet."""
+    if _summary(path):
+        body.update(status="running", success=False, passed=[], failed=[], metrics={"details": []})
+        for row in body["datapoints"]:
+            row["metrics"], row["passed"] = [], None
+    return body
+
+
+def test_a_summary_still_being_computed_is_waited_for_and_the_error_says_so_when_the_wait_ends(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A summary ``running`` without aggregates was taken as final, and the user's evaluators were blamed ("topic_match
+    has a passing range but no value ... its evaluator returned nothing"). It is polled again; a wait that ends says
+    the backend was still computing."""
+    reads = iter(range(1_000))
+    wire.rewrite = lambda method, path, body: (
+        _still_running(method, path, body) if _summary(path) and not next(reads) else body
+    )
+    code, out, report = wire.run(capsys)  # computing at the first read only: the second is the run's result
+    assert (code, report["verdict"], report["counts"]["passed"]) == (0, "neutral", 3), out
+    assert wire.proxy.routes[f"GET /v1/runs/{report['run']['id']}/summary"] >= 2
+
+    wire.ingestion_timeout(0.1)  # one look, no wait
+    wire.rewrite = _still_running
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (2, "error"), out
+    computing = f"HoneyHive: run {report['run']['id']}: the backend was still computing its summary (status 'running')"
+    assert report["error"].startswith(f"{computing} after waiting "), report["error"]
+    assert "topic_match" not in out
