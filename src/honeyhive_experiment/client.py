@@ -24,7 +24,7 @@ import re
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -159,6 +159,32 @@ def _read_json(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         raise ValueError("response is not JSON") from None
     return json_object(body)
+
+
+_COMPARED = ("metrics", "commonDatapoints", "old_run", "new_run")  # what the API requires of a comparison and we read
+
+
+def _comparison_reader(shared: Collection[str]) -> Callable[[httpx.Response], dict[str, Any]]:
+    """The reader of a comparison's answer: one without a field the API requires (without ``commonDatapoints``
+    every datapoint would read as new or gone, and a gate as unchecked), or whose ``commonDatapoints`` leave out a
+    datapoint of ``shared`` (listed by both runs' summaries), is refused."""
+
+    def read(response: httpx.Response) -> dict[str, Any]:
+        body = _read_json(response)
+        lacking = [name for name in _COMPARED if body.get(name) is None]
+        if lacking:
+            raise ValueError(f"the comparison lacks {', '.join(lacking)}, which HoneyHive's API requires")
+        common = body["commonDatapoints"]
+        unpaired = sorted(set(shared) - set(common if isinstance(common, list) else ()))
+        if unpaired:
+            named = ", ".join(unpaired[:_NAMED]) + (", …" if len(unpaired) > _NAMED else "")
+            raise ValueError(
+                f"the comparison's commonDatapoints leave out {len(unpaired)} of the {len(shared)} datapoints both"
+                f" runs' summaries list ({named}): HoneyHive has not finished comparing them, or compared other runs"
+            )
+        return body
+
+    return read
 
 
 def _discard(response: httpx.Response) -> None:
@@ -484,14 +510,24 @@ class HoneyHiveClient:
         return self.request("GET", f"/v1/runs/{_checked(run_id)}/metrics", long=True)
 
     def compare_runs(
-        self, new_run_id: str, old_run_id: str, aggregate_function: str = "average", *, legacy: bool = False
+        self,
+        new_run_id: str,
+        old_run_id: str,
+        aggregate_function: str = "average",
+        *,
+        legacy: bool = False,
+        shared: Collection[str] = (),
     ) -> dict[str, Any]:
-        """``GET /v1/runs/{new}/compare/{old}``, else (or with ``legacy``) the deprecated ``/compare-with/{old}``."""
+        """``GET /v1/runs/{new}/compare/{old}``, else (or with ``legacy``) the deprecated ``/compare-with/{old}``.
+
+        An answer without the fields the API requires, or not pairing every datapoint of ``shared`` (the ids both
+        runs' summaries list), is an :class:`ApiError` (``legacy``: read as it is, for the fields it adds)."""
         params, route = {"aggregate_function": aggregate_function}, f"/v1/runs/{_checked(new_run_id)}"
         old, current = f"{route}/compare-with/{_checked(old_run_id)}", f"{route}/compare/{old_run_id}"
         if legacy:
             return self.request("GET", old, params=params, long=True)
-        return self._current_or_legacy("compare", current, old, _read_json, params=params, long=True)
+        read = _comparison_reader(shared)
+        return self._current_or_legacy("compare", current, old, read, params=params, long=True)
 
     def uses_deprecated_route(self, kind: str) -> bool:
         """Whether this server was found to lack the current route of ``kind`` (``summary`` or ``compare``)."""

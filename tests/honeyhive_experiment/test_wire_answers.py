@@ -136,3 +136,35 @@ def test_a_summary_still_being_computed_is_waited_for_and_the_error_says_so_when
     computing = f"HoneyHive: run {report['run']['id']}: the backend was still computing its summary (status 'running')"
     assert report["error"].startswith(f"{computing} after waiting "), report["error"]
     assert "topic_match" not in out
+
+
+# ------------------------------------------------------------------------------------------ the comparison
+
+
+def _compared(answer: Callable[[Any], Any]) -> Rewrite:
+    return lambda method, path, body: answer(body) if "/compare/" in path else body
+
+
+@pytest.mark.parametrize(
+    ("answer", "refusal"),
+    [
+        (lambda body: {}, "the comparison lacks metrics, commonDatapoints, old_run, new_run, which HoneyHive's API"),
+        (
+            lambda body: {**body, "commonDatapoints": []},
+            "the comparison's commonDatapoints leave out 3 of the 3 datapoints both runs' summaries list (",
+        ),
+    ],
+    ids=["no required field", "no datapoint in common"],
+)
+def test_a_comparison_without_its_fields_or_its_common_datapoints_is_an_error_naming_the_route(
+    wire: Wire, capsys: pytest.CaptureFixture[str], answer: Callable[[Any], Any], refusal: str
+) -> None:
+    """``{}`` for the comparison turned a crossed gate into NEUTRAL ("the baseline has no value for it", "Compared on 0
+    of 3 datapoints (3 new, 3 gone)"), a PASS without a gate, though both runs' summaries list the same datapoints."""
+    code, out, baseline = wire.run(capsys, direct=True)
+    assert code == 0, out
+    wire.rewrite = _compared(answer)
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (2, "error"), out
+    route = f"GET /v1/runs/{report['run']['id']}/compare/{baseline['run']['id']}"
+    assert report["error"].startswith(f"HoneyHive: {route} failed with HTTP 200: {refusal}"), report["error"]
