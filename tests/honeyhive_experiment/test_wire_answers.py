@@ -168,3 +168,22 @@ def test_a_comparison_without_its_fields_or_its_common_datapoints_is_an_error_na
     assert (code, report["verdict"]) == (2, "error"), out
     route = f"GET /v1/runs/{report['run']['id']}/compare/{baseline['run']['id']}"
     assert report["error"].startswith(f"HoneyHive: {route} failed with HTTP 200: {refusal}"), report["error"]
+
+
+# ------------------------------------------------------------------------------------------ the trend
+
+
+def test_an_older_run_whose_summary_is_gone_is_left_out_of_the_trend_with_a_note(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An older run deleted after the runs were listed (its summary 404) made this run's check an error, from the key
+    metrics' trend, and the error did not say it came from there. That run is only left out of the trend."""
+    _, _, oldest = wire.run(capsys, direct=True)
+    _, _, newer = wire.run(capsys, direct=True)
+    gone = oldest["run"]["id"]
+    wire.missing = lambda method, path: path in (f"/v1/runs/{gone}/summary", f"/v1/runs/{gone}/result")
+    code, out, report = wire.run(capsys)
+    assert code == 0, out
+    assert report["baseline"]["run_id"] == newer["run"]["id"]
+    assert f"trend: run {gone} could not be read (HTTP 404), left out" in report["notes"]
+    assert [point["run_id"] for point in report["trend"]] == [newer["run"]["id"]]
