@@ -187,6 +187,13 @@ def _comparison_reader(shared: Collection[str]) -> Callable[[httpx.Response], di
     return read
 
 
+def _no_web_page(response: httpx.Response, base_url: str) -> None:
+    """A ``ValueError`` for a web page answered 200 (a sign-in portal, a web server at this URL), never an answer of
+    the API: a run would read as created, a summary as "lexical error"."""
+    if response.headers.get("content-type", "").lower().startswith("text/html"):
+        raise ValueError(f"the answer is text/html, not JSON: is HH_API_URL ({base_url}) the API?")
+
+
 def _discard(response: httpx.Response) -> None:
     for _ in response.iter_raw():  # read to the end (the connection goes back to the pool), keep nothing
         pass
@@ -373,6 +380,7 @@ class HoneyHiveClient:
                             self.circuit.answered(response.status_code)
                             if response.status_code < 400:
                                 try:
+                                    _no_web_page(response, self.base_url)
                                     return read(response)
                                 except ValueError as exc:
                                     raise ApiError(method, route, response.status_code, str(exc)) from None

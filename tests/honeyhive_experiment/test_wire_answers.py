@@ -1,5 +1,6 @@
 """What the CLI makes of the backend's answers that are well-formed HTTP but wrong for the API: a comparison without
-its required fields, a summary still being computed or listing a datapoint twice, an older run's summary gone.
+its required fields, a summary still being computed or listing a datapoint twice, an older run's summary gone, a web
+page.
 
 Real dry runs of the quickstart (three questions, a git repository on ``main``) against a served ``honeyhive_local``
 through the fault proxy (faultproxy.py), whose ``rewrite`` and ``missing`` hooks each test sets."""
@@ -33,6 +34,7 @@ class Wire:
     proxy: FaultProxy
     rewrite: Rewrite = field(default=lambda method, path, body: body)
     missing: Callable[[str, str], bool] = field(default=lambda method, path: False)
+    page: Callable[[str, str], bool] = field(default=lambda method, path: False)
 
     def run(self, capsys: pytest.CaptureFixture[str], *, direct: bool = False) -> tuple[int, str, dict[str, Any]]:
         """A dry run through the proxy (``direct``: to the backend): its exit code, what it printed, report.json."""
@@ -60,6 +62,7 @@ def wire(tmp_path: Path) -> Iterator[Wire]:
             rate=0,
             rewrite=lambda method, path, body: hooks[0].rewrite(method, path, body),
             missing=lambda method, path: hooks[0].missing(method, path),
+            page=lambda method, path: hooks[0].page(method, path),
         ) as proxy:
             hooks.append(Wire(root, backend, proxy))
             yield hooks[0]
@@ -187,3 +190,26 @@ def test_an_older_run_whose_summary_is_gone_is_left_out_of_the_trend_with_a_note
     assert report["baseline"]["run_id"] == newer["run"]["id"]
     assert f"trend: run {gone} could not be read (HTTP 404), left out" in report["notes"]
     assert [point["run_id"] for point in report["trend"]] == [newer["run"]["id"]]
+
+
+# ------------------------------------------------------------------------------------------ not the API
+
+
+@pytest.mark.parametrize(
+    ("method", "route", "recorded"),
+    [("POST", "/v1/runs", False), ("GET", "/summary", True)],
+    ids=["creating the run", "reading the summary"],
+)
+def test_a_web_page_answered_with_200_is_an_error_asking_whether_the_url_is_the_api(
+    wire: Wire, capsys: pytest.CaptureFixture[str], method: str, route: str, recorded: bool
+) -> None:
+    """A sign-in page answered 200 to the run's creation was taken as the run created: a run id HoneyHive never had
+    was shown; to a summary the error was the JSON parser's "lexical error"."""
+    wire.page = lambda asked, path: asked == method and path.endswith(route)
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (2, "error"), out
+    run_id = report["run"]["id"]
+    assert (run_id is not None) == recorded
+    path = f"/v1/runs/{run_id}/summary" if recorded else route
+    page = f"the answer is text/html, not JSON: is HH_API_URL ({wire.proxy.url}) the API?"
+    assert report["error"] == f"HoneyHive: {method} {path} failed with HTTP 200: {page}", report["error"]
