@@ -393,7 +393,9 @@ class HoneyHiveClient:
                             raise ApiError(method, route, response.status_code, _reason(response))
         except _RetryableStatus as exc:
             self.circuit.failed(exc.response.status_code)
-            raise ApiError(method, route, exc.response.status_code, _reason(exc.response)) from None
+            spent = retrying.statistics["attempt_number"]  # the same answer to each: say how often it was asked
+            reason = f"{_reason(exc.response)} (after {spent} attempt{'s' if spent > 1 else ''})"
+            raise ApiError(method, route, exc.response.status_code, reason) from None
         except httpx.TransportError as exc:
             self.circuit.failed()
             raise BackendUnreachable(
