@@ -24,7 +24,7 @@ import re
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -161,6 +161,39 @@ def _read_json(response: httpx.Response) -> dict[str, Any]:
     return json_object(body)
 
 
+_COMPARED = ("metrics", "commonDatapoints", "old_run", "new_run")  # what the API requires of a comparison and we read
+
+
+def _comparison_reader(shared: Collection[str]) -> Callable[[httpx.Response], dict[str, Any]]:
+    """The reader of a comparison's answer: one without a field the API requires (without ``commonDatapoints``
+    every datapoint would read as new or gone, and a gate as unchecked), or whose ``commonDatapoints`` leave out a
+    datapoint of ``shared`` (listed by both runs' summaries), is refused."""
+
+    def read(response: httpx.Response) -> dict[str, Any]:
+        body = _read_json(response)
+        lacking = [name for name in _COMPARED if body.get(name) is None]
+        if lacking:
+            raise ValueError(f"the comparison lacks {', '.join(lacking)}, which HoneyHive's API requires")
+        common = body["commonDatapoints"]
+        unpaired = sorted(set(shared) - set(common if isinstance(common, list) else ()))
+        if unpaired:
+            named = ", ".join(unpaired[:_NAMED]) + (", …" if len(unpaired) > _NAMED else "")
+            raise ValueError(
+                f"the comparison's commonDatapoints leave out {len(unpaired)} of the {len(shared)} datapoints both"
+                f" runs' summaries list ({named}): HoneyHive has not finished comparing them, or compared other runs"
+            )
+        return body
+
+    return read
+
+
+def _no_web_page(response: httpx.Response, base_url: str) -> None:
+    """A ``ValueError`` for a web page answered 200 (a sign-in portal, a web server at this URL), never an answer of
+    the API: a run would read as created, a summary as "lexical error"."""
+    if response.headers.get("content-type", "").lower().startswith("text/html"):
+        raise ValueError(f"the answer is text/html, not JSON: is HH_API_URL ({base_url}) the API?")
+
+
 def _discard(response: httpx.Response) -> None:
     for _ in response.iter_raw():  # read to the end (the connection goes back to the pool), keep nothing
         pass
@@ -189,6 +222,27 @@ def check_client(client: object) -> None:
     if not isinstance(client, HoneyHiveClient):
         shown = f"{type(client).__module__}.{type(client).__name__}"
         raise ArgumentError("client", f"client must be a honeyhive_experiment.HoneyHiveClient, not a {shown}")
+
+
+_COMPUTING = frozenset({"pending", "running"})  # a summary's status while the backend still computes it
+_NAMED = 5  # how many missing datapoint ids an error names
+
+
+def _summary_lacks(summary: ExperimentResultSummary, sent: set[str], expected: int) -> str | None:
+    """What keeps ``summary`` from being the run's final one, as the error of a wait that ends says it; ``None``
+    when nothing does. Its status must be computed, and it must list every datapoint ``sent`` (its entries are
+    counted only without ids, by distinct datapoint: an entry listed twice covers one datapoint)."""
+    if summary.status in _COMPUTING:
+        return f"the backend was still computing its summary (status {str(summary.status)!r})"
+    listed = set(summary.datapoints.keys())
+    if not sent:
+        count = len(listed - {None})
+        return None if count >= expected else f"its summary lists only {count} of {expected} datapoints"
+    missing = sorted(sent - listed)
+    if not missing:
+        return None
+    named = ", ".join(missing[:_NAMED]) + (", …" if len(missing) > _NAMED else "")
+    return f"its summary still lacks {len(missing)} of the {len(sent)} datapoints sent ({named})"
 
 
 def _reason(response: httpx.Response) -> str:
@@ -326,6 +380,7 @@ class HoneyHiveClient:
                             self.circuit.answered(response.status_code)
                             if response.status_code < 400:
                                 try:
+                                    _no_web_page(response, self.base_url)
                                     return read(response)
                                 except ValueError as exc:
                                     raise ApiError(method, route, response.status_code, str(exc)) from None
@@ -338,7 +393,9 @@ class HoneyHiveClient:
                             raise ApiError(method, route, response.status_code, _reason(response))
         except _RetryableStatus as exc:
             self.circuit.failed(exc.response.status_code)
-            raise ApiError(method, route, exc.response.status_code, _reason(exc.response)) from None
+            spent = retrying.statistics["attempt_number"]  # the same answer to each: say how often it was asked
+            reason = f"{_reason(exc.response)} (after {spent} attempt{'s' if spent > 1 else ''})"
+            raise ApiError(method, route, exc.response.status_code, reason) from None
         except httpx.TransportError as exc:
             self.circuit.failed()
             raise BackendUnreachable(
@@ -463,14 +520,24 @@ class HoneyHiveClient:
         return self.request("GET", f"/v1/runs/{_checked(run_id)}/metrics", long=True)
 
     def compare_runs(
-        self, new_run_id: str, old_run_id: str, aggregate_function: str = "average", *, legacy: bool = False
+        self,
+        new_run_id: str,
+        old_run_id: str,
+        aggregate_function: str = "average",
+        *,
+        legacy: bool = False,
+        shared: Collection[str] = (),
     ) -> dict[str, Any]:
-        """``GET /v1/runs/{new}/compare/{old}``, else (or with ``legacy``) the deprecated ``/compare-with/{old}``."""
+        """``GET /v1/runs/{new}/compare/{old}``, else (or with ``legacy``) the deprecated ``/compare-with/{old}``.
+
+        An answer without the fields the API requires, or not pairing every datapoint of ``shared`` (the ids both
+        runs' summaries list), is an :class:`ApiError` (``legacy``: read as it is, for the fields it adds)."""
         params, route = {"aggregate_function": aggregate_function}, f"/v1/runs/{_checked(new_run_id)}"
         old, current = f"{route}/compare-with/{_checked(old_run_id)}", f"{route}/compare/{old_run_id}"
         if legacy:
             return self.request("GET", old, params=params, long=True)
-        return self._current_or_legacy("compare", current, old, _read_json, params=params, long=True)
+        read = _comparison_reader(shared)
+        return self._current_or_legacy("compare", current, old, read, params=params, long=True)
 
     def uses_deprecated_route(self, kind: str) -> bool:
         """Whether this server was found to lack the current route of ``kind`` (``summary`` or ``compare``)."""
@@ -484,32 +551,35 @@ class HoneyHiveClient:
         timeout: float = 60.0,
         aggregate_function: str = "average",
         scored: Iterable[str] = (),
-        datapoints: int | None = None,
+        datapoints: Iterable[str] = (),
     ) -> ExperimentResultSummary:
         """Poll (:func:`poll`) until the result covers every datapoint sent; bounded by ``timeout``.
 
-        ``expected_datapoints`` sessions must be visible (with trials, one per trial) and the summary must cover
-        ``datapoints`` datapoints (default: as many). ``scored`` names datapoints whose function span must be
-        visible too, once per trial (a session is visible before its spans are ingested, and a summary without
-        them lacks their metrics).
+        ``expected_datapoints`` sessions must be visible (with trials, one per trial), and the summary must list
+        every id of ``datapoints`` (the datapoints sent; without them, ``expected_datapoints`` distinct ones) and be
+        computed: a summary whose ``status`` is still ``pending`` or ``running`` lacks aggregates. ``scored`` names
+        datapoints whose function span must be visible too, once per trial (a session is visible before its spans
+        are ingested, and a summary without them lacks their metrics).
 
         Each poll first counts the run's sessions (one small export page), then checks the function
         spans, and reads the summary — whose size grows with the run — only once both are complete.
         """
         started = time.monotonic()
         wanted = sorted(scored)  # a sorted list (an eighth of a set's memory for a large run), a datapoint per trial
-        covered = expected_datapoints if datapoints is None else datapoints
+        sent = set(datapoints)
         seen = (0, 0)  # sessions visible, function spans visible: for the error when the wait runs out
+        lacking: str | None = None  # what the last summary read lacked, for that error
 
         def check() -> ExperimentResultSummary | None:
-            nonlocal seen
+            nonlocal seen, lacking
+            lacking = None
             visible = self.count_sessions(run_id)
             have = self._count_scored(run_id, wanted) if wanted and visible >= expected_datapoints else 0
             seen = (visible, have)
             if visible >= expected_datapoints and have >= len(wanted):
                 result = self.get_run_summary(run_id, aggregate_function)
-                seen = (len(result.datapoints), have)
-                if len(result.datapoints) >= covered:
+                lacking = _summary_lacks(result, sent, expected_datapoints)
+                if lacking is None:
                     return result
                 # the summary lags behind the events: poll again without holding it
             return None
@@ -519,7 +589,7 @@ class HoneyHiveClient:
             visible, have = seen
             waited = time.monotonic() - started
             raise IngestionTimeout(
-                run_id, visible, expected_datapoints, waited, (have, len(wanted)) if wanted else None
+                run_id, visible, expected_datapoints, waited, (have, len(wanted)) if wanted else None, lacking
             )
         return found
 

@@ -215,14 +215,21 @@ class IngestionTimeout(HoneyHiveError):
     """The run's datapoints were not all visible in the backend within the wait."""
 
     def __init__(
-        self, run_id: str, visible: int, expected: int, waited: float, scored: tuple[int, int] | None = None
+        self,
+        run_id: str,
+        visible: int,
+        expected: int,
+        waited: float,
+        scored: tuple[int, int] | None = None,
+        what: str | None = None,
     ) -> None:
-        if scored is not None and visible >= expected:
+        """``what``: what was still missing, when it is not the datapoints' sessions or spans (the summary's)."""
+        if what is None and scored is not None and visible >= expected:
             what = f"the function spans of only {scored[0]} of {scored[1]} datapoints were visible"
-        else:
+        elif what is None:
             what = f"only {visible} of {expected} datapoints were visible in the backend"
         super().__init__(f"run {run_id}: {what} after waiting {waited:.1f} s")
-        self.args = (run_id, visible, expected, waited, scored)
+        self.args = (run_id, visible, expected, waited, scored, what)
         self.run_id = run_id
         self.visible = visible
         self.expected = expected

@@ -809,7 +809,7 @@ def record_run(
     # with our own OTLP sink every exported function span must be in the backend before the result is read (once
     # per trial); a sink the caller passed in may export elsewhere (tests, other collectors): then sessions are the bar
     scored = (o.datapoint_id for o in outcomes if o.recorded and own_sink)
-    covered = len({o.datapoint_id for o in outcomes if o.recorded}) if spec.trials > 1 else recorded
+    covered = {o.datapoint_id for o in outcomes if o.recorded}  # the summary must list each: one entry counts once
     enter(cancel, "waiting for HoneyHive to ingest the run")
     try:
         summary = client.wait_for_result(

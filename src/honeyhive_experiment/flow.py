@@ -482,7 +482,7 @@ def judge(
     if totals is not None and baseline is not None and baseline_result is not None:
         baseline_totals = run_totals(client, baseline.run.run_id, baseline_result)
     enter(cancel, "reading the key metrics' trend")
-    trend = key_metric_trend(
+    trend, trend_notes = key_metric_trend(
         client,
         config,
         identity,
@@ -500,7 +500,7 @@ def judge(
         comparison=comparison,
         baseline=_baseline_info(baseline, baseline_result, result, dataset, settings, stood_in),
         outcomes=result.outcomes,
-        notes=notes,
+        notes=(*notes, *trend_notes),
         inputs_by_datapoint={dp.id: dp.inputs for dp in dataset.datapoints},
         metrics=metrics,
         trend=trend,
@@ -835,7 +835,7 @@ def report_shared_run(
             len(sessions),
             timeout=timeout,
             aggregate_function=config.aggregate_function.value,
-            datapoints=len(wanted),
+            datapoints=wanted,
         )
         position = {datapoint_id: i for i, datapoint_id in enumerate(wanted)}  # the dataset's order, not the shards'
         in_order = sorted(recorded_outcomes(client, run_id), key=lambda o: (position.get(o.datapoint_id, 0), o.trial))

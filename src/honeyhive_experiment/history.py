@@ -23,7 +23,7 @@ from honeyhive_experiment.baseline import Baseline, check_verdict, is_dirty, pic
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import ExperimentConfig
 from honeyhive_experiment.dataset_identity import DatasetIdentity
-from honeyhive_experiment.errors import NotFoundError
+from honeyhive_experiment.errors import ApiError, NotFoundError
 from honeyhive_experiment.judgement import TrendPoint
 from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun
 from honeyhive_experiment.report.build import DIRTY_LABEL
@@ -152,15 +152,16 @@ def key_metric_trend(
     exclude: tuple[str, ...],
     config_file: str,
     repository: str | None,
-) -> tuple[TrendPoint, ...]:
+) -> tuple[tuple[TrendPoint, ...], tuple[str, ...]]:
     """The key metrics (``metrics.<name>.key: true``) of the last few of ``runs`` (the experiment's completed runs,
     newest first) of this experiment file (``config_file``, ``repository``:
     :func:`~honeyhive_experiment.baseline.pick_recent`) on the base branch, oldest first, each as that run's backend
-    summary reports it. Nothing is fetched without key metrics."""
+    summary reports it, and a note for each run whose summary the backend refused (deleted since it was listed,
+    say): that run is left out, as the trend is only context. Nothing is fetched without key metrics."""
     keys = [name for name, shown in config.metrics.items() if shown.key]
     if not keys or not branch:
-        return ()
-    points = []
+        return (), ()
+    points, notes = [], []
     recent = pick_recent(
         runs,
         experiment=config.name,
@@ -172,12 +173,16 @@ def key_metric_trend(
         repository=repository,
     )
     for run in reversed(recent):
-        summary = client.get_run_summary(run.run_id, config.aggregate_function.value)
+        try:
+            summary = client.get_run_summary(run.run_id, config.aggregate_function.value)
+        except ApiError as exc:
+            notes.append(f"trend: run {run.run_id} could not be read (HTTP {exc.status}), left out")
+            continue
         values = {name: metric_aggregate(summary, name) for name in keys}
         sha = run.ci.get("sha")
         label = sha[:7] if isinstance(sha, str) else (run.created_at or run.run_id)[:10]
         points.append(TrendPoint(label=label, run_id=run.run_id, values=values))
-    return tuple(points)
+    return tuple(points), tuple(notes)
 
 
 def metric_aggregate(summary: ExperimentResultSummary, name: str) -> float | None:

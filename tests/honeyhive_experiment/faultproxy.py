@@ -38,7 +38,8 @@ ways (:class:`Outage`):
 :attr:`FaultProxy.outage_started` an event set then.
 
 Beyond faults, it can play an older or newer server: ``missing(method, path)`` makes a route answer 404 as a
-server without it would (never forwarded), ``rewrite(method, path, body)`` changes a forwarded answer's
+server without it would (never forwarded), ``page(method, path)`` answers a web page (200, ``text/html``: a sign-in
+portal, a web server at the wrong URL; never forwarded), ``rewrite(method, path, body)`` changes a forwarded answer's
 JSON body, and ``rewrite_request(method, path, body)`` a request's before it is forwarded (a backend that reads it
 otherwise). :attr:`FaultProxy.routes` counts every request by ``"METHOD /path"`` (without the query).
 """
@@ -152,6 +153,9 @@ class _Handler(BaseHTTPRequestHandler):
         if proxy.record(self.command, self.path):
             self._reply(404, {"Content-Type": "application/json"}, b'{"error":"Cannot ' + self.command.encode() + b'"}')
             return
+        if proxy.page(self.command, self.path.split("?", 1)[0]):
+            self._reply(200, {"Content-Type": "text/html; charset=utf-8"}, b"<!doctype html><title>Sign in</title>")
+            return
         if self._gone():
             return
         fault = proxy.draw(self.command, self.path)
@@ -226,6 +230,7 @@ class FaultProxy:
         retry_after: str = "0",
         should_fault: Callable[[str, str], bool] | None = None,
         missing: Callable[[str, str], bool] | None = None,
+        page: Callable[[str, str], bool] | None = None,
         rewrite: Callable[[str, str, Any], Any] | None = None,
         rewrite_request: Callable[[str, str, Any], Any] | None = None,
         host: str = "127.0.0.1",
@@ -238,6 +243,7 @@ class FaultProxy:
         self.retry_after = retry_after
         self.should_fault = should_fault or (lambda method, path: True)
         self.missing = missing or (lambda method, path: False)
+        self.page = page or (lambda method, path: False)
         self.rewrite = rewrite
         self.rewrite_request = rewrite_request
         self.routes: Counter[str] = Counter()

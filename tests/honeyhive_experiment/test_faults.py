@@ -30,6 +30,7 @@ import httpx
 import pytest
 
 from honeyhive_experiment import HoneyHiveClient, RetryPolicy, evaluate, external_dataset
+from honeyhive_experiment.errors import ApiError
 from honeyhive_experiment.models.outcomes import OutcomeStatus
 from honeyhive_experiment.runner import session_id_for
 from honeyhive_local import LocalBackend
@@ -212,3 +213,17 @@ def test_a_retry_after_that_is_neither_seconds_nor_a_date_is_waited_out_with_the
     assert (p.counts, p.requests) == (Counter({Fault.HTTP_429: 1}), 2)
     assert len(waits) == 1
     assert 0 <= waits[0] <= 0.5
+
+
+def test_an_error_status_answered_to_every_retry_says_how_many_attempts_were_spent(backend: LocalBackend) -> None:
+    """A 429 (or 5xx) answered to each retry ended as "failed with HTTP 429: injected fault", which read as one refusal:
+    the user could not tell the client had retried, and how often."""
+    waits: list[float] = []
+    with (
+        FaultProxy(backend.url, rate=1.0, kinds=[Fault.HTTP_429], retry_after="0") as proxy,
+        HoneyHiveClient(proxy.url, API_KEY, retry=RetryPolicy(attempts=3), sleep=waits.append) as client,
+        pytest.raises(ApiError) as raised,
+    ):
+        client.list_runs()
+    assert str(raised.value) == "GET /v1/runs failed with HTTP 429: injected fault (after 3 attempts)"
+    assert (proxy.requests, len(waits)) == (3, 2)

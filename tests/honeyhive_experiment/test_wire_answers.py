@@ -1,0 +1,215 @@
+"""What the CLI makes of the backend's answers that are well-formed HTTP but wrong for the API: a comparison without
+its required fields, a summary still being computed or listing a datapoint twice, an older run's summary gone, a web
+page.
+
+Real dry runs of the quickstart (three questions, a git repository on ``main``) against a served ``honeyhive_local``
+through the fault proxy (faultproxy.py), whose ``rewrite`` and ``missing`` hooks each test sets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from honeyhive_experiment.cli import main
+from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_local import LocalBackend
+from tests.honeyhive_experiment.faultproxy import FaultProxy
+from tests.quickstart import copy_quickstart, init_repository
+
+pytestmark = pytest.mark.integration
+
+API_KEY = "hh-wire-answers-key-0123456789"
+Rewrite = Callable[[str, str, Any], Any]
+
+
+@dataclass
+class Wire:
+    root: Path
+    backend: LocalBackend
+    proxy: FaultProxy
+    rewrite: Rewrite = field(default=lambda method, path, body: body)
+    missing: Callable[[str, str], bool] = field(default=lambda method, path: False)
+    page: Callable[[str, str], bool] = field(default=lambda method, path: False)
+
+    def run(self, capsys: pytest.CaptureFixture[str], *, direct: bool = False) -> tuple[int, str, dict[str, Any]]:
+        """A dry run through the proxy (``direct``: to the backend): its exit code, what it printed, report.json."""
+        report = self.root.parent / "report.json"
+        url = self.backend.url if direct else self.proxy.url
+        argv = ["run", "--dry-run", "-C", str(self.root), "--server-url", url, "--report", str(report)]
+        code = main(argv, environ={"HH_API_KEY": API_KEY})
+        return code, capsys.readouterr().out, json.loads(report.read_text(encoding="utf-8"))
+
+    def ingestion_timeout(self, seconds: float) -> None:
+        config = self.root / ".honeyhive" / "experiment.yml"
+        text = config.read_text(encoding="utf-8")
+        assert "ingestion: {timeout: 30}" in text
+        config.write_text(text.replace("{timeout: 30}", f"{{timeout: {seconds}}}"), encoding="utf-8")
+
+
+@pytest.fixture
+def wire(tmp_path: Path) -> Iterator[Wire]:
+    root = copy_quickstart(tmp_path / "repo", questions=3)
+    init_repository(root)
+    with LocalBackend(str(tmp_path / "served.db"), API_KEY) as backend:
+        hooks: list[Wire] = []
+        with FaultProxy(
+            backend.url,
+            rate=0,
+            rewrite=lambda method, path, body: hooks[0].rewrite(method, path, body),
+            missing=lambda method, path: hooks[0].missing(method, path),
+            page=lambda method, path: hooks[0].page(method, path),
+        ) as proxy:
+            hooks.append(Wire(root, backend, proxy))
+            yield hooks[0]
+
+
+def _summary(path: str) -> bool:
+    route = path.split("?", 1)[0]
+    return route.endswith("/summary") or route.endswith("/result")
+
+
+# ------------------------------------------------------------------------------------------ the ingestion wait
+
+
+def _one_twice_one_missing(method: str, path: str, body: Any) -> Any:
+    if _summary(path):
+        body["datapoints"][-1] = body["datapoints"][0]
+    return body
+
+
+def _each_twice(method: str, path: str, body: Any) -> Any:
+    """A summary listing each datapoint once per trial (as a backend that does not reduce trials might)."""
+    if _summary(path):
+        body["datapoints"] = [row for row in body["datapoints"] for _ in range(2)]
+    return body
+
+
+def test_a_summary_listing_a_datapoint_twice_and_missing_another_is_not_the_runs_result(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The wait counted the summary's entries: one datapoint listed twice stood in for one not listed yet, and the
+    run "passed 3 of 3". The summary must list every datapoint sent; the wait names those it never listed."""
+    wire.ingestion_timeout(0.1)  # one look, no wait
+    wire.rewrite = _one_twice_one_missing
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (2, "error"), out
+    run_id = report["run"]["id"]
+    with HoneyHiveClient(wire.backend.url, API_KEY) as direct:
+        missing = direct.get_run_summary(run_id).datapoint_ids[-1]
+    lacks = f"HoneyHive: run {run_id}: its summary still lacks 1 of the 3 datapoints sent ({missing}) after waiting "
+    assert report["error"].startswith(lacks), report["error"]
+
+    wire.rewrite = _each_twice  # every datapoint listed, some more than once: the summary covers the run
+    code, out, report = wire.run(capsys)
+    assert code == 0, out
+
+
+def _still_running(method: str, path: str, body: Any) -> Any:
+    """A summary the backend is still computing: ``running``, nothing aggregated or passed yet."""
+    if _summary(path):
+        body.update(status="running", success=False, passed=[], failed=[], metrics={"details": []})
+        for row in body["datapoints"]:
+            row["metrics"], row["passed"] = [], None
+    return body
+
+
+def test_a_summary_still_being_computed_is_waited_for_and_the_error_says_so_when_the_wait_ends(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A summary ``running`` without aggregates was taken as final, and the user's evaluators were blamed ("topic_match
+    has a passing range but no value ... its evaluator returned nothing"). It is polled again; a wait that ends says
+    the backend was still computing."""
+    reads = iter(range(1_000))
+    wire.rewrite = lambda method, path, body: (
+        _still_running(method, path, body) if _summary(path) and not next(reads) else body
+    )
+    code, out, report = wire.run(capsys)  # computing at the first read only: the second is the run's result
+    assert (code, report["verdict"], report["counts"]["passed"]) == (0, "neutral", 3), out
+    assert wire.proxy.routes[f"GET /v1/runs/{report['run']['id']}/summary"] >= 2
+
+    wire.ingestion_timeout(0.1)  # one look, no wait
+    wire.rewrite = _still_running
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (2, "error"), out
+    computing = f"HoneyHive: run {report['run']['id']}: the backend was still computing its summary (status 'running')"
+    assert report["error"].startswith(f"{computing} after waiting "), report["error"]
+    assert "topic_match" not in out
+
+
+# ------------------------------------------------------------------------------------------ the comparison
+
+
+def _compared(answer: Callable[[Any], Any]) -> Rewrite:
+    return lambda method, path, body: answer(body) if "/compare/" in path else body
+
+
+@pytest.mark.parametrize(
+    ("answer", "refusal"),
+    [
+        (lambda body: {}, "the comparison lacks metrics, commonDatapoints, old_run, new_run, which HoneyHive's API"),
+        (
+            lambda body: {**body, "commonDatapoints": []},
+            "the comparison's commonDatapoints leave out 3 of the 3 datapoints both runs' summaries list (",
+        ),
+    ],
+    ids=["no required field", "no datapoint in common"],
+)
+def test_a_comparison_without_its_fields_or_its_common_datapoints_is_an_error_naming_the_route(
+    wire: Wire, capsys: pytest.CaptureFixture[str], answer: Callable[[Any], Any], refusal: str
+) -> None:
+    """``{}`` for the comparison turned a crossed gate into NEUTRAL ("the baseline has no value for it", "Compared on 0
+    of 3 datapoints (3 new, 3 gone)"), a PASS without a gate, though both runs' summaries list the same datapoints."""
+    code, out, baseline = wire.run(capsys, direct=True)
+    assert code == 0, out
+    wire.rewrite = _compared(answer)
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (2, "error"), out
+    route = f"GET /v1/runs/{report['run']['id']}/compare/{baseline['run']['id']}"
+    assert report["error"].startswith(f"HoneyHive: {route} failed with HTTP 200: {refusal}"), report["error"]
+
+
+# ------------------------------------------------------------------------------------------ the trend
+
+
+def test_an_older_run_whose_summary_is_gone_is_left_out_of_the_trend_with_a_note(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An older run deleted after the runs were listed (its summary 404) made this run's check an error, from the key
+    metrics' trend, and the error did not say it came from there. That run is only left out of the trend."""
+    _, _, oldest = wire.run(capsys, direct=True)
+    _, _, newer = wire.run(capsys, direct=True)
+    gone = oldest["run"]["id"]
+    wire.missing = lambda method, path: path in (f"/v1/runs/{gone}/summary", f"/v1/runs/{gone}/result")
+    code, out, report = wire.run(capsys)
+    assert code == 0, out
+    assert report["baseline"]["run_id"] == newer["run"]["id"]
+    assert f"trend: run {gone} could not be read (HTTP 404), left out" in report["notes"]
+    assert [point["run_id"] for point in report["trend"]] == [newer["run"]["id"]]
+
+
+# ------------------------------------------------------------------------------------------ not the API
+
+
+@pytest.mark.parametrize(
+    ("method", "route", "recorded"),
+    [("POST", "/v1/runs", False), ("GET", "/summary", True)],
+    ids=["creating the run", "reading the summary"],
+)
+def test_a_web_page_answered_with_200_is_an_error_asking_whether_the_url_is_the_api(
+    wire: Wire, capsys: pytest.CaptureFixture[str], method: str, route: str, recorded: bool
+) -> None:
+    """A sign-in page answered 200 to the run's creation was taken as the run created: a run id HoneyHive never had
+    was shown; to a summary the error was the JSON parser's "lexical error"."""
+    wire.page = lambda asked, path: asked == method and path.endswith(route)
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (2, "error"), out
+    run_id = report["run"]["id"]
+    assert (run_id is not None) == recorded
+    path = f"/v1/runs/{run_id}/summary" if recorded else route
+    page = f"the answer is text/html, not JSON: is HH_API_URL ({wire.proxy.url}) the API?"
+    assert report["error"] == f"HoneyHive: {method} {path} failed with HTTP 200: {page}", report["error"]
