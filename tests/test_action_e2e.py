@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.history import recent_run_rows
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_experiment.report import marker
 from tests.action_world import API_KEY, World
@@ -38,6 +41,7 @@ from tests.fakes.actions_runner import (
     start_action,
     workflow_run,
 )
+from tests.honeyhive_experiment.faultproxy import Fault, FaultProxy
 from tests.quickstart import IN_A_FOLDER, git, init_repository, monorepo, set_answers, stricter_twin
 
 pytestmark = pytest.mark.e2e
@@ -371,8 +375,8 @@ def test_a_known_merge_base_without_a_run_is_said_when_the_branch_fallback_stand
         [comment] = world.github.comments(PR)
         assert (
             f"No run at {merge_base[:7]}, the base commit this change is measured against, could be the baseline"
-            f" ({none}, or it errored), so the baseline is the latest run on the base branch whose check passed"
-            in comment.body
+            f" ({none}, or its check errored or recorded no verdict), so the baseline is the latest run on the base"
+            " branch whose check passed" in comment.body
         ), f"{config!r}: {comment.body}"
         assert "merge base is unknown" not in comment.body, config
 
@@ -636,3 +640,66 @@ def test_two_experiment_files_in_one_job_keep_a_report_each_and_publish_reads_it
         assert (world.root / outputs["report-path"]).is_file(), name
         assert f"**{Path(reports[name]).name}.html** in [the artifacts" in summary, name
     assert len({write.path for write in world.github.writes}) == 2, "each publish step edits its own file's comment"
+
+
+def _the_stamps_read(proxy: FaultProxy, method: str, path: str) -> bool:
+    """The read of the run its verdict's stamp starts with (``GET /v1/runs/<id>``: nothing else reads it here)."""
+    return method == "GET" and re.fullmatch(r"/v1/runs/[0-9a-f-]{36}", path.split("?", 1)[0]) is not None
+
+
+def _all_once_completed(proxy: FaultProxy, method: str, path: str) -> bool:
+    """Every request after the run's completion (its first ``PUT /v1/runs/<id>``, counted as it arrives, which the
+    backend takes): the backend stopped answering."""
+    puts = sum(count for route, count in proxy.routes.items() if route.startswith("PUT /v1/runs/"))
+    return puts > 1 or (puts == 1 and not (method == "PUT" and path.startswith("/v1/runs/")))
+
+
+LOST_STAMPS = [
+    # (how the verdict's stamp was lost, the requests the backend answers 429 (every retry too), the lost run's
+    # exit code and verdict)
+    ("the backend refused the stamp", _the_stamps_read, (1, "fail")),
+    ("the backend stopped answering once the run was completed", _all_once_completed, (2, "error")),
+]
+
+
+@pytest.mark.parametrize(("rule", "refused", "ended"), LOST_STAMPS, ids=[row[0] for row in LOST_STAMPS])
+def test_a_run_whose_check_could_not_record_its_verdict_is_never_the_branchs_passing_baseline(
+    world: World, rule: str, refused: Callable[[FaultProxy, str, str], bool], ended: tuple[int, str]
+) -> None:
+    """Audit: a push whose check failed a gate (HoneyHive counted every datapoint passed) while the backend refused
+    the verdict's stamp (GET /v1/runs/<id> answered 503, every retry too) was the next push's baseline, "the latest
+    run on main whose check passed", so the same broken code passed; so was one whose check ended in an error
+    because the backend stopped answering once the run was completed (its ``error`` stamp lost too). The run was
+    completed before it was judged and nothing on it said so; now it is completed with its check ``pending``, which
+    only the stamp replaces, and a run whose check is pending is no branch baseline. (Three questions, every step in
+    this process.)"""
+    world.keep_questions(3)
+    experiment = world.root / ".honeyhive" / "experiment.yml"
+    text = experiment.read_text(encoding="utf-8").replace("keyword_recall: {min: 0.5}", "keyword_recall: {min: 0}")
+    experiment.write_text(text + "gate:\n  keyword_recall: {max_drop_pct: 5}\n", encoding="utf-8")
+    code, good = world.in_process(push("a" * 40), name="good")
+    assert (code, good.outputs()["verdict"]) == (0, "neutral")
+    set_answers(world.root, {"change email": "Ask support."})  # the third question's keywords all missing
+
+    with FaultProxy(
+        world.backend.url, rate=1.0, kinds=[Fault.HTTP_429], should_fault=lambda m, p: refused(proxy, m, p)
+    ) as proxy:
+        code, lost = world.in_process(push("b" * 40), inputs={"server-url": proxy.url}, name="lost")
+        assert proxy.counts[Fault.HTTP_429] > 0, "nothing was refused: this proves nothing"
+    assert (code, lost.outputs()["verdict"]) == ended
+
+    code, again = world.in_process(push("c" * 40), name="again")  # the same broken code, nothing refused
+
+    assert (code, again.outputs()["verdict"]) == (1, "fail")
+    assert again.outputs()["baseline-run-id"] == good.outputs()["run-id"]
+    with HoneyHiveClient(world.backend.url, API_KEY) as hh:
+        run_id = lost.outputs()["run-id"]
+        assert hh.get_run_summary(run_id).success  # HoneyHive counts it a pass: only the gate failed it
+        stored = hh.get_run(run_id)
+        assert (stored["status"], stored["metadata"]["check"]) == ("completed", {"verdict": "pending"})
+        rows = recent_run_rows(hh, "support-bot-quickstart", limit=3, config_file=DEFAULT_CONFIG_PATH, repository=None)
+    assert [(row.run_id, row.check) for row in rows] == [
+        (again.outputs()["run-id"], "fail"),
+        (run_id, "pending"),  # what ``runs`` shows
+        (good.outputs()["run-id"], "neutral"),
+    ]

@@ -20,16 +20,22 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from honeyhive_experiment.baseline import choose_baseline
 from honeyhive_experiment.cli import main
+from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.config import BaselineConfig, BaselineStrategy
 from honeyhive_experiment.connection import tls_for
+from honeyhive_experiment.dataset_identity import DatasetIdentity
 from honeyhive_experiment.datasets import load_dataset_file
 from honeyhive_experiment.experiment import external_dataset
+from honeyhive_experiment.models import ExperimentRun
 from honeyhive_experiment.sharding import assign, shared_run_id
 from tests.action_world import API_KEY, World
 from tests.action_world import world as world  # the fixture: a quickstart copy, the backend, fake GitHub
@@ -882,3 +888,53 @@ def test_a_shard_whose_spans_never_reached_honeyhive_fails_so_rerunning_it_repai
     assert f"recorded {len(mine)} datapoint(s) of shard 2/{SHARDS}" in again.stdout, again.shown()
     with backend_client(world) as hh:
         assert_each_datapoint_once(hh, run_id, mine)
+
+
+def test_a_sharded_run_is_a_branch_baseline_once_its_report_job_stamped_its_verdict(world: World) -> None:
+    """A shard job creates the shared run and the report job completes it, then judges it: a report job whose stamp
+    the backend refused (GET /v1/runs/<id> answered 429, every retry too, once the run was completed) left a completed
+    run that nothing said was unjudged, so a later push took it for main's latest passing run. It is completed with its
+    check ``pending``: no baseline until a report job (its re-run) stamps a verdict. (Three questions, in this
+    process, on pushes to main.)"""
+    world.keep_questions(3)
+    workflow_run_id, event = "9300", push(HEAD_SHA)
+    run_id = shared_run_id(REPOSITORY, workflow_run_id, EXPERIMENT, CONFIG)
+    shard = run_job(world, "shard", event=event, inputs={"mode": "run", "shard": "1/1"}, run_id=workflow_run_id)
+    assert shard.returncode == 0, shard.shown()
+    hh = backend_client(world)
+    assert stored_run(hh, run_id)["metadata"]["check"] == {"verdict": "pending"}, "a shard job judges nothing"
+
+    def the_stamps_read(method: str, path: str) -> bool:  # the report job reads the run before it completes it too
+        return method == "GET" and path == f"/v1/runs/{run_id}" and proxy.routes[f"PUT /v1/runs/{run_id}"] > 0
+
+    with FaultProxy(world.backend.url, rate=1.0, kinds=[Fault.HTTP_429], should_fault=the_stamps_read) as proxy:
+        inputs = {"mode": "report", "shard": "1/1", "server-url": proxy.url}
+        report = run_job(world, "report", event=event, inputs=inputs, run_id=workflow_run_id)
+        assert proxy.counts[Fault.HTTP_429] > 0, "the stamp was never refused: this proves nothing"
+    assert (report.returncode, report.outputs["verdict"]) == (0, "neutral"), report.shown()
+    stored = stored_run(hh, run_id)
+    assert (stored["status"], stored["metadata"]["check"]) == ("completed", {"verdict": "pending"})
+    dataset = DatasetIdentity.of_run(ExperimentRun.model_validate(stored))
+    assert branch_baseline(world, dataset) is None
+
+    again = run_job(world, "report-again", event=event, inputs={"mode": "report"}, run_id=workflow_run_id, attempt="2")
+    assert (again.returncode, again.outputs["verdict"]) == (0, "neutral"), again.shown()
+    assert stored_run(hh, run_id)["metadata"]["check"]["verdict"] == "neutral"
+    assert branch_baseline(world, dataset) == run_id
+
+
+def branch_baseline(world: World, dataset: DatasetIdentity) -> str | None:
+    """The run the branch rule takes on main for the quickstart's experiment (its latest passing run), if any."""
+    with HoneyHiveClient(world.backend.url, API_KEY) as hh:
+        chosen = choose_baseline(
+            hh,
+            experiment=EXPERIMENT,
+            dataset_id=dataset,
+            policy=BaselineConfig(strategy=BaselineStrategy.BRANCH),
+            base_branch="main",
+            now=datetime.now(UTC),
+            config_file=CONFIG,
+            repository=REPOSITORY,
+            ancestry=lambda commit, of: None,
+        )
+    return chosen.run.run_id if chosen is not None else None

@@ -16,7 +16,7 @@ Two files under one name are two experiments: one's runs are never the other's b
    branch's own run there (a push, a schedule), else any other run at that commit (a developer's local run, a
    pull request's, another branch's), said so; never a run that checked out another commit than its own
    (``metadata.ci.checkout_sha``), nor one whose check errored (it could not be evaluated: nothing is known of
-   the base from it);
+   the base from it) or recorded no verdict (``pending``: it may have errored);
 3. ``branch``: the latest completed run of the same experiment and dataset on the base branch that the
    backend reports as passing; for a local run, the previous run on the current branch instead.
 
@@ -32,15 +32,18 @@ The baseline policy (README, the example workflows and the comment's "no baselin
 * **A run at the merge base is used whatever its result.** It is exactly the code the pull request changes
   from, so the comparison is like for like; a failing merge-base run is still the truth about the base, and
   the comment says that it failed (a PR that fixes a broken main shows as an improvement, not "no baseline").
-  An errored one is not a result: it is passed over. The base branch's own run is preferred: a developer's
-  local run recorded to the shared project (made with another environment), or another branch's push at the
-  same commit, is only used when the base branch has none there, and the baseline is then named for what it is.
+  An errored one is not a result: it is passed over, and so is one whose check's verdict was never recorded. The
+  base branch's own run is preferred: a developer's local run recorded to the shared project (made with another
+  environment), or another branch's push at the same commit, is only used when the base branch has none there, and
+  the baseline is then named for what it is.
 * **A branch fallback must have passed its check.** Without a run at the merge base, the latest run on the base
   branch stands in for it; only a run whose check was green is taken, so a broken main is not what a PR is
   measured against by accident (up to :data:`MAX_RESULT_CHECKS` candidates are asked). The check's own verdict
   is stamped on every run this tool judges, and ``error`` on one whose invocation failed after recording it
   (``metadata.check.verdict``: pass and neutral are green, so a main branch that runs under ``allow_failed`` has
-  baselines); a run without it (an older run, the SDK's) is green when the backend reports it successful. It
+  baselines). A run this tool records says ``pending`` there until that stamp replaces it: one whose stamp was lost
+  (the backend refused it, or had stopped answering) is never green, whatever the backend reports of it; only a run
+  without a check at all (an older version's, the SDK's) is green when the backend reports it successful. It
   must also be a run *of* the branch (a push, a schedule), not of a pull request: a fork's pull request from its
   own ``main`` is stamped with that branch name, but its code is the fork's; nor a developer's local run, whose
   commit may never have been pushed (:func:`of_the_branch`). And it must be of the merge base's history (git asks
@@ -251,7 +254,12 @@ def other_files(
 
 
 GREEN: Final = frozenset({"pass", "neutral"})
-"""The check verdicts of a run that may be a branch baseline (fail and error may not)."""
+"""The check verdicts of a run that may be a branch baseline (fail, error and :data:`PENDING` may not)."""
+
+PENDING: Final = "pending"
+"""The check verdict a run this tool records carries from its creation until its check stamps its own: one whose
+stamp was lost (the backend refused it, or had stopped answering) keeps it, and is no baseline by the rules, since
+nothing says how its check ended."""
 
 
 def check_verdict(run: ExperimentRun) -> str | None:
@@ -263,8 +271,11 @@ def check_verdict(run: ExperimentRun) -> str | None:
 
 def check_passed(run: ExperimentRun, success: Callable[[], bool | None]) -> bool | None:
     """Whether the run's check was green (its stamped verdict: a gate it crossed fails it, though the backend may
-    count every datapoint passed); a run without a stamped verdict: ``success()``, what the backend reports."""
+    count every datapoint passed); ``None`` (not known) for a run whose check recorded no verdict (:data:`PENDING`);
+    a run without a check at all (another tool's, an older version's): ``success()``, what the backend reports."""
     verdict = check_verdict(run)
+    if verdict == PENDING:
+        return None
     return verdict in GREEN if verdict is not None else success()
 
 
@@ -370,7 +381,8 @@ def pick_baseline(
                 and merge_base_sha
                 and ci.get("sha") == merge_base_sha
                 and ci.get("checkout_sha") is None  # else it ran a merge of that commit, not the commit
-                and check_verdict(run) != "error"  # it could not be evaluated: it says nothing of the base
+                # it could not be evaluated, or nothing says how its check ended: it says nothing of the base
+                and check_verdict(run) not in ("error", PENDING)
                 and not is_dirty(run)  # may_be_baseline: only a previous run may have uncommitted changes
             ):
                 if of_the_branch(run) and ci.get("branch") == home:

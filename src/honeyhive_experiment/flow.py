@@ -31,6 +31,7 @@ from typing import Any, Final
 from pydantic import ValidationError
 
 from honeyhive_experiment.baseline import (
+    PENDING,
     Baseline,
     check_passed,
     check_verdict,
@@ -289,6 +290,9 @@ def run_spec(
         "experiment": config.name,
         "dataset_id": dataset.dataset_id,
         **stamp,
+        # created and completed so (a report job completes a shared run so again): only the check's own stamp
+        # (stamp_verdict) replaces it, and a run it was lost on is never a baseline by the rules
+        "check": {"verdict": PENDING},
     }
     if settings.shard is not None or settings.mode is Mode.RUN:  # a shared run: every job must say the same n
         metadata["shards"] = settings.shard.total if settings.shard is not None else 1
@@ -539,7 +543,7 @@ def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None
     if max_age_days:  # older runs are not looked at: one there may be older
         none = f"none completed in the last {max_age_days} days (baseline.max_age_days)"
     no_run = f"No run at {at}, the base commit this change is measured against, could be the baseline"
-    no_run += f" ({none}, or it errored)"
+    no_run += f" ({none}, or its check errored or recorded no verdict)"
     branch, sha = baseline.branch or "the base branch", str(baseline.commit_sha)[:7]
     if baseline.ahead:
         return (
@@ -700,7 +704,8 @@ def stamp_verdict(
     which publish and view cannot tell again, and the rules that judged it (``metadata.check.rules``,
     :meth:`ExperimentConfig.rules`), so ``mode: publish`` judges it as the check did. ``unless_judged``: leave a run
     whose check already has a verdict as it is. The run's metadata is read and written back whole (HoneyHive replaces
-    an object field on update). Best effort: when the backend refuses, a warning says so."""
+    an object field on update). Best effort: when the backend refuses, a warning says so, and the run's check stays
+    ``pending`` (:func:`run_spec`), never a baseline by the rules."""
     try:
         run = client.get_run(run_id)
         if unless_judged and _stamped_check(ExperimentRun.model_validate(run))[0]:
@@ -716,7 +721,13 @@ def stamp_verdict(
         metadata["check"] = check
         client.update_run(run_id, {"metadata": metadata})
     except HoneyHiveError as exc:  # the report stands; only the next baseline choice is poorer for it
-        log.warning("could not record the check's verdict on run %s: %s", run_id, exc)
+        log.warning(
+            "could not record the check's verdict on run %s: %s; its check stays %s, so no later run takes it as"
+            " its baseline by the rules",
+            run_id,
+            exc,
+            PENDING,
+        )
 
 
 # ----------------------------------------------------------------------------------------- sharded runs
@@ -984,9 +995,9 @@ def republish(
 
 
 def _stamped_check(run: ExperimentRun) -> tuple[bool, str | None, object]:
-    """Whether this tool judged ``run`` (its ``metadata.check`` has a verdict), the baseline it was judged
-    against (``None``: none), and the rules that judged it as stamped (``None``: none were)."""
-    if not check_verdict(run):  # the one reading of metadata.check.verdict
+    """Whether this tool judged ``run`` (its ``metadata.check`` has a verdict, not ``pending``), the baseline it was
+    judged against (``None``: none), and the rules that judged it as stamped (``None``: none were)."""
+    if check_verdict(run) in (None, PENDING):  # the one reading of metadata.check.verdict; pending: never stamped
         return False, None, None
     check = run.metadata["check"]  # a mapping, since it holds a verdict
     stamped = check.get("baseline_run_id")

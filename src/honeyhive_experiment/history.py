@@ -41,7 +41,8 @@ class RunRow:
     dirty: bool
     status: str | None
     verdict: str | None  # pass | fail, from the backend's result (None: no result, e.g. still running)
-    check: str | None  # pass | fail | neutral | error: the action's check, stamped on the run (None: not stamped)
+    check: str | None  # pass | fail | neutral | error: the action's check, stamped on the run (None: not stamped);
+    # pending: this tool recorded the run, and its check has not recorded a verdict (still running, or it was lost)
     passed: int | None
     failed: int | None
     created_at: str | None

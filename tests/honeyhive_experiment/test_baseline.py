@@ -386,6 +386,22 @@ CASES: list[Row] = [
         failing=failing("rerun"),
     ),
     Row(
+        "so does a run at the merge base whose check recorded no verdict (its stamp was lost: it may have errored)",
+        [stamped(run("lost", sha=MB), check={"verdict": "pending"}), run("mb", sha=MB, age=2 * DAY)],
+        ("mb", "merge-base"),
+        asked=("lost",),  # a branch candidate, whose check is not known to have passed
+        read=2,
+        failing=failing("lost"),
+    ),
+    Row(
+        "only such a run at the merge base: the branch fallback stands in",
+        [stamped(run("lost", sha=MB), check={"verdict": "pending"}), run("b1", age=2 * DAY)],
+        ("b1", "branch"),
+        asked=("lost", "b1"),
+        read=2,
+        failing=failing("lost"),
+    ),
+    Row(
         "a run at the merge base whose check failed is still the baseline",
         [stamped(run("mb", sha=MB), check={"verdict": "fail"})],
         ("mb", "merge-base"),
@@ -1507,12 +1523,20 @@ def test_the_backend_says_whether_a_run_passed(hh: HoneyHiveClient, name: str) -
     ]
 
 
-CHECKS: list[tuple[str, Any, str | None, bool, bool]] = [
-    # (rule, metadata.check, the verdict read, whether the backend reports success, whether the check passed)
+CHECKS: list[tuple[str, Any, str | None, bool, bool | None]] = [
+    # (rule, metadata.check, the verdict read, whether the backend reports success, whether the check passed: None,
+    # not known)
     ("pass under allow_failed: the backend failed it, the check passed", {"verdict": "pass"}, "pass", False, True),
     ("neutral (no baseline yet) is green", {"verdict": "neutral"}, "neutral", False, True),
     ("a failed check is not, whatever the backend says", {"verdict": "fail"}, "fail", True, False),
     ("an error is not", {"verdict": "error"}, "error", True, False),
+    (
+        "pending (recorded by this tool, its check's stamp lost): not known to have passed, whatever the backend says",
+        {"verdict": "pending"},
+        "pending",
+        True,
+        None,
+    ),
     ("no verdict stamped: the backend's success", None, None, True, True),
     ("no verdict stamped, the backend failed it", None, None, False, False),
     ("a check that is not a mapping counts as not stamped", "pass", None, True, True),
@@ -1522,7 +1546,7 @@ CHECKS: list[tuple[str, Any, str | None, bool, bool]] = [
 
 @pytest.mark.parametrize(("rule", "check", "verdict", "success", "green"), CHECKS, ids=[c[0] for c in CHECKS])
 def test_a_branch_baseline_must_have_passed_its_check(
-    hh: HoneyHiveClient, name: str, rule: str, check: Any, verdict: str | None, success: bool, green: bool
+    hh: HoneyHiveClient, name: str, rule: str, check: Any, verdict: str | None, success: bool, green: bool | None
 ) -> None:
     run_id = seed(hh, name, passing=success)
     stamped = ExperimentRun.model_validate({**hh.get_run(run_id), "metadata": {"check": check}})

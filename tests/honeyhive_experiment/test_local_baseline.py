@@ -28,7 +28,7 @@ from honeyhive_experiment.history import recent_run_rows
 from honeyhive_experiment.models import ExperimentRun
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_local import LocalBackend
-from tests.honeyhive_experiment.faultproxy import FaultProxy
+from tests.honeyhive_experiment.faultproxy import Fault, FaultProxy
 from tests.quickstart import copy_quickstart, git, init_repository, set_answers
 
 pytestmark = pytest.mark.integration
@@ -569,3 +569,38 @@ def test_a_merge_base_run_whose_check_failed_is_said_to_have_failed(
 
     assert on_feature.baseline_id == crossed["run"]["id"]
     assert on_feature.report["baseline"]["about"].endswith(", failed"), on_feature.report["baseline"]["about"]
+
+
+def test_a_run_whose_check_could_not_record_its_verdict_is_passed_over_and_viewed_as_never_judged(
+    repo: Repo, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The backend refused the verdict's stamp (``GET /v1/runs/<id>`` answered 429, every retry too): the run keeps
+    its check ``pending``, ``runs`` says so, a later run at its commit passes it over at the merge base (nothing says
+    how its check ended: it may have errored) for the earlier run there, and ``view`` judges it by the rules, not as
+    a check that found no baseline."""
+
+    def the_stamps_read(method: str, path: str) -> bool:
+        return method == "GET" and re.fullmatch(r"/v1/runs/[0-9a-f-]{36}", path.split("?", 1)[0]) is not None
+
+    env = {"HH_API_KEY": API_KEY}
+    with (
+        LocalBackend(str(tmp_path / "served.db"), API_KEY) as served,
+        FaultProxy(served.url, rate=1.0, kinds=[Fault.HTTP_429], should_fault=the_stamps_read) as proxy,
+    ):
+        first = repo.run(capsys, "--server-url", served.url, env=env)
+        lost = repo.run(capsys, "--server-url", proxy.url, env=env)
+        assert proxy.counts[Fault.HTTP_429] > 0, "the stamp was never refused: this proves nothing"
+        later = repo.run(capsys, "--server-url", served.url, env=env)
+        rows = repo.runs(capsys, "--json", "--server-url", served.url, env=env)
+        viewed = main(["view", lost.id, "--no-open", "-C", str(repo.root), "--server-url", served.url], environ=env)
+        page = Path(capsys.readouterr().out.strip()).read_text(encoding="utf-8")
+
+    assert (lost.baseline_id, later.baseline_id) == (first.id, first.id)
+    assert [(row["run_id"], row["check"], row["baseline"]) for row in rows] == [
+        (later.id, "pass", True),  # what a run here now compares with
+        (lost.id, "pending", False),
+        (first.id, "neutral", False),
+    ]
+    assert viewed == 0
+    assert 'class="verdict verdict-pass"' in page
+    assert f"({later.id};" in page  # compared with the run the rules pick now: the newest one at its commit
