@@ -81,6 +81,12 @@ def traced(datapoint, tracer):
     with tracer.start_as_current_span("lookup", inputs=datapoint["inputs"]):
         tracer.enrich_span(outputs={"found": 1}, metrics={"lookups": 1})
     return {"answer": "Open Settings", "topic": None}
+
+
+def decoding(outputs, inputs, ground_truth=None):
+    import json
+
+    return json.loads("{")  # raised in the standard library, called from here
 """
 
 
@@ -402,13 +408,19 @@ PROBE_CASES = [
         "function-raises",
         GOOD.replace("support_bot.app:answer", "probed:failing"),
         "probing the first datapoint of data/questions.jsonl (id EXT-first)",
-        "function 'failing' raised KeyError: 'q'",
+        "function 'failing' raised KeyError at probed.py:18: 'q'",  # the user's line
     ),
     (
         "evaluator-raises",
         GOOD + "  - probed:broken\n",
         "probing the first datapoint of data/questions.jsonl (id EXT-first)",
-        "evaluator 'broken' raised KeyError: 'missing'",
+        "evaluator 'broken' raised KeyError at probed.py:6: 'missing'",
+    ),
+    (  # the user's line that called the library, not the library's
+        "evaluator-raises-in-a-library",
+        GOOD + "  - probed:decoding\n",
+        "probing the first datapoint of data/questions.jsonl (id EXT-first)",
+        "evaluator 'decoding' raised JSONDecodeError at probed.py:34: Expecting property name",
     ),
 ]
 
@@ -685,7 +697,7 @@ def test_validate_prints_no_terminal_escape_of_the_users_code(repo: Path, capsys
     _write(repo, GOOD + "  - probed:colourful\n")
     code, output = _validate(repo, capsys)
     assert code == 2, output
-    assert "evaluator 'colourful' raised ValueError: bad red\n" in output, output  # each escape gone whole
+    assert "evaluator 'colourful' raised ValueError at probed.py:10: bad red\n" in output, output  # each escape gone
     assert "\x1b" not in output
 
 

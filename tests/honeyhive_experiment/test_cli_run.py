@@ -140,12 +140,15 @@ def test_run_without_a_key_names_the_variable_not_the_actions_input(
 def test_an_evaluator_that_always_raises_on_a_ranged_metric_is_never_green(
     quickstart: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The false green of the issue: every datapoint 'passed' because the ranged metric had no value at all."""
+    """The false green of the issue: every datapoint 'passed' because the ranged metric had no value at all. Its
+    error says where in the user's code it was raised (it said only ``ValueError: ...``), in every output and in
+    what was recorded, and is redacted of the environment's secrets as before."""
     evaluators = quickstart / "support_bot" / "evaluators.py"
+    source = evaluators.read_text(encoding="utf-8")
     evaluators.write_text(
-        evaluators.read_text(encoding="utf-8")
+        source
         + "\n\ndef politeness(outputs, inputs, ground_truth=None):\n"
-        + "    raise ValueError('the judge model is not configured')\n",
+        + f"    raise ValueError('the judge model is not configured for {SECRET}')\n",
         encoding="utf-8",
     )
     config = quickstart / ".honeyhive" / "experiment.yml"
@@ -157,17 +160,33 @@ def test_an_evaluator_that_always_raises_on_a_ranged_metric_is_never_green(
     text = text.replace("  keyword_recall: {min: 0.5}\n", "  keyword_recall: {min: 0.5}\n  politeness: {min: 0.9}\n")
     config.write_text(text, encoding="utf-8")
 
-    code, out, report = _run(quickstart, capsys)
+    report_file = quickstart.parent / "report.json"
+    code = main(
+        ["run", "--dry-run", "-C", str(quickstart), "--report", str(report_file)], environ={"JUDGE_API_KEY": SECRET}
+    )
+    out = capsys.readouterr().out
+    report = json.loads(report_file.read_text(encoding="utf-8"))
     assert code == 1, out
     assert report["verdict"] == "fail"
     [reason] = report["reasons"]
+    error = f"ValueError at support_bot/evaluators.py:{len(source.splitlines()) + 4}: the judge model is not configured"
     assert "politeness has a passing range but no value on 22" in reason
-    assert "evaluator politeness raised on 22 datapoint(s) (ValueError: the judge model is not configured)" in reason
+    assert f"evaluator politeness raised on 22 datapoint(s) ({error} for ***)" in reason
     comment = out.split(COMMENT_START, 1)[1]
     assert "❌ **Failed**" in comment
     # the ranged metric does not vanish from the table, shows its configured range, and says why it has no values
-    row = "| politeness | — | ≥ 0.9 | ⚠️ errored on 22 of 22: ValueError: the judge model is not configured |"
-    assert row in comment
+    markdown = f"{error} for ***".replace("_", "\\_").replace("*", "\\*")
+    assert f"| politeness | — | ≥ 0.9 | ⚠️ errored on 22 of 22: {markdown} |" in comment
+    assert f": evaluator politeness raised: {error} for ***\n" in out.split(COMMENT_START, 1)[0]  # the Errors list
+    assert {e["error"] for e in report["datapoints"]["errored"]} == {f"{error} for ***"}
+    assert f"{error} for ***" in (quickstart.parent / "report.html").read_text(encoding="utf-8")
+    with sqlite3.connect(quickstart / ".honeyhive" / "local.db") as db:  # what HoneyHive would hold
+        recorded = "\n".join(db.iterdump())
+    assert recorded.count(f"{error} for ***") >= 22
+    assert SECRET not in out + report_file.read_text(encoding="utf-8") + recorded
+
+
+SECRET = "sk-judge-5f0e7a93c1d24b68"
 
 
 def test_a_dry_run_inside_actions_prints_no_workflow_command_from_user_data(

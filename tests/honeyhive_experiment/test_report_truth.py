@@ -99,7 +99,7 @@ def test_an_evaluator_that_raised_marks_its_datapoints_errored_in_the_table(
     rows = {row["id"]: row for row in report["table"]["rows"]}
     for ident in ("EXT-r0", "EXT-r4"):
         assert "errored" in rows[ident]["status"]
-        assert rows[ident]["error"] == "evaluator judge raised: RuntimeError: judge timed out"
+        assert rows[ident]["error"] == f"evaluator judge raised: RuntimeError at {APP}/m.py:7: judge timed out"
     assert "errored" not in rows["EXT-r1"]["status"]
     assert rows["EXT-r1"]["error"] is None
 
