@@ -166,7 +166,7 @@ class _Records:
 
     def __init__(self, path: str) -> None:
         self._path = path
-        self._seen: dict[str, str] = {}  # EXT- id → where it was first used
+        self._seen: dict[str, tuple[str, str]] = {}  # EXT- id → where it was first used, and as what
         self.records: list[Record] = []
 
     def add(self, value: Any, location: str) -> None:
@@ -175,11 +175,14 @@ class _Records:
             ext_id = check_record(value)
         except ValueError as exc:
             raise DatasetError(self._path, location, str(exc)) from None
-        if ext_id is not None:
+        if ext_id is not None:  # named as the file writes it: q1, not the EXT-q1 it counts as
+            written = value.get("id") or value["datapoint_id"]
             first = self._seen.get(ext_id)
             if first is not None:
-                raise DatasetError(self._path, location, f"duplicate id {ext_id!r} (first used at {first})")
-            self._seen[ext_id] = location
+                earlier, spelt = first
+                also = f", as {spelt!r}" if spelt != written else ""
+                raise DatasetError(self._path, location, f"duplicate id {written!r} (first used at {earlier}{also})")
+            self._seen[ext_id] = (location, written)
         self.records.append(value)
 
 
