@@ -595,3 +595,57 @@ def test_output_to_a_full_disk_is_one_line_on_standard_error(tmp_path: Path, com
     assert not [said for said in ("Traceback", "Exception ignored", "unexpected") if said in done.stderr], done.stderr
     if command[0] == "run":
         assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "neutral"  # the run's own
+
+
+ROWS_APP = """\
+def answer(datapoint):
+    if datapoint["inputs"]["q"] == "boom":
+        raise RuntimeError("boom")
+    return {"a": datapoint["inputs"]["q"]}
+
+
+def judge(outputs, inputs):
+    return {"bad": 0.0}[outputs["a"]]
+"""
+
+
+def test_errors_name_a_datapoint_of_a_dataset_file_by_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file's datapoints without ids are EXT-<hash> to HoneyHive: the Errors list (terminal, comment, report.json)
+    and validate's probe said only that, which the user cannot find in the file. Now each is named by its line too
+    (a blank line counted, a CSV's header too)."""
+    repo = tmp_path / "repo"
+    (repo / ".honeyhive").mkdir(parents=True)
+    (repo / "rows_bot.py").write_text(ROWS_APP, encoding="utf-8")
+    (repo / "data").mkdir()
+    rows = ['{"inputs": {"q": "ok"}}', "", '{"inputs": {"q": "boom"}}', '{"inputs": {"q": "bad"}}', ""]
+    (repo / "data" / "noid.jsonl").write_text("\n".join(rows), encoding="utf-8")
+    config = repo / ".honeyhive" / "experiment.yml"
+    config.write_text(
+        "name: rows\nfunction: rows_bot:answer\ndataset: {path: data/noid.jsonl}\nevaluators: [rows_bot:judge]\n",
+        encoding="utf-8",
+    )
+
+    code, out, report = _run(repo, capsys)
+    assert code == 1, out
+    errored = report["datapoints"]["errored"]
+    assert [(e["place"], e["kind"]) for e in errored] == [
+        ("data/noid.jsonl:1", "evaluator judge raised"),
+        ("data/noid.jsonl:3", "function raised"),
+    ]
+    assert all(e["id"].startswith("EXT-") for e in errored)
+    terminal, comment = out.split(COMMENT_START, 1)
+    boom = f"data/noid.jsonl:3 ({errored[1]['id']}): function raised: RuntimeError at rows_bot.py:3: boom"
+    assert boom in terminal
+    assert f"| data/noid.jsonl:3 ({errored[1]['id']}) | function raised | RuntimeError at rows\\_bot.py:3: boom |" in (
+        comment
+    )
+
+    # validate's probe of the first datapoint: a CSV's first row is on line 2, after its header
+    (repo / "data" / "rows.csv").write_text("q\nboom\n", encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace("data/noid.jsonl", "data/rows.csv"), "utf-8")
+    assert main(["validate", "-C", str(repo)], environ={}) == 2
+    said = capsys.readouterr().err
+    assert "error: probing the first datapoint, data/rows.csv:2 (id EXT-" in said, said
+    assert "function 'answer' raised RuntimeError at rows_bot.py:3: boom" in said
