@@ -310,7 +310,8 @@ def where_raised(exc: BaseException, root: str | os.PathLike[str] | None = None)
     innermost frame of ``exc``'s traceback under ``root`` (not the stdlib's module it called, nor an installed
     package's, even one in a ``.venv`` there, nor this tool's), or the line a SyntaxError names; ``None`` without
     one."""
-    root = root or (REPOSITORIES[-1] if REPOSITORIES else None)
+    running = REPOSITORIES[-1:]  # one read: a datapoint abandoned at the block's end may ask as it ends
+    root = root or (running[0] if running else None)
     if root is None:
         return None
     places = [(frame.f_code.co_filename, line) for frame, line in traceback.walk_tb(exc.__traceback__)]
