@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
+import traceback
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from honeyhive_experiment.errors import EvaluatorSignatureError
+from honeyhive_experiment.paths import relative
 
 if TYPE_CHECKING:
     from honeyhive_experiment.models.outcomes import Datapoint
@@ -34,8 +37,10 @@ __all__ = [
     "FunctionConvention",
     "callable_name",
     "check_answers",
+    "error_text",
     "function_convention",
     "inspect_callable",
+    "where_raised",
 ]
 
 _PLAIN_CALLABLES = (
@@ -278,6 +283,44 @@ def shown(value: Any) -> str:
         return f"<{type(value).__name__} object: str() raised {type(exc).__name__}>"
 
 
-def error_text(exc: BaseException) -> str:
-    """``"ValueError: the message"`` of an exception the user's code raised, even when its ``str()`` raises."""
-    return f"{type(exc).__name__}: {shown(exc)}"
+REPOSITORIES: list[str] = []
+"""The repositories whose code runs now, innermost last (:func:`~honeyhive_experiment.user_code.in_repository`, the
+command's): :func:`error_text` names the place of an error from there. Empty while ``evaluate()`` runs the caller's
+functions: their errors stay ``Type: message``, as the official SDK records them."""
+
+
+def error_text(exc: BaseException, root: str | os.PathLike[str] | None = None) -> str:
+    """What the user's code raised, even when its ``str()`` raises: ``"KeyError at src/app/evals.py:43: 'key'"``, at
+    the line of theirs where it failed (:func:`where_raised`) in ``root``, by default the repository whose code runs
+    (:data:`REPOSITORIES`); ``"KeyError: 'key'"`` without one."""
+    if (where := where_raised(exc, root)) is None:
+        return f"{type(exc).__name__}: {shown(exc)}"
+    file, line, own = where
+    # a SyntaxError's str() names its file without the folder: said at its own place, its text alone; one outside the
+    # repository (an installed module's) keeps it, beside the user's line that imported it
+    text = exc.msg if isinstance(exc, SyntaxError) and own else shown(exc)
+    return f"{type(exc).__name__} at {file}:{line}: {text}"
+
+
+_OURS = os.path.dirname(os.path.abspath(__file__))
+
+
+def where_raised(exc: BaseException, root: str | os.PathLike[str] | None = None) -> tuple[str, int, bool] | None:
+    """The place where the user's code failed, as ``(file from root, line, is the SyntaxError's own place)``: the
+    innermost frame of ``exc``'s traceback under ``root`` (not the stdlib's module it called, nor an installed
+    package's, even one in a ``.venv`` there, nor this tool's), or the line a SyntaxError names; ``None`` without
+    one."""
+    running = REPOSITORIES[-1:]  # one read: a datapoint abandoned at the block's end may ask as it ends
+    root = root or (running[0] if running else None)
+    if root is None:
+        return None
+    places = [(frame.f_code.co_filename, line) for frame, line in traceback.walk_tb(exc.__traceback__)]
+    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:  # its place is no frame's
+        places.append((exc.filename, exc.lineno))
+    for file, line in reversed(places):  # "<frozen importlib._bootstrap>" is no file (it would be taken from root)
+        named = relative(file, root, follow_links=False) if os.path.isabs(file) else None
+        if named is None or {"site-packages", "dist-packages"} & set(named.split("/")):
+            continue
+        if relative(file, _OURS, follow_links=False) is None:
+            return named, line, (file, line) == places[-1]
+    return None

@@ -93,12 +93,23 @@ class PreparedDataset:
     name: str | None = None
     identity: DatasetIdentity | None = None
     """Where a repository file comes from, for baseline matching and the run's metadata (dataset_identity.py)."""
+    file: str | None = None
+    """The repository file of the datapoints, as the experiment file names it; ``None`` for a managed dataset."""
+    lines: Sequence[int] = ()
+    """The line each datapoint starts on in :attr:`file`, in the datapoints' order."""
 
     @property
     def datapoint_ids(self) -> list[str]:
         if isinstance(self.datapoints, _RecordDatapoints):
             return list(self.datapoints.ids)
         return [dp.id for dp in self.datapoints]
+
+    def places(self, ids: Container[str]) -> dict[str, str]:
+        """Where each datapoint of ``ids`` is in :attr:`file`, ``"data/q.jsonl:2"``: how the user finds one whose id
+        the SDK derived (``EXT-f48de4ff17bea411``); none for a managed dataset, whose ids are HoneyHive's."""
+        if self.file is None:
+            return {}
+        return {i: f"{self.file}:{line}" for i, line in zip(self.datapoint_ids, self.lines, strict=True) if i in ids}
 
 
 class _RecordDatapoints(Sequence[Datapoint]):

@@ -55,7 +55,7 @@ from honeyhive_experiment.config import (
 )
 from honeyhive_experiment.context import CiContext, workflow_run_id
 from honeyhive_experiment.dataset_identity import DatasetIdentity, file_identity
-from honeyhive_experiment.datasets import Record, load_dataset_file
+from honeyhive_experiment.datasets import Rows, load_dataset_file
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.efficiency import left_out, presentation
 from honeyhive_experiment.errors import (
@@ -230,7 +230,7 @@ def _sample_report(config: ExperimentConfig) -> Report:
     return report.model_copy(update={"table": ReportTable(rows=(), total=1, text_limit=1000, embedded=True)})
 
 
-def dataset_records(config: ExperimentConfig, config_path: str, root: Path) -> list[Record] | None:
+def dataset_records(config: ExperimentConfig, config_path: str, root: Path) -> Rows | None:
     """The records of the config's dataset file, ``None`` for a managed dataset; a missing file is a ConfigError at
     ``dataset.path``, a folder or a malformed file the DatasetError saying so (naming its row)."""
     file = config.dataset.file(root)
@@ -248,11 +248,12 @@ def prepare_dataset(
     see dataset_identity.py), a managed one is fetched. ``read`` false (``runs``: which runs are this dataset's, as
     its path says): a file is not read, nor need it exist or parse (mid-edit), and the dataset has no datapoints."""
     root, config_path = settings.root, str(settings.config_path)
-    records = [] if not read and config.dataset.path is not None else dataset_records(config, config_path, root)
+    records = Rows() if not read and config.dataset.path is not None else dataset_records(config, config_path, root)
     if records is not None:
         where = relative(config_path, root)
         identity = file_identity(config.dataset, records, config_file=where, repository=settings.ci.repository)
-        return external_dataset(records, identity=identity)
+        prepared = external_dataset(records, identity=identity)
+        return dataclasses.replace(prepared, file=config.dataset.path, lines=records.lines)
     try:
         return managed_dataset(client, dataset_id=config.dataset.id, name=config.dataset.name)
     except NotFoundError:
@@ -506,6 +507,7 @@ def judge(
         outcomes=result.outcomes,
         notes=(*notes, *trend_notes),
         inputs_by_datapoint={dp.id: dp.inputs for dp in dataset.datapoints},
+        places=dataset.places({o.datapoint_id for o in result.outcomes if o.status != "ok" or o.evaluator_failures}),
         metrics=metrics,
         trend=trend,
         assessment=assessment,

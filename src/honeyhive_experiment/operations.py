@@ -704,7 +704,7 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
         return found
     identity = file_identity(config.dataset, records, config_file=None, repository=None)  # ids as a run's
     first = external_dataset(records, identity=identity).datapoints[0]
-    where = f"the first datapoint of {config.dataset.path}"
+    where = f"the first datapoint, {config.dataset.path}:{records.lines[0]}"  # the row the user can open
     with in_repository(root):  # as in a run: in the working directory, its siblings importable lazily
         metrics = probe_datapoint(
             code, first, name=config.name, timeout=config.timeout, pricing=config.pricing, where=where

@@ -48,7 +48,7 @@ def probe(
     evaluators produced (name → value), in their order, and those of the LLM calls its spans describe (``cost_usd``
     by the experiment file's ``pricing``, as the run prices them).
 
-    ``where`` says which datapoint it is in errors (``"the first datapoint of data/questions.jsonl"``).
+    ``where`` says which datapoint it is in errors (``"the first datapoint, data/questions.jsonl:1"``).
 
     Raises:
         ExperimentError: the function raised or timed out, or an evaluator raised or reported a problem (a

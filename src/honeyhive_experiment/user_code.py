@@ -15,19 +15,17 @@ import difflib
 import importlib
 import os
 import sys
-import traceback
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import chdir, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from honeyhive_experiment.calling import function_convention
+from honeyhive_experiment.calling import REPOSITORIES, error_text, function_convention, where_raised
 from honeyhive_experiment.config import ExperimentConfig, all_of, config_error_at, split_import_path
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.errors import ConfigError, EvaluatorSignatureError
 from honeyhive_experiment.evaluators import Evaluator
-from honeyhive_experiment.paths import relative
 
 
 @contextmanager
@@ -43,10 +41,12 @@ def in_repository(root: str | os.PathLike[str]) -> Iterator[None]:
     entry, writes = str(Path(root).resolve()), sys.dont_write_bytecode
     sys.path.insert(0, entry)
     sys.dont_write_bytecode = True
+    REPOSITORIES.append(entry)  # its errors are named at their place in it
     try:
         with chdir(entry):
             yield
     finally:
+        REPOSITORIES.remove(entry)
         sys.dont_write_bytecode = writes
         if entry in sys.path:
             sys.path.remove(entry)
@@ -171,41 +171,16 @@ def _load(path: str, root: Path) -> Any:
             except AttributeError:
                 raise _Unusable(f"{path!r} does not exist (no such attribute)") from None
     except ModuleNotFoundError as exc:  # at the user's line that imports it (none: the config's path is the module)
-        where = _where(exc, root)
+        where = where_raised(exc, root)
         at = f"{where[0]}:{where[1]}" if where is not None else None
         raise _Unusable(missing_module_message(path, exc.name, root, at=at)) from None
     except (KeyboardInterrupt, _Unusable):  # an interrupt (the command's cancellation) stops the command
         raise
     except BaseException as exc:  # the user's module raised while being imported (sys.exit too)
-        raise _Unusable(f"importing {path!r} raised {_raised(exc, root)}") from None
+        raise _Unusable(f"importing {path!r} raised {error_text(exc, root)}") from None
     if not callable(obj):
         raise _Unusable(f"{path!r} is a {type(obj).__name__}, not a function")
     return obj
-
-
-def _raised(exc: BaseException, root: Path) -> str:
-    """``exc`` as ``Type at file:line: message``, at :func:`_where` it failed; ``Type: message`` without a place."""
-    if (where := _where(exc, root)) is None:
-        return f"{type(exc).__name__}: {exc}"
-    shown, line, own = where
-    # a SyntaxError's str() names its file without the folder: said at its own place, its text alone; one outside the
-    # repository (an installed module's) keeps it, beside the user's line that imported it
-    text = exc.msg if isinstance(exc, SyntaxError) and own else str(exc)
-    return f"{type(exc).__name__} at {shown}:{line}: {text}"
-
-
-def _where(exc: BaseException, root: Path) -> tuple[str, int, bool] | None:
-    """The place where the user's code failed, as ``(file from root, line, is the SyntaxError's own place)``: the
-    innermost frame of ``exc``'s traceback under ``root`` (not the stdlib's module it called, nor an installed
-    package's, even one in a ``.venv`` there), or the line a SyntaxError names; ``None`` without one."""
-    places = [(frame.f_code.co_filename, line) for frame, line in traceback.walk_tb(exc.__traceback__)]
-    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:  # its place is no frame's
-        places.append((exc.filename, exc.lineno))
-    for file, line in reversed(places):  # "<frozen importlib._bootstrap>" is no file (it would be taken from root)
-        shown = relative(file, root, follow_links=False) if os.path.isabs(file) else None
-        if shown is not None and not {"site-packages", "dist-packages"} & set(shown.split("/")):
-            return shown, line, (file, line) == places[-1]
-    return None
 
 
 def load_user_code(config: ExperimentConfig, config_path: str, root: str | os.PathLike[str]) -> UserCode:

@@ -81,6 +81,12 @@ def traced(datapoint, tracer):
     with tracer.start_as_current_span("lookup", inputs=datapoint["inputs"]):
         tracer.enrich_span(outputs={"found": 1}, metrics={"lookups": 1})
     return {"answer": "Open Settings", "topic": None}
+
+
+def decoding(outputs, inputs, ground_truth=None):
+    import json
+
+    return json.loads("{")  # raised in the standard library, called from here
 """
 
 
@@ -382,14 +388,14 @@ PROBE_CASES = [
         "range-on-a-string-metric",
         GOOD + "  - probed:verdict\npassing_ranges:\n  verdict: {min: 1}\n",
         "experiment.yml:9: passing_ranges.verdict",
-        "verdict is a string ('PASS') on the first datapoint of data/questions.jsonl; a passing range or gate needs a"
+        "verdict is a string ('PASS') on the first datapoint, data/questions.jsonl:1; a passing range or gate needs a"
         " number or a bool",
     ),
     (  # keyword_recall_explanation is closer, but a string: a range on it would be the error above
         "range-misspelt-near-a-string-metric",
         GOOD + "  - support_bot.evaluators:keyword_recall\npassing_ranges:\n  keyword_recall_explained: {min: 0.5}\n",
         "experiment.yml:9: passing_ranges.keyword_recall_explained",
-        "(did you mean 'keyword_recall'?) on the first datapoint of data/questions.jsonl (id EXT-first); they"
+        "(did you mean 'keyword_recall'?) on the first datapoint, data/questions.jsonl:1 (id EXT-first); they"
         " produced: topic_match, keyword_recall, keyword_recall_explanation (a string)",
     ),
     (
@@ -401,14 +407,20 @@ PROBE_CASES = [
     (
         "function-raises",
         GOOD.replace("support_bot.app:answer", "probed:failing"),
-        "probing the first datapoint of data/questions.jsonl (id EXT-first)",
-        "function 'failing' raised KeyError: 'q'",
+        "probing the first datapoint, data/questions.jsonl:1 (id EXT-first)",
+        "function 'failing' raised KeyError at probed.py:18: 'q'",  # the user's line
     ),
     (
         "evaluator-raises",
         GOOD + "  - probed:broken\n",
-        "probing the first datapoint of data/questions.jsonl (id EXT-first)",
-        "evaluator 'broken' raised KeyError: 'missing'",
+        "probing the first datapoint, data/questions.jsonl:1 (id EXT-first)",
+        "evaluator 'broken' raised KeyError at probed.py:6: 'missing'",
+    ),
+    (  # the user's line that called the library, not the library's
+        "evaluator-raises-in-a-library",
+        GOOD + "  - probed:decoding\n",
+        "probing the first datapoint, data/questions.jsonl:1 (id EXT-first)",
+        "evaluator 'decoding' raised JSONDecodeError at probed.py:34: Expecting property name",
     ),
 ]
 
@@ -685,7 +697,7 @@ def test_validate_prints_no_terminal_escape_of_the_users_code(repo: Path, capsys
     _write(repo, GOOD + "  - probed:colourful\n")
     code, output = _validate(repo, capsys)
     assert code == 2, output
-    assert "evaluator 'colourful' raised ValueError: bad red\n" in output, output  # each escape gone whole
+    assert "evaluator 'colourful' raised ValueError at probed.py:10: bad red\n" in output, output  # each escape gone
     assert "\x1b" not in output
 
 

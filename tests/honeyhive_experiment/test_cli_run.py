@@ -140,12 +140,15 @@ def test_run_without_a_key_names_the_variable_not_the_actions_input(
 def test_an_evaluator_that_always_raises_on_a_ranged_metric_is_never_green(
     quickstart: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The false green of the issue: every datapoint 'passed' because the ranged metric had no value at all."""
+    """The false green of the issue: every datapoint 'passed' because the ranged metric had no value at all. Its
+    error says where in the user's code it was raised (it said only ``ValueError: ...``), in every output and in
+    what was recorded, and is redacted of the environment's secrets as before."""
     evaluators = quickstart / "support_bot" / "evaluators.py"
+    source = evaluators.read_text(encoding="utf-8")
     evaluators.write_text(
-        evaluators.read_text(encoding="utf-8")
+        source
         + "\n\ndef politeness(outputs, inputs, ground_truth=None):\n"
-        + "    raise ValueError('the judge model is not configured')\n",
+        + f"    raise ValueError('the judge model is not configured for {SECRET}')\n",
         encoding="utf-8",
     )
     config = quickstart / ".honeyhive" / "experiment.yml"
@@ -157,17 +160,33 @@ def test_an_evaluator_that_always_raises_on_a_ranged_metric_is_never_green(
     text = text.replace("  keyword_recall: {min: 0.5}\n", "  keyword_recall: {min: 0.5}\n  politeness: {min: 0.9}\n")
     config.write_text(text, encoding="utf-8")
 
-    code, out, report = _run(quickstart, capsys)
+    report_file = quickstart.parent / "report.json"
+    code = main(
+        ["run", "--dry-run", "-C", str(quickstart), "--report", str(report_file)], environ={"JUDGE_API_KEY": SECRET}
+    )
+    out = capsys.readouterr().out
+    report = json.loads(report_file.read_text(encoding="utf-8"))
     assert code == 1, out
     assert report["verdict"] == "fail"
     [reason] = report["reasons"]
+    error = f"ValueError at support_bot/evaluators.py:{len(source.splitlines()) + 4}: the judge model is not configured"
     assert "politeness has a passing range but no value on 22" in reason
-    assert "evaluator politeness raised on 22 datapoint(s) (ValueError: the judge model is not configured)" in reason
+    assert f"evaluator politeness raised on 22 datapoint(s) ({error} for ***)" in reason
     comment = out.split(COMMENT_START, 1)[1]
     assert "❌ **Failed**" in comment
     # the ranged metric does not vanish from the table, shows its configured range, and says why it has no values
-    row = "| politeness | — | ≥ 0.9 | ⚠️ errored on 22 of 22: ValueError: the judge model is not configured |"
-    assert row in comment
+    markdown = f"{error} for ***".replace("_", "\\_").replace("*", "\\*")
+    assert f"| politeness | — | ≥ 0.9 | ⚠️ errored on 22 of 22: {markdown} |" in comment
+    assert f": evaluator politeness raised: {error} for ***\n" in out.split(COMMENT_START, 1)[0]  # the Errors list
+    assert {e["error"] for e in report["datapoints"]["errored"]} == {f"{error} for ***"}
+    assert f"{error} for ***" in (quickstart.parent / "report.html").read_text(encoding="utf-8")
+    with sqlite3.connect(quickstart / ".honeyhive" / "local.db") as db:  # what HoneyHive would hold
+        recorded = "\n".join(db.iterdump())
+    assert recorded.count(f"{error} for ***") >= 22
+    assert SECRET not in out + report_file.read_text(encoding="utf-8") + recorded
+
+
+SECRET = "sk-judge-5f0e7a93c1d24b68"
 
 
 def test_a_dry_run_inside_actions_prints_no_workflow_command_from_user_data(
@@ -576,3 +595,57 @@ def test_output_to_a_full_disk_is_one_line_on_standard_error(tmp_path: Path, com
     assert not [said for said in ("Traceback", "Exception ignored", "unexpected") if said in done.stderr], done.stderr
     if command[0] == "run":
         assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "neutral"  # the run's own
+
+
+ROWS_APP = """\
+def answer(datapoint):
+    if datapoint["inputs"]["q"] == "boom":
+        raise RuntimeError("boom")
+    return {"a": datapoint["inputs"]["q"]}
+
+
+def judge(outputs, inputs):
+    return {"bad": 0.0}[outputs["a"]]
+"""
+
+
+def test_errors_name_a_datapoint_of_a_dataset_file_by_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file's datapoints without ids are EXT-<hash> to HoneyHive: the Errors list (terminal, comment, report.json)
+    and validate's probe said only that, which the user cannot find in the file. Now each is named by its line too
+    (a blank line counted, a CSV's header too)."""
+    repo = tmp_path / "repo"
+    (repo / ".honeyhive").mkdir(parents=True)
+    (repo / "rows_bot.py").write_text(ROWS_APP, encoding="utf-8")
+    (repo / "data").mkdir()
+    rows = ['{"inputs": {"q": "ok"}}', "", '{"inputs": {"q": "boom"}}', '{"inputs": {"q": "bad"}}', ""]
+    (repo / "data" / "noid.jsonl").write_text("\n".join(rows), encoding="utf-8")
+    config = repo / ".honeyhive" / "experiment.yml"
+    config.write_text(
+        "name: rows\nfunction: rows_bot:answer\ndataset: {path: data/noid.jsonl}\nevaluators: [rows_bot:judge]\n",
+        encoding="utf-8",
+    )
+
+    code, out, report = _run(repo, capsys)
+    assert code == 1, out
+    errored = report["datapoints"]["errored"]
+    assert [(e["place"], e["kind"]) for e in errored] == [
+        ("data/noid.jsonl:1", "evaluator judge raised"),
+        ("data/noid.jsonl:3", "function raised"),
+    ]
+    assert all(e["id"].startswith("EXT-") for e in errored)
+    terminal, comment = out.split(COMMENT_START, 1)
+    boom = f"data/noid.jsonl:3 ({errored[1]['id']}): function raised: RuntimeError at rows_bot.py:3: boom"
+    assert boom in terminal
+    assert f"| data/noid.jsonl:3 ({errored[1]['id']}) | function raised | RuntimeError at rows\\_bot.py:3: boom |" in (
+        comment
+    )
+
+    # validate's probe of the first datapoint: a CSV's first row is on line 2, after its header
+    (repo / "data" / "rows.csv").write_text("q\nboom\n", encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace("data/noid.jsonl", "data/rows.csv"), "utf-8")
+    assert main(["validate", "-C", str(repo)], environ={}) == 2
+    said = capsys.readouterr().err
+    assert "error: probing the first datapoint, data/rows.csv:2 (id EXT-" in said, said
+    assert "function 'answer' raised RuntimeError at rows_bot.py:3: boom" in said

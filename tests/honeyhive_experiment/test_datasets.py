@@ -227,7 +227,7 @@ def test_large_dataset_loads_in_one_pass_and_finds_a_late_duplicate(tmp_path: Pa
     with pytest.raises(DatasetError) as info:
         load_dataset_file(path)
     assert info.value.location == f"line {count + 1}"
-    assert info.value.message == "duplicate id 'EXT-q7' (first used at line 8)"
+    assert info.value.message == "duplicate id 'EXT-q7' (first used at line 8, as 'q7')"
 
     csv_path = write(tmp_path / "big.csv", "id,inputs.n:int\n" + "".join(f"r{i},{i}\n" for i in range(count)))
     loaded = load_dataset_file(csv_path)
@@ -325,7 +325,7 @@ MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
         J,
         '{"id": "q1", "inputs": {}}\n{"inputs": {}}\n{"datapoint_id": "EXT-q1", "inputs": {}}\n',
         "line 3",
-        "duplicate id 'EXT-q1' (first used at line 1)",
+        "duplicate id 'EXT-q1' (first used at line 1, as 'q1')",
     ),
     ("jsonl-duplicate-key", J, '{"inputs": {"a": 1, "a": 2}}', "line 1", "an object repeats the key 'a'"),
     ("jsonl-nan", J, '{"inputs": {"a": NaN}}', "line 1", "NaN is not valid JSON (numbers must be finite)"),
@@ -421,7 +421,7 @@ MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
         JS,
         '[{"id": "a", "inputs": {}},\n{"id": "b", "inputs": {}},\n{"id": "a", "inputs": {}}]',
         "record 3 (line 3)",
-        "duplicate id 'EXT-a' (first used at record 1 (line 1))",
+        "duplicate id 'a' (first used at record 1 (line 1))",  # as the file writes it
     ),
     (
         "json-infinity",
@@ -526,8 +526,14 @@ MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
         "a byte-order mark (U+FEFF) starts the line: two files joined?",
     ),
     ("csv-both-ids", C, "id,datapoint_id,q\nA,,1\nB,C,2\n", "line 3", "both 'id' and 'datapoint_id' are set; use one"),
-    ("csv-id-twice", C, "datapoint_id,q\nA,1\nEXT-A,2\n", "line 3", "duplicate id 'EXT-A' (first used at line 2)"),
-    ("csv-duplicate-id", C, "id,q\nA,1\n,2\nA,3\n", "line 4", "duplicate id 'EXT-A' (first used at line 2)"),
+    (
+        "csv-id-twice",
+        C,
+        "datapoint_id,q\nA,1\nEXT-A,2\n",
+        "line 3",
+        "duplicate id 'EXT-A' (first used at line 2, as 'A')",
+    ),
+    ("csv-duplicate-id", C, "id,q\nA,1\n,2\nA,3\n", "line 4", "duplicate id 'A' (first used at line 2)"),
     ("csv-bad-utf8", C, b"q\nok\n\xff\n", "line 3", "not valid UTF-8 (byte 0xff)"),
     (
         "csv-huge-cell",

@@ -240,14 +240,16 @@ def test_with_trials_a_row_whose_function_raised_on_one_trial_is_errored_with_th
     found = json.loads(report.read_text(encoding="utf-8"))
     [entry] = found["datapoints"]["errored"]
     assert re.fullmatch(r"function raised \(trial [123] of 3\)", entry["kind"]), entry
-    assert entry["error"] == "RuntimeError: trial crashed"
+    line = app.read_text(encoding="utf-8").splitlines().index('        raise RuntimeError("trial crashed")') + 1
+    crashed = f"RuntimeError at support_bot/app.py:{line}: trial crashed"
+    assert entry["error"] == crashed  # at the user's line
     [row] = [row for row in found["table"]["rows"] if row["id"] == entry["id"]]
     assert {"errored", "failed"} <= set(row["status"])
-    assert row["error"] == f"{entry['kind']}: RuntimeError: trial crashed"
+    assert row["error"] == f"{entry['kind']}: {crashed}"
     assert [row["id"] for row in found["table"]["rows"] if "errored" in row["status"]] == [entry["id"]]
     assert main(["view", found["run"]["id"], "--no-open", "-C", str(quickstart)], environ={}) == 0
     viewed = quickstart / ".honeyhive" / f"report.{found['run']['id']}.html"
     for page in ((quickstart / ".honeyhive" / "report.html").read_text(encoding="utf-8"), viewed.read_text("utf-8")):
         assert '<option value="errored">' in page
         assert re.search(rf'<tr data-id="{entry["id"]}" data-s="errored failed[^"]*">', page)
-        assert f"{entry['kind']}: RuntimeError: trial crashed" in _text(page)
+        assert f"{entry['kind']}: {crashed}" in _text(page)

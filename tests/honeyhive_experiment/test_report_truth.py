@@ -95,11 +95,11 @@ def test_an_evaluator_that_raised_marks_its_datapoints_errored_in_the_table(
     root = _experiment(tmp_path / "x", "evaluators: [truth_app.m:judge]\n", code, rows=8)
     _, out, report = _run(root, capsys)
 
-    assert "EXT-r4: evaluator judge raised" in out
+    assert "d.jsonl:5 (EXT-r4): evaluator judge raised" in out  # its line in the file, and its id
     rows = {row["id"]: row for row in report["table"]["rows"]}
     for ident in ("EXT-r0", "EXT-r4"):
         assert "errored" in rows[ident]["status"]
-        assert rows[ident]["error"] == "evaluator judge raised: RuntimeError: judge timed out"
+        assert rows[ident]["error"] == f"evaluator judge raised: RuntimeError at {APP}/m.py:7: judge timed out"
     assert "errored" not in rows["EXT-r1"]["status"]
     assert rows["EXT-r1"]["error"] is None
 

@@ -71,7 +71,7 @@ Every problem is raised as :class:`DatasetError` (``path``, ``location``, ``mess
 from __future__ import annotations
 
 from honeyhive_experiment.datasets.load import SUPPORTED_SUFFIXES, load_dataset_file
-from honeyhive_experiment.datasets.records import ALLOWED_RECORD_KEYS, Record
+from honeyhive_experiment.datasets.records import ALLOWED_RECORD_KEYS, Record, Rows
 from honeyhive_experiment.errors import DatasetError
 
 __all__ = [
@@ -79,5 +79,6 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "DatasetError",
     "Record",
+    "Rows",
     "load_dataset_file",
 ]

@@ -21,6 +21,7 @@ from typing import Any
 from honeyhive_experiment.datasets.records import (
     _DECODER,
     Record,
+    Rows,
     _decode_error,
     _Records,
 )
@@ -37,7 +38,7 @@ _OTHER_SEPARATORS = ((";", "semicolons"), ("\t", "tabs"))  # what spreadsheets e
 _BOOLS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 
-def load_csv(path: str) -> list[Record]:
+def load_csv(path: str) -> Rows:
     """The records of the ``.csv`` file at ``path``; raises :class:`DatasetError` (or ``OSError``)."""
     with contextlib.closing(_csv_rows(path)) as rows:
         return _csv_records(path, rows)
@@ -170,7 +171,7 @@ def _csv_rows(path: str) -> Generator[tuple[int, list[str]], None, None]:
             raise DatasetError(path, f"line {previous_end + 1}", f"invalid CSV: {unclosed}{exc}") from None
 
 
-def _csv_records(path: str, rows: Iterator[tuple[int, list[str]]]) -> list[Record]:
+def _csv_records(path: str, rows: Iterator[tuple[int, list[str]]]) -> Rows:
     header_row = next(rows, None)
     if header_row is None:
         raise DatasetError(path, None, "the file is empty (no header row)")
@@ -202,5 +203,5 @@ def _csv_records(path: str, rows: Iterator[tuple[int, list[str]]]) -> list[Recor
             record["ground_truth"] = sections["ground_truth"]
         if sections["metadata"]:
             record["metadata"] = sections["metadata"]
-        records.add(record, f"line {lineno}")
+        records.add(record, f"line {lineno}", lineno)
     return records.records

@@ -15,7 +15,7 @@ from typing import Any
 from honeyhive_experiment.datasets.records import (
     _DECODER,
     ALLOWED_RECORD_KEYS,
-    Record,
+    Rows,
     _decode_error,
     _NotStrictJson,
     _Records,
@@ -28,7 +28,7 @@ __all__ = ["load_json"]
 _JSON_WS = re.compile(r"[ \t\n\r]*")
 
 
-def load_json(path: str) -> list[Record]:
+def load_json(path: str) -> Rows:
     """The records of the ``.json`` file at ``path``; raises :class:`DatasetError` (or ``OSError``)."""
     raw = Path(path).read_bytes()
     try:
@@ -80,7 +80,7 @@ class _JsonScanner:
             raise DatasetError(self.path, location, str(exc)) from None
         return value, end
 
-    def load(self) -> list[Record]:
+    def load(self) -> Rows:
         pos = self._skip(0)
         if pos == len(self.text):
             raise DatasetError(self.path, None, "the file is empty")
@@ -103,8 +103,8 @@ class _JsonScanner:
             raise self._syntax_error(pos, "Extra data after the top-level value")
         return records
 
-    def _wrapper(self, pos: int) -> tuple[list[Record], int]:
-        records: list[Record] | None = None
+    def _wrapper(self, pos: int) -> tuple[Rows, int]:
+        records: Rows | None = None
         pos = self._skip(pos + 1)
         if self.text.startswith("}", pos):
             raise DatasetError(self.path, _line_col(self.text, pos), "the top-level object has no 'datapoints' list")
@@ -139,15 +139,16 @@ class _JsonScanner:
                 return records, pos + 1
             raise self._syntax_error(pos, "Expecting ',' or '}'")
 
-    def _array(self, pos: int) -> tuple[list[Record], int]:
+    def _array(self, pos: int) -> tuple[Rows, int]:
         records = _Records(self.path)
         pos = self._skip(pos + 1)
         if self.text.startswith("]", pos):
             return records.records, pos + 1
         while True:
-            location = f"record {len(records.records) + 1} (line {self._line_at(pos)})"
+            line = self._line_at(pos)
+            location = f"record {len(records.records) + 1} (line {line})"
             value, pos = self._decode(pos, location)
-            records.add(value, location)
+            records.add(value, location, line)
             pos = self._skip(pos)
             if self.text.startswith(",", pos):
                 pos = self._skip(pos + 1)

@@ -11,7 +11,7 @@ import json
 
 from honeyhive_experiment.datasets.records import (
     _DECODER,
-    Record,
+    Rows,
     _NotStrictJson,
     _Records,
 )
@@ -22,7 +22,7 @@ __all__ = ["load_jsonl"]
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
-def load_jsonl(path: str) -> list[Record]:
+def load_jsonl(path: str) -> Rows:
     """The records of the ``.jsonl`` file at ``path``; raises :class:`DatasetError` (or ``OSError``)."""
     records = _Records(path)
     with open(path, "rb") as handle:
@@ -45,7 +45,7 @@ def load_jsonl(path: str) -> list[Record]:
                 raise DatasetError(path, f"line {lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}") from None
             except _NotStrictJson as exc:
                 raise DatasetError(path, location, str(exc)) from None
-            records.add(value, location)
+            records.add(value, location, lineno)
     if not records.records:
         raise DatasetError(path, None, "the file is empty (no non-blank line)")
     return records.records

@@ -14,22 +14,23 @@ from pathlib import Path
 from honeyhive_experiment.datasets.csvfile import load_csv
 from honeyhive_experiment.datasets.jsonfile import load_json
 from honeyhive_experiment.datasets.jsonl import load_jsonl
-from honeyhive_experiment.datasets.records import Record
+from honeyhive_experiment.datasets.records import Rows
 from honeyhive_experiment.errors import DatasetError
 
 __all__ = ["SUPPORTED_SUFFIXES", "load_dataset_file"]
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".jsonl", ".json", ".csv")
 
-_LOADERS: dict[str, Callable[[str], list[Record]]] = {
+_LOADERS: dict[str, Callable[[str], Rows]] = {
     ".jsonl": load_jsonl,
     ".json": load_json,
     ".csv": load_csv,
 }
 
 
-def load_dataset_file(path: str | os.PathLike[str]) -> list[Record]:
-    """Load and validate a dataset file; see the package docstring for formats and conventions.
+def load_dataset_file(path: str | os.PathLike[str]) -> Rows:
+    """Load and validate a dataset file (its records as parsed, and the line each starts on); see the package docstring
+    for formats and conventions.
 
     Raises:
         DatasetError: unsupported extension, missing or unreadable file, bad encoding, bad syntax, a record

@@ -11,16 +11,27 @@ from __future__ import annotations
 import json
 import math
 import re
+from array import array
 from collections.abc import Mapping
 from typing import Any, TypeAlias
 
 from honeyhive_experiment.errors import DatasetError
 from honeyhive_experiment.external import prefixed
 
-__all__ = ["ALLOWED_RECORD_KEYS", "Record", "check_inputs", "check_record", "explicit_id"]
+__all__ = ["ALLOWED_RECORD_KEYS", "Record", "Rows", "check_inputs", "check_record", "explicit_id"]
 
 Record: TypeAlias = dict[str, Any]
 """One datapoint as the SDK takes it: ``{"inputs": ..., "ground_truth"?: ..., "id"?: ..., "metadata"?: ...}``."""
+
+
+class Rows(list[Record]):
+    """A file's records as parsed, and the line each starts on (``lines``, from 1): where the user finds a datapoint
+    whose id the SDK derived from its content (``EXT-f48de4ff17bea411``), or that the file calls ``q1``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines = array("I")  # 4 bytes a row, not an int object's 32
+
 
 ALLOWED_RECORD_KEYS: frozenset[str] = frozenset({"id", "datapoint_id", "inputs", "ground_truth", "metadata", "history"})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -166,21 +177,26 @@ class _Records:
 
     def __init__(self, path: str) -> None:
         self._path = path
-        self._seen: dict[str, str] = {}  # EXT- id → where it was first used
-        self.records: list[Record] = []
+        self._seen: dict[str, tuple[str, str]] = {}  # EXT- id → where it was first used, and as what
+        self.records = Rows()
 
-    def add(self, value: Any, location: str) -> None:
-        """Check ``value`` (found at ``location``) and keep it; :class:`DatasetError` when it cannot be used."""
+    def add(self, value: Any, location: str, line: int) -> None:
+        """Check ``value`` (found at ``location``, starting on ``line``) and keep it; :class:`DatasetError` when it
+        cannot be used."""
         try:
             ext_id = check_record(value)
         except ValueError as exc:
             raise DatasetError(self._path, location, str(exc)) from None
-        if ext_id is not None:
+        if ext_id is not None:  # named as the file writes it: q1, not the EXT-q1 it counts as
+            written = value.get("id") or value["datapoint_id"]
             first = self._seen.get(ext_id)
             if first is not None:
-                raise DatasetError(self._path, location, f"duplicate id {ext_id!r} (first used at {first})")
-            self._seen[ext_id] = location
+                earlier, spelt = first
+                also = f", as {spelt!r}" if spelt != written else ""
+                raise DatasetError(self._path, location, f"duplicate id {written!r} (first used at {earlier}{also})")
+            self._seen[ext_id] = (location, written)
         self.records.append(value)
+        self.records.lines.append(line)
 
 
 def _decode_error(path: str, raw: bytes, exc: UnicodeDecodeError) -> DatasetError:

@@ -499,6 +499,8 @@ class _Builder:
         trials = self.j.trials
         for outcome in self.j.outcomes:
             ident = clip(r(outcome.datapoint_id), 100)
+            place = self.j.places.get(outcome.datapoint_id)
+            place = clip(r(place), 300) if place is not None else None
             status = str(outcome.status)
             trial = outcome.trial if trials > 1 else None
             on_trial = f" (trial {outcome.trial + 1} of {trials})" if trial is not None else ""
@@ -509,6 +511,7 @@ class _Builder:
                 rows.append(
                     ReportErroredDatapoint(
                         id=ident,
+                        place=place,
                         since=_since(self.j.baseline_errored, outcome.datapoint_id, outcome.session_id),
                         status=status,
                         kind=_ERROR_KINDS[status] + on_trial,
@@ -523,6 +526,7 @@ class _Builder:
                 rows.append(
                     ReportErroredDatapoint(
                         id=ident,
+                        place=place,
                         since=None,
                         status="evaluator_error",
                         kind=f"evaluator {evaluator}{did(failure.error)}{on_trial}",

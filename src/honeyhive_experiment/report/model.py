@@ -556,6 +556,11 @@ class ReportErroredDatapoint(_Part):
     """A datapoint whose function raised or timed out, a backend error, or an evaluator that raised."""
 
     id: str = Field(description="The datapoint's id.")
+    place: str | None = Field(
+        default=None,
+        description="Where the datapoint is in the dataset file, as file:line (the line its record starts on); null"
+        " for a managed dataset.",
+    )
     since: Since | None = Field(
         description="For a function that raised: new (it did not raise in the baseline) or already failing (it "
         "raised there too); null without a baseline, and for evaluators."

@@ -168,8 +168,9 @@ def _failed(report: Report, limit: int) -> list[str]:
 
 def _errors(report: Report, limit: int) -> list[str]:
     errors = report.datapoints.errored
-    lines = [
-        f"{plain(e.id)}{f' ({e.since})' if e.since else ''}: {plain(e.kind)}: {plain(clip(e.error, 200))}"
+    lines = [  # a row of the dataset file by its place: data/q.jsonl:2 (EXT-f48de4ff17bea411)
+        f"{plain(f'{e.place} ({e.id})' if e.place else e.id)}{f' ({e.since})' if e.since else ''}: {plain(e.kind)}:"
+        f" {plain(clip(e.error, 200))}"
         for e in errors[:limit]
     ]
     return _listed(report, f"Errors ({len(errors):,}):", lines, limit, len(errors))
