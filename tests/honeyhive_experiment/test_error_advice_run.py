@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -96,10 +96,22 @@ def refused_key(repo: Path, backend: LocalBackend) -> dict[str, Any]:
 
 
 def nobody_listening(repo: Path) -> dict[str, Any]:
-    with socket.socket() as free:  # a port the system just handed out and nobody listens on once it is closed
-        free.bind(("127.0.0.1", 0))
-        port = free.getsockname()[1]
-    return {"server_url": f"http://127.0.0.1:{port}", "api_key": "some-key"}
+    # A port bound but never listened on refuses connections, and stays ours for the test: a port closed again could
+    # be handed to another process's server on a busy machine (this row once got a 404 from one).
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    _HELD.append(held)
+    return {"server_url": f"http://127.0.0.1:{held.getsockname()[1]}", "api_key": "some-key"}
+
+
+_HELD: list[socket.socket] = []
+
+
+@pytest.fixture(autouse=True)
+def _release_held_ports() -> Iterator[None]:
+    yield
+    while _HELD:
+        _HELD.pop().close()
 
 
 # (how the quickstart is broken, the kind of error, what the first item of the advice is about, whether the key
