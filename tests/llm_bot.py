@@ -40,6 +40,7 @@ API_KEY = "hh-efficiency-e2e-key"
 
 BOT = """
 import asyncio
+import functools
 import json
 import pathlib
 import queue
@@ -115,6 +116,12 @@ def _client(url):
     return CLIENTS[url]
 
 
+if _settings().get("at_import"):  # a call made at import, and a client's method taken then (instrumented only if
+    # the instrumentation was switched on before the import)
+    ASK = functools.partial(_client(_settings()["base_url"]).chat.completions.create, model="gpt-4o-mini")
+    ASK(messages=[{"role": "user", "content": "warming up at import"}])
+
+
 def answer(datapoint):
     settings = _settings()
     question = datapoint["inputs"]["question"]
@@ -178,6 +185,8 @@ def answer(datapoint):
         answered = queue.Queue()
         ERRANDS.put((call, answered))
         reply = answered.get()
+    elif mode == "bound":
+        reply = ASK(messages=messages)
     elif mode == "worker":
         with LAZY_LOCK:
             if not WORKER:
@@ -270,6 +279,7 @@ class Bot:
         modes: dict[str, str] | None = None,
         also: str = "",
         wrapped: bool = False,
+        at_import: bool = False,
     ) -> None:
         """Which model the bot asks (and ``also``, a second one asked after it), how many times it repeats the
         prompt, and what some datapoints do instead of one call (by id: ``cached`` no call, ``stream`` a call
@@ -286,9 +296,10 @@ class Bot:
         give that pool the call. ``worker`` has a thread that the first of them starts make it (each waits for its
         answer); ``left-thread`` and ``left-task`` (the function returns a coroutine) leave a thread or a task whose
         call the server holds (until ``server.released``) and return once it is sent; ``held`` makes one such call
-        after its own."""
+        after its own. ``at_import``: the bot makes a call at import, through a client's method it takes then,
+        which ``bound`` makes its call through."""
         settings = {"base_url": self.server.base_url, "model": model, "repeat": repeat, "modes": modes or {}}
-        settings.update(also=also, wrapped=wrapped)
+        settings.update(also=also, wrapped=wrapped, at_import=at_import)
         (self.root / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
 
     def _argv(self, report: Path) -> list[str]:

@@ -173,11 +173,12 @@ class Runner:
     def run(self, datapoints: Sequence[Datapoint], *, skip: Container[str] = ()) -> list[DatapointOutcome]:
         """Run every datapoint (each :attr:`trials` times; the executions share the pool) and return their outcomes
         in input order, a datapoint's trials together; ``skip``: session ids already recorded (a re-run shard).
-        The LLM calls made meanwhile outside any datapoint's context, in no metric, are said and are the first
-        recorded outcome's :attr:`~DatapointOutcome.outside`, also in its session's metadata."""
+        The LLM calls made meanwhile outside any datapoint's context, in no metric (and those made at the import of
+        the user's code: :attr:`~RunSpec.imported_calls`), are said and are the first recorded outcome's
+        :attr:`~DatapointOutcome.outside`, also in its session's metadata."""
         with counting_outside() as outside:
             outcomes = self._run(datapoints, skip)
-        if calls := outside.calls:
+        if calls := outside.calls + self.spec.imported_calls:
             log.warning("%s", outside_calls_warning(calls))
         if not calls or not outcomes:
             return outcomes

@@ -311,6 +311,29 @@ def test_a_worker_the_first_datapoint_starts_is_said_and_its_calls_after_that_on
     assert f"{starter}, was still running when that datapoint was recorded" in running, running
 
 
+def test_a_call_at_import_is_outside_every_datapoint_and_a_method_taken_at_import_is_instrumented(bot: Bot) -> None:
+    """The instrumentation was switched on after the user's code was imported: a call made at import had no span (the
+    README's example of a call outside every datapoint was counted nowhere, unsaid), and a client's method taken at
+    import (``functools.partial(client.chat.completions.create, model=...)``) was never instrumented: 0 calls, $0.
+    Switched on before the import, the one is outside every datapoint, said and on the run, the other the datapoint's."""
+    bot.configure(OPENLLMETRY)
+    bot.settings(modes={"q01": "bound"}, at_import=True)
+    since = len(bot.server.calls)
+    try:
+        run = bot.run()
+    finally:
+        bot.settings()
+    assert run.code == 0, run.out
+    assert len(bot.server.calls_about("warming up at import")) >= 1
+    [own] = own_calls(bot, since, "q01")
+    measured = by_id(bot, run.run_id)
+    assert (measured["q01"]["llm_calls"], measured["q01"]["input_tokens"]) == (1, own.prompt_tokens)
+    assert [w for w in run.report["warnings"] if w.startswith(OUTSIDE_WARNING.format(1))], run.report["warnings"]
+    with HoneyHiveClient(bot.backend.url, API_KEY) as hh:
+        sessions = [e for e in hh.iter_run_events(run.run_id) if e["event_type"] == "session"]
+    assert sum(s["metadata"].get("outside_llm_calls", 0) for s in sessions) == 1
+
+
 def test_two_instrumentations_of_one_client_count_each_call_once_responses_api_too(bot: Bot) -> None:
     """OpenLLMetry and OpenInference both on: a chat completion (one span inside the other), a Responses API call
     (OpenLLMetry's span beside OpenInference's: it was counted twice) and an embedding are each one call; two alike
