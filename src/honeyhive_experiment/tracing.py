@@ -230,6 +230,7 @@ class _Session:
     running: dict[int, Span] = field(default_factory=dict)  # the spans opened inside it and not ended yet
     measured: int | None = None  # how many of its spans had ended when its calls were read (DatapointTracer.llm_calls)
     threads: list[threading.Thread] = field(default_factory=list)  # the threads started inside it (_start_carrying)
+    tracing: set[int] = field(default_factory=set)  # of those, the ones that opened a span inside it (by ident)
 
 
 # every datapoint running in this process, by session id (a DatapointTracer adds its own, TraceSink.export and
@@ -260,6 +261,8 @@ class _Routes(SpanProcessor):
                 _STARTED_OUTSIDE.add(span.context.span_id)
             return
         session.running[span.context.span_id] = span  # first: the datapoint may be recorded meanwhile
+        if session.threads:
+            session.tracing.add(threading.get_ident())
         for key, value in baggage.get_all(parent_context).items():
             attribute = INHERITED.get(key)
             if attribute and isinstance(value, str):
@@ -1078,8 +1081,10 @@ class DatapointTracer:
         return export
 
     def threads_running(self) -> list[threading.Thread]:
-        """The threads this datapoint's code started (carrying its context) that are still running."""
-        return [thread for thread in self._session.threads if thread.is_alive()]
+        """The threads this datapoint's code started (carrying its context) that opened a span inside it (an LLM
+        call's: a library's own background thread opens none) and are still running."""
+        tracing = self._session.tracing
+        return [thread for thread in self._session.threads if thread.ident in tracing and thread.is_alive()]
 
     def discard(self) -> None:
         """Drop this datapoint's spans (a datapoint abandoned by a cancel is not recorded as scored)."""
