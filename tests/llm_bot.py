@@ -100,6 +100,11 @@ async def _left_task(settings, messages):  # leaves a task whose call is running
     return {"answer": "answer: on its way"}
 
 
+async def _held_async(settings, messages):  # a call the server holds past the run's timeout, which cancels it
+    client = openai.AsyncOpenAI(base_url=settings["base_url"], api_key="test-key", max_retries=0)
+    await client.chat.completions.create(model="held:" + settings["model"], messages=messages)
+
+
 def _settings():
     return json.loads(SETTINGS.read_text(encoding="utf-8"))
 
@@ -168,6 +173,8 @@ def answer(datapoint):
         return {"answer": "answer: on its way"}
     if mode == "left-task":
         return _left_task(settings, messages)
+    if mode == "held-async":
+        return _held_async(settings, messages)
     if mode == "thread":
         replies = []
         thread = threading.Thread(target=lambda: replies.append(call()))
@@ -296,8 +303,8 @@ class Bot:
         give that pool the call. ``worker`` has a thread that the first of them starts make it (each waits for its
         answer); ``left-thread`` and ``left-task`` (the function returns a coroutine) leave a thread or a task whose
         call the server holds (until ``server.released``) and return once it is sent; ``held`` makes one such call
-        after its own. ``at_import``: the bot makes a call at import, through a client's method it takes then,
-        which ``bound`` makes its call through."""
+        after its own, ``held-async`` one in a coroutine the timeout cancels. ``at_import``: the bot makes a call at
+        import, through a client's method it takes then, which ``bound`` makes its call through."""
         settings = {"base_url": self.server.base_url, "model": model, "repeat": repeat, "modes": modes or {}}
         settings.update(also=also, wrapped=wrapped, at_import=at_import)
         (self.root / "settings.json").write_text(json.dumps(settings), encoding="utf-8")

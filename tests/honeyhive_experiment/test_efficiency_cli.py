@@ -268,23 +268,24 @@ OUTSIDE_WARNING = (
 def test_calls_still_running_when_their_datapoint_is_recorded_are_made_outside_every_datapoint(
     bot: Bot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A thread the function left running, a task it left on the event loop, a second call its timeout gave up on:
-    each call was still running (the server holds it) when its datapoint was recorded, and went nowhere without a word
-    (0 calls and $0, a real $0 to a cost gate; the timed-out datapoint 1 call of 2). Each is made outside any
-    datapoint now: said, and on the run, so the run's cost is a lower bound. The thread left running is said too."""
-    bot.configure(OPENLLMETRY, "timeout: 3\n")  # generous: only q03's held call reaches it
-    bot.settings(modes={"q01": "left-thread", "q02": "left-task", "q03": "held"})
+    """A thread the function left running, a task it left on the event loop, a second call its timeout gave up on, an
+    async call the timeout cancelled (its span never ends): each call was still running (the server holds it) when
+    its datapoint was recorded, and went nowhere without a word (0 calls and $0, a real $0 to a cost gate; the
+    timed-out datapoint 1 call of 2). Each is made outside any datapoint now: said, and on the run, so the run's cost
+    is a lower bound. The thread left running is said too."""
+    bot.configure(OPENLLMETRY, "timeout: 3\n")  # generous: only the held calls of q03 and q04 reach it
+    bot.settings(modes={"q01": "left-thread", "q02": "left-task", "q03": "held", "q04": "held-async"})
     bot.server.released.clear()
     try:
         run = bot.run()
     finally:
         bot.server.released.set()
     measured = by_id(bot, run.run_id)
-    assert [measured[d]["llm_calls"] for d in ("q01", "q02", "q03")] == [0, 0, 1]
-    assert [w for w in run.report["warnings"] if w.startswith(OUTSIDE_WARNING.format(3))], run.report["warnings"]
+    assert [measured[d]["llm_calls"] for d in ("q01", "q02", "q03", "q04")] == [0, 0, 1, 0]
+    assert [w for w in run.report["warnings"] if w.startswith(OUTSIDE_WARNING.format(4))], run.report["warnings"]
     with HoneyHiveClient(bot.backend.url, API_KEY) as hh:  # for the jobs that read the run back
         sessions = [e for e in hh.iter_run_events(run.run_id) if e["event_type"] == "session"]
-    assert sum(s["metadata"].get("outside_llm_calls", 0) for s in sessions) == 3
+    assert sum(s["metadata"].get("outside_llm_calls", 0) for s in sessions) == 4
     [running] = [m for m in caplog.messages if m.startswith("the thread running _held, started by datapoint")]
     assert "q01, was still running when that datapoint was recorded" in running, running
     assert "start a worker shared by datapoints at import" in running
@@ -315,7 +316,8 @@ def test_a_call_at_import_is_outside_every_datapoint_and_a_method_taken_at_impor
     """The instrumentation was switched on after the user's code was imported: a call made at import had no span (the
     README's example of a call outside every datapoint was counted nowhere, unsaid), and a client's method taken at
     import (``functools.partial(client.chat.completions.create, model=...)``) was never instrumented: 0 calls, $0.
-    Switched on before the import, the one is outside every datapoint, said and on the run, the other the datapoint's."""
+    Switched on before the import, the one is outside every datapoint, said and on the run, the other the
+    datapoint's."""
     bot.configure(OPENLLMETRY)
     bot.settings(modes={"q01": "bound"}, at_import=True)
     since = len(bot.server.calls)
