@@ -1,5 +1,6 @@
 """The OpenTelemetry instrumentations the experiment file's ``instrument:`` names: found among the installed
-packages, imported only when named, switched on while the datapoints run and off after.
+packages, imported only when named, switched on while the datapoints run (the command line's, from the import of
+the user's code on) and off after.
 
 A library (``instrument: [openai]``) is served by an installed package that registers an
 ``opentelemetry_instrumentor`` entry point of that name (the group ``opentelemetry-instrument`` reads):
