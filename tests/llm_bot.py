@@ -73,7 +73,7 @@ def _errands():
 threading.Thread(target=_errands, daemon=True).start()
 
 
-def _work():
+def _consume():
     while True:
         call, answered = WORK.get()
         answered.put(call())
@@ -198,7 +198,7 @@ def answer(datapoint):
         with LAZY_LOCK:
             if not WORKER:
                 WORKER["by"] = question[1:4]
-                threading.Thread(target=_work, daemon=True).start()
+                threading.Thread(target=_consume, daemon=True).start()
         answered = queue.Queue()
         WORK.put((call, answered))
         reply = answered.get()

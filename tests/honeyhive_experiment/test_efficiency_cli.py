@@ -308,7 +308,7 @@ def test_a_worker_the_first_datapoint_starts_is_said_and_its_calls_after_that_on
     assert [measured[d]["llm_calls"] for d in workers if d != starter] == [0] * 5
     said = [w for w in run.report["warnings"] if "outside any datapoint's context" in w]
     assert measured[starter]["llm_calls"] + sum(int(w.split()[0]) for w in said) == len(workers)
-    [running] = [m for m in caplog.messages if m.startswith("the thread running _work, started by datapoint")]
+    [running] = [m for m in caplog.messages if m.startswith("the thread running _consume, started by datapoint")]
     assert f"{starter}, was still running when that datapoint was recorded" in running, running
 
 
