@@ -40,6 +40,7 @@ API_KEY = "hh-efficiency-e2e-key"
 
 BOT = """
 import asyncio
+import functools
 import json
 import pathlib
 import queue
@@ -47,6 +48,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.pool import ThreadPool
 
+import httpx
 import openai
 from opentelemetry import trace
 
@@ -57,6 +59,9 @@ POOL = ThreadPoolExecutor(2)  # made at import: a task submitted inside a datapo
 ERRANDS = queue.Queue()  # calls made by a thread started at import, outside every datapoint
 LAZY = {}  # the ThreadPool the first "lazy-" datapoint makes, as a library makes one on first use
 LAZY_LOCK = threading.Lock()
+WORK = queue.Queue()  # the jobs of the thread the first "worker" datapoint starts, as a batching client on first use
+WORKER = {}  # "by": the marker of the datapoint that started it
+LEFT = []  # the tasks "left-task" datapoints leave running
 
 
 def _errands():
@@ -66,6 +71,38 @@ def _errands():
 
 
 threading.Thread(target=_errands, daemon=True).start()
+
+
+def _consume():
+    while True:
+        call, answered = WORK.get()
+        answered.put(call())
+
+
+def _held(settings, messages, sent):  # a call the server holds until the test releases it; sent: its request left
+    http = httpx.Client(event_hooks={"request": [lambda request: sent.set()]})
+    client = openai.OpenAI(base_url=settings["base_url"], api_key="test-key", http_client=http)
+    return client.chat.completions.create(model="held:" + settings["model"], messages=messages)
+
+
+async def _left_task(settings, messages):  # leaves a task whose call is running when the datapoint is recorded
+    sent = asyncio.Event()
+
+    async def on_its_way(request):
+        sent.set()
+
+    hooks = {"request": [on_its_way]}
+    http = httpx.AsyncClient(event_hooks=hooks)
+    client = openai.AsyncOpenAI(base_url=settings["base_url"], api_key="test-key", http_client=http)
+    held = client.chat.completions.create(model="held:" + settings["model"], messages=messages)
+    LEFT.append(asyncio.create_task(held))
+    await sent.wait()
+    return {"answer": "answer: on its way"}
+
+
+async def _held_async(settings, messages):  # a call the server holds past the run's timeout, which cancels it
+    client = openai.AsyncOpenAI(base_url=settings["base_url"], api_key="test-key", max_retries=0)
+    await client.chat.completions.create(model="held:" + settings["model"], messages=messages)
 
 
 def _settings():
@@ -82,6 +119,12 @@ def _client(url):
     if url not in CLIENTS:
         CLIENTS[url] = openai.OpenAI(base_url=url, api_key="test-key", max_retries=0)
     return CLIENTS[url]
+
+
+if _settings().get("at_import"):  # a call made at import, and a client's method taken then (instrumented only if
+    # the instrumentation was switched on before the import)
+    ASK = functools.partial(_client(_settings()["base_url"]).chat.completions.create, model="gpt-4o-mini")
+    ASK(messages=[{"role": "user", "content": "warming up at import"}])
 
 
 def answer(datapoint):
@@ -123,6 +166,15 @@ def answer(datapoint):
     def call():
         return client.chat.completions.create(model=settings["model"], messages=messages)
 
+    if mode == "left-thread":
+        sent = threading.Event()
+        threading.Thread(target=_held, args=(settings, messages, sent)).start()
+        sent.wait()
+        return {"answer": "answer: on its way"}
+    if mode == "left-task":
+        return _left_task(settings, messages)
+    if mode == "held-async":
+        return _held_async(settings, messages)
     if mode == "thread":
         replies = []
         thread = threading.Thread(target=lambda: replies.append(call()))
@@ -139,6 +191,16 @@ def answer(datapoint):
     elif mode == "errand":
         answered = queue.Queue()
         ERRANDS.put((call, answered))
+        reply = answered.get()
+    elif mode == "bound":
+        reply = ASK(messages=messages)
+    elif mode == "worker":
+        with LAZY_LOCK:
+            if not WORKER:
+                WORKER["by"] = question[1:4]
+                threading.Thread(target=_consume, daemon=True).start()
+        answered = queue.Queue()
+        WORK.put((call, answered))
         reply = answered.get()
     elif mode.startswith("lazy-"):
         with LAZY_LOCK:
@@ -165,6 +227,8 @@ def answer(datapoint):
         raise RuntimeError("the bot broke after its call")
     if mode == "hang":
         RELEASE.wait()  # past the run's timeout: the test releases it after the run
+    if mode == "held":
+        _held(settings, messages, threading.Event())  # past the run's timeout: the server answers once released
     return {"answer": reply.choices[0].message.content}
 
 
@@ -222,6 +286,7 @@ class Bot:
         modes: dict[str, str] | None = None,
         also: str = "",
         wrapped: bool = False,
+        at_import: bool = False,
     ) -> None:
         """Which model the bot asks (and ``also``, a second one asked after it), how many times it repeats the
         prompt, and what some datapoints do instead of one call (by id: ``cached`` no call, ``stream`` a call
@@ -235,9 +300,13 @@ class Bot:
         import puts pass-through wrappers of its own in place of ``Thread.start`` and ``ThreadPoolExecutor.submit``.
         ``lazy-apply``, ``lazy-map``, ``lazy-imap`` make the call from a ``multiprocessing.pool.ThreadPool`` the first
         of them makes (each waits until all of them have called); ``lazy-errand`` has the thread started at import
-        give that pool the call."""
+        give that pool the call. ``worker`` has a thread that the first of them starts make it (each waits for its
+        answer); ``left-thread`` and ``left-task`` (the function returns a coroutine) leave a thread or a task whose
+        call the server holds (until ``server.released``) and return once it is sent; ``held`` makes one such call
+        after its own, ``held-async`` one in a coroutine the timeout cancels. ``at_import``: the bot makes a call at
+        import, through a client's method it takes then, which ``bound`` makes its call through."""
         settings = {"base_url": self.server.base_url, "model": model, "repeat": repeat, "modes": modes or {}}
-        settings.update(also=also, wrapped=wrapped)
+        settings.update(also=also, wrapped=wrapped, at_import=at_import)
         (self.root / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
 
     def _argv(self, report: Path) -> list[str]:

@@ -22,7 +22,7 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -104,6 +104,7 @@ from honeyhive_experiment.runner import outside_calls_warning, session_id_for
 from honeyhive_experiment.settings import Mode, Settings
 from honeyhive_experiment.sharding import ShardSpec, missing_message, select, shared_run_id, strays
 from honeyhive_experiment.significance import Assessment
+from honeyhive_experiment.tracing import counting_outside, route_global_spans
 from honeyhive_experiment.user_code import UserCode, in_repository, load_user_code
 from honeyhive_experiment.verdict import (
     Decision,
@@ -340,12 +341,19 @@ def _user_code(
 ) -> Iterator[RunSpec]:
     """The run's spec, its user code imported, while that code runs: in the working directory
     (:func:`in_repository`), its siblings importable lazily, and its LLM calls captured by the instrumentations the
-    experiment file names."""
+    experiment file names. They are switched on before the import, so that a client (or a library's function) the
+    code takes at import is the instrumented one and a call made at import is counted outside every datapoint (the
+    run's count starts with them); the user's own spans are routed from the run on, after the code set its own
+    global tracer provider, if it does."""
     instrumentations = load_instrumentations(config, str(settings.config_path))
-    code = load_user_code(config, str(settings.config_path), settings.root)
-    spec = run_spec(settings, config, dataset, code, watch=watch)
-    with in_repository(settings.root), switched_on(instrumentations):
-        yield spec
+    with switched_on(instrumentations, route=False):
+        with counting_outside() as imported:
+            code = load_user_code(config, str(settings.config_path), settings.root)
+        spec = dataclasses.replace(
+            run_spec(settings, config, dataset, code, watch=watch), imported_calls=imported.calls
+        )
+        with in_repository(settings.root), route_global_spans() if instrumentations else nullcontext():
+            yield spec
 
 
 def _dataset_to_record(

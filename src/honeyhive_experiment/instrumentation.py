@@ -1,5 +1,6 @@
 """The OpenTelemetry instrumentations the experiment file's ``instrument:`` names: found among the installed
-packages, imported only when named, switched on while the datapoints run and off after.
+packages, imported only when named, switched on while the datapoints run (the command line's, from the import of
+the user's code on) and off after.
 
 A library (``instrument: [openai]``) is served by an installed package that registers an
 ``opentelemetry_instrumentor`` entry point of that name (the group ``opentelemetry-instrument`` reads):
@@ -111,14 +112,18 @@ def load(config: ExperimentConfig, config_path: str) -> list[Instrumentation]:
 
 
 @contextmanager
-def switched_on(instrumentations: Sequence[Instrumentation]) -> Iterator[None]:
+def switched_on(instrumentations: Sequence[Instrumentation], *, route: bool = True) -> Iterator[None]:
     """Instrument each with the routing provider while the block runs, and uninstrument it after. One the user's
-    code instrumented already is left as it is (its spans are routed when it uses the global provider)."""
+    code instrumented already is left as it is (its spans are routed when it uses the global provider). With
+    ``route``, the user's own spans, through OpenTelemetry's global API, are routed too (:func:`route_global_spans`):
+    the command line does that only once it has imported the user's code, which may set a global provider of its
+    own at import (OpenTelemetry refuses a second)."""
     if not instrumentations:
         yield
         return
     with ExitStack() as undo:
-        undo.enter_context(route_global_spans())  # the user's own spans, through OpenTelemetry's global API
+        if route:
+            undo.enter_context(route_global_spans())
         provider = undo.enter_context(routed_provider())
         for item in instrumentations:
             instrumentor = item.instrumentor

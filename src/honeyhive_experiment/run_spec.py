@@ -39,6 +39,7 @@ class RunSpec:
     progress: Callable[[Progress], None] | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     secrets: tuple[str, ...] = ()  # values what the run records in HoneyHive is redacted of (the environment's)
+    imported_calls: int = 0  # LLM calls the command line's import of the user's code made: outside any datapoint
 
     def configured(self, function: str, evaluators: Sequence[str]) -> RunSpec:
         """This spec with the run's ``configuration`` in HoneyHive: which function and evaluators (by name), on how

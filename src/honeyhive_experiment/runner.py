@@ -159,6 +159,7 @@ class Runner:
         self._warned: set[str] = set()  # evaluators whose warning was said (once per run)
         self._said_lock = threading.Lock()
         self._said_blocked = False  # the run said its async code blocks the event loop
+        self._said_running = False  # the run said a datapoint's thread was still running when it was recorded
         self._cut: list[tuple[int, str]] = []  # the datapoints whose outputs were cut to be recorded, and why
         self._calls = _DaemonCalls()
         self.finished: list[DatapointOutcome | None] = []
@@ -172,11 +173,12 @@ class Runner:
     def run(self, datapoints: Sequence[Datapoint], *, skip: Container[str] = ()) -> list[DatapointOutcome]:
         """Run every datapoint (each :attr:`trials` times; the executions share the pool) and return their outcomes
         in input order, a datapoint's trials together; ``skip``: session ids already recorded (a re-run shard).
-        The LLM calls made meanwhile outside any datapoint's context, in no metric, are said and are the first
-        recorded outcome's :attr:`~DatapointOutcome.outside`, also in its session's metadata."""
+        The LLM calls made meanwhile outside any datapoint's context, in no metric (and those made at the import of
+        the user's code: :attr:`~RunSpec.imported_calls`), are said and are the first recorded outcome's
+        :attr:`~DatapointOutcome.outside`, also in its session's metadata."""
         with counting_outside() as outside:
             outcomes = self._run(datapoints, skip)
-        if calls := outside.calls:
+        if calls := outside.calls + self.spec.imported_calls:
             log.warning("%s", outside_calls_warning(calls))
         if not calls or not outcomes:
             return outcomes
@@ -300,6 +302,8 @@ class Runner:
             export = SENT
         else:
             export = tracer.export()
+            if running := tracer.threads_running():
+                self._say_running(datapoint.id, running[0])
         if not export:  # refused, or lost after the retries: the backend has no function span, so not recorded
             refused = "refused" if export.refused else "did not take"
             error = f"HoneyHive {refused} the spans of datapoint {datapoint.id}: {export.reason}"
@@ -444,6 +448,24 @@ class Runner:
             self._warned.update(warnings)
         for text in new:
             log.warning("%s", text)
+
+    def _say_running(self, datapoint_id: str, thread: threading.Thread) -> None:
+        """Say once per run that a thread a datapoint's code started (carrying its context) was still running when the
+        datapoint was recorded: a worker started on first use (a queue's consumer), or a thread not joined."""
+        with self._said_lock:
+            said, self._said_running = self._said_running, True
+        if said:
+            return
+        target = getattr(thread, "_target", None)  # threading's own attribute: None for a subclass's run()
+        name = callable_name(target) if target is not None else f"{type(thread).__name__}.run"
+        log.warning(
+            "the thread running %s, started by datapoint %s, was still running when that datapoint was recorded: the"
+            " LLM calls it makes count for datapoint %s while it runs, and as made outside any datapoint after; start a"
+            " worker shared by datapoints at import, and join a thread of one datapoint's own before it returns",
+            name,
+            datapoint_id,
+            datapoint_id,
+        )
 
     def _say_cut(self, total: int) -> None:
         """One line per run for the datapoints whose outputs were cut to be recorded (a cycle, too deep), the first in
@@ -612,7 +634,7 @@ def outside_calls_warning(calls: int) -> str:
     """What a run says of the LLM calls made outside any datapoint's context while its datapoints ran."""
     return (
         f"{calls} LLM call(s) were made outside any datapoint's context (a thread that does not carry it, or after"
-        " its datapoint was over); counted in no metric"
+        " its datapoint was over, or still running when its datapoint was recorded); counted in no metric"
     )
 
 

@@ -227,6 +227,10 @@ class _Session:
     judged: set[int] = field(default_factory=set)
     bridges: dict[int, int | None] = field(default_factory=dict)  # a closed provider's spans: their parents (_Routes)
     root: ApiSpan | None = None  # its first span, the runner's chain span: the session enrich_session fills
+    running: dict[int, Span] = field(default_factory=dict)  # the spans opened inside it and not ended yet
+    measured: int | None = None  # how many of its spans had ended when its calls were read (DatapointTracer.llm_calls)
+    threads: list[threading.Thread] = field(default_factory=list)  # the threads started inside it (_start_carrying)
+    tracing: set[int] = field(default_factory=set)  # of those, the ones that opened a span inside it (by ident)
 
 
 # every datapoint running in this process, by session id (a DatapointTracer adds its own, TraceSink.export and
@@ -256,6 +260,9 @@ class _Routes(SpanProcessor):
             elif _OUTSIDE:
                 _STARTED_OUTSIDE.add(span.context.span_id)
             return
+        session.running[span.context.span_id] = span  # first: the datapoint may be recorded meanwhile
+        if session.threads:
+            session.tracing.add(threading.get_ident())
         for key, value in baggage.get_all(parent_context).items():
             attribute = INHERITED.get(key)
             if attribute and isinstance(value, str):
@@ -268,6 +275,7 @@ class _Routes(SpanProcessor):
         session = self._session(session_id)
         if session is not None:  # else no running datapoint's (one already exported, too): never exported twice
             session.spans.append(span)
+            session.running.pop(span.context.span_id, None)  # after: still_running sees it in one or the other
         elif span.context.span_id in _STARTED_OUTSIDE:
             _outside(span, kept=self.open)
 
@@ -282,7 +290,8 @@ class _Routes(SpanProcessor):
 @dataclass(slots=True)
 class Outside:
     """The spans opened in no running datapoint while :func:`counting_outside` ran (by a thread that does not carry a
-    datapoint's context, or after its datapoint was over), read as :attr:`calls`."""
+    datapoint's context, or after its datapoint was over), and the calls still running when their datapoint was
+    recorded (:func:`_still_running`), read as :attr:`calls`."""
 
     spans: list[CallSpan] = field(default_factory=list)
     errored: set[int] = field(default_factory=set)
@@ -296,6 +305,7 @@ class Outside:
 _OUTSIDE: list[Outside] = []  # the counts running now (counting_outside)
 _STARTED_OUTSIDE: set[int] = set()  # the spans opened in no running datapoint while any count runs, not yet ended
 _outside_lock = threading.Lock()
+_EVER = 2**63  # the end of a span still open, in ns
 
 
 @contextmanager
@@ -328,11 +338,36 @@ def _outside(span: ReadableSpan, *, kept: bool) -> None:
                 outside.errored.add(read.span_id)
 
 
-def _span(span: ReadableSpan) -> CallSpan:
-    """What :func:`~honeyhive_experiment.llm_calls.read_calls` reads of a finished span."""
+def _still_running(session: _Session) -> None:
+    """Count as made outside any datapoint the calls of a recorded datapoint (``session``, no longer running) that had
+    not ended when its calls were read: a thread or task it left running, a call its timeout gave up on. They are in
+    none of its metrics, and where they end no datapoint is running. An ERROR status does not make one failed here
+    (:attr:`Outside.calls` counts only answered calls): a call the timeout cancelled may still be billed."""
+    if session.measured is None:  # its calls were never read: not recorded
+        return
+    # the running ones first (on_end's order: one ending now is in either, or in both), open till the end of time (so
+    # two instrumentations' spans of one call, one within the other, are still one call) and read when the count is:
+    # one just started may not name its model yet
+    running = {span.context.span_id: _span(span, still_open=True) for span in list(session.running.values())}
+    ended = [read for read in map(_span, session.spans[session.measured :]) if read.span_id not in running]
+    if not running and not any(read_call(read.attributes) for read in ended):
+        return  # the usual: only the datapoint's own span ended after
+    kept = [
+        *running.values(),
+        *(read if read_call(read.attributes) else read._replace(attributes=None) for read in ended),
+    ]
+    with _outside_lock:
+        for outside in _OUTSIDE:
+            outside.spans.extend(kept)
+
+
+def _span(span: ReadableSpan, *, still_open: bool = False) -> CallSpan:
+    """What :func:`~honeyhive_experiment.llm_calls.read_calls` reads of a finished span (or of one ``still_open``: its
+    attributes as they are when read)."""
     scope = span.instrumentation_scope.name if span.instrumentation_scope else ""
     parent = span.parent.span_id if span.parent else None
-    return CallSpan(span.context.span_id, parent, span.attributes, scope, span.start_time or 0, span.end_time or 0)
+    end = _EVER if still_open else span.end_time or 0
+    return CallSpan(span.context.span_id, parent, span.attributes, scope, span.start_time or 0, end)
 
 
 def _unlimited_provider(kind: type[TracerProvider] = TracerProvider) -> TracerProvider:
@@ -451,8 +486,10 @@ def _carry_into_threads(on: bool) -> None:
     meanwhile is left as it is.
 
     A long-lived thread of the user's own that a datapoint started (a queue's consumer) carries that datapoint's
-    context for good: which datapoint a job it takes is for cannot be known. Once that datapoint is over, the spans
-    opened in its context are in no running datapoint: counted outside (:func:`counting_outside`), not its.
+    context for good: which datapoint a job it takes is for cannot be known. Once that datapoint is recorded, the
+    spans opened in its context are in no running datapoint: counted outside (:func:`counting_outside`), not its, as
+    are its calls still running then (:func:`_still_running`); the runner says once per run that such a thread was
+    still running when its datapoint was recorded (:meth:`DatapointTracer.threads_running`).
 
     Ours, not ``opentelemetry-instrumentation-threading``: that package pins ``opentelemetry-instrumentation`` to its
     own release (``==0.66b1`` when 0.66b2 is out), so depending on it would hold back, or fail to install beside, the
@@ -496,10 +533,14 @@ def _carried(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _start_carrying(thread: threading.Thread) -> None:
-    """``Thread.start`` while datapoints run: a thread started inside a datapoint runs in its context."""
+    """``Thread.start`` while datapoints run: a thread started inside a datapoint runs in its context (and is one of
+    its :attr:`_Session.threads`); ours (``honeyhive-…``, which run each task in its own context) in none."""
     run = thread.run
-    if (task := _carried(run)) is not run:
+    if not thread.name.startswith("honeyhive-") and (task := _carried(run)) is not run:
         setattr(thread, "run", task)  # noqa: B010  # this thread's only
+        session = _SESSIONS.get(str(baggage.get_baggage("honeyhive.session_id")))
+        if session is not None:
+            session.threads.append(thread)
     _next["start"](thread)
 
 
@@ -791,7 +832,10 @@ class TraceSink:
         retried here a few times too — safe, because the backend keys events by span id. An answer that
         refuses the spans (a 4xx, rejected spans in a partial success) is not retried: it is returned."""
         session = _SESSIONS.pop(session_id, None)
-        if session is None or not session.spans:
+        if session is None:
+            return SENT
+        _still_running(session)
+        if not session.spans:
             return SENT
         for wait in (*_EXPORT_BACKOFF, None):
             result = self._export_once(session.spans)
@@ -941,6 +985,7 @@ class DatapointTracer:
         instrumented clients' spans, and the user's own with GenAI attributes): ``(the function's, the
         evaluators')``."""
         spans = list(self._session.spans)
+        self._session.measured = len(spans)  # a call ending later is counted outside it (_still_running)
         errored = {s.context.span_id for s in spans if s.status.status_code is StatusCode.ERROR}
         bridges = [CallSpan(span_id, parent, None) for span_id, parent in list(self._session.bridges.items())]
         calls = read_calls([*map(_span, spans), *bridges], errored)
@@ -1034,6 +1079,12 @@ class DatapointTracer:
         if not export:
             log.debug("the spans of datapoint %s were not exported: %s", self.ids.datapoint_id, export.reason)
         return export
+
+    def threads_running(self) -> list[threading.Thread]:
+        """The threads this datapoint's code started (carrying its context) that opened a span inside it (an LLM
+        call's: a library's own background thread opens none) and are still running."""
+        tracing = self._session.tracing
+        return [thread for thread in self._session.threads if thread.ident in tracing and thread.is_alive()]
 
     def discard(self) -> None:
         """Drop this datapoint's spans (a datapoint abandoned by a cancel is not recorded as scored)."""

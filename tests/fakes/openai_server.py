@@ -17,7 +17,8 @@ usage depends on the request, so a call attributed to the wrong datapoint shows:
   ``completion_tokens``: the reply's word count;
 * ``model``: the request's, with ``-2024-07-18`` appended when it is ``gpt-4o-mini`` (a dated model, as OpenAI
   answers; genai-prices knows it), else the request's as is; a model ``fail:<name>`` is answered with an HTTP 500
-  (a call that fails: not in :attr:`calls`).
+  (a call that fails: not in :attr:`calls`); a model ``held:<name>`` is answered as ``<name>`` once the test sets
+  :attr:`released` (a call still running for as long as the test wants).
 
 Every call is kept in :attr:`calls`, in the order answered, with the text of its messages.
 """
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -66,6 +68,7 @@ class FakeOpenAI:
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self.released = threading.Event()  # the held calls' answer (set: they are answered at once)
         self._lock = threading.Lock()
         routes = [
             Route("/v1/chat/completions", self._chat, methods=["POST"]),
@@ -90,6 +93,9 @@ class FakeOpenAI:
         requested = str(body.get("model") or "")
         if requested.startswith("fail:"):
             return JSONResponse({"error": {"message": "the fake server failed", "type": "server_error"}}, 500)
+        if requested.startswith("held:"):
+            await anyio.to_thread.run_sync(self.released.wait)
+            requested = requested.removeprefix("held:")
         model = answered_model(requested)
         number = self._answered(model, prompt, prompt_tokens, completion_tokens)
         usage = {
@@ -171,6 +177,7 @@ class FakeOpenAI:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self.released.set()
         self._server.stop()
 
 

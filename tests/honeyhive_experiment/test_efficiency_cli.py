@@ -259,6 +259,83 @@ def test_threads_carry_their_datapoint_when_the_users_code_wrapped_start_and_sub
     assert not [w for w in run.report["warnings"] if "outside any datapoint" in w], run.report["warnings"]
 
 
+OUTSIDE_WARNING = (
+    "{} LLM call(s) were made outside any datapoint's context (a thread that does not carry it, or after its datapoint"
+    " was over, or still running when its datapoint was recorded); counted in no metric"
+)
+
+
+def test_calls_still_running_when_their_datapoint_is_recorded_are_made_outside_every_datapoint(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A thread the function left running, a task it left on the event loop, a second call its timeout gave up on, an
+    async call the timeout cancelled (its span never ends): each call was still running (the server holds it) when
+    its datapoint was recorded, and went nowhere without a word (0 calls and $0, a real $0 to a cost gate; the
+    timed-out datapoint 1 call of 2). Each is made outside any datapoint now: said, and on the run, so the run's cost
+    is a lower bound. The thread left running is said too."""
+    bot.configure(OPENLLMETRY, "timeout: 3\n")  # generous: only the held calls of q03 and q04 reach it
+    bot.settings(modes={"q01": "left-thread", "q02": "left-task", "q03": "held", "q04": "held-async"})
+    bot.server.released.clear()
+    try:
+        run = bot.run()
+    finally:
+        bot.server.released.set()
+    measured = by_id(bot, run.run_id)
+    assert [measured[d]["llm_calls"] for d in ("q01", "q02", "q03", "q04")] == [0, 0, 1, 0]
+    assert [w for w in run.report["warnings"] if w.startswith(OUTSIDE_WARNING.format(4))], run.report["warnings"]
+    with HoneyHiveClient(bot.backend.url, API_KEY) as hh:  # for the jobs that read the run back
+        sessions = [e for e in hh.iter_run_events(run.run_id) if e["event_type"] == "session"]
+    assert sum(s["metadata"].get("outside_llm_calls", 0) for s in sessions) == 4
+    [running] = [m for m in caplog.messages if m.startswith("the thread running _held, started by datapoint")]
+    assert "q01, was still running when that datapoint was recorded" in running, running
+    assert "start a worker shared by datapoints at import" in running
+
+
+def test_a_worker_the_first_datapoint_starts_is_said_and_its_calls_after_that_one_are_outside(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A queue's consumer thread started by the first datapoint that needs it (a batching client's) carries that
+    datapoint's context for good: what it calls for the others while that one runs is that one's, and after, outside
+    any datapoint (a call then running too). It was never said: one datapoint had every call, the others 0, exit 0.
+    Now the run says which thread, started by which datapoint, and to start it at import."""
+    bot.configure(OPENLLMETRY)
+    workers = [f"q{i:02}" for i in range(6)]
+    bot.settings(modes=dict.fromkeys(workers, "worker"))
+    run = bot.run()
+    assert run.code == 0, run.out
+    starter = sys.modules["bot"].WORKER["by"]
+    measured = by_id(bot, run.run_id)
+    assert [measured[d]["llm_calls"] for d in workers if d != starter] == [0] * 5
+    said = [w for w in run.report["warnings"] if "outside any datapoint's context" in w]
+    assert measured[starter]["llm_calls"] + sum(int(w.split()[0]) for w in said) == len(workers)
+    [running] = [m for m in caplog.messages if m.startswith("the thread running _consume, started by datapoint")]
+    assert f"{starter}, was still running when that datapoint was recorded" in running, running
+
+
+def test_a_call_at_import_is_outside_every_datapoint_and_a_method_taken_at_import_is_instrumented(bot: Bot) -> None:
+    """The instrumentation was switched on after the user's code was imported: a call made at import had no span (the
+    README's example of a call outside every datapoint was counted nowhere, unsaid), and a client's method taken at
+    import (``functools.partial(client.chat.completions.create, model=...)``) was never instrumented: 0 calls, $0.
+    Switched on before the import, the one is outside every datapoint, said and on the run, the other the
+    datapoint's."""
+    bot.configure(OPENLLMETRY)
+    bot.settings(modes={"q01": "bound"}, at_import=True)
+    since = len(bot.server.calls)
+    try:
+        run = bot.run()
+    finally:
+        bot.settings()
+    assert run.code == 0, run.out
+    assert len(bot.server.calls_about("warming up at import")) >= 1
+    [own] = own_calls(bot, since, "q01")
+    measured = by_id(bot, run.run_id)
+    assert (measured["q01"]["llm_calls"], measured["q01"]["input_tokens"]) == (1, own.prompt_tokens)
+    assert [w for w in run.report["warnings"] if w.startswith(OUTSIDE_WARNING.format(1))], run.report["warnings"]
+    with HoneyHiveClient(bot.backend.url, API_KEY) as hh:
+        sessions = [e for e in hh.iter_run_events(run.run_id) if e["event_type"] == "session"]
+    assert sum(s["metadata"].get("outside_llm_calls", 0) for s in sessions) == 1
+
+
 def test_two_instrumentations_of_one_client_count_each_call_once_responses_api_too(bot: Bot) -> None:
     """OpenLLMetry and OpenInference both on: a chat completion (one span inside the other), a Responses API call
     (OpenLLMetry's span beside OpenInference's: it was counted twice) and an embedding are each one call; two alike
