@@ -164,27 +164,14 @@ def _read_json(response: httpx.Response) -> dict[str, Any]:
 _COMPARED = ("metrics", "commonDatapoints", "old_run", "new_run")  # what the API requires of a comparison and we read
 
 
-def _comparison_reader(shared: Collection[str]) -> Callable[[httpx.Response], dict[str, Any]]:
-    """The reader of a comparison's answer: one without a field the API requires (without ``commonDatapoints``
-    every datapoint would read as new or gone, and a gate as unchecked), or whose ``commonDatapoints`` leave out a
-    datapoint of ``shared`` (listed by both runs' summaries), is refused."""
-
-    def read(response: httpx.Response) -> dict[str, Any]:
-        body = _read_json(response)
-        lacking = [name for name in _COMPARED if body.get(name) is None]
-        if lacking:
-            raise ValueError(f"the comparison lacks {', '.join(lacking)}, which HoneyHive's API requires")
-        common = body["commonDatapoints"]
-        unpaired = sorted(set(shared) - set(common if isinstance(common, list) else ()))
-        if unpaired:
-            named = ", ".join(unpaired[:_NAMED]) + (", …" if len(unpaired) > _NAMED else "")
-            raise ValueError(
-                f"the comparison's commonDatapoints leave out {len(unpaired)} of the {len(shared)} datapoints both"
-                f" runs' summaries list ({named}): HoneyHive has not finished comparing them, or compared other runs"
-            )
-        return body
-
-    return read
+def _read_comparison(response: httpx.Response) -> dict[str, Any]:
+    """A comparison's answer; one without a field the API requires is refused (without ``commonDatapoints`` every
+    datapoint would read as new or gone, and a gate as unchecked)."""
+    body = _read_json(response)
+    lacking = [name for name in _COMPARED if body.get(name) is None]
+    if lacking:
+        raise ValueError(f"the comparison lacks {', '.join(lacking)}, which HoneyHive's API requires")
+    return body
 
 
 def _no_web_page(response: httpx.Response, base_url: str) -> None:
@@ -527,17 +514,40 @@ class HoneyHiveClient:
         *,
         legacy: bool = False,
         shared: Collection[str] = (),
+        timeout: float = 0.0,
     ) -> dict[str, Any]:
         """``GET /v1/runs/{new}/compare/{old}``, else (or with ``legacy``) the deprecated ``/compare-with/{old}``.
 
-        An answer without the fields the API requires, or not pairing every datapoint of ``shared`` (the ids both
-        runs' summaries list), is an :class:`ApiError` (``legacy``: read as it is, for the fields it adds)."""
+        An answer without the fields the API requires is an :class:`ApiError` (``legacy``: read as it is, for the
+        fields it adds). One not pairing every datapoint of ``shared`` (the ids both runs' summaries list) lags behind
+        the summaries (the backend compares asynchronously): it is asked again (:func:`poll`) for up to ``timeout``
+        seconds, then it is an :class:`ApiError` saying what it still lacked."""
         params, route = {"aggregate_function": aggregate_function}, f"/v1/runs/{_checked(new_run_id)}"
         old, current = f"{route}/compare-with/{_checked(old_run_id)}", f"{route}/compare/{old_run_id}"
         if legacy:
             return self.request("GET", old, params=params, long=True)
-        read = _comparison_reader(shared)
-        return self._current_or_legacy("compare", current, old, read, params=params, long=True)
+        started = time.monotonic()
+        unpaired: list[str] = []  # what the last answer left out, for the error when the wait ends
+
+        def check() -> dict[str, Any] | None:
+            nonlocal unpaired
+            body = self._current_or_legacy("compare", current, old, _read_comparison, params=params, long=True)
+            common = body["commonDatapoints"]
+            unpaired = sorted(set(shared) - set(common if isinstance(common, list) else ()))
+            return None if unpaired else body
+
+        found = poll(check, timeout=timeout, sleep=self.sleep)
+        if found is None:
+            named = ", ".join(unpaired[:_NAMED]) + (", …" if len(unpaired) > _NAMED else "")
+            raise ApiError(
+                "GET",
+                old if self.uses_deprecated_route("compare") else current,
+                200,
+                f"the comparison's commonDatapoints still lacked {len(unpaired)} of the {len(shared)} datapoints both"
+                f" runs' summaries list ({named}) after waiting {time.monotonic() - started:.1f} s: HoneyHive had not"
+                " finished comparing them, or compared other runs",
+            )
+        return found
 
     def uses_deprecated_route(self, kind: str) -> bool:
         """Whether this server was found to lack the current route of ``kind`` (``summary`` or ``compare``)."""

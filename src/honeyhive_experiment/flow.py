@@ -430,7 +430,13 @@ def judge(
         aggregate = config.aggregate_function.value
         baseline_result = get_run_result(client, baseline.run.run_id, aggregate)
         comparison = compare_runs(
-            client, result.run_id, baseline.run.run_id, aggregate, new_result=result.summary, old_result=baseline_result
+            client,
+            result.run_id,
+            baseline.run.run_id,
+            aggregate,
+            new_result=result.summary,
+            old_result=baseline_result,
+            timeout=config.ingestion.timeout,
         )
         alpha = config.verdict.alpha
         old, new = baseline_result, result.summary
@@ -1078,7 +1084,9 @@ def _judge_recorded(
     from_stamp = judged and not baseline_run_id
     identity = DatasetIdentity.of_run(run)
     dataset = PreparedDataset(identity.dataset_id, (), external=is_external_id(identity.dataset_id), identity=identity)
-    summary = get_run_result(client, run.run_id, config.aggregate_function.value)
+    summary = client.wait_for_result(  # once computed: a summary still pending or running lacks aggregates
+        run.run_id, 0, timeout=config.ingestion.timeout, aggregate_function=config.aggregate_function.value
+    )
     recorded = recorded_outcomes(client, run.run_id, run)
     result = ExperimentResult(run.run_id, run.name or config.name, identity.dataset_id, summary, recorded)
     stamped = run.ci.get("repository")  # a view outside Actions has none: the run's baselines are of its own

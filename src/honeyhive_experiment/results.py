@@ -117,17 +117,19 @@ def compare_runs(
     *,
     new_result: ExperimentResultSummary | None = None,
     old_result: ExperimentResultSummary | None = None,
+    timeout: float = 120.0,
 ) -> RunComparisonResult:
     """The backend's comparison of two runs (``GET /v1/runs/{new}/compare/{old}``, else ``/compare-with/``).
 
     Pass the runs' results when you have them, so new-only and old-only datapoints can be named (and a comparison
-    that does not pair a datapoint both list is refused: an ``ApiError``).
+    that does not pair a datapoint both list is asked again for up to ``timeout`` seconds, then refused: an
+    ``ApiError``).
     """
     check_client(client)
     shared: set[str] = set()  # the datapoints both summaries list: the comparison must pair each (else it is refused)
     if new_result is not None and old_result is not None:
         shared = set(new_result.datapoint_ids) & set(old_result.datapoint_ids)
-    body = client.compare_runs(new_run_id, old_run_id, aggregate_function, shared=shared)
+    body = client.compare_runs(new_run_id, old_run_id, aggregate_function, shared=shared, timeout=timeout)
     lacking = [m for m in body.get("metrics") or [] if isinstance(m, dict) and _COMPARE_COUNTS - m.keys()]
     if lacking and not client.uses_deprecated_route("compare"):
         try:
