@@ -83,6 +83,13 @@ class Bot:
     def __call__(self, datapoint):
         return {"answer": datapoint["inputs"]["q"]}
 
+    def reply(self, datapoint):
+        return self(datapoint)
+
+    @staticmethod
+    def static_reply(datapoint):
+        return {"answer": datapoint["inputs"]["q"]}
+
 
 class Judge:
     def __init__(self, aspect):
@@ -411,6 +418,27 @@ NO_ANSWER_CASES = [
         " stream)",
     ),
     ("a-class", "answer:Bot", (2, "function"), "function 'Bot' is a class: name an instance of it (or a function)"),
+    (  # its self would get the datapoint: it ran, and raised on its first line
+        "a-method-read-from-the-class",
+        "answer:Bot.reply",
+        (2, "function"),
+        "function 'Bot.reply' is a method read from the class, so its self would get the datapoint: name an"
+        " instance's (`bot.reply` for bot = Bot(...))",
+    ),
+    (
+        "a-call-method-read-from-the-class",
+        "answer:Bot.__call__",
+        (2, "function"),
+        "function 'Bot.__call__' is a method read from the class, so its self would get the datapoint: name an"
+        " instance (`bot` for bot = Bot(...))",
+    ),
+    (
+        "an-evaluators-method-read-from-the-class",
+        "topic_match:Judge.__call__",
+        (6, "evaluators[0]"),
+        "evaluator 'Judge.__call__' is a method read from the class, so its self would get the outputs: name an"
+        " instance (`judge` for judge = Judge(...))",
+    ),
     (
         "generator-evaluator",
         "topic_match:scores",
@@ -436,6 +464,10 @@ def test_code_that_never_gives_an_answer_is_refused_at_its_line(
     class would hand them an instance: each run would pass on nothing."""
     attribute, named = instead.split(":")
     assert repo.problems(CONFIG.replace("{m}:" + attribute, "{m}:" + named)) == [(*where, message)]
+
+
+def test_a_static_method_read_from_its_class_loads(repo: Repo) -> None:
+    assert repo.problems(CONFIG.replace("{m}:answer", "{m}:Bot.static_reply")) == []
 
 
 # (case id, the path named instead of one of CONFIG's, where, the error): what only importing tells, at its line
