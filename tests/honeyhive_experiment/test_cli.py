@@ -445,6 +445,30 @@ def test_validate_runs_the_first_datapoint_and_exits_2_on_what_it_finds(
     assert output.count("error:") == 1, output
 
 
+def test_validate_says_the_names_no_evaluator_has_and_those_its_first_datapoint_lacks_at_once(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A name no evaluator's matches (recall) stopped validate before its probe: the misspelt dict key it would have
+    found (rubric_grounde) was said by the next validate only."""
+    _write(repo, WITH_RUBRIC + "passing_ranges:\n  rubric_grounde: {min: 0.5}\ngate:\n  recall: {max_drop: 0.1}\n")
+    code, output = _validate(repo, capsys)
+    assert code == 2, output
+    assert "experiment.yml:9: passing_ranges.rubric_grounde: no evaluator produced metric 'rubric_grounde'" in output
+    assert "experiment.yml:11: gate.recall: no evaluator produces metric 'recall'" in output
+    assert output.count("error:") == 2, output
+
+
+def test_when_the_probe_fails_the_names_no_evaluator_has_are_said_beside_it(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write(repo, GOOD.replace("support_bot.app:answer", "probed:failing") + "gate:\n  recall: {max_drop: 0.1}\n")
+    code, output = _validate(repo, capsys)
+    assert code == 2, output
+    assert "function 'failing' raised KeyError" in output, output
+    assert "experiment.yml:8: gate.recall: no evaluator produces metric 'recall'" in output, output
+    assert output.count("error:") == 2, output
+
+
 def test_a_gate_in_points_on_a_boolean_metric_fails_the_run_saying_what_to_write(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
