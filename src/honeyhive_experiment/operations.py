@@ -50,6 +50,7 @@ from honeyhive_experiment.errors import (
     EXIT_USAGE,
     ArgumentError,
     BaselineError,
+    ConfigError,
     ExperimentCancelled,
     ExperimentError,
     HoneyHiveError,
@@ -66,6 +67,7 @@ from honeyhive_experiment.flow import (
     dataset_records,
     embedded_has_no_dataset,
     find_baseline,
+    looked_in,
     prepare_dataset,
     published_run,
     record_shard,
@@ -670,8 +672,11 @@ def _experiment_file(settings: Settings, *, comment: bool) -> ExperimentConfig:
     """The experiment file every command reads, its paths (``dataset.path``, ``comment.template``) held inside the
     working directory, and with ``comment`` (the command renders it) its template rendered once against a sample
     report (:func:`~honeyhive_experiment.flow.check_paths`). Raises the ConfigError found."""
+    if not os.path.lexists(settings.config_path) and not settings.config.is_absolute():
+        message = f"config file not found in {looked_in(settings, settings.config)}"
+        raise ConfigError(str(settings.config_path), None, "", message)
     config = load_config(settings.config_path, baseline_named=settings.baseline_run_id is not None)
-    check_paths(config, str(settings.config_path), settings.root, comment=comment)
+    check_paths(config, settings, comment=comment)
     return config
 
 
@@ -691,7 +696,7 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     _check_root(settings)
     root, config_file = settings.root, str(settings.config_path)
     config = _experiment_file(settings, comment=True)
-    records = dataset_records(config, config_file, root)
+    records = dataset_records(config, settings)
     if settings.install:
         _install(settings)
     load_instrumentations(config, config_file)  # each library instrument names has one installed
