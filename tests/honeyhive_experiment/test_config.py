@@ -665,7 +665,12 @@ MALFORMED: list[Any] = [
         for given in ("1", "'yes'", "'on'", "0")
     ),
     pytest.param(BASE + "x: !!python/name:os.system\n", 5, "", "constructor", id="unsafe-tag"),
-    pytest.param(BASE.encode() + b"comment: {title: caf\xe9}\n", 5, "", "UTF-8", id="not-utf8"),
+    # "byte 5" was an offset in the file, where a dataset's "byte 0xe9" is the byte's value
+    pytest.param(BASE.encode() + b"comment: {title: caf\xe9}\n", 5, "", "not valid UTF-8 (byte 0xe9)", id="not-utf8"),
+    # PowerShell 5's `>` and Out-File: "not valid UTF-8 (byte 0)"
+    pytest.param(
+        BASE.encode("utf-16"), 1, "", "saved as UTF-16 (byte-order mark FF FE): save it as UTF-8", id="utf-16"
+    ),
     pytest.param(None, None, "", "not found", id="missing-file"),
     pytest.param(..., None, "", "directory", id="directory"),
 ]

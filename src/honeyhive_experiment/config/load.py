@@ -34,7 +34,7 @@ from honeyhive_experiment.config.fields import (
 )
 from honeyhive_experiment.config.model import ExperimentConfig
 from honeyhive_experiment.errors import ConfigError
-from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, not_utf8
 
 __all__ = ["all_of", "config_error_at", "declared_name", "load_config", "parse_config"]
 
@@ -69,7 +69,7 @@ def load_config(
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise ConfigError(shown, line, "", f"not valid UTF-8 (byte {exc.start})") from None
+        raise ConfigError(shown, line, "", not_utf8(exc)) from None
     return parse_config(text, path=shown, baseline_named=baseline_named)
 
 
