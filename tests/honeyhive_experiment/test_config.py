@@ -525,6 +525,14 @@ MALFORMED: list[Any] = [
     pytest.param(BASE + "metrics: [a, b\nmax_workers: 3\n", 6, "", "invalid YAML", id="yaml-syntax"),
     pytest.param(BASE + 'comment:\n  title: "unterminated\n', 7, "", "quoted scalar", id="yaml-open-quote"),
     pytest.param(BASE + "metrics:\n\tlatency: {}\n", 6, "", "tab", id="tab-indentation"),
+    # a tab after a key's colon is no indentation, which the error said it was
+    pytest.param(
+        BASE + "metrics:\n  latency:\t{}\n",
+        6,
+        "",
+        "invalid YAML: a tab character (column 11); YAML separates with spaces: use a space",
+        id="tab-after-a-colon",
+    ),
     # PyYAML composes recursively: a RecursionError traceback (exit 1) from validate
     pytest.param("a: " + "[" * 10000 + "]" * 10000 + "\n", None, "", "nested too deeply", id="yaml-too-deep"),
     pytest.param("- name: a\n- name: b\n", 1, "", "must be a mapping", id="top-level-list"),

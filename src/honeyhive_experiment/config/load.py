@@ -160,6 +160,9 @@ def _read_yaml(text: str, path: str) -> tuple[Node, Any]:
 def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
     problem = exc.problem or "syntax error"
     if "'\\t'" in problem:
+        mark = exc.problem_mark  # after a key's colon, a comma or a dash, a tab is no indentation
+        if mark is not None and mark.buffer and mark.buffer[mark.pointer - mark.column : mark.pointer].strip(" \t"):
+            return f"invalid YAML: a tab character (column {mark.column + 1}); YAML separates with spaces: use a space"
         return "invalid YAML: a tab character; YAML indentation must use spaces"
     if exc.context and exc.context.startswith("while "):
         return f"invalid YAML: {problem} ({exc.context})"
