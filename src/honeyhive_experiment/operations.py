@@ -225,7 +225,7 @@ class _Invocation:
             raise SettingsError(  # the command line has no api-key input: the SDK's variables, or the local backend
                 "HH_API_KEY",
                 "the HoneyHive API key is not set: set it (or HONEYHIVE_API_KEY), or pass --dry-run to use the"
-                " embedded local backend",
+                " embedded local backend (run_config: dry_run=True)",
                 kind="environment",
             )
         if settings.mode in (Mode.ALL, Mode.RUN) and settings.install:  # before the user's code is imported
