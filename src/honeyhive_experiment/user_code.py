@@ -96,17 +96,17 @@ class UserCode:
 
 
 def missing_module_message(
-    path: str, missing: str | None, root: str | os.PathLike[str], *, at: str | None = None
+    path: str, missing: str | None, root: str | os.PathLike[str], *, at: str | None = None, hint: str = ""
 ) -> str:
     """Why ``path`` cannot be imported when module ``missing`` is not found (imported ``at`` the user's
-    file:line, when a file of theirs imports it), and what to do.
+    file:line, when a file of theirs imports it; ``hint``: a close name, said right after it), and what to do.
 
     A module of the user's own repository (its top-level package or module is under ``root``) is a wrong path
     in the config; one under ``root/src`` (the src layout) is the user's package, importable once the project is
     installed; one in a folder of the repository is named from the root (:func:`_below_root`); anything else is a
     dependency that is not installed where the action runs, and the ``install`` input is the fix (never for a
     module of the user's own: a PyPI project called ``utils`` is someone else's code)."""
-    head = f"cannot import {path!r}: no module named {missing!r}" + (f" (from {at})" if at else "")
+    head = f"cannot import {path!r}: no module named {missing!r}" + (f" (from {at})" if at else "") + hint
     top = (missing or "").split(".")[0]
     named = split_import_path(path)[0].split(".")[0] == top  # the config's own path, not an import in the user's code
 
@@ -175,16 +175,14 @@ def _load(path: str, root: Path) -> Any:
     except ModuleNotFoundError as exc:  # at the user's line that imports it (none: the config's path is the module)
         where = where_raised(exc, root)
         at = f"{where[0]}:{where[1]}" if where is not None else None
+        hint = ""
         # the path's own module (not one its code imports): the closest of its package's modules is suggested
         if exc.name and f"{module_name}.".startswith(f"{exc.name}."):
             package, _, name = exc.name.rpartition(".")
             places = getattr(sys.modules.get(package), "__path__", None) if package else [str(root)]
             if close := difflib.get_close_matches(name, _modules_in(places or []), n=1):
-                meant = (package + "." if package else "") + close[0] + path[len(exc.name) :]
-                raise _Unusable(
-                    f"cannot import {path!r}: no module named {exc.name!r}; did you mean {meant!r}?"
-                ) from None
-        raise _Unusable(missing_module_message(path, exc.name, root, at=at)) from None
+                hint = f" (did you mean {(package + '.' if package else '') + close[0] + path[len(exc.name) :]!r}?)"
+        raise _Unusable(missing_module_message(path, exc.name, root, at=at, hint=hint)) from None
     except (KeyboardInterrupt, _Unusable):  # an interrupt (the command's cancellation) stops the command
         raise
     except BaseException as exc:  # the user's module raised while being imported (sys.exit too)
