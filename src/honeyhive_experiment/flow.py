@@ -250,7 +250,8 @@ def dataset_records(config: ExperimentConfig, settings: Settings) -> Rows | None
 def looked_in(settings: Settings, path: str | Path) -> str:
     """Where a path of the experiment file (``path``), or the file itself, was looked for: the working directory in
     full, what sets it, and the file it may have meant: ``path`` beside the experiment file (paths are not read from
-    there), or in a folder above (the working directory given is not the repository's root)."""
+    there), or in a folder above (the working directory given is not the repository's root: said as the -C that finds
+    it, on the command line)."""
     root, beside, own = settings.root, settings.config_path.parent / path, Path(path) == settings.config
     flag = "the working-directory input" if settings.as_action else "-C"
     said = f"the working directory, {root.resolve()} (which {flag} sets"
@@ -259,7 +260,12 @@ def looked_in(settings: Settings, path: str | Path) -> str:
     # the experiment file's own: in a folder above; a path of it: in the folder of its .honeyhive/
     folders = root.resolve().parents if own else [settings.config_path.parent.parent.resolve()]
     above = next((up for up in folders if up != root.resolve() and (up / path).is_file()), None)
-    if above is not None and Path(path).parts[:1] != ("..",) and not Path(path).is_absolute():
+    if (
+        above is not None
+        and not settings.as_action
+        and Path(path).parts[:1] != ("..",)
+        and not Path(path).is_absolute()
+    ):
         return f"{said}): {flag} {os.path.relpath(above)} finds it"
     return f"{said})"
 
