@@ -139,6 +139,7 @@ __all__ = [
     "embedded_has_no_dataset",
     "find_baseline",
     "judge",
+    "looked_in",
     "prepare_dataset",
     "published_run",
     "record_shard",
