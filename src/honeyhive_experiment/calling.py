@@ -97,10 +97,22 @@ def _is_async(fn: Callable[..., Any]) -> bool:
 def check_answers(fn: Callable[..., Any], role: str, name: str) -> None:
     """Raise when calling ``fn`` (the ``role`` "function" or "evaluator" named ``name``) can never give an answer,
     whatever its signature: a class (the call makes an instance) or a generator function (the call makes a
-    generator, and nobody iterates it: its body never runs)."""
+    generator, and nobody iterates it: its body never runs), or a method read from its class (``Bot.reply``: a plain
+    function whose first parameter is ``self``, which would get the datapoint)."""
     call = _called(fn)
     if isinstance(call, type):
         raise EvaluatorSignatureError(f"{role} {name!r} is a class: name an instance of it (or a function)")
+    owner, _, method = getattr(fn, "__qualname__", "").rpartition(".")
+    first = list((_signature(fn) or inspect.Signature()).parameters)[:1]
+    if inspect.isfunction(fn) and owner and not owner.endswith("<locals>") and first == ["self"]:
+        cls = owner.rpartition(".")[2]
+        instance = cls.lower() if cls.lower() != cls else f"a_{cls}"
+        own = "an instance" if method == "__call__" else "an instance's"
+        raise EvaluatorSignatureError(
+            f"{role} {fn.__qualname__!r} is a method read from the class, so its self would get the"
+            f" {'datapoint' if role == 'function' else 'outputs'}: name {own}"
+            f" (`{instance}{'' if method == '__call__' else '.' + method}` for {instance} = {cls}(...))"
+        )
     if inspect.isasyncgenfunction(call) or inspect.isgeneratorfunction(call):
         kind = "an async generator" if inspect.isasyncgenfunction(call) else "a generator"
         answer = "the answer (join the stream)" if role == "function" else "the score"

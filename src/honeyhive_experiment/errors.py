@@ -73,7 +73,8 @@ class ExperimentError(Exception):
     """The base of every expected error: a ``message`` and, when known, where (``file``, ``line``, ``key``).
 
     ``issues``: the problems it stands for, itself first, for a caller that shows each on its own line; only a
-    :class:`ConfigError` stands for more than itself."""
+    :class:`ConfigError` stands for more than itself, and validate's failed probe (beside the config's metric names
+    that no evaluator has)."""
 
     run_id: str | None = None
     """The run recorded before the error, if any (the report names it): the run being recorded or judged."""

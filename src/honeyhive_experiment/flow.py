@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import logging
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -139,6 +140,7 @@ __all__ = [
     "embedded_has_no_dataset",
     "find_baseline",
     "judge",
+    "looked_in",
     "prepare_dataset",
     "published_run",
     "record_shard",
@@ -153,16 +155,20 @@ __all__ = [
 # ----------------------------------------------------------------------------------------------- preparing
 
 
-def check_paths(config: ExperimentConfig, config_path: str, root: Path, *, comment: bool) -> None:
+def check_paths(config: ExperimentConfig, settings: Settings, *, comment: bool) -> None:
     """The config's file paths (``dataset.path``, ``comment.template``) must stay inside the working directory,
     symlinks followed, and with ``comment`` (a command that renders the comment) the template must load, compile
     (with what it includes or extends) and render a sample report (:func:`_sample_report`) into a comment that keeps
     its marker: before any datapoint runs, not after the run is recorded; raises ConfigError naming the key
     otherwise."""
+    root, config_path = settings.root, str(settings.config_path)
     for key, value in (("dataset", config.dataset.path), ("comment", config.comment.template)):
         if value is not None and inside(root, value) is None:
             field = "path" if key == "dataset" else "template"
-            message = f"{value} leads outside the working directory ({root}); keep it inside the repository"
+            where = looked_in(settings, value)
+            message = f"{value} leads outside {where}" + (
+                "" if where.endswith("?") else "; keep it inside the repository"
+            )
             raise config_error_at(config_path, (key, field), message)
     if comment and (template := config.comment.template) is not None:
         try:
@@ -231,15 +237,39 @@ def _sample_report(config: ExperimentConfig) -> Report:
     return report.model_copy(update={"table": ReportTable(rows=(), total=1, text_limit=1000, embedded=True)})
 
 
-def dataset_records(config: ExperimentConfig, config_path: str, root: Path) -> Rows | None:
+def dataset_records(config: ExperimentConfig, settings: Settings) -> Rows | None:
     """The records of the config's dataset file, ``None`` for a managed dataset; a missing file is a ConfigError at
     ``dataset.path``, a folder or a malformed file the DatasetError saying so (naming its row)."""
-    file = config.dataset.file(root)
-    if file is None:
+    file = config.dataset.file(settings.root)
+    if file is None or config.dataset.path is None:
         return None
     if not file.is_file() and not file.is_dir():  # nor is anything else read (a FIFO would never end)
-        raise config_error_at(config_path, ("dataset", "path"), f"dataset file {config.dataset.path} not found")
+        message = f"dataset file {config.dataset.path} not found in {looked_in(settings, config.dataset.path)}"
+        raise config_error_at(settings.config_path, ("dataset", "path"), message)
     return load_dataset_file(file)
+
+
+def looked_in(settings: Settings, path: str | Path) -> str:
+    """Where a path of the experiment file (``path``), or the file itself, was looked for: the working directory in
+    full, what sets it, and the file it may have meant: ``path`` beside the experiment file (paths are not read from
+    there), or in a folder above (the working directory given is not the repository's root: said as the -C that finds
+    it, on the command line)."""
+    root, beside, own = settings.root, settings.config_path.parent / path, Path(path) == settings.config
+    flag = "the working-directory input" if settings.as_action else "-C"
+    said = f"the working directory, {root.resolve()} (which {flag} sets"
+    if not own and beside.is_file() and (shown := relative(beside, root)) is not None:
+        return f"{said}; the config's paths are read from it, not from the config file's folder): did you mean {shown}?"
+    # the experiment file's own: in a folder above; a path of it: in the folder of its .honeyhive/
+    folders = root.resolve().parents if own else [settings.config_path.parent.parent.resolve()]
+    above = next((up for up in folders if up != root.resolve() and (up / path).is_file()), None)
+    if (
+        above is not None
+        and not settings.as_action
+        and Path(path).parts[:1] != ("..",)
+        and not Path(path).is_absolute()
+    ):
+        return f"{said}): {flag} {os.path.relpath(above)} finds it"
+    return f"{said})"
 
 
 def prepare_dataset(
@@ -249,7 +279,7 @@ def prepare_dataset(
     see dataset_identity.py), a managed one is fetched. ``read`` false (``runs``: which runs are this dataset's, as
     its path says): a file is not read, nor need it exist or parse (mid-edit), and the dataset has no datapoints."""
     root, config_path = settings.root, str(settings.config_path)
-    records = Rows() if not read and config.dataset.path is not None else dataset_records(config, config_path, root)
+    records = Rows() if not read and config.dataset.path is not None else dataset_records(config, settings)
     if records is not None:
         where = relative(config_path, root)
         identity = file_identity(config.dataset, records, config_file=where, repository=settings.ci.repository)

@@ -50,6 +50,7 @@ from honeyhive_experiment.errors import (
     EXIT_USAGE,
     ArgumentError,
     BaselineError,
+    ConfigError,
     ExperimentCancelled,
     ExperimentError,
     HoneyHiveError,
@@ -66,6 +67,7 @@ from honeyhive_experiment.flow import (
     dataset_records,
     embedded_has_no_dataset,
     find_baseline,
+    looked_in,
     prepare_dataset,
     published_run,
     record_shard,
@@ -85,7 +87,7 @@ from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, inside, li
 from honeyhive_experiment.probe import probe as probe_datapoint
 from honeyhive_experiment.report import Redactor
 from honeyhive_experiment.settings import REPORT_FOLDER, CommentMode, Mode, Settings
-from honeyhive_experiment.user_code import check_produced_names, in_repository, load_user_code
+from honeyhive_experiment.user_code import check_metric_names, check_produced_names, in_repository, load_user_code
 from honeyhive_experiment.verdict import Decision, Verdict, exit_code, unreachable_gate
 
 __all__ = [
@@ -223,7 +225,7 @@ class _Invocation:
             raise SettingsError(  # the command line has no api-key input: the SDK's variables, or the local backend
                 "HH_API_KEY",
                 "the HoneyHive API key is not set: set it (or HONEYHIVE_API_KEY), or pass --dry-run to use the"
-                " embedded local backend",
+                " embedded local backend (run_config: dry_run=True)",
                 kind="environment",
             )
         if settings.mode in (Mode.ALL, Mode.RUN) and settings.install:  # before the user's code is imported
@@ -670,8 +672,11 @@ def _experiment_file(settings: Settings, *, comment: bool) -> ExperimentConfig:
     """The experiment file every command reads, its paths (``dataset.path``, ``comment.template``) held inside the
     working directory, and with ``comment`` (the command renders it) its template rendered once against a sample
     report (:func:`~honeyhive_experiment.flow.check_paths`). Raises the ConfigError found."""
+    if not os.path.lexists(settings.config_path) and not settings.config.is_absolute():
+        message = f"config file not found in {looked_in(settings, settings.config)}"
+        raise ConfigError(str(settings.config_path), None, "", message)
     config = load_config(settings.config_path, baseline_named=settings.baseline_run_id is not None)
-    check_paths(config, str(settings.config_path), settings.root, comment=comment)
+    check_paths(config, settings, comment=comment)
     return config
 
 
@@ -691,11 +696,11 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     _check_root(settings)
     root, config_file = settings.root, str(settings.config_path)
     config = _experiment_file(settings, comment=True)
-    records = dataset_records(config, config_file, root)
+    records = dataset_records(config, settings)
     if settings.install:
         _install(settings)
     load_instrumentations(config, config_file)  # each library instrument names has one installed
-    code = load_user_code(config, config_file, root)
+    code = load_user_code(config, config_file, root, probed=probe and bool(records))
     what = f"{len(records)} datapoints" if records is not None else "a managed dataset"
     if records is None and not settings.api_key:  # what a run here would use has no managed dataset
         log.warning("%s", embedded_has_no_dataset(config, config_file))
@@ -705,11 +710,19 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     identity = file_identity(config.dataset, records, config_file=None, repository=None)  # ids as a run's
     first = external_dataset(records, identity=identity).datapoints[0]
     where = f"the first datapoint, {config.dataset.path}:{records.lines[0]}"  # the row the user can open
-    with in_repository(root):  # as in a run: in the working directory, its siblings importable lazily
-        metrics = probe_datapoint(
-            code, first, name=config.name, timeout=config.timeout, pricing=config.pricing, where=where
-        )
-    problems = check_produced_names(config, metrics, config_file, where=f"{where} (id {first.id})")
+    # the names no evaluator's name matches (as a run checks them), said with what the probe finds, not before it
+    problems = check_metric_names(config, code.evaluators, config_file)
+    try:
+        with in_repository(root):  # as in a run: in the working directory, its siblings importable lazily
+            metrics = probe_datapoint(
+                code, first, name=config.name, timeout=config.timeout, pricing=config.pricing, where=where
+            )
+    except ExperimentError as exc:
+        exc.issues = (exc, *problems)
+        raise
+    named = {problem.key for problem in problems}
+    produced = check_produced_names(config, metrics, config_file, where=f"{where} (id {first.id})")
+    problems += [problem for problem in produced if problem.key not in named]
     for section, keys in (("passing_ranges", config.passing_ranges), ("gate", config.gate)):
         for metric in keys:
             why, value = None, metrics.get(metric)

@@ -18,6 +18,7 @@ __all__ = [
     "REPORT_PATH",
     "inside",
     "link_on_the_way",
+    "not_utf8",
     "relative",
 ]
 
@@ -87,3 +88,21 @@ def link_on_the_way(root: str | os.PathLike[str], path: str | os.PathLike[str]) 
         else:
             current = step
     return None
+
+
+_BYTE_ORDER_MARKS: Final = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def not_utf8(exc: UnicodeDecodeError) -> str:
+    """Why a user's file is not UTF-8, from the error decoding it: saved as UTF-16 or UTF-32 (PowerShell 5's ``>`` and
+    ``Out-File`` write UTF-16), said by its byte-order mark, else the first byte that is not UTF-8, by its value."""
+    raw = bytes(exc.object)
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if raw.startswith(mark):
+            return f"saved as {encoding} (byte-order mark {mark.hex(' ').upper()}): save it as UTF-8"
+    return f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})"

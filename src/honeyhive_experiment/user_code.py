@@ -96,17 +96,17 @@ class UserCode:
 
 
 def missing_module_message(
-    path: str, missing: str | None, root: str | os.PathLike[str], *, at: str | None = None
+    path: str, missing: str | None, root: str | os.PathLike[str], *, at: str | None = None, hint: str = ""
 ) -> str:
     """Why ``path`` cannot be imported when module ``missing`` is not found (imported ``at`` the user's
-    file:line, when a file of theirs imports it), and what to do.
+    file:line, when a file of theirs imports it; ``hint``: a close name, said right after it), and what to do.
 
     A module of the user's own repository (its top-level package or module is under ``root``) is a wrong path
     in the config; one under ``root/src`` (the src layout) is the user's package, importable once the project is
     installed; one in a folder of the repository is named from the root (:func:`_below_root`); anything else is a
     dependency that is not installed where the action runs, and the ``install`` input is the fix (never for a
     module of the user's own: a PyPI project called ``utils`` is someone else's code)."""
-    head = f"cannot import {path!r}: no module named {missing!r}" + (f" (from {at})" if at else "")
+    head = f"cannot import {path!r}: no module named {missing!r}" + (f" (from {at})" if at else "") + hint
     top = (missing or "").split(".")[0]
     named = split_import_path(path)[0].split(".")[0] == top  # the config's own path, not an import in the user's code
 
@@ -169,11 +169,20 @@ def _load(path: str, root: Path) -> Any:
             try:  # only the path's own attribute is "no such attribute": not one the module's code missed
                 obj = getattr(obj, part)
             except AttributeError:
-                raise _Unusable(f"{path!r} does not exist (no such attribute)") from None
+                close = difflib.get_close_matches(part, [name for name in dir(obj) if not name.startswith("__")], n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise _Unusable(f"{path!r} does not exist (no such attribute{hint})") from None
     except ModuleNotFoundError as exc:  # at the user's line that imports it (none: the config's path is the module)
         where = where_raised(exc, root)
         at = f"{where[0]}:{where[1]}" if where is not None else None
-        raise _Unusable(missing_module_message(path, exc.name, root, at=at)) from None
+        hint = ""
+        # the path's own module (not one its code imports): the closest of its package's modules is suggested
+        if exc.name and f"{module_name}.".startswith(f"{exc.name}."):
+            package, _, name = exc.name.rpartition(".")
+            places = getattr(sys.modules.get(package), "__path__", None) if package else [str(root)]
+            if close := difflib.get_close_matches(name, _modules_in(places or []), n=1):
+                hint = f" (did you mean {(package + '.' if package else '') + close[0] + path[len(exc.name) :]!r}?)"
+        raise _Unusable(missing_module_message(path, exc.name, root, at=at, hint=hint)) from None
     except (KeyboardInterrupt, _Unusable):  # an interrupt (the command's cancellation) stops the command
         raise
     except BaseException as exc:  # the user's module raised while being imported (sys.exit too)
@@ -183,34 +192,61 @@ def _load(path: str, root: Path) -> Any:
     return obj
 
 
-def load_user_code(config: ExperimentConfig, config_path: str, root: str | os.PathLike[str]) -> UserCode:
+def _modules_in(folders: Iterable[str]) -> list[str]:
+    """The names a module of ``folders`` is imported by: its ``.py`` files and its folders (packages, namespace ones
+    too)."""
+    names: list[str] = []
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name.removesuffix(".py") if entry.is_file() else entry.name if entry.is_dir() else ""
+            names.extend([name] if name.isidentifier() else [])
+    return names
+
+
+def load_user_code(
+    config: ExperimentConfig, config_path: str, root: str | os.PathLike[str], *, probed: bool = False
+) -> UserCode:
     """Import the function and evaluators named by the config in ``root`` (:func:`in_repository`), and check them.
 
+    ``probed``: the caller checks the metric names itself, with those the code produced on a datapoint
+    (:func:`check_produced_names`): names matching no evaluator's are then raised only beside another problem.
+
     Raises:
-        ConfigError: an import fails, an evaluator's signature is unusable, or (all reported at once, in
-            ``issues``) the function's signature fits no calling convention, two evaluators have one name, and
-            metric names match no evaluator.
+        ConfigError: all reported at once, in ``issues``: each import that fails, each evaluator whose signature is
+            unusable, the function's signature fitting no calling convention, two evaluators with one name, and
+            (once every evaluator is imported) metric names matching no evaluator.
     """
     root = Path(root).resolve()  # a relative root would be taken from root itself in the block
     _forget_repository_code(root)
-    loc: tuple[str | int, ...] = ("function",)
+    function: Callable[..., Any] | None = None
     evaluators: list[Evaluator] = []
-    try:
-        with in_repository(root):
+    unusable: list[tuple[tuple[str | int, ...], str]] = []  # each path's problem, not the first one's only
+    with in_repository(root):
+        try:
             function = _load(config.function, root)
-            for index, spec in enumerate(config.evaluators):
-                loc = ("evaluators", index)
+        except _Unusable as exc:
+            unusable.append((("function",), str(exc)))
+        for index, spec in enumerate(config.evaluators):
+            try:
                 evaluators.append(Evaluator.from_callable(_load(spec.path, root), name=spec.name))
-    except (_Unusable, EvaluatorSignatureError) as exc:  # located out of the block: in it a relative path opens nothing
-        raise config_error_at(config_path, loc, str(exc)) from None
-    problems: list[ConfigError] = []
+            except (_Unusable, EvaluatorSignatureError) as exc:
+                unusable.append((("evaluators", index), str(exc)))
+    # located out of the block: in it a relative path opens nothing
+    problems = [config_error_at(config_path, loc, message) for loc, message in unusable]
     try:
-        function_convention(function)
+        if function is not None:
+            function_convention(function)
     except EvaluatorSignatureError as exc:
         problems.append(config_error_at(config_path, ("function",), str(exc)))
-    problems.extend(_named_twice(config, evaluators, config_path))
-    problems.extend(check_metric_names(config, evaluators, config_path))
-    if problems:
+    if len(evaluators) == len(config.evaluators):  # the metric names are theirs: known once each is imported
+        problems.extend(_named_twice(config, evaluators, config_path))
+        names = check_metric_names(config, evaluators, config_path)
+        problems.extend(names if problems or not probed else [])
+    if problems or function is None:
         raise all_of(problems)
     return UserCode(function, tuple(evaluators))
 

@@ -445,6 +445,30 @@ def test_validate_runs_the_first_datapoint_and_exits_2_on_what_it_finds(
     assert output.count("error:") == 1, output
 
 
+def test_validate_says_the_names_no_evaluator_has_and_those_its_first_datapoint_lacks_at_once(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A name no evaluator's matches (recall) stopped validate before its probe: the misspelt dict key it would have
+    found (rubric_grounde) was said by the next validate only."""
+    _write(repo, WITH_RUBRIC + "passing_ranges:\n  rubric_grounde: {min: 0.5}\ngate:\n  recall: {max_drop: 0.1}\n")
+    code, output = _validate(repo, capsys)
+    assert code == 2, output
+    assert "experiment.yml:9: passing_ranges.rubric_grounde: no evaluator produced metric 'rubric_grounde'" in output
+    assert "experiment.yml:11: gate.recall: no evaluator produces metric 'recall'" in output
+    assert output.count("error:") == 2, output
+
+
+def test_when_the_probe_fails_the_names_no_evaluator_has_are_said_beside_it(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write(repo, GOOD.replace("support_bot.app:answer", "probed:failing") + "gate:\n  recall: {max_drop: 0.1}\n")
+    code, output = _validate(repo, capsys)
+    assert code == 2, output
+    assert "function 'failing' raised KeyError" in output, output
+    assert "experiment.yml:8: gate.recall: no evaluator produces metric 'recall'" in output, output
+    assert output.count("error:") == 2, output
+
+
 def test_a_gate_in_points_on_a_boolean_metric_fails_the_run_saying_what_to_write(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -689,6 +713,68 @@ def test_every_command_keeps_the_dataset_inside_the_working_directory(
     assert code == 2
     assert "dataset.path" in output.err
     assert "leads outside the working directory" in output.err
+
+
+# (case id, the dataset path, where a copy of the dataset is, the end of the error) -- a path the user read from the
+# experiment file's folder: the error said neither where it was looked for nor what it may have meant
+PATH_CASES = [
+    (
+        "beside-the-config",
+        "questions.jsonl",
+        ".honeyhive/questions.jsonl",
+        "dataset file questions.jsonl not found in the working directory, {root} (which -C sets; the config's paths are"
+        " read from it, not from the config file's folder): did you mean .honeyhive/questions.jsonl?",
+    ),
+    (
+        "up-from-the-config",
+        "../data/questions.jsonl",
+        "data/questions.jsonl",
+        "../data/questions.jsonl leads outside the working directory, {root} (which -C sets; the config's paths are"
+        " read from it, not from the config file's folder): did you mean data/questions.jsonl?",
+    ),
+    (
+        "nowhere",
+        "data/missing.jsonl",
+        "data/questions.jsonl",
+        "dataset file data/missing.jsonl not found in the working directory, {root} (which -C sets)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "copy", "said"), [c[1:] for c in PATH_CASES], ids=[c[0] for c in PATH_CASES])
+def test_a_dataset_path_not_found_says_where_it_was_looked_for_and_what_was_meant(
+    repo: Path, capsys: pytest.CaptureFixture[str], path: str, copy: str, said: str
+) -> None:
+    if copy != "data/questions.jsonl":
+        shutil.copy(repo / "data" / "questions.jsonl", repo / copy)
+    _write(repo, GOOD.replace("data/questions.jsonl", path))
+    code = main(["validate", "--no-probe", "-C", str(repo)], environ={})
+    output = capsys.readouterr()
+    assert code == 2, output
+    assert (
+        output.err == f"error: {repo}/.honeyhive/experiment.yml:4: dataset.path: {said.format(root=repo.resolve())}\n"
+    )
+
+
+def test_from_a_folder_of_the_repository_the_error_says_which_working_directory_finds_the_files(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run in src/: the experiment file was "not found", naming neither the folder nor -C; named as
+    ../.honeyhive/experiment.yml, its dataset was."""
+    _write(repo, GOOD)
+    (repo / "src").mkdir()
+    monkeypatch.chdir(repo / "src")
+    here = (repo / "src").resolve()
+    assert main(["validate", "--no-probe"], environ={}) == 2
+    assert capsys.readouterr().err == (
+        f"error: .honeyhive/experiment.yml: config file not found in the working directory, {here} (which -C sets):"
+        " -C .. finds it\n"
+    )
+    assert main(["validate", "--no-probe", "--config", "../.honeyhive/experiment.yml"], environ={}) == 2
+    assert capsys.readouterr().err == (
+        "error: ../.honeyhive/experiment.yml:4: dataset.path: dataset file data/questions.jsonl not found in the"
+        f" working directory, {here} (which -C sets): -C .. finds it\n"
+    )
 
 
 def test_validate_prints_no_terminal_escape_of_the_users_code(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

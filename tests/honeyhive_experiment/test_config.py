@@ -525,6 +525,14 @@ MALFORMED: list[Any] = [
     pytest.param(BASE + "metrics: [a, b\nmax_workers: 3\n", 6, "", "invalid YAML", id="yaml-syntax"),
     pytest.param(BASE + 'comment:\n  title: "unterminated\n', 7, "", "quoted scalar", id="yaml-open-quote"),
     pytest.param(BASE + "metrics:\n\tlatency: {}\n", 6, "", "tab", id="tab-indentation"),
+    # a tab after a key's colon is no indentation, which the error said it was
+    pytest.param(
+        BASE + "metrics:\n  latency:\t{}\n",
+        6,
+        "",
+        "invalid YAML: a tab character (column 11); YAML separates with spaces: use a space",
+        id="tab-after-a-colon",
+    ),
     # PyYAML composes recursively: a RecursionError traceback (exit 1) from validate
     pytest.param("a: " + "[" * 10000 + "]" * 10000 + "\n", None, "", "nested too deeply", id="yaml-too-deep"),
     pytest.param("- name: a\n- name: b\n", 1, "", "must be a mapping", id="top-level-list"),
@@ -665,7 +673,12 @@ MALFORMED: list[Any] = [
         for given in ("1", "'yes'", "'on'", "0")
     ),
     pytest.param(BASE + "x: !!python/name:os.system\n", 5, "", "constructor", id="unsafe-tag"),
-    pytest.param(BASE.encode() + b"comment: {title: caf\xe9}\n", 5, "", "UTF-8", id="not-utf8"),
+    # "byte 5" was an offset in the file, where a dataset's "byte 0xe9" is the byte's value
+    pytest.param(BASE.encode() + b"comment: {title: caf\xe9}\n", 5, "", "not valid UTF-8 (byte 0xe9)", id="not-utf8"),
+    # PowerShell 5's `>` and Out-File: "not valid UTF-8 (byte 0)"
+    pytest.param(
+        BASE.encode("utf-16"), 1, "", "saved as UTF-16 (byte-order mark FF FE): save it as UTF-8", id="utf-16"
+    ),
     pytest.param(None, None, "", "not found", id="missing-file"),
     pytest.param(..., None, "", "directory", id="directory"),
 ]

@@ -347,6 +347,22 @@ MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
         "line 2, column 'inputs.v:json'",
         "1e999 is out of range (numbers must be finite)",
     ),
+    # PowerShell 5's `>` and Out-File write UTF-16: "not valid UTF-8 (byte 0xff)" did not say so
+    (
+        "jsonl-utf16",
+        J,
+        '{"inputs": {}}\n'.encode("utf-16"),
+        "line 1",
+        "saved as UTF-16 (byte-order mark FF FE): save it as UTF-8",
+    ),
+    (
+        "json-utf16-be",
+        JS,
+        '[{"inputs": {}}]'.encode("utf-16-be").join([b"\xfe\xff", b""]),
+        "line 1",
+        "saved as UTF-16 (byte-order mark FE FF): save it as UTF-8",
+    ),
+    ("csv-utf16", C, "q\nok\n".encode("utf-16"), "line 1", "saved as UTF-16 (byte-order mark FF FE): save it as UTF-8"),
     ("jsonl-bad-utf8", J, b'{"inputs": {}}\n{"inputs": {"a": "\xff"}}\n', "line 2", "not valid UTF-8 (byte 0xff)"),
     ("jsonl-empty", J, "", None, "the file is empty (no non-blank line)"),
     ("jsonl-blank-only", J, "\n  \r\n\t\n", None, "the file is empty (no non-blank line)"),

@@ -184,6 +184,7 @@ class _Calculator:
         (_three, "requires 3 positional arguments"),
         (_streamed, "is a generator function: its body never runs"),  # else its generator would be the output
         (_Calculator, "is a class: name an instance of it"),  # else an instance would be
+        (_Calculator.__call__, "is a method read from the class"),  # else its self would get the datapoint
     ],
 )
 def test_a_function_no_convention_fits_fails_before_a_run_is_created(

@@ -187,3 +187,10 @@ def test_a_working_directory_that_does_not_exist_is_raised_as_the_command_refuse
     with pytest.raises(NotWritable, match=r"^--working-directory: .*typo does not exist$"):
         run_config(".honeyhive/experiment.yml", working_directory=tmp_path / "typo", dry_run=True, environ={})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_without_a_key_the_error_names_run_configs_argument_too(tmp_path: Path) -> None:
+    """It said "pass --dry-run", a flag of the command that run_config's caller does not type."""
+    run = run_config(copy_quickstart(tmp_path / "repo"), environ={})
+    assert run.exit_code == 2
+    assert "or pass --dry-run to use the embedded local backend (run_config: dry_run=True)" in (run.report.error or "")

@@ -83,6 +83,13 @@ class Bot:
     def __call__(self, datapoint):
         return {"answer": datapoint["inputs"]["q"]}
 
+    def reply(self, datapoint):
+        return self(datapoint)
+
+    @staticmethod
+    def static_reply(datapoint):
+        return {"answer": datapoint["inputs"]["q"]}
+
 
 class Judge:
     def __init__(self, aspect):
@@ -411,6 +418,27 @@ NO_ANSWER_CASES = [
         " stream)",
     ),
     ("a-class", "answer:Bot", (2, "function"), "function 'Bot' is a class: name an instance of it (or a function)"),
+    (  # its self would get the datapoint: it ran, and raised on its first line
+        "a-method-read-from-the-class",
+        "answer:Bot.reply",
+        (2, "function"),
+        "function 'Bot.reply' is a method read from the class, so its self would get the datapoint: name an"
+        " instance's (`bot.reply` for bot = Bot(...))",
+    ),
+    (
+        "a-call-method-read-from-the-class",
+        "answer:Bot.__call__",
+        (2, "function"),
+        "function 'Bot.__call__' is a method read from the class, so its self would get the datapoint: name an"
+        " instance (`bot` for bot = Bot(...))",
+    ),
+    (
+        "an-evaluators-method-read-from-the-class",
+        "topic_match:Judge.__call__",
+        (6, "evaluators[0]"),
+        "evaluator 'Judge.__call__' is a method read from the class, so its self would get the outputs: name an"
+        " instance (`judge` for judge = Judge(...))",
+    ),
     (
         "generator-evaluator",
         "topic_match:scores",
@@ -436,6 +464,55 @@ def test_code_that_never_gives_an_answer_is_refused_at_its_line(
     class would hand them an instance: each run would pass on nothing."""
     attribute, named = instead.split(":")
     assert repo.problems(CONFIG.replace("{m}:" + attribute, "{m}:" + named)) == [(*where, message)]
+
+
+def test_every_import_mistake_is_reported_at_once_with_the_closest_name(repo: Repo) -> None:
+    """Validate said the first one only (fix it, run again, meet the next); a mistyped name got no suggestion, as a
+    mistyped config key or metric name does: an attribute gets the module's closest, a module its package's."""
+    package = repo.root / f"{repo.module}_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "scorers.py").write_text("def is_float(outputs, inputs):\n    return 0.5\n")
+    config = (
+        CONFIG.replace("{m}:answer", "{m}:answr")
+        .replace("{m}:topic_match", "{m}_pkg.scorer:is_float")
+        .replace("{m}:keyword_recall", "{m}:keyword_recal")
+        .replace("{m}:relevance_check", "{m}:scores")
+    )
+    m = repo.module
+    try:
+        assert repo.problems(config) == [
+            (2, "function", f"'{m}:answr' does not exist (no such attribute; did you mean 'answer'?)"),
+            (
+                6,
+                "evaluators[0]",
+                f"cannot import '{m}_pkg.scorer:is_float': no module named '{m}_pkg.scorer' (did you mean"
+                f" '{m}_pkg.scorers:is_float'?)",
+            ),
+            (
+                7,
+                "evaluators[1]",
+                f"'{m}:keyword_recal' does not exist (no such attribute; did you mean 'keyword_recall'?)",
+            ),
+            (10, "evaluators[3]", "evaluator 'scores' is a generator function: its body never runs; return the score"),
+        ]
+    finally:
+        for name in [name for name in sys.modules if name.startswith(f"{m}_pkg")]:
+            del sys.modules[name]
+
+
+def test_a_module_mistyped_at_the_top_gets_the_repositorys_closest(repo: Repo) -> None:
+    """Said first, before the advice for a module that is no file of the repository (a dependency to install)."""
+    [(line, key, message)] = repo.problems(CONFIG.replace("{m}:answer", "{m}s:answer"))
+    assert (line, key) == (2, "function")
+    assert message.startswith(
+        f"cannot import '{repo.module}s:answer': no module named '{repo.module}s' (did you mean"
+        f" '{repo.module}:answer'?). '{repo.module}s' is not installed where the experiment runs"
+    ), message
+
+
+def test_a_static_method_read_from_its_class_loads(repo: Repo) -> None:
+    assert repo.problems(CONFIG.replace("{m}:answer", "{m}:Bot.static_reply")) == []
 
 
 # (case id, the path named instead of one of CONFIG's, where, the error): what only importing tells, at its line

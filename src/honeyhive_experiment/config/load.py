@@ -34,7 +34,7 @@ from honeyhive_experiment.config.fields import (
 )
 from honeyhive_experiment.config.model import ExperimentConfig
 from honeyhive_experiment.errors import ConfigError
-from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, not_utf8
 
 __all__ = ["all_of", "config_error_at", "declared_name", "load_config", "parse_config"]
 
@@ -69,7 +69,7 @@ def load_config(
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise ConfigError(shown, line, "", f"not valid UTF-8 (byte {exc.start})") from None
+        raise ConfigError(shown, line, "", not_utf8(exc)) from None
     return parse_config(text, path=shown, baseline_named=baseline_named)
 
 
@@ -160,6 +160,9 @@ def _read_yaml(text: str, path: str) -> tuple[Node, Any]:
 def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
     problem = exc.problem or "syntax error"
     if "'\\t'" in problem:
+        mark = exc.problem_mark  # after a key's colon, a comma or a dash, a tab is no indentation
+        if mark is not None and mark.buffer and mark.buffer[mark.pointer - mark.column : mark.pointer].strip(" \t"):
+            return f"invalid YAML: a tab character (column {mark.column + 1}); YAML separates with spaces: use a space"
         return "invalid YAML: a tab character; YAML indentation must use spaces"
     if exc.context and exc.context.startswith("while "):
         return f"invalid YAML: {problem} ({exc.context})"

@@ -16,6 +16,7 @@ from honeyhive_experiment.datasets.records import (
     _Records,
 )
 from honeyhive_experiment.errors import DatasetError
+from honeyhive_experiment.paths import not_utf8
 
 __all__ = ["load_jsonl"]
 
@@ -36,7 +37,7 @@ def load_jsonl(path: str) -> Rows:
                 # without its line break, so a syntax error's column is on this line
                 line = raw.decode("utf-8").rstrip("\r\n")
             except UnicodeDecodeError as exc:
-                raise DatasetError(path, location, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})") from None
+                raise DatasetError(path, location, not_utf8(exc)) from None
             if not line.strip(" \t\r\n"):
                 continue
             try:

@@ -17,6 +17,7 @@ from typing import Any, TypeAlias
 
 from honeyhive_experiment.errors import DatasetError
 from honeyhive_experiment.external import prefixed
+from honeyhive_experiment.paths import not_utf8
 
 __all__ = ["ALLOWED_RECORD_KEYS", "Record", "Rows", "check_inputs", "check_record", "explicit_id"]
 
@@ -202,4 +203,4 @@ class _Records:
 def _decode_error(path: str, raw: bytes, exc: UnicodeDecodeError) -> DatasetError:
     """Bytes that are not UTF-8, named by the line they are on."""
     line = raw.count(b"\n", 0, exc.start) + 1
-    return DatasetError(path, f"line {line}", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})")
+    return DatasetError(path, f"line {line}", not_utf8(exc))

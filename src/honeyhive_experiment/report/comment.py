@@ -44,7 +44,7 @@ from markupsafe import Markup
 from honeyhive_experiment.config import CommentConfig
 from honeyhive_experiment.errors import TemplateError
 from honeyhive_experiment.gha import SUMMARY_LIMIT
-from honeyhive_experiment.paths import inside
+from honeyhive_experiment.paths import inside, not_utf8
 from honeyhive_experiment.report.build import PREVIEW_SHORT
 from honeyhive_experiment.report.markdown import clip, codeblock, finalize, md_escape, url_filter
 from honeyhive_experiment.report.markers import comment_metadata, marker
@@ -234,7 +234,7 @@ def _choices(expr: jinja2.nodes.Expr) -> list[list[str | None]]:
 def _unreadable(shown: str, exc: UnicodeDecodeError | OSError) -> TemplateError:
     """The error of template file ``shown`` that could not be read or decoded."""
     if isinstance(exc, UnicodeDecodeError):
-        return TemplateError(shown, f"not valid UTF-8 (byte {exc.start})")
+        return TemplateError(shown, not_utf8(exc))
     return TemplateError(shown, f"cannot read the template: {exc.strerror or exc}")
 
 

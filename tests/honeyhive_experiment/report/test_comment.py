@@ -384,7 +384,7 @@ def test_a_missing_or_unreadable_custom_template_is_a_template_error(tmp_path: P
         render_comment(pass_input(), template_path=tmp_path / "nope.j2")
     binary = tmp_path / "binary.j2"
     binary.write_bytes(b"\xff\xfe{{ marker }}")
-    with pytest.raises(TemplateError, match="not valid UTF-8"):
+    with pytest.raises(TemplateError, match="saved as UTF-16"):
         render_comment(pass_input(), template_path=binary)
 
 
@@ -396,7 +396,7 @@ def test_an_included_file_that_cannot_be_read_is_named_as_the_template_is(tmp_pa
     part.write_bytes(b"\xff\xfe{{ marker }}")
     with pytest.raises(TemplateError) as caught:
         render_comment(pass_input(), template_path=template)
-    assert str(caught.value) == f"{part}: not valid UTF-8 (byte 0)"
+    assert str(caught.value) == f"{part}: saved as UTF-16 (byte-order mark FF FE): save it as UTF-8"
     if os.geteuid() != 0:  # root reads it whatever its mode
         part.chmod(0)
         with pytest.raises(TemplateError, match=f"^{re.escape(str(part))}: cannot read the template: Permission"):
