@@ -47,7 +47,6 @@ class ExperimentRun(_WireModel):
     metrics: dict[str, Any] | None = None
     event_ids: _IdList = Field(default_factory=list)
     datapoint_ids: Annotated[list[str] | None, BeforeValidator(_ids_or_none)] = None
-    passing_ranges: dict[str, Any] | None = None
     dataset_id: str | None = None
     dataset_name: str | None = None
     is_active: bool | None = None
