@@ -26,6 +26,9 @@ from honeyhive_experiment.cli import main
 from honeyhive_experiment.config import load_config
 from honeyhive_experiment.errors import ApiError, ArgumentError
 from honeyhive_experiment.experiment import evaluate
+from honeyhive_experiment.models import ExperimentRun
+from honeyhive_experiment.models.outcomes import OutcomeStatus
+from honeyhive_experiment.results import recorded_outcomes
 from honeyhive_experiment.user_code import in_repository, load_user_code
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
@@ -1051,6 +1054,37 @@ def test_a_sharded_runs_datapoint_count_is_the_whole_datasets_whichever_shard_jo
     assert "of 6 datapoints passed" in page
     assert "not recorded" not in page
     assert "cannot tell how many datapoints" not in page
+
+
+@pytest.mark.parametrize(
+    ("sent_ids", "count", "unrecorded"),
+    [
+        (None, 3, ["(unnamed datapoint 1 of 1)"]),  # the spec's run object: counted from its metadata
+        (None, 5, [f"(unnamed datapoint {k} of 3)" for k in (1, 2, 3)]),
+        (None, 2, []),  # a session of every datapoint
+        (None, None, []),  # nothing says how many: none (view and publish warn)
+        (["a", "b", "c"], 3, ["c"]),  # a service that sends datapoint_ids names them
+        (["a", "b", "c"], None, ["c"]),  # ... in a run without the count too
+        (["c", "b", "a", "d"], 3, ["c", "d"]),  # the ids name more than the count: each once, none unnamed
+    ],
+)
+def test_recorded_outcomes_count_the_datapoints_whose_session_never_started(
+    hh: HoneyHiveClient, sent_ids: list[str] | None, count: int | None, unrecorded: list[str]
+) -> None:
+    """A recorded run with sessions of datapoints ``a`` and ``b``: the datapoints it was meant to have and HoneyHive
+    holds no session of are backend errors, named by the run object's ``datapoint_ids`` when a service sends them
+    (HoneyHive's spec has none), else counted from ``metadata.datapoint_count``."""
+    run_id, sessions = str(uuid.uuid4()), [str(uuid.uuid4()), str(uuid.uuid4())]
+    metadata = {} if count is None else {"datapoint_count": count}
+    hh.create_run({"run_id": run_id, "name": "counted", "status": "completed", "metadata": metadata})
+    hh.update_run(run_id, {"event_ids": sessions})  # listed: a session without a function span is not lost
+    for session_id, datapoint_id in zip(sessions, "ab", strict=True):
+        ids = {"run_id": run_id, "datapoint_id": datapoint_id}
+        hh.start_session({"session_id": session_id, "session_name": "counted", "inputs": {}, "metadata": ids})
+    run = ExperimentRun.model_validate({**hh.get_run(run_id), "datapoint_ids": sent_ids})
+    outcomes = recorded_outcomes(hh, run_id, run)
+    assert [o.datapoint_id for o in outcomes if o.status is OutcomeStatus.BACKEND_ERROR] == unrecorded
+    assert sorted(o.datapoint_id for o in outcomes if o.status is not OutcomeStatus.BACKEND_ERROR) == ["a", "b"]
 
 
 UNRECORDED = "datapoint(s) of the dataset were not recorded by the backend, so they were never judged"
