@@ -70,6 +70,7 @@ from honeyhive_experiment.models import (
     ExperimentRunStatus,
 )
 from honeyhive_experiment.models.outcomes import Datapoint, DatapointOutcome, Progress
+from honeyhive_experiment.models.run import DATAPOINT_COUNT
 from honeyhive_experiment.run_result import ExperimentResult as ExperimentResult  # where callers import it from
 from honeyhive_experiment.run_spec import RunSpec
 from honeyhive_experiment.runner import Runner
@@ -202,7 +203,10 @@ def _run_body(
         event_ids=list(event_ids),
         datapoint_ids=dataset.datapoint_ids,
         configuration=dict(spec.configuration),
-        metadata=dict(spec.metadata),
+        # how many datapoints the run is meant to have, where HoneyHive's run object keeps it (it returns no
+        # datapoint_ids): what tells a later job (view, publish) that one was never recorded; the whole dataset's,
+        # for a shard's job too
+        metadata={**spec.metadata, DATAPOINT_COUNT: len(dataset.datapoints)},
         status=status.value,
         passing_ranges={k: dict(v) for k, v in spec.passing_ranges.items()} if spec.passing_ranges else None,
     )

@@ -1109,7 +1109,8 @@ def _judge_recorded(
     the run's own (its id from the run object; no dataset file is read), its trials the run's (not this checkout's
     experiment file's), its repository the run's when this invocation knows none (a view outside Actions), its
     commit and uncommitted changes the run's (not the checkout's when ``view`` runs; none when it recorded none); its
-    baseline ``baseline_run_id``, else its check's (none: none is picked), else (never judged) the rules' pick."""
+    baseline ``baseline_run_id``, else its check's (none: none is picked), else (never judged) the rules' pick. A
+    warning says so when the run does not say how many datapoints it was meant to have (:func:`recorded_outcomes`)."""
     judged, stamped_baseline, _ = _stamped_check(run)
     from_stamp = judged and not baseline_run_id
     identity = DatasetIdentity.of_run(run)
@@ -1126,6 +1127,14 @@ def _judge_recorded(
     update = {"trials": trials_of(run, summary), "baseline_run_id": stamped_baseline if from_stamp else baseline_run_id}
     settings = settings.model_copy(update=update).with_ci(repository=repository, sha=commit, dirty=is_dirty(run))
     judgement = judge(client, config, settings, result, dataset, now=now, pick=not judged)
+    if run.datapoint_count is None and not run.datapoint_ids:  # nothing says that a datapoint was never recorded
+        unknown = (
+            f"This job cannot tell how many datapoints run {run.run_id} was meant to have: it was recorded without"
+            " metadata.datapoint_count (by an older version or another tool), so a datapoint HoneyHive never"
+            " recorded is not in these counts."
+        )
+        decision = dataclasses.replace(judgement.decision, warnings=(*judgement.decision.warnings, unknown))
+        judgement = dataclasses.replace(judgement, decision=decision)
     return _with_stamped_baseline(judgement, run) if from_stamp else judgement
 
 

@@ -38,11 +38,13 @@ def recorded_outcomes(
     run (report, publish, view), from the run's events (read once): the function's and the evaluators' errors from
     its session's metadata, and each trial's numbers and booleans (the evaluators' own: a boolean stays a boolean,
     where the backend has trials' means) and strings, as ``""``; a datapoint's trials together, in the order of
-    ``run``'s dataset (``datapoint_ids``; else as the events came), its first first.
+    ``run``'s dataset (``datapoint_ids``, when the service sends them; else as the events came), its first first.
 
     What the backend never recorded is a backend error, as that job holds it: a session that its job did not list
     in ``run``'s ``event_ids`` and that has no function span (HoneyHive did not take its spans or its outputs), and a
-    datapoint of ``run``'s dataset without a session (its session was never started).
+    datapoint of ``run``'s dataset without a session (its session was never started): named when the run object
+    has ``datapoint_ids`` (the spec's has none), else counted from ``run``'s ``metadata.datapoint_count``, one
+    outcome each, whose id says which of them it is.
 
     No outputs, inputs or text: the job that ran the function redacted them with its environment's secrets, which
     this job does not hold (a secret value it would show in the comment), so their previews read ``—``, and a
@@ -66,10 +68,17 @@ def recorded_outcomes(
     listed = set(run.event_ids if run is not None else ())
     outcomes = [DatapointOutcome.from_session(i, *session) for i, session in enumerate(sessions)]
     started = {outcome.datapoint_id for outcome in outcomes}
+    unrecorded = OutcomeStatus.BACKEND_ERROR
     for datapoint_id in (i for i in dataset if i not in started):
         error = f"HoneyHive has no session of datapoint {datapoint_id} (it was never started)"
-        unrecorded = OutcomeStatus.BACKEND_ERROR
         outcomes.append(DatapointOutcome(len(outcomes), datapoint_id, datapoint_id, unrecorded, error=error))
+    meant, held = run.datapoint_count if run is not None else None, len(started.union(dataset))
+    if meant is not None and meant > held:  # only their count: HoneyHive's run object does not name them
+        error = f"HoneyHive holds sessions of {held} of the {meant} datapoints the run was made with; the others'"
+        error += " sessions were never started, and HoneyHive does not say which datapoints they are"
+        for k in range(meant - held):
+            datapoint_id = f"(unnamed datapoint {k + 1} of {meant - held})"
+            outcomes.append(DatapointOutcome(len(outcomes), datapoint_id, datapoint_id, unrecorded, error=error))
     position = {datapoint_id: i for i, datapoint_id in enumerate(dataset)}
     for outcome in outcomes:
         position.setdefault(outcome.datapoint_id, len(position))

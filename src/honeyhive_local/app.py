@@ -60,6 +60,8 @@ _log = logging.getLogger("uvicorn.error")  # the server's log: LocalBackend's lo
 
 RUN_SORT_FIELDS = ("created_at", "updated_at", "name", "status")
 RUN_STATUSES = ("pending", "running", "completed", "failed", "cancelled")
+_NOT_IN_THE_RUN_OBJECT = frozenset({"datapoint_ids", "session_ids", "passing_ranges", "evaluators"})
+"""Fields a run's create and update take that the spec's run object does not have (honeyhive-api.md §2)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +138,9 @@ class Routes:
         self.store = backend.store
 
     def _run_out(self, project: Project, doc: Mapping[str, Any]) -> dict[str, Any]:
-        out = dict(doc)
+        """The run object as HoneyHive's spec describes it (``ExperimentRunObject``): what create and update took
+        but the service's run object lacks stays in the store only, so no client here relies on it."""
+        out = {k: v for k, v in doc.items() if k not in _NOT_IN_THE_RUN_OBJECT}
         out["dataset_name"] = None
         if out.get("dataset_id"):
             found = self.store.find_datasets(project.project_id, dataset_id=out["dataset_id"])

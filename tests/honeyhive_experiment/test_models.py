@@ -178,11 +178,10 @@ def test_summary_body_of_the_local_backend_is_carried_unchanged(
     assert run.dataset_id is None
     assert run.offline_dataset_id == run.effective_dataset_id == DATASET
     assert run.event_ids == body["run_object"]["event_ids"]
-    assert run.datapoint_ids == list(NEW_VALUES)
+    assert run.datapoint_ids is None  # the run was created with them; the spec's run object has none
     assert run.created_at == body["run_object"]["created_at"]
     assert run.is_active is True
-    assert run.model_extra is not None
-    assert "evaluators" in run.model_extra  # returned by the backend, not in the spec: kept
+    assert run.model_extra == {}  # every field of the spec's run object is parsed
 
 
 def test_summary_carries_the_requested_aggregate_function(client: httpx.Client, runs: tuple[str, str]) -> None:
@@ -207,9 +206,13 @@ def test_compare_body_of_the_local_backend_is_carried_unchanged(
     assert comparison.new_run_id == new
     assert comparison.old_run_id == old
     assert comparison.common_datapoints == body["commonDatapoints"] == ["EXT-a", "EXT-b"]
-    # the runs were created with datapoint_ids, so the embedded run objects give each run's ids
-    assert comparison.new_only_datapoints == ["EXT-d"]
-    assert comparison.old_only_datapoints == ["EXT-c"]
+    # the spec's run objects have no datapoint_ids: which datapoints one run alone has is not known from the body
+    assert comparison.new_only_datapoints is comparison.old_only_datapoints is None
+    # a service whose run objects carry them gives each run's ids
+    sent = {**body, "new_run": {**body["new_run"], "datapoint_ids": list(NEW_VALUES)}}
+    sent["old_run"] = {**body["old_run"], "datapoint_ids": list(OLD_VALUES)}
+    both = RunComparisonResult.from_wire(sent)
+    assert (both.new_only_datapoints, both.old_only_datapoints) == (["EXT-d"], ["EXT-c"])
     assert list(comparison.deltas) == [(m["metric_name"], m["event_name"]) for m in body["metrics"]]
     for wire in body["metrics"]:
         delta = comparison.delta(wire["metric_name"], wire["event_name"])
@@ -235,7 +238,7 @@ def test_new_only_and_old_only_come_from_the_summaries_datapoint_lists(client: h
     body = get_json(client, f"/v1/runs/{new}/compare/{old}")
 
     unknown = RunComparisonResult.from_wire(body)
-    assert body["new_run"]["datapoint_ids"] == []  # a run created without datapoint_ids says nothing
+    assert "datapoint_ids" not in body["new_run"]  # nor would a run created with them say (the spec's run object)
     assert unknown.new_only_datapoints is None
     assert unknown.old_only_datapoints is None
 
@@ -256,7 +259,6 @@ def test_run_object_of_get_run_parses(client: httpx.Client, runs: tuple[str, str
     assert run.run_id == old
     assert run.status is ExperimentRunStatus.COMPLETED
     assert run.metadata == {"offline_dataset_id": DATASET}
-    assert run.passing_ranges == {}
 
 
 def test_models_round_trip_through_their_own_dump(client: httpx.Client, runs: tuple[str, str]) -> None:

@@ -26,6 +26,9 @@ from honeyhive_experiment.cli import main
 from honeyhive_experiment.config import load_config
 from honeyhive_experiment.errors import ApiError, ArgumentError
 from honeyhive_experiment.experiment import evaluate
+from honeyhive_experiment.models import ExperimentRun
+from honeyhive_experiment.models.outcomes import OutcomeStatus
+from honeyhive_experiment.results import recorded_outcomes
 from honeyhive_experiment.user_code import in_repository, load_user_code
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
@@ -186,11 +189,11 @@ class World:
         )
         return main(["action"], environ={**env, **(secrets or {})}), ran
 
-    def view(self, *args: str) -> int:
-        """``view`` with ``args`` (a run id, flags) in ``root``, against the backend."""
+    def view(self, *args: str, url: str | None = None) -> int:
+        """``view`` with ``args`` (a run id, flags) in ``root``, against the backend (or ``url``, a proxy to it)."""
         return main(
             ["view", *args, "--no-open", "-C", str(self.root)],
-            environ={"HH_API_KEY": EXPERIMENT_KEY, "HH_API_URL": self.backend.url},
+            environ={"HH_API_KEY": EXPERIMENT_KEY, "HH_API_URL": url or self.backend.url},
         )
 
     def client(self) -> HoneyHiveClient:
@@ -940,15 +943,148 @@ def test_publish_and_view_fail_a_run_the_backend_never_recorded_a_datapoint_of_a
     code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
     assert (code, published.outputs()["verdict"]) == (0, "fail"), published.summary()
     again = json.loads((publisher / ".honeyhive" / "report.published.json").read_text(encoding="utf-8"))
+    if route == "/v1/sessions":  # no session names it, nor does HoneyHive's run object: counted, not named
+        lost = "(unnamed datapoint 1 of 1)"
+    else:
+        assert lost in again["reasons"][-1]
     assert [(row["id"], row["kind"]) for row in again["datapoints"]["errored"]] == [(lost, "backend error")]
-    assert again["reasons"][-1].startswith(f"{unrecorded} (HoneyHive has no "), again["reasons"]
-    assert lost in again["reasons"][-1]
+    assert again["reasons"][-1].startswith(f"{unrecorded} (HoneyHive "), again["reasons"]
     [comment] = world.github.comments(PR)
     assert "❌ **Failed**" in comment.body
 
     run_id = ran.outputs()["run-id"]
     assert world.view(run_id) == 0
     assert unrecorded in (world.root / ".honeyhive" / f"report.{run_id}.html").read_text(encoding="utf-8")
+
+
+def _as_the_spec_has_it(*, counted: bool) -> Callable[[str, str, Any], Any]:
+    """A rewrite of the backend's answers to the run object HoneyHive's spec describes (``ExperimentRunObject``: no
+    ``datapoint_ids``, ``session_ids``, ``passing_ranges`` or ``evaluators``, which only honeyhive_local returned);
+    ``counted`` false: as a run recorded before its datapoints' count was stored on it
+    (``metadata.datapoint_count``)."""
+
+    def strip(run: object) -> None:
+        if isinstance(run, dict):
+            for field in ("datapoint_ids", "session_ids", "passing_ranges", "evaluators"):
+                run.pop(field, None)
+            if not counted and isinstance(run.get("metadata"), dict):
+                run["metadata"].pop("datapoint_count", None)
+
+    def rewrite(method: str, path: str, body: Any) -> Any:
+        if isinstance(body, dict):
+            for key in ("evaluation", "run_object", "old_run", "new_run"):
+                strip(body.get(key))
+            for run in body.get("evaluations") or ():
+                strip(run)
+        return body
+
+    return rewrite
+
+
+def _one_session_never_started(world: World) -> tuple[str, dict[str, Any]]:
+    """A run (mode all, no passing ranges) whose first ``POST /v1/sessions`` HoneyHive refused: its job failed it,
+    "1 not recorded"; the run's id and its report.json."""
+    config = world.root / ".honeyhive" / "experiment.yml"
+    ranges = "passing_ranges:\n  topic_match: {min: 1}\n  keyword_recall: {min: 0.5}\n"
+    config.write_text(config.read_text(encoding="utf-8").replace(ranges, ""), encoding="utf-8")
+    calls = itertools.count()
+    refused = lambda method, path: method == "POST" and path == "/v1/sessions" and not next(calls)  # noqa: E731
+    with FaultProxy(world.backend.url, rate=0, missing=refused) as proxy:
+        code, ran = world.action("all", {"mode": "all", "comment-mode": "update", "server-url": proxy.url})
+    assert (code, ran.outputs()["verdict"]) == (1, "fail"), ran.summary()
+    return ran.outputs()["run-id"], _report_json(world.root)
+
+
+def test_publish_and_view_count_a_datapoint_never_started_from_the_run_object_the_spec_describes(
+    world: World,
+) -> None:
+    """Which datapoints a recorded run was meant to have came from the run object's ``datapoint_ids``, a field
+    HoneyHive's spec does not return (honeyhive_local did): against the spec's run object, view and publish of a run
+    whose job failed "5 of 6 datapoints passed, 1 not recorded" said ✅ "5 of 5 datapoints passed". The run stores
+    its datapoints' count in its metadata when it is created, and they read it back."""
+    run_id, written = _one_session_never_started(world)
+    assert written["counts"]["unrecorded"] == 1
+    with FaultProxy(world.backend.url, rate=0, rewrite=_as_the_spec_has_it(counted=True)) as spec:
+        publisher = world.publisher("publisher", written)
+        event = workflow_run(HEAD_SHA, conclusion="failure")
+        inputs = {"mode": "publish", "server-url": spec.url}
+        code, published = world.action("publish", inputs, root=publisher, event=event)
+        assert (code, published.outputs()["verdict"]) == (0, "fail"), published.summary()
+        assert world.view(run_id, url=spec.url) == 0
+    again = json.loads((publisher / ".honeyhive" / "report.published.json").read_text(encoding="utf-8"))
+    assert (again["counts"]["passed"], again["counts"]["unrecorded"], again["counts"]["total"]) == (5, 1, 6)
+    assert again["reasons"][-1].startswith(f"1 {UNRECORDED} (HoneyHive holds sessions of 5 of the 6 datapoints")
+    [comment] = world.github.comments(PR)
+    assert "❌ **Failed**" in comment.body
+    assert "5 of 6 datapoints passed, 1 not recorded" in comment.body
+    page = (world.root / ".honeyhive" / f"report.{run_id}.html").read_text(encoding="utf-8")
+    assert "5 of 6 datapoints passed, 1 not recorded" in page
+
+
+def test_view_of_a_run_that_does_not_say_how_many_datapoints_it_had_warns_instead_of_passing_silently(
+    world: World,
+) -> None:
+    """A run recorded without its datapoints' count (an older version's, another tool's), read from a run object
+    as the spec describes it (no ``datapoint_ids``): nothing says a datapoint is missing, so the verdict stands on
+    what HoneyHive holds, and a warning says how many datapoints the run was meant to have cannot be told."""
+    run_id, _ = _one_session_never_started(world)
+    with FaultProxy(world.backend.url, rate=0, rewrite=_as_the_spec_has_it(counted=False)) as spec:
+        assert world.view(run_id, url=spec.url) == 0
+    page = (world.root / ".honeyhive" / f"report.{run_id}.html").read_text(encoding="utf-8")
+    assert "5 of 5 datapoints passed" in page
+    assert f"cannot tell how many datapoints run {run_id} was meant to have" in page
+
+
+def test_a_sharded_runs_datapoint_count_is_the_whole_datasets_whichever_shard_job_creates_it(world: World) -> None:
+    """The shard jobs record parts of one run, which the first of them creates: the count of datapoints view and
+    publish read back (``metadata.datapoint_count``) is the whole dataset's, not that job's part, and the report job
+    that completes the run keeps it, so the run viewed as the spec's run object misses nothing and warns of nothing."""
+    run_id = _half_recorded(world)
+    with world.client() as hh:
+        assert hh.get_run(run_id)["metadata"]["datapoint_count"] == 6
+    code, other = world.action("shard-2", {"mode": "run", "shard": "2/2"})
+    assert code == 0, other.summary()
+    code, report = world.action("report", {"mode": "report", "shard": "2/2"})
+    assert report.outputs()["verdict"] in ("pass", "neutral", "fail"), report.summary()
+    with world.client() as hh:
+        assert hh.get_run(run_id)["metadata"]["datapoint_count"] == 6
+    with FaultProxy(world.backend.url, rate=0, rewrite=_as_the_spec_has_it(counted=True)) as spec:
+        assert world.view(run_id, url=spec.url) == 0
+    page = (world.root / ".honeyhive" / f"report.{run_id}.html").read_text(encoding="utf-8")
+    assert "of 6 datapoints passed" in page
+    assert "not recorded" not in page
+    assert "cannot tell how many datapoints" not in page
+
+
+@pytest.mark.parametrize(
+    ("sent_ids", "count", "unrecorded"),
+    [
+        (None, 3, ["(unnamed datapoint 1 of 1)"]),  # the spec's run object: counted from its metadata
+        (None, 5, [f"(unnamed datapoint {k} of 3)" for k in (1, 2, 3)]),
+        (None, 2, []),  # a session of every datapoint
+        (None, None, []),  # nothing says how many: none (view and publish warn)
+        (["a", "b", "c"], 3, ["c"]),  # a service that sends datapoint_ids names them
+        (["a", "b", "c"], None, ["c"]),  # ... in a run without the count too
+        (["c", "b", "a", "d"], 3, ["c", "d"]),  # the ids name more than the count: each once, none unnamed
+    ],
+)
+def test_recorded_outcomes_count_the_datapoints_whose_session_never_started(
+    hh: HoneyHiveClient, sent_ids: list[str] | None, count: int | None, unrecorded: list[str]
+) -> None:
+    """A recorded run with sessions of datapoints ``a`` and ``b``: the datapoints it was meant to have and HoneyHive
+    holds no session of are backend errors, named by the run object's ``datapoint_ids`` when a service sends them
+    (HoneyHive's spec has none), else counted from ``metadata.datapoint_count``."""
+    run_id, sessions = str(uuid.uuid4()), [str(uuid.uuid4()), str(uuid.uuid4())]
+    metadata = {} if count is None else {"datapoint_count": count}
+    hh.create_run({"run_id": run_id, "name": "counted", "status": "completed", "metadata": metadata})
+    hh.update_run(run_id, {"event_ids": sessions})  # listed: a session without a function span is not lost
+    for session_id, datapoint_id in zip(sessions, "ab", strict=True):
+        ids = {"run_id": run_id, "datapoint_id": datapoint_id}
+        hh.start_session({"session_id": session_id, "session_name": "counted", "inputs": {}, "metadata": ids})
+    run = ExperimentRun.model_validate({**hh.get_run(run_id), "datapoint_ids": sent_ids})
+    outcomes = recorded_outcomes(hh, run_id, run)
+    assert [o.datapoint_id for o in outcomes if o.status is OutcomeStatus.BACKEND_ERROR] == unrecorded
+    assert sorted(o.datapoint_id for o in outcomes if o.status is not OutcomeStatus.BACKEND_ERROR) == ["a", "b"]
 
 
 UNRECORDED = "datapoint(s) of the dataset were not recorded by the backend, so they were never judged"

@@ -7,7 +7,8 @@ that ``../shared/honeyhive/dataplane.yaml`` declares for that path and method. T
 send are validated against the spec's request schemas first, so the tests speak the real contract.
 
 The spec is OpenAPI 3.1, i.e. JSON Schema 2020-12; it is loaded once per module, and only the deviations
-that ``../shared/docs/honeyhive-api.md`` documents are patched into a copy (see :func:`prepare_spec`).
+that ``../shared/docs/honeyhive-api.md`` documents are patched into a copy (see :func:`prepare_spec`), with one
+tightening: a run object holds no field the spec's lacks.
 """
 
 from __future__ import annotations
@@ -138,6 +139,14 @@ def prepare_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     assert "totalEvents" not in export["properties"], "dataplane.yaml changed: revisit the export patch"
     export["properties"]["totalEvents"] = {"type": "integer", "minimum": 0}
     export["required"] = [*export["required"], "totalEvents"]
+
+    # Tightened, not loosened: HoneyHive's run object has none of the fields create and update take beyond it
+    # (datapoint_ids, session_ids, passing_ranges, evaluators: honeyhive-api.md §2), and a client that read one
+    # here judged a run whose datapoint HoneyHive never recorded as passed. Closed, so the local backend's run
+    # objects (every route's) cannot carry one.
+    run = schemas["ExperimentRunObject"]
+    assert "additionalProperties" not in run, "dataplane.yaml changed: revisit the ExperimentRunObject patch"
+    run["additionalProperties"] = False
     return patched
 
 
@@ -541,6 +550,20 @@ _COMPARISON_FIELDS: dict[str, Any] = {
 }
 
 
+_RUN_OBJECT: dict[str, Any] = {
+    "id": "65f0c0ffee0000000000beef",
+    "run_id": "0b6c5f8e-2f55-4c4a-9d1e-0c1f2a3b4c5d",
+    "metadata": {},
+    "results": {},
+    "event_ids": [],
+    "configuration": {},
+    "is_active": True,
+    "created_at": "2024-05-01T12:00:00Z",
+    "scope_type": "project",
+    "scope_id": "p1",
+}
+
+
 @pytest.mark.parametrize(
     ("schema", "instance", "valid_as_published", "valid_as_patched"),
     [
@@ -559,6 +582,10 @@ _COMPARISON_FIELDS: dict[str, Any] = {
         ("ExportEventsResponse", {"events": [], "count": 0}, True, False),
         ("ExportEventsResponse", {"events": [], "count": 0, "totalEvents": 0}, True, True),
         ("ExportEventsResponse", {"events": [], "count": 0, "totalEvents": "0"}, True, False),
+        # the run object's tightening: only its own fields
+        ("ExperimentRunObject", _RUN_OBJECT, True, True),
+        ("ExperimentRunObject", {**_RUN_OBJECT, "datapoint_ids": ["dp-1"]}, True, False),
+        ("ExperimentRunObject", {**_RUN_OBJECT, "passing_ranges": {}}, True, False),
     ],
 )
 def test_each_documented_deviation_is_needed_and_narrow(

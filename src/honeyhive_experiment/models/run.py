@@ -19,6 +19,9 @@ from honeyhive_experiment.models.wire import (
     _WireModel,
 )
 
+DATAPOINT_COUNT = "datapoint_count"
+"""The run's metadata key holding how many datapoints it is meant to have."""
+
 
 class ExperimentRun(_WireModel):
     """A run object (``evaluation`` in run responses, ``run_object`` / ``old_run`` / ``new_run`` elsewhere).
@@ -26,8 +29,9 @@ class ExperimentRun(_WireModel):
     The spec marks ``id``, ``metadata``, ``results``, ``event_ids``, ``configuration``, ``is_active``,
     ``created_at``, ``scope_type`` and ``scope_id`` required; only ``run_id`` is required here so that a
     partial object still parses. ``id`` is the backend's internal id and differs from ``run_id``.
-    ``datapoint_ids`` and ``passing_ranges`` are not in the spec's run object; the local backend
-    returns them (as set on create/update) and they are read whenever present.
+    ``datapoint_ids`` is not in the spec's run object (nor are ``session_ids``, ``passing_ranges`` and
+    ``evaluators``, which create and update take): read when a service sends it (it names a datapoint the run never
+    recorded), never needed: how many datapoints a run is meant to have is its ``metadata.datapoint_count``.
     """
 
     model_config = ConfigDict(coerce_numbers_to_str=True)
@@ -43,7 +47,6 @@ class ExperimentRun(_WireModel):
     metrics: dict[str, Any] | None = None
     event_ids: _IdList = Field(default_factory=list)
     datapoint_ids: Annotated[list[str] | None, BeforeValidator(_ids_or_none)] = None
-    passing_ranges: dict[str, Any] | None = None
     dataset_id: str | None = None
     dataset_name: str | None = None
     is_active: bool | None = None
@@ -57,6 +60,13 @@ class ExperimentRun(_WireModel):
         """``metadata.ci``: what this tool stamps on its runs (commit, branch, pull request…); empty when absent."""
         ci = self.metadata.get("ci")
         return ci if isinstance(ci, Mapping) else {}
+
+    @property
+    def datapoint_count(self) -> int | None:
+        """``metadata.datapoint_count``: how many datapoints the run was created to have (this tool stores it);
+        ``None`` when it does not say."""
+        value = self.metadata.get(DATAPOINT_COUNT)
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
     @property
     def offline_dataset_id(self) -> str | None:
