@@ -44,6 +44,7 @@ of this run's own outcomes.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -639,6 +640,23 @@ def _said_one(first: str) -> tuple[str, str]:
     return did(first).lstrip(), detail if kind in NOT_RAISED else first
 
 
+def _unrecorded_metric(metric: str, result: ExperimentResultSummary) -> str:
+    """Why ``metric``, judged, has no value where no evaluator raised for it, in words after its reason: its evaluator
+    returned nothing there; on no datapoint at all, nothing recorded it (no evaluator of that name, or one returning
+    None; a span's metric not recorded), said with the closest name the run recorded (the span's ``latency`` for
+    ``latency_ms``)."""
+    details = result.metrics.details
+    recorded = list(dict.fromkeys(d.metric_name for d in details if d.values or d.aggregate is not None))
+    if metric in recorded:  # on the others: an evaluator's (or a span's) metric, given on some datapoints only
+        return ": its evaluator returned nothing for them"
+    if not recorded:
+        return ": no evaluator and no span recorded it, nor any other metric, in this run"
+    close = difflib.get_close_matches(metric, recorded, n=1)
+    shown = ", ".join(recorded[:10]) + (", ..." if len(recorded) > 10 else "")
+    said = f" {close[0]}: did you mean that?" if close else f": {shown}"
+    return f": no evaluator and no span recorded it in this run, which recorded{said}"
+
+
 def broken(
     result: ExperimentResultSummary,
     *,
@@ -697,8 +715,8 @@ def broken(
         elif metric in strings:  # its text unknown (""): a run read back from HoneyHive, which this job cannot redact
             text = f" ({strings[metric][:40]!r})" if strings[metric] else ""
             reason += f": its evaluator returned a string{text}; a {what} needs a number or a bool"
-        else:
-            reason += ": its evaluator returned nothing for them"
+        else:  # no evaluator raised for it: one returned None, or none is named so (a span's metric, a typo)
+            reason += _unrecorded_metric(metric, result)
         reasons.append(reason)
     if unrecorded:
         reasons.append(

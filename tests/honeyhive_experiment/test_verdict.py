@@ -698,6 +698,28 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         (),
     ),
+    # a metric nothing recorded was blamed on "its evaluator" too: a span's (other_metrics) of another name, or an
+    # evaluate() range on a metric no evaluator is named after
+    (
+        "a ranged metric nothing recorded names what the run recorded closest to it",
+        lambda: judge(summary(metrics={"latency": IDS, "other": IDS}), ranged=["latency_ms"]),
+        Verdict.FAIL,
+        (
+            "latency_ms has a passing range but no value on 12 of the datapoints the backend passed: no evaluator and"
+            " no span recorded it in this run, which recorded latency: did you mean that?",
+        ),
+        (),
+    ),
+    (
+        "nothing close: what it recorded, the first ten",
+        lambda: judge(summary(metrics={f"m{i:02}": IDS for i in range(11)}), ranged=["emm"]),
+        Verdict.FAIL,
+        (
+            "emm has a passing range but no value on 12 of the datapoints the backend passed: no evaluator and no span"
+            " recorded it in this run, which recorded: m00, m01, m02, m03, m04, m05, m06, m07, m08, m09, ...",
+        ),
+        (),
+    ),
     (
         "a gated metric missing, blamed on its evaluator",
         lambda: judge(summary(metrics={}), comparison(), gates=GATE_PCT, errors=RAISED),
@@ -813,8 +835,8 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(summary(metrics={"cost_usd": IDS[:10]}), ranged=["cost_usd", "accuracy"]),
         Verdict.FAIL,
         (
-            "accuracy has a passing range but no value on 12 of the datapoints the backend passed: its evaluator"
-            " returned nothing for them",
+            "accuracy has a passing range but no value on 12 of the datapoints the backend passed: no evaluator and"
+            " no span recorded it in this run, which recorded: cost_usd",
         ),
         (
             "cost_usd has a passing range but no value on 2 of the datapoints the backend passed: their LLM calls had"
@@ -1173,8 +1195,8 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(summary(metrics={}), gates={"accuracy": GateRule(max_drop=5)}, presentation=PERCENT),
         Verdict.FAIL,
         (
-            "accuracy has a gate but no value on 12 of the datapoints the backend passed: its evaluator returned"
-            " nothing for them",
+            "accuracy has a gate but no value on 12 of the datapoints the backend passed: no evaluator and no span"
+            " recorded it, nor any other metric, in this run",
         ),
         (),
     ),
@@ -1230,8 +1252,8 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(summary(metrics={}), comparison(only("old")), gates=GATE_PCT),
         Verdict.FAIL,
         (
-            "accuracy has a gate but no value on 12 of the datapoints the backend passed: its evaluator returned"
-            " nothing for them",
+            "accuracy has a gate but no value on 12 of the datapoints the backend passed: no evaluator and no span"
+            " recorded it, nor any other metric, in this run",
         ),
         (),
     ),
