@@ -113,6 +113,7 @@ from honeyhive_experiment.verdict import (
     boolean_metrics,
     decide,
     evaluator_errors,
+    evaluator_warnings,
     partly_missing,
     string_values,
 )
@@ -468,6 +469,7 @@ def judge(
         )
         warnings = (fork, embedded) if settings.is_fork else (embedded,)
         decision = dataclasses.replace(decision, warnings=(*decision.warnings, *warnings))
+    decision = dataclasses.replace(decision, warnings=(*decision.warnings, *evaluator_warnings(result.outcomes)))
     if result.outside_calls:  # spent, and in no datapoint's cost: a cost gate cannot see them
         decision = dataclasses.replace(
             decision, warnings=(*decision.warnings, outside_calls_warning(result.outside_calls))

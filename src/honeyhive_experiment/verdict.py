@@ -55,7 +55,7 @@ from honeyhive_experiment.config import Direction, GateRule, MetricConfig, Verdi
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.efficiency import OUTSIDE
 from honeyhive_experiment.models import ExperimentResultSummary, MetricDelta, MetricKey, RunComparisonResult
-from honeyhive_experiment.models.outcomes import COLLISION, MISSING_GROUND_TRUTH, NOT_RAISED
+from honeyhive_experiment.models.outcomes import COLLISION, MISSING_GROUND_TRUTH, NOT_RAISED, RETURNED_NONE
 from honeyhive_experiment.significance import (
     Assessment,
     Change,
@@ -80,6 +80,7 @@ __all__ = [
     "decide",
     "did",
     "evaluator_errors",
+    "evaluator_warnings",
     "exit_code",
     "gate_failures",
     "in_points",
@@ -88,6 +89,7 @@ __all__ = [
     "left_out_text",
     "partly_missing",
     "producer",
+    "returned_none",
     "string_values",
     "unchecked_metrics",
     "unreachable_gate",
@@ -203,6 +205,44 @@ def producer(metric: str, errors: Mapping[str, Any]) -> str | None:
     """The evaluator whose metric ``metric`` is: its own name, or ``name_key`` of a dict it returns."""
     names = [name for name in errors if metric == name or metric.startswith(name + "_")]
     return max(names, default=None)  # the longest: each begins ``metric``, so a shorter one sorts first
+
+
+def returned_none(outcomes: Iterable[DatapointOutcome]) -> list[str]:
+    """Each evaluator that produced no metric on any datapoint it ran on (the function returned), returning None on
+    them (:data:`~honeyhive_experiment.models.outcomes.RETURNED_NONE`: a forgotten ``return``?) but those it errored
+    on, in words, from this job's outcomes. A warning, not a reason: None is how an evaluator skips a datapoint, and
+    a metric that is judged says its missing values itself (:func:`broken`). With trials the datapoint stays the
+    unit, and every trial of every one gave nothing."""
+    ran = [outcome for outcome in outcomes if outcome.status == "ok"]
+    found: list[str] = []
+    for name in dict.fromkeys(n for o in ran for n, why in o.no_metric.items() if why == RETURNED_NONE):
+        if not all(
+            o.no_metric.get(name) == RETURNED_NONE or any(f.evaluator == name for f in o.evaluator_failures)
+            for o in ran
+        ):
+            continue  # a metric (or a dict's words) somewhere: it works there
+        none = len({o.datapoint_id for o in ran if o.no_metric.get(name) == RETURNED_NONE})
+        of = len({o.datapoint_id for o in ran})
+        where = f"every datapoint it ran on ({of})"
+        if none < of:
+            where = f"{none} of the {of} datapoints it ran on and errored on the others"
+        found.append(
+            f"evaluator {name!r} returned None on {where}, so it produced no metric: does it end without a return?"
+        )
+    return found
+
+
+def evaluator_warnings(outcomes: Iterable[DatapointOutcome]) -> list[str]:
+    """What the run said of its evaluators that is no error, for the verdict's warnings: once per evaluator, in the
+    order first said, its dict without a scalar ``score`` (the words of its first datapoint), then
+    :func:`returned_none`'s."""
+    outcomes = list(outcomes)
+    said: dict[str, str] = {}
+    for outcome in outcomes:
+        for name, why in outcome.no_metric.items():
+            if why != RETURNED_NONE:
+                said.setdefault(name, f"evaluator {name!r} {why}")
+    return [*said.values(), *returned_none(outcomes)]
 
 
 # ------------------------------------------------------------------------------------------ missing values

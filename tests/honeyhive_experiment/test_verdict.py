@@ -15,7 +15,7 @@ import pytest
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
 from honeyhive_experiment.efficiency import OUTSIDE
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
-from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
+from honeyhive_experiment.models.outcomes import RETURNED_NONE, DatapointOutcome, EvaluatorFailure, OutcomeStatus
 from honeyhive_experiment.significance import Change
 from honeyhive_experiment.verdict import (
     PASS_FAIL,
@@ -28,10 +28,12 @@ from honeyhive_experiment.verdict import (
     decide,
     did,
     evaluator_errors,
+    evaluator_warnings,
     exit_code,
     is_boolean,
     left_out_text,
     partly_missing,
+    returned_none,
     string_values,
     unchecked_metrics,
 )
@@ -2454,6 +2456,76 @@ def test_string_values_are_the_first_string_of_each_judged_metric() -> None:
     assert string_values(outcomes, ["verdict", "n", "gone"]) == {"verdict": "FAIL"}  # only judged metrics
     assert string_values(outcomes, []) == {}
     assert string_values([], ["verdict"]) == {}
+
+
+def _gave(index: int, trial: int = 0, status: OutcomeStatus = OutcomeStatus.OK, **said: str) -> DatapointOutcome:
+    """Datapoint ``index``'s outcome whose evaluators gave no metric, why (:data:`RETURNED_NONE`, a dict's words, or
+    ``"raised"``: an error instead)."""
+    failures = tuple(EvaluatorFailure(name, "KeyError: 'x'") for name, why in said.items() if why == "raised")
+    no_metric = {name: why for name, why in said.items() if why != "raised"}
+    return DatapointOutcome(
+        index, f"dp{index}", f"s{index}-{trial}", status, evaluator_failures=failures, no_metric=no_metric, trial=trial
+    )
+
+
+NONE = RETURNED_NONE
+NO_SCORE = "returned a dict with no 'score' (keys: 'value')"
+
+
+def _nothing(where: str, others: str = "") -> str:
+    return f"evaluator 'q' returned None on {where}{others}, so it produced no metric: does it end without a return?"
+
+
+RETURNED_NONE_TABLE: list[tuple[str, list[DatapointOutcome], list[str]]] = [
+    # (rule, outcomes, warnings): an evaluator with a forgotten return passed silently, its metric gone
+    (
+        "None on every datapoint: said",
+        [_gave(i, q=NONE) for i in range(3)],
+        [_nothing("every datapoint it ran on (3)")],
+    ),
+    ("None on some only: how an evaluator skips a datapoint", [_gave(0, q=NONE), _gave(1)], []),
+    (
+        "None on some, an error on the others: still no metric at all",
+        [_gave(0, q=NONE), _gave(1, q="raised"), _gave(2, q="raised")],
+        [_nothing("1 of the 3 datapoints it ran on", " and errored on the others")],
+    ),
+    ("an error everywhere and never None: the errors say it", [_gave(0, q="raised"), _gave(1, q="raised")], []),
+    (
+        "a datapoint whose function failed ran no evaluator",
+        [_gave(0, q=NONE), _gave(1, status=OutcomeStatus.FUNCTION_ERROR)],
+        [_nothing("every datapoint it ran on (1)")],
+    ),
+    ("a dict without a score is no None", [_gave(0, q=NONE), _gave(1, q=NO_SCORE)], []),
+    ("trials: a value in one trial of a datapoint", [_gave(0, 0, q=NONE), _gave(0, 1), _gave(1, 0, q=NONE)], []),
+    (
+        "trials: None in every trial, the datapoints counted once",
+        [_gave(d, t, q=NONE) for d in range(2) for t in range(3)],
+        [_nothing("every datapoint it ran on (2)")],
+    ),
+    ("nothing ran", [], []),
+]
+
+
+@pytest.mark.parametrize(("rule", "outcomes", "warnings"), RETURNED_NONE_TABLE, ids=[c[0] for c in RETURNED_NONE_TABLE])
+def test_returned_none_is_an_evaluator_without_a_metric_on_any_datapoint(
+    rule: str, outcomes: list[DatapointOutcome], warnings: list[str]
+) -> None:
+    assert returned_none(outcomes) == warnings
+
+
+def test_evaluator_warnings_say_a_dict_without_a_score_once_in_its_first_words_then_the_nones() -> None:
+    outcomes = [
+        _gave(0, q=NONE, judge=NO_SCORE),
+        _gave(1, q=NONE, judge=NO_SCORE + ", again", grader="returned a dict with 'score': None"),
+        _gave(2, q=NONE),
+    ]
+    assert evaluator_warnings(outcomes) == [
+        f"evaluator 'judge' {NO_SCORE}",
+        "evaluator 'grader' returned a dict with 'score': None",
+        _nothing("every datapoint it ran on (3)"),
+    ]
+    assert evaluator_warnings(iter(outcomes)) == evaluator_warnings(outcomes)  # read once: an iterator too
+    assert evaluator_warnings([_gave(0, q=NONE), _gave(1)]) == []
 
 
 def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> None:
