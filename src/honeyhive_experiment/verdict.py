@@ -87,6 +87,7 @@ __all__ = [
     "in_units",
     "is_boolean",
     "left_out_text",
+    "no_values",
     "partly_missing",
     "producer",
     "returned_none",
@@ -201,9 +202,9 @@ def string_values(outcomes: Iterable[DatapointOutcome], metrics: Iterable[str]) 
     return found
 
 
-def producer(metric: str, errors: Mapping[str, Any]) -> str | None:
-    """The evaluator whose metric ``metric`` is: its own name, or ``name_key`` of a dict it returns."""
-    names = [name for name in errors if metric == name or metric.startswith(name + "_")]
+def producer(metric: str, evaluators: Iterable[str]) -> str | None:
+    """The evaluator of ``evaluators`` whose metric ``metric`` is: its name, or ``name_key`` of a dict it returns."""
+    names = [name for name in evaluators if metric == name or metric.startswith(name + "_")]
     return max(names, default=None)  # the longest: each begins ``metric``, so a shorter one sorts first
 
 
@@ -243,6 +244,34 @@ def evaluator_warnings(outcomes: Iterable[DatapointOutcome]) -> list[str]:
             if why != RETURNED_NONE:
                 said.setdefault(name, f"evaluator {name!r} {why}")
     return [*said.values(), *returned_none(outcomes)]
+
+
+def no_values(
+    comparison: RunComparisonResult | None,
+    evaluators: Iterable[str],
+    declared: Container[str] = (),
+    judged: Container[str] = (),
+) -> list[str]:
+    """The metrics the baseline has a value for and this run has none, though what records them is still configured
+    (an evaluator of ``evaluators`` by :func:`producer`, or ``other_metrics``: ``declared``), in words: a warning, as
+    for any metric nothing judges (its row: no values in this run); one with a passing range or a gate (``judged``)
+    is a reason already (:func:`broken`). A metric whose evaluator is gone from the experiment is said by its row."""
+    evaluators = list(evaluators)
+    deltas = comparison.metrics if comparison is not None else ()
+    now = {d.metric_name for d in deltas if d.new_aggregate is not None}
+    found: dict[str, str] = {}
+    for delta in deltas:
+        metric, old, who = delta.metric_name, delta.old_aggregate, producer(delta.metric_name, evaluators)
+        if old is None or metric in now or metric in judged or metric in found:
+            continue
+        if who is not None:
+            source = f"its evaluator {who!r} is still configured, but recorded it on no datapoint"
+        elif metric in declared:
+            source = "it is in other_metrics, but nothing recorded it on any datapoint"
+        else:
+            continue
+        found[metric] = f"{metric} has no value in this run, though the baseline has one ({old:g}): {source}"
+    return list(found.values())
 
 
 # ------------------------------------------------------------------------------------------ missing values

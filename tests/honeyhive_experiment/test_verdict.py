@@ -32,6 +32,7 @@ from honeyhive_experiment.verdict import (
     exit_code,
     is_boolean,
     left_out_text,
+    no_values,
     partly_missing,
     returned_none,
     string_values,
@@ -2526,6 +2527,65 @@ def test_evaluator_warnings_say_a_dict_without_a_score_once_in_its_first_words_t
     ]
     assert evaluator_warnings(iter(outcomes)) == evaluator_warnings(outcomes)  # read once: an iterator too
     assert evaluator_warnings([_gave(0, q=NONE), _gave(1)]) == []
+
+
+BASELINE_ONLY = "has no value in this run, though the baseline has one (0.5): "
+STILL = "its evaluator {!r} is still configured, but recorded it on no datapoint"
+NO_VALUES: list[tuple[str, RunComparisonResult | None, list[str], list[str], list[str], list[str]]] = [
+    # (rule, comparison, evaluators, other_metrics, judged, warnings): the row read "not in this run", and no word
+    (
+        "its evaluator still configured: said",
+        comparison(delta(), only("old", "quality")),
+        ["accuracy", "quality"],
+        [],
+        [],
+        ["quality " + BASELINE_ONLY + STILL.format("quality")],
+    ),
+    (
+        "a dict's metric: the longest evaluator name it starts with",
+        comparison(only("old", "rubric_grounded_score")),
+        ["rubric", "rubric_grounded"],
+        [],
+        [],
+        ["rubric_grounded_score " + BASELINE_ONLY + STILL.format("rubric_grounded")],
+    ),
+    (
+        "a metric the function records (other_metrics)",
+        comparison(only("old", "latency")),
+        ["latency_judge"],
+        ["latency"],
+        [],
+        ["latency " + BASELINE_ONLY + "it is in other_metrics, but nothing recorded it on any datapoint"],
+    ),
+    ("its evaluator gone from the experiment: the row says so", comparison(only("old")), ["other"], [], [], []),
+    ("a ranged or gated one is a reason already", comparison(only("old")), ["accuracy"], [], ["accuracy"], []),
+    ("a value on another event", comparison(only("old"), only("new", event="respond")), ["accuracy"], [], [], []),
+    (
+        "once per metric, over its events",
+        comparison(only("old"), only("old", event="respond")),
+        ["accuracy"],
+        [],
+        [],
+        ["accuracy " + BASELINE_ONLY + STILL.format("accuracy")],
+    ),
+    ("both runs have it", comparison(delta()), ["accuracy"], [], [], []),
+    ("a new metric", comparison(only("new")), ["accuracy"], [], [], []),
+    ("no baseline", None, ["accuracy"], [], [], []),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "compared", "evaluators", "declared", "judged", "warnings"), NO_VALUES, ids=[c[0] for c in NO_VALUES]
+)
+def test_no_values_are_the_baselines_metrics_this_run_recorded_nowhere(
+    rule: str,
+    compared: RunComparisonResult | None,
+    evaluators: list[str],
+    declared: list[str],
+    judged: list[str],
+    warnings: list[str],
+) -> None:
+    assert no_values(compared, iter(evaluators), declared, judged) == warnings
 
 
 def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> None:
