@@ -720,7 +720,7 @@ def _unrecorded_metric(metric: str, result: ExperimentResultSummary) -> str:
         return ": its evaluator returned nothing for them"
     if not recorded:
         return ": no evaluator and no span recorded it, nor any other metric, in this run"
-    close = difflib.get_close_matches(metric, recorded, n=1)
+    close = difflib.get_close_matches(metric, recorded)  # the closest first
     shown = ", ".join(recorded[:10]) + (", ..." if len(recorded) > 10 else "")
     said = f" {close[0]}: did you mean that?" if close else f": {shown}"
     return f": no evaluator and no span recorded it in this run, which recorded{said}"

@@ -724,6 +724,16 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (),
     ),
     (
+        "ten recorded, none close: all of them",
+        lambda: judge(summary(metrics={f"m{i}": IDS for i in range(10)}), ranged=["emm"]),
+        Verdict.FAIL,
+        (
+            "emm has a passing range but no value on 12 of the datapoints the backend passed: no evaluator and no span"
+            " recorded it in this run, which recorded: m0, m1, m2, m3, m4, m5, m6, m7, m8, m9",
+        ),
+        (),
+    ),
+    (
         "a gated metric missing, blamed on its evaluator",
         lambda: judge(summary(metrics={}), comparison(), gates=GATE_PCT, errors=RAISED),
         Verdict.FAIL,
@@ -2504,6 +2514,11 @@ RETURNED_NONE_TABLE: list[tuple[str, list[DatapointOutcome], list[str]]] = [
         [_nothing("every datapoint it ran on (2)")],
     ),
     ("nothing ran", [], []),
+    (
+        "each evaluator on its own: one skipping some datapoints, another returning None on all",
+        [_gave(0, a=NONE, q=NONE), _gave(1, q=NONE)],
+        [_nothing("every datapoint it ran on (2)")],
+    ),
 ]
 
 
@@ -2558,6 +2573,14 @@ NO_VALUES: list[tuple[str, RunComparisonResult | None, list[str], list[str], lis
         ["latency " + BASELINE_ONLY + "it is in other_metrics, but nothing recorded it on any datapoint"],
     ),
     ("its evaluator gone from the experiment: the row says so", comparison(only("old")), ["other"], [], [], []),
+    (
+        "one gone, one still configured",
+        comparison(only("old", "gone"), only("old", "quality")),
+        ["quality"],
+        [],
+        [],
+        ["quality " + BASELINE_ONLY + STILL.format("quality")],
+    ),
     ("a ranged or gated one is a reason already", comparison(only("old")), ["accuracy"], [], ["accuracy"], []),
     ("a value on another event", comparison(only("old"), only("new", event="respond")), ["accuracy"], [], [], []),
     (
