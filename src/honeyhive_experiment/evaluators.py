@@ -7,7 +7,8 @@ work unchanged:
   ``evaluator(outputs, inputs)`` when the datapoint has no ground truth (``ground_truth is None``);
 * its name is ``.name`` (the SDK's ``@evaluator`` instances) or ``__name__``;
 * its return value becomes metrics by :func:`normalize_result`;
-* an evaluator that raises, or returns ``None``, records nothing; the other evaluators still run.
+* an evaluator that raises, or returns ``None``, records nothing; the other evaluators still run (``None`` is no
+  error: :attr:`EvaluationOutcome.warnings` says it, and the run warns of one that returned it on every datapoint).
 
 Where this module deliberately differs from the SDK (1.7.0), it is kinder and says so:
 
@@ -47,6 +48,7 @@ from honeyhive_experiment.models.outcomes import (
     MISSING_GROUND_TRUTH,
     NON_FINITE,
     OUT_OF_RANGE,
+    RETURNED_NONE,
     UNSUPPORTED_RETURN,
     EvaluatorFailure,
 )
@@ -76,10 +78,10 @@ class EvaluationOutcome:
     errors: list[EvaluatorFailure] = field(default_factory=list)
     warnings: dict[str, str] = field(default_factory=dict)
     """Per evaluator, why there is no metric of its name though nothing went wrong: it returned a dict without a
-    scalar ``score`` (what it said, after ``evaluator 'name' ``)."""
+    scalar ``score`` (what it said, after ``evaluator 'name' ``), or ``None`` (:data:`RETURNED_NONE`)."""
 
 
-_NO_SCORE = "no score"
+_NO_METRIC = "no metric"
 """The kind of the problem that is a warning, not an error (:attr:`EvaluationOutcome.warnings`): with a blank, so
 that no exception's type name is taken for it."""
 
@@ -108,8 +110,8 @@ def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tup
     if isinstance(raw, list | tuple) and len(raw) == 1:
         raw = raw[0]
     raw = _plain(raw)
-    if raw is None:
-        return {}, problems
+    if raw is None:  # no error (it skips the datapoint), but a forgotten return does it on every one: the runner says
+        return {}, [(_NO_METRIC, RETURNED_NONE)]
 
     candidates: list[tuple[str, MetricValue]] = []
     if _is_scalar(raw):
@@ -128,7 +130,7 @@ def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tup
                 else f"no 'score' (keys: {keys or 'none'}), so there is no metric {name!r}, only {name}_<key> ones:"
                 " fine for a dict of several metrics, else return the metric as 'score'"
             )
-            problems.append((_NO_SCORE, f"returned a dict with {said}"))
+            problems.append((_NO_METRIC, f"returned a dict with {said}"))
         explanation = raw.get("explanation")
         if explanation is not None:
             candidates.append((f"{name}_explanation", str(explanation)))
@@ -345,7 +347,7 @@ def _merge(names: Iterable[str], verdicts: Iterable[_Verdict]) -> EvaluationOutc
     for name, (metrics, errors) in zip(names, verdicts, strict=True):
         for error in errors:
             kind, _, said = error.error.partition(": ")
-            if kind == _NO_SCORE:
+            if kind == _NO_METRIC:
                 outcome.warnings[name] = said
             else:
                 outcome.errors.append(error)

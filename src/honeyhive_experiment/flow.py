@@ -115,6 +115,8 @@ from honeyhive_experiment.verdict import (
     boolean_metrics,
     decide,
     evaluator_errors,
+    evaluator_warnings,
+    no_values,
     partly_missing,
     string_values,
 )
@@ -329,7 +331,7 @@ def run_spec(
     if settings.shard is not None or settings.mode is Mode.RUN:  # a shared run: every job must say the same n
         metadata["shards"] = settings.shard.total if settings.shard is not None else 1
     function = config.function.split(":")[-1].split(".")[-1]
-    evaluators = [spec.name or spec.path.split(":")[-1] for spec in config.evaluators]
+    evaluators = _evaluator_names(config)
     return RunSpec(
         function=code.function if code is not None else _no_function,
         evaluators=code.evaluators if code is not None else (),
@@ -347,6 +349,12 @@ def run_spec(
         cancel=watch.cancel if watch is not None else threading.Event(),
         secrets=settings.secrets(),
     ).configured(function, evaluators)
+
+
+def _evaluator_names(config: ExperimentConfig) -> list[str]:
+    """The evaluators' names, as the experiment file gives them (its ``name``, else the attribute's), which a job
+    that imports no user code knows too."""
+    return [spec.name or spec.path.split(":")[-1] for spec in config.evaluators]
 
 
 def _no_function(datapoint: Any) -> Any:  # a report job's spec: it records nothing of its own
@@ -512,6 +520,12 @@ def judge(
         )
         warnings = (fork, embedded) if settings.is_fork else (embedded,)
         decision = dataclasses.replace(decision, warnings=(*decision.warnings, *warnings))
+    judged = [*config.passing_ranges, *config.gate]  # their missing values are reasons already
+    said = [
+        *evaluator_warnings(result.outcomes),
+        *no_values(comparison, _evaluator_names(config), config.other_metrics, judged),
+    ]
+    decision = dataclasses.replace(decision, warnings=(*decision.warnings, *said))
     if result.outside_calls:  # spent, and in no datapoint's cost: a cost gate cannot see them
         decision = dataclasses.replace(
             decision, warnings=(*decision.warnings, outside_calls_warning(result.outside_calls))

@@ -56,6 +56,7 @@ from honeyhive_experiment.models.outcomes import (
     NO_UNPRICED,
     OUTSIDE_KEY,
     REPLACED_KEY,
+    RETURNED_NONE,
     UNPRICED_KEYS,
     Datapoint,
     DatapointOutcome,
@@ -69,6 +70,7 @@ from honeyhive_experiment.models.outcomes import (
 from honeyhive_experiment.pricing import Prices
 from honeyhive_experiment.report.redact import Redactor
 from honeyhive_experiment.tracing import SENT, DatapointIds, DatapointTracer, TraceSink, counting_outside, recordable
+from honeyhive_experiment.verdict import returned_none
 
 if TYPE_CHECKING:
     from honeyhive_experiment.run_spec import RunSpec
@@ -267,6 +269,8 @@ class Runner:
             self._calls.close()
         _say_lost_spans(outcomes)
         self._say_cut(total)
+        for text in returned_none(o for o in outcomes if o is not None):
+            log.warning("%s", text)
         return outcomes  # type: ignore[return-value]  # the pool ran them all: every execution has its outcome
 
     def _told(self, progress: Callable[[Progress], None], state: Progress) -> Callable[[Progress], None] | None:
@@ -338,6 +342,7 @@ class Runner:
         evaluated: Mapping[str, object] = {}
         failures: tuple[EvaluatorFailure, ...] = ()
         warnings: list[str] = []
+        no_metric: dict[str, str] = {}
         with tracer.start_as_current_span(self.name, "chain", inputs=datapoint.inputs) as span:
             call = self._submit(datapoint, tracer)
             try:  # the session is started while the function runs: one round trip less on the critical path
@@ -371,9 +376,11 @@ class Runner:
                 failures = tuple(
                     EvaluatorFailure(f.evaluator, self.recorded.redact_known(f.error)) for f in evaluation.errors
                 )
-                said = {
+                no_metric = {name: self.recorded.redact_known(text) for name, text in evaluation.warnings.items()}
+                said = {  # None, said at the end (returned_none): only a None on every datapoint is worth a word
                     name: self.recorded.redact_known(f"evaluator {name!r} {text}")
                     for name, text in evaluation.warnings.items()
+                    if text != RETURNED_NONE
                 }
                 warnings.extend(said.values())
                 self._say_once(said)
@@ -427,6 +434,7 @@ class Runner:
             error=error,
             evaluator_failures=failures,
             warnings=tuple(warnings),
+            no_metric=no_metric,
             unpriced=efficiency.unpriced or NO_UNPRICED,
             replaced=replaced,
         )

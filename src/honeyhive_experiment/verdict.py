@@ -44,6 +44,7 @@ of this run's own outcomes.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -54,7 +55,7 @@ from honeyhive_experiment.config import Direction, GateRule, MetricConfig, Verdi
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.efficiency import OUTSIDE
 from honeyhive_experiment.models import ExperimentResultSummary, MetricDelta, MetricKey, RunComparisonResult
-from honeyhive_experiment.models.outcomes import COLLISION, MISSING_GROUND_TRUTH, NOT_RAISED
+from honeyhive_experiment.models.outcomes import COLLISION, MISSING_GROUND_TRUTH, NOT_RAISED, RETURNED_NONE
 from honeyhive_experiment.significance import (
     Assessment,
     Change,
@@ -79,14 +80,17 @@ __all__ = [
     "decide",
     "did",
     "evaluator_errors",
+    "evaluator_warnings",
     "exit_code",
     "gate_failures",
     "in_points",
     "in_units",
     "is_boolean",
     "left_out_text",
+    "no_values",
     "partly_missing",
     "producer",
+    "returned_none",
     "string_values",
     "unchecked_metrics",
     "unreachable_gate",
@@ -198,10 +202,76 @@ def string_values(outcomes: Iterable[DatapointOutcome], metrics: Iterable[str]) 
     return found
 
 
-def producer(metric: str, errors: Mapping[str, Any]) -> str | None:
-    """The evaluator whose metric ``metric`` is: its own name, or ``name_key`` of a dict it returns."""
-    names = [name for name in errors if metric == name or metric.startswith(name + "_")]
+def producer(metric: str, evaluators: Iterable[str]) -> str | None:
+    """The evaluator of ``evaluators`` whose metric ``metric`` is: its name, or ``name_key`` of a dict it returns."""
+    names = [name for name in evaluators if metric == name or metric.startswith(name + "_")]
     return max(names, default=None)  # the longest: each begins ``metric``, so a shorter one sorts first
+
+
+def returned_none(outcomes: Iterable[DatapointOutcome]) -> list[str]:
+    """Each evaluator that produced no metric on any datapoint it ran on (the function returned), returning None on
+    them (:data:`~honeyhive_experiment.models.outcomes.RETURNED_NONE`: a forgotten ``return``?) but those it errored
+    on, in words, from this job's outcomes. A warning, not a reason: None is how an evaluator skips a datapoint, and
+    a metric that is judged says its missing values itself (:func:`broken`). With trials the datapoint stays the
+    unit, and every trial of every one gave nothing."""
+    ran = [outcome for outcome in outcomes if outcome.status == "ok"]
+    found: list[str] = []
+    for name in dict.fromkeys(n for o in ran for n, why in o.no_metric.items() if why == RETURNED_NONE):
+        if not all(
+            o.no_metric.get(name) == RETURNED_NONE or any(f.evaluator == name for f in o.evaluator_failures)
+            for o in ran
+        ):
+            continue  # a metric (or a dict's words) somewhere: it works there
+        none = len({o.datapoint_id for o in ran if o.no_metric.get(name) == RETURNED_NONE})
+        of = len({o.datapoint_id for o in ran})
+        where = f"every datapoint it ran on ({of})"
+        if none < of:
+            where = f"{none} of the {of} datapoints it ran on and errored on the others"
+        found.append(
+            f"evaluator {name!r} returned None on {where}, so it produced no metric: does it end without a return?"
+        )
+    return found
+
+
+def evaluator_warnings(outcomes: Iterable[DatapointOutcome]) -> list[str]:
+    """What the run said of its evaluators that is no error, for the verdict's warnings: once per evaluator, in the
+    order first said, its dict without a scalar ``score`` (the words of its first datapoint), then
+    :func:`returned_none`'s."""
+    outcomes = list(outcomes)
+    said: dict[str, str] = {}
+    for outcome in outcomes:
+        for name, why in outcome.no_metric.items():
+            if why != RETURNED_NONE:
+                said.setdefault(name, f"evaluator {name!r} {why}")
+    return [*said.values(), *returned_none(outcomes)]
+
+
+def no_values(
+    comparison: RunComparisonResult | None,
+    evaluators: Iterable[str],
+    declared: Container[str] = (),
+    judged: Container[str] = (),
+) -> list[str]:
+    """The metrics the baseline has a value for and this run has none, though what records them is still configured
+    (an evaluator of ``evaluators`` by :func:`producer`, or ``other_metrics``: ``declared``), in words: a warning, as
+    for any metric nothing judges (its row: no values in this run); one with a passing range or a gate (``judged``)
+    is a reason already (:func:`broken`). A metric whose evaluator is gone from the experiment is said by its row."""
+    evaluators = list(evaluators)
+    deltas = comparison.metrics if comparison is not None else ()
+    now = {d.metric_name for d in deltas if d.new_aggregate is not None}
+    found: dict[str, str] = {}
+    for delta in deltas:
+        metric, old, who = delta.metric_name, delta.old_aggregate, producer(delta.metric_name, evaluators)
+        if old is None or metric in now or metric in judged or metric in found:
+            continue
+        if who is not None:
+            source = f"its evaluator {who!r} is still configured, but recorded it on no datapoint"
+        elif metric in declared:
+            source = "it is in other_metrics, but nothing recorded it on any datapoint"
+        else:
+            continue
+        found[metric] = f"{metric} has no value in this run, though the baseline has one ({old:g}): {source}"
+    return list(found.values())
 
 
 # ------------------------------------------------------------------------------------------ missing values
@@ -639,6 +709,23 @@ def _said_one(first: str) -> tuple[str, str]:
     return did(first).lstrip(), detail if kind in NOT_RAISED else first
 
 
+def _unrecorded_metric(metric: str, result: ExperimentResultSummary) -> str:
+    """Why ``metric``, judged, has no value where no evaluator raised for it, in words after its reason: its evaluator
+    returned nothing there; on no datapoint at all, nothing recorded it (no evaluator of that name, or one returning
+    None; a span's metric not recorded), said with the closest name the run recorded (the span's ``latency`` for
+    ``latency_ms``)."""
+    details = result.metrics.details
+    recorded = list(dict.fromkeys(d.metric_name for d in details if d.values or d.aggregate is not None))
+    if metric in recorded:  # on the others: an evaluator's (or a span's) metric, given on some datapoints only
+        return ": its evaluator returned nothing for them"
+    if not recorded:
+        return ": no evaluator and no span recorded it, nor any other metric, in this run"
+    close = difflib.get_close_matches(metric, recorded)  # the closest first
+    shown = ", ".join(recorded[:10]) + (", ..." if len(recorded) > 10 else "")
+    said = f" {close[0]}: did you mean that?" if close else f": {shown}"
+    return f": no evaluator and no span recorded it in this run, which recorded{said}"
+
+
 def broken(
     result: ExperimentResultSummary,
     *,
@@ -697,8 +784,8 @@ def broken(
         elif metric in strings:  # its text unknown (""): a run read back from HoneyHive, which this job cannot redact
             text = f" ({strings[metric][:40]!r})" if strings[metric] else ""
             reason += f": its evaluator returned a string{text}; a {what} needs a number or a bool"
-        else:
-            reason += ": its evaluator returned nothing for them"
+        else:  # no evaluator raised for it: one returned None, or none is named so (a span's metric, a typo)
+            reason += _unrecorded_metric(metric, result)
         reasons.append(reason)
     if unrecorded:
         reasons.append(

@@ -87,6 +87,10 @@ def decoding(outputs, inputs, ground_truth=None):
     import json
 
     return json.loads("{")  # raised in the standard library, called from here
+
+
+def forgetful(outputs, inputs, ground_truth=None):
+    score = 0.9  # and no return: None
 """
 
 
@@ -549,6 +553,22 @@ def test_validate_accepts_what_the_evaluators_produced_and_what_the_function_rec
         " metrics: topic_match, rubric_grounded, rubric_concise\n"
     )
     assert not (repo / ".honeyhive" / "local.db").exists()  # no backend: nothing recorded
+
+
+def test_validate_says_an_evaluator_that_returned_none_on_the_first_datapoint(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A forgotten ``return``: validate said "ok" with the first datapoint's metrics, the evaluator's missing from
+    them without a word (and the run passed, its metric gone)."""
+    _write(repo, GOOD + "  - probed:forgetful\n")
+    code, output = _validate(repo, capsys)
+    assert code == 0, output
+    assert output == (
+        "WARNING: evaluator 'forgetful' returned None on every datapoint it ran on (1), so it produced no metric: does"
+        " it end without a return?\n"
+        "ok: .honeyhive/experiment.yml: experiment 'bot', 22 datapoints, 2 evaluator(s); the first datapoint's"
+        " metrics: topic_match\n"
+    )
 
 
 def test_schema_prints_the_committed_schema(capsys: pytest.CaptureFixture[str]) -> None:

@@ -649,3 +649,31 @@ def test_errors_name_a_datapoint_of_a_dataset_file_by_its_line(
     said = capsys.readouterr().err
     assert "error: probing the first datapoint, data/rows.csv:2 (id EXT-" in said, said
     assert "function 'answer' raised RuntimeError at rows_bot.py:3: boom" in said
+
+
+def test_a_range_on_a_metric_nothing_recorded_names_the_closest_one_the_run_recorded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``other_metrics: [latency_ms]`` with a passing range, while the function records ``latency`` on its span: the
+    check failed blaming "its evaluator returned nothing for them", though no evaluator is named so and the table
+    showed latency. Now it says nothing recorded latency_ms and suggests what the run did record."""
+    repo = copy_quickstart(tmp_path / "repo", questions=2)
+    app = repo / "support_bot" / "app.py"
+    timed = (
+        "\n\n_answer = answer\n\n\ndef answer(datapoint, tracer):\n    tracer.enrich_span(metrics={'latency': 12})\n"
+    )
+    app.write_text(app.read_text(encoding="utf-8") + timed + "    return _answer(datapoint)\n", encoding="utf-8")
+    config = repo / ".honeyhive" / "experiment.yml"
+    ranges = "passing_ranges:\n  latency_ms: {max: 1000}\n"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("passing_ranges:\n", "other_metrics: [latency_ms]\n" + ranges),
+        encoding="utf-8",
+    )
+
+    code, out, report = _run(repo, capsys)
+
+    assert (code, report["verdict"]) == (1, "fail"), out
+    assert report["reasons"] == [
+        "latency_ms has a passing range but no value on 2 of the datapoints the backend passed: no evaluator and no"
+        " span recorded it in this run, which recorded latency: did you mean that?"
+    ]

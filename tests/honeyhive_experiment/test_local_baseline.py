@@ -29,7 +29,7 @@ from honeyhive_experiment.models import ExperimentRun
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_local import LocalBackend
 from tests.honeyhive_experiment.faultproxy import Fault, FaultProxy
-from tests.quickstart import copy_quickstart, git, init_repository, set_answers
+from tests.quickstart import add_evaluator, copy_quickstart, git, init_repository, set_answers
 
 pytestmark = pytest.mark.integration
 
@@ -604,3 +604,45 @@ def test_a_run_whose_check_could_not_record_its_verdict_is_passed_over_and_viewe
     assert viewed == 0
     assert 'class="verdict verdict-pass"' in page
     assert f"({later.id};" in page  # compared with the run the rules pick now: the newest one at its commit
+
+
+def test_an_evaluator_that_forgot_its_return_is_said_and_its_metric_has_no_values_in_this_run(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``answer_words`` lost its ``return`` (None on every datapoint): the check passed, every datapoint passed, its
+    row read "not in this run" (as if taken out of the experiment), and nothing said why; a dict without a score was
+    said only in the log. Now the verdict warns of both (terminal, comment, report.json) and the row has no values."""
+    repo.run(capsys)
+    evaluators = repo.root / "support_bot" / "evaluators.py"
+    source = evaluators.read_text(encoding="utf-8")
+    forgot = source.replace(
+        '    return len(str(outputs.get("answer", "")).split())', '    len(str(outputs.get("answer", "")))'
+    )
+    assert forgot != source
+    evaluators.write_text(forgot, encoding="utf-8")
+    add_evaluator(repo.root, "rubric", "def rubric(outputs, inputs, ground_truth=None):\n    return {'grounded': 1}\n")
+    repo.git("commit", "-qam", "forgot a return; a rubric")
+
+    forgotten = repo.run(capsys)
+
+    said = (
+        "evaluator 'rubric' returned a dict with no 'score' (keys: 'grounded'), so there is no metric 'rubric', only"
+        " rubric_<key> ones: fine for a dict of several metrics, else return the metric as 'score'",
+        "evaluator 'answer_words' returned None on every datapoint it ran on (3), so it produced no metric: does it end"
+        " without a return?",
+        "answer_words has no value in this run, though the baseline has one ({}): its evaluator 'answer_words' is still"
+        " configured, but recorded it on no datapoint",
+    )
+    report = forgotten.report
+    assert report["verdict"] == "pass"
+    assert report["warnings"][:2] == list(said[:2])
+    [baseline_only] = report["warnings"][2:]
+    assert re.fullmatch(re.escape(said[2]).replace(r"\{\}", r"[0-9.]+"), baseline_only), baseline_only
+    [row] = [m for m in report["metrics"] if m["name"] == "answer_words"]
+    assert (row["baseline"] is not None, row["value"], row["change"]) == (True, None, "removed")
+    terminal, comment = forgotten.out.split("----- the comment that would be posted -----", 1)
+    assert all(f"  ! {text}" in terminal for text in [*said[:2], baseline_only]), terminal
+    assert re.search(r"^Answer length \(words\) .* no values in this run$", terminal, flags=re.M), terminal
+    assert "➖ no values in this run" in comment
+    escaped = [t.replace("_", "\\_").replace("<", "&lt;").replace(">", "&gt;") for t in [*said[:2], baseline_only]]
+    assert all(f"> - {text}\n" in comment for text in escaped), comment

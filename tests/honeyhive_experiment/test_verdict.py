@@ -15,7 +15,7 @@ import pytest
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
 from honeyhive_experiment.efficiency import OUTSIDE
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
-from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
+from honeyhive_experiment.models.outcomes import RETURNED_NONE, DatapointOutcome, EvaluatorFailure, OutcomeStatus
 from honeyhive_experiment.significance import Change
 from honeyhive_experiment.verdict import (
     PASS_FAIL,
@@ -28,10 +28,13 @@ from honeyhive_experiment.verdict import (
     decide,
     did,
     evaluator_errors,
+    evaluator_warnings,
     exit_code,
     is_boolean,
     left_out_text,
+    no_values,
     partly_missing,
+    returned_none,
     string_values,
     unchecked_metrics,
 )
@@ -698,6 +701,38 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         (),
     ),
+    # a metric nothing recorded was blamed on "its evaluator" too: a span's (other_metrics) of another name, or an
+    # evaluate() range on a metric no evaluator is named after
+    (
+        "a ranged metric nothing recorded names what the run recorded closest to it",
+        lambda: judge(summary(metrics={"latency": IDS, "other": IDS}), ranged=["latency_ms"]),
+        Verdict.FAIL,
+        (
+            "latency_ms has a passing range but no value on 12 of the datapoints the backend passed: no evaluator and"
+            " no span recorded it in this run, which recorded latency: did you mean that?",
+        ),
+        (),
+    ),
+    (
+        "nothing close: what it recorded, the first ten",
+        lambda: judge(summary(metrics={f"m{i:02}": IDS for i in range(11)}), ranged=["emm"]),
+        Verdict.FAIL,
+        (
+            "emm has a passing range but no value on 12 of the datapoints the backend passed: no evaluator and no span"
+            " recorded it in this run, which recorded: m00, m01, m02, m03, m04, m05, m06, m07, m08, m09, ...",
+        ),
+        (),
+    ),
+    (
+        "ten recorded, none close: all of them",
+        lambda: judge(summary(metrics={f"m{i}": IDS for i in range(10)}), ranged=["emm"]),
+        Verdict.FAIL,
+        (
+            "emm has a passing range but no value on 12 of the datapoints the backend passed: no evaluator and no span"
+            " recorded it in this run, which recorded: m0, m1, m2, m3, m4, m5, m6, m7, m8, m9",
+        ),
+        (),
+    ),
     (
         "a gated metric missing, blamed on its evaluator",
         lambda: judge(summary(metrics={}), comparison(), gates=GATE_PCT, errors=RAISED),
@@ -813,8 +848,8 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(summary(metrics={"cost_usd": IDS[:10]}), ranged=["cost_usd", "accuracy"]),
         Verdict.FAIL,
         (
-            "accuracy has a passing range but no value on 12 of the datapoints the backend passed: its evaluator"
-            " returned nothing for them",
+            "accuracy has a passing range but no value on 12 of the datapoints the backend passed: no evaluator and"
+            " no span recorded it in this run, which recorded: cost_usd",
         ),
         (
             "cost_usd has a passing range but no value on 2 of the datapoints the backend passed: their LLM calls had"
@@ -1173,8 +1208,8 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(summary(metrics={}), gates={"accuracy": GateRule(max_drop=5)}, presentation=PERCENT),
         Verdict.FAIL,
         (
-            "accuracy has a gate but no value on 12 of the datapoints the backend passed: its evaluator returned"
-            " nothing for them",
+            "accuracy has a gate but no value on 12 of the datapoints the backend passed: no evaluator and no span"
+            " recorded it, nor any other metric, in this run",
         ),
         (),
     ),
@@ -1230,8 +1265,8 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(summary(metrics={}), comparison(only("old")), gates=GATE_PCT),
         Verdict.FAIL,
         (
-            "accuracy has a gate but no value on 12 of the datapoints the backend passed: its evaluator returned"
-            " nothing for them",
+            "accuracy has a gate but no value on 12 of the datapoints the backend passed: no evaluator and no span"
+            " recorded it, nor any other metric, in this run",
         ),
         (),
     ),
@@ -2432,6 +2467,148 @@ def test_string_values_are_the_first_string_of_each_judged_metric() -> None:
     assert string_values(outcomes, ["verdict", "n", "gone"]) == {"verdict": "FAIL"}  # only judged metrics
     assert string_values(outcomes, []) == {}
     assert string_values([], ["verdict"]) == {}
+
+
+def _gave(index: int, trial: int = 0, status: OutcomeStatus = OutcomeStatus.OK, **said: str) -> DatapointOutcome:
+    """Datapoint ``index``'s outcome whose evaluators gave no metric, why (:data:`RETURNED_NONE`, a dict's words, or
+    ``"raised"``: an error instead)."""
+    failures = tuple(EvaluatorFailure(name, "KeyError: 'x'") for name, why in said.items() if why == "raised")
+    no_metric = {name: why for name, why in said.items() if why != "raised"}
+    return DatapointOutcome(
+        index, f"dp{index}", f"s{index}-{trial}", status, evaluator_failures=failures, no_metric=no_metric, trial=trial
+    )
+
+
+NONE = RETURNED_NONE
+NO_SCORE = "returned a dict with no 'score' (keys: 'value')"
+
+
+def _nothing(where: str, others: str = "") -> str:
+    return f"evaluator 'q' returned None on {where}{others}, so it produced no metric: does it end without a return?"
+
+
+RETURNED_NONE_TABLE: list[tuple[str, list[DatapointOutcome], list[str]]] = [
+    # (rule, outcomes, warnings): an evaluator with a forgotten return passed silently, its metric gone
+    (
+        "None on every datapoint: said",
+        [_gave(i, q=NONE) for i in range(3)],
+        [_nothing("every datapoint it ran on (3)")],
+    ),
+    ("None on some only: how an evaluator skips a datapoint", [_gave(0, q=NONE), _gave(1)], []),
+    (
+        "None on some, an error on the others: still no metric at all",
+        [_gave(0, q=NONE), _gave(1, q="raised"), _gave(2, q="raised")],
+        [_nothing("1 of the 3 datapoints it ran on", " and errored on the others")],
+    ),
+    ("an error everywhere and never None: the errors say it", [_gave(0, q="raised"), _gave(1, q="raised")], []),
+    (
+        "a datapoint whose function failed ran no evaluator",
+        [_gave(0, q=NONE), _gave(1, status=OutcomeStatus.FUNCTION_ERROR)],
+        [_nothing("every datapoint it ran on (1)")],
+    ),
+    ("a dict without a score is no None", [_gave(0, q=NONE), _gave(1, q=NO_SCORE)], []),
+    ("trials: a value in one trial of a datapoint", [_gave(0, 0, q=NONE), _gave(0, 1), _gave(1, 0, q=NONE)], []),
+    (
+        "trials: None in every trial, the datapoints counted once",
+        [_gave(d, t, q=NONE) for d in range(2) for t in range(3)],
+        [_nothing("every datapoint it ran on (2)")],
+    ),
+    ("nothing ran", [], []),
+    (
+        "each evaluator on its own: one skipping some datapoints, another returning None on all",
+        [_gave(0, a=NONE, q=NONE), _gave(1, q=NONE)],
+        [_nothing("every datapoint it ran on (2)")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "outcomes", "warnings"), RETURNED_NONE_TABLE, ids=[c[0] for c in RETURNED_NONE_TABLE])
+def test_returned_none_is_an_evaluator_without_a_metric_on_any_datapoint(
+    rule: str, outcomes: list[DatapointOutcome], warnings: list[str]
+) -> None:
+    assert returned_none(outcomes) == warnings
+
+
+def test_evaluator_warnings_say_a_dict_without_a_score_once_in_its_first_words_then_the_nones() -> None:
+    outcomes = [
+        _gave(0, q=NONE, judge=NO_SCORE),
+        _gave(1, q=NONE, judge=NO_SCORE + ", again", grader="returned a dict with 'score': None"),
+        _gave(2, q=NONE),
+    ]
+    assert evaluator_warnings(outcomes) == [
+        f"evaluator 'judge' {NO_SCORE}",
+        "evaluator 'grader' returned a dict with 'score': None",
+        _nothing("every datapoint it ran on (3)"),
+    ]
+    assert evaluator_warnings(iter(outcomes)) == evaluator_warnings(outcomes)  # read once: an iterator too
+    assert evaluator_warnings([_gave(0, q=NONE), _gave(1)]) == []
+
+
+BASELINE_ONLY = "has no value in this run, though the baseline has one (0.5): "
+STILL = "its evaluator {!r} is still configured, but recorded it on no datapoint"
+NO_VALUES: list[tuple[str, RunComparisonResult | None, list[str], list[str], list[str], list[str]]] = [
+    # (rule, comparison, evaluators, other_metrics, judged, warnings): the row read "not in this run", and no word
+    (
+        "its evaluator still configured: said",
+        comparison(delta(), only("old", "quality")),
+        ["accuracy", "quality"],
+        [],
+        [],
+        ["quality " + BASELINE_ONLY + STILL.format("quality")],
+    ),
+    (
+        "a dict's metric: the longest evaluator name it starts with",
+        comparison(only("old", "rubric_grounded_score")),
+        ["rubric", "rubric_grounded"],
+        [],
+        [],
+        ["rubric_grounded_score " + BASELINE_ONLY + STILL.format("rubric_grounded")],
+    ),
+    (
+        "a metric the function records (other_metrics)",
+        comparison(only("old", "latency")),
+        ["latency_judge"],
+        ["latency"],
+        [],
+        ["latency " + BASELINE_ONLY + "it is in other_metrics, but nothing recorded it on any datapoint"],
+    ),
+    ("its evaluator gone from the experiment: the row says so", comparison(only("old")), ["other"], [], [], []),
+    (
+        "one gone, one still configured",
+        comparison(only("old", "gone"), only("old", "quality")),
+        ["quality"],
+        [],
+        [],
+        ["quality " + BASELINE_ONLY + STILL.format("quality")],
+    ),
+    ("a ranged or gated one is a reason already", comparison(only("old")), ["accuracy"], [], ["accuracy"], []),
+    ("a value on another event", comparison(only("old"), only("new", event="respond")), ["accuracy"], [], [], []),
+    (
+        "once per metric, over its events",
+        comparison(only("old"), only("old", event="respond")),
+        ["accuracy"],
+        [],
+        [],
+        ["accuracy " + BASELINE_ONLY + STILL.format("accuracy")],
+    ),
+    ("both runs have it", comparison(delta()), ["accuracy"], [], [], []),
+    ("a new metric", comparison(only("new")), ["accuracy"], [], [], []),
+    ("no baseline", None, ["accuracy"], [], [], []),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "compared", "evaluators", "declared", "judged", "warnings"), NO_VALUES, ids=[c[0] for c in NO_VALUES]
+)
+def test_no_values_are_the_baselines_metrics_this_run_recorded_nowhere(
+    rule: str,
+    compared: RunComparisonResult | None,
+    evaluators: list[str],
+    declared: list[str],
+    judged: list[str],
+    warnings: list[str],
+) -> None:
+    assert no_values(compared, iter(evaluators), declared, judged) == warnings
 
 
 def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> None:

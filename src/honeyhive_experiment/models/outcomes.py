@@ -24,6 +24,7 @@ __all__ = [
     "OUTSIDE_KEY",
     "OUT_OF_RANGE",
     "REPLACED_KEY",
+    "RETURNED_NONE",
     "UNPRICED_KEYS",
     "UNSUPPORTED_RETURN",
     "Datapoint",
@@ -127,6 +128,11 @@ field, not a metric (the value is still sent, as the SDK sends it)."""
 NOT_RAISED = frozenset({COLLISION, DOTTED_NAME, MISSING_GROUND_TRUTH, NON_FINITE, OUT_OF_RANGE, UNSUPPORTED_RETURN})
 """The ``Type``s of evaluator errors that are no exception it raised (the rest are the exceptions' own types)."""
 
+RETURNED_NONE = "returned None"
+"""What :attr:`DatapointOutcome.no_metric` says of an evaluator that returned ``None`` there: no metric, and no error
+(``None`` is how an evaluator skips a datapoint), but a warning when it did so on every datapoint it ran on (a
+forgotten ``return``: :func:`~honeyhive_experiment.verdict.returned_none`)."""
+
 EVALUATOR_ERRORS_KEY = "evaluator_errors"
 """The session metadata key of the evaluators that raised on a datapoint: ``[{"evaluator": name, "error": "Type:
 message"}, ...]``, ``0`` when none (an older run's: ``{evaluator: ["Type: message", ...]}``, ``{evaluator: "Type:
@@ -183,6 +189,9 @@ class DatapointOutcome:
     error: str | None = None
     evaluator_failures: tuple[EvaluatorFailure, ...] = ()
     warnings: tuple[str, ...] = ()
+    no_metric: Mapping[str, str] = field(default_factory=dict)
+    """Per evaluator without a metric of its name here though nothing went wrong, why: :data:`RETURNED_NONE`, or
+    what its dict without a scalar ``score`` made the run say (also in :attr:`warnings`); only this job's."""
     duration: float = 0.0
     exported: bool = True
     trial: int = 0  # which of the datapoint's trials (0 without trials)

@@ -100,7 +100,7 @@ CHANGE_TEXT: Final[dict[str, tuple[str, str]]] = {
     "too few changes to tell": ("⚪", "too few changes to tell"),
     "same": ("⚪", "same"),
     "new": ("🆕", "new"),
-    "removed": ("➖", "not in this run"),
+    "removed": ("➖", "no values in this run"),  # not "not in": its evaluator may be there, returning None
 }
 """A change as a status shows it: its emoji (the comment's, not the terminal's) and its words."""
 
