@@ -309,9 +309,12 @@ def error_text(exc: BaseException, root: str | os.PathLike[str] | None = None) -
         return f"{type(exc).__name__}: {shown(exc)}"
     file, line, own = where
     # a SyntaxError's str() names its file without the folder: said at its own place, its text alone; one outside the
-    # repository (an installed module's) keeps it, beside the user's line that imported it
-    text = exc.msg if isinstance(exc, SyntaxError) and own else shown(exc)
-    return f"{type(exc).__name__} at {file}:{line}: {text}"
+    # repository (an installed module's) keeps it, beside the user's line that imported it. A bare one's is "None".
+    if isinstance(exc, SyntaxError) and (own or exc.msg is None):
+        text = "" if exc.msg is None else shown(exc.msg)
+    else:
+        text = shown(exc)
+    return f"{type(exc).__name__} at {file}:{line}" + (f": {text}" if text else "")
 
 
 _OURS = os.path.dirname(os.path.abspath(__file__))
@@ -321,18 +324,20 @@ def where_raised(exc: BaseException, root: str | os.PathLike[str] | None = None)
     """The place where the user's code failed, as ``(file from root, line, is the SyntaxError's own place)``: the
     innermost frame of ``exc``'s traceback under ``root`` (not the stdlib's module it called, nor an installed
     package's, even one in a ``.venv`` there, nor this tool's), or the line a SyntaxError names; ``None`` without
-    one."""
+    one. Never raises, whatever the user's exception holds (a SyntaxError's filename and lineno are anything)."""
     running = REPOSITORIES[-1:]  # one read: a datapoint abandoned at the block's end may ask as it ends
     root = root or (running[0] if running else None)
     if root is None:
         return None
     places = [(frame.f_code.co_filename, line) for frame, line in traceback.walk_tb(exc.__traceback__)]
-    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:  # its place is no frame's
-        places.append((exc.filename, exc.lineno))
+    own = None
+    if isinstance(exc, SyntaxError) and type(exc.filename) is str and type(exc.lineno) is int and exc.lineno > 0:
+        own = (exc.filename, exc.lineno)  # its place is no frame's
+        places.append(own)
     for file, line in reversed(places):  # "<frozen importlib._bootstrap>" is no file (it would be taken from root)
         named = relative(file, root, follow_links=False) if os.path.isabs(file) else None
         if named is None or {"site-packages", "dist-packages"} & set(named.split("/")):
             continue
         if relative(file, _OURS, follow_links=False) is None:
-            return named, line, (file, line) == places[-1]
+            return named, line, (file, line) == own
     return None

@@ -765,7 +765,8 @@ def stamp_verdict(
     :meth:`ExperimentConfig.rules`), so ``mode: publish`` judges it as the check did. ``unless_judged``: leave a run
     whose check already has a verdict as it is. The run's metadata is read and written back whole (HoneyHive replaces
     an object field on update). Best effort: when the backend refuses, a warning says so, and the run's check stays
-    ``pending`` (:func:`run_spec`), never a baseline by the rules."""
+    ``pending`` (:func:`run_spec`): the merge-base and base-branch rules pass it over (a later local run on its branch
+    may still take it as its previous run, whatever its result)."""
     try:
         run = client.get_run(run_id)
         if unless_judged and _stamped_check(ExperimentRun.model_validate(run))[0]:
@@ -782,8 +783,9 @@ def stamp_verdict(
         client.update_run(run_id, {"metadata": metadata})
     except HoneyHiveError as exc:  # the report stands; only the next baseline choice is poorer for it
         log.warning(
-            "could not record the check's verdict on run %s: %s; its check stays %s, so no later run takes it as"
-            " its baseline by the rules",
+            "could not record the check's verdict on run %s: %s; its check stays %s, so no run takes it as its"
+            " baseline at the merge base or on the base branch (a later local run on its branch may still take it"
+            " as its previous run, whatever its result)",
             run_id,
             exc,
             PENDING,

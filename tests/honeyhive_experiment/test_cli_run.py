@@ -189,6 +189,36 @@ def test_an_evaluator_that_always_raises_on_a_ranged_metric_is_never_green(
 SECRET = "sk-judge-5f0e7a93c1d24b68"
 
 
+def test_a_syntax_error_the_users_code_makes_with_any_filename_costs_its_datapoint_said_at_the_users_line(
+    quickstart: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A SyntaxError raised with a bytes filename (a query parser's) made the verdict ERROR "unexpected TypeError"
+    for every datapoint, and validate print a traceback; a bare one read "...: None"."""
+    app = quickstart / "support_bot" / "app.py"
+    source = app.read_text(encoding="utf-8")
+    asked = '    question = datapoint["inputs"]["question"]\n'
+    raising = (
+        "    if 'forgot' in question:\n        raise SyntaxError\n"
+        "    if 'password' in question:\n        raise SyntaxError('bad query', (b'/q.sql', 3, 1, 'SELECT'))\n"
+    )
+    app.write_text(source.replace(asked, asked + raising), encoding="utf-8")
+    line = source[: source.index(asked)].count("\n") + 3  # the bare raise
+
+    code, out, report = _run(quickstart, capsys)
+    assert code == 1, out
+    assert "Verdict: FAIL (20 of 22 datapoints passed, 2 failed)" in out
+    assert [e["error"] for e in report["datapoints"]["errored"]] == [
+        f"SyntaxError at support_bot/app.py:{line + 2}: bad query (line 3)",
+        f"SyntaxError at support_bot/app.py:{line}",
+    ]
+    assert "None" not in out.split(COMMENT_START, 1)[0]
+
+    assert main(["validate", "-C", str(quickstart)]) == 2
+    said = capsys.readouterr()
+    assert f"function 'answer' raised SyntaxError at support_bot/app.py:{line + 2}: bad query (line 3)" in said.err
+    assert "Traceback" not in said.err + said.out
+
+
 def test_a_dry_run_inside_actions_prints_no_workflow_command_from_user_data(
     quickstart: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

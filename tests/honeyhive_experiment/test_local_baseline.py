@@ -606,6 +606,33 @@ def test_a_run_whose_check_could_not_record_its_verdict_is_passed_over_and_viewe
     assert f"({later.id};" in page  # compared with the run the rules pick now: the newest one at its commit
 
 
+def test_the_warning_of_a_refused_verdict_stamp_says_truly_which_runs_may_take_it_as_their_baseline(
+    repo: Repo, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """The warning said "no later run takes it as its baseline by the rules", and the next local run took exactly
+    that run (a local run's previous run, whatever its result): it now says which rules pass it over, and that."""
+
+    def refuse_the_stamp(method: str, path: str, body: Any) -> Any:
+        check = (body.get("metadata") or {}).get("check") if method == "PUT" and isinstance(body, dict) else None
+        return {**body, "status": "refused"} if check and check.get("verdict") != "pending" else body
+
+    env = {"HH_API_KEY": API_KEY}
+    with (
+        LocalBackend(str(tmp_path / "served.db"), API_KEY) as served,
+        FaultProxy(served.url, rate=0, rewrite_request=refuse_the_stamp) as proxy,
+    ):
+        lost = repo.run(capsys, "--server-url", proxy.url, env=env)
+        [warning] = [r.getMessage() for r in caplog.records if "could not record the check's verdict" in r.message]
+        later = repo.run(capsys, "--server-url", served.url, env=env)
+
+    assert later.baseline_id == lost.id
+    assert "(previous local run: commit " in later.baseline_line, later.baseline_line
+    assert warning.endswith(
+        "its check stays pending, so no run takes it as its baseline at the merge base or on the base branch (a later"
+        " local run on its branch may still take it as its previous run, whatever its result)"
+    ), warning
+
+
 def test_an_evaluator_that_forgot_its_return_is_said_and_its_metric_has_no_values_in_this_run(
     repo: Repo, capsys: pytest.CaptureFixture[str]
 ) -> None:

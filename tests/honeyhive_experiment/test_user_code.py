@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from honeyhive_experiment.calling import FunctionConvention, function_convention
+from honeyhive_experiment.calling import FunctionConvention, error_text, function_convention, where_raised
 from honeyhive_experiment.config import ConfigError, load_config
 from honeyhive_experiment.errors import EvaluatorSignatureError
 from honeyhive_experiment.evaluators import Evaluator
@@ -660,6 +660,59 @@ def test_an_import_that_fails_is_said_where_the_users_code_failed(
         file.write_text(text.replace("{m}", repo.module))
     config = CONFIG.replace("{m}:answer", "{m}_app:answer")
     assert repo.problems(config) == [(2, "function", message.replace("{m}", repo.module))]
+
+
+class _Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no text")
+
+
+class _NoText:
+    def __str__(self) -> str:
+        raise RuntimeError("no text")
+
+
+# (id, what app.py's line 2 does ({root}: the repository), where_raised's answer, error_text's); a SyntaxError's
+# filename and lineno are whatever the user gave: only a str file and an int line are its own place
+WHERE_RAISED_CASES: list[tuple[str, str, tuple[str, int, bool] | None, str]] = [
+    ("an-exception", "raise KeyError('k')", ("app.py", 2, False), "KeyError at app.py:2: 'k'"),
+    ("a-syntax-error-at-its-own-place", "raise SyntaxError('bad query', ('{root}/q.sql', 3, 1, 'S'))",
+     ("q.sql", 3, True), "SyntaxError at q.sql:3: bad query"),
+    ("a-bytes-filename", "raise SyntaxError('bad query', (b'/q.sql', 3, 1, 'SELECT'))",
+     ("app.py", 2, False), "SyntaxError at app.py:2: bad query (line 3)"),
+    ("an-int-filename", "raise SyntaxError('bad query', (7, 3, 1, 'SELECT'))",
+     ("app.py", 2, False), "SyntaxError at app.py:2: bad query (line 3)"),
+    ("a-none-lineno", "raise SyntaxError('bad query', ('{root}/q.sql', None, 1, 'S'))",
+     ("app.py", 2, False), "SyntaxError at app.py:2: bad query (q.sql)"),
+    ("a-str-lineno", "raise SyntaxError('bad query', ('{root}/q.sql', '3', 1, 'S'))",
+     ("app.py", 2, False), "SyntaxError at app.py:2: bad query (q.sql)"),
+    ("a-bare-syntax-error", "raise SyntaxError", ("app.py", 2, False), "SyntaxError at app.py:2"),  # not ": None"
+    ("a-message-whose-str-raises", "raise SyntaxError(NoText(), ('{root}/q.sql', 3, 1, 'S'))",
+     ("q.sql", 3, True), "SyntaxError at q.sql:3: <_NoText object: str() raised RuntimeError>"),
+    ("an-exception-whose-str-raises", "raise Unprintable()",
+     ("app.py", 2, False), "_Unprintable at app.py:2: <_Unprintable object: str() raised RuntimeError>"),
+    ("never-raised", "made = ValueError('x')", None, "ValueError: x"),
+    ("a-never-raised-syntax-error-with-a-bytes-filename", "made = SyntaxError('m', (b'/q.sql', 3, 1, 'S'))",
+     None, "SyntaxError: m (line 3)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("source", "where", "text"), [c[1:] for c in WHERE_RAISED_CASES], ids=[c[0] for c in WHERE_RAISED_CASES]
+)
+def test_where_raised_never_raises_whatever_the_users_exception_holds(
+    tmp_path: Path, source: str, where: tuple[str, int, bool] | None, text: str
+) -> None:
+    """A SyntaxError the user's code made with a bytes or int filename raised TypeError here, sinking every
+    datapoint's result (and a traceback in validate); a bare one read "SyntaxError at app.py:2: None"."""
+    names: dict[str, Any] = {"Unprintable": _Unprintable, "NoText": _NoText}
+    try:
+        exec(compile("\n" + source.format(root=tmp_path), str(tmp_path / "app.py"), "exec"), names)
+        exc = names["made"]
+    except BaseException as raised:
+        exc = raised
+    assert where_raised(exc, tmp_path) == where
+    assert error_text(exc, tmp_path) == text
 
 
 def test_two_evaluators_with_one_name_are_refused_at_the_second_saying_how_to_name_it(repo: Repo) -> None:
