@@ -121,10 +121,11 @@ def _client(url):
     return CLIENTS[url]
 
 
-if _settings().get("at_import"):  # a call made at import, and a client's method taken then (instrumented only if
+if _settings().get("at_import"):  # calls made at import, and a client's method taken then (instrumented only if
     # the instrumentation was switched on before the import)
     ASK = functools.partial(_client(_settings()["base_url"]).chat.completions.create, model="gpt-4o-mini")
-    ASK(messages=[{"role": "user", "content": "warming up at import"}])
+    for _ in range(_settings()["at_import"]):
+        ASK(messages=[{"role": "user", "content": "warming up at import"}])
 
 
 def answer(datapoint):
@@ -286,7 +287,7 @@ class Bot:
         modes: dict[str, str] | None = None,
         also: str = "",
         wrapped: bool = False,
-        at_import: bool = False,
+        at_import: int = 0,
     ) -> None:
         """Which model the bot asks (and ``also``, a second one asked after it), how many times it repeats the
         prompt, and what some datapoints do instead of one call (by id: ``cached`` no call, ``stream`` a call
@@ -303,8 +304,8 @@ class Bot:
         give that pool the call. ``worker`` has a thread that the first of them starts make it (each waits for its
         answer); ``left-thread`` and ``left-task`` (the function returns a coroutine) leave a thread or a task whose
         call the server holds (until ``server.released``) and return once it is sent; ``held`` makes one such call
-        after its own, ``held-async`` one in a coroutine the timeout cancels. ``at_import``: the bot makes a call at
-        import, through a client's method it takes then, which ``bound`` makes its call through."""
+        after its own, ``held-async`` one in a coroutine the timeout cancels. ``at_import``: the bot makes that many
+        calls at import, through a client's method it takes then, which ``bound`` makes its call through."""
         settings = {"base_url": self.server.base_url, "model": model, "repeat": repeat, "modes": modes or {}}
         settings.update(also=also, wrapped=wrapped, at_import=at_import)
         (self.root / "settings.json").write_text(json.dumps(settings), encoding="utf-8")

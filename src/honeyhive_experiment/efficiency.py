@@ -36,7 +36,7 @@ from typing import Final
 
 from honeyhive_experiment.config import Direction, MetricConfig
 from honeyhive_experiment.llm_calls import LlmCall
-from honeyhive_experiment.models.outcomes import UNPRICED_KEYS, DatapointOutcome
+from honeyhive_experiment.models.outcomes import IMPORT_KEYS, UNPRICED_KEYS, DatapointOutcome
 from honeyhive_experiment.pricing import Prices
 
 __all__ = [
@@ -44,10 +44,12 @@ __all__ = [
     "METRICS",
     "OUTSIDE",
     "Efficiency",
+    "at_import",
     "combine",
     "left_out",
     "measure",
     "presentation",
+    "setup_note",
 ]
 
 JUDGE: Final = "judge_"
@@ -139,6 +141,34 @@ def left_out(outcomes: Iterable[DatapointOutcome]) -> dict[str, dict[str, int]]:
         if metric != "duration_ms":
             found.setdefault(metric, Counter())[OUTSIDE] += outside
     return {metric: dict(calls) for metric, calls in found.items()}
+
+
+def at_import(calls: Sequence[LlmCall], prices: Prices) -> dict[str, int | float]:
+    """What the LLM calls (answered) the import of the user's code made are recorded as (:data:`IMPORT_KEYS`; none:
+    empty): how many, their tokens when every one reported them, their cost when every one is priced. Made before
+    any datapoint, they are a setup cost, none of a datapoint's work: not left out of any (:func:`left_out`)."""
+    if not calls:
+        return {}
+    found = measure(calls, (), None, prices)
+    names = ["llm_calls"]
+    if NO_USAGE not in found.unpriced:
+        names += ["input_tokens", "output_tokens"]
+    if not found.unpriced:
+        names.append("cost_usd")
+    return {"import_" + name: found.metrics[name] for name in names if name in found.metrics}
+
+
+def setup_note(imported: Mapping[str, int | float]) -> str:
+    """What a run says of the LLM calls its import of the user's code made (:func:`at_import`)."""
+    calls, input_tokens, output_tokens, cost = (imported.get(key) for key in IMPORT_KEYS)
+    usage = [
+        f"{n:,} {side} tokens" for n, side in ((input_tokens, "input"), (output_tokens, "output")) if n is not None
+    ]
+    if cost is not None:
+        usage.append(f"${Decimal(repr(round(cost, 11))):f}")
+    return f"{calls} LLM call(s) at import, before any datapoint: a setup cost, in no datapoint's metrics" + (
+        f" ({', '.join(usage)})" if usage else ""
+    )
 
 
 def _dollars(amount: Decimal) -> float:

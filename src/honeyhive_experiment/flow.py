@@ -58,7 +58,7 @@ from honeyhive_experiment.context import CiContext, workflow_run_id
 from honeyhive_experiment.dataset_identity import DatasetIdentity, file_identity
 from honeyhive_experiment.datasets import Rows, load_dataset_file
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
-from honeyhive_experiment.efficiency import left_out, presentation
+from honeyhive_experiment.efficiency import at_import, left_out, presentation, setup_note
 from honeyhive_experiment.errors import (
     ArgumentError,
     BaselineError,
@@ -96,6 +96,7 @@ from honeyhive_experiment.models import (
 from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
 from honeyhive_experiment.models.outcomes import DatapointOutcome, Progress
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, inside, relative
+from honeyhive_experiment.pricing import Prices
 from honeyhive_experiment.report import Report, ReportHtml, build_report, load_published, render_comment
 from honeyhive_experiment.report.markdown import clip
 from honeyhive_experiment.report.model import ReportTable
@@ -380,15 +381,16 @@ def _user_code(
     """The run's spec, its user code imported, while that code runs: in the working directory
     (:func:`in_repository`), its siblings importable lazily, and its LLM calls captured by the instrumentations the
     experiment file names. They are switched on before the import, so that a client (or a library's function) the
-    code takes at import is the instrumented one and a call made at import is counted outside every datapoint (the
-    run's count starts with them); the user's own spans are routed from the run on, after the code set its own
-    global tracer provider, if it does."""
+    code takes at import is the instrumented one and a call made at import is counted: before any datapoint, a setup
+    cost (a corpus embedded, a warm-up), none of a datapoint's work (:func:`at_import`); the user's own spans are
+    routed from the run on, after the code set its own global tracer provider, if it does."""
     instrumentations = load_instrumentations(config, str(settings.config_path))
     with switched_on(instrumentations, route=False):
         with counting_outside() as imported:
             code = load_user_code(config, str(settings.config_path), settings.root)
         spec = dataclasses.replace(
-            run_spec(settings, config, dataset, code, watch=watch), imported_calls=imported.calls
+            run_spec(settings, config, dataset, code, watch=watch),
+            imported=at_import(imported.answered, Prices(config.pricing)),
         )
         with in_repository(settings.root), route_global_spans() if instrumentations else nullcontext():
             yield spec
@@ -532,6 +534,8 @@ def judge(
         )
     stood_in = _stood_in(ci, baseline, config.baseline.max_age_days)
     notes: tuple[str, ...] = (stood_in,) if stood_in else ()
+    if result.imported:  # spent before any datapoint: in none's metrics, and none's left-out work
+        notes += (setup_note(result.imported),)
     if baseline is None and pick and config.baseline.strategy is not BaselineStrategy.NONE:
         notes += _other_files_note(for_note, config.name, settings)
     if baseline is not None and baseline.run.name != config.name:  # a run id named explicitly is used as is

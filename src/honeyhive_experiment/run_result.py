@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from honeyhive_experiment.config import VerdictConfig
 from honeyhive_experiment.models import AggregatedMetrics, DatapointResults, ExperimentResultSummary
-from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus
+from honeyhive_experiment.models.outcomes import IMPORT_KEYS, DatapointOutcome, OutcomeStatus
 from honeyhive_experiment.verdict import broken, evaluator_errors, partly_missing, string_values
 
 __all__ = ["DatapointError", "ExperimentResult"]
@@ -60,6 +60,14 @@ class ExperimentResult:
     def outside_calls(self) -> int:
         """LLM calls made outside any datapoint's context while the datapoints ran: counted in no metric."""
         return sum(outcome.outside for outcome in self.outcomes)
+
+    @property
+    def imported(self) -> dict[str, int | float]:
+        """The LLM calls the import of the user's code made, before any datapoint (each job's: a setup cost, in no
+        metric), by :data:`~honeyhive_experiment.models.outcomes.IMPORT_KEYS`; their tokens and cost only when
+        every job's are known. Empty: none."""
+        jobs = [outcome.imported for outcome in self.outcomes if outcome.imported]
+        return {key: sum(job[key] for job in jobs) for key in IMPORT_KEYS if jobs and all(key in job for job in jobs)}
 
     @property
     def errors(self) -> list[DatapointError]:

@@ -39,7 +39,8 @@ class RunSpec:
     progress: Callable[[Progress], None] | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     secrets: tuple[str, ...] = ()  # values what the run records in HoneyHive is redacted of (the environment's)
-    imported_calls: int = 0  # LLM calls the command line's import of the user's code made: outside any datapoint
+    imported: Mapping[str, int | float] = field(default_factory=dict)  # the LLM calls the command line's import of
+    # the user's code made, before any datapoint (efficiency.at_import: session metadata; empty: none)
 
     def configured(self, function: str, evaluators: Sequence[str]) -> RunSpec:
         """This spec with the run's ``configuration`` in HoneyHive: which function and evaluators (by name), on how

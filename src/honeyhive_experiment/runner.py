@@ -175,23 +175,24 @@ class Runner:
     def run(self, datapoints: Sequence[Datapoint], *, skip: Container[str] = ()) -> list[DatapointOutcome]:
         """Run every datapoint (each :attr:`trials` times; the executions share the pool) and return their outcomes
         in input order, a datapoint's trials together; ``skip``: session ids already recorded (a re-run shard).
-        The LLM calls made meanwhile outside any datapoint's context, in no metric (and those made at the import of
-        the user's code: :attr:`~RunSpec.imported_calls`), are said and are the first recorded outcome's
-        :attr:`~DatapointOutcome.outside`, also in its session's metadata."""
+        The LLM calls made meanwhile outside any datapoint's context, in no metric, are said and are the first
+        recorded outcome's :attr:`~DatapointOutcome.outside`, also in its session's metadata, beside those made at
+        the import of the user's code (:attr:`~RunSpec.imported`, its :attr:`~DatapointOutcome.imported`)."""
         with counting_outside() as outside:
             outcomes = self._run(datapoints, skip)
-        if calls := outside.calls + self.spec.imported_calls:
+        if calls := outside.calls:
             log.warning("%s", outside_calls_warning(calls))
-        if not calls or not outcomes:
+        if not (calls or self.spec.imported) or not outcomes:
             return outcomes
         at = next((i for i, o in enumerate(outcomes) if o.recorded), 0)
         if outcomes[at].recorded:  # merged into its metadata: the run's own is replaced whole, and shards share it
             try:
-                self.client.update_event(outcomes[at].session_id, {"metadata": {OUTSIDE_KEY: calls}})
+                metadata = {OUTSIDE_KEY: calls, **self.spec.imported}
+                self.client.update_event(outcomes[at].session_id, {"metadata": metadata})
             except Exception as exc:  # this job still judges by them
                 why = "so a job that reads it back (report, publish, view, a baseline) counts its cost as whole"
                 log.error("they could not be recorded on run %s, %s: %s", self.run_id, why, exc)
-        outcomes[at] = dataclasses.replace(outcomes[at], outside=calls)
+        outcomes[at] = dataclasses.replace(outcomes[at], outside=calls, imported=self.spec.imported)
         return outcomes
 
     def _run(self, datapoints: Sequence[Datapoint], skip: Container[str]) -> list[DatapointOutcome]:

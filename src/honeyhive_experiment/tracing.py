@@ -297,9 +297,13 @@ class Outside:
     errored: set[int] = field(default_factory=set)
 
     @property
+    def answered(self) -> list[LlmCall]:
+        """The LLM calls those spans describe, answered (a failed one is in no metric anyway): in no metric."""
+        return [call for call in read_calls(self.spans, self.errored).values() if not call.failed]
+
+    @property
     def calls(self) -> int:
-        """How many LLM calls (answered: a failed one is in no metric anyway) those spans describe: in no metric."""
-        return sum(not call.failed for call in read_calls(self.spans, self.errored).values())
+        return len(self.answered)
 
 
 _OUTSIDE: list[Outside] = []  # the counts running now (counting_outside)

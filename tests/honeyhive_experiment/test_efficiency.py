@@ -9,7 +9,16 @@ from decimal import Decimal
 import pytest
 
 from honeyhive_experiment.config import Direction, MetricConfig, ModelPrice
-from honeyhive_experiment.efficiency import METRICS, Efficiency, combine, left_out, measure, presentation
+from honeyhive_experiment.efficiency import (
+    METRICS,
+    Efficiency,
+    at_import,
+    combine,
+    left_out,
+    measure,
+    presentation,
+    setup_note,
+)
 from honeyhive_experiment.llm_calls import LlmCall
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus
 from honeyhive_experiment.pricing import Prices
@@ -265,3 +274,43 @@ def test_a_metric_an_evaluator_replaced_leaves_nothing_out_and_calls_outside_eve
     outside = {"outside any datapoint": 7}  # the job's, on one of its outcomes (two jobs of a sharded run: both)
     jobs = [DatapointOutcome(i, f"dp-{i}", f"s-{i}", OutcomeStatus.OK, outside=n) for i, n in enumerate((3, 0, 4))]
     assert left_out(jobs) == {name: outside for name in METRICS if name != "duration_ms"}
+
+
+SAID = "2 LLM call(s) at import, before any datapoint: a setup cost, in no datapoint's metrics"
+
+
+@pytest.mark.parametrize(
+    ("calls", "recorded", "note"),
+    [
+        pytest.param(
+            [MINI, MINI],
+            {
+                "import_llm_calls": 2,
+                "import_input_tokens": 2000,
+                "import_output_tokens": 1000,
+                "import_cost_usd": 0.0009,
+            },
+            SAID + " (2,000 input tokens, 1,000 output tokens, $0.0009)",
+            id="priced",
+        ),
+        pytest.param(
+            [MINI, FINE_TUNE],
+            {"import_llm_calls": 2, "import_input_tokens": 3000, "import_output_tokens": 600},
+            SAID + " (3,000 input tokens, 600 output tokens)",
+            id="one-unpriced: no cost, not a part of it",
+        ),
+        pytest.param(
+            [MINI, LlmCall("openai", "gpt-4o-mini")],
+            {"import_llm_calls": 2},
+            SAID,
+            id="one-without-usage: the count only",
+        ),
+        pytest.param([], {}, None, id="none"),
+    ],
+)
+def test_calls_at_import_are_recorded_and_said_with_their_tokens_and_cost_only_when_whole(
+    calls: list[LlmCall], recorded: dict[str, float], note: str | None
+) -> None:
+    assert at_import(calls, Prices()) == recorded
+    if note is not None:
+        assert setup_note(recorded) == note

@@ -19,6 +19,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from multiprocessing.pool import ThreadPool
 from typing import Any
 
@@ -30,7 +31,7 @@ from honeyhive_experiment.cli import main
 from honeyhive_experiment.errors import ArgumentError
 from honeyhive_experiment.results import recorded_outcomes
 from honeyhive_experiment.user_code import in_repository
-from tests.fakes.openai_server import Call
+from tests.fakes.openai_server import Call, usage_of
 from tests.llm_bot import API_KEY, OPENINFERENCE, OPENLLMETRY, ROWS, WORKERS, Bot, Run, make_bot, mini_cost
 
 pytestmark = pytest.mark.integration
@@ -312,14 +313,25 @@ def test_a_worker_the_first_datapoint_starts_is_said_and_its_calls_after_that_on
     assert f"{starter}, was still running when that datapoint was recorded" in running, running
 
 
-def test_a_call_at_import_is_outside_every_datapoint_and_a_method_taken_at_import_is_instrumented(bot: Bot) -> None:
+SETUP_NOTE = "{} LLM call(s) at import, before any datapoint: a setup cost, in no datapoint's metrics ({})"
+
+
+def setup_cost(calls: int) -> str:
+    """What the note says ``calls`` of the bot's warm-up calls at import used (gpt-4o-mini, priced)."""
+    _, prompt, completion = usage_of("warming up at import")
+    cost = Decimal(repr(round(calls * mini_cost(prompt, completion), 11)))
+    return f"{calls * prompt} input tokens, {calls * completion} output tokens, ${cost:f}"
+
+
+def test_a_call_at_import_is_a_setup_cost_said_apart_and_a_method_taken_at_import_is_instrumented(bot: Bot) -> None:
     """The instrumentation was switched on after the user's code was imported: a call made at import had no span (the
     README's example of a call outside every datapoint was counted nowhere, unsaid), and a client's method taken at
     import (``functools.partial(client.chat.completions.create, model=...)``) was never instrumented: 0 calls, $0.
-    Switched on before the import, the one is outside every datapoint, said and on the run, the other the
+    Switched on before the import, the one is a setup cost, before any datapoint, said with its tokens and cost and
+    on the run apart (it was counted outside every datapoint, making every cost gate a lower bound), the other the
     datapoint's."""
     bot.configure(OPENLLMETRY)
-    bot.settings(modes={"q01": "bound"}, at_import=True)
+    bot.settings(modes={"q01": "bound"}, at_import=1)
     since = len(bot.server.calls)
     try:
         run = bot.run()
@@ -330,10 +342,43 @@ def test_a_call_at_import_is_outside_every_datapoint_and_a_method_taken_at_impor
     [own] = own_calls(bot, since, "q01")
     measured = by_id(bot, run.run_id)
     assert (measured["q01"]["llm_calls"], measured["q01"]["input_tokens"]) == (1, own.prompt_tokens)
-    assert [w for w in run.report["warnings"] if w.startswith(OUTSIDE_WARNING.format(1))], run.report["warnings"]
+    assert SETUP_NOTE.format(1, setup_cost(1)) in run.report["notes"], run.report["notes"]
+    assert not [w for w in run.report["warnings"] if "outside any datapoint" in w], run.report["warnings"]
     with HoneyHiveClient(bot.backend.url, API_KEY) as hh:
         sessions = [e for e in hh.iter_run_events(run.run_id) if e["event_type"] == "session"]
-    assert sum(s["metadata"].get("outside_llm_calls", 0) for s in sessions) == 1
+    assert sum(s["metadata"].get("outside_llm_calls", 0) for s in sessions) == 0
+    assert sum(s["metadata"].get("import_llm_calls", 0) for s in sessions) == 1
+
+
+def test_calls_at_import_are_a_setup_cost_so_a_cost_gate_is_judged_when_their_number_changes(bot: Bot) -> None:
+    """A RAG app embeds its corpus at import: one call in the baseline, three once the corpus grew, and the datapoints
+    cost the same. The import's calls were counted outside every datapoint, so each run's cost was a lower bound
+    leaving out a different number of calls: the cost gate "could not be checked" (neutral) whenever the corpus
+    changed, though every datapoint's cost was known. Made before any datapoint, they are none's left-out work: the
+    gate is judged (passed), and each run says its import's calls apart, as a job reading the run back does."""
+    bot.configure(OPENLLMETRY, GATE)
+    bot.settings(at_import=1)
+    try:
+        first = bot.run()
+        bot.settings(at_import=3)
+        grown = bot.run("--baseline", first.run_id)
+    finally:
+        bot.settings()
+    cost = grown.metric("cost_usd")
+    assert (cost["baseline_left_out"], cost["left_out"]) == (0, 0)
+    assert cost["difference"] == 0
+    assert (grown.code, grown.report["verdict"]) == (0, "pass"), grown.out
+    assert not [r for r in grown.report["reasons"] if "could not be checked" in r], grown.report["reasons"]
+    note = SETUP_NOTE.format(3, setup_cost(3))
+    assert note in grown.report["notes"], grown.report["notes"]
+    assert SETUP_NOTE.format(1, setup_cost(1)) in first.report["notes"], first.report["notes"]
+
+    argv = ["view", grown.run_id, "--no-open", "-C", str(bot.root), "--server-url", bot.backend.url]
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(argv, environ={"HH_API_KEY": API_KEY}) == 0
+    viewed = html.unescape((bot.root / ".honeyhive" / f"report.{grown.run_id}.html").read_text(encoding="utf-8"))
+    assert 'class="verdict verdict-pass"' in viewed
+    assert note in viewed
 
 
 def test_two_instrumentations_of_one_client_count_each_call_once_responses_api_too(bot: Bot) -> None:

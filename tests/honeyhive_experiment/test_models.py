@@ -770,6 +770,31 @@ def test_an_outcome_read_back_from_its_session_keeps_its_jobs_calls_outside_ever
     assert DatapointOutcome.from_session(0, "s", {"outside_llm_calls": recorded}).outside == outside
 
 
+WHOLE = {"import_llm_calls": 3, "import_input_tokens": 12, "import_output_tokens": 15, "import_cost_usd": 1.08e-05}
+
+
+@pytest.mark.parametrize(
+    ("recorded", "imported"),
+    [
+        (WHOLE, WHOLE),
+        ({**WHOLE, "outside_llm_calls": 1, "cost_usd": 9.0}, WHOLE),  # apart from the outside ones, and the metrics
+        ({"import_llm_calls": 2, "import_input_tokens": "12", "import_cost_usd": True}, {"import_llm_calls": 2}),
+        ({"import_llm_calls": 2, "import_cost_usd": -1.0}, {"import_llm_calls": 2}),
+        ({"import_llm_calls": 0, "import_cost_usd": 0.5}, {}),
+        ({"import_llm_calls": 2.0, "import_cost_usd": 0.5}, {}),
+        ({"import_llm_calls": True}, {}),
+        ({"import_cost_usd": 0.5}, {}),
+        ({}, {}),
+    ],
+)
+def test_an_outcome_read_back_from_its_session_keeps_its_jobs_calls_at_import(
+    recorded: dict[str, object], imported: dict[str, object]
+) -> None:
+    """The calls its job's import made (a whole count, then their tokens and cost where they are amounts): apart from
+    the calls outside every datapoint, so a job reading the run back judges as its job did."""
+    assert DatapointOutcome.from_session(0, "s", recorded).imported == imported
+
+
 def test_an_outcome_read_back_from_its_session_keeps_every_error_of_an_evaluator_and_reads_an_older_runs_one() -> None:
     """Each evaluator's errors, a list (two metrics of one dict not finite), or an older run's one string each."""
     raised = {"evaluator_errors": {"judge": ["NonFinite: judge", "NonFinite: judge_confidence"], "tone": "KeyError: x"}}

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, TypeGuard
 
 __all__ = [
     "COLLISION",
     "DOTTED_NAME",
     "EVALUATOR_ERRORS_KEY",
+    "IMPORT_KEYS",
     "MISSING_GROUND_TRUTH",
     "NON_FINITE",
     "NOT_RAISED",
@@ -149,6 +150,11 @@ def timeout_error(seconds: float) -> str:
     return f"{_TIMED_OUT} {seconds:g} s"
 
 
+def _amount(value: object) -> TypeGuard[int | float]:
+    """Whether ``value`` is a count or an amount a job recorded (not a flag, not negative)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+
+
 def _pairs(value: object, name: str, item: str) -> Iterator[tuple[object, object]]:
     """The (name, item) pairs of a session metadata value: a list of ``{name: …, item: …}``, or an older run's
     ``{name: item}`` / ``{name: [item, ...]}``; nothing of anything else (``0``, ``""``, null)."""
@@ -171,6 +177,10 @@ REPLACED_KEY: Final = "replaced_metrics"
 OUTSIDE_KEY: Final = "outside_llm_calls"
 """The session metadata key of the LLM calls its job made outside every datapoint's context (on one session of the
 job: the run's own metadata is replaced whole on update, and shared by shard jobs running at once)."""
+IMPORT_KEYS: Final = ("import_llm_calls", "import_input_tokens", "import_output_tokens", "import_cost_usd")
+"""The session metadata keys (on the session :data:`OUTSIDE_KEY` is on) of the LLM calls its job's import of the
+user's code made, before any datapoint (a setup cost, in no metric and none's left-out work): how many, and, when
+known for every one of them, their tokens and cost."""
 NO_UNPRICED: Mapping[str, Mapping[str, int]] = {}
 """The :attr:`DatapointOutcome.unpriced` of a datapoint whose every call was priced: one shared empty mapping (a
 dict, read only as a Mapping: a ``MappingProxyType`` made every result unpicklable, so a worker process's lost)."""
@@ -205,6 +215,9 @@ class DatapointOutcome:
     outside: int = 0
     """The LLM calls its job made outside every datapoint's context, in no metric (:data:`OUTSIDE_KEY`): on one
     outcome of the job, so that a run's are the sum over its outcomes, also as read back."""
+    imported: Mapping[str, int | float] = field(default_factory=dict)
+    """The LLM calls its job's import of the user's code made, by :data:`IMPORT_KEYS` (empty: none), on the outcome
+    that has :attr:`outside`."""
 
     @property
     def failed(self) -> bool:
@@ -214,7 +227,7 @@ class DatapointOutcome:
     def from_session(cls, index: int, session_id: str, metadata: Mapping[str, Any]) -> DatapointOutcome:
         """What the job that ran a datapoint recorded in its session's metadata: its function's error (a timeout's
         from :func:`timeout_error`), its evaluators' errors, its calls without a cost and its job's calls
-        outside every datapoint; for a job that judges a run it did not run."""
+        outside every datapoint and at import; for a job that judges a run it did not run."""
         error = metadata.get("error")
         error = str(error) if error not in (None, "") else None  # "": none (a later attempt's, over an error)
         status = OutcomeStatus.OK
@@ -231,6 +244,7 @@ class DatapointOutcome:
                 if type(n) is int and n > 0:
                     unpriced.setdefault(key, {})[str(model)] = n
         replaced, outside = metadata.get(REPLACED_KEY), metadata.get(OUTSIDE_KEY)
+        imported = {key: n for key in IMPORT_KEYS if _amount(n := metadata.get(key))}
         return cls(
             index,
             str(metadata.get("datapoint_id") or session_id),
@@ -242,6 +256,7 @@ class DatapointOutcome:
             unpriced=unpriced or NO_UNPRICED,
             replaced=tuple(str(name) for name in replaced) if isinstance(replaced, list) else (),
             outside=outside if type(outside) is int and outside > 0 else 0,
+            imported=imported if type(imported.get(IMPORT_KEYS[0])) is int and imported[IMPORT_KEYS[0]] else {},
         )
 
     @property
