@@ -659,6 +659,29 @@ def test_an_issue_comment_runs_result_reaches_the_pull_request_whatever_the_job_
         assert stamped["merge_base_sha"] == main
 
 
+def test_an_issue_comment_runs_error_before_it_is_located_is_posted_naming_no_commit(world: World) -> None:
+    """A "/evaluate" run's refused input was not posted: its comment was made for GITHUB_SHA, main's tip, "the older
+    commit" than the head the pull request's comment showed, and its job summary said it was for main's tip. It is
+    posted now, and names no commit. (Three questions, both steps in this process.)"""
+    root = world.root
+    world.keep_questions(3)
+    tip = init_repository(root)
+    git(root, "checkout", "--quiet", "-b", HEAD_REF)
+    git(root, "commit", "--quiet", "--allow-empty", "--message=a change")
+    head = git(root, "rev-parse", "HEAD")
+    world.github.push(PR, head)
+    world.in_process(pull_request(head_sha=head, base_sha=tip), name="pr")  # the head's comment
+
+    code, step = world.in_process(_evaluate_comment(tip), inputs={"trials": "lots"}, name="evaluate")
+
+    [comment] = world.github.comments(PR)
+    assert (code, step.outputs()["verdict"]) == (2, "error")
+    assert step.outputs()["comment-url"].endswith(f"#issuecomment-{comment.id}")
+    assert 'input trials: expected a whole number from 1 to 100, got "lots"' in comment.body
+    assert tip[:7] not in comment.body
+    assert "for commit" not in step.summary()
+
+
 def test_two_experiment_files_in_one_job_keep_a_report_each_and_publish_reads_its_own(world: World) -> None:
     """Two steps of one job, one per experiment file (the default one and ``config: .honeyhive/strict.yml``), both
     wrote .honeyhive/report.json and report.html: the second step's replaced the first's, so an artifact upload after

@@ -154,6 +154,11 @@ class _Invocation:
         progress: Callable[[Progress], None] | None,
         write: bool,
     ) -> None:
+        # an issue_comment names no commit (GITHUB_SHA is the default branch's tip): none is the run's until located,
+        # so an error before that (a refused input) is posted to the pull request and names no commit
+        self.event_sha = settings.ci.sha
+        if settings.ci.event == "issue_comment" and settings.ci.pr_number is not None:
+            settings = settings.with_ci(sha=None)
         self.settings = settings
         self.cancel = cancel
         self.progress = progress
@@ -211,7 +216,7 @@ class _Invocation:
             return replace(self.finish(self._failed(stopped, interrupt, cancelled=True)), exit_code=code)
 
     def _run(self) -> Outcome:
-        settings = locate(self.settings)
+        settings = locate(self.settings.with_ci(sha=self.event_sha))
         self.settings = settings
         if self.post is not None:  # the comment is about the commit located (an issue_comment's: the PR's head)
             self.post = _poster(settings)
