@@ -561,6 +561,15 @@ def test_a_checkout_of_githubs_merge_commit_is_compared_with_the_base_it_merged_
     assert (stamped["sha"], stamped["checkout_sha"], stamped["merge_base_sha"]) == (head, merge, tip)
 
 
+def _evaluate_comment(main: str) -> Event:
+    """A "/evaluate" comment on pull request PR: GITHUB_SHA (``main``) and GITHUB_REF are main's, and the job checks
+    out what it likes."""
+    repository = {"full_name": REPOSITORY, "default_branch": "main"}
+    issue = {"number": PR, "pull_request": {"url": f"https://api.github.com/repos/{REPOSITORY}/pulls/{PR}"}}
+    payload = {"action": "created", "issue": issue, "comment": {"body": "/evaluate"}, "repository": repository}
+    return Event("issue_comment", payload, sha=main, ref="refs/heads/main", ref_name="main")
+
+
 def test_an_issue_comment_on_a_pull_request_is_that_pull_requests_run_never_mains(world: World) -> None:
     """A "/evaluate" comment on the pull request (``issue_comment``: GITHUB_SHA and GITHUB_REF are main's; the job
     checks out the pull request's head, which breaks an answer) was recorded as main's run at main's tip, commented
@@ -578,12 +587,8 @@ def test_an_issue_comment_on_a_pull_request_is_that_pull_requests_run_never_main
     git(root, "commit", "--quiet", "--all", "--message=a broken answer")
     head = git(root, "rev-parse", "HEAD")
     world.github.push(PR, head)
-    repository = {"full_name": REPOSITORY, "default_branch": "main"}
-    issue = {"number": PR, "pull_request": {"url": f"https://api.github.com/repos/{REPOSITORY}/pulls/{PR}"}}
-    payload = {"action": "created", "issue": issue, "comment": {"body": "/evaluate"}, "repository": repository}
-    evaluate = Event("issue_comment", payload, sha=tip, ref="refs/heads/main", ref_name="main")
 
-    code, step = world.in_process(evaluate, name="evaluate")
+    code, step = world.in_process(_evaluate_comment(tip), name="evaluate")
 
     assert (code, step.outputs()["verdict"]) == (1, "fail")
     [comment] = world.github.comments(PR)
@@ -601,6 +606,80 @@ def test_an_issue_comment_on_a_pull_request_is_that_pull_requests_run_never_main
     world.github.push(PR, other)
     code, step = world.in_process(pull_request(head_sha=other, base_sha=tip), name="other")
     assert (code, step.outputs()["baseline-run-id"]) == (0, "")  # no run at main's tip to compare with
+
+
+@pytest.mark.parametrize("checkout", ["refs/pull/7/merge", "main's tip"])
+def test_an_issue_comment_runs_result_reaches_the_pull_request_whatever_the_job_checked_out(
+    world: World, checkout: str
+) -> None:
+    """A "/evaluate" run was labelled with the commit checked out: GitHub's merge commit of the head into main's tip
+    (``ref: refs/pull/7/merge``, common in such workflows) or main's tip (a workflow that checks out no ``ref``). Its
+    failure was then not posted, "the older commit" than the head a comment showed (the check of an issue_comment
+    run is on main, so the commenter never saw it), or, with no comment yet, posted saying the head "has since moved
+    on" from a commit it never was. The run is the pull request's head's now, as GitHub names it: a merge commit of
+    it is compared as a pull_request event's; any other checkout is stamped and said in the comment. (Three
+    questions.)"""
+    import httpx
+
+    root = world.root
+    world.keep_questions(3)
+    tip = init_repository(root)
+    git(root, "update-ref", "refs/remotes/origin/main", tip)  # actions/checkout's remote
+    git(root, "checkout", "--quiet", "-b", HEAD_REF)
+    set_answers(root, {"reset password": "Nonsense."})
+    git(root, "commit", "--quiet", "--all", "--message=a broken answer")
+    head = git(root, "rev-parse", "HEAD")
+    world.github.push(PR, head)
+    if checkout == "refs/pull/7/merge":  # the head's comment, which a run of the merge commit was "older" than
+        world.in_process(pull_request(head_sha=head, base_sha=tip), name="pr")
+    git(root, "checkout", "--quiet", "main")
+    git(root, "commit", "--quiet", "--allow-empty", "--message=main moves on")
+    main = git(root, "rev-parse", "HEAD")
+    git(root, "update-ref", "refs/remotes/origin/main", main)
+    if checkout == "refs/pull/7/merge":  # as GitHub makes it: main's tip, then the head
+        git(root, "checkout", "--quiet", "--detach", "main")
+        git(root, "merge", "--quiet", "--no-ff", "--no-edit", HEAD_REF)
+    checked = git(root, "rev-parse", "HEAD")
+
+    code, step = world.in_process(_evaluate_comment(main), name="evaluate")
+
+    [comment] = world.github.comments(PR)
+    assert (code, step.outputs()["verdict"]) == ((1, "fail") if checkout != "main's tip" else (0, "neutral"))
+    assert step.outputs()["comment-url"].endswith(f"#issuecomment-{comment.id}")
+    assert f"for commit {head[:7]}" in comment.body
+    assert "moved on" not in comment.body
+    measured = f"This run measured commit {checked[:7]}, the one the workflow checked out, not the pull request's"
+    assert (measured in comment.body) is (checkout == "main's tip")
+    assert (f"ref: refs/pull/{PR}/head" in comment.body) is (checkout == "main's tip")
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    made = httpx.get(f"{world.backend.url}/v1/runs/{step.outputs()['run-id']}", headers=headers).json()["evaluation"]
+    stamped = made["metadata"]["ci"]
+    assert (stamped["sha"], stamped["checkout_sha"], stamped["pr_number"]) == (head, checked, PR)
+    if checkout == "refs/pull/7/merge":  # compared with the run at main's tip it merged the head into
+        assert stamped["merge_base_sha"] == main
+
+
+def test_an_issue_comment_runs_error_before_it_is_located_is_posted_naming_no_commit(world: World) -> None:
+    """A "/evaluate" run's refused input was not posted: its comment was made for GITHUB_SHA, main's tip, "the older
+    commit" than the head the pull request's comment showed, and its job summary said it was for main's tip. It is
+    posted now, and names no commit. (Three questions, both steps in this process.)"""
+    root = world.root
+    world.keep_questions(3)
+    tip = init_repository(root)
+    git(root, "checkout", "--quiet", "-b", HEAD_REF)
+    git(root, "commit", "--quiet", "--allow-empty", "--message=a change")
+    head = git(root, "rev-parse", "HEAD")
+    world.github.push(PR, head)
+    world.in_process(pull_request(head_sha=head, base_sha=tip), name="pr")  # the head's comment
+
+    code, step = world.in_process(_evaluate_comment(tip), inputs={"trials": "lots"}, name="evaluate")
+
+    [comment] = world.github.comments(PR)
+    assert (code, step.outputs()["verdict"]) == (2, "error")
+    assert step.outputs()["comment-url"].endswith(f"#issuecomment-{comment.id}")
+    assert 'input trials: expected a whole number from 1 to 100, got "lots"' in comment.body
+    assert tip[:7] not in comment.body
+    assert "for commit" not in step.summary()
 
 
 def test_two_experiment_files_in_one_job_keep_a_report_each_and_publish_reads_its_own(world: World) -> None:

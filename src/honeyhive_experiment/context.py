@@ -21,7 +21,7 @@ What is taken from the payload (of ``pull_request``, ``pull_request_target``, ``
   ``pr_numbers`` is empty in exactly the case a two-workflow setup cares about.
 * ``merge_group``: the queue's base branch and commit (``merge_group.base_ref``, ``base_sha``).
 * ``issue_comment`` on a pull request (``issue.pull_request``): its number only; the payload names no commit
-  (``GITHUB_SHA`` is the default branch's tip), so its head is the commit checked out
+  (``GITHUB_SHA`` is the default branch's tip), so its head is asked of GitHub
   (:func:`~honeyhive_experiment.operations.locate`).
 * every event: the repository's default branch (the baseline search's branch when the run's own is unknown: a tag,
   a fork's triggering run).
@@ -342,7 +342,7 @@ def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, An
             values["base_ref"] = payload.text("pull_request.base.ref")
 
     if payload.obj("issue.pull_request") is not None:  # issue_comment on a pull request ("/evaluate"): its number,
-        values["pr_number"] = payload.number("issue.number")  # no commit: the head is what the job checked out (locate)
+        values["pr_number"] = payload.number("issue.number")  # no commit: its head is asked of GitHub (locate)
 
     if payload.obj("merge_group") is not None:
         values["base_sha"] = payload.sha("merge_group.base_sha")

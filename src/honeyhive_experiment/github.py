@@ -97,7 +97,8 @@ class PublishResult:
 
 @dataclass(frozen=True, slots=True)
 class PullRequestInfo:
-    """What publishing reads of a pull request: its head (is the report stale?) and whether it is a fork."""
+    """What is read of a pull request: its head (is the report stale? what did an ``issue_comment`` run check out?)
+    and whether it is a fork."""
 
     head_sha: str
     head_repository: str | None  # owner/name; None when GitHub no longer knows it (deleted fork)
@@ -424,7 +425,7 @@ class CommentPublisher:
             warning = f"GitHub's API rate limit was exceeded ({answer}) while {step}{when}."
         elif exc.status == 403 or (exc.status == 404 and step in ("creating the comment", "updating the comment")):
             if pull is None:
-                pull = self._pull_or_none(pr_number)
+                pull = self.pull_request(pr_number)
             if pull is not None and pull.is_fork:
                 hint = (
                     f"this pull request comes from the fork {pull.head_repository or '(deleted)'}, and {_FORK_HINT};"
@@ -454,7 +455,8 @@ class CommentPublisher:
             is_fork=from_a_fork(full_name, self.repository),
         )
 
-    def _pull_or_none(self, pr_number: int) -> PullRequestInfo | None:
+    def pull_request(self, pr_number: int) -> PullRequestInfo | None:
+        """Pull request ``pr_number``'s head, or None when GitHub did not say (logged at debug level)."""
         try:
             return self._pull(pr_number)
         except (GithubException, OSError) as exc:

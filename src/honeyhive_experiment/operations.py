@@ -154,6 +154,11 @@ class _Invocation:
         progress: Callable[[Progress], None] | None,
         write: bool,
     ) -> None:
+        # an issue_comment names no commit (GITHUB_SHA is the default branch's tip): none is the run's until located,
+        # so an error before that (a refused input) is posted to the pull request and names no commit
+        self.event_sha = settings.ci.sha
+        if settings.ci.event == "issue_comment" and settings.ci.pr_number is not None:
+            settings = settings.with_ci(sha=None)
         self.settings = settings
         self.cancel = cancel
         self.progress = progress
@@ -211,9 +216,9 @@ class _Invocation:
             return replace(self.finish(self._failed(stopped, interrupt, cancelled=True)), exit_code=code)
 
     def _run(self) -> Outcome:
-        settings = locate(self.settings)
+        settings = locate(self.settings.with_ci(sha=self.event_sha))
         self.settings = settings
-        if self.post is not None:  # the comment is about the commit located (an issue_comment's: the one checked out)
+        if self.post is not None:  # the comment is about the commit located (an issue_comment's: the PR's head)
             self.post = _poster(settings)
         config = self.config = _experiment_file(settings, comment=settings.mode is not Mode.RUN)
         if not settings.api_key and not settings.dry_run:  # a dry run goes on, on the embedded backend (it says so)
@@ -399,17 +404,30 @@ def _checked_out(settings: Settings) -> Settings:
 
     A pull request's checkout that is not its head is stamped ``checkout_sha``: its run measured other code than the
     head's. GitHub's merge commit of the head into the base's tip (what ``actions/checkout`` checks out without
-    ``ref``) is compared with the run at that tip, its first parent, as like for like; any other commit is warned
-    about. An ``issue_comment`` on a pull request names no commit: the head is the commit checked out. Any other
-    event's run (a push, a schedule, a dispatch, a comment on an issue) at another commit is stamped with that commit
-    and no branch, warned about: it is not the branch's run, never its baseline. ``mode: publish`` runs nothing."""
+    ``ref``, or with ``refs/pull/N/merge``) is compared with the run at that tip, its first parent, as like for like;
+    any other commit is warned about (and said in the comment, :func:`_poster`). An ``issue_comment`` on a pull
+    request names no commit: its head is GitHub's (else, without a token or an answer, the commit checked out). Any
+    other event's run (a push, a schedule, a dispatch, a comment on an issue) at another commit is stamped with that
+    commit and no branch, warned about: it is not the branch's run, never its baseline. ``mode: publish`` runs
+    nothing."""
     ci = settings.ci
     if not ci.sha or settings.mode is Mode.PUBLISH:
         return settings
     found = checked_out(settings.root)
-    on_a_comment = ci.event == "issue_comment" and ci.pr_number is not None
-    if not found or found[0] == ci.sha:
-        if found and on_a_comment:  # GITHUB_SHA: the default branch's tip
+    if ci.event == "issue_comment" and ci.pr_number is not None:  # "/evaluate": its head is GitHub's
+        pull = None
+        if settings.github_token is not None and ci.repository is not None:
+            from honeyhive_experiment.github import CommentPublisher
+
+            token = settings.github_token.get_secret_value()
+            with CommentPublisher(token, ci.repository, api_url=settings.github_api_url) as github:
+                pull = github.pull_request(ci.pr_number)
+            if pull is None:
+                log.warning("GitHub did not say pull request #%d's head: the run is the checkout's", ci.pr_number)
+        if pull is not None:  # then as a pull_request event's run
+            settings = settings.with_ci(sha=pull.head_sha)
+            ci = settings.ci
+        elif found and found[0] == ci.sha:  # GITHUB_SHA: the default branch's tip
             log.warning(
                 "the checkout is the default branch's commit %s, not pull request #%d's head: the run measures it;"
                 " check out the head (actions/checkout with ref: refs/pull/%d/head)",
@@ -417,10 +435,11 @@ def _checked_out(settings: Settings) -> Settings:
                 ci.pr_number,
                 ci.pr_number,
             )
+        elif found:
+            return settings.with_ci(sha=found[0])
+    if not found or not ci.sha or found[0] == ci.sha:
         return settings
     head, parents = found[0], found[1:]
-    if on_a_comment:
-        return settings.with_ci(sha=head)
     if ci.pr_number is None:
         log.warning(
             "the checkout, commit %s, is not the %s event's commit %s: the run is recorded at the commit checked out,"
@@ -436,9 +455,10 @@ def _checked_out(settings: Settings) -> Settings:
     log.warning(
         "the checkout, commit %s, is neither the pull request's head %s nor GitHub's merge commit of it: the"
         " run measures the checked-out code, is labelled with the head and is compared with the run at the"
-        " merge base; check out the head (actions/checkout with ref: ${{ github.event.pull_request.head.sha }})",
+        " merge base; check out the head (actions/checkout with ref: refs/pull/%d/head)",
         head[:12],
         ci.sha[:12],
+        ci.pr_number,
     )
     return settings.with_ci(checkout_sha=head)
 
@@ -476,6 +496,13 @@ def _poster(settings: Settings) -> Poster | None:
         from honeyhive_experiment.github import CommentPublisher
 
         mode = CommentMode.UPDATE if posted else settings.comment_mode  # comment-mode new: one comment per run
+        ci = settings.ci
+        if ci.sha and ci.checkout_sha and not ci.merge_checkout:  # what the log warned of (_checked_out), said here
+            body = (
+                f"{body.rstrip()}\n\n⚠️ This run measured commit {ci.checkout_sha[:7]}, the one the workflow checked"
+                f" out, not the pull request's head {ci.sha[:7]}: check out the pull request's head (actions/checkout"
+                f" with ref: refs/pull/{pr_number}/head) in the workflow.\n"
+            )
         with CommentPublisher(token, repository, api_url=settings.github_api_url) as publisher:
             result = publisher.publish(
                 pr_number, body, marker=marker, earlier=earlier, head_sha=settings.ci.sha, mode=mode
