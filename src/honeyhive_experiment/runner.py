@@ -346,7 +346,8 @@ class Runner:
         no_metric: dict[str, str] = {}
         with tracer.start_as_current_span(self.name, "chain", inputs=datapoint.inputs) as span:
             call = self._submit(datapoint, tracer)
-            try:  # the session is started while the function runs: one round trip less on the critical path
+            try:  # the session is started while the function runs: one round trip less on the critical path (the
+                # function's clock counts its own time only: a slow start is not its timeout, _Clock)
                 self._start_session(datapoint, session_id, trial)
             except Exception as exc:  # the per-datapoint boundary: a backend failure costs this datapoint
                 return DatapointOutcome(
@@ -494,7 +495,10 @@ class Runner:
 
         def target() -> tuple[Any, float]:
             started = time.perf_counter()
-            result = self.spec.function(*args, **kwargs)
+            try:
+                result = self.spec.function(*args, **kwargs)
+            finally:  # returned or raised: a sync function's clock stops (the session may still be starting)
+                clock.ended = time.monotonic()
             if self.convention.is_async or inspect.iscoroutine(result):  # also a sync wrapper's (a lambda's) coroutine
                 if timeout is not None:
                     clock.stopped = time.monotonic()  # until the loop runs it: it may wait behind another's turn
@@ -577,10 +581,13 @@ class _TimedOut(Exception):
 
 @dataclasses.dataclass
 class _Clock:
-    """A datapoint's timeout (``deadline``, by ``time.monotonic()``). An async function's is stopped while its
-    coroutine waits for the loop (since ``stopped``), to run it or to hand back its result, and, once it runs (as
-    ``task``), does not count the time another coroutine holds the loop (credited up to ``credited``): a coroutine
-    that blocks the one loop makes the others wait their turn, and that wait is not theirs to be timed out for."""
+    """A datapoint's timeout (``deadline``, by ``time.monotonic()``): the function's own time, then its evaluators'.
+    A sync function's stops when it returns or raises (``ended``): the runner, starting the datapoint's session
+    meanwhile (its retries too), may look only later, and that wait is the backend's. An async function's is stopped
+    while its coroutine waits for the loop (since ``stopped``), to run it or to hand back its result, and, once it
+    runs (as ``task``), does not count the time another coroutine holds the loop (credited up to ``credited``): a
+    coroutine that blocks the one loop makes the others wait their turn, and that wait is not theirs to be timed out
+    for."""
 
     timeout: float | None
     deadline: float | None
@@ -588,6 +595,7 @@ class _Clock:
     task: asyncio.Task[Any] | None = None
     credited: float = 0.0
     over: bool = False  # the runner stopped waiting (timed out, cancelled)
+    ended: float | None = None  # when a sync function returned or raised: its time ends there
 
     def left(self, now: float, holding: tuple[float, asyncio.Task[Any] | None] | None) -> float | None:
         """Seconds left (0 or less: timed out); None while there is no deadline or the clock is stopped. ``holding``:
@@ -596,7 +604,7 @@ class _Clock:
         if self.deadline is None or self.timeout is None:
             return None
         if self.stopped is None and self.task is None:  # a sync function's, an evaluator's: all its time is its own
-            return self.deadline - now
+            return self.deadline - (now if self.ended is None else self.ended)
         if holding is not None and holding[1] is not self.task:
             since, _ = holding
             if now - since > self.timeout:
@@ -617,10 +625,11 @@ class _Clock:
         """The clock goes on from where it stopped (if it did). Returns the seconds left (None: no timeout)."""
         if self.deadline is None:
             return None
-        if self.stopped is not None:
-            self.deadline += now - self.stopped  # before ``stopped`` is cleared: left() reads them in the other order
+        paused = self.stopped if self.stopped is not None else self.ended
+        if paused is not None:
+            self.deadline += now - paused  # before ``stopped`` is cleared: left() reads them in the other order
         self.credited = now
-        self.stopped = None
+        self.stopped = self.ended = None
         return self.deadline - now
 
 

@@ -21,21 +21,26 @@ export is hit waits about a second; with 8 workers the whole test takes a few se
 
 from __future__ import annotations
 
+import json
 import re
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from honeyhive_experiment import HoneyHiveClient, RetryPolicy, evaluate, external_dataset
+from honeyhive_experiment.cli import main
 from honeyhive_experiment.errors import ApiError
 from honeyhive_experiment.models.outcomes import OutcomeStatus
 from honeyhive_experiment.runner import session_id_for
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
 from tests.honeyhive_experiment.faultproxy import ALL_FAULTS, Fault, FaultProxy
+from tests.quickstart import copy_quickstart, init_repository
 
 pytestmark = pytest.mark.integration
 
@@ -227,3 +232,56 @@ def test_an_error_status_answered_to_every_retry_says_how_many_attempts_were_spe
         client.list_runs()
     assert str(raised.value) == "GET /v1/runs failed with HTTP 429: injected fault (after 3 attempts)"
     assert (proxy.requests, len(waits)) == (3, 2)
+
+
+SLOW_TIMEOUT = 0.5  # the experiment's timeout: the quickstart's function takes 20 ms
+LATE = 0.8  # how long each session's start takes, held by the proxy or asked to wait by a 429: past the timeout
+
+
+@pytest.mark.parametrize("slow", ["answered-late", "429-retry-after"])
+def test_a_session_start_slower_than_the_timeout_is_not_the_functions_timeout(
+    slow: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The session is started while the function runs, and the runner waits for it (its retries too) before it looks
+    at the function: a function of milliseconds whose session's start took longer than ``timeout`` (the backend slow,
+    or asking for a wait with 429 + ``Retry-After``) was 'timed out', HoneyHive stored the datapoints as errored, and a
+    pull request's check failed on 'newly raised errors' (wire audit). The timeout is the function's own time and its
+    evaluators': the check passes, every metric there, no error recorded."""
+    repo = copy_quickstart(tmp_path / "repo", questions=3)
+    config = repo / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("timeout: 10\n", f"timeout: {SLOW_TIMEOUT}\n"))
+    init_repository(repo)
+    slowed: list[str] = []
+
+    def session_start(method: str, path: str) -> bool:  # the proxy's hook, on the request's own thread
+        if (method, path) != ("POST", "/v1/sessions"):
+            return False
+        slowed.append(path)
+        if slow == "answered-late":
+            threading.Event().wait(LATE)  # answered late (no one sets it: only real time passes a wall-clock timeout)
+            return False
+        return len(slowed) <= 3  # each datapoint's first attempt (3 datapoints, all in flight at once) waits
+
+    env = {"HH_API_KEY": API_KEY}
+    report = tmp_path / "report.json"
+    with (
+        LocalBackend(str(tmp_path / "served.db"), API_KEY) as served,
+        FaultProxy(
+            served.url, rate=1.0, kinds=[Fault.HTTP_429], retry_after=f"{LATE}", should_fault=session_start
+        ) as p,
+        HoneyHiveClient(served.url, API_KEY) as client,
+    ):
+        baseline = ["run", "-C", str(repo), "--server-url", served.url]
+        assert main(baseline, environ=env) == 0, capsys.readouterr().out
+        capsys.readouterr()
+        code = main(["run", "-C", str(repo), "--server-url", p.url, "--report", str(report)], environ=env)
+        out = capsys.readouterr().out
+        judged = json.loads(report.read_text(encoding="utf-8"))
+        errored = client.errored_datapoints(judged["run"]["id"])
+
+    assert len(slowed) == (3 if slow == "answered-late" else 6), "no session's start was slowed: this proves nothing"
+    assert (code, judged["verdict"]) == (0, "pass"), out
+    assert "timed out" not in out
+    assert (judged["datapoints"]["errored"], errored) == ([], set())  # in the report, and as HoneyHive stored them
+    evaluated = [(m["name"], m["datapoints"], m["errored"]) for m in judged["metrics"]]  # their time is their own
+    assert evaluated == [("topic_match", 3, None), ("keyword_recall", 3, None), ("answer_words", 3, None)]

@@ -274,8 +274,11 @@ def test_an_async_function_that_blocks_the_loop_for_good_times_out_and_so_does_t
 MINE, OTHER = object(), object()  # the tasks running a datapoint's coroutine, this one's and another's
 
 
-def _clock(stopped: float | None = None, timeout: float | None = 2.0, task: object = None) -> _Clock:
-    return _Clock(timeout, None if timeout is None else 10.0 + timeout, stopped, task, 10.0)  # started at 10.0
+def _clock(
+    stopped: float | None = None, timeout: float | None = 2.0, task: object = None, ended: float | None = None
+) -> _Clock:
+    deadline = None if timeout is None else 10.0 + timeout  # started at 10.0
+    return _Clock(timeout, deadline, stopped, task, 10.0, ended=ended)
 
 
 @pytest.mark.parametrize(
@@ -285,6 +288,8 @@ def _clock(stopped: float | None = None, timeout: float | None = 2.0, task: obje
         (_clock(), 11.5, None, 0.5),  # a sync function's: the time left
         (_clock(), 12.5, None, -0.5),  # past its deadline: timed out
         (_clock(), 12.5, (10.0, OTHER), -0.5),  # a sync function's time is all its own, whatever the loop does
+        (_clock(ended=11.0), 90.0, None, 1.0),  # returned: its clock stopped then (looked at late: a slow session)
+        (_clock(ended=12.5), 90.0, None, -0.5),  # returned past its deadline: timed out, whenever it is looked at
         (_clock(task=MINE), 11.5, None, 0.5),  # an async one's, running
         (_clock(task=MINE), 12.5, (10.0, MINE), -0.5),  # holding the loop itself: its own time
         (_clock(task=MINE), 12.5, (11.0, OTHER), 1.0),  # suspended while another holds the loop: not its time
@@ -320,6 +325,8 @@ def test_a_datapoints_clock_goes_on_from_where_it_stopped_when_its_coroutine_run
     assert (clock.deadline, clock.stopped) == (31.5, None)
     assert clock.left(31.0, None) == 0.5
     assert clock.restart(31.0) == 0.5  # running: goes on as it was
+    returned = _clock(ended=11.0)  # a sync function that returned with 1 s left: its evaluators go on from there
+    assert (returned.restart(30.0), returned.deadline, returned.ended) == (1.0, 31.0, None)
     assert _clock(timeout=None).restart(30.0) is None
 
 
