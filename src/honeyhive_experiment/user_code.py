@@ -225,14 +225,28 @@ def load_user_code(
     function: Callable[..., Any] | None = None
     evaluators: list[Evaluator] = []
     unusable: list[tuple[tuple[str | int, ...], str]] = []  # each path's problem, not the first one's only
+    unimported: set[str] = set()  # modules that failed to import: a later path in one is said with the first only
+
+    def load(path: str) -> Any:  # None: its module failed to import for an earlier path
+        module = split_import_path(path)[0]
+        if module in unimported:
+            return None
+        try:
+            return _load(path, root)
+        except _Unusable:
+            if module not in sys.modules:
+                unimported.add(module)
+            raise
+
     with in_repository(root):
         try:
-            function = _load(config.function, root)
+            function = load(config.function)
         except _Unusable as exc:
             unusable.append((("function",), str(exc)))
         for index, spec in enumerate(config.evaluators):
             try:
-                evaluators.append(Evaluator.from_callable(_load(spec.path, root), name=spec.name))
+                if (evaluator := load(spec.path)) is not None:
+                    evaluators.append(Evaluator.from_callable(evaluator, name=spec.name))
             except (_Unusable, EvaluatorSignatureError) as exc:
                 unusable.append((("evaluators", index), str(exc)))
     # located out of the block: in it a relative path opens nothing
