@@ -90,7 +90,7 @@ _SCHEMA_TITLE: Final = "honeyhive-experiment report.json"
 TREND_POINTS: Final = 10
 """How many earlier baseline runs the key metrics' trend shows (its rows' numbers and its labels alike)."""
 
-Change = Literal["better", "worse", "within noise", "too few changes to tell", "same", "new", "removed"]
+Change = Literal["better", "worse", "within noise", "too few changes to tell", "can't tell", "same", "new", "removed"]
 ErroredStatus = Literal["function_error", "timeout", "backend_error", "evaluator_error"]
 
 CHANGE_TEXT: Final[dict[str, tuple[str, str]]] = {
@@ -98,6 +98,7 @@ CHANGE_TEXT: Final[dict[str, tuple[str, str]]] = {
     "worse": ("🔴", "worse"),
     "within noise": ("⚪", "within noise"),
     "too few changes to tell": ("⚪", "too few changes to tell"),
+    "can't tell": ("⚪", "can't tell"),
     "same": ("⚪", "same"),
     "new": ("🆕", "new"),
     "removed": ("➖", "no values in this run"),  # not "not in": its evaluator may be there, returning None
