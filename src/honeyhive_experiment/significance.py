@@ -143,8 +143,7 @@ def t_test(differences: Sequence[float], sides: int = 2) -> float:
     Equals ``scipy.stats.ttest_rel(new, old).pvalue`` (``alternative="less"`` one-sided) where that is above the floor.
     All differences equal: t is infinite, in the mean's direction (p = 0 there, floored; 1 the other way; all 0 is
     no change, p = 1)."""
-    if sides not in (1, 2):
-        raise ValueError(f"sides must be 1 or 2, got {sides!r}")
+    floor = smallest_p(sum(1 for d in differences if d), sides)
     n = len(differences)
     if n < 2:
         return 1.0
@@ -156,7 +155,7 @@ def t_test(differences: Sequence[float], sides: int = 2) -> float:
     x = df / (df + t * t)
     both = _betainc(df / 2, 0.5, x, t * t / (df + t * t) if x else 1.0)
     p = both if sides == 2 else both / 2 if t < 0 else 1 - both / 2
-    return max(p, smallest_p(sum(1 for d in differences if d), sides))
+    return max(p, floor)
 
 
 def _betainc(a: float, b: float, x: float, y: float) -> float:
