@@ -152,8 +152,7 @@ def t_test(differences: Sequence[float], sides: int = 2) -> float:
     t = mean / math.sqrt(squares / (n - 1) / n) if squares else math.copysign(math.inf, mean)
     df = n - 1
     # P(|T| >= |t|) = I_x(df/2, 1/2) with x = df / (df + t²); 1 - x is passed as computed, not as 1 - x
-    x = df / (df + t * t)
-    both = _betainc(df / 2, 0.5, x, t * t / (df + t * t) if x else 1.0)
+    both = _betainc(df / 2, 0.5, df / (df + t * t), 1 / (1 + df / (t * t)) if t else 0.0)
     p = both if sides == 2 else both / 2 if t < 0 else 1 - both / 2
     return max(p, floor)
 
@@ -297,8 +296,11 @@ def classify(
     if not can_be_significant(better + worse, alpha, sides):
         return Change.TOO_FEW
     lean = better - worse if lean is None else lean
-    if p_adjusted <= alpha and lean and (shown is None or shown * lean > 0):
-        return Change.BETTER if lean > 0 else Change.WORSE
+    if p_adjusted <= alpha and (shown is None or shown * lean > 0):
+        if lean > 0:
+            return Change.BETTER
+        if lean < 0:
+            return Change.WORSE
     return Change.WITHIN_NOISE
 
 

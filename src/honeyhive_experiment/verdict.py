@@ -368,14 +368,17 @@ def _rows(
         differences = _paired(old_result, new_result, [d.key for d, _, _ in deltas], comparison.common_datapoints)
     rows: dict[MetricKey | str, Row] = {}
     for delta, improved, degraded in deltas:
-        sign = -1 if presentation.get(delta.metric_name, MetricConfig()).direction is Direction.LOWER else 1
+        lower = presentation.get(delta.metric_name, MetricConfig()).direction is Direction.LOWER
         found = differences.get(delta.key)
+        shown = delta.difference
+        if lower:  # in the metric's direction: positive is better
+            found, shown = None if found is None else tuple(-d for d in found), None if shown is None else -shown
         rows.setdefault(
             delta.key,
             Row(
-                *((improved, degraded) if sign > 0 else (degraded, improved)),
-                differences=None if found is None else tuple(sign * d for d in found),
-                shown=None if delta.difference is None else sign * delta.difference,
+                *((degraded, improved) if lower else (improved, degraded)),
+                differences=found,
+                shown=shown,
                 untold=trials_differ and found is None,
             ),
         )
@@ -412,7 +415,7 @@ def _values(result: ExperimentResultSummary, keys: Iterable[MetricKey]) -> dict[
     found: dict[MetricKey, dict[str, list[float]]] = {}
     for datapoint, metrics in result.datapoints.values():
         for name, event_name, value in metrics:
-            if datapoint and (name, event_name) in wanted and isinstance(value, bool | int | float):
+            if (name, event_name) in wanted and isinstance(value, bool | int | float):
                 found.setdefault((name, event_name), {}).setdefault(datapoint, []).append(value)
     return found
 
@@ -589,7 +592,7 @@ def assess_gates(
     """Did each gated metric get worse? One-sided, Holm-corrected over the gates' tests only (an ungated metric never
     dilutes a gate): a bound on the aggregate (``max_drop``, ``max_drop_pct``) by the test its row takes
     (:func:`assess_comparison`: the paired t-test of a mean), a bound on the count of worse datapoints
-    (``max_degraded``) by the sign test on the backend's counts, under :func:`counted` of its key when the gate has
+    (``max_degraded``) by the sign test on the backend's counts, under :func:`_counted` of its key when the gate has
     both and they differ. The arguments are :func:`assess_comparison`'s."""
     rows = _rows(
         comparison, presentation, only=gates, old_result=old_result, new_result=new_result, trials_differ=trials_differ
@@ -598,10 +601,13 @@ def assess_gates(
     for key, row in rows.items():
         gate = gates[key[0]]
         aggregate = gate.max_drop is not None or gate.max_drop_pct is not None
-        signs = row._replace(differences=None, untold=trials_differ)
-        family[key] = row if aggregate else signs
-        if aggregate and gate.max_degraded is not None and row.differences is not None:
-            family[_counted(key)] = signs
+        # a bound on the aggregate is crossed only by a worse one, and max_degraded counts the datapoints that got
+        # worse whichever way it went: the backend's change vetoes nothing here (the report's row keeps its sense)
+        row = row._replace(shown=None)
+        counts = row._replace(differences=None, untold=trials_differ)
+        family[key] = row if aggregate else counts
+        if aggregate and gate.max_degraded is not None and row != counts:
+            family[_counted(key)] = counts
     return assess_regressions(family, alpha=alpha)
 
 

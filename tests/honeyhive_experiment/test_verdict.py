@@ -3046,6 +3046,16 @@ GATE_TESTS: list[
         ),
     ),
     (
+        "max_degraded on a mean that rose: 30 of 40 worse fail by the sign test, whatever the t-test says",
+        GateRule(max_degraded=20, significant=True),
+        FLAT,
+        [0.49] * 30 + [1.0] * 10,
+        0.1175,
+        {},
+        ("accuracy degraded on 30 datapoints (gate: at most 20): 30 of 40 worse, p = 0.0011",),
+        (),
+    ),
+    (
         "both bounds: each its own test, Holm-corrected together",
         GateRule(max_drop=0.05, max_degraded=5, significant=True),
         FLAT,
@@ -3130,3 +3140,17 @@ def test_which_test_a_gate_takes(
     decision = decide(summary(PAIRED), compared, gates=gates, presentation=presentation, gate_assessment=tests)
     assert (decision.gate_failures, decision.warnings) == (failures, warnings)
     assert decision.verdict is (Verdict.FAIL if failures else Verdict.PASS)
+
+
+def test_a_gate_with_both_bounds_has_both_tests_under_their_own_keys() -> None:
+    """The bound on the mean is the t-test's, under the metric's key (the row's test); max_degraded's sign test has a
+    key of its own, and only when the two differ."""
+    compared = comparison(moved(FLAT, MEAN_DROP, -0.1175), common=PAIRED)
+    both = {"accuracy": GateRule(max_drop=0.05, max_degraded=5)}
+    tests = assess_gates(compared, both, {}, alpha=0.05, old_result=valued(FLAT), new_result=valued(MEAN_DROP))
+    assert {key: a.p_value for key, a in tests.items()} == pytest.approx(
+        # one-sided: P(at least 10 of 40 worse) = sum(C(40, i) for i in range(31)) / 2**40
+        {("accuracy", "answer"): 0.0009726088076465591, "max_degraded of ('accuracy', 'answer')": 0.9996602258725034}
+    )
+    counts_only = assess_gates(compared, both, {}, alpha=0.05)  # no per-datapoint values: the sign test for both
+    assert list(counts_only) == [("accuracy", "answer")]

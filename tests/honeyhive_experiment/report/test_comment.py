@@ -438,6 +438,20 @@ def test_a_sign_test_between_runs_of_different_trials_says_it_cannot_tell() -> N
     assert line.endswith("  can't tell (trials differ)")
 
 
+def test_a_gate_test_saying_worse_beside_a_rise_is_not_the_rows_test() -> None:
+    """A max_degraded gate counts the datapoints that got worse whatever the mean did: its test can say worse while
+    the backend's change says the metric rose. The row then shows its own two-sided test, never "worse" beside it."""
+    data = significance_input()
+    assert data.comparison is not None
+    rising = [
+        d.model_copy(update={"difference": 0.1}) if d.metric_name == "accuracy" else d for d in data.comparison.metrics
+    ]
+    data = dataclasses.replace(data, comparison=data.comparison.model_copy(update={"metrics": rising}))
+    assert data.gate_assessment[("accuracy", "answer")].change.value == "worse"
+    rows = {cells(row)[0]: cells(row)[-1] for row in table_rows(render_comment(data).text, "| Metric")[2:]}
+    assert rows["Accuracy"].startswith("⚪ within noise (p = 1)")
+
+
 def test_the_datapoints_that_got_worse_show_their_inputs_clipped_like_the_failed_ones() -> None:
     """A RAG dataset's context is thousands of characters: the 📉 rows show a preview of it (200 characters, as a
     failed row does), not the 1,000 the report keeps for the HTML page."""
