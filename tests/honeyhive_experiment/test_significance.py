@@ -668,6 +668,7 @@ CLASSIFIED = [
     ("a drop beside a rise: within noise", (10, 30), 0.01, -0.1, 0.05, Change.WITHIN_NOISE),
     ("a change of 0 is neither", (30, 10), 0.01, None, 0.0, Change.WITHIN_NOISE),
     ("a test leaning nowhere is neither", (20, 20), 0.01, None, None, Change.WITHIN_NOISE),
+    ("leaning nowhere beside a rise", (20, 20), 0.01, None, 0.1, Change.WITHIN_NOISE),
     ("not significant, whatever agrees", (30, 10), 0.06, -0.1, -0.1, Change.WITHIN_NOISE),
     ("too few before anything else", (3, 2), 0.0, -0.1, -0.1, Change.TOO_FEW),
 ]
@@ -737,4 +738,5 @@ def test_assess_rows(
     }
     assert [a.p_value for a in found.values()] == pytest.approx([p for _, _, p in expected.values()], rel=1e-9)
     assert all((a.sides, a.alpha) == (sides, 0.05) for a in found.values())
+    assert [(a.better, a.worse) for a in found.values()] == [tuple(row)[:2] for row in rows.values()]
     assert all(a.p_adjusted == 1.0 for a in found.values() if a.change is Change.UNTOLD)
