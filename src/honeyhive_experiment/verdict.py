@@ -350,7 +350,7 @@ def _rows(
     only: Container[str] | None = None,
     old_result: ExperimentResultSummary | None = None,
     new_result: ExperimentResultSummary | None = None,
-    trials_differ: bool = False,
+    trials_differ: bool,
 ) -> dict[MetricKey | str, Row]:
     """Per compared metric (of ``only``, else all), what its test is run on, in the metric's direction: the backend's
     improved/degraded counts, its change of the aggregate, and with both runs' results and a mean aggregate each

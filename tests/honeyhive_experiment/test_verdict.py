@@ -2927,6 +2927,38 @@ TESTS: list[tuple[str, list[Any], list[Any], float, dict[str, Any], tuple[str, s
         ("within noise", "p = 1"),
     ),
     (
+        "lower is better: a mean's rise is worse",
+        FLAT,
+        [0.49] * 30 + [1.0] * 10,
+        0.1175,
+        {"lower": True},
+        ("worse", "p = 0.0019"),
+    ),
+    (
+        "lower is better: a median whose sign test leans against its change is within noise",
+        FLAT,
+        [0.49] * 30 + [1.0] * 10,
+        0.01,
+        {"aggregation": "median", "lower": True},
+        ("within noise", "p = 0.0022"),
+    ),
+    (
+        "numbers in the baseline, booleans now: the t-test (McNemar's: 0.039)",
+        [1.0] * 32 + [0.0] * 8,
+        [False] * 10 + [True] * 24 + [False] * 6,  # 10 down, 2 up
+        -0.2,
+        {},
+        ("worse", "p = 0.019"),  # scipy.stats.ttest_rel
+    ),
+    (
+        "values in the baseline only: the sign test on the counts",
+        FLAT,
+        [None] * 40,
+        -0.1175,
+        {"counts": (30, 10)},
+        ("within noise", "p = 0.0022"),
+    ),
+    (
         "no per-datapoint values: the sign test on the counts",
         [None] * 40,
         [None] * 40,
@@ -2983,8 +3015,9 @@ def test_which_test_a_row_takes(
     aggregation = how.get("aggregation", "average")
     before, after = valued(old, aggregation=aggregation), valued(new, aggregation=aggregation)
     differ = how.get("trials_differ", False)
+    shown = {"accuracy": LOWER} if how.get("lower") else {}
     found = assess_comparison(
-        comparison(row, common=PAIRED), {}, alpha=0.05, old_result=before, new_result=after, trials_differ=differ
+        comparison(row, common=PAIRED), shown, alpha=0.05, old_result=before, new_result=after, trials_differ=differ
     )
     assessed = found[("accuracy", "answer")]
     assert (assessed.change.value, describe(assessed)) == expected
@@ -3054,6 +3087,32 @@ GATE_TESTS: list[
         {},
         ("accuracy degraded on 30 datapoints (gate: at most 20): 30 of 40 worse, p = 0.0011",),
         (),
+    ),
+    (
+        "max_drop_pct and max_degraded: each its own test",
+        GateRule(max_drop_pct=10, max_degraded=5, significant=True),
+        FLAT,
+        MEAN_DROP,
+        -0.1175,
+        {},
+        ("accuracy got worse by 23.5% (gate: at most 10%): 10 of 40 worse, p = 0.0019",),
+        (
+            "accuracy degraded on 10 datapoints (gate: at most 5): 10 of 40 worse, p = 1, not significant, so not"
+            " failed (significant: true)",
+        ),
+    ),
+    (
+        "worse from 0 and max_degraded: each its own test",
+        GateRule(max_drop_pct=5, max_degraded=5, significant=True),
+        [0.0] * 40,
+        [0.01] * 30 + [-0.5] * 10,
+        -0.1175,
+        {"from zero": True},
+        ("accuracy got worse by 0.1175 from 0 (gate: at most 5%, of 0: none): 10 of 40 worse, p = 0.0019",),
+        (
+            "accuracy degraded on 10 datapoints (gate: at most 5): 10 of 40 worse, p = 1, not significant, so not"
+            " failed (significant: true)",
+        ),
     ),
     (
         "both bounds: each its own test, Holm-corrected together",
@@ -3131,7 +3190,10 @@ def test_which_test_a_gate_takes(
 ) -> None:
     presentation = {"accuracy": LOWER} if how.get("lower") else {}
     before, after = valued(old), valued(new)
-    compared = comparison(moved(old, new, difference), common=PAIRED)
+    row = moved(old, new, difference)
+    if how.get("from zero"):  # no percentage of a change from 0
+        row |= {"old_aggregate": 0.0, "new_aggregate": difference, "percentage_change": None}
+    compared = comparison(row, common=PAIRED)
     differ = how.get("trials_differ", False)
     gates = {"accuracy": gate}
     tests = assess_gates(
