@@ -7,8 +7,9 @@ counts and pass/fail are the backend's numbers, never recomputed. What is decide
 * **Direction.** ``metrics.<name>.direction: lower`` makes a negative difference an improvement. The backend
   calls a larger value "improved"; for lower-is-better metrics the *better / worse* counts are the backend's
   ``degraded_count / improved_count``.
-* **Change and noise.** A row's change is the assessment's (a sign test on the backend's counts, see
-  :mod:`honeyhive_experiment.significance`); without counts, the sign of the backend's difference.
+* **Change and noise.** A row's change is the assessment's (a mean's paired t-test on the backend's per-datapoint
+  values, else a sign test on its counts, see :mod:`honeyhive_experiment.significance`); without counts, the sign
+  of the backend's difference.
 * **Redaction.** This is the one place secrets are taken out: every string from the backend, the dataset or the
   user's code is redacted as it enters the model (also through its control, zero-width and bidi characters, then
   taken out but the joiners of emoji and scripts, so every output shows the same text), before anything truncates
