@@ -2935,6 +2935,14 @@ TESTS: list[tuple[str, list[Any], list[Any], float, dict[str, Any], tuple[str, s
         ("worse", "p = 0.0019"),
     ),
     (
+        "lower is better, no difference sent: the test alone",
+        FLAT,
+        [0.49] * 30 + [1.0] * 10,
+        0.1175,
+        {"lower": True, "no difference": True},
+        ("worse", "p = 0.0019"),
+    ),
+    (
         "lower is better: a median whose sign test leans against its change is within noise",
         FLAT,
         [0.49] * 30 + [1.0] * 10,
@@ -3012,6 +3020,8 @@ def test_which_test_a_row_takes(
     row = moved([_mean(v) for v in old], [_mean(v) for v in new], difference)
     if "counts" in how:  # values the runs' results do not hold as numbers: the backend's counts as sent
         row |= {"improved_count": how["counts"][0], "degraded_count": how["counts"][1]}
+    if how.get("no difference"):
+        row["difference"] = None
     aggregation = how.get("aggregation", "average")
     before, after = valued(old, aggregation=aggregation), valued(new, aggregation=aggregation)
     differ = how.get("trials_differ", False)
