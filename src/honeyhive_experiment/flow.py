@@ -465,6 +465,7 @@ def judge(
     new_errors: list[str] = []
     left: dict[str, tuple[dict[str, int], dict[str, int]]] = {}  # per efficiency metric, the calls it leaves out
     # by why: the baseline's, this run's
+    trials = max(result.summary.trials, settings.trials or config.trials)
     if baseline is not None:
         enter(cancel, "comparing with the baseline")
         aggregate = config.aggregate_function.value
@@ -480,8 +481,14 @@ def judge(
         )
         alpha = config.verdict.alpha
         old, new = baseline_result, result.summary
-        assessment = assess_comparison(comparison, metrics, alpha=alpha, old_result=old, new_result=new)
-        gate_assessment = assess_gates(comparison, config.gate, metrics, alpha=alpha)
+        # the sign tests' coin is fair only between runs of as many trials (significance.py); the t-test's stays so
+        differ = trials_of(baseline.run, baseline_result) != trials
+        assessment = assess_comparison(
+            comparison, metrics, alpha=alpha, old_result=old, new_result=new, trials_differ=differ
+        )
+        gate_assessment = assess_gates(
+            comparison, config.gate, metrics, alpha=alpha, old_result=old, new_result=new, trials_differ=differ
+        )
         # Both sides from the same source, the backend's function spans: this run's outcomes hold its errors too,
         # but a run recorded before sessions carried metadata.error (or by another tool) has them only on its spans.
         errored = client.errored_datapoints(result.run_id)
@@ -577,7 +584,7 @@ def judge(
         baseline_failed=frozenset(baseline_result.failed) if baseline_result is not None else None,
         baseline_errored=frozenset(baseline_errored) if baseline_errored is not None else None,
         id_scheme=dataset.identity.scheme if dataset.identity else None,
-        trials=max(result.summary.trials, settings.trials or config.trials),
+        trials=trials,
         totals=totals,
         baseline_totals=baseline_totals,
         left_out={m: (sum(before.values()), sum(after.values())) for m, (before, after) in left.items()},

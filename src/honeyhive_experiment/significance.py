@@ -1,4 +1,4 @@
-"""Telling a regression from noise, using only the counts the backend reports.
+"""Telling a regression from noise, on the backend's counts and per-datapoint values.
 
 For each metric the backend says, over the datapoints both runs share, how many improved and how many
 degraded (datapoints that stayed the same are left out). If the change made no real difference, each
@@ -15,21 +15,38 @@ in the worse direction, and :func:`assess_regressions` corrects it with Holm ove
 is not diluted by metrics nobody gates). One-sided, 5 unanimous changes can be significant at 0.05 (0.5**5 =
 0.031), where the two-sided test needs 6.
 
+The sign test asks whether more datapoints went one way than the other, which is a question about the median
+change, not the mean: 30 datapoints up by 0.01 and 10 down by 0.5 is a majority better and a mean much worse. For a
+metric whose aggregate is a mean, :func:`t_test` is the paired t-test on each shared datapoint's difference
+(Student's t, its CDF from the regularized incomplete beta function): it asks whether the mean difference is 0.
+Its p-value is never below the sign test's smallest one on the same changes (:func:`smallest_p`): with few changed
+datapoints the t distribution is no approximation of theirs (3 of 40 dropping 1 → 0 give t = -1.78, p = 0.042, where
+a coin does that one time in eight), and so ``too few changes to tell`` means the same whichever test ran.
+
+The sign-based tests need the same number of trials in both runs: the backend compares datapoints on the mean of
+their trials, and a mean of 5 trials sits nearer the datapoint's centre than one trial does, so with a skewed metric
+(a judge right 80% of the time) most datapoints "degrade" from 1 to 0.8 with nothing changed. A row marked
+``untold`` is therefore :attr:`Change.UNTOLD`, never tested. The t-test stays valid: a mean of K trials has the
+datapoint's expected value whatever K, so the differences still average 0 when nothing changed, and their spread is
+measured, not assumed.
+
 Everything here is pure arithmetic on integers and floats: no I/O, nothing beyond the standard library.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+import math
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 __all__ = [
     "DEFAULT_ALPHA",
     "Assessment",
     "Change",
     "Flips",
+    "Row",
     "assess",
     "assess_regressions",
     "can_be_significant",
@@ -42,6 +59,7 @@ __all__ = [
     "regression_test",
     "sign_test",
     "smallest_p",
+    "t_test",
 ]
 
 K = TypeVar("K", bound=Hashable)
@@ -60,6 +78,8 @@ class Change(StrEnum):
     WORSE = "worse"
     WITHIN_NOISE = "within noise"
     TOO_FEW = "too few changes to tell"
+    UNTOLD = "can't tell"
+    """A sign-based test between runs of different numbers of trials: its coin toss is not fair then."""
 
 
 def _check_alpha(alpha: float) -> None:
@@ -113,6 +133,64 @@ def _tail(n: int, k: int) -> int:
         tail += term
         term = term * (n - i) // (i + 1)
     return tail
+
+
+def t_test(differences: Sequence[float], sides: int = 2) -> float:
+    """The paired t-test on each shared datapoint's difference (positive: better): two-sided, or with ``sides=1``
+    one-sided in the worse direction (the mean difference below 0). Never below :func:`smallest_p` of the changed
+    datapoints (the module docstring says why); fewer than 2 differences give 1.0.
+
+    Equals ``scipy.stats.ttest_rel(new, old).pvalue`` (``alternative="less"`` one-sided) where that is above the floor.
+    All differences equal: t is infinite, in the mean's direction (p = 0 there, floored; 1 the other way; all 0 is
+    no change, p = 1)."""
+    floor = smallest_p(sum(1 for d in differences if d), sides)
+    n = len(differences)
+    if n < 2:
+        return 1.0
+    mean = math.fsum(differences) / n
+    squares = math.fsum((d - mean) ** 2 for d in differences)
+    t = mean / math.sqrt(squares / (n - 1) / n) if squares else math.copysign(math.inf, mean)
+    df = n - 1
+    # P(|T| >= |t|) = I_x(df/2, 1/2) with x = df / (df + t²); 1 - x is passed as computed, not as 1 - x
+    both = _betainc(df / 2, 0.5, df / (df + t * t), 1 / (1 + df / (t * t)) if t else 0.0)
+    p = both if sides == 2 else both / 2 if t < 0 else 1 - both / 2
+    return max(p, floor)
+
+
+def _betainc(a: float, b: float, x: float, y: float) -> float:
+    """The regularized incomplete beta function I_x(a, b), ``y`` being 1 - x (Numerical Recipes' ``betai``): by the
+    continued fraction where it converges fast, else by the symmetry I_x(a, b) = 1 - I_y(b, a)."""
+    if x == 0 or y == 0:
+        return x  # 0 or 1
+    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log(y))
+    if x < (a + 1) / (a + b + 2):  # pragma: no mutate  # either way is exact; this one is fast
+        return front * _fraction(a, b, x) / a
+    return 1 - front * _fraction(b, a, y) / b
+
+
+_TINY = 1e-300
+"""What a vanishing denominator of the continued fraction is replaced by (Lentz's method)."""
+
+
+def _fraction(a: float, b: float, x: float) -> float:
+    """The continued fraction of I_x(a, b) by the modified Lentz method (Numerical Recipes' ``betacf``), to the
+    last bit a double holds; it converges in O(√max(a, b)) terms where :func:`_betainc` uses it."""
+    c, d = 1.0, 1 - (a + b) * x / (a + 1)
+    d = 1 / (d if abs(d) > _TINY else _TINY)  # pragma: no mutate
+    h = d
+    m = 0
+    while True:
+        m += 1
+        for numerator in (
+            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+        ):
+            d, c = 1 + numerator * d, 1 + numerator / c
+            d = 1 / (d if abs(d) > _TINY else _TINY)  # pragma: no mutate
+            c = c if abs(c) > _TINY else _TINY  # pragma: no mutate
+            h *= d * c
+        if abs(d * c - 1) < 3e-16:  # pragma: no mutate
+            return h
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,14 +268,26 @@ def min_changes(alpha: float = DEFAULT_ALPHA, sides: int = 2) -> int:
     return n
 
 
-def classify(better: int, worse: int, *, p_adjusted: float, alpha: float = DEFAULT_ALPHA, sides: int = 2) -> Change:
+def classify(
+    better: int,
+    worse: int,
+    *,
+    p_adjusted: float,
+    alpha: float = DEFAULT_ALPHA,
+    sides: int = 2,
+    lean: float | None = None,
+    shown: float | None = None,
+) -> Change:
     """A metric's :class:`Change` from its direction-aware counts and its (Holm-adjusted) p-value.
 
     ``too few changes to tell`` compares the *raw* smallest possible p-value (a unanimous result on
     ``better + worse`` changes) with ``alpha``, not a Holm-adjusted one: it says that not even a unanimous change
     could be significant, whatever else is in the comparison. Otherwise the metric is ``better`` or ``worse``
-    (whichever side is larger) when ``p_adjusted <= alpha``, and ``within noise`` when not. ``sides=1`` (a
-    regression test) counts a unanimous change one-sided.
+    when ``p_adjusted <= alpha``, in the direction the test leans (``lean``: the t-test's mean difference; by
+    default whichever count is larger), and ``within noise`` when not. ``shown`` is the backend's change of the
+    aggregate in the metric's direction (positive: better; ``None``: not sent): a test leaning the other way, or a
+    change of 0, is within noise at best, so a row never reads "better" beside a drop. ``sides=1`` (a regression
+    test) counts a unanimous change one-sided.
     """
     _check_count("better", better)
     _check_count("worse", worse)
@@ -205,12 +295,27 @@ def classify(better: int, worse: int, *, p_adjusted: float, alpha: float = DEFAU
     _check_alpha(alpha)
     if not can_be_significant(better + worse, alpha, sides):
         return Change.TOO_FEW
-    if p_adjusted <= alpha:
-        if worse > better:
-            return Change.WORSE
-        if better > worse:
+    lean = better - worse if lean is None else lean
+    if p_adjusted <= alpha and (shown is None or shown * lean > 0):
+        if lean > 0:
             return Change.BETTER
+        if lean < 0:
+            return Change.WORSE
     return Change.WITHIN_NOISE
+
+
+class Row(NamedTuple):
+    """One metric's evidence in one comparison, in the metric's direction (a plain ``(better, worse)`` is one)."""
+
+    better: int
+    """The shared datapoints that got better, by the backend's counts."""
+    worse: int
+    differences: tuple[float, ...] | None = None
+    """Each shared datapoint's change (positive: better), for :func:`t_test`; ``None``: the sign test on the counts."""
+    shown: float | None = None
+    """The backend's change of the aggregate (positive: better; ``None``: not sent): see :func:`classify`."""
+    untold: bool = False
+    """The runs ran different numbers of trials: a sign test here is not told (:attr:`Change.UNTOLD`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,51 +325,61 @@ class Assessment:
     better: int
     worse: int
     p_value: float
-    """The raw sign-test p-value."""
+    """The raw p-value (sign test, McNemar or t-test)."""
     p_adjusted: float
     """The Holm-adjusted p-value across the comparison's metrics; this is what is compared with ``alpha``."""
     change: Change
     alpha: float = DEFAULT_ALPHA
     sides: int = 2
-    """2: the two-sided sign test (a row's better / worse); 1: the one-sided regression test of a gate."""
+    """2: the two-sided test (a row's better / worse); 1: the one-sided regression test of a gate."""
 
     @property
     def changes(self) -> int:
         return self.better + self.worse
 
 
-def assess(rows: Mapping[K, tuple[int, int]], *, alpha: float = DEFAULT_ALPHA) -> dict[K, Assessment]:
-    """Test every metric of one comparison: ``rows`` maps a metric to its ``(better, worse)`` counts.
+def assess(rows: Mapping[K, Row | tuple[int, int]], *, alpha: float = DEFAULT_ALPHA) -> dict[K, Assessment]:
+    """Test every metric of one comparison: ``rows`` maps a metric to its :class:`Row` (or ``(better, worse)``).
 
     The counts are direction-aware (the caller maps improved/degraded through the metric's direction; for
-    pass/fail use :attr:`Flips.better_worse`). Holm's correction runs over the metrics with at least one change;
-    a metric without changes keeps p = 1. The result has the keys of ``rows`` in their order.
+    pass/fail use :attr:`Flips.better_worse`). A row with differences takes the two-sided :func:`t_test`, else the
+    :func:`sign_test`. Holm's correction runs over the metrics with at least one change that are told; a metric
+    without changes keeps p = 1. The result has the keys of ``rows`` in their order.
     """
+    return _corrected(rows, alpha=alpha, sides=2)
+
+
+def assess_regressions(rows: Mapping[K, Row | tuple[int, int]], *, alpha: float = DEFAULT_ALPHA) -> dict[K, Assessment]:
+    """Test whether each gated metric got worse: ``rows`` as :func:`assess` takes them. The one-sided
+    :func:`t_test` or :func:`regression_test`, Holm-corrected over these rows only (those with a change); a metric
+    is ``worse`` when significant, else ``within noise`` or ``too few changes to tell`` (one-sided)."""
+    # never better: leaning better, the one-sided p is at least 0.5
+    return _corrected(rows, alpha=alpha, sides=1)
+
+
+def _corrected(rows: Mapping[K, Row | tuple[int, int]], *, alpha: float, sides: int) -> dict[K, Assessment]:
+    """Each row's :class:`Assessment`, its test ``sides``-sided, Holm-corrected as :func:`assess` says."""
     _check_alpha(alpha)
-    raw = {key: sign_test(better, worse) for key, (better, worse) in rows.items()}
-    return _corrected(rows, raw, alpha=alpha, sides=2)
-
-
-def assess_regressions(rows: Mapping[K, tuple[int, int]], *, alpha: float = DEFAULT_ALPHA) -> dict[K, Assessment]:
-    """Test whether each gated metric got worse: ``rows`` maps a metric to its direction-aware ``(better, worse)``
-    counts. The one-sided :func:`regression_test`, Holm-corrected over these rows only (those with a change); a
-    metric is ``worse`` when significant, else ``within noise`` or ``too few changes to tell`` (one-sided)."""
-    _check_alpha(alpha)
-    raw = {key: regression_test(worse, better) for key, (better, worse) in rows.items()}
-    # never better: with fewer worse than better changes the one-sided p is at least 0.5
-    return _corrected(rows, raw, alpha=alpha, sides=1)
-
-
-def _corrected(
-    rows: Mapping[K, tuple[int, int]], raw: Mapping[K, float], *, alpha: float, sides: int
-) -> dict[K, Assessment]:
-    """Each row's :class:`Assessment` from its raw p-value, Holm-corrected as :func:`assess` says."""
-    adjusted = holm({key: raw[key] for key, (better, worse) in rows.items() if better + worse > 0})
+    told = {key: Row(*row) for key, row in rows.items()}
+    raw: dict[K, float] = {}
+    for key, row in told.items():
+        if row.differences is not None:
+            raw[key] = t_test(row.differences, sides)
+        else:
+            raw[key] = sign_test(row.better, row.worse) if sides == 2 else regression_test(row.worse, row.better)
+    tested = {key: raw[key] for key, row in told.items() if row.better + row.worse > 0 and not row.untold}
+    adjusted = holm(tested)
     result: dict[K, Assessment] = {}
-    for key, (better, worse) in rows.items():
+    for key, row in told.items():
         p_adjusted = adjusted.get(key, 1.0)
-        change = classify(better, worse, p_adjusted=p_adjusted, alpha=alpha, sides=sides)
-        result[key] = Assessment(better, worse, raw[key], p_adjusted, change, alpha, sides)
+        if row.untold:
+            result[key] = Assessment(row.better, row.worse, 1.0, 1.0, Change.UNTOLD, alpha, sides)
+            continue
+        lean = None if row.differences is None else math.fsum(row.differences)
+        change = classify(
+            row.better, row.worse, p_adjusted=p_adjusted, alpha=alpha, sides=sides, lean=lean, shown=row.shown
+        )
+        result[key] = Assessment(row.better, row.worse, raw[key], p_adjusted, change, alpha, sides)
     return result
 
 
@@ -273,6 +388,8 @@ def describe(a: Assessment) -> str:
     worth showing: ``"needs ≥ 6 changes, has 4"`` (``≥ 5`` for a one-sided regression test)."""
     if a.change is Change.TOO_FEW:
         return f"needs ≥ {min_changes(a.alpha, a.sides)} changes, has {a.changes}"
+    if a.change is Change.UNTOLD:
+        return "trials differ"
     return p_text(a.p_adjusted, a.alpha)
 
 

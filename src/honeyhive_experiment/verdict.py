@@ -49,6 +49,7 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from statistics import fmean
 from typing import TYPE_CHECKING, Any, Final
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
@@ -59,6 +60,7 @@ from honeyhive_experiment.models.outcomes import COLLISION, MISSING_GROUND_TRUTH
 from honeyhive_experiment.significance import (
     Assessment,
     Change,
+    Row,
     assess,
     assess_regressions,
     flips,
@@ -341,19 +343,81 @@ def _judged(result: ExperimentResultSummary, unrecorded: Container[str]) -> list
 # ------------------------------------------------------------------------------------------------ comparison
 
 
-def _better_worse(
-    comparison: RunComparisonResult, presentation: Mapping[str, MetricConfig], only: Container[str] | None = None
-) -> dict[MetricKey | str, tuple[int, int]]:
-    """Per compared metric (of ``only``, else all), the backend's improved/degraded counts in the metric's
-    direction; a metric the backend sent no counts for is left out."""
-    rows: dict[MetricKey | str, tuple[int, int]] = {}
-    for delta in comparison.metrics:
-        improved, degraded = delta.improved_total, delta.degraded_total
-        if improved is None or degraded is None or (only is not None and delta.metric_name not in only):
-            continue
+def _rows(
+    comparison: RunComparisonResult,
+    presentation: Mapping[str, MetricConfig],
+    *,
+    only: Container[str] | None = None,
+    old_result: ExperimentResultSummary | None = None,
+    new_result: ExperimentResultSummary | None = None,
+    trials_differ: bool,
+) -> dict[MetricKey | str, Row]:
+    """Per compared metric (of ``only``, else all), what its test is run on, in the metric's direction: the backend's
+    improved/degraded counts, its change of the aggregate, and with both runs' results and a mean aggregate each
+    shared datapoint's difference (:func:`_paired`: the t-test); a metric the backend sent no counts for is left
+    out. ``trials_differ``: the runs ran different numbers of trials, so a row without differences is untold."""
+    deltas = [
+        (d, improved, degraded)
+        for d in comparison.metrics
+        if (improved := d.improved_total) is not None
+        and (degraded := d.degraded_total) is not None
+        and (only is None or d.metric_name in only)
+    ]
+    differences: dict[MetricKey, tuple[float, ...]] = {}
+    if old_result is not None and new_result is not None and new_result.metrics.aggregation_function in _MEANS:
+        differences = _paired(old_result, new_result, [d.key for d, _, _ in deltas], comparison.common_datapoints)
+    rows: dict[MetricKey | str, Row] = {}
+    for delta, improved, degraded in deltas:
         lower = presentation.get(delta.metric_name, MetricConfig()).direction is Direction.LOWER
-        rows.setdefault(delta.key, (degraded, improved) if lower else (improved, degraded))
+        found = differences.get(delta.key)
+        shown = delta.difference
+        if lower:  # in the metric's direction: positive is better
+            found, shown = None if found is None else tuple(-d for d in found), None if shown is None else -shown
+        rows.setdefault(
+            delta.key,
+            Row(
+                *((degraded, improved) if lower else (improved, degraded)),
+                differences=found,
+                shown=shown,
+                untold=trials_differ and found is None,
+            ),
+        )
     return rows
+
+
+_MEANS: Final = frozenset({None, "average"})
+"""The aggregate functions that take the mean: of a boolean metric its pass rate (the report shows it in percent);
+their change is the mean difference the paired t-test tests."""
+
+
+def _paired(
+    old: ExperimentResultSummary, new: ExperimentResultSummary, keys: Sequence[MetricKey], common: Iterable[str]
+) -> dict[MetricKey, tuple[float, ...]]:
+    """Per metric of ``keys``, its change (new - old) on each of the ``common`` datapoints that has a value in both
+    runs' per-datapoint results (with trials: the mean of its trials, as the backend reduced them), paired by
+    datapoint id. Left out: a metric with no such datapoint (the sign test then), or whose values there are all
+    booleans, a pass rate, whose paired test is McNemar's on the flips, the sign test of its counts. Only inside a
+    test statistic: never shown."""
+    before, after = _values(old, keys), _values(new, keys)
+    found: dict[MetricKey, tuple[float, ...]] = {}
+    for key in keys:
+        first, second = before.get(key, {}), after.get(key, {})
+        pairs = [(first[i], second[i]) for i in dict.fromkeys(common) if i in first and i in second]
+        if not all(isinstance(v, bool) for pair in pairs for v in (*pair[0], *pair[1])):
+            found[key] = tuple(fmean(b) - fmean(a) for a, b in pairs)
+    return found
+
+
+def _values(result: ExperimentResultSummary, keys: Iterable[MetricKey]) -> dict[MetricKey, dict[str, list[float]]]:
+    """Per metric of ``keys``, each datapoint's numbers and booleans in ``result``'s per-datapoint rows (one, unless
+    a datapoint has several events of the metric's name: the backend compares their mean)."""
+    wanted = set(keys)
+    found: dict[MetricKey, dict[str, list[float]]] = {}
+    for datapoint, metrics in result.datapoints.values():
+        for name, event_name, value in metrics:
+            if (name, event_name) in wanted and isinstance(value, bool | int | float):
+                found.setdefault((name, event_name), {}).setdefault(datapoint, []).append(value)
+    return found
 
 
 def assess_comparison(
@@ -363,14 +427,17 @@ def assess_comparison(
     alpha: float,
     old_result: ExperimentResultSummary | None = None,
     new_result: ExperimentResultSummary | None = None,
+    trials_differ: bool = False,
 ) -> dict[MetricKey | str, Assessment]:
-    """Each compared metric's change told apart from noise: an exact sign test on the backend's improved and
-    degraded counts (direction-aware), and with both runs' results a McNemar test on the datapoints that
-    flipped between passing and failing (key :data:`PASS_FAIL`); Holm-corrected across all of them."""
-    rows = _better_worse(comparison, presentation)
+    """Each compared metric's change told apart from noise, Holm-corrected across all of them: a mean's by the
+    paired t-test on its datapoints' differences, any other's by an exact sign test on the backend's improved and
+    degraded counts (direction-aware), and with both runs' results a McNemar test on the datapoints that flipped
+    between passing and failing (key :data:`PASS_FAIL`). ``trials_differ``: the runs ran different numbers of
+    trials, so the sign tests are untold (:attr:`Change.UNTOLD`)."""
+    rows = _rows(comparison, presentation, old_result=old_result, new_result=new_result, trials_differ=trials_differ)
     if old_result is not None and new_result is not None:
         flipped = flips(old_result.passed, old_result.failed, new_result.passed, new_result.failed)
-        rows[PASS_FAIL] = flipped.better_worse
+        rows[PASS_FAIL] = Row(*flipped.better_worse, untold=trials_differ)
     return assess(rows, alpha=alpha)
 
 
@@ -407,15 +474,11 @@ def boolean_metrics(outcomes: Iterable[DatapointOutcome], metrics: Iterable[str]
     return {name for name, found in values.items() if is_boolean(found)}
 
 
-_PERCENT_AGGREGATES: Final = frozenset({None, "average"})
-"""The aggregate functions whose aggregate of a boolean metric is its pass rate, which the report shows in percent."""
-
-
 def in_points(spec: str | None, boolean: bool, aggregation: str | None) -> bool:
     """Whether the report shows a metric's numbers as percentages, so its changes in percentage points
     (:func:`~honeyhive_experiment.report.numbers.format_delta`): its format is a percentage (``.0%``), or it has no
     format and is ``boolean``, its values averaged (a pass rate)."""
-    return spec.endswith("%") if spec else boolean and aggregation in _PERCENT_AGGREGATES
+    return spec.endswith("%") if spec else boolean and aggregation in _MEANS
 
 
 def in_units(text: str, points: bool) -> str:
@@ -489,10 +552,11 @@ def _apart(value: float, bound: float, text: str) -> tuple[str, str]:
     return text, shown
 
 
-def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points: bool) -> list[str]:
-    """The gate's bounds that the backend's numbers for ``delta`` exceed, in words: a change in the metric's units in
-    the units the report shows its change in (``points``: :func:`in_units`)."""
-    hits: list[str] = []
+def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points: bool) -> list[tuple[str, bool]]:
+    """The gate's bounds that the backend's numbers for ``delta`` exceed, in words (a change in the metric's units in
+    the units the report shows its change in, ``points``: :func:`in_units`), each with whether it bounds the count
+    of worse datapoints (``max_degraded``) rather than the aggregate."""
+    hits: list[tuple[str, bool]] = []
     difference, change = delta.difference, delta.percentage_change
     # how much worse the metric got (positive = worse), from the backend's difference and percentage change
     drop = None if difference is None else (-difference if higher else difference)
@@ -500,16 +564,18 @@ def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points:
     degraded = delta.degraded_total if higher else delta.improved_total
     if gate.max_drop is not None and drop is not None and drop > gate.max_drop:
         said, bound = _apart(drop, gate.max_drop, f"{drop:.3f}" if points else f"{drop:g}")  # points: 13.6 pp
-        hits.append(f"{metric} got worse by {in_units(said, points)} (gate: at most {in_units(bound, points)})")
+        hits.append(
+            (f"{metric} got worse by {in_units(said, points)} (gate: at most {in_units(bound, points)})", False)
+        )
     if gate.max_drop_pct is not None and worse_pct is not None and worse_pct > gate.max_drop_pct:
         said, bound = _apart(worse_pct, gate.max_drop_pct, f"{worse_pct:.1f}")
-        hits.append(f"{metric} got worse by {said}% (gate: at most {bound}%)")
+        hits.append((f"{metric} got worse by {said}% (gate: at most {bound}%)", False))
     elif gate.max_drop_pct is not None and delta.old_aggregate == 0 and drop is not None and drop > 0:
         # no percentage of 0 (the backend sends none): any worsening from 0 is past every percentage
         said = in_units(f"{drop:g}", points)
-        hits.append(f"{metric} got worse by {said} from 0 (gate: at most {gate.max_drop_pct:g}%, of 0: none)")
+        hits.append((f"{metric} got worse by {said} from 0 (gate: at most {gate.max_drop_pct:g}%, of 0: none)", False))
     if gate.max_degraded is not None and degraded is not None and degraded > gate.max_degraded:
-        hits.append(f"{metric} degraded on {degraded} datapoints (gate: at most {gate.max_degraded})")
+        hits.append((f"{metric} degraded on {degraded} datapoints (gate: at most {gate.max_degraded})", True))
     return hits
 
 
@@ -519,18 +585,50 @@ def assess_gates(
     presentation: Mapping[str, MetricConfig],
     *,
     alpha: float,
+    old_result: ExperimentResultSummary | None = None,
+    new_result: ExperimentResultSummary | None = None,
+    trials_differ: bool = False,
 ) -> dict[MetricKey | str, Assessment]:
-    """Did each gated metric get worse? The one-sided regression test on the backend's improved/degraded counts
-    (direction-aware), Holm-corrected over the gated metrics only: an ungated metric never dilutes a gate."""
-    return assess_regressions(_better_worse(comparison, presentation, only=gates), alpha=alpha)
+    """Did each gated metric get worse? One-sided, Holm-corrected over the gates' tests only (an ungated metric never
+    dilutes a gate): a bound on the aggregate (``max_drop``, ``max_drop_pct``) by the test its row takes
+    (:func:`assess_comparison`: the paired t-test of a mean), a bound on the count of worse datapoints
+    (``max_degraded``) by the sign test on the backend's counts, under :func:`_counted` of its key when the gate has
+    both and they differ. The arguments are :func:`assess_comparison`'s."""
+    rows = _rows(
+        comparison, presentation, only=gates, old_result=old_result, new_result=new_result, trials_differ=trials_differ
+    )
+    family: dict[MetricKey | str, Row] = {}
+    for key, row in rows.items():
+        gate = gates[key[0]]
+        aggregate = gate.max_drop is not None or gate.max_drop_pct is not None
+        # a bound on the aggregate is crossed only by a worse one, and max_degraded counts the datapoints that got
+        # worse whichever way it went: the backend's change vetoes nothing here (the report's row keeps its sense)
+        row = row._replace(shown=None)
+        counts = row._replace(differences=None, untold=trials_differ)
+        family[key] = row if aggregate else counts
+        if aggregate and gate.max_degraded is not None and row != counts:
+            family[_counted(key)] = counts
+    return assess_regressions(family, alpha=alpha)
+
+
+def _counted(key: MetricKey | str) -> str:
+    """The key of a gate's ``max_degraded`` test in :func:`assess_gates` when its bound on the aggregate takes
+    another test."""
+    return f"max_degraded of {key}"
 
 
 def _evidence(found: Assessment | None, paired: int) -> str:
     """What the gate's test says, beside the bound, of the ``paired`` datapoints it counted: ``6 of 40 worse, p =
-    0.016``; ``4 of 40 worse, p = 0.062, too few changes to tell (needs ≥ 5)``."""
+    0.016``; ``4 of 40 worse, p = 0.062, too few changes to tell (needs ≥ 5)``; of a sign test between runs of
+    different trials, that it cannot say."""
     if found is None or not paired:  # the test counts the datapoints with a value in both runs
         why = "no per-datapoint counts" if found is None else "no datapoint has a value in both runs"
         return f"significance unknown: {why}"
+    if found.change is Change.UNTOLD:
+        return (
+            f"{found.worse} of {paired} worse; significance unknown: the runs ran different numbers of trials, and"
+            " the sign test needs the same number in both"
+        )
     text = f"{found.worse} of {paired} worse, {p_text(found.p_adjusted, found.alpha)}"
     if found.change is Change.TOO_FEW:
         text += f", too few changes to tell (needs ≥ {min_changes(found.alpha, found.sides)})"
@@ -654,25 +752,28 @@ def gate_failures(
     and bounds are said in percentage points (:func:`in_points`), as its Δ column says them. A bound exceeded is a
     failure, said with the test's count and p-value; a gate with ``significant: true`` fails only when the
     regression is also significant (or when significance cannot be told: the backend sent no improved/degraded
-    counts, or no datapoint has a value in both runs), and is otherwise said as a warning.
+    counts, no datapoint has a value in both runs, or a sign test's runs ran different numbers of trials), and is
+    otherwise said as a warning. A ``max_degraded`` bound is said with its own sign test when :func:`assess_gates`
+    made one.
     """
     failures: list[tuple[str, str]] = []
     noise: list[tuple[str, str]] = []
     shared = len(comparison.common_datapoints)
+    tests = assessment or {}
     for metric, gate in gates.items():
         higher = presentation.get(metric, MetricConfig()).direction is Direction.HIGHER
         for delta in (d for d in comparison.metrics if d.metric_name == metric):
-            hits = _hits(metric, delta, gate, higher, metric in points)
-            found = (assessment or {}).get(delta.key)
             paired = shared if delta.found_count is None else delta.found_count  # the backend's count, when sent
-            evidence = _evidence(found, paired)
-            if not hits:
-                continue
-            if gate.significant and found is not None and found.change is not Change.WORSE and paired:
-                said = (f"{hit}: {evidence}, not significant, so not failed (significant: true)" for hit in hits)
-                noise.extend((metric, text) for text in said)
-            else:
-                failures.extend((metric, f"{hit}: {evidence}") for hit in hits)
+            for hit, of_count in _hits(metric, delta, gate, higher, metric in points):
+                key = _counted(delta.key) if of_count and _counted(delta.key) in tests else delta.key
+                found = tests.get(key)
+                evidence = _evidence(found, paired)
+                # a sign test untold (trials differ) fails as a plain threshold: a false red is fixed by matching K
+                noisy = found is not None and found.change in (Change.WITHIN_NOISE, Change.TOO_FEW)
+                if gate.significant and noisy and paired:
+                    noise.append((metric, f"{hit}: {evidence}, not significant, so not failed (significant: true)"))
+                else:
+                    failures.append((metric, f"{hit}: {evidence}"))
     return failures, noise
 
 

@@ -268,3 +268,61 @@ def test_old_crashes_within_allow_failed_pass_and_the_check_says_so(
     latest = rows[again.report["run"]["id"]]
     assert (latest["check"], latest["verdict"]) == ("pass", "fail")  # the check passed; the backend failed it
     assert rows[bot.baseline]["check"] == "neutral"  # the first run had nothing to compare with
+
+
+# ------------------------------------------------------------------------------------------- the test of a mean
+
+SCORED = """
+import json
+import pathlib
+
+STATE = pathlib.Path(__file__).resolve().parent / "state.json"
+
+
+def answer(datapoint):
+    return {"number": datapoint["inputs"]["number"]}
+
+
+def score(outputs, inputs, ground_truth=None):
+    if not json.loads(STATE.read_text(encoding="utf-8"))["drop"]:
+        return 0.5
+    return 0.0 if outputs["number"] < 10 else 0.51
+"""
+
+
+def test_a_mean_that_drops_while_most_datapoints_rise_fails_its_noise_aware_gate(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """30 of 40 scores rise by 0.01 and 10 fall by 0.5: the mean drops 23.5%. The sign test on the improved and
+    degraded counts asks which way most datapoints went (better, p = 0.0022), which is not what a gate on the mean
+    asks: the paired t-test on the datapoints' differences finds the drop (scipy's ttest_rel: p = 0.00097)."""
+    root = tmp_path_factory.mktemp("mean") / "scorer"
+    (root / ".honeyhive").mkdir(parents=True)
+    (root / "scorer.py").write_text(SCORED, encoding="utf-8")
+    rows = [{"inputs": {"number": i}} for i in range(ROWS)]
+    (root / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    (root / ".gitignore").write_text("state.json\n.honeyhive/local.db*\n__pycache__/\n", encoding="utf-8")
+    config = "name: scorer\nfunction: scorer:answer\ndataset: {path: questions.jsonl}\nevaluators: [scorer:score]\n"
+    (root / ".honeyhive" / "experiment.yml").write_text(
+        config + "gate: {score: {max_drop: 0.05, significant: true}}\n", encoding="utf-8"
+    )
+    (root / "state.json").write_text('{"drop": false}', encoding="utf-8")
+    init_repository(root, "a scorer")
+    scorer = Bot(root, baseline="")
+    try:
+        first = scorer.run(baseline=False)
+        assert first.code == 0, first.out
+        (root / "state.json").write_text('{"drop": true}', encoding="utf-8")
+        run = scorer.run("--baseline", first.report["run"]["id"], baseline=False)
+    finally:
+        sys.modules.pop("scorer", None)
+    assert run.code == 1, run.out
+    assert run.report["gate_failures"] == ["score got worse by 0.1175 (gate: at most 0.05): 10 of 40 worse, p < 0.001"]
+    score = run.metric("score")
+    assert (score["better_count"], score["worse_count"], score["change"], score["significance"]) == (
+        30,
+        10,
+        "worse",
+        "p < 0.001",
+    )
+    assert "🟢" not in run.comment  # never "better" beside the drop

@@ -205,8 +205,9 @@ def test_a_metric_whose_gate_failed_says_so_and_never_reads_better(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Latency (lower is better) improves a little on 11 of 12 datapoints and triples on one: its mean rises 15.8%,
-    past its 10% gate. The two-sided test calls 11 of 12 "better (p = 0.013)"; the row must say the gate failed and
-    show the gate's one-sided test instead, in the terminal, the comment, the HTML report and report.json."""
+    past its 10% gate. The two-sided sign test would call 11 of 12 "better (p = 0.013)"; the row must say the gate
+    failed and show the gate's one-sided test instead (the paired t-test of the mean: one datapoint tripling on 12 is
+    within noise, p = 0.18), in the terminal, the comment, the HTML report and report.json."""
     config = (
         "evaluators: [truth_app.m:b]\nmetrics:\n  b: {direction: lower, label: Latency}\n"
         "gate:\n  b: {max_worse_pct: 10}\n"
@@ -224,11 +225,11 @@ def test_a_metric_whose_gate_failed_says_so_and_never_reads_better(
     assert latency["gate_failed"] == "failed its gate (at most 10% worse)"
     terminal, comment = out.split("the comment that would be posted")
     (row,) = [line for line in terminal.splitlines() if line.startswith("Latency ")]
-    assert row.endswith("  within noise (p = 1), failed its gate (at most 10% worse)")
+    assert row.endswith("  within noise (p = 0.18), failed its gate (at most 10% worse)")
     md_row = next(line for line in comment.splitlines() if line.startswith("| Latency |"))
-    assert md_row.endswith("| ⚪ within noise (p = 1) · ❌ failed its gate (at most 10% worse) |")
+    assert md_row.endswith("| ⚪ within noise (p = 0.18) · ❌ failed its gate (at most 10% worse) |")
     page = (root / "out" / "report.html").read_text(encoding="utf-8")
-    assert "⚪ within noise (p = 1) · ❌ failed its gate (at most 10% worse)" in page
+    assert "⚪ within noise (p = 0.18) · ❌ failed its gate (at most 10% worse)" in page
     assert "better (p = 0.013)" not in out + page
 
 

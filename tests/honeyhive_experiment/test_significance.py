@@ -17,6 +17,7 @@ from honeyhive_experiment.significance import (
     Assessment,
     Change,
     Flips,
+    Row,
     assess,
     assess_regressions,
     can_be_significant,
@@ -29,6 +30,7 @@ from honeyhive_experiment.significance import (
     regression_test,
     sign_test,
     smallest_p,
+    t_test,
 )
 
 pytestmark = pytest.mark.unit
@@ -367,7 +369,7 @@ def test_assessment_is_frozen_and_counts_changes() -> None:
 
 
 def test_change_texts() -> None:
-    assert [c.value for c in Change] == ["better", "worse", "within noise", "too few changes to tell"]
+    assert [c.value for c in Change] == ["better", "worse", "within noise", "too few changes to tell", "can't tell"]
     assert f"{Change.TOO_FEW}" == "too few changes to tell"
 
 
@@ -600,3 +602,141 @@ def test_assess_regressions_uses_the_given_alpha() -> None:
         "needs ≥ 7 changes, has 6",
     )
     assert assess_regressions({"a": (0, 7)}, alpha=0.01)["a"].change.value == "worse"
+
+
+# --- the paired t-test ----------------------------------------------------------------------------------------------
+
+# (name, differences, two-sided p, one-sided p in the worse direction): each p is scipy 1.x's
+# stats.ttest_rel(differences, zeros).pvalue (alternative="less" one-sided), above the sign test's floor; the rows cover
+# df = 1 and 2, t = 0, a small t (the symmetric branch of the incomplete beta), a large one (its direct branch), a
+# better mean, 1,000 datapoints and a p of 1e-18.
+SPREAD = [((i * 37) % 101 - 50) / 100 - 0.02 for i in range(1000)]
+TIGHT = [-0.1 + ((i * 37) % 101 - 50) / 200 for i in range(200)]
+BETTER = [0.05 + ((i * 13) % 17 - 8) / 40 for i in range(60)]
+CASE_A = [0.51 - 0.5] * 30 + [0.0 - 0.5] * 10  # 30 of 40 up by 0.01, 10 down by 0.5: the mean drops 0.1175
+T_TABLE = [
+    ("two datapoints (df 1)", [0.3, -0.1], 0.7048327646991335, 0.6475836176504333),
+    ("three (df 2)", [0.2, 0.5, -0.1], 0.36754446796632423, 0.8162277660168379),
+    ("t = 0", [1.0, -1.0, 0.5, -0.5], 1.0, 0.5),
+    ("a small t", [0.1, -0.2, 0.15, -0.05, 0.02, -0.01], 0.9747796088545224, 0.5126101955727388),
+    ("a mean drop, most datapoints up", CASE_A, 0.0019452176152931183, 0.0009726088076465591),
+    ("1,000 datapoints, a small drop", SPREAD, 0.031357415182764935, 0.015678707591382467),
+    ("200 datapoints, p ~ 1e-18", TIGHT, 2.963962037834582e-18, 1.481981018917291e-18),
+    ("60 datapoints better", BETTER, 0.006658554101948048, 0.9966707229490259),
+]
+
+
+@pytest.mark.parametrize(("name", "differences", "two", "one"), T_TABLE, ids=[r[0] for r in T_TABLE])
+def test_t_test_equals_scipy(name: str, differences: list[float], two: float, one: float) -> None:
+    assert t_test(differences) == pytest.approx(two, rel=1e-9, abs=0)
+    assert t_test(differences, 2) == pytest.approx(two, rel=1e-9, abs=0)
+    assert t_test(differences, sides=1) == pytest.approx(one, rel=1e-9, abs=0)
+
+
+T_EDGES = [
+    # (rule, differences, two-sided p, one-sided p)
+    ("no datapoint: too few", [], 1.0, 1.0),
+    ("one datapoint: too few", [-5.0], 1.0, 1.0),
+    ("nothing changed", [0.0] * 5, 1.0, 1.0),
+    # the t-test gives 0.044 and 0.022 (t = -2.08): 4 changes are floored at the sign test's 2 / 2**4 and 1 / 2**4
+    ("4 of 40 dropping 1 → 0: the sign test's floor", [-1.0] * 4 + [0.0] * 36, 0.125, 0.0625),
+    ("6 of 40: the floor again (t-test 0.0063 one-sided)", [-1.0] * 6 + [0.0] * 34, 0.03125, 0.015625),
+    # every difference equal: no spread, t is infinite in the mean's direction; p = 0 there, floored
+    ("all the same drop", [-0.1] * 10, 2 * 0.5**10, 0.5**10),
+    ("all the same rise: never worse", [0.1] * 10, 2 * 0.5**10, 1.0),
+    ("two equal drops", [-0.25, -0.25], 0.5, 0.25),
+]
+
+
+@pytest.mark.parametrize(("rule", "differences", "two", "one"), T_EDGES, ids=[r[0] for r in T_EDGES])
+def test_t_test_edges(rule: str, differences: list[float], two: float, one: float) -> None:
+    assert (t_test(differences), t_test(differences, sides=1)) == (two, one)
+
+
+def test_t_test_sides_must_be_one_or_two() -> None:
+    with pytest.raises(ValueError, match=r"^sides must be 1 or 2, got 0$"):
+        t_test([1.0, 2.0], 0)
+
+
+CLASSIFIED = [
+    # (rule, counts, p_adjusted, lean, shown, change)
+    ("the counts lean by default", (30, 10), 0.01, None, None, Change.BETTER),
+    ("the t-test's mean leans against the counts", (30, 10), 0.01, -0.1, None, Change.WORSE),
+    ("a mean leaning better", (10, 30), 0.01, 0.2, 0.2, Change.BETTER),
+    ("the backend's delta agrees", (30, 10), 0.01, -0.1, -0.1175, Change.WORSE),
+    ("the backend's delta disagrees: within noise", (30, 10), 0.01, None, -0.1175, Change.WITHIN_NOISE),
+    ("a drop beside a rise: within noise", (10, 30), 0.01, -0.1, 0.05, Change.WITHIN_NOISE),
+    ("a change of 0 is neither", (30, 10), 0.01, None, 0.0, Change.WITHIN_NOISE),
+    ("a test leaning nowhere is neither", (20, 20), 0.01, None, None, Change.WITHIN_NOISE),
+    ("leaning nowhere beside a rise", (20, 20), 0.01, None, 0.1, Change.WITHIN_NOISE),
+    ("not significant, whatever agrees", (30, 10), 0.06, -0.1, -0.1, Change.WITHIN_NOISE),
+    ("too few before anything else", (3, 2), 0.0, -0.1, -0.1, Change.TOO_FEW),
+]
+
+
+@pytest.mark.parametrize(("rule", "counts", "p", "lean", "shown", "change"), CLASSIFIED, ids=[r[0] for r in CLASSIFIED])
+def test_classify_leans_with_the_test_and_never_against_the_backend(
+    rule: str, counts: tuple[int, int], p: float, lean: float | None, shown: float | None, change: Change
+) -> None:
+    assert classify(*counts, p_adjusted=p, lean=lean, shown=shown) is change
+
+
+ROWS: list[tuple[str, dict[str, Row | tuple[int, int]], int, dict[str, tuple[str, str, float]]]] = [
+    # (rule, rows, sides, {metric: (change, described, raw p)})
+    (
+        "differences take the t-test, two-sided: worse beside the backend's drop",
+        {"m": Row(30, 10, tuple(CASE_A), shown=-0.1175)},
+        2,
+        {"m": ("worse", "p = 0.0019", 0.0019452176152931183)},
+    ),
+    (
+        "and one-sided in a gate",
+        {"m": Row(30, 10, tuple(CASE_A), shown=-0.1175)},
+        1,
+        {"m": ("worse", "p < 0.001", 0.0009726088076465591)},
+    ),
+    (
+        "the counts alone say better, which the backend's drop forbids",
+        {"m": Row(30, 10, shown=-0.1175)},
+        2,
+        {"m": ("within noise", "p = 0.0022", 0.0022214337732293643)},
+    ),
+    (
+        "untold: no p-value, out of Holm's count",
+        {"m": Row(0, 12, untold=True), "n": (0, 6)},
+        2,
+        {"m": ("can't tell", "trials differ", 1.0), "n": ("worse", "p = 0.031", 0.03125)},
+    ),
+    (
+        "untold one-sided too, whatever its counts",
+        {"m": Row(12, 0, untold=True)},
+        1,
+        {"m": ("can't tell", "trials differ", 1.0)},
+    ),
+    (
+        "a t-test row with few changes is too few, as the sign test's",
+        {"m": Row(0, 4, (-1.0,) * 4 + (0.0,) * 36, shown=-0.1)},
+        1,
+        {"m": ("too few changes to tell", "needs ≥ 5 changes, has 4", 0.0625)},
+    ),
+    (
+        "Holm over t-tests and sign tests alike",
+        {"m": Row(30, 10, tuple(CASE_A)), "n": (0, 6)},
+        2,
+        {"m": ("worse", "p = 0.0039", 0.0019452176152931183), "n": ("worse", "p = 0.031", 0.03125)},
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "rows", "sides", "expected"), ROWS, ids=[r[0] for r in ROWS])
+def test_assess_rows(
+    rule: str, rows: dict[str, Row | tuple[int, int]], sides: int, expected: dict[str, tuple[str, str, float]]
+) -> None:
+    found = (assess if sides == 2 else assess_regressions)(rows, alpha=0.05)
+    assert {key: (a.change.value, describe(a)) for key, a in found.items()} == {
+        key: (change, described) for key, (change, described, _) in expected.items()
+    }
+    assert [a.p_value for a in found.values()] == pytest.approx([p for _, _, p in expected.values()], rel=1e-9)
+    assert all((a.sides, a.alpha) == (sides, 0.05) for a in found.values())
+    assert [(a.better, a.worse) for a in found.values()] == [tuple(row)[:2] for row in rows.values()]
+    assert all(a.p_adjusted == 1.0 for a in found.values() if a.change is Change.UNTOLD)

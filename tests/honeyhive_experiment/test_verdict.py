@@ -16,7 +16,7 @@ from honeyhive_experiment.config import Direction, GateRule, MetricConfig, Verdi
 from honeyhive_experiment.efficiency import OUTSIDE
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
 from honeyhive_experiment.models.outcomes import RETURNED_NONE, DatapointOutcome, EvaluatorFailure, OutcomeStatus
-from honeyhive_experiment.significance import Change
+from honeyhive_experiment.significance import Change, describe
 from honeyhive_experiment.verdict import (
     PASS_FAIL,
     Decision,
@@ -2821,3 +2821,408 @@ def test_a_row_the_backend_never_recorded_fails(unrecorded: dict[str, str], verd
             "1 datapoint(s) of the dataset were not recorded by the backend, so they were never judged"
             " (ApiError: session not started)",
         )
+
+
+# ------------------------------------------------------------------------------------------ which test, on what
+
+PAIRED = [f"P-{i}" for i in range(40)]
+
+
+def valued(values: Sequence[Any], *, aggregation: str | None = "average", ids: Sequence[str] = PAIRED) -> Any:
+    """A summary whose datapoints ``ids`` have ``values`` of accuracy (on the event ``answer``), one each in order; a
+    tuple is several events of it on one datapoint, ``None`` none."""
+    rows = [
+        {
+            "datapoint_id": ident,
+            "session_id": f"s-{ident}",
+            "passed": True,
+            "metrics": [
+                {"name": "accuracy", "event_name": "answer", "event_type": "model", "value": v, "passed": True}
+                for v in (value if isinstance(value, tuple) else () if value is None else (value,))
+            ],
+        }
+        for ident, value in zip(ids, values, strict=True)
+    ]
+    body = {"success": True, "passed": list(ids), "metrics": {"aggregation_function": aggregation}, "datapoints": rows}
+    return ExperimentResultSummary.from_wire(body, run_id="run")
+
+
+def moved(old: Sequence[Any], new: Sequence[Any], difference: float) -> dict[str, Any]:
+    """The backend's comparison row of accuracy between runs with those values on PAIRED (numbers: which rose)."""
+    pairs = [(a, b) for a, b in zip(old, new, strict=True) if a is not None and b is not None]
+    up = sum(1 for a, b in pairs if b > a)
+    down = sum(1 for a, b in pairs if b < a)
+    return {
+        "metric_name": "accuracy",
+        "event_name": "answer",
+        "old_aggregate": 0.5,
+        "new_aggregate": 0.5 + difference,
+        "difference": difference,
+        "percentage_change": difference * 200,
+        "improved_count": up,
+        "degraded_count": down,
+    }
+
+
+FLAT = [0.5] * 40
+MEAN_DROP = [0.51] * 30 + [0.0] * 10  # 30 of 40 up by 0.01, 10 down by 0.5: the mean drops 0.1175
+TRUE, FALSE = [True] * 40, [True] * 32 + [False] * 8  # 8 pass→fail
+TESTS: list[tuple[str, list[Any], list[Any], float, dict[str, Any], tuple[str, str]]] = [
+    # (rule, baseline's values, this run's, the backend's difference, assess_comparison's keywords, (change, p))
+    (
+        "a mean that dropped while most datapoints rose is worse: the paired t-test",
+        FLAT,
+        MEAN_DROP,
+        -0.1175,
+        {},
+        ("worse", "p = 0.0019"),  # scipy.stats.ttest_rel; the sign test said better, p = 0.0022
+    ),
+    ("a median keeps the sign test", FLAT, MEAN_DROP, 0.01, {"aggregation": "median"}, ("better", "p = 0.0022")),
+    (
+        "a median whose sign test leans against its change is within noise",
+        FLAT,
+        MEAN_DROP,
+        -0.01,
+        {"aggregation": "median"},
+        ("within noise", "p = 0.0022"),
+    ),
+    (
+        "booleans keep McNemar's test, the sign test on their flips (the t-test: 0.0034)",
+        TRUE,
+        FALSE,
+        -0.2,
+        {},
+        ("worse", "p = 0.0078"),
+    ),
+    (
+        "a mean of booleans over trials takes the t-test",
+        [1.0] * 40,
+        [0.8] * 32 + [1.0] * 8,
+        -0.16,
+        {},
+        ("worse", "p < 0.001"),
+    ),
+    (
+        "different trials: the sign test cannot tell",
+        TRUE,
+        FALSE,
+        -0.2,
+        {"trials_differ": True},
+        ("can't tell", "trials differ"),
+    ),
+    (
+        "different trials: the t-test still can",
+        FLAT,
+        MEAN_DROP,
+        -0.1175,
+        {"trials_differ": True},
+        ("worse", "p = 0.0019"),
+    ),
+    (
+        "nothing changed on a mean, between different trials: within noise",
+        [0.8] * 40,
+        [0.6, 1.0] * 20,
+        0.0,
+        {"trials_differ": True},
+        ("within noise", "p = 1"),
+    ),
+    (
+        "lower is better: a mean's rise is worse",
+        FLAT,
+        [0.49] * 30 + [1.0] * 10,
+        0.1175,
+        {"lower": True},
+        ("worse", "p = 0.0019"),
+    ),
+    (
+        "lower is better, no difference sent: the test alone",
+        FLAT,
+        [0.49] * 30 + [1.0] * 10,
+        0.1175,
+        {"lower": True, "no difference": True},
+        ("worse", "p = 0.0019"),
+    ),
+    (
+        "lower is better: a median whose sign test leans against its change is within noise",
+        FLAT,
+        [0.49] * 30 + [1.0] * 10,
+        0.01,
+        {"aggregation": "median", "lower": True},
+        ("within noise", "p = 0.0022"),
+    ),
+    (
+        "numbers in the baseline, booleans now: the t-test (McNemar's: 0.039)",
+        [1.0] * 32 + [0.0] * 8,
+        [False] * 10 + [True] * 24 + [False] * 6,  # 10 down, 2 up
+        -0.2,
+        {},
+        ("worse", "p = 0.019"),  # scipy.stats.ttest_rel
+    ),
+    (
+        "values in the baseline only: the sign test on the counts",
+        FLAT,
+        [None] * 40,
+        -0.1175,
+        {"counts": (30, 10)},
+        ("within noise", "p = 0.0022"),
+    ),
+    (
+        "no per-datapoint values: the sign test on the counts",
+        [None] * 40,
+        [None] * 40,
+        -0.1175,
+        {"counts": (30, 10)},
+        ("within noise", "p = 0.0022"),
+    ),
+    (
+        "only the datapoints with a value in both runs pair",
+        [*FLAT[:39], None],
+        [*MEAN_DROP[:39], 9.0],
+        -0.1175,
+        {},
+        ("worse", "p = 0.0037"),  # scipy.stats.ttest_rel on the 39
+    ),
+    (
+        "several events on a datapoint: their mean",
+        [(0.4, 0.6)] * 40,
+        [(0.5, 0.52)] * 30 + [(0.0, 0.0)] * 10,
+        -0.1175,
+        {},
+        ("worse", "p = 0.0019"),
+    ),
+    (
+        "a single shared datapoint is too few",
+        [0.5] + [None] * 39,
+        [0.0] + [None] * 39,
+        -0.5,
+        {},
+        ("too few changes to tell", "needs ≥ 6 changes, has 1"),
+    ),
+    (
+        "string values are no values",
+        ["x"] * 40,
+        ["y"] * 40,
+        -0.1175,
+        {"counts": (30, 10)},
+        ("within noise", "p = 0.0022"),
+    ),
+]
+
+
+def _mean(value: Any) -> Any:
+    return sum(value) / len(value) if isinstance(value, tuple) else value
+
+
+@pytest.mark.parametrize(("rule", "old", "new", "difference", "how", "expected"), TESTS, ids=[t[0] for t in TESTS])
+def test_which_test_a_row_takes(
+    rule: str, old: list[Any], new: list[Any], difference: float, how: dict[str, Any], expected: tuple[str, str]
+) -> None:
+    row = moved([_mean(v) for v in old], [_mean(v) for v in new], difference)
+    if "counts" in how:  # values the runs' results do not hold as numbers: the backend's counts as sent
+        row |= {"improved_count": how["counts"][0], "degraded_count": how["counts"][1]}
+    if how.get("no difference"):
+        row["difference"] = None
+    aggregation = how.get("aggregation", "average")
+    before, after = valued(old, aggregation=aggregation), valued(new, aggregation=aggregation)
+    differ = how.get("trials_differ", False)
+    shown = {"accuracy": LOWER} if how.get("lower") else {}
+    found = assess_comparison(
+        comparison(row, common=PAIRED), shown, alpha=0.05, old_result=before, new_result=after, trials_differ=differ
+    )
+    assessed = found[("accuracy", "answer")]
+    assert (assessed.change.value, describe(assessed)) == expected
+    assert found[PASS_FAIL].change is (Change.UNTOLD if differ else Change.TOO_FEW)  # nothing flipped
+
+
+NOISY_DROP = [0.0, 1.4] * 20  # from 0.8 on every datapoint: the mean drops 0.1, within noise (t-test p = 0.19)
+UNTOLD = (
+    "significance unknown: the runs ran different numbers of trials, and the sign test needs the same number in both"
+)
+GATE_TESTS: list[
+    tuple[str, GateRule, list[Any], list[Any], float, dict[str, Any], tuple[str, ...], tuple[str, ...]]
+] = [
+    # (rule, gate, baseline's values, this run's, the backend's difference, keywords, gate failures, warnings)
+    (
+        "a significant bound on a mean: the t-test sees the drop the sign test called noise (10 of 40 worse, p = 1)",
+        GateRule(max_drop=0.05, significant=True),
+        FLAT,
+        MEAN_DROP,
+        -0.1175,
+        {},
+        ("accuracy got worse by 0.1175 (gate: at most 0.05): 10 of 40 worse, p < 0.001",),
+        (),
+    ),
+    (
+        "lower is better: the same drop, mirrored",
+        GateRule(max_worse_pct=10, significant=True),
+        FLAT,
+        [0.49] * 30 + [1.0] * 10,
+        0.1175,
+        {"lower": True},
+        ("accuracy got worse by 23.5% (gate: at most 10%): 10 of 40 worse, p < 0.001",),
+        (),
+    ),
+    (
+        "a mean's drop within noise is not failed",
+        GateRule(max_drop=0.05, significant=True),
+        [0.8] * 40,
+        NOISY_DROP,
+        -0.1,
+        {},
+        (),
+        (
+            "accuracy got worse by 0.1 (gate: at most 0.05): 20 of 40 worse, p = 0.19, not significant, so not failed"
+            " (significant: true)",
+        ),
+    ),
+    (
+        "max_degraded keeps the sign test",
+        GateRule(max_degraded=5, significant=True),
+        FLAT,
+        MEAN_DROP,
+        -0.1175,
+        {},
+        (),
+        (
+            "accuracy degraded on 10 datapoints (gate: at most 5): 10 of 40 worse, p = 1, not significant, so not"
+            " failed (significant: true)",
+        ),
+    ),
+    (
+        "max_degraded on a mean that rose: 30 of 40 worse fail by the sign test, whatever the t-test says",
+        GateRule(max_degraded=20, significant=True),
+        FLAT,
+        [0.49] * 30 + [1.0] * 10,
+        0.1175,
+        {},
+        ("accuracy degraded on 30 datapoints (gate: at most 20): 30 of 40 worse, p = 0.0011",),
+        (),
+    ),
+    (
+        "max_drop_pct and max_degraded: each its own test",
+        GateRule(max_drop_pct=10, max_degraded=5, significant=True),
+        FLAT,
+        MEAN_DROP,
+        -0.1175,
+        {},
+        ("accuracy got worse by 23.5% (gate: at most 10%): 10 of 40 worse, p = 0.0019",),
+        (
+            "accuracy degraded on 10 datapoints (gate: at most 5): 10 of 40 worse, p = 1, not significant, so not"
+            " failed (significant: true)",
+        ),
+    ),
+    (
+        "worse from 0 and max_degraded: each its own test",
+        GateRule(max_drop_pct=5, max_degraded=5, significant=True),
+        [0.0] * 40,
+        [0.01] * 30 + [-0.5] * 10,
+        -0.1175,
+        {"from zero": True},
+        ("accuracy got worse by 0.1175 from 0 (gate: at most 5%, of 0: none): 10 of 40 worse, p = 0.0019",),
+        (
+            "accuracy degraded on 10 datapoints (gate: at most 5): 10 of 40 worse, p = 1, not significant, so not"
+            " failed (significant: true)",
+        ),
+    ),
+    (
+        "both bounds: each its own test, Holm-corrected together",
+        GateRule(max_drop=0.05, max_degraded=5, significant=True),
+        FLAT,
+        MEAN_DROP,
+        -0.1175,
+        {},
+        ("accuracy got worse by 0.1175 (gate: at most 0.05): 10 of 40 worse, p = 0.0019",),
+        (
+            "accuracy degraded on 10 datapoints (gate: at most 5): 10 of 40 worse, p = 1, not significant, so not"
+            " failed (significant: true)",
+        ),
+    ),
+    (
+        "different trials: a significant max_degraded fails as a plain threshold",
+        GateRule(max_degraded=5, significant=True),
+        FLAT,
+        MEAN_DROP,
+        -0.1175,
+        {"trials_differ": True},
+        (f"accuracy degraded on 10 datapoints (gate: at most 5): 10 of 40 worse; {UNTOLD}",),
+        (),
+    ),
+    (
+        "different trials: a mean's gate is still told, by the t-test",
+        GateRule(max_drop=0.05, significant=True),
+        [0.8] * 40,
+        NOISY_DROP,
+        -0.1,
+        {"trials_differ": True},
+        (),
+        (
+            "accuracy got worse by 0.1 (gate: at most 0.05): 20 of 40 worse, p = 0.19, not significant, so not failed"
+            " (significant: true)",
+        ),
+    ),
+    (
+        "different trials: a boolean's significant gate fails as a plain threshold",
+        GateRule(max_drop=0.05, significant=True),
+        TRUE,
+        FALSE,
+        -0.2,
+        {"trials_differ": True},
+        (f"accuracy got worse by 0.2 (gate: at most 0.05): 8 of 40 worse; {UNTOLD}",),
+        (),
+    ),
+    (
+        "different trials, a plain gate: failed, said the same way",
+        GateRule(max_drop=0.05),
+        TRUE,
+        FALSE,
+        -0.2,
+        {"trials_differ": True},
+        (f"accuracy got worse by 0.2 (gate: at most 0.05): 8 of 40 worse; {UNTOLD}",),
+        (),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "gate", "old", "new", "difference", "how", "failures", "warnings"),
+    GATE_TESTS,
+    ids=[t[0] for t in GATE_TESTS],
+)
+def test_which_test_a_gate_takes(
+    rule: str,
+    gate: GateRule,
+    old: list[Any],
+    new: list[Any],
+    difference: float,
+    how: dict[str, Any],
+    failures: tuple[str, ...],
+    warnings: tuple[str, ...],
+) -> None:
+    presentation = {"accuracy": LOWER} if how.get("lower") else {}
+    before, after = valued(old), valued(new)
+    row = moved(old, new, difference)
+    if how.get("from zero"):  # no percentage of a change from 0
+        row |= {"old_aggregate": 0.0, "new_aggregate": difference, "percentage_change": None}
+    compared = comparison(row, common=PAIRED)
+    differ = how.get("trials_differ", False)
+    gates = {"accuracy": gate}
+    tests = assess_gates(
+        compared, gates, presentation, alpha=0.05, old_result=before, new_result=after, trials_differ=differ
+    )
+    decision = decide(summary(PAIRED), compared, gates=gates, presentation=presentation, gate_assessment=tests)
+    assert (decision.gate_failures, decision.warnings) == (failures, warnings)
+    assert decision.verdict is (Verdict.FAIL if failures else Verdict.PASS)
+
+
+def test_a_gate_with_both_bounds_has_both_tests_under_their_own_keys() -> None:
+    """The bound on the mean is the t-test's, under the metric's key (the row's test); max_degraded's sign test has a
+    key of its own, and only when the two differ."""
+    compared = comparison(moved(FLAT, MEAN_DROP, -0.1175), common=PAIRED)
+    both = {"accuracy": GateRule(max_drop=0.05, max_degraded=5)}
+    tests = assess_gates(compared, both, {}, alpha=0.05, old_result=valued(FLAT), new_result=valued(MEAN_DROP))
+    assert {key: a.p_value for key, a in tests.items()} == pytest.approx(
+        # one-sided: P(at least 10 of 40 worse) = sum(C(40, i) for i in range(31)) / 2**40
+        {("accuracy", "answer"): 0.0009726088076465591, "max_degraded of ('accuracy', 'answer')": 0.9996602258725034}
+    )
+    counts_only = assess_gates(compared, both, {}, alpha=0.05)  # no per-datapoint values: the sign test for both
+    assert list(counts_only) == [("accuracy", "answer")]

@@ -311,9 +311,11 @@ class GateRule(_Section):
     max_worse_pct: Annotated[_Number, Field(ge=0)] | None = Field(default=None, exclude=True)
     """max_drop_pct under a name that reads right for a lower-is-better metric such as cost; give one of the two."""
     significant: _Bool = False
-    """true: fail only when the regression is also significant (a one-sided sign test in the worse direction on
-    the backend's improved/degraded counts, Holm-corrected over the gated metrics; see verdict.alpha). false (the
-    default): crossing a bound fails, and the change's p-value is said beside it."""
+    """true: fail only when the regression is also significant (one-sided in the worse direction, Holm-corrected
+    over the gated metrics; see verdict.alpha): a mean's drop by the paired t-test on the datapoints' differences,
+    max_degraded and other aggregates by the sign test on the backend's improved/degraded counts, which between runs
+    of different trials cannot tell and fails. false (the default): crossing a bound fails, and the change's p-value
+    is said beside it."""
 
     @model_validator(mode="after")
     def _some_bound(self) -> Self:
@@ -374,8 +376,9 @@ class VerdictConfig(_Section):
     """Tolerate an evaluator raising on this many datapoints (an integer), or on this share of those it ran on
     ("5%"). Without it, an evaluator that raises fails the check; one that raises on every datapoint always does."""
     alpha: Annotated[_Number, Field(gt=0, lt=1)] = 0.05
-    """Significance level of the comparison: a metric is 'better' or 'worse' only when its Holm-corrected sign
-    test is at or below it, else 'within noise' (or 'too few changes to tell')."""
+    """Significance level of the comparison: a metric is 'better' or 'worse' only when its Holm-corrected test (a
+    mean's paired t-test, else the sign test) is at or below it, else 'within noise' (or 'too few changes to
+    tell')."""
 
     def tolerated_failures(self, total: int) -> int:
         """How many failed datapoints of ``total`` the check tolerates (0 without ``allow_failed``)."""

@@ -173,6 +173,17 @@ class DatapointResults(ColumnRows[DatapointResult]):
         for datapoint_id, session_id in zip(self.column("datapoint_id"), self.column("session_id"), strict=True):
             yield datapoint_id or session_id
 
+    def values(self) -> Iterator[tuple[str, list[tuple[str, str | None, Any]]]]:
+        """Each row's key and its metrics' ``(name, event_name, value)``, without building models (a row without a
+        key is left out)."""
+        for key, last in zip(self.keys(), self._columns[-1], strict=True):
+            if key is None:
+                continue
+            if isinstance(last, DatapointResult):  # a row kept whole
+                yield key, [(m.name, m.event_name, m.value) for m in last.metrics]
+            else:
+                yield key, [(name, event_name, value) for name, event_name, _, value, _ in last]
+
     def find(self, keys: Iterable[str]) -> dict[str, DatapointResult]:
         """The first datapoint of each of ``keys`` (by :attr:`DatapointResult.key`), building only those."""
         wanted = set(keys)

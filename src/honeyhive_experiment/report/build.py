@@ -7,8 +7,9 @@ counts and pass/fail are the backend's numbers, never recomputed. What is decide
 * **Direction.** ``metrics.<name>.direction: lower`` makes a negative difference an improvement. The backend
   calls a larger value "improved"; for lower-is-better metrics the *better / worse* counts are the backend's
   ``degraded_count / improved_count``.
-* **Change and noise.** A row's change is the assessment's (a sign test on the backend's counts, see
-  :mod:`honeyhive_experiment.significance`); without counts, the sign of the backend's difference.
+* **Change and noise.** A row's change is the assessment's (a mean's paired t-test on the backend's per-datapoint
+  values, else a sign test on its counts, see :mod:`honeyhive_experiment.significance`); without counts, the sign
+  of the backend's difference.
 * **Redaction.** This is the one place secrets are taken out: every string from the backend, the dataset or the
   user's code is redacted as it enters the model (also through its control, zero-width and bidi characters, then
   taken out but the joiners of emoji and scripts, so every output shows the same text), before anything truncates
@@ -78,7 +79,7 @@ from honeyhive_experiment.report.model import (
 from honeyhive_experiment.report.numbers import as_utc, bin_values, finite, format_value, humanize_age, is_zero
 from honeyhive_experiment.report.pairing import changes_text, overlap_collapsed, unpaired_cause, unpaired_counts
 from honeyhive_experiment.report.redact import INVISIBLE, STRIPPED, Redactor
-from honeyhive_experiment.significance import Assessment, describe
+from honeyhive_experiment.significance import Assessment, Change, describe
 from honeyhive_experiment.verdict import (
     PASS_FAIL,
     EvaluatorErrors,
@@ -331,7 +332,7 @@ class _Builder:
         assessed: Assessment | None = None
         if delta is not None:
             improved, degraded, same = delta.improved_total, delta.degraded_total, delta.same_total
-            assessed = self._assessment(key)
+            assessed = self._assessment(key, delta, lower)
             failed = name in self.j.decision.gates_hit
             change, significance = _change(delta, assessed, lower, spec, percent, failed=failed)
         better, worse = (degraded, improved) if lower else (improved, degraded)
@@ -404,12 +405,15 @@ class _Builder:
             else None,
         )
 
-    def _assessment(self, key: MetricKey) -> Assessment | None:
+    def _assessment(self, key: MetricKey, delta: MetricDelta, lower: bool) -> Assessment | None:
         """A row's test: its gate's one-sided regression test when it is gated and got worse or its gate failed
         (whatever the counts say: never "better" beside a failed gate), else the two-sided test across every metric
-        (what better / worse / within noise mean on every other row)."""
+        (what better / worse / within noise mean on every other row). Never "worse" beside the backend's change the
+        better way: a max_degraded gate's count of worse datapoints can be significant while the aggregate rose."""
         gated = self.j.gate_assessment.get(key)
-        if gated is not None and (key[0] in self.j.decision.gates_hit or 0 < gated.worse >= gated.better):
+        rose = delta.difference is not None and delta.difference != 0 and (delta.difference > 0) != lower
+        tested = gated is not None and (key[0] in self.j.decision.gates_hit or 0 < gated.worse >= gated.better)
+        if tested and gated is not None and not (rose and gated.change is Change.WORSE):
             return gated
         return self.j.assessment.get(key)
 

@@ -90,7 +90,7 @@ _SCHEMA_TITLE: Final = "honeyhive-experiment report.json"
 TREND_POINTS: Final = 10
 """How many earlier baseline runs the key metrics' trend shows (its rows' numbers and its labels alike)."""
 
-Change = Literal["better", "worse", "within noise", "too few changes to tell", "same", "new", "removed"]
+Change = Literal["better", "worse", "within noise", "too few changes to tell", "can't tell", "same", "new", "removed"]
 ErroredStatus = Literal["function_error", "timeout", "backend_error", "evaluator_error"]
 
 CHANGE_TEXT: Final[dict[str, tuple[str, str]]] = {
@@ -98,6 +98,7 @@ CHANGE_TEXT: Final[dict[str, tuple[str, str]]] = {
     "worse": ("🔴", "worse"),
     "within noise": ("⚪", "within noise"),
     "too few changes to tell": ("⚪", "too few changes to tell"),
+    "can't tell": ("⚪", "can't tell"),
     "same": ("⚪", "same"),
     "new": ("🆕", "new"),
     "removed": ("➖", "no values in this run"),  # not "not in": its evaluator may be there, returning None
@@ -244,18 +245,20 @@ class ReportMetric(_Part):
     better_count: NonNegativeInt | None = Field(description="Datapoints that got better, by the direction.")
     worse_count: NonNegativeInt | None = Field(description="Datapoints that got worse, by the direction.")
     change: Change | None = Field(
-        description="better / worse (significant, by the direction), within noise, too few changes to tell, same "
+        description="better / worse (significant, by the direction), within noise, too few changes to tell, can't tell"
+        " (a sign test between runs of different trials), same "
         "(no datapoint changed, or too small to show), new (no baseline value), removed (no value in this run); "
         "null without a comparison, or when no datapoint has a value in both runs (paired 0). Without the backend's "
         "improved/degraded counts: by the sign of the difference."
     )
     significance: str | None = Field(
-        description="The sign test behind the change, as shown: 'p = 0.003', 'needs ≥ 6 changes, has 4'; for a same"
+        description="The test behind the change, as shown: 'p = 0.003', 'needs ≥ 6 changes, has 4'; for a same"
         " whose aggregates are equal but for float rounding though datapoints changed: 'at the shown precision; 10"
         " datapoints changed'."
     )
     p_value: float | None = Field(
-        description="The exact sign test on better/worse counts: two-sided, or the gate's one-sided test (one_sided)."
+        description="The test's p-value (a mean's paired t-test, else the exact sign test on better/worse counts):"
+        " two-sided, or the gate's one-sided test (one_sided)."
     )
     p_adjusted: float | None = Field(
         description="The p-value Holm-corrected across this comparison's metrics (one_sided: across the gated ones)."

@@ -423,6 +423,35 @@ def test_significance_golden_comment_tells_worse_from_noise_and_too_few() -> Non
     assert_golden("significance_terminal.txt", render_terminal(data))
 
 
+def test_a_sign_test_between_runs_of_different_trials_says_it_cannot_tell() -> None:
+    """The baseline ran another number of trials: a metric the sign test judges (no per-datapoint values here) is
+    neither better, worse nor within noise, in the comment and the terminal."""
+    from honeyhive_experiment.verdict import assess_comparison
+
+    data = significance_input()
+    assert data.comparison is not None
+    told = assess_comparison(data.comparison, data.metrics, alpha=0.05, new_result=data.summary, trials_differ=True)
+    data = dataclasses.replace(data, assessment=told)
+    rows = {cells(row)[0]: cells(row)[-1] for row in table_rows(render_comment(data).text, "| Metric")[2:]}
+    assert rows["faithfulness"] == "⚪ can't tell (trials differ)"
+    (line,) = [line for line in render_terminal(data).splitlines() if line.startswith("faithfulness ")]
+    assert line.endswith("  can't tell (trials differ)")
+
+
+def test_a_gate_test_saying_worse_beside_a_rise_is_not_the_rows_test() -> None:
+    """A max_degraded gate counts the datapoints that got worse whatever the mean did: its test can say worse while
+    the backend's change says the metric rose. The row then shows its own two-sided test, never "worse" beside it."""
+    data = significance_input()
+    assert data.comparison is not None
+    rising = [
+        d.model_copy(update={"difference": 0.1}) if d.metric_name == "accuracy" else d for d in data.comparison.metrics
+    ]
+    data = dataclasses.replace(data, comparison=data.comparison.model_copy(update={"metrics": rising}))
+    assert data.gate_assessment[("accuracy", "answer")].change.value == "worse"
+    rows = {cells(row)[0]: cells(row)[-1] for row in table_rows(render_comment(data).text, "| Metric")[2:]}
+    assert rows["Accuracy"].startswith("⚪ within noise (p = 1)")
+
+
 def test_the_datapoints_that_got_worse_show_their_inputs_clipped_like_the_failed_ones() -> None:
     """A RAG dataset's context is thousands of characters: the 📉 rows show a preview of it (200 characters, as a
     failed row does), not the 1,000 the report keeps for the HTML page."""
