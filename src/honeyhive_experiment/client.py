@@ -53,7 +53,14 @@ from honeyhive_experiment.connection import (
     resolve_connection,
 )
 from honeyhive_experiment.connection import tls_for as _tls_for
-from honeyhive_experiment.errors import ApiError, ArgumentError, BackendUnreachable, IngestionTimeout, NotFoundError
+from honeyhive_experiment.errors import (
+    ApiError,
+    ArgumentError,
+    BackendUnreachable,
+    HoneyHiveError,
+    IngestionTimeout,
+    NotFoundError,
+)
 from honeyhive_experiment.jsonstream import JsonBody, export_total, json_object, read_scored_page
 from honeyhive_experiment.models import ExperimentResultSummary
 
@@ -174,14 +181,16 @@ def _read_comparison(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-def _no_web_page(response: httpx.Response, base_url: str) -> None:
-    """A ``ValueError`` for a web page answered 200 (a sign-in portal, a web server at this URL), never an answer of
-    the API: a run would read as created, a summary as "lexical error"."""
-    if response.headers.get("content-type", "").lower().startswith("text/html"):
-        raise ValueError(f"the answer is text/html, not JSON: is HH_API_URL ({base_url}) the API?")
+def _web_page(response: httpx.Response) -> bool:
+    """Whether a successful answer is a web page (a sign-in portal, a web server at this URL), never an answer of the
+    API: a run would read as created, a summary as "lexical error". An empty ``text/html`` answer is none (Flask's
+    type for ``return "", 204``): it says nothing, as the API's empty answers do."""
+    return response.headers.get("content-type", "").lower().startswith("text/html") and bool(response.read().strip())
 
 
 def _discard(response: httpx.Response) -> None:
+    if response.is_stream_consumed:  # read whole already (an empty text/html answer)
+        return
     for _ in response.iter_raw():  # read to the end (the connection goes back to the pool), keep nothing
         pass
 
@@ -366,8 +375,13 @@ class HoneyHiveClient:
                         with self._stream(method, route, params=params, timeout=timeout, **body) as response:
                             self.circuit.answered(response.status_code)
                             if response.status_code < 400:
+                                if _web_page(response):
+                                    raise HoneyHiveError(
+                                        f"{method} {route} answered HTTP {response.status_code} with a web page"
+                                        f" (text/html), not JSON: is {self.base_url} HoneyHive's API? (the server URL:"
+                                        " the `server-url` input, --server-url or HH_API_URL)"
+                                    )
                                 try:
-                                    _no_web_page(response, self.base_url)
                                     return read(response)
                                 except ValueError as exc:
                                     raise ApiError(method, route, response.status_code, str(exc)) from None
