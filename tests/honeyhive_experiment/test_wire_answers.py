@@ -1,5 +1,5 @@
 """What the CLI makes of the backend's answers that are well-formed HTTP but wrong for the API: a comparison without
-its required fields, a summary still being computed or listing a datapoint twice, an
+its required fields or pairing only some datapoints, a summary still being computed or listing a datapoint twice, an
 older run's summary gone, a web page, an empty answer typed as one.
 
 Real dry runs of the quickstart (three questions, a git repository on ``main``) against a served ``honeyhive_local``
@@ -191,10 +191,67 @@ def test_a_comparison_lagging_behind_the_summaries_is_asked_again_and_the_error_
     code, out, report = wire.run(capsys)
     assert (code, report["verdict"]) == (2, "error"), out
     route = f"GET /v1/runs/{report['run']['id']}/compare/"
-    lacked = "the comparison's commonDatapoints still lacked 3 of the 3 datapoints both runs' summaries list ("
+    lacked = "the comparison's commonDatapoints paired none of the 3 datapoints both runs scored ("
     assert report["error"].startswith(f"HoneyHive: {route}"), report["error"]
     assert f" failed with HTTP 200: {lacked}" in report["error"], report["error"]
     assert ") after waiting 0." in report["error"], report["error"]
+
+
+def test_a_comparison_still_pairing_only_some_datapoints_when_the_wait_ends_is_taken_with_a_warning(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A comparison that, once ``ingestion.timeout`` ran out, paired some but not all of the datapoints both runs
+    scored ended the check in error: against a HoneyHive whose comparison leaves some out for good, every run would.
+    It is taken as it is, and the verdict warns which datapoints it left out (they read as new and gone)."""
+    code, out, _ = wire.run(capsys, direct=True)
+    assert code == 0, out
+    wire.ingestion_timeout(0.1)  # one look, no wait
+    left_out: list[str] = []
+
+    def without_the_first(body: Any) -> Any:
+        left_out.append(body["commonDatapoints"][0])
+        return {**body, "commonDatapoints": body["commonDatapoints"][1:]}
+
+    wire.rewrite = _compared(without_the_first)
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (0, "pass"), out
+    assert report["comparison"]["common_datapoints"] == 2
+    covers = (
+        f"HoneyHive's comparison covers 2 of the 3 datapoints both runs scored; it still left out 1 ({left_out[0]})"
+    )
+    assert [w for w in report["warnings"] if w.startswith(covers)], report["warnings"]
+
+
+def _raising_on_the_second_question(root: Path) -> None:
+    app = root / "support_bot" / "app.py"
+    line = '    question = datapoint["inputs"]["question"]\n'
+    source = app.read_text(encoding="utf-8")
+    assert line in source
+    raising = f'{line}    if "forgot" in question:\n        raise RuntimeError("no answer")\n'
+    app.write_text(source.replace(line, raising), encoding="utf-8")
+
+
+def test_a_comparison_leaving_out_a_datapoint_without_metrics_is_not_waited_for(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A datapoint whose function raised has no metric in either summary: nothing of it can be compared, and a
+    HoneyHive whose comparison leaves such datapoints out made every run with one wait ``ingestion.timeout`` and end in
+    error. Only the datapoints both runs scored must be paired: no wait, no warning."""
+    _raising_on_the_second_question(wire.root)
+    code, out, baseline = wire.run(capsys, direct=True)
+    with HoneyHiveClient(wire.backend.url, API_KEY) as direct:
+        rows = direct.get_run_summary(baseline["run"]["id"]).datapoints
+    errored = [row.datapoint_id for row in rows if not row.metrics]
+    assert (len(errored), len(rows)) == (1, 3), out
+    wire.ingestion_timeout(0.3)  # a wait would ask twice
+    wire.rewrite = _compared(
+        lambda body: {**body, "commonDatapoints": [i for i in body["commonDatapoints"] if i not in errored]}
+    )
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"], report["error"]) == (1, "fail", None), out
+    assert report["comparison"]["common_datapoints"] == 2
+    assert wire.proxy.routes[f"GET /v1/runs/{report['run']['id']}/compare/{baseline['run']['id']}"] == 1
+    assert not [w for w in report["warnings"] if "comparison covers" in w], report["warnings"]
 
 
 def test_view_of_a_run_whose_summary_is_still_being_computed_waits_for_it(
