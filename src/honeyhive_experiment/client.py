@@ -24,7 +24,7 @@ import re
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -53,9 +53,17 @@ from honeyhive_experiment.connection import (
     resolve_connection,
 )
 from honeyhive_experiment.connection import tls_for as _tls_for
-from honeyhive_experiment.errors import ApiError, ArgumentError, BackendUnreachable, IngestionTimeout, NotFoundError
+from honeyhive_experiment.errors import (
+    ApiError,
+    ArgumentError,
+    BackendUnreachable,
+    HoneyHiveError,
+    IngestionTimeout,
+    NotFoundError,
+)
 from honeyhive_experiment.jsonstream import JsonBody, export_total, json_object, read_scored_page
 from honeyhive_experiment.models import ExperimentResultSummary
+from honeyhive_experiment.models.wire import _common
 
 log = logging.getLogger(__name__)
 
@@ -174,14 +182,16 @@ def _read_comparison(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-def _no_web_page(response: httpx.Response, base_url: str) -> None:
-    """A ``ValueError`` for a web page answered 200 (a sign-in portal, a web server at this URL), never an answer of
-    the API: a run would read as created, a summary as "lexical error"."""
-    if response.headers.get("content-type", "").lower().startswith("text/html"):
-        raise ValueError(f"the answer is text/html, not JSON: is HH_API_URL ({base_url}) the API?")
+def _web_page(response: httpx.Response) -> bool:
+    """Whether a successful answer is a web page (a sign-in portal, a web server at this URL), never an answer of the
+    API: a run would read as created, a summary as "lexical error". An empty ``text/html`` answer is none (Flask's
+    type for ``return "", 204``): it says nothing, as the API's empty answers do."""
+    return response.headers.get("content-type", "").lower().startswith("text/html") and bool(response.read().strip())
 
 
 def _discard(response: httpx.Response) -> None:
+    if response.is_stream_consumed:  # read whole already (an empty text/html answer)
+        return
     for _ in response.iter_raw():  # read to the end (the connection goes back to the pool), keep nothing
         pass
 
@@ -212,7 +222,11 @@ def check_client(client: object) -> None:
 
 
 _COMPUTING = frozenset({"pending", "running"})  # a summary's status while the backend still computes it
-_NAMED = 5  # how many missing datapoint ids an error names
+
+
+def _named(ids: Sequence[str]) -> str:
+    """Missing datapoint ids as an error names them: the first five."""
+    return ", ".join(ids[:5]) + (", …" if len(ids) > 5 else "")
 
 
 def _summary_lacks(summary: ExperimentResultSummary, sent: set[str], expected: int) -> str | None:
@@ -228,8 +242,7 @@ def _summary_lacks(summary: ExperimentResultSummary, sent: set[str], expected: i
     missing = sorted(sent - listed)
     if not missing:
         return None
-    named = ", ".join(missing[:_NAMED]) + (", …" if len(missing) > _NAMED else "")
-    return f"its summary still lacks {len(missing)} of the {len(sent)} datapoints sent ({named})"
+    return f"its summary still lacks {len(missing)} of the {len(sent)} datapoints sent ({_named(missing)})"
 
 
 def _reason(response: httpx.Response) -> str:
@@ -366,8 +379,13 @@ class HoneyHiveClient:
                         with self._stream(method, route, params=params, timeout=timeout, **body) as response:
                             self.circuit.answered(response.status_code)
                             if response.status_code < 400:
+                                if _web_page(response):
+                                    raise HoneyHiveError(
+                                        f"{method} {route} answered HTTP {response.status_code} with a web page"
+                                        f" (text/html), not JSON: is {self.base_url} HoneyHive's API? (the server URL:"
+                                        " the `server-url` input, --server-url or HH_API_URL)"
+                                    )
                                 try:
-                                    _no_web_page(response, self.base_url)
                                     return read(response)
                                 except ValueError as exc:
                                     raise ApiError(method, route, response.status_code, str(exc)) from None
@@ -513,41 +531,41 @@ class HoneyHiveClient:
         aggregate_function: str = "average",
         *,
         legacy: bool = False,
-        shared: Collection[str] = (),
+        unpaired: Callable[[list[str]], tuple[list[str], int] | None] | None = None,
         timeout: float = 0.0,
     ) -> dict[str, Any]:
         """``GET /v1/runs/{new}/compare/{old}``, else (or with ``legacy``) the deprecated ``/compare-with/{old}``.
 
         An answer without the fields the API requires is an :class:`ApiError` (``legacy``: read as it is, for the
-        fields it adds). One not pairing every datapoint of ``shared`` (the ids both runs' summaries list) lags behind
-        the summaries (the backend compares asynchronously): it is asked again (:func:`poll`) for up to ``timeout``
-        seconds, then it is an :class:`ApiError` saying what it still lacked."""
+        fields it adds). ``unpaired`` says what an answer's ``commonDatapoints`` leave out that the comparison must
+        pair (the datapoints both runs scored), and how many it must pair; ``None`` when it leaves out none. Such an
+        answer lags behind the summaries (the backend compares asynchronously): it is asked again (:func:`poll`) for
+        up to ``timeout`` seconds. Then one pairing none of them is an :class:`ApiError` saying what it lacked, and
+        one pairing some is returned as it is (the caller says what it left out)."""
         params, route = {"aggregate_function": aggregate_function}, f"/v1/runs/{_checked(new_run_id)}"
         old, current = f"{route}/compare-with/{_checked(old_run_id)}", f"{route}/compare/{old_run_id}"
         if legacy:
             return self.request("GET", old, params=params, long=True)
         started = time.monotonic()
-        unpaired: list[str] = []  # what the last answer left out, for the error when the wait ends
+        last: dict[str, Any] = {}
+        left: tuple[list[str], int] | None = None  # what the last answer left out, of how many, for what follows
 
         def check() -> dict[str, Any] | None:
-            nonlocal unpaired
-            body = self._current_or_legacy("compare", current, old, _read_comparison, params=params, long=True)
-            common = body["commonDatapoints"]
-            unpaired = sorted(set(shared) - set(common if isinstance(common, list) else ()))
-            return None if unpaired else body
+            nonlocal last, left
+            last = self._current_or_legacy("compare", current, old, _read_comparison, params=params, long=True)
+            left = unpaired(_common(last)) if unpaired is not None else None
+            return last if left is None else None
 
-        found = poll(check, timeout=timeout, sleep=self.sleep)
-        if found is None:
-            named = ", ".join(unpaired[:_NAMED]) + (", …" if len(unpaired) > _NAMED else "")
+        if poll(check, timeout=timeout, sleep=self.sleep) is None and left is not None and len(left[0]) == left[1]:
             raise ApiError(
                 "GET",
                 old if self.uses_deprecated_route("compare") else current,
                 200,
-                f"the comparison's commonDatapoints still lacked {len(unpaired)} of the {len(shared)} datapoints both"
-                f" runs' summaries list ({named}) after waiting {time.monotonic() - started:.1f} s: HoneyHive had not"
-                " finished comparing them, or compared other runs",
+                f"the comparison's commonDatapoints paired none of the {left[1]} datapoints both runs scored"
+                f" ({_named(left[0])}) after waiting {time.monotonic() - started:.1f} s: HoneyHive had not finished"
+                " comparing them, or compared other runs",
             )
-        return found
+        return last
 
     def uses_deprecated_route(self, kind: str) -> bool:
         """Whether this server was found to lack the current route of ``kind`` (``summary`` or ``compare``)."""

@@ -100,7 +100,13 @@ from honeyhive_experiment.pricing import Prices
 from honeyhive_experiment.report import Report, ReportHtml, build_report, load_published, render_comment
 from honeyhive_experiment.report.markdown import clip
 from honeyhive_experiment.report.model import ReportTable
-from honeyhive_experiment.results import compare_runs, get_run_records, get_run_result, recorded_outcomes
+from honeyhive_experiment.results import (
+    compare_runs,
+    get_run_records,
+    get_run_result,
+    recorded_outcomes,
+    unpaired_warnings,
+)
 from honeyhive_experiment.run_spec import RunSpec
 from honeyhive_experiment.runner import outside_calls_warning, session_id_for
 from honeyhive_experiment.settings import Mode, Settings
@@ -533,6 +539,7 @@ def judge(
     said = [
         *evaluator_warnings(result.outcomes),
         *no_values(comparison, _evaluator_names(config), config.other_metrics, judged),
+        *unpaired_warnings(comparison, result.summary, baseline_result),
     ]
     decision = dataclasses.replace(decision, warnings=(*decision.warnings, *said))
     if result.outside_calls:  # spent, and in no datapoint's cost: a cost gate cannot see them

@@ -11,11 +11,12 @@ on a server without them. The current compare route may lack the improved/degrad
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
-from honeyhive_experiment.client import HoneyHiveClient, check_client
+from honeyhive_experiment.client import HoneyHiveClient, _named, check_client
 from honeyhive_experiment.errors import NotFoundError
 from honeyhive_experiment.jsonstream import at_the_top
 from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, RunComparisonResult
@@ -130,15 +131,16 @@ def compare_runs(
 ) -> RunComparisonResult:
     """The backend's comparison of two runs (``GET /v1/runs/{new}/compare/{old}``, else ``/compare-with/``).
 
-    Pass the runs' results when you have them, so new-only and old-only datapoints can be named (and a comparison
-    that does not pair a datapoint both list is asked again for up to ``timeout`` seconds, then refused: an
-    ``ApiError``).
+    Pass the runs' results when you have them, so new-only and old-only datapoints can be named, and so a comparison
+    that does not pair a datapoint both runs scored is asked again for up to ``timeout`` seconds: then one pairing
+    none of them is refused (an ``ApiError``), and one pairing some is taken as it is (:func:`unpaired_warnings`
+    says so).
     """
     check_client(client)
-    shared: set[str] = set()  # the datapoints both summaries list: the comparison must pair each (else it is refused)
+    unpaired = None
     if new_result is not None and old_result is not None:
-        shared = set(new_result.datapoint_ids) & set(old_result.datapoint_ids)
-    body = client.compare_runs(new_run_id, old_run_id, aggregate_function, shared=shared, timeout=timeout)
+        unpaired = _unpaired(new_result, old_result)
+    body = client.compare_runs(new_run_id, old_run_id, aggregate_function, unpaired=unpaired, timeout=timeout)
     lacking = [m for m in body.get("metrics") or [] if isinstance(m, dict) and _COMPARE_COUNTS - m.keys()]
     if lacking and not client.uses_deprecated_route("compare"):
         try:
@@ -153,6 +155,54 @@ def compare_runs(
         new_datapoint_ids=new_result.datapoint_ids if new_result is not None else None,
         old_datapoint_ids=old_result.datapoint_ids if old_result is not None else None,
     )
+
+
+def _scored(summary: ExperimentResultSummary) -> set[str]:
+    """The datapoints ``summary`` holds a metric value of: what a comparison can compare (one whose function raised
+    has none, and HoneyHive's comparison need not pair it)."""
+    return {
+        row.datapoint_id
+        for row in summary.datapoints
+        if row.datapoint_id and any(metric.value is not None for metric in row.metrics)
+    }
+
+
+def _unpaired(
+    new_result: ExperimentResultSummary, old_result: ExperimentResultSummary
+) -> Callable[[Collection[str]], tuple[list[str], int] | None]:
+    """What a comparison's common datapoints leave out of those both runs scored (:func:`_scored`), sorted, and how
+    many both scored; ``None`` when they leave out none. The summaries' rows are read (once) only when the common
+    datapoints lack one both summaries list: a large run's would be built for nothing."""
+    listed = set(new_result.datapoint_ids) & set(old_result.datapoint_ids)
+    both = functools.cache(lambda: _scored(new_result) & _scored(old_result))
+
+    def left_out(common: Collection[str]) -> tuple[list[str], int] | None:
+        if listed <= set(common):
+            return None
+        left = sorted(both() - set(common))
+        return (left, len(both())) if left else None
+
+    return left_out
+
+
+def unpaired_warnings(
+    comparison: RunComparisonResult | None,
+    new_result: ExperimentResultSummary | None,
+    old_result: ExperimentResultSummary | None,
+) -> list[str]:
+    """The verdict's warning for a comparison that, once :func:`compare_runs` stopped waiting, paired only some of
+    the datapoints both runs scored: the others read as new in one run and gone from the other."""
+    if comparison is None or new_result is None or old_result is None:
+        return []
+    left = _unpaired(new_result, old_result)(comparison.common_datapoints)
+    if left is None:
+        return []
+    unpaired, scored = left
+    return [
+        f"HoneyHive's comparison covers {scored - len(unpaired)} of the {scored} datapoints both runs scored; it still"
+        f" left out {len(unpaired)} ({_named(unpaired)}) when ingestion.timeout ran out, so they read as new in this"
+        " run and gone from the baseline, and count in no metric's improved or degraded datapoints"
+    ]
 
 
 # what a compare metric needs for improved/degraded, and the current route may lack

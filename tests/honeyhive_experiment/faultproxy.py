@@ -39,9 +39,11 @@ ways (:class:`Outage`):
 
 Beyond faults, it can play an older or newer server: ``missing(method, path)`` makes a route answer 404 as a
 server without it would (never forwarded), ``page(method, path)`` answers a web page (200, ``text/html``: a sign-in
-portal, a web server at the wrong URL; never forwarded), ``rewrite(method, path, body)`` changes a forwarded answer's
-JSON body, and ``rewrite_request(method, path, body)`` a request's before it is forwarded (a backend that reads it
-otherwise). :attr:`FaultProxy.routes` counts every request by ``"METHOD /path"`` (without the query).
+portal, a web server at the wrong URL; never forwarded), ``emptied(method, path)`` forwards the request and answers
+204 without a body, typed ``text/html`` (Flask's default for ``return "", 204``), ``rewrite(method, path, body)``
+changes a forwarded answer's JSON body, and ``rewrite_request(method, path, body)`` a request's before it is
+forwarded (a backend that reads it otherwise). :attr:`FaultProxy.routes` counts every request by
+``"METHOD /path"`` (without the query).
 """
 
 from __future__ import annotations
@@ -182,6 +184,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is Fault.HTTP_500_AFTER:
             self._reply(500, {"Content-Type": "application/json"}, b'{"error":"injected fault after forwarding"}')
             return
+        if proxy.emptied(self.command, self.path.split("?", 1)[0]):
+            self._reply(204, {"Content-Type": "text/html; charset=utf-8"}, b"")
+            return
         headers = {k: v for k, v in upstream.headers.items() if k.lower() not in _SKIPPED_RESPONSE_HEADERS}
         content = upstream.content
         json_answer = "json" in upstream.headers.get("content-type", "")
@@ -231,6 +236,7 @@ class FaultProxy:
         should_fault: Callable[[str, str], bool] | None = None,
         missing: Callable[[str, str], bool] | None = None,
         page: Callable[[str, str], bool] | None = None,
+        emptied: Callable[[str, str], bool] | None = None,
         rewrite: Callable[[str, str, Any], Any] | None = None,
         rewrite_request: Callable[[str, str, Any], Any] | None = None,
         host: str = "127.0.0.1",
@@ -244,6 +250,7 @@ class FaultProxy:
         self.should_fault = should_fault or (lambda method, path: True)
         self.missing = missing or (lambda method, path: False)
         self.page = page or (lambda method, path: False)
+        self.emptied = emptied or (lambda method, path: False)
         self.rewrite = rewrite
         self.rewrite_request = rewrite_request
         self.routes: Counter[str] = Counter()

@@ -1,9 +1,10 @@
 """What the CLI makes of the backend's answers that are well-formed HTTP but wrong for the API: a comparison without
-its required fields, a summary still being computed or listing a datapoint twice, an older run's summary gone, a web
-page.
+its required fields or pairing only some datapoints, a summary still being computed or listing a datapoint twice, an
+older run's summary gone, a web page, an empty answer typed as one.
 
 Real dry runs of the quickstart (three questions, a git repository on ``main``) against a served ``honeyhive_local``
-through the fault proxy (faultproxy.py), whose ``rewrite`` and ``missing`` hooks each test sets."""
+through the fault proxy (faultproxy.py), whose hooks (``rewrite``, ``missing``, ``page``, ``emptied``) each test
+sets."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ class Wire:
     rewrite: Rewrite = field(default=lambda method, path, body: body)
     missing: Callable[[str, str], bool] = field(default=lambda method, path: False)
     page: Callable[[str, str], bool] = field(default=lambda method, path: False)
+    emptied: Callable[[str, str], bool] = field(default=lambda method, path: False)
 
     def run(self, capsys: pytest.CaptureFixture[str], *, direct: bool = False) -> tuple[int, str, dict[str, Any]]:
         """A dry run through the proxy (``direct``: to the backend): its exit code, what it printed, report.json."""
@@ -64,6 +66,7 @@ def wire(tmp_path: Path) -> Iterator[Wire]:
             rewrite=lambda method, path, body: hooks[0].rewrite(method, path, body),
             missing=lambda method, path: hooks[0].missing(method, path),
             page=lambda method, path: hooks[0].page(method, path),
+            emptied=lambda method, path: hooks[0].emptied(method, path),
         ) as proxy:
             hooks.append(Wire(root, backend, proxy))
             yield hooks[0]
@@ -188,10 +191,67 @@ def test_a_comparison_lagging_behind_the_summaries_is_asked_again_and_the_error_
     code, out, report = wire.run(capsys)
     assert (code, report["verdict"]) == (2, "error"), out
     route = f"GET /v1/runs/{report['run']['id']}/compare/"
-    lacked = "the comparison's commonDatapoints still lacked 3 of the 3 datapoints both runs' summaries list ("
+    lacked = "the comparison's commonDatapoints paired none of the 3 datapoints both runs scored ("
     assert report["error"].startswith(f"HoneyHive: {route}"), report["error"]
     assert f" failed with HTTP 200: {lacked}" in report["error"], report["error"]
     assert ") after waiting 0." in report["error"], report["error"]
+
+
+def test_a_comparison_still_pairing_only_some_datapoints_when_the_wait_ends_is_taken_with_a_warning(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A comparison that, once ``ingestion.timeout`` ran out, paired some but not all of the datapoints both runs
+    scored ended the check in error: against a HoneyHive whose comparison leaves some out for good, every run would.
+    It is taken as it is, and the verdict warns which datapoints it left out (they read as new and gone)."""
+    code, out, _ = wire.run(capsys, direct=True)
+    assert code == 0, out
+    wire.ingestion_timeout(0.1)  # one look, no wait
+    left_out: list[str] = []
+
+    def without_the_first(body: Any) -> Any:
+        left_out.append(body["commonDatapoints"][0])
+        return {**body, "commonDatapoints": body["commonDatapoints"][1:]}
+
+    wire.rewrite = _compared(without_the_first)
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (0, "pass"), out
+    assert report["comparison"]["common_datapoints"] == 2
+    covers = (
+        f"HoneyHive's comparison covers 2 of the 3 datapoints both runs scored; it still left out 1 ({left_out[0]})"
+    )
+    assert [w for w in report["warnings"] if w.startswith(covers)], report["warnings"]
+
+
+def _raising_on_the_second_question(root: Path) -> None:
+    app = root / "support_bot" / "app.py"
+    line = '    question = datapoint["inputs"]["question"]\n'
+    source = app.read_text(encoding="utf-8")
+    assert line in source
+    raising = f'{line}    if "forgot" in question:\n        raise RuntimeError("no answer")\n'
+    app.write_text(source.replace(line, raising), encoding="utf-8")
+
+
+def test_a_comparison_leaving_out_a_datapoint_without_metrics_is_not_waited_for(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A datapoint whose function raised has no metric in either summary: nothing of it can be compared, and a
+    HoneyHive whose comparison leaves such datapoints out made every run with one wait ``ingestion.timeout`` and end in
+    error. Only the datapoints both runs scored must be paired: no wait, no warning."""
+    _raising_on_the_second_question(wire.root)
+    code, out, baseline = wire.run(capsys, direct=True)
+    with HoneyHiveClient(wire.backend.url, API_KEY) as direct:
+        rows = direct.get_run_summary(baseline["run"]["id"]).datapoints
+    errored = [row.datapoint_id for row in rows if not row.metrics]
+    assert (len(errored), len(rows)) == (1, 3), out
+    wire.ingestion_timeout(0.3)  # a wait would ask twice
+    wire.rewrite = _compared(
+        lambda body: {**body, "commonDatapoints": [i for i in body["commonDatapoints"] if i not in errored]}
+    )
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"], report["error"]) == (1, "fail", None), out
+    assert report["comparison"]["common_datapoints"] == 2
+    assert wire.proxy.routes[f"GET /v1/runs/{report['run']['id']}/compare/{baseline['run']['id']}"] == 1
+    assert not [w for w in report["warnings"] if "comparison covers" in w], report["warnings"]
 
 
 def test_view_of_a_run_whose_summary_is_still_being_computed_waits_for_it(
@@ -219,3 +279,60 @@ def test_view_of_a_run_whose_summary_is_still_being_computed_waits_for_it(
     assert main(argv, environ={"HH_API_KEY": API_KEY}) == 2
     computing = f"run {run_id}: the backend was still computing its summary (status 'running') after waiting "
     assert computing in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------ the trend
+
+
+def test_an_older_run_whose_summary_is_gone_is_left_out_of_the_trend_with_a_note(
+    wire: Wire, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An older run deleted after the runs were listed (its summary 404) made this run's check an error, from the key
+    metrics' trend, and the error did not say it came from there. That run is only left out of the trend."""
+    _, _, oldest = wire.run(capsys, direct=True)
+    _, _, newer = wire.run(capsys, direct=True)
+    gone = oldest["run"]["id"]
+    wire.missing = lambda method, path: path in (f"/v1/runs/{gone}/summary", f"/v1/runs/{gone}/result")
+    code, out, report = wire.run(capsys)
+    assert code == 0, out
+    assert report["baseline"]["run_id"] == newer["run"]["id"]
+    assert f"trend: run {gone} could not be read (HTTP 404), left out" in report["notes"]
+    assert [point["run_id"] for point in report["trend"]] == [newer["run"]["id"]]
+
+
+# ------------------------------------------------------------------------------------------ not the API
+
+
+@pytest.mark.parametrize(
+    ("method", "route", "recorded"),
+    [("POST", "/v1/runs", False), ("GET", "/summary", True)],
+    ids=["creating the run", "reading the summary"],
+)
+def test_a_web_page_answered_with_200_is_an_error_asking_whether_the_url_is_the_api(
+    wire: Wire, capsys: pytest.CaptureFixture[str], method: str, route: str, recorded: bool
+) -> None:
+    """A sign-in page answered 200 to the run's creation was taken as the run created: a run id HoneyHive never had
+    was shown; to a summary the error was the JSON parser's "lexical error". The error read "failed with HTTP 200"
+    and named HH_API_URL only, which an action's user sets as the ``server-url`` input."""
+    wire.page = lambda asked, path: asked == method and path.endswith(route)
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"]) == (2, "error"), out
+    run_id = report["run"]["id"]
+    assert (run_id is not None) == recorded
+    path = f"/v1/runs/{run_id}/summary" if recorded else route
+    page = (
+        f"answered HTTP 200 with a web page (text/html), not JSON: is {wire.proxy.url} HoneyHive's API? (the server"
+        " URL: the `server-url` input, --server-url or HH_API_URL)"
+    )
+    assert report["error"] == f"HoneyHive: {method} {path} {page}", report["error"]
+
+
+def test_an_empty_answer_typed_text_html_is_no_web_page(wire: Wire, capsys: pytest.CaptureFixture[str]) -> None:
+    """A server answering the run's writes 204 with ``Content-Type: text/html`` and no body (Flask's default for
+    ``return "", 204``) made the run's creation an error: "failed with HTTP 204: the answer is text/html, not JSON".
+    An empty answer says nothing, as the API's own do: the run is recorded and judged."""
+    wire.emptied = lambda method, path: method in ("POST", "PUT") and path.startswith("/v1/runs")
+    code, out, report = wire.run(capsys)
+    assert (code, report["verdict"], report["error"]) == (0, "neutral", None), out
+    run_id = report["run"]["id"]
+    assert (wire.proxy.routes["POST /v1/runs"], wire.proxy.routes[f"PUT /v1/runs/{run_id}"] > 0) == (1, True)
