@@ -570,14 +570,9 @@ def _evaluate_comment(main: str) -> Event:
     return Event("issue_comment", payload, sha=main, ref="refs/heads/main", ref_name="main")
 
 
-def test_an_issue_comment_on_a_pull_request_is_that_pull_requests_run_never_mains(world: World) -> None:
-    """A "/evaluate" comment on the pull request (``issue_comment``: GITHUB_SHA and GITHUB_REF are main's; the job
-    checks out the pull request's head, which breaks an answer) was recorded as main's run at main's tip, commented
-    nowhere, and was then the next pull request's baseline at that merge base: its comment showed the broken answer
-    as its own change. It is the pull request's run now, at the commit checked out, commented on the pull request.
-    (Three questions, both steps in this process.)"""
-    import httpx
-
+def _a_pull_request_breaking_an_answer(world: World) -> tuple[str, str]:
+    """Three questions in a repository whose main is ``tip`` (also actions/checkout's remote main), and the pull
+    request's head ``head`` checked out, which breaks an answer: main's tip and the head."""
     root = world.root
     world.keep_questions(3)
     tip = init_repository(root)
@@ -587,6 +582,19 @@ def test_an_issue_comment_on_a_pull_request_is_that_pull_requests_run_never_main
     git(root, "commit", "--quiet", "--all", "--message=a broken answer")
     head = git(root, "rev-parse", "HEAD")
     world.github.push(PR, head)
+    return tip, head
+
+
+def test_an_issue_comment_on_a_pull_request_is_that_pull_requests_run_never_mains(world: World) -> None:
+    """A "/evaluate" comment on the pull request (``issue_comment``: GITHUB_SHA and GITHUB_REF are main's; the job
+    checks out the pull request's head, which breaks an answer) was recorded as main's run at main's tip, commented
+    nowhere, and was then the next pull request's baseline at that merge base: its comment showed the broken answer
+    as its own change. It is the pull request's run now, at the commit checked out, commented on the pull request.
+    (Three questions, both steps in this process.)"""
+    import httpx
+
+    root = world.root
+    tip, head = _a_pull_request_breaking_an_answer(world)
 
     code, step = world.in_process(_evaluate_comment(tip), name="evaluate")
 
@@ -622,14 +630,7 @@ def test_an_issue_comment_runs_result_reaches_the_pull_request_whatever_the_job_
     import httpx
 
     root = world.root
-    world.keep_questions(3)
-    tip = init_repository(root)
-    git(root, "update-ref", "refs/remotes/origin/main", tip)  # actions/checkout's remote
-    git(root, "checkout", "--quiet", "-b", HEAD_REF)
-    set_answers(root, {"reset password": "Nonsense."})
-    git(root, "commit", "--quiet", "--all", "--message=a broken answer")
-    head = git(root, "rev-parse", "HEAD")
-    world.github.push(PR, head)
+    tip, head = _a_pull_request_breaking_an_answer(world)
     if checkout == "refs/pull/7/merge":  # the head's comment, which a run of the merge commit was "older" than
         world.in_process(pull_request(head_sha=head, base_sha=tip), name="pr")
     git(root, "checkout", "--quiet", "main")
