@@ -20,6 +20,7 @@ import dataclasses
 import itertools
 import logging
 import os
+import shlex
 import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -277,7 +278,7 @@ def looked_in(settings: Settings, path: str | Path) -> str:
         and Path(path).parts[:1] != ("..",)
         and not Path(path).is_absolute()
     ):
-        return f"{said}): {flag} {os.path.relpath(above)} finds it"
+        return f"{said}): {flag} {shlex.quote(os.path.relpath(above))} finds it"  # as typed in a shell
     return f"{said})"
 
 

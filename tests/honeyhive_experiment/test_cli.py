@@ -797,6 +797,18 @@ def test_from_a_folder_of_the_repository_the_error_says_which_working_directory_
     )
 
 
+def test_the_working_directory_that_finds_the_files_is_said_as_typed_in_a_shell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A repository in a folder whose path has spaces: the hint read ``-C sp ace/my repo finds it``, which a shell
+    splits into three arguments."""
+    repo = copy_quickstart(tmp_path / "sp ace" / "my repo", questions=3)
+    (repo / "src").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "--no-probe", "-C", "sp ace/my repo/src"], environ={}) == 2
+    assert capsys.readouterr().err.endswith("(which -C sets): -C 'sp ace/my repo' finds it\n")
+
+
 def test_validate_prints_no_terminal_escape_of_the_users_code(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # the probe's error quotes the evaluator's exception: its ANSI escapes were printed raw after "error:",
     # recolouring or clearing the user's terminal
