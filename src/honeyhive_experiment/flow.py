@@ -422,7 +422,7 @@ def run_experiment(
     enter(watch.cancel, "preparing the run")
     dataset = _dataset_to_record(settings, config, client, now=now)
     with _user_code(settings, config, dataset, watch) as spec:
-        result = record_run(spec, dataset, client=client)
+        result = record_run(dataclasses.replace(spec, reported=True), dataset, client=client)
     try:
         return judge(client, config, settings, result, dataset, now=now, cancel=watch.cancel)
     except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed

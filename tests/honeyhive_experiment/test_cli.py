@@ -571,6 +571,49 @@ def test_validate_says_an_evaluator_that_returned_none_on_the_first_datapoint(
     )
 
 
+EVALUATOR_WARNINGS = (
+    "evaluator 'rubric' returned a dict with no 'score' (keys: 'grounded', 'concise'), so there is no metric 'rubric',"
+    " only rubric_<key> ones: fine for a dict of several metrics, else return the metric as 'score'",
+    "evaluator 'forgetful' returned None on every datapoint it ran on (22), so it produced no metric: does it end"
+    " without a return?",
+)
+
+
+def test_a_run_says_each_evaluator_warning_once_and_its_report_keeps_it(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A dict without a score and a forgotten return were each said twice on standard error: by the runner as it ran
+    ("WARNING: ..."), and again from the report's warnings ("warning: ..."). Once each now, from the report, which
+    keeps them (report.json, the terminal's and the comment's warnings)."""
+    _write(repo, WITH_RUBRIC + "  - probed:forgetful\n")
+    report = repo / "report.json"
+    code = main(["run", "--dry-run", "-C", str(repo), "--report", str(report), "--no-html"], environ={})
+    output = capsys.readouterr()
+    assert code == 0, output.err
+    assert json.loads(report.read_text())["warnings"] == list(EVALUATOR_WARNINGS)
+    for text in EVALUATOR_WARNINGS:
+        assert [line for line in output.err.splitlines() if text in line] == [f"warning: {text}"], output.err
+        assert f"  ! {text}\n" in output.out
+
+
+def test_the_action_annotates_each_evaluator_warning_once(
+    repo: Path, capsys: pytest.CaptureFixture[str], backend: LocalBackend
+) -> None:
+    """Two identical ``::warning::`` annotations for each: GitHub shows ten per step, so broken evaluators pushed out
+    the verdict's own."""
+    _write(repo, WITH_RUBRIC + "  - probed:forgetful\n")
+    step = Step(repo.parent / "step", pull_request())
+    with FakeGitHub(repository=REPOSITORY) as github:
+        github.set_merge_base(BASE_SHA, HEAD_SHA, BASE_SHA)
+        inputs = {"api-key": API_KEY, "server-url": backend.url, "github-token": github.token, "comment-mode": "off"}
+        code = main(["action"], environ=step.env(repo, inputs, api_url=github.api_url))
+    out = capsys.readouterr().out
+    assert code == 0, out
+    annotations = [line for line in out.splitlines() if line.startswith("::warning")]
+    for text in EVALUATOR_WARNINGS:
+        assert len([line for line in annotations if line.endswith(f"::{text}")]) == 1, annotations
+
+
 def test_schema_prints_the_committed_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema"]) == 0
     printed = json.loads(capsys.readouterr().out)
