@@ -126,6 +126,7 @@ from honeyhive_experiment.verdict import (
     evaluator_warnings,
     no_values,
     partly_missing,
+    returned_none,
     string_values,
 )
 from honeyhive_experiment.version import __version__
@@ -506,6 +507,7 @@ def judge(
             old_left = left_out(recorded_outcomes(client, baseline.run.run_id))
             new_left = left_out(result.outcomes)
             left = {m: (old_left.get(m, {}), new_left.get(m, {})) for m in {**old_left, **new_left}}
+    nones = returned_none(result.outcomes).keys()  # said as the run's warnings: the metrics they leave say why
     decision = decide(
         result.summary,
         comparison,
@@ -522,6 +524,7 @@ def judge(
         partly=partly_missing(result.outcomes, [*config.passing_ranges, *config.gate]),
         booleans=boolean_metrics(result.outcomes, config.gate),
         left_out=left,
+        none_everywhere=nones,
     )
     if settings.as_action and not settings.api_key:  # a dry run: the embedded backend, in a workspace the job drops
         embedded = (

@@ -596,6 +596,22 @@ def test_a_run_says_each_evaluator_warning_once_and_its_report_keeps_it(
         assert f"  ! {text}\n" in output.out
 
 
+def test_a_ranged_metric_whose_evaluator_forgot_its_return_is_blamed_on_it(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its reason said "no evaluator and no span recorded it in this run, which recorded: topic_match", though the
+    evaluator is configured and the warning beside it said it returned None on every datapoint."""
+    _write(repo, GOOD + "  - probed:forgetful\npassing_ranges:\n  forgetful: {min: 0.5}\n")
+    report = repo / "report.json"
+    code = main(["run", "--dry-run", "-C", str(repo), "--report", str(report), "--no-html"], environ={})
+    output = capsys.readouterr()
+    assert code == 1, output.err
+    assert json.loads(report.read_text())["reasons"] == [
+        "forgetful has a passing range but no value on 22 of the datapoints the backend passed: its evaluator"
+        " 'forgetful' returned None on every datapoint it ran on (a forgotten return?)"
+    ]
+
+
 def test_the_action_annotates_each_evaluator_warning_once(
     repo: Path, capsys: pytest.CaptureFixture[str], backend: LocalBackend
 ) -> None:

@@ -723,6 +723,49 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         (),
     ),
+    # an evaluator that returned None on every datapoint (a forgotten return) was "no evaluator", though configured
+    (
+        "a ranged metric whose evaluator returned None on every datapoint: that evaluator is named",
+        lambda: decide(summary(metrics={"other": IDS}), None, ranged=["accuracy"], none_everywhere=["accuracy"]),
+        Verdict.FAIL,
+        (
+            "accuracy has a passing range but no value on 12 of the datapoints the backend passed: its evaluator"
+            " 'accuracy' returned None on every datapoint it ran on (a forgotten return?)",
+        ),
+        (),
+    ),
+    (
+        "its metric of a dict: the evaluator it starts with, the longest, even when nothing else was recorded",
+        lambda: decide(summary(metrics={}), None, ranged=["rubric_grounded"], none_everywhere=["rubric", "rub"]),
+        Verdict.FAIL,
+        (
+            "rubric_grounded has a passing range but no value on 12 of the datapoints the backend passed: its"
+            " evaluator 'rubric' returned None on every datapoint it ran on (a forgotten return?)",
+        ),
+        (),
+    ),
+    (
+        "another evaluator's None: still nothing recorded it",
+        lambda: decide(summary(metrics={"latency": IDS}), None, ranged=["latency_ms"], none_everywhere=["tone"]),
+        Verdict.FAIL,
+        (
+            "latency_ms has a passing range but no value on 12 of the datapoints the backend passed: no evaluator and"
+            " no span recorded it in this run, which recorded latency: did you mean that?",
+        ),
+        (),
+    ),
+    (
+        "values on some datapoints: it returned nothing on the others, whatever the Nones",
+        lambda: decide(
+            summary(metrics={"accuracy": IDS[:10]}), None, ranged=["accuracy"], none_everywhere=["accuracy"]
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy has a passing range but no value on 2 of the datapoints the backend passed: its evaluator"
+            " returned nothing for them",
+        ),
+        (),
+    ),
     (
         "ten recorded, none close: all of them",
         lambda: judge(summary(metrics={f"m{i}": IDS for i in range(10)}), ranged=["emm"]),
@@ -2526,7 +2569,8 @@ RETURNED_NONE_TABLE: list[tuple[str, list[DatapointOutcome], list[str]]] = [
 def test_returned_none_is_an_evaluator_without_a_metric_on_any_datapoint(
     rule: str, outcomes: list[DatapointOutcome], warnings: list[str]
 ) -> None:
-    assert returned_none(outcomes) == warnings
+    assert list(returned_none(outcomes).values()) == warnings
+    assert list(returned_none(outcomes)) == ["q"] * len(warnings)  # by evaluator
 
 
 def test_evaluator_warnings_say_a_dict_without_a_score_once_in_its_first_words_then_the_nones() -> None:
