@@ -542,7 +542,15 @@ def judge(
     judged = [*config.passing_ranges, *config.gate]  # their missing values are reasons already
     said = [
         *evaluator_warnings(result.outcomes),
-        *no_values(comparison, _evaluator_names(config), config.other_metrics, judged),
+        *no_values(
+            comparison,
+            _evaluator_names(config),
+            config.other_metrics,
+            judged,
+            metrics,
+            result.summary.metrics.aggregation_function,
+            nones,
+        ),
         *unpaired_warnings(comparison, result.summary, baseline_result),
     ]
     decision = dataclasses.replace(decision, warnings=(*decision.warnings, *said))

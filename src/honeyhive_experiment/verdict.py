@@ -253,12 +253,20 @@ def no_values(
     evaluators: Iterable[str],
     declared: Container[str] = (),
     judged: Container[str] = (),
+    presentation: Mapping[str, MetricConfig] | None = None,
+    aggregation: str | None = None,
+    none_everywhere: Collection[str] = (),
 ) -> list[str]:
     """The metrics the baseline has a value for and this run has none, though what records them is still configured
     (an evaluator of ``evaluators`` by :func:`producer`, or ``other_metrics``: ``declared``), in words: a warning, as
     for any metric nothing judges (its row: no values in this run); one with a passing range or a gate (``judged``)
-    is a reason already (:func:`broken`). A metric whose evaluator is gone from the experiment is said by its row."""
-    evaluators = list(evaluators)
+    is a reason already (:func:`broken`), one whose evaluator returned None on every datapoint (``none_everywhere``)
+    a warning already (:func:`returned_none`). A metric whose evaluator is gone from the experiment is said by its row.
+    Each named by its label, the baseline's value in its format, as the table shows them (``presentation``: the
+    experiment file's ``metrics``; ``aggregation``: the run's aggregate function, which makes a pass rate)."""
+    from honeyhive_experiment.report.numbers import format_number  # not at the top: the report imports this module
+
+    evaluators, presentation = list(evaluators), presentation or {}
     deltas = comparison.metrics if comparison is not None else ()
     now = {d.metric_name for d in deltas if d.new_aggregate is not None}
     found: dict[str, str] = {}
@@ -266,13 +274,20 @@ def no_values(
         metric, old, who = delta.metric_name, delta.old_aggregate, producer(delta.metric_name, evaluators)
         if old is None or metric in now or metric in judged or metric in found:
             continue
+        if who in none_everywhere:
+            continue
         if who is not None:
             source = f"its evaluator {who!r} is still configured, but recorded it on no datapoint"
         elif metric in declared:
             source = "it is in other_metrics, but nothing recorded it on any datapoint"
         else:
             continue
-        found[metric] = f"{metric} has no value in this run, though the baseline has one ({old:g}): {source}"
+        shown = presentation.get(metric, MetricConfig())
+        percent = shown.format is None and in_points(None, is_boolean(delta.old_values), aggregation)
+        value = format_number(old, shown.format, percent=percent)
+        found[metric] = (
+            f"{shown.label or metric} has no value in this run, though the baseline has one ({value}): {source}"
+        )
     return list(found.values())
 
 

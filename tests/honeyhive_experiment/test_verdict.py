@@ -2655,6 +2655,80 @@ def test_no_values_are_the_baselines_metrics_this_run_recorded_nowhere(
     assert no_values(compared, iter(evaluators), declared, judged) == warnings
 
 
+def _old(value: float, values: list[Any] | None = None, name: str = "quality") -> RunComparisonResult:
+    """A comparison whose baseline alone has ``name``: its aggregate ``value`` (of ``values``)."""
+    return comparison({"metric_name": name, "event_name": "answer", "old_aggregate": value, "old_values": values})
+
+
+STILL_QUALITY = ": " + STILL.format("quality")
+WORDS = {"quality": MetricConfig(label="Answer length (words)", format=".1f")}
+SHOWN: list[tuple[str, RunComparisonResult, dict[str, Any], list[str]]] = [
+    # (rule, comparison, no_values' other arguments, warnings): the raw name and :g (12.8182), a .0% metric's 1, and
+    # said beside the returned-None warning of the same evaluator
+    (
+        "its label, its value in its format, as the table shows them",
+        _old(12.8182),
+        {"presentation": WORDS},
+        ["Answer length (words) has no value in this run, though the baseline has one (12.8)" + STILL_QUALITY],
+    ),
+    (
+        "a percentage format",
+        _old(1.0),
+        {"presentation": {"quality": MetricConfig(format=".0%")}},
+        ["quality has no value in this run, though the baseline has one (100%)" + STILL_QUALITY],
+    ),
+    (
+        "no format: about three significant digits",
+        _old(12.8182),
+        {},
+        ["quality has no value in this run, though the baseline has one (12.8)" + STILL_QUALITY],
+    ),
+    (
+        "booleans averaged, no format: a pass rate, in percent",
+        _old(0.5, [True, False]),
+        {"aggregation": "average"},
+        ["quality has no value in this run, though the baseline has one (50.0%)" + STILL_QUALITY],
+    ),
+    (
+        "booleans summed: a count",
+        _old(1.0, [True, False]),
+        {"aggregation": "sum"},
+        ["quality has no value in this run, though the baseline has one (1)" + STILL_QUALITY],
+    ),
+    (
+        "a format wins over a pass rate",
+        _old(0.5, [True, False]),
+        {"presentation": {"quality": MetricConfig(format=".2f")}},
+        ["quality has no value in this run, though the baseline has one (0.50)" + STILL_QUALITY],
+    ),
+    (
+        "its evaluator returned None on every datapoint: that warning says it",
+        _old(0.5),
+        {"none_everywhere": ["quality"]},
+        [],
+    ),
+    (
+        "the metrics after it are still said",
+        comparison(only("old", "accuracy"), only("old", "quality")),
+        {"none_everywhere": ["accuracy"]},
+        ["quality " + BASELINE_ONLY + STILL.format("quality")],
+    ),
+    (
+        "another evaluator's None changes nothing",
+        _old(0.5),
+        {"none_everywhere": ["accuracy"]},
+        ["quality " + BASELINE_ONLY + STILL.format("quality")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "compared", "arguments", "warnings"), SHOWN, ids=[c[0] for c in SHOWN])
+def test_no_values_name_the_metric_and_its_value_as_the_table_shows_them_once_per_cause(
+    rule: str, compared: RunComparisonResult, arguments: dict[str, Any], warnings: list[str]
+) -> None:
+    assert no_values(compared, ["accuracy", "quality"], **arguments) == warnings
+
+
 def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> None:
     def outcome(index: int, *failures: tuple[str, str]) -> DatapointOutcome:
         return DatapointOutcome(
