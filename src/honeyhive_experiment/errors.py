@@ -12,6 +12,7 @@
     │   ├── ApiError                 an HTTP error answer (method, route, status, reason)
     │   │   └── NotFoundError        404
     │   ├── BackendUnreachable       no answer after the retries
+    │   ├── WebPageAnswer            a web page answered, not the API: the server URL is wrong (a sign-in portal)
     │   └── IngestionTimeout         the run's datapoints did not all arrive within the wait
     ├── BaselineError                an explicitly requested baseline cannot be used
     ├── ExperimentCancelled          the run was cancelled (it is marked ``cancelled`` in HoneyHive)
@@ -61,6 +62,7 @@ __all__ = [
     "ShardsDisagree",
     "ShardsMissing",
     "TemplateError",
+    "WebPageAnswer",
 ]
 
 # the exit codes besides a verdict's (verdict.exit_code), for the CLI and the invocation layer (operations) alike
@@ -210,6 +212,11 @@ class NotFoundError(ApiError):
 
 class BackendUnreachable(HoneyHiveError):
     """No answer (or only retryable ones) after every retry."""
+
+
+class WebPageAnswer(HoneyHiveError):
+    """A web page (text/html) answered a request: a sign-in portal or a web server at the server URL, not HoneyHive's
+    API. The server URL is what to check; re-running cannot fix it."""
 
 
 class IngestionTimeout(HoneyHiveError):

@@ -20,6 +20,7 @@ import dataclasses
 import itertools
 import logging
 import os
+import shlex
 import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -125,6 +126,7 @@ from honeyhive_experiment.verdict import (
     evaluator_warnings,
     no_values,
     partly_missing,
+    returned_none,
     string_values,
 )
 from honeyhive_experiment.version import __version__
@@ -277,7 +279,7 @@ def looked_in(settings: Settings, path: str | Path) -> str:
         and Path(path).parts[:1] != ("..",)
         and not Path(path).is_absolute()
     ):
-        return f"{said}): {flag} {os.path.relpath(above)} finds it"
+        return f"{said}): {flag} {shlex.quote(os.path.relpath(above))} finds it"  # as typed in a shell
     return f"{said})"
 
 
@@ -421,7 +423,7 @@ def run_experiment(
     enter(watch.cancel, "preparing the run")
     dataset = _dataset_to_record(settings, config, client, now=now)
     with _user_code(settings, config, dataset, watch) as spec:
-        result = record_run(spec, dataset, client=client)
+        result = record_run(dataclasses.replace(spec, reported=True), dataset, client=client)
     try:
         return judge(client, config, settings, result, dataset, now=now, cancel=watch.cancel)
     except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed
@@ -505,6 +507,7 @@ def judge(
             old_left = left_out(recorded_outcomes(client, baseline.run.run_id))
             new_left = left_out(result.outcomes)
             left = {m: (old_left.get(m, {}), new_left.get(m, {})) for m in {**old_left, **new_left}}
+    nones = returned_none(result.outcomes).keys()  # said as the run's warnings: the metrics they leave say why
     decision = decide(
         result.summary,
         comparison,
@@ -521,6 +524,7 @@ def judge(
         partly=partly_missing(result.outcomes, [*config.passing_ranges, *config.gate]),
         booleans=boolean_metrics(result.outcomes, config.gate),
         left_out=left,
+        none_everywhere=nones,
     )
     if settings.as_action and not settings.api_key:  # a dry run: the embedded backend, in a workspace the job drops
         embedded = (
@@ -538,7 +542,15 @@ def judge(
     judged = [*config.passing_ranges, *config.gate]  # their missing values are reasons already
     said = [
         *evaluator_warnings(result.outcomes),
-        *no_values(comparison, _evaluator_names(config), config.other_metrics, judged),
+        *no_values(
+            comparison,
+            _evaluator_names(config),
+            config.other_metrics,
+            judged,
+            metrics,
+            result.summary.metrics.aggregation_function,
+            nones,
+        ),
         *unpaired_warnings(comparison, result.summary, baseline_result),
     ]
     decision = dataclasses.replace(decision, warnings=(*decision.warnings, *said))

@@ -36,6 +36,7 @@ from honeyhive_experiment.errors import (
     ShardsDisagree,
     ShardsMissing,
     TemplateError,
+    WebPageAnswer,
 )
 from honeyhive_experiment.models import ExperimentResultSummary, MetricKey, RunComparisonResult
 from honeyhive_experiment.models.details import DatapointDetails
@@ -89,6 +90,7 @@ _KINDS: Final[tuple[tuple[type[BaseException], ErrorKind], ...]] = (
     (EvaluatorSignatureError, "signature"),
     (NotFoundError, "not_found"),
     (BackendUnreachable, "unreachable"),
+    (WebPageAnswer, "unreachable"),  # the server URL is what to check, as for no answer: re-running cannot fix it
     (IngestionTimeout, "ingestion"),
     (HoneyHiveError, "backend"),
     (BaselineError, "baseline"),

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from honeyhive_experiment.config import VerdictConfig
 from honeyhive_experiment.models import AggregatedMetrics, DatapointResults, ExperimentResultSummary
 from honeyhive_experiment.models.outcomes import IMPORT_KEYS, DatapointOutcome, OutcomeStatus
-from honeyhive_experiment.verdict import broken, evaluator_errors, partly_missing, string_values
+from honeyhive_experiment.verdict import broken, evaluator_errors, partly_missing, returned_none, string_values
 
 __all__ = ["DatapointError", "ExperimentResult"]
 
@@ -108,6 +108,7 @@ class ExperimentResult:
             tolerance="the allow_evaluator_errors argument",
             strings=string_values(self.outcomes, self.ranged),
             partly=partly_missing(self.outcomes, self.ranged),
+            none_everywhere=returned_none(self.outcomes).keys(),
         )
         return reasons
 

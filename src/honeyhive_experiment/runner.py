@@ -70,7 +70,7 @@ from honeyhive_experiment.models.outcomes import (
 from honeyhive_experiment.pricing import Prices
 from honeyhive_experiment.report.redact import Redactor
 from honeyhive_experiment.tracing import SENT, DatapointIds, DatapointTracer, TraceSink, counting_outside, recordable
-from honeyhive_experiment.verdict import returned_none
+from honeyhive_experiment.verdict import evaluator_warnings
 
 if TYPE_CHECKING:
     from honeyhive_experiment.run_spec import RunSpec
@@ -158,7 +158,6 @@ class Runner:
         self.prices = Prices(spec.pricing)
         self.recorded = Redactor(spec.secrets)  # what goes to HoneyHive, redacted of the environment's secret values
         self._replaced: set[str] = set()  # built-in metrics an evaluator's metric replaced (said once per run)
-        self._warned: set[str] = set()  # evaluators whose warning was said (once per run)
         self._said_lock = threading.Lock()
         self._said_blocked = False  # the run said its async code blocks the event loop
         self._said_running = False  # the run said a datapoint's thread was still running when it was recorded
@@ -270,8 +269,9 @@ class Runner:
             self._calls.close()
         _say_lost_spans(outcomes)
         self._say_cut(total)
-        for text in returned_none(o for o in outcomes if o is not None):
-            log.warning("%s", text)
+        if not self.spec.reported:  # else the caller's report says them, once
+            for text in evaluator_warnings(o for o in outcomes if o is not None):
+                log.warning("%s", self.recorded.redact_known(text))
         return outcomes  # type: ignore[return-value]  # the pool ran them all: every execution has its outcome
 
     def _told(self, progress: Callable[[Progress], None], state: Progress) -> Callable[[Progress], None] | None:
@@ -379,13 +379,13 @@ class Runner:
                     EvaluatorFailure(f.evaluator, self.recorded.redact_known(f.error)) for f in evaluation.errors
                 )
                 no_metric = {name: self.recorded.redact_known(text) for name, text in evaluation.warnings.items()}
-                said = {  # None, said at the end (returned_none): only a None on every datapoint is worth a word
-                    name: self.recorded.redact_known(f"evaluator {name!r} {text}")
+                # each datapoint's own; the run's, once per evaluator (a None only if on every datapoint), are said
+                # at the end (verdict.evaluator_warnings): in the log, or by the caller's report (spec.reported)
+                warnings.extend(
+                    self.recorded.redact_known(f"evaluator {name!r} {text}")
                     for name, text in evaluation.warnings.items()
                     if text != RETURNED_NONE
-                }
-                warnings.extend(said.values())
-                self._say_once(said)
+                )
                 recorded = recordable(outputs)  # what the span, the session and the report get: JSON, cut if need be
                 if recorded.cut:
                     warnings.extend(recorded.cut)
@@ -451,14 +451,6 @@ class Runner:
         if new:
             log.warning("an evaluator's metric replaces the built-in %s (the evaluator's is kept)", ", ".join(new))
 
-    def _say_once(self, warnings: Mapping[str, str]) -> None:
-        """Say each evaluator's warning once per run (on its first datapoint), not on each datapoint."""
-        with self._said_lock:
-            new = [text for name, text in warnings.items() if name not in self._warned]
-            self._warned.update(warnings)
-        for text in new:
-            log.warning("%s", text)
-
     def _say_running(self, datapoint_id: str, thread: threading.Thread) -> None:
         """Say once per run that a thread a datapoint's code started (carrying its context) was still running when the
         datapoint was recorded: a worker started on first use (a queue's consumer), or a thread not joined."""
@@ -469,7 +461,7 @@ class Runner:
         target = getattr(thread, "_target", None)  # threading's own attribute: None for a subclass's run()
         name = callable_name(target) if target is not None else f"{type(thread).__name__}.run"
         log.warning(
-            "the thread running %s, started by datapoint %s, was still running when that datapoint was recorded: the"
+            "the thread running %r, started by datapoint %s, was still running when that datapoint was recorded: the"
             " LLM calls it makes count for datapoint %s while it runs, and as made outside any datapoint after; start a"
             " worker shared by datapoints at import, and join a thread of one datapoint's own before it returns",
             name,

@@ -45,7 +45,7 @@ of this run's own outcomes.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -210,14 +210,14 @@ def producer(metric: str, evaluators: Iterable[str]) -> str | None:
     return max(names, default=None)  # the longest: each begins ``metric``, so a shorter one sorts first
 
 
-def returned_none(outcomes: Iterable[DatapointOutcome]) -> list[str]:
+def returned_none(outcomes: Iterable[DatapointOutcome]) -> dict[str, str]:
     """Each evaluator that produced no metric on any datapoint it ran on (the function returned), returning None on
     them (:data:`~honeyhive_experiment.models.outcomes.RETURNED_NONE`: a forgotten ``return``?) but those it errored
-    on, in words, from this job's outcomes. A warning, not a reason: None is how an evaluator skips a datapoint, and
-    a metric that is judged says its missing values itself (:func:`broken`). With trials the datapoint stays the
-    unit, and every trial of every one gave nothing."""
+    on, in words by name, from this job's outcomes. A warning, not a reason: None is how an evaluator skips a
+    datapoint, and a metric that is judged says its missing values itself (:func:`broken`). With trials the datapoint
+    stays the unit, and every trial of every one gave nothing."""
     ran = [outcome for outcome in outcomes if outcome.status == "ok"]
-    found: list[str] = []
+    found: dict[str, str] = {}
     for name in dict.fromkeys(n for o in ran for n, why in o.no_metric.items() if why == RETURNED_NONE):
         if not all(
             o.no_metric.get(name) == RETURNED_NONE or any(f.evaluator == name for f in o.evaluator_failures)
@@ -229,7 +229,7 @@ def returned_none(outcomes: Iterable[DatapointOutcome]) -> list[str]:
         where = f"every datapoint it ran on ({of})"
         if none < of:
             where = f"{none} of the {of} datapoints it ran on and errored on the others"
-        found.append(
+        found[name] = (
             f"evaluator {name!r} returned None on {where}, so it produced no metric: does it end without a return?"
         )
     return found
@@ -245,7 +245,7 @@ def evaluator_warnings(outcomes: Iterable[DatapointOutcome]) -> list[str]:
         for name, why in outcome.no_metric.items():
             if why != RETURNED_NONE:
                 said.setdefault(name, f"evaluator {name!r} {why}")
-    return [*said.values(), *returned_none(outcomes)]
+    return [*said.values(), *returned_none(outcomes).values()]
 
 
 def no_values(
@@ -253,12 +253,20 @@ def no_values(
     evaluators: Iterable[str],
     declared: Container[str] = (),
     judged: Container[str] = (),
+    presentation: Mapping[str, MetricConfig] | None = None,
+    aggregation: str | None = None,
+    none_everywhere: Collection[str] = (),
 ) -> list[str]:
     """The metrics the baseline has a value for and this run has none, though what records them is still configured
     (an evaluator of ``evaluators`` by :func:`producer`, or ``other_metrics``: ``declared``), in words: a warning, as
     for any metric nothing judges (its row: no values in this run); one with a passing range or a gate (``judged``)
-    is a reason already (:func:`broken`). A metric whose evaluator is gone from the experiment is said by its row."""
-    evaluators = list(evaluators)
+    is a reason already (:func:`broken`), one whose evaluator returned None on every datapoint (``none_everywhere``)
+    a warning already (:func:`returned_none`). A metric whose evaluator is gone from the experiment is said by its row.
+    Each named by its label, the baseline's value in its format, as the table shows them (``presentation``: the
+    experiment file's ``metrics``; ``aggregation``: the run's aggregate function, which makes a pass rate)."""
+    from honeyhive_experiment.report.numbers import format_number  # not at the top: the report imports this module
+
+    evaluators, presentation = list(evaluators), presentation or {}
     deltas = comparison.metrics if comparison is not None else ()
     now = {d.metric_name for d in deltas if d.new_aggregate is not None}
     found: dict[str, str] = {}
@@ -266,13 +274,20 @@ def no_values(
         metric, old, who = delta.metric_name, delta.old_aggregate, producer(delta.metric_name, evaluators)
         if old is None or metric in now or metric in judged or metric in found:
             continue
+        if who in none_everywhere:
+            continue
         if who is not None:
             source = f"its evaluator {who!r} is still configured, but recorded it on no datapoint"
         elif metric in declared:
             source = "it is in other_metrics, but nothing recorded it on any datapoint"
         else:
             continue
-        found[metric] = f"{metric} has no value in this run, though the baseline has one ({old:g}): {source}"
+        shown = presentation.get(metric, MetricConfig())
+        percent = shown.format is None and in_points(None, is_boolean(delta.old_values), aggregation)
+        value = format_number(old, shown.format, percent=percent)
+        found[metric] = (
+            f"{shown.label or metric} has no value in this run, though the baseline has one ({value}): {source}"
+        )
     return list(found.values())
 
 
@@ -810,15 +825,17 @@ def _said_one(first: str) -> tuple[str, str]:
     return did(first).lstrip(), detail if kind in NOT_RAISED else first
 
 
-def _unrecorded_metric(metric: str, result: ExperimentResultSummary) -> str:
+def _unrecorded_metric(metric: str, result: ExperimentResultSummary, none_everywhere: Collection[str] = ()) -> str:
     """Why ``metric``, judged, has no value where no evaluator raised for it, in words after its reason: its evaluator
-    returned nothing there; on no datapoint at all, nothing recorded it (no evaluator of that name, or one returning
-    None; a span's metric not recorded), said with the closest name the run recorded (the span's ``latency`` for
-    ``latency_ms``)."""
+    returned nothing there; on no datapoint at all, its evaluator returned None on every one (one of
+    ``none_everywhere``: a forgotten return?), or else nothing recorded it (no evaluator of that name; a span's metric
+    not recorded), said with the closest name the run recorded (the span's ``latency`` for ``latency_ms``)."""
     details = result.metrics.details
     recorded = list(dict.fromkeys(d.metric_name for d in details if d.values or d.aggregate is not None))
     if metric in recorded:  # on the others: an evaluator's (or a span's) metric, given on some datapoints only
         return ": its evaluator returned nothing for them"
+    if (who := producer(metric, none_everywhere)) is not None:
+        return f": its evaluator {who!r} returned None on every datapoint it ran on (a forgotten return?)"
     if not recorded:
         return ": no evaluator and no span recorded it, nor any other metric, in this run"
     close = difflib.get_close_matches(metric, recorded)  # the closest first
@@ -839,6 +856,7 @@ def broken(
     tolerance: str = "verdict.allow_evaluator_errors",
     strings: Mapping[str, str] | None = None,
     partly: Mapping[str, Mapping[str, tuple[int, int]]] | None = None,
+    none_everywhere: Collection[str] = (),
 ) -> tuple[list[str], list[str]]:
     """Why the evaluation itself broke (reason 1 of the module docstring), as ``(reasons, warnings)``: the
     warnings are the evaluator errors ``policy`` tolerates. The check's :func:`decide` and ``evaluate()``'s
@@ -886,7 +904,7 @@ def broken(
             text = f" ({strings[metric][:40]!r})" if strings[metric] else ""
             reason += f": its evaluator returned a string{text}; a {what} needs a number or a bool"
         else:  # no evaluator raised for it: one returned None, or none is named so (a span's metric, a typo)
-            reason += _unrecorded_metric(metric, result)
+            reason += _unrecorded_metric(metric, result, none_everywhere)
         reasons.append(reason)
     if unrecorded:
         reasons.append(
@@ -931,6 +949,7 @@ def decide(
     partly: Mapping[str, Mapping[str, tuple[int, int]]] | None = None,
     booleans: Container[str] = (),
     left_out: Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]] | None = None,
+    none_everywhere: Collection[str] = (),
 ) -> Decision:
     """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
 
@@ -943,8 +962,10 @@ def decide(
     in this run are booleans (:func:`boolean_metrics`: with trials the backend's values are means, no longer
     booleans), whose pass rates the report shows in percent (:func:`in_points`); ``left_out`` the efficiency
     metrics whose values leave out LLM calls (:func:`~honeyhive_experiment.efficiency.left_out`): how many by why,
-    ``(the baseline's, this run's)``, whose gates are judged by the direction rule of :func:`_unjudged`.
-    ``compare`` false: comparisons are switched off (``baseline.strategy: none``), so no ``comparison`` is the
+    ``(the baseline's, this run's)``, whose gates are judged by the direction rule of :func:`_unjudged`;
+    ``none_everywhere`` the evaluators that returned None on every datapoint they ran on (:func:`returned_none`),
+    whose metrics' missing values are theirs. ``compare`` false: comparisons are switched off (``baseline.strategy:
+    none``), so no ``comparison`` is the
     result's own verdict, not neutral; a gate then is never checked, and says so (the experiment file refuses one).
     """
     gates, presentation = gates or {}, presentation or {}
@@ -959,6 +980,7 @@ def decide(
         new_errors=new_errors,
         strings=strings,
         partly=partly,
+        none_everywhere=none_everywhere,
     )
     reasons.extend(_unreachable_gates(result, gates, presentation, booleans))
     reasons.extend(_unpaired(comparison, gates))

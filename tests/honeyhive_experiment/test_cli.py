@@ -571,6 +571,65 @@ def test_validate_says_an_evaluator_that_returned_none_on_the_first_datapoint(
     )
 
 
+EVALUATOR_WARNINGS = (
+    "evaluator 'rubric' returned a dict with no 'score' (keys: 'grounded', 'concise'), so there is no metric 'rubric',"
+    " only rubric_<key> ones: fine for a dict of several metrics, else return the metric as 'score'",
+    "evaluator 'forgetful' returned None on every datapoint it ran on (22), so it produced no metric: does it end"
+    " without a return?",
+)
+
+
+def test_a_run_says_each_evaluator_warning_once_and_its_report_keeps_it(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A dict without a score and a forgotten return were each said twice on standard error: by the runner as it ran
+    ("WARNING: ..."), and again from the report's warnings ("warning: ..."). Once each now, from the report, which
+    keeps them (report.json, the terminal's and the comment's warnings)."""
+    _write(repo, WITH_RUBRIC + "  - probed:forgetful\n")
+    report = repo / "report.json"
+    code = main(["run", "--dry-run", "-C", str(repo), "--report", str(report), "--no-html"], environ={})
+    output = capsys.readouterr()
+    assert code == 0, output.err
+    assert json.loads(report.read_text())["warnings"] == list(EVALUATOR_WARNINGS)
+    for text in EVALUATOR_WARNINGS:
+        assert [line for line in output.err.splitlines() if text in line] == [f"warning: {text}"], output.err
+        assert f"  ! {text}\n" in output.out
+
+
+def test_a_ranged_metric_whose_evaluator_forgot_its_return_is_blamed_on_it(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its reason said "no evaluator and no span recorded it in this run, which recorded: topic_match", though the
+    evaluator is configured and the warning beside it said it returned None on every datapoint."""
+    _write(repo, GOOD + "  - probed:forgetful\npassing_ranges:\n  forgetful: {min: 0.5}\n")
+    report = repo / "report.json"
+    code = main(["run", "--dry-run", "-C", str(repo), "--report", str(report), "--no-html"], environ={})
+    output = capsys.readouterr()
+    assert code == 1, output.err
+    assert json.loads(report.read_text())["reasons"] == [
+        "forgetful has a passing range but no value on 22 of the datapoints the backend passed: its evaluator"
+        " 'forgetful' returned None on every datapoint it ran on (a forgotten return?)"
+    ]
+
+
+def test_the_action_annotates_each_evaluator_warning_once(
+    repo: Path, capsys: pytest.CaptureFixture[str], backend: LocalBackend
+) -> None:
+    """Two identical ``::warning::`` annotations for each: GitHub shows ten per step, so broken evaluators pushed out
+    the verdict's own."""
+    _write(repo, WITH_RUBRIC + "  - probed:forgetful\n")
+    step = Step(repo.parent / "step", pull_request())
+    with FakeGitHub(repository=REPOSITORY) as github:
+        github.set_merge_base(BASE_SHA, HEAD_SHA, BASE_SHA)
+        inputs = {"api-key": API_KEY, "server-url": backend.url, "github-token": github.token, "comment-mode": "off"}
+        code = main(["action"], environ=step.env(repo, inputs, api_url=github.api_url))
+    out = capsys.readouterr().out
+    assert code == 0, out
+    annotations = [line for line in out.splitlines() if line.startswith("::warning")]
+    for text in EVALUATOR_WARNINGS:
+        assert len([line for line in annotations if line.endswith(f"::{text}")]) == 1, annotations
+
+
 def test_schema_prints_the_committed_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema"]) == 0
     printed = json.loads(capsys.readouterr().out)
@@ -795,6 +854,18 @@ def test_from_a_folder_of_the_repository_the_error_says_which_working_directory_
         "error: ../.honeyhive/experiment.yml:4: dataset.path: dataset file data/questions.jsonl not found in the"
         f" working directory, {here} (which -C sets): -C .. finds it\n"
     )
+
+
+def test_the_working_directory_that_finds_the_files_is_said_as_typed_in_a_shell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A repository in a folder whose path has spaces: the hint read ``-C sp ace/my repo finds it``, which a shell
+    splits into three arguments."""
+    repo = copy_quickstart(tmp_path / "sp ace" / "my repo", questions=3)
+    (repo / "src").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "--no-probe", "-C", "sp ace/my repo/src"], environ={}) == 2
+    assert capsys.readouterr().err.endswith("(which -C sets): -C 'sp ace/my repo' finds it\n")
 
 
 def test_validate_prints_no_terminal_escape_of_the_users_code(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

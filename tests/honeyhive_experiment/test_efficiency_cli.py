@@ -287,7 +287,7 @@ def test_calls_still_running_when_their_datapoint_is_recorded_are_made_outside_e
     with HoneyHiveClient(bot.backend.url, API_KEY) as hh:  # for the jobs that read the run back
         sessions = [e for e in hh.iter_run_events(run.run_id) if e["event_type"] == "session"]
     assert sum(s["metadata"].get("outside_llm_calls", 0) for s in sessions) == 4
-    [running] = [m for m in caplog.messages if m.startswith("the thread running _held, started by datapoint")]
+    [running] = [m for m in caplog.messages if m.startswith("the thread running '_held', started by datapoint")]
     assert "q01, was still running when that datapoint was recorded" in running, running
     assert "start a worker shared by datapoints at import" in running
 
@@ -309,7 +309,7 @@ def test_a_worker_the_first_datapoint_starts_is_said_and_its_calls_after_that_on
     assert [measured[d]["llm_calls"] for d in workers if d != starter] == [0] * 5
     said = [w for w in run.report["warnings"] if "outside any datapoint's context" in w]
     assert measured[starter]["llm_calls"] + sum(int(w.split()[0]) for w in said) == len(workers)
-    [running] = [m for m in caplog.messages if m.startswith("the thread running _consume, started by datapoint")]
+    [running] = [m for m in caplog.messages if m.startswith("the thread running '_consume', started by datapoint")]
     assert f"{starter}, was still running when that datapoint was recorded" in running, running
 
 

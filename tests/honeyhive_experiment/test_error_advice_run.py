@@ -16,6 +16,7 @@ import pytest
 from honeyhive_experiment.api import run_config
 from honeyhive_experiment.cli import main
 from honeyhive_local import LocalBackend
+from tests.honeyhive_experiment.faultproxy import FaultProxy
 from tests.honeyhive_experiment.report.scenarios import JOB_LOG, what_to_check
 
 pytestmark = pytest.mark.integration
@@ -104,14 +105,23 @@ def nobody_listening(repo: Path) -> dict[str, Any]:
     return {"server_url": f"http://127.0.0.1:{held.getsockname()[1]}", "api_key": "some-key"}
 
 
-_HELD: list[socket.socket] = []
+def web_page(repo: Path, backend: LocalBackend) -> dict[str, Any]:
+    """A web page (200, text/html: a sign-in portal, a web server) at the server URL: its advice was the backend's,
+    "re-run the job", which cannot fix a wrong URL."""
+    page = FaultProxy(backend.url, rate=0, page=lambda method, path: True).start()
+    _HELD.append(page)
+    return {"server_url": page.url, "api_key": "the-key"}
+
+
+_HELD: list[socket.socket | FaultProxy] = []
 
 
 @pytest.fixture(autouse=True)
 def _release_held_ports() -> Iterator[None]:
     yield
     while _HELD:
-        _HELD.pop().close()
+        held = _HELD.pop()
+        held.close() if isinstance(held, socket.socket) else held.stop()
 
 
 # (how the quickstart is broken, the kind of error, what the first item of the advice is about, whether the key
@@ -128,6 +138,7 @@ ROWS: list[tuple[Callable[..., dict[str, Any]], str, str, bool]] = [
     (cancelled, "cancelled", "what cancelled the job", False),
     (refused_key, "auth", "the `api-key` input", True),
     (nobody_listening, "unreachable", "the `server-url` input", False),
+    (web_page, "unreachable", "the `server-url` input", False),
 ]
 
 
@@ -135,7 +146,7 @@ ROWS: list[tuple[Callable[..., dict[str, Any]], str, str, bool]] = [
 def test_a_real_failure_gets_the_advice_for_its_kind(
     quickstart: Path, broken: Callable[..., dict[str, Any]], kind: str, about: str, key: bool
 ) -> None:
-    if broken in (refused_key, missing_dataset):
+    if broken in (refused_key, missing_dataset, web_page):
         with LocalBackend(":memory:", "the-key") as backend:
             ran = run_config(quickstart, **{"dry_run": True, "environ": {}, **broken(quickstart, backend)})
     else:

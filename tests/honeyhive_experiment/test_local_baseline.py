@@ -638,7 +638,9 @@ def test_an_evaluator_that_forgot_its_return_is_said_and_its_metric_has_no_value
 ) -> None:
     """``answer_words`` lost its ``return`` (None on every datapoint): the check passed, every datapoint passed, its
     row read "not in this run" (as if taken out of the experiment), and nothing said why; a dict without a score was
-    said only in the log. Now the verdict warns of both (terminal, comment, report.json) and the row has no values."""
+    said only in the log. Now the verdict warns of both (terminal, comment, report.json) and the row has no values.
+    The returned-None warning is the metric's too: it was also said to have "no value in this run, though the
+    baseline has one", a second warning of one cause."""
     repo.run(capsys)
     evaluators = repo.root / "support_bot" / "evaluators.py"
     source = evaluators.read_text(encoding="utf-8")
@@ -657,19 +659,40 @@ def test_an_evaluator_that_forgot_its_return_is_said_and_its_metric_has_no_value
         " rubric_<key> ones: fine for a dict of several metrics, else return the metric as 'score'",
         "evaluator 'answer_words' returned None on every datapoint it ran on (3), so it produced no metric: does it end"
         " without a return?",
-        "answer_words has no value in this run, though the baseline has one ({}): its evaluator 'answer_words' is still"
-        " configured, but recorded it on no datapoint",
     )
     report = forgotten.report
     assert report["verdict"] == "pass"
-    assert report["warnings"][:2] == list(said[:2])
-    [baseline_only] = report["warnings"][2:]
-    assert re.fullmatch(re.escape(said[2]).replace(r"\{\}", r"[0-9.]+"), baseline_only), baseline_only
+    assert report["warnings"] == list(said)
     [row] = [m for m in report["metrics"] if m["name"] == "answer_words"]
     assert (row["baseline"] is not None, row["value"], row["change"]) == (True, None, "removed")
     terminal, comment = forgotten.out.split("----- the comment that would be posted -----", 1)
-    assert all(f"  ! {text}" in terminal for text in [*said[:2], baseline_only]), terminal
+    assert all(f"  ! {text}" in terminal for text in said), terminal
     assert re.search(r"^Answer length \(words\) .* no values in this run$", terminal, flags=re.M), terminal
     assert "➖ no values in this run" in comment
-    escaped = [t.replace("_", "\\_").replace("<", "&lt;").replace(">", "&gt;") for t in [*said[:2], baseline_only]]
+    escaped = [t.replace("_", "\\_").replace("<", "&lt;").replace(">", "&gt;") for t in said]
     assert all(f"> - {text}\n" in comment for text in escaped), comment
+
+
+def test_a_metric_only_the_baseline_has_is_said_by_its_label_in_its_format(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``answer_words`` returns a dict now, so its metric is gone though the evaluator is still configured: said as
+    "answer_words ... (12.8182)", its raw name and value beside the table's "Answer length (words)" and 12.8."""
+    first = repo.run(capsys)
+    evaluators = repo.root / "support_bot" / "evaluators.py"
+    source = evaluators.read_text(encoding="utf-8")
+    counted = 'return {"count": len(str(outputs.get("answer", "")).split())}'
+    dict_now = source.replace('return len(str(outputs.get("answer", "")).split())', counted)
+    assert dict_now != source
+    evaluators.write_text(dict_now, encoding="utf-8")
+    repo.git("commit", "-qam", "answer_words returns a dict")
+
+    later = repo.run(capsys)
+
+    [row] = [m for m in first.report["metrics"] if m["name"] == "answer_words"]
+    baseline = f"{row['value']:.1f}"  # the quickstart's format for it
+    assert later.report["warnings"][1:] == [
+        f"Answer length (words) has no value in this run, though the baseline has one ({baseline}): its evaluator"
+        " 'answer_words' is still configured, but recorded it on no datapoint"
+    ], later.report["warnings"]
+    assert re.search(rf"^Answer length \(words\) +{re.escape(baseline)} ", later.out, flags=re.M), later.out  # its row

@@ -723,6 +723,49 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         (),
     ),
+    # an evaluator that returned None on every datapoint (a forgotten return) was "no evaluator", though configured
+    (
+        "a ranged metric whose evaluator returned None on every datapoint: that evaluator is named",
+        lambda: decide(summary(metrics={"other": IDS}), None, ranged=["accuracy"], none_everywhere=["accuracy"]),
+        Verdict.FAIL,
+        (
+            "accuracy has a passing range but no value on 12 of the datapoints the backend passed: its evaluator"
+            " 'accuracy' returned None on every datapoint it ran on (a forgotten return?)",
+        ),
+        (),
+    ),
+    (
+        "its metric of a dict: the evaluator it starts with, the longest, even when nothing else was recorded",
+        lambda: decide(summary(metrics={}), None, ranged=["rubric_grounded"], none_everywhere=["rubric", "rub"]),
+        Verdict.FAIL,
+        (
+            "rubric_grounded has a passing range but no value on 12 of the datapoints the backend passed: its"
+            " evaluator 'rubric' returned None on every datapoint it ran on (a forgotten return?)",
+        ),
+        (),
+    ),
+    (
+        "another evaluator's None: still nothing recorded it",
+        lambda: decide(summary(metrics={"latency": IDS}), None, ranged=["latency_ms"], none_everywhere=["tone"]),
+        Verdict.FAIL,
+        (
+            "latency_ms has a passing range but no value on 12 of the datapoints the backend passed: no evaluator and"
+            " no span recorded it in this run, which recorded latency: did you mean that?",
+        ),
+        (),
+    ),
+    (
+        "values on some datapoints: it returned nothing on the others, whatever the Nones",
+        lambda: decide(
+            summary(metrics={"accuracy": IDS[:10]}), None, ranged=["accuracy"], none_everywhere=["accuracy"]
+        ),
+        Verdict.FAIL,
+        (
+            "accuracy has a passing range but no value on 2 of the datapoints the backend passed: its evaluator"
+            " returned nothing for them",
+        ),
+        (),
+    ),
     (
         "ten recorded, none close: all of them",
         lambda: judge(summary(metrics={f"m{i}": IDS for i in range(10)}), ranged=["emm"]),
@@ -2526,7 +2569,8 @@ RETURNED_NONE_TABLE: list[tuple[str, list[DatapointOutcome], list[str]]] = [
 def test_returned_none_is_an_evaluator_without_a_metric_on_any_datapoint(
     rule: str, outcomes: list[DatapointOutcome], warnings: list[str]
 ) -> None:
-    assert returned_none(outcomes) == warnings
+    assert list(returned_none(outcomes).values()) == warnings
+    assert list(returned_none(outcomes)) == ["q"] * len(warnings)  # by evaluator
 
 
 def test_evaluator_warnings_say_a_dict_without_a_score_once_in_its_first_words_then_the_nones() -> None:
@@ -2609,6 +2653,80 @@ def test_no_values_are_the_baselines_metrics_this_run_recorded_nowhere(
     warnings: list[str],
 ) -> None:
     assert no_values(compared, iter(evaluators), declared, judged) == warnings
+
+
+def _old(value: float, values: list[Any] | None = None, name: str = "quality") -> RunComparisonResult:
+    """A comparison whose baseline alone has ``name``: its aggregate ``value`` (of ``values``)."""
+    return comparison({"metric_name": name, "event_name": "answer", "old_aggregate": value, "old_values": values})
+
+
+STILL_QUALITY = ": " + STILL.format("quality")
+WORDS = {"quality": MetricConfig(label="Answer length (words)", format=".1f")}
+SHOWN: list[tuple[str, RunComparisonResult, dict[str, Any], list[str]]] = [
+    # (rule, comparison, no_values' other arguments, warnings): the raw name and :g (12.8182), a .0% metric's 1, and
+    # said beside the returned-None warning of the same evaluator
+    (
+        "its label, its value in its format, as the table shows them",
+        _old(12.8182),
+        {"presentation": WORDS},
+        ["Answer length (words) has no value in this run, though the baseline has one (12.8)" + STILL_QUALITY],
+    ),
+    (
+        "a percentage format",
+        _old(1.0),
+        {"presentation": {"quality": MetricConfig(format=".0%")}},
+        ["quality has no value in this run, though the baseline has one (100%)" + STILL_QUALITY],
+    ),
+    (
+        "no format: about three significant digits",
+        _old(12.8182),
+        {},
+        ["quality has no value in this run, though the baseline has one (12.8)" + STILL_QUALITY],
+    ),
+    (
+        "booleans averaged, no format: a pass rate, in percent",
+        _old(0.5, [True, False]),
+        {"aggregation": "average"},
+        ["quality has no value in this run, though the baseline has one (50.0%)" + STILL_QUALITY],
+    ),
+    (
+        "booleans summed: a count",
+        _old(1.0, [True, False]),
+        {"aggregation": "sum"},
+        ["quality has no value in this run, though the baseline has one (1)" + STILL_QUALITY],
+    ),
+    (
+        "a format wins over a pass rate",
+        _old(0.5, [True, False]),
+        {"presentation": {"quality": MetricConfig(format=".2f")}},
+        ["quality has no value in this run, though the baseline has one (0.50)" + STILL_QUALITY],
+    ),
+    (
+        "its evaluator returned None on every datapoint: that warning says it",
+        _old(0.5),
+        {"none_everywhere": ["quality"]},
+        [],
+    ),
+    (
+        "the metrics after it are still said",
+        comparison(only("old", "accuracy"), only("old", "quality")),
+        {"none_everywhere": ["accuracy"]},
+        ["quality " + BASELINE_ONLY + STILL.format("quality")],
+    ),
+    (
+        "another evaluator's None changes nothing",
+        _old(0.5),
+        {"none_everywhere": ["accuracy"]},
+        ["quality " + BASELINE_ONLY + STILL.format("quality")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "compared", "arguments", "warnings"), SHOWN, ids=[c[0] for c in SHOWN])
+def test_no_values_name_the_metric_and_its_value_as_the_table_shows_them_once_per_cause(
+    rule: str, compared: RunComparisonResult, arguments: dict[str, Any], warnings: list[str]
+) -> None:
+    assert no_values(compared, ["accuracy", "quality"], **arguments) == warnings
 
 
 def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> None:
