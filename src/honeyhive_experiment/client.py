@@ -57,9 +57,9 @@ from honeyhive_experiment.errors import (
     ApiError,
     ArgumentError,
     BackendUnreachable,
-    HoneyHiveError,
     IngestionTimeout,
     NotFoundError,
+    WebPageAnswer,
 )
 from honeyhive_experiment.jsonstream import JsonBody, export_total, json_object, read_scored_page
 from honeyhive_experiment.models import ExperimentResultSummary
@@ -380,7 +380,7 @@ class HoneyHiveClient:
                             self.circuit.answered(response.status_code)
                             if response.status_code < 400:
                                 if _web_page(response):
-                                    raise HoneyHiveError(
+                                    raise WebPageAnswer(
                                         f"{method} {route} answered HTTP {response.status_code} with a web page"
                                         f" (text/html), not JSON: is {self.base_url} HoneyHive's API? (the server URL:"
                                         " the `server-url` input, --server-url or HH_API_URL)"
