@@ -589,15 +589,23 @@ def assess_gates(
     new_result: ExperimentResultSummary | None = None,
     trials_differ: bool = False,
 ) -> dict[MetricKey | str, Assessment]:
-    """Did each gated metric get worse? One-sided, Holm-corrected over the gates' tests only (an ungated metric never
-    dilutes a gate): a bound on the aggregate (``max_drop``, ``max_drop_pct``) by the test its row takes
-    (:func:`assess_comparison`: the paired t-test of a mean), a bound on the count of worse datapoints
-    (``max_degraded``) by the sign test on the backend's counts, under :func:`_counted` of its key when the gate has
-    both and they differ. The arguments are :func:`assess_comparison`'s."""
+    """Did each gated metric get worse? One-sided, Holm-corrected over the gates only (an ungated metric never dilutes
+    a gate): a bound on the aggregate (``max_drop``, ``max_drop_pct``) by the test its row takes
+    (:func:`assess_comparison`: the paired t-test of a mean) under the metric's key, a bound on the count of worse
+    datapoints (``max_degraded``) by the sign test on the backend's counts, under :func:`_counted` of the key when
+    the gate has both and they differ. The arguments are :func:`assess_comparison`'s.
+
+    One Holm entry per gated metric, whatever its bounds: two tests of one metric's regression are not two metrics.
+    Its entry is the smaller p of the tests of the bounds it crossed (of all its tests when it crossed none: it fails
+    nothing then, and stays in the family so that the family is not chosen by the data); a bound it did not cross
+    never enters, so a bound added never makes a gate greener. Each test is adjusted as the metric's entry would be
+    with that test's p, so the metric's crossing is excused as noise only when neither crossed bound's test is
+    significant."""
     rows = _rows(
         comparison, presentation, only=gates, old_result=old_result, new_result=new_result, trials_differ=trials_differ
     )
-    family: dict[MetricKey | str, Row] = {}
+    tests: dict[MetricKey | str, dict[MetricKey | str, Row]] = {}  # per gated metric, its tests by key
+    crossed: dict[MetricKey | str, list[MetricKey | str]] = {}  # the keys of those whose bound it crossed
     for key, row in rows.items():
         gate = gates[key[0]]
         aggregate = gate.max_drop is not None or gate.max_drop_pct is not None
@@ -605,10 +613,25 @@ def assess_gates(
         # worse whichever way it went: the backend's change vetoes nothing here (the report's row keeps its sense)
         row = row._replace(shown=None)
         counts = row._replace(differences=None, untold=trials_differ)
-        family[key] = row if aggregate else counts
-        if aggregate and gate.max_degraded is not None and row != counts:
-            family[_counted(key)] = counts
-    return assess_regressions(family, alpha=alpha)
+        tests[key] = {key: row if aggregate else counts}
+        judges = {key: {not aggregate}}  # per test, the bounds it judges (True: max_degraded), as _hits says them
+        if aggregate and gate.max_degraded is not None:
+            if row != counts:
+                tests[key][_counted(key)], judges[_counted(key)] = counts, {True}
+            else:
+                judges[key].add(True)
+        delta = next(d for d in comparison.metrics if d.key == key)
+        higher = presentation.get(key[0], MetricConfig()).direction is Direction.HIGHER
+        hit = {of_count for _, of_count in _hits(key[0], delta, gate, higher, points=False)}
+        crossed[key] = [k for k, bounds in judges.items() if bounds & hit]
+    raw = assess_regressions({k: row for own in tests.values() for k, row in own.items()}, alpha=alpha)
+    # min() takes the first of equal p-values: the aggregate's
+    family = {key: own[min(crossed[key] or own, key=lambda k: raw[k].p_value)] for key, own in tests.items()}
+    return {
+        k: assess_regressions({**family, key: row}, alpha=alpha)[key]
+        for key, own in tests.items()
+        for k, row in own.items()
+    }
 
 
 def _counted(key: MetricKey | str) -> str:

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
 from honeyhive_experiment.efficiency import OUTSIDE
@@ -3034,6 +3036,7 @@ def test_which_test_a_row_takes(
     assert found[PASS_FAIL].change is (Change.UNTOLD if differ else Change.TOO_FEW)  # nothing flipped
 
 
+AUDITED = [0.2] * 13 + [0.8] * 5 + [0.5] * 22  # from 0.5: the mean drops 0.06, t-test p = 0.029, sign test 0.048
 NOISY_DROP = [0.0, 1.4] * 20  # from 0.8 on every datapoint: the mean drops 0.1, within noise (t-test p = 0.19)
 UNTOLD = (
     "significance unknown: the runs ran different numbers of trials, and the sign test needs the same number in both"
@@ -3105,7 +3108,7 @@ GATE_TESTS: list[
         MEAN_DROP,
         -0.1175,
         {},
-        ("accuracy got worse by 23.5% (gate: at most 10%): 10 of 40 worse, p = 0.0019",),
+        ("accuracy got worse by 23.5% (gate: at most 10%): 10 of 40 worse, p < 0.001",),
         (
             "accuracy degraded on 10 datapoints (gate: at most 5): 10 of 40 worse, p = 1, not significant, so not"
             " failed (significant: true)",
@@ -3118,24 +3121,57 @@ GATE_TESTS: list[
         [0.01] * 30 + [-0.5] * 10,
         -0.1175,
         {"from zero": True},
-        ("accuracy got worse by 0.1175 from 0 (gate: at most 5%, of 0: none): 10 of 40 worse, p = 0.0019",),
+        ("accuracy got worse by 0.1175 from 0 (gate: at most 5%, of 0: none): 10 of 40 worse, p < 0.001",),
         (
             "accuracy degraded on 10 datapoints (gate: at most 5): 10 of 40 worse, p = 1, not significant, so not"
             " failed (significant: true)",
         ),
     ),
     (
-        "both bounds: each its own test, Holm-corrected together",
+        "both bounds: each its own test, one Holm entry (two tests of one metric are not two metrics)",
         GateRule(max_drop=0.05, max_degraded=5, significant=True),
         FLAT,
         MEAN_DROP,
         -0.1175,
         {},
-        ("accuracy got worse by 0.1175 (gate: at most 0.05): 10 of 40 worse, p = 0.0019",),
+        ("accuracy got worse by 0.1175 (gate: at most 0.05): 10 of 40 worse, p < 0.001",),
         (
             "accuracy degraded on 10 datapoints (gate: at most 5): 10 of 40 worse, p = 1, not significant, so not"
             " failed (significant: true)",
         ),
+    ),
+    (
+        "a loose max_degraded not crossed never enters Holm: the t-test fails alone (it was p = 0.058, passed)",
+        GateRule(max_drop=0.05, max_degraded=30, significant=True),
+        FLAT,
+        AUDITED,
+        -0.06,
+        {},
+        ("accuracy got worse by 0.06 (gate: at most 0.05): 13 of 40 worse, p = 0.029",),
+        (),
+    ),
+    (
+        "both bounds crossed and each significant: both fail, at the metric's level (they were p = 0.058)",
+        GateRule(max_drop=0.05, max_degraded=5, significant=True),
+        FLAT,
+        AUDITED,
+        -0.06,
+        {},
+        (
+            "accuracy got worse by 0.06 (gate: at most 0.05): 13 of 40 worse, p = 0.029",
+            "accuracy degraded on 13 datapoints (gate: at most 5): 13 of 40 worse, p = 0.048",
+        ),
+        (),
+    ),
+    (
+        "max_degraded crossed, max_drop not: the sign test alone (with the t-test's p = 1 it was p = 0.0022)",
+        GateRule(max_drop=0.05, max_degraded=20, significant=True),
+        FLAT,
+        [0.49] * 30 + [1.0] * 10,
+        0.1175,
+        {},
+        ("accuracy degraded on 30 datapoints (gate: at most 20): 30 of 40 worse, p = 0.0011",),
+        (),
     ),
     (
         "different trials: a significant max_degraded fails as a plain threshold",
@@ -3212,6 +3248,36 @@ def test_which_test_a_gate_takes(
     decision = decide(summary(PAIRED), compared, gates=gates, presentation=presentation, gate_assessment=tests)
     assert (decision.gate_failures, decision.warnings) == (failures, warnings)
     assert decision.verdict is (Verdict.FAIL if failures else Verdict.PASS)
+
+
+BOUNDS = {"max_drop": st.sampled_from([0.0, 0.01, 0.1]), "max_drop_pct": st.sampled_from([0.0, 5.0, 20.0])}
+
+
+@given(
+    st.lists(st.sampled_from([0.0, 0.2, 0.49, 0.5, 0.51, 0.8, 1.0]), min_size=40, max_size=40),
+    st.fixed_dictionaries({}, optional={**BOUNDS, "max_degraded": st.integers(0, 12)}).filter(bool),
+    st.sampled_from(["max_drop", "max_drop_pct", "max_degraded"]),
+    st.tuples(st.integers(0, 20), st.integers(0, 20)),  # another gated metric's counts (the sign test): Holm's family
+)
+def test_a_bound_added_that_is_not_crossed_never_turns_a_failing_gate_green(
+    new: list[float], bounds: dict[str, Any], added: str, other: tuple[int, int]
+) -> None:
+    """Making a gate stricter never makes the check greener: a bound the change does not cross, added to a gate
+    never turns a failed gate into a passing one."""
+    assume(added not in bounds)
+    difference = sum(new) / 40 - 0.5
+    row = moved(FLAT, new, difference)
+    worse = {"max_drop": -difference, "max_drop_pct": -row["percentage_change"], "max_degraded": row["degraded_count"]}
+    compared = comparison(row, delta("speed", improved=other[0], degraded=other[1]), common=PAIRED)
+    ran = summary(PAIRED, metrics={"accuracy": PAIRED, "speed": PAIRED})
+
+    def failed(accuracy: dict[str, Any]) -> tuple[str, ...]:
+        gates = {"accuracy": GateRule(**accuracy, significant=True), "speed": GateRule(max_drop=0.0, significant=True)}
+        tests = assess_gates(compared, gates, {}, alpha=0.05, old_result=valued(FLAT), new_result=valued(new))
+        return decide(ran, compared, gates=gates, gate_assessment=tests).gates_hit
+
+    loose = max(worse[added], 0) + 1  # a bound past the change: not crossed
+    assert set(failed(bounds)) <= set(failed({**bounds, added: loose}))
 
 
 def test_a_gate_with_both_bounds_has_both_tests_under_their_own_keys() -> None:
