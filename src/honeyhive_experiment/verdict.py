@@ -351,11 +351,14 @@ def _rows(
     old_result: ExperimentResultSummary | None = None,
     new_result: ExperimentResultSummary | None = None,
     trials_differ: bool,
+    aggregation: str,
 ) -> dict[MetricKey | str, Row]:
     """Per compared metric (of ``only``, else all), what its test is run on, in the metric's direction: the backend's
     improved/degraded counts, its change of the aggregate, and with both runs' results and a mean aggregate each
     shared datapoint's difference (:func:`_paired`: the t-test); a metric the backend sent no counts for is left
-    out. ``trials_differ``: the runs ran different numbers of trials, so a row without differences is untold."""
+    out. ``trials_differ``: the runs ran different numbers of trials, so a row without differences is untold.
+    ``aggregation`` is the configured aggregate function, which decides whether it is a mean: the summary's echo of
+    it (often not sent) only confirms it, never makes a median one."""
     deltas = [
         (d, improved, degraded)
         for d in comparison.metrics
@@ -364,7 +367,8 @@ def _rows(
         and (only is None or d.metric_name in only)
     ]
     differences: dict[MetricKey, tuple[float, ...]] = {}
-    if old_result is not None and new_result is not None and new_result.metrics.aggregation_function in _MEANS:
+    mean = aggregation == "average" and new_result is not None and new_result.metrics.aggregation_function in _MEANS
+    if old_result is not None and new_result is not None and mean:
         differences = _paired(old_result, new_result, [d.key for d, _, _ in deltas], comparison.common_datapoints)
     rows: dict[MetricKey | str, Row] = {}
     for delta, improved, degraded in deltas:
@@ -428,13 +432,22 @@ def assess_comparison(
     old_result: ExperimentResultSummary | None = None,
     new_result: ExperimentResultSummary | None = None,
     trials_differ: bool = False,
+    aggregation: str = "average",
 ) -> dict[MetricKey | str, Assessment]:
     """Each compared metric's change told apart from noise, Holm-corrected across all of them: a mean's by the
     paired t-test on its datapoints' differences, any other's by an exact sign test on the backend's improved and
     degraded counts (direction-aware), and with both runs' results a McNemar test on the datapoints that flipped
     between passing and failing (key :data:`PASS_FAIL`). ``trials_differ``: the runs ran different numbers of
-    trials, so the sign tests are untold (:attr:`Change.UNTOLD`)."""
-    rows = _rows(comparison, presentation, old_result=old_result, new_result=new_result, trials_differ=trials_differ)
+    trials, so the sign tests are untold (:attr:`Change.UNTOLD`); ``aggregation``: the configured aggregate function
+    (``average``: a mean, whose test is the t-test)."""
+    rows = _rows(
+        comparison,
+        presentation,
+        old_result=old_result,
+        new_result=new_result,
+        trials_differ=trials_differ,
+        aggregation=aggregation,
+    )
     if old_result is not None and new_result is not None:
         flipped = flips(old_result.passed, old_result.failed, new_result.passed, new_result.failed)
         rows[PASS_FAIL] = Row(*flipped.better_worse, untold=trials_differ)
@@ -588,6 +601,7 @@ def assess_gates(
     old_result: ExperimentResultSummary | None = None,
     new_result: ExperimentResultSummary | None = None,
     trials_differ: bool = False,
+    aggregation: str = "average",
 ) -> dict[MetricKey | str, Assessment]:
     """Did each gated metric get worse? One-sided, Holm-corrected over the gates only (an ungated metric never dilutes
     a gate): a bound on the aggregate (``max_drop``, ``max_drop_pct``) by the test its row takes
@@ -602,7 +616,13 @@ def assess_gates(
     with that test's p, so the metric's crossing is excused as noise only when neither crossed bound's test is
     significant."""
     rows = _rows(
-        comparison, presentation, only=gates, old_result=old_result, new_result=new_result, trials_differ=trials_differ
+        comparison,
+        presentation,
+        only=gates,
+        old_result=old_result,
+        new_result=new_result,
+        trials_differ=trials_differ,
+        aggregation=aggregation,
     )
     tests: dict[MetricKey | str, dict[MetricKey | str, Row]] = {}  # per gated metric, its tests by key
     crossed: dict[MetricKey | str, list[MetricKey | str]] = {}  # the keys of those whose bound it crossed

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
@@ -2881,6 +2881,22 @@ TESTS: list[tuple[str, list[Any], list[Any], float, dict[str, Any], tuple[str, s
     ),
     ("a median keeps the sign test", FLAT, MEAN_DROP, 0.01, {"aggregation": "median"}, ("better", "p = 0.0022")),
     (
+        "a median configured, the summary not saying: the sign test, not the t-test (within noise, p = 0.0019)",
+        FLAT,
+        MEAN_DROP,
+        0.01,
+        {"aggregation": None, "configured": "median"},
+        ("better", "p = 0.0022"),
+    ),
+    (
+        "the average configured, the summary saying median: the sign test (the echo confirms, never overrules)",
+        FLAT,
+        MEAN_DROP,
+        0.01,
+        {"aggregation": "median", "configured": "average"},
+        ("better", "p = 0.0022"),
+    ),
+    (
         "a median whose sign test leans against its change is within noise",
         FLAT,
         MEAN_DROP,
@@ -3028,8 +3044,15 @@ def test_which_test_a_row_takes(
     before, after = valued(old, aggregation=aggregation), valued(new, aggregation=aggregation)
     differ = how.get("trials_differ", False)
     shown = {"accuracy": LOWER} if how.get("lower") else {}
+    configured = how.get("configured", aggregation or "average")
     found = assess_comparison(
-        comparison(row, common=PAIRED), shown, alpha=0.05, old_result=before, new_result=after, trials_differ=differ
+        comparison(row, common=PAIRED),
+        shown,
+        alpha=0.05,
+        old_result=before,
+        new_result=after,
+        trials_differ=differ,
+        aggregation=configured,
     )
     assessed = found[("accuracy", "answer")]
     assert (assessed.change.value, describe(assessed)) == expected
@@ -3174,6 +3197,16 @@ GATE_TESTS: list[
         (),
     ),
     (
+        "a median configured, the summary not saying: the sign test sees 30 of 40 worse, the t-test a mean that rose",
+        GateRule(max_drop=0.005, significant=True),
+        FLAT,
+        [0.49] * 30 + [1.0] * 10,
+        -0.01,
+        {"configured": "median", "echo": None},
+        ("accuracy got worse by 0.01 (gate: at most 0.005): 30 of 40 worse, p = 0.0011",),
+        (),
+    ),
+    (
         "different trials: a significant max_degraded fails as a plain threshold",
         GateRule(max_degraded=5, significant=True),
         FLAT,
@@ -3235,15 +3268,24 @@ def test_which_test_a_gate_takes(
     warnings: tuple[str, ...],
 ) -> None:
     presentation = {"accuracy": LOWER} if how.get("lower") else {}
-    before, after = valued(old), valued(new)
+    echo = how.get("echo", "average")  # the aggregate function the summary says it used
+    before, after = valued(old, aggregation=echo), valued(new, aggregation=echo)
     row = moved(old, new, difference)
     if how.get("from zero"):  # no percentage of a change from 0
         row |= {"old_aggregate": 0.0, "new_aggregate": difference, "percentage_change": None}
     compared = comparison(row, common=PAIRED)
     differ = how.get("trials_differ", False)
     gates = {"accuracy": gate}
+    configured = how.get("configured", "average")
     tests = assess_gates(
-        compared, gates, presentation, alpha=0.05, old_result=before, new_result=after, trials_differ=differ
+        compared,
+        gates,
+        presentation,
+        alpha=0.05,
+        old_result=before,
+        new_result=after,
+        trials_differ=differ,
+        aggregation=configured,
     )
     decision = decide(summary(PAIRED), compared, gates=gates, presentation=presentation, gate_assessment=tests)
     assert (decision.gate_failures, decision.warnings) == (failures, warnings)
@@ -3253,6 +3295,7 @@ def test_which_test_a_gate_takes(
 BOUNDS = {"max_drop": st.sampled_from([0.0, 0.01, 0.1]), "max_drop_pct": st.sampled_from([0.0, 5.0, 20.0])}
 
 
+@settings(deadline=None)  # several t-tests an example: a busy machine must not fail it
 @given(
     st.lists(st.sampled_from([0.0, 0.2, 0.49, 0.5, 0.51, 0.8, 1.0]), min_size=40, max_size=40),
     st.fixed_dictionaries({}, optional={**BOUNDS, "max_degraded": st.integers(0, 12)}).filter(bool),
