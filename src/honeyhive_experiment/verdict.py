@@ -610,10 +610,11 @@ def assess_gates(
     the gate has both and they differ. The arguments are :func:`assess_comparison`'s.
 
     One Holm entry per gated metric, whatever its bounds: two tests of one metric's regression are not two metrics.
-    Its entry is the smaller p of the tests of the bounds it crossed (of all its tests when it crossed none: it fails
-    nothing then, and stays in the family so that the family is not chosen by the data); a bound it did not cross
-    never enters, so a bound added never makes a gate greener. Each test is adjusted as the metric's entry would be
-    with that test's p, so the metric's crossing is excused as noise only when neither crossed bound's test is
+    Its entry is the smaller p of the tests of the bounds it crossed: a bound it did not cross never enters, so a
+    bound added never makes a gate greener. A gate that crossed none fails nothing, but stays in the family (which
+    is then not chosen by the data) by the smaller p of all its tests: a bound added only lowers it, which makes no
+    other gate greener. Each test is adjusted as the metric's entry would be with that test's p (the smaller p's is
+    the entry's own), so the metric's crossing is excused as noise only when neither crossed bound's test is
     significant."""
     rows = _rows(
         comparison,
