@@ -636,16 +636,15 @@ def assess_gates(
         counts = row._replace(differences=None, untold=trials_differ)
         tests[key] = {key: row if aggregate else counts}
         judges = {key: {not aggregate}}  # per test, the bounds it judges (True: max_degraded), as _hits says them
-        if aggregate and gate.max_degraded is not None:
-            if row != counts:
-                tests[key][_counted(key)], judges[_counted(key)] = counts, {True}
-            else:
-                judges[key].add(True)
+        # the same test for both bounds (no per-datapoint values): one test, the entry, whichever is crossed
+        if aggregate and gate.max_degraded is not None and row != counts:
+            tests[key][_counted(key)], judges[_counted(key)] = counts, {True}
         delta = next(d for d in comparison.metrics if d.key == key)
         higher = presentation.get(key[0], MetricConfig()).direction is Direction.HIGHER
-        hit = {of_count for _, of_count in _hits(key[0], delta, gate, higher, points=False)}
+        # which bounds are crossed, not the words: the metric's name and points only change those
+        hit = {of_count for _, of_count in _hits(key[0], delta, gate, higher, points=False)}  # pragma: no mutate
         crossed[key] = [k for k, bounds in judges.items() if bounds & hit]
-    raw = assess_regressions({k: row for own in tests.values() for k, row in own.items()}, alpha=alpha)
+    raw = assess_regressions({k: row for own in tests.values() for k, row in own.items()})  # only their raw p
     # min() takes the first of equal p-values: the aggregate's
     family = {key: own[min(crossed[key] or own, key=lambda k: raw[k].p_value)] for key, own in tests.items()}
     return {

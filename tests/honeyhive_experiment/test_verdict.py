@@ -3045,6 +3045,7 @@ def test_which_test_a_row_takes(
     differ = how.get("trials_differ", False)
     shown = {"accuracy": LOWER} if how.get("lower") else {}
     configured = how.get("configured", aggregation or "average")
+    given = {} if configured == "average" else {"aggregation": configured}  # the default is the average
     found = assess_comparison(
         comparison(row, common=PAIRED),
         shown,
@@ -3052,7 +3053,7 @@ def test_which_test_a_row_takes(
         old_result=before,
         new_result=after,
         trials_differ=differ,
-        aggregation=configured,
+        **given,
     )
     assessed = found[("accuracy", "answer")]
     assert (assessed.change.value, describe(assessed)) == expected
@@ -3276,16 +3277,9 @@ def test_which_test_a_gate_takes(
     compared = comparison(row, common=PAIRED)
     differ = how.get("trials_differ", False)
     gates = {"accuracy": gate}
-    configured = how.get("configured", "average")
+    given = {"aggregation": how["configured"]} if "configured" in how else {}  # the default is the average
     tests = assess_gates(
-        compared,
-        gates,
-        presentation,
-        alpha=0.05,
-        old_result=before,
-        new_result=after,
-        trials_differ=differ,
-        aggregation=configured,
+        compared, gates, presentation, alpha=0.05, old_result=before, new_result=after, trials_differ=differ, **given
     )
     decision = decide(summary(PAIRED), compared, gates=gates, presentation=presentation, gate_assessment=tests)
     assert (decision.gate_failures, decision.warnings) == (failures, warnings)
@@ -3321,6 +3315,69 @@ def test_a_bound_added_that_is_not_crossed_never_turns_a_failing_gate_green(
 
     loose = max(worse[added], 0) + 1  # a bound past the change: not crossed
     assert set(failed(bounds)) <= set(failed({**bounds, added: loose}))
+
+
+FEW_DROPS = [0.45] * 4 + [0.0] * 4 + [0.5] * 32  # mean -0.055; one-sided t-test p = 0.0133, sign test 8 of 8: 0.0039
+WIDE = [0.3] * 12 + [0.6] * 6 + [0.5] * 22  # mean -0.045; t-test p = 0.0062, sign test 12 of 18 worse: 0.119
+ACCURACY, SPEED, COUNTED = ("accuracy", "answer"), ("speed", "answer"), "max_degraded of ('accuracy', 'answer')"
+ENTRIES: list[tuple[str, GateRule, list[float], bool, tuple[int, int], dict[Any, float]]] = [
+    # (rule, accuracy's gate, its values from 0.5, lower is better, speed's (improved, degraded) of a gate it crosses,
+    # each test's Holm-adjusted p): one entry per metric, which decides the other metric's adjusted p; each test of
+    # accuracy is adjusted as the entry would be with its p (the sign test's 0.0039 ranks first: 2 × 0.0039)
+    (
+        "max_drop crossed, max_degraded not: the t-test is the entry, not the smaller sign test (speed 2 × 0.0059)",
+        GateRule(max_drop=0.05, max_degraded=20),
+        FEW_DROPS,
+        False,
+        (1, 10),
+        {ACCURACY: 0.013319827217217601, COUNTED: 0.0078125, SPEED: 0.01171875},
+    ),
+    (
+        "lower is better: the same, mirrored",
+        GateRule(max_worse=0.05, max_degraded=20),
+        [1 - v for v in FEW_DROPS],
+        True,
+        (1, 10),
+        {ACCURACY: 0.013319827217217601, COUNTED: 0.0078125, SPEED: 0.01171875},
+    ),
+    (
+        "nothing crossed: the smaller p of its tests, the sign test's (speed max(2 × 0.0039, 0.0059))",
+        GateRule(max_drop=0.1, max_degraded=20),
+        FEW_DROPS,
+        False,
+        (1, 10),
+        {ACCURACY: 0.013319827217217601, COUNTED: 0.0078125, SPEED: 0.0078125},
+    ),
+    (
+        "max_degraded crossed, max_drop not: the sign test is the entry, not the smaller t-test (speed 2 × 0.035)",
+        GateRule(max_drop=0.05, max_degraded=10),
+        WIDE,
+        False,
+        (1, 7),
+        {ACCURACY: 0.012359142085013933, COUNTED: 0.1189422607421875, SPEED: 0.0703125},
+    ),
+    (
+        "max_degraded alone: one test, under the metric's key",
+        GateRule(max_degraded=10),
+        WIDE,
+        False,
+        (1, 7),
+        {ACCURACY: 0.1189422607421875, SPEED: 0.0703125},
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "gate", "new", "lower", "speed", "expected"), ENTRIES, ids=[e[0] for e in ENTRIES])
+def test_each_gated_metric_is_one_holm_entry(
+    rule: str, gate: GateRule, new: list[float], lower: bool, speed: tuple[int, int], expected: dict[Any, float]
+) -> None:
+    old = [0.5] * 40
+    row = moved(old, new, sum(new) / 40 - 0.5)
+    compared = comparison(row, delta("speed", improved=speed[0], degraded=speed[1]), common=PAIRED)
+    gates = {"accuracy": gate, "speed": GateRule(max_drop=0.0)}
+    shown = {"accuracy": LOWER} if lower else {}
+    tests = assess_gates(compared, gates, shown, alpha=0.05, old_result=valued(old), new_result=valued(new))
+    assert {key: found.p_adjusted for key, found in tests.items()} == pytest.approx(expected, rel=1e-9)
 
 
 def test_a_gate_with_both_bounds_has_both_tests_under_their_own_keys() -> None:
