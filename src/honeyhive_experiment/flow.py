@@ -492,10 +492,23 @@ def judge(
         # the sign tests' coin is fair only between runs of as many trials (significance.py); the t-test's stays so
         differ = trials_of(baseline.run, baseline_result) != trials
         assessment = assess_comparison(
-            comparison, metrics, alpha=alpha, old_result=old, new_result=new, trials_differ=differ
+            comparison,
+            metrics,
+            alpha=alpha,
+            old_result=old,
+            new_result=new,
+            trials_differ=differ,
+            aggregation=aggregate,
         )
         gate_assessment = assess_gates(
-            comparison, config.gate, metrics, alpha=alpha, old_result=old, new_result=new, trials_differ=differ
+            comparison,
+            config.gate,
+            metrics,
+            alpha=alpha,
+            old_result=old,
+            new_result=new,
+            trials_differ=differ,
+            aggregation=aggregate,
         )
         # Both sides from the same source, the backend's function spans: this run's outcomes hold its errors too,
         # but a run recorded before sessions carried metadata.error (or by another tool) has them only on its spans.

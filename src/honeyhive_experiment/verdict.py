@@ -366,11 +366,14 @@ def _rows(
     old_result: ExperimentResultSummary | None = None,
     new_result: ExperimentResultSummary | None = None,
     trials_differ: bool,
+    aggregation: str,
 ) -> dict[MetricKey | str, Row]:
     """Per compared metric (of ``only``, else all), what its test is run on, in the metric's direction: the backend's
     improved/degraded counts, its change of the aggregate, and with both runs' results and a mean aggregate each
     shared datapoint's difference (:func:`_paired`: the t-test); a metric the backend sent no counts for is left
-    out. ``trials_differ``: the runs ran different numbers of trials, so a row without differences is untold."""
+    out. ``trials_differ``: the runs ran different numbers of trials, so a row without differences is untold.
+    ``aggregation`` is the configured aggregate function, which decides whether it is a mean: the summary's echo of
+    it (often not sent) only confirms it, never makes a median one."""
     deltas = [
         (d, improved, degraded)
         for d in comparison.metrics
@@ -379,7 +382,8 @@ def _rows(
         and (only is None or d.metric_name in only)
     ]
     differences: dict[MetricKey, tuple[float, ...]] = {}
-    if old_result is not None and new_result is not None and new_result.metrics.aggregation_function in _MEANS:
+    mean = aggregation == "average" and new_result is not None and new_result.metrics.aggregation_function in _MEANS
+    if old_result is not None and new_result is not None and mean:
         differences = _paired(old_result, new_result, [d.key for d, _, _ in deltas], comparison.common_datapoints)
     rows: dict[MetricKey | str, Row] = {}
     for delta, improved, degraded in deltas:
@@ -443,13 +447,22 @@ def assess_comparison(
     old_result: ExperimentResultSummary | None = None,
     new_result: ExperimentResultSummary | None = None,
     trials_differ: bool = False,
+    aggregation: str = "average",
 ) -> dict[MetricKey | str, Assessment]:
     """Each compared metric's change told apart from noise, Holm-corrected across all of them: a mean's by the
     paired t-test on its datapoints' differences, any other's by an exact sign test on the backend's improved and
     degraded counts (direction-aware), and with both runs' results a McNemar test on the datapoints that flipped
     between passing and failing (key :data:`PASS_FAIL`). ``trials_differ``: the runs ran different numbers of
-    trials, so the sign tests are untold (:attr:`Change.UNTOLD`)."""
-    rows = _rows(comparison, presentation, old_result=old_result, new_result=new_result, trials_differ=trials_differ)
+    trials, so the sign tests are untold (:attr:`Change.UNTOLD`); ``aggregation``: the configured aggregate function
+    (``average``: a mean, whose test is the t-test)."""
+    rows = _rows(
+        comparison,
+        presentation,
+        old_result=old_result,
+        new_result=new_result,
+        trials_differ=trials_differ,
+        aggregation=aggregation,
+    )
     if old_result is not None and new_result is not None:
         flipped = flips(old_result.passed, old_result.failed, new_result.passed, new_result.failed)
         rows[PASS_FAIL] = Row(*flipped.better_worse, untold=trials_differ)
@@ -603,16 +616,32 @@ def assess_gates(
     old_result: ExperimentResultSummary | None = None,
     new_result: ExperimentResultSummary | None = None,
     trials_differ: bool = False,
+    aggregation: str = "average",
 ) -> dict[MetricKey | str, Assessment]:
-    """Did each gated metric get worse? One-sided, Holm-corrected over the gates' tests only (an ungated metric never
-    dilutes a gate): a bound on the aggregate (``max_drop``, ``max_drop_pct``) by the test its row takes
-    (:func:`assess_comparison`: the paired t-test of a mean), a bound on the count of worse datapoints
-    (``max_degraded``) by the sign test on the backend's counts, under :func:`_counted` of its key when the gate has
-    both and they differ. The arguments are :func:`assess_comparison`'s."""
+    """Did each gated metric get worse? One-sided, Holm-corrected over the gates only (an ungated metric never dilutes
+    a gate): a bound on the aggregate (``max_drop``, ``max_drop_pct``) by the test its row takes
+    (:func:`assess_comparison`: the paired t-test of a mean) under the metric's key, a bound on the count of worse
+    datapoints (``max_degraded``) by the sign test on the backend's counts, under :func:`_counted` of the key when
+    the gate has both and they differ. The arguments are :func:`assess_comparison`'s.
+
+    One Holm entry per gated metric, whatever its bounds: two tests of one metric's regression are not two metrics.
+    Its entry is the smaller p of the tests of the bounds it crossed: a bound it did not cross never enters, so a
+    bound added never makes a gate greener. A gate that crossed none fails nothing, but stays in the family (which
+    is then not chosen by the data) by the smaller p of all its tests: a bound added only lowers it, which makes no
+    other gate greener. Each test is adjusted as the metric's entry would be with that test's p (the smaller p's is
+    the entry's own), so the metric's crossing is excused as noise only when neither crossed bound's test is
+    significant."""
     rows = _rows(
-        comparison, presentation, only=gates, old_result=old_result, new_result=new_result, trials_differ=trials_differ
+        comparison,
+        presentation,
+        only=gates,
+        old_result=old_result,
+        new_result=new_result,
+        trials_differ=trials_differ,
+        aggregation=aggregation,
     )
-    family: dict[MetricKey | str, Row] = {}
+    tests: dict[MetricKey | str, dict[MetricKey | str, Row]] = {}  # per gated metric, its tests by key
+    crossed: dict[MetricKey | str, list[MetricKey | str]] = {}  # the keys of those whose bound it crossed
     for key, row in rows.items():
         gate = gates[key[0]]
         aggregate = gate.max_drop is not None or gate.max_drop_pct is not None
@@ -620,10 +649,24 @@ def assess_gates(
         # worse whichever way it went: the backend's change vetoes nothing here (the report's row keeps its sense)
         row = row._replace(shown=None)
         counts = row._replace(differences=None, untold=trials_differ)
-        family[key] = row if aggregate else counts
+        tests[key] = {key: row if aggregate else counts}
+        judges = {key: {not aggregate}}  # per test, the bounds it judges (True: max_degraded), as _hits says them
+        # the same test for both bounds (no per-datapoint values): one test, the entry, whichever is crossed
         if aggregate and gate.max_degraded is not None and row != counts:
-            family[_counted(key)] = counts
-    return assess_regressions(family, alpha=alpha)
+            tests[key][_counted(key)], judges[_counted(key)] = counts, {True}
+        delta = next(d for d in comparison.metrics if d.key == key)
+        higher = presentation.get(key[0], MetricConfig()).direction is Direction.HIGHER
+        # which bounds are crossed, not the words: the metric's name and points only change those
+        hit = {of_count for _, of_count in _hits(key[0], delta, gate, higher, points=False)}  # pragma: no mutate
+        crossed[key] = [k for k, bounds in judges.items() if bounds & hit]
+    raw = assess_regressions({k: row for own in tests.values() for k, row in own.items()})  # only their raw p
+    # min() takes the first of equal p-values: the aggregate's
+    family = {key: own[min(crossed[key] or own, key=lambda k: raw[k].p_value)] for key, own in tests.items()}
+    return {
+        k: assess_regressions({**family, key: row}, alpha=alpha)[key]
+        for key, own in tests.items()
+        for k, row in own.items()
+    }
 
 
 def _counted(key: MetricKey | str) -> str:

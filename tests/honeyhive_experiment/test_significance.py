@@ -645,12 +645,20 @@ T_EDGES = [
     ("all the same drop", [-0.1] * 10, 2 * 0.5**10, 0.5**10),
     ("all the same rise: never worse", [0.1] * 10, 2 * 0.5**10, 1.0),
     ("two equal drops", [-0.25, -0.25], 0.5, 0.25),
+    # absurd but finite values: sums past the largest double (scaled first), t² below the smallest (never divided by)
+    ("3 of 40 from 1e300 to -1.7e308: no overflow, the floor", [-1.7e308 - 1e300] * 3 + [0.0] * 37, 0.25, 0.125),
+    ("a mean of 2.5e-302: t² underflows to 0, t = 0 as good as", [1.0, -1.0, 1e-300] + [0.0] * 37, 1.0, 0.5),
 ]
 
 
 @pytest.mark.parametrize(("rule", "differences", "two", "one"), T_EDGES, ids=[r[0] for r in T_EDGES])
 def test_t_test_edges(rule: str, differences: list[float], two: float, one: float) -> None:
     assert (t_test(differences), t_test(differences, sides=1)) == (two, one)
+
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), max_size=12), st.sampled_from([1, 2]))
+def test_t_test_takes_any_finite_differences(differences: list[float], sides: int) -> None:
+    assert 0 <= t_test(differences, sides) <= 1
 
 
 def test_t_test_sides_must_be_one_or_two() -> None:

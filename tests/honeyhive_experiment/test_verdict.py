@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
 from honeyhive_experiment.efficiency import OUTSIDE
@@ -2997,6 +2999,22 @@ TESTS: list[tuple[str, list[Any], list[Any], float, dict[str, Any], tuple[str, s
     ),
     ("a median keeps the sign test", FLAT, MEAN_DROP, 0.01, {"aggregation": "median"}, ("better", "p = 0.0022")),
     (
+        "a median configured, the summary not saying: the sign test, not the t-test (within noise, p = 0.0019)",
+        FLAT,
+        MEAN_DROP,
+        0.01,
+        {"aggregation": None, "configured": "median"},
+        ("better", "p = 0.0022"),
+    ),
+    (
+        "the average configured, the summary saying median: the sign test (the echo confirms, never overrules)",
+        FLAT,
+        MEAN_DROP,
+        0.01,
+        {"aggregation": "median", "configured": "average"},
+        ("better", "p = 0.0022"),
+    ),
+    (
         "a median whose sign test leans against its change is within noise",
         FLAT,
         MEAN_DROP,
@@ -3144,14 +3162,23 @@ def test_which_test_a_row_takes(
     before, after = valued(old, aggregation=aggregation), valued(new, aggregation=aggregation)
     differ = how.get("trials_differ", False)
     shown = {"accuracy": LOWER} if how.get("lower") else {}
+    configured = how.get("configured", aggregation or "average")
+    given = {} if configured == "average" else {"aggregation": configured}  # the default is the average
     found = assess_comparison(
-        comparison(row, common=PAIRED), shown, alpha=0.05, old_result=before, new_result=after, trials_differ=differ
+        comparison(row, common=PAIRED),
+        shown,
+        alpha=0.05,
+        old_result=before,
+        new_result=after,
+        trials_differ=differ,
+        **given,
     )
     assessed = found[("accuracy", "answer")]
     assert (assessed.change.value, describe(assessed)) == expected
     assert found[PASS_FAIL].change is (Change.UNTOLD if differ else Change.TOO_FEW)  # nothing flipped
 
 
+AUDITED = [0.2] * 13 + [0.8] * 5 + [0.5] * 22  # from 0.5: the mean drops 0.06, t-test p = 0.029, sign test 0.048
 NOISY_DROP = [0.0, 1.4] * 20  # from 0.8 on every datapoint: the mean drops 0.1, within noise (t-test p = 0.19)
 UNTOLD = (
     "significance unknown: the runs ran different numbers of trials, and the sign test needs the same number in both"
@@ -3223,7 +3250,7 @@ GATE_TESTS: list[
         MEAN_DROP,
         -0.1175,
         {},
-        ("accuracy got worse by 23.5% (gate: at most 10%): 10 of 40 worse, p = 0.0019",),
+        ("accuracy got worse by 23.5% (gate: at most 10%): 10 of 40 worse, p < 0.001",),
         (
             "accuracy degraded on 10 datapoints (gate: at most 5): 10 of 40 worse, p = 1, not significant, so not"
             " failed (significant: true)",
@@ -3236,24 +3263,67 @@ GATE_TESTS: list[
         [0.01] * 30 + [-0.5] * 10,
         -0.1175,
         {"from zero": True},
-        ("accuracy got worse by 0.1175 from 0 (gate: at most 5%, of 0: none): 10 of 40 worse, p = 0.0019",),
+        ("accuracy got worse by 0.1175 from 0 (gate: at most 5%, of 0: none): 10 of 40 worse, p < 0.001",),
         (
             "accuracy degraded on 10 datapoints (gate: at most 5): 10 of 40 worse, p = 1, not significant, so not"
             " failed (significant: true)",
         ),
     ),
     (
-        "both bounds: each its own test, Holm-corrected together",
+        "both bounds: each its own test, one Holm entry (two tests of one metric are not two metrics)",
         GateRule(max_drop=0.05, max_degraded=5, significant=True),
         FLAT,
         MEAN_DROP,
         -0.1175,
         {},
-        ("accuracy got worse by 0.1175 (gate: at most 0.05): 10 of 40 worse, p = 0.0019",),
+        ("accuracy got worse by 0.1175 (gate: at most 0.05): 10 of 40 worse, p < 0.001",),
         (
             "accuracy degraded on 10 datapoints (gate: at most 5): 10 of 40 worse, p = 1, not significant, so not"
             " failed (significant: true)",
         ),
+    ),
+    (
+        "a loose max_degraded not crossed never enters Holm: the t-test fails alone (it was p = 0.058, passed)",
+        GateRule(max_drop=0.05, max_degraded=30, significant=True),
+        FLAT,
+        AUDITED,
+        -0.06,
+        {},
+        ("accuracy got worse by 0.06 (gate: at most 0.05): 13 of 40 worse, p = 0.029",),
+        (),
+    ),
+    (
+        "both bounds crossed and each significant: both fail, at the metric's level (they were p = 0.058)",
+        GateRule(max_drop=0.05, max_degraded=5, significant=True),
+        FLAT,
+        AUDITED,
+        -0.06,
+        {},
+        (
+            "accuracy got worse by 0.06 (gate: at most 0.05): 13 of 40 worse, p = 0.029",
+            "accuracy degraded on 13 datapoints (gate: at most 5): 13 of 40 worse, p = 0.048",
+        ),
+        (),
+    ),
+    (
+        "max_degraded crossed, max_drop not: the sign test alone (with the t-test's p = 1 it was p = 0.0022)",
+        GateRule(max_drop=0.05, max_degraded=20, significant=True),
+        FLAT,
+        [0.49] * 30 + [1.0] * 10,
+        0.1175,
+        {},
+        ("accuracy degraded on 30 datapoints (gate: at most 20): 30 of 40 worse, p = 0.0011",),
+        (),
+    ),
+    (
+        "a median configured, the summary not saying: the sign test sees 30 of 40 worse, the t-test a mean that rose",
+        GateRule(max_drop=0.005, significant=True),
+        FLAT,
+        [0.49] * 30 + [1.0] * 10,
+        -0.01,
+        {"configured": "median", "echo": None},
+        ("accuracy got worse by 0.01 (gate: at most 0.005): 30 of 40 worse, p = 0.0011",),
+        (),
     ),
     (
         "different trials: a significant max_degraded fails as a plain threshold",
@@ -3317,19 +3387,115 @@ def test_which_test_a_gate_takes(
     warnings: tuple[str, ...],
 ) -> None:
     presentation = {"accuracy": LOWER} if how.get("lower") else {}
-    before, after = valued(old), valued(new)
+    echo = how.get("echo", "average")  # the aggregate function the summary says it used
+    before, after = valued(old, aggregation=echo), valued(new, aggregation=echo)
     row = moved(old, new, difference)
     if how.get("from zero"):  # no percentage of a change from 0
         row |= {"old_aggregate": 0.0, "new_aggregate": difference, "percentage_change": None}
     compared = comparison(row, common=PAIRED)
     differ = how.get("trials_differ", False)
     gates = {"accuracy": gate}
+    given = {"aggregation": how["configured"]} if "configured" in how else {}  # the default is the average
     tests = assess_gates(
-        compared, gates, presentation, alpha=0.05, old_result=before, new_result=after, trials_differ=differ
+        compared, gates, presentation, alpha=0.05, old_result=before, new_result=after, trials_differ=differ, **given
     )
     decision = decide(summary(PAIRED), compared, gates=gates, presentation=presentation, gate_assessment=tests)
     assert (decision.gate_failures, decision.warnings) == (failures, warnings)
     assert decision.verdict is (Verdict.FAIL if failures else Verdict.PASS)
+
+
+BOUNDS = {"max_drop": st.sampled_from([0.0, 0.01, 0.1]), "max_drop_pct": st.sampled_from([0.0, 5.0, 20.0])}
+
+
+@settings(deadline=None)  # several t-tests an example: a busy machine must not fail it
+@given(
+    st.lists(st.sampled_from([0.0, 0.2, 0.49, 0.5, 0.51, 0.8, 1.0]), min_size=40, max_size=40),
+    st.fixed_dictionaries({}, optional={**BOUNDS, "max_degraded": st.integers(0, 12)}).filter(bool),
+    st.sampled_from(["max_drop", "max_drop_pct", "max_degraded"]),
+    st.tuples(st.integers(0, 20), st.integers(0, 20)),  # another gated metric's counts (the sign test): Holm's family
+)
+def test_a_bound_added_that_is_not_crossed_never_turns_a_failing_gate_green(
+    new: list[float], bounds: dict[str, Any], added: str, other: tuple[int, int]
+) -> None:
+    """Making a gate stricter never makes the check greener: a bound the change does not cross, added to a gate
+    never turns a failed gate into a passing one."""
+    assume(added not in bounds)
+    difference = sum(new) / 40 - 0.5
+    row = moved(FLAT, new, difference)
+    worse = {"max_drop": -difference, "max_drop_pct": -row["percentage_change"], "max_degraded": row["degraded_count"]}
+    compared = comparison(row, delta("speed", improved=other[0], degraded=other[1]), common=PAIRED)
+    ran = summary(PAIRED, metrics={"accuracy": PAIRED, "speed": PAIRED})
+
+    def failed(accuracy: dict[str, Any]) -> tuple[str, ...]:
+        gates = {"accuracy": GateRule(**accuracy, significant=True), "speed": GateRule(max_drop=0.0, significant=True)}
+        tests = assess_gates(compared, gates, {}, alpha=0.05, old_result=valued(FLAT), new_result=valued(new))
+        return decide(ran, compared, gates=gates, gate_assessment=tests).gates_hit
+
+    loose = max(worse[added], 0) + 1  # a bound past the change: not crossed
+    assert set(failed(bounds)) <= set(failed({**bounds, added: loose}))
+
+
+FEW_DROPS = [0.45] * 4 + [0.0] * 4 + [0.5] * 32  # mean -0.055; one-sided t-test p = 0.0133, sign test 8 of 8: 0.0039
+WIDE = [0.3] * 12 + [0.6] * 6 + [0.5] * 22  # mean -0.045; t-test p = 0.0062, sign test 12 of 18 worse: 0.119
+ACCURACY, SPEED, COUNTED = ("accuracy", "answer"), ("speed", "answer"), "max_degraded of ('accuracy', 'answer')"
+ENTRIES: list[tuple[str, GateRule, list[float], bool, tuple[int, int], dict[Any, float]]] = [
+    # (rule, accuracy's gate, its values from 0.5, lower is better, speed's (improved, degraded) of a gate it crosses,
+    # each test's Holm-adjusted p): one entry per metric, which decides the other metric's adjusted p; each test of
+    # accuracy is adjusted as the entry would be with its p (the sign test's 0.0039 ranks first: 2 × 0.0039)
+    (
+        "max_drop crossed, max_degraded not: the t-test is the entry, not the smaller sign test (speed 2 × 0.0059)",
+        GateRule(max_drop=0.05, max_degraded=20),
+        FEW_DROPS,
+        False,
+        (1, 10),
+        {ACCURACY: 0.013319827217217601, COUNTED: 0.0078125, SPEED: 0.01171875},
+    ),
+    (
+        "lower is better: the same, mirrored",
+        GateRule(max_worse=0.05, max_degraded=20),
+        [1 - v for v in FEW_DROPS],
+        True,
+        (1, 10),
+        {ACCURACY: 0.013319827217217601, COUNTED: 0.0078125, SPEED: 0.01171875},
+    ),
+    (
+        "nothing crossed: the smaller p of its tests, the sign test's (speed max(2 × 0.0039, 0.0059))",
+        GateRule(max_drop=0.1, max_degraded=20),
+        FEW_DROPS,
+        False,
+        (1, 10),
+        {ACCURACY: 0.013319827217217601, COUNTED: 0.0078125, SPEED: 0.0078125},
+    ),
+    (
+        "max_degraded crossed, max_drop not: the sign test is the entry, not the smaller t-test (speed 2 × 0.035)",
+        GateRule(max_drop=0.05, max_degraded=10),
+        WIDE,
+        False,
+        (1, 7),
+        {ACCURACY: 0.012359142085013933, COUNTED: 0.1189422607421875, SPEED: 0.0703125},
+    ),
+    (
+        "max_degraded alone: one test, under the metric's key",
+        GateRule(max_degraded=10),
+        WIDE,
+        False,
+        (1, 7),
+        {ACCURACY: 0.1189422607421875, SPEED: 0.0703125},
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "gate", "new", "lower", "speed", "expected"), ENTRIES, ids=[e[0] for e in ENTRIES])
+def test_each_gated_metric_is_one_holm_entry(
+    rule: str, gate: GateRule, new: list[float], lower: bool, speed: tuple[int, int], expected: dict[Any, float]
+) -> None:
+    old = [0.5] * 40
+    row = moved(old, new, sum(new) / 40 - 0.5)
+    compared = comparison(row, delta("speed", improved=speed[0], degraded=speed[1]), common=PAIRED)
+    gates = {"accuracy": gate, "speed": GateRule(max_drop=0.0)}
+    shown = {"accuracy": LOWER} if lower else {}
+    tests = assess_gates(compared, gates, shown, alpha=0.05, old_result=valued(old), new_result=valued(new))
+    assert {key: found.p_adjusted for key, found in tests.items()} == pytest.approx(expected, rel=1e-9)
 
 
 def test_a_gate_with_both_bounds_has_both_tests_under_their_own_keys() -> None:
