@@ -93,6 +93,8 @@ class Job:
         output_file.write_text("")
         summary_file.write_text("")
         happened = push(sha) if event == "push" else pull_request(head_sha=sha, base_sha=base_sha)
+        if (self.workspace / ".git").exists():  # as actions/checkout does: the event's commit (a run is the checkout's)
+            git(self.workspace, "-c", "safe.directory=*", "checkout", "--quiet", "--detach", sha)
         (self.root / "workflow" / "event.json").write_text(json.dumps(happened.payload))
         _chown_tree(self.root, self.owner)
         if self.file_commands_owner is not None:
