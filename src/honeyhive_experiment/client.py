@@ -73,6 +73,7 @@ __all__ = [
     "RetryPolicy",
     "Timeouts",
     "check_client",
+    "first_ids",
     "is_run_id",
     "poll",
     "run_id_as_named",
@@ -112,6 +113,11 @@ def poll(
         retry_error_callback=lambda _state: None,
     )
     return retrying(check)
+
+
+def first_ids(ids: Sequence[str]) -> str:
+    """Datapoint ids as an error or a warning lists them: the first five, then "…" when there are more."""
+    return ", ".join(ids[:5]) + (", …" if len(ids) > 5 else "")
 
 
 def is_run_id(value: object) -> bool:
@@ -224,11 +230,6 @@ def check_client(client: object) -> None:
 _COMPUTING = frozenset({"pending", "running"})  # a summary's status while the backend still computes it
 
 
-def _named(ids: Sequence[str]) -> str:
-    """Missing datapoint ids as an error names them: the first five."""
-    return ", ".join(ids[:5]) + (", …" if len(ids) > 5 else "")
-
-
 def _summary_lacks(summary: ExperimentResultSummary, sent: set[str], expected: int) -> str | None:
     """What keeps ``summary`` from being the run's final one, as the error of a wait that ends says it; ``None``
     when nothing does. Its status must be computed, and it must list every datapoint ``sent`` (its entries are
@@ -242,7 +243,7 @@ def _summary_lacks(summary: ExperimentResultSummary, sent: set[str], expected: i
     missing = sorted(sent - listed)
     if not missing:
         return None
-    return f"its summary still lacks {len(missing)} of the {len(sent)} datapoints sent ({_named(missing)})"
+    return f"its summary still lacks {len(missing)} of the {len(sent)} datapoints sent ({first_ids(missing)})"
 
 
 def _reason(response: httpx.Response) -> str:
@@ -562,7 +563,7 @@ class HoneyHiveClient:
                 old if self.uses_deprecated_route("compare") else current,
                 200,
                 f"the comparison's commonDatapoints paired none of the {left[1]} datapoints both runs scored"
-                f" ({_named(left[0])}) after waiting {time.monotonic() - started:.1f} s: HoneyHive had not finished"
+                f" ({first_ids(left[0])}) after waiting {time.monotonic() - started:.1f} s: HoneyHive had not finished"
                 " comparing them, or compared other runs",
             )
         return last

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
-from honeyhive_experiment.client import HoneyHiveClient, _named, check_client
+from honeyhive_experiment.client import HoneyHiveClient, check_client, first_ids
 from honeyhive_experiment.errors import NotFoundError
 from honeyhive_experiment.jsonstream import at_the_top
 from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, RunComparisonResult
@@ -200,8 +200,8 @@ def unpaired_warnings(
     unpaired, scored = left
     return [
         f"HoneyHive's comparison covers {scored - len(unpaired)} of the {scored} datapoints both runs scored; it still"
-        f" left out {len(unpaired)} ({_named(unpaired)}) when ingestion.timeout ran out, so they read as new in this"
-        " run and gone from the baseline, and count in no metric's improved or degraded datapoints"
+        f" left out {len(unpaired)} ({first_ids(unpaired)}) when ingestion.timeout ran out, so they read as new in"
+        " this run and gone from the baseline, and count in no metric's improved or degraded datapoints"
     ]
 
 
