@@ -102,7 +102,7 @@ from honeyhive_experiment.report import Report, ReportHtml, build_report, load_p
 from honeyhive_experiment.report.markdown import clip
 from honeyhive_experiment.report.model import ReportTable
 from honeyhive_experiment.results import (
-    compare_runs,
+    compared_runs,
     get_run_records,
     get_run_result,
     recorded_outcomes,
@@ -467,7 +467,7 @@ def judge(
         else None
     )
     metrics = presentation(config.metrics)  # the efficiency metrics are lower-is-better unless configured
-    comparison = baseline_result = baseline_errored = None
+    comparison = compared = baseline_result = baseline_errored = None
     assessment: dict[MetricKey | str, Assessment] = {}
     gate_assessment: dict[MetricKey | str, Assessment] = {}
     new_errors: list[str] = []
@@ -478,7 +478,7 @@ def judge(
         enter(cancel, "comparing with the baseline")
         aggregate = config.aggregate_function.value
         baseline_result = get_run_result(client, baseline.run.run_id, aggregate)
-        comparison = compare_runs(
+        compared = compared_runs(
             client,
             result.run_id,
             baseline.run.run_id,
@@ -487,6 +487,7 @@ def judge(
             old_result=baseline_result,
             timeout=config.ingestion.timeout,
         )
+        comparison = compared.comparison
         alpha = config.verdict.alpha
         old, new = baseline_result, result.summary
         # the sign tests' coin is fair only between runs of as many trials (significance.py); the t-test's stays so
@@ -564,7 +565,7 @@ def judge(
             result.summary.metrics.aggregation_function,
             nones,
         ),
-        *unpaired_warnings(comparison, result.summary, baseline_result),
+        *unpaired_warnings(compared),
     ]
     decision = dataclasses.replace(decision, warnings=(*decision.warnings, *said))
     if result.outside_calls:  # spent, and in no datapoint's cost: a cost gate cannot see them
