@@ -69,6 +69,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "DEFAULT_SERVER_URL",
+    "Deadline",
     "HoneyHiveClient",
     "RetryPolicy",
     "Timeouts",
@@ -94,13 +95,13 @@ _RETRYABLE = (_RetryableStatus, httpx.TransportError)  # what a request retries:
 def poll(
     check: Callable[[], _T | None],
     *,
-    timeout: float,
+    timeout: float | Deadline,
     initial: float = 0.25,
     maximum: float = 5.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> _T | None:
     """Call ``check`` until it returns something other than ``None``, and return that; ``None`` when
-    ``timeout`` seconds would pass first.
+    ``timeout`` seconds (a :class:`Deadline`: what it has left) would pass first.
 
     It asks again after ``initial`` seconds, then twice as long each time up to ``maximum``; a wait that
     would end past ``timeout`` is not started, so a caller's deadline holds. Exceptions from ``check``
@@ -108,11 +109,30 @@ def poll(
     retrying = Retrying(
         retry=retry_if_result(lambda value: value is None),
         wait=wait_exponential(multiplier=initial, max=maximum),
-        stop=stop_before_delay(timeout),
+        stop=stop_before_delay(timeout.left() if isinstance(timeout, Deadline) else timeout),
         sleep=sleep,
         retry_error_callback=lambda _state: None,
     )
     return retrying(check)
+
+
+class Deadline:
+    """One bound, ``seconds`` long, for several waits in a row: the waits for one run's ingestion (``ingestion.timeout``
+    is how long a job waits for HoneyHive to ingest the run, not how long each of its waits may take).
+
+    It starts when the first wait asks what is :meth:`left`, not when it is made: made before the run's datapoints
+    run, it bounds only the waits after them. A wait that finds nothing left still looks once (:func:`poll`)."""
+
+    def __init__(self, seconds: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._ends: float | None = None
+
+    def left(self) -> float:
+        """Seconds left (0 once it has passed); the first call starts it."""
+        if self._ends is None:
+            self._ends = self._clock() + self.seconds
+        return max(0.0, self._ends - self._clock())
 
 
 def first_ids(ids: Sequence[str]) -> str:
@@ -533,7 +553,7 @@ class HoneyHiveClient:
         *,
         legacy: bool = False,
         unpaired: Callable[[list[str]], tuple[list[str], int] | None] | None = None,
-        timeout: float = 0.0,
+        timeout: float | Deadline = 0.0,
     ) -> dict[str, Any]:
         """``GET /v1/runs/{new}/compare/{old}``, else (or with ``legacy``) the deprecated ``/compare-with/{old}``.
 
@@ -541,8 +561,9 @@ class HoneyHiveClient:
         fields it adds). ``unpaired`` says what an answer's ``commonDatapoints`` leave out that the comparison must
         pair (the datapoints both runs scored), and how many it must pair; ``None`` when it leaves out none. Such an
         answer lags behind the summaries (the backend compares asynchronously): it is asked again (:func:`poll`) for
-        up to ``timeout`` seconds. Then one pairing none of them is an :class:`ApiError` saying what it lacked, and
-        one pairing some is returned as it is (the caller says what it left out)."""
+        up to ``timeout`` seconds (a :class:`Deadline`: what the run's wait for its summary left of it). Then one
+        pairing none of them is an :class:`ApiError` saying what it lacked, and one pairing some is returned as it is
+        (the caller says what it left out)."""
         params, route = {"aggregate_function": aggregate_function}, f"/v1/runs/{_checked(new_run_id)}"
         old, current = f"{route}/compare-with/{_checked(old_run_id)}", f"{route}/compare/{old_run_id}"
         if legacy:
@@ -577,12 +598,13 @@ class HoneyHiveClient:
         run_id: str,
         expected_datapoints: int,
         *,
-        timeout: float = 60.0,
+        timeout: float | Deadline = 60.0,
         aggregate_function: str = "average",
         scored: Iterable[str] = (),
         datapoints: Iterable[str] = (),
     ) -> ExperimentResultSummary:
-        """Poll (:func:`poll`) until the result covers every datapoint sent; bounded by ``timeout``.
+        """Poll (:func:`poll`) until the result covers every datapoint sent; bounded by ``timeout`` (a
+        :class:`Deadline`, started here at the latest, bounds the waits that follow too: the comparison's).
 
         ``expected_datapoints`` sessions must be visible (with trials, one per trial), and the summary must list
         every id of ``datapoints`` (the datapoints sent; without them, ``expected_datapoints`` distinct ones) and be

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
-from honeyhive_experiment.client import HoneyHiveClient, check_client, first_ids
+from honeyhive_experiment.client import Deadline, HoneyHiveClient, check_client, first_ids
 from honeyhive_experiment.errors import NotFoundError
 from honeyhive_experiment.jsonstream import at_the_top
 from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, RunComparisonResult
@@ -127,14 +127,15 @@ def compare_runs(
     *,
     new_result: ExperimentResultSummary | None = None,
     old_result: ExperimentResultSummary | None = None,
-    timeout: float = 120.0,
+    timeout: float | Deadline = 120.0,
 ) -> RunComparisonResult:
     """The backend's comparison of two runs (``GET /v1/runs/{new}/compare/{old}``, else ``/compare-with/``).
 
     Pass the runs' results when you have them, so new-only and old-only datapoints can be named, and so a comparison
-    that does not pair a datapoint both runs scored is asked again for up to ``timeout`` seconds: then one pairing
-    none of them is refused (an ``ApiError``), and one pairing some is taken as it is (:func:`compared_runs` says
-    which it left out, :func:`unpaired_warnings` warns of them).
+    that does not pair a datapoint both runs scored is asked again for up to ``timeout`` seconds (a
+    :class:`~honeyhive_experiment.client.Deadline`: what the wait for the new run's summary left of it): then one
+    pairing none of them is refused (an ``ApiError``), and one pairing some is taken as it is
+    (:func:`compared_runs` says which it left out, :func:`unpaired_warnings` warns of them).
     """
     return compared_runs(
         client,
@@ -164,7 +165,7 @@ def compared_runs(
     *,
     new_result: ExperimentResultSummary | None = None,
     old_result: ExperimentResultSummary | None = None,
-    timeout: float = 120.0,
+    timeout: float | Deadline = 120.0,
 ) -> ComparedRuns:
     """:func:`compare_runs`, with what the comparison it took left out of the datapoints both runs scored, as the
     wait found it: for :func:`unpaired_warnings`, without reading the summaries' rows again."""
