@@ -69,10 +69,12 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "DEFAULT_SERVER_URL",
+    "Deadline",
     "HoneyHiveClient",
     "RetryPolicy",
     "Timeouts",
     "check_client",
+    "first_ids",
     "is_run_id",
     "poll",
     "run_id_as_named",
@@ -93,13 +95,13 @@ _RETRYABLE = (_RetryableStatus, httpx.TransportError)  # what a request retries:
 def poll(
     check: Callable[[], _T | None],
     *,
-    timeout: float,
+    timeout: float | Deadline,
     initial: float = 0.25,
     maximum: float = 5.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> _T | None:
     """Call ``check`` until it returns something other than ``None``, and return that; ``None`` when
-    ``timeout`` seconds would pass first.
+    ``timeout`` seconds (a :class:`Deadline`: what it has left) would pass first.
 
     It asks again after ``initial`` seconds, then twice as long each time up to ``maximum``; a wait that
     would end past ``timeout`` is not started, so a caller's deadline holds. Exceptions from ``check``
@@ -107,11 +109,35 @@ def poll(
     retrying = Retrying(
         retry=retry_if_result(lambda value: value is None),
         wait=wait_exponential(multiplier=initial, max=maximum),
-        stop=stop_before_delay(timeout),
+        stop=stop_before_delay(timeout.left() if isinstance(timeout, Deadline) else timeout),
         sleep=sleep,
         retry_error_callback=lambda _state: None,
     )
     return retrying(check)
+
+
+class Deadline:
+    """One bound, ``seconds`` long, for several waits in a row: the waits for one run's ingestion (``ingestion.timeout``
+    is how long a job waits for HoneyHive to ingest the run, not how long each of its waits may take).
+
+    It starts when the first wait asks what is :meth:`left`, not when it is made: made before the run's datapoints
+    run, it bounds only the waits after them. A wait that finds nothing left still looks once (:func:`poll`)."""
+
+    def __init__(self, seconds: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._ends: float | None = None
+
+    def left(self) -> float:
+        """Seconds left (0 once it has passed); the first call starts it."""
+        if self._ends is None:
+            self._ends = self._clock() + self.seconds
+        return max(0.0, self._ends - self._clock())
+
+
+def first_ids(ids: Sequence[str]) -> str:
+    """Datapoint ids as an error or a warning lists them: the first five, then "…" when there are more."""
+    return ", ".join(ids[:5]) + (", …" if len(ids) > 5 else "")
 
 
 def is_run_id(value: object) -> bool:
@@ -224,11 +250,6 @@ def check_client(client: object) -> None:
 _COMPUTING = frozenset({"pending", "running"})  # a summary's status while the backend still computes it
 
 
-def _named(ids: Sequence[str]) -> str:
-    """Missing datapoint ids as an error names them: the first five."""
-    return ", ".join(ids[:5]) + (", …" if len(ids) > 5 else "")
-
-
 def _summary_lacks(summary: ExperimentResultSummary, sent: set[str], expected: int) -> str | None:
     """What keeps ``summary`` from being the run's final one, as the error of a wait that ends says it; ``None``
     when nothing does. Its status must be computed, and it must list every datapoint ``sent`` (its entries are
@@ -242,7 +263,7 @@ def _summary_lacks(summary: ExperimentResultSummary, sent: set[str], expected: i
     missing = sorted(sent - listed)
     if not missing:
         return None
-    return f"its summary still lacks {len(missing)} of the {len(sent)} datapoints sent ({_named(missing)})"
+    return f"its summary still lacks {len(missing)} of the {len(sent)} datapoints sent ({first_ids(missing)})"
 
 
 def _reason(response: httpx.Response) -> str:
@@ -532,7 +553,7 @@ class HoneyHiveClient:
         *,
         legacy: bool = False,
         unpaired: Callable[[list[str]], tuple[list[str], int] | None] | None = None,
-        timeout: float = 0.0,
+        timeout: float | Deadline = 0.0,
     ) -> dict[str, Any]:
         """``GET /v1/runs/{new}/compare/{old}``, else (or with ``legacy``) the deprecated ``/compare-with/{old}``.
 
@@ -540,8 +561,9 @@ class HoneyHiveClient:
         fields it adds). ``unpaired`` says what an answer's ``commonDatapoints`` leave out that the comparison must
         pair (the datapoints both runs scored), and how many it must pair; ``None`` when it leaves out none. Such an
         answer lags behind the summaries (the backend compares asynchronously): it is asked again (:func:`poll`) for
-        up to ``timeout`` seconds. Then one pairing none of them is an :class:`ApiError` saying what it lacked, and
-        one pairing some is returned as it is (the caller says what it left out)."""
+        up to ``timeout`` seconds (a :class:`Deadline`: what the run's wait for its summary left of it). Then one
+        pairing none of them is an :class:`ApiError` saying what it lacked, and one pairing some is returned as it is
+        (the caller says what it left out)."""
         params, route = {"aggregate_function": aggregate_function}, f"/v1/runs/{_checked(new_run_id)}"
         old, current = f"{route}/compare-with/{_checked(old_run_id)}", f"{route}/compare/{old_run_id}"
         if legacy:
@@ -562,7 +584,7 @@ class HoneyHiveClient:
                 old if self.uses_deprecated_route("compare") else current,
                 200,
                 f"the comparison's commonDatapoints paired none of the {left[1]} datapoints both runs scored"
-                f" ({_named(left[0])}) after waiting {time.monotonic() - started:.1f} s: HoneyHive had not finished"
+                f" ({first_ids(left[0])}) after waiting {time.monotonic() - started:.1f} s: HoneyHive had not finished"
                 " comparing them, or compared other runs",
             )
         return last
@@ -576,12 +598,13 @@ class HoneyHiveClient:
         run_id: str,
         expected_datapoints: int,
         *,
-        timeout: float = 60.0,
+        timeout: float | Deadline = 60.0,
         aggregate_function: str = "average",
         scored: Iterable[str] = (),
         datapoints: Iterable[str] = (),
     ) -> ExperimentResultSummary:
-        """Poll (:func:`poll`) until the result covers every datapoint sent; bounded by ``timeout``.
+        """Poll (:func:`poll`) until the result covers every datapoint sent; bounded by ``timeout`` (a
+        :class:`Deadline`, started here at the latest, bounds the waits that follow too: the comparison's).
 
         ``expected_datapoints`` sessions must be visible (with trials, one per trial), and the summary must list
         every id of ``datapoints`` (the datapoints sent; without them, ``expected_datapoints`` distinct ones) and be

@@ -42,7 +42,7 @@ from honeyhive_experiment import backend
 from honeyhive_experiment.calling import callable_name
 from honeyhive_experiment.cancellation import Interrupted, cooperatively, enter, phase_of
 from honeyhive_experiment.checkout import git_metadata
-from honeyhive_experiment.client import HoneyHiveClient, check_client, is_run_id, run_id_as_named
+from honeyhive_experiment.client import Deadline, HoneyHiveClient, check_client, is_run_id, run_id_as_named
 from honeyhive_experiment.config import ModelPrice, VerdictConfig
 from honeyhive_experiment.config.model import MOST_TRIALS, MOST_WORKERS
 from honeyhive_experiment.connection import (
@@ -773,11 +773,14 @@ def record_run(
     run_id: str | None = None,
     ingestion: HoneyHiveClient | None = None,
     instrumentors: Sequence[Any] = (),
+    deadline: Deadline | None = None,
 ) -> ExperimentResult:
     """One run's lifecycle, as ``spec`` says (:func:`evaluate` once its arguments are resolved; the command line
     builds the spec from the experiment file). ``ingestion``: the client whose key sends the sessions, events and
     traces (the SDK's ingestion key; ``client`` by default). ``instrumentors``: OpenTelemetry instrumentors,
-    instrumented with the run's tracer provider while its datapoints run."""
+    instrumented with the run's tracer provider while its datapoints run. ``deadline``: what bounds the wait for
+    the run's summary, which starts it, when the waits that follow share it (the command line's comparison);
+    ``spec.ingestion_timeout`` from the wait's start by default."""
     run_id = run_id or str(uuid.uuid4())
     if not spec.name:
         spec = replace(spec, name=f"experiment-{run_id[:8]}")  # the official SDK's default name
@@ -830,7 +833,7 @@ def record_run(
         summary = client.wait_for_result(
             run_id,
             recorded,
-            timeout=spec.ingestion_timeout,
+            timeout=deadline or spec.ingestion_timeout,
             aggregate_function=spec.aggregate_function,
             scored=scored,
             datapoints=covered,

@@ -45,7 +45,7 @@ from honeyhive_experiment.baseline import (
 )
 from honeyhive_experiment.cancellation import Interrupted, enter, phase_of
 from honeyhive_experiment.checkout import is_ancestor
-from honeyhive_experiment.client import HoneyHiveClient, is_run_id, poll, run_id_as_named
+from honeyhive_experiment.client import Deadline, HoneyHiveClient, is_run_id, poll, run_id_as_named
 from honeyhive_experiment.config import (
     BaselineStrategy,
     Direction,
@@ -102,7 +102,7 @@ from honeyhive_experiment.report import Report, ReportHtml, build_report, load_p
 from honeyhive_experiment.report.markdown import clip
 from honeyhive_experiment.report.model import ReportTable
 from honeyhive_experiment.results import (
-    compare_runs,
+    compared_runs,
     get_run_records,
     get_run_result,
     recorded_outcomes,
@@ -422,10 +422,11 @@ def run_experiment(
     """Run the experiment as one HoneyHive run, then judge it."""
     enter(watch.cancel, "preparing the run")
     dataset = _dataset_to_record(settings, config, client, now=now)
+    ingested = Deadline(config.ingestion.timeout)  # from the wait for the run's summary on, the comparison's too
     with _user_code(settings, config, dataset, watch) as spec:
-        result = record_run(dataclasses.replace(spec, reported=True), dataset, client=client)
+        result = record_run(dataclasses.replace(spec, reported=True), dataset, client=client, deadline=ingested)
     try:
-        return judge(client, config, settings, result, dataset, now=now, cancel=watch.cancel)
+        return judge(client, config, settings, result, dataset, now=now, cancel=watch.cancel, deadline=ingested)
     except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed
         sessions = [o.session_id for o in result.outcomes if o.recorded]
         marked = finish_run(client, result.run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
@@ -451,11 +452,14 @@ def judge(
     now: datetime,
     cancel: threading.Event | None = None,
     pick: bool = True,
+    deadline: Deadline | None = None,
 ) -> Judgement:
     """Baseline → the backend's comparison → verdict, for a run the backend has summarised: the one function
     every mode ends in (``cancel``: the invocation's, on which the phase is noted for a signal's report).
     ``pick`` false: no rule may pick a baseline, only ``settings.baseline_run_id`` names one (a run judged again
-    as its check judged it, with none: still neutral under a strategy that looks for one)."""
+    as its check judged it, with none: still neutral under a strategy that looks for one). ``deadline``: the one
+    ``ingestion.timeout`` of the run's waits, which the wait for its summary started: a lagging comparison is asked
+    again only for what that wait left of it (none given: a whole ``ingestion.timeout``)."""
     ci, identity = settings.ci, dataset.identity or dataset.dataset_id
     # the experiment's completed runs, listed once for the baseline rules, the note on other files' runs and the
     # trend: each reads as far as it needs, and what one has read the others are handed without asking again
@@ -467,7 +471,7 @@ def judge(
         else None
     )
     metrics = presentation(config.metrics)  # the efficiency metrics are lower-is-better unless configured
-    comparison = baseline_result = baseline_errored = None
+    comparison = compared = baseline_result = baseline_errored = None
     assessment: dict[MetricKey | str, Assessment] = {}
     gate_assessment: dict[MetricKey | str, Assessment] = {}
     new_errors: list[str] = []
@@ -478,15 +482,16 @@ def judge(
         enter(cancel, "comparing with the baseline")
         aggregate = config.aggregate_function.value
         baseline_result = get_run_result(client, baseline.run.run_id, aggregate)
-        comparison = compare_runs(
+        compared = compared_runs(
             client,
             result.run_id,
             baseline.run.run_id,
             aggregate,
             new_result=result.summary,
             old_result=baseline_result,
-            timeout=config.ingestion.timeout,
+            timeout=deadline or config.ingestion.timeout,
         )
+        comparison = compared.comparison
         alpha = config.verdict.alpha
         old, new = baseline_result, result.summary
         # the sign tests' coin is fair only between runs of as many trials (significance.py); the t-test's stays so
@@ -564,7 +569,7 @@ def judge(
             result.summary.metrics.aggregation_function,
             nones,
         ),
-        *unpaired_warnings(comparison, result.summary, baseline_result),
+        *unpaired_warnings(compared),
     ]
     decision = dataclasses.replace(decision, warnings=(*decision.warnings, *said))
     if result.outside_calls:  # spent, and in no datapoint's cost: a cost gate cannot see them
@@ -905,8 +910,9 @@ def _errored_earlier(client: HoneyHiveClient, run_id: str, skipped: Collection[s
 def report_shared_run(
     settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, now: datetime
 ) -> Judgement:
-    """``mode: report``: wait (bounded by ``ingestion.timeout``) until the backend holds every datapoint of the
-    dataset, mark the run completed with every session id, then judge it like a single-job run.
+    """``mode: report``: wait until the backend holds every datapoint of the dataset, mark the run completed with
+    every session id, then judge it like a single-job run; one ``ingestion.timeout`` bounds all its waits, from the
+    first on (for the shards' datapoints, the run's summary, a lagging comparison).
 
     The backend is asked again after a quarter of a second, then twice as long each time up to two seconds: the
     report job starts when the last shard job ends, so what is missing is usually its last spans, still being
@@ -936,7 +942,8 @@ def report_shared_run(
         return True if not missing else None
 
     timeout = config.ingestion.timeout
-    if not poll(all_recorded, timeout=timeout, maximum=2.0):
+    ingested = Deadline(timeout)  # one for the shards' datapoints, the run's summary and the comparison
+    if not poll(all_recorded, timeout=ingested, maximum=2.0):
         shards = settings.shard.total if settings.shard else None
         gave_up = ShardsMissing(missing_message(run_id, missing, wanted, shards, timeout))
         gave_up.run_id = run_id if stored else None  # the run the error names, once a shard job created it
@@ -949,7 +956,7 @@ def report_shared_run(
         summary = client.wait_for_result(
             run_id,
             len(sessions),
-            timeout=timeout,
+            timeout=ingested,
             aggregate_function=config.aggregate_function.value,
             datapoints=wanted,
         )
@@ -959,7 +966,7 @@ def report_shared_run(
         if problem := strays(run_id, owners, recorded, ((o.session_id, o.datapoint_id) for o in outcomes)):
             raise ShardsDisagree(problem)
         result = ExperimentResult(run_id, config.name, dataset.dataset_id, summary, outcomes)
-        return judge(client, config, settings, result, dataset, now=now)
+        return judge(client, config, settings, result, dataset, now=now, deadline=ingested)
     except Interrupted as interrupt:  # no verdict will be reached: the shared run was cancelled, not completed
         marked = finish_run(client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
         raise ExperimentCancelled(run_id, marked=marked, phase="waiting for the shards' run and comparing it") from (
@@ -1174,8 +1181,9 @@ def _judge_recorded(
     from_stamp = judged and not baseline_run_id
     identity = DatasetIdentity.of_run(run)
     dataset = PreparedDataset(identity.dataset_id, (), external=is_external_id(identity.dataset_id), identity=identity)
+    ingested = Deadline(config.ingestion.timeout)  # one for the summary's wait and the comparison's
     summary = client.wait_for_result(  # once computed: a summary still pending or running lacks aggregates
-        run.run_id, 0, timeout=config.ingestion.timeout, aggregate_function=config.aggregate_function.value
+        run.run_id, 0, timeout=ingested, aggregate_function=config.aggregate_function.value
     )
     recorded = recorded_outcomes(client, run.run_id, run)
     result = ExperimentResult(run.run_id, run.name or config.name, identity.dataset_id, summary, recorded)
@@ -1185,7 +1193,7 @@ def _judge_recorded(
     commit = sha if isinstance(sha, str) else None
     update = {"trials": trials_of(run, summary), "baseline_run_id": stamped_baseline if from_stamp else baseline_run_id}
     settings = settings.model_copy(update=update).with_ci(repository=repository, sha=commit, dirty=is_dirty(run))
-    judgement = judge(client, config, settings, result, dataset, now=now, pick=not judged)
+    judgement = judge(client, config, settings, result, dataset, now=now, pick=not judged, deadline=ingested)
     if run.datapoint_count is None and not run.datapoint_ids:  # nothing says that a datapoint was never recorded
         unknown = (
             f"This job cannot tell how many datapoints run {run.run_id} was meant to have: it was recorded without"

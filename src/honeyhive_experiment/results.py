@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
-from honeyhive_experiment.client import HoneyHiveClient, _named, check_client
+from honeyhive_experiment.client import Deadline, HoneyHiveClient, check_client, first_ids
 from honeyhive_experiment.errors import NotFoundError
 from honeyhive_experiment.jsonstream import at_the_top
 from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, RunComparisonResult
@@ -127,19 +127,50 @@ def compare_runs(
     *,
     new_result: ExperimentResultSummary | None = None,
     old_result: ExperimentResultSummary | None = None,
-    timeout: float = 120.0,
+    timeout: float | Deadline = 120.0,
 ) -> RunComparisonResult:
     """The backend's comparison of two runs (``GET /v1/runs/{new}/compare/{old}``, else ``/compare-with/``).
 
     Pass the runs' results when you have them, so new-only and old-only datapoints can be named, and so a comparison
-    that does not pair a datapoint both runs scored is asked again for up to ``timeout`` seconds: then one pairing
-    none of them is refused (an ``ApiError``), and one pairing some is taken as it is (:func:`unpaired_warnings`
-    says so).
+    that does not pair a datapoint both runs scored is asked again for up to ``timeout`` seconds (a
+    :class:`~honeyhive_experiment.client.Deadline`: what the wait for the new run's summary left of it): then one
+    pairing none of them is refused (an ``ApiError``), and one pairing some is taken as it is
+    (:func:`compared_runs` says which it left out, :func:`unpaired_warnings` warns of them).
     """
+    return compared_runs(
+        client,
+        new_run_id,
+        old_run_id,
+        aggregate_function,
+        new_result=new_result,
+        old_result=old_result,
+        timeout=timeout,
+    ).comparison
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ComparedRuns:
+    """:func:`compare_runs`' comparison, and what its common datapoints left out of those both runs scored (sorted),
+    of how many: ``None`` when they left out none (or the runs' results were not given)."""
+
+    comparison: RunComparisonResult
+    unpaired: tuple[list[str], int] | None = None
+
+
+def compared_runs(
+    client: HoneyHiveClient,
+    new_run_id: str,
+    old_run_id: str,
+    aggregate_function: str = "average",
+    *,
+    new_result: ExperimentResultSummary | None = None,
+    old_result: ExperimentResultSummary | None = None,
+    timeout: float | Deadline = 120.0,
+) -> ComparedRuns:
+    """:func:`compare_runs`, with what the comparison it took left out of the datapoints both runs scored, as the
+    wait found it: for :func:`unpaired_warnings`, without reading the summaries' rows again."""
     check_client(client)
-    unpaired = None
-    if new_result is not None and old_result is not None:
-        unpaired = _unpaired(new_result, old_result)
+    unpaired = _Unpaired(new_result, old_result) if new_result is not None and old_result is not None else None
     body = client.compare_runs(new_run_id, old_run_id, aggregate_function, unpaired=unpaired, timeout=timeout)
     lacking = [m for m in body.get("metrics") or [] if isinstance(m, dict) and _COMPARE_COUNTS - m.keys()]
     if lacking and not client.uses_deprecated_route("compare"):
@@ -148,13 +179,14 @@ def compare_runs(
         except NotFoundError:  # a server that has dropped the deprecated route: the lists stay unknown (None)
             legacy = {}
         _fill_from_legacy(lacking, legacy)
-    return RunComparisonResult.from_wire(
+    comparison = RunComparisonResult.from_wire(
         body,
         new_run_id=new_run_id,
         old_run_id=old_run_id,
         new_datapoint_ids=new_result.datapoint_ids if new_result is not None else None,
         old_datapoint_ids=old_result.datapoint_ids if old_result is not None else None,
     )
+    return ComparedRuns(comparison, unpaired.last if unpaired is not None else None)
 
 
 def _scored(summary: ExperimentResultSummary) -> set[str]:
@@ -167,41 +199,35 @@ def _scored(summary: ExperimentResultSummary) -> set[str]:
     }
 
 
-def _unpaired(
-    new_result: ExperimentResultSummary, old_result: ExperimentResultSummary
-) -> Callable[[Collection[str]], tuple[list[str], int] | None]:
+class _Unpaired:
     """What a comparison's common datapoints leave out of those both runs scored (:func:`_scored`), sorted, and how
     many both scored; ``None`` when they leave out none. The summaries' rows are read (once) only when the common
-    datapoints lack one both summaries list: a large run's would be built for nothing."""
-    listed = set(new_result.datapoint_ids) & set(old_result.datapoint_ids)
-    both = functools.cache(lambda: _scored(new_result) & _scored(old_result))
+    datapoints lack one both summaries list: a large run's would be built for nothing. :attr:`last`: the answer for
+    the last comparison asked about (the one the wait took)."""
 
-    def left_out(common: Collection[str]) -> tuple[list[str], int] | None:
-        if listed <= set(common):
-            return None
-        left = sorted(both() - set(common))
-        return (left, len(both())) if left else None
+    def __init__(self, new_result: ExperimentResultSummary, old_result: ExperimentResultSummary) -> None:
+        self._listed = set(new_result.datapoint_ids) & set(old_result.datapoint_ids)
+        self._both = functools.cache(lambda: _scored(new_result) & _scored(old_result))
+        self.last: tuple[list[str], int] | None = None
 
-    return left_out
+    def __call__(self, common: Collection[str]) -> tuple[list[str], int] | None:
+        self.last = None
+        if not self._listed <= set(common):
+            left = sorted(self._both() - set(common))
+            self.last = (left, len(self._both())) if left else None
+        return self.last
 
 
-def unpaired_warnings(
-    comparison: RunComparisonResult | None,
-    new_result: ExperimentResultSummary | None,
-    old_result: ExperimentResultSummary | None,
-) -> list[str]:
+def unpaired_warnings(compared: ComparedRuns | None) -> list[str]:
     """The verdict's warning for a comparison that, once :func:`compare_runs` stopped waiting, paired only some of
     the datapoints both runs scored: the others read as new in one run and gone from the other."""
-    if comparison is None or new_result is None or old_result is None:
+    if compared is None or compared.unpaired is None:
         return []
-    left = _unpaired(new_result, old_result)(comparison.common_datapoints)
-    if left is None:
-        return []
-    unpaired, scored = left
+    unpaired, scored = compared.unpaired
     return [
         f"HoneyHive's comparison covers {scored - len(unpaired)} of the {scored} datapoints both runs scored; it still"
-        f" left out {len(unpaired)} ({_named(unpaired)}) when ingestion.timeout ran out, so they read as new in this"
-        " run and gone from the baseline, and count in no metric's improved or degraded datapoints"
+        f" left out {len(unpaired)} ({first_ids(unpaired)}) when ingestion.timeout ran out, so they read as new in"
+        " this run and gone from the baseline, and count in no metric's improved or degraded datapoints"
     ]
 
 
