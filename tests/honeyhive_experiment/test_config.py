@@ -890,3 +890,24 @@ def test_a_gate_with_strategy_none_is_accepted_when_the_baseline_is_named() -> N
     with pytest.raises(ConfigError, match="or name the baseline for the run"):
         parse_config(gated)
     assert parse_config(gated, baseline_named=True).gate["accuracy"].max_drop == 0.1
+
+
+@pytest.mark.parametrize(
+    ("allowed", "total", "tolerated"),
+    [
+        ("18.4%", 375, 69),  # 69.0 exactly; in floats 375 * 18.4 / 100 = 68.99999999999999
+        ("5%", 40, 2),
+        ("5%", 39, 1),
+        ("0.1%", 1000, 1),
+        ("33.3%", 3, 0),
+        ("100%", 7, 7),
+        ("0%", 7, 0),
+        (3, 10, 3),
+        (None, 10, 0),
+    ],
+)
+def test_a_percentage_tolerance_is_counted_exactly_and_rounded_down(
+    allowed: int | str | None, total: int, tolerated: int
+) -> None:
+    assert VerdictConfig(allow_failed=allowed).tolerated_failures(total) == tolerated
+    assert VerdictConfig(allow_evaluator_errors=allowed).tolerated_evaluator_errors(total) == tolerated

@@ -13,6 +13,7 @@ import math
 import os
 import re
 from collections.abc import Mapping
+from fractions import Fraction
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Final, Literal, Self
 
@@ -391,14 +392,14 @@ class VerdictConfig(_Section):
 
 
 def _tolerated(allowed: int | str | None, total: int) -> int:
-    """A tolerance (a count, or a percentage of ``total``, rounded down) as a count."""
+    """A tolerance (a count, or a percentage of ``total``, rounded down: exactly, 18.4% of 375 is 69) as a count."""
     if allowed is None:
         return 0
     if isinstance(allowed, int):
         return allowed
     found = _PERCENT_RE.match(allowed.strip())
     assert found is not None  # the field's pattern
-    return math.floor(total * float(found.group(1)) / 100)
+    return math.floor(total * Fraction(found.group(1)) / 100)
 
 
 class JudgingRules(_Section):
