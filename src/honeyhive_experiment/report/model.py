@@ -125,11 +125,11 @@ class ReportRun(_Part):
 
 
 class ReportCounts(_Part):
-    """Datapoint counts: passed/failed as the backend reported them; errored from this run's outcomes
-    (function raised or timed out, backend errors)."""
+    """Datapoint counts: passed/failed as the backend reported them, less the rows it never recorded (it may pass a
+    session it holds no span of); errored from this run's outcomes (function raised or timed out, backend errors)."""
 
-    passed: NonNegativeInt | None = Field(description="Datapoints that passed (the backend's count).")
-    failed: NonNegativeInt | None = Field(description="Datapoints that failed (the backend's count).")
+    passed: NonNegativeInt | None = Field(description="Datapoints that passed (the backend's, less unrecorded).")
+    failed: NonNegativeInt | None = Field(description="Datapoints that failed (the backend's, less unrecorded).")
     errored: NonNegativeInt = Field(description="Datapoints whose function raised or timed out, or backend errors.")
     unrecorded: NonNegativeInt = Field(description="Dataset rows the backend never recorded.")
     total: NonNegativeInt | None = Field(description="passed + failed + unrecorded.")
