@@ -413,20 +413,12 @@ def _commented_pull_request(settings: Settings) -> Settings:
     ci = settings.ci
     if ci.event != "issue_comment" or ci.pr_number is None or settings.mode is Mode.PUBLISH:
         return settings
-    unknown = (
-        f"the issue_comment event names pull request #{ci.pr_number} but not its base branch, its head commit or"
-        " whether it comes from a fork, and GitHub was not asked"
-    )
+    unknown = "an issue_comment names neither its base branch, its head nor whether it comes from a fork"
     if settings.github_token is None or ci.repository is None:
-        unasked = (
-            f"{unknown}. Nothing was run: it would have been compared with the default branch whatever the pull"
-            " request's base, and a fork's code taken for this repository's"
-        )
+        unasked = f"not set, so GitHub was not asked what pull request #{ci.pr_number} is: {unknown}. Nothing was run"
         if ci.repository is None:
-            raise SettingsError("GITHUB_REPOSITORY", f"not set: {unasked}", kind="environment")
-        raise SettingsError(
-            "github-token", f"not set: {unasked}; pass it (the workflow's token, by default: pull-requests: read)"
-        )
+            raise SettingsError("GITHUB_REPOSITORY", unasked, kind="environment")
+        raise SettingsError("github-token", f"{unasked}; pass github-token (it needs pull-requests: read)")
     from honeyhive_experiment.github import CommentPublisher
 
     token = settings.github_token.get_secret_value()
@@ -435,13 +427,13 @@ def _commented_pull_request(settings: Settings) -> Settings:
             pull = github.read_pull_request(ci.pr_number)
         except ExperimentError as exc:
             raise ExperimentError(
-                f"GitHub did not say what pull request #{ci.pr_number} is ({exc.message}): its base branch, head commit"
-                " and whether it comes from a fork are unknown, so nothing was run; re-run the job once GitHub answers"
+                f"GitHub did not say what pull request #{ci.pr_number} is, so nothing was run ({unknown}; re-run the"
+                f" job once GitHub answers): {exc.message}"
             ) from None
     if pull.base_ref is None:
         raise ExperimentError(
-            f"GitHub's answer for pull request #{ci.pr_number} names no base branch: its baseline cannot be looked"
-            " for, so nothing was run"
+            f"GitHub's answer for pull request #{ci.pr_number} names no base branch, so nothing was run: the baseline"
+            " is looked for on that branch"
         )
     if pull.is_fork:
         log.warning(
