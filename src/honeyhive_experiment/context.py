@@ -20,9 +20,9 @@ What is taken from the payload (of ``pull_request``, ``pull_request_target``, ``
   fork or not, its conclusion). GitHub lists no pull requests there for a run that came from a fork, so
   ``pr_numbers`` is empty in exactly the case a two-workflow setup cares about.
 * ``merge_group``: the queue's base branch and commit (``merge_group.base_ref``, ``base_sha``).
-* ``issue_comment`` on a pull request (``issue.pull_request``): its number only; the payload names no commit
-  (``GITHUB_SHA`` is the default branch's tip), so its head is asked of GitHub
-  (:func:`~honeyhive_experiment.operations.locate`).
+* ``issue_comment`` on a pull request (``issue.pull_request``): its number only; the payload names neither its head
+  (``GITHUB_SHA`` is the default branch's tip), its base branch nor whether it comes from a fork, so all three are
+  asked of GitHub (:func:`~honeyhive_experiment.operations.locate`; until then ``base_ref`` is the default branch).
 * every event: the repository's default branch (the baseline search's branch when the run's own is unknown: a tag,
   a fork's triggering run).
 """
@@ -341,8 +341,8 @@ def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, An
         if context["base_ref"] is None:
             values["base_ref"] = payload.text("pull_request.base.ref")
 
-    if payload.obj("issue.pull_request") is not None:  # issue_comment on a pull request ("/evaluate"): its number,
-        values["pr_number"] = payload.number("issue.number")  # no commit: its head is asked of GitHub (locate)
+    if payload.obj("issue.pull_request") is not None:  # issue_comment on a pull request ("/evaluate"): its number;
+        values["pr_number"] = payload.number("issue.number")  # its head, base and fork status are GitHub's (locate)
 
     if payload.obj("merge_group") is not None:
         values["base_sha"] = payload.sha("merge_group.base_sha")

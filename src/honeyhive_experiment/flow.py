@@ -549,13 +549,13 @@ def judge(
             "A dry run without api-key: it ran on an embedded local backend in the job's workspace, gone when the job"
             " ends, which has none of HoneyHive's runs (and was sent nothing)"
             + (": no baseline, so no gate can fire" if baseline is None else "")
-            + ("." if settings.is_fork else ". Pass api-key to compare with the runs in HoneyHive.")
+            + ("." if settings.secrets_withheld else ". Pass api-key to compare with the runs in HoneyHive.")
         )
         fork = (
             f"{FORK_WITHOUT_SECRETS} A maintainer can compare it with HoneyHive's runs by pushing the changes to a"
             " branch of this repository."
         )
-        warnings = (fork, embedded) if settings.is_fork else (embedded,)
+        warnings = (fork, embedded) if settings.secrets_withheld else (embedded,)
         decision = dataclasses.replace(decision, warnings=(*decision.warnings, *warnings))
     judged = [*config.passing_ranges, *config.gate]  # their missing values are reasons already
     said = [

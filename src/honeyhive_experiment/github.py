@@ -51,6 +51,7 @@ from urllib3.response import HTTPResponse
 from urllib3.util.retry import Retry
 
 from honeyhive_experiment.context import DEFAULT_GITHUB_API_URL, from_a_fork
+from honeyhive_experiment.errors import ExperimentError
 from honeyhive_experiment.report.markers import comment_head_sha
 from honeyhive_experiment.settings import CommentMode
 
@@ -97,12 +98,13 @@ class PublishResult:
 
 @dataclass(frozen=True, slots=True)
 class PullRequestInfo:
-    """What is read of a pull request: its head (is the report stale? what did an ``issue_comment`` run check out?)
-    and whether it is a fork."""
+    """What is read of a pull request: its head (is the report stale? what did an ``issue_comment`` run check out?),
+    whether it is a fork, and its base branch (where an ``issue_comment`` run's baseline is looked for)."""
 
     head_sha: str
     head_repository: str | None  # owner/name; None when GitHub no longer knows it (deleted fork)
     is_fork: bool
+    base_ref: str | None = None  # the branch it goes into; None when GitHub's answer named none
 
 
 class _Retry(GithubRetry):
@@ -453,6 +455,7 @@ class CommentPublisher:
             head_sha=pull.head.sha,
             head_repository=full_name,
             is_fork=from_a_fork(full_name, self.repository),
+            base_ref=pull.base.ref or None,
         )
 
     def pull_request(self, pr_number: int) -> PullRequestInfo | None:
@@ -462,6 +465,21 @@ class CommentPublisher:
         except (GithubException, OSError) as exc:
             log.debug("could not read pull request #%d: %s", pr_number, self._redact(str(exc)))
             return None
+
+    def read_pull_request(self, pr_number: int) -> PullRequestInfo:
+        """Pull request ``pr_number`` as GitHub says it (``GET /pulls/{number}``: one request); when GitHub does not
+        say, an :class:`~honeyhive_experiment.errors.ExperimentError` whose message is why (GitHub's answer, or what
+        kept it from answering)."""
+        try:
+            return self._pull(pr_number)
+        except (GithubException, OSError) as exc:
+            if isinstance(exc, GithubException):
+                why = f"GitHub answered {_describe(exc)} to GET /pulls/{pr_number}"
+            elif isinstance(exc, _Unreadable):  # it names the request
+                why = str(exc)
+            else:  # requests' errors (connection refused/reset, timeouts) are OSErrors
+                why = f"could not reach GitHub for GET /pulls/{pr_number}: {_describe(exc)}"
+            raise ExperimentError(self._redact(why)) from None
 
     def merge_base(self, base_sha: str, head_sha: str, *, quiet: bool = False) -> str | None:
         """The merge base of two commits (``GET /compare/{base}...{head}``), or None if GitHub cannot tell (warned

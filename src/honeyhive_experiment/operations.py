@@ -222,7 +222,7 @@ class _Invocation:
             self.post = _poster(settings)
         config = self.config = _experiment_file(settings, comment=settings.mode is not Mode.RUN)
         if not settings.api_key and not settings.dry_run:  # a dry run goes on, on the embedded backend (it says so)
-            if settings.is_fork:
+            if settings.secrets_withheld:
                 self.post = None  # nothing to post with, and nothing was run
                 return self.finish(judgement_without_run(settings, config, _FORK_WITHOUT_SECRETS, now=self.now))
             if settings.as_action:
@@ -380,9 +380,9 @@ def locate(settings: Settings) -> Settings:
         own = tuple(path for path in (settings.report_file, settings.html_file) if path is not None)
         # a local run's ci is git's alone (from_args reads no GitHub context)
         return settings.model_copy(update={"ci": local_checkout(settings.root, settings.base, own_files=own)})
-    settings = _checked_out(settings)
+    settings = _checked_out(_commented_pull_request(settings))
     ci = settings.ci
-    # an issue_comment's pull request: its payload names no base commit, its base branch is the default one
+    # an issue_comment's pull request: GitHub named its base branch (_commented_pull_request), not a base commit
     base = ci.base_sha or ci.fallback_ref or (ci.base_ref if ci.pr_number is not None else None)
     if not base or not ci.sha or ci.merge_base_sha:  # known already: a merge queue's entry's, a merge commit's
         return settings
@@ -398,6 +398,55 @@ def locate(settings: Settings) -> Settings:
     return settings.with_ci(merge_base_sha=merge_base, merge_base_unknown=merge_base is None)
 
 
+def _commented_pull_request(settings: Settings) -> Settings:
+    """An ``issue_comment`` on a pull request ("/evaluate"), whose payload names the pull request's number only: its
+    head commit, its base branch and whether its head is a fork, as GitHub says them (``GET /pulls/{number}``, one
+    request), taken as a ``pull_request`` event's payload values are: the run is the head's, its baseline is looked
+    for on the real base branch (a pull request into ``release/1.x`` is compared with ``release/1.x``), and a fork's
+    is a fork's (:attr:`~honeyhive_experiment.settings.Settings.is_fork`), said with a warning: this job has the
+    repository's secrets, and runs the fork's code with them.
+
+    Without a token, or without GitHub's answer, none of the three is known: the run would be the default branch's
+    commit or the checkout's, compared with the default branch as if that were the pull request's base, and a fork's
+    code taken for the repository's. Nothing is run then: an error says why (re-run the job once GitHub answers).
+    ``mode: publish`` runs nothing, and its report names its own pull request and commit."""
+    ci = settings.ci
+    if ci.event != "issue_comment" or ci.pr_number is None or settings.mode is Mode.PUBLISH:
+        return settings
+    unknown = "an issue_comment names neither its base branch, its head nor whether it comes from a fork"
+    if settings.github_token is None or ci.repository is None:
+        unasked = f"not set, so GitHub was not asked what pull request #{ci.pr_number} is: {unknown}. Nothing was run"
+        if ci.repository is None:
+            raise SettingsError("GITHUB_REPOSITORY", unasked, kind="environment")
+        raise SettingsError("github-token", f"{unasked}; pass github-token (it needs pull-requests: read)")
+    from honeyhive_experiment.github import CommentPublisher
+
+    token = settings.github_token.get_secret_value()
+    with CommentPublisher(token, ci.repository, api_url=settings.github_api_url) as github:
+        try:
+            pull = github.read_pull_request(ci.pr_number)
+        except ExperimentError as exc:
+            raise ExperimentError(
+                f"GitHub did not say what pull request #{ci.pr_number} is, so nothing was run ({unknown}; re-run the"
+                f" job once GitHub answers): {exc.message}"
+            ) from None
+    if pull.base_ref is None:
+        raise ExperimentError(
+            f"GitHub's answer for pull request #{ci.pr_number} names no base branch, so nothing was run: the baseline"
+            " is looked for on that branch"
+        )
+    if pull.is_fork:
+        log.warning(
+            "pull request #%d comes from the fork %s: this job runs its code with this repository's secrets (the"
+            " api-key, the github-token); let only trusted commenters start it, once they have read its head %s",
+            ci.pr_number,
+            pull.head_repository or "(deleted)",
+            pull.head_sha[:12],
+        )
+    located = settings.with_ci(sha=pull.head_sha, base_ref=pull.base_ref)
+    return located.model_copy(update={"is_fork": pull.is_fork})
+
+
 def _checked_out(settings: Settings) -> Settings:
     """``settings`` with the commit checked out, where the event says another (``ci.sha``): a run is never stamped
     with a commit it did not run (the job checks out what it likes).
@@ -405,38 +454,14 @@ def _checked_out(settings: Settings) -> Settings:
     A pull request's checkout that is not its head is stamped ``checkout_sha``: its run measured other code than the
     head's. GitHub's merge commit of the head into the base's tip (what ``actions/checkout`` checks out without
     ``ref``, or with ``refs/pull/N/merge``) is compared with the run at that tip, its first parent, as like for like;
-    any other commit is warned about (and said in the comment, :func:`_poster`). An ``issue_comment`` on a pull
-    request names no commit: its head is GitHub's (else, without a token or an answer, the commit checked out). Any
-    other event's run (a push, a schedule, a dispatch, a comment on an issue) at another commit is stamped with that
-    commit and no branch, warned about: it is not the branch's run, never its baseline. ``mode: publish`` runs
-    nothing."""
+    any other commit is warned about (and said in the comment, :func:`_poster`); an ``issue_comment``'s pull request
+    alike, once GitHub named its head (:func:`_commented_pull_request`). Any other event's run (a push, a schedule, a
+    dispatch, a comment on an issue) at another commit is stamped with that commit and no branch, warned about: it is
+    not the branch's run, never its baseline. ``mode: publish`` runs nothing."""
     ci = settings.ci
     if not ci.sha or settings.mode is Mode.PUBLISH:
         return settings
     found = checked_out(settings.root)
-    if ci.event == "issue_comment" and ci.pr_number is not None:  # "/evaluate": its head is GitHub's
-        pull = None
-        if settings.github_token is not None and ci.repository is not None:
-            from honeyhive_experiment.github import CommentPublisher
-
-            token = settings.github_token.get_secret_value()
-            with CommentPublisher(token, ci.repository, api_url=settings.github_api_url) as github:
-                pull = github.pull_request(ci.pr_number)
-            if pull is None:
-                log.warning("GitHub did not say pull request #%d's head: the run is the checkout's", ci.pr_number)
-        if pull is not None:  # then as a pull_request event's run
-            settings = settings.with_ci(sha=pull.head_sha)
-            ci = settings.ci
-        elif found and found[0] == ci.sha:  # GITHUB_SHA: the default branch's tip
-            log.warning(
-                "the checkout is the default branch's commit %s, not pull request #%d's head: the run measures it;"
-                " check out the head (actions/checkout with ref: refs/pull/%d/head)",
-                found[0][:12],
-                ci.pr_number,
-                ci.pr_number,
-            )
-        elif found:
-            return settings.with_ci(sha=found[0])
     if not found or not ci.sha or found[0] == ci.sha:
         return settings
     head, parents = found[0], found[1:]

@@ -235,7 +235,7 @@ class Settings(BaseModel):
     output_path: Path | None = None  # GITHUB_OUTPUT
     step_summary_path: Path | None = None  # GITHUB_STEP_SUMMARY
     debug: bool = False  # RUNNER_DEBUG=1: emit ::debug:: lines
-    is_fork: bool = False  # a pull request (or the run that triggered this one) from a fork: no secrets
+    is_fork: bool = False  # a pull request (or the run that triggered this one) from a fork (see secrets_withheld)
     triggering_run: TriggeringRun | None = None  # workflow_run: the run this one is about
 
     # the secrets found in the environment (the runner's tokens, HoneyHive's keys, variables named as secrets),
@@ -333,6 +333,13 @@ class Settings(BaseModel):
         settings = cls(**values)
         _check_install(settings, "--install", "flag")
         return settings
+
+    @property
+    def secrets_withheld(self) -> bool:
+        """Whether GitHub gave this job no secrets because its code is a fork's: a fork's pull request, or the run it
+        triggered. Not an ``issue_comment`` on a fork's pull request ("/evaluate"): that job runs in this repository,
+        with its secrets, whoever wrote the code it checks out (an API key missing there is a missing key)."""
+        return self.is_fork and self.ci.event != "issue_comment"
 
     def secrets(self) -> tuple[str, ...]:
         """The raw secret values (inputs' key and token, the environment's secrets), longest first, for the

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from honeyhive_experiment.baseline import of_the_branch, pick_baseline
+from honeyhive_experiment.baseline import pick_baseline
 from honeyhive_experiment.checkout import MAX_HASHED_BYTES, default_branch, is_ancestor, local_checkout
 from honeyhive_experiment.config import BaselineConfig
 from honeyhive_experiment.context import ci_context, github_context
@@ -157,9 +157,8 @@ def test_a_pull_requests_checkout_is_what_its_run_is_compared_and_stamped_by(
         ("push", "tip", "tip", "main", None, False),
         ("push", "head", "head", None, None, True),  # actions/checkout with another ref: never main's run
         ("workflow_dispatch", "head", "head", None, None, True),
-        ("issue_comment", "head", "head", None, 7, False),  # "/evaluate" on pull request 7: its head checked out
-        ("issue_comment", "tip", "tip", None, 7, True),  # ... or GITHUB_SHA, the default branch's tip: said
-        ("issue_comment on an issue", "head", "head", None, None, True),  # not a pull request: a run of no branch
+        # "/evaluate" on a pull request: its head is GitHub's (test_issue_comment.py); on an issue, a run of no branch
+        ("issue_comment on an issue", "head", "head", None, None, True),
     ],
 )
 def test_a_run_is_stamped_with_the_commit_checked_out_whatever_the_event(
@@ -173,11 +172,10 @@ def test_a_run_is_stamped_with_the_commit_checked_out_whatever_the_event(
     warned: bool,
 ) -> None:
     """GITHUB_SHA is the default branch's tip for a ``push`` or a ``workflow_dispatch`` of main, and for an
-    ``issue_comment`` (a "/evaluate" comment on a pull request, whose job checks out the pull request's code): the
-    run of another commit was stamped as main's run at main's tip, commented nowhere, and became other pull
+    ``issue_comment``: the run of another commit was stamped as main's run at main's tip, and became other pull
     requests' baseline with the broken pull request's results as theirs. Now the run is stamped with the commit
-    checked out and, when that is not the event's, as no branch's; a pull request's comment names the pull request,
-    whose merge base with the default branch is looked for."""
+    checked out and, when that is not the event's, as no branch's (a comment on a pull request is its pull request's
+    run, as GitHub names it: test_issue_comment.py)."""
     origin = repository(tmp_path / "origin")
     commits = {"fork point": git(origin, "rev-parse", "HEAD")}
     git(origin, "checkout", "-qb", "feature")
@@ -189,10 +187,7 @@ def test_a_run_is_stamped_with_the_commit_checked_out_whatever_the_event(
     root = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "--no-single-branch", origin.as_uri(), str(root))
     git(root, "checkout", "-q", "--detach", commits[checkout])
-    issue: dict[str, object] = {"number": 7}
-    if event == "issue_comment":
-        issue["pull_request"] = {"url": "https://api.github.com/repos/acme/app/pulls/7"}
-    payload = {"repository": {"full_name": "acme/app", "default_branch": "main"}, "issue": issue}
+    payload = {"repository": {"full_name": "acme/app", "default_branch": "main"}, "issue": {"number": 7}}
     variables = {"GITHUB_EVENT_NAME": event.split()[0], "GITHUB_SHA": commits["tip"], "GITHUB_REF_NAME": "main"}
     ci = ci_context(github_context({**variables, "GITHUB_REF": "refs/heads/main"}, payload))
 
@@ -202,9 +197,6 @@ def test_a_run_is_stamped_with_the_commit_checked_out_whatever_the_event(
     assert (found.sha, found.branch, found.pr_number) == (commits[sha], branch, pr_number)
     assert found.checkout_sha is None
     assert ("the checkout" in caplog.text) is warned, caplog.text
-    if pr_number is not None:
-        assert (found.base_ref, found.merge_base_sha) == ("main", commits["fork point" if sha == "head" else "tip"])
-        assert not of_the_branch(ExperimentRun(run_id="r", name="e", metadata={"ci": found.metadata("c", "f")}))
 
 
 def test_a_branchs_push_is_located_at_its_merge_base_with_the_default_branch(tmp_path: Path) -> None:

@@ -1,0 +1,155 @@
+"""The action on a "/evaluate" comment on a pull request (``issue_comment``), end to end in this process: the pull
+request's base branch, head and fork status are GitHub's (the fake GitHub's ``GET /pulls/7``); without them nothing
+is run. (Three questions; every step in this process.)"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Mapping
+
+import httpx
+import pytest
+
+from honeyhive_experiment.cli import main
+from honeyhive_experiment.flow import FORK_WITHOUT_SECRETS
+from tests.action_world import API_KEY, World
+from tests.action_world import world as world  # the fixture: a quickstart copy, the backend, fake GitHub
+from tests.fakes.actions_runner import HEAD_REF, PR, REPOSITORY, Event, Step, push
+from tests.quickstart import git, init_repository
+
+pytestmark = pytest.mark.e2e
+
+FORK = "mallory/support-bot"
+
+
+def _evaluate_comment(main_tip: str) -> Event:
+    """A "/evaluate" comment on pull request PR: GITHUB_SHA and GITHUB_REF are main's; the payload names the pull
+    request's number only."""
+    repository = {"full_name": REPOSITORY, "default_branch": "main"}
+    issue = {"number": PR, "pull_request": {"url": f"https://api.github.com/repos/{REPOSITORY}/pulls/{PR}"}}
+    payload = {"action": "created", "issue": issue, "comment": {"body": "/evaluate"}, "repository": repository}
+    return Event("issue_comment", payload, sha=main_tip, ref="refs/heads/main", ref_name="main")
+
+
+def _evaluate(world: World, main_tip: str, inputs: Mapping[str, str] | None = None) -> tuple[int, Step, str]:
+    """The "/evaluate" step, in this process: its exit code, the step (outputs, summary) and what it printed."""
+    step, env = world.step(_evaluate_comment(main_tip), inputs=inputs, name="evaluate")
+    printed = io.StringIO()
+    with contextlib.chdir(world.root), contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+        code = main(["action"], environ=env)
+    return code, step, printed.getvalue()
+
+
+def _run_ids(world: World) -> set[str]:
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    found = httpx.get(f"{world.backend.url}/v1/runs", headers=headers).json()
+    return {run["run_id"] for run in found["evaluations"]}
+
+
+def test_an_evaluate_comment_on_a_pull_request_into_a_release_branch_is_compared_with_that_branch(
+    world: World,
+) -> None:
+    """A "/evaluate" comment on a pull request into release/1.x was compared as one into main (the payload names no
+    base branch): with main's latest passing run, a commit release/1.x never had. Its base is GitHub's now: the run
+    is compared with release/1.x's run at their merge base."""
+    root = world.root
+    world.keep_questions(3)
+    fork_point = init_repository(root)
+    runs: dict[str, str] = {}
+    git(root, "checkout", "--quiet", "-b", "release/1.x")
+    git(root, "commit", "--quiet", "--allow-empty", "--message=a release fix")
+    release = git(root, "rev-parse", "HEAD")
+    code, step = world.in_process(push(release, branch="release/1.x"), name="push-release")
+    assert code == 0
+    runs["release"] = step.outputs()["run-id"]
+    git(root, "checkout", "--quiet", "main")
+    git(root, "commit", "--quiet", "--allow-empty", "--message=main moves on")
+    tip = git(root, "rev-parse", "HEAD")
+    code, step = world.in_process(push(tip), name="push-main")
+    assert code == 0
+    runs["main"] = step.outputs()["run-id"]
+    git(root, "update-ref", "refs/remotes/origin/main", tip)  # actions/checkout's remotes, fetch-depth: 0
+    git(root, "update-ref", "refs/remotes/origin/release/1.x", release)
+    git(root, "checkout", "--quiet", "-b", HEAD_REF, release)
+    git(root, "commit", "--quiet", "--allow-empty", "--message=the change")
+    head = git(root, "rev-parse", "HEAD")
+    world.github.add_pull(PR, head_sha=head, base_sha=release, head_ref=HEAD_REF, base_ref="release/1.x")
+
+    code, step, printed = _evaluate(world, tip)
+
+    outputs = step.outputs()
+    assert code == 0, printed
+    assert outputs["baseline-run-id"] == runs["release"], (runs, printed)
+    [comment] = world.github.comments(PR)
+    assert f"for commit {head[:7]}" in comment.body
+    assert f"merge-base {release[:7]} with release/1.x" in comment.body, comment.body
+    assert fork_point not in (release, tip)
+
+
+@pytest.mark.parametrize("api_key", ["given", "missing"])
+def test_a_forks_evaluate_comment_is_a_forks_and_has_the_repositorys_secrets(world: World, api_key: str) -> None:
+    """A "/evaluate" comment on a fork's pull request was taken for a branch of this repository: nothing said that
+    its job runs the fork's code with this repository's secrets. It is a fork's now, as GitHub says, warned of; and
+    as that job has the secrets (GitHub gives an issue_comment's job them whoever wrote the pull request), a missing
+    api-key is said as one, posted, never "forks get no secrets" with nothing posted."""
+    root = world.root
+    world.keep_questions(3)
+    tip = init_repository(root)
+    git(root, "update-ref", "refs/remotes/origin/main", tip)
+    git(root, "checkout", "--quiet", "-b", HEAD_REF)
+    git(root, "commit", "--quiet", "--allow-empty", "--message=a contributor's change")
+    head = git(root, "rev-parse", "HEAD")
+    world.github.add_pull(PR, head_sha=head, base_sha=tip, head_ref=HEAD_REF, head_repository=FORK)
+    inputs = {"api-key": ""} if api_key == "missing" else {}
+
+    code, step, printed = _evaluate(world, tip, inputs)
+
+    outputs = step.outputs()
+    assert f"pull request #{PR} comes from the fork {FORK}: this job runs its code with this repository's secrets" in (
+        printed
+    )
+    [comment] = world.github.comments(PR)
+    assert FORK_WITHOUT_SECRETS not in comment.body + step.summary()
+    if api_key == "missing":
+        assert (code, outputs["verdict"]) == (2, "error"), printed
+        assert "the HoneyHive API key is not set" in comment.body
+    else:
+        assert (code, outputs["verdict"]) == (0, "neutral"), printed  # no baseline yet
+        assert f"for commit {head[:7]}" in comment.body
+
+
+@pytest.mark.parametrize("trouble", ["no token", "GitHub refuses"])
+def test_an_evaluate_comment_github_does_not_describe_runs_nothing_and_says_why(world: World, trouble: str) -> None:
+    """Without a token, or when GitHub did not answer what the pull request is, a "/evaluate" run was the checkout's,
+    compared with main as if main were the pull request's base, a fork's taken for this repository's. Nothing is run
+    now: the check is an error saying why, posted on the pull request when there is a token to post with."""
+    root = world.root
+    world.keep_questions(3)
+    tip = init_repository(root)
+    git(root, "update-ref", "refs/remotes/origin/main", tip)
+    git(root, "checkout", "--quiet", "-b", HEAD_REF)
+    git(root, "commit", "--quiet", "--allow-empty", "--message=a change")
+    world.github.add_pull(PR, head_sha=git(root, "rev-parse", "HEAD"), base_sha=tip, base_ref="release/1.x")
+    if trouble == "GitHub refuses":  # a token without pull-requests: read (a private repository)
+        world.github.fail_next(status=403, methods=("GET",))
+    inputs = {"github-token": ""} if trouble == "no token" else {}
+
+    code, step, printed = _evaluate(world, tip, inputs)
+
+    outputs = step.outputs()
+    assert (code, outputs["verdict"], outputs.get("run-id", "")) == (2, "error", ""), printed
+    assert _run_ids(world) == set()  # nothing was run
+    said = (
+        f"input github-token: not set, so GitHub was not asked what pull request #{PR} is"
+        if trouble == "no token"
+        else f"GitHub did not say what pull request #{PR} is, so nothing was run"
+    )
+    assert said in step.summary(), step.summary()
+    comments = world.github.comments(PR)
+    if trouble == "no token":
+        assert comments == []
+    else:
+        [comment] = comments
+        assert said in comment.body
+        assert "GitHub answered HTTP 403 (Error) to GET /pulls/7" in comment.body
