@@ -279,7 +279,8 @@ class IngestionConfig(_Section):
     """How long to wait for the backend to ingest a run before reading its result."""
 
     timeout: Annotated[_Number, Field(gt=0)] = 120.0
-    """Seconds to wait until the summary covers every datapoint sent."""
+    """Seconds, in all, to wait for the backend: until the summary covers every datapoint sent (mode: report: first
+    until it holds every shard's), and for a comparison that lags behind it."""
 
 
 class CommentConfig(_Section):
