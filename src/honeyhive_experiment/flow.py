@@ -1089,7 +1089,13 @@ def republish(
             " passing ranges, verdict, metrics or baseline strategy is not applied here.",
         )
     else:
-        config, notes = _judged_by(config, rules, run.run_id)
+        try:
+            config, notes = _judged_by(
+                config, rules, "the pull request's experiment file, which changes the default branch's rules"
+            )
+        except ReportError as exc:
+            message = f"refusing to publish: run {run.run_id}'s check recorded rules that are not valid: {exc.message}"
+            raise ReportError(message, key=exc.key) from None
     explicit = None if judged else settings.baseline_run_id  # judged: as its check was, whatever baseline-run-id says
     judgement = _judge_recorded(client, config, settings, run, now=now, baseline_run_id=explicit)
     triggering = settings.triggering_run
@@ -1103,7 +1109,8 @@ def republish(
             " check; see the triggering run's log",
             file=published.file,
         )
-    return dataclasses.replace(judgement, notes=(*judgement.notes, *notes))
+    judgement = dataclasses.replace(judgement, notes=(*judgement.notes, *notes))
+    return judgement if rules is not None else _not_the_runs_ranges(judgement, run.run_id, settings.config_file)
 
 
 def _stamped_check(run: ExperimentRun) -> tuple[bool, str | None, object]:
@@ -1129,24 +1136,68 @@ def _with_stamped_baseline(judgement: Judgement, run: ExperimentRun) -> Judgemen
     return dataclasses.replace(judgement, baseline=baseline, notes=notes)
 
 
-def _judged_by(config: ExperimentConfig, rules: object, run_id: str) -> tuple[ExperimentConfig, tuple[str, ...]]:
-    """``config`` with the ``rules`` run ``run_id``'s check recorded, and a note naming those that differ from its
-    own. Raises ReportError naming the key of the first that does not validate."""
+def _judged_by(config: ExperimentConfig, rules: object, by: str) -> tuple[ExperimentConfig, tuple[str, ...]]:
+    """``config`` with the ``rules`` a run's check recorded, and a note naming those that differ from its own (``by``:
+    what the note says judged the run). Raises ReportError naming the key of the first that does not validate, and
+    pydantic's words for what is wrong with it."""
     try:
         judging = JudgingRules.model_validate(rules)
     except ValidationError as exc:
         error = exc.errors()[0]
-        key = ".".join(["metadata.check.rules", *map(str, error["loc"])])
-        message = f"refusing to publish: run {run_id}'s check recorded rules that are not valid: {error['msg']}"
-        raise ReportError(message, key=key) from None
+        raise ReportError(error["msg"], key=".".join(["metadata.check.rules", *map(str, error["loc"])])) from None
     changed = [name for name, value in judging if getattr(config, name) != value]
     if not changed:
         return config, ()
+    return config.judged_by(judging), (f"Judged as its check was, by {by}: {', '.join(changed)}.",)
+
+
+def _viewed_by(
+    config: ExperimentConfig, run: ExperimentRun, config_file: str
+) -> tuple[ExperimentConfig, tuple[str, ...], bool]:
+    """``view``'s rules for ``run``: ``config`` (``config_file``'s) with the rules its check recorded, as ``mode:
+    publish`` judges it, the notes saying what that changed, and whether the passing ranges are then the run's. A run
+    no check of this tool judged (``evaluate()``'s, another tool's), or whose check recorded no rules (an older
+    version's) or rules that do not validate (a note says so, and why), is judged by ``config``, whose passing ranges
+    need not be those the run was made with."""
+    judged, _, rules = _stamped_check(run)
+    instead = f"{config_file}'s gates and verdict rules judge it here, which need not be those its check judged it by"
+    if rules is None:
+        older = f"Run {run.run_id}'s check recorded no rules (an older honeyhive-experiment judged it): {instead}."
+        return config, (older,) if judged else (), False
+    try:
+        ruled, notes = _judged_by(config, rules, f"the rules it recorded on the run, which differ from {config_file}'s")
+    except ReportError as exc:
+        invalid = f"Run {run.run_id}'s check recorded rules that are not valid ({exc.key}: {exc.message}): {instead}."
+        return config, (invalid,), False
+    return ruled, notes, True
+
+
+def _not_the_runs_ranges(judgement: Judgement, run_id: str, config_file: str) -> Judgement:
+    """``judgement`` of run ``run_id`` judged by ``config_file``'s rules, which need not be the run's: its passing
+    ranges are never shown as the run's where the backend reports no range of the run (a metric the run was made
+    without a range for, which no datapoint passed or failed by), and a note names those."""
+    summary = judgement.summary
+    reported = {d.metric_name for d in summary.metrics.details if d.passing_range is not None} if summary else set()
+    unshown = [
+        f"{name} ({_bounds(r.min, r.max)})" for name, r in judgement.passing_ranges.items() if name not in reported
+    ]
+    judgement = dataclasses.replace(judgement, ranges_are_the_runs=False)
+    if not unshown:
+        return judgement
+    ranges, are, those = ("ranges", "are", "those metrics") if len(unshown) > 1 else ("range", "is", "that metric")
     note = (
-        "Judged as its check was, by the pull request's experiment file, which changes the default branch's rules:"
-        f" {', '.join(changed)}."
+        f"The passing {ranges} {config_file} gives {', '.join(unshown)} {are} not run {run_id}'s: HoneyHive reports no"
+        f" range of the run for {those} and judged its datapoints by the ranges it was made with, so none passed or"
+        " failed by it, and the table shows no status by it."
     )
-    return config.judged_by(judging), (note,)
+    return dataclasses.replace(judgement, notes=(*judgement.notes, note))
+
+
+def _bounds(low: float | None, high: float | None) -> str:
+    """A passing range in words: ``≥ 0.5``, ``≤ 5``, ``0 to 1``."""
+    if low is not None and high is not None:
+        return f"{low:g} to {high:g}"
+    return f"≥ {low:g}" if low is not None else f"≤ {high:g}"
 
 
 def _unfinished(run: ExperimentRun, again: str) -> str | None:
@@ -1214,7 +1265,9 @@ def review(
     """``view``: judge a run already recorded, from the backend's own result: ``run_id``, else this experiment file's
     latest run. It is compared with ``--baseline``, else with the baseline its check used
     (``metadata.check.baseline_run_id``; none when its check had none), else (a run this tool did not judge) with
-    the one the baseline rules pick now. Nothing is recorded on the run.
+    the one the baseline rules pick now. It is judged by the rules its check recorded (``metadata.check.rules``), as
+    ``mode: publish`` judges it, else by this file's, whose passing ranges are then never shown as the run's where the
+    backend reports none of it (:func:`_viewed_by`). Nothing is recorded on the run.
 
     Raises :class:`~honeyhive_experiment.errors.ArgumentError` when the experiment file has no run (or ``run_id`` is
     not a run id, or not one of its runs: another experiment's, or another file's of that name, judged by this file's
@@ -1245,15 +1298,17 @@ def review(
         raise ArgumentError("RUN_ID", message)
     if (unfinished := _unfinished(run, "view it again")) is not None:
         raise ArgumentError("RUN_ID", unfinished)
+    config, notes, ranges_are_the_runs = _viewed_by(config, run, settings.config_file)
     judged = _judge_recorded(client, config, settings, run, now=now, baseline_run_id=settings.baseline_run_id)
-    if same_origin(run, settings.config_file, None):  # stamped with this file, or unstamped and this is the default
-        return judged
-    unstamped = (  # named by its id: viewed as asked, and said (the baseline rules count it as the default file's)
-        f"Run {run_id} carries no experiment-file stamp (evaluate() or an older version of this tool made it):"
-        f" nothing says it was made from {settings.config_file}, whose gates and verdict rules judge it here; which"
-        " datapoints passed is what the backend recorded, by the passing ranges the run was made with."
-    )
-    return dataclasses.replace(judged, notes=(*judged.notes, unstamped))
+    if not same_origin(run, settings.config_file, None):  # named by its id: viewed as asked, and said (the baseline
+        # rules count it as the default file's)
+        notes += (
+            f"Run {run_id} carries no experiment-file stamp (evaluate() or an older version of this tool made it):"
+            f" nothing says it was made from {settings.config_file}, whose gates and verdict rules judge it here;"
+            " which datapoints passed is what the backend recorded, by the passing ranges the run was made with.",
+        )
+    judged = dataclasses.replace(judged, notes=(*judged.notes, *notes))
+    return judged if ranges_are_the_runs else _not_the_runs_ranges(judged, run_id, settings.config_file)
 
 
 def _latest_run(client: HoneyHiveClient, experiment: str, settings: Settings) -> str:

@@ -185,6 +185,11 @@ class Judgement:
     trend: Sequence[TrendPoint] = ()
     passing_ranges: Mapping[str, PassingRangeConfig] = field(default_factory=dict)
     """The configured passing ranges: shown for a metric the backend has no range for (it has no value)."""
+    ranges_are_the_runs: bool = True
+    """Whether :attr:`passing_ranges` are the ranges the run was made with, which the backend judged its datapoints
+    by. False for a run judged again by an experiment file it may not have been made with (``view`` or ``mode:
+    publish`` of a run whose check recorded no rules it could be judged by): a range of that file is then never shown
+    as the run's, with a status by it, where the backend reports none."""
     gates: Mapping[str, GateRule] = field(default_factory=dict)
     """The regression gates (``gate``): their limits are drawn on the metrics' distributions."""
     comparisons_off: bool = False

@@ -9,9 +9,11 @@ guards are checked through the ``hh`` client and, for an answer a real server ne
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import os
+import re
 import stat
 import uuid
 from collections.abc import Callable, Iterator
@@ -856,6 +858,184 @@ def test_view_of_a_run_no_experiment_file_stamped_judges_it_by_the_file_named_an
         " without an experiment-file stamp (evaluate()'s, an older version's) count as .honeyhive/experiment.yml's:"
         f" view one by its id (the newest: {made.run_id})"
     ) in capsys.readouterr().err
+
+
+RANGES = "  keyword_recall: {min: 0.5}\n"  # the quickstart's last passing range
+RECORDED_RANGES = {"topic_match": {"min": 1}, "keyword_recall": {"min": 0.5}}  # the quickstart's, for evaluate()
+TOO_SHORT = "  answer_words: {max: 5}\n"  # no answer of the quickstart is that short
+FORGIVING_CHECK = "  answer_words: {max: 1}\nverdict: {allow_failed: 100%}\n"  # every datapoint fails, and passes
+
+
+@pytest.mark.parametrize(
+    ("recorded", "made_with", "forged", "edited", "statuses", "verdict", "notes"),
+    [
+        pytest.param(
+            "dry run",
+            "",
+            None,
+            TOO_SHORT,
+            {"Topic match": "✅ passing", "Answer length (words)": "—"},
+            "neutral",
+            [
+                "Judged as its check was, by the rules it recorded on the run, which differ from"
+                " .honeyhive/experiment.yml's: passing_ranges."
+            ],
+            id="checked-then-a-range-added-to-the-file",
+        ),
+        pytest.param(
+            "dry run",
+            FORGIVING_CHECK,
+            None,
+            "",
+            {"Topic match": "✅ passing", "Answer length (words)": "❌ 6 failing"},
+            "neutral",
+            [
+                "Judged as its check was, by the rules it recorded on the run, which differ from"
+                " .honeyhive/experiment.yml's: passing_ranges, verdict."
+            ],
+            id="checked-by-a-verdict-the-file-dropped",
+        ),
+        pytest.param(
+            "evaluate()",
+            "",
+            None,
+            TOO_SHORT,
+            {"Topic match": "✅ passing", "Answer length (words)": "—"},
+            "neutral",
+            [
+                "The passing range .honeyhive/experiment.yml gives answer_words (≤ 5) is not run {run}'s: HoneyHive"
+                " reports no range of the run for that metric and judged its datapoints by the ranges it was made with,"
+                " so none passed or failed by it, and the table shows no status by it."
+            ],
+            id="evaluate-then-a-range-added-to-the-file",
+        ),
+        pytest.param(
+            "dry run",
+            "",
+            {"passing_ranges": {"answer_words": {"max": "few"}}},
+            TOO_SHORT,
+            {"Topic match": "✅ passing", "Answer length (words)": "—"},
+            "neutral",
+            [
+                "Run {run}'s check recorded rules that are not valid (metadata.check.rules.passing_ranges.answer_words"
+                ".max: Input should be a valid number): .honeyhive/experiment.yml's"
+                " gates and verdict rules judge it here, which need not be those its check judged it by.",
+                "The passing range .honeyhive/experiment.yml gives answer_words (≤ 5) is not run {run}'s",
+            ],
+            id="checked-by-rules-that-do-not-validate",
+        ),
+        pytest.param(
+            "dry run",
+            "",
+            {},
+            TOO_SHORT,
+            {"Topic match": "✅ passing", "Answer length (words)": "—"},
+            "neutral",
+            [
+                "Run {run}'s check recorded no rules (an older honeyhive-experiment judged it):"
+                " .honeyhive/experiment.yml's gates and verdict rules judge it here",
+                "The passing range .honeyhive/experiment.yml gives answer_words (≤ 5) is not run {run}'s",
+            ],
+            id="checked-by-an-older-version",
+        ),
+    ],
+)
+def test_view_judges_a_run_by_its_checks_rules_and_shows_no_status_by_a_range_it_was_not_made_with(
+    backend: LocalBackend,
+    hh: HoneyHiveClient,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    recorded: str,
+    made_with: str,
+    forged: dict[str, Any] | None,
+    edited: str,
+    statuses: dict[str, str],
+    verdict: str,
+    notes: list[str],
+) -> None:
+    """A run recorded with the experiment file's ranges (``made_with`` added), then the file edited (``edited`` in
+    their place): ``view`` judged it by today's file and showed "Answer length (words) 12.8 ✅ passing" beside a range
+    of at most 5 the run was never judged by (the backend had no range for it, so none of its datapoints failed), and
+    a verdict its check never gave. It judges a run by the rules its check recorded, as publish does; a run with none
+    it can use (evaluate()'s, an older version's, rules that do not validate: said) by the file, whose ranges the
+    backend does not report for the run get no status, and a note names them."""
+    root = copy_quickstart(tmp_path / "repo", questions=6)
+    config = root / ".honeyhive" / "experiment.yml"
+    original = config.read_text(encoding="utf-8")
+    assert RANGES in original
+    environ = {"HH_API_KEY": API_KEY, "HH_API_URL": backend.url}
+    if recorded == "dry run":
+        config.write_text(original.replace(RANGES, RANGES + made_with), encoding="utf-8")
+        assert main(["run", "--dry-run", "--no-html", "-C", str(root)], environ=environ) in (0, 1)
+        [run] = [r["run_id"] for r in hh.iter_runs(name="support-bot-quickstart")]
+    else:
+        rows = [
+            json.loads(line) for line in (root / "data" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+        ]
+        with in_repository(root):
+            code = load_user_code(load_config(config), ".honeyhive/experiment.yml", root)
+            made = evaluate(
+                code.function,
+                rows,
+                client=hh,
+                evaluators=code.evaluators,
+                name="support-bot-quickstart",
+                passing_ranges=RECORDED_RANGES,
+                print_results=False,
+            )
+        run = made.run_id
+    if forged is not None:  # its check's rules replaced ({}: removed, as an older version recorded none)
+        metadata = hh.get_run(run)["metadata"]
+        check = {key: value for key, value in metadata["check"].items() if key != "rules"}
+        hh.update_run(run, {"metadata": {**metadata, "check": {**check, **({"rules": forged} if forged else {})}}})
+    config.write_text(original.replace(RANGES, RANGES + edited), encoding="utf-8")
+    capsys.readouterr()
+
+    assert main(["view", run, "--no-open", "-C", str(root)], environ=environ) == 0, capsys.readouterr().err
+    page = (root / ".honeyhive" / f"report.{run}.html").read_text(encoding="utf-8")
+    shown = {
+        label: html.unescape(status)
+        for label, status in re.findall(r'<td>([^<]+)</td>\s*<td class="num">[^<]*</td>\s*<td>([^<]*)</td>', page)
+    }
+    assert {label: shown[label] for label in statuses} == statuses
+    assert re.search(r'class="verdict verdict-(\w+)"', page)[1] == verdict  # type: ignore[index]
+    said = html.unescape(page)
+    for note in notes:
+        assert note.format(run=run) in said
+    if statuses["Answer length (words)"] == "—":
+        assert "passing range max: 5.0" not in said  # nor drawn as the run's
+
+
+def test_publish_of_a_run_whose_check_recorded_no_rules_shows_no_status_by_a_range_the_run_was_not_made_with(
+    world: World,
+) -> None:
+    """A run an older version judged (a verdict stamped, no rules) is published by the default branch's file, which
+    has a range the run was not made with: the comment showed "Answer length (words) | ≤ 5 | ✅ passing", though the
+    backend judged no datapoint by it. It shows no range and no status for it, and says why."""
+    code, recorded = world.action("run-for-publish", {"mode": "all", "comment-mode": "off"})
+    assert code == 0, recorded.summary()
+    run_id = recorded.outputs()["run-id"]
+    with world.client() as hh:
+        metadata = hh.get_run(run_id)["metadata"]
+        check = {key: value for key, value in metadata["check"].items() if key != "rules"}
+        hh.update_run(run_id, {"metadata": {**metadata, "check": check}})
+    publisher = world.publisher("publisher", _report_json(world.root))
+    config = publisher / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(RANGES, RANGES + TOO_SHORT), encoding="utf-8")
+
+    code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
+
+    assert code == 0, published.summary()
+    [comment] = world.github.comments(PR)
+    cells = [[cell.strip() for cell in line.strip(" |").split("|")] for line in comment.body.splitlines()]
+    rows = {row[0]: row[1:] for row in cells if len(row) == 4}  # metric, this run, passing range, status
+    assert rows["Answer length (words)"][1:] == ["—", "—"], comment.body  # no range, no status
+    assert rows["Topic match"][1:] == ["≥ 100%", "✅ passing"]  # the backend's range of the run
+    assert "The passing range .honeyhive/experiment.yml gives answer\\_words (≤ 5) is not run" in comment.body
+    again = json.loads((publisher / ".honeyhive" / "report.published.json").read_text(encoding="utf-8"))
+    assert again["notes"][-1].startswith(  # after the note that the default branch's file judged it
+        f"The passing range .honeyhive/experiment.yml gives answer_words (≤ 5) is not run {run_id}'s: HoneyHive"
+    )
 
 
 # ------------------------------------------------------------------------ jobs that did not run the datapoints

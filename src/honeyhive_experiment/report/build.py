@@ -340,9 +340,11 @@ class _Builder:
         failing = None
         if detail is not None and detail.datapoints is not None:
             failing = len(detail.datapoints.failed)
-        # the backend's range, else the configured one (the backend has none for a metric without values)
+        # the backend's range, else the configured one (the backend has none for a metric without values) when it is
+        # the run's: a file the run was not made with may name a range no datapoint was judged by
         ranged: PassingRange | PassingRangeConfig | None = detail.passing_range if detail is not None else None
-        ranged = ranged or self.j.passing_ranges.get(name)
+        if self.j.ranges_are_the_runs:
+            ranged = ranged or self.j.passing_ranges.get(name)
         if ranged is not None:
             low, high = finite(ranged.min), finite(ranged.max)
             if low is not None or high is not None:
