@@ -157,10 +157,8 @@ class Runner:
         self.run_id = run_id
         self.prices = Prices(spec.pricing)
         self.recorded = Redactor(spec.secrets)  # what goes to HoneyHive, redacted of the environment's secret values
-        self._replaced: set[str] = set()  # built-in metrics an evaluator's metric replaced (said once per run)
+        self._said: set[str] = set()  # what the run said once (_first_time), under _said_lock
         self._said_lock = threading.Lock()
-        self._said_blocked = False  # the run said its async code blocks the event loop
-        self._said_running = False  # the run said a datapoint's thread was still running when it was recorded
         self._cut: list[tuple[int, str]] = []  # the datapoints whose outputs were cut to be recorded, and why
         self._calls = _DaemonCalls()
         self.finished: list[DatapointOutcome | None] = []
@@ -443,20 +441,21 @@ class Runner:
 
     def _say_replaced(self, names: Sequence[str]) -> None:
         """Say once per run which built-in metrics an evaluator's metric of the same name replaced."""
-        if not names:
-            return
-        with self._said_lock:
-            new = [name for name in names if name not in self._replaced]
-            self._replaced.update(new)
+        new = [name for name in names if self._first_time(f"replaced {name}")]
         if new:
             log.warning("an evaluator's metric replaces the built-in %s (the evaluator's is kept)", ", ".join(new))
+
+    def _first_time(self, what: str) -> bool:
+        """Whether the run says ``what`` now, for the first time (from any worker thread): it is said once per run."""
+        with self._said_lock:
+            first = what not in self._said
+            self._said.add(what)
+        return first
 
     def _say_running(self, datapoint_id: str, thread: threading.Thread) -> None:
         """Say once per run that a thread a datapoint's code started (carrying its context) was still running when the
         datapoint was recorded: a worker started on first use (a queue's consumer), or a thread not joined."""
-        with self._said_lock:
-            said, self._said_running = self._said_running, True
-        if said:
+        if not self._first_time("a thread running"):
             return
         target = getattr(thread, "_target", None)  # threading's own attribute: None for a subclass's run()
         name = callable_name(target) if target is not None else f"{type(thread).__name__}.run"
@@ -552,9 +551,7 @@ class Runner:
 
     def _say_blocked(self) -> None:
         """Say once per run that the user's async code blocks the event loop, and what that costs."""
-        with self._said_lock:
-            said, self._said_blocked = self._said_blocked, True
-        if not said:
+        if self._first_time("the loop blocked"):
             log.warning(
                 "your async code blocks the event loop (held over %g s at a time: time.sleep or a sync client in an"
                 " async function): its datapoints run one at a time, not max_workers at a time; await an async"
