@@ -386,9 +386,12 @@ class Watch:
 @dataclass
 class Recorded:
     """What an invocation recorded before it judged, for the report of an error after it (whatever raised, a bug of
-    ours too): the run, which the report names and the check's error is stamped on."""
+    ours too): the run, which the report names and the check's error is stamped on, and the run's evaluator warnings
+    (:func:`~honeyhive_experiment.verdict.evaluator_warnings`, handed over by the runner), which the judgement would
+    have said and the error's report says instead."""
 
     run_id: str | None = None
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
 
 @contextmanager
@@ -439,7 +442,8 @@ def run_experiment(
     dataset = _dataset_to_record(settings, config, client, now=now)
     ingested = Deadline(config.ingestion.timeout)  # from the wait for the run's summary on, the comparison's too
     with _user_code(settings, config, dataset, watch) as spec:
-        result = record_run(dataclasses.replace(spec, reported=True), dataset, client=client, deadline=ingested)
+        said = dataclasses.replace(spec, warnings_to=for_error.warnings.extend)  # the report says them, once
+        result = record_run(said, dataset, client=client, deadline=ingested)
     for_error.run_id = result.run_id
     try:
         return judge(client, config, settings, result, dataset, now=now, cancel=watch.cancel, deadline=ingested)

@@ -246,7 +246,7 @@ class _Invocation:
             if settings.mode is Mode.RUN:
                 shard = record_shard(settings, config, client, now=self.now, watch=watch)
                 return Outcome(deliver_shard(settings, shard, cancelled=self._signalled()))
-            recorded = Recorded()  # the error report's once the flow raised, not a judgement's whose delivery failed
+            recorded = Recorded()  # the error report's once the flow raised: a judgement made says its own warnings
             try:
                 if settings.mode is Mode.REPORT:
                     cancellation.enter(self.cancel, "waiting for the shards' run and comparing it")
@@ -304,8 +304,9 @@ class _Invocation:
 
     def _failed(self, exc: ExperimentError, caught: BaseException, *, cancelled: bool) -> Judgement:
         """The error judgement of ``exc``, its kind that of the exception ``caught`` (``exc`` names a bug); naming the
-        run recorded before the error, if any (stamped error, or marked cancelled), so what it holds can be found."""
-        decision, error, notes = failure(exc, cancelled=cancelled)
+        run recorded before the error, if any (stamped error, or marked cancelled), so what it holds can be found, and
+        saying what the run said of its evaluators, which no judgement will."""
+        decision, error, notes = failure(exc, cancelled=cancelled, warnings=self.recorded.warnings)
         judgement = judgement_without_run(self.settings, self.config, decision, now=self.now)
         # titled by the name the file declares, as when it loads (not read in a refused folder)
         if self.config is None and not isinstance(exc, NotWritable):

@@ -267,9 +267,12 @@ class Runner:
             self._calls.close()
         _say_lost_spans(outcomes)
         self._say_cut(total)
-        if not self.spec.reported:  # else the caller's report says them, once
-            for text in evaluator_warnings(o for o in outcomes if o is not None):
-                log.warning("%s", self.recorded.redact_known(text))
+        said = [self.recorded.redact_known(text) for text in evaluator_warnings(o for o in outcomes if o is not None)]
+        if self.spec.warnings_to is not None:  # the caller's report says them, once
+            self.spec.warnings_to(said)
+        else:
+            for text in said:
+                log.warning("%s", text)
         return outcomes  # type: ignore[return-value]  # the pool ran them all: every execution has its outcome
 
     def _told(self, progress: Callable[[Progress], None], state: Progress) -> Callable[[Progress], None] | None:
@@ -378,7 +381,7 @@ class Runner:
                 )
                 no_metric = {name: self.recorded.redact_known(text) for name, text in evaluation.warnings.items()}
                 # each datapoint's own; the run's, once per evaluator (a None only if on every datapoint), are said
-                # at the end (verdict.evaluator_warnings): in the log, or by the caller's report (spec.reported)
+                # at the end (verdict.evaluator_warnings): in the log, or by the caller's report (spec.warnings_to)
                 warnings.extend(
                     self.recorded.redact_known(f"evaluator {name!r} {text}")
                     for name, text in evaluation.warnings.items()
