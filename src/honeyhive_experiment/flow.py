@@ -144,6 +144,7 @@ __all__ = [
     "FORK_WITHOUT_SECRETS",
     "MAX_TABLE_ROWS",
     "PublishedRun",
+    "Recorded",
     "ShardResult",
     "Watch",
     "check_paths",
@@ -382,6 +383,17 @@ class Watch:
     progress: Callable[[Progress], None] | None = None
 
 
+@dataclass
+class Recorded:
+    """What an invocation recorded before it judged, for the report of an error after it (whatever raised, a bug of
+    ours too): the run, which the report names and the check's error is stamped on, and the run's evaluator warnings
+    (:func:`~honeyhive_experiment.verdict.evaluator_warnings`, handed over by the runner), which the judgement would
+    have said and the error's report says instead."""
+
+    run_id: str | None = None
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+
 @contextmanager
 def _user_code(
     settings: Settings, config: ExperimentConfig, dataset: PreparedDataset, watch: Watch
@@ -417,14 +429,22 @@ def _dataset_to_record(
 
 
 def run_experiment(
-    settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, now: datetime, watch: Watch
+    settings: Settings,
+    config: ExperimentConfig,
+    client: HoneyHiveClient,
+    *,
+    now: datetime,
+    watch: Watch,
+    for_error: Recorded,
 ) -> Judgement:
-    """Run the experiment as one HoneyHive run, then judge it."""
+    """Run the experiment as one HoneyHive run, then judge it; ``for_error``: what an error after it reports."""
     enter(watch.cancel, "preparing the run")
     dataset = _dataset_to_record(settings, config, client, now=now)
     ingested = Deadline(config.ingestion.timeout)  # from the wait for the run's summary on, the comparison's too
     with _user_code(settings, config, dataset, watch) as spec:
-        result = record_run(dataclasses.replace(spec, reported=True), dataset, client=client, deadline=ingested)
+        said = dataclasses.replace(spec, warnings_to=for_error.warnings.extend)  # the report says them, once
+        result = record_run(said, dataset, client=client, deadline=ingested)
+    for_error.run_id = result.run_id
     try:
         return judge(client, config, settings, result, dataset, now=now, cancel=watch.cancel, deadline=ingested)
     except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed
@@ -433,10 +453,6 @@ def run_experiment(
         raise ExperimentCancelled(result.run_id, result.outcomes, marked=marked, phase=phase_of(watch.cancel)) from (
             interrupt
         )
-    except Exception as exc:  # the recorded run is named, whatever failed: the invocation stamps its check error
-        # (a bug of ours too, an OverflowError once: the exception stays what it is, its kind and message with it)
-        exc.run_id = result.run_id  # type: ignore[attr-defined]  # an ExperimentError's, or set on another one
-        raise
 
 
 # ------------------------------------------------------------------------------------------------ judge
@@ -908,11 +924,12 @@ def _errored_earlier(client: HoneyHiveClient, run_id: str, skipped: Collection[s
 
 
 def report_shared_run(
-    settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, now: datetime
+    settings: Settings, config: ExperimentConfig, client: HoneyHiveClient, *, now: datetime, for_error: Recorded
 ) -> Judgement:
     """``mode: report``: wait until the backend holds every datapoint of the dataset, mark the run completed with
     every session id, then judge it like a single-job run; one ``ingestion.timeout`` bounds all its waits, from the
-    first on (for the shards' datapoints, the run's summary, a lagging comparison).
+    first on (for the shards' datapoints, the run's summary, a lagging comparison). ``for_error``: what an error after
+    it reports.
 
     The backend is asked again after a quarter of a second, then twice as long each time up to two seconds: the
     report job starts when the last shard job ends, so what is missing is usually its last spans, still being
@@ -952,6 +969,7 @@ def report_shared_run(
     spec = dataclasses.replace(spec, metadata={**(stored.get("metadata") or {}), **spec.metadata})
     sessions = list(owners)
     finish_run(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, sessions)
+    for_error.run_id = run_id  # the completed run, named by an error after it
     try:
         summary = client.wait_for_result(
             run_id,
@@ -972,9 +990,6 @@ def report_shared_run(
         raise ExperimentCancelled(run_id, marked=marked, phase="waiting for the shards' run and comparing it") from (
             interrupt
         )
-    except Exception as exc:  # the completed run is named, whatever failed: the invocation stamps its check error
-        exc.run_id = run_id  # type: ignore[attr-defined]  # as run_experiment's
-        raise
 
 
 # ----------------------------------------------------------------------------------------------- publish

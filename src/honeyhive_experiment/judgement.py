@@ -266,13 +266,15 @@ def _describe(exc: ExperimentError) -> str:
     return str(exc)
 
 
-def failure(exc: ExperimentError, *, cancelled: bool) -> tuple[Decision, str, tuple[str, ...]]:
+def failure(
+    exc: ExperimentError, *, cancelled: bool, warnings: Sequence[str] = ()
+) -> tuple[Decision, str, tuple[str, ...]]:
     """The judgement of an invocation that could not evaluate the experiment: an ``error`` decision naming each
-    problem (a config error may have several), what went wrong (every problem, a line each), and the report's
-    notes."""
+    problem (a config error may have several) with ``warnings`` (what a run recorded before the error said of its
+    evaluators), what went wrong (every problem, a line each), and the report's notes."""
     notes = ("The run was cancelled.",) if cancelled else ()
     problems = tuple(_describe(issue) for issue in exc.issues)
-    return Decision(Verdict.ERROR, problems), "\n".join(problems), notes
+    return Decision(Verdict.ERROR, problems, warnings=tuple(warnings)), "\n".join(problems), notes
 
 
 def judgement_without_run(

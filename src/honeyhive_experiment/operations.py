@@ -62,6 +62,7 @@ from honeyhive_experiment.experiment import external_dataset
 from honeyhive_experiment.flow import (
     FORK_WITHOUT_SECRETS,
     PublishedRun,
+    Recorded,
     Watch,
     check_paths,
     dataset_records,
@@ -168,6 +169,8 @@ class _Invocation:
         self.report_file = settings.report_file if write else None
         self.html_file = settings.html_file if write else None
         self.config: ExperimentConfig | None = None
+        self.recorded = Recorded()  # what the flow recorded before it raised, whatever it raised (a bug of ours too,
+        # an OverflowError once: the exception stays what it is, its kind with it): what the error's report says
 
     def outcome(self) -> Outcome:
         settings = self.settings
@@ -195,7 +198,6 @@ class _Invocation:
             if error is None:  # a bug of ours: named by its type; where it happened is in the debug log
                 log.debug("unexpected error", exc_info=True)
                 error = ExperimentError(f"unexpected {type(exc).__name__}: {exc}")
-                error.run_id = getattr(exc, "run_id", None)  # the run recorded before it, which the report names
             if isinstance(error, ReportError):  # a refused report.json is neither overwritten nor posted
                 self.report_file, self.html_file, self.post = None, None, None
             return self._error(error, exc)
@@ -244,17 +246,19 @@ class _Invocation:
             if settings.mode is Mode.RUN:
                 shard = record_shard(settings, config, client, now=self.now, watch=watch)
                 return Outcome(deliver_shard(settings, shard, cancelled=self._signalled()))
+            recorded = Recorded()  # the error report's once the flow raised: a judgement made says its own warnings
             try:
                 if settings.mode is Mode.REPORT:
                     cancellation.enter(self.cancel, "waiting for the shards' run and comparing it")
-                    judgement = report_shared_run(settings, config, client, now=self.now)
+                    judgement = report_shared_run(settings, config, client, now=self.now, for_error=recorded)
                 elif published is not None:
                     cancellation.enter(self.cancel, "reading the published run")
                     judgement = republish(settings, config, client, published, now=self.now)
                 else:
-                    judgement = run_experiment(settings, config, client, now=self.now, watch=watch)
+                    judgement = run_experiment(settings, config, client, now=self.now, watch=watch, for_error=recorded)
             except Exception as exc:  # a run recorded, then an error (a bug of ours too): stamped so, never a baseline
-                run_id = getattr(exc, "run_id", None)  # the flow names the run on any exception
+                self.recorded = recorded
+                run_id = (exc.run_id if isinstance(exc, ExperimentError) else None) or recorded.run_id
                 if run_id is not None and not isinstance(exc, ExperimentCancelled):  # marked cancelled instead
                     stamp_verdict(client, run_id, Verdict.ERROR)
                 raise
@@ -300,15 +304,17 @@ class _Invocation:
 
     def _failed(self, exc: ExperimentError, caught: BaseException, *, cancelled: bool) -> Judgement:
         """The error judgement of ``exc``, its kind that of the exception ``caught`` (``exc`` names a bug); naming the
-        run recorded before the error, if any (stamped error, or marked cancelled), so what it holds can be found."""
-        decision, error, notes = failure(exc, cancelled=cancelled)
+        run recorded before the error, if any (stamped error, or marked cancelled), so what it holds can be found, and
+        saying what the run said of its evaluators, which no judgement will."""
+        decision, error, notes = failure(exc, cancelled=cancelled, warnings=self.recorded.warnings)
         judgement = judgement_without_run(self.settings, self.config, decision, now=self.now)
         # titled by the name the file declares, as when it loads (not read in a refused folder)
         if self.config is None and not isinstance(exc, NotWritable):
             judgement = replace(judgement, experiment=declared_name(self.settings.config_path) or judgement.experiment)
-        run_url = self.settings.run_link(exc.run_id) if exc.run_id is not None else None
+        run_id = exc.run_id or self.recorded.run_id
+        run_url = self.settings.run_link(run_id) if run_id is not None else None
         return replace(
-            judgement, error=error, error_kind=error_kind(caught), notes=notes, run_id=exc.run_id, run_url=run_url
+            judgement, error=error, error_kind=error_kind(caught), notes=notes, run_id=run_id, run_url=run_url
         )
 
     def finish(self, judgement: Judgement, client: HoneyHiveClient | None = None) -> Outcome:

@@ -41,8 +41,9 @@ class RunSpec:
     secrets: tuple[str, ...] = ()  # values what the run records in HoneyHive is redacted of (the environment's)
     imported: Mapping[str, int | float] = field(default_factory=dict)  # the LLM calls the command line's import of
     # the user's code made, before any datapoint (efficiency.at_import: session metadata; empty: none)
-    reported: bool = False  # the caller's report says the run's evaluator warnings (the command line's run, whose
-    # delivery announces them in the job log): the runner does not log them too
+    warnings_to: Callable[[Sequence[str]], None] | None = None  # who says the run's evaluator warnings, handed them
+    # at the end of the run instead of the runner's log: the command line's run, whose report (its judgement's, or
+    # the error's when judging fails) says them, and whose delivery announces them in the job log once
 
     def configured(self, function: str, evaluators: Sequence[str]) -> RunSpec:
         """This spec with the run's ``configuration`` in HoneyHive: which function and evaluators (by name), on how

@@ -157,10 +157,8 @@ class Runner:
         self.run_id = run_id
         self.prices = Prices(spec.pricing)
         self.recorded = Redactor(spec.secrets)  # what goes to HoneyHive, redacted of the environment's secret values
-        self._replaced: set[str] = set()  # built-in metrics an evaluator's metric replaced (said once per run)
+        self._said: set[str] = set()  # what the run said once (_first_time), under _said_lock
         self._said_lock = threading.Lock()
-        self._said_blocked = False  # the run said its async code blocks the event loop
-        self._said_running = False  # the run said a datapoint's thread was still running when it was recorded
         self._cut: list[tuple[int, str]] = []  # the datapoints whose outputs were cut to be recorded, and why
         self._calls = _DaemonCalls()
         self.finished: list[DatapointOutcome | None] = []
@@ -269,9 +267,12 @@ class Runner:
             self._calls.close()
         _say_lost_spans(outcomes)
         self._say_cut(total)
-        if not self.spec.reported:  # else the caller's report says them, once
-            for text in evaluator_warnings(o for o in outcomes if o is not None):
-                log.warning("%s", self.recorded.redact_known(text))
+        said = [self.recorded.redact_known(text) for text in evaluator_warnings(o for o in outcomes if o is not None)]
+        if self.spec.warnings_to is not None:  # the caller's report says them, once
+            self.spec.warnings_to(said)
+        else:
+            for text in said:
+                log.warning("%s", text)
         return outcomes  # type: ignore[return-value]  # the pool ran them all: every execution has its outcome
 
     def _told(self, progress: Callable[[Progress], None], state: Progress) -> Callable[[Progress], None] | None:
@@ -380,7 +381,7 @@ class Runner:
                 )
                 no_metric = {name: self.recorded.redact_known(text) for name, text in evaluation.warnings.items()}
                 # each datapoint's own; the run's, once per evaluator (a None only if on every datapoint), are said
-                # at the end (verdict.evaluator_warnings): in the log, or by the caller's report (spec.reported)
+                # at the end (verdict.evaluator_warnings): in the log, or by the caller's report (spec.warnings_to)
                 warnings.extend(
                     self.recorded.redact_known(f"evaluator {name!r} {text}")
                     for name, text in evaluation.warnings.items()
@@ -443,20 +444,21 @@ class Runner:
 
     def _say_replaced(self, names: Sequence[str]) -> None:
         """Say once per run which built-in metrics an evaluator's metric of the same name replaced."""
-        if not names:
-            return
-        with self._said_lock:
-            new = [name for name in names if name not in self._replaced]
-            self._replaced.update(new)
+        new = [name for name in names if self._first_time(f"replaced {name}")]
         if new:
             log.warning("an evaluator's metric replaces the built-in %s (the evaluator's is kept)", ", ".join(new))
+
+    def _first_time(self, what: str) -> bool:
+        """Whether the run says ``what`` now, for the first time (from any worker thread): it is said once per run."""
+        with self._said_lock:
+            first = what not in self._said
+            self._said.add(what)
+        return first
 
     def _say_running(self, datapoint_id: str, thread: threading.Thread) -> None:
         """Say once per run that a thread a datapoint's code started (carrying its context) was still running when the
         datapoint was recorded: a worker started on first use (a queue's consumer), or a thread not joined."""
-        with self._said_lock:
-            said, self._said_running = self._said_running, True
-        if said:
+        if not self._first_time("a thread running"):
             return
         target = getattr(thread, "_target", None)  # threading's own attribute: None for a subclass's run()
         name = callable_name(target) if target is not None else f"{type(thread).__name__}.run"
@@ -552,9 +554,7 @@ class Runner:
 
     def _say_blocked(self) -> None:
         """Say once per run that the user's async code blocks the event loop, and what that costs."""
-        with self._said_lock:
-            said, self._said_blocked = self._said_blocked, True
-        if not said:
+        if self._first_time("the loop blocked"):
             log.warning(
                 "your async code blocks the event loop (held over %g s at a time: time.sleep or a sync client in an"
                 " async function): its datapoints run one at a time, not max_workers at a time; await an async"

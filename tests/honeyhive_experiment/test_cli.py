@@ -10,7 +10,7 @@ import shutil
 import sqlite3
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
 from tests.fakes.actions_runner import BASE_SHA, HEAD_REF, HEAD_SHA, PR, REPOSITORY, Step, pull_request
 from tests.fakes.github_server import FakeGitHub
+from tests.honeyhive_experiment.faultproxy import FaultProxy
 from tests.honeyhive_experiment.test_install import effective_uid
 from tests.quickstart import copy_quickstart, stricter_twin, with_managed_dataset
 
@@ -625,6 +626,36 @@ def test_the_action_annotates_each_evaluator_warning_once(
         code = main(["action"], environ=step.env(repo, inputs, api_url=github.api_url))
     out = capsys.readouterr().out
     assert code == 0, out
+    annotations = [line for line in out.splitlines() if line.startswith("::warning")]
+    for text in EVALUATOR_WARNINGS:
+        assert len([line for line in annotations if line.endswith(f"::{text}")]) == 1, annotations
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        pytest.param(lambda method, path: path.endswith(("/summary", "/result")), id="result-read-after-recording"),
+        pytest.param(lambda method, path: method == "GET" and path == "/v1/runs", id="runs-listed-while-judging"),
+    ],
+)
+def test_the_evaluator_warnings_reach_the_error_report_when_judging_fails(
+    repo: Path, capsys: pytest.CaptureFixture[str], backend: LocalBackend, route: Callable[[str, str], bool]
+) -> None:
+    """Said only by the judgement's report, they were said nowhere when the backend failed after the datapoints were
+    recorded (reading the run's result, listing the runs to judge it by): the one hint why a metric is missing, lost.
+    The error report says them now, each annotated once."""
+    _write(repo, WITH_RUBRIC + "  - probed:forgetful\n")
+    step = Step(repo.parent / "step", pull_request())
+    with FaultProxy(backend.url, rate=0, page=route) as proxy, FakeGitHub(repository=REPOSITORY) as github:
+        github.set_merge_base(BASE_SHA, HEAD_SHA, BASE_SHA)
+        inputs = {"api-key": API_KEY, "server-url": proxy.url, "github-token": github.token, "comment-mode": "off"}
+        code = main(["action"], environ=step.env(repo, inputs, api_url=github.api_url))
+    out = capsys.readouterr().out
+    assert code == 2, out
+    report = json.loads((repo / step.outputs()["report-path"]).read_text())
+    assert (report["verdict"], report["error_kind"]) == ("error", "unreachable"), report["error"]
+    assert report["run"]["id"], report  # recorded before the backend failed: named, and stamped error
+    assert report["warnings"] == list(EVALUATOR_WARNINGS)
     annotations = [line for line in out.splitlines() if line.startswith("::warning")]
     for text in EVALUATOR_WARNINGS:
         assert len([line for line in annotations if line.endswith(f"::{text}")]) == 1, annotations
