@@ -235,17 +235,20 @@ def returned_none(outcomes: Iterable[DatapointOutcome]) -> dict[str, str]:
     return found
 
 
-def evaluator_warnings(outcomes: Iterable[DatapointOutcome]) -> list[str]:
+def evaluator_warnings(outcomes: Iterable[DatapointOutcome], judged: Collection[str] = ()) -> list[str]:
     """What the run said of its evaluators that is no error, for the verdict's warnings: once per evaluator, in the
     order first said, its dict without a scalar ``score`` (the words of its first datapoint), then
-    :func:`returned_none`'s."""
+    :func:`returned_none`'s, but for an evaluator of a metric of ``judged`` (a passing range's, a gate's): that
+    metric's reason says it (:func:`_unrecorded_metric`)."""
     outcomes = list(outcomes)
     said: dict[str, str] = {}
     for outcome in outcomes:
         for name, why in outcome.no_metric.items():
             if why != RETURNED_NONE:
                 said.setdefault(name, f"evaluator {name!r} {why}")
-    return [*said.values(), *returned_none(outcomes).values()]
+    nones = returned_none(outcomes)
+    reasoned = {producer(metric, nones) for metric in judged}
+    return [*said.values(), *(text for name, text in nones.items() if name not in reasoned)]
 
 
 def no_values(

@@ -55,11 +55,12 @@ class Repo:
         *extra: str,
         env: dict[str, str] | None = None,
         report: Path | None = None,
+        exit_code: int = 0,
     ) -> Run:
         report = report or self.root.parent / "report.json"
         code = main(["run", "--dry-run", "-C", str(self.root), "--report", str(report), *extra], environ=env or {})
         out = capsys.readouterr().out
-        assert code == 0, out
+        assert code == exit_code, out
         return Run(out, json.loads(report.read_text(encoding="utf-8")))
 
     def runs(self, capsys: pytest.CaptureFixture[str], *extra: str, env: dict[str, str] | None = None) -> Any:
@@ -671,6 +672,34 @@ def test_an_evaluator_that_forgot_its_return_is_said_and_its_metric_has_no_value
     assert "➖ no values in this run" in comment
     escaped = [t.replace("_", "\\_").replace("<", "&lt;").replace(">", "&gt;") for t in said]
     assert all(f"> - {text}\n" in comment for text in escaped), comment
+
+
+def test_a_judged_metric_whose_evaluator_forgot_its_return_is_said_once_by_its_reason(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A gate on ``answer_words``, whose evaluator lost its ``return``: the gate's reason names the forgotten return,
+    and the same words were said again as a warning right under it (regression audit, session 39)."""
+    config = repo.root / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "gate:\n  answer_words: {max_worse_pct: 5}\n", "utf-8")
+    repo.git("commit", "-qam", "a gate on the answers' length")
+    repo.run(capsys)
+    evaluators = repo.root / "support_bot" / "evaluators.py"
+    source = evaluators.read_text(encoding="utf-8")
+    forgot = source.replace(
+        '    return len(str(outputs.get("answer", "")).split())', '    len(str(outputs.get("answer", "")))'
+    )
+    assert forgot != source
+    evaluators.write_text(forgot, encoding="utf-8")
+    repo.git("commit", "-qam", "forgot a return")
+
+    forgotten = repo.run(capsys, exit_code=1)
+
+    said = "'answer_words' returned None on every datapoint it ran on"
+    report = forgotten.report
+    assert report["verdict"] == "fail"
+    assert [r for r in report["reasons"] if said in r], report["reasons"]
+    assert not [w for w in report["warnings"] if said in w], report["warnings"]
+    assert forgotten.out.split("----- the comment that would be posted -----", 1)[0].count(said) == 1
 
 
 def test_a_metric_only_the_baseline_has_is_said_by_its_label_in_its_format(

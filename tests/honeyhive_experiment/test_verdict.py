@@ -2590,6 +2590,24 @@ def test_evaluator_warnings_say_a_dict_without_a_score_once_in_its_first_words_t
     assert evaluator_warnings([_gave(0, q=NONE), _gave(1)]) == []
 
 
+@pytest.mark.parametrize(
+    ("judged", "said"),
+    [
+        ((), True),
+        (("q",), False),  # its metric's reason says it
+        (("q_score",), False),  # a metric of its dict's
+        (("qq",), True),  # another evaluator's metric
+        (("other", "q"), False),
+    ],
+)
+def test_a_judged_metric_says_its_evaluators_forgotten_return_as_its_reason_not_again_as_a_warning(
+    judged: tuple[str, ...], said: bool
+) -> None:
+    outcomes = [_gave(0, q=NONE, judge=NO_SCORE), _gave(1, q=NONE)]
+    nothing = _nothing("every datapoint it ran on (2)")
+    assert evaluator_warnings(outcomes, judged) == [f"evaluator 'judge' {NO_SCORE}", *([nothing] if said else [])]
+
+
 BASELINE_ONLY = "has no value in this run, though the baseline has one (0.5): "
 STILL = "its evaluator {!r} is still configured, but recorded it on no datapoint"
 NO_VALUES: list[tuple[str, RunComparisonResult | None, list[str], list[str], list[str], list[str]]] = [
