@@ -588,10 +588,9 @@ def judge(
         *unpaired_warnings(compared),
     ]
     decision = dataclasses.replace(decision, warnings=(*decision.warnings, *said))
-    if result.outside_calls:  # spent, and in no datapoint's cost: a cost gate cannot see them
-        decision = dataclasses.replace(
-            decision, warnings=(*decision.warnings, outside_calls_warning(result.outside_calls))
-        )
+    if calls := result.outside_calls + result.unfinished_calls:  # spent, and in no datapoint's cost
+        warning = outside_calls_warning(calls, result.unfinished_calls)
+        decision = dataclasses.replace(decision, warnings=(*decision.warnings, warning))
     stood_in = _stood_in(ci, baseline, config.baseline.max_age_days)
     notes: tuple[str, ...] = (stood_in,) if stood_in else ()
     if result.imported:  # spent before any datapoint: in none's metrics, and none's left-out work
