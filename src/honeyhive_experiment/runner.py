@@ -43,12 +43,13 @@ import uuid
 from collections.abc import Callable, Container, Coroutine, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, Protocol
 
 from honeyhive_experiment.calling import callable_name, error_text, function_convention
 from honeyhive_experiment.cancellation import signals_as_usual, signals_to_main_thread
 from honeyhive_experiment.coroutines import held, run_coroutine
-from honeyhive_experiment.efficiency import combine, measure
+from honeyhive_experiment.efficiency import at_import, combine, measure
 from honeyhive_experiment.errors import BackendUnreachable
 from honeyhive_experiment.evaluators import run_evaluators
 from honeyhive_experiment.models.outcomes import (
@@ -176,26 +177,28 @@ class Runner:
         The LLM calls made meanwhile outside any datapoint's context, in no metric, are said and are the first
         recorded outcome's :attr:`~DatapointOutcome.outside`, those of the datapoints' own that were unfinished when
         their datapoint was recorded its :attr:`~DatapointOutcome.unfinished`, also in its session's metadata, beside
-        those made at
-        the import of the user's code (:attr:`~RunSpec.imported`, its :attr:`~DatapointOutcome.imported`)."""
-        with counting_outside() as outside:
+        those opened while the user's code was imported (its :attr:`~DatapointOutcome.imported`): counted from the
+        import on when the spec hands the command line's count (:attr:`~RunSpec.counted`), else from here."""
+        counted = self.spec.counted  # the command line's, from the import of the user's code on
+        with nullcontext(counted) if counted is not None else counting_outside() as outside:
             outcomes = self._run(datapoints, skip)
         unfinished = outside.unfinished_calls  # the datapoints' own: of the calls in no metric, not outside them
         if calls := outside.calls + unfinished:
             log.warning("%s", outside_calls_warning(calls, unfinished))
-        if not (calls or self.spec.imported) or not outcomes:
+        imported = at_import(outside.setup_calls, self.prices)
+        if not (calls or imported) or not outcomes:
             return outcomes
         at = next((i for i, o in enumerate(outcomes) if o.recorded), 0)
         if outcomes[at].recorded:  # merged into its metadata: the run's own is replaced whole, and shards share it
             try:
-                metadata = {OUTSIDE_KEY: calls, UNFINISHED_KEY: unfinished, **self.spec.imported}
+                metadata = {OUTSIDE_KEY: calls, UNFINISHED_KEY: unfinished, **imported}
                 self.client.update_event(outcomes[at].session_id, {"metadata": metadata})
             except Exception as exc:  # this job still judges by them
                 why = "so a job that reads it back (report, publish, view, a baseline) counts its cost as whole"
                 log.error("they could not be recorded on run %s, %s: %s", self.run_id, why, exc)
         outside_calls = calls - unfinished
         outcomes[at] = dataclasses.replace(
-            outcomes[at], outside=outside_calls, unfinished=unfinished, imported=self.spec.imported
+            outcomes[at], outside=outside_calls, unfinished=unfinished, imported=imported
         )
         return outcomes
 

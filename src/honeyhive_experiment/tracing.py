@@ -292,11 +292,24 @@ class Outside:
     """The spans :func:`counting_outside` kept while it ran: those opened in no datapoint's context (a thread that does
     not carry one), read as :attr:`calls`; and the datapoints' own that ended after their datapoint was recorded
     (still running then, :func:`_still_running`, or opened after by what it left running: a thread it did not join),
-    read as :attr:`unfinished_calls`. Either is in no metric; only the first is none of the datapoints' work."""
+    read as :attr:`unfinished_calls`. Either is in no metric; only the first is none of the datapoints' work. A count
+    that began with the import of the user's code keeps those opened until it was over apart, wherever they end: its
+    setup calls (:attr:`setup_calls`)."""
 
     spans: list[CallSpan] = field(default_factory=list)
     errored: set[int] = field(default_factory=set)
     unfinished: list[CallSpan] = field(default_factory=list)
+    setup: list[CallSpan] = field(default_factory=list)  # those opened before setup_until: the import's
+    setup_until: int = 0  # when the import of the user's code ended, in ns (0: this count has none; _EVER: not yet)
+
+    def imported(self) -> None:
+        """The import of the user's code is over: a span opened from now on is not its (:func:`counting_outside`)."""
+        self.setup_until = time.time_ns()  # OpenTelemetry's clock of a span's start
+
+    @property
+    def setup_calls(self) -> list[LlmCall]:
+        """The LLM calls (answered) opened while the user's code was imported, wherever they ended."""
+        return _answered(self.setup, self.errored)
 
     @property
     def answered(self) -> list[LlmCall]:
@@ -326,10 +339,14 @@ _EVER = 2**63  # the end of a span still open, in ns
 
 
 @contextmanager
-def counting_outside() -> Iterator[Outside]:
+def counting_outside(*, importing: bool = False) -> Iterator[Outside]:
     """While the block runs (a run's datapoints), keep the spans opened in no running datapoint, by any provider that
-    routes spans to datapoints: the LLM calls among them are counted in no metric, and said."""
-    outside = Outside()
+    routes spans to datapoints: the LLM calls among them are counted in no metric, and said. ``importing``: the block
+    begins with the import of the user's code, until :meth:`Outside.imported`: the spans opened until then are its
+    setup calls (:attr:`Outside.setup`) however late they end, those opened after (meanwhile too, before the
+    datapoints) outside every datapoint. One count from the import on: a call ending (or opened) between two counts
+    was in neither."""
+    outside = Outside(setup_until=_EVER if importing else 0)
     with _outside_lock:
         _OUTSIDE.append(outside)
     try:
@@ -350,7 +367,10 @@ def _outside(span: ReadableSpan, *, kept: bool, late: bool) -> None:
     read = _span(span) if call else _span(span)._replace(attributes=None)
     with _outside_lock:
         for outside in _OUTSIDE:
-            (outside.unfinished if late else outside.spans).append(read)
+            kept_in = (
+                outside.setup if read.start < outside.setup_until else outside.unfinished if late else outside.spans
+            )
+            kept_in.append(read)
             if errored:
                 outside.errored.add(read.span_id)
 

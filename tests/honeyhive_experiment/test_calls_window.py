@@ -172,3 +172,19 @@ def test_a_datapoints_calls_still_running_when_it_is_recorded_are_never_excused_
     metadata = [s["metadata"] for s in app.sessions(grown.run_id)]
     assert sum(m.get("unfinished_llm_calls", 0) for m in metadata) == ROWS  # type: ignore[union-attr]
     assert sum(m.get("outside_llm_calls", 0) for m in metadata) == ROWS  # type: ignore[union-attr]
+
+
+def test_a_call_started_at_import_and_answered_after_it_is_a_setup_cost(app: App) -> None:
+    """A warm-up call the import starts in a thread of its own, answered once the import is over (before or while the
+    datapoints run): the import's count was over and the run's not begun, or begun after the call was opened, so it
+    was counted nowhere, unsaid (no note, no warning, no ``import_llm_calls``). One count from the import to the run's
+    end, each call by when it was opened: it is the import's, a setup cost."""
+    run = app.run(warm_up=True)
+
+    assert run.code == 0, run.out
+    assert app.server.calls_about("warming up")
+    assert [n for n in run.report["notes"] if n.startswith("1 LLM call(s) at import, before any datapoint")], run.out
+    assert not [w for w in run.report["warnings"] if "counted in no metric" in w], run.report["warnings"]
+    metadata = [s["metadata"] for s in app.sessions(run.run_id)]
+    assert sum(m.get("import_llm_calls", 0) for m in metadata) == 1  # type: ignore[union-attr]
+    assert sum(m.get("outside_llm_calls", 0) for m in metadata) == 0  # type: ignore[union-attr]
