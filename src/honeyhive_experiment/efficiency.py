@@ -43,6 +43,7 @@ __all__ = [
     "JUDGE",
     "METRICS",
     "OUTSIDE",
+    "UNFINISHED",
     "Efficiency",
     "at_import",
     "combine",
@@ -63,6 +64,9 @@ _LEFT_OUT_OF: Final = {"input_tokens": (NO_USAGE,), "output_tokens": (NO_USAGE,)
 OUTSIDE: Final = "outside any datapoint"
 """Why :func:`left_out` leaves out the calls made outside every datapoint's context (of every metric but
 ``duration_ms``)."""
+UNFINISHED: Final = "of the datapoints' own, unfinished when recorded"
+"""Why :func:`left_out` leaves out the datapoints' calls that ended after their datapoint was recorded (of every metric
+but ``duration_ms``): their work, unlike :data:`OUTSIDE`'s, so a gate never excuses them as made in neither run."""
 _WHY: Final = {NO_PRICE: "to unpriced model {}", NO_USAGE: "to {} without token usage"}
 _UNKNOWN_MODEL: Final = "(model not named)"
 _LOWER: Final = MetricConfig(direction=Direction.LOWER)
@@ -121,15 +125,18 @@ def left_out(outcomes: Iterable[DatapointOutcome]) -> dict[str, dict[str, int]]:
     """Per efficiency metric, the answered calls the ``outcomes`` recorded it leaves out, by why (calls without a
     price or without token usage: :attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.unpriced`, which the
     job that ran them wrote; of a datapoint whose evaluator's metric replaced the built-in, none:
-    :attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.replaced`), and the calls made outside every
-    datapoint's context (:attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.outside`), which every metric
-    but ``duration_ms`` leaves out (whose they were is not known); a metric that leaves none out is not listed.
+    :attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.replaced`), the calls made outside every
+    datapoint's context (:attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.outside`) and the datapoints'
+    calls unfinished when they were recorded (its
+    :attr:`~honeyhive_experiment.models.outcomes.DatapointOutcome.unfinished`), which every metric but
+    ``duration_ms`` leaves out (in no datapoint's metrics); a metric that leaves none out is not listed.
     Counts of calls, not aggregates: the backend's value of such a metric is a lower bound of the whole, which the
     verdict judges a gate by."""
     found: dict[str, Counter[str]] = {}
-    outside = 0
+    outside = unfinished = 0
     for outcome in outcomes:
         outside += outcome.outside
+        unfinished += outcome.unfinished
         for prefix in ("", JUDGE):
             for metric, whys in _LEFT_OUT_OF.items():
                 if prefix + metric in outcome.replaced:
@@ -137,9 +144,10 @@ def left_out(outcomes: Iterable[DatapointOutcome]) -> dict[str, dict[str, int]]:
                 for why in whys:
                     for model, n in outcome.unpriced.get(prefix + why, {}).items():
                         found.setdefault(prefix + metric, Counter())[_WHY[why].format(model)] += n
-    for metric in METRICS if outside else ():
-        if metric != "duration_ms":
-            found.setdefault(metric, Counter())[OUTSIDE] += outside
+    for why, n in ((OUTSIDE, outside), (UNFINISHED, unfinished)):
+        for metric in METRICS if n else ():
+            if metric != "duration_ms":
+                found.setdefault(metric, Counter())[why] += n
     return {metric: dict(calls) for metric, calls in found.items()}
 
 

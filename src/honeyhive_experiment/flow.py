@@ -59,7 +59,7 @@ from honeyhive_experiment.context import CiContext, workflow_run_id
 from honeyhive_experiment.dataset_identity import DatasetIdentity, file_identity
 from honeyhive_experiment.datasets import Rows, load_dataset_file
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
-from honeyhive_experiment.efficiency import at_import, left_out, presentation, setup_note
+from honeyhive_experiment.efficiency import left_out, presentation, setup_note
 from honeyhive_experiment.errors import (
     ArgumentError,
     BaselineError,
@@ -97,7 +97,6 @@ from honeyhive_experiment.models import (
 from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
 from honeyhive_experiment.models.outcomes import DatapointOutcome, Progress
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, inside, relative
-from honeyhive_experiment.pricing import Prices
 from honeyhive_experiment.report import Report, ReportHtml, build_report, load_published, render_comment
 from honeyhive_experiment.report.markdown import clip
 from honeyhive_experiment.report.model import ReportTable
@@ -402,16 +401,14 @@ def _user_code(
     (:func:`in_repository`), its siblings importable lazily, and its LLM calls captured by the instrumentations the
     experiment file names. They are switched on before the import, so that a client (or a library's function) the
     code takes at import is the instrumented one and a call made at import is counted: before any datapoint, a setup
-    cost (a corpus embedded, a warm-up), none of a datapoint's work (:func:`at_import`); the user's own spans are
-    routed from the run on, after the code set its own global tracer provider, if it does."""
+    cost (a corpus embedded, a warm-up), none of a datapoint's work (:func:`at_import`), however late a call opened
+    then ends: one count of the calls in no datapoint from the import to the run's end (the spec's ``counted``); the
+    user's own spans are routed from the run on, after the code set its own global tracer provider, if it does."""
     instrumentations = load_instrumentations(config, str(settings.config_path))
-    with switched_on(instrumentations, route=False):
-        with counting_outside() as imported:
-            code = load_user_code(config, str(settings.config_path), settings.root)
-        spec = dataclasses.replace(
-            run_spec(settings, config, dataset, code, watch=watch),
-            imported=at_import(imported.answered, Prices(config.pricing)),
-        )
+    with switched_on(instrumentations, route=False), counting_outside(importing=True) as counted:
+        code = load_user_code(config, str(settings.config_path), settings.root)
+        counted.imported()  # one count from here to the run's end: a call opened till now is a setup cost
+        spec = dataclasses.replace(run_spec(settings, config, dataset, code, watch=watch), counted=counted)
         with in_repository(settings.root), route_global_spans() if instrumentations else nullcontext():
             yield spec
 
@@ -588,10 +585,9 @@ def judge(
         *unpaired_warnings(compared),
     ]
     decision = dataclasses.replace(decision, warnings=(*decision.warnings, *said))
-    if result.outside_calls:  # spent, and in no datapoint's cost: a cost gate cannot see them
-        decision = dataclasses.replace(
-            decision, warnings=(*decision.warnings, outside_calls_warning(result.outside_calls))
-        )
+    if calls := result.outside_calls + result.unfinished_calls:  # spent, and in no datapoint's cost
+        warning = outside_calls_warning(calls, result.unfinished_calls)
+        decision = dataclasses.replace(decision, warnings=(*decision.warnings, warning))
     stood_in = _stood_in(ci, baseline, config.baseline.max_age_days)
     notes: tuple[str, ...] = (stood_in,) if stood_in else ()
     if result.imported:  # spent before any datapoint: in none's metrics, and none's left-out work

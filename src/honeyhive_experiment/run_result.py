@@ -62,6 +62,11 @@ class ExperimentResult:
         return sum(outcome.outside for outcome in self.outcomes)
 
     @property
+    def unfinished_calls(self) -> int:
+        """The datapoints' LLM calls that ended after their datapoint was recorded: counted in no metric."""
+        return sum(outcome.unfinished for outcome in self.outcomes)
+
+    @property
     def imported(self) -> dict[str, int | float]:
         """The LLM calls the import of the user's code made, before any datapoint (each job's: a setup cost, in no
         metric), by :data:`~honeyhive_experiment.models.outcomes.IMPORT_KEYS`; their tokens and cost only when

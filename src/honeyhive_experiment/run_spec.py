@@ -10,11 +10,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from honeyhive_experiment.config import ModelPrice
 from honeyhive_experiment.evaluators import Evaluator
 from honeyhive_experiment.models.outcomes import Progress
+
+if TYPE_CHECKING:
+    from honeyhive_experiment.tracing import Outside
 
 __all__ = ["RunSpec"]
 
@@ -39,8 +42,8 @@ class RunSpec:
     progress: Callable[[Progress], None] | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     secrets: tuple[str, ...] = ()  # values what the run records in HoneyHive is redacted of (the environment's)
-    imported: Mapping[str, int | float] = field(default_factory=dict)  # the LLM calls the command line's import of
-    # the user's code made, before any datapoint (efficiency.at_import: session metadata; empty: none)
+    counted: Outside | None = None  # the command line's count of the LLM calls in no datapoint, from the import of the
+    # user's code on (tracing.counting_outside), which the runner reads; None: the runner counts its own
     warnings_to: Callable[[Sequence[str]], None] | None = None  # who says the run's evaluator warnings, handed them
     # at the end of the run instead of the runner's log: the command line's run, whose report (its judgement's, or
     # the error's when judging fails) says them, and whose delivery announces them in the job log once

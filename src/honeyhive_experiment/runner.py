@@ -43,12 +43,13 @@ import uuid
 from collections.abc import Callable, Container, Coroutine, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, Protocol
 
 from honeyhive_experiment.calling import callable_name, error_text, function_convention
 from honeyhive_experiment.cancellation import signals_as_usual, signals_to_main_thread
 from honeyhive_experiment.coroutines import held, run_coroutine
-from honeyhive_experiment.efficiency import combine, measure
+from honeyhive_experiment.efficiency import at_import, combine, measure
 from honeyhive_experiment.errors import BackendUnreachable
 from honeyhive_experiment.evaluators import run_evaluators
 from honeyhive_experiment.models.outcomes import (
@@ -57,6 +58,7 @@ from honeyhive_experiment.models.outcomes import (
     OUTSIDE_KEY,
     REPLACED_KEY,
     RETURNED_NONE,
+    UNFINISHED_KEY,
     UNPRICED_KEYS,
     Datapoint,
     DatapointOutcome,
@@ -173,23 +175,31 @@ class Runner:
         """Run every datapoint (each :attr:`trials` times; the executions share the pool) and return their outcomes
         in input order, a datapoint's trials together; ``skip``: session ids already recorded (a re-run shard).
         The LLM calls made meanwhile outside any datapoint's context, in no metric, are said and are the first
-        recorded outcome's :attr:`~DatapointOutcome.outside`, also in its session's metadata, beside those made at
-        the import of the user's code (:attr:`~RunSpec.imported`, its :attr:`~DatapointOutcome.imported`)."""
-        with counting_outside() as outside:
+        recorded outcome's :attr:`~DatapointOutcome.outside`, those of the datapoints' own that were unfinished when
+        their datapoint was recorded its :attr:`~DatapointOutcome.unfinished`, also in its session's metadata, beside
+        those opened while the user's code was imported (its :attr:`~DatapointOutcome.imported`): counted from the
+        import on when the spec hands the command line's count (:attr:`~RunSpec.counted`), else from here."""
+        counted = self.spec.counted  # the command line's, from the import of the user's code on
+        with nullcontext(counted) if counted is not None else counting_outside() as outside:
             outcomes = self._run(datapoints, skip)
-        if calls := outside.calls:
-            log.warning("%s", outside_calls_warning(calls))
-        if not (calls or self.spec.imported) or not outcomes:
+        unfinished = outside.unfinished_calls  # the datapoints' own: of the calls in no metric, not outside them
+        if calls := outside.calls + unfinished:
+            log.warning("%s", outside_calls_warning(calls, unfinished))
+        imported = at_import(outside.setup_calls, self.prices)
+        if not (calls or imported) or not outcomes:
             return outcomes
         at = next((i for i, o in enumerate(outcomes) if o.recorded), 0)
         if outcomes[at].recorded:  # merged into its metadata: the run's own is replaced whole, and shards share it
             try:
-                metadata = {OUTSIDE_KEY: calls, **self.spec.imported}
+                metadata = {OUTSIDE_KEY: calls, UNFINISHED_KEY: unfinished, **imported}
                 self.client.update_event(outcomes[at].session_id, {"metadata": metadata})
             except Exception as exc:  # this job still judges by them
                 why = "so a job that reads it back (report, publish, view, a baseline) counts its cost as whole"
                 log.error("they could not be recorded on run %s, %s: %s", self.run_id, why, exc)
-        outcomes[at] = dataclasses.replace(outcomes[at], outside=calls, imported=self.spec.imported)
+        outside_calls = calls - unfinished
+        outcomes[at] = dataclasses.replace(
+            outcomes[at], outside=outside_calls, unfinished=unfinished, imported=imported
+        )
         return outcomes
 
     def _run(self, datapoints: Sequence[Datapoint], skip: Container[str]) -> list[DatapointOutcome]:
@@ -640,11 +650,17 @@ async def _within(coroutine: Coroutine[Any, Any, Any], clock: _Clock) -> Any:
         clock.stopped = time.monotonic()
 
 
-def outside_calls_warning(calls: int) -> str:
-    """What a run says of the LLM calls made outside any datapoint's context while its datapoints ran."""
+def outside_calls_warning(calls: int, unfinished: int = 0) -> str:
+    """What a run says of the LLM calls in no metric while its datapoints ran (``calls``), made outside any
+    datapoint's context or, ``unfinished`` of them, the datapoints' own still running when they were recorded."""
     return (
         f"{calls} LLM call(s) were made outside any datapoint's context (a thread that does not carry it, or after"
         " its datapoint was over, or still running when its datapoint was recorded); counted in no metric"
+    ) + (
+        f"; {unfinished} of them the datapoints' own, unfinished when their datapoint was recorded (a thread it did"
+        " not join, a call its timeout gave up on)"
+        if unfinished
+        else ""
     )
 
 

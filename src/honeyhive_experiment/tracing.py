@@ -257,8 +257,8 @@ class _Routes(SpanProcessor):
                 # not kept (an earlier run's instrumentation whose wrapper stayed in place, as OpenLLMetry's does,
                 # opens it through that run's provider), but a call span inside it is inside what it is inside
                 running.bridges[span.context.span_id] = span.parent.span_id if span.parent else None
-            elif _OUTSIDE:
-                _STARTED_OUTSIDE.add(span.context.span_id)
+            elif _OUTSIDE:  # in no running datapoint: a recorded one's (by what it left running), or none's
+                _STARTED_OUTSIDE[span.context.span_id] = isinstance(session_id, str)
             return
         session.running[span.context.span_id] = span  # first: the datapoint may be recorded meanwhile
         if session.threads:
@@ -276,8 +276,8 @@ class _Routes(SpanProcessor):
         if session is not None:  # else no running datapoint's (one already exported, too): never exported twice
             session.spans.append(span)
             session.running.pop(span.context.span_id, None)  # after: still_running sees it in one or the other
-        elif span.context.span_id in _STARTED_OUTSIDE:
-            _outside(span, kept=self.open)
+        elif (late := _STARTED_OUTSIDE.pop(span.context.span_id, None)) is not None:
+            _outside(span, kept=self.open, late=late)
 
     def _session(self, session_id: object) -> _Session | None:
         session = _SESSIONS.get(session_id) if self.open and isinstance(session_id, str) else None
@@ -289,34 +289,64 @@ class _Routes(SpanProcessor):
 
 @dataclass(slots=True)
 class Outside:
-    """The spans opened in no running datapoint while :func:`counting_outside` ran (by a thread that does not carry a
-    datapoint's context, or after its datapoint was over), and the calls still running when their datapoint was
-    recorded (:func:`_still_running`), read as :attr:`calls`."""
+    """The spans :func:`counting_outside` kept while it ran: those opened in no datapoint's context (a thread that does
+    not carry one), read as :attr:`calls`; and the datapoints' own that ended after their datapoint was recorded
+    (still running then, :func:`_still_running`, or opened after by what it left running: a thread it did not join),
+    read as :attr:`unfinished_calls`. Either is in no metric; only the first is none of the datapoints' work. A count
+    that began with the import of the user's code keeps those opened until it was over apart, wherever they end: its
+    setup calls (:attr:`setup_calls`)."""
 
     spans: list[CallSpan] = field(default_factory=list)
     errored: set[int] = field(default_factory=set)
+    unfinished: list[CallSpan] = field(default_factory=list)
+    setup: list[CallSpan] = field(default_factory=list)  # those opened before setup_until: the import's
+    setup_until: int = 0  # when the import of the user's code ended, in ns (0: this count has none; _EVER: not yet)
+
+    def imported(self) -> None:
+        """The import of the user's code is over: a span opened from now on is not its (:func:`counting_outside`)."""
+        self.setup_until = time.time_ns()  # OpenTelemetry's clock of a span's start
+
+    @property
+    def setup_calls(self) -> list[LlmCall]:
+        """The LLM calls (answered) opened while the user's code was imported, wherever they ended."""
+        return _answered(self.setup, self.errored)
 
     @property
     def answered(self) -> list[LlmCall]:
-        """The LLM calls those spans describe, answered (a failed one is in no metric anyway): in no metric."""
-        return [call for call in read_calls(self.spans, self.errored).values() if not call.failed]
+        """The LLM calls made outside every datapoint's context, answered (a failed one is in no metric anyway)."""
+        return _answered(self.spans, self.errored)
 
     @property
     def calls(self) -> int:
         return len(self.answered)
 
+    @property
+    def unfinished_calls(self) -> int:
+        """How many LLM calls of the datapoints' own (answered) ended after their datapoint was recorded."""
+        return len(_answered(self.unfinished, self.errored))
+
+
+def _answered(spans: list[CallSpan], errored: set[int]) -> list[LlmCall]:
+    return [call for call in read_calls(spans, errored).values() if not call.failed]
+
 
 _OUTSIDE: list[Outside] = []  # the counts running now (counting_outside)
-_STARTED_OUTSIDE: set[int] = set()  # the spans opened in no running datapoint while any count runs, not yet ended
+# the spans opened in no running datapoint while any count runs, not yet ended: whether in a recorded datapoint's
+# context (its unfinished work, Outside.unfinished) or in none (Outside.spans)
+_STARTED_OUTSIDE: dict[int, bool] = {}
 _outside_lock = threading.Lock()
 _EVER = 2**63  # the end of a span still open, in ns
 
 
 @contextmanager
-def counting_outside() -> Iterator[Outside]:
+def counting_outside(*, importing: bool = False) -> Iterator[Outside]:
     """While the block runs (a run's datapoints), keep the spans opened in no running datapoint, by any provider that
-    routes spans to datapoints: the LLM calls among them are counted in no metric, and said."""
-    outside = Outside()
+    routes spans to datapoints: the LLM calls among them are counted in no metric, and said. ``importing``: the block
+    begins with the import of the user's code, until :meth:`Outside.imported`: the spans opened until then are its
+    setup calls (:attr:`Outside.setup`) however late they end, those opened after (meanwhile too, before the
+    datapoints) outside every datapoint. One count from the import on: a call ending (or opened) between two counts
+    was in neither."""
+    outside = Outside(setup_until=_EVER if importing else 0)
     with _outside_lock:
         _OUTSIDE.append(outside)
     try:
@@ -328,25 +358,30 @@ def counting_outside() -> Iterator[Outside]:
                 _STARTED_OUTSIDE.clear()
 
 
-def _outside(span: ReadableSpan, *, kept: bool) -> None:
+def _outside(span: ReadableSpan, *, kept: bool, late: bool) -> None:
     """Keep ``span``: its attributes only when it describes a call (enough to tell calls inside one another) and it is
-    ``kept`` (a closed provider's, of an earlier run, is only a link between its parent and what is inside it)."""
+    ``kept`` (a closed provider's, of an earlier run, is only a link between its parent and what is inside it); as a
+    recorded datapoint's unfinished work when it was opened in one's context (``late``)."""
     errored = span.status.status_code is StatusCode.ERROR
     call = kept and read_call(span.attributes, errored=errored) is not None
     read = _span(span) if call else _span(span)._replace(attributes=None)
     with _outside_lock:
-        _STARTED_OUTSIDE.discard(read.span_id)
         for outside in _OUTSIDE:
-            outside.spans.append(read)
+            kept_in = (
+                outside.setup if read.start < outside.setup_until else outside.unfinished if late else outside.spans
+            )
+            kept_in.append(read)
             if errored:
                 outside.errored.add(read.span_id)
 
 
 def _still_running(session: _Session) -> None:
-    """Count as made outside any datapoint the calls of a recorded datapoint (``session``, no longer running) that had
-    not ended when its calls were read: a thread or task it left running, a call its timeout gave up on. They are in
-    none of its metrics, and where they end no datapoint is running. An ERROR status does not make one failed here
-    (:attr:`Outside.calls` counts only answered calls): a call the timeout cancelled may still be billed."""
+    """Count as a recorded datapoint's unfinished work (:attr:`Outside.unfinished`) the calls of ``session`` (no longer
+    running) that had not ended when its calls were read: a thread or task it left running, a call its timeout gave up
+    on. They are in none of its metrics, but they are its work, not outside every datapoint: a gate on the cost does
+    not excuse them as it does calls made outside (``verdict._alike``). An ERROR status does not make one failed
+    here (:attr:`Outside.unfinished_calls` counts only answered calls): a call the timeout cancelled may still be
+    billed."""
     if session.measured is None:  # its calls were never read: not recorded
         return
     # the running ones first (on_end's order: one ending now is in either, or in both), open till the end of time (so
@@ -362,7 +397,7 @@ def _still_running(session: _Session) -> None:
     ]
     with _outside_lock:
         for outside in _OUTSIDE:
-            outside.spans.extend(kept)
+            outside.unfinished.extend(kept)
 
 
 def _span(span: ReadableSpan, *, still_open: bool = False) -> CallSpan:
@@ -491,9 +526,10 @@ def _carry_into_threads(on: bool) -> None:
 
     A long-lived thread of the user's own that a datapoint started (a queue's consumer) carries that datapoint's
     context for good: which datapoint a job it takes is for cannot be known. Once that datapoint is recorded, the
-    spans opened in its context are in no running datapoint: counted outside (:func:`counting_outside`), not its, as
-    are its calls still running then (:func:`_still_running`); the runner says once per run that such a thread was
-    still running when its datapoint was recorded (:meth:`DatapointTracer.threads_running`).
+    spans opened in its context are in no running datapoint: counted as the datapoints' unfinished work
+    (:attr:`Outside.unfinished`), in none of its metrics, as are its calls still running then (:func:`_still_running`);
+    the runner says once per run that such a thread was still running when its datapoint was recorded
+    (:meth:`DatapointTracer.threads_running`).
 
     Ours, not ``opentelemetry-instrumentation-threading``: that package pins ``opentelemetry-instrumentation`` to its
     own release (``==0.66b1`` when 0.66b2 is out), so depending on it would hold back, or fail to install beside, the

@@ -276,6 +276,17 @@ def test_a_metric_an_evaluator_replaced_leaves_nothing_out_and_calls_outside_eve
     assert left_out(jobs) == {name: outside for name in METRICS if name != "duration_ms"}
 
 
+def test_the_datapoints_unfinished_calls_are_left_out_of_every_metric_as_their_own_not_as_made_outside() -> None:
+    """A datapoint's call still running when it was recorded is in none of its metrics, but it is the datapoints'
+    work: left out under a reason of its own, which a cost gate does not excuse as it does calls made outside."""
+    job = DatapointOutcome(0, "dp-0", "s-0", OutcomeStatus.OK, outside=1, unfinished=5)
+    assert left_out([job]) == {
+        name: {"outside any datapoint": 1, "of the datapoints' own, unfinished when recorded": 5}
+        for name in METRICS
+        if name != "duration_ms"
+    }
+
+
 SAID = "2 LLM call(s) at import, before any datapoint: a setup cost, in no datapoint's metrics"
 
 

@@ -770,6 +770,28 @@ def test_an_outcome_read_back_from_its_session_keeps_its_jobs_calls_outside_ever
     assert DatapointOutcome.from_session(0, "s", {"outside_llm_calls": recorded}).outside == outside
 
 
+@pytest.mark.parametrize(
+    ("recorded", "outside", "unfinished"),
+    [
+        ({"outside_llm_calls": 5, "unfinished_llm_calls": 2}, 3, 2),
+        ({"outside_llm_calls": 4, "unfinished_llm_calls": 4}, 0, 4),
+        ({"outside_llm_calls": 2, "unfinished_llm_calls": 9}, 0, 2),  # never more than the calls in no metric
+        ({"outside_llm_calls": 3}, 3, 0),  # a run recorded before they were told apart: all outside
+        ({"outside_llm_calls": 3, "unfinished_llm_calls": "2"}, 3, 0),
+        ({"outside_llm_calls": 3, "unfinished_llm_calls": True}, 3, 0),
+        ({"unfinished_llm_calls": 2}, 0, 0),
+    ],
+)
+def test_an_outcome_read_back_tells_the_datapoints_unfinished_calls_from_those_outside_every_datapoint(
+    recorded: dict[str, object], outside: int, unfinished: int
+) -> None:
+    """outside_llm_calls counts every call in no metric (as a job that does not know unfinished_llm_calls reads it);
+    unfinished_llm_calls, how many of them were the datapoints' own, still running when their datapoint was
+    recorded."""
+    read = DatapointOutcome.from_session(0, "s", recorded)
+    assert (read.outside, read.unfinished) == (outside, unfinished)
+
+
 WHOLE = {"import_llm_calls": 3, "import_input_tokens": 12, "import_output_tokens": 15, "import_cost_usd": 1.08e-05}
 
 

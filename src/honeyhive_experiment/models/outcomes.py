@@ -26,6 +26,7 @@ __all__ = [
     "OUT_OF_RANGE",
     "REPLACED_KEY",
     "RETURNED_NONE",
+    "UNFINISHED_KEY",
     "UNPRICED_KEYS",
     "UNSUPPORTED_RETURN",
     "Datapoint",
@@ -175,8 +176,13 @@ failed (no usage reported). ``judge_`` + each: the evaluators' calls."""
 REPLACED_KEY: Final = "replaced_metrics"
 """The session metadata key of the built-in metrics an evaluator's metric replaced (a list of names, ``0``: none)."""
 OUTSIDE_KEY: Final = "outside_llm_calls"
-"""The session metadata key of the LLM calls its job made outside every datapoint's context (on one session of the
-job: the run's own metadata is replaced whole on update, and shared by shard jobs running at once)."""
+"""The session metadata key of the LLM calls its job counted in no datapoint's metrics: made outside every datapoint's
+context, and the datapoints' own unfinished when they were recorded (:data:`UNFINISHED_KEY`, of these; on one session
+of the job: the run's own metadata is replaced whole on update, and shared by shard jobs running at once)."""
+UNFINISHED_KEY: Final = "unfinished_llm_calls"
+"""The session metadata key (on the session :data:`OUTSIDE_KEY` is on) of how many of those were the datapoints' own,
+unfinished when their datapoint was recorded (a thread it did not join, a call its timeout gave up on): its work,
+not outside every datapoint. A run recorded before it was written has none: all of them read as outside."""
 IMPORT_KEYS: Final = ("import_llm_calls", "import_input_tokens", "import_output_tokens", "import_cost_usd")
 """The session metadata keys (on the session :data:`OUTSIDE_KEY` is on) of the LLM calls its job's import of the
 user's code made, before any datapoint (a setup cost, in no metric and none's left-out work): how many, and, when
@@ -213,8 +219,11 @@ class DatapointOutcome:
     """The built-in efficiency metrics an evaluator's metric of the same name replaced (also in the session's
     metadata, :data:`REPLACED_KEY`): what :attr:`unpriced` leaves out of the built-in is not left out of those."""
     outside: int = 0
-    """The LLM calls its job made outside every datapoint's context, in no metric (:data:`OUTSIDE_KEY`): on one
-    outcome of the job, so that a run's are the sum over its outcomes, also as read back."""
+    """The LLM calls its job made outside every datapoint's context, in no metric (:data:`OUTSIDE_KEY` but
+    :attr:`unfinished`): on one outcome of the job, so that a run's are the sum over its outcomes, also as read back."""
+    unfinished: int = 0
+    """The LLM calls of its job's datapoints that ended after their datapoint was recorded, in no metric
+    (:data:`UNFINISHED_KEY`), on the outcome that has :attr:`outside`."""
     imported: Mapping[str, int | float] = field(default_factory=dict)
     """The LLM calls its job's import of the user's code made, by :data:`IMPORT_KEYS` (empty: none), on the outcome
     that has :attr:`outside`."""
@@ -244,6 +253,9 @@ class DatapointOutcome:
                 if type(n) is int and n > 0:
                     unpriced.setdefault(key, {})[str(model)] = n
         replaced, outside = metadata.get(REPLACED_KEY), metadata.get(OUTSIDE_KEY)
+        outside = outside if type(outside) is int and outside > 0 else 0
+        unfinished = metadata.get(UNFINISHED_KEY)
+        unfinished = min(unfinished, outside) if type(unfinished) is int and unfinished > 0 else 0
         imported = {key: n for key in IMPORT_KEYS if _amount(n := metadata.get(key))}
         return cls(
             index,
@@ -255,7 +267,8 @@ class DatapointOutcome:
             trial=trial if isinstance(trial, int) and not isinstance(trial, bool) else 0,
             unpriced=unpriced or NO_UNPRICED,
             replaced=tuple(str(name) for name in replaced) if isinstance(replaced, list) else (),
-            outside=outside if type(outside) is int and outside > 0 else 0,
+            outside=outside - unfinished,
+            unfinished=unfinished,
             imported=imported if type(imported.get(IMPORT_KEYS[0])) is int and imported[IMPORT_KEYS[0]] else {},
         )
 
