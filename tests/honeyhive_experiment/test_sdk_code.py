@@ -170,6 +170,25 @@ def test_sdk_keywords_that_cannot_be_used_are_named(kwargs: dict[str, Any], argu
     assert raised.value.argument == argument
 
 
+def test_an_ingestion_key_in_the_environment_without_an_api_key_says_the_run_stays_local(
+    no_key: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``HH_INGESTION_API_KEY`` set for the job, ``HH_API_KEY`` forgotten: the run went to the in-memory embedded
+    backend and was gone, with only the generic "no HoneyHive API key" warning. A warning now names the ingestion
+    key and where the run goes (an error would break scripts that set it for every job, as the argument is one)."""
+    no_key.setenv("HH_INGESTION_API_KEY", "hh_ingst_set_for_the_job")
+    with caplog.at_level(logging.WARNING, logger="honeyhive_experiment"):
+        result = evaluate(function=lambda datapoint: {"sum": 0}, dataset=ROWS[:1], print_results=False)
+    assert result.embedded
+    said = [r.getMessage() for r in caplog.records if "HH_INGESTION_API_KEY" in r.getMessage()]
+    assert said == [
+        "HH_INGESTION_API_KEY is set but no HoneyHive API key (HH_API_KEY / HONEYHIVE_API_KEY): the ingestion key"
+        " alone sends no runs or results, so this run goes to the embedded local backend and nothing of it reaches"
+        " HoneyHive; set HH_API_KEY too (or pass api_key=)"
+    ]
+    assert "hh_ingst_set_for_the_job" not in caplog.text
+
+
 class _CompletionClient:
     """A stand-in for an LLM library: its call is what an instrumentor wraps."""
 
