@@ -253,6 +253,40 @@ def test_instrumentors_trace_the_library_calls_of_each_datapoint_during_the_run(
     assert traced == {o.session_id for o in result.outcomes}  # each call in its own datapoint's session
 
 
+class GenAiInstrumentor(CompletionInstrumentor):
+    """As :class:`CompletionInstrumentor`, its span an LLM call (OpenTelemetry's GenAI attributes)."""
+
+    def instrument(self, **kwargs: Any) -> None:
+        tracer = kwargs["tracer_provider"].get_tracer("genai-instrumentation")
+        original = _CompletionClient.complete
+        attributes = {"gen_ai.request.model": "my-model", "gen_ai.usage.input_tokens": 7}
+
+        def complete(library: _CompletionClient, prompt: str) -> str:
+            with tracer.start_as_current_span("chat my-model", attributes=attributes):
+                return original(library, prompt)
+
+        self._original = original
+        _CompletionClient.complete = complete  # type: ignore[method-assign]
+        self.is_instrumented_by_opentelemetry = True
+
+
+def test_llm_calls_made_before_evaluate_is_called_are_counted_nowhere(backend: LocalBackend) -> None:
+    """As the README says: ``evaluate()`` imports nothing, so a setup call the script made before calling it is in
+    no datapoint's metrics and in no note (the command line's ``import_llm_calls`` has no equivalent here)."""
+    instrumentor = GenAiInstrumentor()
+    LIBRARY.complete("warm-up")  # the script's setup, before the run
+    result = evaluate(
+        function=lambda datapoint: {"text": LIBRARY.complete("answer")},
+        dataset=ROWS[:2],
+        instrumentors=[instrumentor],
+        api_key=API_KEY,
+        server_url=backend.url,
+        print_results=False,
+    )
+    assert [o.metrics.get("llm_calls") for o in result.outcomes] == [1, 1]  # each datapoint's own call only
+    assert (result.imported, result.outside_calls) == ({}, 0)
+
+
 def test_an_instrumentor_instrumented_before_the_run_is_left_as_it_was(
     backend: LocalBackend, caplog: pytest.LogCaptureFixture
 ) -> None:
