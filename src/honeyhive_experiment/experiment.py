@@ -48,6 +48,7 @@ from honeyhive_experiment.config.model import MOST_TRIALS, MOST_WORKERS
 from honeyhive_experiment.connection import (
     API_KEY_VARIABLES,
     HTTP_URL_EXPECTED,
+    INGESTION_KEY_VARIABLES,
     MALFORMED_KEY,
     find_api_key,
     find_ingestion_key,
@@ -343,6 +344,17 @@ def evaluate(
             "ingestion_api_key",
             "needs an API key too: runs and results are sent with api_key, only sessions, "
             "events and traces with the ingestion key",
+        )
+    if key is None and ingestion_key is not None:  # from the environment: the argument alone is refused above
+        # set for the whole job (a CI secret) and the API key forgotten: the run would go where nobody looks, said
+        # only by the backend's warning about no API key; a warning, not an error, as a script run where no key is
+        # set at all still means the embedded backend
+        log.warning(
+            "%s is set but no HoneyHive API key (%s): the ingestion key alone sends no runs or results, so this run"
+            " goes to the embedded local backend and nothing of it reaches HoneyHive; set %s too (or pass api_key=)",
+            " / ".join(INGESTION_KEY_VARIABLES),
+            " / ".join(API_KEY_VARIABLES),
+            API_KEY_VARIABLES[0],
         )
     instruments = _instrumentor_instances(_listed("instrumentors", instrumentors, "instrumentors (or their factories)"))
     prices = _prices(pricing)

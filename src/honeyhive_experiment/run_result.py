@@ -6,8 +6,11 @@ differences of the backend's id lists only.
 
 from __future__ import annotations
 
+import copy
 import sys
-from dataclasses import dataclass, field
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
 from honeyhive_experiment.config import VerdictConfig
@@ -153,6 +156,29 @@ class ExperimentResult:
     def model_dump_json(self, **options: Any) -> str:
         """:meth:`model_dump` as JSON. ``options``: pydantic's."""
         return self.summary.model_copy(update={"success": self.success}).model_dump_json(**options)
+
+    # pydantic 1's names, which the SDK's result (a pydantic 2 model) still answers with a DeprecationWarning: SDK
+    # scripts call them, and raised AttributeError here
+
+    def dict(self, **options: Any) -> dict[str, Any]:
+        """:meth:`model_dump`, by its pydantic 1 name (deprecated, as on the SDK's result). ``options``: pydantic's."""
+        warnings.warn("dict() is deprecated, as in pydantic 2: use model_dump()", DeprecationWarning, stacklevel=2)
+        return self.model_dump(**options)
+
+    def json(self, **options: Any) -> str:
+        """:meth:`model_dump_json`, by its pydantic 1 name (deprecated, as on the SDK's result). ``options``:
+        pydantic's."""
+        warnings.warn("json() is deprecated, as in pydantic 2: use model_dump_json()", DeprecationWarning, stacklevel=2)
+        return self.model_dump_json(**options)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> ExperimentResult:
+        """A copy, as the SDK's result's ``model_copy``: ``update`` sets fields of the summary, which the SDK's
+        result is (``status``, ``passed``, ...; ``run_id`` this result's too), unvalidated as pydantic's; ``deep``
+        copies everything the result holds. :attr:`success` is still judged on the copy: ``update={"success":
+        True}`` sets HoneyHive's verdict (``summary.success``), not the reasons in :attr:`broken`."""
+        summary = self.summary.model_copy(update=update)
+        copied = replace(self, run_id=summary.run_id, summary=summary)
+        return copy.deepcopy(copied) if deep else copied
 
     def print_table(self, run_name: str | TextIO | None = None, file: TextIO | None = None) -> None:
         """What the SDK's ``print_results=True`` (and its ``print_table``) prints, as plain text: the run (titled

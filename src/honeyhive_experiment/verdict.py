@@ -45,6 +45,7 @@ of this run's own outcomes.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -419,15 +420,23 @@ def _paired(
     runs' per-datapoint results (with trials: the mean of its trials, as the backend reduced them), paired by
     datapoint id. Left out: a metric with no such datapoint (the sign test then), or whose values there are all
     booleans, a pass rate, whose paired test is McNemar's on the flips, the sign test of its counts. Only inside a
-    test statistic: never shown."""
+    test statistic: never shown. Values equal but for float noise differ by 0 (:func:`_change`)."""
     before, after = _values(old, keys), _values(new, keys)
     found: dict[MetricKey, tuple[float, ...]] = {}
     for key in keys:
         first, second = before.get(key, {}), after.get(key, {})
         pairs = [(first[i], second[i]) for i in dict.fromkeys(common) if i in first and i in second]
         if not all(isinstance(v, bool) for pair in pairs for v in (*pair[0], *pair[1])):
-            found[key] = tuple(fmean(b) - fmean(a) for a, b in pairs)
+            found[key] = tuple(_change(fmean(a), fmean(b)) for a, b in pairs)
     return found
+
+
+def _change(old: float, new: float) -> float:
+    """``new - old``, and 0 when they are equal but for float noise (``0.1 + 0.2`` against ``0.3``), by the rule the
+    embedded backend counts a datapoint the same by (``honeyhive_local.results.unchanged``): a difference of
+    ``-5.55e-17`` on every datapoint is a t of minus infinity, a significant drop of nothing, and noise on the
+    unchanged datapoints counts them as changes in the t-test's floor."""
+    return 0.0 if math.isclose(old, new, rel_tol=1e-9, abs_tol=1e-12) else new - old
 
 
 def _values(result: ExperimentResultSummary, keys: Iterable[MetricKey]) -> dict[MetricKey, dict[str, list[float]]]:

@@ -31,7 +31,9 @@ is written down here (and in the README):
 * **Comparison.** Datapoints pair on ``datapoint_id``; metrics on ``(metric_name, event_name)``.
   A datapoint's value for a metric is the mean of its values for that metric (normally exactly one).
   On a datapoint common to both runs: improved = new value greater than old (``True > False``),
-  degraded = smaller, same = equal. ``difference = new - old`` of the run aggregates;
+  degraded = smaller, same = equal, and equal also within float noise (:func:`unchanged`: ``0.1 + 0.2`` against
+  ``0.3``, which an evaluator's arithmetic gives as easily as a real change). ``difference = new - old`` of the run
+  aggregates;
   ``percentage_change = difference / |old| * 100``, ``None`` when the old aggregate is 0 or either
   aggregate is missing. The aggregates are over each run's own values (all of its datapoints).
 """
@@ -450,6 +452,20 @@ def _per_datapoint(metric: _Metric, trials: Mapping[str, list[_Session]]) -> dic
     return means
 
 
+SAME_REL_TOL = 1e-9
+SAME_ABS_TOL = 1e-12
+"""How close two per-datapoint values are when the comparison counts them the same (:func:`unchanged`)."""
+
+
+def unchanged(before: float, after: float) -> bool:
+    """A datapoint's value in two runs is the same when equal, or equal but for float noise: within
+    ``math.isclose(before, after, rel_tol=1e-9, abs_tol=1e-12)``. ``0.1 + 0.2`` in one run and ``0.3`` in the next
+    (``-5.55e-17`` apart) is no change; with exact ``<`` / ``>`` every such datapoint degraded, and a
+    ``max_degraded: 0`` gate failed on all of them. A change of less than a billionth of the value (or, near 0,
+    of less than ``1e-12``) is rounding, not a measurement."""
+    return math.isclose(before, after, rel_tol=SAME_REL_TOL, abs_tol=SAME_ABS_TOL)
+
+
 def _compared_values(
     metric: _Metric | None,
     trials: Mapping[str, list[_Session]],
@@ -516,7 +532,7 @@ def compare(
                 before, after = old_by_dp.get(dp), new_by_dp.get(dp)
                 if before is None or after is None:
                     continue
-                (improved if after > before else degraded if after < before else same).append(dp)
+                (same if unchanged(before, after) else improved if after > before else degraded).append(dp)
         metrics.append(
             {
                 "metric_name": key[0],

@@ -326,3 +326,51 @@ def test_a_mean_that_drops_while_most_datapoints_rise_fails_its_noise_aware_gate
         "p < 0.001",
     )
     assert "🟢" not in run.comment  # never "better" beside the drop
+
+
+NOISY = """
+import json
+import pathlib
+
+STATE = pathlib.Path(__file__).resolve().parent / "state.json"
+
+
+def answer(datapoint):
+    return {"number": datapoint["inputs"]["number"]}
+
+
+def noisy(outputs, inputs, ground_truth=None):
+    if json.loads(STATE.read_text(encoding="utf-8"))["sum"]:
+        return 0.1 + 0.2  # 0.30000000000000004
+    return 0.3
+"""
+
+
+def test_float_noise_degrades_no_datapoint_under_a_max_degraded_gate(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """An evaluator's arithmetic gave 0.1 + 0.2 in the baseline and 0.3 now: the embedded backend counted all 22
+    datapoints degraded (-5.55e-17 each), failing ``max_degraded: 0`` ("noisy degraded on 22 datapoints (gate: at
+    most 0)", its row "0 / 22 worse"). Equal but for float noise is the same: the gate passes, nothing is worse."""
+    root = tmp_path_factory.mktemp("noise") / "scorer"
+    (root / ".honeyhive").mkdir(parents=True)
+    (root / "noisy_scorer.py").write_text(NOISY, encoding="utf-8")
+    rows = [{"inputs": {"number": i}} for i in range(22)]
+    (root / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    (root / ".gitignore").write_text("state.json\n.honeyhive/local.db*\n__pycache__/\n", encoding="utf-8")
+    config = "name: noisy\nfunction: noisy_scorer:answer\ndataset: {path: questions.jsonl}\n"
+    (root / ".honeyhive" / "experiment.yml").write_text(
+        config + "evaluators: [noisy_scorer:noisy]\ngate: {noisy: {max_degraded: 0}}\n", encoding="utf-8"
+    )
+    (root / "state.json").write_text('{"sum": true}', encoding="utf-8")
+    init_repository(root, "a scorer with float noise")
+    scorer = Bot(root, baseline="")
+    try:
+        first = scorer.run(baseline=False)
+        assert first.code == 0, first.out
+        (root / "state.json").write_text('{"sum": false}', encoding="utf-8")
+        run = scorer.run("--baseline", first.report["run"]["id"], baseline=False)
+    finally:
+        sys.modules.pop("noisy_scorer", None)
+    assert run.code == 0, run.out
+    assert (run.report["verdict"], run.report["gate_failures"]) == ("pass", [])
+    noisy = run.metric("noisy")
+    assert (noisy["better_count"], noisy["worse_count"]) == (0, 0)

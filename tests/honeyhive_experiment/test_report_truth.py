@@ -315,64 +315,72 @@ def test_a_metric_compared_on_few_or_no_datapoints_is_not_a_plain_same(
 
 
 @pytest.mark.parametrize(
-    ("spec", "gate", "before", "after", "shown", "status"),
+    ("spec", "gate", "before", "after", "shown", "counts", "status"),
     [
-        # float noise: the backend counts 10 worse (its counts stay), but 0.80 beside 0.80 is no regression
+        # float noise on every datapoint: no datapoint changed (the backend counts them the same), so no gate fails;
+        # it counted 10 worse, and max_degraded: 0 failed on them
+        (".2f", "max_drop_pct: 0.1", "0.7999999999999999", "0.8", "0.80 | 0.80 | 0.00 | 0.0%", (0, 0), "⚪ same"),
+        (".2f", "max_degraded: 0", "0.7999999999999999", "0.8", "0.80 | 0.80 | 0.00 | 0.0%", (0, 0), "⚪ same"),
+        # datapoints that changed both ways, the aggregates equal: same at the shown precision, saying they changed
         (
             ".2f",
             "max_drop_pct: 0.1",
-            0.7999999999999999,
-            0.8,
+            "0.7 if inputs['i'] % 2 else 0.9",
+            "0.9 if inputs['i'] % 2 else 0.7",
             "0.80 | 0.80 | 0.00 | 0.0%",
+            (5, 5),
             "⚪ same (at the shown precision; 10 datapoints changed)",
         ),
         # ... unless a gate failed on the backend's counts: never "same" beside a failed gate
         (
             ".2f",
             "max_degraded: 0",
-            0.7999999999999999,
-            0.8,
+            "0.7 if inputs['i'] % 2 else 0.9",
+            "0.9 if inputs['i'] % 2 else 0.7",
             "0.80 | 0.80 | 0.00 | 0.0%",
-            "🔴 worse (p < 0.001) · ❌ failed its gate (at most 0 datapoints worse)",
+            (5, 5),
+            "⚪ within noise (p = 0.62) · ❌ failed its gate (at most 0 datapoints worse)",  # one-sided: 5 of 10
         ),
         # a real regression the format rounds away (auditor qs4: answer length 13.0 -> 13.5 read "same" as 13 and 13)
         (
             ".0f",
             "max_drop_pct: 0.1",
-            13.0,
-            13.4,
+            "13.0",
+            "13.4",
             "13 | 13 | 0 | +3.1%",
+            (0, 10),
             "🔴 worse (p < 0.001) · ❌ failed its gate (at most 0.1% worse)",
         ),
     ],
-    ids=["float-noise", "float-noise-gate-failed", "rounded-away"],
+    ids=["float-noise", "float-noise-max-degraded", "both-ways", "both-ways-gate-failed", "rounded-away"],
 )
 def test_a_difference_too_small_to_show_is_same_only_when_it_is_float_noise(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     spec: str,
     gate: str,
-    before: float,
-    after: float,
+    before: str,
+    after: str,
     shown: str,
+    counts: tuple[int, int],
     status: str,
 ) -> None:
-    """All 10 datapoints score ``before`` in the baseline and ``after`` in this run (lower is better, gated):
-    a row reads "same" beside aggregates equal but for float rounding, never beside a change the format hides."""
+    """The 10 datapoints score ``before`` in the baseline and ``after`` in this run (lower is better, gated): a row
+    reads "same" beside aggregates equal but for float rounding, never beside a change the format hides."""
     config = (
         f"evaluators: [truth_app.m:acc]\nmetrics:\n  acc: {{format: '{spec}', label: Accuracy, direction: lower}}\n"
         f"gate:\n  acc: {{{gate}}}\n"
     )
-    root = _experiment(tmp_path / "x", config, f"def acc(outputs, inputs):\n    return {before!r}\n", rows=10)
+    root = _experiment(tmp_path / "x", config, f"def acc(outputs, inputs):\n    return {before}\n", rows=10)
     _run(root, capsys)
-    _experiment(root, config, f"def acc(outputs, inputs):\n    return {after!r}\n", rows=10)
+    _experiment(root, config, f"def acc(outputs, inputs):\n    return {after}\n", rows=10)
     _, out, report = _run(root, capsys)
 
     (acc,) = [m for m in report["metrics"] if m["name"] == "acc"]
-    assert (acc["better_count"], acc["worse_count"]) == (0, 10)  # the backend's counts, whatever the row says
+    assert (acc["better_count"], acc["worse_count"]) == counts  # the backend's counts, whatever the row says
     terminal, comment = out.split("the comment that would be posted")
     md_row = next(line for line in comment.splitlines() if line.startswith("| Accuracy |"))
-    assert md_row == f"| Accuracy | {shown} | 0 / 10 | {status.replace('<', '&lt;')} |"
+    assert md_row == f"| Accuracy | {shown} | {counts[0]} / {counts[1]} | {status.replace('<', '&lt;')} |"
     (row,) = [line for line in terminal.splitlines() if line.startswith("Accuracy ")]
     assert row.endswith("  " + re.sub(r"[⚪🔴❌] ", "", status).replace(" · ", ", "))
 

@@ -244,3 +244,38 @@ def test_the_result_answers_the_sdk_results_print_table_and_model_dump() -> None
     assert (sdk.run_id, sdk.status, sdk.success, sdk.passed) == ("run", "completed", False, IDS)
     assert sdk.metrics.get_metric("exact_match").aggregate == 1.0
     assert SdkSummary.model_validate_json(result.model_dump_json()) == sdk
+
+
+def test_the_result_answers_the_sdk_results_json_dict_and_model_copy() -> None:
+    """SDK scripts call ``result.json()`` / ``result.dict()`` (pydantic 1's names, which the SDK's pydantic result
+    still answers, with a DeprecationWarning) and ``result.model_copy()``: each raised AttributeError here. They give
+    what ``model_dump_json`` / ``model_dump`` give, which the SDK's own result model reads back; a copy is a result
+    still judged by the command line's rule."""
+    from honeyhive.experiments.models import ExperimentResultSummary as SdkSummary
+
+    result = ExperimentResult("run", "name", "EXT-dataset", summary(ALL), (ok(0, BOOM),), ranged=("exact_match",))
+    with pytest.warns(DeprecationWarning, match=r"json\(\) is deprecated") as said:
+        text = result.json(exclude_none=True)
+    assert said[0].filename == __file__
+    assert text == result.model_dump_json(exclude_none=True)
+    with pytest.warns(DeprecationWarning, match=r"dict\(\) is deprecated"):
+        dumped = result.dict()
+    assert dumped == result.model_dump()
+    sdk = SdkSummary.model_validate_json(text)
+    assert SdkSummary.model_validate(dumped) == sdk
+    assert set(SdkSummary.model_fields) <= set(dumped)  # the SDK's shape, and ours besides (trials, flaky, ...)
+    assert (sdk.run_id, sdk.success, sdk.passed) == ("run", False, IDS)
+
+    copied = result.model_copy()
+    assert isinstance(copied, ExperimentResult)
+    assert copied.model_dump() == dumped
+    assert (copied.broken, copied.errors) == (result.broken, result.errors)
+    renamed = result.model_copy(update={"run_id": "run-2", "failed": ["EXT-2"]})
+    assert (renamed.run_id, renamed.summary.run_id, renamed.failed) == ("run-2", "run-2", ["EXT-2"])
+    assert (result.run_id, result.failed) == ("run", [])
+    deep = result.model_copy(deep=True)
+    assert (deep.summary is result.summary, deep.outcomes[0] is result.outcomes[0]) == (False, False)
+    assert deep.model_dump() == dumped
+    # success stays this result's judgement: HoneyHive's verdict is what an update sets
+    forced = result.model_copy(update={"success": True})
+    assert (forced.summary.success, forced.success) == (True, False)

@@ -170,6 +170,25 @@ def test_sdk_keywords_that_cannot_be_used_are_named(kwargs: dict[str, Any], argu
     assert raised.value.argument == argument
 
 
+def test_an_ingestion_key_in_the_environment_without_an_api_key_says_the_run_stays_local(
+    no_key: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``HH_INGESTION_API_KEY`` set for the job, ``HH_API_KEY`` forgotten: the run went to the in-memory embedded
+    backend and was gone, with only the generic "no HoneyHive API key" warning. A warning now names the ingestion
+    key and where the run goes (an error would break scripts that set it for every job, as the argument is one)."""
+    no_key.setenv("HH_INGESTION_API_KEY", "hh_ingst_set_for_the_job")
+    with caplog.at_level(logging.WARNING, logger="honeyhive_experiment"):
+        result = evaluate(function=lambda datapoint: {"sum": 0}, dataset=ROWS[:1], print_results=False)
+    assert result.embedded
+    said = [r.getMessage() for r in caplog.records if "HH_INGESTION_API_KEY" in r.getMessage()]
+    assert said == [
+        "HH_INGESTION_API_KEY is set but no HoneyHive API key (HH_API_KEY / HONEYHIVE_API_KEY): the ingestion key"
+        " alone sends no runs or results, so this run goes to the embedded local backend and nothing of it reaches"
+        " HoneyHive; set HH_API_KEY too (or pass api_key=)"
+    ]
+    assert "hh_ingst_set_for_the_job" not in caplog.text
+
+
 class _CompletionClient:
     """A stand-in for an LLM library: its call is what an instrumentor wraps."""
 
@@ -232,6 +251,40 @@ def test_instrumentors_trace_the_library_calls_of_each_datapoint_during_the_run(
         events = list(hh.iter_run_events(result.run_id))
     traced = {e["session_id"] for e in events if e["event_name"] == "completion.complete"}
     assert traced == {o.session_id for o in result.outcomes}  # each call in its own datapoint's session
+
+
+class GenAiInstrumentor(CompletionInstrumentor):
+    """As :class:`CompletionInstrumentor`, its span an LLM call (OpenTelemetry's GenAI attributes)."""
+
+    def instrument(self, **kwargs: Any) -> None:
+        tracer = kwargs["tracer_provider"].get_tracer("genai-instrumentation")
+        original = _CompletionClient.complete
+        attributes = {"gen_ai.request.model": "my-model", "gen_ai.usage.input_tokens": 7}
+
+        def complete(library: _CompletionClient, prompt: str) -> str:
+            with tracer.start_as_current_span("chat my-model", attributes=attributes):
+                return original(library, prompt)
+
+        self._original = original
+        _CompletionClient.complete = complete  # type: ignore[method-assign]
+        self.is_instrumented_by_opentelemetry = True
+
+
+def test_llm_calls_made_before_evaluate_is_called_are_counted_nowhere(backend: LocalBackend) -> None:
+    """As the README says: ``evaluate()`` imports nothing, so a setup call the script made before calling it is in
+    no datapoint's metrics and in no note (the command line's ``import_llm_calls`` has no equivalent here)."""
+    instrumentor = GenAiInstrumentor()
+    LIBRARY.complete("warm-up")  # the script's setup, before the run
+    result = evaluate(
+        function=lambda datapoint: {"text": LIBRARY.complete("answer")},
+        dataset=ROWS[:2],
+        instrumentors=[instrumentor],
+        api_key=API_KEY,
+        server_url=backend.url,
+        print_results=False,
+    )
+    assert [o.metrics.get("llm_calls") for o in result.outcomes] == [1, 1]  # each datapoint's own call only
+    assert (result.imported, result.outside_calls) == ({}, 0)
 
 
 def test_an_instrumentor_instrumented_before_the_run_is_left_as_it_was(

@@ -3153,6 +3153,31 @@ TESTS: list[tuple[str, list[Any], list[Any], float, dict[str, Any], tuple[str, s
         ("too few changes to tell", "needs ≥ 6 changes, has 1"),
     ),
     (
+        "float noise is no change: 0.1 + 0.2 in the baseline, 0.3 now, counted degraded by a backend comparing"
+        " exactly (the t-test said worse, p < 0.001)",
+        [0.1 + 0.2] * 40,
+        [0.3] * 40,
+        -5.551115123125783e-17,
+        {"counts": (0, 40)},
+        ("within noise", "p = 1"),
+    ),
+    (
+        "float noise near 0 is no change either: 0.3 - (0.1 + 0.2) in the baseline, 0 now (within 1e-12)",
+        [0.3 - (0.1 + 0.2)] * 40,
+        [0.0] * 40,
+        5.551115123125783e-17,
+        {"counts": (0, 40)},
+        ("within noise", "p = 1"),
+    ),
+    (
+        "float noise on unchanged datapoints lowers no floor: 6 changes are 6 (it was p = 0.012, floored as 40)",
+        [0.1 + 0.2] * 40,
+        [-0.2] * 6 + [0.3] * 34,
+        -0.075,
+        {"counts": (0, 6)},
+        ("worse", "p = 0.031"),  # the floor of 6 changes, 2 / 2**6
+    ),
+    (
         "string values are no values",
         ["x"] * 40,
         ["y"] * 40,

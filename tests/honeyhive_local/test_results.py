@@ -934,6 +934,43 @@ def test_compare_datapoint_value_is_the_mean_of_its_values() -> None:
     assert acc["percentage_change"] == pytest.approx(20.0)
 
 
+def test_compare_values_equal_but_for_float_noise_are_the_same() -> None:
+    """An evaluator's arithmetic gave 0.1 + 0.2 in the baseline and 0.3 now (5.55e-17 apart): every one of 22
+    datapoints degraded, and a ``max_degraded: 0`` gate failed on all of them ("0 / 22 worse")."""
+    ids = [f"dp{i}" for i in range(22)]
+    old = run({dp: {"score": 0.1 + 0.2} for dp in ids})
+    new = run({dp: {"score": 0.3} for dp in ids})
+    for before, after in ((old, new), (new, old)):
+        score = compared(compare(before, after), "score")
+        assert (score["improved_count"], score["degraded_count"], score["same_count"]) == (0, 0, 22)
+        assert (score["improved"], score["degraded"], score["same"]) == ([], [], ids)
+
+
+@pytest.mark.parametrize(
+    ("old_value", "new_value", "counted"),
+    [
+        (0.1 + 0.2, 0.3, "same"),  # 5.55e-17 apart: float noise
+        (0.3, 0.1 + 0.2, "same"),
+        (1e-13, 0.0, "same"),  # near 0: within abs_tol 1e-12
+        (-1e-13, 1e-13, "same"),
+        (1e-11, 0.0, "degraded"),  # beyond abs_tol
+        (0.0, 1e-11, "improved"),
+        (1e6, 1e6 + 1e-4, "same"),  # 1e-10 of the value: within rel_tol 1e-9
+        (1e6, 1e6 + 1e-2, "improved"),  # 1e-8 of the value: a change
+        (0.5, 0.5000001, "improved"),
+        (0.5000001, 0.5, "degraded"),
+        (True, False, "degraded"),
+        (3, 3, "same"),
+    ],
+)
+def test_compare_counts_a_datapoint_the_same_within_float_noise_only(
+    old_value: float, new_value: float, counted: str
+) -> None:
+    acc = compared(compare(run({"dp1": {"acc": old_value}}), run({"dp1": {"acc": new_value}})), "acc")
+    assert {"improved": acc["improved"], "degraded": acc["degraded"], "same": acc["same"]}[counted] == ["dp1"]
+    assert acc["improved_count"] + acc["degraded_count"] + acc["same_count"] == 1
+
+
 def test_compare_ignores_non_metric_values() -> None:
     # strings, None and NaN are not values: only "acc" is compared; dp2's "acc" is a string in the new run
     old = run({"dp1": {"acc": 0.5, "label": "a"}, "dp2": {"acc": 0.5}})
@@ -1030,6 +1067,15 @@ def trial_run() -> list[EventRecord]:
         *trials("dp1", {"accuracy": 0.0}, {"accuracy": 1.0}, {"accuracy": 0.5}),
         *trials("dp2", {"accuracy": 1.0}, {"accuracy": 1.0}, {"accuracy": 1.0}),
     ]
+
+
+def test_trial_means_equal_but_for_float_noise_compare_the_same() -> None:
+    # dp1: mean of 0.1 and 0.2 is 0.15000000000000002, against 0.15 from two trials of 0.15: the same
+    old = trials("dp1", {"acc": 0.1}, {"acc": 0.2})
+    new = trials("dp1", {"acc": 0.15}, {"acc": 0.15})
+    acc = compared(compare(old, new), "acc")
+    assert (acc["old_values"], acc["new_values"]) == ([0.15000000000000002], [0.15])
+    assert (acc["improved"], acc["degraded"], acc["same"]) == ([], [], ["dp1"])
 
 
 def test_trials_are_reduced_to_a_mean_per_datapoint_before_aggregating() -> None:
