@@ -10,7 +10,8 @@ Two files under one name are two experiments: one's runs are never the other's b
 1. an explicit baseline (``baseline-run-id``, ``--baseline``, the config's ``run_id``): a run id (looked up as the
    runs are named, however it was typed), used as is; else, as typed, a commit (full or short sha: 32 hex digits may
    be either) or a branch, whose latest run is taken (:func:`pick_named`): a run of the branch itself
-   (:func:`of_the_branch`) if there is one, else a local or pull request's run, said so;
+   (:func:`of_the_branch`) if there is one, else a local or pull request's run, said so; whatever its result, but,
+   as at the merge base (2), not one whose check errored or recorded no verdict: those are passed over, and named;
 2. ``merge-base``: the completed run at the PR's merge-base commit (a local run: the merge base of ``HEAD``
    with the default branch; a checkout of GitHub's merge commit: its first parent, the base's tip): the base
    branch's own run there (a push, a schedule), else any other run at that commit (a developer's local run, a
@@ -98,6 +99,9 @@ class Baseline:
     instead_of: str | None = None  # a run of a branch that had no passing run: that branch (the default's run is)
     ahead: bool = False  # branch: git says its commit is not the merge base's ancestor (the branch moved on past it)
     behind: bool = False  # branch: a newer passing run was passed over as ahead: this one is the latest at or before
+    # explicit (a commit or a branch named): the runs there that would have been taken, had their checks not errored or
+    # recorded no verdict (:func:`pick_named`), as :attr:`note` names them
+    passed_over: tuple[ExperimentRun, ...] = ()
 
     @property
     def why(self) -> str:
@@ -116,9 +120,25 @@ class Baseline:
         if self.reason == "previous":
             return f"previous {kind}"
         if self.ref and self.ref != self.run.run_id:
-            at_commit = self.commit_sha is not None and self.commit_sha.lower().startswith(self.ref.lower())
-            return f"latest {kind} at commit {self.ref[:7]}" if at_commit else f"latest {kind} on {self.ref}"
+            return f"latest {'usable ' if self.passed_over else ''}{kind} {self._named}"
         return "the run asked for"
+
+    @property
+    def _named(self) -> str:
+        """Where an explicit commit or branch (:attr:`ref`) took the run: ``at commit <sha>`` or ``on <branch>``."""
+        at_commit = self.commit_sha is not None and self.commit_sha.lower().startswith(str(self.ref).lower())
+        return f"at commit {str(self.ref)[:7]}" if at_commit else f"on {self.ref}"
+
+    @property
+    def note(self) -> str | None:
+        """Which runs an explicit commit or branch passed over for this one (:attr:`passed_over`), as the report's
+        note says it; ``None`` when none was."""
+        if not self.passed_over:
+            return None
+        return (
+            f"Passed over {self._named}: {_unjudged(self.passed_over)}. {UNJUDGED}, so the baseline is the latest"
+            f" usable {_run_kind(self.run)} {self._named}. {NAME_IT}."
+        )
 
     @property
     def whose(self) -> str:
@@ -260,6 +280,24 @@ PENDING: Final = "pending"
 """The check verdict a run this tool records carries from its creation until its check stamps its own: one whose
 stamp was lost (the backend refused it, or had stopped answering) keeps it, and is no baseline by the rules, since
 nothing says how its check ended."""
+
+
+UNJUDGED: Final = (
+    "A run whose check errored could not be evaluated, and one whose check recorded no verdict may have errored:"
+    " neither is a result to compare with"
+)
+NAME_IT: Final = "To compare with one anyway, name it by its run id (baseline-run-id, --baseline RUN_ID)"
+SHOWN: Final = 3  # passed-over runs named in a note or an error; the others are counted
+
+
+def _unjudged(runs: Collection[ExperimentRun]) -> str:
+    """The runs an explicit commit or branch passed over (:func:`pick_named`), the first :data:`SHOWN` by id with
+    how their checks ended, the others counted."""
+    shown = ", ".join(
+        f"{run.run_id} (its check {'errored' if check_verdict(run) == 'error' else 'recorded no verdict'})"
+        for run in list(runs)[:SHOWN]
+    )
+    return shown + (f" and {len(runs) - SHOWN} more" if len(runs) > SHOWN else "")
 
 
 def check_verdict(run: ExperimentRun) -> str | None:
@@ -446,21 +484,39 @@ def pick_named(
     """The latest run among ``runs`` (completed, newest first) of this experiment (:func:`_candidates`) and
     dataset at commit ``ref`` (a full sha, or at least 7 of its first hex digits) or on branch ``ref``: a run of the
     branch itself (:func:`of_the_branch`), else the latest local or pull request's run there; runs with
-    uncommitted changes are not at any commit (:func:`may_be_baseline`). Used whatever its result: it was asked
-    for by name."""
+    uncommitted changes are not at any commit (:func:`may_be_baseline`). Used whatever its result (it was asked for
+    by name), but not a run whose check errored or recorded no verdict (:data:`PENDING`): as the merge-base rule,
+    it passes them over (no result to compare with; one is still named by its run id), and the baseline names those
+    it would otherwise have taken (:attr:`Baseline.passed_over`). Raises BaselineError, naming them, when every run
+    there is one."""
     folded = ref.strip().lower()
     is_sha = _SHORT_SHA.fullmatch(folded) is not None
-    other: Baseline | None = None
+    other: tuple[ExperimentRun, int] | None = None  # the latest other run, and how many unjudged runs are newer
+    unjudged: list[tuple[ExperimentRun, bool]] = []  # errored or pending (newest first), each with of_the_branch
     for run in _candidates(runs, experiment, dataset_id, exclude_run_ids, None, config_file, repository):
         ci = run.ci
         sha, branch = ci.get("sha"), ci.get("branch")
         # a run of GitHub's merge commit (checkout_sha) never ran its head commit alone
         at_commit = is_sha and isinstance(sha, str) and sha.lower().startswith(folded) and not ci.get("checkout_sha")
-        if (at_commit or branch == ref) and not is_dirty(run):
-            if of_the_branch(run):
-                return Baseline(run, "explicit", ref)
-            other = other or Baseline(run, "explicit", ref)
-    return other
+        if not (at_commit or branch == ref) or is_dirty(run):
+            continue
+        own = of_the_branch(run)
+        if check_verdict(run) in ("error", PENDING):
+            unjudged.append((run, own))
+        elif own:  # it would have been taken over any newer run but the branch's own
+            return Baseline(run, "explicit", ref, passed_over=tuple(r for r, mine in unjudged if mine))
+        elif other is None:
+            other = (run, len(unjudged))
+    if other is not None:  # any newer run would have been taken over it, and any of the branch's own
+        found, newer = other
+        passed = [r for i, (r, mine) in enumerate(unjudged) if i < newer or mine]
+        return Baseline(found, "explicit", ref, passed_over=tuple(passed))
+    if unjudged:
+        raise BaselineError(
+            f"no completed run of {experiment} at a commit or on a branch named {ref} is a result to compare with:"
+            f" {_unjudged([r for r, _ in unjudged])}. {UNJUDGED}. {NAME_IT}."
+        )
+    return None
 
 
 def choose_baseline(

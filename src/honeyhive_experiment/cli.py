@@ -110,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
             "--baseline-run-id",
             dest="baseline_run_id",
             metavar="REF",
-            help="compare with this run id, or the latest run at this commit (sha) or on this branch",
+            help="compare with this run id, or the latest run at this commit (sha) or on this branch (passing over"
+            " one whose check errored or recorded no verdict)",
         )
         sub.add_argument("--base", metavar="REF", help="take the merge base with REF (default: origin/HEAD, main)")
         sub.add_argument("--server-url", metavar="URL", help="HoneyHive API URL (default: $HH_API_URL or HoneyHive's)")

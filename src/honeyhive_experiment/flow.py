@@ -641,8 +641,11 @@ def judge(
 
 
 def _stood_in(ci: CiContext, baseline: Baseline | None, max_age_days: int | None) -> str | None:
-    """What a branch fallback stands in for, the run at the merge base (``None``: it does not), as the report's note
-    says it; stamped with the check (:func:`stamp_verdict`), so publish and view say it too."""
+    """What a branch fallback stands in for, the run at the merge base (``None``: it does not), or which runs a
+    commit or branch named passed over (:attr:`Baseline.note`), as the report's note says it; stamped with the check
+    (:func:`stamp_verdict`), so publish and view say it too."""
+    if baseline is not None and baseline.note:
+        return baseline.note
     own = ci.fallback_ref is not None and baseline is not None and not baseline.instead_of  # a branch's own run
     if baseline is None or baseline.reason != "branch" or own:
         return None

@@ -1312,6 +1312,171 @@ def test_a_named_baseline_table(rule: str, runs: list[ExperimentRun], ref: str, 
     )
 
 
+def checked(recorded: ExperimentRun, verdict: str) -> ExperimentRun:
+    """``recorded`` with the verdict its check stamped (``pending``: a run this tool recorded whose stamp was lost)."""
+    return recorded.model_copy(update={"metadata": {**recorded.metadata, "check": {"verdict": verdict}}})
+
+
+def errored(run_id: str, **kwargs: Any) -> ExperimentRun:
+    return checked(run(run_id, **kwargs), "error")
+
+
+def pending(run_id: str, **kwargs: Any) -> ExperimentRun:
+    return checked(run(run_id, **kwargs), "pending")
+
+
+LOCAL_AT = {**LOCAL_MAIN, "sha": FULL}
+UNJUDGED: list[tuple[str, list[ExperimentRun], str, str, tuple[str, ...]]] = [
+    # (rule, listing, ref, run id chosen, the runs passed over for it): a run whose check errored or recorded no
+    # verdict is no result to compare with, as at the merge base; it was taken as "the latest run on main"
+    ("a branch: its latest run whose check errored is passed over", [errored("m1"), run("m2")], "main", "m2", ("m1",)),
+    ("and one whose check recorded no verdict", [pending("m1"), run("m2")], "main", "m2", ("m1",)),
+    ("every such newer run is named", [errored("m1"), pending("m2"), run("m3")], "main", "m3", ("m1", "m2")),
+    ("a failed check is a result: taken", [checked(run("m1"), "fail"), run("m2")], "main", "m1", ()),
+    (
+        "so are a passed and a neutral one",
+        [checked(run("m1"), "pass"), checked(run("m2"), "neutral")],
+        "main",
+        "m1",
+        (),
+    ),
+    ("a run without a check (an older version's, the SDK's) is taken", [run("m1"), errored("m2")], "main", "m1", ()),
+    ("an older errored run is not named", [run("m1"), errored("m2")], "main", "m1", ()),
+    (
+        "a commit: its latest run whose check errored is passed over",
+        [errored("at1", sha=FULL), run("m1"), run("at2", sha=FULL)],
+        FULL[:7],
+        "at2",
+        ("at1",),
+    ),
+    (
+        "a newer errored local run is not named: the branch's own run was taken over it anyway",
+        [errored("l1", ci=LOCAL_MAIN), run("l2", ci=LOCAL_MAIN), pending("m1"), run("m2")],
+        "main",
+        "m2",
+        ("m1",),
+    ),
+    (
+        "no usable run of the branch itself: a local run, naming the branch's own and the newer ones passed over",
+        [
+            errored("m1"),
+            pending("l1", ci=LOCAL_MAIN),
+            run("l2", ci=LOCAL_MAIN),
+            errored("l3", ci=LOCAL_MAIN),
+            errored("m2"),
+        ],
+        "main",
+        "l2",
+        ("m1", "l1", "m2"),
+    ),
+    (
+        "a commit: a local run, naming the newer ones passed over",
+        [pending("l1", ci=LOCAL_AT), run("l2", ci=LOCAL_AT), errored("l3", ci=LOCAL_AT)],
+        FULL,
+        "l2",
+        ("l1",),
+    ),
+    (
+        "a run with uncommitted changes is not passed over: it is at no commit",
+        [errored("d", dirty=True), run("m1")],
+        "main",
+        "m1",
+        (),
+    ),
+    ("nor another branch's", [errored("f", branch="feature"), run("m1")], "main", "m1", ()),
+    ("nor the run being judged", [errored("own"), run("m1")], "main", "m1", ()),
+]
+
+
+@pytest.mark.parametrize(("rule", "runs", "ref", "expected", "passed_over"), UNJUDGED, ids=[c[0] for c in UNJUDGED])
+def test_a_named_baseline_passes_over_the_runs_whose_checks_errored_or_recorded_no_verdict(
+    rule: str, runs: list[ExperimentRun], ref: str, expected: str, passed_over: tuple[str, ...]
+) -> None:
+    chosen = pick_named(
+        runs,
+        ref,
+        experiment=NAME,
+        dataset_id=DATASET,
+        config_file=FILE_PATH,
+        repository=REPOSITORY,
+        exclude_run_ids=("own",),
+    )
+    assert chosen is not None
+    assert (chosen.run.run_id, chosen.reason, chosen.ref) == (expected, "explicit", ref)
+    assert tuple(r.run_id for r in chosen.passed_over) == passed_over
+
+
+WITHOUT_A_RESULT = (
+    "A run whose check errored could not be evaluated, and one whose check recorded no verdict may have errored:"
+    " neither is a result to compare with"
+)
+NAME_IT = "To compare with one anyway, name it by its run id (baseline-run-id, --baseline RUN_ID)."
+NOTHING_USABLE: list[tuple[str, list[ExperimentRun], str, str]] = [
+    # (rule, listing, ref, the error's list of the runs passed over)
+    ("one errored run", [errored("m1")], "main", "m1 (its check errored)"),
+    (
+        "the branch's own and a local run, newest first",
+        [run("f", branch="feature"), pending("l1", ci=LOCAL_MAIN), errored("m1")],
+        "main",
+        "l1 (its check recorded no verdict), m1 (its check errored)",
+    ),
+    (
+        "three are named",
+        [errored("at1", sha=FULL), pending("at2", sha=FULL), errored("at3", sha=FULL)],
+        FULL[:8],
+        "at1 (its check errored), at2 (its check recorded no verdict), at3 (its check errored)",
+    ),
+    (
+        "the others are counted",
+        [errored(f"m{i}") for i in range(1, 6)],
+        "main",
+        "m1 (its check errored), m2 (its check errored), m3 (its check errored) and 2 more",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "runs", "ref", "named"), NOTHING_USABLE, ids=[c[0] for c in NOTHING_USABLE])
+def test_a_named_baseline_with_no_usable_run_is_an_error_naming_the_runs_passed_over(
+    rule: str, runs: list[ExperimentRun], ref: str, named: str
+) -> None:
+    with pytest.raises(BaselineError) as raised:
+        pick_named(runs, ref, experiment=NAME, dataset_id=DATASET, config_file=FILE_PATH, repository=REPOSITORY)
+    assert str(raised.value) == (
+        f"no completed run of {NAME} at a commit or on a branch named {ref} is a result to compare with: {named}."
+        f" {WITHOUT_A_RESULT}. {NAME_IT}"
+    )
+
+
+NOTES: list[tuple[str, Baseline, str | None]] = [
+    # (rule, baseline, the report's note on the runs passed over)
+    ("none passed over: no note", Baseline(run("r"), "explicit", "main"), None),
+    ("nor for another rule's baseline", Baseline(run("r", sha=MB), "merge-base", "main"), None),
+    (
+        "a branch",
+        Baseline(run("r"), "explicit", "main", passed_over=(errored("e"),)),
+        f"Passed over on main: e (its check errored). {WITHOUT_A_RESULT}, so the baseline is the latest usable run on"
+        f" main. {NAME_IT}",
+    ),
+    (
+        "a commit, a local run",
+        Baseline(run("r", ci=LOCAL_AT), "explicit", FULL[:9], passed_over=(pending("p"), errored("e"))),
+        "Passed over at commit a1b2c3d: p (its check recorded no verdict), e (its check errored). "
+        f"{WITHOUT_A_RESULT}, so the baseline is the latest usable local run at commit a1b2c3d. {NAME_IT}",
+    ),
+    (
+        "more than three: counted",
+        Baseline(run("r"), "explicit", "main", passed_over=tuple(errored(f"e{i}") for i in range(1, 5))),
+        "Passed over on main: e1 (its check errored), e2 (its check errored), e3 (its check errored) and 1 more."
+        f" {WITHOUT_A_RESULT}, so the baseline is the latest usable run on main. {NAME_IT}",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "baseline", "note"), NOTES, ids=[case[0] for case in NOTES])
+def test_the_note_on_the_runs_a_named_baseline_passed_over(rule: str, baseline: Baseline, note: str | None) -> None:
+    assert baseline.note == note
+
+
 WHY: list[tuple[str, Baseline, str]] = [
     # (rule, baseline, what the output says)
     ("merge base", Baseline(run("r", sha=MB), "merge-base", "main"), "run at merge-base 9e8d7c6 with main"),
@@ -1358,6 +1523,16 @@ WHY: list[tuple[str, Baseline, str]] = [
     ("--baseline main", Baseline(run("r"), "explicit", "main"), "latest run on main"),
     ("--baseline main, a local run", Baseline(run("r", ci=LOCAL_MAIN), "explicit", "main"), "latest local run on main"),
     ("--baseline <sha>", Baseline(run("r", sha=FULL), "explicit", FULL[:10]), "latest run at commit a1b2c3d"),
+    (
+        "--baseline main, runs passed over",
+        Baseline(run("r"), "explicit", "main", passed_over=(errored("e"),)),
+        "latest usable run on main",
+    ),
+    (
+        "--baseline <sha>, a local run, runs passed over",
+        Baseline(run("r", ci=LOCAL_AT), "explicit", FULL[:10], passed_over=(pending("p"),)),
+        "latest usable local run at commit a1b2c3d",
+    ),
     ("--baseline <run id>", Baseline(run("r"), "explicit", "r"), "the run asked for"),
     ("the config's run_id", Baseline(run("r"), "explicit"), "the run asked for"),
 ]
@@ -1575,6 +1750,26 @@ def test_an_explicit_run_is_used_as_is_even_a_failing_one(hh: HoneyHiveClient, r
         assert chosen is not None
         assert (chosen.run.run_id, chosen.reason) == (pinned, "explicit")
     assert recorder.listings == []  # fetched by its id: the project's runs are not paged through for it
+
+
+def test_a_branch_named_passes_over_an_errored_or_unjudged_run_that_its_run_id_takes_as_is(
+    hh: HoneyHiveClient, name: str
+) -> None:
+    """``baseline-run-id: main`` took main's latest run whatever it was: one whose check errored (the backend may
+    still call it a success) or whose verdict was never stamped. Named by its run id, such a run is still used."""
+    judged = seed(hh, name, check="fail")
+    lost = seed(hh, name, check="pending")
+    broke = seed(hh, name, check="error")
+    chosen = choose(hh, name, explicit_run_id="main")
+    assert chosen is not None
+    assert (chosen.run.run_id, [r.run_id for r in chosen.passed_over]) == (judged, [broke, lost])
+    assert chosen.why == "latest usable run on main"
+    for named in (broke, lost):
+        by_id = choose(hh, name, explicit_run_id=named)
+        assert by_id is not None
+        assert (by_id.run.run_id, by_id.passed_over, by_id.note) == (named, (), None)
+    with pytest.raises(BaselineError, match=rf"^no completed run of {name} at a commit or on a branch named main is"):
+        choose(hh, name, explicit_run_id="main", exclude_run_ids=(judged,))
 
 
 def test_an_explicit_ref_is_a_run_id_else_a_commit_or_a_branch(

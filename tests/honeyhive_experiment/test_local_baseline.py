@@ -607,6 +607,34 @@ def test_a_run_whose_check_could_not_record_its_verdict_is_passed_over_and_viewe
     assert f"({later.id};" in page  # compared with the run the rules pick now: the newest one at its commit
 
 
+def test_a_branch_named_as_the_baseline_passes_over_its_run_whose_check_errored_and_says_so(
+    repo: Repo, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``--baseline main`` took main's latest run whatever it was, one whose check errored too (no result to compare
+    with); it is passed over as at the merge base, and the report's note names it, which the check stamps."""
+    env = {"HH_API_KEY": API_KEY}
+    with LocalBackend(str(tmp_path / "served.db"), API_KEY) as served, HoneyHiveClient(served.url, API_KEY) as hh:
+        first = repo.run(capsys, "--server-url", served.url, env=env)
+        broke = repo.run(capsys, "--server-url", served.url, env=env)
+        recorded = hh.get_run(broke.id)
+        hh.update_run(broke.id, {"metadata": {**recorded["metadata"], "check": {"verdict": "error"}}})
+        repo.git("checkout", "-qb", "feature/named")
+        repo.commit("feature work")
+        named = repo.run(capsys, "--baseline", "main", "--server-url", served.url, env=env)
+        stamped = hh.get_run(named.id)["metadata"]["check"]
+
+    assert named.baseline_id == first.id
+    assert named.baseline_line.startswith("Baseline: support-bot-quickstart (latest usable local run on main: commit ")
+    note = (
+        f"Passed over on main: {broke.id} (its check errored). A run whose check errored could not be evaluated, and"
+        " one whose check recorded no verdict may have errored: neither is a result to compare with, so the baseline"
+        " is the latest usable local run on main. To compare with one anyway, name it by its run id"
+        " (baseline-run-id, --baseline RUN_ID)."
+    )
+    assert note in named.report["notes"]
+    assert stamped["baseline_note"] == note  # publish and view say it too
+
+
 def test_the_warning_of_a_refused_verdict_stamp_says_truly_which_runs_may_take_it_as_their_baseline(
     repo: Repo, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:

@@ -449,6 +449,8 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         "warnings": report.warnings[:limit],
         "flips": report.pass_fail if not plan.summary_only else None,
         "tested": any(m.significance is not None for m in shown),
+        # the pass/fail flips' McNemar test is in the metrics' Holm family when it was told (the footnote says so)
+        "pass_fail_tested": report.pass_fail is not None and report.pass_fail.change != "can't tell",
         "degraded": degraded,
         "skipped": verdict is Verdict.NEUTRAL and report.summary is None,
         "no_baseline": no_baseline,

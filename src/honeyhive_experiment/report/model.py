@@ -257,11 +257,14 @@ class ReportMetric(_Part):
         " datapoints changed'."
     )
     p_value: float | None = Field(
-        description="The test's p-value (a mean's paired t-test, else the exact sign test on better/worse counts):"
-        " two-sided, or the gate's one-sided test (one_sided)."
+        description="The test's p-value, before Holm's correction: for a mean, the paired t-test's p floored at the"
+        " smallest p the exact sign test can give on as many changed datapoints (all of them one way: 2 × 0.5^n,"
+        " one-sided 0.5^n), so 'too few changes to tell' means the same whichever test ran; else the exact sign"
+        " test on better/worse counts. Two-sided, or the gate's one-sided test (one_sided)."
     )
     p_adjusted: float | None = Field(
-        description="The p-value Holm-corrected across this comparison's metrics (one_sided: across the gated ones)."
+        description="The p-value Holm-corrected across this comparison's metrics and, when it was tested, the"
+        " pass/fail flips' McNemar test (pass_fail); one_sided: across the gated metrics only."
     )
     one_sided: bool = Field(
         description="Whether change and p-values are the gate's one-sided regression test (a gated metric that got "

@@ -423,6 +423,29 @@ def test_significance_golden_comment_tells_worse_from_noise_and_too_few() -> Non
     assert_golden("significance_terminal.txt", render_terminal(data))
 
 
+FOOTNOTE = "else a sign test on those that changed, Holm-corrected across the metrics"
+
+
+def test_the_footnote_counts_pass_fail_in_the_holm_family_when_its_flips_were_tested() -> None:
+    """The footnote said "Holm-corrected across the metrics" while the rows' family held the pass/fail flips' McNemar
+    test too (numbers audit F7: three metrics and Pass/fail, a p of 0.00195 shown as 0.0078 = 4 × it): it says so
+    when they were tested, and not when there were none, or the trials differ (untold, left out of the family)."""
+    from honeyhive_experiment.significance import Change
+    from honeyhive_experiment.verdict import PASS_FAIL
+
+    data = significance_input()
+    flips = data.assessment[PASS_FAIL]
+    assert flips.changes > 0  # tested: in the family
+    untold = dataclasses.replace(flips, change=Change.UNTOLD)
+    without = {key: a for key, a in data.assessment.items() if key != PASS_FAIL}
+    for assessment, said in (
+        (data.assessment, f"{FOOTNOTE} and Pass/fail; anything"),
+        (without, f"{FOOTNOTE}; anything"),
+        ({**data.assessment, PASS_FAIL: untold}, f"{FOOTNOTE}; anything"),
+    ):
+        assert said in render_comment(dataclasses.replace(data, assessment=assessment)).text
+
+
 def test_a_sign_test_between_runs_of_different_trials_says_it_cannot_tell() -> None:
     """The baseline ran another number of trials: a metric the sign test judges (no per-datapoint values here) is
     neither better, worse nor within noise, in the comment and the terminal."""
