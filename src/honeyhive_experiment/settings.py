@@ -88,6 +88,7 @@ __all__ = [
     "INPUTS",
     "KNOWN_APP_URLS",
     "OUTPUT_NAMES",
+    "SECRETLESS_FORK_EVENTS",
     "ActionInput",
     "ActionOutputs",
     "CiContext",
@@ -186,6 +187,10 @@ class CommentMode(StrEnum):
 
 
 # ---------------------------------------------------------------------------------------------------- settings
+
+
+SECRETLESS_FORK_EVENTS: Final = frozenset({"pull_request", "pull_request_review", "pull_request_review_comment"})
+"""The events whose jobs get no secrets (and a read-only token) when a fork's pull request triggers them."""
 
 
 class Settings(BaseModel):
@@ -336,10 +341,11 @@ class Settings(BaseModel):
 
     @property
     def secrets_withheld(self) -> bool:
-        """Whether GitHub gave this job no secrets because its code is a fork's: a fork's pull request, or the run it
-        triggered. Not an ``issue_comment`` on a fork's pull request ("/evaluate"): that job runs in this repository,
-        with its secrets, whoever wrote the code it checks out (an API key missing there is a missing key)."""
-        return self.is_fork and self.ci.event != "issue_comment"
+        """Whether GitHub gave this job no secrets because its code is a fork's: only the events a fork's pull request
+        triggers in the fork's name (:data:`SECRETLESS_FORK_EVENTS`). ``pull_request_target``, ``workflow_run`` (the run
+        a fork's pull request triggered) and ``issue_comment`` ("/evaluate") run in this repository, with its secrets,
+        whoever wrote the code they check out: an API key missing there is a missing key."""
+        return self.is_fork and self.ci.event in SECRETLESS_FORK_EVENTS
 
     def secrets(self) -> tuple[str, ...]:
         """The raw secret values (inputs' key and token, the environment's secrets), longest first, for the

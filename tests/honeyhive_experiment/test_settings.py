@@ -1172,3 +1172,24 @@ def test_trials_from_the_input_and_the_flag() -> None:
     assert Settings.from_mapping(action_inputs(trials="5")).trials == 5
     assert Settings.from_args(run_flags(trials="2"), {}).trials == 2
     assert Settings.from_args(run_flags(), {}).trials is None
+
+
+@pytest.mark.parametrize(
+    ("event_name", "fork", "withheld"),
+    [
+        ("pull_request", True, True),
+        ("pull_request_review", True, True),
+        ("pull_request_review_comment", True, True),
+        ("pull_request", False, False),
+        # these run in this repository with its secrets, whoever wrote the code: a missing api-key is an error there,
+        # not the neutral "forks get no secrets" (the audit: pull_request_target from a fork without a key was neutral)
+        ("pull_request_target", True, False),
+        ("workflow_run", True, False),
+        ("issue_comment", True, False),
+        ("push", False, False),
+    ],
+)
+def test_only_a_forks_own_pull_request_events_withhold_the_secrets(event_name: str, fork: bool, withheld: bool) -> None:
+    s = Settings.from_mapping(pr_env(), event_payload=event("pull_request"))
+    s = s.with_ci(event=event_name).model_copy(update={"is_fork": fork})
+    assert s.secrets_withheld is withheld
