@@ -572,7 +572,7 @@ def judge(
         decision = dataclasses.replace(decision, warnings=(*decision.warnings, *warnings))
     judged = [*config.passing_ranges, *config.gate]  # their missing values are reasons already
     said = [
-        *evaluator_warnings(result.outcomes, judged),
+        *evaluator_warnings(result.outcomes, (*decision.reasons, *decision.gate_failures)),
         *no_values(
             comparison,
             _evaluator_names(config),

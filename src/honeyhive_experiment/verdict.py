@@ -236,20 +236,24 @@ def returned_none(outcomes: Iterable[DatapointOutcome]) -> dict[str, str]:
     return found
 
 
-def evaluator_warnings(outcomes: Iterable[DatapointOutcome], judged: Collection[str] = ()) -> list[str]:
+def evaluator_warnings(outcomes: Iterable[DatapointOutcome], reasons: Iterable[str] = ()) -> list[str]:
     """What the run said of its evaluators that is no error, for the verdict's warnings: once per evaluator, in the
     order first said, its dict without a scalar ``score`` (the words of its first datapoint), then
-    :func:`returned_none`'s, but for an evaluator of a metric of ``judged`` (a passing range's, a gate's): that
-    metric's reason says it (:func:`_unrecorded_metric`)."""
+    :func:`returned_none`'s, but for one a reason of the verdict's (``reasons``) names already (its judged metric's:
+    :func:`_unrecorded_metric`)."""
     outcomes = list(outcomes)
     said: dict[str, str] = {}
     for outcome in outcomes:
         for name, why in outcome.no_metric.items():
             if why != RETURNED_NONE:
                 said.setdefault(name, f"evaluator {name!r} {why}")
-    nones = returned_none(outcomes)
-    reasoned = {producer(metric, nones) for metric in judged}
-    return [*said.values(), *(text for name, text in nones.items() if name not in reasoned)]
+    told = " ".join(reasons)
+    return [*said.values(), *(text for name, text in returned_none(outcomes).items() if _forgot(name) not in told)]
+
+
+def _forgot(evaluator: str) -> str:
+    """How a reason names an evaluator that returned None on every datapoint (:func:`_unrecorded_metric`)."""
+    return f"its evaluator {evaluator!r} returned None on every datapoint it ran on (a forgotten return?)"
 
 
 def no_values(
@@ -890,7 +894,7 @@ def _unrecorded_metric(metric: str, result: ExperimentResultSummary, none_everyw
     if metric in recorded:  # on the others: an evaluator's (or a span's) metric, given on some datapoints only
         return ": its evaluator returned nothing for them"
     if (who := producer(metric, none_everywhere)) is not None:
-        return f": its evaluator {who!r} returned None on every datapoint it ran on (a forgotten return?)"
+        return f": {_forgot(who)}"
     if not recorded:
         return ": no evaluator and no span recorded it, nor any other metric, in this run"
     close = difflib.get_close_matches(metric, recorded)  # the closest first

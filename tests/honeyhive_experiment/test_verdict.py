@@ -2590,22 +2590,29 @@ def test_evaluator_warnings_say_a_dict_without_a_score_once_in_its_first_words_t
     assert evaluator_warnings([_gave(0, q=NONE), _gave(1)]) == []
 
 
+FORGOT_Q = (
+    "q has a passing range but no value: its evaluator 'q' returned None on every datapoint it ran on (a forgotten"
+    " return?)"
+)
+
+
 @pytest.mark.parametrize(
-    ("judged", "said"),
+    ("reasons", "said"),
     [
         ((), True),
-        (("q",), False),  # its metric's reason says it
-        (("q_score",), False),  # a metric of its dict's
-        (("qq",), True),  # another evaluator's metric
-        (("other", "q"), False),
+        ((FORGOT_Q,), False),  # its judged metric's reason says it
+        (("3 datapoint(s) failed",), True),  # a reason that names no evaluator: the warning is the only word of it
+        ((FORGOT_Q.replace("'q'", "'qq'"),), True),  # another evaluator's forgotten return
+        ((FORGOT_Q.replace("'q'", "'q_x'"),), True),  # a name q is a prefix of
+        (("other", FORGOT_Q), False),
     ],
 )
-def test_a_judged_metric_says_its_evaluators_forgotten_return_as_its_reason_not_again_as_a_warning(
-    judged: tuple[str, ...], said: bool
+def test_an_evaluators_forgotten_return_a_reason_says_is_not_said_again_as_a_warning(
+    reasons: tuple[str, ...], said: bool
 ) -> None:
     outcomes = [_gave(0, q=NONE, judge=NO_SCORE), _gave(1, q=NONE)]
     nothing = _nothing("every datapoint it ran on (2)")
-    assert evaluator_warnings(outcomes, judged) == [f"evaluator 'judge' {NO_SCORE}", *([nothing] if said else [])]
+    assert evaluator_warnings(outcomes, reasons) == [f"evaluator 'judge' {NO_SCORE}", *([nothing] if said else [])]
 
 
 BASELINE_ONLY = "has no value in this run, though the baseline has one (0.5): "
