@@ -76,7 +76,14 @@ from honeyhive_experiment.report.model import (
     TrendRow,
     UnpricedReason,
 )
-from honeyhive_experiment.report.numbers import as_utc, bin_values, finite, format_value, humanize_age, is_zero
+from honeyhive_experiment.report.numbers import (
+    as_utc,
+    bin_values,
+    finite,
+    format_value,
+    humanize_age,
+    is_zero,
+)
 from honeyhive_experiment.report.pairing import changes_text, overlap_collapsed, unpaired_cause, unpaired_counts
 from honeyhive_experiment.report.redact import INVISIBLE, STRIPPED, Redactor
 from honeyhive_experiment.significance import Assessment, Change, describe
@@ -171,7 +178,7 @@ class _Builder:
         errored, errored_ids = self._errored()
         rows = self._metrics()
         metrics = tuple(row for row, _, _ in rows)
-        failed = self._failed(errored_ids)
+        failed = self._failed(errored_ids, rows)
         flips = j.assessment.get(PASS_FAIL)
         new, gone = unpaired_counts(comparison)
         return Report(
@@ -541,16 +548,25 @@ class _Builder:
                 )
         return tuple(rows), errored
 
-    def _failed(self, errored_ids: Mapping[str, list[str]]) -> tuple[ReportFailedDatapoint, ...]:
-        """The failed datapoints in the backend's order, leaving out those that errored (listed with the errors)."""
+    def _failed(
+        self, errored_ids: Mapping[str, list[str]], rows: Sequence[_MetricRow]
+    ) -> tuple[ReportFailedDatapoint, ...]:
+        """The failed datapoints in the backend's order, leaving out those that errored (listed with the errors);
+        each failing value as its metric's row shows a datapoint's (``rows``)."""
         summary = self.j.summary
         if summary is None:
             return ()
         keys = [k for k in summary.failed if k not in errored_ids]
         results = summary.datapoints.find(keys)
-        return tuple(self._failed_row(key, results.get(key)) for key in keys)
+        metrics: dict[MetricKey | str, ReportMetric] = {}
+        for metric, key, _ in rows:
+            metrics.setdefault(key, metric)
+            metrics.setdefault(key[0], metric)
+        return tuple(self._failed_row(key, results.get(key), metrics) for key in keys)
 
-    def _failed_row(self, key: str, result: DatapointResult | None) -> ReportFailedDatapoint:
+    def _failed_row(
+        self, key: str, result: DatapointResult | None, metrics: Mapping[MetricKey | str, ReportMetric]
+    ) -> ReportFailedDatapoint:
         r = self.r
         datapoint_id = result.datapoint_id if result is not None and result.datapoint_id else key
         outcome = self.outcomes.get(datapoint_id) or self.outcomes.get(key)
@@ -562,6 +578,8 @@ class _Builder:
             stored: Any = metric.value
             if isinstance(stored, str):
                 stored = shown = clip(r(stored), 60)
+            elif row := metrics.get((metric.name, metric.event_name)) or metrics.get(metric.name):
+                shown = row.datapoint_text(stored)  # never rounded into the range it failed
             else:
                 shown = format_value(stored, config.format)
             text = f"{clip(r(config.label or metric.name), 60)} = {shown}"

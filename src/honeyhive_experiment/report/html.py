@@ -235,14 +235,14 @@ def _histogram(
         if found.boolean:
             what = "false" if i == 0 else "true"
         else:
-            what = f"{format_value(edges[i], metric.format)} to {format_value(edges[i + 1], metric.format)}"
+            what = f"{metric.datapoint_text(edges[i])} to {metric.datapoint_text(edges[i + 1])}"
         bars.append(_Bar(left + 0.5, _HIST_H - height, max(0.5, right - left - 1), height, f"{what}: {count:,}"))
     marks = []
     if aggregate is not None:
         marks.append(_Mark(x_of(aggregate), "aggregate", f"{label}: {metric.number_text(aggregate)}"))
     for bound, word in ((metric.range_min, "min"), (metric.range_max, "max")):  # none without a passing range
         if bound is not None:
-            marks.append(_Mark(x_of(bound), "range", f"passing range {word}: {format_value(bound, metric.format)}"))
+            marks.append(_Mark(x_of(bound), "range", f"passing range {word}: {metric.bound_text(bound)}"))
     if metric.gate_limit is not None:
         limit = f"gate: the aggregate may reach {metric.number_text(metric.gate_limit)}"
         marks.append(_Mark(x_of(metric.gate_limit), "gate", limit))
@@ -327,8 +327,8 @@ def _scatters_first(metrics: list[_MetricView]) -> list[_MetricView]:
 def _cell(metric: ReportMetric, cell: ReportCell, compared: bool) -> _CellView:
     value = _number(cell.value)
     return _CellView(
-        text=format_value(cell.value, metric.format),
-        baseline=format_value(cell.baseline, metric.format) if compared else None,
+        text=metric.datapoint_text(cell.value),
+        baseline=metric.datapoint_text(cell.baseline) if compared else None,
         sort="" if value is None else repr(value),
         change=cell.change,
     )

@@ -32,12 +32,14 @@ from honeyhive_experiment.config import Direction
 from honeyhive_experiment.errors import ReportError
 from honeyhive_experiment.judgement import ErrorKind
 from honeyhive_experiment.report.numbers import (
+    format_bound,
     format_count,
     format_delta,
     format_number,
     format_percentage_change,
     format_range,
     format_usd,
+    format_value,
     is_zero,
     sparkline,
 )
@@ -326,8 +328,17 @@ class ReportMetric(_Part):
         return self.passing_range.max if self.passing_range is not None else None
 
     def number_text(self, value: float | None) -> str:
-        """A number of this metric (an aggregate, a limit) in its format."""
+        """A number of this metric (an aggregate) in its format."""
         return format_number(value, self.format, percent=self.percent)
+
+    def bound_text(self, bound: float) -> str:
+        """A bound of this metric (its passing range's, its gate's limit) in its format, reading as itself."""
+        return format_bound(bound, self.format, percent=self.percent)
+
+    def datapoint_text(self, value: bool | float | None) -> str:
+        """One datapoint's value (or a histogram bin's edge) in the metric's format, on the side of its passing
+        range's bounds it is on (0.4996 that failed ``min: 0.5`` is not 0.50)."""
+        return format_value(value, self.format, low=self.range_min, high=self.range_max)
 
     @property
     def baseline_text(self) -> str:
