@@ -5,16 +5,20 @@ a boolean metric's datapoint in percent as its aggregate and range are."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
-from honeyhive_experiment.config import MetricConfig, PassingRangeConfig
+from honeyhive_experiment.config import Direction, GateRule, MetricConfig, PassingRangeConfig
 from honeyhive_experiment.report import build_report, render_html
 from honeyhive_experiment.verdict import Decision, Verdict
 from tests.honeyhive_experiment.report.scenarios import (
     base_input,
+    baseline_info,
+    comparison_of,
     datapoint,
+    delta,
     detail,
     render_comment,
     render_terminal,
@@ -78,3 +82,67 @@ def test_the_html_tables_value_and_histogram_bin_read_on_their_side_of_the_range
     page = render_html(build_report(ranged()))
     assert "0.4996 to " in page  # the lowest bin's edge: not "0.50 to 0.52: 1" beside "passing range min: 0.50"
     assert "passing range min: 0.004" in page
+
+
+def gated(old: float, new: float, change: float, gate: GateRule, spec: str, *, lower: bool, hit: bool) -> Any:
+    body = {
+        "status": "completed",
+        "success": True,
+        "passed": IDS,
+        "failed": [],
+        "metrics": {"aggregation_function": "average", "details": [detail("m", new, [new] * 3, ids=IDS)]},
+        "datapoints": [datapoint(i, True, {"m": new}) for i in IDS],
+    }
+    summary = summary_of(body)
+    compared = delta("m", old, new, new - old, change, 0, 3, 0, old_values=[old] * 3, new_values=[new] * 3)
+    if lower:
+        compared |= {"improved_count": 3, "degraded_count": 0, "improved": compared["degraded"], "degraded": []}
+    comparison = comparison_of({"commonDatapoints": IDS, "metrics": [compared]}, summary)
+    direction = Direction.LOWER if lower else Direction.HIGHER
+    decision = Decision(Verdict.FAIL, ("m got worse",), gates_hit=("m",)) if hit else Decision(Verdict.PASS, ("ok",))
+    return base_input(
+        summary=summary,
+        comparison=comparison,
+        metrics={"m": MetricConfig(format=spec, direction=direction)},
+        gates={"m": gate},
+        decision=decision,
+        baseline=baseline_info(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "change", "gate", "spec", "lower", "hit", "shown"),
+    [
+        # crossed: never rounded onto or inside the gate ("+5.0%" beside "at most 5% worse")
+        (10.0, 10.504, 5.04, GateRule(max_drop_pct=5), ".1f", True, True, ("+0.5", "+5.04%")),
+        (0.61, 0.5899, -3.295, GateRule(max_drop=0.02), ".2f", False, True, ("-0.0201", "-3.3%")),
+        (100.0, 99.96, -0.04, GateRule(max_drop_pct=0.01), ".1f", False, True, ("0.0", "-0.04%")),  # Δ: no bound on it
+        (0.5, 0.4951, -0.98, GateRule(max_drop=0.004), ".2f", False, True, ("-0.005", "-1.0%")),
+        # held, at the bound but for float rounding: shown at it, not past it
+        (0.61, 0.59, -3.278688524590164, GateRule(max_drop=0.02), ".2f", False, False, ("-0.02", "-3.3%")),
+        (0.3, 0.315, 5.000000000000004, GateRule(max_drop_pct=5), ".3f", True, False, ("+0.015", "+5.0%")),
+    ],
+)
+def test_a_change_reads_on_the_side_of_its_gate_the_verdict_put_it(
+    old: float, new: float, change: float, gate: GateRule, spec: str, lower: bool, hit: bool, shown: tuple[str, str]
+) -> None:
+    judged = gated(old, new, change, gate, spec, lower=lower, hit=hit)
+    metric = build_report(judged).metrics[0]
+    assert (metric.delta_text, metric.delta_pct_text) == shown
+    assert f"| {shown[0]} | {shown[1]} |" in render_comment(judged).text.replace(" \\| ", " | ")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "change", "gate", "lower", "hit", "marks"),
+    [
+        (10.0, 10.504, 5.04, GateRule(max_drop_pct=5), True, True, ("this run: 10.504", "may reach 10.5<")),
+        (0.5, 0.4951, -0.98, GateRule(max_drop=0.004), False, True, ("this run: 0.495", "may reach 0.496<")),
+        (0.61, 0.59, -3.278688524590164, GateRule(max_drop=0.02), False, False, ("this run: 0.59", "may reach 0.59<")),
+    ],
+)
+def test_the_html_gate_mark_reads_this_runs_aggregate_on_its_side_of_the_limit(
+    old: float, new: float, change: float, gate: GateRule, lower: bool, hit: bool, marks: tuple[str, str]
+) -> None:
+    page = render_html(build_report(gated(old, new, change, gate, ".2f" if old < 1 else ".1f", lower=lower, hit=hit)))
+    for mark in marks:
+        assert re.search(re.escape(mark), page), mark
