@@ -255,7 +255,7 @@ def _histogram(
     if found.boolean:
         shown_low, shown_high = "false", "true"
     else:
-        shown_low, shown_high = format_value(low, metric.format), format_value(high, metric.format)
+        shown_low, shown_high = metric.number_text(low), metric.number_text(high)
     return _Histogram(label, tuple(bars), tuple(marks), shown_low, shown_high)
 
 

@@ -348,8 +348,9 @@ class ReportMetric(_Part):
 
     def datapoint_text(self, value: bool | float | None) -> str:
         """One datapoint's value (or a histogram bin's edge) in the metric's format, on the side of its passing
-        range's bounds it is on (0.4996 that failed ``min: 0.5`` is not 0.50)."""
-        return format_value(value, self.format, low=self.range_min, high=self.range_max)
+        range's bounds it is on (0.4996 that failed ``min: 0.5`` is not 0.50); with trials a boolean metric's
+        datapoint, the mean of its trials, in percent as its aggregate is."""
+        return format_value(value, self.format, percent=self.percent, low=self.range_min, high=self.range_max)
 
     def limit_text(self, aggregate: float, *, past: bool) -> str:
         """An aggregate beside the gate's limit (:attr:`gate_limit`), reading past it when ``past``, and not when

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, PassingRangeConfig
+from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus
 from honeyhive_experiment.report import build_report, render_html
 from honeyhive_experiment.verdict import Decision, Verdict
 from tests.honeyhive_experiment.report.scenarios import (
@@ -146,3 +147,39 @@ def test_the_html_gate_mark_reads_this_runs_aggregate_on_its_side_of_the_limit(
     page = render_html(build_report(gated(old, new, change, gate, ".2f" if old < 1 else ".1f", lower=lower, hit=hit)))
     for mark in marks:
         assert re.search(re.escape(mark), page), mark
+
+
+def test_with_trials_a_boolean_metrics_datapoint_reads_in_percent_as_its_aggregate_does() -> None:
+    mean = 2 / 3
+    body = {
+        "status": "completed",
+        "success": False,
+        "passed": ["EXT-b", "EXT-c"],
+        "failed": ["EXT-a"],
+        "trials": 3,
+        "metrics": {
+            "aggregation_function": "average",
+            "details": [detail("ok", 0.889, [mean, 1.0, 1.0], failed=["EXT-a"], passing_range={"min": 1}, ids=IDS)],
+        },
+        "datapoints": [
+            datapoint("EXT-a", False, {"ok": mean}, failing=["ok"]),
+            datapoint("EXT-b", True, {"ok": 1.0}),
+            datapoint("EXT-c", True, {"ok": 1.0}),
+        ],
+    }
+    outcomes = tuple(  # the evaluator returned booleans: the backend's values are their trials' means
+        DatapointOutcome(index=n, datapoint_id=i, session_id=f"sess-{i}", status=OutcomeStatus.OK, metrics={"ok": True})
+        for n, i in enumerate(IDS)
+    )
+    judged = base_input(
+        summary=summary_of(body),
+        metrics={},
+        passing_ranges={"ok": PassingRangeConfig(min=1)},
+        decision=FAILED,
+        outcomes=outcomes,
+        trials=3,
+    )
+    doc = report_json(judged)
+    assert [m["text"] for d in doc["datapoints"]["failed"] for m in d["failing_metrics"]] == ["ok = 66.7%"]
+    assert build_report(judged).metrics[0].range_text == "≥ 100.0%"
+    assert "66.7% to " in render_html(build_report(judged))  # the bins, not "0.667 to 0.694"
