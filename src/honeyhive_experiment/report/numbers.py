@@ -14,6 +14,7 @@ reads as itself (:func:`format_bound`: ``min: 0.004`` in ``.2f`` is ``0.004``, n
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -117,6 +118,7 @@ def _read(text: str) -> Decimal | None:
     return number.scaleb(-2) if plain.rstrip().endswith("%") else number
 
 
+@functools.lru_cache(maxsize=256)  # a metric's few bounds, for each of its many datapoints
 def _exact(number: float) -> Decimal:
     """The decimal a float is written as (its shortest repr: 0.1, not 0.1000000000000000055…)."""
     return Decimal(repr(float(number)))
@@ -165,10 +167,11 @@ def format_beside(
     lowest = None if low is None else _exact(low)
     highest = None if high is None else _exact(high)
 
-    def outside(number: Decimal | float) -> bool:
+    def outside(number: Decimal) -> bool:
         return (lowest is not None and number < lowest) or (highest is not None and number > highest)
 
-    beyond = outside(_exact(value)) if past is None else past
+    # floats order as the decimals they are written as do
+    beyond = ((low is not None and value < low) or (high is not None and value > high)) if past is None else past
     return _enough(value, spec, percent, lambda shown: outside(shown) == beyond)
 
 
