@@ -19,7 +19,8 @@
      of different names (a renamed function), and the backend pairs metrics on ``(metric_name, event_name)``.
   2. **The backend's result reports failure**: ``success: false``, or datapoints in ``failed`` — unless
      ``verdict.allow_failed`` tolerates that many failed datapoints (the reasons say so).
-  3. **A gate is crossed** on the backend's comparison: a metric got worse past a bound. The gate's change is
+  3. **A gate is crossed** on the backend's comparison: a metric got worse past a bound (by more than float
+     rounding: a change exactly at the bound, 90% to 85% with ``max_drop: 0.05``, holds). The gate's change is
      tested one-sided in the worse direction, Holm-corrected over the gated metrics only, and its p-value is said
      beside it; only a gate with ``significant: true`` also needs that test to be significant (noise-aware
      gating, the user's opt-in). An efficiency metric's value that leaves LLM calls out (no price, no token
@@ -82,6 +83,8 @@ __all__ = [
     "boolean_metrics",
     "decide",
     "did",
+    "drop_crossed",
+    "drop_pct_crossed",
     "evaluator_errors",
     "evaluator_warnings",
     "exit_code",
@@ -101,6 +104,12 @@ __all__ = [
 
 PASS_FAIL = "pass/fail"  # noqa: S105 - a row key, not a password
 """The key of the McNemar test on datapoints that flipped between passing and failing, beside the metrics'."""
+
+NOISE: Final = 1e-9
+"""How far past a gate's bound a change is still at it, as a share of the size of the numbers it was computed from:
+float arithmetic's rounding, not a change (18/20 to 17/20 is a drop of 0.050000000000000044, exactly 5 pp)."""
+WHOLE: Final = 100.0
+"""The size a percentage change is computed from: a percent of the baseline's aggregate."""
 
 
 class Verdict(StrEnum):
@@ -596,8 +605,28 @@ def _apart(value: float, bound: float, text: str) -> tuple[str, str]:
     return text, shown
 
 
+def _past(bound: float, worse: float, size: float) -> bool:
+    """Whether ``worse`` is past ``bound`` by more than float noise: by more than :data:`NOISE` of the larger of the
+    bound and ``size`` (of the numbers ``worse`` was computed from). Within it, a change is at the bound: it holds."""
+    return worse - bound > NOISE * max(abs(bound), size)
+
+
+def drop_crossed(bound: float, drop: float, baseline: float | None) -> bool:
+    """Whether ``drop`` (how much worse the aggregate got from the ``baseline``'s) crosses a ``max_drop`` of
+    ``bound``: the backend's difference of two aggregates is rounded as large as they are, which at the bound is
+    the baseline's size, or the bound's."""
+    return _past(bound, drop, abs(baseline or 0.0))
+
+
+def drop_pct_crossed(bound: float, worse_pct: float) -> bool:
+    """Whether ``worse_pct`` (how much worse the aggregate got, in percent of the baseline's) crosses a
+    ``max_drop_pct`` of ``bound``: a percentage change is rounded as large as the whole (:data:`WHOLE`) is."""
+    return _past(bound, worse_pct, WHOLE)
+
+
 def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points: bool) -> list[tuple[str, bool]]:
-    """The gate's bounds that the backend's numbers for ``delta`` exceed, in words (a change in the metric's units in
+    """The gate's bounds that the backend's numbers for ``delta`` exceed by more than float noise (:func:`drop_crossed`,
+    :func:`drop_pct_crossed`), in words (a change in the metric's units in
     the units the report shows its change in, ``points``: :func:`in_units`), each with whether it bounds the count
     of worse datapoints (``max_degraded``) rather than the aggregate."""
     hits: list[tuple[str, bool]] = []
@@ -606,12 +635,12 @@ def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points:
     drop = None if difference is None else (-difference if higher else difference)
     worse_pct = None if change is None else (-change if higher else change)
     degraded = delta.degraded_total if higher else delta.improved_total
-    if gate.max_drop is not None and drop is not None and drop > gate.max_drop:
+    if gate.max_drop is not None and drop is not None and drop_crossed(gate.max_drop, drop, delta.old_aggregate):
         said, bound = _apart(drop, gate.max_drop, f"{drop:.3f}" if points else f"{drop:g}")  # points: 13.6 pp
         hits.append(
             (f"{metric} got worse by {in_units(said, points)} (gate: at most {in_units(bound, points)})", False)
         )
-    if gate.max_drop_pct is not None and worse_pct is not None and worse_pct > gate.max_drop_pct:
+    if gate.max_drop_pct is not None and worse_pct is not None and drop_pct_crossed(gate.max_drop_pct, worse_pct):
         said, bound = _apart(worse_pct, gate.max_drop_pct, f"{worse_pct:.1f}")
         hits.append((f"{metric} got worse by {said}% (gate: at most {bound}%)", False))
     elif gate.max_drop_pct is not None and delta.old_aggregate == 0 and drop is not None and drop > 0:

@@ -29,6 +29,7 @@ import re
 import urllib.parse
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, Final, TypeVar
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, PassingRangeConfig
@@ -60,6 +61,7 @@ from honeyhive_experiment.report.model import (
     ReportFailingMetric,
     ReportFlakyDatapoint,
     ReportFlips,
+    ReportGate,
     ReportHtml,
     ReportMetric,
     ReportRange,
@@ -76,7 +78,15 @@ from honeyhive_experiment.report.model import (
     TrendRow,
     UnpricedReason,
 )
-from honeyhive_experiment.report.numbers import as_utc, bin_values, finite, format_value, humanize_age, is_zero
+from honeyhive_experiment.report.numbers import (
+    as_utc,
+    bin_values,
+    finite,
+    format_bound,
+    format_value,
+    humanize_age,
+    is_zero,
+)
 from honeyhive_experiment.report.pairing import changes_text, overlap_collapsed, unpaired_cause, unpaired_counts
 from honeyhive_experiment.report.redact import INVISIBLE, STRIPPED, Redactor
 from honeyhive_experiment.significance import Assessment, Change, describe
@@ -171,7 +181,7 @@ class _Builder:
         errored, errored_ids = self._errored()
         rows = self._metrics()
         metrics = tuple(row for row, _, _ in rows)
-        failed = self._failed(errored_ids)
+        failed = self._failed(errored_ids, rows)
         flips = j.assessment.get(PASS_FAIL)
         new, gone = unpaired_counts(comparison)
         return Report(
@@ -401,6 +411,7 @@ class _Builder:
             baseline_left_out=self.j.left_out.get(name, (0, 0))[0],
             left_out=self.j.left_out.get(name, (0, 0))[1],
             distribution=_distribution(detail, delta),
+            gate=_gate(self.j.gates.get(name)),
             gate_limit=_gate_limit(gate, delta, lower, crossable=crossable),
             gate_failed=_gate_text(gate, in_points(spec, boolean, self.aggregation))
             if name in self.j.decision.gates_hit
@@ -543,16 +554,25 @@ class _Builder:
                 )
         return tuple(rows), errored
 
-    def _failed(self, errored_ids: Mapping[str, list[str]]) -> tuple[ReportFailedDatapoint, ...]:
-        """The failed datapoints in the backend's order, leaving out those that errored (listed with the errors)."""
+    def _failed(
+        self, errored_ids: Mapping[str, list[str]], rows: Sequence[_MetricRow]
+    ) -> tuple[ReportFailedDatapoint, ...]:
+        """The failed datapoints in the backend's order, leaving out those that errored (listed with the errors);
+        each failing value as its metric's row shows a datapoint's (``rows``)."""
         summary = self.j.summary
         if summary is None:
             return ()
         keys = [k for k in summary.failed if k not in errored_ids]
         results = summary.datapoints.find(keys)
-        return tuple(self._failed_row(key, results.get(key)) for key in keys)
+        metrics: dict[MetricKey | str, ReportMetric] = {}
+        for metric, key, _ in rows:
+            metrics.setdefault(key, metric)
+            metrics.setdefault(key[0], metric)
+        return tuple(self._failed_row(key, results.get(key), metrics) for key in keys)
 
-    def _failed_row(self, key: str, result: DatapointResult | None) -> ReportFailedDatapoint:
+    def _failed_row(
+        self, key: str, result: DatapointResult | None, metrics: Mapping[MetricKey | str, ReportMetric]
+    ) -> ReportFailedDatapoint:
         r = self.r
         datapoint_id = result.datapoint_id if result is not None and result.datapoint_id else key
         outcome = self.outcomes.get(datapoint_id) or self.outcomes.get(key)
@@ -564,6 +584,8 @@ class _Builder:
             stored: Any = metric.value
             if isinstance(stored, str):
                 stored = shown = clip(r(stored), 60)
+            elif row := metrics.get((metric.name, metric.event_name)) or metrics.get(metric.name):
+                shown = row.datapoint_text(stored)  # never rounded into the range it failed
             else:
                 shown = format_value(stored, config.format)
             text = f"{clip(r(config.label or metric.name), 60)} = {shown}"
@@ -826,11 +848,23 @@ def _gate_limit(gate: GateRule | None, delta: MetricDelta | None, lower: bool, *
     base = finite(delta.old_aggregate) if delta is not None else None
     if gate is None or base is None:
         return None
-    pct = abs(base) * gate.max_drop_pct / 100 if gate.max_drop_pct is not None else None
-    allowed = [d for d in (gate.max_drop if crossable else None, pct) if d is not None]
+    # in decimals, as the numbers are written: 0.61 - 0.02 is 0.59, not 0.5900000000000001
+    exact = Decimal(repr(base))
+    pct = abs(exact) * Decimal(repr(gate.max_drop_pct)) / 100 if gate.max_drop_pct is not None else None
+    drop = Decimal(repr(gate.max_drop)) if gate.max_drop is not None and crossable else None
+    allowed = [d for d in (drop, pct) if d is not None]
     if not allowed:
         return None
-    return base + min(allowed) if lower else base - min(allowed)
+    return float(exact + min(allowed) if lower else exact - min(allowed))
+
+
+def _gate(gate: GateRule | None) -> ReportGate | None:
+    """A metric's gate as the report keeps it (its bounds)."""
+    if gate is None:
+        return None
+    return ReportGate(
+        max_drop=finite(gate.max_drop), max_drop_pct=finite(gate.max_drop_pct), max_degraded=gate.max_degraded
+    )
 
 
 def _gate_text(gate: GateRule | None, points: bool) -> str:
@@ -839,8 +873,8 @@ def _gate_text(gate: GateRule | None, points: bool) -> str:
     if gate is None:
         return "failed its gate"
     bounds = [
-        in_units(f"{gate.max_drop:g}", points) if gate.max_drop is not None else "",
-        f"{gate.max_drop_pct:g}%" if gate.max_drop_pct is not None else "",
+        in_units(format_bound(gate.max_drop, "g"), points) if gate.max_drop is not None else "",
+        f"{format_bound(gate.max_drop_pct, 'g')}%" if gate.max_drop_pct is not None else "",
         f"{gate.max_degraded:,} datapoints" if gate.max_degraded is not None else "",
     ]
     return f"failed its gate (at most {' and '.join(b for b in bounds if b)} worse)"

@@ -202,10 +202,13 @@ def _histograms(metric: ReportMetric) -> tuple[_Histogram, ...]:
     found = metric.distribution
     if found is None:
         return ()
-    series = [("baseline", found.baseline, metric.baseline)] if found.baseline is not None else []
-    series.append(("this run", found.current, metric.value))
-    tallest = max((max(counts, default=0) for _, counts, _ in series if counts), default=0) or 1
-    return tuple(_histogram(metric, found, label, counts or (), agg, tallest) for label, counts, agg in series)
+    # the baseline's aggregate is where the gate's limit is measured from; this run's is past it when the gate crossed
+    series = [("baseline", found.baseline, metric.baseline, False)] if found.baseline is not None else []
+    series.append(("this run", found.current, metric.value, metric.gate_crossed))
+    tallest = max((max(counts, default=0) for _, counts, _, _ in series if counts), default=0) or 1
+    return tuple(
+        _histogram(metric, found, label, counts or (), agg, tallest, past=past) for label, counts, agg, past in series
+    )
 
 
 def _histogram(
@@ -215,6 +218,8 @@ def _histogram(
     counts: tuple[int, ...],
     aggregate: float | None,
     tallest: int,
+    *,
+    past: bool = False,
 ) -> _Histogram:
     edges = found.edges
     marked = [v for v in (aggregate, metric.range_min, metric.range_max, metric.gate_limit) if v is not None]
@@ -235,21 +240,22 @@ def _histogram(
         if found.boolean:
             what = "false" if i == 0 else "true"
         else:
-            what = f"{format_value(edges[i], metric.format)} to {format_value(edges[i + 1], metric.format)}"
+            what = f"{metric.datapoint_text(edges[i])} to {metric.datapoint_text(edges[i + 1])}"
         bars.append(_Bar(left + 0.5, _HIST_H - height, max(0.5, right - left - 1), height, f"{what}: {count:,}"))
     marks = []
     if aggregate is not None:
-        marks.append(_Mark(x_of(aggregate), "aggregate", f"{label}: {metric.number_text(aggregate)}"))
+        shown = metric.number_text(aggregate) if metric.gate_limit is None else metric.limit_text(aggregate, past=past)
+        marks.append(_Mark(x_of(aggregate), "aggregate", f"{label}: {shown}"))
     for bound, word in ((metric.range_min, "min"), (metric.range_max, "max")):  # none without a passing range
         if bound is not None:
-            marks.append(_Mark(x_of(bound), "range", f"passing range {word}: {format_value(bound, metric.format)}"))
+            marks.append(_Mark(x_of(bound), "range", f"passing range {word}: {metric.bound_text(bound)}"))
     if metric.gate_limit is not None:
-        limit = f"gate: the aggregate may reach {metric.number_text(metric.gate_limit)}"
+        limit = f"gate: the aggregate may reach {metric.bound_text(metric.gate_limit)}"
         marks.append(_Mark(x_of(metric.gate_limit), "gate", limit))
     if found.boolean:
         shown_low, shown_high = "false", "true"
     else:
-        shown_low, shown_high = format_value(low, metric.format), format_value(high, metric.format)
+        shown_low, shown_high = metric.number_text(low), metric.number_text(high)
     return _Histogram(label, tuple(bars), tuple(marks), shown_low, shown_high)
 
 
@@ -327,8 +333,8 @@ def _scatters_first(metrics: list[_MetricView]) -> list[_MetricView]:
 def _cell(metric: ReportMetric, cell: ReportCell, compared: bool) -> _CellView:
     value = _number(cell.value)
     return _CellView(
-        text=format_value(cell.value, metric.format),
-        baseline=format_value(cell.baseline, metric.format) if compared else None,
+        text=metric.datapoint_text(cell.value),
+        baseline=metric.datapoint_text(cell.baseline) if compared else None,
         sort="" if value is None else repr(value),
         change=cell.change,
     )

@@ -32,16 +32,19 @@ from honeyhive_experiment.config import Direction
 from honeyhive_experiment.errors import ReportError
 from honeyhive_experiment.judgement import ErrorKind
 from honeyhive_experiment.report.numbers import (
+    format_beside,
+    format_bound,
     format_count,
     format_delta,
     format_number,
     format_percentage_change,
     format_range,
     format_usd,
+    format_value,
     is_zero,
     sparkline,
 )
-from honeyhive_experiment.verdict import Verdict, left_out_text
+from honeyhive_experiment.verdict import Verdict, drop_crossed, drop_pct_crossed, left_out_text
 
 __all__ = [
     "CHANGE_TEXT",
@@ -64,6 +67,7 @@ __all__ = [
     "ReportFailingMetric",
     "ReportFlakyDatapoint",
     "ReportFlips",
+    "ReportGate",
     "ReportHtml",
     "ReportMetric",
     "ReportRange",
@@ -213,6 +217,14 @@ class ReportRange(_Part):
     max: float | None = Field(description="The highest passing value.")
 
 
+class ReportGate(_Part):
+    """A metric's gate, as configured: its bounds on how much worse it may get (either may be open)."""
+
+    max_drop: float | None = Field(description="The largest allowed worsening of the aggregate, in its units.")
+    max_drop_pct: float | None = Field(description="The same in percent of the baseline's aggregate.")
+    max_degraded: NonNegativeInt | None = Field(description="The largest allowed number of datapoints worse.")
+
+
 class ReportDistribution(_Part):
     """A metric's values in each run, as the backend reported them, counted into equal bins for the report's small
     histograms (booleans: two bins, false and true)."""
@@ -293,6 +305,7 @@ class ReportMetric(_Part):
     distribution: ReportDistribution | None = Field(
         description="Both runs' values counted into bins (the HTML report's histograms)."
     )
+    gate: ReportGate | None = Field(description="Its gate, when one is configured.")
     gate_limit: float | None = Field(
         description="The aggregate past which the metric's gate fails (max_drop, max_drop_pct), from the baseline's;"
         " null without one, or when the gate can never be crossed (the verdict fails on it)."
@@ -329,8 +342,43 @@ class ReportMetric(_Part):
         return self.passing_range.max if self.passing_range is not None else None
 
     def number_text(self, value: float | None) -> str:
-        """A number of this metric (an aggregate, a limit) in its format."""
+        """A number of this metric (an aggregate) in its format."""
         return format_number(value, self.format, percent=self.percent)
+
+    def bound_text(self, bound: float) -> str:
+        """A bound of this metric (its passing range's, its gate's limit) in its format, reading as itself."""
+        return format_bound(bound, self.format, percent=self.percent)
+
+    def datapoint_text(self, value: bool | float | None) -> str:
+        """One datapoint's value (or a histogram bin's edge) in the metric's format, on the side of its passing
+        range's bounds it is on (0.4996 that failed ``min: 0.5`` is not 0.50); with trials a boolean metric's
+        datapoint, the mean of its trials, in percent as its aggregate is."""
+        return format_value(value, self.format, percent=self.percent, low=self.range_min, high=self.range_max)
+
+    def limit_text(self, aggregate: float, *, past: bool) -> str:
+        """An aggregate beside the gate's limit (:attr:`gate_limit`), reading past it when ``past``, and not when
+        not (this run's: :attr:`gate_crossed`)."""
+        low, high = (None, self.gate_limit) if self.direction is Direction.LOWER else (self.gate_limit, None)
+        return format_beside(aggregate, self.format, percent=self.percent, low=low, high=high, past=past)
+
+    def _worse(self, change: float | None) -> float | None:
+        """How much worse a change (the difference, the percentage change) is: positive when worse."""
+        return None if change is None else change if self.direction is Direction.LOWER else -change
+
+    def _crossed(self) -> tuple[bool, bool]:
+        """Whether the change crossed its gate's max_drop, and its max_drop_pct, as the verdict judges them."""
+        gate, drop, worse_pct = self.gate, self._worse(self.difference), self._worse(self.percentage_change)
+        if gate is None:
+            return False, False
+        return (
+            gate.max_drop is not None and drop is not None and drop_crossed(gate.max_drop, drop, self.baseline),
+            gate.max_drop_pct is not None and worse_pct is not None and drop_pct_crossed(gate.max_drop_pct, worse_pct),
+        )
+
+    @property
+    def gate_crossed(self) -> bool:
+        """Whether this run's aggregate is past its gate's limit: its change crossed max_drop or max_drop_pct."""
+        return any(self._crossed())
 
     @property
     def baseline_text(self) -> str:
@@ -343,13 +391,23 @@ class ReportMetric(_Part):
             return self.number_text(self.value)
         return f"{self.number_text(self.value)} ± {self.number_text(self.spread)}"
 
+    def _beside(self, change: float | None, bound: float | None) -> float | None:
+        """A gate's ``bound`` on a worse ``change``, which its text is shown beside (none beside a better one)."""
+        worse = self._worse(change)
+        return bound if worse is not None and worse >= 0 else None
+
     @property
     def delta_text(self) -> str:
-        return format_delta(self.difference, self.format, percent=self.percent)
+        """The difference, on the side of its gate's max_drop the verdict put it (a drop of 0.0201 past 0.02 is
+        ``-0.0201``, not ``-0.02``)."""
+        bound = self._beside(self.difference, self.gate.max_drop if self.gate is not None else None)
+        return format_delta(self.difference, self.format, percent=self.percent, bound=bound, past=self._crossed()[0])
 
     @property
     def delta_pct_text(self) -> str:
-        return format_percentage_change(self.percentage_change)
+        """The percentage change, on the side of its gate's max_drop_pct the verdict put it."""
+        bound = self._beside(self.percentage_change, self.gate.max_drop_pct if self.gate is not None else None)
+        return format_percentage_change(self.percentage_change, bound=bound, past=self._crossed()[1])
 
     @property
     def counts_text(self) -> str:

@@ -4,21 +4,30 @@ A metric's ``format`` spec when configured; else about three significant digits 
 ``1,234``); boolean metrics averaged by the backend show as a percentage. Differences of percentages are in
 percentage points (``+4.0 pp``); ``Δ%`` is the backend's ``percentage_change``. A difference too small to
 show in the metric's format counts as *same* (:func:`is_zero`).
+
+A number judged against a bound is never rounded onto or across it: it gets as many more digits as it takes to
+read on the side of the bound it is on (:func:`format_beside`: a datapoint's 0.4996 that failed ``min: 0.5`` in
+``.2f`` is ``0.4996``, not ``0.50``; a drop of 0.0201 past ``max_drop: 0.02`` is ``-0.0201``), and a bound shown
+reads as itself (:func:`format_bound`: ``min: 0.004`` in ``.2f`` is ``0.004``, not ``0.00``).
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Final
 
 __all__ = [
     "as_utc",
     "bin_values",
     "finite",
+    "format_beside",
+    "format_bound",
     "format_count",
     "format_delta",
     "format_number",
@@ -72,21 +81,126 @@ def _formatted(number: float, spec: str | None, percent: bool) -> str:
     return f"{number:.3g}"
 
 
-def format_value(value: bool | float | None, spec: str | None = None) -> str:
-    """One datapoint's value of a metric: ``true`` / ``false`` for a boolean, else :func:`format_number` in the
-    metric's ``spec`` (never a percentage: a single value is no pass rate)."""
+_SPEC: Final = re.compile(
+    r"^(?P<head>(?:.?[<>=^])?[-+ ]?z?#?0?[0-9]*[,_]?)(?:\.(?P<digits>[0-9]+))?(?P<kind>[eEfFgG%]?)$", re.DOTALL
+)
+"""A format spec of a float: all but its precision (``head``), its precision and its type."""
+_SHOWN_NUMBER: Final = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+MORE_DIGITS: Final = 17
+"""The most digits added to tell a number from a bound: past them a float reads as itself."""
+
+
+def _wider(number: float, spec: str | None, percent: bool, more: int) -> str | None:
+    """``number`` with ``more`` digits more than :func:`format_number` shows it (its default: three significant
+    digits, a percentage one decimal); ``None`` when its spec takes no digits (``d``, or none: it reads as
+    itself)."""
+    if spec:
+        try:
+            format(number, spec)
+        except (ValueError, TypeError):
+            spec = None  # format_number's fallback: the default
+    if not spec:
+        spec = ".1%" if percent else ".3g"
+    found = _SPEC.match(spec)
+    if found is None or not (found["digits"] or found["kind"]):
+        return None
+    digits = int(found["digits"] or 6)  # Python's precision without one
+    return format(number, f"{found['head']}.{digits + more}{found['kind']}")
+
+
+def _read(text: str) -> Decimal | None:
+    """The number a shown ``text`` says (a percentage as a share: ``80%`` is 0.8); ``None`` when it says none."""
+    plain = text.replace(",", "").replace("_", "")
+    found = _SHOWN_NUMBER.search(plain)
+    if found is None:
+        return None
+    number = Decimal(found.group())
+    return number.scaleb(-2) if plain.rstrip().endswith("%") else number
+
+
+@functools.lru_cache(maxsize=256)  # a metric's few bounds, for each of its many datapoints
+def _exact(number: float) -> Decimal:
+    """The decimal a float is written as (its shortest repr: 0.1, not 0.1000000000000000055…)."""
+    return Decimal(repr(float(number)))
+
+
+def _enough(number: float, spec: str | None, percent: bool, right: Callable[[Decimal], bool]) -> str:
+    """``number`` as :func:`format_number` shows it, or with the fewest more digits (at most :data:`MORE_DIGITS`)
+    whose text reads ``right``; as it shows it when none does."""
+    text = format_number(number, spec, percent=percent)
+    for more in range(1, MORE_DIGITS + 1):
+        shown = _read(text)
+        if shown is not None and right(shown):
+            return text
+        wider = _wider(number, spec, percent, more)
+        if wider is None:
+            break
+        text = wider
+    shown = _read(text)
+    return text if shown is not None and right(shown) else format_number(number, spec, percent=percent)
+
+
+def format_bound(bound: float, spec: str | None = None, *, percent: bool = False) -> str:
+    """A bound (a passing range's, a gate's limit) in the metric's format, with as many more digits as it takes
+    to read as itself: ``min: 0.004`` in ``.2f`` is ``0.004``, not ``0.00``, a different bound."""
+    exact = _exact(bound)
+    return _enough(bound, spec, percent, lambda shown: shown == exact)
+
+
+def format_beside(
+    value: float,
+    spec: str | None = None,
+    *,
+    percent: bool = False,
+    low: float | None = None,
+    high: float | None = None,
+    past: bool | None = None,
+) -> str:
+    """``value`` judged against the bounds ``low`` (at least) and ``high`` (at most), in the metric's format, with as
+    many more digits as it takes to read past them (outside them: below ``low`` or above ``high``, as
+    :func:`format_bound` shows them) when it is past them, and not when it is not: never rounded onto or across a
+    bound it failed (0.4996 below ``min: 0.5`` in ``.2f`` is ``0.4996``, not ``0.50``), nor past one it held.
+    ``past`` says whether it is (a gate's crossing, which the verdict tells from float noise); by default when it
+    is outside them, as a passing range judges (``low <= value <= high``)."""
+    if low is None and high is None:
+        return format_number(value, spec, percent=percent)
+    lowest = None if low is None else _exact(low)
+    highest = None if high is None else _exact(high)
+
+    def outside(number: Decimal) -> bool:
+        return (lowest is not None and number < lowest) or (highest is not None and number > highest)
+
+    # floats order as the decimals they are written as do
+    beyond = ((low is not None and value < low) or (high is not None and value > high)) if past is None else past
+    return _enough(value, spec, percent, lambda shown: outside(shown) == beyond)
+
+
+def format_value(
+    value: bool | float | None,
+    spec: str | None = None,
+    *,
+    percent: bool = False,
+    low: float | None = None,
+    high: float | None = None,
+) -> str:
+    """One datapoint's value of a metric: ``true`` / ``false`` for a boolean, else in the metric's ``spec``, a
+    percentage for ``percent`` (with trials, a boolean metric's datapoint is the mean of its trials: a pass rate),
+    never rounded onto or across its passing range's bounds ``low`` and ``high`` (:func:`format_beside`)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return format_number(value, spec)
+    if value is None or not math.isfinite(value):
+        return format_number(value)
+    return format_beside(value, spec, percent=percent, low=low, high=high)
 
 
 _SIGN_FLAG: Final = re.compile(r"^((?:.?[<>=^])?)[-+ ]", re.DOTALL)
 """A format spec's sign flag (after its fill and alignment, if any)."""
 
 
-def _magnitude(value: float, spec: str | None, percent: bool) -> str:
+def _magnitude(value: float, spec: str | None, percent: bool, bound: float | None = None, past: bool = False) -> str:
     # a difference puts its own sign: the spec's sign flag would give "-+0.30"
-    text = format_number(abs(value), _SIGN_FLAG.sub(r"\1", spec) if spec else spec, percent=percent)
+    spec = _SIGN_FLAG.sub(r"\1", spec) if spec else spec
+    text = format_beside(abs(value), spec, percent=percent, high=bound, past=past if bound is not None else None)
     if text.endswith("%"):  # a difference of percentages is in percentage points
         text = text[:-1].rstrip() + " pp"
     return text
@@ -97,32 +211,45 @@ def is_zero(value: float, spec: str | None, percent: bool) -> bool:
     return value == 0 or _magnitude(value, spec, percent) == _magnitude(0.0, spec, percent)
 
 
-def format_delta(value: float | None, spec: str | None = None, *, percent: bool = False) -> str:
-    """The backend's difference, signed, in the metric's format (percentages in points: ``+4.0 pp``)."""
+def format_delta(
+    value: float | None,
+    spec: str | None = None,
+    *,
+    percent: bool = False,
+    bound: float | None = None,
+    past: bool = False,
+) -> str:
+    """The backend's difference, signed, in the metric's format (percentages in points: ``+4.0 pp``); its size
+    beside a gate's ``bound`` on it (``max_drop``) read past the bound when ``past`` (it crossed the gate) and not
+    when not (:func:`format_beside`: 0.61 → 0.5899 past ``max_drop: 0.02`` is ``-0.0201``, not ``-0.02``)."""
     if value is None or not math.isfinite(value):
         return "—"
-    if is_zero(value, spec, percent):
-        return _magnitude(0.0, spec, percent)
-    return ("+" if value > 0 else "-") + _magnitude(value, spec, percent)
+    magnitude = _magnitude(value, spec, percent, bound, past)
+    if value == 0 or magnitude == _magnitude(0.0, spec, percent):  # too small to show
+        return magnitude
+    return ("+" if value > 0 else "-") + magnitude
 
 
-def format_percentage_change(value: float | None) -> str:
-    """The backend's ``percentage_change`` (already in percent): ``+5.0%``."""
+def format_percentage_change(value: float | None, *, bound: float | None = None, past: bool = False) -> str:
+    """The backend's ``percentage_change`` (already in percent): ``+5.0%``; its size beside a gate's ``bound`` on
+    it (``max_drop_pct``) as :func:`format_delta` says (+5.04% past ``max_worse_pct: 5`` is ``+5.04%``)."""
     if value is None or not math.isfinite(value):
         return "—"
-    if round(value, 1) == 0:
+    magnitude = format_beside(abs(value), ",.1f", high=bound, past=past if bound is not None else None)
+    if value == 0 or _read(magnitude) == 0:
         return "0.0%"
-    return f"{'+' if value > 0 else '-'}{abs(value):,.1f}%"
+    return f"{'+' if value > 0 else '-'}{magnitude}%"
 
 
 def format_range(low: float | None, high: float | None, spec: str | None = None, *, percent: bool = False) -> str:
-    """A passing range: ``0.5 – 0.9``, ``≥ 0.5``, ``≤ 0.9``; ``—`` when it has no bound."""
+    """A passing range: ``0.5 – 0.9``, ``≥ 0.5``, ``≤ 0.9``, each bound reading as itself (:func:`format_bound`);
+    ``—`` when it has no bound."""
     if low is not None and high is not None:
-        return f"{format_number(low, spec, percent=percent)} – {format_number(high, spec, percent=percent)}"
+        return f"{format_bound(low, spec, percent=percent)} – {format_bound(high, spec, percent=percent)}"
     if low is not None:
-        return f"≥ {format_number(low, spec, percent=percent)}"
+        return f"≥ {format_bound(low, spec, percent=percent)}"
     if high is not None:
-        return f"≤ {format_number(high, spec, percent=percent)}"
+        return f"≤ {format_bound(high, spec, percent=percent)}"
     return "—"
 
 

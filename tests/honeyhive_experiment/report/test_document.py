@@ -88,7 +88,8 @@ def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
     distribution = latency.pop("distribution")  # the backend's values of this run, binned for the HTML report
     assert (distribution["current"], distribution["baseline"]) == ([1, 0, 0, 2, 0, 1, 0, 0, 0, 0, 0, 1], None)
     assert distribution["edges"][0] == 1200.0
-    assert latency.pop("gate_limit") is None  # no gate on it
+    assert latency.pop("gate") is None  # no gate on it
+    assert latency.pop("gate_limit") is None
     assert latency.pop("gate_failed") is None
     assert latency.pop("datapoints") == 8  # 4 in both runs, 2 new, 2 gone
     assert latency == {

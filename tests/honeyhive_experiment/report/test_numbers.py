@@ -12,6 +12,7 @@ from honeyhive_experiment.report import (
     format_percentage_change,
     humanize_age,
 )
+from honeyhive_experiment.report.numbers import format_bound, format_range, format_value
 from tests.honeyhive_experiment.report.scenarios import (
     NOW,
 )
@@ -127,3 +128,107 @@ def test_a_duration_under_a_millisecond_is_not_zero() -> None:
 
     totals = ReportTotals(cost_usd=None, judge_cost_usd=None, duration_p50_ms=0.159, duration_p95_ms=1234.5, trials=1)
     assert totals.text == "duration p50 < 1 ms, p95 1,234 ms"
+
+
+# A number judged against a bound is never rounded onto or across it, and a bound shown reads as itself (audit F2,
+# F3): each row's number is on one side of its bound, shown on that side, with no more digits than that takes.
+@pytest.mark.parametrize(
+    ("value", "spec", "percent", "low", "high", "expected"),
+    [
+        (0.4996, ".2f", False, 0.5, None, "0.4996"),  # failed min 0.5: not "0.50" beside "≥ 0.50"
+        (0.7996, ".0%", False, 0.8, None, "79.96%"),  # failed min 80%: not "80%" beside "≥ 80%"
+        (0.94, ".1f", False, None, 0.9, "0.94"),  # failed max 0.9: not "0.9" beside "≤ 0.9"
+        (0.9, ".1f", False, None, 0.9, "0.9"),  # at the bound: passes, and reads so
+        (0.5004, ".2f", False, 0.5, None, "0.50"),  # passed: rounded onto an inclusive bound reads as passing
+        (0.5004, ".2f", False, 0.5004, None, "0.5004"),  # ... at it exactly: 0.50 < 0.5004 would read failed
+        (0.5003, ".2f", False, 0.5004, None, "0.50"),  # failed: 0.50 reads below 0.5004 already
+        (0.0035, ".2f", False, 0.004, None, "0.00"),
+        (0.0045, ".2f", False, 0.004, None, "0.004"),  # passed: 0.00 would read below 0.004
+        (0.49999999999999994, ".2f", False, 0.5, None, "0.4999999999999999"),  # as many digits as it takes
+        (0.45, ".2f", False, 0.5, 0.9, "0.45"),  # clear of both bounds: as formatted
+        (0.95, ".2f", False, 0.5, 0.9, "0.95"),
+        (0.6666666666666666, None, True, 1.0, None, "66.7%"),  # a boolean's mean of trials, in percent
+        (0.9996, None, True, 1.0, None, "99.96%"),
+        (0.9996, None, False, 1.0, None, "0.9996"),  # the default's three digits, then more
+        (1234.5, None, False, None, 1234.6, "1,234"),
+        (1234.7, None, False, None, 1234.6, "1,235"),
+        (5, "d", False, 6, None, "5"),  # an integer reads as itself
+        (0.4996, "+.2f", False, 0.5, None, "+0.4996"),  # a spec's flags stay
+        (0.4996, "*>8.2f", False, 0.5, None, "**0.4996"),
+        (0.4996, ".2", False, 0.5, None, "0.4996"),
+        (0.4996, "z.2e", False, 0.5, None, "4.996e-01"),
+        (0.4996, "", False, 0.5, None, "0.4996"),
+        (True, ".2f", False, 1.5, None, "true"),
+        (None, ".2f", False, 0.5, None, "—"),
+    ],
+)
+def test_a_value_reads_on_the_side_of_its_passing_range_it_is_on(
+    value: float | None, spec: str | None, percent: bool, low: float | None, high: float | None, expected: str
+) -> None:
+    assert format_value(value, spec, percent=percent, low=low, high=high) == expected
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "spec", "percent", "expected"),
+    [
+        (0.004, None, ".2f", False, "≥ 0.004"),  # not "≥ 0.00", a different bound
+        (None, 0.9, ".1f", False, "≤ 0.9"),
+        (0.5, 0.95, ".1f", False, "0.5 – 0.95"),
+        (0.8, None, ".0%", False, "≥ 80%"),
+        (0.805, None, ".0%", False, "≥ 80.5%"),
+        (1.0, None, None, True, "≥ 100.0%"),
+        (0.1234567, None, None, False, "≥ 0.1234567"),
+        (1e-05, None, None, False, "≥ 1.00e-05"),
+        (None, None, ".2f", False, "—"),
+    ],
+)
+def test_a_passing_range_reads_as_its_bounds(
+    low: float | None, high: float | None, spec: str | None, percent: bool, expected: str
+) -> None:
+    assert format_range(low, high, spec, percent=percent) == expected
+
+
+@pytest.mark.parametrize(
+    ("bound", "spec", "expected"),
+    [(0.02, "g", "0.02"), (0.1234567, "g", "0.1234567"), (1000, "g", "1000"), (0.59, ".1f", "0.59")],
+)
+def test_a_bound_reads_as_itself(bound: float, spec: str, expected: str) -> None:
+    assert format_bound(bound, spec) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "spec", "percent", "bound", "past", "expected"),
+    [
+        (-0.0201, ".2f", False, 0.02, True, "-0.0201"),  # crossed max_drop 0.02: not "-0.02"
+        (-0.020000000000000018, ".2f", False, 0.02, False, "-0.02"),  # held (float noise): at the bound
+        (-0.0199, ".2f", False, 0.02, False, "-0.02"),  # held: at most 0.02 reads as held
+        (-0.0500001, None, True, 0.05, True, "-5.00001 pp"),
+        (-0.050000000000000044, None, True, 0.05, False, "-5.0 pp"),
+        (-0.0049, ".2f", False, 0.004, True, "-0.005"),  # not "0.00" beside a gate it failed
+        (-0.0049, ".2f", False, None, False, "0.00"),  # no gate: too small to show
+        (-0.0244, ".2f", False, 0.0241, True, "-0.0244"),
+        (-1e-9, ".2f", False, 0.0, True, "-0.000000001"),
+        (0.3, "*>+8.2f", False, 0.2, True, "+****0.30"),
+    ],
+)
+def test_a_difference_reads_on_the_side_of_its_gate_the_verdict_put_it(
+    value: float, spec: str | None, percent: bool, bound: float | None, past: bool, expected: str
+) -> None:
+    assert format_delta(value, spec, percent=percent, bound=bound, past=past) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "bound", "past", "expected"),
+    [
+        (5.04, 5, True, "+5.04%"),  # crossed max_worse_pct 5: not "+5.0%"
+        (5.000000000000004, 5, False, "+5.0%"),  # held (float noise)
+        (-0.04, 0.01, True, "-0.04%"),  # not "0.0%" beside a gate it failed
+        (-0.04, None, False, "0.0%"),
+        (-4.96, 5, False, "-5.0%"),
+        (1234.56, 1234.5, True, "+1,234.6%"),  # past the bound already
+    ],
+)
+def test_a_percentage_change_reads_on_the_side_of_its_gate_the_verdict_put_it(
+    value: float, bound: float | None, past: bool, expected: str
+) -> None:
+    assert format_percentage_change(value, bound=bound, past=past) == expected

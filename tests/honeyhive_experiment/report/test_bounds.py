@@ -1,0 +1,185 @@
+"""A number shown beside the bound it is judged against reads on the side of it that it is on, in every output
+(audit F2-F4): a failed datapoint's value never rounded into the passing range it failed, a range's bound never
+rounded to another, a change never rounded onto or inside a gate it crossed, nor past one it held, and with trials
+a boolean metric's datapoint in percent as its aggregate and range are."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from honeyhive_experiment.config import Direction, GateRule, MetricConfig, PassingRangeConfig
+from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus
+from honeyhive_experiment.report import build_report, render_html
+from honeyhive_experiment.verdict import Decision, Verdict
+from tests.honeyhive_experiment.report.scenarios import (
+    base_input,
+    baseline_info,
+    comparison_of,
+    datapoint,
+    delta,
+    detail,
+    render_comment,
+    render_terminal,
+    report_json,
+    summary_of,
+)
+
+pytestmark = pytest.mark.unit
+
+IDS = ["EXT-a", "EXT-b", "EXT-c"]
+FAILED = Decision(Verdict.FAIL, ("2 datapoint(s) failed their passing ranges or errored",))
+
+
+def ranged() -> Any:
+    """score failed min 0.5 with 0.4996 (.2f), rate failed min 0.8 with 0.7996 (.0%), tiny passed min 0.004."""
+    body = {
+        "status": "completed",
+        "success": False,
+        "passed": ["EXT-c"],
+        "failed": ["EXT-a", "EXT-b"],
+        "metrics": {
+            "aggregation_function": "average",
+            "details": [
+                detail("score", 0.6, [0.4996, 0.7, 0.6], failed=["EXT-a"], passing_range={"min": 0.5}, ids=IDS),
+                detail("rate", 0.9, [0.9, 0.7996, 1.0], failed=["EXT-b"], passing_range={"min": 0.8}, ids=IDS),
+                detail("tiny", 0.0045, [0.0045, 0.0045, 0.0045], passing_range={"min": 0.004}, ids=IDS),
+            ],
+        },
+        "datapoints": [
+            datapoint("EXT-a", False, {"score": 0.4996, "rate": 0.9, "tiny": 0.0045}, failing=["score"]),
+            datapoint("EXT-b", False, {"score": 0.7, "rate": 0.7996, "tiny": 0.0045}, failing=["rate"]),
+            datapoint("EXT-c", True, {"score": 0.6, "rate": 1.0, "tiny": 0.0045}),
+        ],
+    }
+    metrics = {
+        "score": MetricConfig(format=".2f"),
+        "rate": MetricConfig(format=".0%"),
+        "tiny": MetricConfig(format=".2f"),
+    }
+    ranges = {
+        "score": PassingRangeConfig(min=0.5),
+        "rate": PassingRangeConfig(min=0.8),
+        "tiny": PassingRangeConfig(min=0.004),
+    }
+    return base_input(summary=summary_of(body), metrics=metrics, passing_ranges=ranges, decision=FAILED)
+
+
+def test_a_failed_value_is_never_rounded_into_the_range_it_failed() -> None:
+    judged = ranged()
+    failing = [m["text"] for d in report_json(judged)["datapoints"]["failed"] for m in d["failing_metrics"]]
+    assert failing == ["score = 0.4996", "rate = 79.96%"]  # not 0.50 beside ≥ 0.50, 80% beside ≥ 80%
+    terminal = render_terminal(judged)
+    assert "score = 0.4996" in terminal
+    assert "rate = 79.96%" in terminal
+    assert "score = 0.4996" in render_comment(judged).text
+    ranges = {m.name: m.range_text for m in build_report(judged).metrics}
+    assert ranges == {"score": "≥ 0.50", "rate": "≥ 80%", "tiny": "≥ 0.004"}  # not ≥ 0.00, another bound
+
+
+def test_the_html_tables_value_and_histogram_bin_read_on_their_side_of_the_range() -> None:
+    page = render_html(build_report(ranged()))
+    assert "0.4996 to " in page  # the lowest bin's edge: not "0.50 to 0.52: 1" beside "passing range min: 0.50"
+    assert "passing range min: 0.004" in page
+
+
+def gated(old: float, new: float, change: float, gate: GateRule, spec: str, *, lower: bool, hit: bool) -> Any:
+    body = {
+        "status": "completed",
+        "success": True,
+        "passed": IDS,
+        "failed": [],
+        "metrics": {"aggregation_function": "average", "details": [detail("m", new, [new] * 3, ids=IDS)]},
+        "datapoints": [datapoint(i, True, {"m": new}) for i in IDS],
+    }
+    summary = summary_of(body)
+    compared = delta("m", old, new, new - old, change, 0, 3, 0, old_values=[old] * 3, new_values=[new] * 3)
+    if lower:
+        compared |= {"improved_count": 3, "degraded_count": 0, "improved": compared["degraded"], "degraded": []}
+    comparison = comparison_of({"commonDatapoints": IDS, "metrics": [compared]}, summary)
+    direction = Direction.LOWER if lower else Direction.HIGHER
+    decision = Decision(Verdict.FAIL, ("m got worse",), gates_hit=("m",)) if hit else Decision(Verdict.PASS, ("ok",))
+    return base_input(
+        summary=summary,
+        comparison=comparison,
+        metrics={"m": MetricConfig(format=spec, direction=direction)},
+        gates={"m": gate},
+        decision=decision,
+        baseline=baseline_info(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "change", "gate", "spec", "lower", "hit", "shown"),
+    [
+        # crossed: never rounded onto or inside the gate ("+5.0%" beside "at most 5% worse")
+        (10.0, 10.504, 5.04, GateRule(max_drop_pct=5), ".1f", True, True, ("+0.5", "+5.04%")),
+        (0.61, 0.5899, -3.295, GateRule(max_drop=0.02), ".2f", False, True, ("-0.0201", "-3.3%")),
+        (100.0, 99.96, -0.04, GateRule(max_drop_pct=0.01), ".1f", False, True, ("0.0", "-0.04%")),  # Δ: no bound on it
+        (0.5, 0.4951, -0.98, GateRule(max_drop=0.004), ".2f", False, True, ("-0.005", "-1.0%")),
+        # held, at the bound but for float rounding: shown at it, not past it
+        (0.61, 0.59, -3.278688524590164, GateRule(max_drop=0.02), ".2f", False, False, ("-0.02", "-3.3%")),
+        (0.3, 0.315, 5.000000000000004, GateRule(max_drop_pct=5), ".3f", True, False, ("+0.015", "+5.0%")),
+    ],
+)
+def test_a_change_reads_on_the_side_of_its_gate_the_verdict_put_it(
+    old: float, new: float, change: float, gate: GateRule, spec: str, lower: bool, hit: bool, shown: tuple[str, str]
+) -> None:
+    judged = gated(old, new, change, gate, spec, lower=lower, hit=hit)
+    metric = build_report(judged).metrics[0]
+    assert (metric.delta_text, metric.delta_pct_text) == shown
+    assert f"| {shown[0]} | {shown[1]} |" in render_comment(judged).text.replace(" \\| ", " | ")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "change", "gate", "lower", "hit", "marks"),
+    [
+        (10.0, 10.504, 5.04, GateRule(max_drop_pct=5), True, True, ("this run: 10.504", "may reach 10.5<")),
+        (0.5, 0.4951, -0.98, GateRule(max_drop=0.004), False, True, ("this run: 0.495", "may reach 0.496<")),
+        (0.61, 0.59, -3.278688524590164, GateRule(max_drop=0.02), False, False, ("this run: 0.59", "may reach 0.59<")),
+    ],
+)
+def test_the_html_gate_mark_reads_this_runs_aggregate_on_its_side_of_the_limit(
+    old: float, new: float, change: float, gate: GateRule, lower: bool, hit: bool, marks: tuple[str, str]
+) -> None:
+    page = render_html(build_report(gated(old, new, change, gate, ".2f" if old < 1 else ".1f", lower=lower, hit=hit)))
+    for mark in marks:
+        assert re.search(re.escape(mark), page), mark
+
+
+def test_with_trials_a_boolean_metrics_datapoint_reads_in_percent_as_its_aggregate_does() -> None:
+    mean = 2 / 3
+    body = {
+        "status": "completed",
+        "success": False,
+        "passed": ["EXT-b", "EXT-c"],
+        "failed": ["EXT-a"],
+        "trials": 3,
+        "metrics": {
+            "aggregation_function": "average",
+            "details": [detail("ok", 0.889, [mean, 1.0, 1.0], failed=["EXT-a"], passing_range={"min": 1}, ids=IDS)],
+        },
+        "datapoints": [
+            datapoint("EXT-a", False, {"ok": mean}, failing=["ok"]),
+            datapoint("EXT-b", True, {"ok": 1.0}),
+            datapoint("EXT-c", True, {"ok": 1.0}),
+        ],
+    }
+    outcomes = tuple(  # the evaluator returned booleans: the backend's values are their trials' means
+        DatapointOutcome(index=n, datapoint_id=i, session_id=f"sess-{i}", status=OutcomeStatus.OK, metrics={"ok": True})
+        for n, i in enumerate(IDS)
+    )
+    judged = base_input(
+        summary=summary_of(body),
+        metrics={},
+        passing_ranges={"ok": PassingRangeConfig(min=1)},
+        decision=FAILED,
+        outcomes=outcomes,
+        trials=3,
+    )
+    doc = report_json(judged)
+    assert [m["text"] for d in doc["datapoints"]["failed"] for m in d["failing_metrics"]] == ["ok = 66.7%"]
+    assert build_report(judged).metrics[0].range_text == "≥ 100.0%"
+    assert "66.7% to " in render_html(build_report(judged))  # the bins, not "0.667 to 0.694"
