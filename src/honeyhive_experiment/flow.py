@@ -1173,8 +1173,8 @@ def _viewed_by(
     """``view``'s rules for ``run``: ``config`` (``config_file``'s) with the rules its check recorded, as ``mode:
     publish`` judges it, the notes saying what that changed, and whether the passing ranges are then the run's. A run
     no check of this tool judged (``evaluate()``'s, another tool's), or whose check recorded no rules (an older
-    version's) or rules that do not validate (a note says so, and why), is judged by ``config``, whose passing ranges
-    need not be those the run was made with."""
+    version's, or one that ended in an error) or rules that do not validate (a note says so, and why), is judged by
+    ``config``, whose passing ranges need not be those the run was made with."""
     judged, _, rules = _stamped_check(run)
     instead = f"{config_file}'s gates and verdict rules judge it here, which need not be those its check judged it by"
     if rules is None and check_verdict(run) == Verdict.ERROR:  # stamped so, without rules or a baseline
@@ -1302,8 +1302,8 @@ def review(
     latest run. It is compared with ``--baseline``, else with the baseline its check used
     (``metadata.check.baseline_run_id``; none when its check had none), else (a run this tool did not judge) with
     the one the baseline rules pick now. It is judged by the rules its check recorded (``metadata.check.rules``), as
-    ``mode: publish`` judges it, else by this file's, whose passing ranges are then never shown as the run's where the
-    backend reports none of it (:func:`_viewed_by`). Nothing is recorded on the run.
+    ``mode: publish`` judges it, else by this file's, whose passing ranges are then never shown as the run's, nor
+    judge it, where the backend reports none of it (:func:`_viewed_by`). Nothing is recorded on the run.
 
     Raises :class:`~honeyhive_experiment.errors.ArgumentError` when the experiment file has no run (or ``run_id`` is
     not a run id, or not one of its runs: another experiment's, or another file's of that name, judged by this file's
