@@ -1111,7 +1111,9 @@ def republish(
             message = f"refusing to publish: run {run.run_id}'s check recorded rules that are not valid: {exc.message}"
             raise ReportError(message, key=exc.key) from None
     explicit = None if judged else settings.baseline_run_id  # judged: as its check was, whatever baseline-run-id says
-    judgement = _judge_recorded(client, config, settings, run, now=now, baseline_run_id=explicit)
+    judgement = _judge_recorded(
+        client, config, settings, run, now=now, baseline_run_id=explicit, ranges_are_the_runs=rules is not None
+    )
     triggering = settings.triggering_run
     conclusion = triggering.conclusion if triggering is not None else None
     verdict = judgement.decision.verdict
@@ -1171,10 +1173,16 @@ def _viewed_by(
     """``view``'s rules for ``run``: ``config`` (``config_file``'s) with the rules its check recorded, as ``mode:
     publish`` judges it, the notes saying what that changed, and whether the passing ranges are then the run's. A run
     no check of this tool judged (``evaluate()``'s, another tool's), or whose check recorded no rules (an older
-    version's) or rules that do not validate (a note says so, and why), is judged by ``config``, whose passing ranges
-    need not be those the run was made with."""
+    version's, or one that ended in an error) or rules that do not validate (a note says so, and why), is judged by
+    ``config``, whose passing ranges need not be those the run was made with."""
     judged, _, rules = _stamped_check(run)
     instead = f"{config_file}'s gates and verdict rules judge it here, which need not be those its check judged it by"
+    if rules is None and check_verdict(run) == Verdict.ERROR:  # stamped so, without rules or a baseline
+        errored = (
+            f"Run {run.run_id}'s check ended in an error, so it has no verdict: its job says why. {config_file}'s"
+            " gates and verdict rules judge it here, against the baseline the baseline rules pick now."
+        )
+        return config, (errored,), False
     if rules is None:
         older = f"Run {run.run_id}'s check recorded no rules (an older honeyhive-experiment judged it): {instead}."
         return config, (older,) if judged else (), False
@@ -1189,7 +1197,8 @@ def _viewed_by(
 def _not_the_runs_ranges(judgement: Judgement, run_id: str, config_file: str) -> Judgement:
     """``judgement`` of run ``run_id`` judged by ``config_file``'s rules, which need not be the run's: its passing
     ranges are never shown as the run's where the backend reports no range of the run (a metric the run was made
-    without a range for, which no datapoint passed or failed by), and a note names those."""
+    without a range for, which no datapoint passed or failed by, or one without values, for which it reports none
+    either), nor judged it (:func:`_judge_recorded`), and a note names those."""
     summary = judgement.summary
     reported = {d.metric_name for d in summary.metrics.details if d.passing_range is not None} if summary else set()
     unshown = [
@@ -1198,11 +1207,14 @@ def _not_the_runs_ranges(judgement: Judgement, run_id: str, config_file: str) ->
     judgement = dataclasses.replace(judgement, ranges_are_the_runs=False)
     if not unshown:
         return judgement
-    ranges, are, those = ("ranges", "are", "those metrics") if len(unshown) > 1 else ("range", "is", "that metric")
+    several = len(unshown) > 1
+    ranges, are, those = ("ranges", "are", "those metrics") if several else ("range", "is", "that metric")
+    it = "them" if several else "it"
     note = (
-        f"The passing {ranges} {config_file} gives {', '.join(unshown)} {are} not run {run_id}'s: HoneyHive reports no"
-        f" range of the run for {those} and judged its datapoints by the ranges it was made with, so none passed or"
-        " failed by it, and the table shows no status by it."
+        f"The passing {ranges} {config_file} gives {', '.join(unshown)} {are} not known to be run {run_id}'s:"
+        f" HoneyHive reports no range of the run for {those} (nor does it for a metric without values), and it judged"
+        f" the run's datapoints by the ranges the run was made with, so here no datapoint passed or failed by {it},"
+        f" the verdict does not take {it} into account, and the table shows no status by {it}."
     )
     return dataclasses.replace(judgement, notes=(*judgement.notes, note))
 
@@ -1235,14 +1247,19 @@ def _judge_recorded(
     *,
     now: datetime,
     baseline_run_id: str | None,
+    ranges_are_the_runs: bool = True,
 ) -> Judgement:
     """:func:`judge` of a run an earlier invocation recorded: its result and outcomes from the backend, its dataset
     the run's own (its id from the run object; no dataset file is read), its trials the run's (not this checkout's
     experiment file's), its repository the run's when this invocation knows none (a view outside Actions), its
     commit and uncommitted changes the run's (not the checkout's when ``view`` runs; none when it recorded none); its
-    baseline ``baseline_run_id``, else its check's (none: none is picked), else (never judged) the rules' pick. A
-    warning says so when the run does not say how many datapoints it was meant to have (:func:`recorded_outcomes`)."""
+    baseline ``baseline_run_id``, else its check's (none: none is picked), else (never judged, or its check ended in
+    an error, which stamped none) the rules' pick. A warning says so when the run does not say how many datapoints it
+    was meant to have (:func:`recorded_outcomes`). ``ranges_are_the_runs`` false: ``config``'s passing ranges need
+    not be those the run was made with, so only those the backend reports a range of the run for judge it (a range
+    it reports none for fails no datapoint and not the verdict; :func:`_not_the_runs_ranges` says which)."""
     judged, stamped_baseline, _ = _stamped_check(run)
+    judged = judged and check_verdict(run) != Verdict.ERROR  # an error's stamp holds no baseline: none was judged
     from_stamp = judged and not baseline_run_id
     identity = DatasetIdentity.of_run(run)
     dataset = PreparedDataset(identity.dataset_id, (), external=is_external_id(identity.dataset_id), identity=identity)
@@ -1250,6 +1267,10 @@ def _judge_recorded(
     summary = client.wait_for_result(  # once computed: a summary still pending or running lacks aggregates
         run.run_id, 0, timeout=ingested, aggregate_function=config.aggregate_function.value
     )
+    ranges = config.passing_ranges  # the file's, all shown (a range the backend has none for: without status)
+    if not ranges_are_the_runs:  # only the ranges the run is known to have been made with judge it
+        reported = {d.metric_name for d in summary.metrics.details if d.passing_range is not None}
+        config = config.model_copy(update={"passing_ranges": {n: r for n, r in ranges.items() if n in reported}})
     recorded = recorded_outcomes(client, run.run_id, run)
     result = ExperimentResult(run.run_id, run.name or config.name, identity.dataset_id, summary, recorded)
     stamped = run.ci.get("repository")  # a view outside Actions has none: the run's baselines are of its own
@@ -1267,6 +1288,7 @@ def _judge_recorded(
         )
         decision = dataclasses.replace(judgement.decision, warnings=(*judgement.decision.warnings, unknown))
         judgement = dataclasses.replace(judgement, decision=decision)
+    judgement = dataclasses.replace(judgement, passing_ranges=ranges, ranges_are_the_runs=ranges_are_the_runs)
     return _with_stamped_baseline(judgement, run) if from_stamp else judgement
 
 
@@ -1280,8 +1302,8 @@ def review(
     latest run. It is compared with ``--baseline``, else with the baseline its check used
     (``metadata.check.baseline_run_id``; none when its check had none), else (a run this tool did not judge) with
     the one the baseline rules pick now. It is judged by the rules its check recorded (``metadata.check.rules``), as
-    ``mode: publish`` judges it, else by this file's, whose passing ranges are then never shown as the run's where the
-    backend reports none of it (:func:`_viewed_by`). Nothing is recorded on the run.
+    ``mode: publish`` judges it, else by this file's, whose passing ranges are then never shown as the run's, nor
+    judge it, where the backend reports none of it (:func:`_viewed_by`). Nothing is recorded on the run.
 
     Raises :class:`~honeyhive_experiment.errors.ArgumentError` when the experiment file has no run (or ``run_id`` is
     not a run id, or not one of its runs: another experiment's, or another file's of that name, judged by this file's
@@ -1313,7 +1335,15 @@ def review(
     if (unfinished := _unfinished(run, "view it again")) is not None:
         raise ArgumentError("RUN_ID", unfinished)
     config, notes, ranges_are_the_runs = _viewed_by(config, run, settings.config_file)
-    judged = _judge_recorded(client, config, settings, run, now=now, baseline_run_id=settings.baseline_run_id)
+    judged = _judge_recorded(
+        client,
+        config,
+        settings,
+        run,
+        now=now,
+        baseline_run_id=settings.baseline_run_id,
+        ranges_are_the_runs=ranges_are_the_runs,
+    )
     if not same_origin(run, settings.config_file, None):  # named by its id: viewed as asked, and said (the baseline
         # rules count it as the default file's)
         notes += (

@@ -314,6 +314,40 @@ def test_an_error_after_the_run_was_recorded_names_the_run_and_publish_does_not_
     capsys.readouterr()
 
 
+def _null_comparison(method: str, path: str, body: Any) -> Any:
+    return None if "/compare/" in path.split("?", 1)[0] else body
+
+
+def test_view_of_a_run_whose_check_ended_in_an_error_says_so_and_compares_it_with_a_baseline(
+    backend: LocalBackend, hh: HoneyHiveClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run whose check ended in an error (here the backend's comparison with its baseline is ``null``) is stamped
+    error, without rules or baseline: ``view`` said "Run X's check recorded no rules (an older honeyhive-experiment
+    judged it)", and "⚪ Neutral · no baseline run to compare with yet" though the check had one. It says the check
+    ended in an error, and compares the run with the baseline the rules pick now, as for a run no check judged."""
+    root = copy_quickstart(tmp_path / "repo", questions=4)
+    run = ["run", "--dry-run", "--no-html", "-C", str(root)]
+    assert main(run, environ={"HH_API_KEY": API_KEY, "HH_API_URL": backend.url}) == 0, capsys.readouterr().err
+    [first] = [r["run_id"] for r in hh.iter_runs(name="support-bot-quickstart")]
+    with FaultProxy(backend.url, rate=0, rewrite=_null_comparison) as proxy:
+        assert main(run, environ={"HH_API_KEY": API_KEY, "HH_API_URL": proxy.url}) == 2
+    [errored] = [r["run_id"] for r in hh.iter_runs(name="support-bot-quickstart") if r["run_id"] != first]
+    assert hh.get_run(errored)["metadata"]["check"] == {"verdict": "error"}
+    capsys.readouterr()
+
+    environ = {"HH_API_KEY": API_KEY, "HH_API_URL": backend.url}
+    assert main(["view", errored, "--no-open", "-C", str(root)], environ=environ) == 0, capsys.readouterr().err
+    said = html.unescape((root / ".honeyhive" / f"report.{errored}.html").read_text(encoding="utf-8"))
+    assert (
+        f"Run {errored}'s check ended in an error, so it has no verdict: its job says why. .honeyhive/experiment.yml's"
+        " gates and verdict rules judge it here, against the baseline the baseline rules pick now."
+    ) in said
+    assert "recorded no rules" not in said
+    assert "no baseline" not in said
+    assert f"({first};" in said  # the baseline named, compared with
+    assert re.search(r'class="verdict verdict-(\w+)"', said)[1] == "pass"  # type: ignore[index]
+
+
 @pytest.mark.parametrize("named", ["a path", "a run still recording"])
 def test_publish_refuses_a_report_json_naming_no_run_id_or_a_run_not_completed(
     world: World, capsys: pytest.CaptureFixture[str], named: str
@@ -903,9 +937,10 @@ FORGIVING_CHECK = "  answer_words: {max: 1}\nverdict: {allow_failed: 100%}\n"  #
             {"Topic match": "✅ passing", "Answer length (words)": "—"},
             "neutral",
             [
-                "The passing range .honeyhive/experiment.yml gives answer_words (≤ 5) is not run {run}'s: HoneyHive"
-                " reports no range of the run for that metric and judged its datapoints by the ranges it was made with,"
-                " so none passed or failed by it, and the table shows no status by it."
+                "The passing range .honeyhive/experiment.yml gives answer_words (≤ 5) is not known to be run {run}'s:"
+                " HoneyHive reports no range of the run for that metric (nor does it for a metric without values), and"
+                " it judged the run's datapoints by the ranges the run was made with, so here no datapoint passed or"
+                " failed by it, the verdict does not take it into account, and the table shows no status by it."
             ],
             id="evaluate-then-a-range-added-to-the-file",
         ),
@@ -920,7 +955,7 @@ FORGIVING_CHECK = "  answer_words: {max: 1}\nverdict: {allow_failed: 100%}\n"  #
                 "Run {run}'s check recorded rules that are not valid (metadata.check.rules.passing_ranges.answer_words"
                 ".max: Input should be a valid number): .honeyhive/experiment.yml's"
                 " gates and verdict rules judge it here, which need not be those its check judged it by.",
-                "The passing range .honeyhive/experiment.yml gives answer_words (≤ 5) is not run {run}'s",
+                "The passing range .honeyhive/experiment.yml gives answer_words (≤ 5) is not known to be run {run}'s",
             ],
             id="checked-by-rules-that-do-not-validate",
         ),
@@ -934,7 +969,7 @@ FORGIVING_CHECK = "  answer_words: {max: 1}\nverdict: {allow_failed: 100%}\n"  #
             [
                 "Run {run}'s check recorded no rules (an older honeyhive-experiment judged it):"
                 " .honeyhive/experiment.yml's gates and verdict rules judge it here",
-                "The passing range .honeyhive/experiment.yml gives answer_words (≤ 5) is not run {run}'s",
+                "The passing range .honeyhive/experiment.yml gives answer_words (≤ 5) is not known to be run {run}'s",
             ],
             id="checked-by-an-older-version",
         ),
@@ -1006,6 +1041,61 @@ def test_view_judges_a_run_by_its_checks_rules_and_shows_no_status_by_a_range_it
         assert "passing range max: 5.0" not in said  # nor drawn as the run's
 
 
+FORGOT = "def forgot(outputs, inputs, ground_truth=None):\n    words = len(str(outputs).split())\n"  # no return
+FORGOT_RANGE = "  forgot: {min: 0.5}\n"
+
+
+@pytest.mark.parametrize("recorded", ["older version", "evaluate()"])
+def test_view_fails_no_run_by_a_range_without_values_it_does_not_know_the_run_was_made_with(
+    backend: LocalBackend,
+    hh: HoneyHiveClient,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    recorded: str,
+) -> None:
+    """The file ranges ``forgot``, whose evaluator returns None: the backend reports no range for a metric without
+    values, so ``view`` of a run without usable stamped rules (an older version's check, evaluate()'s) said the range
+    "is not run X's ... so none passed or failed by it" while the same page was ❌ Failed by it ("forgot has a passing
+    range but no value on 4 of the datapoints the backend passed"). A range the run is not known to have been made
+    with judges nothing here: no status, no reason of the verdict, said once."""
+    root = copy_quickstart(tmp_path / "repo", questions=4)
+    config = add_evaluator(root, "forgot", FORGOT)
+    environ = {"HH_API_KEY": API_KEY, "HH_API_URL": backend.url}
+    if recorded == "older version":  # its check failed the run by the range, and recorded no rules
+        config.write_text(config.read_text(encoding="utf-8").replace(RANGES, RANGES + FORGOT_RANGE), encoding="utf-8")
+        assert main(["run", "--dry-run", "--no-html", "-C", str(root)], environ=environ) == 1
+        [run] = [r["run_id"] for r in hh.iter_runs(name="support-bot-quickstart")]
+        metadata = hh.get_run(run)["metadata"]
+        check = {key: value for key, value in metadata["check"].items() if key != "rules"}
+        hh.update_run(run, {"metadata": {**metadata, "check": check}})
+    else:  # made without the range, which the file adds afterwards
+        rows = [
+            json.loads(line) for line in (root / "data" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+        ]
+        with in_repository(root):
+            code = load_user_code(load_config(config), ".honeyhive/experiment.yml", root)
+            made = evaluate(
+                code.function,
+                rows,
+                client=hh,
+                evaluators=code.evaluators,
+                name="support-bot-quickstart",
+                passing_ranges=RECORDED_RANGES,
+                print_results=False,
+            )
+        run = made.run_id
+        config.write_text(config.read_text(encoding="utf-8").replace(RANGES, RANGES + FORGOT_RANGE), encoding="utf-8")
+    capsys.readouterr()
+
+    assert main(["view", run, "--no-open", "-C", str(root)], environ=environ) == 0, capsys.readouterr().err
+    said = html.unescape((root / ".honeyhive" / f"report.{run}.html").read_text(encoding="utf-8"))
+    assert re.search(r'class="verdict verdict-(\w+)"', said)[1] == "neutral"  # type: ignore[index]
+    assert "forgot has a passing range" not in said
+    note = f"The passing range .honeyhive/experiment.yml gives forgot (≥ 0.5) is not known to be run {run}'s"
+    assert said.count(note) == 1
+    assert "the verdict does not take it into account" in said
+
+
 def test_publish_of_a_run_whose_check_recorded_no_rules_shows_no_status_by_a_range_the_run_was_not_made_with(
     world: World,
 ) -> None:
@@ -1021,20 +1111,26 @@ def test_publish_of_a_run_whose_check_recorded_no_rules_shows_no_status_by_a_ran
         hh.update_run(run_id, {"metadata": {**metadata, "check": check}})
     publisher = world.publisher("publisher", _report_json(world.root))
     config = publisher / ".honeyhive" / "experiment.yml"
-    config.write_text(config.read_text(encoding="utf-8").replace(RANGES, RANGES + TOO_SHORT), encoding="utf-8")
+    ranges = RANGES + TOO_SHORT + FORGOT_RANGE  # forgot: no evaluator in the run, so no values
+    config.write_text(config.read_text(encoding="utf-8").replace(RANGES, ranges), encoding="utf-8")
 
     code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
 
-    assert code == 0, published.summary()
+    assert (code, published.outputs()["verdict"]) == (0, "neutral"), published.summary()  # was fail, by forgot's
     [comment] = world.github.comments(PR)
+    assert "forgot has a passing range" not in comment.body
     cells = [[cell.strip() for cell in line.strip(" |").split("|")] for line in comment.body.splitlines()]
     rows = {row[0]: row[1:] for row in cells if len(row) == 4}  # metric, this run, passing range, status
     assert rows["Answer length (words)"][1:] == ["—", "—"], comment.body  # no range, no status
     assert rows["Topic match"][1:] == ["≥ 100%", "✅ passing"]  # the backend's range of the run
-    assert "The passing range .honeyhive/experiment.yml gives answer\\_words (≤ 5) is not run" in comment.body
+    assert (
+        "The passing ranges .honeyhive/experiment.yml gives answer\\_words (≤ 5), forgot (≥ 0.5) are not known to be"
+        in comment.body
+    )
     again = json.loads((publisher / ".honeyhive" / "report.published.json").read_text(encoding="utf-8"))
     assert again["notes"][-1].startswith(  # after the note that the default branch's file judged it
-        f"The passing range .honeyhive/experiment.yml gives answer_words (≤ 5) is not run {run_id}'s: HoneyHive"
+        "The passing ranges .honeyhive/experiment.yml gives answer_words (≤ 5), forgot (≥ 0.5) are not known to be"
+        f" run {run_id}'s: HoneyHive"
     )
 
 
