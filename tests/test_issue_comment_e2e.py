@@ -119,11 +119,13 @@ def test_a_forks_evaluate_comment_is_a_forks_and_has_the_repositorys_secrets(wor
         assert f"for commit {head[:7]}" in comment.body
 
 
-@pytest.mark.parametrize("trouble", ["no token", "GitHub refuses"])
+@pytest.mark.parametrize("trouble", ["no token", "GitHub refuses", "not a pull request", "no head commit"])
 def test_an_evaluate_comment_github_does_not_describe_runs_nothing_and_says_why(world: World, trouble: str) -> None:
-    """Without a token, or when GitHub did not answer what the pull request is, a "/evaluate" run was the checkout's,
-    compared with main as if main were the pull request's base, a fork's taken for this repository's. Nothing is run
-    now: the check is an error saying why, posted on the pull request when there is a token to post with."""
+    """Without a token, or when GitHub did not answer what the pull request is (or answered JSON without its head
+    commit), a "/evaluate" run was the checkout's, compared with main as if main were the pull request's base, a
+    fork's taken for this repository's (a proxy's {} crashed; an answer without the head's commit ran at no commit,
+    exit 0). Nothing is run now: the check is an error saying why, posted on the pull request when there is a token to
+    post with."""
     root = world.root
     world.keep_questions(3)
     tip = init_repository(root)
@@ -133,6 +135,12 @@ def test_an_evaluate_comment_github_does_not_describe_runs_nothing_and_says_why(
     world.github.add_pull(PR, head_sha=git(root, "rev-parse", "HEAD"), base_sha=tip, base_ref="release/1.x")
     if trouble == "GitHub refuses":  # a token without pull-requests: read (a private repository)
         world.github.fail_next(status=403, methods=("GET",))
+    elif trouble == "not a pull request":  # a proxy's {}: "unexpected AttributeError", no comment saying why
+        world.github.answer_next({}, methods=("GET",))
+    elif trouble == "no head commit":  # the run went ahead at no commit, exit 0, neutral, nothing said
+        answer = world.github.pull_json(PR)
+        del answer["head"]["sha"]
+        world.github.answer_next(answer, methods=("GET",))
     inputs = {"github-token": ""} if trouble == "no token" else {}
 
     code, step, printed = _evaluate(world, tip, inputs)
@@ -152,4 +160,9 @@ def test_an_evaluate_comment_github_does_not_describe_runs_nothing_and_says_why(
     else:
         [comment] = comments
         assert said in comment.body
-        assert "GitHub answered HTTP 403 (Error) to GET /pulls/7" in comment.body
+        why = {
+            "GitHub refuses": "GitHub answered HTTP 403 (Error) to GET /pulls/7",
+            "not a pull request": f"GitHub's answer for pull request #{PR} names no head commit (head.sha), no head",
+            "no head commit": f"GitHub's answer for pull request #{PR} names no head commit (head.sha) (GET /pulls/7)",
+        }[trouble]
+        assert why in comment.body, comment.body
