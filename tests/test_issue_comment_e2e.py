@@ -15,7 +15,7 @@ from honeyhive_experiment.cli import main
 from honeyhive_experiment.flow import FORK_WITHOUT_SECRETS
 from tests.action_world import API_KEY, World
 from tests.action_world import world as world  # the fixture: a quickstart copy, the backend, fake GitHub
-from tests.fakes.actions_runner import HEAD_REF, PR, REPOSITORY, Event, Step, push
+from tests.fakes.actions_runner import HEAD_REF, PR, REPOSITORY, Event, Step, pull_request, push
 from tests.quickstart import git, init_repository
 
 pytestmark = pytest.mark.e2e
@@ -166,3 +166,41 @@ def test_an_evaluate_comment_github_does_not_describe_runs_nothing_and_says_why(
             "no head commit": f"GitHub's answer for pull request #{PR} names no head commit (head.sha) (GET /pulls/7)",
         }[trouble]
         assert why in comment.body, comment.body
+
+
+@pytest.mark.parametrize("event", ["issue_comment", "pull_request"])
+def test_a_refused_comment_on_a_forks_pull_request_names_the_cause_of_this_jobs_token(world: World, event: str) -> None:
+    """A "/evaluate" comment's job on a fork's pull request has this repository's token and secrets (its log warns of
+    that): its comment refused (403) was said to be the fork's, "pull requests from forks get a read-only token",
+    contradicting that warning; the cause is the workflow's ``permissions:``. A fork's pull_request job's token is the
+    read-only one: that is still said."""
+    root = world.root
+    world.keep_questions(3)
+    tip = init_repository(root)
+    git(root, "update-ref", "refs/remotes/origin/main", tip)
+    git(root, "checkout", "--quiet", "-b", HEAD_REF)
+    git(root, "commit", "--quiet", "--allow-empty", "--message=a contributor's change")
+    head = git(root, "rev-parse", "HEAD")
+    world.github.add_pull(PR, head_sha=head, base_sha=tip, head_ref=HEAD_REF, head_repository=FORK)
+    world.github.forbid_writes = True
+
+    if event == "issue_comment":
+        code, step, printed = _evaluate(world, tip)
+    else:
+        step, env = world.step(pull_request(head_sha=head, base_sha=tip, fork=True), name="fork")
+        out = io.StringIO()
+        with contextlib.chdir(world.root), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            code = main(["action"], environ=env)
+        printed = out.getvalue()
+
+    refused = f"GitHub refused creating the comment on pull request #{PR}: HTTP 403 (Resource not accessible by"
+    assert refused in printed, printed
+    read_only = f"this pull request comes from the fork {FORK}, and pull requests from forks get a read-only token"
+    if event == "issue_comment":
+        assert (code, step.outputs()["verdict"]) == (0, "neutral"), printed
+        assert "pull requests from forks get a read-only token" not in printed
+        assert "the workflow needs `permissions: pull-requests: write` (this job's token is this repository's" in (
+            printed
+        )
+    else:
+        assert read_only in printed

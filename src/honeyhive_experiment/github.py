@@ -246,18 +246,24 @@ class CommentPublisher:
         max_rate_limit_wait: float | None = 300.0,
         seconds_between_requests: float | None = None,
         seconds_between_writes: float | None = None,
+        fork_token: bool | None = None,
     ) -> None:
         """The retry is the module docstring's (urllib3 waits 0 s before the first retry); ``secondary_rate_wait``:
         the wait after a secondary rate limit without ``Retry-After``. ``seconds_between_requests``/
         ``seconds_between_writes``: PyGithub's pacing, which keeps a job clear of GitHub's secondary rate limits;
         when not given, PyGithub's defaults (0.25 s, 1 s) toward a GitHub server, and none toward an API on this
-        machine's loopback (a local proxy, or a test's fake server), which has no such limits (:func:`_paced`)."""
+        machine's loopback (a local proxy, or a test's fake server), which has no such limits (:func:`_paced`).
+        ``fork_token``: whether the token is the read-only one GitHub gives a fork's pull request's job (a refused
+        comment is then the fork's doing), or this repository's (a refusal is the workflow's ``permissions:``, a fork's
+        pull request or not: an ``issue_comment``'s job); None: not known, said as a fork's when the pull request is
+        one."""
         if not token:
             raise ValueError("a GitHub token is required to publish a comment")
         if not _REPOSITORY.match(repository):
             raise ValueError(f"repository must be 'owner/name', got {repository!r}")
         self.repository = repository
         self._token = token
+        self._fork_token = fork_token
         if _paced(api_url):
             seconds_between_requests = 0.25 if seconds_between_requests is None else seconds_between_requests
             seconds_between_writes = 1.0 if seconds_between_writes is None else seconds_between_writes
@@ -428,12 +434,16 @@ class CommentPublisher:
                 when = f"; GitHub asked to wait {retry_after} s before trying again"
             warning = f"GitHub's API rate limit was exceeded ({answer}) while {step}{when}."
         elif exc.status == 403 or (exc.status == 404 and step in ("creating the comment", "updating the comment")):
-            if pull is None:
+            if pull is None and self._fork_token is not False:  # known not to be a fork's: no need to ask
                 pull = self.pull_request(pr_number)
-            if pull is not None and pull.is_fork:
+            fork = pull is not None and pull.is_fork
+            if self._fork_token if self._fork_token is not None else fork:
+                source = f"the fork {pull.head_repository or '(deleted)'}" if pull is not None and fork else "a fork"
+                hint = f"this pull request comes from {source}, and {_FORK_HINT}; the report is in the job summary"
+            elif self._fork_token is False:  # this repository's token (an issue_comment's job, a fork's or not)
                 hint = (
-                    f"this pull request comes from the fork {pull.head_repository or '(deleted)'}, and {_FORK_HINT};"
-                    " the report is in the job summary"
+                    f"{_PERMISSION_HINT} (this job's token is this repository's, not a fork's read-only one: it has"
+                    " the permissions the workflow's `permissions:` give it)"
                 )
             else:
                 hint = f"{_PERMISSION_HINT} ({_FORK_HINT})"

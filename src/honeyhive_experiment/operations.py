@@ -530,7 +530,9 @@ def _poster(settings: Settings) -> Poster | None:
                 f" out, not the pull request's head {ci.sha[:7]}: check out the pull request's head (actions/checkout"
                 f" with ref: refs/pull/{pr_number}/head) in the workflow.\n"
             )
-        with CommentPublisher(token, repository, api_url=settings.github_api_url) as publisher:
+        # a fork's pull request's job has a read-only token; an issue_comment's ("/evaluate") this repository's
+        fork_token = settings.secrets_withheld
+        with CommentPublisher(token, repository, api_url=settings.github_api_url, fork_token=fork_token) as publisher:
             result = publisher.publish(
                 pr_number, body, marker=marker, earlier=earlier, head_sha=settings.ci.sha, mode=mode
             )

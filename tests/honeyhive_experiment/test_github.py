@@ -406,6 +406,35 @@ def test_a_fork_pull_request_is_explained(gh: FakeGitHub, make_publisher: Publis
     assert "read-only" in result.warning
 
 
+@pytest.mark.parametrize("fork_token", [False, True, None], ids=["repositorys-token", "forks-token", "unknown"])
+@pytest.mark.parametrize("fork", [True, False], ids=["fork", "same-repository"])
+def test_a_refused_comment_is_explained_by_whose_token_the_job_has(
+    gh: FakeGitHub, make_publisher: PublisherFactory, fork_token: bool | None, fork: bool
+) -> None:
+    """A "/evaluate" comment's job on a fork's pull request runs with this repository's token (and secrets, as its log
+    warns): its comment refused was said to be the fork's ("pull requests from forks get a read-only token"), not the
+    workflow's ``permissions:``. Who the token is comes from the event now; not known, the pull request says."""
+    gh.add_pull(8, head_sha=HEAD, head_repository="contributor/widgets" if fork else None)
+    gh.forbid_writes = True
+
+    result = make_publisher(fork_token=fork_token).publish(8, body("this run"), marker=MARKER)
+
+    assert result.action == "failed"
+    assert result.warning is not None
+    assert result.warning.startswith("GitHub refused creating the comment on pull request #8: HTTP 403")
+    read_only = "pull requests from forks get a read-only token"
+    if fork_token is False:
+        assert read_only not in result.warning
+        assert "`permissions: pull-requests: write` (this job's token is this repository's" in result.warning
+        assert ("GET", f"/repos/{gh.repository}/pulls/8") not in [(r.method, r.path) for r in gh.requests]
+    elif fork_token or fork:
+        source = "the fork contributor/widgets" if fork else "a fork"
+        assert f"this pull request comes from {source}, and {read_only}" in result.warning
+        assert "pull-requests: write" not in result.warning
+    else:
+        assert f"pull-requests: write` ({read_only}" in result.warning
+
+
 @pytest.mark.parametrize(
     ("kind", "status"),
     [("secondary", 403), ("primary", 403), ("429", 429)],
