@@ -15,7 +15,7 @@ from honeyhive_experiment.cli import main
 from honeyhive_experiment.flow import FORK_WITHOUT_SECRETS
 from tests.action_world import API_KEY, World
 from tests.action_world import world as world  # the fixture: a quickstart copy, the backend, fake GitHub
-from tests.fakes.actions_runner import HEAD_REF, PR, REPOSITORY, Event, Step, push
+from tests.fakes.actions_runner import HEAD_REF, PR, REPOSITORY, Event, Step, pull_request, push
 from tests.quickstart import git, init_repository
 
 pytestmark = pytest.mark.e2e
@@ -119,11 +119,13 @@ def test_a_forks_evaluate_comment_is_a_forks_and_has_the_repositorys_secrets(wor
         assert f"for commit {head[:7]}" in comment.body
 
 
-@pytest.mark.parametrize("trouble", ["no token", "GitHub refuses"])
+@pytest.mark.parametrize("trouble", ["no token", "GitHub refuses", "not a pull request", "no head commit"])
 def test_an_evaluate_comment_github_does_not_describe_runs_nothing_and_says_why(world: World, trouble: str) -> None:
-    """Without a token, or when GitHub did not answer what the pull request is, a "/evaluate" run was the checkout's,
-    compared with main as if main were the pull request's base, a fork's taken for this repository's. Nothing is run
-    now: the check is an error saying why, posted on the pull request when there is a token to post with."""
+    """Without a token, or when GitHub did not answer what the pull request is (or answered JSON without its head
+    commit), a "/evaluate" run was the checkout's, compared with main as if main were the pull request's base, a
+    fork's taken for this repository's (a proxy's {} crashed; an answer without the head's commit ran at no commit,
+    exit 0). Nothing is run now: the check is an error saying why, posted on the pull request when there is a token to
+    post with."""
     root = world.root
     world.keep_questions(3)
     tip = init_repository(root)
@@ -133,6 +135,12 @@ def test_an_evaluate_comment_github_does_not_describe_runs_nothing_and_says_why(
     world.github.add_pull(PR, head_sha=git(root, "rev-parse", "HEAD"), base_sha=tip, base_ref="release/1.x")
     if trouble == "GitHub refuses":  # a token without pull-requests: read (a private repository)
         world.github.fail_next(status=403, methods=("GET",))
+    elif trouble == "not a pull request":  # a proxy's {}: "unexpected AttributeError", no comment saying why
+        world.github.answer_next({}, methods=("GET",))
+    elif trouble == "no head commit":  # the run went ahead at no commit, exit 0, neutral, nothing said
+        answer = world.github.pull_json(PR)
+        del answer["head"]["sha"]
+        world.github.answer_next(answer, methods=("GET",))
     inputs = {"github-token": ""} if trouble == "no token" else {}
 
     code, step, printed = _evaluate(world, tip, inputs)
@@ -152,4 +160,47 @@ def test_an_evaluate_comment_github_does_not_describe_runs_nothing_and_says_why(
     else:
         [comment] = comments
         assert said in comment.body
-        assert "GitHub answered HTTP 403 (Error) to GET /pulls/7" in comment.body
+        why = {
+            "GitHub refuses": "GitHub answered HTTP 403 (Error) to GET /pulls/7",
+            "not a pull request": f"GitHub's answer for pull request #{PR} names no head commit (head.sha), no head",
+            "no head commit": f"GitHub's answer for pull request #{PR} names no head commit (head.sha) (GET /pulls/7)",
+        }[trouble]
+        assert why in comment.body, comment.body
+
+
+@pytest.mark.parametrize("event", ["issue_comment", "pull_request"])
+def test_a_refused_comment_on_a_forks_pull_request_names_the_cause_of_this_jobs_token(world: World, event: str) -> None:
+    """A "/evaluate" comment's job on a fork's pull request has this repository's token and secrets (its log warns of
+    that): its comment refused (403) was said to be the fork's, "pull requests from forks get a read-only token",
+    contradicting that warning; the cause is the workflow's ``permissions:``. A fork's pull_request job's token is the
+    read-only one: that is still said."""
+    root = world.root
+    world.keep_questions(3)
+    tip = init_repository(root)
+    git(root, "update-ref", "refs/remotes/origin/main", tip)
+    git(root, "checkout", "--quiet", "-b", HEAD_REF)
+    git(root, "commit", "--quiet", "--allow-empty", "--message=a contributor's change")
+    head = git(root, "rev-parse", "HEAD")
+    world.github.add_pull(PR, head_sha=head, base_sha=tip, head_ref=HEAD_REF, head_repository=FORK)
+    world.github.forbid_writes = True
+
+    if event == "issue_comment":
+        code, step, printed = _evaluate(world, tip)
+    else:
+        step, env = world.step(pull_request(head_sha=head, base_sha=tip, fork=True), name="fork")
+        out = io.StringIO()
+        with contextlib.chdir(world.root), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            code = main(["action"], environ=env)
+        printed = out.getvalue()
+
+    refused = f"GitHub refused creating the comment on pull request #{PR}: HTTP 403 (Resource not accessible by"
+    assert refused in printed, printed
+    read_only = f"this pull request comes from the fork {FORK}, and pull requests from forks get a read-only token"
+    if event == "issue_comment":
+        assert (code, step.outputs()["verdict"]) == (0, "neutral"), printed
+        assert "pull requests from forks get a read-only token" not in printed
+        assert "the workflow needs `permissions: pull-requests: write` (this job's token is this repository's" in (
+            printed
+        )
+    else:
+        assert read_only in printed

@@ -126,13 +126,23 @@ class Deadline:
     def __init__(self, seconds: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.seconds = seconds
         self._clock = clock
-        self._ends: float | None = None
+        self._started: float | None = None
 
     def left(self) -> float:
         """Seconds left (0 once it has passed); the first call starts it."""
-        if self._ends is None:
-            self._ends = self._clock() + self.seconds
-        return max(0.0, self._ends - self._clock())
+        if self._started is None:
+            self._started = self._clock()
+        return max(0.0, self._started + self.seconds - self._clock())
+
+    def waited(self) -> float:
+        """Seconds since it started (0 before): how long the waits it bounds took together, for an error to say (the
+        last wait alone may have had only what the others left of it)."""
+        return 0.0 if self._started is None else self._clock() - self._started
+
+
+def _waited(timeout: float | Deadline, started: float) -> float:
+    """How long the waits bounded by ``timeout`` took: all of a :class:`Deadline`'s, else since ``started``."""
+    return timeout.waited() if isinstance(timeout, Deadline) else time.monotonic() - started
 
 
 def first_ids(ids: Sequence[str]) -> str:
@@ -579,13 +589,17 @@ class HoneyHiveClient:
             return last if left is None else None
 
         if poll(check, timeout=timeout, sleep=self.sleep) is None and left is not None and len(left[0]) == left[1]:
+            waited, longer = f"after waiting {_waited(timeout, started):.1f} s", "compare with a longer timeout"
+            if isinstance(timeout, Deadline):  # the run's ingestion.timeout, the wait for its summary's too
+                waited += f" of ingestion.timeout's {timeout.seconds:g} s for HoneyHive to ingest and compare the runs"
+                longer = "raise ingestion.timeout in the experiment file"
             raise ApiError(
                 "GET",
                 old if self.uses_deprecated_route("compare") else current,
                 200,
                 f"the comparison's commonDatapoints paired none of the {left[1]} datapoints both runs scored"
-                f" ({first_ids(left[0])}) after waiting {time.monotonic() - started:.1f} s: HoneyHive had not finished"
-                " comparing them, or compared other runs",
+                f" ({first_ids(left[0])}) {waited}: HoneyHive had not finished comparing them ({longer} if HoneyHive"
+                " needs more time), or compared other runs",
             )
         return last
 
@@ -638,7 +652,7 @@ class HoneyHiveClient:
         found = poll(check, timeout=timeout, sleep=self.sleep)
         if found is None:
             visible, have = seen
-            waited = time.monotonic() - started
+            waited = _waited(timeout, started)  # with a Deadline, its earlier waits too (a report job's for the shards)
             raise IngestionTimeout(
                 run_id, visible, expected_datapoints, waited, (have, len(wanted)) if wanted else None, lacking
             )

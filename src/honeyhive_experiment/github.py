@@ -78,6 +78,7 @@ COMMENT_MODES: Final[tuple[str, ...]] = tuple(mode.value for mode in CommentMode
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _PERMISSION_HINT = "the workflow needs `permissions: pull-requests: write`"
 _FORK_HINT = "pull requests from forks get a read-only token, so they cannot be commented on"
+_SHA: Final = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")  # a commit's full name, SHA-1 or SHA-256
 _WORKFLOW_BOT: Final = "github-actions[bot]"  # who the workflow's GITHUB_TOKEN comments as
 _VIEWER: Final = "query { viewer { login } }"
 
@@ -104,7 +105,7 @@ class PullRequestInfo:
     head_sha: str
     head_repository: str | None  # owner/name; None when GitHub no longer knows it (deleted fork)
     is_fork: bool
-    base_ref: str | None = None  # the branch it goes into; None when GitHub's answer named none
+    base_ref: str  # the branch it goes into
 
 
 class _Retry(GithubRetry):
@@ -140,8 +141,9 @@ class _Retry(GithubRetry):
 
 
 class _Unreadable(OSError):
-    """A 2xx answer that is not JSON: a proxy's or single sign-on's login page, a body cut short. An OSError, as
-    requests' own JSONDecodeError is: like a lost answer, it says nothing of what GitHub did."""
+    """A 2xx answer that is not JSON: a proxy's or single sign-on's login page, a body cut short; or JSON that is not
+    what was asked for (a pull request without its head commit). An OSError, as requests' own JSONDecodeError is:
+    like a lost answer, it says nothing of what GitHub did."""
 
 
 def _read_strictly(requester: Requester) -> None:
@@ -244,18 +246,24 @@ class CommentPublisher:
         max_rate_limit_wait: float | None = 300.0,
         seconds_between_requests: float | None = None,
         seconds_between_writes: float | None = None,
+        fork_token: bool | None = None,
     ) -> None:
         """The retry is the module docstring's (urllib3 waits 0 s before the first retry); ``secondary_rate_wait``:
         the wait after a secondary rate limit without ``Retry-After``. ``seconds_between_requests``/
         ``seconds_between_writes``: PyGithub's pacing, which keeps a job clear of GitHub's secondary rate limits;
         when not given, PyGithub's defaults (0.25 s, 1 s) toward a GitHub server, and none toward an API on this
-        machine's loopback (a local proxy, or a test's fake server), which has no such limits (:func:`_paced`)."""
+        machine's loopback (a local proxy, or a test's fake server), which has no such limits (:func:`_paced`).
+        ``fork_token``: whether the token is the read-only one GitHub gives a fork's pull request's job (a refused
+        comment is then the fork's doing), or this repository's (a refusal is the workflow's ``permissions:``, a fork's
+        pull request or not: an ``issue_comment``'s job); None: not known, said as a fork's when the pull request is
+        one."""
         if not token:
             raise ValueError("a GitHub token is required to publish a comment")
         if not _REPOSITORY.match(repository):
             raise ValueError(f"repository must be 'owner/name', got {repository!r}")
         self.repository = repository
         self._token = token
+        self._fork_token = fork_token
         if _paced(api_url):
             seconds_between_requests = 0.25 if seconds_between_requests is None else seconds_between_requests
             seconds_between_writes = 1.0 if seconds_between_writes is None else seconds_between_writes
@@ -426,12 +434,16 @@ class CommentPublisher:
                 when = f"; GitHub asked to wait {retry_after} s before trying again"
             warning = f"GitHub's API rate limit was exceeded ({answer}) while {step}{when}."
         elif exc.status == 403 or (exc.status == 404 and step in ("creating the comment", "updating the comment")):
-            if pull is None:
+            if pull is None and self._fork_token is not False:  # known not to be a fork's: no need to ask
                 pull = self.pull_request(pr_number)
-            if pull is not None and pull.is_fork:
+            fork = pull is not None and pull.is_fork
+            if self._fork_token if self._fork_token is not None else fork:
+                source = f"the fork {pull.head_repository or '(deleted)'}" if pull is not None and fork else "a fork"
+                hint = f"this pull request comes from {source}, and {_FORK_HINT}; the report is in the job summary"
+            elif self._fork_token is False:  # this repository's token (an issue_comment's job, a fork's or not)
                 hint = (
-                    f"this pull request comes from the fork {pull.head_repository or '(deleted)'}, and {_FORK_HINT};"
-                    " the report is in the job summary"
+                    f"{_PERMISSION_HINT} (this job's token is this repository's, not a fork's read-only one: it has"
+                    " the permissions the workflow's `permissions:` give it)"
                 )
             else:
                 hint = f"{_PERMISSION_HINT} ({_FORK_HINT})"
@@ -448,14 +460,40 @@ class CommentPublisher:
     # -- the pull request (for publishing), the merge base (for the baseline) ----------------------
 
     def _pull(self, pr_number: int) -> PullRequestInfo:
-        pull = self._repo.get_pull(pr_number)
-        head_repo = pull.head.repo
-        full_name = head_repo.full_name if head_repo is not None else None
+        """``GET /pulls/{number}`` (one request), read from its JSON: PyGithub's lazy objects give None for a field
+        the answer lacks (``{}`` from a proxy: no ``head``, and ``pull.head.repo`` crashes), raise a
+        ``BadAttributeException`` (no GithubException) for one of another type, and send another request to complete
+        a nested repository without its ``full_name``. An answer that names no head commit, head repository (null:
+        a deleted fork's) or base branch is :class:`_Unreadable`, as one that is not JSON: it says nothing of the pull
+        request, and the run would be no commit's, compared with no branch."""
+        _, data = self._github.requester.requestJsonAndCheck("GET", f"{self._repo.url}/pulls/{pr_number}")
+        pull = data if isinstance(data, Mapping) else {}
+        head, base = pull.get("head"), pull.get("base")
+        head = head if isinstance(head, Mapping) else {}
+        base = base if isinstance(base, Mapping) else {}
+        sha, ref, repo = head.get("sha"), base.get("ref"), head.get("repo", False)  # False: no "repo" at all
+        head_sha = sha if isinstance(sha, str) and _SHA.fullmatch(sha) else None
+        base_ref = ref if isinstance(ref, str) and ref.strip() else None
+        full_name = repo.get("full_name") if isinstance(repo, Mapping) else None
+        head_repository = full_name if isinstance(full_name, str) and full_name else None
+        lacking = [
+            what
+            for what, missing in (
+                ("head commit (head.sha)", head_sha is None),
+                ("head repository (head.repo)", repo is not None and head_repository is None),  # null: deleted
+                ("base branch (base.ref)", base_ref is None),
+            )
+            if missing
+        ]
+        if head_sha is None or base_ref is None or lacking:
+            named = ", no ".join(lacking[:-1]) + (" and no " if len(lacking) > 1 else "") + lacking[-1]
+            request = f"GET /pulls/{pr_number}"
+            raise _Unreadable(f"GitHub's answer for pull request #{pr_number} names no {named} ({request})")
         return PullRequestInfo(
-            head_sha=pull.head.sha,
-            head_repository=full_name,
-            is_fork=from_a_fork(full_name, self.repository),
-            base_ref=pull.base.ref or None,
+            head_sha=head_sha,
+            head_repository=head_repository,
+            is_fork=from_a_fork(head_repository, self.repository),
+            base_ref=base_ref,
         )
 
     def pull_request(self, pr_number: int) -> PullRequestInfo | None:

@@ -412,10 +412,11 @@ def _commented_pull_request(settings: Settings) -> Settings:
     is a fork's (:attr:`~honeyhive_experiment.settings.Settings.is_fork`), said with a warning: this job has the
     repository's secrets, and runs the fork's code with them.
 
-    Without a token, or without GitHub's answer, none of the three is known: the run would be the default branch's
-    commit or the checkout's, compared with the default branch as if that were the pull request's base, and a fork's
-    code taken for the repository's. Nothing is run then: an error says why (re-run the job once GitHub answers).
-    ``mode: publish`` runs nothing, and its report names its own pull request and commit."""
+    Without a token, or without GitHub's answer (or with one that names no head commit, head repository or base
+    branch), none of the three is known: the run would be the default branch's commit or the checkout's, compared
+    with the default branch as if that were the pull request's base, and a fork's code taken for the repository's.
+    Nothing is run then: an error says why (re-run the job once GitHub answers). ``mode: publish`` runs nothing, and
+    its report names its own pull request and commit."""
     ci = settings.ci
     if ci.event != "issue_comment" or ci.pr_number is None or settings.mode is Mode.PUBLISH:
         return settings
@@ -436,11 +437,6 @@ def _commented_pull_request(settings: Settings) -> Settings:
                 f"GitHub did not say what pull request #{ci.pr_number} is, so nothing was run ({unknown}; re-run the"
                 f" job once GitHub answers): {exc.message}"
             ) from None
-    if pull.base_ref is None:
-        raise ExperimentError(
-            f"GitHub's answer for pull request #{ci.pr_number} names no base branch, so nothing was run: the baseline"
-            " is looked for on that branch"
-        )
     if pull.is_fork:
         log.warning(
             "pull request #%d comes from the fork %s: this job runs its code with this repository's secrets (the"
@@ -534,7 +530,9 @@ def _poster(settings: Settings) -> Poster | None:
                 f" out, not the pull request's head {ci.sha[:7]}: check out the pull request's head (actions/checkout"
                 f" with ref: refs/pull/{pr_number}/head) in the workflow.\n"
             )
-        with CommentPublisher(token, repository, api_url=settings.github_api_url) as publisher:
+        # a fork's pull request's job has a read-only token; an issue_comment's ("/evaluate") this repository's
+        fork_token = settings.secrets_withheld
+        with CommentPublisher(token, repository, api_url=settings.github_api_url, fork_token=fork_token) as publisher:
             result = publisher.publish(
                 pr_number, body, marker=marker, earlier=earlier, head_sha=settings.ci.sha, mode=mode
             )

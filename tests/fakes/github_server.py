@@ -39,6 +39,7 @@ Knobs (all thread-safe; set them from the test at any time):
 * :meth:`fail_next` — the next ``count`` matching requests answer an error status, either before the
   request is applied or *after* (the write happened, the client sees a failure);
 * :meth:`garble_next` — the next ``count`` matching requests answer a 200 that is not JSON (or is cut short);
+* :meth:`answer_next` — the next ``count`` matching requests answer a 200 with the JSON given (not what was asked);
 * :meth:`add_pull` / :meth:`push` / :meth:`add_comment` / :meth:`seed_comments` / :meth:`set_merge_base`.
 
 What happened is inspectable: :meth:`comments` (per pull request, in id order), :attr:`requests`
@@ -308,7 +309,23 @@ class FakeGitHub:
         with self._lock:
             self._state.faults.append(_Fault(count, respond, _upper(methods)))
 
+    def answer_next(self, body: Any, count: int = 1, *, methods: Collection[str] | None = None) -> None:
+        """Answer the next ``count`` requests of ``methods`` (None: all), not applied, with a 200 whose JSON is
+        ``body``: an answer that is JSON, but not the one asked for (a proxy's ``{}``, a pull request without its
+        head commit)."""
+
+        def respond() -> Response:
+            return JSONResponse(body)
+
+        with self._lock:
+            self._state.faults.append(_Fault(count, respond, _upper(methods)))
+
     # -- inspection --------------------------------------------------------------------------------
+
+    def pull_json(self, number: int) -> dict[str, Any]:
+        """What ``GET /pulls/{number}`` answers now (a copy: change it, and give it to :meth:`answer_next`)."""
+        with self._lock:
+            return json.loads(json.dumps(self._pull_json(self._state.pulls[number])))
 
     def comments(self, number: int) -> list[FakeComment]:
         """Pull request ``number``'s comments in id order (copies)."""

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 import honeyhive_experiment
+from honeyhive_experiment.errors import ExperimentError
 from honeyhive_experiment.github import CommentPublisher, PublishResult
 from honeyhive_experiment.report.markers import comment_head_sha
 from tests.fakes import FakeGitHub
@@ -405,6 +406,35 @@ def test_a_fork_pull_request_is_explained(gh: FakeGitHub, make_publisher: Publis
     assert "read-only" in result.warning
 
 
+@pytest.mark.parametrize("fork_token", [False, True, None], ids=["repositorys-token", "forks-token", "unknown"])
+@pytest.mark.parametrize("fork", [True, False], ids=["fork", "same-repository"])
+def test_a_refused_comment_is_explained_by_whose_token_the_job_has(
+    gh: FakeGitHub, make_publisher: PublisherFactory, fork_token: bool | None, fork: bool
+) -> None:
+    """A "/evaluate" comment's job on a fork's pull request runs with this repository's token (and secrets, as its log
+    warns): its comment refused was said to be the fork's ("pull requests from forks get a read-only token"), not the
+    workflow's ``permissions:``. Who the token is comes from the event now; not known, the pull request says."""
+    gh.add_pull(8, head_sha=HEAD, head_repository="contributor/widgets" if fork else None)
+    gh.forbid_writes = True
+
+    result = make_publisher(fork_token=fork_token).publish(8, body("this run"), marker=MARKER)
+
+    assert result.action == "failed"
+    assert result.warning is not None
+    assert result.warning.startswith("GitHub refused creating the comment on pull request #8: HTTP 403")
+    read_only = "pull requests from forks get a read-only token"
+    if fork_token is False:
+        assert read_only not in result.warning
+        assert "`permissions: pull-requests: write` (this job's token is this repository's" in result.warning
+        assert ("GET", f"/repos/{gh.repository}/pulls/8") not in [(r.method, r.path) for r in gh.requests]
+    elif fork_token or fork:
+        source = "the fork contributor/widgets" if fork else "a fork"
+        assert f"this pull request comes from {source}, and {read_only}" in result.warning
+        assert "pull-requests: write" not in result.warning
+    else:
+        assert f"pull-requests: write` ({read_only}" in result.warning
+
+
 @pytest.mark.parametrize(
     ("kind", "status"),
     [("secondary", 403), ("primary", 403), ("429", 429)],
@@ -594,6 +624,43 @@ def test_a_create_answered_with_a_login_page_is_looked_for_then_made(
     assert bot_comments(gh) == [body("this run")]
     assert result.comment_id == gh.comments(PR)[0].id
     assert [(w.method, w.status) for w in gh.writes] == [("POST", 200), ("POST", 201)]
+
+
+@pytest.mark.parametrize(
+    ("answer", "lacking"),
+    [
+        ({}, "head commit (head.sha), no head repository (head.repo) and no base branch (base.ref)"),
+        ({"head": "a1b2c3d", "base": ["main"]}, "head commit (head.sha), no head repository (head.repo) and no base"),
+        ({"head": {"sha": HEAD, "repo": {"id": 1}}, "base": {"ref": "main"}}, "head repository (head.repo) (GET"),
+        ({"head": {"sha": "not a sha", "repo": None}, "base": {"ref": "main"}}, "head commit (head.sha) (GET"),
+    ],
+    ids=["empty", "other-types", "repository-without-name", "not-a-sha"],
+)
+def test_an_answer_that_is_not_a_pull_request_is_a_warning_naming_what_it_lacks(
+    gh: FakeGitHub, make_publisher: PublisherFactory, answer: dict[str, object], lacking: str
+) -> None:
+    """JSON that is not a pull request (a proxy's ``{}``): PyGithub's lazy objects gave None for what it lacked, and
+    ``pull.head.repo`` crashed the run ('NoneType' object has no attribute 'repo'); a field of another type raised
+    PyGithub's BadAttributeException, a repository without its name was asked for again. It says nothing of the pull
+    request, as an answer that is not JSON: publishing is a warning naming what the answer lacks, reading it (an
+    issue_comment's run) an error, after one request each."""
+    publisher = make_publisher()
+    gh.answer_next(answer, methods=["GET"])
+    result = publisher.publish(PR, body("this run"), marker=MARKER, head_sha=HEAD, mode="new")
+    gh.answer_next(answer, methods=["GET"])
+    info = publisher.pull_request(PR)
+    gh.answer_next(answer, methods=["GET"])
+    with pytest.raises(ExperimentError) as raised:
+        publisher.read_pull_request(PR)
+
+    said = f"GitHub's answer for pull request #{PR} names no {lacking}"
+    assert result.action == "failed"
+    assert result.warning is not None
+    assert result.warning.startswith(f"While reading the pull request's head commit, {said}"), result.warning
+    assert info is None
+    assert str(raised.value).startswith(said), raised.value
+    assert [(r.method, r.path) for r in gh.requests] == [("GET", f"/repos/{gh.repository}/pulls/{PR}")] * 3
+    assert gh.comments(PR) == []
 
 
 @pytest.mark.parametrize("truncated", [False, True], ids=["html-login-page", "truncated-json"])

@@ -37,6 +37,7 @@ COMPUTING = 4  # summary reads answered "running": the wait for the summary wait
 TIMEOUT = 6  # ingestion.timeout: under 2.25 s is left, room for asking at most 4 times (at 0, 0.25, 0.75, 1.75 s);
 # a whole timeout of its own asks 5 times (also at 3.75 s)
 MOST_ASKS = 4
+SUMMARY_WAIT = sum(0.25 * 2**i for i in range(COMPUTING))  # 3.75 s: at least this long in all, when it is said
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Lagging:
     reads, and whose comparison pairs every datapoint but the first, however often it is asked."""
 
     settled: str = ""  # the baseline's run id: its summary is read as it is
+    pairs_none: bool = False  # the comparison pairs no datapoint at all
     reads: Counter[str] = field(default_factory=Counter)  # summary reads per run id
 
     def rewrite(self, method: str, path: str, body: Any) -> Any:
@@ -57,7 +59,7 @@ class Lagging:
                 for row in body["datapoints"]:
                     row["metrics"], row["passed"] = [], None
         elif "/compare/" in route:
-            body = {**body, "commonDatapoints": body["commonDatapoints"][1:]}
+            body = {**body, "commonDatapoints": [] if self.pairs_none else body["commonDatapoints"][1:]}
         return body
 
 
@@ -117,6 +119,25 @@ def test_the_summarys_wait_and_a_lagging_comparisons_share_one_ingestion_timeout
     assert 1 <= served.comparisons(new, old) <= MOST_ASKS
 
 
+def test_a_comparison_pairing_none_says_how_long_the_run_was_waited_for_in_all(
+    served: Served, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A comparison that still paired none of the datapoints when ``ingestion.timeout`` ran out said "after waiting
+    0.3 s" (its own wait: what the summary's wait left of the timeout), as if the timeout were too short to matter.
+    It says the whole wait, the summary's too, of which timeout, and that raising it is what to do."""
+    old = served.lagging.settled = served.run(direct=True)["run"]["id"]
+    served.lagging.pairs_none = True
+
+    report = served.run()
+    assert report["verdict"] == "error", capsys.readouterr().out
+    waited = rf"\) after waiting (\d+\.\d) s of ingestion.timeout's {TIMEOUT:g} s for HoneyHive to ingest and compare"
+    found = re.search(waited, report["error"])
+    assert found is not None, report["error"]
+    assert float(found[1]) >= SUMMARY_WAIT  # the summary's wait, then the comparison's
+    assert "(raise ingestion.timeout in the experiment file if HoneyHive needs more time)" in report["error"]
+    assert 1 <= served.comparisons(report["run"]["id"], old) <= MOST_ASKS
+
+
 def test_view_waits_for_the_summary_and_a_lagging_comparison_within_one_ingestion_timeout(
     served: Served, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -172,7 +193,10 @@ def test_a_report_jobs_wait_for_the_shards_and_for_the_summary_share_one_ingesti
     with FaultProxy(world.backend.url, rate=0, missing=not_yet, rewrite=computing) as proxy:
         code, shown = job("report", {"mode": "report", "shard": "1/1", "server-url": proxy.url})
     assert code == 2, shown
-    assert "the backend was still computing its summary (status 'running')" in shown, shown
+    # after waiting for all of it, the shards' 3.75 s too (it said under 2.25 s: the summary's wait only)
+    found = re.search(r"the backend was still computing its summary \(status 'running'\) after waiting (\S+) s", shown)
+    assert found is not None, shown
+    assert float(found[1]) >= SUMMARY_WAIT, shown
     [(_, looked)] = looks.items()  # the shared run, found at the fifth look
     assert looked > COMPUTING, looks
     assert 1 <= sum(reads.values()) <= MOST_ASKS, reads

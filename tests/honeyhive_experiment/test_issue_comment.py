@@ -125,7 +125,17 @@ def test_an_evaluate_comment_is_located_as_its_pull_request_says_on_github(
         ("no such pull request", ExperimentError, "GitHub answered HTTP 404 (Not Found) to GET /pulls/7"),
         ("refused", ExperimentError, "GitHub answered HTTP 403 (Error) to GET /pulls/7"),
         ("not JSON", ExperimentError, "GitHub's answer to GET /repos/acme/app/pulls/7 could not be read"),
-        ("no base branch", ExperimentError, "GitHub's answer for pull request #7 names no base branch"),
+        ("no base branch", ExperimentError, "GitHub's answer for pull request #7 names no base branch (base.ref)"),
+        # JSON, but not a pull request (a proxy's {}): crashed ('NoneType' object has no attribute 'repo')
+        (
+            "not a pull request",
+            ExperimentError,
+            "GitHub's answer for pull request #7 names no head commit (head.sha), no head repository (head.repo) and"
+            " no base branch (base.ref) (GET /pulls/7)",
+        ),
+        # no head.sha: the run went ahead at no commit, compared with release/1.x, exit 0, nothing said
+        ("no head commit", ExperimentError, "GitHub's answer for pull request #7 names no head commit (head.sha) ("),
+        ("no head repository", ExperimentError, "pull request #7 names no head repository (head.repo) ("),
     ],
 )
 def test_an_evaluate_comment_github_says_nothing_of_is_not_run(
@@ -143,6 +153,12 @@ def test_an_evaluate_comment_github_says_nothing_of_is_not_run(
             gh.fail_next(status=403, methods=("GET",))
         elif fault == "not JSON":  # a proxy's single sign-on page
             gh.garble_next(methods=("GET",))
+        elif fault == "not a pull request":
+            gh.answer_next({"url": gh.pull_json(PR)["url"]}, methods=("GET",))
+        elif fault.startswith("no head "):
+            answer = gh.pull_json(PR)
+            del answer["head"]["sha" if fault == "no head commit" else "repo"]
+            gh.answer_next(answer, methods=("GET",))
         settings = _settings(root, gh, token=fault != "no token")
 
         with pytest.raises(error) as raised:
@@ -150,3 +166,5 @@ def test_an_evaluate_comment_github_says_nothing_of_is_not_run(
 
     assert said in str(raised.value)
     assert "nothing was run" in str(raised.value).lower()
+    if fault != "no token":  # an answer that names no base branch too: "GitHub did not say…", as the others
+        assert str(raised.value).startswith(f"GitHub did not say what pull request #{PR} is, so nothing was run")
