@@ -138,6 +138,7 @@ def judge(
     booleans: frozenset[str] = frozenset(),
     left_out: dict[str, tuple[dict[str, int], dict[str, int]]] | None = None,
     partly: dict[str, dict[str, tuple[int, int]]] | None = None,
+    unpaired: int = 0,
 ) -> Decision:
     alpha = (policy or VerdictConfig()).alpha
     gated = assess_gates(compared, gates or {}, presentation or {}, alpha=alpha) if compared is not None else {}
@@ -156,6 +157,7 @@ def judge(
         booleans=booleans,
         left_out=left_out,
         partly=partly,
+        unpaired=unpaired,
     )
 
 
@@ -1203,6 +1205,45 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         Verdict.FAIL,
         ("accuracy got worse by 8.0% (gate: at most 5%): 6 of 20 worse, p = 0.016",),
+        (),
+    ),
+    # a comparison still lagging when ingestion.timeout ran out left out datapoints both runs scored: the 8 of 40
+    # that fell 1 -> 0 were in no count and no difference, "0 of 32 worse, p = 1, too few changes" excused the gate
+    (
+        "a noise-aware gate is not excused on a comparison that left out datapoints both runs scored",
+        lambda: judge(summary(), comparison(delta(improved=0, degraded=4)), gates=NOISE_AWARE, unpaired=8),
+        Verdict.FAIL,
+        (
+            "accuracy got worse by 8.0% (gate: at most 5%): 4 of 12 worse; significance unknown: the comparison left"
+            " out 8 datapoints both runs scored",
+        ),
+        (),
+    ),
+    (
+        "one datapoint left out is said as one",
+        lambda: judge(summary(), comparison(delta(improved=0, degraded=4)), gates=NOISE_AWARE, unpaired=1),
+        Verdict.FAIL,
+        (
+            "accuracy got worse by 8.0% (gate: at most 5%): 4 of 12 worse; significance unknown: the comparison left"
+            " out 1 datapoint both runs scored",
+        ),
+        (),
+    ),
+    (
+        "a plain gate crossed on such a comparison says its significance is unknown, not the partial test's p",
+        lambda: judge(summary(), comparison(delta(improved=0, degraded=9)), gates=GATE_PCT, unpaired=3),
+        Verdict.FAIL,
+        (
+            "accuracy got worse by 8.0% (gate: at most 5%): 9 of 12 worse; significance unknown: the comparison left"
+            " out 3 datapoints both runs scored",
+        ),
+        (),
+    ),
+    (
+        "a gate not crossed holds on such a comparison (its aggregates are the summaries', over every datapoint)",
+        lambda: judge(summary(), comparison(delta(difference=-0.01, pct=-1.0)), gates=NOISE_AWARE, unpaired=8),
+        Verdict.PASS,
+        ("every datapoint passed",),
         (),
     ),
     (

@@ -87,7 +87,13 @@ from honeyhive_experiment.report.numbers import (
     humanize_age,
     is_zero,
 )
-from honeyhive_experiment.report.pairing import changes_text, overlap_collapsed, unpaired_cause, unpaired_counts
+from honeyhive_experiment.report.pairing import (
+    changes_text,
+    overlap_collapsed,
+    uncompared,
+    unpaired_cause,
+    unpaired_counts,
+)
 from honeyhive_experiment.report.redact import INVISIBLE, STRIPPED, Redactor
 from honeyhive_experiment.significance import Assessment, Change, describe
 from honeyhive_experiment.verdict import (
@@ -403,9 +409,12 @@ class _Builder:
             compared=comparison is not None,
             paired=delta.found_count if delta is not None else None,
             shared=len(comparison.common_datapoints) if comparison is not None else None,
-            datapoints=len(comparison.common_datapoints) + sum(n or 0 for n in unpaired_counts(comparison))
+            datapoints=len(comparison.common_datapoints)
+            + sum(n or 0 for n in unpaired_counts(comparison))
+            + uncompared(comparison)
             if comparison is not None
             else None,
+            uncompared=uncompared(comparison) if comparison is not None else None,
             spread=finite(detail.spread) if detail is not None else None,
             efficiency=name in EFFICIENCY_METRICS,
             baseline_left_out=self.j.left_out.get(name, (0, 0))[0],
@@ -463,8 +472,9 @@ class _Builder:
         name = info.name if info is not None else (comparison.old_run.name if comparison.old_run else None)  # type: ignore[union-attr]
         shared = len(comparison.common_datapoints) if comparison is not None else None
         total = info.total_datapoints if info is not None else None
+        left = uncompared(comparison)  # in both runs, not compared: neither new nor gone
         if total is None and shared is not None and new is not None:
-            total = shared + new
+            total = shared + new + left
         if total is None and summary is not None:
             total = len(summary.datapoint_ids) or self._counts().total
         sha = re.sub(r"[^0-9A-Za-z]", "", r(info.commit_sha)) if info is not None and info.commit_sha else None
@@ -482,8 +492,8 @@ class _Builder:
             total_datapoints=total,
             about=self._about(sha, branch, age),
             age=age,
-            changes=changes_text(new, gone),
-            cause=unpaired_cause(shared=shared, new=new, gone=gone, scheme=j.id_scheme),
+            changes=changes_text(new, gone, left),
+            cause=unpaired_cause(shared=shared, new=new, gone=gone, scheme=j.id_scheme, left=left),
             low_overlap=overlap_collapsed(shared, total),
             trials=info.trials if info is not None else 1,
         )
