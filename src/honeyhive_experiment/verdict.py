@@ -440,7 +440,7 @@ def _paired(
         first, second = before.get(key, {}), after.get(key, {})
         pairs = [(first[i], second[i]) for i in dict.fromkeys(common) if i in first and i in second]
         if not all(isinstance(v, bool) for pair in pairs for v in (*pair[0], *pair[1])):
-            found[key] = tuple(_change(fmean(a), fmean(b)) for a, b in pairs)
+            found[key] = tuple(_change(_mean(a), _mean(b)) for a, b in pairs)
     return found
 
 
@@ -448,8 +448,19 @@ def _change(old: float, new: float) -> float:
     """``new - old``, and 0 when they are equal but for float noise (``0.1 + 0.2`` against ``0.3``), by the rule the
     embedded backend counts a datapoint the same by (``honeyhive_local.results.unchanged``): a difference of
     ``-5.55e-17`` on every datapoint is a t of minus infinity, a significant drop of nothing, and noise on the
-    unchanged datapoints counts them as changes in the t-test's floor."""
+    unchanged datapoints counts them as changes in the t-test's floor. Infinite past the largest float (-1e308 from
+    1e308): :func:`~honeyhive_experiment.significance.t_test` takes that."""
     return 0.0 if math.isclose(old, new, rel_tol=1e-9, abs_tol=1e-12) else new - old
+
+
+def _mean(values: Sequence[float]) -> float:
+    """:func:`~statistics.fmean` of a datapoint's values (its trials'), also where their sum is past the largest float
+    (1e308 twice), which fmean raises on: their mean is finite, taken on them scaled into [-1, 1] then."""
+    try:
+        return fmean(values)
+    except OverflowError:
+        scale = max(map(abs, values))
+        return fmean(v / scale for v in values) * scale
 
 
 def _values(result: ExperimentResultSummary, keys: Iterable[MetricKey]) -> dict[MetricKey, dict[str, list[float]]]:
