@@ -305,11 +305,12 @@ class _Builder:
             for key, delta, detail in entries
         ]
         # a judged metric the backend has no value for, or an evaluator that raised and produced no metric at all,
-        # must not vanish from the table
+        # must not vanish from the table; without a summary (an error before it, or since) nothing says it has none
         silent = [e for e in self.evaluator_errors if not any(producer(n, {e: None}) for n in events_per_name)]
+        judged = self.j.judged_metrics if summary is not None else ()
         rows.extend(
             (self._metric((name, None), None, None, False, absent=True), (name, None), None)
-            for name in dict.fromkeys([*self.j.judged_metrics, *silent])
+            for name in dict.fromkeys([*judged, *silent])
             if name not in events_per_name
         )
         order = {name: i for i, name in enumerate(self.j.metrics)}
