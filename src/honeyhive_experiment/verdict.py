@@ -865,7 +865,7 @@ def gate_failures(
     presentation: Mapping[str, MetricConfig],
     assessment: Mapping[MetricKey | str, Assessment] | None,
     points: Container[str],
-    unpaired: int = 0,
+    unpaired: int,
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Which configured gates the backend's comparison crosses: ``([(metric, why failed)], [(metric, why not)])``.
 
