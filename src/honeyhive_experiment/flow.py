@@ -556,6 +556,7 @@ def judge(
         booleans=boolean_metrics(result.outcomes, config.gate),
         left_out=left,
         none_everywhere=nones,
+        unpaired=len(compared.unpaired[0]) if compared is not None and compared.unpaired is not None else 0,
     )
     if settings.as_action and not settings.api_key:  # a dry run: the embedded backend, in a workspace the job drops
         embedded = (

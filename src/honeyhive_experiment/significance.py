@@ -143,14 +143,12 @@ def t_test(differences: Sequence[float], sides: int = 2) -> float:
 
     Equals ``scipy.stats.ttest_rel(new, old).pvalue`` (``alternative="less"`` one-sided) where that is above the floor.
     All differences equal: t is infinite, in the mean's direction (p = 0 there, floored; 1 the other way; all 0 is
-    no change, p = 1)."""
+    no change, p = 1). Any finite differences, and infinite ones (:func:`_scaled`), give a p-value."""
     floor = smallest_p(sum(1 for d in differences if d), sides)
     n = len(differences)
     if n < 2:
         return 1.0
-    # t is the same on the differences scaled into [-1, 1]: their sums cannot overflow (1e300 and -1.7e308 can)
-    scale = max(abs(d) for d in differences) or 1.0
-    scaled = [d / scale for d in differences]
+    scaled = _scaled(differences)
     mean = math.fsum(scaled) / n
     squares = math.fsum((d - mean) ** 2 for d in scaled)
     t = mean / math.sqrt(squares / (n - 1) / n) if squares else math.copysign(math.inf, mean)
@@ -160,6 +158,17 @@ def t_test(differences: Sequence[float], sides: int = 2) -> float:
     both = _betainc(df / 2, 0.5, df / (df + t2), t2 / (df + t2) if t2 < math.inf else 1.0)
     p = both if sides == 2 else both / 2 if t < 0 else 1 - both / 2
     return max(p, floor)
+
+
+def _scaled(differences: Sequence[float]) -> list[float]:
+    """The differences scaled into [-1, 1], where their sums cannot overflow (1e300 and -1.7e308 can): a t statistic
+    and the sign of a mean are the same on them. Of two finite values the difference can be infinite (-1e308 - 1e308):
+    then the infinite ones are ±1 and the finite ones 0, the limit of both as those differences grow alike past every
+    finite one."""
+    if any(math.isinf(d) for d in differences):
+        return [math.copysign(1.0, d) if math.isinf(d) else 0.0 for d in differences]
+    scale = max(map(abs, differences), default=0.0) or 1.0  # pragma: no mutate  # none, or all 0: kept as they are
+    return [d / scale for d in differences]
 
 
 def _betainc(a: float, b: float, x: float, y: float) -> float:
@@ -380,7 +389,7 @@ def _corrected(rows: Mapping[K, Row | tuple[int, int]], *, alpha: float, sides: 
         if row.untold:
             result[key] = Assessment(row.better, row.worse, 1.0, 1.0, Change.UNTOLD, alpha, sides)
             continue
-        lean = None if row.differences is None else math.fsum(row.differences)
+        lean = None if row.differences is None else math.fsum(_scaled(row.differences))  # its sign: which way
         change = classify(
             row.better, row.worse, p_adjusted=p_adjusted, alpha=alpha, sides=sides, lean=lean, shown=row.shown
         )

@@ -440,7 +440,7 @@ def _paired(
         first, second = before.get(key, {}), after.get(key, {})
         pairs = [(first[i], second[i]) for i in dict.fromkeys(common) if i in first and i in second]
         if not all(isinstance(v, bool) for pair in pairs for v in (*pair[0], *pair[1])):
-            found[key] = tuple(_change(fmean(a), fmean(b)) for a, b in pairs)
+            found[key] = tuple(_change(_mean(a), _mean(b)) for a, b in pairs)
     return found
 
 
@@ -448,8 +448,19 @@ def _change(old: float, new: float) -> float:
     """``new - old``, and 0 when they are equal but for float noise (``0.1 + 0.2`` against ``0.3``), by the rule the
     embedded backend counts a datapoint the same by (``honeyhive_local.results.unchanged``): a difference of
     ``-5.55e-17`` on every datapoint is a t of minus infinity, a significant drop of nothing, and noise on the
-    unchanged datapoints counts them as changes in the t-test's floor."""
+    unchanged datapoints counts them as changes in the t-test's floor. Infinite past the largest float (-1e308 from
+    1e308): :func:`~honeyhive_experiment.significance.t_test` takes that."""
     return 0.0 if math.isclose(old, new, rel_tol=1e-9, abs_tol=1e-12) else new - old
+
+
+def _mean(values: Sequence[float]) -> float:
+    """:func:`~statistics.fmean` of a datapoint's values (its trials'), also where their sum is past the largest float
+    (1e308 twice), which fmean raises on: their mean is finite, taken on them scaled into [-1, 1] then."""
+    try:
+        return fmean(values)
+    except OverflowError:
+        scale = max(map(abs, values))
+        return fmean(v / scale for v in values) * scale
 
 
 def _values(result: ExperimentResultSummary, keys: Iterable[MetricKey]) -> dict[MetricKey, dict[str, list[float]]]:
@@ -720,13 +731,19 @@ def _counted(key: MetricKey | str) -> str:
     return f"max_degraded of {key}"
 
 
-def _evidence(found: Assessment | None, paired: int) -> str:
+def _evidence(found: Assessment | None, paired: int, unpaired: int) -> str:
     """What the gate's test says, beside the bound, of the ``paired`` datapoints it counted: ``6 of 40 worse, p =
     0.016``; ``4 of 40 worse, p = 0.062, too few changes to tell (needs ≥ 5)``; of a sign test between runs of
-    different trials, that it cannot say."""
+    different trials, or of a comparison that left out ``unpaired`` datapoints both runs scored (their changes are
+    in no count and no difference), that it cannot say."""
     if found is None or not paired:  # the test counts the datapoints with a value in both runs
         why = "no per-datapoint counts" if found is None else "no datapoint has a value in both runs"
         return f"significance unknown: {why}"
+    if unpaired:
+        return (
+            f"{found.worse} of {paired} worse; significance unknown: the comparison left out {unpaired} datapoint"
+            f"{'s' if unpaired != 1 else ''} both runs scored"
+        )
     if found.change is Change.UNTOLD:
         return (
             f"{found.worse} of {paired} worse; significance unknown: the runs ran different numbers of trials, and"
@@ -848,6 +865,7 @@ def gate_failures(
     presentation: Mapping[str, MetricConfig],
     assessment: Mapping[MetricKey | str, Assessment] | None,
     points: Container[str],
+    unpaired: int,
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Which configured gates the backend's comparison crosses: ``([(metric, why failed)], [(metric, why not)])``.
 
@@ -855,8 +873,9 @@ def gate_failures(
     and bounds are said in percentage points (:func:`in_points`), as its Δ column says them. A bound exceeded is a
     failure, said with the test's count and p-value; a gate with ``significant: true`` fails only when the
     regression is also significant (or when significance cannot be told: the backend sent no improved/degraded
-    counts, no datapoint has a value in both runs, or a sign test's runs ran different numbers of trials), and is
-    otherwise said as a warning. A ``max_degraded`` bound is said with its own sign test when :func:`assess_gates`
+    counts, no datapoint has a value in both runs, a sign test's runs ran different numbers of trials, or the
+    comparison left out ``unpaired`` datapoints both runs scored, whose changes no test saw), and is otherwise said
+    as a warning. A ``max_degraded`` bound is said with its own sign test when :func:`assess_gates`
     made one.
     """
     failures: list[tuple[str, str]] = []
@@ -870,10 +889,12 @@ def gate_failures(
             for hit, of_count in _hits(metric, delta, gate, higher, metric in points):
                 key = _counted(delta.key) if of_count and _counted(delta.key) in tests else delta.key
                 found = tests.get(key)
-                evidence = _evidence(found, paired)
-                # a sign test untold (trials differ) fails as a plain threshold: a false red is fixed by matching K
+                evidence = _evidence(found, paired, unpaired)
+                # a sign test untold (trials differ) fails as a plain threshold: a false red is fixed by matching K;
+                # so does a test on a comparison that left out datapoints both runs scored (the changes it lacks
+                # could be the regression: 8 of 40 fell 1 -> 0, and the 32 it paired read "0 of 32 worse")
                 noisy = found is not None and found.change in (Change.WITHIN_NOISE, Change.TOO_FEW)
-                if gate.significant and noisy and paired:
+                if gate.significant and noisy and paired and not unpaired:
                     noise.append((metric, f"{hit}: {evidence}, not significant, so not failed (significant: true)"))
                 else:
                     failures.append((metric, f"{hit}: {evidence}"))
@@ -1038,6 +1059,7 @@ def decide(
     booleans: Container[str] = (),
     left_out: Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]] | None = None,
     none_everywhere: Collection[str] = (),
+    unpaired: int = 0,
 ) -> Decision:
     """The verdict for a run the backend has summarised (see the module docstring for the order of reasons).
 
@@ -1052,7 +1074,9 @@ def decide(
     metrics whose values leave out LLM calls (:func:`~honeyhive_experiment.efficiency.left_out`): how many by why,
     ``(the baseline's, this run's)``, whose gates are judged by the direction rule of :func:`_unjudged`;
     ``none_everywhere`` the evaluators that returned None on every datapoint they ran on (:func:`returned_none`),
-    whose metrics' missing values are theirs. ``compare`` false: comparisons are switched off (``baseline.strategy:
+    whose metrics' missing values are theirs; ``unpaired`` how many datapoints both runs scored ``comparison`` left
+    out (:class:`~honeyhive_experiment.results.ComparedRuns`), whose crossed ``significant: true`` gates are not
+    excused as noise (:func:`gate_failures`). ``compare`` false: comparisons are switched off (``baseline.strategy:
     none``), so no ``comparison`` is the
     result's own verdict, not neutral; a gate then is never checked, and says so (the experiment file refuses one).
     """
@@ -1096,7 +1120,9 @@ def decide(
     # every gate's failures and crossings within noise, on the values as they are (gate_assessment is Holm over all
     # the gates, whichever are judged): what they say of the whole, then only the gates those values can judge
     failures, noise = (
-        ([], []) if comparison is None else gate_failures(comparison, gates, presentation, gate_assessment, points)
+        ([], [])
+        if comparison is None
+        else gate_failures(comparison, gates, presentation, gate_assessment, points, unpaired)
     )
     failing = {metric for metric, _ in failures}
     unjudged = _unjudged(gates, presentation, left, failing, failing | {metric for metric, _ in noise})

@@ -6,7 +6,9 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import sys
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -648,17 +650,63 @@ T_EDGES = [
     # absurd but finite values: sums past the largest double (scaled first), t² below the smallest (never divided by)
     ("3 of 40 from 1e300 to -1.7e308: no overflow, the floor", [-1.7e308 - 1e300] * 3 + [0.0] * 37, 0.25, 0.125),
     ("a mean of 2.5e-302: t² underflows to 0, t = 0 as good as", [1.0, -1.0, 1e-300] + [0.0] * 37, 1.0, 0.5),
+    # two finite values can differ by more than the largest double (-1e308 - 1e308 is -inf): the infinite differences
+    # outweigh the finite ones, as ±1 beside 0 (this gave t = nan, and Holm refused its p-value)
+    ("6 of 40 infinite drops: as 6 of 40 dropping 1 → 0", [-math.inf] * 6 + [0.0] * 34, 0.03125, 0.015625),
+    ("infinities both ways: t = 0", [math.inf, -math.inf] * 5 + [0.25] * 30, 1.0, 0.5),
+    ("one infinite rise, one datapoint unchanged: two-sided, the floor of 1 change", [math.inf, 0.0], 1.0, 0.75),
 ]
 
 
 @pytest.mark.parametrize(("rule", "differences", "two", "one"), T_EDGES, ids=[r[0] for r in T_EDGES])
 def test_t_test_edges(rule: str, differences: list[float], two: float, one: float) -> None:
-    assert (t_test(differences), t_test(differences, sides=1)) == (two, one)
+    assert (t_test(differences), t_test(differences, sides=1)) == pytest.approx((two, one), rel=1e-12, abs=0)
+
+
+T_SCALED = [
+    # (rule, differences, the differences scipy.stats.ttest_rel gives the same t on, as T_TABLE)
+    ("one infinite drop beside 39 finite rises: as -1 beside 0s", [-math.inf] + [1.0] * 39, [-1.0] + [0.0] * 39),
+    ("6 infinite drops beside 34 finite rises", [-math.inf] * 6 + [0.5] * 34, [-1.0] * 6 + [0.0] * 34),
+    # their squares underflow to 0 unscaled: an infinite t, p the floor
+    ("tiny differences are scaled up", [1e-200, 2e-200, 3e-200, -1e-200], [1.0, 2.0, 3.0, -1.0]),
+]
+
+
+@pytest.mark.parametrize(("rule", "differences", "alike"), T_SCALED, ids=[r[0] for r in T_SCALED])
+def test_t_test_of_scaled_differences_equals_scipy(rule: str, differences: list[float], alike: list[float]) -> None:
+    stats = pytest.importorskip("scipy.stats")
+    zeros = [0.0] * len(alike)
+    two, one = stats.ttest_rel(alike, zeros).pvalue, stats.ttest_rel(alike, zeros, alternative="less").pvalue
+    assert (t_test(differences), t_test(differences, sides=1)) == pytest.approx((two, one), rel=1e-9, abs=0)
 
 
 @given(st.lists(st.floats(allow_nan=False, allow_infinity=False), max_size=12), st.sampled_from([1, 2]))
 def test_t_test_takes_any_finite_differences(differences: list[float], sides: int) -> None:
     assert 0 <= t_test(differences, sides) <= 1
+
+
+EXTREMES = st.sampled_from([sys.float_info.max, -sys.float_info.max, math.inf, -math.inf, 5e-324, -5e-324, 0.0])
+DIFFERENCES = st.lists(st.one_of(st.floats(allow_nan=False), EXTREMES), max_size=12)
+
+
+@given(DIFFERENCES, st.sampled_from([1, 2]))
+def test_t_test_takes_any_differences_of_finite_values(differences: list[float], sides: int) -> None:
+    """The difference of two finite values is finite, or infinite past the largest double."""
+    assert 0 <= t_test(differences, sides) <= 1
+
+
+@given(st.dictionaries(st.sampled_from("abc"), DIFFERENCES, max_size=3), st.sampled_from([assess, assess_regressions]))
+def test_a_comparison_of_any_differences_is_assessed(
+    differences: dict[str, list[float]], how: Callable[..., dict[str, Any]]
+) -> None:
+    """Every row's test, its lean and Holm's correction, on rows of any such differences: a p-value and a change,
+    never an exception (a lean of 4e308 overflowed fsum; t = nan failed Holm)."""
+    rows = {
+        k: Row(sum(1 for d in ds if d > 0), sum(1 for d in ds if d < 0), tuple(ds)) for k, ds in differences.items()
+    }
+    for found in how(rows).values():
+        assert 0 <= found.p_value <= found.p_adjusted <= 1
+        assert found.change in Change
 
 
 def test_t_test_sides_must_be_one_or_two() -> None:
@@ -726,6 +774,24 @@ ROWS: list[tuple[str, dict[str, Row | tuple[int, int]], int, dict[str, tuple[str
         {"m": Row(0, 4, (-1.0,) * 4 + (0.0,) * 36, shown=-0.1)},
         1,
         {"m": ("too few changes to tell", "needs ≥ 5 changes, has 4", 0.0625)},
+    ),
+    (  # the lean, the sum of the differences, overflowed: OverflowError: intermediate overflow in fsum
+        "differences summing past the largest double lean the way they go",
+        {"m": Row(0, 6, (-1e308,) * 6 + (0.0,) * 34)},
+        1,
+        {"m": ("worse", "p = 0.016", 0.015625)},
+    ),
+    (
+        "infinite differences too",
+        {"m": Row(6, 0, (math.inf,) * 6 + (0.0,) * 34)},
+        2,
+        {"m": ("better", "p = 0.031", 0.03125)},
+    ),
+    (
+        "4 such differences are too few, as any 4",
+        {"m": Row(4, 0, (1e308,) * 4 + (0.0,) * 36)},
+        2,
+        {"m": ("too few changes to tell", "needs ≥ 6 changes, has 4", 0.125)},
     ),
     (
         "Holm over t-tests and sign tests alike",

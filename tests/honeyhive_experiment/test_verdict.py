@@ -138,6 +138,7 @@ def judge(
     booleans: frozenset[str] = frozenset(),
     left_out: dict[str, tuple[dict[str, int], dict[str, int]]] | None = None,
     partly: dict[str, dict[str, tuple[int, int]]] | None = None,
+    unpaired: int = 0,
 ) -> Decision:
     alpha = (policy or VerdictConfig()).alpha
     gated = assess_gates(compared, gates or {}, presentation or {}, alpha=alpha) if compared is not None else {}
@@ -156,6 +157,7 @@ def judge(
         booleans=booleans,
         left_out=left_out,
         partly=partly,
+        unpaired=unpaired,
     )
 
 
@@ -1203,6 +1205,45 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         Verdict.FAIL,
         ("accuracy got worse by 8.0% (gate: at most 5%): 6 of 20 worse, p = 0.016",),
+        (),
+    ),
+    # a comparison still lagging when ingestion.timeout ran out left out datapoints both runs scored: the 8 of 40
+    # that fell 1 -> 0 were in no count and no difference, "0 of 32 worse, p = 1, too few changes" excused the gate
+    (
+        "a noise-aware gate is not excused on a comparison that left out datapoints both runs scored",
+        lambda: judge(summary(), comparison(delta(improved=0, degraded=4)), gates=NOISE_AWARE, unpaired=8),
+        Verdict.FAIL,
+        (
+            "accuracy got worse by 8.0% (gate: at most 5%): 4 of 12 worse; significance unknown: the comparison left"
+            " out 8 datapoints both runs scored",
+        ),
+        (),
+    ),
+    (
+        "one datapoint left out is said as one",
+        lambda: judge(summary(), comparison(delta(improved=0, degraded=4)), gates=NOISE_AWARE, unpaired=1),
+        Verdict.FAIL,
+        (
+            "accuracy got worse by 8.0% (gate: at most 5%): 4 of 12 worse; significance unknown: the comparison left"
+            " out 1 datapoint both runs scored",
+        ),
+        (),
+    ),
+    (
+        "a plain gate crossed on such a comparison says its significance is unknown, not the partial test's p",
+        lambda: judge(summary(), comparison(delta(improved=0, degraded=9)), gates=GATE_PCT, unpaired=3),
+        Verdict.FAIL,
+        (
+            "accuracy got worse by 8.0% (gate: at most 5%): 9 of 12 worse; significance unknown: the comparison left"
+            " out 3 datapoints both runs scored",
+        ),
+        (),
+    ),
+    (
+        "a gate not crossed holds on such a comparison (its aggregates are the summaries', over every datapoint)",
+        lambda: judge(summary(), comparison(delta(difference=-0.01, pct=-1.0)), gates=NOISE_AWARE, unpaired=8),
+        Verdict.PASS,
+        ("every datapoint passed",),
         (),
     ),
     (
@@ -3154,6 +3195,32 @@ TESTS: list[tuple[str, list[Any], list[Any], float, dict[str, Any], tuple[str, s
         {},
         ("worse", "p = 0.0019"),  # scipy.stats.ttest_rel; the sign test said better, p = 0.0022
     ),
+    # absurd but finite values: an ERROR, "this is a bug in honeyhive-experiment", and such a run as the baseline
+    # broke every comparison after it
+    (
+        "a datapoint's trials summing past the largest double: their mean (fmean raised OverflowError)",
+        [(1e308, 1e308)] * 6 + FLAT[6:],
+        FLAT,
+        -1.5e307,
+        {},
+        ("worse", "p = 0.031"),  # 6 unanimous changes, the floor 2 / 2**6
+    ),
+    (
+        "a difference past the largest double, -1e308 from 1e308: infinite, the t-test still tells (t was nan)",
+        [1e308] * 6 + FLAT[6:],
+        [-1e308] * 6 + FLAT[6:],
+        -3e307,
+        {},
+        ("worse", "p = 0.031"),
+    ),
+    (
+        "4 datapoints at 1e308 from 0.5: differences summing past the largest double (fsum raised OverflowError)",
+        FLAT,
+        [1e308] * 4 + FLAT[4:],
+        1e307,
+        {},
+        ("too few changes to tell", "needs ≥ 6 changes, has 4"),
+    ),
     ("a median keeps the sign test", FLAT, MEAN_DROP, 0.01, {"aggregation": "median"}, ("better", "p = 0.0022")),
     (
         "a median configured, the summary not saying: the sign test, not the t-test (within noise, p = 0.0019)",
@@ -3329,6 +3396,38 @@ TESTS: list[tuple[str, list[Any], list[Any], float, dict[str, Any], tuple[str, s
 
 def _mean(value: Any) -> Any:
     return sum(value) / len(value) if isinstance(value, tuple) else value
+
+
+FINITE = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from([1.7976931348623157e308, -1.7976931348623157e308, 5e-324, -5e-324, 0.0, 0.5]),
+)
+VALUE = st.one_of(st.none(), FINITE, st.tuples(FINITE, FINITE), st.tuples(FINITE, FINITE, FINITE))
+
+
+@settings(deadline=None)
+@given(
+    st.integers(2, 8).flatmap(
+        lambda n: st.tuples(st.lists(VALUE, min_size=n, max_size=n), st.lists(VALUE, min_size=n, max_size=n))
+    ),
+    st.booleans(),
+)
+def test_any_finite_values_are_assessed(values: tuple[list[Any], list[Any]], lower: bool) -> None:
+    """Both runs' values, any finite ones (a datapoint's trials or events several), through every test a comparison
+    and a gate take: a p-value and a change, never an exception (fmean's sum, the difference of two means and the
+    t-test's lean overflowed; an infinite difference made t nan)."""
+    old, new = values
+    ids = PAIRED[: len(old)]
+    row = moved([_mean(v) for v in old], [_mean(v) for v in new], -0.1)
+    shown = {"accuracy": LOWER} if lower else {}
+    before, after, compared = valued(old, ids=ids), valued(new, ids=ids), comparison(row, common=ids)
+    gates = {"accuracy": GateRule(max_drop=0.05, max_degraded=0, significant=True)}
+    found = [
+        *assess_comparison(compared, shown, alpha=0.05, old_result=before, new_result=after).values(),
+        *assess_gates(compared, gates, shown, alpha=0.05, old_result=before, new_result=after).values(),
+    ]
+    assert found
+    assert all(0 <= a.p_value <= a.p_adjusted <= 1 and a.change in Change for a in found)
 
 
 @pytest.mark.parametrize(("rule", "old", "new", "difference", "how", "expected"), TESTS, ids=[t[0] for t in TESTS])

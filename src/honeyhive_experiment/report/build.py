@@ -87,7 +87,13 @@ from honeyhive_experiment.report.numbers import (
     humanize_age,
     is_zero,
 )
-from honeyhive_experiment.report.pairing import changes_text, overlap_collapsed, unpaired_cause, unpaired_counts
+from honeyhive_experiment.report.pairing import (
+    changes_text,
+    overlap_collapsed,
+    uncompared,
+    unpaired_cause,
+    unpaired_counts,
+)
 from honeyhive_experiment.report.redact import INVISIBLE, STRIPPED, Redactor
 from honeyhive_experiment.significance import Assessment, Change, describe
 from honeyhive_experiment.verdict import (
@@ -299,11 +305,12 @@ class _Builder:
             for key, delta, detail in entries
         ]
         # a judged metric the backend has no value for, or an evaluator that raised and produced no metric at all,
-        # must not vanish from the table
+        # must not vanish from the table; without a summary (an error before it, or since) nothing says it has none
         silent = [e for e in self.evaluator_errors if not any(producer(n, {e: None}) for n in events_per_name)]
+        judged = self.j.judged_metrics if summary is not None else ()
         rows.extend(
             (self._metric((name, None), None, None, False, absent=True), (name, None), None)
-            for name in dict.fromkeys([*self.j.judged_metrics, *silent])
+            for name in dict.fromkeys([*judged, *silent])
             if name not in events_per_name
         )
         order = {name: i for i, name in enumerate(self.j.metrics)}
@@ -403,9 +410,12 @@ class _Builder:
             compared=comparison is not None,
             paired=delta.found_count if delta is not None else None,
             shared=len(comparison.common_datapoints) if comparison is not None else None,
-            datapoints=len(comparison.common_datapoints) + sum(n or 0 for n in unpaired_counts(comparison))
+            datapoints=len(comparison.common_datapoints)
+            + sum(n or 0 for n in unpaired_counts(comparison))
+            + uncompared(comparison)
             if comparison is not None
             else None,
+            uncompared=uncompared(comparison) if comparison is not None else None,
             spread=finite(detail.spread) if detail is not None else None,
             efficiency=name in EFFICIENCY_METRICS,
             baseline_left_out=self.j.left_out.get(name, (0, 0))[0],
@@ -463,8 +473,9 @@ class _Builder:
         name = info.name if info is not None else (comparison.old_run.name if comparison.old_run else None)  # type: ignore[union-attr]
         shared = len(comparison.common_datapoints) if comparison is not None else None
         total = info.total_datapoints if info is not None else None
+        left = uncompared(comparison)  # in both runs, not compared: neither new nor gone
         if total is None and shared is not None and new is not None:
-            total = shared + new
+            total = shared + new + left
         if total is None and summary is not None:
             total = len(summary.datapoint_ids) or self._counts().total
         sha = re.sub(r"[^0-9A-Za-z]", "", r(info.commit_sha)) if info is not None and info.commit_sha else None
@@ -482,8 +493,8 @@ class _Builder:
             total_datapoints=total,
             about=self._about(sha, branch, age),
             age=age,
-            changes=changes_text(new, gone),
-            cause=unpaired_cause(shared=shared, new=new, gone=gone, scheme=j.id_scheme),
+            changes=changes_text(new, gone, left),
+            cause=unpaired_cause(shared=shared, new=new, gone=gone, scheme=j.id_scheme, left=left),
             low_overlap=overlap_collapsed(shared, total),
             trials=info.trials if info is not None else 1,
         )

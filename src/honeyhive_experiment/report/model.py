@@ -300,7 +300,13 @@ class ReportMetric(_Part):
         description="Datapoints the two runs have in common (the comparison's); null without one."
     )
     datapoints: NonNegativeInt | None = Field(
-        description="Datapoints in either run (the comparison's common, new and gone); null without one."
+        description="Datapoints in either run (the comparison's common, new and gone, and those it left out); null"
+        " without one."
+    )
+    uncompared: NonNegativeInt | None = Field(
+        default=None,
+        description="Datapoints both runs have that the comparison left out (not in its commonDatapoints: HoneyHive"
+        " had not compared them when ingestion.timeout ran out, or one run has no value there); null without one.",
     )
     distribution: ReportDistribution | None = Field(
         description="Both runs' values counted into bins (the HTML report's histograms)."
@@ -420,13 +426,14 @@ class ReportMetric(_Part):
 
     @property
     def partial(self) -> bool:
-        """Compared on fewer datapoints than the runs share (a value missing in one run on the others), or than are
+        """Compared on fewer datapoints than the runs share (a value missing in one run on the others, or datapoints
+        the comparison left out), or than are
         in either run (new or gone ones, which the header counts) where its aggregates moved as shown and not the way
         its change says (a plain "same" beside -50%): its change is the paired datapoints' only, its aggregates are
         not over the same datapoints."""
         if self.paired is None or self.shared is None or self.change in (None, "new", "removed"):
             return False
-        if self.paired < self.shared:
+        if self.paired < self.shared + (self.uncompared or 0):
             return True
         if self.difference is None or self.datapoints is None or self.paired >= self.datapoints:
             return False
@@ -443,7 +450,8 @@ class ReportMetric(_Part):
         if self.paired == 0 and self.change is None:
             parts.append(("⚠️", "no datapoint has a value in both runs: the aggregates are of different datapoints"))
         if self.partial:
-            parts.append(("⚠️", f"compared on {self.paired:,} of {self.datapoints:,} in either run"))
+            left = f" (HoneyHive's comparison left out {self.uncompared:,} both runs have)" if self.uncompared else ""
+            parts.append(("⚠️", f"compared on {self.paired:,} of {self.datapoints:,} in either run{left}"))
         if self.change is not None:
             emoji, words = CHANGE_TEXT[self.change]
             if self.partial:

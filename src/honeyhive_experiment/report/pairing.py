@@ -3,7 +3,9 @@
 The counts are the backend's: its ``commonDatapoints`` and each run's datapoint ids minus those (``new`` in
 this run only, ``gone`` from the baseline only: :class:`~honeyhive_experiment.models.RunComparisonResult`).
 This module only decides what they mean. Datapoints pair on their ids, so when both runs have many unpaired
-datapoints the likely cause is how the ids were made (``dataset.datapoint_ids``, ``dataset_identity.py``).
+datapoints the likely cause is how the ids were made (``dataset.datapoint_ids``, ``dataset_identity.py``). A
+datapoint in both runs' lists that ``commonDatapoints`` still lacks is neither new nor gone: the comparison left it
+out (:func:`uncompared`; HoneyHive had not compared it when ``ingestion.timeout`` ran out), whatever its id.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Final
 
 from honeyhive_experiment.models import RunComparisonResult
 
-__all__ = ["LOW_OVERLAP", "changes_text", "overlap_collapsed", "unpaired_cause", "unpaired_counts"]
+__all__ = ["LOW_OVERLAP", "changes_text", "overlap_collapsed", "uncompared", "unpaired_cause", "unpaired_counts"]
 
 LOW_OVERLAP: Final = 0.9
 """Below this share of this run's datapoints paired with the baseline, the comparison is called partial."""
@@ -37,17 +39,42 @@ CAUSES: Final = {
 """The likely cause and its fix, by how the datapoints got their ids (``DatasetIdentity.scheme``)."""
 
 
+LEFT_OUT: Final = (
+    "Cause: HoneyHive's comparison left out {count} both runs have (it had not compared them when ingestion.timeout"
+    " ran out, or one run has no value there), so they count in no metric's change; their ids did not change."
+)
+"""What a collapsed overlap is said to come from when the comparison left out datapoints both runs have."""
+
+
+def uncompared(comparison: RunComparisonResult | None) -> int:
+    """The datapoints both runs have that the comparison left out: in both runs' lists, not in ``commonDatapoints``
+    (0 when a run's list is unknown)."""
+    if comparison is None or comparison.new_only_datapoints is None or comparison.old_only_datapoints is None:
+        return 0
+    return len(set(comparison.new_only_datapoints) & set(comparison.old_only_datapoints))
+
+
 def unpaired_counts(comparison: RunComparisonResult | None) -> tuple[int | None, int | None]:
-    """``(new, gone)``: datapoints only in this run and only in the baseline (``None``: the backend did not say)."""
+    """``(new, gone)``: datapoints only in this run and only in the baseline (``None``: the backend did not say); one
+    in both that the comparison left out (:func:`uncompared`) is neither."""
     if comparison is None:
         return None, None
-    new, gone = comparison.new_only_datapoints, comparison.old_only_datapoints
-    return (len(new) if new is not None else None), (len(gone) if gone is not None else None)
+    new, gone, left = comparison.new_only_datapoints, comparison.old_only_datapoints, uncompared(comparison)
+    return (len(new) - left if new is not None else None), (len(gone) - left if gone is not None else None)
 
 
-def changes_text(new: int | None, gone: int | None) -> str | None:
-    """``"2 new, 1 gone"``; ``None`` when nothing is new or gone (or the backend did not say)."""
-    parts = [f"{count:,} {what}" for count, what in ((new, "new"), (gone, "gone")) if count]
+def _datapoints(count: int) -> str:
+    return f"{count:,} datapoint{'s' if count != 1 else ''}"
+
+
+def changes_text(new: int | None, gone: int | None, left: int = 0) -> str | None:
+    """``"2 new, 1 gone"``, and ``"8 left out of the comparison"`` of the ``left`` datapoints both runs have that it
+    left out (:func:`uncompared`); ``None`` when nothing is new, gone or left out (or the backend did not say)."""
+    parts = [
+        f"{count:,} {what}"
+        for count, what in ((new, "new"), (gone, "gone"), (left, "left out of the comparison"))
+        if count
+    ]
     return ", ".join(parts) or None
 
 
@@ -58,14 +85,19 @@ def overlap_collapsed(shared: int | None, total: int | None) -> bool:
     return shared / total < LOW_OVERLAP
 
 
-def unpaired_cause(*, shared: int | None, new: int | None, gone: int | None, scheme: str | None) -> str | None:
+def unpaired_cause(
+    *, shared: int | None, new: int | None, gone: int | None, scheme: str | None, left: int = 0
+) -> str | None:
     """The likely cause of a collapsed overlap, with its fix, or ``None``.
 
-    Said only when the overlap collapsed *and* both runs have datapoints the other lacks (ids moved: rows only
-    added or only removed need no explanation), and only for a repository file (``scheme`` not ``None``).
+    Said only when the overlap collapsed (of this run's ``shared + new + left`` datapoints). The comparison left out
+    ``left`` datapoints both runs have (:func:`uncompared`): that is said (:data:`LEFT_OUT`). Both runs have
+    datapoints the other lacks (ids moved: rows only added or only removed need no explanation): the cause by how
+    their ids were made, only for a repository file (``scheme`` not ``None``).
     """
-    if scheme is None or not new or not gone or shared is None:
+    if shared is None or not overlap_collapsed(shared, shared + (new or 0) + left):
         return None
-    if not overlap_collapsed(shared, shared + new):
-        return None
-    return CAUSES.get(scheme)
+    causes = [LEFT_OUT.format(count=_datapoints(left))] if left else []
+    if scheme is not None and new and gone and scheme in CAUSES:
+        causes.append(CAUSES[scheme])
+    return " ".join(causes) or None

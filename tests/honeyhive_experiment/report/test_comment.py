@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from honeyhive_experiment.config import CommentConfig
+from honeyhive_experiment.config import CommentConfig, GateRule, PassingRangeConfig
 from honeyhive_experiment.judgement import Judgement
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
@@ -187,6 +187,21 @@ def test_error_comment_says_what_went_wrong_and_what_to_check() -> None:
     assert "```text\nIngestionTimeout: run 3f6c1a2e was not fully ingested within 120 s\n" in text
     assert "**What to check**" in text
     assert "| Metric |" not in text
+
+
+def test_an_error_report_says_nothing_of_the_judged_metrics_values_it_never_read() -> None:
+    """An error after the run (a bug while comparing, say) listed every gated or ranged metric as "no values": the
+    summary had values of them, the error report only never read it."""
+    data = dataclasses.replace(
+        error_input(),
+        gates={"accuracy": GateRule(max_drop=0.05)},
+        passing_ranges={"latency_ms": PassingRangeConfig(max=2000)},
+    )
+    assert report_json(data)["metrics"] == []
+    assert "no values" not in render_terminal(data)
+    # a summary read without a judged metric's values: said
+    read = dataclasses.replace(data, summary=summary_of(PASS_SUMMARY_BODY), gates={"judged": GateRule(max_drop=1)})
+    assert [(m["name"], m["absent"]) for m in report_json(read)["metrics"] if m["absent"]] == [("judged", True)]
 
 
 def test_an_error_without_an_error_message_shows_the_reasons() -> None:

@@ -92,6 +92,7 @@ def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
     assert latency.pop("gate_limit") is None
     assert latency.pop("gate_failed") is None
     assert latency.pop("datapoints") == 8  # 4 in both runs, 2 new, 2 gone
+    assert latency.pop("uncompared") == 0  # none in both runs' lists and left out of the comparison
     assert latency == {
         "name": "latency_ms",
         "event_name": "answer",

@@ -7,8 +7,10 @@ import pytest
 from honeyhive_experiment.models import RunComparisonResult
 from honeyhive_experiment.report.pairing import (
     CAUSES,
+    LEFT_OUT,
     changes_text,
     overlap_collapsed,
+    uncompared,
     unpaired_cause,
     unpaired_counts,
 )
@@ -42,6 +44,37 @@ def test_the_cause_is_named_only_when_the_overlap_collapsed(
     assert cause == (CAUSES[expected] if expected else None)
 
 
+# A comparison still lagging when ingestion.timeout ran out left out 8 of the 40 datapoints both runs have: their ids
+# did not change, yet "Likely cause: the rows' id fields changed" was said (they were counted 8 new and 8 gone)
+LEFT_ROWS = [
+    # shared, new, gone, scheme, left, expected
+    (32, 0, 0, "own", 8, LEFT_OUT.format(count="8 datapoints")),
+    (32, 0, 0, None, 8, LEFT_OUT.format(count="8 datapoints")),  # a managed dataset too: no id is blamed
+    (8, 0, 0, "own", 1, LEFT_OUT.format(count="1 datapoint")),  # 8 of 9: below the threshold
+    (9, 0, 0, "own", 1, None),  # 9 of 10: not below it
+    (36, 0, 0, "own", 4, None),  # 36 of 40
+    (11, 12, 11, "own", 8, LEFT_OUT.format(count="8 datapoints") + " " + CAUSES["own"]),  # and ids moved
+    (11, 12, 11, "unknown", 8, LEFT_OUT.format(count="8 datapoints")),
+    (8, 1, 1, "sdk", 0, "sdk"),  # nothing left out, ids moved
+    (9, 1, 1, "sdk", 1, LEFT_OUT.format(count="1 datapoint") + " " + CAUSES["sdk"]),  # 9 of 11: 9 of 10 without it
+]
+
+
+@pytest.mark.parametrize(("shared", "new", "gone", "scheme", "left", "expected"), LEFT_ROWS)
+def test_datapoints_the_comparison_left_out_are_said_so_not_blamed_on_their_ids(
+    shared: int, new: int, gone: int, scheme: str | None, left: int, expected: str | None
+) -> None:
+    cause = unpaired_cause(shared=shared, new=new, gone=gone, scheme=scheme, left=left)
+    assert cause == CAUSES.get(expected or "", expected)
+
+
+def test_the_left_out_cause_says_the_comparison_left_them_out() -> None:
+    assert LEFT_OUT.format(count="8 datapoints").startswith(
+        "Cause: HoneyHive's comparison left out 8 datapoints both runs have (it had not compared them when"
+        " ingestion.timeout ran out"
+    )
+
+
 def test_each_cause_names_its_fix() -> None:
     assert "give every row an id field, or set dataset.datapoint_ids: content" in CAUSES["sdk"]
     assert "give every row an id field" in CAUSES["content"]
@@ -64,6 +97,14 @@ def test_changes_text(new: int | None, gone: int | None, expected: str | None) -
 
 
 @pytest.mark.parametrize(
+    ("new", "gone", "left", "expected"),
+    [(0, 0, 8, "8 left out of the comparison"), (2, 1, 1, "2 new, 1 gone, 1 left out of the comparison")],
+)
+def test_changes_text_says_what_the_comparison_left_out(new: int, gone: int, left: int, expected: str) -> None:
+    assert changes_text(new, gone, left) == expected
+
+
+@pytest.mark.parametrize(
     ("shared", "total", "expected"),
     [(None, 5, False), (5, 0, False), (5, None, False), (9, 10, False), (8, 10, True), (0, 1, True)],
 )
@@ -80,6 +121,14 @@ def test_overlap_collapsed(shared: int | None, total: int | None, expected: bool
             (1, 2),
         ),
         ({"commonDatapoints": ["a"]}, {}, (None, None)),  # the runs' ids unknown: not zero
+        # b and c in both runs, left out of commonDatapoints: neither new nor gone
+        (
+            {"commonDatapoints": ["a"]},
+            {"new_datapoint_ids": ["a", "b", "c", "n"], "old_datapoint_ids": ["a", "b", "c"]},
+            (1, 0),
+        ),
+        ({"commonDatapoints": ["a"]}, {"new_datapoint_ids": ["a", "b"]}, (1, None)),  # the baseline's unknown
+        ({"commonDatapoints": ["a"]}, {"old_datapoint_ids": ["a", "b"]}, (None, 1)),  # this run's unknown
     ],
 )
 def test_unpaired_counts_are_set_differences_of_the_backends_lists(
@@ -88,3 +137,20 @@ def test_unpaired_counts_are_set_differences_of_the_backends_lists(
     comparison = RunComparisonResult.from_wire(body, new_run_id="n", old_run_id="o", **lists)
     assert unpaired_counts(comparison) == expected
     assert unpaired_counts(None) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("lists", "expected"),
+    [
+        ({"new_datapoint_ids": ["a", "b", "c", "n"], "old_datapoint_ids": ["a", "b", "c", "g"]}, 2),
+        ({"new_datapoint_ids": ["a", "n"], "old_datapoint_ids": ["a", "g"]}, 0),
+        ({"new_datapoint_ids": ["a", "b"]}, 0),  # a run's ids unknown: nothing is known left out
+        ({"old_datapoint_ids": ["a", "b"]}, 0),
+    ],
+)
+def test_uncompared_are_in_both_runs_lists_and_not_in_the_comparisons(
+    lists: dict[str, list[str]], expected: int
+) -> None:
+    comparison = RunComparisonResult.from_wire({"commonDatapoints": ["a"]}, new_run_id="n", old_run_id="o", **lists)
+    assert uncompared(comparison) == expected
+    assert uncompared(None) == 0

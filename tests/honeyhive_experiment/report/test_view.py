@@ -167,6 +167,52 @@ def test_a_row_is_marked_partial_only_where_its_aggregates_tell_another_story(
     assert metric.partial is partial
 
 
+# HoneyHive's comparison, still lagging when ingestion.timeout ran out, left out 8 of the 40 datapoints both runs
+# have: the row said "compared on 32 of 48 in either run" (the 8 counted new and gone) and not why
+@pytest.mark.parametrize(
+    ("uncompared", "change", "status"),
+    [
+        (
+            8,
+            "same",
+            "compared on 32 of 40 in either run (HoneyHive's comparison left out 8 both runs have), same on those 32",
+        ),
+        (
+            8,
+            "worse",
+            "compared on 32 of 40 in either run (HoneyHive's comparison left out 8 both runs have), worse on those 32",
+        ),
+        (0, "worse", "worse"),  # 32 of 32 shared, 8 new, the aggregate moved as they did: not partial
+        (None, "worse", "worse"),
+    ],
+)
+def test_a_row_says_the_comparison_left_out_datapoints_both_runs_have(
+    uncompared: int | None, change: str, status: str
+) -> None:
+    metric = ReportMetric.model_construct(
+        direction=Direction.HIGHER,
+        format=".0f",
+        percent=False,
+        paired=32,
+        shared=32,
+        datapoints=40,
+        uncompared=uncompared,
+        change=change,
+        difference=-0.2,
+        percentage_change=-20.0,
+        baseline_left_out=0,
+        left_out=0,
+        significance=None,
+        gate_failed=None,
+        errored=None,
+        absent=False,
+        failing_datapoints=None,
+        compared=True,
+        passing_range=None,
+    )
+    assert metric.plain_status == status
+
+
 def test_boolean_metrics_show_as_percentages_and_their_deltas_in_points() -> None:
     text = render_comment(pass_input()).text
     assert metric_row(text, "exact\\_match")[1:7] == ["83.3%", "83.3%", "0.0 pp", "0.0%", "0 / 0", "⚪ same"]
