@@ -220,14 +220,14 @@ class _Unpaired:
 
 def unpaired_warnings(compared: ComparedRuns | None) -> list[str]:
     """The verdict's warning for a comparison that, once :func:`compare_runs` stopped waiting, paired only some of
-    the datapoints both runs scored: the others read as new in one run and gone from the other."""
+    the datapoints both runs scored: the others are compared on no metric (the report says they were left out)."""
     if compared is None or compared.unpaired is None:
         return []
     unpaired, scored = compared.unpaired
     return [
         f"HoneyHive's comparison covers {scored - len(unpaired)} of the {scored} datapoints both runs scored; it still"
-        f" left out {len(unpaired)} ({first_ids(unpaired)}) when ingestion.timeout ran out, so they read as new in"
-        " this run and gone from the baseline, and count in no metric's improved or degraded datapoints"
+        f" left out {len(unpaired)} ({first_ids(unpaired)}) when ingestion.timeout ran out, so they count in no"
+        " metric's improved or degraded datapoints, and no gate crossed is excused as noise"
     ]
 
 
