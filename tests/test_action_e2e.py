@@ -133,7 +133,8 @@ def test_a_release_branch_is_compared_with_its_own_runs_and_its_queue_with_its_b
 
 def test_exit_codes_follow_the_verdict(world: World) -> None:
     """Exit 1 and 2 as GitHub runs the action (with their log); the baseline, and exit 0 (what ``main`` returns is the
-    process's exit code, as the other two show), in this process."""
+    process's exit code, as the other two show), in this process. (Three questions.)"""
+    world.keep_questions(3)
     code, _ = world.in_process(push(BASE_SHA), name="baseline")
     assert code == 0
     _break_the_app(world.root)
@@ -141,10 +142,10 @@ def test_exit_codes_follow_the_verdict(world: World) -> None:
     failed, outputs, summary = world.run_action()
     assert failed.returncode == 1, failed.stderr
     assert outputs["verdict"] == "fail"
-    assert outputs["failed"] == "22"
+    assert outputs["failed"] == "3"
     assert "Failed" in summary
     # a red job says why in its log: one ::error:: line per reason
-    assert "::error::verdict fail: 22 datapoint(s) failed their passing ranges or errored" in failed.stdout
+    assert "::error::verdict fail: 3 datapoint(s) failed their passing ranges or errored" in failed.stdout
 
     bad_config = world.root / ".honeyhive" / "broken.yml"
     bad_config.write_text(
@@ -167,7 +168,8 @@ def test_a_runner_token_leaked_into_outputs_and_logs_is_redacted_everywhere(worl
     """The runner puts its own tokens into a Docker action's environment. A user's function that leaks one
     (into its outputs, and into a log line) must not get it into the comment, the summary, the step log or
     report.json. The token has no well-known shape: only the exact value, which Settings hands the redactor,
-    can catch it."""
+    can catch it. (Three questions.)"""
+    world.keep_questions(3)
     token = "runner-runtime-Zx81Qm27Lp0Tq44Vb"
     app = world.root / "support_bot" / "app.py"
     source = app.read_text()
@@ -216,7 +218,8 @@ def test_a_dry_run_without_an_api_key_runs_on_the_embedded_backend_and_says_so(w
     embedded backend, in the job's workspace and gone with it: the summary says so (no baseline can exist there, so
     no gate can fire), and a fork's says why there is no key. Its datapoints' passing ranges need no baseline: a fork's
     failing run was a green neutral "No experiment was run". Both jobs after one baseline, each in a fresh workspace
-    (the embedded backend's database of the first job removed, as its job's end removes it)."""
+    (the embedded backend's database of the first job removed, as its job's end removes it). (Three questions.)"""
+    world.keep_questions(3)
     assert world.in_process(push(BASE_SHA), name="baseline")[0] == 0  # in HoneyHive, which the embedded backend lacks
     _break_the_app(world.root)
 
