@@ -39,6 +39,7 @@ from tests.fakes.github_server import FakeGitHub
 from tests.honeyhive_experiment.faultproxy import FaultProxy, Outage
 
 API_KEY = "hh-action-e2e-key-0123456789"
+FORKS_SECRETS = {"HH_API_KEY": "", "INPUT_API-KEY": ""}  # GitHub gives a fork's workflow no secrets
 
 
 @dataclass
@@ -69,13 +70,20 @@ class World:
         return step, {"PATH": "/usr/bin:/bin", "HOME": str(self.tmp), **env}
 
     def in_process(
-        self, event: Event, *, inputs: Mapping[str, str] | None = None, name: str = "step"
+        self,
+        event: Event,
+        *,
+        inputs: Mapping[str, str] | None = None,
+        name: str = "step",
+        runner_env: Mapping[str, str] | None = None,
     ) -> tuple[int, Step]:
         """Step ``name`` run in this process, in ``root``, as ``python -m honeyhive_experiment action`` runs it
-        (``main(["action"])`` with the step's environment): its exit code and the step, for its outputs and summary.
-        For a step no assertion on the process is about (its log, how it ends, its environment): no interpreter to
-        start and nothing to import, it takes a quarter of a subprocess's CPU (a tenth with three questions)."""
+        (``main(["action"])`` with the step's environment, ``runner_env`` over it): its exit code and the step, for
+        its outputs and summary. For a step no assertion on the process is about (its log, how it ends, its
+        environment): no interpreter to start and nothing to import, it takes a quarter of a subprocess's CPU (a
+        tenth with three questions)."""
         step, env = self.step(event, inputs=inputs, name=name)
+        env.update(runner_env or {})
         with contextlib.chdir(self.root):
             return main(["action"], environ=env), step
 
@@ -100,8 +108,7 @@ class World:
         )
         env.update(runner_env or {})
         if fork:
-            env["HH_API_KEY"] = ""  # GitHub gives a fork's workflow no secrets
-            env["INPUT_API-KEY"] = ""
+            env.update(FORKS_SECRETS)
         done = run_action(env, self.root)
         return done, step.outputs(), step.summary()
 

@@ -3,11 +3,13 @@ of the quickstart to run the program on, and the built wheel in a fresh virtual 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import socket
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
@@ -89,17 +91,47 @@ def dataplane_spec_path() -> Path:
     return DATAPLANE_SPEC
 
 
+def _wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return once(tmp_path_factory, "wheel", lambda folder: build_wheel(folder / "source", folder / "dist"))
+
+
+def _installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    made = _wheel(tmp_path_factory)
+    return once(tmp_path_factory, "installed", lambda folder: venv_with(made, folder / "venv"))
+
+
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel, built as the Dockerfile builds it (tests/fresh_venv.py), once per test run (all workers)."""
-    return once(tmp_path_factory, "wheel", lambda folder: build_wheel(folder / "source", folder / "dist"))
+    return _wheel(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
 def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtual environment with the wheel and its dependencies, once per test run (all workers); returns
     its python. Tests that install into it take a ``fresh_venv.layered_venv`` on top instead of changing it."""
-    return once(tmp_path_factory, "installed", lambda folder: venv_with(wheel, folder / "venv"))
+    return _installed(tmp_path_factory)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _installed_early(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """When a collected test takes ``installed`` (or ``wheel``), the wheel and its environment are made in a thread
+    from the first test on, beside the tests, not when that test comes: the other worker waited for them idle (its
+    ``installed`` blocks on the lock ``once`` holds), and those tests are the last collected. A failure here leaves
+    nothing made (``once``): the fixture makes them again, and fails as it would have."""
+    needed = {"installed", "wheel"}
+    if not any(needed & set(getattr(item, "fixturenames", ())) for item in request.session.items):
+        yield
+        return
+    thread = threading.Thread(target=_quietly, args=(_installed, tmp_path_factory), name="installed-early")
+    thread.start()
+    yield
+    thread.join()
+
+
+def _quietly(make: Callable[[pytest.TempPathFactory], Path], tmp_path_factory: pytest.TempPathFactory) -> None:
+    with contextlib.suppress(BaseException):
+        make(tmp_path_factory)
 
 
 class NetworkForbidden(RuntimeError):

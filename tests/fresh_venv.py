@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,15 +25,20 @@ REPO = Path(__file__).resolve().parents[1]
 DOCKER_IMAGE_FILES = ("pyproject.toml", "README.md", "src", "templates")  # what the Dockerfile copies for the wheel
 
 
+_MAKING: dict[str, threading.Lock] = {}  # one lock per name, for the threads of this process
+
+
 def once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], Path]) -> Path:
     """What ``make(folder)`` returns, made once per test run in ``folder`` (``name`` in the run's temporary folder,
     which its xdist workers share): the first worker to get here makes it, holding a lock the others wait on, and
-    they take what it made. A ``make`` that failed leaves nothing: the next worker tries again (and fails alike)."""
+    they take what it made. A ``make`` that failed leaves nothing: the next worker tries again (and fails alike).
+    The lock is the process's (``lockf``), which a child forked while a thread of it makes the thing (conftest.py's
+    ``_installed_early``) does not inherit and cannot keep held; threads of one process wait on ``_MAKING``."""
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # a worker's basetemp is popen-gwN
     folder, made = shared / name, shared / f"{name}.made"
-    with (shared / f"{name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+    with _MAKING.setdefault(name, threading.Lock()), (shared / f"{name}.lock").open("w") as lock:
+        fcntl.lockf(lock, fcntl.LOCK_EX)  # released when the file is closed
         if not made.exists():
             shutil.rmtree(folder, ignore_errors=True)  # what a failed attempt left
             folder.mkdir()

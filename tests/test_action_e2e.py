@@ -24,7 +24,7 @@ from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.history import recent_run_rows
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_experiment.report import marker
-from tests.action_world import API_KEY, World
+from tests.action_world import API_KEY, FORKS_SECRETS, World
 from tests.action_world import world as world  # the fixture
 from tests.fakes.actions_runner import (
     BASE_SHA,
@@ -105,8 +105,8 @@ def test_baseline_then_pr_comment_created_once_and_edited(world: World) -> None:
 def test_a_release_branch_is_compared_with_its_own_runs_and_its_queue_with_its_base(world: World) -> None:
     """A push to ``release/1.x`` compares with that branch's previous run, not main's; a branch's first push with
     main's run at their merge base (GitHub's compare: no git history here), else main's latest passing run; a merge
-    queue's entry into it with the run at the queue's base commit (its merge base), though a later run exists. (The
-    pushes in this process, three questions each.)"""
+    queue's entry into it with the run at the queue's base commit (its merge base), though a later run exists. (Every
+    step in this process, three questions each.)"""
     world.keep_questions(3)
     world.github.set_merge_base("main", "f" * 40, "a" * 40)
     runs: dict[str, str] = {"": ""}
@@ -123,17 +123,18 @@ def test_a_release_branch_is_compared_with_its_own_runs_and_its_queue_with_its_b
     group = {"head_sha": "d" * 40, "head_ref": queue, "base_sha": "b" * 40, "base_ref": "refs/heads/release/1.x"}
     payload = {"action": "checks_requested", "merge_group": group, "repository": push().payload["repository"]}
     entry = Event("merge_group", payload, sha="d" * 40, ref=queue, ref_name=queue.removeprefix("refs/heads/"))
-    step, env = world.step(entry, inputs={"comment-mode": "off"}, name="merge-group")
-    done = run_action(env, world.root)  # no git history to ask: the payload says the merge base
+    code, step = world.in_process(entry, inputs={"comment-mode": "off"}, name="merge-group")  # the payload says
+    # the merge base: no git history to ask
 
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert code == 0
     assert step.outputs()["baseline-run-id"] == runs["b"]
     assert "merge-base bbbbbbb with release/1.x" in step.summary()
 
 
 def test_exit_codes_follow_the_verdict(world: World) -> None:
     """Exit 1 and 2 as GitHub runs the action (with their log); the baseline, and exit 0 (what ``main`` returns is the
-    process's exit code, as the other two show), in this process."""
+    process's exit code, as the other two show), in this process. (Three questions.)"""
+    world.keep_questions(3)
     code, _ = world.in_process(push(BASE_SHA), name="baseline")
     assert code == 0
     _break_the_app(world.root)
@@ -141,10 +142,10 @@ def test_exit_codes_follow_the_verdict(world: World) -> None:
     failed, outputs, summary = world.run_action()
     assert failed.returncode == 1, failed.stderr
     assert outputs["verdict"] == "fail"
-    assert outputs["failed"] == "22"
+    assert outputs["failed"] == "3"
     assert "Failed" in summary
     # a red job says why in its log: one ::error:: line per reason
-    assert "::error::verdict fail: 22 datapoint(s) failed their passing ranges or errored" in failed.stdout
+    assert "::error::verdict fail: 3 datapoint(s) failed their passing ranges or errored" in failed.stdout
 
     bad_config = world.root / ".honeyhive" / "broken.yml"
     bad_config.write_text(
@@ -167,7 +168,8 @@ def test_a_runner_token_leaked_into_outputs_and_logs_is_redacted_everywhere(worl
     """The runner puts its own tokens into a Docker action's environment. A user's function that leaks one
     (into its outputs, and into a log line) must not get it into the comment, the summary, the step log or
     report.json. The token has no well-known shape: only the exact value, which Settings hands the redactor,
-    can catch it."""
+    can catch it. (Three questions.)"""
+    world.keep_questions(3)
     token = "runner-runtime-Zx81Qm27Lp0Tq44Vb"
     app = world.root / "support_bot" / "app.py"
     source = app.read_text()
@@ -200,8 +202,10 @@ def test_a_runner_token_leaked_into_outputs_and_logs_is_redacted_everywhere(worl
 
 
 def test_fork_without_api_key_is_neutral_and_writes_nothing_to_github(world: World) -> None:
-    done, outputs, summary = world.run_action(fork=True)
-    assert done.returncode == 0, done.stderr
+    """(In this process: a fork's run without secrets, as a subprocess, is test_a_dry_run_without_an_api_key_...'s.)"""
+    code, step = world.in_process(pull_request(fork=True), runner_env=FORKS_SECRETS, name="fork")
+    outputs, summary = step.outputs(), step.summary()
+    assert code == 0
     assert outputs["verdict"] == "neutral"
     assert "fork" in summary.lower()
     assert "secret" in summary.lower()
@@ -214,7 +218,8 @@ def test_a_dry_run_without_an_api_key_runs_on_the_embedded_backend_and_says_so(w
     embedded backend, in the job's workspace and gone with it: the summary says so (no baseline can exist there, so
     no gate can fire), and a fork's says why there is no key. Its datapoints' passing ranges need no baseline: a fork's
     failing run was a green neutral "No experiment was run". Both jobs after one baseline, each in a fresh workspace
-    (the embedded backend's database of the first job removed, as its job's end removes it)."""
+    (the embedded backend's database of the first job removed, as its job's end removes it). (Three questions.)"""
+    world.keep_questions(3)
     assert world.in_process(push(BASE_SHA), name="baseline")[0] == 0  # in HoneyHive, which the embedded backend lacks
     _break_the_app(world.root)
 
@@ -312,8 +317,8 @@ def test_a_signal_cancels_the_run_and_the_comment_says_so(world: World, signals:
 
 def test_the_unknown_merge_base_is_said_only_when_the_branch_fallback_stood_in_for_it(world: World) -> None:
     """A shallow checkout (GitHub cannot tell the merge base either): the comment says the baseline is the latest
-    passing run on the base branch instead, only when one was used; with none yet it would be a false claim. (The
-    first two steps in this process.)"""
+    passing run on the base branch instead, only when one was used; with none yet it would be a false claim. (Every
+    step in this process.)"""
     world.keep_questions(3)
     assert world.in_process(pull_request(), name="first")[0] == 0
     [comment] = world.github.comments(PR)
@@ -322,9 +327,9 @@ def test_the_unknown_merge_base_is_said_only_when_the_branch_fallback_stood_in_f
     assert "🔎 Every datapoint of this run: **report.html**" in comment.body  # no baseline's output to show beside
 
     assert world.in_process(push(BASE_SHA), name="push")[0] == 0
-    again, outputs, _ = world.run_action()
-    assert again.returncode == 0, again.stderr
-    assert outputs["baseline-run-id"]
+    code, again = world.in_process(pull_request(), name="again")
+    assert code == 0
+    assert again.outputs()["baseline-run-id"]
     [comment] = world.github.comments(PR)
     assert "merge base is unknown" in comment.body
     assert "🔎 Every datapoint, this run's output beside the baseline's: **report.html**" in comment.body
@@ -350,7 +355,7 @@ def test_a_known_merge_base_without_a_run_is_said_when_the_branch_fallback_stand
     commits): the comment says the baseline is older, so the base branch's own changes since count here too. With
     ``baseline.max_age_days`` a run there older than that is not looked at: "no run there" would not be true, the
     comment says none completed in that time. (Both after one push to the base branch: the pull request's file
-    changes between its two runs, which edit one comment. The push and the first run in this process.)"""
+    changes between its two runs, which edit one comment. Every step in this process.)"""
     world.keep_questions(3)
     experiment = world.root / ".honeyhive" / "experiment.yml"
     merge_base = "c" * 40
@@ -363,14 +368,10 @@ def test_a_known_merge_base_without_a_run_is_said_when_the_branch_fallback_stand
     ]:
         experiment.write_text(experiment.read_text(encoding="utf-8") + config, encoding="utf-8")
 
-        if config:
-            done, outputs, _ = world.run_action()
-            code, log = done.returncode, done.stderr
-        else:
-            code, step = world.in_process(pull_request(), name="first")
-            outputs, log = step.outputs(), "(in this process)"
+        code, step = world.in_process(pull_request(), name="second" if config else "first")
+        outputs = step.outputs()
 
-        assert code == 0, f"{config!r}: {log}"
+        assert code == 0, config
         assert outputs["baseline-run-id"], config
         [comment] = world.github.comments(PR)
         assert (
@@ -387,7 +388,7 @@ def test_a_fallback_baseline_is_a_run_of_the_merge_bases_history_before_one_on_m
     the merge base's history is the baseline (git tells which: the checkout has both); a run ahead is taken only
     when no other passed, and the note says what it is. The note and the baseline's label called the one of the
     history "the latest run on the base branch whose check passed", though the newer one at main's tip passed too.
-    (Three questions; the pushes and the first pull request run in this process.)"""
+    (Three questions; every step in this process.)"""
     root = world.root
     world.keep_questions(3)
     before = init_repository(root)
@@ -427,9 +428,8 @@ def test_a_fallback_baseline_is_a_run_of_the_merge_bases_history_before_one_on_m
     with HoneyHiveClient(world.backend.url, API_KEY) as hh:  # its check failed: no run of the history passed
         metadata = hh.get_run(runs[before])["metadata"]
         hh.update_run(runs[before], {"metadata": {**metadata, "check": {"verdict": "fail"}}})
-    step, env = world.step(event, inputs=inputs, name="pull-request-again")
-    done = run_action(env, root)
-    assert done.returncode == 0, done.stdout + done.stderr
+    code, step = world.in_process(event, inputs=inputs, name="pull-request-again")
+    assert code == 0
     baseline, summary = step.outputs()["baseline-run-id"], step.summary()
     assert baseline == runs[tip]
     assert (
@@ -481,7 +481,7 @@ def test_the_baseline_at_the_merge_base_is_the_base_branchs_own_run_of_this_file
     """main's push ran at the merge base with short answers; then newer runs at that commit with the pull request's
     longer answers (the decoys, all of them: the baseline is the newest run that qualifies, so any decoy a rule let
     through would be taken). Compared with one, the pull request's longer answers were no change and its gate stayed
-    green; compared with main's own run of this experiment file, the gate fails. (Three questions; the pushes in this
+    green; compared with main's own run of this experiment file, the gate fails. (Three questions; every step in this
     process.)"""
     world.keep_questions(3)
     config = world.root / ".honeyhive" / "experiment.yml"
@@ -509,18 +509,20 @@ def test_the_baseline_at_the_merge_base_is_the_base_branchs_own_run_of_this_file
         assert decoy["run-id"] not in (*decoys, main_run["run-id"]), rule
         decoys[decoy["run-id"]] = rule
 
-    done, outputs, _ = world.run_action()
+    code, step = world.in_process(pull_request(), name="pull-request")
+    outputs = step.outputs()
 
     taken = decoys.get(outputs["baseline-run-id"], "not a decoy")
-    assert outputs["baseline-run-id"] == main_run["run-id"], f"took the decoy of rule: {taken}\n{done.stdout}"
-    assert outputs["verdict"] == "fail", done.stdout
+    assert outputs["baseline-run-id"] == main_run["run-id"], f"took the decoy of rule: {taken}\n{step.summary()}"
+    assert (code, outputs["verdict"]) == (1, "fail"), step.summary()
 
 
 def test_a_checkout_of_githubs_merge_commit_is_compared_with_the_base_it_merged_into(world: World) -> None:
     """actions/checkout without ``ref`` checks out GitHub's merge of the head into the base's tip. Main fixed an
     answer since the branch point, the pull request broke another past the gate: compared with the run at the merge
     base, main's fix hid the regression (a green check); compared with the run at the tip the merge is built on,
-    the check fails. The run is stamped with the merge it ran, so no later pull request takes it as the head's."""
+    the check fails. The run is stamped with the merge it ran, so no later pull request takes it as the head's.
+    (Every step in this process.)"""
     import httpx
 
     root = world.root
@@ -546,12 +548,10 @@ def test_a_checkout_of_githubs_merge_commit_is_compared_with_the_base_it_merged_
     git(root, "merge", "--quiet", "--no-ff", "--no-edit", head)  # refs/pull/7/merge, on the tip
     merge = git(root, "rev-parse", "HEAD")
     world.github.push(PR, head)
-    step, env = world.step(pull_request(head_sha=head, base_sha=tip), name="pull-request")
-
-    done = run_action(env, root)
+    code, step = world.in_process(pull_request(head_sha=head, base_sha=tip), name="pull-request")
 
     outputs = step.outputs()
-    assert (done.returncode, outputs["verdict"]) == (1, "fail"), done.stdout
+    assert (code, outputs["verdict"]) == (1, "fail"), step.summary()
     assert outputs["baseline-run-id"] == runs[tip]
     [comment] = world.github.comments(PR)
     assert f"run at main's tip {tip[:7]}, which the checkout merged this pull request into" in comment.body
@@ -688,7 +688,7 @@ def test_two_experiment_files_in_one_job_keep_a_report_each_and_publish_reads_it
     wrote .honeyhive/report.json and report.html: the second step's replaced the first's, so an artifact upload after
     both, or a later ``mode: publish`` step, took the strict file's report for the default file's. The default file's
     reports stay where they were; the other file's are named after it, and publish reads (and writes) its own. (Three
-    questions; the experiment steps in this process.)"""
+    questions; every step in this process.)"""
     world.keep_questions(3)
     strict = stricter_twin(world.root)
     ran: dict[str, tuple[dict[str, str], str]] = {}
@@ -711,9 +711,10 @@ def test_two_experiment_files_in_one_job_keep_a_report_each_and_publish_reads_it
 
     world.github.clear_requests()
     for name, inputs in (("default", {}), ("strict", {"config": strict})):
-        step, env = world.step(workflow_run(HEAD_SHA), inputs={"mode": "publish", **inputs}, name=f"publish-{name}")
-        done = run_action(env, world.root)
-        assert done.returncode == 0, done.stdout + done.stderr
+        code, step = world.in_process(
+            workflow_run(HEAD_SHA), inputs={"mode": "publish", **inputs}, name=f"publish-{name}"
+        )
+        assert code == 0, name
         outputs, summary = step.outputs(), step.summary()
         assert (outputs["run-id"], outputs["verdict"]) == (ran[name][0]["run-id"], ran[name][0]["verdict"]), name
         assert outputs["report-path"] == f"{reports[name]}.published.json", name
