@@ -256,8 +256,9 @@ def evaluator_warnings(outcomes: Iterable[DatapointOutcome], reasons: Iterable[s
         for name, why in outcome.no_metric.items():
             if why != RETURNED_NONE:
                 said.setdefault(name, f"evaluator {name!r} {why}")
-    told = " ".join(reasons)
-    return [*said.values(), *(text for name, text in returned_none(outcomes).items() if _forgot(name) not in told)]
+    reasons = tuple(reasons)
+    nones = returned_none(outcomes)
+    return [*said.values(), *(text for name, text in nones.items() if not any(_forgot(name) in r for r in reasons))]
 
 
 def _forgot(evaluator: str) -> str:
