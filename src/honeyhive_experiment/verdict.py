@@ -100,6 +100,7 @@ __all__ = [
     "string_values",
     "unchecked_metrics",
     "unreachable_gate",
+    "worse_from_zero",
 ]
 
 PASS_FAIL = "pass/fail"  # noqa: S105 - a row key, not a password
@@ -108,6 +109,9 @@ PASS_FAIL = "pass/fail"  # noqa: S105 - a row key, not a password
 NOISE: Final = 1e-9
 """How far past a gate's bound a change is still at it, as a share of the size of the numbers it was computed from:
 float arithmetic's rounding, not a change (18/20 to 17/20 is a drop of 0.050000000000000044, exactly 5 pp)."""
+TINY: Final = 1e-12
+"""How far past a gate's bound a change is still at it when the numbers it was computed from are 0 or nearly: float
+noise above an aggregate of 0 (``abs(0.3 - (0.1 + 0.2))``), as the embedded backend's comparison takes it."""
 WHOLE: Final = 100.0
 """The size a percentage change is computed from: a percent of the baseline's aggregate."""
 
@@ -619,8 +623,9 @@ def _apart(value: float, bound: float, text: str) -> tuple[str, str]:
 
 def _past(bound: float, worse: float, size: float) -> bool:
     """Whether ``worse`` is past ``bound`` by more than float noise: by more than :data:`NOISE` of the larger of the
-    bound and ``size`` (of the numbers ``worse`` was computed from). Within it, a change is at the bound: it holds."""
-    return worse - bound > NOISE * max(abs(bound), size)
+    bound and ``size`` (of the numbers ``worse`` was computed from), and by more than :data:`TINY`. Within it, a
+    change is at the bound: it holds."""
+    return worse - bound > max(NOISE * max(abs(bound), size), TINY)
 
 
 def drop_crossed(bound: float, drop: float, baseline: float | None) -> bool:
@@ -634,6 +639,12 @@ def drop_pct_crossed(bound: float, worse_pct: float) -> bool:
     """Whether ``worse_pct`` (how much worse the aggregate got, in percent of the baseline's) crosses a
     ``max_drop_pct`` of ``bound``: a percentage change is rounded as large as the whole (:data:`WHOLE`) is."""
     return _past(bound, worse_pct, WHOLE)
+
+
+def worse_from_zero(drop: float | None, baseline: float | None) -> bool:
+    """Whether a change crosses every ``max_drop_pct``, though it has no percentage: a baseline of 0 that got worse by
+    ``drop``, by more than float noise (the backend sends no percentage of 0)."""
+    return baseline == 0 and drop is not None and _past(0.0, drop, 0.0)
 
 
 def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points: bool) -> list[tuple[str, bool]]:
@@ -655,7 +666,7 @@ def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points:
     if gate.max_drop_pct is not None and worse_pct is not None and drop_pct_crossed(gate.max_drop_pct, worse_pct):
         said, bound = _apart(worse_pct, gate.max_drop_pct, f"{worse_pct:.1f}")
         hits.append((f"{metric} got worse by {said}% (gate: at most {bound}%)", False))
-    elif gate.max_drop_pct is not None and delta.old_aggregate == 0 and drop is not None and drop > 0:
+    elif gate.max_drop_pct is not None and worse_from_zero(drop, delta.old_aggregate):
         # no percentage of 0 (the backend sends none): any worsening from 0 is past every percentage
         said = in_units(f"{drop:g}", points)
         hits.append((f"{metric} got worse by {said} from 0 (gate: at most {gate.max_drop_pct:g}%, of 0: none)", False))

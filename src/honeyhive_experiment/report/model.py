@@ -44,7 +44,7 @@ from honeyhive_experiment.report.numbers import (
     is_zero,
     sparkline,
 )
-from honeyhive_experiment.verdict import Verdict, drop_crossed, drop_pct_crossed, left_out_text
+from honeyhive_experiment.verdict import Verdict, drop_crossed, drop_pct_crossed, left_out_text, worse_from_zero
 
 __all__ = [
     "CHANGE_TEXT",
@@ -376,9 +376,10 @@ class ReportMetric(_Part):
         gate, drop, worse_pct = self.gate, self._worse(self.difference), self._worse(self.percentage_change)
         if gate is None:
             return False, False
+        pct = gate.max_drop_pct is not None and worse_pct is not None and drop_pct_crossed(gate.max_drop_pct, worse_pct)
         return (
             gate.max_drop is not None and drop is not None and drop_crossed(gate.max_drop, drop, self.baseline),
-            gate.max_drop_pct is not None and worse_pct is not None and drop_pct_crossed(gate.max_drop_pct, worse_pct),
+            pct or (gate.max_drop_pct is not None and worse_from_zero(drop, self.baseline)),
         )
 
     @property
@@ -406,8 +407,11 @@ class ReportMetric(_Part):
     def delta_text(self) -> str:
         """The difference, on the side of its gate's max_drop the verdict put it (a drop of 0.0201 past 0.02 is
         ``-0.0201``, not ``-0.02``)."""
-        bound = self._beside(self.difference, self.gate.max_drop if self.gate is not None else None)
-        return format_delta(self.difference, self.format, percent=self.percent, bound=bound, past=self._crossed()[0])
+        bound, (past, pct) = self.gate.max_drop if self.gate is not None else None, self._crossed()
+        if pct and self.percentage_change is None:  # no percentage of a baseline of 0: the difference crossed it
+            bound, past = 0.0, True
+        bound = self._beside(self.difference, bound)
+        return format_delta(self.difference, self.format, percent=self.percent, bound=bound, past=past)
 
     @property
     def delta_pct_text(self) -> str:

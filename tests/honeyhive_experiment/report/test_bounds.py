@@ -85,7 +85,7 @@ def test_the_html_tables_value_and_histogram_bin_read_on_their_side_of_the_range
     assert "passing range min: 0.004" in page
 
 
-def gated(old: float, new: float, change: float, gate: GateRule, spec: str, *, lower: bool, hit: bool) -> Any:
+def gated(old: float, new: float, change: float | None, gate: GateRule, spec: str, *, lower: bool, hit: bool) -> Any:
     body = {
         "status": "completed",
         "success": True,
@@ -119,13 +119,22 @@ def gated(old: float, new: float, change: float, gate: GateRule, spec: str, *, l
         (0.61, 0.5899, -3.295, GateRule(max_drop=0.02), ".2f", False, True, ("-0.0201", "-3.3%")),
         (100.0, 99.96, -0.04, GateRule(max_drop_pct=0.01), ".1f", False, True, ("0.0", "-0.04%")),  # Δ: no bound on it
         (0.5, 0.4951, -0.98, GateRule(max_drop=0.004), ".2f", False, True, ("-0.005", "-1.0%")),
+        # a max_worse_pct crossed from a baseline of 0 (no percentage of 0): the difference crossed it (late audit)
+        (0.0, 0.001, None, GateRule(max_drop_pct=5), ".2f", True, True, ("+0.001", "—")),
         # held, at the bound but for float rounding: shown at it, not past it
         (0.61, 0.59, -3.278688524590164, GateRule(max_drop=0.02), ".2f", False, False, ("-0.02", "-3.3%")),
         (0.3, 0.315, 5.000000000000004, GateRule(max_drop_pct=5), ".3f", True, False, ("+0.015", "+5.0%")),
     ],
 )
 def test_a_change_reads_on_the_side_of_its_gate_the_verdict_put_it(
-    old: float, new: float, change: float, gate: GateRule, spec: str, lower: bool, hit: bool, shown: tuple[str, str]
+    old: float,
+    new: float,
+    change: float | None,
+    gate: GateRule,
+    spec: str,
+    lower: bool,
+    hit: bool,
+    shown: tuple[str, str],
 ) -> None:
     judged = gated(old, new, change, gate, spec, lower=lower, hit=hit)
     metric = build_report(judged).metrics[0]
@@ -138,11 +147,12 @@ def test_a_change_reads_on_the_side_of_its_gate_the_verdict_put_it(
     [
         (10.0, 10.504, 5.04, GateRule(max_drop_pct=5), True, True, ("this run: 10.504", "may reach 10.5<")),
         (0.5, 0.4951, -0.98, GateRule(max_drop=0.004), False, True, ("this run: 0.495", "may reach 0.496<")),
+        (0.0, 0.001, None, GateRule(max_drop_pct=5), True, True, ("this run: 0.001", "may reach 0.00<")),
         (0.61, 0.59, -3.278688524590164, GateRule(max_drop=0.02), False, False, ("this run: 0.59", "may reach 0.59<")),
     ],
 )
 def test_the_html_gate_mark_reads_this_runs_aggregate_on_its_side_of_the_limit(
-    old: float, new: float, change: float, gate: GateRule, lower: bool, hit: bool, marks: tuple[str, str]
+    old: float, new: float, change: float | None, gate: GateRule, lower: bool, hit: bool, marks: tuple[str, str]
 ) -> None:
     page = render_html(build_report(gated(old, new, change, gate, ".2f" if old < 1 else ".1f", lower=lower, hit=hit)))
     for mark in marks:
