@@ -668,6 +668,16 @@ CASES: list[tuple[str, Callable[[], Decision], Verdict, Sequence[str]]] = [
                 "accuracy got worse by 0.001 from 0 (gate: at most 5%, of 0: none)",
             ),
             (
+                "2e-12 above 0, max_worse_pct 5: past float noise of 0, not of 1",
+                2e-12,
+                None,
+                0.0,
+                GateRule(max_drop_pct=5),
+                True,
+                True,
+                "accuracy got worse by 2e-12 from 0 (gate: at most 5%, of 0: none)",
+            ),
+            (
                 "2e-12 above 0, max_worse 0",
                 2e-12,
                 None,
