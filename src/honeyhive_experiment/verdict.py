@@ -97,6 +97,7 @@ __all__ = [
     "partly_missing",
     "producer",
     "returned_none",
+    "same_but_for_noise",
     "string_values",
     "unchecked_metrics",
     "unreachable_gate",
@@ -449,13 +450,20 @@ def _paired(
     return found
 
 
+def same_but_for_noise(old: float, new: float) -> bool:
+    """Whether two values are equal but for float arithmetic's rounding (``0.1 + 0.2`` and ``0.3``): within
+    :data:`NOISE` of the larger, or :data:`TINY` near 0, the rule the embedded backend counts a datapoint the same by
+    (``honeyhive_local.results.unchanged``)."""
+    return math.isclose(old, new, rel_tol=NOISE, abs_tol=TINY)
+
+
 def _change(old: float, new: float) -> float:
     """``new - old``, and 0 when they are equal but for float noise (``0.1 + 0.2`` against ``0.3``), by the rule the
     embedded backend counts a datapoint the same by (``honeyhive_local.results.unchanged``): a difference of
     ``-5.55e-17`` on every datapoint is a t of minus infinity, a significant drop of nothing, and noise on the
     unchanged datapoints counts them as changes in the t-test's floor. Infinite past the largest float (-1e308 from
     1e308): :func:`~honeyhive_experiment.significance.t_test` takes that."""
-    return 0.0 if math.isclose(old, new, rel_tol=1e-9, abs_tol=1e-12) else new - old
+    return 0.0 if same_but_for_noise(old, new) else new - old
 
 
 def _mean(values: Sequence[float]) -> float:

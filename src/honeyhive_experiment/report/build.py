@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import re
 import urllib.parse
 from collections import Counter
@@ -106,6 +105,7 @@ from honeyhive_experiment.verdict import (
     in_units,
     is_boolean,
     producer,
+    same_but_for_noise,
     unreachable_gate,
 )
 
@@ -923,7 +923,7 @@ def _change(
     if assessment is not None:
         if assessment.changes == 0:
             return "same", None
-        if old is not None and new is not None and not failed and math.isclose(old, new, rel_tol=1e-9, abs_tol=1e-12):
+        if old is not None and new is not None and not failed and same_but_for_noise(old, new):
             changed = f"{assessment.changes:,} datapoint{'s' if assessment.changes != 1 else ''} changed"
             return "same", f"at the shown precision; {changed}"
         return assessment.change.value, describe(assessment)
