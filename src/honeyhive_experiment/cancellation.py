@@ -169,8 +169,7 @@ def interruptible(
         def stop(signum: int, frame: Any) -> None:
             raise Interrupted(signum, second=True)
 
-        if not _handle_signals(stop):  # not the main thread: no signal reaches this code
-            return call(*args, **kwargs)
+        _handle_signals(stop)  # none off the main thread, where no signal reaches this code (nor hold_signals' then)
         try:
             return call(*args, **kwargs)
         except Interrupted as interrupt:

@@ -325,11 +325,10 @@ def _from_payload(payload: _Payload, context: Mapping[str, Any]) -> dict[str, An
     values["default_branch"] = payload.text("repository.default_branch")
 
     if payload.obj("pull_request") is not None:
-        head_repo = payload.obj("pull_request.head.repo")
-        base_repo = payload.obj("pull_request.base.repo")
-        head_name = payload.text("pull_request.head.repo.full_name") if head_repo is not None else None
-        base_name = payload.text("pull_request.base.repo.full_name") if base_repo is not None else None
-        base_name = base_name or values.get("repository", context["repository"])
+        for side in ("head", "base"):  # an object, or null (a deleted fork's head): anything else is refused
+            payload.obj(f"pull_request.{side}.repo")
+        head_name = payload.text("pull_request.head.repo.full_name")
+        base_name = payload.text("pull_request.base.repo.full_name") or values.get("repository", context["repository"])
         values.update(
             pr_number=payload.number("pull_request.number") or payload.number("number"),
             pr_head_sha=payload.sha("pull_request.head.sha"),

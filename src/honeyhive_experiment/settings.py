@@ -297,29 +297,18 @@ class Settings(BaseModel):
 
     @classmethod
     def from_args(cls, flags: Mapping[str, Any], env: Mapping[str, str]) -> Self:
-        """The ``run`` command: its flags (``vars()`` of the parsed arguments: ``config``,
-        ``working_directory``, ``dry_run``, ``baseline_run_id``, ``report``, ``html``, ``no_html``, ``server_url``,
-        ``install``, ``base``, ``trials``) and the HoneyHive variables of ``env`` (the module docstring's, by
+        """The ``run`` command: its flags (``vars()`` of the parsed arguments: :data:`_FLAGS`' names, ``dry_run``,
+        ``no_html``, ``server_url``) and the HoneyHive variables of ``env`` (the module docstring's, by
         :mod:`~honeyhive_experiment.connection`'s names). No GitHub context: a local run learns its branch and
         commit from git. Raises :class:`SettingsError` naming the flag or variable."""
         values: dict[str, Any] = {"command": "run", "dry_run": bool(flags.get("dry_run"))}
-        for name in ("config", "working_directory"):
-            if text := _flag(flags, name):
-                values[name] = _path(text, f"--{name.replace('_', '-')}", "flag")
-        for name, flag, field in (("report", "--report", "report"), ("html", "--html", "html_path")):
-            if flags.get(name) is not None:  # given, even empty (--report=): a file to name
-                values[field] = _report(str(flags[name]).strip(), flag, "flag")
+        for name, flag, field, read in _FLAGS:
+            text = None if flags.get(name) is None else str(flags[name]).strip()
+            if text or (text is not None and read is _report):  # a report given, even empty (--report=): a file to name
+                values[field] = read(text, flag, "flag")
         if flags.get("no_html"):
             values["html"] = False
-        if baseline := _flag(flags, "baseline_run_id"):
-            values["baseline_run_id"] = _run_id(baseline, "--baseline", "flag")
-        if base := _flag(flags, "base"):
-            values["base"] = base
-        if trials := _flag(flags, "trials"):
-            values["trials"] = _trials(trials, "--trials", "flag")
-        if install := _flag(flags, "install"):
-            values["install"] = _install_arguments(install, "--install", "flag")
-        if server_url := _flag(flags, "server_url"):
+        if server_url := str(flags.get("server_url") or "").strip():
             values["server_url"] = http_url(server_url, "--server-url", "flag")
         elif (variable := _first_set(env, *SERVER_URL_VARIABLES)) is not None:
             values["server_url"] = http_url(env[variable].strip(), variable, "environment")
@@ -358,27 +347,24 @@ class Settings(BaseModel):
         ``/evaluate/<run id>``, else the app of a server in :data:`KNOWN_APP_URLS`; ``None`` (no link) without an
         API key (the embedded backend is gone when the command ends: its runs have no page) or for a server it
         cannot map, rather than a link to the wrong app."""
-        if not self.api_key:
-            return None
-        if self.run_url_template != DEFAULT_RUN_URL_TEMPLATE:
-            return self.run_url_template.replace("{run_id}", run_id)  # as the session link's: braces are the URL's
-        app = self._app()
-        return f"{app.rstrip('/')}/evaluate/{run_id}" if app else None
+        custom = self.run_url_template if self.run_url_template != DEFAULT_RUN_URL_TEMPLATE else None
+        # as the session link's: braces are the URL's
+        return self._link(custom and custom.replace("{run_id}", run_id), f"evaluate/{run_id}")
 
     def session_link(self) -> str | None:
         """A session's page in the HoneyHive app, ``{session_id}`` in it: ``HONEYHIVE_SESSION_URL_TEMPLATE`` when
         set, else the app's ``/sessions/{session_id}`` (the app as :meth:`run_link` finds it); ``None`` without an
         API key (the embedded backend's sessions are in no app) or an app."""
+        return self._link(self.session_url_template, "sessions/{session_id}")
+
+    def _link(self, custom: str | None, page: str) -> str | None:
+        """``custom`` (a set template), else ``page`` of the app, for :meth:`run_link` and :meth:`session_link`."""
         if not self.api_key:
             return None
-        if self.session_url_template is not None:
-            return self.session_url_template
-        app = self._app()
-        return f"{app.rstrip('/')}/sessions/{{session_id}}" if app else None
-
-    def _app(self) -> str | None:
-        host = self.server_url.partition("://")[2].split("/")[0].lower()
-        return self.app_url or KNOWN_APP_URLS.get(host)
+        if custom is not None:
+            return custom
+        app = self.app_url or KNOWN_APP_URLS.get(self.server_url.partition("://")[2].split("/")[0].lower())
+        return f"{app.rstrip('/')}/{page}" if app else None
 
     def printable(self, text: str) -> str:
         """``text`` for the log: inside GitHub Actions (a dry run there too) no line of it may issue a workflow
@@ -611,6 +597,23 @@ INPUTS: Final[tuple[ActionInput, ...]] = (
 _ENV: Final = {spec.name: spec.env for spec in INPUTS}
 
 
+def _text(value: str, name: str, kind: Literal["input", "flag"] = "input") -> str:
+    return value
+
+
+# the run command's flags read as their inputs are, in this order: vars()'s name, the flag, the setting, its reader
+_FLAGS: Final[tuple[tuple[str, str, str, Callable[[str, str, Literal["input", "flag"]], Any]], ...]] = (
+    ("config", "--config", "config", _path),
+    ("working_directory", "--working-directory", "working_directory", _path),
+    ("report", "--report", "report", _report),
+    ("html", "--html", "html_path", _report),
+    ("baseline_run_id", "--baseline", "baseline_run_id", _run_id),
+    ("base", "--base", "base", _text),
+    ("trials", "--trials", "trials", _trials),
+    ("install", "--install", "install", _install_arguments),
+)
+
+
 def _check_install(settings: Settings, name: str, kind: Literal["input", "flag"]) -> None:
     """The installer may read only files inside the working directory (``-r /proc/self/environ`` printed the
     environment): see :func:`honeyhive_experiment.install.refused_argument`."""
@@ -653,11 +656,6 @@ _URL_TEMPLATES: Final = (
     ("run_url_template", "HONEYHIVE_RUN_URL_TEMPLATE", "{run_id}"),
     ("session_url_template", "HONEYHIVE_SESSION_URL_TEMPLATE", "{session_id}"),
 )
-
-
-def _flag(flags: Mapping[str, Any], name: str) -> str | None:
-    value = flags.get(name)
-    return str(value).strip() or None if value is not None else None
 
 
 def _first_set(env: Mapping[str, str], *names: str) -> str | None:

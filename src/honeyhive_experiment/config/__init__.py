@@ -28,34 +28,8 @@ Import everything from here: the names below are the package's public surface.
 
 The file
 --------
-.. code-block:: yaml
-
-    version: 1                          # optional; only 1 exists
-    name: support-bot                   # required; stable: baselines are found by it
-    function: app.bot:answer            # required; "module.path:attr", importable from the repository root
-    dataset:                            # required; exactly one of id / name / path
-      path: data/questions.jsonl        #   a repository file (.jsonl/.json/.csv) → an EXT- dataset
-      id: support-questions             #   (with path only) overrides the derived EXT- dataset id
-    evaluators:                         # "module:attr", or {path, name} where name replaces the metric name
-      - evals.quality:exact_match
-      - {path: evals.quality:similarity, name: similarity}
-    other_metrics: [latency_ms]         # metrics the function records itself (names are checked)
-    passing_ranges:                     # sent to the backend, which decides pass/fail
-      exact_match: {min: 0.8}
-    metrics:                            # presentation only
-      latency_ms: {direction: lower, label: Latency, format: ".0f", key: true}
-    aggregate_function: average         # average min max median p90 p95 p99 sum count
-    max_workers: 10                     # 1..256
-    timeout: 300                        # seconds per datapoint
-    baseline: {strategy: auto}          # auto | merge-base | branch | none; branch, run_id, max_age_days
-    ingestion: {timeout: 120}           # seconds to wait for the backend to ingest the run
-    comment: {max_datapoints: 20}       # template, title, max_datapoints
-    gate:                               # optional regression gate on the backend's comparison
-      exact_match: {max_drop_pct: 5}    #   max_drop, max_drop_pct (or max_worse*), max_degraded; significant
-    verdict: {allow_failed: 0, alpha: 0.05}  # failed datapoints tolerated (or "5%"); significance level
-    instrument: [openai]                # LLM calls to capture: tokens, calls, cost, duration per datapoint
-    pricing:                            # $ per million tokens, before the genai-prices library's
-      my-fine-tune: {input: 0.3, output: 1.2}
+Its keys are :class:`ExperimentConfig`'s fields, whose docstrings are the JSON Schema's descriptions; README's "The
+experiment file" shows one with every section.
 
 Paths in the file (``dataset.path``, ``comment.template``) are relative to the repository root (the
 working directory the tool runs in), like ``function``; absolute paths are rejected because a committed

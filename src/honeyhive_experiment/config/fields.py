@@ -123,8 +123,7 @@ def _check_instrument(value: str) -> str:
     return value
 
 
-def _check_repo_path(value: str) -> str:
-    _check_text(value)
+def _check_relative(value: str) -> str:
     if PurePosixPath(value).is_absolute() or PureWindowsPath(value).is_absolute():
         raise ValueError(f"an absolute path ({value!r}): give a path relative to the repository root")
     return value
@@ -191,8 +190,8 @@ InstrumentName = Annotated[
     ),
 ]
 RepoPath = Annotated[
-    _Str,
-    AfterValidator(_check_repo_path),
+    NonEmptyStr,
+    AfterValidator(_check_relative),
     WithJsonSchema({"type": "string", "minLength": 1, "description": "A path relative to the repository root."}),
 ]
 FormatSpec = Annotated[
