@@ -537,6 +537,7 @@ def judge(
         none_everywhere=nones,
         unpaired=len(unpaired[0]) if unpaired is not None else 0,
     )
+    dry_run: tuple[str, ...] = ()
     if settings.as_action and not settings.api_key:  # a dry run: the embedded backend, in a workspace the job drops
         embedded = (
             "A dry run without api-key: it ran on an embedded local backend in the job's workspace, gone when the job"
@@ -548,10 +549,10 @@ def judge(
             f"{FORK_WITHOUT_SECRETS} A maintainer can compare it with HoneyHive's runs by pushing the changes to a"
             " branch of this repository."
         )
-        warnings = (fork, embedded) if settings.secrets_withheld else (embedded,)
-        decision = dataclasses.replace(decision, warnings=(*decision.warnings, *warnings))
+        dry_run = (fork, embedded) if settings.secrets_withheld else (embedded,)
     judged = [*config.passing_ranges, *config.gate]  # their missing values are reasons already
     said = [
+        *dry_run,
         *evaluator_warnings(result.outcomes, (*decision.reasons, *decision.gate_failures)),
         *no_values(
             comparison,
@@ -564,10 +565,9 @@ def judge(
         ),
         *unpaired_warnings(unpaired),
     ]
-    decision = dataclasses.replace(decision, warnings=(*decision.warnings, *said))
     if calls := result.outside_calls + result.unfinished_calls:  # spent, and in no datapoint's cost
-        warning = outside_calls_warning(calls, result.unfinished_calls)
-        decision = dataclasses.replace(decision, warnings=(*decision.warnings, warning))
+        said.append(outside_calls_warning(calls, result.unfinished_calls))
+    decision = dataclasses.replace(decision, warnings=(*decision.warnings, *said))
     stood_in = _stood_in(ci, baseline, config.baseline.max_age_days)
     notes: tuple[str, ...] = (stood_in,) if stood_in else ()
     if result.imported:  # spent before any datapoint: in none's metrics, and none's left-out work
