@@ -518,6 +518,7 @@ def judge(
             new_left = left_out(result.outcomes)
             left = {m: (old_left.get(m, {}), new_left.get(m, {})) for m in {**old_left, **new_left}}
     nones = returned_none(result.outcomes).keys()  # said as the run's warnings: the metrics they leave say why
+    judged = [*config.passing_ranges, *config.gate]  # their missing values are reasons, not warnings
     decision = decide(
         result.summary,
         comparison,
@@ -530,8 +531,8 @@ def judge(
         unrecorded=result.unrecorded,
         new_errors=new_errors,
         compare=config.baseline.strategy is not BaselineStrategy.NONE,
-        strings=string_values(result.outcomes, [*config.passing_ranges, *config.gate]),
-        partly=partly_missing(result.outcomes, [*config.passing_ranges, *config.gate]),
+        strings=string_values(result.outcomes, judged),
+        partly=partly_missing(result.outcomes, judged),
         booleans=boolean_metrics(result.outcomes, config.gate),
         left_out=left,
         none_everywhere=nones,
@@ -550,7 +551,6 @@ def judge(
             " branch of this repository."
         )
         dry_run = (fork, embedded) if settings.secrets_withheld else (embedded,)
-    judged = [*config.passing_ranges, *config.gate]  # their missing values are reasons already
     said = [
         *dry_run,
         *evaluator_warnings(result.outcomes, (*decision.reasons, *decision.gate_failures)),
