@@ -101,10 +101,11 @@ from honeyhive_experiment.report import Report, ReportHtml, build_report, load_p
 from honeyhive_experiment.report.markdown import clip
 from honeyhive_experiment.report.model import ReportTable
 from honeyhive_experiment.results import (
-    compared_runs,
+    compare_runs,
     get_run_records,
     get_run_result,
     recorded_outcomes,
+    unpaired_of,
     unpaired_warnings,
 )
 from honeyhive_experiment.run_spec import RunSpec
@@ -484,7 +485,7 @@ def judge(
         else None
     )
     metrics = presentation(config.metrics)  # the efficiency metrics are lower-is-better unless configured
-    comparison = compared = baseline_result = baseline_errored = None
+    comparison = unpaired = baseline_result = baseline_errored = None
     assessment: dict[MetricKey | str, Assessment] = {}
     gate_assessment: dict[MetricKey | str, Assessment] = {}
     new_errors: list[str] = []
@@ -495,39 +496,17 @@ def judge(
         enter(cancel, "comparing with the baseline")
         aggregate = config.aggregate_function.value
         baseline_result = get_run_result(client, baseline.run.run_id, aggregate)
-        compared = compared_runs(
-            client,
-            result.run_id,
-            baseline.run.run_id,
-            aggregate,
-            new_result=result.summary,
-            old_result=baseline_result,
-            timeout=deadline or config.ingestion.timeout,
-        )
-        comparison = compared.comparison
-        alpha = config.verdict.alpha
         old, new = baseline_result, result.summary
+        timeout = deadline or config.ingestion.timeout
+        comparison = compare_runs(
+            client, result.run_id, baseline.run.run_id, aggregate, new_result=new, old_result=old, timeout=timeout
+        )
+        unpaired = unpaired_of(comparison, new, old)
         # the sign tests' coin is fair only between runs of as many trials (significance.py); the t-test's stays so
         differ = trials_of(baseline.run, baseline_result) != trials
-        assessment = assess_comparison(
-            comparison,
-            metrics,
-            alpha=alpha,
-            old_result=old,
-            new_result=new,
-            trials_differ=differ,
-            aggregation=aggregate,
-        )
-        gate_assessment = assess_gates(
-            comparison,
-            config.gate,
-            metrics,
-            alpha=alpha,
-            old_result=old,
-            new_result=new,
-            trials_differ=differ,
-            aggregation=aggregate,
-        )
+        tests: dict[str, Any] = {"alpha": config.verdict.alpha, "trials_differ": differ, "aggregation": aggregate}
+        assessment = assess_comparison(comparison, metrics, old_result=old, new_result=new, **tests)
+        gate_assessment = assess_gates(comparison, config.gate, metrics, old_result=old, new_result=new, **tests)
         # Both sides from the same source, the backend's function spans: this run's outcomes hold its errors too,
         # but a run recorded before sessions carried metadata.error (or by another tool) has them only on its spans.
         errored = client.errored_datapoints(result.run_id)
@@ -539,6 +518,7 @@ def judge(
             new_left = left_out(result.outcomes)
             left = {m: (old_left.get(m, {}), new_left.get(m, {})) for m in {**old_left, **new_left}}
     nones = returned_none(result.outcomes).keys()  # said as the run's warnings: the metrics they leave say why
+    judged = [*config.passing_ranges, *config.gate]  # their missing values are reasons, not warnings
     decision = decide(
         result.summary,
         comparison,
@@ -551,13 +531,14 @@ def judge(
         unrecorded=result.unrecorded,
         new_errors=new_errors,
         compare=config.baseline.strategy is not BaselineStrategy.NONE,
-        strings=string_values(result.outcomes, [*config.passing_ranges, *config.gate]),
-        partly=partly_missing(result.outcomes, [*config.passing_ranges, *config.gate]),
+        strings=string_values(result.outcomes, judged),
+        partly=partly_missing(result.outcomes, judged),
         booleans=boolean_metrics(result.outcomes, config.gate),
         left_out=left,
         none_everywhere=nones,
-        unpaired=len(compared.unpaired[0]) if compared is not None and compared.unpaired is not None else 0,
+        unpaired=len(unpaired[0]) if unpaired is not None else 0,
     )
+    dry_run: tuple[str, ...] = ()
     if settings.as_action and not settings.api_key:  # a dry run: the embedded backend, in a workspace the job drops
         embedded = (
             "A dry run without api-key: it ran on an embedded local backend in the job's workspace, gone when the job"
@@ -569,10 +550,9 @@ def judge(
             f"{FORK_WITHOUT_SECRETS} A maintainer can compare it with HoneyHive's runs by pushing the changes to a"
             " branch of this repository."
         )
-        warnings = (fork, embedded) if settings.secrets_withheld else (embedded,)
-        decision = dataclasses.replace(decision, warnings=(*decision.warnings, *warnings))
-    judged = [*config.passing_ranges, *config.gate]  # their missing values are reasons already
+        dry_run = (fork, embedded) if settings.secrets_withheld else (embedded,)
     said = [
+        *dry_run,
         *evaluator_warnings(result.outcomes, (*decision.reasons, *decision.gate_failures)),
         *no_values(
             comparison,
@@ -583,12 +563,11 @@ def judge(
             result.summary.metrics.aggregation_function,
             nones,
         ),
-        *unpaired_warnings(compared),
+        *unpaired_warnings(unpaired),
     ]
-    decision = dataclasses.replace(decision, warnings=(*decision.warnings, *said))
     if calls := result.outside_calls + result.unfinished_calls:  # spent, and in no datapoint's cost
-        warning = outside_calls_warning(calls, result.unfinished_calls)
-        decision = dataclasses.replace(decision, warnings=(*decision.warnings, warning))
+        said.append(outside_calls_warning(calls, result.unfinished_calls))
+    decision = dataclasses.replace(decision, warnings=(*decision.warnings, *said))
     stood_in = _stood_in(ci, baseline, config.baseline.max_age_days)
     notes: tuple[str, ...] = (stood_in,) if stood_in else ()
     if result.imported:  # spent before any datapoint: in none's metrics, and none's left-out work

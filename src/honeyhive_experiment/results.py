@@ -135,43 +135,11 @@ def compare_runs(
     that does not pair a datapoint both runs scored is asked again for up to ``timeout`` seconds (a
     :class:`~honeyhive_experiment.client.Deadline`: what the wait for the new run's summary left of it): then one
     pairing none of them is refused (an ``ApiError``), and one pairing some is taken as it is
-    (:func:`compared_runs` says which it left out, :func:`unpaired_warnings` warns of them).
+    (:func:`unpaired_of` says which it left out, :func:`unpaired_warnings` warns of them).
     """
-    return compared_runs(
-        client,
-        new_run_id,
-        old_run_id,
-        aggregate_function,
-        new_result=new_result,
-        old_result=old_result,
-        timeout=timeout,
-    ).comparison
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class ComparedRuns:
-    """:func:`compare_runs`' comparison, and what its common datapoints left out of those both runs scored (sorted),
-    of how many: ``None`` when they left out none (or the runs' results were not given)."""
-
-    comparison: RunComparisonResult
-    unpaired: tuple[list[str], int] | None = None
-
-
-def compared_runs(
-    client: HoneyHiveClient,
-    new_run_id: str,
-    old_run_id: str,
-    aggregate_function: str = "average",
-    *,
-    new_result: ExperimentResultSummary | None = None,
-    old_result: ExperimentResultSummary | None = None,
-    timeout: float | Deadline = 120.0,
-) -> ComparedRuns:
-    """:func:`compare_runs`, with what the comparison it took left out of the datapoints both runs scored, as the
-    wait found it: for :func:`unpaired_warnings`, without reading the summaries' rows again."""
     check_client(client)
-    unpaired = _Unpaired(new_result, old_result) if new_result is not None and old_result is not None else None
-    body = client.compare_runs(new_run_id, old_run_id, aggregate_function, unpaired=unpaired, timeout=timeout)
+    left = _Unpaired(new_result, old_result) if new_result is not None and old_result is not None else None
+    body = client.compare_runs(new_run_id, old_run_id, aggregate_function, unpaired=left, timeout=timeout)
     lacking = [m for m in body.get("metrics") or [] if isinstance(m, dict) and _COMPARE_COUNTS - m.keys()]
     if lacking and not client.uses_deprecated_route("compare"):
         try:
@@ -179,14 +147,21 @@ def compared_runs(
         except NotFoundError:  # a server that has dropped the deprecated route: the lists stay unknown (None)
             legacy = {}
         _fill_from_legacy(lacking, legacy)
-    comparison = RunComparisonResult.from_wire(
+    return RunComparisonResult.from_wire(
         body,
         new_run_id=new_run_id,
         old_run_id=old_run_id,
         new_datapoint_ids=new_result.datapoint_ids if new_result is not None else None,
         old_datapoint_ids=old_result.datapoint_ids if old_result is not None else None,
     )
-    return ComparedRuns(comparison, unpaired.last if unpaired is not None else None)
+
+
+def unpaired_of(
+    comparison: RunComparisonResult, new_result: ExperimentResultSummary, old_result: ExperimentResultSummary
+) -> tuple[list[str], int] | None:
+    """What the common datapoints of ``comparison`` (:func:`compare_runs`' of these results) leave out of the
+    datapoints both runs scored, sorted, and of how many (``None``: none), as its wait found it."""
+    return _Unpaired(new_result, old_result)(comparison.common_datapoints)
 
 
 def _scored(summary: ExperimentResultSummary) -> set[str]:
@@ -202,31 +177,29 @@ def _scored(summary: ExperimentResultSummary) -> set[str]:
 class _Unpaired:
     """What a comparison's common datapoints leave out of those both runs scored (:func:`_scored`), sorted, and how
     many both scored; ``None`` when they leave out none. The summaries' rows are read (once) only when the common
-    datapoints lack one both summaries list: a large run's would be built for nothing. :attr:`last`: the answer for
-    the last comparison asked about (the one the wait took)."""
+    datapoints lack one both summaries list: a large run's would be built for nothing."""
 
     def __init__(self, new_result: ExperimentResultSummary, old_result: ExperimentResultSummary) -> None:
         self._listed = set(new_result.datapoint_ids) & set(old_result.datapoint_ids)
         self._both = functools.cache(lambda: _scored(new_result) & _scored(old_result))
-        self.last: tuple[list[str], int] | None = None
 
     def __call__(self, common: Collection[str]) -> tuple[list[str], int] | None:
-        self.last = None
-        if not self._listed <= set(common):
-            left = sorted(self._both() - set(common))
-            self.last = (left, len(self._both())) if left else None
-        return self.last
+        if self._listed <= set(common):
+            return None
+        left = sorted(self._both() - set(common))
+        return (left, len(self._both())) if left else None
 
 
-def unpaired_warnings(compared: ComparedRuns | None) -> list[str]:
+def unpaired_warnings(unpaired: tuple[list[str], int] | None) -> list[str]:
     """The verdict's warning for a comparison that, once :func:`compare_runs` stopped waiting, paired only some of
-    the datapoints both runs scored: the others are compared on no metric (the report says they were left out)."""
-    if compared is None or compared.unpaired is None:
+    the datapoints both runs scored (``unpaired``: :func:`unpaired_of`'s): the others are compared on no metric (the
+    report says they were left out)."""
+    if unpaired is None:
         return []
-    unpaired, scored = compared.unpaired
+    left, scored = unpaired
     return [
-        f"HoneyHive's comparison covers {scored - len(unpaired)} of the {scored} datapoints both runs scored; it still"
-        f" left out {len(unpaired)} ({first_ids(unpaired)}) when ingestion.timeout ran out, so they count in no"
+        f"HoneyHive's comparison covers {scored - len(left)} of the {scored} datapoints both runs scored; it still"
+        f" left out {len(left)} ({first_ids(left)}) when ingestion.timeout ran out, so they count in no"
         " metric's improved or degraded datapoints, and no gate crossed is excused as noise"
     ]
 

@@ -1095,7 +1095,7 @@ def decide(
     ``(the baseline's, this run's)``, whose gates are judged by the direction rule of :func:`_unjudged`;
     ``none_everywhere`` the evaluators that returned None on every datapoint they ran on (:func:`returned_none`),
     whose metrics' missing values are theirs; ``unpaired`` how many datapoints both runs scored ``comparison`` left
-    out (:class:`~honeyhive_experiment.results.ComparedRuns`), whose crossed ``significant: true`` gates are not
+    out (:func:`~honeyhive_experiment.results.unpaired_of`), whose crossed ``significant: true`` gates are not
     excused as noise (:func:`gate_failures`). ``compare`` false: comparisons are switched off (``baseline.strategy:
     none``), so no ``comparison`` is the
     result's own verdict, not neutral; a gate then is never checked, and says so (the experiment file refuses one).
