@@ -819,17 +819,13 @@ def record_run(
                 raise ExperimentCancelled(run_id, outcomes, marked=marked, phase=phase_of(cancel))
             _flush_the_apps(sender, spec.ingestion_timeout)
             finish_run(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, sessions)
-        except KeyboardInterrupt as interrupt:
-            sessions = runner.finished_sessions()
-            marked = finish_run(client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
-            if isinstance(interrupt, Interrupted):  # a signal: the report says what became of the run
-                raise ExperimentCancelled(run_id, marked=marked, phase=phase_of(cancel)) from interrupt
-            raise
         except ExperimentCancelled:
             raise
-        except BaseException as exc:
-            sessions = runner.finished_sessions()
-            finish_run(client, run_id, spec, dataset, ExperimentRunStatus.FAILED, sessions)
+        except BaseException as exc:  # an interrupt cancels the run, anything else fails it
+            status = ExperimentRunStatus.CANCELLED if isinstance(exc, KeyboardInterrupt) else ExperimentRunStatus.FAILED
+            marked = finish_run(client, run_id, spec, dataset, status, runner.finished_sessions())
+            if isinstance(exc, Interrupted):  # a signal: the report says what became of the run
+                raise ExperimentCancelled(run_id, marked=marked, phase=phase_of(cancel)) from exc
             if isinstance(exc, ExperimentError):  # the run exists, marked failed: the report names it
                 exc.run_id = run_id
             raise
