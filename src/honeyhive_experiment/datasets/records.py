@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import types
 from array import array
 from collections.abc import Mapping
 from typing import Any, TypeAlias
@@ -100,20 +101,18 @@ _DECODER = _StrictDecoder(object_pairs_hook=_unique_object, parse_constant=_reje
 # ------------------------------------------------------------------------------------------------ records
 
 
+_JSON_TYPES: tuple[tuple[type | types.UnionType, str], ...] = (
+    (types.NoneType, "null"),
+    (bool, "a boolean"),  # before int: a bool is one
+    (int | float, "a number"),
+    (str, "a string"),
+    (list, "a list"),
+    (dict, "an object"),
+)
+
+
 def _type_name(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
+    return next((name for kind, name in _JSON_TYPES if isinstance(value, kind)), type(value).__name__)
 
 
 def check_record(value: object) -> str | None:
