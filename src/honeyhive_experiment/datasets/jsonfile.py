@@ -7,7 +7,6 @@ syntax error. Line numbers are counted incrementally, so the walk stays linear i
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from honeyhive_experiment.datasets.records import (
     ALLOWED_RECORD_KEYS,
     Rows,
     _decode_error,
-    _NotStrictJson,
+    _json_errors,
     _Records,
     _type_name,
 )
@@ -70,15 +69,8 @@ class _JsonScanner:
         return DatasetError(self.path, _line_col(self.text, pos), f"invalid JSON: {message}")
 
     def _decode(self, pos: int, location: str) -> tuple[Any, int]:
-        try:
-            value, end = _DECODER.raw_decode(self.text, pos)
-        except json.JSONDecodeError as exc:
-            raise DatasetError(
-                self.path, f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}"
-            ) from None
-        except _NotStrictJson as exc:
-            raise DatasetError(self.path, location, str(exc)) from None
-        return value, end
+        with _json_errors(self.path, location):
+            return _DECODER.raw_decode(self.text, pos)
 
     def load(self) -> Rows:
         pos = self._skip(0)

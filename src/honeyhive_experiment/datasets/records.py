@@ -13,7 +13,8 @@ import math
 import re
 import types
 from array import array
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TypeAlias
 
 from honeyhive_experiment.errors import DatasetError
@@ -96,6 +97,19 @@ def _finite_float(text: str) -> float:
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _DECODER = _StrictDecoder(object_pairs_hook=_unique_object, parse_constant=_reject_constant, parse_float=_finite_float)
+
+
+@contextmanager
+def _json_errors(path: str, location: str, first_line: int = 1) -> Iterator[None]:
+    """What :data:`_DECODER` raises in the block as a :class:`DatasetError`: a syntax error at its line (the text's
+    first is the file's ``first_line``) and column, JSON that strict JSON rejects at ``location``."""
+    try:
+        yield
+    except json.JSONDecodeError as exc:
+        where = f"line {first_line + exc.lineno - 1}, column {exc.colno}"
+        raise DatasetError(path, where, f"invalid JSON: {exc.msg}") from None
+    except _NotStrictJson as exc:
+        raise DatasetError(path, location, str(exc)) from None
 
 
 # ------------------------------------------------------------------------------------------------ records
