@@ -799,11 +799,9 @@ def record_run(
     cancel = spec.cancel
     sender = ingestion or client
     own_sink = sink is None
-    sink = sink or _otlp_sink(sender, spec.max_workers)
 
     with ExitStack() as cleanup:
-        if own_sink:
-            cleanup.callback(sink.shutdown)
+        sink = sink or _otlp_sink(sender, spec.max_workers, cleanup)
         _instrument(instrumentors, sink, cleanup)
         runner = Runner(spec, client=sender, sink=sink, run_id=run_id)
         client.create_run(_run_body(run_id, spec, dataset, ExperimentRunStatus.RUNNING))
@@ -876,16 +874,18 @@ def _flush_the_apps(client: HoneyHiveClient, ingestion_timeout: float) -> None:
         )
 
 
-def _otlp_sink(client: HoneyHiveClient, workers: int) -> TraceSink:
+def _otlp_sink(client: HoneyHiveClient, workers: int, cleanup: ExitStack) -> TraceSink:
     """The OTLP sink of a run whose spans go to ``client``'s backend, held to its circuit and connect timeout, with a
-    connection for each of the run's ``workers``."""
-    return TraceSink.otlp(
+    connection for each of the run's ``workers``; shut down when ``cleanup`` closes."""
+    sink = TraceSink.otlp(
         client.traces_endpoint,
         client.auth_headers(),
         circuit=client.circuit,
         connect=client.timeouts.connect,
         connections=workers,
     )
+    cleanup.callback(sink.shutdown)
+    return sink
 
 
 def _instrument(instrumentors: Sequence[Any], sink: TraceSink, cleanup: ExitStack) -> None:
@@ -934,15 +934,11 @@ def run_slice(
         if exc.status >= 500:
             raise
     shared_run(client, run_id, spec)  # joined (a service may refuse a second create) if its terms are ours
-    own_sink = sink is None
-    sink = sink or _otlp_sink(client, spec.max_workers)
-    try:
+    with ExitStack() as cleanup:
+        sink = sink or _otlp_sink(client, spec.max_workers, cleanup)
         outcomes = Runner(spec, client=client, sink=sink, run_id=run_id).run(datapoints, skip=skip)
         _flush_the_apps(client, spec.ingestion_timeout)  # before the report job judges the run
         return outcomes
-    finally:
-        if own_sink:
-            sink.shutdown()
 
 
 def shared_run(client: HoneyHiveClient, run_id: str, spec: RunSpec) -> dict[str, Any]:
