@@ -2,8 +2,8 @@
 
 Owns :data:`Record` and :data:`ALLOWED_RECORD_KEYS`, the shape check every parsed record goes through
 (:func:`check_record`), ``EXT-`` id normalisation and duplicate-id detection (:class:`_Records`), and the
-helpers the readers share: the strict JSON decoder (no repeated keys, no ``NaN``/``Infinity``) and the
-located message for bytes that are not UTF-8. The package docstring states the rules.
+helpers the readers share: the strict JSON decoder (no repeated keys, no ``NaN``/``Infinity``), its errors
+located, and the located message for bytes that are not UTF-8. The package docstring states the rules.
 """
 
 from __future__ import annotations
