@@ -158,29 +158,17 @@ def inspect_callable(fn: Callable[..., Any], name: str | None = None) -> CallSha
     parameters = _parameters(fn)
     if parameters is None:
         return CallShape(shown, _is_async(fn), readable=False)
-    positional: list[inspect.Parameter] = []
-    keywords: list[str] = []
-    required_keywords: list[str] = []
-    var_positional = var_keyword = False
-    for param in parameters.values():
-        if param.kind in _POSITIONAL:
-            positional.append(param)
-        elif param.kind is param.VAR_POSITIONAL:
-            var_positional = True
-        elif param.kind is param.VAR_KEYWORD:
-            var_keyword = True
-        else:
-            keywords.append(param.name)
-            if param.default is param.empty:
-                required_keywords.append(param.name)
+    params = parameters.values()
+    kinds = {param.kind for param in params}
+    keywords = [param for param in params if param.kind is param.KEYWORD_ONLY]
     return CallShape(
         shown,
         _is_async(fn),
-        positional=tuple(positional),
-        var_positional=var_positional,
-        var_keyword=var_keyword,
-        keywords=tuple(keywords),
-        required_keywords=tuple(required_keywords),
+        positional=tuple(param for param in params if param.kind in _POSITIONAL),
+        var_positional=inspect.Parameter.VAR_POSITIONAL in kinds,
+        var_keyword=inspect.Parameter.VAR_KEYWORD in kinds,
+        keywords=tuple(param.name for param in keywords),
+        required_keywords=tuple(param.name for param in keywords if param.default is param.empty),
     )
 
 

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from honeyhive_experiment.config import DatapointIds, DatasetConfig
 from honeyhive_experiment.external import is_external_id, prefixed, repository_dataset_id
 from honeyhive_experiment.models import ExperimentRun
+from honeyhive_experiment.models.wire import text_or_none
 
 __all__ = ["DatasetIdentity", "IdScheme", "file_identity", "same_dataset"]
 
@@ -62,7 +63,7 @@ class DatasetIdentity:
     def of_run(cls, run: ExperimentRun) -> DatasetIdentity:
         """The identity a recorded run was stamped with (only its id for a run without a stamp)."""
         stamp = _stamp(run)
-        path, config = _text(stamp.get("path")), _text(stamp.get("config"))
+        path, config = text_or_none(stamp.get("path")), text_or_none(stamp.get("config"))
         scheme = DatapointIds.CONTENT if stamp.get("datapoint_ids") == DatapointIds.CONTENT else DatapointIds.SDK
         return cls(run.effective_dataset_id or "", path, config, scheme)
 
@@ -102,7 +103,3 @@ def same_dataset(run: ExperimentRun, wanted: str | DatasetIdentity | None) -> bo
 def _stamp(run: ExperimentRun) -> Mapping[str, Any]:
     stamp = run.metadata.get("dataset")
     return stamp if isinstance(stamp, Mapping) else {}
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None

@@ -799,11 +799,9 @@ def record_run(
     cancel = spec.cancel
     sender = ingestion or client
     own_sink = sink is None
-    sink = sink or _otlp_sink(sender, spec.max_workers)
 
     with ExitStack() as cleanup:
-        if own_sink:
-            cleanup.callback(sink.shutdown)
+        sink = sink or _otlp_sink(sender, spec.max_workers, cleanup)
         _instrument(instrumentors, sink, cleanup)
         runner = Runner(spec, client=sender, sink=sink, run_id=run_id)
         client.create_run(_run_body(run_id, spec, dataset, ExperimentRunStatus.RUNNING))
@@ -819,17 +817,13 @@ def record_run(
                 raise ExperimentCancelled(run_id, outcomes, marked=marked, phase=phase_of(cancel))
             _flush_the_apps(sender, spec.ingestion_timeout)
             finish_run(client, run_id, spec, dataset, ExperimentRunStatus.COMPLETED, sessions)
-        except KeyboardInterrupt as interrupt:
-            sessions = runner.finished_sessions()
-            marked = finish_run(client, run_id, spec, dataset, ExperimentRunStatus.CANCELLED, sessions)
-            if isinstance(interrupt, Interrupted):  # a signal: the report says what became of the run
-                raise ExperimentCancelled(run_id, marked=marked, phase=phase_of(cancel)) from interrupt
-            raise
         except ExperimentCancelled:
             raise
-        except BaseException as exc:
-            sessions = runner.finished_sessions()
-            finish_run(client, run_id, spec, dataset, ExperimentRunStatus.FAILED, sessions)
+        except BaseException as exc:  # an interrupt cancels the run, anything else fails it
+            status = ExperimentRunStatus.CANCELLED if isinstance(exc, KeyboardInterrupt) else ExperimentRunStatus.FAILED
+            marked = finish_run(client, run_id, spec, dataset, status, runner.finished_sessions())
+            if isinstance(exc, Interrupted):  # a signal: the report says what became of the run
+                raise ExperimentCancelled(run_id, marked=marked, phase=phase_of(cancel)) from exc
             if isinstance(exc, ExperimentError):  # the run exists, marked failed: the report names it
                 exc.run_id = run_id
             raise
@@ -880,16 +874,18 @@ def _flush_the_apps(client: HoneyHiveClient, ingestion_timeout: float) -> None:
         )
 
 
-def _otlp_sink(client: HoneyHiveClient, workers: int) -> TraceSink:
+def _otlp_sink(client: HoneyHiveClient, workers: int, cleanup: ExitStack) -> TraceSink:
     """The OTLP sink of a run whose spans go to ``client``'s backend, held to its circuit and connect timeout, with a
-    connection for each of the run's ``workers``."""
-    return TraceSink.otlp(
+    connection for each of the run's ``workers``; shut down when ``cleanup`` closes."""
+    sink = TraceSink.otlp(
         client.traces_endpoint,
         client.auth_headers(),
         circuit=client.circuit,
         connect=client.timeouts.connect,
         connections=workers,
     )
+    cleanup.callback(sink.shutdown)
+    return sink
 
 
 def _instrument(instrumentors: Sequence[Any], sink: TraceSink, cleanup: ExitStack) -> None:
@@ -938,15 +934,11 @@ def run_slice(
         if exc.status >= 500:
             raise
     shared_run(client, run_id, spec)  # joined (a service may refuse a second create) if its terms are ours
-    own_sink = sink is None
-    sink = sink or _otlp_sink(client, spec.max_workers)
-    try:
+    with ExitStack() as cleanup:
+        sink = sink or _otlp_sink(client, spec.max_workers, cleanup)
         outcomes = Runner(spec, client=client, sink=sink, run_id=run_id).run(datapoints, skip=skip)
         _flush_the_apps(client, spec.ingestion_timeout)  # before the report job judges the run
         return outcomes
-    finally:
-        if own_sink:
-            sink.shutdown()
 
 
 def shared_run(client: HoneyHiveClient, run_id: str, spec: RunSpec) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -118,11 +119,7 @@ def prepare_external_dataset(
     ('EXT-7f5e0b8f4e48c9aa', ['EXT-c6dfa2c4e6969832', 'EXT-faada761333ea549'])
     """
     dataset_id = generate_external_dataset_id(datapoints, custom_dataset_id)
-    datapoint_ids = []
-    for index, datapoint in enumerate(datapoints):
-        custom_id = _own_id(datapoint, index)
-        datapoint_ids.append(generate_external_datapoint_id(datapoint, index, custom_id))
-    return dataset_id, datapoint_ids
+    return dataset_id, [generate_external_datapoint_id(dp, i, _own_id(dp, i)) for i, dp in enumerate(datapoints)]
 
 
 def _own_id(datapoint: Mapping[str, Any], index: int) -> str | None:
@@ -162,7 +159,7 @@ def content_datapoint_ids(datapoints: Sequence[Mapping[str, Any]]) -> list[str]:
     >>> content_datapoint_ids([{"q": 0}, {"q": 1}, {"q": 2}, {"q": 1}])[1:] == ids  # a row inserted first moves none
     True
     """
-    seen: dict[str, int] = {}
+    seen: Counter[str] = Counter()  # the earlier datapoints of each content
     ids = []
     for index, datapoint in enumerate(datapoints):
         custom_id = _own_id(datapoint, index)
@@ -170,9 +167,8 @@ def content_datapoint_ids(datapoints: Sequence[Mapping[str, Any]]) -> list[str]:
             ids.append(prefixed(custom_id))
             continue
         content = json.dumps(dict(datapoint), sort_keys=True)
-        occurrence = seen.get(content, 0)
-        seen[content] = occurrence + 1
-        ids.append(_digest(f"{content}#{occurrence}"))
+        ids.append(_digest(f"{content}#{seen[content]}"))
+        seen[content] += 1
     return ids
 
 

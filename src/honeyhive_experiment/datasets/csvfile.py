@@ -185,23 +185,15 @@ def _csv_records(path: str, rows: Iterator[tuple[int, list[str]]]) -> Rows:
             continue
         if len(row) != width:
             raise DatasetError(path, f"line {lineno}", f"expected {width} cells (as in the header), found {len(row)}")
-        inputs: dict[str, Any] = {}
-        sections: dict[str, dict[str, Any]] = {"inputs": inputs, "ground_truth": {}, "metadata": {}}
-        ids: Record = {}
+        sections: dict[str, dict[str, Any]] = {"id": {}, **{section: {} for section in CSV_SECTIONS}}
         for column, cell in zip(columns, row, strict=True):
             if cell == "":
                 continue
-            if column.section == "id":
-                ids[column.key] = cell
-                continue
-            try:
+            try:  # an id column's cell as it is (str)
                 sections[column.section][column.key] = column.convert(cell)
             except ValueError as exc:
                 raise DatasetError(path, f"line {lineno}, column {column.header!r}", str(exc)) from None
-        record: Record = {**ids, "inputs": inputs}
-        if sections["ground_truth"]:
-            record["ground_truth"] = sections["ground_truth"]
-        if sections["metadata"]:
-            record["metadata"] = sections["metadata"]
+        record: Record = {**sections.pop("id"), "inputs": sections.pop("inputs")}
+        record.update((section, values) for section, values in sections.items() if values)  # an empty one left out
         records.add(record, f"line {lineno}", lineno)
     return records.records

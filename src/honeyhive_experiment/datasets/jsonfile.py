@@ -7,7 +7,6 @@ syntax error. Line numbers are counted incrementally, so the walk stays linear i
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from honeyhive_experiment.datasets.records import (
     ALLOWED_RECORD_KEYS,
     Rows,
     _decode_error,
-    _NotStrictJson,
+    _json_errors,
     _Records,
     _type_name,
 )
@@ -70,15 +69,13 @@ class _JsonScanner:
         return DatasetError(self.path, _line_col(self.text, pos), f"invalid JSON: {message}")
 
     def _decode(self, pos: int, location: str) -> tuple[Any, int]:
-        try:
-            value, end = _DECODER.raw_decode(self.text, pos)
-        except json.JSONDecodeError as exc:
-            raise DatasetError(
-                self.path, f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}"
-            ) from None
-        except _NotStrictJson as exc:
-            raise DatasetError(self.path, location, str(exc)) from None
-        return value, end
+        with _json_errors(self.path, location):
+            return _DECODER.raw_decode(self.text, pos)
+
+    def _found(self, pos: int, expected: str) -> DatasetError:
+        """What should be at ``pos`` (``expected``) and the type of the value there instead, at its line and column."""
+        where = _line_col(self.text, pos)
+        return DatasetError(self.path, where, f"{expected}, found {_type_name(self._decode(pos, where)[0])}")
 
     def load(self) -> Rows:
         pos = self._skip(0)
@@ -90,14 +87,7 @@ class _JsonScanner:
         elif first == "{":
             records, pos = self._wrapper(pos)
         else:
-            where = _line_col(self.text, pos)
-            value, _ = self._decode(pos, where)
-            raise DatasetError(
-                self.path,
-                where,
-                'the top level must be a list of records or an object {"datapoints": [...]}, '
-                f"found {_type_name(value)}",
-            )
+            raise self._found(pos, 'the top level must be a list of records or an object {"datapoints": [...]}')
         pos = self._skip(pos)
         if pos != len(self.text):
             raise self._syntax_error(pos, "Extra data after the top-level value")
@@ -127,9 +117,7 @@ class _JsonScanner:
             if records is not None:
                 raise DatasetError(self.path, where, "'datapoints' appears twice")
             if not self.text.startswith("[", pos):
-                where = _line_col(self.text, pos)
-                value, _ = self._decode(pos, where)
-                raise DatasetError(self.path, where, f"'datapoints' must be a list, found {_type_name(value)}")
+                raise self._found(pos, "'datapoints' must be a list")
             records, pos = self._array(pos)
             pos = self._skip(pos)
             if self.text.startswith(",", pos):

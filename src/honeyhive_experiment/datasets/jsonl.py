@@ -7,14 +7,7 @@ a bad byte or a syntax error is located on its own line; each record goes throug
 
 from __future__ import annotations
 
-import json
-
-from honeyhive_experiment.datasets.records import (
-    _DECODER,
-    Rows,
-    _NotStrictJson,
-    _Records,
-)
+from honeyhive_experiment.datasets.records import _DECODER, Rows, _json_errors, _Records
 from honeyhive_experiment.errors import DatasetError
 from honeyhive_experiment.paths import not_utf8
 
@@ -40,12 +33,8 @@ def load_jsonl(path: str) -> Rows:
                 raise DatasetError(path, location, not_utf8(exc)) from None
             if not line.strip(" \t\r\n"):
                 continue
-            try:
+            with _json_errors(path, location, lineno):
                 value = _DECODER.decode(line)
-            except json.JSONDecodeError as exc:
-                raise DatasetError(path, f"line {lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}") from None
-            except _NotStrictJson as exc:
-                raise DatasetError(path, location, str(exc)) from None
             records.add(value, location, lineno)
     if not records.records:
         raise DatasetError(path, None, "the file is empty (no non-blank line)")

@@ -19,13 +19,17 @@ from honeyhive_experiment.errors import DatasetError
 
 __all__ = ["SUPPORTED_SUFFIXES", "load_dataset_file"]
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".jsonl", ".json", ".csv")
-
 _LOADERS: dict[str, Callable[[str], Rows]] = {
     ".jsonl": load_jsonl,
     ".json": load_json,
     ".csv": load_csv,
 }
+SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_LOADERS)
+_OS_ERRORS: tuple[tuple[type[OSError], str], ...] = (
+    (FileNotFoundError, "file not found"),
+    (IsADirectoryError, "is a directory, not a dataset file"),
+    (PermissionError, "permission denied"),
+)
 
 
 def load_dataset_file(path: str | os.PathLike[str]) -> Rows:
@@ -43,21 +47,13 @@ def load_dataset_file(path: str | os.PathLike[str]) -> Rows:
         raise DatasetError(
             shown, None, f"unsupported dataset file type ({found}); use one of {', '.join(SUPPORTED_SUFFIXES)}"
         )
-    loader = _LOADERS[suffix]
     try:
-        records = loader(shown)
+        records = _LOADERS[suffix](shown)
     except OSError as exc:
-        raise DatasetError(shown, None, _describe_os_error(exc)) from None
+        said = next(
+            (text for kind, text in _OS_ERRORS if isinstance(exc, kind)), f"cannot read the file: {exc.strerror or exc}"
+        )
+        raise DatasetError(shown, None, said) from None
     if not records:
         raise DatasetError(shown, None, "the dataset has no records")
     return records
-
-
-def _describe_os_error(exc: OSError) -> str:
-    if isinstance(exc, FileNotFoundError):
-        return "file not found"
-    if isinstance(exc, IsADirectoryError):
-        return "is a directory, not a dataset file"
-    if isinstance(exc, PermissionError):
-        return "permission denied"
-    return f"cannot read the file: {exc.strerror or exc}"

@@ -2,8 +2,8 @@
 
 Owns :data:`Record` and :data:`ALLOWED_RECORD_KEYS`, the shape check every parsed record goes through
 (:func:`check_record`), ``EXT-`` id normalisation and duplicate-id detection (:class:`_Records`), and the
-helpers the readers share: the strict JSON decoder (no repeated keys, no ``NaN``/``Infinity``) and the
-located message for bytes that are not UTF-8. The package docstring states the rules.
+helpers the readers share: the strict JSON decoder (no repeated keys, no ``NaN``/``Infinity``), its errors
+located, and the located message for bytes that are not UTF-8. The package docstring states the rules.
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import math
 import re
+import types
 from array import array
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TypeAlias
 
 from honeyhive_experiment.errors import DatasetError
@@ -97,23 +99,34 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _DECODER = _StrictDecoder(object_pairs_hook=_unique_object, parse_constant=_reject_constant, parse_float=_finite_float)
 
 
+@contextmanager
+def _json_errors(path: str, location: str, first_line: int = 1) -> Iterator[None]:
+    """What :data:`_DECODER` raises in the block as a :class:`DatasetError`: a syntax error at its line (the text's
+    first is the file's ``first_line``) and column, JSON that strict JSON rejects at ``location``."""
+    try:
+        yield
+    except json.JSONDecodeError as exc:
+        where = f"line {first_line + exc.lineno - 1}, column {exc.colno}"
+        raise DatasetError(path, where, f"invalid JSON: {exc.msg}") from None
+    except _NotStrictJson as exc:
+        raise DatasetError(path, location, str(exc)) from None
+
+
 # ------------------------------------------------------------------------------------------------ records
 
 
+_JSON_TYPES: tuple[tuple[type | types.UnionType, str], ...] = (
+    (types.NoneType, "null"),
+    (bool, "a boolean"),  # before int: a bool is one
+    (int | float, "a number"),
+    (str, "a string"),
+    (list, "a list"),
+    (dict, "an object"),
+)
+
+
 def _type_name(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
+    return next((name for kind, name in _JSON_TYPES if isinstance(value, kind)), type(value).__name__)
 
 
 def check_record(value: object) -> str | None:

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from honeyhive_experiment.jsonstream import at_the_top
-from honeyhive_experiment.models.wire import MetricKey, MetricValue
+from honeyhive_experiment.models.outcomes import trial_of
+from honeyhive_experiment.models.wire import MetricKey, MetricValue, text_or_none
 
 if TYPE_CHECKING:
     from honeyhive_experiment.models.summary import ExperimentResultSummary
@@ -89,18 +90,8 @@ class _Builder:
     explanations: dict[str, str] = field(default_factory=dict)
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
 def _is_empty(value: Any) -> bool:
     return value is None or value == {} or value == []
-
-
-def _trial(metadata: Any) -> int:
-    """A session event's trial (``metadata.trial``; 0 when it has none, as without trials)."""
-    trial = metadata.get("trial") if isinstance(metadata, Mapping) else None
-    return trial if isinstance(trial, int) and not isinstance(trial, bool) else 0
 
 
 def records_from_events(
@@ -116,8 +107,8 @@ def records_from_events(
         if not isinstance(event, Mapping):
             continue
         metadata = event.get("metadata")
-        session_id = _text(event.get("session_id"))
-        datapoint_id = _text(metadata.get("datapoint_id")) if isinstance(metadata, Mapping) else None
+        session_id = text_or_none(event.get("session_id"))
+        datapoint_id = text_or_none(metadata.get("datapoint_id")) if isinstance(metadata, Mapping) else None
         key = datapoint_id or session_id
         if key is None:
             continue
@@ -131,20 +122,20 @@ def records_from_events(
         record = sessions.setdefault(session_key, _Builder())
         kind = event.get("event_type")
         if kind == "session":
-            record.trial = _trial(metadata)
+            record.trial = trial_of(metadata)
             record.session_id = session_id or record.session_id
             record.inputs, record.outputs = event.get("inputs"), event.get("outputs")
-            record.error = _text(event.get("error"))
+            record.error = text_or_none(event.get("error"))
             if record.trial == 0 and key not in chosen:
                 chosen[key] = session_key
                 found[key] = {session_key: record}
         elif kind == "chain" and session_id is not None and at_the_top(event):
             record.session_id = record.session_id or session_id
             if record.root is None:
-                record.root = (event.get("inputs"), event.get("outputs"), _text(event.get("error")))
+                record.root = (event.get("inputs"), event.get("outputs"), text_or_none(event.get("error")))
         metrics = event.get("metrics")
         if isinstance(metrics, Mapping):
-            name = _text(event.get("event_name"))
+            name = text_or_none(event.get("event_name"))
             for metric, value in metrics.items():
                 if isinstance(value, bool | int | float):
                     record.metrics.setdefault((str(metric), name), value)

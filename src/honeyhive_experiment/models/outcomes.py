@@ -37,6 +37,7 @@ __all__ = [
     "Progress",
     "outside_ranges",
     "timeout_error",
+    "trial_of",
 ]
 
 
@@ -151,6 +152,12 @@ def timeout_error(seconds: float) -> str:
     return f"{_TIMED_OUT} {seconds:g} s"
 
 
+def trial_of(metadata: object) -> int:
+    """A session's trial (``metadata.trial``; 0 when it has none, as without trials)."""
+    trial = metadata.get("trial") if isinstance(metadata, Mapping) else None
+    return trial if isinstance(trial, int) and not isinstance(trial, bool) else 0
+
+
 def _amount(value: object) -> TypeGuard[int | float]:
     """Whether ``value`` is a count or an amount a job recorded (not a flag, not negative)."""
     return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
@@ -246,7 +253,6 @@ class DatapointOutcome:
             EvaluatorFailure(str(name), str(text))
             for name, text in _pairs(metadata.get(EVALUATOR_ERRORS_KEY), "evaluator", "error")
         )
-        trial = metadata.get("trial")
         unpriced: dict[str, dict[str, int]] = {}
         for key in UNPRICED_KEYS:
             for model, n in _pairs(metadata.get(key), "model", "calls"):
@@ -264,7 +270,7 @@ class DatapointOutcome:
             status,
             error=error,
             evaluator_failures=failures,
-            trial=trial if isinstance(trial, int) and not isinstance(trial, bool) else 0,
+            trial=trial_of(metadata),
             unpriced=unpriced or NO_UNPRICED,
             replaced=tuple(str(name) for name in replaced) if isinstance(replaced, list) else (),
             outside=outside - unfinished,

@@ -17,6 +17,7 @@ from honeyhive_experiment.models.wire import (
     _ids_or_none,
     _Status,
     _WireModel,
+    text_or_none,
 )
 
 DATAPOINT_COUNT = "datapoint_count"
@@ -71,8 +72,7 @@ class ExperimentRun(_WireModel):
     @property
     def offline_dataset_id(self) -> str | None:
         """``metadata.offline_dataset_id``: the ``EXT-`` id of an external dataset (``dataset_id`` is null then)."""
-        value = self.metadata.get("offline_dataset_id")
-        return value if isinstance(value, str) and value else None
+        return text_or_none(self.metadata.get("offline_dataset_id"))
 
     @property
     def effective_dataset_id(self) -> str | None:

@@ -54,6 +54,11 @@ def _ids_or_none(value: Any) -> Any:
     return None if value is None else _ids(value)
 
 
+def text_or_none(value: object) -> str | None:
+    """``value`` when it is a non-empty string, else ``None``: how a field of metadata or of an event is read."""
+    return value if isinstance(value, str) and value else None
+
+
 def _dict_or_empty(value: Any) -> Any:
     return {} if value is None else value
 
