@@ -197,7 +197,6 @@ _HELD: Final = string.ascii_letters + string.digits + "-_.~+/=:@[;"  # a token's
 _CONTEXT: Final = re.compile(  # at a flush's cut, what may name or begin the secret held after it: keep it with it
     rf"(?:\b(?i:bearer|basic)\s+|{_KEYWORD}[\"']?\s*(?:[:=]\s*[\"']?)?|://[^\s/?#@]*|-----BEGIN[A-Z ]*)\Z"
 )
-_CONTEXT_HINT: Final = re.compile(r"(?i:bearer|basic|key|token|secret|passw)|://|-----BEGIN")  # one _CONTEXT needs
 _REACH: Final = 256  # how far before the cut _CONTEXT is looked for
 INVISIBLE_CHARS: Final = (  # the controls but line breaks, Unicode's default-ignorable characters (BMP) but selectors
     r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
@@ -351,7 +350,7 @@ def _tables(values: tuple[str, ...]) -> _Tables:
             grams = frozenset(source[at : at + window] for source in fitting for at in range(len(source) - window + 1))
             edges.append((window, grams, fitting, itemgetter(slice(None, window)), itemgetter(slice(-window, None))))
     return _Tables(
-        encoded=tuple(sorted(((gate, forms) for forms, gate in encoded.items()), key=lambda g: -len(g[1][0]))),
+        encoded=tuple((gate, forms) for forms, gate in encoded.items()),
         escaped=tuple(escaped),
         anchors=tuple(anchors),
         edges=tuple(edges),
@@ -516,8 +515,7 @@ class Redactor:
         while True:
             run = tail.match(line[max(0, cut - hold) : cut][::-1])
             cut -= run.end() if run is not None else 0
-            begin = max(0, cut - _REACH)
-            if not _CONTEXT_HINT.search(line, begin, cut) or (found := _CONTEXT.search(line, begin, cut)) is None:
+            if (found := _CONTEXT.search(line, max(0, cut - _REACH), cut)) is None:
                 return cut
             cut = found.start()  # never cut itself: every _CONTEXT is one character or more
 
