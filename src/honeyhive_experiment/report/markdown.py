@@ -64,8 +64,7 @@ def md_escape(value: Any) -> Markup:
         text = _NEWLINES.sub(" ", text)
     text = _CONTROL.sub("", text).replace("\t", " ")
     for char, escaped in _MD_REPLACEMENTS:
-        if char in text:
-            text = text.replace(char, escaped)
+        text = text.replace(char, escaped)
     text = _REFERENCE.sub(rf"\g<0>{_ZWJ}", text)
     return Markup(text)  # noqa: S704 - escaped above
 

@@ -99,7 +99,7 @@ import sys
 import threading
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain, repeat
 from operator import itemgetter
@@ -184,7 +184,11 @@ _BREAK: Final = re.compile(  # where a line ends: str.splitlines()'s breaks, and
     r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]|\\+(?:[nrfv]|x(?i:0[bc]|1[c-e]|85)|u(?i:000[bc]|001[c-e]|0085|202[89]))"
 )
 _URL_SAFE: Final = frozenset(string.ascii_letters + string.digits + "-_.~")  # never percent- or JSON-escaped
-_ENTITIES: Final = {chr(point): name for point, name in html.entities.codepoint2name.items()} | {"'": "apos"}
+# what else one character is written as (a regex each): HTML's named references (&amp; &quot; &apos;), quote_plus's
+# + for a space, JSON's optional \/, repr's \' (of a string holding both quotes)
+_ALSO: Final[dict[str, tuple[str, ...]]] = {
+    chr(point): (f"&{name};",) for point, name in html.entities.codepoint2name.items()
+} | {"'": ("&apos;", r"\\'"), " ": (r"\+",), "/": (r"\\/",)}
 _WORDISH: Final = re.compile(rf"[\W_]*(?:{_WORD}[\s,./:;_-]+)*{_WORD}?[\W_]*", re.ASCII)
 _GATE: Final = 16  # characters of a form or anchor checked first: enough to be rare, short enough to be cheap
 _ESCAPE_LONGEST: Final = 13  # characters an escape of one character takes at most: &#0001114111; %F4%8F%BF%BF
@@ -193,7 +197,6 @@ _HELD: Final = string.ascii_letters + string.digits + "-_.~+/=:@[;"  # a token's
 _CONTEXT: Final = re.compile(  # at a flush's cut, what may name or begin the secret held after it: keep it with it
     rf"(?:\b(?i:bearer|basic)\s+|{_KEYWORD}[\"']?\s*(?:[:=]\s*[\"']?)?|://[^\s/?#@]*|-----BEGIN[A-Z ]*)\Z"
 )
-_CONTEXT_HINT: Final = re.compile(r"(?i:bearer|basic|key|token|secret|passw)|://|-----BEGIN")  # one _CONTEXT needs
 _REACH: Final = 256  # how far before the cut _CONTEXT is looked for
 INVISIBLE_CHARS: Final = (  # the controls but line breaks, Unicode's default-ignorable characters (BMP) but selectors
     r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
@@ -262,18 +265,11 @@ def _escaped(secret: str) -> tuple[str | None, re.Pattern[str]] | None:
             re.escape(json.dumps(c)[1:-1]),  # \\" \\\\ \\n …: repr's too
             "(?i:" + "".join(f"%{b:02x}" for b in c.encode("utf-8")) + ")",
             "".join(rf"\\u(?i:{units[i : i + 2].hex()})" for i in range(0, len(units), 2)),
-            # HTML: numeric (markupsafe's &#34; &#39;, PHP's &#039;, html.escape's &#x27;) and named (&amp; &quot;)
+            # HTML: numeric (markupsafe's &#34; &#39;, PHP's &#039;, html.escape's &#x27;); named and others: _ALSO
             rf"&\#0{{0,3}}{ord(c)};",
             rf"(?i:&\#x0{{0,3}}{ord(c):x};)",
+            *_ALSO.get(c, ()),
         }
-        if c in _ENTITIES:
-            options.add(f"&{_ENTITIES[c]};")
-        if c == " ":
-            options.add(r"\+")
-        if c == "/":
-            options.add(r"\\/")
-        if c == "'":
-            options.add(r"\\'")  # repr's, of a string holding both quotes
         parts.append("(?:" + "|".join(sorted(options, key=lambda o: (-len(o), o))) + ")")
     hint = _longest_run(secret, r"[A-Za-z0-9._~-]+")
     return (hint if len(hint) >= 4 else None), re.compile("".join(parts))
@@ -354,21 +350,22 @@ def _tables(values: tuple[str, ...]) -> _Tables:
             grams = frozenset(source[at : at + window] for source in fitting for at in range(len(source) - window + 1))
             edges.append((window, grams, fitting, itemgetter(slice(None, window)), itemgetter(slice(-window, None))))
     return _Tables(
-        encoded=tuple(sorted(((gate, forms) for forms, gate in encoded.items()), key=lambda g: -len(g[1][0]))),
+        encoded=tuple((gate, forms) for forms, gate in encoded.items()),
         escaped=tuple(escaped),
         anchors=tuple(anchors),
         edges=tuple(edges),
         hold=max(_HOLD, longest - 1, *(len(source) - 1 for source in sources)),
-        tail=_tail(held),
+        tail=re.compile(f"[{re.escape(''.join(sorted(held)))}{_UNSEEN_CHARS}]*"),
         spaced=tuple(spaced),
     )
 
 
-def _tail(held: Iterable[str]) -> re.Pattern[str]:
-    return re.compile(f"[{re.escape(''.join(sorted(held)))}{_UNSEEN_CHARS}]*")
-
-
-_TAIL: Final = _tail(_HELD)  # no known value: the common shapes'
+def _places(text: str, piece: str, step: int = 1) -> Iterator[int]:
+    """Where ``piece`` is in ``text``: every place, or each at least ``step`` past the one before."""
+    at = text.find(piece)
+    while at >= 0:
+        yield at
+        at = text.find(piece, at + step)
 
 
 def _extend(text: str, start: int, length: int, source: str, at: int) -> tuple[int, int]:
@@ -394,12 +391,10 @@ def _fragments(text: str, tables: _Tables) -> list[tuple[int, int]]:
     spans = []
     for gate, anchor, value, at, least in tables.anchors:
         if gate in text:
-            start = text.find(anchor)
-            while start >= 0:
+            for start in _places(text, anchor):
                 span = _extend(text, start, len(anchor), value, at)
                 if span[1] - span[0] >= least and _identifying(text[span[0] : span[1]], value):
                     spans.append(span)
-                start = text.find(anchor, start + 1)
     lines = _BREAK.split(text) if "\\" in text else text.splitlines()  # str.splitlines(): no regex, the common case
     if len(lines) > 1:
         trimmed = list(map(str.strip, lines, repeat(_EDGE_TRIM)))
@@ -434,12 +429,10 @@ def _at_edges(text: str, edge: _Edge) -> list[tuple[int, int]]:
             if gram not in grams:
                 continue
             for source in fitting:
-                at = source.find(gram)
-                while at >= 0:
+                for at in _places(source, gram):
                     span = _extend(text, start, window, source, at)
                     if _identifying(text[span[0] : span[1]], source):
                         spans.append(span)
-                    at = source.find(gram, at + 1)
     return spans
 
 
@@ -467,14 +460,10 @@ class Redactor:
     __slots__ = ("_cache", "_secrets", "_tables")
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
-        values: set[str] = set()
-        for secret in secrets:
-            if isinstance(secret, str):
-                value = secret.strip()  # the spaces around a secret are not part of it: they would stretch fragments
-                if len(value) >= MIN_SECRET:
-                    values.add(value)
-        self._secrets = tuple(sorted(values, key=lambda v: (-len(v), v)))
-        self._tables = _tables(self._secrets) if self._secrets else None
+        # the spaces around a secret are not part of it: they would stretch fragments
+        values = {secret.strip() for secret in secrets if isinstance(secret, str)}
+        self._secrets = tuple(sorted((v for v in values if len(v) >= MIN_SECRET), key=lambda v: (-len(v), v)))
+        self._tables = _tables(self._secrets)  # of no secret: what the common shapes' tokens are made of, to hold
         self._cache: dict[str, str] = {}  # short strings (names, ids) repeat: redact each once
 
     def redact(self, text: str) -> str:
@@ -506,7 +495,7 @@ class Redactor:
         and of the keyword, ``Bearer`` or URL before it (a secret judged by what stands before it is judged with it:
         whatever the pieces, the line shows as it would have whole)."""
         cut = len(line)
-        for form in self._tables.spaced if self._tables is not None else ():
+        for form in self._tables.spaced:
             cut = min(cut, len(line) - _overlap(line, form))
         cut = self._held(line, cut)
         if cut == 0:  # all of it may be (a word still being written)
@@ -522,12 +511,11 @@ class Redactor:
     def _held(self, line: str, cut: int) -> int:
         """``cut`` moved back over the run of what the secrets and their forms are made of before it, and to the start
         of what may name or begin the secret after it (:data:`_CONTEXT`), as long as either moves it."""
-        hold, tail = (self._tables.hold, self._tables.tail) if self._tables is not None else (_HOLD, _TAIL)
+        hold, tail = self._tables.hold, self._tables.tail
         while True:
             run = tail.match(line[max(0, cut - hold) : cut][::-1])
             cut -= run.end() if run is not None else 0
-            begin = max(0, cut - _REACH)
-            if not _CONTEXT_HINT.search(line, begin, cut) or (found := _CONTEXT.search(line, begin, cut)) is None:
+            if (found := _CONTEXT.search(line, max(0, cut - _REACH), cut)) is None:
                 return cut
             cut = found.start()  # never cut itself: every _CONTEXT is one character or more
 
@@ -556,7 +544,7 @@ class Redactor:
         its strings, and nothing else: no pattern, no key (what the user's code returned stays theirs). What the runner
         records in HoneyHive, so a job that reads it back (a report job, ``view``) shows no secret that only the
         recording job's environment held."""
-        if self._tables is None:
+        if not self._secrets:
             return value
         return self._walk(value, lambda text: _blank(text, self._spans(text, rules=False)), keys=False)
 
@@ -565,14 +553,11 @@ class Redactor:
         only where its known values are."""
         spans: list[tuple[int, int]] = []
         tables = self._tables
-        if tables is not None:
+        if self._secrets:
             for gate, forms in tables.encoded:
                 if gate in text:
                     for form in forms:
-                        start = text.find(form)
-                        while start >= 0:
-                            spans.append((start, start + len(form)))
-                            start = text.find(form, start + len(form))
+                        spans.extend((start, start + len(form)) for start in _places(text, form, len(form)))
             for hint, pattern in tables.escaped:
                 if hint is None or hint in text:
                     spans.extend(match.span() for match in pattern.finditer(text))
