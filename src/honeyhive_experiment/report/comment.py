@@ -124,30 +124,32 @@ def _builtin_loader() -> jinja2.BaseLoader:
     return jinja2.FileSystemLoader(builtin_template_dir())
 
 
-def _environment(kind: type[jinja2.Environment], loader: jinja2.BaseLoader) -> jinja2.Environment:
-    """A comment template's environment (``kind``: Jinja's own, or its sandbox for a custom template): every
-    value escaped (autoescape and :func:`finalize`), an undefined name an error, and the filters."""
+def template_environment(
+    kind: type[jinja2.Environment] | None = None, loader: jinja2.BaseLoader | None = None, *, markdown: bool = True
+) -> jinja2.Environment:
+    """A template's environment: Jinja's own (``kind``: its sandbox, for a custom template) loading the built-in
+    templates (else ``loader``); every value escaped (autoescape), an undefined name an error. For Markdown (the
+    comment's): every value through :func:`finalize` too, the filters, and a template's last newline kept."""
     import jinja2
 
-    env = kind(
-        loader=loader,
+    env = (kind or jinja2.Environment)(
+        loader=loader or _builtin_loader(),
         autoescape=True,
-        finalize=finalize,
+        finalize=finalize if markdown else None,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
-        keep_trailing_newline=True,
+        keep_trailing_newline=markdown,
         auto_reload=False,
     )
-    env.filters.update(md=md_escape, cell=md_escape, url=url_filter, codeblock=codeblock)
+    if markdown:
+        env.filters.update(md=md_escape, cell=md_escape, url=url_filter, codeblock=codeblock)
     return env
 
 
 @lru_cache(maxsize=1)
 def _builtin_template() -> jinja2.Template:
-    import jinja2
-
-    return _environment(jinja2.Environment, _builtin_loader()).get_template(BUILTIN_TEMPLATE)
+    return template_environment().get_template(BUILTIN_TEMPLATE)
 
 
 def custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str, threading.Event]:
@@ -170,7 +172,7 @@ def custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str,
             _confined_loader(shown),
         ]
     )
-    env = _environment(ImmutableSandboxedEnvironment, loader)
+    env = template_environment(ImmutableSandboxedEnvironment, loader)
     abandoned = threading.Event()
     env.globals["range"] = partial(_budgeted_range, abandoned)
     try:

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from markupsafe import Markup, escape
 
-from honeyhive_experiment.report.comment import builtin_template_dir, heading
+from honeyhive_experiment.report.comment import heading, template_environment
 from honeyhive_experiment.report.model import (
     ROW_STATUSES,
     Report,
@@ -132,8 +132,7 @@ def _marked(tag: str, text: str) -> Markup:
         return Markup("")
     space = _TRAILING_SPACE.search(text)
     cut = space.start() if space is not None and space.start() > 0 else len(text)
-    opened, closed = {"del": (Markup("<del>"), Markup("</del>")), "ins": (Markup("<ins>"), Markup("</ins>"))}[tag]
-    return opened + escape(text[:cut]) + closed + escape(text[cut:])
+    return Markup("<{0}>{1}</{0}>{2}").format(tag, text[:cut], text[cut:])  # the texts escaped
 
 
 # ============================================================================================ charts
@@ -359,16 +358,7 @@ def _row(report: Report, row: ReportRow, compared: bool) -> _RowView:
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(builtin_template_dir()),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=False,
-    )
+    return template_environment(markdown=False)
 
 
 def _hash(text: str) -> str:
