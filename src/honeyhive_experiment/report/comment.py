@@ -458,12 +458,7 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         "no_baseline": no_baseline,
         "comparisons_off": report.comparisons_off,
         "run": report.run,
-        "counts": {
-            "passed": format_count(counts.passed),
-            "failed": format_count(counts.failed),
-            "errored": format_count(counts.errored),
-            "total": format_count(counts.total),
-        },
+        "counts": {name: format_count(getattr(counts, name)) for name in ("passed", "failed", "errored", "total")},
         "baseline": report.baseline,
         "has_comparison": report.comparison is not None,
         "metrics": shown,
