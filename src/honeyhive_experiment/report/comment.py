@@ -420,19 +420,10 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         for row in failed
     ]
     error_views = [e.model_copy(update={"error": clip(e.error, max(preview, _PREVIEW_COMMENT))}) for e in errors]
-    degraded = (
-        tuple(
-            d.model_copy(
-                update={
-                    "rows": [
-                        r.model_copy(update={"inputs": clip(r.inputs, preview)}) for r in d.rows[: max(0, plan.rows)]
-                    ]
-                }
-            )
-            for d in report.degraded
-        )
-        if details
-        else ()
+    rows = max(0, plan.rows)
+    degraded = tuple(  # each datapoint's inputs clipped
+        d.model_copy(update={"rows": [r.model_copy(update={"inputs": clip(r.inputs, preview)}) for r in d.rows[:rows]]})
+        for d in (report.degraded if details else ())
     )
     counts = report.counts
     failed_total = len(report.datapoints.failed)  # those that also errored are listed with the errors instead
