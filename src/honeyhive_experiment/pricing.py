@@ -51,26 +51,21 @@ class Prices:
                     + Decimal(str(price.output)) * output_tokens
                 )
                 return dollars / _MILLION
-        for model in call.models:
-            found = self._from_library(call, model, input_tokens, output_tokens, cached)
-            if found is not None:
-                return found
-        return None
+        return self._from_library(call, input_tokens, output_tokens, cached)
 
-    def _from_library(
-        self, call: LlmCall, model: str, input_tokens: int, output_tokens: int, cached: int
-    ) -> Decimal | None:
+    def _from_library(self, call: LlmCall, input_tokens: int, output_tokens: int, cached: int) -> Decimal | None:
         import genai_prices as prices  # the first call that needs it imports it; Python keeps the module
 
         usage = prices.Usage(input_tokens=input_tokens, output_tokens=output_tokens, cache_read_tokens=cached or None)
-        lookups = [(model, provider) for provider in dict.fromkeys((call.provider, None))]
-        prefix, slash, name = model.partition("/")
-        if slash and prefix and name:  # a router's or a proxy's provider/model (openai/gpt-4o-mini): that provider's
-            lookups.append((name, prefix))
-        for named, provider in lookups:
-            try:
-                found = prices.calc_price(usage, named, provider_id=provider)
-            except (LookupError, ValueError):  # no such provider or model, or usage it cannot price
-                continue
-            return Decimal(found.total_price)
+        for model in call.models:
+            lookups = [(model, provider) for provider in dict.fromkeys((call.provider, None))]
+            prefix, slash, name = model.partition("/")
+            if slash and prefix and name:  # a router's or a proxy's provider/model (openai/gpt-4o-mini): its provider's
+                lookups.append((name, prefix))
+            for named, provider in lookups:
+                try:
+                    found = prices.calc_price(usage, named, provider_id=provider)
+                except (LookupError, ValueError):  # no such provider or model, or usage it cannot price
+                    continue
+                return Decimal(found.total_price)
         return None

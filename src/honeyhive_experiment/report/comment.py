@@ -124,30 +124,32 @@ def _builtin_loader() -> jinja2.BaseLoader:
     return jinja2.FileSystemLoader(builtin_template_dir())
 
 
-def _environment(kind: type[jinja2.Environment], loader: jinja2.BaseLoader) -> jinja2.Environment:
-    """A comment template's environment (``kind``: Jinja's own, or its sandbox for a custom template): every
-    value escaped (autoescape and :func:`finalize`), an undefined name an error, and the filters."""
+def template_environment(
+    kind: type[jinja2.Environment] | None = None, loader: jinja2.BaseLoader | None = None, *, markdown: bool = True
+) -> jinja2.Environment:
+    """A template's environment: Jinja's own (``kind``: its sandbox, for a custom template) loading the built-in
+    templates (else ``loader``); every value escaped (autoescape), an undefined name an error. For Markdown (the
+    comment's): every value through :func:`finalize` too, the filters, and a template's last newline kept."""
     import jinja2
 
-    env = kind(
-        loader=loader,
+    env = (kind or jinja2.Environment)(
+        loader=loader or _builtin_loader(),
         autoescape=True,
-        finalize=finalize,
+        finalize=finalize if markdown else None,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
-        keep_trailing_newline=True,
+        keep_trailing_newline=markdown,
         auto_reload=False,
     )
-    env.filters.update(md=md_escape, cell=md_escape, url=url_filter, codeblock=codeblock)
+    if markdown:
+        env.filters.update(md=md_escape, cell=md_escape, url=url_filter, codeblock=codeblock)
     return env
 
 
 @lru_cache(maxsize=1)
 def _builtin_template() -> jinja2.Template:
-    import jinja2
-
-    return _environment(jinja2.Environment, _builtin_loader()).get_template(BUILTIN_TEMPLATE)
+    return template_environment().get_template(BUILTIN_TEMPLATE)
 
 
 def custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str, threading.Event]:
@@ -170,7 +172,7 @@ def custom_template(path: str | os.PathLike[str]) -> tuple[jinja2.Template, str,
             _confined_loader(shown),
         ]
     )
-    env = _environment(ImmutableSandboxedEnvironment, loader)
+    env = template_environment(ImmutableSandboxedEnvironment, loader)
     abandoned = threading.Event()
     env.globals["range"] = partial(_budgeted_range, abandoned)
     try:
@@ -418,19 +420,10 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         for row in failed
     ]
     error_views = [e.model_copy(update={"error": clip(e.error, max(preview, _PREVIEW_COMMENT))}) for e in errors]
-    degraded = (
-        tuple(
-            d.model_copy(
-                update={
-                    "rows": [
-                        r.model_copy(update={"inputs": clip(r.inputs, preview)}) for r in d.rows[: max(0, plan.rows)]
-                    ]
-                }
-            )
-            for d in report.degraded
-        )
-        if details
-        else ()
+    rows = max(0, plan.rows)
+    degraded = tuple(  # each datapoint's inputs clipped
+        d.model_copy(update={"rows": [r.model_copy(update={"inputs": clip(r.inputs, preview)}) for r in d.rows[:rows]]})
+        for d in (report.degraded if details else ())
     )
     counts = report.counts
     failed_total = len(report.datapoints.failed)  # those that also errored are listed with the errors instead
@@ -456,12 +449,7 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
         "no_baseline": no_baseline,
         "comparisons_off": report.comparisons_off,
         "run": report.run,
-        "counts": {
-            "passed": format_count(counts.passed),
-            "failed": format_count(counts.failed),
-            "errored": format_count(counts.errored),
-            "total": format_count(counts.total),
-        },
+        "counts": {name: format_count(getattr(counts, name)) for name in ("passed", "failed", "errored", "total")},
         "baseline": report.baseline,
         "has_comparison": report.comparison is not None,
         "metrics": shown,
@@ -549,31 +537,41 @@ def _redacted(text: str, redactor: Redactor, protected: Sequence[str]) -> str:
     return text
 
 
-def _fit_rows(render: Callable[[int], str], size: Callable[[str], int], total: int, limit: int) -> str | None:
-    """The render with the most rows (≤ ``total``) that fits ``limit``; ``None`` when even 0 rows is too big."""
-    full = render(total)
-    if size(full) <= limit:
-        return full
-    empty = render(0)
-    if size(empty) > limit:
-        return None
-    per_row = max(1.0, (size(full) - size(empty)) / max(1, total))
-    n = min(total - 1, int((limit - size(empty)) / per_row))
-    while n > 0:
-        candidate = render(n)
-        if size(candidate) <= limit:
-            return candidate
-        n = min(n - 1, int(n * 0.9))
-    return empty
+_Stage = tuple[_Plan, str | None, int]  # a plan; the field whose rows are fitted (None: as it is), at most how many
 
 
-def _hard_truncate(text: str, limit: int, head: str, note: str) -> str:
-    """Cut ``text`` to ``limit`` characters, keeping ``head`` (the markers) and ending with ``note``."""
+def _fitted(
+    render: Callable[[_Plan], str], stages: Sequence[_Stage], limit: int, note: str, *, in_bytes: bool, head: str = ""
+) -> tuple[str, tuple[str, ...]]:
+    """The render of the first of ``stages`` that fits in ``limit`` characters (``in_bytes``: UTF-8 bytes), and its
+    steps; of a stage with a field (``rows``, ``metric_rows``), the render with the most of those rows that fits (0
+    if need be). When none fits, the last (a plan as it is) cut, keeping ``head`` (the markers), ending with ``note``.
+    """
+
+    def size(text: str) -> int:
+        return len(text.encode("utf-8")) if in_bytes else len(text)
+
+    def rows(plan: _Plan, field: str, n: int) -> str:
+        changes: dict[str, Any] = {field: n}
+        return render(replace(plan, **changes))
+
+    text, plan = "", stages[-1][0]
+    for plan, field, most in stages:
+        text = render(plan) if field is None else rows(plan, field, most)
+        if size(text) <= limit:
+            return text, plan.steps
+        if field is None or size(empty := rows(plan, field, 0)) > limit:
+            continue
+        per_row = max(1.0, (size(text) - size(empty)) / max(1, most))  # guess how many fit, then fewer until they do
+        n = min(most - 1, int((limit - size(empty)) / per_row))
+        while n > 0 and size(text := rows(plan, field, n)) > limit:
+            n = min(n - 1, int(n * 0.9))
+        return (text if n > 0 else empty), plan.steps
     if head and not text.startswith(head):
         text = head + text.replace(head, "")
-    room = limit - len(note) - 2
-    cut = text[:room]
-    return cut.rstrip() + "\n\n" + note
+    room = limit - size(note) - 2
+    cut = text.encode("utf-8")[:room].decode("utf-8", errors="ignore") if in_bytes else text[:room]
+    return cut.rstrip() + "\n\n" + note, (*plan.steps, "hard_truncate")
 
 
 def render_comment(
@@ -617,28 +615,16 @@ def render_comment(
 
     fewer_rows = _Plan(rows=min(max_datapoints, _ROWS_DEGRADED), preview=PREVIEW_SHORT, steps=("datapoint_rows",))
     plan = replace(fewer_rows, details=False, steps=(*fewer_rows.steps, "details"))
-    for tried in (_Plan(rows=max_datapoints), fewer_rows, plan):
-        text = render(tried)
-        if len(text) <= COMMENT_LIMIT:
-            return Rendered(text, tried.steps)
+    stages: list[_Stage] = [(_Plan(rows=max_datapoints), None, 0), (fewer_rows, None, 0), (plan, None, 0)]
     if report.quality_metrics:
-        metric_plan = replace(plan, steps=(*plan.steps, "metric_rows"))
-        fitted = _fit_rows(
-            lambda n: render(replace(metric_plan, metric_rows=n)), len, len(report.quality_metrics) - 1, COMMENT_LIMIT
-        )
-        if fitted is not None:
-            return Rendered(fitted, metric_plan.steps)
-        plan = metric_plan
-    plan = replace(plan, summary_only=True, steps=(*plan.steps, "summary_only"))
-    text = render(plan)
-    if len(text) <= COMMENT_LIMIT:
-        return Rendered(text, plan.steps)
+        plan = replace(plan, steps=(*plan.steps, "metric_rows"))
+        stages.append((plan, "metric_rows", len(report.quality_metrics) - 1))
+    stages.append((replace(plan, summary_only=True, steps=(*plan.steps, "summary_only")), None, 0))
     note = (
         f"✂️ Cut at {COMMENT_LIMIT:,} characters: the template's output is too long. "
         "The full report is in the job summary and report.json.\n"
     )
-    cut = _hard_truncate(text, COMMENT_LIMIT, f"{mark}\n{meta}\n", note)
-    return Rendered(cut, (*plan.steps, "hard_truncate"))
+    return Rendered(*_fitted(render, stages, COMMENT_LIMIT, note, in_bytes=False, head=f"{mark}\n{meta}\n"))
 
 
 def render_summary(report: Report) -> str:
@@ -649,21 +635,13 @@ def render_summary(report: Report) -> str:
     def render(plan: _Plan) -> str:
         return _finish(_run_template(template, _context(report, plan, "summary", "", ""), name))
 
-    def size(text: str) -> int:
-        return len(text.encode("utf-8"))
-
     listed = report.datapoints
     total_rows = max(map(len, (listed.failed, listed.errored, listed.flaky, *(d.rows for d in report.degraded))))
     limited = _Plan(rows=0, steps=("datapoint_rows",))
-    full = render(_Plan(rows=total_rows))
-    if size(full) <= SUMMARY_LIMIT_BYTES:
-        return full
-    fitted = _fit_rows(lambda n: render(replace(limited, rows=n)), size, max(0, total_rows - 1), SUMMARY_LIMIT_BYTES)
-    if fitted is not None:
-        return fitted
-    text = render(replace(limited, details=False, steps=("datapoint_rows", "details")))
-    if size(text) <= SUMMARY_LIMIT_BYTES:
-        return text
+    stages: list[_Stage] = [
+        (_Plan(rows=total_rows), None, 0),
+        (limited, "rows", max(0, total_rows - 1)),
+        (replace(limited, details=False, steps=("datapoint_rows", "details")), None, 0),
+    ]
     note = "✂️ Cut at GitHub's 1 MiB job-summary limit. The full report is in report.json.\n"
-    raw = text.encode("utf-8")[: SUMMARY_LIMIT_BYTES - len(note.encode("utf-8")) - 2]
-    return raw.decode("utf-8", errors="ignore").rstrip() + "\n\n" + note
+    return _fitted(render, stages, SUMMARY_LIMIT_BYTES, note, in_bytes=True)[0]

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from markupsafe import Markup, escape
 
-from honeyhive_experiment.report.comment import builtin_template_dir, heading
+from honeyhive_experiment.report.comment import heading, template_environment
 from honeyhive_experiment.report.model import (
     ROW_STATUSES,
     Report,
@@ -132,8 +132,7 @@ def _marked(tag: str, text: str) -> Markup:
         return Markup("")
     space = _TRAILING_SPACE.search(text)
     cut = space.start() if space is not None and space.start() > 0 else len(text)
-    opened, closed = {"del": (Markup("<del>"), Markup("</del>")), "ins": (Markup("<ins>"), Markup("</ins>"))}[tag]
-    return opened + escape(text[:cut]) + closed + escape(text[cut:])
+    return Markup("<{0}>{1}</{0}>{2}").format(tag, text[:cut], text[cut:])  # the texts escaped
 
 
 # ============================================================================================ charts
@@ -265,14 +264,12 @@ def _number(value: bool | float | None) -> float | None:
 
 def _scatter(metric: ReportMetric, index: int, table: ReportTable) -> _Scatter | None:
     """Each datapoint's baseline value against its value in this run; equal points drawn once, larger."""
-    pairs: dict[tuple[float, float, str], int] = {}
+    pairs: Counter[tuple[float, float, str]] = Counter()
     for row in table.rows:
         cell = row.metrics[index]
         old, new = _number(cell.baseline), _number(cell.value)
-        if old is None or new is None:
-            continue
-        key = (old, new, cell.change or "same")
-        pairs[key] = pairs.get(key, 0) + 1
+        if old is not None and new is not None:
+            pairs[old, new, cell.change or "same"] += 1
     if not pairs:
         return None
     values = [v for old, new, _ in pairs for v in (old, new)]
@@ -287,16 +284,14 @@ def _scatter(metric: ReportMetric, index: int, table: ReportTable) -> _Scatter |
         return round(_SCATTER_PAD + (value - low) / span * inner, 1)
 
     points = []
-    for (old, new, change), count in sorted(pairs.items(), key=lambda item: -item[1]):
+    for (old, new, change), count in pairs.most_common():  # the most common first: equal counts in order
         radius = round(min(14.0, 2.5 + 1.5 * math.sqrt(count - 1)), 1)
         title = (
             f"baseline {format_value(old, metric.format)} → this run {format_value(new, metric.format)}: "
             f"{count:,} datapoint{'s' if count != 1 else ''}, {change}"
         )
         points.append(_Point(place(old), _SCATTER - place(new), radius, change, title))
-    return _Scatter(
-        tuple(points), format_value(low, metric.format), format_value(high, metric.format), sum(pairs.values())
-    )
+    return _Scatter(tuple(points), format_value(low, metric.format), format_value(high, metric.format), pairs.total())
 
 
 # ============================================================================================ the table
@@ -359,16 +354,7 @@ def _row(report: Report, row: ReportRow, compared: bool) -> _RowView:
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(builtin_template_dir()),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=False,
-    )
+    return template_environment(markdown=False)
 
 
 def _hash(text: str) -> str:

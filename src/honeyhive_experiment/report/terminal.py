@@ -24,12 +24,12 @@ def _efficiency(report: Report) -> list[str]:
     if rows:
         lines = ["", "Efficiency (per datapoint, lower is better; the evaluators' LLM calls as judge_*):"]
         if report.comparison is not None:
-            headers, right = ["Metric", "Baseline", "This run", "Δ%", "Status"], [False, True, True, True, False]
+            headers = ["Metric", "Baseline", "This run", "Δ%", "Status"]
             cells = [[m.label, m.baseline_text, m.value_text, m.delta_pct_text, m.plain_status] for m in rows]
         else:
-            headers, right = ["Metric", "This run"], [False, True]
+            headers = ["Metric", "This run"]
             cells = [[m.label, m.value_text] for m in rows]
-        lines += _table(headers, [[plain(c) for c in row] for row in cells], right)
+        lines += _table(headers, [[plain(c) for c in row] for row in cells])
     if report.totals_text:
         lines.append(plain(report.totals_text))
     if report.unpriced:
@@ -64,7 +64,8 @@ def render_terminal(
     return "\n".join(line for section in sections for line in section) + "\n"
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    right = [header not in ("Metric", "Status") for header in headers]  # the values right-aligned, the words left
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(headers)]
 
     def line(cells: Sequence[str]) -> str:
@@ -128,7 +129,6 @@ def _metrics(report: Report) -> list[str]:
         return []
     if report.comparison is not None:
         headers = ["Metric", "Baseline", "This run", "Δ", "Δ%", "Improved/degraded", "Status"]
-        right = [False, True, True, True, True, True, False]
         rows = [
             [
                 plain(clip(m.label, 40)),
@@ -143,9 +143,8 @@ def _metrics(report: Report) -> list[str]:
         ]
     else:
         headers = ["Metric", "This run", "Passing range", "Status"]
-        right = [False, True, True, False]
         rows = [[plain(clip(m.label, 40)), m.value_text, m.range_text, plain(m.plain_status)] for m in quality]
-    lines = ["", *_table(headers, rows, right)]
+    lines = ["", *_table(headers, rows)]
     if report.pass_fail is not None:
         lines.append(f"Pass/fail: {plain(report.pass_fail.text)}")
     return lines
