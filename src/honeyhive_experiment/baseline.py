@@ -18,8 +18,8 @@ Two files under one name are two experiments: one's runs are never the other's b
    pull request's, another branch's), said so; never a run that checked out another commit than its own
    (``metadata.ci.checkout_sha``), nor one whose check errored (it could not be evaluated: nothing is known of
    the base from it) or recorded no verdict (``pending``: it may have errored);
-3. ``branch``: the latest completed run of the same experiment and dataset on the base branch that the
-   backend reports as passing; for a local run, the previous run on the current branch instead.
+3. ``branch``: the latest completed run on the base branch whose check passed; for a local run, the previous run
+   on the current branch instead.
 
 A run of a branch other than the default (a push, a schedule, a dispatch) has that branch as its base and no merge
 base: its own latest passing run is its baseline; a branch without one (a feature branch's first push) takes the
@@ -33,10 +33,8 @@ The baseline policy (README, the example workflows and the comment's "no baselin
 * **A run at the merge base is used whatever its result.** It is exactly the code the pull request changes
   from, so the comparison is like for like; a failing merge-base run is still the truth about the base, and
   the comment says that it failed (a PR that fixes a broken main shows as an improvement, not "no baseline").
-  An errored one is not a result: it is passed over, and so is one whose check's verdict was never recorded. The
-  base branch's own run is preferred: a developer's local run recorded to the shared project (made with another
-  environment), or another branch's push at the same commit, is only used when the base branch has none there, and
-  the baseline is then named for what it is.
+  An errored or unstamped one is not a result (2). The base branch's own run is preferred: a developer's local run
+  recorded to the shared project was made with another environment, and the baseline is named for what it is.
 * **A branch fallback must have passed its check.** Without a run at the merge base, the latest run on the base
   branch stands in for it; only a run whose check was green is taken, so a broken main is not what a PR is
   measured against by accident (up to :data:`MAX_RESULT_CHECKS` candidates are asked). The check's own verdict
@@ -70,7 +68,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
-import logging
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -84,8 +81,6 @@ from honeyhive_experiment.dataset_identity import DatasetIdentity, same_dataset
 from honeyhive_experiment.errors import BaselineError, NotFoundError
 from honeyhive_experiment.models import ExperimentRun
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
-
-log = logging.getLogger(__name__)
 
 MAX_RESULT_CHECKS = 10  # candidates on the base branch whose result is fetched before giving up
 MAX_ANCESTRY_CHECKS = 30  # commits of candidates on the base branch whose ancestry git is asked before giving up
@@ -149,8 +144,7 @@ class Baseline:
 
     @property
     def commit_sha(self) -> str | None:
-        sha = self.run.ci.get("sha")
-        return sha if isinstance(sha, str) else None
+        return _stamped(self.run, "sha")
 
     @property
     def created_at(self) -> datetime | None:
@@ -158,8 +152,14 @@ class Baseline:
 
     @property
     def branch(self) -> str | None:
-        branch = self.run.ci.get("branch")
-        return branch if isinstance(branch, str) else None
+        return _stamped(self.run, "branch")
+
+
+def _stamped(run: ExperimentRun, key: str) -> str | None:
+    """What the run's ``metadata.ci`` says of ``key``, when it is a string (an older version's or another tool's
+    stamp may lack it or hold anything)."""
+    value = run.ci.get(key)
+    return value if isinstance(value, str) else None
 
 
 def is_dirty(run: ExperimentRun) -> bool:
@@ -198,14 +198,10 @@ def same_origin(run: ExperimentRun, config_file: str, repository: str | None) ->
     without it, stamped by an older version, counts as a default file's: ``.honeyhive/experiment.yml`` of its
     working directory, as the pull request's comment of an earlier version is adopted) and, when both runs know
     theirs, in ``repository`` (GitHub's names ignore case)."""
-    ci = run.ci
-    file = ci.get("config_file")
-    if isinstance(file, str) and file != config_file:
-        return False
-    if not isinstance(file, str) and not f"/{config_file}".endswith(f"/{DEFAULT_CONFIG_PATH}"):
-        return False
-    theirs = ci.get("repository")
-    return not (isinstance(theirs, str) and repository and theirs.lower() != repository.lower())
+    file = _stamped(run, "config_file")
+    same_file = file == config_file if file is not None else f"/{config_file}".endswith(f"/{DEFAULT_CONFIG_PATH}")
+    theirs = _stamped(run, "repository")
+    return same_file and not (theirs is not None and repository and theirs.lower() != repository.lower())
 
 
 def _created(run: ExperimentRun) -> datetime | None:
@@ -263,8 +259,8 @@ def other_files(
     as after the file was renamed or moved."""
     found: dict[str, bool] = {}
     for run in runs:
-        ci, file = run.ci, run.ci.get("config_file")
-        file = file if isinstance(file, str) else DEFAULT_CONFIG_PATH  # a run stamped without it: a default file's
+        ci, file = run.ci, _stamped(run, "config_file")
+        file = file if file is not None else DEFAULT_CONFIG_PATH  # a run stamped without it: a default file's
         at_base = merge_base_sha is not None and ci.get("sha") == merge_base_sha
         there = at_base or (ci.get("branch") in branches and of_the_branch(run))
         other = same_origin(run, file, repository) and not same_origin(run, config_file, None)  # None: just checked
@@ -376,12 +372,9 @@ def pick_baseline(
     ``passed(run)`` tells whether a run passed its check; it is asked only of branch candidates, at most
     :data:`MAX_RESULT_CHECKS` of them. ``ancestry(commit, merge_base)`` tells whether a branch candidate's commit is
     the merge base or one of its ancestors (``None``: unknown), asked once per commit, of at most
-    :data:`MAX_ANCESTRY_CHECKS` commits, when the merge base was taken with the branch searched: one that is not (the
-    branch moved on since the fork point; its deltas would hold the branch's later changes, undone) is the fallback
-    only when no other passing run is found, marked :attr:`Baseline.ahead`; one of its history chosen over a passing
-    one ahead is marked :attr:`Baseline.behind` (it is not the branch's latest passing run). ``require_passing``
-    false (a local run): the branch fallback is the previous local run (reason ``previous``), whatever its result,
-    and nothing is asked.
+    :data:`MAX_ANCESTRY_CHECKS` commits, when the merge base was taken with the branch searched (the module
+    docstring's rule; :attr:`Baseline.ahead`, :attr:`Baseline.behind`). ``require_passing`` false (a local run): the
+    branch fallback is the previous local run (reason ``previous``), whatever its result, and nothing is asked.
     ``head_sha``/``dirty`` describe the run being judged (:func:`may_be_baseline`); ``merge_base_ref`` names the
     branch the merge base was taken with (else ``base_branch``): its own run at the merge base is preferred, and
     :attr:`Baseline.why` names it.
@@ -437,15 +430,14 @@ def pick_baseline(
                 and checked < MAX_RESULT_CHECKS
                 and may_be_baseline(run, reason=fallback, head_sha=head_sha, dirty=dirty)
             ):
-                sha = ci.get("sha")
-                if fork_point is not None and isinstance(sha, str):
+                sha = _stamped(run, "sha")
+                of_history = True  # nothing to ask, or git does not know (a shallow clone): taken as of it
+                if fork_point is not None and sha is not None:
                     if sha not in known:
                         if len(known) == MAX_ANCESTRY_CHECKS:  # no more are asked (the merge base's runs still are)
                             continue  # the passing one ahead will do
                         known[sha] = ancestry(sha, fork_point)
-                    of_history = known[sha] is not False  # unknown (a shallow clone): taken as of it
-                else:
-                    of_history = True  # nothing to ask
+                    of_history = known[sha] is not False
                 if not of_history and ahead_match is not None:
                     continue
                 checked += 1
@@ -482,13 +474,11 @@ def pick_named(
     exclude_run_ids: Collection[str] = (),
 ) -> Baseline | None:
     """The latest run among ``runs`` (completed, newest first) of this experiment (:func:`_candidates`) and
-    dataset at commit ``ref`` (a full sha, or at least 7 of its first hex digits) or on branch ``ref``: a run of the
-    branch itself (:func:`of_the_branch`), else the latest local or pull request's run there; runs with
-    uncommitted changes are not at any commit (:func:`may_be_baseline`). Used whatever its result (it was asked for
-    by name), but not a run whose check errored or recorded no verdict (:data:`PENDING`): as the merge-base rule,
-    it passes them over (no result to compare with; one is still named by its run id), and the baseline names those
-    it would otherwise have taken (:attr:`Baseline.passed_over`). Raises BaselineError, naming them, when every run
-    there is one."""
+    dataset at commit ``ref`` (a full sha, or at least 7 of its first hex digits) or on branch ``ref``, by the module
+    docstring's rule 1: a run of the branch itself (:func:`of_the_branch`), else the latest local or pull request's
+    run there; runs with uncommitted changes are not at any commit (:func:`may_be_baseline`); those it passes over
+    (their check errored or recorded no verdict: :data:`PENDING`) are named (:attr:`Baseline.passed_over`). Raises
+    BaselineError, naming them, when every run there is one."""
     folded = ref.strip().lower()
     is_sha = _SHORT_SHA.fullmatch(folded) is not None
     other: tuple[ExperimentRun, int] | None = None  # the latest other run, and how many unjudged runs are newer

@@ -88,9 +88,10 @@ def _check_alpha(alpha: float) -> None:
         raise ValueError(f"alpha must be between 0 and 1 (exclusive), got {alpha!r}")
 
 
-def _check_count(name: str, value: int) -> None:
-    if value < 0:
-        raise ValueError(f"{name} must be a count (>= 0), got {value!r}")
+def _check_counts(**counts: int) -> None:
+    for name, value in counts.items():
+        if value < 0:
+            raise ValueError(f"{name} must be a count (>= 0), got {value!r}")
 
 
 def _check_p(name: str, p: float) -> None:
@@ -106,8 +107,7 @@ def sign_test(improved: int, degraded: int) -> float:
     is ``min(1, 2 * P(X <= min side))``. The tail is summed in exact integers and divided once, so large counts
     neither overflow nor lose precision; no changes at all gives 1.0.
     """
-    _check_count("improved", improved)
-    _check_count("degraded", degraded)
+    _check_counts(improved=improved, degraded=degraded)
     n = improved + degraded
     # int / int is correctly rounded in Python, however large the integers
     return min(1.0, 2 * _tail(n, min(improved, degraded)) / (1 << n))
@@ -119,8 +119,7 @@ def regression_test(worse: int, better: int) -> float:
 
     Equals ``scipy.stats.binomtest(worse, worse + better, 0.5, alternative="greater").pvalue``; summed in exact
     integers like :func:`sign_test`."""
-    _check_count("worse", worse)
-    _check_count("better", better)
+    _check_counts(worse=worse, better=better)
     n = worse + better
     # the sum of C(n, i) for i = worse..n is that of C(n, j) for j = 0..better; it is at most 2**n: p at most 1
     return _tail(n, better) / (1 << n)
@@ -260,7 +259,7 @@ def holm(p_values: Mapping[K, float]) -> dict[K, float]:
 def smallest_p(n: int, sides: int = 2) -> float:
     """The p-value of a unanimous result on ``n`` changes (all one way): ``sides * 0.5**n``, at most 1 (``sides``
     2 for the two-sided sign test, 1 for the one-sided :func:`regression_test`)."""
-    _check_count("n", n)
+    _check_counts(n=n)
     if sides not in (1, 2):
         raise ValueError(f"sides must be 1 or 2, got {sides!r}")
     return min(1.0, sides * 0.5**n)
@@ -303,8 +302,7 @@ def classify(
     change of 0, is within noise at best, so a row never reads "better" beside a drop. ``sides=1`` (a regression
     test) counts a unanimous change one-sided.
     """
-    _check_count("better", better)
-    _check_count("worse", worse)
+    _check_counts(better=better, worse=worse)
     _check_p("p_adjusted", p_adjusted)
     _check_alpha(alpha)
     if not can_be_significant(better + worse, alpha, sides):
