@@ -56,8 +56,9 @@ The baseline policy (README, the example workflows and the comment's "no baselin
   with uncommitted changes on the same commit (two attempts at one edit). An explicit run id is used as is.
 
 Runs are found by paging ``GET /v1/runs`` (``name`` is a substring filter on the server, so the exact name is
-matched here) and matched on the ``metadata.ci`` this tool stamps on every run. Whether a run passed is asked of the
-backend (its result's ``success``), never inferred.
+matched here) and matched on the ``metadata.ci`` this tool stamps on every run. Whether a run passed is its check's
+stamped verdict; only a run without a check is asked of the backend (its result's ``success``); it is never
+inferred.
 
 The choice itself is pure (:func:`pick_baseline`, :func:`pick_recent`: runs in, a run out); the function
 that takes the client (:func:`choose_baseline`) only fetches and hands the runs over.
