@@ -422,7 +422,7 @@ class _Builder:
             baseline_left_out=self.j.left_out.get(name, (0, 0))[0],
             left_out=self.j.left_out.get(name, (0, 0))[1],
             distribution=_distribution(detail, delta),
-            gate=_gate(self.j.gates.get(name)),
+            gate=ReportGate.model_validate(self.j.gates[name], from_attributes=True) if name in self.j.gates else None,
             gate_limit=_gate_limit(gate, delta, lower, crossable=crossable),
             gate_failed=_gate_text(gate, in_points(spec, boolean, self.aggregation))
             if name in self.j.decision.gates_hit
@@ -851,11 +851,6 @@ def _gate_limit(gate: GateRule | None, delta: MetricDelta | None, lower: bool, *
     if not allowed:
         return None
     return float(exact + min(allowed) if lower else exact - min(allowed))
-
-
-def _gate(gate: GateRule | None) -> ReportGate | None:
-    """A metric's gate as the report keeps it (its bounds)."""
-    return ReportGate.model_validate(gate, from_attributes=True) if gate is not None else None
 
 
 def _gate_text(gate: GateRule | None, points: bool) -> str:
