@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from statistics import fmean
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol
 
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
@@ -75,16 +75,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PASS_FAIL",
+    "Bounds",
+    "Crossed",
     "Decision",
     "EvaluatorErrors",
     "Verdict",
     "assess_comparison",
     "assess_gates",
     "boolean_metrics",
+    "crossed",
     "decide",
     "did",
-    "drop_crossed",
-    "drop_pct_crossed",
     "evaluator_errors",
     "evaluator_warnings",
     "exit_code",
@@ -101,7 +102,6 @@ __all__ = [
     "string_values",
     "unchecked_metrics",
     "unreachable_gate",
-    "worse_from_zero",
 ]
 
 PASS_FAIL = "pass/fail"  # noqa: S105 - a row key, not a password
@@ -636,46 +636,64 @@ def _past(bound: float, worse: float, size: float) -> bool:
     return worse - bound > max(NOISE * max(abs(bound), size), TINY)
 
 
-def drop_crossed(bound: float, drop: float, baseline: float | None) -> bool:
-    """Whether ``drop`` (how much worse the aggregate got from the ``baseline``'s) crosses a ``max_drop`` of
-    ``bound``: the backend's difference of two aggregates is rounded as large as they are, which at the bound is
-    the baseline's size, or the bound's."""
-    return _past(bound, drop, abs(baseline or 0.0))
+class Bounds(Protocol):
+    """A gate's bounds on the aggregate: the experiment file's :class:`~honeyhive_experiment.config.GateRule`, or the
+    report's copy of it."""
+
+    @property
+    def max_drop(self) -> float | None: ...
+    @property
+    def max_drop_pct(self) -> float | None: ...
 
 
-def drop_pct_crossed(bound: float, worse_pct: float) -> bool:
-    """Whether ``worse_pct`` (how much worse the aggregate got, in percent of the baseline's) crosses a
-    ``max_drop_pct`` of ``bound``: a percentage change is rounded as large as the whole (:data:`WHOLE`) is."""
-    return _past(bound, worse_pct, WHOLE)
+class Crossed(NamedTuple):
+    """How much worse a metric's aggregate got, in the terms of each bound of its gate that it crossed by more than
+    float noise (``None``: not crossed): the one judgement of which bounds a change crossed, which the verdict's
+    reasons (:func:`_hits`) and the report's Δ columns and gate mark both read."""
+
+    max_drop: float | None
+    """The drop (positive: worse) past ``max_drop``: the backend's difference of two aggregates is rounded as large
+    as they are, which at the bound is the baseline's size, or the bound's."""
+    max_drop_pct: float | None
+    """The percentage change (positive: worse) past ``max_drop_pct``: it is rounded as large as the whole
+    (:data:`WHOLE`) is."""
+    from_zero: float | None
+    """Where the percentage change did not cross ``max_drop_pct``: the drop from a baseline of 0, by more than float
+    noise, which crosses every ``max_drop_pct`` though it has no percentage (the backend sends none of 0)."""
 
 
-def worse_from_zero(drop: float | None, baseline: float | None) -> bool:
-    """Whether a change crosses every ``max_drop_pct``, though it has no percentage: a baseline of 0 that got worse by
-    ``drop``, by more than float noise (the backend sends no percentage of 0)."""
-    return baseline == 0 and drop is not None and _past(0.0, drop, 0.0)
+def crossed(
+    gate: Bounds, difference: float | None, percentage_change: float | None, baseline: float | None, *, higher: bool
+) -> Crossed:
+    """Which bounds of ``gate`` on the aggregate the backend's ``difference`` and ``percentage_change`` from the
+    ``baseline``'s aggregate cross, in the metric's direction (``higher``: higher is better)."""
+    drop = None if difference is None else (-difference if higher else difference)
+    worse_pct = None if percentage_change is None else (-percentage_change if higher else percentage_change)
+    past_drop = gate.max_drop is not None and drop is not None and _past(gate.max_drop, drop, abs(baseline or 0.0))
+    past_pct = gate.max_drop_pct is not None and worse_pct is not None and _past(gate.max_drop_pct, worse_pct, WHOLE)
+    from_zero = gate.max_drop_pct is not None and baseline == 0 and drop is not None and _past(0.0, drop, 0.0)
+    return Crossed(
+        drop if past_drop else None, worse_pct if past_pct else None, drop if from_zero and not past_pct else None
+    )
 
 
 def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points: bool) -> list[tuple[str, bool]]:
-    """The gate's bounds that the backend's numbers for ``delta`` exceed by more than float noise (:func:`drop_crossed`,
-    :func:`drop_pct_crossed`), in words (a change in the metric's units in
-    the units the report shows its change in, ``points``: :func:`in_units`), each with whether it bounds the count
-    of worse datapoints (``max_degraded``) rather than the aggregate."""
+    """The gate's bounds that the backend's numbers for ``delta`` exceed by more than float noise (:func:`crossed`),
+    in words (a change in the metric's units in the units the report shows its change in, ``points``:
+    :func:`in_units`), each with whether it bounds the count of worse datapoints (``max_degraded``) rather than the
+    aggregate."""
     hits: list[tuple[str, bool]] = []
-    difference, change = delta.difference, delta.percentage_change
-    # how much worse the metric got (positive = worse), from the backend's difference and percentage change
-    drop = None if difference is None else (-difference if higher else difference)
-    worse_pct = None if change is None else (-change if higher else change)
+    crossing = crossed(gate, delta.difference, delta.percentage_change, delta.old_aggregate, higher=higher)
     degraded = delta.degraded_total if higher else delta.improved_total
-    if gate.max_drop is not None and drop is not None and drop_crossed(gate.max_drop, drop, delta.old_aggregate):
+    if gate.max_drop is not None and (drop := crossing.max_drop) is not None:
         said, bound = _apart(drop, gate.max_drop, f"{drop:.3f}" if points else f"{drop:g}")  # points: 13.6 pp
         hits.append(
             (f"{metric} got worse by {in_units(said, points)} (gate: at most {in_units(bound, points)})", False)
         )
-    if gate.max_drop_pct is not None and worse_pct is not None and drop_pct_crossed(gate.max_drop_pct, worse_pct):
+    if gate.max_drop_pct is not None and (worse_pct := crossing.max_drop_pct) is not None:
         said, bound = _apart(worse_pct, gate.max_drop_pct, f"{worse_pct:.1f}")
         hits.append((f"{metric} got worse by {said}% (gate: at most {bound}%)", False))
-    elif gate.max_drop_pct is not None and worse_from_zero(drop, delta.old_aggregate):
-        # no percentage of 0 (the backend sends none): any worsening from 0 is past every percentage
+    elif (drop := crossing.from_zero) is not None:
         said = in_units(f"{drop:g}", points)
         hits.append((f"{metric} got worse by {said} from 0 (gate: at most {gate.max_drop_pct:g}%, of 0: none)", False))
     if gate.max_degraded is not None and degraded is not None and degraded > gate.max_degraded:

@@ -23,6 +23,7 @@ counts and pass/fail are the backend's numbers, never recomputed. What is decide
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 import urllib.parse
@@ -421,7 +422,7 @@ class _Builder:
             baseline_left_out=self.j.left_out.get(name, (0, 0))[0],
             left_out=self.j.left_out.get(name, (0, 0))[1],
             distribution=_distribution(detail, delta),
-            gate=_gate(self.j.gates.get(name)),
+            gate=ReportGate.model_validate(self.j.gates[name], from_attributes=True) if name in self.j.gates else None,
             gate_limit=_gate_limit(gate, delta, lower, crossable=crossable),
             gate_failed=_gate_text(gate, in_points(spec, boolean, self.aggregation))
             if name in self.j.decision.gates_hit
@@ -532,37 +533,20 @@ class _Builder:
             status = str(outcome.status)
             trial = outcome.trial if trials > 1 else None
             on_trial = f" (trial {outcome.trial + 1} of {trials})" if trial is not None else ""
+            entry = functools.partial(ReportErroredDatapoint, id=ident, place=place, trial=trial)
             if status in _ERROR_KINDS:
                 error = clip(r((outcome.error or "")[:_RAW_SLICE]), _PREVIEW_STORED)
                 errored.setdefault(outcome.datapoint_id, []).append(f"{_ERROR_KINDS[status]}{on_trial}: {error}")
                 errored[outcome.session_id] = errored[outcome.datapoint_id]
+                since = _since(self.j.baseline_errored, outcome.datapoint_id, outcome.session_id)
                 rows.append(
-                    ReportErroredDatapoint(
-                        id=ident,
-                        place=place,
-                        since=_since(self.j.baseline_errored, outcome.datapoint_id, outcome.session_id),
-                        status=status,
-                        kind=_ERROR_KINDS[status] + on_trial,
-                        error=error,
-                        evaluator=None,
-                        trial=trial,
-                    )
+                    entry(since=since, status=status, kind=_ERROR_KINDS[status] + on_trial, error=error, evaluator=None)
                 )
             for failure in outcome.evaluator_failures:
                 evaluator = clip(r(failure.evaluator), 100)
                 error = clip(r((failure.error or "")[:_RAW_SLICE]), _PREVIEW_STORED)
-                rows.append(
-                    ReportErroredDatapoint(
-                        id=ident,
-                        place=place,
-                        since=None,
-                        status="evaluator_error",
-                        kind=f"evaluator {evaluator}{did(failure.error)}{on_trial}",
-                        error=error,
-                        evaluator=evaluator,
-                        trial=trial,
-                    )
-                )
+                kind = f"evaluator {evaluator}{did(failure.error)}{on_trial}"
+                rows.append(entry(since=None, status="evaluator_error", kind=kind, error=error, evaluator=evaluator))
         return tuple(rows), errored
 
     def _failed(
@@ -867,15 +851,6 @@ def _gate_limit(gate: GateRule | None, delta: MetricDelta | None, lower: bool, *
     if not allowed:
         return None
     return float(exact + min(allowed) if lower else exact - min(allowed))
-
-
-def _gate(gate: GateRule | None) -> ReportGate | None:
-    """A metric's gate as the report keeps it (its bounds)."""
-    if gate is None:
-        return None
-    return ReportGate(
-        max_drop=finite(gate.max_drop), max_drop_pct=finite(gate.max_drop_pct), max_degraded=gate.max_degraded
-    )
 
 
 def _gate_text(gate: GateRule | None, points: bool) -> str:

@@ -44,7 +44,7 @@ from honeyhive_experiment.report.numbers import (
     is_zero,
     sparkline,
 )
-from honeyhive_experiment.verdict import Verdict, drop_crossed, drop_pct_crossed, left_out_text, worse_from_zero
+from honeyhive_experiment.verdict import Crossed, Verdict, crossed, left_out_text
 
 __all__ = [
     "CHANGE_TEXT",
@@ -367,25 +367,17 @@ class ReportMetric(_Part):
         low, high = (None, self.gate_limit) if self.direction is Direction.LOWER else (self.gate_limit, None)
         return format_beside(aggregate, self.format, percent=self.percent, low=low, high=high, past=past)
 
-    def _worse(self, change: float | None) -> float | None:
-        """How much worse a change (the difference, the percentage change) is: positive when worse."""
-        return None if change is None else change if self.direction is Direction.LOWER else -change
-
-    def _crossed(self) -> tuple[bool, bool]:
-        """Whether the change crossed its gate's max_drop, and its max_drop_pct, as the verdict judges them."""
-        gate, drop, worse_pct = self.gate, self._worse(self.difference), self._worse(self.percentage_change)
-        if gate is None:
-            return False, False
-        pct = gate.max_drop_pct is not None and worse_pct is not None and drop_pct_crossed(gate.max_drop_pct, worse_pct)
-        return (
-            gate.max_drop is not None and drop is not None and drop_crossed(gate.max_drop, drop, self.baseline),
-            pct or (gate.max_drop_pct is not None and worse_from_zero(drop, self.baseline)),
-        )
+    def _crossed(self) -> Crossed:
+        """Which bounds of its gate the change crossed, as the verdict judges them."""
+        if self.gate is None:
+            return Crossed(None, None, None)
+        higher = self.direction is Direction.HIGHER
+        return crossed(self.gate, self.difference, self.percentage_change, self.baseline, higher=higher)
 
     @property
     def gate_crossed(self) -> bool:
         """Whether this run's aggregate is past its gate's limit: its change crossed max_drop or max_drop_pct."""
-        return any(self._crossed())
+        return any(worse is not None for worse in self._crossed())
 
     @property
     def baseline_text(self) -> str:
@@ -399,16 +391,20 @@ class ReportMetric(_Part):
         return f"{self.number_text(self.value)} ± {self.number_text(self.spread)}"
 
     def _beside(self, change: float | None, bound: float | None) -> float | None:
-        """A gate's ``bound`` on a worse ``change``, which its text is shown beside (none beside a better one)."""
-        worse = self._worse(change)
-        return bound if worse is not None and worse >= 0 else None
+        """A gate's ``bound`` on a worse ``change`` (the difference, the percentage change), which its text is shown
+        beside (none beside a better one)."""
+        if change is None:
+            return None
+        worse = change if self.direction is Direction.LOWER else -change
+        return bound if worse >= 0 else None
 
     @property
     def delta_text(self) -> str:
         """The difference, on the side of its gate's max_drop the verdict put it (a drop of 0.0201 past 0.02 is
         ``-0.0201``, not ``-0.02``)."""
-        bound, (past, pct) = self.gate.max_drop if self.gate is not None else None, self._crossed()
-        if pct and self.percentage_change is None:  # no percentage of a baseline of 0: the difference crossed it
+        bound, crossing = self.gate.max_drop if self.gate is not None else None, self._crossed()
+        past = crossing.max_drop is not None
+        if crossing.from_zero is not None and self.percentage_change is None:  # no percentage: the difference crossed
             bound, past = 0.0, True
         bound = self._beside(self.difference, bound)
         return format_delta(self.difference, self.format, percent=self.percent, bound=bound, past=past)
@@ -417,7 +413,9 @@ class ReportMetric(_Part):
     def delta_pct_text(self) -> str:
         """The percentage change, on the side of its gate's max_drop_pct the verdict put it."""
         bound = self._beside(self.percentage_change, self.gate.max_drop_pct if self.gate is not None else None)
-        return format_percentage_change(self.percentage_change, bound=bound, past=self._crossed()[1])
+        crossing = self._crossed()
+        past = crossing.max_drop_pct is not None or crossing.from_zero is not None
+        return format_percentage_change(self.percentage_change, bound=bound, past=past)
 
     @property
     def counts_text(self) -> str:

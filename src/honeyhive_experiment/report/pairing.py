@@ -63,10 +63,6 @@ def unpaired_counts(comparison: RunComparisonResult | None) -> tuple[int | None,
     return (len(new) - left if new is not None else None), (len(gone) - left if gone is not None else None)
 
 
-def _datapoints(count: int) -> str:
-    return f"{count:,} datapoint{'s' if count != 1 else ''}"
-
-
 def changes_text(new: int | None, gone: int | None, left: int = 0) -> str | None:
     """``"2 new, 1 gone"``, and ``"8 left out of the comparison"`` of the ``left`` datapoints both runs have that it
     left out (:func:`uncompared`); ``None`` when nothing is new, gone or left out (or the backend did not say)."""
@@ -97,7 +93,7 @@ def unpaired_cause(
     """
     if shared is None or not overlap_collapsed(shared, shared + (new or 0) + left):
         return None
-    causes = [LEFT_OUT.format(count=_datapoints(left))] if left else []
+    causes = [LEFT_OUT.format(count=f"{left:,} datapoint{'s' if left != 1 else ''}")] if left else []
     if scheme is not None and new and gone and scheme in CAUSES:
         causes.append(CAUSES[scheme])
     return " ".join(causes) or None
