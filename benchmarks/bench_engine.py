@@ -112,9 +112,6 @@ def answer_length(outputs: Record, inputs: Record, ground_truth: Record | None =
 EVALUATORS = (exact_match, answer_length)
 
 
-# ----------------------------------------------------------------------------- the backend process
-
-
 # ----------------------------------------------------------------------------- contenders
 
 

@@ -678,9 +678,12 @@ def _exporter_session(circuit: Circuit | None = None, connect: float = 5.0, conn
     workers). requests' default of 10 made a run with more workers open a connection per export beyond the tenth
     and drop it after, each time with urllib3's "Connection pool is full, discarding connection" in the log.
 
-    requests re-reads every environment variable for proxy settings on each request (about a tenth of
-    the client's CPU per datapoint in benchmarks/bench_engine.py); the exporter always posts to one URL,
-    so the answer is cached per URL and arguments. Proxies still work; changing them mid-run does not.
+    requests re-reads every environment variable for proxy settings on each request, and prepares each request
+    anew (merging cookies, headers and hooks, looking for a ``.netrc``): together about a third of its CPU per
+    request, the client's most expensive one per datapoint in benchmarks/bench_engine.py. The exporter always posts
+    to one URL with the same headers, so both are done once per URL and arguments: each export copies the prepared
+    request and adds its body. Proxies and a ``.netrc`` still work; changing them mid-run does not. A session that
+    holds cookies (set by the backend) prepares each request as requests does.
     """
     import requests
     from requests.adapters import HTTPAdapter
@@ -689,6 +692,20 @@ def _exporter_session(circuit: Circuit | None = None, connect: float = 5.0, conn
         def __init__(self) -> None:
             super().__init__()
             self._settings: dict[Any, dict[str, Any]] = {}
+            self._prepared: dict[Any, requests.PreparedRequest] = {}
+
+        def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+            hooks = any(request.hooks.values())
+            if self.cookies or request.cookies or request.params or request.files or request.auth or hooks:
+                return super().prepare_request(request)
+            key = (request.method, request.url, tuple((request.headers or {}).items()))
+            template = self._prepared.get(key)
+            if template is None:
+                bare = requests.Request(request.method, request.url, headers=request.headers)
+                template = self._prepared[key] = super().prepare_request(bare)
+            prepared = template.copy()
+            prepared.prepare_body(request.data, None, request.json)
+            return prepared
 
         def merge_environment_settings(
             self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
