@@ -123,6 +123,9 @@ def test_a_noise_aware_gate_is_not_excused_on_a_comparison_that_left_out_datapoi
     # the report says the comparison left them out: not that their ids changed, nor that they are new and gone
     assert report["comparison"] == {"common_datapoints": 32, "new_only_datapoints": 0, "old_only_datapoints": 0}
     assert report["baseline"]["changes"] == "8 left out of the comparison"
+    # the runs share all 40: the comparison covers 32 of them
+    shares = (report["baseline"]["shared_datapoints"], report["baseline"]["uncompared_datapoints"])
+    assert shares == (32, 8)
     assert report["baseline"]["cause"].startswith("Cause: HoneyHive's comparison left out 8 datapoints both runs")
     assert "Likely cause" not in report["baseline"]["cause"], report["baseline"]["cause"]
     [score] = [m for m in report["metrics"] if m["name"] == "score"]

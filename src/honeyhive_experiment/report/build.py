@@ -492,6 +492,7 @@ class _Builder:
             created_at=as_utc(created) if created else None,
             shared_datapoints=shared,
             total_datapoints=total,
+            uncompared_datapoints=left,
             about=self._about(sha, branch, age),
             age=age,
             changes=changes_text(new, gone, left),

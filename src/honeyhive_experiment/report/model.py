@@ -157,15 +157,24 @@ class ReportBaseline(_Part):
     commit_sha: str | None = Field(description="The commit the baseline run evaluated.")
     branch: str | None = Field(description="The branch the baseline run ran on.")
     created_at: datetime | None = Field(description="When the baseline run was created (UTC).")
-    shared_datapoints: NonNegativeInt | None = Field(description="Datapoints both runs evaluated.")
+    shared_datapoints: NonNegativeInt | None = Field(
+        description="Datapoints the comparison covers (HoneyHive's commonDatapoints): both runs evaluated them."
+    )
     total_datapoints: NonNegativeInt | None = Field(description="Datapoints this run evaluated.")
+    uncompared_datapoints: NonNegativeInt = Field(
+        description="Datapoints both runs have that HoneyHive's comparison left out (it had not compared them when"
+        " ingestion.timeout ran out): not in shared_datapoints, yet neither new nor gone."
+    )
     about: str | None = Field(
         description="Which baseline and why, as shown: 'run at merge-base a1b2c3d with main, 2 days ago'."
     )
     age: str | None = Field(description="How long before this report the baseline was made.")
     changes: str | None = Field(description="What changed in the dataset, from the backend's lists: '2 new, 1 gone'.")
     cause: str | None = Field(description="When the overlap collapsed: its likely cause and the fix.")
-    low_overlap: bool = Field(description="Whether the runs share too few datapoints to compare.")
+    low_overlap: bool = Field(
+        description="Whether the comparison covers too few of this run's datapoints: the runs share too few, or it"
+        " left out some they share (uncompared_datapoints)."
+    )
     trials: int = Field(ge=1, description="How many times the baseline ran each datapoint.")
 
     @property
@@ -196,6 +205,15 @@ class ReportBaseline(_Part):
     def overlap_pct(self) -> str | None:
         shared, total = self.shared_datapoints, self.total_datapoints
         return f"{shared / total:.0%}" if shared is not None and total else None
+
+    @property
+    def in_common_text(self) -> str | None:
+        """How many datapoints the runs have in common, "all 40" or "36", when the comparison left some of them out
+        (so fewer are compared than the runs share); ``None`` when it did not: the runs share the compared ones."""
+        if not self.uncompared_datapoints or self.shared_datapoints is None:
+            return None
+        common = self.shared_datapoints + self.uncompared_datapoints
+        return f"all {common:,}" if common == self.total_datapoints else f"{common:,}"
 
     @property
     def changes_text(self) -> str | None:

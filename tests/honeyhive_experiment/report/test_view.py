@@ -4,11 +4,13 @@ overlap and age; the trend; failed and errored datapoints. Checked where a reade
 from __future__ import annotations
 
 import dataclasses
+import html
 from datetime import timedelta
 
 import pytest
 
 from honeyhive_experiment.config import CommentConfig, Direction, MetricConfig
+from honeyhive_experiment.report import build_report, render_html
 from honeyhive_experiment.report.model import ReportMetric
 from honeyhive_experiment.verdict import Decision, Verdict
 from tests.honeyhive_experiment.report.scenarios import (
@@ -26,6 +28,7 @@ from tests.honeyhive_experiment.report.scenarios import (
     pass_input,
     render_comment,
     render_summary,
+    render_terminal,
     report_json,
     summary_of,
     table_rows,
@@ -63,6 +66,55 @@ def test_overlap_defaults_to_the_backends_common_datapoints_and_this_runs_datapo
     text = render_comment(fail_input()).text
     assert "compared on **4 of 6** datapoints" in text
     assert "only 4 of 6 datapoints in common (67%)" in text
+
+
+# HoneyHive's comparison, still lagging when ingestion.timeout ran out, left out datapoints both runs have: every
+# output said the runs had only 4 of the 6 datapoints in common, when they had all 6 and the comparison covered 4
+@pytest.mark.parametrize(
+    ("new_only", "old_only", "terminal", "comment", "page"),
+    [
+        (  # 2 left out: the runs share all 6
+            IDS[4:],
+            IDS[4:],
+            "Warning: the comparison covers only 67% of the datapoints, though the runs share all 6; the comparison"
+            " is partial.",
+            "> The comparison covers only 4 of 6 datapoints (67%), though the two runs have all 6 in common: its"
+            " changes describe part of the dataset.",
+            "⚠️ Only 4 of 6 datapoints compared (67%), though the runs have all 6 in common. Cause: HoneyHive's"
+            " comparison left out 2 datapoints",
+        ),
+        (  # 1 left out, 1 new, 1 gone: the runs share 5
+            IDS[4:],
+            [IDS[4], "EXT-gone"],
+            "Warning: the comparison covers only 67% of the datapoints, though the runs share 5; the comparison is"
+            " partial.",
+            "> The comparison covers only 4 of 6 datapoints (67%), though the two runs have 5 in common: its changes"
+            " describe part of the dataset.",
+            "⚠️ Only 4 of 6 datapoints compared (67%), though the runs have 5 in common. Cause: HoneyHive's"
+            " comparison left out 1 datapoint ",
+        ),
+        (  # none left out, 2 new, 2 gone: the runs share only the 4 compared (the text as it was)
+            IDS[4:],
+            ["EXT-g1", "EXT-g2"],
+            "Warning: the runs share only 67% of the datapoints; the comparison is partial.",
+            "> The two runs have only 4 of 6 datapoints in common (67%): the comparison covers part of the dataset,"
+            " not a like-for-like run.",
+            "⚠️ Only 4 of 6 datapoints in common (67%).</p>",
+        ),
+    ],
+)
+def test_a_low_overlap_says_whether_the_runs_share_few_datapoints_or_the_comparison_covers_few(
+    new_only: list[str], old_only: list[str], terminal: str, comment: str, page: str
+) -> None:
+    data = pass_input()
+    assert data.comparison is not None
+    lists = {"common_datapoints": IDS[:4], "new_only_datapoints": new_only, "old_only_datapoints": old_only}
+    data = dataclasses.replace(data, comparison=data.comparison.model_copy(update=lists))
+    assert terminal in render_terminal(data).splitlines()
+    assert comment in render_comment(data).text.splitlines()
+    assert page in html.unescape(render_html(build_report(data)))
+    left = len(set(new_only) & set(old_only))
+    assert report_json(data)["baseline"]["uncompared_datapoints"] == left
 
 
 def test_the_age_is_computed_from_generated_at() -> None:
