@@ -98,7 +98,7 @@ point (``f``, ``%``) takes as many decimals as it takes (1e-30 beside 0 takes 30
 def _wider(number: float, spec: str | None, percent: bool) -> Iterator[str]:
     """``number`` with ever more digits than :func:`format_number` shows it (its default: three significant digits,
     a percentage one decimal), the last as exact as its float; none when its spec takes no digits (``d``, or none:
-    it reads as itself)."""
+    it reads as itself), nor for an infinity."""
     if spec:
         try:
             format(number, spec)
@@ -107,7 +107,7 @@ def _wider(number: float, spec: str | None, percent: bool) -> Iterator[str]:
     if not spec:
         spec = ".1%" if percent else ".3g"
     found = _SPEC.match(spec)
-    if found is None or not (found["digits"] or found["kind"]):
+    if found is None or not (found["digits"] or found["kind"]) or not math.isfinite(number):
         return
     head, kind = found["head"], found["kind"]
     digits = int(found["digits"] or 6)  # Python's precision without one
@@ -128,8 +128,8 @@ def _wider(number: float, spec: str | None, percent: bool) -> Iterator[str]:
             text = text.replace(",", "_") if found["grouping"] == "_" else text
         if len(text) > NUMBER_WIDTH:  # too wide (1e-30 in .2f): in exponent form, as format_number shows such
             scaled = float(exact.scaleb(2)) if kind == "%" else number
-            for precision in range(MORE_DIGITS):
-                yield f"{scaled:.{precision}e}" + ("%" if kind == "%" else "")
+            for figures in range(MORE_DIGITS):
+                yield f"{scaled:.{figures}e}" + ("%" if kind == "%" else "")
             return
         yield text
 
