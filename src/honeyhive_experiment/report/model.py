@@ -403,10 +403,15 @@ class ReportMetric(_Part):
 
     @property
     def value_text(self) -> str:
-        """This run's value; with trials, ``0.71 ± 0.17`` (its spread across a datapoint's trials)."""
+        """This run's value, beside its gate's limit as the HTML histogram marks it (0.61 → 0.5899 past ``max_drop:
+        0.02`` is ``0.5899``, not ``0.59``); with trials, ``0.71 ± 0.17`` (its spread across a datapoint's trials)."""
+        if self.value is None or self.gate_limit is None:
+            shown = self.number_text(self.value)
+        else:
+            shown = self.limit_text(self.value, past=self.gate_crossed)
         if self.spread is None or self.value is None:
-            return self.number_text(self.value)
-        return f"{self.number_text(self.value)} ± {self.number_text(self.spread)}"
+            return shown
+        return f"{shown} ± {self.number_text(self.spread)}"
 
     def _beside(self, change: float | None, bound: float | None) -> float | None:
         """A gate's ``bound`` on a worse ``change`` (the difference, the percentage change), which its text is shown

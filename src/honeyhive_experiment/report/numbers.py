@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Final
@@ -82,18 +83,22 @@ def _formatted(number: float, spec: str | None, percent: bool) -> str:
 
 
 _SPEC: Final = re.compile(
-    r"^(?P<head>(?:.?[<>=^])?[-+ ]?z?#?0?[0-9]*[,_]?)(?:\.(?P<digits>[0-9]+))?(?P<kind>[eEfFgG%]?)$", re.DOTALL
+    r"^(?P<head>(?P<align>(?:.?[<>=^])?)(?P<flags>[-+ ]?z?#?0?[0-9]*)(?P<grouping>[,_]?))(?:\.(?P<digits>[0-9]+))?"
+    r"(?P<kind>[eEfFgGn%]?)$",
+    re.DOTALL,
 )
-"""A format spec of a float: all but its precision (``head``), its precision and its type."""
+"""A format spec of a float: all but its precision (``head``: alignment, flags and width, grouping), its precision
+and its type."""
 _SHOWN_NUMBER: Final = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 MORE_DIGITS: Final = 17
-"""The most digits added to tell a number from a bound: past them a float reads as itself."""
+"""The most significant digits added to tell a number from a bound: 17 tell every float from every other. A fixed
+point (``f``, ``%``) takes as many decimals as it takes (1e-30 beside 0 takes 30)."""
 
 
-def _wider(number: float, spec: str | None, percent: bool, more: int) -> str | None:
-    """``number`` with ``more`` digits more than :func:`format_number` shows it (its default: three significant
-    digits, a percentage one decimal); ``None`` when its spec takes no digits (``d``, or none: it reads as
-    itself)."""
+def _wider(number: float, spec: str | None, percent: bool) -> Iterator[str]:
+    """``number`` with ever more digits than :func:`format_number` shows it (its default: three significant digits,
+    a percentage one decimal), the last as exact as its float; none when its spec takes no digits (``d``, or none:
+    it reads as itself), nor for an infinity."""
     if spec:
         try:
             format(number, spec)
@@ -102,10 +107,31 @@ def _wider(number: float, spec: str | None, percent: bool, more: int) -> str | N
     if not spec:
         spec = ".1%" if percent else ".3g"
     found = _SPEC.match(spec)
-    if found is None or not (found["digits"] or found["kind"]):
-        return None
+    if found is None or not (found["digits"] or found["kind"]) or not math.isfinite(number):
+        return
+    head, kind = found["head"], found["kind"]
     digits = int(found["digits"] or 6)  # Python's precision without one
-    return format(number, f"{found['head']}.{digits + more}{found['kind']}")
+    if kind not in ("f", "F", "%"):
+        for precision in range(digits + 1, digits + MORE_DIGITS + 1):
+            yield format(number, f"{head}.{precision}{kind}")
+        return
+    exact = _exact(number)
+    decimals = -int(exact.as_tuple().exponent) - (2 if kind == "%" else 0)  # the repr's, in the spec's unit
+    for precision in range(digits + 1, max(decimals, digits) + 2):
+        if kind != "%":
+            text = format(number, f"{head}.{precision}{kind}")
+        else:  # a float's percentage is its hundredfold rounded (0.7999999999999999 is 80.00000000000000%)
+            # Decimal's: exact, but without '#' (nothing at a precision) or '_' grouping (its ',' then swapped)
+            text = format(
+                exact, f"{found['align']}{found['flags'].replace('#', '')}{found['grouping'] and ','}.{precision}%"
+            )
+            text = text.replace(",", "_") if found["grouping"] == "_" else text
+        if len(text) > NUMBER_WIDTH:  # too wide (1e-30 in .2f): in exponent form, as format_number shows such
+            scaled = float(exact.scaleb(2)) if kind == "%" else number
+            for figures in range(MORE_DIGITS):
+                yield f"{scaled:.{figures}e}" + ("%" if kind == "%" else "")
+            return
+        yield text
 
 
 def _read(text: str) -> Decimal | None:
@@ -125,19 +151,14 @@ def _exact(number: float) -> Decimal:
 
 
 def _enough(number: float, spec: str | None, percent: bool, right: Callable[[Decimal], bool]) -> str:
-    """``number`` as :func:`format_number` shows it, or with the fewest more digits (at most :data:`MORE_DIGITS`)
-    whose text reads ``right``; as it shows it when none does."""
+    """``number`` as :func:`format_number` shows it, or with the fewest more digits whose text reads ``right``; as it
+    shows it when none does."""
     text = format_number(number, spec, percent=percent)
-    for more in range(1, MORE_DIGITS + 1):
-        shown = _read(text)
-        if shown is not None and right(shown):
-            return text
-        wider = _wider(number, spec, percent, more)
-        if wider is None:
-            break
-        text = wider
-    shown = _read(text)
-    return text if shown is not None and right(shown) else format_number(number, spec, percent=percent)
+    for shown in itertools.chain((text,), _wider(number, spec, percent)):
+        read = _read(shown)
+        if read is not None and right(read):
+            return shown
+    return text
 
 
 def format_bound(bound: float, spec: str | None = None, *, percent: bool = False) -> str:

@@ -143,6 +143,24 @@ def test_a_change_reads_on_the_side_of_its_gate_the_verdict_put_it(
 
 
 @pytest.mark.parametrize(
+    ("old", "new", "change", "gate", "spec", "lower", "hit", "shown"),
+    [
+        (0.61, 0.5899, -3.295, GateRule(max_drop=0.02), ".2f", False, True, "0.5899"),  # past 0.59: not "0.59"
+        (0.61, 0.59, -3.278688524590164, GateRule(max_drop=0.02), ".2f", False, False, "0.59"),  # held: at it
+        (0.61, 0.5899, -3.295, GateRule(max_drop=0.02), ".2n", False, True, "0.5899"),
+        (10.0, 10.504, 5.04, GateRule(max_drop_pct=5), ".1f", True, True, "10.504"),  # past 10.5: not "10.5"
+    ],
+)
+def test_this_runs_aggregate_reads_on_its_side_of_the_gates_limit(
+    old: float, new: float, change: float, gate: GateRule, spec: str, lower: bool, hit: bool, shown: str
+) -> None:
+    """The table's "This run" beside the Δ that crossed: 0.61 → 0.59 read as if it held (late audit)."""
+    judged = gated(old, new, change, gate, spec, lower=lower, hit=hit)
+    assert build_report(judged).metrics[0].value_text == shown
+    assert f"| {shown} |" in render_comment(judged).text
+
+
+@pytest.mark.parametrize(
     ("old", "new", "change", "gate", "lower", "hit", "marks"),
     [
         (10.0, 10.504, 5.04, GateRule(max_drop_pct=5), True, True, ("this run: 10.504", "may reach 10.5<")),

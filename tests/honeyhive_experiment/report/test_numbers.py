@@ -158,6 +158,27 @@ def test_a_duration_under_a_millisecond_is_not_zero() -> None:
         (0.4996, ".2", False, 0.5, None, "0.4996"),
         (0.4996, "z.2e", False, 0.5, None, "4.996e-01"),
         (0.4996, "", False, 0.5, None, "0.4996"),
+        # every float type and grouping of a format spec (audit: "n" was not widened, 0.7996 read "0.8" beside "≥ 0.8")
+        (0.7996, ".2n", False, 0.8, None, "0.7996"),
+        (0.7996, ".1n", False, None, 0.7, "0.8"),  # past max 0.7 already
+        (0.7996, "n", False, 0.8, None, "0.7996"),
+        (0.7996, ".2F", False, 0.8, None, "0.7996"),
+        (0.7996, ".2G", False, 0.8, None, "0.7996"),
+        (0.7996, ".1E", False, 0.8, None, "7.996E-01"),
+        (1234.4996, ",.2f", False, 1234.5, None, "1,234.4996"),
+        (1234.4996, "_.2f", False, 1234.5, None, "1_234.4996"),
+        (12.344996, ",.2%", False, 12.345, None, "1,234.4996%"),
+        (12.344996, "_.2%", False, 12.345, None, "1_234.4996%"),
+        (1234.4996, ",", False, 1234.5, None, "1,234.4996"),
+        # float's "%" is its hundredfold rounded: 0.7999999999999999 is "80.00000000000000%" at any precision
+        (0.7999999999999999, ".0%", False, 0.8, None, "79.99999999999999%"),
+        # the smallest magnitudes (audit: below about 1e-17 nothing was widened)
+        (1e-20, ".2f", False, None, 0.0, "0.00000000000000000001"),
+        (1e-20, None, True, None, 0.0, "0.000000000000000001%"),
+        (1e-30, ".2f", False, None, 0.0, "1e-30"),  # past NUMBER_WIDTH: in exponent form
+        (1e-30, ".2%", False, None, 0.0, "1e-28%"),
+        (1.0000000000000003e-18, ".2f", False, None, 1e-18, "1.0000000000000003e-18"),  # the next float past it
+        (1e-18, ".2f", False, None, 1e-18, "0.00"),  # at it: held
         (True, ".2f", False, 1.5, None, "true"),
         (None, ".2f", False, 0.5, None, "—"),
     ],
@@ -190,7 +211,16 @@ def test_a_passing_range_reads_as_its_bounds(
 
 @pytest.mark.parametrize(
     ("bound", "spec", "expected"),
-    [(0.02, "g", "0.02"), (0.1234567, "g", "0.1234567"), (1000, "g", "1000"), (0.59, ".1f", "0.59")],
+    [
+        (0.02, "g", "0.02"),
+        (0.1234567, "g", "0.1234567"),
+        (1000, "g", "1000"),
+        (0.59, ".1f", "0.59"),
+        (0.805, ".1n", "0.805"),  # not "0.8", a different bound
+        (1e-30, ".2f", "1e-30"),  # not "0.00"
+        (0.7999999999999999, ".0%", "79.99999999999999%"),  # not "80%"
+        (float("inf"), ".2f", "inf"),
+    ],
 )
 def test_a_bound_reads_as_itself(bound: float, spec: str, expected: str) -> None:
     assert format_bound(bound, spec) == expected
@@ -209,6 +239,9 @@ def test_a_bound_reads_as_itself(bound: float, spec: str, expected: str) -> None
         (-0.0244, ".2f", False, 0.0241, True, "-0.0244"),
         (-1e-9, ".2f", False, 0.0, True, "-0.000000001"),
         (0.3, "*>+8.2f", False, 0.2, True, "+****0.30"),
+        (-0.0201, ".2n", False, 0.02, True, "-0.0201"),  # not "-0.02"
+        (-1e-20, ".2f", False, 0.0, True, "-0.00000000000000000001"),  # not "0.00"
+        (-1e-30, None, True, 0.0, True, "-1e-28 pp"),
     ],
 )
 def test_a_difference_reads_on_the_side_of_its_gate_the_verdict_put_it(
