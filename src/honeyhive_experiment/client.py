@@ -458,8 +458,7 @@ class HoneyHiveClient:
         sending requests, lets tens of thousands of them pile up in the oldest generation)."""
         response: httpx.Response | None = None
         try:
-            # the absolute URL: httpx parses it once (a route it parses, merges with the base URL and parses again)
-            with self._http.stream(method, self.base_url + route, **kwargs) as response:
+            with self._http.stream(method, route, **kwargs) as response:
                 yield response
         finally:
             if response is not None:
