@@ -258,7 +258,7 @@ class _Routes(SpanProcessor):
                 # opens it through that run's provider), but a call span inside it is inside what it is inside
                 running.bridges[span.context.span_id] = span.parent.span_id if span.parent else None
             elif _OUTSIDE:  # in no running datapoint: a recorded one's (by what it left running), or none's
-                _STARTED_OUTSIDE[span.context.span_id] = isinstance(session_id, str)
+                _STARTED_OUTSIDE[span.context.span_id] = (span, isinstance(session_id, str), self)
             return
         session.running[span.context.span_id] = span  # first: the datapoint may be recorded meanwhile
         if session.threads:
@@ -276,8 +276,8 @@ class _Routes(SpanProcessor):
         if session is not None:  # else no running datapoint's (one already exported, too): never exported twice
             session.spans.append(span)
             session.running.pop(span.context.span_id, None)  # after: still_running sees it in one or the other
-        elif (late := _STARTED_OUTSIDE.pop(span.context.span_id, None)) is not None:
-            _outside(span, kept=self.open, late=late)
+        elif span.context.span_id in _STARTED_OUTSIDE:
+            _outside(span, kept=self.open)
 
     def _session(self, session_id: object) -> _Session | None:
         session = _SESSIONS.get(session_id) if self.open and isinstance(session_id, str) else None
@@ -301,20 +301,33 @@ class Outside:
     unfinished: list[CallSpan] = field(default_factory=list)
     setup: list[CallSpan] = field(default_factory=list)  # those opened before setup_until: the import's
     setup_until: int = 0  # when the import of the user's code ended, in ns (0: this count has none; _EVER: not yet)
+    still_open: list[tuple[CallSpan, bool]] | None = None  # when it ended: the spans not ended yet (_open_outside)
 
     def imported(self) -> None:
         """The import of the user's code is over: a span opened from now on is not its (:func:`counting_outside`)."""
         self.setup_until = time.time_ns()  # OpenTelemetry's clock of a span's start
 
+    def _kept(self) -> tuple[list[CallSpan], list[CallSpan], list[CallSpan]]:
+        """``(setup, spans, unfinished)``, with the spans opened in no running datapoint that had not ended when read
+        (or when the count ended), each where it would go if it ended then: a call still running at the run's end
+        (the server holds it) was made, and a datapoint's recorded before it opened one is as unfinished as one
+        still running when it was recorded (:func:`_still_running`, which counts it however long it runs)."""
+        with _outside_lock:
+            setup, spans, unfinished = list(self.setup), list(self.spans), list(self.unfinished)
+            still = _open_outside() if self.still_open is None else self.still_open
+        for read, late in still:
+            (setup if read.start < self.setup_until else unfinished if late else spans).append(read)
+        return setup, spans, unfinished
+
     @property
     def setup_calls(self) -> list[LlmCall]:
         """The LLM calls (answered) opened while the user's code was imported, wherever they ended."""
-        return _answered(self.setup, self.errored)
+        return _answered(self._kept()[0], self.errored)
 
     @property
     def answered(self) -> list[LlmCall]:
         """The LLM calls made outside every datapoint's context, answered (a failed one is in no metric anyway)."""
-        return _answered(self.spans, self.errored)
+        return _answered(self._kept()[1], self.errored)
 
     @property
     def calls(self) -> int:
@@ -323,7 +336,7 @@ class Outside:
     @property
     def unfinished_calls(self) -> int:
         """How many LLM calls of the datapoints' own (answered) ended after their datapoint was recorded."""
-        return len(_answered(self.unfinished, self.errored))
+        return len(_answered(self._kept()[2], self.errored))
 
 
 def _answered(spans: list[CallSpan], errored: set[int]) -> list[LlmCall]:
@@ -332,8 +345,8 @@ def _answered(spans: list[CallSpan], errored: set[int]) -> list[LlmCall]:
 
 _OUTSIDE: list[Outside] = []  # the counts running now (counting_outside)
 # the spans opened in no running datapoint while any count runs, not yet ended: whether in a recorded datapoint's
-# context (its unfinished work, Outside.unfinished) or in none (Outside.spans)
-_STARTED_OUTSIDE: dict[int, bool] = {}
+# context (its unfinished work, Outside.unfinished) or in none (Outside.spans), and the processor that kept it
+_STARTED_OUTSIDE: dict[int, tuple[Span, bool, _Routes]] = {}
 _outside_lock = threading.Lock()
 _EVER = 2**63  # the end of a span still open, in ns
 
@@ -353,19 +366,35 @@ def counting_outside(*, importing: bool = False) -> Iterator[Outside]:
         yield outside
     finally:
         with _outside_lock:
+            outside.still_open = _open_outside()
             _OUTSIDE.remove(outside)
             if not _OUTSIDE:
                 _STARTED_OUTSIDE.clear()
 
 
-def _outside(span: ReadableSpan, *, kept: bool, late: bool) -> None:
+def _open_outside() -> list[tuple[CallSpan, bool]]:
+    """The spans in :data:`_STARTED_OUTSIDE` (read under ``_outside_lock``), as :func:`_outside` would keep them
+    ended now but open till the end of time (two instrumentations' spans of one call are still one), each with
+    whether it was opened in a recorded datapoint's context."""
+    still = []
+    for span, late, routes in list(_STARTED_OUTSIDE.values()):
+        read = _span(span, still_open=True)
+        still.append((read if routes.open and read_call(read.attributes) else read._replace(attributes=None), late))
+    return still
+
+
+def _outside(span: ReadableSpan, *, kept: bool) -> None:
     """Keep ``span``: its attributes only when it describes a call (enough to tell calls inside one another) and it is
     ``kept`` (a closed provider's, of an earlier run, is only a link between its parent and what is inside it); as a
-    recorded datapoint's unfinished work when it was opened in one's context (``late``)."""
+    recorded datapoint's unfinished work when it was opened in one's context; once (it leaves _STARTED_OUTSIDE)."""
     errored = span.status.status_code is StatusCode.ERROR
     call = kept and read_call(span.attributes, errored=errored) is not None
     read = _span(span) if call else _span(span)._replace(attributes=None)
     with _outside_lock:
+        started = _STARTED_OUTSIDE.pop(span.context.span_id, None)  # here: a count read meanwhile sees it once
+        if started is None:
+            return
+        late = started[1]
         for outside in _OUTSIDE:
             kept_in = (
                 outside.setup if read.start < outside.setup_until else outside.unfinished if late else outside.spans
