@@ -36,8 +36,9 @@ class Prices:
         self._overrides = {name.lower(): price for name, price in (overrides or {}).items()}
 
     def cost(self, call: LlmCall) -> Decimal | None:
-        """The call's cost in US dollars, or None when it is unpriced (no price for its model, or no tokens)."""
-        if call.input_tokens is None and call.output_tokens is None:
+        """The call's cost in US dollars, or None when it is unpriced (no model, no price for its model, or no
+        tokens)."""
+        if not call.models or (call.input_tokens is None and call.output_tokens is None):
             return None
         input_tokens, output_tokens = call.input_tokens or 0, call.output_tokens or 0
         cached = min(call.cache_read_tokens or 0, input_tokens)  # input tokens include cache reads
