@@ -257,8 +257,10 @@ class _Routes(SpanProcessor):
                 # not kept (an earlier run's instrumentation whose wrapper stayed in place, as OpenLLMetry's does,
                 # opens it through that run's provider), but a call span inside it is inside what it is inside
                 running.bridges[span.context.span_id] = span.parent.span_id if span.parent else None
-            elif _OUTSIDE:  # in no running datapoint: a recorded one's (by what it left running), or none's
-                _STARTED_OUTSIDE[span.context.span_id] = (span, isinstance(session_id, str), self)
+            else:  # in no running datapoint: a recorded one's (by what it left running), or none's
+                with _outside_lock:  # a count ending meanwhile clears the spans: none of this run outlives it
+                    if _OUTSIDE:
+                        _STARTED_OUTSIDE[span.context.span_id] = (span, isinstance(session_id, str), self)
             return
         session.running[span.context.span_id] = span  # first: the datapoint may be recorded meanwhile
         if session.threads:
