@@ -224,7 +224,7 @@ class _Invocation:
         if self.post is not None:  # the comment is about the commit located (an issue_comment's: the PR's head)
             self.post = _poster(settings)
         if not settings.as_action and not os.path.exists(settings.config_path):
-            self.report_file, self.html_file = None, None  # see _nothing_where_not_found
+            self.html_file = None  # see _nothing_where_not_found
         config = self.config = _experiment_file(settings, comment=settings.mode is not Mode.RUN)
         if not settings.api_key and not settings.dry_run:  # a dry run goes on, on the embedded backend (it says so)
             if settings.secrets_withheld:
@@ -279,12 +279,13 @@ class _Invocation:
         repository's root the README's .gitignore lines are for, once it found the experiment's files there: one that
         cannot find the experiment file (checked before it is read) or the dataset file it names, started in another
         folder (``--config /repo/.honeyhive/experiment.yml`` from a folder of the repository, or from /tmp), says so
-        with the -C that finds them and writes nothing, as ``validate``, ``runs`` and ``view`` write nothing (its
-        ``.honeyhive/`` was an untracked folder there). The action's runner still gets its error report."""
+        with the -C that finds them and writes nothing of its own, as ``validate``, ``runs`` and ``view`` write
+        nothing (its ``.honeyhive/`` was an untracked folder there); a ``--report`` asked for by name still gets the
+        error report (a script reads its verdict). The action's runner still gets its error report."""
         try:
             dataset_file(config, self.settings)
         except ConfigError:
-            self.report_file, self.html_file = None, None
+            self.html_file = None
             raise
 
     def _published(self) -> PublishedRun:

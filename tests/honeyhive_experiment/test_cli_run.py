@@ -714,14 +714,18 @@ def test_a_run_that_finds_no_experiment_file_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], config: list[str]
 ) -> None:
     """A folder without an experiment file: the error and its exit code, as before, but its .honeyhive/report.html
-    (report.nope.<hash>.html, and --report's file) was left in a folder that has no experiment."""
+    (report.nope.<hash>.html) was left in a folder that has no experiment; a --report named still gets the error."""
     monkeypatch.chdir(tmp_path)
     assert main(["run", "--dry-run", *config], environ={}) == 2
     output = capsys.readouterr()
     assert "config file not found in the working directory" in output.err
     assert "Verdict: ERROR" in output.out
     assert "HTML report" not in output.out
-    assert list(tmp_path.iterdir()) == []
+    if "--report" in config:  # asked for by name: a script reads its verdict
+        assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+        assert json.loads((tmp_path / "out.json").read_text())["verdict"] == "error"
+    else:
+        assert list(tmp_path.iterdir()) == []
 
 
 def test_a_run_of_an_experiment_file_of_another_folder_writes_nothing_where_its_files_are_not(
