@@ -148,6 +148,7 @@ __all__ = [
     "ShardResult",
     "Watch",
     "check_paths",
+    "dataset_file",
     "dataset_records",
     "embedded_has_no_dataset",
     "find_baseline",
@@ -249,16 +250,24 @@ def _sample_report(config: ExperimentConfig) -> Report:
     return report.model_copy(update={"table": ReportTable(rows=(), total=1, text_limit=1000, embedded=True)})
 
 
-def dataset_records(config: ExperimentConfig, settings: Settings) -> Rows | None:
-    """The records of the config's dataset file, ``None`` for a managed dataset; a missing file is a ConfigError at
-    ``dataset.path``, a folder or a malformed file the DatasetError saying so (naming its row)."""
+def dataset_file(config: ExperimentConfig, settings: Settings) -> Path | None:
+    """The config's dataset file, ``None`` for a managed dataset; a missing file is a ConfigError at ``dataset.path``
+    (saying the -C that finds it, when one does)."""
     file = config.dataset.file(settings.root)
     if file is None or config.dataset.path is None:
         return None
     if not file.is_file() and not file.is_dir():  # nor is anything else read (a FIFO would never end)
         message = f"dataset file {config.dataset.path} not found in {looked_in(settings, config.dataset.path)}"
         raise config_error_at(settings.config_path, ("dataset", "path"), message)
-    return load_dataset_file(file)
+    return file
+
+
+def dataset_records(config: ExperimentConfig, settings: Settings) -> Rows | None:
+    """The records of the config's dataset file, ``None`` for a managed dataset; a missing file is a ConfigError at
+    ``dataset.path`` (:func:`dataset_file`); a folder or a malformed file the DatasetError saying so (naming its
+    row)."""
+    file = dataset_file(config, settings)
+    return None if file is None else load_dataset_file(file)
 
 
 def looked_in(settings: Settings, path: str | Path) -> str:

@@ -65,6 +65,7 @@ from honeyhive_experiment.flow import (
     Recorded,
     Watch,
     check_paths,
+    dataset_file,
     dataset_records,
     embedded_has_no_dataset,
     find_baseline,
@@ -222,6 +223,8 @@ class _Invocation:
         self.settings = settings
         if self.post is not None:  # the comment is about the commit located (an issue_comment's: the PR's head)
             self.post = _poster(settings)
+        if not settings.as_action and not os.path.exists(settings.config_path):
+            self.html_file = None  # see _nothing_where_not_found
         config = self.config = _experiment_file(settings, comment=settings.mode is not Mode.RUN)
         if not settings.api_key and not settings.dry_run:  # a dry run goes on, on the embedded backend (it says so)
             if settings.secrets_withheld:
@@ -235,6 +238,8 @@ class _Invocation:
                 " embedded local backend (run_config: dry_run=True)",
                 kind="environment",
             )
+        if not settings.as_action:
+            self._nothing_where_not_found(config)
         if settings.mode in (Mode.ALL, Mode.RUN) and settings.install:  # before the user's code is imported
             _install(settings)
         published = self._published() if settings.mode is Mode.PUBLISH else None
@@ -268,6 +273,20 @@ class _Invocation:
                 except HoneyHiveError as exc:
                     log.warning("the HTML report has no datapoint table: reading the runs' events failed: %s", exc)
             return self.finish(judgement, client)
+
+    def _nothing_where_not_found(self, config: ExperimentConfig) -> None:
+        """A local run writes its files (the embedded backend's database, its reports) in the working directory, the
+        repository's root the README's .gitignore lines are for, once it found the experiment's files there: one that
+        cannot find the experiment file (checked before it is read) or the dataset file it names, started in another
+        folder (``--config /repo/.honeyhive/experiment.yml`` from a folder of the repository, or from /tmp), says so
+        with the -C that finds them and writes nothing of its own, as ``validate``, ``runs`` and ``view`` write
+        nothing (its ``.honeyhive/`` was an untracked folder there); a ``--report`` asked for by name still gets the
+        error report (a script reads its verdict). The action's runner still gets its error report."""
+        try:
+            dataset_file(config, self.settings)
+        except ConfigError:
+            self.html_file = None
+            raise
 
     def _published(self) -> PublishedRun:
         """``mode: publish``: the runs and pull request the downloaded report.json names (checked against the

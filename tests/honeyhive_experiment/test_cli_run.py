@@ -707,3 +707,47 @@ def test_a_range_on_a_metric_nothing_recorded_names_the_closest_one_the_run_reco
         "latency_ms has a passing range but no value on 2 of the datapoints the backend passed: no evaluator and no"
         " span recorded it in this run, which recorded latency: did you mean that?"
     ]
+
+
+@pytest.mark.parametrize("config", [[], ["--config", "nope.yml"], ["--config", "nope.yml", "--report", "out.json"]])
+def test_a_run_that_finds_no_experiment_file_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], config: list[str]
+) -> None:
+    """A folder without an experiment file: the error and its exit code, as before, but its .honeyhive/report.html
+    (report.nope.<hash>.html) was left in a folder that has no experiment; a --report named still gets the error."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--dry-run", *config], environ={}) == 2
+    output = capsys.readouterr()
+    assert "config file not found in the working directory" in output.err
+    assert "Verdict: ERROR" in output.out
+    assert "HTML report" not in output.out
+    if "--report" in config:  # asked for by name: a script reads its verdict
+        assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+        assert json.loads((tmp_path / "out.json").read_text())["verdict"] == "error"
+    else:
+        assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_of_an_experiment_file_of_another_folder_writes_nothing_where_its_files_are_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--config /repo/.honeyhive/experiment.yml`` typed in another folder (/tmp, or a folder of the repository):
+    its paths are the working directory's (README), where its dataset is not, and the error says the -C that finds
+    it; the run had made .honeyhive/local.db and an HTML report there first (``?? data/.honeyhive/`` in git status,
+    the README's .gitignore lines matching at the root only)."""
+    repo = copy_quickstart(tmp_path / "repo", questions=2)
+    config = str(repo / ".honeyhive" / "experiment.yml")
+    for here, finds in ((tmp_path / "elsewhere", "-C ../repo finds it"), (repo / "data", "-C .. finds it")):
+        here.mkdir(exist_ok=True)
+        before = sorted(here.iterdir())
+        monkeypatch.chdir(here)
+        assert main(["run", "--dry-run", "--config", config], environ={}) == 2
+        output = capsys.readouterr()
+        assert f"dataset file data/questions.jsonl not found in the working directory, {here.resolve()}" in output.err
+        assert output.err.rstrip().endswith(finds), output.err
+        assert sorted(here.iterdir()) == before
+    assert not (repo / ".honeyhive" / "local.db").exists()
+    monkeypatch.chdir(tmp_path)  # with the -C it names: the files go in the experiment's repository
+    assert main(["run", "--dry-run", "-C", "repo"], environ={}) == 0, capsys.readouterr()
+    assert (repo / ".honeyhive" / "local.db").is_file()
+    assert (repo / ".honeyhive" / "report.html").is_file()
