@@ -562,7 +562,7 @@ def judge(
         dry_run = (fork, embedded) if settings.secrets_withheld else (embedded,)
     said = [
         *dry_run,
-        *evaluator_warnings(result.outcomes, (*decision.reasons, *decision.gate_failures)),
+        *evaluator_warnings(result.outcomes, (*decision.reasons, *decision.gate_failures), _evaluator_names(config)),
         *no_values(
             comparison,
             _evaluator_names(config),

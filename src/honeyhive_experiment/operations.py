@@ -814,7 +814,12 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
                 problems.append(config_error_at(config_file, (section, metric), why))
     if problems:
         raise all_of(problems)
-    return f"{found}; the first datapoint's metrics: {', '.join(metrics) or 'none'}"
+    # only numbers and booleans are metrics; a string is an explanation, or an evaluator's the run warns of
+    texts = [name for name, value in metrics.items() if isinstance(value, str)]
+    numbers = ", ".join(name for name in metrics if name not in texts) or "none"
+    return f"{found}; the first datapoint's metrics: {numbers}" + (
+        f"; strings, not metrics: {', '.join(texts)}" if texts else ""
+    )
 
 
 # --------------------------------------------------------------------------------------------------- runs

@@ -277,7 +277,9 @@ class Runner:
             self._calls.close()
         _say_lost_spans(outcomes)
         self._say_cut(total)
-        said = [self.recorded.redact_known(text) for text in evaluator_warnings(o for o in outcomes if o is not None)]
+        ran = (o for o in outcomes if o is not None)
+        names = [evaluator.name for evaluator in self.spec.evaluators]
+        said = [self.recorded.redact_known(text) for text in evaluator_warnings(ran, evaluators=names)]
         if self.spec.warnings_to is not None:  # the caller's report says them, once
             self.spec.warnings_to(said)
         else:

@@ -98,6 +98,7 @@ __all__ = [
     "partly_missing",
     "producer",
     "returned_none",
+    "returned_strings",
     "same_but_for_noise",
     "string_values",
     "unchecked_metrics",
@@ -250,11 +251,46 @@ def returned_none(outcomes: Iterable[DatapointOutcome]) -> dict[str, str]:
     return found
 
 
-def evaluator_warnings(outcomes: Iterable[DatapointOutcome], reasons: Iterable[str] = ()) -> list[str]:
+def returned_strings(outcomes: Iterable[DatapointOutcome], evaluators: Iterable[str]) -> dict[str, str]:
+    """Each evaluator of ``evaluators`` whose metric (of its name: what it returned, or its dict's ``score``) is a
+    string on some datapoint it ran on and a number or a bool on none, in words by name: the backend keeps only
+    numbers and booleans, so its metric left the run's table without a word (the string is still recorded, as an
+    explanation is). On the datapoints without a string it returned None or raised. The datapoint is the unit, as
+    in :func:`returned_none`; a string read back from HoneyHive has no text (``""``)."""
+    ran = [outcome for outcome in outcomes if outcome.status == "ok"]
+    found: dict[str, str] = {}
+    for name in dict.fromkeys(evaluators):
+        values = [(o.datapoint_id, o.metrics.get(name)) for o in ran]
+        if any(isinstance(value, int | float) for _, value in values):  # a bool too: a metric somewhere
+            continue
+        texts: dict[str, str] = {}
+        for datapoint, value in values:
+            if isinstance(value, str):
+                texts.setdefault(datapoint, value)
+        if not texts:
+            continue
+        of = len({o.datapoint_id for o in ran})
+        where = f"every datapoint it ran on ({of})"
+        if len(texts) < of:
+            where = f"{len(texts)} of the {of} datapoints it ran on and no metric on the others"
+        first = next(iter(texts.values()))
+        shown = f", such as {first[:40] + ('…' if len(first) > 40 else '')!r}" if first else ""
+        found[name] = (
+            f"evaluator {name!r} returned a string on {where}{shown}, so it produced no metric: only numbers and"
+            " booleans are metrics; return a number or a bool, or a dict with the number as 'score' and the text as"
+            " 'explanation'"
+        )
+    return found
+
+
+def evaluator_warnings(
+    outcomes: Iterable[DatapointOutcome], reasons: Iterable[str] = (), evaluators: Iterable[str] = ()
+) -> list[str]:
     """What the run said of its evaluators that is no error, for the verdict's warnings: once per evaluator, in the
     order first said, its dict without a scalar ``score`` (the words of its first datapoint), then
     :func:`returned_none`'s, but for one a reason of the verdict's (``reasons``) names already (its judged metric's:
-    :func:`_unrecorded_metric`)."""
+    :func:`_unrecorded_metric`), then :func:`returned_strings`' of ``evaluators`` (their names), but for one whose
+    metric a reason is about (``name has a passing range`` or ``gate``: :func:`broken` says it is a string)."""
     outcomes = list(outcomes)
     said: dict[str, str] = {}
     for outcome in outcomes:
@@ -263,7 +299,12 @@ def evaluator_warnings(outcomes: Iterable[DatapointOutcome], reasons: Iterable[s
                 said.setdefault(name, f"evaluator {name!r} {why}")
     reasons = tuple(reasons)
     nones = returned_none(outcomes)
-    return [*said.values(), *(text for name, text in nones.items() if not any(_forgot(name) in r for r in reasons))]
+    strings = returned_strings(outcomes, evaluators)
+    return [
+        *said.values(),
+        *(text for name, text in nones.items() if not any(_forgot(name) in r for r in reasons)),
+        *(text for name, text in strings.items() if not any(r.startswith(f"{name} has a ") for r in reasons)),
+    ]
 
 
 def _forgot(evaluator: str) -> str:

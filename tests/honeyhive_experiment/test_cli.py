@@ -92,6 +92,14 @@ def decoding(outputs, inputs, ground_truth=None):
 
 def forgetful(outputs, inputs, ground_truth=None):
     score = 0.9  # and no return: None
+
+
+def labelled(outputs, inputs, ground_truth=None):
+    return "PASS"  # a label: no metric
+
+
+def helpful(outputs, inputs, ground_truth=None):
+    return {"score": 0.8, "explanation": "fine"}  # a metric and its explanation
 """
 
 
@@ -570,6 +578,41 @@ def test_validate_says_an_evaluator_that_returned_none_on_the_first_datapoint(
         "ok: .honeyhive/experiment.yml: experiment 'bot', 22 datapoints, 2 evaluator(s); the first datapoint's"
         " metrics: topic_match\n"
     )
+
+
+LABELLED = (
+    "evaluator 'labelled' returned a string on every datapoint it ran on ({}), such as 'PASS', so it produced no"
+    " metric: only numbers and booleans are metrics; return a number or a bool, or a dict with the number as 'score'"
+    " and the text as 'explanation'"
+)
+
+
+def test_validate_lists_as_metrics_only_numbers_and_booleans_and_says_an_evaluator_that_returned_a_string(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The string-valued ``labelled`` and ``helpful_explanation`` were listed as the first datapoint's metrics, and
+    the run then left ``labelled`` out of its table without a word."""
+    _write(repo, GOOD + "  - probed:labelled\n  - probed:helpful\n")
+    code, output = _validate(repo, capsys)
+    assert code == 0, output
+    assert output == (
+        f"WARNING: {LABELLED.format(1)}\n"
+        "ok: .honeyhive/experiment.yml: experiment 'bot', 22 datapoints, 3 evaluator(s); the first datapoint's"
+        " metrics: topic_match, helpful; strings, not metrics: labelled, helpful_explanation\n"
+    )
+
+
+def test_a_run_says_an_evaluator_that_returned_a_string_on_every_datapoint_once(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 0, no warning, no row: the metric was gone without a word. The explanation is still the datapoint's."""
+    _write(repo, GOOD + "  - probed:labelled\n  - probed:helpful\n")
+    report = repo / "report.json"
+    code = main(["run", "--dry-run", "-C", str(repo), "--report", str(report), "--no-html"], environ={})
+    output = capsys.readouterr()
+    assert code == 0, output.err
+    assert json.loads(report.read_text())["warnings"] == [LABELLED.format(22)]
+    assert [line for line in output.err.splitlines() if "'labelled'" in line] == [f"warning: {LABELLED.format(22)}"]
 
 
 EVALUATOR_WARNINGS = (

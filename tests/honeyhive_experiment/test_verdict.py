@@ -2841,6 +2841,114 @@ def test_an_evaluators_forgotten_return_a_reason_says_is_not_said_again_as_a_war
     assert evaluator_warnings(outcomes, reasons) == [f"evaluator 'judge' {NO_SCORE}", *([nothing] if said else [])]
 
 
+def _text(index: int, trial: int = 0, status: OutcomeStatus = OutcomeStatus.OK, **metrics: Any) -> DatapointOutcome:
+    """Datapoint ``index``'s outcome with these metrics; an evaluator's value ``NONE`` (returned None), ``"raised"``
+    (an error instead) or ``NO_SCORE`` (a dict without a score) gives it no metric."""
+    said = {name: value for name, value in metrics.items() if value in (NONE, "raised", NO_SCORE)}
+    outcome = _gave(index, trial, status, **said)
+    kept = {name: value for name, value in metrics.items() if name not in said}
+    return dataclasses.replace(outcome, metrics=kept)
+
+
+def _string(where: str, shown: str = ", such as 'PASS'") -> str:
+    return (
+        f"evaluator 'q' returned a string on {where}{shown}, so it produced no metric: only numbers and booleans are"
+        " metrics; return a number or a bool, or a dict with the number as 'score' and the text as 'explanation'"
+    )
+
+
+STRING_Q = (
+    "q has a passing range but no value on 2 of the datapoints the backend passed: its evaluator returned a string"
+)
+RETURNED_STRING_TABLE: list[tuple[str, list[DatapointOutcome], tuple[str, ...], list[str]]] = [
+    # (rule, outcomes, reasons, warnings) of evaluators q and judge: a string on every datapoint, and no range or gate
+    # on it, left the run without a word: exit 0, no warning, no row in the table
+    (
+        "a string on every datapoint: said, with the first",
+        [_text(0, q="PASS"), _text(1, q="FAIL")],
+        (),
+        [_string("every datapoint it ran on (2)")],
+    ),
+    ("a number on one: its row in the table says it", [_text(0, q="PASS"), _text(1, q=0.5)], (), []),
+    ("a bool on one: a metric too", [_text(0, q="PASS"), _text(1, q=False)], (), []),
+    ("numbers only", [_text(0, q=1), _text(1, q=0.0)], (), []),
+    (
+        "a string on some, None or an error on the others: still no metric at all",
+        [_text(0, q=NONE), _text(1, q="PASS"), _text(2, q="raised")],
+        (),
+        [_string("1 of the 3 datapoints it ran on and no metric on the others")],
+    ),
+    (
+        "None everywhere: the None warning's, not this",
+        [_text(0, q=NONE)],
+        (),
+        [_nothing("every datapoint it ran on (1)")],
+    ),
+    (
+        "a dict's explanation beside a numeric score: the explanation feature, no warning",
+        [_text(0, q=0.8, q_explanation="fine"), _text(1, q=0.2, q_explanation="poor")],
+        (),
+        [],
+    ),
+    (
+        "a dict whose score is a string: said, its explanation aside",
+        [_text(0, q="PASS", q_explanation="fine")],
+        (),
+        [_string("every datapoint it ran on (1)")],
+    ),
+    (
+        "a dict without a score, a string of another key: the dict's words only",
+        [_text(0, judge=NO_SCORE, judge_label="good", judge_grounded=1.0)],
+        (),
+        [f"evaluator 'judge' {NO_SCORE}"],
+    ),
+    ("a string no evaluator is named for (a span's): none of theirs", [_text(0, grade="A")], (), []),
+    ("a string-valued metric with a passing range: its reason says it", [_text(0, q="PASS")], (STRING_Q,), []),
+    (
+        "another metric's reason: said",
+        [_text(0, q="PASS")],
+        (STRING_Q.replace("q has", "qq has"), "q_x has a gate but no value"),
+        [_string("every datapoint it ran on (1)")],
+    ),
+    (
+        "trials: a string in every trial, the datapoints counted once",
+        [_text(d, t, q="PASS") for d in range(2) for t in range(3)],
+        (),
+        [_string("every datapoint it ran on (2)")],
+    ),
+    ("trials: a number in one trial", [_text(0, 0, q="PASS"), _text(0, 1, q=1.0)], (), []),
+    (
+        "a datapoint whose function failed ran no evaluator",
+        [_text(0, q="PASS"), _text(1, status=OutcomeStatus.FUNCTION_ERROR)],
+        (),
+        [_string("every datapoint it ran on (1)")],
+    ),
+    (
+        "read back from HoneyHive: a string without its text",
+        [_text(0, q=""), _text(1, q="")],
+        (),
+        [_string("every datapoint it ran on (2)", "")],
+    ),
+    (
+        "a long string: its first 40 characters",
+        [_text(0, q="x" * 41)],
+        (),
+        [_string("every datapoint it ran on (1)", f", such as '{'x' * 40}…'")],
+    ),
+    ("nothing ran", [], (), []),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "outcomes", "reasons", "warnings"), RETURNED_STRING_TABLE, ids=[c[0] for c in RETURNED_STRING_TABLE]
+)
+def test_evaluator_warnings_say_an_evaluator_whose_metric_is_a_string_on_every_datapoint(
+    rule: str, outcomes: list[DatapointOutcome], reasons: tuple[str, ...], warnings: list[str]
+) -> None:
+    assert evaluator_warnings(outcomes, reasons, ["judge", "q"]) == warnings
+    assert evaluator_warnings(outcomes, reasons) == [w for w in warnings if "returned a string" not in w]  # by name
+
+
 BASELINE_ONLY = "has no value in this run, though the baseline has one (0.5): "
 STILL = "its evaluator {!r} is still configured, but recorded it on no datapoint"
 NO_VALUES: list[tuple[str, RunComparisonResult | None, list[str], list[str], list[str], list[str]]] = [
