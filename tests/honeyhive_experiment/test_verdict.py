@@ -2935,6 +2935,18 @@ RETURNED_STRING_TABLE: list[tuple[str, list[DatapointOutcome], tuple[str, ...], 
         (),
         [_string("every datapoint it ran on (1)", f", such as '{'x' * 40}…'")],
     ),
+    (
+        "a string of exactly 40 characters: whole",
+        [_text(0, q="x" * 40)],
+        (),
+        [_string("every datapoint it ran on (1)", f", such as '{'x' * 40}'")],
+    ),
+    (
+        "the evaluator named first has numbers: the next one is still looked at",
+        [_text(0, judge=0.5, q="PASS")],
+        (),
+        [_string("every datapoint it ran on (1)")],
+    ),
     ("nothing ran", [], (), []),
 ]
 
