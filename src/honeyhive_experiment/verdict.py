@@ -233,6 +233,7 @@ def returned_none(outcomes: Iterable[DatapointOutcome]) -> dict[str, str]:
     datapoint, and a metric that is judged says its missing values itself (:func:`broken`). With trials the datapoint
     stays the unit, and every trial of every one gave nothing."""
     ran = [outcome for outcome in outcomes if outcome.status == "ok"]
+    of = len({o.datapoint_id for o in ran})
     found: dict[str, str] = {}
     for name in dict.fromkeys(n for o in ran for n, why in o.no_metric.items() if why == RETURNED_NONE):
         if not all(
@@ -241,14 +242,19 @@ def returned_none(outcomes: Iterable[DatapointOutcome]) -> dict[str, str]:
         ):
             continue  # a metric (or a dict's words) somewhere: it works there
         none = len({o.datapoint_id for o in ran if o.no_metric.get(name) == RETURNED_NONE})
-        of = len({o.datapoint_id for o in ran})
-        where = f"every datapoint it ran on ({of})"
-        if none < of:
-            where = f"{none} of the {of} datapoints it ran on and errored on the others"
+        where = _ran_on(none, of, "errored on the others")
         found[name] = (
             f"evaluator {name!r} returned None on {where}, so it produced no metric: does it end without a return?"
         )
     return found
+
+
+def _ran_on(some: int, of: int, others: str) -> str:
+    """Which of the ``of`` datapoints an evaluator ran on it did something on: every one, or ``some`` of them and
+    ``others`` on the rest (:func:`returned_none`, :func:`returned_strings`)."""
+    if some < of:
+        return f"{some} of the {of} datapoints it ran on and {others}"
+    return f"every datapoint it ran on ({of})"
 
 
 def returned_strings(outcomes: Iterable[DatapointOutcome], evaluators: Iterable[str]) -> dict[str, str]:
@@ -258,6 +264,7 @@ def returned_strings(outcomes: Iterable[DatapointOutcome], evaluators: Iterable[
     explanation is). On the datapoints without a string it returned None or raised. The datapoint is the unit, as
     in :func:`returned_none`; a string read back from HoneyHive has no text (``""``)."""
     ran = [outcome for outcome in outcomes if outcome.status == "ok"]
+    of = len({o.datapoint_id for o in ran})
     found: dict[str, str] = {}
     for name in dict.fromkeys(evaluators):
         values = [(o.datapoint_id, o.metrics.get(name)) for o in ran]
@@ -269,10 +276,7 @@ def returned_strings(outcomes: Iterable[DatapointOutcome], evaluators: Iterable[
                 texts.setdefault(datapoint, value)
         if not texts:
             continue
-        of = len({o.datapoint_id for o in ran})
-        where = f"every datapoint it ran on ({of})"
-        if len(texts) < of:
-            where = f"{len(texts)} of the {of} datapoints it ran on and no metric on the others"
+        where = _ran_on(len(texts), of, "no metric on the others")
         first = next(iter(texts.values()))
         shown = f", such as {first[:40] + ('…' if len(first) > 40 else '')!r}" if first else ""
         found[name] = (
