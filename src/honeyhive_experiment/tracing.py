@@ -42,7 +42,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from opentelemetry import baggage, context, trace
@@ -309,27 +309,33 @@ class Outside:
         """The import of the user's code is over: a span opened from now on is not its (:func:`counting_outside`)."""
         self.setup_until = time.time_ns()  # OpenTelemetry's clock of a span's start
 
-    def _kept(self) -> tuple[list[CallSpan], list[CallSpan], list[CallSpan]]:
-        """``(setup, spans, unfinished)``, with the spans opened in no running datapoint that had not ended when read
-        (or when the count ended), each where it would go if it ended then: a call still running at the run's end
-        (the server holds it) was made, and a datapoint's recorded before it opened one is as unfinished as one
-        still running when it was recorded (:func:`_still_running`, which counts it however long it runs)."""
+    def _home(self, read: CallSpan, late: bool) -> list[CallSpan]:
+        """Where a span opened in no running datapoint goes: the import's (:attr:`setup`) if it opened before the import
+        was over, else a recorded datapoint's unfinished work if it opened in one's context (``late``), else outside
+        every datapoint (:attr:`spans`)."""
+        return self.setup if read.start < self.setup_until else self.unfinished if late else self.spans
+
+    def _kept(self) -> Outside:
+        """This count with the spans opened in no running datapoint that had not ended when read (or when the count
+        ended), each where it would go if it ended then: a call still running at the run's end (the server holds it)
+        was made, and a datapoint's recorded before it opened one is as unfinished as one still running when it was
+        recorded (:func:`_still_running`, which counts it however long it runs)."""
         with _outside_lock:
-            setup, spans, unfinished = list(self.setup), list(self.spans), list(self.unfinished)
+            kept = replace(self, spans=list(self.spans), unfinished=list(self.unfinished), setup=list(self.setup))
             still = _open_outside() if self.still_open is None else self.still_open
         for read, late in still:
-            (setup if read.start < self.setup_until else unfinished if late else spans).append(read)
-        return setup, spans, unfinished
+            kept._home(read, late).append(read)
+        return kept
 
     @property
     def setup_calls(self) -> list[LlmCall]:
         """The LLM calls (answered) opened while the user's code was imported, wherever they ended."""
-        return _answered(self._kept()[0], self.errored)
+        return _answered(self._kept().setup, self.errored)
 
     @property
     def answered(self) -> list[LlmCall]:
         """The LLM calls made outside every datapoint's context, answered (a failed one is in no metric anyway)."""
-        return _answered(self._kept()[1], self.errored)
+        return _answered(self._kept().spans, self.errored)
 
     @property
     def calls(self) -> int:
@@ -338,7 +344,7 @@ class Outside:
     @property
     def unfinished_calls(self) -> int:
         """How many LLM calls of the datapoints' own (answered) ended after their datapoint was recorded."""
-        return len(_answered(self._kept()[2], self.errored))
+        return len(_answered(self._kept().unfinished, self.errored))
 
 
 def _answered(spans: list[CallSpan], errored: set[int]) -> list[LlmCall]:
@@ -398,10 +404,7 @@ def _outside(span: ReadableSpan, *, kept: bool) -> None:
             return
         late = started[1]
         for outside in _OUTSIDE:
-            kept_in = (
-                outside.setup if read.start < outside.setup_until else outside.unfinished if late else outside.spans
-            )
-            kept_in.append(read)
+            outside._home(read, late).append(read)
             if errored:
                 outside.errored.add(read.span_id)
 
