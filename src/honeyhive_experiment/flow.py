@@ -1189,7 +1189,7 @@ def _not_the_runs_ranges(judgement: Judgement, run_id: str, config_file: str) ->
     without a range for, which no datapoint passed or failed by, or one without values, for which it reports none
     either), nor judged it (:func:`_judge_recorded`), and a note names those."""
     summary = judgement.summary
-    reported = {d.metric_name for d in summary.metrics.details if d.passing_range is not None} if summary else set()
+    reported = _ranged_by_the_run(summary) if summary else set()
     unshown = [
         f"{name} ({_bounds(r.min, r.max)})" for name, r in judgement.passing_ranges.items() if name not in reported
     ]
@@ -1206,6 +1206,12 @@ def _not_the_runs_ranges(judgement: Judgement, run_id: str, config_file: str) ->
         f" the verdict does not take {it} into account, and the table shows no status by {it}."
     )
     return dataclasses.replace(judgement, notes=(*judgement.notes, note))
+
+
+def _ranged_by_the_run(summary: ExperimentResultSummary) -> set[str]:
+    """The metrics the backend reports a passing range of the run for: those the run was made with a range for (and
+    has values of)."""
+    return {detail.metric_name for detail in summary.metrics.details if detail.passing_range is not None}
 
 
 def _bounds(low: float | None, high: float | None) -> str:
@@ -1258,7 +1264,7 @@ def _judge_recorded(
     )
     ranges = config.passing_ranges  # the file's, all shown (a range the backend has none for: without status)
     if not ranges_are_the_runs:  # only the ranges the run is known to have been made with judge it
-        reported = {d.metric_name for d in summary.metrics.details if d.passing_range is not None}
+        reported = _ranged_by_the_run(summary)
         config = config.model_copy(update={"passing_ranges": {n: r for n, r in ranges.items() if n in reported}})
     recorded = recorded_outcomes(client, run.run_id, run)
     result = ExperimentResult(run.run_id, run.name or config.name, identity.dataset_id, summary, recorded)
