@@ -825,6 +825,13 @@ def test_schema_is_a_valid_draft_2020_12_schema_with_id() -> None:
     jsonschema.Draft202012Validator.check_schema(schema)
 
 
+def test_schema_shows_only_the_bounds_a_field_means() -> None:
+    # comment.max_datapoints, gate.<m>.max_degraded and verdict.allow_* showed "maximum": 9223372036854775807, the
+    # 64-bit guard against a 5,000-digit integer: a bound nobody means (the models still refuse such an integer)
+    maximums = [line.split(":")[1] for line in config_json_schema_text().splitlines() if '"maximum"' in line]
+    assert sorted(int(found.strip(" ,")) for found in maximums) == [100, 256, 36500]  # trials, workers, days
+
+
 def _schema_errors(document: Any) -> list[str]:
     validator = jsonschema.Draft202012Validator(config_json_schema())
     return [error.message for error in validator.iter_errors(document)]
