@@ -522,8 +522,29 @@ MALFORMED: list[Any] = [
     pytest.param("version: 2\n" + BASE, 1, "version", "reads config version 1 only, got 2", id="version-2"),
     pytest.param("version: '1'\n" + BASE, 1, "version", "integer 1", id="version-string"),
     # the YAML itself
-    pytest.param(BASE + "metrics: [a, b\nmax_workers: 3\n", 6, "", "invalid YAML", id="yaml-syntax"),
-    pytest.param(BASE + 'comment:\n  title: "unterminated\n', 7, "", "quoted scalar", id="yaml-open-quote"),
+    # where PyYAML noticed it, and where the list, mapping or quote left open starts: the line to look at
+    pytest.param(
+        BASE + "metrics: [a, b\nmax_workers: 3\n",
+        6,
+        "",
+        "invalid YAML: expected ',' or ']', but got ':' (in the list [...] that starts at line 5)",
+        id="yaml-syntax",
+    ),
+    pytest.param(
+        BASE + "metrics:\n  m: {direction: higher,\n  label: x\n",
+        8,
+        "",
+        "(in the mapping {...} that starts at line 6)",
+        id="yaml-open-mapping",
+    ),
+    pytest.param(BASE + "metrics: {a: b]\n", 5, "", "but got ']' (in the mapping {...})", id="yaml-same-line"),
+    pytest.param(
+        BASE + 'comment:\n  title: "unterminated\n',
+        7,
+        "",
+        "(in the quoted string that starts at line 6)",
+        id="yaml-open-quote",
+    ),
     pytest.param(BASE + "metrics:\n\tlatency: {}\n", 6, "", "tab", id="tab-indentation"),
     # a tab after a key's colon is no indentation, which the error said it was
     pytest.param(

@@ -157,6 +157,19 @@ def _read_yaml(text: str, path: str) -> tuple[Node, Any]:
         loader.dispose()
 
 
+_YAML_PARTS: Final = {
+    "block collection": "list",
+    "block mapping": "mapping",
+    "flow sequence": "list [...]",
+    "flow mapping": "mapping {...}",
+    "quoted scalar": "quoted string",
+    "block scalar": "block of text (| or >)",
+    "simple key": "key",
+    "node": "value",
+}
+"""What the file's author calls the part PyYAML was reading (its ``while parsing a flow mapping``)."""
+
+
 def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
     problem = exc.problem or "syntax error"
     if "'\\t'" in problem:
@@ -164,6 +177,12 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
         if mark is not None and mark.buffer and mark.buffer[mark.pointer - mark.column : mark.pointer].strip(" \t"):
             return f"invalid YAML: a tab character (column {mark.column + 1}); YAML separates with spaces: use a space"
         return "invalid YAML: a tab character; YAML indentation must use spaces"
+    if exc.context and (inside := re.fullmatch(r"while \w+ an? (.+)", exc.context)):
+        # where PyYAML noticed the problem (the error's line) is often past where to look: the bracket, quote or key
+        # left open; both are said when they differ
+        opened, noticed = exc.context_mark, exc.problem_mark
+        at = f" that starts at line {opened.line + 1}" if opened and noticed and opened.line != noticed.line else ""
+        return f"invalid YAML: {problem} (in the {_YAML_PARTS.get(inside[1], inside[1])}{at})"
     if exc.context and exc.context.startswith("while "):
         return f"invalid YAML: {problem} ({exc.context})"
     if exc.context:  # e.g. "expected a single document in the stream, but found another document"
