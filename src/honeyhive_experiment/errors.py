@@ -36,7 +36,8 @@ traceback).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ __all__ = [
     "ShardsMissing",
     "TemplateError",
     "WebPageAnswer",
+    "did_you_mean",
 ]
 
 # the exit codes besides a verdict's (verdict.exit_code), for the CLI and the invocation layer (operations) alike
@@ -101,6 +103,12 @@ class ExperimentError(Exception):
     def __str__(self) -> str:
         parts = [p for p in (self.where, self.key) if p]
         return ": ".join([*parts, self.message])
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"did you mean 'inputs'?"``, naming the choice closest to a misspelt ``word``, else ``""``."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"did you mean {close[0]!r}?" if close else ""
 
 
 # ------------------------------------------------------------------------------------------------ user input

@@ -8,7 +8,6 @@ string"). :func:`config_error_at` locates problems found after validation the sa
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -33,7 +32,7 @@ from honeyhive_experiment.config.fields import (
     shown_text,
 )
 from honeyhive_experiment.config.model import ExperimentConfig
-from honeyhive_experiment.errors import ConfigError
+from honeyhive_experiment.errors import ConfigError, did_you_mean
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, not_utf8
 
 __all__ = ["all_of", "config_error_at", "declared_name", "load_config", "parse_config"]
@@ -380,10 +379,10 @@ def _issue(error: ErrorDetails, root: Node, path: str) -> ConfigError:
         # a key at the wrong level, or a misspelt one: both said when both may be, the key it exactly is first (a
         # top-level max_worse was "did you mean 'max_workers'?" first: taken, it set concurrency, not a gate)
         elsewhere = _elsewhere(unknown)
-        close = difflib.get_close_matches(unknown, allowed, n=1)
+        hint = did_you_mean(unknown, allowed)
         message = f"an unknown key {unknown!r}" + (f"; {elsewhere}" if elsewhere else "")
-        if close:
-            message += f"{', or' if elsewhere else ';'} did you mean {close[0]!r}?"
+        if hint:
+            message += f"{', or' if elsewhere else ';'} {hint}"
         if allowed:
             message += f" (allowed: {', '.join(allowed)})"
     elif kind == "missing":
