@@ -6,7 +6,7 @@
     ├── ConfigError                  the experiment file (file:line: key: message; ``issues`` lists them all)
     ├── SettingsError                an action input, a GITHUB_* variable or the event payload (ValueError)
     ├── ArgumentError                an argument of a public Python function (evaluate, HoneyHiveClient) (ValueError)
-    ├── DatasetError                 a dataset file or row (file:row: message)
+    ├── DatasetError                 a dataset file or row (file:line: column: message)
     ├── EvaluatorSignatureError      the function or an evaluator fits none of the calling conventions
     ├── HoneyHiveError               the HoneyHive backend
     │   ├── ApiError                 an HTTP error answer (method, route, status, reason)
@@ -159,35 +159,13 @@ class ArgumentError(ExperimentError, ValueError):
 
 
 class DatasetError(ExperimentError):
-    """A dataset that cannot be used, with where the problem is.
+    """A dataset that cannot be used, located as every error is: ``file`` (the path as given), ``line`` (the file's,
+    ``None`` for the file as a whole) and ``key``, the rest of the place on the line (``column 12``, ``column
+    'inputs.n:int'``, ``record 3``), so ``str()`` is ``data/q.jsonl:4: column 12: invalid JSON: …``."""
 
-    ``location`` is ``"row 3"``, ``"line 7"``, ``"row 3, column 'question'"``…; ``line`` is set when the
-    location names a line of the file. ``str()`` is ``path:location: message`` (``path: message`` when the
-    problem is the file as a whole).
-    """
-
-    def __init__(self, path: str, location: str | None, message: str) -> None:
-        line, rest = _split_location(location)
-        super().__init__(message, file=str(path), line=line, key=rest)  # ``key``: the column, or the row
-        self.args = (path, location, message)
-        self.path = path
-        self.location = location
-
-    def __str__(self) -> str:
-        if self.location:
-            return f"{self.path}:{self.location}: {self.message}"
-        return f"{self.path}: {self.message}"
-
-
-def _split_location(location: str | None) -> tuple[int | None, str | None]:
-    """``"line 7, column 'q'"`` → ``(7, "column 'q'")``; ``"row 3"`` → ``(None, "row 3")``: the line, and the
-    rest of the location (what an annotation placed on the line still has to say)."""
-    import re
-
-    found = re.fullmatch(r"line (\d+)(?:, (.+))?", location or "")
-    if found is None:
-        return None, location or None
-    return int(found.group(1)), found.group(2)
+    def __init__(self, path: str, line: int | None, key: str | None, message: str) -> None:
+        super().__init__(message, file=str(path), line=line, key=key)
+        self.args = (path, line, key, message)  # the constructor's: copies and pickles rebuild the same error
 
 
 class EvaluatorSignatureError(ExperimentError, TypeError):
