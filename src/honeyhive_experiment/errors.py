@@ -24,8 +24,9 @@
     └── NotWritable                  a file the runner reads back (outputs, summary, report.json) cannot be written
 
 Every error has a ``message`` and may say where the problem is: ``file`` (as the user gave it), ``line``
-(1-based) and ``key`` (a dotted config key, an input name, a dataset row). ``str()`` is
-``file:line: key: message`` leaving out what is absent. Messages never contain secrets: the HTTP client
+(1-based) and ``key`` (a dotted config key, an input name, the place on a dataset's line). ``str()`` is
+``file:line: key: message`` leaving out what is absent. A name that is none of those known (a key, a section) is
+met with the closest of them, as :func:`did_you_mean` words it. Messages never contain secrets: the HTTP client
 names routes, not headers, and settings quote values except secrets. One that came after a run was recorded
 names it (``run_id``): the invocation stamps that run's check ``error``.
 
