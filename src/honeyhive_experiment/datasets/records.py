@@ -139,10 +139,9 @@ def check_record(value: object) -> str | None:
         raise ValueError(f"a record must be a JSON object, found {_type_name(value)}")
     for key in value:
         if key not in ALLOWED_RECORD_KEYS:
-            hint = did_you_mean(key, sorted(ALLOWED_RECORD_KEYS))
-            raise ValueError(
-                f"unknown key {key!r}{hint and '; '}{hint} (allowed: {', '.join(sorted(ALLOWED_RECORD_KEYS))})"
-            )
+            allowed = sorted(ALLOWED_RECORD_KEYS)
+            hint = did_you_mean(key, allowed)
+            raise ValueError(f"unknown key {key!r}{hint and '; '}{hint} (allowed: {', '.join(allowed)})")
     check_inputs(value)
     for key in ("ground_truth", "metadata"):
         if key in value and value[key] is not None and not isinstance(value[key], dict):
