@@ -6,7 +6,7 @@
     ├── ConfigError                  the experiment file (file:line: key: message; ``issues`` lists them all)
     ├── SettingsError                an action input, a GITHUB_* variable or the event payload (ValueError)
     ├── ArgumentError                an argument of a public Python function (evaluate, HoneyHiveClient) (ValueError)
-    ├── DatasetError                 a dataset file or row (file:row: message)
+    ├── DatasetError                 a dataset file or row (file:line: column: message)
     ├── EvaluatorSignatureError      the function or an evaluator fits none of the calling conventions
     ├── HoneyHiveError               the HoneyHive backend
     │   ├── ApiError                 an HTTP error answer (method, route, status, reason)
@@ -24,8 +24,9 @@
     └── NotWritable                  a file the runner reads back (outputs, summary, report.json) cannot be written
 
 Every error has a ``message`` and may say where the problem is: ``file`` (as the user gave it), ``line``
-(1-based) and ``key`` (a dotted config key, an input name, a dataset row). ``str()`` is
-``file:line: key: message`` leaving out what is absent. Messages never contain secrets: the HTTP client
+(1-based) and ``key`` (a dotted config key, an input name, the place on a dataset's line). ``str()`` is
+``file:line: key: message`` leaving out what is absent. A name that is none of those known (a key, a section) is
+met with the closest of them, as :func:`did_you_mean` words it. Messages never contain secrets: the HTTP client
 names routes, not headers, and settings quote values except secrets. One that came after a run was recorded
 names it (``run_id``): the invocation stamps that run's check ``error``.
 
@@ -36,7 +37,8 @@ traceback).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -63,6 +65,7 @@ __all__ = [
     "ShardsMissing",
     "TemplateError",
     "WebPageAnswer",
+    "did_you_mean",
 ]
 
 # the exit codes besides a verdict's (verdict.exit_code), for the CLI and the invocation layer (operations) alike
@@ -101,6 +104,12 @@ class ExperimentError(Exception):
     def __str__(self) -> str:
         parts = [p for p in (self.where, self.key) if p]
         return ": ".join([*parts, self.message])
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"did you mean 'inputs'?"``, naming the choice closest to a misspelt ``word``, else ``""``."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"did you mean {close[0]!r}?" if close else ""
 
 
 # ------------------------------------------------------------------------------------------------ user input
@@ -151,35 +160,13 @@ class ArgumentError(ExperimentError, ValueError):
 
 
 class DatasetError(ExperimentError):
-    """A dataset that cannot be used, with where the problem is.
+    """A dataset that cannot be used, located as every error is: ``file`` (the path as given), ``line`` (the file's,
+    ``None`` for the file as a whole) and ``key``, the rest of the place on the line (``column 12``, ``column
+    'inputs.n:int'``, ``record 3``), so ``str()`` is ``data/q.jsonl:4: column 12: invalid JSON: …``."""
 
-    ``location`` is ``"row 3"``, ``"line 7"``, ``"row 3, column 'question'"``…; ``line`` is set when the
-    location names a line of the file. ``str()`` is ``path:location: message`` (``path: message`` when the
-    problem is the file as a whole).
-    """
-
-    def __init__(self, path: str, location: str | None, message: str) -> None:
-        line, rest = _split_location(location)
-        super().__init__(message, file=str(path), line=line, key=rest)  # ``key``: the column, or the row
-        self.args = (path, location, message)
-        self.path = path
-        self.location = location
-
-    def __str__(self) -> str:
-        if self.location:
-            return f"{self.path}:{self.location}: {self.message}"
-        return f"{self.path}: {self.message}"
-
-
-def _split_location(location: str | None) -> tuple[int | None, str | None]:
-    """``"line 7, column 'q'"`` → ``(7, "column 'q'")``; ``"row 3"`` → ``(None, "row 3")``: the line, and the
-    rest of the location (what an annotation placed on the line still has to say)."""
-    import re
-
-    found = re.fullmatch(r"line (\d+)(?:, (.+))?", location or "")
-    if found is None:
-        return None, location or None
-    return int(found.group(1)), found.group(2)
+    def __init__(self, path: str, line: int | None, key: str | None, message: str) -> None:
+        super().__init__(message, file=str(path), line=line, key=key)
+        self.args = (path, line, key, message)  # the constructor's: copies and pickles rebuild the same error
 
 
 class EvaluatorSignatureError(ExperimentError, TypeError):

@@ -195,17 +195,17 @@ CONFIG_CASES = [
 ]
 
 DATASET_CASES = [
-    ("jsonl-bad-json", "{not json}\n", "questions.jsonl:line 1", "json"),
-    ("jsonl-not-object", '["a"]\n', "questions.jsonl:line 1", "object"),
-    ("jsonl-inputs-missing", '{"ground_truth": {}}\n', "questions.jsonl:line 1", "inputs"),
-    ("jsonl-inputs-string", '{"inputs": "hi"}\n', "questions.jsonl:line 1", "inputs"),
-    ("jsonl-ground-truth-string", '{"inputs": {}, "ground_truth": "x"}\n', "questions.jsonl:line 1", "ground_truth"),
-    ("jsonl-unknown-key", '{"inputs": {}, "answer": 1}\n', "questions.jsonl:line 1", "answer"),
-    ("jsonl-second-line-bad", '{"inputs": {"q": 1}}\n{"inputs": 3}\n', "questions.jsonl:line 2", "inputs"),
+    ("jsonl-bad-json", "{not json}\n", "questions.jsonl:1", "json"),
+    ("jsonl-not-object", '["a"]\n', "questions.jsonl:1", "object"),
+    ("jsonl-inputs-missing", '{"ground_truth": {}}\n', "questions.jsonl:1", "inputs"),
+    ("jsonl-inputs-string", '{"inputs": "hi"}\n', "questions.jsonl:1", "inputs"),
+    ("jsonl-ground-truth-string", '{"inputs": {}, "ground_truth": "x"}\n', "questions.jsonl:1", "ground_truth"),
+    ("jsonl-unknown-key", '{"inputs": {}, "answer": 1}\n', "questions.jsonl:1", "answer"),
+    ("jsonl-second-line-bad", '{"inputs": {"q": 1}}\n{"inputs": 3}\n', "questions.jsonl:2", "inputs"),
     (
         "jsonl-duplicate-id",
         '{"id": "a", "inputs": {}}\n{"id": "a", "inputs": {}}\n',
-        "questions.jsonl:line 2",
+        "questions.jsonl:2",
         "duplicate",
     ),
     ("jsonl-empty", "\n\n", "questions.jsonl", "no"),

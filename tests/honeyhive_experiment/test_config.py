@@ -522,8 +522,29 @@ MALFORMED: list[Any] = [
     pytest.param("version: 2\n" + BASE, 1, "version", "reads config version 1 only, got 2", id="version-2"),
     pytest.param("version: '1'\n" + BASE, 1, "version", "integer 1", id="version-string"),
     # the YAML itself
-    pytest.param(BASE + "metrics: [a, b\nmax_workers: 3\n", 6, "", "invalid YAML", id="yaml-syntax"),
-    pytest.param(BASE + 'comment:\n  title: "unterminated\n', 7, "", "quoted scalar", id="yaml-open-quote"),
+    # where PyYAML noticed it, and where the list, mapping or quote left open starts: the line to look at
+    pytest.param(
+        BASE + "metrics: [a, b\nmax_workers: 3\n",
+        6,
+        "",
+        "invalid YAML: expected ',' or ']', but got ':' (in the list [...] that starts at line 5)",
+        id="yaml-syntax",
+    ),
+    pytest.param(
+        BASE + "metrics:\n  m: {direction: higher,\n  label: x\n",
+        8,
+        "",
+        "(in the mapping {...} that starts at line 6)",
+        id="yaml-open-mapping",
+    ),
+    pytest.param(BASE + "metrics: {a: b]\n", 5, "", "but got ']' (in the mapping {...})", id="yaml-same-line"),
+    pytest.param(
+        BASE + 'comment:\n  title: "unterminated\n',
+        7,
+        "",
+        "(in the quoted string that starts at line 6)",
+        id="yaml-open-quote",
+    ),
     pytest.param(BASE + "metrics:\n\tlatency: {}\n", 6, "", "tab", id="tab-indentation"),
     # a tab after a key's colon is no indentation, which the error said it was
     pytest.param(
@@ -823,6 +844,13 @@ def test_schema_is_a_valid_draft_2020_12_schema_with_id() -> None:
     assert schema["title"].startswith("honeyhive-experiment config")
     assert schema["additionalProperties"] is False
     jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_schema_shows_only_the_bounds_a_field_means() -> None:
+    # comment.max_datapoints, gate.<m>.max_degraded and verdict.allow_* showed "maximum": 9223372036854775807, the
+    # 64-bit guard against a 5,000-digit integer: a bound nobody means (the models still refuse such an integer)
+    maximums = [line.split(":")[1] for line in config_json_schema_text().splitlines() if '"maximum"' in line]
+    assert sorted(int(found.strip(" ,")) for found in maximums) == [100, 256, 36500]  # trials, workers, days
 
 
 def _schema_errors(document: Any) -> list[str]:

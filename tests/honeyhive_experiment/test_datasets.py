@@ -210,6 +210,19 @@ def test_csv_bare_columns_are_inputs_and_row_without_ground_truth_has_none(tmp_p
     assert loaded[1].get("ground_truth") is None  # the SDK then calls evaluators without ground truth
 
 
+def test_a_bare_csv_column_named_like_a_section_is_an_input_and_warned_of(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # "ground_truths" (no dot) was silently the input inputs.ground_truths, and the evaluators saw no ground truth
+    path = write(tmp_path / "d.csv", "question,ground_truths,meta\nq,a,m\n")
+    assert load_dataset_file(path) == [{"inputs": {"question": "q", "ground_truths": "a", "meta": "m"}}]
+    assert [record.getMessage() for record in caplog.records] == [
+        f"{path}:1: column {name!r}: no section prefix, so it is an input (inputs.{name}); did you mean {meant!r}? (a"
+        " ground truth's column is ground_truth.<key>, metadata's metadata.<key>)"
+        for name, meant in (("ground_truths", "ground_truth"), ("meta", "metadata"))
+    ]
+
+
 def test_csv_datapoint_id_column_is_the_rows_id_as_in_json(tmp_path: Path) -> None:
     loaded = load_dataset_file(write(tmp_path / "ids.csv", "datapoint_id,question\nq1,what?\n,why?\n"))
     assert loaded == [{"datapoint_id": "q1", "inputs": {"question": "what?"}}, {"inputs": {"question": "why?"}}]
@@ -226,7 +239,7 @@ def test_large_dataset_loads_in_one_pass_and_finds_a_late_duplicate(tmp_path: Pa
         handle.write(json.dumps({"id": "EXT-q7", "inputs": {}}) + "\n")
     with pytest.raises(DatasetError) as info:
         load_dataset_file(path)
-    assert info.value.location == f"line {count + 1}"
+    assert (info.value.line, info.value.key) == (count + 1, None)
     assert info.value.message == "duplicate id 'EXT-q7' (first used at line 8, as 'q7')"
 
     csv_path = write(tmp_path / "big.csv", "id,inputs.n:int\n" + "".join(f"r{i},{i}\n" for i in range(count)))
@@ -243,52 +256,52 @@ C = "d.csv"
 
 MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
     # (case id, file name, content, location, message)
-    ("jsonl-bad-json", J, '{"inputs": {}}\n{"inputs": \n', "line 2, column 12", "invalid JSON: Expecting value"),
-    ("jsonl-trailing-garbage", J, '{"inputs": {}} x\n', "line 1, column 16", "invalid JSON: Extra data"),
-    ("jsonl-not-object", J, '{"inputs": {}}\n[1, 2]\n', "line 2", "a record must be a JSON object, found a list"),
-    ("jsonl-inputs-missing", J, '\n{"ground_truth": {}}\n', "line 2", "missing 'inputs' (an object)"),
-    ("jsonl-inputs-not-object", J, '{"inputs": "q"}', "line 1", "'inputs' must be an object, found a string"),
-    ("jsonl-inputs-null", J, '{"inputs": null}', "line 1", "'inputs' must be an object, found null"),
+    ("jsonl-bad-json", J, '{"inputs": {}}\n{"inputs": \n', "2: column 12", "invalid JSON: Expecting value"),
+    ("jsonl-trailing-garbage", J, '{"inputs": {}} x\n', "1: column 16", "invalid JSON: Extra data"),
+    ("jsonl-not-object", J, '{"inputs": {}}\n[1, 2]\n', "2", "a record must be a JSON object, found a list"),
+    ("jsonl-inputs-missing", J, '\n{"ground_truth": {}}\n', "2", "missing 'inputs' (an object)"),
+    ("jsonl-inputs-not-object", J, '{"inputs": "q"}', "1", "'inputs' must be an object, found a string"),
+    ("jsonl-inputs-null", J, '{"inputs": null}', "1", "'inputs' must be an object, found null"),
     (
         "jsonl-unknown-key",
         J,
         '{"inputs": {}, "expected": 1}',
-        "line 1",
+        "1",
         "unknown key 'expected' (allowed: datapoint_id, ground_truth, history, id, inputs, metadata)",
     ),
     (
         "jsonl-metadata-list",
         J,
         '{"inputs": {}, "metadata": []}',
-        "line 1",
+        "1",
         "'metadata' must be an object or null, found a list",
     ),
     (
         "jsonl-history-item",
         J,
         '{"inputs": {}, "history": [{}, 1]}',
-        "line 1",
+        "1",
         "'history' item 1 must be an object, found a number",
     ),
     (
         "jsonl-history-string",
         J,
         '{"inputs": {}, "history": "x"}',
-        "line 1",
+        "1",
         "'history' must be a list of objects or null, found a string",
     ),
     (
         "jsonl-id-number",
         J,
         '{"id": 5, "inputs": {}}',
-        "line 1",
+        "1",
         "'id' must be a non-empty string or null, found a number",
     ),
     (
         "jsonl-id-empty",
         J,
         '{"datapoint_id": "", "inputs": {}}',
-        "line 1",
+        "1",
         "'datapoint_id' must be a non-empty string or null, found an empty string",
     ),
     # SQLite's json_extract cuts a text at NUL: on the embedded backend the datapoint came back as an empty "gone" one
@@ -296,55 +309,55 @@ MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
         "jsonl-id-nul",
         J,
         '{"inputs": {}}\n{"id": "nul\\u0000byte", "inputs": {}}\n',
-        "line 2",
+        "2",
         "'id' has a control character (U+0000) at index 3: an id must be printable text",
     ),
     (
         "json-datapoint-id-newline",
         JS,
         '[{"datapoint_id": "two\\nlines", "inputs": {}}]',
-        "record 1 (line 1)",
+        "1: record 1",
         "'datapoint_id' has a control character (U+000A) at index 3: an id must be printable text",
     ),
     (
         "csv-id-control",
         C,
         "id,inputs.q\nq\x01,a\n",
-        "line 2",
+        "2",
         "'id' has a control character (U+0001) at index 1: an id must be printable text",
     ),
     (
         "jsonl-both-ids",
         J,
         '{"id": "a", "datapoint_id": "b", "inputs": {}}',
-        "line 1",
+        "1",
         "both 'id' and 'datapoint_id' are set; use one",
     ),
     (
         "jsonl-duplicate-id-after-prefix",
         J,
         '{"id": "q1", "inputs": {}}\n{"inputs": {}}\n{"datapoint_id": "EXT-q1", "inputs": {}}\n',
-        "line 3",
+        "3",
         "duplicate id 'EXT-q1' (first used at line 1, as 'q1')",
     ),
-    ("jsonl-duplicate-key", J, '{"inputs": {"a": 1, "a": 2}}', "line 1", "an object repeats the key 'a'"),
-    ("jsonl-nan", J, '{"inputs": {"a": NaN}}', "line 1", "NaN is not valid JSON (numbers must be finite)"),
+    ("jsonl-duplicate-key", J, '{"inputs": {"a": 1, "a": 2}}', "1", "an object repeats the key 'a'"),
+    ("jsonl-nan", J, '{"inputs": {"a": NaN}}', "1", "NaN is not valid JSON (numbers must be finite)"),
     # Python reads these, and then the run could not send them: they failed every datapoint as a "backend error"
     (
         "jsonl-float-overflow",
         J,
         '{"inputs": {"a": -1e999}}',
-        "line 1",
+        "1",
         "-1e999 is out of range (numbers must be finite)",
     ),
-    ("jsonl-lone-surrogate", J, '{"inputs": {"a": "x\\ud800"}}', "line 1", LONE_SURROGATE),
-    ("json-lone-low-surrogate", JS, '[{"inputs": {"a": "\\udc00"}}]', "record 1 (line 1)", LONE_SURROGATE),
-    ("jsonl-int-too-long", J, '{"inputs": {"a": %s}}' % ("9" * 5000), "line 1", "a number with too many digits"),
+    ("jsonl-lone-surrogate", J, '{"inputs": {"a": "x\\ud800"}}', "1", LONE_SURROGATE),
+    ("json-lone-low-surrogate", JS, '[{"inputs": {"a": "\\udc00"}}]', "1: record 1", LONE_SURROGATE),
+    ("jsonl-int-too-long", J, '{"inputs": {"a": %s}}' % ("9" * 5000), "1", "a number with too many digits"),
     (
         "csv-json-overflow",
         C,
         "inputs.v:json\n1e999\n",
-        "line 2, column 'inputs.v:json'",
+        "2: column 'inputs.v:json'",
         "1e999 is out of range (numbers must be finite)",
     ),
     # PowerShell 5's `>` and Out-File write UTF-16: "not valid UTF-8 (byte 0xff)" did not say so
@@ -352,185 +365,193 @@ MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
         "jsonl-utf16",
         J,
         '{"inputs": {}}\n'.encode("utf-16"),
-        "line 1",
+        "1",
         "saved as UTF-16 (byte-order mark FF FE): save it as UTF-8",
     ),
     (
         "json-utf16-be",
         JS,
         '[{"inputs": {}}]'.encode("utf-16-be").join([b"\xfe\xff", b""]),
-        "line 1",
+        "1",
         "saved as UTF-16 (byte-order mark FE FF): save it as UTF-8",
     ),
-    ("csv-utf16", C, "q\nok\n".encode("utf-16"), "line 1", "saved as UTF-16 (byte-order mark FF FE): save it as UTF-8"),
-    ("jsonl-bad-utf8", J, b'{"inputs": {}}\n{"inputs": {"a": "\xff"}}\n', "line 2", "not valid UTF-8 (byte 0xff)"),
+    ("csv-utf16", C, "q\nok\n".encode("utf-16"), "1", "saved as UTF-16 (byte-order mark FF FE): save it as UTF-8"),
+    ("jsonl-bad-utf8", J, b'{"inputs": {}}\n{"inputs": {"a": "\xff"}}\n', "2", "not valid UTF-8 (byte 0xff)"),
     ("jsonl-empty", J, "", None, "the file is empty (no non-blank line)"),
     ("jsonl-blank-only", J, "\n  \r\n\t\n", None, "the file is empty (no non-blank line)"),
     (
         "json-ground-truth-string",
         JS,
         '[\n  {"inputs": {}},\n  {"inputs": {}, "ground_truth": "yes"}\n]',
-        "record 2 (line 3)",
+        "3: record 2",
         "'ground_truth' must be an object or null, found a string",
     ),
     (
         "json-not-object",
         JS,
         '[{"inputs": {}}, 3]',
-        "record 2 (line 1)",
+        "1: record 2",
         "a record must be a JSON object, found a number",
     ),
     (
         "json-missing-comma",
         JS,
         '[\n  {"inputs": {}}\n  {"inputs": {}}\n]',
-        "line 3, column 3",
+        "3: column 3",
         "invalid JSON: Expecting ',' or ']'",
     ),
     (
         "json-syntax-inside-record",
         JS,
         '[\n {"inputs": {"a": tru}}\n]',
-        "line 2, column 19",
+        "2: column 19",
         "invalid JSON: Expecting value",
     ),
-    ("json-truncated", JS, '[{"inputs": {}},', "line 1, column 17", "invalid JSON: Expecting value"),
-    ("json-unclosed", JS, '[{"inputs": {}}', "line 1, column 16", "invalid JSON: Unexpected end of file"),
+    ("json-truncated", JS, '[{"inputs": {}},', "1: column 17", "invalid JSON: Expecting value"),
+    ("json-unclosed", JS, '[{"inputs": {}}', "1: column 16", "invalid JSON: Unexpected end of file"),
     (
         "json-extra-data",
         JS,
         '[{"inputs": {}}]\n]',
-        "line 2, column 1",
+        "2: column 1",
         "invalid JSON: Extra data after the top-level value",
     ),
     (
         "json-top-level-string",
         JS,
         '\n  "hello"',
-        "line 2, column 3",
+        "2: column 3",
         'the top level must be a list of records or an object {"datapoints": [...]}, found a string',
     ),
     (
         "json-unknown-wrapper-key",
         JS,
         '{"datapoints": [{"inputs": {}}],\n "name": "x"}',
-        "line 2, column 2",
+        "2: column 2",
         "unknown top-level key 'name'; the top-level object holds only 'datapoints'",
     ),
     (
         "json-datapoints-twice",
         JS,
         '{"datapoints": [{"inputs": {}}], "datapoints": []}',
-        "line 1, column 34",
+        "1: column 34",
         "'datapoints' appears twice",
     ),
     (
         "json-datapoints-not-list",
         JS,
         '{"datapoints": {"inputs": {}}}',
-        "line 1, column 16",
+        "1: column 16",
         "'datapoints' must be a list, found an object",
     ),
-    ("json-wrapper-without-datapoints", JS, "{ }", "line 1, column 3", "the top-level object has no 'datapoints' list"),
+    ("json-wrapper-without-datapoints", JS, "{ }", "1: column 3", "the top-level object has no 'datapoints' list"),
     (
         "json-duplicate-id",
         JS,
         '[{"id": "a", "inputs": {}},\n{"id": "b", "inputs": {}},\n{"id": "a", "inputs": {}}]',
-        "record 3 (line 3)",
-        "duplicate id 'a' (first used at record 1 (line 1))",  # as the file writes it
+        "3: record 3",
+        "duplicate id 'a' (first used at line 1)",  # as the file writes it
     ),
     (
         "json-infinity",
         JS,
         '[{"inputs": {}},\n {"inputs": {"x": -Infinity}}]',
-        "record 2 (line 2)",
+        "2: record 2",
         "-Infinity is not valid JSON (numbers must be finite)",
     ),
     (
         "json-duplicate-key-in-record",
         JS,
         '[{"inputs": {},\n  "inputs": {"a": 1}}]',
-        "record 1 (line 1)",
+        "1: record 1",
         "an object repeats the key 'inputs'",
     ),
     ("json-empty-list", JS, "[ ]", None, "the dataset has no records"),
     ("json-empty-file", JS, b"\xef\xbb\xbf \n", None, "the file is empty"),
-    ("json-bad-utf8", JS, b'[\n{"inputs": {"a": "\xc3\x28"}}]', "line 2", "not valid UTF-8 (byte 0xc3)"),
-    ("csv-bad-int", C, "q,inputs.n:int\na,1\nb,x\n", "line 3, column 'inputs.n:int'", "'x' is not an integer"),
-    ("csv-int-is-not-float", C, "inputs.n:int\n1.5\n", "line 2, column 'inputs.n:int'", "'1.5' is not an integer"),
-    ("csv-bad-float", C, "inputs.f:float\nnan\n", "line 2, column 'inputs.f:float'", "'nan' is not a number"),
-    ("csv-float-overflow", C, "inputs.f:float\n1e999\n", "line 2, column 'inputs.f:float'", "'1e999' is out of range"),
+    ("json-bad-utf8", JS, b'[\n{"inputs": {"a": "\xc3\x28"}}]', "2", "not valid UTF-8 (byte 0xc3)"),
+    ("csv-bad-int", C, "q,inputs.n:int\na,1\nb,x\n", "3: column 'inputs.n:int'", "'x' is not an integer"),
+    ("csv-int-is-not-float", C, "inputs.n:int\n1.5\n", "2: column 'inputs.n:int'", "'1.5' is not an integer"),
+    ("csv-bad-float", C, "inputs.f:float\nnan\n", "2: column 'inputs.f:float'", "'nan' is not a number"),
+    ("csv-float-overflow", C, "inputs.f:float\n1e999\n", "2: column 'inputs.f:float'", "'1e999' is out of range"),
     (
         "csv-bad-bool",
         C,
         "inputs.b:bool\nmaybe\n",
-        "line 2, column 'inputs.b:bool'",
+        "2: column 'inputs.b:bool'",
         "'maybe' is not a boolean (true/false, yes/no, 1/0)",
     ),
     (
         "csv-bad-json",
         C,
         'a,metadata.m:json\n1,"{x"\n',
-        "line 2, column 'metadata.m:json'",
+        "2: column 'metadata.m:json'",
         "invalid JSON: Expecting property name enclosed in double quotes (at character 2)",
     ),
     (
         "csv-json-nan",
         C,
         "a,inputs.v:json\n1,NaN\n",
-        "line 2, column 'inputs.v:json'",
+        "2: column 'inputs.v:json'",
         "NaN is not valid JSON (numbers must be finite)",
     ),
     (
         "csv-unknown-type",
         C,
         "q,inputs.n:integer\na,1\n",
-        "line 1, column 'inputs.n:integer'",
+        "1: column 'inputs.n:integer'",
         "unknown type suffix ':integer' (use one of :str, :int, :float, :bool, :json)",
     ),
     (
         "csv-bad-value-in-multiline-row",
         C,
         'a,inputs.n:int\n"x\ny",1\n"p\nq\nr",bad\n',
-        "line 4, column 'inputs.n:int'",
+        "4: column 'inputs.n:int'",
         "'bad' is not an integer",
     ),
-    ("csv-row-too-long", C, "a,b\n1,2\n3,4,5\n", "line 3", "expected 2 cells (as in the header), found 3"),
-    ("csv-row-too-short", C, "a,b\n1\n", "line 2", "expected 2 cells (as in the header), found 1"),
+    ("csv-row-too-long", C, "a,b\n1,2\n3,4,5\n", "3", "expected 2 cells (as in the header), found 3"),
+    ("csv-row-too-short", C, "a,b\n1\n", "2", "expected 2 cells (as in the header), found 1"),
     (
         "csv-line-after-multiline-cell",
         C,
         'a,inputs.n:int\n"x\ny\nz",1\nw,oops\n',
-        "line 5, column 'inputs.n:int'",
+        "5: column 'inputs.n:int'",
         "'oops' is not an integer",
     ),
     (
         "csv-section-typo",
         C,
         "q,groundtruth.answer\na,b\n",
-        "line 1, column 'groundtruth.answer'",
-        "unknown section 'groundtruth'; use inputs.<key>, ground_truth.<key> or metadata.<key> "
-        "(or inputs.groundtruth.answer for an input key containing a dot)",
+        "1: column 'groundtruth.answer'",
+        "unknown section 'groundtruth'; did you mean 'ground_truth'? (a column without a section is an input: write"
+        " inputs.groundtruth.answer for an input key containing a dot)",
+    ),
+    (
+        "csv-unknown-section",
+        C,
+        "q,expected.answer\na,b\n",
+        "1: column 'expected.answer'",
+        "unknown section 'expected'; use inputs.<key>, ground_truth.<key> or metadata.<key> (a column without a"
+        " section is an input: write inputs.expected.answer for an input key containing a dot)",
     ),
     (
         "csv-section-without-key",
         C,
         "q,ground_truth\na,b\n",
-        "line 1, column 'ground_truth'",
+        "1: column 'ground_truth'",
         "column 'ground_truth' needs a key: ground_truth.<key>",
     ),
-    ("csv-empty-key", C, "q,inputs.:int\na,1\n", "line 1, column 'inputs.:int'", "missing key after 'inputs.'"),
-    ("csv-empty-header", C, "q,,r\na,b,c\n", "line 1, column 2", "empty column header"),
-    ("csv-duplicate-column", C, "q,inputs.q:int\na,1\n", "line 1, column 'inputs.q:int'", "the same key as column 'q'"),
+    ("csv-empty-key", C, "q,inputs.:int\na,1\n", "1: column 'inputs.:int'", "missing key after 'inputs.'"),
+    ("csv-empty-header", C, "q,,r\na,b,c\n", "1: column 2", "empty column header"),
+    ("csv-duplicate-column", C, "q,inputs.q:int\na,1\n", "1: column 'inputs.q:int'", "the same key as column 'q'"),
     # a spreadsheet's "CSV" in some locales: one column whose header holds the others (no input key is like that)
-    ("csv-semicolons", C, "inputs.q;ground_truth.a\nx;y\n", "line 1", f"{ONE_COLUMN} semicolons: {USE_COMMAS}"),
-    ("csv-tabs", C, "q\tinputs.n:int\nx\t1\n", "line 1", f"{ONE_COLUMN} tabs: {USE_COMMAS}"),
-    ("csv-typed-id", C, "id:int,q\n1,a\n", "line 1, column 'id:int'", "the 'id' column takes no type suffix"),
+    ("csv-semicolons", C, "inputs.q;ground_truth.a\nx;y\n", "1", f"{ONE_COLUMN} semicolons: {USE_COMMAS}"),
+    ("csv-tabs", C, "q\tinputs.n:int\nx\t1\n", "1", f"{ONE_COLUMN} tabs: {USE_COMMAS}"),
+    ("csv-typed-id", C, "id:int,q\n1,a\n", "1: column 'id:int'", "the 'id' column takes no type suffix"),
     (
         "jsonl-content-in-a-json-file",
         JS,
         '{"inputs": {"q": 1}}\n{"inputs": {"q": 2}}\n',
-        "line 1, column 2",
+        "1: column 2",
         "unknown top-level key 'inputs'; the top-level object holds only 'datapoints' (one object per line? name"
         " the file .jsonl)",
     ),
@@ -538,24 +559,24 @@ MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
         "jsonl-two-files-joined",
         J,
         b'{"inputs": {}}\n' + BOM + b'{"inputs": {}}\n',
-        "line 2",
+        "2",
         "a byte-order mark (U+FEFF) starts the line: two files joined?",
     ),
-    ("csv-both-ids", C, "id,datapoint_id,q\nA,,1\nB,C,2\n", "line 3", "both 'id' and 'datapoint_id' are set; use one"),
+    ("csv-both-ids", C, "id,datapoint_id,q\nA,,1\nB,C,2\n", "3", "both 'id' and 'datapoint_id' are set; use one"),
     (
         "csv-id-twice",
         C,
         "datapoint_id,q\nA,1\nEXT-A,2\n",
-        "line 3",
+        "3",
         "duplicate id 'EXT-A' (first used at line 2, as 'A')",
     ),
-    ("csv-duplicate-id", C, "id,q\nA,1\n,2\nA,3\n", "line 4", "duplicate id 'A' (first used at line 2)"),
-    ("csv-bad-utf8", C, b"q\nok\n\xff\n", "line 3", "not valid UTF-8 (byte 0xff)"),
+    ("csv-duplicate-id", C, "id,q\nA,1\n,2\nA,3\n", "4", "duplicate id 'A' (first used at line 2)"),
+    ("csv-bad-utf8", C, b"q\nok\n\xff\n", "3", "not valid UTF-8 (byte 0xff)"),
     (
         "csv-huge-cell",
         C,
         "q\nok\n" + "x" * 200_000 + "\n",
-        "line 3",
+        "3",
         "invalid CSV: field larger than field limit (131072)",
     ),
     # an unclosed quote is reported at the row it opens in, not read as one cell holding the rest of the file
@@ -563,14 +584,14 @@ MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
         "csv-unclosed-quote",
         C,
         'id,q\na,What is 1?\nb,"Say ""hi"" 2\nc,What is 3?\nd,What is 4?\n',
-        "line 3",
+        "3",
         "invalid CSV: a quote opened in this row is never closed: unexpected end of data",
     ),
-    ("csv-text-after-closing-quote", C, 'q\n"x"y\n', "line 2", "invalid CSV: ',' expected after '\"'"),
+    ("csv-text-after-closing-quote", C, 'q\n"x"y\n', "2", "invalid CSV: ',' expected after '\"'"),
     ("csv-header-only", C, "q,ground_truth.a\n", None, "the dataset has no records"),
     ("csv-empty-rows-only", C, "q,r\n,\n\n", None, "the dataset has no records"),
     ("csv-empty-file", C, BOM, None, "the file is empty (no header row)"),
-    ("csv-blank-header", C, "\nq\na\n", "line 1", "the header row is empty"),
+    ("csv-blank-header", C, "\nq\na\n", "1", "the header row is empty"),
     (
         "unsupported-extension",
         "d.txt",
@@ -601,7 +622,8 @@ def test_malformed_file_names_file_and_place(
         load_dataset_file(path)
 
     error = info.value
-    assert (error.path, error.location, error.message) == (str(path), location, message)
+    assert (error.file, error.message) == (str(path), message)
+    # located as every error is: file:line: place on the line: message
     assert str(error) == (f"{path}:{location}: {message}" if location else f"{path}: {message}")
     assert error.__cause__ is None  # no chained traceback noise
 
@@ -632,19 +654,51 @@ def test_path_is_shown_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     write(tmp_path / "rel.jsonl", '{"inputs": 1}\n')
     with pytest.raises(DatasetError) as info:
         load_dataset_file("rel.jsonl")
-    assert str(info.value) == "rel.jsonl:line 1: 'inputs' must be an object, found a number"
+    assert str(info.value) == "rel.jsonl:1: 'inputs' must be an object, found a number"
 
 
 def test_dataset_error_is_an_exception_with_fields_and_survives_pickling() -> None:
-    error = DatasetError("data/x.csv", "line 4, column 'inputs.n:int'", "'x' is not an integer")
+    error = DatasetError("data/x.csv", 4, "column 'inputs.n:int'", "'x' is not an integer")
     assert isinstance(error, Exception)
-    assert str(error) == "data/x.csv:line 4, column 'inputs.n:int': 'x' is not an integer"
-    # an annotation placed on the line still says which column: the rest of the location is the key
-    assert (error.file, error.line, error.key) == ("data/x.csv", 4, "column 'inputs.n:int'")
-    assert (DatasetError("d.json", "row 3", "m").line, DatasetError("d.json", "row 3", "m").key) == (None, "row 3")
+    assert str(error) == "data/x.csv:4: column 'inputs.n:int': 'x' is not an integer"
     copy = pickle.loads(pickle.dumps(error))
-    assert (copy.path, copy.location, copy.message) == (error.path, error.location, error.message)
-    assert str(DatasetError("x.json", None, "the file is empty")) == "x.json: the file is empty"
+    assert (copy.file, copy.line, copy.key, copy.message) == (error.file, error.line, error.key, error.message)
+    assert str(DatasetError("x.json", None, None, "the file is empty")) == "x.json: the file is empty"
+
+
+def test_a_dataset_error_says_its_place_as_the_log_announces_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the log said "data/q.jsonl:4: column 83: ..." and the report and validate "data/q.jsonl:line 4, column 83: ..."
+    from honeyhive_experiment.delivery import announce
+    from honeyhive_experiment.settings import Settings
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "q.jsonl", '{"inputs": {}}\n{"inputs": {}, "x": }\n')
+    with pytest.raises(DatasetError) as info:
+        load_dataset_file("q.jsonl")
+    announce(Settings.from_args({}, {}), "error", info.value)
+
+    assert str(info.value) == "q.jsonl:2: column 21: invalid JSON: Expecting value"
+    assert capsys.readouterr().err == f"error: {info.value}\n"
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("ground_truths", "ground_truth"),
+        ("input", "inputs"),
+        ("meta_data", "metadata"),
+        ("datapointid", "datapoint_id"),
+    ],
+)
+def test_a_misspelt_record_key_is_refused_with_the_key_it_may_mean(tmp_path: Path, written: str, meant: str) -> None:
+    # refused as "unknown key 'ground_truths' (allowed: ...)", the user left to spot the one letter
+    path = write(tmp_path / "q.jsonl", '{"inputs": {}}\n' + json.dumps({"inputs": {}, written: {}}) + "\n")
+    with pytest.raises(DatasetError) as info:
+        load_dataset_file(path)
+    assert (info.value.line, info.value.key) == (2, None)
+    assert info.value.message.startswith(f"unknown key {written!r}; did you mean {meant!r}? (allowed: ")
 
 
 def test_allowed_keys_are_documented() -> None:

@@ -41,14 +41,14 @@ CASES = [
         "environment GITHUB_RUN_ID: expected a number",
         None,
     ),
-    (DatasetError("d.jsonl", "line 4", "not JSON"), "d.jsonl:line 4: not JSON", ("d.jsonl", 4, None)),
-    (DatasetError("d.csv", "row 2", "bad cell"), "d.csv:row 2: bad cell", ("d.csv", None, "row 2")),
+    (DatasetError("d.jsonl", 4, None, "not JSON"), "d.jsonl:4: not JSON", ("d.jsonl", 4, None)),
+    (DatasetError("d.json", 3, "record 2", "bad"), "d.json:3: record 2: bad", ("d.json", 3, "record 2")),
     (
-        DatasetError("d.csv", "line 2, column 'inputs.n:int'", "bad cell"),
-        "d.csv:line 2, column 'inputs.n:int': bad cell",
+        DatasetError("d.csv", 2, "column 'inputs.n:int'", "bad cell"),
+        "d.csv:2: column 'inputs.n:int': bad cell",
         ("d.csv", 2, "column 'inputs.n:int'"),
     ),
-    (DatasetError("d.csv", None, "empty"), "d.csv: empty", ("d.csv", None, None)),
+    (DatasetError("d.csv", None, None, "empty"), "d.csv: empty", ("d.csv", None, None)),
     (ApiError("GET", "/v1/runs", 500, "boom"), "GET /v1/runs failed with HTTP 500: boom", (None, None, None)),
     (NotFoundError("GET", "/v1/runs/x", 404, "no run"), "GET /v1/runs/x failed with HTTP 404: no run", None),
     (
@@ -108,7 +108,7 @@ def test_a_dataset_error_announced_on_its_line_still_names_the_column(capsys: py
     from honeyhive_experiment.delivery import announce
     from honeyhive_experiment.settings import Settings
 
-    error = DatasetError("d.csv", "line 2, column 'inputs.v:json'", "invalid JSON")
+    error = DatasetError("d.csv", 2, "column 'inputs.v:json'", "invalid JSON")
     announce(Settings.from_args({}, {}), "error", error)
 
     assert capsys.readouterr().err == "error: d.csv:2: column 'inputs.v:json': invalid JSON\n"

@@ -8,7 +8,6 @@ string"). :func:`config_error_at` locates problems found after validation the sa
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -33,7 +32,7 @@ from honeyhive_experiment.config.fields import (
     shown_text,
 )
 from honeyhive_experiment.config.model import ExperimentConfig
-from honeyhive_experiment.errors import ConfigError
+from honeyhive_experiment.errors import ConfigError, did_you_mean
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, not_utf8
 
 __all__ = ["all_of", "config_error_at", "declared_name", "load_config", "parse_config"]
@@ -157,6 +156,19 @@ def _read_yaml(text: str, path: str) -> tuple[Node, Any]:
         loader.dispose()
 
 
+_YAML_PARTS: Final = {
+    "block collection": "list",
+    "block mapping": "mapping",
+    "flow sequence": "list [...]",
+    "flow mapping": "mapping {...}",
+    "quoted scalar": "quoted string",
+    "block scalar": "block of text (| or >)",
+    "simple key": "key",
+    "node": "value",
+}
+"""What the file's author calls the part PyYAML was reading (its ``while parsing a flow mapping``)."""
+
+
 def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
     problem = exc.problem or "syntax error"
     if "'\\t'" in problem:
@@ -164,6 +176,12 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
         if mark is not None and mark.buffer and mark.buffer[mark.pointer - mark.column : mark.pointer].strip(" \t"):
             return f"invalid YAML: a tab character (column {mark.column + 1}); YAML separates with spaces: use a space"
         return "invalid YAML: a tab character; YAML indentation must use spaces"
+    if exc.context and (inside := re.fullmatch(r"while \w+ an? (.+)", exc.context)):
+        # where PyYAML noticed the problem (the error's line) is often past where to look: the bracket, quote or key
+        # left open; both are said when they differ
+        opened, noticed = exc.context_mark, exc.problem_mark
+        at = f" that starts at line {opened.line + 1}" if opened and noticed and opened.line != noticed.line else ""
+        return f"invalid YAML: {problem} (in the {_YAML_PARTS.get(inside[1], inside[1])}{at})"
     if exc.context and exc.context.startswith("while "):
         return f"invalid YAML: {problem} ({exc.context})"
     if exc.context:  # e.g. "expected a single document in the stream, but found another document"
@@ -361,10 +379,10 @@ def _issue(error: ErrorDetails, root: Node, path: str) -> ConfigError:
         # a key at the wrong level, or a misspelt one: both said when both may be, the key it exactly is first (a
         # top-level max_worse was "did you mean 'max_workers'?" first: taken, it set concurrency, not a gate)
         elsewhere = _elsewhere(unknown)
-        close = difflib.get_close_matches(unknown, allowed, n=1)
+        hint = did_you_mean(unknown, allowed)
         message = f"an unknown key {unknown!r}" + (f"; {elsewhere}" if elsewhere else "")
-        if close:
-            message += f"{', or' if elsewhere else ';'} did you mean {close[0]!r}?"
+        if hint:
+            message += f"{', or' if elsewhere else ';'} {hint}"
         if allowed:
             message += f" (allowed: {', '.join(allowed)})"
     elif kind == "missing":

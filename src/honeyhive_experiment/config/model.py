@@ -355,7 +355,7 @@ AllowFailed = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "integer", "minimum": 0, "maximum": _LARGEST_INT},
+                {"type": "integer", "minimum": 0},
                 {
                     "type": "string",
                     "pattern": r"^\s*0*(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)\s*%\s*$",

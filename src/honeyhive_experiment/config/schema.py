@@ -17,6 +17,7 @@ from typing import Any, Final
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, NoDefault
 from pydantic_core import core_schema
 
+from honeyhive_experiment.config.fields import _LARGEST_INT
 from honeyhive_experiment.config.model import ExperimentConfig
 
 __all__ = ["SCHEMA_ID", "config_hash", "config_json_schema", "config_json_schema_text"]
@@ -28,7 +29,7 @@ _SCHEMA_TITLE: Final = "honeyhive-experiment config (.honeyhive/experiment.yml)"
 
 class _WithoutNull(GenerateJsonSchema):
     """No key takes null (an optional key is left out instead): ``X | None`` is X's schema, and ``"default": null``
-    goes."""
+    goes; nor an integer's bound nobody means."""
 
     def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
         return self.generate_inner(schema["schema"])
@@ -42,6 +43,14 @@ class _WithoutNull(GenerateJsonSchema):
             [(pattern, values)] = patterns.items()
             json_schema["additionalProperties"] = values
             json_schema["propertyNames"] = {**json_schema.get("propertyNames", {}), "pattern": pattern}
+        return json_schema
+
+    def int_schema(self, schema: core_schema.IntSchema) -> JsonSchemaValue:
+        """No ``maximum: 9223372036854775807``: the file's integers are 64-bit ones (:data:`_LARGEST_INT`), a bound
+        no field means (a count of datapoints has none); a field's own (``max_workers``: 256) stays."""
+        json_schema = super().int_schema(schema)
+        if json_schema.get("maximum") == _LARGEST_INT:
+            del json_schema["maximum"]
         return json_schema
 
     def get_default_value(self, schema: core_schema.WithDefaultSchema) -> Any:

@@ -24,7 +24,8 @@ A record has exactly the shape the official SDK takes for an external dataset::
 Only ``inputs`` is required. The allowed top-level keys are ``inputs`` (an object), ``ground_truth`` (an
 object or null), ``metadata`` (an object or null), ``history`` (a list of objects, or null), and ``id`` /
 ``datapoint_id`` (a non-empty string without control characters, or null; at most one of the two may be set).
-Any other key is an error that names it. Ids must be unique within a file; ``q1`` and ``EXT-q1`` count as the
+Any other key is an error that names it and the key it may be a misspelling of (``ground_truths``: did you mean
+``ground_truth``?). Ids must be unique within a file; ``q1`` and ``EXT-q1`` count as the
 same id, because the SDK adds the ``EXT-`` prefix to an id that lacks it.
 
 JSON files (``.json``, ``.jsonl``) are returned **exactly as parsed**: no key is added, removed or reordered
@@ -35,10 +36,13 @@ and an object that repeats a key (which Python would silently collapse to the la
 could send on: a number beyond a float's range (``1e999``), half of a surrogate pair (``"\\ud800"``), an int
 longer than the interpreter parses.
 
-- ``.jsonl``: one JSON object per line; blank lines are skipped. Errors name ``file:line N``.
+Every error is located as every other error of the program is, ``file:line: place: message`` (the file as
+given, the line from 1, then what on the line, if anything):
+
+- ``.jsonl``: one JSON object per line; blank lines are skipped. Errors name ``file:N``.
 - ``.json``: a top-level list of records, or an object ``{"datapoints": [...]}`` with no other key. Errors
-  name ``file:record N (line L)`` (records count from 1; ``L`` is the line the record starts on), and JSON
-  syntax errors name ``file:line L, column C``.
+  name ``file:L: record N`` (records count from 1; ``L`` is the line the record starts on), and JSON
+  syntax errors ``file:L: column C``.
 
 CSV convention (``.csv``)
 -------------------------
@@ -61,11 +65,11 @@ without a byte-order mark. The first row is the header; each column header is ``
   ``""`` for an explicit empty string). A ``ground_truth`` or ``metadata`` section with no non-empty cell
   in a row is omitted from that record (so evaluators see no ground truth); ``inputs`` is always present.
   Rows whose cells are all empty (including blank lines) are skipped.
-- Errors name ``file:line N`` (a row of the wrong length) or ``file:line N, column <header>`` (a bad
-  value); ``N`` is the physical line the row starts on.
+- Errors name ``file:N`` (a row of the wrong length) or ``file:N: column '<header>'`` (a bad value); ``N`` is
+  the physical line the row starts on.
 
-Every problem is raised as :class:`DatasetError` (``path``, ``location``, ``message``), never as a bare
-``ValueError`` or ``OSError``. Loading is linear in the file's size: one pass, a dict for duplicate ids.
+Every problem is raised as :class:`DatasetError` (``file``, ``line``, ``key``: the place on the line, ``message``),
+never as a bare ``ValueError`` or ``OSError``. Loading is linear in the file's size: one pass, a dict for duplicate ids.
 """
 
 from __future__ import annotations

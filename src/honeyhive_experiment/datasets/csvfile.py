@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import logging
 import math
 import re
 from collections.abc import Callable, Generator, Iterator
@@ -25,7 +26,7 @@ from honeyhive_experiment.datasets.records import (
     _decode_error,
     _Records,
 )
-from honeyhive_experiment.errors import DatasetError
+from honeyhive_experiment.errors import DatasetError, did_you_mean
 
 __all__ = ["CSV_SECTIONS", "CSV_TYPES", "load_csv"]
 
@@ -36,6 +37,7 @@ _INT_RE = re.compile(r"[+-]?[0-9]+")
 _FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _OTHER_SEPARATORS = ((";", "semicolons"), ("\t", "tabs"))  # what spreadsheets export as "CSV" in some locales
 _BOOLS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+log = logging.getLogger(__name__)
 
 
 def load_csv(path: str) -> Rows:
@@ -117,9 +119,10 @@ def _parse_header(header: str) -> _Column:
             raise ValueError(f"column {spec!r} needs a key: {spec}.<key>")
         section, key = "inputs", spec
     elif section not in CSV_SECTIONS:
+        hint = did_you_mean(section, CSV_SECTIONS)
         raise ValueError(
-            f"unknown section {section!r}; use inputs.<key>, ground_truth.<key> or metadata.<key> "
-            f"(or inputs.{spec} for an input key containing a dot)"
+            f"unknown section {section!r}; {hint or 'use inputs.<key>, ground_truth.<key> or metadata.<key>'} "
+            f"(a column without a section is an input: write inputs.{spec} for an input key containing a dot)"
         )
     if not key:
         raise ValueError(f"missing key after '{section}.'")
@@ -129,19 +132,26 @@ def _parse_header(header: str) -> _Column:
 def _csv_columns(path: str, header_row: list[str]) -> list[_Column]:
     separator = next((name for char, name in _OTHER_SEPARATORS if char in header_row[0]), None)
     if len(header_row) == 1 and separator is not None:  # one column named "inputs.q;ground_truth.a": no key has that
-        raise DatasetError(path, "line 1", f"one column, its header split by {separator}: separate columns with commas")
+        raise DatasetError(path, 1, None, f"one column, its header split by {separator}: separate columns with commas")
     columns: list[_Column] = []
     targets: dict[tuple[str, str], str] = {}
     for number, raw in enumerate(header_row, start=1):
         header = raw.strip()
-        location = f"line 1, column {header!r}" if header else f"line 1, column {number}"
+        where = f"column {header!r}" if header else f"column {number}"
         try:
             column = _parse_header(header)
         except ValueError as exc:
-            raise DatasetError(path, location, str(exc)) from None
+            raise DatasetError(path, 1, where, str(exc)) from None
         target = (column.section, column.key)
         if target in targets:
-            raise DatasetError(path, location, f"the same key as column {targets[target]!r}")
+            raise DatasetError(path, 1, where, f"the same key as column {targets[target]!r}")
+        bare = column.section == "inputs" and column.key == header.partition(":")[0]  # legal: an input
+        if bare and (hint := did_you_mean(column.key, CSV_SECTIONS[1:])):  # ground_truths, meta_data
+            said = (
+                f"no section prefix, so it is an input (inputs.{column.key}); {hint} (a ground truth's column is"
+                " ground_truth.<key>, metadata's metadata.<key>)"
+            )
+            log.warning("%s", DatasetError(path, 1, where, said))
         targets[target] = header
         columns.append(column)
     return columns
@@ -168,15 +178,15 @@ def _csv_rows(path: str) -> Generator[tuple[int, list[str]], None, None]:
             raise  # pragma: no cover - the text layer and bytes.decode agree on what is valid UTF-8
         except csv.Error as exc:
             unclosed = "a quote opened in this row is never closed: " if "end of data" in str(exc) else ""
-            raise DatasetError(path, f"line {previous_end + 1}", f"invalid CSV: {unclosed}{exc}") from None
+            raise DatasetError(path, previous_end + 1, None, f"invalid CSV: {unclosed}{exc}") from None
 
 
 def _csv_records(path: str, rows: Iterator[tuple[int, list[str]]]) -> Rows:
     header_row = next(rows, None)
     if header_row is None:
-        raise DatasetError(path, None, "the file is empty (no header row)")
+        raise DatasetError(path, None, None, "the file is empty (no header row)")
     if not header_row[1]:
-        raise DatasetError(path, "line 1", "the header row is empty")
+        raise DatasetError(path, 1, None, "the header row is empty")
     columns = _csv_columns(path, header_row[1])
     width = len(columns)
     records = _Records(path)
@@ -184,7 +194,7 @@ def _csv_records(path: str, rows: Iterator[tuple[int, list[str]]]) -> Rows:
         if not any(row):
             continue
         if len(row) != width:
-            raise DatasetError(path, f"line {lineno}", f"expected {width} cells (as in the header), found {len(row)}")
+            raise DatasetError(path, lineno, None, f"expected {width} cells (as in the header), found {len(row)}")
         sections: dict[str, dict[str, Any]] = {"id": {}, **{section: {} for section in CSV_SECTIONS}}
         for column, cell in zip(columns, row, strict=True):
             if cell == "":
@@ -192,8 +202,8 @@ def _csv_records(path: str, rows: Iterator[tuple[int, list[str]]]) -> Rows:
             try:  # an id column's cell as it is (str)
                 sections[column.section][column.key] = column.convert(cell)
             except ValueError as exc:
-                raise DatasetError(path, f"line {lineno}, column {column.header!r}", str(exc)) from None
+                raise DatasetError(path, lineno, f"column {column.header!r}", str(exc)) from None
         record: Record = {**sections.pop("id"), "inputs": sections.pop("inputs")}
         record.update((section, values) for section, values in sections.items() if values)  # an empty one left out
-        records.add(record, f"line {lineno}", lineno)
+        records.add(record, lineno)
     return records.records

@@ -1,7 +1,7 @@
 """The ``.json`` reader: a list of records (or ``{"datapoints": [...]}``) walked record by record.
 
 Owns :class:`_JsonScanner`, which decodes each record with the standard decoder in place, so the records are
-exactly what ``json.load`` gives while every error names ``record N (line L)``, or ``line L, column C`` for a
+exactly what ``json.load`` gives while every error is located on its line, as ``record N`` there, or ``column C`` for a
 syntax error. Line numbers are counted incrementally, so the walk stays linear in the file's size.
 """
 
@@ -37,10 +37,10 @@ def load_json(path: str) -> Rows:
     return _JsonScanner(path, text).load()
 
 
-def _line_col(text: str, pos: int) -> str:
-    line = text.count("\n", 0, pos) + 1
+def _line_col(text: str, pos: int) -> tuple[int, str]:
+    """The line of ``pos`` and its column, as a :class:`DatasetError` is located."""
     column = pos - (text.rfind("\n", 0, pos) + 1) + 1
-    return f"line {line}, column {column}"
+    return text.count("\n", 0, pos) + 1, f"column {column}"
 
 
 class _JsonScanner:
@@ -66,21 +66,21 @@ class _JsonScanner:
     def _syntax_error(self, pos: int, message: str) -> DatasetError:
         if pos >= len(self.text):
             message = "Unexpected end of file"
-        return DatasetError(self.path, _line_col(self.text, pos), f"invalid JSON: {message}")
+        return DatasetError(self.path, *_line_col(self.text, pos), f"invalid JSON: {message}")
 
-    def _decode(self, pos: int, location: str) -> tuple[Any, int]:
-        with _json_errors(self.path, location):
+    def _decode(self, pos: int, line: int, key: str) -> tuple[Any, int]:
+        with _json_errors(self.path, line, key):
             return _DECODER.raw_decode(self.text, pos)
 
     def _found(self, pos: int, expected: str) -> DatasetError:
         """What should be at ``pos`` (``expected``) and the type of the value there instead, at its line and column."""
         where = _line_col(self.text, pos)
-        return DatasetError(self.path, where, f"{expected}, found {_type_name(self._decode(pos, where)[0])}")
+        return DatasetError(self.path, *where, f"{expected}, found {_type_name(self._decode(pos, *where)[0])}")
 
     def load(self) -> Rows:
         pos = self._skip(0)
         if pos == len(self.text):
-            raise DatasetError(self.path, None, "the file is empty")
+            raise DatasetError(self.path, None, None, "the file is empty")
         first = self.text[pos]
         if first == "[":
             records, pos = self._array(pos)
@@ -97,12 +97,12 @@ class _JsonScanner:
         records: Rows | None = None
         pos = self._skip(pos + 1)
         if self.text.startswith("}", pos):
-            raise DatasetError(self.path, _line_col(self.text, pos), "the top-level object has no 'datapoints' list")
+            raise DatasetError(self.path, *_line_col(self.text, pos), "the top-level object has no 'datapoints' list")
         while True:
             if not self.text.startswith('"', pos):
                 raise self._syntax_error(pos, "Expecting property name enclosed in double quotes")
             where = _line_col(self.text, pos)
-            key, pos = self._decode(pos, where)
+            key, pos = self._decode(pos, *where)
             pos = self._skip(pos)
             if not self.text.startswith(":", pos):
                 raise self._syntax_error(pos, "Expecting ':' delimiter")
@@ -111,11 +111,11 @@ class _JsonScanner:
                 hint = " (one object per line? name the file .jsonl)" if key in ALLOWED_RECORD_KEYS else ""
                 raise DatasetError(
                     self.path,
-                    where,
+                    *where,
                     f"unknown top-level key {key!r}; the top-level object holds only 'datapoints'{hint}",
                 )
             if records is not None:
-                raise DatasetError(self.path, where, "'datapoints' appears twice")
+                raise DatasetError(self.path, *where, "'datapoints' appears twice")
             if not self.text.startswith("[", pos):
                 raise self._found(pos, "'datapoints' must be a list")
             records, pos = self._array(pos)
@@ -133,10 +133,9 @@ class _JsonScanner:
         if self.text.startswith("]", pos):
             return records.records, pos + 1
         while True:
-            line = self._line_at(pos)
-            location = f"record {len(records.records) + 1} (line {line})"
-            value, pos = self._decode(pos, location)
-            records.add(value, location, line)
+            line, key = self._line_at(pos), f"record {len(records.records) + 1}"
+            value, pos = self._decode(pos, line, key)
+            records.add(value, line, key)
             pos = self._skip(pos)
             if self.text.startswith(",", pos):
                 pos = self._skip(pos + 1)

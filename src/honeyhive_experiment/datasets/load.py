@@ -45,7 +45,7 @@ def load_dataset_file(path: str | os.PathLike[str]) -> Rows:
     if suffix not in SUPPORTED_SUFFIXES:
         found = f"{suffix!r}" if suffix else "no extension"
         raise DatasetError(
-            shown, None, f"unsupported dataset file type ({found}); use one of {', '.join(SUPPORTED_SUFFIXES)}"
+            shown, None, None, f"unsupported dataset file type ({found}); use one of {', '.join(SUPPORTED_SUFFIXES)}"
         )
     try:
         records = _LOADERS[suffix](shown)
@@ -53,7 +53,7 @@ def load_dataset_file(path: str | os.PathLike[str]) -> Rows:
         said = next(
             (text for kind, text in _OS_ERRORS if isinstance(exc, kind)), f"cannot read the file: {exc.strerror or exc}"
         )
-        raise DatasetError(shown, None, said) from None
+        raise DatasetError(shown, None, None, said) from None
     if not records:
-        raise DatasetError(shown, None, "the dataset has no records")
+        raise DatasetError(shown, None, None, "the dataset has no records")
     return records

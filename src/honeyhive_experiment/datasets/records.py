@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeAlias
 
-from honeyhive_experiment.errors import DatasetError
+from honeyhive_experiment.errors import DatasetError, did_you_mean
 from honeyhive_experiment.external import prefixed
 from honeyhive_experiment.paths import not_utf8
 
@@ -100,16 +100,17 @@ _DECODER = _StrictDecoder(object_pairs_hook=_unique_object, parse_constant=_reje
 
 
 @contextmanager
-def _json_errors(path: str, location: str, first_line: int = 1) -> Iterator[None]:
+def _json_errors(path: str, line: int, key: str | None = None, first_line: int = 1) -> Iterator[None]:
     """What :data:`_DECODER` raises in the block as a :class:`DatasetError`: a syntax error at its line (the text's
-    first is the file's ``first_line``) and column, JSON that strict JSON rejects at ``location``."""
+    first is the file's ``first_line``) and column, JSON that strict JSON rejects at ``line`` (and ``key``)."""
     try:
         yield
     except json.JSONDecodeError as exc:
-        where = f"line {first_line + exc.lineno - 1}, column {exc.colno}"
-        raise DatasetError(path, where, f"invalid JSON: {exc.msg}") from None
+        raise DatasetError(
+            path, first_line + exc.lineno - 1, f"column {exc.colno}", f"invalid JSON: {exc.msg}"
+        ) from None
     except _NotStrictJson as exc:
-        raise DatasetError(path, location, str(exc)) from None
+        raise DatasetError(path, line, key, str(exc)) from None
 
 
 # ------------------------------------------------------------------------------------------------ records
@@ -138,8 +139,9 @@ def check_record(value: object) -> str | None:
         raise ValueError(f"a record must be a JSON object, found {_type_name(value)}")
     for key in value:
         if key not in ALLOWED_RECORD_KEYS:
-            allowed = ", ".join(sorted(ALLOWED_RECORD_KEYS))
-            raise ValueError(f"unknown key {key!r} (allowed: {allowed})")
+            allowed = sorted(ALLOWED_RECORD_KEYS)
+            hint = did_you_mean(key, allowed)
+            raise ValueError(f"unknown key {key!r}{hint and '; '}{hint} (allowed: {', '.join(allowed)})")
     check_inputs(value)
     for key in ("ground_truth", "metadata"):
         if key in value and value[key] is not None and not isinstance(value[key], dict):
@@ -191,24 +193,26 @@ class _Records:
 
     def __init__(self, path: str) -> None:
         self._path = path
-        self._seen: dict[str, tuple[str, str]] = {}  # EXT- id → where it was first used, and as what
+        self._seen: dict[str, tuple[int, str]] = {}  # EXT- id → the line it was first used on, and as what
         self.records = Rows()
 
-    def add(self, value: Any, location: str, line: int) -> None:
-        """Check ``value`` (found at ``location``, starting on ``line``) and keep it; :class:`DatasetError` when it
-        cannot be used."""
+    def add(self, value: Any, line: int, key: str | None = None) -> None:
+        """Check ``value`` (starting on ``line``; ``key``: which record there, ``record 3``) and keep it;
+        :class:`DatasetError` when it cannot be used."""
         try:
             ext_id = check_record(value)
         except ValueError as exc:
-            raise DatasetError(self._path, location, str(exc)) from None
+            raise DatasetError(self._path, line, key, str(exc)) from None
         if ext_id is not None:  # named as the file writes it: q1, not the EXT-q1 it counts as
             written = value.get("id") or value["datapoint_id"]
             first = self._seen.get(ext_id)
             if first is not None:
                 earlier, spelt = first
                 also = f", as {spelt!r}" if spelt != written else ""
-                raise DatasetError(self._path, location, f"duplicate id {written!r} (first used at {earlier}{also})")
-            self._seen[ext_id] = (location, written)
+                raise DatasetError(
+                    self._path, line, key, f"duplicate id {written!r} (first used at line {earlier}{also})"
+                )
+            self._seen[ext_id] = (line, written)
         self.records.append(value)
         self.records.lines.append(line)
 
@@ -216,4 +220,4 @@ class _Records:
 def _decode_error(path: str, raw: bytes, exc: UnicodeDecodeError) -> DatasetError:
     """Bytes that are not UTF-8, named by the line they are on."""
     line = raw.count(b"\n", 0, exc.start) + 1
-    return DatasetError(path, f"line {line}", not_utf8(exc))
+    return DatasetError(path, line, None, not_utf8(exc))

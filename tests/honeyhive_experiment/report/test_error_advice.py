@@ -63,7 +63,7 @@ ROWS: list[tuple[BaseException, str, str]] = [
     (ConfigError(".honeyhive/experiment.yml", 23, "max_workerz", "unknown key"), "config", "the experiment file"),
     (SettingsError("comment-mode", "expected one of update, new, off"), "input", "the input, flag"),
     (ArgumentError("dataset", "expected a list of records"), "input", "the input, flag"),
-    (DatasetError("data/questions.jsonl", "line 3", "invalid JSON"), "dataset", "the dataset, at the row"),
+    (DatasetError("data/questions.jsonl", 3, None, "invalid JSON"), "dataset", "the dataset, at the row"),
     (EvaluatorSignatureError("function 'answer' takes no datapoint parameter"), "signature", "the parameters"),
     (ApiError("POST", "/v1/runs", 401, "invalid API key"), "auth", "the `api-key` input"),
     (ApiError("POST", "/v1/runs", 403, "forbidden"), "auth", "the `api-key` input"),
