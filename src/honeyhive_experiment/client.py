@@ -63,6 +63,7 @@ from honeyhive_experiment.errors import (
 )
 from honeyhive_experiment.jsonstream import JsonBody, export_total, json_object, read_scored_page
 from honeyhive_experiment.models import ExperimentResultSummary
+from honeyhive_experiment.models.outcomes import excerpt
 from honeyhive_experiment.models.wire import _common
 
 log = logging.getLogger(__name__)
@@ -146,8 +147,9 @@ def _waited(timeout: float | Deadline, started: float) -> float:
 
 
 def first_ids(ids: Sequence[str]) -> str:
-    """Datapoint ids as an error or a warning lists them: the first five, then "…" when there are more."""
-    return ", ".join(ids[:5]) + (", …" if len(ids) > 5 else "")
+    """Datapoint ids as an error or a warning lists them: the first five, each cut to 64 characters (a dataset's ids
+    have no bound; :func:`~honeyhive_experiment.models.outcomes.excerpt`), then "…" when there are more."""
+    return ", ".join(excerpt(i, 64) for i in ids[:5]) + (", …" if len(ids) > 5 else "")
 
 
 def is_run_id(value: object) -> bool:

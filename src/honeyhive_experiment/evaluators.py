@@ -51,6 +51,7 @@ from honeyhive_experiment.models.outcomes import (
     RETURNED_NONE,
     UNSUPPORTED_RETURN,
     EvaluatorFailure,
+    excerpt,
 )
 
 __all__ = [
@@ -123,7 +124,7 @@ def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tup
         elif score is not None:
             problems.append((UNSUPPORTED_RETURN, f"'score' is a {type(score).__name__}, not a bool/int/float/str"))
         else:  # the SDK logs it on every datapoint: said, once per run (the runner), not an error
-            keys = ", ".join(repr(key)[:40] for key in list(raw)[:10]) + (", ..." if len(raw) > 10 else "")
+            keys = ", ".join(excerpt(repr(key)) for key in list(raw)[:10]) + (", ..." if len(raw) > 10 else "")
             said = (
                 f"'score': None (keys: {keys}), so there is no metric {name!r} where it did"
                 if "score" in raw

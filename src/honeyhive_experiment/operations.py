@@ -84,7 +84,7 @@ from honeyhive_experiment.gha import a_pipe, unwritable
 from honeyhive_experiment.history import RunRow, recent_run_rows
 from honeyhive_experiment.instrumentation import load as load_instrumentations
 from honeyhive_experiment.judgement import Judgement, error_kind, failure, judgement_without_run
-from honeyhive_experiment.models.outcomes import Progress
+from honeyhive_experiment.models.outcomes import Progress, excerpt
 from honeyhive_experiment.paths import LOCAL_DB_FILES, LOCAL_DB_PATH, inside, link_on_the_way
 from honeyhive_experiment.probe import probe as probe_datapoint
 from honeyhive_experiment.report import Redactor
@@ -802,8 +802,8 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
         for metric in keys:
             why, value = None, metrics.get(metric)
             if isinstance(value, str):  # no number to compare: the run would find the metric without a value
-                shown = value if len(value) <= 40 else value[:40] + "…"
-                why = f"{metric} is a string ({shown!r}) on {where}; a passing range or gate needs a number or a bool"
+                why = f"{metric} is a string ({excerpt(value)!r}) on {where}; a passing range or gate needs a number"
+                why += " or a bool"
             elif isinstance(value, int | float) and section == "gate":  # a bound in a percentage's points never fails
                 gate, aggregation = config.gate[metric], config.aggregate_function.value
                 metric_config, boolean = config.metric(metric), isinstance(value, bool)
@@ -816,10 +816,15 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
         raise all_of(problems)
     # only numbers and booleans are metrics; a string is an explanation, or an evaluator's the run warns of
     texts = [name for name, value in metrics.items() if isinstance(value, str)]
-    numbers = ", ".join(name for name in metrics if name not in texts) or "none"
-    return f"{found}; the first datapoint's metrics: {numbers}" + (
-        f"; strings, not metrics: {', '.join(texts)}" if texts else ""
-    )
+    numbers = _names([name for name in metrics if name not in texts]) or "none"
+    strings = f"; strings, not metrics: {_names(texts)}" if texts else ""
+    return f"{found}; the first datapoint's metrics: {numbers}{strings}"
+
+
+def _names(names: list[str]) -> str:
+    """Metric names as validate lists them: the first thirty, each cut to 64 characters (an evaluator's dict keys are
+    the user's), then "…" when there are more."""
+    return ", ".join(excerpt(name, 64) for name in names[:30]) + (", …" if len(names) > 30 else "")
 
 
 # --------------------------------------------------------------------------------------------------- runs

@@ -198,9 +198,9 @@ def unpaired_warnings(unpaired: tuple[list[str], int] | None) -> list[str]:
         return []
     left, scored = unpaired
     return [
-        f"HoneyHive's comparison covers {scored - len(left)} of the {scored} datapoints both runs scored; it still"
-        f" left out {len(left)} ({first_ids(left)}) when ingestion.timeout ran out, so they count in no"
-        " metric's improved or degraded datapoints, and no gate crossed is excused as noise"
+        f"HoneyHive's comparison covers {scored - len(left)} of the {scored} datapoints both runs scored; the other"
+        f" {len(left)}, still left out when ingestion.timeout ran out, count in no metric's improved or degraded"
+        f" datapoints, and no gate crossed is excused as noise: {first_ids(left)}"
     ]
 
 

@@ -58,7 +58,7 @@ from honeyhive_experiment.config import Direction, GateRule, MetricConfig, Verdi
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.efficiency import OUTSIDE
 from honeyhive_experiment.models import ExperimentResultSummary, MetricDelta, MetricKey, RunComparisonResult
-from honeyhive_experiment.models.outcomes import COLLISION, MISSING_GROUND_TRUTH, NOT_RAISED, RETURNED_NONE
+from honeyhive_experiment.models.outcomes import COLLISION, MISSING_GROUND_TRUTH, NOT_RAISED, RETURNED_NONE, excerpt
 from honeyhive_experiment.significance import (
     Assessment,
     Change,
@@ -278,7 +278,7 @@ def returned_strings(outcomes: Iterable[DatapointOutcome], evaluators: Iterable[
             continue
         where = _ran_on(len(texts), of, "no metric on the others")
         first = next(iter(texts.values()))
-        shown = f", such as {first[:40] + ('…' if len(first) > 40 else '')!r}" if first else ""
+        shown = f", such as {excerpt(first)!r}" if first else ""
         found[name] = (
             f"evaluator {name!r} returned a string on {where}{shown}, so it produced no metric: only numbers and"
             " booleans are metrics; return a number or a bool, or a dict with the number as 'score' and the text as"
@@ -1093,7 +1093,7 @@ def broken(
             if missing > raised.count:  # on the others it raised nothing: it gave no number
                 reason += f"; returned {'a string' if metric in strings else 'nothing'} on {missing - raised.count}"
         elif metric in strings:  # its text unknown (""): a run read back from HoneyHive, which this job cannot redact
-            text = f" ({strings[metric][:40]!r})" if strings[metric] else ""
+            text = f" ({excerpt(strings[metric])!r})" if strings[metric] else ""
             reason += f": its evaluator returned a string{text}; a {what} needs a number or a bool"
         else:  # no evaluator raised for it: one returned None, or none is named so (a span's metric, a typo)
             reason += _unrecorded_metric(metric, result, none_everywhere)

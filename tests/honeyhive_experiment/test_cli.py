@@ -100,6 +100,10 @@ def labelled(outputs, inputs, ground_truth=None):
 
 def helpful(outputs, inputs, ground_truth=None):
     return {"score": 0.8, "explanation": "fine"}  # a metric and its explanation
+
+
+def leaky(outputs, inputs, ground_truth=None):
+    return "https://Zq8xK2mV9pL4wR7tY3nB6cD1qqXYZ123@github.com/o/r"  # a token the report redacts only whole
 """
 
 
@@ -613,6 +617,29 @@ def test_a_run_says_an_evaluator_that_returned_a_string_on_every_datapoint_once(
     assert code == 0, output.err
     assert json.loads(report.read_text())["warnings"] == [LABELLED.format(22)]
     assert [line for line in output.err.splitlines() if "'labelled'" in line] == [f"warning: {LABELLED.format(22)}"]
+
+
+@pytest.mark.parametrize(
+    ("command", "ranged", "exit_code"),
+    [("run", False, 0), ("run", True, 1), ("validate", True, 2)],
+    ids=["run: the string's warning", "run: its passing range's reason", "validate: its passing range"],
+)
+def test_a_quoted_string_shows_no_part_of_a_secret_that_redaction_would_see_whole(
+    repo: Path, capsys: pytest.CaptureFixture[str], command: str, ranged: bool, exit_code: int
+) -> None:
+    """An evaluator's string was quoted by its first 40 characters, before the report redacted secrets by their
+    patterns: a URL's credentials cut from their ``@`` matched none, and all 32 of the token's characters were shown
+    in the log, report.json and the HTML page. A quote now ends at a whole word."""
+    _write(repo, GOOD + "  - probed:leaky\n" + ("passing_ranges:\n  leaky: {min: 1}\n" if ranged else ""))
+    report = repo / "report.json"
+    argv = [command, "-C", str(repo)] + (["--dry-run", "--report", str(report)] if command == "run" else [])
+    code = main(argv, environ={})
+    output = capsys.readouterr()
+    shown = output.out + output.err + (report.read_text() if command == "run" else "")
+    shown += "".join(page.read_text() for page in repo.rglob("*.html"))
+    assert code == exit_code, output.err
+    assert "'…'" in shown, shown  # the string is quoted, by none of its characters
+    assert "Zq8xK2mV9pL4" not in shown
 
 
 EVALUATOR_WARNINGS = (

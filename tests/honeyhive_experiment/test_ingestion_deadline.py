@@ -114,7 +114,7 @@ def test_the_summarys_wait_and_a_lagging_comparisons_share_one_ingestion_timeout
     new = report["run"]["id"]
     assert (report["verdict"], report["error"]) == ("pass", None), capsys.readouterr().out
     assert served.lagging.reads[new] > COMPUTING  # the summary was waited for, as long as it was computing
-    covers = "HoneyHive's comparison covers 2 of the 3 datapoints both runs scored; it still left out 1 ("
+    covers = "HoneyHive's comparison covers 2 of the 3 datapoints both runs scored; the other 1, still left out"
     assert [w for w in report["warnings"] if w.startswith(covers) and "when ingestion.timeout ran out" in w]
     assert 1 <= served.comparisons(new, old) <= MOST_ASKS
 

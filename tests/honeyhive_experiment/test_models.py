@@ -30,7 +30,7 @@ from honeyhive_experiment.models import (
     MetricDetail,
     RunComparisonResult,
 )
-from honeyhive_experiment.models.outcomes import NO_UNPRICED, DatapointOutcome, OutcomeStatus, timeout_error
+from honeyhive_experiment.models.outcomes import NO_UNPRICED, DatapointOutcome, OutcomeStatus, excerpt, timeout_error
 
 pytestmark = pytest.mark.integration
 
@@ -870,3 +870,35 @@ def test_an_outcome_read_back_from_its_session_reads_the_lists_a_run_writes() ->
         ("judge", "NonFinite: judge_confidence"),
     ]
     assert outcome.unpriced == {"unpriced_llm_calls": {"my-ft-model": 2}}
+
+
+EXCERPTS = [
+    # (rule, text, limit, shown)
+    ("at most the limit: whole", "x" * 40, 40, "x" * 40),
+    ("empty: whole", "", 40, ""),
+    ("one word over the limit: none of it", "x" * 41, 40, "…"),
+    (
+        "a URL's credentials: none of them, whole or not",
+        "https://Zq8xK2mV9pL4wR7tY3nB6cD1qqXYZ123@github.com/o/r",
+        40,
+        "…",
+    ),
+    ("a key after a word: the word", "x AIzaSyZq8xK2mV9pL4wR7tY3nB6cD1qqXYZ123a", 40, "x…"),
+    (
+        "words: those whole within the limit",
+        "the quick brown fox jumps over the lazy dog",
+        40,
+        "the quick brown fox jumps over the lazy…",
+    ),
+    ("a word ending at the limit: kept", "x" * 40 + " y", 40, "x" * 40 + "…"),
+    ("a word ending one past the limit: dropped", "a " + "x" * 39 + " y", 40, "a…"),
+    ("whitespace between words: one space", "a\n\tb " + "x" * 40, 40, "a b…"),
+    ("another limit", "abc defg", 5, "abc…"),
+]
+
+
+@pytest.mark.parametrize(("rule", "text", "limit", "shown"), EXCERPTS, ids=[case[0] for case in EXCERPTS])
+def test_an_excerpt_shows_whole_words_only(rule: str, text: str, limit: int, shown: str) -> None:
+    """A message quotes the user's value by whole words: a secret cut short would match none of the report's
+    redaction patterns, so a part of one is never shown."""
+    assert excerpt(text, limit) == shown

@@ -1841,12 +1841,12 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         (),
     ),
     (
-        "a gated one too, its string cut at 40 characters",
+        "a gated one too, its string cut to its whole words within 40 characters",
         lambda: judge(summary(metrics={}), comparison(), gates=GATE_PCT, strings={"accuracy": "good " * 20}),
         Verdict.FAIL,
         (
             "accuracy has a gate but no value on 12 of the datapoints the backend passed: its evaluator returned a"
-            " string ('good good good good good good good good '); a gate needs a number or a bool",
+            " string ('good good good good good good good good…'); a gate needs a number or a bool",
         ),
         (),
     ),
@@ -2930,10 +2930,16 @@ RETURNED_STRING_TABLE: list[tuple[str, list[DatapointOutcome], tuple[str, ...], 
         [_string("every datapoint it ran on (2)", "")],
     ),
     (
-        "a long string: its first 40 characters",
+        "a long string of one word: none of it (a secret cut short would escape redaction)",
         [_text(0, q="x" * 41)],
         (),
-        [_string("every datapoint it ran on (1)", f", such as '{'x' * 40}…'")],
+        [_string("every datapoint it ran on (1)", ", such as '…'")],
+    ),
+    (
+        "a long sentence: its whole words within 40 characters",
+        [_text(0, q="the quick brown fox jumps over the lazy dog")],
+        (),
+        [_string("every datapoint it ran on (1)", ", such as 'the quick brown fox jumps over the lazy…'")],
     ),
     (
         "a string of exactly 40 characters: whole",

@@ -35,6 +35,7 @@ __all__ = [
     "MetricValues",
     "OutcomeStatus",
     "Progress",
+    "excerpt",
     "outside_ranges",
     "timeout_error",
     "trial_of",
@@ -309,3 +310,14 @@ def outside_ranges(metrics: Mapping[str, Any], ranges: Mapping[str, Mapping[str,
             if (low is not None and value < low) or (high is not None and value > high):
                 return True
     return False
+
+
+def excerpt(text: str, limit: int = 40) -> str:
+    """``text`` as a message quotes a value it did not write: whole when it has at most ``limit`` characters, else
+    its first whole words within ``limit`` and "…". Never part of a word: the report redacts secrets by their
+    patterns after the message is written, and a secret cut short matches none (a URL's credentials need their
+    ``@``, a key its length), so its visible part would be shown."""
+    if len(text) <= limit:
+        return text
+    words = text[: limit + 1].split()[:-1] if not text[limit].isspace() else text[:limit].split()
+    return " ".join(words) + "…" if words else "…"
