@@ -31,7 +31,11 @@ the client's, the user's own span around an instrumented call); :func:`read_call
   API span after the call returned, beside OpenInference's, not around it, but from the time the call began). Two
   calls of one instrumentation are never one, nor two made one after the other (the user's own spans, from two
   modules' tracers: ``get_tracer(__name__)``); two alike made at once from two tracers can be, when one's time
-  happens to be within the other's.
+  happens to be within the other's. Two still open when read (at a run's end) are not: which ends first is unknown,
+  and in flight one call's second span is inside the first (OpenInference's in OpenLLMetry's chat span) or names no
+  model yet (OpenInference's beside OpenLLMetry's Responses stream). An instrumentation whose span is beside
+  another's of the same call, both naming the model before the end, would count that call twice while both are
+  open: nothing they carry then (the request, the parent, starts a few ms apart) tells it from two alike calls.
 * **One inside another.** A call span around other calls (the nearest ones inside it, each counted once) is the same
   call as they are, and not counted, when it reports no usage, or the usage of one of them, or of all of them
   together; when it names the model of one of them that reports no usage and did not fail (a stream without usage),
@@ -51,7 +55,7 @@ from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
-__all__ = ["LlmCall", "Span", "read_call", "read_calls"]
+__all__ = ["OPEN", "LlmCall", "Span", "read_call", "read_calls"]
 
 _PROVIDER: Final = ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system")
 _REQUEST_MODEL: Final = ("gen_ai.request.model",)
@@ -70,6 +74,7 @@ _CALL_KINDS: Final = frozenset({"LLM", "EMBEDDING"})
 _OPERATION: Final = "gen_ai.operation.name"
 _NOT_CALLS: Final = frozenset({"invoke_agent", "create_agent", "execute_tool", "invoke_workflow"})
 _ERROR_TYPE: Final = "error.type"  # GenAI conventions (and OpenLLMetry): the class of error a failed call ended in
+OPEN: Final = 2**63  # the end of a span still open when read, in ns (Span.end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,9 +227,10 @@ def _usage(call: LlmCall) -> tuple[int | None, int | None]:
 
 
 def _wrapped(one: Span, other: Span) -> bool:
-    """Two spans side by side of two instrumentations, one's time within the other's: one wrapped the other's call."""
+    """Two spans side by side of two instrumentations, one's time within the other's: one wrapped the other's call. Two
+    still open are not: which ends first is unknown."""
     inside = one.start <= other.start <= other.end <= one.end or other.start <= one.start <= one.end <= other.end
-    return one.scope != other.scope and inside
+    return one.scope != other.scope and inside and not one.end == other.end == OPEN
 
 
 def _same_call(one: LlmCall, other: LlmCall) -> bool:

@@ -55,7 +55,7 @@ from opentelemetry.util.types import Attributes
 
 from honeyhive_experiment.calling import error_text, shown
 from honeyhive_experiment.connection import RETRYABLE_STATUSES, Circuit, reason_in_body
-from honeyhive_experiment.llm_calls import LlmCall, read_call, read_calls
+from honeyhive_experiment.llm_calls import OPEN, LlmCall, read_call, read_calls
 from honeyhive_experiment.llm_calls import Span as CallSpan
 
 log = logging.getLogger(__name__)
@@ -302,7 +302,7 @@ class Outside:
     errored: set[int] = field(default_factory=set)
     unfinished: list[CallSpan] = field(default_factory=list)
     setup: list[CallSpan] = field(default_factory=list)  # those opened before setup_until: the import's
-    setup_until: int = 0  # when the import of the user's code ended, in ns (0: this count has none; _EVER: not yet)
+    setup_until: int = 0  # when the import of the user's code ended, in ns (0: this count has none; OPEN: not yet)
     still_open: list[tuple[CallSpan, bool]] | None = None  # when it ended: the spans not ended yet (_open_outside)
 
     def imported(self) -> None:
@@ -356,7 +356,6 @@ _OUTSIDE: list[Outside] = []  # the counts running now (counting_outside)
 # context (its unfinished work, Outside.unfinished) or in none (Outside.spans), and the processor that kept it
 _STARTED_OUTSIDE: dict[int, tuple[Span, bool, _Routes]] = {}
 _outside_lock = threading.Lock()
-_EVER = 2**63  # the end of a span still open, in ns
 
 
 @contextmanager
@@ -367,7 +366,7 @@ def counting_outside(*, importing: bool = False) -> Iterator[Outside]:
     setup calls (:attr:`Outside.setup`) however late they end, those opened after (meanwhile too, before the
     datapoints) outside every datapoint. One count from the import on: a call ending (or opened) between two counts
     was in neither."""
-    outside = Outside(setup_until=_EVER if importing else 0)
+    outside = Outside(setup_until=OPEN if importing else 0)
     with _outside_lock:
         _OUTSIDE.append(outside)
     try:
@@ -439,7 +438,7 @@ def _span(span: ReadableSpan, *, still_open: bool = False) -> CallSpan:
     attributes as they are when read)."""
     scope = span.instrumentation_scope.name if span.instrumentation_scope else ""
     parent = span.parent.span_id if span.parent else None
-    end = _EVER if still_open else span.end_time or 0
+    end = OPEN if still_open else span.end_time or 0
     return CallSpan(span.context.span_id, parent, span.attributes, scope, span.start_time or 0, end)
 
 
