@@ -55,7 +55,7 @@ from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
-__all__ = ["OPEN", "LlmCall", "Span", "read_call", "read_calls"]
+__all__ = ["OPEN", "LlmCall", "Span", "call_attributes", "read_call", "read_calls"]
 
 _PROVIDER: Final = ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system")
 _REQUEST_MODEL: Final = ("gen_ai.request.model",)
@@ -75,6 +75,10 @@ _OPERATION: Final = "gen_ai.operation.name"
 _NOT_CALLS: Final = frozenset({"invoke_agent", "create_agent", "execute_tool", "invoke_workflow"})
 _ERROR_TYPE: Final = "error.type"  # GenAI conventions (and OpenLLMetry): the class of error a failed call ended in
 OPEN: Final = 2**63  # the end of a span still open when read, in ns (Span.end)
+_READ: Final = (
+    *(*_PROVIDER, *_REQUEST_MODEL, *_RESPONSE_MODEL, *_INPUT, *_OUTPUT, *_CACHE_READ, *_TOTAL),
+    *(_INVOCATION_PARAMETERS, _OPENINFERENCE_KIND, _OPERATION, _ERROR_TYPE),
+)  # what read_call reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +173,14 @@ def read_call(attributes: Mapping[str, Any] | None, *, errored: bool = False) ->
         cache_read_tokens=_count(_first(attributes, _CACHE_READ)),
         failed=no_usage and (errored or attributes.get(_ERROR_TYPE) is not None),
     )
+
+
+def call_attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Of a span's ``attributes``, those :func:`read_call` reads, when they describe a call (else None): what a count
+    keeps of a span till it is read, not the prompt."""
+    if not attributes or read_call(attributes) is None:
+        return None
+    return {name: attributes[name] for name in _READ if name in attributes}
 
 
 class Span(NamedTuple):

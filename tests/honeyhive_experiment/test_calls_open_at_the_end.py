@@ -15,6 +15,8 @@ count is read while the call is still open.
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -78,6 +80,21 @@ def test_a_call_still_open_is_counted_once_when_it_ends_before_the_count_is_read
             "openai.chat", context=carried, attributes=CALL
         ).end()
         assert counted(outside) == (0, 1)
+
+
+def test_a_call_dropped_without_ending_is_counted_and_not_held(provider: TracerProvider) -> None:
+    """A stream never read to its end whose instrumentation does not end its span when the stream is collected: the
+    span is dropped open. The count read it as it started (a call: it names its model), and held it, its prompt and
+    all, till the run's end (26 MB for 2,000 such calls with 10 kB prompts)."""
+    with counting_outside() as outside:
+        tracer = provider.get_tracer("opentelemetry.instrumentation.openai_v2")
+        span = tracer.start_span("chat gpt-4o-mini", context=context.Context(), attributes=CALL)
+        span.set_attribute("gen_ai.prompt.0.content", "a long prompt " * 1000)
+        dropped = weakref.ref(span)
+        del span
+        gc.collect()
+        assert dropped() is None
+        assert counted(outside) == (1, 0)
 
 
 @pytest.mark.parametrize("recorded", [False, True], ids=["running-when-recorded", "opened-after"])
