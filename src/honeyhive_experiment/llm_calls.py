@@ -31,7 +31,11 @@ the client's, the user's own span around an instrumented call); :func:`read_call
   API span after the call returned, beside OpenInference's, not around it, but from the time the call began). Two
   calls of one instrumentation are never one, nor two made one after the other (the user's own spans, from two
   modules' tracers: ``get_tracer(__name__)``); two alike made at once from two tracers can be, when one's time
-  happens to be within the other's.
+  happens to be within the other's. Two still open when read (at a run's end) are not: which ends first is unknown,
+  and in flight one call's second span is inside the first (OpenInference's in OpenLLMetry's chat span) or names no
+  model yet (OpenInference's beside OpenLLMetry's Responses stream). An instrumentation whose span is beside
+  another's of the same call, both naming the model before the end, would count that call twice while both are
+  open: nothing they carry then (the request, the parent, starts a few ms apart) tells it from two alike calls.
 * **One inside another.** A call span around other calls (the nearest ones inside it, each counted once) is the same
   call as they are, and not counted, when it reports no usage, or the usage of one of them, or of all of them
   together; when it names the model of one of them that reports no usage and did not fail (a stream without usage),
@@ -51,7 +55,7 @@ from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
-__all__ = ["LlmCall", "Span", "read_call", "read_calls"]
+__all__ = ["OPEN", "LlmCall", "Span", "call_attributes", "read_call", "read_calls"]
 
 _PROVIDER: Final = ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system")
 _REQUEST_MODEL: Final = ("gen_ai.request.model",)
@@ -70,6 +74,11 @@ _CALL_KINDS: Final = frozenset({"LLM", "EMBEDDING"})
 _OPERATION: Final = "gen_ai.operation.name"
 _NOT_CALLS: Final = frozenset({"invoke_agent", "create_agent", "execute_tool", "invoke_workflow"})
 _ERROR_TYPE: Final = "error.type"  # GenAI conventions (and OpenLLMetry): the class of error a failed call ended in
+OPEN: Final = 2**63  # the end of a span still open when read, in ns (Span.end)
+_READ: Final = (
+    *(*_PROVIDER, *_REQUEST_MODEL, *_RESPONSE_MODEL, *_INPUT, *_OUTPUT, *_CACHE_READ, *_TOTAL),
+    *(_INVOCATION_PARAMETERS, _OPENINFERENCE_KIND, _OPERATION, _ERROR_TYPE),
+)  # what read_call reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +175,14 @@ def read_call(attributes: Mapping[str, Any] | None, *, errored: bool = False) ->
     )
 
 
+def call_attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Of a span's ``attributes``, those :func:`read_call` reads, when they describe a call (else None): what a count
+    keeps of a span till it is read, not the prompt."""
+    if not attributes or read_call(attributes) is None:
+        return None
+    return {name: attributes[name] for name in _READ if name in attributes}
+
+
 class Span(NamedTuple):
     """What :func:`read_calls` needs of a finished span."""
 
@@ -222,9 +239,10 @@ def _usage(call: LlmCall) -> tuple[int | None, int | None]:
 
 
 def _wrapped(one: Span, other: Span) -> bool:
-    """Two spans side by side of two instrumentations, one's time within the other's: one wrapped the other's call."""
+    """Two spans side by side of two instrumentations, one's time within the other's: one wrapped the other's call. Two
+    still open are not: which ends first is unknown."""
     inside = one.start <= other.start <= other.end <= one.end or other.start <= one.start <= one.end <= other.end
-    return one.scope != other.scope and inside
+    return one.scope != other.scope and inside and not one.end == other.end == OPEN
 
 
 def _same_call(one: LlmCall, other: LlmCall) -> bool:

@@ -39,6 +39,7 @@ import re
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -55,7 +56,7 @@ from opentelemetry.util.types import Attributes
 
 from honeyhive_experiment.calling import error_text, shown
 from honeyhive_experiment.connection import RETRYABLE_STATUSES, Circuit, reason_in_body
-from honeyhive_experiment.llm_calls import LlmCall, read_call, read_calls
+from honeyhive_experiment.llm_calls import OPEN, LlmCall, call_attributes, read_calls
 from honeyhive_experiment.llm_calls import Span as CallSpan
 
 log = logging.getLogger(__name__)
@@ -259,8 +260,9 @@ class _Routes(SpanProcessor):
                 running.bridges[span.context.span_id] = span.parent.span_id if span.parent else None
             else:  # in no running datapoint: a recorded one's (by what it left running), or none's
                 with _outside_lock:  # a count ending meanwhile clears the spans: none of this run outlives it
-                    if _OUTSIDE:
-                        _STARTED_OUTSIDE[span.context.span_id] = (span, isinstance(session_id, str), self)
+                    if _OUTSIDE:  # weakly, and as it starts: one dropped open is read so (_open_outside)
+                        started, late = _span(span, still_open=True, calls=True), isinstance(session_id, str)
+                        _STARTED_OUTSIDE[span.context.span_id] = (weakref.ref(span), started, late, self)
             return
         session.running[span.context.span_id] = span  # first: the datapoint may be recorded meanwhile
         if session.threads:
@@ -302,7 +304,7 @@ class Outside:
     errored: set[int] = field(default_factory=set)
     unfinished: list[CallSpan] = field(default_factory=list)
     setup: list[CallSpan] = field(default_factory=list)  # those opened before setup_until: the import's
-    setup_until: int = 0  # when the import of the user's code ended, in ns (0: this count has none; _EVER: not yet)
+    setup_until: int = 0  # when the import of the user's code ended, in ns (0: this count has none; OPEN: not yet)
     still_open: list[tuple[CallSpan, bool]] | None = None  # when it ended: the spans not ended yet (_open_outside)
 
     def imported(self) -> None:
@@ -352,11 +354,11 @@ def _answered(spans: list[CallSpan], errored: set[int]) -> list[LlmCall]:
 
 
 _OUTSIDE: list[Outside] = []  # the counts running now (counting_outside)
-# the spans opened in no running datapoint while any count runs, not yet ended: whether in a recorded datapoint's
-# context (its unfinished work, Outside.unfinished) or in none (Outside.spans), and the processor that kept it
-_STARTED_OUTSIDE: dict[int, tuple[Span, bool, _Routes]] = {}
+# the spans opened in no running datapoint while any count runs, not yet ended: each weakly (one dropped open, a stream
+# never read, is not held till the count ends) and as it started, whether in a recorded datapoint's context (its
+# unfinished work, Outside.unfinished) or in none (Outside.spans), and the processor that kept it
+_STARTED_OUTSIDE: dict[int, tuple[weakref.ref[Span], CallSpan, bool, _Routes]] = {}
 _outside_lock = threading.Lock()
-_EVER = 2**63  # the end of a span still open, in ns
 
 
 @contextmanager
@@ -367,7 +369,7 @@ def counting_outside(*, importing: bool = False) -> Iterator[Outside]:
     setup calls (:attr:`Outside.setup`) however late they end, those opened after (meanwhile too, before the
     datapoints) outside every datapoint. One count from the import on: a call ending (or opened) between two counts
     was in neither."""
-    outside = Outside(setup_until=_EVER if importing else 0)
+    outside = Outside(setup_until=OPEN if importing else 0)
     with _outside_lock:
         _OUTSIDE.append(outside)
     try:
@@ -382,12 +384,15 @@ def counting_outside(*, importing: bool = False) -> Iterator[Outside]:
 
 def _open_outside() -> list[tuple[CallSpan, bool]]:
     """The spans in :data:`_STARTED_OUTSIDE` (read under ``_outside_lock``), as :func:`_outside` would keep them
-    ended now but open till the end of time (two instrumentations' spans of one call are still one), each with
-    whether it was opened in a recorded datapoint's context."""
+    ended now but open till the end of time (another instrumentation's span of its call, ended inside it, is still
+    that call), each with whether it was opened in a recorded datapoint's context. One dropped open (a stream never
+    read, whose instrumentation does not end its span when the stream is collected) is read as it started: a call
+    when it named its model as it started."""
     still = []
-    for span, late, routes in list(_STARTED_OUTSIDE.values()):
-        read = _span(span, still_open=True)
-        still.append((read if routes.open and read_call(read.attributes) else read._replace(attributes=None), late))
+    for ref, started, late, routes in list(_STARTED_OUTSIDE.values()):
+        span = ref()
+        read = started if span is None else _span(span, still_open=True, calls=True)
+        still.append((read if routes.open else read._replace(attributes=None), late))
     return still
 
 
@@ -396,13 +401,13 @@ def _outside(span: ReadableSpan, *, kept: bool) -> None:
     ``kept`` (a closed provider's, of an earlier run, is only a link between its parent and what is inside it); as a
     recorded datapoint's unfinished work when it was opened in one's context; once (it leaves _STARTED_OUTSIDE)."""
     errored = span.status.status_code is StatusCode.ERROR
-    call = kept and read_call(span.attributes, errored=errored) is not None
-    read = _span(span) if call else _span(span)._replace(attributes=None)
+    read = _span(span, calls=True)
+    read = read if kept else read._replace(attributes=None)
     with _outside_lock:
         started = _STARTED_OUTSIDE.pop(span.context.span_id, None)  # here: a count read meanwhile sees it once
         if started is None:
             return
-        late = started[1]
+        late = started[2]
         for outside in _OUTSIDE:
             outside._home(read, late).append(read)
             if errored:
@@ -419,28 +424,27 @@ def _still_running(session: _Session) -> None:
     if session.measured is None:  # its calls were never read: not recorded
         return
     # the running ones first (on_end's order: one ending now is in either, or in both), open till the end of time (so
-    # two instrumentations' spans of one call, one within the other, are still one call) and read when the count is:
+    # another instrumentation's span of its call, ended within it, is still that call) and read when the count is:
     # one just started may not name its model yet
-    running = {span.context.span_id: _span(span, still_open=True) for span in list(session.running.values())}
-    ended = [read for read in map(_span, session.spans[session.measured :]) if read.span_id not in running]
-    if not running and not any(read_call(read.attributes) for read in ended):
+    running = {s.context.span_id: _span(s, still_open=True, calls=True) for s in list(session.running.values())}
+    ended = [_span(s, calls=True) for s in session.spans[session.measured :] if s.context.span_id not in running]
+    if not running and not any(read.attributes for read in ended):
         return  # the usual: only the datapoint's own span ended after
-    kept = [
-        *running.values(),
-        *(read if read_call(read.attributes) else read._replace(attributes=None) for read in ended),
-    ]
+    kept = [*running.values(), *ended]
     with _outside_lock:
         for outside in _OUTSIDE:
             outside.unfinished.extend(kept)
 
 
-def _span(span: ReadableSpan, *, still_open: bool = False) -> CallSpan:
+def _span(span: ReadableSpan, *, still_open: bool = False, calls: bool = False) -> CallSpan:
     """What :func:`~honeyhive_experiment.llm_calls.read_calls` reads of a finished span (or of one ``still_open``: its
-    attributes as they are when read)."""
+    attributes as they are when read); ``calls``: of its attributes only those of a call (kept for a count till it is
+    read: not the prompt)."""
     scope = span.instrumentation_scope.name if span.instrumentation_scope else ""
     parent = span.parent.span_id if span.parent else None
-    end = _EVER if still_open else span.end_time or 0
-    return CallSpan(span.context.span_id, parent, span.attributes, scope, span.start_time or 0, end)
+    end = OPEN if still_open else span.end_time or 0
+    attributes = call_attributes(span.attributes) if calls else span.attributes
+    return CallSpan(span.context.span_id, parent, attributes, scope, span.start_time or 0, end)
 
 
 def _unlimited_provider(kind: type[TracerProvider] = TracerProvider) -> TracerProvider:

@@ -15,6 +15,8 @@ count is read while the call is still open.
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -78,6 +80,56 @@ def test_a_call_still_open_is_counted_once_when_it_ends_before_the_count_is_read
             "openai.chat", context=carried, attributes=CALL
         ).end()
         assert counted(outside) == (0, 1)
+
+
+def test_a_call_dropped_without_ending_is_counted_and_not_held(provider: TracerProvider) -> None:
+    """A stream never read to its end whose instrumentation does not end its span when the stream is collected: the
+    span is dropped open. The count read it as it started (a call: it names its model), and held it, its prompt and
+    all, till the run's end (26 MB for 2,000 such calls with 10 kB prompts)."""
+    with counting_outside() as outside:
+        tracer = provider.get_tracer("opentelemetry.instrumentation.openai_v2")
+        span = tracer.start_span("chat gpt-4o-mini", context=context.Context(), attributes=CALL)
+        span.set_attribute("gen_ai.prompt.0.content", "a long prompt " * 1000)
+        dropped = weakref.ref(span)
+        del span
+        gc.collect()
+        assert dropped() is None
+        assert counted(outside) == (1, 0)
+
+
+@pytest.mark.parametrize("recorded", [False, True], ids=["running-when-recorded", "opened-after"])
+def test_two_calls_of_two_instrumentations_still_open_side_by_side_are_two(
+    provider: TracerProvider, recorded: bool
+) -> None:
+    """Two calls to one model, each traced by one instrumentation (the openai-v2 one, OpenLLMetry's), beside each other
+    in a datapoint, still open when the count is read: an open span's end is unknown, so neither's time is known to be
+    within the other's, and they are not one call traced twice (which, in flight, is one span inside the other's)."""
+    sink = TraceSink.nowhere()
+    with counting_outside() as outside:
+        tracer = sink.tracer(DatapointIds("session-q04", "run-1", None, "q04"))
+        with tracer.start_as_current_span("answer", "chain"):
+            carried = context.get_current()
+            if recorded:
+                assert tracer.llm_calls() == ([], [])
+            for scope in ("opentelemetry.instrumentation.openai_v2", "opentelemetry.instrumentation.openai"):
+                provider.get_tracer(scope).start_span("chat", context=carried, attributes=CALL)
+            if not recorded:
+                assert tracer.llm_calls() == ([], [])
+        assert tracer.export()
+        assert counted(outside) == (0, 2)
+
+
+def test_a_call_opened_at_import_and_still_running_at_the_end_is_a_setup_cost(provider: TracerProvider) -> None:
+    """A warm-up call the import starts and the server still holds when the run reads its count: made at import, a
+    setup cost (``import_llm_calls``), not a call outside every datapoint nor a datapoint's unfinished work."""
+    with counting_outside(importing=True) as outside:
+        held = provider.get_tracer("opentelemetry.instrumentation.openai").start_span(
+            "openai.chat", context=context.Context(), attributes=CALL
+        )
+        outside.imported()
+        read = counted(outside), len(outside.setup_calls)
+    held.end()
+    assert read == ((0, 0), 1)
 
 
 def counted(outside: Outside) -> tuple[int, int]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from honeyhive_experiment.llm_calls import LlmCall, Span, read_call, read_calls
+from honeyhive_experiment.llm_calls import OPEN, LlmCall, Span, read_call, read_calls
 
 pytestmark = pytest.mark.unit
 
@@ -279,6 +279,10 @@ OI_CALL = {"llm.model_name": "m", "llm.token_count.prompt": 1, "llm.token_count.
         pytest.param([Span(1, 9, CALL, "app.a", 1, 5), Span(2, 9, CALL, "app.b", 5, 9)], [1, 2], id="end-to-start"),
         pytest.param([Span(1, 9, CALL, "app.a", 1, 6), Span(2, 9, CALL, "app.b", 4, 9)], [1, 2], id="overlapping"),
         pytest.param([Span(1, 9, CALL, "app.a", 1, 9), Span(2, 9, CALL, "app.b", 0, 0)], [1, 2], id="one-time-unknown"),
+        # still open when read (their end OPEN): which ends first is unknown, so neither is within the other
+        pytest.param([Span(1, 9, CALL, OL, 1, OPEN), Span(2, 9, CALL, OI, 2, OPEN)], [1, 2], id="both-still-open"),
+        pytest.param([Span(1, 9, CALL, OL, 1, OPEN), Span(2, 9, CALL, OI, 2, 8)], [1], id="one-still-open-around"),
+        pytest.param([Span(1, None, CALL, OL, 1, OPEN), Span(2, 1, CALL, OI, 2, OPEN)], [2], id="open-one-inside"),
         pytest.param(
             [Span(2, 9, CALL, "app.b", 10, 20), Span(1, 9, CALL, OL, 1, 9), Span(3, 9, OI_CALL, OI, 2, 8)],
             [1, 2],
