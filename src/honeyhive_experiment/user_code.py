@@ -163,6 +163,8 @@ class _Unusable(Exception):
 def _load(path: str, root: Path) -> Any:
     """The callable ``path`` (``"package.module:attr.sub"``) names, imported in ``root``; raises :class:`_Unusable`."""
     module_name, attribute = split_import_path(path)
+    if (hidden := _shadowed(module_name.partition(".")[0], root)) is not None:
+        raise _Unusable(f"cannot import {path!r}: {hidden}")
     try:
         obj: Any = importlib.import_module(module_name)
         for part in attribute.split("."):
@@ -190,6 +192,20 @@ def _load(path: str, root: Path) -> Any:
     if not callable(obj):
         raise _Unusable(f"{path!r} is a {type(obj).__name__}, not a function")
     return obj
+
+
+def _shadowed(top: str, root: Path) -> str | None:
+    """Why the repository's module ``top`` cannot be imported, when it cannot: a module of that name imported
+    earlier from elsewhere (``yaml``, which this tool imports: PyYAML) is what ``import`` returns instead."""
+    module = sys.modules.get(top)
+    file = f"{top}.py" if (root / f"{top}.py").is_file() else f"{top}/" if (root / top).is_dir() else None
+    if module is None or file is None or _from(top, module, {root}):
+        return None
+    where = getattr(module, "__file__", None) or "built in"
+    return (
+        f"the repository's {file} is shadowed by the installed module {top!r} ({where}), already imported: rename"
+        f" {file} and the paths that name it"
+    )
 
 
 def _modules_in(folders: Iterable[str]) -> list[str]:

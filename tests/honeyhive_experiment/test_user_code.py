@@ -752,6 +752,22 @@ def test_a_package_under_src_is_said_to_be_the_projects_own(repo: Repo) -> None:
     ]
 
 
+@pytest.mark.parametrize("file", ["yaml.py", "pydantic/__init__.py"])
+def test_a_module_named_as_an_installed_one_already_imported_is_said_to_be_shadowed(repo: Repo, file: str) -> None:
+    """The repository's yaml.py, named by the config, was "no such attribute; did you mean 'parser'?": the import
+    returned PyYAML, which this tool had imported first."""
+    top = file.partition("/")[0].removesuffix(".py")
+    (repo.root / file).parent.mkdir(exist_ok=True)
+    (repo.root / file).write_text("def answer(datapoint):\n    return {}\n")
+    shown = file.replace("__init__.py", "")
+    [(line, key, message)] = repo.problems(CONFIG.replace("{m}:answer", f"{top}:answer"))
+    assert (line, key) == (2, "function")
+    assert message == (
+        f"cannot import '{top}:answer': the repository's {shown} is shadowed by the installed module {top!r}"
+        f" ({sys.modules[top].__file__}), already imported: rename {shown} and the paths that name it"
+    )
+
+
 # ------------------------------------------------------------------------------------------------ conventions
 
 RECORD = FunctionConvention()
