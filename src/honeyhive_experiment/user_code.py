@@ -190,7 +190,7 @@ def _load(path: str, root: Path) -> Any:
     except BaseException as exc:  # the user's module raised while being imported (sys.exit too)
         raise _Unusable(f"importing {path!r} raised {error_text(exc, root)}") from None
     if not callable(obj):
-        raise _Unusable(f"{path!r} is a {type(obj).__name__}, not a function")
+        raise _Unusable(f"{path!r} is of type {type(obj).__name__}, not a function")
     return obj
 
 

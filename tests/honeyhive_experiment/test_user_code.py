@@ -102,6 +102,7 @@ class Judge:
 helpful = Judge("helpful")
 grounded = Judge("grounded")
 STYLE = "concise"
+RETRIES = 3
 """
 
 # Lines 1-11; a case that appends to it starts on line 12.
@@ -517,7 +518,8 @@ def test_a_static_method_read_from_its_class_loads(repo: Repo) -> None:
 
 # (case id, the path named instead of one of CONFIG's, where, the error): what only importing tells, at its line
 IMPORTED_CASES = [
-    ("function-not-callable", "answer:STYLE", (2, "function"), "'{m}:STYLE' is a str, not a function"),
+    ("function-not-callable", "answer:STYLE", (2, "function"), "'{m}:STYLE' is of type str, not a function"),
+    ("function-an-int", "answer:RETRIES", (2, "function"), "'{m}:RETRIES' is of type int, not a function"),
     ("evaluator-missing", "topic_match:nope", (6, "evaluators[0]"), "'{m}:nope' does not exist (no such attribute)"),
     (
         "evaluator-signature",
