@@ -197,14 +197,17 @@ def _load(path: str, root: Path) -> Any:
 def _shadowed(top: str, root: Path) -> str | None:
     """Why the repository's module ``top`` cannot be imported, when it cannot: a module of that name imported
     earlier from elsewhere (``yaml``, which this tool imports: PyYAML) is what ``import`` returns instead."""
-    module = sys.modules.get(top)
-    file = f"{top}.py" if (root / f"{top}.py").is_file() else f"{top}/" if (root / top).is_dir() else None
-    if module is None or file is None or _from(top, module, {root}):
+    module, mine = sys.modules.get(top), next((p for p in (root / f"{top}.py", root / top) if p.exists()), None)
+    if module is None or mine is None:
         return None
-    where = getattr(module, "__file__", None) or "built in"
+    found = getattr(module, "__dict__", {})  # as stored: no module __getattr__ runs
+    places = found.get("__path__") or [found.get("__file__")]  # resolved: the repository's own by a symbolic link
+    if any(isinstance(place, str) and Path(place).resolve().is_relative_to(mine.resolve()) for place in places):
+        return None
+    file = mine.name + ("/" if mine.is_dir() else "")
     return (
-        f"the repository's {file} is shadowed by the installed module {top!r} ({where}), already imported: rename"
-        f" {file} and the paths that name it"
+        f"the repository's {file} is shadowed by the installed module {top!r} ({found.get('__file__') or 'built in'}),"
+        f" already imported: rename {file} and the paths that name it"
     )
 
 

@@ -770,6 +770,17 @@ def test_a_module_named_as_an_installed_one_already_imported_is_said_to_be_shado
     )
 
 
+def test_the_repositorys_own_module_imported_through_a_symbolic_link_is_not_shadowed(
+    repo: Repo, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caller imported the module by a linked path to the repository (macOS's /tmp): it is the same file."""
+    link = tmp_path_factory.mktemp("linked") / "repo"
+    link.symlink_to(repo.root)
+    monkeypatch.syspath_prepend(str(link))
+    importlib.import_module(repo.module)
+    assert repo.problems(CONFIG) == []
+
+
 # ------------------------------------------------------------------------------------------------ conventions
 
 RECORD = FunctionConvention()
