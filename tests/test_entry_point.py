@@ -95,7 +95,7 @@ def test_threads_the_users_code_leaves_running_do_not_keep_the_process_alive(tmp
     done = _run_with(repo, "".join(LEFT_RUNNING.values()))
     assert done.returncode == 0, done.stdout + done.stderr  # the verdict's
     assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "neutral"  # a first run
-    warned = [line for line in done.stderr.splitlines() if line.startswith("WARNING: your code left thread(s) ")]
+    warned = [line for line in done.stderr.splitlines() if line.startswith("warning: your code left thread(s) ")]
     assert len(warned) == 1, done.stderr
     names = {  # per kind left running, how the warning names it
         "a thread started at import": ["'user-flusher'"],
@@ -152,7 +152,7 @@ def test_child_processes_the_users_code_leaves_running_are_ended_with_the_proces
         children = {method: int((repo / f"child-{method}.pid").read_text(encoding="utf-8")) for method in METHODS}
         assert done.returncode == 0, done.stdout + done.stderr  # the verdict's
         assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "neutral"  # a first run
-        warned = [line for line in done.stderr.splitlines() if line.startswith("WARNING: your code left ")]
+        warned = [line for line in done.stderr.splitlines() if line.startswith("warning: your code left ")]
         assert len(warned) == 1, done.stderr
         assert "child process(es) 'user-child-" in warned[0], warned
         for method, child in children.items():
@@ -198,7 +198,7 @@ def test_the_exit_functions_a_thread_held_up_run_on_the_main_thread(tmp_path: Pa
     done = _run_with(repo, TELEMETRY)
     assert done.returncode == 0, done.stdout + done.stderr  # the verdict's
     assert done.stdout.endswith("flushed on MainThread\nsignal reset ok\n"), done.stdout + done.stderr
-    warned = [line for line in done.stderr.splitlines() if line.startswith("WARNING: your code")]
+    warned = [line for line in done.stderr.splitlines() if line.startswith("warning: your code")]
     assert len(warned) == 1, done.stderr
     assert "thread(s) 'user-telemetry'" in warned[0], warned
     assert f"past {EXIT_WAIT} s" in warned[0], warned
@@ -213,11 +213,11 @@ def test_the_exit_functions_run_off_the_main_thread_only_with_a_warning(tmp_path
     assert done.returncode == 0, done.stdout + done.stderr  # the verdict's
     assert done.stdout.endswith("flushed on honeyhive-exit-functions\n"), done.stdout + done.stderr
     assert done.stdout.count("flushed on") == 1, done.stdout
-    warned = [line for line in done.stderr.splitlines() if line.startswith("WARNING: your code")]
+    warned = [line for line in done.stderr.splitlines() if line.startswith("warning: your code")]
     assert len(warned) == 2, done.stderr
     assert f"past {EXIT_WAIT} s" in warned[0], warned
     assert warned[1].startswith(
-        "WARNING: your code's exit functions (atexit) run off the main thread: thread(s)"
+        "warning: your code's exit functions (atexit) run off the main thread: thread(s)"
         " 'user-telemetry' still held the exit"
     ), warned
     assert "ValueError: signal only works in main thread" in done.stderr, done.stderr
@@ -279,7 +279,7 @@ def test_an_exit_function_that_never_returns_is_given_up_on_and_none_runs_twice(
     assert json.loads((repo / "r.json").read_text(encoding="utf-8"))["verdict"] == "neutral"  # a first run
     goodbye = repo / "goodbye.txt"  # the threads _goodbye ran on, one a line
     assert len(ran := goodbye.read_text(encoding="utf-8").splitlines() if goodbye.exists() else []) == runs, ran
-    warned = [line for line in done.stderr.splitlines() if line.startswith("WARNING: your code")]
+    warned = [line for line in done.stderr.splitlines() if line.startswith("warning: your code")]
     assert len(warned) == len(named), done.stderr
     assert all(name in line for name, line in zip(named, warned, strict=True)), warned
     assert all(f" {EXIT_WAIT} s" in line for line in warned), warned  # each wait HONEYHIVE_EXIT_WAIT's

@@ -657,7 +657,7 @@ def answer(datapoint):
 
 
 def test_what_the_users_code_logs_reaches_the_log_as_text_from_a_forked_child_too(tmp_path: Path) -> None:
-    """The user's code logs, also from a child it forks: each record is a line of the log, ``LEVEL: message`` as
+    """The user's code logs, also from a child it forks: each record is a line of the log, ``level: message`` as
     outside Actions, in its place, annotating nothing (GitHub shows 10 warnings and 10 errors a step: a library
     logging per datapoint hid the verdict's) and issuing no command. A forked child's records were lost: its lines
     of ours were marked in its copy of the fence's queue, and the parent's pump dropped them."""
@@ -672,10 +672,10 @@ def test_what_the_users_code_logs_reaches_the_log_as_text_from_a_forked_child_to
     lines = log.splitlines()
     for question in ("How do I res", "I forgot my "):
         said = [
-            f"WARNING: from-child-warning {question}",
-            f"INFO: from-child-info {question}",
+            f"warning: from-child-warning {question}",
+            f"info: from-child-info {question}",
             f"from-child-print {question}",
-            f"WARNING: from-parent-warning {question}",
+            f"warning: from-parent-warning {question}",
         ]
         assert [line for line in lines if line in said] == said, log  # each once, in the order written
     assert "\u200b::add-mask::forged-logged" in lines, log  # a line of a record's: text

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from honeyhive_experiment.cancellation import signals_to_main_thread
+from honeyhive_experiment.checkout import ignored
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.connection import API_KEY_VARIABLES, find_api_key
 from honeyhive_experiment.errors import ExperimentError
@@ -70,7 +71,8 @@ def connect(
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ExperimentError(cannot_write("the embedded backend's folder", folder, exc)) from None
-        where = f"in {local_db} (add it to .gitignore)"
+        # said in a git work tree that does not ignore it: a database committed by mistake is seldom wanted
+        where = f"in {local_db}" + (" (add it to .gitignore)" if ignored(Path(local_db)) is False else "")
     log.warning(
         "no HoneyHive API key (%s): using the embedded local backend, its data %s", " / ".join(API_KEY_VARIABLES), where
     )

@@ -34,7 +34,7 @@ from honeyhive_experiment.context import CiContext
 from honeyhive_experiment.errors import SettingsError
 from honeyhive_experiment.paths import relative
 
-__all__ = ["MAX_HASHED_BYTES", "checked_out", "git", "git_metadata", "is_ancestor", "local_checkout"]
+__all__ = ["MAX_HASHED_BYTES", "checked_out", "git", "git_metadata", "ignored", "is_ancestor", "local_checkout"]
 
 MAX_HASHED_BYTES = 64 * 1024 * 1024  # of one untracked file; past it, only its size is in the digest
 _CHUNK = 1024 * 1024
@@ -68,6 +68,12 @@ def _run_git(root: Path, args: Sequence[str], *, timeout: float) -> subprocess.C
         return subprocess.run(["git", *args], cwd=root, capture_output=True, timeout=timeout, check=False)  # noqa: S603, S607
     except (OSError, subprocess.SubprocessError):
         return None
+
+
+def ignored(path: Path) -> bool | None:
+    """Whether git ignores ``path`` (``git check-ignore``); ``None`` outside a work tree, or without git."""
+    done = _run_git(path.parent, ["check-ignore", "-q", path.name], timeout=10)
+    return None if done is None or done.returncode not in (0, 1) else done.returncode == 0
 
 
 def is_ancestor(root: Path, commit: str, of: str) -> bool | None:

@@ -122,7 +122,7 @@ def _normalize(name: str, raw: object) -> tuple[dict[str, MetricValue], list[tup
         if _is_scalar(score):
             candidates.append((name, score))
         elif score is not None:
-            problems.append((UNSUPPORTED_RETURN, f"'score' is a {type(score).__name__}, not a bool/int/float/str"))
+            problems.append((UNSUPPORTED_RETURN, f"'score' is of type {type(score).__name__}, not bool/int/float/str"))
         else:  # the SDK logs it on every datapoint: said, once per run (the runner), not an error
             keys = ", ".join(excerpt(repr(key)) for key in list(raw)[:10]) + (", ..." if len(raw) > 10 else "")
             said = (
@@ -230,7 +230,7 @@ class Evaluator:
         if isinstance(fn, Evaluator):
             return fn if name is None else replace(fn, name=name)
         if not callable(fn):
-            raise EvaluatorSignatureError(f"an evaluator must be callable, not a {type(fn).__name__}")
+            raise EvaluatorSignatureError(f"an evaluator must be callable, not of type {type(fn).__name__}")
         shape = inspect_callable(fn, name)
         display = shape.name
         check_answers(fn, "evaluator", display)

@@ -540,7 +540,7 @@ def _instrumentor_instances(items: Sequence[Any]) -> list[Any]:
                 ) from exc
         if not callable(getattr(instrumentor, "instrument", None)):
             raise ArgumentError(
-                "instrumentors", f"instrumentor {index} is a {type(instrumentor).__name__}, which has no instrument()"
+                "instrumentors", f"instrumentor {index} (of type {type(instrumentor).__name__}) has no instrument()"
             )
         found.append(instrumentor)
     return found

@@ -339,8 +339,8 @@ def not_writable_message(what: str, path: Path, error: OSError, *, owner: int | 
     head = f"cannot write {what} ({path}): {error.strerror or error}"
     if error.errno in _NO_ROOM:
         return f"{head}; free some room on its disk (or raise the quota or file-size limit) and run the job again"
-    if error.errno not in _REFUSED:  # not a folder, a folder in place of the file, …: the message says it
-        return f"{head} (this process runs as uid {uid})"
+    if error.errno not in _REFUSED:  # not a folder, a folder in place of the file, …: the message says it, no uid
+        return head
     if owner is not None and owner != uid:
         return (
             f"{head}; it belongs to uid {owner}, and this process runs as uid {uid}. The runner runs as another"

@@ -123,7 +123,8 @@ def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
 
     class Formatter(logging.Formatter):
         def format(self, record: logging.LogRecord) -> str:
-            return settings.printable(plain_lines(super().format(record)))
+            # lower case, as every line of ours outside Actions: "warning: …", "error: …"
+            return settings.printable(plain_lines(f"{record.levelname.lower()}: {super().format(record)}"))
 
     def ours(record: logging.LogRecord) -> bool:
         return record.name.partition(".")[0] in ("honeyhive_experiment", "honeyhive_local")
@@ -133,7 +134,7 @@ def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
         if getattr(handler, "_honeyhive_experiment", False):
             root.removeHandler(handler)
     lines = logging.StreamHandler(sys.stdout if settings.as_action else sys.stderr)
-    lines.setFormatter(Formatter("%(levelname)s: %(message)s"))
+    lines.setFormatter(Formatter())
     handlers: list[logging.Handler] = [lines]
     if settings.as_action:
         commands = WorkflowCommandHandler(debug=settings.debug)

@@ -163,6 +163,8 @@ class _Unusable(Exception):
 def _load(path: str, root: Path) -> Any:
     """The callable ``path`` (``"package.module:attr.sub"``) names, imported in ``root``; raises :class:`_Unusable`."""
     module_name, attribute = split_import_path(path)
+    if (hidden := _shadowed(module_name.partition(".")[0], root)) is not None:
+        raise _Unusable(f"cannot import {path!r}: {hidden}")
     try:
         obj: Any = importlib.import_module(module_name)
         for part in attribute.split("."):
@@ -188,8 +190,25 @@ def _load(path: str, root: Path) -> Any:
     except BaseException as exc:  # the user's module raised while being imported (sys.exit too)
         raise _Unusable(f"importing {path!r} raised {error_text(exc, root)}") from None
     if not callable(obj):
-        raise _Unusable(f"{path!r} is a {type(obj).__name__}, not a function")
+        raise _Unusable(f"{path!r} is of type {type(obj).__name__}, not a function")
     return obj
+
+
+def _shadowed(top: str, root: Path) -> str | None:
+    """Why the repository's module ``top`` cannot be imported, when it cannot: a module of that name imported
+    earlier from elsewhere (``yaml``, which this tool imports: PyYAML) is what ``import`` returns instead."""
+    module, mine = sys.modules.get(top), next((p for p in (root / f"{top}.py", root / top) if p.exists()), None)
+    if module is None or mine is None:
+        return None
+    found = getattr(module, "__dict__", {})  # as stored: no module __getattr__ runs
+    places = found.get("__path__") or [found.get("__file__")]  # resolved: the repository's own by a symbolic link
+    if any(isinstance(place, str) and Path(place).resolve().is_relative_to(mine.resolve()) for place in places):
+        return None
+    file = mine.name + ("/" if mine.is_dir() else "")
+    return (
+        f"the repository's {file} is shadowed by the installed module {top!r} ({found.get('__file__') or 'built in'}),"
+        f" already imported: rename {file} and the paths that name it"
+    )
 
 
 def _modules_in(folders: Iterable[str]) -> list[str]:

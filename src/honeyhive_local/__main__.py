@@ -1,5 +1,4 @@
-"""``python -m honeyhive_local serve --host 127.0.0.1 --port 8787 --db PATH --api-key KEY [--ingest-delay S]
-[--max-body-bytes N]``."""
+"""The local HoneyHive backend as a server: python -m honeyhive_local serve [options] (serve --help lists them)."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from honeyhive_experiment import backend
 from honeyhive_experiment.baseline import pick_baseline
 from honeyhive_experiment.checkout import MAX_HASHED_BYTES, default_branch, is_ancestor, local_checkout
 from honeyhive_experiment.config import BaselineConfig
@@ -407,3 +408,29 @@ def test_a_big_untracked_file_is_hashed_up_to_the_cap(tmp_path: Path) -> None:
         file.truncate(16 * MAX_HASHED_BYTES + 1)
     assert digest() not in (None, first, within)  # the size counts
     assert os.stat(big).st_blocks * 512 < MAX_HASHED_BYTES  # still sparse: the test took no disk
+
+
+@pytest.mark.parametrize(
+    ("where", "advised"), [("repository", True), ("ignored", False), ("no repository", False), ("no git", False)]
+)
+def test_the_embedded_backends_database_is_said_to_need_gitignore_only_where_git_would_commit_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, where: str, advised: bool
+) -> None:
+    """The advice "(add it to .gitignore)" came with every dry run, in a repository ignoring it already, or none."""
+    root = tmp_path / "repo"
+    if where == "no repository":
+        root.mkdir()
+    else:
+        repository(root)
+    if where == "ignored":
+        (root / ".gitignore").write_text(".honeyhive/local.db*\n")
+    if where == "no git":
+        monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    database = root / ".honeyhive" / "local.db"
+    with (
+        caplog.at_level("WARNING", logger="honeyhive_experiment"),
+        backend.connect(None, None, local_db=database, environ={}),
+    ):
+        pass
+    assert f"its data in {database}" in caplog.text
+    assert ("(add it to .gitignore)" in caplog.text) is advised

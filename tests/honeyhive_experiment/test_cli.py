@@ -559,7 +559,7 @@ def test_validate_accepts_what_the_evaluators_produced_and_what_the_function_rec
     assert code == 0, output
     assert output == (
         # rubric's dict of two metrics has no score: fine, but said, as the run says it (once per evaluator)
-        "WARNING: evaluator 'rubric' returned a dict with no 'score' (keys: 'grounded', 'concise'), so there is no"
+        "warning: evaluator 'rubric' returned a dict with no 'score' (keys: 'grounded', 'concise'), so there is no"
         " metric 'rubric', only rubric_<key> ones: fine for a dict of several metrics, else return the metric as"
         " 'score'\n"
         "ok: .honeyhive/experiment.yml: experiment 'bot', 22 datapoints, 2 evaluator(s); the first datapoint's"
@@ -577,7 +577,7 @@ def test_validate_says_an_evaluator_that_returned_none_on_the_first_datapoint(
     code, output = _validate(repo, capsys)
     assert code == 0, output
     assert output == (
-        "WARNING: evaluator 'forgetful' returned None on every datapoint it ran on (1), so it produced no metric: does"
+        "warning: evaluator 'forgetful' returned None on every datapoint it ran on (1), so it produced no metric: does"
         " it end without a return?\n"
         "ok: .honeyhive/experiment.yml: experiment 'bot', 22 datapoints, 2 evaluator(s); the first datapoint's"
         " metrics: topic_match\n"
@@ -600,7 +600,7 @@ def test_validate_lists_as_metrics_only_numbers_and_booleans_and_says_an_evaluat
     code, output = _validate(repo, capsys)
     assert code == 0, output
     assert output == (
-        f"WARNING: {LABELLED.format(1)}\n"
+        f"warning: {LABELLED.format(1)}\n"
         "ok: .honeyhive/experiment.yml: experiment 'bot', 22 datapoints, 3 evaluator(s); the first datapoint's"
         " metrics: topic_match, helpful; strings, not metrics: labelled, helpful_explanation\n"
     )
@@ -654,7 +654,7 @@ def test_a_run_says_each_evaluator_warning_once_and_its_report_keeps_it(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A dict without a score and a forgotten return were each said twice on standard error: by the runner as it ran
-    ("WARNING: ..."), and again from the report's warnings ("warning: ..."). Once each now, from the report, which
+    (its log), and again from the report's warnings ("warning: ..."). Once each now, from the report, which
     keeps them (report.json, the terminal's and the comment's warnings)."""
     _write(repo, WITH_RUBRIC + "  - probed:forgetful\n")
     report = repo / "report.json"
@@ -1086,7 +1086,7 @@ def test_a_warning_quoting_the_backend_prints_no_escape_sequence_or_control_char
     assert main(["runs", "-C", str(root)], environ={}) == 0
     err = capsys.readouterr().err
     assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", err), repr(err)
-    assert f"WARNING: dataset {dataset} lists datapoint gone\nERROR: forged, which" in err, err
+    assert f"warning: dataset {dataset} lists datapoint gone\nERROR: forged, which" in err, err
 
 
 def test_runs_of_an_experiment_without_runs_says_so(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

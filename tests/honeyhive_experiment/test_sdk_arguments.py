@@ -153,6 +153,7 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("one evaluator", {"dataset": RECORDS, "evaluators": app2, **SENT}, "evaluators", "one alone (app2): put it in"),
     ("named evaluators", {"dataset": RECORDS, "evaluators": {"e": app2}, **SENT}, "evaluators", "got a dict"),
     ("one instrumentor", {"dataset": RECORDS, "instrumentors": Instrumentor(), **SENT}, "instrumentors", "(Instr"),
+    ("a number as instrumentor", {"dataset": RECORDS, "instrumentors": [1]}, "instrumentors", "0 (of type int) has"),
     (
         "range of text",
         {"dataset": RECORDS, "passing_ranges": {"m": {"min": "a"}}, **SENT},

@@ -102,6 +102,7 @@ class Judge:
 helpful = Judge("helpful")
 grounded = Judge("grounded")
 STYLE = "concise"
+RETRIES = 3
 """
 
 # Lines 1-11; a case that appends to it starts on line 12.
@@ -517,7 +518,8 @@ def test_a_static_method_read_from_its_class_loads(repo: Repo) -> None:
 
 # (case id, the path named instead of one of CONFIG's, where, the error): what only importing tells, at its line
 IMPORTED_CASES = [
-    ("function-not-callable", "answer:STYLE", (2, "function"), "'{m}:STYLE' is a str, not a function"),
+    ("function-not-callable", "answer:STYLE", (2, "function"), "'{m}:STYLE' is of type str, not a function"),
+    ("function-an-int", "answer:RETRIES", (2, "function"), "'{m}:RETRIES' is of type int, not a function"),
     ("evaluator-missing", "topic_match:nope", (6, "evaluators[0]"), "'{m}:nope' does not exist (no such attribute)"),
     (
         "evaluator-signature",
@@ -750,6 +752,33 @@ def test_a_package_under_src_is_said_to_be_the_projects_own(repo: Repo) -> None:
             f" or name it from the root ('src.{package}.app:answer')",
         )
     ]
+
+
+@pytest.mark.parametrize("file", ["yaml.py", "pydantic/__init__.py"])
+def test_a_module_named_as_an_installed_one_already_imported_is_said_to_be_shadowed(repo: Repo, file: str) -> None:
+    """The repository's yaml.py, named by the config, was "no such attribute; did you mean 'parser'?": the import
+    returned PyYAML, which this tool had imported first."""
+    top = file.partition("/")[0].removesuffix(".py")
+    (repo.root / file).parent.mkdir(exist_ok=True)
+    (repo.root / file).write_text("def answer(datapoint):\n    return {}\n")
+    shown = file.replace("__init__.py", "")
+    [(line, key, message)] = repo.problems(CONFIG.replace("{m}:answer", f"{top}:answer"))
+    assert (line, key) == (2, "function")
+    assert message == (
+        f"cannot import '{top}:answer': the repository's {shown} is shadowed by the installed module {top!r}"
+        f" ({sys.modules[top].__file__}), already imported: rename {shown} and the paths that name it"
+    )
+
+
+def test_the_repositorys_own_module_imported_through_a_symbolic_link_is_not_shadowed(
+    repo: Repo, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caller imported the module by a linked path to the repository (macOS's /tmp): it is the same file."""
+    link = tmp_path_factory.mktemp("linked") / "repo"
+    link.symlink_to(repo.root)
+    monkeypatch.syspath_prepend(str(link))
+    importlib.import_module(repo.module)
+    assert repo.problems(CONFIG) == []
 
 
 # ------------------------------------------------------------------------------------------------ conventions

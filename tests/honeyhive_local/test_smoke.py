@@ -5,6 +5,8 @@ import uuid
 import httpx
 import pytest
 
+from honeyhive_local.__main__ import main
+
 pytestmark = pytest.mark.integration
 
 
@@ -26,3 +28,13 @@ def test_every_route_needs_a_bearer_key(backend) -> None:  # type: ignore[no-unt
         response = anonymous.get("/v1/runs")
     assert response.status_code == 401
     assert "bearer" in response.json()["error"].lower()
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["serve", "--help"]])
+def test_the_help_is_plain_text(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """``--help`` showed the module docstring's reST double backticks."""
+    with pytest.raises(SystemExit):
+        main(argv)
+    shown = capsys.readouterr().out
+    assert shown.startswith("usage: python -m honeyhive_local")
+    assert "`" not in shown, shown
