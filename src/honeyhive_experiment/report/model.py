@@ -499,7 +499,7 @@ class ReportMetric(_Part):
         if self.partial:
             left = ""
             if self.uncompared:  # the comparison's part, and the runs' own (new and gone) when they have one
-                one = (self.datapoints or 0) - self.shared - self.uncompared
+                one = (self.datapoints or 0) - (self.shared or 0) - self.uncompared
                 left = f" ({f'{one:,} in one run only, and ' if one > 0 else ''}HoneyHive's comparison left out"
                 left += f" {self.uncompared:,} both runs have)"
             parts.append(("⚠️", f"compared on {self.paired:,} of {self.datapoints:,} in either run{left}"))

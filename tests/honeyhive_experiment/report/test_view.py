@@ -117,6 +117,52 @@ def test_a_low_overlap_says_whether_the_runs_share_few_datapoints_or_the_compari
     assert report_json(data)["baseline"]["uncompared_datapoints"] == left
 
 
+# the backend's lists disagreed and the report showed both sides without a word: "compared on 42 of 40 datapoints",
+# "0 / 11" improved / degraded beside 8 datapoints listed as worse
+@pytest.mark.parametrize(
+    ("common", "degraded_count", "said"),
+    [
+        (IDS, 1, []),  # as the backend's lists agree
+        (
+            [*IDS, "EXT-ghost"],
+            1,
+            [
+                "HoneyHive's comparison counts 1 datapoint as compared that this run's result does not have"
+                " (EXT-ghost): the datapoints compared may outnumber this run's"
+            ],
+        ),
+        (
+            [*IDS, "EXT-g1", "EXT-g2", "EXT-g3", "EXT-g4"],
+            1,
+            [
+                "HoneyHive's comparison counts 4 datapoints as compared that this run's result does not have"
+                " (EXT-g1, EXT-g2, EXT-g3, …): the datapoints compared may outnumber this run's"
+            ],
+        ),
+        (
+            IDS,
+            4,
+            [
+                "HoneyHive's comparison of Accuracy counts 4 datapoints degraded but lists 1: the counts shown are its"
+                " counts, the datapoints shown its list"
+            ],
+        ),
+    ],
+)
+def test_a_comparison_that_contradicts_the_result_or_itself_says_so(
+    common: list[str], degraded_count: int, said: list[str]
+) -> None:
+    data = pass_input()
+    assert data.comparison is not None
+    metrics = [
+        m.model_copy(update={"degraded_count": degraded_count}) if i == 0 else m
+        for i, m in enumerate(data.comparison.metrics)
+    ]
+    comparison = data.comparison.model_copy(update={"common_datapoints": common, "metrics": metrics})
+    warnings = report_json(dataclasses.replace(data, comparison=comparison))["warnings"]
+    assert [w for w in warnings if w.startswith("HoneyHive's comparison")] == said
+
+
 def test_the_age_is_computed_from_generated_at() -> None:
     data = dataclasses.replace(pass_input(), generated_at=NOW + timedelta(days=30))
     assert "(commit 1a2b3c4 on main, 1 month ago)" in render_comment(data).text
