@@ -6,13 +6,13 @@ numbers, as reported, and strings already redacted and clipped where it was buil
 number in the metric's format, a status with its emoji, "compared on 21 of 23") are properties computed from
 those fields, so they are never stored twice and never differ between the outputs.
 
-``report.json`` is the model's JSON, ``"version": 1``; fields are only ever added, and one added since the first has
-a default where a report written without it meant one (no trials: 1, none left out: 0, not said: null), so
-:func:`load_report` reads an older version's report back. It refuses anything else the model does not allow, naming
-the field: an older report without ``gate_failed`` (null says the gate held) or ``table.embedded``. ``mode:
-publish`` reads only its ids (:func:`load_published`), so a report written by another version of the action is read
-too. The JSON Schema is generated from the model (:func:`report_json_schema`) and committed as
-``schemas/report.schema.json``; regenerate it from the repository root after changing the model::
+``report.json`` is the model's JSON, ``"version": 1``; fields are only ever added, a field added since with a
+default where the report an older version wrote without it meant one (no trials: 1, none left out: 0, not said:
+null), so :func:`load_report` reads that report back; it refuses anything else the model does not allow, naming the
+field (an older report without a field that has no default: ``gate_failed``, null when the gate held, and
+``table.embedded``). ``mode: publish`` reads only its ids (:func:`load_published`), so a report written by any
+version of the action is read. The JSON Schema is generated from the model (:func:`report_json_schema`) and
+committed as ``schemas/report.schema.json``; regenerate it from the repository root after changing the model::
 
     .venv/bin/python -c "import honeyhive_experiment.report as r; print(r.report_json_schema_text(), end='')" \\
         > src/honeyhive_experiment/schemas/report.schema.json
