@@ -6,13 +6,11 @@ numbers, as reported, and strings already redacted and clipped where it was buil
 number in the metric's format, a status with its emoji, "compared on 21 of 23") are properties computed from
 those fields, so they are never stored twice and never differ between the outputs.
 
-``report.json`` is the model's JSON, ``"version": 1``; fields are only ever added, a field added since with a
-default where the report an older version wrote without it meant one (no trials: 1, none left out: 0, not said:
-null), so :func:`load_report` reads that report back; it refuses anything else the model does not allow, naming the
-field (an older report without a field that has no default: ``gate_failed``, null when the gate held, and
-``table.embedded``). ``mode: publish`` reads only its ids (:func:`load_published`), so a report written by any
-version of the action is read. The JSON Schema is generated from the model (:func:`report_json_schema`) and
-committed as ``schemas/report.schema.json``; regenerate it from the repository root after changing the model::
+``report.json`` is the model's JSON, ``"version": 1``; fields are only ever added. :func:`load_report` reads one
+back and refuses anything the model does not allow; ``mode: publish`` reads only its ids (:func:`load_published`),
+so a report written by another version of the action is read too. The JSON Schema is generated from
+the model (:func:`report_json_schema`) and committed as ``schemas/report.schema.json``; regenerate it from the
+repository root after changing the model::
 
     .venv/bin/python -c "import honeyhive_experiment.report as r; print(r.report_json_schema_text(), end='')" \\
         > src/honeyhive_experiment/schemas/report.schema.json
@@ -165,9 +163,8 @@ class ReportBaseline(_Part):
     )
     total_datapoints: NonNegativeInt | None = Field(description="Datapoints this run evaluated.")
     uncompared_datapoints: NonNegativeInt = Field(
-        0,
         description="Datapoints both runs have that HoneyHive's comparison left out (it had not compared them when"
-        " ingestion.timeout ran out): not in shared_datapoints, yet neither new nor gone.",
+        " ingestion.timeout ran out): not in shared_datapoints, yet neither new nor gone."
     )
     about: str | None = Field(
         description="Which baseline and why, as shown: 'run at merge-base a1b2c3d with main, 2 days ago'."
@@ -179,7 +176,7 @@ class ReportBaseline(_Part):
         description="Whether the comparison covers too few of this run's datapoints: the runs share too few, or it"
         " left out some they share (uncompared_datapoints)."
     )
-    trials: int = Field(1, ge=1, description="How many times the baseline ran each datapoint.")
+    trials: int = Field(ge=1, description="How many times the baseline ran each datapoint.")
 
     @property
     def label(self) -> str:
@@ -311,32 +308,29 @@ class ReportMetric(_Part):
         " pass/fail flips' McNemar test (pass_fail); one_sided: across the gated metrics only."
     )
     one_sided: bool = Field(
-        False,
         description="Whether change and p-values are the gate's one-sided regression test (a gated metric that got "
-        "worse) rather than the two-sided test across every metric.",
+        "worse) rather than the two-sided test across every metric."
     )
     failing_datapoints: NonNegativeInt | None = Field(description="Datapoints outside the passing range.")
     passing_range: ReportRange | None = Field(description="The passing range, when one is configured.")
     absent: bool = Field(description="A judged metric the backend has no value for.")
     errored: NonNegativeInt | None = Field(
-        None, description="Datapoints the evaluator producing this metric raised on (null: it never raised)."
+        description="Datapoints the evaluator producing this metric raised on (null: it never raised)."
     )
-    evaluated: NonNegativeInt | None = Field(None, description="Datapoints that evaluator ran on.")
-    error: str | None = Field(None, description="That evaluator's first error, 'Type: message'.")
+    evaluated: NonNegativeInt | None = Field(description="Datapoints that evaluator ran on.")
+    error: str | None = Field(description="That evaluator's first error, 'Type: message'.")
     compared: bool = Field(description="Whether this run was compared with a baseline.")
     paired: NonNegativeInt | None = Field(
-        None,
         description="Datapoints the backend compared this metric on, a value in both runs (its found_count); null "
         "without a comparison or when the backend does not say. Fewer than datapoints: the aggregates (and the "
         "difference) are over different datapoints; 0: the aggregates are of different datapoints (change is null).",
     )
     shared: NonNegativeInt | None = Field(
-        None, description="Datapoints the two runs have in common (the comparison's); null without one."
+        description="Datapoints the two runs have in common (the comparison's); null without one."
     )
     datapoints: NonNegativeInt | None = Field(
-        None,
         description="Datapoints in either run (the comparison's common, new and gone, and those it left out); null"
-        " without one.",
+        " without one."
     )
     uncompared: NonNegativeInt | None = Field(
         default=None,
@@ -344,37 +338,32 @@ class ReportMetric(_Part):
         " had not compared them when ingestion.timeout ran out, or one run has no value there); null without one.",
     )
     distribution: ReportDistribution | None = Field(
-        None, description="Both runs' values counted into bins (the HTML report's histograms)."
+        description="Both runs' values counted into bins (the HTML report's histograms)."
     )
-    gate: ReportGate | None = Field(None, description="Its gate, when one is configured.")
+    gate: ReportGate | None = Field(description="Its gate, when one is configured.")
     gate_limit: float | None = Field(
-        None,
         description="The aggregate past which the metric's gate fails (max_drop, max_drop_pct), from the baseline's;"
-        " null without one, or when the gate can never be crossed (the verdict fails on it).",
+        " null without one, or when the gate can never be crossed (the verdict fails on it)."
     )
     gate_failed: str | None = Field(
         description="When its gate failed the check, as shown: 'failed its gate (at most 5% worse)'; its change and"
         " p-values are then the gate's test. Null: no gate, or it held."
     )
     spread: float | None = Field(
-        None,
         description="With trials: the backend's mean over datapoints of the standard deviation across a "
         "datapoint's trials (null without trials, or when the backend does not say).",
     )
     efficiency: bool = Field(
-        False,
         description="A built-in efficiency metric (tokens, LLM calls, cost, duration of the datapoint's LLM calls): "
-        "shown in the Efficiency table, apart from the quality metrics.",
+        "shown in the Efficiency table, apart from the quality metrics."
     )
     baseline_left_out: NonNegativeInt = Field(
-        0,
         description="An efficiency metric's LLM calls the baseline's values leave out (no price, or no token usage):"
-        " its value is a lower bound of the whole, which the verdict judges a gate by (0: none, or no baseline).",
+        " its value is a lower bound of the whole, which the verdict judges a gate by (0: none, or no baseline)."
     )
     left_out: NonNegativeInt = Field(
-        0,
         description="The same of this run's values, also the calls made outside every datapoint (compared with a"
-        " baseline; the unpriced list says which calls).",
+        " baseline; the unpriced list says which calls)."
     )
 
     # ------------------------------------------------------------------ as shown
@@ -572,17 +561,16 @@ class ReportFailedDatapoint(_Part):
 
     id: str = Field(description="The datapoint's id.")
     since: Since | None = Field(
-        None,
         description="new (it passed in the baseline, or was not in it) or already failing (it failed there too); "
-        "null without a baseline.",
+        "null without a baseline."
     )
     failing_metrics: tuple[ReportFailingMetric, ...] = Field(description="The metrics it failed.")
     inputs: str | None = Field(description="Its inputs, as JSON text.")
     outputs: str | None = Field(description="The function's outputs, as JSON text (or the text returned).")
     trials_passed: NonNegativeInt | None = Field(
-        None, description="When it is flaky: how many of its trials passed (null otherwise)."
+        description="When it is flaky: how many of its trials passed (null otherwise)."
     )
-    trials: int | None = Field(None, ge=1, description="When it is flaky: how many trials it had.")
+    trials: int | None = Field(ge=1, description="When it is flaky: how many trials it had.")
 
     @property
     def flaky_text(self) -> str:
@@ -603,7 +591,6 @@ class ReportTotals(_Part):
     duration_p50_ms: float | None = Field(description="The median of the function's duration, in milliseconds.")
     duration_p95_ms: float | None = Field(description="The 95th percentile of the function's duration (ms).")
     trials: int = Field(
-        1,
         ge=1,
         description="The backend's trials per datapoint: above 1 it summed each datapoint's mean over its trials.",
     )
@@ -640,10 +627,9 @@ class ReportUnpriced(_Part):
     calls: NonNegativeInt = Field(description="How many of this run's calls named it.")
     judge: bool = Field(description="Whether they were the evaluators' calls (judge_cost_usd), not the function's.")
     reason: UnpricedReason = Field(
-        "no_price",
         description="no_price: the model has no known price (pricing: gives one); no_usage: the call reported no"
         " token usage (a stream not asked for it with stream_options include_usage, or not read to its end); failed:"
-        " the call failed and reported no usage (a provider may still bill one the client gave up on).",
+        " the call failed and reported no usage (a provider may still bill one the client gave up on)."
     )
 
 
@@ -658,9 +644,8 @@ class ReportFlakyDatapoint(_Part):
         "timed out in one of them (errored_trials)."
     )
     errored_trials: NonNegativeInt = Field(
-        0,
         description="In how many of its trials its function raised or timed out: any fails the datapoint, whatever "
-        "the means of its trials.",
+        "the means of its trials."
     )
 
     @property
@@ -689,16 +674,15 @@ class ReportErroredDatapoint(_Part):
         " for a managed dataset.",
     )
     since: Since | None = Field(
-        None,
         description="For a function that raised: new (it did not raise in the baseline) or already failing (it "
-        "raised there too); null without a baseline, and for evaluators.",
+        "raised there too); null without a baseline, and for evaluators."
     )
     status: ErroredStatus = Field(description="What went wrong.")
     kind: str = Field(description="What went wrong, in words.")
     error: str = Field(description="The error (redacted, cut to 1,000 characters).")
     evaluator: str | None = Field(description="The evaluator that raised (evaluator_error only).")
     trial: NonNegativeInt | None = Field(
-        None, description="With trials: which trial of the datapoint it was (metadata.trial, from 0)."
+        description="With trials: which trial of the datapoint it was (metadata.trial, from 0)."
     )
 
 
@@ -710,7 +694,6 @@ class ReportDatapoints(_Part):
         description="Errors, one per datapoint (with trials: per trial) and evaluator."
     )
     flaky: tuple[ReportFlakyDatapoint, ...] = Field(
-        (),
         description="With trials: the datapoints whose trials disagree on pass/fail, in the backend's order.",
     )
 
@@ -871,9 +854,8 @@ class Report(_Part):
     )
     error: str | None = Field(description="What went wrong, for an error verdict.")
     error_kind: ErrorKind | None = Field(
-        None,
         description="What kind of error it was, for an error verdict: the advice shown is for that kind (bug: an"
-        " unexpected error of this tool).",
+        " unexpected error of this tool)."
     )
     dry_run: bool = Field(description="Whether this was a dry run (nothing posted).")
     generated_at: datetime = Field(description="When the report was made (UTC).")
@@ -883,9 +865,8 @@ class Report(_Part):
     summary: ReportSummary | None = Field(description="The backend's summary of the run (null when none).")
     baseline: ReportBaseline | None = Field(description="The baseline run (null when none).")
     comparisons_off: bool = Field(
-        False,
         description="Whether the experiment file switches comparisons off (baseline.strategy: none): no baseline is"
-        " looked for, so a run without one named is judged by its own result alone.",
+        " looked for, so a run without one named is judged by its own result alone."
     )
     comparison: ReportComparison | None = Field(description="The comparison with the baseline (null when none).")
     metrics: tuple[ReportMetric, ...] = Field(description="Every metric: key metrics, configured ones, the rest.")
@@ -898,21 +879,18 @@ class Report(_Part):
         description="The key metrics over the earlier runs and this one, as the comment's trend shows them."
     )
     notes: tuple[str, ...] = Field(description="Notes shown with the report.")
-    trials: int = Field(1, ge=1, description="How many times each datapoint ran (trials).")
+    trials: int = Field(ge=1, description="How many times each datapoint ran (trials).")
     totals: ReportTotals | None = Field(
-        None,
-        description="This run's total cost and duration percentiles, from the backend (null: no efficiency metrics).",
+        description="This run's total cost and duration percentiles, from the backend (null: no efficiency metrics)."
     )
-    baseline_totals: ReportTotals | None = Field(None, description="The same of the baseline run (null: none).")
+    baseline_totals: ReportTotals | None = Field(description="The same of the baseline run (null: none).")
     unpriced: tuple[ReportUnpriced, ...] = Field(
-        (), description="LLM calls without a cost, per model and reason: the cost metrics leave them out."
+        description="LLM calls without a cost, per model and reason: the cost metrics leave them out."
     )
     table: ReportTable | None = Field(
-        None, description="Every datapoint of the two runs, read back from the backend (null when it was not read)."
+        description="Every datapoint of the two runs, read back from the backend (null when it was not read)."
     )
-    html: ReportHtml | None = Field(
-        None, description="Where the HTML report of every datapoint is (null: none written)."
-    )
+    html: ReportHtml | None = Field(description="Where the HTML report of every datapoint is (null: none written).")
 
     @field_validator("version", mode="before")
     @classmethod
@@ -1068,11 +1046,7 @@ def _read(path: str | os.PathLike[str], model: type[_M]) -> _M:
     if first["type"] == "json_invalid":
         raise ReportError(f"not JSON ({first.get('ctx', {}).get('error', first['msg'])})", file=shown)
     more = f" (and {len(problems) - 1:,} more problems)" if len(problems) > 1 else ""
-    said = _MISSING if first["type"] == "missing" else first["msg"]
-    raise ReportError(f"{said}{more}", file=shown, key=_location(first) or None)
-
-
-_MISSING: Final = "missing, and it has no default: a report.json an older version wrote without it cannot be read"
+    raise ReportError(f"{first['msg']}{more}", file=shown, key=_location(first) or None)
 
 
 def _location(error: ErrorDetails) -> str:

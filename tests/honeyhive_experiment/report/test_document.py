@@ -167,8 +167,7 @@ def test_the_schema_is_the_models() -> None:
         k: v for k, v in Report.model_json_schema(schema_generator=_generator()).items() if k != "title"
     }
     assert schema["additionalProperties"] is False
-    assert schema["required"] == [name for name, field in Report.model_fields.items() if field.is_required()]
-    assert "trials" not in schema["required"]  # an older report.json without it is read (test_an_older_report...)
+    assert schema["required"] == list(Report.model_fields)
     assert all(field.get("description") for field in schema["properties"].values())
 
 
@@ -255,9 +254,7 @@ def _changed(doc: Any, where: tuple[str | int, ...], value: Any) -> Any:
         (("metrics", 0, "change"), "bigger", "metrics[0].change", "Input should be 'better', 'worse',"),
         (("dry_run",), "yes", "dry_run", "Input should be a valid boolean"),
         (("generated_at",), "yesterday", "generated_at", "Input should be a valid datetime"),
-        (("notes",), _MISSING, "notes", "missing, and it has no default"),
-        # null would say the gate held, where an older report's reasons may say it failed
-        (("metrics", 0, "gate_failed"), _MISSING, "metrics[0].gate_failed", "missing, and it has no default"),
+        (("notes",), _MISSING, "notes", "Field required"),
     ],
 )
 def test_load_report_refuses_an_invalid_report_naming_the_field(
@@ -272,34 +269,6 @@ def test_load_report_refuses_an_invalid_report_naming_the_field(
     assert str(caught.value).startswith(f"{path}: {key}: {message}")
     if key != "generated_at":  # JSON Schema's "format: date-time" is an annotation: validators do not assert it
         assert not jsonschema.Draft202012Validator(report_json_schema()).is_valid(doc)  # the schema agrees
-
-
-@pytest.mark.parametrize(
-    ("where", "default"),
-    [
-        (("trials",), 1),
-        (("baseline", "trials"), 1),
-        (("baseline", "uncompared_datapoints"), 0),
-        (("datapoints", "flaky"), []),
-        (("comparisons_off",), False),
-        (("error_kind",), None),
-        (("unpriced",), []),
-        (("metrics", 0, "paired"), None),
-        (("metrics", 0, "one_sided"), False),
-        (("metrics", 0, "left_out"), 0),
-        (("metrics", 0, "efficiency"), False),
-    ],
-)
-def test_an_older_report_json_without_a_field_that_has_a_neutral_value_is_read_with_it(
-    tmp_path: Path, where: tuple[str | int, ...], default: Any
-) -> None:
-    """A report.json an older version wrote (before trials, or baseline.uncompared_datapoints) is read back."""
-    path = tmp_path / "report.json"
-    path.write_text(json.dumps(_changed(report_json(pass_input()), where, _MISSING)), encoding="utf-8")
-    loaded: Any = load_report(path).model_dump(mode="json")
-    for key in where:
-        loaded = loaded[key]
-    assert loaded == default
 
 
 def test_load_report_refuses_a_document_that_is_not_an_object(tmp_path: Path) -> None:
