@@ -132,3 +132,57 @@ def test_a_noise_aware_gate_is_not_excused_on_a_comparison_that_left_out_datapoi
     assert "Likely cause" not in report["baseline"]["cause"], report["baseline"]["cause"]
     [score] = [m for m in report["metrics"] if m["name"] == "score"]
     assert (score["paired"], score["datapoints"], score["uncompared"]) == (32, 40, 8)
+
+
+def test_a_comparison_that_left_out_datapoints_of_runs_that_share_few_says_both(
+    served: Served, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The runs share only 12 of 40 datapoints (28 ids changed), and the comparison left out 8 of those 12: the
+    texts said only that the comparison covers 4 "though the runs share 12", and the row only what it left out."""
+    _, baseline = served.run(direct=True)
+    rows = [{"id": f"d{i}" if i >= 28 else f"n{i}", "inputs": {"i": i}} for i in range(ROWS)]
+    (served.root / "data/d.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    capsys.readouterr()
+
+    served.run("--baseline", baseline["run"]["id"])
+
+    shown = capsys.readouterr().out.splitlines()
+    assert (
+        "Warning: the comparison covers only 10% of the datapoints: the runs share only 12 (30%), and it left out"
+        " some of those; the comparison is partial." in shown
+    )
+    assert (
+        "> The comparison covers only 4 of 40 datapoints (10%): the two runs have only 12 in common (30%), and it left"
+        " out some of those. Its changes describe part of the dataset, not a like-for-like run." in shown
+    )
+    assert [line for line in shown if "compared on 4 of 68 in either run (56 in one run only, and HoneyHive's" in line]
+
+
+def _disagreeing(method: str, path: str, body: Any) -> Any:
+    """A comparison whose lists disagree with the result and with its own counts."""
+    if "/compare/" in path:
+        body["commonDatapoints"].append("EXT-ghost")
+        for metric in body["metrics"]:
+            metric["degraded_count"] = len(metric["degraded"]) + 3
+    return body
+
+
+def test_a_comparison_whose_lists_disagree_says_so_in_the_report_and_the_log(
+    served: Served, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It read "compared on 41 of 40 datapoints" and "0 / 3" improved / degraded beside no datapoint listed worse."""
+    _, baseline = served.run(direct=True)
+    served.proxy.rewrite = _disagreeing
+    capsys.readouterr()
+
+    _, report = served.run("--baseline", baseline["run"]["id"])
+
+    said = [
+        "HoneyHive's comparison counts 1 datapoint as compared that this run's result does not have (EXT-ghost): the"
+        " datapoints compared may outnumber this run's",
+        "HoneyHive's comparison of score counts 3 datapoints degraded but lists 0: the counts shown are its counts, the"
+        " datapoints shown its list",
+    ]
+    assert [w for w in report["warnings"] if w.startswith("HoneyHive's comparison")] == said
+    log = capsys.readouterr().err
+    assert all(f"warning: {warning}" in log for warning in said), log

@@ -36,7 +36,14 @@ from honeyhive_experiment.config import Direction, GateRule, MetricConfig, Passi
 from honeyhive_experiment.efficiency import FAILED, JUDGE, NO_PRICE, NO_USAGE
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.judgement import Judgement, RunTotals
-from honeyhive_experiment.models import DatapointResult, MetricDelta, MetricDetail, MetricKey
+from honeyhive_experiment.models import (
+    DatapointResult,
+    ExperimentResultSummary,
+    MetricDelta,
+    MetricDetail,
+    MetricKey,
+    RunComparisonResult,
+)
 from honeyhive_experiment.models.details import DatapointDetails, DatapointRecord
 from honeyhive_experiment.models.outcomes import DatapointOutcome
 from honeyhive_experiment.models.summary import PassingRange
@@ -199,7 +206,9 @@ class _Builder:
             reasons=self._texts(decision.reasons, 300),
             gate_failures=self._texts(decision.gate_failures, 300),
             gates_hit=self._texts(decision.gates_hit, 200),
-            warnings=self._texts([*decision.warnings, *_partial_warnings(metrics)], 300),
+            warnings=self._texts(
+                [*decision.warnings, *_partial_warnings(metrics), *_disagreements(rows, summary, comparison)], 300
+            ),
             pass_fail=self._flips(flips) if flips is not None else None,
             error=clip(r(j.error), 4000) if j.error else None,
             error_kind=j.error_kind,
@@ -802,6 +811,34 @@ def _partial_warnings(metrics: Iterable[ReportMetric]) -> list[str]:
         for m in metrics
         if m.partial and not m.efficiency and m.paired is not None and m.shared is not None and m.paired * 2 < m.shared
     ]
+
+
+def _disagreements(
+    rows: Sequence[_MetricRow], summary: ExperimentResultSummary | None, comparison: RunComparisonResult | None
+) -> list[str]:
+    """A warning for each of the backend's lists its other numbers contradict: datapoints its comparison counts as
+    compared that this run's result does not have, and a metric's count of improved, degraded or same datapoints
+    that is not the length of its list. The numbers stay the backend's, as it gave them; this says they disagree."""
+    if comparison is None:
+        return []
+    held = set(summary.datapoint_ids) if summary is not None else set()
+    ghosts = [i for i in comparison.common_datapoints if i not in held] if held else []
+    found = []
+    if ghosts:
+        found.append(
+            f"HoneyHive's comparison counts {len(ghosts):,} datapoint{'s' if len(ghosts) != 1 else ''} as compared"
+            f" that this run's result does not have ({', '.join(ghosts[:3])}{', …' if len(ghosts) > 3 else ''}): the"
+            " datapoints compared may outnumber this run's"
+        )
+    for row, _, delta in rows:
+        for kind in ("improved", "degraded", "same"):
+            count, listed = (getattr(delta, f"{kind}_count"), getattr(delta, kind)) if delta else (None, None)
+            if count is not None and listed is not None and count != len(listed):
+                found.append(
+                    f"HoneyHive's comparison of {row.label} counts {count:,} datapoints {kind} but lists"
+                    f" {len(listed):,}: the counts shown are its counts, the datapoints shown its list"
+                )
+    return found
 
 
 def _moves(delta: MetricDelta | None, direction: Direction) -> dict[str, Move]:

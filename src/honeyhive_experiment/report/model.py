@@ -44,6 +44,7 @@ from honeyhive_experiment.report.numbers import (
     is_zero,
     sparkline,
 )
+from honeyhive_experiment.report.pairing import LOW_OVERLAP
 from honeyhive_experiment.verdict import Crossed, Verdict, crossed, left_out_text
 
 __all__ = [
@@ -214,6 +215,16 @@ class ReportBaseline(_Part):
             return None
         common = self.shared_datapoints + self.uncompared_datapoints
         return f"all {common:,}" if common == self.total_datapoints else f"{common:,}"
+
+    @property
+    def in_common_pct(self) -> str | None:
+        """The share of this run's datapoints the runs have in common, "35%", when the comparison left some of them
+        out (:attr:`in_common_text`) and they have few in common besides: both causes are said; else ``None``."""
+        total = self.total_datapoints
+        if not self.in_common_text or self.shared_datapoints is None or not total:
+            return None
+        common = (self.shared_datapoints + self.uncompared_datapoints) / total
+        return f"{common:.0%}" if common < LOW_OVERLAP else None
 
     @property
     def changes_text(self) -> str | None:
@@ -475,7 +486,11 @@ class ReportMetric(_Part):
         if self.paired == 0 and self.change is None:
             parts.append(("⚠️", "no datapoint has a value in both runs: the aggregates are of different datapoints"))
         if self.partial:
-            left = f" (HoneyHive's comparison left out {self.uncompared:,} both runs have)" if self.uncompared else ""
+            left = ""
+            if self.uncompared:  # the comparison's part, and the runs' own (new and gone) when they have one
+                one = (self.datapoints or 0) - (self.shared or 0) - self.uncompared
+                left = f" ({f'{one:,} in one run only, and ' if one > 0 else ''}HoneyHive's comparison left out"
+                left += f" {self.uncompared:,} both runs have)"
             parts.append(("⚠️", f"compared on {self.paired:,} of {self.datapoints:,} in either run{left}"))
         if self.change is not None:
             emoji, words = CHANGE_TEXT[self.change]

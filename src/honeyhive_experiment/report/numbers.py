@@ -111,13 +111,13 @@ def _wider(number: float, spec: str | None, percent: bool) -> Iterator[str]:
         return
     head, kind = found["head"], found["kind"]
     digits = int(found["digits"] or 6)  # Python's precision without one
-    if kind not in ("f", "F", "%"):
-        for precision in range(digits + 1, digits + MORE_DIGITS + 1):
-            yield format(number, f"{head}.{precision}{kind}")
-        return
     exact = _exact(number)
-    decimals = -int(exact.as_tuple().exponent) - (2 if kind == "%" else 0)  # the repr's, in the spec's unit
-    for precision in range(digits + 1, max(decimals, digits) + 2):
+    if kind not in ("f", "F", "%"):
+        precisions = range(digits + 1, digits + MORE_DIGITS + 1)
+    else:
+        decimals = -int(exact.as_tuple().exponent) - (2 if kind == "%" else 0)  # the repr's, in the spec's unit
+        precisions = range(digits + 1, max(decimals, digits) + 2)
+    for precision in precisions:
         if kind != "%":
             text = format(number, f"{head}.{precision}{kind}")
         else:  # a float's percentage is its hundredfold rounded (0.7999999999999999 is 80.00000000000000%)
@@ -126,7 +126,7 @@ def _wider(number: float, spec: str | None, percent: bool) -> Iterator[str]:
                 exact, f"{found['align']}{found['flags'].replace('#', '')}{found['grouping'] and ','}.{precision}%"
             )
             text = text.replace(",", "_") if found["grouping"] == "_" else text
-        if len(text) > NUMBER_WIDTH:  # too wide (1e-30 in .2f): in exponent form, as format_number shows such
+        if len(text) > NUMBER_WIDTH:  # too wide (1e-30 in .2f, 0.12345 in .20e): in exponent form, as format_number
             scaled = float(exact.scaleb(2)) if kind == "%" else number
             for figures in range(MORE_DIGITS):
                 yield f"{scaled:.{figures}e}" + ("%" if kind == "%" else "")

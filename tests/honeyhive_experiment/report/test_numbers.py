@@ -177,6 +177,10 @@ def test_a_duration_under_a_millisecond_is_not_zero() -> None:
         (1e-20, None, True, None, 0.0, "0.000000000000000001%"),
         (1e-30, ".2f", False, None, 0.0, "1e-30"),  # past NUMBER_WIDTH: in exponent form
         (1e-30, ".2%", False, None, 0.0, "1e-28%"),
+        # e, g and n specs too (audit: ".20e" beside min 0.2 was the 27 characters 1.999900000000000011013e-01)
+        (0.19999, ".20e", False, 0.2, None, "1.9999e-01"),
+        (1.9999e-10, ".20g", False, 2e-10, None, "1.9999e-10"),
+        (1.9999e-10, ".20n", False, 2e-10, None, "1.9999e-10"),
         (1.0000000000000003e-18, ".2f", False, None, 1e-18, "1.0000000000000003e-18"),  # the next float past it
         (1e-18, ".2f", False, None, 1e-18, "0.00"),  # at it: held
         (True, ".2f", False, 1.5, None, "true"),
@@ -218,6 +222,8 @@ def test_a_passing_range_reads_as_its_bounds(
         (0.59, ".1f", "0.59"),
         (0.805, ".1n", "0.805"),  # not "0.8", a different bound
         (1e-30, ".2f", "1e-30"),  # not "0.00"
+        (0.12345, ".20e", "1.2345e-01"),  # not "0.123" (format_number's three digits past NUMBER_WIDTH)
+        (0.12345, ".20g", "1.2345e-01"),  # not "0.12345000000000000417"
         (0.7999999999999999, ".0%", "79.99999999999999%"),  # not "80%"
         (float("inf"), ".2f", "inf"),
     ],

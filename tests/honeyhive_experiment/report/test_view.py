@@ -83,15 +83,15 @@ def test_overlap_defaults_to_the_backends_common_datapoints_and_this_runs_datapo
             "⚠️ Only 4 of 6 datapoints compared (67%), though the runs have all 6 in common. Cause: HoneyHive's"
             " comparison left out 2 datapoints",
         ),
-        (  # 1 left out, 1 new, 1 gone: the runs share 5
+        (  # 1 left out, 1 new, 1 gone: the runs share only 5 (83%), which is said too, not only the comparison's
             IDS[4:],
             [IDS[4], "EXT-gone"],
-            "Warning: the comparison covers only 67% of the datapoints, though the runs share 5; the comparison is"
-            " partial.",
-            "> The comparison covers only 4 of 6 datapoints (67%), though the two runs have 5 in common: its changes"
-            " describe part of the dataset.",
-            "⚠️ Only 4 of 6 datapoints compared (67%), though the runs have 5 in common. Cause: HoneyHive's"
-            " comparison left out 1 datapoint ",
+            "Warning: the comparison covers only 67% of the datapoints: the runs share only 5 (83%), and it left out"
+            " some of those; the comparison is partial.",
+            "> The comparison covers only 4 of 6 datapoints (67%): the two runs have only 5 in common (83%), and it"
+            " left out some of those. Its changes describe part of the dataset, not a like-for-like run.",
+            "⚠️ Only 4 of 6 datapoints compared (67%): the runs have only 5 in common (83%), and the comparison left"
+            " out some of those. Cause: HoneyHive's comparison left out 1 datapoint ",
         ),
         (  # none left out, 2 new, 2 gone: the runs share only the 4 compared (the text as it was)
             IDS[4:],
@@ -115,6 +115,52 @@ def test_a_low_overlap_says_whether_the_runs_share_few_datapoints_or_the_compari
     assert page in html.unescape(render_html(build_report(data)))
     left = len(set(new_only) & set(old_only))
     assert report_json(data)["baseline"]["uncompared_datapoints"] == left
+
+
+# the backend's lists disagreed and the report showed both sides without a word: "compared on 42 of 40 datapoints",
+# "0 / 11" improved / degraded beside 8 datapoints listed as worse
+@pytest.mark.parametrize(
+    ("common", "degraded_count", "said"),
+    [
+        (IDS, 1, []),  # as the backend's lists agree
+        (
+            [*IDS, "EXT-ghost"],
+            1,
+            [
+                "HoneyHive's comparison counts 1 datapoint as compared that this run's result does not have"
+                " (EXT-ghost): the datapoints compared may outnumber this run's"
+            ],
+        ),
+        (
+            [*IDS, "EXT-g1", "EXT-g2", "EXT-g3", "EXT-g4"],
+            1,
+            [
+                "HoneyHive's comparison counts 4 datapoints as compared that this run's result does not have"
+                " (EXT-g1, EXT-g2, EXT-g3, …): the datapoints compared may outnumber this run's"
+            ],
+        ),
+        (
+            IDS,
+            4,
+            [
+                "HoneyHive's comparison of Accuracy counts 4 datapoints degraded but lists 1: the counts shown are its"
+                " counts, the datapoints shown its list"
+            ],
+        ),
+    ],
+)
+def test_a_comparison_that_contradicts_the_result_or_itself_says_so(
+    common: list[str], degraded_count: int, said: list[str]
+) -> None:
+    data = pass_input()
+    assert data.comparison is not None
+    metrics = [
+        m.model_copy(update={"degraded_count": degraded_count}) if i == 0 else m
+        for i, m in enumerate(data.comparison.metrics)
+    ]
+    comparison = data.comparison.model_copy(update={"common_datapoints": common, "metrics": metrics})
+    warnings = report_json(dataclasses.replace(data, comparison=comparison))["warnings"]
+    assert [w for w in warnings if w.startswith("HoneyHive's comparison")] == said
 
 
 def test_the_age_is_computed_from_generated_at() -> None:
@@ -222,24 +268,33 @@ def test_a_row_is_marked_partial_only_where_its_aggregates_tell_another_story(
 # HoneyHive's comparison, still lagging when ingestion.timeout ran out, left out 8 of the 40 datapoints both runs
 # have: the row said "compared on 32 of 48 in either run" (the 8 counted new and gone) and not why
 @pytest.mark.parametrize(
-    ("uncompared", "change", "status"),
+    ("uncompared", "either", "change", "status"),
     [
         (
             8,
+            40,
             "same",
             "compared on 32 of 40 in either run (HoneyHive's comparison left out 8 both runs have), same on those 32",
         ),
         (
             8,
+            40,
             "worse",
             "compared on 32 of 40 in either run (HoneyHive's comparison left out 8 both runs have), worse on those 32",
         ),
-        (0, "worse", "worse"),  # 32 of 32 shared, 8 new, the aggregate moved as they did: not partial
-        (None, "worse", "worse"),
+        (  # also 10 new or gone: both causes are said, not only the comparison's
+            8,
+            50,
+            "same",
+            "compared on 32 of 50 in either run (10 in one run only, and HoneyHive's comparison left out 8 both runs"
+            " have), same on those 32",
+        ),
+        (0, 40, "worse", "worse"),  # 32 of 32 shared, 8 new, the aggregate moved as they did: not partial
+        (None, 40, "worse", "worse"),
     ],
 )
 def test_a_row_says_the_comparison_left_out_datapoints_both_runs_have(
-    uncompared: int | None, change: str, status: str
+    uncompared: int | None, either: int, change: str, status: str
 ) -> None:
     metric = ReportMetric.model_construct(
         direction=Direction.HIGHER,
@@ -247,7 +302,7 @@ def test_a_row_says_the_comparison_left_out_datapoints_both_runs_have(
         percent=False,
         paired=32,
         shared=32,
-        datapoints=40,
+        datapoints=either,
         uncompared=uncompared,
         change=change,
         difference=-0.2,
