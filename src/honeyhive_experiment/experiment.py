@@ -64,6 +64,7 @@ from honeyhive_experiment.errors import (
     ExperimentError,
     NotFoundError,
     ShardsDisagree,
+    did_you_mean,
 )
 from honeyhive_experiment.evaluators import Evaluator
 from honeyhive_experiment.external import content_datapoint_ids, prepare_external_dataset, prepare_run_request_data
@@ -598,8 +599,9 @@ def _records(records: Sequence[Mapping[str, Any]]) -> PreparedDataset:
     function. A mapping that is no dict (the record, its inputs) is taken as a dict. Their ids are hashes of their
     JSON, as the SDK's are: one that is not JSON is an ArgumentError naming it and its key (looked for once hashing
     failed)."""
-    from honeyhive_experiment.datasets.records import check_inputs, explicit_id
+    from honeyhive_experiment.datasets.records import ALLOWED_RECORD_KEYS, check_inputs, explicit_id
 
+    misspelt: dict[str, tuple[int, str]] = {}  # a key of the user's that is likely a known one's typo, first where
     for index, record in enumerate(records):
         try:
             check_inputs(record)
@@ -608,6 +610,11 @@ def _records(records: Sequence[Mapping[str, Any]]) -> PreparedDataset:
             keys = ", ".join(repr(key) for key in record) or "none"
             shown = f"{exc} (the record's keys: {keys})" if "inputs" not in record else str(exc)
             raise ArgumentError("dataset", f"record {index}: {shown}") from None
+        for key in record.keys() - ALLOWED_RECORD_KEYS - {"ground_truths"} - misspelt.keys():
+            if isinstance(key, str) and (hint := did_you_mean(key, ALLOWED_RECORD_KEYS)):
+                misspelt[key] = (index, hint)
+    for key, (index, hint) in misspelt.items():  # legal (the rest of a record is the user's), so said, once each
+        log.warning("dataset record %d: key %r is the record's own, not read by the run; %s", index, key, hint)
     if not all(isinstance(record, dict) and isinstance(record["inputs"], dict) for record in records):
         records = [{**record, "inputs": dict(record["inputs"])} for record in records]
     try:

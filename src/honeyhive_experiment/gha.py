@@ -78,10 +78,12 @@ def neutralise(text: str) -> str:
 
 
 def _command(name: str, data: str, properties: Mapping[str, str | int | None] | None = None) -> str:
+    """Our command ``name``; no ``##[`` of the data or the properties (the user's, often) is left for a reader that
+    looks for the legacy form anywhere in a line (the runner reads ours as ours first; an older runner may not)."""
     props = ",".join(
         f"{key}={str(value).translate(_PROPERTY)}" for key, value in (properties or {}).items() if value is not None
     )
-    return f"::{name}{' ' + props if props else ''}::{data.translate(_DATA)}"
+    return f"::{name}{' ' + props if props else ''}::{data.translate(_DATA)}".replace("##[", "##\u200b[")
 
 
 def annotation(

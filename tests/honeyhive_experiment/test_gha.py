@@ -202,6 +202,10 @@ def test_annotation_escaping() -> None:
 def test_annotation_without_a_place_and_bad_levels() -> None:
     assert annotation("warning", "no baseline yet") == "::warning::no baseline yet"
     assert annotation("notice", "%0A stays literal") == "::notice::%250A stays literal"
+    # a legacy command in the user's words is no second command: the runner's model finds ##[ anywhere in a line
+    line = annotation("warning", "said ##[set-output name=verdict;]pass", title="##[error]x")
+    assert "##[" not in line
+    assert line.startswith("::warning title=##\u200b[error]x::said ##\u200b[set-output")
     with pytest.raises(ValueError, match="annotation level"):
         annotation("info", "x")  # type: ignore[arg-type]
 
