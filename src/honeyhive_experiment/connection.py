@@ -171,13 +171,16 @@ HTTP_URL_EXPECTED = "expected an http(s) URL with a host, a port from 1 to 65535
 
 
 def http_url_or_none(value: str) -> str | None:
-    """``value`` stripped of blanks and trailing slashes if it is an http(s) URL (:data:`HTTP_URL_EXPECTED`; no
-    blank in it), else ``None``. Credentials in the URL are refused: httpx would send them as Basic auth instead
+    """``value`` stripped of blanks and trailing slashes, its scheme in lower case, if it is an http(s) URL
+    (:data:`HTTP_URL_EXPECTED`; no blank in it), else ``None``. One spelling for every reader: with ``HTTP://`` the
+    client loaded the CA bundle :func:`tls_for` spares plain HTTP, and an httpx URL of ``HTTPS://h:443`` keeps its
+    default port (``Host: h:443``). Credentials in the URL are refused: httpx would send them as Basic auth instead
     of the API key's bearer token."""
-    url = value.strip().rstrip("/")
-    scheme, sep, rest = url.partition("://")
-    if not sep or scheme.lower() not in ("http", "https") or any(ch.isspace() for ch in rest):
+    scheme, sep, rest = value.strip().rstrip("/").partition("://")
+    scheme = scheme.lower()
+    if not sep or scheme not in ("http", "https") or any(ch.isspace() for ch in rest):
         return None
+    url = f"{scheme}://{rest}"
     try:
         parts = urllib.parse.urlsplit(url)
         port = parts.port  # raises ValueError for a port that is not a number from 0 to 65535

@@ -22,7 +22,7 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -176,12 +176,12 @@ class _Invocation:
     def outcome(self) -> Outcome:
         settings = self.settings
         try:
-            _check_writable(settings, self.report_file, self.html_file)
+            loaded = _check_writable(settings, self.report_file, self.html_file)
             if settings.refused is not None:  # the action's inputs that cannot be used: its error, nothing run
                 if any(issue.key == "report" for issue in settings.refused.issues):  # as a report folder, below
                     self.report_file, self.html_file, self.post = None, None, None
                 raise settings.refused
-            return self._run()
+            return self._run(loaded)
         except NotWritable as exc:
             if not self.write:  # the Python API raises what the command exits 2 for
                 raise
@@ -218,14 +218,14 @@ class _Invocation:
                 return Outcome(code)
             return replace(self.finish(self._failed(stopped, interrupt, cancelled=True)), exit_code=code)
 
-    def _run(self) -> Outcome:
+    def _run(self, loaded: ExperimentConfig | None) -> Outcome:
         settings = locate(self.settings.with_ci(sha=self.event_sha))
         self.settings = settings
         if self.post is not None:  # the comment is about the commit located (an issue_comment's: the PR's head)
             self.post = _poster(settings)
         if not settings.as_action and not os.path.exists(settings.config_path):
             self.html_file = None  # see _nothing_where_not_found
-        config = self.config = _experiment_file(settings, comment=settings.mode is not Mode.RUN)
+        config = self.config = _experiment_file(settings, comment=settings.mode is not Mode.RUN, loaded=loaded)
         if not settings.api_key and not settings.dry_run:  # a dry run goes on, on the embedded backend (it says so)
             if settings.secrets_withheld:
                 self.post = None  # nothing to post with, and nothing was run
@@ -566,13 +566,14 @@ def _poster(settings: Settings) -> Poster | None:
     return post
 
 
-def _check_writable(settings: Settings, report_file: Path | None, html_file: Path | None = None) -> None:
+def _check_writable(settings: Settings, report_file: Path | None, html_file: Path | None) -> ExperimentConfig | None:
     """Before any work: the action's working directory is a folder of the workspace (:func:`_in_the_workspace`),
     every file this invocation will write at its end can be written (see
     :func:`~honeyhive_experiment.gha.unwritable`), neither report replaces a file of the tool's (:func:`_not_ours`),
     and none of the files it writes in the repository (report.json, report.html, the embedded backend's database)
     would be written through a symbolic link; raises NotWritable naming the first that cannot (in the action, the
-    input whose files they are: its error is then reported as any input's)."""
+    input whose files they are: its error is then reported as any input's). Returns the experiment file if it read it
+    (for the paths it names): the command's, not read again (:func:`_experiment_file`)."""
     _in_the_workspace(settings)
     _check_root(settings)
     checks = [
@@ -581,14 +582,16 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
     ]
     the_report = "report" if settings.as_action else None  # the action's input that says where the reports go
     ours: list[tuple[Path, str | None]] = []
-    report, read = "report.json", None
+    report, read, config = "report.json", None, None
     if settings.mode is Mode.PUBLISH and report_file is not None:  # report.json is read; the files beside it written
         read = report_file
         ours.append((report_file, the_report))
         report_file, html_file = _published_files(settings, report_file, html_file)
         report = report_file.name
     if settings.mode is not Mode.RUN:  # a shard job writes no report
-        _not_ours(settings, report, report_file, html_file, read)
+        with suppress(ExperimentError):  # said by the command, which then reads it again
+            config = load_config(settings.config_path, baseline_named=settings.baseline_run_id is not None)
+        _not_ours(settings, report, report_file, html_file, _kept_files(settings, config, read))
         given_report = settings.report if not settings.as_action else None  # the input: see _in_the_workspace
         for flag, given in (("--report", given_report), ("--html", settings.html_path)):
             if given is not None and (kind := a_pipe(given)):  # never opened (see a_pipe); unwritable says the rest
@@ -614,23 +617,21 @@ def _check_writable(settings: Settings, report_file: Path | None, html_file: Pat
             raise NotWritable(problem, key="report" if the_input else None)
     for path, key in ours:
         _not_through_a_link(settings.root, path, key=key)
+    return config
 
 
 def _not_ours(
-    settings: Settings, report: str, report_file: Path | None, html_file: Path | None, read: Path | None
+    settings: Settings, report: str, report_file: Path | None, html_file: Path | None, kept: list[tuple[str, Path]]
 ) -> None:
     """Neither report replaces a file the tool reads or keeps (``--html .honeyhive/local.db`` lost every local run;
-    :func:`_kept_files`, and ``read``, the report ``mode: publish`` reads), nor are the two one file (``--report
-    out.html``: the HTML report, beside report.json by default, took its place; a device such as /dev/null takes
-    both). Raises NotWritable naming the flag, or the action's ``report`` input."""
+    ``kept``: :func:`_kept_files`), nor are the two one file (``--report out.html``: the HTML report, beside
+    report.json by default, took its place; a device such as /dev/null takes both). Raises NotWritable naming the
+    flag, or the action's ``report`` input."""
     derived = settings.html_path is None  # the HTML report's name is report.json's, with .html
     if report_file and html_file and _same_file(report_file, html_file) and not written_through(report_file):
         beside = " (the HTML report goes beside it, its name with .html: name report.json with .json)"
         problem = f"{report} and the HTML report would both be written to {report_file}{beside if derived else ''}"
         raise NotWritable(f"{problem}; name two files", key=_report_key(settings, html=not derived))
-    if report_file is None and html_file is None:
-        return
-    kept = _kept_files(settings) + ([("the report it publishes", read)] if read is not None else [])
     for what, path, html in ((report, report_file, False), ("the HTML report", html_file, not derived)):
         for its, file in kept:
             if path is not None and _same_file(path, file):
@@ -643,16 +644,14 @@ def _report_key(settings: Settings, *, html: bool) -> str:
     return "report" if settings.as_action else "--html" if html else "--report"
 
 
-def _kept_files(settings: Settings) -> list[tuple[str, Path]]:
-    """The files of the working directory the tool reads or keeps: the embedded backend's database (and SQLite's
-    files beside it: with an API key too, it holds the local runs), the experiment file, and the dataset file and
-    comment template it names (when it can be read: else the run says why)."""
+def _kept_files(settings: Settings, config: ExperimentConfig | None, read: Path | None) -> list[tuple[str, Path]]:
+    """The files the tool reads or keeps: the embedded backend's database (and SQLite's files beside it: with an API
+    key too, it holds the local runs), the experiment file, the dataset file and comment template it names (``config``,
+    when it could be read: else the run says why) and ``read``, the report ``mode: publish`` reads."""
     root = settings.root
     kept = [("the embedded backend's database", root / f"{LOCAL_DB_PATH}{suffix}") for suffix in LOCAL_DB_FILES]
-    kept.append(("the experiment file", settings.config_path))
-    try:
-        config = load_config(settings.config_path, baseline_named=settings.baseline_run_id is not None)
-    except ExperimentError:
+    kept += [("the experiment file", settings.config_path)] + ([("the report it publishes", read)] if read else [])
+    if config is None:
         return kept
     named = (("the experiment's dataset", config.dataset.path), ("the comment's template", config.comment.template))
     return kept + [(what, root / path) for what, path in named if path is not None]
@@ -743,14 +742,14 @@ def _install(settings: Settings) -> None:
     )
 
 
-def _experiment_file(settings: Settings, *, comment: bool) -> ExperimentConfig:
-    """The experiment file every command reads, its paths (``dataset.path``, ``comment.template``) held inside the
-    working directory, and with ``comment`` (the command renders it) its template rendered once against a sample
-    report (:func:`~honeyhive_experiment.flow.check_paths`). Raises the ConfigError found."""
+def _experiment_file(settings: Settings, *, comment: bool, loaded: ExperimentConfig | None = None) -> ExperimentConfig:
+    """The experiment file every command reads (else ``loaded``, as :func:`_check_writable` read it), its paths held
+    inside the working directory, and with ``comment`` (the command renders it) its template rendered once against a
+    sample report (:func:`~honeyhive_experiment.flow.check_paths`). Raises the ConfigError found."""
     if not os.path.lexists(settings.config_path) and not settings.config.is_absolute():
         message = f"config file not found in {looked_in(settings, settings.config)}"
         raise ConfigError(str(settings.config_path), None, "", message)
-    config = load_config(settings.config_path, baseline_named=settings.baseline_run_id is not None)
+    config = loaded or load_config(settings.config_path, baseline_named=settings.baseline_run_id is not None)
     check_paths(config, settings, comment=comment)
     return config
 
@@ -845,9 +844,9 @@ def runs(settings: Settings, *, limit: int) -> Runs:
     a baseline asked for that names no run is said beside them (a new one is picked from the list). Raises the
     ExperimentError found."""
     now = datetime.now(UTC)
-    _check_writable(settings, None)  # the embedded backend's database, when there is one, is written there (WAL)
+    loaded = _check_writable(settings, None, None)  # the embedded backend's database, if any, is written there (WAL)
     settings = locate(settings)
-    config = _experiment_file(settings, comment=False)
+    config = _experiment_file(settings, comment=False, loaded=loaded)
     missing = None
     with connect(settings) as client:
         dataset = prepare_dataset(settings, config, client, read=False)
@@ -874,9 +873,9 @@ def view(settings: Settings, run_id: str | None = None) -> Path:
     to ``--html``, else ``.honeyhive/report.<run id>.html``. Returns the file's path; records nothing on the run and
     posts nothing. Raises the ExperimentError found."""
     now = datetime.now(UTC)
-    _check_writable(settings, None, settings.html_path)  # the default file's name is the run's, checked below
+    loaded = _check_writable(settings, None, settings.html_path)  # the default file's name is the run's, checked below
     settings = locate(settings)
-    config = _experiment_file(settings, comment=False)
+    config = _experiment_file(settings, comment=False, loaded=loaded)
     with connect(settings) as client:
         try:
             judgement = review(settings, config, client, run_id, now=now)

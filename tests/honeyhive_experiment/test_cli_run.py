@@ -751,3 +751,28 @@ def test_a_run_of_an_experiment_file_of_another_folder_writes_nothing_where_its_
     assert main(["run", "--dry-run", "-C", "repo"], environ={}) == 0, capsys.readouterr()
     assert (repo / ".honeyhive" / "local.db").is_file()
     assert (repo / ".honeyhive" / "report.html").is_file()
+
+
+@pytest.mark.parametrize("command", ["run", "view"])
+def test_a_command_reads_the_experiment_file_once(
+    quickstart: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """The check before any work (no report written over the dataset or template the file names) read and parsed
+    the file, then the command read and parsed it again: it is read once. Counted by the file's opens, through a spy
+    on ``Path.open`` that opens it as before."""
+    if command == "view":  # a run to view
+        assert main(["run", "--dry-run", "-C", str(quickstart), "--no-html"], environ={}) == 0, capsys.readouterr()
+    config = (quickstart / ".honeyhive" / "experiment.yml").resolve()
+    opened: list[Path] = []
+    open_file = Path.open
+
+    def counted(path: Path, *args: object, **kwargs: object) -> object:
+        if path.resolve() == config:
+            opened.append(path)
+        return open_file(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", counted)
+    extra = ["--dry-run", "--report", str(quickstart.parent / "report.json")] if command == "run" else ["--no-open"]
+    code = main([command, *extra, "-C", str(quickstart), "--html", str(quickstart.parent / "report.html")], environ={})
+    assert code == 0, capsys.readouterr()
+    assert len(opened) == 1, opened
