@@ -106,10 +106,25 @@ class ExperimentError(Exception):
         return ": ".join([*parts, self.message])
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """``"did you mean 'inputs'?"``, naming the choice closest to a misspelt ``word``, else ``""``."""
-    close = difflib.get_close_matches(word, list(choices), n=1)
+def did_you_mean(word: str, choices: Iterable[str], *, slip: bool = False) -> str:
+    """``"did you mean 'inputs'?"``, naming the choice closest to a misspelt ``word``, else ``""``. ``slip``: for a
+    warning on data that is legal as it is, only a choice ``word`` is a slip of (``ground_truths``, ``meta_data``,
+    ``ground_truht``: case, ``_``, ``-`` and blanks aside, a character more or less at most, 85% alike), so that
+    ``metadata_source``, ``outputs`` or ``uid`` is not said to be ``metadata``, ``inputs`` or ``id``."""
+    if not slip:
+        close = difflib.get_close_matches(word, list(choices), n=1)
+    else:
+        plain = word.lower().translate(_SET_ASIDE)
+        close = [
+            choice
+            for choice in choices
+            if abs(len(plain) - len(other := choice.lower().translate(_SET_ASIDE))) <= 1
+            and difflib.SequenceMatcher(None, plain, other).ratio() >= 0.85
+        ]
     return f"did you mean {close[0]!r}?" if close else ""
+
+
+_SET_ASIDE = str.maketrans("", "", "_- \t")
 
 
 # ------------------------------------------------------------------------------------------------ user input

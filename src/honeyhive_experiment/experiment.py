@@ -610,8 +610,10 @@ def _records(records: Sequence[Mapping[str, Any]]) -> PreparedDataset:
             keys = ", ".join(repr(key) for key in record) or "none"
             shown = f"{exc} (the record's keys: {keys})" if "inputs" not in record else str(exc)
             raise ArgumentError("dataset", f"record {index}: {shown}") from None
-        for key in record.keys() - ALLOWED_RECORD_KEYS - {"ground_truths"} - misspelt.keys():
-            if isinstance(key, str) and (hint := did_you_mean(key, ALLOWED_RECORD_KEYS)):
+        for key in record:
+            if key in ALLOWED_RECORD_KEYS or key in misspelt or key == "ground_truths" or not isinstance(key, str):
+                continue
+            if hint := did_you_mean(key, sorted(ALLOWED_RECORD_KEYS), slip=True):
                 misspelt[key] = (index, hint)
     for key, (index, hint) in misspelt.items():  # legal (the rest of a record is the user's), so said, once each
         log.warning("dataset record %d: key %r is the record's own, not read by the run; %s", index, key, hint)

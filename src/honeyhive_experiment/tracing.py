@@ -425,8 +425,8 @@ def _still_running(session: _Session) -> None:
         return
     # the running ones first (on_end's order: one ending now is in either, or in both), open till the end of time (so
     # another instrumentation's span of its call, ended within it, is still that call) and read when the count is:
-    # one just started may not name its model yet
-    running = {s.context.span_id: _span(s, still_open=True, calls=True) for s in list(session.running.values())}
+    # one just started may not name its model yet, so its attributes are read live, not kept as a call's now
+    running = {s.context.span_id: _span(s, still_open=True) for s in list(session.running.values())}
     ended = [_span(s, calls=True) for s in session.spans[session.measured :] if s.context.span_id not in running]
     if not running and not any(read.attributes for read in ended):
         return  # the usual: only the datapoint's own span ended after

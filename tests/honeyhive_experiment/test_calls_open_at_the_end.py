@@ -60,6 +60,25 @@ def test_a_call_a_recorded_datapoints_code_opens_and_is_still_running_at_the_end
     assert read == (0, 1)
 
 
+def test_a_call_that_names_its_model_after_its_datapoint_is_recorded_is_its_unfinished_work(
+    provider: TracerProvider,
+) -> None:
+    """OpenLLMetry opens a chat call's span with only its operation and names the model a moment later: a datapoint
+    recorded in between (its timeout) kept the running call as it read then, no call, and it was in no count."""
+    with counting_outside() as outside:
+        tracer = TraceSink.nowhere().tracer(DatapointIds("session-q04", "run-1", None, "q04"))
+        with tracer.start_as_current_span("answer", "chain"):
+            held = provider.get_tracer("opentelemetry.instrumentation.openai").start_span(
+                "openai.chat", attributes={"gen_ai.operation.name": "chat"}
+            )
+        assert tracer.llm_calls() == ([], [])  # recorded: its call just opened
+        assert tracer.export()
+        held.set_attributes(CALL)
+        read = counted(outside)
+    held.end()
+    assert read == (0, 1)
+
+
 def test_a_call_opened_outside_every_datapoint_and_still_running_at_the_end_is_counted_outside(
     provider: TracerProvider,
 ) -> None:

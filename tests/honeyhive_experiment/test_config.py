@@ -545,6 +545,21 @@ MALFORMED: list[Any] = [
         "(in the quoted string that starts at line 6)",
         id="yaml-open-quote",
     ),
+    # a block leaves nothing open: "in the mapping that starts at line 1" sent the reader to the file's first line
+    pytest.param(
+        BASE + " evaluators: [m:e]\n",
+        5,
+        "",
+        "invalid YAML: a key at an indentation that fits no level (the mapping before it starts at line 1, column 1)",
+        id="yaml-key-indented",
+    ),
+    pytest.param(
+        BASE + "dataset2:\n  path: a\n  - b\n",
+        7,
+        "",
+        "a list item at an indentation that fits no level (the mapping before it starts at line 6, column 3)",
+        id="yaml-item-among-keys",
+    ),
     pytest.param(BASE + "metrics:\n\tlatency: {}\n", 6, "", "tab", id="tab-indentation"),
     # a tab after a key's colon is no indentation, which the error said it was
     pytest.param(

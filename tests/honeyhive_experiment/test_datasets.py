@@ -213,13 +213,16 @@ def test_csv_bare_columns_are_inputs_and_row_without_ground_truth_has_none(tmp_p
 def test_a_bare_csv_column_named_like_a_section_is_an_input_and_warned_of(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # "ground_truths" (no dot) was silently the input inputs.ground_truths, and the evaluators saw no ground truth
-    path = write(tmp_path / "d.csv", "question,ground_truths,meta\nq,a,m\n")
-    assert load_dataset_file(path) == [{"inputs": {"question": "q", "ground_truths": "a", "meta": "m"}}]
+    # "ground_truths" (no dot) was silently the input inputs.ground_truths, and the evaluators saw no ground truth;
+    # an input merely like a section's name (metadata_source, ground_truth_v2, data, meta) is not warned of
+    legal = ("metadata_source", "ground_truth_v2", "data", "meta")
+    path = write(tmp_path / "d.csv", f"question,ground_truths,meta_data,{','.join(legal)}\nq,a,m,1,2,3,4\n")
+    [record] = load_dataset_file(path)
+    assert list(record["inputs"]) == ["question", "ground_truths", "meta_data", *legal]
     assert [record.getMessage() for record in caplog.records] == [
         f"{path}:1: column {name!r}: no section prefix, so it is an input (inputs.{name}); did you mean {meant!r}? (a"
         " ground truth's column is ground_truth.<key>, metadata's metadata.<key>)"
-        for name, meant in (("ground_truths", "ground_truth"), ("meta", "metadata"))
+        for name, meant in (("ground_truths", "ground_truth"), ("meta_data", "metadata"))
     ]
 
 

@@ -338,17 +338,19 @@ def test_a_records_misspelt_key_is_said_once_and_the_run_goes_on(
     hh: HoneyHiveClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The rest of a record is the user's, so ``ground_truht`` was kept without a word and the evaluators saw no
-    ground truth. It is still kept (legal), and said once per key with the first record that has it; the legacy
-    ``ground_truths`` is read, and a key like no known one is not said."""
+    ground truth. It is still kept (legal), and said once per key with the first record that has it, in the record's
+    order; the legacy ``ground_truths`` is read, and a key merely like a known one (``outputs``, ``uid``,
+    ``dataset_id``) is not said."""
     records = [
         {"inputs": {"n": n}, "ground_truht": {"answer": n}, "ground_truths": {"answer": n}, "notes": "x"}
+        | {"outputs": {}, "uid": n, "kind": "a", "dataset_id": "d", "data": 1}
         for n in range(3)
     ]
     records.insert(0, {"inputs": {"n": 9}, "meta_data": {}})
     with caplog.at_level(logging.WARNING, logger="honeyhive_experiment"):
         result = evaluate(lambda dp: {"answer": 1}, records, client=hh, max_workers=1, print_results=False)
     assert result.success
-    warned = sorted(r.getMessage() for r in caplog.records if "key" in r.getMessage())
+    warned = [r.getMessage() for r in caplog.records if "key" in r.getMessage()]
     assert warned == [
         "dataset record 0: key 'meta_data' is the record's own, not read by the run; did you mean 'metadata'?",
         "dataset record 1: key 'ground_truht' is the record's own, not read by the run; did you mean 'ground_truth'?",

@@ -167,6 +167,8 @@ _YAML_PARTS: Final = {
     "node": "value",
 }
 """What the file's author calls the part PyYAML was reading (its ``while parsing a flow mapping``)."""
+_FOUND: Final = {"<block mapping start>": "a key", "?": "a key", "-": "a list item", "<block sequence start>": "a list"}
+"""What PyYAML found where a block ended, in the file author's words."""
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
@@ -180,6 +182,11 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
         # where PyYAML noticed the problem (the error's line) is often past where to look: the bracket, quote or key
         # left open; both are said when they differ
         opened, noticed = exc.context_mark, exc.problem_mark
+        if opened and problem.startswith("expected <block end>, but found"):  # nothing left open: an indentation
+            found = _FOUND.get(problem.partition("but found ")[2].strip("'"), "this line")
+            part = _YAML_PARTS.get(inside[1], inside[1])
+            where = f"the {part} before it starts at line {opened.line + 1}, column {opened.column + 1}"
+            return f"invalid YAML: {found} at an indentation that fits no level ({where})"
         at = f" that starts at line {opened.line + 1}" if opened and noticed and opened.line != noticed.line else ""
         return f"invalid YAML: {problem} (in the {_YAML_PARTS.get(inside[1], inside[1])}{at})"
     if exc.context and exc.context.startswith("while "):

@@ -146,7 +146,7 @@ def _csv_columns(path: str, header_row: list[str]) -> list[_Column]:
         if target in targets:
             raise DatasetError(path, 1, where, f"the same key as column {targets[target]!r}")
         bare = column.section == "inputs" and column.key == header.partition(":")[0]  # legal: an input
-        if bare and (hint := did_you_mean(column.key, CSV_SECTIONS[1:])):  # ground_truths, meta_data
+        if bare and (hint := did_you_mean(column.key, CSV_SECTIONS[1:], slip=True)):  # ground_truths, meta_data
             said = (
                 f"no section prefix, so it is an input (inputs.{column.key}); {hint} (a ground truth's column is"
                 " ground_truth.<key>, metadata's metadata.<key>)"
