@@ -223,8 +223,8 @@ class Runner:
         window = 2 * self.spec.max_workers
         queued = enumerate(executions())
         futures: dict[Future[DatapointOutcome], int] = {}  # in flight
-        # each finished as it finishes: wait(FIRST_COMPLETED) would install and remove a waiter on every future in
-        # flight each time one finishes, 4 % of the client's CPU in benchmarks/bench_engine.py's profile (640 datapoints, 32 workers)
+        # each future as it finishes: wait(FIRST_COMPLETED) installs and removes a waiter on every future in flight
+        # each time one finishes (4 % of the client's CPU in benchmarks/bench_engine.py's profile, 32 workers)
         ended: queue.SimpleQueue[Future[DatapointOutcome]] = queue.SimpleQueue()
 
         def submit(count: int) -> None:
