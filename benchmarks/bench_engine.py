@@ -332,9 +332,10 @@ def run_memory_child(url: str, count: int, workers: int, trace: bool = False, to
 # ----------------------------------------------------------------------------- profiling
 
 
-def profile_threads(call: Callable[[], object], top: int) -> str:
+def profile_threads(call: Callable[[], object], top: int, save: str | None = None) -> str:
     """cProfile in the calling thread and in every thread started meanwhile, timed by each thread's CPU
-    clock (``time.thread_time``), merged; top rows by own time and by cumulative time."""
+    clock (``time.thread_time``), merged; top rows by own time and by cumulative time. ``save``: a file to
+    write the merged statistics to (``pstats.Stats(save)`` reads them back)."""
     profilers: list[cProfile.Profile] = []
     lock = threading.Lock()
 
@@ -357,6 +358,8 @@ def profile_threads(call: Callable[[], object], top: int) -> str:
     for profiler in profilers:
         profiler.disable()
         stats.add(profiler)
+    if save:
+        stats.dump_stats(save)
     out = []
     for order in ("tottime", "cumulative"):
         text = io.StringIO()
@@ -404,6 +407,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--profile", action="store_true", help="profile even when every target is met")
     parser.add_argument("--profile-top", type=int, default=25, help="rows of each profile listing (default 25)")
+    parser.add_argument("--profile-save", metavar="FILE", help="write the merged CPU profile's statistics to FILE")
+    parser.add_argument("--no-profile", action="store_true", help="no profile, even when a target is missed")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--trace-memory", action="store_true", help=argparse.SUPPRESS)
@@ -512,7 +517,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f" target <= {TARGET_MEMORY_RATIO} x"
             )
 
-        if args.profile or wall_ratio > TARGET_WALL_RATIO or cpu_ms > TARGET_CPU_MS:
+        missed = wall_ratio > TARGET_WALL_RATIO or cpu_ms > TARGET_CPU_MS
+        if args.profile or args.profile_save or (missed and not args.no_profile):
             print()
             print(
                 f"cProfile of one more run of ours ({args.datapoints} datapoints), every thread, CPU time per thread"
@@ -520,7 +526,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             print(
                 profile_threads(
-                    lambda: run_ours(function, records, backend.url, args.workers, "bench-profile"), args.profile_top
+                    lambda: run_ours(function, records, backend.url, args.workers, "bench-profile"),
+                    args.profile_top,
+                    args.profile_save,
                 )
             )
         if not args.skip_memory and (args.profile or memory_missed):

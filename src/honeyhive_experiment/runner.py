@@ -41,7 +41,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Container, Coroutine, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, Protocol
@@ -208,10 +208,10 @@ class Runner:
             when read, :class:`~honeyhive_experiment.experiment.PreparedDataset`'s) are not all held at once."""
             for index, datapoint in enumerate(datapoints):
                 for trial in range(self.spec.trials):
-                    if session_id_for(self.run_id, datapoint.id, trial) not in skip:
+                    if not skip or session_id_for(self.run_id, datapoint.id, trial) not in skip:
                         yield index, datapoint, trial
 
-        # nothing to skip (all but a re-run shard): every execution runs, counted without making a session id each
+        # nothing to skip (all but a re-run shard): every execution runs, without making a session id each
         total = len(datapoints) * self.spec.trials if not skip else sum(1 for _ in executions())
         outcomes: list[DatapointOutcome | None] = [None] * total
         self.finished = outcomes  # readable while running: what an interrupt leaves behind
@@ -223,19 +223,26 @@ class Runner:
         window = 2 * self.spec.max_workers
         queued = enumerate(executions())
         futures: dict[Future[DatapointOutcome], int] = {}  # in flight
+        # each future as it finishes: wait(FIRST_COMPLETED) installs and removes a waiter on every future in flight
+        # each time one finishes (4 % of the client's CPU in benchmarks/bench_engine.py's profile, 32 workers)
+        ended: queue.SimpleQueue[Future[DatapointOutcome]] = queue.SimpleQueue()
 
         def submit(count: int) -> None:
             with signals_to_main_thread():  # a worker the pool starts here (and its threads) leaves them to us
                 for position, (index, datapoint, trial) in itertools.islice(queued, count):
-                    futures[executor.submit(self.run_one, index, datapoint, trial)] = position
+                    future = executor.submit(self.run_one, index, datapoint, trial)
+                    futures[future] = position
+                    future.add_done_callback(ended.put)
 
         try:
             submit(window)
             while futures:
-                # in steps: a signal the user's code's thread took (signals_as_usual) only trips the handler
-                finished, _ = wait(futures, timeout=_CANCEL_POLL, return_when=FIRST_COMPLETED)
-                if not finished:
+                try:  # in steps: a signal the user's code's thread took (signals_as_usual) only trips the handler
+                    finished = [ended.get(timeout=_CANCEL_POLL)]
+                except queue.Empty:
                     continue
+                while not ended.empty():
+                    finished.append(ended.get())
                 for future in finished:
                     outcome = future.result()
                     outcomes[futures.pop(future)] = outcome
@@ -311,7 +318,7 @@ class Runner:
         ids = DatapointIds(session_id, self.run_id, datapoint.dataset_id, datapoint.id)
         tracer = self.sink.tracer(ids)
         try:
-            outcome = dataclasses.replace(self._traced(index, datapoint, tracer, trial), trial=trial)
+            outcome = self._traced(index, datapoint, tracer, trial)
         except BaseException:
             tracer.discard()
             raise
@@ -322,13 +329,14 @@ class Runner:
             export = tracer.export()
             if running := tracer.threads_running():
                 self._say_running(datapoint.id, running[0])
+        changes: dict[str, Any] = {}
         if not export:  # refused, or lost after the retries: the backend has no function span, so not recorded
             refused = "refused" if export.refused else "did not take"
             error = f"HoneyHive {refused} the spans of datapoint {datapoint.id}: {export.reason}"
-            outcome = dataclasses.replace(outcome, status=OutcomeStatus.BACKEND_ERROR, error=error, exported=False)
+            changes = {"status": OutcomeStatus.BACKEND_ERROR, "error": error, "exported": False}
         # the caller's result holds what was recorded: a backend's error (quoting a request?) redacted as the function's
-        error = self.recorded.redact_known(outcome.error)
-        return dataclasses.replace(outcome, error=error, duration=time.monotonic() - started)
+        changes["error"] = self.recorded.redact_known(changes.get("error", outcome.error))
+        return dataclasses.replace(outcome, **changes, trial=trial, duration=time.monotonic() - started)
 
     def _start_session(self, datapoint: Datapoint, session_id: str, trial: int) -> None:
         metadata: dict[str, Any] = {

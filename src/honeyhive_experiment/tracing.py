@@ -184,6 +184,8 @@ def flatten(prefix: str, value: Any) -> dict[str, AttributeValue]:
     ``{"honeyhive_outputs.a.b": 1, "honeyhive_outputs.l.0": "x"}``, of the value as :func:`recordable` makes
     it (cut where it holds itself or nests too deep); None is left out."""
     out: dict[str, AttributeValue] = {}
+    if value is None or (type(value) is dict and not value):  # most of a span's sections: nothing to walk
+        return out
     _flatten_into(out, prefix, recordable(value).value)
     return out
 
