@@ -1036,9 +1036,10 @@ def _listed(items: Sequence[str], most: int = 5) -> str:
     return ", ".join(shown) + (f" and {len(items) - most} more" if len(items) > most else "")
 
 
-def _crashed(crashed: Crashes, ids: Sequence[str]) -> str:
+def _crashed(crashed: Crashes, ids: Iterable[str]) -> str:
     """The function's errors on ``ids`` in words: per kind (up to three), on how many and where, and the first one's
     message; those of ``ids`` of no kind (a run whose errors only its spans hold) by id."""
+    ids = dict.fromkeys(ids)
     kinds = [(kind, message, [row for i, row in rows.items() if i in ids]) for kind, (message, rows) in crashed.items()]
     known = {i for _, rows in crashed.values() for i in rows}
     kinds = [kind for kind in [*kinds, ("a function error", "", [i for i in ids if i not in known])] if kind[2]]
@@ -1241,9 +1242,9 @@ def decide(
             f" {policy.allow_failed})"
         )
     elif failed:  # the backend fails a datapoint outside a passing range, or whose function errored: said apart
-        crashed = crashed or {}
-        errored = [i for i in dict.fromkeys(i for _, rows in crashed.values() for i in rows) if i not in new_errors]
-        if ranges := [i for i in failed if i not in errored and i not in new_errors]:
+        crashed, new = crashed or {}, set(new_errors)
+        errored = {i: None for _, rows in crashed.values() for i in rows if i not in new}
+        if ranges := [i for i in failed if i not in errored and i not in new]:
             reasons.append(f"{len(ranges)} datapoint(s) failed their passing ranges")
         if errored:  # the new ones are said apart (broken)
             again = ", as in the baseline" if comparison is not None else ""
