@@ -1101,6 +1101,18 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ("4 of 10 datapoint(s) failed, within the tolerance (verdict.allow_failed: 4)",),
     ),
     (
+        "three kinds of error are all said; a new crash no kind holds (only its span has the error) by its id",
+        lambda: judge(
+            summary(IDS[6:], [*CRASHED_IDS, "EXT-9"]),
+            comparison(delta()),
+            new_errors=[*CRASHED_IDS, "EXT-9"],
+            crashed=CRASHED,
+        ),
+        Verdict.FAIL,
+        (f"5 datapoint(s) {NEWLY} {KEY_ERRORS}; {TIMEOUTS}; a function error on 1 (EXT-9)",),
+        (),
+    ),
+    (
         "many kinds of error: three said, and how many more on how many datapoints",
         lambda: judge(summary(IDS[11:], IDS[:11]), crashed=MANY_KINDS),
         Verdict.FAIL,
