@@ -183,7 +183,7 @@ def _grouped(errors: Iterable[tuple[str, str, str, str]]) -> dict[str, dict[str,
     error and the datapoints, in input order; a datapoint once per kind (with trials, its trials are one)."""
     kinds: dict[str, dict[str, tuple[str, dict[str, None]]]] = {}
     for who, kind, error, datapoint in errors:
-        kinds.setdefault(who, {}).setdefault(kind, (error, {}))[1][datapoint] = None
+        kinds.setdefault(who, {}).setdefault(kind, (error, {}))[1].setdefault(datapoint)
     return kinds
 
 

@@ -804,7 +804,9 @@ TIMEOUTS = "timeout on 1 (EXT-2): did not return within 10 s"
 NEWLY = "newly errored (not in the baseline; verdict.allow_failed does not tolerate that):"
 MANY_KINDS = {  # beyond the three kinds said, and a kind beyond the five rows said; rows of files apart kept whole
     "E0 at a.py:1": ("", {i: f"{'ab'[n % 2]}.jsonl:{n + 1}" for n, i in enumerate(IDS[:7])}),
-    **{f"E{n} at a.py:{n + 1}": ("m", {IDS[6 + n]: f"b.jsonl:{7 + n}"}) for n in range(1, 5)},
+    "E1 at a.py:2": ("m", {"EXT-7": "c:d.jsonl:8", "EXT-8": "c:d.jsonl:9"}),  # a file whose name has a colon
+    "E2 at a.py:3": ("m", {"EXT-9": "b.jsonl:10"}),
+    "E3 at a.py:4": ("m", {"EXT-10": "b.jsonl:11"}),
 }
 RENAMED = (
     "accuracy's gate could not be checked: the function's event was 'answer' in the baseline and 'respond' now:"
@@ -1118,7 +1120,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         Verdict.FAIL,
         (
             "11 datapoint(s) errored: E0 at a.py:1 on 7 (a.jsonl:1, b.jsonl:2, a.jsonl:3, b.jsonl:4, a.jsonl:5 and 2"
-            " more); E1 at a.py:2 on 1 (b.jsonl:8): m; E2 at a.py:3 on 1 (b.jsonl:9): m; 2 other kind(s) on 2",
+            " more); E1 at a.py:2 on 2 (c:d.jsonl:8, :9): m; E2 at a.py:3 on 1 (b.jsonl:10): m; 1 other kind(s) on 1",
         ),
         (),
     ),
