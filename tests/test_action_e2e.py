@@ -145,7 +145,7 @@ def test_exit_codes_follow_the_verdict(world: World) -> None:
     assert outputs["failed"] == "3"
     assert "Failed" in summary
     # a red job says why in its log: one ::error:: line per reason
-    assert "::error::verdict fail: 3 datapoint(s) failed their passing ranges or errored" in failed.stdout
+    assert "::error::verdict fail: 3 datapoint(s) failed their passing ranges" in failed.stdout
 
     bad_config = world.root / ".honeyhive" / "broken.yml"
     bad_config.write_text(

@@ -121,6 +121,7 @@ from honeyhive_experiment.verdict import (
     assess_comparison,
     assess_gates,
     boolean_metrics,
+    crashes,
     decide,
     evaluator_errors,
     evaluator_warnings,
@@ -528,6 +529,7 @@ def judge(
             left = {m: (old_left.get(m, {}), new_left.get(m, {})) for m in {**old_left, **new_left}}
     nones = returned_none(result.outcomes).keys()  # said as the run's warnings: the metrics they leave say why
     judged = [*config.passing_ranges, *config.gate]  # their missing values are reasons, not warnings
+    places = dataset.places({o.datapoint_id for o in result.outcomes if o.status != "ok" or o.evaluator_failures})
     decision = decide(
         result.summary,
         comparison,
@@ -539,6 +541,7 @@ def judge(
         gate_assessment=gate_assessment,
         unrecorded=result.unrecorded,
         new_errors=new_errors,
+        crashed=crashes(result.outcomes, places),
         compare=config.baseline.strategy is not BaselineStrategy.NONE,
         strings=string_values(result.outcomes, judged),
         partly=partly_missing(result.outcomes, judged),
@@ -614,7 +617,7 @@ def judge(
         outcomes=result.outcomes,
         notes=(*notes, *trend_notes),
         inputs_by_datapoint={dp.id: dp.inputs for dp in dataset.datapoints},
-        places=dataset.places({o.datapoint_id for o in result.outcomes if o.status != "ok" or o.evaluator_failures}),
+        places=places,
         metrics=metrics,
         trend=trend,
         assessment=assessment,

@@ -18,7 +18,8 @@
      and a gate the comparison never paired: both runs have the metric, but on events
      of different names (a renamed function), and the backend pairs metrics on ``(metric_name, event_name)``.
   2. **The backend's result reports failure**: ``success: false``, or datapoints in ``failed`` — unless
-     ``verdict.allow_failed`` tolerates that many failed datapoints (the reasons say so).
+     ``verdict.allow_failed`` tolerates that many failed datapoints (the reasons say so). Those that failed a passing
+     range and those whose function errored are said apart, the errors by exception and line, with their rows.
   3. **A gate is crossed** on the backend's comparison: a metric got worse past a bound (by more than float
      rounding: a change exactly at the bound, 90% to 85% with ``max_drop: 0.05``, holds). The gate's change is
      tested one-sided in the worse direction, Holm-corrected over the gated metrics only, and its p-value is said
@@ -76,6 +77,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PASS_FAIL",
     "Bounds",
+    "Crashes",
     "Crossed",
     "Decision",
     "EvaluatorErrors",
@@ -83,6 +85,7 @@ __all__ = [
     "assess_comparison",
     "assess_gates",
     "boolean_metrics",
+    "crashes",
     "crossed",
     "decide",
     "did",
@@ -175,18 +178,23 @@ class EvaluatorErrors:
         return "; ".join(f"{who} on {count} ({why})" for count, who, why in said) or self.first
 
 
+def _grouped(errors: Iterable[tuple[str, str, str, str]]) -> dict[str, dict[str, tuple[str, dict[str, None]]]]:
+    """Of ``(who, kind, error, datapoint)``, per who (an evaluator; the function), per kind of its errors: the first
+    error and the datapoints, in input order; a datapoint once per kind (with trials, its trials are one)."""
+    kinds: dict[str, dict[str, tuple[str, dict[str, None]]]] = {}
+    for who, kind, error, datapoint in errors:
+        kinds.setdefault(who, {}).setdefault(kind, (error, {}))[1].setdefault(datapoint)
+    return kinds
+
+
 def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, EvaluatorErrors]:
     """Per evaluator name, the datapoints it raised on, of those its evaluators ran on (the function returned),
     from the run's own outcomes, in input order. With trials the datapoint stays the unit: one that raised on any
     of its trials counts once."""
-    kinds: dict[str, dict[str, tuple[str, set[str]]]] = {}  # per evaluator, per kind: its first error, datapoints
-    evaluated: set[str] = set()
-    for outcome in outcomes:
-        if outcome.status == "ok":
-            evaluated.add(outcome.datapoint_id)
-        for failure in outcome.evaluator_failures:
-            kind = kinds.setdefault(failure.evaluator, {}).setdefault(did(failure.error), (failure.error, set()))
-            kind[1].add(outcome.datapoint_id)
+    outcomes = list(outcomes)
+    evaluated = {outcome.datapoint_id for outcome in outcomes if outcome.status == "ok"}
+    errors = ((e.evaluator, did(e.error), e.error, o.datapoint_id) for o in outcomes for e in o.evaluator_failures)
+    kinds = _grouped(errors)
     found: dict[str, EvaluatorErrors] = {}
     for name, of_kinds in kinds.items():
         first = next(iter(of_kinds.values()))[0]  # its first error is its first kind's
@@ -194,6 +202,27 @@ def evaluator_errors(outcomes: Iterable[DatapointOutcome]) -> dict[str, Evaluato
         counted = tuple((len(ids), error) for error, ids in of_kinds.values()) if len(of_kinds) > 1 else ()
         found[name] = EvaluatorErrors(len(raised), first, len(evaluated), counted)
     return found
+
+
+Crashes = Mapping[str, tuple[str, Mapping[str, str]]]
+"""The function's errors in a run (:func:`crashes`): per kind (``KeyError at app.py:61``; ``timeout``), the first one's
+message and the datapoints, each with where it is shown (its dataset row, else its id), in input order."""
+
+
+def crashes(outcomes: Iterable[DatapointOutcome], places: Mapping[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
+    """The datapoints whose function raised or timed out in the run's own ``outcomes``, grouped by the exception's
+    type and the user's line it was raised at (every timeout one kind), as :data:`Crashes`, each message by its
+    words within 40 characters (``excerpt``: a secret quoted whole or not at all); ``places``: where the datapoints
+    are in the dataset file (``data/q.jsonl:6``)."""
+    kinds = _grouped(
+        ("", *(error.partition(": ")[::2] if o.status == "function_error" else ("timeout", error)), o.datapoint_id)
+        for o in outcomes
+        if o.status in ("function_error", "timeout") and (error := o.error) is not None
+    )
+    return {
+        kind: (excerpt(message), {i: places.get(i, i) for i in ids})
+        for kind, (message, ids) in kinds.get("", {}).items()
+    }
 
 
 def did(error: str) -> str:
@@ -998,6 +1027,28 @@ def _in_trials(some: Sequence[tuple[int, int]], missing: int) -> str:
     return f" ({them}in some of their trials)"
 
 
+def _listed(items: Sequence[str], most: int = 5) -> str:
+    """``items``, the first ``most`` of them by name (a row of the file the one before is of by its line alone:
+    ``data/q.jsonl:6, :7``) and how many more."""
+    shown = [
+        f":{row.rpartition(':')[2]}" if i and row.rpartition(":")[0] == items[i - 1].rpartition(":")[0] != "" else row
+        for i, row in enumerate(items[:most])
+    ]
+    return ", ".join(shown) + (f" and {len(items) - most} more" if len(items) > most else "")
+
+
+def _crashed(crashed: Crashes, ids: Iterable[str]) -> str:
+    """The function's errors on ``ids`` in words: per kind (up to three), on how many and where, and the first one's
+    message; those of ``ids`` of no kind (a run whose errors only its spans hold) by id."""
+    ids = dict.fromkeys(ids)
+    kinds = [(kind, message, [row for i, row in rows.items() if i in ids]) for kind, (message, rows) in crashed.items()]
+    known = {i for _, rows in crashed.values() for i in rows}
+    kinds = [kind for kind in [*kinds, ("a function error", "", [i for i in ids if i not in known])] if kind[2]]
+    said = [f"{kind} on {len(rows)} ({_listed(rows)})" + (f": {why}" if why else "") for kind, why, rows in kinds]
+    others = len({row for _, _, rows in kinds[3:] for row in rows})
+    return "; ".join(said[:3]) + (f"; {len(said) - 3} other kind(s) on {others}" if len(said) > 3 else "")
+
+
 def _said(name: str, raised: EvaluatorErrors) -> tuple[str, str]:
     """Evaluator ``name``'s errors as the verdict says them: what it did on the datapoints, and why; of more than
     one kind, each kind on how many."""
@@ -1045,6 +1096,7 @@ def broken(
     policy: VerdictConfig,
     unrecorded: Mapping[str, str] | None = None,
     new_errors: Sequence[str] = (),
+    crashed: Crashes | None = None,
     tolerance: str = "verdict.allow_evaluator_errors",
     strings: Mapping[str, str] | None = None,
     partly: Mapping[str, Mapping[str, tuple[int, int]]] | None = None,
@@ -1104,10 +1156,9 @@ def broken(
             f" judged ({next(iter(unrecorded.values()))})"
         )
     if new_errors:
-        shown = ", ".join(new_errors[:5]) + (f" and {len(new_errors) - 5} more" if len(new_errors) > 5 else "")
         reasons.append(
-            f"{len(new_errors)} datapoint(s) newly raised errors: their function raised in this run and not in the"
-            f" baseline ({shown}); verdict.allow_failed does not tolerate new crashes"
+            f"{len(new_errors)} datapoint(s) newly errored (not in the baseline; verdict.allow_failed does not tolerate"
+            f" that): {_crashed(crashed or {}, new_errors)}"
         )
     for name, raised in errors.items():
         if name in blamed:
@@ -1136,6 +1187,7 @@ def decide(
     gate_assessment: Mapping[MetricKey | str, Assessment] | None = None,
     unrecorded: Mapping[str, str] | None = None,
     new_errors: Sequence[str] = (),
+    crashed: Crashes | None = None,
     compare: bool = True,
     strings: Mapping[str, str] | None = None,
     partly: Mapping[str, Mapping[str, tuple[int, int]]] | None = None,
@@ -1149,7 +1201,8 @@ def decide(
     ``ranged`` names the metrics with a passing range; ``errors`` are the evaluators' errors in this run
     (:func:`evaluator_errors`); ``gate_assessment`` is :func:`assess_gates` of ``comparison``; ``unrecorded``, by
     datapoint id, the error of each dataset row the backend never recorded (its session, outputs or spans);
-    ``new_errors`` the datapoints whose function raised in this run and not in the baseline; ``strings`` the judged
+    ``new_errors`` the datapoints whose function raised in this run and not in the baseline; ``crashed`` the function's
+    errors (:func:`crashes`), which the reasons name (the new ones apart); ``strings`` the judged
     metrics whose values in this run are strings (:func:`string_values`); ``partly`` the judged metrics' datapoints
     with a value in some of their trials only (:func:`partly_missing`); ``booleans`` the gated metrics whose values
     in this run are booleans (:func:`boolean_metrics`: with trials the backend's values are means, no longer
@@ -1173,6 +1226,7 @@ def decide(
         policy=policy,
         unrecorded=unrecorded,
         new_errors=new_errors,
+        crashed=crashed,
         strings=strings,
         partly=partly,
         none_everywhere=none_everywhere,
@@ -1188,8 +1242,14 @@ def decide(
             f"{len(failed)} of {total} datapoint(s) failed, within the tolerance (verdict.allow_failed:"
             f" {policy.allow_failed})"
         )
-    elif failed:
-        reasons.append(f"{len(failed)} datapoint(s) failed their passing ranges or errored")
+    elif failed:  # the backend fails a datapoint outside a passing range, or whose function errored: said apart
+        crashed, new = crashed or {}, set(new_errors)
+        errored = {i: None for _, rows in crashed.values() for i in rows if i not in new}
+        if ranges := [i for i in failed if i not in errored and i not in new]:
+            reasons.append(f"{len(ranges)} datapoint(s) failed their passing ranges")
+        if errored:  # the new ones are said apart (broken)
+            again = ", as in the baseline" if comparison is not None else ""
+            reasons.append(f"{len(errored)} datapoint(s) errored{again}: {_crashed(crashed, errored)}")
     elif not result.success:
         reasons.append(result.error or "the backend reported the run as not successful")
     # the gates are judged whatever else failed: a crossed one is said now, not after the other reasons are fixed

@@ -17,7 +17,7 @@ import pytest
 from honeyhive_experiment import run_config
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.connection import HTTP_URL_EXPECTED
-from tests.quickstart import IN_A_FOLDER, copy_quickstart, monorepo
+from tests.quickstart import IN_A_FOLDER, copy_quickstart, git, init_repository, monorepo, set_answers
 
 pytestmark = pytest.mark.integration
 
@@ -776,3 +776,55 @@ def test_a_command_reads_the_experiment_file_once(
     code = main([command, *extra, "-C", str(quickstart), "--html", str(quickstart.parent / "report.html")], environ={})
     assert code == 0, capsys.readouterr()
     assert len(opened) == 1, opened
+
+
+CRASHING = """\
+    if "refund" in question.lower() or "invoice" in question.lower():
+        raise KeyError("price_table")
+    if "export" in question.lower():
+        time.sleep(2)  # past the experiment's timeout
+"""
+
+
+def test_the_reasons_name_what_the_function_raised_and_where_new_crashes_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The reasons (the first thing a reviewer reads, and the log's ``verdict fail:`` lines) said '4 datapoint(s)
+    failed their passing ranges or errored', and with a baseline listed the new crashes' ids alone: now each
+    exception with its line, how many and which rows, a failed passing range counted apart, the new crashes once."""
+    repo = copy_quickstart(tmp_path / "repo", questions=7)  # rows 6 and 7: an invoice, a refund
+    config = repo / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("timeout: 10", "timeout: 0.5"), encoding="utf-8")
+    init_repository(repo)
+    app = repo / "support_bot" / "app.py"
+    clean = app.read_text(encoding="utf-8")
+    asked = '    question = datapoint["inputs"]["question"]\n'
+    crashing = clean.replace(asked, asked + CRASHING)
+    line = next(n for n, text in enumerate(crashing.splitlines(), 1) if "price_table" in text)
+    key_errors = f"KeyError at support_bot/app.py:{line} on 2 (data/questions.jsonl:6, :7): 'price_table'"
+    timeout = "timeout on 1 (data/questions.jsonl:5): did not return within 0.5 s"
+
+    app.write_text(crashing, encoding="utf-8")
+    set_answers(repo, {"delete account": "I do not know."})  # row 4 fails its passing ranges
+    crashing = app.read_text(encoding="utf-8")
+    git(repo, "commit", "-qam", "crash")
+    code, out, report = _run(repo, capsys)  # no baseline yet
+    assert code == 1, out
+    assert report["reasons"] == [
+        "1 datapoint(s) failed their passing ranges",
+        f"3 datapoint(s) errored: {timeout}; {key_errors}",
+    ]
+    assert f"  - 3 datapoint(s) errored: {timeout}; {key_errors}" in out
+
+    app.write_text(clean, encoding="utf-8")
+    git(repo, "commit", "-qam", "fixed")
+    assert _run(repo, capsys)[0] == 0  # the baseline
+    app.write_text(crashing, encoding="utf-8")
+    git(repo, "commit", "-qam", "crash again")
+    code, out, report = _run(repo, capsys)
+    assert code == 1, out
+    assert report["reasons"] == [
+        "3 datapoint(s) newly errored (not in the baseline; verdict.allow_failed does not tolerate that):"
+        f" {timeout}; {key_errors}",
+        "1 datapoint(s) failed their passing ranges",
+    ]

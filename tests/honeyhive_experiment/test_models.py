@@ -724,7 +724,8 @@ def test_unknown_fields_are_kept_and_change_nothing_known(
     ("metadata", "status", "error"),
     [
         pytest.param({"datapoint_id": "d"}, OutcomeStatus.OK, None, id="ok"),
-        pytest.param({"error": timeout_error(0.5)}, OutcomeStatus.TIMEOUT, "timed out after 0.5 s", id="timeout"),
+        pytest.param({"error": timeout_error(0.5)}, OutcomeStatus.TIMEOUT, "did not return within 0.5 s", id="timeout"),
+        pytest.param({"error": "timed out after 5 s"}, OutcomeStatus.TIMEOUT, None, id="an-older-runs-timeout"),
         pytest.param({"error": "TimeoutError: slow API"}, OutcomeStatus.FUNCTION_ERROR, None, id="raised-timeout"),
         pytest.param({"error": "ValueError: x"}, OutcomeStatus.FUNCTION_ERROR, "ValueError: x", id="raised"),
     ],

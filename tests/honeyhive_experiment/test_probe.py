@@ -187,4 +187,4 @@ def test_the_function_is_given_the_experiments_timeout() -> None:
             _probe(exact, function=hangs, timeout=0.05)
     finally:
         release.set()
-    assert str(raised.value) == f"probing {WHERE} (id EXT-first): function 'hangs' timed out after 0.05 s"
+    assert str(raised.value) == f"probing {WHERE} (id EXT-first): function 'hangs' did not return within 0.05 s"

@@ -115,7 +115,7 @@ def test_faults_are_recorded_and_the_run_completes_with_the_right_counts(
     assert outcome["raise"].metrics == {}
 
     assert outcome["hang"].status is OutcomeStatus.TIMEOUT
-    assert outcome["hang"].error == f"timed out after {TIMEOUT:g} s"
+    assert outcome["hang"].error == f"did not return within {TIMEOUT:g} s"
     assert outcome["hang"].metrics == {}
 
     assert outcome["text"].status is OutcomeStatus.OK
@@ -162,7 +162,7 @@ def test_faults_are_recorded_and_the_run_completes_with_the_right_counts(
     # what the backend stored for the faulty datapoints
     events = {(e["metadata"]["datapoint_id"], e["event_type"]): e for e in hh.iter_run_events(result.run_id)}
     assert events[ids["raise"], "chain"]["error"] == "RuntimeError: user bug"
-    assert events[ids["hang"], "chain"]["error"] == f"timed out after {TIMEOUT:g} s"
+    assert events[ids["hang"], "chain"]["error"] == f"did not return within {TIMEOUT:g} s"
     assert events[ids["raise"], "session"]["metadata"]["error"] == "RuntimeError: user bug"
     assert events[ids["text"], "session"]["outputs"] == {"result": "plain text"}
     assert events[ids["text"], "chain"]["outputs"] == {"result": "plain text"}
@@ -199,7 +199,7 @@ def test_an_async_function_past_the_timeout_is_cancelled_and_recorded(
         ingestion_timeout=10.0,
     )
     assert [o.status for o in result.outcomes] == [OutcomeStatus.OK, OutcomeStatus.OK, OutcomeStatus.TIMEOUT]
-    assert result.outcomes[2].error == f"timed out after {TIMEOUT:g} s"
+    assert result.outcomes[2].error == f"did not return within {TIMEOUT:g} s"
     assert result.summary.failed == [dataset.datapoints[2].id]
     assert sorted(result.summary.passed) == sorted(dp.id for dp in dataset.datapoints[:2])
     # the coroutine was cancelled, not left running on its thread
@@ -260,10 +260,11 @@ def test_an_async_function_that_blocks_the_loop_for_good_times_out_and_so_does_t
         stuck_app, dataset, client=hh, name="async-stuck", max_workers=1, timeout=TIMEOUT, ingestion_timeout=10.0
     )
     hang, waiting = result.outcomes
-    assert (hang.status, hang.error) == (OutcomeStatus.TIMEOUT, f"timed out after {TIMEOUT:g} s")
+    assert (hang.status, hang.error) == (OutcomeStatus.TIMEOUT, f"did not return within {TIMEOUT:g} s")
     assert waiting.status is OutcomeStatus.TIMEOUT  # the run ends: waiting for the loop is not waiting for ever
     assert waiting.error == (
-        f"timed out after {TIMEOUT:g} s waiting for the event loop (held longer than that by async code that blocks it)"
+        f"did not return within {TIMEOUT:g} s waiting for the event loop (held longer than that by async code that"
+        " blocks it)"
     )
     assert sorted(result.summary.failed) == sorted(dp.id for dp in dataset.datapoints)
     never_set.set()  # the loop goes on: the datapoint given up on is not run behind the run's back

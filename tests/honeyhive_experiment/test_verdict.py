@@ -17,16 +17,24 @@ from hypothesis import strategies as st
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, VerdictConfig
 from honeyhive_experiment.efficiency import OUTSIDE
 from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonResult
-from honeyhive_experiment.models.outcomes import RETURNED_NONE, DatapointOutcome, EvaluatorFailure, OutcomeStatus
+from honeyhive_experiment.models.outcomes import (
+    RETURNED_NONE,
+    DatapointOutcome,
+    EvaluatorFailure,
+    OutcomeStatus,
+    timeout_error,
+)
 from honeyhive_experiment.significance import Change, describe
 from honeyhive_experiment.verdict import (
     PASS_FAIL,
+    Crashes,
     Decision,
     EvaluatorErrors,
     Verdict,
     assess_comparison,
     assess_gates,
     boolean_metrics,
+    crashes,
     decide,
     did,
     evaluator_errors,
@@ -133,6 +141,7 @@ def judge(
     errors: dict[str, EvaluatorErrors] | None = None,
     policy: VerdictConfig | None = None,
     new_errors: Sequence[str] = (),
+    crashed: Crashes | None = None,
     compare: bool = True,
     strings: dict[str, str] | None = None,
     booleans: frozenset[str] = frozenset(),
@@ -152,6 +161,7 @@ def judge(
         policy=policy,
         gate_assessment=gated,
         new_errors=new_errors,
+        crashed=crashed,
         compare=compare,
         strings=strings,
         booleans=booleans,
@@ -389,7 +399,7 @@ CASES: list[tuple[str, Callable[[], Decision], Verdict, Sequence[str]]] = [
             new_errors=IDS[:2],
         ),
         Verdict.FAIL,
-        ["2 datapoint(s) newly raised errors", "EXT-0, EXT-1", "allow_failed does not tolerate new crashes"],
+        ["2 datapoint(s) newly errored", "allow_failed does not tolerate that", "on 2 (EXT-0, EXT-1)"],
     ),
     (
         "old crashes within allow_failed pass",
@@ -401,7 +411,7 @@ CASES: list[tuple[str, Callable[[], Decision], Verdict, Sequence[str]]] = [
         "many new crashes are named up to five",
         lambda: judge(summary(), comparison(delta()), new_errors=IDS[:7]),
         Verdict.FAIL,
-        ["7 datapoint(s) newly raised errors", "EXT-4 and 2 more"],
+        ["7 datapoint(s) newly errored", "EXT-4 and 2 more"],
     ),
     (
         "a drop within the gate passes",
@@ -784,6 +794,20 @@ PERCENT_GATE = (
     " (percentage points, as the report shows its change) write max_drop: 0.05"
 )
 TONE_WARNING = "evaluator tone raised on 3 datapoint(s): KeyError: 'answer'"
+CRASHED = {  # the function's errors as crashes() groups them: three rows of a file, and a timeout of a row without one
+    "KeyError at app.py:61": ("'price_table'", {"EXT-0": "q.jsonl:1", "EXT-1": "q.jsonl:2", "EXT-5": "q.jsonl:6"}),
+    "timeout": ("did not return within 10 s", {"EXT-2": "EXT-2"}),
+}
+CRASHED_IDS = ["EXT-0", "EXT-1", "EXT-2", "EXT-5"]
+KEY_ERRORS = "KeyError at app.py:61 on 3 (q.jsonl:1, :2, :6): 'price_table'"
+TIMEOUTS = "timeout on 1 (EXT-2): did not return within 10 s"
+NEWLY = "newly errored (not in the baseline; verdict.allow_failed does not tolerate that):"
+MANY_KINDS = {  # beyond the three kinds said, and a kind beyond the five rows said; rows of files apart kept whole
+    "E0 at a.py:1": ("", {i: f"{'ab'[n % 2]}.jsonl:{n + 1}" for n, i in enumerate(IDS[:7])}),
+    "E1 at a.py:2": ("m", {"EXT-7": "c:d.jsonl:8", "EXT-8": "c:d.jsonl:9"}),  # a file whose name has a colon
+    "E2 at a.py:3": ("m", {"EXT-9": "b.jsonl:10"}),
+    "E3 at a.py:4": ("m", {"EXT-10": "b.jsonl:11"}),
+}
 RENAMED = (
     "accuracy's gate could not be checked: the function's event was 'answer' in the baseline and 'respond' now:"
     " HoneyHive pairs metrics by the function's name; keep the name, or compare against a run with the new name"
@@ -825,7 +849,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         "comparisons off: a failed datapoint fails",
         lambda: judge(summary(IDS[1:], IDS[:1]), compare=False),
         Verdict.FAIL,
-        ("1 datapoint(s) failed their passing ranges or errored",),
+        ("1 datapoint(s) failed their passing ranges",),
         (),
     ),
     (
@@ -877,7 +901,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         "a failed datapoint",
         lambda: judge(summary(IDS[1:], IDS[:1])),
         Verdict.FAIL,
-        ("1 datapoint(s) failed their passing ranges or errored",),
+        ("1 datapoint(s) failed their passing ranges",),
         (),
     ),
     (
@@ -1010,19 +1034,93 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         "five new crashes are all named",
         lambda: judge(summary(), comparison(delta()), new_errors=IDS[:5]),
         Verdict.FAIL,
-        (
-            "5 datapoint(s) newly raised errors: their function raised in this run and not in the baseline (EXT-0,"
-            " EXT-1, EXT-2, EXT-3, EXT-4); verdict.allow_failed does not tolerate new crashes",
-        ),
+        (f"5 datapoint(s) {NEWLY} a function error on 5 (EXT-0, EXT-1, EXT-2, EXT-3, EXT-4)",),
         (),
     ),
     (
         "six new crashes: five named and one more",
         lambda: judge(summary(), comparison(delta()), new_errors=IDS[:6]),
         Verdict.FAIL,
+        (f"6 datapoint(s) {NEWLY} a function error on 6 (EXT-0, EXT-1, EXT-2, EXT-3, EXT-4 and 1 more)",),
+        (),
+    ),
+    (
+        "the function's errors without a baseline: by exception and line, with their rows",
+        lambda: judge(summary(IDS[6:], CRASHED_IDS), crashed=CRASHED),
+        Verdict.FAIL,
+        (f"4 datapoint(s) errored: {KEY_ERRORS}; {TIMEOUTS}",),
+        (),
+    ),
+    (
+        "the function's errors beside failed ranges, without a baseline: each said with its count",
+        lambda: judge(summary(IDS[7:], [*CRASHED_IDS, "EXT-6", "EXT-4"]), crashed=CRASHED),
+        Verdict.FAIL,
+        ("2 datapoint(s) failed their passing ranges", f"4 datapoint(s) errored: {KEY_ERRORS}; {TIMEOUTS}"),
+        (),
+    ),
+    (
+        "one kind of error",
+        lambda: judge(
+            summary(IDS[6:], ["EXT-0", "EXT-1", "EXT-5"]), crashed={k: v for k, v in CRASHED.items() if k != "timeout"}
+        ),
+        Verdict.FAIL,
+        (f"3 datapoint(s) errored: {KEY_ERRORS}",),
+        (),
+    ),
+    (
+        "new crashes with a baseline: said once, by exception and line, whatever allow_failed tolerates",
+        lambda: judge(
+            summary(IDS[6:], CRASHED_IDS),
+            comparison(delta()),
+            new_errors=CRASHED_IDS,
+            crashed=CRASHED,
+            policy=VerdictConfig(allow_failed=1),
+        ),
+        Verdict.FAIL,
+        (f"4 datapoint(s) {NEWLY} {KEY_ERRORS}; {TIMEOUTS}",),
+        (),
+    ),
+    (
+        "new and old crashes and failed ranges with a baseline: each said apart",
+        lambda: judge(
+            summary(IDS[7:], [*CRASHED_IDS, "EXT-6"]), comparison(delta()), new_errors=["EXT-2"], crashed=CRASHED
+        ),
+        Verdict.FAIL,
         (
-            "6 datapoint(s) newly raised errors: their function raised in this run and not in the baseline (EXT-0,"
-            " EXT-1, EXT-2, EXT-3, EXT-4 and 1 more); verdict.allow_failed does not tolerate new crashes",
+            f"1 datapoint(s) {NEWLY} {TIMEOUTS}",
+            "1 datapoint(s) failed their passing ranges",
+            f"3 datapoint(s) errored, as in the baseline: {KEY_ERRORS}",
+        ),
+        (),
+    ),
+    (
+        "old crashes within allow_failed: a warning, counted",
+        lambda: judge(
+            summary(IDS[6:], CRASHED_IDS), comparison(delta()), crashed=CRASHED, policy=VerdictConfig(allow_failed=4)
+        ),
+        Verdict.PASS,
+        ("6 of 10 datapoints passed; the others failed within verdict.allow_failed",),
+        ("4 of 10 datapoint(s) failed, within the tolerance (verdict.allow_failed: 4)",),
+    ),
+    (
+        "three kinds of error are all said; a new crash no kind holds (only its span has the error) by its id",
+        lambda: judge(
+            summary(IDS[6:], [*CRASHED_IDS, "EXT-9"]),
+            comparison(delta()),
+            new_errors=[*CRASHED_IDS, "EXT-9"],
+            crashed=CRASHED,
+        ),
+        Verdict.FAIL,
+        (f"5 datapoint(s) {NEWLY} {KEY_ERRORS}; {TIMEOUTS}; a function error on 1 (EXT-9)",),
+        (),
+    ),
+    (
+        "many kinds of error: three said, and how many more on how many datapoints",
+        lambda: judge(summary(IDS[11:], IDS[:11]), crashed=MANY_KINDS),
+        Verdict.FAIL,
+        (
+            "11 datapoint(s) errored: E0 at a.py:1 on 7 (a.jsonl:1, b.jsonl:2, a.jsonl:3, b.jsonl:4, a.jsonl:5 and 2"
+            " more); E1 at a.py:2 on 2 (c:d.jsonl:8, :9): m; E2 at a.py:3 on 1 (b.jsonl:10): m; 1 other kind(s) on 1",
         ),
         (),
     ),
@@ -1107,7 +1205,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         lambda: judge(summary(IDS[:8], IDS[8:]), comparison(delta(improved=0, degraded=6)), gates=GATE_PCT),
         Verdict.FAIL,
         (
-            "4 datapoint(s) failed their passing ranges or errored",
+            "4 datapoint(s) failed their passing ranges",
             "accuracy got worse by 8.0% (gate: at most 5%): 6 of 12 worse, p = 0.016",
         ),
         (),
@@ -1786,7 +1884,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
             left_out={"cost_usd": left(0, 4)},
         ),
         Verdict.FAIL,
-        ("4 datapoint(s) failed their passing ranges or errored",),
+        ("4 datapoint(s) failed their passing ranges",),
         (),
     ),
     (
@@ -2642,7 +2740,7 @@ TRIALS: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[
         Verdict.FAIL,
         (
             f"accuracy has a passing range but no value on 1 of the datapoints the backend passed: {NOTHING}",
-            "1 datapoint(s) failed their passing ranges or errored",
+            "1 datapoint(s) failed their passing ranges",
         ),
         (),
     ),
@@ -3106,6 +3204,33 @@ def test_no_values_name_the_metric_and_its_value_as_the_table_shows_them_once_pe
     rule: str, compared: RunComparisonResult, arguments: dict[str, Any], warnings: list[str]
 ) -> None:
     assert no_values(compared, ["accuracy", "quality"], **arguments) == warnings
+
+
+def test_crashes_groups_the_functions_errors_by_exception_and_line() -> None:
+    def crashed(i: int, status: OutcomeStatus, error: str | None, trial: int = 0) -> DatapointOutcome:
+        return DatapointOutcome(i, f"EXT-{i}", f"s{i}-{trial}", status, error=error, trial=trial)
+
+    outcomes = [
+        crashed(0, OutcomeStatus.FUNCTION_ERROR, "KeyError at app.py:61: 'price_table'"),
+        crashed(1, OutcomeStatus.TIMEOUT, timeout_error(10)),
+        crashed(2, OutcomeStatus.FUNCTION_ERROR, "KeyError at app.py:61: 'other'"),  # the first one's message is said
+        crashed(2, OutcomeStatus.FUNCTION_ERROR, "KeyError at app.py:61: 'other'", trial=1),  # a datapoint once
+        crashed(3, OutcomeStatus.FUNCTION_ERROR, "ValueError: bad key " + "x" * 41),  # no place known; cut by words
+        crashed(4, OutcomeStatus.FUNCTION_ERROR, "TypeError: " + "y" * 40),  # 40 characters: whole
+        crashed(5, OutcomeStatus.FUNCTION_ERROR, "StopIteration at app.py:3"),  # no message
+        crashed(6, OutcomeStatus.TIMEOUT, "timed out after 5 s waiting for the event loop"),  # an older run's
+        crashed(7, OutcomeStatus.OK, None),
+        crashed(8, OutcomeStatus.BACKEND_ERROR, "session not started: HTTP 500"),  # never recorded: another reason
+        crashed(9, OutcomeStatus.FUNCTION_ERROR, None),
+    ]
+    assert crashes(outcomes, {"EXT-0": "q.jsonl:1", "EXT-1": "q.jsonl:2"}) == {
+        "KeyError at app.py:61": ("'price_table'", {"EXT-0": "q.jsonl:1", "EXT-2": "EXT-2"}),
+        "timeout": ("did not return within 10 s", {"EXT-1": "q.jsonl:2", "EXT-6": "EXT-6"}),
+        "ValueError": ("bad key…", {"EXT-3": "EXT-3"}),  # never part of a word: a secret cut short escapes redaction
+        "TypeError": ("y" * 40, {"EXT-4": "EXT-4"}),
+        "StopIteration at app.py:3": ("", {"EXT-5": "EXT-5"}),
+    }
+    assert crashes([], {}) == {}
 
 
 def test_evaluator_errors_counts_each_evaluator_and_keeps_its_first_error() -> None:

@@ -144,13 +144,15 @@ message"}`` or null; the function's error is ``metadata.error``, ``""`` when non
 the datapoints sees them too. A list or a scalar, never an object: a re-run's must replace a failed attempt's whole,
 under a deep merge of metadata too."""
 
-_TIMED_OUT = "timed out after"
+_TIMED_OUT = ("did not return within", "timed out after")
+"""How a timeout's error begins (:func:`timeout_error`), and how it began in runs recorded before: the report says
+"function timed out: " before it, which the older one said again."""
 
 
 def timeout_error(seconds: float) -> str:
     """The error of a function that did not return within ``seconds``, as the runner records it in the session's
     metadata and :meth:`DatapointOutcome.from_session` reads it back (a timeout, not a function that raised)."""
-    return f"{_TIMED_OUT} {seconds:g} s"
+    return f"{_TIMED_OUT[0]} {seconds:g} s"
 
 
 def trial_of(metadata: object) -> int:
