@@ -710,6 +710,12 @@ def _past(bound: float, worse: float, size: float) -> bool:
     return worse - bound > max(NOISE * max(abs(bound), size), TINY)
 
 
+def _whole(*numbers: float | None) -> bool:
+    """Whether each of ``numbers`` is a whole number a float holds exactly (below 2**53: a sum of tokens, a count):
+    the difference of two is exact, so no rounding is allowed for (5 more tokens on 5e9 were a billionth, held)."""
+    return all(n is not None and float(n).is_integer() and abs(n) < 2**53 for n in numbers)
+
+
 class Bounds(Protocol):
     """A gate's bounds on the aggregate: the experiment file's :class:`~honeyhive_experiment.config.GateRule`, or the
     report's copy of it."""
@@ -743,7 +749,8 @@ def crossed(
     ``baseline``'s aggregate cross, in the metric's direction (``higher``: higher is better)."""
     drop = None if difference is None else (-difference if higher else difference)
     worse_pct = None if percentage_change is None else (-percentage_change if higher else percentage_change)
-    past_drop = gate.max_drop is not None and drop is not None and _past(gate.max_drop, drop, abs(baseline or 0.0))
+    size = 0.0 if _whole(baseline, difference) else abs(baseline or 0.0)  # whole numbers: their difference is exact
+    past_drop = gate.max_drop is not None and drop is not None and _past(gate.max_drop, drop, size)
     past_pct = gate.max_drop_pct is not None and worse_pct is not None and _past(gate.max_drop_pct, worse_pct, WHOLE)
     from_zero = gate.max_drop_pct is not None and baseline == 0 and drop is not None and _past(0.0, drop, 0.0)
     return Crossed(

@@ -175,6 +175,8 @@ def judge(
 
 RAISED = {"accuracy": EvaluatorErrors(12, "ValueError: no judge")}
 GATE_PCT = {"accuracy": GateRule(max_drop_pct=5)}
+WORSE_BY_5 = "accuracy got worse by 5 (gate: at most 0)"
+WORSE_BY_1 = "accuracy got worse by 1 (gate: at most 0)"
 NOISE_AWARE = {"accuracy": GateRule(max_drop_pct=5, significant=True)}
 TOLERANT = VerdictConfig(allow_evaluator_errors=3)
 COST_GATE = GateRule(max_worse_pct=10)
@@ -657,6 +659,13 @@ CASES: list[tuple[str, Callable[[], Decision], Verdict, Sequence[str]]] = [
                 "",
             ),
             ("1e-12 above 0, max_worse 0", 1e-12, None, 0.0, GateRule(max_drop=0), True, False, ""),
+            # whole numbers (a sum of tokens) below 2**53 differ exactly: no rounding to allow for (a billionth of 5e9
+            # tokens held 5 more)
+            ("5e9 tokens, 5 more, max_worse 0", 5.0, None, 5e9, GateRule(max_drop=0), True, True, WORSE_BY_5),
+            ("5e9 tokens, 2.5 more: a fraction is rounded", 2.5, None, 5e9, GateRule(max_drop=0), True, False, ""),
+            ("5e9 + 0.5, 5 more: a fraction is rounded", 5.0, None, 5e9 + 0.5, GateRule(max_drop=0), True, False, ""),
+            ("2**53, 2 more: past exact whole floats", 2.0, None, float(2**53), GateRule(max_drop=0), True, False, ""),
+            ("2**53 - 1, 1 more: exact", 1.0, None, float(2**53 - 1), GateRule(max_drop=0), True, True, WORSE_BY_1),
             (
                 "float noise above 0, max_worse_pct 5: no percentage of 0",
                 5.551115123125783e-17,
