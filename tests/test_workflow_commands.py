@@ -281,7 +281,9 @@ def test_a_carriage_return_in_user_text_starts_no_workflow_command(tmp_path: Pat
 
 def test_a_legacy_command_inside_a_line_of_user_text_is_text(tmp_path: Path) -> None:
     """The runner finds the legacy ``##[name]data`` anywhere in a line, not only at its start: the error the user's
-    function raised, which ``validate`` prints and the dry run's terminal report quotes, cannot carry one."""
+    function raised, which ``validate`` prints and the dry run's terminal report quotes, cannot carry one. The
+    verdict's ``::error::`` annotation quotes the message too (the reasons name what the function raised): as the data
+    of our own command, its ``##[`` broken."""
     root = copy_quickstart(tmp_path / "repo", questions=2)
     app = root / "support_bot" / "app.py"
     attack = '\n\ndef answer(datapoint):\n    raise ValueError("boom ##[add-mask]forged-v1")\n'
@@ -290,7 +292,8 @@ def test_a_legacy_command_inside_a_line_of_user_text_is_text(tmp_path: Path) -> 
     for command, inputs in (("validate", None), ("action", {"dry-run": "true", "comment-mode": "off"})):
         code, log = run_step(root, {**step.env(root, inputs), "HOME": str(tmp_path)}, command)
         assert "forged-v1" in log, log  # shown, as text
-        assert forged(log) == [], log
+        assert "##[add-mask]" not in log, log
+        assert [c for c in forged(log) if not c.startswith("::error::verdict fail: 2 datapoint(s) errored:")] == [], log
         assert code == (2 if command == "validate" else 1), log
 
 
