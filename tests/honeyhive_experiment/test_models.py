@@ -895,6 +895,7 @@ EXCERPTS = [
     ("a word ending one past the limit: dropped", "a " + "x" * 39 + " y", 40, "a…"),
     ("whitespace between words: one space", "a\n\tb " + "x" * 40, 40, "a b…"),
     ("another limit", "abc defg", 5, "abc…"),
+    ("a short one's line breaks: a space (the message stays one line)", " a\r\n::error::b ", 40, "a ::error::b"),
 ]
 
 

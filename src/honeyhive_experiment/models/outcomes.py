@@ -315,11 +315,14 @@ def outside_ranges(metrics: Mapping[str, Any], ranges: Mapping[str, Mapping[str,
 
 
 def excerpt(text: str, limit: int = 40) -> str:
-    """``text`` as a message quotes a value it did not write: whole when it has at most ``limit`` characters, else
-    its first whole words within ``limit`` and "…". Never part of a word: the report redacts secrets by their
-    patterns after the message is written, and a secret cut short matches none (a URL's credentials need their
-    ``@``, a key its length), so its visible part would be shown."""
-    if len(text) <= limit:
-        return text
-    words = text[: limit + 1].split()[:-1] if not text[limit].isspace() else text[:limit].split()
-    return " ".join(words) + "…" if words else "…"
+    """``text`` as a message quotes a value it did not write: its words one space apart (a line break in it would
+    break the message's line), whole when that has at most ``limit`` characters, else the first whole words within
+    ``limit`` and "…". Never part of a word: the report redacts secrets by their patterns after the message is
+    written, and a secret cut short matches none (a URL's credentials need their ``@``, a key its length), so its
+    visible part would be shown."""
+    shown = " ".join(text.split())
+    if len(shown) <= limit:
+        return shown
+    head = shown[: limit + 1]
+    kept = head[:limit] if head[limit] == " " else head.rpartition(" ")[0]
+    return f"{kept}…" if kept else "…"

@@ -203,7 +203,7 @@ class _Builder:
             experiment=clip(r(j.experiment), 200),
             title=clip(r(j.comment.title or j.experiment), 200),
             verdict=decision.verdict,
-            reasons=self._texts(decision.reasons, 300),
+            reasons=self._texts(decision.reasons, 1000),  # the function's errors: three kinds, their rows and messages
             gate_failures=self._texts(decision.gate_failures, 300),
             gates_hit=self._texts(decision.gates_hit, 200),
             warnings=self._texts(

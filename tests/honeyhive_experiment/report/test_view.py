@@ -413,6 +413,17 @@ def test_previews_are_truncated() -> None:
     assert row[3].endswith("…")
 
 
+def test_a_reason_naming_three_kinds_of_crash_is_not_cut() -> None:
+    """The verdict names the function's errors by kind, with their rows and messages: three kinds make ~600
+    characters, and the report cut every reason at 300, in the middle of a kind and before "N other kinds"."""
+    kind = "KeyError at support_bot/handlers/billing.py:61 on 5 (data/questions.jsonl:6, :7, :20, :31, :40 and 3 more):"
+    reason = "11 datapoint(s) errored: " + "; ".join(f"{kind} 'price_table_{n}'" for n in range(3))
+    reason += "; 2 other kind(s) on 4"
+    data = base_input(decision=Decision(Verdict.FAIL, (reason,)), summary=summary_of(PASS_SUMMARY_BODY))
+    assert report_json(data)["reasons"] == [reason]
+    assert reason.replace("_", "\\_") in render_comment(data).text
+
+
 def test_at_most_max_datapoints_rows_are_listed() -> None:
     ids = [f"EXT-f{i:03d}" for i in range(30)]
     body = {**PASS_SUMMARY_BODY, "success": False, "passed": [], "failed": ids, "datapoints": []}
