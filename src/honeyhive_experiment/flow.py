@@ -95,7 +95,7 @@ from honeyhive_experiment.models import (
     RunComparisonResult,
 )
 from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
-from honeyhive_experiment.models.outcomes import DatapointOutcome, Progress
+from honeyhive_experiment.models.outcomes import DatapointOutcome, Progress, excerpt
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, inside, relative
 from honeyhive_experiment.report import Report, ReportHtml, build_report, load_published, render_comment
 from honeyhive_experiment.report.markdown import clip
@@ -1099,9 +1099,9 @@ def republish(
             config, notes = _judged_by(
                 config, rules, "the pull request's experiment file, which changes the default branch's rules"
             )
-        except ReportError as exc:
+        except ReportError as exc:  # the key and message are the run's metadata's: anyone's who can write the run
             message = f"refusing to publish: run {run.run_id}'s check recorded rules that are not valid: {exc.message}"
-            raise ReportError(message, key=exc.key) from None
+            raise ReportError(excerpt(message, 500), key=excerpt(exc.key or "", 200) or None) from None
     explicit = None if judged else settings.baseline_run_id  # judged: as its check was, whatever baseline-run-id says
     judgement = _judge_recorded(
         client, config, settings, run, now=now, baseline_run_id=explicit, ranges_are_the_runs=rules is not None

@@ -314,6 +314,30 @@ def test_an_error_after_the_run_was_recorded_names_the_run_and_publish_does_not_
     capsys.readouterr()
 
 
+def test_publish_refuses_forged_rules_in_a_message_of_bounded_length(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rules with a key of 100,000 characters written into the run's metadata (anyone who can write the run can):
+    publish refused them, quoting the key whole in its message, a 200 kB line of the log and a summary whose clip
+    kept only the key, not why."""
+    assert world.action("run", {"mode": "all", "comment-mode": "off"})[0] == 0
+    report = _report_json(world.root)
+    hostile = "a.b ::error title=x::forged " + "Z" * 100_000
+    with world.client() as hh:
+        metadata = hh.get_run(report["run"]["id"])["metadata"]
+        metadata["check"]["rules"] = {"gate": {hostile: {"max_drop": 1}}}
+        hh.update_run(report["run"]["id"], {"metadata": metadata})
+    capsys.readouterr()
+    publisher = world.publisher("publisher", report)
+    code, published = world.action("publish", {"mode": "publish"}, root=publisher, event=workflow_run(HEAD_SHA))
+    said = capsys.readouterr()
+    assert code == 2, published.summary()
+    assert "check recorded rules that are not valid" in published.summary()
+    for text in (said.out, said.err, published.summary()):
+        assert "Z" * 1000 not in text
+        assert len(text) < 20_000, len(text)
+
+
 def _null_comparison(method: str, path: str, body: Any) -> Any:
     return None if "/compare/" in path.split("?", 1)[0] else body
 
