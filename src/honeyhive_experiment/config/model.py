@@ -373,7 +373,7 @@ class VerdictConfig(_Section):
     allow_failed: AllowFailed | None = None
     """Tolerate this many datapoints the backend reports failed (an integer), or this share of them ("5%");
     the reasons say when the tolerance was used. Without it, any failed datapoint fails the check. A datapoint
-    whose function newly raised (not in the baseline) is never tolerated."""
+    whose function newly raised or timed out (not in the baseline) is never tolerated."""
     allow_evaluator_errors: AllowFailed | None = None
     """Tolerate an evaluator raising on this many datapoints (an integer), or on this share of those it ran on
     ("5%"). Without it, an evaluator that raises fails the check; one that raises on every datapoint always does."""
