@@ -601,7 +601,8 @@ def _records(records: Sequence[Mapping[str, Any]]) -> PreparedDataset:
     failed)."""
     from honeyhive_experiment.datasets.records import ALLOWED_RECORD_KEYS, check_inputs, explicit_id
 
-    misspelt: dict[str, tuple[int, str]] = {}  # a key of the user's that is likely a known one's typo, first where
+    known = sorted(ALLOWED_RECORD_KEYS)
+    theirs: dict[str, tuple[int, str]] = {}  # each key of the user's, looked at once: its first record, what it may be
     for index, record in enumerate(records):
         try:
             check_inputs(record)
@@ -611,12 +612,11 @@ def _records(records: Sequence[Mapping[str, Any]]) -> PreparedDataset:
             shown = f"{exc} (the record's keys: {keys})" if "inputs" not in record else str(exc)
             raise ArgumentError("dataset", f"record {index}: {shown}") from None
         for key in record:
-            if key in ALLOWED_RECORD_KEYS or key in misspelt or key == "ground_truths" or not isinstance(key, str):
-                continue
-            if hint := did_you_mean(key, sorted(ALLOWED_RECORD_KEYS), slip=True):
-                misspelt[key] = (index, hint)
-    for key, (index, hint) in misspelt.items():  # legal (the rest of a record is the user's), so said, once each
-        log.warning("dataset record %d: key %r is the record's own, not read by the run; %s", index, key, hint)
+            if isinstance(key, str) and key not in theirs and key not in ALLOWED_RECORD_KEYS and key != "ground_truths":
+                theirs[key] = (index, did_you_mean(key, known, slip=True))
+    for key, (index, hint) in theirs.items():  # legal (the rest of a record is the user's), so said, once each
+        if hint:
+            log.warning("dataset record %d: key %r is the record's own, not read by the run; %s", index, key, hint)
     if not all(isinstance(record, dict) and isinstance(record["inputs"], dict) for record in records):
         records = [{**record, "inputs": dict(record["inputs"])} for record in records]
     try:
