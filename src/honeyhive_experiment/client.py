@@ -146,10 +146,11 @@ def _waited(timeout: float | Deadline, started: float) -> float:
     return timeout.waited() if isinstance(timeout, Deadline) else time.monotonic() - started
 
 
-def first_ids(ids: Sequence[str]) -> str:
-    """Datapoint ids as an error or a warning lists them: the first five, each cut to 64 characters (a dataset's ids
-    have no bound; :func:`~honeyhive_experiment.models.outcomes.excerpt`), then "…" when there are more."""
-    return ", ".join(excerpt(i, 64) for i in ids[:5]) + (", …" if len(ids) > 5 else "")
+def first_ids(ids: Sequence[str], most: int = 5) -> str:
+    """Datapoint ids (or other names of the user's) as an error or a warning lists them: the first ``most``, each cut
+    to 64 characters (a dataset's ids have no bound; :func:`~honeyhive_experiment.models.outcomes.excerpt`), then "…"
+    when there are more."""
+    return ", ".join(excerpt(i, 64) for i in ids[:most]) + (", …" if len(ids) > most else "")
 
 
 def is_run_id(value: object) -> bool:

@@ -30,7 +30,7 @@ from typing import Final, Literal
 
 from honeyhive_experiment import backend, cancellation
 from honeyhive_experiment.checkout import checked_out, git, local_checkout
-from honeyhive_experiment.client import HoneyHiveClient
+from honeyhive_experiment.client import HoneyHiveClient, first_ids
 from honeyhive_experiment.config import ExperimentConfig, all_of, config_error_at, declared_name, load_config
 from honeyhive_experiment.context import quote
 from honeyhive_experiment.dataset_identity import file_identity
@@ -815,15 +815,10 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
         raise all_of(problems)
     # only numbers and booleans are metrics; a string is an explanation, or an evaluator's the run warns of
     texts = [name for name, value in metrics.items() if isinstance(value, str)]
-    numbers = _names([name for name in metrics if name not in texts]) or "none"
-    strings = f"; strings, not metrics: {_names(texts)}" if texts else ""
+    # an evaluator's dict keys are the user's: thirty names at most, each cut
+    numbers = first_ids([name for name in metrics if name not in texts], 30) or "none"
+    strings = f"; strings, not metrics: {first_ids(texts, 30)}" if texts else ""
     return f"{found}; the first datapoint's metrics: {numbers}{strings}"
-
-
-def _names(names: list[str]) -> str:
-    """Metric names as validate lists them: the first thirty, each cut to 64 characters (an evaluator's dict keys are
-    the user's), then "…" when there are more."""
-    return ", ".join(excerpt(name, 64) for name in names[:30]) + (", …" if len(names) > 30 else "")
 
 
 # --------------------------------------------------------------------------------------------------- runs
