@@ -32,8 +32,9 @@ is written down here (and in the README):
   A datapoint's value for a metric is the mean of its values for that metric (normally exactly one).
   On a datapoint common to both runs: improved = new value greater than old (``True > False``),
   degraded = smaller, same = equal, and equal also within float noise (:func:`unchanged`: ``0.1 + 0.2`` against
-  ``0.3``, which an evaluator's arithmetic gives as easily as a real change). ``difference = new - old`` of the run
-  aggregates;
+  ``0.3``, which an evaluator's arithmetic gives as easily as a real change), except where both are whole numbers
+  below 2**53 (tokens, counts), which are the same only when equal: 5,000,000,005 against 5,000,000,000 is a change.
+  ``difference = new - old`` of the run aggregates;
   ``percentage_change = difference / |old| * 100``, ``None`` when the old aggregate is 0 or either
   aggregate is missing. The aggregates are over each run's own values (all of its datapoints).
 """
@@ -454,15 +455,33 @@ def _per_datapoint(metric: _Metric, trials: Mapping[str, list[_Session]]) -> dic
 
 SAME_REL_TOL = 1e-9
 SAME_ABS_TOL = 1e-12
-"""How close two per-datapoint values are when the comparison counts them the same (:func:`unchanged`)."""
+"""How close two per-datapoint values that are not both whole are when the comparison counts them the same
+(:func:`unchanged`)."""
+EXACT_BELOW = 2**53
+"""Whole numbers below this (in absolute value) are held exactly by a double, as is their difference: a count, a sum
+of tokens. :func:`unchanged` counts two such the same only when equal."""
+
+
+def _whole(number: float) -> bool:
+    return float(number).is_integer() and abs(number) < EXACT_BELOW
 
 
 def unchanged(before: float, after: float) -> bool:
-    """A datapoint's value in two runs is the same when equal, or equal but for float noise: within
-    ``math.isclose(before, after, rel_tol=1e-9, abs_tol=1e-12)``. ``0.1 + 0.2`` in one run and ``0.3`` in the next
-    (``-5.55e-17`` apart) is no change; with exact ``<`` / ``>`` every such datapoint degraded, and a
-    ``max_degraded: 0`` gate failed on all of them. A change of less than a billionth of the value (or, near 0,
-    of less than ``1e-12``) is rounding, not a measurement."""
+    """A datapoint's value in two runs is the same when equal; two values that are not both whole numbers below
+    2**53 are also the same when equal but for float noise: within ``math.isclose(before, after, rel_tol=1e-9,
+    abs_tol=1e-12)``.
+
+    The tolerance is there for sums of fractions: an evaluator's arithmetic gives ``0.1 + 0.2`` in one run and
+    ``0.3`` in the next (``-5.55e-17`` apart), and a mean over trials or values is rounded as its sum is; with exact
+    ``<`` / ``>`` every such datapoint degraded, and a ``max_degraded: 0`` gate failed on all of them. A change of
+    less than a billionth of the value (or, near 0, of less than ``1e-12``) is rounding, not a measurement.
+
+    Whole numbers below 2**53 (tokens, counts, booleans as 1/0) have no such noise: a double holds each exactly, and
+    their sums and differences while below 2**53, so any difference is a measurement. 5,000,000,005 tokens against 5,000,000,000 is 1e-9 of
+    the value, which the tolerance counted the same, and a ``max_degraded: 0`` gate could not see it. The client's
+    verdict judges whole aggregates by the same rule (``honeyhive_experiment.verdict._whole``)."""
+    if _whole(before) and _whole(after):
+        return before == after
     return math.isclose(before, after, rel_tol=SAME_REL_TOL, abs_tol=SAME_ABS_TOL)
 
 

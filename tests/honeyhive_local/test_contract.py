@@ -310,16 +310,18 @@ PASSING_RANGES: dict[str, dict[str, float]] = {
 
 # evaluator scores per datapoint, written on the chain event of each session. "verdict" is a string
 # (never a metric value); toxicity is 0 everywhere in the baseline (old aggregate 0 → no percentage);
-# exact_match exists only in the baseline, f1 only in the candidate (added later by PUT /v1/events/{id}).
+# exact_match exists only in the baseline, f1 only in the candidate (added later by PUT /v1/events/{id});
+# tokens are whole numbers, 5 more on 5e9 in the candidate's first datapoint: a change (honeyhive-api.md §3 [ours]:
+# greater is improved), though a billionth of the value.
 BASELINE_SCORES: list[dict[str, Any]] = [
-    {"accuracy": 0.9, "grounded": True, "toxicity": 0, "exact_match": 1, "verdict": "correct"},
-    {"accuracy": 0.4, "grounded": False, "toxicity": 0, "exact_match": 0, "verdict": "hallucinated"},
-    {"accuracy": 0.8, "grounded": True, "toxicity": 0, "exact_match": 1, "verdict": "correct"},
+    {"accuracy": 0.9, "grounded": True, "toxicity": 0, "exact_match": 1, "tokens": 5_000_000_000, "verdict": "correct"},
+    {"accuracy": 0.4, "grounded": False, "toxicity": 0, "exact_match": 0, "tokens": 1200, "verdict": "hallucinated"},
+    {"accuracy": 0.8, "grounded": True, "toxicity": 0, "exact_match": 1, "tokens": 800, "verdict": "correct"},
 ]
 CANDIDATE_SCORES: list[dict[str, Any]] = [
-    {"accuracy": 0.95, "grounded": True, "toxicity": 0.1, "verdict": "correct"},
-    {"accuracy": 0.6, "grounded": True, "toxicity": 0, "verdict": "correct"},
-    {"accuracy": 0.8, "grounded": True, "toxicity": 0, "verdict": "correct"},
+    {"accuracy": 0.95, "grounded": True, "toxicity": 0.1, "tokens": 5_000_000_005, "verdict": "correct"},
+    {"accuracy": 0.6, "grounded": True, "toxicity": 0, "tokens": 1200, "verdict": "correct"},
+    {"accuracy": 0.8, "grounded": True, "toxicity": 0, "tokens": 790, "verdict": "correct"},
 ]
 CANDIDATE_LATE_SCORES: list[dict[str, float]] = [{"f1": 0.9}, {"f1": 0.7}, {"f1": 0.8}]
 FUNCTION_NAME = "answer_question"
@@ -711,7 +713,7 @@ def test_run_summary(
     assert candidate["run_object"]["run_id"] == experiment.candidate.run_id
 
     details = {d["metric_name"]: d for d in candidate["metrics"]["details"]}
-    assert set(details) == {"accuracy", "grounded", "toxicity", "f1"}  # "verdict" is a string: never a metric
+    assert set(details) == {"accuracy", "grounded", "toxicity", "tokens", "f1"}  # "verdict" is a string: never a metric
     # the documented boolean values really are on the wire (and validated above with the §3 patch)
     assert details["grounded"]["values"] == [True, True, True]
     assert details["grounded"]["passing_range"] == {"min": 1}
@@ -756,6 +758,7 @@ def test_run_metrics(client: httpx.Client, contract: Contract, experiment: Exper
         assert row["metadata"]["datapoint_id"] in experiment.datapoint_ids
         assert "verdict" not in row["metrics"]
         assert isinstance(row["metrics"]["grounded"], bool)
+        assert type(row["metrics"]["tokens"]) is int  # a whole number comes back as the integer sent
 
 
 # ----------------------------------------------------------------------------- comparison
@@ -776,7 +779,7 @@ def test_compare_runs(client: httpx.Client, contract: Contract, experiment: Expe
     assert comparison["new_run"]["run_id"] == experiment.candidate.run_id
 
     metrics = {m["metric_name"]: m for m in comparison["metrics"]}
-    assert set(metrics) == {"accuracy", "grounded", "toxicity", "exact_match", "f1"}
+    assert set(metrics) == {"accuracy", "grounded", "toxicity", "exact_match", "tokens", "f1"}
     for metric in comparison["metrics"]:
         assert metric["event_name"] == FUNCTION_NAME
         assert metric["found_count"] == metric["improved_count"] + metric["degraded_count"] + metric["same_count"]
@@ -791,6 +794,14 @@ def test_compare_runs(client: httpx.Client, contract: Contract, experiment: Expe
     assert metrics["grounded"]["old_values"] == [True, False, True]
     assert metrics["accuracy"]["improved"] == experiment.datapoint_ids[:2]
     assert metrics["accuracy"]["same"] == [experiment.datapoint_ids[2]]
+    # whole numbers are the same only when equal: 5 more tokens on 5e9 are improved (a billionth of the value)
+    tokens = metrics["tokens"]
+    assert (tokens["improved"], tokens["same"], tokens["degraded"]) == (
+        [experiment.datapoint_ids[0]],
+        [experiment.datapoint_ids[1]],
+        [experiment.datapoint_ids[2]],
+    )
+    assert tokens["new_values"] == [5_000_000_005, 1200, 790]
 
 
 # ----------------------------------------------------------------------------- datasets & datapoints

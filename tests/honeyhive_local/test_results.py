@@ -971,6 +971,67 @@ def test_compare_counts_a_datapoint_the_same_within_float_noise_only(
     assert acc["improved_count"] + acc["degraded_count"] + acc["same_count"] == 1
 
 
+BILLIONS = 5_000_000_000  # tokens: 5 more on it are a billionth of it, within the float tolerance
+
+
+@pytest.mark.parametrize(
+    ("old_value", "new_value", "counted"),
+    [
+        # whole numbers below 2**53: a double holds them and their difference exactly, so any difference is a change
+        (BILLIONS, BILLIONS + 5, "improved"),  # 1e-9 of the value: counted the same under rel_tol 1e-9
+        (BILLIONS + 5, BILLIONS, "degraded"),
+        (BILLIONS, BILLIONS + 1, "improved"),
+        (-BILLIONS, -BILLIONS - 5, "degraded"),
+        (float(BILLIONS), BILLIONS + 5, "improved"),  # a whole float (5e9 sent as 5000000000.0) is a whole number
+        (2**53 - 2, 2**53 - 1, "improved"),  # the largest whole numbers below 2**53
+        (10**12, 10**12 + 999, "improved"),  # 9.99e-10 of the value
+        (BILLIONS, BILLIONS, "same"),
+        (BILLIONS, float(BILLIONS), "same"),
+        (0, -0.0, "same"),
+        (True, True, "same"),
+        # not both whole below 2**53: the float tolerance still applies
+        (2**53, 2**53 + 2, "same"),  # at 2**53 a double's neighbours are 2 apart: not held exactly, rounding
+        (BILLIONS, BILLIONS + 0.5, "same"),  # 1e-10 of the value, and 5000000000.5 is no whole number
+        (3, 3.0000000000000004, "same"),  # 0.1 * 30 in float arithmetic, against 3
+        (1e6, 1e6 + 1e-4, "same"),
+    ],
+)
+def test_compare_counts_whole_numbers_the_same_only_when_equal(
+    old_value: float, new_value: float, counted: str
+) -> None:
+    """5,000,000,005 tokens against 5,000,000,000 was "same" (``math.isclose`` with ``rel_tol=1e-9``), so a
+    ``max_degraded: 0`` gate on a token count could not see 5 more tokens on a 5e9 datapoint; the client's verdict
+    already compares whole aggregates exactly (``verdict._whole``), and the backend's per-datapoint rule now does."""
+    tokens = compared(compare(run({"dp1": {"tokens": old_value}}), run({"dp1": {"tokens": new_value}})), "tokens")
+    counts = {"improved": tokens["improved"], "degraded": tokens["degraded"], "same": tokens["same"]}
+    assert counts == {bucket: ["dp1"] if bucket == counted else [] for bucket in counts}
+    assert (tokens["improved_count"], tokens["degraded_count"], tokens["same_count"]) == tuple(
+        len(counts[bucket]) for bucket in ("improved", "degraded", "same")
+    )
+
+
+@pytest.mark.parametrize("not_a_value", [None, "5000000005", math.nan, math.inf, -math.inf, [BILLIONS + 5]])
+def test_a_whole_number_beside_values_that_are_not_metric_values(not_a_value: Any) -> None:
+    """Only numbers and booleans are compared: dp2's value that is no metric value (None, a string, NaN, an
+    infinity, a list) is counted nowhere, beside dp1's 5 more tokens on 5e9, which are a change."""
+    old = run({"dp1": {"tokens": BILLIONS}, "dp2": {"tokens": BILLIONS + 5}})
+    new = run({"dp1": {"tokens": BILLIONS + 5}, "dp2": {"tokens": not_a_value}})
+    tokens = compared(compare(old, new), "tokens")
+    assert (tokens["improved"], tokens["degraded"], tokens["same"], tokens["found_count"]) == (["dp1"], [], [], 1)
+    assert tokens["new_values"] == [BILLIONS + 5]
+    assert tokens["difference"] == 2.5  # new 5e9 + 5; old (5e9 + 5e9 + 5) / 2 = 5e9 + 2.5
+
+
+def test_trial_means_of_whole_numbers_compare_exactly() -> None:
+    """With trials a datapoint's value is the mean of its trials': 5e9 and 5e9 + 10 have the mean 5e9 + 5, a whole
+    number, against 5e9 in the baseline: improved (it was the same)."""
+    old = trials("dp1", {"tokens": BILLIONS}, {"tokens": BILLIONS})
+    new = trials("dp1", {"tokens": BILLIONS}, {"tokens": BILLIONS + 10})
+    tokens = compared(compare(old, new), "tokens")
+    assert (tokens["old_values"], tokens["new_values"]) == ([BILLIONS], [BILLIONS + 5])
+    assert (tokens["improved"], tokens["degraded"], tokens["same"]) == (["dp1"], [], [])
+
+
 def test_compare_ignores_non_metric_values() -> None:
     # strings, None and NaN are not values: only "acc" is compared; dp2's "acc" is a string in the new run
     old = run({"dp1": {"acc": 0.5, "label": "a"}, "dp2": {"acc": 0.5}})
