@@ -137,6 +137,15 @@ def test_a_low_overlap_says_whether_the_runs_share_few_datapoints_or_the_compari
                 " (EXT-g1, EXT-g2, EXT-g3, …): the datapoints compared may outnumber this run's"
             ],
         ),
+        (  # an id is cut to 64 characters, between words (first_ids, as errors list ids): it was shown whole
+            [*IDS, "EXT ghost, a name far longer than the sixty-four characters an id is cut to"],
+            1,
+            [
+                "HoneyHive's comparison counts 1 datapoint as compared that this run's result does not have"
+                " (EXT ghost, a name far longer than the sixty-four characters an…): the datapoints compared may"
+                " outnumber this run's"
+            ],
+        ),
         (
             IDS,
             4,
