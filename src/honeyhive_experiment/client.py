@@ -63,7 +63,7 @@ from honeyhive_experiment.errors import (
 )
 from honeyhive_experiment.jsonstream import JsonBody, export_total, json_object, read_scored_page
 from honeyhive_experiment.models import ExperimentResultSummary
-from honeyhive_experiment.models.outcomes import excerpt
+from honeyhive_experiment.models.outcomes import first_ids
 from honeyhive_experiment.models.wire import _common
 
 log = logging.getLogger(__name__)
@@ -144,13 +144,6 @@ class Deadline:
 def _waited(timeout: float | Deadline, started: float) -> float:
     """How long the waits bounded by ``timeout`` took: all of a :class:`Deadline`'s, else since ``started``."""
     return timeout.waited() if isinstance(timeout, Deadline) else time.monotonic() - started
-
-
-def first_ids(ids: Sequence[str], most: int = 5) -> str:
-    """Datapoint ids (or other names of the user's) as an error or a warning lists them: the first ``most``, each cut
-    to 64 characters (a dataset's ids have no bound; :func:`~honeyhive_experiment.models.outcomes.excerpt`), then "…"
-    when there are more."""
-    return ", ".join(excerpt(i, 64) for i in ids[:most]) + (", …" if len(ids) > most else "")
 
 
 def is_run_id(value: object) -> bool:

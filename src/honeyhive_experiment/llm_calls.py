@@ -51,7 +51,7 @@ Plain data in, a value out: no I/O here.
 from __future__ import annotations
 
 import json
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
@@ -75,10 +75,6 @@ _OPERATION: Final = "gen_ai.operation.name"
 _NOT_CALLS: Final = frozenset({"invoke_agent", "create_agent", "execute_tool", "invoke_workflow"})
 _ERROR_TYPE: Final = "error.type"  # GenAI conventions (and OpenLLMetry): the class of error a failed call ended in
 OPEN: Final = 2**63  # the end of a span still open when read, in ns (Span.end)
-_READ: Final = (
-    *(*_PROVIDER, *_REQUEST_MODEL, *_RESPONSE_MODEL, *_INPUT, *_OUTPUT, *_CACHE_READ, *_TOTAL),
-    *(_INVOCATION_PARAMETERS, _OPENINFERENCE_KIND, _OPERATION, _ERROR_TYPE),
-)  # what read_call reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,10 +173,30 @@ def read_call(attributes: Mapping[str, Any] | None, *, errored: bool = False) ->
 
 def call_attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """Of a span's ``attributes``, those :func:`read_call` reads, when they describe a call (else None): what a count
-    keeps of a span till it is read, not the prompt."""
-    if not attributes or read_call(attributes) is None:
+    keeps of a span till it is read, not the prompt. Read by :func:`read_call` itself (no list of names to keep in
+    step with it), which reads the same from them and so makes the same call of them, ``errored`` or not."""
+    if not attributes:
         return None
-    return {name: attributes[name] for name in _READ if name in attributes}
+    read = _Reading(attributes)
+    return read.names if read_call(read) is not None else None
+
+
+class _Reading(Mapping[str, Any]):
+    """A span's attributes, noting those looked up (:attr:`names`)."""
+
+    def __init__(self, attributes: Mapping[str, Any]) -> None:
+        self.attributes = attributes
+        self.names: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        self.names[name] = value = self.attributes[name]
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.attributes)
+
+    def __len__(self) -> int:
+        return len(self.attributes)
 
 
 class Span(NamedTuple):

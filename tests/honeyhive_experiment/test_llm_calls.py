@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from honeyhive_experiment.llm_calls import OPEN, LlmCall, Span, read_call, read_calls
+from honeyhive_experiment.llm_calls import OPEN, LlmCall, Span, call_attributes, read_call, read_calls
 
 pytestmark = pytest.mark.unit
 
@@ -92,70 +92,82 @@ CHAIN_SPAN: dict[str, Any] = {  # the runner's own span of a datapoint: not a ca
 }
 
 
-@pytest.mark.parametrize(
-    ("attributes", "call"),
-    [
-        pytest.param(OPENLLMETRY_0_62, THE_CALL, id="openllmetry-0.62"),
-        pytest.param(OPENINFERENCE_0_1_66, THE_CALL, id="openinference-0.1.66"),
-        pytest.param(
-            OPENLLMETRY_OLDER,
-            LlmCall("OpenAI", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 3, 3, 2),
-            id="openllmetry-older",
-        ),
-        pytest.param(
-            GENAI_CONVENTIONS,
-            LlmCall("anthropic", "claude-3-5-sonnet-latest", "claude-3-5-sonnet-20241022", 1200, 80),
-            id="genai-conventions",
-        ),
-        pytest.param(
-            {"gen_ai.request.model": "my-ft-model", "gen_ai.usage.input_tokens": "12", "gen_ai.usage.output_tokens": 4},
-            LlmCall(None, "my-ft-model", None, 12, 4),
-            id="user-span-tokens-as-text",
-        ),
-        pytest.param(
-            {"gen_ai.request.model": "m", "gen_ai.usage.total_tokens": 10, "gen_ai.usage.output_tokens": 4},
-            LlmCall(None, "m", None, 6, 4),
-            id="total-tells-the-input",
-        ),
-        pytest.param(
-            {"llm.model_name": "m", "llm.token_count.total": 10, "llm.token_count.prompt": 7},
-            LlmCall(None, None, "m", 7, 3),
-            id="total-tells-the-output",
-        ),
-        pytest.param(
-            {"gen_ai.request.model": "m", "gen_ai.usage.input_tokens": -1, "gen_ai.usage.output_tokens": True},
-            LlmCall(None, "m", None, None, None),
-            id="no-usage-but-a-model",
-        ),
-        pytest.param(
-            {"gen_ai.usage.input_tokens": 5.0, "gen_ai.usage.output_tokens": 2.5},
-            LlmCall(None, None, None, 5, None),
-            id="whole-floats-only",
-        ),
-        pytest.param(
-            {"llm.invocation_parameters": "not json", "llm.token_count.prompt": 5},
-            LlmCall(None, None, None, 5, None),
-            id="unreadable-invocation-parameters",
-        ),
-        pytest.param(
-            OPENINFERENCE_EMBEDDING, LlmCall("openai", None, "text-embedding-3-small", 3, 0), id="oi-embedding"
-        ),
-        pytest.param(
-            OPENLLMETRY_FAILED, LlmCall("openai", "gpt-4o-mini", failed=True), id="openllmetry-failed-error-type"
-        ),
-        pytest.param({**OPENINFERENCE_0_1_66, "openinference.span.kind": "CHAIN"}, None, id="openinference-chain"),
-        pytest.param({**OPENINFERENCE_0_1_66, "openinference.span.kind": "AGENT"}, None, id="openinference-agent"),
-        pytest.param({**GENAI_CONVENTIONS, "gen_ai.operation.name": "invoke_agent"}, None, id="genai-agent"),
-        pytest.param({**GENAI_CONVENTIONS, "gen_ai.operation.name": "execute_tool"}, None, id="genai-tool"),
-        pytest.param({"gen_ai.system": "openai"}, None, id="provider-alone"),
-        pytest.param({"gen_ai.request.model": " "}, None, id="blank-model"),
-        pytest.param(CHAIN_SPAN, None, id="the-runners-chain-span"),
-        pytest.param({}, None, id="no-attributes"),
-        pytest.param(None, None, id="none"),
-    ],
-)
+DIALECTS = [
+    pytest.param(OPENLLMETRY_0_62, THE_CALL, id="openllmetry-0.62"),
+    pytest.param(OPENINFERENCE_0_1_66, THE_CALL, id="openinference-0.1.66"),
+    pytest.param(
+        OPENLLMETRY_OLDER,
+        LlmCall("OpenAI", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 3, 3, 2),
+        id="openllmetry-older",
+    ),
+    pytest.param(
+        GENAI_CONVENTIONS,
+        LlmCall("anthropic", "claude-3-5-sonnet-latest", "claude-3-5-sonnet-20241022", 1200, 80),
+        id="genai-conventions",
+    ),
+    pytest.param(
+        {"gen_ai.request.model": "my-ft-model", "gen_ai.usage.input_tokens": "12", "gen_ai.usage.output_tokens": 4},
+        LlmCall(None, "my-ft-model", None, 12, 4),
+        id="user-span-tokens-as-text",
+    ),
+    pytest.param(
+        {"gen_ai.request.model": "m", "gen_ai.usage.total_tokens": 10, "gen_ai.usage.output_tokens": 4},
+        LlmCall(None, "m", None, 6, 4),
+        id="total-tells-the-input",
+    ),
+    pytest.param(
+        {"llm.model_name": "m", "llm.token_count.total": 10, "llm.token_count.prompt": 7},
+        LlmCall(None, None, "m", 7, 3),
+        id="total-tells-the-output",
+    ),
+    pytest.param(
+        {"gen_ai.request.model": "m", "gen_ai.usage.input_tokens": -1, "gen_ai.usage.output_tokens": True},
+        LlmCall(None, "m", None, None, None),
+        id="no-usage-but-a-model",
+    ),
+    pytest.param(
+        {"gen_ai.usage.input_tokens": 5.0, "gen_ai.usage.output_tokens": 2.5},
+        LlmCall(None, None, None, 5, None),
+        id="whole-floats-only",
+    ),
+    pytest.param(
+        {"llm.invocation_parameters": "not json", "llm.token_count.prompt": 5},
+        LlmCall(None, None, None, 5, None),
+        id="unreadable-invocation-parameters",
+    ),
+    pytest.param(OPENINFERENCE_EMBEDDING, LlmCall("openai", None, "text-embedding-3-small", 3, 0), id="oi-embedding"),
+    pytest.param(OPENLLMETRY_FAILED, LlmCall("openai", "gpt-4o-mini", failed=True), id="openllmetry-failed-error-type"),
+    pytest.param({**OPENINFERENCE_0_1_66, "openinference.span.kind": "CHAIN"}, None, id="openinference-chain"),
+    pytest.param({**OPENINFERENCE_0_1_66, "openinference.span.kind": "AGENT"}, None, id="openinference-agent"),
+    pytest.param({**GENAI_CONVENTIONS, "gen_ai.operation.name": "invoke_agent"}, None, id="genai-agent"),
+    pytest.param({**GENAI_CONVENTIONS, "gen_ai.operation.name": "execute_tool"}, None, id="genai-tool"),
+    pytest.param({"gen_ai.system": "openai"}, None, id="provider-alone"),
+    pytest.param({"gen_ai.request.model": " "}, None, id="blank-model"),
+    pytest.param(CHAIN_SPAN, None, id="the-runners-chain-span"),
+    pytest.param({}, None, id="no-attributes"),
+    pytest.param(None, None, id="none"),
+]
+
+
+@pytest.mark.parametrize(("attributes", "call"), DIALECTS)
 def test_each_dialect_reads_as_one_call(attributes: dict[str, Any] | None, call: LlmCall | None) -> None:
     assert read_call(attributes) == call
+
+
+@pytest.mark.parametrize(("attributes", "call"), DIALECTS)
+@pytest.mark.parametrize("errored", [False, True])
+def test_a_count_keeps_of_a_span_what_read_call_reads_and_reads_the_same_call_from_it(
+    attributes: dict[str, Any] | None, call: LlmCall | None, errored: bool
+) -> None:
+    kept = call_attributes(attributes)
+    if call is None:
+        assert kept is None
+        return
+    assert kept is not None
+    assert attributes is not None
+    assert read_call(kept, errored=errored) == read_call(attributes, errored=errored)
+    assert kept.items() <= attributes.items()
+    assert not {name for name in kept if "message" in name or name.startswith(("input.", "output."))}  # not the prompt
 
 
 @pytest.mark.parametrize(

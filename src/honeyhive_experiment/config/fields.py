@@ -19,6 +19,7 @@ from pydantic import AfterValidator, AllowInfNan, Field, Strict
 from pydantic.json_schema import WithJsonSchema
 
 __all__ = [
+    "LARGEST_INT",
     "AggregateFunction",
     "BaselineStrategy",
     "DatapointIds",
@@ -144,10 +145,10 @@ def _check_format_spec(value: str) -> str:
 
 
 _Str = Annotated[str, Strict()]
-_LARGEST_INT: Final = 2**63 - 1
+LARGEST_INT: Final = 2**63 - 1
 """The largest integer of the file (a 64-bit one): Python's are unbounded, but str() and JSON refuse one of over
 4,300 digits, which ``0x`` and 5,000 ``f``'s is, and the run hashes and stamps the config as JSON."""
-_Int = Annotated[int, Strict(), Field(le=_LARGEST_INT)]
+_Int = Annotated[int, Strict(), Field(le=LARGEST_INT)]
 _Bool = Annotated[bool, Strict()]
 _Number = Annotated[float, Strict(), AllowInfNan(False)]
 

@@ -35,7 +35,7 @@ from honeyhive_experiment.config.fields import (
     _DATASET_SUFFIX_PATTERN,
     _FROM_FILE,
     _IMPORT_PATH_PATTERN,
-    _LARGEST_INT,
+    LARGEST_INT,
     AggregateFunction,
     BaselineStrategy,
     DatapointIds,
@@ -338,7 +338,7 @@ _PERCENT_RE: Final = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*%$")
 
 
 def _allow_failed(value: Any) -> int | str:
-    if type(value) is int and 0 <= value <= _LARGEST_INT:
+    if type(value) is int and 0 <= value <= LARGEST_INT:
         return value
     if isinstance(value, str) and (found := _PERCENT_RE.match(value.strip())):
         if float(found.group(1)) <= 100:

@@ -17,7 +17,7 @@ from typing import Any, Final
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, NoDefault
 from pydantic_core import core_schema
 
-from honeyhive_experiment.config.fields import _LARGEST_INT
+from honeyhive_experiment.config.fields import LARGEST_INT
 from honeyhive_experiment.config.model import ExperimentConfig
 
 __all__ = ["SCHEMA_ID", "config_hash", "config_json_schema", "config_json_schema_text"]
@@ -46,10 +46,10 @@ class _WithoutNull(GenerateJsonSchema):
         return json_schema
 
     def int_schema(self, schema: core_schema.IntSchema) -> JsonSchemaValue:
-        """No ``maximum: 9223372036854775807``: the file's integers are 64-bit ones (:data:`_LARGEST_INT`), a bound
+        """No ``maximum: 9223372036854775807``: the file's integers are 64-bit ones (:data:`LARGEST_INT`), a bound
         no field means (a count of datapoints has none); a field's own (``max_workers``: 256) stays."""
         json_schema = super().int_schema(schema)
-        if json_schema.get("maximum") == _LARGEST_INT:
+        if json_schema.get("maximum") == LARGEST_INT:
             del json_schema["maximum"]
         return json_schema
 

@@ -8,7 +8,7 @@ imports neither OpenTelemetry nor httpx.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Final, TypeGuard
@@ -36,6 +36,7 @@ __all__ = [
     "OutcomeStatus",
     "Progress",
     "excerpt",
+    "first_ids",
     "outside_ranges",
     "timeout_error",
     "trial_of",
@@ -326,3 +327,9 @@ def excerpt(text: str, limit: int = 40) -> str:
     head = shown[: limit + 1]
     kept = head[:limit] if head[limit] == " " else head.rpartition(" ")[0]
     return f"{kept}…" if kept else "…"
+
+
+def first_ids(ids: Sequence[str], most: int = 5) -> str:
+    """Datapoint ids (or other names of the user's) as an error or a warning lists them: the first ``most``, each cut
+    to 64 characters (a dataset's ids have no bound; :func:`excerpt`), then "…" when there are more."""
+    return ", ".join(excerpt(i, 64) for i in ids[:most]) + (", …" if len(ids) > most else "")

@@ -45,7 +45,7 @@ from honeyhive_experiment.models import (
     RunComparisonResult,
 )
 from honeyhive_experiment.models.details import DatapointDetails, DatapointRecord
-from honeyhive_experiment.models.outcomes import DatapointOutcome
+from honeyhive_experiment.models.outcomes import DatapointOutcome, first_ids
 from honeyhive_experiment.models.summary import PassingRange
 from honeyhive_experiment.report.markdown import clip, http_url
 from honeyhive_experiment.report.model import (
@@ -827,8 +827,8 @@ def _disagreements(
     if ghosts:
         found.append(
             f"HoneyHive's comparison counts {len(ghosts):,} datapoint{'s' if len(ghosts) != 1 else ''} as compared"
-            f" that this run's result does not have ({', '.join(ghosts[:3])}{', …' if len(ghosts) > 3 else ''}): the"
-            " datapoints compared may outnumber this run's"
+            f" that this run's result does not have ({first_ids(ghosts, 3)}): the datapoints compared may outnumber"
+            " this run's"
         )
     for row, _, delta in rows:
         for kind in ("improved", "degraded", "same"):

@@ -227,6 +227,24 @@ class ReportBaseline(_Part):
         return f"{common:.0%}" if common < LOW_OVERLAP else None
 
     @property
+    def overlap_note(self) -> str | None:
+        """Why the comparison is partial, when the overlap is low (:attr:`low_overlap`), for every output to say:
+        the runs share few datapoints, or the comparison left out some they share, or both; else ``None``."""
+        if not self.low_overlap:
+            return None
+        covers = f"The comparison covers only {self.shared_text} of {self.total_text} datapoints ({self.overlap_pct})"
+        if self.in_common_pct:
+            why = f"{covers}: the two runs have only {self.in_common_text} in common ({self.in_common_pct}), and it"
+            return f"{why} left out some of those. Its changes describe part of the dataset, not a like-for-like run."
+        if self.in_common_text:
+            why = f"{covers}, though the two runs have {self.in_common_text} in common"
+            return f"{why}: its changes describe part of the dataset, not a like-for-like run."
+        return (
+            f"The two runs have only {self.shared_text} of {self.total_text} datapoints in common ({self.overlap_pct}):"
+            " the comparison covers part of the dataset, not a like-for-like run."
+        )
+
+    @property
     def changes_text(self) -> str | None:
         return self.changes
 

@@ -114,21 +114,8 @@ def _baseline(report: Report) -> list[str]:
     if baseline.shared is not None and baseline.total is not None:
         changes = f" ({baseline.changes})" if baseline.changes else ""
         lines.append(f"Compared on {baseline.shared_text} of {baseline.total_text} datapoints{changes}")
-    if baseline.low_overlap and baseline.in_common_pct:
-        lines.append(
-            f"Warning: the comparison covers only {baseline.overlap_pct} of the datapoints: the runs share only"
-            f" {baseline.in_common_text} ({baseline.in_common_pct}), and it left out some of those; the comparison is"
-            " partial."
-        )
-    elif baseline.low_overlap and baseline.in_common_text:
-        lines.append(
-            f"Warning: the comparison covers only {baseline.overlap_pct} of the datapoints, though the runs share"
-            f" {baseline.in_common_text}; the comparison is partial."
-        )
-    elif baseline.low_overlap:
-        lines.append(
-            f"Warning: the runs share only {baseline.overlap_pct} of the datapoints; the comparison is partial."
-        )
+    if baseline.overlap_note:
+        lines.append(f"Warning: {baseline.overlap_note}")
     if baseline.cause:
         lines.append(f"  {plain(baseline.cause)}")
     return lines

@@ -70,49 +70,47 @@ def test_overlap_defaults_to_the_backends_common_datapoints_and_this_runs_datapo
 
 # HoneyHive's comparison, still lagging when ingestion.timeout ran out, left out datapoints both runs have: every
 # output said the runs had only 4 of the 6 datapoints in common, when they had all 6 and the comparison covered 4
+# One sentence (ReportBaseline.overlap_note) says it in every output: the terminal, the comment, the job summary and
+# the page each wrote their own before, and they had drifted apart.
 @pytest.mark.parametrize(
-    ("new_only", "old_only", "terminal", "comment", "page"),
+    ("new_only", "old_only", "note", "cause"),
     [
         (  # 2 left out: the runs share all 6
             IDS[4:],
             IDS[4:],
-            "Warning: the comparison covers only 67% of the datapoints, though the runs share all 6; the comparison"
-            " is partial.",
-            "> The comparison covers only 4 of 6 datapoints (67%), though the two runs have all 6 in common: its"
-            " changes describe part of the dataset.",
-            "⚠️ Only 4 of 6 datapoints compared (67%), though the runs have all 6 in common. Cause: HoneyHive's"
-            " comparison left out 2 datapoints",
+            "The comparison covers only 4 of 6 datapoints (67%), though the two runs have all 6 in common: its changes"
+            " describe part of the dataset, not a like-for-like run.",
+            "Cause: HoneyHive's comparison left out 2 datapoints",
         ),
         (  # 1 left out, 1 new, 1 gone: the runs share only 5 (83%), which is said too, not only the comparison's
             IDS[4:],
             [IDS[4], "EXT-gone"],
-            "Warning: the comparison covers only 67% of the datapoints: the runs share only 5 (83%), and it left out"
-            " some of those; the comparison is partial.",
-            "> The comparison covers only 4 of 6 datapoints (67%): the two runs have only 5 in common (83%), and it"
+            "The comparison covers only 4 of 6 datapoints (67%): the two runs have only 5 in common (83%), and it"
             " left out some of those. Its changes describe part of the dataset, not a like-for-like run.",
-            "⚠️ Only 4 of 6 datapoints compared (67%): the runs have only 5 in common (83%), and the comparison left"
-            " out some of those. Cause: HoneyHive's comparison left out 1 datapoint ",
+            "Cause: HoneyHive's comparison left out 1 datapoint ",
         ),
-        (  # none left out, 2 new, 2 gone: the runs share only the 4 compared (the text as it was)
+        (  # none left out, 2 new, 2 gone: the runs share only the 4 compared
             IDS[4:],
             ["EXT-g1", "EXT-g2"],
-            "Warning: the runs share only 67% of the datapoints; the comparison is partial.",
-            "> The two runs have only 4 of 6 datapoints in common (67%): the comparison covers part of the dataset,"
+            "The two runs have only 4 of 6 datapoints in common (67%): the comparison covers part of the dataset,"
             " not a like-for-like run.",
-            "⚠️ Only 4 of 6 datapoints in common (67%).</p>",
+            None,
         ),
     ],
 )
 def test_a_low_overlap_says_whether_the_runs_share_few_datapoints_or_the_comparison_covers_few(
-    new_only: list[str], old_only: list[str], terminal: str, comment: str, page: str
+    new_only: list[str], old_only: list[str], note: str, cause: str | None
 ) -> None:
     data = pass_input()
     assert data.comparison is not None
     lists = {"common_datapoints": IDS[:4], "new_only_datapoints": new_only, "old_only_datapoints": old_only}
     data = dataclasses.replace(data, comparison=data.comparison.model_copy(update=lists))
-    assert terminal in render_terminal(data).splitlines()
-    assert comment in render_comment(data).text.splitlines()
-    assert page in html.unescape(render_html(build_report(data)))
+    assert build_report(data).baseline.overlap_note == note  # type: ignore[union-attr]
+    assert f"Warning: {note}" in render_terminal(data).splitlines()
+    assert f"> {note}" in render_comment(data).text.splitlines()
+    assert f"> {note}" in render_summary(data).splitlines()
+    page = html.unescape(render_html(build_report(data)))
+    assert f"⚠️ {note} {cause}" in page if cause else f"⚠️ {note}</p>" in page
     left = len(set(new_only) & set(old_only))
     assert report_json(data)["baseline"]["uncompared_datapoints"] == left
 
@@ -137,6 +135,15 @@ def test_a_low_overlap_says_whether_the_runs_share_few_datapoints_or_the_compari
             [
                 "HoneyHive's comparison counts 4 datapoints as compared that this run's result does not have"
                 " (EXT-g1, EXT-g2, EXT-g3, …): the datapoints compared may outnumber this run's"
+            ],
+        ),
+        (  # an id is cut to 64 characters, between words (first_ids, as errors list ids): it was shown whole
+            [*IDS, "EXT ghost, a name far longer than the sixty-four characters an id is cut to"],
+            1,
+            [
+                "HoneyHive's comparison counts 1 datapoint as compared that this run's result does not have"
+                " (EXT ghost, a name far longer than the sixty-four characters an…): the datapoints compared may"
+                " outnumber this run's"
             ],
         ),
         (
