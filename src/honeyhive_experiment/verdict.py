@@ -526,9 +526,10 @@ def _paired(
 
 def same_but_for_noise(old: float, new: float) -> bool:
     """Whether two values are equal but for float arithmetic's rounding (``0.1 + 0.2`` and ``0.3``): within
-    :data:`NOISE` of the larger, or :data:`TINY` near 0, the rule the embedded backend counts a datapoint the same by
+    :data:`NOISE` of the larger, or :data:`TINY` near 0; two whole numbers below 2**53 (:func:`_whole`: tokens,
+    counts) have no rounding, so only when equal. The rule the embedded backend counts a datapoint the same by
     (``honeyhive_local.results.unchanged``)."""
-    return math.isclose(old, new, rel_tol=NOISE, abs_tol=TINY)
+    return old == new if _whole(old, new) else math.isclose(old, new, rel_tol=NOISE, abs_tol=TINY)
 
 
 def _change(old: float, new: float) -> float:

@@ -3697,6 +3697,14 @@ TESTS: list[tuple[str, list[Any], list[Any], float, dict[str, Any], tuple[str, s
         ("worse", "p = 0.031"),  # the floor of 6 changes, 2 / 2**6
     ),
     (
+        "whole numbers differ exactly: 5 fewer tokens on 5e9 is a change on every datapoint (was noise)",
+        [5e9] * 40,
+        [5e9 - 5] * 40,
+        -5.0,
+        {"counts": (0, 40)},
+        ("worse", "p < 0.001"),
+    ),
+    (
         "string values are no values",
         ["x"] * 40,
         ["y"] * 40,
