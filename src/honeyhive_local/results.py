@@ -479,8 +479,7 @@ def unchanged(before: float, after: float) -> bool:
     Whole numbers below 2**53 (tokens, counts, booleans as 1/0) have no such noise: a double holds each exactly, and
     their sums and differences while below 2**53, so any difference is a measurement. 5,000,000,005 tokens against
     5,000,000,000 is 1e-9 of the value, which the tolerance counted the same, and a ``max_degraded: 0`` gate could
-    not see it. The client's
-    verdict judges whole aggregates by the same rule (``honeyhive_experiment.verdict._whole``)."""
+    not see it. The client's verdict judges whole numbers by the same rule (``honeyhive_experiment.verdict._whole``)."""
     if _whole(before) and _whole(after):
         return before == after
     return math.isclose(before, after, rel_tol=SAME_REL_TOL, abs_tol=SAME_ABS_TOL)
