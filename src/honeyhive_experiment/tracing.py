@@ -868,9 +868,18 @@ SENT = Export()
 
 
 class _Dropped(SpanExporter):
-    """An exporter that takes every span and sends it nowhere."""
+    """An exporter that takes every span and sends it nowhere, keeping only the metrics they carry (``metrics``:
+    name → value, the first span's of a name), as HoneyHive reads them: ``honeyhive_metrics.<name>``."""
+
+    def __init__(self) -> None:
+        self.metrics: dict[str, AttributeValue] = {}
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        for span in spans:
+            for key, value in (span.attributes or {}).items():
+                name = key.removeprefix("honeyhive_metrics.")
+                if name != key and "." not in name and isinstance(value, AttributeValue):  # a nested one: no metric
+                    self.metrics.setdefault(name, value)
         return SpanExportResult.SUCCESS
 
 
@@ -895,8 +904,15 @@ class TraceSink:
 
     @classmethod
     def nowhere(cls) -> TraceSink:
-        """A sink whose spans are made as in a run and then dropped: nothing is exported (``validate``'s probe)."""
+        """A sink whose spans are made as in a run and then dropped: nothing is exported (``validate``'s probe), but
+        the metrics they carried are kept (:attr:`dropped_metrics`)."""
         return cls(_Dropped())
+
+    @property
+    def dropped_metrics(self) -> Mapping[str, AttributeValue]:
+        """The metrics the spans of a :meth:`nowhere` sink carried when dropped (name → value): the function's own
+        (``tracer.enrich_span(metrics=...)``) beside the evaluators' its datapoint's span records."""
+        return self.exporter.metrics if isinstance(self.exporter, _Dropped) else {}
 
     @classmethod
     def otlp(

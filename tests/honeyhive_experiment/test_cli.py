@@ -563,9 +563,37 @@ def test_validate_accepts_what_the_evaluators_produced_and_what_the_function_rec
         " metric 'rubric', only rubric_<key> ones: fine for a dict of several metrics, else return the metric as"
         " 'score'\n"
         "ok: .honeyhive/experiment.yml: experiment 'bot', 22 datapoints, 2 evaluator(s); the first datapoint's"
-        " metrics: topic_match, rubric_grounded, rubric_concise\n"
+        " metrics: topic_match, rubric_grounded, rubric_concise, lookups\n"
     )
     assert not (repo / ".honeyhive" / "local.db").exists()  # no backend: nothing recorded
+
+
+def test_validate_checks_a_judged_metric_of_other_metrics_against_what_the_functions_spans_recorded(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The function records ``lookups``; a range on ``lookup`` (declared in other_metrics): validate said ok, and the
+    run then failed on it ("...which recorded lookups: did you mean that?"). One nothing close to recorded may be
+    HoneyHive's own: a warning."""
+    config = GOOD.replace("support_bot.app:answer", "probed:traced")
+    _write(repo, config + "other_metrics: [lookup]\npassing_ranges:\n  lookup: {max: 3}\n")
+    code, output = _validate(repo, capsys)
+    assert code == 2, output
+    assert output.endswith(
+        "/experiment.yml:9: passing_ranges.lookup: lookup is in other_metrics, but no evaluator and no span of your"
+        " function recorded it on the first datapoint, data/questions.jsonl:1, which recorded lookups: did you mean"
+        " that?\n"
+    ), output
+    assert output.count("error:") == 1, output
+    _write(repo, config + "other_metrics: [user_rating]\ngate:\n  user_rating: {max_drop: 1}\n")
+    code, output = _validate(repo, capsys)
+    assert code == 0, output
+    assert output == (
+        "warning: user_rating is in other_metrics, but no evaluator and no span of your function recorded it on the"
+        " first datapoint, data/questions.jsonl:1 (it recorded: topic_match, lookups): fine if HoneyHive computes it,"
+        " else a run finds it without a value\n"
+        "ok: .honeyhive/experiment.yml: experiment 'bot', 22 datapoints, 1 evaluator(s); the first datapoint's"
+        " metrics: topic_match, lookups\n"
+    )
 
 
 def test_validate_says_an_evaluator_that_returned_none_on_the_first_datapoint(
@@ -602,7 +630,7 @@ def test_validate_lists_as_metrics_only_numbers_and_booleans_and_says_an_evaluat
     assert output == (
         f"warning: {LABELLED.format(1)}\n"
         "ok: .honeyhive/experiment.yml: experiment 'bot', 22 datapoints, 3 evaluator(s); the first datapoint's"
-        " metrics: topic_match, helpful; strings, not metrics: labelled, helpful_explanation\n"
+        " metrics: topic_match, helpful; strings, not metrics: labelled\n"
     )
 
 
