@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import re
 import sys
 import threading
@@ -103,8 +104,9 @@ def recordable(value: Any, path: str = "outputs") -> Recordable:
 
     A set or tuple becomes a list; another object its ``str()``, once; an integer beyond 64 bits its digits as
     text; a lone surrogate in a text (or key) U+FFFD. What cannot be kept whole is cut with a marker in its place,
-    said in ``cut`` with its path (``path`` names the value): a container holding itself (a reference cycle) and
-    containers nested deeper than :data:`MAX_DEPTH`. Cut, not refused: the evaluators have scored the value
+    said in ``cut`` with its path (``path`` names the value): a container holding itself (a reference cycle),
+    containers nested deeper than :data:`MAX_DEPTH`, and a NaN or infinity (None in its place: JSON has no such
+    number, and the backend would refuse the whole value). Cut, not refused: the evaluators have scored the value
     already, and a marker where the value was is what ``repr`` and JSON loggers show for the same thing.
     """
     cut: list[str] = []
@@ -125,6 +127,10 @@ def _said(path: _Path) -> str:
 
 
 def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: list[str]) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):  # the user's, not the backend's: where it is
+        number = "NaN" if math.isnan(value) else value
+        cut.append(f"{_said(path)} is {number}, which JSON cannot carry: recorded as null")
+        return None
     if value is None or isinstance(value, bool | float):
         return value
     if isinstance(value, str):

@@ -90,6 +90,10 @@ def decoding(outputs, inputs, ground_truth=None):
     return json.loads("{")  # raised in the standard library, called from here
 
 
+def not_a_number(datapoint):
+    return {"answer": "Open Settings", "score": float("nan")}
+
+
 def forgetful(outputs, inputs, ground_truth=None):
     score = 0.9  # and no return: None
 
@@ -594,6 +598,19 @@ def test_validate_checks_a_judged_metric_of_other_metrics_against_what_the_funct
         "ok: .honeyhive/experiment.yml: experiment 'bot', 22 datapoints, 1 evaluator(s); the first datapoint's"
         " metrics: topic_match, lookups\n"
     )
+
+
+def test_validate_says_where_the_functions_output_holds_a_nan(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """As it says a reference cycle: the run blamed the backend ("Out of range float values are not JSON
+    compliant") and validate said nothing of it."""
+    _first_datapoint_with_an_id(repo)
+    _write(repo, GOOD.replace("support_bot.app:answer", "probed:not_a_number"))
+    code, output = _validate(repo, capsys)
+    assert code == 0, output
+    assert output.startswith(
+        "warning: the outputs of 1 of 1 datapoint(s) were cut to be recorded: datapoint EXT-first: outputs.score is"
+        " NaN, which JSON cannot carry: recorded as null\n"
+    ), output
 
 
 def test_validate_says_an_evaluator_that_returned_none_on_the_first_datapoint(
