@@ -94,6 +94,14 @@ def not_a_number(datapoint):
     return {"answer": "Open Settings", "score": float("nan")}
 
 
+def _lookup(question):
+    raise ValueError("no answer for " + question + " with sk-Zq8xK2mV9pL4wR7tY3nB6cD1qqXYZ")
+
+
+def deeply(datapoint):
+    return {"answer": _lookup(datapoint["inputs"]["question"])}
+
+
 def forgetful(outputs, inputs, ground_truth=None):
     score = 0.9  # and no return: None
 
@@ -611,6 +619,27 @@ def test_validate_says_where_the_functions_output_holds_a_nan(repo: Path, capsys
         "warning: the outputs of 1 of 1 datapoint(s) were cut to be recorded: datapoint EXT-first: outputs.score is"
         " NaN, which JSON cannot carry: recorded as null\n"
     ), output
+
+
+def test_with_runner_debug_the_log_has_the_traceback_of_each_distinct_error_once_redacted(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only "ValueError at probed.py:N" reached the log, even with RUNNER_DEBUG=1 (GitHub's debug logging), the
+    helper's caller nowhere, though the error comment says the job log "has the full error". Now the whole traceback,
+    from the user's first frame, once for 22 datapoints failing alike, redacted as every line."""
+    _write(repo, GOOD.replace("support_bot.app:answer", "probed:deeply"))
+    secret = "sk-Zq8xK2mV9pL4wR7tY3nB6cD1qqXYZ"
+    argv = ["run", "--dry-run", "--working-directory", str(repo), "--no-html"]
+    assert main(argv, environ={"RUNNER_DEBUG": "1", "OPENAI_API_KEY": secret}) == 1
+    err = capsys.readouterr().err
+    assert err.count("Traceback (most recent call last):") == 1, err
+    traceback = err[err.index("debug: the traceback of ValueError at probed.py:") :]
+    lines = traceback.splitlines()
+    assert lines[1:3] == ["Traceback (most recent call last):", f'  File "{repo / "probed.py"}", line 46, in deeply']
+    assert f'  File "{repo / "probed.py"}", line 42, in _lookup' in lines
+    assert secret not in err
+    assert main(argv, environ={}) == 1
+    assert "Traceback" not in capsys.readouterr().err
 
 
 def test_validate_says_an_evaluator_that_returned_none_on_the_first_datapoint(
