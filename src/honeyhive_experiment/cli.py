@@ -79,8 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run",
         action="store_true",
         help="without HH_API_KEY, run on the embedded local backend (.honeyhive/local.db) instead of refusing; with"
-        " it, the run is recorded in HoneyHive as any run is (a later run may compare with it). run posts nothing"
-        " outside GitHub Actions, and prints the comment it would post, with or without --dry-run",
+        " it, the run is recorded in HoneyHive as any run is (a later run may compare with it). In GitHub Actions,"
+        " post no comment but print it; outside, run never posts and prints the comment with or without --dry-run",
     )
     run.add_argument("--report", metavar="PATH", help="also write the machine-readable report.json here")
     html = run.add_mutually_exclusive_group()
