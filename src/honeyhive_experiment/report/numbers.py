@@ -100,6 +100,7 @@ MORE_DIGITS: Final = 17
 point (``f``, ``%``) takes as many decimals as it takes (1e-30 beside 0 takes 30)."""
 
 
+@functools.lru_cache(maxsize=64)  # a report's few specs, for each of its many numbers
 def _unpadded(spec: str | None) -> tuple[str | None, str]:
     """``spec`` without its width (``>30.3%`` is ``.3%``: the number alone, which :data:`NUMBER_WIDTH` bounds), and
     the string spec that pads a text to that width as ``spec`` pads a number (``>30``; ``""``: it has no width)."""
@@ -111,6 +112,14 @@ def _unpadded(spec: str | None) -> tuple[str | None, str]:
     align = found["align"] or ("0=" if sized["zero"] else "")
     align = align[:-1] + align[-1:].replace("=", ">")  # a text has no sign to pad after
     return f"{sized['flags']}{found['grouping']}{digits}{found['kind']}", f"{align}{sized['width']}"
+
+
+@functools.lru_cache(maxsize=64)  # as _unpadded
+def _parsed(spec: str) -> tuple[re.Match[str] | None, re.Match[str] | None, str]:
+    """``spec`` parsed (:data:`_SPEC`), and without its width (its number unpadded, which :data:`NUMBER_WIDTH`
+    bounds: the same match when it has none), and the string spec of its padding (:func:`_unpadded`)."""
+    found, (bare, pad) = _SPEC.match(spec), _unpadded(spec)
+    return found, _SPEC.match(bare or "") if pad else found, pad
 
 
 def _at(number: float, exact: Decimal, found: re.Match[str], precision: int) -> str:
@@ -135,10 +144,10 @@ def _wider(number: float, spec: str | None, percent: bool) -> Iterator[str]:
             spec = None  # format_number's fallback: the default
     if not spec:
         spec = ".1%" if percent else ".3g"
-    found, (bare, pad) = _SPEC.match(spec), _unpadded(spec)
+    found, plain, pad = _parsed(spec)
     if found is None or not (found["digits"] or found["kind"]) or not math.isfinite(number):
         return
-    plain, kind = _SPEC.match(bare or ""), found["kind"]  # its number unpadded, which NUMBER_WIDTH bounds
+    kind = found["kind"]
     digits = int(found["digits"] or 6)  # Python's precision without one
     exact = _exact(number)
     if kind not in ("f", "F", "%"):
@@ -148,7 +157,7 @@ def _wider(number: float, spec: str | None, percent: bool) -> Iterator[str]:
         precisions = range(digits + 1, max(decimals, digits) + 2)
     for precision in precisions:
         text = _at(number, exact, found, precision)
-        own = _at(number, exact, plain, precision) if pad and plain else text
+        own = text if plain is None or plain is found else _at(number, exact, plain, precision)  # unpadded
         if len(own) > NUMBER_WIDTH:  # too wide (1e-30 in .2f, 0.12345 in .20e): in exponent form, as format_number
             scaled = float(exact.scaleb(2)) if kind == "%" else number
             for figures in range(MORE_DIGITS):
