@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import dataclasses
 import json
 import random
 import statistics
@@ -41,7 +42,7 @@ from honeyhive_experiment.report import build as build_module
 from honeyhive_experiment.report import build_report
 from honeyhive_experiment.report.redact import Redactor
 from honeyhive_experiment.report.redact import _tables as tables
-from honeyhive_experiment.verdict import Decision, Verdict
+from honeyhive_experiment.verdict import crashes, decide
 
 ROOT = Path(__file__).resolve().parents[1]
 BEFORE = "6054ac6"  # main before issue 21's encodings and fragments
@@ -209,9 +210,12 @@ def judgement(rng: random.Random, count: int) -> Judgement:
                 evaluator_failures=failures if rng.random() < 0.005 else (),
             )
         )
+    # the reasons in the verdict's words, of the errors as the runner records them (their last line, no traceback)
+    recorded = [dataclasses.replace(o, error=o.error.rpartition("\n")[2]) if o.error else o for o in outcomes]
+    decided = decide(summary, None, crashed=crashes(recorded, {}))
     return Judgement(
         experiment="support-bot",
-        decision=Decision(Verdict.FAIL, (f"{len(failed)} datapoint(s) failed their passing ranges or errored",)),
+        decision=decided,
         run_id=RUN_ID,
         run_url=f"https://app.honeyhive.ai/evaluate/{RUN_ID}",
         head_sha="9fceb02d0ae598e95dc970b74767f19372d61af8",

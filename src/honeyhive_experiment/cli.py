@@ -78,7 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--dry-run",
         action="store_true",
-        help="print the comment instead of posting it; without HH_API_KEY, use the embedded local backend",
+        help="without HH_API_KEY, run on the embedded local backend (.honeyhive/local.db) instead of refusing; with"
+        " it, the run is recorded in HoneyHive as any run is (a later run may compare with it). In GitHub Actions,"
+        " post no comment but print it; outside, run never posts and prints the comment with or without --dry-run",
     )
     run.add_argument("--report", metavar="PATH", help="also write the machine-readable report.json here")
     html = run.add_mutually_exclusive_group()
@@ -113,7 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
             help="compare with this run id, or the latest run at this commit (sha) or on this branch (passing over"
             " one whose check errored or recorded no verdict)",
         )
-        sub.add_argument("--base", metavar="REF", help="take the merge base with REF (default: origin/HEAD, main)")
+        sub.add_argument(
+            "--base", metavar="REF", help="take the merge base with REF (default: origin/HEAD, else main or master)"
+        )
         sub.add_argument("--server-url", metavar="URL", help="HoneyHive API URL (default: $HH_API_URL or HoneyHive's)")
     runs.add_argument("--json", action="store_true", help="print the runs as JSON")
     runs.add_argument(

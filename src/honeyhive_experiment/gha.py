@@ -35,6 +35,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, TextIO, get_args
 
+from honeyhive_experiment.paths import relative
+
 if TYPE_CHECKING:
     from honeyhive_experiment.report.redact import Redactor
 
@@ -412,13 +414,20 @@ class WorkflowCommandHandler(logging.Handler):
     INFO → a plain line, DEBUG → ``::debug::`` (only when ``debug``, i.e. ``RUNNER_DEBUG``).
 
     A record may point an annotation at a place with ``extra={"gha_file": ..., "gha_line": ...,
-    "gha_title": ...}``. Plain lines go through :func:`neutralise`: logged user data cannot issue commands.
-    Every message is terminal-safe (:func:`~honeyhive_experiment.report.markdown.plain_lines`), as the log's lines are.
+    "gha_title": ...}``: the file is named relative to ``workspace`` (the current directory when ``None``), as
+    annotations need, and the place its message starts with (``file:line: ``, as an
+    :class:`~honeyhive_experiment.errors.ExperimentError`'s text does) is left to the annotation to say; a file outside
+    the workspace is no annotation's, and stays in the message. Plain lines go through :func:`neutralise`: logged user
+    data cannot issue commands. Every message is terminal-safe
+    (:func:`~honeyhive_experiment.report.markdown.plain_lines`), as the log's lines are.
     """
 
-    def __init__(self, stream: TextIO | None = None, *, debug: bool = False) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, *, debug: bool = False, workspace: str | os.PathLike[str] | None = None
+    ) -> None:
         super().__init__(logging.DEBUG if debug else logging.INFO)  # without debug, no DEBUG record reaches emit
         self.stream = stream
+        self.workspace = workspace
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -429,16 +438,21 @@ class WorkflowCommandHandler(logging.Handler):
     def _render(self, record: logging.LogRecord) -> str:
         from honeyhive_experiment.report.markdown import plain_lines
 
-        message = plain_lines(self.format(record))  # terminal-safe as the log's lines are (a local runner shows it)
+        message = self.format(record)
         if record.levelno >= logging.WARNING:
             level: AnnotationLevel = "error" if record.levelno >= logging.ERROR else "warning"
+            file, line, shown = getattr(record, "gha_file", None), getattr(record, "gha_line", None), None
+            if file is not None and (shown := relative(file, self.workspace or ".")) is not None:
+                place = os.fspath(file) + ("" if line is None else f":{line}")
+                message = message.removeprefix(f"{place}: ")  # the annotation says where: the message not again
             return annotation(
                 level,
-                message,
-                file=getattr(record, "gha_file", None),
-                line=getattr(record, "gha_line", None),
+                plain_lines(message),  # terminal-safe as the log's lines are (a local runner shows it)
+                file=shown,
+                line=line if shown is not None else None,
                 title=getattr(record, "gha_title", None),
             )
+        message = plain_lines(message)
         if record.levelno >= logging.INFO:
             return neutralise(message)
         return _command("debug", message)

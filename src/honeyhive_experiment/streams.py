@@ -137,7 +137,7 @@ def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
     lines.setFormatter(Formatter())
     handlers: list[logging.Handler] = [lines]
     if settings.as_action:
-        commands = WorkflowCommandHandler(debug=settings.debug)
+        commands = WorkflowCommandHandler(debug=settings.debug, workspace=settings.workspace)
         commands.addFilter(ours)
         lines.addFilter(lambda record: not ours(record))
         handlers.append(commands)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import importlib.metadata
 import os
 import sys
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
@@ -205,10 +206,30 @@ def _shadowed(top: str, root: Path) -> str | None:
     if any(isinstance(place, str) and Path(place).resolve().is_relative_to(mine.resolve()) for place in places):
         return None
     file = mine.name + ("/" if mine.is_dir() else "")
-    return (
-        f"the repository's {file} is shadowed by the installed module {top!r} ({found.get('__file__') or 'built in'}),"
-        f" already imported: rename {file} and the paths that name it"
-    )
+    said = f"the repository's {file} is shadowed by {_imported(top, found)}, already imported"
+    return f"{said}: rename {file} and the paths that name it"
+
+
+def _imported(top: str, found: Mapping[str, Any]) -> str:
+    """What the module ``top`` imported (its ``__dict__``, ``found``) is, as its import found it (its spec, else its
+    ``__file__``): a namespace package (its folders), a built-in or frozen module, a module of an installed
+    distribution (whose files hold the module's), else the file it was found at (a checkout on ``sys.path``, the
+    standard library), or a module from no file (made by code)."""
+    spec = found.get("__spec__")
+    origin = getattr(spec, "origin", None) if spec is not None else found.get("__file__")
+    folders = getattr(spec, "submodule_search_locations", None)
+    if origin is None and folders is not None:  # a namespace package (origin "namespace" before Python 3.7)
+        return f"the namespace package {top!r} (folders without __init__.py: {', '.join(map(str, folders))})"
+    if not isinstance(origin, str):
+        return f"the module {top!r}, from no file"
+    if spec is not None and not getattr(spec, "has_location", True):
+        return f"the {origin} module {top!r}"  # built-in, frozen
+    file = Path(origin).resolve()
+    for name in importlib.metadata.packages_distributions().get(top, []):
+        files = importlib.metadata.distribution(name).files or []
+        if any(f.parts[0].partition(".")[0] == top and Path(f.locate()).resolve() == file for f in files):
+            return f"the module {top!r} of the installed {name} ({origin})"
+    return f"the module {top!r} found at {origin}"
 
 
 def _modules_in(folders: Iterable[str]) -> list[str]:

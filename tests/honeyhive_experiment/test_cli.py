@@ -342,6 +342,33 @@ def test_unreadable_yaml_in_the_action_is_a_config_error_that_fail_on_error_fals
     assert json.loads((quickstart / ".honeyhive" / "report.json").read_text())["verdict"] == "error"
 
 
+def test_a_csv_warning_in_the_action_is_placed_on_the_header_as_a_dataset_error_is_on_its_row(
+    quickstart: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The warning for a column without a section that looks like one was ``::warning::/abs/…/data/q.csv:1: …``:
+    no file= nor line=, and the runner's absolute path. Now it is placed as the file's error is: relative to the
+    workspace (here the folder above the working directory), on the header's line."""
+    config = quickstart / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("data/questions.jsonl", "data/q.csv"))
+    (quickstart / "data" / "q.csv").write_text("question,ground_truths,inputs.n:int\nHow?,x,1\nWhy?,y,many\n")
+    step = Step(quickstart.parent / "step", pull_request())
+    with FakeGitHub(repository=REPOSITORY) as github:
+        github.set_merge_base(BASE_SHA, HEAD_SHA, BASE_SHA)
+        inputs = {"api-key": "hh-csv-warning-key-0123456789", "github-token": github.token, "comment-mode": "off"}
+        inputs["working-directory"] = quickstart.name
+        code = main(["action"], environ=step.env(quickstart.parent, inputs, api_url=github.api_url))
+
+    out = capsys.readouterr().out
+    assert code == 2, out
+    annotations = [line for line in out.splitlines() if "data/q.csv" in line]
+    assert annotations == [
+        "::warning file=repo/data/q.csv,line=1::column 'ground_truths': no section prefix, so it is an input"
+        " (inputs.ground_truths); did you mean 'ground_truth'? (a ground truth's column is ground_truth.<key>,"
+        " metadata's metadata.<key>)",
+        "::error file=repo/data/q.csv,line=3::column 'inputs.n:int': 'many' is not an integer",
+    ], out
+
+
 @pytest.mark.parametrize("command", [["validate", "--no-probe"], ["runs"], ["view", "--no-open"]])
 def test_every_command_lists_every_problem_of_a_bad_config(
     repo: Path, capsys: pytest.CaptureFixture[str], command: list[str]

@@ -255,6 +255,27 @@ def test_log_levels_map_to_workflow_commands(logger: logging.Logger) -> None:
     ]
 
 
+def test_a_placed_record_names_its_file_from_the_workspace_and_its_place_once(
+    logger: logging.Logger, tmp_path: Path
+) -> None:
+    """A record placed on a file by its full path (a dataset's, as loaded) is annotated on the file as GitHub names
+    it, from the workspace, and its message does not say the place again; outside the workspace no annotation can
+    point at it, and the message keeps saying where."""
+    out = io.StringIO()
+    logger.addHandler(WorkflowCommandHandler(out, workspace=tmp_path / "ws"))
+    inside, outside = tmp_path / "ws" / "data" / "q.csv", tmp_path / "elsewhere.csv"
+
+    logger.warning("%s:1: column 'x': said", inside, extra={"gha_file": str(inside), "gha_line": 1})
+    logger.warning("%s: the whole file", inside, extra={"gha_file": str(inside)})
+    logger.error("%s:1: column 'x': said", outside, extra={"gha_file": str(outside), "gha_line": 1})
+
+    assert out.getvalue().splitlines() == [
+        "::warning file=data/q.csv,line=1::column 'x': said",
+        "::warning file=data/q.csv::the whole file",
+        f"::error::{outside}:1: column 'x': said",
+    ]
+
+
 def test_debug_lines_appear_with_runner_debug(logger: logging.Logger) -> None:
     out = io.StringIO()
     logger.addHandler(WorkflowCommandHandler(out, debug=True))

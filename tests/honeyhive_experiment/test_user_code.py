@@ -754,8 +754,10 @@ def test_a_package_under_src_is_said_to_be_the_projects_own(repo: Repo) -> None:
     ]
 
 
-@pytest.mark.parametrize("file", ["yaml.py", "pydantic/__init__.py"])
-def test_a_module_named_as_an_installed_one_already_imported_is_said_to_be_shadowed(repo: Repo, file: str) -> None:
+@pytest.mark.parametrize(("file", "installed"), [("yaml.py", "PyYAML"), ("pydantic/__init__.py", "pydantic")])
+def test_a_module_named_as_an_installed_one_already_imported_is_said_to_be_shadowed(
+    repo: Repo, file: str, installed: str
+) -> None:
     """The repository's yaml.py, named by the config, was "no such attribute; did you mean 'parser'?": the import
     returned PyYAML, which this tool had imported first."""
     top = file.partition("/")[0].removesuffix(".py")
@@ -765,8 +767,65 @@ def test_a_module_named_as_an_installed_one_already_imported_is_said_to_be_shado
     [(line, key, message)] = repo.problems(CONFIG.replace("{m}:answer", f"{top}:answer"))
     assert (line, key) == (2, "function")
     assert message == (
-        f"cannot import '{top}:answer': the repository's {shown} is shadowed by the installed module {top!r}"
-        f" ({sys.modules[top].__file__}), already imported: rename {shown} and the paths that name it"
+        f"cannot import '{top}:answer': the repository's {shown} is shadowed by the module {top!r} of the installed"
+        f" {installed} ({sys.modules[top].__file__}), already imported: rename {shown} and the paths that name it"
+    )
+
+
+@pytest.mark.parametrize(
+    ("elsewhere", "mine", "shadow"),
+    [  # what is on sys.path outside the repository, imported first; the repository's module; what the message says
+        pytest.param(
+            ["a/{top}/", "b/{top}/"],
+            "{top}.py",
+            "the namespace package {top!r} (folders without __init__.py: {a}/{top}, {b}/{top})",
+            id="namespace-package",  # was "the installed module ... (built in)"
+        ),
+        pytest.param(
+            ["a/{top}.py"],
+            "{top}/__init__.py",
+            "the module {top!r} found at {a}/{top}.py",
+            id="sibling-checkout",  # was "the installed module ... (<path>)": no distribution installed it
+        ),
+        pytest.param(
+            ["a/{top}/__init__.py"],
+            "{top}.py",
+            "the module {top!r} found at {a}/{top}/__init__.py",
+            id="sibling-checkouts-package",
+        ),
+    ],
+)
+def test_a_module_imported_from_elsewhere_on_the_path_is_said_as_its_import_found_it(
+    repo: Repo, tmp_path_factory: pytest.TempPathFactory, elsewhere: list[str], mine: str, shadow: str
+) -> None:
+    """A module shadowing the repository's is named as what the import found: a namespace package (folders without
+    ``__init__.py``, at each of them) was said to be a "built in" installed module, a checkout beside the repository
+    (a folder on ``sys.path``) an installed one."""
+    top = f"shadow_{uuid.uuid4().hex}"
+    outside = tmp_path_factory.mktemp("elsewhere")
+    folders = {"a": outside / "a", "b": outside / "b"}
+    for written in elsewhere:
+        path = outside / written.format(top=top)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if written.endswith("/"):
+            path.mkdir()
+        else:
+            path.write_text("def answer(datapoint):\n    return {}\n")
+    (repo.root / mine.format(top=top)).parent.mkdir(exist_ok=True)
+    (repo.root / mine.format(top=top)).write_text("def answer(datapoint):\n    return {}\n")
+    entries = [str(folders[name]) for name in "ab" if folders[name].exists()]
+    sys.path[:0] = entries
+    try:
+        importlib.import_module(top)
+        [(line, key, message)] = repo.problems(CONFIG.replace("{m}:answer", f"{top}:answer"))
+    finally:
+        sys.modules.pop(top, None)
+        del sys.path[: len(entries)]
+    shown = mine.format(top=top).replace("__init__.py", "")
+    assert (line, key) == (2, "function")
+    assert message == (
+        f"cannot import '{top}:answer': the repository's {shown} is shadowed by {shadow.format(top=top, **folders)},"
+        f" already imported: rename {shown} and the paths that name it"
     )
 
 

@@ -151,7 +151,8 @@ def _csv_columns(path: str, header_row: list[str]) -> list[_Column]:
                 f"no section prefix, so it is an input (inputs.{column.key}); {hint} (a ground truth's column is"
                 " ground_truth.<key>, metadata's metadata.<key>)"
             )
-            log.warning("%s", DatasetError(path, 1, where, said))
+            # placed on the header as an error is (file= relative to the workspace, line=) in GitHub Actions
+            log.warning("%s", DatasetError(path, 1, where, said), extra={"gha_file": path, "gha_line": 1})
         targets[target] = header
         columns.append(column)
     return columns

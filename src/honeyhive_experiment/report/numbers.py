@@ -43,8 +43,9 @@ __all__ = [
 
 
 NUMBER_WIDTH: Final = 24
-"""The most characters a number is shown with: past it (``1e308`` in ``.2f``), three significant digits in
-exponent form (``1e+308``)."""
+"""The most characters a number is shown with, the padding its spec asks for aside (``>30.3%`` pads ``49.960%`` to
+30): past it (``1e308`` in ``.2f``), three significant digits in exponent form (``1e+308``), padded as the spec
+pads."""
 
 
 def format_number(value: float | None, spec: str | None = None, *, percent: bool = False) -> str:
@@ -57,9 +58,11 @@ def format_number(value: float | None, spec: str | None = None, *, percent: bool
     if not math.isfinite(number):
         return str(number)
     text = _formatted(number, spec, percent)
-    if len(text) <= NUMBER_WIDTH:
+    bare, pad = _unpadded(spec)
+    own = _formatted(number, bare, percent) if pad else text  # the number's own characters, unpadded
+    if len(own) <= NUMBER_WIDTH:
         return text
-    return f"{number * 100:.3g}%" if text.endswith("%") else f"{number:.3g}"
+    return format(f"{number * 100:.3g}%" if own.endswith("%") else f"{number:.3g}", pad)
 
 
 def _formatted(number: float, spec: str | None, percent: bool) -> str:
@@ -89,10 +92,45 @@ _SPEC: Final = re.compile(
 )
 """A format spec of a float: all but its precision (``head``: alignment, flags and width, grouping), its precision
 and its type."""
+_WIDTH: Final = re.compile(r"(?P<flags>[-+ ]?z?#?)(?P<zero>0?)(?P<width>[0-9]*)")
+"""A float spec's flags (:data:`_SPEC`'s), split before its width: sign, ``z`` and ``#``; zero padding; the width."""
 _SHOWN_NUMBER: Final = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 MORE_DIGITS: Final = 17
 """The most significant digits added to tell a number from a bound: 17 tell every float from every other. A fixed
 point (``f``, ``%``) takes as many decimals as it takes (1e-30 beside 0 takes 30)."""
+
+
+@functools.lru_cache(maxsize=64)  # a report's few specs, for each of its many numbers
+def _unpadded(spec: str | None) -> tuple[str | None, str]:
+    """``spec`` without its width (``>30.3%`` is ``.3%``: the number alone, which :data:`NUMBER_WIDTH` bounds), and
+    the string spec that pads a text to that width as ``spec`` pads a number (``>30``; ``""``: it has no width)."""
+    found = _SPEC.match(spec) if spec else None
+    sized = _WIDTH.fullmatch(found["flags"]) if found else None
+    if found is None or sized is None or not sized["width"]:
+        return spec, ""
+    digits = "" if found["digits"] is None else f".{found['digits']}"
+    align = found["align"] or ("0=" if sized["zero"] else "")
+    align = align[:-1] + align[-1:].replace("=", ">")  # a text has no sign to pad after
+    return f"{sized['flags']}{found['grouping']}{digits}{found['kind']}", f"{align}{sized['width']}"
+
+
+@functools.lru_cache(maxsize=64)  # as _unpadded
+def _parsed(spec: str) -> tuple[re.Match[str] | None, re.Match[str] | None, str]:
+    """``spec`` parsed (:data:`_SPEC`), and without its width (its number unpadded, which :data:`NUMBER_WIDTH`
+    bounds: the same match when it has none), and the string spec of its padding (:func:`_unpadded`)."""
+    found, (bare, pad) = _SPEC.match(spec), _unpadded(spec)
+    return found, _SPEC.match(bare or "") if pad else found, pad
+
+
+def _at(number: float, exact: Decimal, found: re.Match[str], precision: int) -> str:
+    """``number`` (``exact``: as a decimal) in the spec ``found`` at ``precision``."""
+    kind = found["kind"]
+    if kind != "%":
+        return format(number, f"{found['head']}.{precision}{kind}")
+    # a float's percentage is its hundredfold rounded (0.7999999999999999 is 80.00000000000000%): Decimal's is
+    # exact, but without '#' (nothing at a precision) or '_' grouping (its ',' then swapped)
+    text = format(exact, f"{found['align']}{found['flags'].replace('#', '')}{found['grouping'] and ','}.{precision}%")
+    return text.replace(",", "_") if found["grouping"] == "_" else text
 
 
 def _wider(number: float, spec: str | None, percent: bool) -> Iterator[str]:
@@ -106,10 +144,10 @@ def _wider(number: float, spec: str | None, percent: bool) -> Iterator[str]:
             spec = None  # format_number's fallback: the default
     if not spec:
         spec = ".1%" if percent else ".3g"
-    found = _SPEC.match(spec)
+    found, plain, pad = _parsed(spec)
     if found is None or not (found["digits"] or found["kind"]) or not math.isfinite(number):
         return
-    head, kind = found["head"], found["kind"]
+    kind = found["kind"]
     digits = int(found["digits"] or 6)  # Python's precision without one
     exact = _exact(number)
     if kind not in ("f", "F", "%"):
@@ -118,18 +156,12 @@ def _wider(number: float, spec: str | None, percent: bool) -> Iterator[str]:
         decimals = -int(exact.as_tuple().exponent) - (2 if kind == "%" else 0)  # the repr's, in the spec's unit
         precisions = range(digits + 1, max(decimals, digits) + 2)
     for precision in precisions:
-        if kind != "%":
-            text = format(number, f"{head}.{precision}{kind}")
-        else:  # a float's percentage is its hundredfold rounded (0.7999999999999999 is 80.00000000000000%)
-            # Decimal's: exact, but without '#' (nothing at a precision) or '_' grouping (its ',' then swapped)
-            text = format(
-                exact, f"{found['align']}{found['flags'].replace('#', '')}{found['grouping'] and ','}.{precision}%"
-            )
-            text = text.replace(",", "_") if found["grouping"] == "_" else text
-        if len(text) > NUMBER_WIDTH:  # too wide (1e-30 in .2f, 0.12345 in .20e): in exponent form, as format_number
+        text = _at(number, exact, found, precision)
+        own = text if plain is None or plain is found else _at(number, exact, plain, precision)  # unpadded
+        if len(own) > NUMBER_WIDTH:  # too wide (1e-30 in .2f, 0.12345 in .20e): in exponent form, as format_number
             scaled = float(exact.scaleb(2)) if kind == "%" else number
             for figures in range(MORE_DIGITS):
-                yield f"{scaled:.{figures}e}" + ("%" if kind == "%" else "")
+                yield format(f"{scaled:.{figures}e}" + ("%" if kind == "%" else ""), pad)
             return
         yield text
 
@@ -140,8 +172,8 @@ def _read(text: str) -> Decimal | None:
     found = _SHOWN_NUMBER.search(plain)
     if found is None:
         return None
-    number = Decimal(found.group())
-    return number.scaleb(-2) if plain.rstrip().endswith("%") else number
+    number = Decimal(found.group())  # a percentage: "%" follows the number, whatever pads it after (*<10.1%)
+    return number.scaleb(-2) if plain[found.end() :].lstrip().startswith("%") else number
 
 
 @functools.lru_cache(maxsize=256)  # a metric's few bounds, for each of its many datapoints

@@ -26,7 +26,7 @@ from honeyhive_experiment.models import ExperimentResultSummary, RunComparisonRe
 from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH
 from honeyhive_experiment.report import Rendered, build_report
-from honeyhive_experiment.verdict import Decision, Verdict
+from honeyhive_experiment.verdict import Decision, Verdict, crashes, decide
 
 # ------------------------------------------------------------------------------------------------------------
 # a judgement's report, built once, in each of its outputs (what delivery.compose does)
@@ -293,6 +293,15 @@ def base_input(**changes: Any) -> Judgement:
     return dataclasses.replace(data, **changes)
 
 
+def decided(
+    summary: ExperimentResultSummary, outcomes: Sequence[DatapointOutcome] = (), new_errors: Sequence[str] = ()
+) -> Decision:
+    """The verdict's decision on ``summary`` alone (no baseline, no gate): its reasons for the failed datapoints are
+    the verdict's words, never a copy of them left behind when they change (those outside their passing ranges
+    counted; the function's errors among ``outcomes`` named, ``new_errors``, not in the baseline, apart)."""
+    return decide(summary, None, crashed=crashes(outcomes, {}), new_errors=new_errors)
+
+
 def pass_input() -> Judgement:
     summary = summary_of(PASS_SUMMARY_BODY)
     return base_input(
@@ -307,45 +316,43 @@ def pass_input() -> Judgement:
     )
 
 
+GATE = "accuracy got worse by 0.099 (gate: at most 0.05)"
+
+
 def fail_input() -> Judgement:
+    """EXT-q2 fails its passing range; EXT-q5 raised, not in the baseline; accuracy crossed its gate."""
     summary = summary_of(FAIL_SUMMARY_BODY)
-    return base_input(
-        decision=Decision(
-            Verdict.FAIL,
-            (
-                "2 datapoint(s) failed their passing ranges or errored",
-                "accuracy got worse by 0.099 (gate: at most 0.05)",
-            ),
-            ("accuracy got worse by 0.099 (gate: at most 0.05)",),
+    outcomes = [
+        DatapointOutcome(
+            index=1,
+            datapoint_id="EXT-q2",
+            session_id="sess-EXT-q2",
+            status=OutcomeStatus.OK,
+            outputs={"answer": "The capital of Peru is *Lima* | source: `wiki`"},
         ),
+        DatapointOutcome(
+            index=4,
+            datapoint_id="EXT-q5",
+            session_id="sess-EXT-q5",
+            status=OutcomeStatus.FUNCTION_ERROR,
+            error="RateLimitError: 429 Too Many Requests\n  retry after 20s",
+        ),
+        DatapointOutcome(
+            index=5,
+            datapoint_id="EXT-q6",
+            session_id="sess-EXT-q6",
+            status=OutcomeStatus.OK,
+            outputs={"answer": "Tokyo"},
+            evaluator_failures=(EvaluatorFailure("similarity", "ZeroDivisionError: division by zero"),),
+        ),
+    ]
+    return base_input(
+        decision=Decision(Verdict.FAIL, (*decided(summary, outcomes, ["EXT-q5"]).reasons, GATE), (GATE,)),
         summary=summary,
         comparison=comparison_of(FAIL_COMPARE_BODY, summary),
         baseline=baseline_info(),
         id_scheme="own",  # the rows carry their own ids, so 2 new and 2 gone is named as a change of ids
-        outcomes=[
-            DatapointOutcome(
-                index=1,
-                datapoint_id="EXT-q2",
-                session_id="sess-EXT-q2",
-                status=OutcomeStatus.OK,
-                outputs={"answer": "The capital of Peru is *Lima* | source: `wiki`"},
-            ),
-            DatapointOutcome(
-                index=4,
-                datapoint_id="EXT-q5",
-                session_id="sess-EXT-q5",
-                status=OutcomeStatus.FUNCTION_ERROR,
-                error="RateLimitError: 429 Too Many Requests\n  retry after 20s",
-            ),
-            DatapointOutcome(
-                index=5,
-                datapoint_id="EXT-q6",
-                session_id="sess-EXT-q6",
-                status=OutcomeStatus.OK,
-                outputs={"answer": "Tokyo"},
-                evaluator_failures=(EvaluatorFailure("similarity", "ZeroDivisionError: division by zero"),),
-            ),
-        ],
+        outcomes=outcomes,
         inputs_by_datapoint={"EXT-q2": {"question": "What is the capital of Peru?"}},
         notes=("EXT-q7 and EXT-q8 are in the baseline but not in this run's dataset",),
     )
@@ -504,7 +511,7 @@ def many(n_datapoints: int, worse: Sequence[str], better: Sequence[str] = (), ke
         for k, i in enumerate(ids)
     ]
     return base_input(
-        decision=Decision(Verdict.FAIL, (f"{n_datapoints} datapoint(s) failed their passing ranges or errored",)),
+        decision=decided(summary),
         summary=summary,
         comparison=comparison,
         baseline=baseline_info(),

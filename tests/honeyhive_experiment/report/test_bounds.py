@@ -19,6 +19,7 @@ from tests.honeyhive_experiment.report.scenarios import (
     baseline_info,
     comparison_of,
     datapoint,
+    decided,
     delta,
     detail,
     render_comment,
@@ -30,7 +31,6 @@ from tests.honeyhive_experiment.report.scenarios import (
 pytestmark = pytest.mark.unit
 
 IDS = ["EXT-a", "EXT-b", "EXT-c"]
-FAILED = Decision(Verdict.FAIL, ("2 datapoint(s) failed their passing ranges or errored",))
 
 
 def ranged() -> Any:
@@ -64,7 +64,8 @@ def ranged() -> Any:
         "rate": PassingRangeConfig(min=0.8),
         "tiny": PassingRangeConfig(min=0.004),
     }
-    return base_input(summary=summary_of(body), metrics=metrics, passing_ranges=ranges, decision=FAILED)
+    summary = summary_of(body)
+    return base_input(summary=summary, metrics=metrics, passing_ranges=ranges, decision=decided(summary))
 
 
 def test_a_failed_value_is_never_rounded_into_the_range_it_failed() -> None:
@@ -199,11 +200,12 @@ def test_with_trials_a_boolean_metrics_datapoint_reads_in_percent_as_its_aggrega
         DatapointOutcome(index=n, datapoint_id=i, session_id=f"sess-{i}", status=OutcomeStatus.OK, metrics={"ok": True})
         for n, i in enumerate(IDS)
     )
+    summary = summary_of(body)
     judged = base_input(
-        summary=summary_of(body),
+        summary=summary,
         metrics={},
         passing_ranges={"ok": PassingRangeConfig(min=1)},
-        decision=FAILED,
+        decision=decided(summary, outcomes),
         outcomes=outcomes,
         trials=3,
     )

@@ -193,6 +193,49 @@ def test_a_value_reads_on_the_side_of_its_passing_range_it_is_on(
     assert format_value(value, spec, percent=percent, low=low, high=high) == expected
 
 
+# (value, the bounds it is judged against (low, high), a narrow spec, its padding to more than NUMBER_WIDTH)
+PADDED: list[tuple[float, float | None, float | None, str, str]] = [
+    (0.4996, 0.5, None, ".3%", ">30"),  # was "4.996e+01%" (and "50%" unjudged): 30 is past NUMBER_WIDTH
+    (0.4996, 0.5, None, ".2f", "*^31"),
+    (0.79995, 0.8, None, ".0%", "*<25"),  # "79.995%" then its padding: a "%" followed by "*" is still a percentage
+    (0.4996, None, None, ".3f", ">40"),
+    (0.7996, 0.8, None, ".2n", ">30"),
+    (0.19999, 0.2, None, ".20e", ">30"),  # its own digits past NUMBER_WIDTH: in exponent form, then padded
+    (1e-30, None, 0.0, ".2f", ">30"),  # "1e-30", padded
+    (1e30, None, None, ".2f", "<26"),  # "1e+30", padded
+    (1234.4996, 1234.5, None, ",.2f", ">30"),
+    (12.344996, 12.345, None, "_.2%", "^30"),
+]
+
+
+@pytest.mark.parametrize(("value", "low", "high", "spec", "pad"), PADDED)
+def test_a_spec_wider_than_a_number_is_shown_as_the_narrow_one_padded(
+    value: float, low: float | None, high: float | None, spec: str, pad: str
+) -> None:
+    """A width past NUMBER_WIDTH (``>30.3%``) is padding: the number is shown as without it (the same digits, not in
+    exponent form: 0.4996 beside ``min: 0.5`` was ``4.996e+01%``), then padded to it."""
+    align, width = pad[:-2], pad[-2:]
+    wide = f"{align}{width}{spec}"
+    narrow = format_value(value, spec, low=low, high=high)
+    assert format_value(value, wide, low=low, high=high) == format(narrow, pad)
+    assert format_number(value, wide) == format(format_number(value, spec), pad)
+    assert len(format_value(value, wide, low=low, high=high)) == int(width)
+
+
+@pytest.mark.parametrize(
+    ("value", "spec", "expected"),
+    [
+        (0.4996, "030.2f", "0.4996".rjust(30, "0")),
+        (0.4996, "=+30.2f", "+" + "0.4996".rjust(29)),  # the sign first, as Python pads a number
+        (0.4996, "+030.2f", "+" + "0.4996".rjust(29, "0")),
+        (1e30, "030.2f", "1e+30".rjust(30, "0")),  # past NUMBER_WIDTH: its zeros read as the same number
+    ],
+)
+def test_a_wide_zero_padded_or_sign_aware_spec_pads_as_python_does(value: float, spec: str, expected: str) -> None:
+    """Zero padding or ``=`` alignment pads after a number's sign, not as a text is padded."""
+    assert format_value(value, spec, low=0.5 if value < 1 else None) == expected
+
+
 @pytest.mark.parametrize(
     ("low", "high", "spec", "percent", "expected"),
     [
