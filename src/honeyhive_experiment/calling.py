@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import os
+import sysconfig
+import threading
 import traceback
 import types
 from collections.abc import Callable, Mapping
@@ -292,17 +295,59 @@ functions: their errors stay ``Type: message``, as the official SDK records them
 def error_text(exc: BaseException, root: str | os.PathLike[str] | None = None) -> str:
     """What the user's code raised, even when its ``str()`` raises: ``"KeyError at src/app/evals.py:43: 'key'"``, at
     the line of theirs where it failed (:func:`where_raised`) in ``root``, by default the repository whose code runs
-    (:data:`REPOSITORIES`); ``"KeyError: 'key'"`` without one."""
+    (:data:`REPOSITORIES`); ``"KeyError: 'key'"`` without one. With debug logging on (``RUNNER_DEBUG=1``,
+    ``evaluate(verbose=True)``) its whole traceback is logged too (:func:`_log_traceback`)."""
     if (where := where_raised(exc, root)) is None:
-        return f"{type(exc).__name__}: {shown(exc)}"
-    file, line, own = where
-    # a SyntaxError's str() names its file without the folder: said at its own place, its text alone; one outside the
-    # repository (an installed module's) keeps it, beside the user's line that imported it. A bare one's is "None".
-    if isinstance(exc, SyntaxError) and (own or exc.msg is None):
-        text = "" if exc.msg is None else shown(exc.msg)
+        said = f"{type(exc).__name__}: {shown(exc)}"
     else:
-        text = shown(exc)
-    return f"{type(exc).__name__} at {file}:{line}" + (f": {text}" if text else "")
+        file, line, own = where
+        # a SyntaxError's str() names its file without the folder: said at its own place, its text alone; one outside
+        # the repository (an installed module's) keeps it, beside the user's line that imported it. A bare one's is
+        # "None".
+        if isinstance(exc, SyntaxError) and (own or exc.msg is None):
+            text = "" if exc.msg is None else shown(exc.msg)
+        else:
+            text = shown(exc)
+        said = f"{type(exc).__name__} at {file}:{line}" + (f": {text}" if text else "")
+    if log.isEnabledFor(logging.DEBUG):
+        _log_traceback(exc, said)
+    return said
+
+
+log = logging.getLogger(__name__)
+_TRACEBACKS = 20  # distinct tracebacks logged at most, per process: a run erring in 20 ways has more to fix first
+_traced: set[tuple[object, ...]] = set()  # the exceptions whose traceback was logged: type and frames' places
+_traced_lock = threading.Lock()
+
+
+def _log_traceback(exc: BaseException, said: str) -> None:
+    """Log ``exc``'s whole traceback at DEBUG (``said``: its line), once per distinct exception (its type and the
+    places of its frames: the same failure on every datapoint is logged once, whatever its message) and at most
+    :data:`_TRACEBACKS` of them: :func:`error_text` names only the innermost line of the user's; the job log, through
+    the handlers' redaction as every line, has the rest (a helper's call from the function, a library's frames)."""
+    places = tuple((frame.f_code.co_filename, line) for frame, line in traceback.walk_tb(exc.__traceback__))
+    with _traced_lock:
+        if (key := (type(exc), places)) in _traced or len(_traced) >= _TRACEBACKS:
+            return
+        _traced.add(key)
+    try:
+        shown = traceback.TracebackException.from_exception(exc)
+        # from the first frame of the user's (or a library's) on: not this tool's calls to it, nor the thread pool's
+        stack = shown.stack
+        start = next((i for i, frame in enumerate(stack) if not _ours_or_stdlib(frame.filename)), 0)
+        shown.stack = traceback.StackSummary.from_list(stack[start:])
+        text = "".join(shown.format()).rstrip()
+    except Exception as failed:  # the user's exception: its notes or its cause may raise too
+        text = f"(no traceback: formatting it raised {type(failed).__name__})"
+    log.debug("the traceback of %s (logged once):\n%s", said, text)
+
+
+def _ours_or_stdlib(file: str) -> bool:
+    """Whether ``file`` is this tool's module or the standard library's (``concurrent/futures``)."""
+    return relative(file, _OURS, follow_links=False) is not None or os.path.abspath(file).startswith(_STDLIB)
+
+
+_STDLIB = os.path.join(sysconfig.get_paths()["stdlib"], "")
 
 
 _OURS = os.path.dirname(os.path.abspath(__file__))

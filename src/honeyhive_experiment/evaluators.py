@@ -22,7 +22,9 @@ Where this module deliberately differs from the SDK (1.7.0), it is kinder and sa
   with ``verbose=True``; a dict without a scalar ``score`` (none, or ``None``) has no metric of the evaluator's
   name, which is no error (a dict of several metrics is one) but is said in :attr:`EvaluationOutcome.warnings`;
 * two evaluators producing the same metric name: the first one (in list order) keeps it and the
-  collision is reported (the SDK lets whichever thread finishes last win).
+  collision is reported (the SDK lets whichever thread finishes last win);
+* an evaluator that raises on the function's ``None`` outputs has its error end with
+  :data:`FUNCTION_RETURNED_NONE`: the function may have forgotten its ``return``.
 
 This module does no I/O and knows nothing about tracing or HTTP; the runner calls
 :func:`run_evaluators` and attaches ``outcome.metrics`` to the datapoint.
@@ -47,6 +49,7 @@ from honeyhive_experiment.models.outcomes import (
     DOTTED_NAME,
     MISSING_GROUND_TRUTH,
     NON_FINITE,
+    NOT_RAISED,
     OUT_OF_RANGE,
     RETURNED_NONE,
     UNSUPPORTED_RETURN,
@@ -56,6 +59,7 @@ from honeyhive_experiment.models.outcomes import (
 
 __all__ = [
     "DOTTED_NAME",
+    "FUNCTION_RETURNED_NONE",
     "MISSING_GROUND_TRUTH",
     "NON_FINITE",
     "OUT_OF_RANGE",
@@ -401,4 +405,18 @@ def run_evaluators(
         except Exception as exc:  # ``call``'s own (``_settle`` keeps each evaluator's): those not settled by then
             awaited = {index: awaited.get(index) or _failure(name, exc) for index, (name, _) in pending.items()}
     verdicts = [step if isinstance(step, tuple) else awaited[index] for index, step in enumerate(started)]
-    return _merge([name for name, _, _ in prepared], verdicts)
+    outcome = _merge([name for name, _, _ in prepared], verdicts)
+    if outputs is None:  # a function that forgot its return: the evaluators' errors (subscripting None) say only that
+        outcome.errors = [_on_none(error) for error in outcome.errors]
+    return outcome
+
+
+FUNCTION_RETURNED_NONE = " (the function returned None: a forgotten return?)"
+"""Said after the error of an evaluator that raised on the function's None outputs."""
+
+
+def _on_none(error: EvaluatorFailure) -> EvaluatorFailure:
+    """``error``, raised by an evaluator given the function's None outputs, with :data:`FUNCTION_RETURNED_NONE`."""
+    if error.error.partition(": ")[0] in NOT_RAISED:  # what it returned, not what it raised
+        return error
+    return replace(error, error=error.error + FUNCTION_RETURNED_NONE)

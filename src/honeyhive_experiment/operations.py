@@ -16,12 +16,13 @@ and never a traceback.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import logging
 import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -788,19 +789,22 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     problems = check_metric_names(config, code.evaluators, config_file)
     try:
         with in_repository(root):  # as in a run: in the working directory, its siblings importable lazily
-            metrics = probe_datapoint(
+            probed = probe_datapoint(
                 code, first, name=config.name, timeout=config.timeout, pricing=config.pricing, where=where
             )
     except ExperimentError as exc:
         exc.issues = (exc, *problems)
         raise
     named = {problem.key for problem in problems}
-    produced = check_produced_names(config, metrics, config_file, where=f"{where} (id {first.id})")
+    produced = check_produced_names(config, probed.metrics, config_file, where=f"{where} (id {first.id})")
     problems += [problem for problem in produced if problem.key not in named]
+    metrics = probed.everything  # with the function's own, which the run judges as it judges the evaluators'
     for section, keys in (("passing_ranges", config.passing_ranges), ("gate", config.gate)):
         for metric in keys:
             why, value = None, metrics.get(metric)
-            if isinstance(value, str):  # no number to compare: the run would find the metric without a value
+            if value is None and metric in config.other_metrics:  # the function's: did it record it?
+                why = _not_recorded(metric, metrics, where)
+            elif isinstance(value, str):  # no number to compare: the run would find the metric without a value
                 why = f"{metric} is a string ({excerpt(value)!r}) on {where}; a passing range or gate needs a number"
                 why += " or a bool"
             elif isinstance(value, int | float) and section == "gate":  # a bound in a percentage's points never fails
@@ -813,12 +817,30 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
                 problems.append(config_error_at(config_file, (section, metric), why))
     if problems:
         raise all_of(problems)
-    # only numbers and booleans are metrics; a string is an explanation, or an evaluator's the run warns of
+    # only numbers and booleans are metrics; a string is an explanation (no problem: not listed), or an evaluator's
+    # the run warns of
+    explanations = {f"{evaluator.name}_explanation" for evaluator in code.evaluators}
     texts = [name for name, value in metrics.items() if isinstance(value, str)]
     # an evaluator's dict keys are the user's: thirty names at most, each cut
     numbers = first_ids([name for name in metrics if name not in texts], 30) or "none"
+    texts = [name for name in texts if name not in explanations]
     strings = f"; strings, not metrics: {first_ids(texts, 30)}" if texts else ""
     return f"{found}; the first datapoint's metrics: {numbers}{strings}"
+
+
+def _not_recorded(metric: str, metrics: Mapping[str, object], where: str) -> str | None:
+    """Why ``metric``, in ``other_metrics`` and judged, is a problem when the probe's datapoint recorded it nowhere
+    (``metrics``: what its evaluators and spans recorded), as a run would say it: a close name it did record (the
+    span's ``latencyms`` for ``latency_ms``) is a misspelling; without one it may be HoneyHive's own, which no probe
+    sees (said as a warning, and None)."""
+    numbers = [name for name, value in metrics.items() if not isinstance(value, str)]
+    close = difflib.get_close_matches(metric, numbers, n=1)
+    said = f"{metric} is in other_metrics, but no evaluator and no span of your function recorded it on {where}"
+    if close:
+        return f"{said}, which recorded {close[0]}: did you mean that?"
+    shown = first_ids(numbers, 10) or "none"
+    log.warning("%s (it recorded: %s): fine if HoneyHive computes it, else a run finds it without a value", said, shown)
+    return None
 
 
 # --------------------------------------------------------------------------------------------------- runs

@@ -11,6 +11,7 @@ makes go to a stand-in that keeps nothing. No backend is asked anything; nothing
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from honeyhive_experiment.calling import callable_name
@@ -22,7 +23,7 @@ from honeyhive_experiment.runner import Runner
 from honeyhive_experiment.tracing import TraceSink
 from honeyhive_experiment.user_code import UserCode
 
-__all__ = ["probe"]
+__all__ = ["Probed", "probe"]
 
 
 class _NoBackend:
@@ -35,6 +36,19 @@ class _NoBackend:
         return None
 
 
+@dataclass(frozen=True)
+class Probed:
+    """What a probe found: the evaluators' metrics (and the LLM calls'), and those only the spans carried."""
+
+    metrics: Mapping[str, Any]  # name → value, in the evaluators' order
+    recorded: Mapping[str, Any]  # the function's own (tracer.enrich_span(metrics=...)), not among ``metrics``
+
+    @property
+    def everything(self) -> dict[str, Any]:
+        """Every metric the datapoint recorded, the evaluators' first."""
+        return {**self.metrics, **self.recorded}
+
+
 def probe(
     code: UserCode,
     datapoint: Datapoint,
@@ -43,10 +57,11 @@ def probe(
     timeout: float | None,
     where: str,
     pricing: Mapping[str, ModelPrice] | None = None,
-) -> Mapping[str, Any]:
+) -> Probed:
     """Run ``code``'s function and evaluators on ``datapoint`` as the run would, recording nothing: the metrics the
     evaluators produced (name → value), in their order, and those of the LLM calls its spans describe (``cost_usd``
-    by the experiment file's ``pricing``, as the run prices them).
+    by the experiment file's ``pricing``, as the run prices them); beside them those only the spans carried, which
+    the function records itself (``other_metrics``).
 
     ``where`` says which datapoint it is in errors (``"the first datapoint, data/questions.jsonl:1"``).
 
@@ -79,4 +94,5 @@ def probe(
         problems.append(f"evaluator {failure.evaluator!r}{said}")
     if problems:
         raise ExperimentError(f"probing {where} (id {datapoint.id}): " + "; ".join(problems))
-    return outcome.metrics
+    recorded = {name: value for name, value in sink.dropped_metrics.items() if name not in outcome.metrics}
+    return Probed(outcome.metrics, recorded)

@@ -636,11 +636,13 @@ def environment_secrets(env: Mapping[str, str]) -> tuple[str, ...]:
 
 def _common(env: Mapping[str, str]) -> dict[str, Any]:
     """What both entry points read from the environment: the run link template, the secrets it holds
-    (:func:`environment_secrets`), and whether the process runs inside GitHub Actions (then even a dry run's output
-    must not issue commands)."""
+    (:func:`environment_secrets`), whether the process runs inside GitHub Actions (then even a dry run's output
+    must not issue commands), and whether debug logging is on (``RUNNER_DEBUG=1``, as GitHub's re-run with debug
+    logging sets it; locally too: the log then has the traceback of each distinct error of the user's code)."""
     values: dict[str, Any] = {
         "runner_secrets": tuple(map(SecretStr, environment_secrets(env))),
         "in_actions": env_flag(env, "GITHUB_ACTIONS"),
+        "debug": env_flag(env, "RUNNER_DEBUG"),
     }
     for field, variable, placeholder in _URL_TEMPLATES:
         if template := env_text(env, variable):

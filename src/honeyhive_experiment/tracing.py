@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import re
 import sys
 import threading
@@ -103,8 +104,9 @@ def recordable(value: Any, path: str = "outputs") -> Recordable:
 
     A set or tuple becomes a list; another object its ``str()``, once; an integer beyond 64 bits its digits as
     text; a lone surrogate in a text (or key) U+FFFD. What cannot be kept whole is cut with a marker in its place,
-    said in ``cut`` with its path (``path`` names the value): a container holding itself (a reference cycle) and
-    containers nested deeper than :data:`MAX_DEPTH`. Cut, not refused: the evaluators have scored the value
+    said in ``cut`` with its path (``path`` names the value): a container holding itself (a reference cycle),
+    containers nested deeper than :data:`MAX_DEPTH`, and a NaN or infinity (None in its place: JSON has no such
+    number, and the backend would refuse the whole value). Cut, not refused: the evaluators have scored the value
     already, and a marker where the value was is what ``repr`` and JSON loggers show for the same thing.
     """
     cut: list[str] = []
@@ -125,6 +127,10 @@ def _said(path: _Path) -> str:
 
 
 def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: list[str]) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):  # the user's, not the backend's: where it is
+        number = "NaN" if math.isnan(value) else value
+        cut.append(f"{_said(path)} is {number}, which JSON cannot carry: recorded as null")
+        return None
     if value is None or isinstance(value, bool | float):
         return value
     if isinstance(value, str):
@@ -868,9 +874,18 @@ SENT = Export()
 
 
 class _Dropped(SpanExporter):
-    """An exporter that takes every span and sends it nowhere."""
+    """An exporter that takes every span and sends it nowhere, keeping only the metrics they carry (``metrics``:
+    name → value, the first span's of a name), as HoneyHive reads them: ``honeyhive_metrics.<name>``."""
+
+    def __init__(self) -> None:
+        self.metrics: dict[str, AttributeValue] = {}
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        for span in spans:
+            for key, value in (span.attributes or {}).items():
+                name = key.removeprefix("honeyhive_metrics.")
+                if name != key and "." not in name and isinstance(value, AttributeValue):  # a nested one: no metric
+                    self.metrics.setdefault(name, value)
         return SpanExportResult.SUCCESS
 
 
@@ -895,8 +910,15 @@ class TraceSink:
 
     @classmethod
     def nowhere(cls) -> TraceSink:
-        """A sink whose spans are made as in a run and then dropped: nothing is exported (``validate``'s probe)."""
+        """A sink whose spans are made as in a run and then dropped: nothing is exported (``validate``'s probe), but
+        the metrics they carried are kept (:attr:`dropped_metrics`)."""
         return cls(_Dropped())
+
+    @property
+    def dropped_metrics(self) -> Mapping[str, AttributeValue]:
+        """The metrics the spans of a :meth:`nowhere` sink carried when dropped (name → value): the function's own
+        (``tracer.enrich_span(metrics=...)``) beside the evaluators' its datapoint's span records."""
+        return self.exporter.metrics if isinstance(self.exporter, _Dropped) else {}
 
     @classmethod
     def otlp(

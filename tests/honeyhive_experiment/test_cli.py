@@ -90,6 +90,18 @@ def decoding(outputs, inputs, ground_truth=None):
     return json.loads("{")  # raised in the standard library, called from here
 
 
+def not_a_number(datapoint):
+    return {"answer": "Open Settings", "score": float("nan")}
+
+
+def _lookup(question):
+    raise ValueError("no answer for " + question + " with sk-Zq8xK2mV9pL4wR7tY3nB6cD1qqXYZ")
+
+
+def deeply(datapoint):
+    return {"answer": _lookup(datapoint["inputs"]["question"])}
+
+
 def forgetful(outputs, inputs, ground_truth=None):
     score = 0.9  # and no return: None
 
@@ -590,9 +602,71 @@ def test_validate_accepts_what_the_evaluators_produced_and_what_the_function_rec
         " metric 'rubric', only rubric_<key> ones: fine for a dict of several metrics, else return the metric as"
         " 'score'\n"
         "ok: .honeyhive/experiment.yml: experiment 'bot', 22 datapoints, 2 evaluator(s); the first datapoint's"
-        " metrics: topic_match, rubric_grounded, rubric_concise\n"
+        " metrics: topic_match, rubric_grounded, rubric_concise, lookups\n"
     )
     assert not (repo / ".honeyhive" / "local.db").exists()  # no backend: nothing recorded
+
+
+def test_validate_checks_a_judged_metric_of_other_metrics_against_what_the_functions_spans_recorded(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The function records ``lookups``; a range on ``lookup`` (declared in other_metrics): validate said ok, and the
+    run then failed on it ("...which recorded lookups: did you mean that?"). One nothing close to recorded may be
+    HoneyHive's own: a warning."""
+    config = GOOD.replace("support_bot.app:answer", "probed:traced")
+    _write(repo, config + "other_metrics: [lookup]\npassing_ranges:\n  lookup: {max: 3}\n")
+    code, output = _validate(repo, capsys)
+    assert code == 2, output
+    assert output.endswith(
+        "/experiment.yml:9: passing_ranges.lookup: lookup is in other_metrics, but no evaluator and no span of your"
+        " function recorded it on the first datapoint, data/questions.jsonl:1, which recorded lookups: did you mean"
+        " that?\n"
+    ), output
+    assert output.count("error:") == 1, output
+    _write(repo, config + "other_metrics: [user_rating]\ngate:\n  user_rating: {max_drop: 1}\n")
+    code, output = _validate(repo, capsys)
+    assert code == 0, output
+    assert output == (
+        "warning: user_rating is in other_metrics, but no evaluator and no span of your function recorded it on the"
+        " first datapoint, data/questions.jsonl:1 (it recorded: topic_match, lookups): fine if HoneyHive computes it,"
+        " else a run finds it without a value\n"
+        "ok: .honeyhive/experiment.yml: experiment 'bot', 22 datapoints, 1 evaluator(s); the first datapoint's"
+        " metrics: topic_match, lookups\n"
+    )
+
+
+def test_validate_says_where_the_functions_output_holds_a_nan(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """As it says a reference cycle: the run blamed the backend ("Out of range float values are not JSON
+    compliant") and validate said nothing of it."""
+    _first_datapoint_with_an_id(repo)
+    _write(repo, GOOD.replace("support_bot.app:answer", "probed:not_a_number"))
+    code, output = _validate(repo, capsys)
+    assert code == 0, output
+    assert output.startswith(
+        "warning: the outputs of 1 of 1 datapoint(s) were cut to be recorded: datapoint EXT-first: outputs.score is"
+        " NaN, which JSON cannot carry: recorded as null\n"
+    ), output
+
+
+def test_with_runner_debug_the_log_has_the_traceback_of_each_distinct_error_once_redacted(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only "ValueError at probed.py:N" reached the log, even with RUNNER_DEBUG=1 (GitHub's debug logging), the
+    helper's caller nowhere, though the error comment says the job log "has the full error". Now the whole traceback,
+    from the user's first frame, once for 22 datapoints failing alike, redacted as every line."""
+    _write(repo, GOOD.replace("support_bot.app:answer", "probed:deeply"))
+    secret = "sk-Zq8xK2mV9pL4wR7tY3nB6cD1qqXYZ"
+    argv = ["run", "--dry-run", "--working-directory", str(repo), "--no-html"]
+    assert main(argv, environ={"RUNNER_DEBUG": "1", "OPENAI_API_KEY": secret}) == 1
+    err = capsys.readouterr().err
+    assert err.count("Traceback (most recent call last):") == 1, err
+    traceback = err[err.index("debug: the traceback of ValueError at probed.py:") :]
+    lines = traceback.splitlines()
+    assert lines[1:3] == ["Traceback (most recent call last):", f'  File "{repo / "probed.py"}", line 46, in deeply']
+    assert f'  File "{repo / "probed.py"}", line 42, in _lookup' in lines
+    assert secret not in err
+    assert main(argv, environ={}) == 1
+    assert "Traceback" not in capsys.readouterr().err
 
 
 def test_validate_says_an_evaluator_that_returned_none_on_the_first_datapoint(
@@ -629,7 +703,7 @@ def test_validate_lists_as_metrics_only_numbers_and_booleans_and_says_an_evaluat
     assert output == (
         f"warning: {LABELLED.format(1)}\n"
         "ok: .honeyhive/experiment.yml: experiment 'bot', 22 datapoints, 3 evaluator(s); the first datapoint's"
-        " metrics: topic_match, helpful; strings, not metrics: labelled, helpful_explanation\n"
+        " metrics: topic_match, helpful; strings, not metrics: labelled\n"
     )
 
 

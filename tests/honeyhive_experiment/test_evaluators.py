@@ -428,6 +428,27 @@ def test_a_raising_evaluator_costs_only_its_own_metric() -> None:
     ]
 
 
+def test_an_evaluator_raising_on_the_functions_none_asks_whether_the_function_forgot_its_return() -> None:
+    """A function without ``return`` showed only as the evaluators' "'NoneType' object is not subscriptable",
+    pointing at the evaluator. What it returned, not raised, is said as before; outputs that are there get no hint."""
+
+    def answer(outputs: Any, inputs: Any) -> Any:
+        return outputs["answer"] == inputs["q"]
+
+    def text(outputs: Any, inputs: Any) -> Any:
+        return {outputs}  # a set: no metric (UnsupportedReturn), whatever the outputs
+
+    outcome = run_evaluators([answer, text], None, INPUTS)
+    assert outcome.errors == [
+        EvaluatorFailure(
+            "answer",
+            "TypeError: 'NoneType' object is not subscriptable (the function returned None: a forgotten return?)",
+        ),
+        EvaluatorFailure("text", f"{UNSUPPORTED_RETURN}: returned a set; expected a scalar, a dict or None"),
+    ]
+    assert run_evaluators([answer], {}, INPUTS).errors == [EvaluatorFailure("answer", "KeyError: 'answer'")]
+
+
 def test_errors_keep_only_text() -> None:
     outcome = run_evaluators([boom], OUTPUTS, INPUTS)
 

@@ -35,7 +35,7 @@ def _probe(
     timeout: float | None = 10.0,
 ) -> tuple[str, ...]:
     code = UserCode(function, tuple(Evaluator.from_callable(e) for e in evaluators))
-    return tuple(probe(code, datapoint, name="names", timeout=timeout, where=WHERE))
+    return tuple(probe(code, datapoint, name="names", timeout=timeout, where=WHERE).metrics)
 
 
 def rubric(outputs: Any, inputs: Any, ground_truth: Any = None) -> dict[str, Any]:
@@ -57,7 +57,7 @@ def test_the_names_are_what_the_evaluators_produced_in_their_order() -> None:
 def test_the_values_are_what_the_evaluators_returned() -> None:
     """validate tells a boolean metric by its value: a gate in points on it could never fail."""
     code = UserCode(answer, (Evaluator.from_callable(exact), Evaluator.from_callable(rubric)))
-    metrics = probe(code, LABELLED, name="values", timeout=10.0, where=WHERE)
+    metrics = probe(code, LABELLED, name="values", timeout=10.0, where=WHERE).metrics
     assert (metrics["exact"], metrics["rubric_grounded"]) == (True, 0.5)
 
 
@@ -79,7 +79,7 @@ def test_the_calls_of_the_functions_own_genai_spans_are_measured_and_priced_as_i
 ) -> None:
     """As a run records them without instrument: (validate refused a gate on cost_usd that the run then judged)."""
     code = UserCode(_own_call, (Evaluator.from_callable(exact),))
-    metrics = probe(code, LABELLED, name="own", timeout=10.0, where=WHERE, pricing=pricing)
+    metrics = probe(code, LABELLED, name="own", timeout=10.0, where=WHERE, pricing=pricing).metrics
     assert (metrics["llm_calls"], metrics["input_tokens"], metrics["output_tokens"]) == (1, 1000, 100)
     assert metrics.get("cost_usd") == pytest.approx(cost) if cost else "cost_usd" not in metrics
 
@@ -96,6 +96,21 @@ def test_an_async_function_and_one_taking_a_tracer_are_called_as_in_a_run() -> N
 
     assert _probe(exact, function=slow) == ("exact",)
     assert _probe(exact, function=traced) == ("exact",)  # the function's own metrics: other_metrics
+
+
+def test_the_metrics_the_functions_spans_record_are_told_apart_from_the_evaluators() -> None:
+    """validate checks other_metrics against them: it said ok for a range on ``lookup`` when the function recorded
+    ``lookups``, and the run then failed on it. A nested one is no metric (HoneyHive stores a nested field)."""
+
+    def traced(datapoint: dict[str, Any], tracer: Any) -> dict[str, Any]:
+        with tracer.start_as_current_span("lookup", inputs=datapoint["inputs"]):
+            tracer.enrich_span(metrics={"lookups": 2, "note": "cached", "nested": {"deep": 1}})
+        return {"answer": datapoint["inputs"]["q"]}
+
+    code = UserCode(traced, (Evaluator.from_callable(exact),))
+    probed = probe(code, LABELLED, name="own", timeout=10.0, where=WHERE)
+    assert (dict(probed.metrics), probed.recorded) == ({"exact": True}, {"lookups": 2, "note": "cached"})
+    assert list(probed.everything) == ["exact", "lookups", "note"]
 
 
 def test_the_older_convention_gets_inputs_and_ground_truth() -> None:

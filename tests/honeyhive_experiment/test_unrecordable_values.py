@@ -116,6 +116,45 @@ def test_an_output_that_holds_itself_or_nests_too_deep_is_recorded_cut_not_the_r
     ]
 
 
+def not_a_number(datapoint: dict[str, Any]) -> dict[str, Any]:
+    n = datapoint["inputs"]["n"]
+    return {"count": float("nan"), "ratio": [1.0, float("-inf")]} if n == 1 else {"count": n}
+
+
+def test_an_output_holding_nan_or_infinity_is_recorded_as_null_and_said_as_the_users_not_the_backends(
+    hh: HoneyHiveClient, client: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The datapoint was a backend error, "the outputs of datapoint ... were not recorded: Out of range float values
+    are not JSON compliant", and the run failed with it "not recorded by the backend". As the cycle: null in its
+    place, said where it is."""
+    caplog.set_level(logging.WARNING)
+    result = evaluate(
+        not_a_number,
+        [{"inputs": {"n": n}} for n in range(3)],
+        client=hh,
+        evaluators=[has_answer],
+        name="nan",
+        max_workers=1,
+        ingestion_timeout=10.0,
+        print_results=False,
+    )
+    assert [o.status for o in result.outcomes] == [OutcomeStatus.OK] * 3
+    assert all(o.recorded and o.exported for o in result.outcomes)
+    odd = result.outcomes[1]
+    assert odd.outputs == {"count": None, "ratio": [1.0, None]}
+    said = [
+        "outputs.count is NaN, which JSON cannot carry: recorded as null",
+        "outputs.ratio.1 is -inf, which JSON cannot carry: recorded as null",
+    ]
+    assert [w for w in odd.warnings if "JSON" in w] == said
+    assert session_event(client, result.run_id, odd.session_id)["outputs"] == {"count": None, "ratio": [1.0, None]}
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings == [
+        f"the outputs of 1 of 3 datapoint(s) were cut to be recorded: datapoint {odd.datapoint_id}: {said[0]} (and 1"
+        " more)"
+    ]
+
+
 def odd_values(datapoint: dict[str, Any]) -> dict[str, Any]:
     return {
         "surrogate": "lone \ud800 surrogate",

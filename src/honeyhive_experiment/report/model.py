@@ -919,17 +919,26 @@ class Report(_Part):
 
     @property
     def headline(self) -> str:
-        """ "47 of 50 datapoints passed, 3 failed" (the backend's counts), or what happened instead."""
+        """ "47 of 50 datapoints passed, 3 failed" (the backend's counts), or what happened instead. With evaluator
+        errors "50 of 50 datapoints ran; 12 evaluator errors": the backend passes a datapoint whose metric has no
+        value, so "passed" would read as the opposite of a verdict that fails on them."""
         counts = self.counts
         if counts.total is None or counts.passed is None:
             return "the experiment could not be evaluated" if self.verdict is Verdict.ERROR else "nothing was evaluated"
         if counts.total == 0:
             return "no datapoints were evaluated"
-        text = f"{counts.passed:,} of {counts.total:,} datapoints passed"
+        raised = sum(1 for row in self.datapoints.errored if row.status == "evaluator_error")
+        if raised:
+            ran = counts.passed + (counts.failed or 0)
+            text = f"{ran:,} of {counts.total:,} datapoints ran"
+        else:
+            text = f"{counts.passed:,} of {counts.total:,} datapoints passed"
         if counts.failed:
             text += f", {counts.failed:,} failed"
         if counts.unrecorded:
             text += f", {counts.unrecorded:,} not recorded"
+        if raised:
+            text += f"; {raised:,} evaluator error{'s' if raised != 1 else ''}"
         return text
 
     @property

@@ -399,7 +399,7 @@ SCENARIOS = {
 }
 
 
-JOB_LOG = "the job log, which has the full error"
+JOB_LOG = "the job log, which has the full error (re-run the job with debug logging for your code's tracebacks)"
 """The last item of an error verdict's "What to check", whatever the error."""
 
 

@@ -6,7 +6,8 @@ import dataclasses
 
 import pytest
 
-from honeyhive_experiment.models.outcomes import EvaluatorFailure
+from honeyhive_experiment.models.outcomes import DatapointOutcome, EvaluatorFailure, OutcomeStatus
+from honeyhive_experiment.verdict import Decision, Verdict
 from tests.honeyhive_experiment.report.scenarios import (
     fail_input,
     nasty_input,
@@ -67,3 +68,16 @@ def test_terminal_metric_status_tells_each_kind_of_an_evaluators_errors_with_its
     text = render_terminal(dataclasses.replace(data, outcomes=outcomes))
     nan_said = "returned an invalid metric on 1 (metric 'similarity' is nan)"
     assert f"errored on 2 of 2: {nan_said}; raised on 1 (ZeroDivisionError: division by zero)" in text
+
+
+def test_the_verdict_line_of_a_run_whose_evaluators_broke_says_they_ran_not_passed() -> None:
+    """Every datapoint passed by the backend (it passes one whose metric has no value) while every evaluator raised:
+    the headline read "Verdict: FAIL (6 of 6 datapoints passed)", a contradiction."""
+    broken = (EvaluatorFailure("accuracy", "TypeError: 'NoneType' object is not subscriptable"),)
+    outcomes = [
+        DatapointOutcome(i, f"EXT-q{i + 1}", f"sess-EXT-q{i + 1}", OutcomeStatus.OK, evaluator_failures=broken)
+        for i in range(2)
+    ]
+    decision = Decision(Verdict.FAIL, ("accuracy has a passing range but no value on 2 of the datapoints",))
+    text = render_terminal(dataclasses.replace(pass_input(), decision=decision, outcomes=outcomes))
+    assert text.splitlines()[1] == "Verdict: FAIL (6 of 6 datapoints ran; 2 evaluator errors)", text

@@ -58,7 +58,7 @@ def with_trials(*, baseline_trials: int = 1, flaky: dict[str, int] | None = None
 
 def test_the_comment_says_the_trials_the_spread_and_the_flaky_datapoints() -> None:
     text = render_comment(with_trials()).text
-    assert "❌ **Failed** · 4 of 6 datapoints passed, 2 failed · 3 trials per datapoint\n" in text
+    assert "❌ **Failed** · 6 of 6 datapoints ran, 2 failed; 1 evaluator error · 3 trials per datapoint\n" in text
     assert "⚠️ baseline: 1 trial, this run: 3" in text
     [accuracy] = [line for line in text.splitlines() if line.startswith("| Accuracy |")]
     assert "| 0.713 ± 0.120 |" in accuracy
@@ -87,7 +87,7 @@ def test_a_run_with_trials_but_no_flaky_datapoint_shows_no_flaky_section() -> No
 
 def test_the_terminal_shows_the_same() -> None:
     text = render_terminal(with_trials())
-    assert "Verdict: FAIL (4 of 6 datapoints passed, 2 failed), 3 trials per datapoint" in text
+    assert "Verdict: FAIL (6 of 6 datapoints ran, 2 failed; 1 evaluator error), 3 trials per datapoint" in text
     assert "Trials differ: baseline: 1 trial, this run: 3" in text
     assert re.search(r"^Accuracy\s.*0\.713 ± 0\.120", text, re.MULTILINE), text
     assert "  EXT-q2 (flaky: 1 of 3 trials passed): Accuracy = 0.200" in text
