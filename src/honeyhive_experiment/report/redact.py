@@ -110,29 +110,33 @@ __all__ = ["REDACTED", "SECRET_PATTERNS", "RedactingFilter", "RedactingStream", 
 REDACTED: Final = "***"
 _WORD: Final = r"(?:[A-Z][a-z]+|[a-z]{2,}|[A-Z]{2,}|[0-9]+)"  # no single letter: w(3)^Lm is no prose
 
+# A space, also as repr and JSON write it escaped (\t, \n, \xa0; \\t: JSON inside a repr), and where a token starts:
+# after no letter or digit, or after such an escape ('…\nsk-…' is a key on a line of its own, its n no letter)
+_SPACE: Final = r"(?:\s|\\+(?:[tnrfv]|x(?i:0[bc]|a0)|u(?i:000[bc]|00a0)))"
+_START: Final = r"(?:(?<![A-Za-z0-9])|(?<=\\[tnrfv])|(?<=\\x(?i:0[bc]|a0))|(?<=\\u(?i:000[bc]|00a0)))"
 _KEYWORD: Final = (  # what names the secret after it: password: …, api_key = …
-    r"(?<![A-Za-z0-9])(?i:api[_-]?key|access[_-]?(?:key|token)|auth[_-]?token|refresh[_-]?token"
+    rf"{_START}(?i:api[_-]?key|access[_-]?(?:key|token)|auth[_-]?token|refresh[_-]?token"
     r"|client[_-]?secret|secret[_-]?(?:access[_-]?)?key|secret|password|passwd|token)(?![A-Za-z0-9])"
 )
 
 SECRET_PATTERNS: Final[tuple[str, ...]] = (
     r"-----BEGIN[A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z ]*PRIVATE KEY-----|\Z)",
-    r"(?P<keep>\b(?i:bearer)\s+)[A-Za-z0-9._~+/=-]{8,}",
-    r"(?P<keep>\b(?i:basic)\s+)[A-Za-z0-9+/]{12,}={0,2}",
-    r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{16,}",
-    r"(?<![A-Za-z0-9])gh[pousr]_[A-Za-z0-9]{20,}",
-    r"(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{20,}",
-    r"(?<![A-Za-z0-9])hh_(?:[a-z]{2,5}_)?[A-Za-z0-9]{16,}(?:_[A-Za-z0-9_-]+)?",
-    r"(?<![A-Za-z0-9])(?:hf_|gsk_|r8_|xai-)[A-Za-z0-9]{20,}",
-    r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}\b",
-    r"(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}",
-    r"(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}",
-    r"(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
+    rf"(?P<keep>{_START}(?i:bearer){_SPACE}+)[A-Za-z0-9._~+/=-]{{8,}}",
+    rf"(?P<keep>{_START}(?i:basic){_SPACE}+)[A-Za-z0-9+/]{{12,}}={{0,2}}",
+    rf"{_START}sk-[A-Za-z0-9_-]{{16,}}",
+    rf"{_START}gh[pousr]_[A-Za-z0-9]{{20,}}",
+    rf"{_START}github_pat_[A-Za-z0-9_]{{20,}}",
+    rf"{_START}hh_(?:[a-z]{{2,5}}_)?[A-Za-z0-9]{{16,}}(?:_[A-Za-z0-9_-]+)?",
+    rf"{_START}(?:hf_|gsk_|r8_|xai-)[A-Za-z0-9]{{20,}}",
+    rf"{_START}(?:AKIA|ASIA)[0-9A-Z]{{16}}\b",
+    rf"{_START}xox[abposr]-[A-Za-z0-9-]{{10,}}",
+    rf"{_START}AIza[0-9A-Za-z_-]{{35}}",
+    rf"{_START}eyJ[A-Za-z0-9_-]{{8,}}\.[A-Za-z0-9_-]{{8,}}\.[A-Za-z0-9_-]{{8,}}",
     # a URL's password (the user stays), a userinfo with a colon (TOKEN:, :PAT), or a user alone that looks like a
     # token: 12 characters or more, not shaped like words (not ssh://deploy@, https://first.last@)
     r"(?P<keep>://(?:[^\s/?#:@]+:(?=[^\s/?#@]))?)(?:(?<=:)[^\s/?#@]+|[^\s/?#:@]*:[^\s/?#@]*"
     rf"|(?!(?:{_WORD}[,.;_-]+)*{_WORD}@)[^\s/?#:@]{{12,}})(?=@)",
-    rf"(?P<keep>{_KEYWORD}[\"']?\s*[:=]\s*[\"']?)(?!\*\*\*)[A-Za-z0-9._~+/=-]{{6,}}",
+    rf"(?P<keep>{_KEYWORD}(?:\\*[\"'])?{_SPACE}*[:=]{_SPACE}*(?:\\*[\"'])?)(?!\*\*\*)[A-Za-z0-9._~+/=-]{{6,}}",
 )
 """Common secret shapes (the module's docstring names them), replaced by ``***`` (a ``keep`` group stays:
 ``Bearer ***``)."""
