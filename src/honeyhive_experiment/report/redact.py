@@ -20,7 +20,9 @@ environment's secrets; values under 4 characters are ignored) and replaces, in e
   ``AIza…``, JWTs, private-key blocks, ``Bearer``/``Basic`` credentials, a URL's credentials (a password, a
   user with an empty one, ``https://:PAT@host``, or a user alone that looks like a token: 12 characters or more,
   not shaped like words, ``https://TOKEN@host``; not ``ssh://deploy@``), ``api_key=…``/
-  ``AWS_SECRET_ACCESS_KEY=…``/``password: …`` pairs), known value or not.
+  ``AWS_SECRET_ACCESS_KEY=…``/``password: …`` pairs), known value or not. A space as ``repr`` and JSON write it
+  (``\\t``, ``\\n``…: a dict's key, a CSV cell or a config value quoted in an error) is a space to them:
+  ``'Bearer\\tKEY'`` and ``'…\\nsk-…'`` show no key.
 
 Fragments: the trade-off
 ------------------------
@@ -110,33 +112,30 @@ __all__ = ["REDACTED", "SECRET_PATTERNS", "RedactingFilter", "RedactingStream", 
 REDACTED: Final = "***"
 _WORD: Final = r"(?:[A-Z][a-z]+|[a-z]{2,}|[A-Z]{2,}|[0-9]+)"  # no single letter: w(3)^Lm is no prose
 
-# A space, also as repr and JSON write it escaped (\t, \n, \xa0; \\t: JSON inside a repr), and where a token starts:
-# after no letter or digit, or after such an escape ('…\nsk-…' is a key on a line of its own, its n no letter)
-_SPACE: Final = r"(?:\s|\\+(?:[tnrfv]|x(?i:0[bc]|a0)|u(?i:000[bc]|00a0)))"
-_START: Final = r"(?:(?<![A-Za-z0-9])|(?<=\\[tnrfv])|(?<=\\x(?i:0[bc]|a0))|(?<=\\u(?i:000[bc]|00a0)))"
 _KEYWORD: Final = (  # what names the secret after it: password: …, api_key = …
-    rf"{_START}(?i:api[_-]?key|access[_-]?(?:key|token)|auth[_-]?token|refresh[_-]?token"
+    r"(?<![A-Za-z0-9])(?i:api[_-]?key|access[_-]?(?:key|token)|auth[_-]?token|refresh[_-]?token"
     r"|client[_-]?secret|secret[_-]?(?:access[_-]?)?key|secret|password|passwd|token)(?![A-Za-z0-9])"
 )
 
 SECRET_PATTERNS: Final[tuple[str, ...]] = (
     r"-----BEGIN[A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z ]*PRIVATE KEY-----|\Z)",
-    rf"(?P<keep>{_START}(?i:bearer){_SPACE}+)[A-Za-z0-9._~+/=-]{{8,}}",
-    rf"(?P<keep>{_START}(?i:basic){_SPACE}+)[A-Za-z0-9+/]{{12,}}={{0,2}}",
-    rf"{_START}sk-[A-Za-z0-9_-]{{16,}}",
-    rf"{_START}gh[pousr]_[A-Za-z0-9]{{20,}}",
-    rf"{_START}github_pat_[A-Za-z0-9_]{{20,}}",
-    rf"{_START}hh_(?:[a-z]{{2,5}}_)?[A-Za-z0-9]{{16,}}(?:_[A-Za-z0-9_-]+)?",
-    rf"{_START}(?:hf_|gsk_|r8_|xai-)[A-Za-z0-9]{{20,}}",
-    rf"{_START}(?:AKIA|ASIA)[0-9A-Z]{{16}}\b",
-    rf"{_START}xox[abposr]-[A-Za-z0-9-]{{10,}}",
-    rf"{_START}AIza[0-9A-Za-z_-]{{35}}",
-    rf"{_START}eyJ[A-Za-z0-9_-]{{8,}}\.[A-Za-z0-9_-]{{8,}}\.[A-Za-z0-9_-]{{8,}}",
+    r"(?P<keep>\b(?i:bearer)\s+)[A-Za-z0-9._~+/=-]{8,}",
+    r"(?P<keep>\b(?i:basic)\s+)[A-Za-z0-9+/]{12,}={0,2}",
+    r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{16,}",
+    r"(?<![A-Za-z0-9])gh[pousr]_[A-Za-z0-9]{20,}",
+    r"(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{20,}",
+    r"(?<![A-Za-z0-9])hh_(?:[a-z]{2,5}_)?[A-Za-z0-9]{16,}(?:_[A-Za-z0-9_-]+)?",
+    r"(?<![A-Za-z0-9])(?:hf_|gsk_|r8_|xai-)[A-Za-z0-9]{20,}",
+    r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}\b",
+    r"(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}",
+    r"(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}",
+    r"(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
     # a URL's password (the user stays), a userinfo with a colon (TOKEN:, :PAT), or a user alone that looks like a
     # token: 12 characters or more, not shaped like words (not ssh://deploy@, https://first.last@)
     r"(?P<keep>://(?:[^\s/?#:@]+:(?=[^\s/?#@]))?)(?:(?<=:)[^\s/?#@]+|[^\s/?#:@]*:[^\s/?#@]*"
     rf"|(?!(?:{_WORD}[,.;_-]+)*{_WORD}@)[^\s/?#:@]{{12,}})(?=@)",
-    rf"(?P<keep>{_KEYWORD}(?:\\*[\"'])?{_SPACE}*[:=]{_SPACE}*(?:\\*[\"'])?)(?!\*\*\*)[A-Za-z0-9._~+/=-]{{6,}}",
+    # the name's quotes also as JSON inside JSON escapes them: {\"password\": \"…\"}
+    rf"(?P<keep>{_KEYWORD}(?:\\*[\"'])?\s*[:=]\s*(?:\\*[\"'])?)(?!\*\*\*)[A-Za-z0-9._~+/=-]{{6,}}",
 )
 """Common secret shapes (the module's docstring names them), replaced by ``***`` (a ``keep`` group stays:
 ``Bearer ***``)."""
@@ -159,10 +158,13 @@ _PATTERN_HINTS: Final[tuple[tuple[str, ...], ...]] = (
     ("://",),
     ("key", "token", "secret", "passw"),
 )
-_RULES: Final = tuple(
-    (re.compile(pattern), tuple(hint.lower() for hint in hints))
+_RULES: Final = tuple(  # each pattern, its hints, and whether it looks at the text with its escaped spaces as spaces
+    (re.compile(pattern), tuple(hint.lower() for hint in hints), "://" not in hints)
     for pattern, hints in zip(SECRET_PATTERNS, _PATTERN_HINTS, strict=True)
 )
+"""Every pattern finds in the text with :data:`_ESCAPED_SPACE` as spaces what it finds in the text as it came (no
+secret of theirs holds a backslash), and more; but a URL's credentials: whatever they hold is theirs, up to the
+``@``."""
 
 
 _SENSITIVE_KEY: Final = re.compile(
@@ -198,8 +200,14 @@ _GATE: Final = 16  # characters of a form or anchor checked first: enough to be 
 _ESCAPE_LONGEST: Final = 13  # characters an escape of one character takes at most: &#0001114111; %F4%8F%BF%BF
 _HOLD: Final = 4096  # a flush holds back up to this much of an unfinished line at least: a JWT, a private key's line
 _HELD: Final = string.ascii_letters + string.digits + "-_.~+/=:@[;"  # a token's, a URL's credentials, a colour code's
+# A space as repr and JSON write it (\t, \n, \xa0, \u000b; \\t: JSON inside a repr): the patterns look at the text
+# with each of these as spaces (_RULES), so that 'Bearer\tKEY' (a dict key, a CSV cell in an error) and '…\nsk-…' (whose
+# n is no letter before the key) are found. Only a text with a backslash and a pattern's hint pays for it.
+_ESCAPED_SPACE: Final = re.compile(r"\\+(?:[tnrfv]|x(?i:0[bc]|a0)|u(?i:000[bc]|00a0))")
+_SPACE: Final = rf"(?:\s|{_ESCAPED_SPACE.pattern})"
 _CONTEXT: Final = re.compile(  # at a flush's cut, what may name or begin the secret held after it: keep it with it
-    rf"(?:\b(?i:bearer|basic)\s+|{_KEYWORD}[\"']?\s*(?:[:=]\s*[\"']?)?|://[^\s/?#@]*|-----BEGIN[A-Z ]*)\Z"
+    rf"(?:\b(?i:bearer|basic){_SPACE}+|{_KEYWORD}(?:\\*[\"'])?{_SPACE}*(?:[:=]{_SPACE}*(?:\\*[\"'])?)?"
+    r"|://[^\s/?#@]*|-----BEGIN[A-Z ]*)\Z"
 )
 _REACH: Final = 256  # how far before the cut _CONTEXT is looked for
 INVISIBLE_CHARS: Final = (  # the controls but line breaks, Unicode's default-ignorable characters (BMP) but selectors
@@ -569,12 +577,16 @@ class Redactor:
         if not rules:
             return spans
         lower = text.lower()  # the hints are checked case-insensitively: a superset of what can match
-        for pattern, hints in _RULES:
+        spaced = None  # the text with its escaped spaces as spaces (as long: the same places), made once if needed
+        for pattern, hints, escapes in _RULES:
             for hint in hints:
-                if hint in lower:
+                if hint in lower:  # the text with spaces holds no hint that the text as it came does not
+                    looked = text
+                    if escapes and "\\" in text:
+                        looked = spaced = spaced or _ESCAPED_SPACE.sub(_as_spaces, text)
                     spans.extend(
                         (match.end("keep") if "keep" in pattern.groupindex else match.start(), match.end())
-                        for match in pattern.finditer(text)
+                        for match in pattern.finditer(looked)
                     )
                     break
         return spans
@@ -610,6 +622,10 @@ class Redactor:
         if isinstance(value, list | tuple | set | frozenset):
             return [self._walk(item, text, keys=keys, depth=depth + 1) for item in value]
         return value
+
+
+def _as_spaces(match: re.Match[str]) -> str:
+    return " " * (match.end() - match.start())
 
 
 def _overlap(line: str, form: str) -> int:

@@ -644,6 +644,8 @@ def test_a_line_flushed_in_any_pieces_shows_as_it_would_have_whole(
         ("Authorization: Bearer abcdEFGHijklMNOPqrst1234", "Authorization: Bearer ***"),
         ("password: hunter2hunter2XYZmore", "password: ***"),
         ("aws_secret_access_key = wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", "aws_secret_access_key = ***"),
+        ("'Authorization: Bearer\\tabcdEFGHijklMNOPqrst1234'", "'Authorization: Bearer\\t***'"),  # a repr
+        ('{\\"password\\":\\n\\"hunter2hunter2XYZmore\\"}', '{\\"password\\":\\n\\"***\\"}'),  # JSON in JSON
     ],
 )
 @pytest.mark.parametrize("then", ["its end", "another thread's line"])
