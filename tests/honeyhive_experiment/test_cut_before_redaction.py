@@ -1,7 +1,8 @@
 """Text of the user's or the backend's that a message cuts before the redactor sees it is cut between words (or between
 the keys of a path), never inside one: a secret cut short matches none of the redactor's patterns (a URL's credentials
 need their ``@``, a key its length) and a short piece of a known one is no fragment it looks for, so what was left
-of it showed. Each case is one the secrets audit found, with how much of the secret showed."""
+of it showed. Nor does writing it escaped (``repr``, JSON) hide a secret: ``Bearer\\tKEY`` is a Bearer credential. Each
+case is one the secrets audit found, with how much of the secret showed."""
 
 from __future__ import annotations
 
@@ -17,8 +18,12 @@ import yaml
 
 from honeyhive_experiment.cli import main
 from honeyhive_experiment.client import _reason
+from honeyhive_experiment.config import ConfigError, parse_config
 from honeyhive_experiment.config.fields import _describe
 from honeyhive_experiment.connection import reason_in_body
+from honeyhive_experiment.datasets.csvfile import load_csv
+from honeyhive_experiment.errors import DatasetError
+from honeyhive_experiment.evaluators import run_evaluators
 from honeyhive_experiment.report.redact import Redactor
 from honeyhive_experiment.tracing import _backend_reason, recordable
 from honeyhive_local import LocalBackend
@@ -101,6 +106,39 @@ def test_a_yaml_value_of_another_type_is_described_in_whole_words() -> None:
     value = yaml.safe_load(f"v: !!binary {encoded}")["v"]
     assert len(shown(PASSWORD, _describe(value))) < 3
     assert _describe(yaml.safe_load("v: !!set {a: null}")["v"]) == "a set ({'a'})"
+
+
+TOKEN, WORD = "qJ38aRUhR4IWrXPvhsBkDa9U4UqG", "WlG6g3Ot1OGMmjxWkI"  # a Bearer token, a password: patterns only
+
+
+@pytest.mark.unit
+def test_an_evaluators_dict_keys_quoted_with_a_tab_or_line_break_show_no_secret() -> None:
+    """The warning quotes the keys as ``repr`` writes them (``'password:\\tWlG6…'``): shown whole (18/18, 28/28)."""
+    returned = {f"Authorization: Bearer\n{TOKEN}": 1, f"password:\t{WORD}": 2}
+    outcome = run_evaluators([lambda outputs, inputs: returned], {"answer": "a"}, {"q": "q"})
+    (said,) = outcome.warnings.values()
+    assert "\\t" in said  # quoted as repr writes it
+    assert len(shown(TOKEN, said)) < 3, said
+    assert len(shown(WORD, said)) < 3, said
+
+
+@pytest.mark.unit
+def test_a_config_value_quoted_with_a_tab_shows_no_secret() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(f'name: x\nfunction: a:b\ndataset: {{path: d.jsonl}}\nmax_workers: "password:\\t{WORD}"\n')
+    said = "\n".join(str(issue) for issue in caught.value.issues)
+    assert "password:\\t" in said
+    assert len(shown(WORD, said)) < 3, said
+
+
+@pytest.mark.unit
+def test_a_csv_cell_quoted_with_a_tab_shows_no_secret(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text(f'inputs.q,inputs.n:int\nhi,"Authorization: Bearer\t{TOKEN}"\n', encoding="utf-8")
+    with pytest.raises(DatasetError) as caught:
+        load_csv(str(path))
+    assert "Bearer\\t" in str(caught.value)
+    assert len(shown(TOKEN, str(caught.value))) < 3, str(caught.value)
 
 
 @pytest.mark.integration
