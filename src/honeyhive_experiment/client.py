@@ -63,7 +63,7 @@ from honeyhive_experiment.errors import (
 )
 from honeyhive_experiment.jsonstream import JsonBody, export_total, json_object, read_scored_page
 from honeyhive_experiment.models import ExperimentResultSummary
-from honeyhive_experiment.models.outcomes import first_ids
+from honeyhive_experiment.models.outcomes import excerpt, first_ids
 from honeyhive_experiment.models.wire import _common
 
 log = logging.getLogger(__name__)
@@ -273,7 +273,7 @@ def _summary_lacks(summary: ExperimentResultSummary, sent: set[str], expected: i
 
 
 def _reason(response: httpx.Response) -> str:
-    return reason_in_body(response) or response.text[:300] or response.reason_phrase
+    return reason_in_body(response) or excerpt(response.text, 300) or response.reason_phrase
 
 
 class HoneyHiveClient:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from honeyhive_experiment.errors import ArgumentError
+from honeyhive_experiment.models.outcomes import excerpt
 
 DEFAULT_SERVER_URL = "https://api.dp1.us.honeyhive.ai"
 API_KEY_VARIABLES = ("HH_API_KEY", "HONEYHIVE_API_KEY")
@@ -277,7 +278,9 @@ def resolve_connection(
 
 def reason_in_body(response: Any) -> str | None:
     """The backend's reason in an error answer's JSON body (HoneyHive's ``{"error": ...}``, else ``message`` or
-    ``detail``), clipped to 500 characters; None when the body has none. ``response`` is httpx's or requests'."""
+    ``detail``), its first words within 500 characters (:func:`excerpt`: a word cut short could be a secret's piece,
+    which no pattern of the redactor would find); None when the body has none. ``response`` is httpx's or
+    requests'."""
     try:
         body = response.json()
     except ValueError:
@@ -285,5 +288,5 @@ def reason_in_body(response: Any) -> str | None:
     if isinstance(body, dict):
         for key in ("error", "message", "detail"):
             if body.get(key):
-                return str(body[key])[:500]
+                return excerpt(str(body[key]), 500)
     return None

@@ -98,7 +98,6 @@ from honeyhive_experiment.models.details import DatapointDetails, with_backend_v
 from honeyhive_experiment.models.outcomes import DatapointOutcome, Progress, excerpt
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, inside, relative
 from honeyhive_experiment.report import Report, ReportHtml, build_report, load_published, render_comment
-from honeyhive_experiment.report.markdown import clip
 from honeyhive_experiment.report.model import ReportTable
 from honeyhive_experiment.results import (
     compare_runs,
@@ -1320,13 +1319,13 @@ def review(
         message = f"no run {run_id} in the backend (python -m honeyhive_experiment runs lists them)"
         raise ArgumentError("RUN_ID", message) from None
     if run.name != config.name:  # judged by this file's ranges and gates, another experiment's run would mislead
-        name = clip(run.name or "", 200)  # whoever recorded the run's
+        name = excerpt(run.name or "", 200)  # whoever recorded the run's: whole words, so a secret in it is redacted
         message = f"run {run_id} is a run of {name!r}, not of {config.name!r} (this experiment file's)"
         raise ArgumentError("RUN_ID", message)
     file = run.ci.get("config_file")
     if isinstance(file, str) and file != settings.config_file:  # nor another file's run of that name: its own rules
         message = (
-            f"run {run_id} was made from the experiment file {clip(file, 200)!r}, not from"
+            f"run {run_id} was made from the experiment file {excerpt(file, 200)!r}, not from"
             f" {settings.config_file!r} (this one), whose rules would judge it: view it with --config naming that file"
         )
         raise ArgumentError("RUN_ID", message)

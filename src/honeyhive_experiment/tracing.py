@@ -59,6 +59,7 @@ from honeyhive_experiment.calling import error_text, shown
 from honeyhive_experiment.connection import RETRYABLE_STATUSES, Circuit, reason_in_body
 from honeyhive_experiment.llm_calls import OPEN, LlmCall, call_attributes, read_calls
 from honeyhive_experiment.llm_calls import Span as CallSpan
+from honeyhive_experiment.models.outcomes import excerpt
 
 log = logging.getLogger(__name__)
 # the OTLP/HTTP exporter's logger: it logs every failed export at ERROR (see _own_export_failures)
@@ -117,13 +118,34 @@ _Path = tuple[Any, ...]  # (the path of the container, the key in it), or (the n
 
 
 def _said(path: _Path) -> str:
+    """The path as a warning says it, ``outputs.cache.key``; over 200 characters, the keys that fit in 100 at each
+    end with "…" between them, each key whole or left out (a warning is redacted after it is written: a key cut
+    short, a secret's piece, matches no secret's pattern), and a last key that fits in neither as its whole words
+    (:func:`excerpt`)."""
     keys: list[str] = []
     while len(path) == 2:
         path, key = path
         keys.append(str(key))
     keys.append(path[0])
-    said = ".".join(reversed(keys))
-    return said if len(said) <= 200 else f"{said[:100]}…{said[-100:]}"
+    keys.reverse()
+    said = ".".join(keys)
+    if len(said) <= 200:
+        return said
+    head = _first_keys(keys, 100)
+    tail = _first_keys(keys[len(head) :][::-1], 100)[::-1] or [excerpt(keys[-1], 100)]
+    return ".".join([*head, *(["…"] if tail == ["…"] else ["…", *tail])])
+
+
+def _first_keys(keys: list[str], limit: int) -> list[str]:
+    """The first of ``keys`` whose path (joined by dots) has at most ``limit`` characters."""
+    kept: list[str] = []
+    size = -1
+    for key in keys:
+        size += len(key) + 1
+        if size > limit:
+            break
+        kept.append(key)
+    return kept
 
 
 def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: list[str]) -> Any:
@@ -794,7 +816,7 @@ def _within(circuit: Circuit, timeout: float | None, connect: float) -> tuple[fl
 
 def _backend_reason(response: Any) -> str:
     """The reason in an error response's body (HoneyHive's ``{"error": ...}``), else its text or status line."""
-    return reason_in_body(response) or " ".join(response.text.split())[:_REASON_LENGTH] or str(response.reason)
+    return reason_in_body(response) or excerpt(response.text, _REASON_LENGTH) or str(response.reason)
 
 
 def _rejected_spans(response: Any) -> str | None:
@@ -815,7 +837,8 @@ def _rejected_spans(response: Any) -> str | None:
     rejected = answer.partial_success.rejected_spans
     if not rejected:
         return None
-    return f"{rejected} span(s) rejected: {answer.partial_success.error_message or 'no reason given'}"[:_REASON_LENGTH]
+    reason = answer.partial_success.error_message or "no reason given"
+    return excerpt(f"{rejected} span(s) rejected: {reason}", _REASON_LENGTH)
 
 
 def _refusal(response: Any) -> str | None:
@@ -838,8 +861,8 @@ def _failure() -> str:
     if _EXPORTING.response is not None:
         return f"HTTP {_EXPORTING.response.status_code}: {_backend_reason(_EXPORTING.response)}"
     if _EXPORTING.error is not None:
-        return f"no answer from the backend: {_EXPORTING.error}"[:_REASON_LENGTH]
-    return (_EXPORTING.logged or "the exporter sent nothing")[:_REASON_LENGTH]
+        return excerpt(f"no answer from the backend: {_EXPORTING.error}", _REASON_LENGTH)
+    return excerpt(_EXPORTING.logged or "the exporter sent nothing", _REASON_LENGTH)
 
 
 def _own_export_failures(record: logging.LogRecord) -> bool:

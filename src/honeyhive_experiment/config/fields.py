@@ -18,6 +18,8 @@ from typing import Annotated, Final
 from pydantic import AfterValidator, AllowInfNan, Field, Strict
 from pydantic.json_schema import WithJsonSchema
 
+from honeyhive_experiment.models.outcomes import excerpt
+
 __all__ = [
     "LARGEST_INT",
     "AggregateFunction",
@@ -79,7 +81,7 @@ def _describe(value: object) -> str:
         return "a mapping"
     if isinstance(value, (list, tuple)):
         return "a list"
-    return f"a {type(value).__name__} ({str(value)[:60]})"
+    return f"a {type(value).__name__} ({excerpt(str(value), 60)})"  # whole words: a secret's piece matches no pattern
 
 
 # ------------------------------------------------------------------------------------------- field types

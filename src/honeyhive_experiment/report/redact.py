@@ -20,7 +20,9 @@ environment's secrets; values under 4 characters are ignored) and replaces, in e
   ``AIza…``, JWTs, private-key blocks, ``Bearer``/``Basic`` credentials, a URL's credentials (a password, a
   user with an empty one, ``https://:PAT@host``, or a user alone that looks like a token: 12 characters or more,
   not shaped like words, ``https://TOKEN@host``; not ``ssh://deploy@``), ``api_key=…``/
-  ``AWS_SECRET_ACCESS_KEY=…``/``password: …`` pairs), known value or not.
+  ``AWS_SECRET_ACCESS_KEY=…``/``password: …`` pairs), known value or not. A space as ``repr`` and JSON write it
+  (``\\t``, ``\\n``…: a dict's key, a CSV cell or a config value quoted in an error) is a space to them:
+  ``'Bearer\\tKEY'`` and ``'…\\nsk-…'`` show no key.
 
 Fragments: the trade-off
 ------------------------
@@ -132,7 +134,8 @@ SECRET_PATTERNS: Final[tuple[str, ...]] = (
     # token: 12 characters or more, not shaped like words (not ssh://deploy@, https://first.last@)
     r"(?P<keep>://(?:[^\s/?#:@]+:(?=[^\s/?#@]))?)(?:(?<=:)[^\s/?#@]+|[^\s/?#:@]*:[^\s/?#@]*"
     rf"|(?!(?:{_WORD}[,.;_-]+)*{_WORD}@)[^\s/?#:@]{{12,}})(?=@)",
-    rf"(?P<keep>{_KEYWORD}[\"']?\s*[:=]\s*[\"']?)(?!\*\*\*)[A-Za-z0-9._~+/=-]{{6,}}",
+    # the name's quotes also as JSON inside JSON escapes them: {\"password\": \"…\"}
+    rf"(?P<keep>{_KEYWORD}(?:\\*[\"'])?\s*[:=]\s*(?:\\*[\"'])?)(?!\*\*\*)[A-Za-z0-9._~+/=-]{{6,}}",
 )
 """Common secret shapes (the module's docstring names them), replaced by ``***`` (a ``keep`` group stays:
 ``Bearer ***``)."""
@@ -155,10 +158,13 @@ _PATTERN_HINTS: Final[tuple[tuple[str, ...], ...]] = (
     ("://",),
     ("key", "token", "secret", "passw"),
 )
-_RULES: Final = tuple(
-    (re.compile(pattern), tuple(hint.lower() for hint in hints))
+_RULES: Final = tuple(  # each pattern, its hints, and whether it looks at the text with its escaped spaces as spaces
+    (re.compile(pattern), tuple(hint.lower() for hint in hints), "://" not in hints)
     for pattern, hints in zip(SECRET_PATTERNS, _PATTERN_HINTS, strict=True)
 )
+"""Every pattern finds in the text with :data:`_ESCAPED_SPACE` as spaces what it finds in the text as it came (no
+secret of theirs holds a backslash), and more; but a URL's credentials: whatever they hold is theirs, up to the
+``@``."""
 
 
 _SENSITIVE_KEY: Final = re.compile(
@@ -194,8 +200,14 @@ _GATE: Final = 16  # characters of a form or anchor checked first: enough to be 
 _ESCAPE_LONGEST: Final = 13  # characters an escape of one character takes at most: &#0001114111; %F4%8F%BF%BF
 _HOLD: Final = 4096  # a flush holds back up to this much of an unfinished line at least: a JWT, a private key's line
 _HELD: Final = string.ascii_letters + string.digits + "-_.~+/=:@[;"  # a token's, a URL's credentials, a colour code's
+# A space as repr and JSON write it (\t, \n, \xa0, \u000b; \\t: JSON inside a repr): the patterns look at the text
+# with each of these as spaces (_RULES), so that 'Bearer\tKEY' (a dict key, a CSV cell in an error) and '…\nsk-…' (whose
+# n is no letter before the key) are found. Only a text with a backslash and a pattern's hint pays for it.
+_ESCAPED_SPACE: Final = re.compile(r"\\+(?:[tnrfv]|x(?i:0[bc]|a0)|u(?i:000[bc]|00a0))")
+_SPACE: Final = rf"(?:\s|{_ESCAPED_SPACE.pattern})"
 _CONTEXT: Final = re.compile(  # at a flush's cut, what may name or begin the secret held after it: keep it with it
-    rf"(?:\b(?i:bearer|basic)\s+|{_KEYWORD}[\"']?\s*(?:[:=]\s*[\"']?)?|://[^\s/?#@]*|-----BEGIN[A-Z ]*)\Z"
+    rf"(?:\b(?i:bearer|basic){_SPACE}+|{_KEYWORD}(?:\\*[\"'])?{_SPACE}*(?:[:=]{_SPACE}*(?:\\*[\"'])?)?"
+    r"|://[^\s/?#@]*|-----BEGIN[A-Z ]*)\Z"
 )
 _REACH: Final = 256  # how far before the cut _CONTEXT is looked for
 INVISIBLE_CHARS: Final = (  # the controls but line breaks, Unicode's default-ignorable characters (BMP) but selectors
@@ -565,12 +577,16 @@ class Redactor:
         if not rules:
             return spans
         lower = text.lower()  # the hints are checked case-insensitively: a superset of what can match
-        for pattern, hints in _RULES:
+        spaced = None  # the text with its escaped spaces as spaces (as long: the same places), made once if needed
+        for pattern, hints, escapes in _RULES:
             for hint in hints:
-                if hint in lower:
+                if hint in lower:  # the text with spaces holds no hint that the text as it came does not
+                    looked = text
+                    if escapes and "\\" in text:
+                        looked = spaced = spaced or _ESCAPED_SPACE.sub(_as_spaces, text)
                     spans.extend(
                         (match.end("keep") if "keep" in pattern.groupindex else match.start(), match.end())
-                        for match in pattern.finditer(text)
+                        for match in pattern.finditer(looked)
                     )
                     break
         return spans
@@ -606,6 +622,10 @@ class Redactor:
         if isinstance(value, list | tuple | set | frozenset):
             return [self._walk(item, text, keys=keys, depth=depth + 1) for item in value]
         return value
+
+
+def _as_spaces(match: re.Match[str]) -> str:
+    return " " * (match.end() - match.start())
 
 
 def _overlap(line: str, form: str) -> int:

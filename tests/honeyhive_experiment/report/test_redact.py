@@ -235,6 +235,45 @@ def test_redactor_patterns(text: str, expected: str) -> None:
     assert Redactor().redact(text) == expected
 
 
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlLXZhbHVl"
+# a secret that only a pattern finds, after a space of any kind: (written with {space}, redacted)
+AFTER_A_SPACE = [
+    ("Authorization: Bearer{space}" + BEARER, "Authorization: Bearer{space}***"),
+    ("authorization: basic{space}dXNlcjpwYXNzd29yZA==", "authorization: basic{space}***"),
+    ("password:{space}hunter22", "password:{space}***"),
+    ('{{"api_key":{space}"abcdef123456"}}', '{{"api_key":{space}"***"}}'),
+    # the token starts after the space: its first letter follows an escape's (…\nsk-…, …\tBearer …)
+    ("user: bob{space}password: hunter22", "user: bob{space}password: ***"),
+    ("a{space}Bearer " + BEARER, "a{space}Bearer ***"),
+    *((f"a{{space}}{token}", "a{space}***") for token in (OPENAI_KEY, GITHUB_PAT, HH_KEY, AWS_KEY, JWT)),
+    ("xoxb-1234567890-abcdefghij{space}sk-ant-api03-Zq8Wv3Xr5Tn7Ym2Kp4Lc9Hd", "***{space}***"),
+    # not secrets, escaped or not
+    ("the basic{space}idea", "the basic{space}idea"),
+    ("max_tokens{space}= 1024", "max_tokens{space}= 1024"),
+]
+WRITTEN = {
+    "as is": lambda text: text,
+    "repr": repr,
+    "JSON": json.dumps,
+    "JSON in a repr": lambda text: repr(json.dumps(text)),
+    "JSON in JSON": lambda text: json.dumps(json.dumps(text)),
+}
+
+
+@pytest.mark.parametrize("write", WRITTEN.values(), ids=WRITTEN.keys())
+@pytest.mark.parametrize(("text", "expected"), AFTER_A_SPACE)
+def test_a_pattern_finds_its_secret_after_a_space_written_escaped(
+    text: str, expected: str, write: Callable[[str], str]
+) -> None:
+    """repr and JSON write a tab or a line break as ``\\t``, ``\\n`` (an evaluator's dict key, a CSV cell, a config
+    value in an error; ``\\\\t`` for JSON inside a repr): the patterns that need a space before the secret (``Bearer``,
+    ``password:``) showed it whole, and a token after an escaped line break (``…\\nsk-…``: its ``n`` a letter) too.
+    Found through each pattern's hints, as every string is."""
+    for space in (" ", "\t", "\n", "\r", "\x0b", "\x0c", "\xa0", "\t\n  "):
+        written = write(text.format(space=space))
+        assert Redactor().redact(written) == write(expected.format(space=space)), written
+
+
 def test_redactor_replaces_exact_values_but_not_short_ones() -> None:
     redactor = Redactor([API_KEY, "abc", None, f"  {GITHUB_TOKEN}\n"])
     assert redactor.redact(f"a {API_KEY} b abc {GITHUB_TOKEN}") == "a *** b abc ***"
@@ -605,6 +644,8 @@ def test_a_line_flushed_in_any_pieces_shows_as_it_would_have_whole(
         ("Authorization: Bearer abcdEFGHijklMNOPqrst1234", "Authorization: Bearer ***"),
         ("password: hunter2hunter2XYZmore", "password: ***"),
         ("aws_secret_access_key = wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", "aws_secret_access_key = ***"),
+        ("'Authorization: Bearer\\tabcdEFGHijklMNOPqrst1234'", "'Authorization: Bearer\\t***'"),  # a repr
+        ('{\\"password\\":\\n\\"hunter2hunter2XYZmore\\"}', '{\\"password\\":\\n\\"***\\"}'),  # JSON in JSON
     ],
 )
 @pytest.mark.parametrize("then", ["its end", "another thread's line"])
