@@ -290,7 +290,13 @@ def looked_in(settings: Settings, path: str | Path) -> str:
         and Path(path).parts[:1] != ("..",)
         and not Path(path).is_absolute()
     ):
-        return f"{said}): {flag} {shlex.quote(os.path.relpath(above))} finds it"  # as typed in a shell
+        # --config is read from the -C given: a relative one is said from there (the command works as written)
+        config = os.path.relpath(settings.config_path.resolve(), above)
+        config = "" if own or settings.config.is_absolute() else f" --config {shlex.quote(config)}"
+        return f"{said}): {flag} {shlex.quote(os.path.relpath(above))}{config} finds it"  # as typed in a shell
+    if own and not settings.as_action and root.resolve() != Path.cwd().resolve() and Path(path).is_file():
+        shown = shlex.quote(os.path.relpath(Path(path).resolve(), root.resolve()))
+        return f"{said}; --config is read from there, not from the current directory): --config {shown} finds it"
     return f"{said})"
 
 

@@ -980,8 +980,26 @@ def test_from_a_folder_of_the_repository_the_error_says_which_working_directory_
     assert main(["validate", "--no-probe", "--config", "../.honeyhive/experiment.yml"], environ={}) == 2
     assert capsys.readouterr().err == (
         "error: ../.honeyhive/experiment.yml:4: dataset.path: dataset file data/questions.jsonl not found in the"
-        f" working directory, {here} (which -C sets): -C .. finds it\n"
+        f" working directory, {here} (which -C sets): -C .. --config .honeyhive/experiment.yml finds it\n"
     )
+
+
+def test_the_command_a_not_found_error_suggests_works_as_written(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``-C .. finds it`` for ``--config ../.honeyhive/experiment.yml``: followed literally (the --config kept), the
+    config was looked for at ../../.honeyhive/experiment.yml, "not found" with no hint: --config is read from -C's
+    folder, and the error says so, with the --config that finds it."""
+    _write(repo, GOOD)
+    (repo / "src").mkdir()
+    monkeypatch.chdir(repo / "src")
+    assert main(["validate", "--no-probe", "-C", "..", "--config", "../.honeyhive/experiment.yml"], environ={}) == 2
+    assert capsys.readouterr().err == (
+        f"error: ../../.honeyhive/experiment.yml: config file not found in the working directory, {repo.resolve()}"
+        " (which -C sets; --config is read from there, not from the current directory): --config"
+        " .honeyhive/experiment.yml finds it\n"
+    )
+    assert main(["validate", "--no-probe", "-C", "..", "--config", ".honeyhive/experiment.yml"], environ={}) == 0
 
 
 def test_the_working_directory_that_finds_the_files_is_said_as_typed_in_a_shell(
