@@ -282,7 +282,7 @@ def looked_in(settings: Settings, path: str | Path) -> str:
     if not own and beside.is_file() and (shown := relative(beside, root)) is not None:
         return f"{said}; the config's paths are read from it, not from the config file's folder): did you mean {shown}?"
     # the experiment file's own: in a folder above; a path of it: in the folder of its .honeyhive/
-    folders = root.resolve().parents if own else [settings.config_path.parent.parent.resolve()]
+    folders = root.resolve().parents if own else [settings.config_path.resolve().parent.parent]
     above = next((up for up in folders if up != root.resolve() and (up / path).is_file()), None)
     if (
         above is not None

@@ -15,6 +15,7 @@ import difflib
 import importlib
 import importlib.metadata
 import os
+import shlex
 import sys
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import chdir, contextmanager
@@ -97,16 +98,26 @@ class UserCode:
 
 
 def missing_module_message(
-    path: str, missing: str | None, root: str | os.PathLike[str], *, at: str | None = None, hint: str = ""
+    path: str,
+    missing: str | None,
+    root: str | os.PathLike[str],
+    *,
+    at: str | None = None,
+    hint: str = "",
+    config: Path | None = None,
+    here: Path | None = None,
 ) -> str:
     """Why ``path`` cannot be imported when module ``missing`` is not found (imported ``at`` the user's
     file:line, when a file of theirs imports it; ``hint``: a close name, said right after it), and what to do.
 
     A module of the user's own repository (its top-level package or module is under ``root``) is a wrong path
     in the config; one under ``root/src`` (the src layout) is the user's package, importable once the project is
-    installed; one in a folder of the repository is named from the root (:func:`_below_root`); anything else is a
-    dependency that is not installed where the action runs, and the ``install`` input is the fix (never for a
-    module of the user's own: a PyPI project called ``utils`` is someone else's code)."""
+    installed; one in a folder of the repository is named from the root (:func:`_below_root`); one in a folder
+    above ``root`` (up to the repository's root, 3 levels without one) means the working directory is wrong: the
+    ``-C`` that finds it is said as typed in ``here`` (the shell's folder), with the experiment file (``config``,
+    absolute) named from there; anything else is a dependency that is not installed where the action runs, and the
+    ``install`` input is the fix (never for a module of the user's own: a PyPI project called ``utils`` is someone
+    else's code)."""
     head = f"cannot import {path!r}: no module named {missing!r}" + (f" (from {at})" if at else "") + hint
     top = (missing or "").split(".")[0]
     named = split_import_path(path)[0].split(".")[0] == top  # the config's own path, not an import in the user's code
@@ -125,6 +136,12 @@ def missing_module_message(
         package, file = found
         how = f"name it '{package}.{path}'" if named else f"import it as `from {package} import {top}`"
         return f"{head}. {file} is in the repository, but imports start from its root: {how}"
+    if (up := _above_root(Path(root), under)) is not None:
+        command = f"-C {shlex.quote(os.path.relpath(up, here or Path.cwd()))}"
+        if config is not None and config.is_relative_to(up):
+            command += f" --config {shlex.quote(config.relative_to(up).as_posix())}"
+        said = f"the working directory, {Path(root).resolve()} (which -C sets)"
+        return f"{head}. {top!r} is in {up}, a folder above {said}: {command} finds it"
     return (
         f"{head}. {top!r} is not installed where the experiment runs: add it to requirements.txt and set the input"
         " `install: -r requirements.txt` (command line: --install '-r requirements.txt'), which installs your"
@@ -153,6 +170,17 @@ def _below_root(top: str, root: Path) -> tuple[str, str] | None:
     return None
 
 
+def _above_root(root: Path, has: Callable[[Path], bool]) -> Path | None:
+    """The nearest folder above ``root`` that ``has`` the module, up to the repository's root (the first with
+    ``.git``), 3 levels when there is none."""
+    for level, folder in enumerate(root.resolve().parents):
+        if has(folder):
+            return folder
+        if (folder / ".git").exists() or level == 2:
+            return None
+    return None
+
+
 def _is_project(folder: Path) -> bool:
     return (folder / "pyproject.toml").is_file() or (folder / "setup.py").is_file()
 
@@ -161,8 +189,10 @@ class _Unusable(Exception):
     """Why a path of the config names nothing usable: :func:`load_user_code` says it at the path's line."""
 
 
-def _load(path: str, root: Path) -> Any:
-    """The callable ``path`` (``"package.module:attr.sub"``) names, imported in ``root``; raises :class:`_Unusable`."""
+def _load(path: str, root: Path, config: Path | None = None, here: Path | None = None) -> Any:
+    """The callable ``path`` (``"package.module:attr.sub"``) names, imported in ``root``; raises :class:`_Unusable`
+    (a missing module: :func:`missing_module_message`, with the experiment file ``config`` and the shell's folder
+    ``here``)."""
     module_name, attribute = split_import_path(path)
     if (hidden := _shadowed(module_name.partition(".")[0], root)) is not None:
         raise _Unusable(f"cannot import {path!r}: {hidden}")
@@ -185,7 +215,8 @@ def _load(path: str, root: Path) -> Any:
             places = getattr(sys.modules.get(package), "__path__", None) if package else [str(root)]
             if close := difflib.get_close_matches(name, _modules_in(places or []), n=1):
                 hint = f" (did you mean {(package + '.' if package else '') + close[0] + path[len(exc.name) :]!r}?)"
-        raise _Unusable(missing_module_message(path, exc.name, root, at=at, hint=hint)) from None
+        message = missing_module_message(path, exc.name, root, at=at, hint=hint, config=config, here=here)
+        raise _Unusable(message) from None
     except (KeyboardInterrupt, _Unusable):  # an interrupt (the command's cancellation) stops the command
         raise
     except BaseException as exc:  # the user's module raised while being imported (sys.exit too)
@@ -261,6 +292,7 @@ def load_user_code(
             (once every evaluator is imported) metric names matching no evaluator.
     """
     root = Path(root).resolve()  # a relative root would be taken from root itself in the block
+    here, config_file = Path.cwd(), Path(config_path).resolve()  # the shell's: a hint's -C is typed there
     _forget_repository_code(root)
     function: Callable[..., Any] | None = None
     evaluators: list[Evaluator] = []
@@ -272,7 +304,7 @@ def load_user_code(
         if module in unimported:
             return None
         try:
-            return _load(path, root)
+            return _load(path, root, config_file, here)
         except _Unusable:
             if module not in sys.modules:
                 unimported.add(module)

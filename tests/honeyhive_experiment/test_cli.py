@@ -1002,6 +1002,30 @@ def test_the_command_a_not_found_error_suggests_works_as_written(
     assert main(["validate", "--no-probe", "-C", "..", "--config", ".honeyhive/experiment.yml"], environ={}) == 0
 
 
+def test_the_users_package_above_the_working_directory_is_found_by_a_C_not_by_an_install(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The experiment file in evals/, run from there: "'support_bot' is not installed where the experiment runs: add
+    it to requirements.txt" was the advice for the user's own package one folder up (and installing a PyPI project of
+    that name runs someone else's code)."""
+    (repo / "evals").mkdir()
+    (repo / "evals" / "experiment.yml").write_text(GOOD)
+    shutil.copytree(repo / "data", repo / "evals" / "data")  # its dataset beside it: read from the working directory
+    monkeypatch.chdir(repo / "evals")
+    assert main(["validate", "--no-probe", "--config", "experiment.yml"], environ={}) == 2
+    err = capsys.readouterr().err
+    assert (
+        "error: experiment.yml:2: function: cannot import 'support_bot.app:answer': no module named 'support_bot'."
+        f" 'support_bot' is in {repo.resolve()}, a folder above the working directory, {(repo / 'evals').resolve()}"
+        " (which -C sets): -C .. --config evals/experiment.yml finds it\n"
+    ) in err
+    assert "requirements.txt" not in err
+    assert main(["validate", "--no-probe", "-C", "..", "--config", "evals/experiment.yml"], environ={}) == 0
+    shutil.rmtree(repo / "evals" / "data")  # the dataset's error said no -C for a config named from its own folder
+    assert main(["validate", "--no-probe", "--config", "experiment.yml"], environ={}) == 2
+    assert capsys.readouterr().err.endswith("(which -C sets): -C .. --config evals/experiment.yml finds it\n")
+
+
 def test_the_working_directory_that_finds_the_files_is_said_as_typed_in_a_shell(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
