@@ -1026,6 +1026,19 @@ def test_the_users_package_above_the_working_directory_is_found_by_a_C_not_by_an
     assert capsys.readouterr().err.endswith("(which -C sets): -C .. --config evals/experiment.yml finds it\n")
 
 
+def test_a_dataset_path_naming_a_folder_says_it_is_one_and_names_a_file_in_it(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``dataset: {path: data}`` said "the dataset file type (no extension) of 'data' is not supported"."""
+    _write(repo, GOOD.replace("data/questions.jsonl", "data"))
+    monkeypatch.chdir(repo)
+    assert main(["validate", "--no-probe"], environ={}) == 2
+    assert capsys.readouterr().err == (
+        "error: .honeyhive/experiment.yml:4: dataset.path: 'data' is a folder: name one dataset file in it (.jsonl,"
+        " .json, .csv), such as data/questions.jsonl\n"
+    )
+
+
 def test_the_working_directory_that_finds_the_files_is_said_as_typed_in_a_shell(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
