@@ -17,6 +17,7 @@ invocation layer (:mod:`~honeyhive_experiment.operations`) builds the real parts
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import itertools
 import logging
 import os
@@ -297,7 +298,18 @@ def looked_in(settings: Settings, path: str | Path) -> str:
     if own and not settings.as_action and root.resolve() != Path.cwd().resolve() and Path(path).is_file():
         shown = shlex.quote(os.path.relpath(Path(path).resolve(), root.resolve()))
         return f"{said}; --config is read from there, not from the current directory): --config {shown} finds it"
+    if (close := _close_file(root / path)) is not None:  # a misspelt name in the right folder
+        return f"{said}): did you mean {shlex.quote(str(Path(path).parent / close))}?"
     return f"{said})"
+
+
+def _close_file(path: Path) -> str | None:
+    """The name of the file in ``path``'s folder closest to its name (of its first 1,000 entries), if one is close."""
+    try:
+        names = [e.name for e in itertools.islice(os.scandir(path.parent), 1_000) if e.is_file()]
+    except OSError:
+        return None
+    return next(iter(difflib.get_close_matches(path.name, names, n=1, cutoff=0.75)), None)  # not a shared suffix
 
 
 def prepare_dataset(

@@ -945,6 +945,13 @@ PATH_CASES = [
         "data/questions.jsonl",
         "dataset file data/missing.jsonl not found in the working directory, {root} (which -C sets)",
     ),
+    (  # said no more than "not found" (new-user audit R8)
+        "misspelt",
+        "data/question.jsonl",
+        "data/questions.jsonl",
+        "dataset file data/question.jsonl not found in the working directory, {root} (which -C sets): did you mean"
+        " data/questions.jsonl?",
+    ),
 ]
 
 
@@ -1000,6 +1007,8 @@ def test_the_command_a_not_found_error_suggests_works_as_written(
         " .honeyhive/experiment.yml finds it\n"
     )
     assert main(["validate", "--no-probe", "-C", "..", "--config", ".honeyhive/experiment.yml"], environ={}) == 0
+    assert main(["validate", "--no-probe", "-C", "..", "--config", ".honeyhive/experiment.yaml"], environ={}) == 2
+    assert capsys.readouterr().err.endswith("(which -C sets): did you mean .honeyhive/experiment.yml?\n")
 
 
 def test_the_users_package_above_the_working_directory_is_found_by_a_C_not_by_an_install(
