@@ -289,6 +289,45 @@ MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
     ("jsonl-bad-json", J, '{"inputs": {}}\n{"inputs": \n', "2: column 12", "invalid JSON: Expecting value"),
     ("jsonl-trailing-garbage", J, '{"inputs": {}} x\n', "1: column 16", "invalid JSON: Extra data"),
     ("jsonl-not-object", J, '{"inputs": {}}\n[1, 2]\n', "2", "a record must be a JSON object, found a list"),
+    # a .json file's shape in a .jsonl file: said "invalid JSON: Expecting ..." alone (new-user audit R8)
+    (
+        "jsonl-pretty-printed",
+        J,
+        '{\n  "id": "a",\n  "inputs": {"q": 1}\n}\n',
+        "1: column 2",
+        "invalid JSON: Expecting property name enclosed in double quotes; a .jsonl file holds one JSON object per"
+        " line: write each on one line (an object over several lines is a .json file's: a list of objects)",
+    ),
+    (
+        "jsonl-pretty-key-on-first-line",
+        J,
+        '{"id": "a",\n  "inputs": {}}\n',
+        "1: column 12",
+        "invalid JSON: Expecting property name enclosed in double quotes; a .jsonl file holds one JSON object per"
+        " line: write each on one line (an object over several lines is a .json file's: a list of objects)",
+    ),
+    (
+        "jsonl-array",
+        J,
+        '[\n  {"inputs": {}}\n]\n',
+        "1: column 2",
+        "invalid JSON: Expecting value; this is a JSON array: name the file .json (a .jsonl file holds one JSON"
+        " object per line)",
+    ),
+    (
+        "jsonl-array-on-one-line",
+        J,
+        '[{"inputs": {}}, {"inputs": {}}]\n',
+        "1",
+        "a record must be a JSON object, found a list of objects: name the file .json (a JSON array)",
+    ),
+    (
+        "jsonl-cut-short",
+        J,
+        '{"inputs": {}}\n{"inputs": \n{"inputs": {}}\n',
+        "2: column 12",
+        "invalid JSON: Expecting value",
+    ),
     ("jsonl-inputs-missing", J, '\n{"ground_truth": {}}\n', "2", "missing 'inputs' (an object)"),
     ("jsonl-inputs-not-object", J, '{"inputs": "q"}', "1", "'inputs' must be an object, found a string"),
     ("jsonl-inputs-null", J, '{"inputs": null}', "1", "'inputs' must be an object, found null"),
