@@ -15,6 +15,7 @@ import difflib
 import importlib
 import importlib.metadata
 import os
+import re
 import shlex
 import sys
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
@@ -134,7 +135,7 @@ def missing_module_message(
         )
     if (found := _below_root(top, Path(root))) is not None:
         package, file = found
-        how = f"name it '{package}.{path}'" if named else f"import it as `from {package} import {top}`"
+        how = f"name it '{package}.{path}'" if named else f"import it as `{_from_root(root, at, package, top)}`"
         return f"{head}. {file} is in the repository, but imports start from its root: {how}"
     if (up := _above_root(Path(root), under)) is not None:
         command = f"-C {shlex.quote(os.path.relpath(up, here or Path.cwd()))}"
@@ -168,6 +169,22 @@ def _below_root(top: str, root: Path) -> tuple[str, str] | None:
             if name.isidentifier() and name != "node_modules" and not _is_project(folder / name):
                 folders.append((folder / name, (*parts, name)))
     return None
+
+
+def _from_root(root: str | os.PathLike[str], at: str | None, package: str, top: str) -> str:
+    """The import statement at ``at`` (``file:line`` under ``root``) of module ``top``, its module named from the
+    root (``from helpers import split`` → ``from app.helpers import split``); ``from {package} import {top}`` when
+    the line is no one-line import of it."""
+    file, _, number = (at or "").rpartition(":")
+    try:
+        line = (Path(root) / file).read_text(encoding="utf-8").splitlines()[int(number) - 1].split("#")[0].strip()
+    except (OSError, ValueError, IndexError):
+        line = ""
+    if (found := re.fullmatch(rf"from\s+({re.escape(top)}(?:\.[\w.]+)?)\s+import\s+([^()\\]+)", line)) is not None:
+        return f"from {package}.{found[1]} import {found[2].strip()}"
+    if (found := re.fullmatch(rf"import\s+{re.escape(top)}(\s+as\s+\w+)?", line)) is not None:
+        return f"from {package} import {top}{found[1] or ''}"
+    return f"from {package} import {top}"
 
 
 def _above_root(root: Path, has: Callable[[Path], bool]) -> Path | None:

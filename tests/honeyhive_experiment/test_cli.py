@@ -1035,6 +1035,33 @@ def test_the_users_package_above_the_working_directory_is_found_by_a_C_not_by_an
     assert capsys.readouterr().err.endswith("(which -C sets): -C .. --config evals/experiment.yml finds it\n")
 
 
+@pytest.mark.parametrize(
+    ("statement", "fix"),
+    [
+        ("from helpers import split, join  # the helpers", "from support_bot.helpers import split, join"),
+        ("from helpers.text import split", "from support_bot.helpers.text import split"),
+        ("import helpers as h", "from support_bot import helpers as h"),
+        ("import helpers", "from support_bot import helpers"),
+        ("if True: import helpers", "from support_bot import helpers"),  # not an import statement alone
+    ],
+)
+def test_a_bare_import_of_a_module_of_the_package_says_the_statement_that_imports_it(
+    repo: Path, capsys: pytest.CaptureFixture[str], statement: str, fix: str
+) -> None:
+    """``from helpers import split`` in support_bot/app.py was told "import it as `from support_bot import helpers`",
+    which leaves ``split`` unbound (new-user audit R8)."""
+    (repo / "support_bot" / "helpers").mkdir()
+    (repo / "support_bot" / "helpers" / "__init__.py").write_text("def split(): ...\ndef join(): ...\n")
+    (repo / "support_bot" / "helpers" / "text.py").write_text("def split(): ...\n")
+    (repo / "support_bot" / "uses.py").write_text(f"{statement}\n\ndef answer(inputs):\n    return {{}}\n")
+    _write(repo, GOOD.replace("support_bot.app:answer", "support_bot.uses:answer"))
+    assert main(["validate", "--no-probe", "-C", str(repo)], environ={}) == 2
+    assert capsys.readouterr().err.endswith(
+        "(from support_bot/uses.py:1). support_bot/helpers/__init__.py is in the repository, but imports start from"
+        f" its root: import it as `{fix}`\n"
+    )
+
+
 def test_a_dataset_path_naming_a_folder_says_it_is_one_and_names_a_file_in_it(
     repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
