@@ -174,7 +174,7 @@ def _read(text: str, spec: str | None = None, *, negative: bool = False) -> Deci
     found = _SPEC.match(spec) if spec else None
     align = found["align"] if found else ""
     if len(align) == 2 and not align[0].isdigit():  # an explicit fill, off the side(s) it pads
-        fill, how = align
+        fill, how = align[0], align[1]
         strip = {"<": str.rstrip, ">": str.lstrip, "^": str.strip, "=": str.lstrip}[how]
         text = strip(text.lstrip("+- ") if how == "=" else text, fill)
     plain = text.replace(",", "").replace("_", "")
