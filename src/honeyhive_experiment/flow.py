@@ -96,7 +96,7 @@ from honeyhive_experiment.models import (
     RunComparisonResult,
 )
 from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
-from honeyhive_experiment.models.outcomes import DatapointOutcome, Progress, excerpt
+from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, Progress, excerpt
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, inside, relative
 from honeyhive_experiment.report import Report, ReportHtml, build_report, load_published, render_comment
 from honeyhive_experiment.report.markdown import clip
@@ -471,6 +471,7 @@ def run_experiment(
         said = dataclasses.replace(spec, warnings_to=for_error.warnings.extend)  # the report says them, once
         result = record_run(said, dataset, client=client, deadline=ingested)
     for_error.run_id = result.run_id
+    _say_timeout(settings, config, result.outcomes)
     try:
         return judge(client, config, settings, result, dataset, now=now, cancel=watch.cancel, deadline=ingested)
     except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed
@@ -479,6 +480,18 @@ def run_experiment(
         raise ExperimentCancelled(result.run_id, result.outcomes, marked=marked, phase=phase_of(watch.cancel)) from (
             interrupt
         )
+
+
+def _say_timeout(settings: Settings, config: ExperimentConfig, outcomes: Iterable[DatapointOutcome]) -> None:
+    """A warning at the experiment file's ``timeout`` (its line, or the file when it is the default) when a
+    datapoint did not return within it: each error says the seconds, not what sets them."""
+    if timed_out := sum(o.status is OutcomeStatus.TIMEOUT for o in outcomes):
+        said = f"{timed_out} datapoint(s) did not return within {config.timeout:g} s, " + (
+            "the limit set here: raise it if they need longer"
+            if "timeout" in config.model_fields_set
+            else "the default limit: set timeout: (seconds) to give them longer"
+        )
+        log.warning("%s", config_error_at(settings.config_path, ("timeout",), said))
 
 
 # ------------------------------------------------------------------------------------------------ judge
