@@ -189,7 +189,9 @@ def _from_root(root: str | os.PathLike[str], at: str | None, package: str, top: 
 
 def _above_root(root: Path, has: Callable[[Path], bool]) -> Path | None:
     """The nearest folder above ``root`` that ``has`` the module, up to the repository's root (the first with
-    ``.git``), 3 levels when there is none."""
+    ``.git``), 3 levels when there is none; none above a repository's root (a module there is not the user's)."""
+    if (root / ".git").exists():
+        return None
     for level, folder in enumerate(root.resolve().parents):
         if has(folder):
             return folder
