@@ -298,6 +298,8 @@ def looked_in(settings: Settings, path: str | Path) -> str:
     if own and not settings.as_action and root.resolve() != Path.cwd().resolve() and Path(path).is_file():
         shown = shlex.quote(os.path.relpath(Path(path).resolve(), root.resolve()))
         return f"{said}; --config is read from there, not from the current directory): --config {shown} finds it"
+    if own and Path(path).parent != Path() and (root / Path(path).name).is_file():  # experiment.yml at the root
+        return f"{said}): --config {shlex.quote(Path(path).name)} finds it"
     if (close := _close_file(root / path)) is not None:  # a misspelt name in the right folder
         return f"{said}): did you mean {shlex.quote(str(Path(path).parent / close))}?"
     return f"{said})"

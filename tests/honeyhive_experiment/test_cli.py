@@ -1009,6 +1009,9 @@ def test_the_command_a_not_found_error_suggests_works_as_written(
     assert main(["validate", "--no-probe", "-C", "..", "--config", ".honeyhive/experiment.yml"], environ={}) == 0
     assert main(["validate", "--no-probe", "-C", "..", "--config", ".honeyhive/experiment.yaml"], environ={}) == 2
     assert capsys.readouterr().err.endswith("(which -C sets): did you mean .honeyhive/experiment.yml?\n")
+    (repo / ".honeyhive" / "experiment.yml").rename(repo / "experiment.yml")  # at the root: not the default path
+    assert main(["validate", "--no-probe", "-C", ".."], environ={}) == 2
+    assert capsys.readouterr().err.endswith("(which -C sets): --config experiment.yml finds it\n")
 
 
 def test_the_users_package_above_the_working_directory_is_found_by_a_C_not_by_an_install(
