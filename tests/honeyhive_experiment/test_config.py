@@ -601,6 +601,16 @@ MALFORMED: list[Any] = [
         "a list item at an indentation that fits no level (the mapping before it starts at line 6, column 3)",
         id="yaml-item-among-keys",
     ),
+    # an item indented past the one above is that item's text: the raw "mapping values are not allowed here" alone
+    pytest.param(
+        BASE + "evaluators:\n - m:e\n  - {path: m:f, name: r}\n",
+        7,
+        "",
+        "invalid YAML: mapping values are not allowed here: this line is indented deeper than the one above (2"
+        " spaces, not 1), so YAML reads it as the rest of that line's value; indent it as that line is",
+        id="yaml-item-indented-deeper",
+    ),
+    pytest.param(BASE + "name2: a b: c\n", 5, "", "invalid YAML: mapping values are not allowed here", id="yaml-colon"),
     pytest.param(BASE + "metrics:\n\tlatency: {}\n", 6, "", "tab", id="tab-indentation"),
     # a tab after a key's colon is no indentation, which the error said it was
     pytest.param(

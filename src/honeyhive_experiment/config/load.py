@@ -189,6 +189,15 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
             return f"invalid YAML: {found} at an indentation that fits no level ({where})"
         at = f" that starts at line {opened.line + 1}" if opened and noticed and opened.line != noticed.line else ""
         return f"invalid YAML: {problem} (in the {_YAML_PARTS.get(inside[1], inside[1])}{at})"
+    if problem == "mapping values are not allowed here" and (mark := exc.problem_mark) is not None and mark.buffer:
+        lines = mark.buffer.splitlines()[: mark.line + 1]  # a line indented past the one above: its continuation
+        above = next((line for line in reversed(lines[:-1]) if line.strip() and not line.lstrip().startswith("#")), "")
+        indent, deeper = len(above) - len(above.lstrip(" ")), len(lines[-1]) - len(lines[-1].lstrip(" "))
+        if above and deeper > indent and not above.rstrip().endswith(":"):
+            return (
+                f"invalid YAML: {problem}: this line is indented deeper than the one above ({deeper} spaces, not"
+                f" {indent}), so YAML reads it as the rest of that line's value; indent it as that line is"
+            )
     if exc.context and exc.context.startswith("while "):
         return f"invalid YAML: {problem} ({exc.context})"
     if exc.context:  # e.g. "expected a single document in the stream, but found another document"
