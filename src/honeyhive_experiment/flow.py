@@ -17,6 +17,7 @@ invocation layer (:mod:`~honeyhive_experiment.operations`) builds the real parts
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import itertools
 import logging
 import os
@@ -95,7 +96,7 @@ from honeyhive_experiment.models import (
     RunComparisonResult,
 )
 from honeyhive_experiment.models.details import DatapointDetails, with_backend_values
-from honeyhive_experiment.models.outcomes import DatapointOutcome, Progress, excerpt
+from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus, Progress, excerpt
 from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, inside, relative
 from honeyhive_experiment.report import Report, ReportHtml, build_report, load_published, render_comment
 from honeyhive_experiment.report.model import ReportTable
@@ -281,7 +282,7 @@ def looked_in(settings: Settings, path: str | Path) -> str:
     if not own and beside.is_file() and (shown := relative(beside, root)) is not None:
         return f"{said}; the config's paths are read from it, not from the config file's folder): did you mean {shown}?"
     # the experiment file's own: in a folder above; a path of it: in the folder of its .honeyhive/
-    folders = root.resolve().parents if own else [settings.config_path.parent.parent.resolve()]
+    folders = root.resolve().parents if own else [settings.config_path.resolve().parent.parent]
     above = next((up for up in folders if up != root.resolve() and (up / path).is_file()), None)
     if (
         above is not None
@@ -289,8 +290,27 @@ def looked_in(settings: Settings, path: str | Path) -> str:
         and Path(path).parts[:1] != ("..",)
         and not Path(path).is_absolute()
     ):
-        return f"{said}): {flag} {shlex.quote(os.path.relpath(above))} finds it"  # as typed in a shell
+        # --config is read from the -C given: a relative one is said from there (the command works as written)
+        config = os.path.relpath(settings.config_path.resolve(), above)
+        config = "" if own or settings.config.is_absolute() else f" --config {shlex.quote(config)}"
+        return f"{said}): {flag} {shlex.quote(os.path.relpath(above))}{config} finds it"  # as typed in a shell
+    if own and not settings.as_action and root.resolve() != Path.cwd().resolve() and Path(path).is_file():
+        shown = shlex.quote(os.path.relpath(Path(path).resolve(), root.resolve()))
+        return f"{said}; --config is read from there, not from the current directory): --config {shown} finds it"
+    if own and Path(path).parent != Path() and (root / Path(path).name).is_file():  # experiment.yml at the root
+        return f"{said}): --config {shlex.quote(Path(path).name)} finds it"
+    if (close := _close_file(root / path)) is not None:  # a misspelt name in the right folder
+        return f"{said}): did you mean {shlex.quote(str(Path(path).parent / close))}?"
     return f"{said})"
+
+
+def _close_file(path: Path) -> str | None:
+    """The name of the file in ``path``'s folder closest to its name (of its first 1,000 entries), if one is close."""
+    try:
+        names = [e.name for e in itertools.islice(os.scandir(path.parent), 1_000) if e.is_file()]
+    except OSError:
+        return None
+    return next(iter(difflib.get_close_matches(path.name, names, n=1, cutoff=0.75)), None)  # not a shared suffix
 
 
 def prepare_dataset(
@@ -452,6 +472,7 @@ def run_experiment(
         said = dataclasses.replace(spec, warnings_to=for_error.warnings.extend)  # the report says them, once
         result = record_run(said, dataset, client=client, deadline=ingested)
     for_error.run_id = result.run_id
+    _say_timeout(settings, config, result.outcomes)
     try:
         return judge(client, config, settings, result, dataset, now=now, cancel=watch.cancel, deadline=ingested)
     except Interrupted as interrupt:  # no verdict will be reached: the run was cancelled, not completed
@@ -460,6 +481,18 @@ def run_experiment(
         raise ExperimentCancelled(result.run_id, result.outcomes, marked=marked, phase=phase_of(watch.cancel)) from (
             interrupt
         )
+
+
+def _say_timeout(settings: Settings, config: ExperimentConfig, outcomes: Iterable[DatapointOutcome]) -> None:
+    """A warning at the experiment file's ``timeout`` (its line, or the file when it is the default) when a
+    datapoint did not return within it: each error says the seconds, not what sets them."""
+    if timed_out := sum(o.status is OutcomeStatus.TIMEOUT for o in outcomes):
+        said = f"{timed_out} datapoint(s) did not return within {config.timeout:g} s, " + (
+            "the limit set here: raise it if they need longer"
+            if "timeout" in config.model_fields_set
+            else "the default limit: set timeout: (seconds) to give them longer"
+        )
+        log.warning("%s", config_error_at(settings.config_path, ("timeout",), said))
 
 
 # ------------------------------------------------------------------------------------------------ judge

@@ -15,6 +15,8 @@ import difflib
 import importlib
 import importlib.metadata
 import os
+import re
+import shlex
 import sys
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import chdir, contextmanager
@@ -97,16 +99,26 @@ class UserCode:
 
 
 def missing_module_message(
-    path: str, missing: str | None, root: str | os.PathLike[str], *, at: str | None = None, hint: str = ""
+    path: str,
+    missing: str | None,
+    root: str | os.PathLike[str],
+    *,
+    at: str | None = None,
+    hint: str = "",
+    config: Path | None = None,
+    here: Path | None = None,
 ) -> str:
     """Why ``path`` cannot be imported when module ``missing`` is not found (imported ``at`` the user's
     file:line, when a file of theirs imports it; ``hint``: a close name, said right after it), and what to do.
 
     A module of the user's own repository (its top-level package or module is under ``root``) is a wrong path
     in the config; one under ``root/src`` (the src layout) is the user's package, importable once the project is
-    installed; one in a folder of the repository is named from the root (:func:`_below_root`); anything else is a
-    dependency that is not installed where the action runs, and the ``install`` input is the fix (never for a
-    module of the user's own: a PyPI project called ``utils`` is someone else's code)."""
+    installed; one in a folder of the repository is named from the root (:func:`_below_root`); one in a folder
+    above ``root`` (up to the repository's root, 3 levels without one) means the working directory is wrong: the
+    ``-C`` that finds it is said as typed in ``here`` (the shell's folder), with the experiment file (``config``,
+    absolute) named from there; anything else is a dependency that is not installed where the action runs, and the
+    ``install`` input is the fix (never for a module of the user's own: a PyPI project called ``utils`` is someone
+    else's code)."""
     head = f"cannot import {path!r}: no module named {missing!r}" + (f" (from {at})" if at else "") + hint
     top = (missing or "").split(".")[0]
     named = split_import_path(path)[0].split(".")[0] == top  # the config's own path, not an import in the user's code
@@ -123,8 +135,14 @@ def missing_module_message(
         )
     if (found := _below_root(top, Path(root))) is not None:
         package, file = found
-        how = f"name it '{package}.{path}'" if named else f"import it as `from {package} import {top}`"
+        how = f"name it '{package}.{path}'" if named else f"import it as `{_from_root(root, at, package, top)}`"
         return f"{head}. {file} is in the repository, but imports start from its root: {how}"
+    if (up := _above_root(Path(root), under)) is not None:
+        command = f"-C {shlex.quote(os.path.relpath(up, here or Path.cwd()))}"
+        if config is not None and config.is_relative_to(up):
+            command += f" --config {shlex.quote(config.relative_to(up).as_posix())}"
+        said = f"the working directory, {Path(root).resolve()} (which -C sets)"
+        return f"{head}. {top!r} is in {up}, a folder above {said}: {command} finds it"
     return (
         f"{head}. {top!r} is not installed where the experiment runs: add it to requirements.txt and set the input"
         " `install: -r requirements.txt` (command line: --install '-r requirements.txt'), which installs your"
@@ -153,6 +171,35 @@ def _below_root(top: str, root: Path) -> tuple[str, str] | None:
     return None
 
 
+def _from_root(root: str | os.PathLike[str], at: str | None, package: str, top: str) -> str:
+    """The import statement at ``at`` (``file:line`` under ``root``) of module ``top``, its module named from the
+    root (``from helpers import split`` → ``from app.helpers import split``); ``from {package} import {top}`` when
+    the line is no one-line import of it."""
+    file, _, number = (at or "").rpartition(":")
+    try:
+        line = (Path(root) / file).read_text(encoding="utf-8").splitlines()[int(number) - 1].split("#")[0].strip()
+    except (OSError, ValueError, IndexError):
+        line = ""
+    if (found := re.fullmatch(rf"from\s+({re.escape(top)}(?:\.[\w.]+)?)\s+import\s+([^()\\]+)", line)) is not None:
+        return f"from {package}.{found[1]} import {found[2].strip()}"
+    if (found := re.fullmatch(rf"import\s+{re.escape(top)}(\s+as\s+\w+)?", line)) is not None:
+        return f"from {package} import {top}{found[1] or ''}"
+    return f"from {package} import {top}"
+
+
+def _above_root(root: Path, has: Callable[[Path], bool]) -> Path | None:
+    """The nearest folder above ``root`` that ``has`` the module, up to the repository's root (the first with
+    ``.git``), 3 levels when there is none; none above a repository's root (a module there is not the user's)."""
+    if (root / ".git").exists():
+        return None
+    for level, folder in enumerate(root.resolve().parents):
+        if has(folder):
+            return folder
+        if (folder / ".git").exists() or level == 2:
+            return None
+    return None
+
+
 def _is_project(folder: Path) -> bool:
     return (folder / "pyproject.toml").is_file() or (folder / "setup.py").is_file()
 
@@ -161,8 +208,10 @@ class _Unusable(Exception):
     """Why a path of the config names nothing usable: :func:`load_user_code` says it at the path's line."""
 
 
-def _load(path: str, root: Path) -> Any:
-    """The callable ``path`` (``"package.module:attr.sub"``) names, imported in ``root``; raises :class:`_Unusable`."""
+def _load(path: str, root: Path, config: Path | None = None, here: Path | None = None) -> Any:
+    """The callable ``path`` (``"package.module:attr.sub"``) names, imported in ``root``; raises :class:`_Unusable`
+    (a missing module: :func:`missing_module_message`, with the experiment file ``config`` and the shell's folder
+    ``here``)."""
     module_name, attribute = split_import_path(path)
     if (hidden := _shadowed(module_name.partition(".")[0], root)) is not None:
         raise _Unusable(f"cannot import {path!r}: {hidden}")
@@ -185,7 +234,8 @@ def _load(path: str, root: Path) -> Any:
             places = getattr(sys.modules.get(package), "__path__", None) if package else [str(root)]
             if close := difflib.get_close_matches(name, _modules_in(places or []), n=1):
                 hint = f" (did you mean {(package + '.' if package else '') + close[0] + path[len(exc.name) :]!r}?)"
-        raise _Unusable(missing_module_message(path, exc.name, root, at=at, hint=hint)) from None
+        message = missing_module_message(path, exc.name, root, at=at, hint=hint, config=config, here=here)
+        raise _Unusable(message) from None
     except (KeyboardInterrupt, _Unusable):  # an interrupt (the command's cancellation) stops the command
         raise
     except BaseException as exc:  # the user's module raised while being imported (sys.exit too)
@@ -261,6 +311,7 @@ def load_user_code(
             (once every evaluator is imported) metric names matching no evaluator.
     """
     root = Path(root).resolve()  # a relative root would be taken from root itself in the block
+    here, config_file = Path.cwd(), Path(config_path).resolve()  # the shell's: a hint's -C is typed there
     _forget_repository_code(root)
     function: Callable[..., Any] | None = None
     evaluators: list[Evaluator] = []
@@ -272,7 +323,7 @@ def load_user_code(
         if module in unimported:
             return None
         try:
-            return _load(path, root)
+            return _load(path, root, config_file, here)
         except _Unusable:
             if module not in sys.modules:
                 unimported.add(module)

@@ -1019,6 +1019,13 @@ PATH_CASES = [
         "data/questions.jsonl",
         "dataset file data/missing.jsonl not found in the working directory, {root} (which -C sets)",
     ),
+    (  # said no more than "not found" (new-user audit R8)
+        "misspelt",
+        "data/question.jsonl",
+        "data/questions.jsonl",
+        "dataset file data/question.jsonl not found in the working directory, {root} (which -C sets): did you mean"
+        " data/questions.jsonl?",
+    ),
 ]
 
 
@@ -1054,7 +1061,94 @@ def test_from_a_folder_of_the_repository_the_error_says_which_working_directory_
     assert main(["validate", "--no-probe", "--config", "../.honeyhive/experiment.yml"], environ={}) == 2
     assert capsys.readouterr().err == (
         "error: ../.honeyhive/experiment.yml:4: dataset.path: dataset file data/questions.jsonl not found in the"
-        f" working directory, {here} (which -C sets): -C .. finds it\n"
+        f" working directory, {here} (which -C sets): -C .. --config .honeyhive/experiment.yml finds it\n"
+    )
+
+
+def test_the_command_a_not_found_error_suggests_works_as_written(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``-C .. finds it`` for ``--config ../.honeyhive/experiment.yml``: followed literally (the --config kept), the
+    config was looked for at ../../.honeyhive/experiment.yml, "not found" with no hint: --config is read from -C's
+    folder, and the error says so, with the --config that finds it."""
+    _write(repo, GOOD)
+    (repo / "src").mkdir()
+    monkeypatch.chdir(repo / "src")
+    assert main(["validate", "--no-probe", "-C", "..", "--config", "../.honeyhive/experiment.yml"], environ={}) == 2
+    assert capsys.readouterr().err == (
+        f"error: ../../.honeyhive/experiment.yml: config file not found in the working directory, {repo.resolve()}"
+        " (which -C sets; --config is read from there, not from the current directory): --config"
+        " .honeyhive/experiment.yml finds it\n"
+    )
+    assert main(["validate", "--no-probe", "-C", "..", "--config", ".honeyhive/experiment.yml"], environ={}) == 0
+    assert main(["validate", "--no-probe", "-C", "..", "--config", ".honeyhive/experiment.yaml"], environ={}) == 2
+    assert capsys.readouterr().err.endswith("(which -C sets): did you mean .honeyhive/experiment.yml?\n")
+    (repo / ".honeyhive" / "experiment.yml").rename(repo / "experiment.yml")  # at the root: not the default path
+    assert main(["validate", "--no-probe", "-C", ".."], environ={}) == 2
+    assert capsys.readouterr().err.endswith("(which -C sets): --config experiment.yml finds it\n")
+
+
+def test_the_users_package_above_the_working_directory_is_found_by_a_C_not_by_an_install(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The experiment file in evals/, run from there: "'support_bot' is not installed where the experiment runs: add
+    it to requirements.txt" was the advice for the user's own package one folder up (and installing a PyPI project of
+    that name runs someone else's code)."""
+    (repo / "evals").mkdir()
+    (repo / "evals" / "experiment.yml").write_text(GOOD)
+    shutil.copytree(repo / "data", repo / "evals" / "data")  # its dataset beside it: read from the working directory
+    monkeypatch.chdir(repo / "evals")
+    assert main(["validate", "--no-probe", "--config", "experiment.yml"], environ={}) == 2
+    err = capsys.readouterr().err
+    assert (
+        "error: experiment.yml:2: function: cannot import 'support_bot.app:answer': no module named 'support_bot'."
+        f" 'support_bot' is in {repo.resolve()}, a folder above the working directory, {(repo / 'evals').resolve()}"
+        " (which -C sets): -C .. --config evals/experiment.yml finds it\n"
+    ) in err
+    assert "requirements.txt" not in err
+    assert main(["validate", "--no-probe", "-C", "..", "--config", "evals/experiment.yml"], environ={}) == 0
+    shutil.rmtree(repo / "evals" / "data")  # the dataset's error said no -C for a config named from its own folder
+    assert main(["validate", "--no-probe", "--config", "experiment.yml"], environ={}) == 2
+    assert capsys.readouterr().err.endswith("(which -C sets): -C .. --config evals/experiment.yml finds it\n")
+
+
+@pytest.mark.parametrize(
+    ("statement", "fix"),
+    [
+        ("from helpers import split, join  # the helpers", "from support_bot.helpers import split, join"),
+        ("from helpers.text import split", "from support_bot.helpers.text import split"),
+        ("import helpers as h", "from support_bot import helpers as h"),
+        ("import helpers", "from support_bot import helpers"),
+        ("if True: import helpers", "from support_bot import helpers"),  # not an import statement alone
+    ],
+)
+def test_a_bare_import_of_a_module_of_the_package_says_the_statement_that_imports_it(
+    repo: Path, capsys: pytest.CaptureFixture[str], statement: str, fix: str
+) -> None:
+    """``from helpers import split`` in support_bot/app.py was told "import it as `from support_bot import helpers`",
+    which leaves ``split`` unbound (new-user audit R8)."""
+    (repo / "support_bot" / "helpers").mkdir()
+    (repo / "support_bot" / "helpers" / "__init__.py").write_text("def split(): ...\ndef join(): ...\n")
+    (repo / "support_bot" / "helpers" / "text.py").write_text("def split(): ...\n")
+    (repo / "support_bot" / "uses.py").write_text(f"{statement}\n\ndef answer(inputs):\n    return {{}}\n")
+    _write(repo, GOOD.replace("support_bot.app:answer", "support_bot.uses:answer"))
+    assert main(["validate", "--no-probe", "-C", str(repo)], environ={}) == 2
+    assert capsys.readouterr().err.endswith(
+        "(from support_bot/uses.py:1). support_bot/helpers/__init__.py is in the repository, but imports start from"
+        f" its root: import it as `{fix}`\n"
+    )
+
+
+def test_a_dataset_path_naming_a_folder_says_it_is_one_and_names_a_file_in_it(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``dataset: {path: data}`` said "the dataset file type (no extension) of 'data' is not supported"."""
+    _write(repo, GOOD.replace("data/questions.jsonl", "data"))
+    monkeypatch.chdir(repo)
+    assert main(["validate", "--no-probe"], environ={}) == 2
+    assert capsys.readouterr().err == (
+        "error: .honeyhive/experiment.yml:4: dataset.path: 'data' is a folder: name one dataset file in it (.jsonl,"
+        " .json, .csv), such as data/questions.jsonl\n"
     )
 
 

@@ -786,6 +786,24 @@ CRASHING = """\
 """
 
 
+def test_a_timeout_names_the_line_of_the_experiment_file_that_sets_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each error said 'did not return within 0.5 s', nothing what sets it (new-user audit R8)."""
+    repo = copy_quickstart(tmp_path / "repo", questions=2)
+    config = repo / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("timeout: 10", "timeout: 0.5"), encoding="utf-8")
+    line = config.read_text(encoding="utf-8").splitlines().index("timeout: 0.5") + 1
+    app = repo / "support_bot" / "app.py"
+    asked = '    question = datapoint["inputs"]["question"]\n'
+    app.write_text(app.read_text(encoding="utf-8").replace(asked, asked + "    time.sleep(2)\n"), encoding="utf-8")
+    assert main(["run", "--dry-run", "-C", str(repo)], environ={}) == 1
+    assert (
+        f"warning: {config}:{line}: timeout: 2 datapoint(s) did not return within 0.5 s, the limit set here: raise"
+        " it if they need longer\n"
+    ) in capsys.readouterr().err
+
+
 def test_the_reasons_name_what_the_function_raised_and_where_new_crashes_apart(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -189,6 +189,47 @@ def test_a_number_with_an_exponent_yaml_1_1_reads_as_text_says_how_to_write_it(e
     assert said in str(caught.value), str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            BASE.replace("dataset:\n  path: data/questions.jsonl", "dataset: data/questions.jsonl"),
+            ":3: dataset: must be a mapping, got a string ('data/questions.jsonl'); write `dataset: {path:"
+            " data/questions.jsonl}`",
+        ),
+        (
+            BASE + "gate:\n  score: {max_drop_pct: 5%}\n",
+            ":6: gate.score.max_drop_pct: must be a valid number, got a string ('5%'); write 5 (max_drop_pct is in"
+            " percent, without the %)",
+        ),
+        (
+            BASE + "gate:\n  score: {max_drop: 2.5 %}\n",
+            "gate.score.max_drop: must be a valid number, got a string ('2.5 %'); max_drop is in the metric's units:"
+            " for 2.5% of the baseline write max_drop_pct: 2.5",
+        ),
+        (
+            BASE + "max_workers: 5%\n",
+            "max_workers: must be a valid integer, got a string ('5%'); write a number, without the % ('5%' is taken"
+            " by verdict.allow_failed and allow_evaluator_errors)",
+        ),
+        (
+            BASE + "aggregate_function: mean\n",
+            "or 'count', got a string ('mean'); did you mean 'average'?",  # not 'median', the closest spelling
+        ),
+        (BASE + "baseline: {strategy: merge_base}\n", "got a string ('merge_base'); did you mean 'merge-base'?"),
+        (BASE + "aggregate_function: p90th\n", "got a string ('p90th')"),  # too far from any: no guess
+    ],
+    ids=["dataset-string", "pct-percent", "drop-percent", "count-percent", "mean", "merge_base", "far"],
+)
+def test_a_value_of_the_wrong_type_says_what_to_write(tmp_path: Path, text: str, said: str) -> None:
+    """Said before: "must be a mapping, got a string", "must be a valid number", an enum's choices without the one
+    meant (new-user audit R8)."""
+    (path := tmp_path / "experiment.yml").write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value).endswith(said), str(caught.value)
+
+
 @pytest.mark.parametrize("value", ["6650e01234567890123456", "2e5", "1e3"])
 def test_a_name_in_the_form_of_a_yaml_1_2_number_stays_text(value: str) -> None:
     """``6650e0123…`` (a hex id) and ``2e5`` are text to YAML 1.1: names and ids keep them as written."""
@@ -560,6 +601,16 @@ MALFORMED: list[Any] = [
         "a list item at an indentation that fits no level (the mapping before it starts at line 6, column 3)",
         id="yaml-item-among-keys",
     ),
+    # an item indented past the one above is that item's text: the raw "mapping values are not allowed here" alone
+    pytest.param(
+        BASE + "evaluators:\n - m:e\n  - {path: m:f, name: r}\n",
+        7,
+        "",
+        "invalid YAML: mapping values are not allowed here: this line is indented deeper than the one above (2"
+        " spaces, not 1), so YAML reads it as the rest of that line's value; indent it as that line is",
+        id="yaml-item-indented-deeper",
+    ),
+    pytest.param(BASE + "name2: a b: c\n", 5, "", "invalid YAML: mapping values are not allowed here", id="yaml-colon"),
     pytest.param(BASE + "metrics:\n\tlatency: {}\n", 6, "", "tab", id="tab-indentation"),
     # a tab after a key's colon is no indentation, which the error said it was
     pytest.param(

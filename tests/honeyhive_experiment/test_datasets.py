@@ -226,6 +226,33 @@ def test_a_bare_csv_column_named_like_a_section_is_an_input_and_warned_of(
     ]
 
 
+@pytest.mark.parametrize(
+    ("header", "warned"),
+    [
+        ("id,text,count", "(text, count); name a ground truth's column ground_truth.<key> (ground_truth.count, if"),
+        ("inputs.text,count:int", "(count); name a ground truth's column ground_truth.<key> (ground_truth.count, if"),
+        ("id,text", None),  # one input, no answer in the file: nothing to rename
+        ("text,ground_truth.count", None),
+        ("inputs.text,inputs.count", None),  # sections written: the user knows them
+    ],
+)
+def test_a_csv_with_no_ground_truth_column_and_a_bare_one_says_a_bare_column_is_an_input(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, header: str, warned: str | None
+) -> None:
+    """``id,text,count`` and an evaluator taking ground_truth: "declare ground_truth=None to run it without one" was
+    the only advice, which then crashes on ``ground_truth["count"]``: the file has no ground truth at all."""
+    path = write(tmp_path / "d.csv", f"{header}\n{','.join(['1'] * (header.count(',') + 1))}\n")
+    load_dataset_file(path)
+    said = [record.getMessage() for record in caplog.records]
+    if warned is None:
+        assert said == []
+    else:
+        assert said == [
+            f"{path}:1: no ground_truth.<key> column, so no datapoint has a ground truth: a column without a section"
+            f" prefix is an input {warned} 'count' is the expected answer)"
+        ]
+
+
 def test_csv_datapoint_id_column_is_the_rows_id_as_in_json(tmp_path: Path) -> None:
     loaded = load_dataset_file(write(tmp_path / "ids.csv", "datapoint_id,question\nq1,what?\n,why?\n"))
     assert loaded == [{"datapoint_id": "q1", "inputs": {"question": "what?"}}, {"inputs": {"question": "why?"}}]
@@ -262,6 +289,45 @@ MALFORMED: list[tuple[str, str, bytes | str, str | None, str]] = [
     ("jsonl-bad-json", J, '{"inputs": {}}\n{"inputs": \n', "2: column 12", "invalid JSON: Expecting value"),
     ("jsonl-trailing-garbage", J, '{"inputs": {}} x\n', "1: column 16", "invalid JSON: Extra data"),
     ("jsonl-not-object", J, '{"inputs": {}}\n[1, 2]\n', "2", "a record must be a JSON object, found a list"),
+    # a .json file's shape in a .jsonl file: said "invalid JSON: Expecting ..." alone (new-user audit R8)
+    (
+        "jsonl-pretty-printed",
+        J,
+        '{\n  "id": "a",\n  "inputs": {"q": 1}\n}\n',
+        "1: column 2",
+        "invalid JSON: Expecting property name enclosed in double quotes; a .jsonl file holds one JSON object per"
+        " line: write each on one line (an object over several lines is a .json file's: a list of objects)",
+    ),
+    (
+        "jsonl-pretty-key-on-first-line",
+        J,
+        '{"id": "a",\n  "inputs": {}}\n',
+        "1: column 12",
+        "invalid JSON: Expecting property name enclosed in double quotes; a .jsonl file holds one JSON object per"
+        " line: write each on one line (an object over several lines is a .json file's: a list of objects)",
+    ),
+    (
+        "jsonl-array",
+        J,
+        '[\n  {"inputs": {}}\n]\n',
+        "1: column 2",
+        "invalid JSON: Expecting value; this is a JSON array: name the file .json (a .jsonl file holds one JSON"
+        " object per line)",
+    ),
+    (
+        "jsonl-array-on-one-line",
+        J,
+        '[{"inputs": {}}, {"inputs": {}}]\n',
+        "1",
+        "a record must be a JSON object, found a list of objects: name the file .json (a JSON array)",
+    ),
+    (
+        "jsonl-cut-short",
+        J,
+        '{"inputs": {}}\n{"inputs": \n{"inputs": {}}\n',
+        "2: column 12",
+        "invalid JSON: Expecting value",
+    ),
     ("jsonl-inputs-missing", J, '\n{"ground_truth": {}}\n', "2", "missing 'inputs' (an object)"),
     ("jsonl-inputs-not-object", J, '{"inputs": "q"}', "1", "'inputs' must be an object, found a string"),
     ("jsonl-inputs-null", J, '{"inputs": null}', "1", "'inputs' must be an object, found null"),

@@ -236,6 +236,31 @@ def test_a_missing_module_in_a_folder_of_the_repository_is_named_from_the_root(
     assert ("requirements.txt" in message) is (missing == "vendored")
 
 
+@pytest.mark.parametrize(
+    ("layout", "root", "found"),
+    [
+        (["myapp/__init__.py"], "evals", ".."),
+        (["myapp.py", "a/b/.keep"], "a/b", "../.."),
+        (["myapp/__init__.py", "a/b/c/d/.keep"], "a/b/c/d", None),  # 4 levels up, no repository: too far
+        (["myapp/__init__.py", "repo/.git/HEAD", "repo/evals/.keep"], "repo/evals", None),  # above the repository
+        (["myapp/__init__.py", "repo/.git/HEAD"], "repo", None),  # the repository's root: nothing above is its
+    ],
+)
+def test_the_users_module_above_the_working_directory_is_found_up_to_the_repositorys_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: list[str], root: str, found: str | None
+) -> None:
+    for file in layout:
+        (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / file).write_text("")
+    (tmp_path / root).mkdir(parents=True, exist_ok=True)
+    monkeypatch.chdir(tmp_path / root)
+    message = missing_module_message("myapp.calc:f", "myapp", tmp_path / root, config=tmp_path / root / "x.yml")
+    if found is None:
+        assert "requirements.txt" in message, message
+    else:
+        assert message.endswith(f"-C {found} --config {root}/x.yml finds it"), message
+
+
 FIX = "run the runner as uid 1001"
 READ_ONLY = "make it writable (a read-only mount?)"
 NO_ROOM = "free some room on its disk"

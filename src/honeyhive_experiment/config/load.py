@@ -189,6 +189,15 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
             return f"invalid YAML: {found} at an indentation that fits no level ({where})"
         at = f" that starts at line {opened.line + 1}" if opened and noticed and opened.line != noticed.line else ""
         return f"invalid YAML: {problem} (in the {_YAML_PARTS.get(inside[1], inside[1])}{at})"
+    if problem == "mapping values are not allowed here" and (mark := exc.problem_mark) is not None and mark.buffer:
+        lines = mark.buffer.splitlines()[: mark.line + 1]  # a line indented past the one above: its continuation
+        above = next((line for line in reversed(lines[:-1]) if line.strip() and not line.lstrip().startswith("#")), "")
+        indent, deeper = len(above) - len(above.lstrip(" ")), len(lines[-1]) - len(lines[-1].lstrip(" "))
+        if above and deeper > indent and not above.rstrip().endswith(":"):
+            return (
+                f"invalid YAML: {problem}: this line is indented deeper than the one above ({deeper} spaces, not"
+                f" {indent}), so YAML reads it as the rest of that line's value; indent it as that line is"
+            )
     if exc.context and exc.context.startswith("while "):
         return f"invalid YAML: {problem} ({exc.context})"
     if exc.context:  # e.g. "expected a single document in the stream, but found another document"
@@ -410,4 +419,32 @@ def _issue(error: ErrorDetails, root: Node, path: str) -> ConfigError:
             number = repr(float(value))  # 1000.0, 0.01; 1e+300 wants its dot too
             number = number if "e" not in number or "." in number else number.replace("e", ".0e", 1)
             message += f"; YAML 1.1 reads a number with an exponent only with a dot and a sign: write {number}"
+        message += _fix(kind, value, loc, error.get("ctx") or {})
     return ConfigError(path, line, dotted, message)
+
+
+_PERCENT: Final = re.compile(r"^\s*([-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*%\s*$")
+_SYNONYMS: Final = {"mean": "average", "avg": "average", "total": "sum"}
+"""A choice's other names (``aggregate_function: mean``), which no spelling of it is close to."""
+
+
+def _fix(kind: str, value: object, loc: Sequence[str | int], ctx: dict[str, Any]) -> str:
+    """What to write instead of a value of the wrong type, when that can be told (``""`` otherwise): a string where a
+    section with a ``path`` goes (``dataset: evals/data.jsonl``), a percentage where a number goes, another name or a
+    spelling of a choice (``mean``, ``merge_base``)."""
+    key = str(loc[-1]) if loc else ""
+    if kind == "model_type" and isinstance(value, str) and "path" in _allowed_keys(loc):
+        shown = value if re.fullmatch(r"[\w./-]{1,200}", value) else "<the file>"  # as is in YAML, and short
+        return f"; write `{key}: {{path: {shown}}}`"
+    if kind in ("float_type", "int_type") and isinstance(value, str) and (percent := _PERCENT.match(value)):
+        if key.endswith("_pct"):
+            return f"; write {percent[1]} ({key} is in percent, without the %)"
+        if f"{key}_pct" in _allowed_keys(loc[:-1]):  # max_drop: 5% meant max_drop_pct: 5
+            return f"; {key} is in the metric's units: for {percent[1]}% of the baseline write {key}_pct: {percent[1]}"
+        return "; write a number, without the % ('5%' is taken by verdict.allow_failed and allow_evaluator_errors)"
+    if kind == "enum" and isinstance(value, str):
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        if value.strip().lower() in _SYNONYMS and _SYNONYMS[value.strip().lower()] in choices:
+            return f"; did you mean {_SYNONYMS[value.strip().lower()]!r}?"
+        return f"; {hint}" if (hint := did_you_mean(value, choices, slip=True)) else ""
+    return ""

@@ -9,6 +9,7 @@ the attribute docstrings (``use_attribute_docstrings``), which the JSON Schema p
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import re
@@ -129,6 +130,13 @@ class DatasetConfig(_Section):
         if value is not None and PurePosixPath(value).suffix.lower() not in SUPPORTED_SUFFIXES:
             suffix = PurePosixPath(value).suffix
             found = f"{suffix!r}" if suffix else "no extension"
+            if not suffix and Path(value).is_dir():  # the working directory's, as the command is mostly run in it
+                entries = itertools.islice(Path(value).iterdir(), 1_000)  # a folder of a million files: a glance
+                such = sorted(f"{value.rstrip('/')}/{p.name}" for p in entries if p.suffix in SUPPORTED_SUFFIXES)[:3]
+                raise ValueError(
+                    f"{value!r} is a folder: name one dataset file in it ({', '.join(SUPPORTED_SUFFIXES)})"
+                    + (f", such as {' or '.join(such)}" if such else "")
+                )
             raise ValueError(
                 f"the dataset file type ({found}) of {value!r} is not supported:"
                 f" use one of {', '.join(SUPPORTED_SUFFIXES)}"

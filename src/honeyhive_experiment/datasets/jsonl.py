@@ -7,6 +7,10 @@ a bad byte or a syntax error is located on its own line; each record goes throug
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from typing import Any
+
 from honeyhive_experiment.datasets.records import _DECODER, Rows, _json_errors, _Records
 from honeyhive_experiment.errors import DatasetError
 from honeyhive_experiment.paths import not_utf8
@@ -14,6 +18,30 @@ from honeyhive_experiment.paths import not_utf8
 __all__ = ["load_jsonl"]
 
 _UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _decode(line: str, rest: Iterator[bytes]) -> Any:
+    """The JSON value of one line; a syntax error that is the file's shape, not a typo, says so: a line that opens a
+    JSON array (the file is a .json one), or an object left open at the line's end and continued on the next line
+    (of ``rest``, the file's lines after it), not by another object: pretty-printed over lines."""
+    try:
+        return _DECODER.decode(line)
+    except json.JSONDecodeError as exc:
+        if line.lstrip().startswith("["):
+            hint = "this is a JSON array: name the file .json (a .jsonl file holds one JSON object per line)"
+        elif (
+            line.lstrip().startswith("{")
+            and line.rstrip().endswith(("{", "[", ",", ":"))
+            and (following := next(rest, b"").strip())
+            and not following.startswith(b"{")
+        ):
+            hint = (
+                "a .jsonl file holds one JSON object per line: write each on one line (an object over several lines"
+                " is a .json file's: a list of objects)"
+            )
+        else:
+            raise
+        raise json.JSONDecodeError(f"{exc.msg}; {hint}", exc.doc, exc.pos) from None
 
 
 def load_jsonl(path: str) -> Rows:
@@ -35,7 +63,10 @@ def load_jsonl(path: str) -> Rows:
             if not line.strip(" \t\r\n"):
                 continue
             with _json_errors(path, lineno, first_line=lineno):
-                value = _DECODER.decode(line)
+                value = _decode(line, handle)
+            if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+                said = "a record must be a JSON object, found a list of objects: name the file .json (a JSON array)"
+                raise DatasetError(path, lineno, None, said)
             records.add(value, lineno)
     if not records.records:
         raise DatasetError(path, None, None, "the file is empty (no non-blank line)")

@@ -166,13 +166,23 @@ def _wider(number: float, spec: str | None, percent: bool) -> Iterator[str]:
         yield text
 
 
-def _read(text: str) -> Decimal | None:
-    """The number a shown ``text`` says (a percentage as a share: ``80%`` is 0.8); ``None`` when it says none."""
+def _read(text: str, spec: str | None = None, *, negative: bool = False) -> Decimal | None:
+    """The number a shown ``text`` says (a percentage as a share: ``80%`` is 0.8); ``None`` when it says none.
+    ``text`` is a number of sign ``negative`` in ``spec``: its digits are read past the fill the spec pads them with
+    (``->10.2f``: a ``-`` fill is no minus sign), its sign is the number's (``=+10.2f`` puts it apart from them:
+    ``-     0.50``); a fill of digits is read as digits."""
+    found = _SPEC.match(spec) if spec else None
+    align = found["align"] if found else ""
+    if len(align) == 2 and not align[0].isdigit():  # an explicit fill, off the side(s) it pads
+        fill, how = align[0], align[1]
+        strip = {"<": str.rstrip, ">": str.lstrip, "^": str.strip, "=": str.lstrip}[how]
+        text = strip(text.lstrip("+- ") if how == "=" else text, fill)
     plain = text.replace(",", "").replace("_", "")
     found = _SHOWN_NUMBER.search(plain)
     if found is None:
         return None
-    number = Decimal(found.group())  # a percentage: "%" follows the number, whatever pads it after (*<10.1%)
+    number = abs(Decimal(found.group()))  # a percentage: "%" follows the number, whatever pads it after (*<10.1%)
+    number = -number if negative else number
     return number.scaleb(-2) if plain[found.end() :].lstrip().startswith("%") else number
 
 
@@ -187,7 +197,7 @@ def _enough(number: float, spec: str | None, percent: bool, right: Callable[[Dec
     shows it when none does."""
     text = format_number(number, spec, percent=percent)
     for shown in itertools.chain((text,), _wider(number, spec, percent)):
-        read = _read(shown)
+        read = _read(shown, spec, negative=number < 0)
         if read is not None and right(read):
             return shown
     return text

@@ -237,6 +237,43 @@ def test_a_wide_zero_padded_or_sign_aware_spec_pads_as_python_does(value: float,
 
 
 @pytest.mark.parametrize(
+    ("value", "spec", "low", "high", "expected"),
+    [
+        # "=": the sign apart from the digits, which were read as positive (+0.50 is not below -0.5)
+        (-0.5004, "=+10.2f", -0.5, None, "-   0.5004"),
+        (-0.4996, "=+10.2f", -0.5, None, "-     0.50"),  # not past: as the spec shows it
+        (-0.5004, "*=+10.2f", -0.5, None, "-***0.5004"),
+        (-0.5004, "=10.2f", -0.5, None, "-   0.5004"),
+        (0.5004, "=+10.2f", None, 0.5, "+   0.5004"),
+        # a fill of "-" is no minus sign ("------0.50" read as -0.50, below min 0.5)
+        (0.4996, "->10.2f", 0.5, None, "----0.4996"),
+        (0.5004, "->10.2f", None, 0.5, "----0.5004"),
+        (-0.4996, "->10.2f", None, -0.5, "----0.4996"),  # above max -0.5: the number's own minus, after the fill
+        (0.4996, "-<10.2f", 0.5, None, "0.4996----"),
+        (0.4996, "-^10.2f", 0.5, None, "--0.4996--"),
+        (0.4996, "+>10.2f", 0.5, None, "++++0.4996"),
+        (0.4996, ".>10.2f", 0.5, None, "....0.4996"),  # a fill of "." read as ".0"
+        (0.79995, "-<10.0%", 0.8, None, "79.995%---"),
+        (0.4996, "0>10.2f", 0.5, None, "00000.4996"),  # a fill of digits is read as digits
+    ],
+)
+def test_a_padded_value_reads_its_sign_and_digits_past_the_fill(
+    value: float, spec: str, low: float | None, high: float | None, expected: str
+) -> None:
+    """numbers._read took the sign from the text: ``=`` alignment puts it apart from the digits (``-     0.50``,
+    read +0.50), and a fill of ``-`` or ``+`` read as one: the value was then shown rounded onto its bound."""
+    assert format_value(value, spec, low=low, high=high) == expected
+
+
+@pytest.mark.parametrize(
+    ("bound", "spec", "expected"),
+    [(-0.5004, "=+10.2f", "-   0.5004"), (0.4996, "->10.2f", "----0.4996"), (0.004, "-<8.2f", "0.004---")],
+)
+def test_a_padded_bound_reads_as_itself(bound: float, spec: str, expected: str) -> None:
+    assert format_bound(bound, spec) == expected
+
+
+@pytest.mark.parametrize(
     ("low", "high", "spec", "percent", "expected"),
     [
         (0.004, None, ".2f", False, "≥ 0.004"),  # not "≥ 0.00", a different bound
