@@ -291,8 +291,9 @@ def _missing_ground_truth(name: str) -> _Verdict:
     return {}, [
         EvaluatorFailure(
             name,
-            f"{MISSING_GROUND_TRUTH}: no ground_truth, which the evaluator's third parameter requires: declare"
-            " ground_truth=None to run it without one",
+            f"{MISSING_GROUND_TRUTH}: no ground_truth, which the evaluator's third parameter requires: give the"
+            " datapoint one (a row's ground_truth; in a CSV file a ground_truth.<key> column, since a column without"
+            " a section is an input), or declare ground_truth=None to run it without one",
         )
     ]
 

@@ -226,33 +226,6 @@ def test_a_bare_csv_column_named_like_a_section_is_an_input_and_warned_of(
     ]
 
 
-@pytest.mark.parametrize(
-    ("header", "warned"),
-    [
-        ("id,text,count", "(text, count); name a ground truth's column ground_truth.<key> (ground_truth.count, if"),
-        ("inputs.text,count:int", "(count); name a ground truth's column ground_truth.<key> (ground_truth.count, if"),
-        ("id,text", None),  # one input, no answer in the file: nothing to rename
-        ("text,ground_truth.count", None),
-        ("inputs.text,inputs.count", None),  # sections written: the user knows them
-    ],
-)
-def test_a_csv_with_no_ground_truth_column_and_a_bare_one_says_a_bare_column_is_an_input(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, header: str, warned: str | None
-) -> None:
-    """``id,text,count`` and an evaluator taking ground_truth: "declare ground_truth=None to run it without one" was
-    the only advice, which then crashes on ``ground_truth["count"]``: the file has no ground truth at all."""
-    path = write(tmp_path / "d.csv", f"{header}\n{','.join(['1'] * (header.count(',') + 1))}\n")
-    load_dataset_file(path)
-    said = [record.getMessage() for record in caplog.records]
-    if warned is None:
-        assert said == []
-    else:
-        assert said == [
-            f"{path}:1: no ground_truth.<key> column, so no datapoint has a ground truth: a column without a section"
-            f" prefix is an input {warned} 'count' is the expected answer)"
-        ]
-
-
 def test_csv_datapoint_id_column_is_the_rows_id_as_in_json(tmp_path: Path) -> None:
     loaded = load_dataset_file(write(tmp_path / "ids.csv", "datapoint_id,question\nq1,what?\n,why?\n"))
     assert loaded == [{"datapoint_id": "q1", "inputs": {"question": "what?"}}, {"inputs": {"question": "why?"}}]

@@ -278,6 +278,10 @@ def test_evaluator_requiring_ground_truth_is_not_called_without_it() -> None:
     assert outcome.metrics == {"legacy_two_args": 6}
     assert [(e.evaluator, _kind(e)) for e in outcome.errors] == [("strict", MISSING_GROUND_TRUTH)]
     assert "ground_truth=None" in _message(outcome.errors[0])
+    # the first way out is giving the datapoint one: a CSV column without a section is an input, not its answer
+    assert "in a CSV file a ground_truth.<key> column, since a column without a section is an input" in _message(
+        outcome.errors[0]
+    )
 
 
 def test_evaluator_requiring_ground_truth_runs_when_it_is_there() -> None:

@@ -135,7 +135,6 @@ def _csv_columns(path: str, header_row: list[str]) -> list[_Column]:
         raise DatasetError(path, 1, None, f"one column, its header split by {separator}: separate columns with commas")
     columns: list[_Column] = []
     targets: dict[tuple[str, str], str] = {}
-    bares: list[str] = []  # the columns without a section ([""] once a slip of a section's name is warned of)
     for number, raw in enumerate(header_row, start=1):
         header = raw.strip()
         where = f"column {header!r}" if header else f"column {number}"
@@ -154,20 +153,8 @@ def _csv_columns(path: str, header_row: list[str]) -> list[_Column]:
             )
             # placed on the header as an error is (file= relative to the workspace, line=) in GitHub Actions
             log.warning("%s", DatasetError(path, 1, where, said), extra={"gha_file": path, "gha_line": 1})
-            bares = [""]
-        elif bare and bares != [""]:
-            bares.append(column.key)
         targets[target] = header
         columns.append(column)
-    # no ground truth, and a column without a section: an evaluator that needs one would be told ground_truth=None
-    sections = [c.section for c in columns if c.section != "id"]
-    if bares and bares != [""] and len(sections) > 1 and "ground_truth" not in sections:
-        said = (
-            "no ground_truth.<key> column, so no datapoint has a ground truth: a column without a section prefix is"
-            f" an input ({', '.join(bares)}); name a ground truth's column ground_truth.<key>"
-            f" (ground_truth.{bares[-1]}, if {bares[-1]!r} is the expected answer)"
-        )
-        log.warning("%s", DatasetError(path, 1, None, said), extra={"gha_file": path, "gha_line": 1})
     return columns
 
 
