@@ -20,7 +20,8 @@ SIGINT (:func:`signals_to_main_thread`). Except while they run the user's code (
 code starts inherits the mask of the thread that starts it — a subprocess keeps it across exec, a forked worker
 (a multiprocessing pool's) too — and a child blocking both ignores its ``terminate()``, holding the job for good. A
 signal such a thread takes is seen by the runner's main thread within its poll (the runner waits for datapoints in
-steps). A forked child gets the process's handlers back (:func:`_forked`): its SIGTERM ends it, not a run.
+steps). A forked child gets the process's handlers back (:func:`_forked`): its SIGTERM ends it, not a run; the
+forking thread blocks both over the fork (:func:`_forking`), so one sent before the child has them back waits for them.
 
 Once the process's own command is done, :func:`exit_not_held_up` bounds its exit: what the user's code left running
 (its exit functions too) gets :data:`LEFTOVER_WAIT` seconds (or ``HONEYHIVE_EXIT_WAIT``'s), which SIGTERM/SIGINT cut
@@ -70,7 +71,7 @@ _SIGNALS = {signal.SIGTERM, signal.SIGINT}
 _installed: Cancellation | None = None  # whose handlers install_signal_handlers made the process's (a fork gives back)
 _user_code = threading.local()  # per thread: how many blocks of signals_as_usual it is in, and the mask before them
 _exit_wait: dict[int, Any] | None = None  # the handlers exit_not_held_up replaced (a forked child gets them back)
-_fork_masks: dict[int, set[int | signal.Signals]] = {}  # the forking threads' own, while the exit waits
+_fork_masks: dict[int, set[int | signal.Signals]] = {}  # the forking threads' own, while they fork: _forking
 
 
 class Interrupted(KeyboardInterrupt):
@@ -229,11 +230,14 @@ def signals_as_usual() -> Iterator[None]:
 
 
 def _forking() -> None:
-    """Before a fork while the exit waits (by a thread left running): the forking thread blocks the signals whose
-    handlers the wait replaced over the fork, so one sent to the child before :func:`_forked` goes to its own
-    handler."""
-    if _exit_wait is not None:
-        _fork_masks[threading.get_ident()] = signal.pthread_sigmask(signal.SIG_BLOCK, _exit_wait)
+    """Before a fork (by the user's code, or a thread it left running while the exit waits): the forking thread blocks
+    the signals whose handlers :func:`_forked` gives back — the command's, or those the wait replaced — until the child
+    has them back, so one sent to the child before then goes to its own handler. Unblocked, it would meet the command's
+    (a cancel of the child's copy of the run) or be dropped (Python forgets what it caught before the fork's end): a
+    pool's ``terminate()`` right after its worker started left the worker running, and the pool's exit waiting."""
+    held = _SIGNALS if _installed is not None and _ours() else _exit_wait
+    if held:
+        _fork_masks[threading.get_ident()] = signal.pthread_sigmask(signal.SIG_BLOCK, held)
 
 
 def _forked_in_parent() -> None:
@@ -246,15 +250,18 @@ def _forked() -> None:
     """A process the user's code forks (a multiprocessing pool's worker) is its own: SIGTERM/SIGINT do there what
     they did before the command took them — its pool's ``terminate()`` ends it — and reach every thread. Forked
     while the exit waits, it gets back the handlers the wait replaced, and no wakeup (the parent's pipe: its signal
-    would end the parent's wait)."""
-    if _installed is not None and _ours():
-        release(_installed)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+    would end the parent's wait). Only then are the signals :func:`_forking` blocked unblocked: one sent since the fork
+    meets the handler it is meant for."""
+    ours = _installed if _ours() else None  # the command's handlers, to give back
+    if ours is not None:
+        release(ours)
     if _exit_wait is not None:
         signal.set_wakeup_fd(-1)
         for signum, handler in _exit_wait.items():
             signal.signal(signum, handler)
-        _forked_in_parent()
+    _forked_in_parent()
+    if ours is not None:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
 
 
 def _ours() -> bool:

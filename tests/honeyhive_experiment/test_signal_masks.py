@@ -202,6 +202,58 @@ def test_what_the_users_function_starts_ends_on_sigterm(tmp_path: Path) -> None:
     assert "received signal" not in done.stderr  # the forked child's SIGTERM was not taken for the command's
 
 
+# the command, run with an after-fork function registered before its own (as code that imports it first would): every
+# forked child sends itself SIGTERM before the command's function has given it its handlers back
+SIGTERM_AT_FORK = """
+import os, runpy, signal, sys
+os.register_at_fork(after_in_child=lambda: os.kill(os.getpid(), signal.SIGTERM))
+sys.argv[0] = "honeyhive_experiment"
+runpy.run_module("honeyhive_experiment", run_name="__main__", alter_sys=True)
+"""
+
+# appended to the quickstart's app: the datapoint forks a process and notes how it ended, without ending it itself
+FORKED = """
+
+import multiprocessing as _multiprocessing
+import time as _time
+from pathlib import Path as _Path
+
+_answer = answer
+
+
+def answer(datapoint):
+    forked = _multiprocessing.get_context("fork").Process(target=_time.sleep, args=(300,))
+    forked.start()
+    forked.join(20)
+    ended = forked.exitcode if forked.exitcode is not None else "outlived its SIGTERM"
+    forked.kill()
+    forked.join()
+    _Path({seen!r}).write_text(str(ended), encoding="utf-8")
+    return _answer(datapoint)
+"""
+
+
+def test_a_sigterm_the_forked_child_takes_before_it_has_its_handlers_back_ends_it(tmp_path: Path) -> None:
+    """The window the test above met under load, now and then (the child not yet run when its SIGTERM came): between
+    the fork and the command's after-fork function, a child that took the signal ran the command's handler (a cancel
+    of its copy of the run) or, earlier, dropped it, and ran on. The forking thread blocks it over the fork instead,
+    and the child unblocks it once the signal's own handler is back: then it ends the child, as in any program."""
+    repo = copy_quickstart(tmp_path / "repo", questions=1)
+    seen = tmp_path / "forked.txt"
+    app = repo / "support_bot" / "app.py"
+    app.write_text(app.read_text(encoding="utf-8") + FORKED.format(seen=str(seen)), encoding="utf-8")
+    config = repo / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("\ntimeout: 10\n", "\ntimeout: 300\n"), "utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HH_", "HONEYHIVE_", "GITHUB_"))}
+    command = [sys.executable, "-c", SIGTERM_AT_FORK, "run", "--dry-run", "-C", str(repo), "--report", "r.json"]
+
+    done = subprocess.run(command, cwd=repo, env=env, timeout=300, check=False, capture_output=True, text=True)
+
+    assert done.returncode == 0, done.stderr
+    assert seen.read_text(encoding="utf-8") == str(-signal.SIGTERM), done.stderr
+    assert "received signal" not in done.stderr  # the child's SIGTERM was not taken for the command's
+
+
 def test_the_python_api_leaves_the_threads_of_the_users_process_as_they_are() -> None:
     blocked: list[set[signal.Signals]] = []
 
