@@ -286,9 +286,20 @@ def test_an_exit_function_that_never_returns_is_given_up_on_and_none_runs_twice(
     assert "Traceback" not in done.stderr, done.stderr
 
 
-@pytest.mark.parametrize("value", ["0", "2.5", "soon", "3601"])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("0", "0"),
+        ("2.5", "2.5"),
+        ("soon", "soon"),
+        ("3601", "3601"),
+        # quoted by whole words: a token cut at 40 characters would be part of a secret no pattern redacts
+        ("ghp_" + "a1B2" * 12, "…"),
+        ("wait 10 then ghp_" + "a1B2" * 12, "wait 10 then…"),
+    ],
+)
 def test_an_exit_wait_that_is_no_whole_number_of_seconds_is_named_and_the_default_kept(
-    tmp_path: Path, value: str
+    tmp_path: Path, value: str, shown: str
 ) -> None:
     """``HONEYHIVE_EXIT_WAIT`` is a whole number of seconds from 1 to 3600 (0 would give up on exit functions before
     Python's exit began them); another value is named with the variable, the command's result unchanged."""
@@ -305,6 +316,6 @@ def test_an_exit_wait_that_is_no_whole_number_of_seconds_is_named_and_the_defaul
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["title"], done.stdout  # the schema, printed
     assert done.stderr == (
-        f"environment HONEYHIVE_EXIT_WAIT: expected a whole number of seconds from 1 to 3600, got {value!r};"
+        f"environment HONEYHIVE_EXIT_WAIT: expected a whole number of seconds from 1 to 3600, got {shown!r};"
         " waiting 5 s for what your code left running\n"
     ), done.stderr

@@ -44,6 +44,8 @@ from contextlib import contextmanager, suppress
 from types import CodeType
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 
+from honeyhive_experiment.models.outcomes import excerpt
+
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
@@ -487,8 +489,8 @@ def _leftover_wait(environ: Mapping[str, str]) -> float:
         return float(value)
     if value:
         logging.getLogger(__name__).warning(
-            f"environment {EXIT_WAIT_VARIABLE}: expected a whole number of seconds from 1 to 3600, got {value[:40]!r};"
-            f" waiting {LEFTOVER_WAIT:g} s for what your code left running"
+            f"environment {EXIT_WAIT_VARIABLE}: expected a whole number of seconds from 1 to 3600, got"
+            f" {excerpt(value)!r}; waiting {LEFTOVER_WAIT:g} s for what your code left running"
         )
     return LEFTOVER_WAIT
 
