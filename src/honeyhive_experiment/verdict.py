@@ -1004,10 +1004,12 @@ def _unjudged(
     calls, which the values hold whole, so the gate is judged on them as if neither left anything out (the
     verdict warns so). Significance: this run's calls
     left out can only make more datapoints worse and fewer better, so a significant regression stays one; but Holm's
-    correction also takes the other gates' tests, so not when another gate's baseline leaves calls out (but for
-    :func:`_alike` ones)."""
+    correction also takes the other noise-aware gates' tests (a plain gate's is in another family:
+    :func:`assess_gates`), so not when another such gate's baseline leaves calls out (but for :func:`_alike` ones)."""
     partial_baseline = any(
-        left_out[metric][0] and not _alike(*left_out[metric]) for metric in gates if metric in left_out
+        left_out[metric][0] and not _alike(*left_out[metric])
+        for metric, gate in gates.items()
+        if metric in left_out and gate.significant
     )
     found: dict[str, str] = {}
     for metric, (old, new) in left_out.items():

@@ -2645,12 +2645,15 @@ def test_a_value_leaving_calls_out_is_a_lower_bound(
 @pytest.mark.parametrize(
     ("gates", "presentation", "verdict"),
     [
-        # Holm's correction takes every gate's test: another's baseline leaving calls out could make it either way
+        # Holm's correction takes every noise-aware gate's test: another's baseline leaving calls out could make it
+        # either way
         (
-            {"cost_usd": SIGNIFICANT, "input_tokens": BY_PCT},
+            {"cost_usd": SIGNIFICANT, "input_tokens": SIGNIFICANT},
             {"cost_usd": LOWER, "input_tokens": LOWER},
             Verdict.NEUTRAL,
         ),
+        # a plain gate's test is in another family: it adjusts no noise-aware gate's p (this was neutral: green)
+        ({"cost_usd": SIGNIFICANT, "input_tokens": BY_PCT}, {"cost_usd": LOWER, "input_tokens": LOWER}, Verdict.FAIL),
         ({"cost_usd": BY_PCT, "input_tokens": BY_PCT}, {"cost_usd": LOWER, "input_tokens": LOWER}, Verdict.FAIL),
         ({"cost_usd": SIGNIFICANT}, {"cost_usd": LOWER}, Verdict.FAIL),  # the other one's without a gate: no matter
     ],
@@ -2682,7 +2685,7 @@ def test_another_gates_calls_outside_every_datapoint_as_many_in_both_runs_keep_h
     decision = judge(
         summary(metrics={"cost_usd": IDS, "input_tokens": IDS}),
         comparison(delta("cost_usd", **CROSSED), delta("input_tokens", **WITHIN)),
-        gates={"cost_usd": SIGNIFICANT, "input_tokens": BY_PCT},
+        gates={"cost_usd": SIGNIFICANT, "input_tokens": SIGNIFICANT},
         presentation={"cost_usd": LOWER, "input_tokens": LOWER},
         left_out={"cost_usd": THIS, "input_tokens": other},
     )
