@@ -2448,7 +2448,7 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         "a datapoint the backend paired tells the runs have one in common, though the comparison listed none",
         lambda: judge(
             summary(),
-            comparison(delta(counts=False) | {"found_count": 3}, common=()),
+            comparison(delta(counts=False) | {"found_count": 1}, common=()),
             gates={"accuracy": GateRule(max_degraded=1)},
         ),
         Verdict.FAIL,
@@ -2807,6 +2807,19 @@ def test_boolean_metrics_read_no_more_outcomes_than_is_boolean_looks_at() -> Non
         raise AssertionError("read past the values is_boolean looks at")
 
     assert boolean_metrics(outcomes(), ["ok"]) == {"ok"}
+
+
+@pytest.mark.parametrize(
+    "row",
+    [delta(pct=None), delta() | {"difference": None, "percentage_change": None}, delta(counts=False)],
+    ids=["no percentage change", "no difference either", "no counts"],
+)
+def test_a_bound_without_its_number_is_a_failed_gate_of_its_metric(row: dict[str, Any]) -> None:
+    """The report marks a gate failed by the decision's gates_hit; the comment lists its degraded datapoints."""
+    decision = judge(summary(), comparison(row), gates={"accuracy": GateRule(max_drop_pct=10, max_degraded=5)})
+    assert decision.gates_hit == ("accuracy",)
+    assert decision.gate_failures == decision.reasons
+    assert all("could not be checked" in reason for reason in decision.reasons)
 
 
 def test_gate_failures_are_also_listed_as_gate_failures_and_name_their_metric() -> None:
