@@ -22,12 +22,14 @@
      range and those whose function errored are said apart, the errors by exception and line, with their rows.
   3. **A gate is crossed** on the backend's comparison: a metric got worse past a bound (by more than float
      rounding: a change exactly at the bound, 90% to 85% with ``max_drop: 0.05``, holds). The gate's change is
-     tested one-sided in the worse direction, Holm-corrected over the gated metrics only, and its p-value is said
-     beside it; only a gate with ``significant: true`` also needs that test to be significant (noise-aware
-     gating, the user's opt-in). An efficiency metric's value that leaves LLM calls out (no price, no token
-     usage, made outside every datapoint) is a lower bound of the whole: this run's alone crossing the gate is a
-     failure all the same; both leaving out only calls made outside every datapoint, as many in each, are judged on
-     the datapoints' own calls, with a warning (:func:`_unjudged`).
+     tested one-sided in the worse direction, Holm-corrected over the gated metrics only (those with ``significant:
+     true`` apart from the others: :func:`assess_gates`), and its p-value is said beside it; only a gate with
+     ``significant: true`` also needs that test to be significant (noise-aware gating, the user's opt-in). A
+     bound the backend sent nothing to judge by (no difference, percentage change or count, on a metric both runs
+     have values of: :func:`_unknown`) was never checked, and fails likewise. An efficiency metric's value that
+     leaves LLM calls out (no price, no token usage, made outside every datapoint) is a lower bound of the whole:
+     this run's alone crossing the gate is a failure all the same; both leaving out only calls made outside every
+     datapoint, as many in each, are judged on the datapoints' own calls, with a warning (:func:`_unjudged`).
 
 - ``neutral`` (exit 0, with a warning): nothing to judge against — no baseline yet, or a fork PR without
   secrets (decided in the flow) — or a gate that could not be checked: the baseline has no value for its metric,
@@ -649,12 +651,29 @@ def unreachable_gate(
     anything but sum or count, values between 0 and 1 aggregate to between 0 and 1, so no change crosses an absolute
     bound (``max_drop``, said as ``max_worse`` for a metric ``shown`` lower-is-better) of 1 or more: a bound written
     in the report's points (5 for 85% → 80%) instead of the metric's units (0.05). Only the run's ``values`` tell
-    whether a percentage format shows shares of 0 to 1 (150% is 1.5, whose bound of 1 stands)."""
+    whether a percentage format shows shares of 0 to 1 (150% is 1.5, whose bound of 1 stands).
+
+    Nor does any change cross ``max_drop_pct`` of 100 or more on a higher-is-better metric whose aggregate cannot go
+    below 0, whatever the aggregate function: from 85% to 0% is -100%, at the bound, which holds. That is a boolean
+    metric, or one formatted as a percentage whose values in the run are all 0 or more (a share; a percentage of a
+    signed quantity, -20%, keeps its bound). A number without a percentage format is not judged by its values alone:
+    a signed score whose run happened to be positive could go below 0 (and validate sees one datapoint's value)."""
+    percent = shown.format is not None and shown.format.endswith("%")
+    floored = boolean or (percent and values and all(v >= 0 for v in values))  # its aggregate is 0 or more
+    higher = shown.direction is Direction.HIGHER
+    if gate.max_drop_pct is not None and gate.max_drop_pct >= 100 and higher and floored:
+        what = "a boolean metric" if boolean else f"shown as a percentage (format {shown.format!r}) of values ≥ 0"
+        return (
+            f"max_drop_pct: {gate.max_drop_pct:g} can never be crossed: {metric} is {what}, whose aggregate"
+            " cannot go below 0, so it drops by 100% at most (to 0), which the bound allows: this gate never"
+            " fails; write a bound below 100 (max_drop_pct: 50 fails when it halves), or max_drop in its units"
+            " for percentage points (max_drop: 0.1 for 10 pp)"
+        )
     if gate.max_drop is None or gate.max_drop < 1 or aggregation in _UNBOUNDED:
         return None
     if boolean:
         what = "a boolean metric, whose aggregate lies between 0 and 1 (a pass rate of 85% is 0.85)"
-    elif shown.format is not None and shown.format.endswith("%") and values and all(0 <= v <= 1 for v in values):
+    elif percent and values and all(0 <= v <= 1 for v in values):
         what = (
             f"shown as a percentage (format {shown.format!r}) of values between 0 and 1, whose aggregate lies"
             " between 0 and 1 too (85% is 0.85)"
@@ -783,6 +802,69 @@ def _hits(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points:
     return hits
 
 
+def _unknown(metric: str, delta: MetricDelta, gate: GateRule, higher: bool, points: bool, shared: bool) -> list[str]:
+    """The bounds of ``gate`` the backend sent nothing to judge by in ``delta``, each in words, as a failure: a bound
+    on the aggregate whose number is missing (``difference``; ``percentage_change``, or of a baseline of 0 the
+    difference, :func:`crossed`) though both runs have values of the metric, and ``max_degraded`` without the count
+    of worse datapoints though some datapoint has a value in both runs (the backend's ``found_count``; not sent: the
+    runs have datapoints in common, ``shared``, and values). The backend sends null for an aggregate or a change past
+    the largest float, and its spec requires only ``metric_name``: a bound never checked is not one that held. A
+    metric new or gone has nothing to judge (the verdict says so elsewhere), nor ``max_degraded`` with no datapoint
+    in common."""
+    valued = _valued(delta.old_aggregate, delta.old_values) and _valued(delta.new_aggregate, delta.new_values)
+    paired = valued and shared if delta.found_count is None else delta.found_count > 0
+    drop, pct = ("max_drop", "max_drop_pct") if higher else ("max_worse", "max_worse_pct")
+    missing: list[tuple[str, str, str]] = []  # (the bound's key, the bound, the number not sent)
+    if valued or paired:  # a datapoint with a value in both runs: both have values
+        if gate.max_drop is not None and delta.difference is None:
+            missing.append((drop, in_units(f"{gate.max_drop:g}", points), "difference"))
+        of_zero = delta.old_aggregate == 0  # no percentage of 0: the difference judges it (from_zero)
+        if gate.max_drop_pct is not None and (delta.difference if of_zero else delta.percentage_change) is None:
+            missing.append((pct, f"{gate.max_drop_pct:g}%", "difference" if of_zero else "percentage change"))
+    found = [
+        f"{metric}'s {key} could not be checked (gate: at most {bound}): the backend sent no {what} for {metric}"
+        " (an aggregate past the largest float?)"
+        for key, bound, what in missing
+    ]
+    degraded = delta.degraded_total if higher else delta.improved_total
+    if gate.max_degraded is not None and degraded is None and paired:
+        found.append(
+            f"{metric}'s max_degraded could not be checked (gate: at most {gate.max_degraded}): the backend sent no"
+            f" per-datapoint counts for {metric}"
+        )
+    return found
+
+
+def _unknowns(
+    comparison: RunComparisonResult,
+    gates: Mapping[str, GateRule],
+    presentation: Mapping[str, MetricConfig],
+    points: Container[str],
+) -> list[tuple[str, str]]:
+    """:func:`_unknown` of each gated metric's rows of ``comparison``, as ``(metric, why failed)``."""
+    shared = bool(comparison.common_datapoints)
+    return [
+        (metric, text)
+        for metric, gate in gates.items()
+        for delta in comparison.metrics
+        if delta.metric_name == metric
+        for text in _unknown(
+            metric,
+            delta,
+            gate,
+            presentation.get(metric, MetricConfig()).direction is Direction.HIGHER,
+            metric in points,
+            shared,
+        )
+    ]
+
+
+def _valued(aggregate: float | None, values: Sequence[Any] | None) -> bool:
+    """Whether a run has values of a metric, by its comparison row: an aggregate, else values (whose aggregate is
+    past the largest float)."""
+    return aggregate is not None or bool(values)
+
+
 def assess_gates(
     comparison: RunComparisonResult,
     gates: Mapping[str, GateRule],
@@ -794,19 +876,22 @@ def assess_gates(
     trials_differ: bool = False,
     aggregation: str = "average",
 ) -> dict[MetricKey | str, Assessment]:
-    """Did each gated metric get worse? One-sided, Holm-corrected over the gates only (an ungated metric never dilutes
-    a gate): a bound on the aggregate (``max_drop``, ``max_drop_pct``) by the test its row takes
-    (:func:`assess_comparison`: the paired t-test of a mean) under the metric's key, a bound on the count of worse
-    datapoints (``max_degraded``) by the sign test on the backend's counts, under :func:`_counted` of the key when
-    the gate has both and they differ. The arguments are :func:`assess_comparison`'s.
+    """Did each gated metric get worse? One-sided, Holm-corrected over the gates of its kind only: a ``significant:
+    true`` gate's p within the family of the significant gates, whose p decides them, a plain gate's (said beside it,
+    deciding nothing) within the plain gates, so neither an ungated metric nor a plain gate dilutes a noise-aware one
+    (a run whose gates are all of one kind has one family). A bound on the aggregate (``max_drop``,
+    ``max_drop_pct``) by the test its row takes (:func:`assess_comparison`: the paired t-test of a mean) under the
+    metric's key, a bound on the count of worse datapoints (``max_degraded``) by the sign test on the backend's
+    counts, under :func:`_counted` of the key when the gate has both and they differ. The arguments are
+    :func:`assess_comparison`'s.
 
-    One Holm entry per gated metric, whatever its bounds: two tests of one metric's regression are not two metrics.
-    Its entry is the smaller p of the tests of the bounds it crossed: a bound it did not cross never enters, so a
-    bound added never makes a gate greener. A gate that crossed none fails nothing, but stays in the family (which
-    is then not chosen by the data) by the smaller p of all its tests: a bound added only lowers it, which makes no
-    other gate greener. Each test is adjusted as the metric's entry would be with that test's p (the smaller p's is
-    the entry's own), so the metric's crossing is excused as noise only when neither crossed bound's test is
-    significant."""
+    One Holm entry per gated metric in its family, whatever its bounds: two tests of one metric's regression are not
+    two metrics. Its entry is the smaller p of the tests of the bounds it crossed: a bound it did not cross never
+    enters, so a bound added never makes a gate greener. A gate that crossed none fails nothing, but stays in its
+    family (which is then not chosen by the data) by the smaller p of all its tests: a bound added only lowers it,
+    which makes no other gate greener. Each test is adjusted as the metric's entry would be with that test's p (the
+    smaller p's is the entry's own), so the metric's crossing is excused as noise only when neither crossed bound's
+    test is significant."""
     rows = _rows(
         comparison,
         presentation,
@@ -838,8 +923,9 @@ def assess_gates(
     raw = assess_regressions({k: row for own in tests.values() for k, row in own.items()})  # only their raw p
     # min() takes the first of equal p-values: the aggregate's
     family = {key: own[min(crossed[key] or own, key=lambda k: raw[k].p_value)] for key, own in tests.items()}
+    kind = {key: gates[key[0]].significant for key in tests}  # two families: the significant gates', the others'
     return {
-        k: assess_regressions({**family, key: row}, alpha=alpha)[key]
+        k: assess_regressions({**{o: e for o, e in family.items() if kind[o] == kind[key]}, key: row}, alpha=alpha)[key]
         for key, own in tests.items()
         for k, row in own.items()
     }
@@ -918,10 +1004,12 @@ def _unjudged(
     calls, which the values hold whole, so the gate is judged on them as if neither left anything out (the
     verdict warns so). Significance: this run's calls
     left out can only make more datapoints worse and fewer better, so a significant regression stays one; but Holm's
-    correction also takes the other gates' tests, so not when another gate's baseline leaves calls out (but for
-    :func:`_alike` ones)."""
+    correction also takes the other noise-aware gates' tests (a plain gate's is in another family:
+    :func:`assess_gates`), so not when another such gate's baseline leaves calls out (but for :func:`_alike` ones)."""
     partial_baseline = any(
-        left_out[metric][0] and not _alike(*left_out[metric]) for metric in gates if metric in left_out
+        left_out[metric][0] and not _alike(*left_out[metric])
+        for metric, gate in gates.items()
+        if metric in left_out and gate.significant
     )
     found: dict[str, str] = {}
     for metric, (old, new) in left_out.items():
@@ -1268,8 +1356,8 @@ def decide(
         if in_points(presentation.get(metric, MetricConfig()).format, _boolean(result, metric, booleans), aggregation)
     }
     left = left_out or {}
-    # every gate's failures and crossings within noise, on the values as they are (gate_assessment is Holm over all
-    # the gates, whichever are judged): what they say of the whole, then only the gates those values can judge
+    # every gate's failures and crossings within noise, on the values as they are (gate_assessment is Holm over the
+    # gates of each kind, whichever are judged): what they say of the whole, then only the gates those values can judge
     failures, noise = (
         ([], [])
         if comparison is None
@@ -1289,8 +1377,11 @@ def decide(
         for metric, text in hit
         for old, new in [left.get(metric, ({}, {}))]
     )
-    metrics = tuple(dict.fromkeys(metric for metric, _ in hit))
-    if reasons or hit:
+    # a bound the backend sent nothing to judge by fails, whatever calls its values leave out: it was never checked
+    unknown = [] if comparison is None else _unknowns(comparison, gates, presentation, points)
+    texts += tuple(text for _, text in unknown)
+    metrics = tuple(dict.fromkeys(metric for metric, _ in [*hit, *unknown]))
+    if reasons or texts:
         return Decision(Verdict.FAIL, (*reasons, *texts), texts, warnings=tuple(warnings), gates_hit=metrics)
 
     if comparison is None and compare:

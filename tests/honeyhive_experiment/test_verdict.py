@@ -494,20 +494,21 @@ CASES: list[tuple[str, Callable[[], Decision], Verdict, Sequence[str]]] = [
         ["every datapoint"],
     ),
     (
-        "no percentage change (the baseline's aggregate was 0): max_drop_pct cannot be hit",
+        # both were green: a bound the backend sent nothing to judge by passed (an aggregate past the largest float)
+        "no percentage change of a baseline not 0: max_drop_pct could not be checked, which fails",
         lambda: judge(summary(), comparison(delta(pct=None, improved=0, degraded=12)), gates=GATE_PCT),
-        Verdict.PASS,
-        ["every datapoint"],
+        Verdict.FAIL,
+        ["max_drop_pct could not be checked (gate: at most 5%): the backend sent no percentage change for accuracy"],
     ),
     (
-        "no difference (the backend sent none): max_drop cannot be hit",
+        "no difference (the backend sent none): max_drop could not be checked, which fails",
         lambda: judge(
             summary(),
             comparison(delta(improved=0, degraded=12) | {"difference": None}),
             gates={"accuracy": GateRule(max_drop=0.05)},
         ),
-        Verdict.PASS,
-        ["every datapoint"],
+        Verdict.FAIL,
+        ["accuracy's max_drop could not be checked (gate: at most 0.05): the backend sent no difference for accuracy"],
     ),
     (
         "lower is better: max_drop is checked on the rise",
@@ -829,6 +830,44 @@ NO_TRUTH = f"MissingGroundTruth: {NO_TRUTH_SAID}"
 MIXED = EvaluatorErrors(12, NO_TRUTH, 12, ((6, NO_TRUTH), (6, "ValueError: garbage")))
 NAN_SAID = "metric 'judge' is nan; only finite numbers are metrics"
 NAN = f"NonFiniteMetric: {NAN_SAID}"
+
+PAST = " (an aggregate past the largest float?)"
+NO_PCT = (
+    "accuracy's max_drop_pct could not be checked (gate: at most 5%): the backend sent no percentage change for"
+    f" accuracy{PAST}"
+)
+NO_DIFFERENCE = (
+    "accuracy's max_drop could not be checked (gate: at most 0.05): the backend sent no difference for accuracy"
+)
+NO_COUNTS = (
+    "accuracy's max_degraded could not be checked (gate: at most 1): the backend sent no per-datapoint counts for"
+    " accuracy"
+)
+PCT100 = (
+    "gate.accuracy: max_drop_pct: 100 can never be crossed: accuracy is a boolean metric, whose aggregate cannot go"
+    " below 0, so it drops by 100% at most (to 0), which the bound allows: this gate never fails; write a bound below"
+    " 100 (max_drop_pct: 50 fails when it halves), or max_drop in its units for percentage points (max_drop: 0.1 for"
+    " 10 pp)"
+)
+HOLM_Q = "quality degraded on 5 datapoints (gate: at most 0): 5 of 12 worse, p = "
+
+
+def overflowed(side: str, **sent: Any) -> dict[str, Any]:
+    """A comparison row of accuracy whose ``side`` run's sum is past the largest float: its aggregate, the difference
+    and the percentage change are null, its values are there (12 of each run, 4 of them unchanged)."""
+    row = delta(improved=0, degraded=8) | {"difference": None, "percentage_change": None, f"{side}_aggregate": None}
+    return row | {"old_values": [1.0] * 12, "new_values": [-1e308] * 12} | sent
+
+
+def holm(quality: GateRule, cheapness: GateRule) -> Decision:
+    """The auditor's case: quality dropped on 5 of 12 datapoints (p = 0.031 alone), cheapness improved on all 12."""
+    compared = comparison(
+        delta("quality", difference=-5 / 12, pct=-500 / 12, improved=0, degraded=5),
+        delta("cheapness", difference=0.1, pct=10.0, improved=12, degraded=0),
+    )
+    ran = summary(metrics={"quality": IDS, "cheapness": IDS})
+    return judge(ran, compared, gates={"quality": quality, "cheapness": cheapness})
+
 
 EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[str, ...]]] = [
     # (rule, decision, verdict, every reason, every warning): whole sentences, and warnings on every way out
@@ -2240,6 +2279,278 @@ EXACT: list[tuple[str, Callable[[], Decision], Verdict, tuple[str, ...], tuple[s
         ),
         (),
     ),
+    # --------------------------------------------------------------- Holm: a gate's family is the gates of its kind
+    (  # the auditor's case: the plain gate on a metric that improved everywhere turned the failing gate green
+        "a plain gate does not dilute a noise-aware one: quality's p is Holm-adjusted among the significant gates",
+        lambda: holm(GateRule(max_degraded=0, significant=True), GateRule(max_drop_pct=50)),
+        Verdict.FAIL,
+        (f"{HOLM_Q}0.031",),
+        (),
+    ),
+    (
+        "two noise-aware gates are one family: the other's test still adjusts quality's (Holm over them)",
+        lambda: holm(GateRule(max_degraded=0, significant=True), GateRule(max_drop_pct=50, significant=True)),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (f"{HOLM_Q}0.062, not significant, so not failed (significant: true)",),
+    ),
+    (
+        "a plain gate's p, said beside it, is adjusted among the plain gates: a noise-aware gate does not dilute it",
+        lambda: holm(GateRule(max_degraded=0), GateRule(max_drop_pct=50, significant=True)),
+        Verdict.FAIL,
+        (f"{HOLM_Q}0.031",),
+        (),
+    ),
+    (
+        "two plain gates are one family, as before",
+        lambda: holm(GateRule(max_degraded=0), GateRule(max_drop_pct=50)),
+        Verdict.FAIL,
+        (f"{HOLM_Q}0.062",),
+        (),
+    ),
+    # ---------------------------------------------------- a bound the backend sent nothing to judge by is never passed
+    (  # 4 of 12 datapoints at -1.7976931348623157e308: the mean is finite, its percentage of 1.0 is not (null)
+        "no percentage change of a baseline not 0 (past the largest float): max_drop_pct could not be checked, fails",
+        lambda: judge(
+            summary(), comparison(delta(difference=-6e307, pct=None, improved=0, degraded=4)), gates=GATE_PCT
+        ),
+        Verdict.FAIL,
+        (NO_PCT,),
+        (),
+    ),
+    (
+        "a noise-aware gate too: nothing was tested, nothing is excused",
+        lambda: judge(summary(), comparison(delta(pct=None, improved=0, degraded=1)), gates=NOISE_AWARE),
+        Verdict.FAIL,
+        (NO_PCT,),
+        (),
+    ),
+    (  # the sum overflowed: this run's row read "no values in this run" and the gate passed
+        "this run's aggregate past the largest float (null), its values there: every bound on the aggregate fails",
+        lambda: judge(
+            summary(), comparison(overflowed("new")), gates={"accuracy": GateRule(max_drop=0.05, max_drop_pct=5)}
+        ),
+        Verdict.FAIL,
+        (f"{NO_DIFFERENCE}{PAST}", NO_PCT),
+        (),
+    ),
+    (
+        "the baseline's past it fails the same, not neutral for a baseline without a value",
+        lambda: judge(summary(), comparison(overflowed("old")), gates={"accuracy": GateRule(max_drop=0.05)}),
+        Verdict.FAIL,
+        (f"{NO_DIFFERENCE}{PAST}",),
+        (),
+    ),
+    (
+        "a datapoint the backend paired (found_count) says both runs have values, whatever else it sent",
+        lambda: judge(
+            summary(),
+            comparison(overflowed("new", old_values=None, new_values=None, found_count=12)),
+            gates={"accuracy": GateRule(max_drop=0.05)},
+        ),
+        Verdict.FAIL,
+        (f"{NO_DIFFERENCE}{PAST}",),
+        (),
+    ),
+    (
+        "a run with no values either (found_count 0, none listed) has nothing to judge: its own reason says so",
+        lambda: judge(
+            summary(),
+            comparison(overflowed("new", new_values=[], found_count=0)),
+            gates={"accuracy": GateRule(max_drop=0.05)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "a metric new in this run stays neutral: the baseline has no value for it",
+        lambda: judge(summary(), comparison(only("new")), gates=GATE_PCT),
+        Verdict.NEUTRAL,
+        ("accuracy's gate could not be checked: the baseline has no value for it",),
+        (),
+    ),
+    (
+        "a metric gone from this run fails as one without values, once",
+        lambda: judge(summary(metrics={}), comparison(only("old")), gates=GATE_PCT),
+        Verdict.FAIL,
+        (
+            "accuracy has a gate but no value on 12 of the datapoints the backend passed: no evaluator and no span"
+            " recorded it, nor any other metric, in this run",
+        ),
+        (),
+    ),
+    (
+        "lower is better: the bounds are said by their max_worse names; a pass rate's max_drop in points",
+        lambda: judge(
+            summary(value=True),
+            comparison(overflowed("new")),
+            gates={"accuracy": GateRule(max_worse=0.05, max_worse_pct=5)},
+            presentation={"accuracy": LOWER},
+        ),
+        Verdict.FAIL,
+        (
+            f"accuracy's max_worse could not be checked (gate: at most 5 pp): the backend sent no difference for"
+            f" accuracy{PAST}",
+            f"accuracy's max_worse_pct could not be checked (gate: at most 5%): the backend sent no percentage change"
+            f" for accuracy{PAST}",
+        ),
+        (),
+    ),
+    (
+        "a baseline of 0 has no percentage: max_drop_pct without the difference that judges it then fails",
+        lambda: judge(summary(), comparison(delta(old=0, pct=None) | {"difference": None}), gates=GATE_PCT),
+        Verdict.FAIL,
+        (
+            f"accuracy's max_drop_pct could not be checked (gate: at most 5%): the backend sent no difference for"
+            f" accuracy{PAST}",
+        ),
+        (),
+    ),
+    (
+        "with the difference it is judged by it, and one that got no worse holds",
+        lambda: judge(summary(), comparison(delta(old=0, pct=None, difference=0.0)), gates=GATE_PCT),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (
+        "max_degraded without the backend's counts: could not be checked, fails",
+        lambda: judge(summary(), comparison(delta(counts=False)), gates={"accuracy": GateRule(max_degraded=1)}),
+        Verdict.FAIL,
+        (NO_COUNTS,),
+        (),
+    ),
+    (
+        "the count of worse datapoints of a higher-is-better metric is the degraded one",
+        lambda: judge(
+            summary(),
+            comparison(delta(counts=False) | {"improved_count": 0}),
+            gates={"accuracy": GateRule(max_degraded=1)},
+        ),
+        Verdict.FAIL,
+        (NO_COUNTS,),
+        (),
+    ),
+    (
+        "of a lower-is-better one the improved one",
+        lambda: judge(
+            summary(),
+            comparison(delta(counts=False) | {"degraded_count": 0}),
+            gates={"accuracy": GateRule(max_degraded=1)},
+            presentation={"accuracy": LOWER},
+        ),
+        Verdict.FAIL,
+        (NO_COUNTS,),
+        (),
+    ),
+    (
+        "a datapoint the backend paired tells the runs have one in common, though the comparison listed none",
+        lambda: judge(
+            summary(),
+            comparison(delta(counts=False) | {"found_count": 1}, common=()),
+            gates={"accuracy": GateRule(max_degraded=1)},
+        ),
+        Verdict.FAIL,
+        (NO_COUNTS,),
+        (),
+    ),
+    (  # what it did before: it counts the shared datapoints that got worse, and there are none
+        "without counts and no datapoint in common, max_degraded stays neutral",
+        lambda: judge(
+            summary(), comparison(delta(counts=False), common=()), gates={"accuracy": GateRule(max_degraded=1)}
+        ),
+        Verdict.NEUTRAL,
+        (
+            "accuracy's max_degraded could not be checked: the two runs share no datapoint, and it counts the shared"
+            " ones that got worse",
+        ),
+        (),
+    ),
+    (  # what it did before: no datapoint has the metric in both runs, so none got worse (the report drops the bound)
+        "nor does the metric's own: found_count 0 is no datapoint in common, and the gate holds as before",
+        lambda: judge(
+            summary(),
+            comparison(delta(counts=False) | {"found_count": 0}),
+            gates={"accuracy": GateRule(max_degraded=1)},
+        ),
+        Verdict.PASS,
+        ("every datapoint passed",),
+        (),
+    ),
+    (  # values that leave calls out on both sides could not be checked (neutral) on the numbers; here none was sent
+        "a bound without its number fails whatever calls an efficiency metric's values leave out, said as it is",
+        lambda: judge(
+            summary(metrics={"cost_usd": IDS}),
+            comparison(delta("cost_usd", pct=None)),
+            gates={"cost_usd": COST_GATE},
+            presentation={"cost_usd": LOWER},
+            left_out={"cost_usd": left(2, 3)},
+        ),
+        Verdict.FAIL,
+        (
+            "cost_usd's max_worse_pct could not be checked (gate: at most 10%): the backend sent no percentage change"
+            f" for cost_usd{PAST}",
+        ),
+        (),
+    ),
+    # ---------------------------------------------- max_drop_pct of 100 on an aggregate that cannot go below 0
+    (  # a pass rate from 100% to 0% is -100%, at the bound: the check was green on a total collapse
+        "max_drop_pct: 100 on a boolean metric can never fail: the check fails, on the first run already",
+        lambda: judge(summary(value=True), gates={"accuracy": GateRule(max_drop_pct=100)}),
+        Verdict.FAIL,
+        (PCT100,),
+        (),
+    ),
+    (
+        "past 100 neither, whatever the aggregate function: a sum of booleans cannot go below 0",
+        lambda: judge(summary(value=True, aggregation="sum"), gates={"accuracy": GateRule(max_drop_pct=250)}),
+        Verdict.FAIL,
+        (PCT100.replace("max_drop_pct: 100 can", "max_drop_pct: 250 can"),),
+        (),
+    ),
+    (
+        "a bound below 100 can be crossed",
+        lambda: judge(summary(value=True), gates={"accuracy": GateRule(max_drop_pct=99.9)}),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
+    (
+        "a lower-is-better one's max_worse_pct of 100 can: worse is up, with no ceiling",
+        lambda: judge(
+            summary(value=True), gates={"accuracy": GateRule(max_worse_pct=100)}, presentation={"accuracy": LOWER}
+        ),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
+    (
+        "a percentage-formatted metric of values of 0 or more (past 1 too) can never drop past 100% either",
+        lambda: judge(summary(value=0), gates={"accuracy": GateRule(max_drop_pct=100)}, presentation=PERCENT),
+        Verdict.FAIL,
+        (
+            "gate.accuracy: max_drop_pct: 100 can never be crossed: accuracy is shown as a percentage (format '.0%')"
+            " of values ≥ 0, whose aggregate cannot go below 0, so it drops by 100% at most (to 0), which the bound"
+            " allows: this gate never fails; write a bound below 100 (max_drop_pct: 50 fails when it halves), or"
+            " max_drop in its units for percentage points (max_drop: 0.1 for 10 pp)",
+        ),
+        (),
+    ),
+    (
+        "a percentage of values below 0 (a signed change) keeps its bound",
+        lambda: judge(summary(value=-0.1), gates={"accuracy": GateRule(max_drop_pct=100)}, presentation=PERCENT),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
+    (
+        "so does a number without a percentage format, whatever its values: its scale is not known",
+        lambda: judge(summary(value=0.5), gates={"accuracy": GateRule(max_drop_pct=100)}),
+        Verdict.NEUTRAL,
+        ("no baseline run to compare with yet",),
+        (),
+    ),
 ]
 
 
@@ -2334,12 +2645,15 @@ def test_a_value_leaving_calls_out_is_a_lower_bound(
 @pytest.mark.parametrize(
     ("gates", "presentation", "verdict"),
     [
-        # Holm's correction takes every gate's test: another's baseline leaving calls out could make it either way
+        # Holm's correction takes every noise-aware gate's test: another's baseline leaving calls out could make it
+        # either way
         (
-            {"cost_usd": SIGNIFICANT, "input_tokens": BY_PCT},
+            {"cost_usd": SIGNIFICANT, "input_tokens": SIGNIFICANT},
             {"cost_usd": LOWER, "input_tokens": LOWER},
             Verdict.NEUTRAL,
         ),
+        # a plain gate's test is in another family: it adjusts no noise-aware gate's p (this was neutral: green)
+        ({"cost_usd": SIGNIFICANT, "input_tokens": BY_PCT}, {"cost_usd": LOWER, "input_tokens": LOWER}, Verdict.FAIL),
         ({"cost_usd": BY_PCT, "input_tokens": BY_PCT}, {"cost_usd": LOWER, "input_tokens": LOWER}, Verdict.FAIL),
         ({"cost_usd": SIGNIFICANT}, {"cost_usd": LOWER}, Verdict.FAIL),  # the other one's without a gate: no matter
     ],
@@ -2371,7 +2685,7 @@ def test_another_gates_calls_outside_every_datapoint_as_many_in_both_runs_keep_h
     decision = judge(
         summary(metrics={"cost_usd": IDS, "input_tokens": IDS}),
         comparison(delta("cost_usd", **CROSSED), delta("input_tokens", **WITHIN)),
-        gates={"cost_usd": SIGNIFICANT, "input_tokens": BY_PCT},
+        gates={"cost_usd": SIGNIFICANT, "input_tokens": SIGNIFICANT},
         presentation={"cost_usd": LOWER, "input_tokens": LOWER},
         left_out={"cost_usd": THIS, "input_tokens": other},
     )
@@ -2493,6 +2807,19 @@ def test_boolean_metrics_read_no_more_outcomes_than_is_boolean_looks_at() -> Non
         raise AssertionError("read past the values is_boolean looks at")
 
     assert boolean_metrics(outcomes(), ["ok"]) == {"ok"}
+
+
+@pytest.mark.parametrize(
+    "row",
+    [delta(pct=None), delta() | {"difference": None, "percentage_change": None}, delta(counts=False)],
+    ids=["no percentage change", "no difference either", "no counts"],
+)
+def test_a_bound_without_its_number_is_a_failed_gate_of_its_metric(row: dict[str, Any]) -> None:
+    """The report marks a gate failed by the decision's gates_hit; the comment lists its degraded datapoints."""
+    decision = judge(summary(), comparison(row), gates={"accuracy": GateRule(max_drop_pct=10, max_degraded=5)})
+    assert decision.gates_hit == ("accuracy",)
+    assert decision.gate_failures == decision.reasons
+    assert all("could not be checked" in reason for reason in decision.reasons)
 
 
 def test_gate_failures_are_also_listed_as_gate_failures_and_name_their_metric() -> None:
@@ -4095,6 +4422,23 @@ ENTRIES: list[tuple[str, GateRule, list[float], bool, tuple[int, int], dict[Any,
         False,
         (1, 7),
         {ACCURACY: 0.1189422607421875, SPEED: 0.0703125},
+    ),
+    # speed's gate is plain: a noise-aware gate's family is the noise-aware gates, so each is adjusted alone (raw p)
+    (
+        "a noise-aware gate beside a plain one: neither adjusts the other (the rows above adjusted both by 2)",
+        GateRule(max_drop=0.05, max_degraded=20, significant=True),
+        FEW_DROPS,
+        False,
+        (1, 10),
+        {ACCURACY: 0.013319827217217601, COUNTED: 0.00390625, SPEED: 0.005859375},
+    ),
+    (
+        "max_degraded alone, noise-aware: its sign test's own p",
+        GateRule(max_degraded=10, significant=True),
+        WIDE,
+        False,
+        (1, 7),
+        {ACCURACY: 0.1189422607421875, SPEED: 0.03515625},
     ),
 ]
 

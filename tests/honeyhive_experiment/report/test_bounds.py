@@ -13,7 +13,7 @@ import pytest
 from honeyhive_experiment.config import Direction, GateRule, MetricConfig, PassingRangeConfig
 from honeyhive_experiment.models.outcomes import DatapointOutcome, OutcomeStatus
 from honeyhive_experiment.report import build_report, render_html
-from honeyhive_experiment.verdict import Decision, Verdict
+from honeyhive_experiment.verdict import Decision, Verdict, decide
 from tests.honeyhive_experiment.report.scenarios import (
     base_input,
     baseline_info,
@@ -213,3 +213,39 @@ def test_with_trials_a_boolean_metrics_datapoint_reads_in_percent_as_its_aggrega
     assert [m["text"] for d in doc["datapoints"]["failed"] for m in d["failing_metrics"]] == ["ok = 66.7%"]
     assert build_report(judged).metrics[0].range_text == "≥ 100.0%"
     assert "66.7% to " in render_html(build_report(judged))  # the bins, not "0.667 to 0.694"
+
+
+@pytest.mark.parametrize(
+    ("new", "difference", "change", "gate"),
+    [
+        (-6e307, -6e307, None, GateRule(max_drop_pct=10)),  # a mean near -1.8e308: its percentage of 1.0 is past it
+        (None, None, None, GateRule(max_drop=0.5)),  # a sum past the largest float: no aggregate, no difference
+    ],
+)
+def test_a_gate_the_backend_sent_nothing_to_judge_by_reads_failed_as_the_verdict_says(
+    new: float | None, difference: float | None, change: float | None, gate: GateRule
+) -> None:
+    """The row's gate agrees with the verdict, which fails a bound without its number: not "—" beside a held gate
+    (``crossed`` crosses nothing without a number: the verdict's ``gates_hit`` says it failed)."""
+    values = [1.0, 1.0, -1.7976931348623157e308]
+    body = {
+        "status": "completed",
+        "success": True,
+        "passed": IDS,
+        "failed": [],
+        "metrics": {"aggregation_function": "average", "details": [detail("m", new, values, ids=IDS)]},
+        "datapoints": [datapoint(i, True, {"m": v}) for i, v in zip(IDS, values, strict=True)],
+    }
+    summary = summary_of(body)
+    row = delta("m", 1.0, new, difference, change, 0, 1, 2, old_values=[1.0] * 3, new_values=values)
+    comparison = comparison_of({"commonDatapoints": IDS, "metrics": [row]}, summary)
+    decision = decide(summary, comparison, gates={"m": gate})
+    assert decision.verdict is Verdict.FAIL
+    assert decision.gates_hit == ("m",)
+    judged = base_input(
+        summary=summary, comparison=comparison, gates={"m": gate}, decision=decision, baseline=baseline_info()
+    )
+    shown = f"failed its gate (at most {'10%' if gate.max_drop_pct else '0.5'} worse)"
+    assert build_report(judged).metrics[0].gate_failed == shown
+    assert shown in render_comment(judged).text
+    assert shown in render_terminal(judged)
