@@ -199,7 +199,8 @@ class Judgement:
     assessment: Mapping[MetricKey | str, Assessment] = field(default_factory=dict)
     """Each compared metric's change told apart from noise, and the pass/fail flips (key ``"pass/fail"``)."""
     gate_assessment: Mapping[MetricKey | str, Assessment] = field(default_factory=dict)
-    """Each gated metric's one-sided regression test (Holm over the gated metrics): what its gate said."""
+    """Each gated metric's one-sided regression test (Holm over the gated metrics of its kind, noise-aware or plain):
+    what its gate said."""
     baseline_failed: frozenset[str] | None = None
     """The datapoints the baseline's result failed (``None``: no baseline): a failure here is new or old."""
     baseline_errored: frozenset[str] | None = None

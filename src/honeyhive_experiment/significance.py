@@ -12,8 +12,9 @@ there (fewer than 6 at alpha = 0.05, even if all of them moved the same way) it 
 
 A gate asks a narrower question: did this metric get *worse*? :func:`regression_test` is the one-sided sign test
 in the worse direction, and :func:`assess_regressions` corrects it with Holm over the gated metrics only (a gate
-is not diluted by metrics nobody gates). One-sided, 5 unanimous changes can be significant at 0.05 (0.5**5 =
-0.031), where the two-sided test needs 6.
+is not diluted by metrics nobody gates; the verdict makes the noise-aware gates one family and the plain ones
+another, so a plain gate does not dilute a noise-aware one either). One-sided, 5 unanimous changes can be
+significant at 0.05 (0.5**5 = 0.031), where the two-sided test needs 6.
 
 The sign test asks whether more datapoints went one way than the other, which is a question about the median
 change, not the mean: 30 datapoints up by 0.01 and 10 down by 0.5 is a majority better and a mean much worse. For a
