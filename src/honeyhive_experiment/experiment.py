@@ -60,6 +60,7 @@ from honeyhive_experiment.connection import (
 from honeyhive_experiment.errors import (
     ApiError,
     ArgumentError,
+    DatasetError,
     ExperimentCancelled,
     ExperimentError,
     NotFoundError,
@@ -166,7 +167,38 @@ def external_dataset(
     else:
         dataset_id, ids = prepare_external_dataset(records, identity.dataset_id if identity else custom_dataset_id)
     ids = [sys.intern(i) for i in ids]
+    if identity is not None:
+        _check_file_ids(records, ids, identity)
     return PreparedDataset(dataset_id, _RecordDatapoints(ids, records, dataset_id), external=True, identity=identity)
+
+
+def _check_file_ids(records: Sequence[Mapping[str, Any]], ids: Sequence[str], identity: DatasetIdentity) -> None:
+    """No two rows of a repository file with one id, in one pass: the loader refused two rows' own ids, not a row's
+    own id that is the id derived for another (``EXT-3f95ab4d4ee93cbc``, copied from a report), which the backend
+    kept as one datapoint, so the run waited out its ingestion timeout for the other. DatasetError at the row that
+    gives the id (the later one, if both or neither do), naming the other's ``file:line``."""
+    first: dict[str, int] = {}
+    for index, datapoint_id in enumerate(ids):
+        earlier = first.setdefault(datapoint_id, index)
+        if earlier != index:
+            break
+    else:
+        return
+    lines = getattr(records, "lines", None) or range(1, len(records) + 1)  # a list's records: their order, from 1
+    file = getattr(records, "path", "") or identity.path or "the dataset"
+    own = [records[k].get("id") or records[k].get("datapoint_id") for k in (earlier, index)]
+    if own[0] and own[1]:  # the loader says it first; for records not read from a file
+        message = f"duplicate id {own[1]!r} (first used at line {lines[earlier]})"
+        raise DatasetError(file, lines[index], None, message)
+    here, there = (earlier, index) if own[0] else (index, earlier)  # the row that gives the id, the one without
+    written = own[0] or own[1] or datapoint_id
+    counted = f" (the id {datapoint_id!r})" if written != datapoint_id else ""
+    message = (
+        f"id {written!r}{counted} is also the id derived for {file}:{lines[there]}, a row with no id of its own"
+        f" (dataset.datapoint_ids: {identity.datapoint_ids.value}), and two datapoints cannot share one (the backend"
+        f" keeps one of them): give line {lines[there]} its own id, or change line {lines[here]}'s"
+    )
+    raise DatasetError(file, lines[here], None, message)
 
 
 def managed_dataset(

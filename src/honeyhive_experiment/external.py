@@ -112,7 +112,7 @@ def prepare_external_dataset(
     Each datapoint's own ``id`` (or, if that is missing or empty, ``datapoint_id``) is used as its
     custom id. Such an id must be a string: the SDK fails on any other type with an
     ``AttributeError``; here it is a ``TypeError`` naming the datapoint. Ids are not checked for
-    uniqueness.
+    uniqueness (a repository file's are, by :func:`~honeyhive_experiment.experiment.external_dataset`).
 
     >>> prepare_external_dataset([{"inputs": {"query": "test1"}, "ground_truth": {"answer": "a1"}},
     ...                           {"inputs": {"query": "test2"}, "ground_truth": {"answer": "a2"}}])

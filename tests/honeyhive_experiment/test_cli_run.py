@@ -3,6 +3,7 @@ only argv and the environment made up. Checks what the flow and the report say t
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,11 @@ from tests.quickstart import IN_A_FOLDER, copy_quickstart, git, init_repository,
 pytestmark = pytest.mark.integration
 
 COMMENT_START = "----- the comment that would be posted -----"
+
+
+def sha16(text: str) -> str:
+    """An ``EXT-`` id as external.py derives it: the first 16 hex digits of ``text``'s SHA-256."""
+    return "EXT-" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _use_template(repo: Path, source: str) -> None:
@@ -114,6 +121,42 @@ def test_a_dataset_path_naming_a_folder_says_it_is_one(quickstart: Path, capsys:
     code, out, report = _run(quickstart, capsys)
     assert code == 2, out
     assert (report["error_kind"], report["error"]) == ("dataset", f"{folder}: is a directory, not a dataset file")
+
+
+@pytest.mark.parametrize(
+    ("scheme", "derived"),
+    [
+        ("sdk", lambda row, index, occurrence: sha16(json.dumps(row, sort_keys=True) + str(index))),
+        ("content", lambda row, index, occurrence: sha16(json.dumps(row, sort_keys=True) + f"#{occurrence}")),
+    ],
+)
+def test_a_rows_own_id_that_another_row_derives_is_a_dataset_error_before_anything_is_recorded(
+    quickstart: Path, capsys: pytest.CaptureFixture[str], scheme: str, derived: Callable[[object, int, int], str]
+) -> None:
+    """Line 3 gives as its own id the id derived for line 2 (no id of its own): ``validate`` said ok and the run
+    waited out its ingestion timeout to end in "only 21 of 22 datapoints were visible". Now both stop at the cause,
+    exit 2, with no run recorded."""
+    data = quickstart / "data" / "questions.jsonl"
+    rows = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines()]
+    rows[2]["id"] = derived(rows[1], 1, 0)
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    config = quickstart / ".honeyhive" / "experiment.yml"
+    text = config.read_text(encoding="utf-8").replace(
+        "path: data/questions.jsonl", f"path: data/questions.jsonl\n  datapoint_ids: {scheme}"
+    )
+    config.write_text(text, encoding="utf-8")
+    said = (
+        f"{data}:3: id {rows[2]['id']!r} is also the id derived for {data}:2, a row with no id of its own"
+        f" (dataset.datapoint_ids: {scheme}), and two datapoints cannot share one (the backend keeps one of them):"
+        " give line 2 its own id, or change line 3's"
+    )
+    assert main(["validate", "-C", str(quickstart)], environ={}) == 2
+    assert said in capsys.readouterr().err
+    code, out, report = _run(quickstart, capsys)
+    assert code == 2, out
+    assert (report["error_kind"], report["error"]) == ("dataset", said)
+    with sqlite3.connect(quickstart / ".honeyhive" / "local.db") as db:
+        assert db.execute("SELECT count(*) FROM runs").fetchone() == (0,)
 
 
 def test_a_bad_flag_is_a_usage_error_naming_it(quickstart: Path, capsys: pytest.CaptureFixture[str]) -> None:

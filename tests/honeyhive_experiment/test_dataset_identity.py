@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 
 from honeyhive_experiment.config import DatapointIds, DatasetConfig
 from honeyhive_experiment.dataset_identity import DatasetIdentity, file_identity, same_dataset
+from honeyhive_experiment.datasets import DatasetError, load_dataset_file
 from honeyhive_experiment.experiment import external_dataset
 from honeyhive_experiment.external import content_datapoint_ids, repository_dataset_id
 from honeyhive_experiment.models import ExperimentRun
@@ -212,3 +214,71 @@ def test_which_runs_recorded_the_same_dataset(
     why: str, run: ExperimentRun, wanted: str | DatasetIdentity | None, expected: bool
 ) -> None:
     assert same_dataset(run, wanted) is expected, why
+
+
+# ------------------------------------------------------------------------------- an id given and derived
+
+
+def sdk_id(row: dict[str, Any], index: int) -> str:
+    """The SDK's id of a row without its own: ``sha256(json.dumps(row, sort_keys=True) + str(index))``."""
+    return sha16(json.dumps(row, sort_keys=True) + str(index))
+
+
+def jsonl(*rows: dict[str, Any] | None) -> str:
+    """A JSONL file's text, ``None`` a blank line (so lines and indexes differ)."""
+    return "".join("\n" if row is None else json.dumps(row) + "\n" for row in rows)
+
+
+SHARED_IDS = [
+    # why, scheme, the file, the line that gives the id, the line it is derived for
+    ("sdk: a later row's", "sdk", jsonl(A, {**B, "id": sdk_id(A, 0)}), 2, 1),
+    ("sdk: an earlier row's", "sdk", jsonl({**B, "id": sdk_id(A, 1)}, A), 1, 2),
+    ("sdk: written without EXT-", "sdk", jsonl(A, {**B, "id": sdk_id(A, 0)[4:]}), 2, 1),
+    ("sdk: as datapoint_id, past a blank line", "sdk", jsonl(B, A, None, {**B, "datapoint_id": sdk_id(A, 1)}), 4, 2),
+    ("content: a later row's", "content", jsonl(A, {**B, "id": content_id(A, 0)}), 2, 1),
+    ("content: an earlier row's", "content", jsonl({**B, "id": content_id(A, 0)}, None, A), 1, 3),
+    ("content: the second twin's", "content", jsonl(A, None, A, {**B, "id": content_id(A, 1)}), 4, 3),
+]
+
+
+@pytest.mark.parametrize(("why", "scheme", "text", "here", "there"), SHARED_IDS, ids=[row[0] for row in SHARED_IDS])
+def test_a_rows_own_id_derived_for_another_row_is_a_dataset_error_naming_both(
+    tmp_path: Path, why: str, scheme: str, text: str, here: int, there: int
+) -> None:
+    """The loader sees the rows' own ids only; the id derived for another row is caught where the ids are made (it
+    ran, and waited out the ingestion timeout for "only 1 of 2 datapoints were visible")."""
+    path = tmp_path / "q.jsonl"
+    path.write_text(text, encoding="utf-8")
+    records = load_dataset_file(path)
+    dataset = DatasetConfig(path="q.jsonl", datapoint_ids=DatapointIds(scheme))
+    identity = file_identity(dataset, records, config_file=None, repository=None)
+    row = json.loads(text.splitlines()[here - 1])
+    written = row.get("id") or row["datapoint_id"]
+    counted = "" if written.startswith("EXT-") else f" (the id 'EXT-{written}')"
+    with pytest.raises(DatasetError) as info:
+        external_dataset(records, identity=identity)
+    assert str(info.value) == (
+        f"{path}:{here}: id {written!r}{counted} is also the id derived for {path}:{there}, a row with no id of its own"
+        f" (dataset.datapoint_ids: {scheme}), and two datapoints cannot share one (the backend keeps one of them):"
+        f" give line {there} its own id, or change line {here}'s"
+    ), why
+
+
+def test_records_not_read_from_a_file_are_told_apart_by_their_order() -> None:
+    """Records given as a list (no loader, no lines): a duplicate of their own ids is said, at their order from 1."""
+    identity = file_identity(DatasetConfig(path="q.jsonl"), [A], config_file=None, repository=None)
+    with pytest.raises(DatasetError) as info:
+        external_dataset([{**A, "id": "q1"}, B, {**B, "id": "EXT-q1"}], identity=identity)
+    assert str(info.value) == "q.jsonl:3: duplicate id 'EXT-q1' (first used at line 1)"
+    with pytest.raises(DatasetError, match=r"^q\.jsonl:1: id '.*' is also the id derived for q\.jsonl:2"):
+        external_dataset([{**A, "id": sdk_id(B, 1)}, B], identity=identity)
+
+
+@pytest.mark.parametrize("scheme", ["sdk", "content"])
+def test_an_id_the_other_scheme_derives_is_no_collision(scheme: str) -> None:
+    """Control: only the scheme the config names makes ids, so the other's id for a row is a free id."""
+    other = content_id(A, 0) if scheme == "sdk" else sdk_id(A, 0)
+    identity = file_identity(
+        DatasetConfig(path="q.jsonl", datapoint_ids=DatapointIds(scheme)), [A], config_file=None, repository=None
+    )
+    assert external_dataset([A, {**B, "id": other}], identity=identity).datapoint_ids[1] == other

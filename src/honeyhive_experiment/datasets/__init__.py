@@ -26,7 +26,9 @@ object or null), ``metadata`` (an object or null), ``history`` (a list of object
 ``datapoint_id`` (a non-empty string without control characters, or null; at most one of the two may be set).
 Any other key is an error that names it and the key it may be a misspelling of (``ground_truths``: did you mean
 ``ground_truth``?). Ids must be unique within a file; ``q1`` and ``EXT-q1`` count as the
-same id, because the SDK adds the ``EXT-`` prefix to an id that lacks it.
+same id, because the SDK adds the ``EXT-`` prefix to an id that lacks it. Nor may a row's id be the one derived
+for a row without its own (``EXT-3f95ab4d4ee93cbc``): that depends on ``dataset.datapoint_ids``, so it is checked
+where the ids are made (:func:`honeyhive_experiment.experiment.external_dataset`), not here.
 
 JSON files (``.json``, ``.jsonl``) are returned **exactly as parsed**: no key is added, removed or reordered
 and no value is converted, so the ``EXT-`` ids (a sha256 over ``json.dumps(records, sort_keys=True)``) are

@@ -29,11 +29,13 @@ Record: TypeAlias = dict[str, Any]
 
 class Rows(list[Record]):
     """A file's records as parsed, and the line each starts on (``lines``, from 1): where the user finds a datapoint
-    whose id the SDK derived from its content (``EXT-f48de4ff17bea411``), or that the file calls ``q1``."""
+    whose id the SDK derived from its content (``EXT-f48de4ff17bea411``), or that the file calls ``q1``; ``path``:
+    the file as its errors name it."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: str = "") -> None:
         super().__init__()
         self.lines = array("I")  # 4 bytes a row, not an int object's 32
+        self.path = path
 
 
 ALLOWED_RECORD_KEYS: frozenset[str] = frozenset({"id", "datapoint_id", "inputs", "ground_truth", "metadata", "history"})
@@ -194,7 +196,7 @@ class _Records:
     def __init__(self, path: str) -> None:
         self._path = path
         self._seen: dict[str, tuple[int, str]] = {}  # EXT- id → the line it was first used on, and as what
-        self.records = Rows()
+        self.records = Rows(path)
 
     def add(self, value: Any, line: int, key: str | None = None) -> None:
         """Check ``value`` (starting on ``line``; ``key``: which record there, ``record 3``) and keep it;
