@@ -772,6 +772,12 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     root, config_file = settings.root, str(settings.config_path)
     config = _experiment_file(settings, comment=True)
     records = dataset_records(config, settings)
+    # the ids as a run makes them, also without the probe: a row's own id that is another's derived id is an error
+    prepared = (
+        external_dataset(records, identity=file_identity(config.dataset, records, config_file=None, repository=None))
+        if records
+        else None
+    )
     if settings.install:
         _install(settings)
     load_instrumentations(config, config_file)  # each library instrument names has one installed
@@ -780,10 +786,9 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     if records is None and not settings.api_key:  # what a run here would use has no managed dataset
         log.warning("%s", embedded_has_no_dataset(config, config_file))
     found = f"{settings.config}: experiment {config.name!r}, {what}, {len(code.evaluators)} evaluator(s)"
-    if not probe or not records:
+    if not probe or not records or prepared is None:
         return found
-    identity = file_identity(config.dataset, records, config_file=None, repository=None)  # ids as a run's
-    first = external_dataset(records, identity=identity).datapoints[0]
+    first = prepared.datapoints[0]
     where = f"the first datapoint, {config.dataset.path}:{records.lines[0]}"  # the row the user can open
     # the names no evaluator's name matches (as a run checks them), said with what the probe finds, not before it
     problems = check_metric_names(config, code.evaluators, config_file)

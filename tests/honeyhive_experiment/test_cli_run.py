@@ -152,6 +152,8 @@ def test_a_rows_own_id_that_another_row_derives_is_a_dataset_error_before_anythi
     )
     assert main(["validate", "-C", str(quickstart)], environ={}) == 2
     assert said in capsys.readouterr().err
+    assert main(["validate", "--no-probe", "-C", str(quickstart)], environ={}) == 2  # the ids need no probe
+    assert said in capsys.readouterr().err
     code, out, report = _run(quickstart, capsys)
     assert code == 2, out
     assert (report["error_kind"], report["error"]) == ("dataset", said)
