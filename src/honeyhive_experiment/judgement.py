@@ -175,7 +175,8 @@ class Judgement:
     outcomes: Sequence[DatapointOutcome] = ()
     inputs_by_datapoint: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     places: Mapping[str, str] = field(default_factory=dict)
-    """Where the datapoints that errored are in the dataset file (``"data/q.jsonl:2"``); none of a managed dataset."""
+    """Where the datapoints that errored or failed are in the dataset file (``"data/q.jsonl:2"``); none of a
+    managed dataset."""
     metrics: Mapping[str, MetricConfig] = field(default_factory=dict)
     comment: CommentConfig = field(default_factory=CommentConfig)
     error: str | None = None

@@ -726,6 +726,35 @@ def test_errors_name_a_datapoint_of_a_dataset_file_by_its_line(
     assert "function 'answer' raised RuntimeError at rows_bot.py:3: boom" in said
 
 
+def test_failed_datapoints_are_named_by_their_line_in_the_dataset_file_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The errors were named by their line in the dataset file, but a datapoint that failed its passing range only
+    by its derived id (``EXT-f7f078b4f2565860: score = 0``), which the user cannot find in the file."""
+    repo = tmp_path / "repo"
+    (repo / ".honeyhive").mkdir(parents=True)
+    (repo / "rows_bot.py").write_text(
+        'def answer(datapoint):\n    return {"a": datapoint["inputs"]["q"]}\n\n\n'
+        'def score(outputs, inputs):\n    return 1.0 if outputs["a"] == "ok" else 0.0\n',
+        encoding="utf-8",
+    )
+    (repo / "data").mkdir()
+    (repo / "data" / "noid.jsonl").write_text('{"inputs": {"q": "ok"}}\n\n{"inputs": {"q": "bad"}}\n', "utf-8")
+    (repo / ".honeyhive" / "experiment.yml").write_text(
+        "name: rows\nfunction: rows_bot:answer\ndataset: {path: data/noid.jsonl}\nevaluators: [rows_bot:score]\n"
+        "passing_ranges: {score: {min: 0.5}}\n",
+        encoding="utf-8",
+    )
+
+    code, out, report = _run(repo, capsys)
+    assert code == 1, out
+    failed = report["datapoints"]["failed"]
+    assert [(f["place"], f["id"][:4]) for f in failed] == [("data/noid.jsonl:3", "EXT-")]
+    terminal, comment = out.split(COMMENT_START, 1)
+    assert f"data/noid.jsonl:3 ({failed[0]['id']}): score = 0" in terminal, terminal
+    assert f"| data/noid.jsonl:3 ({failed[0]['id']}) | score = 0" in comment, comment
+
+
 def test_a_range_on_a_metric_nothing_recorded_names_the_closest_one_the_run_recorded(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

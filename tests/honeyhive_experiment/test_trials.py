@@ -262,13 +262,15 @@ def test_a_datapoint_passing_one_of_three_trials_is_flaky_in_the_comment_the_ter
 
     terminal, comment = shown.split("----- the comment that would be posted -----", 1)
     assert "3 trials per datapoint" in terminal
-    assert f"{flaky['id']} (flaky: 1 of 3 trials passed)" in terminal
+    named = f"{number_two['place']} ({flaky['id']})"  # its line in the dataset file, as the errors are named
+    assert number_two["place"] is not None
+    assert f"{named} (flaky: 1 of 3 trials passed)" in terminal
     assert "Flaky datapoints (1): their trials disagree on pass/fail" in terminal
     assert f"{flaky['id']}: 1 of 3 trials passed, failed on the mean" in terminal
     assert "15/15 trials (" in shown  # the progress line counts trials: 3 of each of 5 datapoints
 
     assert "· 3 trials per datapoint" in comment
-    assert f"| {flaky['id']} (🎲 flaky: 1 of 3 trials passed) |" in comment
+    assert f"| {named} (🎲 flaky: 1 of 3 trials passed) |" in comment
     assert "🎲 1 flaky datapoint: its trials disagree on pass/fail" in comment
     assert f"| {flaky['id']} | 1 of 3 | ❌ failed on the mean |" in comment
 

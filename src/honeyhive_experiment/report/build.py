@@ -538,12 +538,12 @@ class _Builder:
         trials = self.j.trials
         for outcome in self.j.outcomes:
             ident = clip(r(outcome.datapoint_id), 100)
-            place = self.j.places.get(outcome.datapoint_id)
-            place = clip(r(place), 300) if place is not None else None
             status = str(outcome.status)
             trial = outcome.trial if trials > 1 else None
             on_trial = f" (trial {outcome.trial + 1} of {trials})" if trial is not None else ""
-            entry = functools.partial(ReportErroredDatapoint, id=ident, place=place, trial=trial)
+            entry = functools.partial(
+                ReportErroredDatapoint, id=ident, place=self._place(outcome.datapoint_id), trial=trial
+            )
             if status in _ERROR_KINDS:
                 error = clip(r((outcome.error or "")[:_RAW_SLICE]), _PREVIEW_STORED)
                 errored.setdefault(outcome.datapoint_id, []).append(f"{_ERROR_KINDS[status]}{on_trial}: {error}")
@@ -558,6 +558,11 @@ class _Builder:
                 kind = f"evaluator {evaluator}{did(failure.error)}{on_trial}"
                 rows.append(entry(since=None, status="evaluator_error", kind=kind, error=error, evaluator=evaluator))
         return tuple(rows), errored
+
+    def _place(self, datapoint_id: str) -> str | None:
+        """Where the datapoint is in the dataset file, ``data/q.jsonl:2`` (redacted: the file's name is the user's)."""
+        place = self.j.places.get(datapoint_id)
+        return clip(self.r(place), 300) if place is not None else None
 
     def _failed(
         self, errored_ids: Mapping[str, list[str]], rows: Sequence[_MetricRow]
@@ -609,6 +614,7 @@ class _Builder:
         flaky = self.j.summary is not None and key in self.j.summary.flaky and result is not None
         return ReportFailedDatapoint(
             id=clip(r(key), 100),
+            place=self._place(datapoint_id),
             since=_since(self.j.baseline_failed, datapoint_id, key),
             failing_metrics=tuple(failing),
             inputs=self._preview(inputs) if inputs is not None else None,

@@ -324,6 +324,7 @@ def _render(template: jinja2.Template, context: Mapping[str, Any], name: str) ->
 @dataclass(frozen=True, slots=True)
 class _RowView:
     id: str
+    place: str | None
     failing: str
     inputs: str
     outputs: str
@@ -411,6 +412,7 @@ def _context(report: Report, plan: _Plan, mode: str, mark: str, meta: str) -> di
     failed_views = [
         _RowView(
             id=row.id,
+            place=row.place,
             failing=failing_text(row),
             inputs=clip(row.inputs, preview) if row.inputs is not None else "—",
             outputs=clip(row.outputs, preview) if row.outputs is not None else "—",

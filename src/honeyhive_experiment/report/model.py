@@ -578,6 +578,11 @@ class ReportFailedDatapoint(_Part):
     """A datapoint that failed, with previews of its inputs and outputs (redacted, cut to 1,000 characters)."""
 
     id: str = Field(description="The datapoint's id.")
+    place: str | None = Field(
+        default=None,
+        description="Where the datapoint is in the dataset file, as file:line (the line its record starts on); null"
+        " for a managed dataset.",
+    )
     since: Since | None = Field(
         description="new (it passed in the baseline, or was not in it) or already failing (it failed there too); "
         "null without a baseline."

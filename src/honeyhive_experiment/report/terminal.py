@@ -148,6 +148,12 @@ def _metrics(report: Report) -> list[str]:
     return lines
 
 
+def _named(ident: str, place: str | None) -> str:
+    """A datapoint as the failed and errored lists name it: by its place in the dataset file when it has one,
+    ``data/q.jsonl:2 (EXT-f48de4ff17bea411)``, else by its id."""
+    return plain(f"{place} ({ident})" if place else ident)
+
+
 def _failed(report: Report, limit: int) -> list[str]:
     failed = report.datapoints.failed
     lines = []
@@ -155,7 +161,7 @@ def _failed(report: Report, limit: int) -> list[str]:
         what = "; ".join(m.text for m in row.failing_metrics[:FAILING_SHOWN]) or "failed"
         since = f" ({row.since})" if row.since else ""
         flaky = f" ({row.flaky_text})" if row.flaky_text else ""
-        lines.append(f"{plain(row.id)}{since}{flaky}: {plain(what)}")
+        lines.append(f"{_named(row.id, row.place)}{since}{flaky}: {plain(what)}")
         if row.inputs is not None:
             lines.append(f"  inputs:  {plain(clip(row.inputs, PREVIEW_SHORT))}")
         if row.outputs is not None:
@@ -165,9 +171,8 @@ def _failed(report: Report, limit: int) -> list[str]:
 
 def _errors(report: Report, limit: int) -> list[str]:
     errors = report.datapoints.errored
-    lines = [  # a row of the dataset file by its place: data/q.jsonl:2 (EXT-f48de4ff17bea411)
-        f"{plain(f'{e.place} ({e.id})' if e.place else e.id)}{f' ({e.since})' if e.since else ''}: {plain(e.kind)}:"
-        f" {plain(clip(e.error, 200))}"
+    lines = [
+        f"{_named(e.id, e.place)}{f' ({e.since})' if e.since else ''}: {plain(e.kind)}: {plain(clip(e.error, 200))}"
         for e in errors[:limit]
     ]
     return _listed(report, f"Errors ({len(errors):,}):", lines, limit, len(errors))

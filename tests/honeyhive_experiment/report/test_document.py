@@ -133,6 +133,7 @@ def test_report_json_carries_the_backends_numbers_and_the_runs_facts() -> None:
     assert doc["datapoints"]["failed"] == [
         {
             "id": "EXT-q2",
+            "place": None,  # the judgement names no dataset file
             "since": None,
             "failing_metrics": [{"name": "accuracy", "event_name": "answer", "value": 0.2, "text": "Accuracy = 0.200"}],
             "inputs": '{"question": "What is the capital of Peru?"}',
