@@ -808,7 +808,7 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
         for metric in keys:
             why, value = None, metrics.get(metric)
             if value is None and metric in config.other_metrics:  # the function's: did it record it?
-                why = _not_recorded(metric, metrics, where)
+                _not_recorded(metric, metrics, where)
             elif isinstance(value, str):  # no number to compare: the run would find the metric without a value
                 why = f"{metric} is a string ({excerpt(value)!r}) on {where}; a passing range or gate needs a number"
                 why += " or a bool"
@@ -833,19 +833,19 @@ def validate(settings: Settings, *, probe: bool = True) -> str:
     return f"{found}; the first datapoint's metrics: {numbers}{strings}"
 
 
-def _not_recorded(metric: str, metrics: Mapping[str, object], where: str) -> str | None:
-    """Why ``metric``, in ``other_metrics`` and judged, is a problem when the probe's datapoint recorded it nowhere
-    (``metrics``: what its evaluators and spans recorded), as a run would say it: a close name it did record (the
-    span's ``latencyms`` for ``latency_ms``) is a misspelling; without one it may be HoneyHive's own, which no probe
-    sees (said as a warning, and None)."""
+def _not_recorded(metric: str, metrics: Mapping[str, object], where: str) -> None:
+    """Warn that ``metric``, in ``other_metrics`` and judged, was recorded nowhere on the probe's datapoint
+    (``metrics``: what its evaluators and spans recorded), as a run would find it: with a close name it did record
+    (the span's ``latencyms`` for ``latency_ms``), whether that was meant. A warning, not an error: HoneyHive may
+    compute the metric itself (``human_topic_match``, close to the evaluator's ``topic_match``), which no probe sees."""
     numbers = [name for name, value in metrics.items() if not isinstance(value, str)]
     close = difflib.get_close_matches(metric, numbers, n=1)
     said = f"{metric} is in other_metrics, but no evaluator and no span of your function recorded it on {where}"
     if close:
-        return f"{said}, which recorded {close[0]}: did you mean that?"
-    shown = first_ids(numbers, 10) or "none"
-    log.warning("%s (it recorded: %s): fine if HoneyHive computes it, else a run finds it without a value", said, shown)
-    return None
+        said += f", which recorded {close[0]}: did you mean that? It is fine if HoneyHive computes {metric}"
+    else:
+        said += f" (it recorded: {first_ids(numbers, 10) or 'none'}): fine if HoneyHive computes it"
+    log.warning("%s, else a run finds it without a value", said)
 
 
 # --------------------------------------------------------------------------------------------------- runs
