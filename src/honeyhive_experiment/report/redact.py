@@ -187,7 +187,7 @@ EDGE_FRAGMENT: Final = 8  # a fragment this long at a line's edge is redacted (h
 FRAGMENT_FLOOR: Final = 6
 _EDGE_TRIM: Final = " \t\r\n\"'`,;:.!?()[]{}<>\\"  # what may stand between a fragment and its line's edge
 _BREAK: Final = re.compile(  # where a line ends: str.splitlines()'s breaks, and those repr and JSON write escaped
-    r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]|\\+(?:[nrfv]|x(?i:0[bc]|1[c-e]|85)|u(?i:000[bc]|001[c-e]|0085|202[89]))"
+    r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]|(?<!\\)\\+(?:[nrfv]|x(?i:0[bc]|1[c-e]|85)|u(?i:000[bc]|001[c-e]|0085|202[89]))"
 )
 _URL_SAFE: Final = frozenset(string.ascii_letters + string.digits + "-_.~")  # never percent- or JSON-escaped
 # what else one character is written as (a regex each): HTML's named references (&amp; &quot; &apos;), quote_plus's
@@ -203,7 +203,7 @@ _HELD: Final = string.ascii_letters + string.digits + "-_.~+/=:@[;"  # a token's
 # A space as repr and JSON write it (\t, \n, \xa0, \u000b; \\t: JSON inside a repr): the patterns look at the text
 # with each of these as spaces (_RULES), so that 'Bearer\tKEY' (a dict key, a CSV cell in an error) and '…\nsk-…' (whose
 # n is no letter before the key) are found. Only a text with a backslash and a pattern's hint pays for it.
-_ESCAPED_SPACE: Final = re.compile(r"\\+(?:[tnrfv]|x(?i:0[bc]|a0)|u(?i:000[bc]|00a0))")
+_ESCAPED_SPACE: Final = re.compile(r"(?<!\\)\\+(?:[tnrfv]|x(?i:0[bc]|a0)|u(?i:000[bc]|00a0))")
 _SPACE: Final = rf"(?:\s|{_ESCAPED_SPACE.pattern})"
 _CONTEXT: Final = re.compile(  # at a flush's cut, what may name or begin the secret held after it: keep it with it
     rf"(?:\b(?i:bearer|basic){_SPACE}+|{_KEYWORD}(?:\\*[\"'])?{_SPACE}*(?:[:=]{_SPACE}*(?:\\*[\"'])?)?"

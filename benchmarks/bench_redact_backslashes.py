@@ -1,0 +1,39 @@
+"""Whether redacting a text grows linearly with a run of backslashes in it: an output such as ``"\\\\" * 200_000 +
+" token"`` (a Windows path, an escaped escape) once took the report's redaction minutes.
+
+The escape patterns of :mod:`~honeyhive_experiment.report.redact` (a line break or a space written escaped, ``\\n``,
+``\\t``: ``_BREAK`` and ``_ESCAPED_SPACE``) were tried from every backslash of a run, each try reading the rest of
+the run: quadratic in its length (20,000 backslashes: 3 s; 200,000: 350 s of CPU). They now start only at a run's
+first backslash. Printed: CPU seconds for a run of N and of 10 N backslashes, with and without a known secret, and
+their ratio: about 10 when linear, about 100 when quadratic. Nothing is asserted (shared machines are noisy).
+
+Run: ``python benchmarks/bench_redact_backslashes.py [--length N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from honeyhive_experiment.report.redact import Redactor
+
+
+def _cpu(redactor: Redactor, length: int) -> float:
+    text = "\\" * length + " password: hunter2-not-a-secret"  # no escape letter after the run: none matches
+    started = time.process_time()
+    redactor.redact(text)
+    return time.process_time() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
+    parser.add_argument("--length", type=int, default=20_000, help="the shorter run of backslashes (default 20,000)")
+    length = max(parser.parse_args().length, 1)
+    for name, redactor in (("no known secret", Redactor([])), ("a known secret", Redactor(["sekrit-value-123"]))):
+        short, long = _cpu(redactor, length), _cpu(redactor, 10 * length)
+        ratio = long / short if short > 0 else float("inf")
+        print(f"{name:>16}: {length:,} backslashes {short:.4f} s, {10 * length:,} {long:.4f} s, ratio {ratio:.1f}")
+
+
+if __name__ == "__main__":
+    main()
