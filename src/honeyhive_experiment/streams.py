@@ -35,6 +35,8 @@ def redacted_output(settings: Settings, *, for_good: bool) -> Iterator[None]:
     redacted and issues no command, but for ours (:func:`~honeyhive_experiment.gha.issue`). Outside Actions the
     descriptors stay the terminal's (a bar, colours, a prompt) or the file's: bytes that bypass Python's streams there
     are not redacted."""
+    import logging
+
     from honeyhive_experiment.cancellation import at_exit
     from honeyhive_experiment.gha import fence, neutralise
     from honeyhive_experiment.report.redact import RedactingFilter, RedactingStream, Redactor
@@ -48,6 +50,7 @@ def redacted_output(settings: Settings, *, for_good: bool) -> Iterator[None]:
     standard = Standard(streams[0], "standard output"), Standard(streams[1], "standard error")
     sys.stdout = cast("TextIO", RedactingStream(cast("TextIO", standard[0]), redactor, others=others))
     sys.stderr = cast("TextIO", RedactingStream(cast("TextIO", standard[1]), redactor, others=others))
+    level = logging.getLogger().level
     try:
         _configure_logging(settings, RedactingFilter(redactor))
         yield
@@ -59,8 +62,22 @@ def redacted_output(settings: Settings, *, for_good: bool) -> Iterator[None]:
     finally:
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
-        if not for_good:
+        if not for_good:  # a command called from Python leaves neither its streams nor its log's handlers behind
             sys.stdout, sys.stderr = streams
+            _remove_handlers()
+            logging.getLogger().setLevel(level)
+
+
+def _remove_handlers() -> None:
+    """Take the handlers :func:`_configure_logging` installed off the root logger: one left writing to the streams of
+    a command that has returned fails on the next record (a closed capture), and logging's report of that failure
+    prints the exception being handled then, the user's, unredacted."""
+    import logging
+
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_honeyhive_experiment", False):
+            root.removeHandler(handler)
 
 
 class CannotWrite(BrokenPipeError):
@@ -130,9 +147,7 @@ def _configure_logging(settings: Settings, redacting: logging.Filter) -> None:
         return record.name.partition(".")[0] in ("honeyhive_experiment", "honeyhive_local")
 
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_honeyhive_experiment", False):
-            root.removeHandler(handler)
+    _remove_handlers()
     lines = logging.StreamHandler(sys.stdout if settings.as_action else sys.stderr)
     lines.setFormatter(Formatter())
     handlers: list[logging.Handler] = [lines]

@@ -1581,3 +1581,23 @@ def test_a_baseline_run_of_another_experiment_is_used_as_asked_but_said(
     assert code == 0, capsys.readouterr().err
     notes = json.loads(report.read_text())["notes"]
     assert any("a run of another experiment, 'other-experiment'" in note for note in notes), notes
+
+
+def test_a_command_called_from_python_leaves_no_log_handler_behind(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``main`` called in-process left its handler on the root logger, writing to the standard error of a call that
+    had returned: the next record (the SDK's ``evaluate`` in the same process) failed on the closed stream, and
+    logging's report of that failure printed the exception being handled, the user's, with the key in it."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    code, output = _validate(repo, capsys)
+    assert code == 0, output
+    assert (root.handlers, root.level) == (handlers, level)
+    try:
+        raise PermissionError(f"upstream refused the key {API_KEY}")
+    except PermissionError:
+        logging.getLogger("honeyhive_experiment.calling").warning("a record made while the user's error is handled")
+    assert API_KEY not in "".join(capsys.readouterr())
