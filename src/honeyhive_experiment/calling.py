@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Any
 from honeyhive_experiment.errors import EvaluatorSignatureError
 from honeyhive_experiment.paths import relative
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from honeyhive_experiment.models.outcomes import Datapoint
 
@@ -314,7 +316,6 @@ def error_text(exc: BaseException, root: str | os.PathLike[str] | None = None) -
     return said
 
 
-log = logging.getLogger(__name__)
 _TRACEBACKS = 20  # distinct tracebacks logged at most, per process: a run erring in 20 ways has more to fix first
 _traced: set[tuple[object, ...]] = set()  # the exceptions whose traceback was logged: type and frames' places
 _traced_lock = threading.Lock()

@@ -239,7 +239,7 @@ class Settings(BaseModel):
     workspace: Path | None = None
     output_path: Path | None = None  # GITHUB_OUTPUT
     step_summary_path: Path | None = None  # GITHUB_STEP_SUMMARY
-    debug: bool = False  # RUNNER_DEBUG=1: emit ::debug:: lines
+    debug: bool = False  # RUNNER_DEBUG=1: the log's DEBUG lines (::debug:: in Actions), with user-code tracebacks
     is_fork: bool = False  # a pull request (or the run that triggered this one) from a fork (see secrets_withheld)
     triggering_run: TriggeringRun | None = None  # workflow_run: the run this one is about
 
