@@ -17,7 +17,7 @@ import pytest
 
 from honeyhive_experiment.errors import InstallError, SettingsError
 from honeyhive_experiment.gha import not_writable_message, unwritable
-from honeyhive_experiment.install import conflicts, install, installer_command, refused_argument, tool_pins
+from honeyhive_experiment.install import _failure, conflicts, install, installer_command, refused_argument, tool_pins
 from honeyhive_experiment.report.redact import Redactor
 from honeyhive_experiment.settings import Settings
 from honeyhive_experiment.user_code import missing_module_message
@@ -327,6 +327,19 @@ def test_the_install_hint_names_the_input_in_the_action_and_the_flag_on_the_comm
     local = missing_module_message(f"{missing}.calc:f", missing, tmp_path)
     assert command_line in local, local
     assert "in the action, the input `install: " in local, local
+
+
+def test_a_conflict_with_the_tools_pins_says_what_to_do_where_the_install_ran() -> None:
+    """``run --install 'pydantic<2'`` was told to "use the composite action", which no command line can."""
+    lines = PIP_CONFLICT.splitlines()
+    action = _failure("pip", ["pydantic<2"], lines, PINS, 1, str)
+    assert "vs the action's pydantic==2.11.7" in action, action
+    assert "use the composite action" in action, action
+    local = _failure("pip", ["pydantic<2"], lines, PINS, 1, str, action=False)
+    assert "vs honeyhive-experiment's pydantic==2.11.7" in local, local
+    assert "composite" not in local, local
+    assert "pip install honeyhive-experiment 'pydantic<2'" in local, local
+    assert local.endswith("and run without --install"), local
 
 
 FIX = "run the runner as uid 1001"
