@@ -273,12 +273,14 @@ def dataset_records(config: ExperimentConfig, settings: Settings) -> Rows | None
 
 def looked_in(settings: Settings, path: str | Path) -> str:
     """Where a path of the experiment file (``path``), or the file itself, was looked for: the working directory in
-    full, what sets it, and the file it may have meant: ``path`` beside the experiment file (paths are not read from
+    full and what sets it (in the action: the working-directory input's value, from the workspace, not the runner's
+    path), and the file it may have meant: ``path`` beside the experiment file (paths are not read from
     there), or in a folder above (the working directory given is not the repository's root: said as the -C that finds
     it, on the command line)."""
     root, beside, own = settings.root, settings.config_path.parent / path, Path(path) == settings.config
-    flag = "the working-directory input" if settings.as_action else "-C"
-    said = f"the working directory, {root.resolve()} (which {flag} sets"
+    said = f"the working directory, {root.resolve()} (which -C sets"
+    if settings.as_action:  # the step's input, named from the workspace: not the runner's path, not a flag
+        said = f"the working directory (working-directory: {relative(root, settings.workspace or Path()) or root}"
     if not own and beside.is_file() and (shown := relative(beside, root)) is not None:
         return f"{said}; the config's paths are read from it, not from the config file's folder): did you mean {shown}?"
     # the experiment file's own: in a folder above; a path of it: in the folder of its .honeyhive/
@@ -293,12 +295,14 @@ def looked_in(settings: Settings, path: str | Path) -> str:
         # --config is read from the -C given: a relative one is said from there (the command works as written)
         config = os.path.relpath(settings.config_path.resolve(), above)
         config = "" if own or settings.config.is_absolute() else f" --config {shlex.quote(config)}"
-        return f"{said}): {flag} {shlex.quote(os.path.relpath(above))}{config} finds it"  # as typed in a shell
+        return f"{said}): -C {shlex.quote(os.path.relpath(above))}{config} finds it"  # as typed in a shell
     if own and not settings.as_action and root.resolve() != Path.cwd().resolve() and Path(path).is_file():
         shown = shlex.quote(os.path.relpath(Path(path).resolve(), root.resolve()))
         return f"{said}; --config is read from there, not from the current directory): --config {shown} finds it"
     if own and Path(path).parent != Path() and (root / Path(path).name).is_file():  # experiment.yml at the root
-        return f"{said}): --config {shlex.quote(Path(path).name)} finds it"
+        name = Path(path).name
+        fix = f"the input `config: {name}`" if settings.as_action else f"--config {shlex.quote(name)}"
+        return f"{said}): {fix} finds it"
     if (close := _close_file(root / path)) is not None:  # a misspelt name in the right folder
         return f"{said}): did you mean {shlex.quote(str(Path(path).parent / close))}?"
     return f"{said})"
@@ -436,7 +440,8 @@ def _user_code(
     user's own spans are routed from the run on, after the code set its own global tracer provider, if it does."""
     instrumentations = load_instrumentations(config, str(settings.config_path))
     with switched_on(instrumentations, route=False), counting_outside(importing=True) as counted:
-        code = load_user_code(config, str(settings.config_path), settings.root)
+        workspace = (settings.workspace or Path()) if settings.as_action else None  # its hints: the inputs
+        code = load_user_code(config, str(settings.config_path), settings.root, workspace=workspace)
         counted.imported()  # one count from here to the run's end: a call opened till now is a setup cost
         spec = dataclasses.replace(run_spec(settings, config, dataset, code, watch=watch), counted=counted)
         with in_repository(settings.root), route_global_spans() if instrumentations else nullcontext():

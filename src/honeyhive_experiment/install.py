@@ -239,8 +239,9 @@ def install(
     ``cwd``, without moving any of the tool's own distributions.
 
     The installer's output goes to ``out`` line by line (redacted; inside ``::group::`` … ``::endgroup::``
-    when ``grouped``, for GitHub Actions), and the time it took is reported after it. Afterwards the import
-    system is told about what appeared (new directories, ``.pth`` files of editable installs).
+    when ``grouped``: started as the action, whose ways out a failure's advice then names, not the command line's),
+    and the time it took is reported after it. Afterwards the import system is told about what appeared (new
+    directories, ``.pth`` files of editable installs).
 
     Raises :class:`InstallError`: naming the conflicting requirement and the tool's pin when one of them
     is the reason, else with the installer's last lines."""
@@ -262,7 +263,7 @@ def install(
             returncode, lines = _stream(command, cwd, out, redact)
     seconds = time.perf_counter() - start
     if returncode != 0:
-        raise InstallError(_failure(installer, arguments, lines, pins, returncode, redact), key="install")
+        raise InstallError(_failure(installer, arguments, lines, pins, returncode, redact, grouped), key="install")
     print(f"Installed your dependencies with {installer} in {seconds:.1f} s", file=out, flush=True)
     _refresh_imports(before)
 
@@ -307,15 +308,26 @@ def _failure(
     pins: dict[str, str],
     returncode: int,
     redact: Callable[[str], str],
+    action: bool = True,
 ) -> str:
+    """Why the install failed; ``action``: started as the action (else from the command line, ``--install``), whose
+    ways out of a conflict with the tool's pins are said."""
     what = redact(shlex.join(arguments))
     clashes = conflicts(lines, pins)
     if clashes:
-        named = "; ".join(f"your requirement {theirs} vs the action's {ours}" for theirs, ours in clashes)
+        keeper = "the action" if action else TOOL_DISTRIBUTION
+        named = "; ".join(f"your requirement {theirs} vs {keeper}'s {ours}" for theirs, ours in clashes)
+        said = f"{what}: conflicts with {TOOL_DISTRIBUTION}'s own dependencies ({named})"
+        relax = "relax your requirement so those versions satisfy it"
+        if action:
+            return (
+                f"{said}. The action keeps its own versions; {relax}, or use the composite action"
+                f" (uses: {COMPOSITE_ACTION}) in an environment you control"
+            )
+        # on the command line the tool is in the user's environment: installed with it, both are resolved together
         return (
-            f"{what}: conflicts with {TOOL_DISTRIBUTION}'s own dependencies ({named}). The action keeps its"
-            " own versions; relax your requirement so those versions satisfy it, or use the composite action"
-            f" (uses: {COMPOSITE_ACTION}) in an environment you control"
+            f"{said}. --install keeps the versions installed; {relax}, or install both together (pip install"
+            f" {TOOL_DISTRIBUTION} {what}: pip picks versions both accept, if any) and run without --install"
         )
     tail = "\n".join(redact(line) for line in lines[-_OUTPUT_TAIL:])
     return f"{what}: {installer} failed with exit code {returncode}:\n{tail}"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import importlib.metadata
+import json
 import os
 import re
 import shlex
@@ -24,11 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from honeyhive_experiment.calling import REPOSITORIES, error_text, function_convention, where_raised
 from honeyhive_experiment.config import ExperimentConfig, all_of, config_error_at, split_import_path
 from honeyhive_experiment.efficiency import METRICS as EFFICIENCY_METRICS
 from honeyhive_experiment.errors import ConfigError, EvaluatorSignatureError
 from honeyhive_experiment.evaluators import Evaluator
+from honeyhive_experiment.paths import DEFAULT_CONFIG_PATH, relative
 
 
 @contextmanager
@@ -107,6 +111,7 @@ def missing_module_message(
     hint: str = "",
     config: Path | None = None,
     here: Path | None = None,
+    workspace: Path | None = None,
 ) -> str:
     """Why ``path`` cannot be imported when module ``missing`` is not found (imported ``at`` the user's
     file:line, when a file of theirs imports it; ``hint``: a close name, said right after it), and what to do.
@@ -114,11 +119,15 @@ def missing_module_message(
     A module of the user's own repository (its top-level package or module is under ``root``) is a wrong path
     in the config; one under ``root/src`` (the src layout) is the user's package, importable once the project is
     installed; one in a folder of the repository is named from the root (:func:`_below_root`); one in a folder
-    above ``root`` (up to the repository's root, 3 levels without one) means the working directory is wrong: the
+    above ``root`` (:func:`_above_root`: up to the repository's root) means the working directory is wrong: the
     ``-C`` that finds it is said as typed in ``here`` (the shell's folder), with the experiment file (``config``,
-    absolute) named from there; anything else is a dependency that is not installed where the action runs, and the
-    ``install`` input is the fix (never for a module of the user's own: a PyPI project called ``utils`` is someone
-    else's code)."""
+    absolute) named from there; anything else is a dependency that is not installed where the experiment runs, and
+    installing the requirements is the fix (never for a module of the user's own: a PyPI project called ``utils`` is
+    someone else's code).
+
+    ``workspace``: started as the action, in this workspace (``GITHUB_WORKSPACE``), where the fix is an input of
+    the workflow's step, not a flag: ``working-directory`` and ``config`` (from the workspace, none above it),
+    ``install``; and the folders are named from the workspace, not by the runner's absolute paths."""
     head = f"cannot import {path!r}: no module named {missing!r}" + (f" (from {at})" if at else "") + hint
     top = (missing or "").split(".")[0]
     named = split_import_path(path)[0].split(".")[0] == top  # the config's own path, not an import in the user's code
@@ -130,24 +139,43 @@ def missing_module_message(
         return head
     if under(Path(root) / "src"):  # named from the root (src.{path}) it imports only if it never imports itself
         also = f" or name it from the root ('src.{path}')" if named else ""
-        return (
-            f"{head}. {top!r} is under src/: install the project (install: -e ., command line: --install '-e .'){also}"
-        )
+        how = "" if workspace is not None else "--install '-e .'; in the action, "
+        return f"{head}. {top!r} is under src/: install the project ({how}the input `install: -e .`){also}"
     if (found := _below_root(top, Path(root))) is not None:
         package, file = found
         how = f"name it '{package}.{path}'" if named else f"import it as `{_from_root(root, at, package, top)}`"
         return f"{head}. {file} is in the repository, but imports start from its root: {how}"
-    if (up := _above_root(Path(root), under)) is not None:
-        command = f"-C {shlex.quote(os.path.relpath(up, here or Path.cwd()))}"
-        if config is not None and config.is_relative_to(up):
-            command += f" --config {shlex.quote(config.relative_to(up).as_posix())}"
-        said = f"the working directory, {Path(root).resolve()} (which -C sets)"
-        return f"{head}. {top!r} is in {up}, a folder above {said}: {command} finds it"
-    return (
-        f"{head}. {top!r} is not installed where the experiment runs: add it to requirements.txt and set the input"
-        " `install: -r requirements.txt` (command line: --install '-r requirements.txt'), which installs your"
-        " dependencies before your code is imported"
-    )
+    if (up := _above_root(Path(root), under, workspace)) is not None:
+        # the experiment file, named from there: none when it is the default one there
+        named_config = config.relative_to(up).as_posix() if config is not None and config.is_relative_to(up) else None
+        named_config = None if named_config == DEFAULT_CONFIG_PATH else named_config
+        if workspace is None:
+            command = f"-C {shlex.quote(os.path.relpath(up, here or Path.cwd()))}"
+            command += f" --config {shlex.quote(named_config)}" if named_config else ""
+            said = f"the working directory, {Path(root).resolve()} (which -C sets)"
+            return f"{head}. {top!r} is in {up}, a folder above {said}: {command} finds it"
+        folder, below = relative(up, workspace) or ".", relative(root, workspace)  # both in it (_above_root)
+        place = "the workspace's root" if folder == "." else folder
+        said = f"the working directory, {below} (which the working-directory input sets)"
+        fix = f"`working-directory: {_yaml(folder)}`"
+        fix = (
+            f"the inputs {fix} and `config: {_yaml(named_config)}` find it"
+            if named_config
+            else f"the input {fix} finds it"
+        )
+        return f"{head}. {top!r} is in {place}, a folder above {said}: {fix}"
+    said = f"{head}. {top!r} is not installed where the experiment runs: add it to requirements.txt and"
+    before, requirements = "which installs your dependencies before your code is imported", "-r requirements.txt"
+    if workspace is not None:
+        return f"{said} set the input `install: {requirements}`, {before}"
+    return f"{said} run with --install '{requirements}', {before} (in the action, the input `install: {requirements}`)"
+
+
+def _yaml(value: str) -> str:
+    """``value`` as an input's value in a workflow's YAML: as it is when YAML reads it back as that string, else
+    quoted (``my dir: x``, ``1.0``)."""
+    plain = re.fullmatch(r"[\w./][\w./-]*", value) is not None and yaml.safe_load(value) == value
+    return value if plain else json.dumps(value)
 
 
 def _below_root(top: str, root: Path) -> tuple[str, str] | None:
@@ -187,17 +215,20 @@ def _from_root(root: str | os.PathLike[str], at: str | None, package: str, top: 
     return f"from {package} import {top}"
 
 
-def _above_root(root: Path, has: Callable[[Path], bool]) -> Path | None:
-    """The nearest folder above ``root`` that ``has`` the module, up to the repository's root (the first with
-    ``.git``), 3 levels when there is none; none above a repository's root (a module there is not the user's)."""
-    if (root / ".git").exists():
-        return None
-    for level, folder in enumerate(root.resolve().parents):
-        if has(folder):
-            return folder
-        if (folder / ".git").exists() or level == 2:
+def _above_root(root: Path, has: Callable[[Path], bool], top: Path | None = None) -> Path | None:
+    """The nearest folder above ``root`` that ``has`` the module, up to the repository's root (the nearest folder with
+    ``.git``, ``root`` included) or to ``top`` (the action's workspace, which the working directory cannot leave),
+    whichever is nearer; without either, 3 levels up. None above them: a module there is not the user's (nor one
+    their workflow can reach), and none for a ``root`` outside ``top``."""
+    ups = [root.resolve(), *root.resolve().parents]
+    if top is not None:
+        if (stop := top.resolve()) not in ups:
             return None
-    return None
+        ups = ups[: ups.index(stop) + 1]
+    bound = next((level for level, folder in enumerate(ups) if (folder / ".git").exists()), None)
+    if bound is None:
+        bound = len(ups) - 1 if top is not None else 3
+    return next((folder for folder in ups[1 : bound + 1] if has(folder)), None)
 
 
 def _is_project(folder: Path) -> bool:
@@ -208,10 +239,12 @@ class _Unusable(Exception):
     """Why a path of the config names nothing usable: :func:`load_user_code` says it at the path's line."""
 
 
-def _load(path: str, root: Path, config: Path | None = None, here: Path | None = None) -> Any:
+def _load(
+    path: str, root: Path, config: Path | None = None, here: Path | None = None, workspace: Path | None = None
+) -> Any:
     """The callable ``path`` (``"package.module:attr.sub"``) names, imported in ``root``; raises :class:`_Unusable`
-    (a missing module: :func:`missing_module_message`, with the experiment file ``config`` and the shell's folder
-    ``here``)."""
+    (a missing module: :func:`missing_module_message`, with the experiment file ``config``, the shell's folder
+    ``here`` and the action's ``workspace``)."""
     module_name, attribute = split_import_path(path)
     if (hidden := _shadowed(module_name.partition(".")[0], root)) is not None:
         raise _Unusable(f"cannot import {path!r}: {hidden}")
@@ -234,7 +267,9 @@ def _load(path: str, root: Path, config: Path | None = None, here: Path | None =
             places = getattr(sys.modules.get(package), "__path__", None) if package else [str(root)]
             if close := difflib.get_close_matches(name, _modules_in(places or []), n=1):
                 hint = f" (did you mean {(package + '.' if package else '') + close[0] + path[len(exc.name) :]!r}?)"
-        message = missing_module_message(path, exc.name, root, at=at, hint=hint, config=config, here=here)
+        message = missing_module_message(
+            path, exc.name, root, at=at, hint=hint, config=config, here=here, workspace=workspace
+        )
         raise _Unusable(message) from None
     except (KeyboardInterrupt, _Unusable):  # an interrupt (the command's cancellation) stops the command
         raise
@@ -298,12 +333,19 @@ def _modules_in(folders: Iterable[str]) -> list[str]:
 
 
 def load_user_code(
-    config: ExperimentConfig, config_path: str, root: str | os.PathLike[str], *, probed: bool = False
+    config: ExperimentConfig,
+    config_path: str,
+    root: str | os.PathLike[str],
+    *,
+    probed: bool = False,
+    workspace: Path | None = None,
 ) -> UserCode:
     """Import the function and evaluators named by the config in ``root`` (:func:`in_repository`), and check them.
 
     ``probed``: the caller checks the metric names itself, with those the code produced on a datapoint
     (:func:`check_produced_names`): names matching no evaluator's are then raised only beside another problem.
+    ``workspace``: started as the action, in this workspace: an import's hint names the action's inputs
+    (:func:`missing_module_message`).
 
     Raises:
         ConfigError: all reported at once, in ``issues``: each import that fails, each evaluator whose signature is
@@ -323,7 +365,7 @@ def load_user_code(
         if module in unimported:
             return None
         try:
-            return _load(path, root, config_file, here)
+            return _load(path, root, config_file, here, workspace)
         except _Unusable:
             if module not in sys.modules:
                 unimported.add(module)

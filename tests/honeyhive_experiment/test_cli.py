@@ -19,7 +19,7 @@ from honeyhive_experiment.cli import main
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_local import LocalBackend
 from tests.conftest import API_KEY
-from tests.fakes.actions_runner import BASE_SHA, HEAD_REF, HEAD_SHA, PR, REPOSITORY, Step, pull_request
+from tests.fakes.actions_runner import BASE_SHA, HEAD_REF, HEAD_SHA, PR, REPOSITORY, Step, pull_request, push
 from tests.fakes.github_server import FakeGitHub
 from tests.honeyhive_experiment.faultproxy import FaultProxy
 from tests.honeyhive_experiment.test_install import effective_uid
@@ -1113,6 +1113,80 @@ def test_the_users_package_above_the_working_directory_is_found_by_a_C_not_by_an
     shutil.rmtree(repo / "evals" / "data")  # the dataset's error said no -C for a config named from its own folder
     assert main(["validate", "--no-probe", "--config", "experiment.yml"], environ={}) == 2
     assert capsys.readouterr().err.endswith("(which -C sets): -C .. --config evals/experiment.yml finds it\n")
+
+
+def _action_errors(
+    workspace: Path, inputs: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> tuple[int, dict[str, str], list[str]]:
+    """The action run as a dry run on a push, in ``workspace`` with ``inputs``: its exit code, its outputs and the
+    messages of its error annotations."""
+    step = Step(workspace.parent / "step", push())
+    code = main(["action"], environ=step.env(workspace, {"dry-run": "true", **inputs}))
+    out = capsys.readouterr().out
+    return (
+        code,
+        step.outputs(),
+        [line.partition("::")[2].partition("::")[2] for line in out.splitlines() if line.startswith("::error")],
+    )
+
+
+def test_in_the_action_the_users_package_above_the_working_directory_is_found_by_its_inputs(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``working-directory: evals``, the code at the workspace's root: the error said "-C ../../../tmp/…/repo --config
+    evals/experiment.yml finds it" (a flag the action has not, from the test's own folder) with the runner's absolute
+    paths; now the inputs that find it, named from the workspace, which work as written."""
+    (repo / "evals").mkdir()
+    (repo / "evals" / "experiment.yml").write_text(GOOD)
+    shutil.copytree(repo / "data", repo / "evals" / "data")
+    code, outputs, errors = _action_errors(repo, {"working-directory": "evals", "config": "experiment.yml"}, capsys)
+    assert (code, outputs["verdict"]) == (2, "error"), errors
+    assert errors[0] == (
+        "function: cannot import 'support_bot.app:answer': no module named 'support_bot'. 'support_bot' is in the"
+        " workspace's root, a folder above the working directory, evals (which the working-directory input sets): the"
+        " inputs `working-directory: .` and `config: evals/experiment.yml` find it"
+    )
+    assert not [error for error in errors if str(repo.parent) in error or "-C" in error], errors
+    code, outputs, errors = _action_errors(repo, {"working-directory": ".", "config": "evals/experiment.yml"}, capsys)
+    assert outputs["verdict"] != "error", errors
+
+
+def test_in_the_action_a_module_above_the_workspace_is_not_looked_for_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The workspace a folder of the user's code (no repository's root between): the error said "-C .. finds it",
+    above the workspace, which no working-directory reaches, and "(command line: --install …)"; now the input that
+    installs the dependencies."""
+    outer = copy_quickstart(tmp_path / "outer", questions=2)
+    workspace = outer / "ws"
+    shutil.copytree(outer / ".honeyhive", workspace / ".honeyhive")
+    shutil.copytree(outer / "data", workspace / "data")
+    code, _, errors = _action_errors(workspace, {}, capsys)
+    assert code == 2, errors
+    assert errors[0] == (
+        "function: cannot import 'support_bot.app:answer': no module named 'support_bot'. 'support_bot' is not"
+        " installed where the experiment runs: add it to requirements.txt and set the input `install: -r"
+        " requirements.txt`, which installs your dependencies before your code is imported"
+    )
+
+
+def test_in_the_action_a_file_not_found_is_said_with_the_inputs_not_the_runners_paths(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "not found in the working directory, /home/runner/work/…/evals (which the working-directory input sets)", and
+    "--config experiment.yml finds it", a flag: now the input's value, from the workspace, and the config input."""
+    _write(repo, GOOD.replace("data/questions.jsonl", "data/question.jsonl"))
+    _, _, errors = _action_errors(repo, {}, capsys)
+    assert errors[0] == (
+        "dataset.path: dataset file data/question.jsonl not found in the working directory (working-directory: .):"
+        " did you mean data/questions.jsonl?"
+    )
+    (repo / ".honeyhive" / "experiment.yml").rename(repo / "experiment.yml")
+    _, _, errors = _action_errors(repo, {}, capsys)
+    assert errors[0] == (
+        "config file not found in the working directory (working-directory: .): the input `config: experiment.yml`"
+        " finds it"
+    )
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ import pytest
 
 from honeyhive_experiment.errors import InstallError, SettingsError
 from honeyhive_experiment.gha import not_writable_message, unwritable
-from honeyhive_experiment.install import conflicts, install, installer_command, refused_argument, tool_pins
+from honeyhive_experiment.install import _failure, conflicts, install, installer_command, refused_argument, tool_pins
 from honeyhive_experiment.report.redact import Redactor
 from honeyhive_experiment.settings import Settings
 from honeyhive_experiment.user_code import missing_module_message
@@ -242,6 +242,8 @@ def test_a_missing_module_in_a_folder_of_the_repository_is_named_from_the_root(
         (["myapp/__init__.py"], "evals", ".."),
         (["myapp.py", "a/b/.keep"], "a/b", "../.."),
         (["myapp/__init__.py", "a/b/c/d/.keep"], "a/b/c/d", None),  # 4 levels up, no repository: too far
+        # the repository's root bounds the search, not 3 levels: it was "not installed ...: add it to requirements.txt"
+        (["myapp/__init__.py", ".git/HEAD", "a/b/c/d/.keep"], "a/b/c/d", "../../../.."),
         (["myapp/__init__.py", "repo/.git/HEAD", "repo/evals/.keep"], "repo/evals", None),  # above the repository
         (["myapp/__init__.py", "repo/.git/HEAD"], "repo", None),  # the repository's root: nothing above is its
     ],
@@ -259,6 +261,85 @@ def test_the_users_module_above_the_working_directory_is_found_up_to_the_reposit
         assert "requirements.txt" in message, message
     else:
         assert message.endswith(f"-C {found} --config {root}/x.yml finds it"), message
+
+
+def _layout(tmp_path: Path, files: list[str]) -> None:
+    for file in files:
+        (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / file).write_text("")
+
+
+ABOVE = "'myapp' is in {place}, a folder above the working directory, {root} (which the working-directory input sets)"
+
+
+@pytest.mark.parametrize(
+    ("layout", "root", "config", "said"),
+    [
+        # the inputs that find it, from the workspace: "-C .. --config evals/x.yml" (from the shell's folder) was said
+        (
+            ["myapp/__init__.py"],
+            "evals",
+            "x.yml",
+            f"{ABOVE}: the inputs `working-directory: .` and `config: evals/x.yml`",
+        ),
+        (["svc/myapp.py"], "svc/bot/evals", "x.yml", f"{ABOVE}: the inputs `working-directory: svc` and `config:"),
+        # the default experiment file there: the working directory alone
+        (["myapp/__init__.py"], "evals", "../.honeyhive/experiment.yml", f"{ABOVE}: the input `working-directory: .`"),
+        (["my dir/myapp.py"], "my dir/evals", "x.yml", f'{ABOVE}: the inputs `working-directory: "my dir"`'),
+        # above the workspace: the working directory cannot leave it ("-C .." was said), nor above the repository's root
+        (["../myapp/__init__.py"], ".", "x.yml", "'myapp' is not installed where the experiment runs"),
+        (["../myapp/__init__.py"], "evals", "x.yml", "'myapp' is not installed where the experiment runs"),
+        (["myapp/__init__.py", "repo/.git/HEAD"], "repo/evals", "x.yml", "'myapp' is not installed"),
+    ],
+)
+def test_in_the_action_the_users_module_above_the_working_directory_is_found_by_its_inputs_inside_the_workspace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: list[str], root: str, config: str, said: str
+) -> None:
+    workspace = tmp_path / "work" / "ws"
+    _layout(workspace, [*layout, f"{root}/.keep"])
+    monkeypatch.chdir(tmp_path)  # the shell's folder means nothing to the action
+    here = workspace / root
+    message = missing_module_message(
+        "myapp.calc:f", "myapp", here, config=(here / config).resolve(), workspace=workspace
+    )
+    place = "the workspace's root" if layout[0].startswith("myapp") else str(Path(layout[0]).parent)
+    assert said.format(place=place, root=root) in message, message
+    assert ("-C" in message, "--" in message, ".." in message) == (False, False, False), message  # no flag, no way up
+    assert str(tmp_path) not in message, message  # no path of the runner's
+    assert ("find" in message) is ("working-directory" in message)
+
+
+@pytest.mark.parametrize(
+    ("layout", "missing", "action", "command_line"),
+    [
+        ([], "rapidfuzz", "set the input `install: -r requirements.txt`, which installs", "run with --install"),
+        (["src/myapp/__init__.py"], "myapp", "install the project (the input `install: -e .`)", "(--install '-e .';"),
+    ],
+)
+def test_the_install_hint_names_the_input_in_the_action_and_the_flag_on_the_command_line(
+    tmp_path: Path, layout: list[str], missing: str, action: str, command_line: str
+) -> None:
+    """The action's error said "(command line: --install '-r requirements.txt')" too, a flag no workflow step has."""
+    _layout(tmp_path, layout)
+    in_action = missing_module_message(f"{missing}.calc:f", missing, tmp_path, workspace=tmp_path)
+    assert action in in_action, in_action
+    assert ("--install" in in_action, "command line" in in_action) == (False, False), in_action
+    local = missing_module_message(f"{missing}.calc:f", missing, tmp_path)
+    assert command_line in local, local
+    assert "in the action, the input `install: " in local, local
+
+
+def test_a_conflict_with_the_tools_pins_says_what_to_do_where_the_install_ran() -> None:
+    """``run --install 'pydantic<2'`` was told to "use the composite action", which no command line can."""
+    lines = PIP_CONFLICT.splitlines()
+    action = _failure("pip", ["pydantic<2"], lines, PINS, 1, str)
+    assert "vs the action's pydantic==2.11.7" in action, action
+    assert "use the composite action" in action, action
+    local = _failure("pip", ["pydantic<2"], lines, PINS, 1, str, action=False)
+    assert "vs honeyhive-experiment's pydantic==2.11.7" in local, local
+    assert "composite" not in local, local
+    assert "pip install honeyhive-experiment 'pydantic<2'" in local, local
+    assert local.endswith("and run without --install"), local
 
 
 FIX = "run the runner as uid 1001"

@@ -621,9 +621,9 @@ FAILED_IMPORT_CASES = [
         "missing-dependency",  # the user's line that imports it (the config's own module missing has none)
         {"{m}_app.py": "import os\n\nimport {m}_absent\n"},
         "cannot import '{m}_app:answer': no module named '{m}_absent' (from {m}_app.py:3). '{m}_absent' is not"
-        " installed where the experiment runs: add it to requirements.txt and set the input `install: -r"
-        " requirements.txt` (command line: --install '-r requirements.txt'), which installs your dependencies before"
-        " your code is imported",
+        " installed where the experiment runs: add it to requirements.txt and run with --install '-r requirements.txt',"
+        " which installs your dependencies before your code is imported (in the action, the input `install: -r"
+        " requirements.txt`)",
     ),
     (
         "missing-dependency-of-an-installed-package",  # the user's line that reached it, not the package's
@@ -634,9 +634,9 @@ FAILED_IMPORT_CASES = [
             ".venv/lib/python3.11/site-packages/{m}_lib.py": "import {m}_absent\n",
         },
         "cannot import '{m}_app:answer': no module named '{m}_absent' (from {m}_pkg/bot.py:3). '{m}_absent' is not"
-        " installed where the experiment runs: add it to requirements.txt and set the input `install: -r"
-        " requirements.txt` (command line: --install '-r requirements.txt'), which installs your dependencies before"
-        " your code is imported",
+        " installed where the experiment runs: add it to requirements.txt and run with --install '-r requirements.txt',"
+        " which installs your dependencies before your code is imported (in the action, the input `install: -r"
+        " requirements.txt`)",
     ),
     (
         "exit",
@@ -748,8 +748,8 @@ def test_a_package_under_src_is_said_to_be_the_projects_own(repo: Repo) -> None:
         (
             2,
             "function",
-            f"{head}. '{package}' is under src/: install the project (install: -e ., command line: --install '-e .')"
-            f" or name it from the root ('src.{package}.app:answer')",
+            f"{head}. '{package}' is under src/: install the project (--install '-e .'; in the action, the input"
+            f" `install: -e .`) or name it from the root ('src.{package}.app:answer')",
         )
     ]
 
