@@ -8,7 +8,7 @@ imports neither OpenTelemetry nor httpx.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Final, TypeGuard
@@ -37,6 +37,7 @@ __all__ = [
     "Progress",
     "excerpt",
     "first_ids",
+    "outputs_changed_warning",
     "outside_ranges",
     "timeout_error",
     "trial_of",
@@ -238,6 +239,10 @@ class DatapointOutcome:
     imported: Mapping[str, int | float] = field(default_factory=dict)
     """The LLM calls its job's import of the user's code made, by :data:`IMPORT_KEYS` (empty: none), on the outcome
     that has :attr:`outside`."""
+    changed: str | None = None
+    """What its outputs as recorded (:attr:`outputs`) have that the function did not return, because JSON cannot
+    carry that (a NaN, an object, a reference cycle): the first place and what it became, and how many more; None
+    when they are as returned. Only this job's; the evaluators scored them as returned."""
 
     @property
     def failed(self) -> bool:
@@ -301,6 +306,25 @@ class Progress:
     eta: float | None  # seconds left at that rate
     errored: int = 0
     trials: int = 1  # per datapoint: with more than one, the counts are of trials (executions), not datapoints
+
+
+def outputs_changed_warning(outcomes: Iterable[DatapointOutcome]) -> str | None:
+    """What a run says of the datapoints whose outputs were changed to be recorded (:attr:`DatapointOutcome.changed`):
+    one line, how many of its datapoints, the first in input order named with what was changed; None: none were."""
+    ids: set[str] = set()
+    changed: set[str] = set()
+    first: DatapointOutcome | None = None
+    for outcome in outcomes:
+        ids.add(outcome.datapoint_id)
+        if outcome.changed is not None:
+            changed.add(outcome.datapoint_id)
+            first = first or outcome
+    if first is None:
+        return None
+    return (
+        f"the outputs of {len(changed)} of {len(ids)} datapoint(s) were changed to be recorded, the evaluators"
+        f" scoring them as returned: datapoint {excerpt(first.datapoint_id, 64)}: {first.changed}"
+    )
 
 
 def outside_ranges(metrics: Mapping[str, Any], ranges: Mapping[str, Mapping[str, float]] | None) -> bool:
