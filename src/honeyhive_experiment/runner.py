@@ -55,6 +55,7 @@ from honeyhive_experiment.efficiency import at_import, combine, measure
 from honeyhive_experiment.errors import BackendUnreachable
 from honeyhive_experiment.evaluators import run_evaluators
 from honeyhive_experiment.models.outcomes import (
+    CHANGED_KEY,
     EVALUATOR_ERRORS_KEY,
     NO_UNPRICED,
     OUTSIDE_KEY,
@@ -444,6 +445,7 @@ class Runner:
                 calls = efficiency.unpriced.get(key, {})
                 metadata[key] = [{"model": model, "calls": n} for model, n in calls.items()] or 0
             metadata[REPLACED_KEY] = list(replaced) or 0
+            metadata[CHANGED_KEY] = changed or ""
             changes["metadata"] = self.recorded.redact_known(metadata)  # errors can quote a secret
             self.client.update_event(session_id, changes)
         except Exception as exc:  # the session lacks what a report job judges it by (its errors): not recorded, its

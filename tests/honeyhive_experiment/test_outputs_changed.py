@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from honeyhive_experiment.cli import main
+from honeyhive_experiment.models.outcomes import CHANGED_KEY, DatapointOutcome
 from honeyhive_experiment.tracing import recordable, stable_text
 from tests.quickstart import copy_quickstart
 
@@ -94,7 +95,13 @@ def test_outputs_changed_to_be_recorded_are_said_in_the_report_and_two_runs_show
     assert [row["output"] for row in rows] == [row["baseline_output"] for row in rows]  # the address differed
     assert html.count("<ins>") == html.count("<ins>marked</ins>") == 1  # only the legend's: no word marked changed
     assert html.count("<del>") == html.count("<del>struck</del>") == 1
-    everything = out + json.dumps(first) + json.dumps(second) + html
+
+    # a job that judges the run without having run it (view here; report, publish) reads it from the sessions
+    assert main(["view", "--no-open", "-C", str(repo)], environ={}) == 0
+    [page] = (repo / ".honeyhive").glob("report.*.html")
+    viewed = page.read_text(encoding="utf-8")
+    assert said.replace('"', "&#34;").replace("<", "&lt;").replace(">", "&gt;") in viewed
+    everything = out + capsys.readouterr().out + json.dumps(first) + json.dumps(second) + html + viewed
     assert KEY not in everything
     assert not re.search(r"0x[0-9a-f]{6,}", everything)
 
@@ -148,3 +155,22 @@ def test_a_set_whose_items_do_not_sort_is_recorded_in_the_same_order_on_every_ru
     made = recordable({"tags": {*words, 3, None}})
     assert made.value == {"tags": [None, 3, *sorted(words)]}  # by type name (NoneType, int, str), then text
     assert made.cut == ()
+
+
+NAN = "outputs.score is NaN, which JSON cannot carry: recorded as null"
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("metadata", "changed"),
+    [
+        ({CHANGED_KEY: NAN}, NAN),
+        ({CHANGED_KEY: ""}, None),  # what a clean attempt writes over one whose outputs were changed
+        ({CHANGED_KEY: 0}, None),
+        ({}, None),  # a run recorded before the key was written
+    ],
+)
+def test_what_was_changed_is_read_back_from_the_sessions_metadata(
+    metadata: dict[str, Any], changed: str | None
+) -> None:
+    assert DatapointOutcome.from_session(0, "s", metadata).changed == changed

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Final, TypeGuard
 
 __all__ = [
+    "CHANGED_KEY",
     "COLLISION",
     "DOTTED_NAME",
     "EVALUATOR_ERRORS_KEY",
@@ -187,6 +188,9 @@ answered with tokens but no known price; answered without token usage (a stream 
 failed (no usage reported). ``judge_`` + each: the evaluators' calls."""
 REPLACED_KEY: Final = "replaced_metrics"
 """The session metadata key of the built-in metrics an evaluator's metric replaced (a list of names, ``0``: none)."""
+CHANGED_KEY: Final = "outputs_changed"
+"""The session metadata key of what was changed in its outputs to record them (:attr:`DatapointOutcome.changed`;
+``""``: nothing), so that a job that judges the run without having run it (report, publish, view) says it too."""
 OUTSIDE_KEY: Final = "outside_llm_calls"
 """The session metadata key of the LLM calls its job counted in no datapoint's metrics: made outside every datapoint's
 context, and the datapoints' own unfinished when they were recorded (:data:`UNFINISHED_KEY`, of these; on one session
@@ -242,7 +246,8 @@ class DatapointOutcome:
     changed: str | None = None
     """What its outputs as recorded (:attr:`outputs`) have that the function did not return, because JSON cannot
     carry that (a NaN, an object, a reference cycle): the first place and what it became, and how many more; None
-    when they are as returned. Only this job's; the evaluators scored them as returned."""
+    when they are as returned (also in the session's metadata, :data:`CHANGED_KEY`). The evaluators scored them as
+    returned."""
 
     @property
     def failed(self) -> bool:
@@ -251,8 +256,9 @@ class DatapointOutcome:
     @classmethod
     def from_session(cls, index: int, session_id: str, metadata: Mapping[str, Any]) -> DatapointOutcome:
         """What the job that ran a datapoint recorded in its session's metadata: its function's error (a timeout's
-        from :func:`timeout_error`), its evaluators' errors, its calls without a cost and its job's calls
-        outside every datapoint and at import; for a job that judges a run it did not run."""
+        from :func:`timeout_error`), its evaluators' errors, its calls without a cost, what was changed in its
+        outputs to record them, and its job's calls outside every datapoint and at import; for a job that judges a
+        run it did not run."""
         error = metadata.get("error")
         error = str(error) if error not in (None, "") else None  # "": none (a later attempt's, over an error)
         status = OutcomeStatus.OK
@@ -272,6 +278,7 @@ class DatapointOutcome:
         unfinished = metadata.get(UNFINISHED_KEY)
         unfinished = min(unfinished, outside) if type(unfinished) is int and unfinished > 0 else 0
         imported = {key: n for key in IMPORT_KEYS if _amount(n := metadata.get(key))}
+        changed = metadata.get(CHANGED_KEY)
         return cls(
             index,
             str(metadata.get("datapoint_id") or session_id),
@@ -285,6 +292,7 @@ class DatapointOutcome:
             outside=outside - unfinished,
             unfinished=unfinished,
             imported=imported if type(imported.get(IMPORT_KEYS[0])) is int and imported[IMPORT_KEYS[0]] else {},
+            changed=changed if isinstance(changed, str) and changed else None,
         )
 
     @property
