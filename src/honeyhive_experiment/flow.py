@@ -618,6 +618,8 @@ def judge(
     ]
     if calls := result.outside_calls + result.unfinished_calls:  # spent, and in no datapoint's cost
         said.append(outside_calls_warning(calls, result.unfinished_calls))
+    if changed := result.outputs_changed:  # what HoneyHive and this report show of them is not what was scored
+        said.append(changed)
     decision = dataclasses.replace(decision, warnings=(*decision.warnings, *said))
     stood_in = _stood_in(ci, baseline, config.baseline.max_age_days)
     notes: tuple[str, ...] = (stood_in,) if stood_in else ()

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from honeyhive_experiment.config import VerdictConfig
 from honeyhive_experiment.models import AggregatedMetrics, DatapointResults, ExperimentResultSummary
-from honeyhive_experiment.models.outcomes import IMPORT_KEYS, DatapointOutcome, OutcomeStatus
+from honeyhive_experiment.models.outcomes import IMPORT_KEYS, DatapointOutcome, OutcomeStatus, outputs_changed_warning
 from honeyhive_experiment.verdict import broken, evaluator_errors, partly_missing, returned_none, string_values
 
 __all__ = ["DatapointError", "ExperimentResult"]
@@ -68,6 +68,13 @@ class ExperimentResult:
     def unfinished_calls(self) -> int:
         """The datapoints' LLM calls that ended after their datapoint was recorded: counted in no metric."""
         return sum(outcome.unfinished for outcome in self.outcomes)
+
+    @property
+    def outputs_changed(self) -> str | None:
+        """What the run says of the datapoints whose outputs were recorded changed, because JSON cannot carry them as
+        the function returned them (a NaN, an object, a reference cycle; the evaluators scored them as returned),
+        naming the first; None: none were (:attr:`DatapointOutcome.changed` says each datapoint's)."""
+        return outputs_changed_warning(self.outcomes)
 
     @property
     def imported(self) -> dict[str, int | float]:

@@ -44,7 +44,8 @@ class RunSpec:
     secrets: tuple[str, ...] = ()  # values what the run records in HoneyHive is redacted of (the environment's)
     counted: Outside | None = None  # the command line's count of the LLM calls in no datapoint, from the import of the
     # user's code on (tracing.counting_outside), which the runner reads; None: the runner counts its own
-    warnings_to: Callable[[Sequence[str]], None] | None = None  # who says the run's evaluator warnings, handed them
+    warnings_to: Callable[[Sequence[str]], None] | None = None  # who says the run's evaluator warnings (and of the
+    # outputs changed to be recorded), handed them
     # at the end of the run instead of the runner's log: the command line's run, whose report (its judgement's, or
     # the error's when judging fails) says them, and whose delivery announces them in the job log once
 

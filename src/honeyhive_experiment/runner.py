@@ -12,9 +12,11 @@ returns one typed :class:`DatapointOutcome` per datapoint, in input order. Per d
    left of the timeout) and write their metrics onto it, with the efficiency metrics of the LLM calls the
    datapoint's spans describe (:mod:`~honeyhive_experiment.efficiency`: tokens, calls, cost, the function's wall
    time; also of a function that raised or timed out, without evaluators);
-5. record outputs and ground truth on the session (``PUT /v1/events/{session_id}``), and in its metadata the
-   calls without a cost, by why (:data:`~honeyhive_experiment.models.outcomes.UNPRICED_KEYS`: each a list of
-   ``{model, calls}``), and the built-in metrics an evaluator's replaced (``replaced_metrics``);
+5. record outputs (as JSON carries them: what had to be changed is said once per run, in the caller's report when
+   it has one, :func:`~honeyhive_experiment.models.outcomes.outputs_changed_warning`) and ground truth on the
+   session (``PUT /v1/events/{session_id}``), and in its metadata the calls without a cost, by why
+   (:data:`~honeyhive_experiment.models.outcomes.UNPRICED_KEYS`: each a list of ``{model, calls}``), and the
+   built-in metrics an evaluator's replaced (``replaced_metrics``);
 6. in ``finally``: export the datapoint's spans.
 
 The LLM calls made meanwhile outside every datapoint's context are said, and recorded on the first session the
@@ -53,6 +55,7 @@ from honeyhive_experiment.efficiency import at_import, combine, measure
 from honeyhive_experiment.errors import BackendUnreachable
 from honeyhive_experiment.evaluators import run_evaluators
 from honeyhive_experiment.models.outcomes import (
+    CHANGED_KEY,
     EVALUATOR_ERRORS_KEY,
     NO_UNPRICED,
     OUTSIDE_KEY,
@@ -66,6 +69,7 @@ from honeyhive_experiment.models.outcomes import (
     MetricValues,
     OutcomeStatus,
     Progress,
+    outputs_changed_warning,
     outside_ranges,
     timeout_error,
 )
@@ -161,7 +165,6 @@ class Runner:
         self.recorded = Redactor(spec.secrets)  # what goes to HoneyHive, redacted of the environment's secret values
         self._said: set[str] = set()  # what the run said once (_first_time), under _said_lock
         self._said_lock = threading.Lock()
-        self._cut: list[tuple[int, str]] = []  # the datapoints whose outputs were cut to be recorded, and why
         self._calls = _DaemonCalls()
         self.finished: list[DatapointOutcome | None] = []
 
@@ -283,10 +286,11 @@ class Runner:
             executor.shutdown(wait=True)
             self._calls.close()
         _say_lost_spans(outcomes)
-        self._say_cut(total)
-        ran = (o for o in outcomes if o is not None)
+        ran = [o for o in outcomes if o is not None]
         names = [evaluator.name for evaluator in self.spec.evaluators]
         said = [self.recorded.redact_known(text) for text in evaluator_warnings(ran, evaluators=names)]
+        if changed := outputs_changed_warning(ran):  # its pieces redacted already (_traced); a judgement's says it too
+            said.insert(0, changed)
         if self.spec.warnings_to is not None:  # the caller's report says them, once
             self.spec.warnings_to(said)
         else:
@@ -365,6 +369,7 @@ class Runner:
         failures: tuple[EvaluatorFailure, ...] = ()
         warnings: list[str] = []
         no_metric: dict[str, str] = {}
+        changed: str | None = None
         with tracer.start_as_current_span(self.name, "chain", inputs=datapoint.inputs) as span:
             call = self._submit(datapoint, tracer)
             try:  # the session is started while the function runs: one round trip less on the critical path (the
@@ -408,11 +413,10 @@ class Runner:
                     if text != RETURNED_NONE
                 )
                 recorded = recordable(outputs)  # what the span, the session and the report get: JSON, cut if need be
-                if recorded.cut:
-                    warnings.extend(recorded.cut)
-                    with self._said_lock:
-                        more = f" (and {len(recorded.cut) - 1} more)" if len(recorded.cut) > 1 else ""
-                        self._cut.append((index, f"datapoint {datapoint.id}: {recorded.cut[0]}{more}"))
+                if recorded.cut:  # said by the run (outputs_changed_warning): the first, and how many more
+                    warnings.extend(self.recorded.redact_known(text) for text in recorded.cut)
+                    more = f" (and {len(recorded.cut) - 1} more)" if len(recorded.cut) > 1 else ""
+                    changed = self.recorded.redact_known(f"{recorded.cut[0]}{more}")
                 outputs_recorded = self.recorded.redact_known(recorded.value)
             if status is OutcomeStatus.CANCELLED:
                 return DatapointOutcome(index, datapoint.id, session_id, status, error=error)
@@ -441,6 +445,7 @@ class Runner:
                 calls = efficiency.unpriced.get(key, {})
                 metadata[key] = [{"model": model, "calls": n} for model, n in calls.items()] or 0
             metadata[REPLACED_KEY] = list(replaced) or 0
+            metadata[CHANGED_KEY] = changed or ""
             changes["metadata"] = self.recorded.redact_known(metadata)  # errors can quote a secret
             self.client.update_event(session_id, changes)
         except Exception as exc:  # the session lacks what a report job judges it by (its errors): not recorded, its
@@ -460,6 +465,7 @@ class Runner:
             no_metric=no_metric,
             unpriced=efficiency.unpriced or NO_UNPRICED,
             replaced=replaced,
+            changed=changed,
         )
 
     def _say_replaced(self, names: Sequence[str]) -> None:
@@ -491,15 +497,6 @@ class Runner:
             datapoint_id,
             datapoint_id,
         )
-
-    def _say_cut(self, total: int) -> None:
-        """One line per run for the datapoints whose outputs were cut to be recorded (a cycle, too deep), the first in
-        input order named with why."""
-        if self._cut:
-            _, first = min(self._cut)
-            log.warning(
-                "the outputs of %d of %d datapoint(s) were cut to be recorded: %s", len(self._cut), total, first
-            )
 
     def _submit(self, datapoint: Datapoint, tracer: DatapointTracer) -> tuple[Future[Any], _Clock]:
         """Start the user's function on a reusable daemon thread (with the current span and baggage); its result is

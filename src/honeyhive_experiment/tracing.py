@@ -103,12 +103,15 @@ class Recordable:
 def recordable(value: Any, path: str = "outputs") -> Recordable:
     """``value`` as JSON and OpenTelemetry can carry it: dicts (str keys), lists, str, bool, int, float and None.
 
-    A set or tuple becomes a list; another object its ``str()``, once; an integer beyond 64 bits its digits as
-    text; a lone surrogate in a text (or key) U+FFFD. What cannot be kept whole is cut with a marker in its place,
-    said in ``cut`` with its path (``path`` names the value): a container holding itself (a reference cycle),
-    containers nested deeper than :data:`MAX_DEPTH`, and a NaN or infinity (None in its place: JSON has no such
-    number, and the backend would refuse the whole value). Cut, not refused: the evaluators have scored the value
-    already, and a marker where the value was is what ``repr`` and JSON loggers show for the same thing.
+    A set or tuple becomes a list (a set's items sorted, by their text when they do not sort: the same on every
+    run), holding the same items; an integer beyond 64 bits its digits as text; a lone surrogate in a text (or key)
+    U+FFFD. What cannot be kept whole is cut with a marker in its place, said in ``cut`` with its path (``path``
+    names the value): a container holding itself (a reference cycle), containers nested deeper than
+    :data:`MAX_DEPTH`, and a NaN or infinity (None in its place: JSON has no such number, and the backend would
+    refuse the whole value). Cut, not refused: the evaluators have scored the value already, and a marker where the
+    value was is what ``repr`` and JSON loggers show for the same thing. Another object (a class's instance, a
+    datetime, bytes) becomes its :func:`stable_text`, also said in ``cut``: a text where the function returned
+    something else.
     """
     cut: list[str] = []
     return Recordable(_recordable(value, (path,), 0, set(), cut), tuple(cut))
@@ -160,7 +163,12 @@ def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: lis
     if isinstance(value, int):
         return value if value in _INT64 else _digits(value)
     if not isinstance(value, Mapping | list | tuple | set | frozenset):
-        return _text(shown(value))
+        text = stable_text(value)
+        kind = type(value).__name__
+        cut.append(
+            f'{_said(path)} is of type {kind}, which JSON cannot carry: recorded as its text "{excerpt(text, 80)}"'
+        )
+        return text
     if id(value) in holding:
         cut.append(f"{_said(path)} holds itself (a reference cycle): recorded as {CYCLE!r}")
         return CYCLE
@@ -178,7 +186,7 @@ def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: lis
         if isinstance(value, Mapping):
             copy: dict[str, Any] = {}
             for key, item in items:
-                name = _text(key) if isinstance(key, str) else _text(shown(key))
+                name = _text(key) if isinstance(key, str) else stable_text(key)
                 copy[name] = _recordable(item, (path, name), depth + 1, holding, cut)
             return copy
         if isinstance(value, set | frozenset):
@@ -186,6 +194,17 @@ def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: lis
         return [_recordable(item, (path, index), depth + 1, holding, cut) for index, item in enumerate(items)]
     finally:
         holding.discard(id(value))
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # an object's place in memory, as object.__repr__ and its kin show it
+
+
+def stable_text(value: Any) -> str:
+    """``value``'s ``str()`` as it is recorded: without a memory address (``<app.Answer object at 0x7f…>`` is
+    ``<app.Answer object>``), which differs on every run, so that two runs of the same function record the same text
+    and the report's diff of their outputs shows no change that is none. Its ``str()``, not its class's name: a
+    datetime's, a Decimal's, a path's or the user's own ``__str__`` is its value."""
+    return _text(_ADDRESS.sub("", shown(value)))
 
 
 def _text(text: str) -> str:
@@ -203,8 +222,8 @@ def _digits(number: int) -> str:
 def _ordered(items: list[Any]) -> list[Any]:
     try:
         return sorted(items)
-    except TypeError:  # mixed types: the set's own order
-        return list(items)
+    except TypeError:  # mixed types: by type and text, not the set's own order (a str's hash differs by run)
+        return sorted(items, key=lambda item: (type(item).__name__, stable_text(item)))
 
 
 def flatten(prefix: str, value: Any) -> dict[str, AttributeValue]:

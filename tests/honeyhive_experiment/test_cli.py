@@ -646,8 +646,8 @@ def test_validate_says_where_the_functions_output_holds_a_nan(repo: Path, capsys
     code, output = _validate(repo, capsys)
     assert code == 0, output
     assert output.startswith(
-        "warning: the outputs of 1 of 1 datapoint(s) were cut to be recorded: datapoint EXT-first: outputs.score is"
-        " NaN, which JSON cannot carry: recorded as null\n"
+        "warning: the outputs of 1 of 1 datapoint(s) were changed to be recorded, the evaluators scoring them as"
+        " returned: datapoint EXT-first: outputs.score is NaN, which JSON cannot carry: recorded as null\n"
     ), output
 
 

@@ -110,8 +110,8 @@ def test_an_output_that_holds_itself_or_nests_too_deep_is_recorded_cut_not_the_r
     assert warnings == [
         (
             "honeyhive_experiment.runner",
-            f"the outputs of 2 of 4 datapoint(s) were cut to be recorded: datapoint {looped.datapoint_id}:"
-            f" outputs.self holds itself (a reference cycle): recorded as {CYCLE!r}",
+            "the outputs of 2 of 4 datapoint(s) were changed to be recorded, the evaluators scoring them as returned:"
+            f" datapoint {looped.datapoint_id}: outputs.self holds itself (a reference cycle): recorded as {CYCLE!r}",
         )
     ]
 
@@ -150,8 +150,8 @@ def test_an_output_holding_nan_or_infinity_is_recorded_as_null_and_said_as_the_u
     assert session_event(client, result.run_id, odd.session_id)["outputs"] == {"count": None, "ratio": [1.0, None]}
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert warnings == [
-        f"the outputs of 1 of 3 datapoint(s) were cut to be recorded: datapoint {odd.datapoint_id}: {said[0]} (and 1"
-        " more)"
+        "the outputs of 1 of 3 datapoint(s) were changed to be recorded, the evaluators scoring them as returned:"
+        f" datapoint {odd.datapoint_id}: {said[0]} (and 1 more)"
     ]
 
 
@@ -175,7 +175,7 @@ def cosmic(outputs: dict[str, Any], inputs: dict[str, Any], ground_truth: Any = 
     return 10**400
 
 
-def test_values_opentelemetry_cannot_encode_are_recorded_readable_and_nothing_is_logged(
+def test_values_opentelemetry_cannot_encode_are_recorded_readable_and_only_an_object_made_text_is_said(
     hh: HoneyHiveClient, client: httpx.Client, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING)
@@ -215,8 +215,15 @@ def test_values_opentelemetry_cannot_encode_are_recorded_readable_and_nothing_is
     row = next(iter(result.summary.datapoints))
     assert {m.name: m.value for m in row.metrics} == {"tokens": float(2**63)}
 
-    # no traceback, no line: nothing was dropped
-    assert [(r.name, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING] == []
+    # no traceback; one line: the datetime is a text where the function returned none (the others are as returned)
+    assert [(r.name, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING] == [
+        (
+            "honeyhive_experiment.runner",
+            "the outputs of 1 of 1 datapoint(s) were changed to be recorded, the evaluators scoring them as returned:"
+            f" datapoint {outcome.datapoint_id}: outputs.when is of type datetime, which JSON cannot carry: recorded"
+            ' as its text "2024-01-01 00:00:00"',
+        )
+    ]
 
 
 def wait_for_all(parties: int) -> Any:

@@ -8,12 +8,13 @@ imports neither OpenTelemetry nor httpx.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Final, TypeGuard
 
 __all__ = [
+    "CHANGED_KEY",
     "COLLISION",
     "DOTTED_NAME",
     "EVALUATOR_ERRORS_KEY",
@@ -37,6 +38,7 @@ __all__ = [
     "Progress",
     "excerpt",
     "first_ids",
+    "outputs_changed_warning",
     "outside_ranges",
     "timeout_error",
     "trial_of",
@@ -186,6 +188,9 @@ answered with tokens but no known price; answered without token usage (a stream 
 failed (no usage reported). ``judge_`` + each: the evaluators' calls."""
 REPLACED_KEY: Final = "replaced_metrics"
 """The session metadata key of the built-in metrics an evaluator's metric replaced (a list of names, ``0``: none)."""
+CHANGED_KEY: Final = "outputs_changed"
+"""The session metadata key of what was changed in its outputs to record them (:attr:`DatapointOutcome.changed`;
+``""``: nothing), so that a job that judges the run without having run it (report, publish, view) says it too."""
 OUTSIDE_KEY: Final = "outside_llm_calls"
 """The session metadata key of the LLM calls its job counted in no datapoint's metrics: made outside every datapoint's
 context, and the datapoints' own unfinished when they were recorded (:data:`UNFINISHED_KEY`, of these; on one session
@@ -238,6 +243,11 @@ class DatapointOutcome:
     imported: Mapping[str, int | float] = field(default_factory=dict)
     """The LLM calls its job's import of the user's code made, by :data:`IMPORT_KEYS` (empty: none), on the outcome
     that has :attr:`outside`."""
+    changed: str | None = None
+    """What its outputs as recorded (:attr:`outputs`) have that the function did not return, because JSON cannot
+    carry that (a NaN, an object, a reference cycle): the first place and what it became, and how many more; None
+    when they are as returned (also in the session's metadata, :data:`CHANGED_KEY`). The evaluators scored them as
+    returned."""
 
     @property
     def failed(self) -> bool:
@@ -246,8 +256,9 @@ class DatapointOutcome:
     @classmethod
     def from_session(cls, index: int, session_id: str, metadata: Mapping[str, Any]) -> DatapointOutcome:
         """What the job that ran a datapoint recorded in its session's metadata: its function's error (a timeout's
-        from :func:`timeout_error`), its evaluators' errors, its calls without a cost and its job's calls
-        outside every datapoint and at import; for a job that judges a run it did not run."""
+        from :func:`timeout_error`), its evaluators' errors, its calls without a cost, what was changed in its
+        outputs to record them, and its job's calls outside every datapoint and at import; for a job that judges a
+        run it did not run."""
         error = metadata.get("error")
         error = str(error) if error not in (None, "") else None  # "": none (a later attempt's, over an error)
         status = OutcomeStatus.OK
@@ -267,6 +278,7 @@ class DatapointOutcome:
         unfinished = metadata.get(UNFINISHED_KEY)
         unfinished = min(unfinished, outside) if type(unfinished) is int and unfinished > 0 else 0
         imported = {key: n for key in IMPORT_KEYS if _amount(n := metadata.get(key))}
+        changed = metadata.get(CHANGED_KEY)
         return cls(
             index,
             str(metadata.get("datapoint_id") or session_id),
@@ -280,6 +292,7 @@ class DatapointOutcome:
             outside=outside - unfinished,
             unfinished=unfinished,
             imported=imported if type(imported.get(IMPORT_KEYS[0])) is int and imported[IMPORT_KEYS[0]] else {},
+            changed=changed if isinstance(changed, str) and changed else None,
         )
 
     @property
@@ -301,6 +314,25 @@ class Progress:
     eta: float | None  # seconds left at that rate
     errored: int = 0
     trials: int = 1  # per datapoint: with more than one, the counts are of trials (executions), not datapoints
+
+
+def outputs_changed_warning(outcomes: Iterable[DatapointOutcome]) -> str | None:
+    """What a run says of the datapoints whose outputs were changed to be recorded (:attr:`DatapointOutcome.changed`):
+    one line, how many of its datapoints, the first in input order named with what was changed; None: none were."""
+    ids: set[str] = set()
+    changed: set[str] = set()
+    first: DatapointOutcome | None = None
+    for outcome in outcomes:
+        ids.add(outcome.datapoint_id)
+        if outcome.changed is not None:
+            changed.add(outcome.datapoint_id)
+            first = first or outcome
+    if first is None:
+        return None
+    return (
+        f"the outputs of {len(changed)} of {len(ids)} datapoint(s) were changed to be recorded, the evaluators"
+        f" scoring them as returned: datapoint {excerpt(first.datapoint_id, 64)}: {first.changed}"
+    )
 
 
 def outside_ranges(metrics: Mapping[str, Any], ranges: Mapping[str, Mapping[str, float]] | None) -> bool:

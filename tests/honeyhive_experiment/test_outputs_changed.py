@@ -1,0 +1,176 @@
+"""An output JSON cannot carry as the function returned it is changed to be recorded, and the report says so.
+
+The runner said it only in the log, and only of a cycle or nesting cut; a NaN was said there too, and an object
+(a class's instance, a datetime, bytes) was recorded as its ``str()`` silently. An object's default ``str()`` holds
+its memory address (``<app.Answer object at 0x7f…>``), different on every run, so the HTML report marked the output
+of every such datapoint changed from the baseline's, run after run, though nothing had changed. Now one warning per
+run, in report.json and the comment as the run's other warnings, counts the datapoints and names the first with what
+was changed, and an object is recorded as its text without the address.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from honeyhive_experiment.cli import main
+from honeyhive_experiment.models.outcomes import CHANGED_KEY, DatapointOutcome
+from honeyhive_experiment.tracing import recordable, stable_text
+from tests.quickstart import copy_quickstart
+
+KEY = "sk-proj-" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6"  # a secret by its shape: no environment names it
+
+ODD = f'''
+from support_bot.app import answer as looked_up
+
+
+class Handle:
+    """A client handle whose repr shows its key, and where it is in memory."""
+
+    key = "{KEY}"
+
+    def __repr__(self):
+        return f"<Handle key={{self.key}} at 0x{{id(self):x}}>"
+
+
+class Plain:
+    pass
+
+
+def answer(datapoint):
+    outputs = looked_up(datapoint)
+    question = datapoint["inputs"]["question"]
+    if "reset my" in question:
+        outputs["handle"] = Handle()
+        outputs["plain"] = Plain()
+    elif "forgot" in question:
+        outputs["score"] = float("nan")
+    return outputs
+'''
+
+SAID = (
+    "the outputs of 2 of 3 datapoint(s) were changed to be recorded, the evaluators scoring them as returned:"
+    ' datapoint {first}: outputs.handle is of type Handle, which JSON cannot carry: recorded as its text "<Handle'
+    ' key=***>" (and 1 more)'
+)
+
+
+def _run(repo: Path, capsys: pytest.CaptureFixture[str], n: int) -> tuple[str, dict[str, Any], str]:
+    report = repo.parent / f"report{n}.json"
+    code = main(["run", "--dry-run", "-C", str(repo), "--report", str(report)], environ={})
+    out = capsys.readouterr().out
+    assert code == 0, out
+    return out, json.loads(report.read_text(encoding="utf-8")), report.with_suffix(".html").read_text(encoding="utf-8")
+
+
+@pytest.mark.integration
+def test_outputs_changed_to_be_recorded_are_said_in_the_report_and_two_runs_show_no_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = copy_quickstart(tmp_path / "repo", questions=3)
+    (repo / "odd.py").write_text(ODD, encoding="utf-8")
+    config = repo / ".honeyhive" / "experiment.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("support_bot.app:answer", "odd:answer"))
+
+    out, first, _ = _run(repo, capsys, 1)
+    outputs = {row["id"]: json.loads(row["output"]["text"]) for row in first["table"]["rows"]}
+    [handled] = [i for i, output in outputs.items() if "handle" in output]  # the first datapoint
+    [nan] = [i for i, output in outputs.items() if "score" in output]
+    said = SAID.format(first=handled)
+    assert first["warnings"] == [said]  # in report.json, as the run's other warnings (it was in the log only)
+    comment = out.split("----- the comment that would be posted -----", 1)[1]
+    assert said.replace("<", "&lt;").replace(">", "&gt;").replace("*", "\\*") in comment
+    assert (outputs[handled]["handle"], outputs[handled]["plain"]) == ("<Handle key=***>", "<odd.Plain object>")
+    assert outputs[nan]["score"] is None
+
+    out, second, html = _run(repo, capsys, 2)
+    assert second["baseline"]["run_id"] == first["run"]["id"]
+    assert second["warnings"] == [said]
+    rows = second["table"]["rows"]
+    assert [row["output"] for row in rows] == [row["baseline_output"] for row in rows]  # the address differed
+    assert html.count("<ins>") == html.count("<ins>marked</ins>") == 1  # only the legend's: no word marked changed
+    assert html.count("<del>") == html.count("<del>struck</del>") == 1
+
+    # a job that judges the run without having run it (view here; report, publish) reads it from the sessions
+    assert main(["view", "--no-open", "-C", str(repo)], environ={}) == 0
+    [page] = (repo / ".honeyhive").glob("report.*.html")
+    viewed = page.read_text(encoding="utf-8")
+    assert said.replace('"', "&#34;").replace("<", "&lt;").replace(">", "&gt;") in viewed
+    everything = out + capsys.readouterr().out + json.dumps(first) + json.dumps(second) + html + viewed
+    assert KEY not in everything
+    assert not re.search(r"0x[0-9a-f]{6,}", everything)
+
+
+class Answer:
+    pass
+
+
+@pytest.mark.unit
+def test_an_objects_text_is_recorded_without_its_memory_address_and_said() -> None:
+    answer = Answer()
+    value = {"answer": answer, "when": datetime(2024, 1, 1), "raw": b"ok", "call": len, "keyed": {answer: 1}}
+    made = recordable(value)
+    assert made.value == {
+        "answer": f"<{__name__}.Answer object>",
+        "when": "2024-01-01 00:00:00",
+        "raw": "b'ok'",
+        "call": "<built-in function len>",
+        "keyed": {f"<{__name__}.Answer object>": 1},
+    }
+    assert made.cut == (
+        f'outputs.answer is of type Answer, which JSON cannot carry: recorded as its text "<{__name__}.Answer object>"',
+        'outputs.when is of type datetime, which JSON cannot carry: recorded as its text "2024-01-01 00:00:00"',
+        "outputs.raw is of type bytes, which JSON cannot carry: recorded as its text \"b'ok'\"",
+        "outputs.call is of type builtin_function_or_method, which JSON cannot carry: recorded as its text"
+        ' "<built-in function len>"',
+    )
+    assert stable_text(Answer().__init__) == "<method-wrapper '__init__' of Answer object>"
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": [1, 2.5, None, True, "x at 0x7f00aa"], "b": {"c": -(2**63)}},
+        ["é \u2028 text", {"": 0}],
+        "a text at 0x7f00aa is the user's own",
+        7,
+    ],
+)
+def test_a_value_json_carries_is_recorded_as_it_was_and_nothing_is_said(value: Any) -> None:
+    made = recordable(value)
+    assert json.dumps(made.value) == json.dumps(value)
+    assert made.cut == ()
+
+
+@pytest.mark.unit
+def test_a_set_whose_items_do_not_sort_is_recorded_in_the_same_order_on_every_run() -> None:
+    """Its own order, a string's hash's, differs between processes: the diff marked it changed."""
+    words = [f"w{n}" for n in range(12)]
+    made = recordable({"tags": {*words, 3, None}})
+    assert made.value == {"tags": [None, 3, *sorted(words)]}  # by type name (NoneType, int, str), then text
+    assert made.cut == ()
+
+
+NAN = "outputs.score is NaN, which JSON cannot carry: recorded as null"
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("metadata", "changed"),
+    [
+        ({CHANGED_KEY: NAN}, NAN),
+        ({CHANGED_KEY: ""}, None),  # what a clean attempt writes over one whose outputs were changed
+        ({CHANGED_KEY: 0}, None),
+        ({}, None),  # a run recorded before the key was written
+    ],
+)
+def test_what_was_changed_is_read_back_from_the_sessions_metadata(
+    metadata: dict[str, Any], changed: str | None
+) -> None:
+    assert DatapointOutcome.from_session(0, "s", metadata).changed == changed
