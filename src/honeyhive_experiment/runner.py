@@ -427,12 +427,14 @@ class Runner:
             metrics = self.recorded.redact_known(metrics)  # an explanation can quote a secret
             self._say_replaced(replaced)
             tracer.enrich_span(outputs=outputs_recorded, metrics=metrics, span=span)
-        if status is OutcomeStatus.OK and not isinstance(outputs, Mapping):
+        if status is OutcomeStatus.OK and not isinstance(outputs_recorded, Mapping):  # a structured output is one
             warnings.append(f"the function returned {type(outputs).__name__}, not a dict: recorded as outputs.result")
         try:
             changes: dict[str, Any] = {}
             if status is OutcomeStatus.OK:
-                changes["outputs"] = outputs_recorded if isinstance(outputs, Mapping) else {"result": outputs_recorded}
+                changes["outputs"] = (
+                    outputs_recorded if isinstance(outputs_recorded, Mapping) else {"result": outputs_recorded}
+                )
             if datapoint.ground_truth is not None:
                 changes["feedback"] = {"ground_truth": datapoint.ground_truth}
             # for the jobs that judge the run without having run it (report, publish): never silent. Every key, even

@@ -44,7 +44,7 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
 from opentelemetry import baggage, context, trace
@@ -54,6 +54,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import ProxyTracerProvider, Status, StatusCode, get_current_span
 from opentelemetry.trace import Span as ApiSpan
 from opentelemetry.util.types import Attributes
+from pydantic import BaseModel
 
 from honeyhive_experiment.calling import error_text, shown
 from honeyhive_experiment.connection import RETRYABLE_STATUSES, Circuit, reason_in_body
@@ -104,14 +105,15 @@ def recordable(value: Any, path: str = "outputs") -> Recordable:
     """``value`` as JSON and OpenTelemetry can carry it: dicts (str keys), lists, str, bool, int, float and None.
 
     A set or tuple becomes a list (a set's items sorted, by their text when they do not sort: the same on every
-    run), holding the same items; an integer beyond 64 bits its digits as text; a lone surrogate in a text (or key)
-    U+FFFD. What cannot be kept whole is cut with a marker in its place, said in ``cut`` with its path (``path``
-    names the value): a container holding itself (a reference cycle), containers nested deeper than
-    :data:`MAX_DEPTH`, and a NaN or infinity (None in its place: JSON has no such number, and the backend would
-    refuse the whole value). Cut, not refused: the evaluators have scored the value already, and a marker where the
-    value was is what ``repr`` and JSON loggers show for the same thing. Another object (a class's instance, a
-    datetime, bytes) becomes its :func:`stable_text`, also said in ``cut``: a text where the function returned
-    something else.
+    run), holding the same items; a dataclass or a pydantic model the object of its fields (:func:`_fields`, as its
+    own JSON would be: a structured output is recorded as data, not as its ``repr``); an integer beyond 64 bits its
+    digits as text; a lone surrogate in a text (or key) U+FFFD. What cannot be kept whole is cut with a marker in
+    its place, said in ``cut`` with its path (``path`` names the value): a container holding itself (a reference
+    cycle), containers nested deeper than :data:`MAX_DEPTH`, and a NaN or infinity (None in its place: JSON has no
+    such number, and the backend would refuse the whole value). Cut, not refused: the evaluators have scored the
+    value already, and a marker where the value was is what ``repr`` and JSON loggers show for the same thing.
+    Another object (a class's instance, a datetime, bytes) becomes its :func:`stable_text`, also said in ``cut``: a
+    text where the function returned something else.
     """
     cut: list[str] = []
     return Recordable(_recordable(value, (path,), 0, set(), cut), tuple(cut))
@@ -162,7 +164,8 @@ def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: lis
         return _text(value)
     if isinstance(value, int):
         return value if value in _INT64 else _digits(value)
-    if not isinstance(value, Mapping | list | tuple | set | frozenset):
+    container = isinstance(value, Mapping | list | tuple | set | frozenset)
+    if not container and not _has_fields(value):
         text = stable_text(value)
         kind = type(value).__name__
         cut.append(
@@ -176,14 +179,14 @@ def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: lis
         cut.append(f"{_said(path)} is nested deeper than {MAX_DEPTH} levels: recorded as {TOO_DEEP!r}")
         return TOO_DEEP
     try:  # the user's container: its items() or iteration may raise, which costs this value, not the run
-        items = list(value.items() if isinstance(value, Mapping) else value)
+        items = list(value.items() if isinstance(value, Mapping) else value if container else _fields(value))
     except Exception as exc:
-        empty: dict[str, Any] | list[Any] = {} if isinstance(value, Mapping) else []
+        empty: dict[str, Any] | list[Any] = [] if container and not isinstance(value, Mapping) else {}
         cut.append(f"{_said(path)} could not be read ({error_text(exc)}): recorded as {empty}")
         return empty
     holding.add(id(value))  # the containers on the way here: a shared one elsewhere is no cycle
     try:
-        if isinstance(value, Mapping):
+        if isinstance(value, Mapping) or not container:
             copy: dict[str, Any] = {}
             for key, item in items:
                 name = _text(key) if isinstance(key, str) else stable_text(key)
@@ -194,6 +197,25 @@ def _recordable(value: Any, path: _Path, depth: int, holding: set[int], cut: lis
         return [_recordable(item, (path, index), depth + 1, holding, cut) for index, item in enumerate(items)]
     finally:
         holding.discard(id(value))
+
+
+def _has_fields(value: Any) -> bool:
+    """Whether ``value`` is a dataclass's instance or a pydantic model: recorded as its fields (:func:`_fields`)."""
+    return isinstance(value, BaseModel) or (is_dataclass(value) and not isinstance(value, type))
+
+
+def _fields(value: Any) -> list[tuple[str, Any]]:
+    """A dataclass's or a pydantic model's fields, by name (a model's extra ones after them): what its own JSON holds
+    (``model_dump``, ``dataclasses.asdict``), read without copying (its values are walked as any other); a field
+    the object does not have (a dataclass's ``init=False`` one never set) is left out: it holds no value of it."""
+    if isinstance(value, BaseModel):
+        names = [*type(value).model_fields, *(value.model_extra or {})]
+    else:
+        names = [item.name for item in fields(value)]
+    return [(name, item) for name in names if (item := getattr(value, name, _UNSET)) is not _UNSET]
+
+
+_UNSET = object()
 
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # an object's place in memory, as object.__repr__ and its kin show it

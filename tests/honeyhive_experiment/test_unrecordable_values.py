@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
+from pydantic import BaseModel, ConfigDict
 
 from honeyhive_experiment import DatapointTracer, HoneyHiveClient, OutcomeStatus, evaluate
 from honeyhive_experiment.tracing import CYCLE, MAX_DEPTH, TOO_DEEP
@@ -224,6 +226,65 @@ def test_values_opentelemetry_cannot_encode_are_recorded_readable_and_only_an_ob
             ' as its text "2024-01-01 00:00:00"',
         )
     ]
+
+
+@dataclass
+class Citation:
+    source: str
+    score: float
+    cited: list[Citation] = field(default_factory=list)
+    seen: bool = field(init=False)  # never set: unreadable, as a user's half-built object is
+
+
+class Answer(BaseModel):
+    """A structured output, as an LLM client returns one (openai's are pydantic models)."""
+
+    model_config = ConfigDict(extra="allow")
+    text: str
+    citation: Citation
+
+
+def structured(datapoint: dict[str, Any]) -> Answer:
+    citation = Citation("faq.md", float("nan"))
+    citation.cited.append(citation)  # holds itself
+    return Answer(text="42", citation=citation, confidence=0.5)
+
+
+def typed(outputs: Any, inputs: Any) -> float:
+    return float(isinstance(outputs, Answer) and isinstance(outputs.citation, Citation))  # scored as returned
+
+
+def test_a_dataclass_or_pydantic_model_is_recorded_as_its_fields_not_its_repr(
+    hh: HoneyHiveClient, client: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    result = evaluate(
+        structured,
+        [{"inputs": {"n": 0}}],
+        client=hh,
+        evaluators=[typed],
+        name="structured",
+        max_workers=1,
+        ingestion_timeout=10.0,
+        print_results=False,
+    )
+
+    [outcome] = result.outcomes
+    assert outcome.metrics == {"typed": 1.0}
+    # the model's fields, then its extra one; the dataclass's, its NaN and its cycle cut as any dict's would be
+    recorded = {
+        "text": "42",
+        "citation": {"source": "faq.md", "score": None, "cited": [CYCLE]},  # no value of seen: none recorded
+        "confidence": 0.5,
+    }
+    [chain] = chain_events(client, result.run_id, "structured").values()
+    assert chain["outputs"]["citation"] == {"source": "faq.md", "cited": [CYCLE]}  # a span's attributes hold no null
+    assert session_event(client, result.run_id, outcome.session_id)["outputs"] == recorded
+    assert outcome.outputs == recorded
+    assert outcome.changed is not None
+    assert outcome.changed.startswith("outputs.citation.score is NaN")
+    assert outcome.changed.endswith("(and 1 more)")  # the cycle; a structured output itself is no change
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING and "is of type" in r.getMessage()]
 
 
 def wait_for_all(parties: int) -> Any:
