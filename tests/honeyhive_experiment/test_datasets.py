@@ -776,6 +776,16 @@ def _issues(path: Path) -> list[str]:
             id="jsonl",
         ),
         pytest.param(
+            J,
+            '{"inputs": {"a": 1},\n{"inputs": {}}\n{"input": {}}\n',
+            [
+                "1: column 21: invalid JSON: Expecting property name enclosed in double quotes",
+                "3: unknown key 'input'; did you mean 'inputs'? (allowed: datapoint_id, ground_truth, history, id,"
+                " inputs, metadata)",
+            ],
+            id="jsonl-the-line-after-one-left-open",  # looked at for the hint, and still read, on its own line
+        ),
+        pytest.param(
             JS,
             '[{"id": "a", "inputs": {}},\n {"input": {}},\n {"inputs": 3},\n {"id": "a", "inputs": {}},\n'
             ' {"inputs": {}}]\n',

@@ -8,7 +8,6 @@ a bad byte or a syntax error is located on its own line; each record goes throug
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 from honeyhive_experiment.datasets.records import _DECODER, Rows, _json_errors, _Records
@@ -29,10 +28,10 @@ class _NotJsonl(Exception):
         self.error = error
 
 
-def _decode(line: str, rest: Iterator[bytes], path: str, lineno: int) -> Any:
+def _decode(line: str, following: bytes, path: str, lineno: int) -> Any:
     """The JSON value of one line; a syntax error that is the file's shape, not a typo, says so (:class:`_NotJsonl`):
     a line that opens a JSON array (the file is a .json one), or an object left open at the line's end and continued on
-    the next line (of ``rest``, the file's lines after it), not by another object: pretty-printed over lines."""
+    the next line (``following``, the file's next line), not by another object: pretty-printed over lines."""
     try:
         return _DECODER.decode(line)
     except json.JSONDecodeError as exc:
@@ -41,7 +40,7 @@ def _decode(line: str, rest: Iterator[bytes], path: str, lineno: int) -> Any:
         elif (
             line.lstrip().startswith("{")
             and line.rstrip().endswith(("{", "[", ",", ":"))
-            and (following := next(rest, b"").strip())
+            and (following := following.strip())
             and not following.startswith(b"{")
         ):
             hint = (
@@ -60,9 +59,13 @@ def load_jsonl(path: str) -> Rows:
     reading."""
     records = _Records(path)
     with open(path, "rb") as handle:
-        for lineno, raw in enumerate(handle, start=1):
+        lines = iter(handle)
+        following = next(lines, None)
+        lineno = 0
+        while following is not None:  # each line with the next one, which a syntax error's hint looks at
+            raw, following, lineno = following, next(lines, None), lineno + 1
             try:
-                _line(path, lineno, raw, handle, records)
+                _line(path, lineno, raw, following or b"", records)
             except DatasetError as exc:
                 records.problem(exc)
             except _NotJsonl as exc:
@@ -73,9 +76,9 @@ def load_jsonl(path: str) -> Rows:
     return records.done()
 
 
-def _line(path: str, lineno: int, raw: bytes, rest: Iterator[bytes], records: _Records) -> None:
-    """The record on line ``lineno`` (``raw``) added to ``records``, if it is not blank; :class:`DatasetError` when
-    it cannot be read."""
+def _line(path: str, lineno: int, raw: bytes, following: bytes, records: _Records) -> None:
+    """The record on line ``lineno`` (``raw``; ``following``: the next line) added to ``records``, if it is not blank;
+    :class:`DatasetError` when it cannot be read."""
     if raw.startswith(_UTF8_BOM):
         if lineno > 1:  # JSON's "Expecting value" at column 1 would not say why
             raise DatasetError(path, lineno, None, "a byte-order mark (U+FEFF) starts the line: two files joined?")
@@ -88,7 +91,7 @@ def _line(path: str, lineno: int, raw: bytes, rest: Iterator[bytes], records: _R
     if not line.strip(" \t\r\n"):
         return
     with _json_errors(path, lineno, first_line=lineno):
-        value = _decode(line, rest, path, lineno)
+        value = _decode(line, following, path, lineno)
     if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
         said = "a record must be a JSON object, found a list of objects: name the file .json (a JSON array)"
         raise DatasetError(path, lineno, None, said)
