@@ -21,6 +21,7 @@ import functools
 import inspect
 import logging
 import os
+import sys
 import sysconfig
 import threading
 import traceback
@@ -35,6 +36,8 @@ from honeyhive_experiment.paths import relative
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    import asyncio
+
     from honeyhive_experiment.models.outcomes import Datapoint
 
 __all__ = [
@@ -45,6 +48,7 @@ __all__ = [
     "error_text",
     "function_convention",
     "inspect_callable",
+    "where_blocking",
     "where_raised",
 ]
 
@@ -375,3 +379,41 @@ def where_raised(exc: BaseException, root: str | os.PathLike[str] | None = None)
         if relative(file, _OURS, follow_links=False) is None:
             return named, line, (file, line) == own
     return None
+
+
+def where_blocking(task: asyncio.Task[Any] | None) -> str | None:
+    """Where the user's code is in the coroutine ``task`` runs, which holds the event loop (it does not await: a
+    ``time.sleep``, a sync client): ``support_bot.app.answer (support_bot/app.py:56) at line 58``, its innermost
+    frame that is the user's (not this tool's, the standard library's nor an installed package's), named by the module
+    and qualified name of its code and the file and first line of its definition, from the repository whose code runs
+    (:data:`REPOSITORIES`; else the file as Python has it), and the line it is running. ``None`` when the task runs
+    no such frame now (it awaits again, or ended). Read from the loop thread's stack, which the task's coroutine
+    does not show while it runs; never raises."""
+    top = getattr(task.get_coro(), "cr_frame", None) if task is not None else None
+    if top is None:
+        return None
+    for current in list(sys._current_frames().values()):  # the loop thread's is the one the task's frame is on
+        stack: list[types.FrameType] = []
+        frame: types.FrameType | None = current
+        while frame is not None and frame is not top:
+            stack.append(frame)
+            frame = frame.f_back
+        if frame is top:
+            return next((_placed(inner) for inner in stack if _users(inner.f_code.co_filename)), None)
+    return None
+
+
+def _users(file: str) -> bool:
+    """Whether ``file`` is the user's code: a file that is not this tool's, the standard library's nor an installed
+    package's."""
+    parts = set(os.path.abspath(file).split(os.sep))
+    return os.path.isabs(file) and not _ours_or_stdlib(file) and not {"site-packages", "dist-packages"} & parts
+
+
+def _placed(frame: types.FrameType) -> str:
+    """``module.qualname (file:first line) at line N``: the code ``frame`` runs, and where."""
+    code, running = frame.f_code, REPOSITORIES[-1:]
+    file = (relative(code.co_filename, running[0], follow_links=False) if running else None) or code.co_filename
+    module = frame.f_globals.get("__name__")
+    name = f"{module}.{code.co_qualname}" if isinstance(module, str) else code.co_qualname
+    return f"{name} ({file}:{code.co_firstlineno}) at line {frame.f_lineno}"

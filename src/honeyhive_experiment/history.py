@@ -19,13 +19,13 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from honeyhive_experiment.baseline import Baseline, check_verdict, is_dirty, pick_recent, same_origin
+from honeyhive_experiment.baseline import PENDING, Baseline, check_verdict, is_dirty, pick_recent, same_origin
 from honeyhive_experiment.client import HoneyHiveClient
 from honeyhive_experiment.config import ExperimentConfig
 from honeyhive_experiment.dataset_identity import DatasetIdentity
 from honeyhive_experiment.errors import ApiError, NotFoundError
 from honeyhive_experiment.judgement import TrendPoint
-from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun
+from honeyhive_experiment.models import ExperimentResultSummary, ExperimentRun, ExperimentRunStatus
 from honeyhive_experiment.report.build import DIRTY_LABEL
 from honeyhive_experiment.report.markdown import plain
 from honeyhive_experiment.report.numbers import humanize_age
@@ -42,7 +42,8 @@ class RunRow:
     status: str | None
     verdict: str | None  # pass | fail, from the backend's result (None: no result, e.g. still running)
     check: str | None  # pass | fail | neutral | error: the action's check, stamped on the run (None: not stamped);
-    # pending: this tool recorded the run, and its check has not recorded a verdict (still running, or it was lost)
+    # pending: this tool recorded the run, and its check has not recorded a verdict (still running, or it was lost);
+    # cancelled: a pending check whose run the backend has as cancelled (a signal stopped it: no verdict will come)
     passed: int | None
     failed: int | None
     created_at: str | None
@@ -68,12 +69,20 @@ def _row(client: HoneyHiveClient, run: ExperimentRun, baseline_id: str | None) -
         dirty=is_dirty(run),
         status=str(run.status) if run.status is not None else None,
         verdict=verdict,
-        check=check_verdict(run),
+        check=_check(run),
         passed=passed,
         failed=failed,
         created_at=run.created_at,
         baseline=run.run_id == baseline_id,
     )
+
+
+def _check(run: ExperimentRun) -> str | None:
+    """The run's check as ``runs`` shows it: its stamped verdict, but ``cancelled`` for one still ``pending`` on a run
+    the backend has as cancelled (the invocation a signal stopped marks the run so and stamps no verdict), which is
+    neither running nor lost."""
+    verdict = check_verdict(run)
+    return "cancelled" if verdict == PENDING and run.status == ExperimentRunStatus.CANCELLED else verdict
 
 
 def recent_run_rows(

@@ -48,7 +48,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, Protocol
 
-from honeyhive_experiment.calling import callable_name, error_text, function_convention
+from honeyhive_experiment.calling import callable_name, error_text, function_convention, where_blocking
 from honeyhive_experiment.cancellation import signals_as_usual, signals_to_main_thread
 from honeyhive_experiment.coroutines import held, run_coroutine
 from honeyhive_experiment.efficiency import at_import, combine, measure
@@ -575,11 +575,14 @@ class Runner:
     def _say_blocked(self) -> None:
         """Say once per run that the user's async code blocks the event loop, and what that costs."""
         if self._first_time("the loop blocked"):
+            holding = held()  # where: the user's code the holding coroutine runs (it may have moved on: then unsaid)
+            where = where_blocking(holding[1]) if holding is not None else None
             log.warning(
                 "your async code blocks the event loop (held over %g s at a time: time.sleep or a sync client in an"
-                " async function): its datapoints run one at a time, not max_workers at a time; await an async"
+                " async function)%s: its datapoints run one at a time, not max_workers at a time; await an async"
                 " client, or make the function sync",
                 _BLOCKED,
+                f", in {where}" if where else "",
             )
 
 

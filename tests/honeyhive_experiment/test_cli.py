@@ -293,6 +293,24 @@ def test_malformed_dataset_exits_2_naming_the_row(
     assert "Traceback" not in output
 
 
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_dataset_with_several_bad_rows_has_each_said_at_once(
+    repo: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    # validate stopped at the first: a user with five bad rows fixed one, ran it again and found the next; a run (its
+    # error report) says them all too, as it says every problem of the experiment file
+    dataset = repo / "data" / "questions.jsonl"
+    rows = dataset.read_text().splitlines(True)
+    rows[1], rows[3], rows[4] = '{"input": {}}\n', '{"inputs": {}, "x": }\n', '{"inputs": "hi"}\n'
+    dataset.write_text("".join(rows))
+    code = main([command, "--working-directory", str(repo), *(["--dry-run"] if command == "run" else [])])
+    output = capsys.readouterr()
+    assert code == 2, output
+    said = output.err if command == "validate" else output.out  # a run's report (the log's errors said apart)
+    for place in ("questions.jsonl:2: unknown key 'input'", "questions.jsonl:4: column 21", "questions.jsonl:5: "):
+        assert place in said, said
+
+
 # YAML a scalar constructor cannot read (a ValueError, KeyError, AttributeError, not a YAMLError), or that the reader
 # refuses: a traceback, exit 1 and no report, as the error handler read the file again and crashed a second time
 UNREADABLE_YAML = [

@@ -19,6 +19,7 @@ from honeyhive_experiment.datasets import (
     Record,
     load_dataset_file,
 )
+from honeyhive_experiment.datasets.records import SHOWN
 
 pytestmark = pytest.mark.unit
 
@@ -745,3 +746,111 @@ def test_a_misspelt_record_key_is_refused_with_the_key_it_may_mean(tmp_path: Pat
 
 def test_allowed_keys_are_documented() -> None:
     assert frozenset({"id", "datapoint_id", "inputs", "ground_truth", "metadata", "history"}) == ALLOWED_RECORD_KEYS
+
+
+# ------------------------------------------------------------------------------------- every row's problem
+
+
+def _issues(path: Path) -> list[str]:
+    with pytest.raises(DatasetError) as info:
+        load_dataset_file(path)
+    assert info.value.issues[0] is info.value  # the first problem is the error raised, as it was alone
+    return [str(issue).removeprefix(f"{path}:") for issue in info.value.issues]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        pytest.param(
+            J,
+            '{"id": "a", "inputs": {}}\n{"input": {}}\n{"inputs": {}, "x": }\n\xff\n{"id": "EXT-a", "inputs": {}}\n'
+            '{"inputs": []}\n{"inputs": {}}\n',
+            [
+                "2: unknown key 'input'; did you mean 'inputs'? (allowed: datapoint_id, ground_truth, history, id,"
+                " inputs, metadata)",
+                "3: column 21: invalid JSON: Expecting value",
+                "4: not valid UTF-8",
+                "5: duplicate id 'EXT-a' (first used at line 1, as 'a')",
+                "6: 'inputs' must be an object, found a list",
+            ],
+            id="jsonl",
+        ),
+        pytest.param(
+            J,
+            '{"inputs": {"a": 1},\n{"inputs": {}}\n{"input": {}}\n',
+            [
+                "1: column 21: invalid JSON: Expecting property name enclosed in double quotes",
+                "3: unknown key 'input'; did you mean 'inputs'? (allowed: datapoint_id, ground_truth, history, id,"
+                " inputs, metadata)",
+            ],
+            id="jsonl-the-line-after-one-left-open",  # looked at for the hint, and still read, on its own line
+        ),
+        pytest.param(
+            JS,
+            '[{"id": "a", "inputs": {}},\n {"input": {}},\n {"inputs": 3},\n {"id": "a", "inputs": {}},\n'
+            ' {"inputs": {}}]\n',
+            [
+                "2: record 2: unknown key 'input'; did you mean 'inputs'? (allowed: datapoint_id, ground_truth,"
+                " history, id, inputs, metadata)",
+                "3: record 3: 'inputs' must be an object, found a number",
+                "4: record 4: duplicate id 'a' (first used at line 1)",
+            ],
+            id="json",
+        ),
+        pytest.param(
+            C,
+            "id,n:int,ok:bool\na,1,yes\nb,x,maybe\nc,2\na,3,no\nd,4,no\n",
+            [
+                "3: column 'n:int': 'x' is not an integer",
+                "3: column 'ok:bool': 'maybe' is not a boolean (true/false, yes/no, 1/0)",
+                "4: expected 3 cells (as in the header), found 2",
+                "5: duplicate id 'a' (first used at line 2)",
+            ],
+            id="csv",
+        ),
+    ],
+)
+def test_every_rows_problem_is_said_at_once(tmp_path: Path, name: str, content: str, said: list[str]) -> None:
+    # said one at a time: a user with five bad rows fixed one, ran validate again, and found the next
+    path = write(tmp_path / name, content.encode("utf-8").replace("\xff".encode(), b"\xff"))
+    issues = _issues(path)
+    assert [issue.split(" (byte", 1)[0] for issue in issues] == said
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        pytest.param(
+            J,
+            '{"input": {}}\n[\n{"a": 1}\n]\n',
+            "2: column 2: invalid JSON: Expecting value; this is a JSON array",
+            id="jsonl-array",
+        ),
+        pytest.param(
+            JS,
+            '[{"input": {}},\n {"inputs": {}} {"inputs": {}}]',
+            "2: column 17: invalid JSON: Expecting ',' or ']'",
+            id="json-syntax",
+        ),
+        pytest.param(
+            C, 'q\n"a"\n"b",c\n"x\n', "4: invalid CSV: a quote opened in this row is never closed", id="csv-quote"
+        ),
+    ],
+)
+def test_a_problem_that_ends_the_reading_is_said_after_the_rows_before_it(
+    tmp_path: Path, name: str, content: str, said: str
+) -> None:
+    # a syntax error a reader cannot get past (where the next record starts is unknown) stops it, the rows' problems
+    # found before it still said
+    path = write(tmp_path / name, content)
+    issues = _issues(path)
+    assert len(issues) == 2, issues
+    assert issues[1].startswith(said), issues
+
+
+def test_the_rows_problems_are_said_up_to_a_cap_and_the_rest_counted(tmp_path: Path) -> None:
+    path = write(tmp_path / "d.jsonl", '{"inputs": {}}\n' + '{"input": {}}\n' * (SHOWN + 7))
+    issues = _issues(path)
+    assert len(issues) == SHOWN + 1
+    assert [issue.split(":", 1)[0] for issue in issues[:SHOWN]] == [str(line) for line in range(2, SHOWN + 2)]
+    assert issues[-1] == f" and 7 more problem(s) in its rows, not shown here (the first {SHOWN} are)"

@@ -298,3 +298,25 @@ def test_a_signal_while_the_result_is_posted_abandons_only_the_comment(
     assert "Passed" in summary
     printed = capsys.readouterr()
     assert "the pull-request comment was not posted: interrupted by signal" in printed.out + printed.err
+
+
+def test_a_run_a_signal_cancelled_is_listed_as_cancelled_not_pending(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The cancelled run's check keeps the ``pending`` it was recorded with (no verdict is stamped on a run marked
+    cancelled): ``runs`` listed it as a check still running, or lost, beside the backend's ``cancelled``."""
+    trigger = Trigger((signal.SIGTERM,), lambda m, p: (m, p) == ("POST", "/v1/events/export"))
+    _on_backend(world, trigger)
+    _recorded_then_cancelled(world, trigger)
+    assert world.statuses() == ["completed", "cancelled"]
+    capsys.readouterr()
+
+    env = {"HH_API_KEY": API_KEY, "GITHUB_REPOSITORY": REPOSITORY}
+    code = main(["runs", "--json", "-C", str(world.root), "--server-url", world.backend.url], environ=env)
+    listed = capsys.readouterr().out
+
+    assert code == 0, listed
+    assert [(row["check"], row["status"]) for row in json.loads(listed)] == [
+        ("cancelled", "cancelled"),
+        ("neutral", "completed"),
+    ]

@@ -71,7 +71,10 @@ without a byte-order mark. The first row is the header; each column header is ``
   the physical line the row starts on.
 
 Every problem is raised as :class:`DatasetError` (``file``, ``line``, ``key``: the place on the line, ``message``),
-never as a bare ``ValueError`` or ``OSError``. Loading is linear in the file's size: one pass, a dict for duplicate ids.
+never as a bare ``ValueError`` or ``OSError``. A bad row is left out and the reading goes on, so one error names every
+row's problem in its ``issues`` (the first :data:`~.records.SHOWN`, then a count of the rest); a problem no reader can
+read past (a header's, a ``.json`` file's syntax error, an unclosed CSV quote, a ``.jsonl`` line that says the file is
+not JSON Lines) ends the list. Loading is linear in the file's size: one pass, a dict for duplicate ids.
 """
 
 from __future__ import annotations

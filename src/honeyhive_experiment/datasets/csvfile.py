@@ -3,7 +3,8 @@
 Owns :data:`CSV_SECTIONS` and :data:`CSV_TYPES`, parsing the header row into columns, converting cells by
 their column's type, and building one record per non-empty row (an empty cell omits its key; an empty
 ``ground_truth`` or ``metadata`` section is left out). Rows are read with the ``csv`` module in one pass;
-errors name the physical line a row starts on. The package docstring states the convention in full.
+errors name the physical line a row starts on, every bad cell's and row's said (a bad header, CSV that cannot be read
+on, stops the reading). The package docstring states the convention in full.
 """
 
 from __future__ import annotations
@@ -189,22 +190,32 @@ def _csv_records(path: str, rows: Iterator[tuple[int, list[str]]]) -> Rows:
     if not header_row[1]:
         raise DatasetError(path, 1, None, "the header row is empty")
     columns = _csv_columns(path, header_row[1])
-    width = len(columns)
     records = _Records(path)
-    for lineno, row in rows:
-        if not any(row):
+    with records.stopping():  # CSV that cannot be read on (an unclosed quote, bytes not UTF-8) after the rows' problems
+        for lineno, row in rows:
+            if any(row):
+                _csv_row(path, columns, lineno, row, records)
+    return records.done()
+
+
+def _csv_row(path: str, columns: list[_Column], lineno: int, row: list[str], records: _Records) -> None:
+    """The record of ``row`` (starting on line ``lineno``) added to ``records``, else its problems, a cell's each."""
+    if len(row) != len(columns):
+        said = f"expected {len(columns)} cells (as in the header), found {len(row)}"
+        records.problem(DatasetError(path, lineno, None, said))
+        return
+    sections: dict[str, dict[str, Any]] = {"id": {}, **{section: {} for section in CSV_SECTIONS}}
+    bad = False
+    for column, cell in zip(columns, row, strict=True):
+        if cell == "":
             continue
-        if len(row) != width:
-            raise DatasetError(path, lineno, None, f"expected {width} cells (as in the header), found {len(row)}")
-        sections: dict[str, dict[str, Any]] = {"id": {}, **{section: {} for section in CSV_SECTIONS}}
-        for column, cell in zip(columns, row, strict=True):
-            if cell == "":
-                continue
-            try:  # an id column's cell as it is (str)
-                sections[column.section][column.key] = column.convert(cell)
-            except ValueError as exc:
-                raise DatasetError(path, lineno, f"column {column.header!r}", str(exc)) from None
-        record: Record = {**sections.pop("id"), "inputs": sections.pop("inputs")}
-        record.update((section, values) for section, values in sections.items() if values)  # an empty one left out
-        records.add(record, lineno)
-    return records.records
+        try:  # an id column's cell as it is (str)
+            sections[column.section][column.key] = column.convert(cell)
+        except ValueError as exc:
+            records.problem(DatasetError(path, lineno, f"column {column.header!r}", str(exc)))
+            bad = True
+    if bad:
+        return
+    record: Record = {**sections.pop("id"), "inputs": sections.pop("inputs")}
+    record.update((section, values) for section, values in sections.items() if values)  # an empty one left out
+    records.add(record, lineno)

@@ -2,7 +2,9 @@
 
 Owns :class:`_JsonScanner`, which decodes each record with the standard decoder in place, so the records are
 exactly what ``json.load`` gives while every error is located on its line, as ``record N`` there, or ``column C`` for a
-syntax error. Line numbers are counted incrementally, so the walk stays linear in the file's size.
+syntax error. A record of the wrong shape is left out and the walk goes on (every one is said); a syntax error, or JSON
+that strict JSON rejects, ends it: where the next record starts is then unknown. Line numbers are counted
+incrementally, so the walk stays linear in the file's size.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class _JsonScanner:
         self.text = text
         self._line = 1
         self._line_pos = 0
+        self._records = _Records(path)
 
     def _skip(self, pos: int) -> int:
         match = _JSON_WS.match(self.text, pos)
@@ -78,23 +81,27 @@ class _JsonScanner:
         return DatasetError(self.path, *where, f"{expected}, found {_type_name(self._decode(pos, *where)[0])}")
 
     def load(self) -> Rows:
+        with self._records.stopping():
+            self._walk()
+        return self._records.done()
+
+    def _walk(self) -> None:
         pos = self._skip(0)
         if pos == len(self.text):
             raise DatasetError(self.path, None, None, "the file is empty")
         first = self.text[pos]
         if first == "[":
-            records, pos = self._array(pos)
+            pos = self._array(pos)
         elif first == "{":
-            records, pos = self._wrapper(pos)
+            pos = self._wrapper(pos)
         else:
             raise self._found(pos, 'the top level must be a list of records or an object {"datapoints": [...]}')
         pos = self._skip(pos)
         if pos != len(self.text):
             raise self._syntax_error(pos, "Extra data after the top-level value")
-        return records
 
-    def _wrapper(self, pos: int) -> tuple[Rows, int]:
-        records: Rows | None = None
+    def _wrapper(self, pos: int) -> int:
+        listed = False
         pos = self._skip(pos + 1)
         if self.text.startswith("}", pos):
             raise DatasetError(self.path, *_line_col(self.text, pos), "the top-level object has no 'datapoints' list")
@@ -114,32 +121,34 @@ class _JsonScanner:
                     *where,
                     f"unknown top-level key {key!r}; the top-level object holds only 'datapoints'{hint}",
                 )
-            if records is not None:
+            if listed:
                 raise DatasetError(self.path, *where, "'datapoints' appears twice")
             if not self.text.startswith("[", pos):
                 raise self._found(pos, "'datapoints' must be a list")
-            records, pos = self._array(pos)
+            pos, listed = self._array(pos), True
             pos = self._skip(pos)
             if self.text.startswith(",", pos):
                 pos = self._skip(pos + 1)
                 continue
             if self.text.startswith("}", pos):
-                return records, pos + 1
+                return pos + 1
             raise self._syntax_error(pos, "Expecting ',' or '}'")
 
-    def _array(self, pos: int) -> tuple[Rows, int]:
-        records = _Records(self.path)
+    def _array(self, pos: int) -> int:
+        """The records of the list at ``pos`` added to the file's; the position after the list."""
         pos = self._skip(pos + 1)
         if self.text.startswith("]", pos):
-            return records.records, pos + 1
+            return pos + 1
+        number = 0
         while True:
-            line, key = self._line_at(pos), f"record {len(records.records) + 1}"
+            number += 1
+            line, key = self._line_at(pos), f"record {number}"
             value, pos = self._decode(pos, line, key)
-            records.add(value, line, key)
+            self._records.add(value, line, key)
             pos = self._skip(pos)
             if self.text.startswith(",", pos):
                 pos = self._skip(pos + 1)
                 continue
             if self.text.startswith("]", pos):
-                return records.records, pos + 1
+                return pos + 1
             raise self._syntax_error(pos, "Expecting ',' or ']'")

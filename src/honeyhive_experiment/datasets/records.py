@@ -1,7 +1,8 @@
 """What a dataset record is, checked the same way by every reader: its shape, its id, and strict JSON.
 
 Owns :data:`Record` and :data:`ALLOWED_RECORD_KEYS`, the shape check every parsed record goes through
-(:func:`check_record`), ``EXT-`` id normalisation and duplicate-id detection (:class:`_Records`), and the
+(:func:`check_record`), ``EXT-`` id normalisation and duplicate-id detection (:class:`_Records`), which keeps going
+past a bad row so that every row's problem is said at once (the first :data:`SHOWN` of them), and the
 helpers the readers share: the strict JSON decoder (no repeated keys, no ``NaN``/``Infinity``), its errors
 located, and the located message for bytes that are not UTF-8. The package docstring states the rules.
 """
@@ -21,7 +22,7 @@ from honeyhive_experiment.errors import DatasetError, did_you_mean
 from honeyhive_experiment.external import prefixed
 from honeyhive_experiment.paths import not_utf8
 
-__all__ = ["ALLOWED_RECORD_KEYS", "Record", "Rows", "check_inputs", "check_record", "explicit_id"]
+__all__ = ["ALLOWED_RECORD_KEYS", "SHOWN", "Record", "Rows", "check_inputs", "check_record", "explicit_id"]
 
 Record: TypeAlias = dict[str, Any]
 """One datapoint as the SDK takes it: ``{"inputs": ..., "ground_truth"?: ..., "id"?: ..., "metadata"?: ...}``."""
@@ -189,34 +190,79 @@ def explicit_id(value: Mapping[str, Any]) -> str | None:
     return explicit
 
 
+SHOWN = 20
+"""The rows' problems a dataset's error says, each on its own line (``issues``); the rest are counted in a last one.
+Enough to fix a file's mistakes in one go, few enough that a file whose every row is wrong (the wrong column names)
+does not bury the terminal."""
+
+
 class _Records:
     """A file's records as a reader finds them, each checked the same way whatever the format: its shape
-    (:func:`check_record`) and its id, against the earlier records' in O(1)."""
+    (:func:`check_record`) and its id, against the earlier records' in O(1). A row that cannot be used is left out
+    and its problem kept (:meth:`problem`), so the reader goes on to the next row; :meth:`done` raises them all at once,
+    and :meth:`stopping` adds them to a problem that ends the reading (a syntax error a reader cannot get past)."""
 
     def __init__(self, path: str) -> None:
         self._path = path
         self._seen: dict[str, tuple[int, str]] = {}  # EXT- id → the line it was first used on, and as what
         self.records = Rows(path)
+        self.problems: list[DatasetError] = []  # the first SHOWN rows' problems, in the file's order
+        self.unshown = 0  # and how many more there were
+
+    def problem(self, error: DatasetError) -> None:
+        """Keep ``error``, the problem of a row the reader leaves out, and go on."""
+        if len(self.problems) < SHOWN:
+            self.problems.append(error)
+        else:
+            self.unshown += 1
 
     def add(self, value: Any, line: int, key: str | None = None) -> None:
-        """Check ``value`` (starting on ``line``; ``key``: which record there, ``record 3``) and keep it;
-        :class:`DatasetError` when it cannot be used."""
+        """Check ``value`` (starting on ``line``; ``key``: which record there, ``record 3``) and keep it; when it
+        cannot be used, its problem (:meth:`problem`)."""
         try:
             ext_id = check_record(value)
         except ValueError as exc:
-            raise DatasetError(self._path, line, key, str(exc)) from None
+            self.problem(DatasetError(self._path, line, key, str(exc)))
+            return
         if ext_id is not None:  # named as the file writes it: q1, not the EXT-q1 it counts as
             written = value.get("id") or value["datapoint_id"]
             first = self._seen.get(ext_id)
             if first is not None:
                 earlier, spelt = first
                 also = f", as {spelt!r}" if spelt != written else ""
-                raise DatasetError(
-                    self._path, line, key, f"duplicate id {written!r} (first used at line {earlier}{also})"
-                )
+                said = f"duplicate id {written!r} (first used at line {earlier}{also})"
+                self.problem(DatasetError(self._path, line, key, said))
+                return
             self._seen[ext_id] = (line, written)
         self.records.append(value)
         self.records.lines.append(line)
+
+    def _every(self, last: DatasetError | None = None) -> DatasetError:
+        """One error standing for the rows' problems and ``last`` (``issues``: each, the first its own), with a last
+        issue counting those not shown."""
+        problems = [*self.problems, *([last] if last is not None else [])]
+        if self.unshown:
+            said = f"and {self.unshown} more problem(s) in its rows, not shown here (the first {SHOWN} are)"
+            problems.append(DatasetError(self._path, None, None, said))
+        first = problems[0]
+        first.issues = tuple(problems)
+        return first
+
+    def done(self) -> Rows:
+        """The records, when no row had a problem; else a :class:`DatasetError` with each problem in ``issues``."""
+        if self.problems:
+            raise self._every()
+        return self.records
+
+    @contextmanager
+    def stopping(self) -> Iterator[None]:
+        """A :class:`DatasetError` that ends the reading in the block, raised after the rows' problems found before."""
+        try:
+            yield
+        except DatasetError as exc:
+            if not self.problems:
+                raise
+            raise self._every(exc) from None
 
 
 def _decode_error(path: str, raw: bytes, exc: UnicodeDecodeError) -> DatasetError:

@@ -352,12 +352,16 @@ def excerpt(text: str, limit: int = 40) -> str:
     break the message's line), whole when that has at most ``limit`` characters, else the first whole words within
     ``limit`` and "…". Never part of a word: the report redacts secrets by their patterns after the message is
     written, and a secret cut short matches none (a URL's credentials need their ``@``, a key its length), so its
-    visible part would be shown."""
+    visible part would be shown. Nor a parenthesis's first word alone: ``(char…`` of ``line 1 column 1 (char 0)``
+    reads as a word cut short, and says nothing."""
     shown = " ".join(text.split())
     if len(shown) <= limit:
         return shown
     head = shown[: limit + 1]
     kept = head[:limit] if head[limit] == " " else head.rpartition(" ")[0]
+    before, _, last = kept.rpartition(" ")
+    if last.startswith("(") and ")" not in last:  # the parenthesis opened by the last word closes past the cut
+        kept = before
     return f"{kept}…" if kept else "…"
 
 
