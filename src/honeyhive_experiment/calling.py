@@ -330,9 +330,12 @@ def _log_traceback(exc: BaseException, said: str) -> None:
     places of its frames: the same failure on every datapoint is logged once, whatever its message) and at most
     :data:`_TRACEBACKS` of them: :func:`error_text` names only the innermost line of the user's; the job log, through
     the handlers' redaction as every line, has the rest (a helper's call from the function, a library's frames)."""
-    places = tuple((frame.f_code.co_filename, line) for frame, line in traceback.walk_tb(exc.__traceback__))
+    places = [(frame.f_code.co_filename, line) for frame, line in traceback.walk_tb(exc.__traceback__)]
+    # from the first frame shown on: the tool's own above it differ by the line that re-raised (the runner waits on
+    # a datapoint's future in two places, by timing), and the same failure would be logged twice
+    places = places[next((i for i, (file, _) in enumerate(places) if not _ours_or_stdlib(file)), 0) :]
     with _traced_lock:
-        if (key := (type(exc), places)) in _traced or len(_traced) >= _TRACEBACKS:
+        if (key := (type(exc), tuple(places))) in _traced or len(_traced) >= _TRACEBACKS:
             return
         _traced.add(key)
     try:

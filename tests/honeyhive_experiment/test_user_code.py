@@ -7,17 +7,19 @@ import asyncio
 import functools
 import importlib.util
 import inspect
+import logging
 import os
 import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from types import FrameType, ModuleType, TracebackType
 from typing import Any
 
 import pytest
 
+from honeyhive_experiment import calling
 from honeyhive_experiment.calling import FunctionConvention, error_text, function_convention, where_raised
 from honeyhive_experiment.config import ConfigError, load_config
 from honeyhive_experiment.errors import EvaluatorSignatureError
@@ -1135,3 +1137,46 @@ def test_a_signature_that_cannot_be_read_gets_the_record_only() -> None:
         inspect.signature(unreadable)
     assert function_convention(unreadable) == RECORD
     assert _call(unreadable, RECORD, LABELLED) == ("record", LABELLED.record)
+
+
+def _ours_frame() -> FrameType:
+    """A live frame of this tool's code (calling.shown calling the value's __str__)."""
+    frames: list[FrameType] = []
+
+    class Spy:
+        def __str__(self) -> str:
+            caller = sys._getframe(1)
+            frames.append(caller)
+            return "spy"
+
+    calling.shown(Spy())
+    assert frames[0].f_code.co_filename == calling.__file__
+    return frames[0]
+
+
+def test_one_failure_re_raised_from_two_lines_of_the_tools_own_has_its_traceback_logged_once(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runner waits on a datapoint's future from one of two lines, by timing: the same failure on two datapoints
+    had two tracebacks above the user's frames, and with RUNNER_DEBUG its traceback was logged twice (a flaky test
+    under load). The frames from the first one shown on decide what is the same failure."""
+    monkeypatch.setattr(calling, "_traced", set())
+    caplog.set_level(logging.DEBUG, logger="honeyhive_experiment.calling")
+    ours = _ours_frame()
+
+    def fail() -> None:
+        raise ValueError("no")
+
+    for line in (10, 20):  # the same user's failure, re-raised by the tool's code at two lines
+        try:
+            fail()
+        except ValueError as exc:
+            exc.__traceback__ = TracebackType(exc.__traceback__, ours, 0, line)
+            error_text(exc)
+    logged = [r for r in caplog.records if r.getMessage().startswith("the traceback of")]
+    assert len(logged) == 1
+    try:
+        raise ValueError("elsewhere")  # another place in the user's code: another failure
+    except ValueError as exc:
+        error_text(exc)
+    assert len([r for r in caplog.records if r.getMessage().startswith("the traceback of")]) == 2
