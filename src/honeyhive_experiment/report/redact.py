@@ -200,10 +200,14 @@ _GATE: Final = 16  # characters of a form or anchor checked first: enough to be 
 _ESCAPE_LONGEST: Final = 13  # characters an escape of one character takes at most: &#0001114111; %F4%8F%BF%BF
 _HOLD: Final = 4096  # a flush holds back up to this much of an unfinished line at least: a JWT, a private key's line
 _HELD: Final = string.ascii_letters + string.digits + "-_.~+/=:@[;"  # a token's, a URL's credentials, a colour code's
-# A space as repr and JSON write it (\t, \n, \xa0, \u000b; \\t: JSON inside a repr): the patterns look at the text
-# with each of these as spaces (_RULES), so that 'Bearer\tKEY' (a dict key, a CSV cell in an error) and '…\nsk-…' (whose
-# n is no letter before the key) are found. Only a text with a backslash and a pattern's hint pays for it.
-_ESCAPED_SPACE: Final = re.compile(r"(?<!\\)\\+(?:[tnrfv]|x(?i:0[bc]|a0)|u(?i:000[bc]|00a0))")
+# A space as repr and JSON write it (\t, \n, \xa0, \u000b, \u2028: every character str.isspace() takes but the space;
+# \\t: JSON inside a repr): the patterns look at the text with each of these as spaces (_RULES), so that 'Bearer\tKEY'
+# (a dict key, a CSV cell in an error) and '…\nsk-…' (whose n is no letter before the key) are found. Only a text with a
+# backslash and a pattern's hint pays for it.
+_ESCAPED_SPACE: Final = re.compile(
+    r"(?<!\\)\\+(?:[tnrfv]|x(?i:0[9a-d]|1[c-f]|85|a0)"
+    r"|u(?i:000[9a-d]|001[c-f]|0085|00a0|1680|200[0-9a]|202[89f]|205f|3000))"
+)
 _SPACE: Final = rf"(?:\s|{_ESCAPED_SPACE.pattern})"
 _CONTEXT: Final = re.compile(  # at a flush's cut, what may name or begin the secret held after it: keep it with it
     rf"(?:\b(?i:bearer|basic){_SPACE}+|{_KEYWORD}(?:\\*[\"'])?{_SPACE}*(?:[:=]{_SPACE}*(?:\\*[\"'])?)?"

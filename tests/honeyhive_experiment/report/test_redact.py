@@ -269,7 +269,7 @@ def test_a_pattern_finds_its_secret_after_a_space_written_escaped(
     value in an error; ``\\\\t`` for JSON inside a repr): the patterns that need a space before the secret (``Bearer``,
     ``password:``) showed it whole, and a token after an escaped line break (``…\\nsk-…``: its ``n`` a letter) too.
     Found through each pattern's hints, as every string is."""
-    for space in (" ", "\t", "\n", "\r", "\x0b", "\x0c", "\xa0", "\t\n  "):
+    for space in (" ", "\t", "\n", "\r", "\x0b", "\x0c", "\xa0", "\t\n  ", "\u2028", "\x85", "\u3000", "\x1f"):
         written = write(text.format(space=space))
         assert Redactor().redact(written) == write(expected.format(space=space)), written
 
