@@ -199,7 +199,9 @@ _WORDISH: Final = re.compile(rf"[\W_]*(?:{_WORD}[\s,./:;_-]+)*{_WORD}?[\W_]*", r
 _GATE: Final = 16  # characters of a form or anchor checked first: enough to be rare, short enough to be cheap
 _ESCAPE_LONGEST: Final = 13  # characters an escape of one character takes at most: &#0001114111; %F4%8F%BF%BF
 _HOLD: Final = 4096  # a flush holds back up to this much of an unfinished line at least: a JWT, a private key's line
-_HELD: Final = string.ascii_letters + string.digits + "-_.~+/=:@[;"  # a token's, a URL's credentials, a colour code's
+# a token's, a URL's credentials, a colour code's; and a backslash: an escape (\t, \n, \u000b, whose letters and digits
+# are held) cut from its backslash was judged as letters: password:\ | tsecret, …\ | nsk-… showed the secret
+_HELD: Final = string.ascii_letters + string.digits + "-_.~+/=:@[;\\"
 # A space as repr and JSON write it (\t, \n, \xa0, \u000b, \u2028: every character str.isspace() takes but the space;
 # \\t: JSON inside a repr): the patterns look at the text with each of these as spaces (_RULES), so that 'Bearer\tKEY'
 # (a dict key, a CSV cell in an error) and '…\nsk-…' (whose n is no letter before the key) are found. Only a text with a
@@ -506,14 +508,17 @@ class Redactor:
         """An unfinished ``line`` (a flush of output written in pieces) as what can be shown now, redacted as it shows,
         and the tail to hold back until more of it is written: what may be the start of a secret or of one of its
         forms, with what names it. That is the line's last run of the characters those are made of but spaces (the
-        known values', their forms' and escapes', the common shapes' tokens), no longer than the longest form but one,
-        or its end that is a piece of a known value holding a space; from the start of any secret found across the cut,
-        and of the keyword, ``Bearer`` or URL before it (a secret judged by what stands before it is judged with it:
-        whatever the pieces, the line shows as it would have whole)."""
+        known values', their forms' and escapes', the common shapes' tokens, and a backslash: an escape the patterns
+        take as a space, ``\\t``, is held whole), no longer than the longest form but one, or its end that is a piece
+        of a known value holding a space; from the start of any secret found across the cut, and of the keyword,
+        ``Bearer`` or URL before it, escaped spaces taken as spaces (a secret judged by what stands before it is judged
+        with it: whatever the pieces, the line shows as it would have whole)."""
         cut = len(line)
         for form in self._tables.spaced:
             cut = min(cut, len(line) - _overlap(line, form))
-        cut = self._held(line, cut)
+        # what names the secret is looked for with escaped spaces as spaces too, as the patterns look (…\napi_key =)
+        looks = (line, _ESCAPED_SPACE.sub(_as_spaces, line)) if "\\" in line else (line,)
+        cut = self._held(looks, cut)
         if cut == 0:  # all of it may be (a word still being written)
             return "", line
         spans = self._shown(line)
@@ -521,19 +526,21 @@ class Redactor:
             start = min((start for start, end in spans if start < cut and (cut < end or end == len(line))), default=cut)
             if start == cut:
                 break
-            cut = self._held(line, start)
+            cut = self._held(looks, start)
         return _blank(line[:cut], [span for span in spans if span[1] <= cut]), line[cut:]
 
-    def _held(self, line: str, cut: int) -> int:
+    def _held(self, looks: tuple[str, ...], cut: int) -> int:
         """``cut`` moved back over the run of what the secrets and their forms are made of before it, and to the start
-        of what may name or begin the secret after it (:data:`_CONTEXT`), as long as either moves it."""
-        hold, tail = self._tables.hold, self._tables.tail
+        of what may name or begin the secret after it (:data:`_CONTEXT`, in any of ``looks``: the line as it came, and
+        with its escaped spaces as spaces), as long as either moves it."""
+        hold, tail, line = self._tables.hold, self._tables.tail, looks[0]
         while True:
             run = tail.match(line[max(0, cut - hold) : cut][::-1])
             cut -= run.end() if run is not None else 0
-            if (found := _CONTEXT.search(line, max(0, cut - _REACH), cut)) is None:
+            starts = [match.start() for text in looks if (match := _CONTEXT.search(text, max(0, cut - _REACH), cut))]
+            if not starts:
                 return cut
-            cut = found.start()  # never cut itself: every _CONTEXT is one character or more
+            cut = min(starts)  # never cut itself: every _CONTEXT is one character or more
 
     def _shown(self, text: str) -> list[tuple[int, int]]:
         """Where ``text``'s secrets are as it shows (:meth:`redact_shown`)."""

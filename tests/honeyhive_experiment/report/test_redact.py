@@ -638,6 +638,80 @@ def test_a_line_flushed_in_any_pieces_shows_as_it_would_have_whole(
     assert pieces.getvalue() == whole.getvalue()
 
 
+def stream_pieces(redactor: Redactor, line: str, cuts: list[int], ending: str = "\n") -> str:
+    """What a stream shows of ``line`` written in pieces cut at ``cuts``, each flushed, then ended (or closed)."""
+    target = io.StringIO()
+    stream = RedactingStream(target, redactor)
+    for start, end in zip([0, *cuts], [*cuts, len(line)], strict=True):
+        stream.write(line[start:end])
+        stream.flush()
+    stream.write("\n") if ending == "\n" else stream.close()
+    return target.getvalue()
+
+
+ESCAPED_LINES = (  # a secret after a space or a line break as repr and JSON write it: (line, shown)
+    ("password:\\tsecretvalue123", "password:\\t***"),
+    (f"'abc\\n{OPENAI_KEY}'", "'abc\\n***'"),
+    (f'{{\\"k\\": \\"a\\\\n{OPENAI_KEY}\\"}}', '{\\"k\\": \\"a\\\\n***\\"}'),  # JSON in JSON: \\n
+    (f"'Authorization: Bearer\\t{BEARER}'", "'Authorization: Bearer\\t***'"),
+    (f"['x\\u2028{GITHUB_PAT}']", "['x\\u2028***']"),
+)
+
+
+@pytest.mark.parametrize(("line", "shown"), ESCAPED_LINES)
+def test_a_secret_after_an_escape_flushed_at_any_point_is_redacted(line: str, shown: str) -> None:
+    """A flush between an escape's backslash and its letter (``password:\\`` then ``tsecret``, ``…\\`` then
+    ``nsk-…``) or between the escape and the secret showed the secret (audit F2): the backslash was no character a
+    flush held back, so the held letters were judged alone, ``t…`` no space and ``nsk-…`` no token. At every cut, in
+    one piece or two, and in pieces of one character."""
+    redactor = Redactor(())
+    assert stream_pieces(redactor, line, []) == f"{shown}\n"
+    for cut in range(1, len(line)):
+        assert stream_pieces(redactor, line, [cut]) == f"{shown}\n", cut
+    assert stream_pieces(redactor, line, list(range(1, len(line))), "close") == shown
+
+
+ESCAPES = ("\\t", "\\n", "\\r\\n", "\\\\n", "\\\\t", "\\u000b", "\\xa0", "\\x0b", "\\u2028", "\\f", " ")
+AFTER_AN_ESCAPE = (
+    "password:{escape}{token}",
+    "api_key ={escape}'{token}'",
+    '{{\\"password\\":{escape}\\"{token}\\"}}',
+    "Authorization: Bearer{escape}{token}",
+    "basic{escape}{token}",
+    "x{escape}sk-proj-{token}",
+    "x{escape}ghp_{token}A1b2C3d4E5f6G7h8I9",
+    "{escape}hh_{token}0123456789abcdef",
+    "a{escape}" + JWT,
+    "C:\\temp\\{token}",
+    "a\\\\{escape}",
+)
+
+
+@st.composite
+def escaped_lines(draw: st.DrawFn) -> tuple[str, list[int]]:
+    """A line of prose and secrets after escaped spaces and line breaks (any number of backslashes), and where it
+    is cut into flushed pieces."""
+    token = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~+/=", min_size=8, max_size=30)
+    named = st.builds(str.format, st.sampled_from(AFTER_AN_ESCAPE), escape=st.sampled_from(ESCAPES), token=token)
+    items = draw(st.lists(st.one_of(st.sampled_from(PROSE), named), min_size=1, max_size=4))
+    line = "".join(item + draw(st.sampled_from([" ", "", "\\", "\\n", ", "])) for item in items)
+    return line, sorted(draw(st.sets(st.integers(1, len(line) - 1), max_size=8)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(escaped_lines(), st.sampled_from(["\n", "close"]), st.sampled_from([(), KNOWN]))
+def test_a_line_with_escapes_flushed_in_any_pieces_shows_as_it_would_have_whole(
+    line_cuts: tuple[str, list[int]], ending: str, known: tuple[str, ...]
+) -> None:
+    """The same, for any cuts of lines where secrets follow escapes: a flush holds back a partial escape (a trailing
+    backslash, or one whose letters a pattern could take as a space or a line break) with what follows it, so what
+    shows is what the line written at once shows."""
+    line, cuts = line_cuts
+    redactor = Redactor(known)
+    whole = redactor.redact_shown(line + ("\n" if ending == "\n" else ""))  # written at once, no flush before its end
+    assert stream_pieces(redactor, line, cuts, ending) == whole
+
+
 @pytest.mark.parametrize(
     ("line", "shown"),
     [
