@@ -22,7 +22,10 @@ environment's secrets; values under 4 characters are ignored) and replaces, in e
   not shaped like words, ``https://TOKEN@host``; not ``ssh://deploy@``), ``api_key=…``/
   ``AWS_SECRET_ACCESS_KEY=…``/``password: …`` pairs), known value or not. A space as ``repr`` and JSON write it
   (``\\t``, ``\\n``…: a dict's key, a CSV cell or a config value quoted in an error) is a space to them:
-  ``'Bearer\\tKEY'`` and ``'…\\nsk-…'`` show no key.
+  ``'Bearer\\tKEY'`` and ``'…\\nsk-…'`` show no key. After any number of backslashes: JSON inside a repr writes a
+  line break ``\\\\n``, the same text as a backslash and an ``n`` written once, so ``x\\\\nsk-…`` is blanked too (no
+  count of backslashes tells the two apart: each is an escape at some depth). But ``Bearer`` or ``Basic`` right after
+  a backslash is none (a Windows path's ``\\bearer\\tokens``: no escape writes a backslash before the word).
 
 Fragments: the trade-off
 ------------------------
@@ -119,8 +122,10 @@ _KEYWORD: Final = (  # what names the secret after it: password: …, api_key = 
 
 SECRET_PATTERNS: Final[tuple[str, ...]] = (
     r"-----BEGIN[A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z ]*PRIVATE KEY-----|\Z)",
-    r"(?P<keep>\b(?i:bearer)\s+)[A-Za-z0-9._~+/=-]{8,}",
-    r"(?P<keep>\b(?i:basic)\s+)[A-Za-z0-9+/]{12,}={0,2}",
+    # not after a backslash: no escape writes one before the word (\bearer is JSON's backspace and 'earer'), a Windows
+    # path does (C:\auth\bearer\tokens_file: its \t read as an escaped tab put a token after 'bearer')
+    r"(?P<keep>(?<!\\)\b(?i:bearer)\s+)[A-Za-z0-9._~+/=-]{8,}",
+    r"(?P<keep>(?<!\\)\b(?i:basic)\s+)[A-Za-z0-9+/]{12,}={0,2}",
     r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{16,}",
     r"(?<![A-Za-z0-9])gh[pousr]_[A-Za-z0-9]{20,}",
     r"(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{20,}",

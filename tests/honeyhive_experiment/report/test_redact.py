@@ -229,6 +229,18 @@ def test_secrets_in_a_custom_template_are_redacted_too(tmp_path: Path) -> None:
         ("task-force-assessment-2024-final", "task-force-assessment-2024-final"),
         ("max_tokens=1024 and 512 tokens", "max_tokens=1024 and 512 tokens"),
         ("the basic idea", "the basic idea"),
+        # two backslashes and n: a line break as JSON inside a repr writes it, or a backslash and an n written once; no
+        # count of backslashes tells them apart, and the safe side is the line break's (audit F5)
+        ("x\\\\nsk-proj-Zq8Wv3Xr5Tn7Ym2Kp4Lc9Hd", "x\\\\n***"),
+        # a Windows path, its \t no tab, as printed and as repr writes it (audit F5)
+        *(
+            (path, path)
+            for path in (
+                "C:\\auth\\bearer\\tokens_store_file",
+                "C:\\\\auth\\\\bearer\\\\tokens_store_file",
+                "D:\\keys\\Basic\\tokenstore2024backup",
+            )
+        ),
     ],
 )
 def test_redactor_patterns(text: str, expected: str) -> None:
